@@ -1,0 +1,112 @@
+import { randomBytes } from "node:crypto";
+import { HushError } from "../errors.ts";
+import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
+import { masterKeyIdentity } from "../key-source.ts";
+import { combineShares, splitSecret } from "./shamir.ts";
+
+/** A file's data key: 32 random bytes (spec 4). */
+export function generateDataKey(): Uint8Array {
+  return new Uint8Array(randomBytes(32));
+}
+
+/** Finds the key source for a kind; undefined when hush has none (gcp_kms, …). Loaded lazily. */
+export type KeySourceResolver = (kind: "age" | "pgp" | "kms") => Promise<KeySource | undefined>;
+
+export type KeyGroupRecipients = ReadonlyArray<readonly MasterKeyRecipient[]>;
+
+/**
+ * Wraps the data key for every group: with one group each key wraps the whole key; with
+ * several, the key is split with Shamir and group i's keys wrap share i. Wrapping runs
+ * concurrently (KMS round trips dominate otherwise).
+ */
+export async function wrapDataKey(
+  dataKey: Uint8Array,
+  groups: KeyGroupRecipients,
+  threshold: number,
+  resolve: KeySourceResolver,
+): Promise<MasterKeyEntry[][]> {
+  if (groups.length === 0) throw new HushError("EMPTY_KEY_GROUP", "no key groups provided");
+  if (groups.some((g) => g.length === 0)) throw new HushError("EMPTY_KEY_GROUP", "empty key group provided");
+  const secrets =
+    groups.length === 1 ? [dataKey] : splitSecret(dataKey, groups.length, threshold === 0 ? groups.length : threshold);
+  return Promise.all(
+    groups.map((group, gi) =>
+      Promise.all(
+        group.map(async (recipient) => {
+          const source = await resolve(recipient.kind);
+          if (source === undefined) throw new HushError("KEY_SOURCE_FAILED", `no key source for ${recipient.kind} keys`);
+          return source.wrap(secrets[gi]!, recipient);
+        }),
+      ),
+    ),
+  );
+}
+
+/** SOPS's default decryption order: age, then pgp, then everything else in file order. */
+const ORDER: Record<string, number> = { age: 0, pgp: 1 };
+
+export interface UnwrapReport {
+  readonly group: number;
+  readonly failures: string[];
+}
+
+async function unwrapGroup(group: readonly MasterKeyEntry[], resolve: KeySourceResolver, failures: string[]): Promise<Uint8Array | null> {
+  const sorted = [...group].sort((a, b) => (ORDER[a.kind] ?? 2) - (ORDER[b.kind] ?? 2));
+  for (const entry of sorted) {
+    const id = masterKeyIdentity(entry);
+    if (entry.kind !== "age" && entry.kind !== "pgp" && entry.kind !== "kms") {
+      failures.push(`${entry.kind} ${id}: this key type is not supported by hush`);
+      continue;
+    }
+    const source = await resolve(entry.kind);
+    if (source === undefined) {
+      failures.push(`${entry.kind} ${id}: no ${entry.kind} key source available`);
+      continue;
+    }
+    try {
+      const key = await source.unwrap(entry);
+      if (key !== null) return key;
+      failures.push(`${entry.kind} ${id}: no matching identity (looked in ${source.describeSearch().join(", ") || "nowhere"})`);
+    } catch (err) {
+      failures.push(`${entry.kind} ${id}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return null;
+}
+
+/**
+ * Recovers the data key. Groups are tried in order and decryption stops as soon as the Shamir
+ * threshold is met. On failure, the error lists each group, each key and why it failed.
+ */
+export async function unwrapDataKey(
+  groups: ReadonlyArray<readonly MasterKeyEntry[]>,
+  threshold: number,
+  resolve: KeySourceResolver,
+): Promise<Uint8Array> {
+  const reports: UnwrapReport[] = [];
+  if (groups.length === 1) {
+    const failures: string[] = [];
+    const key = await unwrapGroup(groups[0]!, resolve, failures);
+    if (key !== null && key.length === 32) return key;
+    if (key !== null) failures.push("unwrapped data key has the wrong length");
+    reports.push({ group: 0, failures });
+  } else {
+    const needed = threshold === 0 ? groups.length : threshold;
+    const shares: Uint8Array[] = [];
+    for (let gi = 0; gi < groups.length && shares.length < needed; gi++) {
+      const failures: string[] = [];
+      const share = await unwrapGroup(groups[gi]!, resolve, failures);
+      if (share !== null) shares.push(share);
+      else reports.push({ group: gi, failures });
+    }
+    if (shares.length >= needed) {
+      const key = combineShares(shares);
+      if (key.length === 32) return key;
+    }
+    reports.unshift({ group: -1, failures: [`${shares.length} of ${groups.length} key groups opened, ${needed} needed`] });
+  }
+  const lines = reports.map((r) => (r.group < 0 ? r.failures[0]! : `group ${r.group}: ${r.failures.join("; ") || "no keys"}`));
+  throw new HushError("NO_MATCHING_KEY", `could not decrypt the data key: ${lines.join(" | ")}`, {
+    hint: "give hush an identity for one of the recipients above (SOPS_AGE_KEY_FILE, GNUPGHOME, AWS credentials)",
+  });
+}

@@ -1,0 +1,56 @@
+export { HushError, isHushError, type ErrorCode, type ErrorLocation } from "./errors.ts";
+export {
+  masterKeyIdentity,
+  type KeySource,
+  type MasterKeyEntry,
+  type MasterKeyRecipient,
+  type AgeKeyEntry,
+  type PgpKeyEntry,
+  type KmsKeyEntry,
+  type OpaqueKeyEntry,
+  type KeyKind,
+} from "./key-source.ts";
+export {
+  encryptText,
+  decryptText,
+  openText,
+  verifyText,
+  reencryptText,
+  readMetadata,
+  type EncryptOptions,
+  type DecryptOptions,
+  type OpenedFile,
+  type IvStash,
+} from "./secret-file.ts";
+export { generateDataKey, wrapDataKey, unwrapDataKey, type KeySourceResolver, type KeyGroupRecipients } from "./crypto/data-key.ts";
+export { splitSecret, combineShares } from "./crypto/shamir.ts";
+export { encryptValue, decryptValue, IV_SIZE, type IvSource } from "./crypto/value-cipher.ts";
+export { parseEnvelope, looksEncrypted } from "./crypto/envelope.ts";
+export { goFormatFloatF, goFormatFloatG } from "./crypto/go-format.ts";
+export {
+  DEFAULT_RULE,
+  ENCRYPTION_RULE_KINDS,
+  SOPS_FORMAT_VERSION,
+  type EncryptionRule,
+  type EncryptionRuleKind,
+  type FileMetadata,
+} from "./metadata/file-metadata.ts";
+export { decodeMetadata, encodeMetadata, flattenMetadata, unflattenMetadata } from "./metadata/metadata-codec.ts";
+export { storeFor, parseFormat, formatFromPath } from "./stores/registry.ts";
+export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
+export type { FileFormat, Store, Leaf, ParsedDocument, EmitOptions } from "./stores/store.ts";
+export {
+  formatKeyPath,
+  aadPath,
+  type ValueType,
+  type ScalarValue,
+  type PathSegment,
+  type KeyPath,
+  type TreeNode,
+  type TreeMap,
+  type TreeMapEntry,
+  type TreeList,
+  type TreeScalar,
+  type TreeNull,
+  type TreeComment,
+} from "./tree/values.ts";

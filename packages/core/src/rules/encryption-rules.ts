@@ -1,0 +1,137 @@
+import { HushError } from "../errors.ts";
+import type { EncryptionRule } from "../metadata/file-metadata.ts";
+import type { KeyPath } from "../tree/values.ts";
+
+/**
+ * Which values and comments are encrypted (spec 2.5, SOPS `shouldBeEncrypted`).
+ * Regexes use RE2 semantics through re2js (a port of RE2): JavaScript's RegExp backtracks and
+ * reads `(?i)` and other RE2 syntax differently, and a `.sops.yaml` regex is untrusted input that
+ * must not be able to hang us. re2js is imported only when a file actually uses a regex rule.
+ */
+export type Matcher = (text: string) => boolean;
+
+export async function compileRe2(pattern: string, what: string): Promise<Matcher> {
+  const { RE2JS } = await import("re2js");
+  try {
+    const re = RE2JS.compile(pattern);
+    return (text) => re.matcher(text).find();
+  } catch {
+    throw new HushError("CONFIG_INVALID", `${what}: invalid regular expression`);
+  }
+}
+
+/** A leaf as the rule engine sees it, in document order. */
+export interface RuleLeaf {
+  readonly kind: "scalar" | "comment";
+  /** Full path; for comments, the containing collection's path. */
+  readonly path: KeyPath;
+  /** Comment text (without the marker), for comment leaves. */
+  readonly comment?: string;
+}
+
+interface Frame {
+  comments: string[];
+  /** The item of this collection the pending comments attach to, once it appeared. */
+  boundItem: string | number | undefined;
+}
+
+/**
+ * Decides encryption for a stream of leaves. Create one per document and feed leaves in order:
+ * comment-regex rules depend on the comments seen before a value (SOPS's comment stack: a run of
+ * comments governs the next item of the same collection, with its whole subtree).
+ */
+export class EncryptionDecider {
+  readonly #rule: EncryptionRule;
+  readonly #regex: Matcher | undefined;
+  readonly #frames = new Map<string, Frame>();
+
+  private constructor(rule: EncryptionRule, regex: Matcher | undefined) {
+    this.#rule = rule;
+    this.#regex = regex;
+  }
+
+  static async create(rule: EncryptionRule): Promise<EncryptionDecider> {
+    const regex = rule.kind.endsWith("_regex") ? await compileRe2(rule.value, rule.kind) : undefined;
+    return new EncryptionDecider(rule, regex);
+  }
+
+  #frame(path: KeyPath, depth: number): Frame {
+    const key = JSON.stringify(path.slice(0, depth));
+    let f = this.#frames.get(key);
+    if (f === undefined) {
+      f = { comments: [], boundItem: undefined };
+      this.#frames.set(key, f);
+    }
+    return f;
+  }
+
+  /** Comments that govern the item at `path`, updating frame bindings along the way. */
+  #activeComments(path: KeyPath): string[] {
+    const active: string[] = [];
+    for (let depth = 0; depth < path.length; depth++) {
+      const frame = this.#frame(path, depth);
+      const item = path[depth];
+      if (frame.comments.length === 0) continue;
+      if (frame.boundItem === undefined) frame.boundItem = item;
+      else if (frame.boundItem !== item) {
+        frame.comments = [];
+        frame.boundItem = undefined;
+        continue;
+      }
+      active.push(...frame.comments);
+    }
+    return active;
+  }
+
+  #componentMatches(path: KeyPath, test: (segment: string) => boolean): boolean {
+    return path.some((s) => typeof s === "string" && test(s));
+  }
+
+  /** True when `leaf` must be encrypted. */
+  shouldEncrypt(leaf: RuleLeaf): boolean {
+    const { kind, value } = this.#rule;
+    const regex = this.#regex;
+    if (leaf.kind === "comment") {
+      const ancestors = this.#activeComments(leaf.path);
+      const own = this.#frame(leaf.path, leaf.path.length);
+      if (own.boundItem !== undefined) {
+        own.comments = [];
+        own.boundItem = undefined;
+      }
+      const runBefore = [...own.comments];
+      const text = leaf.comment ?? "";
+      own.comments.push(text);
+      switch (kind) {
+        case "unencrypted_suffix":
+          return !this.#componentMatches(leaf.path, (s) => s.endsWith(value));
+        case "encrypted_suffix":
+          return this.#componentMatches(leaf.path, (s) => s.endsWith(value));
+        case "unencrypted_regex":
+          return !this.#componentMatches(leaf.path, regex!);
+        case "encrypted_regex":
+          return this.#componentMatches(leaf.path, regex!);
+        case "unencrypted_comment_regex":
+          if (regex!(text)) return false;
+          return ![...ancestors, ...runBefore].some(regex!);
+        case "encrypted_comment_regex":
+          if (regex!(text)) return false;
+          return [...ancestors, ...runBefore].some(regex!);
+      }
+    }
+    const active = this.#activeComments(leaf.path);
+    switch (kind) {
+      case "unencrypted_suffix":
+        return !this.#componentMatches(leaf.path, (s) => s.endsWith(value));
+      case "encrypted_suffix":
+        return this.#componentMatches(leaf.path, (s) => s.endsWith(value));
+      case "unencrypted_regex":
+        return !this.#componentMatches(leaf.path, regex!);
+      case "encrypted_regex":
+        return this.#componentMatches(leaf.path, regex!);
+      case "unencrypted_comment_regex":
+        return !active.some(regex!);
+      case "encrypted_comment_regex":
+        return active.some(regex!);
+    }
+  }
+}

@@ -1,0 +1,252 @@
+import { HushError, isHushError } from "./errors.ts";
+import type { MasterKeyEntry } from "./key-source.ts";
+import { decryptValue, encryptValue, randomIv, type IvSource } from "./crypto/value-cipher.ts";
+import { looksEncrypted } from "./crypto/envelope.ts";
+import { MacBuilder, macsEqual } from "./crypto/mac.ts";
+import { generateDataKey, unwrapDataKey, wrapDataKey, type KeyGroupRecipients, type KeySourceResolver } from "./crypto/data-key.ts";
+import { DEFAULT_RULE, SOPS_FORMAT_VERSION, type EncryptionRule, type FileMetadata } from "./metadata/file-metadata.ts";
+import { decodeMetadata, encodeMetadata } from "./metadata/metadata-codec.ts";
+import { EncryptionDecider } from "./rules/encryption-rules.ts";
+import type { EmitOptions, FileFormat, Leaf, ParsedDocument, Store } from "./stores/store.ts";
+import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
+import { storeFor } from "./stores/registry.ts";
+import { aadPath, formatKeyPath, type ScalarValue, type ValueType } from "./tree/values.ts";
+
+/**
+ * Encrypting and decrypting a whole file's text: the orchestration of stores, rules, the value
+ * cipher, the MAC and the key sources. Pure apart from the key sources it is handed.
+ */
+
+/** IVs remembered from a decryption, so unchanged values re-encrypt to identical text (spec 2.6). */
+export type IvStash = Map<string, Buffer>;
+
+function stashKey(aad: string, type: ValueType, plaintext: string): string {
+  return `${aad}\u0000${type}\u0000${plaintext}`;
+}
+
+export interface EncryptOptions {
+  readonly format: FileFormat;
+  /** Key groups to wrap a new data key to (ignored when `previous` is given). */
+  readonly keyGroups?: KeyGroupRecipients;
+  readonly shamirThreshold?: number;
+  /** Selection rule; defaults to `_unencrypted` (none for binary). */
+  readonly rule?: EncryptionRule;
+  readonly macOnlyEncrypted?: boolean;
+  readonly keySources: KeySourceResolver;
+  readonly emit?: EmitOptions;
+  /**
+   * An opened earlier version of this file: its data key, key entries and rules are kept and
+   * the ciphertext of every unchanged value is reused, so a diff shows only what changed.
+   */
+  readonly previous?: OpenedFile;
+  /** Tests only: fixed time and IVs to reproduce vectors. */
+  readonly now?: Date;
+  readonly ivSource?: IvSource;
+  readonly dataKey?: Uint8Array;
+  /** Tests only: pre-wrapped key entries (skip wrapping). */
+  readonly wrappedKeys?: MasterKeyEntry[][];
+}
+
+export interface DecryptOptions {
+  readonly format: FileFormat;
+  readonly keySources: KeySourceResolver;
+  /** Skip the MAC check (SOPS `--ignore-mac`). */
+  readonly ignoreMac?: boolean;
+  /** Use this data key instead of unwrapping one (tests, merges of already-opened files). */
+  readonly dataKey?: Uint8Array;
+}
+
+/** A decrypted file and what is needed to write it back with minimal changes. */
+export interface OpenedFile {
+  readonly format: FileFormat;
+  readonly plaintext: string;
+  readonly metadata: FileMetadata;
+  readonly dataKey: Uint8Array;
+  readonly stash: IvStash;
+}
+
+function rfc3339Seconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function withLocation(err: unknown, leaf: Leaf): unknown {
+  if (!isHushError(err) || err.location?.keyPath !== undefined) return err;
+  return new HushError(err.code, `${err.message} at ${formatKeyPath(leaf.path)} (line ${leaf.line})`, {
+    location: { keyPath: formatKeyPath(leaf.path), line: leaf.line },
+    cause: err,
+  });
+}
+
+function effectiveRule(format: FileFormat, rule: EncryptionRule | undefined): EncryptionRule | undefined {
+  if (format === "binary") return undefined;
+  return rule ?? DEFAULT_RULE;
+}
+
+async function deciderFor(format: FileFormat, rule: EncryptionRule | undefined): Promise<EncryptionDecider | undefined> {
+  const r = effectiveRule(format, rule);
+  return r === undefined ? undefined : EncryptionDecider.create(r);
+}
+
+/** Parses and checks that the text is not already encrypted. */
+function parsePlain(store: Store, text: string): ParsedDocument {
+  const doc = store.parse(text);
+  if (doc.metadata !== undefined) {
+    throw new HushError("ALREADY_ENCRYPTED", "the file is already encrypted (it has a sops section)");
+  }
+  if (doc.documentCount === 0) throw new HushError("NO_DOCUMENT", "the file has no document to encrypt");
+  return doc;
+}
+
+/** Encrypts a plaintext document. Returns the encrypted file's text. */
+export async function encryptText(text: string, options: EncryptOptions): Promise<string> {
+  const store = await storeFor(options.format);
+  const doc = parsePlain(store, text);
+  const prev = options.previous;
+  const now = options.now ?? new Date();
+  const dataKey = prev?.dataKey ?? options.dataKey ?? generateDataKey();
+  let metadata: Omit<FileMetadata, "lastModified" | "mac">;
+  if (prev !== undefined) {
+    metadata = prev.metadata;
+  } else {
+    const groups = options.keyGroups ?? [];
+    const threshold = groups.length > 1 ? (options.shamirThreshold ?? 0) || groups.length : 0;
+    const keyGroups = options.wrappedKeys ?? (await wrapDataKey(dataKey, groups, threshold, options.keySources));
+    metadata = {
+      keyGroups,
+      shamirThreshold: threshold,
+      rule: effectiveRule(options.format, options.rule),
+      macOnlyEncrypted: options.macOnlyEncrypted ?? false,
+      version: SOPS_FORMAT_VERSION,
+    };
+  }
+  const ivFor: IvSource = options.ivSource ?? randomIv;
+  const stash = prev?.stash;
+  const decider = await deciderFor(options.format, metadata.rule);
+  const mac = new MacBuilder(metadata.macOnlyEncrypted);
+  const edits: TextEdit[] = [];
+  for (const leaf of doc.leaves) {
+    const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
+    if (leaf.value === null) continue;
+    if (leaf.kind === "scalar" && (!metadata.macOnlyEncrypted || encrypt)) mac.add(leaf.value);
+    if (!encrypt || leaf.value.text === "") continue;
+    if (leaf.aliased === true) {
+      throw new HushError("ENCRYPT_FAILED", `a YAML alias refers to a value that must be encrypted at ${formatKeyPath(leaf.path)} (line ${leaf.line}); expand the alias or mark the value unencrypted`);
+    }
+    const type: ValueType = leaf.kind === "comment" ? "comment" : leaf.value.type;
+    const aad = leaf.kind === "comment" ? aadString(leaf) : aadString(leaf);
+    const plaintext = Buffer.from(leaf.value.text, options.format === "binary" ? "latin1" : "utf8");
+    const iv = stash?.get(stashKey(aad, type, leaf.value.text)) ?? ivFor(aad, plaintext);
+    edits.push({ start: leaf.start, end: leaf.end, text: store.renderEncrypted(leaf, encryptValue(dataKey, plaintext, type, aad, iv)) });
+  }
+  const lastModified = rfc3339Seconds(now);
+  const macText = mac.digestHex();
+  const macIv = ivFor(lastModified, Buffer.from(macText));
+  const full: FileMetadata = { ...metadata, lastModified, mac: encryptValue(dataKey, Buffer.from(macText), "str", lastModified, macIv) };
+  const dataText = applyTextEdits(text, edits);
+  return store.appendMetadata(dataText, encodeMetadata(full), doc.documentCount, options.emit ?? {});
+}
+
+function aadString(leaf: Leaf): string {
+  return aadPath(leaf.path).map((k) => `${k}:`).join("") || (leaf.kind === "comment" ? ":" : "");
+}
+
+function ruleLeaf(leaf: Leaf): { kind: "scalar" | "comment"; path: Leaf["path"]; comment?: string } {
+  return leaf.kind === "comment" ? { kind: "comment", path: leaf.path, comment: leaf.value?.text ?? "" } : { kind: "scalar", path: leaf.path };
+}
+
+/** Reads a file's metadata without decrypting anything (filestatus, check, updatekeys). */
+export async function readMetadata(text: string, format: FileFormat): Promise<FileMetadata | undefined> {
+  const store = await storeFor(format);
+  const doc = store.parse(text);
+  return doc.metadata === undefined ? undefined : decodeMetadata(doc.metadata);
+}
+
+/** Decrypts a file and keeps what is needed to write it back with minimal changes. */
+export async function openText(text: string, options: DecryptOptions): Promise<OpenedFile> {
+  const store = await storeFor(options.format);
+  const doc = store.parse(text);
+  if (doc.metadata === undefined) throw new HushError("METADATA_MISSING", "sops metadata not found");
+  const metadata = decodeMetadata(doc.metadata);
+  const dataKey = options.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, options.keySources));
+  const decider = await deciderFor(options.format, metadata.rule);
+  const mac = new MacBuilder(metadata.macOnlyEncrypted);
+  const stash: IvStash = new Map();
+  const edits: TextEdit[] = doc.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" }));
+  for (const leaf of doc.leaves) {
+    const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
+    if (leaf.value === null) continue;
+    const raw = leaf.value.text;
+    if (leaf.kind === "comment") {
+      if (!looksEncrypted(raw)) continue;
+      try {
+        const aad = aadString(leaf);
+        const { plaintext } = decryptValue(dataKey, raw, aad);
+        const value: ScalarValue = { type: "str", text: plaintext.toString("utf8") };
+        stash.set(stashKey(aad, "comment", value.text), ivOf(raw));
+        edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
+      } catch {
+        // SOPS keeps a comment that fails to decrypt as it is (pre-3.0 files); so do we.
+      }
+      continue;
+    }
+    if (!encrypt || raw === "" || (leaf.value.type === "str" && !looksEncrypted(raw) && !encrypt)) {
+      if (!metadata.macOnlyEncrypted) mac.add(leaf.value);
+      continue;
+    }
+    if (leaf.value.type !== "str" || !looksEncrypted(raw)) {
+      throw new HushError("VALUE_NOT_ENCRYPTED", `value at ${formatKeyPath(leaf.path)} (line ${leaf.line}) should be encrypted but is not`, {
+        location: { keyPath: formatKeyPath(leaf.path), line: leaf.line },
+      });
+    }
+    let value: ScalarValue;
+    try {
+      const aad = aadString(leaf);
+      const { plaintext, type } = decryptValue(dataKey, raw, aad);
+      if (type === "comment") throw new HushError("VALUE_TAMPERED", "a value is stored with the comment type");
+      value = { type, text: plaintext.toString(options.format === "binary" ? "latin1" : "utf8") };
+      mac.add(value);
+      stash.set(stashKey(aad, type, value.text), ivOf(raw));
+    } catch (err) {
+      throw withLocation(err, leaf);
+    }
+    if (leaf.aliased !== true) edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
+  }
+  if (options.ignoreMac !== true) verifyMac(mac.digestHex(), metadata, dataKey);
+  return { format: options.format, plaintext: applyTextEdits(text, edits), metadata, dataKey, stash };
+}
+
+function ivOf(envelope: string): Buffer {
+  const m = /,iv:([^,]+),/.exec(envelope);
+  return Buffer.from(m?.[1] ?? "", "base64");
+}
+
+function verifyMac(computed: string, metadata: FileMetadata, dataKey: Uint8Array): void {
+  if (metadata.mac === "") throw new HushError("MAC_MISMATCH", "MAC mismatch: the file has no MAC");
+  let stored: string;
+  try {
+    stored = decryptValue(dataKey, metadata.mac, metadata.lastModified).plaintext.toString("utf8");
+  } catch {
+    throw new HushError("MAC_MISMATCH", "cannot decrypt MAC: the MAC, lastmodified or data key was tampered with");
+  }
+  if (!macsEqual(stored, computed)) {
+    throw new HushError("MAC_MISMATCH", "MAC mismatch: values were changed, moved or removed since the file was encrypted");
+  }
+}
+
+/** Decrypts a file's text; checks the MAC unless `ignoreMac`. */
+export async function decryptText(text: string, options: DecryptOptions): Promise<string> {
+  return (await openText(text, options)).plaintext;
+}
+
+/** Checks a file's integrity (data key, every value, MAC) without returning plaintext. */
+export async function verifyText(text: string, options: Omit<DecryptOptions, "ignoreMac">): Promise<void> {
+  await openText(text, options);
+}
+
+/**
+ * Re-encrypts `plaintext` as a new version of an opened file: same data key and keys, reused
+ * ciphertext for every unchanged value, new `lastmodified` and MAC.
+ */
+export async function reencryptText(previous: OpenedFile, plaintext: string, options: { keySources: KeySourceResolver; emit?: EmitOptions; now?: Date }): Promise<string> {
+  return encryptText(plaintext, { format: previous.format, keySources: options.keySources, previous, ...(options.emit ? { emit: options.emit } : {}), ...(options.now ? { now: options.now } : {}) });
+}

@@ -1,0 +1,127 @@
+import { goCanonicalTime } from "../crypto/go-format.ts";
+import type { ScalarValue } from "../tree/values.ts";
+
+/**
+ * Plain-scalar typing exactly as go-yaml v3 (the parser inside SOPS) does it (spec 7.1), so that
+ * a value hush encrypts decrypts to the same value and type under SOPS. This is neither YAML 1.2
+ * core nor YAML 1.1: `yes`/`no` are strings, `0755` is octal, `08` is the float 8.
+ *
+ * The returned `text` is what gets encrypted: the file's own spelling when Go parses it back to
+ * the same value (so decrypting restores the exact bytes), else Go's rendering of the value.
+ */
+
+const BOOLS: Record<string, boolean> = { true: true, True: true, TRUE: true, false: false, False: false, FALSE: false };
+const NULLS = new Set(["", "~", "null", "Null", "NULL"]);
+const FLOAT_SPECIAL: Record<string, string> = {
+  ".nan": "NaN", ".NaN": "NaN", ".NAN": "NaN",
+  ".inf": "+Inf", ".Inf": "+Inf", ".INF": "+Inf", "+.inf": "+Inf", "+.Inf": "+Inf", "+.INF": "+Inf",
+  "-.inf": "-Inf", "-.Inf": "-Inf", "-.INF": "-Inf",
+};
+const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const INT_BASE0 = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
+const DECIMAL_INT = /^[-+]?(0|[1-9][0-9]*)$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** Go `strconv.ParseInt(s, 0, 64)`-style value, or undefined. */
+function parseIntBase0(s: string): bigint | undefined {
+  const m = INT_BASE0.exec(s);
+  if (m === null) return undefined;
+  const [, sign, body] = m as unknown as [string, string, string];
+  let v: bigint;
+  const lower = body.toLowerCase();
+  if (lower.startsWith("0x") || lower.startsWith("0o") || lower.startsWith("0b")) v = BigInt(lower);
+  else if (body.length > 1 && body.startsWith("0")) v = BigInt("0o" + body.slice(1));
+  else v = BigInt(body);
+  return sign === "-" ? -v : v;
+}
+
+const TIMESTAMP =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d*)?(?:[ \t]*(Z|[+-]\d{1,2}(?::\d{2})?))?)?$/;
+
+/** go-yaml's timestamp formats, normalised to Go's RFC 3339 rendering. */
+export function yamlTimestamp(s: string): string | undefined {
+  if (!/^\d{4}-/.test(s)) return undefined;
+  const m = TIMESTAMP.exec(s);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, sec, frac, zone] = m as unknown as Array<string | undefined>;
+  const p2 = (v: string | undefined): string => (v ?? "0").padStart(2, "0");
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31) return undefined;
+  // Go's layouts: a date-time without a zone only with a space separator; with 'T' a zone is required.
+  if (h !== undefined && zone === undefined && /[Tt]/.test(s.slice(10, 11))) return undefined;
+  let offset = "Z";
+  if (zone !== undefined && zone !== "Z") {
+    const zm = /^([+-])(\d{1,2})(?::(\d{2}))?$/.exec(zone);
+    if (zm === null) return undefined;
+    const hh = zm[2]!.padStart(2, "0");
+    const mm = zm[3] ?? "00";
+    offset = hh === "00" && mm === "00" ? "Z" : `${zm[1]}${hh}:${mm}`;
+  }
+  const fraction = (frac ?? "").slice(1, 10).replace(/0+$/, "");
+  return goCanonicalTime(`${y}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(sec)}${fraction === "" ? "" : "." + fraction}${offset}`);
+}
+
+/**
+ * Types a plain scalar. Returns null for YAML null, or throws "unsupported" for integers that
+ * only fit in uint64 (SOPS cannot carry them either).
+ */
+export function resolvePlainScalar(source: string): ScalarValue | null | "uint64" {
+  if (NULLS.has(source)) return null;
+  const b = BOOLS[source];
+  // SOPS encrypts booleans as "True"/"False" (spec 2.3); the file's own case is not kept.
+  if (b !== undefined) return { type: "bool", text: b ? "True" : "False" };
+  const special = FLOAT_SPECIAL[source];
+  if (special !== undefined) return { type: "float", text: special };
+  const first = source.charCodeAt(0);
+  const numeric = (first >= 48 && first <= 57) || source[0] === "-" || source[0] === "+" || source[0] === ".";
+  if (!numeric) return { type: "str", text: source };
+  const ts = yamlTimestamp(source);
+  if (ts !== undefined) {
+    // Keep the file's spelling when it is already what Go's RFC 3339 parser accepts.
+    return { type: "time", text: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(source) ? source : ts };
+  }
+  const plain = source.replace(/_/g, "");
+  const i = parseIntBase0(plain);
+  if (i !== undefined) {
+    if (i >= INT64_MIN && i <= INT64_MAX) return { type: "int", text: DECIMAL_INT.test(source) ? source : i.toString() };
+    if (i >= 0n && i <= UINT64_MAX) return "uint64";
+  }
+  if (YAML_FLOAT.test(plain)) {
+    return { type: "float", text: plain === source ? source : String(Number(plain)) };
+  }
+  return { type: "str", text: source };
+}
+
+/** YAML 1.1 words that go-yaml quotes when writing strings (they were booleans in 1.1). */
+const YAML11_BOOLS = new Set(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF"]);
+
+/** True when a string can be written as a plain scalar and still read back as the same string. */
+export function isPlainSafe(s: string): boolean {
+  if (s === "" || s !== s.trim() || YAML11_BOOLS.has(s)) return false;
+  if (/[\n\r\t\u0000-\u001f\u007f\u0085\u2028\u2029\ufeff]/.test(s)) return false;
+  if (/^[-?:,[\]{}#&*!|>'"%@`]/.test(s) && !/^[-?:][^\s,[\]{}]/.test(s)) return false;
+  if (/^(---|\.\.\.)/.test(s)) return false;
+  if (/: |:$| #/.test(s)) return false;
+  if (/^\d+:\d+/.test(s)) return false; // base-60 floats of YAML 1.1
+  const resolved = resolvePlainScalar(s);
+  return resolved !== null && resolved !== "uint64" && resolved.type === "str";
+}
+
+/** A YAML double-quoted string with the escapes go-yaml uses. */
+export function doubleQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === "\\") out += "\\\\";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\t") out += "\\t";
+    else if (ch === "\r") out += "\\r";
+    else if (c === 0) out += "\\0";
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
+    else if (c === 0x85 || c === 0x2028 || c === 0x2029 || c === 0xfeff) out += `\\u${c.toString(16).padStart(4, "0")}`;
+    else out += ch;
+  }
+  return out + '"';
+}

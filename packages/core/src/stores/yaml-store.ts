@@ -1,0 +1,346 @@
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, Parser, type Document, type Node as YamlNode, type Scalar } from "yaml";
+import { HushError } from "../errors.ts";
+import type { KeyPath, PathSegment, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
+import { lineIndex } from "./lines.ts";
+import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
+import { doubleQuote, isPlainSafe, resolvePlainScalar } from "./yaml-resolve.ts";
+import { emitMetadataBlock, emitYamlDocument, literalBlock, yamlFloat, yamlScalarText } from "./yaml-emit.ts";
+
+/**
+ * YAML, edited in place. The `yaml` package's composed documents give each scalar's exact source
+ * range and style, its CST gives every comment's offset; encryption rewrites only those spans and
+ * keeps quoting style, block headers, anchors, tags, blank lines and indentation. Scalars are
+ * typed with go-yaml v3's rules (yaml-resolve.ts), not the package's, so types match SOPS.
+ */
+
+type Style = "PLAIN" | "QUOTE_SINGLE" | "QUOTE_DOUBLE" | "BLOCK_LITERAL" | "BLOCK_FOLDED" | "COMMENT";
+
+interface YamlStyle {
+  readonly style: Style;
+  /** Block scalars: indentation of the body; plain scalars: column of the line's content. */
+  readonly indent: number;
+  /** Block scalars: whether the body's last line ends with a line break. */
+  readonly bodyNewline: boolean;
+}
+
+interface Collection {
+  readonly start: number;
+  readonly end: number;
+  readonly col: number;
+  readonly path: KeyPath;
+  readonly document: number;
+}
+
+function loadDocuments(text: string): Document.Parsed[] {
+  const docs = parseAllDocuments(text, { schema: "failsafe", uniqueKeys: true, merge: false, prettyErrors: false, strict: true });
+  const list = Array.isArray(docs) ? docs : [];
+  const line = lineIndex(text);
+  for (const doc of list) {
+    const err = doc.errors[0];
+    if (err !== undefined) {
+      const at = line(err.pos[0]);
+      const what = err.code === "DUPLICATE_KEY" ? "duplicate key" : "invalid YAML";
+      throw new HushError("PARSE_FAILED", `${what} at line ${at}`, { location: { line: at } });
+    }
+  }
+  return list;
+}
+
+function collectComments(text: string): Array<{ offset: number; source: string }> {
+  const out: Array<{ offset: number; source: string }> = [];
+  const seen = new Set<unknown>();
+  const visit = (v: unknown): void => {
+    if (typeof v !== "object" || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    const t = v as { type?: unknown; offset?: unknown; source?: unknown };
+    if (t.type === "comment" && typeof t.offset === "number" && typeof t.source === "string") {
+      out.push({ offset: t.offset, source: t.source });
+      return;
+    }
+    for (const x of Object.values(v)) visit(x);
+  };
+  for (const token of new Parser().parse(text)) visit(token);
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
+/** Offsets where each document's content ends: before the next `---`/`...`, or at EOF. */
+function documentEnds(text: string): number[] {
+  const tokens = [...new Parser().parse(text)];
+  const ends: number[] = [];
+  let inDoc = false;
+  for (const t of tokens) {
+    if (t.type === "document") {
+      if (inDoc) ends.push(t.offset);
+      inDoc = true;
+    } else if (t.type === "doc-end" && inDoc) {
+      ends.push(t.offset);
+      inDoc = false;
+    }
+  }
+  if (inDoc) ends.push(text.length);
+  return ends;
+}
+
+function scalarValue(node: Scalar, line: number): ScalarValue | null {
+  const raw = node.value;
+  if (raw === null || raw === undefined) return null;
+  const text = String(raw);
+  const tag = node.tag;
+  if (node.type !== "PLAIN" || (tag !== undefined && tag !== "tag:yaml.org,2002:str" && !tag.startsWith("tag:yaml.org,2002:"))) {
+    return { type: "str", text };
+  }
+  if (tag === "tag:yaml.org,2002:str") return { type: "str", text };
+  const resolved = resolvePlainScalar(text);
+  if (resolved === "uint64") {
+    throw new HushError("PARSE_FAILED", `integer out of the signed 64-bit range at line ${line}`, { location: { line } });
+  }
+  return resolved;
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf("\n", offset - 1) + 1;
+}
+
+function styleOf(text: string, node: Scalar, start: number): YamlStyle {
+  const style = (node.type ?? "PLAIN") as Style;
+  if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
+    const body = text.slice(start, node.range![1]);
+    const m = /^( *)\S/m.exec(body);
+    return { style, indent: m === null ? 2 : m[1]!.length, bodyNewline: body.endsWith("\n") };
+  }
+  const ls = lineStart(text, start);
+  const indent = /^ */.exec(text.slice(ls))![0].length;
+  return { style, indent, bodyNewline: false };
+}
+
+function parse(text: string): ParsedDocument {
+  const docs = loadDocuments(text);
+  const line = lineIndex(text);
+  const leaves: Leaf[] = [];
+  const collections: Collection[] = [];
+  let metadata: unknown;
+  const metadataSpans: Array<{ start: number; end: number }> = [];
+  const ends = documentEnds(text);
+
+  docs.forEach((doc, di) => {
+    const walk = (node: YamlNode | null, path: KeyPath, aliased: boolean, depth: number): void => {
+      if (depth > 200) throw new HushError("PARSE_FAILED", "YAML nesting is too deep");
+      if (node === null) return;
+      if (isAlias(node)) {
+        const target = node.resolve(doc);
+        if (target === undefined) throw new HushError("PARSE_FAILED", `unknown alias at line ${line(node.range![0])}`);
+        // SOPS expands aliases: their values count again in the MAC, at this path.
+        walkAliased(target, path, node.range![0], depth + 1);
+        return;
+      }
+      if (isMap(node) || isSeq(node)) {
+        if (!aliased && node.range) collections.push({ start: node.range[0], end: node.range[2], col: node.range[0] - lineStart(text, node.range[0]), path, document: di });
+        if (isMap(node)) {
+          for (const pair of node.items) {
+            const key = pair.key;
+            const keyText = isScalar(key) ? String(key.value ?? "") : "";
+            if (!isScalar(key)) throw new HushError("PARSE_FAILED", `complex mapping keys are not supported (line ${line((key as YamlNode | null)?.range?.[0] ?? 0)})`);
+            if (path.length === 0 && keyText === "sops" && !aliased) {
+              handleSops(pair.key as Scalar, pair.value as YamlNode | null, di);
+              continue;
+            }
+            walk(pair.value as YamlNode | null, [...path, keyText], aliased, depth + 1);
+          }
+        } else {
+          node.items.forEach((item, i) => walk(item as YamlNode | null, [...path, i], aliased, depth + 1));
+        }
+        return;
+      }
+      if (isScalar(node)) {
+        const start = node.range![0];
+        const st = styleOf(text, node, start);
+        let spanStart = start;
+        if (st.style === "BLOCK_LITERAL" || st.style === "BLOCK_FOLDED") spanStart = text.indexOf("\n", start) + 1;
+        const value = scalarValue(node, line(start));
+        leaves.push({ kind: "scalar", path, document: di, value, start: spanStart, end: node.range![1], line: line(start), style: st, ...(aliased ? { aliased: true } : {}) });
+      }
+    };
+    const walkAliased = (target: YamlNode, path: KeyPath, at: number, depth: number): void => {
+      const before = leaves.length;
+      walk(target, path, true, depth);
+      for (let i = before; i < leaves.length; i++) {
+        const l = leaves[i]!;
+        leaves[i] = { ...l, start: at, end: at, aliased: true };
+      }
+    };
+    const handleSops = (key: Scalar, value: YamlNode | null, di2: number): void => {
+      if (di2 === 0) metadata = value === null ? null : (value.toJSON() as unknown);
+      const docEnd = ends[di2] ?? text.length;
+      const from = lineStart(text, key.range![0]);
+      const parent = doc.contents;
+      let to = docEnd;
+      if (isMap(parent)) {
+        const idx = parent.items.findIndex((p) => p.key === key);
+        const next = parent.items[idx + 1];
+        if (next !== undefined && isScalar(next.key)) to = lineStart(text, next.key.range![0]);
+      }
+      let start = from;
+      if (to === text.length && !text.endsWith("\n") && start > 0 && text[start - 1] === "\n") start -= 1;
+      metadataSpans.push({ start, end: to });
+    };
+    const root = doc.contents;
+    if (root !== null && !isMap(root)) {
+      throw new HushError("PARSE_FAILED", `YAML documents that are sequences or single values are not supported (line ${line(root.range?.[0] ?? 0)})`);
+    }
+    if (root !== null && isMap(root) && root.flow === true && root.items.length > 0) {
+      throw new HushError("PARSE_FAILED", `flow-style top-level mappings are not supported (line ${line(root.range?.[0] ?? 0)})`);
+    }
+    walk(root, [], false, 0);
+  });
+
+  // Comments: each belongs to the innermost collection around it at its indentation (its AAD is
+  // that collection's path, spec 2.2); comments inside the metadata block are skipped.
+  const docStarts = docs.map((d) => d.range[0]);
+  for (const c of collectComments(text)) {
+    if (metadataSpans.some((s) => c.offset >= s.start && c.offset < s.end)) continue;
+    const col = c.offset - lineStart(text, c.offset);
+    let document = 0;
+    for (let i = 0; i < docStarts.length; i++) if (docStarts[i]! <= c.offset) document = i;
+    let best: Collection | undefined;
+    for (const coll of collections) {
+      if (coll.document !== document) continue;
+      if (coll.start <= c.offset && c.offset <= coll.end && col >= coll.col && (best === undefined || coll.path.length >= best.path.length)) best = coll;
+    }
+    leaves.push({
+      kind: "comment",
+      path: best?.path ?? [],
+      document,
+      value: { type: "str", text: c.source.slice(1) },
+      start: c.offset + 1,
+      end: c.offset + c.source.length,
+      line: line(c.offset),
+      style: { style: "COMMENT", indent: 0, bodyNewline: false } satisfies YamlStyle,
+    });
+  }
+  leaves.sort((a, b) => a.start - b.start);
+  return { leaves, metadata, metadataSpans, documentCount: docs.length };
+}
+
+function renderEncrypted(leaf: Leaf, envelope: string): string {
+  const st = leaf.style as YamlStyle;
+  switch (st.style) {
+    case "QUOTE_SINGLE":
+      return `'${envelope}'`;
+    case "QUOTE_DOUBLE":
+      return `"${envelope}"`;
+    case "BLOCK_LITERAL":
+    case "BLOCK_FOLDED":
+      return " ".repeat(st.indent) + envelope + (st.bodyNewline ? "\n" : "");
+    default:
+      return envelope;
+  }
+}
+
+function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
+  const st = leaf.style as YamlStyle;
+  if (st.style === "COMMENT") return value.text;
+  if (value.type !== "str") {
+    if (st.style === "PLAIN") return value.type === "float" ? yamlFloat(value.text) : value.type === "bool" ? yamlScalarText(value) : value.type === "int" ? (/^[-+]?(0|[1-9][0-9]*)$/.test(value.text) ? value.text : yamlScalarText(value)) : value.text;
+    // A typed value in a quoted or block scalar cannot come from a YAML file; render it plainly.
+    return yamlScalarText(value);
+  }
+  const text = value.text;
+  switch (st.style) {
+    case "QUOTE_SINGLE":
+      return text.includes("\n") ? doubleQuote(text) : `'${text.replace(/'/g, "''")}'`;
+    case "QUOTE_DOUBLE":
+      return doubleQuote(text);
+    case "BLOCK_LITERAL":
+    case "BLOCK_FOLDED":
+      return renderBlockBody(text, st);
+    default: {
+      if (isPlainSafe(text)) return text;
+      if (text.includes("\n")) {
+        const block = literalBlock(text, st.indent + 4);
+        if (block !== undefined) return `${block.header}\n${block.body.replace(/\n$/, "")}`;
+      }
+      return doubleQuote(text);
+    }
+  }
+}
+
+function renderBlockBody(text: string, st: YamlStyle): string {
+  const pad = " ".repeat(st.indent);
+  let content = text;
+  if (st.style === "BLOCK_FOLDED") {
+    // A folded scalar's line wrapping is not part of its value: write each paragraph on one line.
+    content = content.replace(/([^\n])\n(?=[^\n])/g, "$1\n\n");
+  }
+  const lines = content.split("\n");
+  if (content.endsWith("\n")) lines.pop();
+  const body = lines.map((l) => (l === "" ? "" : pad + l)).join("\n");
+  return body + (st.bodyNewline ? "\n" : "");
+}
+
+function appendMetadata(dataText: string, metadata: Record<string, unknown>, documentCount: number, options: EmitOptions): string {
+  const indent = options.indent === undefined || options.indent <= 0 ? 4 : options.indent;
+  const block = emitMetadataBlock(metadata, indent);
+  if (documentCount === 0 || dataText.trim() === "") {
+    return dataText + block;
+  }
+  const ends = documentEnds(dataText);
+  let out = dataText;
+  for (let i = ends.length - 1; i >= 0; i--) {
+    const at = ends[i]!;
+    const before = out.slice(0, at);
+    if (at === out.length && out.length > 0 && !out.endsWith("\n")) {
+      out = `${before}\n${block.replace(/\n$/, "")}`;
+    } else {
+      out = before + (before === "" || before.endsWith("\n") ? "" : "\n") + block + out.slice(at);
+    }
+  }
+  return out;
+}
+
+function toTreeNode(node: YamlNode | null, doc: Document.Parsed, line: (o: number) => number, depth: number): TreeNode {
+  if (depth > 200) throw new HushError("PARSE_FAILED", "YAML nesting is too deep");
+  if (node === null) return { kind: "null" };
+  if (isAlias(node)) return toTreeNode(node.resolve(doc) ?? null, doc, line, depth + 1);
+  if (isMap(node)) {
+    return {
+      kind: "map",
+      entries: node.items
+        .filter((p) => isPair(p))
+        .map((p) => ({ kind: "entry" as const, key: isScalar(p.key) ? String(p.key.value ?? "") : "", value: toTreeNode(p.value as YamlNode | null, doc, line, depth + 1) })),
+    };
+  }
+  if (isSeq(node)) return { kind: "list", items: node.items.map((i) => toTreeNode(i as YamlNode | null, doc, line, depth + 1)) };
+  if (isScalar(node)) {
+    const v = scalarValue(node, line(node.range?.[0] ?? 0));
+    return v === null ? { kind: "null" } : { kind: "scalar", value: v };
+  }
+  return { kind: "null" };
+}
+
+function toTree(text: string): TreeMap {
+  const docs = loadDocuments(text);
+  const line = lineIndex(text);
+  const first = docs[0];
+  if (first === undefined) return { kind: "map", entries: [] };
+  const root = toTreeNode(first.contents as YamlNode | null, first, line, 0);
+  if (root.kind === "null") return { kind: "map", entries: [] };
+  if (root.kind !== "map") throw new HushError("PARSE_FAILED", "YAML documents that are sequences or single values are not supported");
+  return { kind: "map", entries: root.entries.filter((e) => !(e.kind === "entry" && e.key === "sops")) };
+}
+
+export const yamlStore: Store = {
+  format: "yaml",
+  parse,
+  renderEncrypted,
+  renderPlaintext,
+  appendMetadata,
+  toTree,
+  emitTree: (tree, options) => emitYamlDocument(tree, options.indent === undefined || options.indent <= 0 ? 4 : options.indent),
+};
+
+/** For tests: the AAD path segments of a comment at an offset (exposed through parse()). */
+export type { PathSegment };

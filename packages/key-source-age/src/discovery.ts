@@ -1,0 +1,204 @@
+/**
+ * Where SOPS looks for age identities on decrypt (spec §5.1, `age/keysource.go loadIdentities`
+ * and `loadAgeSSHIdentities`): every place is loaded and the identities are combined; a place
+ * that fails to load is recorded and reported only if no identity opens the file.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { posix, win32 } from "node:path";
+import { isHushError } from "@hush/core";
+import { parseIdentities, parseSshPrivateKey, type AgeIdentity, type AgeIdentityHandle, type PassphrasePrompt } from "./identities.ts";
+import { splitShellWords } from "./shell-words.ts";
+
+/** Options for {@link discoverAgeIdentities}. Only these inputs are read: no global state. */
+export interface DiscoverAgeIdentitiesOptions {
+  /** Environment variables (SOPS_AGE_*, XDG_CONFIG_HOME, APPDATA; passed on to key commands). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The user's home directory ("" when unknown). */
+  readonly homeDir: string;
+  /** Reads a file; must throw an error with `code: "ENOENT"` when it does not exist. */
+  readonly readFile?: (path: string) => string | Uint8Array;
+  /** Runs a key command (argv, no shell) and returns its standard output. */
+  readonly runCommand?: (argv: readonly string[], env: Readonly<Record<string, string>>) => string | Uint8Array;
+  /** Asked for passphrase-protected identity files, only when one is needed. */
+  readonly passphrase?: PassphrasePrompt;
+  /** Decides the default keys file location; defaults to `process.platform`. */
+  readonly platform?: NodeJS.Platform;
+}
+
+/** Identities from several places, loaded once on first use. */
+export interface AgeIdentityProvider {
+  /** Loads every place (once) and returns all identities found. Never throws for a bad place. */
+  identities(): readonly AgeIdentity[];
+  /**
+   * The places searched, one line each; after loading, each line says what was found there or
+   * why it failed. Lines name paths and variables, never their content.
+   */
+  describeSearch(): readonly string[];
+}
+
+/** The environment variables SOPS reads for age (spec §9.4). */
+export const AGE_ENV = {
+  sshKeyFile: "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
+  sshKeyCmd: "SOPS_AGE_SSH_PRIVATE_KEY_CMD",
+  key: "SOPS_AGE_KEY",
+  keyFile: "SOPS_AGE_KEY_FILE",
+  keyCmd: "SOPS_AGE_KEY_CMD",
+} as const;
+
+interface Place {
+  readonly label: string;
+  /** Content, or a reason the place holds nothing ("not set", "not present"). */
+  read(): { content: string | Uint8Array } | { absent: string };
+  parse(content: string | Uint8Array): AgeIdentityHandle[];
+}
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function defaultRunCommand(argv: readonly string[], env: Readonly<Record<string, string>>): Uint8Array {
+  const [file, ...args] = argv;
+  if (file === undefined) throw new Error("empty command");
+  // stderr is left to the terminal: it is the command's own diagnostics, not ours to capture.
+  return execFileSync(file, args, { env, stdio: ["ignore", "pipe", "inherit"], maxBuffer: 4 << 20, windowsHide: true });
+}
+
+/** The default keys file (spec §5.1 item 7), or undefined when no location can be derived. */
+export function defaultAgeKeysFile(
+  env: Readonly<Record<string, string | undefined>>,
+  homeDir: string,
+  platform: NodeJS.Platform,
+): string | undefined {
+  const path = platform === "win32" ? win32 : posix;
+  const tail = ["sops", "age", "keys.txt"];
+  const xdg = env.XDG_CONFIG_HOME ?? "";
+  if (platform === "win32") {
+    const appData = env.APPDATA ?? "";
+    return appData === "" ? undefined : path.join(appData, ...tail);
+  }
+  // SOPS honours XDG_CONFIG_HOME on macOS explicitly; elsewhere Go's os.UserConfigDir does,
+  // and only when it is an absolute path.
+  if (xdg !== "" && (platform === "darwin" || path.isAbsolute(xdg))) return path.join(xdg, ...tail);
+  if (homeDir === "") return undefined;
+  if (platform === "darwin") return path.join(homeDir, "Library", "Application Support", ...tail);
+  return path.join(homeDir, ".config", ...tail);
+}
+
+/**
+ * Prepares identity discovery as SOPS does it; nothing is read until the first call to
+ * `identities()`. Loaded, in this order, and combined:
+ * SOPS_AGE_SSH_PRIVATE_KEY_FILE, SOPS_AGE_SSH_PRIVATE_KEY_CMD, ~/.ssh/id_ed25519 and ~/.ssh/id_rsa
+ * (if present), SOPS_AGE_KEY (several identities per line allowed), SOPS_AGE_KEY_FILE,
+ * SOPS_AGE_KEY_CMD, and the default keys file (`$XDG_CONFIG_HOME/sops/age/keys.txt`, else
+ * `~/.config/sops/age/keys.txt`; on macOS `~/Library/Application Support/sops/age/keys.txt`
+ * unless XDG_CONFIG_HOME is set; on Windows `%AppData%\sops\age\keys.txt`).
+ * Commands are split shell-style and run directly, without a shell.
+ */
+export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): AgeIdentityProvider {
+  const { env, homeDir, passphrase } = options;
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p));
+  const runCommand = options.runCommand ?? defaultRunCommand;
+  const platform = options.platform ?? process.platform;
+  const pathApi = platform === "win32" ? win32 : posix;
+  const get = (name: string): string => env[name] ?? "";
+
+  const fileContent = (path: string, optional: boolean): { content: string | Uint8Array } | { absent: string } => {
+    try {
+      return { content: readFile(path) };
+    } catch (err) {
+      if (optional && errorCode(err) === "ENOENT") return { absent: "not present" };
+      throw new Error(`cannot read the file (${errorCode(err) ?? "error"})`, { cause: err });
+    }
+  };
+  const commandOutput = (command: string): { content: string | Uint8Array } => {
+    const argv = splitShellWords(command);
+    if (argv.length === 0) throw new Error("the command is empty");
+    const childEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
+    try {
+      return { content: runCommand(argv, childEnv) };
+    } catch (err) {
+      // Only the program name: the rest of the command line may carry a secret.
+      const status = (err as { status?: unknown } | null)?.status;
+      const why =
+        errorCode(err) === "ENOENT" ? "not found" : typeof status === "number" ? `exited with status ${status}` : "failed";
+      throw new Error(`command ${JSON.stringify(argv[0])} ${why}`, { cause: err });
+    }
+  };
+  const ssh = (label: string) => (content: string | Uint8Array) =>
+    [parseSshPrivateKey(typeof content === "string" ? content : Buffer.from(content).toString("utf8"), label, passphrase)];
+  const age = (label: string, wordsPerLine = false) => (content: string | Uint8Array) =>
+    parseIdentities(content, label, passphrase, wordsPerLine);
+
+  const places: Place[] = [];
+  const envFile = (name: string, parseFor: (label: string) => Place["parse"]): void => {
+    const path = get(name);
+    const label = path === "" ? name : `${name}=${path}`;
+    places.push({ label, read: () => (path === "" ? { absent: "not set" } : fileContent(path, false)), parse: parseFor(label) });
+  };
+  const envCmd = (name: string, parseFor: (label: string) => Place["parse"]): void => {
+    const cmd = get(name);
+    places.push({ label: name, read: () => (cmd === "" ? { absent: "not set" } : commandOutput(cmd)), parse: parseFor(name) });
+  };
+
+  envFile(AGE_ENV.sshKeyFile, ssh);
+  envCmd(AGE_ENV.sshKeyCmd, ssh);
+  for (const name of ["id_ed25519", "id_rsa"]) {
+    if (homeDir === "") {
+      places.push({ label: `~/.ssh/${name}`, read: () => ({ absent: "home directory unknown" }), parse: () => [] });
+    } else {
+      const path = pathApi.join(homeDir, ".ssh", name);
+      places.push({ label: path, read: () => fileContent(path, true), parse: ssh(path) });
+    }
+  }
+  places.push({
+    label: AGE_ENV.key,
+    read: () => (get(AGE_ENV.key) === "" ? { absent: "not set" } : { content: get(AGE_ENV.key) }),
+    parse: age(AGE_ENV.key, true),
+  });
+  envFile(AGE_ENV.keyFile, age);
+  envCmd(AGE_ENV.keyCmd, age);
+  const defaultFile = defaultAgeKeysFile(env, homeDir, platform);
+  if (defaultFile === undefined) {
+    places.push({ label: "default age keys file", read: () => ({ absent: "no config directory known" }), parse: () => [] });
+  } else {
+    places.push({ label: defaultFile, read: () => fileContent(defaultFile, true), parse: age(defaultFile) });
+  }
+
+  let loaded: { identities: AgeIdentity[]; outcomes: string[] } | undefined;
+  const load = (): { identities: AgeIdentity[]; outcomes: string[] } => {
+    if (loaded !== undefined) return loaded;
+    const identities: AgeIdentity[] = [];
+    const outcomes: string[] = [];
+    for (const place of places) {
+      try {
+        const read = place.read();
+        if ("absent" in read) {
+          outcomes.push(`${place.label}: ${read.absent}`);
+          continue;
+        }
+        const found = place.parse(read.content);
+        identities.push(...found);
+        outcomes.push(`${place.label}: ${describeFound(found)}`);
+      } catch (err) {
+        // HushError messages from the parsers already start with the place's label.
+        outcomes.push(isHushError(err) ? err.message : `${place.label}: ${(err as Error).message}`);
+      }
+    }
+    loaded = { identities, outcomes };
+    return loaded;
+  };
+
+  return {
+    identities: () => load().identities,
+    describeSearch: () => (loaded === undefined ? places.map((p) => p.label) : loaded.outcomes),
+  };
+}
+
+function describeFound(found: readonly AgeIdentity[]): string {
+  if (found.length === 0) return "no identities";
+  const types = [...new Set(found.flatMap((f) => (f.needsPassphrase ? ["passphrase-protected"] : f.stanzaTypes)))];
+  return `${found.length} ${found.length === 1 ? "identity" : "identities"} (${types.join(", ")})`;
+}

@@ -1,0 +1,273 @@
+/**
+ * Identity parsing: age keys files, SSH private keys, and passphrase-protected age identity files
+ * (spec §5.1 `parseIdentity`, `age/encrypted_keys.go`). Parsed secrets live only in closures and
+ * private fields, so an identity printed or serialised by accident shows no key material.
+ */
+import { createPrivateKey } from "node:crypto";
+import { armor, Decrypter, type Identity } from "age-encryption";
+import { HushError } from "@hush/core";
+import { sshIdentity } from "./ssh-stanzas.ts";
+import {
+  ed25519PublicKey,
+  isOpenSshPrivateKey,
+  parseOpenSshPrivateKey,
+  rsaPublicKey,
+  SshFormatError,
+  sshFingerprint,
+  type SshPrivateKey,
+} from "./ssh-wire.ts";
+
+/** The age stanza types hush can open. */
+export type AgeStanzaType = "X25519" | "mlkem768x25519" | "ssh-ed25519" | "ssh-rsa";
+
+/**
+ * An age identity (private key) ready for {@link AgeKeySource}. Opaque: it exposes only what is
+ * safe to print.
+ */
+export interface AgeIdentity {
+  /** The stanza types this identity can open; used to skip identities that cannot match. */
+  readonly stanzaTypes: readonly AgeStanzaType[];
+  /** Where the identity came from (a path, an environment variable, a command), for messages. */
+  readonly source: string;
+  /** True when a passphrase is needed first; it is asked for only when a matching entry is tried. */
+  readonly needsPassphrase: boolean;
+}
+
+/** Asks the user for a passphrase; `what` names the file or key it unlocks. */
+export type PassphrasePrompt = (what: string) => Promise<string>;
+
+/** Options for {@link parseAgeIdentities}. */
+export interface ParseAgeIdentitiesOptions {
+  /** Name of the input for messages (a path or an environment variable). */
+  readonly source?: string;
+  /** Asked for passphrase-protected identity files and PEM keys, on first use. */
+  readonly passphrase?: PassphrasePrompt;
+}
+
+type TypageIdentity = string | Identity;
+
+/** The implementation behind {@link AgeIdentity}; not exported from the package. */
+export class AgeIdentityHandle implements AgeIdentity {
+  readonly stanzaTypes: readonly AgeStanzaType[];
+  readonly source: string;
+  readonly needsPassphrase: boolean;
+  readonly #open: () => Promise<readonly TypageIdentity[]>;
+
+  constructor(
+    stanzaTypes: readonly AgeStanzaType[],
+    source: string,
+    needsPassphrase: boolean,
+    open: () => Promise<readonly TypageIdentity[]>,
+  ) {
+    this.stanzaTypes = stanzaTypes;
+    this.source = source;
+    this.needsPassphrase = needsPassphrase;
+    this.#open = open;
+  }
+
+  /** What typage's Decrypter takes. May ask for a passphrase; the result is memoised. */
+  open(): Promise<readonly TypageIdentity[]> {
+    return this.#open();
+  }
+}
+
+const NATIVE_TYPES: readonly AgeStanzaType[] = ["X25519", "mlkem768x25519"];
+
+function parseError(source: string, what: string, line?: number, cause?: unknown): HushError {
+  const where = line === undefined ? source : `${source} line ${line}`;
+  return new HushError("INVALID_ARGUMENT", `${where}: ${what}`, cause === undefined ? undefined : { cause });
+}
+
+/** Parses one native identity string (already trimmed). Never echoes it. */
+function parseNativeIdentity(identity: string, source: string, line: number): AgeIdentityHandle {
+  if (identity.startsWith("AGE-PLUGIN-")) {
+    // The human-readable part is "AGE-PLUGIN-<NAME>-", before the last "1".
+    const name = identity.slice("AGE-PLUGIN-".length, identity.lastIndexOf("1")).replace(/-$/, "");
+    const plugin = /^[A-Z0-9._-]+$/.test(name) ? ` (age-plugin-${name.toLowerCase()})` : "";
+    throw parseError(source, `age plugin identities${plugin} are not supported`, line);
+  }
+  let type: AgeStanzaType;
+  if (identity.startsWith("AGE-SECRET-KEY-PQ-1")) type = "mlkem768x25519";
+  else if (identity.startsWith("AGE-SECRET-KEY-1")) type = "X25519";
+  else throw parseError(source, "not an age identity (expected AGE-SECRET-KEY-1…)", line);
+  try {
+    // typage validates (bech32 checksum, key length) when the identity is added.
+    new Decrypter().addIdentity(identity);
+  } catch (err) {
+    throw parseError(source, "invalid age identity", line, err);
+  }
+  const opened: readonly TypageIdentity[] = [identity];
+  return new AgeIdentityHandle([type], source, false, () => Promise.resolve(opened));
+}
+
+/**
+ * Parses a keys file: one identity per line; blank lines and `#` comments skipped. With
+ * `wordsPerLine`, a line may hold several identities separated by whitespace (as SOPS accepts
+ * in SOPS_AGE_KEY).
+ */
+function parseKeysFile(text: string, source: string, wordsPerLine: boolean): AgeIdentityHandle[] {
+  const out: AgeIdentityHandle[] = [];
+  text.split("\n").forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    for (const word of wordsPerLine ? line.split(/\s+/) : [line]) {
+      out.push(parseNativeIdentity(word, source, index + 1));
+    }
+  });
+  return out;
+}
+
+function isAgeEncrypted(text: string): boolean {
+  return text.startsWith("age-encryption.org/") || text.startsWith("-----BEGIN AGE ENCRYPTED FILE-----");
+}
+
+function isPemPrivateKey(text: string): boolean {
+  return /^-----BEGIN (?:RSA |ENCRYPTED |)PRIVATE KEY-----/.test(text);
+}
+
+/** A handle for an unencrypted SSH private key; the identity is built now to report errors early. */
+function sshHandle(key: SshPrivateKey, source: string): AgeIdentityHandle {
+  let identity: Identity;
+  try {
+    identity = sshIdentity(key);
+  } catch (err) {
+    throw parseError(source, `unusable ${key.type} key ${sshFingerprint(key.publicKey)}: ${(err as Error).message}`, undefined, err);
+  }
+  const opened: readonly TypageIdentity[] = [identity];
+  return new AgeIdentityHandle([key.type], source, false, () => Promise.resolve(opened));
+}
+
+/** Converts a PEM/PKCS#8 key that node:crypto opened into the form the SSH stanzas use. */
+function sshKeyFromKeyObject(keyObject: ReturnType<typeof createPrivateKey>, source: string): SshPrivateKey {
+  const jwk = keyObject.export({ format: "jwk" });
+  if (keyObject.asymmetricKeyType === "rsa" && jwk.n !== undefined && jwk.e !== undefined) {
+    const publicKey = rsaPublicKey(Buffer.from(jwk.n, "base64url"), Buffer.from(jwk.e, "base64url"));
+    return { type: "ssh-rsa", publicKey, jwk, comment: "" };
+  }
+  if (keyObject.asymmetricKeyType === "ed25519" && jwk.d !== undefined && jwk.x !== undefined) {
+    const publicKey = ed25519PublicKey(Buffer.from(jwk.x, "base64url"));
+    return { type: "ssh-ed25519", publicKey, seed: Buffer.from(jwk.d, "base64url"), comment: "" };
+  }
+  throw parseError(source, `unsupported private key type ${keyObject.asymmetricKeyType ?? "unknown"} (age supports ssh-ed25519 and ssh-rsa)`);
+}
+
+/** Parses an SSH private key (OpenSSH format, or PEM/PKCS#8 RSA or Ed25519). */
+export function parseSshPrivateKey(text: string, source: string, passphrase?: PassphrasePrompt): AgeIdentityHandle {
+  const trimmed = text.trim();
+  if (isOpenSshPrivateKey(trimmed)) {
+    let parsed;
+    try {
+      parsed = parseOpenSshPrivateKey(trimmed);
+    } catch (err) {
+      const why = err instanceof SshFormatError ? err.message : "unreadable";
+      throw parseError(source, `not a valid OpenSSH private key (${why})`, undefined, err);
+    }
+    if (parsed.encrypted) {
+      throw new HushError("KEY_SOURCE_FAILED", `${source}: passphrase-protected OpenSSH keys are not supported`, {
+        hint: "use an unencrypted copy of the key (ssh-keygen -p -N \"\" -f <copy>) kept in a private place, or an age identity",
+      });
+    }
+    return sshHandle(parsed.key, source);
+  }
+  if (!isPemPrivateKey(trimmed)) throw parseError(source, "not an SSH private key");
+  if (/^-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(trimmed) || /^Proc-Type: 4,ENCRYPTED$/m.test(trimmed)) {
+    return encryptedPemHandle(trimmed, source, passphrase);
+  }
+  let keyObject;
+  try {
+    keyObject = createPrivateKey({ key: trimmed, format: "pem" });
+  } catch (err) {
+    throw parseError(source, "not a readable PEM private key", undefined, err);
+  }
+  return sshHandle(sshKeyFromKeyObject(keyObject, source), source);
+}
+
+/** A PEM key behind a passphrase: asked for only when an SSH stanza is tried. */
+function encryptedPemHandle(pem: string, source: string, passphrase: PassphrasePrompt | undefined): AgeIdentityHandle {
+  if (passphrase === undefined) {
+    throw new HushError("KEY_SOURCE_FAILED", `${source}: the SSH key is passphrase-protected and no passphrase can be asked for`);
+  }
+  let opened: Promise<readonly TypageIdentity[]> | undefined;
+  const open = async (): Promise<readonly TypageIdentity[]> => {
+    const secret = await passphrase(`SSH key ${source}`);
+    let keyObject;
+    try {
+      keyObject = createPrivateKey({ key: pem, format: "pem", passphrase: secret });
+    } catch (err) {
+      throw new HushError("KEY_SOURCE_FAILED", `${source}: cannot decrypt the SSH key (wrong passphrase?)`, { cause: err });
+    }
+    return sshHandle(sshKeyFromKeyObject(keyObject, source), source).open();
+  };
+  // The key type is unknown until decrypted (PKCS#8 may hold either).
+  return new AgeIdentityHandle(["ssh-rsa", "ssh-ed25519"], source, true, () => (opened ??= open()));
+}
+
+/** An age file encrypted with a passphrase (scrypt) that holds a keys file. */
+function encryptedIdentityFileHandle(
+  file: Uint8Array,
+  armored: boolean,
+  source: string,
+  passphrase: PassphrasePrompt | undefined,
+): AgeIdentityHandle {
+  if (passphrase === undefined) {
+    throw new HushError("KEY_SOURCE_FAILED", `${source}: passphrase-protected age identity file, and no passphrase can be asked for`);
+  }
+  let opened: Promise<readonly TypageIdentity[]> | undefined;
+  const open = async (): Promise<readonly TypageIdentity[]> => {
+    let raw: Uint8Array;
+    try {
+      raw = armored ? armor.decode(Buffer.from(file).toString("utf8")) : file;
+    } catch (err) {
+      throw new HushError("KEY_SOURCE_FAILED", `${source}: malformed armored age identity file`, { cause: err });
+    }
+    const secret = await passphrase(`age identity file ${source}`);
+    const decrypter = new Decrypter();
+    decrypter.addPassphrase(secret);
+    let text: string;
+    try {
+      text = await decrypter.decrypt(raw, "text");
+    } catch (err) {
+      throw new HushError("KEY_SOURCE_FAILED", `${source}: cannot decrypt the age identity file (wrong passphrase?)`, { cause: err });
+    }
+    const inner = parseKeysFile(text, source, false);
+    return (await Promise.all(inner.map((h) => h.open()))).flat();
+  };
+  return new AgeIdentityHandle(NATIVE_TYPES, source, true, () => (opened ??= open()));
+}
+
+/** Internal form of {@link parseAgeIdentities} with SOPS_AGE_KEY's several-per-line rule. */
+export function parseIdentities(
+  input: string | Uint8Array,
+  source: string,
+  passphrase: PassphrasePrompt | undefined,
+  wordsPerLine: boolean,
+): AgeIdentityHandle[] {
+  const bytes = typeof input === "string" ? Buffer.from(input, "utf8") : input;
+  const text = typeof input === "string" ? input : Buffer.from(input).toString("utf8");
+  const start = text.trimStart();
+  if (isAgeEncrypted(start)) {
+    // A binary age file must stay bytes; only the armored form survives a text round trip.
+    const armored = start.startsWith("-----BEGIN");
+    return [encryptedIdentityFileHandle(armored ? Buffer.from(start, "utf8") : bytes, armored, source, passphrase)];
+  }
+  if (start.startsWith("-----BEGIN ")) return [parseSshPrivateKey(start, source, passphrase)];
+  return parseKeysFile(text, source, wordsPerLine);
+}
+
+/**
+ * Parses age identities from the content of an identity file:
+ * - a keys file (`AGE-SECRET-KEY-1…`, `AGE-SECRET-KEY-PQ-1…`, one per line, blank and `#` lines
+ *   skipped);
+ * - an unencrypted SSH private key (OpenSSH format or PEM, ed25519 or RSA); a passphrase-protected
+ *   PEM key asks for its passphrase on first use;
+ * - a passphrase-protected age identity file (binary or armored scrypt age file holding a keys
+ *   file); the passphrase is asked for on first use, through `options.passphrase`.
+ *
+ * @throws HushError `INVALID_ARGUMENT` for content that is not a valid identity, and for age
+ *   plugin identities (messages give the source and line, never the content); `KEY_SOURCE_FAILED`
+ *   for what hush cannot open (passphrase-protected OpenSSH keys, a protected file without a
+ *   passphrase prompt).
+ */
+export function parseAgeIdentities(input: string | Uint8Array, options: ParseAgeIdentitiesOptions = {}): AgeIdentity[] {
+  return parseIdentities(input, options.source ?? "age identities", options.passphrase, false);
+}

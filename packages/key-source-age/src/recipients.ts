@@ -1,0 +1,75 @@
+/**
+ * Recipient strings, checked in SOPS's order (spec §5.1, `age/keysource.go parseRecipient`):
+ * `age1pq1…` hybrid, `age1<name>1…` plugin (refused), `age1…` X25519, `ssh-…` SSH.
+ */
+import { Encrypter, type Recipient } from "age-encryption";
+import { HushError } from "@hush/core";
+import { parseAuthorizedKey } from "./ssh-wire.ts";
+import { sshRecipient } from "./ssh-stanzas.ts";
+
+/** Plugin names that can safely become an `age-plugin-<name>` program name. */
+const PLUGIN_NAME = /^[a-z0-9._-]+$/;
+
+/**
+ * A recipient string shortened and escaped for messages. Recipients are public, but they come from
+ * files and may be huge (post-quantum ones are ~1,950 characters) or contain control characters.
+ */
+export function describeRecipient(recipient: string): string {
+  const short = recipient.length > 72 ? `${recipient.slice(0, 60)}…` : recipient;
+  return JSON.stringify(short);
+}
+
+function invalid(recipient: string, why: string, cause?: unknown): HushError {
+  return new HushError("INVALID_ARGUMENT", `invalid age recipient ${describeRecipient(recipient)}: ${why}`, {
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/**
+ * Parses a (trimmed) recipient into what typage's Encrypter accepts: the string itself for
+ * native age recipients (validated by typage), or a Recipient object for SSH keys.
+ */
+export function parseRecipient(recipient: string): string | Recipient {
+  if (recipient.startsWith("age1") && !recipient.startsWith("age1pq1") && recipient.indexOf("1", 4) !== -1) {
+    // Bech32 puts the separator at the last "1"; the human-readable part is "age1<name>".
+    const name = recipient.slice(4, recipient.lastIndexOf("1"));
+    if (!PLUGIN_NAME.test(name)) {
+      throw invalid(recipient, "it names an age plugin with characters outside [a-z0-9-._]; refusing it");
+    }
+    throw invalid(recipient, `age plugin recipients (age-plugin-${name}) are not supported`);
+  }
+  if (recipient.startsWith("age1")) {
+    try {
+      // addRecipient parses and validates (bech32 checksum, key length) without encrypting.
+      new Encrypter().addRecipient(recipient);
+    } catch (err) {
+      throw invalid(recipient, recipient.startsWith("age1pq1") ? "not a valid post-quantum recipient" : "not a valid X25519 recipient", err);
+    }
+    return recipient;
+  }
+  if (recipient.startsWith("ssh-")) {
+    const type = recipient.split(/\s/, 1)[0];
+    if (type !== "ssh-ed25519" && type !== "ssh-rsa") {
+      throw invalid(recipient, "only ssh-ed25519 and ssh-rsa SSH keys are supported");
+    }
+    try {
+      return sshRecipient(parseAuthorizedKey(recipient));
+    } catch (err) {
+      const why = err instanceof Error ? err.message : "unreadable SSH key";
+      throw invalid(recipient, why, err);
+    }
+  }
+  throw invalid(recipient, "expected age1…, age1pq1…, ssh-ed25519 … or ssh-rsa …");
+}
+
+/**
+ * Trims and validates an age recipient, returning it as it must be stored in the metadata.
+ *
+ * @throws HushError `INVALID_ARGUMENT` naming the recipient when it is malformed, a plugin
+ *   recipient, or an unsupported SSH key type.
+ */
+export function normalizeAgeRecipient(recipient: string): string {
+  const trimmed = recipient.trim();
+  parseRecipient(trimmed);
+  return trimmed;
+}

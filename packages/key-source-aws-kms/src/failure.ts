@@ -1,0 +1,144 @@
+/**
+ * Turns whatever the AWS SDK throws into one HushError("KEY_SOURCE_FAILED") that names the key
+ * ARN and a reason class. Only AWS service error messages are quoted: other errors (a JSON parse
+ * failure, say) can carry fragments of the answer body, and a Decrypt answer holds the key.
+ */
+import { HushError } from "@hush/core";
+
+/** Reason classes, stable words that tests and users can search for. */
+export type KmsFailureReason =
+  | "AccessDenied"
+  | "InvalidCiphertext"
+  | "IncorrectKey"
+  | "KeyNotFound"
+  | "KeyUnavailable"
+  | "InvalidCredentials"
+  | "NoCredentials"
+  | "Throttled"
+  | "NetworkTimeout"
+  | "NetworkError"
+  | "MalformedResponse"
+  | "ServiceError";
+
+const BY_TYPE: Readonly<Record<string, KmsFailureReason>> = {
+  AccessDeniedException: "AccessDenied",
+  AccessDenied: "AccessDenied",
+  InvalidCiphertextException: "InvalidCiphertext",
+  IncorrectKeyException: "IncorrectKey",
+  NotFoundException: "KeyNotFound",
+  DisabledException: "KeyUnavailable",
+  KMSInvalidStateException: "KeyUnavailable",
+  KeyUnavailableException: "KeyUnavailable",
+  UnrecognizedClientException: "InvalidCredentials",
+  InvalidSignatureException: "InvalidCredentials",
+  IncompleteSignatureException: "InvalidCredentials",
+  MissingAuthenticationTokenException: "InvalidCredentials",
+  InvalidClientTokenId: "InvalidCredentials",
+  SignatureDoesNotMatch: "InvalidCredentials",
+  ExpiredTokenException: "InvalidCredentials",
+  ExpiredToken: "InvalidCredentials",
+  CredentialsProviderError: "NoCredentials",
+  ThrottlingException: "Throttled",
+  Throttling: "Throttled",
+  LimitExceededException: "Throttled",
+  TimeoutError: "NetworkTimeout",
+  RequestTimeout: "NetworkTimeout",
+  RequestTimeoutException: "NetworkTimeout",
+  AbortError: "NetworkTimeout",
+};
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "EPROTO",
+]);
+
+const HINTS: Readonly<Record<KmsFailureReason, string>> = {
+  AccessDenied: "the AWS identity in use is not allowed to use this key (check the key policy, IAM policy, role and profile)",
+  InvalidCiphertext: "the encryption context differs from the one used when the key was wrapped, or the wrapped key is damaged",
+  IncorrectKey: "the wrapped key was made with a different KMS key than the ARN names",
+  KeyNotFound: "the key does not exist in this account and region (or the endpoint points elsewhere)",
+  KeyUnavailable: "the key is disabled, pending deletion or otherwise unusable",
+  InvalidCredentials: "the AWS credentials were rejected (wrong secret, expired session or unknown access key)",
+  NoCredentials: "no AWS credentials were found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or log in)",
+  Throttled: "AWS KMS throttled the request; try again later",
+  NetworkTimeout: "AWS KMS did not answer in time; check network access to the endpoint (AWS_ENDPOINT_URL_KMS or the region's endpoint)",
+  NetworkError: "AWS KMS could not be reached; check network access to the endpoint (AWS_ENDPOINT_URL_KMS or the region's endpoint)",
+  MalformedResponse: "the KMS endpoint gave an answer that is not a valid KMS response",
+  ServiceError: "AWS KMS reported an error",
+};
+
+interface SdkErrorShape {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: unknown; attempts?: unknown };
+  cause?: unknown;
+}
+
+function shape(err: unknown): SdkErrorShape {
+  return typeof err === "object" && err !== null ? (err as SdkErrorShape) : {};
+}
+
+/** One line, printable, bounded: service messages are still text from a remote party. */
+function clean(text: string): string {
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
+    .trim()
+    .slice(0, 200);
+}
+
+/** The reason class and, for AWS service errors only, the error type and message. */
+export function classifyKmsError(err: unknown): { reason: KmsFailureReason; detail: string } {
+  const e = shape(err);
+  const name = typeof e.name === "string" ? e.name : "";
+  const code = typeof e.code === "string" ? e.code : "";
+  const cause = shape(e.cause);
+  const causeCode = typeof cause.code === "string" ? cause.code : "";
+  const mapped = BY_TYPE[name] ?? BY_TYPE[code];
+  const isService = (e.$fault === "client" || e.$fault === "server") && e.$metadata !== undefined;
+  const status = typeof e.$metadata?.httpStatusCode === "number" ? e.$metadata.httpStatusCode : undefined;
+
+  if (mapped === "NetworkTimeout" || code === "ETIMEDOUT" || causeCode === "ETIMEDOUT") {
+    return { reason: "NetworkTimeout", detail: "no answer in time" };
+  }
+  if (NETWORK_CODES.has(code) || NETWORK_CODES.has(causeCode)) {
+    return { reason: "NetworkError", detail: NETWORK_CODES.has(code) ? code : causeCode };
+  }
+  if (mapped === "NoCredentials") {
+    return { reason: "NoCredentials", detail: typeof e.message === "string" ? clean(e.message) : "" };
+  }
+  if (isService && name !== "" && name !== "Unknown" && /^[A-Za-z0-9.]+$/.test(name)) {
+    const message = typeof e.message === "string" && e.message !== "UnknownError" ? clean(e.message) : "";
+    const detail = message === "" ? name : `${name}: ${message}`;
+    if (mapped !== undefined) return { reason: mapped, detail };
+    return { reason: "ServiceError", detail };
+  }
+  if (status !== undefined && status >= 500) return { reason: "ServiceError", detail: `HTTP ${status}` };
+  if (status !== undefined && status !== 200) return { reason: "MalformedResponse", detail: `HTTP ${status}` };
+  return { reason: "MalformedResponse", detail: name === "" ? "unreadable answer" : `unreadable answer (${clean(name)})` };
+}
+
+/** The error a failed Encrypt/Decrypt call becomes. No cause is attached: it may hold the answer body. */
+export function kmsFailure(operation: "Encrypt" | "Decrypt", arn: string, err: unknown): HushError {
+  const { reason, detail } = classifyKmsError(err);
+  const attempts = shape(err).$metadata?.attempts;
+  const tries = typeof attempts === "number" && attempts > 1 ? ` after ${attempts} attempts` : "";
+  return new HushError("KEY_SOURCE_FAILED", `AWS KMS ${operation} with ${arn} failed${tries}: ${reason} (${detail})`, {
+    hint: HINTS[reason],
+  });
+}
+
+/** A failure found by checking a KMS answer ourselves. */
+export function malformedAnswer(operation: "Encrypt" | "Decrypt", arn: string, what: string): HushError {
+  return new HushError("KEY_SOURCE_FAILED", `AWS KMS ${operation} with ${arn} failed: MalformedResponse (${what})`, {
+    hint: HINTS.MalformedResponse,
+  });
+}

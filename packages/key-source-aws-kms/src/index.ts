@@ -1,0 +1,17 @@
+/**
+ * AWS KMS key source for hush: wraps data keys with kms:Encrypt and unwraps them with
+ * kms:Decrypt, validating file metadata before any network call.
+ */
+export { AwsKmsKeySource, roleSessionName } from "./source.ts";
+export type { AwsKmsKeySourceOptions } from "./source.ts";
+export {
+  parseKmsArnList,
+  parseEncryptionContext,
+  parseKmsArn,
+  validateRoleArn,
+  validateProfile,
+  validateContext,
+} from "./arn.ts";
+export type { KmsKeyRecipient, ParsedKmsArn } from "./arn.ts";
+export { classifyKmsError } from "./failure.ts";
+export type { KmsFailureReason } from "./failure.ts";

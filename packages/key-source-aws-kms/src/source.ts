@@ -1,0 +1,266 @@
+/**
+ * The AWS KMS key source: wraps a data key with kms:Encrypt and unwraps it with kms:Decrypt,
+ * as SOPS does (never GenerateDataKey). The AWS SDK is imported on first use so that commands
+ * that never touch KMS do not pay for loading it.
+ */
+import { hostname } from "node:os";
+import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
+import {
+  HushError,
+  type KeySource,
+  type KmsKeyEntry,
+  type MasterKeyEntry,
+  type MasterKeyRecipient,
+} from "@hush/core";
+import { parseKmsArn, validateContext, validateProfile, validateRoleArn } from "./arn.ts";
+import { kmsFailure, malformedAnswer } from "./failure.ts";
+
+/** Options of {@link AwsKmsKeySource}. */
+export interface AwsKmsKeySourceOptions {
+  /**
+   * Environment to read AWS settings from (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_STS,
+   * AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+   * AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE). Defaults to `process.env`. The SDK's default
+   * credential chain, used when this holds no access key, still reads `process.env` itself.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Connect and per-request timeout of one attempt, in ms. Default 10 000. */
+  readonly timeoutMs?: number;
+  /** Attempts per KMS call, the first included (the SDK's standard retry mode). Default 3. */
+  readonly maxAttempts?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_ATTEMPTS = 3;
+/** KMS ciphertext blobs are at most 6144 bytes. */
+const MAX_CIPHERTEXT = 6144;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+type Credentials = KMSClientConfig["credentials"];
+
+/** RFC 3339 in whole seconds, UTC, as SOPS writes `created_at`. */
+function nowRfc3339(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** "sops@" + host name, limited to what STS accepts (SOPS uses the same session name). */
+export function roleSessionName(host: string = hostname()): string {
+  return `sops@${host.replace(/[^A-Za-z0-9=,.@_-]/g, "")}`.slice(0, 64);
+}
+
+function envEndpoint(env: Readonly<Record<string, string | undefined>>, service: "KMS" | "STS"): string | undefined {
+  if (env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] === "true") return undefined;
+  const value = env[`AWS_ENDPOINT_URL_${service}`] || env["AWS_ENDPOINT_URL"] || undefined;
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new HushError("INVALID_ARGUMENT", `AWS_ENDPOINT_URL_${service} is not a URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new HushError("INVALID_ARGUMENT", `AWS_ENDPOINT_URL_${service} must be an http or https URL`);
+  }
+  return value;
+}
+
+/**
+ * AWS KMS key source (kind "kms").
+ *
+ * Metadata from a file is validated strictly before any network call; the endpoint comes only
+ * from the environment, never from the file. One SDK client is kept per (region, role, profile)
+ * for the life of the source; the CLI creates one source per process.
+ */
+export class AwsKmsKeySource implements KeySource {
+  readonly kind = "kms" as const;
+  readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #timeoutMs: number;
+  readonly #maxAttempts: number;
+  readonly #clients = new Map<string, Promise<KMSClient>>();
+
+  constructor(options: AwsKmsKeySourceOptions = {}) {
+    this.#env = options.env ?? process.env;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (!Number.isInteger(this.#timeoutMs) || this.#timeoutMs < 1) {
+      throw new HushError("INVALID_ARGUMENT", "AwsKmsKeySource timeoutMs must be a positive integer");
+    }
+    if (!Number.isInteger(this.#maxAttempts) || this.#maxAttempts < 1 || this.#maxAttempts > 10) {
+      throw new HushError("INVALID_ARGUMENT", "AwsKmsKeySource maxAttempts must be an integer from 1 to 10");
+    }
+  }
+
+  async wrap(dataKey: Uint8Array, recipient: MasterKeyRecipient): Promise<KmsKeyEntry> {
+    if (recipient.kind !== "kms") {
+      throw new HushError("INVALID_ARGUMENT", `The AWS KMS key source cannot wrap to a ${recipient.kind} key`);
+    }
+    const { region } = parseKmsArn(recipient.arn, "INVALID_ARGUMENT");
+    const role = validateRoleArn(recipient.role, "INVALID_ARGUMENT");
+    const awsProfile = validateProfile(recipient.awsProfile, "INVALID_ARGUMENT");
+    const context = validateContext(recipient.context, "INVALID_ARGUMENT");
+    if (dataKey.length !== 32 && dataKey.length !== 33) {
+      throw new HushError("INTERNAL", `A data key to wrap must be 32 bytes (or a 33-byte share), got ${dataKey.length}`);
+    }
+    const client = await this.#client(recipient.arn, region, role, awsProfile, "Encrypt");
+    const { EncryptCommand } = await import("@aws-sdk/client-kms");
+    let blob: unknown;
+    try {
+      const out = await client.send(
+        new EncryptCommand({
+          KeyId: recipient.arn,
+          Plaintext: dataKey,
+          ...(Object.keys(context).length > 0 ? { EncryptionContext: context } : {}),
+        }),
+        { abortSignal: AbortSignal.timeout(this.#deadlineMs()) },
+      );
+      blob = out.CiphertextBlob;
+    } catch (err) {
+      throw kmsFailure("Encrypt", recipient.arn, err);
+    }
+    if (!(blob instanceof Uint8Array) || blob.length === 0 || blob.length > MAX_CIPHERTEXT) {
+      throw malformedAnswer("Encrypt", recipient.arn, "missing or invalid CiphertextBlob");
+    }
+    return {
+      kind: "kms",
+      arn: recipient.arn,
+      role,
+      context,
+      awsProfile,
+      createdAt: nowRfc3339(),
+      enc: Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString("base64"),
+    };
+  }
+
+  async unwrap(entry: MasterKeyEntry): Promise<Uint8Array | null> {
+    if (entry.kind !== "kms") return null;
+    // The entry comes from a file: all of it is untrusted until checked.
+    const { region } = parseKmsArn(entry.arn, "METADATA_INVALID");
+    const role = validateRoleArn(entry.role, "METADATA_INVALID");
+    const awsProfile = validateProfile(entry.awsProfile, "METADATA_INVALID");
+    const context = validateContext(entry.context, "METADATA_INVALID");
+    const enc: unknown = entry.enc;
+    if (typeof enc !== "string" || enc.length % 4 !== 0 || !BASE64.test(enc)) {
+      throw new HushError("METADATA_INVALID", `The wrapped key (enc) of AWS KMS key ${entry.arn} is not base64`);
+    }
+    const blob = Buffer.from(enc, "base64");
+    if (blob.length > MAX_CIPHERTEXT) {
+      throw new HushError("METADATA_INVALID", `The wrapped key (enc) of AWS KMS key ${entry.arn} is longer than a KMS ciphertext`);
+    }
+    const client = await this.#client(entry.arn, region, role, awsProfile, "Decrypt");
+    const { DecryptCommand } = await import("@aws-sdk/client-kms");
+    let plaintext: unknown;
+    try {
+      const out = await client.send(
+        new DecryptCommand({
+          KeyId: entry.arn,
+          CiphertextBlob: blob,
+          ...(Object.keys(context).length > 0 ? { EncryptionContext: context } : {}),
+        }),
+        { abortSignal: AbortSignal.timeout(this.#deadlineMs()) },
+      );
+      plaintext = out.Plaintext;
+    } catch (err) {
+      throw kmsFailure("Decrypt", entry.arn, err);
+    }
+    if (!(plaintext instanceof Uint8Array) || (plaintext.length !== 32 && plaintext.length !== 33)) {
+      if (plaintext instanceof Uint8Array) plaintext.fill(0);
+      throw malformedAnswer("Decrypt", entry.arn, "the plaintext is not a 32-byte key or a 33-byte share");
+    }
+    const key = Uint8Array.from(plaintext);
+    plaintext.fill(0);
+    return key;
+  }
+
+  describeSearch(): readonly string[] {
+    const endpoint = this.#env["AWS_ENDPOINT_URL_KMS"] || this.#env["AWS_ENDPOINT_URL"];
+    const lines = [
+      endpoint
+        ? `AWS KMS endpoint from the environment (AWS_ENDPOINT_URL_KMS/AWS_ENDPOINT_URL): ${endpoint}`
+        : "AWS KMS endpoint of each key's region (set AWS_ENDPOINT_URL_KMS to override)",
+    ];
+    if (this.#env["AWS_ACCESS_KEY_ID"] && this.#env["AWS_SECRET_ACCESS_KEY"]) {
+      lines.push("AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the environment (an aws_profile in the file takes precedence)");
+    } else {
+      lines.push(
+        "AWS credentials: the AWS SDK default chain (AWS_PROFILE, shared credentials and config files, SSO, web identity, container and instance metadata)",
+      );
+    }
+    lines.push("AWS roles (role) and profiles (aws_profile) named in the file's KMS entries");
+    return lines;
+  }
+
+  /** Destroys the cached SDK clients (closing their idle connections). */
+  async close(): Promise<void> {
+    const clients = [...this.#clients.values()];
+    this.#clients.clear();
+    for (const c of await Promise.allSettled(clients)) {
+      if (c.status === "fulfilled") c.value.destroy();
+    }
+  }
+
+  /** Time for all attempts of one call including back-off, so that nothing hangs forever. */
+  #deadlineMs(): number {
+    return this.#maxAttempts * (this.#timeoutMs + 1000);
+  }
+
+  #client(arn: string, region: string, role: string, profile: string, op: "Encrypt" | "Decrypt"): Promise<KMSClient> {
+    const cacheKey = `${region}\n${role}\n${profile}`;
+    let client = this.#clients.get(cacheKey);
+    if (client === undefined) {
+      client = this.#createClient(region, role, profile);
+      this.#clients.set(cacheKey, client);
+      // A failed creation must not poison the cache for later calls.
+      client.catch(() => this.#clients.delete(cacheKey));
+    }
+    return client.catch((err: unknown) => {
+      throw kmsFailure(op, arn, err);
+    });
+  }
+
+  async #createClient(region: string, role: string, profile: string): Promise<KMSClient> {
+    const env = this.#env;
+    const kmsEndpoint = envEndpoint(env, "KMS");
+    const requestHandler = {
+      connectionTimeout: this.#timeoutMs,
+      requestTimeout: this.#timeoutMs,
+      socketTimeout: this.#timeoutMs,
+      throwOnRequestTimeout: true,
+    };
+    const common = { region, requestHandler, maxAttempts: this.#maxAttempts, retryMode: "standard" };
+
+    let credentials: Credentials;
+    if (profile !== "") {
+      const { fromIni } = await import("@aws-sdk/credential-providers");
+      const credsFile = env["AWS_SHARED_CREDENTIALS_FILE"];
+      const configFile = env["AWS_CONFIG_FILE"];
+      credentials = fromIni({
+        profile,
+        ...(credsFile ? { filepath: credsFile } : {}),
+        ...(configFile ? { configFilepath: configFile } : {}),
+        clientConfig: common,
+      });
+    } else {
+      const accessKeyId = env["AWS_ACCESS_KEY_ID"];
+      const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"];
+      const sessionToken = env["AWS_SESSION_TOKEN"];
+      if (accessKeyId && secretAccessKey) {
+        credentials = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+      }
+    }
+    if (role !== "") {
+      const { fromTemporaryCredentials } = await import("@aws-sdk/credential-providers");
+      const stsEndpoint = envEndpoint(env, "STS");
+      credentials = fromTemporaryCredentials({
+        params: { RoleArn: role, RoleSessionName: roleSessionName() },
+        ...(credentials === undefined ? {} : { masterCredentials: credentials }),
+        clientConfig: { ...common, ...(stsEndpoint === undefined ? {} : { endpoint: stsEndpoint }) },
+      });
+    }
+    const { KMSClient } = await import("@aws-sdk/client-kms");
+    return new KMSClient({
+      ...common,
+      ...(kmsEndpoint === undefined ? {} : { endpoint: kmsEndpoint }),
+      ...(credentials === undefined ? {} : { credentials }),
+    });
+  }
+}

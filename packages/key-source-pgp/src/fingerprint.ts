@@ -1,0 +1,33 @@
+import { HushError } from "@hush/core";
+
+/** SOPS accepts short (16-hex key ID) to full (40-hex) fingerprints; `!` pins a subkey. */
+const FINGERPRINT = /^[0-9A-Fa-f]{16,40}!?$/;
+
+/**
+ * Removes spaces from a PGP fingerprint (as SOPS does) and checks that what is left is 16 to 40
+ * hexadecimal characters with an optional trailing `!`. Case is kept: SOPS stores `fp` as given.
+ *
+ * The result is the only piece of file metadata that is ever put on gpg's command line, so this
+ * check is also what keeps option-like strings (`--…`) away from it.
+ *
+ * @throws HushError `INVALID_ARGUMENT` when the input is not a fingerprint.
+ */
+export function normalizePgpFingerprint(fingerprint: string): string {
+  const compact = fingerprint.replaceAll(" ", "");
+  if (!FINGERPRINT.test(compact)) {
+    throw new HushError("INVALID_ARGUMENT", `invalid PGP fingerprint ${quoteForMessage(fingerprint)}: expected 16 to 40 hexadecimal characters, optionally followed by "!"`);
+  }
+  return compact;
+}
+
+/** The long key ID (last 16 hex digits, upper case) of a normalized fingerprint. */
+export function longKeyId(fingerprint: string): string {
+  const hex = fingerprint.endsWith("!") ? fingerprint.slice(0, -1) : fingerprint;
+  return hex.slice(-16).toUpperCase();
+}
+
+/** Quotes untrusted text for an error message: bounded length, no control characters. */
+export function quoteForMessage(text: string): string {
+  const shortened = text.length > 64 ? `${text.slice(0, 64)}…` : text;
+  return JSON.stringify(shortened.replace(/[\p{Cc}\p{Cf}]/gu, "?"));
+}

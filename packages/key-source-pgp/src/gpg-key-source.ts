@@ -1,0 +1,206 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { HushError } from "@hush/core";
+import type { KeySource, MasterKeyEntry, MasterKeyRecipient, PgpKeyEntry } from "@hush/core";
+import { readMessageRecipients } from "./armor.ts";
+import { longKeyId, normalizePgpFingerprint, quoteForMessage } from "./fingerprint.ts";
+import { gpgErrorLine, runGpg, type GpgRun } from "./run-gpg.ts";
+
+/** Options of {@link GpgKeySource}. */
+export interface GpgKeySourceOptions {
+  /**
+   * The environment gpg runs with, usually `process.env`. `SOPS_GPG_EXEC` names the gpg binary
+   * (default `gpg`, looked up on this environment's `PATH`); `GNUPGHOME` the keyring directory
+   * (default `~/.gnupg`). Passed explicitly so that callers and tests control it.
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Secret keys of the keyring: upper-case long key IDs of primary keys and subkeys. */
+interface SecretKeyring {
+  readonly keyIds: ReadonlySet<string>;
+  readonly fingerprints: ReadonlySet<string>;
+}
+
+const HIDDEN_RECIPIENT = "0000000000000000";
+
+/**
+ * Wraps and unwraps data keys with OpenPGP through the system `gpg`, the way SOPS's gpg fallback
+ * does, so that keys on smart cards and passphrase-protected keys (through gpg-agent) work.
+ *
+ * The secret keyring is listed once per instance, on the first `unwrap`; keys added to the
+ * keyring afterwards are seen by a new instance.
+ */
+export class GpgKeySource implements KeySource {
+  readonly kind = "pgp" as const;
+  readonly #env: Readonly<Record<string, string>>;
+  readonly #binary: string;
+  #keyring: Promise<SecretKeyring | null> | undefined;
+
+  constructor(options: GpgKeySourceOptions) {
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options.env)) if (value !== undefined) env[name] = value;
+    this.#env = env;
+    const exec = env["SOPS_GPG_EXEC"];
+    this.#binary = exec !== undefined && exec !== "" ? exec : "gpg";
+  }
+
+  /**
+   * Encrypts `dataKey` to the PGP key `recipient.fp` with
+   * `gpg --encrypt -a -r <fp> --trusted-key <key id> --no-encrypt-to` (data key on stdin).
+   * `--trusted-key` makes an imported but uncertified key usable, as in SOPS.
+   *
+   * @throws HushError `INVALID_ARGUMENT` for a malformed fingerprint or data key length;
+   *   `KEY_SOURCE_FAILED` when gpg cannot encrypt (unknown, expired or unusable key, no gpg).
+   */
+  async wrap(dataKey: Uint8Array, recipient: MasterKeyRecipient): Promise<PgpKeyEntry> {
+    if (recipient.kind !== "pgp") {
+      throw new HushError("INVALID_ARGUMENT", `the gpg key source cannot wrap to a ${recipient.kind} key`);
+    }
+    const fp = normalizePgpFingerprint(recipient.fp);
+    if (dataKey.length !== 32 && dataKey.length !== 33) {
+      throw new HushError("INVALID_ARGUMENT", `a data key to wrap must be 32 bytes (or a 33-byte key share), got ${dataKey.length}`);
+    }
+    // Taken before encrypting, like SOPS, which stamps the master key when it is created.
+    const createdAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const args = ["--batch", "--quiet", "--no-default-recipient", "--yes", "--encrypt", "-a", "-r", fp, "--trusted-key", longKeyId(fp), "--no-encrypt-to"];
+    const run = await runGpg(this.#binary, args, this.#env, dataKey);
+    const enc = run.stdout.toString("utf8").trim();
+    if (run.code !== 0 || !enc.startsWith("-----BEGIN PGP MESSAGE-----")) {
+      throw new HushError("KEY_SOURCE_FAILED", `gpg could not encrypt to PGP key ${fp}: ${gpgErrorLine(run)}`, {
+        hint: `check that the public key ${fp} is in the gpg keyring at ${this.#home()} and usable for encryption (gpg --list-keys ${fp})`,
+      });
+    }
+    return { kind: "pgp", fp, createdAt, enc };
+  }
+
+  /**
+   * Decrypts a PGP entry with `gpg --decrypt`, the armored message on stdin.
+   *
+   * Returns null, without running gpg, for entries of other kinds and for messages whose
+   * recipients are not among the keyring's secret keys; also null when gpg reports that it has
+   * no secret key for the message.
+   *
+   * @throws HushError `KEY_SOURCE_FAILED` when gpg fails for another reason (passphrase not given,
+   *   corrupt message, no gpg) or returns something that is not a 32/33-byte key.
+   */
+  async unwrap(entry: MasterKeyEntry): Promise<Uint8Array | null> {
+    if (entry.kind !== "pgp") return null;
+    const keyring = await this.#secretKeyring();
+    const recipients = readMessageRecipients(entry.enc);
+    if (keyring !== null) {
+      if (keyring.keyIds.size === 0) return null;
+      if (recipients === null) {
+        // Not a well-formed encrypted message: let gpg say what is wrong, but only when the entry
+        // claims to be for one of our keys; otherwise it cannot be ours to open.
+        if (!fingerprintInKeyring(entry.fp, keyring)) return null;
+      } else if (!recipients.anonymous && !recipients.keyIds.some((id) => keyring.keyIds.has(id))) {
+        return null;
+      }
+    }
+    // The message goes on stdin: file metadata never reaches gpg's command line.
+    const run = await runGpg(this.#binary, ["--batch", "--quiet", "--status-fd", "3", "--decrypt"], this.#env, entry.enc);
+    const ok = run.code === 0 && run.status.some((line) => line === "DECRYPTION_OKAY");
+    if (!ok) {
+      run.stdout.fill(0);
+      if (lacksSecretKey(run)) return null;
+      const pinentry = run.status.some((line) => line.startsWith("PINENTRY_LAUNCHED"));
+      const message = `gpg could not decrypt the data key for PGP key ${describeFp(entry.fp)}: ${gpgErrorLine(run)}`;
+      throw new HushError(
+        "KEY_SOURCE_FAILED",
+        message,
+        pinentry
+          ? { hint: "the secret key is in the keyring but gpg-agent could not get its passphrase; run in a terminal with GPG_TTY=$(tty) exported, or unlock the key in gpg-agent first" }
+          : undefined,
+      );
+    }
+    const key = new Uint8Array(run.stdout);
+    run.stdout.fill(0);
+    if (key.length !== 32 && key.length !== 33) {
+      const length = key.length;
+      key.fill(0);
+      throw new HushError("KEY_SOURCE_FAILED", `the PGP entry for ${describeFp(entry.fp)} decrypted to ${length} bytes, expected a 32-byte data key (or a 33-byte key share)`);
+    }
+    return key;
+  }
+
+  /** Where this source looks for secret keys. */
+  describeSearch(): readonly string[] {
+    const binary = this.#binary === "gpg" ? "" : ` (gpg binary ${this.#binary})`;
+    return [`gpg keyring at ${this.#home()}${binary}`];
+  }
+
+  #home(): string {
+    const home = this.#env["GNUPGHOME"];
+    if (home !== undefined && home !== "") return home;
+    return join(this.#env["HOME"] ?? homedir(), ".gnupg");
+  }
+
+  /** Lists the secret keys once; null when the listing failed (then every entry is tried). */
+  #secretKeyring(): Promise<SecretKeyring | null> {
+    this.#keyring ??= this.#listSecretKeys();
+    return this.#keyring;
+  }
+
+  async #listSecretKeys(): Promise<SecretKeyring | null> {
+    const run = await runGpg(this.#binary, ["--batch", "--with-colons", "--list-secret-keys"], this.#env, "");
+    if (run.code !== 0) return null;
+    return parseSecretKeys(run.stdout.toString("utf8"));
+  }
+}
+
+/**
+ * Reads `--with-colons` output: each `sec`/`ssb` record is followed by its `fpr` record. Stubs
+ * (field 15 = `#`, the secret part is not in this keyring) cannot decrypt and are left out;
+ * keys on a smart card (field 15 = card serial number) can and are kept.
+ */
+function parseSecretKeys(listing: string): SecretKeyring {
+  const keyIds = new Set<string>();
+  const fingerprints = new Set<string>();
+  let available = false;
+  for (const line of listing.split("\n")) {
+    const fields = line.split(":");
+    const type = fields[0];
+    if (type === "sec" || type === "ssb") {
+      available = fields[14] !== "#";
+      if (available && fields[4] !== undefined && fields[4] !== "") keyIds.add(fields[4].toUpperCase());
+    } else if (type === "fpr" && available) {
+      const fpr = (fields[9] ?? "").toUpperCase();
+      if (fpr !== "") {
+        fingerprints.add(fpr);
+        keyIds.add(fpr.slice(-16));
+      }
+      available = false;
+    } else if (type === "pub" || type === "sub" || type === "uid") {
+      available = false;
+    }
+  }
+  return { keyIds, fingerprints };
+}
+
+function fingerprintInKeyring(fp: string, keyring: SecretKeyring): boolean {
+  const hex = fp.replaceAll(" ", "").replace(/!$/, "").toUpperCase();
+  if (!/^[0-9A-F]{16,40}$/.test(hex)) return false;
+  for (const fingerprint of keyring.fingerprints) if (fingerprint.endsWith(hex)) return true;
+  return false;
+}
+
+/**
+ * gpg 2.2 reports "No secret key" both when it has none and when the agent could not unlock one,
+ * so the status lines decide: no key was considered for a named recipient (or only hidden
+ * recipients were tried), and no pinentry was involved.
+ */
+function lacksSecretKey(run: GpgRun): boolean {
+  const status = run.status;
+  if (!status.includes("DECRYPTION_FAILED")) return false;
+  if (status.some((line) => line.startsWith("PINENTRY_LAUNCHED") || line.startsWith("DECRYPTION_KEY "))) return false;
+  const recipients = status.filter((line) => line.startsWith("ENC_TO ")).map((line) => line.split(" ")[1] ?? "");
+  if (recipients.length === 0) return false;
+  const considered = status.some((line) => line.startsWith("KEY_CONSIDERED "));
+  return !considered || recipients.every((id) => id === HIDDEN_RECIPIENT);
+}
+
+/** The entry's fingerprint for a message; it comes from the file, so it is quoted if odd. */
+function describeFp(fp: string): string {
+  return /^[0-9A-Fa-f]{16,40}!?$/.test(fp) ? fp : quoteForMessage(fp);
+}

@@ -1,0 +1,10 @@
+export { makeTempDir, sharedPath } from "./tmp-dir.ts";
+export { makeGnupgHome, SOPS_TEST_PGP_KEYS } from "./gpg-home.ts";
+export type { GnupgHome, GnupgHomeOptions } from "./gpg-home.ts";
+export { startKmsTestServer } from "./kms-test-server.ts";
+export type { KmsTestServer, KmsTestServerOptions, KmsTestCall, KmsGarbageMode } from "./kms-test-server.ts";
+export { startMotoKms } from "./moto-kms.ts";
+export type { MotoKms } from "./moto-kms.ts";
+export { kmsCall, KmsProtocolError } from "./kms-client.ts";
+export { signSigV4, verifySigV4 } from "./sigv4.ts";
+export type { SigV4Credentials, SigV4Verified, SigV4Rejected } from "./sigv4.ts";
