@@ -1,1 +1,3 @@
-export {};
+export { runCli } from "./main.ts";
+export type { CliIo } from "./io.ts";
+export { EXIT, exitCodeFor } from "./exit-codes.ts";

@@ -1,1 +1,38 @@
-export {};
+import { isHushError } from "@hush/core";
+import { CommanderError } from "commander";
+import { CliError, exitCodeFor } from "./exit-codes.ts";
+import type { CliIo } from "./io.ts";
+import { createProgram } from "./program.ts";
+
+/**
+ * Runs the CLI and returns its exit status. Errors become one line on stderr that names the
+ * file and key path or line, never a value; the status follows SOPS's table.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exit = 0;
+  const program = createProgram(io, (code) => {
+    exit = code;
+  });
+  program.exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exit;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    io.stderr.write(`hush: ${describe(err)}\n`);
+    if (err instanceof CliError) return err.exitCode;
+    if (isHushError(err)) return exitCodeFor(err.code);
+    return 1;
+  }
+}
+
+function describe(err: unknown): string {
+  if (isHushError(err)) {
+    const file = err.location?.file;
+    const msg = file === undefined ? err.message : `${file}: ${err.message}`;
+    if (err.code === "INTERNAL") return `${msg} (this is a bug in hush, please report it)`;
+    return err.hint === undefined ? msg : `${msg} (hint: ${err.hint})`;
+  }
+  if (err instanceof Error) return err.message.split("\n")[0] ?? "error";
+  return String(err);
+}

@@ -54,3 +54,7 @@ export {
   type TreeNull,
   type TreeComment,
 } from "./tree/values.ts";
+export { parseSopsConfig, findCreationRule, splitArnRole, type SopsConfig, type CreationRule } from "./config/sops-config.ts";
+export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-rules.ts";
+export { goParseFloat, goParseBool, goAtoi } from "./crypto/go-format.ts";
+export { parseTreePath, getAtPath } from "./tree/tree-path.ts";

@@ -199,6 +199,6 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
 
 function describeFound(found: readonly AgeIdentity[]): string {
   if (found.length === 0) return "no identities";
-  const types = [...new Set(found.flatMap((f) => (f.needsPassphrase ? ["passphrase-protected"] : f.stanzaTypes)))];
+  const types = [...new Set(found.flatMap((f): readonly string[] => (f.needsPassphrase ? ["passphrase-protected"] : f.stanzaTypes)))];
   return `${found.length} ${found.length === 1 ? "identity" : "identities"} (${types.join(", ")})`;
 }

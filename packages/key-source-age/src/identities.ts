@@ -93,8 +93,9 @@ function parseNativeIdentity(identity: string, source: string, line: number): Ag
   try {
     // typage validates (bech32 checksum, key length) when the identity is added.
     new Decrypter().addIdentity(identity);
-  } catch (err) {
-    throw parseError(source, "invalid age identity", line, err);
+  } catch {
+    // No cause attached: bech32 errors quote the string they failed on, here a secret key.
+    throw parseError(source, "invalid age identity", line);
   }
   const opened: readonly TypageIdentity[] = [identity];
   return new AgeIdentityHandle([type], source, false, () => Promise.resolve(opened));

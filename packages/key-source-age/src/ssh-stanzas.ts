@@ -54,7 +54,8 @@ function aeadOpen(key: Uint8Array, sealed: Uint8Array): Uint8Array | null {
 
 /** Shared secret of the ssh-ed25519 stanza, after the tweak (agessh Wrap/unwrap). */
 function tweakedSecret(sharedSecret: Uint8Array, sshKey: SshPublicKey): Uint8Array {
-  const tweak = hkdf32(sshKey.wire, new Uint8Array(0), ED25519_LABEL);
+  // HKDF with no secret and the SSH public key as the salt (agessh: hkdf.New(sha256.New, nil, ssh key, label)).
+  const tweak = hkdf32(new Uint8Array(0), sshKey.wire, ED25519_LABEL);
   return x25519(tweak, sharedSecret);
 }
 

@@ -92,11 +92,11 @@ function clean(text: string): string {
   return text
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
     .trim()
-    .slice(0, 200);
+    .slice(0, 500);
 }
 
 /** The reason class and, for AWS service errors only, the error type and message. */
-export function classifyKmsError(err: unknown): { reason: KmsFailureReason; detail: string } {
+export function classifyKmsError(err: unknown, timeoutMs?: number): { reason: KmsFailureReason; detail: string } {
   const e = shape(err);
   const name = typeof e.name === "string" ? e.name : "";
   const code = typeof e.code === "string" ? e.code : "";
@@ -107,7 +107,7 @@ export function classifyKmsError(err: unknown): { reason: KmsFailureReason; deta
   const status = typeof e.$metadata?.httpStatusCode === "number" ? e.$metadata.httpStatusCode : undefined;
 
   if (mapped === "NetworkTimeout" || code === "ETIMEDOUT" || causeCode === "ETIMEDOUT") {
-    return { reason: "NetworkTimeout", detail: "no answer in time" };
+    return { reason: "NetworkTimeout", detail: timeoutMs === undefined ? "no answer in time" : `no answer within ${timeoutMs} ms` };
   }
   if (NETWORK_CODES.has(code) || NETWORK_CODES.has(causeCode)) {
     return { reason: "NetworkError", detail: NETWORK_CODES.has(code) ? code : causeCode };
@@ -127,8 +127,8 @@ export function classifyKmsError(err: unknown): { reason: KmsFailureReason; deta
 }
 
 /** The error a failed Encrypt/Decrypt call becomes. No cause is attached: it may hold the answer body. */
-export function kmsFailure(operation: "Encrypt" | "Decrypt", arn: string, err: unknown): HushError {
-  const { reason, detail } = classifyKmsError(err);
+export function kmsFailure(operation: "Encrypt" | "Decrypt", arn: string, err: unknown, timeoutMs?: number): HushError {
+  const { reason, detail } = classifyKmsError(err, timeoutMs);
   const attempts = shape(err).$metadata?.attempts;
   const tries = typeof attempts === "number" && attempts > 1 ? ` after ${attempts} attempts` : "";
   return new HushError("KEY_SOURCE_FAILED", `AWS KMS ${operation} with ${arn} failed${tries}: ${reason} (${detail})`, {

@@ -38,6 +38,9 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 type Credentials = KMSClientConfig["credentials"];
 
+/** Clients per environment object, then per settings, region, role and profile. */
+const CLIENTS = new WeakMap<object, Map<string, Promise<KMSClient>>>();
+
 /** RFC 3339 in whole seconds, UTC, as SOPS writes `created_at`. */
 function nowRfc3339(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -68,15 +71,16 @@ function envEndpoint(env: Readonly<Record<string, string | undefined>>, service:
  * AWS KMS key source (kind "kms").
  *
  * Metadata from a file is validated strictly before any network call; the endpoint comes only
- * from the environment, never from the file. One SDK client is kept per (region, role, profile)
- * for the life of the source; the CLI creates one source per process.
+ * from the environment, never from the file. SDK clients (and so assumed-role sessions) are
+ * shared per process: one per (region, role, profile) among all sources built on the same `env`
+ * object with the same timeouts, so sources created per file do not assume a role again.
  */
 export class AwsKmsKeySource implements KeySource {
   readonly kind = "kms" as const;
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #timeoutMs: number;
   readonly #maxAttempts: number;
-  readonly #clients = new Map<string, Promise<KMSClient>>();
+  readonly #clients: Map<string, Promise<KMSClient>>;
 
   constructor(options: AwsKmsKeySourceOptions = {}) {
     this.#env = options.env ?? process.env;
@@ -88,6 +92,12 @@ export class AwsKmsKeySource implements KeySource {
     if (!Number.isInteger(this.#maxAttempts) || this.#maxAttempts < 1 || this.#maxAttempts > 10) {
       throw new HushError("INVALID_ARGUMENT", "AwsKmsKeySource maxAttempts must be an integer from 1 to 10");
     }
+    let clients = CLIENTS.get(this.#env);
+    if (clients === undefined) {
+      clients = new Map();
+      CLIENTS.set(this.#env, clients);
+    }
+    this.#clients = clients;
   }
 
   async wrap(dataKey: Uint8Array, recipient: MasterKeyRecipient): Promise<KmsKeyEntry> {
@@ -115,7 +125,7 @@ export class AwsKmsKeySource implements KeySource {
       );
       blob = out.CiphertextBlob;
     } catch (err) {
-      throw kmsFailure("Encrypt", recipient.arn, err);
+      throw kmsFailure("Encrypt", recipient.arn, err, this.#timeoutMs);
     }
     if (!(blob instanceof Uint8Array) || blob.length === 0 || blob.length > MAX_CIPHERTEXT) {
       throw malformedAnswer("Encrypt", recipient.arn, "missing or invalid CiphertextBlob");
@@ -160,7 +170,7 @@ export class AwsKmsKeySource implements KeySource {
       );
       plaintext = out.Plaintext;
     } catch (err) {
-      throw kmsFailure("Decrypt", entry.arn, err);
+      throw kmsFailure("Decrypt", entry.arn, err, this.#timeoutMs);
     }
     if (!(plaintext instanceof Uint8Array) || (plaintext.length !== 32 && plaintext.length !== 33)) {
       if (plaintext instanceof Uint8Array) plaintext.fill(0);
@@ -189,13 +199,26 @@ export class AwsKmsKeySource implements KeySource {
     return lines;
   }
 
-  /** Destroys the cached SDK clients (closing their idle connections). */
+  /**
+   * Destroys the SDK clients cached for this source's `env` and settings (closing idle
+   * connections). Other sources sharing them create new ones on their next call.
+   */
   async close(): Promise<void> {
-    const clients = [...this.#clients.values()];
-    this.#clients.clear();
+    const prefix = this.#settingsKey();
+    const clients: Promise<KMSClient>[] = [];
+    for (const [key, client] of this.#clients) {
+      if (key.startsWith(prefix)) {
+        clients.push(client);
+        this.#clients.delete(key);
+      }
+    }
     for (const c of await Promise.allSettled(clients)) {
       if (c.status === "fulfilled") c.value.destroy();
     }
+  }
+
+  #settingsKey(): string {
+    return `${this.#timeoutMs}\n${this.#maxAttempts}\n`;
   }
 
   /** Time for all attempts of one call including back-off, so that nothing hangs forever. */
@@ -204,16 +227,19 @@ export class AwsKmsKeySource implements KeySource {
   }
 
   #client(arn: string, region: string, role: string, profile: string, op: "Encrypt" | "Decrypt"): Promise<KMSClient> {
-    const cacheKey = `${region}\n${role}\n${profile}`;
+    const cacheKey = `${this.#settingsKey()}${region}\n${role}\n${profile}`;
     let client = this.#clients.get(cacheKey);
     if (client === undefined) {
       client = this.#createClient(region, role, profile);
       this.#clients.set(cacheKey, client);
       // A failed creation must not poison the cache for later calls.
-      client.catch(() => this.#clients.delete(cacheKey));
+      const created = client;
+      created.catch(() => {
+        if (this.#clients.get(cacheKey) === created) this.#clients.delete(cacheKey);
+      });
     }
     return client.catch((err: unknown) => {
-      throw kmsFailure(op, arn, err);
+      throw kmsFailure(op, arn, err, this.#timeoutMs);
     });
   }
 

@@ -1,0 +1,27 @@
+import { existsSync } from "node:fs";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { writeFileAtomic, writeOut, type CliIo } from "../io.ts";
+
+export interface KeygenFlags {
+  output?: string;
+  pq?: boolean;
+}
+
+/**
+ * Makes an age identity, like `age-keygen`: the identity file (mode 0600) to `--output` or
+ * stdout, and the public key (the recipient to put in `.sops.yaml`) on stderr.
+ */
+export async function runKeygen(io: CliIo, flags: KeygenFlags): Promise<number> {
+  const age = await import("@hush/key-source-age");
+  const pair = flags.pq === true ? await age.generateHybridAgeKeyPair() : await age.generateAgeKeyPair();
+  const created = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const body = `# created: ${created}\n# public key: ${pair.recipient}\n${pair.identity}\n`;
+  if (flags.output !== undefined) {
+    if (existsSync(flags.output)) throw new CliError(EXIT.generic, `${flags.output}: already exists, not overwriting a key file`);
+    writeFileAtomic(flags.output, body, { newFileMode: 0o600 });
+  } else {
+    await writeOut(io.stdout, body);
+  }
+  await writeOut(io.stderr, `Public key: ${pair.recipient}\n`);
+  return 0;
+}

@@ -1,0 +1,35 @@
+import { homedir } from "node:os";
+import type { KeySource, KeySourceResolver } from "@hush/core";
+
+/**
+ * Builds key sources from the environment on first need. Each backend package is imported only
+ * when a file has entries of its kind: decrypting an age-only file never loads the AWS SDK or
+ * spawns gpg (start-up time matters for git's diff driver and deploy scripts).
+ */
+export function createKeySourceResolver(env: Readonly<Record<string, string | undefined>>): KeySourceResolver {
+  const cache = new Map<string, Promise<KeySource>>();
+  const make = async (kind: "age" | "pgp" | "kms"): Promise<KeySource> => {
+    switch (kind) {
+      case "age": {
+        const { AgeKeySource, discoverAgeIdentities } = await import("@hush/key-source-age");
+        return new AgeKeySource({ identities: discoverAgeIdentities({ env, homeDir: env["HOME"] ?? homedir() }) });
+      }
+      case "pgp": {
+        const { GpgKeySource } = await import("@hush/key-source-pgp");
+        return new GpgKeySource({ env });
+      }
+      case "kms": {
+        const { AwsKmsKeySource } = await import("@hush/key-source-aws-kms");
+        return new AwsKmsKeySource({ env });
+      }
+    }
+  };
+  return (kind) => {
+    let p = cache.get(kind);
+    if (p === undefined) {
+      p = make(kind);
+      cache.set(kind, p);
+    }
+    return p;
+  };
+}

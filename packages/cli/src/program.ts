@@ -1,0 +1,108 @@
+import { Command, Option } from "commander";
+import { SOPS_FORMAT_VERSION } from "@hush/core";
+import type { CliIo } from "./io.ts";
+import { hushVersion } from "./version.ts";
+import { registerWorkflowCommands } from "./commands/workflows.ts";
+import { registerKeyCommands } from "./commands/keys.ts";
+import { registerGitCommands } from "./commands/git-commands.ts";
+
+/** Sets the exit status a command's action produced. */
+export type ExitSink = (code: number) => void;
+
+export const keyFlags = (cmd: Command): Command =>
+  cmd
+    .option("-a, --age <recipients>", "age recipients, comma separated (env SOPS_AGE_RECIPIENTS)")
+    .option("-p, --pgp <fingerprints>", "PGP fingerprints, comma separated (env SOPS_PGP_FP)")
+    .option("-k, --kms <arns>", "AWS KMS key ARNs (ARN or ARN+ROLE_ARN), comma separated (env SOPS_KMS_ARN)")
+    .option("--aws-profile <name>", "AWS profile for --kms keys")
+    .option("--encryption-context <pairs>", "KMS encryption context, key:value,key:value");
+
+export const ruleFlags = (cmd: Command): Command =>
+  cmd
+    .option("--unencrypted-suffix <suffix>", "leave keys ending with this suffix unencrypted (default _unencrypted)")
+    .option("--encrypted-suffix <suffix>", "encrypt only keys ending with this suffix")
+    .option("--unencrypted-regex <re>", "leave keys matching this RE2 regex unencrypted")
+    .option("--encrypted-regex <re>", "encrypt only keys matching this RE2 regex")
+    .option("--unencrypted-comment-regex <re>", "leave values after a comment matching this regex unencrypted")
+    .option("--encrypted-comment-regex <re>", "encrypt only values after a comment matching this regex")
+    .option("--mac-only-encrypted", "compute the MAC over encrypted values only")
+    .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt");
+
+export const typeFlags = (cmd: Command): Command =>
+  cmd
+    .option("--input-type <type>", "yaml, json, dotenv, ini, toml or binary (default: from the file name)")
+    .option("--output-type <type>", "format to write (default: the input type)");
+
+/**
+ * The `hush` command line (commander). Each command's implementation is imported only when that
+ * command runs, so `hush decrypt` does not load editor, git or key-management code.
+ */
+export function createProgram(io: CliIo, setExit: ExitSink): Command {
+  const program = new Command("hush")
+    .description("Encrypted configuration files for git, in the SOPS 3.x format.\nWrites output to stdout and errors to stderr.")
+    .version(`hush ${hushVersion()} (sops ${SOPS_FORMAT_VERSION} format)`, "-v, --version")
+    .option("--config <path>", "path to .sops.yaml (env SOPS_CONFIG); default: searched from the working directory up")
+    .option("--indent <n>", "indentation for YAML (spaces) and JSON (spaces, -1 for a tab)")
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  typeFlags(
+    ruleFlags(
+      keyFlags(
+        program
+          .command("encrypt")
+          .description("encrypt a file's values (stdout unless -i or --output)")
+          .argument("[file]", "file to encrypt (standard input when absent)"),
+      ),
+    ),
+  )
+    .option("-i, --in-place", "write the result over the input file")
+    .option("--output <path>", "write the result to this file")
+    .option("--filename-override <name>", "use this name to choose the format and the creation rule")
+    .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
+      const { runEncrypt } = await import("./commands/encrypt.ts");
+      setExit(await runEncrypt(io, file, cmd.optsWithGlobals()));
+    });
+
+  typeFlags(
+    program
+      .command("decrypt")
+      .description("decrypt a file (stdout unless -i or --output)")
+      .argument("[file]", "file to decrypt (standard input when absent)"),
+  )
+    .option("-i, --in-place", "write the plaintext over the input file")
+    .option("--output <path>", "write the plaintext to this file")
+    .option("--extract <path>", 'print only the value at a tree path, e.g. \'["db"]["password"]\'')
+    .option("--ignore-mac", "do not check the file's MAC")
+    .option("--filename-override <name>", "use this name to choose the format")
+    .addOption(new Option("--decryption-order <kinds>", "order to try key types (accepted for compatibility)").hideHelp())
+    .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
+      const { runDecrypt } = await import("./commands/decrypt.ts");
+      setExit(await runDecrypt(io, file, cmd.optsWithGlobals()));
+    });
+
+  program
+    .command("keygen")
+    .description("make an age key pair (identity to stdout or --output, public key on stderr)")
+    .option("-o, --output <path>", "write the identity to this file (mode 0600)")
+    .option("--pq", "make a post-quantum hybrid key (age1pq1...)")
+    .action(async (opts: { output?: string; pq?: boolean }) => {
+      const { runKeygen } = await import("./commands/keygen.ts");
+      setExit(await runKeygen(io, opts));
+    });
+
+  program
+    .command("filestatus")
+    .description('print {"encrypted":true} or {"encrypted":false} for a file')
+    .argument("<file>")
+    .option("--input-type <type>", "file format (default: from the file name)")
+    .action(async (file: string, opts: { inputType?: string }) => {
+      const { runFilestatus } = await import("./commands/filestatus.ts");
+      setExit(await runFilestatus(io, file, opts));
+    });
+
+  registerWorkflowCommands(program, io, setExit);
+  registerKeyCommands(program, io, setExit);
+  registerGitCommands(program, io, setExit);
+  return program;
+}

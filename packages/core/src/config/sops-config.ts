@@ -1,0 +1,192 @@
+import { HushError } from "../errors.ts";
+import type { KeyGroupRecipients } from "../crypto/data-key.ts";
+import type { MasterKeyRecipient } from "../key-source.ts";
+import { ENCRYPTION_RULE_KINDS, type EncryptionRule } from "../metadata/file-metadata.ts";
+import { compileRe2 } from "../rules/encryption-rules.ts";
+
+/**
+ * `.sops.yaml` (spec 8): creation rules, evaluated in order, first match wins; `path_regex` is
+ * an unanchored RE2 search in the path relative to the config file's directory. Pure: the CLI
+ * finds and reads the file. Everything here is untrusted input and is type-checked.
+ */
+
+export interface CreationRule {
+  readonly pathRegex: string;
+  readonly keyGroups: KeyGroupRecipients;
+  readonly shamirThreshold: number;
+  readonly rule: EncryptionRule | undefined;
+  readonly macOnlyEncrypted: boolean;
+}
+
+export interface SopsConfig {
+  readonly creationRules: readonly CreationRule[];
+  readonly stores: { readonly yamlIndent?: number; readonly jsonIndent?: number };
+}
+
+type Raw = Record<string, unknown>;
+
+function fail(message: string): HushError {
+  return new HushError("CONFIG_INVALID", `invalid .sops.yaml: ${message}`);
+}
+
+function isMap(v: unknown): v is Raw {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A key list: comma-separated string or (since SOPS 3.11) a YAML list. */
+function stringList(v: unknown, where: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === "string") return v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (Array.isArray(v)) {
+    return v.map((x) => {
+      if (typeof x !== "string") throw fail(`${where} must list strings`);
+      return x.trim();
+    }).filter((s) => s !== "");
+  }
+  throw fail(`${where} must be a string or a list`);
+}
+
+function kmsEntry(v: unknown, where: string, profile: string): MasterKeyRecipient & { kind: "kms" } {
+  if (typeof v === "string") {
+    const [arn, role] = splitArnRole(v.replace(/\s/g, ""));
+    return { kind: "kms", arn, role, context: {}, awsProfile: profile };
+  }
+  if (!isMap(v) || typeof v["arn"] !== "string") throw fail(`${where} needs an arn`);
+  const context: Record<string, string> = {};
+  if (v["context"] !== undefined && v["context"] !== null) {
+    if (!isMap(v["context"])) throw fail(`${where}.context must be a map`);
+    for (const [k, val] of Object.entries(v["context"])) {
+      if (typeof val !== "string" && typeof val !== "number" && typeof val !== "boolean") throw fail(`${where}.context.${k} must be a string`);
+      context[k] = String(val);
+    }
+  }
+  const role = v["role"];
+  const p = v["aws_profile"];
+  return {
+    kind: "kms",
+    arn: v["arn"],
+    role: typeof role === "string" ? role : "",
+    context,
+    awsProfile: typeof p === "string" ? p : profile,
+  };
+}
+
+/** `ARN+ROLE_ARN` → [arn, role] (split at `+arn:`, as SOPS does). */
+export function splitArnRole(item: string): [string, string] {
+  const i = item.indexOf("+arn:");
+  return i === -1 ? [item, ""] : [item.slice(0, i), item.slice(i + 1)];
+}
+
+function groupFrom(raw: Raw, where: string, profile: string): MasterKeyRecipient[] {
+  const keys: MasterKeyRecipient[] = [];
+  for (const r of stringList(raw["age"], `${where}.age`)) keys.push({ kind: "age", recipient: r });
+  for (const fp of stringList(raw["pgp"], `${where}.pgp`)) keys.push({ kind: "pgp", fp: fp.replace(/\s/g, "") });
+  const kms = raw["kms"];
+  if (typeof kms === "string") for (const item of stringList(kms, `${where}.kms`)) keys.push(kmsEntry(item, `${where}.kms`, profile));
+  else if (Array.isArray(kms)) kms.forEach((k, i) => keys.push(kmsEntry(k, `${where}.kms[${i}]`, profile)));
+  else if (kms !== undefined && kms !== null) throw fail(`${where}.kms must be a string or a list`);
+  for (const kind of ["gcp_kms", "azure_keyvault", "hc_vault_transit_uri", "hc_vault", "hckms"]) {
+    const v = raw[kind];
+    if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && v !== "") {
+      throw fail(`${where}.${kind}: this key type is not supported by hush`);
+    }
+  }
+  if (raw["merge"] !== undefined) {
+    const merged = raw["merge"];
+    if (!Array.isArray(merged)) throw fail(`${where}.merge must be a list`);
+    merged.forEach((g, i) => {
+      if (!isMap(g)) throw fail(`${where}.merge[${i}] must be a map`);
+      keys.push(...groupFrom(g, `${where}.merge[${i}]`, profile));
+    });
+  }
+  // De-duplicate by identity, as SOPS does per group.
+  const seen = new Set<string>();
+  return keys.filter((k) => {
+    const id = JSON.stringify(k);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+function parseRule(raw: unknown, i: number): CreationRule {
+  const where = `creation_rules[${i}]`;
+  if (!isMap(raw)) throw fail(`${where} must be a map`);
+  const profile = typeof raw["aws_profile"] === "string" ? raw["aws_profile"] : "";
+  let keyGroups: MasterKeyRecipient[][];
+  if (raw["key_groups"] !== undefined) {
+    const groups = raw["key_groups"];
+    if (!Array.isArray(groups)) throw fail(`${where}.key_groups must be a list`);
+    keyGroups = groups.map((g, gi) => {
+      if (g === null) return [];
+      if (!isMap(g)) throw fail(`${where}.key_groups[${gi}] must be a map`);
+      return groupFrom(g, `${where}.key_groups[${gi}]`, profile);
+    });
+  } else {
+    const flat = groupFrom(raw, where, profile);
+    keyGroups = [flat];
+  }
+  let rule: EncryptionRule | undefined;
+  for (const kind of ENCRYPTION_RULE_KINDS) {
+    const v = raw[kind];
+    if (v === undefined || v === null || v === "") continue;
+    if (typeof v !== "string") throw fail(`${where}.${kind} must be a string`);
+    if (rule !== undefined) throw fail(`${where}: cannot use more than one of ${rule.kind} and ${kind} for the same rule`);
+    rule = { kind, value: v };
+  }
+  const threshold = raw["shamir_threshold"];
+  if (threshold !== undefined && threshold !== null && (typeof threshold !== "number" || !Number.isInteger(threshold) || threshold < 0)) {
+    throw fail(`${where}.shamir_threshold must be a non-negative integer`);
+  }
+  const pathRegex = raw["path_regex"];
+  if (pathRegex !== undefined && pathRegex !== null && typeof pathRegex !== "string") throw fail(`${where}.path_regex must be a string`);
+  return {
+    pathRegex: pathRegex ?? "",
+    keyGroups,
+    shamirThreshold: typeof threshold === "number" ? threshold : 0,
+    rule,
+    macOnlyEncrypted: raw["mac_only_encrypted"] === true,
+  };
+}
+
+/** Parses a `.sops.yaml`. Unknown top-level keys are ignored, as SOPS does. */
+export async function parseSopsConfig(text: string): Promise<SopsConfig> {
+  // Loaded here rather than at module load: a JSON-only user never pays for the YAML parser.
+  const { parse: parseYaml } = await import("yaml");
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { maxAliasCount: 100 });
+  } catch (err) {
+    const line = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
+    throw new HushError("CONFIG_INVALID", `invalid .sops.yaml: not valid YAML${line === undefined ? "" : ` (line ${line})`}`);
+  }
+  if (raw === null || raw === undefined) return { creationRules: [], stores: {} };
+  if (!isMap(raw)) throw fail("the top level must be a map");
+  const rules = raw["creation_rules"];
+  if (rules !== undefined && rules !== null && !Array.isArray(rules)) throw fail("creation_rules must be a list");
+  const stores = isMap(raw["stores"]) ? raw["stores"] : {};
+  const indentOf = (name: string): number | undefined => {
+    const s = stores[name];
+    return isMap(s) && typeof s["indent"] === "number" ? s["indent"] : undefined;
+  };
+  const yamlIndent = indentOf("yaml");
+  const jsonIndent = indentOf("json");
+  return {
+    creationRules: (rules ?? []).map(parseRule),
+    stores: { ...(yamlIndent === undefined ? {} : { yamlIndent }), ...(jsonIndent === undefined ? {} : { jsonIndent }) },
+  };
+}
+
+/**
+ * The first rule whose `path_regex` matches `relativePath` (forward slashes), or undefined.
+ * Throws CONFIG_NO_MATCH when the config has rules and none matches (SOPS's behaviour).
+ */
+export async function findCreationRule(config: SopsConfig, relativePath: string): Promise<CreationRule | undefined> {
+  if (config.creationRules.length === 0) return undefined;
+  for (const [i, rule] of config.creationRules.entries()) {
+    if (rule.pathRegex === "") return rule;
+    const match = await compileRe2(rule.pathRegex, `creation_rules[${i}].path_regex`);
+    if (match(relativePath)) return rule;
+  }
+  throw new HushError("CONFIG_NO_MATCH", `no matching creation rules found for ${relativePath}`);
+}

@@ -1,0 +1,161 @@
+/**
+ * The age key source: wraps a data key into an ASCII-armored age file to one recipient, and
+ * opens such entries with the identities it was given (spec §5.1).
+ */
+import { armor, Decrypter, Encrypter, type Identity } from "age-encryption";
+import { HushError, type AgeKeyEntry, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import type { AgeIdentityProvider } from "./discovery.ts";
+import { AgeIdentityHandle, type AgeIdentity } from "./identities.ts";
+import { describeRecipient, parseRecipient } from "./recipients.ts";
+
+/** Options for {@link AgeKeySource}. */
+export interface AgeKeySourceOptions {
+  /**
+   * Identities used by `unwrap`: a list from {@link parseAgeIdentities}, or a provider from
+   * {@link discoverAgeIdentities} (loaded on the first unwrap). Without it, nothing unwraps.
+   */
+  readonly identities?: readonly AgeIdentity[] | AgeIdentityProvider;
+}
+
+/**
+ * Stanza types named in an age header, read without validation: only used to pick identities.
+ * typage parses the header strictly afterwards.
+ */
+function headerStanzaTypes(file: Uint8Array): Set<string> {
+  const end = Buffer.from(file).indexOf("\n---");
+  const header = Buffer.from(file.subarray(0, end === -1 ? 0 : end)).toString("latin1");
+  const types = new Set<string>();
+  for (const line of header.split("\n")) {
+    if (line.startsWith("-> ")) types.add(line.slice(3).split(" ", 1)[0] ?? "");
+  }
+  return types;
+}
+
+function malformed(entry: AgeKeyEntry, why: string, cause: unknown): HushError {
+  return new HushError("KEY_SOURCE_FAILED", `age entry for recipient ${describeRecipient(entry.recipient)} is malformed: ${why}`, {
+    cause,
+  });
+}
+
+/**
+ * Opens an age file with the given identities. Returns null when none of them opens it; throws
+ * when the file is malformed or tampered with (bad header, stanza, MAC or payload).
+ */
+async function decryptWith(file: Uint8Array, identities: readonly (string | Identity)[], entry: AgeKeyEntry): Promise<Uint8Array | null> {
+  const decrypter = new Decrypter();
+  for (const identity of identities) decrypter.addIdentity(identity);
+  // typage tries identities in order and throws when none matched. This last one is reached only
+  // in that case, which tells "not ours" (null) apart from a broken file (throw).
+  let exhausted = false;
+  decrypter.addIdentity({
+    unwrapFileKey: () => {
+      exhausted = true;
+      return null;
+    },
+  });
+  try {
+    return await decrypter.decrypt(file);
+  } catch (err) {
+    if (exhausted) return null;
+    throw malformed(entry, err instanceof Error ? err.message : "cannot decrypt", err);
+  }
+}
+
+/**
+ * Key source for age: X25519 (`age1…`), post-quantum hybrid (`age1pq1…`), and SSH
+ * (`ssh-ed25519 …`, `ssh-rsa …`) recipients. Plugin recipients are refused.
+ */
+export class AgeKeySource implements KeySource {
+  readonly kind = "age" as const;
+  readonly #identities: readonly AgeIdentity[] | AgeIdentityProvider;
+  /** Failures met while opening passphrase-protected identities, reported by describeSearch. */
+  readonly #errors: string[] = [];
+
+  constructor(options: AgeKeySourceOptions = {}) {
+    this.#identities = options.identities ?? [];
+  }
+
+  /**
+   * Wraps `dataKey` to one age recipient: the entry's `enc` is an ASCII-armored age file (64
+   * columns, final newline) whose payload is the raw bytes of `dataKey`.
+   *
+   * @throws HushError `INVALID_ARGUMENT` when the recipient is not an age recipient or is invalid
+   *   (the message names it); `KEY_SOURCE_FAILED` when encryption fails.
+   */
+  async wrap(dataKey: Uint8Array, recipient: MasterKeyRecipient): Promise<AgeKeyEntry> {
+    if (recipient.kind !== "age") {
+      throw new HushError("INVALID_ARGUMENT", `the age key source cannot wrap to a ${recipient.kind} key`);
+    }
+    const trimmed = recipient.recipient.trim();
+    const encrypter = new Encrypter();
+    encrypter.addRecipient(parseRecipient(trimmed));
+    let file: Uint8Array;
+    try {
+      file = await encrypter.encrypt(dataKey);
+    } catch (err) {
+      throw new HushError("KEY_SOURCE_FAILED", `cannot wrap the data key to age recipient ${describeRecipient(trimmed)}`, { cause: err });
+    }
+    return { kind: "age", recipient: trimmed, enc: armor.encode(file) };
+  }
+
+  /**
+   * Unwraps an age entry with the identities whose type matches its stanzas. Passphrase-protected
+   * identities are opened last, and only when nothing else worked.
+   *
+   * @returns the payload bytes, or null for a non-age entry or when no identity opens it.
+   * @throws HushError `KEY_SOURCE_FAILED` when the entry is malformed (bad armor, header, stanza,
+   *   MAC or payload); `INVALID_ARGUMENT` when an identity did not come from this package.
+   */
+  async unwrap(entry: MasterKeyEntry): Promise<Uint8Array | null> {
+    if (entry.kind !== "age") return null;
+    let file: Uint8Array;
+    try {
+      file = armor.decode(entry.enc);
+    } catch (err) {
+      throw malformed(entry, `not an ASCII-armored age file (${err instanceof Error ? err.message : "unreadable"})`, err);
+    }
+    const types = headerStanzaTypes(file);
+    const matching = this.#handles().filter((h) => h.stanzaTypes.some((t) => types.has(t)));
+    const ready = (await Promise.all(matching.filter((h) => !h.needsPassphrase).map((h) => h.open()))).flat();
+    // Run even with no candidate identity, so that a malformed header is still reported.
+    const key = await decryptWith(file, ready, entry);
+    if (key !== null) return key;
+    for (const handle of matching.filter((h) => h.needsPassphrase)) {
+      let identities;
+      try {
+        identities = await handle.open();
+      } catch (err) {
+        const line = err instanceof Error ? err.message : `${handle.source}: cannot open`;
+        if (!this.#errors.includes(line)) this.#errors.push(line);
+        continue;
+      }
+      const opened = await decryptWith(file, identities, entry);
+      if (opened !== null) return opened;
+    }
+    return null;
+  }
+
+  /** Places searched for identities and what was found or failed there; never key material. */
+  describeSearch(): readonly string[] {
+    const ids = this.#identities;
+    const base = isProvider(ids)
+      ? ids.describeSearch()
+      : [...new Set(ids.map((id) => `${id.source}: ${id.needsPassphrase ? "passphrase-protected" : id.stanzaTypes.join(", ")} identity`))];
+    return [...base, ...this.#errors];
+  }
+
+  #handles(): AgeIdentityHandle[] {
+    const ids = this.#identities;
+    const list = isProvider(ids) ? ids.identities() : ids;
+    return list.map((id) => {
+      if (!(id instanceof AgeIdentityHandle)) {
+        throw new HushError("INVALID_ARGUMENT", "age identities must come from parseAgeIdentities or discoverAgeIdentities");
+      }
+      return id;
+    });
+  }
+}
+
+function isProvider(ids: readonly AgeIdentity[] | AgeIdentityProvider): ids is AgeIdentityProvider {
+  return !Array.isArray(ids);
+}

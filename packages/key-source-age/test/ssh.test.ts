@@ -1,0 +1,87 @@
+import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { AgeKeySource, ageRecipientOf, normalizeAgeRecipient, parseAgeIdentities } from "@hush/key-source-age";
+import { makeTempDir } from "@hush/testkit";
+import { randomKey, sshKeygen } from "./tools.ts";
+
+const tmp = makeTempDir("hush-age-ssh-");
+afterAll(() => tmp.cleanup());
+
+const keys = {
+  ed25519: sshKeygen(tmp.path, "id_ed25519", ["-t", "ed25519"]),
+  rsa: sshKeygen(tmp.path, "id_rsa", ["-t", "rsa", "-b", "3072"]),
+  rsaPem: sshKeygen(tmp.path, "id_rsa_pem", ["-t", "rsa", "-b", "2048", "-m", "PEM"]),
+  rsaPkcs8: sshKeygen(tmp.path, "id_rsa_pkcs8", ["-t", "rsa", "-b", "2048", "-m", "PKCS8"]),
+};
+const identitiesOf = (path: string) => parseAgeIdentities(readFileSync(path, "utf8"), { source: path });
+
+describe("SSH recipients", () => {
+  for (const [name, key] of Object.entries(keys)) {
+    it(`wraps to a ${name} public key and unwraps with its private key`, async () => {
+      const dataKey = randomKey();
+      const copy = Uint8Array.from(dataKey);
+      const wrapped = await new AgeKeySource().wrap(dataKey, { kind: "age", recipient: `  ${key.publicKey}\n` });
+      expect(dataKey).toEqual(copy);
+      // Stored trimmed, comment included, as SOPS does.
+      expect(wrapped.recipient).toBe(key.publicKey);
+      const stanza = key.publicKey.split(" ")[0];
+      expect(Buffer.from(wrapped.enc.split("\n").slice(1, -2).join(""), "base64").toString("latin1")).toContain(`\n-> ${stanza} `);
+      expect(await new AgeKeySource({ identities: identitiesOf(key.path) }).unwrap(wrapped)).toEqual(dataKey);
+    });
+  }
+
+  it("an SSH key does not open an entry for another SSH key", async () => {
+    const wrapped = await new AgeKeySource().wrap(randomKey(), { kind: "age", recipient: keys.ed25519.publicKey });
+    const others = [...identitiesOf(keys.rsa.path), ...identitiesOf(keys.rsaPem.path)];
+    expect(await new AgeKeySource({ identities: others }).unwrap(wrapped)).toBeNull();
+    const other = sshKeygen(tmp.path, "other_ed25519", ["-t", "ed25519"]);
+    expect(await new AgeKeySource({ identities: identitiesOf(other.path) }).unwrap(wrapped)).toBeNull();
+  });
+
+  it("derives the public key line of an OpenSSH private key", async () => {
+    expect(await ageRecipientOf(readFileSync(keys.ed25519.path, "utf8"))).toBe(keys.ed25519.publicKey);
+    expect(await ageRecipientOf(readFileSync(keys.rsa.path, "utf8"))).toBe(keys.rsa.publicKey);
+  });
+
+  it("refuses RSA keys shorter than 2048 bits, as age does", () => {
+    const small = sshKeygen(tmp.path, "small_rsa", ["-t", "rsa", "-b", "1024"]);
+    expect(() => normalizeAgeRecipient(small.publicKey)).toThrow(/shorter than 2048 bits/);
+    expect(() => identitiesOf(small.path)).toThrow(/shorter than 2048 bits/);
+  });
+
+  it("refuses unsupported SSH key types by name", () => {
+    const ecdsa = sshKeygen(tmp.path, "id_ecdsa", ["-t", "ecdsa"]);
+    expect(() => normalizeAgeRecipient(ecdsa.publicKey)).toThrow(/expected age1…, age1pq1…, ssh-ed25519 … or ssh-rsa …/);
+    expect(() => normalizeAgeRecipient("ssh-dss AAAAB3NzaC1kc3MAAACBAP test")).toThrow(/only ssh-ed25519 and ssh-rsa/);
+    expect(() => identitiesOf(ecdsa.path)).toThrow(/unsupported SSH key type/);
+  });
+
+  it("reports a passphrase-protected OpenSSH key clearly", () => {
+    const locked = sshKeygen(tmp.path, "locked", ["-t", "ed25519", "-N", "correct horse"]);
+    expect(() => identitiesOf(locked.path)).toThrow(/passphrase-protected OpenSSH keys are not supported/);
+  });
+
+  it("opens a passphrase-protected PEM RSA key, asking only when an ssh stanza is tried", async () => {
+    const locked = sshKeygen(tmp.path, "locked_pem", ["-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "correct horse"]);
+    const asked: string[] = [];
+    const identities = parseAgeIdentities(readFileSync(locked.path, "utf8"), {
+      source: locked.path,
+      passphrase: (what) => {
+        asked.push(what);
+        return Promise.resolve("correct horse");
+      },
+    });
+    expect(identities[0]?.needsPassphrase).toBe(true);
+    const source = new AgeKeySource({ identities });
+    const x25519Entry = await new AgeKeySource().wrap(randomKey(), {
+      kind: "age",
+      recipient: "age1lzd99uklcjnc0e7d860axevet2cz99ce9pq6tzuzd05l5nr28ams36nvun",
+    });
+    expect(await source.unwrap(x25519Entry)).toBeNull();
+    expect(asked).toEqual([]);
+    const dataKey = randomKey();
+    const wrapped = await new AgeKeySource().wrap(dataKey, { kind: "age", recipient: locked.publicKey });
+    expect(await source.unwrap(wrapped)).toEqual(dataKey);
+    expect(asked).toEqual([`SSH key ${locked.path}`]);
+  });
+});
