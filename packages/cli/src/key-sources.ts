@@ -19,6 +19,8 @@ export function createKeySourceResolver(env: Readonly<Record<string, string | un
         return new GpgKeySource({ env });
       }
       case "kms": {
+        // The AWS SDK warns about Node 20 on stderr at first use; that line would reach users' logs.
+        process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
         const { AwsKmsKeySource } = await import("@hush/key-source-aws-kms");
         return new AwsKmsKeySource({ env });
       }

@@ -6,7 +6,8 @@ import { armor, Decrypter, Encrypter, type Identity } from "age-encryption";
 import { HushError, type AgeKeyEntry, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import type { AgeIdentityProvider } from "./discovery.ts";
 import { AgeIdentityHandle, type AgeIdentity } from "./identities.ts";
-import { describeRecipient, parseRecipient } from "./recipients.ts";
+import { quote } from "./quote.ts";
+import { parseRecipient } from "./recipients.ts";
 
 /** Options for {@link AgeKeySource}. */
 export interface AgeKeySourceOptions {
@@ -32,7 +33,7 @@ function headerStanzaTypes(file: Uint8Array): Set<string> {
 }
 
 function malformed(entry: AgeKeyEntry, why: string, cause: unknown): HushError {
-  return new HushError("KEY_SOURCE_FAILED", `age entry for recipient ${describeRecipient(entry.recipient)} is malformed: ${why}`, {
+  return new HushError("KEY_SOURCE_FAILED", `age entry for recipient ${quote(entry.recipient)} is malformed: ${why}`, {
     cause,
   });
 }
@@ -93,7 +94,7 @@ export class AgeKeySource implements KeySource {
     try {
       file = await encrypter.encrypt(dataKey);
     } catch (err) {
-      throw new HushError("KEY_SOURCE_FAILED", `cannot wrap the data key to age recipient ${describeRecipient(trimmed)}`, { cause: err });
+      throw new HushError("KEY_SOURCE_FAILED", `cannot wrap the data key to age recipient ${quote(trimmed)}`, { cause: err });
     }
     return { kind: "age", recipient: trimmed, enc: armor.encode(file) };
   }

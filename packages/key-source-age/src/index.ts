@@ -7,4 +7,3 @@ export type { AgeIdentityProvider, DiscoverAgeIdentitiesOptions } from "./discov
 export { normalizeAgeRecipient } from "./recipients.ts";
 export { ageRecipientOf, generateAgeKeyPair, generateHybridAgeKeyPair } from "./keygen.ts";
 export type { AgeKeyPair } from "./keygen.ts";
-export { splitShellWords } from "./shell-words.ts";

@@ -5,24 +5,14 @@
 import { Encrypter, type Recipient } from "age-encryption";
 import { HushError } from "@hush/core";
 import { parseAuthorizedKey } from "./ssh-wire.ts";
+import { quote } from "./quote.ts";
 import { sshRecipient } from "./ssh-stanzas.ts";
 
 /** Plugin names that can safely become an `age-plugin-<name>` program name. */
 const PLUGIN_NAME = /^[a-z0-9._-]+$/;
 
-/**
- * A recipient string shortened and escaped for messages. Recipients are public, but they come from
- * files and may be huge (post-quantum ones are ~1,950 characters) or contain control characters.
- */
-export function describeRecipient(recipient: string): string {
-  const short = recipient.length > 72 ? `${recipient.slice(0, 60)}…` : recipient;
-  return JSON.stringify(short);
-}
-
 function invalid(recipient: string, why: string, cause?: unknown): HushError {
-  return new HushError("INVALID_ARGUMENT", `invalid age recipient ${describeRecipient(recipient)}: ${why}`, {
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new HushError("INVALID_ARGUMENT", `invalid age recipient ${quote(recipient)}: ${why}`, cause === undefined ? undefined : { cause });
 }
 
 /**

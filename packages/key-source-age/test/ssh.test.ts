@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { AgeKeySource, ageRecipientOf, normalizeAgeRecipient, parseAgeIdentities } from "@hush/key-source-age";
@@ -29,6 +30,17 @@ describe("SSH recipients", () => {
       expect(await new AgeKeySource({ identities: identitiesOf(key.path) }).unwrap(wrapped)).toEqual(dataKey);
     });
   }
+
+  it("reads PKCS#8 Ed25519 private keys (as written by node:crypto or openssl)", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    const raw = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url");
+    const wire = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from("ssh-ed25519"), Buffer.from([0, 0, 0, 32]), raw]);
+    const recipient = `ssh-ed25519 ${wire.toString("base64")}`;
+    const dataKey = randomKey();
+    const wrapped = await new AgeKeySource().wrap(dataKey, { kind: "age", recipient });
+    const pem = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+    expect(await new AgeKeySource({ identities: parseAgeIdentities(pem) }).unwrap(wrapped)).toEqual(dataKey);
+  });
 
   it("an SSH key does not open an entry for another SSH key", async () => {
     const wrapped = await new AgeKeySource().wrap(randomKey(), { kind: "age", recipient: keys.ed25519.publicKey });

@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
 import {
   HushError,
+  isHushError,
   type KeySource,
   type KmsKeyEntry,
   type MasterKeyEntry,
@@ -239,7 +240,7 @@ export class AwsKmsKeySource implements KeySource {
       });
     }
     return client.catch((err: unknown) => {
-      throw kmsFailure(op, arn, err, this.#timeoutMs);
+      throw isHushError(err) ? err : kmsFailure(op, arn, err, this.#timeoutMs);
     });
   }
 

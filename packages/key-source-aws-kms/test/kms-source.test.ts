@@ -32,10 +32,10 @@ interface Harness {
   createKey(region?: string): Promise<string>;
 }
 
-function sharedBehaviour(name: string, harness: () => Harness): void {
+function sharedBehaviour(name: string, harness: () => Promise<Harness>): void {
   describe(`${name}: shared behaviour`, () => {
     it("wraps and unwraps a 32-byte key without context", async () => {
-      const h = harness();
+      const h = await harness();
       const arn = await h.createKey();
       const source = new AwsKmsKeySource({ env: h.env });
       const key = randomBytes(32);
@@ -53,7 +53,7 @@ function sharedBehaviour(name: string, harness: () => Harness): void {
     });
 
     it("wraps and unwraps a 33-byte share with an encryption context, and a fresh source opens it", async () => {
-      const h = harness();
+      const h = await harness();
       const arn = await h.createKey();
       const share = randomBytes(33);
       const context = { app: "billing", env: "prod" };
@@ -65,7 +65,7 @@ function sharedBehaviour(name: string, harness: () => Harness): void {
     });
 
     it("fails with InvalidCiphertext when the context differs or is missing", async () => {
-      const h = harness();
+      const h = await harness();
       const arn = await h.createKey();
       const source = new AwsKmsKeySource({ env: h.env, maxAttempts: 1 });
       const entry = (await source.wrap(randomBytes(32), recipient(arn, { context: { env: "prod" } }))) as KmsKeyEntry;
@@ -80,7 +80,7 @@ function sharedBehaviour(name: string, harness: () => Harness): void {
     });
 
     it("uses the endpoint from the environment for a key ARN of another region", async () => {
-      const h = harness();
+      const h = await harness();
       const arn = await h.createKey("ap-southeast-2");
       expect(arn).toContain(":ap-southeast-2:");
       // AWS_REGION says us-east-1; the region comes from the ARN, the endpoint from the environment.
@@ -92,7 +92,7 @@ function sharedBehaviour(name: string, harness: () => Harness): void {
     });
 
     it("assumes the entry's role through STS at the configured endpoint", async () => {
-      const h = harness();
+      const h = await harness();
       const arn = await h.createKey();
       const source = new AwsKmsKeySource({ env: h.env });
       const key = randomBytes(32);
@@ -103,7 +103,7 @@ function sharedBehaviour(name: string, harness: () => Harness): void {
     });
 
     it("returns null for entries of other kinds", async () => {
-      const source = new AwsKmsKeySource({ env: harness().env });
+      const source = new AwsKmsKeySource({ env: (await harness()).env });
       const age: MasterKeyEntry = { kind: "age", recipient: "age1xyz", enc: "x" };
       expect(await source.unwrap(age)).toBeNull();
       expect(await source.unwrap({ kind: "gcp_kms", fields: { resource_id: "x" } })).toBeNull();
@@ -112,23 +112,24 @@ function sharedBehaviour(name: string, harness: () => Harness): void {
 }
 
 describe("moto_server", () => {
-  let moto: MotoKms | undefined;
-  beforeAll(async () => {
-    // No skip: a machine without moto must fail here with the install command in the message.
-    moto = await startMotoKms();
-  });
+  // Started by the first test that needs it, so that a machine without moto fails every one of
+  // these tests with the install command in the message (a failing beforeAll would skip them).
+  let moto: Promise<MotoKms> | undefined;
+  const started = (): Promise<MotoKms> => (moto ??= startMotoKms());
   afterAll(async () => {
-    await moto?.stop();
+    await (await moto?.catch(() => undefined))?.stop();
   });
-  const harness = (): Harness => {
-    if (moto === undefined) throw new Error("moto_server did not start");
-    const m = moto;
+  const harness = async (): Promise<Harness> => {
+    const m = await started();
     return { env: m.env, role: MOTO_ROLE, createKey: (region) => m.createKey(region === undefined ? {} : { region }) };
   };
+  it("starts moto_server", async () => {
+    expect((await started()).endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
   sharedBehaviour("moto", harness);
 
   it("moto enforces the encryption context on Decrypt (so the shared test above is meaningful)", async () => {
-    const h = harness();
+    const h = await harness();
     const arn = await h.createKey();
     const source = new AwsKmsKeySource({ env: h.env, maxAttempts: 1 });
     const entry = (await source.wrap(randomBytes(32), recipient(arn, { context: { a: "b" } }))) as KmsKeyEntry;
@@ -155,11 +156,13 @@ describe("own KMS test server", () => {
     if (server === undefined) throw new Error("KMS test server did not start");
     return server;
   };
-  sharedBehaviour("own server", () => ({
-    env: srv().env,
-    role: ROLE,
-    createKey: (region) => Promise.resolve(srv().createKey(region === undefined ? {} : { region })),
-  }));
+  sharedBehaviour("own server", () =>
+    Promise.resolve({
+      env: srv().env,
+      role: ROLE,
+      createKey: (region) => Promise.resolve(srv().createKey(region === undefined ? {} : { region })),
+    }),
+  );
 
   it("signs for the ARN's region and sends everything to the configured endpoint", async () => {
     const s = srv();
@@ -420,6 +423,14 @@ describe("own KMS test server", () => {
     expect((await failure(source.unwrap({ ...entry, enc: blob.toString("base64") }))).message).toContain("InvalidCiphertext");
     expect((await failure(source.unwrap({ ...entry, arn: arn2 }))).message).toContain(`Decrypt with ${arn2} failed: IncorrectKey`);
     await source.close();
+  });
+
+  it("reports a malformed endpoint setting as a usage error", async () => {
+    const arn = srv().createKey();
+    const source = new AwsKmsKeySource({ env: { ...srv().env, AWS_ENDPOINT_URL_KMS: "file:///etc/passwd" } });
+    const f = await failure(source.wrap(randomBytes(32), recipient(arn)));
+    expect(f.code).toBe("INVALID_ARGUMENT");
+    expect(f.message).toContain("AWS_ENDPOINT_URL_KMS");
   });
 
   it("describes where it looks", () => {

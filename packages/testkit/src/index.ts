@@ -8,3 +8,4 @@ export type { MotoKms } from "./moto-kms.ts";
 export { kmsCall, KmsProtocolError } from "./kms-client.ts";
 export { signSigV4, verifySigV4 } from "./sigv4.ts";
 export type { SigV4Credentials, SigV4Verified, SigV4Rejected } from "./sigv4.ts";
+export { runHush, HUSH_BIN, type HushResult } from "./run-hush.ts";

@@ -73,7 +73,7 @@ async function startOnce(command: string, port: number): Promise<MotoKms> {
     child.once("error", (err: NodeJS.ErrnoException) => {
       resolve(
         err.code === "ENOENT"
-          ? new Error(`${command} (moto_server) was not found on PATH; ${INSTALL_HINT}`)
+          ? new Error(`${command === "moto_server" ? command : `${command} (moto_server)`} was not found on PATH; ${INSTALL_HINT}`)
           : new Error(`moto_server could not be started (${err.message}); ${INSTALL_HINT}`),
       );
     });

@@ -120,7 +120,7 @@ export function doubleQuote(s: string): string {
     else if (ch === "\r") out += "\\r";
     else if (c === 0) out += "\\0";
     else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
-    else if (c === 0x85 || c === 0x2028 || c === 0x2029 || c === 0xfeff) out += `\\u${c.toString(16).padStart(4, "0")}`;
+    else if (c === 0xfeff) out += "\\ufeff";
     else out += ch;
   }
   return out + '"';

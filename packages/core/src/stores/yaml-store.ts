@@ -108,7 +108,7 @@ function lineStart(text: string, offset: number): number {
 function styleOf(text: string, node: Scalar, start: number): YamlStyle {
   const style = (node.type ?? "PLAIN") as Style;
   if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
-    const body = text.slice(start, node.range![1]);
+    const body = text.slice(text.indexOf("\n", start) + 1, node.range![1]);
     const m = /^( *)\S/m.exec(body);
     return { style, indent: m === null ? 2 : m[1]!.length, bodyNewline: body.endsWith("\n") };
   }
@@ -161,7 +161,11 @@ function parse(text: string): ParsedDocument {
         let spanStart = start;
         if (st.style === "BLOCK_LITERAL" || st.style === "BLOCK_FOLDED") spanStart = text.indexOf("\n", start) + 1;
         const value = scalarValue(node, line(start));
-        leaves.push({ kind: "scalar", path, document: di, value, start: spanStart, end: node.range![1], line: line(start), style: st, ...(aliased ? { aliased: true } : {}) });
+        // A block body's final line break stays outside the span, so that edits never touch the
+        // line structure around it (and never overlap the metadata span).
+        let spanEnd = node.range![1];
+        if (spanStart !== start && text[spanEnd - 1] === "\n") spanEnd -= 1;
+        leaves.push({ kind: "scalar", path, document: di, value, start: spanStart, end: spanEnd, line: line(start), style: st, ...(aliased ? { aliased: true } : {}) });
       }
     };
     const walkAliased = (target: YamlNode, path: KeyPath, at: number, depth: number): void => {
@@ -234,7 +238,7 @@ function renderEncrypted(leaf: Leaf, envelope: string): string {
       return `"${envelope}"`;
     case "BLOCK_LITERAL":
     case "BLOCK_FOLDED":
-      return " ".repeat(st.indent) + envelope + (st.bodyNewline ? "\n" : "");
+      return " ".repeat(st.indent) + envelope;
     default:
       return envelope;
   }
@@ -277,8 +281,7 @@ function renderBlockBody(text: string, st: YamlStyle): string {
   }
   const lines = content.split("\n");
   if (content.endsWith("\n")) lines.pop();
-  const body = lines.map((l) => (l === "" ? "" : pad + l)).join("\n");
-  return body + (st.bodyNewline ? "\n" : "");
+  return lines.map((l) => (l === "" ? "" : pad + l)).join("\n");
 }
 
 function appendMetadata(dataText: string, metadata: Record<string, unknown>, documentCount: number, options: EmitOptions): string {

@@ -1,0 +1,110 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { applyTextEdits, decryptText, encryptText, storeFor, type FileFormat, type MasterKeyEntry } from "@hush/core";
+
+const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 150);
+const dataKey = new Uint8Array(32).fill(9);
+const wrappedKeys: MasterKeyEntry[][] = [[{ kind: "age", recipient: "age1test", enc: "-----BEGIN AGE ENCRYPTED FILE-----\nx\n-----END AGE ENCRYPTED FILE-----\n" }]];
+const noKeys = async (): Promise<undefined> => undefined;
+
+const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/).filter((k) => k !== "sops");
+const word = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._/@-]{0,20}[A-Za-z0-9]$/);
+const anyText = fc.string({ unit: "grapheme", maxLength: 24 });
+
+/** YAML scalars in canonical spellings of each style and type. */
+const yamlScalar = fc.oneof(
+  word.filter((w) => !/^(true|false|null|yes|no|on|off|y|n)$/i.test(w) && !/: | #/.test(w)),
+  anyText.map((s) => JSON.stringify(s)),
+  anyText.filter((s) => !s.includes("\n")).map((s) => `'${s.replace(/'/g, "''")}'`),
+  fc.integer({ min: -1e9, max: 1e9 }).map(String),
+  fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
+  fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).filter((d) => !Number.isInteger(d)).map((d) => String(d)),
+  fc.constantFrom("true", "false", "null", "~", '""', "1.50", "-0.25", "2024-01-02T03:04:05Z", ".inf"),
+);
+
+interface Gen {
+  text: string;
+}
+
+function yamlDoc(depth: number): fc.Arbitrary<string> {
+  const entry: fc.Arbitrary<[string, string]> = fc.tuple(
+    key,
+    depth > 2
+      ? yamlScalar.map((s) => ` ${s}`)
+      : fc.oneof(
+          { weight: 5, arbitrary: yamlScalar.map((s) => ` ${s}`) },
+          { weight: 1, arbitrary: fc.array(yamlScalar, { minLength: 1, maxLength: 3 }).map((items) => "\n" + items.map((i) => `  - ${i}`).join("\n")) },
+          { weight: 1, arbitrary: fc.array(fc.stringMatching(/^[a-z0-9][a-z0-9 ]{0,11}$/), { minLength: 1, maxLength: 3 }).map((lines) => ` |\n${lines.map((l) => `  ${l}`).join("\n")}`) },
+          { weight: 1, arbitrary: fc.uniqueArray(fc.tuple(key, yamlScalar), { minLength: 1, maxLength: 3, selector: ([k]) => k }).map((kv) => "\n" + kv.map(([k, v]) => `  ${k}: ${v}`).join("\n")) },
+        ),
+  );
+  const comment = fc.stringMatching(/^[ a-zA-Z0-9.,!-]{0,20}$/).map((c) => `#${c}`);
+  return fc
+    .tuple(
+      fc.uniqueArray(entry, { minLength: 1, maxLength: 8, selector: ([k]) => k }),
+      fc.array(fc.tuple(fc.nat(8), comment), { maxLength: 3 }),
+      fc.boolean(),
+    )
+    .map(([entries, comments, finalNewline]) => {
+      const lines = entries.map(([k, v]) => `${k}:${v}`);
+      for (const [at, c] of comments) lines.splice(at % (lines.length + 1), 0, c);
+      return lines.join("\n") + (finalNewline ? "\n" : "");
+    });
+}
+
+const jsonValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small" },
+    anyText,
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie("value"), { maxLength: 3 }),
+    fc.dictionary(key, tie("value"), { maxKeys: 3 }),
+  ),
+})).value;
+
+const jsonDoc = fc
+  .tuple(fc.dictionary(key, jsonValue, { minKeys: 0, maxKeys: 6 }), fc.constantFrom("\t", "  ", "    ", ""), fc.boolean(), fc.bigInt({ min: 2n ** 53n, max: 2n ** 70n }))
+  .map(([obj, indent, nl, big]) => {
+    const text = JSON.stringify({ ...obj, big_int: 0 }, null, indent === "" ? undefined : indent).replace(/"big_int": ?0/, (m) => m.replace("0", big.toString()));
+    return text + (nl ? "\n" : "");
+  });
+
+/** Every leaf span replaced by a marker: what must be identical before and after encryption. */
+async function skeleton(text: string, format: FileFormat): Promise<string> {
+  const doc = (await storeFor(format)).parse(text);
+  const edits = [
+    ...doc.metadataSpans.map((s) => ({ ...s, text: "" })),
+    ...doc.leaves.filter((l) => l.aliased !== true && l.value !== null && l.value.text !== "").map((l) => ({ start: l.start, end: l.end, text: "\u0000" })),
+  ];
+  return applyTextEdits(text, edits);
+}
+
+async function roundTrip(text: string, format: FileFormat): Promise<void> {
+  const enc = await encryptText(text, { format, keySources: noKeys, wrappedKeys, dataKey });
+  expect(await decryptText(enc, { format, keySources: noKeys, dataKey })).toBe(text);
+  expect(await skeleton(enc, format)).toBe(await skeleton(text, format));
+}
+
+describe("decrypt(encrypt(x)) is byte-identical to x", () => {
+  it("for generated YAML documents", async () => {
+    await fc.assert(fc.asyncProperty(yamlDoc(0), (text) => roundTrip(text, "yaml")), { numRuns: RUNS });
+  });
+
+  it("for generated JSON documents (integers beyond 2^53 included)", async () => {
+    await fc.assert(fc.asyncProperty(jsonDoc, (text) => roundTrip(text, "json")), { numRuns: RUNS });
+  });
+
+  it("for YAML streams, anchors, tags and block scalars", async () => {
+    const samples = [
+      "a: 1\n---\nb: two\n",
+      "base: &b\n  x: 1\n  y_unencrypted: plain\nother: *b\n".replace("x: 1", "x_unencrypted: 1"),
+      "tagged: !Ref thing\nkeep: |+\n  a\n\n\nstrip: |-\n  b\n  c\nafter: 1\n",
+      "# only a comment\nk: v # trailing\n\nspaced: 'it''s'\n",
+      "list:\n- a\n- b:\n    c: d\n",
+    ];
+    for (const s of samples) await roundTrip(s, "yaml");
+  });
+});
