@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { CliError, EXIT } from "./exit-codes.ts";
@@ -37,8 +37,10 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
  */
 export function writeFileAtomic(path: string, data: Buffer | string, options: { newFileMode?: number } = {}): void {
   let mode = options.newFileMode ?? 0o644;
+  let existed = false;
   try {
     mode = statSync(path).mode & 0o7777;
+    existed = true;
   } catch {
     // new file
   }
@@ -46,6 +48,8 @@ export function writeFileAtomic(path: string, data: Buffer | string, options: { 
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "wx", mode);
+    // The umask narrowed the mode of the temp file; an existing file keeps its exact mode.
+    if (existed) fchmodSync(fd, mode);
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);

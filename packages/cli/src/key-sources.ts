@@ -12,7 +12,8 @@ export function createKeySourceResolver(env: Readonly<Record<string, string | un
     switch (kind) {
       case "age": {
         const { AgeKeySource, discoverAgeIdentities } = await import("@hush/key-source-age");
-        return new AgeKeySource({ identities: discoverAgeIdentities({ env, homeDir: env["HOME"] ?? homedir() }) });
+        const { promptPassphrase } = await import("./passphrase.ts");
+        return new AgeKeySource({ identities: discoverAgeIdentities({ env, homeDir: env["HOME"] ?? homedir(), passphrase: promptPassphrase }) });
       }
       case "pgp": {
         const { GpgKeySource } = await import("@hush/key-source-pgp");

@@ -39,11 +39,12 @@ export interface EncryptOptions {
    * the ciphertext of every unchanged value is reused, so a diff shows only what changed.
    */
   readonly previous?: OpenedFile;
-  /** Tests only: fixed time and IVs to reproduce vectors. */
+  /** Fixed time and IVs: tests use them to reproduce vectors. */
   readonly now?: Date;
   readonly ivSource?: IvSource;
+  /** Use this data key instead of a fresh one (with `wrappedKeys`: entries that wrap it). */
   readonly dataKey?: Uint8Array;
-  /** Tests only: pre-wrapped key entries (skip wrapping). */
+  /** Already wrapped key entries, so callers can wrap themselves (rotate reports errors per group). */
   readonly wrappedKeys?: MasterKeyEntry[][];
 }
 
@@ -133,7 +134,7 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
       throw new HushError("ENCRYPT_FAILED", `a YAML alias refers to a value that must be encrypted at ${formatKeyPath(leaf.path)} (line ${leaf.line}); expand the alias or mark the value unencrypted`);
     }
     const type: ValueType = leaf.kind === "comment" ? "comment" : leaf.value.type;
-    const aad = leaf.kind === "comment" ? aadString(leaf) : aadString(leaf);
+    const aad = aadString(leaf);
     const plaintext = Buffer.from(leaf.value.text, options.format === "binary" ? "latin1" : "utf8");
     const iv = stash?.get(stashKey(aad, type, leaf.value.text)) ?? ivFor(aad, plaintext);
     edits.push({ start: leaf.start, end: leaf.end, text: store.renderEncrypted(leaf, encryptValue(dataKey, plaintext, type, aad, iv)) });
@@ -146,6 +147,7 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
   return store.appendMetadata(dataText, encodeMetadata(full), doc.documentCount, options.emit ?? {});
 }
 
+/** The SOPS AAD: map keys joined by ":" plus a trailing ":"; a top-level comment gets ":" (spec 2.2). */
 function aadString(leaf: Leaf): string {
   return aadPath(leaf.path).map((k) => `${k}:`).join("") || (leaf.kind === "comment" ? ":" : "");
 }
@@ -189,7 +191,7 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
       }
       continue;
     }
-    if (!encrypt || raw === "" || (leaf.value.type === "str" && !looksEncrypted(raw) && !encrypt)) {
+    if (!encrypt || raw === "") {
       if (!metadata.macOnlyEncrypted) mac.add(leaf.value);
       continue;
     }

@@ -1,1 +1,61 @@
-export {};
+/**
+ * @hush/git: the logic behind hush's git integration, with no I/O: the diff view (textconv),
+ * three-way merges of encrypted files by key path, `.gitattributes`/config entries for setup,
+ * and the keyless `check`.
+ */
+export { renderDiffView, encryptedMarker, type DiffView, type DiffViewOptions, type DiffViewStatus } from "./diff-view.ts";
+export { detectFormat, sniffFormats, type DetectedFormat } from "./detect-format.ts";
+export {
+  mergeTrees,
+  treesEqual,
+  canonicalKey,
+  describeConflict,
+  type ConflictKind,
+  type MergeConflict,
+  type TreeMergeResult,
+  type TreeMergeOptions,
+} from "./tree-merge.ts";
+export {
+  diffHunks,
+  mergeRegions,
+  mergeLines,
+  splitLines,
+  conflictBlock,
+  hasConflictMarkers,
+  type Hunk,
+  type MergeRegion,
+  type LineMergeOptions,
+  type LineMergeResult,
+} from "./sequence-merge.ts";
+export { mergePlaintexts, renderConflicts, type PlaintextMergeInput, type PlaintextMergeResult, type ConflictRenderInput } from "./text-merge.ts";
+export {
+  openSides,
+  planMerge,
+  mergeEncryptedTexts,
+  metadataEmitOptions,
+  conflictLines,
+  type OpenedSides,
+  type OpenSidesInput,
+  type MergePlan,
+  type MergePlanOptions,
+  type EncryptedMergeInput,
+  type EncryptedMergeOutcome,
+} from "./secret-merge.ts";
+export {
+  ATTRIBUTES_BEGIN,
+  ATTRIBUTES_END,
+  HOOK_MARKER,
+  DRIVER,
+  driverConfig,
+  attributeLine,
+  managedPatterns,
+  removeManagedBlock,
+  withManagedBlock,
+  preCommitHook,
+  exactPattern,
+  globsForRegex,
+  attributePatternMatches,
+  rootRelativePattern,
+  type ConfigEntry,
+} from "./setup.ts";
+export { checkFile, checkPassed, type CheckCode, type CheckProblem, type FileCheckInput, type FileCheckResult } from "./check.ts";

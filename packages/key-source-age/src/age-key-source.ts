@@ -2,9 +2,10 @@
  * The age key source: wraps a data key into an ASCII-armored age file to one recipient, and
  * opens such entries with the identities it was given (spec §5.1).
  */
-import { armor, Decrypter, Encrypter, type Identity } from "age-encryption";
+import type { Identity } from "age-encryption";
 import { HushError, type AgeKeyEntry, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import type { AgeIdentityProvider } from "./discovery.ts";
+import { decodeArmor, fastUnwrapX25519, type X25519Key } from "./fast-unwrap.ts";
 import { AgeIdentityHandle, type AgeIdentity } from "./identities.ts";
 import { quote } from "./quote.ts";
 import { parseRecipient } from "./recipients.ts";
@@ -43,6 +44,9 @@ function malformed(entry: AgeKeyEntry, why: string, cause: unknown): HushError {
  * when the file is malformed or tampered with (bad header, stanza, MAC or payload).
  */
 async function decryptWith(file: Uint8Array, identities: readonly (string | Identity)[], entry: AgeKeyEntry): Promise<Uint8Array | null> {
+  // Loaded only here: the full age implementation (with its post-quantum dependencies) is
+  // costly to import, and the common X25519 case never needs it.
+  const { Decrypter } = await import("age-encryption");
   const decrypter = new Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
   // typage tries identities in order and throws when none matched. This last one is reached only
@@ -88,8 +92,10 @@ export class AgeKeySource implements KeySource {
       throw new HushError("INVALID_ARGUMENT", `the age key source cannot wrap to a ${recipient.kind} key`);
     }
     const trimmed = recipient.recipient.trim();
+    const parsed = parseRecipient(trimmed);
+    const { armor, Encrypter } = await import("age-encryption");
     const encrypter = new Encrypter();
-    encrypter.addRecipient(parseRecipient(trimmed));
+    encrypter.addRecipient(parsed);
     let file: Uint8Array;
     try {
       file = await encrypter.encrypt(dataKey);
@@ -109,17 +115,31 @@ export class AgeKeySource implements KeySource {
    */
   async unwrap(entry: MasterKeyEntry): Promise<Uint8Array | null> {
     if (entry.kind !== "age") return null;
-    let file: Uint8Array;
-    try {
-      file = armor.decode(entry.enc);
-    } catch (err) {
-      throw malformed(entry, `not an ASCII-armored age file (${err instanceof Error ? err.message : "unreadable"})`, err);
+    let file = decodeArmor(entry.enc);
+    if (file === undefined) {
+      // Not the armor age writes: the full decoder gives the precise reason.
+      const { armor } = await import("age-encryption");
+      try {
+        file = armor.decode(entry.enc);
+      } catch (err) {
+        throw malformed(entry, `not an ASCII-armored age file (${err instanceof Error ? err.message : "unreadable"})`, err);
+      }
     }
     const types = headerStanzaTypes(file);
     const matching = this.#handles().filter((h) => h.stanzaTypes.some((t) => types.has(t)));
-    const ready = (await Promise.all(matching.filter((h) => !h.needsPassphrase).map((h) => h.open()))).flat();
-    // Run even with no candidate identity, so that a malformed header is still reported.
-    const key = await decryptWith(file, ready, entry);
+    const readyHandles = matching.filter((h) => !h.needsPassphrase);
+    const fast = types.size === 1 && types.has("X25519") ? fastKeys(readyHandles) : undefined;
+    // The fast path answers only for well-formed entries; anything else (and every error) is
+    // decided by the full implementation below, so results and errors are the same either way.
+    const fastResult = fast === undefined ? undefined : fastUnwrapX25519(file, fast);
+    let key: Uint8Array | null;
+    if (fastResult !== undefined) {
+      key = fastResult.opened;
+    } else {
+      const ready = (await Promise.all(readyHandles.map((h) => h.open()))).flat();
+      // Run even with no candidate identity, so that a malformed header is still reported.
+      key = await decryptWith(file, ready, entry);
+    }
     if (key !== null) return key;
     for (const handle of matching.filter((h) => h.needsPassphrase)) {
       let identities;
@@ -155,6 +175,17 @@ export class AgeKeySource implements KeySource {
       return id;
     });
   }
+}
+
+/** The X25519 keys of the handles, or undefined when one of them is not a plain X25519 identity. */
+function fastKeys(handles: readonly AgeIdentityHandle[]): X25519Key[] | undefined {
+  const keys: X25519Key[] = [];
+  for (const h of handles) {
+    const key = h.x25519Key();
+    if (key === undefined) return undefined;
+    keys.push(key);
+  }
+  return keys;
 }
 
 function isProvider(ids: readonly AgeIdentity[] | AgeIdentityProvider): ids is AgeIdentityProvider {

@@ -12,7 +12,7 @@ export function x25519PrivateKey(scalar: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, scalar]), format: "der", type: "pkcs8" });
 }
 
-function x25519PublicKey(point: Uint8Array): KeyObject {
+export function x25519PublicKey(point: Uint8Array): KeyObject {
   return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, point]), format: "der", type: "spki" });
 }
 

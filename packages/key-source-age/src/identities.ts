@@ -4,8 +4,11 @@
  * private fields, so an identity printed or serialised by accident shows no key material.
  */
 import { createPrivateKey } from "node:crypto";
-import { armor, Decrypter, type Identity } from "age-encryption";
+import type { Identity } from "age-encryption";
 import { HushError } from "@hush/core";
+import { bech32Decode } from "./bech32.ts";
+import { x25519PrivateKey, x25519PublicOf } from "./curve25519.ts";
+import type { X25519Key } from "./fast-unwrap.ts";
 import { sshIdentity } from "./ssh-stanzas.ts";
 import {
   ed25519PublicKey,
@@ -52,17 +55,34 @@ export class AgeIdentityHandle implements AgeIdentity {
   readonly source: string;
   readonly needsPassphrase: boolean;
   readonly #open: () => Promise<readonly TypageIdentity[]>;
+  readonly #x25519Scalar: Uint8Array | undefined;
+  #x25519Key: X25519Key | undefined;
 
   constructor(
     stanzaTypes: readonly AgeStanzaType[],
     source: string,
     needsPassphrase: boolean,
     open: () => Promise<readonly TypageIdentity[]>,
+    x25519Scalar?: Uint8Array,
   ) {
     this.stanzaTypes = stanzaTypes;
     this.source = source;
     this.needsPassphrase = needsPassphrase;
     this.#open = open;
+    this.#x25519Scalar = x25519Scalar;
+  }
+
+  /**
+   * The key for node:crypto's X25519 when this is a plain `AGE-SECRET-KEY-1…` identity (the
+   * fast path of unwrap), else undefined. Built on first use.
+   */
+  x25519Key(): X25519Key | undefined {
+    if (this.#x25519Scalar === undefined) return undefined;
+    if (this.#x25519Key === undefined) {
+      const privateKey = x25519PrivateKey(this.#x25519Scalar);
+      this.#x25519Key = { privateKey, publicKey: x25519PublicOf(privateKey) };
+    }
+    return this.#x25519Key;
   }
 
   /** What typage's Decrypter takes. May ask for a passphrase; the result is memoised. */
@@ -90,15 +110,20 @@ function parseNativeIdentity(identity: string, source: string, line: number): Ag
   if (identity.startsWith("AGE-SECRET-KEY-PQ-1")) type = "mlkem768x25519";
   else if (identity.startsWith("AGE-SECRET-KEY-1")) type = "X25519";
   else throw parseError(source, "not an age identity (expected AGE-SECRET-KEY-1…)", line);
+  // Validated as age does when the identity is added to a decrypter: bech32 checksum, the
+  // exact prefix, a 32-byte key.
+  let scalar: Uint8Array;
   try {
-    // typage validates (bech32 checksum, key length) when the identity is added.
-    new Decrypter().addIdentity(identity);
+    const decoded = bech32Decode(identity);
+    const prefix = type === "X25519" ? "age-secret-key-" : "age-secret-key-pq-";
+    if (decoded.prefix !== prefix || decoded.bytes.length !== 32) throw new Error("invalid identity");
+    scalar = decoded.bytes;
   } catch {
-    // No cause attached: bech32 errors quote the string they failed on, here a secret key.
+    // No cause attached: it could describe the string it failed on, here a secret key.
     throw parseError(source, "invalid age identity", line);
   }
   const opened: readonly TypageIdentity[] = [identity];
-  return new AgeIdentityHandle([type], source, false, () => Promise.resolve(opened));
+  return new AgeIdentityHandle([type], source, false, () => Promise.resolve(opened), type === "X25519" ? scalar : undefined);
 }
 
 /**
@@ -215,6 +240,7 @@ function encryptedIdentityFileHandle(
   }
   let opened: Promise<readonly TypageIdentity[]> | undefined;
   const open = async (): Promise<readonly TypageIdentity[]> => {
+    const { armor, Decrypter } = await import("age-encryption");
     let raw: Uint8Array;
     try {
       raw = armored ? armor.decode(Buffer.from(file).toString("utf8")) : file;

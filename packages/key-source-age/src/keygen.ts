@@ -1,5 +1,4 @@
 /** Key generation and identity-to-recipient derivation, for `hush keygen`. */
-import { generateHybridIdentity, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { HushError } from "@hush/core";
 import { formatAuthorizedKey, isOpenSshPrivateKey, parseOpenSshPrivateKey } from "./ssh-wire.ts";
 
@@ -13,12 +12,14 @@ export interface AgeKeyPair {
 
 /** Generates an X25519 age key pair. */
 export async function generateAgeKeyPair(): Promise<AgeKeyPair> {
+  const { generateX25519Identity, identityToRecipient } = await import("age-encryption");
   const identity = await generateX25519Identity();
   return { identity, recipient: await identityToRecipient(identity) };
 }
 
 /** Generates a post-quantum hybrid (ML-KEM-768 + X25519) age key pair; its recipient is long (~1,960 characters). */
 export async function generateHybridAgeKeyPair(): Promise<AgeKeyPair> {
+  const { generateHybridIdentity, identityToRecipient } = await import("age-encryption");
   const identity = await generateHybridIdentity();
   return { identity, recipient: await identityToRecipient(identity) };
 }
@@ -48,6 +49,7 @@ export async function ageRecipientOf(identity: string): Promise<string> {
   if (!text.startsWith("AGE-SECRET-KEY-1") && !text.startsWith("AGE-SECRET-KEY-PQ-1")) {
     throw new HushError("INVALID_ARGUMENT", "not an age identity (expected AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…)");
   }
+  const { identityToRecipient } = await import("age-encryption");
   try {
     return await identityToRecipient(text);
   } catch {

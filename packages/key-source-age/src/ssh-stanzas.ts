@@ -20,7 +20,7 @@ import {
   publicEncrypt,
   type KeyObject,
 } from "node:crypto";
-import { Stanza, type Identity, type Recipient } from "age-encryption";
+import type { Identity, Recipient, Stanza } from "age-encryption";
 import { ed25519PublicToX25519, ed25519SeedToX25519, x25519, x25519PrivateKey, x25519PublicOf } from "./curve25519.ts";
 import { decodeBase64Strict, encodeBase64NoPad, sshStanzaTag, type SshPrivateKey, type SshPublicKey } from "./ssh-wire.ts";
 
@@ -29,6 +29,14 @@ const RSA_LABEL = Buffer.from("age-encryption.org/v1/ssh-rsa");
 const FILE_KEY_SIZE = 16;
 /** age refuses RSA keys below 2048 bits (agessh `NewRSARecipient`). */
 export const MIN_RSA_BITS = 2048;
+
+/**
+ * A stanza as age's encrypter reads it (arguments and body only). Built as a plain object so
+ * that this module, loaded with every identity, does not load the age implementation.
+ */
+function stanza(args: string[], body: Uint8Array): Stanza {
+  return { args, body };
+}
 
 function hkdf32(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array {
   return new Uint8Array(hkdfSync("sha256", ikm, salt, info, 32));
@@ -79,7 +87,7 @@ export class SshEd25519Recipient implements Recipient {
     const shared = tweakedSecret(x25519(ephemeral, this.#theirPublicKey), this.#sshKey);
     const salt = Buffer.concat([ourPublicKey, this.#theirPublicKey]);
     const wrappingKey = hkdf32(shared, salt, ED25519_LABEL);
-    return [new Stanza(["ssh-ed25519", this.#tag, encodeBase64NoPad(ourPublicKey)], aeadSeal(wrappingKey, fileKey))];
+    return [stanza(["ssh-ed25519", this.#tag, encodeBase64NoPad(ourPublicKey)], aeadSeal(wrappingKey, fileKey))];
   }
 }
 
@@ -150,7 +158,7 @@ export class SshRsaRecipient implements Recipient {
       { key: this.#key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256", oaepLabel: RSA_LABEL },
       fileKey,
     );
-    return [new Stanza(["ssh-rsa", this.#tag], new Uint8Array(body))];
+    return [stanza(["ssh-rsa", this.#tag], new Uint8Array(body))];
   }
 }
 

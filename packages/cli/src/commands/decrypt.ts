@@ -1,4 +1,4 @@
-import { getAtPath, HushError, openText, parseTreePath, storeFor, type FileFormat, type TreeNode } from "@hush/core";
+import { getAtPath, goAtoi, goFormatFloatG, goParseBool, goParseFloat, HushError, openText, parseTreePath, storeFor, type FileFormat, type ScalarValue, type TreeNode } from "@hush/core";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -31,6 +31,30 @@ export async function decryptInput(io: CliIo, file: string | undefined, flags: D
   }
 }
 
+/**
+ * A scalar as SOPS's stores print an extracted value (spec 9.7): Go's own renderings of the
+ * decoded value (`1.50` prints as `1.5`, `0x1F` as `31`), not the file's spelling.
+ */
+function goScalarText(value: ScalarValue): string {
+  switch (value.type) {
+    case "int": {
+      const n = goAtoi(value.text);
+      return n === undefined ? value.text : n.toString();
+    }
+    case "float": {
+      const f = goParseFloat(value.text);
+      if (f === undefined) return value.text;
+      if (Number.isNaN(f)) return ".nan";
+      if (!Number.isFinite(f)) return f > 0 ? ".inf" : "-.inf";
+      return goFormatFloatG(f);
+    }
+    case "bool":
+      return goParseBool(value.text) === true ? "true" : "false";
+    default:
+      return value.text;
+  }
+}
+
 /** `--extract`: a string prints raw, a map prints as a document, other values as the store writes them. */
 async function extract(text: string, format: FileFormat, outFormat: FileFormat, pathText: string, indent: number | undefined): Promise<string> {
   let path;
@@ -45,12 +69,29 @@ async function extract(text: string, format: FileFormat, outFormat: FileFormat, 
   const opts = indent === undefined ? {} : { indent };
   if (node.kind === "scalar" && (node.value.type === "str" || node.value.type === "time")) return node.value.text;
   if (node.kind === "map") return out.emitTree(node, opts);
+  if (node.kind === "scalar" && (outFormat === "yaml" || outFormat === "json")) {
+    // YAML: yaml.Marshal (value and a line break); JSON: the bare value.
+    return outFormat === "yaml" ? `${goScalarText(node.value)}\n` : goScalarText(node.value);
+  }
   const wrapped = out.emitTree({ kind: "map", entries: [{ kind: "entry", key: "v", value: node }] }, opts);
   if (outFormat === "json") {
+    // The value of the one member, moved one level out (Go's json.Indent of the bare value).
     const inner = wrapped.slice(wrapped.indexOf(":") + 1).trim();
-    return inner.slice(0, inner.lastIndexOf("}")).trim();
+    const body = inner.slice(0, inner.lastIndexOf("}")).trim();
+    const unit = /\n([ \t]+)/.exec(wrapped)?.[1] ?? "";
+    return body
+      .split("\n")
+      .map((line, i) => (i > 0 && line.startsWith(unit) ? line.slice(unit.length) : line))
+      .join("\n");
   }
-  return (await storeFor("yaml")).emitTree({ kind: "map", entries: [{ kind: "entry", key: "v", value: node }] }, opts).replace(/^v: ?/, "").replace(/^\n/, "").replace(/^ {4}/gm, "");
+  const yamlIndent = " ".repeat(indent === undefined || indent <= 0 ? 4 : indent);
+  return (await storeFor("yaml"))
+    .emitTree({ kind: "map", entries: [{ kind: "entry", key: "v", value: node }] }, opts)
+    .replace(/^v: ?/, "")
+    .replace(/^\n/, "")
+    .split("\n")
+    .map((line) => (line.startsWith(yamlIndent) ? line.slice(yamlIndent.length) : line))
+    .join("\n");
 }
 
 export async function runDecrypt(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<number> {

@@ -3,4 +3,78 @@ import type { CliIo } from "../io.ts";
 import type { ExitSink } from "../program.ts";
 
 /** Registers git setup/uninstall/textconv/merge/resolve and check. Implementations are imported lazily inside each action. */
-export function registerGitCommands(_program: Command, _io: CliIo, _setExit: ExitSink): void {}
+export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSink): void {
+  const git = program
+    .command("git")
+    .description("git integration: readable diffs and key-path merges of encrypted files")
+    .addHelpText(
+      "after",
+      "\nStart with `hush git setup` in your repository. See docs/git.md (\"Reviewing and merging\").",
+    );
+
+  git
+    .command("setup")
+    .description("write .gitattributes entries and the repository config for the diff and merge drivers (idempotent)")
+    .argument("[patterns...]", "gitattributes patterns to cover (default: from .sops.yaml creation rules and encrypted files)")
+    .option("--dry-run", "show what would change, change nothing")
+    .option("--hook", "also install a pre-commit hook that runs `hush check --staged`")
+    .option("--command <cmd>", "how git should run hush (default: `hush` if on PATH, else this installation)")
+    .action(async (patterns: string[], opts: { dryRun?: boolean; hook?: boolean; command?: string }, cmd: Command) => {
+      const { runSetup } = await import("./git/setup.ts");
+      setExit(await runSetup(io, patterns, { ...cmd.optsWithGlobals(), ...opts }));
+    });
+
+  git
+    .command("uninstall")
+    .description("remove what `hush git setup` wrote (.gitattributes block, config, hook)")
+    .option("--dry-run", "show what would change, change nothing")
+    .action(async (opts: { dryRun?: boolean }) => {
+      const { runUninstall } = await import("./git/setup.ts");
+      setExit(await runUninstall(io, opts));
+    });
+
+  git
+    .command("textconv")
+    .description("diff driver: print a file decrypted (or, without a key, its structure with markers); never writes to disk")
+    .argument("<file>", "the path git passes (temporary copies included)")
+    .action(async (file: string) => {
+      const { runTextconv } = await import("./git/textconv.ts");
+      setExit(await runTextconv(io, file));
+    });
+
+  git
+    .command("merge")
+    .description("merge driver (%O %A %B %L %P): merge encrypted files by key path; exit 1 on conflict")
+    .argument("<base>", "%O: the common ancestor")
+    .argument("<ours>", "%A: our version; the result is written here")
+    .argument("<theirs>", "%B: their version")
+    .argument("[marker-size]", "%L: conflict marker size")
+    .argument("[path]", "%P: the file's path in the repository")
+    .action(async (base: string, ours: string, theirs: string, markerSize: string | undefined, path: string | undefined) => {
+      const { runMergeDriver } = await import("./git/merge-driver.ts");
+      setExit(await runMergeDriver(io, base, ours, theirs, markerSize, path));
+    });
+
+  git
+    .command("resolve")
+    .description("resolve a conflicted merge of an encrypted file: both sides decrypted in $EDITOR, result encrypted and staged")
+    .argument("<file>")
+    .option("--ours", "take our value at every conflicting key path (no editor)")
+    .option("--theirs", "take their value at every conflicting key path (no editor)")
+    .action(async (file: string, opts: { ours?: boolean; theirs?: boolean }) => {
+      const { runResolve } = await import("./git/resolve.ts");
+      setExit(await runResolve(io, file, opts));
+    });
+
+  program
+    .command("check")
+    .description("check without keys that covered files are encrypted and well formed (pre-commit, CI); exit 1 on errors")
+    .argument("[paths...]", "files or directories (default: the files git tracks here, or all files)")
+    .option("--verify", "also decrypt and verify each file's MAC (needs keys)")
+    .option("--json", "machine-readable output")
+    .option("--staged", "check the staged versions of staged files (pre-commit)")
+    .action(async (paths: string[], opts: { verify?: boolean; json?: boolean; staged?: boolean }, cmd: Command) => {
+      const { runCheck } = await import("./git/check.ts");
+      setExit(await runCheck(io, paths, { ...cmd.optsWithGlobals(), ...opts }));
+    });
+}

@@ -1,6 +1,91 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { CliIo } from "../io.ts";
 import type { ExitSink } from "../program.ts";
 
-/** Registers rotate, updatekeys and groups. Implementations are imported lazily inside each action. */
-export function registerKeyCommands(_program: Command, _io: CliIo, _setExit: ExitSink): void {}
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * Registers the key-management commands: updatekeys, rotate, groups and verify. Each works on
+ * many files and directories in one process (files `--jobs` at a time, KMS calls of a file at
+ * once). Implementations are imported lazily inside each action.
+ */
+export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSink): void {
+  program
+    .command("updatekeys")
+    .description("re-wrap files' data keys to the keys .sops.yaml names now; values stay as they are")
+    .argument("<paths...>", "encrypted files, or directories to search for them")
+    .option("-y, --yes", "do not ask before writing")
+    .option("--dry-run", "show what would change and check the keys, but write nothing")
+    .option("--input-type <type>", "file format (default: from each file name)")
+    .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the rule's, else the file's)")
+    .option("--jobs <n>", "files processed at once (default 8)")
+    .addOption(new Option("--enable-local-keyservice", "accepted for compatibility").hideHelp())
+    .action(async (paths: string[], _opts: unknown, cmd: Command) => {
+      const { runUpdatekeys } = await import("./updatekeys.ts");
+      setExit(await runUpdatekeys(io, paths, cmd.optsWithGlobals()));
+    });
+
+  program
+    .command("rotate")
+    .description("new data key for each file, every value re-encrypted; add or remove keys on the way")
+    .argument("<paths...>", "encrypted files, or directories to search for them")
+    .option("-i, --in-place", "write the results over the files (needed for several files or a directory)")
+    .option("--output <path>", "write the result of a single file to this path")
+    .option("--dry-run", "rotate in memory and check the results, but write nothing")
+    .option("--input-type <type>", "file format (default: from each file name)")
+    .option("--add-age <recipients>", "age recipients to add to the first key group, comma separated")
+    .option("--add-pgp <fingerprints>", "PGP fingerprints to add to the first key group, comma separated")
+    .option("--add-kms <arns>", "AWS KMS key ARNs (ARN or ARN+ROLE_ARN) to add to the first key group, comma separated")
+    .option("--rm-age <recipients>", "age recipients to remove from every key group, comma separated")
+    .option("--rm-pgp <fingerprints>", "PGP fingerprints to remove from every key group, comma separated")
+    .option("--rm-kms <arns>", "AWS KMS key ARNs to remove from every key group, comma separated")
+    .option("--encryption-context <pairs>", "KMS encryption context of the --add-kms keys, key:value,key:value")
+    .option("--aws-profile <name>", "AWS profile of the --add-kms keys")
+    .option("--jobs <n>", "files processed at once (default 8)")
+    .addOption(new Option("--decryption-order <kinds>", "order to try key types (accepted for compatibility)").hideHelp())
+    .action(async (paths: string[], _opts: unknown, cmd: Command) => {
+      const { runRotate } = await import("./rotate.ts");
+      setExit(await runRotate(io, paths, cmd.optsWithGlobals()));
+    });
+
+  const groups = program.command("groups").description("add or delete key groups of a file (Shamir secret sharing)");
+  groups
+    .command("add")
+    .description("append a key group; the data key is split again over all groups (stdout unless -i)")
+    .option("-f, --file <path>", "the encrypted file")
+    .option("--age <recipients>", "age recipients of the new group (repeatable, comma separated)", collect, [])
+    .option("--pgp <fingerprints>", "PGP fingerprints of the new group (repeatable, comma separated)", collect, [])
+    .option("--kms <arns>", "AWS KMS key ARNs of the new group (repeatable, comma separated)", collect, [])
+    .option("--aws-profile <name>", "AWS profile of the --kms keys")
+    .option("--encryption-context <pairs>", "KMS encryption context of the --kms keys, key:value,key:value")
+    .option("-i, --in-place", "write the result over the file")
+    .option("--input-type <type>", "file format (default: from the file name)")
+    .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the file's)")
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { runGroupsAdd } = await import("./groups.ts");
+      setExit(await runGroupsAdd(io, cmd.optsWithGlobals()));
+    });
+  groups
+    .command("delete")
+    .description("delete key group INDEX (from 0); refused when fewer groups than the threshold would be left")
+    .argument("<index>", "index of the group to delete, from 0")
+    .option("-f, --file <path>", "the encrypted file")
+    .option("-i, --in-place", "write the result over the file")
+    .option("--input-type <type>", "file format (default: from the file name)")
+    .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the file's)")
+    .action(async (index: string, _opts: unknown, cmd: Command) => {
+      const { runGroupsDelete } = await import("./groups.ts");
+      setExit(await runGroupsDelete(io, index, cmd.optsWithGlobals()));
+    });
+
+  program
+    .command("verify")
+    .description("decrypt files in memory (data key, every value, MAC) and report ok or why not; prints no secret")
+    .argument("<paths...>", "encrypted files, or directories to search for them")
+    .option("--input-type <type>", "file format (default: from each file name)")
+    .option("--jobs <n>", "files processed at once (default 16)")
+    .action(async (paths: string[], _opts: unknown, cmd: Command) => {
+      const { runVerify } = await import("./verify.ts");
+      setExit(await runVerify(io, paths, cmd.optsWithGlobals()));
+    });
+}

@@ -1,6 +1,153 @@
-import type { Command } from "commander";
+import { basename } from "node:path";
+import { CommanderError, Option, type Command } from "commander";
+import { SOPS_FORMAT_VERSION } from "@hush/core";
 import type { CliIo } from "../io.ts";
-import type { ExitSink } from "../program.ts";
+import { keyFlags, ruleFlags, typeFlags, type ExitSink } from "../program.ts";
+import { hushVersion } from "../version.ts";
 
-/** Registers edit, set, unset, exec-env, exec-file and the SOPS legacy flag form. Implementations are imported lazily inside each action. */
-export function registerWorkflowCommands(_program: Command, _io: CliIo, _setExit: ExitSink): void {}
+/** `sops 3.13.2 (hush 0.1.0)`: the form tools parse from `sops --version`. */
+export function sopsStyleVersion(): string {
+  return `sops ${SOPS_FORMAT_VERSION} (hush ${hushVersion()})`;
+}
+
+/** SOPS's key-service flags: accepted on every command that has them in SOPS (hush uses keys locally). */
+function keyserviceFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--enable-local-keyservice", "accepted for compatibility").hideHelp())
+    .addOption(new Option("--keyservice <uri>", "not supported: keys are used in this process").hideHelp())
+    .addOption(new Option("--decryption-order <kinds>", "order to try key types (accepted for compatibility)").hideHelp());
+}
+
+function refuseKeyservice(opts: { keyservice?: string }): void {
+  if (opts.keyservice !== undefined) throw new CommanderError(1, "hush.keyservice", "error: --keyservice is not supported by hush: keys are used in this process");
+}
+
+/** Whether the program was started under the name `sops` (a symlink or copy named so). */
+function invokedAsSops(): boolean {
+  const name = basename(process.argv[1] ?? "").replace(/\.(c?js|mjs|cmd|exe)$/i, "");
+  return name === "sops";
+}
+
+/**
+ * Registers edit, set, unset, exec-env, exec-file, `encrypt --reuse` and the SOPS legacy flag
+ * form (`hush -d FILE`, `hush FILE`, …, also when started as `sops`). Implementations are
+ * imported lazily inside each action.
+ */
+export function registerWorkflowCommands(program: Command, io: CliIo, setExit: ExitSink): void {
+  keyserviceFlags(
+    typeFlags(
+      ruleFlags(
+        keyFlags(
+          program
+            .command("edit")
+            .description("edit an encrypted file in $SOPS_EDITOR/$EDITOR; unchanged values keep their ciphertext (creates the file when missing)")
+            .argument("<file>", "file to edit"),
+        ),
+      ),
+    ),
+  )
+    .option("-s, --show-master-keys", "show the sops metadata in the editor (read-only)")
+    .option("--ignore-mac", "do not check the file's MAC")
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
+      refuseKeyservice(cmd.opts());
+      const { runEdit } = await import("./edit.ts");
+      setExit(await runEdit(io, file, cmd.optsWithGlobals()));
+    });
+
+  const setLike = (cmd: Command): Command =>
+    keyserviceFlags(cmd)
+      .option("--input-type <type>", "file format (default: from the file name)")
+      .option("--output-type <type>", "format to write the file in (default: the input type)")
+      .option("--idempotent", "write nothing when the file would not change (set) or the path is missing (unset)")
+      .option("--ignore-mac", "do not check the file's MAC")
+      .addOption(new Option("--shamir-secret-sharing-threshold <n>", "accepted for compatibility").hideHelp());
+
+  setLike(
+    program
+      .command("set")
+      .description('set one value: hush set FILE \'["key"]["sub"][0]\' JSON-VALUE (in place; only that value, mac and lastmodified change)')
+      .argument("[FILE PATH VALUE...]"),
+  )
+    .option("--value-file", "VALUE is the path of a file holding the JSON value (keeps it out of the process list)")
+    .option("--value-stdin", "read the JSON value from standard input")
+    .action(async (args: string[], _opts: unknown, cmd: Command) => {
+      refuseKeyservice(cmd.opts());
+      const { runSet } = await import("./set.ts");
+      setExit(await runSet(io, args, cmd.optsWithGlobals()));
+    });
+
+  setLike(
+    program
+      .command("unset")
+      .description("remove one key or list item: hush unset FILE '[\"key\"][\"sub\"]' (in place)")
+      .argument("[FILE PATH...]"),
+  ).action(async (args: string[], _opts: unknown, cmd: Command) => {
+    refuseKeyservice(cmd.opts());
+    const { runUnset } = await import("./set.ts");
+    setExit(await runUnset(io, args, cmd.optsWithGlobals()));
+  });
+
+  keyserviceFlags(
+    program
+      .command("exec-env")
+      .description("run COMMAND (with /bin/sh -c) with the file's top-level values added to its environment; exits with its status")
+      .argument("[FILE COMMAND...]"),
+  )
+    .option("--pristine", "start from an empty environment instead of hush's own")
+    .option("--user <name>", "run the command as this user (hush must run as root)")
+    .option("--same-process", "accepted for SOPS compatibility; the command runs as a child all the same")
+    .option("--background", "start the command and return at once (deprecated in SOPS)")
+    .option("--input-type <type>", "file format (default: from the file name)")
+    .addOption(new Option("--ignore-mac", "do not check the file's MAC").hideHelp())
+    .action(async (args: string[], _opts: unknown, cmd: Command) => {
+      refuseKeyservice(cmd.opts());
+      const { runExecEnv } = await import("./exec.ts");
+      setExit(await runExecEnv(io, args, cmd.optsWithGlobals()));
+    });
+
+  keyserviceFlags(
+    typeFlags(
+      program
+        .command("exec-file")
+        .description("run COMMAND (with /bin/sh -c) with {} replaced by the path of the decrypted file (a FIFO unless --no-fifo)")
+        .argument("[FILE COMMAND...]"),
+    ),
+  )
+    .option("--no-fifo", "use a 0600 temporary file (removed when the command exits) instead of a FIFO")
+    .option("--filename <name>", "name of the FIFO or file inside the private directory (e.g. to keep an extension)")
+    .option("--user <name>", "run the command as this user (hush must run as root)")
+    .option("--background", "start the command and return once it has read the FIFO (deprecated in SOPS)")
+    .addOption(new Option("--ignore-mac", "do not check the file's MAC").hideHelp())
+    .action(async (args: string[], _opts: unknown, cmd: Command) => {
+      refuseKeyservice(cmd.opts());
+      const { runExecFile } = await import("./exec.ts");
+      const opts = cmd.optsWithGlobals<{ fifo?: boolean }>();
+      setExit(await runExecFile(io, args, { ...opts, ...(opts.fifo === false ? { noFifo: true } : {}) }));
+    });
+
+  // `hush encrypt --reuse OLD.enc FILE` (implemented in reuse.ts, reached through runEncrypt).
+  program
+    .commands.find((c) => c.name() === "encrypt")
+    ?.option("--reuse <encrypted-file>", "re-encrypt against this earlier version: same data key and keys, unchanged values keep their ciphertext");
+
+  // SOPS's flag form: no subcommand, SOPS flags and a file (`hush -d f.yaml`, `hush f.yaml` = edit).
+  const asSops = invokedAsSops();
+  if (asSops) {
+    // Tools parse `sops --version`; answer in SOPS's form.
+    // Command is an EventEmitter; its typings do not list prependListener.
+    (program as unknown as NodeJS.EventEmitter).prependListener("option:version", () => {
+      io.stdout.write(`${sopsStyleVersion()}\n`);
+      throw new CommanderError(0, "commander.version", "");
+    });
+  }
+  program
+    .argument("[sops-flags-and-file...]")
+    .allowUnknownOption()
+    .addHelpText("after", "\nSOPS's flag form works too: hush [-e|-d|-r|--set 'PATH VALUE'] [flags] FILE (no mode flag: edit).")
+    .action(async (args: string[]) => {
+      if (args.length === 0) program.help({ error: true });
+      const subcommands = new Set(program.commands.map((c) => c.name()));
+      const { runLegacy } = await import("./legacy.ts");
+      setExit(await runLegacy(io, args, program.opts(), subcommands, asSops));
+    });
+}

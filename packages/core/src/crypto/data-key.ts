@@ -68,7 +68,8 @@ async function unwrapGroup(group: readonly MasterKeyEntry[], resolve: KeySourceR
       if (key !== null) return key;
       failures.push(`${entry.kind} ${id}: no matching identity (looked in ${source.describeSearch().join(", ") || "nowhere"})`);
     } catch (err) {
-      failures.push(`${entry.kind} ${id}: ${err instanceof Error ? err.message : String(err)}`);
+      const hint = (err as { hint?: unknown }).hint;
+      failures.push(`${entry.kind} ${id}: ${err instanceof Error ? err.message : String(err)}${typeof hint === "string" ? ` (${hint})` : ""}`);
     }
   }
   return null;

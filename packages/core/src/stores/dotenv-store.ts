@@ -1,8 +1,325 @@
-// PLACEHOLDER (lead): replaced by the real dotenv store; safe to overwrite entirely.
 import { HushError } from "../errors.ts";
-import type { Store } from "./store.ts";
+import { goCanonicalTime, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
+import { looksEncrypted } from "../crypto/envelope.ts";
+import { flattenMetadata, unflattenMetadata } from "../metadata/metadata-codec.ts";
+import { formatKeyPath, type ScalarValue, type TreeComment, type TreeMap, type TreeMapEntry, type TreeNode } from "../tree/values.ts";
+import { lineIndex } from "./lines.ts";
+import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
-const missing = (): never => {
-  throw new HushError("FORMAT_UNSUPPORTED", "dotenv is not supported yet");
+/**
+ * dotenv, edited in place, in two layers (see docs/formats.md):
+ *
+ * - The encryption layer reads each line as SOPS 3.x does, so that SOPS opens hush's files and
+ *   the reverse: the key is the text before the first `=` exactly as written (spaces and an
+ *   `export ` prefix included, which makes it the AAD), and the value is the raw text after `=`
+ *   up to the end of the line (quotes and an inline comment included), with `\n` read as a
+ *   newline, as SOPS reads it. Decryption writes newlines back as `\n`, as SOPS writes them.
+ * - The dialect layer (toTree/emitTree, for conversions and exec-env) understands what people
+ *   write in .env files: `export `, single/double/back quotes with escapes, multi-line quoted
+ *   values, inline comments, indented comments, blank lines and CRLF.
+ *
+ * A quoted value spanning lines (which SOPS cannot read in a plaintext file) is one leaf; its raw
+ * text, real newlines included, is encrypted, and the encrypted line is `KEY=ENC[…] # hush:multiline`:
+ * SOPS reads the envelope (its envelope pattern is not anchored at the end) and hush knows to
+ * give the newlines back as they were. A trailing CR stays outside values, so CRLF files keep
+ * their line endings.
+ */
+
+const SOPS_PREFIX = "sops_";
+const QUOTES = "\"'`";
+/** After the envelope of a value that spanned lines (see the module comment). */
+const MULTILINE_MARKER = " # hush:multiline";
+
+type LeafStyle = "line" | "multiline";
+
+/**
+ * unflattenMetadata behind a guard: metadata is untrusted input, and a `__proto__` step would
+ * reach Object.prototype through a plain object.
+ */
+export function unflattenUntrusted(entries: ReadonlyArray<readonly [string, string]>): Record<string, unknown> {
+  for (const [key] of entries) {
+    if (key.split(/__(?=map_|list_\d)/).some((step) => step.replace(/^map_/, "") === "__proto__")) {
+      throw new HushError("METADATA_INVALID", "invalid sops metadata: the key name __proto__ is not allowed");
+    }
+  }
+  return unflattenMetadata(entries);
+}
+
+function parseError(message: string, line: number): HushError {
+  return new HushError("PARSE_FAILED", `invalid dotenv: ${message} at line ${line}`, { location: { line } });
+}
+
+/** Index of the closing `quote` from `from`, skipping backslash-escaped characters; -1 if none. */
+function scanQuoted(text: string, from: number, quote: string): number {
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "\\") i++;
+    else if (ch === quote) return i;
+  }
+  return -1;
+}
+
+/** End of the line holding `at`, without its line break (a CR before the LF is excluded). */
+function contentEndOf(text: string, at: number): { contentEnd: number; next: number } {
+  const nl = text.indexOf("\n", at);
+  const lineEnd = nl === -1 ? text.length : nl;
+  const contentEnd = lineEnd > at && text[lineEnd - 1] === "\r" ? lineEnd - 1 : lineEnd;
+  return { contentEnd, next: nl === -1 ? text.length : nl + 1 };
+}
+
+/** Decodes a quoted value's body (dialect semantics; see docs/formats.md). */
+function unescapeQuoted(body: string, quote: string): string {
+  const normalized = body.replace(/\r\n/g, "\n");
+  return normalized.replace(/\\([\s\S])/g, (whole, ch: string) => {
+    if (ch === "\\" || ch === quote) return ch;
+    if (quote === '"') {
+      switch (ch) {
+        case "n":
+          return "\n";
+        case "r":
+          return "\r";
+        case "t":
+          return "\t";
+        case "'":
+        case "`":
+          return ch;
+      }
+    }
+    return whole;
+  });
+}
+
+/** Dialect name of a SOPS key: trimmed, without an `export` prefix. */
+function dialectName(rawKey: string): string {
+  return rawKey.trim().replace(/^export[ \t]+/, "").trim();
+}
+
+interface DotenvLine {
+  readonly kind: "entry";
+  readonly rawKey: string;
+  readonly name: string;
+  /** The value as a dotenv loader sees it. */
+  readonly value: string;
+  readonly line: number;
+}
+
+interface DotenvComment {
+  readonly kind: "comment";
+  readonly text: string;
+}
+
+interface ParsedDotenv {
+  readonly doc: ParsedDocument;
+  readonly items: ReadonlyArray<DotenvLine | DotenvComment>;
+}
+
+function isBlank(s: string): boolean {
+  return /^[ \t]*$/.test(s);
+}
+
+function parseDotenv(text: string): ParsedDotenv {
+  const lineOf = lineIndex(text);
+  const leaves: Leaf[] = [];
+  const items: Array<DotenvLine | DotenvComment> = [];
+  const seen = new Map<string, number>();
+  const metaEntries: Array<[string, string]> = [];
+  const metaRanges: Array<{ start: number; end: number; line: number }> = [];
+  let firstReservedLine: number | undefined;
+  let pos = 0;
+  while (pos < text.length) {
+    const lineStart = pos;
+    const line = lineOf(lineStart);
+    const { contentEnd, next } = contentEndOf(text, lineStart);
+    const content = text.slice(lineStart, contentEnd);
+    if (isBlank(content)) {
+      pos = next;
+      continue;
+    }
+    const hash = /^[ \t]*#/.exec(content);
+    if (hash !== null) {
+      // SOPS reads `#` at column 0 as a comment; indented comments are a dialect extension.
+      const start = lineStart + hash[0].length;
+      leaves.push({ kind: "comment", path: [], document: 0, value: { type: "str", text: text.slice(start, contentEnd) }, start, end: contentEnd, line });
+      items.push({ kind: "comment", text: text.slice(start, contentEnd) });
+      pos = next;
+      continue;
+    }
+    const eq = content.indexOf("=");
+    if (eq === -1) throw parseError("expected KEY=VALUE or a # comment", line);
+    const rawKey = content.slice(0, eq);
+    const valueStart = lineStart + eq + 1;
+    if (rawKey.startsWith(SOPS_PREFIX)) {
+      // Metadata lines are read raw, as SOPS writes them (no quote handling).
+      metaEntries.push([rawKey.slice(SOPS_PREFIX.length), text.slice(valueStart, contentEnd).replace(/\\n/g, "\n")]);
+      metaRanges.push({ start: lineStart, end: next, line });
+      pos = next;
+      continue;
+    }
+    const name = dialectName(rawKey);
+    if (name === "") throw parseError("empty key", line);
+    if (name.startsWith(SOPS_PREFIX)) firstReservedLine ??= line;
+    const first = seen.get(name);
+    if (first !== undefined) throw parseError(`duplicate key "${name}" (first defined at line ${first})`, line);
+    seen.set(name, line);
+    let i = valueStart;
+    while (i < contentEnd && (text[i] === " " || text[i] === "\t")) i++;
+    const q = text[i];
+    let valueEnd: number;
+    let dialectValue: string;
+    if (q !== undefined && i < contentEnd && QUOTES.includes(q)) {
+      const close = scanQuoted(text, i + 1, q);
+      if (close === -1) throw parseError(`unterminated ${q === '"' ? "double" : q === "'" ? "single" : "back"}-quoted value`, line);
+      const end = contentEndOf(text, close);
+      const after = text.slice(close + 1, end.contentEnd);
+      if (!/^[ \t]*(#.*)?$/.test(after)) throw parseError("unexpected text after the closing quote", lineOf(close));
+      valueEnd = end.contentEnd;
+      dialectValue = unescapeQuoted(text.slice(i + 1, close), q);
+      pos = end.next;
+    } else {
+      valueEnd = contentEnd;
+      const rest = text.slice(valueStart, contentEnd);
+      const comment = /[ \t]#/.exec(rest);
+      dialectValue = (comment === null ? rest : rest.slice(0, comment.index)).trim();
+      pos = next;
+    }
+    const raw = text.slice(valueStart, valueEnd);
+    let style: LeafStyle = raw.includes("\n") ? "multiline" : "line";
+    let value = style === "multiline" ? raw : raw.replace(/\\n/g, "\n");
+    if (style === "line" && raw.endsWith(MULTILINE_MARKER) && looksEncrypted(raw)) {
+      style = "multiline";
+      value = raw.slice(0, -MULTILINE_MARKER.length);
+    }
+    leaves.push({ kind: "scalar", path: [rawKey], document: 0, value: { type: "str", text: value }, start: valueStart, end: valueEnd, line, style });
+    items.push({ kind: "entry", rawKey, name, value: dialectValue, line });
+  }
+  let metadata: unknown;
+  const metadataSpans: Array<{ start: number; end: number }> = [];
+  if (metaEntries.length > 0) {
+    const keys = new Set(metaEntries.map(([k]) => k));
+    if (!keys.has("lastmodified") && !keys.has("mac") && !keys.has("version")) {
+      throw parseError(`the key prefix "${SOPS_PREFIX}" is reserved for SOPS metadata`, metaRanges[0]!.line);
+    }
+    metadata = unflattenUntrusted(metaEntries);
+    for (const r of metaRanges) {
+      const last = metadataSpans[metadataSpans.length - 1];
+      if (last !== undefined && last.end === r.start) last.end = r.end;
+      else metadataSpans.push({ start: r.start, end: r.end });
+    }
+    // appendMetadata put a line break before the metadata when the data did not end with one.
+    const tail = metadataSpans[metadataSpans.length - 1]!;
+    if (tail.end === text.length && !text.endsWith("\n") && tail.start > 0 && text[tail.start - 1] === "\n") tail.start -= 1;
+  }
+  if (firstReservedLine !== undefined) throw parseError(`the key prefix "${SOPS_PREFIX}" is reserved for SOPS metadata`, firstReservedLine);
+  return { doc: { leaves, metadata, metadataSpans, documentCount: 1 }, items };
+}
+
+function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
+  const text = value.text;
+  if (leaf.kind === "comment") return text.replace(/\r?\n/g, (nl) => `${nl}#`);
+  // A value that spanned lines comes back as it was; any other newline is written `\n`, as
+  // SOPS writes it (and reads it back).
+  if (leaf.style === "multiline") return text;
+  return text.replace(/\n/g, "\\n");
+}
+
+function renderEncrypted(leaf: Leaf, envelope: string): string {
+  return leaf.kind === "scalar" && leaf.style === "multiline" ? envelope + MULTILINE_MARKER : envelope;
+}
+
+function appendMetadata(dataText: string, metadata: Record<string, unknown>): string {
+  // LF only, even in CRLF files: SOPS would read a CR into every metadata value.
+  const lines = flattenMetadata(metadata).map(([k, v]) => `${SOPS_PREFIX}${k}=${v.replace(/\n/g, "\\n")}`);
+  if (lines.length === 0) return dataText;
+  const block = lines.join("\n");
+  if (dataText === "") return block;
+  return dataText.endsWith("\n") ? `${dataText}${block}\n` : `${dataText}\n${block}`;
+}
+
+function toTree(text: string): TreeMap {
+  const { items } = parseDotenv(text);
+  const entries: Array<TreeMapEntry | TreeComment> = items.map((it) =>
+    it.kind === "comment" ? { kind: "comment", text: it.text } : { kind: "entry", key: it.name, value: { kind: "scalar", value: { type: "str", text: it.value } } },
+  );
+  return { kind: "map", entries };
+}
+
+/** Decimal digits of a decimal number's spelling, without sign, point, exponent and padding zeros. */
+function significantDigits(text: string): string {
+  const mantissa = text.replace(/^[+-]/, "").split(/[eE]/)[0]!.replace(".", "");
+  return mantissa.replace(/^0+/, "").replace(/0+$/, "");
+}
+
+/**
+ * SOPS's `stores.ValToString` (spec 7.3): how a typed value is written into a flat file. Floats use
+ * Go's `'G'` shortest form with `.0` added to integral values; a float spelled with more digits
+ * than a float64 holds keeps its spelling (hush never loses digits to a float conversion).
+ */
+export function goValToString(value: ScalarValue): string {
+  switch (value.type) {
+    case "str":
+      return value.text;
+    case "int":
+      return /^[+-]?\d+$/.test(value.text) ? BigInt(value.text).toString() : value.text;
+    case "float": {
+      const v = goParseFloat(value.text);
+      if (v === undefined) return value.text;
+      if (Number.isFinite(v) && v !== 0 && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.text)) {
+        const [mant] = Math.abs(v).toExponential().split("e") as [string];
+        if (significantDigits(value.text) !== significantDigits(mant)) return value.text;
+      }
+      const s = goFormatFloatG(v, true);
+      return /^-?\d+$/.test(s) ? `${s}.0` : s;
+    }
+    case "bool":
+      return goParseBool(value.text) === true ? "true" : "false";
+    case "time":
+      return goCanonicalTime(value.text) ?? value.text;
+  }
+}
+
+/** A dotenv value that reads back unchanged both without quotes (dialect) and for SOPS. */
+function isPlainSafe(s: string): boolean {
+  if (s === "") return true;
+  if (/[\n\r]/.test(s) || /^[ \t]/.test(s) || /[ \t]$/.test(s) || /[ \t]#/.test(s)) return false;
+  return !QUOTES.includes(s[0]!);
+}
+
+function quoteDouble(s: string): string {
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
+}
+
+function emitTree(tree: TreeMap, _options: EmitOptions): string {
+  const out: string[] = [];
+  for (const e of tree.entries) {
+    if (e.kind === "comment") {
+      out.push(...e.text.split(/\r?\n/).map((l) => `#${l}`));
+      continue;
+    }
+    const where = formatKeyPath([e.key]);
+    if (e.key === "" || /[=\n\r]/.test(e.key) || /^[ \t#]/.test(e.key) || /[ \t]$/.test(e.key) || /^export[ \t]/.test(e.key)) {
+      throw new HushError("EMIT_FAILED", `the key ${where} cannot be written as a dotenv key`, { location: { keyPath: where } });
+    }
+    if (e.key.startsWith(SOPS_PREFIX)) {
+      throw new HushError("EMIT_FAILED", `the key ${where} uses the prefix "${SOPS_PREFIX}", reserved for SOPS metadata`, { location: { keyPath: where } });
+    }
+    const node: TreeNode = e.value;
+    let s: string;
+    if (node.kind === "scalar") s = goValToString(node.value);
+    else if (node.kind === "null") s = "";
+    else if (node.kind === "comment") continue;
+    else throw new HushError("EMIT_FAILED", `cannot use complex value in dotenv file; offending key ${where}`, { location: { keyPath: where } });
+    out.push(`${e.key}=${isPlainSafe(s) ? s : quoteDouble(s)}`);
+  }
+  return out.length === 0 ? "" : out.join("\n") + "\n";
+}
+
+/** The dotenv store (SOPS layout plus a real dotenv dialect; see the module comment). */
+export const dotenvStore: Store = {
+  format: "dotenv",
+  parse: (text) => parseDotenv(text).doc,
+  renderEncrypted,
+  renderPlaintext,
+  appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
+  toTree,
+  emitTree,
 };
-export const dotenvStore: Store = { format: "dotenv", parse: missing, renderEncrypted: missing, renderPlaintext: missing, appendMetadata: missing, toTree: missing, emitTree: missing };

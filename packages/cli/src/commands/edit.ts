@@ -1,0 +1,260 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import {
+  DEFAULT_RULE,
+  SOPS_FORMAT_VERSION,
+  applyTextEdits,
+  decodeMetadata,
+  encodeMetadata,
+  generateDataKey,
+  isHushError,
+  parseFormat,
+  storeFor,
+  wrapDataKey,
+  type FileFormat,
+  type FileMetadata,
+  type OpenedFile,
+} from "@hush/core";
+import { creationRuleFor, loadConfig } from "../config.ts";
+import { CliError, EXIT, exitCodeFor } from "../exit-codes.ts";
+import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
+import type { CliIo } from "../io.ts";
+import { createKeySourceResolver } from "../key-sources.ts";
+import { keysFromFlags, parseIndent, ruleFromFlags, type EncryptFlags } from "./encrypt.ts";
+import { resolveEditor, type EditorCommand } from "../workflows/editor.ts";
+import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
+import { makePrivateDir, onTerminationSignals, tryWriteErr, type PrivateDir, type TerminationSignal } from "../workflows/private-dir.ts";
+import { openEncryptedFile, reencrypt, writeEncrypted, type OpenedInput } from "../workflows/reencrypt.ts";
+
+/**
+ * `hush edit FILE` (SOPS's edit flow, spec 9.6): decrypt into a 0600 file inside a private 0700
+ * directory, run the editor, re-encrypt with the same data key so unchanged values keep their
+ * ciphertext. Invalid content reopens the editor with the error on top and the text kept; an
+ * unchanged file exits 200; the directory is removed on every exit path.
+ */
+
+export interface EditFlags extends EncryptFlags {
+  showMasterKeys?: boolean;
+  ignoreMac?: boolean;
+}
+
+/** Lines hush puts on top of the text when it reopens the editor; removed before parsing. */
+const HEADER_MARK = "#! hush:";
+
+function stripHeader(text: string): string {
+  let rest = text;
+  while (rest.startsWith(HEADER_MARK)) {
+    const nl = rest.indexOf("\n");
+    rest = nl < 0 ? "" : rest.slice(nl + 1);
+  }
+  return rest;
+}
+
+function header(file: string, message: string): string {
+  const lines = [`${file}: ${message}`, "fix the text below and save to encrypt it, or quit without saving to give up.", 'lines starting with "#! hush:" are removed when you save.'];
+  return lines.flatMap((l) => l.split("\n")).map((l) => `${HEADER_MARK} ${l}\n`).join("");
+}
+
+function template(format: FileFormat): string {
+  return format === "json" ? "{}\n" : "";
+}
+
+/** Metadata and a fresh, wrapped data key for a file that does not exist yet. */
+async function newFile(io: CliIo, file: string, format: FileFormat, flags: EditFlags): Promise<OpenedFile> {
+  const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
+  const rule = await creationRuleFor(loaded, file, io.cwd);
+  const flagKeys = keysFromFlags(flags, io.env);
+  const keyGroups = flagKeys.length > 0 ? [flagKeys] : rule?.keyGroups;
+  if (keyGroups === undefined) {
+    throw new CliError(EXIT.generic, "config file not found, or has no creation rules, and no keys provided through command line options");
+  }
+  if (keyGroups.length === 0 || keyGroups.some((g) => g.length === 0)) {
+    throw new CliError(EXIT.generic, `Could not generate data key: [${keyGroups.length === 0 ? "no key groups provided" : "empty key group provided"}]`);
+  }
+  const wanted = flags.shamirSecretSharingThreshold === undefined ? rule?.shamirThreshold ?? 0 : Number(flags.shamirSecretSharingThreshold);
+  const threshold = keyGroups.length > 1 ? wanted || keyGroups.length : 0;
+  const dataKey = generateDataKey();
+  // Wrapped before the editor opens, as SOPS does: a key problem shows up before any typing.
+  const wrapped = await wrapDataKey(dataKey, keyGroups, threshold, createKeySourceResolver(io.env));
+  const selection = ruleFromFlags(flags) ?? rule?.rule;
+  const metadata: FileMetadata = {
+    keyGroups: wrapped,
+    shamirThreshold: threshold,
+    lastModified: "",
+    mac: "",
+    rule: format === "binary" ? undefined : (selection ?? DEFAULT_RULE),
+    macOnlyEncrypted: flags.macOnlyEncrypted === true || rule?.macOnlyEncrypted === true,
+    version: SOPS_FORMAT_VERSION,
+  };
+  return { format, plaintext: "", metadata, dataKey, stash: new Map() };
+}
+
+/** Errors that mean "the text is not acceptable": the editor is reopened for them. */
+function isContentError(err: unknown): boolean {
+  if (err instanceof CliError) return err.exitCode === EXIT.couldNotReadInputFile;
+  return (
+    isHushError(err) &&
+    ["PARSE_FAILED", "ALREADY_ENCRYPTED", "NO_DOCUMENT", "ENCRYPT_FAILED", "EMIT_FAILED", "METADATA_INVALID", "METADATA_MISSING", "INVALID_ARGUMENT"].includes(err.code)
+  );
+}
+
+function contentMessage(err: unknown): string {
+  if (isHushError(err, "ALREADY_ENCRYPTED")) return 'a top-level "sops" key (or "sops_" keys in dotenv/INI) is not allowed: hush writes the metadata itself';
+  if (isHushError(err, "NO_DOCUMENT")) return "the file is empty: write at least one value";
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** With --show-master-keys the sops section is shown read-only: any change to it is refused. */
+function sameMetadata(a: FileMetadata, b: FileMetadata): boolean {
+  return JSON.stringify(encodeMetadata(a)) === JSON.stringify(encodeMetadata(b));
+}
+
+interface Session {
+  child: ChildProcess | undefined;
+}
+
+function runEditor(editor: EditorCommand, path: string, io: CliIo, session: Session, file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
+    const child = spawn(editor.program, [...editor.args, path], { stdio: "inherit", env });
+    session.child = child;
+    child.on("error", (err) => {
+      session.child = undefined;
+      reject(new CliError(EXIT.noEditorFound, `could not run editor ${JSON.stringify(editor.display)} (${(err as { code?: string }).code ?? err.message}); ${file} was not changed`));
+    });
+    child.on("exit", (code, signal) => {
+      session.child = undefined;
+      if (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP") reject(new CliError(EXIT.generic, "User canceled operation"));
+      else if (signal !== null) reject(new CliError(EXIT.noEditorFound, `the editor was killed by ${signal}; ${file} was not changed`));
+      else if (code !== 0) reject(new CliError(EXIT.noEditorFound, `the editor exited with status ${code}; ${file} was not changed`));
+      else resolve();
+    });
+  });
+}
+
+function writeTemp(path: string, data: Buffer): void {
+  writeFileSync(path, data, { mode: 0o600 });
+  // The mode of an existing file is not changed by writeFileSync, and a umask could narrow it.
+  chmodSync(path, 0o600);
+}
+
+/** `hush edit FILE`. */
+export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promise<number> {
+  const format = inputFormat(flags.inputType, file);
+  const outFormat = flags.outputType === undefined ? format : parseFormat(flags.outputType);
+  const indent = parseIndent(flags.indent);
+  const editor = resolveEditor(io.env, io.cwd);
+  const lock: FileLock = await acquireFileLock(file, { waitMs: lockWaitMs(io.env) });
+  let dir: PrivateDir | undefined;
+  const session: Session = { child: undefined };
+  let cancelling = false;
+  const cancel = (signal: TerminationSignal): void => {
+    if (cancelling) return;
+    cancelling = true;
+    dir?.remove();
+    const finish = (): void => {
+      dir?.remove();
+      lock.release();
+      tryWriteErr(io.stderr, "hush: User canceled operation\n");
+      process.exit(1);
+    };
+    const child = session.child;
+    if (child === undefined) return finish();
+    // Let the editor restore the terminal before the shell gets it back.
+    child.once("exit", finish);
+    setTimeout(finish, 2_000);
+    try {
+      child.kill(signal === "SIGINT" ? "SIGTERM" : signal);
+    } catch {
+      finish();
+    }
+  };
+  const uninstall = onTerminationSignals((signal) => {
+    // Ctrl+C in a terminal reaches the editor too; it is the editor's to handle.
+    if (signal === "SIGINT" && session.child !== undefined) return;
+    cancel(signal);
+  });
+  try {
+    let input: OpenedInput;
+    let initial: string;
+    if (existsSync(file)) {
+      input = await openEncryptedFile(io, file, flags);
+      initial = outFormat === format ? input.opened.plaintext : await convert(input.opened.plaintext, format, outFormat, indent);
+    } else {
+      input = { file, format, opened: await newFile(io, file, outFormat, flags), metadataIndent: undefined };
+      initial = template(outFormat);
+    }
+    const target: OpenedInput = outFormat === format ? input : { ...input, format: outFormat, metadataIndent: undefined };
+    const store = await storeFor(outFormat);
+    if (flags.showMasterKeys === true) {
+      const docs = initial === "" ? 1 : store.parse(initial).documentCount;
+      initial = store.appendMetadata(initial, encodeMetadata(target.opened.metadata), Math.max(docs, 1), indent === undefined ? {} : { indent });
+    }
+
+    dir = makePrivateDir(io.env);
+    const tmp = join(dir.path, basename(file));
+    writeTemp(tmp, encodeOutput(initial, outFormat));
+    const attempt = async (edited: string): Promise<Buffer> => {
+      let plain = edited;
+      if (flags.showMasterKeys === true) {
+        const doc = store.parse(edited);
+        if (doc.metadata === undefined) throw new CliError(EXIT.couldNotReadInputFile, "the sops section is missing (with --show-master-keys it must stay in the file)");
+        if (!sameMetadata(decodeMetadata(doc.metadata), target.opened.metadata)) {
+          throw new CliError(EXIT.couldNotReadInputFile, "the sops section is read-only here; change keys with updatekeys, rotate or groups");
+        }
+        plain = applyTextEdits(edited, doc.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" })));
+      }
+      return reencrypt(io, target, plain, { bumpVersion: true, ...(indent === undefined ? {} : { indent }) });
+    };
+    let rejected: { text: string; error: unknown } | undefined;
+    let output: Buffer | undefined;
+    while (output === undefined) {
+      await runEditor(editor, tmp, io, session, file);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(tmp);
+      } catch (err) {
+        throw new CliError(EXIT.couldNotReadInputFile, `cannot read the edited file (${(err as { code?: string }).code ?? "error"}); ${file} was not changed`);
+      }
+      let edited: string;
+      let failure: unknown;
+      if (outFormat === "binary") edited = bytes.toString("latin1");
+      else {
+        try {
+          edited = stripHeader(decodeInput(bytes, outFormat, file));
+        } catch (err) {
+          if (!isContentError(err)) throw err;
+          failure = err;
+          edited = stripHeader(bytes.toString("utf8"));
+        }
+      }
+      if (rejected !== undefined && edited === rejected.text) {
+        // Saved again without a fix (or quit without saving): give up, keep the old file.
+        const code = rejected.error instanceof CliError ? rejected.error.exitCode : isHushError(rejected.error) ? exitCodeFor(rejected.error.code) : EXIT.generic;
+        throw new CliError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved`);
+      }
+      if (failure === undefined) {
+        if (edited === initial) throw new CliError(EXIT.fileHasNotBeenModified, "File has not changed, exiting.");
+        try {
+          output = await attempt(edited);
+          break;
+        } catch (err) {
+          if (!isContentError(err)) throw err;
+          failure = err;
+        }
+      }
+      rejected = { text: edited, error: failure };
+      const message = contentMessage(failure);
+      tryWriteErr(io.stderr, `hush: ${file}: ${message}; reopening the editor\n`);
+      writeTemp(tmp, Buffer.from(header(file, message) + edited, "utf8"));
+    }
+    writeEncrypted(file, output);
+    return 0;
+  } finally {
+    uninstall();
+    dir?.remove();
+    lock.release();
+  }
+}

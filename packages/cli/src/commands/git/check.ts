@@ -1,0 +1,173 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { compileRe2, type CreationRule, type Matcher } from "@hush/core";
+import { checkFile, checkPassed, type FileCheckResult } from "@hush/git";
+import { loadConfig, type LoadedConfig } from "../../config.ts";
+import { writeOut, type CliIo } from "../../io.ts";
+import { createKeySourceResolver } from "../../key-sources.ts";
+
+export interface CheckFlags {
+  verify?: boolean;
+  json?: boolean;
+  staged?: boolean;
+  config?: string;
+}
+
+/** Directories never searched when `check` walks a tree. */
+const SKIP_DIRS = new Set([".git", "node_modules", ".hg", ".svn"]);
+/** Files larger than this are not read (no config file is that big). */
+const MAX_SIZE = 16 * 1024 * 1024;
+
+interface Candidate {
+  /** As shown to the user (relative to the working directory when possible). */
+  readonly display: string;
+  /** Absolute path of the file's place in the working tree (for config lookup). */
+  readonly abs: string;
+  /** Content; undefined when it cannot be read. */
+  readonly read: () => Promise<Buffer | undefined>;
+}
+
+function walk(dir: string, out: string[]): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name)) walk(p, out);
+    } else if (e.isFile()) out.push(p);
+  }
+}
+
+function readLimited(abs: string): Buffer | undefined {
+  try {
+    if (statSync(abs).size > MAX_SIZE) return undefined;
+    return readFileSync(abs);
+  } catch {
+    return undefined;
+  }
+}
+
+async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<Candidate[]> {
+  const show = (abs: string): string => {
+    const rel = relative(io.cwd, abs);
+    return rel.startsWith("..") ? abs : rel.split(sep).join("/");
+  };
+  if (flags.staged === true) {
+    const { openRepo, readBlob } = await import("./repo.ts");
+    const repo = await openRepo(io);
+    const out = await repo.git.raw(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"]);
+    const files = out.split("\0").filter((p) => p !== "");
+    return files.map((p) => {
+      const abs = join(repo.root, p);
+      return { display: show(abs), abs, read: async () => readBlob(repo, `:${p}`).catch(() => undefined) };
+    });
+  }
+  let files: string[] = [];
+  if (paths.length > 0) {
+    for (const p of paths) {
+      const abs = resolve(io.cwd, p);
+      let isDir = false;
+      try {
+        isDir = statSync(abs).isDirectory();
+      } catch {
+        isDir = false;
+      }
+      if (isDir) walk(abs, files);
+      else files.push(abs);
+    }
+  } else {
+    let tracked: string[] | undefined;
+    try {
+      const { openRepo, listFiles } = await import("./repo.ts");
+      const repo = await openRepo(io);
+      const rel = relative(repo.root, io.cwd).split(sep).join("/");
+      tracked = (await listFiles(repo, rel === "" ? [] : ["--", rel])).map((p) => join(repo.root, p));
+    } catch {
+      tracked = undefined;
+    }
+    if (tracked === undefined) walk(io.cwd, files);
+    else files = tracked;
+  }
+  return [...new Set(files)].sort().map((abs) => ({ display: show(abs), abs, read: async () => readLimited(abs) }));
+}
+
+/**
+ * `hush check [PATHS]`: for pre-commit hooks and CI, without keys. Exit 0 when every file passes
+ * (warnings allowed), 1 when any file has an error.
+ */
+export async function runCheck(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<number> {
+  const explicit = flags.config ?? io.env["SOPS_CONFIG"];
+  const configs = new Map<string, Promise<LoadedConfig | undefined>>();
+  const configFor = (dir: string): Promise<LoadedConfig | undefined> => {
+    // Each file uses the .sops.yaml nearest to it (monorepos have several), unless --config.
+    const key = explicit === undefined || explicit === "" ? dir : "";
+    let c = configs.get(key);
+    if (c === undefined) {
+      c = loadConfig(explicit === undefined || explicit === "" ? dir : io.cwd, explicit);
+      configs.set(key, c);
+    }
+    return c;
+  };
+  // Each config's regexes are compiled once, not once per file (a repository has many files).
+  const matchers = new Map<LoadedConfig, Promise<Array<{ rule: CreationRule; match: Matcher | undefined }>>>();
+  const compiled = (loaded: LoadedConfig): Promise<Array<{ rule: CreationRule; match: Matcher | undefined }>> => {
+    let m = matchers.get(loaded);
+    if (m === undefined) {
+      m = Promise.all(
+        loaded.config.creationRules.map(async (rule, i) => ({
+          rule,
+          match: rule.pathRegex === "" ? undefined : await compileRe2(rule.pathRegex, `${loaded.path}: creation_rules[${i}].path_regex`),
+        })),
+      );
+      matchers.set(loaded, m);
+    }
+    return m;
+  };
+  const ruleFor = async (abs: string): Promise<CreationRule | undefined> => {
+    if (basename(abs) === ".sops.yaml") return undefined;
+    const loaded = await configFor(dirname(abs));
+    if (loaded === undefined) return undefined;
+    // As SOPS: the path relative to the config's directory, first matching rule wins.
+    const rel = relative(loaded.dir, abs);
+    const target = (rel.startsWith("..") || isAbsolute(rel) ? abs : rel).split(sep).join("/");
+    for (const { rule, match } of await compiled(loaded)) {
+      // A rule without path_regex matches every file: it cannot say which files must be secret.
+      if (match === undefined) return undefined;
+      if (match(target)) return rule;
+    }
+    return undefined;
+  };
+  const keySources = flags.verify === true ? createKeySourceResolver(io.env) : undefined;
+  const results: FileCheckResult[] = [];
+  for (const c of await candidates(io, paths, flags)) {
+    const rule = await ruleFor(c.abs);
+    const bytes = await c.read();
+    if (bytes === undefined) {
+      if (rule !== undefined || paths.length > 0) {
+        results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: "cannot read the file" }] });
+      }
+      continue;
+    }
+    // Files no rule covers are only looked at when they carry sops metadata.
+    if (rule === undefined && !bytes.includes("sops")) continue;
+    const result = await checkFile({ path: c.display, text: bytes.toString("utf8"), creationRule: rule, ...(keySources === undefined ? {} : { verify: { keySources } }) });
+    if (result.covered || result.encrypted || result.problems.length > 0) results.push(result);
+  }
+  const ok = checkPassed(results);
+  const errors = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "error").length, 0);
+  const warnings = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "warning").length, 0);
+  if (flags.json === true) {
+    await writeOut(io.stdout, `${JSON.stringify({ ok, files: results, summary: { files: results.length, errors, warnings } }, null, 2)}\n`);
+  } else {
+    const lines: string[] = [];
+    for (const r of results) for (const p of r.problems) lines.push(`${r.path}: ${p.severity}: ${p.message} [${p.code}]`);
+    const encrypted = results.filter((r) => r.encrypted).length;
+    lines.push(`hush check: ${results.length} file(s) checked, ${encrypted} encrypted; ${errors} error(s), ${warnings} warning(s)${flags.verify === true ? "; MACs verified" : ""}`);
+    await writeOut(io.stdout, `${lines.join("\n")}\n`);
+  }
+  return ok ? 0 : 1;
+}

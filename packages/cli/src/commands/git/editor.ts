@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { CliError, EXIT } from "../../exit-codes.ts";
+import type { CliIo } from "../../io.ts";
+import { resolveEditor } from "../../workflows/editor.ts";
+import { makePrivateDir, onTerminationSignals, tryWriteErr } from "../../workflows/private-dir.ts";
+
+/**
+ * Editing a conflict resolution in plaintext, with the same guarantees as `hush edit`: a 0600
+ * file in a fresh 0700 directory in memory-backed storage, the editor told not to keep swap or
+ * undo copies, and the directory removed on every exit path, signals included.
+ */
+export async function editText(io: CliIo, name: string, content: string): Promise<string> {
+  const editor = resolveEditor(io.env, io.cwd);
+  const dir = makePrivateDir(io.env);
+  let child: ChildProcess | undefined;
+  const uninstall = onTerminationSignals((signal) => {
+    // Ctrl+C in a terminal reaches the editor too; it is the editor's to handle.
+    if (signal === "SIGINT" && child !== undefined) return;
+    dir.remove();
+    tryWriteErr(io.stderr, "hush: canceled; nothing was written\n");
+    process.exit(1);
+  });
+  try {
+    const file = join(dir.path, basename(name));
+    writeFileSync(file, content, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
+    await new Promise<void>((resolve, reject) => {
+      child = spawn(editor.program, [...editor.args, file], { stdio: "inherit", env });
+      child.on("error", (err) => reject(new CliError(EXIT.noEditorFound, `could not run editor ${JSON.stringify(editor.display)} (${(err as { code?: string }).code ?? err.message}); nothing was written`)));
+      child.on("exit", (code, signal) => {
+        child = undefined;
+        if (signal !== null) reject(new CliError(EXIT.generic, `the editor was stopped by ${signal}; nothing was written`));
+        else if (code !== 0) reject(new CliError(EXIT.generic, `the editor exited with status ${code}; nothing was written`));
+        else resolve();
+      });
+    });
+    return readFileSync(file, "utf8");
+  } finally {
+    uninstall();
+    dir.remove();
+  }
+}

@@ -1,0 +1,60 @@
+import type { SimpleGit } from "simple-git";
+import { CliError, EXIT } from "../../exit-codes.ts";
+import type { CliIo } from "../../io.ts";
+
+/**
+ * The repository the CLI works in, through simple-git (loaded only by the git commands that
+ * need a repository: setup, uninstall, resolve and `check --staged`).
+ */
+export interface Repo {
+  readonly git: SimpleGit;
+  /** Absolute path of the working tree's top directory. */
+  readonly root: string;
+}
+
+/** Opens the repository around `cwd`; a clear error when there is none. */
+export async function openRepo(io: CliIo, cwd = io.cwd): Promise<Repo> {
+  const { simpleGit } = await import("simple-git");
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
+  const git = simpleGit({ baseDir: cwd }).env(env);
+  let root: string;
+  try {
+    root = (await git.revparse(["--show-toplevel"])).trim();
+  } catch {
+    throw new CliError(EXIT.generic, `${cwd}: not inside a git working tree (run \`git init\` first)`);
+  }
+  return { git: simpleGit({ baseDir: root }).env(env), root };
+}
+
+/** `git ls-files -z` with the given options, as paths relative to the repository root. */
+export async function listFiles(repo: Repo, args: readonly string[]): Promise<string[]> {
+  const out = await repo.git.raw(["ls-files", "-z", ...args]);
+  return [...new Set(out.split("\0").filter((p) => p !== ""))];
+}
+
+/**
+ * A config value from the repository's own config (not global), or undefined. Read from the full
+ * list: `git config --get` exits 1 for a missing key, which simple-git does not report as an error.
+ */
+export async function localConfig(repo: Repo, key: string): Promise<string | undefined> {
+  let out: string;
+  try {
+    out = await repo.git.raw(["config", "--local", "--list", "-z"]);
+  } catch {
+    return undefined;
+  }
+  let value: string | undefined;
+  for (const item of out.split("\0")) {
+    const nl = item.indexOf("\n");
+    const k = nl === -1 ? item : item.slice(0, nl);
+    // Section and variable names are case-insensitive; the last occurrence wins, as in git.
+    if (k.toLowerCase() === key.toLowerCase()) value = nl === -1 ? "" : item.slice(nl + 1);
+  }
+  return value;
+}
+
+/** Bytes of a blob (by object name, e.g. `:2:path` or a sha). */
+export async function readBlob(repo: Repo, object: string): Promise<Buffer> {
+  return repo.git.binaryCatFile(["blob", object]);
+}

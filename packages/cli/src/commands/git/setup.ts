@@ -1,0 +1,207 @@
+import { chmodSync, existsSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { delimiter, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileRe2 } from "@hush/core";
+import {
+  attributePatternMatches,
+  detectFormat,
+  driverConfig,
+  exactPattern,
+  globsForRegex,
+  HOOK_MARKER,
+  managedPatterns,
+  preCommitHook,
+  removeManagedBlock,
+  rootRelativePattern,
+  withManagedBlock,
+  DRIVER,
+} from "@hush/git";
+import { loadConfig } from "../../config.ts";
+import { CliError, EXIT } from "../../exit-codes.ts";
+import { writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
+import { listFiles, localConfig, openRepo, type Repo } from "./repo.ts";
+
+export interface SetupFlags {
+  dryRun?: boolean;
+  hook?: boolean;
+  command?: string;
+  config?: string;
+}
+
+/** Quotes a word for sh (git runs drivers through the shell). */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How git should run hush: `hush` when it is on PATH, else this very installation (node and the
+ * CLI script by absolute path), so the drivers work in a checkout without a global install.
+ */
+function defaultCommand(env: CliIo["env"]): string {
+  for (const dir of (env["PATH"] ?? "").split(delimiter)) {
+    if (dir === "") continue;
+    try {
+      if (statSync(join(dir, "hush")).isFile()) return "hush";
+    } catch {
+      // not here
+    }
+  }
+  const script = fileURLToPath(new URL("../../../bin/hush.js", import.meta.url));
+  return `${shellWord(process.execPath)} ${shellWord(script)}`;
+}
+
+function posix(p: string): string {
+  return p.split(sep).join("/");
+}
+
+/** True when the start of a file looks like a SOPS-encrypted document (cheap, then a real parse). */
+async function isEncryptedFile(abs: string): Promise<boolean> {
+  let bytes: Buffer;
+  try {
+    if (statSync(abs).size > 4 * 1024 * 1024) return false;
+    bytes = readFileSync(abs);
+  } catch {
+    return false;
+  }
+  if (!bytes.includes("ENC[AES256_GCM,") || !bytes.includes("sops")) return false;
+  return (await detectFormat(abs, bytes.toString("utf8")))?.encrypted === true;
+}
+
+/**
+ * The patterns to manage: the ones given, or globs derived from the creation rules' path_regex,
+ * plus exact paths for existing files the globs miss (rules beyond the glob subset, or encrypted
+ * files no rule names).
+ */
+async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], flags: SetupFlags, notes: string[]): Promise<string[]> {
+  if (given.length > 0) return [...given];
+  const patterns: string[] = [];
+  const add = (p: string): void => {
+    if (!patterns.includes(p)) patterns.push(p);
+  };
+  const files = await listFiles(repo, ["--cached", "--others", "--exclude-standard"]);
+  const covered = (file: string): boolean => patterns.some((p) => attributePatternMatches(p, file));
+  const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
+  if (loaded !== undefined) {
+    const configDir = posix(relative(repo.root, loaded.dir));
+    const inRepo = !configDir.startsWith("..") && !isAbsolute(configDir);
+    for (const [i, rule] of loaded.config.creationRules.entries()) {
+      if (rule.pathRegex === "") {
+        notes.push(`creation rule ${i} has no path_regex (it matches every file); only files already encrypted are listed for it`);
+        continue;
+      }
+      const globs = globsForRegex(rule.pathRegex);
+      if (globs === undefined) notes.push(`creation rule ${i}: path_regex ${JSON.stringify(rule.pathRegex)} has no glob equivalent; its existing files are listed one by one (re-run setup after adding files, or pass patterns)`);
+      else for (const g of globs) add(inRepo ? rootRelativePattern(g, configDir) : g);
+      if (!inRepo) continue;
+      const matches = await compileRe2(rule.pathRegex, `creation_rules[${i}].path_regex`);
+      for (const file of files) {
+        const rel = posix(relative(loaded.dir, join(repo.root, file)));
+        if (rel.startsWith("..") || rel === ".sops.yaml" || rel.endsWith("/.sops.yaml")) continue;
+        if (matches(rel) && !covered(file)) add(exactPattern(file));
+      }
+    }
+  }
+  for (const file of files) {
+    if (!covered(file) && (await isEncryptedFile(join(repo.root, file)))) add(exactPattern(file));
+  }
+  if (patterns.length === 0) {
+    throw new CliError(
+      EXIT.generic,
+      "nothing to set up: no .sops.yaml creation rule with a path_regex and no encrypted file found; pass the patterns to cover, e.g. `hush git setup '*.enc.yaml'`",
+    );
+  }
+  return patterns;
+}
+
+/** The pre-commit hook's path (honours core.hooksPath). */
+async function hookPath(repo: Repo): Promise<string> {
+  const p = (await repo.git.raw(["rev-parse", "--git-path", "hooks/pre-commit"])).trim();
+  return isAbsolute(p) ? p : join(repo.root, p);
+}
+
+/** `hush git setup [PATTERNS...]`. */
+export async function runSetup(io: CliIo, given: readonly string[], flags: SetupFlags): Promise<number> {
+  const repo = await openRepo(io);
+  const dry = flags.dryRun === true;
+  const would = dry ? "would " : "";
+  const notes: string[] = [];
+  const changes: string[] = [];
+  const patterns = await computePatterns(io, repo, given, flags, notes);
+  const command = flags.command ?? defaultCommand(io.env);
+
+  const attrPath = join(repo.root, ".gitattributes");
+  const existing = existsSync(attrPath) ? readFileSync(attrPath, "utf8") : "";
+  const updated = withManagedBlock(existing, patterns);
+  if (updated !== existing) {
+    const before = managedPatterns(existing) ?? [];
+    const added = patterns.filter((p) => !before.includes(p));
+    const removed = before.filter((p) => !patterns.includes(p));
+    changes.push(`${would}update .gitattributes (diff=${DRIVER} merge=${DRIVER}):${added.map((p) => `\n  + ${p}`).join("")}${removed.map((p) => `\n  - ${p}`).join("")}`);
+    if (!dry) writeFileAtomic(attrPath, updated);
+    notes.push("commit .gitattributes so that everyone gets these attributes; git config is never shared, so each clone runs `hush git setup` once");
+  }
+  for (const { key, value } of driverConfig(command)) {
+    if ((await localConfig(repo, key)) === value) continue;
+    changes.push(`${would}set git config ${key} = ${value}`);
+    if (!dry) await repo.git.raw(["config", "--local", key, value]);
+  }
+  if (flags.hook === true) {
+    const path = await hookPath(repo);
+    const script = preCommitHook(command);
+    const current = existsSync(path) ? readFileSync(path, "utf8") : undefined;
+    if (current !== undefined && !current.includes(HOOK_MARKER)) {
+      notes.push(`${posix(relative(repo.root, path))} already exists and was not written by hush; add this line to it: ${command} check --staged`);
+    } else if (current !== script) {
+      changes.push(`${would}install the pre-commit hook ${posix(relative(repo.root, path))} (runs \`hush check --staged\`)`);
+      if (!dry) {
+        const { mkdirSync } = await import("node:fs");
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileAtomic(path, script, { newFileMode: 0o755 });
+        chmodSync(path, 0o755);
+      }
+    }
+  }
+  const out = [...changes, ...notes.map((n) => `note: ${n}`)];
+  if (changes.length === 0) out.unshift("hush git setup: already set up; nothing to change");
+  else if (!dry) out.push("hush git setup: done (`git diff` now shows decrypted values; merges of these files go through hush)");
+  await writeOut(io.stdout, `${out.join("\n")}\n`);
+  return 0;
+}
+
+/** `hush git uninstall`: removes exactly what setup wrote. */
+export async function runUninstall(io: CliIo, flags: { dryRun?: boolean }): Promise<number> {
+  const repo = await openRepo(io);
+  const dry = flags.dryRun === true;
+  const would = dry ? "would " : "";
+  const changes: string[] = [];
+  const attrPath = join(repo.root, ".gitattributes");
+  if (existsSync(attrPath)) {
+    const existing = readFileSync(attrPath, "utf8");
+    const updated = removeManagedBlock(existing);
+    if (updated !== existing) {
+      if (updated === "") {
+        changes.push(`${would}remove .gitattributes (it held only hush's entries)`);
+        if (!dry) unlinkSync(attrPath);
+      } else {
+        changes.push(`${would}remove hush's block from .gitattributes`);
+        if (!dry) writeFileAtomic(attrPath, updated);
+      }
+    }
+  }
+  for (const section of [`diff.${DRIVER}`, `merge.${DRIVER}`]) {
+    const keys = driverConfig("hush").filter((e) => e.key.startsWith(`${section}.`));
+    let present = false;
+    for (const { key } of keys) if ((await localConfig(repo, key)) !== undefined) present = true;
+    if (!present) continue;
+    changes.push(`${would}remove git config section ${section}`);
+    if (!dry) await repo.git.raw(["config", "--local", "--remove-section", section]);
+  }
+  const path = await hookPath(repo);
+  if (existsSync(path) && readFileSync(path, "utf8").includes(HOOK_MARKER)) {
+    changes.push(`${would}remove the pre-commit hook ${posix(relative(repo.root, path))}`);
+    if (!dry) unlinkSync(path);
+  }
+  const out = changes.length === 0 ? ["hush git uninstall: nothing to remove"] : changes;
+  await writeOut(io.stdout, `${out.join("\n")}\n`);
+  return 0;
+}

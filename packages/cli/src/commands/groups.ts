@@ -1,0 +1,102 @@
+import type { FileMetadata, KeyGroupRecipients, MasterKeyEntry } from "@hush/core";
+import { loadConfig } from "../config.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { encodeOutput } from "../formats.ts";
+import type { CliIo } from "../io.ts";
+import { createKeySourceResolver } from "../key-sources.ts";
+import { errorForFile } from "../rekey/batch.ts";
+import { dedupeGroups, recipientsOf } from "../rekey/key-groups.ts";
+import { emitOptionsFor, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
+import { expandTargets } from "../rekey/targets.ts";
+import { effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
+import { emitResult, keysFromFlags, parseIndent } from "./encrypt.ts";
+import { parseThreshold } from "./updatekeys.ts";
+
+export interface GroupsFlags {
+  file?: string;
+  inPlace?: boolean;
+  inputType?: string;
+  shamirSecretSharingThreshold?: string;
+  age?: string[];
+  pgp?: string[];
+  kms?: string[];
+  awsProfile?: string;
+  encryptionContext?: string;
+  config?: string;
+  indent?: string;
+}
+
+/**
+ * Re-wraps the file's data key (recovered from its metadata, checked against its MAC) to new
+ * groups. Values, MAC and lastmodified stay; with several groups the key is split again, so
+ * every group gets a fresh share.
+ */
+async function regroup(io: CliIo, flags: GroupsFlags, next: (file: SecretFile) => { groups: KeyGroupRecipients; threshold: number }): Promise<number> {
+  if (flags.file === undefined) throw new CliError(EXIT.noFileSpecified, "no file given (-f/--file)");
+  const indent = parseIndent(flags.indent);
+  const target = expandTargets([flags.file], io.cwd, flags.inputType)[0]!;
+  try {
+    const file = await readSecretFile(target);
+    const { groups, threshold } = next(file);
+    const resolve = createKeySourceResolver(io.env);
+    const dataKey = await recoverDataKey(file.metadata, resolve);
+    let keyGroups: MasterKeyEntry[][];
+    try {
+      keyGroups = await wrapForGroups(dataKey, groups, threshold, resolve);
+    } finally {
+      dataKey.fill(0);
+    }
+    const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
+    const metadata: FileMetadata = { ...file.metadata, keyGroups, shamirThreshold: effectiveThreshold(threshold, groups.length) };
+    const text = await replaceMetadata(file, metadata, emitOptionsFor(file.format, indent, loaded?.config.stores));
+    if (flags.inPlace === true) writeSecretFile(file, text);
+    else await emitResult(io, {}, undefined, encodeOutput(text, file.format === "binary" ? "json" : file.format));
+  } catch (err) {
+    throw errorForFile(target, err);
+  }
+  return 0;
+}
+
+/** `hush groups add -f FILE --age … --pgp … --kms …`: appends one key group. */
+export async function runGroupsAdd(io: CliIo, flags: GroupsFlags): Promise<number> {
+  const join = (v: string[] | undefined): string => (v ?? []).join(",");
+  const group = keysFromFlags(
+    {
+      age: join(flags.age),
+      pgp: join(flags.pgp),
+      kms: join(flags.kms),
+      ...(flags.encryptionContext === undefined ? {} : { encryptionContext: flags.encryptionContext }),
+      ...(flags.awsProfile === undefined ? {} : { awsProfile: flags.awsProfile }),
+    },
+    {},
+  );
+  if (group.length === 0) throw new CliError(EXIT.generic, "Could not generate data key: [empty key group provided] (give the new group's keys with --age, --pgp or --kms)");
+  const override = parseThreshold(flags.shamirSecretSharingThreshold);
+  return regroup(io, flags, (file) => {
+    const groups = dedupeGroups([...recipientsOf(file.metadata.keyGroups), group]);
+    return { groups, threshold: override ?? file.metadata.shamirThreshold };
+  });
+}
+
+/** `hush groups delete -f FILE INDEX`: removes key group INDEX (0-based). */
+export async function runGroupsDelete(io: CliIo, index: string, flags: GroupsFlags): Promise<number> {
+  const i = Number(index);
+  const override = parseThreshold(flags.shamirSecretSharingThreshold);
+  return regroup(io, flags, (file) => {
+    const current = recipientsOf(file.metadata.keyGroups);
+    if (!Number.isInteger(i) || i < 0 || i >= current.length) {
+      throw new CliError(EXIT.generic, `no key group ${index}: the file has groups 0 to ${current.length - 1}`);
+    }
+    if (current.length === 1) throw new CliError(EXIT.generic, "cannot delete the only key group");
+    const groups = current.filter((_, gi) => gi !== i);
+    // As SOPS: deleting below the threshold would quietly lower what it takes to open the file.
+    const threshold = override ?? (file.metadata.shamirThreshold === 0 ? current.length : file.metadata.shamirThreshold);
+    if (threshold > groups.length) {
+      throw new CliError(
+        EXIT.generic,
+        `cannot delete key group ${i}: ${groups.length} group(s) would be left, fewer than the shamir threshold ${threshold} (pass --shamir-secret-sharing-threshold to lower it)`,
+      );
+    }
+    return { groups, threshold };
+  });
+}

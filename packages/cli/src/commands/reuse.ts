@@ -1,0 +1,61 @@
+import { formatFromPath } from "@hush/core";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { convert, decodeInput, inputFormat } from "../formats.ts";
+import { readAll, readInputFile, type CliIo } from "../io.ts";
+import { emitResult, parseIndent, type EncryptFlags } from "./encrypt.ts";
+import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
+import { openEncryptedFile, reencrypt } from "../workflows/reencrypt.ts";
+
+/**
+ * `hush encrypt --reuse OLD.enc FILE`: encrypt a whole plaintext as the next version of an
+ * existing encrypted file (what SOPS users emulate with `EDITOR="cp new" sops edit old`). OLD's
+ * data key, keys and rules are kept, and every value whose path and plaintext did not change
+ * keeps its ciphertext, so the diff shows only changed values, `mac` and `lastmodified`.
+ */
+export async function runEncryptReuse(io: CliIo, file: string | undefined, flags: EncryptFlags, reuse: string): Promise<number> {
+  if (flags.inPlace === true && flags.output !== undefined) throw new CliError(EXIT.conflictingParameters, "--in-place and --output cannot be used together");
+  const conflicting = (
+    [
+      ["--age", flags.age],
+      ["--pgp", flags.pgp],
+      ["--kms", flags.kms],
+      ["--encryption-context", flags.encryptionContext],
+      ["--unencrypted-suffix", flags.unencryptedSuffix],
+      ["--encrypted-suffix", flags.encryptedSuffix],
+      ["--unencrypted-regex", flags.unencryptedRegex],
+      ["--encrypted-regex", flags.encryptedRegex],
+      ["--unencrypted-comment-regex", flags.unencryptedCommentRegex],
+      ["--encrypted-comment-regex", flags.encryptedCommentRegex],
+      ["--shamir-secret-sharing-threshold", flags.shamirSecretSharingThreshold],
+      ["--mac-only-encrypted", flags.macOnlyEncrypted],
+    ] as const
+  )
+    .filter(([, v]) => v !== undefined && v !== false)
+    .map(([name]) => name);
+  if (conflicting.length > 0) {
+    throw new CliError(EXIT.conflictingParameters, `--reuse keeps the keys and rules of ${reuse}; it cannot be combined with ${conflicting.join(", ")} (use rotate or updatekeys to change keys)`);
+  }
+  if (file === undefined && flags.filenameOverride === undefined && flags.inputType === undefined) {
+    throw new CliError(EXIT.conflictingParameters, "reading standard input needs --filename-override or --input-type");
+  }
+  const name = flags.filenameOverride ?? file;
+  const format = inputFormat(flags.inputType, name);
+  const outFormat = flags.outputType === undefined ? format : inputFormat(flags.outputType, undefined);
+  const indent = parseIndent(flags.indent);
+  const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
+  const label = file ?? "stdin";
+  let text = decodeInput(bytes, format, label);
+  text = await convert(text, format, outFormat, indent);
+  const target = flags.inPlace === true ? file : flags.output;
+  // Writing over a file another hush may be changing: take its lock.
+  const lock = target === undefined ? undefined : await acquireFileLock(target, { waitMs: lockWaitMs(io.env) });
+  try {
+    const old = await openEncryptedFile(io, reuse, formatFromPath(reuse) === undefined ? { inputType: outFormat } : {});
+    // Errors from here on are about the new plaintext: name it, not OLD.
+    const out = await reencrypt(io, { ...old, file: label, format: outFormat, metadataIndent: old.format === outFormat ? old.metadataIndent : undefined }, text, indent === undefined ? {} : { indent });
+    await emitResult(io, flags, file, out);
+  } finally {
+    lock?.release();
+  }
+  return 0;
+}

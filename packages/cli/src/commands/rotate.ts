@@ -1,0 +1,172 @@
+import { existsSync } from "node:fs";
+import {
+  encryptText,
+  generateDataKey,
+  openText,
+  verifyText,
+  type KeySourceResolver,
+  type MasterKeyRecipient,
+} from "@hush/core";
+import { loadConfig } from "../config.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { encodeOutput } from "../formats.ts";
+import type { CliIo } from "../io.ts";
+import { createKeySourceResolver } from "../key-sources.ts";
+import { errorForFile, report, runBatch } from "../rekey/batch.ts";
+import { changeKeys, dedupeGroups, kmsKeysToRemove, recipientsOf, type KeyToRemove } from "../rekey/key-groups.ts";
+import { parseJobs } from "../rekey/pool.ts";
+import { emitOptionsFor, readSecretFile, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
+import { expandTargets, type Target } from "../rekey/targets.ts";
+import { checkGroups, effectiveThreshold, wrapForGroups } from "../rekey/wrap.ts";
+import { emitResult, keysFromFlags, parseContext, parseIndent } from "./encrypt.ts";
+
+export interface RotateFlags {
+  inPlace?: boolean;
+  output?: string;
+  dryRun?: boolean;
+  inputType?: string;
+  encryptionContext?: string;
+  awsProfile?: string;
+  addAge?: string;
+  addPgp?: string;
+  addKms?: string;
+  rmAge?: string;
+  rmPgp?: string;
+  rmKms?: string;
+  jobs?: string;
+  config?: string;
+  indent?: string;
+}
+
+function csv(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/** `--add-*` keys (to the first group) and `--rm-*` keys (from every group), checked up front. */
+export async function keyChangesFromFlags(flags: RotateFlags): Promise<{ add: MasterKeyRecipient[]; remove: KeyToRemove[] }> {
+  // The SOPS_* variables name keys for new files; they must not leak into a rotation.
+  const add = keysFromFlags({ age: flags.addAge ?? "", pgp: flags.addPgp ?? "", kms: flags.addKms ?? "", ...(flags.encryptionContext === undefined ? {} : { encryptionContext: flags.encryptionContext }), ...(flags.awsProfile === undefined ? {} : { awsProfile: flags.awsProfile }) }, {});
+  const rmKms = csv(flags.rmKms);
+  if (add.some((k) => k.kind === "kms") || rmKms.length > 0) {
+    // Validate ARNs before any file is touched (a typo should not fail twenty files one by one).
+    const { parseKmsArn, validateRoleArn, validateProfile } = await import("@hush/key-source-aws-kms");
+    for (const k of add) {
+      if (k.kind !== "kms") continue;
+      parseKmsArn(k.arn);
+      validateRoleArn(k.role);
+      validateProfile(k.awsProfile);
+    }
+  }
+  const remove: KeyToRemove[] = [
+    ...csv(flags.rmAge).map((r): KeyToRemove => ({ kind: "age", identity: r, loose: false })),
+    ...csv(flags.rmPgp).map((fp): KeyToRemove => ({ kind: "pgp", identity: fp.replace(/\s/g, ""), loose: false })),
+    ...kmsKeysToRemove(rmKms, parseContext(flags.encryptionContext), flags.awsProfile ?? ""),
+  ];
+  return { add, remove };
+}
+
+interface Rotated {
+  readonly file: SecretFile;
+  readonly text: string;
+  readonly detail: string;
+}
+
+/**
+ * Rotates one file: opens it (MAC checked), applies the key changes, draws a new data key,
+ * wraps it to every key, re-encrypts every value with fresh IVs and checks that the result
+ * opens with the new key before returning it.
+ */
+async function rotateOne(
+  target: Target,
+  changes: { add: MasterKeyRecipient[]; remove: KeyToRemove[] },
+  resolve: KeySourceResolver,
+  indent: number | undefined,
+  stores: { yamlIndent?: number; jsonIndent?: number } | undefined,
+): Promise<Rotated> {
+  if ((changes.add.length > 0 || changes.remove.length > 0) && !existsSync(target.path)) {
+    throw new CliError(EXIT.cannotChangeKeysFromNonExistentFile, `${target.display}: cannot change the keys of a file that does not exist`);
+  }
+  const file = await readSecretFile(target);
+  const opened = await openText(file.text, { format: file.format, keySources: resolve });
+  const dataKey = generateDataKey();
+  try {
+    const { metadata } = opened;
+    const change = changeKeys(recipientsOf(metadata.keyGroups), changes.add, changes.remove);
+    const groups = dedupeGroups(change.groups);
+    checkGroups(groups);
+    const threshold = effectiveThreshold(metadata.shamirThreshold, groups.length);
+    const wrappedKeys = await wrapForGroups(dataKey, groups, threshold, resolve);
+    const emit = emitOptionsFor(file.format, indent, stores);
+    const text = await encryptText(opened.plaintext, {
+      format: file.format,
+      keyGroups: groups,
+      shamirThreshold: threshold,
+      ...(metadata.rule === undefined ? {} : { rule: metadata.rule }),
+      macOnlyEncrypted: metadata.macOnlyEncrypted,
+      keySources: resolve,
+      emit,
+      dataKey,
+      wrappedKeys,
+    });
+    // The old file is replaced only by something that opens (values and MAC) with the new key.
+    await verifyText(text, { format: file.format, keySources: resolve, dataKey });
+    const parts = ["new data key", ...change.added.map((k) => `+${k}`), ...change.removed.map((k) => `-${k}`)];
+    return { file, text, detail: parts.join(", ") };
+  } finally {
+    dataKey.fill(0);
+    opened.dataKey.fill(0);
+  }
+}
+
+/** Names of the removed keys that no file had, so that a typo in `--rm-*` does not pass unseen. */
+function unmatchedRemovals(remove: readonly KeyToRemove[], details: readonly string[]): string[] {
+  const seen = details.join("\n").toLowerCase();
+  return remove.filter((rm) => !seen.includes(`-${rm.kind} ${rm.identity}`.toLowerCase())).map((rm) => `${rm.kind} ${rm.identity}`);
+}
+
+/**
+ * `hush rotate PATH...`: a new data key for each file, every value re-encrypted, with keys added
+ * (`--add-*`, to the first group) or removed (`--rm-*`, from every group). One file without
+ * `-i` goes to stdout (or `--output`), as in SOPS; several files or directories are rewritten in
+ * place with `-i`, `jobs` at a time; `--dry-run` does everything but write.
+ */
+export async function runRotate(io: CliIo, paths: readonly string[], flags: RotateFlags): Promise<number> {
+  if (flags.inPlace === true && flags.output !== undefined) throw new CliError(EXIT.conflictingParameters, "--in-place and --output cannot be used together");
+  const jobs = parseJobs(flags.jobs);
+  const indent = parseIndent(flags.indent);
+  const changes = await keyChangesFromFlags(flags);
+  const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
+  const stores = loaded?.config.stores;
+  const resolve = createKeySourceResolver(io.env);
+  const targets = expandTargets(paths, io.cwd, flags.inputType);
+  const single = paths.length === 1 && targets.length === 1 && targets[0]!.explicit;
+
+  if (flags.inPlace !== true && flags.dryRun !== true) {
+    if (!single) {
+      throw new CliError(
+        EXIT.conflictingParameters,
+        "rotating several files or a directory rewrites them in place: pass -i (or --dry-run to see what would change)",
+      );
+    }
+    const target = targets[0]!;
+    try {
+      const r = await rotateOne(target, changes, resolve, indent, stores);
+      await emitResult(io, flags, undefined, encodeOutput(r.text, r.file.format === "binary" ? "json" : r.file.format));
+    } catch (err) {
+      throw errorForFile(target, err);
+    }
+    return 0;
+  }
+  if (flags.output !== undefined && !single) throw new CliError(EXIT.conflictingParameters, "--output takes one file");
+
+  const outcomes = await runBatch(io, flags.dryRun === true ? "checking" : "rotating", targets, jobs, async (target) => {
+    const r = await rotateOne(target, changes, resolve, indent, stores);
+    if (flags.dryRun !== true) writeSecretFile(r.file, r.text);
+    return { status: "done", detail: r.detail };
+  });
+  const only = outcomes[0]!;
+  if (targets.length === 1 && only.status === "failed") throw errorForFile(only.target, only.error);
+  const details = outcomes.flatMap((o) => (o.status === "done" ? [o.detail] : []));
+  if (details.length > 0) for (const k of unmatchedRemovals(changes.remove, details)) io.stderr.write(`hush: warning: no file had the key ${k} to remove\n`);
+  return report(io, "rotate", outcomes, { done: flags.dryRun === true ? "would rotate" : "rotated", unchanged: "unchanged" });
+}

@@ -1,0 +1,106 @@
+import { readFileSync } from "node:fs";
+import { HushError, isHushError, parseFormat, parseTreePath, type PathSegment, type TreeNode } from "@hush/core";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { readAll, type CliIo } from "../io.ts";
+import { parseIndent } from "./encrypt.ts";
+import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
+import { openEncryptedFile, reencrypt, writeEncrypted } from "../workflows/reencrypt.ts";
+import { editPlaintext, type PlainEdit } from "../workflows/text-edit.ts";
+import { parseJsonValue } from "../workflows/tree-edit.ts";
+
+/**
+ * `hush set FILE PATH VALUE` and `hush unset FILE PATH` (SOPS 3.9+ subcommands, spec 9.7): change
+ * one value of an encrypted file in place. Only the changed entry's lines, `mac` and
+ * `lastmodified` change in the file; concurrent writers are serialised by a lock.
+ */
+
+export interface SetFlags {
+  inputType?: string;
+  outputType?: string;
+  valueFile?: boolean;
+  valueStdin?: boolean;
+  idempotent?: boolean;
+  ignoreMac?: boolean;
+  indent?: string;
+}
+
+/** SOPS's tree path syntax; a bad path is exit 7 for set/unset. */
+export function parseSetPath(text: string): PathSegment[] {
+  try {
+    return parseTreePath(text);
+  } catch (err) {
+    throw new CliError(EXIT.invalidSetFormat, `invalid path ${JSON.stringify(text)}: ${err instanceof Error ? err.message : String(err)} (expected e.g. '["key"]["sub"][0]')`);
+  }
+}
+
+/**
+ * Applies one edit to an encrypted file. Returns false when nothing was written (`--idempotent`
+ * and no change). Errors leave the file as it was.
+ */
+export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags: SetFlags): Promise<boolean> {
+  const lock = await acquireFileLock(file, { waitMs: lockWaitMs(io.env) });
+  try {
+    const input = await openEncryptedFile(io, file, flags);
+    const indent = parseIndent(flags.indent);
+    let result;
+    try {
+      result = await editPlaintext(input.opened.plaintext, input.format, edit, indent === undefined ? {} : { indent });
+    } catch (err) {
+      throw err instanceof HushError ? err.withFile(file) : err;
+    }
+    if (!result.changed && flags.idempotent === true) return false;
+    if (result.reformatted) {
+      io.stderr.write(`hush: note: ${file} was rewritten from its values; its comments and layout were not kept\n`);
+    }
+    const outputType = flags.outputType === undefined ? undefined : parseFormat(flags.outputType);
+    const bytes = await reencrypt(io, input, result.text, {
+      ...(outputType === undefined ? {} : { outputType }),
+      ...(indent === undefined ? {} : { indent }),
+    });
+    writeEncrypted(file, bytes);
+    return true;
+  } finally {
+    lock.release();
+  }
+}
+
+async function readValue(io: CliIo, positional: string | undefined, flags: SetFlags): Promise<string> {
+  if (flags.valueStdin === true) return (await readAll(io.stdin)).toString("utf8");
+  if (positional === undefined) throw new CliError(EXIT.noFileSpecified, "error: missing value (give it as the third argument, or use --value-stdin)");
+  if (flags.valueFile === true) {
+    try {
+      return readFileSync(positional, "utf8");
+    } catch (err) {
+      throw new CliError(EXIT.couldNotReadInputFile, `cannot read value file ${positional} (${(err as { code?: string }).code ?? "error"}); nothing was changed`);
+    }
+  }
+  return positional;
+}
+
+/** `hush set [--value-file | --value-stdin] FILE PATH [VALUE]`. */
+export async function runSet(io: CliIo, args: readonly string[], flags: SetFlags): Promise<number> {
+  if (flags.valueFile === true && flags.valueStdin === true) throw new CliError(EXIT.conflictingParameters, "--value-file and --value-stdin cannot be used together");
+  const wanted = flags.valueStdin === true ? 2 : 3;
+  if (args.length !== wanted) {
+    throw new CliError(EXIT.noFileSpecified, `error: set takes ${wanted === 2 ? "FILE PATH (the value comes from standard input)" : "FILE PATH VALUE"}, got ${args.length} argument(s)`);
+  }
+  const [file, pathText, positional] = args as [string, string, string | undefined];
+  const path = parseSetPath(pathText);
+  const value: TreeNode = await parseJsonValue(await readValue(io, positional, flags));
+  await applyEdit(io, file, { kind: "set", path, value }, flags);
+  return 0;
+}
+
+/** `hush unset FILE PATH`. A missing path is an error unless `--idempotent`. */
+export async function runUnset(io: CliIo, args: readonly string[], flags: SetFlags): Promise<number> {
+  if (args.length !== 2) throw new CliError(EXIT.noFileSpecified, `error: unset takes FILE PATH, got ${args.length} argument(s)`);
+  const [file, pathText] = args as [string, string];
+  const path = parseSetPath(pathText);
+  try {
+    await applyEdit(io, file, { kind: "unset", path }, flags);
+  } catch (err) {
+    if (flags.idempotent === true && isHushError(err, "KEY_NOT_FOUND")) return 0;
+    throw err;
+  }
+  return 0;
+}

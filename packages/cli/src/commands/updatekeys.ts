@@ -1,0 +1,133 @@
+import { type FileMetadata, type MasterKeyRecipient } from "@hush/core";
+import { creationRuleFor, loadConfig, type LoadedConfig } from "../config.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { writeOut, type CliIo } from "../io.ts";
+import { createKeySourceResolver } from "../key-sources.ts";
+import { errorForFile, report, runBatch, type Outcome } from "../rekey/batch.ts";
+import { dedupeGroups, diffGroups, formatDiff, hasChanges, summarizeDiff, type GroupDiff } from "../rekey/key-groups.ts";
+import { mapLimit, parseJobs } from "../rekey/pool.ts";
+import { confirm } from "../rekey/prompt.ts";
+import { emitOptionsFor, NotEncrypted, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
+import { expandTargets, type Target } from "../rekey/targets.ts";
+import { checkGroups, effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
+import { parseIndent } from "./encrypt.ts";
+
+export interface UpdatekeysFlags {
+  yes?: boolean;
+  dryRun?: boolean;
+  inputType?: string;
+  shamirSecretSharingThreshold?: string;
+  jobs?: string;
+  config?: string;
+  indent?: string;
+}
+
+/** What updatekeys will do to one file. */
+interface Plan {
+  readonly file: SecretFile;
+  readonly groups: MasterKeyRecipient[][];
+  readonly threshold: number;
+  readonly diffs: GroupDiff[];
+  readonly oldThreshold: number;
+}
+
+/** Parses `--shamir-secret-sharing-threshold` (a whole number, 0 meaning all groups). */
+export function parseThreshold(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new CliError(EXIT.generic, "--shamir-secret-sharing-threshold must be a whole number from 0 to 255");
+  return n;
+}
+
+/** The threshold a file effectively has: with several groups, 0 stored means all of them. */
+function thresholdOf(m: FileMetadata): number {
+  return m.keyGroups.length <= 1 ? 0 : m.shamirThreshold === 0 ? m.keyGroups.length : m.shamirThreshold;
+}
+
+async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: number | undefined): Promise<Plan | undefined> {
+  const file = await readSecretFile(target);
+  const rule = await creationRuleFor(loaded, target.abs, io.cwd);
+  if (rule === undefined) throw new CliError(EXIT.generic, "the config has no creation rules");
+  const groups = dedupeGroups(rule.keyGroups);
+  checkGroups(groups);
+  // SOPS 3.13 keeps the file's threshold and ignores a changed `shamir_threshold` in the config;
+  // applying it is what a user editing the config expects.
+  const requested = override ?? (rule.shamirThreshold !== 0 ? rule.shamirThreshold : file.metadata.shamirThreshold);
+  const threshold = effectiveThreshold(requested, groups.length);
+  const diffs = diffGroups(file.metadata.keyGroups, groups);
+  const oldThreshold = thresholdOf(file.metadata);
+  if (!hasChanges(diffs) && oldThreshold === threshold) return undefined;
+  return { file, groups, threshold, diffs, oldThreshold };
+}
+
+/**
+ * `hush updatekeys PATH...`: re-wraps each file's data key to the keys its creation rule names
+ * now. Values, MAC and lastmodified stay as they are; only the `sops` key entries change. Shows
+ * the changes and asks once (`--yes` skips the question); `--dry-run` does everything but write.
+ */
+export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: UpdatekeysFlags): Promise<number> {
+  const jobs = parseJobs(flags.jobs);
+  const override = parseThreshold(flags.shamirSecretSharingThreshold);
+  const indent = parseIndent(flags.indent);
+  const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
+  if (loaded === undefined || loaded.config.creationRules.length === 0) {
+    throw new CliError(
+      EXIT.generic,
+      "updatekeys takes the keys from .sops.yaml creation rules, and no config with creation rules was found (searched from the working directory upwards; --config or SOPS_CONFIG names one)",
+    );
+  }
+  const targets = expandTargets(paths, io.cwd, flags.inputType);
+
+  // 1. Read every file and work out the change, without touching any key.
+  const planned = await mapLimit(targets, jobs, async (target): Promise<{ outcome?: Outcome; plan?: Plan }> => {
+    try {
+      const p = await plan(loaded, io, target, override);
+      return p === undefined ? { outcome: { target, status: "unchanged", detail: "" } } : { plan: p };
+    } catch (err) {
+      if (err instanceof NotEncrypted) return { outcome: err.quiet ? { target, status: "ignored" } : { target, status: "skipped", detail: err.message } };
+      return { outcome: { target, status: "failed", error: err } };
+    }
+  });
+  const plans = planned.flatMap((p) => (p.plan === undefined ? [] : [p.plan]));
+
+  // 2. Show it, and ask.
+  if (plans.length > 0) {
+    const text = plans
+      .map((p) => `${p.file.target.display}: ${flags.dryRun === true ? "would change" : "changes"} to the key groups:\n${formatDiff(p.diffs, { from: p.oldThreshold, to: p.threshold })}`)
+      .join("\n");
+    await writeOut(io.stdout, `${text}\n`);
+  }
+  let proceed = plans.length > 0;
+  if (proceed && flags.dryRun !== true && flags.yes !== true) {
+    proceed = await confirm(io);
+    if (!proceed) await writeOut(io.stdout, "No file was changed.\n");
+  }
+
+  // 3. Re-wrap and write, file by file.
+  const applied = new Map<Target, Outcome>();
+  if (proceed) {
+    const resolve = createKeySourceResolver(io.env);
+    const byTarget = new Map(plans.map((p) => [p.file.target, p]));
+    const outcomes = await runBatch(io, flags.dryRun === true ? "checking" : "updating keys", [...byTarget.keys()], jobs, async (target) => {
+      const p = byTarget.get(target)!;
+      const { metadata } = p.file;
+      const dataKey = await recoverDataKey(metadata, resolve);
+      try {
+        const keyGroups = await wrapForGroups(dataKey, p.groups, p.threshold, resolve);
+        const text = await replaceMetadata(p.file, { ...metadata, keyGroups, shamirThreshold: p.threshold }, emitOptionsFor(p.file.format, indent, loaded.config.stores));
+        if (flags.dryRun !== true) writeSecretFile(p.file, text);
+      } finally {
+        dataKey.fill(0);
+      }
+      return { status: "done", detail: summarizeDiff(p.diffs) };
+    });
+    for (const o of outcomes) applied.set(o.target, o);
+  } else {
+    // Declined: the planned files stay as they are.
+    for (const p of plans) applied.set(p.file.target, { target: p.file.target, status: "declined" });
+  }
+  const all = targets.map((t, i) => planned[i]!.outcome ?? applied.get(t)!);
+  const only = all[0]!;
+  if (targets.length === 1 && only.status === "failed") throw errorForFile(only.target, only.error);
+  return report(io, "updatekeys", all, { done: flags.dryRun === true ? "would update" : "updated", unchanged: "up to date" });
+}

@@ -1,0 +1,37 @@
+import { verifyText } from "@hush/core";
+import type { CliIo } from "../io.ts";
+import { createKeySourceResolver } from "../key-sources.ts";
+import { errorForFile, report, runBatch } from "../rekey/batch.ts";
+import { DEFAULT_READ_JOBS, parseJobs } from "../rekey/pool.ts";
+import { notEncryptedOr, readTargetText } from "../rekey/secret-files.ts";
+import { expandTargets } from "../rekey/targets.ts";
+
+export interface VerifyFlags {
+  inputType?: string;
+  jobs?: string;
+}
+
+/**
+ * `hush verify PATH...`: decrypts every file in one process (data key, every value, MAC) and
+ * prints nothing secret, only `ok` or the reason per file. Files are opened `jobs` at a time and
+ * share one set of key sources, so key-service round trips overlap instead of adding up: the
+ * check a deploy or CI job runs over a whole repository.
+ */
+export async function runVerify(io: CliIo, paths: readonly string[], flags: VerifyFlags): Promise<number> {
+  const jobs = parseJobs(flags.jobs, DEFAULT_READ_JOBS);
+  const resolve = createKeySourceResolver(io.env);
+  const targets = expandTargets(paths, io.cwd, flags.inputType);
+  const outcomes = await runBatch(io, "verifying", targets, jobs, async (target) => {
+    // One parse per file: verifyText reads the metadata itself.
+    const { format, text } = readTargetText(target);
+    try {
+      await verifyText(text, { format, keySources: resolve });
+    } catch (err) {
+      throw notEncryptedOr(target, text, err);
+    }
+    return { status: "done", detail: "" };
+  });
+  const only = outcomes[0]!;
+  if (targets.length === 1 && only.status === "failed") throw errorForFile(only.target, only.error);
+  return report(io, "verify", outcomes, { done: "ok", unchanged: "unchanged" });
+}

@@ -1,0 +1,179 @@
+import {
+  HushError,
+  masterKeyIdentity,
+  splitArnRole,
+  type KeyGroupRecipients,
+  type MasterKeyEntry,
+  type MasterKeyRecipient,
+} from "@hush/core";
+
+/**
+ * Key groups as lists of recipients: what a file's metadata names, what `.sops.yaml` or the
+ * `--add-*` flags ask for, and the difference between the two, compared by SOPS's identity
+ * strings (`masterKeyIdentity`).
+ */
+
+/** The recipient of a wrapped key, or undefined for a kind hush cannot wrap to (gcp_kms, …). */
+export function recipientOf(entry: MasterKeyEntry): MasterKeyRecipient | undefined {
+  switch (entry.kind) {
+    case "age":
+      return { kind: "age", recipient: entry.recipient };
+    case "pgp":
+      return { kind: "pgp", fp: entry.fp };
+    case "kms":
+      return { kind: "kms", arn: entry.arn, role: entry.role, context: { ...entry.context }, awsProfile: entry.awsProfile };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The recipients of a file's groups. A key of a kind hush cannot wrap to would be lost by
+ * re-wrapping, so it is an error naming the key and its group rather than a silent drop.
+ */
+export function recipientsOf(groups: ReadonlyArray<readonly MasterKeyEntry[]>): MasterKeyRecipient[][] {
+  return groups.map((group, gi) =>
+    group.map((entry) => {
+      const r = recipientOf(entry);
+      if (r === undefined) {
+        throw new HushError("KEY_SOURCE_FAILED", `group ${gi}: ${entry.kind} key ${masterKeyIdentity(entry)} cannot be re-wrapped: hush does not support ${entry.kind} keys`, {
+          hint: "re-key this file with sops, or replace that key in .sops.yaml",
+        });
+      }
+      return r;
+    }),
+  );
+}
+
+/** Removes repeated keys from each group (same kind and identity), keeping the first. */
+export function dedupeGroups(groups: KeyGroupRecipients): MasterKeyRecipient[][] {
+  return groups.map((group) => {
+    const seen = new Set<string>();
+    return group.filter((k) => {
+      const id = `${k.kind}\u0000${masterKeyIdentity(k)}`;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+  });
+}
+
+/** A key named by `--rm-*`: an identity string, and whether context/profile were left out. */
+export interface KeyToRemove {
+  readonly kind: MasterKeyRecipient["kind"];
+  readonly identity: string;
+  /** KMS only: `ARN` or `ARN+ROLE` given without context or profile matches any of them. */
+  readonly loose: boolean;
+}
+
+/** `--rm-kms` items, with `--encryption-context`/`--aws-profile` as SOPS applies them. */
+export function kmsKeysToRemove(items: readonly string[], context: Readonly<Record<string, string>>, awsProfile: string): KeyToRemove[] {
+  return items.map((item) => {
+    const [arn, role] = splitArnRole(item.replace(/\s/g, ""));
+    const loose = Object.keys(context).length === 0 && awsProfile === "";
+    return { kind: "kms", identity: masterKeyIdentity({ kind: "kms", arn, role, context, awsProfile }), loose };
+  });
+}
+
+function matches(key: MasterKeyRecipient, rm: KeyToRemove): boolean {
+  if (key.kind !== rm.kind) return false;
+  const id = masterKeyIdentity(key);
+  if (id === rm.identity) return true;
+  // Fingerprints are hex: case does not make a different key.
+  if (key.kind === "pgp") return id.toUpperCase() === rm.identity.toUpperCase();
+  // `--rm-kms ARN` names the key; SOPS would also demand the exact context and profile, which
+  // leaves a key a user meant to revoke in place without a word. Matching ARN (+role) is safer.
+  if (key.kind === "kms" && rm.loose) return (key.role === "" ? key.arn : `${key.arn}+${key.role}`) === rm.identity;
+  return false;
+}
+
+/** Result of applying `--add-*`/`--rm-*` to a file's groups. */
+export interface KeyChange {
+  readonly groups: MasterKeyRecipient[][];
+  readonly added: string[];
+  readonly removed: string[];
+}
+
+/**
+ * Adds keys to the first group and removes keys from every group, as SOPS's `rotate` does.
+ * An empty group left behind is refused by the wrapping step ("empty key group provided").
+ */
+export function changeKeys(groups: readonly MasterKeyRecipient[][], add: readonly MasterKeyRecipient[], remove: readonly KeyToRemove[]): KeyChange {
+  const removed: string[] = [];
+  const next = groups.map((group) =>
+    group.filter((k) => {
+      const hit = remove.some((rm) => matches(k, rm));
+      if (hit) removed.push(`${k.kind} ${masterKeyIdentity(k)}`);
+      return !hit;
+    }),
+  );
+  const added: string[] = [];
+  if (add.length > 0) {
+    if (next.length === 0) next.push([]);
+    const first = next[0]!;
+    for (const k of add) {
+      const id = masterKeyIdentity(k);
+      if (first.some((x) => x.kind === k.kind && masterKeyIdentity(x) === id)) continue;
+      first.push(k);
+      added.push(`${k.kind} ${id}`);
+    }
+  }
+  return { groups: next, added, removed };
+}
+
+/** What changes in one group, by identity. */
+export interface GroupDiff {
+  readonly common: string[];
+  readonly added: string[];
+  readonly removed: string[];
+}
+
+const label = (k: MasterKeyRecipient | MasterKeyEntry): string => `${k.kind} ${masterKeyIdentity(k)}`;
+
+type Groups = ReadonlyArray<ReadonlyArray<MasterKeyRecipient | MasterKeyEntry>>;
+
+/** Group-by-group difference (group i of the file against group i of the new keys). */
+export function diffGroups(current: Groups, next: Groups): GroupDiff[] {
+  const n = Math.max(current.length, next.length);
+  const diffs: GroupDiff[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = (current[i] ?? []).map(label);
+    const b = (next[i] ?? []).map(label);
+    diffs.push({
+      common: a.filter((x) => b.includes(x)),
+      added: b.filter((x) => !a.includes(x)),
+      removed: a.filter((x) => !b.includes(x)),
+    });
+  }
+  return diffs;
+}
+
+export function hasChanges(diffs: readonly GroupDiff[]): boolean {
+  return diffs.some((d) => d.added.length > 0 || d.removed.length > 0);
+}
+
+/**
+ * SOPS's updatekeys listing: each group, unchanged keys indented, `+++` added and `---`
+ * removed. Groups are numbered from 0, like `groups delete` and the decryption error.
+ */
+export function formatDiff(diffs: readonly GroupDiff[], threshold: { from: number; to: number } | undefined): string {
+  const lines: string[] = [];
+  diffs.forEach((d, i) => {
+    lines.push(`Group ${i}`);
+    for (const k of d.common) lines.push(`    ${k}`);
+    for (const k of d.added) lines.push(`+++ ${k}`);
+    for (const k of d.removed) lines.push(`--- ${k}`);
+  });
+  if (threshold !== undefined && threshold.from !== threshold.to) {
+    lines.push(`shamir_threshold: ${threshold.from === 0 ? "unset" : threshold.from} -> ${threshold.to === 0 ? "unset" : threshold.to}`);
+  }
+  return lines.join("\n");
+}
+
+/** A one-line description of a change, for the summary. */
+export function summarizeDiff(diffs: readonly GroupDiff[]): string {
+  const added = diffs.reduce((n, d) => n + d.added.length, 0);
+  const removed = diffs.reduce((n, d) => n + d.removed.length, 0);
+  const groups = diffs.filter((d) => d.added.length > 0 || d.removed.length > 0).length;
+  return `${added} key(s) added, ${removed} removed in ${groups} group(s)`;
+}

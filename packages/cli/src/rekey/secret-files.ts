@@ -1,0 +1,108 @@
+import {
+  applyTextEdits,
+  decodeMetadata,
+  encodeMetadata,
+  HushError,
+  isHushError,
+  storeFor,
+  type EmitOptions,
+  type FileFormat,
+  type FileMetadata,
+} from "@hush/core";
+import { decodeInput, encodeOutput } from "../formats.ts";
+import { readInputFile, writeFileAtomic } from "../io.ts";
+import { sniffFormat, type Target } from "./targets.ts";
+
+/** An encrypted file as read for re-keying. */
+export interface SecretFile {
+  readonly target: Target;
+  readonly format: FileFormat;
+  readonly text: string;
+  readonly metadata: FileMetadata;
+}
+
+/**
+ * Why a file found by a directory walk is left alone. `quiet`: not even a file type hush reads
+ * (READMEs, code): not worth a line in the summary.
+ */
+export class NotEncrypted extends Error {
+  readonly quiet: boolean;
+  constructor(reason: string, quiet = false) {
+    super(reason);
+    this.name = "NotEncrypted";
+    this.quiet = quiet;
+  }
+}
+
+/**
+ * Reads a target and its SOPS metadata. A file the user named must be encrypted; a file found in
+ * a directory walk that is not encrypted (or is not even parseable and holds no ENC[…] value)
+ * raises NotEncrypted, so plain configuration next to the secrets is skipped, while a damaged
+ * secret file is still reported.
+ */
+export async function readSecretFile(target: Target): Promise<SecretFile> {
+  const { format, text } = readTargetText(target);
+  const store = await storeFor(format);
+  let raw: unknown;
+  try {
+    raw = store.parse(text).metadata;
+  } catch (err) {
+    throw notEncryptedOr(target, text, err);
+  }
+  if (raw === undefined) throw notEncryptedOr(target, text, new HushError("METADATA_MISSING", "sops metadata not found"));
+  return { target, format, text, metadata: decodeMetadata(raw) };
+}
+
+/** A target's text and format (sniffed for walked files whose name says nothing). */
+export function readTargetText(target: Target): { format: FileFormat; text: string } {
+  const bytes = readInputFile(target.path);
+  let format = target.format;
+  if (format === undefined) {
+    format = sniffFormat(bytes.toString("utf8"));
+    if (format === undefined) throw new NotEncrypted("not a file type hush reads", true);
+  }
+  // A binary file's envelope is JSON text even though its payload is bytes.
+  return { format, text: decodeInput(bytes, format === "binary" ? "json" : format, target.display) };
+}
+
+/**
+ * For a walked file, "no metadata" and "does not parse and holds no ENC[…] value" mean plain
+ * configuration to leave alone; anything else (and any named file) is a real failure.
+ */
+export function notEncryptedOr(target: Target, text: string, err: unknown): unknown {
+  if (target.explicit) return err;
+  if (isHushError(err, "METADATA_MISSING")) return new NotEncrypted("not encrypted");
+  if (isHushError(err, "PARSE_FAILED") && !text.includes("ENC[AES256_GCM,")) return new NotEncrypted("not parseable and holds no encrypted value");
+  return err;
+}
+
+/**
+ * The file's text with its `sops` section replaced: the metadata spans are cut out and the new
+ * section appended the way the store writes it. Every byte of the data part (values, comments,
+ * layout) is kept, so only the metadata lines change in a diff.
+ */
+export async function replaceMetadata(file: SecretFile, metadata: FileMetadata, emit: EmitOptions): Promise<string> {
+  const store = await storeFor(file.format);
+  const doc = store.parse(file.text);
+  const data = applyTextEdits(
+    file.text,
+    doc.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" })),
+  );
+  const out = store.appendMetadata(data, encodeMetadata(metadata), doc.documentCount, emit);
+  // Check the result reads back before anything is written (a store bug must not cost a file).
+  const check = store.parse(out);
+  if (check.metadata === undefined) throw new HushError("INTERNAL", "re-written metadata does not read back");
+  decodeMetadata(check.metadata);
+  return out;
+}
+
+/** Writes a file's new text atomically (old or new content, never a mix). */
+export function writeSecretFile(file: SecretFile, text: string): void {
+  writeFileAtomic(file.target.path, encodeOutput(text, file.format === "binary" ? "json" : file.format));
+}
+
+/** How to write a file's `sops` section: `--indent`, else the config's store settings. */
+export function emitOptionsFor(format: FileFormat, indent: number | undefined, stores: { yamlIndent?: number; jsonIndent?: number } | undefined): EmitOptions {
+  const n = indent ?? (format === "yaml" ? stores?.yamlIndent : format === "json" || format === "binary" ? stores?.jsonIndent : undefined);
+  return n === undefined ? {} : { indent: n };
+}

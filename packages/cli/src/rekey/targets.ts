@@ -1,0 +1,104 @@
+import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
+import { formatFromPath, parseFormat, type FileFormat } from "@hush/core";
+import { CliError, EXIT } from "../exit-codes.ts";
+
+/** One file a repository-wide command works on. */
+export interface Target {
+  /** The path as shown to the user (relative to the working directory when inside it). */
+  readonly display: string;
+  /** Absolute path as named or found (creation rules match this, as SOPS matches the name given). */
+  readonly abs: string;
+  /** Absolute path of the file; symbolic links resolved, so a rewrite replaces the real file. */
+  readonly path: string;
+  /**
+   * Format from `--input-type` or the file name; undefined for a file found in a directory walk
+   * whose name says nothing (it is sniffed for SOPS's binary envelope when read).
+   */
+  readonly format: FileFormat | undefined;
+  /**
+   * True when the user named the file: a file without SOPS metadata is then an error. Files found
+   * by walking a directory are skipped when they are not encrypted.
+   */
+  readonly explicit: boolean;
+}
+
+/** Directories a walk never enters: version control and dependency trees hold no secrets of ours. */
+const SKIPPED_DIRS: ReadonlySet<string> = new Set([".git", ".hg", ".svn", "node_modules"]);
+
+function displayName(abs: string, cwd: string): string {
+  const rel = relative(cwd, abs);
+  return rel === "" || rel.startsWith("..") || rel.startsWith(sep) ? abs : rel;
+}
+
+function realOrSelf(abs: string): string {
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
+/**
+ * Expands files and directories into the files to process, in a stable order (arguments in
+ * order, each directory sorted by name). Directories are walked recursively without following
+ * symbolic links (no cycles, no surprises outside the tree). A path named twice is processed
+ * once. A missing path becomes a target whose read fails, so the other files are still done.
+ */
+export function expandTargets(paths: readonly string[], cwd: string, typeFlag: string | undefined): Target[] {
+  if (paths.length === 0) throw new CliError(EXIT.noFileSpecified, "no file or directory given");
+  const forced = typeFlag === undefined ? undefined : parseFormat(typeFlag);
+  const out: Target[] = [];
+  const seen = new Set<string>();
+  const add = (abs: string, explicit: boolean): void => {
+    const real = realOrSelf(abs);
+    if (seen.has(real)) return;
+    const format = forced ?? formatFromPath(abs);
+    seen.add(real);
+    out.push({ display: displayName(abs, cwd), abs, path: real, format: format ?? (explicit ? "binary" : undefined), explicit });
+  };
+  const walk = (dir: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch (err) {
+      throw new CliError(EXIT.couldNotReadInputFile, `${displayName(dir, cwd)}: cannot read directory (${(err as { code?: string }).code ?? "error"})`);
+    }
+    for (const name of names) {
+      const abs = join(dir, name);
+      let st;
+      try {
+        st = lstatSync(abs);
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) {
+        if (!SKIPPED_DIRS.has(name)) walk(abs);
+      } else if (st.isFile() && name !== ".sops.yaml") {
+        // The config names keys; it is never a secret file itself.
+        add(abs, false);
+      }
+    }
+  };
+  for (const p of paths) {
+    const abs = resolve(cwd, p);
+    let isDir = false;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch {
+      // reported when the file is read
+    }
+    if (isDir) walk(realOrSelf(abs));
+    else add(abs, true);
+  }
+  return out;
+}
+
+/**
+ * The format of a walked file whose name says nothing: SOPS's binary store writes a JSON object
+ * with `data` and `sops`, so such a file is recognised by its content.
+ */
+export function sniffFormat(text: string): FileFormat | undefined {
+  const head = text.trimStart();
+  return head.startsWith("{") && text.includes('"sops"') && text.includes("ENC[AES256_GCM,") ? "binary" : undefined;
+}

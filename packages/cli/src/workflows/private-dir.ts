@@ -1,0 +1,154 @@
+import { mkdtempSync, chmodSync, readdirSync, rmSync, statSync, accessSync, constants, lstatSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join } from "node:path";
+import { CliError, EXIT } from "../exit-codes.ts";
+
+/**
+ * Private directories for plaintext that must touch the disk (the file an editor opens, the
+ * file or FIFO `exec-file` hands to a command). They are created 0700 in memory-backed storage
+ * where the system has it, so a crash leaves nothing on a real disk, and removed on every exit
+ * path: normal return, error, SIGINT/SIGTERM/SIGHUP (see `onTerminationSignals`) and
+ * `process.exit()`. Directories left by a process killed with SIGKILL are swept by the next run.
+ */
+
+const PREFIX = "hush-";
+
+/** A private directory and its removal. */
+export interface PrivateDir {
+  readonly path: string;
+  /** Removes the directory and everything in it. Safe to call more than once. */
+  remove(): void;
+}
+
+const live = new Set<PrivateDir>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const dir of [...live]) dir.remove();
+  });
+}
+
+function ownedPrivateDir(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    if (!st.isDirectory()) return false;
+    if (typeof process.getuid === "function" && st.uid !== process.getuid()) return false;
+    return (st.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
+}
+
+function writableDir(path: string): boolean {
+  try {
+    if (!statSync(path).isDirectory()) return false;
+    accessSync(path, constants.W_OK | constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where private directories go: `$XDG_RUNTIME_DIR` (per-user tmpfs on systemd systems), else
+ * `/dev/shm` (tmpfs on Linux), else the system temporary directory (`$TMPDIR`).
+ */
+export function privateDirBase(env: Readonly<Record<string, string | undefined>>): string {
+  const runtime = env["XDG_RUNTIME_DIR"];
+  if (runtime !== undefined && isAbsolute(runtime) && ownedPrivateDir(runtime) && writableDir(runtime)) return runtime;
+  if (process.platform === "linux" && writableDir("/dev/shm")) return "/dev/shm";
+  const t = env["TMPDIR"];
+  return t !== undefined && t !== "" && isAbsolute(t) ? t : tmpdir();
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === "EPERM";
+  }
+}
+
+/** Removes private directories of ours whose process is gone (it was killed with SIGKILL). */
+function sweepAbandoned(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^hush-(\d+)-[A-Za-z0-9]+$/.exec(name);
+    if (m === null || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    const path = join(base, name);
+    if (!ownedPrivateDir(path)) continue;
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // not ours to worry about
+    }
+  }
+}
+
+/** Creates a fresh 0700 directory for plaintext. */
+export function makePrivateDir(env: Readonly<Record<string, string | undefined>>): PrivateDir {
+  const base = privateDirBase(env);
+  sweepAbandoned(base);
+  let path: string;
+  try {
+    path = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
+    chmodSync(path, 0o700);
+  } catch (err) {
+    throw new CliError(EXIT.couldNotWriteOutputFile, `cannot create a private temporary directory in ${base} (${(err as { code?: string }).code ?? "error"})`);
+  }
+  installExitHook();
+  let removed = false;
+  const dir: PrivateDir = {
+    path,
+    remove() {
+      if (removed) return;
+      try {
+        rmSync(path, { recursive: true, force: true });
+        removed = true;
+        live.delete(dir);
+      } catch {
+        // retried by the exit hook
+      }
+    },
+  };
+  live.add(dir);
+  return dir;
+}
+
+export type TerminationSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+const SIGNALS: readonly TerminationSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+export const SIGNAL_NUMBERS: Readonly<Record<TerminationSignal, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/**
+ * Installs handlers for SIGINT, SIGTERM and SIGHUP for the duration of a command (installing
+ * any handler replaces Node's default of dying on the spot, which would skip cleanup). Returns
+ * the function that uninstalls them.
+ */
+export function onTerminationSignals(handler: (signal: TerminationSignal) => void): () => void {
+  const listeners = SIGNALS.map((s) => {
+    const l = (): void => handler(s);
+    process.on(s, l);
+    return [s, l] as const;
+  });
+  return () => {
+    for (const [s, l] of listeners) process.removeListener(s, l);
+  };
+}
+
+/** Writes one line to stderr without ever throwing (the terminal may be gone after SIGHUP). */
+export function tryWriteErr(stream: NodeJS.WritableStream, text: string): void {
+  try {
+    stream.write(text);
+  } catch {
+    // nowhere to report to
+  }
+}

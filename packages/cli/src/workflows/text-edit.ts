@@ -1,0 +1,180 @@
+import { storeFor, type FileFormat, type KeyPath, type Store, type TreeMap, type TreeNode } from "@hush/core";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { jsonEditCandidate } from "./json-edit.ts";
+import { landingPath, sameTree, setInTree, unsetInTree } from "./tree-edit.ts";
+import { yamlEditCandidates, type TreeOp } from "./yaml-edit.ts";
+
+/**
+ * `set` and `unset` applied to a plaintext document's text with the smallest change: YAML and
+ * JSON get surgical edits (only the changed entry's lines), other formats replace a changed
+ * scalar in place and otherwise re-emit the document from its value tree. Every candidate text
+ * is parsed back and must hold exactly the intended tree before it is used, so an edit can
+ * never silently change something else.
+ */
+
+export type PlainEdit = { readonly kind: "set"; readonly path: KeyPath; readonly value: TreeNode } | { readonly kind: "unset"; readonly path: KeyPath };
+
+export interface PlainEditResult {
+  readonly text: string;
+  /** False when the edit leaves the data as it was (`set` of an equal value). */
+  readonly changed: boolean;
+  /** True when the document had to be re-emitted whole (comments and layout not kept). */
+  readonly reformatted: boolean;
+}
+
+/** The indentation a YAML file uses: its smallest indentation of a key or list item. */
+export function detectYamlIndent(text: string): number | undefined {
+  let best: number | undefined;
+  for (const m of text.matchAll(/^( +)(?:- |-$|[^\s#-][^\n]*:)/gm)) {
+    const n = m[1]!.length;
+    if (best === undefined || n < best) best = n;
+  }
+  return best;
+}
+
+function lineStart(text: string, off: number): number {
+  return text.lastIndexOf("\n", off - 1) + 1;
+}
+
+function lineEndAfter(text: string, off: number): number {
+  const nl = text.indexOf("\n", off);
+  return nl < 0 ? text.length : nl + 1;
+}
+
+function samePath(a: KeyPath, b: KeyPath): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+/** A changed scalar written over the old one's span (any format whose store has leaves). */
+function scalarInPlace(text: string, store: Store, edit: PlainEdit): string | undefined {
+  if (edit.kind !== "set" || edit.value.kind !== "scalar") return undefined;
+  const leaf = store.parse(text).leaves.find((l) => l.kind === "scalar" && l.document === 0 && l.aliased !== true && l.value !== null && samePath(l.path, edit.path));
+  if (leaf === undefined) return undefined;
+  return text.slice(0, leaf.start) + store.renderPlaintext(leaf, edit.value.value) + text.slice(leaf.end);
+}
+
+function escapeRe(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function startsWith(path: KeyPath, prefix: KeyPath): boolean {
+  return prefix.length <= path.length && prefix.every((s, i) => s === path[i]);
+}
+
+/** Nests `value` under `path` as a one-entry-per-level tree (for emitting one entry). */
+function wrapAt(path: KeyPath, value: TreeNode): TreeMap {
+  let node: TreeNode = value;
+  for (let i = path.length - 1; i >= 0; i--) node = { kind: "map", entries: [{ kind: "entry", key: String(path[i]), value: node }] };
+  return node as TreeMap;
+}
+
+/**
+ * Line-oriented formats (dotenv, INI, TOML): a removed entry's lines are deleted; a new key is
+ * written after the last value of its section or table (its lines as the store emits them).
+ */
+function lineCandidates(text: string, store: Store, edit: PlainEdit): string[] {
+  const out: string[] = [];
+  const inPlace = scalarInPlace(text, store, edit);
+  if (inPlace !== undefined) out.push(inPlace);
+  if (edit.path.some((s) => typeof s === "number")) return out;
+  const leaves = store.parse(text).leaves.filter((l) => l.kind === "scalar" && l.document === 0 && l.aliased !== true);
+  const under = leaves.filter((l) => startsWith(l.path, edit.path));
+  if (edit.kind === "unset" && under.length > 0) {
+    let start = lineStart(text, Math.min(...under.map((l) => l.start)));
+    let end = lineEndAfter(text, Math.max(...under.map((l) => Math.max(l.end - 1, l.start))));
+    if (store.format === "toml") {
+      // A multi-line array or table: take in the `key = [` line and the closing bracket lines.
+      const key = String(edit.path[edit.path.length - 1]);
+      const k = escapeRe(key);
+      const keyLine = new RegExp(`^[ \\t]*(${k}|"${k}"|'${k}')[ \\t]*=`);
+      while (start > 0 && !keyLine.test(text.slice(start, lineEndAfter(text, start)))) start = lineStart(text, start - 1);
+      while (end < text.length && /^[ \t]*[\]}][ \t,\]}]*(#.*)?\r?\n?$/.test(text.slice(end, lineEndAfter(text, end)))) end = lineEndAfter(text, end);
+    }
+    out.push(text.slice(0, start) + text.slice(end));
+  }
+  if (edit.kind === "set" && under.length === 0) {
+    const parent = edit.path.slice(0, -1);
+    const emitted = store.emitTree(wrapAt(edit.path, edit.value), {});
+    // Drop the section/table headers the store writes for the parents: they exist already.
+    const lines = emitted.split("\n");
+    while (lines.length > 0 && (lines[0]!.startsWith("[") || lines[0]!.trim() === "")) lines.shift();
+    const body = lines.join("\n");
+    let at: number | undefined;
+    if (store.format === "dotenv") at = text.length;
+    else {
+      // The end of the section (or of the top-level part): the next header line, less the
+      // blank lines before it.
+      const children = leaves.filter((l) => startsWith(l.path, parent) && l.path.length > parent.length);
+      const anchor = parent.length === 0 ? 0 : children.length > 0 ? Math.min(...children.map((l) => l.start)) : undefined;
+      if (anchor !== undefined) {
+        const header = /^[ \t]*\[/gm;
+        header.lastIndex = parent.length === 0 ? 0 : lineEndAfter(text, anchor);
+        const m = header.exec(text);
+        at = m === null ? text.length : m.index;
+        while (at > 0 && at < text.length && /\n[ \t]*\n$/.test(text.slice(0, at))) at = text.lastIndexOf("\n", at - 2) + 1;
+      }
+    }
+    if (at !== undefined) {
+      out.push(at >= text.length && text !== "" && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, at) + body + text.slice(at));
+    }
+  }
+  return out;
+}
+
+function treeOf(store: Store, text: string): TreeMap | undefined {
+  try {
+    return store.toTree(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function documentCount(store: Store, text: string): number {
+  try {
+    return store.parse(text).documentCount;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Applies `edit` to a plaintext document. Errors: a key component on a list or an index on a
+ * map (exit 7), a missing path for `unset` (KEY_NOT_FOUND, exit 1).
+ */
+export async function editPlaintext(text: string, format: FileFormat, edit: PlainEdit, options: { indent?: number } = {}): Promise<PlainEditResult> {
+  const store = await storeFor(format);
+  const tree = store.toTree(text);
+  const expected = edit.kind === "set" ? setInTree(tree, edit.path, edit.value) : unsetInTree(tree, edit.path);
+  const changed = !sameTree(tree, expected);
+  if (!changed) return { text, changed, reformatted: false };
+  const op: TreeOp = { kind: edit.kind, path: edit.kind === "set" ? landingPath(tree, edit.path) : edit.path };
+  let candidates: Array<string | undefined>;
+  switch (format) {
+    case "yaml":
+      candidates = yamlEditCandidates(text, op, expected, store, options.indent ?? detectYamlIndent(text) ?? 4);
+      break;
+    case "json":
+      candidates = [jsonEditCandidate(text, op, expected)];
+      break;
+    case "dotenv":
+    case "ini":
+    case "toml":
+      candidates = lineCandidates(text, store, edit);
+      break;
+    default:
+      candidates = [scalarInPlace(text, store, edit)];
+  }
+  const docs = format === "yaml" ? documentCount(store, text) : 1;
+  for (const c of candidates) {
+    if (c === undefined) continue;
+    const got = treeOf(store, c);
+    // INI sections and TOML tables come where the syntax puts them: compare those unordered.
+    const ordered = format !== "ini" && format !== "toml";
+    if (got !== undefined && sameTree(got, expected, ordered) && (docs <= 1 || documentCount(store, c) === docs)) return { text: c, changed, reformatted: false };
+  }
+  if (docs > 1) {
+    throw new CliError(EXIT.generic, "this change cannot be made to a multi-document YAML file without rewriting it; edit the file with `hush edit` instead");
+  }
+  const indent = options.indent ?? (format === "yaml" ? detectYamlIndent(text) : undefined);
+  return { text: store.emitTree(expected, indent === undefined ? {} : { indent }), changed, reformatted: true };
+}

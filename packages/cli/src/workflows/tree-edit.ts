@@ -1,0 +1,214 @@
+import { goAtoi, goParseBool, goParseFloat, HushError, storeFor, type KeyPath, type PathSegment, type TreeMap, type TreeNode } from "@hush/core";
+import { CliError, EXIT } from "../exit-codes.ts";
+
+/**
+ * `set` and `unset` on value trees (spec 9.7): the meaning of an edit, independent of any file
+ * format. The text-level editors (text-edit.ts) must produce a document whose tree equals what
+ * these functions compute; that check is what lets them edit text surgically without risk.
+ */
+
+/** `["a"]["b"][0]` for messages. */
+export function pathText(path: KeyPath): string {
+  return path.map((s) => (typeof s === "number" ? `[${s}]` : `["${s}"]`)).join("");
+}
+
+/**
+ * Parses a `set` value: any JSON value. Numbers keep their spelling; integers stay `int` (SOPS
+ * would store every JSON number as a float), other numbers become `float`. Bad JSON: exit 7.
+ * The message never quotes the value.
+ */
+export async function parseJsonValue(text: string): Promise<TreeNode> {
+  const store = await storeFor("json");
+  let tree: TreeMap;
+  try {
+    tree = store.toTree(`{"v":${text}\n}`);
+  } catch {
+    throw new CliError(EXIT.invalidSetFormat, "invalid value: it must be a JSON value (strings in double quotes, e.g. '\"secret\"')");
+  }
+  const entries = tree.entries.filter((e) => e.kind === "entry");
+  const first = entries[0];
+  if (entries.length !== 1 || first === undefined || first.kind !== "entry" || first.key !== "v") {
+    throw new CliError(EXIT.invalidSetFormat, "invalid value: it must be a single JSON value");
+  }
+  return first.value;
+}
+
+function entriesOf(map: TreeMap): Array<Extract<TreeMap["entries"][number], { kind: "entry" }>> {
+  return map.entries.filter((e): e is Extract<TreeMap["entries"][number], { kind: "entry" }> => e.kind === "entry");
+}
+
+/** The node at `path`, or undefined when some component is missing. */
+export function nodeAt(tree: TreeNode, path: KeyPath): TreeNode | undefined {
+  let node: TreeNode = tree;
+  for (const seg of path) {
+    if (typeof seg === "string") {
+      if (node.kind !== "map") return undefined;
+      const e = entriesOf(node).find((x) => x.key === seg);
+      if (e === undefined) return undefined;
+      node = e.value;
+    } else {
+      if (node.kind !== "list") return undefined;
+      const items = node.items.filter((i) => i.kind !== "comment");
+      const item = items[seg];
+      if (item === undefined) return undefined;
+      node = item;
+    }
+  }
+  return node;
+}
+
+/**
+ * Where `path` lands after `setInTree`: an index at or past the end of a list becomes the
+ * appended position, and indices inside newly created lists become 0.
+ */
+export function landingPath(tree: TreeNode, path: KeyPath): PathSegment[] {
+  const out: PathSegment[] = [];
+  let node: TreeNode | undefined = tree;
+  for (const seg of path) {
+    if (typeof seg === "number") {
+      if (node === undefined || node.kind !== "list") {
+        out.push(0);
+        node = undefined;
+        continue;
+      }
+      const items: TreeNode[] = node.items.filter((i) => i.kind !== "comment");
+      out.push(Math.min(seg, items.length));
+      node = items[seg];
+    } else {
+      out.push(seg);
+      node = node !== undefined && node.kind === "map" ? nodeAt(node, [seg]) : undefined;
+    }
+  }
+  return out;
+}
+
+/** A subtree holding `value` at `rest`: maps for keys, one-item lists for indices. */
+export function buildPath(rest: readonly PathSegment[], value: TreeNode): TreeNode {
+  let node = value;
+  for (let i = rest.length - 1; i >= 0; i--) {
+    const seg = rest[i]!;
+    node = typeof seg === "string" ? { kind: "map", entries: [{ kind: "entry", key: seg, value: node }] } : { kind: "list", items: [node] };
+  }
+  return node;
+}
+
+function mismatch(path: KeyPath, depth: number, node: TreeNode): CliError {
+  const seg = path[depth]!;
+  const where = depth === 0 ? "the top level" : pathText(path.slice(0, depth));
+  const what = node.kind === "map" ? "a map" : node.kind === "list" ? "a list" : "a value";
+  const wanted = typeof seg === "number" ? `index [${seg}] needs a list` : `key ["${seg}"] needs a map`;
+  return new CliError(EXIT.invalidSetFormat, `cannot set ${pathText(path)}: ${wanted}, but ${where} is ${what}`);
+}
+
+/**
+ * SOPS `set`: replaces the value at `path`; missing keys are created (maps for key components,
+ * lists for index components), an index at or past the end appends, a scalar or null in the way
+ * is replaced. A key component on a list or an index on a map is an error (exit 7).
+ */
+export function setInTree(tree: TreeMap, path: KeyPath, value: TreeNode): TreeMap {
+  if (path.length === 0) throw new CliError(EXIT.invalidSetFormat, "cannot set the top level of a document");
+  const go = (node: TreeNode, depth: number): TreeNode => {
+    if (depth === path.length) return value;
+    const seg = path[depth]!;
+    if (node.kind === "scalar" || node.kind === "null") return buildPath(path.slice(depth), value);
+    if (typeof seg === "string") {
+      if (node.kind !== "map") throw mismatch(path, depth, node);
+      const idx = node.entries.findIndex((e) => e.kind === "entry" && e.key === seg);
+      if (idx < 0) return { kind: "map", entries: [...node.entries, { kind: "entry", key: seg, value: buildPath(path.slice(depth + 1), value) }] };
+      const entries = [...node.entries];
+      const old = entries[idx] as Extract<TreeMap["entries"][number], { kind: "entry" }>;
+      entries[idx] = { kind: "entry", key: seg, value: go(old.value, depth + 1) };
+      return { kind: "map", entries };
+    }
+    if (node.kind !== "list") throw mismatch(path, depth, node);
+    const real = node.items.map((item, i) => [item, i] as const).filter(([item]) => item.kind !== "comment");
+    const at = real[seg];
+    if (at === undefined) return { kind: "list", items: [...node.items, buildPath(path.slice(depth + 1), value)] };
+    const items = [...node.items];
+    items[at[1]] = go(at[0], depth + 1);
+    return { kind: "list", items };
+  };
+  return go(tree, 0) as TreeMap;
+}
+
+/** SOPS's wording for a missing component of `unset`. */
+function notFound(path: KeyPath, depth: number): HushError {
+  const seg = path[depth]!;
+  return new HushError("KEY_NOT_FOUND", typeof seg === "number" ? `Index ${seg} out of bounds at ${pathText(path.slice(0, depth + 1))}` : `Key not found: ${pathText(path.slice(0, depth + 1))}`);
+}
+
+/** SOPS `unset`: removes the map key or list item at `path` (KEY_NOT_FOUND when missing). */
+export function unsetInTree(tree: TreeMap, path: KeyPath): TreeMap {
+  if (path.length === 0) throw new CliError(EXIT.invalidSetFormat, "cannot unset the top level of a document");
+  const go = (node: TreeNode, depth: number): TreeNode => {
+    const seg = path[depth]!;
+    const last = depth === path.length - 1;
+    if (typeof seg === "string") {
+      if (node.kind !== "map") throw notFound(path, depth);
+      const idx = node.entries.findIndex((e) => e.kind === "entry" && e.key === seg);
+      if (idx < 0) throw notFound(path, depth);
+      const entries = [...node.entries];
+      if (last) entries.splice(idx, 1);
+      else {
+        const old = entries[idx] as Extract<TreeMap["entries"][number], { kind: "entry" }>;
+        entries[idx] = { kind: "entry", key: seg, value: go(old.value, depth + 1) };
+      }
+      return { kind: "map", entries };
+    }
+    if (node.kind !== "list") throw notFound(path, depth);
+    const real = node.items.map((item, i) => [item, i] as const).filter(([item]) => item.kind !== "comment");
+    const at = real[seg];
+    if (at === undefined) throw notFound(path, depth);
+    const items = [...node.items];
+    if (last) items.splice(at[1], 1);
+    else items[at[1]] = go(at[0], depth + 1);
+    return { kind: "list", items };
+  };
+  return go(tree, 0) as TreeMap;
+}
+
+function scalarKey(node: Extract<TreeNode, { kind: "scalar" }>): string {
+  const v = node.value;
+  switch (v.type) {
+    case "bool":
+      return `bool:${String(goParseBool(v.text) ?? v.text)}`;
+    case "int":
+      return `int:${String(goAtoi(v.text) ?? v.text)}`;
+    case "float": {
+      const f = goParseFloat(v.text);
+      return `float:${f === undefined ? v.text : Object.is(f, -0) ? "-0" : String(f)}`;
+    }
+    default:
+      return `${v.type}:${v.text}`;
+  }
+}
+
+/**
+ * Whether two trees hold the same data: same keys (in the same order unless `ordered` is
+ * false), same types and values (`1.50` equals `1.5`, `True` equals `true`); comments ignored.
+ */
+export function sameTree(a: TreeNode, b: TreeNode, ordered = true): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case "null":
+    case "comment":
+      return true;
+    case "scalar":
+      return scalarKey(a) === scalarKey(b as typeof a);
+    case "list": {
+      const x = a.items.filter((i) => i.kind !== "comment");
+      const y = (b as typeof a).items.filter((i) => i.kind !== "comment");
+      return x.length === y.length && x.every((item, i) => sameTree(item, y[i]!, ordered));
+    }
+    case "map": {
+      const x = entriesOf(a);
+      const y = entriesOf(b as typeof a);
+      if (x.length !== y.length) return false;
+      if (ordered) return x.every((e, i) => e.key === y[i]!.key && sameTree(e.value, y[i]!.value, ordered));
+      return x.every((e) => {
+        const other = y.find((f) => f.key === e.key);
+        return other !== undefined && sameTree(e.value, other.value, ordered);
+      });
+    }
+  }
+}

@@ -1,0 +1,369 @@
+import { createDecipheriv, createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { applyTextEdits, decryptText, encryptText, encryptValue, isHushError, storeFor, type MasterKeyEntry, type TreeMap } from "@hush/core";
+import { sharedPath } from "@hush/testkit";
+
+const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 150);
+const FIXTURES = fileURLToPath(new URL("../fixtures/dotenv/", import.meta.url));
+const UPDATE = process.env["UPDATE_FIXTURES"] === "1";
+const dataKey = new Uint8Array(32).fill(7);
+const wrappedKeys: MasterKeyEntry[][] = [[{ kind: "age", recipient: "age1test", enc: "x" }]];
+const noKeys = async (): Promise<undefined> => undefined;
+const now = new Date("2025-01-02T03:04:05Z");
+/** Deterministic IVs, so the encrypted fixtures are stable. */
+const ivSource = (aad: string, plaintext: Buffer): Buffer => createHash("sha256").update(aad).update("\0").update(plaintext).digest();
+
+const enc = (text: string): Promise<string> => encryptText(text, { format: "dotenv", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+const dec = (text: string, key = dataKey): Promise<string> => decryptText(text, { format: "dotenv", keySources: noKeys, dataKey: key });
+
+function golden(name: string, actual: string): void {
+  const path = FIXTURES + name;
+  if (UPDATE) writeFileSync(path, actual);
+  expect(actual).toBe(readFileSync(path, "utf8"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// An independent reader of SOPS's dotenv layout, written from the spec (sections 2, 3, 6.2, 7.3),
+// standing in for `sops decrypt`: it shares no code with hush's store.
+
+const ENC_RE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
+
+function aesDecrypt(envelope: string, key: Uint8Array, aad: string): string {
+  const m = ENC_RE.exec(envelope);
+  if (m === null) throw new Error("Input string does not match sops' data format");
+  const d = createDecipheriv("aes-256-gcm", key, Buffer.from(m[2]!, "base64"));
+  d.setAAD(Buffer.from(aad));
+  d.setAuthTag(Buffer.from(m[3]!, "base64"));
+  return Buffer.concat([d.update(Buffer.from(m[1]!, "base64")), d.final()]).toString("utf8");
+}
+
+/** What `sops decrypt` prints for a dotenv file, MAC checked. */
+function sopsDecryptDotenv(text: string, key: Uint8Array): string {
+  const items: Array<{ comment: string } | { key: string; value: string }> = [];
+  const meta: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    if (line.length === 0) continue;
+    if (line[0] === "#") {
+      items.push({ comment: line.slice(1) });
+      continue;
+    }
+    const pos = line.indexOf("=");
+    if (pos === -1) throw new Error("invalid dotenv input line");
+    const k = line.slice(0, pos);
+    const v = line.slice(pos + 1).replaceAll("\\n", "\n");
+    if (k.startsWith("sops_")) meta[k.slice(5)] = v;
+    else items.push({ key: k, value: v });
+  }
+  const suffix = meta["unencrypted_suffix"] ?? "";
+  const hash = createHash("sha512");
+  const out: string[] = [];
+  for (const it of items) {
+    if ("comment" in it) {
+      let c = it.comment;
+      try {
+        c = aesDecrypt(c, key, ":");
+      } catch {
+        // SOPS keeps comments that do not decrypt.
+      }
+      out.push(`#${c}\n`);
+      continue;
+    }
+    const plain = it.value === "" || (suffix !== "" && it.key.endsWith(suffix)) ? it.value : aesDecrypt(it.value, key, `${it.key}:`);
+    hash.update(plain);
+    out.push(`${it.key}=${plain.replaceAll("\n", "\\n")}\n`);
+  }
+  const mac = aesDecrypt(meta["mac"]!, key, meta["lastmodified"]!);
+  if (mac !== hash.digest("hex").toUpperCase()) throw new Error("MAC mismatch");
+  return out.join("");
+}
+
+/** `sops encrypt` of a dotenv file, from the spec: raw values with `\n` read as a newline. */
+function sopsEncryptDotenv(plain: string, key: Uint8Array, lastmodified: string): string {
+  const hash = createHash("sha512");
+  const out: string[] = [];
+  let n = 0;
+  const iv = (): Buffer => Buffer.alloc(32, ++n);
+  for (const line of plain.split("\n")) {
+    if (line.length === 0) continue;
+    if (line[0] === "#") {
+      out.push(`#${encryptValue(key, Buffer.from(line.slice(1)), "comment", ":", iv())}`);
+      continue;
+    }
+    const pos = line.indexOf("=");
+    const k = line.slice(0, pos);
+    const v = line.slice(pos + 1).replaceAll("\\n", "\n");
+    hash.update(v);
+    out.push(`${k}=${v === "" ? "" : encryptValue(key, Buffer.from(v), "str", `${k}:`, iv())}`);
+  }
+  const mac = encryptValue(key, Buffer.from(hash.digest("hex").toUpperCase()), "str", lastmodified, iv());
+  out.push(`sops_age__list_0__map_enc=x`, `sops_age__list_0__map_recipient=age1test`, `sops_lastmodified=${lastmodified}`, `sops_mac=${mac}`, `sops_unencrypted_suffix=_unencrypted`, `sops_version=3.13.2`);
+  return out.join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function skeleton(text: string): Promise<string> {
+  const doc = (await storeFor("dotenv")).parse(text);
+  const edits = [
+    ...doc.metadataSpans.map((s) => ({ ...s, text: "" })),
+    ...doc.leaves.filter((l) => l.value !== null && l.value.text !== "").map((l) => ({ start: l.start, end: l.end, text: "\u0000" })),
+  ];
+  return applyTextEdits(text, edits);
+}
+
+async function roundTrip(text: string): Promise<string> {
+  const e = await enc(text);
+  expect(await dec(e)).toBe(text);
+  expect(await skeleton(e)).toBe(await skeleton(text));
+  return e;
+}
+
+async function parseError(text: string): Promise<{ message: string; line: number | undefined }> {
+  try {
+    await enc(text);
+  } catch (err) {
+    if (!isHushError(err)) throw err;
+    return { message: err.message, line: err.location?.line };
+  }
+  throw new Error("expected a parse error");
+}
+
+describe("dotenv: files written by SOPS", () => {
+  it("decrypts format.enc.env byte for byte (key `foo ` with its space, AAD `foo :`)", async () => {
+    const text = readFileSync(sharedPath("interop", "sops", "format.enc.env"), "utf8");
+    const key = new Uint8Array(Buffer.from("322d9a97997823fb2bf42f55a6c26100cbaf0520cf88bb7ebee1cf47dd6d318d", "hex"));
+    expect(await dec(text, key)).toBe("foo = bar\n");
+  });
+
+  it("decrypts a SOPS-style file whose values held `\\n`, writing them back as SOPS does", async () => {
+    const plain = "# c\nA=one\\ntwo\nB=\"x\\ny\"\nC=plain\n";
+    const sopsFile = sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z");
+    expect(await dec(sopsFile)).toBe(plain);
+  });
+});
+
+describe("dotenv: SOPS opens the files hush writes", () => {
+  it("for the fixture (values, comments, MAC), multi-line values with `\\n` escapes", async () => {
+    // Indented comments are a dialect extension SOPS cannot read (documented); leave them out.
+    const plain = readFileSync(FIXTURES + "tricky.env", "utf8").replace(/^ +#.*\n/m, "");
+    const out = sopsDecryptDotenv(await enc(plain), dataKey);
+    expect(out).toContain("# Database settings\nDB_HOST=localhost\nDB_PORT = 5432\n");
+    expect(out).toContain("export API_KEY=sk-live-1234\n");
+    expect(out).toContain('MULTI="line one\\nline two\\n# not a comment\\nline four"\n');
+    expect(out).toContain("MULTI_SINGLE='a=1\\nb=2' # after a multi-line value\n");
+    expect(out).toContain("SPACES_AROUND  =   padded value   \n");
+    expect(out).toContain("UNICODE=héllo wörld ✓\n#ENDING COMMENT\n");
+  });
+
+  it("for generated files SOPS can read, giving exactly what SOPS prints for the plaintext", async () => {
+    await fc.assert(
+      fc.asyncProperty(sopsReadableDoc, async (text) => {
+        const expected = text
+          .split("\n")
+          .filter((l) => l !== "")
+          .map((l) => `${l}\n`)
+          .join("");
+        expect(sopsDecryptDotenv(await enc(text), dataKey)).toBe(expected);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("dotenv: the fixture of tricky constructs", () => {
+  it("encrypts to the expected shape and decrypts to the same bytes", async () => {
+    const plain = readFileSync(FIXTURES + "tricky.env", "utf8");
+    const e = await roundTrip(plain);
+    golden("tricky.enc.env", e);
+    // The SOPS reading of each line: the key text as written is the AAD, values are one line.
+    expect(e).toMatch(/^DB_PORT =ENC\[AES256_GCM,[^\n]*type:str\]$/m);
+    expect(e).toMatch(/^export API_KEY=ENC\[/m);
+    expect(e).toMatch(/^MULTI=ENC\[[^\n]*\] # hush:multiline\nMULTI_SINGLE=ENC\[[^\n]*\] # hush:multiline\n/m);
+    expect(e).toMatch(/^ {2}#ENC\[[^\n]*type:comment\]$/m);
+    expect(e).toMatch(/^EMPTY=\nEMPTY_QUOTED=ENC\[/m);
+    expect(e).toContain("PASSWORD_unencrypted=not-secret\n");
+    expect(e).toMatch(/^#ENC\[[^\n]*type:comment\]\nsops_age__list_0__map_enc=x\n/m);
+  });
+
+  it("reads the dialect for conversions", async () => {
+    const tree = (await storeFor("dotenv")).toTree(readFileSync(FIXTURES + "tricky.env", "utf8"));
+    const values = Object.fromEntries(tree.entries.flatMap((e) => (e.kind === "entry" && e.value.kind === "scalar" ? [[e.key, e.value.value.text]] : [])));
+    expect(values).toEqual({
+      DB_HOST: "localhost",
+      DB_PORT: "5432",
+      API_KEY: "sk-live-1234",
+      SINGLE: 'raw \\n stays, "double" inside',
+      DOUBLE: 'tab\tnew\nline "quoted" it\'s',
+      BACKTICK: "back ${tick} 'x' \"y\"",
+      MULTI: "line one\nline two\n# not a comment\nline four",
+      MULTI_SINGLE: "a=1\nb=2",
+      INLINE: "value",
+      QUOTED_INLINE: "v",
+      HASH_IN_VALUE: "abc#def",
+      EMPTY: "",
+      EMPTY_QUOTED: "",
+      URL: "postgres://u:p@h:5432/db?sslmode=require&x=a=b",
+      PASSWORD_unencrypted: "not-secret",
+      SPACES_AROUND: "padded value",
+      UNICODE: "héllo wörld ✓",
+    });
+    expect(tree.entries.filter((e) => e.kind === "comment").map((e) => (e.kind === "comment" ? e.text : ""))).toEqual([" Database settings", " an indented comment", "ENDING COMMENT"]);
+  });
+
+  it("keeps CRLF line endings (the CR is not part of a value) and files without a final newline", async () => {
+    const crlf = "# c\r\nA=1\r\nB=\"two\r\nlines\"\r\n\r\nC=x";
+    const e = await roundTrip(crlf);
+    expect(e).toMatch(/^A=ENC\[[^\r\n]*\]\r\n/m);
+    expect(e.endsWith("\n")).toBe(false);
+    expect(e).toMatch(/^C=ENC\[[^\n]*\]\nsops_age/m);
+    expect(((await storeFor("dotenv")).toTree(crlf).entries[2] as { value: { value: { text: string } } }).value.value.text).toBe("two\nlines");
+    await roundTrip("");
+    await roundTrip("# only a comment");
+    await roundTrip("A=1\n\n\n");
+  });
+});
+
+describe("dotenv: bad input", () => {
+  const secret = "hunter2-secret";
+  it.each([
+    [`A=1\nB="${secret}\nC=3\n`, 2, /unterminated double-quoted value/],
+    [`A='${secret}`, 1, /unterminated single-quoted value/],
+    [`A=1\nB="${secret}" trailing\n`, 2, /unexpected text after the closing quote/],
+    [`A=${secret}\nexport A=2\n`, 2, /duplicate key "A" \(first defined at line 1\)/],
+    [`A=1\nsops_token=${secret}\n`, 2, /prefix "sops_" is reserved/],
+    [`A=1\nexport sops_token=${secret}\n`, 2, /prefix "sops_" is reserved/],
+    [`A=1\n${secret}\n`, 2, /expected KEY=VALUE/],
+    [`=${secret}\n`, 1, /empty key/],
+  ])("rejects %j with a one-line message naming the line, never the value", async (text, line, re) => {
+    const err = await parseError(text);
+    expect(err.message).toMatch(re);
+    expect(err.message).toContain(`line ${line}`);
+    expect(err.line).toBe(line);
+    expect(err.message).not.toContain(secret);
+    expect(err.message).not.toContain("\n");
+  });
+
+  it("refuses to encrypt a file that already has SOPS metadata", async () => {
+    const e = await enc("A=1\n");
+    await expect(enc(e)).rejects.toSatisfy((err) => isHushError(err, "ALREADY_ENCRYPTED"));
+  });
+});
+
+describe("dotenv: conversions", () => {
+  it("writes values SOPS's way and quotes only what the dialect needs", async () => {
+    const store = await storeFor("dotenv");
+    const tree: TreeMap = {
+      kind: "map",
+      entries: [
+        { kind: "comment", text: " generated" },
+        { kind: "entry", key: "S", value: { kind: "scalar", value: { type: "str", text: "plain value" } } },
+        { kind: "entry", key: "I", value: { kind: "scalar", value: { type: "int", text: "123456789012345678901234567890" } } },
+        { kind: "entry", key: "F", value: { kind: "scalar", value: { type: "float", text: "1.50" } } },
+        { kind: "entry", key: "G", value: { kind: "scalar", value: { type: "float", text: "2e10" } } },
+        { kind: "entry", key: "H", value: { kind: "scalar", value: { type: "float", text: "3.14159265358979323846264338327950288" } } },
+        { kind: "entry", key: "B", value: { kind: "scalar", value: { type: "bool", text: "True" } } },
+        { kind: "entry", key: "T", value: { kind: "scalar", value: { type: "time", text: "2025-01-02T03:04:05.000Z" } } },
+        { kind: "entry", key: "N", value: { kind: "scalar", value: { type: "str", text: "multi\nline \"q\"" } } },
+        { kind: "entry", key: "Q", value: { kind: "scalar", value: { type: "str", text: "'starts with a quote" } } },
+        { kind: "entry", key: "C", value: { kind: "scalar", value: { type: "str", text: "a #not comment" } } },
+        { kind: "entry", key: "E", value: { kind: "null" } },
+      ],
+    };
+    const text = store.emitTree(tree, {});
+    expect(text).toBe(
+      [
+        "# generated",
+        "S=plain value",
+        "I=123456789012345678901234567890",
+        "F=1.5",
+        "G=2E+10",
+        "H=3.14159265358979323846264338327950288",
+        "B=true",
+        "T=2025-01-02T03:04:05Z",
+        'N="multi\\nline \\"q\\""',
+        "Q=\"'starts with a quote\"",
+        'C="a #not comment"',
+        "E=",
+        "",
+      ].join("\n"),
+    );
+    const back = store.toTree(text);
+    const get = (k: string): string | undefined => back.entries.flatMap((e) => (e.kind === "entry" && e.key === k && e.value.kind === "scalar" ? [e.value.value.text] : []))[0];
+    expect(get("N")).toBe('multi\nline "q"');
+    expect(get("Q")).toBe("'starts with a quote");
+    expect(get("C")).toBe("a #not comment");
+  });
+
+  it("refuses nesting and keys that cannot be written", async () => {
+    const store = await storeFor("dotenv");
+    const nested: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "db", value: { kind: "map", entries: [] } }] };
+    expect(() => store.emitTree(nested, {})).toThrow(/cannot use complex value in dotenv file; offending key \["db"\]/);
+    const list: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "l", value: { kind: "list", items: [] } }] };
+    expect(() => store.emitTree(list, {})).toThrow(/offending key \["l"\]/);
+    const bad: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "a=b", value: { kind: "null" } }] };
+    expect(() => store.emitTree(bad, {})).toThrow(/cannot be written as a dotenv key/);
+    const reserved: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "sops_x", value: { kind: "null" } }] };
+    expect(() => store.emitTree(reserved, {})).toThrow(/reserved/);
+  });
+
+  it("converts to JSON (what `hush decrypt --output-type json` prints)", async () => {
+    const json = await storeFor("json");
+    const tree = (await storeFor("dotenv")).toTree('export A="x y" # c\nB=2\n');
+    expect(json.emitTree(tree, {})).toBe('{\n\t"A": "x y",\n\t"B": "2"\n}\n');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Generated documents
+
+const key = fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,8}$/).filter((k) => !k.startsWith("SOPS_"));
+const plainValue = fc.stringMatching(/^[A-Za-z0-9_.:/@+-][A-Za-z0-9 _.:/@+#=-]{0,16}$/).filter((v) => !/ $/.test(v) && !/ #/.test(v));
+const comment = fc.stringMatching(/^[ A-Za-z0-9.,!#=-]{0,20}$/).map((c) => `#${c}`);
+
+/** Lines SOPS itself reads: KEY=raw text, `#` comments at column 0, blank lines, LF only. */
+const sopsReadableDoc = fc
+  .tuple(
+    fc.uniqueArray(fc.tuple(key, fc.oneof(plainValue, plainValue.map((v) => `"${v.replace(/"/g, "")}"`), plainValue.map((v) => `${v} # note`), fc.constantFrom("a\\nb", "\\\\n", '"x\\ny"')), fc.constantFrom("", " ", "export ")), {
+      minLength: 1,
+      maxLength: 8,
+      selector: ([k]) => k,
+    }),
+    fc.array(fc.tuple(fc.nat(8), fc.oneof(comment, fc.constant(""))), { maxLength: 4 }),
+  )
+  .map(([entries, extra]) => {
+    const lines = entries.map(([k, v, style]) => (style === " " ? `${k} = ${v}` : `${style}${k}=${v}`));
+    for (const [at, l] of extra) lines.splice(at % (lines.length + 1), 0, l);
+    return lines.join("\n") + "\n";
+  });
+
+const dialectValue = fc.oneof(
+  plainValue,
+  plainValue.map((v) => `${v} # inline comment`),
+  fc.string({ unit: "grapheme", maxLength: 12 }).map((s) => `"${s.replace(/[\\"]/g, "").replace(/\r/g, "")}"`),
+  fc.string({ maxLength: 12 }).map((s) => `'${s.replace(/[\\']/g, "")}'`),
+  fc.array(fc.stringMatching(/^[a-z =#]{0,10}$/), { minLength: 2, maxLength: 3 }).map((ls) => `"${ls.join("\n")}"`),
+  fc.array(fc.stringMatching(/^[a-z =]{0,10}$/), { minLength: 2, maxLength: 3 }).map((ls) => `\`${ls.join("\n")}\` # after`),
+  fc.constantFrom("", '""', "''", '"esc \\" \\\\ \\n"', "a\\nb", " spaced "),
+);
+
+const dialectDoc = fc
+  .tuple(
+    fc.uniqueArray(fc.tuple(key, dialectValue, fc.constantFrom("", "export ", "  ", "")), { minLength: 1, maxLength: 8, selector: ([k]) => k }),
+    fc.array(fc.tuple(fc.nat(8), fc.oneof(comment, comment.map((c) => `   ${c}`), fc.constant(""), fc.constant("  "))), { maxLength: 4 }),
+    fc.constantFrom("\n", "\r\n"),
+    fc.boolean(),
+  )
+  .map(([entries, extra, eol, finalEol]) => {
+    const lines = entries.map(([k, v, p]) => `${p}${k}${p === "  " ? " = " : "="}${v}`);
+    for (const [at, l] of extra) lines.splice(at % (lines.length + 1), 0, l);
+    return lines.join(eol) + (finalEol ? eol : "");
+  });
+
+describe("dotenv: decrypt(encrypt(x)) is byte-identical to x", () => {
+  it("for generated documents (quotes, multi-line values, comments, export, CRLF)", async () => {
+    await fc.assert(fc.asyncProperty(dialectDoc, (text) => roundTrip(text).then(() => undefined)), { numRuns: RUNS });
+  });
+});

@@ -1,0 +1,447 @@
+import { createDecipheriv, createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { applyTextEdits, decryptText, encryptText, isHushError, storeFor, type MasterKeyEntry, type TreeMap } from "@hush/core";
+import { sharedPath } from "@hush/testkit";
+
+const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 150);
+const FIXTURES = fileURLToPath(new URL("../fixtures/ini/", import.meta.url));
+const UPDATE = process.env["UPDATE_FIXTURES"] === "1";
+const dataKey = new Uint8Array(32).fill(7);
+const wrappedKeys: MasterKeyEntry[][] = [[{ kind: "age", recipient: "age1test", enc: "x" }]];
+const noKeys = async (): Promise<undefined> => undefined;
+const now = new Date("2025-01-02T03:04:05Z");
+const ivSource = (aad: string, plaintext: Buffer): Buffer => createHash("sha256").update(aad).update("\0").update(plaintext).digest();
+
+const enc = (text: string): Promise<string> => encryptText(text, { format: "ini", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+const dec = (text: string, key = dataKey): Promise<string> => decryptText(text, { format: "ini", keySources: noKeys, dataKey: key });
+const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
+
+function golden(name: string, actual: string): void {
+  const path = FIXTURES + name;
+  if (UPDATE) writeFileSync(path, actual);
+  expect(actual).toBe(readFileSync(path, "utf8"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// An independent reader of SOPS's INI layout, written from the spec (sections 2, 3, 6.2, 7.4):
+// go-ini's line rules, comments attached to the next key or section, `[sops]` flattened and
+// `\n`-escaped. It shares no code with hush's store.
+
+interface GoIniKey {
+  name: string;
+  value: string;
+  comment: string;
+}
+interface GoIniSection {
+  name: string;
+  comment: string;
+  keys: GoIniKey[];
+}
+
+function goIniLoad(text: string): GoIniSection[] {
+  const sections: GoIniSection[] = [{ name: "DEFAULT", comment: "", keys: [] }];
+  let current = sections[0]!;
+  let comment = "";
+  const lines = text.split(/(?<=\n)/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/^\s+/, "");
+    if (line === "") continue;
+    if (line[0] === "#" || line[0] === ";") {
+      comment += line;
+      continue;
+    }
+    if (line[0] === "[") {
+      const close = line.lastIndexOf("]");
+      const after = line.slice(close + 1);
+      const ci = after.search(/[#;]/);
+      if (ci >= 0) comment += after.slice(ci);
+      current = { name: line.slice(1, close), comment: comment.trim(), keys: [] };
+      sections.push(current);
+      comment = "";
+      continue;
+    }
+    let name: string;
+    let rest: string;
+    if (line[0] === '"' || line[0] === "`") {
+      const q = line.startsWith('"""') ? '"""' : line[0];
+      const close = line.indexOf(q, q.length);
+      name = line.slice(q.length, close).trim();
+      rest = line.slice(line.slice(close + q.length).search(/[=:]/) + close + q.length + 1);
+    } else {
+      const d = line.search(/[=:]/);
+      name = line.slice(0, d).trim();
+      rest = line.slice(d + 1);
+    }
+    rest = rest.replace(/^\s+/, "");
+    let value: string;
+    const q = rest.length > 3 && rest.startsWith('"""') ? '"""' : rest[0] === "`" ? "`" : "";
+    if (q !== "") {
+      const body = rest.slice(q.length);
+      const p = body.lastIndexOf(q);
+      if (p >= 0) value = body.slice(0, p);
+      else {
+        value = body;
+        for (;;) {
+          const next = lines[++i]!;
+          const p2 = next.lastIndexOf(q);
+          if (p2 >= 0) {
+            value += next.slice(0, p2);
+            const ci = next.slice(p2).search(/[#;]/);
+            if (ci >= 0) comment += next.slice(p2 + ci).trim();
+            break;
+          }
+          value += next;
+        }
+      }
+    } else {
+      let v = rest.trim();
+      const ci = v.search(/[#;]/);
+      if (ci >= 0) {
+        comment += v.slice(ci);
+        v = v.slice(0, ci).trim();
+      }
+      for (const quote of ['"', "'"]) {
+        if (v.length >= 2 && v.startsWith(quote) && v.endsWith(quote) && v.indexOf(quote, 1) === v.length - 1) v = v.slice(1, -1);
+      }
+      value = v;
+    }
+    current.keys.push({ name, value, comment: comment.trim() });
+    comment = "";
+  }
+  return sections;
+}
+
+const ENC_RE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
+
+function aesDecrypt(envelope: string, key: Uint8Array, aad: string): string {
+  const m = ENC_RE.exec(envelope);
+  if (m === null) throw new Error("Input string does not match sops' data format");
+  const d = createDecipheriv("aes-256-gcm", key, Buffer.from(m[2]!, "base64"));
+  d.setAAD(Buffer.from(aad));
+  d.setAuthTag(Buffer.from(m[3]!, "base64"));
+  return Buffer.concat([d.update(Buffer.from(m[1]!, "base64")), d.final()]).toString("utf8");
+}
+
+function stripCommentChar(c: string): string {
+  if (c.startsWith(";")) return c.replace(/^[; ]+/, "");
+  if (c.startsWith("#")) return c.replace(/^[# ]+/, "");
+  return c;
+}
+
+function tryComment(c: string, key: Uint8Array, aad: string): string {
+  const s = stripCommentChar(c);
+  try {
+    return aesDecrypt(s, key, aad);
+  } catch {
+    return s;
+  }
+}
+
+/** The decrypted tree as SOPS builds it (MAC checked): section → key → value, comments decrypted. */
+function sopsDecryptIni(text: string, key: Uint8Array): Array<{ name: string; comment: string; keys: GoIniKey[] }> {
+  const sections = goIniLoad(text);
+  const metaSection = sections.find((s) => s.name === "sops");
+  if (metaSection === undefined) throw new Error("sops metadata not found");
+  const meta = Object.fromEntries(metaSection.keys.map((k) => [k.name, k.value.replaceAll("\\n", "\n")]));
+  const suffix = meta["unencrypted_suffix"] ?? "";
+  const hash = createHash("sha512");
+  const out = sections
+    .filter((s) => s !== metaSection)
+    .map((s) => ({
+      name: s.name,
+      comment: s.comment === "" ? "" : tryComment(s.comment, key, `${s.name}:`),
+      keys: s.keys.map((k) => {
+        const plain = k.value === "" || (suffix !== "" && (k.name.endsWith(suffix) || s.name.endsWith(suffix))) ? k.value : aesDecrypt(k.value, key, `${s.name}:${k.name}:`);
+        hash.update(plain);
+        return { name: k.name, value: plain, comment: k.comment === "" ? "" : tryComment(k.comment, key, `${s.name}:`) };
+      }),
+    }));
+  const mac = aesDecrypt(meta["mac"]!, key, meta["lastmodified"]!);
+  if (mac !== hash.digest("hex").toUpperCase()) throw new Error("MAC mismatch");
+  return out;
+}
+
+/** Section → key → value, as hush's dialect reads a plaintext file. */
+async function valuesOf(text: string): Promise<Record<string, Record<string, string>>> {
+  const tree = (await storeFor("ini")).toTree(text);
+  const out: Record<string, Record<string, string>> = {};
+  for (const s of tree.entries) {
+    if (s.kind !== "entry" || s.value.kind !== "map") continue;
+    out[s.key] = Object.fromEntries(s.value.entries.flatMap((e) => (e.kind === "entry" && e.value.kind === "scalar" ? [[e.key, e.value.value.text]] : [])));
+  }
+  return out;
+}
+
+function sopsValues(sections: ReturnType<typeof sopsDecryptIni>): Record<string, Record<string, string>> {
+  return Object.fromEntries(sections.filter((s) => !(s.name === "DEFAULT" && s.keys.length === 0)).map((s) => [s.name, Object.fromEntries(s.keys.map((k) => [k.name, k.value]))]));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function skeleton(text: string): Promise<string> {
+  const doc = (await storeFor("ini")).parse(text);
+  const edits = [
+    ...doc.metadataSpans.map((s) => ({ ...s, text: "" })),
+    ...doc.leaves.filter((l) => l.value !== null && l.value.text !== "").map((l) => ({ start: l.start, end: l.end, text: "\u0000" })),
+  ];
+  return applyTextEdits(text, edits);
+}
+
+async function roundTrip(text: string): Promise<string> {
+  const e = await enc(text);
+  expect(await dec(e)).toBe(text);
+  expect(await skeleton(e)).toBe(await skeleton(text));
+  return e;
+}
+
+async function parseError(text: string): Promise<{ message: string; line: number | undefined }> {
+  try {
+    await enc(text);
+  } catch (err) {
+    if (!isHushError(err)) throw err;
+    return { message: err.message, line: err.location?.line };
+  }
+  throw new Error("expected a parse error");
+}
+
+describe("INI: files written by SOPS", () => {
+  it("decrypts format.enc.ini byte for byte (`\\n`-escaped armor)", async () => {
+    const text = readFileSync(sharedPath("interop", "sops", "format.enc.ini"), "utf8");
+    expect(await dec(text, hex("ce46fd76883106d55913ff2207e160bbeac65a71d6e1cf84c510614bed6f8ccd"))).toBe("[foo]\nbar = baz\n");
+  });
+
+  it("decrypts format-2.enc.ini byte for byte (armor as a multi-line \"\"\" value)", async () => {
+    const text = readFileSync(sharedPath("interop", "sops", "format-2.enc.ini"), "utf8");
+    expect(await dec(text, hex("200b251d35608cb3451d26d95d0f6c4580575d8f61d908b6d224fc488c65263f"))).toBe("[foo]\nbar = baz\n");
+    const doc = (await storeFor("ini")).parse(text);
+    const meta = doc.metadata as { pgp: Array<{ enc: string }> };
+    expect(meta.pgp[0]!.enc).toMatch(/^-----BEGIN PGP MESSAGE-----\n\nwcBMA[\s\S]*\n-----END PGP MESSAGE-----$/);
+  });
+
+  it("quotes values from SOPS files that need it, as SOPS writes them", async () => {
+    // SOPS writes every ENC value unquoted; a plaintext with `;` or a newline needs quoting back.
+    const store = await storeFor("ini");
+    const leaf = store.parse("[s]\nk = ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n").leaves[0]!;
+    expect(store.renderPlaintext(leaf, { type: "str", text: "a;b" })).toBe("`a;b`");
+    expect(store.renderPlaintext(leaf, { type: "str", text: "l1\nl2" })).toBe('"""l1\nl2"""');
+    expect(store.renderPlaintext(leaf, { type: "str", text: " padded " })).toBe('" padded "');
+    expect(store.renderPlaintext(leaf, { type: "str", text: "plain" })).toBe("plain");
+  });
+});
+
+describe("INI: SOPS opens the files hush writes", () => {
+  it("for the fixture: every value decrypts at `section:key:`, the MAC matches, comments decrypt", async () => {
+    const plain = readFileSync(FIXTURES + "tricky.ini", "utf8");
+    const sections = sopsDecryptIni(await enc(plain), dataKey);
+    expect(sopsValues(sections)).toEqual(await valuesOf(plain));
+    const db = sections.find((s) => s.name === "database")!;
+    expect(db.comment).toBe("attached to [database]");
+    // go-ini joins the comment above a key with its inline comment; SOPS decrypts the first.
+    expect(db.keys.find((k) => k.name === "user")!.comment).toBe("comment before a key");
+  });
+
+  it("for generated documents", async () => {
+    await fc.assert(
+      fc.asyncProperty(iniDoc, async (text) => {
+        expect(sopsValues(sopsDecryptIni(await enc(text), dataKey))).toEqual(await valuesOf(text));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("writes [sops] as SOPS does: after all sections, aligned, armor `\\n`-escaped", async () => {
+    const e = await encryptText("[a]\nk = v\n", {
+      format: "ini",
+      keySources: noKeys,
+      wrappedKeys: [[{ kind: "age", recipient: "age1abc", enc: "-----BEGIN AGE ENCRYPTED FILE-----\nQUJD\n-----END AGE ENCRYPTED FILE-----\n" }]],
+      dataKey,
+      now,
+      ivSource,
+    });
+    const meta = e.slice(e.indexOf("\n\n[sops]\n") + 2);
+    expect(meta.replace(/ENC\[[^\]]*\]/, "ENC[…]")).toBe(
+      [
+        "[sops]",
+        "age__list_0__map_enc       = -----BEGIN AGE ENCRYPTED FILE-----\\nQUJD\\n-----END AGE ENCRYPTED FILE-----\\n",
+        "age__list_0__map_recipient = age1abc",
+        "lastmodified               = 2025-01-02T03:04:05Z",
+        "mac                        = ENC[…]",
+        "unencrypted_suffix         = _unencrypted",
+        "version                    = 3.13.2",
+        "",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("INI: the fixture of tricky constructs", () => {
+  it("encrypts to the expected shape and decrypts to the same bytes", async () => {
+    const plain = readFileSync(FIXTURES + "tricky.ini", "utf8");
+    const e = await roundTrip(plain);
+    golden("tricky.enc.ini", e);
+    expect(e).toMatch(/^; ENC\[[^\n]*type:comment\]\n# ENC\[[^\n]*type:comment\]\ntop_level = ENC\[/);
+    expect(e).toMatch(/^password = "ENC\[[^\n"]*\]"$/m);
+    expect(e).toMatch(/^single = 'ENC\[[^\n']*\]'$/m);
+    expect(e).toMatch(/^url = `ENC\[[^\n`]*\]`$/m);
+    expect(e).toMatch(/^motd = """ENC\[[^\n]*\]"""$/m);
+    expect(e).toMatch(/^;; ENC\[[^\n]*\]\nuser = ENC\[[^\n]*\] ; ENC\[[^\n]*type:comment\]$/m);
+    expect(e).toContain("token_unencrypted = visible\n");
+    expect(e).toContain("[paths] ; header comment stays plaintext\n");
+    expect(e).toMatch(/^inline_hash = ENC\[[^\n#;]*\]#ENC\[/m);
+  });
+
+  it("reads values as SOPS does", async () => {
+    expect(await valuesOf(readFileSync(FIXTURES + "tricky.ini", "utf8"))).toEqual({
+      DEFAULT: { top_level: "outside any section" },
+      database: {
+        host: "db.example.com",
+        port: "5432",
+        password: "s3cret with spaces ",
+        single: "quoted",
+        url: "postgres://u@h/db;x=1#frag",
+        motd: "Welcome\nto the server\n",
+        empty: "",
+        user: "admin",
+        token_unencrypted: "visible",
+      },
+      paths: { "key with = sign": "value", windows: "C:\\dir\\", inline_hash: "a", indented: "yes", unicode: "héllo ✓" },
+    });
+  });
+
+  it("keeps CRLF files, files without a final newline, [DEFAULT] and empty files", async () => {
+    const crlf = "; c\r\n[a]\r\nk = v\r\nm = \"\"\"x\r\ny\"\"\"\r\n";
+    const e = await roundTrip(crlf);
+    expect(e).toContain("\r\n\r\n[sops]\r\n");
+    await roundTrip("[a]\nk = v");
+    await roundTrip("[DEFAULT]\nk = v\n[b]\nk = w\n");
+    await roundTrip("");
+    await roundTrip("; just a comment\n");
+    await roundTrip("k = top\n\n\n");
+  });
+});
+
+describe("INI: bad input", () => {
+  const secret = "hunter2-secret";
+  it.each([
+    [`[a]\nk = ${secret}\nk = 2\n`, 3, /duplicate key "k" in section \[a\] \(first at line 2\)/],
+    [`[a]\nk = 1\n[b]\n[a]\n`, 4, /section \[a\] is defined twice \(first at line 1\)/],
+    [`k = 1\n[DEFAULT]\nj = 2\n`, 2, /section \[DEFAULT\] is defined twice/],
+    [`[a]\nk = """${secret}\nmore\n`, 2, /unterminated """ value/],
+    [`[a]\nk = \`${secret}\n`, 2, /unterminated ` value/],
+    [`[a]\nk = ${secret}\\\n`, 2, /ending with a backslash/],
+    [`[a]\n${secret}\n`, 2, /expected key = value/],
+    [`[a\nk = 1\n`, 1, /unclosed section header/],
+    [`[]\n`, 1, /empty section name/],
+    [`[a] ${secret}\n`, 1, /unexpected text after the section header/],
+    [`[a]\nk = """${secret}""" trailing\n`, 2, /unexpected text after the closing quote/],
+    [`[a]\nk = 1\n[sops]\ntoken = ${secret}\n`, 3, /section \[sops\] is reserved/],
+    [`[a]\n = ${secret}\n`, 2, /empty key name/],
+  ])("rejects %j with a one-line message naming the line, never the value", async (text, line, re) => {
+    const err = await parseError(text);
+    expect(err.message).toMatch(re);
+    expect(err.message).toContain(`line ${line}`);
+    expect(err.line).toBe(line);
+    expect(err.message).not.toContain(secret);
+    expect(err.message).not.toContain("\n");
+  });
+});
+
+describe("INI: conversions", () => {
+  it("writes a tree as SOPS does (go-ini alignment, Go value rendering)", async () => {
+    const s = (type: "str" | "int" | "float" | "bool" | "time", text: string) => ({ kind: "scalar" as const, value: { type, text } });
+    const tree: TreeMap = {
+      kind: "map",
+      entries: [
+        {
+          kind: "entry",
+          key: "the_section",
+          value: {
+            kind: "map",
+            entries: [
+              { kind: "entry", key: "int", value: s("int", "123") },
+              { kind: "entry", key: "float", value: s("float", "1.23") },
+              { kind: "entry", key: "bool", value: s("bool", "true") },
+              { kind: "entry", key: "date", value: s("time", "2025-01-02T00:00:00Z") },
+              { kind: "entry", key: "timestamp", value: s("time", "2025-01-02T03:04:05Z") },
+              { kind: "entry", key: "utc_timestamp", value: s("time", "2025-01-02T03:04:05Z") },
+              { kind: "entry", key: "string", value: s("str", "this is a string") },
+            ],
+          },
+        },
+      ],
+    };
+    // functional test `test_ini_values_as_strings` (spec 7.4)
+    expect((await storeFor("ini")).emitTree(tree, {})).toBe(
+      "[the_section]\nint           = 123\nfloat         = 1.23\nbool          = true\ndate          = 2025-01-02T00:00:00Z\ntimestamp     = 2025-01-02T03:04:05Z\nutc_timestamp = 2025-01-02T03:04:05Z\nstring        = this is a string\n",
+    );
+  });
+
+  it("quotes values and keys so they read back unchanged", async () => {
+    const store = await storeFor("ini");
+    const text = readFileSync(FIXTURES + "tricky.ini", "utf8");
+    const written = store.emitTree(store.toTree(text), {});
+    expect(await valuesOf(written)).toEqual(await valuesOf(text));
+    expect(written).toContain("url               = `postgres://u@h/db;x=1#frag`\n");
+    expect(written).toContain('motd              = """Welcome\nto the server\n"""\n');
+    expect(written).toContain('password          = "s3cret with spaces "\n');
+    expect(written).toContain("`key with = sign` = value\n");
+    expect(written.startsWith("; Application settings\n; hash comment\ntop_level = outside any section\n\n")).toBe(true);
+  });
+
+  it("refuses trees that do not fit: top-level values, nesting deeper than section → key", async () => {
+    const store = await storeFor("ini");
+    expect(() => store.emitTree({ kind: "map", entries: [{ kind: "entry", key: "x", value: { kind: "null" } }] }, {})).toThrow(/top-level key \["x"\] is not a section/);
+    const deep: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "a", value: { kind: "map", entries: [{ kind: "entry", key: "b", value: { kind: "map", entries: [] } }] } }] };
+    expect(() => store.emitTree(deep, {})).toThrow(/\["a"\]\["b"\] is nested deeper/);
+  });
+
+  it("converts to JSON (what `hush decrypt --output-type json` prints)", async () => {
+    const tree = (await storeFor("ini")).toTree("; c\nk = 1\n[s]\nv = 'x' ; c\n");
+    expect((await storeFor("json")).emitTree(tree, {})).toBe('{\n\t"DEFAULT": {\n\t\t"k": "1"\n\t},\n\t"s": {\n\t\t"v": "x"\n\t}\n}\n');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Generated documents
+
+const name = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,8}$/).filter((k) => k !== "sops" && k !== "-");
+const word = fc.stringMatching(/^[A-Za-z0-9_./@+-][A-Za-z0-9 _./@+=:-]{0,14}[A-Za-z0-9_./@+-]$/);
+const iniValue = fc.oneof(
+  word,
+  word.map((w) => `"${w.replace(/"/g, "")}  "`),
+  word.map((w) => `'${w.replace(/'/g, "")}'`),
+  word.map((w) => `\`${w};#x\``),
+  fc.array(fc.stringMatching(/^[a-z #;=]{0,8}$/), { minLength: 2, maxLength: 3 }).map((ls) => `"""${ls.join("\n")}"""`),
+  word.map((w) => `${w} ; inline`),
+  word.map((w) => `${w}#inline`),
+  fc.constant(""),
+);
+const comment = fc.tuple(fc.constantFrom(";", "#", "; ", "# ", ";;"), fc.stringMatching(/^[A-Za-z0-9 .,!]{0,16}$/)).map(([m, c]) => `${m}${c}`);
+
+const section = fc.tuple(
+  name,
+  fc.uniqueArray(fc.tuple(name, iniValue, fc.constantFrom(" = ", "=", ": ", "  =  ")), { maxLength: 5, selector: ([k]) => k }),
+  fc.array(fc.tuple(fc.nat(6), fc.oneof(comment, fc.constant(""))), { maxLength: 3 }),
+);
+
+const iniDoc = fc
+  .tuple(fc.uniqueArray(section, { maxLength: 4, selector: ([n]) => n }), section, fc.boolean(), fc.constantFrom("\n", "\r\n"), fc.boolean())
+  .map(([sections, top, withTop, eol, finalEol]) => {
+    const block = ([, keys, comments]: (typeof sections)[number]): string[] => {
+      const lines = keys.map(([k, v, d]) => `${k}${d}${v}`);
+      for (const [at, c] of comments) lines.splice(at % (lines.length + 1), 0, c);
+      return lines;
+    };
+    const lines = [...(withTop ? block(top) : []), ...sections.flatMap((s) => [`[${s[0]}]`, ...block(s)])];
+    return lines.join(eol) + (finalEol && lines.length > 0 ? eol : "");
+  })
+  .filter((t) => !/[\\]$/m.test(t));
+
+describe("INI: decrypt(encrypt(x)) is byte-identical to x", () => {
+  it("for generated documents (quoting styles, multi-line values, comments, CRLF)", async () => {
+    await fc.assert(fc.asyncProperty(iniDoc, (text) => roundTrip(text).then(() => undefined)), { numRuns: RUNS });
+  });
+});

@@ -1,0 +1,214 @@
+import {
+  DEFAULT_RULE,
+  EncryptionDecider,
+  formatKeyPath,
+  isHushError,
+  looksEncrypted,
+  openText,
+  parseEnvelope,
+  readMetadata,
+  type CreationRule,
+  type EncryptionRule,
+  type FileFormat,
+  type FileMetadata,
+  type KeySourceResolver,
+  type Leaf,
+} from "@hush/core";
+import { detectFormat } from "./detect-format.ts";
+import { hasConflictMarkers } from "./sequence-merge.ts";
+
+/**
+ * `hush check`: what can be verified about a file without keys (is it encrypted when a creation
+ * rule covers it, is every value the rules encrypt an ENC string, is the metadata well formed)
+ * and, with keys, its MAC. Problems name files, key paths and lines, never values.
+ */
+
+export type CheckCode =
+  /** A creation rule covers the file but it has no sops metadata. */
+  | "not-encrypted"
+  /** A value the rules encrypt is stored in plaintext. */
+  | "plaintext-value"
+  /** An ENC[...] string is malformed. */
+  | "malformed-value"
+  /** The sops metadata is missing fields or malformed. */
+  | "metadata-invalid"
+  /** The file does not parse in its format. */
+  | "parse-failed"
+  /** Unresolved merge conflict markers. */
+  | "conflict-markers"
+  /** `--verify`: the MAC does not match. */
+  | "mac-mismatch"
+  /** `--verify`: no key opened the file, or a value failed to decrypt. */
+  | "cannot-decrypt"
+  /** Warning: a comment the rules encrypt is in plaintext (SOPS accepts these). */
+  | "plaintext-comment"
+  /** Warning: the file is encrypted, but its rule left every value in plaintext. */
+  | "nothing-encrypted"
+  /** The file could not be read. */
+  | "unreadable";
+
+export interface CheckProblem {
+  readonly severity: "error" | "warning";
+  readonly code: CheckCode;
+  readonly message: string;
+  readonly keyPath?: string;
+  readonly line?: number;
+}
+
+export interface FileCheckInput {
+  /** Path for messages and for the format (by extension). */
+  readonly path: string;
+  readonly text: string;
+  /** The creation rule whose `path_regex` matches the file, when one does. */
+  readonly creationRule?: CreationRule | undefined;
+  /** With key sources: decrypt and check the MAC too. */
+  readonly verify?: { readonly keySources: KeySourceResolver };
+}
+
+export interface FileCheckResult {
+  readonly path: string;
+  readonly format: FileFormat | undefined;
+  /** A creation rule covers this file. */
+  readonly covered: boolean;
+  /** The file has sops metadata. */
+  readonly encrypted: boolean;
+  readonly problems: readonly CheckProblem[];
+}
+
+function effectiveRule(format: FileFormat, rule: EncryptionRule | undefined): EncryptionRule | undefined {
+  return format === "binary" ? undefined : rule ?? DEFAULT_RULE;
+}
+
+function sameRule(a: EncryptionRule | undefined, b: EncryptionRule | undefined): boolean {
+  return a?.kind === b?.kind && a?.value === b?.value;
+}
+
+function ruleText(rule: EncryptionRule | undefined): string {
+  return rule === undefined ? "everything" : `${rule.kind}: ${rule.value}`;
+}
+
+function ruleLeaf(leaf: Leaf): { kind: "scalar" | "comment"; path: Leaf["path"]; comment?: string } {
+  return leaf.kind === "comment" ? { kind: "comment", path: leaf.path, comment: leaf.value?.text ?? "" } : { kind: "scalar", path: leaf.path };
+}
+
+const ENC_ARMOR: Record<string, RegExp> = {
+  age: /^-----BEGIN AGE ENCRYPTED FILE-----\r?\n[\s\S]*-----END AGE ENCRYPTED FILE-----\s*$/,
+  pgp: /^-----BEGIN PGP MESSAGE-----\r?\n[\s\S]*-----END PGP MESSAGE-----\s*$/,
+  kms: /^[A-Za-z0-9+/]+={0,2}$/,
+};
+
+function metadataProblems(m: FileMetadata): CheckProblem[] {
+  const out: CheckProblem[] = [];
+  const bad = (message: string): void => {
+    out.push({ severity: "error", code: "metadata-invalid", message });
+  };
+  if (m.version === "") bad("the sops metadata has no version");
+  if (m.mac === "") bad("the sops metadata has no MAC");
+  else {
+    try {
+      const env = parseEnvelope(m.mac);
+      if (env.type !== "str") bad("the MAC is not an ENC string of type str");
+    } catch {
+      bad("the MAC is not a well-formed ENC string");
+    }
+  }
+  m.keyGroups.forEach((group, gi) => {
+    if (group.length === 0) bad(`key group ${gi} is empty`);
+    group.forEach((entry, ei) => {
+      if (!("enc" in entry)) return;
+      const re = ENC_ARMOR[entry.kind];
+      if (entry.enc === "" || (re !== undefined && !re.test(entry.enc))) bad(`the wrapped data key of ${entry.kind} key ${ei} in group ${gi} is malformed`);
+    });
+  });
+  return out;
+}
+
+/** Checks one file. Never throws for content problems; they become problems in the result. */
+export async function checkFile(input: FileCheckInput): Promise<FileCheckResult> {
+  const covered = input.creationRule !== undefined;
+  const problems: CheckProblem[] = [];
+  const result = (format: FileFormat | undefined, encrypted: boolean): FileCheckResult => ({ path: input.path, format, covered, encrypted, problems });
+  const text = input.text;
+  if (hasConflictMarkers(text) && (covered || text.includes("ENC[AES256_GCM,"))) {
+    problems.push({ severity: "error", code: "conflict-markers", message: "the file has unresolved merge conflict markers (run `hush git resolve` on it)" });
+    return result(undefined, text.includes("ENC[AES256_GCM,"));
+  }
+  const detected = await detectFormat(input.path, text);
+  if (detected === undefined || !detected.encrypted) {
+    if (covered) {
+      const rx = input.creationRule?.pathRegex ?? "";
+      problems.push({
+        severity: "error",
+        code: "not-encrypted",
+        message: `a creation rule covers this file (path_regex ${JSON.stringify(rx)}) but it is not encrypted${detected === undefined ? " (or not in a format hush reads)" : ""}`,
+      });
+    }
+    return result(detected?.format, false);
+  }
+  const { format, parsed } = detected;
+  let metadata: FileMetadata | undefined;
+  try {
+    metadata = await readMetadata(text, format);
+  } catch (err) {
+    problems.push({ severity: "error", code: "metadata-invalid", message: isHushError(err) ? err.message : "the sops metadata cannot be read" });
+    return result(format, true);
+  }
+  if (metadata === undefined || parsed === undefined) return result(format, false);
+  problems.push(...metadataProblems(metadata));
+
+  const fileRule = effectiveRule(format, metadata.rule);
+  const policyRule = input.creationRule === undefined ? undefined : effectiveRule(format, input.creationRule.rule);
+  const fileDecider = fileRule === undefined ? undefined : await EncryptionDecider.create(fileRule);
+  const policyDecider = input.creationRule !== undefined && !sameRule(fileRule, policyRule) && policyRule !== undefined ? await EncryptionDecider.create(policyRule) : undefined;
+  let encryptedValues = 0;
+  let plainValues = 0;
+  for (const leaf of parsed.leaves) {
+    const rl = ruleLeaf(leaf);
+    const byFile = fileDecider === undefined ? true : fileDecider.shouldEncrypt(rl);
+    const byPolicy = policyDecider === undefined ? byFile : policyDecider.shouldEncrypt(rl);
+    if (leaf.value === null || leaf.aliased === true) continue;
+    const raw = leaf.value.text;
+    const where = { keyPath: formatKeyPath(leaf.path), line: leaf.line };
+    const at = `${leaf.kind === "comment" ? "comment in" : "value at"} ${where.keyPath} (line ${leaf.line})`;
+    if (looksEncrypted(raw)) {
+      try {
+        const env = parseEnvelope(raw);
+        if ((env.type === "comment") !== (leaf.kind === "comment")) throw new Error("wrong type");
+        if (leaf.kind === "scalar" && leaf.value.type !== "str") throw new Error("not a string");
+        if (leaf.kind === "scalar") encryptedValues++;
+      } catch {
+        problems.push({ severity: "error", code: "malformed-value", message: `${at}: malformed ENC string`, ...where });
+      }
+      continue;
+    }
+    if (leaf.kind === "comment") {
+      if (byFile) problems.push({ severity: "warning", code: "plaintext-comment", message: `${at} is in plaintext, but the file's rule encrypts comments`, ...where });
+      continue;
+    }
+    if (raw === "") continue;
+    plainValues++;
+    if (byFile) {
+      problems.push({ severity: "error", code: "plaintext-value", message: `${at} is not encrypted, but the file's rule (${ruleText(fileRule)}) encrypts it`, ...where });
+    } else if (byPolicy) {
+      problems.push({ severity: "error", code: "plaintext-value", message: `${at} is not encrypted, but the creation rule (${ruleText(policyRule)}) encrypts it (the file was encrypted with ${ruleText(fileRule)})`, ...where });
+    }
+  }
+  if (encryptedValues === 0 && plainValues > 0) {
+    problems.push({ severity: "warning", code: "nothing-encrypted", message: `the file is encrypted but its rule (${ruleText(fileRule)}) left every value in plaintext` });
+  }
+  if (input.verify !== undefined && !problems.some((p) => p.severity === "error")) {
+    try {
+      await openText(text, { format, keySources: input.verify.keySources });
+    } catch (err) {
+      const message = isHushError(err) ? err.message : err instanceof Error ? err.message : String(err);
+      const code: CheckCode = isHushError(err, "MAC_MISMATCH") ? "mac-mismatch" : "cannot-decrypt";
+      problems.push({ severity: "error", code, message });
+    }
+  }
+  return result(format, true);
+}
+
+/** Whether a set of results passes (no errors; warnings allowed). */
+export function checkPassed(results: readonly FileCheckResult[]): boolean {
+  return results.every((r) => r.problems.every((p) => p.severity !== "error"));
+}

@@ -1,0 +1,91 @@
+import { createHash } from "node:crypto";
+import { applyTextEdits, isHushError, looksEncrypted, masterKeyIdentity, openText, storeFor, type FileFormat, type FileMetadata, type KeySourceResolver, type ParsedDocument, type TextEdit, readMetadata } from "@hush/core";
+import { detectFormat } from "./detect-format.ts";
+
+/**
+ * What git's diff driver shows for a file (`textconv`): the decrypted document when a key opens
+ * it, otherwise its structure with each encrypted value replaced by a short marker derived from
+ * the ciphertext. Unchanged values keep their ciphertext (hush reuses it), so their markers stay
+ * the same and a reviewer without a key still sees exactly which key paths changed. Nothing is
+ * written anywhere; the caller prints the result.
+ */
+
+export interface DiffViewOptions {
+  /** The path git passed (a temporary copy keeps the extension), used to pick the format. */
+  readonly path?: string;
+  readonly keySources: KeySourceResolver;
+}
+
+export type DiffViewStatus = "plain" | "decrypted" | "keyless" | "unverified" | "damaged";
+
+export interface DiffView {
+  readonly status: DiffViewStatus;
+  readonly output: Buffer;
+}
+
+/** The marker shown for an encrypted value: a hash of its ENC string, not of the secret. */
+export function encryptedMarker(envelope: string): string {
+  return `<encrypted:${createHash("sha256").update(envelope).digest("hex").slice(0, 8)}>`;
+}
+
+function header(text: string): string {
+  return `# hush: ${text}\n`;
+}
+
+/** Renders a file for a diff. Never throws for content problems: git must always get output. */
+export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): Promise<DiffView> {
+  const text = bytes.toString("utf8");
+  if (!Buffer.from(text, "utf8").equals(bytes)) return { status: "plain", output: bytes };
+  const detected = await detectFormat(options.path, text);
+  if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return { status: "plain", output: bytes };
+  const { format, parsed } = detected;
+  const encode = (s: string): Buffer => Buffer.from(s, format === "binary" ? "latin1" : "utf8");
+  try {
+    const opened = await openText(text, { format, keySources: options.keySources });
+    return { status: "decrypted", output: encode(opened.plaintext) };
+  } catch (err) {
+    if (isHushError(err, "NO_MATCHING_KEY") || isHushError(err, "KEY_SOURCE_FAILED") || isHushError(err, "NO_KEYS")) {
+      const keys = await keysOf(text, format);
+      return { status: "keyless", output: Buffer.from(header(`values hidden: no key for this file${keys}; markers change when a value changes`) + (await keyless(text, format, parsed))) };
+    }
+    if (isHushError(err, "MAC_MISMATCH")) {
+      try {
+        const opened = await openText(text, { format, keySources: options.keySources, ignoreMac: true });
+        return { status: "unverified", output: Buffer.concat([Buffer.from(header(`WARNING: ${err.message}; the values below are not authenticated`)), encode(opened.plaintext)]) };
+      } catch {
+        // fall through to the structure view
+      }
+    }
+    const why = isHushError(err) ? err.message : err instanceof Error ? err.message : String(err);
+    let body: string;
+    try {
+      body = await keyless(text, format, parsed);
+    } catch {
+      body = text;
+    }
+    return { status: "damaged", output: Buffer.from(header(`WARNING: this file does not decrypt: ${why}`) + body) };
+  }
+}
+
+async function keysOf(text: string, format: FileFormat): Promise<string> {
+  let metadata: FileMetadata | undefined;
+  try {
+    metadata = await readMetadata(text, format);
+  } catch {
+    return "";
+  }
+  if (metadata === undefined) return "";
+  const groups = metadata.keyGroups.map((g) => g.map((e) => `${e.kind} ${masterKeyIdentity(e)}`).join(", "));
+  return ` (encrypted for ${groups.join(" | ")})`;
+}
+
+/** The data part of the file with every ENC string replaced by its marker, metadata removed. */
+async function keyless(text: string, format: FileFormat, parsed: ParsedDocument): Promise<string> {
+  const store = await storeFor(format);
+  const edits: TextEdit[] = parsed.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" }));
+  for (const leaf of parsed.leaves) {
+    if (leaf.aliased === true || leaf.value === null || !looksEncrypted(leaf.value.text)) continue;
+    edits.push({ start: leaf.start, end: leaf.end, text: store.renderEncrypted(leaf, encryptedMarker(leaf.value.text)) });
+  }
+  return applyTextEdits(text, edits);
+}

@@ -1,0 +1,309 @@
+/**
+ * What `hush git setup` writes, computed without touching anything: `.gitattributes` lines for the
+ * files creation rules cover, the repository config entries for the diff and merge drivers, and
+ * the pre-commit hook. The CLI applies these with git; `uninstall` removes exactly these.
+ */
+
+/** First and last line of the block hush manages in `.gitattributes`. */
+export const ATTRIBUTES_BEGIN = "# >>> hush (managed by `hush git setup`; `hush git uninstall` removes this block)";
+export const ATTRIBUTES_END = "# <<< hush";
+
+/** The marker line that identifies a pre-commit hook written by hush. */
+export const HOOK_MARKER = "# hush pre-commit hook (written by `hush git setup --hook`)";
+
+/** The driver name used in `.gitattributes` and in the config keys. */
+export const DRIVER = "hush";
+
+export interface ConfigEntry {
+  readonly key: string;
+  readonly value: string;
+}
+
+/**
+ * The repository config for the drivers. The textconv cache (`diff.hush.cachetextconv`) is left
+ * unset on purpose: git would store the decrypted text in the repository (refs/notes/textconv).
+ */
+export function driverConfig(command: string): ConfigEntry[] {
+  return [
+    { key: `diff.${DRIVER}.textconv`, value: `${command} git textconv` },
+    { key: `merge.${DRIVER}.name`, value: "hush: merge encrypted files by key path" },
+    { key: `merge.${DRIVER}.driver`, value: `${command} git merge %O %A %B %L %P` },
+  ];
+}
+
+/** The `.gitattributes` line for a pattern. */
+export function attributeLine(pattern: string): string {
+  return `${pattern} diff=${DRIVER} merge=${DRIVER}`;
+}
+
+/** Lines of the managed block in `existing`, or undefined when there is none. */
+export function managedPatterns(existing: string): string[] | undefined {
+  const lines = existing.split(/\r?\n/);
+  const start = lines.indexOf(ATTRIBUTES_BEGIN);
+  if (start === -1) return undefined;
+  const end = lines.indexOf(ATTRIBUTES_END, start + 1);
+  const body = lines.slice(start + 1, end === -1 ? lines.length : end);
+  const suffix = ` diff=${DRIVER} merge=${DRIVER}`;
+  return body.filter((l) => l.endsWith(suffix)).map((l) => l.slice(0, -suffix.length));
+}
+
+/** `existing` with the managed block removed (the rest byte for byte). */
+export function removeManagedBlock(existing: string): string {
+  const eol = existing.includes("\r\n") ? "\r\n" : "\n";
+  const lines = existing.split(/\r?\n/);
+  const start = lines.indexOf(ATTRIBUTES_BEGIN);
+  if (start === -1) return existing;
+  let end = lines.indexOf(ATTRIBUTES_END, start + 1);
+  if (end === -1) end = lines.length - 1;
+  const kept = [...lines.slice(0, start), ...lines.slice(end + 1)];
+  // Drop the blank line we put before the block, and keep a single final newline.
+  if (start > 0 && kept[start - 1] === "" && start - 1 === kept.length - 1) kept.splice(start - 1, 1);
+  let out = kept.join(eol);
+  if (out.trim() === "") return "";
+  if (!out.endsWith(eol)) out += eol;
+  out = out.replace(new RegExp(`(${eol})+$`), eol);
+  return out;
+}
+
+/** `existing` with the managed block set to `patterns` (replacing any previous block). */
+export function withManagedBlock(existing: string, patterns: readonly string[]): string {
+  const eol = existing.includes("\r\n") ? "\r\n" : "\n";
+  const rest = removeManagedBlock(existing);
+  const block = [ATTRIBUTES_BEGIN, ...patterns.map(attributeLine), ATTRIBUTES_END].join(eol) + eol;
+  if (rest === "") return block;
+  return rest + eol + block;
+}
+
+/** The pre-commit hook script. */
+export function preCommitHook(command: string): string {
+  return `#!/bin/sh\n${HOOK_MARKER}\n# Fails the commit when a file that .sops.yaml covers is staged unencrypted.\nexec ${command} check --staged\n`;
+}
+
+/** Escapes a file path for use as an exact `.gitattributes` pattern. */
+export function exactPattern(path: string): string {
+  const escaped = `/${path.replace(/[\\*?[\]!#]/g, (c) => `\\${c}`)}`;
+  // Names with blanks or quotes need git's C-style quoting (gitattributes accepts it).
+  if (/[\s"]/.test(escaped)) return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\t/g, "\\t")}"`;
+  return escaped;
+}
+
+/**
+ * Globs for a creation rule's `path_regex` (RE2, unanchored, matched against the path relative
+ * to the config file's directory), or undefined when the regex is beyond the simple subset:
+ * literals, escaped punctuation, `.`, `.*`, `.+`, `[^/]*`, `?` on a literal, groups with `|`,
+ * `^` and `$`. The caller checks the result against the real files and lists misses exactly.
+ */
+export function globsForRegex(regex: string): string[] | undefined {
+  if (regex === "") return undefined;
+  const variants = expand(regex);
+  if (variants === undefined) return undefined;
+  const out = new Set<string>();
+  for (const v of variants) {
+    const globs = variantToGlobs(v);
+    if (globs === undefined) return undefined;
+    for (const g of globs) out.add(g);
+  }
+  return [...out];
+}
+
+type Atom = { kind: "lit"; ch: string } | { kind: "any" } | { kind: "star" } | { kind: "plus" } | { kind: "seg-star" };
+
+const MAX_VARIANTS = 16;
+
+/** Expands groups, alternations and `x?` into plain sequences of atoms. */
+function expand(regex: string): Atom[][] | undefined {
+  let pos = 0;
+  const parseAlt = (depth: number): Atom[][] | undefined => {
+    let alts: Atom[][] = [];
+    let current: Atom[][] = [[]];
+    const append = (options: Atom[][]): boolean => {
+      const next: Atom[][] = [];
+      for (const c of current) for (const o of options) next.push([...c, ...o]);
+      if (next.length > MAX_VARIANTS) return false;
+      current = next;
+      return true;
+    };
+    while (pos < regex.length) {
+      const ch = regex[pos]!;
+      if (ch === ")") {
+        if (depth === 0) return undefined;
+        break;
+      }
+      if (ch === "|") {
+        alts.push(...current);
+        current = [[]];
+        pos++;
+        continue;
+      }
+      let options: Atom[][];
+      if (ch === "(") {
+        pos++;
+        if (regex.startsWith("?:", pos)) pos += 2;
+        else if (regex[pos] === "?") return undefined;
+        const inner = parseAlt(depth + 1);
+        if (inner === undefined || regex[pos] !== ")") return undefined;
+        pos++;
+        options = inner;
+      } else if (ch === "\\") {
+        const next = regex[pos + 1];
+        if (next === undefined || /[A-Za-z0-9]/.test(next)) return undefined;
+        options = [[{ kind: "lit", ch: next }]];
+        pos += 2;
+      } else if (ch === ".") {
+        pos++;
+        if (regex[pos] === "*" || regex[pos] === "+") {
+          options = [[{ kind: regex[pos] === "*" ? "star" : "plus" }]];
+          pos++;
+          if (regex[pos] === "?") pos++;
+        } else options = [[{ kind: "any" }]];
+      } else if (regex.startsWith("[^/]*", pos) || regex.startsWith("[^/]+", pos)) {
+        options = [[{ kind: "seg-star" }]];
+        pos += 5;
+      } else if (/[[\]{}*+?^$]/.test(ch)) {
+        if ((ch === "^" && pos === 0 && depth === 0) || (ch === "$" && pos === regex.length - 1 && depth === 0)) {
+          options = [[{ kind: "lit", ch: ch === "^" ? "\u0001" : "\u0002" }]];
+          pos++;
+        } else return undefined;
+      } else {
+        options = [[{ kind: "lit", ch }]];
+        pos++;
+      }
+      if (regex[pos] === "?") {
+        pos++;
+        options = [...options, []];
+      } else if (regex[pos] === "*" || regex[pos] === "+" || regex[pos] === "{") return undefined;
+      if (!append(options)) return undefined;
+    }
+    alts.push(...current);
+    if (alts.length > MAX_VARIANTS) return undefined;
+    return alts;
+  };
+  const result = parseAlt(0);
+  if (result === undefined || pos !== regex.length) return undefined;
+  return result;
+}
+
+/** One expanded variant as gitattributes globs. */
+function variantToGlobs(atoms: Atom[]): string[] | undefined {
+  let anchoredStart = false;
+  let anchoredEnd = false;
+  const body = [...atoms];
+  if (body[0]?.kind === "lit" && body[0].ch === "\u0001") {
+    anchoredStart = true;
+    body.shift();
+  }
+  const last = body[body.length - 1];
+  if (last?.kind === "lit" && last.ch === "\u0002") {
+    anchoredEnd = true;
+    body.pop();
+  }
+  if (body.some((a) => a.kind === "lit" && (a.ch === "\u0001" || a.ch === "\u0002"))) return undefined;
+  // Leading/trailing "anything" is what an unanchored regex means anyway.
+  while (body[0]?.kind === "star") body.shift();
+  while (body.length > 0 && body[body.length - 1]!.kind === "star") {
+    body.pop();
+    anchoredEnd = false;
+  }
+  if (body.length === 0) return undefined;
+  let glob = "";
+  for (let i = 0; i < body.length; i++) {
+    const a = body[i]!;
+    const prev = glob[glob.length - 1];
+    const next = body[i + 1];
+    switch (a.kind) {
+      case "lit":
+        glob += /[*?[\\]/.test(a.ch) ? `\\${a.ch}` : a.ch;
+        break;
+      case "any":
+        glob += "?";
+        break;
+      case "seg-star":
+        glob += "*";
+        break;
+      case "star":
+      case "plus": {
+        // `.*` may cross directories: between slashes it is `**`, elsewhere `*` plus a `**/` form.
+        const slashBefore = prev === "/" || glob === "";
+        const slashAfter = next?.kind === "lit" && next.ch === "/";
+        if (slashBefore && (slashAfter || next === undefined)) glob += "**";
+        else if (slashBefore) glob += "**/*";
+        else glob += "*";
+        break;
+      }
+    }
+  }
+  const hasSlash = glob.replace(/\/$/, "").includes("/");
+  let globs: string[];
+  if (!anchoredStart) {
+    // Unanchored: the match may start anywhere in the path.
+    globs = hasSlash ? [`**/*${glob.startsWith("*") ? glob.replace(/^\*+\/?/, "") : glob}`] : [glob.startsWith("*") ? glob : `*${glob}`];
+    if (!hasSlash && glob.endsWith("/")) globs = [`**/*${glob}**`];
+  } else {
+    globs = [`/${glob}`];
+  }
+  if (!anchoredEnd) {
+    globs = globs.flatMap((g) => (g.endsWith("/") ? [`${g}**`] : g.endsWith("**") ? [g] : [`${g}*`, `${g}*/**`]));
+  } else {
+    globs = globs.map((g) => (g.endsWith("/") ? `${g}**` : g));
+  }
+  return globs.map((g) => g.replace(/\*\*\/\*\*\//g, "**/").replace(/\*{3,}/g, "**"));
+}
+
+/**
+ * gitattributes-style matching of a path (forward slashes, relative to the repository root):
+ * a pattern without a slash matches the file name at any depth; with one, the whole path
+ * (a leading slash anchors it at the root); `*` and `?` stay within a directory, `**` crosses.
+ */
+export function attributePatternMatches(pattern: string, path: string): boolean {
+  let p = pattern;
+  if (p.startsWith('"') && p.endsWith('"') && p.length >= 2) p = p.slice(1, -1).replace(/\\(.)/g, (_m, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c));
+  if (!p.replace(/\/$/, "").includes("/")) {
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    return new RegExp(`^${globRegex(p)}$`).test(name);
+  }
+  if (p.startsWith("/")) p = p.slice(1);
+  return new RegExp(`^${globRegex(p)}$`).test(path);
+}
+
+function globRegex(glob: string): string {
+  let out = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "\\" && i + 1 < glob.length) {
+      out += escapeRe(glob[++i]!);
+    } else if (glob.startsWith("**/", i) && (i === 0 || glob[i - 1] === "/")) {
+      out += "(?:.*/)?";
+      i += 2;
+    } else if (glob.startsWith("/**", i) && i + 3 === glob.length) {
+      out += "/.*";
+      i += 2;
+    } else if (c === "*") {
+      while (glob[i + 1] === "*") i++;
+      out += "[^/]*";
+    } else if (c === "?") {
+      out += "[^/]";
+    } else if (c === "[") {
+      const close = glob.indexOf("]", i + 2);
+      if (close === -1) out += "\\[";
+      else {
+        const cls = glob.slice(i + 1, close).replace(/^!/, "^").replace(/\\/g, "\\\\");
+        out += `[${cls}]`;
+        i = close;
+      }
+    } else out += escapeRe(c);
+  }
+  return out;
+}
+
+function escapeRe(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/** Joins a pattern relative to a subdirectory (the `.sops.yaml` directory) to the root. */
+export function rootRelativePattern(pattern: string, dir: string): string {
+  if (dir === "" || dir === ".") return pattern;
+  const d = dir.replace(/\/+$/, "");
+  if (pattern.startsWith("/")) return `/${d}${pattern}`;
+  if (!pattern.includes("/")) return `/${d}/**/${pattern}`;
+  return `/${d}/${pattern.replace(/^\*\*\//, "**/")}`;
+}

@@ -1,0 +1,263 @@
+import { HushError, storeFor, type FileFormat, type KeyPath, type Leaf, type Store, type TextEdit, type TreeMap, type TreeNode, applyTextEdits } from "@hush/core";
+import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
+import { mergeTrees, treesEqual, type MergeConflict } from "./tree-merge.ts";
+
+/**
+ * Merging decrypted documents. The key-path merge of the value trees decides what the result
+ * must contain; the text is then produced from ours so that formatting and comments survive:
+ * first a line merge of the three texts, then in-place value edits of ours, and only when neither
+ * gives exactly the merged tree, a fresh emission of the tree. Every candidate is checked against
+ * the merged tree, so the formatting heuristics can never change what a file means.
+ */
+
+export interface PlaintextMergeInput {
+  readonly format: FileFormat;
+  /** The common ancestor's plaintext; undefined when both sides added the file. */
+  readonly base: string | undefined;
+  readonly ours: string;
+  readonly theirs: string;
+  /** The value kept at conflicting paths (default ours). */
+  readonly favour?: "ours" | "theirs";
+}
+
+export interface PlaintextMergeResult {
+  /** The merged plaintext; at conflicting paths it holds the favoured side's value. */
+  readonly text: string;
+  readonly conflicts: readonly MergeConflict[];
+  /** How the text was produced, for messages ("line merge", "value edits", "re-emitted"). */
+  readonly method: "ours" | "theirs" | "line-merge" | "value-edits" | "emitted";
+  /**
+   * Line regions both sides changed that did not affect values (comments, blank lines): the
+   * favoured side's lines were kept there.
+   */
+  readonly overlappingLines: number;
+}
+
+function treeOf(store: Store, text: string | undefined): TreeMap | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  return store.toTree(text);
+}
+
+/** Merges three plaintext documents of one format by key path. */
+export async function mergePlaintexts(input: PlaintextMergeInput): Promise<PlaintextMergeResult> {
+  const store = await storeFor(input.format);
+  if (input.format === "yaml" && [input.base, input.ours, input.theirs].some((t) => t !== undefined && isStream(store, t))) {
+    return mergeStream(input);
+  }
+  const base = treeOf(store, input.base);
+  const ours = treeOf(store, input.ours) ?? { kind: "map", entries: [] };
+  const theirs = treeOf(store, input.theirs) ?? { kind: "map", entries: [] };
+  const favour = input.favour ?? "ours";
+  const { tree, conflicts } = mergeTrees(base, ours, theirs, { favour });
+  const matches = (text: string): boolean => {
+    try {
+      const doc = store.parse(text);
+      if (doc.metadata !== undefined) return false;
+      return treesEqual(store.toTree(text), tree);
+    } catch {
+      return false;
+    }
+  };
+  // The line merge goes first even when the values equal ours': it also carries theirs' comment
+  // and layout changes, which the value trees do not see.
+  const lines = mergeLines(input.base ?? "", input.ours, input.theirs, { onConflict: favour });
+  if (matches(lines.text)) return { text: lines.text, conflicts, method: "line-merge", overlappingLines: lines.conflicts };
+  const done = (text: string, method: PlaintextMergeResult["method"]): PlaintextMergeResult => ({ text, conflicts, method, overlappingLines: 0 });
+  if (treesEqual(tree, ours)) return done(input.ours, "ours");
+  if (treesEqual(tree, theirs) && favour === "theirs") return done(input.theirs, "theirs");
+  const edited = valueEdits(store, input.ours, tree);
+  if (edited !== undefined && matches(edited)) return done(edited, "value-edits");
+  if (treesEqual(tree, theirs) && matches(input.theirs)) return done(input.theirs, "theirs");
+  const emitted = store.emitTree(tree, emitOptionsFor(input.format, input.ours));
+  if (matches(emitted)) return done(emitted, "emitted");
+  throw new HushError("INTERNAL", "the merged document could not be written back in its format");
+}
+
+function isStream(store: Store, text: string): boolean {
+  try {
+    return store.parse(text).documentCount > 1;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * YAML streams (several documents): value trees cover one document, so the key-path merge does
+ * not apply. They merge by lines as git would; overlapping changes are one conflict on the file.
+ */
+function mergeStream(input: PlaintextMergeInput): PlaintextMergeResult {
+  const strict = mergeLines(input.base ?? "", input.ours, input.theirs, { onConflict: "markers" });
+  if (strict.conflicts === 0) return { text: strict.text, conflicts: [], method: "line-merge", overlappingLines: 0 };
+  const favoured = mergeLines(input.base ?? "", input.ours, input.theirs, { onConflict: input.favour ?? "ours" });
+  return { text: favoured.text, conflicts: [{ path: [], kind: "both-changed" }], method: "line-merge", overlappingLines: 0 };
+}
+
+/** Rewrites ours' scalar values in place where the merged tree has another scalar. */
+function valueEdits(store: Store, ours: string, tree: TreeMap): string | undefined {
+  let doc;
+  try {
+    doc = store.parse(ours);
+  } catch {
+    return undefined;
+  }
+  const edits: TextEdit[] = [];
+  for (const leaf of doc.leaves) {
+    if (leaf.kind !== "scalar" || leaf.aliased === true || leaf.document !== 0) continue;
+    const node = nodeAt(tree, leaf.path);
+    if (node === undefined || node.kind !== "scalar") continue;
+    const same = leaf.value !== null && leaf.value.type === node.value.type && leaf.value.text === node.value.text;
+    if (!same) edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, node.value) });
+  }
+  return edits.length === 0 ? undefined : applyTextEdits(ours, edits);
+}
+
+function nodeAt(tree: TreeNode, path: KeyPath): TreeNode | undefined {
+  let node: TreeNode | undefined = tree;
+  for (const seg of path) {
+    if (node === undefined) return undefined;
+    if (typeof seg === "string") {
+      if (node.kind !== "map") return undefined;
+      const e: TreeMap["entries"][number] | undefined = node.entries.find((x) => x.kind === "entry" && x.key === seg);
+      node = e?.kind === "entry" ? e.value : undefined;
+    } else {
+      if (node.kind !== "list") return undefined;
+      node = node.items.filter((i) => i.kind !== "comment")[seg];
+    }
+  }
+  return node;
+}
+
+/** Indentation to re-emit with: the one ours uses, so an emitted file still looks like ours. */
+function emitOptionsFor(format: FileFormat, ours: string): { indent?: number } {
+  if (format === "json") {
+    const m = /\{[ \t]*\r?\n([ \t]+)\S/.exec(ours);
+    if (m === null) return {};
+    return m[1]!.includes("\t") ? { indent: -1 } : { indent: m[1]!.length };
+  }
+  if (format === "yaml") {
+    const m = /^[^\s#][^\n]*:[ \t]*\r?\n( +)\S/m.exec(ours);
+    if (m !== null) return { indent: m[1]!.length };
+  }
+  return {};
+}
+
+/**
+ * The 1-based line range of a key path in a parsed document: every leaf under the path. Undefined
+ * when the document has no leaf there (the key is absent, or holds an empty map or list).
+ */
+function lineRange(doc: { leaves: readonly Leaf[] }, text: string, path: KeyPath): { first: number; last: number } | undefined {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const leaf of doc.leaves) {
+    // The empty path (a whole YAML stream) spans every document; other paths the first one.
+    if (leaf.kind !== "scalar" || leaf.aliased === true || (leaf.document !== 0 && path.length > 0) || !startsWith(leaf.path, path)) continue;
+    const endLine = lineOfOffset(text, Math.max(leaf.start, leaf.end - 1));
+    first = Math.min(first, leaf.line);
+    last = Math.max(last, endLine, leaf.line);
+  }
+  return first === Infinity ? undefined : { first, last };
+}
+
+function startsWith(path: KeyPath, prefix: KeyPath): boolean {
+  return prefix.length <= path.length && prefix.every((s, i) => path[i] === s);
+}
+
+function lineOfOffset(text: string, offset: number): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+export interface ConflictRenderInput {
+  readonly format: FileFormat;
+  /** The merged document (plaintext or encrypted), holding ours' value at conflicting paths. */
+  readonly merged: string;
+  /** Theirs and the base, in the same form (both plaintext or both encrypted). */
+  readonly theirs: string;
+  readonly base: string | undefined;
+  readonly conflicts: readonly MergeConflict[];
+  readonly markerSize?: number;
+  readonly labels?: { readonly ours?: string; readonly base?: string; readonly theirs?: string };
+}
+
+interface Block {
+  first: number;
+  last: number;
+  theirs: Array<{ first: number; last: number }>;
+  base: Array<{ first: number; last: number }>;
+  /** Insert before line `first` instead of replacing lines (ours has nothing at the path). */
+  insert: boolean;
+}
+
+/**
+ * Writes git-style conflict markers around the lines that hold each conflicting key path: ours'
+ * lines from the merged document, then the base's and theirs' lines for the same path. Used on
+ * encrypted texts for the working file (only ENC strings appear) and on plaintext for the editor.
+ */
+export async function renderConflicts(input: ConflictRenderInput): Promise<string> {
+  const store = await storeFor(input.format);
+  const mergedDoc = store.parse(input.merged);
+  const theirsDoc = store.parse(input.theirs);
+  const baseDoc = input.base === undefined || input.base.trim() === "" ? undefined : store.parse(input.base);
+  const mergedLines = splitLines(input.merged);
+  const theirsLines = splitLines(input.theirs);
+  const baseLines = input.base === undefined ? [] : splitLines(input.base);
+  const blocks: Block[] = [];
+  for (const c of input.conflicts) {
+    const mine = lineRange(mergedDoc, input.merged, c.path);
+    const t = lineRange(theirsDoc, input.theirs, c.path);
+    const b = baseDoc === undefined || input.base === undefined ? undefined : lineRange(baseDoc, input.base, c.path);
+    if (mine !== undefined) {
+      blocks.push({ first: mine.first, last: mine.last, theirs: t === undefined ? [] : [t], base: b === undefined ? [] : [b], insert: false });
+    } else {
+      const at = insertionLine(mergedDoc, theirsDoc, input.merged, c.path, mergedLines.length);
+      blocks.push({ first: at, last: at - 1, theirs: t === undefined ? [] : [t], base: b === undefined ? [] : [b], insert: true });
+    }
+  }
+  blocks.sort((p, q) => p.first - q.first || p.last - q.last);
+  // Conflicts on the same lines (several values on one line) become one block.
+  const merged: Block[] = [];
+  for (const blk of blocks) {
+    const prev = merged[merged.length - 1];
+    if (prev !== undefined && blk.first <= prev.last) {
+      prev.last = Math.max(prev.last, blk.last);
+      prev.theirs.push(...blk.theirs);
+      prev.base.push(...blk.base);
+      prev.insert = prev.insert && blk.insert;
+    } else merged.push({ ...blk, theirs: [...blk.theirs], base: [...blk.base] });
+  }
+  const size = input.markerSize ?? 7;
+  const eol = input.merged.includes("\r\n") ? "\r\n" : "\n";
+  const out: string[] = [];
+  let line = 1;
+  for (const blk of merged) {
+    out.push(...mergedLines.slice(line - 1, blk.first - 1));
+    const ours = blk.insert ? [] : mergedLines.slice(blk.first - 1, blk.last);
+    const pick = (lines: string[], ranges: Array<{ first: number; last: number }>): string[] => {
+      if (ranges.length === 0) return [];
+      const first = Math.min(...ranges.map((r) => r.first));
+      const last = Math.max(...ranges.map((r) => r.last));
+      return lines.slice(first - 1, last);
+    };
+    out.push(...conflictBlock(ours, input.base === undefined ? undefined : pick(baseLines, blk.base), pick(theirsLines, blk.theirs), size, input.labels ?? {}, eol));
+    line = blk.insert ? blk.first : blk.last + 1;
+  }
+  out.push(...mergedLines.slice(line - 1));
+  return out.join("");
+}
+
+/**
+ * Where a path that ours lacks goes: after the last line of the nearest preceding leaf (in
+ * theirs' order) that ours still has, else before ours' first leaf.
+ */
+function insertionLine(mergedDoc: { leaves: readonly Leaf[] }, theirsDoc: { leaves: readonly Leaf[] }, merged: string, path: KeyPath, lineCount: number): number {
+  const leaves = theirsDoc.leaves.filter((l) => l.kind === "scalar" && l.aliased !== true && l.document === 0);
+  const firstOfPath = leaves.findIndex((l) => startsWith(l.path, path));
+  for (let i = (firstOfPath === -1 ? leaves.length : firstOfPath) - 1; i >= 0; i--) {
+    const key = JSON.stringify(leaves[i]!.path);
+    const mine = mergedDoc.leaves.find((l) => l.kind === "scalar" && l.aliased !== true && l.document === 0 && JSON.stringify(l.path) === key);
+    if (mine !== undefined) return lineOfOffset(merged, Math.max(mine.start, mine.end - 1)) + 1;
+  }
+  const firstMine = mergedDoc.leaves.find((l) => l.kind === "scalar" && l.aliased !== true);
+  return firstMine === undefined ? lineCount + 1 : firstMine.line;
+}

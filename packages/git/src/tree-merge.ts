@@ -1,0 +1,213 @@
+import type { KeyPath, TreeMap, TreeMapEntry, TreeNode } from "@hush/core";
+import { mergeRegions, resolveBoth } from "./sequence-merge.ts";
+
+/**
+ * Three-way merge of value trees by key path: a change on one side wins over the base, the same
+ * change on both sides is fine, and only a path changed differently on both sides (or deleted on
+ * one and changed on the other) conflicts. Comments are not compared (they are kept from ours).
+ */
+
+/** Why a key path conflicts. */
+export type ConflictKind =
+  /** Both sides changed the value, differently. */
+  | "both-changed"
+  /** Both sides added the key, with different values. */
+  | "both-added"
+  /** Ours deleted the key, theirs changed it. */
+  | "deleted-by-ours"
+  /** Theirs deleted the key, ours changed it. */
+  | "deleted-by-theirs"
+  /** Both sides changed a list in overlapping places. */
+  | "list-changed";
+
+export interface MergeConflict {
+  readonly path: KeyPath;
+  readonly kind: ConflictKind;
+}
+
+export interface TreeMergeResult {
+  /** The merged tree; at a conflicting path it holds the favoured side's value. */
+  readonly tree: TreeMap;
+  readonly conflicts: readonly MergeConflict[];
+}
+
+export interface TreeMergeOptions {
+  /** The value kept at a conflicting path (default ours). */
+  readonly favour?: "ours" | "theirs";
+}
+
+/** A short description of a conflict, for messages: it names the key path, never a value. */
+export function describeConflict(kind: ConflictKind): string {
+  switch (kind) {
+    case "both-changed":
+      return "changed differently on both sides";
+    case "both-added":
+      return "added on both sides with different values";
+    case "deleted-by-ours":
+      return "deleted on our side, changed on theirs";
+    case "deleted-by-theirs":
+      return "changed on our side, deleted on theirs";
+    case "list-changed":
+      return "list changed in the same place on both sides";
+  }
+}
+
+/**
+ * A canonical string for a subtree: equal strings mean equal values (maps compared without
+ * regard to key order, lists in order, comments ignored). Used as a hash key, never printed.
+ */
+export function canonicalKey(node: TreeNode | undefined): string {
+  return node === undefined ? "\u0000absent" : JSON.stringify(canonical(node));
+}
+
+function canonical(node: TreeNode): unknown {
+  switch (node.kind) {
+    case "map": {
+      const entries = node.entries.filter((e): e is TreeMapEntry => e.kind === "entry").map((e) => [e.key, canonical(e.value)] as const);
+      entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      return { m: entries };
+    }
+    case "list":
+      return { l: node.items.filter((i) => i.kind !== "comment").map(canonical) };
+    case "scalar":
+      return { s: [node.value.type, node.value.text] };
+    case "null":
+      return null;
+    case "comment":
+      return { c: 0 };
+  }
+}
+
+/** Deep equality of value trees (map order and comments ignored). */
+export function treesEqual(a: TreeNode | undefined, b: TreeNode | undefined): boolean {
+  return canonicalKey(a) === canonicalKey(b);
+}
+
+interface Context {
+  readonly favour: "ours" | "theirs";
+  readonly conflicts: MergeConflict[];
+}
+
+/** Merges three trees; `base` is undefined when both sides added the file. */
+export function mergeTrees(base: TreeMap | undefined, ours: TreeMap, theirs: TreeMap, options: TreeMergeOptions = {}): TreeMergeResult {
+  const ctx: Context = { favour: options.favour ?? "ours", conflicts: [] };
+  const merged = mergeMaps(base, ours, theirs, [], ctx);
+  return { tree: merged, conflicts: ctx.conflicts };
+}
+
+function mergeValue(base: TreeNode | undefined, ours: TreeNode | undefined, theirs: TreeNode | undefined, path: KeyPath, ctx: Context): TreeNode | undefined {
+  const o = canonicalKey(ours);
+  const t = canonicalKey(theirs);
+  if (o === t) return ours;
+  const b = canonicalKey(base);
+  if (b === o) return theirs;
+  if (b === t) return ours;
+  if (ours?.kind === "map" && theirs?.kind === "map") return mergeMaps(base?.kind === "map" ? base : undefined, ours, theirs, path, ctx);
+  if (ours?.kind === "list" && theirs?.kind === "list" && (base === undefined || base.kind === "list")) {
+    return mergeLists(base, ours, theirs, path, ctx);
+  }
+  const kind: ConflictKind = ours === undefined ? "deleted-by-ours" : theirs === undefined ? "deleted-by-theirs" : base === undefined ? "both-added" : "both-changed";
+  ctx.conflicts.push({ path, kind });
+  return ctx.favour === "ours" ? ours : theirs;
+}
+
+function entriesOf(map: TreeMap | undefined): Map<string, TreeNode> {
+  const out = new Map<string, TreeNode>();
+  for (const e of map?.entries ?? []) if (e.kind === "entry" && !out.has(e.key)) out.set(e.key, e.value);
+  return out;
+}
+
+/**
+ * Merges maps key by key. The result keeps ours' order (and ours' comments); a key only theirs
+ * has goes after the key that precedes it in theirs.
+ */
+function mergeMaps(base: TreeMap | undefined, ours: TreeMap, theirs: TreeMap, path: KeyPath, ctx: Context): TreeMap {
+  const b = entriesOf(base);
+  const o = entriesOf(ours);
+  const t = entriesOf(theirs);
+  const out: Array<TreeMapEntry | Extract<TreeNode, { kind: "comment" }>> = [];
+  for (const e of ours.entries) {
+    if (e.kind === "comment") {
+      out.push(e);
+      continue;
+    }
+    const v = mergeValue(b.get(e.key), e.value, t.get(e.key), [...path, e.key], ctx);
+    if (v !== undefined) out.push({ kind: "entry", key: e.key, value: v });
+  }
+  let previous: string | undefined;
+  for (const e of theirs.entries) {
+    if (e.kind !== "entry") continue;
+    if (!o.has(e.key)) {
+      const v = mergeValue(b.get(e.key), undefined, e.value, [...path, e.key], ctx);
+      if (v !== undefined) {
+        const after = previous === undefined ? -1 : out.findIndex((x) => x.kind === "entry" && x.key === previous);
+        let at = after === -1 ? (previous === undefined ? firstEntryIndex(out) : out.length) : after + 1;
+        // Keys ours added at the same place come first: "ours, then theirs", as for lines.
+        while (at < out.length) {
+          const x = out[at]!;
+          if (x.kind !== "entry" || b.has(x.key) || t.has(x.key)) break;
+          at++;
+        }
+        out.splice(at, 0, { kind: "entry", key: e.key, value: v });
+      }
+    }
+    if (out.some((x) => x.kind === "entry" && x.key === e.key)) previous = e.key;
+  }
+  return { kind: "map", entries: out };
+}
+
+function firstEntryIndex(entries: ReadonlyArray<{ kind: string }>): number {
+  const i = entries.findIndex((e) => e.kind === "entry");
+  return i === -1 ? entries.length : i;
+}
+
+/**
+ * Merges lists as sequences of items: insertions and deletions in different places merge, the
+ * same item inserted at one place on both sides is kept once, and items changed in place on both
+ * sides (same length) merge element by element. Anything else conflicts on the whole list.
+ */
+function mergeLists(base: TreeNode | undefined, ours: TreeNode & { kind: "list" }, theirs: TreeNode & { kind: "list" }, path: KeyPath, ctx: Context): TreeNode {
+  const bi = base?.kind === "list" ? base.items.filter((i) => i.kind !== "comment") : [];
+  const oi = ours.items.filter((i) => i.kind !== "comment");
+  const ti = theirs.items.filter((i) => i.kind !== "comment");
+  const out: TreeNode[] = [];
+  const conflictsBefore = ctx.conflicts.length;
+  let listConflict = false;
+  for (const r of mergeRegions(bi.map(canonicalKey), oi.map(canonicalKey), ti.map(canonicalKey))) {
+    switch (r.kind) {
+      case "stable":
+        out.push(...bi.slice(r.baseStart, r.baseEnd));
+        break;
+      case "ours":
+        out.push(...oi.slice(r.sideStart, r.sideEnd));
+        break;
+      case "theirs":
+        out.push(...ti.slice(r.sideStart, r.sideEnd));
+        break;
+      case "both": {
+        const n = r.baseEnd - r.baseStart;
+        if (n > 0 && r.oursEnd - r.oursStart === n && r.theirsEnd - r.theirsStart === n) {
+          for (let i = 0; i < n; i++) {
+            const v = mergeValue(bi[r.baseStart + i], oi[r.oursStart + i], ti[r.theirsStart + i], [...path, out.length], ctx);
+            if (v !== undefined) out.push(v);
+          }
+          break;
+        }
+        const resolved = resolveBoth(r, bi, oi, ti, canonicalKey);
+        if (resolved !== undefined) {
+          out.push(...resolved);
+          break;
+        }
+        listConflict = true;
+        out.push(...(ctx.favour === "ours" ? oi.slice(r.oursStart, r.oursEnd) : ti.slice(r.theirsStart, r.theirsEnd)));
+      }
+    }
+  }
+  if (listConflict) {
+    // One conflict for the whole list: element paths shift, so naming elements would mislead.
+    ctx.conflicts.splice(conflictsBefore);
+    ctx.conflicts.push({ path, kind: "list-changed" });
+    return ctx.favour === "ours" ? ours : theirs;
+  }
+  return { kind: "list", items: out };
+}

@@ -1,0 +1,153 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { decryptText, encryptText, openText, reencryptText, type FileFormat, type KeySourceResolver } from "@hush/core";
+import { AgeKeySource, generateAgeKeyPair, parseAgeIdentities } from "@hush/key-source-age";
+import { mergeEncryptedTexts, renderDiffView, encryptedMarker } from "@hush/git";
+
+let alice: { identity: string; recipient: string };
+let bob: { identity: string; recipient: string };
+let aliceKeys: KeySourceResolver;
+let bobKeys: KeySourceResolver;
+const noKeys: KeySourceResolver = async () => undefined;
+
+function sourceFor(identity: string): KeySourceResolver {
+  const source = new AgeKeySource({ identities: parseAgeIdentities(identity) });
+  return async (kind) => (kind === "age" ? source : undefined);
+}
+
+beforeAll(async () => {
+  alice = await generateAgeKeyPair();
+  bob = await generateAgeKeyPair();
+  aliceKeys = sourceFor(alice.identity);
+  bobKeys = sourceFor(bob.identity);
+});
+
+async function encrypt(text: string, format: FileFormat, recipients: string[] = [alice.recipient]): Promise<string> {
+  return encryptText(text, { format, keyGroups: [recipients.map((r) => ({ kind: "age" as const, recipient: r }))], keySources: aliceKeys });
+}
+
+/** A new version of an encrypted file, as `hush edit` writes it (same data key, reused ciphertext). */
+async function edit(encrypted: string, plaintext: string, format: FileFormat): Promise<string> {
+  const opened = await openText(encrypted, { format, keySources: aliceKeys });
+  return reencryptText(opened, plaintext, { keySources: aliceKeys });
+}
+
+const envs = (text: string): string[] => text.match(/ENC\[AES256_GCM,[^\]]+\]/g) ?? [];
+
+describe("mergeEncryptedTexts", () => {
+  it("YAML: merges different keys, reuses every unchanged ciphertext and writes a verifying MAC", async () => {
+    const plain = "db:\n  user: app\n  password: s3cret-base\napi_key: key-base\nkeep: same\nold: gone-soon\n";
+    const base = await encrypt(plain, "yaml");
+    const ours = await edit(base, plain.replace("s3cret-base", "s3cret-ours") + "added_ours: o1\n", "yaml");
+    const theirs = await edit(base, plain.replace("key-base", "key-theirs").replace("old: gone-soon\n", "") + "added_theirs: t1\n", "yaml");
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
+    expect(r.status).toBe("merged");
+    const out = await decryptText(r.text, { format: "yaml", keySources: aliceKeys });
+    expect(out).toBe("db:\n  user: app\n  password: s3cret-ours\napi_key: key-theirs\nkeep: same\nadded_theirs: t1\nadded_ours: o1\n");
+    // Unchanged values keep base's ciphertext; merged-in values keep theirs' ciphertext.
+    const baseEnvs = envs(base);
+    const outEnvs = envs(r.text);
+    const theirsEnvs = envs(theirs);
+    expect(outEnvs).toContain(baseEnvs[0]); // user
+    expect(outEnvs).toContain(baseEnvs[3]); // keep
+    expect(outEnvs).toContain(theirsEnvs[2]); // api_key from theirs
+    expect(r.text).not.toContain("s3cret");
+  });
+
+  it("JSON: merges and keeps the file valid JSON with a verifying MAC", async () => {
+    const plain = '{\n  "a": "1",\n  "b": "2",\n  "c": "3"\n}\n';
+    const base = await encrypt(plain, "json");
+    const ours = await edit(base, '{\n  "a": "10",\n  "b": "2",\n  "c": "3",\n  "d": "4"\n}\n', "json");
+    const theirs = await edit(base, '{\n  "a": "1",\n  "c": "3",\n  "e": "5"\n}\n', "json");
+    const r = await mergeEncryptedTexts({ format: "json", base, ours, theirs, keySources: aliceKeys });
+    expect(r.status).toBe("merged");
+    expect(JSON.parse(await decryptText(r.text, { format: "json", keySources: aliceKeys }))).toEqual({ a: "10", c: "3", d: "4", e: "5" });
+  });
+
+  it("a real conflict leaves only ENC strings between markers and names the key path", async () => {
+    const base = await encrypt("a: base-value\nb: other\n", "yaml");
+    const ours = await edit(base, "a: ours-value\nb: other\n", "yaml");
+    const theirs = await edit(base, "a: theirs-value\nb: other2\n", "yaml");
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys, labels: { ours: "HEAD", theirs: "branch" } });
+    expect(r.status).toBe("conflict");
+    if (r.status !== "conflict") return;
+    expect(r.conflicts).toEqual([{ path: ["a"], kind: "both-changed" }]);
+    for (const secret of ["base-value", "ours-value", "theirs-value", "other2"]) expect(r.text).not.toContain(secret);
+    expect(r.text).toMatch(/^<<<<<<< HEAD\na: ENC\[AES256_GCM,[^\n]+\n\|\|\|\|\|\|\|\na: ENC\[[^\n]+\n=======\na: ENC\[[^\n]+\n>>>>>>> branch\nb: ENC\[/);
+  });
+
+  it("without a key it falls back to a line merge of the stored text and says why", async () => {
+    const base = await encrypt("a: 1\nb: 2\n", "yaml");
+    const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
+    const theirs = await edit(base, "a: 1\nb: 20\n", "yaml");
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: noKeys });
+    expect(r.status).toBe("fallback");
+    if (r.status !== "fallback") return;
+    expect(r.reason).toMatch(/no key to decrypt it/);
+    expect(r.text).toContain("<<<<<<<");
+  });
+
+  it("recipients added on their side are merged; a data key rotated on their side is adopted", async () => {
+    const base = await encrypt("a: 1\nb: 2\n", "yaml");
+    // Theirs adds bob (same data key), ours changes a value.
+    const opened = await openText(base, { format: "yaml", keySources: aliceKeys });
+    const bobEntry = await (await aliceKeys("age"))!.wrap(opened.dataKey, { kind: "age", recipient: bob.recipient });
+    const withBob = { ...opened, metadata: { ...opened.metadata, keyGroups: [[...opened.metadata.keyGroups[0]!, bobEntry]] } };
+    const theirs = await reencryptText(withBob, "a: 1\nb: 2\n", { keySources: aliceKeys });
+    const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
+    expect(r.status).toBe("merged");
+    expect(r.notes.join("\n")).toContain(bob.recipient);
+    expect(await decryptText(r.text, { format: "yaml", keySources: bobKeys })).toBe("a: 10\nb: 2\n");
+
+    // Theirs re-encrypts from scratch (a new data key) and changes b; ours changes a.
+    const rotated = await encrypt("a: 1\nb: 20\n", "yaml");
+    const r2 = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs: rotated, keySources: aliceKeys });
+    expect(r2.status).toBe("merged");
+    expect(r2.notes.join("\n")).toMatch(/their side rotated the data key/);
+    const merged = await openText(r2.text, { format: "yaml", keySources: aliceKeys });
+    const theirsOpened = await openText(rotated, { format: "yaml", keySources: aliceKeys });
+    expect(Buffer.from(merged.dataKey).equals(Buffer.from(theirsOpened.dataKey))).toBe(true);
+    expect(merged.plaintext).toBe("a: 10\nb: 20\n");
+  });
+});
+
+describe("renderDiffView", () => {
+  it("decrypts with a key, shows markers without one, passes plain files through", async () => {
+    const enc = await encrypt("user: app\npassword: hunter2\nport: 5432\n", "yaml");
+    const withKey = await renderDiffView(Buffer.from(enc), { path: "/tmp/git-blob-x/app.yaml", keySources: aliceKeys });
+    expect(withKey.status).toBe("decrypted");
+    expect(withKey.output.toString()).toBe("user: app\npassword: hunter2\nport: 5432\n");
+
+    const without = await renderDiffView(Buffer.from(enc), { path: "app.yaml", keySources: noKeys });
+    expect(without.status).toBe("keyless");
+    const text = without.output.toString();
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("sops:");
+    const passwordEnv = envs(enc)[1]!;
+    expect(text).toContain(`password: ${encryptedMarker(passwordEnv)}\n`);
+    expect(text.split("\n")[0]).toMatch(/^# hush: values hidden: no key for this file \(encrypted for age age1/);
+
+    const plain = await renderDiffView(Buffer.from("a: 1\n"), { path: "x.yaml", keySources: noKeys });
+    expect(plain).toEqual({ status: "plain", output: Buffer.from("a: 1\n") });
+  });
+
+  it("finds the format from the content when the name has no extension", async () => {
+    const enc = await encrypt('{"token": "abc"}', "json");
+    const v = await renderDiffView(Buffer.from(enc), { path: "/tmp/blob", keySources: aliceKeys });
+    expect(v.status).toBe("decrypted");
+    expect(v.output.toString()).toBe('{"token": "abc"}');
+    const y = await renderDiffView(Buffer.from(await encrypt("k: v\n", "yaml")), { keySources: aliceKeys });
+    expect(y.output.toString()).toBe("k: v\n");
+  });
+
+  it("makes tampering visible", async () => {
+    const enc = await encrypt("a: one\nb: two\n", "yaml");
+    const [ea, eb] = envs(enc);
+    // Swapping two values keeps each ENC string intact but breaks the path binding (AAD).
+    const swapped = enc.replace(ea!, "@@A@@").replace(eb!, ea!).replace("@@A@@", eb!);
+    const v = await renderDiffView(Buffer.from(swapped), { path: "x.yaml", keySources: aliceKeys });
+    expect(v.status).toBe("damaged");
+    expect(v.output.toString()).toMatch(/^# hush: WARNING: this file does not decrypt/);
+    expect(v.output.toString()).not.toContain("one");
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import {
+  ATTRIBUTES_BEGIN,
+  ATTRIBUTES_END,
+  attributePatternMatches,
+  exactPattern,
+  globsForRegex,
+  managedPatterns,
+  removeManagedBlock,
+  rootRelativePattern,
+  withManagedBlock,
+} from "@hush/git";
+import { compileRe2 } from "@hush/core";
+
+describe("globsForRegex", () => {
+  it.each([
+    ["\\.enc\\.yaml$", ["*.enc.yaml"]],
+    ["\\.enc\\.(yaml|json)$", ["*.enc.yaml", "*.enc.json"]],
+    ["\\.ya?ml$", ["*.yaml", "*.yml"]],
+    ["^secrets/.*\\.yaml$", ["/secrets/**/*.yaml"]],
+    ["^secrets/", ["/secrets/**"]],
+    ["secrets/", ["**/*secrets/**"]],
+    ["^config/prod\\.json$", ["/config/prod.json"]],
+    ["^[^/]*\\.env$", ["/*.env"]],
+    ["(dev|prod)/secrets\\.env$", ["**/*dev/secrets.env", "**/*prod/secrets.env"]],
+    ["^secret", ["/secret*", "/secret*/**"]],
+  ])("%s", (regex, globs) => {
+    expect(globsForRegex(regex)).toEqual(globs);
+  });
+
+  it.each(["", ".*", "^(?i)x$", "\\d+\\.yaml", "a{2}", "[abc]+"])("gives up on %s", (regex) => {
+    expect(globsForRegex(regex)).toBeUndefined();
+  });
+
+  it("the globs cover at least what the regex matches (sample paths)", async () => {
+    const paths = ["a.enc.yaml", "x/y/a.enc.yaml", "secrets/a.yaml", "secrets/x/a.yaml", "mysecrets/a.yaml", "a/secrets/b.env", "dev/secrets.env", "x/prod/secrets.env", "config/prod.json", "top.env", "d/top.env"];
+    for (const regex of ["\\.enc\\.yaml$", "^secrets/.*\\.yaml$", "secrets/", "(dev|prod)/secrets\\.env$", "^[^/]*\\.env$", "^config/prod\\.json$"]) {
+      const globs = globsForRegex(regex)!;
+      const matches = await compileRe2(regex, "test");
+      for (const p of paths) {
+        if (matches(p)) expect(globs.some((g) => attributePatternMatches(g, p)), `${regex} ${p}`).toBe(true);
+      }
+    }
+  });
+});
+
+describe("attributePatternMatches", () => {
+  it("follows gitattributes rules", () => {
+    expect(attributePatternMatches("*.yaml", "a/b/c.yaml")).toBe(true);
+    expect(attributePatternMatches("/*.yaml", "a/b/c.yaml")).toBe(false);
+    expect(attributePatternMatches("/*.yaml", "c.yaml")).toBe(true);
+    expect(attributePatternMatches("/secrets/**/*.yaml", "secrets/c.yaml")).toBe(true);
+    expect(attributePatternMatches("/secrets/**/*.yaml", "secrets/a/b/c.yaml")).toBe(true);
+    expect(attributePatternMatches("/secrets/**", "secrets/a/b")).toBe(true);
+    expect(attributePatternMatches("/a\\*b.yaml", "a*b.yaml")).toBe(true);
+    expect(attributePatternMatches("/a\\*b.yaml", "axb.yaml")).toBe(false);
+    expect(attributePatternMatches('"/with space.yaml"', "with space.yaml")).toBe(true);
+  });
+
+  it("exactPattern escapes globs and quotes spaces", () => {
+    expect(exactPattern("a/b*.yaml")).toBe("/a/b\\*.yaml");
+    expect(exactPattern("my file.yaml")).toBe('"/my file.yaml"');
+    expect(exactPattern("my *file.yaml")).toBe('"/my \\\\*file.yaml"');
+    expect(attributePatternMatches(exactPattern("my *file.yaml"), "my *file.yaml")).toBe(true);
+    expect(attributePatternMatches(exactPattern("my *file.yaml"), "my xfile.yaml")).toBe(false);
+  });
+
+  it("rootRelativePattern anchors patterns under the config's directory", () => {
+    expect(rootRelativePattern("*.enc.yaml", "deploy")).toBe("/deploy/**/*.enc.yaml");
+    expect(rootRelativePattern("/secrets/**", "deploy")).toBe("/deploy/secrets/**");
+    expect(rootRelativePattern("**/*x/y", "d")).toBe("/d/**/*x/y");
+    expect(rootRelativePattern("*.y", "")).toBe("*.y");
+  });
+});
+
+describe(".gitattributes block", () => {
+  it("adds, replaces and removes only its own block", () => {
+    const user = "*.png binary\n*.sh text eol=lf\n";
+    const one = withManagedBlock(user, ["*.enc.yaml"]);
+    expect(one).toBe(`${user}\n${ATTRIBUTES_BEGIN}\n*.enc.yaml diff=hush merge=hush\n${ATTRIBUTES_END}\n`);
+    expect(managedPatterns(one)).toEqual(["*.enc.yaml"]);
+    const two = withManagedBlock(one, ["*.enc.yaml", "*.enc.json"]);
+    expect(managedPatterns(two)).toEqual(["*.enc.yaml", "*.enc.json"]);
+    expect(withManagedBlock(two, ["*.enc.yaml", "*.enc.json"])).toBe(two);
+    expect(removeManagedBlock(two)).toBe(user);
+    expect(removeManagedBlock(withManagedBlock("", ["x"]))).toBe("");
+    expect(managedPatterns(user)).toBeUndefined();
+    // A block in the middle of the file (user lines after it) is replaced in place.
+    const middle = `${ATTRIBUTES_BEGIN}\nold diff=hush merge=hush\n${ATTRIBUTES_END}\n*.md text\n`;
+    expect(removeManagedBlock(middle)).toBe("*.md text\n");
+  });
+});

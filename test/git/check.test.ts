@@ -1,0 +1,120 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+
+/** `hush check`: keyless policy checks for pre-commit and CI, `--verify` with keys, the hook. */
+
+let sb: Sandbox;
+let repo: string;
+
+beforeAll(() => {
+  sb = createSandbox();
+  repo = createRepo(sb, "repo", "^secrets/.*\\.(yaml|json)$");
+  mkdirSync(join(repo, "secrets"));
+  writeEncrypted(sb, repo, "secrets/db.yaml", "user: app\npassword: db-secret-123\nport_unencrypted: 5432\n");
+  writeEncrypted(sb, repo, "secrets/api.json", '{"token": "api-secret-456"}\n');
+  writeFileSync(join(repo, "README.md"), "not a secret\n");
+  writeFileSync(join(repo, "settings.yaml"), "debug: true\n");
+  commitAll(sb, repo, "initial");
+});
+
+afterAll(() => sb.cleanup());
+
+interface JsonReport {
+  ok: boolean;
+  files: Array<{ path: string; covered: boolean; encrypted: boolean; problems: Array<{ severity: string; code: string; message: string; keyPath?: string; line?: number }> }>;
+  summary: { files: number; errors: number; warnings: number };
+}
+
+describe("hush check", () => {
+  it("passes when every covered file is encrypted and well formed (keyless)", () => {
+    const r = hush(sb, ["check"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("2 file(s) checked, 2 encrypted; 0 error(s), 0 warning(s)");
+  });
+
+  it("fails on a committed plaintext file that a rule covers", () => {
+    const plain = createRepo(sb, "plain", "^secrets/.*\\.yaml$");
+    mkdirSync(join(plain, "secrets"));
+    writeFileSync(join(plain, "secrets", "leak.yaml"), "password: committed-in-clear-999\n");
+    commitAll(sb, plain, "oops");
+    const r = hush(sb, ["check"], { cwd: plain, env: sb.keylessEnv });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("secrets/leak.yaml: error: a creation rule covers this file");
+    expect(r.stdout).toContain("[not-encrypted]");
+    expect(r.stdout).not.toContain("committed-in-clear-999");
+    const json = JSON.parse(hush(sb, ["check", "--json"], { cwd: plain, env: sb.keylessEnv }).stdout) as JsonReport;
+    expect(json.ok).toBe(false);
+    expect(json.files).toEqual([
+      expect.objectContaining({ path: "secrets/leak.yaml", covered: true, encrypted: false, problems: [expect.objectContaining({ severity: "error", code: "not-encrypted" })] }),
+    ]);
+  });
+
+  it("finds a value put in plaintext into an encrypted file, by key path and line, without printing it", () => {
+    const path = join(repo, "secrets", "db.yaml");
+    const original = readFileSync(path, "utf8");
+    try {
+      writeFileSync(path, original.replace(/^user: ENC\[[^\n]+$/m, "user: hand-edited-plaintext-42"));
+      const r = hush(sb, ["check", "--json", "secrets/db.yaml"], { cwd: repo, env: sb.keylessEnv });
+      expect(r.status).toBe(1);
+      expect(r.stdout).not.toContain("hand-edited-plaintext-42");
+      const json = JSON.parse(r.stdout) as JsonReport;
+      expect(json.files[0]!.problems).toEqual([expect.objectContaining({ code: "plaintext-value", keyPath: '["user"]', line: 1, severity: "error" })]);
+
+      writeFileSync(path, original.replace(/(password: ENC\[AES256_GCM,data:)/, "$1!!"));
+      const bad = hush(sb, ["check", "secrets/db.yaml"], { cwd: repo, env: sb.keylessEnv });
+      expect(bad.status).toBe(1);
+      expect(bad.stdout).toContain('value at ["password"] (line 2): malformed ENC string [malformed-value]');
+    } finally {
+      writeFileSync(path, original);
+    }
+  });
+
+  it("--verify checks MACs with keys, and says so when there is no key", () => {
+    const ok = hush(sb, ["check", "--verify"], { cwd: repo });
+    expect(ok.status, ok.stdout).toBe(0);
+    expect(ok.stdout).toContain("MACs verified");
+    const path = join(repo, "secrets", "db.yaml");
+    const original = readFileSync(path, "utf8");
+    try {
+      // Removing a value keeps every ENC string valid but breaks the MAC.
+      writeFileSync(path, original.replace(/^user: ENC\[[^\n]+\n/m, ""));
+      expect(hush(sb, ["check", "secrets/db.yaml"], { cwd: repo }).status).toBe(0);
+      const r = hush(sb, ["check", "--verify", "secrets/db.yaml"], { cwd: repo });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain("[mac-mismatch]");
+    } finally {
+      writeFileSync(path, original);
+    }
+    const keyless = hush(sb, ["check", "--verify", "secrets/api.json"], { cwd: repo, env: sb.keylessEnv });
+    expect(keyless.status).toBe(1);
+    expect(keyless.stdout).toContain("[cannot-decrypt]");
+  });
+
+  it("the pre-commit hook blocks a staged plaintext file and lets encrypted ones through", () => {
+    const setup = hush(sb, ["git", "setup", "--hook"], { cwd: repo });
+    expect(setup.status, setup.stderr).toBe(0);
+    writeFileSync(join(repo, "secrets", "new.yaml"), "password: staged-plaintext-31\n");
+    git(sb, repo, ["add", "secrets/new.yaml"]);
+    const blocked = git(sb, repo, ["commit", "-q", "-m", "add new"], { allowFail: true });
+    expect(blocked.status).not.toBe(0);
+    expect(blocked.stdout + blocked.stderr).toContain("secrets/new.yaml: error: a creation rule covers this file");
+    const enc = hush(sb, ["encrypt", "-i", "secrets/new.yaml"], { cwd: repo });
+    expect(enc.status, enc.stderr).toBe(0);
+    git(sb, repo, ["add", "secrets/new.yaml"]);
+    // The hook checks the staged blob, not the working file.
+    writeFileSync(join(repo, "secrets", "new.yaml"), "password: unstaged-plaintext\n");
+    const passed = git(sb, repo, ["commit", "-q", "-m", "add new"], { allowFail: true });
+    expect(passed.status, passed.stdout + passed.stderr).toBe(0);
+    git(sb, repo, ["checkout", "--", "secrets/new.yaml"]);
+  });
+
+  it("passes on the project's examples", () => {
+    const examples = resolve(fileURLToPath(new URL("../../examples", import.meta.url)));
+    expect(existsSync(examples)).toBe(true);
+    const r = hush(sb, ["check"], { cwd: examples, env: sb.keylessEnv });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+});

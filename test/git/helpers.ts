@@ -1,0 +1,159 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openText, reencryptText, type FileFormat, type KeySourceResolver } from "@hush/core";
+import { AgeKeySource, parseAgeIdentities } from "@hush/key-source-age";
+import { makeTempDir } from "@hush/testkit";
+
+/**
+ * A sandbox for git end-to-end tests: a private HOME, a `hush` on PATH that runs the built CLI,
+ * an age key, and repositories with local user config. System and user git config are ignored.
+ */
+
+const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const CLI = join(repoRoot, "packages", "cli", "bin", "hush.js");
+const BUILT = join(repoRoot, "packages", "cli", "dist", "main.js");
+
+export interface Sandbox {
+  readonly dir: string;
+  readonly home: string;
+  readonly keyFile: string;
+  readonly recipient: string;
+  /** Environment with the key available. */
+  readonly env: Record<string, string>;
+  /** Environment without any key. */
+  readonly keylessEnv: Record<string, string>;
+  readonly cleanup: () => void;
+}
+
+export interface RunResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function requireTools(): void {
+  const git = spawnSync("git", ["--version"]);
+  if (git.error !== undefined || git.status !== 0) throw new Error("git is not installed: install git (2.39 or newer) to run these tests");
+  try {
+    statSync(BUILT);
+  } catch {
+    throw new Error(`${BUILT} is missing: run \`pnpm build\` before the end-to-end tests`);
+  }
+}
+
+export function run(cmd: string, args: readonly string[], options: { cwd: string; env: Record<string, string>; input?: string }): RunResult {
+  const r = spawnSync(cmd, args, { cwd: options.cwd, env: options.env, input: options.input, timeout: 60_000 });
+  if (r.error) throw r.error;
+  return { status: r.status ?? 128, stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8") };
+}
+
+export function createSandbox(): Sandbox {
+  requireTools();
+  const tmp = makeTempDir("hush-git-");
+  const dir = tmp.path;
+  const home = join(dir, "home");
+  const bin = join(dir, "bin");
+  mkdirSync(home);
+  mkdirSync(bin);
+  // git runs drivers through the shell and finds `hush` on PATH, as for an installed hush.
+  writeFileSync(join(bin, "hush"), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
+  chmodSync(join(bin, "hush"), 0o755);
+  const base: Record<string, string> = {
+    PATH: `${bin}:${process.env["PATH"] ?? "/usr/bin:/bin"}`,
+    HOME: home,
+    LANG: "C",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_PAGER: "cat",
+    PAGER: "cat",
+  };
+  const keyFile = join(dir, "key.txt");
+  const kg = run(process.execPath, [CLI, "keygen", "-o", keyFile], { cwd: dir, env: base });
+  if (kg.status !== 0) throw new Error(`hush keygen failed: ${kg.stderr}`);
+  const recipient = /Public key: (age1[0-9a-z]+)/.exec(kg.stderr)?.[1];
+  if (recipient === undefined) throw new Error("hush keygen printed no public key");
+  return { dir, home, keyFile, recipient, env: { ...base, SOPS_AGE_KEY_FILE: keyFile }, keylessEnv: base, cleanup: tmp.cleanup };
+}
+
+/** Runs the built hush CLI. */
+export function hush(sb: Sandbox, args: readonly string[], options: { cwd: string; env?: Record<string, string>; input?: string }): RunResult {
+  return run(process.execPath, [CLI, ...args], { cwd: options.cwd, env: options.env ?? sb.env, ...(options.input === undefined ? {} : { input: options.input }) });
+}
+
+/** Runs git; throws with its stderr when it fails, unless `allowFail`. */
+export function git(sb: Sandbox, cwd: string, args: readonly string[], options: { env?: Record<string, string>; allowFail?: boolean } = {}): RunResult {
+  const r = run("git", args, { cwd, env: options.env ?? sb.env });
+  if (r.status !== 0 && options.allowFail !== true) throw new Error(`git ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return r;
+}
+
+/** A new repository with a `.sops.yaml` whose rule covers `*.enc.<ext>` files for the sandbox key. */
+export function createRepo(sb: Sandbox, name = "repo", pathRegex = "\\.enc\\.(yaml|json|env|ini|toml)$"): string {
+  const repo = join(sb.dir, name);
+  mkdirSync(repo);
+  git(sb, repo, ["init", "-q", "-b", "main"]);
+  git(sb, repo, ["config", "user.name", "Test User"]);
+  git(sb, repo, ["config", "user.email", "test@example.com"]);
+  git(sb, repo, ["config", "commit.gpgsign", "false"]);
+  writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ${pathRegex}\n    age: ${sb.recipient}\n`);
+  return repo;
+}
+
+/** Writes a plaintext file and encrypts it in place with `hush encrypt -i`. */
+export function writeEncrypted(sb: Sandbox, repo: string, path: string, plaintext: string): void {
+  writeFileSync(join(repo, path), plaintext);
+  const r = hush(sb, ["encrypt", "-i", path], { cwd: repo });
+  if (r.status !== 0) throw new Error(`hush encrypt ${path} failed: ${r.stderr}`);
+}
+
+function keySources(sb: Sandbox): KeySourceResolver {
+  const source = new AgeKeySource({ identities: parseAgeIdentities(readFileSync(sb.keyFile, "utf8")) });
+  return async (kind) => (kind === "age" ? source : undefined);
+}
+
+/**
+ * Replaces an encrypted file's plaintext as an editor session does: same data key, unchanged
+ * values keep their ciphertext, new MAC.
+ */
+export async function editEncrypted(sb: Sandbox, repo: string, path: string, format: FileFormat, plaintext: string): Promise<void> {
+  const file = join(repo, path);
+  const ks = keySources(sb);
+  const opened = await openText(readFileSync(file, "utf8"), { format, keySources: ks });
+  writeFileSync(file, await reencryptText(opened, plaintext, { keySources: ks }));
+}
+
+export function commitAll(sb: Sandbox, repo: string, message: string): void {
+  git(sb, repo, ["add", "-A"]);
+  git(sb, repo, ["commit", "-q", "--no-verify", "-m", message]);
+}
+
+/** Every file under a directory (the repository's .git included), as raw bytes. */
+function filesUnder(dir: string): Array<{ path: string; bytes: Buffer }> {
+  const out: Array<{ path: string; bytes: Buffer }> = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out.push({ path: p, bytes: readFileSync(p) });
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * Where any of `secrets` occurs: in the working tree and .git as stored, and in every git object
+ * decompressed (`git cat-file --batch-all-objects --batch`). Empty when none is found.
+ */
+export function findPlaintext(sb: Sandbox, repo: string, secrets: readonly string[]): string[] {
+  const hits: string[] = [];
+  const needles = secrets.map((s) => Buffer.from(s, "utf8"));
+  for (const { path, bytes } of filesUnder(repo)) {
+    for (const [i, n] of needles.entries()) if (bytes.includes(n)) hits.push(`${path}: ${secrets[i]}`);
+  }
+  const objects = spawnSync("git", ["cat-file", "--batch-all-objects", "--batch"], { cwd: repo, env: sb.env, maxBuffer: 256 * 1024 * 1024 });
+  if (objects.status !== 0) throw new Error(`git cat-file failed: ${objects.stderr.toString()}`);
+  for (const [i, n] of needles.entries()) if (objects.stdout.includes(n)) hits.push(`git object: ${secrets[i]}`);
+  return hits;
+}

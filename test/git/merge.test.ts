@@ -1,0 +1,225 @@
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FileFormat } from "@hush/core";
+import { commitAll, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+
+/**
+ * Merges through git's merge driver: clean merges by key path, real conflicts that leave no
+ * plaintext anywhere, and `hush git resolve` to finish them.
+ */
+
+let sb: Sandbox;
+
+beforeAll(() => {
+  sb = createSandbox();
+});
+
+afterAll(() => sb.cleanup());
+
+function setup(repo: string): void {
+  const r = hush(sb, ["git", "setup"], { cwd: repo });
+  expect(r.status, r.stderr).toBe(0);
+  commitAll(sb, repo, "git setup");
+}
+
+interface CleanCase {
+  readonly format: FileFormat;
+  readonly file: string;
+  readonly base: string;
+  readonly ours: string;
+  readonly theirs: string;
+  readonly expected: unknown;
+  readonly parse: (text: string) => unknown;
+}
+
+const yamlParse = (text: string): unknown => Object.fromEntries(text.trim().split("\n").map((l) => l.split(": ") as [string, string]));
+
+const CLEAN: CleanCase[] = [
+  {
+    format: "yaml",
+    file: "config.enc.yaml",
+    base: "user: app\npassword: base-pw\napi_key: base-key\nregion: eu\nold_token: tok\n",
+    // ours: changes password, adds a key; theirs: changes api_key, deletes old_token, adds a key.
+    ours: "user: app\npassword: ours-pw\napi_key: base-key\nregion: eu\nold_token: tok\nours_new: o\n",
+    theirs: "user: app\npassword: base-pw\napi_key: theirs-key\nregion: eu\ntheirs_new: t\n",
+    expected: { user: "app", password: "ours-pw", api_key: "theirs-key", region: "eu", ours_new: "o", theirs_new: "t" },
+    parse: yamlParse,
+  },
+  {
+    format: "json",
+    file: "config.enc.json",
+    base: '{\n  "user": "app",\n  "password": "base-pw",\n  "api_key": "base-key",\n  "old_token": "tok"\n}\n',
+    ours: '{\n  "user": "app",\n  "password": "ours-pw",\n  "api_key": "base-key",\n  "old_token": "tok",\n  "ours_new": "o"\n}\n',
+    theirs: '{\n  "user": "app",\n  "password": "base-pw",\n  "api_key": "theirs-key",\n  "theirs_new": "t"\n}\n',
+    expected: { user: "app", password: "ours-pw", api_key: "theirs-key", ours_new: "o", theirs_new: "t" },
+    parse: (t) => JSON.parse(t),
+  },
+  {
+    format: "dotenv",
+    file: "config.enc.env",
+    base: "A=1\nB=2\n# c\nC=3\n",
+    ours: "A=10\nB=2\n# c\nC=3\nD=4\n",
+    theirs: "A=1\n# c\nC=30\nE=5\n",
+    expected: "A=10\n# c\nC=30\nE=5\nD=4\n",
+    parse: (t) => t,
+  },
+  {
+    format: "ini",
+    file: "config.enc.ini",
+    base: "[s]\na = 1\nb = 2\n\n[t]\nc = 3\n",
+    ours: "[s]\na = 10\nb = 2\nd = 4\n\n[t]\nc = 3\n",
+    theirs: "[s]\na = 1\n\n[t]\nc = 30\ne = 5\n",
+    expected: "[s]\na = 10\nd = 4\n\n[t]\nc = 30\ne = 5\n",
+    parse: (t) => t,
+  },
+  {
+    format: "toml",
+    file: "config.enc.toml",
+    base: 'x = "1"\n\n[s]\na = 1\nb = "2"\n',
+    ours: 'x = "10"\n\n[s]\na = 1\nb = "2"\nd = true\n',
+    theirs: 'x = "1"\n\n[s]\na = 2\ne = 5\n',
+    expected: 'x = "10"\n\n[s]\na = 2\ne = 5\nd = true\n',
+    parse: (t) => t,
+  },
+];
+
+describe.each(CLEAN)("clean merge ($format)", (c) => {
+  it("merges changes, additions and deletions of different keys; the MAC verifies", async () => {
+    const repo = createRepo(sb, `clean-${c.format}`);
+    writeEncrypted(sb, repo, c.file, c.base);
+    commitAll(sb, repo, "base");
+    setup(repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    await editEncrypted(sb, repo, c.file, c.format, c.theirs);
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, c.file, c.format, c.ours);
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status, merge.stdout + merge.stderr).toBe(0);
+    expect(merge.stderr).toContain("merged by key path");
+    const dec = hush(sb, ["decrypt", c.file], { cwd: repo });
+    expect(dec.status, dec.stderr).toBe(0);
+    expect(c.parse(dec.stdout)).toEqual(c.expected);
+    // The merge commit's blob is the one that verifies.
+    expect(git(sb, repo, ["status", "--porcelain"]).stdout.trim()).toBe("");
+  });
+});
+
+describe("conflicting merge (yaml)", () => {
+  const secrets = ["base-secret-4f1a", "ours-secret-8c2e", "theirs-secret-d93b", "resolved-secret-77aa"];
+  let repo: string;
+
+  beforeAll(async () => {
+    repo = createRepo(sb, "conflict");
+    writeEncrypted(sb, repo, "app.enc.yaml", `db:\n  user: app\n  password: ${secrets[0]}\nport: 5432\n`);
+    commitAll(sb, repo, "base");
+    setup(repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", `db:\n  user: app\n  password: ${secrets[2]}\nport: 5433\n`);
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", `db:\n  user: app\n  password: ${secrets[1]}\nport: 5432\n`);
+    commitAll(sb, repo, "ours");
+  });
+
+  it("conflicts, names the key path, and leaves no plaintext in the working tree or any git object", () => {
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status).not.toBe(0);
+    expect(merge.stderr).toContain('conflict at ["db"]["password"]: changed differently on both sides');
+    expect(merge.stderr).toContain("hush git resolve app.enc.yaml");
+    const working = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+    expect(working).toMatch(/^<<<<<<< ours\n {2}password: ENC\[AES256_GCM,/m);
+    expect(working).toMatch(/^=======\n {2}password: ENC\[AES256_GCM,/m);
+    expect(findPlaintext(sb, repo, secrets)).toEqual([]);
+    // The non-conflicting change (port) is already merged into the encrypted file.
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+  });
+
+  it("hush check reports the unresolved file", () => {
+    const r = hush(sb, ["check", "app.enc.yaml"], { cwd: repo });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("[conflict-markers]");
+  });
+
+  it("hush git resolve shows both sides decrypted in the editor and completes the merge", () => {
+    // A scripted editor: records what it was shown (outside the repository), writes a resolution.
+    const shownCopy = join(sb.dir, "editor-saw.txt");
+    const editor = join(sb.dir, "editor.sh");
+    writeFileSync(editor, `#!/bin/sh\ncp "$1" '${shownCopy}'\nprintf 'db:\\n  user: app\\n  password: ${secrets[3]}\\nport: 5433\\n' > "$1"\n`);
+    chmodSync(editor, 0o755);
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status, r.stderr).toBe(0);
+    const shown = readFileSync(shownCopy, "utf8");
+    expect(shown).toBe(
+      `db:\n  user: app\n<<<<<<< ours\n  password: ${secrets[1]}\n||||||| base\n  password: ${secrets[0]}\n=======\n  password: ${secrets[2]}\n>>>>>>> theirs\nport: 5433\n`,
+    );
+    writeFileSync(shownCopy, "");
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toBe("");
+    git(sb, repo, ["commit", "-q", "--no-edit"]);
+    const dec = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo });
+    expect(dec.stdout).toBe(`db:\n  user: app\n  password: ${secrets[3]}\nport: 5433\n`);
+    expect(findPlaintext(sb, repo, secrets)).toEqual([]);
+    expect(git(sb, repo, ["log", "--format=%s", "-1"]).stdout).toContain("Merge branch 'theirs'");
+  });
+});
+
+describe("conflict resolution without an editor, and without keys", () => {
+  it("--theirs takes their value at every conflicting path", async () => {
+    const repo = createRepo(sb, "resolve-theirs");
+    writeEncrypted(sb, repo, "s.enc.json", '{\n  "a": "base",\n  "b": "keep"\n}\n');
+    commitAll(sb, repo, "base");
+    setup(repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    await editEncrypted(sb, repo, "s.enc.json", "json", '{\n  "a": "from-theirs",\n  "b": "keep"\n}\n');
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "s.enc.json", "json", '{\n  "a": "from-ours",\n  "b": "keep"\n}\n');
+    commitAll(sb, repo, "ours");
+    expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).not.toBe(0);
+    const r = hush(sb, ["git", "resolve", "--theirs", "s.enc.json"], { cwd: repo });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(hush(sb, ["decrypt", "s.enc.json"], { cwd: repo }).stdout)).toEqual({ a: "from-theirs", b: "keep" });
+  });
+
+  it("without a key the driver falls back to git's ordinary conflict and says why", async () => {
+    const repo = createRepo(sb, "keyless");
+    writeEncrypted(sb, repo, "k.enc.yaml", "a: 1\nb: 2\n");
+    commitAll(sb, repo, "base");
+    setup(repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    await editEncrypted(sb, repo, "k.enc.yaml", "yaml", "a: 1\nb: 3\n");
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "k.enc.yaml", "yaml", "a: 2\nb: 2\n");
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true, env: sb.keylessEnv });
+    expect(merge.status).not.toBe(0);
+    expect(merge.stderr).toMatch(/cannot merge by key path: no key to decrypt it/);
+    expect(readFileSync(join(repo, "k.enc.yaml"), "utf8")).toMatch(/^<<<<<<< ours$/m);
+    // Someone with the key finishes it: both changes were to different keys, so no editor is needed.
+    const r = hush(sb, ["git", "resolve", "k.enc.yaml"], { cwd: repo });
+    expect(r.status, r.stderr).toBe(0);
+    expect(hush(sb, ["decrypt", "k.enc.yaml"], { cwd: repo }).stdout).toBe("a: 2\nb: 3\n");
+  });
+});
+
+describe("files the patterns cover that are not encrypted", () => {
+  it("merge by lines, as git would", () => {
+    const repo = createRepo(sb, "plain-files");
+    writeFileSync(join(repo, "notes.txt"), "one\ntwo\nthree\nfour\nfive\n");
+    commitAll(sb, repo, "base");
+    expect(hush(sb, ["git", "setup", "*.txt"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "setup");
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    writeFileSync(join(repo, "notes.txt"), "one\ntwo\nthree\nfour\nFIVE\n");
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    writeFileSync(join(repo, "notes.txt"), "ONE\ntwo\nthree\nfour\nfive\n");
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status, merge.stderr).toBe(0);
+    expect(readFileSync(join(repo, "notes.txt"), "utf8")).toBe("ONE\ntwo\nthree\nfour\nFIVE\n");
+  });
+});

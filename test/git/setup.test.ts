@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+
+/** `hush git setup` / `uninstall`: what they write, idempotence, dry runs. */
+
+let sb: Sandbox;
+
+beforeAll(() => {
+  sb = createSandbox();
+});
+
+afterAll(() => sb.cleanup());
+
+const config = (repo: string): string =>
+  git(sb, repo, ["config", "--local", "--get-regexp", "^(diff|merge)\\.hush\\."], { allowFail: true }).stdout;
+
+describe("hush git setup", () => {
+  it("derives patterns from the creation rules, sets the drivers, and is idempotent", () => {
+    const repo = createRepo(sb, "basic");
+    writeFileSync(join(repo, ".gitattributes"), "*.png binary\n");
+    const dry = hush(sb, ["git", "setup", "--dry-run"], { cwd: repo });
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("would update .gitattributes");
+    expect(dry.stdout).toContain("would set git config diff.hush.textconv = hush git textconv");
+    expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toBe("*.png binary\n");
+    expect(config(repo)).toBe("");
+
+    const r = hush(sb, ["git", "setup"], { cwd: repo });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toBe(
+      [
+        "*.png binary",
+        "",
+        "# >>> hush (managed by `hush git setup`; `hush git uninstall` removes this block)",
+        "*.enc.yaml diff=hush merge=hush",
+        "*.enc.json diff=hush merge=hush",
+        "*.enc.env diff=hush merge=hush",
+        "*.enc.ini diff=hush merge=hush",
+        "*.enc.toml diff=hush merge=hush",
+        "# <<< hush",
+        "",
+      ].join("\n"),
+    );
+    expect(config(repo)).toBe(
+      "diff.hush.textconv hush git textconv\nmerge.hush.name hush: merge encrypted files by key path\nmerge.hush.driver hush git merge %O %A %B %L %P\n",
+    );
+    // The textconv cache stays off: it would store decrypted text in the repository.
+    expect(git(sb, repo, ["config", "--get", "diff.hush.cachetextconv"], { allowFail: true }).stdout).toBe("");
+    expect(git(sb, repo, ["check-attr", "diff", "merge", "--", "a/b/x.enc.yaml"]).stdout).toBe("a/b/x.enc.yaml: diff: hush\na/b/x.enc.yaml: merge: hush\n");
+
+    const again = hush(sb, ["git", "setup"], { cwd: repo });
+    expect(again.stdout).toContain("already set up; nothing to change");
+
+    const un = hush(sb, ["git", "uninstall"], { cwd: repo });
+    expect(un.status, un.stderr).toBe(0);
+    expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toBe("*.png binary\n");
+    expect(config(repo)).toBe("");
+    expect(hush(sb, ["git", "uninstall"], { cwd: repo }).stdout).toContain("nothing to remove");
+  });
+
+  it("handles a .sops.yaml in a subdirectory, anchored regexes, and files a glob cannot express", () => {
+    const repo = createRepo(sb, "nested");
+    mkdirSync(join(repo, "deploy", "secrets"), { recursive: true });
+    writeFileSync(
+      join(repo, "deploy", ".sops.yaml"),
+      `creation_rules:\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n  - path_regex: ^(?i)special\\d+\\.json$\n    age: ${sb.recipient}\n`,
+    );
+    writeFileSync(join(repo, "deploy", "special1.json"), "{}\n");
+    // An encrypted file that no rule names is covered too.
+    writeEncrypted(sb, repo, "stray.enc.yaml", "a: b\n");
+    commitAll(sb, repo, "files");
+    const r = hush(sb, ["git", "setup"], { cwd: join(repo, "deploy") });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("has no glob equivalent");
+    const attrs = readFileSync(join(repo, ".gitattributes"), "utf8");
+    expect(attrs).toContain("/deploy/secrets/**/*.yaml diff=hush merge=hush\n");
+    expect(attrs).toContain("/deploy/special1.json diff=hush merge=hush\n");
+    expect(attrs).toContain("/stray.enc.yaml diff=hush merge=hush\n");
+    expect(git(sb, repo, ["check-attr", "diff", "--", "deploy/secrets/a/b.yaml", "secrets/b.yaml"]).stdout).toBe(
+      "deploy/secrets/a/b.yaml: diff: hush\nsecrets/b.yaml: diff: unspecified\n",
+    );
+  });
+
+  it("uses the patterns given, installs the hook, and never overwrites a hook it did not write", () => {
+    const repo = createRepo(sb, "hooks");
+    const r = hush(sb, ["git", "setup", "--hook", "*.secret.yaml"], { cwd: repo });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toContain("\n*.secret.yaml diff=hush merge=hush\n");
+    const hook = join(repo, ".git", "hooks", "pre-commit");
+    expect(readFileSync(hook, "utf8")).toContain("exec hush check --staged");
+    expect(hush(sb, ["git", "uninstall"], { cwd: repo }).stdout).toContain("remove the pre-commit hook");
+    expect(existsSync(hook)).toBe(false);
+    expect(existsSync(join(repo, ".gitattributes"))).toBe(false);
+
+    writeFileSync(hook, "#!/bin/sh\necho mine\n", { mode: 0o755 });
+    const again = hush(sb, ["git", "setup", "--hook", "*.secret.yaml"], { cwd: repo });
+    expect(again.stdout).toContain("already exists and was not written by hush");
+    expect(readFileSync(hook, "utf8")).toBe("#!/bin/sh\necho mine\n");
+  });
+
+  it("outside a git repository it says so", () => {
+    const dir = join(sb.dir, "not-a-repo");
+    mkdirSync(dir);
+    const r = hush(sb, ["git", "setup"], { cwd: dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("not inside a git working tree");
+  });
+});

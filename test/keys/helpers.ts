@@ -1,0 +1,91 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { encryptText, type FileFormat, type KeyGroupRecipients, type KeySource } from "@hush/core";
+import { AgeKeySource, generateAgeKeyPair } from "@hush/key-source-age";
+
+const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+/** The built CLI's entry point (`pnpm build` must have run). */
+export const HUSH_JS = join(repoRoot, "packages", "cli", "bin", "hush.js");
+
+export interface Run {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the built `hush` without blocking this process: the KMS test server lives in the test's
+ * own event loop, so a synchronous spawn would leave it unable to answer. The environment is
+ * minimal and explicit, so a developer's own keys and AWS settings never reach a test.
+ */
+export function hush(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
+): Promise<Run> {
+  if (!existsSync(join(repoRoot, "packages", "cli", "dist", "main.js"))) throw new Error("the CLI is not built: run `pnpm build` first");
+  const env: Record<string, string> = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C" };
+  for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [HUSH_JS, ...args], { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+    child.on("error", fail);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      done({ status: code ?? (signal === null ? 1 : 128), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+export interface AgeKey {
+  readonly recipient: string;
+  /** Path of a keys file holding the identity (for SOPS_AGE_KEY_FILE). */
+  readonly file: string;
+}
+
+/** A new age key pair, its identity written to `dir/name.txt`. */
+export async function makeAgeKey(dir: string, name: string): Promise<AgeKey> {
+  const pair = await generateAgeKeyPair();
+  const file = join(dir, `${name}.txt`);
+  writeFileSync(file, `# ${name}\n${pair.identity}\n`, { mode: 0o600 });
+  return { recipient: pair.recipient, file };
+}
+
+/** A keys file holding several identities (SOPS_AGE_KEY_FILE takes one file). */
+export function combineKeys(dir: string, name: string, keys: readonly AgeKey[]): string {
+  const file = join(dir, `${name}.txt`);
+  writeFileSync(file, keys.map((k) => readFileSync(k.file, "utf8")).join(""), { mode: 0o600 });
+  return file;
+}
+
+const ageOnly = new AgeKeySource();
+
+/**
+ * Encrypts a plaintext document in this process with age recipients (fixtures for directory
+ * tests: twenty `hush encrypt` processes would cost seconds for nothing under test).
+ */
+export async function encryptForAge(text: string, format: FileFormat, groups: KeyGroupRecipients, shamirThreshold = 0): Promise<string> {
+  return encryptText(text, { format, keyGroups: groups, shamirThreshold, keySources: async (kind): Promise<KeySource | undefined> => (kind === "age" ? ageOnly : undefined) });
+}
+
+/** The `age` recipients written in a file's metadata, in order. */
+export function ageRecipientsIn(text: string): string[] {
+  return [...text.matchAll(/recipient"?:\s*"?(age1[a-z0-9]+)/g)].map((m) => m[1]!);
+}
+
+/** Every ENC[…] value of a file, in order. */
+export function encValues(text: string): string[] {
+  return [...text.matchAll(/ENC\[AES256_GCM,[^\]]*\]/g)].map((m) => m[0]);
+}
+
+/** The file's text without its `sops` section (YAML or JSON as hush writes them). */
+export function dataPart(text: string, format: "yaml" | "json"): string {
+  if (format === "yaml") return text.slice(0, text.indexOf("\nsops:\n"));
+  return text.slice(0, text.indexOf('\t"sops": {'));
+}

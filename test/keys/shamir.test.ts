@@ -1,0 +1,132 @@
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTempDir, sharedPath } from "@hush/testkit";
+import { combineKeys, encValues, hush, makeAgeKey, type AgeKey } from "./helpers.ts";
+
+const PLAIN = "api_key: k-123\nnested:\n    token: t-456\n";
+
+describe("key groups and Shamir thresholds", () => {
+  const tmp = makeTempDir("hush-shamir-");
+  let keys: AgeKey[];
+  beforeAll(async () => {
+    keys = await Promise.all(["g0", "g1", "g2"].map((n) => makeAgeKey(tmp.path, n)));
+  });
+  afterAll(() => tmp.cleanup());
+
+  const config = (extra: string): void => {
+    writeFileSync(
+      join(tmp.path, ".sops.yaml"),
+      `creation_rules:\n  - path_regex: \\.yaml$\n    key_groups:\n${keys.map((k) => `      - age:\n          - ${k.recipient}\n`).join("")}${extra}`,
+    );
+  };
+  const encrypt = async (name: string, args: string[] = []): Promise<string> => {
+    writeFileSync(join(tmp.path, name), PLAIN);
+    const r = await hush(["encrypt", "-i", ...args, name], { cwd: tmp.path });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    return readFileSync(join(tmp.path, name), "utf8");
+  };
+  const decryptWith = (name: string, idx: number[]) =>
+    hush(["decrypt", name], { cwd: tmp.path, env: { SOPS_AGE_KEY_FILE: combineKeys(tmp.path, `ids-${idx.join("")}`, idx.map((i) => keys[i]!)) } });
+
+  it("three age groups with shamir_threshold 2 open with any two identities", async () => {
+    config("    shamir_threshold: 2\n");
+    const text = await encrypt("three.yaml");
+    expect(text).toContain("    key_groups:\n");
+    expect(text).toContain("    shamir_threshold: 2\n");
+    for (const k of keys) expect(text).toContain(k.recipient);
+    for (const pair of [[0, 1], [0, 2], [1, 2]]) {
+      const r = await decryptWith("three.yaml", pair);
+      expect(r.stderr, pair.join()).toBe("");
+      expect(r.stdout).toBe(PLAIN);
+    }
+  });
+
+  it("fails with one identity, naming every group that failed and why", async () => {
+    for (const single of [0, 1, 2]) {
+      const r = await decryptWith("three.yaml", [single]);
+      expect(r.status).toBe(128);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain("1 of 3 key groups opened, 2 needed");
+      for (const other of [0, 1, 2].filter((g) => g !== single)) {
+        expect(r.stderr).toContain(`group ${other}: age ${keys[other]!.recipient}: no matching identity`);
+      }
+      expect(r.stderr).not.toContain(`group ${single}:`);
+    }
+  });
+
+  it("defaults the threshold to all groups and stores it", async () => {
+    config("");
+    const text = await encrypt("all.yaml");
+    expect(text).toContain("    shamir_threshold: 3\n");
+    expect((await decryptWith("all.yaml", [0, 1])).status).toBe(128);
+    expect((await decryptWith("all.yaml", [0, 1, 2])).stdout).toBe(PLAIN);
+  });
+
+  it("--shamir-secret-sharing-threshold overrides shamir_threshold from .sops.yaml", async () => {
+    config("    shamir_threshold: 3\n");
+    const text = await encrypt("override.yaml", ["--shamir-secret-sharing-threshold", "2"]);
+    expect(text).toContain("    shamir_threshold: 2\n");
+    expect((await decryptWith("override.yaml", [1, 2])).stdout).toBe(PLAIN);
+  });
+
+  it("groups add and groups delete re-split the same data key; values stay as they are", async () => {
+    writeFileSync(join(tmp.path, ".sops.yaml"), `creation_rules:\n  - age: ${keys[0]!.recipient}\n`);
+    const one = await encrypt("grow.yaml");
+    const env = { SOPS_AGE_KEY_FILE: combineKeys(tmp.path, "all", keys) };
+    const add1 = await hush(["groups", "add", "-f", "grow.yaml", "-i", "--age", keys[1]!.recipient], { cwd: tmp.path, env });
+    expect(add1.stderr).toBe("");
+    const two = readFileSync(join(tmp.path, "grow.yaml"), "utf8");
+    expect(encValues(two).slice(0, 2)).toEqual(encValues(one).slice(0, 2));
+    expect(two).toContain("shamir_threshold: 2");
+    expect((await decryptWith("grow.yaml", [0])).status).toBe(128);
+    expect((await decryptWith("grow.yaml", [0, 1])).stdout).toBe(PLAIN);
+
+    const add2 = await hush(["groups", "add", "-f", "grow.yaml", "-i", "--shamir-secret-sharing-threshold", "2", "--age", keys[2]!.recipient], {
+      cwd: tmp.path,
+      env,
+    });
+    expect(add2.status).toBe(0);
+    expect((await decryptWith("grow.yaml", [1, 2])).stdout).toBe(PLAIN);
+
+    const del = await hush(["groups", "delete", "-f", "grow.yaml", "-i", "0"], { cwd: tmp.path, env });
+    expect(del.stderr).toBe("");
+    const after = readFileSync(join(tmp.path, "grow.yaml"), "utf8");
+    expect(after).not.toContain(keys[0]!.recipient);
+    expect((await decryptWith("grow.yaml", [1, 2])).stdout).toBe(PLAIN);
+    expect((await decryptWith("grow.yaml", [0, 1])).status).toBe(128);
+
+    // Two groups, threshold 2: deleting one would lower what it takes to open the file.
+    const before = readFileSync(join(tmp.path, "grow.yaml"));
+    const refused = await hush(["groups", "delete", "-f", "grow.yaml", "-i", "0"], { cwd: tmp.path, env });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("fewer than the shamir threshold 2");
+    expect(readFileSync(join(tmp.path, "grow.yaml"))).toEqual(before);
+    // Explicitly lowering it is allowed: back to a single group holding the whole key.
+    const lowered = await hush(["groups", "delete", "-f", "grow.yaml", "--shamir-secret-sharing-threshold", "1", "0"], { cwd: tmp.path, env });
+    expect(lowered.status).toBe(0);
+    expect(lowered.stdout).not.toContain("key_groups");
+    expect(lowered.stdout).not.toContain("shamir_threshold");
+    expect(lowered.stdout).toContain(keys[2]!.recipient);
+  });
+});
+
+describe("SOPS's empty key group cases (functional-tests.sops.yaml)", () => {
+  const tmp = makeTempDir("hush-empty-groups-");
+  afterAll(() => tmp.cleanup());
+
+  it.each(["test_no_keygroups.yaml", "test_zero_keygroups.yaml", "test_empty_keygroup.yaml"])(
+    "%s fails with SOPS's exact message and leaves the file alone",
+    async (name) => {
+      const file = join(tmp.path, name);
+      copyFileSync(sharedPath("interop", "sops", "plainfile.yaml"), file);
+      const before = readFileSync(file);
+      const r = await hush(["--config", sharedPath("interop", "sops", "functional-tests.sops.yaml"), "encrypt", "-i", file], { cwd: tmp.path });
+      expect(r.stderr).toBe("Could not generate data key: [empty key group provided]\n");
+      expect(r.stdout).toBe("");
+      expect(r.status).toBe(1);
+      expect(readFileSync(file)).toEqual(before);
+    },
+  );
+});

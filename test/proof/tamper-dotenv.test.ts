@@ -1,0 +1,3 @@
+import { defineTamperSuite } from "./tamper-suite.ts";
+
+defineTamperSuite("dotenv");

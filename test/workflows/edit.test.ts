@@ -1,0 +1,200 @@
+import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bigYaml, changedLines, encryptFile, keyedDir, nextSecond, startHush, type KeyedDir } from "./helpers.ts";
+import { installFakeEditor, type EditorRun } from "./fake-editor.ts";
+
+function runs(log: string): EditorRun[] {
+  return readFileSync(log, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as EditorRun);
+}
+
+describe("hush edit with a scripted editor", () => {
+  let k: KeyedDir;
+  let ed: ReturnType<typeof installFakeEditor>;
+  let base: string;
+  let baseBytes: Buffer;
+  beforeAll(async () => {
+    k = keyedDir();
+    ed = installFakeEditor(k.dir);
+    base = encryptFile(k, "big.yaml", bigYaml());
+    baseBytes = readFileSync(base);
+    await nextSecond();
+  });
+  afterAll(() => k.cleanup());
+
+  it("changing one of 1,000 values changes exactly the value, mac and lastmodified lines", async () => {
+    const f = k.path("edit-one.yaml");
+    copyFileSync(base, f);
+    const r = k.hush(["edit", f], { env: ed.env([{ replace: ["value-5-50\n", "changed\n"] }]) });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const after = readFileSync(f, "utf8");
+    const lines = changedLines(baseBytes.toString("utf8"), after);
+    expect(lines).toHaveLength(3);
+    const texts = lines.map((n) => after.split("\n")[n - 1]!);
+    expect(texts[0]).toMatch(/^ {4}key50: ENC\[/);
+    expect(texts[1]).toMatch(/^ {4}lastmodified: /);
+    expect(texts[2]).toMatch(/^ {4}mac: ENC\[/);
+    expect(await k.decrypt(f)).toBe(bigYaml().replace("value-5-50\n", "changed\n"));
+  });
+
+  it("the editor sees a 0600 file in a 0700 directory in memory-backed storage, named like the target", () => {
+    const f = k.path("modes.yaml");
+    copyFileSync(base, f);
+    const r = k.hush(["edit", f], { env: ed.env([{ noop: true }]) });
+    expect(r.status).toBe(200);
+    const [run] = runs(ed.log);
+    expect(run!.mode).toBe(0o600);
+    expect(run!.dirMode).toBe(0o700);
+    expect(run!.file.endsWith("/modes.yaml")).toBe(true);
+    expect(run!.content).toBe(bigYaml());
+    expect(existsSync(dirname(run!.file))).toBe(false);
+    if (process.platform === "linux") expect(run!.file.startsWith("/dev/shm/")).toBe(true);
+  });
+
+  it("no change exits 200 with SOPS's message and leaves the file byte for byte", () => {
+    const f = k.path("nochange.yaml");
+    copyFileSync(base, f);
+    const r = k.hush(["edit", f], { env: ed.env([{ noop: true }]) });
+    expect(r.status).toBe(200);
+    expect(r.stderr).toContain("File has not changed, exiting.");
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+  });
+
+  it("SIGTERM while the editor runs removes the temporary directory and leaves the file as it was", async () => {
+    const f = k.path("sigterm.yaml");
+    copyFileSync(base, f);
+    const run = startHush(["edit", f], { cwd: k.dir, env: { ...k.env, ...ed.env([{ sleep: 60_000 }]) } });
+    let seen: EditorRun | undefined;
+    for (let i = 0; i < 200 && seen === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = runs(ed.log)[0];
+    }
+    expect(seen).toBeDefined();
+    expect(existsSync(seen!.file)).toBe(true);
+    run.child.kill("SIGTERM");
+    const res = await run.done;
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("User canceled operation");
+    expect(existsSync(dirname(seen!.file))).toBe(false);
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+    expect(existsSync(k.path(".sigterm.yaml.hush-lock"))).toBe(false);
+    // The editor was stopped too.
+    expect(() => process.kill(seen!.pid, 0)).toThrow();
+  });
+
+  it.each(["SIGHUP", "SIGINT"] as const)("%s (to hush, or for SIGINT: Ctrl+C ending the editor) cancels and cleans up", async (signal) => {
+    // Ctrl+C during editing reaches the editor too and is the editor's to handle; hush cancels
+    // when the editor dies of it.
+    const f = k.path(`sig-${signal}.yaml`);
+    copyFileSync(base, f);
+    const run = startHush(["edit", f], { cwd: k.dir, env: { ...k.env, ...ed.env([{ sleep: 60_000 }]) } });
+    let seen: EditorRun | undefined;
+    for (let i = 0; i < 200 && seen === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = runs(ed.log)[0];
+    }
+    expect(seen).toBeDefined();
+    if (signal === "SIGINT") process.kill(seen!.pid, "SIGINT");
+    else run.child.kill(signal);
+    const res = await run.done;
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("User canceled operation");
+    expect(existsSync(dirname(seen!.file))).toBe(false);
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+  });
+
+  it("invalid content reopens the editor with the error on top and the text kept, until fixed", async () => {
+    const f = k.path("invalid.yaml");
+    encryptFile(k, "invalid.yaml", "a: 1\nb: two\n");
+    const before = readFileSync(f);
+    const r = k.hush(["edit", f], { env: ed.env([{ write: "a: [unclosed\nb: two\n" }, { replace: ["[unclosed", "3"] }]) });
+    expect(r.status).toBe(0);
+    const [first, second] = runs(ed.log);
+    expect(first!.content).toBe("a: 1\nb: two\n");
+    expect(second!.content).toMatch(/^#! hush: .*invalid\.yaml: invalid YAML at line \d/);
+    expect(second!.content.endsWith("a: [unclosed\nb: two\n")).toBe(true);
+    expect(r.stderr).toMatch(/reopening the editor/);
+    expect(await k.decrypt(f)).toBe("a: 3\nb: two\n");
+    expect(readFileSync(f).equals(before)).toBe(false);
+  });
+
+  it("invalid content saved again unchanged gives up: error, file unchanged, no plaintext left", () => {
+    const f = k.path("abandon.yaml");
+    encryptFile(k, "abandon.yaml", "a: 1\n");
+    const before = readFileSync(f);
+    const r = k.hush(["edit", f], { env: ed.env([{ write: "a: [\n" }, { noop: true }]) });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/nothing was saved/);
+    expect(readFileSync(f).equals(before)).toBe(true);
+    for (const run of runs(ed.log)) expect(existsSync(dirname(run.file))).toBe(false);
+  });
+
+  it("a sops key typed into the content is refused", () => {
+    const f = k.path("sopskey.yaml");
+    encryptFile(k, "sopskey.yaml", "a: 1\n");
+    const before = readFileSync(f);
+    const r = k.hush(["edit", f], { env: ed.env([{ write: "a: 1\nsops:\n    mac: x\n" }, { noop: true }]) });
+    expect(r.status).toBe(203);
+    expect(r.stderr).toMatch(/"sops" key/);
+    expect(runs(ed.log)[1]!.content).toMatch(/^#! hush: .*"sops" key/);
+    expect(readFileSync(f).equals(before)).toBe(true);
+  });
+
+  it("an editor that exits non-zero, or one that is missing, is exit 201 with the file unchanged", () => {
+    const f = k.path("badeditor.yaml");
+    copyFileSync(base, f);
+    const bad = k.hush(["edit", f], { env: ed.env([{ exit: 3 }]) });
+    expect(bad.status).toBe(201);
+    expect(bad.stderr).toMatch(/exited with status 3/);
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+    const missing = k.hush(["edit", f], { env: { EDITOR: "no-such-editor-anywhere --wait", SOPS_EDITOR: "" } });
+    expect(missing.status).toBe(201);
+    expect(missing.stderr).toMatch(/no editor found/);
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+  });
+
+  it("SOPS_EDITOR wins over EDITOR and its arguments are passed", () => {
+    const f = k.path("sopseditor.yaml");
+    copyFileSync(base, f);
+    const env = ed.env([{ noop: true }]);
+    const r = k.hush(["edit", f], { env: { ...env, SOPS_EDITOR: `${env["EDITOR"]} --flag 'two words'`, EDITOR: "false" } });
+    expect(r.status).toBe(200);
+    const run = runs(ed.log)[0]!;
+    expect(run.args).toEqual(["--flag", "two words", run.file]);
+  });
+
+  it("a missing file is created from an empty template; leaving it empty creates nothing", () => {
+    const f = k.path("new.yaml");
+    const none = k.hush(["edit", "--age", k.recipient, f], { env: ed.env([{ noop: true }]) });
+    expect(none.status).toBe(200);
+    expect(existsSync(f)).toBe(false);
+    expect(runs(ed.log)[0]!.content).toBe("");
+    const r = k.hush(["edit", "--age", k.recipient, f], { env: ed.env([{ write: "token: abc\n" }]) });
+    expect(r.status).toBe(0);
+    expect(readFileSync(f, "utf8")).toMatch(/^token: ENC\[AES256_GCM,/);
+    expect(statSync(f).mode & 0o777).toBe(0o644 & ~process.umask());
+    expect(existsSync(k.path(".new.yaml.hush-lock"))).toBe(false);
+  });
+
+  it("the file mode of an existing file is kept", () => {
+    const f = k.path("mode.yaml");
+    copyFileSync(base, f);
+    chmodSync(f, 0o666);
+    const r = k.hush(["edit", f], { env: ed.env([{ replace: ["value-0-0\n", "v\n"] }]) });
+    expect(r.status).toBe(0);
+    expect(statSync(f).mode & 0o777).toBe(0o666);
+  });
+
+  it("a JSON file edits with tabs kept", async () => {
+    const f = k.path("conf.json");
+    writeFileSync(f, '{\n\t"a": "x",\n\t"n": 1\n}\n');
+    expect(k.hush(["encrypt", "-i", "--age", k.recipient, f]).status).toBe(0);
+    const r = k.hush(["edit", f], { env: ed.env([{ replace: ['"x"', '"y"'] }]) });
+    expect(r.status).toBe(0);
+    expect(await k.decrypt(f, "json")).toBe('{\n\t"a": "y",\n\t"n": 1\n}\n');
+  });
+});

@@ -1,0 +1,179 @@
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, chmodSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bigYaml, changedLines, encryptFile, keyedDir, nextSecond, startHush, type KeyedDir } from "./helpers.ts";
+
+describe("hush set and unset", () => {
+  let k: KeyedDir;
+  let base: string;
+  let baseText: string;
+  beforeAll(async () => {
+    k = keyedDir();
+    base = encryptFile(k, "big.yaml", bigYaml());
+    baseText = readFileSync(base, "utf8");
+    await nextSecond();
+  });
+  afterAll(() => k.cleanup());
+
+  const copy = (name: string): string => {
+    const f = k.path(name);
+    copyFileSync(base, f);
+    return f;
+  };
+
+  it("changing one of 1,000 values changes exactly the value, mac and lastmodified lines", async () => {
+    const f = copy("one.yaml");
+    const r = k.hush(["set", f, '["section5"]["key50"]', '"changed"']);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
+    const after = readFileSync(f, "utf8");
+    const lines = changedLines(baseText, after).map((n) => after.split("\n")[n - 1]!);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^ {4}key50: ENC\[.*type:str\]$/);
+    expect(lines[1]).toMatch(/^ {4}lastmodified: /);
+    expect(lines[2]).toMatch(/^ {4}mac: ENC\[/);
+    expect(await k.decrypt(f)).toBe(bigYaml().replace("value-5-50\n", "changed\n"));
+  });
+
+  it("a new key is inserted at the end of its map, a removed key's lines go; nothing else changes", async () => {
+    const f = copy("struct.yaml");
+    expect(k.hush(["set", f, '["section2"]["extra"]', '{"user": "u", "ports": [80, 443]}']).status).toBe(0);
+    const plain = await k.decrypt(f);
+    expect(plain).toBe(bigYaml().replace("    key99: value-2-99\n", "    key99: value-2-99\n    extra:\n        user: u\n        ports:\n            - 80\n            - 443\n"));
+    expect(k.hush(["unset", f, '["section2"]["extra"]']).status).toBe(0);
+    const after = readFileSync(f, "utf8");
+    expect(changedLines(baseText, after)).toHaveLength(2);
+    expect(await k.decrypt(f)).toBe(bigYaml());
+  });
+
+  it("unset of a list item and of a missing path", async () => {
+    const f = encryptFile(k, "list.yaml", "a:\n    - x\n    - y\n    - z\nb: 1 # note\n");
+    expect(k.hush(["unset", f, '["a"][1]']).status).toBe(0);
+    expect(await k.decrypt(f)).toBe("a:\n    - x\n    - z\nb: 1 # note\n");
+    const before = readFileSync(f);
+    const missing = k.hush(["unset", f, '["nope"]']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/list\.yaml: Key not found: \["nope"\]/);
+    const out = k.hush(["unset", f, '["a"][7]']);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toMatch(/Index 7 out of bounds/);
+    expect(readFileSync(f).equals(before)).toBe(true);
+    const idem = k.hush(["unset", "--idempotent", f, '["nope"]']);
+    expect(idem.status).toBe(0);
+    expect(readFileSync(f).equals(before)).toBe(true);
+  });
+
+  it("values are JSON: strings, numbers (ints stay int), booleans, null, objects, arrays", async () => {
+    const f = encryptFile(k, "types.yaml", "s: x\n");
+    for (const [p, v] of [
+      ['["i"]', "5432"],
+      ['["f"]', "1.5"],
+      ['["b"]', "true"],
+      ['["nil"]', "null"],
+      ['["q"]', '"5432"'],
+      ['["o"]["deep"][0]', '{"k": "v"}'],
+    ] as const) {
+      const r = k.hush(["set", f, p, v]);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+    }
+    expect(await k.decrypt(f)).toBe('s: x\ni: 5432\nf: 1.5\nb: true\nnil: null\nq: "5432"\no:\n    deep:\n        - k: v\n');
+    const enc = readFileSync(f, "utf8");
+    expect(enc).toMatch(/^i: ENC\[.*type:int\]$/m);
+    expect(enc).toMatch(/^f: ENC\[.*type:float\]$/m);
+    expect(enc).toMatch(/^b: ENC\[.*type:bool\]$/m);
+    expect(enc).toMatch(/^nil: null$/m);
+  });
+
+  it("JSON files keep their layout", async () => {
+    const f = k.path("c.json");
+    writeFileSync(f, '{\n\t"a": "x",\n\t"list": [\n\t\t1\n\t]\n}\n');
+    expect(k.hush(["encrypt", "-i", "--age", k.recipient, f]).status).toBe(0);
+    expect(k.hush(["set", f, '["list"][5]', "2"]).status).toBe(0);
+    expect(k.hush(["set", f, '["new"]', '{"k": [true]}']).status).toBe(0);
+    expect(k.hush(["unset", f, '["a"]']).status).toBe(0);
+    expect(await k.decrypt(f, "json")).toBe('{\n\t"list": [\n\t\t1,\n\t\t2\n\t],\n\t"new": {\n\t\t"k": [\n\t\t\ttrue\n\t\t]\n\t}\n}\n');
+  });
+
+  it("--value-file and --value-stdin keep the value off the command line", async () => {
+    const f = encryptFile(k, "vf.yaml", "a: 1\n");
+    const vf = k.path("value.json");
+    writeFileSync(vf, '"from a file"\n');
+    expect(k.hush(["set", "--value-file", f, '["a"]', vf]).status).toBe(0);
+    expect(await k.decrypt(f)).toBe("a: from a file\n");
+    const r = k.hush(["set", "--value-stdin", f, '["b"]'], { input: '{"x": 1}' });
+    expect(r.status).toBe(0);
+    expect(await k.decrypt(f)).toBe("a: from a file\nb:\n    x: 1\n");
+  });
+
+  it("bad input: clear error, exit code as SOPS, the file unchanged", () => {
+    const f = encryptFile(k, "bad.yaml", "a: 1\nl:\n    - 1\n");
+    const before = readFileSync(f);
+    const cases: Array<[string[], number, RegExp]> = [
+      [["set", f, '["a"', '"x"'], 7, /invalid path/],
+      [["set", f, '["a"]', "not json"], 7, /invalid value: it must be a JSON value/],
+      [["set", f, '["a"]', '1, "b": 2'], 7, /invalid value/],
+      [["set", f, '["a"]'], 100, /set takes FILE PATH VALUE/],
+      [["set", f, '["l"]["k"]', "1"], 7, /needs a map, but \["l"\] is a list/],
+      [["set", "--value-file", f, '["a"]', k.path("missing.json")], 2, /cannot read value file .*missing\.json/],
+      [["set", "--value-file", "--value-stdin", f, '["a"]'], 8, /cannot be used together/],
+      [["unset", f], 100, /unset takes FILE PATH/],
+      [["set", k.path("nofile.yaml"), '["a"]', "1"], 100, /no such file/],
+    ];
+    for (const [args, code, msg] of cases) {
+      const r = k.hush(args);
+      expect(r.status, args.join(" ")).toBe(code);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toContain("not json");
+      expect(readFileSync(f).equals(before)).toBe(true);
+    }
+    const names = readdirSync(k.dir);
+    expect(names.filter((n) => n.includes("hush-lock") || n.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("--idempotent writes nothing when the value is already there", () => {
+    const f = encryptFile(k, "idem.yaml", "a: x\n");
+    const before = readFileSync(f);
+    expect(k.hush(["set", "--idempotent", f, '["a"]', '"x"']).status).toBe(0);
+    expect(readFileSync(f).equals(before)).toBe(true);
+  });
+
+  it("keeps the file's mode", () => {
+    const f = copy("mode.yaml");
+    chmodSync(f, 0o600);
+    expect(k.hush(["set", f, '["section0"]["key0"]', '"m"']).status).toBe(0);
+    expect(statSync(f).mode & 0o777).toBe(0o600);
+  });
+
+  it("two hush set on one file at once: no update is lost", async () => {
+    const f = encryptFile(k, "race.yaml", "start: 0\n");
+    const runs = Array.from({ length: 6 }, (_, i) => startHush(["set", f, `["k${i}"]`, String(i)], { cwd: k.dir, env: k.env }));
+    const results = await Promise.all(runs.map((r) => r.done));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const plain = await k.decrypt(f);
+    for (let i = 0; i < 6; i++) expect(plain).toContain(`k${i}: ${i}\n`);
+    expect(existsSync(k.path(".race.yaml.hush-lock"))).toBe(false);
+  });
+
+  it("a live lock is waited for and then refused with a clear message", () => {
+    const f = encryptFile(k, "locked.yaml", "a: 1\n");
+    // A lock held by this (living) test process.
+    writeFileSync(k.path(".locked.yaml.hush-lock"), `${process.pid} ${hostname()}\n`);
+    const before = readFileSync(f);
+    const started = Date.now();
+    const r = k.hush(["set", f, '["a"]', "2"], { env: { HUSH_LOCK_TIMEOUT: "0.3" } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`locked\\.yaml is being changed by another hush process \\(pid ${process.pid}\\)`));
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(readFileSync(f).equals(before)).toBe(true);
+  });
+
+  it("a stale lock (its process is gone) is taken over", async () => {
+    const f = encryptFile(k, "stale.yaml", "a: 1\n");
+    writeFileSync(k.path(".stale.yaml.hush-lock"), `999999999 ${hostname()}\n`);
+    expect(k.hush(["set", f, '["a"]', "2"]).status).toBe(0);
+    expect(await k.decrypt(f)).toBe("a: 2\n");
+    expect(existsSync(k.path(".stale.yaml.hush-lock"))).toBe(false);
+  });
+});

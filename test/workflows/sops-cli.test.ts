@@ -1,0 +1,175 @@
+import { copyFileSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bigYaml, changedLines, CLI_JS, encryptFile, keyedDir, nextSecond, type KeyedDir } from "./helpers.ts";
+import { installFakeEditor } from "./fake-editor.ts";
+
+describe("SOPS's command line as a drop-in", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("-e -i encrypts in place, -d decrypts to stdout, --set '[\"a\"] \"v\"' -i sets a value", async () => {
+    const f = k.path("legacy.yaml");
+    writeFileSync(f, "a: 1\nb: two\n");
+    const enc = k.hush(["-e", "-i", "--age", k.recipient, f]);
+    expect(enc.stderr).toBe("");
+    expect(enc.status).toBe(0);
+    expect(readFileSync(f, "utf8")).toMatch(/^a: ENC\[AES256_GCM,.*type:int\]\nb: ENC\[/);
+    const dec = k.hush(["-d", f]);
+    expect(dec.status).toBe(0);
+    expect(dec.stdout).toBe("a: 1\nb: two\n");
+    const set = k.hush(["--set", '["a"] "v"', "-i", f]);
+    expect(set.stderr).toBe("");
+    expect(set.status).toBe(0);
+    expect(await k.decrypt(f)).toBe("a: v\nb: two\n");
+    const obj = k.hush(["--set", '["c"]["d"] {"e": true}', f]);
+    expect(obj.status).toBe(0);
+    expect(await k.decrypt(f)).toBe("a: v\nb: two\nc:\n    d:\n        e: true\n");
+  });
+
+  it("legacy flags map to SOPS's exit codes", () => {
+    const f = encryptFile(k, "codes.yaml", "a: 1\n");
+    expect(k.hush(["-d", k.path("missing.yaml")]).status).toBe(100);
+    expect(k.hush(["-e", k.path("missing.yaml")]).status).toBe(100);
+    expect(k.hush(["--set", '["a"]"v"', f]).status).toBe(7);
+    expect(k.hush(["-d", "--extract", "bad", f]).status).toBe(91);
+    expect(k.hush(["-d", "-i", "--output", k.path("o.yaml"), f]).status).toBe(8);
+    expect(k.hush(["-e", "--age", k.recipient, f]).status).toBe(203);
+    expect(k.hush(["-r", "--add-age", k.recipient, k.path("missing.yaml")]).status).toBe(49);
+    expect(k.hush(["--gcp-kms", "projects/x", "-e", f]).status).toBe(1);
+    expect(k.hush(["-d", "--extract", '["a"]', f]).stdout).toBe("1\n");
+  });
+
+  it("no mode flag means edit", async () => {
+    const ed = installFakeEditor(k.dir);
+    const f = encryptFile(k, "legacy-edit.yaml", "a: 1\n");
+    const r = k.hush([f], { env: ed.env([{ replace: ["a: 1", "a: 2"] }]) });
+    expect(r.status).toBe(0);
+    expect(await k.decrypt(f)).toBe("a: 2\n");
+    expect(k.hush([f], { env: ed.env([{ noop: true }]) }).status).toBe(200);
+  });
+
+  it("-r rotates (new data key, same values) to stdout", async () => {
+    const f = encryptFile(k, "rot.yaml", "a: 1\n");
+    const r = k.hush(["-r", f]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^a: ENC\[/);
+    expect(r.stdout).not.toBe(readFileSync(f, "utf8"));
+  });
+
+  it("SOPS-only global flags before a subcommand are accepted", () => {
+    const f = encryptFile(k, "glob.yaml", "a: 1\n");
+    const r = k.hush(["--disable-version-check", "--verbose", "decrypt", f]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("a: 1\n");
+    expect(k.hush(["--check-for-updates", "filestatus", f]).stdout).toBe('{"encrypted":true}\n');
+  });
+
+  it("a mistyped subcommand is reported as such, not edited as a file", () => {
+    const r = k.hush(["decrpyt", "x.yaml"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/unknown command 'decrpyt'/);
+    const one = k.hush(["nosuchcmd"]);
+    expect(one.status).toBe(1);
+    expect(one.stderr).toMatch(/unknown command 'nosuchcmd'/);
+  });
+
+  it("started as `sops`, --version answers in SOPS's form", () => {
+    const link = k.path("sops");
+    symlinkSync(CLI_JS, link);
+    const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home" };
+    for (const args of [["--version"], ["-v"], ["--disable-version-check", "--version"]]) {
+      const r = spawnSync(process.execPath, [link, ...args], { env, encoding: "utf8" });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^sops 3\.13\.2 \(hush \d+\.\d+\.\d+\)\n$/);
+    }
+    const plain = k.hush(["--version"]);
+    expect(plain.stdout).toMatch(/^hush \d+\.\d+\.\d+ \(sops 3\.13\.2 format\)\n$/);
+  });
+
+  it("filestatus says whether a file is encrypted", () => {
+    const enc = encryptFile(k, "fs.yaml", "a: 1\n");
+    expect(k.hush(["filestatus", enc])).toMatchObject({ status: 0, stdout: '{"encrypted":true}\n' });
+    const plain = k.path("plain.yaml");
+    writeFileSync(plain, "a: 1\n");
+    expect(k.hush(["filestatus", plain])).toMatchObject({ status: 0, stdout: '{"encrypted":false}\n' });
+    const nomac = k.path("nomac.yaml");
+    writeFileSync(nomac, readFileSync(enc, "utf8").replace(/ {4}mac: .*\n/, '    mac: ""\n'));
+    expect(k.hush(["filestatus", nomac]).stdout).toBe('{"encrypted":false}\n');
+    const json = k.path("fs.json");
+    writeFileSync(json, '{"a": 1}\n');
+    expect(k.hush(["encrypt", "-i", "--age", k.recipient, json]).status).toBe(0);
+    expect(k.hush(["filestatus", json]).stdout).toBe('{"encrypted":true}\n');
+    expect(k.hush(["filestatus", "--input-type", "json", json]).stdout).toBe('{"encrypted":true}\n');
+  });
+
+  it("decrypt --extract prints values as SOPS does", () => {
+    const f = encryptFile(k, "ex.yaml", "str: hello\nint: 0x1F\nfl: 1.50\nb: true\nmap:\n    k: v\nlist:\n    - 1\n    - two\nmultiline: |\n    multi\n    line\n");
+    const ex = (p: string, ...more: string[]): ReturnType<KeyedDir["hush"]> => k.hush(["decrypt", ...more, "--extract", p, f]);
+    expect(ex('["str"]').stdout).toBe("hello");
+    expect(ex('["multiline"]').stdout).toBe("multi\nline\n");
+    expect(ex('["int"]').stdout).toBe("31\n");
+    expect(ex('["fl"]').stdout).toBe("1.5\n");
+    expect(ex('["b"]').stdout).toBe("true\n");
+    expect(ex('["map"]').stdout).toBe("k: v\n");
+    expect(ex('["list"]').stdout).toBe("- 1\n- two\n");
+    expect(ex('["list"][1]').stdout).toBe("two");
+    expect(ex('["int"]', "--output-type", "json").stdout).toBe("31");
+    expect(ex('["list"]', "--output-type", "json").stdout).toBe('[\n\t1,\n\t"two"\n]');
+    expect(ex('["map"]', "--output-type", "json").stdout).toBe('{\n\t"k": "v"\n}\n');
+    const missing = ex('["nope"]');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/component \["nope"\] not found/);
+    const bad = ex("nope");
+    expect(bad.status).toBe(91);
+  });
+});
+
+describe("hush encrypt --reuse", () => {
+  let k: KeyedDir;
+  let base: string;
+  let baseText: string;
+  beforeAll(async () => {
+    k = keyedDir();
+    base = encryptFile(k, "big.yaml", bigYaml());
+    baseText = readFileSync(base, "utf8");
+    await nextSecond();
+  });
+  afterAll(() => k.cleanup());
+
+  it("re-encrypting a whole plaintext with one changed value changes exactly three lines", async () => {
+    const plain = k.path("big.plain.yaml");
+    writeFileSync(plain, bigYaml().replace("value-7-7\n", "changed\n"));
+    const r = k.hush(["encrypt", "--reuse", base, plain]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const lines = changedLines(baseText, r.stdout).map((n) => r.stdout.split("\n")[n - 1]!);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^ {4}key7: ENC\[/);
+    expect(lines[1]).toMatch(/^ {4}lastmodified: /);
+    expect(lines[2]).toMatch(/^ {4}mac: ENC\[/);
+  });
+
+  it("--output over the old file itself works (read first, then replaced atomically)", async () => {
+    const f = k.path("self.yaml");
+    copyFileSync(base, f);
+    const plain = k.path("self.plain.yaml");
+    writeFileSync(plain, bigYaml().replace("value-0-0\n", "x\n"));
+    expect(k.hush(["encrypt", "--reuse", f, "--output", f, plain]).status).toBe(0);
+    expect(changedLines(baseText, readFileSync(f, "utf8"))).toHaveLength(3);
+    expect(await k.decrypt(f)).toBe(bigYaml().replace("value-0-0\n", "x\n"));
+  });
+
+  it("keeps the keys and rules of the old file; key or rule flags are refused", () => {
+    const plain = k.path("p.yaml");
+    writeFileSync(plain, bigYaml());
+    const r = k.hush(["encrypt", "--reuse", base, "--age", k.recipient, plain]);
+    expect(r.status).toBe(8);
+    expect(r.stderr).toMatch(/--reuse keeps the keys and rules/);
+    const same = k.hush(["encrypt", "--reuse", base, plain]);
+    expect(changedLines(baseText, same.stdout)).toHaveLength(2);
+  });
+});
