@@ -5,7 +5,9 @@ import { CliError, EXIT } from "./exit-codes.ts";
 export function decodeInput(bytes: Buffer, format: FileFormat, name: string): string {
   if (format === "binary") return bytes.toString("latin1");
   const text = bytes.toString("utf8");
-  if (!Buffer.from(text, "utf8").equals(bytes)) throw new CliError(EXIT.couldNotReadInputFile, `${name}: not valid UTF-8 (use --input-type binary for binary files)`);
+  if (!Buffer.from(text, "utf8").equals(bytes)) {
+    throw new CliError(EXIT.couldNotReadInputFile, `${name}: line ${firstInvalidUtf8Line(bytes)}: not valid UTF-8 (use --input-type binary for binary files)`);
+  }
   return text;
 }
 
@@ -34,4 +36,19 @@ export async function convert(text: string, from: FileFormat, to: FileFormat, in
   if (from === to) return text;
   const tree: TreeMap = (await storeFor(from)).toTree(text);
   return (await storeFor(to)).emitTree(tree, indent === undefined ? {} : { indent });
+}
+
+/** 1-based line of the first byte sequence that is not UTF-8. */
+function firstInvalidUtf8Line(bytes: Buffer): number {
+  let line = 1;
+  let start = 0;
+  while (start <= bytes.length) {
+    let end = bytes.indexOf(10, start);
+    if (end === -1) end = bytes.length;
+    const chunk = bytes.subarray(start, end);
+    if (!Buffer.from(chunk.toString("utf8"), "utf8").equals(chunk)) return line;
+    line += 1;
+    start = end + 1;
+  }
+  return line;
 }

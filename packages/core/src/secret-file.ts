@@ -123,7 +123,7 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
   const ivFor: IvSource = options.ivSource ?? randomIv;
   const stash = prev?.stash;
   const decider = await deciderFor(options.format, metadata.rule);
-  const mac = new MacBuilder(metadata.macOnlyEncrypted);
+  const mac = new MacBuilder(metadata.macOnlyEncrypted, textEncoding(options.format));
   const edits: TextEdit[] = [];
   for (const leaf of doc.leaves) {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
@@ -135,7 +135,7 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
     }
     const type: ValueType = leaf.kind === "comment" ? "comment" : leaf.value.type;
     const aad = aadString(leaf);
-    const plaintext = Buffer.from(leaf.value.text, options.format === "binary" ? "latin1" : "utf8");
+    const plaintext = Buffer.from(leaf.value.text, textEncoding(options.format));
     const iv = stash?.get(stashKey(aad, type, leaf.value.text)) ?? ivFor(aad, plaintext);
     edits.push({ start: leaf.start, end: leaf.end, text: store.renderEncrypted(leaf, encryptValue(dataKey, plaintext, type, aad, iv)) });
   }
@@ -148,6 +148,11 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
 }
 
 /** The SOPS AAD: map keys joined by ":" plus a trailing ":"; a top-level comment gets ":" (spec 2.2). */
+/** Binary files are carried as one latin1 character per byte; everything else is UTF-8 text. */
+function textEncoding(format: FileFormat): BufferEncoding {
+  return format === "binary" ? "latin1" : "utf8";
+}
+
 function aadString(leaf: Leaf): string {
   return aadPath(leaf.path).map((k) => `${k}:`).join("") || (leaf.kind === "comment" ? ":" : "");
 }
@@ -171,7 +176,7 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
   const metadata = decodeMetadata(doc.metadata);
   const dataKey = options.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, options.keySources));
   const decider = await deciderFor(options.format, metadata.rule);
-  const mac = new MacBuilder(metadata.macOnlyEncrypted);
+  const mac = new MacBuilder(metadata.macOnlyEncrypted, textEncoding(options.format));
   const stash: IvStash = new Map();
   const edits: TextEdit[] = doc.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" }));
   for (const leaf of doc.leaves) {
@@ -205,7 +210,7 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
       const aad = aadString(leaf);
       const { plaintext, type } = decryptValue(dataKey, raw, aad);
       if (type === "comment") throw new HushError("VALUE_TAMPERED", "a value is stored with the comment type");
-      value = { type, text: plaintext.toString(options.format === "binary" ? "latin1" : "utf8") };
+      value = { type, text: plaintext.toString(textEncoding(options.format)) };
       mac.add(value);
       stash.set(stashKey(aad, type, value.text), ivOf(raw));
     } catch (err) {

@@ -41,13 +41,16 @@ export function macBytes(value: ScalarValue): string {
 /** Incremental SHA-512 over value renderings in document order. */
 export class MacBuilder {
   readonly #hash = createHash("sha512");
+  readonly #encoding: BufferEncoding;
 
-  constructor(macOnlyEncrypted: boolean) {
+  /** `encoding`: how value text maps to the bytes SOPS hashes (latin1 for binary files' bytes). */
+  constructor(macOnlyEncrypted: boolean, encoding: BufferEncoding = "utf8") {
+    this.#encoding = encoding;
     if (macOnlyEncrypted) this.#hash.update(MAC_ONLY_ENCRYPTED_SEED);
   }
 
   add(value: ScalarValue): void {
-    this.#hash.update(macBytes(value), "utf8");
+    this.#hash.update(macBytes(value), this.#encoding);
   }
 
   /** Uppercase hex, as Go's `%X`. */

@@ -194,6 +194,8 @@ export function unflattenMetadata(entries: ReadonlyArray<readonly [string, strin
   const root: Raw = {};
   for (const [flatKey, value] of entries) {
     const steps = flatKey.split(/__(?=map_|list_\d)/);
+    // Keys come from the file: never let one reach an object's prototype.
+    if (steps.some((s) => /^(map_)?(__proto__|constructor|prototype)$/.test(s))) throw invalid(`reserved name in ${flatKey}`);
     let node: Raw | unknown[] = root;
     steps.forEach((step, i) => {
       const last = i === steps.length - 1;

@@ -33,8 +33,8 @@ const MULTILINE_MARKER = " # hush:multiline";
 type LeafStyle = "line" | "multiline";
 
 /**
- * unflattenMetadata behind a guard: metadata is untrusted input, and a `__proto__` step would
- * reach Object.prototype through a plain object.
+ * unflattenMetadata behind a guard (shared with the INI store): metadata is untrusted input, and
+ * a `__proto__` step would reach Object.prototype through a plain object.
  */
 export function unflattenUntrusted(entries: ReadonlyArray<readonly [string, string]>): Record<string, unknown> {
   for (const [key] of entries) {
@@ -250,7 +250,7 @@ function significantDigits(text: string): string {
 }
 
 /**
- * SOPS's `stores.ValToString` (spec 7.3): how a typed value is written into a flat file. Floats use
+ * SOPS's `stores.ValToString` (spec 7.3; shared with the INI store): how a typed value is written into a flat file. Floats use
  * Go's `'G'` shortest form with `.0` added to integral values; a float spelled with more digits
  * than a float64 holds keeps its spelling (hush never loses digits to a float conversion).
  */

@@ -861,7 +861,8 @@ function isTableList(node: TreeNode): boolean {
   return node.kind === "list" && node.items.length > 0 && node.items.every((i) => i.kind === "map");
 }
 
-function emitTable(map: TreeMap, path: string[], header: string | undefined, out: string[][]): void {
+/** Writes a map as a table: plain values first, then sub-tables (TOML puts those last). */
+function emitTable(map: TreeMap, path: string[], header: string | undefined, out: string[][], lead: readonly string[] = []): void {
   const lines: string[] = [];
   const later: Array<() => void> = [];
   let pending: string[] = [];
@@ -877,29 +878,23 @@ function emitTable(map: TreeMap, path: string[], header: string | undefined, out
     }
     const sub = [...path, e.key];
     const subHeader = sub.map(keySource).join(".");
-    if (e.value.kind === "map") {
+    const value = e.value;
+    if (value.kind === "map") {
       const before = comments();
-      const value = e.value;
       later.push(() => {
         const hasOwn = value.entries.some((x) => x.kind === "comment" || (x.kind === "entry" && x.value.kind !== "map" && !isTableList(x.value)));
-        const empty = value.entries.length === 0;
-        if (before.length > 0) out.push(before);
-        emitTable(value, sub, hasOwn || empty ? `[${subHeader}]` : undefined, out);
+        emitTable(value, sub, hasOwn || value.entries.length === 0 ? `[${subHeader}]` : undefined, out, before);
       });
-    } else if (isTableList(e.value)) {
+    } else if (value.kind === "list" && isTableList(value)) {
       const before = comments();
-      const items = (e.value as { items: TreeNode[] }).items as TreeMap[];
-      later.push(() => {
-        if (before.length > 0) out.push(before);
-        for (const item of items) emitTable(item, sub, `[[${subHeader}]]`, out);
-      });
+      later.push(() => value.items.forEach((item, i) => emitTable(item as TreeMap, sub, `[[${subHeader}]]`, out, i === 0 ? before : [])));
     } else {
-      lines.push(...comments(), `${keySource(e.key)} = ${inlineSource(e.value, sub)}`);
+      lines.push(...comments(), `${keySource(e.key)} = ${inlineSource(value, sub)}`);
     }
   }
   lines.push(...comments());
-  if (header !== undefined) out.push([header, ...lines]);
-  else if (lines.length > 0) out.push(lines);
+  const block = [...lead, ...(header === undefined ? [] : [header]), ...lines];
+  if (block.length > 0) out.push(block);
   for (const f of later) f();
 }
 
