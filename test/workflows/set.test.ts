@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bigYaml, changedLines, encryptFile, keyedDir, nextSecond, startHush, type KeyedDir } from "./helpers.ts";
@@ -144,6 +144,15 @@ describe("hush set and unset", () => {
     chmodSync(f, 0o600);
     expect(k.hush(["set", f, '["section0"]["key0"]', '"m"']).status).toBe(0);
     expect(statSync(f).mode & 0o777).toBe(0o600);
+  });
+
+  it("a symlink is written through, and CRLF files keep CRLF", async () => {
+    const target = encryptFile(k, "target.yaml", "a: 1\r\nb: 2\r\n");
+    const link = k.path("link.yaml");
+    symlinkSync(target, link);
+    expect(k.hush(["set", link, '["c"]', "3"]).status).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(await k.decrypt(target)).toBe("a: 1\r\nb: 2\r\nc: 3\r\n");
   });
 
   it("two hush set on one file at once: no update is lost", async () => {

@@ -4,7 +4,7 @@
  * runs, and every figure is later divided by a baseline measured in the same run, so the numbers
  * compare across machines.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -113,4 +113,46 @@ export function measurePair(a, b, { runs, warmup = 2, scratch }) {
   // The ratio of medians of pairwise ratios is robust to a drifting machine load.
   const pairRatio = median(sa.map((x, i) => sb[i].ms / x.ms));
   return { a: summary(sa), b: summary(sb), pairRatio };
+}
+
+/**
+ * The asynchronous form of runOnce, for benchmarks whose server lives in this process (the KMS
+ * test server must keep answering while the child runs).
+ */
+export function runOnceAsync(command, { cwd, env, scratch, timeoutMs = 600_000 }) {
+  const [file, ...args] = command;
+  const rssFile = join(scratch, `rss-${process.hrtime.bigint()}`);
+  const argv = GNU_TIME ? [GNU_TIME, "-f", "%M", "-o", rssFile, file, ...args] : [file, ...args];
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ["ignore", "ignore", "pipe"], timeout: timeoutMs });
+    let stderr = "";
+    child.stderr.on("data", (c) => (stderr += c));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) {
+        reject(new Error(`${command.slice(0, 3).join(" ")} … failed with status ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`));
+        return;
+      }
+      let rssKiB;
+      if (GNU_TIME) {
+        const m = /(\d+)\s*$/.exec(readFileSync(rssFile, "utf8").trim());
+        rssKiB = m ? Number(m[1]) : undefined;
+        rmSync(rssFile, { force: true });
+      }
+      resolve({ ms, rssKiB, timedOut: false });
+    });
+  });
+}
+
+/** measure() for runOnceAsync. */
+export async function measureAsync(bench, { runs, warmup = 1, scratch }) {
+  const samples = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const r = await runOnceAsync(bench.command, { cwd: bench.cwd, env: bench.env, scratch });
+    if (i >= warmup) samples.push(r);
+  }
+  const ms = samples.map((s) => s.ms);
+  return { timedOut: false, ms: median(ms), minMs: Math.min(...ms), maxMs: Math.max(...ms), rssKiB: median(samples.map((s) => s.rssKiB)), runs: samples.length, samples };
 }

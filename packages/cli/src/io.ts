@@ -1,4 +1,4 @@
-import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { CliError, EXIT } from "./exit-codes.ts";
@@ -35,7 +35,14 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
  * of the directory. A crash at any moment leaves the old file or the new one, never a truncated
  * one. The file keeps its mode (new files: 0600 when they hold plaintext, else 0644).
  */
-export function writeFileAtomic(path: string, data: Buffer | string, options: { newFileMode?: number } = {}): void {
+export function writeFileAtomic(givenPath: string, data: Buffer | string, options: { newFileMode?: number } = {}): void {
+  // A symlink is written through (its target replaced), as a plain write would, not replaced.
+  let path = givenPath;
+  try {
+    if (lstatSync(givenPath).isSymbolicLink()) path = realpathSync(givenPath);
+  } catch {
+    // missing, or a dangling link: write the name as given
+  }
   let mode = options.newFileMode ?? 0o644;
   let existed = false;
   try {

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import { CommanderError, Option, type Command } from "commander";
 import { SOPS_FORMAT_VERSION } from "@hush/core";
+import { CliError, EXIT } from "../exit-codes.ts";
 import type { CliIo } from "../io.ts";
 import { keyFlags, ruleFlags, typeFlags, type ExitSink } from "../program.ts";
 import { hushVersion } from "../version.ts";
@@ -19,7 +20,7 @@ function keyserviceFlags(cmd: Command): Command {
 }
 
 function refuseKeyservice(opts: { keyservice?: string }): void {
-  if (opts.keyservice !== undefined) throw new CommanderError(1, "hush.keyservice", "error: --keyservice is not supported by hush: keys are used in this process");
+  if (opts.keyservice !== undefined) throw new CliError(EXIT.generic, "--keyservice is not supported by hush: keys are used in this process");
 }
 
 /** Whether the program was started under the name `sops` (a symlink or copy named so). */

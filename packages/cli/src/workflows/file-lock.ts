@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -31,9 +31,15 @@ function installExitHook(): void {
   });
 }
 
-/** Path of the lock file for `file`. */
+/** Path of the lock file for `file` (of the file a symlink points to, so all names share it). */
 export function lockPathFor(file: string): string {
-  return join(dirname(file), `.${basename(file)}.hush-lock`);
+  let real = file;
+  try {
+    real = realpathSync(file);
+  } catch {
+    // a new file
+  }
+  return join(dirname(real), `.${basename(real)}.hush-lock`);
 }
 
 function processAlive(pid: number): boolean {

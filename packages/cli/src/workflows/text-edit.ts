@@ -165,8 +165,11 @@ export async function editPlaintext(text: string, format: FileFormat, edit: Plai
       candidates = [scalarInPlace(text, store, edit)];
   }
   const docs = format === "yaml" ? documentCount(store, text) : 1;
-  for (const c of candidates) {
-    if (c === undefined) continue;
+  // Lines hush writes end like the file's own when it uses CRLF throughout.
+  const crlf = text.includes("\r\n") && !/(^|[^\r])\n/.test(text);
+  for (const raw of candidates) {
+    if (raw === undefined) continue;
+    const c = crlf ? raw.replace(/\r?\n/g, "\r\n") : raw;
     const got = treeOf(store, c);
     // INI sections and TOML tables come where the syntax puts them: compare those unordered.
     const ordered = format !== "ini" && format !== "toml";

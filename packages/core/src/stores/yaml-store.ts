@@ -21,6 +21,8 @@ interface YamlStyle {
   readonly indent: number;
   /** Block scalars: whether the body's last line ends with a line break. */
   readonly bodyNewline: boolean;
+  /** Inside a flow collection (`[…]`, `{…}`), where commas and brackets end a plain scalar. */
+  readonly inFlow?: boolean;
 }
 
 interface Collection {
@@ -127,7 +129,7 @@ function parse(text: string): ParsedDocument {
   const ends = documentEnds(text);
 
   docs.forEach((doc, di) => {
-    const walk = (node: YamlNode | null, path: KeyPath, aliased: boolean, depth: number): void => {
+    const walk = (node: YamlNode | null, path: KeyPath, aliased: boolean, depth: number, inFlow = false): void => {
       if (depth > 200) throw new HushError("PARSE_FAILED", "YAML nesting is too deep");
       if (node === null) return;
       if (isAlias(node)) {
@@ -148,19 +150,22 @@ function parse(text: string): ParsedDocument {
               handleSops(pair.key as Scalar, pair.value as YamlNode | null, di);
               continue;
             }
-            walk(pair.value as YamlNode | null, [...path, keyText], aliased, depth + 1);
+            walk(pair.value as YamlNode | null, [...path, keyText], aliased, depth + 1, inFlow || node.flow === true);
           }
         } else {
-          node.items.forEach((item, i) => walk(item as YamlNode | null, [...path, i], aliased, depth + 1));
+          node.items.forEach((item, i) => walk(item as YamlNode | null, [...path, i], aliased, depth + 1, inFlow || node.flow === true));
         }
         return;
       }
       if (isScalar(node)) {
         const start = node.range![0];
-        const st = styleOf(text, node, start);
+        const st = { ...styleOf(text, node, start), inFlow };
         let spanStart = start;
         if (st.style === "BLOCK_LITERAL" || st.style === "BLOCK_FOLDED") spanStart = text.indexOf("\n", start) + 1;
-        const value = scalarValue(node, line(start));
+        let value = scalarValue(node, line(start));
+        // go-yaml (SOPS) reads a block scalar that ends the file without a line break as having
+        // none; the yaml package adds one. Follow SOPS, so MACs and values agree.
+        if (spanStart !== start && value !== null && !st.bodyNewline && value.text.endsWith("\n")) value = { ...value, text: value.text.slice(0, -1) };
         // A block body's final line break stays outside the span, so that edits never touch the
         // line structure around it (and never overlap the metadata span).
         let spanEnd = node.range![1];
@@ -240,7 +245,8 @@ function renderEncrypted(leaf: Leaf, envelope: string): string {
     case "BLOCK_FOLDED":
       return " ".repeat(st.indent) + envelope;
     default:
-      return envelope;
+      // An envelope holds commas and brackets: inside a flow collection it must be quoted.
+      return st.inFlow === true ? `"${envelope}"` : envelope;
   }
 }
 
