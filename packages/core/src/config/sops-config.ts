@@ -155,7 +155,7 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   const { parse: parseYaml } = await import("yaml");
   let raw: unknown;
   try {
-    raw = parseYaml(text, { maxAliasCount: 100 });
+    raw = parseYaml(text, { maxAliasCount: 100, logLevel: "error" });
   } catch (err) {
     const line = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
     throw new HushError("CONFIG_INVALID", `invalid .sops.yaml: not valid YAML${line === undefined ? "" : ` (line ${line})`}`);

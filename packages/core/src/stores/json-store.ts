@@ -3,6 +3,7 @@ import { HushError } from "../errors.ts";
 import { goAtoi, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import type { KeyPath, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
+import { assertFlowNesting } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
 /**
@@ -12,6 +13,7 @@ import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
  */
 
 function parseJson(text: string): Node {
+  assertFlowNesting(text, "JSON");
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   const line = lineIndex(text);

@@ -2,6 +2,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, Parser, typ
 import { HushError } from "../errors.ts";
 import type { KeyPath, PathSegment, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
+import { assertFlowNesting, MAX_NESTING } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 import { doubleQuote, isPlainSafe, resolvePlainScalar } from "./yaml-resolve.ts";
 import { emitMetadataBlock, emitYamlDocument, literalBlock, yamlFloat, yamlScalarText } from "./yaml-emit.ts";
@@ -12,6 +13,9 @@ import { emitMetadataBlock, emitYamlDocument, literalBlock, yamlFloat, yamlScala
  * keeps quoting style, block headers, anchors, tags, blank lines and indentation. Scalars are
  * typed with go-yaml v3's rules (yaml-resolve.ts), not the package's, so types match SOPS.
  */
+
+/** Alias expansions allowed per document set (SOPS expands aliases into copies). */
+const MAX_ALIAS_EXPANSIONS = 10_000;
 
 type Style = "PLAIN" | "QUOTE_SINGLE" | "QUOTE_DOUBLE" | "BLOCK_LITERAL" | "BLOCK_FOLDED" | "COMMENT";
 
@@ -34,7 +38,15 @@ interface Collection {
 }
 
 function loadDocuments(text: string): Document.Parsed[] {
-  const docs = parseAllDocuments(text, { schema: "failsafe", uniqueKeys: true, merge: false, prettyErrors: false, strict: true });
+  assertFlowNesting(text, "YAML");
+  let docs;
+  try {
+    // logLevel "error": the package would otherwise print warnings (unknown tags…) to stderr.
+    docs = parseAllDocuments(text, { schema: "failsafe", uniqueKeys: true, merge: false, prettyErrors: false, strict: true, logLevel: "error" });
+  } catch (err) {
+    if (err instanceof RangeError) throw new HushError("PARSE_FAILED", "invalid YAML: nesting too deep");
+    throw err;
+  }
   const list = Array.isArray(docs) ? docs : [];
   const line = lineIndex(text);
   for (const doc of list) {
@@ -128,14 +140,19 @@ function parse(text: string): ParsedDocument {
   const metadataSpans: Array<{ start: number; end: number }> = [];
   const ends = documentEnds(text);
 
+  let aliasExpansions = 0;
   docs.forEach((doc, di) => {
     const walk = (node: YamlNode | null, path: KeyPath, aliased: boolean, depth: number, inFlow = false): void => {
-      if (depth > 200) throw new HushError("PARSE_FAILED", "YAML nesting is too deep");
+      if (depth > MAX_NESTING) throw new HushError("PARSE_FAILED", `invalid YAML: nesting deeper than ${MAX_NESTING} levels`);
       if (node === null) return;
       if (isAlias(node)) {
         const target = node.resolve(doc);
         if (target === undefined) throw new HushError("PARSE_FAILED", `unknown alias at line ${line(node.range![0])}`);
-        // SOPS expands aliases: their values count again in the MAC, at this path.
+        // SOPS expands aliases: their values count again in the MAC, at this path. A bounded
+        // budget stops "billion laughs" documents from expanding exponentially.
+        if (++aliasExpansions > MAX_ALIAS_EXPANSIONS || leaves.length > MAX_ALIAS_EXPANSIONS * 10) {
+          throw new HushError("PARSE_FAILED", `YAML aliases expand to too many values at line ${line(node.range![0])}`, { location: { line: line(node.range![0]) } });
+        }
         walkAliased(target, path, node.range![0], depth + 1);
         return;
       }
@@ -182,7 +199,13 @@ function parse(text: string): ParsedDocument {
       }
     };
     const handleSops = (key: Scalar, value: YamlNode | null, di2: number): void => {
-      if (di2 === 0) metadata = value === null ? null : (value.toJSON() as unknown);
+      if (di2 === 0) {
+        try {
+          metadata = value === null ? null : (value.toJS(doc, { maxAliasCount: 0 }) as unknown);
+        } catch {
+          throw new HushError("METADATA_INVALID", "invalid sops metadata: aliases are not allowed there");
+        }
+      }
       const docEnd = ends[di2] ?? text.length;
       const from = lineStart(text, key.range![0]);
       const parent = doc.contents;
@@ -310,19 +333,22 @@ function appendMetadata(dataText: string, metadata: Record<string, unknown>, doc
   return out;
 }
 
-function toTreeNode(node: YamlNode | null, doc: Document.Parsed, line: (o: number) => number, depth: number): TreeNode {
-  if (depth > 200) throw new HushError("PARSE_FAILED", "YAML nesting is too deep");
+function toTreeNode(node: YamlNode | null, doc: Document.Parsed, line: (o: number) => number, depth: number, budget = { aliases: 0 }): TreeNode {
+  if (depth > MAX_NESTING) throw new HushError("PARSE_FAILED", `invalid YAML: nesting deeper than ${MAX_NESTING} levels`);
   if (node === null) return { kind: "null" };
-  if (isAlias(node)) return toTreeNode(node.resolve(doc) ?? null, doc, line, depth + 1);
+  if (isAlias(node)) {
+    if (++budget.aliases > MAX_ALIAS_EXPANSIONS) throw new HushError("PARSE_FAILED", "YAML aliases expand to too many values");
+    return toTreeNode(node.resolve(doc) ?? null, doc, line, depth + 1, budget);
+  }
   if (isMap(node)) {
     return {
       kind: "map",
       entries: node.items
         .filter((p) => isPair(p))
-        .map((p) => ({ kind: "entry" as const, key: isScalar(p.key) ? String(p.key.value ?? "") : "", value: toTreeNode(p.value as YamlNode | null, doc, line, depth + 1) })),
+        .map((p) => ({ kind: "entry" as const, key: isScalar(p.key) ? String(p.key.value ?? "") : "", value: toTreeNode(p.value as YamlNode | null, doc, line, depth + 1, budget) })),
     };
   }
-  if (isSeq(node)) return { kind: "list", items: node.items.map((i) => toTreeNode(i as YamlNode | null, doc, line, depth + 1)) };
+  if (isSeq(node)) return { kind: "list", items: node.items.map((i) => toTreeNode(i as YamlNode | null, doc, line, depth + 1, budget)) };
   if (isScalar(node)) {
     const v = scalarValue(node, line(node.range?.[0] ?? 0));
     return v === null ? { kind: "null" } : { kind: "scalar", value: v };
