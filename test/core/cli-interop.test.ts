@@ -16,6 +16,9 @@ describe("hush decrypt on files written by SOPS (through gpg)", () => {
   it.each([
     ["format.enc.yaml", "foo: bar\n"],
     ["format.enc.json", '{\n\t"foo": "bar"\n}\n'],
+    ["format.enc.env", "foo = bar\n"],
+    ["format.enc.ini", "[foo]\nbar = baz\n"],
+    ["format-2.enc.ini", "[foo]\nbar = baz\n"],
   ])("%s decrypts to the exact bytes", (name, expected) => {
     const r = runHush(["decrypt", fixture(name)], { env: gpg.env });
     expect(r.stderr).toBe("");
