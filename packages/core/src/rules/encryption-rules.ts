@@ -87,10 +87,28 @@ export class EncryptionDecider {
     return path.some((s) => typeof s === "string" && test(s));
   }
 
-  /** True when `leaf` must be encrypted. */
-  shouldEncrypt(leaf: RuleLeaf): boolean {
+  /** The four path rules: a key path component decides (spec 2.5). */
+  #pathRuleEncrypts(path: KeyPath): boolean | undefined {
     const { kind, value } = this.#rule;
     const regex = this.#regex;
+    switch (kind) {
+      case "unencrypted_suffix":
+        return !this.#componentMatches(path, (s) => s.endsWith(value));
+      case "encrypted_suffix":
+        return this.#componentMatches(path, (s) => s.endsWith(value));
+      case "unencrypted_regex":
+        return !this.#componentMatches(path, regex!);
+      case "encrypted_regex":
+        return this.#componentMatches(path, regex!);
+      default:
+        return undefined;
+    }
+  }
+
+  /** True when `leaf` must be encrypted. Call once per leaf, in document order. */
+  shouldEncrypt(leaf: RuleLeaf): boolean {
+    const regex = this.#regex;
+    const encryptsWhenMatched = this.#rule.kind === "encrypted_comment_regex";
     if (leaf.kind === "comment") {
       const ancestors = this.#activeComments(leaf.path);
       const own = this.#frame(leaf.path, leaf.path.length);
@@ -101,37 +119,14 @@ export class EncryptionDecider {
       const runBefore = [...own.comments];
       const text = leaf.comment ?? "";
       own.comments.push(text);
-      switch (kind) {
-        case "unencrypted_suffix":
-          return !this.#componentMatches(leaf.path, (s) => s.endsWith(value));
-        case "encrypted_suffix":
-          return this.#componentMatches(leaf.path, (s) => s.endsWith(value));
-        case "unencrypted_regex":
-          return !this.#componentMatches(leaf.path, regex!);
-        case "encrypted_regex":
-          return this.#componentMatches(leaf.path, regex!);
-        case "unencrypted_comment_regex":
-          if (regex!(text)) return false;
-          return ![...ancestors, ...runBefore].some(regex!);
-        case "encrypted_comment_regex":
-          if (regex!(text)) return false;
-          return [...ancestors, ...runBefore].some(regex!);
-      }
+      const byPath = this.#pathRuleEncrypts(leaf.path);
+      if (byPath !== undefined) return byPath;
+      // Comment-regex rules: a matching comment itself stays readable; the others follow the
+      // comments that govern them (their ancestors' and the earlier ones of their own run).
+      if (regex!(text)) return false;
+      return [...ancestors, ...runBefore].some(regex!) === encryptsWhenMatched;
     }
     const active = this.#activeComments(leaf.path);
-    switch (kind) {
-      case "unencrypted_suffix":
-        return !this.#componentMatches(leaf.path, (s) => s.endsWith(value));
-      case "encrypted_suffix":
-        return this.#componentMatches(leaf.path, (s) => s.endsWith(value));
-      case "unencrypted_regex":
-        return !this.#componentMatches(leaf.path, regex!);
-      case "encrypted_regex":
-        return this.#componentMatches(leaf.path, regex!);
-      case "unencrypted_comment_regex":
-        return !active.some(regex!);
-      case "encrypted_comment_regex":
-        return active.some(regex!);
-    }
+    return this.#pathRuleEncrypts(leaf.path) ?? active.some(regex!) === encryptsWhenMatched;
   }
 }

@@ -97,8 +97,9 @@ export function resolvePlainScalar(source: string): ScalarValue | null | "uint64
 const YAML11_BOOLS = new Set(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF"]);
 
 /** True when a string can be written as a plain scalar and still read back as the same string. */
-export function isPlainSafe(s: string): boolean {
-  if (s === "" || s !== s.trim() || YAML11_BOOLS.has(s)) return false;
+export function isPlainSafe(s: string, options: { allowYaml11Words?: boolean } = {}): boolean {
+  if (s === "" || s !== s.trim()) return false;
+  if (options.allowYaml11Words !== true && YAML11_BOOLS.has(s)) return false;
   if (/[\n\r\t\u0000-\u001f\u007f\u0085\u2028\u2029\ufeff]/.test(s)) return false;
   if (/^[-?:,[\]{}#&*!|>'"%@`]/.test(s) && !/^[-?:][^\s,[\]{}]/.test(s)) return false;
   if (/^(---|\.\.\.)/.test(s)) return false;

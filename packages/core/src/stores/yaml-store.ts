@@ -240,7 +240,10 @@ function parse(text: string): ParsedDocument {
     let best: Collection | undefined;
     for (const coll of collections) {
       if (coll.document !== document) continue;
-      if (coll.start <= c.offset && c.offset <= coll.end && col >= coll.col && (best === undefined || coll.path.length >= best.path.length)) best = coll;
+      // A comment just before a collection's first item (only blank lines and comments between)
+      // is that item's head comment, as go-yaml attaches it.
+      const before = coll.start <= c.offset || (col === coll.col && /^(\s*#[^\n]*)*\s*$/.test(text.slice(c.offset, coll.start)));
+      if (before && c.offset <= coll.end && col >= coll.col && (best === undefined || coll.path.length >= best.path.length)) best = coll;
     }
     leaves.push({
       kind: "comment",
@@ -291,7 +294,8 @@ function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
     case "BLOCK_FOLDED":
       return renderBlockBody(text, st);
     default: {
-      if (isPlainSafe(text)) return text;
+      // YAML 1.1 words (y, no, on…) are strings to go-yaml v3: keep them plain as written.
+      if (isPlainSafe(text, { allowYaml11Words: true })) return text;
       if (text.includes("\n")) {
         const block = literalBlock(text, st.indent + 4);
         if (block !== undefined) return `${block.header}\n${block.body.replace(/\n$/, "")}`;
