@@ -380,3 +380,20 @@ describe("noise on stderr", () => {
   });
 });
 
+describe("control characters in metadata shown in messages", () => {
+  it.each([
+    ["a line break", "\\nFAKE hush: everything is fine"],
+    ["a terminal escape sequence", "\\e[31mRED"],
+    ["a carriage return", "\\rFAKE"],
+  ])("an age recipient with %s is shown escaped, on one line", async (_name, injected) => {
+    write("ctl.yaml", `k: ${MARKER}\n`);
+    const enc = await hush(["encrypt", "--age", recipient, "ctl.yaml"]);
+    expect(enc.status).toBe(0);
+    write("ctl.enc.yaml", enc.stdout.replace(/recipient: (age1[a-z0-9]+)/, `recipient: "evil${injected} $1"`));
+    write("empty-keys.txt", "");
+    const r = await hush(["decrypt", "ctl.enc.yaml"], { env: { SOPS_AGE_KEY_FILE: join(dir.path, "empty-keys.txt") } });
+    expectRefused(r, /recipient|identity|key/i);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+  });
+});
+

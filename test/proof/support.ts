@@ -208,8 +208,24 @@ export interface RegressionCase {
   readonly note: string;
 }
 
-/** Saves a failing input as a regression case; returns the file it was written to. */
+/** The kind of a failure: its message without paths, keys, quoted text or numbers. */
+function failureKind(note: string): string {
+  return note
+    .replace(/\/\S+/g, "<path>")
+    .replace(/age1[a-z0-9]+/g, "<age>")
+    .replace(/"[^"]*"|'[^']*'/g, "<q>")
+    .replace(/\d+/g, "<n>")
+    .slice(0, 100);
+}
+
+/**
+ * Saves a failing input as a regression case; returns the file it was written to. When a saved
+ * case of the target already fails the same way, that case is kept and nothing new is written
+ * (a bug still open would otherwise add a file on every run).
+ */
 export function saveRegression(target: string, input: unknown, note: string): string {
+  const same = loadRegressionFiles(target).find((c) => failureKind(c.case.note) === failureKind(note));
+  if (same !== undefined) return `${same.path} (same failure as this saved case)`;
   if (!existsSync(REGRESSIONS)) mkdirSync(REGRESSIONS, { recursive: true });
   const body = JSON.stringify({ target, input, note } satisfies RegressionCase, null, 2) + "\n";
   const name = `${target}-${createHash("sha256").update(body).digest("hex").slice(0, 12)}.json`;
@@ -218,13 +234,17 @@ export function saveRegression(target: string, input: unknown, note: string): st
   return path;
 }
 
-/** Every saved regression case for a target. */
-export function loadRegressions(target: string): RegressionCase[] {
+function loadRegressionFiles(target: string): Array<{ path: string; case: RegressionCase }> {
   if (!existsSync(REGRESSIONS)) return [];
   return readdirSync(REGRESSIONS)
     .filter((f) => f.endsWith(".json"))
-    .map((f) => JSON.parse(readFileSync(join(REGRESSIONS, f), "utf8")) as RegressionCase)
-    .filter((c) => c.target === target);
+    .map((f) => ({ path: join(REGRESSIONS, f), case: JSON.parse(readFileSync(join(REGRESSIONS, f), "utf8")) as RegressionCase }))
+    .filter((c) => c.case.target === target);
+}
+
+/** Every saved regression case for a target. */
+export function loadRegressions(target: string): RegressionCase[] {
+  return loadRegressionFiles(target).map((c) => c.case);
 }
 
 // ---------------------------------------------------------------------------------------------

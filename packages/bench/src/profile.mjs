@@ -21,6 +21,7 @@ function bucket(url, functionName) {
   if (url.startsWith("node:internal/deps/undici")) return "node: undici (fetch/Response)";
   if (url.startsWith("node:internal/webstreams")) return "node: web streams";
   if (url.startsWith("node:internal/crypto") || url === "node:crypto") return "node: crypto";
+  if (url === "node:path" || url === "node:internal/url" || url === "node:fs" || url.startsWith("node:internal/fs/")) return "node: path, url, fs (mostly module resolution)";
   if (url.startsWith("node:")) return "node: other";
   return url;
 }

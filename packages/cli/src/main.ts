@@ -1,4 +1,4 @@
-import { isHushError } from "@hush/core";
+import { isHushError, printable } from "@hush/core";
 import { CommanderError } from "commander";
 import { CliError, exitCodeFor } from "./exit-codes.ts";
 import type { CliIo } from "./io.ts";
@@ -19,7 +19,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return exit;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    io.stderr.write(`hush: ${describe(err)}\n`);
+    // Messages may quote names read from files: never let them span lines or drive the terminal.
+    io.stderr.write(`hush: ${printable(describe(err), 4000)}\n`);
     if (err instanceof CliError) return err.exitCode;
     if (isHushError(err)) return exitCodeFor(err.code);
     return 1;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { HushError } from "../errors.ts";
+import { HushError, printable } from "../errors.ts";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
 import { masterKeyIdentity } from "../key-source.ts";
 import { combineShares, splitSecret } from "./shamir.ts";
@@ -53,7 +53,7 @@ export interface UnwrapReport {
 async function unwrapGroup(group: readonly MasterKeyEntry[], resolve: KeySourceResolver, failures: string[]): Promise<Uint8Array | null> {
   const sorted = [...group].sort((a, b) => (ORDER[a.kind] ?? 2) - (ORDER[b.kind] ?? 2));
   for (const entry of sorted) {
-    const id = masterKeyIdentity(entry);
+    const id = printable(masterKeyIdentity(entry));
     if (entry.kind !== "age" && entry.kind !== "pgp" && entry.kind !== "kms") {
       failures.push(`${entry.kind} ${id}: this key type is not supported by hush`);
       continue;

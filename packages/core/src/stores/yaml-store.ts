@@ -1,4 +1,6 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, Parser, type Document, type Node as YamlNode, type Scalar } from "yaml";
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, type CST, type Document, type Node as YamlNode, type Scalar } from "yaml";
+
+type Token = CST.Token;
 import { HushError } from "../errors.ts";
 import type { KeyPath, PathSegment, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
@@ -37,17 +39,28 @@ interface Collection {
   readonly document: number;
 }
 
-function loadDocuments(text: string): Document.Parsed[] {
+/** The parser's tokens (kept for comments and document boundaries) and the composed documents. */
+interface Loaded {
+  readonly docs: Document.Parsed[];
+  readonly tokens: readonly Token[];
+}
+
+/** Lexes once: the same tokens serve composition, comments and document boundaries. */
+function loadDocuments(text: string): Loaded {
   assertFlowNesting(text, "YAML");
-  let docs;
+  let list: Document.Parsed[];
+  let tokens: Token[];
   try {
+    tokens = [...new Parser().parse(text)];
     // logLevel "error": the package would otherwise print warnings (unknown tags…) to stderr.
-    docs = parseAllDocuments(text, { schema: "failsafe", uniqueKeys: true, merge: false, prettyErrors: false, strict: true, logLevel: "error" });
+    // uniqueKeys is checked by our own walk with a Set: the package's check is quadratic in the
+    // number of keys (most of the time of a 10,000-key file).
+    const composer = new Composer({ schema: "failsafe", uniqueKeys: false, merge: false, prettyErrors: false, strict: true, logLevel: "error" });
+    list = [...composer.compose(tokens)];
   } catch (err) {
     if (err instanceof RangeError) throw new HushError("PARSE_FAILED", "invalid YAML: nesting too deep");
     throw err;
   }
-  const list = Array.isArray(docs) ? docs : [];
   const line = lineIndex(text);
   for (const doc of list) {
     const err = doc.errors[0];
@@ -57,10 +70,10 @@ function loadDocuments(text: string): Document.Parsed[] {
       throw new HushError("PARSE_FAILED", `${what} at line ${at}`, { location: { line: at } });
     }
   }
-  return list;
+  return { docs: list, tokens };
 }
 
-function collectComments(text: string): Array<{ offset: number; source: string }> {
+function collectComments(tokens: readonly Token[]): Array<{ offset: number; source: string }> {
   const out: Array<{ offset: number; source: string }> = [];
   const seen = new Set<unknown>();
   const visit = (v: unknown): void => {
@@ -77,13 +90,12 @@ function collectComments(text: string): Array<{ offset: number; source: string }
     }
     for (const x of Object.values(v)) visit(x);
   };
-  for (const token of new Parser().parse(text)) visit(token);
+  for (const token of tokens) visit(token);
   return out.sort((a, b) => a.offset - b.offset);
 }
 
 /** Offsets where each document's content ends: before the next `---`/`...`, or at EOF. */
-function documentEnds(text: string): number[] {
-  const tokens = [...new Parser().parse(text)];
+function documentEnds(text: string, tokens: readonly Token[] = [...new Parser().parse(text)]): number[] {
   const ends: number[] = [];
   let inDoc = false;
   for (const t of tokens) {
@@ -132,13 +144,13 @@ function styleOf(text: string, node: Scalar, start: number): YamlStyle {
 }
 
 function parse(text: string): ParsedDocument {
-  const docs = loadDocuments(text);
+  const { docs, tokens } = loadDocuments(text);
   const line = lineIndex(text);
   const leaves: Leaf[] = [];
   const collections: Collection[] = [];
   let metadata: unknown;
   const metadataSpans: Array<{ start: number; end: number }> = [];
-  const ends = documentEnds(text);
+  const ends = documentEnds(text, tokens);
 
   let aliasExpansions = 0;
   docs.forEach((doc, di) => {
@@ -159,10 +171,16 @@ function parse(text: string): ParsedDocument {
       if (isMap(node) || isSeq(node)) {
         if (!aliased && node.range) collections.push({ start: node.range[0], end: node.range[2], col: node.range[0] - lineStart(text, node.range[0]), path, document: di });
         if (isMap(node)) {
+          const seen = new Set<string>();
           for (const pair of node.items) {
             const key = pair.key;
             const keyText = isScalar(key) ? String(key.value ?? "") : "";
             if (!isScalar(key)) throw new HushError("PARSE_FAILED", `complex mapping keys are not supported (line ${line((key as YamlNode | null)?.range?.[0] ?? 0)})`);
+            if (seen.has(keyText)) {
+              const at = line(key.range?.[0] ?? 0);
+              throw new HushError("PARSE_FAILED", `duplicate key at line ${at}`, { location: { line: at } });
+            }
+            seen.add(keyText);
             if (path.length === 0 && keyText === "sops" && !aliased) {
               handleSops(pair.key as Scalar, pair.value as YamlNode | null, di);
               continue;
@@ -232,7 +250,7 @@ function parse(text: string): ParsedDocument {
   // Comments: each belongs to the innermost collection around it at its indentation (its AAD is
   // that collection's path, spec 2.2); comments inside the metadata block are skipped.
   const docStarts = docs.map((d) => d.range[0]);
-  for (const c of collectComments(text)) {
+  for (const c of collectComments(tokens)) {
     if (metadataSpans.some((s) => c.offset >= s.start && c.offset < s.end)) continue;
     const col = c.offset - lineStart(text, c.offset);
     let document = 0;
@@ -345,6 +363,8 @@ function toTreeNode(node: YamlNode | null, doc: Document.Parsed, line: (o: numbe
     return toTreeNode(node.resolve(doc) ?? null, doc, line, depth + 1, budget);
   }
   if (isMap(node)) {
+    const keys = node.items.map((p) => (isScalar(p.key) ? String(p.key.value ?? "") : ""));
+    if (new Set(keys).size !== keys.length) throw new HushError("PARSE_FAILED", `duplicate key in the mapping at line ${line(node.range?.[0] ?? 0)}`);
     return {
       kind: "map",
       entries: node.items
@@ -361,7 +381,7 @@ function toTreeNode(node: YamlNode | null, doc: Document.Parsed, line: (o: numbe
 }
 
 function toTree(text: string): TreeMap {
-  const docs = loadDocuments(text);
+  const { docs } = loadDocuments(text);
   const line = lineIndex(text);
   const first = docs[0];
   if (first === undefined) return { kind: "map", entries: [] };
