@@ -1,9 +1,10 @@
+import { expectRoundTrip, parseErrorOf } from "../store-harness.ts";
 import { createDecipheriv, createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyTextEdits, decryptText, encryptText, encryptValue, isHushError, storeFor, type MasterKeyEntry, type TreeMap } from "@hush/core";
+import { decryptText, encryptText, encryptValue, isHushError, storeFor, type MasterKeyEntry, type TreeMap } from "@hush/core";
 import { sharedPath } from "@hush/testkit";
 
 const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 150);
@@ -105,31 +106,10 @@ function sopsEncryptDotenv(plain: string, key: Uint8Array, lastmodified: string)
 
 // ---------------------------------------------------------------------------------------------
 
-async function skeleton(text: string): Promise<string> {
-  const doc = (await storeFor("dotenv")).parse(text);
-  const edits = [
-    ...doc.metadataSpans.map((s) => ({ ...s, text: "" })),
-    ...doc.leaves.filter((l) => l.value !== null && l.value.text !== "").map((l) => ({ start: l.start, end: l.end, text: "\u0000" })),
-  ];
-  return applyTextEdits(text, edits);
-}
 
-async function roundTrip(text: string): Promise<string> {
-  const e = await enc(text);
-  expect(await dec(e)).toBe(text);
-  expect(await skeleton(e)).toBe(await skeleton(text));
-  return e;
-}
+const roundTrip = (text: string): Promise<string> => expectRoundTrip(text, "dotenv", enc, (t) => dec(t));
 
-async function parseError(text: string): Promise<{ message: string; line: number | undefined }> {
-  try {
-    await enc(text);
-  } catch (err) {
-    if (!isHushError(err)) throw err;
-    return { message: err.message, line: err.location?.line };
-  }
-  throw new Error("expected a parse error");
-}
+const parseError = (text: string): ReturnType<typeof parseErrorOf> => parseErrorOf(() => enc(text));
 
 describe("dotenv: files written by SOPS", () => {
   it("decrypts format.enc.env byte for byte (key `foo ` with its space, AAD `foo :`)", async () => {

@@ -1,3 +1,4 @@
+import { expectRoundTrip, parseErrorOf } from "../store-harness.ts";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -10,7 +11,6 @@ import {
   decryptText,
   encodeMetadata,
   encryptText,
-  isHushError,
   storeFor,
   type FileMetadata,
   type MasterKeyEntry,
@@ -36,34 +36,16 @@ function golden(name: string, actual: string): void {
   expect(actual).toBe(readFileSync(path, "utf8"));
 }
 
-async function skeleton(text: string): Promise<string> {
-  const doc = (await storeFor("toml")).parse(text);
-  const edits = [
-    ...doc.metadataSpans.map((s) => ({ ...s, text: "" })),
-    ...doc.leaves.filter((l) => l.value !== null && l.value.text !== "").map((l) => ({ start: l.start, end: l.end, text: "\u0000" })),
-  ];
-  return applyTextEdits(text, edits);
-}
 
 async function roundTrip(text: string): Promise<string> {
-  const e = await enc(text);
-  expect(await dec(e)).toBe(text);
-  expect(await skeleton(e)).toBe(await skeleton(text));
+  const e = await expectRoundTrip(text, "toml", enc, dec);
   // The encrypted file is TOML too.
   // (@iarna/toml does not accept a CRLF after a comment; the meaning is the same with LF.)
   expect(() => TOML.parse(e.replace(/\r\n/g, "\n"))).not.toThrow();
   return e;
 }
 
-async function parseError(text: string): Promise<{ message: string; line: number | undefined }> {
-  try {
-    await enc(text);
-  } catch (err) {
-    if (!isHushError(err)) throw err;
-    return { message: err.message, line: err.location?.line };
-  }
-  throw new Error("expected a parse error");
-}
+const parseError = (text: string): ReturnType<typeof parseErrorOf> => parseErrorOf(() => enc(text));
 
 /** A value tree as plain data, for comparison with @iarna/toml's reading. */
 function plain(node: TreeNode): unknown {
