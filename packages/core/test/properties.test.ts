@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { decryptText, encryptText, type FileFormat, type MasterKeyEntry } from "@hush/core";
 import { expectRoundTrip } from "./store-harness.ts";
 
@@ -22,10 +22,6 @@ const yamlScalar = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).filter((d) => !Number.isInteger(d)).map((d) => String(d)),
   fc.constantFrom("true", "false", "null", "~", '""', "1.50", "-0.25", "2024-01-02T03:04:05Z", ".inf"),
 );
-
-interface Gen {
-  text: string;
-}
 
 function yamlDoc(depth: number): fc.Arbitrary<string> {
   const entry: fc.Arbitrary<[string, string]> = fc.tuple(

@@ -17,7 +17,7 @@ const now = new Date("2025-01-02T03:04:05Z");
 const ivSource = (aad: string, plaintext: Buffer): Buffer => createHash("sha256").update(aad).update("\0").update(plaintext).digest();
 
 const enc = (text: string): Promise<string> => encryptText(text, { format: "ini", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
-const dec = (text: string, key = dataKey): Promise<string> => decryptText(text, { format: "ini", keySources: noKeys, dataKey: key });
+const dec = (text: string, key: Uint8Array = dataKey): Promise<string> => decryptText(text, { format: "ini", keySources: noKeys, dataKey: key });
 const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
 
 function golden(name: string, actual: string): void {
