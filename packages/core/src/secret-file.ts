@@ -144,7 +144,26 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
   const macIv = ivFor(lastModified, Buffer.from(macText));
   const full: FileMetadata = { ...metadata, lastModified, mac: encryptValue(dataKey, Buffer.from(macText), "str", lastModified, macIv) };
   const dataText = applyTextEdits(text, edits);
-  return store.appendMetadata(dataText, encodeMetadata(full), doc.documentCount, options.emit ?? {});
+  const out = store.appendMetadata(dataText, encodeMetadata(full), doc.documentCount, options.emit ?? {});
+  assertReadsBack(store, out, edits.length);
+  return out;
+}
+
+/**
+ * The written file must read back with every value we encrypted as an envelope (and its
+ * metadata): a file that cannot be decrypted is data loss, so it is refused before any write.
+ */
+function assertReadsBack(store: Store, out: string, encrypted: number): void {
+  let doc: ParsedDocument;
+  try {
+    doc = store.parse(out);
+  } catch (err) {
+    throw new HushError("ENCRYPT_FAILED", "the encrypted file would not read back; nothing was written", { cause: err });
+  }
+  const envelopes = doc.leaves.filter((l) => l.aliased !== true && l.value !== null && looksEncrypted(l.value.text)).length;
+  if (doc.metadata === undefined || envelopes !== encrypted) {
+    throw new HushError("ENCRYPT_FAILED", "the encrypted file would not read back as written; nothing was written");
+  }
 }
 
 /** The SOPS AAD: map keys joined by ":" plus a trailing ":"; a top-level comment gets ":" (spec 2.2). */

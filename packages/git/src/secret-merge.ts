@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import {
+  HushError,
   isHushError,
   formatKeyPath,
   masterKeyIdentity,
@@ -165,7 +166,11 @@ async function mergeMetadata(sides: OpenedSides, keySources: KeySourceResolver, 
     }
   }
   if (!sameRule(ours.metadata, theirs.metadata)) {
-    notes.push(`the two sides use different encryption rules; the merged file keeps ${chosen === ours ? "ours" : "theirs"}`);
+    // Keeping one side's rule could leave a value the other side encrypts in plaintext: refuse.
+    throw new HushError(
+      "ENCRYPT_FAILED",
+      "the two sides use different encryption rules (a value one side encrypts could end up in plaintext); give both branches the same rule first",
+    );
   }
   const keyGroups = await mergeKeyGroups(chosen, other, chosen === ours ? "ours" : "theirs", sides.baseMetadata, shared, keySources, notes);
   const stash = new Map(chosen.stash);

@@ -29,7 +29,7 @@ export function parseSetPath(text: string): PathSegment[] {
   try {
     return parseTreePath(text);
   } catch (err) {
-    throw new CliError(EXIT.invalidSetFormat, `invalid path ${JSON.stringify(text)}: ${err instanceof Error ? err.message : String(err)} (expected e.g. '["key"]["sub"][0]')`);
+    throw new CliError(EXIT.invalidSetFormat, `invalid path: ${(err instanceof Error ? err.message : String(err)).replace(/^invalid tree path: /, "")} (expected e.g. '["key"]["sub"][0]')`);
   }
 }
 

@@ -112,10 +112,15 @@ function documentEnds(text: string, tokens: readonly Token[] = [...new Parser().
 }
 
 function scalarValue(node: Scalar, line: number): ScalarValue | null {
+  const tag = node.tag;
+  if (tag === "tag:yaml.org,2002:binary") {
+    // SOPS encrypts the decoded bytes and drops the tag; an envelope behind `!!binary` would not
+    // read back. Refuse rather than write a file that cannot be decrypted.
+    throw new HushError("PARSE_FAILED", `!!binary values are not supported (line ${line}); store the base64 text as a plain string`, { location: { line } });
+  }
   const raw = node.value;
   if (raw === null || raw === undefined) return null;
   const text = String(raw);
-  const tag = node.tag;
   if (node.type !== "PLAIN" || (tag !== undefined && tag !== "tag:yaml.org,2002:str" && !tag.startsWith("tag:yaml.org,2002:"))) {
     return { type: "str", text };
   }

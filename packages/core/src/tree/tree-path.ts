@@ -8,12 +8,13 @@ import type { KeyPath, PathSegment, TreeMap, TreeNode } from "./values.ts";
 export function parseTreePath(text: string): PathSegment[] {
   const parts = text.split("[").filter((p) => p !== "");
   if (parts.length === 0) throw new HushError("INVALID_TREE_PATH", "empty tree path");
-  return parts.map((part) => {
-    if (!part.endsWith("]")) throw new HushError("INVALID_TREE_PATH", `invalid tree path component [${part} (expected ["key"] or [index])`);
+  // Messages never quote the text: a user who swaps arguments must not see a secret echoed.
+  return parts.map((part, i) => {
+    if (!part.endsWith("]")) throw new HushError("INVALID_TREE_PATH", `invalid tree path: component ${i + 1} is not ["key"] or [index]`);
     const inner = part.slice(0, -1);
     if (inner.length >= 2 && (inner[0] === '"' || inner[0] === "'") && inner.at(-1) === inner[0]) return inner.slice(1, -1);
     if (/^[0-9]+$/.test(inner)) return Number(inner);
-    throw new HushError("INVALID_TREE_PATH", `invalid tree path component [${inner}]`);
+    throw new HushError("INVALID_TREE_PATH", `invalid tree path: component ${i + 1} is not ["key"] or [index]`);
   });
 }
 
