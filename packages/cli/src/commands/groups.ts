@@ -49,7 +49,7 @@ async function regroup(io: CliIo, flags: GroupsFlags, next: (file: SecretFile) =
     const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
     const metadata: FileMetadata = { ...file.metadata, keyGroups, shamirThreshold: effectiveThreshold(threshold, groups.length) };
     const text = await replaceMetadata(file, metadata, emitOptionsFor(file.format, indent, loaded?.config.stores));
-    if (flags.inPlace === true) writeSecretFile(file, text);
+    if (flags.inPlace === true) await writeSecretFile(file, text);
     else await emitResult(io, {}, undefined, encodeOutput(text, file.format === "binary" ? "json" : file.format));
   } catch (err) {
     throw errorForFile(target, err);

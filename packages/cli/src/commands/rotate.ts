@@ -161,7 +161,7 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
 
   const outcomes = await runBatch(io, flags.dryRun === true ? "checking" : "rotating", targets, jobs, async (target) => {
     const r = await rotateOne(target, changes, resolve, indent, stores);
-    if (flags.dryRun !== true) writeSecretFile(r.file, r.text);
+    if (flags.dryRun !== true) await writeSecretFile(r.file, r.text);
     return { status: "done", detail: r.detail };
   });
   const only = outcomes[0]!;

@@ -115,7 +115,7 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
       try {
         const keyGroups = await wrapForGroups(dataKey, p.groups, p.threshold, resolve);
         const text = await replaceMetadata(p.file, { ...metadata, keyGroups, shamirThreshold: p.threshold }, emitOptionsFor(p.file.format, indent, loaded.config.stores));
-        if (flags.dryRun !== true) writeSecretFile(p.file, text);
+        if (flags.dryRun !== true) await writeSecretFile(p.file, text);
       } finally {
         dataKey.fill(0);
       }

@@ -11,6 +11,8 @@ import {
 } from "@hush/core";
 import { decodeInput, encodeOutput } from "../formats.ts";
 import { readInputFile, writeFileAtomic } from "../io.ts";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { acquireFileLock } from "../workflows/file-lock.ts";
 import { sniffFormat, type Target } from "./targets.ts";
 
 /** An encrypted file as read for re-keying. */
@@ -97,8 +99,18 @@ export async function replaceMetadata(file: SecretFile, metadata: FileMetadata, 
 }
 
 /** Writes a file's new text atomically (old or new content, never a mix). */
-export function writeSecretFile(file: SecretFile, text: string): void {
-  writeFileAtomic(file.target.path, encodeOutput(text, file.format === "binary" ? "json" : file.format));
+export async function writeSecretFile(file: SecretFile, text: string): Promise<void> {
+  // Same lock as `set` and `edit`, and the file must still be what was read: a concurrent writer's
+  // update is never silently overwritten (the file is reported instead, and can be run again).
+  const lock = await acquireFileLock(file.target.path, { waitMs: 10_000 });
+  try {
+    if (readTargetText(file.target).text !== file.text) {
+      throw new CliError(EXIT.couldNotWriteOutputFile, `${file.target.path}: changed on disk while hush was working; nothing written, run again`);
+    }
+    writeFileAtomic(file.target.path, encodeOutput(text, file.format === "binary" ? "json" : file.format));
+  } finally {
+    lock.release();
+  }
 }
 
 /** How to write a file's `sops` section: `--indent`, else the config's store settings. */
