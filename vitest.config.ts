@@ -20,5 +20,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The default report, then one plain "N passed, N failed" line for CI.
+    reporters: ["default", "./test/summary-reporter.ts"],
   },
 });
