@@ -113,6 +113,18 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
   return patterns;
 }
 
+/**
+ * A write interrupted by a crash can leave a lock file or a temporary file (ciphertext only) next to
+ * the secret; they must never be committed. `.git/info/exclude` is local, like the driver config.
+ */
+const EXCLUDE_PATTERNS = [".*.hush-lock", ".*.hush-*.tmp"];
+const EXCLUDE_BLOCK = `# hush: lock and temporary files\n${EXCLUDE_PATTERNS.join("\n")}\n`;
+
+async function infoExcludePath(repo: Repo): Promise<string> {
+  const p = (await repo.git.raw(["rev-parse", "--git-path", "info/exclude"])).trim();
+  return isAbsolute(p) ? p : join(repo.root, p);
+}
+
 /** The pre-commit hook's path (honours core.hooksPath). */
 async function hookPath(repo: Repo): Promise<string> {
   const p = (await repo.git.raw(["rev-parse", "--git-path", "hooks/pre-commit"])).trim();
@@ -161,6 +173,16 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
       }
     }
   }
+  const excludePath = await infoExcludePath(repo);
+  const exclude = existsSync(excludePath) ? readFileSync(excludePath, "utf8") : "";
+  if (!exclude.includes(EXCLUDE_BLOCK)) {
+    changes.push(`${would}ignore hush's lock and temporary files in ${posix(relative(repo.root, excludePath))} (${EXCLUDE_PATTERNS.join(", ")})`);
+    if (!dry) {
+      const { mkdirSync } = await import("node:fs");
+      mkdirSync(dirname(excludePath), { recursive: true });
+      writeFileAtomic(excludePath, `${exclude}${exclude === "" || exclude.endsWith("\n") ? "" : "\n"}${EXCLUDE_BLOCK}`);
+    }
+  }
   const out = [...changes, ...notes.map((n) => `note: ${n}`)];
   if (changes.length === 0) out.unshift("hush git setup: already set up; nothing to change");
   else if (!dry) out.push("hush git setup: done (`git diff` now shows decrypted values; merges of these files go through hush)");
@@ -195,6 +217,11 @@ export async function runUninstall(io: CliIo, flags: { dryRun?: boolean }): Prom
     if (!present) continue;
     changes.push(`${would}remove git config section ${section}`);
     if (!dry) await repo.git.raw(["config", "--local", "--remove-section", section]);
+  }
+  const excludePath = await infoExcludePath(repo);
+  if (existsSync(excludePath) && readFileSync(excludePath, "utf8").includes(EXCLUDE_BLOCK)) {
+    changes.push(`${would}remove hush's lines from ${posix(relative(repo.root, excludePath))}`);
+    if (!dry) writeFileAtomic(excludePath, readFileSync(excludePath, "utf8").replace(EXCLUDE_BLOCK, ""));
   }
   const path = await hookPath(repo);
   if (existsSync(path) && readFileSync(path, "utf8").includes(HOOK_MARKER)) {
