@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { compileRe2, type CreationRule, type Matcher } from "@hush/core";
 import { checkFile, checkPassed, type FileCheckResult } from "@hush/git";
@@ -85,7 +85,10 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
       const { openRepo, listFiles } = await import("./repo.ts");
       const repo = await openRepo(io);
       const rel = relative(repo.root, io.cwd).split(sep).join("/");
-      tracked = (await listFiles(repo, rel === "" ? [] : ["--", rel])).map((p) => join(repo.root, p));
+      // Tracked files and the ones git would track (untracked, not ignored): a plaintext secret
+      // should be caught before it is ever added. Files deleted from the work tree are skipped.
+      const listed = await listFiles(repo, ["--cached", "--others", "--exclude-standard", ...(rel === "" ? [] : ["--", rel])]);
+      tracked = listed.map((p) => join(repo.root, p)).filter((abs) => existsSync(abs));
     } catch {
       tracked = undefined;
     }
