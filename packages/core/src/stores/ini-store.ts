@@ -3,6 +3,7 @@ import { flattenMetadata } from "../metadata/metadata-codec.ts";
 import { formatKeyPath, type ScalarValue, type TreeComment, type TreeMap, type TreeMapEntry } from "../tree/values.ts";
 import { goValToString, unflattenUntrusted } from "./dotenv-store.ts";
 import { lineIndex } from "./lines.ts";
+import { separatorStart } from "./metadata-separator.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
 /**
@@ -253,19 +254,9 @@ function parseIni(text: string): ParsedIni {
     metadata = unflattenUntrusted(metaEntries);
     let start = sops.start;
     const end = sops.end ?? text.length;
-    if (sops.end === undefined) {
-      // Remove the separator appendMetadata wrote: a blank line, plus the data's missing final
-      // line break when it had none.
-      const breaks: number[] = [];
-      let b = start;
-      while (b > 0 && text[b - 1] === "\n") {
-        const len = b >= 2 && text[b - 2] === "\r" ? 2 : 1;
-        breaks.push(len);
-        b -= len;
-      }
-      const count = text.endsWith("\n") ? (breaks.length >= 2 ? 1 : 0) : Math.min(2, breaks.length);
-      for (let i = 0; i < count; i++) start -= breaks[i]!;
-    }
+    // Remove the separator appendMetadata wrote: a blank line, plus the data's missing final
+    // line break when it had none.
+    if (sops.end === undefined) start = separatorStart(text, start);
     metadataSpans.push({ start, end });
   }
   const out: Leaf[] = leaves.map((l) => ({ kind: l.kind, path: l.path, document: 0, value: l.value, start: l.start, end: l.end, line: l.line, ...(l.style === undefined ? {} : { style: l.style }) }));

@@ -3,6 +3,7 @@ import { goAtoi, goCanonicalTime, goFormatFloatG, goParseFloat } from "../crypto
 import { looksEncrypted } from "../crypto/envelope.ts";
 import { formatKeyPath, type KeyPath, type PathSegment, type ScalarValue, type TreeComment, type TreeMap, type TreeMapEntry, type TreeNode } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
+import { separatorStart } from "./metadata-separator.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
 /**
@@ -668,23 +669,6 @@ function plainOf(node: TNode): Record<string, unknown> | undefined {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
-/**
- * Where the metadata begins, separator included: appendMetadata put one blank line before it,
- * plus the data's missing final line break when the data had none.
- */
-function separatorStart(text: string, start: number): number {
-  const breaks: number[] = [];
-  let b = start;
-  while (b > 0 && text[b - 1] === "\n") {
-    const len = b >= 2 && text[b - 2] === "\r" ? 2 : 1;
-    breaks.push(len);
-    b -= len;
-  }
-  const count = text.endsWith("\n") ? (breaks.length >= 2 ? 1 : 0) : Math.min(2, breaks.length);
-  let s = start;
-  for (let i = 0; i < count; i++) s -= breaks[i]!;
-  return s;
-}
 
 function parseToml(text: string): ParseResult {
   return new TomlParser(text).parse();
