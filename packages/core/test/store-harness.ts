@@ -1,10 +1,19 @@
+import { createHash } from "node:crypto";
 import { expect } from "vitest";
-import { applyTextEdits, isHushError, storeFor, type FileFormat } from "@hush/core";
+import { applyTextEdits, isHushError, storeFor, type FileFormat, type MasterKeyEntry } from "@hush/core";
 
 /**
  * Shared checks for every store's tests: what must stay identical around encryption, the round
  * trip itself, and the shape of parse errors.
  */
+
+/** A fixed data key with a placeholder key entry: the value layer is tested without any key source. */
+export const dataKey = new Uint8Array(32).fill(7);
+export const wrappedKeys: MasterKeyEntry[][] = [[{ kind: "age", recipient: "age1test", enc: "x" }]];
+export const noKeys = async (): Promise<undefined> => undefined;
+/** A fixed time and deterministic IVs, so encrypted fixtures are stable. */
+export const now = new Date("2025-01-02T03:04:05Z");
+export const ivSource = (aad: string, plaintext: Buffer): Buffer => createHash("sha256").update(aad).update("\0").update(plaintext).digest();
 
 /** The text with every value span replaced by a marker and the metadata removed. */
 export async function skeleton(text: string, format: FileFormat): Promise<string> {

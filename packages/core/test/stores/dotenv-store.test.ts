@@ -1,21 +1,15 @@
-import { expectRoundTrip, parseErrorOf } from "../store-harness.ts";
+import { dataKey, expectRoundTrip, ivSource, noKeys, now, parseErrorOf, wrappedKeys } from "../store-harness.ts";
 import { createDecipheriv, createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decryptText, encryptText, encryptValue, isHushError, storeFor, type MasterKeyEntry, type TreeMap } from "@hush/core";
+import { decryptText, encryptText, encryptValue, isHushError, storeFor, type TreeMap } from "@hush/core";
 import { sharedPath } from "@hush/testkit";
 
 const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 150);
 const FIXTURES = fileURLToPath(new URL("../fixtures/dotenv/", import.meta.url));
 const UPDATE = process.env["UPDATE_FIXTURES"] === "1";
-const dataKey = new Uint8Array(32).fill(7);
-const wrappedKeys: MasterKeyEntry[][] = [[{ kind: "age", recipient: "age1test", enc: "x" }]];
-const noKeys = async (): Promise<undefined> => undefined;
-const now = new Date("2025-01-02T03:04:05Z");
-/** Deterministic IVs, so the encrypted fixtures are stable. */
-const ivSource = (aad: string, plaintext: Buffer): Buffer => createHash("sha256").update(aad).update("\0").update(plaintext).digest();
 
 const enc = (text: string): Promise<string> => encryptText(text, { format: "dotenv", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
 const dec = (text: string, key = dataKey): Promise<string> => decryptText(text, { format: "dotenv", keySources: noKeys, dataKey: key });

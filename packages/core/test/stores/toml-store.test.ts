@@ -1,5 +1,4 @@
-import { expectRoundTrip, parseErrorOf } from "../store-harness.ts";
-import { createHash } from "node:crypto";
+import { dataKey, expectRoundTrip, ivSource, noKeys, now, parseErrorOf, wrappedKeys } from "../store-harness.ts";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import TOML from "@iarna/toml";
@@ -13,7 +12,6 @@ import {
   encryptText,
   storeFor,
   type FileMetadata,
-  type MasterKeyEntry,
   type TreeMap,
   type TreeNode,
 } from "@hush/core";
@@ -21,11 +19,6 @@ import {
 const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 150);
 const FIXTURES = fileURLToPath(new URL("../fixtures/toml/", import.meta.url));
 const UPDATE = process.env["UPDATE_FIXTURES"] === "1";
-const dataKey = new Uint8Array(32).fill(7);
-const wrappedKeys: MasterKeyEntry[][] = [[{ kind: "age", recipient: "age1test", enc: "x" }]];
-const noKeys = async (): Promise<undefined> => undefined;
-const now = new Date("2025-01-02T03:04:05Z");
-const ivSource = (aad: string, plaintext: Buffer): Buffer => createHash("sha256").update(aad).update("\0").update(plaintext).digest();
 
 const enc = (text: string): Promise<string> => encryptText(text, { format: "toml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
 const dec = (text: string): Promise<string> => decryptText(text, { format: "toml", keySources: noKeys, dataKey });
