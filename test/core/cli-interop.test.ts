@@ -2,9 +2,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeGnupgHome, makeTempDir, runHush, sharedPath, type GnupgHome } from "@hush/testkit";
+import { makeGnupgHome, makeTempDir, runHush, sopsVector, type GnupgHome } from "@hush/testkit";
 
-const fixture = (name: string): string => sharedPath("interop", "sops", name);
+const fixture = (name: string): string => sopsVector(name);
 
 describe("hush decrypt on files written by SOPS (through gpg)", () => {
   let gpg: GnupgHome;

@@ -1,7 +1,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir, sharedPath } from "@hush/testkit";
+import { makeTempDir, sopsVector } from "@hush/testkit";
 import { combineKeys, encValues, hush, makeAgeKey, type AgeKey } from "./helpers.ts";
 
 const PLAIN = "api_key: k-123\nnested:\n    token: t-456\n";
@@ -120,9 +120,9 @@ describe("SOPS's empty key group cases (functional-tests.sops.yaml)", () => {
     "%s fails with SOPS's exact message and leaves the file alone",
     async (name) => {
       const file = join(tmp.path, name);
-      copyFileSync(sharedPath("interop", "sops", "plainfile.yaml"), file);
+      copyFileSync(sopsVector("plainfile.yaml"), file);
       const before = readFileSync(file);
-      const r = await hush(["--config", sharedPath("interop", "sops", "functional-tests.sops.yaml"), "encrypt", "-i", file], { cwd: tmp.path });
+      const r = await hush(["--config", sopsVector("functional-tests.sops.yaml"), "encrypt", "-i", file], { cwd: tmp.path });
       expect(r.stderr).toBe("Could not generate data key: [empty key group provided]\n");
       expect(r.stdout).toBe("");
       expect(r.status).toBe(1);

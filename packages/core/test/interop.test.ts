@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decryptText, encryptText, isHushError, type MasterKeyEntry } from "@hush/core";
-import { sharedPath } from "@hush/testkit";
+import { repoPath, sopsVector } from "@hush/testkit";
 
-const fixture = (name: string): string => readFileSync(sharedPath("interop", "sops", name), "utf8");
+const fixture = (name: string): string => readFileSync(sopsVector(name), "utf8");
 const noKeys = async (): Promise<undefined> => undefined;
 const key = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, "hex"));
 
-// Data keys from ../shared/interop/README.md: the value layer is tested without gpg here;
+// Data keys from testdata/sops/README.md: the value layer is tested without gpg here;
 // the CLI tests unwrap the same files through gpg.
 const KEYS: Record<string, string> = {
   "format.enc.yaml": "af5e68dd342b72c6a0475f81a50da4fde898f4b7742c92cbcf1668211411f4e4",
@@ -43,7 +43,7 @@ describe("files written by SOPS", () => {
 
 describe("spec section 10.4 synthetic vector", () => {
   it("is reproduced byte for byte with injected key and IVs", async () => {
-    const spec = readFileSync(sharedPath("spec", "sops-format.md"), "utf8");
+    const spec = readFileSync(repoPath("docs", "sops-format.md"), "utf8");
     const section = spec.slice(spec.indexOf("### 10.4"));
     const expected = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
     const ageEnc = /enc: \|\n((?: {12}.*\n)+)/.exec(expected)![1]!.replace(/^ {12}/gm, "");

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { sharedPath } from "@hush/testkit";
+import { sopsVector } from "@hush/testkit";
 
 /** Absolute path of a program on PATH; fails the test with an install hint when it is missing. */
 export function requireTool(name: string, aptPackage: string): string {
@@ -40,9 +40,9 @@ export interface AgeMockVectors {
   mockEncryptedSshKey: string;
 }
 
-/** SOPS's own age test vectors (read from ../shared, never copied). */
+/** SOPS's own age test vectors (testdata/sops/age-mock-vectors.json; see its README). */
 export function ageVectors(): AgeMockVectors {
-  return JSON.parse(readFileSync(sharedPath("interop", "sops", "age-mock-vectors.json"), "utf8")) as AgeMockVectors;
+  return JSON.parse(readFileSync(sopsVector("age-mock-vectors.json"), "utf8")) as AgeMockVectors;
 }
 
 /** A random 32-byte data key. */

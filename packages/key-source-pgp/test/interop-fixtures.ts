@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { sharedPath } from "@hush/testkit";
+import { sopsVector } from "@hush/testkit";
 
 /** A PGP master key as read from a SOPS file: fingerprint and armored message. */
 export interface FixturePgpEntry {
@@ -13,7 +13,7 @@ export interface FixturePgpEntry {
  * `\n`-escaped or `"""`-quoted armors.
  */
 export function readFixturePgpEntries(name: string): FixturePgpEntry[] {
-  const text = readFileSync(sharedPath("interop", "sops", name), "utf8");
+  const text = readFileSync(sopsVector(name), "utf8");
   if (name.endsWith(".json")) {
     const doc = JSON.parse(text) as { sops: { pgp: { fp: string; enc: string }[] } };
     return doc.sops.pgp.map(({ fp, enc }) => ({ fp, enc }));

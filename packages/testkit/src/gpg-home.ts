@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sharedPath } from "./tmp-dir.ts";
+import { sopsVector } from "./tmp-dir.ts";
 
 /** Fingerprints of the keys in SOPS's functional-test key file (`sops_functional_tests_key.asc`). */
 export const SOPS_TEST_PGP_KEYS = {
@@ -50,7 +50,7 @@ export function makeGnupgHome(options: GnupgHomeOptions = {}): GnupgHome {
     } finally {
       full.cleanup();
     }
-    if (exported.length === 0) throw new Error(`no secret key ${options.onlySecretKey} in ${sharedPath("interop", "sops", "sops_functional_tests_key.asc")}`);
+    if (exported.length === 0) throw new Error(`no secret key ${options.onlySecretKey} in ${sopsVector("sops_functional_tests_key.asc")}`);
     const single = emptyHome();
     try {
       gpg(single.env, ["--batch", "--import"], exported);
@@ -62,7 +62,7 @@ export function makeGnupgHome(options: GnupgHomeOptions = {}): GnupgHome {
   }
   const home = emptyHome();
   try {
-    gpg(home.env, ["--batch", "--import", sharedPath("interop", "sops", "sops_functional_tests_key.asc")]);
+    gpg(home.env, ["--batch", "--import", sopsVector("sops_functional_tests_key.asc")]);
   } catch (error) {
     home.cleanup();
     throw error;

@@ -1,4 +1,4 @@
-export { makeTempDir, sharedPath } from "./tmp-dir.ts";
+export { makeTempDir, repoPath, sopsVector } from "./tmp-dir.ts";
 export { makeGnupgHome, SOPS_TEST_PGP_KEYS } from "./gpg-home.ts";
 export type { GnupgHome, GnupgHomeOptions } from "./gpg-home.ts";
 export { startKmsTestServer } from "./kms-test-server.ts";

@@ -5,9 +5,17 @@ import { fileURLToPath } from "node:url";
 
 const repoRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 
-/** Absolute path of a file under ../shared beside the project root (interop fixtures, spec). */
-export function sharedPath(...parts: string[]): string {
-  return join(repoRoot, "..", "shared", ...parts);
+/**
+ * Absolute path of a file inside the repository (test data, docs). Tests read nothing outside the
+ * repository, so they pass on any fresh clone.
+ */
+export function repoPath(...parts: string[]): string {
+  return join(repoRoot, ...parts);
+}
+
+/** Absolute path of a SOPS-written test vector or its keys under `testdata/sops/` (see its README). */
+export function sopsVector(name: string): string {
+  return join(repoRoot, "testdata", "sops", name);
 }
 
 /** A fresh private temporary directory and a function that removes it. */

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decryptText, encryptText, encryptValue, isHushError, storeFor, type TreeMap } from "@hush/core";
-import { sharedPath } from "@hush/testkit";
+import { sopsVector } from "@hush/testkit";
 
 const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 150);
 const FIXTURES = fileURLToPath(new URL("../fixtures/dotenv/", import.meta.url));
@@ -107,7 +107,7 @@ const parseError = (text: string): ReturnType<typeof parseErrorOf> => parseError
 
 describe("dotenv: files written by SOPS", () => {
   it("decrypts format.enc.env byte for byte (key `foo ` with its space, AAD `foo :`)", async () => {
-    const text = readFileSync(sharedPath("interop", "sops", "format.enc.env"), "utf8");
+    const text = readFileSync(sopsVector("format.enc.env"), "utf8");
     const key = new Uint8Array(Buffer.from("322d9a97997823fb2bf42f55a6c26100cbaf0520cf88bb7ebee1cf47dd6d318d", "hex"));
     expect(await dec(text, key)).toBe("foo = bar\n");
   });

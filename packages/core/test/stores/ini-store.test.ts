@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decryptText, encryptText, storeFor, type TreeMap } from "@hush/core";
-import { sharedPath } from "@hush/testkit";
+import { sopsVector } from "@hush/testkit";
 
 const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 150);
 const FIXTURES = fileURLToPath(new URL("../fixtures/ini/", import.meta.url));
@@ -184,12 +184,12 @@ const parseError = (text: string): ReturnType<typeof parseErrorOf> => parseError
 
 describe("INI: files written by SOPS", () => {
   it("decrypts format.enc.ini byte for byte (`\\n`-escaped armor)", async () => {
-    const text = readFileSync(sharedPath("interop", "sops", "format.enc.ini"), "utf8");
+    const text = readFileSync(sopsVector("format.enc.ini"), "utf8");
     expect(await dec(text, hex("ce46fd76883106d55913ff2207e160bbeac65a71d6e1cf84c510614bed6f8ccd"))).toBe("[foo]\nbar = baz\n");
   });
 
   it("decrypts format-2.enc.ini byte for byte (armor as a multi-line \"\"\" value)", async () => {
-    const text = readFileSync(sharedPath("interop", "sops", "format-2.enc.ini"), "utf8");
+    const text = readFileSync(sopsVector("format-2.enc.ini"), "utf8");
     expect(await dec(text, hex("200b251d35608cb3451d26d95d0f6c4580575d8f61d908b6d224fc488c65263f"))).toBe("[foo]\nbar = baz\n");
     const doc = (await storeFor("ini")).parse(text);
     const meta = doc.metadata as { pgp: Array<{ enc: string }> };
