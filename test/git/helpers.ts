@@ -76,6 +76,27 @@ export function createSandbox(): Sandbox {
   return { dir, home, keyFile, recipient, env: { ...base, SOPS_AGE_KEY_FILE: keyFile }, keylessEnv: base, cleanup: tmp.cleanup };
 }
 
+/** Another person's age key in the sandbox: its key file, recipient and an environment holding only it. */
+export interface AgeKey {
+  readonly keyFile: string;
+  readonly recipient: string;
+  readonly env: Record<string, string>;
+}
+
+export function createAgeKey(sb: Sandbox, name: string): AgeKey {
+  const keyFile = join(sb.dir, `${name}-key.txt`);
+  const kg = run(process.execPath, [CLI, "keygen", "-o", keyFile], { cwd: sb.dir, env: sb.keylessEnv });
+  if (kg.status !== 0) throw new Error(`hush keygen failed: ${kg.stderr}`);
+  const recipient = /Public key: (age1[0-9a-z]+)/.exec(kg.stderr)?.[1];
+  if (recipient === undefined) throw new Error("hush keygen printed no public key");
+  return { keyFile, recipient, env: { ...sb.keylessEnv, SOPS_AGE_KEY_FILE: keyFile } };
+}
+
+/** The lines hush printed (git's own lines left out). */
+export function hushLines(output: string): string[] {
+  return output.split("\n").filter((l) => l.startsWith("hush:"));
+}
+
 /** Runs the built hush CLI. */
 export function hush(sb: Sandbox, args: readonly string[], options: { cwd: string; env?: Record<string, string>; input?: string }): RunResult {
   return run(process.execPath, [CLI, ...args], { cwd: options.cwd, env: options.env ?? sb.env, ...(options.input === undefined ? {} : { input: options.input }) });

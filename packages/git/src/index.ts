@@ -32,6 +32,7 @@ export {
   openSides,
   planMerge,
   mergeEncryptedTexts,
+  sealMerge,
   metadataEmitOptions,
   conflictLines,
   type OpenedSides,

@@ -1,9 +1,7 @@
-import { timingSafeEqual } from "node:crypto";
 import {
   HushError,
   isHushError,
   formatKeyPath,
-  masterKeyIdentity,
   openText,
   storeFor,
   readMetadata,
@@ -11,18 +9,17 @@ import {
   type FileFormat,
   type FileMetadata,
   type KeySourceResolver,
-  type MasterKeyEntry,
-  type MasterKeyRecipient,
   type OpenedFile,
 } from "@hush/core";
+import { describeKey, mergeKeys, sameKey } from "./key-merge.ts";
 import { mergeLines } from "./sequence-merge.ts";
 import { mergePlaintexts, renderConflicts } from "./text-merge.ts";
 import { describeConflict, type MergeConflict } from "./tree-merge.ts";
 
 /**
- * The merge of three versions of an encrypted file: decrypt, merge by key path, re-encrypt
- * reusing every unchanged ciphertext, write a fresh MAC. Metadata differences (recipients, a
- * rotated data key) are merged where that is safe and reported otherwise.
+ * The merge of three versions of an encrypted file: decrypt, merge by key path, re-encrypt,
+ * write a fresh MAC. The data key and key entries come from `mergeKeys` (neither side's are
+ * trusted); when they are kept, every unchanged ciphertext is reused.
  */
 
 /** The three versions, decrypted. */
@@ -47,10 +44,6 @@ export interface OpenSidesInput {
   readonly ours: string;
   readonly theirs: string;
   readonly keySources: KeySourceResolver;
-}
-
-function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**
@@ -107,18 +100,18 @@ function reason(err: unknown): string {
 export interface MergePlan {
   readonly plaintext: string;
   readonly conflicts: readonly MergeConflict[];
-  /** Data key, metadata and IV stash for `reencryptText`. */
+  /** Data key, metadata and IV stash for `sealMerge`. */
   readonly target: OpenedFile;
   readonly notes: readonly string[];
 }
 
 export interface MergePlanOptions {
   readonly favour?: "ours" | "theirs";
-  /** Used to wrap the data key for a recipient that only the other side had. */
+  /** Used to check key entries and to wrap a fresh data key to the merged recipients. */
   readonly keySources: KeySourceResolver;
 }
 
-/** Merges opened sides: plaintext by key path, metadata as described in the module comment. */
+/** Merges opened sides: plaintext by key path, data key and recipients by `mergeKeys`. */
 export async function planMerge(sides: OpenedSides, options: MergePlanOptions): Promise<MergePlan> {
   const notes = [...sides.notes];
   let basePlaintext = sides.basePlaintext;
@@ -143,131 +136,29 @@ export async function planMerge(sides: OpenedSides, options: MergePlanOptions): 
   if (merged.method === "emitted" && sides.format !== "json" && sides.format !== "binary") {
     notes.push("the merged document was written afresh from its values: comments and layout may differ from ours");
   }
-  const target = await mergeMetadata(sides, options.keySources, notes);
+  const target = await mergeKeys(sides, options.keySources, notes);
   return { plaintext: merged.text, conflicts: merged.conflicts, target, notes };
 }
 
-async function mergeMetadata(sides: OpenedSides, keySources: KeySourceResolver, notes: string[]): Promise<OpenedFile> {
-  const { ours, theirs } = sides;
-  const baseKey = sides.base?.dataKey;
-  let chosen: OpenedFile = ours;
-  let other: OpenedFile = theirs;
-  const shared = sameKey(ours.dataKey, theirs.dataKey);
-  if (!shared) {
-    const oursRotated = baseKey === undefined || !sameKey(baseKey, ours.dataKey);
-    const theirsRotated = baseKey === undefined || !sameKey(baseKey, theirs.dataKey);
-    if (theirsRotated && !oursRotated) {
-      chosen = theirs;
-      other = ours;
-      notes.push("their side rotated the data key: the merged file is encrypted with their data key");
-    } else {
-      const where = oursRotated && theirsRotated && baseKey !== undefined ? "on both sides" : baseKey === undefined ? "between the two sides" : "on our side";
-      notes.push(`the data key differs ${where}: the merged file is encrypted with our data key`);
-    }
-  }
-  if (!sameRule(ours.metadata, theirs.metadata)) {
-    // Keeping one side's rule could leave a value the other side encrypts in plaintext: refuse.
-    throw new HushError(
-      "ENCRYPT_FAILED",
-      "the two sides use different encryption rules (a value one side encrypts could end up in plaintext); give both branches the same rule first",
-    );
-  }
-  const keyGroups = await mergeKeyGroups(chosen, other, chosen === ours ? "ours" : "theirs", sides.baseMetadata, shared, keySources, notes);
-  const stash = new Map(chosen.stash);
-  if (shared) {
-    // Same data key: theirs' ciphertexts are valid here too, so values merged from theirs keep them.
-    for (const [k, v] of other.stash) if (!stash.has(k)) stash.set(k, v);
-    if (sides.base !== undefined && sameKey(sides.base.dataKey, chosen.dataKey)) for (const [k, v] of sides.base.stash) if (!stash.has(k)) stash.set(k, v);
-  }
-  return { format: chosen.format, plaintext: chosen.plaintext, metadata: { ...chosen.metadata, keyGroups }, dataKey: chosen.dataKey, stash };
-}
-
-function sameRule(a: FileMetadata, b: FileMetadata): boolean {
-  return a.rule?.kind === b.rule?.kind && a.rule?.value === b.rule?.value && a.macOnlyEncrypted === b.macOnlyEncrypted;
-}
-
-function recipientOf(entry: MasterKeyEntry): MasterKeyRecipient | undefined {
-  switch (entry.kind) {
-    case "age":
-      return { kind: "age", recipient: entry.recipient };
-    case "pgp":
-      return { kind: "pgp", fp: entry.fp };
-    case "kms":
-      return { kind: "kms", arn: entry.arn, role: entry.role, context: entry.context, awsProfile: entry.awsProfile };
-    default:
-      return undefined;
-  }
-}
-
 /**
- * Recipients, merged three-way by identity: a key stays when both sides kept it, is added when
- * either side added it, and goes when either side removed it. Only for single-group files: with
- * Shamir groups each entry wraps a share, and shares of two splits must not be mixed.
+ * Encrypts the merged plaintext for the plan's target and checks the result the way its next
+ * reader will open it: through its own key entries, with the keys at hand, to the target's data
+ * key, every value and the MAC verifying. A merged file its merger could not open (a side removed
+ * every key they hold, or an entry is not what it claims) is refused: nothing is returned.
  */
-async function mergeKeyGroups(
-  chosen: OpenedFile,
-  other: OpenedFile,
-  chosenName: "ours" | "theirs",
-  baseMetadata: FileMetadata | undefined,
-  shared: boolean,
-  keySources: KeySourceResolver,
-  notes: string[],
-): Promise<ReadonlyArray<readonly MasterKeyEntry[]>> {
-  const chosenGroups = chosen.metadata.keyGroups;
-  const otherGroups = other.metadata.keyGroups;
-  const ids = (groups: ReadonlyArray<readonly MasterKeyEntry[]>): string[] => groups.flat().map((e) => `${e.kind}:${masterKeyIdentity(e)}`);
-  const chosenIds = new Set(ids(chosenGroups));
-  const otherIds = new Set(ids(otherGroups));
-  if (chosenIds.size === otherIds.size && [...chosenIds].every((i) => otherIds.has(i))) return chosenGroups;
-  const single = chosenGroups.length === 1 && otherGroups.length === 1 && (baseMetadata === undefined || baseMetadata.keyGroups.length === 1);
-  if (!single) {
-    notes.push(`the two sides have different key groups (Shamir); the merged file keeps ${chosenName}: run \`hush updatekeys\` to apply .sops.yaml`);
-    return chosenGroups;
+export async function sealMerge(target: OpenedFile, plaintext: string, options: { keySources: KeySourceResolver; emit?: { indent?: number }; now?: Date }): Promise<string> {
+  const out = await reencryptText(target, plaintext, options);
+  let reopened: OpenedFile;
+  try {
+    reopened = await openText(out, { format: target.format, keySources: options.keySources });
+  } catch (err) {
+    const detail = isHushError(err, "NO_MATCHING_KEY") ? "" : `: ${reason(err)}`;
+    throw new HushError("NO_MATCHING_KEY", `the merged file would not open with your keys (its recipients: ${target.metadata.keyGroups.flat().map(describeKey).join(", ")})${detail}`, {
+      hint: "a side removed every key you hold, or its key entries are not what they claim; nothing was written",
+    });
   }
-  const baseIds = baseMetadata === undefined ? undefined : new Set(ids(baseMetadata.keyGroups));
-  const keep = (id: string): boolean => {
-    const inChosen = chosenIds.has(id);
-    const inOther = otherIds.has(id);
-    if (baseIds === undefined) return inChosen || inOther;
-    return baseIds.has(id) ? inChosen && inOther : inChosen || inOther;
-  };
-  const group: MasterKeyEntry[] = [];
-  const removed: string[] = [];
-  for (const e of chosenGroups[0]!) {
-    const id = `${e.kind}:${masterKeyIdentity(e)}`;
-    if (keep(id)) group.push(e);
-    else removed.push(masterKeyIdentity(e));
-  }
-  const added: string[] = [];
-  for (const e of otherGroups[0]!) {
-    const id = `${e.kind}:${masterKeyIdentity(e)}`;
-    if (chosenIds.has(id) || !keep(id)) continue;
-    if (shared) {
-      group.push(e);
-      added.push(masterKeyIdentity(e));
-      continue;
-    }
-    // Different data keys: the other side's entry wraps its own key; wrap ours for the recipient.
-    const recipient = recipientOf(e);
-    const source = recipient === undefined ? undefined : await keySources(recipient.kind);
-    if (recipient === undefined || source === undefined) {
-      notes.push(`recipient ${masterKeyIdentity(e)} from the other side could not be added (unsupported key type): run \`hush updatekeys\``);
-      continue;
-    }
-    try {
-      group.push(await source.wrap(chosen.dataKey, recipient));
-      added.push(masterKeyIdentity(e));
-    } catch (err) {
-      notes.push(`recipient ${masterKeyIdentity(e)} from the other side could not be added (${reason(err)}): run \`hush updatekeys\``);
-    }
-  }
-  if (group.length === 0) {
-    notes.push(`merging the recipient lists would leave no key; the merged file keeps ${chosenName}`);
-    return chosenGroups;
-  }
-  if (added.length > 0) notes.push(`recipients merged from the other side: ${added.join(", ")}`);
-  if (removed.length > 0) notes.push(`recipients removed by the other side: ${removed.join(", ")}`);
-  return [group];
+  if (!sameKey(reopened.dataKey, target.dataKey)) throw new HushError("NO_MATCHING_KEY", "the merged file's key entries do not hold the data key it is encrypted with; nothing was written");
+  return out;
 }
 
 /** Outcome of the merge driver. */
@@ -323,12 +214,11 @@ export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<E
   try {
     plan = await planMerge(sides, { keySources: input.keySources });
     const emit = metadataEmitOptions(format, input.ours);
-    merged = await reencryptText(plan.target, plan.plaintext, { keySources: input.keySources, emit, ...(input.now === undefined ? {} : { now: input.now }) });
-    // The result must open with the merged data key and pass its MAC before git sees it.
-    await openText(merged, { format, keySources: input.keySources, dataKey: plan.target.dataKey });
+    // The result must open through its own key entries and pass its MAC before git sees it.
+    merged = await sealMerge(plan.target, plan.plaintext, { keySources: input.keySources, emit, ...(input.now === undefined ? {} : { now: input.now }) });
   } catch (err) {
-    // Never leave git without a result: an unexpected failure becomes an ordinary conflict.
-    return fallback(`the key-path merge failed (${reason(err)})`);
+    // Never leave git without a result: a failure becomes an ordinary conflict on the ciphertext.
+    return fallback(isHushError(err) ? reason(err) : `the key-path merge failed (${reason(err)})`);
   }
   if (plan.conflicts.length === 0) return { status: "merged", text: merged, notes: plan.notes };
   let text: string;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { decryptText, encryptText, openText, reencryptText, type FileFormat, type KeySourceResolver } from "@hush/core";
+import { decryptText, encryptText, openText, reencryptText, type AgeKeyEntry, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { AgeKeySource, generateAgeKeyPair, parseAgeIdentities } from "@hush/key-source-age";
 import { mergeEncryptedTexts, renderDiffView, encryptedMarker } from "@hush/git";
 
@@ -86,28 +86,70 @@ describe("mergeEncryptedTexts", () => {
     expect(r.text).toContain("<<<<<<<");
   });
 
-  it("recipients added on their side are merged; a data key rotated on their side is adopted", async () => {
+  it("a recipient added on their side is kept, under a fresh data key: their entry cannot be checked with alice's key", async () => {
     const base = await encrypt("a: 1\nb: 2\n", "yaml");
     // Theirs adds bob (same data key), ours changes a value.
     const opened = await openText(base, { format: "yaml", keySources: aliceKeys });
-    const bobEntry = await (await aliceKeys("age"))!.wrap(opened.dataKey, { kind: "age", recipient: bob.recipient });
+    const bobEntry = (await (await aliceKeys("age"))!.wrap(opened.dataKey, { kind: "age", recipient: bob.recipient })) as AgeKeyEntry;
     const withBob = { ...opened, metadata: { ...opened.metadata, keyGroups: [[...opened.metadata.keyGroups[0]!, bobEntry]] } };
     const theirs = await reencryptText(withBob, "a: 1\nb: 2\n", { keySources: aliceKeys });
     const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
     const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
     expect(r.status).toBe("merged");
-    expect(r.notes.join("\n")).toContain(bob.recipient);
+    expect(r.notes.join("\n")).toContain(`recipients added by their side: age ${bob.recipient}`);
+    expect(r.notes.join("\n")).toMatch(/fresh data key .*cannot be checked with your keys/);
     expect(await decryptText(r.text, { format: "yaml", keySources: bobKeys })).toBe("a: 10\nb: 2\n");
+    expect(r.text).not.toContain(bobEntry.enc.split("\n")[1]);
+    const merged = await openText(r.text, { format: "yaml", keySources: aliceKeys });
+    expect(Buffer.from(merged.dataKey).equals(Buffer.from(opened.dataKey))).toBe(false);
+  });
 
-    // Theirs re-encrypts from scratch (a new data key) and changes b; ours changes a.
+  it("a recipient added on their side that the merger can open is checked and kept with the data key", async () => {
+    const base = await encrypt("a: 1\nb: 2\n", "yaml");
+    const opened = await openText(base, { format: "yaml", keySources: aliceKeys });
+    const bobEntry = (await (await aliceKeys("age"))!.wrap(opened.dataKey, { kind: "age", recipient: bob.recipient })) as AgeKeyEntry;
+    const withBob = { ...opened, metadata: { ...opened.metadata, keyGroups: [[...opened.metadata.keyGroups[0]!, bobEntry]] } };
+    const theirs = await reencryptText(withBob, "a: 1\nb: 2\n", { keySources: aliceKeys });
+    const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
+    // The merger holds both keys: bob's entry unwraps to the shared data key, so nothing is re-encrypted.
+    const both = sourceFor(`${alice.identity}\n${bob.identity}\n`);
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: both });
+    expect(r.status).toBe("merged");
+    expect(r.notes.join("\n")).not.toMatch(/fresh data key/);
+    expect(r.text).toContain(bobEntry.enc.split("\n")[1]);
+    const merged = await openText(r.text, { format: "yaml", keySources: bobKeys });
+    expect(Buffer.from(merged.dataKey).equals(Buffer.from(opened.dataKey))).toBe(true);
+    expect(envs(r.text)[1]).toBe(envs(base)[1]);
+  });
+
+  it("a data key rotated on their side is not adopted: the merge draws a fresh one", async () => {
+    const base = await encrypt("a: 1\nb: 2\n", "yaml");
+    const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
     const rotated = await encrypt("a: 1\nb: 20\n", "yaml");
-    const r2 = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs: rotated, keySources: aliceKeys });
-    expect(r2.status).toBe("merged");
-    expect(r2.notes.join("\n")).toMatch(/their side rotated the data key/);
-    const merged = await openText(r2.text, { format: "yaml", keySources: aliceKeys });
-    const theirsOpened = await openText(rotated, { format: "yaml", keySources: aliceKeys });
-    expect(Buffer.from(merged.dataKey).equals(Buffer.from(theirsOpened.dataKey))).toBe(true);
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs: rotated, keySources: aliceKeys });
+    expect(r.status).toBe("merged");
+    expect(r.notes.join("\n")).toMatch(/fresh data key .*the two sides have different data keys/);
+    const merged = await openText(r.text, { format: "yaml", keySources: aliceKeys });
+    for (const side of [base, ours, rotated]) {
+      const key = (await openText(side, { format: "yaml", keySources: aliceKeys })).dataKey;
+      expect(Buffer.from(merged.dataKey).equals(Buffer.from(key))).toBe(false);
+    }
     expect(merged.plaintext).toBe("a: 10\nb: 20\n");
+  });
+
+  it("a merge that would leave out every key of the merger falls back to a conflict on ciphertext", async () => {
+    const base = await encrypt("a: 1\nb: 2\n", "yaml", [alice.recipient, bob.recipient]);
+    const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
+    // Theirs removes alice (the merger), keeping the data key.
+    const opened = await openText(base, { format: "yaml", keySources: aliceKeys });
+    const onlyBob = { ...opened, metadata: { ...opened.metadata, keyGroups: [opened.metadata.keyGroups[0]!.filter((e) => e.kind === "age" && e.recipient === bob.recipient)] } };
+    const theirs = await reencryptText(onlyBob, "a: 1\nb: 20\n", { keySources: aliceKeys });
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
+    expect(r.status).toBe("fallback");
+    if (r.status !== "fallback") return;
+    expect(r.reason).toMatch(/would not open with your keys \(its recipients: age age1/);
+    expect(r.text).toContain("<<<<<<<");
+    for (const secret of ["a: 10", "b: 20"]) expect(r.text).not.toContain(secret);
   });
 });
 

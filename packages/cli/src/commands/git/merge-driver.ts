@@ -1,4 +1,4 @@
-import { formatFromPath, type FileFormat } from "@hush/core";
+import { formatFromPath, printable, type FileFormat } from "@hush/core";
 import { conflictLines, detectFormat, mergeEncryptedTexts, mergeLines } from "@hush/git";
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -34,8 +34,10 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     labels: { ours: "ours", base: "base", theirs: "theirs" },
   });
   writeFileAtomic(oursPath, outcome.text);
+  // git's %P, recipients and key paths come from the repository: escape control characters.
+  const shown = printable(name, 1000);
   const say = (line: string): void => {
-    io.stderr.write(`hush: ${name}: ${line}\n`);
+    io.stderr.write(`hush: ${shown}: ${printable(line, 4000)}\n`);
   };
   for (const note of outcome.notes) say(note);
   switch (outcome.status) {
@@ -44,12 +46,12 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
       return 0;
     case "conflict":
       for (const line of conflictLines(outcome.conflicts)) say(`conflict at ${line}`);
-      say(`the file holds conflict markers around encrypted values; run \`hush git resolve ${name}\` to resolve them in your editor`);
+      say(`the file holds conflict markers around encrypted values; run \`hush git resolve ${shown}\` to resolve them in your editor`);
       return 1;
     case "fallback":
       if (outcome.reason === "the file is not encrypted") return outcome.conflicted ? 1 : 0;
       say(`cannot merge by key path: ${outcome.reason}`);
-      say("fell back to a line merge of the encrypted text; someone with a key can finish it with `hush git resolve " + name + "`");
+      say(`fell back to a line merge of the encrypted text (no value was decrypted into it); once the cause above is dealt with, \`hush git resolve ${shown}\` finishes it`);
       return 1;
   }
 }

@@ -1,6 +1,6 @@
 import { relative, resolve, sep } from "node:path";
-import { formatFromPath, HushError, reencryptText, storeFor, type FileFormat } from "@hush/core";
-import { conflictLines, detectFormat, hasConflictMarkers, metadataEmitOptions, openSides, planMerge, renderConflicts } from "@hush/git";
+import { formatFromPath, HushError, printable, storeFor, type FileFormat } from "@hush/core";
+import { conflictLines, detectFormat, hasConflictMarkers, metadataEmitOptions, openSides, planMerge, renderConflicts, sealMerge } from "@hush/git";
 import { CliError, EXIT } from "../../exit-codes.ts";
 import { writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -45,7 +45,9 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   try {
     const sides = await openSides({ format, base, ours, theirs, keySources });
     const plan = await planMerge(sides, { keySources, favour });
-    for (const note of plan.notes) io.stderr.write(`hush: ${file}: ${note}\n`);
+    // Notes quote recipients from the branches: escape control characters.
+    const displayName = printable(file, 1000);
+    for (const note of plan.notes) io.stderr.write(`hush: ${displayName}: ${printable(note, 4000)}\n`);
     let resolution = plan.plaintext;
     if (plan.conflicts.length > 0 && flags.ours !== true && flags.theirs !== true) {
       const shown = await renderConflicts({
@@ -56,7 +58,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
         conflicts: plan.conflicts,
         labels: { ours: "ours", base: "base", theirs: "theirs" },
       });
-      io.stderr.write(`hush: ${file}: ${plan.conflicts.length} conflict(s): ${conflictLines(plan.conflicts).join("; ")}\nhush: opening the editor; keep the lines you want and remove the markers\n`);
+      io.stderr.write(`hush: ${displayName}: ${plan.conflicts.length} conflict(s): ${printable(conflictLines(plan.conflicts).join("; "), 4000)}\nhush: opening the editor; keep the lines you want and remove the markers\n`);
       resolution = await editText(io, file, shown);
       if (hasConflictMarkers(resolution)) {
         throw new CliError(EXIT.generic, `${file}: conflict markers are still in the resolution; nothing was written (run \`hush git resolve ${file}\` again)`);
@@ -64,10 +66,11 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
       const doc = (await storeFor(format)).parse(resolution);
       if (doc.metadata !== undefined) throw new CliError(EXIT.generic, `${file}: the resolution must not contain a sops section; nothing was written`);
     }
-    const out = await reencryptText(plan.target, resolution, { keySources, emit: metadataEmitOptions(format, ours) });
+    // Refused (nothing written) unless the result opens through its own key entries.
+    const out = await sealMerge(plan.target, resolution, { keySources, emit: metadataEmitOptions(format, ours) });
     writeFileAtomic(abs, out);
     await repo.git.raw(["add", "--", rel]);
-    await writeOut(io.stderr, `hush: ${file}: resolved, encrypted and staged (git add); commit to finish the merge\n`);
+    await writeOut(io.stderr, `hush: ${displayName}: resolved, encrypted and staged (git add); commit to finish the merge\n`);
     return 0;
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file) : err;

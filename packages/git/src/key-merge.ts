@@ -1,0 +1,216 @@
+import { timingSafeEqual } from "node:crypto";
+import {
+  generateDataKey,
+  HushError,
+  isHushError,
+  masterKeyIdentity,
+  printable,
+  splitSecret,
+  type FileMetadata,
+  type KeySourceResolver,
+  type MasterKeyEntry,
+  type MasterKeyRecipient,
+  type OpenedFile,
+} from "@hush/core";
+
+/**
+ * The data key and key entries of a merged file. Both sides are untrusted input: a branch can
+ * rewrite its `sops` key entries (a recipient's label over someone else's wrapped key, garbage)
+ * or re-encrypt everything under a data key its author kept. So no side's data key or entries
+ * are adopted on trust:
+ *
+ * - recipients merge three-way by identity (a change on either side is kept);
+ * - the data key is kept only when the base, ours and theirs all use it AND every entry of the
+ *   merged file is either unchanged since the base (as ours has it) or unwraps, with the keys
+ *   at hand, to that data key. Then unchanged values keep their ciphertext;
+ * - otherwise a fresh data key is drawn, every value is re-encrypted, and the key is wrapped to
+ *   the merged recipients from their public ids (age recipient, PGP fingerprint, KMS ARN). When
+ *   that cannot be done the merge fails (the driver then leaves git's conflict on ciphertext).
+ */
+
+/** What the key merge needs of the three opened versions. */
+export interface KeyMergeSides {
+  readonly ours: OpenedFile;
+  readonly theirs: OpenedFile;
+  /** The base, when it was encrypted and could be decrypted. */
+  readonly base: OpenedFile | undefined;
+  /** The base's metadata, readable without keys. */
+  readonly baseMetadata: FileMetadata | undefined;
+}
+
+type Groups = ReadonlyArray<readonly MasterKeyEntry[]>;
+
+/** Constant-time equality of two data keys. */
+export function sameKey(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A key's identity for messages: kind and id, with control characters escaped (names come from files). */
+export function describeKey(entry: MasterKeyEntry | MasterKeyRecipient): string {
+  return `${entry.kind} ${printable(masterKeyIdentity(entry))}`;
+}
+
+const idOf = (e: MasterKeyEntry): string => `${e.kind}:${masterKeyIdentity(e)}`;
+
+/**
+ * The data key, entries and IV stash to encrypt the merged document with (an `OpenedFile` for
+ * `reencryptText`; its plaintext is ours'). Throws a HushError saying why when the sides cannot
+ * be merged safely (different encryption rules, no recipient left, a recipient that cannot be
+ * wrapped to).
+ */
+export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResolver, notes: string[]): Promise<OpenedFile> {
+  const { ours, theirs, base } = sides;
+  if (!sameRule(ours.metadata, theirs.metadata)) {
+    // Keeping one side's rule could leave a value the other side encrypts in plaintext: refuse.
+    throw new HushError(
+      "ENCRYPT_FAILED",
+      "the two sides use different encryption rules (a value one side encrypts could end up in plaintext); give both branches the same rule first",
+    );
+  }
+  const groups = mergeRecipients(ours.metadata.keyGroups, theirs.metadata.keyGroups, sides.baseMetadata?.keyGroups, notes);
+  const threshold = ours.metadata.shamirThreshold;
+  let why: string;
+  if (base === undefined) why = sides.baseMetadata === undefined ? "the file has no encrypted common ancestor" : "the common ancestor could not be decrypted";
+  else if (!sameKey(ours.dataKey, theirs.dataKey)) why = "the two sides have different data keys";
+  else if (!sameKey(base.dataKey, ours.dataKey)) why = "the data key changed since the common ancestor";
+  else {
+    const unchecked = await uncheckedEntries(groups, ours, sides.baseMetadata!.keyGroups, keySources);
+    if (unchecked.length === 0) {
+      // Same data key everywhere and every entry vouched for: ciphertext of any side is valid here.
+      const stash = new Map(ours.stash);
+      for (const side of [theirs, base]) for (const [k, v] of side.stash) if (!stash.has(k)) stash.set(k, v);
+      return { ...ours, metadata: { ...ours.metadata, keyGroups: groups }, stash };
+    }
+    why = `${unchecked.length === 1 ? "a key entry" : "key entries"} changed since the common ancestor and cannot be checked with your keys: ${unchecked.join(", ")}`;
+  }
+  const dataKey = generateDataKey();
+  const keyGroups = await wrapFresh(dataKey, groups, threshold, keySources, why);
+  notes.push(`a fresh data key was drawn and every value re-encrypted (${why}); it is wrapped to ${groups.flat().map(describeKey).join(", ")}`);
+  return { format: ours.format, plaintext: ours.plaintext, metadata: { ...ours.metadata, keyGroups }, dataKey, stash: new Map() };
+}
+
+function sameRule(a: FileMetadata, b: FileMetadata): boolean {
+  return a.rule?.kind === b.rule?.kind && a.rule?.value === b.rule?.value && a.macOnlyEncrypted === b.macOnlyEncrypted;
+}
+
+/**
+ * Recipients, merged three-way by identity: a key stays when both sides kept it, is added when
+ * either side added it, and goes when either side removed it, so that a revocation on one branch
+ * is not undone by a merge and an addition is kept (and named in the merge's output). Entries are
+ * ours' where ours has the key. Only for single-group files: with Shamir groups that differ,
+ * ours' groups are kept.
+ */
+function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | undefined, notes: string[]): Groups {
+  const ids = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
+  const oursIds = ids(ours);
+  const theirsIds = ids(theirs);
+  if (oursIds.size === theirsIds.size && [...oursIds].every((i) => theirsIds.has(i))) return ours;
+  if (!(ours.length === 1 && theirs.length === 1 && (base === undefined || base.length === 1))) {
+    notes.push("the two sides have different key groups (Shamir); the merged file keeps ours: run `hush updatekeys` to apply .sops.yaml");
+    return ours;
+  }
+  const baseIds = base === undefined ? undefined : ids(base);
+  const keep = (id: string): boolean => {
+    const inOurs = oursIds.has(id);
+    const inTheirs = theirsIds.has(id);
+    if (baseIds === undefined) return inOurs || inTheirs;
+    return baseIds.has(id) ? inOurs && inTheirs : inOurs || inTheirs;
+  };
+  const group = ours[0]!.filter((e) => keep(idOf(e)));
+  const removed = ours[0]!.filter((e) => !keep(idOf(e)));
+  const added = theirs[0]!.filter((e) => !oursIds.has(idOf(e)) && keep(idOf(e)));
+  group.push(...added);
+  if (group.length === 0) throw new HushError("EMPTY_KEY_GROUP", "merging the two sides' recipients leaves no key (each side removed the keys the other kept)");
+  if (added.length > 0) notes.push(`recipients added by their side: ${added.map(describeKey).join(", ")}`);
+  if (removed.length > 0) notes.push(`recipients removed by their side: ${removed.map(describeKey).join(", ")}`);
+  return [group];
+}
+
+const sameEntry = (a: MasterKeyEntry, b: MasterKeyEntry): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The merged entries that are not vouched for: neither unchanged since the base (byte for byte,
+ * as ours has them: what an edit of ours would keep too) nor unwrapping, with the keys at hand,
+ * to the data key. Shamir shares are not checked one by one: a changed entry of a multi-group
+ * file counts as unchecked.
+ */
+async function uncheckedEntries(groups: Groups, ours: OpenedFile, base: Groups, keySources: KeySourceResolver): Promise<string[]> {
+  const unchecked: string[] = [];
+  await Promise.all(
+    groups.map((group, gi) =>
+      Promise.all(
+        group.map(async (entry) => {
+          const unchanged = (ours.metadata.keyGroups[gi] ?? []).some((e) => sameEntry(e, entry)) && (base[gi] ?? []).some((e) => sameEntry(e, entry));
+          if (unchanged) return;
+          if (groups.length === 1 && (await unwrapsTo(entry, ours.dataKey, keySources))) return;
+          unchecked.push(describeKey(entry));
+        }),
+      ),
+    ),
+  );
+  return unchecked;
+}
+
+/** Whether the entry opens, with the keys at hand, to exactly `dataKey`. Any failure is a no. */
+async function unwrapsTo(entry: MasterKeyEntry, dataKey: Uint8Array, keySources: KeySourceResolver): Promise<boolean> {
+  if (entry.kind !== "age" && entry.kind !== "pgp" && entry.kind !== "kms") return false;
+  try {
+    const source = await keySources(entry.kind);
+    const key = source === undefined ? null : await source.unwrap(entry);
+    if (key === null) return false;
+    const same = sameKey(key, dataKey);
+    key.fill(0);
+    return same;
+  } catch {
+    return false;
+  }
+}
+
+function recipientOf(entry: MasterKeyEntry): MasterKeyRecipient | undefined {
+  switch (entry.kind) {
+    case "age":
+      return { kind: "age", recipient: entry.recipient };
+    case "pgp":
+      return { kind: "pgp", fp: entry.fp };
+    case "kms":
+      return { kind: "kms", arn: entry.arn, role: entry.role, context: entry.context, awsProfile: entry.awsProfile };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Wraps a fresh data key (a Shamir share per group when there are several) to every merged
+ * recipient, from its public id. Every failure is collected, so the message names each key.
+ */
+async function wrapFresh(dataKey: Uint8Array, groups: Groups, threshold: number, keySources: KeySourceResolver, why: string): Promise<MasterKeyEntry[][]> {
+  const secrets = groups.length === 1 ? [dataKey] : splitSecret(dataKey, groups.length, threshold === 0 ? groups.length : threshold);
+  const failures: string[] = [];
+  try {
+    const wrapped = await Promise.all(
+      groups.map((group, gi) =>
+        Promise.all(
+          group.map(async (entry): Promise<MasterKeyEntry | undefined> => {
+            const recipient = recipientOf(entry);
+            try {
+              const source = recipient === undefined ? undefined : await keySources(recipient.kind);
+              if (recipient === undefined || source === undefined) throw new Error(`hush cannot wrap to ${entry.kind} keys`);
+              return await source.wrap(secrets[gi]!, recipient);
+            } catch (err) {
+              failures.push(`${describeKey(entry)} (${printable(isHushError(err) || err instanceof Error ? err.message : String(err))})`);
+              return undefined;
+            }
+          }),
+        ),
+      ),
+    );
+    if (failures.length > 0) {
+      throw new HushError("KEY_SOURCE_FAILED", `the merged file needs a fresh data key (${why}), but it cannot be wrapped to ${failures.join("; ")}`, {
+        hint: "make those keys reachable (public key in GnuPG, AWS credentials), or fix the recipients on the branch, then run `hush git resolve`",
+      });
+    }
+    return wrapped.map((g) => g.filter((e): e is MasterKeyEntry => e !== undefined));
+  } finally {
+    if (secrets.length > 1) for (const s of secrets) s.fill(0);
+  }
+}
