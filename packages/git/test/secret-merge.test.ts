@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { decryptText, encryptText, openText, reencryptText, type AgeKeyEntry, type FileFormat, type KeySourceResolver } from "@hush/core";
+import { decryptText, encryptText, HushError, openText, reencryptText, type AgeKeyEntry, type FileFormat, type KeySource, type KeySourceResolver, type KmsKeyEntry } from "@hush/core";
 import { AgeKeySource, generateAgeKeyPair, parseAgeIdentities } from "@hush/key-source-age";
 import { mergeEncryptedTexts, renderDiffView, encryptedMarker } from "@hush/git";
 
@@ -135,6 +135,59 @@ describe("mergeEncryptedTexts", () => {
       expect(Buffer.from(merged.dataKey).equals(Buffer.from(key))).toBe(false);
     }
     expect(merged.plaintext).toBe("a: 10\nb: 20\n");
+  });
+
+  it("Shamir key groups: unchanged groups keep the data key; a rotated side gets a fresh key split for ours' groups", async () => {
+    const both = sourceFor(`${alice.identity}\n${bob.identity}\n`);
+    const groups = [[{ kind: "age" as const, recipient: alice.recipient }], [{ kind: "age" as const, recipient: bob.recipient }]];
+    const shamir = (text: string): Promise<string> => encryptText(text, { format: "yaml", keyGroups: groups, shamirThreshold: 2, keySources: both });
+    const base = await shamir("a: 1\nb: 2\n");
+    const editWith = async (enc: string, plain: string): Promise<string> => reencryptText(await openText(enc, { format: "yaml", keySources: both }), plain, { keySources: both });
+    const ours = await editWith(base, "a: 10\nb: 2\n");
+    const theirs = await editWith(base, "a: 1\nb: 20\n");
+    const baseKey = Buffer.from((await openText(base, { format: "yaml", keySources: both })).dataKey);
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: both });
+    expect(r.status).toBe("merged");
+    expect(r.notes.join("\n")).not.toMatch(/fresh data key/);
+    expect(Buffer.from((await openText(r.text, { format: "yaml", keySources: both })).dataKey).equals(baseKey)).toBe(true);
+
+    const rotated = await shamir("a: 1\nb: 20\n");
+    const r2 = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs: rotated, keySources: both });
+    expect(r2.status).toBe("merged");
+    const merged = await openText(r2.text, { format: "yaml", keySources: both });
+    expect(merged.plaintext).toBe("a: 10\nb: 20\n");
+    expect(merged.metadata.keyGroups.map((g) => g.length)).toEqual([1, 1]);
+    expect(merged.metadata.shamirThreshold).toBe(2);
+    expect(Buffer.from(merged.dataKey).equals(baseKey)).toBe(false);
+    // One group's key alone no longer opens it.
+    await expect(openText(r2.text, { format: "yaml", keySources: aliceKeys })).rejects.toThrow(/key groups opened/);
+  });
+
+  it("a KMS key added on their side that cannot be reached: no fresh key can be wrapped, so the merge falls back and says why", async () => {
+    const base = await encrypt("a: 1\nb: 2\n", "yaml");
+    const opened = await openText(base, { format: "yaml", keySources: aliceKeys });
+    const arn = "arn:aws:kms:eu-west-1:111122223333:key/unreachable";
+    const kmsEntry: KmsKeyEntry = { kind: "kms", arn, role: "", context: {}, awsProfile: "", createdAt: "2026-01-01T00:00:00Z", enc: Buffer.from("not a real blob").toString("base64") };
+    const withKms = { ...opened, metadata: { ...opened.metadata, keyGroups: [[...opened.metadata.keyGroups[0]!, kmsEntry]] } };
+    const theirs = await reencryptText(withKms, "a: 1\nb: 20\n", { keySources: aliceKeys });
+    const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
+    const unreachable: KeySource = {
+      kind: "kms",
+      wrap: async () => {
+        throw new HushError("KEY_SOURCE_FAILED", "connect ETIMEDOUT");
+      },
+      unwrap: async () => {
+        throw new HushError("KEY_SOURCE_FAILED", "connect ETIMEDOUT");
+      },
+      describeSearch: () => [],
+    };
+    const keySources: KeySourceResolver = async (kind) => (kind === "kms" ? unreachable : aliceKeys(kind));
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources });
+    expect(r.status).toBe("fallback");
+    if (r.status !== "fallback") return;
+    expect(r.reason).toContain(`fresh data key (a key entry changed since the common ancestor and cannot be checked with your keys: kms ${arn})`);
+    expect(r.reason).toContain(`cannot be wrapped to kms ${arn} (connect ETIMEDOUT)`);
+    expect(r.text).toContain("<<<<<<<");
   });
 
   it("a merge that would leave out every key of the merger falls back to a conflict on ciphertext", async () => {
