@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encryptFile, keyedDir, startHush, type KeyedDir } from "./helpers.ts";
+import { CLI_JS, encryptFile, keyedDir, startHush, type KeyedDir } from "./helpers.ts";
 
 /**
  * Atomic writes: `hush set` killed with SIGKILL at random moments must leave every file
@@ -55,4 +57,90 @@ describe("hush set under SIGKILL", () => {
       expect(readFileSync(k.path(name), "utf8")).not.toMatch(/value: v\d/);
     }
   }, 120_000);
+});
+
+/** Resolves with the first line of a running hush's stdout (the path the command echoes). */
+async function firstLine(read: () => string, what: string): Promise<string> {
+  for (let i = 0; i < 400; i++) {
+    const nl = read().indexOf("\n");
+    if (nl >= 0) return read().slice(0, nl);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no output from ${what}`);
+}
+
+/**
+ * `exec-file` must end promptly when it is told to stop, whatever the command is doing,
+ * including before the command has opened the FIFO (hush then waits for a reader): the signal is
+ * passed on, the FIFO and its private directory are removed, the exit status is the command's.
+ * Bounds are generous: they separate "ends at once" from "hangs until killed".
+ */
+describe("hush exec-file under signals", () => {
+  let k: KeyedDir;
+  let f: string;
+  // The command prints the FIFO's path, then does not open it for 30 s.
+  const idle = "echo {}; for i in $(seq 300); do sleep 0.1; done; cat {}";
+  beforeAll(() => {
+    k = keyedDir();
+    f = encryptFile(k, "f.json", '{"a": "b"}\n');
+  });
+  afterAll(() => k.cleanup());
+
+  it("`timeout 2 hush exec-file` ends when timeout sends SIGTERM, FIFO and directory removed", async () => {
+    const t0 = Date.now();
+    const child = spawn("timeout", ["-k", "30", "2", process.execPath, CLI_JS, "exec-file", f, idle], {
+      cwd: k.dir,
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", ...k.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", (err) => {
+      throw new Error(`cannot run timeout (install GNU coreutils): ${err.message}`);
+    });
+    const fifo = await firstLine(() => stdout, "hush exec-file");
+    const code = await new Promise<number | null>((res) => child.on("exit", (c) => res(c)));
+    expect(Date.now() - t0, stderr).toBeLessThan(15_000);
+    expect(code).toBe(124);
+    expect(existsSync(fifo)).toBe(false);
+    expect(existsSync(dirname(fifo))).toBe(false);
+  }, 60_000);
+
+  it.each([
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+    ["SIGINT", 130],
+    // Passed on as SIGTERM: a SIGQUIT would make the command dump core with the secrets.
+    ["SIGQUIT", 143],
+  ] as const)("%s sent to hush alone is passed on; hush exits %i at once and removes the FIFO", async (signal, status) => {
+    const run = startHush(["exec-file", f, idle], { cwd: k.dir, env: k.env });
+    let out = "";
+    run.child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    const fifo = await firstLine(() => out, "hush exec-file");
+    expect(existsSync(fifo)).toBe(true);
+    const t0 = Date.now();
+    run.child.kill(signal);
+    // A hush that hangs is killed after 20 s (the test then fails on the time).
+    const timer = setTimeout(() => run.child.kill("SIGKILL"), 20_000);
+    const exited = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+      run.child.on("exit", (code, sig) => res({ code, signal: sig })),
+    );
+    clearTimeout(timer);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(exited).toEqual({ code: status, signal: null });
+    expect(existsSync(dirname(fifo))).toBe(false);
+  }, 60_000);
+
+  it("a command that removes the FIFO without opening it does not leave hush waiting", async () => {
+    const run = startHush(["exec-file", f, "rm {}"], { cwd: k.dir, env: k.env });
+    const t0 = Date.now();
+    const timer = setTimeout(() => run.child.kill("SIGKILL"), 20_000);
+    const res = await run.done;
+    clearTimeout(timer);
+    expect(res.signal).toBeNull();
+    expect(res.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  }, 60_000);
 });

@@ -107,6 +107,29 @@ describe("hush edit with a scripted editor", () => {
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
   });
 
+  it("SIGQUIT while the editor runs cancels like SIGTERM: no core dump, no plaintext left behind", async () => {
+    const f = k.path("sigquit.yaml");
+    copyFileSync(base, f);
+    const run = startHush(["edit", f], { cwd: k.dir, env: { ...k.env, ...ed.env([{ sleep: 60_000 }]) } });
+    let seen: EditorRun | undefined;
+    for (let i = 0; i < 200 && seen === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = runs(ed.log)[0];
+    }
+    expect(seen).toBeDefined();
+    run.child.kill("SIGQUIT");
+    // On 'exit', not 'close': a hush that died on the spot leaves the editor holding its output.
+    const res = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => run.child.on("exit", (code, signal) => r({ code, signal })));
+    expect(res.signal).toBeNull();
+    expect(res.code).toBe(1);
+    const { stderr } = await run.done;
+    expect(stderr).toContain("User canceled operation");
+    expect(existsSync(dirname(seen!.file))).toBe(false);
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+    expect(existsSync(k.path(".sigquit.yaml.hush-lock"))).toBe(false);
+    expect(() => process.kill(seen!.pid, 0)).toThrow();
+  });
+
   it("invalid content reopens the editor with the error on top and the text kept, until fixed", async () => {
     const f = k.path("invalid.yaml");
     encryptFile(k, "invalid.yaml", "a: 1\nb: two\n");

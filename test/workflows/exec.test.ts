@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
@@ -88,5 +88,117 @@ describe("hush exec-env and exec-file", () => {
   it("exec-file returns when the command never opens the FIFO", () => {
     const r = k.hush(["exec-file", flat, "true"]);
     expect(r.status).toBe(0);
+  });
+});
+
+/**
+ * Anyone can encrypt a file to a public recipient (and empty values are outside SOPS's MAC), so
+ * the variable names in a file are untrusted: names that change how programs start or are found
+ * are refused unless the user names them with --allow-env.
+ */
+describe("hush exec-env refuses variables that change how programs start", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+    // What an attacker would put in the repository next to the file: programs and code to load.
+    for (const name of ["cat", "node"]) {
+      writeFileSync(k.path(name), "#!/bin/sh\necho PWNED > pwned-by-path\n");
+      chmodSync(k.path(name), 0o755);
+    }
+    writeFileSync(k.path("evil.cjs"), 'require("fs").writeFileSync("pwned-by-node-options", "");\n');
+  });
+  afterAll(() => k.cleanup());
+
+  it("an empty PATH (programs from the working directory) is refused and the command never starts", () => {
+    const f = encryptFile(k, "path.yaml", 'TOKEN: s3cret-token\nPATH: ""\n');
+    const r = k.hush(["exec-env", f, "touch started; cat /dev/null"]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(`${f}: `);
+    expect(r.stderr).toMatch(/\bPATH\b/);
+    expect(r.stderr).toContain("--allow-env PATH");
+    expect(r.stderr).not.toContain("s3cret");
+    expect(existsSync(k.path("started"))).toBe(false);
+    expect(existsSync(k.path("pwned-by-path"))).toBe(false);
+  });
+
+  it("NODE_OPTIONS=--require is refused: the attacker's code is not loaded", () => {
+    const f = encryptFile(k, "node.yaml", "NODE_OPTIONS: --require ./evil.cjs\n");
+    const r = k.hush(["exec-env", f, `'${process.execPath}' -e 0`]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("--allow-env NODE_OPTIONS");
+    expect(existsSync(k.path("pwned-by-node-options"))).toBe(false);
+  });
+
+  it("each family is refused, empty values included, in one line naming every key", () => {
+    const names = [
+      "LD_PRELOAD",
+      "LD_LIBRARY_PATH",
+      "DYLD_INSERT_LIBRARIES",
+      "BASH_ENV",
+      "ENV",
+      "BASH_FUNC_ls%%",
+      "SHELLOPTS",
+      "PS4",
+      "IFS",
+      "NODE_PATH",
+      "PYTHONSTARTUP",
+      "PYTHONPATH",
+      "PERL5OPT",
+      "RUBYOPT",
+      "JAVA_TOOL_OPTIONS",
+      "_JAVA_OPTIONS",
+      "GCONV_PATH",
+      "GLIBC_TUNABLES",
+      "GIT_SSH_COMMAND",
+      "GIT_CONFIG_COUNT",
+      "HOME",
+      "SSL_CERT_FILE",
+      "EDITOR",
+      "Path",
+    ];
+    const f = encryptFile(k, "families.yaml", `${names.map((n) => `${JSON.stringify(n)}: ""\n`).join("")}OK: yes-value\n`);
+    const r = k.hush(["exec-env", f, "touch started"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    for (const name of names) expect(r.stderr).toContain(`--allow-env ${name}`);
+    expect(r.stderr).not.toContain("yes-value");
+    expect(existsSync(k.path("started"))).toBe(false);
+    // Allowing all but one still refuses that one.
+    const allowAllBut = names.filter((n) => n !== "GLIBC_TUNABLES").flatMap((n) => ["--allow-env", n]);
+    const one = k.hush(["exec-env", ...allowAllBut, f, "touch started"]);
+    expect(one.status).toBe(1);
+    expect(one.stderr).toMatch(/the file sets GLIBC_TUNABLES \([^)]+\); /);
+    expect(existsSync(k.path("started"))).toBe(false);
+  });
+
+  it("--allow-env NAME (repeatable) lets named variables through", () => {
+    const f = encryptFile(k, "allowed.yaml", "NODE_OPTIONS: --max-old-space-size=64\nHOME: /srv/app\nAPI_KEY: k1\n");
+    const refused = k.hush(["exec-env", "--allow-env", "NODE_OPTIONS", f, "true"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("--allow-env HOME");
+    expect(refused.stderr).not.toContain("--allow-env NODE_OPTIONS");
+    const r = k.hush(["exec-env", "--allow-env", "NODE_OPTIONS", "--allow-env", "HOME", f, 'printf "%s|%s|%s" "$NODE_OPTIONS" "$HOME" "$API_KEY"']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe("--max-old-space-size=64|/srv/app|k1");
+  });
+
+  it("names several refused keys in one line, escaped, without values", () => {
+    const f = encryptFile(k, "several.yaml", '"LD_\\e[2Jx": v1\nBASH_ENV: v2\nFINE: v3\n');
+    const r = k.hush(["exec-env", f, "true"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toContain("\u001b");
+    expect(r.stderr).toContain("LD_\\x1b[2Jx");
+    expect(r.stderr).toContain("BASH_ENV");
+    expect(r.stderr).not.toMatch(/v1|v2|v3/);
+  });
+
+  it("exec-file never puts the file's values in the command's environment", () => {
+    const f = encryptFile(k, "file-env.yaml", 'PATH: ""\nNODE_OPTIONS: --require ./evil.cjs\n');
+    const r = k.hush(["exec-file", f, 'printf "%s|%s" "$PATH" "${NODE_OPTIONS-unset}"; cat {} > /dev/null']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${process.env["PATH"] ?? "/usr/bin:/bin"}|unset`);
   });
 });

@@ -126,7 +126,7 @@ function runEditor(editor: EditorCommand, path: string, io: CliIo, session: Sess
     });
     child.on("exit", (code, signal) => {
       session.child = undefined;
-      if (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP") reject(new CliError(EXIT.generic, "User canceled operation"));
+      if (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP" || signal === "SIGQUIT") reject(new CliError(EXIT.generic, "User canceled operation"));
       else if (signal !== null) reject(new CliError(EXIT.noEditorFound, `the editor was killed by ${signal}; ${file} was not changed`));
       else if (code !== 0) reject(new CliError(EXIT.noEditorFound, `the editor exited with status ${code}; ${file} was not changed`));
       else resolve();
@@ -166,7 +166,8 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     child.once("exit", finish);
     setTimeout(finish, 2_000);
     try {
-      child.kill(signal === "SIGINT" ? "SIGTERM" : signal);
+      // SIGQUIT is not passed on: the editor would dump core, with the plaintext in it.
+      child.kill(signal === "SIGHUP" ? "SIGHUP" : "SIGTERM");
     } catch {
       finish();
     }

@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:child_process";
-import { chmodSync, closeSync, constants, openSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { chmodSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -10,7 +9,9 @@ import { convert, encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt.ts";
 import { decryptInput } from "./decrypt.ts";
-import { makePrivateDir, onTerminationSignals, type PrivateDir } from "../workflows/private-dir.ts";
+import { checkEnvironmentNames } from "../workflows/env-policy.ts";
+import { deliverThroughFifo, makeFifo, type FifoDelivery } from "../workflows/fifo.ts";
+import { makePrivateDir, onTerminationSignals, SIGNAL_NUMBERS, type PrivateDir } from "../workflows/private-dir.ts";
 
 /**
  * `exec-env` and `exec-file` (spec 9.8): run a command with the decrypted values, without
@@ -29,6 +30,8 @@ export interface ExecFlags {
   outputType?: string;
   ignoreMac?: boolean;
   indent?: string;
+  /** Variable names `exec-env` may take from the file although they change how programs start. */
+  allowEnv?: string[];
 }
 
 /** The environment form of a top-level value, as SOPS's `ValToString` writes it. */
@@ -132,24 +135,31 @@ function startShell(io: CliIo, command: string, env: Record<string, string>, use
 }
 
 /**
- * Waits for the command. SIGTERM and SIGHUP sent to hush are passed on to it (a supervisor
- * stopping hush stops the command); Ctrl+C already reaches it through the terminal.
+ * Handles SIGTERM, SIGHUP, SIGINT and SIGQUIT from the moment plaintext exists until hush
+ * returns. `cleanup` runs at once (the FIFO and private directory go before anything else can
+ * go wrong), then the signal is passed on to the command, whose status hush then returns: hush
+ * never waits on anything of its own. SIGINT is passed on too, for a `kill -INT` aimed at hush
+ * alone; SIGQUIT is passed on as SIGTERM, because most programs dump core on SIGQUIT, with the
+ * secrets in it. With no command to pass it to (`--background`), hush exits 128 + the signal.
  */
-function waitFor(child: ChildProcess, onStop?: () => void): Promise<number> {
+function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => void): () => void {
+  return onTerminationSignals((signal) => {
+    cleanup();
+    const child = command();
+    if (child === undefined) process.exit(128 + SIGNAL_NUMBERS[signal]);
+    try {
+      child.kill(signal === "SIGQUIT" ? "SIGTERM" : signal);
+    } catch {
+      // it has just ended: its status is on its way
+    }
+  });
+}
+
+/** Waits for the command and returns its status as hush's. */
+function waitFor(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
-    const uninstall = onTerminationSignals((signal) => {
-      if (signal === "SIGINT") return;
-      onStop?.();
-      child.kill(signal);
-    });
-    child.on("error", (err) => {
-      uninstall();
-      reject(new CliError(EXIT.generic, `cannot run the command (${(err as { code?: string }).code ?? err.message})`));
-    });
-    child.on("close", (code, signal) => {
-      uninstall();
-      resolve(statusOf(code, signal));
-    });
+    child.on("error", (err) => reject(new CliError(EXIT.generic, `cannot run the command (${(err as { code?: string }).code ?? err.message})`)));
+    child.on("close", (code, signal) => resolve(statusOf(code, signal)));
   });
 }
 
@@ -165,6 +175,7 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file) : err;
   }
+  checkEnvironmentNames(file, pairs.map(([name]) => name), new Set(flags.allowEnv ?? []));
   const user = flags.user === undefined ? undefined : lookupUser(flags.user);
   const env = childEnv(io, flags.pristine === true, pairs, user);
   if (flags.background === true) {
@@ -176,7 +187,13 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
     child.unref();
     return 0;
   }
-  return waitFor(startShell(io, command, env, user, false));
+  const child = startShell(io, command, env, user, false);
+  const uninstall = stopOnSignals(() => child, () => undefined);
+  try {
+    return await waitFor(child);
+  } finally {
+    uninstall();
+  }
 }
 
 /** A `--filename` must be a plain name inside the private directory (SOPS 3.13 #2155). */
@@ -185,33 +202,6 @@ function checkFilename(name: string): string {
     throw new CliError(EXIT.generic, `--filename must be a plain file name, not a path: ${JSON.stringify(name)}`);
   }
   return name;
-}
-
-/** Writes `data` into a FIFO once a reader opens it; `abort` unblocks a writer nobody reads. */
-function feedFifo(path: string, data: Buffer): { done: Promise<void>; abort: () => void } {
-  let finished = false;
-  const done = (async () => {
-    const fh = await open(path, "w");
-    try {
-      await fh.writeFile(data);
-    } finally {
-      await fh.close();
-      finished = true;
-    }
-  })().catch(() => {
-    finished = true;
-  });
-  const abort = (): void => {
-    if (finished) return;
-    try {
-      // A reader of our own lets the pending open complete; closing it makes the write fail.
-      const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-      setTimeout(() => closeSync(fd), 0);
-    } catch {
-      // the FIFO is gone: the open fails by itself
-    }
-  };
-  return { done, abort };
 }
 
 /** `hush exec-file FILE COMMAND`: `{}` in COMMAND becomes the path of the plaintext. */
@@ -234,14 +224,22 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     throw err instanceof HushError ? err.withFile(file) : err;
   }
   const user = flags.user === undefined ? undefined : lookupUser(flags.user);
-  const dir: PrivateDir = makePrivateDir(io.env);
+  let dir: PrivateDir | undefined;
+  let delivery: FifoDelivery | undefined;
+  let child: ChildProcess | undefined;
+  const uninstall = stopOnSignals(
+    () => (flags.background === true ? undefined : child),
+    () => {
+      delivery?.stop();
+      dir?.remove();
+    },
+  );
   try {
+    dir = makePrivateDir(io.env);
     const path = join(dir.path, name ?? (fifo ? "tmp-file" : `tmp-file${randomBytes(6).toString("hex")}`));
-    let feeder: { done: Promise<void>; abort: () => void } | undefined;
     if (fifo) {
-      const r = spawnSync("mkfifo", ["-m", "600", path]);
-      if (r.error !== undefined || r.status !== 0) throw new CliError(EXIT.couldNotWriteOutputFile, "cannot create a FIFO (is mkfifo installed?); use --no-fifo");
-      feeder = feedFifo(path, plaintext);
+      makeFifo(path);
+      delivery = deliverThroughFifo(path, plaintext);
     } else {
       writeFileSync(path, plaintext, { mode: 0o600, flag: "wx" });
       chmodSync(path, 0o600);
@@ -251,20 +249,25 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
       chmodSync(dir.path, 0o711);
       spawnSync("chown", [`${user.uid}:${user.gid}`, path]);
     }
+    // Only hush's own environment: nothing from the file reaches the command but the file's text.
     const env = childEnv(io, false, [], user);
-    const child = startShell(io, command.split("{}").join(path), env, user, flags.background === true);
+    child = startShell(io, command.split("{}").join(path), env, user, flags.background === true);
     if (flags.background === true) {
-      child.on("error", () => feeder?.abort());
-      child.on("exit", () => feeder?.abort());
+      child.on("error", () => delivery?.stop());
+      child.on("exit", () => delivery?.stop());
       child.unref();
-      await feeder?.done;
+      await delivery?.done;
       return 0;
     }
-    const status = await waitFor(child, () => dir.remove());
-    feeder?.abort();
-    await feeder?.done;
+    const status = await waitFor(child);
+    // A write the command (or a process it started) is reading may finish; a FIFO nobody opened
+    // is given up at once.
+    delivery?.stopWaiting();
+    await delivery?.done;
     return status;
   } finally {
-    dir.remove();
+    uninstall();
+    delivery?.stop();
+    dir?.remove();
   }
 }

@@ -95,6 +95,12 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
       .argument("[FILE COMMAND...]"),
   )
     .option("--pristine", "start from an empty environment instead of hush's own")
+    .option(
+      "--allow-env <name>",
+      "let the file set this variable although it changes how programs start (PATH, LD_*, NODE_OPTIONS…: refused by default); repeatable",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option("--user <name>", "run the command as this user (hush must run as root)")
     .option("--same-process", "accepted for SOPS compatibility; the command runs as a child all the same")
     .option("--background", "start the command and return at once (deprecated in SOPS)")

@@ -7,7 +7,7 @@ import { CliError, EXIT } from "../exit-codes.ts";
  * Private directories for plaintext that must touch the disk (the file an editor opens, the
  * file or FIFO `exec-file` hands to a command). They are created 0700 in memory-backed storage
  * where the system has it, so a crash leaves nothing on a real disk, and removed on every exit
- * path: normal return, error, SIGINT/SIGTERM/SIGHUP (see `onTerminationSignals`) and
+ * path: normal return, error, SIGINT/SIGTERM/SIGHUP/SIGQUIT (see `onTerminationSignals`) and
  * `process.exit()`. Directories left by a process killed with SIGKILL are swept by the next run.
  */
 
@@ -124,14 +124,16 @@ export function makePrivateDir(env: Readonly<Record<string, string | undefined>>
   return dir;
 }
 
-export type TerminationSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
-const SIGNALS: readonly TerminationSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-export const SIGNAL_NUMBERS: Readonly<Record<TerminationSignal, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+export type TerminationSignal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT";
+const SIGNALS: readonly TerminationSignal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+export const SIGNAL_NUMBERS: Readonly<Record<TerminationSignal, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
 
 /**
- * Installs handlers for SIGINT, SIGTERM and SIGHUP for the duration of a command (installing
- * any handler replaces Node's default of dying on the spot, which would skip cleanup). Returns
- * the function that uninstalls them.
+ * Installs handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT for the duration of a command
+ * (installing any handler replaces Node's default of dying on the spot, which would skip
+ * cleanup). SIGQUIT is handled like SIGTERM; handling it also prevents its default action, a
+ * core dump, which would hold the plaintext hush has in memory. Returns the function that
+ * uninstalls them.
  */
 export function onTerminationSignals(handler: (signal: TerminationSignal) => void): () => void {
   const listeners = SIGNALS.map((s) => {

@@ -1,0 +1,126 @@
+import { printable } from "@hush/core";
+import { CliError, EXIT } from "../exit-codes.ts";
+
+/**
+ * Which variables `exec-env` refuses to take from a file. Anyone can encrypt a file to a public
+ * recipient, and empty values are outside SOPS's MAC, so the key names in a file are untrusted;
+ * a variable that changes how a program starts, which program runs or what code it loads turns
+ * "run this command with my secrets" into "run the file author's code". Such keys are refused
+ * unless the user names them with `--allow-env NAME`. Names are compared case-insensitively
+ * (Windows environments are, and some programs read variables that way).
+ *
+ * The list cannot be complete; it covers the run-time families that load code or trust from the
+ * environment. Documented in docs/workflows.md.
+ */
+
+/** A family of variables and why it is refused (the reason is shown to the user). */
+interface EnvFamily {
+  readonly why: string;
+  /** Exact names, upper case. */
+  readonly names: readonly string[];
+  /** Name prefixes, upper case. */
+  readonly prefixes: readonly string[];
+}
+
+const FAMILIES: readonly EnvFamily[] = [
+  {
+    // An empty entry (or an empty PATH) means the working directory: a repository's ./node runs.
+    why: "decides where programs are found",
+    names: ["PATH", "PATHEXT", "COMSPEC"],
+    prefixes: [],
+  },
+  {
+    // The dynamic loaders' variables, and the ones glibc strips for set-user-ID programs
+    // (UNSECURE_ENVVARS): libraries to preload, character-set modules, tunables.
+    why: "makes the C runtime load libraries or read files of its choosing",
+    names: ["GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "TZDIR"],
+    prefixes: ["LD_", "DYLD_"],
+  },
+  {
+    // COMMAND runs through /bin/sh: start-up files, options, exported bash functions (which
+    // replace commands), prompts and xtrace prefixes (expanded, so they run code), word splitting.
+    why: "changes how shells start or read commands",
+    names: ["BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS0", "PS1", "PS2", "PS3", "PS4", "PROMPT_COMMAND", "IFS", "CDPATH", "GLOBIGNORE", "FPATH", "ZDOTDIR"],
+    prefixes: ["BASH_FUNC_"],
+  },
+  {
+    why: "makes Node.js or npm load code or options",
+    names: ["NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE"],
+    prefixes: ["NPM_CONFIG_"],
+  },
+  {
+    // PYTHONSTARTUP, PYTHONPATH, PYTHONHOME, PYTHONINSPECT, PYTHONWARNINGS (imports categories)…
+    why: "makes Python load code or look for modules elsewhere",
+    names: [],
+    prefixes: ["PYTHON"],
+  },
+  {
+    // PERL5OPT, PERL5LIB, PERLLIB, PERL5DB, PERLIO (layers load modules); RUBYOPT, RUBYLIB.
+    why: "makes Perl or Ruby load code or look for modules elsewhere",
+    names: ["GEM_HOME", "GEM_PATH", "BUNDLE_GEMFILE"],
+    prefixes: ["PERL", "RUBY"],
+  },
+  {
+    // -javaagent, -XX:OnOutOfMemoryError=cmd, another JVM or class path; .NET profilers and hooks.
+    why: "makes the JVM or .NET load code or options",
+    names: ["JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS", "JAVA_HOME", "CLASSPATH", "MAVEN_OPTS", "GRADLE_OPTS", "DOTNET_STARTUP_HOOKS", "DOTNET_ADDITIONAL_DEPS", "CORECLR_ENABLE_PROFILING", "COR_ENABLE_PROFILING"],
+    prefixes: ["CORECLR_PROFILER", "COR_PROFILER"],
+  },
+  {
+    // GOFLAGS=-toolexec=prog, another toolchain or GOROOT, a go.env file of settings.
+    why: "makes the Go tool run other programs",
+    names: ["GOFLAGS", "GOROOT", "GOTOOLCHAIN", "GOENV"],
+    prefixes: [],
+  },
+  {
+    // GIT_SSH_COMMAND, GIT_EXEC_PATH, GIT_CONFIG_* (any setting: core.fsmonitor, core.sshCommand),
+    // GIT_DIR, GIT_ASKPASS, GIT_PAGER, GIT_EDITOR, GIT_EXTERNAL_DIFF, GIT_SSL_NO_VERIFY…
+    why: "tells git which programs to run or which configuration and repository to use",
+    names: [],
+    prefixes: ["GIT_"],
+  },
+  {
+    // Commands that common tools run on the user's behalf (git, less, man, sudo, make…).
+    why: "names a command that other programs run",
+    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "LESSOPEN", "LESSCLOSE", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS"],
+    prefixes: [],
+  },
+  {
+    // A configuration directory in the repository can run code: .gitconfig's core.fsmonitor,
+    // a kubeconfig's exec credential plugin, AWS's credential_process.
+    why: "decides where programs read configuration that can name commands to run",
+    names: ["HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE"],
+    prefixes: [],
+  },
+  {
+    // The command's connections, and the secrets it sends over them, could be intercepted.
+    why: "changes which TLS certificates programs trust",
+    names: ["SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED"],
+    prefixes: [],
+  },
+];
+
+/** Why `name` may not come from a file, or `undefined` when it may. */
+export function startupVariableReason(name: string): string | undefined {
+  const upper = name.toUpperCase();
+  return FAMILIES.find((f) => f.names.includes(upper) || f.prefixes.some((p) => upper.startsWith(p)))?.why;
+}
+
+/**
+ * Refuses, before anything runs, a file whose keys include variables of the families above that
+ * the user did not name with `--allow-env` (compared exactly). The one-line error names the file,
+ * the keys (escaped) and the reasons, never a value. Exit 1.
+ */
+export function checkEnvironmentNames(file: string, names: readonly string[], allowed: ReadonlySet<string>): void {
+  const refused = names.flatMap((name) => {
+    const why = allowed.has(name) ? undefined : startupVariableReason(name);
+    return why === undefined ? [] : [{ name: printable(name, 80), why }];
+  });
+  if (refused.length === 0) return;
+  const list = refused.map((r) => `${r.name} (${r.why})`).join(", ");
+  const flags = refused.map((r) => `--allow-env ${r.name}`).join(" ");
+  throw new CliError(
+    EXIT.generic,
+    `${file}: not running the command: the file sets ${list}; anyone who can encrypt to this file can add such keys. If they are meant to be there, pass ${flags}`,
+  );
+}
