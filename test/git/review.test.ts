@@ -119,6 +119,17 @@ describe("untrusted text in the view is escaped", () => {
       expect(r.stdout).not.toMatch(/^# hush: data key fingerprint: 0{16}$/m);
     }
   });
+
+  it("the merge driver escapes the path git passes (%P)", () => {
+    const text = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+    for (const side of ["base", "ours", "theirs"]) writeFileSync(join(sb.dir, `merge-${side}`), text);
+    const name = "evil\nhush: all merged\u001b[2J.enc.yaml";
+    const r = hush(sb, ["git", "merge", "merge-base", "merge-ours", "merge-theirs", "7", name], { cwd: sb.dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/\u001b/);
+    expect(r.stderr).toContain("hush: evil\\x0ahush: all merged\\x1b[2J.enc.yaml: merged by key path\n");
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("hush: all merged"))).toEqual([]);
+  });
 });
 
 describe("size limit of the review view", () => {

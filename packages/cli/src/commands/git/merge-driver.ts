@@ -1,4 +1,4 @@
-import { formatFromPath, type FileFormat } from "@hush/core";
+import { formatFromPath, printable, type FileFormat } from "@hush/core";
 import { conflictLines, detectFormat, mergeEncryptedTexts, mergeLines } from "@hush/git";
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -34,8 +34,9 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     labels: { ours: "ours", base: "base", theirs: "theirs" },
   });
   writeFileAtomic(oursPath, outcome.text);
+  // %P is a path from the repository and notes can quote the files: escaped, one line each.
   const say = (line: string): void => {
-    io.stderr.write(`hush: ${name}: ${line}\n`);
+    io.stderr.write(`hush: ${printable(name, 4096)}: ${printable(line, 4096)}\n`);
   };
   for (const note of outcome.notes) say(note);
   switch (outcome.status) {
