@@ -134,16 +134,16 @@ describe("untrusted text in the view is escaped", () => {
 
 describe("size limit of the review view", () => {
   it("a file above the limit gets a one-line notice and a hash, never plaintext, and the limit can be raised", () => {
-    // 4.5 MiB in one value: above the 4 MiB default.
-    const big = `blob: ${"big-plaintext-".repeat(340_000)}\n`;
+    // 1.3 MiB in one value: above the 1 MiB default.
+    const big = `blob: ${"big-plaintext-".repeat(100_000)}\n`;
     writeEncrypted(sb, repo, "big.enc.yaml", big);
     commitAll(sb, repo, "big file");
     const show = git(sb, repo, ["show", "HEAD", "--", "big.enc.yaml"]);
-    expect(show.stdout).toMatch(/^\+# hush: file too large for the review view \(\d+ bytes, limit 4194304\); values not shown; raise the limit with HUSH_TEXTCONV_MAX_BYTES=<bytes>$/m);
+    expect(show.stdout).toMatch(/^\+# hush: file too large for the review view \(\d+ bytes, limit 1048576\); values not shown; raise the limit with HUSH_TEXTCONV_MAX_BYTES=<bytes>$/m);
     expect(show.stdout).toMatch(/^\+# hush: size: \d+ bytes, sha256 of the stored file: [0-9a-f]{64}$/m);
     expect(show.stdout).not.toContain("big-plaintext-");
     expect(show.stdout.length).toBeLessThan(2000);
-    const raised = spawnSync("git", ["cat-file", "--textconv", "HEAD:big.enc.yaml"], { cwd: repo, env: { ...sb.env, HUSH_TEXTCONV_MAX_BYTES: "16M" }, maxBuffer: 64 * 1024 * 1024 });
+    const raised = spawnSync("git", ["cat-file", "--textconv", "HEAD:big.enc.yaml"], { cwd: repo, env: { ...sb.env, HUSH_TEXTCONV_MAX_BYTES: "4M" }, maxBuffer: 64 * 1024 * 1024 });
     expect(raised.status).toBe(0);
     expect(raised.stdout.toString()).toContain("blob: big-plaintext-big-plaintext-");
     // A lower limit applies to small files too; a bad value falls back to the default with a note.

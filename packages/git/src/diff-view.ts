@@ -96,7 +96,7 @@ async function keyless(text: string, format: FileFormat, parsed: ParsedDocument)
 }
 
 /** The default largest file the review view decrypts: config files are far smaller (see docs/git.md). */
-export const DEFAULT_TEXTCONV_MAX_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_TEXTCONV_MAX_BYTES = 1024 * 1024;
 
 /** The environment variable that sets the largest file the review view decrypts, in bytes. */
 export const TEXTCONV_MAX_BYTES_ENV = "HUSH_TEXTCONV_MAX_BYTES";
