@@ -15,6 +15,7 @@ import {
   type Leaf,
 } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
+import { hasWrappedKeyArmor, recipientFindings } from "./recipient-check.ts";
 import { hasConflictMarkers } from "./sequence-merge.ts";
 
 /**
@@ -40,6 +41,12 @@ export type CheckCode =
   | "mac-mismatch"
   /** `--verify`: no key opened the file, or a value failed to decrypt. */
   | "cannot-decrypt"
+  /** Warning (`--verify-if-key`): no key opened the file, so its MAC was not checked. */
+  | "not-verified"
+  /** Warning (error with `--strict`): a recipient the file's creation rule does not name. */
+  | "unexpected-recipient"
+  /** Warning (error with `--strict`): a recipient's wrapped data key cannot be one (wrong structure for its kind). */
+  | "wrapped-key-invalid"
   /** Warning: a comment the rules encrypt is in plaintext (SOPS accepts these). */
   | "plaintext-comment"
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */
@@ -61,8 +68,14 @@ export interface FileCheckInput {
   readonly text: string;
   /** The creation rule whose `path_regex` matches the file, when one does. */
   readonly creationRule?: CreationRule | undefined;
-  /** With key sources: decrypt and check the MAC too. */
-  readonly verify?: { readonly keySources: KeySourceResolver };
+  /**
+   * With key sources: decrypt and check the MAC too. With `ifKeyed`, a file no key opens gets a
+   * `not-verified` warning instead of a `cannot-decrypt` error (pre-commit hooks of people
+   * without every key).
+   */
+  readonly verify?: { readonly keySources: KeySourceResolver; readonly ifKeyed?: boolean };
+  /** Recipient findings are errors rather than warnings. */
+  readonly strict?: boolean;
 }
 
 export interface FileCheckResult {
@@ -91,12 +104,6 @@ function ruleLeaf(leaf: Leaf): { kind: "scalar" | "comment"; path: Leaf["path"];
   return leaf.kind === "comment" ? { kind: "comment", path: leaf.path, comment: leaf.value?.text ?? "" } : { kind: "scalar", path: leaf.path };
 }
 
-const ENC_ARMOR: Record<string, RegExp> = {
-  age: /^-----BEGIN AGE ENCRYPTED FILE-----\r?\n[\s\S]*-----END AGE ENCRYPTED FILE-----\s*$/,
-  pgp: /^-----BEGIN PGP MESSAGE-----\r?\n[\s\S]*-----END PGP MESSAGE-----\s*$/,
-  kms: /^[A-Za-z0-9+/]+={0,2}$/,
-};
-
 function metadataProblems(m: FileMetadata): CheckProblem[] {
   const out: CheckProblem[] = [];
   const bad = (message: string): void => {
@@ -115,9 +122,7 @@ function metadataProblems(m: FileMetadata): CheckProblem[] {
   m.keyGroups.forEach((group, gi) => {
     if (group.length === 0) bad(`key group ${gi} is empty`);
     group.forEach((entry, ei) => {
-      if (!("enc" in entry)) return;
-      const re = ENC_ARMOR[entry.kind];
-      if (entry.enc === "" || (re !== undefined && !re.test(entry.enc))) bad(`the wrapped data key of ${entry.kind} key ${ei} in group ${gi} is malformed`);
+      if (!hasWrappedKeyArmor(entry)) bad(`the wrapped data key of ${entry.kind} key ${ei} in group ${gi} is malformed`);
     });
   });
   return out;
@@ -155,6 +160,8 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   }
   if (metadata === undefined || parsed === undefined) return result(format, false);
   problems.push(...metadataProblems(metadata));
+  const recipientSeverity = input.strict === true ? "error" : "warning";
+  for (const f of recipientFindings(metadata, input.creationRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
 
   const fileRule = effectiveRule(format, metadata.rule);
   const policyRule = input.creationRule === undefined ? undefined : effectiveRule(format, input.creationRule.rule);
@@ -201,6 +208,10 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
       await openText(text, { format, keySources: input.verify.keySources });
     } catch (err) {
       const message = isHushError(err) ? err.message : err instanceof Error ? err.message : String(err);
+      if (input.verify.ifKeyed === true && isHushError(err, "NO_MATCHING_KEY")) {
+        problems.push({ severity: "warning", code: "not-verified", message: "no key available here opens this file, so its MAC was not checked" });
+        return result(format, true);
+      }
       const code: CheckCode = isHushError(err, "MAC_MISMATCH") ? "mac-mismatch" : "cannot-decrypt";
       problems.push({ severity: "error", code, message });
     }

@@ -1,13 +1,16 @@
 import { createHash } from "node:crypto";
-import { applyTextEdits, isHushError, looksEncrypted, masterKeyIdentity, openText, storeFor, type FileFormat, type FileMetadata, type KeySourceResolver, type ParsedDocument, type TextEdit, readMetadata } from "@hush/core";
+import { applyTextEdits, isHushError, looksEncrypted, masterKeyIdentity, openText, printable, storeFor, type FileFormat, type FileMetadata, type KeySourceResolver, type ParsedDocument, type TextEdit, readMetadata } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
+import { metadataSummary, SUMMARY_PREFIX } from "./metadata-summary.ts";
 
 /**
  * What git's diff driver shows for a file (`textconv`): the decrypted document when a key opens
  * it, otherwise its structure with each encrypted value replaced by a short marker derived from
  * the ciphertext. Unchanged values keep their ciphertext (hush reuses it), so their markers stay
- * the same and a reviewer without a key still sees exactly which key paths changed. Nothing is
- * written anywhere; the caller prints the result.
+ * the same and a reviewer without a key still sees exactly which key paths changed. Every view of
+ * an encrypted file starts with the metadata summary (who can read it, under which rules), so a
+ * change of recipients or data key is a diff line too. Nothing is written anywhere; the caller
+ * prints the result.
  */
 
 export interface DiffViewOptions {
@@ -16,7 +19,7 @@ export interface DiffViewOptions {
   readonly keySources: KeySourceResolver;
 }
 
-export type DiffViewStatus = "plain" | "decrypted" | "keyless" | "unverified" | "damaged";
+export type DiffViewStatus = "plain" | "decrypted" | "keyless" | "unverified" | "damaged" | "too-large";
 
 export interface DiffView {
   readonly status: DiffViewStatus;
@@ -28,8 +31,9 @@ export function encryptedMarker(envelope: string): string {
   return `<encrypted:${createHash("sha256").update(envelope).digest("hex").slice(0, 8)}>`;
 }
 
+/** A header line; its text may quote the file (recipients, error messages), so it is escaped. */
 function header(text: string): string {
-  return `# hush: ${text}\n`;
+  return `${SUMMARY_PREFIX}${printable(text, 4096)}\n`;
 }
 
 /** Renders a file for a diff. Never throws for content problems: git must always get output. */
@@ -42,16 +46,19 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
   const encode = (s: string): Buffer => Buffer.from(s, format === "binary" ? "latin1" : "utf8");
   try {
     const opened = await openText(text, { format, keySources: options.keySources });
-    return { status: "decrypted", output: encode(opened.plaintext) };
+    return { status: "decrypted", output: Buffer.concat([Buffer.from(metadataSummary(opened.metadata, format, opened.dataKey)), encode(opened.plaintext)]) };
   } catch (err) {
     if (isHushError(err, "NO_MATCHING_KEY") || isHushError(err, "KEY_SOURCE_FAILED") || isHushError(err, "NO_KEYS")) {
-      const keys = await keysOf(text, format);
-      return { status: "keyless", output: Buffer.from(header(`values hidden: no key for this file${keys}; markers change when a value changes`) + (await keyless(text, format, parsed))) };
+      const metadata = await metadataOf(text, format);
+      const keys = metadata === undefined ? "" : ` (encrypted for ${metadata.keyGroups.map((g) => g.map((e) => `${e.kind} ${masterKeyIdentity(e)}`).join(", ")).join(" | ")})`;
+      const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
+      return { status: "keyless", output: Buffer.from(header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary + (await keyless(text, format, parsed))) };
     }
     if (isHushError(err, "MAC_MISMATCH")) {
       try {
         const opened = await openText(text, { format, keySources: options.keySources, ignoreMac: true });
-        return { status: "unverified", output: Buffer.concat([Buffer.from(header(`WARNING: ${err.message}; the values below are not authenticated`)), encode(opened.plaintext)]) };
+        const summary = metadataSummary(opened.metadata, format, opened.dataKey);
+        return { status: "unverified", output: Buffer.concat([Buffer.from(header(`WARNING: ${err.message}; the values below are not authenticated`) + summary), encode(opened.plaintext)]) };
       } catch {
         // fall through to the structure view
       }
@@ -63,20 +70,18 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
     } catch {
       body = text;
     }
-    return { status: "damaged", output: Buffer.from(header(`WARNING: this file does not decrypt: ${why}`) + body) };
+    const metadata = await metadataOf(text, format);
+    const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
+    return { status: "damaged", output: Buffer.from(header(`WARNING: this file does not decrypt: ${why}`) + summary + body) };
   }
 }
 
-async function keysOf(text: string, format: FileFormat): Promise<string> {
-  let metadata: FileMetadata | undefined;
+async function metadataOf(text: string, format: FileFormat): Promise<FileMetadata | undefined> {
   try {
-    metadata = await readMetadata(text, format);
+    return await readMetadata(text, format);
   } catch {
-    return "";
+    return undefined;
   }
-  if (metadata === undefined) return "";
-  const groups = metadata.keyGroups.map((g) => g.map((e) => `${e.kind} ${masterKeyIdentity(e)}`).join(", "));
-  return ` (encrypted for ${groups.join(" | ")})`;
 }
 
 /** The data part of the file with every ENC string replaced by its marker, metadata removed. */
@@ -88,4 +93,21 @@ async function keyless(text: string, format: FileFormat, parsed: ParsedDocument)
     edits.push({ start: leaf.start, end: leaf.end, text: store.renderEncrypted(leaf, encryptedMarker(leaf.value.text)) });
   }
   return applyTextEdits(text, edits);
+}
+
+/** The default largest file the review view decrypts: config files are far smaller (see docs/git.md). */
+export const DEFAULT_TEXTCONV_MAX_BYTES = 1024 * 1024;
+
+/** The environment variable that sets the largest file the review view decrypts, in bytes. */
+export const TEXTCONV_MAX_BYTES_ENV = "HUSH_TEXTCONV_MAX_BYTES";
+
+/**
+ * The view of a file above the size limit: a one-line explanation and a hash of the stored bytes
+ * (so a diff still shows that it changed), nothing decrypted and nothing parsed.
+ */
+export function renderTooLargeView(size: number, limit: number, sha256Hex: string): DiffView {
+  const text =
+    header(`file too large for the review view (${size} bytes, limit ${limit}); values not shown; raise the limit with ${TEXTCONV_MAX_BYTES_ENV}=<bytes>`) +
+    header(`size: ${size} bytes, sha256 of the stored file: ${sha256Hex}`);
+  return { status: "too-large", output: Buffer.from(text) };
 }

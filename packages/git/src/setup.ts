@@ -76,7 +76,13 @@ export function withManagedBlock(existing: string, patterns: readonly string[]):
 
 /** The pre-commit hook script. */
 export function preCommitHook(command: string): string {
-  return `#!/bin/sh\n${HOOK_MARKER}\n# Fails the commit when a file that .sops.yaml covers is staged unencrypted.\nexec ${command} check --staged\n`;
+  return (
+    `#!/bin/sh\n${HOOK_MARKER}\n` +
+    "# Fails the commit when a file that .sops.yaml covers is staged unencrypted, or when a staged\n" +
+    "# encrypted file that a key here opens fails its MAC check (e.g. `git add -p` staged a value\n" +
+    "# without its new MAC). Files no key here opens are named on stderr, not failed.\n" +
+    `exec ${command} check --staged --verify-if-key\n`
+  );
 }
 
 /** Escapes a file path for use as an exact `.gitattributes` pattern. */

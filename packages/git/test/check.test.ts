@@ -61,6 +61,33 @@ describe("checkFile", () => {
     expect(r.problems.map((p) => p.code)).toEqual(["mac-mismatch"]);
   });
 
+  it("checks each recipient's wrapped key by kind and against the creation rule", async () => {
+    const dataKey = new Uint8Array(32).fill(7);
+    const fp = "ABCDEF0123456789ABCDEF0123456789ABCDEF01";
+    const armor = (body: string): string => `-----BEGIN PGP MESSAGE-----\n\n${body}\n=AbCd\n-----END PGP MESSAGE-----`;
+    const kms = (enc: string) => ({ kind: "kms" as const, arn: "arn:aws:kms:eu-west-1:111122223333:key/k", role: "", context: {}, awsProfile: "", createdAt: "2026-01-01T00:00:00Z", enc });
+    const pgp = (enc: string) => ({ kind: "pgp" as const, fp, createdAt: "2026-01-01T00:00:00Z", enc });
+    const text = (entries: Parameters<typeof encryptText>[1]["wrappedKeys"]): Promise<string> => encryptText("a: 1\n", { format: "yaml", keySources: keys, dataKey, wrappedKeys: entries! });
+    // A PGP message starting with a public-key session key packet (old format, tag 1), a 60-byte KMS ciphertext.
+    const good = await text([[pgp(armor("hIwDAAAAAAAAAAAA")), kms(Buffer.alloc(60, 1).toString("base64"))]]);
+    const named = rule({ keyGroups: [[{ kind: "pgp", fp: fp.toLowerCase() }, { kind: "kms", arn: "arn:aws:kms:eu-west-1:111122223333:key/k", role: "", context: {}, awsProfile: "" }]] });
+    expect((await checkFile({ path: "a.yaml", text: good, creationRule: named })).problems).toEqual([]);
+    const bad = await text([[pgp(armor("YWJjZGVm")), kms("AAAA")]]);
+    const r = await checkFile({ path: "a.yaml", text: bad, creationRule: named });
+    expect(r.problems.map((p) => [p.severity, p.code])).toEqual([
+      ["warning", "wrapped-key-invalid"],
+      ["warning", "wrapped-key-invalid"],
+    ]);
+    expect(r.problems[0]!.message).toContain("does not start with an encrypted session key");
+    expect(r.problems[1]!.message).toContain("a KMS ciphertext of 3 bytes cannot hold a data key");
+    const onlyPgp = rule({ keyGroups: [[{ kind: "pgp", fp }]] });
+    const strict = await checkFile({ path: "a.yaml", text: good, creationRule: onlyPgp, strict: true });
+    expect(strict.problems).toEqual([expect.objectContaining({ severity: "error", code: "unexpected-recipient" })]);
+    expect(strict.problems[0]!.message).toContain("kms recipient arn:aws:kms:eu-west-1:111122223333:key/k in key group 0 is not named by the creation rule");
+    // A rule that names no keys (keys given on the command line) says nothing about recipients.
+    expect((await checkFile({ path: "a.yaml", text: good, creationRule: rule() })).problems).toEqual([]);
+  });
+
   it("reports conflict markers", async () => {
     const text = await enc("a: 1\n");
     const r = await checkFile({ path: "a.yaml", text: `<<<<<<< ours\n${text}=======\n${text}>>>>>>> theirs\n` });

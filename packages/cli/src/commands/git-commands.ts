@@ -17,7 +17,7 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
     .description("write .gitattributes entries and the repository config for the diff and merge drivers (idempotent)")
     .argument("[patterns...]", "gitattributes patterns to cover (default: from .sops.yaml creation rules and encrypted files)")
     .option("--dry-run", "show what would change, change nothing")
-    .option("--hook", "also install a pre-commit hook that runs `hush check --staged`")
+    .option("--hook", "also install a pre-commit hook that runs `hush check --staged --verify-if-key`")
     .option("--command <cmd>", "how git should run hush (default: `hush` if on PATH, else this installation)")
     .action(async (patterns: string[], opts: { dryRun?: boolean; hook?: boolean; command?: string }, cmd: Command) => {
       const { runSetup } = await import("./git/setup.ts");
@@ -70,10 +70,12 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
     .command("check")
     .description("check without keys that covered files are encrypted and well formed (pre-commit, CI); exit 1 on errors")
     .argument("[paths...]", "files or directories (default: the files git tracks here, or all files)")
-    .option("--verify", "also decrypt and verify each file's MAC (needs keys)")
+    .option("--verify", "also decrypt and verify each file's MAC (needs keys; a file no key opens is an error)")
+    .option("--verify-if-key", "verify the MAC of each file a key here opens; say on stderr which could not be verified, without failing for that")
+    .option("--strict", "recipients the creation rule does not name, and wrapped keys of the wrong structure, are errors (default: warnings)")
     .option("--json", "machine-readable output")
     .option("--staged", "check the staged versions of staged files (pre-commit)")
-    .action(async (paths: string[], opts: { verify?: boolean; json?: boolean; staged?: boolean }, cmd: Command) => {
+    .action(async (paths: string[], opts: { verify?: boolean; verifyIfKey?: boolean; strict?: boolean; json?: boolean; staged?: boolean }, cmd: Command) => {
       const { runCheck } = await import("./git/check.ts");
       setExit(await runCheck(io, paths, { ...cmd.optsWithGlobals(), ...opts }));
     });

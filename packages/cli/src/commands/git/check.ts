@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { compileRe2, type CreationRule, type Matcher } from "@hush/core";
+import { compileRe2, printable, type CreationRule, type Matcher } from "@hush/core";
 import { checkFile, checkPassed, type FileCheckResult } from "@hush/git";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
 import { writeOut, type CliIo } from "../../io.ts";
@@ -8,6 +8,10 @@ import { createKeySourceResolver } from "../../key-sources.ts";
 
 export interface CheckFlags {
   verify?: boolean;
+  /** Verify the MAC of every file a key opens; files no key opens get a warning, not an error. */
+  verifyIfKey?: boolean;
+  /** Recipient findings (unexpected recipients, impossible wrapped keys) are errors. */
+  strict?: boolean;
   json?: boolean;
   staged?: boolean;
   config?: string;
@@ -100,7 +104,9 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
 
 /**
  * `hush check [PATHS]`: for pre-commit hooks and CI, without keys. Exit 0 when every file passes
- * (warnings allowed), 1 when any file has an error.
+ * (warnings allowed), 1 when any file has an error. `--verify` also checks MACs (a file no key
+ * opens is an error); `--verify-if-key` checks the MAC of each file a key opens and says on stderr
+ * which it could not; `--strict` makes recipient findings errors.
  */
 export async function runCheck(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<number> {
   const explicit = flags.config ?? io.env["SOPS_CONFIG"];
@@ -144,7 +150,10 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     }
     return undefined;
   };
-  const keySources = flags.verify === true ? createKeySourceResolver(io.env) : undefined;
+  const verifying = flags.verify === true || flags.verifyIfKey === true;
+  const keySources = verifying ? createKeySourceResolver(io.env) : undefined;
+  // --verify wins over --verify-if-key: asking for verification means a file no key opens fails.
+  const ifKeyed = flags.verify !== true;
   const results: FileCheckResult[] = [];
   for (const c of await candidates(io, paths, flags)) {
     const rule = await ruleFor(c.abs);
@@ -157,20 +166,32 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     }
     // Files no rule covers are only looked at when they carry sops metadata.
     if (rule === undefined && !bytes.includes("sops")) continue;
-    const result = await checkFile({ path: c.display, text: bytes.toString("utf8"), creationRule: rule, ...(keySources === undefined ? {} : { verify: { keySources } }) });
+    const result = await checkFile({
+      path: c.display,
+      text: bytes.toString("utf8"),
+      creationRule: rule,
+      strict: flags.strict === true,
+      ...(keySources === undefined ? {} : { verify: { keySources, ifKeyed } }),
+    });
     if (result.covered || result.encrypted || result.problems.length > 0) results.push(result);
   }
   const ok = checkPassed(results);
+  const unverified = results.filter((r) => r.problems.some((p) => p.code === "not-verified"));
   const errors = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "error").length, 0);
   const warnings = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "warning").length, 0);
   if (flags.json === true) {
     await writeOut(io.stdout, `${JSON.stringify({ ok, files: results, summary: { files: results.length, errors, warnings } }, null, 2)}\n`);
   } else {
     const lines: string[] = [];
-    for (const r of results) for (const p of r.problems) lines.push(`${r.path}: ${p.severity}: ${p.message} [${p.code}]`);
+    // File names come from the repository: escaped so a name cannot forge lines or terminal sequences.
+    for (const r of results) for (const p of r.problems) lines.push(`${printable(r.path, 4096)}: ${p.severity}: ${printable(p.message, 4096)} [${p.code}]`);
     const encrypted = results.filter((r) => r.encrypted).length;
-    lines.push(`hush check: ${results.length} file(s) checked, ${encrypted} encrypted; ${errors} error(s), ${warnings} warning(s)${flags.verify === true ? "; MACs verified" : ""}`);
+    const verifiedNote = unverified.length > 0 ? "; MACs verified where a key opens the file" : verifying ? "; MACs verified" : "";
+    lines.push(`hush check: ${results.length} file(s) checked, ${encrypted} encrypted; ${errors} error(s), ${warnings} warning(s)${verifiedNote}`);
     await writeOut(io.stdout, `${lines.join("\n")}\n`);
+  }
+  if (unverified.length > 0) {
+    io.stderr.write(`hush check: could not verify the MAC of ${unverified.length} file(s), no key here opens them (not an error): ${unverified.map((r) => printable(r.path, 4096)).join(", ")}\n`);
   }
   return ok ? 0 : 1;
 }

@@ -162,9 +162,9 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
     const script = preCommitHook(command);
     const current = existsSync(path) ? readFileSync(path, "utf8") : undefined;
     if (current !== undefined && !current.includes(HOOK_MARKER)) {
-      notes.push(`${posix(relative(repo.root, path))} already exists and was not written by hush; add this line to it: ${command} check --staged`);
+      notes.push(`${posix(relative(repo.root, path))} already exists and was not written by hush; add this line to it: ${command} check --staged --verify-if-key`);
     } else if (current !== script) {
-      changes.push(`${would}install the pre-commit hook ${posix(relative(repo.root, path))} (runs \`hush check --staged\`)`);
+      changes.push(`${would}install the pre-commit hook ${posix(relative(repo.root, path))} (runs \`hush check --staged --verify-if-key\`)`);
       if (!dry) {
         const { mkdirSync } = await import("node:fs");
         mkdirSync(dirname(path), { recursive: true });

@@ -1,15 +1,48 @@
-import { renderDiffView } from "@hush/git";
+import { createHash } from "node:crypto";
+import { createReadStream, statSync } from "node:fs";
+import { DEFAULT_TEXTCONV_MAX_BYTES, renderDiffView, renderTooLargeView, TEXTCONV_MAX_BYTES_ENV } from "@hush/git";
 import { readInputFile, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 
 /**
- * `hush git textconv FILE`: git's diff driver. Prints the decrypted file, or its structure with
- * markers when no key opens it; always exits 0 for content problems so `git diff` keeps working.
- * Nothing is written to disk.
+ * `hush git textconv FILE`: git's diff driver. Prints the metadata summary and the decrypted file,
+ * or its structure with markers when no key opens it; always exits 0 for content problems so
+ * `git diff` keeps working. Files above the size limit are not decrypted (git runs this once per
+ * side of every diff, so a huge file would stall `git log -p`). Nothing is written to disk.
  */
 export async function runTextconv(io: CliIo, file: string): Promise<number> {
+  const limit = sizeLimit(io);
+  let size: number | undefined;
+  try {
+    size = statSync(file).size;
+  } catch {
+    size = undefined; // readInputFile reports it
+  }
+  if (size !== undefined && size > limit) {
+    await writeOut(io.stdout, renderTooLargeView(size, limit, await sha256Of(file)).output);
+    return 0;
+  }
   const bytes = readInputFile(file);
   const view = await renderDiffView(bytes, { path: file, keySources: createKeySourceResolver(io.env) });
   await writeOut(io.stdout, view.output);
   return 0;
+}
+
+/** The limit from HUSH_TEXTCONV_MAX_BYTES (a byte count, optionally with a K, M or G suffix), else the default. */
+function sizeLimit(io: CliIo): number {
+  const raw = io.env[TEXTCONV_MAX_BYTES_ENV];
+  if (raw === undefined || raw.trim() === "") return DEFAULT_TEXTCONV_MAX_BYTES;
+  const m = /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(raw);
+  if (m === null) {
+    io.stderr.write(`hush: ${TEXTCONV_MAX_BYTES_ENV} is not a byte count (e.g. 8388608 or 8M); using ${DEFAULT_TEXTCONV_MAX_BYTES}\n`);
+    return DEFAULT_TEXTCONV_MAX_BYTES;
+  }
+  const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as "" | "k" | "m" | "g"];
+  return Number(m[1]) * scale;
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }

@@ -1,0 +1,74 @@
+import { createHash } from "node:crypto";
+import { masterKeyIdentity, printable, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
+
+/**
+ * The metadata summary at the top of the review view (`hush git textconv`): who can read the file
+ * and under which rules, one fact per line so that a diff shows exactly what changed. Every line
+ * is a comment starting with `# hush: `; recipients and rule values come from the file and are
+ * escaped. The format is documented in docs/git.md ("What a review shows") and kept stable.
+ */
+
+/** Prefix of every summary line. */
+export const SUMMARY_PREFIX = "# hush: ";
+
+/** Identities are kept whole up to this length (post-quantum age recipients are ~2000 characters). */
+const MAX_IDENTITY = 4096;
+
+/** Hex digits kept of each hash: 64 bits, too many to grind a colliding wrapped key. */
+const HASH_HEX = 16;
+
+function shortHash(domain: string, data: string | Uint8Array): string {
+  return createHash("sha256").update(domain).update("\0").update(data).digest("hex").slice(0, HASH_HEX);
+}
+
+/**
+ * A short hash of a recipient's wrapped data key (its `enc`, or all fields of a key kind hush
+ * does not implement), so re-wrapping the key for a recipient changes its summary line.
+ */
+export function wrappedKeyHash(entry: MasterKeyEntry): string {
+  return shortHash("hush wrapped key v1", "enc" in entry ? entry.enc : JSON.stringify(entry.fields));
+}
+
+/** A fingerprint of a data key: a domain-separated hash that reveals nothing about the key. */
+export function dataKeyFingerprint(dataKey: Uint8Array): string {
+  return shortHash("hush data key fingerprint v1", dataKey);
+}
+
+function thresholdLine(metadata: FileMetadata): string {
+  const groups = metadata.keyGroups.length;
+  if (groups <= 1) return "shamir threshold: not used (1 key group)";
+  const needed = metadata.shamirThreshold === 0 ? groups : metadata.shamirThreshold;
+  return `shamir threshold: ${needed} of ${groups} key groups`;
+}
+
+function ruleLine(metadata: FileMetadata, format: FileFormat): string {
+  if (metadata.rule !== undefined) return `encryption rule: ${metadata.rule.kind} ${printable(JSON.stringify(metadata.rule.value))}`;
+  return format === "binary" ? "encryption rule: none (the whole file is one value)" : 'encryption rule: unencrypted_suffix "_unencrypted" (default)';
+}
+
+/** One line per recipient: key group, kind, escaped identity and the hash of its wrapped key. */
+export function recipientLines(metadata: FileMetadata): string[] {
+  const lines: string[] = [];
+  metadata.keyGroups.forEach((group, gi) => {
+    if (group.length === 0) lines.push(`key group ${gi}: no recipients`);
+    for (const entry of group) lines.push(`key group ${gi}: ${entry.kind} ${printable(masterKeyIdentity(entry), MAX_IDENTITY)} wrapped key ${wrappedKeyHash(entry)}`);
+  });
+  if (metadata.keyGroups.length === 0) lines.push("no key groups");
+  return lines;
+}
+
+/**
+ * The summary block, ending with a newline. `dataKey` (when the reader holds a key) adds the data
+ * key's fingerprint, so a changed data key is a visible line even when every value is unchanged.
+ */
+export function metadataSummary(metadata: FileMetadata, format: FileFormat, dataKey?: Uint8Array): string {
+  const facts = [
+    ...recipientLines(metadata),
+    thresholdLine(metadata),
+    ruleLine(metadata, format),
+    `mac_only_encrypted: ${metadata.macOnlyEncrypted}`,
+    ...(dataKey === undefined ? [] : [`data key fingerprint: ${dataKeyFingerprint(dataKey)}`]),
+    "end of metadata summary",
+  ];
+  return facts.map((f) => `${SUMMARY_PREFIX}${f}\n`).join("");
+}

@@ -1,0 +1,166 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commitAll, createRepo, createSandbox, editEncrypted, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+
+/**
+ * What a reviewer sees of an encrypted file's metadata: the textconv view starts with a summary
+ * of who can read the file, so a change of recipients is a diff line for readers with and
+ * without keys; control characters from the file are escaped; huge files are not decrypted.
+ */
+
+let sb: Sandbox;
+let repo: string;
+/** A second age key: the attacker's, not named by .sops.yaml. */
+let attacker: string;
+let attackerEntry: string;
+
+/** The `- enc: ... recipient: ...` block of the first age recipient in a hush-written YAML file. */
+function ageEntryBlock(text: string): string {
+  const m = /^ {8}- enc: \|\n(?: {12}.*\n)+ {10}recipient: .*\n/m.exec(text);
+  if (m === null) throw new Error("no age entry in the file");
+  return m[0];
+}
+
+/** `text` with `entry` added as another recipient of the first key group. */
+function withEntry(text: string, entry: string): string {
+  const at = text.indexOf("\n    age:\n");
+  if (at === -1) throw new Error("no sops.age in the file");
+  const end = at + "\n    age:\n".length;
+  return text.slice(0, end) + entry + text.slice(end);
+}
+
+beforeAll(() => {
+  sb = createSandbox();
+  repo = createRepo(sb);
+  writeEncrypted(sb, repo, "app.enc.yaml", "db:\n  password: review-secret-17\nport: 5432\n");
+  const setup = hush(sb, ["git", "setup"], { cwd: repo });
+  expect(setup.status, setup.stderr).toBe(0);
+  commitAll(sb, repo, "initial");
+  // The attacker's own key and a file wrapped for it: a structurally valid age entry.
+  const keygen = hush(sb, ["keygen", "-o", join(sb.dir, "attacker.txt")], { cwd: sb.dir });
+  attacker = /Public key: (age1[0-9a-z]+)/.exec(keygen.stderr)![1]!;
+  writeFileSync(join(sb.dir, "other.yaml"), "x: 1\n");
+  const other = hush(sb, ["encrypt", "--age", attacker, join(sb.dir, "other.yaml")], { cwd: sb.dir });
+  expect(other.status, other.stderr).toBe(0);
+  attackerEntry = ageEntryBlock(other.stdout);
+});
+
+afterAll(() => sb.cleanup());
+
+describe("the review view shows who can read a file", () => {
+  it("git show of a commit that only adds a recipient prints that recipient, with a key and without", () => {
+    const file = join(repo, "app.enc.yaml");
+    const before = readFileSync(file, "utf8");
+    writeFileSync(file, withEntry(before, attackerEntry));
+    commitAll(sb, repo, "add a recipient");
+    try {
+      const line = new RegExp(`^\\+# hush: key group 0: age ${attacker} wrapped key [0-9a-f]{16}$`, "m");
+      const withKey = git(sb, repo, ["show", "HEAD", "--", "app.enc.yaml"]).stdout;
+      expect(withKey).toMatch(line);
+      expect(withKey).not.toContain("review-secret-17");
+      const keyless = git(sb, repo, ["show", "HEAD", "--", "app.enc.yaml"], { env: sb.keylessEnv }).stdout;
+      expect(keyless).toMatch(line);
+      expect(keyless).not.toContain("review-secret-17");
+      // Only the summary changed: no value line is part of the patch.
+      for (const out of [withKey, keyless]) {
+        const changed = out.split("\n").filter((l) => /^[-+](?![-+]{2} )/.test(l));
+        expect(changed.length).toBeGreaterThan(0);
+        expect(changed.every((l) => l.startsWith("+# hush: ") || l.startsWith("-# hush: "))).toBe(true);
+      }
+    } finally {
+      git(sb, repo, ["reset", "-q", "--hard", "HEAD~1"]);
+    }
+  });
+
+  it("re-wrapping the data key for a recipient changes its line (keyless), rotating the data key changes the fingerprint", () => {
+    const rotate = hush(sb, ["rotate", "-i", "app.enc.yaml"], { cwd: repo });
+    expect(rotate.status, rotate.stderr).toBe(0);
+    commitAll(sb, repo, "rotate");
+    try {
+      const keyless = git(sb, repo, ["show", "HEAD", "--", "app.enc.yaml"], { env: sb.keylessEnv }).stdout;
+      expect(keyless).toMatch(new RegExp(`^-# hush: key group 0: age ${sb.recipient} wrapped key [0-9a-f]{16}$`, "m"));
+      expect(keyless).toMatch(new RegExp(`^\\+# hush: key group 0: age ${sb.recipient} wrapped key [0-9a-f]{16}$`, "m"));
+      const withKey = git(sb, repo, ["show", "HEAD", "--", "app.enc.yaml"]).stdout;
+      expect(withKey).toMatch(/^-# hush: data key fingerprint: [0-9a-f]{16}$/m);
+      expect(withKey).toMatch(/^\+# hush: data key fingerprint: [0-9a-f]{16}$/m);
+      // The values did not change, so the decrypted lines are context only.
+      expect(withKey).toMatch(/^ {3}password: review-secret-17$/m);
+    } finally {
+      git(sb, repo, ["reset", "-q", "--hard", "HEAD~1"]);
+    }
+  });
+
+  it("the summary states the threshold and the encryption rule, one line each", () => {
+    const view = git(sb, repo, ["cat-file", "--textconv", "HEAD:app.enc.yaml"]).stdout;
+    expect(view.split("\n").slice(0, 6)).toEqual([
+      expect.stringMatching(new RegExp(`^# hush: key group 0: age ${sb.recipient} wrapped key [0-9a-f]{16}$`)),
+      "# hush: shamir threshold: not used (1 key group)",
+      '# hush: encryption rule: unencrypted_suffix "_unencrypted"',
+      "# hush: mac_only_encrypted: false",
+      expect.stringMatching(/^# hush: data key fingerprint: [0-9a-f]{16}$/),
+      "# hush: end of metadata summary",
+    ]);
+  });
+});
+
+describe("untrusted text in the view is escaped", () => {
+  it("control characters in a recipient cannot forge lines or terminal sequences", () => {
+    const file = join(repo, "app.enc.yaml");
+    const text = readFileSync(file, "utf8");
+    const evil = attackerEntry.replace(/recipient: .*\n/, 'recipient: "age1evil\\e]0;pwned\\a\\n# hush: data key fingerprint: 0000000000000000"\n');
+    writeFileSync(join(sb.dir, "evil.enc.yaml"), withEntry(text, evil));
+    for (const env of [sb.keylessEnv, sb.env]) {
+      const r = hush(sb, ["git", "textconv", join(sb.dir, "evil.enc.yaml")], { cwd: sb.dir, env });
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toMatch(/[\u001b\u0007]/);
+      expect(r.stdout).toContain("age1evil\\x1b]0;pwned\\x07\\x0a# hush: data key fingerprint: 0000000000000000");
+      expect(r.stdout).not.toMatch(/^# hush: data key fingerprint: 0{16}$/m);
+    }
+  });
+
+  it("the merge driver escapes the path git passes (%P)", () => {
+    const text = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+    for (const side of ["base", "ours", "theirs"]) writeFileSync(join(sb.dir, `merge-${side}`), text);
+    const name = "evil\nhush: all merged\u001b[2J.enc.yaml";
+    const r = hush(sb, ["git", "merge", "merge-base", "merge-ours", "merge-theirs", "7", name], { cwd: sb.dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/\u001b/);
+    expect(r.stderr).toContain("hush: evil\\x0ahush: all merged\\x1b[2J.enc.yaml: merged by key path\n");
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("hush: all merged"))).toEqual([]);
+  });
+});
+
+describe("size limit of the review view", () => {
+  it("a file above the limit gets a one-line notice and a hash, never plaintext, and the limit can be raised", () => {
+    // 1.3 MiB in one value: above the 1 MiB default.
+    const big = `blob: ${"big-plaintext-".repeat(100_000)}\n`;
+    writeEncrypted(sb, repo, "big.enc.yaml", big);
+    commitAll(sb, repo, "big file");
+    const show = git(sb, repo, ["show", "HEAD", "--", "big.enc.yaml"]);
+    expect(show.stdout).toMatch(/^\+# hush: file too large for the review view \(\d+ bytes, limit 1048576\); values not shown; raise the limit with HUSH_TEXTCONV_MAX_BYTES=<bytes>$/m);
+    expect(show.stdout).toMatch(/^\+# hush: size: \d+ bytes, sha256 of the stored file: [0-9a-f]{64}$/m);
+    expect(show.stdout).not.toContain("big-plaintext-");
+    expect(show.stdout.length).toBeLessThan(2000);
+    const raised = spawnSync("git", ["cat-file", "--textconv", "HEAD:big.enc.yaml"], { cwd: repo, env: { ...sb.env, HUSH_TEXTCONV_MAX_BYTES: "4M" }, maxBuffer: 64 * 1024 * 1024 });
+    expect(raised.status).toBe(0);
+    expect(raised.stdout.toString()).toContain("blob: big-plaintext-big-plaintext-");
+    // A lower limit applies to small files too; a bad value falls back to the default with a note.
+    const lowered = hush(sb, ["git", "textconv", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, HUSH_TEXTCONV_MAX_BYTES: "100" } });
+    expect(lowered.status).toBe(0);
+    expect(lowered.stdout).toMatch(/^# hush: file too large for the review view \(\d+ bytes, limit 100\)/);
+    expect(lowered.stdout).not.toContain("review-secret-17");
+    const bad = hush(sb, ["git", "textconv", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, HUSH_TEXTCONV_MAX_BYTES: "lots" } });
+    expect(bad.status).toBe(0);
+    expect(bad.stderr).toContain("HUSH_TEXTCONV_MAX_BYTES is not a byte count");
+    expect(bad.stdout).toContain("review-secret-17");
+  });
+
+  it("an edit keeps the summary unchanged, so the diff shows only the value", async () => {
+    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", "db:\n  password: review-secret-18\nport: 5432\n");
+    const out = git(sb, repo, ["diff", "--", "app.enc.yaml"]).stdout;
+    expect(out.split("\n").filter((l) => /^[-+](?![-+]{2} )/.test(l))).toEqual(["-  password: review-secret-17", "+  password: review-secret-18"]);
+    git(sb, repo, ["checkout", "--", "app.enc.yaml"]);
+  });
+});
