@@ -26,6 +26,8 @@ export interface OracleCase {
   readonly configAfter?: string;
   /** Environment for SOPS instead of the full one (proves which keys open the file). */
   readonly sopsEnv?: Readonly<Record<string, string>>;
+  /** Also ask SOPS (with the full environment) for its verdict after every step. */
+  readonly verdictAfterEachStep?: boolean;
 }
 
 export interface CaseEnv {
@@ -45,38 +47,71 @@ function failed(what: string, r: Run): string {
   return `${what} exited ${r.status}: ${r.stderr.trim()}`;
 }
 
-/** Runs one case; returns a description of the first disagreement, if any. */
-export async function runCase(c: OracleCase, k: CaseEnv): Promise<CaseOutcome> {
+/** Encrypts a case's file with hush and runs its steps; returns the file or what went wrong. */
+export async function writeCase(c: OracleCase, k: CaseEnv): Promise<{ file: string; encrypted: string; problem?: string }> {
   const plainFile = join(k.dir, `${c.name}.plain.${EXTENSION[c.format]}`);
   const encFile = join(k.dir, `${c.name}.${EXTENSION[c.format]}`);
   const configFile = join(k.dir, `${c.name}.sops.yaml`);
   writeFileSync(plainFile, c.plaintext);
   if (c.config !== undefined) writeFileSync(configFile, c.config);
   const global = c.config !== undefined ? ["--config", configFile] : [];
-  const typeFlag = c.format === "binary" ? ["--input-type", "binary"] : [];
   const run = (args: readonly string[]): Promise<Run> => hush([...global, ...args], { cwd: k.dir, env: k.env });
 
-  const enc = await run(["encrypt", ...typeFlag, ...c.encrypt, "--output", encFile, plainFile]);
-  if (enc.status !== 0) return { encrypted: "", problem: failed("hush encrypt", enc) };
+  const enc = await run(["encrypt", ...typeFlag(c.format), ...c.encrypt, "--output", encFile, plainFile]);
+  if (enc.status !== 0) return { file: encFile, encrypted: "", problem: failed("hush encrypt", enc) };
   if (c.configAfter !== undefined) writeFileSync(configFile, c.configAfter);
   if (c.nextPlaintext !== undefined) writeFileSync(plainFile, c.nextPlaintext);
   for (const step of c.steps ?? []) {
     const args = step.map((a) => (a === "{}" ? encFile : a === "{plain}" ? plainFile : a));
     const r = await run(args);
-    if (r.status !== 0) return { encrypted: readFileSync(encFile, "utf8"), problem: failed(`hush ${args.join(" ")}`, r) };
+    if (r.status !== 0) return { file: encFile, encrypted: readFileSync(encFile, "utf8"), problem: failed(`hush ${args.join(" ")}`, r) };
+    if (c.verdictAfterEachStep === true) {
+      const encrypted = readFileSync(encFile, "utf8");
+      const sops = await sopsDecrypt({ text: encrypted, format: c.format, env: k.env });
+      if (!sops.ok) return { file: encFile, encrypted, problem: `after hush ${step.join(" ")}: SOPS 3.9.2 refused the file: ${sops.error}` };
+    }
   }
-  const encrypted = readFileSync(encFile, "utf8");
+  return { file: encFile, encrypted: readFileSync(encFile, "utf8") };
+}
 
-  const structured = c.format === "yaml" || c.format === "json";
-  const dec = await run(["decrypt", ...typeFlag, ...(structured ? ["--output-type", "json"] : []), encFile]);
-  if (dec.status !== 0) return { encrypted, problem: failed("hush decrypt", dec) };
-  const sops = await sopsDecrypt({ text: encrypted, format: c.format, env: c.sopsEnv ?? k.env });
-  if (!sops.ok) return { encrypted, problem: `SOPS ${"3.9.2"} refused the file hush wrote: ${sops.error}`, sopsError: sops.error };
-  if (c.format === "ini") return { encrypted };
-  const mine = structured ? canonicalJson(dec.stdout, c.format === "json") : dec.stdout;
-  const theirs = structured ? canonicalJson(sops.plaintext ?? "", c.format === "json") : (sops.plaintext ?? "");
-  if (mine !== theirs) return { encrypted, problem: `SOPS and hush disagree\n--- SOPS ---\n${theirs}\n--- hush ---\n${mine}` };
-  return { encrypted };
+const typeFlag = (format: SopsOracleFormat): string[] => (format === "binary" ? ["--input-type", "binary"] : []);
+const structured = (format: SopsOracleFormat): boolean => format === "yaml" || format === "json";
+
+/** `hush decrypt` of a file, as JSON for YAML and JSON files (the form the oracle answers in). */
+export async function hushView(format: SopsOracleFormat, file: string, k: CaseEnv): Promise<{ text?: string; problem?: string }> {
+  const dec = await hush(["decrypt", ...typeFlag(format), ...(structured(format) ? ["--output-type", "json"] : []), file], { cwd: k.dir, env: k.env });
+  return dec.status === 0 ? { text: dec.stdout } : { problem: failed("hush decrypt", dec) };
+}
+
+/** Real SOPS's reading of `encrypted` compared with hush's (`hushText` from {@link hushView}). */
+export async function sopsAgrees(
+  format: SopsOracleFormat,
+  encrypted: string,
+  hushText: string,
+  env: Readonly<Record<string, string>>,
+): Promise<{ problem?: string; sopsError?: string }> {
+  const sops = await sopsDecrypt({ text: encrypted, format, env });
+  if (!sops.ok) return { problem: `SOPS 3.9.2 refused the file hush wrote: ${sops.error}`, sopsError: sops.error };
+  if (format === "ini") return {};
+  const mine = structured(format) ? canonicalJson(hushText, format === "json") : hushText;
+  const theirs = structured(format) ? canonicalJson(sops.plaintext ?? "", format === "json") : (sops.plaintext ?? "");
+  return mine === theirs ? {} : { problem: `SOPS and hush disagree\n--- SOPS ---\n${theirs}\n--- hush ---\n${mine}` };
+}
+
+/** Runs one case end to end; `problem` describes the first disagreement, if any. */
+export async function runCase(c: OracleCase, k: CaseEnv): Promise<CaseOutcome> {
+  const written = await writeCase(c, k);
+  if (written.problem !== undefined) return { encrypted: written.encrypted, problem: written.problem };
+  // SOPS gives only a verdict on INI, so there is nothing of hush's to compare it with.
+  if (c.format === "ini") return { encrypted: written.encrypted, ...(await sopsAgrees(c.format, written.encrypted, "", c.sopsEnv ?? k.env)) };
+  const view = await hushView(c.format, written.file, k);
+  if (view.text === undefined) {
+    // Still ask SOPS, so that the report says whether the file or hush's reading of it is wrong.
+    const sops = await sopsDecrypt({ text: written.encrypted, format: c.format, env: c.sopsEnv ?? k.env });
+    const verdict = sops.ok ? "SOPS 3.9.2 reads it" : `SOPS 3.9.2 refuses it too: ${sops.error}`;
+    return { encrypted: written.encrypted, problem: `${view.problem ?? ""} (${verdict})` };
+  }
+  return { encrypted: written.encrypted, ...(await sopsAgrees(c.format, written.encrypted, view.text, c.sopsEnv ?? k.env)) };
 }
 
 const TOKEN = /("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
