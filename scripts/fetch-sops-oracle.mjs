@@ -24,9 +24,11 @@ const cacheDir = join(repoRoot, ".cache", "sops-oracle");
 const target = join(cacheDir, "bootstrap");
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+// With --or-warn (as `pnpm test` runs it) a failure is reported but the suite still runs: only the
+// interoperability tests fail then, each naming this script.
 const fail = (message) => {
   process.stderr.write(`fetch-sops-oracle: ${message}\n`);
-  process.exit(1);
+  process.exit(process.argv.includes("--or-warn") ? 0 : 1);
 };
 
 /** The named file of a tar archive (ustar / GNU long names are not needed for this path). */
