@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sopsDecrypt, type SopsOracleFormat } from "@hush/testkit";
+import { sopsDecrypt, SOPS_ORACLE_VERSION, type SopsOracleFormat } from "@hush/testkit";
 import { hush, type Run } from "../keys/helpers.ts";
 
 export const EXTENSION: Record<SopsOracleFormat, string> = { yaml: "yaml", json: "json", dotenv: "env", ini: "ini", binary: "bin" };
@@ -68,7 +68,7 @@ export async function writeCase(c: OracleCase, k: CaseEnv): Promise<{ file: stri
     if (c.verdictAfterEachStep === true) {
       const encrypted = readFileSync(encFile, "utf8");
       const sops = await sopsDecrypt({ text: encrypted, format: c.format, env: k.env });
-      if (!sops.ok) return { file: encFile, encrypted, problem: `after hush ${step.join(" ")}: SOPS 3.9.2 refused the file: ${sops.error}` };
+      if (!sops.ok) return { file: encFile, encrypted, problem: `after hush ${step.join(" ")}: SOPS ${SOPS_ORACLE_VERSION} refused the file: ${sops.error}` };
     }
   }
   return { file: encFile, encrypted: readFileSync(encFile, "utf8") };
@@ -91,7 +91,7 @@ export async function sopsAgrees(
   env: Readonly<Record<string, string>>,
 ): Promise<{ problem?: string; sopsError?: string }> {
   const sops = await sopsDecrypt({ text: encrypted, format, env });
-  if (!sops.ok) return { problem: `SOPS 3.9.2 refused the file hush wrote: ${sops.error}`, sopsError: sops.error };
+  if (!sops.ok) return { problem: `SOPS ${SOPS_ORACLE_VERSION} refused the file hush wrote: ${sops.error}`, sopsError: sops.error };
   if (format === "ini") return {};
   const mine = structured(format) ? canonicalJson(hushText, format === "json") : hushText;
   const theirs = structured(format) ? canonicalJson(sops.plaintext ?? "", format === "json") : (sops.plaintext ?? "");
@@ -108,7 +108,7 @@ export async function runCase(c: OracleCase, k: CaseEnv): Promise<CaseOutcome> {
   if (view.text === undefined) {
     // Still ask SOPS, so that the report says whether the file or hush's reading of it is wrong.
     const sops = await sopsDecrypt({ text: written.encrypted, format: c.format, env: c.sopsEnv ?? k.env });
-    const verdict = sops.ok ? "SOPS 3.9.2 reads it" : `SOPS 3.9.2 refuses it too: ${sops.error}`;
+    const verdict = sops.ok ? `SOPS ${SOPS_ORACLE_VERSION} reads it` : `SOPS ${SOPS_ORACLE_VERSION} refuses it too: ${sops.error}`;
     return { encrypted: written.encrypted, problem: `${view.problem ?? ""} (${verdict})` };
   }
   return { encrypted: written.encrypted, ...(await sopsAgrees(c.format, written.encrypted, view.text, c.sopsEnv ?? k.env)) };

@@ -17,7 +17,8 @@
  *   document is; JSON numbers pass through float64 (big integers lose digits, 1.0 reads as 1);
  *   YAML mappings with non-string keys cannot be turned into JSON and come back as an error.
  * - `ini` gives only a verdict: SOPS decrypted it (and checked the MAC) or refused it.
- * - `dotenv` and `binary` come back byte for byte as SOPS wrote them.
+ * - `dotenv` and `binary` come back byte for byte as SOPS wrote them, except that bytes that are not
+ *   UTF-8 become U+FFFD (the plaintext travels as a Secrets Manager string).
  * - SOPS 3.9.2 itself predates SSH age recipients (`ssh-ed25519`/`ssh-rsa` in `age`) and the
  *   `type:time` value type, so files using those are refused by this oracle whatever hush does.
  */
