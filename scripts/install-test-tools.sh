@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system tools the test suite talks to for real: the age CLI (interop checks),
-# GnuPG (PGP keys), git (git integration) and moto_server (a local AWS KMS endpoint).
+# GnuPG (PGP keys), git (git integration), openssl (a test certificate for the SOPS oracle) and
+# moto_server (a local AWS KMS endpoint). Real SOPS itself comes from scripts/fetch-sops-oracle.mjs,
+# which `pnpm test` runs.
 # Tests never skip when one is missing: they fail and name what to install.
 set -euo pipefail
 
@@ -9,6 +11,7 @@ command -v age >/dev/null 2>&1 || missing_apt+=(age)
 command -v gpg >/dev/null 2>&1 || missing_apt+=(gnupg)
 command -v git >/dev/null 2>&1 || missing_apt+=(git)
 command -v ssh-keygen >/dev/null 2>&1 || missing_apt+=(openssh-client)
+command -v openssl >/dev/null 2>&1 || missing_apt+=(openssl)
 
 if [ ${#missing_apt[@]} -gt 0 ]; then
   echo "installing: ${missing_apt[*]}"
