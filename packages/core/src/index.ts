@@ -20,8 +20,8 @@ export {
   type EncryptOptions,
   type DecryptOptions,
   type OpenedFile,
-  type IvStash,
 } from "./secret-file.ts";
+export { IvStash } from "./crypto/iv-stash.ts";
 export { generateDataKey, wrapDataKey, unwrapDataKey, type KeySourceResolver, type KeyGroupRecipients } from "./crypto/data-key.ts";
 export { splitSecret, combineShares } from "./crypto/shamir.ts";
 export { encryptValue, decryptValue, IV_SIZE, type IvSource } from "./crypto/value-cipher.ts";

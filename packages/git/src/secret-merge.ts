@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import {
   HushError,
   isHushError,
+  IvStash,
   formatKeyPath,
   masterKeyIdentity,
   openText,
@@ -173,12 +174,10 @@ async function mergeMetadata(sides: OpenedSides, keySources: KeySourceResolver, 
     );
   }
   const keyGroups = await mergeKeyGroups(chosen, other, chosen === ours ? "ours" : "theirs", sides.baseMetadata, shared, keySources, notes);
-  const stash = new Map(chosen.stash);
-  if (shared) {
-    // Same data key: theirs' ciphertexts are valid here too, so values merged from theirs keep them.
-    for (const [k, v] of other.stash) if (!stash.has(k)) stash.set(k, v);
-    if (sides.base !== undefined && sameKey(sides.base.dataKey, chosen.dataKey)) for (const [k, v] of sides.base.stash) if (!stash.has(k)) stash.set(k, v);
-  }
+  // Same data key: theirs' (and the base's) ciphertexts are valid here too, so values merged from
+  // them keep them. The union never holds one IV twice.
+  const sameKeyStashes = shared ? [other.stash, ...(sides.base !== undefined && sameKey(sides.base.dataKey, chosen.dataKey) ? [sides.base.stash] : [])] : [];
+  const stash = IvStash.union([chosen.stash, ...sameKeyStashes]);
   return { format: chosen.format, plaintext: chosen.plaintext, metadata: { ...chosen.metadata, keyGroups }, dataKey: chosen.dataKey, stash };
 }
 
