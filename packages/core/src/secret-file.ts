@@ -8,6 +8,7 @@ import { MacBuilder, macsEqual } from "./crypto/mac.ts";
 import { generateDataKey, unwrapDataKey, wrapDataKey, type KeyGroupRecipients, type KeySourceResolver } from "./crypto/data-key.ts";
 import { DEFAULT_RULE, SOPS_FORMAT_VERSION, type EncryptionRule, type FileMetadata } from "./metadata/file-metadata.ts";
 import { decodeMetadata, encodeMetadata } from "./metadata/metadata-codec.ts";
+import { keyGroupLimitProblem } from "./metadata/limits.ts";
 import { EncryptionDecider } from "./rules/encryption-rules.ts";
 import type { EmitOptions, FileFormat, Leaf, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
@@ -115,6 +116,9 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
       version: SOPS_FORMAT_VERSION,
     };
   }
+  // Never write a file that hush would refuse to read (pre-wrapped keys skip wrapDataKey's check).
+  const tooMany = keyGroupLimitProblem(metadata.keyGroups.map((g) => g.length));
+  if (tooMany !== undefined) throw new HushError("INVALID_ARGUMENT", `too many keys: ${tooMany}`);
   const ivFor: IvSource = options.ivSource ?? randomIv;
   const reuse = prev === undefined ? undefined : new IvReuse(prev.stash, doc.leaves);
   const decider = await deciderFor(options.format, metadata.rule);
