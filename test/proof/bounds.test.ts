@@ -157,3 +157,11 @@ describe("flattened metadata keys", () => {
     expectRefusedQuickly(timed(["decrypt", "--input-type", "dotenv", f]), "index.env", /metadata.*list/);
   });
 });
+
+describe("binary envelopes", () => {
+  it("a binary file nested 100,000 levels deep is answered quickly, without a stack overflow", () => {
+    const f = k.path("deep.bin");
+    writeFileSync(f, `{"data": "ENC[AES256_GCM,data:AA==,iv:AA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]", "sops": {"x": ${"[".repeat(100_000)}${"]".repeat(100_000)}}}`);
+    expectRefusedQuickly(timed(["decrypt", f]), "deep.bin", /metadata not found/);
+  });
+});

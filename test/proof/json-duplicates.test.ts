@@ -61,4 +61,17 @@ describe("duplicate JSON keys", () => {
     expect(enc.stderr).toMatch(/plain\.json: .*duplicate key/);
     expect(enc.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
   });
+
+  it("a duplicate key in a binary file's sops section is refused", () => {
+    const f = k.path("blob.bin");
+    writeFileSync(f, Buffer.from([0, 1, 2, 255]));
+    const enc = k.hush(["encrypt", "-i", "--input-type", "binary", "--age", k.recipient, f]);
+    expect(enc.status, enc.stderr).toBe(0);
+    const forged = readFileSync(f, "utf8").replace(/("version": ?"[^"]*")/, `$1, "version": "3.0.0"`);
+    expect(forged).toMatch(/"version": "3.0.0"/);
+    writeFileSync(f, forged);
+    const dec = k.hush(["decrypt", f]);
+    expect(dec.status).toBe(2);
+    expect(dec.stderr).toMatch(/blob\.bin: .*duplicate key \["sops"\]\["version"\]/);
+  });
 });

@@ -53,6 +53,11 @@ export function placeKeys(leaves: readonly Leaf[]): string[] {
   });
 }
 
+/**
+ * The IVs of one decryption (see the module comment for when one is reused). Filled by
+ * `openText`, read by `encryptText` through IvReuse; `union` joins the stashes of versions of a
+ * file that share a data key (merges).
+ */
 export class IvStash {
   /** Recorded while decrypting; turned into the index on first use (plain decryption never needs it). */
   #pending: { readonly leaves: readonly Leaf[]; readonly records: Recorded[] } | undefined;
@@ -120,7 +125,10 @@ export class IvStash {
     this.#pending = undefined;
     const places = placeKeys(leaves);
     const count = new Map<string, number>();
-    for (const r of records) if (r.iv !== undefined) count.set(r.iv.toString("base64"), (count.get(r.iv.toString("base64")) ?? 0) + 1);
+    for (const r of records) {
+      const iv = r.iv?.toString("base64");
+      if (iv !== undefined) count.set(iv, (count.get(iv) ?? 0) + 1);
+    }
     const index: Index = new Map();
     for (const r of records) {
       const iv = r.iv?.toString("base64");
@@ -138,8 +146,8 @@ export class IvStash {
 }
 
 /**
- * The IVs an output may take from an opened file's stash (see IvStash for the rule); used by one encryption. Each one is
- * taken at most once: the stash already guarantees it, and this checks it again before any IV
+ * The IVs one encryption may take from an opened file's stash (see IvStash for the rule). Each
+ * is taken at most once: the stash already guarantees it, and this checks it again before an IV
  * could encrypt a second value.
  */
 export class IvReuse {

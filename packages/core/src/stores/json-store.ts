@@ -1,8 +1,9 @@
 import { parseTree, type Node, type ParseError, printParseErrorCode } from "jsonc-parser";
-import { HushError, printable } from "../errors.ts";
+import { HushError } from "../errors.ts";
 import { goAtoi, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
-import { formatKeyPath, type KeyPath, type ScalarValue, type TreeMap, type TreeNode } from "../tree/values.ts";
+import type { KeyPath, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
+import { assertUniqueKeys } from "./json-keys.ts";
 import { assertFlowNesting } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
@@ -26,39 +27,6 @@ function parseJson(text: string): Node {
   }
   assertUniqueKeys(root, line);
   return root;
-}
-
-/**
- * Refuses a key that occurs twice in one object, at any depth (the sops section too), as every
- * other store does: readers disagree on which of the two counts, so a value appended after an
- * encrypted one could be read in its place while the MAC still verifies. Iterative: the depth is
- * the file's.
- */
-function assertUniqueKeys(root: Node, line: (offset: number) => number): void {
-  const stack: Array<{ node: Node; path: KeyPath }> = [{ node: root, path: [] }];
-  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-    const { node, path } = top;
-    if (node.type === "array") {
-      (node.children ?? []).forEach((child, i) => stack.push({ node: child, path: [...path, i] }));
-      continue;
-    }
-    if (node.type !== "object") continue;
-    const firstAt = new Map<string, number>();
-    for (const prop of node.children ?? []) {
-      const [k, v] = prop.children as [Node, Node];
-      const key = k.value as string;
-      const first = firstAt.get(key);
-      if (first !== undefined) {
-        const at = line(k.offset);
-        const keyPath = printable(formatKeyPath([...path, key]));
-        throw new HushError("PARSE_FAILED", `invalid JSON: duplicate key ${keyPath} at line ${at} (first at line ${line(first)})`, {
-          location: { keyPath, line: at },
-        });
-      }
-      firstAt.set(key, k.offset);
-      if (v.type === "object" || v.type === "array") stack.push({ node: v, path: [...path, key] });
-    }
-  }
 }
 
 function scalarOf(node: Node, text: string): ScalarValue | null {
