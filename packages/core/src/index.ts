@@ -20,8 +20,8 @@ export {
   type EncryptOptions,
   type DecryptOptions,
   type OpenedFile,
-  type IvStash,
 } from "./secret-file.ts";
+export { IvStash } from "./crypto/iv-stash.ts";
 export { generateDataKey, wrapDataKey, unwrapDataKey, type KeySourceResolver, type KeyGroupRecipients } from "./crypto/data-key.ts";
 export { splitSecret, combineShares } from "./crypto/shamir.ts";
 export { encryptValue, decryptValue, IV_SIZE, type IvSource } from "./crypto/value-cipher.ts";
@@ -36,6 +36,7 @@ export {
   type FileMetadata,
 } from "./metadata/file-metadata.ts";
 export { decodeMetadata, encodeMetadata, flattenMetadata, unflattenMetadata } from "./metadata/metadata-codec.ts";
+export { MAX_KEY_GROUPS, MAX_KEYS_PER_GROUP, MAX_KEYS_PER_FILE, MAX_FLAT_METADATA_DEPTH } from "./metadata/limits.ts";
 export { storeFor, parseFormat, formatFromPath } from "./stores/registry.ts";
 export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 export type { FileFormat, Store, Leaf, ParsedDocument, EmitOptions } from "./stores/store.ts";

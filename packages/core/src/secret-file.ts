@@ -1,11 +1,14 @@
 import { HushError, isHushError } from "./errors.ts";
 import type { MasterKeyEntry } from "./key-source.ts";
+import { isUtf8 } from "node:buffer";
 import { decryptValue, encryptValue, randomIv, type IvSource } from "./crypto/value-cipher.ts";
+import { IvReuse, IvStash } from "./crypto/iv-stash.ts";
 import { looksEncrypted } from "./crypto/envelope.ts";
 import { MacBuilder, macsEqual } from "./crypto/mac.ts";
 import { generateDataKey, unwrapDataKey, wrapDataKey, type KeyGroupRecipients, type KeySourceResolver } from "./crypto/data-key.ts";
 import { DEFAULT_RULE, SOPS_FORMAT_VERSION, type EncryptionRule, type FileMetadata } from "./metadata/file-metadata.ts";
 import { decodeMetadata, encodeMetadata } from "./metadata/metadata-codec.ts";
+import { keyGroupLimitProblem } from "./metadata/limits.ts";
 import { EncryptionDecider } from "./rules/encryption-rules.ts";
 import type { EmitOptions, FileFormat, Leaf, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
@@ -16,13 +19,6 @@ import { aadPath, formatKeyPath, type ScalarValue, type ValueType } from "./tree
  * Encrypting and decrypting a whole file's text: the orchestration of stores, rules, the value
  * cipher, the MAC and the key sources. Pure apart from the key sources it is handed.
  */
-
-/** IVs remembered from a decryption, so unchanged values re-encrypt to identical text (spec 2.6). */
-export type IvStash = Map<string, Buffer>;
-
-function stashKey(aad: string, type: ValueType, plaintext: string): string {
-  return `${aad}\u0000${type}\u0000${plaintext}`;
-}
 
 export interface EncryptOptions {
   readonly format: FileFormat;
@@ -120,12 +116,15 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
       version: SOPS_FORMAT_VERSION,
     };
   }
+  // Never write a file that hush would refuse to read (pre-wrapped keys skip wrapDataKey's check).
+  const tooMany = keyGroupLimitProblem(metadata.keyGroups.map((g) => g.length));
+  if (tooMany !== undefined) throw new HushError("INVALID_ARGUMENT", `too many keys: ${tooMany}`);
   const ivFor: IvSource = options.ivSource ?? randomIv;
-  const stash = prev?.stash;
+  const reuse = prev === undefined ? undefined : new IvReuse(prev.stash, doc.leaves);
   const decider = await deciderFor(options.format, metadata.rule);
   const mac = new MacBuilder(metadata.macOnlyEncrypted, textEncoding(options.format));
   const edits: TextEdit[] = [];
-  for (const leaf of doc.leaves) {
+  for (const [i, leaf] of doc.leaves.entries()) {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
     if (leaf.value === null) continue;
     if (leaf.kind === "scalar" && (!metadata.macOnlyEncrypted || encrypt)) mac.add(leaf.value);
@@ -136,7 +135,7 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
     const type: ValueType = leaf.kind === "comment" ? "comment" : leaf.value.type;
     const aad = aadString(leaf);
     const plaintext = Buffer.from(leaf.value.text, textEncoding(options.format));
-    const iv = stash?.get(stashKey(aad, type, leaf.value.text)) ?? ivFor(aad, plaintext);
+    const iv = reuse?.ivFor(i, leaf, type, plaintext) ?? ivFor(aad, plaintext);
     edits.push({ start: leaf.start, end: leaf.end, text: store.renderEncrypted(leaf, encryptValue(dataKey, plaintext, type, aad, iv)) });
   }
   const lastModified = rfc3339Seconds(now);
@@ -196,9 +195,10 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
   const dataKey = options.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, options.keySources));
   const decider = await deciderFor(options.format, metadata.rule);
   const mac = new MacBuilder(metadata.macOnlyEncrypted, textEncoding(options.format));
-  const stash: IvStash = new Map();
+  const stash = new IvStash(doc.leaves);
+  const utf8 = options.format !== "binary";
   const edits: TextEdit[] = doc.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" }));
-  for (const leaf of doc.leaves) {
+  for (const [i, leaf] of doc.leaves.entries()) {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
     if (leaf.value === null) continue;
     const raw = leaf.value.text;
@@ -206,9 +206,9 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
       if (!looksEncrypted(raw)) continue;
       try {
         const aad = aadString(leaf);
-        const { plaintext } = decryptValue(dataKey, raw, aad);
+        const { plaintext, iv } = decryptValue(dataKey, raw, aad);
         const value: ScalarValue = { type: "str", text: plaintext.toString("utf8") };
-        stash.set(stashKey(aad, "comment", value.text), ivOf(raw));
+        remember(stash, i, "comment", plaintext, value.text, iv, utf8);
         edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
       } catch {
         // SOPS keeps a comment that fails to decrypt as it is (pre-3.0 files); so do we.
@@ -227,11 +227,11 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
     let value: ScalarValue;
     try {
       const aad = aadString(leaf);
-      const { plaintext, type } = decryptValue(dataKey, raw, aad);
+      const { plaintext, type, iv } = decryptValue(dataKey, raw, aad);
       if (type === "comment") throw new HushError("VALUE_TAMPERED", "a value is stored with the comment type");
       value = { type, text: plaintext.toString(textEncoding(options.format)) };
       mac.add(value);
-      stash.set(stashKey(aad, type, value.text), ivOf(raw));
+      if (leaf.aliased !== true) remember(stash, i, type, plaintext, value.text, iv, utf8);
     } catch (err) {
       throw withLocation(err, leaf);
     }
@@ -241,9 +241,10 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
   return { format: options.format, plaintext: applyTextEdits(text, edits), metadata, dataKey, stash };
 }
 
-function ivOf(envelope: string): Buffer {
-  const m = /,iv:([^,]+),/.exec(envelope);
-  return Buffer.from(m?.[1] ?? "", "base64");
+/** Stashes a decrypted value's IV, or marks it when its bytes are not the UTF-8 text shown. */
+function remember(stash: IvStash, leaf: number, type: ValueType, plaintext: Buffer, shown: string, iv: Buffer, utf8: boolean): void {
+  if (utf8 && !isUtf8(plaintext)) stash.recordNotText(leaf, type, shown);
+  else stash.record(leaf, type, plaintext, iv);
 }
 
 function verifyMac(computed: string, metadata: FileMetadata, dataKey: Uint8Array): void {

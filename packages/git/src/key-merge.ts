@@ -3,6 +3,7 @@ import {
   generateDataKey,
   HushError,
   isHushError,
+  IvStash,
   masterKeyIdentity,
   printable,
   splitSecret,
@@ -77,8 +78,8 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
     const unchecked = await uncheckedEntries(groups, ours, sides.baseMetadata!.keyGroups, keySources);
     if (unchecked.length === 0) {
       // Same data key everywhere and every entry vouched for: ciphertext of any side is valid here.
-      const stash = new Map(ours.stash);
-      for (const side of [theirs, base]) for (const [k, v] of side.stash) if (!stash.has(k)) stash.set(k, v);
+      // The union never holds one IV twice.
+      const stash = IvStash.union([ours.stash, theirs.stash, base.stash]);
       return { ...ours, metadata: { ...ours.metadata, keyGroups: groups }, stash };
     }
     why = `${unchecked.length === 1 ? "a key entry" : "key entries"} changed since the common ancestor and cannot be checked with your keys: ${unchecked.join(", ")}`;
@@ -86,7 +87,7 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
   const dataKey = generateDataKey();
   const keyGroups = await wrapFresh(dataKey, groups, threshold, keySources, why);
   notes.push(`a fresh data key was drawn and every value re-encrypted (${why}); it is wrapped to ${groups.flat().map(describeKey).join(", ")}`);
-  return { format: ours.format, plaintext: ours.plaintext, metadata: { ...ours.metadata, keyGroups }, dataKey, stash: new Map() };
+  return { format: ours.format, plaintext: ours.plaintext, metadata: { ...ours.metadata, keyGroups }, dataKey, stash: new IvStash() };
 }
 
 function sameRule(a: FileMetadata, b: FileMetadata): boolean {

@@ -20,17 +20,29 @@ export interface AgeKeySourceOptions {
 }
 
 /**
- * Stanza types named in an age header, read without validation: only used to pick identities.
- * typage parses the header strictly afterwards.
+ * Stanzas hush reads in one age entry. SOPS wraps the data key to one recipient per entry, so
+ * its entries have exactly one stanza; age implementations may add a "grease" stanza or two.
+ * Each stanza can cost a key exchange per identity, and one entry with 20,000 of them took half
+ * a minute to refuse: an entry with more is refused before any is tried.
  */
-function headerStanzaTypes(file: Uint8Array): Set<string> {
+export const MAX_STANZAS_PER_AGE_ENTRY = 8;
+
+/**
+ * Stanza types named in an age header, and how many stanzas there are, read without
+ * validation: only used to pick identities and bound the work. typage parses the header
+ * strictly afterwards.
+ */
+function headerStanzas(file: Uint8Array): { types: Set<string>; count: number } {
   const end = Buffer.from(file).indexOf("\n---");
   const header = Buffer.from(file.subarray(0, end === -1 ? 0 : end)).toString("latin1");
   const types = new Set<string>();
+  let count = 0;
   for (const line of header.split("\n")) {
-    if (line.startsWith("-> ")) types.add(line.slice(3).split(" ", 1)[0] ?? "");
+    if (!line.startsWith("-> ")) continue;
+    count++;
+    types.add(line.slice(3).split(" ", 1)[0] ?? "");
   }
-  return types;
+  return { types, count };
 }
 
 function malformed(entry: AgeKeyEntry, why: string, cause: unknown): HushError {
@@ -125,7 +137,10 @@ export class AgeKeySource implements KeySource {
         throw malformed(entry, `not an ASCII-armored age file (${err instanceof Error ? err.message : "unreadable"})`, err);
       }
     }
-    const types = headerStanzaTypes(file);
+    const { types, count } = headerStanzas(file);
+    if (count > MAX_STANZAS_PER_AGE_ENTRY) {
+      throw malformed(entry, `it has ${count} stanzas; hush reads at most ${MAX_STANZAS_PER_AGE_ENTRY} (SOPS writes one)`, undefined);
+    }
     const matching = this.#handles().filter((h) => h.stanzaTypes.some((t) => types.has(t)));
     const readyHandles = matching.filter((h) => !h.needsPassphrase);
     const fast = types.size === 1 && types.has("X25519") ? fastKeys(readyHandles) : undefined;

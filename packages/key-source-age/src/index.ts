@@ -1,4 +1,4 @@
-export { AgeKeySource } from "./age-key-source.ts";
+export { AgeKeySource, MAX_STANZAS_PER_AGE_ENTRY } from "./age-key-source.ts";
 export type { AgeKeySourceOptions } from "./age-key-source.ts";
 export { parseAgeIdentities } from "./identities.ts";
 export type { AgeIdentity, AgeStanzaType, ParseAgeIdentitiesOptions, PassphrasePrompt } from "./identities.ts";

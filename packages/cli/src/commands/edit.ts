@@ -9,6 +9,7 @@ import {
   encodeMetadata,
   generateDataKey,
   isHushError,
+  IvStash,
   parseFormat,
   storeFor,
   wrapDataKey,
@@ -87,7 +88,7 @@ async function newFile(io: CliIo, file: string, format: FileFormat, flags: EditF
     macOnlyEncrypted: flags.macOnlyEncrypted === true || rule?.macOnlyEncrypted === true,
     version: SOPS_FORMAT_VERSION,
   };
-  return { format, plaintext: "", metadata, dataKey, stash: new Map() };
+  return { format, plaintext: "", metadata, dataKey, stash: new IvStash() };
 }
 
 /** Errors that mean "the text is not acceptable": the editor is reopened for them. */

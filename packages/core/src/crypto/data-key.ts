@@ -3,6 +3,7 @@ import { HushError, printable } from "../errors.ts";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
 import { masterKeyIdentity } from "../key-source.ts";
 import { combineShares, splitSecret } from "./shamir.ts";
+import { keyGroupLimitProblem } from "../metadata/limits.ts";
 
 /** A file's data key: 32 random bytes (spec 4). */
 export function generateDataKey(): Uint8Array {
@@ -27,6 +28,9 @@ export async function wrapDataKey(
 ): Promise<MasterKeyEntry[][]> {
   if (groups.length === 0) throw new HushError("EMPTY_KEY_GROUP", "no key groups provided");
   if (groups.some((g) => g.length === 0)) throw new HushError("EMPTY_KEY_GROUP", "empty key group provided");
+  // Never write a file that hush would refuse to read.
+  const problem = keyGroupLimitProblem(groups.map((g) => g.length));
+  if (problem !== undefined) throw new HushError("INVALID_ARGUMENT", `too many keys: ${problem}`);
   const secrets =
     groups.length === 1 ? [dataKey] : splitSecret(dataKey, groups.length, threshold === 0 ? groups.length : threshold);
   return Promise.all(
@@ -84,6 +88,8 @@ export async function unwrapDataKey(
   threshold: number,
   resolve: KeySourceResolver,
 ): Promise<Uint8Array> {
+  const problem = keyGroupLimitProblem(groups.map((g) => g.length));
+  if (problem !== undefined) throw new HushError("METADATA_INVALID", `invalid sops metadata: ${problem}`);
   const reports: UnwrapReport[] = [];
   if (groups.length === 1) {
     const failures: string[] = [];

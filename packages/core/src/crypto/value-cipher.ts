@@ -23,14 +23,14 @@ export function encryptValue(key: Uint8Array, plaintext: Buffer, type: ValueType
  * Decrypts one envelope. A wrong key, a changed byte or a value moved to another path all fail
  * authentication the same way: VALUE_TAMPERED, with no detail that could leak anything.
  */
-export function decryptValue(key: Uint8Array, envelope: string, aad: string): { plaintext: Buffer; type: ValueType } {
+export function decryptValue(key: Uint8Array, envelope: string, aad: string): { plaintext: Buffer; type: ValueType; iv: Buffer } {
   const e = parseEnvelope(envelope);
   const decipher = createDecipheriv("aes-256-gcm", key, e.iv);
   decipher.setAAD(Buffer.from(aad, "utf8"));
   decipher.setAuthTag(e.tag);
   try {
     const plaintext = Buffer.concat([decipher.update(e.data), decipher.final()]);
-    return { plaintext, type: e.type };
+    return { plaintext, type: e.type, iv: e.iv };
   } catch {
     throw new HushError("VALUE_TAMPERED", "value failed authentication (tampered, moved, or wrong data key)");
   }

@@ -1,7 +1,8 @@
-import { HushError } from "../errors.ts";
+import { HushError, printable } from "../errors.ts";
 import type { MasterKeyEntry, OpaqueKeyEntry } from "../key-source.ts";
 import { goCanonicalTime } from "../crypto/go-format.ts";
 import { ENCRYPTION_RULE_KINDS, type EncryptionRule, type FileMetadata } from "./file-metadata.ts";
+import { keyGroupLimitProblem, MAX_FLAT_METADATA_DEPTH } from "./limits.ts";
 
 /**
  * The on-disk layout of the `sops` section (spec 6). Decoding accepts any key order, `null`
@@ -90,6 +91,20 @@ function decodeGroup(raw: Raw, where: string): MasterKeyEntry[] {
   return keys;
 }
 
+/** Entries of a raw group, counted without decoding them (the lists may be huge). */
+function rawGroupSize(raw: Raw): number {
+  return FLAT_KEY_FIELDS.reduce((n, kind) => n + (Array.isArray(raw[kind]) ? (raw[kind] as unknown[]).length : 0), 0);
+}
+
+/** Refuses metadata with more key groups or entries than hush reads (limits.ts), before decoding any. */
+function assertKeyGroupLimits(raw: Raw): void {
+  const flat = rawGroupSize(raw);
+  const groups = raw["key_groups"];
+  const sizes = flat > 0 || !Array.isArray(groups) ? [flat] : groups.map((g: unknown) => (isMap(g) ? rawGroupSize(g) : 0));
+  const problem = keyGroupLimitProblem(sizes);
+  if (problem !== undefined) throw invalid(problem);
+}
+
 /** Decodes a `sops` section. Throws METADATA_INVALID naming the field (never a value). */
 export function decodeMetadata(raw: unknown): FileMetadata {
   if (!isMap(raw)) throw invalid("the sops section is not a map");
@@ -100,6 +115,7 @@ export function decodeMetadata(raw: unknown): FileMetadata {
     if (rule !== undefined) throw invalid(`cannot use more than one of ${rule.kind} and ${kind}`);
     rule = { kind, value: v };
   }
+  assertKeyGroupLimits(raw);
   const flat = decodeGroup(raw, "sops");
   let keyGroups: MasterKeyEntry[][];
   if (flat.length > 0) keyGroups = [flat];
@@ -193,21 +209,29 @@ export function flattenMetadata(data: Record<string, unknown>): Array<[string, s
 export function unflattenMetadata(entries: ReadonlyArray<readonly [string, string]>): Record<string, unknown> {
   const root: Raw = {};
   for (const [flatKey, value] of entries) {
+    const shown = printable(flatKey, 100);
     const steps = flatKey.split(/__(?=map_|list_\d)/);
+    if (steps.length > MAX_FLAT_METADATA_DEPTH) {
+      throw invalid(`a flattened key nests ${steps.length} levels deep; hush reads at most ${MAX_FLAT_METADATA_DEPTH} levels (${shown})`);
+    }
     // Keys come from the file: never let one reach an object's prototype.
-    if (steps.some((s) => /^(map_)?(__proto__|constructor|prototype)$/.test(s))) throw invalid(`reserved name in ${flatKey}`);
+    if (steps.some((s) => /^(map_)?(__proto__|constructor|prototype)$/.test(s))) throw invalid(`reserved name in ${shown}`);
     let node: Raw | unknown[] = root;
     steps.forEach((step, i) => {
       const last = i === steps.length - 1;
       let key: string | number;
       if (i === 0) key = step;
       else if (step.startsWith("map_")) key = step.slice(4);
-      else key = Number(step.slice(5));
+      else {
+        key = Number(step.slice(5));
+        // A complete list of n items needs n keys: a larger index can never be valid.
+        if (!(key < entries.length)) throw invalid(`list index out of range in ${shown}`);
+      }
       const nextIsList = !last && steps[i + 1]!.startsWith("list_");
       const container = node as Record<string | number, unknown>;
-      if (Array.isArray(node) !== (typeof key === "number")) throw invalid(`type mismatch at ${flatKey}`);
+      if (Array.isArray(node) !== (typeof key === "number")) throw invalid(`type mismatch at ${shown}`);
       if (last) {
-        if (container[key] !== undefined) throw invalid(`type mismatch at ${flatKey}`);
+        if (container[key] !== undefined) throw invalid(`type mismatch at ${shown}`);
         container[key] = value;
         return;
       }
@@ -216,16 +240,19 @@ export function unflattenMetadata(entries: ReadonlyArray<readonly [string, strin
         child = nextIsList ? [] : {};
         container[key] = child;
       }
-      if (typeof child !== "object" || child === null) throw invalid(`type mismatch at ${flatKey}`);
+      if (typeof child !== "object" || child === null) throw invalid(`type mismatch at ${shown}`);
       node = child as Raw | unknown[];
     });
   }
-  const check = (v: unknown): void => {
+  // Iterative (the depth is bounded above, but this must not depend on it).
+  const pending: unknown[] = [root];
+  for (let v = pending.pop(); v !== undefined; v = pending.pop()) {
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (!(i in v)) throw invalid("incomplete list in flattened metadata");
-      v.forEach(check);
-    } else if (isMap(v)) Object.values(v).forEach(check);
-  };
-  check(root);
+      for (let i = 0; i < v.length; i++) {
+        if (!(i in v)) throw invalid("incomplete list in flattened metadata");
+        pending.push(v[i]);
+      }
+    } else if (isMap(v)) for (const child of Object.values(v)) pending.push(child);
+  }
   return root;
 }

@@ -1,6 +1,9 @@
 import { parseTree, type Node, type ParseError } from "jsonc-parser";
 import { HushError } from "../errors.ts";
 import type { ScalarValue, TreeMap } from "../tree/values.ts";
+import { assertUniqueKeys } from "./json-keys.ts";
+import { lineIndex } from "./lines.ts";
+import { tooDeepAt } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
 /**
@@ -21,7 +24,8 @@ interface Envelope {
 
 /** The `{"data": "…", "sops": {…}}` envelope of an encrypted file, or undefined for plain bytes. */
 function envelopeOf(text: string): Envelope | undefined {
-  if (!/^\s*\{/.test(text)) return undefined;
+  // The parser recurses: text nested too deep for it is not an envelope hush wrote (plain bytes).
+  if (!/^\s*\{/.test(text) || tooDeepAt(text) !== undefined) return undefined;
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   if (errors.length > 0 || root === undefined || root.type !== "object") return undefined;
@@ -42,6 +46,7 @@ function parse(text: string): ParsedDocument {
   // The data leaf and the metadata together cover the whole file: decryption leaves only the bytes.
   const d = env.data;
   const s = env.sops;
+  assertUniqueKeys(s, lineIndex(text), ["sops"]);
   const metadata = JSON.parse(text.slice(s.offset, s.offset + s.length)) as unknown;
   if (d.value === "") {
     // An empty file: nothing was encrypted, so the whole envelope is what encryption added.

@@ -3,6 +3,7 @@ import { HushError } from "../errors.ts";
 import { goAtoi, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import type { KeyPath, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
+import { assertUniqueKeys } from "./json-keys.ts";
 import { assertFlowNesting } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
@@ -24,6 +25,7 @@ function parseJson(text: string): Node {
   if (root === undefined || root.type !== "object") {
     throw new HushError("PARSE_FAILED", "JSON files must have a top-level object (starting with '{')", { location: { line: 1 } });
   }
+  assertUniqueKeys(root, line);
   return root;
 }
 

@@ -9,6 +9,15 @@ export const MAX_NESTING = 200;
  * count too): only absurd files are refused.
  */
 export function assertFlowNesting(text: string, format: string): void {
+  const at = tooDeepAt(text);
+  if (at !== undefined) {
+    const line = text.slice(0, at).split("\n").length;
+    throw new HushError("PARSE_FAILED", `invalid ${format}: nesting deeper than ${MAX_NESTING} levels at line ${line}`, { location: { line } });
+  }
+}
+
+/** The offset of the first `[`/`{` nested deeper than MAX_NESTING, or undefined (see assertFlowNesting). */
+export function tooDeepAt(text: string): number | undefined {
   let depth = 0;
   let quote = "";
   for (let i = 0; i < text.length; i++) {
@@ -21,10 +30,8 @@ export function assertFlowNesting(text: string, format: string): void {
     }
     if (c === '"' || c === "'") quote = c;
     else if (c === "[" || c === "{") {
-      if (++depth > MAX_NESTING) {
-        const line = text.slice(0, i).split("\n").length;
-        throw new HushError("PARSE_FAILED", `invalid ${format}: nesting deeper than ${MAX_NESTING} levels at line ${line}`, { location: { line } });
-      }
+      if (++depth > MAX_NESTING) return i;
     } else if (c === "]" || c === "}") depth = Math.max(0, depth - 1);
   }
+  return undefined;
 }
