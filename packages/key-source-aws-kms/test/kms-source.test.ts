@@ -94,7 +94,8 @@ function sharedBehaviour(name: string, harness: () => Promise<Harness>): void {
     it("assumes the entry's role through STS at the configured endpoint", async () => {
       const h = await harness();
       const arn = await h.createKey();
-      const source = new AwsKmsKeySource({ env: h.env });
+      // A role named by a file is used only when the user allows it.
+      const source = new AwsKmsKeySource({ env: { ...h.env, HUSH_AWS_ROLES: h.role } });
       const key = randomBytes(32);
       const entry = (await source.wrap(key, recipient(arn, { role: h.role }))) as KmsKeyEntry;
       expect(entry.role).toBe(h.role);
@@ -288,6 +289,7 @@ describe("own KMS test server", () => {
         AWS_SECRET_ACCESS_KEY: "wrong",
         AWS_SHARED_CREDENTIALS_FILE: credentials,
         AWS_CONFIG_FILE: join(dir.path, "config-absent"),
+        HUSH_AWS_PROFILES: "*",
       };
       const source = new AwsKmsKeySource({ env, maxAttempts: 1 });
       const key = randomBytes(32);
@@ -308,7 +310,7 @@ describe("own KMS test server", () => {
   it("assumes a role once per process with session name sops@<host>, and KMS sees the role's credentials", async () => {
     const s = srv();
     const arn = s.createKey();
-    const env = { ...s.env };
+    const env = { ...s.env, HUSH_AWS_ROLES: "*" };
     const source = new AwsKmsKeySource({ env });
     s.resetStats();
     const keys = [randomBytes(32), randomBytes(32), randomBytes(32)];
