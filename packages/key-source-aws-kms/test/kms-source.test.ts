@@ -179,6 +179,23 @@ describe("own KMS test server", () => {
     await source.close();
   });
 
+  it("uses a profile or role named by an entry only when allowed (env or the trust option), else fails before any call", async () => {
+    const s = srv();
+    const arn = s.createKey();
+    const plain = new AwsKmsKeySource({ env: s.env });
+    const entry = (await new AwsKmsKeySource({ env: s.env, trust: { roles: [ROLE] } }).wrap(randomBytes(32), recipient(arn, { role: ROLE }))) as KmsKeyEntry;
+    s.resetStats();
+    const role = await failure(plain.unwrap(entry));
+    expect(role.code).toBe("KEY_SOURCE_FAILED");
+    expect(role.message).toContain(`set HUSH_AWS_ROLES=${ROLE}`);
+    const profile = await failure(plain.unwrap({ ...entry, role: "", awsProfile: "prod" }));
+    expect(profile.message).toContain("set HUSH_AWS_PROFILES=prod (or AWS_PROFILE)");
+    const wrap = await failure(plain.wrap(randomBytes(32), recipient(arn, { awsProfile: "prod" })));
+    expect(wrap.message).toContain("HUSH_AWS_PROFILES=prod");
+    expect(s.callCount).toBe(0);
+    await plain.close();
+  });
+
   it("unwraps through an alias ARN", async () => {
     const s = srv();
     const keyArn = s.createKey();
