@@ -161,7 +161,7 @@ export function lockWaitMs(env: Readonly<Record<string, string | undefined>>): n
   return env["HUSH_LOCK_TIMEOUT"] !== undefined && Number.isFinite(s) && s >= 0 ? s * 1000 : 10_000;
 }
 
-/** Stale locks broken in a row without waiting; past this the loop waits like for a live one. */
+/** Retries in a row without a pause (a lock gone or broken meanwhile); past this the loop pauses. */
 const MAX_IMMEDIATE_RETRIES = 5;
 
 /**
@@ -216,6 +216,7 @@ export async function acquireFileLock(file: string, options: { waitMs?: number }
     }
     await sleep(Math.max(1, Math.min(delay, deadline - Date.now())));
     delay = Math.min(delay * 2, 250);
+    immediateRetries = 0;
   }
 }
 
