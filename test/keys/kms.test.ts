@@ -137,12 +137,14 @@ function sharedBehaviour(name: string, harness: () => Promise<Harness>): void {
         `creation_rules:\n  - path_regex: secrets/.*\\.yaml$\n    key_groups:\n      - kms:\n          - arn: ${arn}\n            role: ${h.role}\n            context:\n              service: billing\n        age:\n          - ${age.recipient}\n`,
       );
       writeFileSync(join(dir, "secrets", "app.yaml"), PLAIN);
-      const enc = await hush(["encrypt", "-i", "secrets/app.yaml"], { cwd: dir, env: h.env });
+      // A role named by .sops.yaml or a file is assumed only when the user allows it.
+      const env = { ...h.env, HUSH_AWS_ROLES: h.role };
+      const enc = await hush(["encrypt", "-i", "secrets/app.yaml"], { cwd: dir, env });
       expect(enc.stderr).toBe("");
       const text = readFileSync(join(dir, "secrets", "app.yaml"), "utf8");
       expect(text).toContain(`role: ${h.role}`);
       expect(text).toMatch(/context:\n\s+service: billing\n/);
-      const dec = await hush(["decrypt", join(dir, "secrets", "app.yaml")], { env: h.env });
+      const dec = await hush(["decrypt", join(dir, "secrets", "app.yaml")], { env });
       expect(dec.stderr).toBe("");
       expect(dec.stdout).toBe(PLAIN);
     });
@@ -227,12 +229,14 @@ describe("own KMS test server", () => {
     const config = join(tmp.path, "config");
     writeFileSync(creds, `[ci]\naws_access_key_id = ${server.credentials.accessKeyId}\naws_secret_access_key = ${server.credentials.secretAccessKey}\n`);
     writeFileSync(config, `[profile ci]\nregion = us-east-1\n`);
-    const env = { AWS_ENDPOINT_URL_KMS: server.endpoint, AWS_SHARED_CREDENTIALS_FILE: creds, AWS_CONFIG_FILE: config };
+    const env: Record<string, string> = { AWS_ENDPOINT_URL_KMS: server.endpoint, AWS_SHARED_CREDENTIALS_FILE: creds, AWS_CONFIG_FILE: config };
     const f = join(tmp.path, "profile.yaml");
     writeFileSync(f, PLAIN);
     const enc = await hush(["encrypt", "-i", "--kms", arn, "--aws-profile", "ci", f], { env });
     expect(enc.stderr).toBe("");
     expect(readFileSync(f, "utf8")).toContain("aws_profile: ci");
+    // Reading, the profile comes from the file: used only because the user allows it.
+    env["HUSH_AWS_PROFILES"] = "ci";
     expect((await hush(["decrypt", f], { env })).stdout).toBe(PLAIN);
     writeFileSync(creds, `[ci]\naws_access_key_id = ${server.credentials.accessKeyId}\naws_secret_access_key = not-the-secret\n`);
     const bad = await hush(["decrypt", f], { env });

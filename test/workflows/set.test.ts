@@ -146,12 +146,17 @@ describe("hush set and unset", () => {
     expect(statSync(f).mode & 0o777).toBe(0o600);
   });
 
-  it("a symlink is written through, and CRLF files keep CRLF", async () => {
+  it("a symlink is refused (its target untouched), and CRLF files keep CRLF", async () => {
     const target = encryptFile(k, "target.yaml", "a: 1\r\nb: 2\r\n");
     const link = k.path("link.yaml");
     symlinkSync(target, link);
-    expect(k.hush(["set", link, '["c"]', "3"]).status).toBe(0);
+    const before = readFileSync(target);
+    const refused = k.hush(["set", link, '["c"]', "3"]);
+    expect(refused.status).toBe(3);
+    expect(refused.stderr).toContain(`${link} is a symbolic link (to ${target}); hush does not write through links`);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target).equals(before)).toBe(true);
+    expect(k.hush(["set", target, '["c"]', "3"]).status).toBe(0);
     expect(await k.decrypt(target)).toBe("a: 1\r\nb: 2\r\nc: 3\r\n");
   });
 

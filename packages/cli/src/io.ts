@@ -1,6 +1,7 @@
-import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { printable } from "@hush/core";
 import { CliError, EXIT } from "./exit-codes.ts";
 
 /** Everything the CLI touches outside itself; tests pass their own. */
@@ -30,33 +31,88 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The owner and mode an existing file keeps when it is replaced. */
+interface ExistingFile {
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+function errorCode(err: unknown): string {
+  return (err as { code?: string }).code ?? "error";
+}
+
 /**
- * Replaces `path` atomically: a temporary file in the same directory, fsync, rename, then fsync
- * of the directory. A crash at any moment leaves the old file or the new one, never a truncated
- * one. The file keeps its mode (new files: 0600 when they hold plaintext, else 0644).
+ * Checks, without following a link, that `path` may be replaced: it is missing or a regular
+ * file. A symbolic link is refused: a link committed to a repository (`.gitattributes` pointing
+ * at `~/.bashrc`, an encrypted file pointing at a credentials file) would otherwise have hush
+ * write into a file the user never named. Call it before any work that would be lost (an editor
+ * session, several writes that belong together); {@link writeFileAtomic} checks again.
  */
-export function writeFileAtomic(givenPath: string, data: Buffer | string, options: { newFileMode?: number } = {}): void {
-  // A symlink is written through (its target replaced), as a plain write would, not replaced.
-  let path = givenPath;
+export function checkWritableFile(path: string): ExistingFile | undefined {
+  let st;
   try {
-    if (lstatSync(givenPath).isSymbolicLink()) path = realpathSync(givenPath);
-  } catch {
-    // missing, or a dangling link: write the name as given
+    st = lstatSync(path);
+  } catch (err) {
+    if (errorCode(err) === "ENOENT") return undefined;
+    throw new CliError(EXIT.couldNotWriteOutputFile, `${printable(path)}: cannot write (${errorCode(err)})`);
   }
-  let mode = options.newFileMode ?? 0o644;
-  let existed = false;
+  if (st.isSymbolicLink()) {
+    let target = "?";
+    try {
+      target = readlinkSync(path);
+      target = realpathSync(path);
+    } catch {
+      // dangling: name what the link says
+    }
+    throw new CliError(
+      EXIT.couldNotWriteOutputFile,
+      `${printable(path)} is a symbolic link (to ${printable(target)}); hush does not write through links: name the real file if you mean it, or replace the link with a regular file`,
+    );
+  }
+  if (!st.isFile()) throw new CliError(EXIT.couldNotWriteOutputFile, `${printable(path)}: not a regular file; hush replaces only regular files`);
+  return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+}
+
+/** Gives the temporary file the replaced file's owner and group (root: always; others: as far as allowed). */
+function keepOwner(fd: number, existing: ExistingFile): void {
+  const euid = process.geteuid?.();
+  if (euid === undefined || (existing.uid === euid && existing.gid === process.getegid?.())) return;
   try {
-    mode = statSync(path).mode & 0o7777;
-    existed = true;
-  } catch {
-    // new file
+    fchownSync(fd, existing.uid, existing.gid);
+  } catch (err) {
+    // Only root may give a file away; a user who cannot keeps at least the group where allowed.
+    if (euid === 0) throw err;
+    try {
+      fchownSync(fd, euid, existing.gid);
+    } catch {
+      // not a member of that group: the file becomes the user's, as any editor's save would
+    }
   }
+}
+
+const NEW_FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/**
+ * The one way hush replaces a file: a temporary file created beside it (O_EXCL|O_NOFOLLOW, so
+ * no planted name or link is ever opened), the bytes, fsync, rename over the name, then fsync of
+ * the directory. A crash at any moment leaves the old file or the new one, never a truncated
+ * one. The replaced file keeps its mode, owner and group (`sudo hush set` leaves the user's
+ * file the user's); new files get `newFileMode` (0600 for plaintext, else 0644). A symbolic link
+ * or anything but a regular file at `path` is refused (see {@link checkWritableFile}); the rename
+ * replaces a directory entry and never writes through one, so a link planted after the check
+ * is replaced, not followed. `mode` forces a mode on new and existing files alike.
+ */
+export function writeFileAtomic(path: string, data: Buffer | string, options: { newFileMode?: number; mode?: number } = {}): void {
+  const existing = checkWritableFile(path);
+  const mode = options.mode ?? existing?.mode ?? options.newFileMode ?? 0o644;
   const tmp = join(dirname(path), `.${basename(path)}.hush-${randomBytes(6).toString("hex")}.tmp`);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, "wx", mode);
-    // The umask narrowed the mode of the temp file; an existing file keeps its exact mode.
-    if (existed) fchmodSync(fd, mode);
+    fd = openSync(tmp, NEW_FILE_FLAGS, mode);
+    if (existing !== undefined) keepOwner(fd, existing);
+    // The umask narrowed the temp file's mode, and a change of owner clears set-id bits.
+    if (existing !== undefined || options.mode !== undefined) fchmodSync(fd, mode);
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
@@ -71,7 +127,7 @@ export function writeFileAtomic(givenPath: string, data: Buffer | string, option
     } catch {
       // already gone
     }
-    throw new CliError(EXIT.couldNotWriteOutputFile, `${path}: cannot write (${(err as { code?: string }).code ?? "error"})`);
+    throw new CliError(EXIT.couldNotWriteOutputFile, `${printable(path)}: cannot write (${errorCode(err)})`);
   }
   try {
     const dfd = openSync(dirname(path), "r");

@@ -31,8 +31,43 @@ export function driverConfig(command: string): ConfigEntry[] {
   ];
 }
 
-/** The `.gitattributes` line for a pattern. */
+/** C0 control characters and DEL: raw in `.gitattributes`, a newline would start a new line. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Whether `text` holds a control character (a pattern with one must be quoted or refused). */
+export function hasControlCharacter(text: string): boolean {
+  return CONTROL.test(text);
+}
+
+/**
+ * `raw` in git's C-style quotes, which `.gitattributes` accepts for a pattern: backslash and
+ * double quote escaped, control characters as `\n`, `\t`, `\r` or three octal digits.
+ */
+export function quoteAttributePattern(raw: string): string {
+  const named: Record<string, string> = { "\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\" };
+  const body = raw.replace(/[\u0000-\u001f\u007f"\\]/g, (c) => named[c] ?? `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
+  return `"${body}"`;
+}
+
+/**
+ * A glob as one `.gitattributes` pattern: quoted when it holds blanks or a double quote (unquoted,
+ * `a b` would be the pattern `a` with an attribute `b`). Control characters are the caller's to
+ * refuse: in a glob from a creation rule they are not a plausible file name but an injection.
+ */
+export function globPattern(glob: string): string {
+  if (hasControlCharacter(glob)) throw new Error("a gitattributes glob must not contain control characters");
+  return /[\s"]/.test(glob) ? quoteAttributePattern(glob) : glob;
+}
+
+/**
+ * The `.gitattributes` line for a pattern (in gitattributes syntax: plain, or C-quoted). Refuses
+ * anything that is not exactly one pattern, so that no input can add attributes or lines.
+ */
 export function attributeLine(pattern: string): string {
+  const quoted = /^"(?:[^"\\]|\\.)*"$/.test(pattern);
+  if (hasControlCharacter(pattern) || (!quoted && /[\s"]/.test(pattern)) || pattern === "") {
+    throw new Error(`not a single gitattributes pattern: ${JSON.stringify(pattern)}`);
+  }
   return `${pattern} diff=${DRIVER} merge=${DRIVER}`;
 }
 
@@ -88,8 +123,9 @@ export function preCommitHook(command: string): string {
 /** Escapes a file path for use as an exact `.gitattributes` pattern. */
 export function exactPattern(path: string): string {
   const escaped = `/${path.replace(/[\\*?[\]!#]/g, (c) => `\\${c}`)}`;
-  // Names with blanks or quotes need git's C-style quoting (gitattributes accepts it).
-  if (/[\s"]/.test(escaped)) return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\t/g, "\\t")}"`;
+  // Names with blanks, quotes or control characters (a newline would end the line and start an
+  // attacker's) need git's C-style quoting, which gitattributes accepts.
+  if (/[\s"]/.test(escaped) || hasControlCharacter(escaped)) return quoteAttributePattern(escaped);
   return escaped;
 }
 
@@ -262,7 +298,10 @@ function variantToGlobs(atoms: Atom[]): string[] | undefined {
  */
 export function attributePatternMatches(pattern: string, path: string): boolean {
   let p = pattern;
-  if (p.startsWith('"') && p.endsWith('"') && p.length >= 2) p = p.slice(1, -1).replace(/\\(.)/g, (_m, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c));
+  if (p.startsWith('"') && p.endsWith('"') && p.length >= 2) {
+    const named: Record<string, string> = { t: "\t", n: "\n", r: "\r", a: "\u0007", b: "\b", f: "\f", v: "\v" };
+    p = p.slice(1, -1).replace(/\\([0-7]{3}|.)/g, (_m, c: string) => (c.length === 3 ? String.fromCharCode(parseInt(c, 8)) : (named[c] ?? c)));
+  }
   if (!p.replace(/\/$/, "").includes("/")) {
     const name = path.slice(path.lastIndexOf("/") + 1);
     return new RegExp(`^${globRegex(p)}$`).test(name);

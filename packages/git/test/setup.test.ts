@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   ATTRIBUTES_BEGIN,
   ATTRIBUTES_END,
+  attributeLine,
   attributePatternMatches,
   exactPattern,
+  globPattern,
   globsForRegex,
   managedPatterns,
   removeManagedBlock,
@@ -63,6 +65,20 @@ describe("attributePatternMatches", () => {
     expect(exactPattern("my *file.yaml")).toBe('"/my \\\\*file.yaml"');
     expect(attributePatternMatches(exactPattern("my *file.yaml"), "my *file.yaml")).toBe(true);
     expect(attributePatternMatches(exactPattern("my *file.yaml"), "my xfile.yaml")).toBe(false);
+  });
+
+  it("control characters never reach a line raw: names are escaped, globs and lines refused", () => {
+    const name = "a\n* filter=x\r\u0001b.yaml";
+    const p = exactPattern(name);
+    expect(p).toBe('"/a\\n\\\\* filter=x\\r\\001b.yaml"');
+    expect(p).not.toMatch(/[\u0000-\u001f]/);
+    expect(attributePatternMatches(p, name)).toBe(true);
+    expect(attributePatternMatches(p, "a")).toBe(false);
+    expect(globPattern("my secrets/*.yaml")).toBe('"my secrets/*.yaml"');
+    expect(() => globPattern("x\n*")).toThrow(/control characters/);
+    expect(() => attributeLine("*.yaml\n* filter=x")).toThrow(/not a single gitattributes pattern/);
+    expect(() => attributeLine("*.yaml filter=x")).toThrow(/not a single gitattributes pattern/);
+    expect(attributeLine('"my secrets/*.yaml"')).toBe('"my secrets/*.yaml" diff=hush merge=hush');
   });
 
   it("rootRelativePattern anchors patterns under the config's directory", () => {

@@ -14,4 +14,5 @@ export {
 } from "./arn.ts";
 export type { KmsKeyRecipient, ParsedKmsArn } from "./arn.ts";
 export { classifyKmsError } from "./failure.ts";
+export { awsTrustFromEnv, checkAwsTrust, type AwsTrust } from "./trust.ts";
 export type { KmsFailureReason } from "./failure.ts";

@@ -15,6 +15,7 @@ import {
 } from "@hush/core";
 import { parseKmsArn, validateContext, validateProfile, validateRoleArn } from "./arn.ts";
 import { kmsFailure, malformedAnswer } from "./failure.ts";
+import { awsTrustFromEnv, checkAwsTrust, mergeAwsTrust, type AwsTrust } from "./trust.ts";
 
 /** Options of {@link AwsKmsKeySource}. */
 export interface AwsKmsKeySourceOptions {
@@ -29,6 +30,11 @@ export interface AwsKmsKeySourceOptions {
   readonly timeoutMs?: number;
   /** Attempts per KMS call, the first included (the SDK's standard retry mode). Default 3. */
   readonly maxAttempts?: number;
+  /**
+   * Profiles and roles that keys may name, beyond what `env` allows (HUSH_AWS_PROFILES,
+   * HUSH_AWS_ROLES, AWS_PROFILE): the ones the user gave on the command line. See trust.ts.
+   */
+  readonly trust?: Partial<AwsTrust>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -82,9 +88,11 @@ export class AwsKmsKeySource implements KeySource {
   readonly #timeoutMs: number;
   readonly #maxAttempts: number;
   readonly #clients: Map<string, Promise<KMSClient>>;
+  readonly #trust: AwsTrust;
 
   constructor(options: AwsKmsKeySourceOptions = {}) {
     this.#env = options.env ?? process.env;
+    this.#trust = mergeAwsTrust(awsTrustFromEnv(this.#env), options.trust ?? {});
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     if (!Number.isInteger(this.#timeoutMs) || this.#timeoutMs < 1) {
@@ -190,13 +198,13 @@ export class AwsKmsKeySource implements KeySource {
         : "AWS KMS endpoint of each key's region (set AWS_ENDPOINT_URL_KMS to override)",
     ];
     if (this.#env["AWS_ACCESS_KEY_ID"] && this.#env["AWS_SECRET_ACCESS_KEY"]) {
-      lines.push("AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the environment (an aws_profile in the file takes precedence)");
+      lines.push("AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the environment (an allowed aws_profile in the file takes precedence)");
     } else {
       lines.push(
         "AWS credentials: the AWS SDK default chain (AWS_PROFILE, shared credentials and config files, SSO, web identity, container and instance metadata)",
       );
     }
-    lines.push("AWS roles (role) and profiles (aws_profile) named in the file's KMS entries");
+    lines.push("AWS roles (role) and profiles (aws_profile) named in the file's KMS entries, when allowed by HUSH_AWS_ROLES / HUSH_AWS_PROFILES (or AWS_PROFILE)");
     return lines;
   }
 
@@ -228,6 +236,8 @@ export class AwsKmsKeySource implements KeySource {
   }
 
   #client(arn: string, region: string, role: string, profile: string, op: "Encrypt" | "Decrypt"): Promise<KMSClient> {
+    // Profiles and roles come from files and `.sops.yaml`: untrusted until the user allows them.
+    checkAwsTrust(this.#trust, arn, profile, role);
     const cacheKey = `${this.#settingsKey()}${region}\n${role}\n${profile}`;
     let client = this.#clients.get(cacheKey);
     if (client === undefined) {

@@ -94,7 +94,8 @@ function sharedBehaviour(name: string, harness: () => Promise<Harness>): void {
     it("assumes the entry's role through STS at the configured endpoint", async () => {
       const h = await harness();
       const arn = await h.createKey();
-      const source = new AwsKmsKeySource({ env: h.env });
+      // A role named by a file is used only when the user allows it.
+      const source = new AwsKmsKeySource({ env: { ...h.env, HUSH_AWS_ROLES: h.role } });
       const key = randomBytes(32);
       const entry = (await source.wrap(key, recipient(arn, { role: h.role }))) as KmsKeyEntry;
       expect(entry.role).toBe(h.role);
@@ -176,6 +177,23 @@ describe("own KMS test server", () => {
       ["Decrypt", "eu-central-1", 200, arn],
     ]);
     await source.close();
+  });
+
+  it("uses a profile or role named by an entry only when allowed (env or the trust option), else fails before any call", async () => {
+    const s = srv();
+    const arn = s.createKey();
+    const plain = new AwsKmsKeySource({ env: s.env });
+    const entry = (await new AwsKmsKeySource({ env: s.env, trust: { roles: [ROLE] } }).wrap(randomBytes(32), recipient(arn, { role: ROLE }))) as KmsKeyEntry;
+    s.resetStats();
+    const role = await failure(plain.unwrap(entry));
+    expect(role.code).toBe("KEY_SOURCE_FAILED");
+    expect(role.message).toContain(`set HUSH_AWS_ROLES=${ROLE}`);
+    const profile = await failure(plain.unwrap({ ...entry, role: "", awsProfile: "prod" }));
+    expect(profile.message).toContain("set HUSH_AWS_PROFILES=prod (or AWS_PROFILE)");
+    const wrap = await failure(plain.wrap(randomBytes(32), recipient(arn, { awsProfile: "prod" })));
+    expect(wrap.message).toContain("HUSH_AWS_PROFILES=prod");
+    expect(s.callCount).toBe(0);
+    await plain.close();
   });
 
   it("unwraps through an alias ARN", async () => {
@@ -288,6 +306,7 @@ describe("own KMS test server", () => {
         AWS_SECRET_ACCESS_KEY: "wrong",
         AWS_SHARED_CREDENTIALS_FILE: credentials,
         AWS_CONFIG_FILE: join(dir.path, "config-absent"),
+        HUSH_AWS_PROFILES: "*",
       };
       const source = new AwsKmsKeySource({ env, maxAttempts: 1 });
       const key = randomBytes(32);
@@ -308,7 +327,7 @@ describe("own KMS test server", () => {
   it("assumes a role once per process with session name sops@<host>, and KMS sees the role's credentials", async () => {
     const s = srv();
     const arn = s.createKey();
-    const env = { ...s.env };
+    const env = { ...s.env, HUSH_AWS_ROLES: "*" };
     const source = new AwsKmsKeySource({ env });
     s.resetStats();
     const keys = [randomBytes(32), randomBytes(32), randomBytes(32)];

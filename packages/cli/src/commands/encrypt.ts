@@ -132,7 +132,7 @@ export async function runEncrypt(io: CliIo, file: string | undefined, flags: Enc
       shamirThreshold: threshold,
       ...(selection === undefined ? {} : { rule: selection }),
       macOnlyEncrypted: flags.macOnlyEncrypted === true || rule?.macOnlyEncrypted === true,
-      keySources: createKeySourceResolver(io.env),
+      keySources: createKeySourceResolver(io.env, flagKeys),
       ...(indent === undefined ? {} : { emit: { indent } }),
     });
     await emitResult(io, flags, file, encodeOutput(out, outFormat));

@@ -1,4 +1,4 @@
-import type { FileMetadata, KeyGroupRecipients, MasterKeyEntry } from "@hush/core";
+import type { FileMetadata, KeyGroupRecipients, MasterKeyEntry, MasterKeyRecipient } from "@hush/core";
 import { loadConfig } from "../config.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { encodeOutput } from "../formats.ts";
@@ -31,14 +31,19 @@ export interface GroupsFlags {
  * groups. Values, MAC and lastmodified stay; with several groups the key is split again, so
  * every group gets a fresh share.
  */
-async function regroup(io: CliIo, flags: GroupsFlags, next: (file: SecretFile) => { groups: KeyGroupRecipients; threshold: number }): Promise<number> {
+async function regroup(
+  io: CliIo,
+  flags: GroupsFlags,
+  next: (file: SecretFile) => { groups: KeyGroupRecipients; threshold: number },
+  chosen: readonly MasterKeyRecipient[] = [],
+): Promise<number> {
   if (flags.file === undefined) throw new CliError(EXIT.noFileSpecified, "no file given (-f/--file)");
   const indent = parseIndent(flags.indent);
   const target = expandTargets([flags.file], io.cwd, flags.inputType)[0]!;
   try {
     const file = await readSecretFile(target);
     const { groups, threshold } = next(file);
-    const resolve = createKeySourceResolver(io.env);
+    const resolve = createKeySourceResolver(io.env, chosen);
     const dataKey = await recoverDataKey(file.metadata, resolve);
     let keyGroups: MasterKeyEntry[][];
     try {
@@ -75,7 +80,7 @@ export async function runGroupsAdd(io: CliIo, flags: GroupsFlags): Promise<numbe
   return regroup(io, flags, (file) => {
     const groups = dedupeGroups([...recipientsOf(file.metadata.keyGroups), group]);
     return { groups, threshold: override ?? file.metadata.shamirThreshold };
-  });
+  }, group);
 }
 
 /** `hush groups delete -f FILE INDEX`: removes key group INDEX (0-based). */

@@ -137,7 +137,7 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
   const changes = await keyChangesFromFlags(flags);
   const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
   const stores = loaded?.config.stores;
-  const resolve = createKeySourceResolver(io.env);
+  const resolve = createKeySourceResolver(io.env, changes.add);
   const targets = expandTargets(paths, io.cwd, flags.inputType);
   const single = paths.length === 1 && targets.length === 1 && targets[0]!.explicit;
 

@@ -9,7 +9,10 @@ export interface Target {
   readonly display: string;
   /** Absolute path as named or found (creation rules match this, as SOPS matches the name given). */
   readonly abs: string;
-  /** Absolute path of the file; symbolic links resolved, so a rewrite replaces the real file. */
+  /**
+   * Absolute path of the file as named. A named symbolic link stays a link: rewriting it is
+   * refused (a repository can commit a link to a file of the user's), not done to its target.
+   */
   readonly path: string;
   /**
    * Format from `--input-type` or the file name; undefined for a file found in a directory walk
@@ -55,7 +58,7 @@ export function expandTargets(paths: readonly string[], cwd: string, typeFlag: s
     if (seen.has(real)) return;
     const format = forced ?? formatFromPath(abs);
     seen.add(real);
-    out.push({ display: displayName(abs, cwd), abs, path: real, format: format ?? (explicit ? "binary" : undefined), explicit });
+    out.push({ display: displayName(abs, cwd), abs, path: abs, format: format ?? (explicit ? "binary" : undefined), explicit });
   };
   const walk = (dir: string): void => {
     let names: string[];

@@ -1,8 +1,10 @@
-import { linkSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, linkSync, openSync, readSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { printable } from "@hush/core";
 import { CliError, EXIT } from "../exit-codes.ts";
+import { checkWritableFile } from "../io.ts";
 
 /**
  * One writer per encrypted file. Two `hush set` on the same file at once would otherwise both
@@ -31,15 +33,18 @@ function installExitHook(): void {
   });
 }
 
-/** Path of the lock file for `file` (of the file a symlink points to, so all names share it). */
+/**
+ * Path of the lock file for `file`: beside it, in its directory's real path so that every name
+ * of the directory shares one lock. The file itself may not be a link (writes refuse links).
+ */
 export function lockPathFor(file: string): string {
-  let real = file;
+  let dir = dirname(file);
   try {
-    real = realpathSync(file);
+    dir = realpathSync(dir);
   } catch {
-    // a new file
+    // reported when the file is read or written
   }
-  return join(dirname(real), `.${basename(real)}.hush-lock`);
+  return join(dir, `.${basename(file)}.hush-lock`);
 }
 
 function processAlive(pid: number): boolean {
@@ -53,33 +58,59 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function readOwner(path: string): string | undefined {
+/** What is at a lock path, read without following a link and never more than a lock holds. */
+type LockState =
+  | { readonly kind: "missing" }
+  /** A symbolic link, directory, FIFO…: hush never makes one, so it is not ours to read or remove. */
+  | { readonly kind: "foreign" }
+  /** `owner` is `PID HOST` when the content has that form, else undefined (empty or garbled). */
+  | { readonly kind: "lock"; readonly content: string; readonly owner: { pid: number; host: string } | undefined; readonly ageMs: number };
+
+const LOCK_READ_MAX = 300;
+const OWNER = /^(\d{1,10}) ([\x21-\x7e]{1,255})\n?$/;
+
+function readLock(path: string): LockState {
+  let fd: number;
   try {
-    return readFileSync(path, "utf8");
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "ENOENT") return { kind: "missing" };
+    return { kind: "foreign" }; // ELOOP: a symbolic link
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { kind: "foreign" };
+    const buf = Buffer.alloc(LOCK_READ_MAX);
+    const n = readSync(fd, buf, 0, LOCK_READ_MAX, 0);
+    const content = buf.subarray(0, n).toString("latin1");
+    const m = OWNER.exec(content);
+    return { kind: "lock", content, owner: m === null ? undefined : { pid: Number(m[1]), host: m[2]! }, ageMs: Date.now() - st.mtimeMs };
   } catch {
-    return undefined;
+    return { kind: "foreign" };
+  } finally {
+    closeSync(fd);
   }
 }
 
-/** Whether a lock's content names a process on this host that no longer runs. */
-function isStale(content: string | undefined, path: string): boolean {
-  if (content === undefined || content.trim() === "") {
-    // Written by an older writer or truncated by a crash: stale once it is clearly abandoned.
-    try {
-      return Date.now() - statSync(path).mtimeMs > 5_000;
-    } catch {
-      return false;
-    }
-  }
-  const [pidText, host] = content.trim().split(/\s+/);
-  if (host !== undefined && host !== hostname()) return false;
-  return !processAlive(Number(pidText));
+/** Whether a lock names a process on this host that no longer runs, or is garbled and abandoned. */
+function isStale(lock: Extract<LockState, { kind: "lock" }>): boolean {
+  // Empty or garbled (an older writer, a crash): stale once it is clearly abandoned.
+  if (lock.owner === undefined) return lock.ageMs > 5_000;
+  if (lock.owner.host !== hostname()) return false;
+  return !processAlive(lock.owner.pid);
 }
 
 function tryCreate(path: string, content: string): boolean {
   const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o600, flag: "wx" });
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    // link() never follows or replaces what is at `path`: it fails when anything is there.
     linkSync(tmp, path);
     return true;
   } catch (err) {
@@ -94,16 +125,20 @@ function tryCreate(path: string, content: string): boolean {
   }
 }
 
-/** Moves a stale lock aside; if what was moved turns out to be a live lock, puts it back. */
-function breakStale(path: string, staleContent: string | undefined): void {
+/**
+ * Moves a stale lock aside; if what was moved turns out to be a live lock, puts it back.
+ * Returns false when the lock could not be moved (the caller waits instead of retrying at once).
+ */
+function breakStale(path: string, staleContent: string): boolean {
   const aside = `${path}.stale-${randomBytes(6).toString("hex")}`;
   try {
     renameSync(path, aside);
-  } catch {
-    return; // someone else broke it first
+  } catch (err) {
+    // ENOENT: someone else broke it first, which is progress too.
+    return (err as { code?: string }).code === "ENOENT";
   }
-  const moved = readOwner(aside);
-  if (moved !== staleContent) {
+  const moved = readLock(aside);
+  if (moved.kind !== "lock" || moved.content !== staleContent) {
     try {
       linkSync(aside, path);
     } catch {
@@ -115,6 +150,7 @@ function breakStale(path: string, staleContent: string | undefined): void {
   } catch {
     // gone already
   }
+  return true;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -125,59 +161,86 @@ export function lockWaitMs(env: Readonly<Record<string, string | undefined>>): n
   return env["HUSH_LOCK_TIMEOUT"] !== undefined && Number.isFinite(s) && s >= 0 ? s * 1000 : 10_000;
 }
 
+/** Retries in a row without a pause (a lock gone or broken meanwhile); past this the loop pauses. */
+const MAX_IMMEDIATE_RETRIES = 5;
+
 /**
  * Takes the lock for `file`, waiting up to `waitMs` (default 10 s) for another hush process to
- * finish. Refuses with a message naming the holder when it does not.
+ * finish, with growing pauses (never a busy loop, and never past the deadline). Refuses with a
+ * message naming the holder's process id when it does not finish. The lock's content is never
+ * shown beyond a process id of digits, and a link or other non-file at the lock path is refused
+ * without reading it: a repository may plant one pointing at a credentials file. `file` itself
+ * must be missing or a regular file (see `checkWritableFile`).
  */
 export async function acquireFileLock(file: string, options: { waitMs?: number } = {}): Promise<FileLock> {
+  // The locked file is about to be replaced: refuse a link now, before any work (an editor
+  // session, a KMS call) that the refusal at write time would waste.
+  checkWritableFile(file);
   const path = lockPathFor(file);
   const me = `${process.pid} ${hostname()}\n`;
   const deadline = Date.now() + (options.waitMs ?? 10_000);
   let delay = 10;
+  let immediateRetries = 0;
+  let stuckStale = false;
   for (;;) {
     let created: boolean;
     try {
       created = tryCreate(path, me);
     } catch (err) {
       const code = (err as { code?: string }).code ?? "error";
-      throw new CliError(EXIT.couldNotWriteOutputFile, `${file}: cannot create lock file ${path} (${code})`);
+      throw new CliError(EXIT.couldNotWriteOutputFile, `${printable(file)}: cannot create lock file ${printable(path)} (${code})`);
     }
-    if (created) {
-      installExitHook();
-      let released = false;
-      const lock: FileLock = {
-        path,
-        release() {
-          if (released) return;
-          released = true;
-          held.delete(lock);
-          if (readOwner(path) === me) {
-            try {
-              unlinkSync(path);
-            } catch {
-              // gone already
-            }
-          }
-        },
-      };
-      held.add(lock);
-      return lock;
-    }
-    const owner = readOwner(path);
-    if (isStale(owner, path)) {
-      breakStale(path, owner);
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      const pid = owner?.trim().split(/\s+/)[0] ?? "?";
+    if (created) return hold(path, me);
+    const state = readLock(path);
+    if (state.kind === "foreign") {
       throw new CliError(
-        EXIT.generic,
-        `${file} is being changed by another hush process (pid ${pid}); try again when it has finished, or remove ${path} if no such process runs`,
+        EXIT.couldNotWriteOutputFile,
+        `${printable(file)}: ${printable(path)} is not a lock file hush made (a symbolic link or not a regular file); remove it and try again`,
       );
     }
-    await sleep(delay);
-    delay = Math.min(delay * 2, 100);
+    if (immediateRetries < MAX_IMMEDIATE_RETRIES) {
+      if (state.kind === "missing") {
+        immediateRetries++;
+        continue;
+      }
+      if (isStale(state)) {
+        immediateRetries++;
+        stuckStale = !breakStale(path, state.content);
+        if (!stuckStale) continue;
+      }
+    }
+    if (Date.now() >= deadline) {
+      const pid = state.kind === "lock" && state.owner !== undefined ? ` (pid ${state.owner.pid})` : "";
+      const why = stuckStale ? `a stale lock ${printable(path)} could not be removed; remove it` : `try again when it has finished, or remove ${printable(path)} if no such process runs`;
+      throw new CliError(EXIT.generic, `${printable(file)} is being changed by another hush process${pid}; ${why}`);
+    }
+    await sleep(Math.max(1, Math.min(delay, deadline - Date.now())));
+    delay = Math.min(delay * 2, 250);
+    immediateRetries = 0;
   }
+}
+
+function hold(path: string, me: string): FileLock {
+  installExitHook();
+  let released = false;
+  const lock: FileLock = {
+    path,
+    release() {
+      if (released) return;
+      released = true;
+      held.delete(lock);
+      const state = readLock(path);
+      if (state.kind === "lock" && state.content === me) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // gone already
+        }
+      }
+    },
+  };
+  held.add(lock);
+  return lock;
 }
 
 /** Runs `fn` while holding the lock for `file`. */

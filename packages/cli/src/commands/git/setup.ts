@@ -1,13 +1,15 @@
-import { chmodSync, existsSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileRe2 } from "@hush/core";
+import { compileRe2, printable } from "@hush/core";
 import {
   attributePatternMatches,
   detectFormat,
   driverConfig,
   exactPattern,
+  globPattern,
   globsForRegex,
+  hasControlCharacter,
   HOOK_MARKER,
   managedPatterns,
   preCommitHook,
@@ -18,7 +20,7 @@ import {
 } from "@hush/git";
 import { loadConfig } from "../../config.ts";
 import { CliError, EXIT } from "../../exit-codes.ts";
-import { writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
+import { checkWritableFile, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { listFiles, localConfig, openRepo, type Repo } from "./repo.ts";
 
 export interface SetupFlags {
@@ -73,7 +75,7 @@ async function isEncryptedFile(abs: string): Promise<boolean> {
  * files no rule names).
  */
 async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], flags: SetupFlags, notes: string[]): Promise<string[]> {
-  if (given.length > 0) return [...given];
+  if (given.length > 0) return given.map(givenPattern);
   const patterns: string[] = [];
   const add = (p: string): void => {
     if (!patterns.includes(p)) patterns.push(p);
@@ -91,7 +93,16 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
       }
       const globs = globsForRegex(rule.pathRegex);
       if (globs === undefined) notes.push(`creation rule ${i}: path_regex ${JSON.stringify(rule.pathRegex)} has no glob equivalent; its existing files are listed one by one (re-run setup after adding files, or pass patterns)`);
-      else for (const g of globs) add(inRepo ? rootRelativePattern(g, configDir) : g);
+      else {
+        if (globs.some(hasControlCharacter)) {
+          // A newline here would end the attribute line and let the rest set any attribute.
+          throw new CliError(
+            EXIT.generic,
+            `${printable(loaded.path)}: creation rule ${i}: path_regex ${JSON.stringify(rule.pathRegex)} contains a control character; hush does not write it to .gitattributes: fix the rule, or pass the patterns to cover`,
+          );
+        }
+        for (const g of globs) add(globPattern(inRepo ? rootRelativePattern(g, configDir) : g));
+      }
       if (!inRepo) continue;
       const matches = await compileRe2(rule.pathRegex, `creation_rules[${i}].path_regex`);
       for (const file of files) {
@@ -114,6 +125,19 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
 }
 
 /**
+ * A pattern given on the command line, in gitattributes syntax: already quoted (`"a b/*"`) or
+ * plain (quoted here when it holds blanks). Control characters are refused: written raw they
+ * would break the line, and no one types them on purpose.
+ */
+function givenPattern(pattern: string): string {
+  if (hasControlCharacter(pattern)) {
+    throw new CliError(EXIT.generic, `pattern ${JSON.stringify(pattern)} contains a control character; .gitattributes cannot hold it raw: pass a glob without it`);
+  }
+  if (/^"(?:[^"\\]|\\.)*"$/.test(pattern)) return pattern;
+  return globPattern(pattern);
+}
+
+/**
  * A write interrupted by a crash can leave a lock file or a temporary file (ciphertext only) next to
  * the secret; they must never be committed. `.git/info/exclude` is local, like the driver config.
  */
@@ -131,6 +155,30 @@ async function hookPath(repo: Repo): Promise<string> {
   return isAbsolute(p) ? p : join(repo.root, p);
 }
 
+/**
+ * The text of a file setup edits, or "" when it does not exist. A symbolic link or non-file is
+ * refused before anything is read or written: a repository can commit `.gitattributes` as a
+ * link to a file of the user's, and appending lines to it would be writing there. Refusing
+ * (rather than replacing the link with a regular file) leaves a link the project may have on
+ * purpose to the user, and turns an attack into a visible error.
+ */
+function readManaged(path: string): string {
+  return checkWritableFile(path) === undefined ? "" : readFileSync(path, "utf8");
+}
+
+/**
+ * The pre-commit hook's text; undefined when there is none; null when something hush never
+ * writes is there (a link, as hook managers install): it is not hush's to change or remove.
+ */
+function readHook(path: string): string | undefined | null {
+  try {
+    return checkWritableFile(path) === undefined ? undefined : readFileSync(path, "utf8");
+  } catch (err) {
+    if (err instanceof CliError) return null;
+    throw err;
+  }
+}
+
 /** `hush git setup [PATTERNS...]`. */
 export async function runSetup(io: CliIo, given: readonly string[], flags: SetupFlags): Promise<number> {
   const repo = await openRepo(io);
@@ -141,8 +189,13 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
   const patterns = await computePatterns(io, repo, given, flags, notes);
   const command = flags.command ?? defaultCommand(io.env);
 
+  // Every file setup may write is checked first, so that a refusal leaves nothing half done.
   const attrPath = join(repo.root, ".gitattributes");
-  const existing = existsSync(attrPath) ? readFileSync(attrPath, "utf8") : "";
+  const excludePath = await infoExcludePath(repo);
+  const hook = flags.hook === true ? await hookPath(repo) : undefined;
+  const existing = readManaged(attrPath);
+  const exclude = readManaged(excludePath);
+  const current = hook === undefined ? undefined : readHook(hook);
   const updated = withManagedBlock(existing, patterns);
   if (updated !== existing) {
     const before = managedPatterns(existing) ?? [];
@@ -157,28 +210,24 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
     changes.push(`${would}set git config ${key} = ${value}`);
     if (!dry) await repo.git.raw(["config", "--local", key, value]);
   }
-  if (flags.hook === true) {
-    const path = await hookPath(repo);
+  if (hook !== undefined) {
+    const path = hook;
     const script = preCommitHook(command);
-    const current = existsSync(path) ? readFileSync(path, "utf8") : undefined;
-    if (current !== undefined && !current.includes(HOOK_MARKER)) {
+    if (current === null) {
+      notes.push(`${posix(relative(repo.root, path))} is a symbolic link or not a regular file, so hush leaves it alone; make the hook it leads to run: ${command} check --staged --verify-if-key`);
+    } else if (current !== undefined && !current.includes(HOOK_MARKER)) {
       notes.push(`${posix(relative(repo.root, path))} already exists and was not written by hush; add this line to it: ${command} check --staged --verify-if-key`);
     } else if (current !== script) {
       changes.push(`${would}install the pre-commit hook ${posix(relative(repo.root, path))} (runs \`hush check --staged --verify-if-key\`)`);
       if (!dry) {
-        const { mkdirSync } = await import("node:fs");
         mkdirSync(dirname(path), { recursive: true });
-        writeFileAtomic(path, script, { newFileMode: 0o755 });
-        chmodSync(path, 0o755);
+        writeFileAtomic(path, script, { mode: 0o755 });
       }
     }
   }
-  const excludePath = await infoExcludePath(repo);
-  const exclude = existsSync(excludePath) ? readFileSync(excludePath, "utf8") : "";
   if (!exclude.includes(EXCLUDE_BLOCK)) {
     changes.push(`${would}ignore hush's lock and temporary files in ${posix(relative(repo.root, excludePath))} (${EXCLUDE_PATTERNS.join(", ")})`);
     if (!dry) {
-      const { mkdirSync } = await import("node:fs");
       mkdirSync(dirname(excludePath), { recursive: true });
       writeFileAtomic(excludePath, `${exclude}${exclude === "" || exclude.endsWith("\n") ? "" : "\n"}${EXCLUDE_BLOCK}`);
     }
@@ -197,8 +246,12 @@ export async function runUninstall(io: CliIo, flags: { dryRun?: boolean }): Prom
   const would = dry ? "would " : "";
   const changes: string[] = [];
   const attrPath = join(repo.root, ".gitattributes");
-  if (existsSync(attrPath)) {
-    const existing = readFileSync(attrPath, "utf8");
+  const excludePath = await infoExcludePath(repo);
+  const path = await hookPath(repo);
+  const existing = readManaged(attrPath);
+  const exclude = readManaged(excludePath);
+  const hook = readHook(path) ?? "";
+  if (existing !== "") {
     const updated = removeManagedBlock(existing);
     if (updated !== existing) {
       if (updated === "") {
@@ -218,13 +271,11 @@ export async function runUninstall(io: CliIo, flags: { dryRun?: boolean }): Prom
     changes.push(`${would}remove git config section ${section}`);
     if (!dry) await repo.git.raw(["config", "--local", "--remove-section", section]);
   }
-  const excludePath = await infoExcludePath(repo);
-  if (existsSync(excludePath) && readFileSync(excludePath, "utf8").includes(EXCLUDE_BLOCK)) {
+  if (exclude.includes(EXCLUDE_BLOCK)) {
     changes.push(`${would}remove hush's lines from ${posix(relative(repo.root, excludePath))}`);
-    if (!dry) writeFileAtomic(excludePath, readFileSync(excludePath, "utf8").replace(EXCLUDE_BLOCK, ""));
+    if (!dry) writeFileAtomic(excludePath, exclude.replace(EXCLUDE_BLOCK, ""));
   }
-  const path = await hookPath(repo);
-  if (existsSync(path) && readFileSync(path, "utf8").includes(HOOK_MARKER)) {
+  if (hook.includes(HOOK_MARKER)) {
     changes.push(`${would}remove the pre-commit hook ${posix(relative(repo.root, path))}`);
     if (!dry) unlinkSync(path);
   }
