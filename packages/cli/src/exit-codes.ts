@@ -66,9 +66,12 @@ export function exitCodeFor(code: ErrorCode): number {
 /** An error the CLI raises itself, with its exit status. */
 export class CliError extends Error {
   readonly exitCode: number;
-  constructor(exitCode: number, message: string) {
+  /** Further short lines printed indented under the message (the next step, say). */
+  readonly details: readonly string[] | undefined;
+  constructor(exitCode: number, message: string, details?: readonly string[]) {
     super(message);
     this.name = "CliError";
     this.exitCode = exitCode;
+    this.details = details;
   }
 }

@@ -44,6 +44,9 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
     .option("--config <path>", "path to .sops.yaml (env SOPS_CONFIG); default: searched from the working directory up")
     .option("--indent <n>", "indentation for YAML (spaces) and JSON (spaces, -1 for a tab)")
     .showHelpAfterError()
+    .showSuggestionAfterError()
+    // The flag form takes a bare argument too, which hides commander's implicit `help` command.
+    .helpCommand("help [command]", "show help for a command")
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   typeFlags(
