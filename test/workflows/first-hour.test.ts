@@ -65,4 +65,111 @@ describe("a newcomer's first hour", () => {
     expect(readFileSync(f, "utf8")).not.toBe(before);
     expect(await k.decrypt(f)).toBe("a: 1\n");
   });
+
+  describe(".sops.yaml typos are errors with the line and a suggestion", () => {
+    const cases: Array<[string, (r: string) => string, string]> = [
+      ["path-regex", (r) => `creation_rules:\n  - path-regex: prod/.*\n    age: ${r}\n`, 'line 2: unknown key "path-regex" in creation_rules[0]; did you mean "path_regex"?'],
+      ["agee", (r) => `creation_rules:\n  - path_regex: .*\n    agee: ${r}\n`, 'line 3: unknown key "agee" in creation_rules[0]; did you mean "age"?'],
+      ["creation_rule", (r) => `creation_rule:\n  - age: ${r}\n`, 'line 1: unknown key "creation_rule" in the top level; did you mean "creation_rules"?'],
+      ["key group", (r) => `creation_rules:\n  - key_groups:\n      - age: [${r}]\n        pgpp: []\n`, 'line 4: unknown key "pgpp" in creation_rules[0].key_groups[0]; did you mean "pgp"?'],
+    ];
+    it.each(cases)("%s", (_name, config, expected) => {
+      const dir = makeTempDir("hush-cfg-");
+      try {
+        writeFileSync(join(dir.path, ".sops.yaml"), config(k.recipient));
+        writeFileSync(join(dir.path, "s.yaml"), "a: 1\n");
+        const r = runHush(["encrypt", "-i", "s.yaml"], { cwd: dir.path });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toBe(`hush: ${join(dir.path, ".sops.yaml")}: invalid .sops.yaml: ${expected}\n`);
+        expect(readFileSync(join(dir.path, "s.yaml"), "utf8")).toBe("a: 1\n");
+      } finally {
+        dir.cleanup();
+      }
+    });
+
+    it("every key SOPS 3.13 reads is accepted, and a top-level key that only holds anchors", () => {
+      const dir = makeTempDir("hush-cfg-");
+      try {
+        const r = k.recipient;
+        writeFileSync(
+          join(dir.path, ".sops.yaml"),
+          [
+            "keys:",
+            `  - &me ${r}`,
+            "creation_rules:",
+            "  - path_regex: never/.*",
+            "    kms: ''",
+            "    aws_profile: p",
+            "    pgp: ''",
+            "    gcp_kms: ''",
+            "    hckms: []",
+            "    azure_keyvault: ''",
+            "    hc_vault_transit_uri: ''",
+            "    unencrypted_suffix: _plain",
+            "    mac_only_encrypted: false",
+            "  - path_regex: never2/.*",
+            "    encrypted_regex: x",
+            "    shamir_threshold: 1",
+            "    key_groups:",
+            "      - age: [*me]",
+            "        kms: [{arn: 'arn:aws:kms:eu-west-1:111122223333:key/a', role: '', context: {a: b}, aws_profile: ''}]",
+            "        merge: [{age: [*me], pgp: []}]",
+            "        gcp_kms: []",
+            "        hckms: []",
+            "        azure_keyvault: []",
+            "        hc_vault: []",
+            "  - age: *me",
+            "destination_rules:",
+            "  - path_regex: x",
+            "    s3_bucket: b",
+            "    s3_prefix: p",
+            "    gcs_bucket: g",
+            "    gcs_prefix: p",
+            "    vault_path: v",
+            "    vault_address: a",
+            "    vault_kv_mount_name: m",
+            "    vault_kv_version: 2",
+            "    omit_extensions: true",
+            "    recreation_rule: {age: *me, encrypted_suffix: _enc}",
+            "stores:",
+            "  yaml: {indent: 2}",
+            "  json: {indent: 2}",
+            "  json_binary: {indent: 2}",
+            "  dotenv: {}",
+            "  ini: {}",
+            "",
+          ].join("\n"),
+        );
+        writeFileSync(join(dir.path, "s.yaml"), "a: 1\n");
+        const enc = runHush(["encrypt", "-i", "s.yaml"], { cwd: dir.path });
+        expect(enc.stderr).toBe("");
+        expect(enc.status).toBe(0);
+      } finally {
+        dir.cleanup();
+      }
+    });
+  });
+
+  it("encrypt refuses a rule that matches no value (exit 23, nothing written) unless --allow-no-values", () => {
+    const f = k.path("app.env");
+    writeFileSync(f, "DB_PASSWORD=s3cret-marker\nAPI_URL=https://example.test\n");
+    for (const args of [["encrypt", "-i"], ["-e", "-i"], ["encrypt", "--output", k.path("out.env")]]) {
+      const r = k.hush([...args, "--encrypted-regex", "^(data|stringData)$", "--age", k.recipient, f]);
+      expect(r.status).toBe(23);
+      expect(r.stderr).toBe(
+        `hush: ${f}: encrypted_regex "^(data|stringData)$" matched none of the 2 values: nothing would be encrypted (rule from the command line); nothing was written\n` +
+          "  next: fix the rule to match the keys to encrypt, or pass --allow-no-values to write the file with every value in plaintext\n",
+      );
+      expect(readFileSync(f, "utf8")).toBe("DB_PASSWORD=s3cret-marker\nAPI_URL=https://example.test\n");
+      expect(existsSync(k.path("out.env"))).toBe(false);
+    }
+    const cfg = k.path("cfg.yaml");
+    writeFileSync(cfg, `creation_rules:\n  - encrypted_regex: ^data$\n    age: ${k.recipient}\n`);
+    const fromConfig = k.hush(["--config", cfg, "encrypt", f]);
+    expect(fromConfig.status).toBe(23);
+    expect(fromConfig.stderr).toContain(`(rule from the creation rule in ${cfg})`);
+    const allowed = k.hush(["encrypt", "--allow-no-values", "--encrypted-regex", "^data$", "--age", k.recipient, f]);
+    expect(allowed.status).toBe(0);
+    expect(allowed.stdout).toContain("DB_PASSWORD=s3cret-marker\n");
+  });
 });

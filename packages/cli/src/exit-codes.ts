@@ -43,6 +43,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case "MAC_MISMATCH":
       return EXIT.macMismatch;
     case "ENCRYPT_FAILED":
+    case "NOTHING_ENCRYPTED":
       return EXIT.errorEncryptingTree;
     case "EMIT_FAILED":
       return EXIT.errorDumpingTree;

@@ -62,6 +62,7 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
     .option("-i, --in-place", "write the result over the input file")
     .option("--output <path>", "write the result to this file")
     .option("--filename-override <name>", "use this name to choose the format and the creation rule")
+    .option("--allow-no-values", "write the file even when the selection rule encrypts none of its values (otherwise exit 23)")
     .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
       const { runEncrypt } = await import("./commands/encrypt.ts");
       setExit(await runEncrypt(io, file, cmd.optsWithGlobals()));

@@ -58,6 +58,7 @@ function legacyParser(io: CliIo): Command {
     .option("--indent <n>")
     .option("--output <path>")
     .option("--filename-override <name>")
+    .option("--allow-no-values")
     .option("--decryption-order <kinds>")
     .option("--keyservice <uri>", "", (v: string, prev: string[]) => [...prev, v], [] as string[]);
   for (const flag of IGNORED_BOOLEAN) cmd.addOption(new Option(flag));
@@ -200,7 +201,13 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   switch (mode) {
     case "encrypt": {
       const { runEncrypt } = await import("./encrypt.ts");
-      return runEncrypt(io, file, { ...keyAndRule, ...common, ...pick(o, ["output", "filenameOverride"]), ...(o.inPlace === true ? { inPlace: true } : {}) });
+      return runEncrypt(io, file, {
+        ...keyAndRule,
+        ...common,
+        ...pick(o, ["output", "filenameOverride"]),
+        ...(o.inPlace === true ? { inPlace: true } : {}),
+        ...(o["allowNoValues"] === true ? { allowNoValues: true } : {}),
+      });
     }
     case "decrypt": {
       const { runDecrypt } = await import("./decrypt.ts");
