@@ -4,6 +4,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, runHush } from "@hush/testkit";
 import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { installFakeEditor, type EditorRun } from "./fake-editor.ts";
+
+function runs(log: string): EditorRun[] {
+  return readFileSync(log, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as EditorRun);
+}
 
 /**
  * A newcomer's first hour: the commands a new user types first, and the mistakes they make,
@@ -171,5 +179,122 @@ describe("a newcomer's first hour", () => {
     const allowed = k.hush(["encrypt", "--allow-no-values", "--encrypted-regex", "^data$", "--age", k.recipient, f]);
     expect(allowed.status).toBe(0);
     expect(allowed.stdout).toContain("DB_PASSWORD=s3cret-marker\n");
+  });
+
+  it("no key: short lines naming each recipient, where hush looked ONCE, then the next step", () => {
+    const other = keyedDir();
+    try {
+      const f = k.path("three.yaml");
+      writeFileSync(f, "a: 1\n");
+      const recipients = [k.recipient, other.recipient];
+      expect(k.hush(["encrypt", "-i", "--age", recipients.join(","), f]).status).toBe(0);
+      const home = makeTempDir("hush-home-");
+      try {
+        const r = runHush(["decrypt", f], { home: home.path });
+        expect(r.status).toBe(128);
+        const lines = r.stderr.trimEnd().split("\n");
+        expect(lines[0]).toBe(`hush: ${f}: could not decrypt the data key: group 0: age ${recipients[0]}: no matching identity`);
+        expect(lines[1]).toBe(`  group 0: age ${recipients[1]}: no matching identity`);
+        expect(lines[2]).toMatch(/^ {2}age identities: looked in .*SOPS_AGE_KEY_FILE: not set, .*\/\.config\/sops\/age\/keys\.txt: not present$/);
+        expect(lines[3]).toMatch(/^ {2}next: give hush an identity for one of the keys above/);
+        expect(lines).toHaveLength(4);
+        expect(r.stderr.split("looked in")).toHaveLength(2);
+        for (const line of lines) expect(line.length).toBeLessThan(400);
+      } finally {
+        home.cleanup();
+      }
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it("a syntax error names line, column and a plain reason, never parser jargon or a value", () => {
+    const yaml = k.path("bad.yaml");
+    writeFileSync(yaml, "a: 1\nb: \"s3cret-marker\n");
+    const y = k.hush(["encrypt", "--age", k.recipient, yaml]);
+    expect(y.status).toBe(2);
+    // The parser notices the missing quote at the end of the text.
+    expect(y.stderr).toBe(`hush: ${yaml}: invalid YAML at line 3, column 1: a closing quote, bracket or brace is missing\n`);
+    const json = k.path("bad.json");
+    writeFileSync(json, '{\n  "a": "s3cret-marker",\n}\n');
+    const j = k.hush(["encrypt", "--age", k.recipient, json]);
+    expect(j.status).toBe(2);
+    expect(j.stderr).toBe(`hush: ${json}: invalid JSON at line 3, column 1: expected a key in "double quotes" (a comma too many?)\n`);
+    const sym = k.path("sym.json");
+    writeFileSync(sym, "{'a': 1}");
+    expect(k.hush(["encrypt", "--age", k.recipient, sym]).stderr).toBe(
+      `hush: ${sym}: invalid JSON at line 1, column 2: unexpected character (JSON has no comments, single quotes or bare words)\n`,
+    );
+  });
+
+  it("set on a quoted dotenv value keeps its quoting style", async () => {
+    const f = encryptFile(k, "quoted.env", "A=\"x y\"\nB='z'\nC=plain\n");
+    for (const [key, value] of [["A", "new value"], ["B", "nb"], ["C", "nc"]] as const) {
+      const r = k.hush(["set", f, `["${key}"]`, JSON.stringify(value)]);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+    }
+    expect(await k.decrypt(f, "dotenv")).toBe("A=\"new value\"\nB='nb'\nC=nc\n");
+  });
+
+  describe("hush edit", () => {
+    it("a new file opens on a small commented example; saved unchanged, no file is made", async () => {
+      const ed = installFakeEditor(k.dir);
+      for (const [name, example] of [["new.yaml", "example_key: example_value\n"], ["new.env", "EXAMPLE_KEY=example_value\n"], ["new.json", '{\n\t"example_key": "example_value"\n}\n']] as const) {
+        const f = k.path(name);
+        const none = k.hush(["edit", "--age", k.recipient, f], { env: ed.env([{ noop: true }]) });
+        expect(none.status).toBe(200);
+        expect(existsSync(f)).toBe(false);
+        const shown = runs(ed.log)[0]!.content;
+        expect(shown.startsWith("#! hush: new file: replace the example below with your values; they are encrypted when you save.\n")).toBe(true);
+        expect(shown.endsWith(example)).toBe(true);
+      }
+      const f = k.path("new.yaml");
+      const made = k.hush(["edit", "--age", k.recipient, f], { env: ed.env([{ replace: ["example_key: example_value", "token: abc"] }]) });
+      expect(made.status).toBe(0);
+      expect(await k.decrypt(f)).toBe("token: abc\n");
+    });
+
+    it("after a syntax error the header's line number matches the editor's lines and gives the reason", () => {
+      const ed = installFakeEditor(k.dir);
+      const f = encryptFile(k, "reopen.yaml", "a: 1\nb: two\n");
+      const r = k.hush(["edit", f], { env: ed.env([{ write: "a: 1\nb: [unclosed\n" }, { replace: ["[unclosed", "3"] }]) });
+      expect(r.status).toBe(0);
+      const shown = runs(ed.log)[1]!.content;
+      const m = /^#! hush: .*reopen\.yaml: invalid YAML at line (\d+), column \d+: (.+)\n/.exec(shown);
+      expect(m).not.toBeNull();
+      expect(m![2]).toMatch(/^[a-z][a-z ,'()-]+[a-z)?]$/);
+      // The line the message names, counted in the text the editor shows, is the broken one
+      // or the one right after it (where the parser noticed).
+      const named = shown.split("\n")[Number(m![1]) - 1]!;
+      expect(["b: [unclosed", ""]).toContain(named);
+      expect(shown.split("\n").indexOf("b: [unclosed") + 1).toBeLessThanOrEqual(Number(m![1]));
+    });
+
+    it("saved again unchanged: nothing saved, the text kept ENCRYPTED in FILE.unsaved, no plaintext on disk", async () => {
+      const ed = installFakeEditor(k.dir);
+      const f = encryptFile(k, "giveup.yaml", "a: 1\n");
+      const before = readFileSync(f);
+      const broken = "a: 1\npassword: [s3cret-marker\n";
+      const r = k.hush(["edit", f], { env: ed.env([{ write: broken }, { noop: true }]) });
+      expect(r.status).toBe(2);
+      const copy = `${f}.unsaved`;
+      expect(r.stderr).toContain(`nothing was saved to ${f}\n  your text is kept encrypted in ${copy}\n  next: see it with hush decrypt --input-type binary ${copy}`);
+      expect(r.stderr).not.toContain("s3cret-marker");
+      expect(readFileSync(f).equals(before)).toBe(true);
+      expect(readFileSync(copy, "utf8")).not.toContain("s3cret-marker");
+      expect(statSync(copy).mode & 0o777).toBe(0o600);
+      const back = k.hush(["decrypt", "--input-type", "binary", copy]);
+      expect(back.status).toBe(0);
+      expect(back.stdout).toBe(broken);
+      for (const run of runs(ed.log)) expect(existsSync(run.file)).toBe(false);
+      // Emptying the text gives up and keeps nothing.
+      const f2 = encryptFile(k, "giveup2.yaml", "a: 1\n");
+      const r2 = k.hush(["edit", f2], { env: ed.env([{ write: broken }, { write: "" }]) });
+      expect(r2.status).toBe(1);
+      expect(r2.stderr).toContain("no copy was kept");
+      expect(existsSync(`${f2}.unsaved`)).toBe(false);
+      expect(await k.decrypt(f2)).toBe("a: 1\n");
+    });
   });
 });

@@ -6,8 +6,7 @@ import { closestName } from "../suggest.ts";
  * Strict key checking for `.sops.yaml`. SOPS ignores keys it does not know, so a typo such as
  * `path-regex:` silently makes a rule match every file, and `agee:` leaves a rule without keys.
  * hush refuses unknown keys, naming the line and the closest known key, while accepting every
- * key SOPS 3.13 reads (config/config.go: creationRule, keyGroup, kmsKey, destinationRule,
- * StoresConfig).
+ * key SOPS 3.13 reads (config/config.go: creationRule, keyGroup, kmsKey, StoresConfig).
  */
 
 const TOP = ["creation_rules", "destination_rules", "stores"];
@@ -35,19 +34,6 @@ const RULE = [
 const GROUP = ["age", "pgp", "kms", "gcp_kms", "hckms", "azure_keyvault", "hc_vault", "merge"];
 const KMS_ENTRY = ["arn", "role", "context", "aws_profile"];
 const STORES = ["yaml", "json", "json_binary", "dotenv", "ini", "toml"];
-const DESTINATION = [
-  "path_regex",
-  "s3_bucket",
-  "s3_prefix",
-  "gcs_bucket",
-  "gcs_prefix",
-  "vault_path",
-  "vault_address",
-  "vault_kv_mount_name",
-  "vault_kv_version",
-  "recreation_rule",
-  "omit_extensions",
-];
 /** YAML's merge key (`<<: *defaults`), which go-yaml applies and SOPS therefore accepts. */
 const MERGE_KEY = "<<";
 
@@ -151,10 +137,7 @@ export function checkConfigKeys(doc: Document, lines: LineCounter): void {
     return typeof name === "string" && closestName(name, TOP) === undefined && definesAnchor(c, pair.value);
   });
   itemsOf(c, valueAt(top, "creation_rules")).forEach((r, i) => checkRule(c, r, `creation_rules[${i}]`));
-  itemsOf(c, valueAt(top, "destination_rules")).forEach((r, i) => {
-    const pairs = checkKeys(c, r, DESTINATION, `destination_rules[${i}]`);
-    const recreation = valueAt(pairs, "recreation_rule");
-    if (recreation !== undefined) checkRule(c, recreation, `destination_rules[${i}].recreation_rule`);
-  });
+  // destination_rules are for `sops publish`, which hush does not have: hush never reads them,
+  // so a typo there changes nothing here (SOPS's own functional-test config has one).
   checkKeys(c, valueAt(top, "stores"), STORES, "stores");
 }
