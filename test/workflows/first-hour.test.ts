@@ -158,6 +158,20 @@ describe("a newcomer's first hour", () => {
     });
   });
 
+  it("a rule built with a YAML merge key (<<: *defaults) gets its keys, as go-yaml gives SOPS", async () => {
+    const dir = makeTempDir("hush-cfg-");
+    try {
+      writeFileSync(join(dir.path, ".sops.yaml"), `defaults: &d\n  age: ${k.recipient}\ncreation_rules:\n  - <<: *d\n    path_regex: .*\n`);
+      writeFileSync(join(dir.path, "s.yaml"), "a: 1\n");
+      const r = runHush(["encrypt", "-i", "s.yaml"], { cwd: dir.path });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(await k.decrypt(join(dir.path, "s.yaml"))).toBe("a: 1\n");
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it("encrypt refuses a rule that matches no value (exit 23, nothing written) unless --allow-no-values", () => {
     const f = k.path("app.env");
     writeFileSync(f, "DB_PASSWORD=s3cret-marker\nAPI_URL=https://example.test\n");

@@ -89,7 +89,8 @@ function checkKeys(c: Checker, node: unknown, known: readonly string[], where: s
   for (const pair of pairs) {
     const keyNode = pair.key as { value?: unknown } | null;
     const name = keyNode !== null && typeof keyNode === "object" ? keyNode.value : keyNode;
-    if (typeof name === "string" && (known.includes(name) || name === MERGE_KEY)) continue;
+    // With merge keys on, the parser gives `<<` as a symbol.
+    if (typeof name === "symbol" || (typeof name === "string" && (known.includes(name) || name === MERGE_KEY))) continue;
     if (allow?.(pair) === true) continue;
     const shown = printable(String(name), 60);
     const near = typeof name === "string" ? closestName(name, known) : undefined;

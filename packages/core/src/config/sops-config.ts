@@ -160,7 +160,8 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   let raw: unknown;
   try {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, logLevel: "error" });
+    // merge: `<<: *defaults` works as in go-yaml, which SOPS reads its config with.
+    const doc = parseDocument(text, { lineCounter: lines, logLevel: "error", merge: true });
     const first = doc.errors[0];
     if (first !== undefined) throw first;
     checkConfigKeys(doc, lines);
