@@ -123,7 +123,7 @@ function sharedBehaviour(name: string, harness: () => Promise<Harness>): void {
       expect(r.status).toBe(128);
       expect(r.stderr).toMatch(/^hush: .*f\d+\.yaml: could not decrypt the data key: group 0: kms arn:aws:kms:/);
       expect(r.stderr).toContain("AccessDenied");
-      expect(r.stderr).toContain("hint:");
+      expect(r.stderr).toContain("\n  next: give hush an identity");
       expect(readFileSync(f)).toEqual(before);
     });
 

@@ -68,14 +68,19 @@ describe("updatekeys over a directory of 20 files", () => {
     for (const f of files) expect(read(f.rel)).toBe(original.get(f.rel));
   });
 
-  it("asks before writing; an answer of n (or no answer) changes nothing", async () => {
-    for (const input of ["n\n", ""]) {
-      const r = await hush(["updatekeys", "secrets"], { cwd: repo, env: { SOPS_AGE_KEY_FILE: A.file }, input });
-      expect(r.status).toBe(0);
-      expect(r.stdout).toContain("Is this okay? (y/n):\n");
-      expect(r.stdout).toContain("No file was changed.");
-      expect(r.stdout).toContain("18 left unchanged (not confirmed)");
-    }
+  it("asks before writing; an answer of n changes nothing", async () => {
+    const r = await hush(["updatekeys", "secrets"], { cwd: repo, env: { SOPS_AGE_KEY_FILE: A.file }, input: "n\n" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("Is this okay? (y/n):\n");
+    expect(r.stdout).toContain("No file was changed.");
+    expect(r.stdout).toContain("18 left unchanged (not confirmed)");
+    for (const f of files) expect(read(f.rel)).toBe(original.get(f.rel));
+  });
+
+  it("no answer (a script without -y, no terminal) changes nothing and exits non-zero, saying to pass -y", async () => {
+    const r = await hush(["updatekeys", "secrets"], { cwd: repo, env: { SOPS_AGE_KEY_FILE: A.file }, input: "" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('hush: no answer to "Is this okay?" (input ended): no file was changed (18 need new keys)\n  next: pass -y (--yes) to apply the changes without asking, or --dry-run to only see them\n');
     for (const f of files) expect(read(f.rel)).toBe(original.get(f.rel));
   });
 

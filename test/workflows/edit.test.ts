@@ -190,12 +190,12 @@ describe("hush edit with a scripted editor", () => {
     expect(run.args).toEqual(["--flag", "two words", run.file]);
   });
 
-  it("a missing file is created from an empty template; leaving it empty creates nothing", () => {
+  it("a missing file is created from a small template; leaving it unchanged creates nothing", () => {
     const f = k.path("new.yaml");
     const none = k.hush(["edit", "--age", k.recipient, f], { env: ed.env([{ noop: true }]) });
     expect(none.status).toBe(200);
     expect(existsSync(f)).toBe(false);
-    expect(runs(ed.log)[0]!.content).toBe("");
+    expect(runs(ed.log)[0]!.content).toMatch(/^#! hush: new file: .*\nexample_key: example_value\n$/s);
     const r = k.hush(["edit", "--age", k.recipient, f], { env: ed.env([{ write: "token: abc\n" }]) });
     expect(r.status).toBe(0);
     expect(readFileSync(f, "utf8")).toMatch(/^token: ENC\[AES256_GCM,/);

@@ -43,6 +43,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case "MAC_MISMATCH":
       return EXIT.macMismatch;
     case "ENCRYPT_FAILED":
+    case "NOTHING_ENCRYPTED":
       return EXIT.errorEncryptingTree;
     case "EMIT_FAILED":
       return EXIT.errorDumpingTree;
@@ -66,9 +67,12 @@ export function exitCodeFor(code: ErrorCode): number {
 /** An error the CLI raises itself, with its exit status. */
 export class CliError extends Error {
   readonly exitCode: number;
-  constructor(exitCode: number, message: string) {
+  /** Further short lines printed indented under the message (the next step, say). */
+  readonly details: readonly string[] | undefined;
+  constructor(exitCode: number, message: string, details?: readonly string[]) {
     super(message);
     this.name = "CliError";
     this.exitCode = exitCode;
+    this.details = details;
   }
 }

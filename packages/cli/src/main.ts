@@ -6,7 +6,8 @@ import { createProgram } from "./program.ts";
 
 /**
  * Runs the CLI and returns its exit status. Errors become one line on stderr that names the
- * file and key path or line, never a value; the status follows SOPS's table.
+ * file and key path or line, never a value, followed by a few indented detail lines where the
+ * error has them; the status follows SOPS's table.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exit = 0;
@@ -20,7 +21,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     // Messages may quote names read from files: never let them span lines or drive the terminal.
-    io.stderr.write(`hush: ${printable(describe(err), 4000)}\n`);
+    // Detail lines are escaped one by one, so no untrusted text can begin a line of its own.
+    const details = (isHushError(err) || err instanceof CliError ? err.details : undefined) ?? [];
+    io.stderr.write(`hush: ${printable(describe(err), 4000)}\n${details.map((d) => `  ${printable(d, 4000)}\n`).join("")}`);
     if (err instanceof CliError) return err.exitCode;
     if (isHushError(err)) return exitCodeFor(err.code);
     return 1;

@@ -44,6 +44,9 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
     .option("--config <path>", "path to .sops.yaml (env SOPS_CONFIG); default: searched from the working directory up")
     .option("--indent <n>", "indentation for YAML (spaces) and JSON (spaces, -1 for a tab)")
     .showHelpAfterError()
+    .showSuggestionAfterError()
+    // The flag form takes a bare argument too, which hides commander's implicit `help` command.
+    .helpCommand("help [command]", "show help for a command")
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   typeFlags(
@@ -59,6 +62,7 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
     .option("-i, --in-place", "write the result over the input file")
     .option("--output <path>", "write the result to this file")
     .option("--filename-override <name>", "use this name to choose the format and the creation rule")
+    .option("--allow-no-values", "write the file even when the selection rule encrypts none of its values (otherwise exit 23)")
     .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
       const { runEncrypt } = await import("./commands/encrypt.ts");
       setExit(await runEncrypt(io, file, cmd.optsWithGlobals()));

@@ -16,6 +16,7 @@ export type ErrorCode =
   | "VALUE_NOT_ENCRYPTED"
   | "MAC_MISMATCH"
   | "ENCRYPT_FAILED"
+  | "NOTHING_ENCRYPTED"
   | "EMIT_FAILED"
   | "INVALID_TREE_PATH"
   | "INVALID_SET_VALUE"
@@ -37,13 +38,20 @@ export class HushError extends Error {
   readonly code: ErrorCode;
   readonly location: ErrorLocation | undefined;
   readonly hint: string | undefined;
+  /**
+   * Further short lines (printed indented under the message, each escaped on its own): where
+   * hush looked, the next step. Kept apart from the message so that untrusted text can never
+   * start a line of its own.
+   */
+  readonly details: readonly string[] | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { location?: ErrorLocation; hint?: string; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { location?: ErrorLocation; hint?: string; details?: readonly string[]; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "HushError";
     this.code = code;
     this.location = options?.location;
     this.hint = options?.hint;
+    this.details = options?.details;
   }
 
   /** A copy of this error that also names the file (stores do not know file names). */
@@ -52,6 +60,7 @@ export class HushError extends Error {
     const err = new HushError(this.code, this.message, {
       location: { ...this.location, file },
       ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.details === undefined ? {} : { details: this.details }),
       cause: this.cause,
     });
     return err;

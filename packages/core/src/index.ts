@@ -59,3 +59,4 @@ export { parseSopsConfig, findCreationRule, splitArnRole, type SopsConfig, type 
 export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-rules.ts";
 export { goParseFloat, goParseBool, goAtoi } from "./crypto/go-format.ts";
 export { parseTreePath, getAtPath } from "./tree/tree-path.ts";
+export { closestName, editDistance } from "./suggest.ts";

@@ -1,4 +1,4 @@
-import { HushError, isHushError } from "./errors.ts";
+import { HushError, isHushError, printable } from "./errors.ts";
 import type { MasterKeyEntry } from "./key-source.ts";
 import { isUtf8 } from "node:buffer";
 import { decryptValue, encryptValue, randomIv, type IvSource } from "./crypto/value-cipher.ts";
@@ -42,6 +42,11 @@ export interface EncryptOptions {
   readonly dataKey?: Uint8Array;
   /** Already wrapped key entries, so callers can wrap themselves (rotate reports errors per group). */
   readonly wrappedKeys?: MasterKeyEntry[][];
+  /**
+   * Refuse (NOTHING_ENCRYPTED) when the document has values but the selection rule encrypts
+   * none of them: such a file looks encrypted and is not (SOPS writes it anyway).
+   */
+  readonly requireEncryptedValue?: boolean;
 }
 
 export interface DecryptOptions {
@@ -138,6 +143,7 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
     const iv = reuse?.ivFor(i, leaf, type, plaintext) ?? ivFor(aad, plaintext);
     edits.push({ start: leaf.start, end: leaf.end, text: store.renderEncrypted(leaf, encryptValue(dataKey, plaintext, type, aad, iv)) });
   }
+  if (options.requireEncryptedValue === true && metadata.rule !== undefined) refuseIfNothingEncrypted(doc, edits.length, metadata.rule);
   const lastModified = rfc3339Seconds(now);
   const macText = mac.digestHex();
   const macIv = ivFor(lastModified, Buffer.from(macText));
@@ -146,6 +152,13 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
   const out = store.appendMetadata(dataText, encodeMetadata(full), doc.documentCount, options.emit ?? {});
   assertReadsBack(store, out, edits.length);
   return out;
+}
+
+function refuseIfNothingEncrypted(doc: ParsedDocument, encrypted: number, rule: EncryptionRule): void {
+  if (encrypted > 0) return;
+  const values = doc.leaves.filter((l) => l.kind === "scalar" && l.value !== null && l.value.text !== "").length;
+  if (values === 0) return;
+  throw new HushError("NOTHING_ENCRYPTED", `${rule.kind} "${printable(rule.value, 120)}" matched none of the ${values} values: nothing would be encrypted`);
 }
 
 /**

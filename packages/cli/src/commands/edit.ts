@@ -27,38 +27,21 @@ import { resolveEditor, type EditorCommand } from "../workflows/editor.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { makePrivateDir, onTerminationSignals, tryWriteErr, type PrivateDir, type TerminationSignal } from "../workflows/private-dir.ts";
 import { openEncryptedFile, reencrypt, writeEncrypted, type OpenedInput } from "../workflows/reencrypt.ts";
+import { keepUnsavedCopy, newFileTemplate, reopenHeader, stripHeader } from "../workflows/edit-rescue.ts";
 
 /**
  * `hush edit FILE` (SOPS's edit flow, spec 9.6): decrypt into a 0600 file inside a private 0700
  * directory, run the editor, re-encrypt with the same data key so unchanged values keep their
- * ciphertext. Invalid content reopens the editor with the error on top and the text kept; an
- * unchanged file exits 200; the directory is removed on every exit path.
+ * ciphertext. A new file starts from a small example (saved unchanged: no file, exit 200).
+ * Invalid content reopens the editor with the error on top and the text kept, as long as the
+ * user changes it; saved unchanged, hush gives up and keeps the text encrypted in FILE.unsaved
+ * (plaintext never stays on disk); emptied, hush gives up and keeps nothing. An unchanged file
+ * exits 200; the directory is removed on every exit path.
  */
 
 export interface EditFlags extends EncryptFlags {
   showMasterKeys?: boolean;
   ignoreMac?: boolean;
-}
-
-/** Lines hush puts on top of the text when it reopens the editor; removed before parsing. */
-const HEADER_MARK = "#! hush:";
-
-function stripHeader(text: string): string {
-  let rest = text;
-  while (rest.startsWith(HEADER_MARK)) {
-    const nl = rest.indexOf("\n");
-    rest = nl < 0 ? "" : rest.slice(nl + 1);
-  }
-  return rest;
-}
-
-function header(file: string, message: string): string {
-  const lines = [`${file}: ${message}`, "fix the text below and save to encrypt it, or quit without saving to give up.", 'lines starting with "#! hush:" are removed when you save.'];
-  return lines.flatMap((l) => l.split("\n")).map((l) => `${HEADER_MARK} ${l}\n`).join("");
-}
-
-function template(format: FileFormat): string {
-  return format === "json" ? "{}\n" : "";
 }
 
 /** Metadata and a fresh, wrapped data key for a file that does not exist yet. */
@@ -186,7 +169,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       initial = outFormat === format ? input.opened.plaintext : await convert(input.opened.plaintext, format, outFormat, indent);
     } else {
       input = { file, format, opened: await newFile(io, file, outFormat, flags), metadataIndent: undefined };
-      initial = template(outFormat);
+      initial = newFileTemplate(outFormat);
     }
     const target: OpenedInput = outFormat === format ? input : { ...input, format: outFormat, metadataIndent: undefined };
     const store = await storeFor(outFormat);
@@ -232,13 +215,22 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
           edited = stripHeader(bytes.toString("utf8"));
         }
       }
+      if (rejected !== undefined && edited.trim() === "") {
+        throw new CliError(EXIT.generic, `${file}: the text was emptied, so the edit was given up; ${file} was not changed and no copy was kept`);
+      }
       if (rejected !== undefined && edited === rejected.text) {
-        // Saved again without a fix (or quit without saving): give up, keep the old file.
+        // Saved again without a fix (or quit without saving): give up, keep the old file, and
+        // keep the user's text, encrypted, so no typing is lost and no plaintext is left.
         const code = rejected.error instanceof CliError ? rejected.error.exitCode : isHushError(rejected.error) ? exitCodeFor(rejected.error.code) : EXIT.generic;
-        throw new CliError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved`);
+        const copy = await keepUnsavedCopy(io, file, edited, target.opened);
+        const kept = copy === undefined ? "your text could not be kept (no free FILE.unsaved name)" : `your text is kept encrypted in ${copy}`;
+        throw new CliError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved to ${file}`, [
+          kept,
+          ...(copy === undefined ? [] : [`next: see it with hush decrypt --input-type binary ${copy}, fix it in hush edit ${file}, then delete ${copy}`]),
+        ]);
       }
       if (failure === undefined) {
-        if (edited === initial) throw new CliError(EXIT.fileHasNotBeenModified, "File has not changed, exiting.");
+        if (edited === stripHeader(initial)) throw new CliError(EXIT.fileHasNotBeenModified, "File has not changed, exiting.");
         try {
           output = await attempt(edited);
           break;
@@ -250,7 +242,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       rejected = { text: edited, error: failure };
       const message = contentMessage(failure);
       tryWriteErr(io.stderr, `hush: ${file}: ${message}; reopening the editor\n`);
-      writeTemp(tmp, Buffer.from(header(file, message) + edited, "utf8"));
+      writeTemp(tmp, Buffer.from(reopenHeader(file, message) + edited, "utf8"));
     }
     writeEncrypted(file, output);
     return 0;

@@ -1,5 +1,5 @@
 import type { EncryptionRule, KeyGroupRecipients, MasterKeyRecipient } from "@hush/core";
-import { encryptText, ENCRYPTION_RULE_KINDS, HushError, splitArnRole } from "@hush/core";
+import { encryptText, ENCRYPTION_RULE_KINDS, HushError, isHushError, splitArnRole } from "@hush/core";
 import { creationRuleFor, loadConfig } from "../config.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
@@ -27,6 +27,8 @@ export interface EncryptFlags {
   shamirSecretSharingThreshold?: string;
   config?: string;
   indent?: string;
+  /** Write the file even when the selection rule encrypts none of its values. */
+  allowNoValues?: boolean;
   /** Re-encrypt against this existing encrypted file, reusing its data key and unchanged ciphertext. */
   reuse?: string;
 }
@@ -134,9 +136,17 @@ export async function runEncrypt(io: CliIo, file: string | undefined, flags: Enc
       macOnlyEncrypted: flags.macOnlyEncrypted === true || rule?.macOnlyEncrypted === true,
       keySources: createKeySourceResolver(io.env, flagKeys),
       ...(indent === undefined ? {} : { emit: { indent } }),
+      requireEncryptedValue: flags.allowNoValues !== true,
     });
     await emitResult(io, flags, file, encodeOutput(out, outFormat));
   } catch (err) {
+    if (isHushError(err, "NOTHING_ENCRYPTED")) {
+      const from = ruleFromFlags(flags) !== undefined ? "the command line" : loaded === undefined ? "the default rule" : `the creation rule in ${loaded.path}`;
+      throw new HushError(err.code, `${err.message} (rule from ${from}); nothing was written`, {
+        location: { file: label },
+        details: ["next: fix the rule to match the keys to encrypt, or pass --allow-no-values to write the file with every value in plaintext"],
+      });
+    }
     throw err instanceof HushError ? err.withFile(label) : err;
   }
   return 0;

@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { writeFileAtomic, writeOut, type CliIo } from "../io.ts";
 
@@ -9,7 +10,7 @@ export interface KeygenFlags {
 
 /**
  * Makes an age identity, like `age-keygen`: the identity file (mode 0600) to `--output` or
- * stdout, and the public key (the recipient to put in `.sops.yaml`) on stderr.
+ * stdout (missing parent directories are made, mode 0700), and the public key (the recipient to put in `.sops.yaml`) on stderr.
  */
 export async function runKeygen(io: CliIo, flags: KeygenFlags): Promise<number> {
   const age = await import("@hush/key-source-age");
@@ -18,6 +19,8 @@ export async function runKeygen(io: CliIo, flags: KeygenFlags): Promise<number> 
   const body = `# created: ${created}\n# public key: ${pair.recipient}\n${pair.identity}\n`;
   if (flags.output !== undefined) {
     if (existsSync(flags.output)) throw new CliError(EXIT.generic, `${flags.output}: already exists, not overwriting a key file`);
+    // `-o ~/.config/sops/age/keys.txt` on a fresh machine: make the key's directories, private.
+    mkdirSync(dirname(flags.output), { recursive: true, mode: 0o700 });
     writeFileAtomic(flags.output, body, { newFileMode: 0o600 });
   } else {
     await writeOut(io.stdout, body);

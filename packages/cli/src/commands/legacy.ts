@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
-import { formatFromPath, SOPS_FORMAT_VERSION } from "@hush/core";
+import { closestName, formatFromPath, printable, SOPS_FORMAT_VERSION } from "@hush/core";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { writeOut, type CliIo } from "../io.ts";
 import { hushVersion } from "../version.ts";
@@ -58,6 +58,7 @@ function legacyParser(io: CliIo): Command {
     .option("--indent <n>")
     .option("--output <path>")
     .option("--filename-override <name>")
+    .option("--allow-no-values")
     .option("--decryption-order <kinds>")
     .option("--keyservice <uri>", "", (v: string, prev: string[]) => [...prev, v], [] as string[]);
   for (const flag of IGNORED_BOOLEAN) cmd.addOption(new Option(flag));
@@ -189,7 +190,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   const file = files[0];
   if (file === undefined) throw new CliError(EXIT.noFileSpecified, "Error: no file specified (see `hush --help` for the commands, or give SOPS flags and a file)");
   if (files.length > 1) {
-    if (!existsSync(file) && !/[./]/.test(file)) throw new CliError(EXIT.generic, `error: unknown command '${file}'`);
+    if (!existsSync(file) && !/[./]/.test(file)) throw unknownCommand(file, subcommands, "");
     io.stderr.write(`hush: warning: more than one file given; using ${file} (flags must come before the file)\n`);
   }
 
@@ -200,7 +201,13 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   switch (mode) {
     case "encrypt": {
       const { runEncrypt } = await import("./encrypt.ts");
-      return runEncrypt(io, file, { ...keyAndRule, ...common, ...pick(o, ["output", "filenameOverride"]), ...(o.inPlace === true ? { inPlace: true } : {}) });
+      return runEncrypt(io, file, {
+        ...keyAndRule,
+        ...common,
+        ...pick(o, ["output", "filenameOverride"]),
+        ...(o.inPlace === true ? { inPlace: true } : {}),
+        ...(o["allowNoValues"] === true ? { allowNoValues: true } : {}),
+      });
     }
     case "decrypt": {
       const { runDecrypt } = await import("./decrypt.ts");
@@ -225,7 +232,9 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
       }
       argv.push(file);
       const { runCli } = await import("../main.ts");
-      return runCli(argv, io);
+      // SOPS's `-r -i` prints nothing on stdout (the file is rewritten): hush's summary is a
+      // message, so it goes to stderr, and a script's stdout stays empty.
+      return runCli(argv, o.inPlace === true ? { ...io, stdout: io.stderr } : io);
     }
     case "set": {
       const { path, value } = splitSetArgument(o.set!);
@@ -242,12 +251,19 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
     }
     default: {
       if (!existsSync(file) && o.inputType === undefined && formatFromPath(file) === undefined) {
-        throw new CliError(EXIT.generic, `error: unknown command '${file}' (to create a new encrypted file, give it a .yaml, .json, .env, .ini or .toml name, or --input-type)`);
+        throw unknownCommand(file, subcommands, "to create a new encrypted file, give it a .yaml, .json, .env, .ini or .toml name, or --input-type");
       }
       const { runEdit } = await import("./edit.ts");
       return runEdit(io, file, { ...keyAndRule, ...common, ...(o.showMasterKeys === true ? { showMasterKeys: true } : {}), ...(o.ignoreMac === true ? { ignoreMac: true } : {}) });
     }
   }
+}
+
+/** `unknown command 'decrypy'`, with the closest command when it looks like a typo, else `otherwise`. */
+function unknownCommand(name: string, subcommands: ReadonlySet<string>, otherwise: string): CliError {
+  const near = closestName(name, subcommands);
+  const next = near !== undefined ? `did you mean '${near}'? See \`hush help\` for all commands` : otherwise;
+  return new CliError(EXIT.generic, `error: unknown command '${printable(name, 80)}'${next === "" ? "" : ` (${next})`}`);
 }
 
 function pick(o: LegacyOpts, keys: readonly string[]): Record<string, string> {

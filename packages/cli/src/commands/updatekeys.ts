@@ -99,7 +99,16 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
   }
   let proceed = plans.length > 0;
   if (proceed && flags.dryRun !== true && flags.yes !== true) {
-    proceed = await confirm(io);
+    const answer = await confirm(io);
+    if (answer === undefined) {
+      // A script without --yes must not read "nothing happened" as success.
+      throw new CliError(
+        EXIT.generic,
+        `no answer to "Is this okay?" (input ended): no file was changed (${plans.length} need new keys)`,
+        ["next: pass -y (--yes) to apply the changes without asking, or --dry-run to only see them"],
+      );
+    }
+    proceed = answer;
     if (!proceed) await writeOut(io.stdout, "No file was changed.\n");
   }
 

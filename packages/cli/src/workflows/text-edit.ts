@@ -50,7 +50,20 @@ function scalarInPlace(text: string, store: Store, edit: PlainEdit): string | un
   if (edit.kind !== "set" || edit.value.kind !== "scalar") return undefined;
   const leaf = store.parse(text).leaves.find((l) => l.kind === "scalar" && l.document === 0 && l.aliased !== true && l.value !== null && samePath(l.path, edit.path));
   if (leaf === undefined) return undefined;
-  return text.slice(0, leaf.start) + store.renderPlaintext(leaf, edit.value.value) + text.slice(leaf.end);
+  let rendered = store.renderPlaintext(leaf, edit.value.value);
+  if (store.format === "dotenv") rendered = keepQuoteStyle(text.slice(leaf.start, leaf.end), rendered);
+  return text.slice(0, leaf.start) + rendered + text.slice(leaf.end);
+}
+
+/**
+ * `A="x y"` set to `new` stays `A="new"` (and `'…'` stays single-quoted): the new value keeps the
+ * quoting style of the one it replaces. The candidate is parsed back like any other, so a value
+ * the quotes would change is written another way.
+ */
+function keepQuoteStyle(old: string, rendered: string): string {
+  const quote = /^(["'])[^]*\1$/.exec(old)?.[1];
+  if (quote === undefined || old.length < 2 || /^["']/.test(rendered) || rendered.includes(quote) || rendered.includes("\n")) return rendered;
+  return `${quote}${rendered}${quote}`;
 }
 
 function escapeRe(text: string): string {

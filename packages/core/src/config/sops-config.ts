@@ -3,6 +3,7 @@ import type { KeyGroupRecipients } from "../crypto/data-key.ts";
 import type { MasterKeyRecipient } from "../key-source.ts";
 import { ENCRYPTION_RULE_KINDS, type EncryptionRule } from "../metadata/file-metadata.ts";
 import { compileRe2 } from "../rules/encryption-rules.ts";
+import { checkConfigKeys } from "./config-keys.ts";
 
 /**
  * `.sops.yaml` (spec 8): creation rules, evaluated in order, first match wins; `path_regex` is
@@ -149,14 +150,24 @@ function parseRule(raw: unknown, i: number): CreationRule {
   };
 }
 
-/** Parses a `.sops.yaml`. Unknown top-level keys are ignored, as SOPS does. */
+/**
+ * Parses a `.sops.yaml`. Unlike SOPS, unknown keys are an error naming their line (a typo would
+ * otherwise change which files a rule covers, or leave it without keys); see config-keys.ts.
+ */
 export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   // Loaded here rather than at module load: a JSON-only user never pays for the YAML parser.
-  const { parse: parseYaml } = await import("yaml");
+  const { parseDocument, LineCounter } = await import("yaml");
   let raw: unknown;
   try {
-    raw = parseYaml(text, { maxAliasCount: 100, logLevel: "error" });
+    const lines = new LineCounter();
+    // merge: `<<: *defaults` works as in go-yaml, which SOPS reads its config with.
+    const doc = parseDocument(text, { lineCounter: lines, logLevel: "error", merge: true });
+    const first = doc.errors[0];
+    if (first !== undefined) throw first;
+    checkConfigKeys(doc, lines);
+    raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
+    if (err instanceof HushError) throw err;
     const line = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
     throw new HushError("CONFIG_INVALID", `invalid .sops.yaml: not valid YAML${line === undefined ? "" : ` (line ${line})`}`);
   }

@@ -54,7 +54,10 @@ export interface UnwrapReport {
   readonly failures: string[];
 }
 
-async function unwrapGroup(group: readonly MasterKeyEntry[], resolve: KeySourceResolver, failures: string[]): Promise<Uint8Array | null> {
+/** Where each kind of key source looked for identities, reported once however many keys failed. */
+type Searched = Map<string, string>;
+
+async function unwrapGroup(group: readonly MasterKeyEntry[], resolve: KeySourceResolver, failures: string[], searched: Searched): Promise<Uint8Array | null> {
   const sorted = [...group].sort((a, b) => (ORDER[a.kind] ?? 2) - (ORDER[b.kind] ?? 2));
   for (const entry of sorted) {
     const id = printable(masterKeyIdentity(entry));
@@ -70,7 +73,8 @@ async function unwrapGroup(group: readonly MasterKeyEntry[], resolve: KeySourceR
     try {
       const key = await source.unwrap(entry);
       if (key !== null) return key;
-      failures.push(`${entry.kind} ${id}: no matching identity (looked in ${source.describeSearch().join(", ") || "nowhere"})`);
+      failures.push(`${entry.kind} ${id}: no matching identity`);
+      searched.set(entry.kind, source.describeSearch().join(", ") || "nowhere");
     } catch (err) {
       const hint = (err as { hint?: unknown }).hint;
       failures.push(`${entry.kind} ${id}: ${err instanceof Error ? err.message : String(err)}${typeof hint === "string" ? ` (${hint})` : ""}`);
@@ -91,9 +95,10 @@ export async function unwrapDataKey(
   const problem = keyGroupLimitProblem(groups.map((g) => g.length));
   if (problem !== undefined) throw new HushError("METADATA_INVALID", `invalid sops metadata: ${problem}`);
   const reports: UnwrapReport[] = [];
+  const searched: Searched = new Map();
   if (groups.length === 1) {
     const failures: string[] = [];
-    const key = await unwrapGroup(groups[0]!, resolve, failures);
+    const key = await unwrapGroup(groups[0]!, resolve, failures, searched);
     if (key !== null && key.length === 32) return key;
     if (key !== null) failures.push("unwrapped data key has the wrong length");
     reports.push({ group: 0, failures });
@@ -102,7 +107,7 @@ export async function unwrapDataKey(
     const shares: Uint8Array[] = [];
     for (let gi = 0; gi < groups.length && shares.length < needed; gi++) {
       const failures: string[] = [];
-      const share = await unwrapGroup(groups[gi]!, resolve, failures);
+      const share = await unwrapGroup(groups[gi]!, resolve, failures, searched);
       if (share !== null) shares.push(share);
       else reports.push({ group: gi, failures });
     }
@@ -112,8 +117,15 @@ export async function unwrapDataKey(
     }
     reports.unshift({ group: -1, failures: [`${shares.length} of ${groups.length} key groups opened, ${needed} needed`] });
   }
-  const lines = reports.map((r) => (r.group < 0 ? r.failures[0]! : `group ${r.group}: ${r.failures.join("; ") || "no keys"}`));
-  throw new HushError("NO_MATCHING_KEY", `could not decrypt the data key: ${lines.join(" | ")}`, {
-    hint: "give hush an identity for one of the recipients above (SOPS_AGE_KEY_FILE, GNUPGHOME, AWS credentials)",
+  // Short lines: each key once, then once per kind where hush looked, then the next step.
+  const lines = reports.flatMap((r) =>
+    r.group < 0 ? [r.failures[0]!] : r.failures.length === 0 ? [`group ${r.group}: no keys`] : r.failures.map((f) => `group ${r.group}: ${f}`),
+  );
+  throw new HushError("NO_MATCHING_KEY", `could not decrypt the data key: ${lines[0] ?? "no key groups"}`, {
+    details: [
+      ...lines.slice(1),
+      ...[...searched].map(([kind, where]) => `${kind} identities: looked in ${where}`),
+      "next: give hush an identity for one of the keys above (SOPS_AGE_KEY_FILE or ~/.config/sops/age/keys.txt, GNUPGHOME, AWS credentials)",
+    ],
   });
 }

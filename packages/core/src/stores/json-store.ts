@@ -1,9 +1,10 @@
-import { parseTree, type Node, type ParseError, printParseErrorCode } from "jsonc-parser";
+import { parseTree, type Node, type ParseError } from "jsonc-parser";
 import { HushError } from "../errors.ts";
 import { goAtoi, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import type { KeyPath, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
 import { assertUniqueKeys } from "./json-keys.ts";
+import { columnAt, jsonReason } from "./parse-reasons.ts";
 import { assertFlowNesting } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
@@ -20,7 +21,8 @@ function parseJson(text: string): Node {
   const line = lineIndex(text);
   const first = errors[0];
   if (first !== undefined) {
-    throw new HushError("PARSE_FAILED", `invalid JSON: ${printParseErrorCode(first.error)} at line ${line(first.offset)}`, { location: { line: line(first.offset) } });
+    const at = line(first.offset);
+    throw new HushError("PARSE_FAILED", `invalid JSON at line ${at}, column ${columnAt(text, first.offset)}: ${jsonReason(first.error)}`, { location: { line: at } });
   }
   if (root === undefined || root.type !== "object") {
     throw new HushError("PARSE_FAILED", "JSON files must have a top-level object (starting with '{')", { location: { line: 1 } });

@@ -4,6 +4,7 @@ type Token = CST.Token;
 import { HushError } from "../errors.ts";
 import type { KeyPath, PathSegment, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
+import { columnAt, yamlReason } from "./parse-reasons.ts";
 import { assertFlowNesting, MAX_NESTING } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 import { doubleQuote, isPlainSafe, resolvePlainScalar } from "./yaml-resolve.ts";
@@ -66,8 +67,8 @@ function loadDocuments(text: string): Loaded {
     const err = doc.errors[0];
     if (err !== undefined) {
       const at = line(err.pos[0]);
-      const what = err.code === "DUPLICATE_KEY" ? "duplicate key" : "invalid YAML";
-      throw new HushError("PARSE_FAILED", `${what} at line ${at}`, { location: { line: at } });
+      const what = `${err.code === "DUPLICATE_KEY" ? "duplicate key" : "invalid YAML"} at line ${at}, column ${columnAt(text, err.pos[0])}`;
+      throw new HushError("PARSE_FAILED", `${what}: ${yamlReason(err.code)}`, { location: { line: at } });
     }
   }
   return { docs: list, tokens };

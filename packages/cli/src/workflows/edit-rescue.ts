@@ -1,0 +1,84 @@
+import { writeFileSync } from "node:fs";
+import { encryptText, type FileFormat, type OpenedFile } from "@hush/core";
+import type { CliIo } from "../io.ts";
+import { createKeySourceResolver } from "../key-sources.ts";
+
+/**
+ * Helpers of `hush edit` for the moments a newcomer meets first: the text a new file starts
+ * with, the header shown when the editor is reopened after an error, and keeping the user's
+ * text (encrypted, never in plaintext) when they give up on a text hush cannot parse.
+ */
+
+/** Lines hush puts on top of the text; removed before parsing. */
+export const HEADER_MARK = "#! hush:";
+
+/** The example a new file starts with (SOPS shows one too); the `#! hush:` lines are removed. */
+export function newFileTemplate(format: FileFormat): string {
+  const intro = `${HEADER_MARK} new file: replace the example below with your values; they are encrypted when you save.\n${HEADER_MARK} quit without changing anything to create no file. Lines starting with "#! hush:" are removed.\n`;
+  switch (format) {
+    case "yaml":
+      return `${intro}example_key: example_value\n`;
+    case "json":
+      return `${intro}{\n\t"example_key": "example_value"\n}\n`;
+    case "dotenv":
+      return `${intro}EXAMPLE_KEY=example_value\n`;
+    case "ini":
+      return `${intro}[section]\nexample_key = example_value\n`;
+    case "toml":
+      return `${intro}example_key = "example_value"\n`;
+    default:
+      return "";
+  }
+}
+
+/** Removes the `#! hush:` lines hush put on top. */
+export function stripHeader(text: string): string {
+  let rest = text;
+  while (rest.startsWith(HEADER_MARK)) {
+    const nl = rest.indexOf("\n");
+    rest = nl < 0 ? "" : rest.slice(nl + 1);
+  }
+  return rest;
+}
+
+/**
+ * The header shown above a rejected text. Line numbers in the message count lines of the text
+ * below the header, so they are moved down by the header's length to match what the editor shows.
+ */
+export function reopenHeader(file: string, message: string): string {
+  const lines = [
+    `${file}: ${message}`,
+    "fix the text below and save to encrypt it. To give up, save it unchanged: hush keeps your text encrypted",
+    "in a .unsaved file; to give up and keep nothing, delete all the text and save.",
+    'lines starting with "#! hush:" are removed when you save.',
+  ].flatMap((l) => l.split("\n"));
+  const shift = lines.length;
+  lines[0] = lines[0]!.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + shift}`);
+  return lines.map((l) => `${HEADER_MARK} ${l}\n`).join("");
+}
+
+/**
+ * Keeps a text hush could not parse, encrypted as a binary-format file (one encrypted value)
+ * with the file's own data key and key entries, next to the file: `FILE.unsaved`, or
+ * `FILE.unsaved.N` when that exists. Never overwrites; returns the path, or undefined when no
+ * name was free. The plaintext never touches the disk.
+ */
+export async function keepUnsavedCopy(io: CliIo, file: string, text: string, opened: OpenedFile): Promise<string | undefined> {
+  const out = await encryptText(text, {
+    format: "binary",
+    dataKey: opened.dataKey,
+    wrappedKeys: opened.metadata.keyGroups.map((g) => [...g]),
+    shamirThreshold: opened.metadata.shamirThreshold,
+    keySources: createKeySourceResolver(io.env),
+  });
+  for (let i = 0; i < 10; i++) {
+    const path = i === 0 ? `${file}.unsaved` : `${file}.unsaved.${i}`;
+    try {
+      writeFileSync(path, out, { flag: "wx", mode: 0o600 });
+      return path;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EEXIST") return undefined;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,144 @@
+import type { Document, LineCounter, Node as YamlNode } from "yaml";
+import { HushError, printable } from "../errors.ts";
+import { closestName } from "../suggest.ts";
+
+/**
+ * Strict key checking for `.sops.yaml`. SOPS ignores keys it does not know, so a typo such as
+ * `path-regex:` silently makes a rule match every file, and `agee:` leaves a rule without keys.
+ * hush refuses unknown keys, naming the line and the closest known key, while accepting every
+ * key SOPS 3.13 reads (config/config.go: creationRule, keyGroup, kmsKey, StoresConfig).
+ */
+
+const TOP = ["creation_rules", "destination_rules", "stores"];
+const RULE = [
+  "path_regex",
+  "age",
+  "pgp",
+  "kms",
+  "aws_profile",
+  "gcp_kms",
+  "hckms",
+  "azure_keyvault",
+  "hc_vault_transit_uri",
+  "hc_vault",
+  "key_groups",
+  "shamir_threshold",
+  "unencrypted_suffix",
+  "encrypted_suffix",
+  "unencrypted_regex",
+  "encrypted_regex",
+  "unencrypted_comment_regex",
+  "encrypted_comment_regex",
+  "mac_only_encrypted",
+];
+const GROUP = ["age", "pgp", "kms", "gcp_kms", "hckms", "azure_keyvault", "hc_vault", "merge"];
+const KMS_ENTRY = ["arn", "role", "context", "aws_profile"];
+const STORES = ["yaml", "json", "json_binary", "dotenv", "ini", "toml"];
+/** YAML's merge key (`<<: *defaults`), which go-yaml applies and SOPS therefore accepts. */
+const MERGE_KEY = "<<";
+
+interface Checker {
+  readonly doc: Document;
+  readonly lines: LineCounter;
+}
+
+type Pairs = Array<{ key: unknown; value: unknown }>;
+
+function resolved(c: Checker, node: unknown): unknown {
+  const n = node as { constructor?: unknown; resolve?: (doc: Document) => unknown; source?: unknown };
+  // An alias (`*name`) stands for the node it names: check that node.
+  if (n !== null && typeof n === "object" && typeof n.resolve === "function" && typeof n.source === "string") return n.resolve(c.doc);
+  return node;
+}
+
+function pairsOf(c: Checker, node: unknown): Pairs | undefined {
+  const n = resolved(c, node) as { items?: unknown } | null | undefined;
+  if (n === null || n === undefined || !Array.isArray(n.items)) return undefined;
+  const items = n.items as unknown[];
+  if (items.length > 0 && !(typeof items[0] === "object" && items[0] !== null && "key" in items[0])) return undefined;
+  return items as Pairs;
+}
+
+function itemsOf(c: Checker, node: unknown): unknown[] {
+  const n = resolved(c, node) as { items?: unknown } | null | undefined;
+  if (n === null || n === undefined || !Array.isArray(n.items)) return [];
+  const items = n.items as unknown[];
+  return items.length > 0 && typeof items[0] === "object" && items[0] !== null && "key" in items[0] ? [] : items;
+}
+
+function lineOf(c: Checker, node: unknown): number | undefined {
+  const range = (node as YamlNode | null)?.range;
+  return range === undefined || range === null ? undefined : c.lines.linePos(range[0]).line;
+}
+
+/** Whether a value defines a YAML anchor somewhere (a top-level key that only holds anchors). */
+function definesAnchor(c: Checker, node: unknown, depth = 0): boolean {
+  if (node === null || typeof node !== "object" || depth > 50) return false;
+  if (typeof (node as { anchor?: unknown }).anchor === "string") return true;
+  const items = (node as { items?: unknown }).items;
+  if (!Array.isArray(items)) return false;
+  return items.some((it: unknown) =>
+    typeof it === "object" && it !== null && "key" in it
+      ? definesAnchor(c, (it as unknown as { value: unknown }).value, depth + 1)
+      : definesAnchor(c, it, depth + 1),
+  );
+}
+
+function checkKeys(c: Checker, node: unknown, known: readonly string[], where: string, allow?: (pair: { key: unknown; value: unknown }) => boolean): Pairs {
+  const pairs = pairsOf(c, node) ?? [];
+  for (const pair of pairs) {
+    const keyNode = pair.key as { value?: unknown } | null;
+    const name = keyNode !== null && typeof keyNode === "object" ? keyNode.value : keyNode;
+    // With merge keys on, the parser gives `<<` as a symbol.
+    if (typeof name === "symbol" || (typeof name === "string" && (known.includes(name) || name === MERGE_KEY))) continue;
+    if (allow?.(pair) === true) continue;
+    const shown = printable(String(name), 60);
+    const near = typeof name === "string" ? closestName(name, known) : undefined;
+    const line = lineOf(c, pair.key);
+    const at = line === undefined ? "" : `line ${line}: `;
+    throw new HushError(
+      "CONFIG_INVALID",
+      `invalid .sops.yaml: ${at}unknown key "${shown}" in ${where}${near === undefined ? "" : `; did you mean "${near}"?`}`,
+      near === undefined ? { details: [`known keys here: ${known.join(", ")}`] } : undefined,
+    );
+  }
+  return pairs;
+}
+
+function valueAt(pairs: Pairs, name: string): unknown {
+  return pairs.find((p) => (p.key as { value?: unknown } | null)?.value === name)?.value;
+}
+
+function checkGroup(c: Checker, node: unknown, where: string, depth: number): void {
+  if (depth > 20) return;
+  const pairs = checkKeys(c, node, GROUP, where);
+  itemsOf(c, valueAt(pairs, "kms")).forEach((entry, i) => {
+    if (pairsOf(c, entry) !== undefined) checkKeys(c, entry, KMS_ENTRY, `${where}.kms[${i}]`);
+  });
+  itemsOf(c, valueAt(pairs, "merge")).forEach((g, i) => checkGroup(c, g, `${where}.merge[${i}]`, depth + 1));
+}
+
+function checkRule(c: Checker, node: unknown, where: string): void {
+  const pairs = checkKeys(c, node, RULE, where);
+  itemsOf(c, valueAt(pairs, "kms")).forEach((entry, i) => {
+    if (pairsOf(c, entry) !== undefined) checkKeys(c, entry, KMS_ENTRY, `${where}.kms[${i}]`);
+  });
+  itemsOf(c, valueAt(pairs, "key_groups")).forEach((g, i) => checkGroup(c, g, `${where}.key_groups[${i}]`, 0));
+}
+
+/**
+ * Throws CONFIG_INVALID naming the line of the first key SOPS would not read, with the closest
+ * known key. An unknown top-level key is accepted only when it holds YAML anchors (the common
+ * `keys: [&admin age1…]` idiom), since that is all such a key can be for.
+ */
+export function checkConfigKeys(doc: Document, lines: LineCounter): void {
+  const c: Checker = { doc, lines };
+  const top = checkKeys(c, doc.contents, TOP, "the top level", (pair) => {
+    const name = (pair.key as { value?: unknown } | null)?.value;
+    return typeof name === "string" && closestName(name, TOP) === undefined && definesAnchor(c, pair.value);
+  });
+  itemsOf(c, valueAt(top, "creation_rules")).forEach((r, i) => checkRule(c, r, `creation_rules[${i}]`));
+  // destination_rules are for `sops publish`, which hush does not have: hush never reads them,
+  // so a typo there changes nothing here (SOPS's own functional-test config has one).
+  checkKeys(c, valueAt(top, "stores"), STORES, "stores");
+}

@@ -1,0 +1,314 @@
+import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTempDir, runHush } from "@hush/testkit";
+import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { installFakeEditor, type EditorRun } from "./fake-editor.ts";
+
+function runs(log: string): EditorRun[] {
+  return readFileSync(log, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as EditorRun);
+}
+
+/**
+ * A newcomer's first hour: the commands a new user types first, and the mistakes they make,
+ * each answered with a clear message, the right exit status, and nothing lost.
+ */
+describe("a newcomer's first hour", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("keygen -o ~/.config/sops/age/keys.txt on a fresh HOME makes the directories (0700)", () => {
+    const home = makeTempDir("hush-home-");
+    try {
+      const r = runHush(["keygen", "-o", join(home.path, ".config/sops/age/keys.txt")], { home: home.path });
+      expect(r.stderr).toMatch(/^Public key: age1[0-9a-z]+\n$/);
+      expect(r.status).toBe(0);
+      const key = join(home.path, ".config/sops/age/keys.txt");
+      expect(statSync(key).mode & 0o777).toBe(0o600);
+      for (const d of [".config", ".config/sops", ".config/sops/age"]) expect(statSync(join(home.path, d)).mode & 0o777).toBe(0o700);
+      // The default place is then found without any environment variable.
+      writeFileSync(join(home.path, "s.yaml"), "a: 1\n");
+      const recipient = /age1[0-9a-z]+/.exec(r.stderr)![0];
+      expect(runHush(["encrypt", "-i", "--age", recipient, "s.yaml"], { cwd: home.path, home: home.path }).status).toBe(0);
+      expect(runHush(["decrypt", "s.yaml"], { cwd: home.path, home: home.path }).stdout).toBe("a: 1\n");
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  it("a mistyped command gets a suggestion; `help` and `help COMMAND` work, also as `sops`", () => {
+    const typo = k.hush(["decrypy"]);
+    expect(typo.status).toBe(1);
+    expect(typo.stderr).toBe("hush: error: unknown command 'decrypy' (did you mean 'decrypt'? See `hush help` for all commands)\n");
+    const two = k.hush(["updatekey", "x"]);
+    expect(two.stderr).toContain("did you mean 'updatekeys'?");
+    const help = k.hush(["help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: hush /);
+    expect(help.stdout).toContain("help [command]");
+    const helpDecrypt = k.hush(["help", "decrypt"]);
+    expect(helpDecrypt.status).toBe(0);
+    expect(helpDecrypt.stdout).toMatch(/^Usage: hush decrypt /);
+    const link = k.path("sops");
+    symlinkSync(CLI_JS, link);
+    const asSops = spawnSync(process.execPath, [link, "help"], { env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home" }, encoding: "utf8" });
+    expect(asSops.status).toBe(0);
+    expect(asSops.stdout).toContain("Usage: ");
+  });
+
+  it("sops -r -i keeps stdout empty: the summary is a message, on stderr", async () => {
+    const f = encryptFile(k, "rot-in-place.yaml", "a: 1\n");
+    const before = readFileSync(f, "utf8");
+    const r = k.hush(["-r", "-i", f]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("rotate: 1 rotated, 0 failed");
+    expect(readFileSync(f, "utf8")).not.toBe(before);
+    expect(await k.decrypt(f)).toBe("a: 1\n");
+  });
+
+  describe(".sops.yaml typos are errors with the line and a suggestion", () => {
+    const cases: Array<[string, (r: string) => string, string]> = [
+      ["path-regex", (r) => `creation_rules:\n  - path-regex: prod/.*\n    age: ${r}\n`, 'line 2: unknown key "path-regex" in creation_rules[0]; did you mean "path_regex"?'],
+      ["agee", (r) => `creation_rules:\n  - path_regex: .*\n    agee: ${r}\n`, 'line 3: unknown key "agee" in creation_rules[0]; did you mean "age"?'],
+      ["creation_rule", (r) => `creation_rule:\n  - age: ${r}\n`, 'line 1: unknown key "creation_rule" in the top level; did you mean "creation_rules"?'],
+      ["key group", (r) => `creation_rules:\n  - key_groups:\n      - age: [${r}]\n        pgpp: []\n`, 'line 4: unknown key "pgpp" in creation_rules[0].key_groups[0]; did you mean "pgp"?'],
+    ];
+    it.each(cases)("%s", (_name, config, expected) => {
+      const dir = makeTempDir("hush-cfg-");
+      try {
+        writeFileSync(join(dir.path, ".sops.yaml"), config(k.recipient));
+        writeFileSync(join(dir.path, "s.yaml"), "a: 1\n");
+        const r = runHush(["encrypt", "-i", "s.yaml"], { cwd: dir.path });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toBe(`hush: ${join(dir.path, ".sops.yaml")}: invalid .sops.yaml: ${expected}\n`);
+        expect(readFileSync(join(dir.path, "s.yaml"), "utf8")).toBe("a: 1\n");
+      } finally {
+        dir.cleanup();
+      }
+    });
+
+    it("every key SOPS 3.13 reads is accepted, and a top-level key that only holds anchors", () => {
+      const dir = makeTempDir("hush-cfg-");
+      try {
+        const r = k.recipient;
+        writeFileSync(
+          join(dir.path, ".sops.yaml"),
+          [
+            "keys:",
+            `  - &me ${r}`,
+            "creation_rules:",
+            "  - path_regex: never/.*",
+            "    kms: ''",
+            "    aws_profile: p",
+            "    pgp: ''",
+            "    gcp_kms: ''",
+            "    hckms: []",
+            "    azure_keyvault: ''",
+            "    hc_vault_transit_uri: ''",
+            "    unencrypted_suffix: _plain",
+            "    mac_only_encrypted: false",
+            "  - path_regex: never2/.*",
+            "    encrypted_regex: x",
+            "    shamir_threshold: 1",
+            "    key_groups:",
+            "      - age: [*me]",
+            "        kms: [{arn: 'arn:aws:kms:eu-west-1:111122223333:key/a', role: '', context: {a: b}, aws_profile: ''}]",
+            "        merge: [{age: [*me], pgp: []}]",
+            "        gcp_kms: []",
+            "        hckms: []",
+            "        azure_keyvault: []",
+            "        hc_vault: []",
+            "  - age: *me",
+            "destination_rules:",
+            "  - path_regex: x",
+            "    s3_bucket: b",
+            "    s3_prefix: p",
+            "    gcs_bucket: g",
+            "    gcs_prefix: p",
+            "    vault_path: v",
+            "    vault_address: a",
+            "    vault_kv_mount_name: m",
+            "    vault_kv_version: 2",
+            "    omit_extensions: true",
+            "    recreation_rule: {age: *me, encrypted_suffix: _enc}",
+            "stores:",
+            "  yaml: {indent: 2}",
+            "  json: {indent: 2}",
+            "  json_binary: {indent: 2}",
+            "  dotenv: {}",
+            "  ini: {}",
+            "",
+          ].join("\n"),
+        );
+        writeFileSync(join(dir.path, "s.yaml"), "a: 1\n");
+        const enc = runHush(["encrypt", "-i", "s.yaml"], { cwd: dir.path });
+        expect(enc.stderr).toBe("");
+        expect(enc.status).toBe(0);
+      } finally {
+        dir.cleanup();
+      }
+    });
+  });
+
+  it("a rule built with a YAML merge key (<<: *defaults) gets its keys, as go-yaml gives SOPS", async () => {
+    const dir = makeTempDir("hush-cfg-");
+    try {
+      writeFileSync(join(dir.path, ".sops.yaml"), `defaults: &d\n  age: ${k.recipient}\ncreation_rules:\n  - <<: *d\n    path_regex: .*\n`);
+      writeFileSync(join(dir.path, "s.yaml"), "a: 1\n");
+      const r = runHush(["encrypt", "-i", "s.yaml"], { cwd: dir.path });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(await k.decrypt(join(dir.path, "s.yaml"))).toBe("a: 1\n");
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it("encrypt refuses a rule that matches no value (exit 23, nothing written) unless --allow-no-values", () => {
+    const f = k.path("app.env");
+    writeFileSync(f, "DB_PASSWORD=s3cret-marker\nAPI_URL=https://example.test\n");
+    for (const args of [["encrypt", "-i"], ["-e", "-i"], ["encrypt", "--output", k.path("out.env")]]) {
+      const r = k.hush([...args, "--encrypted-regex", "^(data|stringData)$", "--age", k.recipient, f]);
+      expect(r.status).toBe(23);
+      expect(r.stderr).toBe(
+        `hush: ${f}: encrypted_regex "^(data|stringData)$" matched none of the 2 values: nothing would be encrypted (rule from the command line); nothing was written\n` +
+          "  next: fix the rule to match the keys to encrypt, or pass --allow-no-values to write the file with every value in plaintext\n",
+      );
+      expect(readFileSync(f, "utf8")).toBe("DB_PASSWORD=s3cret-marker\nAPI_URL=https://example.test\n");
+      expect(existsSync(k.path("out.env"))).toBe(false);
+    }
+    const cfg = k.path("cfg.yaml");
+    writeFileSync(cfg, `creation_rules:\n  - encrypted_regex: ^data$\n    age: ${k.recipient}\n`);
+    const fromConfig = k.hush(["--config", cfg, "encrypt", f]);
+    expect(fromConfig.status).toBe(23);
+    expect(fromConfig.stderr).toContain(`(rule from the creation rule in ${cfg})`);
+    const allowed = k.hush(["encrypt", "--allow-no-values", "--encrypted-regex", "^data$", "--age", k.recipient, f]);
+    expect(allowed.status).toBe(0);
+    expect(allowed.stdout).toContain("DB_PASSWORD=s3cret-marker\n");
+  });
+
+  it("no key: short lines naming each recipient, where hush looked ONCE, then the next step", () => {
+    const other = keyedDir();
+    try {
+      const f = k.path("three.yaml");
+      writeFileSync(f, "a: 1\n");
+      const recipients = [k.recipient, other.recipient];
+      expect(k.hush(["encrypt", "-i", "--age", recipients.join(","), f]).status).toBe(0);
+      const home = makeTempDir("hush-home-");
+      try {
+        const r = runHush(["decrypt", f], { home: home.path });
+        expect(r.status).toBe(128);
+        const lines = r.stderr.trimEnd().split("\n");
+        expect(lines[0]).toBe(`hush: ${f}: could not decrypt the data key: group 0: age ${recipients[0]}: no matching identity`);
+        expect(lines[1]).toBe(`  group 0: age ${recipients[1]}: no matching identity`);
+        expect(lines[2]).toMatch(/^ {2}age identities: looked in .*SOPS_AGE_KEY_FILE: not set, .*\/\.config\/sops\/age\/keys\.txt: not present$/);
+        expect(lines[3]).toMatch(/^ {2}next: give hush an identity for one of the keys above/);
+        expect(lines).toHaveLength(4);
+        expect(r.stderr.split("looked in")).toHaveLength(2);
+        for (const line of lines) expect(line.length).toBeLessThan(400);
+      } finally {
+        home.cleanup();
+      }
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it("a syntax error names line, column and a plain reason, never parser jargon or a value", () => {
+    const yaml = k.path("bad.yaml");
+    writeFileSync(yaml, "a: 1\nb: \"s3cret-marker\n");
+    const y = k.hush(["encrypt", "--age", k.recipient, yaml]);
+    expect(y.status).toBe(2);
+    // The parser notices the missing quote at the end of the text.
+    expect(y.stderr).toBe(`hush: ${yaml}: invalid YAML at line 3, column 1: a closing quote, bracket or brace is missing\n`);
+    const json = k.path("bad.json");
+    writeFileSync(json, '{\n  "a": "s3cret-marker",\n}\n');
+    const j = k.hush(["encrypt", "--age", k.recipient, json]);
+    expect(j.status).toBe(2);
+    expect(j.stderr).toBe(`hush: ${json}: invalid JSON at line 3, column 1: expected a key in "double quotes" (a comma too many?)\n`);
+    const sym = k.path("sym.json");
+    writeFileSync(sym, "{'a': 1}");
+    expect(k.hush(["encrypt", "--age", k.recipient, sym]).stderr).toBe(
+      `hush: ${sym}: invalid JSON at line 1, column 2: unexpected character (JSON has no comments, single quotes or bare words)\n`,
+    );
+  });
+
+  it("set on a quoted dotenv value keeps its quoting style", async () => {
+    const f = encryptFile(k, "quoted.env", "A=\"x y\"\nB='z'\nC=plain\n");
+    for (const [key, value] of [["A", "new value"], ["B", "nb"], ["C", "nc"]] as const) {
+      const r = k.hush(["set", f, `["${key}"]`, JSON.stringify(value)]);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+    }
+    expect(await k.decrypt(f, "dotenv")).toBe("A=\"new value\"\nB='nb'\nC=nc\n");
+  });
+
+  describe("hush edit", () => {
+    it("a new file opens on a small commented example; saved unchanged, no file is made", async () => {
+      const ed = installFakeEditor(k.dir);
+      for (const [name, example] of [["new.yaml", "example_key: example_value\n"], ["new.env", "EXAMPLE_KEY=example_value\n"], ["new.json", '{\n\t"example_key": "example_value"\n}\n']] as const) {
+        const f = k.path(name);
+        const none = k.hush(["edit", "--age", k.recipient, f], { env: ed.env([{ noop: true }]) });
+        expect(none.status).toBe(200);
+        expect(existsSync(f)).toBe(false);
+        const shown = runs(ed.log)[0]!.content;
+        expect(shown.startsWith("#! hush: new file: replace the example below with your values; they are encrypted when you save.\n")).toBe(true);
+        expect(shown.endsWith(example)).toBe(true);
+      }
+      const f = k.path("new.yaml");
+      const made = k.hush(["edit", "--age", k.recipient, f], { env: ed.env([{ replace: ["example_key: example_value", "token: abc"] }]) });
+      expect(made.status).toBe(0);
+      expect(await k.decrypt(f)).toBe("token: abc\n");
+    });
+
+    it("after a syntax error the header's line number matches the editor's lines and gives the reason", () => {
+      const ed = installFakeEditor(k.dir);
+      const f = encryptFile(k, "reopen.yaml", "a: 1\nb: two\n");
+      const r = k.hush(["edit", f], { env: ed.env([{ write: "a: 1\nb: [unclosed\n" }, { replace: ["[unclosed", "3"] }]) });
+      expect(r.status).toBe(0);
+      const shown = runs(ed.log)[1]!.content;
+      const m = /^#! hush: .*reopen\.yaml: invalid YAML at line (\d+), column \d+: (.+)\n/.exec(shown);
+      expect(m).not.toBeNull();
+      expect(m![2]).toMatch(/^[a-z][a-z ,'()-]+[a-z)?]$/);
+      // The line the message names, counted in the text the editor shows, is the broken one
+      // or the one right after it (where the parser noticed).
+      const named = shown.split("\n")[Number(m![1]) - 1]!;
+      expect(["b: [unclosed", ""]).toContain(named);
+      expect(shown.split("\n").indexOf("b: [unclosed") + 1).toBeLessThanOrEqual(Number(m![1]));
+    });
+
+    it("saved again unchanged: nothing saved, the text kept ENCRYPTED in FILE.unsaved, no plaintext on disk", async () => {
+      const ed = installFakeEditor(k.dir);
+      const f = encryptFile(k, "giveup.yaml", "a: 1\n");
+      const before = readFileSync(f);
+      const broken = "a: 1\npassword: [s3cret-marker\n";
+      const r = k.hush(["edit", f], { env: ed.env([{ write: broken }, { noop: true }]) });
+      expect(r.status).toBe(2);
+      const copy = `${f}.unsaved`;
+      expect(r.stderr).toContain(`nothing was saved to ${f}\n  your text is kept encrypted in ${copy}\n  next: see it with hush decrypt --input-type binary ${copy}`);
+      expect(r.stderr).not.toContain("s3cret-marker");
+      expect(readFileSync(f).equals(before)).toBe(true);
+      expect(readFileSync(copy, "utf8")).not.toContain("s3cret-marker");
+      expect(statSync(copy).mode & 0o777).toBe(0o600);
+      const back = k.hush(["decrypt", "--input-type", "binary", copy]);
+      expect(back.status).toBe(0);
+      expect(back.stdout).toBe(broken);
+      for (const run of runs(ed.log)) expect(existsSync(run.file)).toBe(false);
+      // Emptying the text gives up and keeps nothing.
+      const f2 = encryptFile(k, "giveup2.yaml", "a: 1\n");
+      const r2 = k.hush(["edit", f2], { env: ed.env([{ write: broken }, { write: "" }]) });
+      expect(r2.status).toBe(1);
+      expect(r2.stderr).toContain("no copy was kept");
+      expect(existsSync(`${f2}.unsaved`)).toBe(false);
+      expect(await k.decrypt(f2)).toBe("a: 1\n");
+    });
+  });
+});
