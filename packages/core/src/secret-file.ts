@@ -95,6 +95,7 @@ function parsePlain(store: Store, text: string): ParsedDocument {
     throw new HushError("ALREADY_ENCRYPTED", "the file is already encrypted (it has a sops section)");
   }
   if (doc.documentCount === 0) throw new HushError("NO_DOCUMENT", "the file has no document to encrypt");
+  if (doc.unsupported !== undefined) throw new HushError("PARSE_FAILED", doc.unsupported.message, { location: { line: doc.unsupported.line } });
   return doc;
 }
 

@@ -48,6 +48,11 @@ export interface ParsedDocument {
   readonly metadataSpans: ReadonlyArray<{ readonly start: number; readonly end: number }>;
   /** Number of documents (YAML streams); 1 elsewhere, 0 for an empty YAML stream. */
   readonly documentCount: number;
+  /**
+   * The first construct SOPS cannot represent (YAML keys that are not strings): encrypting
+   * refuses the file with this message; decrypting files written earlier still works.
+   */
+  readonly unsupported?: { readonly message: string; readonly line: number };
 }
 
 /** Options that change how a store writes. */

@@ -302,8 +302,7 @@ describe("INI: bad input", () => {
   const secret = "hunter2-secret";
   it.each([
     [`[a]\nk = ${secret}\nk = 2\n`, 3, /duplicate key "k" in section \[a\] \(first at line 2\)/],
-    [`[a]\nk = 1\n[b]\n[a]\n`, 4, /section \[a\] is defined twice \(first at line 1\)/],
-    [`k = 1\n[DEFAULT]\nj = 2\n`, 2, /section \[DEFAULT\] is defined twice/],
+    [`[a]\nk = 1\n[b]\n[a]\nk = ${secret}\n`, 5, /duplicate key "k" in section \[a\] \(first at line 2\)/],
     [`[a]\nk = """${secret}\nmore\n`, 2, /unterminated """ value/],
     [`[a]\nk = \`${secret}\n`, 2, /unterminated ` value/],
     [`[a]\nk = ${secret}\\\n`, 2, /ending with a backslash/],
