@@ -5,6 +5,7 @@ import { lineIndex } from "./lines.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 import { documentEnds, loadDocuments, MAX_ALIAS_EXPANSIONS, scalarValue, toTree } from "./yaml-load.ts";
+import { expandAliases } from "./yaml-aliases.ts";
 import { inSopsOrder, type LineAnchor } from "./yaml-comments.ts";
 import { doubleQuote, isPlainSafe, resolvePlainScalar } from "./yaml-resolve.ts";
 
@@ -339,6 +340,7 @@ function appendMetadata(dataText: string, metadata: Record<string, unknown>, doc
 export const yamlStore: Store = {
   format: "yaml",
   parse,
+  expandAliases,
   renderEncrypted,
   renderPlaintext,
   appendMetadata,
