@@ -342,3 +342,17 @@ describe("dotenv: decrypt(encrypt(x)) is byte-identical to x", () => {
     await fc.assert(fc.asyncProperty(dialectDoc, (text) => roundTrip(text).then(() => undefined)), { numRuns: RUNS });
   });
 });
+
+describe("dotenv: indented comments (SOPS reads only `#` in column 0)", () => {
+  it("are written in column 0 with their indentation in a marker, and come back as written", async () => {
+    const text = "  # two spaces\nA=1\n\t # tab and space\n  #\n";
+    const e = await expectRoundTrip(text, "dotenv", enc, dec);
+    const lines = e.split("\n");
+    expect(lines[0]).toMatch(/^#ENC\[[^\n]*type:comment\] # hush:indent=ss$/);
+    expect(lines[2]).toMatch(/^#ENC\[[^\n]*type:comment\] # hush:indent=ts$/);
+    expect(lines[3]).toBe("# # hush:indent=ss");
+    const leaf = (await storeFor("dotenv")).parse(e).leaves[0]!;
+    expect(leaf.kind).toBe("comment");
+    expect(leaf.value!.text).toMatch(/^ENC\[.*\]$/);
+  });
+});
