@@ -117,10 +117,12 @@ function parse(text: string): ParsedDocument {
           collections.push({ start: node.range[0], end: node.range[2], col, path, document: di });
           // A comment after a flow collection (`k: [1, 2] # c`) is go-yaml's line comment of the
           // collection: it comes first inside it. So does one after a block collection's anchor or tag.
-          if (node.flow === true) anchors.push({ at: node.range[1], item: node.range[0] - 0.5, path, document: di });
+          // As a list item, the comment is the item's and goes before it in the list instead.
+          const commentPath = typeof path[path.length - 1] === "number" ? parentPath : path;
+          if (node.flow === true) anchors.push({ at: node.range[1], item: node.range[0] - 0.5, path: commentPath, document: di });
           else if ((node.anchor !== undefined || node.tag !== undefined) && item >= 0) {
             const props = /:[ \t]+[&!]/.exec(text.slice(item, node.range[0]));
-            if (props !== null) anchors.push({ at: item + props.index + 1, item: node.range[0] - 0.5, path, document: di });
+            if (props !== null) anchors.push({ at: item + props.index + 1, item: node.range[0] - 0.5, path: commentPath, document: di });
           }
         }
         if (node.items.length === 0) {

@@ -22,6 +22,8 @@ describe("YAML: leaves in SOPS's tree order (go-yaml comment slots)", () => {
   it("a comment after a flow collection comes first inside it; one after a key before the key", async () => {
     expect(await order("a: [1, 2] # c\nb: 1\n")).toEqual(["comment a # c", "scalar a.0", "scalar a.1", "scalar b"]);
     expect(await order("a: # c\n  b: 1\n")).toEqual(["comment  # c", "scalar a.b"]);
+    // A flow collection that is a list item: the comment is the item's, before it in the list.
+    expect(await order("l:\n  - [1, 2] # c\n")).toEqual(["comment l # c", "scalar l.0.0", "scalar l.0.1"]);
     expect(await order("a: | # c\n  text\n")).toEqual(["comment  # c", "scalar a"]);
   });
 
