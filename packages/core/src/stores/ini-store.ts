@@ -4,6 +4,7 @@ import { formatKeyPath, type ScalarValue, type TreeComment, type TreeMap, type T
 import { goValToString, unflattenUntrusted } from "./dotenv-store.ts";
 import { lineIndex } from "./lines.ts";
 import { SectionOrder } from "./ini-order.ts";
+import { goTrim, hasSurroundedQuote, isSpace } from "./ini-text.ts";
 import { separatorStart } from "./metadata-separator.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
@@ -20,26 +21,6 @@ import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
 const DEFAULT_SECTION = "DEFAULT";
 const METADATA_SECTION = "sops";
-
-/** Go's unicode.IsSpace, which go-ini uses for every trim. */
-const GO_SPACE = /^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]$/;
-
-function isSpace(ch: string | undefined): boolean {
-  return ch !== undefined && GO_SPACE.test(ch);
-}
-
-function goTrim(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isSpace(s[a])) a++;
-  while (b > a && isSpace(s[b - 1])) b--;
-  return s.slice(a, b);
-}
-
-/** go-ini `hasSurroundedQuote`: `quote` first and last, and nowhere else. */
-function hasSurroundedQuote(s: string, quote: string): boolean {
-  return s.length >= 2 && s[0] === quote && s[s.length - 1] === quote && s.indexOf(quote, 1) === s.length - 1;
-}
 
 function parseError(message: string, line: number): HushError {
   return new HushError("PARSE_FAILED", `invalid INI: ${message} at line ${line}`, { location: { line } });
