@@ -96,14 +96,35 @@ function parsePlain(store: Store, text: string): ParsedDocument {
     throw new HushError("ALREADY_ENCRYPTED", "the file is already encrypted (it has a sops section)");
   }
   if (doc.documentCount === 0) throw new HushError("NO_DOCUMENT", "the file has no document to encrypt");
+  if (doc.unsupported !== undefined) throw new HushError("PARSE_FAILED", doc.unsupported.message, { location: { line: doc.unsupported.line } });
   return doc;
 }
 
+/**
+ * SOPS expands YAML aliases, so a value reached through an alias is encrypted at the alias's path
+ * too; one envelope cannot serve both paths. Aliases that reach a value to encrypt are replaced by
+ * copies (the store's expandAliases) before encrypting; the others stay as written.
+ */
+async function withEncryptedAliasesExpanded(store: Store, text: string, doc: ParsedDocument, rule: EncryptionRule | undefined): Promise<{ text: string; doc: ParsedDocument }> {
+  for (let round = 0; round < 8 && store.expandAliases !== undefined && rule !== undefined; round++) {
+    const decider = await EncryptionDecider.create(rule);
+    const expand = new Set<number>();
+    for (const leaf of doc.leaves) {
+      const encrypt = decider.shouldEncrypt(ruleLeaf(leaf));
+      if (encrypt && leaf.aliased === true && leaf.value !== null && leaf.value.text !== "") expand.add(leaf.start);
+    }
+    if (expand.size === 0) break;
+    text = store.expandAliases(text, expand);
+    doc = parsePlain(store, text);
+  }
+  return { text, doc };
+}
+
 /** Encrypts a plaintext document. Returns the encrypted file's text. */
-export async function encryptText(text: string, options: EncryptOptions): Promise<string> {
+export async function encryptText(plaintext: string, options: EncryptOptions): Promise<string> {
   const store = await storeFor(options.format);
-  const doc = parsePlain(store, text);
   const prev = options.previous;
+  const { text, doc } = await withEncryptedAliasesExpanded(store, plaintext, parsePlain(store, plaintext), effectiveRule(options.format, prev?.metadata.rule ?? options.rule));
   const now = options.now ?? new Date();
   const dataKey = prev?.dataKey ?? options.dataKey ?? generateDataKey();
   let metadata: Omit<FileMetadata, "lastModified" | "mac">;
@@ -129,13 +150,21 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
   const decider = await deciderFor(options.format, metadata.rule);
   const mac = new MacBuilder(metadata.macOnlyEncrypted, textEncoding(options.format));
   const edits: TextEdit[] = [];
+  let keptEdits = 0;
   for (const [i, leaf] of doc.leaves.entries()) {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
     if (leaf.value === null) continue;
     if (leaf.kind === "scalar" && (!metadata.macOnlyEncrypted || encrypt)) mac.add(leaf.value);
-    if (!encrypt || leaf.value.text === "") continue;
+    if (!encrypt || leaf.value.text === "") {
+      const kept = store.renderKept?.(leaf);
+      if (kept !== undefined) {
+        edits.push({ start: leaf.start, end: leaf.end, text: kept });
+        keptEdits++;
+      }
+      continue;
+    }
     if (leaf.aliased === true) {
-      throw new HushError("ENCRYPT_FAILED", `a YAML alias refers to a value that must be encrypted at ${formatKeyPath(leaf.path)} (line ${leaf.line}); expand the alias or mark the value unencrypted`);
+      throw new HushError("ENCRYPT_FAILED", `a YAML alias refers to a value that must be encrypted at ${formatKeyPath(leaf.path)} (line ${leaf.line}) and could not be expanded`);
     }
     const type: ValueType = leaf.kind === "comment" ? "comment" : leaf.value.type;
     const aad = aadString(leaf);
@@ -150,7 +179,7 @@ export async function encryptText(text: string, options: EncryptOptions): Promis
   const full: FileMetadata = { ...metadata, lastModified, mac: encryptValue(dataKey, Buffer.from(macText), "str", lastModified, macIv) };
   const dataText = applyTextEdits(text, edits);
   const out = store.appendMetadata(dataText, encodeMetadata(full), doc.documentCount, options.emit ?? {});
-  assertReadsBack(store, out, edits.length);
+  assertReadsBack(store, out, edits.length - keptEdits);
   return out;
 }
 
@@ -216,7 +245,12 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
     if (leaf.value === null) continue;
     const raw = leaf.value.text;
     if (leaf.kind === "comment") {
-      if (!looksEncrypted(raw)) continue;
+      if (!looksEncrypted(raw)) {
+        // A comment kept in plaintext that the store moved (renderKept) goes back in place.
+        const restored = store.renderKept === undefined ? undefined : store.renderPlaintext(leaf, leaf.value);
+        if (restored !== undefined && restored !== text.slice(leaf.start, leaf.end)) edits.push({ start: leaf.start, end: leaf.end, text: restored });
+        continue;
+      }
       try {
         const aad = aadString(leaf);
         const { plaintext, iv } = decryptValue(dataKey, raw, aad);

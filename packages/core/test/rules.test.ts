@@ -22,6 +22,16 @@ describe("selection rules (spec 2.5)", () => {
     expect(lines).toEqual([expect.stringMatching(/^#ENC.*type:comment/), expect.stringMatching(/^d: ENC/)]);
   });
 
+  it("encrypted_comment_regex: a matching comment after another one is encrypted (SOPS skips only the comment itself)", async () => {
+    const lines = await encryptedLines("# sops:enc\n# sops:enc again\na: 1\n", { kind: "encrypted_comment_regex", value: "sops:enc" });
+    expect(lines).toEqual([expect.stringMatching(/^#ENC.*type:comment/), expect.stringMatching(/^a: ENC/)]);
+  });
+
+  it("an empty collection is an item: the comments before it govern it, not the next value", async () => {
+    const lines = await encryptedLines("# plain\na: {}\nb: 2\n", { kind: "unencrypted_comment_regex", value: "plain" });
+    expect(lines).toEqual([expect.stringMatching(/^b: ENC/)]);
+  });
+
   it("encrypted_regex is RE2, tested against each key path component", async () => {
     const lines = await encryptedLines("data:\n  x: 1\nmeta:\n  x: 2\n", { kind: "encrypted_regex", value: "(?i)^DATA$" });
     expect(lines).toEqual([expect.stringMatching(/^ {2}x: ENC/)]);

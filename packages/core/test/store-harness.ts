@@ -20,7 +20,7 @@ export async function skeleton(text: string, format: FileFormat): Promise<string
   const doc = (await storeFor(format)).parse(text);
   const edits = [
     ...doc.metadataSpans.map((s) => ({ ...s, text: "" })),
-    ...doc.leaves.filter((l) => l.aliased !== true && l.value !== null && l.value.text !== "").map((l) => ({ start: l.start, end: l.end, text: "\u0000" })),
+    ...doc.leaves.filter((l) => l.aliased !== true && l.value !== null && (l.value.text !== "" || l.kind === "comment")).map((l) => ({ start: l.start, end: l.end, text: "\u0000" })),
   ];
   return applyTextEdits(text, edits);
 }

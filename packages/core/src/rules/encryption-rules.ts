@@ -121,9 +121,10 @@ export class EncryptionDecider {
       own.comments.push(text);
       const byPath = this.#pathRuleEncrypts(leaf.path);
       if (byPath !== undefined) return byPath;
-      // Comment-regex rules: a matching comment itself stays readable; the others follow the
-      // comments that govern them (their ancestors' and the earlier ones of their own run).
-      if (regex!(text)) return false;
+      // Comment-regex rules: a comment follows the comments that govern it (its ancestors' and
+      // the earlier ones of its own run). SOPS counts the comment itself for the unencrypted
+      // regex (a matching comment stays readable) and skips it for the encrypted one.
+      if (!encryptsWhenMatched && regex!(text)) return false;
       return [...ancestors, ...runBefore].some(regex!) === encryptsWhenMatched;
     }
     const active = this.#activeComments(leaf.path);

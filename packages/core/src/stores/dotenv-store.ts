@@ -29,8 +29,18 @@ const SOPS_PREFIX = "sops_";
 const QUOTES = "\"'`";
 /** After the envelope of a value that spanned lines (see the module comment). */
 const MULTILINE_MARKER = " # hush:multiline";
+/**
+ * After a comment that was indented in the plaintext: SOPS reads only a `#` in column 0 as a
+ * comment, so the encrypted file has it there, and this marker keeps the indentation (`s` for a
+ * space, `t` for a tab) for decryption. SOPS reads the envelope before it as usual.
+ */
+const INDENT_MARKER = / # hush:indent=([st]+)$/;
 
-type LeafStyle = "line" | "multiline";
+type LeafStyle = "line" | "multiline" | { readonly indent: string };
+
+function indentMarker(indent: string): string {
+  return ` # hush:indent=${[...indent].map((c) => (c === "\t" ? "t" : "s")).join("")}`;
+}
 
 /**
  * unflattenMetadata behind a guard (shared with the INI store): metadata is untrusted input, and
@@ -137,10 +147,16 @@ function parseDotenv(text: string): ParsedDotenv {
     }
     const hash = /^[ \t]*#/.exec(content);
     if (hash !== null) {
-      // SOPS reads `#` at column 0 as a comment; indented comments are a dialect extension.
+      // SOPS reads `#` at column 0 as a comment; indented comments are a dialect extension that
+      // the encrypted file writes in column 0 with an indentation marker (INDENT_MARKER).
       const start = lineStart + hash[0].length;
-      leaves.push({ kind: "comment", path: [], document: 0, value: { type: "str", text: text.slice(start, contentEnd) }, start, end: contentEnd, line });
-      items.push({ kind: "comment", text: text.slice(start, contentEnd) });
+      let comment = text.slice(start, contentEnd);
+      const marked = hash[0] === "#" ? INDENT_MARKER.exec(comment) : null;
+      const indent = marked !== null ? marked[1]!.replace(/s/g, " ").replace(/t/g, "\t") : hash[0].slice(0, -1);
+      if (marked !== null) comment = comment.slice(0, marked.index);
+      const style = indent === "" ? undefined : { indent };
+      leaves.push({ kind: "comment", path: [], document: 0, value: { type: "str", text: comment }, start: style ? lineStart : start, end: contentEnd, line, ...(style ? { style } : {}) });
+      items.push({ kind: "comment", text: comment });
       pos = next;
       continue;
     }
@@ -213,9 +229,13 @@ function parseDotenv(text: string): ParsedDotenv {
   return { doc: { leaves, metadata, metadataSpans, documentCount: 1 }, items };
 }
 
+function commentStyle(leaf: Leaf): { indent: string } | undefined {
+  return typeof leaf.style === "object" && leaf.style !== null ? (leaf.style as { indent: string }) : undefined;
+}
+
 function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
   const text = value.text;
-  if (leaf.kind === "comment") return text.replace(/\r?\n/g, (nl) => `${nl}#`);
+  if (leaf.kind === "comment") return (commentStyle(leaf) === undefined ? "" : `${commentStyle(leaf)!.indent}#`) + text.replace(/\r?\n/g, (nl) => `${nl}#`);
   // A value that spanned lines comes back as it was; any other newline is written `\n`, as
   // SOPS writes it (and reads it back).
   if (leaf.style === "multiline") return text;
@@ -223,7 +243,15 @@ function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
 }
 
 function renderEncrypted(leaf: Leaf, envelope: string): string {
+  const indented = commentStyle(leaf);
+  if (indented !== undefined) return `#${envelope}${indentMarker(indented.indent)}`;
   return leaf.kind === "scalar" && leaf.style === "multiline" ? envelope + MULTILINE_MARKER : envelope;
+}
+
+/** An indented comment left in plaintext still moves to column 0 (with its marker) for SOPS. */
+function renderKept(leaf: Leaf): string | undefined {
+  const indented = commentStyle(leaf);
+  return indented === undefined || leaf.value === null ? undefined : `#${leaf.value.text}${indentMarker(indented.indent)}`;
 }
 
 function appendMetadata(dataText: string, metadata: Record<string, unknown>): string {
@@ -319,6 +347,7 @@ export const dotenvStore: Store = {
   parse: (text) => parseDotenv(text).doc,
   renderEncrypted,
   renderPlaintext,
+  renderKept,
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,

@@ -3,6 +3,8 @@ import { flattenMetadata } from "../metadata/metadata-codec.ts";
 import { formatKeyPath, type ScalarValue, type TreeComment, type TreeMap, type TreeMapEntry } from "../tree/values.ts";
 import { goValToString, unflattenUntrusted } from "./dotenv-store.ts";
 import { lineIndex } from "./lines.ts";
+import { SectionOrder } from "./ini-order.ts";
+import { goTrim, hasSurroundedQuote, isSpace } from "./ini-text.ts";
 import { separatorStart } from "./metadata-separator.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
@@ -19,26 +21,6 @@ import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
 const DEFAULT_SECTION = "DEFAULT";
 const METADATA_SECTION = "sops";
-
-/** Go's unicode.IsSpace, which go-ini uses for every trim. */
-const GO_SPACE = /^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]$/;
-
-function isSpace(ch: string | undefined): boolean {
-  return ch !== undefined && GO_SPACE.test(ch);
-}
-
-function goTrim(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isSpace(s[a])) a++;
-  while (b > a && isSpace(s[b - 1])) b--;
-  return s.slice(a, b);
-}
-
-/** go-ini `hasSurroundedQuote`: `quote` first and last, and nowhere else. */
-function hasSurroundedQuote(s: string, quote: string): boolean {
-  return s.length >= 2 && s[0] === quote && s[s.length - 1] === quote && s.indexOf(quote, 1) === s.length - 1;
-}
 
 function parseError(message: string, line: number): HushError {
   return new HushError("PARSE_FAILED", `invalid INI: ${message} at line ${line}`, { location: { line } });
@@ -80,23 +62,27 @@ function parseIni(text: string): ParsedIni {
   const metaEntries: Array<[string, string]> = [];
 
   let pending: MutableLeaf[] = [];
-  const resolvePending = (section: string): void => {
+  const order = new SectionOrder<MutableLeaf>(DEFAULT_SECTION);
+  const resolvePending = (section: string): MutableLeaf[] => {
     for (const l of pending) l.path = [section];
+    const resolved = pending;
     pending = [];
+    return resolved;
   };
   /**
    * A comment starting at its marker `at` and ending (trimmed) at `end`. A comment on its own line
    * is pending: go-ini attaches it to the next key or section header, whose section is its AAD.
    */
-  const addComment = (at: number, end: number, isPending: boolean): void => {
-    if (inSops()) return;
+  const addComment = (at: number, end: number, isPending: boolean): MutableLeaf | undefined => {
+    if (inSops()) return undefined;
     const cut = `${text[at]!} `;
     let k = at;
     while (k < end && cut.includes(text[k]!)) k++;
-    if (k >= end) return;
+    if (k >= end) return undefined;
     const leaf: MutableLeaf = { kind: "comment", path: [current.name], value: { type: "str", text: text.slice(k, end) }, start: k, end, line: lineOf(k) };
     leaves.push(leaf);
     if (isPending) pending.push(leaf);
+    return leaf;
   };
   let pos = text.startsWith("\uFEFF") ? 1 : 0;
   while (pos < text.length) {
@@ -129,17 +115,13 @@ function parseIni(text: string): ParsedIni {
       // A comment after a header stays plaintext: go-ini takes the name up to the last `]`, and
       // an encrypted comment ends with `]`.
       if (k < e && text[k] !== "#" && text[k] !== ";") throw parseError("unexpected text after the section header", line);
-      const dup = sections.find((sec) => sec.name === name && !(sec.implicit && sec.keys.size === 0));
-      if (dup !== undefined) {
-        throw parseError(
-          dup.implicit ? `section [${name}] is defined twice (keys before the first header belong to [${DEFAULT_SECTION}])` : `section [${name}] is defined twice (first at line ${dup.line})`,
-          line,
-        );
-      }
+      if (name === METADATA_SECTION && sops !== undefined) throw parseError(`section [${name}] is defined twice (first at line ${sops.line})`, line);
       if (sops !== undefined && sops.end === undefined) sops.end = lineStart;
       // Comments just before the metadata belong to the data part, like trailing comments.
-      resolvePending(name === METADATA_SECTION ? current.name : name);
-      current = { name, line, implicit: false, keys: new Map() };
+      if (name === METADATA_SECTION) order.trailing(current.name, resolvePending(current.name));
+      else order.header(name, resolvePending(name));
+      // A repeated header continues its section, as go-ini (SOPS 3.10+) merges them.
+      current = { name, line, implicit: false, keys: sections.find((sec) => sec.name === name)?.keys ?? new Map() };
       sections.push(current);
       if (name === METADATA_SECTION) sops = { start: lineStart, line };
       autoCount = 1;
@@ -170,7 +152,7 @@ function parseIni(text: string): ParsedIni {
     const firstLine = current.keys.get(keyName);
     if (firstLine !== undefined) throw parseError(`duplicate key "${keyName}" in section [${current.name}] (first at line ${firstLine})`, line);
     current.keys.set(keyName, line);
-    resolvePending(current.name);
+    const keyComments = resolvePending(current.name);
 
     let v = delim + 1;
     while (v < next && isSpace(text[v])) v++;
@@ -239,10 +221,13 @@ function parseIni(text: string): ParsedIni {
       metaEntries.push([keyName, text.slice(start, end).replace(/\\n/g, "\n")]);
       continue;
     }
-    leaves.push({ kind: "scalar", path: [current.name, keyName], value: { type: "str", text: text.slice(start, end) }, start, end, line, style });
-    if (comment !== undefined) addComment(comment[0], comment[1], false);
+    const valueLeaf: MutableLeaf = { kind: "scalar", path: [current.name, keyName], value: { type: "str", text: text.slice(start, end) }, start, end, line, style };
+    leaves.push(valueLeaf);
+    const inline = comment === undefined ? undefined : addComment(comment[0], comment[1], false);
+    order.key(current.name, valueLeaf, inline === undefined ? keyComments : [...keyComments, inline]);
   }
-  resolvePending(current.name === METADATA_SECTION && sops !== undefined ? (sections[sections.length - 2]?.name ?? DEFAULT_SECTION) : current.name);
+  const lastData = current.name === METADATA_SECTION && sops !== undefined ? (sections[sections.length - 2]?.name ?? DEFAULT_SECTION) : current.name;
+  order.trailing(lastData, resolvePending(lastData));
 
   let metadata: unknown;
   const metadataSpans: Array<{ start: number; end: number }> = [];
@@ -259,7 +244,7 @@ function parseIni(text: string): ParsedIni {
     if (sops.end === undefined) start = separatorStart(text, start);
     metadataSpans.push({ start, end });
   }
-  const out: Leaf[] = leaves.map((l) => ({ kind: l.kind, path: l.path, document: 0, value: l.value, start: l.start, end: l.end, line: l.line, ...(l.style === undefined ? {} : { style: l.style }) }));
+  const out: Leaf[] = order.leaves().map((l) => ({ kind: l.kind, path: l.path, document: 0, value: l.value, start: l.start, end: l.end, line: l.line, ...(l.style === undefined ? {} : { style: l.style }) }));
   return { doc: { leaves: out, metadata, metadataSpans, documentCount: 1 }, sections, leaves };
 }
 
@@ -339,9 +324,11 @@ function appendMetadata(dataText: string, metadata: Record<string, unknown>): st
 function toTree(text: string): TreeMap {
   const { sections, leaves } = parseIni(text);
   const entries: Array<TreeMapEntry | TreeComment> = [];
+  const seen = new Set<string>();
   for (const sec of sections) {
-    // Section names are unique here, except an empty implicit DEFAULT before an explicit one.
-    if ((sec.implicit && sec.keys.size === 0) || (sec.name === METADATA_SECTION && !sec.implicit)) continue;
+    // A repeated header continues its section; DEFAULT may be implicit and explicit too.
+    if (seen.has(sec.name) || (sec.implicit && sec.keys.size === 0) || (sec.name === METADATA_SECTION && !sec.implicit)) continue;
+    seen.add(sec.name);
     const inner: Array<TreeMapEntry | TreeComment> = leaves
       .filter((l) => l.path[0] === sec.name)
       .map((l) => (l.kind === "comment" ? { kind: "comment", text: l.value.text } : { kind: "entry", key: l.path[1]!, value: { kind: "scalar", value: { type: "str", text: l.value.text } } }));

@@ -48,6 +48,11 @@ export interface ParsedDocument {
   readonly metadataSpans: ReadonlyArray<{ readonly start: number; readonly end: number }>;
   /** Number of documents (YAML streams); 1 elsewhere, 0 for an empty YAML stream. */
   readonly documentCount: number;
+  /**
+   * The first construct SOPS cannot represent (YAML keys that are not strings): encrypting
+   * refuses the file with this message; decrypting files written earlier still works.
+   */
+  readonly unsupported?: { readonly message: string; readonly line: number };
 }
 
 /** Options that change how a store writes. */
@@ -64,10 +69,21 @@ export interface Store {
   readonly format: FileFormat;
   /** Reads a document (plaintext or encrypted). Rejects duplicate keys where the format does. */
   parse(text: string): ParsedDocument;
+  /**
+   * YAML: the text with the aliases at these offsets (the `start` of their aliased leaves)
+   * replaced by copies of their targets, for aliases that reach a value to encrypt.
+   */
+  expandAliases?(text: string, at: ReadonlySet<number>): string;
   /** Source text that replaces `leaf`'s span to hold an ENC[...] envelope. */
   renderEncrypted(leaf: Leaf, envelope: string): string;
   /** Source text that replaces `leaf`'s span to hold a decrypted value (or comment text). */
   renderPlaintext(leaf: Leaf, value: ScalarValue): string;
+  /**
+   * Source text for a leaf that encryption leaves in plaintext, when the encrypted file must
+   * still write it differently for SOPS to read it (dotenv: indented comments); undefined to keep
+   * it as it is. Decryption gives the original back through renderPlaintext.
+   */
+  renderKept?(leaf: Leaf): string | undefined;
   /**
    * Appends `metadata` (plain data, keys already in SOPS 3.13 order) to a data part. The
    * result ends with a newline exactly when `dataText` did, so that decrypting gives back

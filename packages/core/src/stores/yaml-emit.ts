@@ -141,3 +141,16 @@ export function emitYamlDocument(tree: TreeMap, indent: number): string {
 export function emitMetadataBlock(metadata: Record<string, unknown>, indent: number): string {
   return emitMap({ kind: "map", entries: [{ kind: "entry", key: "sops", value: dataToTree(metadata) }] }, 0, indent);
 }
+
+/**
+ * A non-empty map or list as block lines whose items start at column `col`, ending with a
+ * newline. `firstLinePad` false leaves the first line unindented (after `- `).
+ */
+export function emitBlockAt(node: TreeNode, col: number, indent: number, firstLinePad: boolean): string {
+  if (node.kind === "map") return emitMap(node, col, indent, firstLinePad);
+  if (node.kind === "list") {
+    const out = emitSeq(node.items, col, indent);
+    return firstLinePad ? out : out.trimStart();
+  }
+  return "";
+}

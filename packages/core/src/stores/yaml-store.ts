@@ -1,13 +1,15 @@
-import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, type CST, type Document, type Node as YamlNode, type Scalar } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, type CST, type Node as YamlNode, type Scalar } from "yaml";
+import { HushError, printable } from "../errors.ts";
+import type { KeyPath, PathSegment, ScalarValue } from "../tree/values.ts";
+import { lineIndex } from "./lines.ts";
+import { MAX_NESTING } from "./nesting.ts";
+import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
+import { documentEnds, loadDocuments, MAX_ALIAS_EXPANSIONS, scalarValue, toTree } from "./yaml-load.ts";
+import { expandAliases } from "./yaml-aliases.ts";
+import { inSopsOrder, type LineAnchor } from "./yaml-comments.ts";
+import { doubleQuote, isPlainSafe, resolvePlainScalar } from "./yaml-resolve.ts";
 
 type Token = CST.Token;
-import { HushError } from "../errors.ts";
-import type { KeyPath, PathSegment, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
-import { lineIndex } from "./lines.ts";
-import { columnAt, yamlReason } from "./parse-reasons.ts";
-import { assertFlowNesting, MAX_NESTING } from "./nesting.ts";
-import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
-import { doubleQuote, isPlainSafe, resolvePlainScalar } from "./yaml-resolve.ts";
 import { emitMetadataBlock, emitYamlDocument, literalBlock, yamlFloat, yamlScalarText } from "./yaml-emit.ts";
 
 /**
@@ -16,9 +18,6 @@ import { emitMetadataBlock, emitYamlDocument, literalBlock, yamlFloat, yamlScala
  * keeps quoting style, block headers, anchors, tags, blank lines and indentation. Scalars are
  * typed with go-yaml v3's rules (yaml-resolve.ts), not the package's, so types match SOPS.
  */
-
-/** Alias expansions allowed per document set (SOPS expands aliases into copies). */
-const MAX_ALIAS_EXPANSIONS = 10_000;
 
 type Style = "PLAIN" | "QUOTE_SINGLE" | "QUOTE_DOUBLE" | "BLOCK_LITERAL" | "BLOCK_FOLDED" | "COMMENT";
 
@@ -38,40 +37,6 @@ interface Collection {
   readonly col: number;
   readonly path: KeyPath;
   readonly document: number;
-}
-
-/** The parser's tokens (kept for comments and document boundaries) and the composed documents. */
-interface Loaded {
-  readonly docs: Document.Parsed[];
-  readonly tokens: readonly Token[];
-}
-
-/** Lexes once: the same tokens serve composition, comments and document boundaries. */
-function loadDocuments(text: string): Loaded {
-  assertFlowNesting(text, "YAML");
-  let list: Document.Parsed[];
-  let tokens: Token[];
-  try {
-    tokens = [...new Parser().parse(text)];
-    // logLevel "error": the package would otherwise print warnings (unknown tags…) to stderr.
-    // uniqueKeys is checked by our own walk with a Set: the package's check is quadratic in the
-    // number of keys (most of the time of a 10,000-key file).
-    const composer = new Composer({ schema: "failsafe", uniqueKeys: false, merge: false, prettyErrors: false, strict: true, logLevel: "error" });
-    list = [...composer.compose(tokens)];
-  } catch (err) {
-    if (err instanceof RangeError) throw new HushError("PARSE_FAILED", "invalid YAML: nesting too deep");
-    throw err;
-  }
-  const line = lineIndex(text);
-  for (const doc of list) {
-    const err = doc.errors[0];
-    if (err !== undefined) {
-      const at = line(err.pos[0]);
-      const what = `${err.code === "DUPLICATE_KEY" ? "duplicate key" : "invalid YAML"} at line ${at}, column ${columnAt(text, err.pos[0])}`;
-      throw new HushError("PARSE_FAILED", `${what}: ${yamlReason(err.code)}`, { location: { line: at } });
-    }
-  }
-  return { docs: list, tokens };
 }
 
 function collectComments(tokens: readonly Token[]): Array<{ offset: number; source: string }> {
@@ -95,54 +60,22 @@ function collectComments(tokens: readonly Token[]): Array<{ offset: number; sour
   return out.sort((a, b) => a.offset - b.offset);
 }
 
-/** Offsets where each document's content ends: before the next `---`/`...`, or at EOF. */
-function documentEnds(text: string, tokens: readonly Token[] = [...new Parser().parse(text)]): number[] {
-  const ends: number[] = [];
-  let inDoc = false;
-  for (const t of tokens) {
-    if (t.type === "document") {
-      if (inDoc) ends.push(t.offset);
-      inDoc = true;
-    } else if (t.type === "doc-end" && inDoc) {
-      ends.push(t.offset);
-      inDoc = false;
-    }
-  }
-  if (inDoc) ends.push(text.length);
-  return ends;
-}
-
-function scalarValue(node: Scalar, line: number): ScalarValue | null {
-  const tag = node.tag;
-  if (tag === "tag:yaml.org,2002:binary") {
-    // SOPS encrypts the decoded bytes and drops the tag; an envelope behind `!!binary` would not
-    // read back. Refuse rather than write a file that cannot be decrypted.
-    throw new HushError("PARSE_FAILED", `!!binary values are not supported (line ${line}); store the base64 text as a plain string`, { location: { line } });
-  }
-  const raw = node.value;
-  if (raw === null || raw === undefined) return null;
-  const text = String(raw);
-  if (node.type !== "PLAIN" || (tag !== undefined && tag !== "tag:yaml.org,2002:str" && !tag.startsWith("tag:yaml.org,2002:"))) {
-    return { type: "str", text };
-  }
-  if (tag === "tag:yaml.org,2002:str") return { type: "str", text };
-  const resolved = resolvePlainScalar(text);
-  if (resolved === "uint64") {
-    throw new HushError("PARSE_FAILED", `integer out of the signed 64-bit range at line ${line}`, { location: { line } });
-  }
-  return resolved;
-}
-
 function lineStart(text: string, offset: number): number {
   return text.lastIndexOf("\n", offset - 1) + 1;
 }
 
-function styleOf(text: string, node: Scalar, start: number): YamlStyle {
+/**
+ * `parentCol`: the column of the collection holding the scalar, the indentation a block scalar's
+ * explicit indentation indicator (`|2`) counts from.
+ */
+function styleOf(text: string, node: Scalar, start: number, parentCol: number): YamlStyle {
   const style = (node.type ?? "PLAIN") as Style;
   if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
     const body = text.slice(text.indexOf("\n", start) + 1, node.range![1]);
+    const explicit = /^[|>][+-]?([1-9])|^[|>]([1-9])/.exec(text.slice(start, start + 3));
     const m = /^( *)\S/m.exec(body);
-    return { style, indent: m === null ? 2 : m[1]!.length, bodyNewline: body.endsWith("\n") };
+    const indent = explicit !== null ? parentCol + Number(explicit[1] ?? explicit[2]) : m === null ? 2 : m[1]!.length;
+    return { style, indent, bodyNewline: body.endsWith("\n") };
   }
   const ls = lineStart(text, start);
   const indent = /^ */.exec(text.slice(ls))![0].length;
@@ -158,11 +91,15 @@ function parse(text: string): ParsedDocument {
   const metadataSpans: Array<{ start: number; end: number }> = [];
   const ends = documentEnds(text, tokens);
 
+  const anchors: LineAnchor[] = [];
+  let unsupported: ParsedDocument["unsupported"];
   let aliasExpansions = 0;
   docs.forEach((doc, di) => {
-    const walk = (node: YamlNode | null, path: KeyPath, aliased: boolean, depth: number, inFlow = false): void => {
+    /** `item`: where the map pair or list item holding `node` starts; `parentCol`: its collection's column. */
+    const walk = (node: YamlNode | null, path: KeyPath, aliased: boolean, depth: number, inFlow = false, item = -1, parentCol = 0): void => {
       if (depth > MAX_NESTING) throw new HushError("PARSE_FAILED", `invalid YAML: nesting deeper than ${MAX_NESTING} levels`);
       if (node === null) return;
+      const parentPath = path.slice(0, -1);
       if (isAlias(node)) {
         const target = node.resolve(doc);
         if (target === undefined) throw new HushError("PARSE_FAILED", `unknown alias at line ${line(node.range![0])}`);
@@ -175,13 +112,35 @@ function parse(text: string): ParsedDocument {
         return;
       }
       if (isMap(node) || isSeq(node)) {
-        if (!aliased && node.range) collections.push({ start: node.range[0], end: node.range[2], col: node.range[0] - lineStart(text, node.range[0]), path, document: di });
+        const col = node.range ? node.range[0] - lineStart(text, node.range[0]) : 0;
+        if (!aliased && node.range) {
+          collections.push({ start: node.range[0], end: node.range[2], col, path, document: di });
+          // A comment after a flow collection (`k: [1, 2] # c`) is go-yaml's line comment of the
+          // collection: it comes first inside it. So does one after a block collection's anchor or tag.
+          // As a list item, the comment is the item's and goes before it in the list instead.
+          const commentPath = typeof path[path.length - 1] === "number" ? parentPath : path;
+          if (node.flow === true) anchors.push({ at: node.range[1], item: node.range[0] - 0.5, path: commentPath, document: di });
+          else if ((node.anchor !== undefined || node.tag !== undefined) && item >= 0) {
+            const props = /:[ \t]+[&!]/.exec(text.slice(item, node.range[0]));
+            if (props !== null) anchors.push({ at: item + props.index + 1, item: node.range[0] - 0.5, path: commentPath, document: di });
+          }
+        }
+        if (node.items.length === 0) {
+          // An empty collection is an item of SOPS's tree: comments before it govern it, not the next.
+          leaves.push({ kind: "scalar", path, document: di, value: null, start: node.range?.[0] ?? 0, end: node.range?.[0] ?? 0, line: line(node.range?.[0] ?? 0), ...(aliased ? { aliased: true } : {}) });
+        }
         if (isMap(node)) {
           const seen = new Set<string>();
           for (const pair of node.items) {
             const key = pair.key;
             const keyText = isScalar(key) ? String(key.value ?? "") : "";
             if (!isScalar(key)) throw new HushError("PARSE_FAILED", `complex mapping keys are not supported (line ${line((key as YamlNode | null)?.range?.[0] ?? 0)})`);
+            const keyType = nonStringKeyType(key);
+            if (keyType !== undefined && unsupported === undefined && !aliased) {
+              const at = line(key.range![0]);
+              unsupported = { line: at, message: `the key ${printable(keyText, 40)} at line ${at} is read as ${keyType}, and SOPS supports only string keys; quote it ("${printable(keyText, 40).replace(/"/g, '\\"')}": …)` };
+            }
+            if (!aliased && key.range) anchors.push({ at: key.range[1], item: key.range[0] - 0.5, path, document: di });
             if (seen.has(keyText)) {
               const at = line(key.range?.[0] ?? 0);
               throw new HushError("PARSE_FAILED", `duplicate key at line ${at}`, { location: { line: at } });
@@ -191,16 +150,19 @@ function parse(text: string): ParsedDocument {
               handleSops(pair.key as Scalar, pair.value as YamlNode | null, di);
               continue;
             }
-            walk(pair.value as YamlNode | null, [...path, keyText], aliased, depth + 1, inFlow || node.flow === true);
+            walk(pair.value as YamlNode | null, [...path, keyText], aliased, depth + 1, inFlow || node.flow === true, key.range?.[0] ?? -1, col);
           }
         } else {
-          node.items.forEach((item, i) => walk(item as YamlNode | null, [...path, i], aliased, depth + 1, inFlow || node.flow === true));
+          node.items.forEach((entry, i) => walk(entry as YamlNode | null, [...path, i], aliased, depth + 1, inFlow || node.flow === true, (entry as YamlNode | null)?.range?.[0] ?? -1, col));
         }
         return;
       }
       if (isScalar(node)) {
         const start = node.range![0];
-        const st = { ...styleOf(text, node, start), inFlow };
+        const st = { ...styleOf(text, node, start, parentCol), inFlow };
+        // A comment after a value on its line is go-yaml's line comment of the value: SOPS puts it
+        // before the value's item, in the same collection.
+        if (!aliased && item >= 0) anchors.push({ at: spanIsBlock(st) ? start : node.range![1], item: Math.min(item, start) - 0.5, path: parentPath, document: di });
         let spanStart = start;
         if (st.style === "BLOCK_LITERAL" || st.style === "BLOCK_FOLDED") spanStart = text.indexOf("\n", start) + 1;
         let value = scalarValue(node, line(start));
@@ -280,8 +242,24 @@ function parse(text: string): ParsedDocument {
       style: { style: "COMMENT", indent: 0, bodyNewline: false } satisfies YamlStyle,
     });
   }
-  leaves.sort((a, b) => a.start - b.start);
-  return { leaves, metadata, metadataSpans, documentCount: docs.length };
+  return { leaves: inSopsOrder(text, leaves, anchors), metadata, metadataSpans, documentCount: docs.length, ...(unsupported ? { unsupported } : {}) };
+}
+
+function spanIsBlock(st: YamlStyle): boolean {
+  return st.style === "BLOCK_LITERAL" || st.style === "BLOCK_FOLDED";
+}
+
+/** The type go-yaml gives a map key when it is not a string (SOPS refuses such keys). */
+function nonStringKeyType(key: Scalar): string | undefined {
+  const tag = key.tag;
+  const named: Record<string, string> = { "tag:yaml.org,2002:int": "an integer", "tag:yaml.org,2002:float": "a number", "tag:yaml.org,2002:bool": "a boolean", "tag:yaml.org,2002:null": "null" };
+  if (tag !== undefined) return named[tag];
+  if (key.type !== "PLAIN") return undefined;
+  const resolved = resolvePlainScalar(String(key.value ?? ""));
+  if (resolved === null) return "null";
+  if (resolved === "uint64") return "an integer";
+  // go-yaml v3 decodes timestamps into interface{} values as strings.
+  return resolved.type === "str" || resolved.type === "time" ? undefined : ({ int: "an integer", float: "a number", bool: "a boolean" } as Record<string, string>)[resolved.type];
 }
 
 function renderEncrypted(leaf: Leaf, envelope: string): string {
@@ -361,45 +339,10 @@ function appendMetadata(dataText: string, metadata: Record<string, unknown>, doc
   return out;
 }
 
-function toTreeNode(node: YamlNode | null, doc: Document.Parsed, line: (o: number) => number, depth: number, budget = { aliases: 0 }): TreeNode {
-  if (depth > MAX_NESTING) throw new HushError("PARSE_FAILED", `invalid YAML: nesting deeper than ${MAX_NESTING} levels`);
-  if (node === null) return { kind: "null" };
-  if (isAlias(node)) {
-    if (++budget.aliases > MAX_ALIAS_EXPANSIONS) throw new HushError("PARSE_FAILED", "YAML aliases expand to too many values");
-    return toTreeNode(node.resolve(doc) ?? null, doc, line, depth + 1, budget);
-  }
-  if (isMap(node)) {
-    const keys = node.items.map((p) => (isScalar(p.key) ? String(p.key.value ?? "") : ""));
-    if (new Set(keys).size !== keys.length) throw new HushError("PARSE_FAILED", `duplicate key in the mapping at line ${line(node.range?.[0] ?? 0)}`);
-    return {
-      kind: "map",
-      entries: node.items
-        .filter((p) => isPair(p))
-        .map((p) => ({ kind: "entry" as const, key: isScalar(p.key) ? String(p.key.value ?? "") : "", value: toTreeNode(p.value as YamlNode | null, doc, line, depth + 1, budget) })),
-    };
-  }
-  if (isSeq(node)) return { kind: "list", items: node.items.map((i) => toTreeNode(i as YamlNode | null, doc, line, depth + 1, budget)) };
-  if (isScalar(node)) {
-    const v = scalarValue(node, line(node.range?.[0] ?? 0));
-    return v === null ? { kind: "null" } : { kind: "scalar", value: v };
-  }
-  return { kind: "null" };
-}
-
-function toTree(text: string): TreeMap {
-  const { docs } = loadDocuments(text);
-  const line = lineIndex(text);
-  const first = docs[0];
-  if (first === undefined) return { kind: "map", entries: [] };
-  const root = toTreeNode(first.contents as YamlNode | null, first, line, 0);
-  if (root.kind === "null") return { kind: "map", entries: [] };
-  if (root.kind !== "map") throw new HushError("PARSE_FAILED", "YAML documents that are sequences or single values are not supported");
-  return { kind: "map", entries: root.entries.filter((e) => !(e.kind === "entry" && e.key === "sops")) };
-}
-
 export const yamlStore: Store = {
   format: "yaml",
   parse,
+  expandAliases,
   renderEncrypted,
   renderPlaintext,
   appendMetadata,

@@ -156,7 +156,8 @@ describe("dotenv: the fixture of tricky constructs", () => {
     expect(e).toMatch(/^DB_PORT =ENC\[AES256_GCM,[^\n]*type:str\]$/m);
     expect(e).toMatch(/^export API_KEY=ENC\[/m);
     expect(e).toMatch(/^MULTI=ENC\[[^\n]*\] # hush:multiline\nMULTI_SINGLE=ENC\[[^\n]*\] # hush:multiline\n/m);
-    expect(e).toMatch(/^ {2}#ENC\[[^\n]*type:comment\]$/m);
+    // SOPS reads only a `#` in column 0 as a comment: an indented one moves there, with a marker.
+    expect(e).toMatch(/^#ENC\[[^\n]*type:comment\] # hush:indent=ss$/m);
     expect(e).toMatch(/^EMPTY=\nEMPTY_QUOTED=ENC\[/m);
     expect(e).toContain("PASSWORD_unencrypted=not-secret\n");
     expect(e).toMatch(/^#ENC\[[^\n]*type:comment\]\nsops_age__list_0__map_enc=x\n/m);
@@ -339,5 +340,19 @@ const dialectDoc = fc
 describe("dotenv: decrypt(encrypt(x)) is byte-identical to x", () => {
   it("for generated documents (quotes, multi-line values, comments, export, CRLF)", async () => {
     await fc.assert(fc.asyncProperty(dialectDoc, (text) => roundTrip(text).then(() => undefined)), { numRuns: RUNS });
+  });
+});
+
+describe("dotenv: indented comments (SOPS reads only `#` in column 0)", () => {
+  it("are written in column 0 with their indentation in a marker, and come back as written", async () => {
+    const text = "  # two spaces\nA=1\n\t # tab and space\n  #\n";
+    const e = await expectRoundTrip(text, "dotenv", enc, dec);
+    const lines = e.split("\n");
+    expect(lines[0]).toMatch(/^#ENC\[[^\n]*type:comment\] # hush:indent=ss$/);
+    expect(lines[2]).toMatch(/^#ENC\[[^\n]*type:comment\] # hush:indent=ts$/);
+    expect(lines[3]).toBe("# # hush:indent=ss");
+    const leaf = (await storeFor("dotenv")).parse(e).leaves[0]!;
+    expect(leaf.kind).toBe("comment");
+    expect(leaf.value!.text).toMatch(/^ENC\[.*\]$/);
   });
 });

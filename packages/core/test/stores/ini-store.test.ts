@@ -302,8 +302,7 @@ describe("INI: bad input", () => {
   const secret = "hunter2-secret";
   it.each([
     [`[a]\nk = ${secret}\nk = 2\n`, 3, /duplicate key "k" in section \[a\] \(first at line 2\)/],
-    [`[a]\nk = 1\n[b]\n[a]\n`, 4, /section \[a\] is defined twice \(first at line 1\)/],
-    [`k = 1\n[DEFAULT]\nj = 2\n`, 2, /section \[DEFAULT\] is defined twice/],
+    [`[a]\nk = 1\n[b]\n[a]\nk = ${secret}\n`, 5, /duplicate key "k" in section \[a\] \(first at line 2\)/],
     [`[a]\nk = """${secret}\nmore\n`, 2, /unterminated """ value/],
     [`[a]\nk = \`${secret}\n`, 2, /unterminated ` value/],
     [`[a]\nk = ${secret}\\\n`, 2, /ending with a backslash/],
@@ -418,5 +417,26 @@ const iniDoc = fc
 describe("INI: decrypt(encrypt(x)) is byte-identical to x", () => {
   it("for generated documents (quoting styles, multi-line values, comments, CRLF)", async () => {
     await fc.assert(fc.asyncProperty(iniDoc, (text) => roundTrip(text).then(() => undefined)), { numRuns: RUNS });
+  });
+});
+
+describe("INI: leaves in SOPS's tree order (go-ini, treeItemFromSection)", () => {
+  const order = async (text: string): Promise<string[]> => (await storeFor("ini")).parse(text).leaves.map((l) => `${l.kind} ${l.path.join(".")} ${l.value?.text ?? ""}`);
+
+  it("a key's comment (the lines above it, then its inline one) comes after the key", async () => {
+    expect(await order("; section\n[s]\n; above a\na = 1 ; inline a\nb = 2\n; trailing\n")).toEqual([
+      "comment s section",
+      "scalar s.a 1",
+      "comment s above a",
+      "comment s inline a",
+      "scalar s.b 2",
+      "comment s trailing",
+    ]);
+  });
+
+  it("a repeated section continues the first; DEFAULT comes first; only the last header's comment leads", async () => {
+    expect(await order("[a]\nk = 1\n[b]\nj = 2\n; second a\n[a]\nm = 3\n[DEFAULT]\nd = 0\n")).toEqual(["scalar DEFAULT.d 0", "comment a second a", "scalar a.k 1", "scalar a.m 3", "scalar b.j 2"]);
+    expect(await order("; first a\n[a]\nk = 1\n; again a\n[a]\nm = 3\n")).toEqual(["comment a again a", "scalar a.k 1", "scalar a.m 3", "comment a first a"]);
+    await roundTrip("[a]\nk = 1\n\n[b]\nj = 2\n\n[a]\nm = 3\n");
   });
 });

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { decryptText, encryptText, isHushError, storeFor, type Leaf } from "@hush/core";
+import { dataKey, expectRoundTrip, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
+
+const enc = (text: string): Promise<string> => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+const dec = (text: string): Promise<string> => decryptText(text, { format: "yaml", keySources: noKeys, dataKey });
+
+/** The leaves as SOPS's tree lists them: kind, AAD path and comment text. */
+async function order(text: string): Promise<string[]> {
+  const doc = (await storeFor("yaml")).parse(text);
+  return doc.leaves.filter((l: Leaf) => l.value !== null).map((l: Leaf) => `${l.kind} ${l.path.join(".")}${l.kind === "comment" ? ` #${l.value!.text}` : ""}`);
+}
+
+describe("YAML: leaves in SOPS's tree order (go-yaml comment slots)", () => {
+  it("a line comment comes before its own item, in that item's collection", async () => {
+    expect(await order("a: visible # c1\nb: hidden\n")).toEqual(["comment  # c1", "scalar a", "scalar b"]);
+    expect(await order("l:\n  - x # c2\n  - y\n")).toEqual(["comment l # c2", "scalar l.0", "scalar l.1"]);
+    expect(await order("l:\n  - k: v # c3\n    k2: w\n")).toEqual(["comment l.0 # c3", "scalar l.0.k", "scalar l.0.k2"]);
+    expect(await order("m:\n  n:\n    o: 1 # deep\n  p: 2\n")).toEqual(["comment m.n # deep", "scalar m.n.o", "scalar m.p"]);
+  });
+
+  it("a comment after a flow collection comes first inside it; one after a key before the key", async () => {
+    expect(await order("a: [1, 2] # c\nb: 1\n")).toEqual(["comment a # c", "scalar a.0", "scalar a.1", "scalar b"]);
+    expect(await order("a: # c\n  b: 1\n")).toEqual(["comment  # c", "scalar a.b"]);
+    // A flow collection that is a list item: the comment is the item's, before it in the list.
+    expect(await order("l:\n  - [1, 2] # c\n")).toEqual(["comment l # c", "scalar l.0.0", "scalar l.0.1"]);
+    expect(await order("a: | # c\n  text\n")).toEqual(["comment  # c", "scalar a"]);
+  });
+
+  it("comments on their own line stay where they are written", async () => {
+    expect(await order("# head\na: 1\n# between\nb: 2\n")).toEqual(["comment  # head", "scalar a", "comment  # between", "scalar b"]);
+  });
+});
+
+describe("YAML: constructs SOPS reads differently", () => {
+  it("marks keys that are not strings as unsupported (decrypting still reads them); encrypting refuses them", async () => {
+    const store = await storeFor("yaml");
+    expect(store.parse("name: y\n1: one\n").unsupported).toEqual({ line: 2, message: expect.stringMatching(/key 1 at line 2 is read as an integer.*quote it \("1": …\)/) });
+    expect(store.parse("true: x\n").unsupported?.message).toMatch(/a boolean/);
+    expect(store.parse("~: x\n").unsupported?.message).toMatch(/null/);
+    expect(store.parse('"1": one\n2024-01-02: date\n!!str 3: x\n').unsupported).toBeUndefined();
+    let err: unknown;
+    await enc("1: one\n").catch((e: unknown) => (err = e));
+    expect(isHushError(err, "PARSE_FAILED") && err.location?.line).toBe(1);
+  });
+
+  it("block scalars with an indentation indicator keep it (|2, >2-, in maps and lists)", async () => {
+    const text = "key: |2\n    leading\n  second\nn:\n  k: |2-\n      deep\nl:\n  - >2\n     folded\n";
+    const e = await expectRoundTrip(text, "yaml", enc, dec);
+    expect(e).toMatch(/^key: \|2\n {2}ENC\[/);
+    expect(e).toMatch(/\n {2}k: \|2-\n {4}ENC\[/);
+    expect(e).toMatch(/\n {2}- >2\n {4}ENC\[/);
+  });
+
+  it("expands aliases that reach encrypted values and keeps the others", async () => {
+    const store = await storeFor("yaml");
+    const text = "d: &d\n  x: 1\n  y: [a, b]\nm:\n  <<: *d\nl:\n  - *d\nf: [*d]\ns: &s v\nt: *s\n";
+    const aliases = new Set(store.parse(text).leaves.filter((l) => l.aliased === true).map((l) => l.start));
+    expect(store.expandAliases!(text, aliases)).toBe(
+      'd: &d\n  x: 1\n  y: [a, b]\nm:\n  <<:\n    x: 1\n    "y":\n      - a\n      - b\nl:\n  - x: 1\n    "y":\n      - a\n      - b\nf: [{x: 1, "y": ["a", "b"]}]\ns: &s v\nt: v\n',
+    );
+    const e = await enc(text);
+    expect(e).not.toMatch(/\*[ds]\b/);
+    const kept = "base_unencrypted: &b\n  x: 1\ncopy_unencrypted: *b\n";
+    expect(await enc(kept)).toContain("copy_unencrypted: *b\n");
+  });
+});
