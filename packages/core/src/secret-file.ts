@@ -201,6 +201,18 @@ function assertReadsBack(store: Store, out: string, encrypted: number): void {
   } catch (err) {
     throw new HushError("ENCRYPT_FAILED", "the encrypted file would not read back; nothing was written", { cause: err });
   }
+  // An alias left in a place that stays in clear, pointing at values encrypted where they are
+  // anchored, would read ciphertext as its plaintext (and SOPS, which expands aliases, would copy
+  // the secret there in clear): refuse rather than write a file whose MAC cannot verify.
+  const leaked = doc.leaves.find((l) => l.aliased === true && l.value !== null && looksEncrypted(l.value.text));
+  if (leaked !== undefined) {
+    throw new HushError(
+      "ENCRYPT_FAILED",
+      // The leaf's line is its anchor's (aliased copies carry the original's position): name the path.
+      `the YAML alias at ${formatKeyPath(leaked.path)} stays in clear but refers to values that are encrypted where they are anchored; nothing was written`,
+      { hint: "encrypt the key that holds the alias too, or write the value instead of an alias" },
+    );
+  }
   const envelopes = doc.leaves.filter((l) => l.aliased !== true && l.value !== null && looksEncrypted(l.value.text)).length;
   if (doc.metadata === undefined || envelopes !== encrypted) {
     throw new HushError("ENCRYPT_FAILED", "the encrypted file would not read back as written; nothing was written");
