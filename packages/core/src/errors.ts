@@ -1,3 +1,5 @@
+export { printable, quoted } from "./printable.ts";
+
 /**
  * One error class for everything hush reports. Messages name files, key paths and lines,
  * never values: a message may end up in CI logs.
@@ -75,13 +77,4 @@ export function isHushError(value: unknown, code?: ErrorCode): value is HushErro
     (value as { name?: unknown }).name === "HushError" &&
     (code === undefined || (value as { code?: unknown }).code === code)
   );
-}
-
-/**
- * Makes untrusted text (a recipient or ARN read from a file) safe to put in a one-line message:
- * control characters are escaped, so a file cannot forge extra lines or terminal sequences.
- */
-export function printable(text: string, max = 200): string {
-  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }

@@ -1,4 +1,4 @@
-export { HushError, isHushError, printable, type ErrorCode, type ErrorLocation } from "./errors.ts";
+export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
 export {
   masterKeyIdentity,
   type KeySource,

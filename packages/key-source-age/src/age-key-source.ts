@@ -3,11 +3,10 @@
  * opens such entries with the identities it was given (spec §5.1).
  */
 import type { Identity } from "age-encryption";
-import { HushError, type AgeKeyEntry, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { HushError, quoted, type AgeKeyEntry, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import type { AgeIdentityProvider } from "./discovery.ts";
 import { decodeArmor, fastUnwrapX25519, type X25519Key } from "./fast-unwrap.ts";
 import { AgeIdentityHandle, type AgeIdentity } from "./identities.ts";
-import { quote } from "./quote.ts";
 import { parseRecipient } from "./recipients.ts";
 
 /** Options for {@link AgeKeySource}. */
@@ -46,7 +45,7 @@ function headerStanzas(file: Uint8Array): { types: Set<string>; count: number } 
 }
 
 function malformed(entry: AgeKeyEntry, why: string, cause: unknown): HushError {
-  return new HushError("KEY_SOURCE_FAILED", `age entry for recipient ${quote(entry.recipient)} is malformed: ${why}`, {
+  return new HushError("KEY_SOURCE_FAILED", `age entry for recipient ${quoted(entry.recipient)} is malformed: ${why}`, {
     cause,
   });
 }
@@ -112,7 +111,7 @@ export class AgeKeySource implements KeySource {
     try {
       file = await encrypter.encrypt(dataKey);
     } catch (err) {
-      throw new HushError("KEY_SOURCE_FAILED", `cannot wrap the data key to age recipient ${quote(trimmed)}`, { cause: err });
+      throw new HushError("KEY_SOURCE_FAILED", `cannot wrap the data key to age recipient ${quoted(trimmed)}`, { cause: err });
     }
     return { kind: "age", recipient: trimmed, enc: armor.encode(file) };
   }

@@ -6,9 +6,8 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { posix, win32 } from "node:path";
-import { isHushError } from "@hush/core";
+import { isHushError, quoted } from "@hush/core";
 import { parseIdentities, parseSshPrivateKey, type AgeIdentity, type AgeIdentityHandle, type PassphrasePrompt } from "./identities.ts";
-import { quote } from "./quote.ts";
 import { splitShellWords } from "./shell-words.ts";
 
 /** Options for {@link discoverAgeIdentities}. Only these inputs are read: no global state. */
@@ -125,7 +124,7 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
       const status = (err as { status?: unknown } | null)?.status;
       const why =
         errorCode(err) === "ENOENT" ? "not found" : typeof status === "number" ? `exited with status ${status}` : "failed";
-      throw new Error(`command ${quote(argv[0] ?? "")} ${why}`, { cause: err });
+      throw new Error(`command ${quoted(argv[0] ?? "")} ${why}`, { cause: err });
     }
   };
   const ssh = (label: string) => (content: string | Uint8Array) =>

@@ -3,17 +3,16 @@
  * `age1pq1…` hybrid, `age1<name>1…` plugin (refused), `age1…` X25519, `ssh-…` SSH.
  */
 import type { Recipient } from "age-encryption";
-import { HushError } from "@hush/core";
+import { HushError, quoted } from "@hush/core";
 import { bech32Decode } from "./bech32.ts";
 import { parseAuthorizedKey } from "./ssh-wire.ts";
-import { quote } from "./quote.ts";
 import { sshRecipient } from "./ssh-stanzas.ts";
 
 /** Plugin names that can safely become an `age-plugin-<name>` program name. */
 const PLUGIN_NAME = /^[a-z0-9._-]+$/;
 
 function invalid(recipient: string, why: string, cause?: unknown): HushError {
-  return new HushError("INVALID_ARGUMENT", `invalid age recipient ${quote(recipient)}: ${why}`, cause === undefined ? undefined : { cause });
+  return new HushError("INVALID_ARGUMENT", `invalid age recipient ${quoted(recipient)}: ${why}`, cause === undefined ? undefined : { cause });
 }
 
 /** Length of an ML-KEM-768 + X25519 hybrid public key. */

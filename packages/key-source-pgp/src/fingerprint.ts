@@ -1,4 +1,4 @@
-import { HushError } from "@hush/core";
+import { HushError, quoted } from "@hush/core";
 
 /** SOPS accepts short (16-hex key ID) to full (40-hex) fingerprints; `!` pins a subkey. */
 const FINGERPRINT = /^[0-9A-Fa-f]{16,40}!?$/;
@@ -15,7 +15,7 @@ const FINGERPRINT = /^[0-9A-Fa-f]{16,40}!?$/;
 export function normalizePgpFingerprint(fingerprint: string): string {
   const compact = fingerprint.replaceAll(" ", "");
   if (!FINGERPRINT.test(compact)) {
-    throw new HushError("INVALID_ARGUMENT", `invalid PGP fingerprint ${quoteForMessage(fingerprint)}: expected 16 to 40 hexadecimal characters, optionally followed by "!"`);
+    throw new HushError("INVALID_ARGUMENT", `invalid PGP fingerprint ${quoted(fingerprint, 64)}: expected 16 to 40 hexadecimal characters, optionally followed by "!"`);
   }
   return compact;
 }
@@ -24,10 +24,4 @@ export function normalizePgpFingerprint(fingerprint: string): string {
 export function longKeyId(fingerprint: string): string {
   const hex = fingerprint.endsWith("!") ? fingerprint.slice(0, -1) : fingerprint;
   return hex.slice(-16).toUpperCase();
-}
-
-/** Quotes untrusted text for an error message: bounded length, no control characters. */
-export function quoteForMessage(text: string): string {
-  const shortened = text.length > 64 ? `${text.slice(0, 64)}…` : text;
-  return JSON.stringify(shortened.replace(/[\p{Cc}\p{Cf}]/gu, "?"));
 }

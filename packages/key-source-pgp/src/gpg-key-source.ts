@@ -1,9 +1,9 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { HushError } from "@hush/core";
+import { HushError, quoted } from "@hush/core";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient, PgpKeyEntry } from "@hush/core";
 import { readMessageRecipients } from "./armor.ts";
-import { longKeyId, normalizePgpFingerprint, quoteForMessage } from "./fingerprint.ts";
+import { longKeyId, normalizePgpFingerprint } from "./fingerprint.ts";
 import { gpgErrorLine, runGpg, type GpgRun } from "./run-gpg.ts";
 
 /** Options of {@link GpgKeySource}. */
@@ -202,5 +202,5 @@ function lacksSecretKey(run: GpgRun): boolean {
 
 /** The entry's fingerprint for a message; it comes from the file, so it is quoted if odd. */
 function describeFp(fp: string): string {
-  return /^[0-9A-Fa-f]{16,40}!?$/.test(fp) ? fp : quoteForMessage(fp);
+  return /^[0-9A-Fa-f]{16,40}!?$/.test(fp) ? fp : quoted(fp, 64);
 }

@@ -1,0 +1,50 @@
+/**
+ * Escaping for untrusted text (names read from files, the environment or another program) shown
+ * in a message or a review line: it must not be able to forge lines, drive the terminal, or look
+ * different from what it is.
+ */
+
+/**
+ * What is escaped: control characters (C0, DEL, C1), format characters (bidirectional embeddings,
+ * overrides, isolates and marks such as U+202E and U+061C, zero-width characters U+200B–U+200F,
+ * the byte order mark U+FEFF, tag characters), the line and paragraph separators U+2028/U+2029
+ * and lone surrogates. A zero-width joiner between two pictographs is kept: emoji sequences such
+ * as 👩‍💻 are written with it. Ordinary text (accents, CJK, emoji) stays as it is.
+ */
+const UNSAFE = /(?!(?<=\p{Extended_Pictographic}[\u{FE0F}\u{1F3FB}-\u{1F3FF}]?)\u200D(?=\p{Extended_Pictographic}))[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/** `\u202e` for a BMP code point, `\u{e0041}` beyond it. */
+function unicodeEscape(c: string): string {
+  const cp = c.codePointAt(0) ?? 0;
+  return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, "0")}`;
+}
+
+/** At most `max` UTF-16 units and an ellipsis, never ending in half a surrogate pair. */
+function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * Makes untrusted text (a recipient, ARN, file name or key path) safe to put in a one-line
+ * message: control characters become `\x1b`, other invisible or reordering characters `\u202e`
+ * (see UNSAFE), so a file cannot forge extra lines, terminal sequences or text that reads
+ * differently from what it is. The result is cut at `max` characters.
+ */
+export function printable(text: string, max = 200): string {
+  const escaped = text.replace(UNSAFE, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0xa0 ? `\\x${code.toString(16).padStart(2, "0")}` : unicodeEscape(c);
+  });
+  return shorten(escaped, max);
+}
+
+/**
+ * Quotes untrusted text in double quotes for a message (`invalid age recipient "…"`): shortened to
+ * `max` characters first, then quoted as JSON does, with the characters `printable` escapes
+ * written as `\u` escapes. Only for public values (recipients, program names), never secrets.
+ */
+export function quoted(text: string, max = 72): string {
+  return JSON.stringify(shorten(text, max)).replace(UNSAFE, unicodeEscape);
+}
