@@ -147,14 +147,14 @@ function unreadProblems(m: FileMetadata, strict: boolean): CheckProblem[] {
     out.push({
       severity: "error",
       code: "metadata-ambiguous",
-      message: `the sops metadata has both flat recipient lists and key_groups (${m.unread.ignoredKeyGroups} group(s)); SOPS and hush read only the flat lists, and no tool writes both: remove key_groups, or re-key the file with \`hush updatekeys\``,
+      message: `the sops metadata has both flat recipient lists and key_groups (${m.unread.ignoredKeyGroups} group(s)); SOPS and hush read only the flat lists, and no tool writes both: remove the key_groups block by hand, or rewrite the file with \`hush rotate -i\` (it writes only what it reads)`,
     });
   }
   for (const field of m.unread.unknownFields) {
     out.push({
       severity: strict ? "error" : "warning",
       code: "unknown-metadata-field",
-      message: `the sops metadata has a field no tool reads: ${printable(field.name)} (SOPS ignores it and drops it on rewrite; remove it unless you know why it is there)`,
+      message: `the sops metadata has a field no tool reads: ${printable(field.name)} (SOPS ignores it and drops it on rewrite): remove it by hand unless you know why it is there, or rewrite the file with \`hush rotate -i\``,
     });
   }
   return out;
