@@ -45,6 +45,7 @@ export function driverOverrideProblem(attrs: ReadonlyMap<string, string> | undef
     code: "drivers-overridden",
     message:
       `git attributes give this file ${shown} instead of hush's driver (hush git setup set diff=${DRIVER} merge=${DRIVER}), so its diff shows no ` +
-      `metadata summary and merges skip hush; look at ${attributeFiles.map((f) => printable(f)).join(", ")} and core.attributesFile`,
+      `metadata summary and merges skip hush; look at ${[...attributeFiles.map((f) => printable(f)), "core.attributesFile"].join(", ")}` +
+      (wrong.some((v) => v.value === "unspecified") ? " (for a file hush's block does not match yet, run `hush git setup` again)" : ""),
   };
 }
