@@ -34,6 +34,7 @@ export {
   type EncryptionRule,
   type EncryptionRuleKind,
   type FileMetadata,
+  type UnreadMetadata,
 } from "./metadata/file-metadata.ts";
 export { decodeMetadata, encodeMetadata, flattenMetadata, unflattenMetadata } from "./metadata/metadata-codec.ts";
 export { MAX_KEY_GROUPS, MAX_KEYS_PER_GROUP, MAX_KEYS_PER_FILE, MAX_FLAT_METADATA_DEPTH } from "./metadata/limits.ts";

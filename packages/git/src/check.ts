@@ -6,6 +6,7 @@ import {
   looksEncrypted,
   openText,
   parseEnvelope,
+  printable,
   readMetadata,
   type CreationRule,
   type EncryptionRule,
@@ -45,6 +46,16 @@ export type CheckCode =
   | "not-verified"
   /** Warning (error with `--strict`): a recipient the file's creation rule does not name. */
   | "unexpected-recipient"
+  /** Warning (error with `--strict`): a recipient the creation rule names has no wrapped key in the file. */
+  | "missing-recipient"
+  /** Warning (error with `--strict`): same recipients as the creation rule, but other key groups or another threshold. */
+  | "key-groups-differ"
+  /** The file has both flat recipient lists and `key_groups` (SOPS reads only the flat lists; no tool writes both). */
+  | "metadata-ambiguous"
+  /** Warning (error with `--strict`): a `sops` field no tool reads. */
+  | "unknown-metadata-field"
+  /** A covered encrypted file's `diff` or `merge` attribute is not hush's driver, though `hush git setup` set them up. */
+  | "drivers-overridden"
   /** Warning (error with `--strict`): a recipient's wrapped data key cannot be one (wrong structure for its kind). */
   | "wrapped-key-invalid"
   /** Warning: a comment the rules encrypt is in plaintext (SOPS accepts these). */
@@ -128,6 +139,27 @@ function metadataProblems(m: FileMetadata): CheckProblem[] {
   return out;
 }
 
+/** Findings for the parts of the metadata SOPS ignores: readers would never see an edit there. */
+function unreadProblems(m: FileMetadata, strict: boolean): CheckProblem[] {
+  const out: CheckProblem[] = [];
+  if (m.unread === undefined) return out;
+  if (m.unread.ignoredKeyGroups > 0) {
+    out.push({
+      severity: "error",
+      code: "metadata-ambiguous",
+      message: `the sops metadata has both flat recipient lists and key_groups (${m.unread.ignoredKeyGroups} group(s)); SOPS and hush read only the flat lists, and no tool writes both: remove the key_groups block by hand, or rewrite the file with \`hush rotate -i\` (it writes only what it reads)`,
+    });
+  }
+  for (const field of m.unread.unknownFields) {
+    out.push({
+      severity: strict ? "error" : "warning",
+      code: "unknown-metadata-field",
+      message: `the sops metadata has a field no tool reads: ${printable(field.name)} (SOPS ignores it and drops it on rewrite): remove it by hand unless you know why it is there, or rewrite the file with \`hush rotate -i\``,
+    });
+  }
+  return out;
+}
+
 /** Checks one file. Never throws for content problems; they become problems in the result. */
 export async function checkFile(input: FileCheckInput): Promise<FileCheckResult> {
   const covered = input.creationRule !== undefined;
@@ -159,7 +191,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
     return result(format, true);
   }
   if (metadata === undefined || parsed === undefined) return result(format, false);
-  problems.push(...metadataProblems(metadata));
+  problems.push(...metadataProblems(metadata), ...unreadProblems(metadata, input.strict === true));
   const recipientSeverity = input.strict === true ? "error" : "warning";
   for (const f of recipientFindings(metadata, input.creationRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
 

@@ -57,6 +57,27 @@ export function recipientLines(metadata: FileMetadata): string[] {
   return lines;
 }
 
+/** Maximum length of an unknown field's name as shown (the hash covers its value). */
+const MAX_FIELD_NAME = 200;
+
+/**
+ * Lines for what the file holds that no tool reads: SOPS ignores `key_groups` when the flat lists
+ * are not empty and ignores unknown fields, so neither shows anywhere else, yet an edit there is
+ * an edit a reviewer must see (a rewrite by another tool could pick it up).
+ */
+export function unreadLines(metadata: FileMetadata): string[] {
+  const unread = metadata.unread;
+  if (unread === undefined) return [];
+  const lines: string[] = [];
+  if (unread.ignoredKeyGroups > 0) {
+    lines.push(`ignored: key_groups with ${unread.ignoredKeyGroups} group(s) next to the flat recipient lists (SOPS and hush read only the flat lists)`);
+  }
+  for (const field of unread.unknownFields) {
+    lines.push(`unknown sops field ${printable(field.name, MAX_FIELD_NAME)}, value hash ${shortHash("hush unknown metadata field v1", field.value)}`);
+  }
+  return lines;
+}
+
 /**
  * The summary block, ending with a newline. `dataKey` (when the reader holds a key) adds the data
  * key's fingerprint, so a changed data key is a visible line even when every value is unchanged.
@@ -67,6 +88,7 @@ export function metadataSummary(metadata: FileMetadata, format: FileFormat, data
     thresholdLine(metadata),
     ruleLine(metadata, format),
     `mac_only_encrypted: ${metadata.macOnlyEncrypted}`,
+    ...unreadLines(metadata),
     ...(dataKey === undefined ? [] : [`data key fingerprint: ${dataKeyFingerprint(dataKey)}`]),
     "end of metadata summary",
   ];

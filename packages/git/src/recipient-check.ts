@@ -2,13 +2,14 @@ import { masterKeyIdentity, printable, type CreationRule, type FileMetadata, typ
 
 /**
  * Keyless checks of a file's recipients: entries whose wrapped key cannot be one (checked per
- * kind, only what is cheap and certain), and recipients the file's creation rule does not name.
+ * kind, only what is cheap and certain), and recipients and key groups that differ from the
+ * file's creation rule.
  * Anyone can add a recipient entry to a file without a key; the next `hush rotate` or
  * `updatekeys` by a key holder would then wrap the real data key for it.
  */
 
 export interface RecipientFinding {
-  readonly code: "wrapped-key-invalid" | "unexpected-recipient";
+  readonly code: "wrapped-key-invalid" | "unexpected-recipient" | "missing-recipient" | "key-groups-differ";
   readonly message: string;
 }
 
@@ -73,21 +74,85 @@ function identityKey(key: MasterKeyEntry | MasterKeyRecipient): string {
   return `${key.kind} ${key.kind === "pgp" ? masterKeyIdentity(key).toUpperCase() : masterKeyIdentity(key)}`;
 }
 
-/** Findings for every recipient of `metadata`, checked against `rule` when one covers the file. */
+function groupText(sizes: readonly number[]): string {
+  return `${sizes.length} key group(s) of ${sizes.join(", ")} recipient(s)`;
+}
+
+/** The number of groups needed to open a file: as `updatekeys` computes it (0 or more than the groups means all). */
+function neededGroups(groups: number, threshold: number): number {
+  return groups <= 1 ? 1 : threshold === 0 || threshold > groups ? groups : threshold;
+}
+
+/** A group's members as one comparable string (order within a group does not matter). */
+function groupSignature(ids: readonly string[]): string {
+  return [...new Set(ids)].sort().join("\n");
+}
+
+/**
+ * How the file's groups and threshold differ from the rule's, when they have the same recipients.
+ * Groups are compared as sets of members, in any order (share i goes to group i either way). The
+ * threshold is compared only when the rule sets one: `updatekeys` keeps the file's otherwise.
+ */
+function groupStructureFault(metadata: FileMetadata, rule: CreationRule): string | undefined {
+  const fileGroups = metadata.keyGroups.map((g) => groupSignature(g.map(identityKey))).sort();
+  const ruleGroups = rule.keyGroups.filter((g) => g.length > 0).map((g) => groupSignature(g.map(identityKey))).sort();
+  const fileShape = groupText(metadata.keyGroups.map((g) => g.length));
+  const ruleShape = groupText(rule.keyGroups.filter((g) => g.length > 0).map((g) => g.length));
+  if (fileGroups.join("\0") !== ruleGroups.join("\0")) return `the file has ${fileShape}, the creation rule asks for ${ruleShape} (same recipients, grouped differently)`;
+  if (rule.shamirThreshold === 0) return undefined;
+  const fileNeeds = neededGroups(metadata.keyGroups.length, metadata.shamirThreshold);
+  const ruleNeeds = neededGroups(ruleGroups.length, rule.shamirThreshold);
+  if (fileNeeds === ruleNeeds) return undefined;
+  return `the file's shamir threshold needs ${fileNeeds} of ${metadata.keyGroups.length} key groups, the creation rule's threshold needs ${ruleNeeds}`;
+}
+
+/**
+ * Findings for every recipient of `metadata`, checked against `rule` when one covers the file and
+ * names recipients: entries the rule does not name (of any kind, including kinds hush cannot
+ * wrap to: a key holder running SOPS would send the data key there), recipients the rule names
+ * that the file lacks, and key groups or a threshold that differ from the rule's.
+ */
 export function recipientFindings(metadata: FileMetadata, rule: CreationRule | undefined): RecipientFinding[] {
   const out: RecipientFinding[] = [];
-  const named = new Set((rule?.keyGroups ?? []).flat().map(identityKey));
   metadata.keyGroups.forEach((group, gi) => {
     for (const entry of group) {
-      const who = `${entry.kind} recipient ${printable(masterKeyIdentity(entry))} in key group ${gi}`;
       // An entry without the outer form is already a metadata error; the deeper checks add nothing.
       const fault = hasWrappedKeyArmor(entry) ? wrappedKeyFault(entry) : undefined;
-      if (fault !== undefined) out.push({ code: "wrapped-key-invalid", message: `the wrapped data key of ${who} cannot be a wrapped key: ${fault}` });
-      // Kinds hush does not implement are never in a parsed creation rule; they cannot be compared.
-      if (rule !== undefined && named.size > 0 && "enc" in entry && !named.has(identityKey(entry))) {
-        out.push({ code: "unexpected-recipient", message: `${who} is not named by the creation rule for this file (path_regex ${printable(JSON.stringify(rule.pathRegex))}); remove it with \`hush updatekeys\` unless it belongs there` });
-      }
+      if (fault !== undefined) out.push({ code: "wrapped-key-invalid", message: `the wrapped data key of ${describe(entry, gi)} cannot be a wrapped key: ${fault}` });
     }
   });
+  const ruleRecipients = (rule?.keyGroups ?? []).flat();
+  if (rule === undefined || ruleRecipients.length === 0) return out;
+  const where = `the creation rule for this file (path_regex ${printable(JSON.stringify(rule.pathRegex))})`;
+  const fix = "run `hush updatekeys` on the file (with a key that opens it) to re-key it as the rule says";
+  const named = new Set(ruleRecipients.map(identityKey));
+  const present = new Set(metadata.keyGroups.flat().map(identityKey));
+  let membersDiffer = false;
+  metadata.keyGroups.forEach((group, gi) => {
+    for (const entry of group) {
+      if (named.has(identityKey(entry))) continue;
+      membersDiffer = true;
+      out.push({ code: "unexpected-recipient", message: `${describe(entry, gi)} is not named by ${where}; ${fix}, unless it belongs there (then add it to the rule)` });
+    }
+  });
+  const reported = new Set<string>();
+  for (const recipient of ruleRecipients) {
+    const id = identityKey(recipient);
+    if (present.has(id) || reported.has(id)) continue;
+    reported.add(id);
+    membersDiffer = true;
+    out.push({
+      code: "missing-recipient",
+      message: `${recipient.kind} recipient ${printable(masterKeyIdentity(recipient))} is named by ${where} but has no wrapped key in this file, so it cannot open it; ${fix}`,
+    });
+  }
+  if (!membersDiffer) {
+    const structure = groupStructureFault(metadata, rule);
+    if (structure !== undefined) out.push({ code: "key-groups-differ", message: `the key groups differ from ${where}: ${structure}; ${fix}` });
+  }
   return out;
+}
+
+function describe(entry: MasterKeyEntry, group: number): string {
+  return `${entry.kind} recipient ${printable(masterKeyIdentity(entry))} in key group ${group}`;
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { encryptText, type CreationRule, type KeySourceResolver } from "@hush/core";
 import { AgeKeySource, generateAgeKeyPair, parseAgeIdentities } from "@hush/key-source-age";
-import { checkFile, checkPassed, detectFormat, sniffFormats } from "@hush/git";
+import { checkFile, checkPassed, detectFormat, driverOverrideProblem, parseCheckAttr, sniffFormats } from "@hush/git";
 
 let keys: KeySourceResolver;
 let recipient: string;
@@ -86,6 +86,30 @@ describe("checkFile", () => {
     expect(strict.problems[0]!.message).toContain("kms recipient arn:aws:kms:eu-west-1:111122223333:key/k in key group 0 is not named by the creation rule");
     // A rule that names no keys (keys given on the command line) says nothing about recipients.
     expect((await checkFile({ path: "a.yaml", text: good, creationRule: rule() })).problems).toEqual([]);
+  });
+
+  it("compares key groups with the rule in any order, and the threshold only when the rule sets one", async () => {
+    const other = (await generateAgeKeyPair()).recipient;
+    const a = { kind: "age" as const, recipient };
+    const b = { kind: "age" as const, recipient: other };
+    const text = await encryptText("a: 1\n", { format: "yaml", keyGroups: [[b], [a]], shamirThreshold: 2, keySources: keys });
+    const codes = async (r: CreationRule): Promise<string[]> => (await checkFile({ path: "a.yaml", text, creationRule: r })).problems.map((p) => p.code);
+    expect(await codes(rule({ keyGroups: [[a], [b]], shamirThreshold: 2 }))).toEqual([]);
+    expect(await codes(rule({ keyGroups: [[a], [b]] }))).toEqual([]);
+    expect(await codes(rule({ keyGroups: [[a, b]] }))).toEqual(["key-groups-differ"]);
+    expect(await codes(rule({ keyGroups: [[a]] }))).toEqual(["unexpected-recipient"]);
+    expect(await codes(rule({ keyGroups: [[a], [b], [{ kind: "pgp", fp: "ABCDEF0123456789ABCDEF0123456789ABCDEF01" }]] }))).toEqual(["missing-recipient"]);
+  });
+
+  it("reads git check-attr -z output and words the driver finding", () => {
+    const attrs = parseCheckAttr("a b.yaml\0diff\0hush\0a b.yaml\0merge\0text\0c.yaml\0diff\0hush\0c.yaml\0merge\0hush\0");
+    expect(driverOverrideProblem(attrs.get("c.yaml"), [])).toBeUndefined();
+    const problem = driverOverrideProblem(attrs.get("a b.yaml"), ["x/.gitattributes"]);
+    expect(problem).toEqual(expect.objectContaining({ severity: "error", code: "drivers-overridden" }));
+    expect(problem!.message).toContain("merge: text");
+    expect(problem!.message).not.toContain("diff: hush");
+    expect(problem!.message).toContain("x/.gitattributes");
+    expect(driverOverrideProblem(undefined, [])!.message).toContain("diff: unspecified, merge: unspecified");
   });
 
   it("reports conflict markers", async () => {

@@ -41,6 +41,19 @@ export interface FileMetadata {
   readonly macOnlyEncrypted: boolean;
   /** The SOPS version the file claims to be written by. */
   readonly version: string;
+  /**
+   * What the file holds that no tool reads (SOPS ignores it on load and drops it on rewrite), so
+   * that reviews and `hush check` can show it. Absent when there is nothing; never written back.
+   */
+  readonly unread?: UnreadMetadata;
+}
+
+/** Parts of a `sops` section that SOPS and hush ignore. */
+export interface UnreadMetadata {
+  /** Top-level fields SOPS does not know, in file order, each with its value as canonical JSON. */
+  readonly unknownFields: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  /** Key groups in `key_groups` that are ignored because the flat lists are not empty (SOPS reads the flat lists). */
+  readonly ignoredKeyGroups: number;
 }
 
 /** The SOPS version hush writes into files: the format version it is compatible with. */

@@ -1,7 +1,7 @@
 import { HushError, printable } from "../errors.ts";
 import type { MasterKeyEntry, OpaqueKeyEntry } from "../key-source.ts";
 import { goCanonicalTime } from "../crypto/go-format.ts";
-import { ENCRYPTION_RULE_KINDS, type EncryptionRule, type FileMetadata } from "./file-metadata.ts";
+import { ENCRYPTION_RULE_KINDS, type EncryptionRule, type FileMetadata, type UnreadMetadata } from "./file-metadata.ts";
 import { keyGroupLimitProblem, MAX_FLAT_METADATA_DEPTH } from "./limits.ts";
 
 /**
@@ -105,6 +105,41 @@ function assertKeyGroupLimits(raw: Raw): void {
   if (problem !== undefined) throw invalid(problem);
 }
 
+/** Every top-level field SOPS reads (spec 6.1); others are ignored on load. */
+const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
+  ...FLAT_KEY_FIELDS,
+  ...ENCRYPTION_RULE_KINDS,
+  "key_groups",
+  "lastmodified",
+  "mac",
+  "mac_only_encrypted",
+  "shamir_threshold",
+  "version",
+]);
+
+/** JSON with sorted keys, so the same value always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (isMap(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** What the section holds that SOPS ignores, or undefined when nothing. */
+function unreadParts(raw: Raw, flatUsed: boolean): UnreadMetadata | undefined {
+  const unknownFields = Object.keys(raw)
+    .filter((name) => !KNOWN_FIELDS.has(name))
+    .map((name) => ({ name, value: canonicalJson(raw[name]) }));
+  const groups = raw["key_groups"];
+  // SOPS reads key_groups only when every flat list is empty; anything in it is then ignored.
+  const ignoredKeyGroups = !flatUsed || groups === undefined || groups === null ? 0 : Array.isArray(groups) ? groups.length : 1;
+  return unknownFields.length === 0 && ignoredKeyGroups === 0 ? undefined : { unknownFields, ignoredKeyGroups };
+}
+
 /** Decodes a `sops` section. Throws METADATA_INVALID naming the field (never a value). */
 export function decodeMetadata(raw: unknown): FileMetadata {
   if (!isMap(raw)) throw invalid("the sops section is not a map");
@@ -130,7 +165,9 @@ export function decodeMetadata(raw: unknown): FileMetadata {
   const shamirThreshold = thresholdText === "" ? 0 : Number(thresholdText);
   if (!Number.isInteger(shamirThreshold) || shamirThreshold < 0 || shamirThreshold > 255) throw invalid("shamir_threshold is not a small integer");
   const macOnly = raw["mac_only_encrypted"];
+  const unread = unreadParts(raw, flat.length > 0);
   return {
+    ...(unread === undefined ? {} : { unread }),
     keyGroups,
     shamirThreshold,
     lastModified: timestamp(raw["lastmodified"], "lastmodified"),

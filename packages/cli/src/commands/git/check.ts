@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 import { compileRe2, printable, type CreationRule, type Matcher } from "@hush/core";
 import { checkFile, checkPassed, type FileCheckResult } from "@hush/git";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
@@ -55,16 +55,35 @@ function readLimited(abs: string): Buffer | undefined {
   }
 }
 
+/** Staged paths that exist in the index, and the directories of staged `.gitattributes` changes, from `git diff --cached --name-status -z`. */
+function stagedChanges(output: string): { present: string[]; attributeDirs: string[] } {
+  const fields = output.split("\0");
+  const present: string[] = [];
+  const attributeDirs = new Set<string>();
+  for (let i = 0; i < fields.length && fields[i] !== ""; ) {
+    const status = fields[i]!;
+    // Renames and copies name the old and the new path.
+    const paths = /^[RC]/.test(status) ? [fields[i + 1]!, fields[i + 2]!] : [fields[i + 1]!];
+    i += 1 + paths.length;
+    if (!status.startsWith("D")) present.push(paths.at(-1)!);
+    for (const p of paths) if (posix.basename(p) === ".gitattributes") attributeDirs.add(posix.dirname(p));
+  }
+  return { present, attributeDirs: [...attributeDirs] };
+}
+
 async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<Candidate[]> {
   const show = (abs: string): string => {
     const rel = relative(io.cwd, abs);
     return rel.startsWith("..") ? abs : rel.split(sep).join("/");
   };
   if (flags.staged === true) {
-    const { openRepo, readBlob } = await import("./repo.ts");
+    const { openRepo, readBlob, listFiles } = await import("./repo.ts");
     const repo = await openRepo(io);
-    const out = await repo.git.raw(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"]);
-    const files = out.split("\0").filter((p) => p !== "");
+    const { present, attributeDirs } = stagedChanges(await repo.git.raw(["diff", "--cached", "--name-status", "-z", "--diff-filter=ACMRD"]));
+    // A staged .gitattributes (added, changed or deleted) can take files it does not touch away
+    // from hush's drivers: the files below it are checked too.
+    const below = attributeDirs.length === 0 ? [] : await listFiles(repo, ["--cached", "--", ...attributeDirs.map((d) => `:(top,literal)${d === "." ? "" : d}`)]);
+    const files = [...new Set([...present, ...below])].sort();
     return files.map((p) => {
       const abs = join(repo.root, p);
       return { display: show(abs), abs, read: async () => readBlob(repo, `:${p}`).catch(() => undefined) };
@@ -100,6 +119,18 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
     else files = tracked;
   }
   return [...new Set(files)].sort().map((abs) => ({ display: show(abs), abs, read: async () => readLimited(abs) }));
+}
+
+/** Adds `drivers-overridden` findings to covered encrypted files (one git process for all). */
+async function addDriverProblems(io: CliIo, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, staged: boolean): Promise<void> {
+  const covered = results.filter((r) => r.covered && r.encrypted);
+  if (covered.length === 0) return;
+  const { driverProblems } = await import("./check-drivers.ts");
+  const found = await driverProblems(io, covered.map((r) => checkedAt.get(r)!), staged);
+  results.forEach((r, i) => {
+    const problem = found.get(checkedAt.get(r) ?? "");
+    if (problem !== undefined && r.covered && r.encrypted) results[i] = { ...r, problems: [...r.problems, problem] };
+  });
 }
 
 /**
@@ -155,6 +186,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   // --verify wins over --verify-if-key: asking for verification means a file no key opens fails.
   const ifKeyed = flags.verify !== true;
   const results: FileCheckResult[] = [];
+  const checkedAt = new Map<FileCheckResult, string>();
   for (const c of await candidates(io, paths, flags)) {
     const rule = await ruleFor(c.abs);
     const bytes = await c.read();
@@ -173,8 +205,12 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       strict: flags.strict === true,
       ...(keySources === undefined ? {} : { verify: { keySources, ifKeyed } }),
     });
-    if (result.covered || result.encrypted || result.problems.length > 0) results.push(result);
+    if (result.covered || result.encrypted || result.problems.length > 0) {
+      results.push(result);
+      checkedAt.set(result, c.abs);
+    }
   }
+  await addDriverProblems(io, results, checkedAt, flags.staged === true);
   const ok = checkPassed(results);
   const unverified = results.filter((r) => r.problems.some((p) => p.code === "not-verified"));
   const errors = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "error").length, 0);

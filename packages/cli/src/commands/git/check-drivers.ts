@@ -1,0 +1,85 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { isAbsolute, join, posix, relative, sep } from "node:path";
+import { DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, type CheckProblem } from "@hush/git";
+import type { CliIo } from "../../io.ts";
+import { openRepo, readBlob, type Repo } from "./repo.ts";
+
+/**
+ * `hush check`'s driver check: when `hush git setup` set up the drivers (the root
+ * `.gitattributes` has hush's block), every covered encrypted file must still get `diff=hush` and
+ * `merge=hush`. One `git check-attr` process answers for all files.
+ */
+
+/** `git check-attr --stdin -z diff merge` for `paths` (relative to the root), or undefined when git fails. */
+function checkAttr(io: CliIo, repo: Repo, paths: readonly string[], staged: boolean): Promise<string | undefined> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
+  return new Promise((resolve) => {
+    const child = spawn("git", ["check-attr", ...(staged ? ["--cached"] : []), "--stdin", "-z", ...DRIVER_ATTRIBUTES], { cwd: repo.root, env, stdio: ["pipe", "pipe", "ignore"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    child.once("error", () => resolve(undefined));
+    child.once("close", (code) => resolve(code === 0 ? Buffer.concat(chunks).toString("utf8") : undefined));
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(paths.map((p) => `${p}\0`).join(""));
+  });
+}
+
+/** The attribute files that can apply to `path`, nearest first, that exist in the working tree. */
+function attributeFiles(root: string, path: string): string[] {
+  const out: string[] = [];
+  for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
+    const file = dir === "." ? ".gitattributes" : `${dir}/.gitattributes`;
+    if (existsSync(join(root, file))) out.push(file);
+    if (dir === "." || dir === "/") break;
+  }
+  if (existsSync(join(root, ".git", "info", "attributes"))) out.push(".git/info/attributes");
+  return out;
+}
+
+async function rootAttributes(repo: Repo, staged: boolean): Promise<string> {
+  try {
+    return staged ? (await readBlob(repo, ":.gitattributes")).toString("utf8") : readFileSync(join(repo.root, ".gitattributes"), "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * `drivers-overridden` findings by absolute path for `files` (absolute paths of covered encrypted
+ * files). Empty outside a repository, when hush's block is not in the root `.gitattributes`, or
+ * when git cannot answer.
+ */
+export async function driverProblems(io: CliIo, files: readonly string[], staged: boolean): Promise<Map<string, CheckProblem>> {
+  const found = new Map<string, CheckProblem>();
+  if (files.length === 0) return found;
+  let repo: Repo;
+  try {
+    repo = await openRepo(io);
+  } catch {
+    return found;
+  }
+  if (!hasManagedBlock(await rootAttributes(repo, staged))) return found;
+  const byRel = new Map<string, string>();
+  const root = realpathSync(repo.root);
+  for (const abs of files) {
+    let rel: string;
+    try {
+      rel = relative(root, realpathSync(abs));
+    } catch {
+      rel = relative(root, abs);
+    }
+    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) continue;
+    byRel.set(rel.split(sep).join("/"), abs);
+  }
+  if (byRel.size === 0) return found;
+  const output = await checkAttr(io, repo, [...byRel.keys()], staged);
+  if (output === undefined) return found;
+  const attrs = parseCheckAttr(output);
+  for (const [rel, abs] of byRel) {
+    const problem = driverOverrideProblem(attrs.get(rel), attributeFiles(repo.root, rel));
+    if (problem !== undefined) found.set(abs, problem);
+  }
+  return found;
+}
