@@ -108,6 +108,6 @@ export async function runDecrypt(io: CliIo, file: string | undefined, flags: Dec
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file ?? "stdin") : err;
   }
-  await emitResult(io, flags, file, encodeOutput(out, flags.extract !== undefined && format === "binary" ? "binary" : outFormat), 0o600);
+  await emitResult(io, flags, file, encodeOutput(out, flags.extract !== undefined && format === "binary" ? "binary" : outFormat), { plaintext: true });
   return 0;
 }
