@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeGnupgHome, makeTempDir, runHush, SOPS_TEST_PGP_KEYS, type GnupgHome } from "@hush/testkit";
+import { HUSH_BIN, makeGnupgHome, makeTempDir, runHush, SOPS_TEST_PGP_KEYS, type GnupgHome } from "@hush/testkit";
 
 /**
  * A PGP entry needs only the recipient's public key to write: a compressed message of zeros
@@ -45,6 +45,21 @@ describe("hush reads a bounded amount from gpg", () => {
     expect(r.stderr).toContain(fp);
     expect(r.stderr).toMatch(/more than 1024 bytes/);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("git textconv (the diff view) is bounded the same way: hidden values, no 200 MiB in memory", () => {
+    // GNU time reports the peak memory of the whole hush process (gpg's output was buffered in it).
+    if (!existsSync("/usr/bin/time")) throw new Error("/usr/bin/time (GNU time) is needed to measure hush's memory: apt-get install -y time");
+    const r = spawnSync("/usr/bin/time", ["-f", "maxrss-kb=%M", HUSH_BIN, "git", "textconv", bomb], {
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", GNUPGHOME: gnupg.home },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    expect(r.stdout.toString()).toContain("values hidden");
+    expect(r.stdout.toString()).not.toContain("hunter2");
+    const kb = Number(/maxrss-kb=(\d+)/.exec(r.stderr.toString())?.[1]);
+    expect(kb).toBeGreaterThan(0);
+    expect(kb).toBeLessThan(150 * 1024);
   });
 
   it("a gpg that does not answer is stopped after HUSH_GPG_TIMEOUT seconds", () => {
