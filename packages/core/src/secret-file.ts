@@ -66,12 +66,14 @@ export interface OpenedFile {
   readonly dataKey: Uint8Array;
   readonly stash: IvStash;
   /**
-   * Paths of the values the MAC does not vouch for (set by {@link openText}): nulls, empty
-   * strings, and under `mac_only_encrypted` (or when the MAC is not checked) the values left in
-   * clear. Encrypted values are bound to their path by their own tag. Anyone can add or change
-   * these without the data key; callers that act on a value (exec-env) treat them as untrusted.
+   * Paths of the values not bound to their key (set by {@link openText}): nulls and empty
+   * strings (outside the MAC), and every value left in clear: under `mac_only_encrypted` (or
+   * when the MAC is not checked) it is outside the MAC, and otherwise the MAC hashes values
+   * without their names, so a clear value can be moved to another clear key. Only an encrypted
+   * value is bound to its path, by its own tag. Anyone can add, move or change these without the
+   * data key; callers that act on a name (exec-env) treat them as untrusted.
    */
-  readonly outsideMac?: readonly KeyPath[];
+  readonly unauthenticated?: readonly KeyPath[];
 }
 
 function rfc3339Seconds(d: Date): string {
@@ -247,11 +249,11 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
   const stash = new IvStash(doc.leaves);
   const utf8 = options.format !== "binary";
   const edits: TextEdit[] = doc.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" }));
-  const outsideMac: KeyPath[] = [];
+  const unauthenticated: KeyPath[] = [];
   for (const [i, leaf] of doc.leaves.entries()) {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
     if (leaf.value === null) {
-      if (leaf.kind === "scalar") outsideMac.push(leaf.path);
+      if (leaf.kind === "scalar") unauthenticated.push(leaf.path);
       continue;
     }
     const raw = leaf.value.text;
@@ -274,9 +276,8 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
       continue;
     }
     if (!encrypt || raw === "") {
-      // An empty string adds nothing to the hash: it is outside the MAC either way.
       if (!metadata.macOnlyEncrypted) mac.add(leaf.value);
-      if (raw === "" || metadata.macOnlyEncrypted || options.ignoreMac === true) outsideMac.push(leaf.path);
+      unauthenticated.push(leaf.path);
       continue;
     }
     if (leaf.value.type !== "str" || !looksEncrypted(raw)) {
@@ -298,7 +299,7 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
     if (leaf.aliased !== true) edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
   }
   if (options.ignoreMac !== true) verifyMac(mac.digestHex(), metadata, dataKey);
-  return { format: options.format, plaintext: applyTextEdits(text, edits), metadata, dataKey, stash, outsideMac };
+  return { format: options.format, plaintext: applyTextEdits(text, edits), metadata, dataKey, stash, unauthenticated };
 }
 
 /** Stashes a decrypted value's IV, or marks it when its bytes are not the UTF-8 text shown. */

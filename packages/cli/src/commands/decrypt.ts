@@ -17,10 +17,10 @@ export interface DecryptFlags {
 }
 
 /**
- * Decrypts a file (or stdin) to plaintext text in its own format; `outsideMac` lists the paths
- * of values the MAC does not vouch for (see `OpenedFile.outsideMac`).
+ * Decrypts a file (or stdin) to plaintext text in its own format; `unauthenticated` lists the
+ * paths of values not bound to their key (see `OpenedFile.unauthenticated`).
  */
-export async function decryptInput(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<{ text: string; format: FileFormat; outsideMac: readonly KeyPath[] }> {
+export async function decryptInput(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<{ text: string; format: FileFormat; unauthenticated: readonly KeyPath[] }> {
   const name = flags.filenameOverride ?? file;
   const format = inputFormat(flags.inputType, name, "binary");
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
@@ -28,7 +28,7 @@ export async function decryptInput(io: CliIo, file: string | undefined, flags: D
   const text = decodeInput(bytes, format === "binary" ? "json" : format, file ?? "stdin");
   try {
     const opened = await openText(text, { format, keySources: createKeySourceResolver(io.env), ignoreMac: flags.ignoreMac === true });
-    return { text: opened.plaintext, format, outsideMac: opened.outsideMac ?? [] };
+    return { text: opened.plaintext, format, unauthenticated: opened.unauthenticated ?? [] };
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file ?? "stdin") : err;
   }

@@ -156,12 +156,12 @@ export function startupVariableReason(name: string): string | undefined {
 export interface InheritedEnvironment {
   /** The environment the command gets from hush (empty with `--pristine`). */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Top-level keys whose values the MAC does not vouch for (empty strings, nulls, clear values under mac_only_encrypted). */
-  readonly outsideMac: ReadonlySet<string>;
+  /** Top-level keys whose values are not bound to them: empty strings, nulls and values left in clear (only encrypted values are). */
+  readonly unauthenticated: ReadonlySet<string>;
 }
 
-/** Why a file value outside the MAC may not replace the caller's variable (shown to the user). */
-const OUTSIDE_MAC_REASON = "would replace your own value, and the file's value is outside the MAC: anyone can add it without the key";
+/** Why a value not bound to its key may not replace the caller's variable (shown to the user). */
+const UNAUTHENTICATED_REASON = "would replace your own value with one that is not encrypted: anyone can add it, or move it to this key, without the file's key";
 
 function inherits(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
   if (env[name] !== undefined) return true;
@@ -171,7 +171,8 @@ function inherits(env: Readonly<Record<string, string | undefined>>, name: strin
 
 /**
  * Refuses, before anything runs, a file whose keys include variables of the families above, or
- * values outside the MAC that would replace a variable the command gets from hush (an empty
+ * values not bound to their key (empty, null, left in clear) that would replace a variable the
+ * command gets from hush (an empty
  * `AWS_PROFILE` or `SSH_AUTH_SOCK` added next to real secrets blanks the caller's own), that the
  * user did not name with `--allow-env` (compared exactly). The one-line error names the file,
  * the keys (escaped) and the reasons, never a value. Exit 1.
@@ -179,7 +180,7 @@ function inherits(env: Readonly<Record<string, string | undefined>>, name: strin
 export function checkEnvironmentNames(file: string, names: readonly string[], allowed: ReadonlySet<string>, inherited?: InheritedEnvironment): void {
   const refused = names.flatMap((name) => {
     if (allowed.has(name)) return [];
-    const why = startupVariableReason(name) ?? (inherited !== undefined && inherited.outsideMac.has(name) && inherits(inherited.env, name) ? OUTSIDE_MAC_REASON : undefined);
+    const why = startupVariableReason(name) ?? (inherited !== undefined && inherited.unauthenticated.has(name) && inherits(inherited.env, name) ? UNAUTHENTICATED_REASON : undefined);
     return why === undefined ? [] : [{ name: printable(name, 80), why }];
   });
   if (refused.length === 0) return;

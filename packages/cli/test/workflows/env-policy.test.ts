@@ -14,12 +14,12 @@ describe("exec-env's variable policy", () => {
     }
   });
 
-  it("a value outside the MAC may not replace a variable the command would get, unless allowed", () => {
-    const inherited = { env: { AWS_PROFILE: "prod" }, outsideMac: new Set(["AWS_PROFILE", "FRESH"]) };
+  it("a value not bound to its key may not replace a variable the command would get, unless allowed", () => {
+    const inherited = { env: { AWS_PROFILE: "prod" }, unauthenticated: new Set(["AWS_PROFILE", "FRESH"]) };
     expect(() => checkEnvironmentNames("f.env", ["AWS_PROFILE"], new Set(), inherited)).toThrow(/AWS_PROFILE \(would replace your own value[^)]*\).*--allow-env AWS_PROFILE/);
     expect(() => checkEnvironmentNames("f.env", ["AWS_PROFILE"], new Set(["AWS_PROFILE"]), inherited)).not.toThrow();
     expect(() => checkEnvironmentNames("f.env", ["FRESH"], new Set(), inherited)).not.toThrow();
-    expect(() => checkEnvironmentNames("f.env", ["AWS_PROFILE"], new Set(), { env: { AWS_PROFILE: "prod" }, outsideMac: new Set() })).not.toThrow();
+    expect(() => checkEnvironmentNames("f.env", ["AWS_PROFILE"], new Set(), { env: { AWS_PROFILE: "prod" }, unauthenticated: new Set() })).not.toThrow();
   });
 
   it("--allow-env names are exact", () => {
