@@ -94,25 +94,47 @@ function keepOwner(fd: number, existing: ExistingFile): void {
 const NEW_FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /**
+ * What a write holds, stated at every call site. Plaintext (decrypted values, a secret key) is
+ * written 0600 and owned by the caller, whatever was at the path: a file planted there by someone
+ * else (owned by them, world-readable) must not pass its owner or mode on to the secrets.
+ * Anything else (ciphertext, configuration) keeps the replaced file's mode, owner and group, so
+ * that `sudo hush set` leaves the user's file the user's.
+ */
+export type WriteContent =
+  | { readonly plaintext: true }
+  | {
+      readonly plaintext: false;
+      /** Mode of a new file (default 0644, less the umask). */
+      readonly newFileMode?: number;
+      /** Forces this mode on new and existing files alike. */
+      readonly mode?: number;
+    };
+
+/** Mode of every plaintext file hush writes. */
+const PLAINTEXT_MODE = 0o600;
+
+/**
  * The one way hush replaces a file: a temporary file created beside it (O_EXCL|O_NOFOLLOW, so
  * no planted name or link is ever opened), the bytes, fsync, rename over the name, then fsync of
  * the directory. A crash at any moment leaves the old file or the new one, never a truncated
- * one. The replaced file keeps its mode, owner and group (`sudo hush set` leaves the user's
- * file the user's); new files get `newFileMode` (0600 for plaintext, else 0644). A symbolic link
- * or anything but a regular file at `path` is refused (see {@link checkWritableFile}); the rename
- * replaces a directory entry and never writes through one, so a link planted after the check
- * is replaced, not followed. `mode` forces a mode on new and existing files alike.
+ * one. Owner and mode follow `content` (see {@link WriteContent}). A symbolic link or anything
+ * but a regular file at `path` is refused (see {@link checkWritableFile}); the rename replaces a
+ * directory entry and never writes through one, so a link planted after the check is replaced,
+ * not followed.
  */
-export function writeFileAtomic(path: string, data: Buffer | string, options: { newFileMode?: number; mode?: number } = {}): void {
-  const existing = checkWritableFile(path);
-  const mode = options.mode ?? existing?.mode ?? options.newFileMode ?? 0o644;
+export function writeFileAtomic(path: string, data: Buffer | string, content: WriteContent): void {
+  const found = checkWritableFile(path);
+  // Plaintext never takes anything from the file it replaces.
+  const existing = content.plaintext ? undefined : found;
+  const forced = content.plaintext ? PLAINTEXT_MODE : content.mode;
+  const mode = forced ?? existing?.mode ?? (content.plaintext ? PLAINTEXT_MODE : (content.newFileMode ?? 0o644));
   const tmp = join(dirname(path), `.${basename(path)}.hush-${randomBytes(6).toString("hex")}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, NEW_FILE_FLAGS, mode);
     if (existing !== undefined) keepOwner(fd, existing);
     // The umask narrowed the temp file's mode, and a change of owner clears set-id bits.
-    if (existing !== undefined || options.mode !== undefined) fchmodSync(fd, mode);
+    if (existing !== undefined || forced !== undefined) fchmodSync(fd, mode);
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);

@@ -13,7 +13,7 @@ import { EncryptionDecider } from "./rules/encryption-rules.ts";
 import type { EmitOptions, FileFormat, Leaf, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 import { storeFor } from "./stores/registry.ts";
-import { aadPath, formatKeyPath, type ScalarValue, type ValueType } from "./tree/values.ts";
+import { aadPath, formatKeyPath, type KeyPath, type ScalarValue, type ValueType } from "./tree/values.ts";
 
 /**
  * Encrypting and decrypting a whole file's text: the orchestration of stores, rules, the value
@@ -65,6 +65,15 @@ export interface OpenedFile {
   readonly metadata: FileMetadata;
   readonly dataKey: Uint8Array;
   readonly stash: IvStash;
+  /**
+   * Paths of the values not bound to their key (set by {@link openText}): nulls and empty
+   * strings (outside the MAC), and every value left in clear: under `mac_only_encrypted` (or
+   * when the MAC is not checked) it is outside the MAC, and otherwise the MAC hashes values
+   * without their names, so a clear value can be moved to another clear key. Only an encrypted
+   * value is bound to its path, by its own tag. Anyone can add, move or change these without the
+   * data key; callers that act on a name (exec-env) treat them as untrusted.
+   */
+  readonly unauthenticated?: readonly KeyPath[];
 }
 
 function rfc3339Seconds(d: Date): string {
@@ -252,9 +261,13 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
   const stash = new IvStash(doc.leaves);
   const utf8 = options.format !== "binary";
   const edits: TextEdit[] = doc.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" }));
+  const unauthenticated: KeyPath[] = [];
   for (const [i, leaf] of doc.leaves.entries()) {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
-    if (leaf.value === null) continue;
+    if (leaf.value === null) {
+      if (leaf.kind === "scalar") unauthenticated.push(leaf.path);
+      continue;
+    }
     const raw = leaf.value.text;
     if (leaf.kind === "comment") {
       if (!looksEncrypted(raw)) {
@@ -276,6 +289,7 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
     }
     if (!encrypt || raw === "") {
       if (!metadata.macOnlyEncrypted) mac.add(leaf.value);
+      unauthenticated.push(leaf.path);
       continue;
     }
     if (leaf.value.type !== "str" || !looksEncrypted(raw)) {
@@ -297,7 +311,7 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
     if (leaf.aliased !== true) edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
   }
   if (options.ignoreMac !== true) verifyMac(mac.digestHex(), metadata, dataKey);
-  return { format: options.format, plaintext: applyTextEdits(text, edits), metadata, dataKey, stash };
+  return { format: options.format, plaintext: applyTextEdits(text, edits), metadata, dataKey, stash, unauthenticated };
 }
 
 /** Stashes a decrypted value's IV, or marks it when its bytes are not the UTF-8 text shown. */

@@ -4,7 +4,7 @@ import { HushError, quoted } from "@hush/core";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient, PgpKeyEntry } from "@hush/core";
 import { readMessageRecipients } from "./armor.ts";
 import { longKeyId, normalizePgpFingerprint } from "./fingerprint.ts";
-import { gpgErrorLine, runGpg, type GpgRun } from "./run-gpg.ts";
+import { gpgErrorLine, gpgTimeoutMs, runGpg, type GpgRun } from "./run-gpg.ts";
 
 /** Options of {@link GpgKeySource}. */
 export interface GpgKeySourceOptions {
@@ -25,6 +25,12 @@ interface SecretKeyring {
 const HIDDEN_RECIPIENT = "0000000000000000";
 
 /**
+ * Most bytes accepted from `gpg --decrypt` of a data key (32 bytes, 33 for a key share). Only the
+ * recipient's public key is needed to write a message that decompresses to gigabytes.
+ */
+const MAX_DATA_KEY_OUTPUT = 1024;
+
+/**
  * Wraps and unwraps data keys with OpenPGP through the system `gpg`, the way SOPS's gpg fallback
  * does, so that keys on smart cards and passphrase-protected keys (through gpg-agent) work.
  *
@@ -35,6 +41,7 @@ export class GpgKeySource implements KeySource {
   readonly kind = "pgp" as const;
   readonly #env: Readonly<Record<string, string>>;
   readonly #binary: string;
+  readonly #timeoutMs: number;
   #keyring: Promise<SecretKeyring | null> | undefined;
 
   constructor(options: GpgKeySourceOptions) {
@@ -43,6 +50,7 @@ export class GpgKeySource implements KeySource {
     this.#env = env;
     const exec = env["SOPS_GPG_EXEC"];
     this.#binary = exec !== undefined && exec !== "" ? exec : "gpg";
+    this.#timeoutMs = gpgTimeoutMs(env);
   }
 
   /**
@@ -64,7 +72,7 @@ export class GpgKeySource implements KeySource {
     // Taken before encrypting, like SOPS, which stamps the master key when it is created.
     const createdAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const args = ["--batch", "--quiet", "--no-default-recipient", "--yes", "--encrypt", "-a", "-r", fp, "--trusted-key", longKeyId(fp), "--no-encrypt-to"];
-    const run = await runGpg(this.#binary, args, this.#env, dataKey);
+    const run = await runGpg(this.#binary, args, this.#env, dataKey, { timeoutMs: this.#timeoutMs });
     const enc = run.stdout.toString("utf8").trim();
     if (run.code !== 0 || !enc.startsWith("-----BEGIN PGP MESSAGE-----")) {
       throw new HushError("KEY_SOURCE_FAILED", `gpg could not encrypt to PGP key ${fp}: ${gpgErrorLine(run)}`, {
@@ -99,7 +107,11 @@ export class GpgKeySource implements KeySource {
       }
     }
     // The message goes on stdin: file metadata never reaches gpg's command line.
-    const run = await runGpg(this.#binary, ["--batch", "--quiet", "--status-fd", "3", "--decrypt"], this.#env, entry.enc);
+    const run = await runGpg(this.#binary, ["--batch", "--quiet", "--status-fd", "3", "--decrypt"], this.#env, entry.enc, {
+      maxStdout: MAX_DATA_KEY_OUTPUT,
+      timeoutMs: this.#timeoutMs,
+    });
+    if (run.stopped !== undefined) throw this.#stoppedError(run.stopped, `decrypting the data key for PGP key ${describeFp(entry.fp)}`);
     const ok = run.code === 0 && run.status.some((line) => line === "DECRYPTION_OKAY");
     if (!ok) {
       run.stdout.fill(0);
@@ -124,6 +136,18 @@ export class GpgKeySource implements KeySource {
     return key;
   }
 
+  /** The error for a gpg run hush stopped; `what` says what gpg was doing. */
+  #stoppedError(why: NonNullable<GpgRun["stopped"]>, what: string): HushError {
+    if (why === "output-limit") {
+      return new HushError("KEY_SOURCE_FAILED", `gpg stopped while ${what}: it wrote more than ${MAX_DATA_KEY_OUTPUT} bytes, and a data key is 32`, {
+        hint: "the file's PGP entry is not a data key hush or SOPS wrote; anyone with the public key can write such an entry: re-create it with `hush updatekeys` or `hush rotate` from a good copy",
+      });
+    }
+    return new HushError("KEY_SOURCE_FAILED", `gpg stopped while ${what}: it did not finish within ${this.#timeoutMs / 1000} s`, {
+      hint: "if gpg-agent was waiting for a passphrase, unlock the key first or raise HUSH_GPG_TIMEOUT (seconds, 0 for no limit)",
+    });
+  }
+
   /** Where this source looks for secret keys. */
   describeSearch(): readonly string[] {
     const binary = this.#binary === "gpg" ? "" : ` (gpg binary ${this.#binary})`;
@@ -143,7 +167,8 @@ export class GpgKeySource implements KeySource {
   }
 
   async #listSecretKeys(): Promise<SecretKeyring | null> {
-    const run = await runGpg(this.#binary, ["--batch", "--with-colons", "--list-secret-keys"], this.#env, "");
+    const run = await runGpg(this.#binary, ["--batch", "--with-colons", "--list-secret-keys"], this.#env, "", { timeoutMs: this.#timeoutMs });
+    if (run.stopped !== undefined) throw this.#stoppedError(run.stopped, "listing the secret keys");
     if (run.code !== 0) return null;
     return parseSecretKeys(run.stdout.toString("utf8"));
   }

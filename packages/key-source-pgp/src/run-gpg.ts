@@ -10,25 +10,59 @@ export interface GpgRun {
   readonly stderr: string;
   /** Machine-readable `[GNUPG:]` lines from `--status-fd 3` (locale independent). */
   readonly status: readonly string[];
+  /** Why hush stopped gpg before it finished: its output passed `maxStdout`, or it ran past `timeoutMs`. */
+  readonly stopped?: "output-limit" | "timeout";
+}
+
+/** Bounds on one gpg run; gpg is killed (SIGKILL) when it passes one. */
+export interface GpgLimits {
+  /** Most bytes of stdout to accept: a data key is 32 bytes, a message to decrypt may claim gigabytes. */
+  readonly maxStdout?: number;
+  /** Milliseconds gpg may run (0 or absent: no limit). */
+  readonly timeoutMs?: number;
+}
+
+/** Bytes of stderr, and of status lines, kept from one run. */
+const MAX_DIAGNOSTICS = 256 * 1024;
+
+/**
+ * How long one gpg run may take: `$HUSH_GPG_TIMEOUT` seconds (0: no limit), default 60. Generous
+ * because gpg-agent may ask for a passphrase through pinentry while gpg runs.
+ */
+export function gpgTimeoutMs(env: Readonly<Record<string, string | undefined>>): number {
+  const text = env["HUSH_GPG_TIMEOUT"];
+  const seconds = Number(text);
+  return text !== undefined && text.trim() !== "" && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 60_000;
 }
 
 /**
  * Runs gpg directly (no shell) with an explicit environment, feeds `input` on stdin and collects
- * stdout, stderr and the status lines written to fd 3.
+ * stdout, stderr and the status lines written to fd 3. Past a limit of `limits`, gpg is killed
+ * and the run reports `stopped` with an empty stdout (whatever was read is wiped).
  *
  * @throws HushError `KEY_SOURCE_FAILED` when the binary cannot be started.
  */
-export function runGpg(binary: string, args: readonly string[], env: Readonly<Record<string, string>>, input: Uint8Array | string): Promise<GpgRun> {
+export function runGpg(binary: string, args: readonly string[], env: Readonly<Record<string, string>>, input: Uint8Array | string, limits: GpgLimits = {}): Promise<GpgRun> {
   return new Promise<GpgRun>((resolve, reject) => {
     const child = spawn(binary, args, { env, shell: false, stdio: ["pipe", "pipe", "pipe", "pipe"], windowsHide: true });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     const status: Buffer[] = [];
     let settled = false;
+    let stdoutBytes = 0;
+    let stopped: GpgRun["stopped"];
+    const stop = (why: NonNullable<GpgRun["stopped"]>): void => {
+      if (stopped !== undefined) return;
+      stopped = why;
+      wipe(stdout);
+      child.kill("SIGKILL");
+    };
+    const timer = limits.timeoutMs !== undefined && limits.timeoutMs > 0 ? setTimeout(() => stop("timeout"), limits.timeoutMs) : undefined;
 
     child.on("error", (error: NodeJS.ErrnoException) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       wipe(stdout);
       const reason = error.code === "ENOENT" ? "not found" : error.code === "EACCES" ? "permission denied" : (error.code ?? "cannot start");
       reject(
@@ -38,17 +72,31 @@ export function runGpg(binary: string, args: readonly string[], env: Readonly<Re
         }),
       );
     });
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (stopped !== undefined) {
+        chunk.fill(0);
+        return;
+      }
+      stdoutBytes += chunk.length;
+      stdout.push(chunk);
+      if (limits.maxStdout !== undefined && stdoutBytes > limits.maxStdout) stop("output-limit");
+    });
+    // Messages and status lines are kept up to a bound too: a crafted message can make gpg talk.
+    const keepBounded = (chunks: Buffer[]) => (chunk: Buffer) => {
+      if (chunks.reduce((n, c) => n + c.length, 0) < MAX_DIAGNOSTICS) chunks.push(chunk);
+    };
+    child.stderr.on("data", keepBounded(stderr));
     const statusStream = child.stdio[3] as Readable | null | undefined;
-    statusStream?.on("data", (chunk: Buffer) => status.push(chunk));
+    statusStream?.on("data", keepBounded(status));
     statusStream?.on("error", () => undefined);
     child.on("close", (code) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       const out = Buffer.concat(stdout);
       wipe(stdout);
       resolve({
+        ...(stopped === undefined ? {} : { stopped }),
         code,
         stdout: out,
         stderr: Buffer.concat(stderr).toString("utf8"),

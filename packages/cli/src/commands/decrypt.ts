@@ -1,4 +1,4 @@
-import { getAtPath, goAtoi, goFormatFloatG, goParseBool, goParseFloat, HushError, openText, parseTreePath, storeFor, type FileFormat, type ScalarValue, type TreeNode } from "@hush/core";
+import { getAtPath, goAtoi, goFormatFloatG, goParseBool, goParseFloat, HushError, openText, parseTreePath, storeFor, type FileFormat, type KeyPath, type ScalarValue, type TreeNode } from "@hush/core";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -16,8 +16,11 @@ export interface DecryptFlags {
   indent?: string;
 }
 
-/** Decrypts a file (or stdin) to plaintext text in its own format. */
-export async function decryptInput(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<{ text: string; format: FileFormat }> {
+/**
+ * Decrypts a file (or stdin) to plaintext text in its own format; `unauthenticated` lists the
+ * paths of values not bound to their key (see `OpenedFile.unauthenticated`).
+ */
+export async function decryptInput(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<{ text: string; format: FileFormat; unauthenticated: readonly KeyPath[] }> {
   const name = flags.filenameOverride ?? file;
   const format = inputFormat(flags.inputType, name, "binary");
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
@@ -25,7 +28,7 @@ export async function decryptInput(io: CliIo, file: string | undefined, flags: D
   const text = decodeInput(bytes, format === "binary" ? "json" : format, file ?? "stdin");
   try {
     const opened = await openText(text, { format, keySources: createKeySourceResolver(io.env), ignoreMac: flags.ignoreMac === true });
-    return { text: opened.plaintext, format };
+    return { text: opened.plaintext, format, unauthenticated: opened.unauthenticated ?? [] };
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file ?? "stdin") : err;
   }
@@ -105,6 +108,6 @@ export async function runDecrypt(io: CliIo, file: string | undefined, flags: Dec
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file ?? "stdin") : err;
   }
-  await emitResult(io, flags, file, encodeOutput(out, flags.extract !== undefined && format === "binary" ? "binary" : outFormat), 0o600);
+  await emitResult(io, flags, file, encodeOutput(out, flags.extract !== undefined && format === "binary" ? "binary" : outFormat), { plaintext: true });
   return 0;
 }

@@ -3,7 +3,7 @@ import { encryptText, ENCRYPTION_RULE_KINDS, HushError, isHushError, splitArnRol
 import { creationRuleFor, loadConfig } from "../config.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
-import { readAll, readInputFile, writeFileAtomic, writeOut, type CliIo } from "../io.ts";
+import { readAll, readInputFile, writeFileAtomic, writeOut, type CliIo, type WriteContent } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 
 export interface EncryptFlags {
@@ -86,13 +86,16 @@ export function parseIndent(text: string | undefined): number | undefined {
   return n;
 }
 
-/** Where the result goes: stdout, `--output`, or the input file (`-i`). */
-export async function emitResult(io: CliIo, flags: { inPlace?: boolean; output?: string }, file: string | undefined, data: Buffer, newFileMode = 0o644): Promise<void> {
+/**
+ * Where the result goes: stdout, `--output`, or the input file (`-i`). `content` says whether
+ * `data` is plaintext (decrypted: written 0600, the caller's) or ciphertext (see `WriteContent`).
+ */
+export async function emitResult(io: CliIo, flags: { inPlace?: boolean; output?: string }, file: string | undefined, data: Buffer, content: WriteContent): Promise<void> {
   if (flags.inPlace === true) {
     if (file === undefined) throw new CliError(EXIT.conflictingParameters, "--in-place needs a file, not standard input");
-    writeFileAtomic(file, data);
+    writeFileAtomic(file, data, content);
   } else if (flags.output !== undefined) {
-    writeFileAtomic(flags.output, data, { newFileMode });
+    writeFileAtomic(flags.output, data, content);
   } else {
     await writeOut(io.stdout, data);
   }
@@ -138,7 +141,7 @@ export async function runEncrypt(io: CliIo, file: string | undefined, flags: Enc
       ...(indent === undefined ? {} : { emit: { indent } }),
       requireEncryptedValue: flags.allowNoValues !== true,
     });
-    await emitResult(io, flags, file, encodeOutput(out, outFormat));
+    await emitResult(io, flags, file, encodeOutput(out, outFormat), { plaintext: false });
   } catch (err) {
     if (isHushError(err, "NOTHING_ENCRYPTED")) {
       const from = ruleFromFlags(flags) !== undefined ? "the command line" : loaded === undefined ? "the default rule" : `the creation rule in ${loaded.path}`;

@@ -168,15 +168,19 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
   if (args.length !== 2) throw new CliError(EXIT.generic, "error: exec-env takes exactly two arguments: FILE COMMAND");
   const [file, command] = args as [string, string];
   if (flags.background === true && flags.sameProcess === true) throw new CliError(EXIT.conflictingParameters, "--background and --same-process cannot be used together");
-  const { text, format } = await decryptInput(io, file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true });
+  const { text, format, unauthenticated } = await decryptInput(io, file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true });
   let pairs: Array<[string, string]>;
   try {
     pairs = await envFromPlaintext(text, format);
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file) : err;
   }
-  checkEnvironmentNames(file, pairs.map(([name]) => name), new Set(flags.allowEnv ?? []));
   const user = flags.user === undefined ? undefined : lookupUser(flags.user);
+  const unauthenticatedNames = new Set(unauthenticated.flatMap((path) => (path.length === 1 && typeof path[0] === "string" ? [path[0]] : [])));
+  checkEnvironmentNames(file, pairs.map(([name]) => name), new Set(flags.allowEnv ?? []), {
+    env: childEnv(io, flags.pristine === true, [], user),
+    unauthenticated: unauthenticatedNames,
+  });
   const env = childEnv(io, flags.pristine === true, pairs, user);
   if (flags.background === true) {
     const child = startShell(io, command, env, user, true);

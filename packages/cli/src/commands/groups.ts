@@ -55,7 +55,7 @@ async function regroup(
     const metadata: FileMetadata = { ...file.metadata, keyGroups, shamirThreshold: effectiveThreshold(threshold, groups.length) };
     const text = await replaceMetadata(file, metadata, emitOptionsFor(file.format, indent, loaded?.config.stores));
     if (flags.inPlace === true) await writeSecretFile(file, text);
-    else await emitResult(io, {}, undefined, encodeOutput(text, file.format === "binary" ? "json" : file.format));
+    else await emitResult(io, {}, undefined, encodeOutput(text, file.format === "binary" ? "json" : file.format), { plaintext: false });
   } catch (err) {
     throw errorForFile(target, err);
   }

@@ -21,7 +21,7 @@ export async function runKeygen(io: CliIo, flags: KeygenFlags): Promise<number> 
     if (existsSync(flags.output)) throw new CliError(EXIT.generic, `${flags.output}: already exists, not overwriting a key file`);
     // `-o ~/.config/sops/age/keys.txt` on a fresh machine: make the key's directories, private.
     mkdirSync(dirname(flags.output), { recursive: true, mode: 0o700 });
-    writeFileAtomic(flags.output, body, { newFileMode: 0o600 });
+    writeFileAtomic(flags.output, body, { plaintext: true });
   } else {
     await writeOut(io.stdout, body);
   }

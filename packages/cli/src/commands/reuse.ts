@@ -53,7 +53,7 @@ export async function runEncryptReuse(io: CliIo, file: string | undefined, flags
     const old = await openEncryptedFile(io, reuse, formatFromPath(reuse) === undefined ? { inputType: outFormat } : {});
     // Errors from here on are about the new plaintext: name it, not OLD.
     const out = await reencrypt(io, { ...old, file: label, format: outFormat, metadataIndent: old.format === outFormat ? old.metadataIndent : undefined }, text, indent === undefined ? {} : { indent });
-    await emitResult(io, flags, file, out);
+    await emitResult(io, flags, file, out, { plaintext: false });
   } finally {
     lock?.release();
   }

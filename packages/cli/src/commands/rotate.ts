@@ -151,7 +151,7 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
     const target = targets[0]!;
     try {
       const r = await rotateOne(target, changes, resolve, indent, stores);
-      await emitResult(io, flags, undefined, encodeOutput(r.text, r.file.format === "binary" ? "json" : r.file.format));
+      await emitResult(io, flags, undefined, encodeOutput(r.text, r.file.format === "binary" ? "json" : r.file.format), { plaintext: false });
     } catch (err) {
       throw errorForFile(target, err);
     }

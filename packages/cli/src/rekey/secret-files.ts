@@ -107,7 +107,7 @@ export async function writeSecretFile(file: SecretFile, text: string): Promise<v
     if (readTargetText(file.target).text !== file.text) {
       throw new CliError(EXIT.couldNotWriteOutputFile, `${file.target.path}: changed on disk while hush was working; nothing written, run again`);
     }
-    writeFileAtomic(file.target.path, encodeOutput(text, file.format === "binary" ? "json" : file.format));
+    writeFileAtomic(file.target.path, encodeOutput(text, file.format === "binary" ? "json" : file.format), { plaintext: false });
   } finally {
     lock.release();
   }

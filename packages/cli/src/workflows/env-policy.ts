@@ -5,12 +5,14 @@ import { CliError, EXIT } from "../exit-codes.ts";
  * Which variables `exec-env` refuses to take from a file. Anyone can encrypt a file to a public
  * recipient, and empty values are outside SOPS's MAC, so the key names in a file are untrusted;
  * a variable that changes how a program starts, which program runs or what code it loads turns
- * "run this command with my secrets" into "run the file author's code". Such keys are refused
+ * "run this command with my secrets" into "run the file author's code", and one that changes
+ * where traffic goes (a proxy, an endpoint) or records it hands the file's author what the command
+ * sends, credentials included. Such keys are refused
  * unless the user names them with `--allow-env NAME`. Names are compared case-insensitively
  * (Windows environments are, and some programs read variables that way).
  *
  * The list cannot be complete; it covers the run-time families that load code or trust from the
- * environment. Documented in docs/workflows.md.
+ * environment, or redirect traffic. Documented in docs/workflows.md.
  */
 
 /** A family of variables and why it is refused (the reason is shown to the user). */
@@ -67,6 +69,27 @@ const FAMILIES: readonly EnvFamily[] = [
     prefixes: ["CORECLR_PROFILER", "COR_PROFILER"],
   },
   {
+    // LUA_INIT (code run at start-up, or @file), LUA_PATH/LUA_CPATH (modules); PHPRC and the
+    // scan directory (auto_prepend_file runs a file before every script).
+    why: "makes Lua or PHP run code or read configuration of its choosing",
+    names: ["PHPRC", "PHP_INI_SCAN_DIR"],
+    prefixes: ["LUA_"],
+  },
+  {
+    // RUSTC_WRAPPER runs a program for every compilation; CARGO_* sets any cargo configuration
+    // (CARGO_TARGET_<triple>_RUNNER, CARGO_BUILD_RUSTC_WRAPPER, CARGO_HOME's config.toml).
+    why: "makes cargo or rustc run other programs",
+    names: ["RUSTC", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "RUSTDOC", "RUSTFLAGS", "RUSTDOCFLAGS", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"],
+    prefixes: ["CARGO_"],
+  },
+  {
+    // OPENSSL_CONF can load a provider or engine module (a shared object) into any program
+    // linked with OpenSSL: openssl, curl, python, ruby, git over https.
+    why: "makes OpenSSL load configuration or modules",
+    names: [],
+    prefixes: ["OPENSSL_"],
+  },
+  {
     // GOFLAGS=-toolexec=prog, another toolchain or GOROOT, a go.env file of settings.
     why: "makes the Go tool run other programs",
     names: ["GOFLAGS", "GOROOT", "GOTOOLCHAIN", "GOENV"],
@@ -82,14 +105,37 @@ const FAMILIES: readonly EnvFamily[] = [
   {
     // Commands that common tools run on the user's behalf (git, less, man, sudo, make…).
     why: "names a command that other programs run",
-    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "LESSOPEN", "LESSCLOSE", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS"],
+    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS"],
+    prefixes: [],
+  },
+  {
+    // less: LESSOPEN/LESSCLOSE run input filters, LESSKEYIN/LESSKEY name key bindings (which can
+    // run shell commands), LESS holds options; vi's start-up commands run shell commands too.
+    why: "gives a pager or editor start-up commands",
+    names: ["LESS", "LESSOPEN", "LESSCLOSE", "LESSKEY", "LESSKEYIN", "LESSKEY_SRC", "LESSKEY_SYSTEM", "LESSKEYIN_SYSTEM", "LESSEDIT", "VIMINIT", "GVIMINIT", "EXINIT", "MYVIMRC", "VIMRUNTIME", "NVIM_APPNAME"],
     prefixes: [],
   },
   {
     // A configuration directory in the repository can run code: .gitconfig's core.fsmonitor,
     // a kubeconfig's exec credential plugin, AWS's credential_process.
     why: "decides where programs read configuration that can name commands to run",
-    names: ["HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE"],
+    // AWS_SHARED_CREDENTIALS_FILE's credential_process, curl's .curlrc, pip's configuration (any
+    // PIP_ option: the index packages are installed from), Docker's credential helpers, gpg's home
+    // (its gpg.conf and agent), wget and netrc files.
+    names: ["HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "CURL_HOME", "WGETRC", "NETRC", "DOCKER_CONFIG", "GNUPGHOME"],
+    prefixes: ["PIP_"],
+  },
+  {
+    // A proxy sees every plain-HTTP request and the host of every CONNECT; an endpoint or daemon
+    // of the file's choosing receives the requests themselves, signed or with credentials.
+    why: "sends programs' traffic, or their credentials, through a server of the file's choosing",
+    names: ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "GRPC_PROXY", "SOCKS_PROXY", "SOCKS5_SERVER", "RSYNC_PROXY", "DOCKER_HOST", "CONTAINER_HOST", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_EC2_METADATA_SERVICE_ENDPOINT"],
+    prefixes: ["AWS_ENDPOINT_URL"],
+  },
+  {
+    // TLS libraries append every session's keys to this file: the traffic can be read later.
+    why: "records programs' TLS session keys in a file",
+    names: ["SSLKEYLOGFILE"],
     prefixes: [],
   },
   {
@@ -106,14 +152,35 @@ export function startupVariableReason(name: string): string | undefined {
   return FAMILIES.find((f) => f.names.includes(upper) || f.prefixes.some((p) => upper.startsWith(p)))?.why;
 }
 
+/** What the command would get without the file: the variables a file's value would replace. */
+export interface InheritedEnvironment {
+  /** The environment the command gets from hush (empty with `--pristine`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Top-level keys whose values are not bound to them: empty strings, nulls and values left in clear (only encrypted values are). */
+  readonly unauthenticated: ReadonlySet<string>;
+}
+
+/** Why a value not bound to its key may not replace the caller's variable (shown to the user). */
+const UNAUTHENTICATED_REASON = "would replace your own value with one that is not encrypted: anyone can add it, or move it to this key, without the file's key";
+
+function inherits(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
+  if (env[name] !== undefined) return true;
+  // Windows compares environment names without case.
+  return process.platform === "win32" && Object.keys(env).some((k) => k.toUpperCase() === name.toUpperCase() && env[k] !== undefined);
+}
+
 /**
- * Refuses, before anything runs, a file whose keys include variables of the families above that
- * the user did not name with `--allow-env` (compared exactly). The one-line error names the file,
+ * Refuses, before anything runs, a file whose keys include variables of the families above, or
+ * values not bound to their key (empty, null, left in clear) that would replace a variable the
+ * command gets from hush (an empty
+ * `AWS_PROFILE` or `SSH_AUTH_SOCK` added next to real secrets blanks the caller's own), that the
+ * user did not name with `--allow-env` (compared exactly). The one-line error names the file,
  * the keys (escaped) and the reasons, never a value. Exit 1.
  */
-export function checkEnvironmentNames(file: string, names: readonly string[], allowed: ReadonlySet<string>): void {
+export function checkEnvironmentNames(file: string, names: readonly string[], allowed: ReadonlySet<string>, inherited?: InheritedEnvironment): void {
   const refused = names.flatMap((name) => {
-    const why = allowed.has(name) ? undefined : startupVariableReason(name);
+    if (allowed.has(name)) return [];
+    const why = startupVariableReason(name) ?? (inherited !== undefined && inherited.unauthenticated.has(name) && inherits(inherited.env, name) ? UNAUTHENTICATED_REASON : undefined);
     return why === undefined ? [] : [{ name: printable(name, 80), why }];
   });
   if (refused.length === 0) return;

@@ -86,5 +86,5 @@ export async function reencrypt(
 
 /** Replaces the encrypted file atomically (mode kept). */
 export function writeEncrypted(file: string, bytes: Buffer): void {
-  writeFileAtomic(file, bytes, { newFileMode: 0o644 });
+  writeFileAtomic(file, bytes, { plaintext: false, newFileMode: 0o644 });
 }

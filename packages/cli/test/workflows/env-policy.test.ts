@@ -3,15 +3,23 @@ import { checkEnvironmentNames, startupVariableReason } from "../../src/workflow
 
 describe("exec-env's variable policy", () => {
   it("refuses start-up variables by exact name and by family prefix, whatever the case", () => {
-    for (const name of ["PATH", "path", "LD_AUDIT", "DYLD_LIBRARY_PATH", "BASH_FUNC_cd%%", "PYTHONHOME", "PERL5LIB", "RUBYLIB", "GIT_EXEC_PATH", "GIT_CONFIG_KEY_0", "npm_config_script_shell", "CORECLR_PROFILER_PATH_64"]) {
+    for (const name of ["PATH", "path", "LD_AUDIT", "DYLD_LIBRARY_PATH", "BASH_FUNC_cd%%", "PYTHONHOME", "PERL5LIB", "RUBYLIB", "GIT_EXEC_PATH", "GIT_CONFIG_KEY_0", "npm_config_script_shell", "CORECLR_PROFILER_PATH_64", "OPENSSL_CONF", "https_proxy", "AWS_ENDPOINT_URL_STS", "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER", "PIP_INDEX_URL", "LUA_INIT_5_4", "SSLKEYLOGFILE", "LESSKEYIN"]) {
       expect(startupVariableReason(name), name).toBeDefined();
     }
   });
 
   it("lets ordinary secrets and settings through", () => {
-    for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "HTTPS_PROXY", "API_KEY", "PORT", "LANG", "TZ", "USER"]) {
+    for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "API_KEY", "LESSONS_URL", "PORT", "LANG", "TZ", "USER"]) {
       expect(startupVariableReason(name), name).toBeUndefined();
     }
+  });
+
+  it("a value not bound to its key may not replace a variable the command would get, unless allowed", () => {
+    const inherited = { env: { AWS_PROFILE: "prod" }, unauthenticated: new Set(["AWS_PROFILE", "FRESH"]) };
+    expect(() => checkEnvironmentNames("f.env", ["AWS_PROFILE"], new Set(), inherited)).toThrow(/AWS_PROFILE \(would replace your own value[^)]*\).*--allow-env AWS_PROFILE/);
+    expect(() => checkEnvironmentNames("f.env", ["AWS_PROFILE"], new Set(["AWS_PROFILE"]), inherited)).not.toThrow();
+    expect(() => checkEnvironmentNames("f.env", ["FRESH"], new Set(), inherited)).not.toThrow();
+    expect(() => checkEnvironmentNames("f.env", ["AWS_PROFILE"], new Set(), { env: { AWS_PROFILE: "prod" }, unauthenticated: new Set() })).not.toThrow();
   });
 
   it("--allow-env names are exact", () => {

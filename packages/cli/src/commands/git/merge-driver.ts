@@ -20,7 +20,8 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
   if (oursDetected?.encrypted !== true && theirsDetected?.encrypted !== true) {
     // Not encrypted on either side (a pattern can cover plain files too): merge lines as git does.
     const lines = mergeLines(base, ours, theirs, { onConflict: "markers", ...sizeOption, labels: { ours: "ours", base: "base", theirs: "theirs" } });
-    writeFileAtomic(oursPath, lines.text);
+    // A file encrypted on neither side: no secrets were decrypted into it.
+    writeFileAtomic(oursPath, lines.text, { plaintext: false });
     return lines.conflicts > 0 ? 1 : 0;
   }
   const format: FileFormat = (oursDetected?.encrypted === true ? oursDetected.format : theirsDetected?.format) ?? formatFromPath(name) ?? "yaml";
@@ -33,7 +34,7 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     ...sizeOption,
     labels: { ours: "ours", base: "base", theirs: "theirs" },
   });
-  writeFileAtomic(oursPath, outcome.text);
+  writeFileAtomic(oursPath, outcome.text, { plaintext: false });
   // git's %P, recipients and key paths come from the repository: escape control characters.
   const shown = printable(name, 1000);
   const say = (line: string): void => {

@@ -68,7 +68,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
     }
     // Refused (nothing written) unless the result opens through its own key entries.
     const out = await sealMerge(plan.target, resolution, { keySources, emit: metadataEmitOptions(format, ours) });
-    writeFileAtomic(abs, out);
+    writeFileAtomic(abs, out, { plaintext: false });
     await repo.git.raw(["add", "--", rel]);
     await writeOut(io.stderr, `hush: ${displayName}: resolved, encrypted and staged (git add); commit to finish the merge\n`);
     return 0;

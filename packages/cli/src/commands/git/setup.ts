@@ -202,7 +202,7 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
     const added = patterns.filter((p) => !before.includes(p));
     const removed = before.filter((p) => !patterns.includes(p));
     changes.push(`${would}update .gitattributes (diff=${DRIVER} merge=${DRIVER}):${added.map((p) => `\n  + ${p}`).join("")}${removed.map((p) => `\n  - ${p}`).join("")}`);
-    if (!dry) writeFileAtomic(attrPath, updated);
+    if (!dry) writeFileAtomic(attrPath, updated, { plaintext: false });
     notes.push("commit .gitattributes so that everyone gets these attributes; git config is never shared, so each clone runs `hush git setup` once");
   }
   for (const { key, value } of driverConfig(command)) {
@@ -221,7 +221,7 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
       changes.push(`${would}install the pre-commit hook ${posix(relative(repo.root, path))} (runs \`hush check --staged --verify-if-key\`)`);
       if (!dry) {
         mkdirSync(dirname(path), { recursive: true });
-        writeFileAtomic(path, script, { mode: 0o755 });
+        writeFileAtomic(path, script, { plaintext: false, mode: 0o755 });
       }
     }
   }
@@ -229,7 +229,7 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
     changes.push(`${would}ignore hush's lock and temporary files in ${posix(relative(repo.root, excludePath))} (${EXCLUDE_PATTERNS.join(", ")})`);
     if (!dry) {
       mkdirSync(dirname(excludePath), { recursive: true });
-      writeFileAtomic(excludePath, `${exclude}${exclude === "" || exclude.endsWith("\n") ? "" : "\n"}${EXCLUDE_BLOCK}`);
+      writeFileAtomic(excludePath, `${exclude}${exclude === "" || exclude.endsWith("\n") ? "" : "\n"}${EXCLUDE_BLOCK}`, { plaintext: false });
     }
   }
   const out = [...changes, ...notes.map((n) => `note: ${n}`)];
@@ -259,7 +259,7 @@ export async function runUninstall(io: CliIo, flags: { dryRun?: boolean }): Prom
         if (!dry) unlinkSync(attrPath);
       } else {
         changes.push(`${would}remove hush's block from .gitattributes`);
-        if (!dry) writeFileAtomic(attrPath, updated);
+        if (!dry) writeFileAtomic(attrPath, updated, { plaintext: false });
       }
     }
   }
@@ -273,7 +273,7 @@ export async function runUninstall(io: CliIo, flags: { dryRun?: boolean }): Prom
   }
   if (exclude.includes(EXCLUDE_BLOCK)) {
     changes.push(`${would}remove hush's lines from ${posix(relative(repo.root, excludePath))}`);
-    if (!dry) writeFileAtomic(excludePath, exclude.replace(EXCLUDE_BLOCK, ""));
+    if (!dry) writeFileAtomic(excludePath, exclude.replace(EXCLUDE_BLOCK, ""), { plaintext: false });
   }
   if (hook.includes(HOOK_MARKER)) {
     changes.push(`${would}remove the pre-commit hook ${posix(relative(repo.root, path))}`);
