@@ -39,7 +39,7 @@ class TomlParser extends TomlScanner {
     while (i < t.length && t[i] !== "\n") {
       const code = t.charCodeAt(i);
       if (code === 0x0d && t[i + 1] === "\n") break;
-      if (isControl(code, true)) throw this.err("control character in a comment", i);
+      if (isControl(code, true)) throw this.parseError("control character in a comment", i);
       i++;
     }
     if (!this.#inMeta) {
@@ -50,9 +50,9 @@ class TomlParser extends TomlScanner {
 
   /** Spaces, an optional comment, then the end of the line. */
   #lineEnd(path: KeyPath): void {
-    this.ws();
+    this.skipSpaces();
     if (this.peek() === "#") this.#comment(path);
-    if (!this.atLineEnd()) throw this.err("expected the end of the line after a value");
+    if (!this.atLineEnd()) throw this.parseError("expected the end of the line after a value");
     this.newline();
   }
 
@@ -63,7 +63,7 @@ class TomlParser extends TomlScanner {
     let tablePath: PathSegment[] = [];
     let metaStart: { start: number; line: number } | undefined;
     while (this.pos < t.length) {
-      this.ws();
+      this.skipSpaces();
       const c = this.peek();
       if (c === undefined) break;
       if (c === "\n" || c === "\r") {
@@ -79,17 +79,17 @@ class TomlParser extends TomlScanner {
         const headerStart = this.lineStartOf(this.pos);
         const aot = this.peek(1) === "[";
         this.pos += aot ? 2 : 1;
-        this.ws();
+        this.skipSpaces();
         const keyAt = this.pos;
         const parts = this.key();
-        this.ws();
-        if (aot ? !t.startsWith("]]", this.pos) : this.peek() !== "]") throw this.err(aot ? "expected ]] to close the table header" : "expected ] to close the table header");
+        this.skipSpaces();
+        if (aot ? !t.startsWith("]]", this.pos) : this.peek() !== "]") throw this.parseError(aot ? "expected ]] to close the table header" : "expected ] to close the table header");
         this.pos += aot ? 2 : 1;
         if (parts[0] === METADATA_KEY) {
           if (metaStart === undefined) metaStart = { start: headerStart, line: this.line(keyAt) };
           this.#inMeta = true;
         } else if (this.#inMeta) {
-          throw this.err(`the table "${METADATA_KEY}" is reserved for SOPS metadata, which must come last`, metaStart!.start);
+          throw this.parseError(`the table "${METADATA_KEY}" is reserved for SOPS metadata, which must come last`, metaStart!.start);
         }
         const opened = this.#openHeader(parts, aot, keyAt);
         table = opened.table;
@@ -99,11 +99,11 @@ class TomlParser extends TomlScanner {
       }
       const keyAt = this.pos;
       const parts = this.key();
-      if (table === this.root && parts[0] === METADATA_KEY) throw this.err(`the key "${METADATA_KEY}" is reserved for SOPS metadata`, keyAt);
-      this.ws();
-      if (this.peek() !== "=") throw this.err("expected = after a key");
+      if (table === this.root && parts[0] === METADATA_KEY) throw this.parseError(`the key "${METADATA_KEY}" is reserved for SOPS metadata`, keyAt);
+      this.skipSpaces();
+      if (this.peek() !== "=") throw this.parseError("expected = after a key");
       this.pos++;
-      this.ws();
+      this.skipSpaces();
       const path = [...tablePath, ...parts];
       const value = this.#value(path);
       this.#insert(table, parts, value, keyAt);
@@ -135,13 +135,13 @@ class TomlParser extends TomlScanner {
         t.entries.set(p, created);
         t = created;
       } else if (node.kind === "table") {
-        if (node.how === "inline") throw this.err(`cannot extend the inline table ${formatKeyPath(path)}`, at);
+        if (node.how === "inline") throw this.parseError(`cannot extend the inline table ${formatKeyPath(path)}`, at);
         t = node;
       } else if (node.kind === "array" && node.aot) {
         path.push(node.items.length - 1);
         t = node.items[node.items.length - 1] as TomlTable;
       } else {
-        throw this.err(`${formatKeyPath(path)} is already defined as a value`, at);
+        throw this.parseError(`${formatKeyPath(path)} is already defined as a value`, at);
       }
     }
     const last = parts[parts.length - 1]!;
@@ -155,7 +155,7 @@ class TomlParser extends TomlScanner {
       } else if (node.kind === "array" && node.aot) {
         arr = node;
       } else {
-        throw this.err(`${formatKeyPath(path)} is already defined, not as an array of tables`, at);
+        throw this.parseError(`${formatKeyPath(path)} is already defined, not as an array of tables`, at);
       }
       const item: TomlTable = { kind: "table", entries: new Map(), how: "aot" };
       path.push(arr.items.length);
@@ -171,9 +171,9 @@ class TomlParser extends TomlScanner {
       node.how = "header";
       return { table: node, path };
     }
-    if (node.kind === "scalar" || (node.kind === "array" && !node.aot)) throw this.err(`${formatKeyPath(path)} is already defined as a value`, at);
-    if (node.kind === "table" && node.how === "inline") throw this.err(`cannot extend the inline table ${formatKeyPath(path)}`, at);
-    throw this.err(`the table ${formatKeyPath(path)} is defined more than once`, at);
+    if (node.kind === "scalar" || (node.kind === "array" && !node.aot)) throw this.parseError(`${formatKeyPath(path)} is already defined as a value`, at);
+    if (node.kind === "table" && node.how === "inline") throw this.parseError(`cannot extend the inline table ${formatKeyPath(path)}`, at);
+    throw this.parseError(`the table ${formatKeyPath(path)} is defined more than once`, at);
   }
 
   #insert(table: TomlTable, parts: readonly string[], value: TomlNode, at: number): void {
@@ -189,18 +189,18 @@ class TomlParser extends TomlScanner {
       } else if (node.kind === "table" && node.how === "dotted") {
         t = node;
       } else {
-        throw this.err(`cannot add keys with a dotted key to ${formatKeyPath(seen)}, which is already defined`, at);
+        throw this.parseError(`cannot add keys with a dotted key to ${formatKeyPath(seen)}, which is already defined`, at);
       }
     }
     const last = parts[parts.length - 1]!;
-    if (t.entries.has(last)) throw this.err(`duplicate key ${formatKeyPath([...seen, last])}`, at);
+    if (t.entries.has(last)) throw this.parseError(`duplicate key ${formatKeyPath([...seen, last])}`, at);
     t.entries.set(last, value);
   }
 
   #value(path: PathSegment[]): TomlNode {
     const c = this.peek();
     if (c === "[" || c === "{") {
-      if (++this.#depth > MAX_DEPTH) throw this.err(`arrays and inline tables nested deeper than ${MAX_DEPTH} levels`);
+      if (++this.#depth > MAX_DEPTH) throw this.parseError(`arrays and inline tables nested deeper than ${MAX_DEPTH} levels`);
       const node = c === "[" ? this.#array(path) : this.#inlineTable(path);
       this.#depth--;
       return node;
@@ -220,7 +220,7 @@ class TomlParser extends TomlScanner {
         this.pos++;
         return { kind: "array", items, aot: false };
       }
-      if (this.peek() === undefined) throw this.err("unterminated array", open);
+      if (this.peek() === undefined) throw this.parseError("unterminated array", open);
       items.push(this.#value([...path, items.length]));
       this.#skipArrayFiller(path);
       if (this.peek() === ",") {
@@ -228,14 +228,14 @@ class TomlParser extends TomlScanner {
         continue;
       }
       if (this.peek() === "]") continue;
-      throw this.err("expected , or ] in an array");
+      throw this.parseError("expected , or ] in an array");
     }
   }
 
   /** Whitespace, newlines and comments between array elements. */
   #skipArrayFiller(path: KeyPath): void {
     for (;;) {
-      this.ws();
+      this.skipSpaces();
       const c = this.peek();
       if (c === "\n" || (c === "\r" && this.peek(1) === "\n")) this.newline();
       else if (c === "#") this.#comment(path);
@@ -246,22 +246,22 @@ class TomlParser extends TomlScanner {
   #inlineTable(path: PathSegment[]): TomlTable {
     this.pos++;
     const table: TomlTable = { kind: "table", entries: new Map(), how: "inline" };
-    this.ws();
+    this.skipSpaces();
     if (this.peek() === "}") {
       this.pos++;
       return table;
     }
     for (;;) {
-      this.ws();
+      this.skipSpaces();
       const at = this.pos;
       const parts = this.key();
-      this.ws();
-      if (this.peek() !== "=") throw this.err("expected = after a key");
+      this.skipSpaces();
+      if (this.peek() !== "=") throw this.parseError("expected = after a key");
       this.pos++;
-      this.ws();
+      this.skipSpaces();
       const value = this.#value([...path, ...parts]);
       this.#insert(table, parts, value, at);
-      this.ws();
+      this.skipSpaces();
       if (this.peek() === ",") {
         this.pos++;
         continue;
@@ -271,7 +271,7 @@ class TomlParser extends TomlScanner {
         freeze(table);
         return table;
       }
-      throw this.err("expected , or } in an inline table (inline tables are on one line)");
+      throw this.parseError("expected , or } in an inline table (inline tables are on one line)");
     }
   }
 

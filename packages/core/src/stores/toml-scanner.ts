@@ -28,7 +28,8 @@ export class TomlScanner {
     this.line = lineIndex(text);
   }
 
-  protected err(message: string, at = this.pos): HushError {
+  /** A PARSE_FAILED error naming the line of `at`. */
+  protected parseError(message: string, at = this.pos): HushError {
     const line = this.line(Math.min(at, this.text.length));
     return new HushError("PARSE_FAILED", `invalid TOML: ${message} at line ${line}`, { location: { line } });
   }
@@ -37,7 +38,8 @@ export class TomlScanner {
     return this.text[this.pos + offset];
   }
 
-  protected ws(): void {
+  /** Spaces and tabs (not newlines, which end a key-value pair). */
+  protected skipSpaces(): void {
     while (this.peek() === " " || this.peek() === "\t") this.pos++;
   }
 
@@ -46,15 +48,16 @@ export class TomlScanner {
     return c === undefined || c === "\n" || (c === "\r" && this.peek(1) === "\n");
   }
 
+  /** Consumes one line break (LF or CRLF); a lone CR is an error, as TOML says. */
   protected newline(): void {
     const c = this.peek();
     if (c === undefined) return;
     if (c === "\n") this.pos++;
     else if (c === "\r" && this.peek(1) === "\n") this.pos += 2;
-    else throw this.err("expected the end of the line");
+    else throw this.parseError("expected the end of the line");
   }
 
-
+  /** Where the line holding `at` starts (metadata spans start at a line). */
   protected lineStartOf(at: number): number {
     return this.text.lastIndexOf("\n", at - 1) + 1;
   }
@@ -64,13 +67,13 @@ export class TomlScanner {
     const parts: string[] = [this.#simpleKey()];
     for (;;) {
       const save = this.pos;
-      this.ws();
+      this.skipSpaces();
       if (this.peek() !== ".") {
         this.pos = save;
         return parts;
       }
       this.pos++;
-      this.ws();
+      this.skipSpaces();
       parts.push(this.#simpleKey());
     }
   }
@@ -78,19 +81,20 @@ export class TomlScanner {
   #simpleKey(): string {
     const c = this.peek();
     if (c === '"') {
-      if (this.text.startsWith('"""', this.pos)) throw this.err("a key cannot be a multi-line string");
+      if (this.text.startsWith('"""', this.pos)) throw this.parseError("a key cannot be a multi-line string");
       return this.#basicString().decoded;
     }
     if (c === "'") {
-      if (this.text.startsWith("'''", this.pos)) throw this.err("a key cannot be a multi-line string");
+      if (this.text.startsWith("'''", this.pos)) throw this.parseError("a key cannot be a multi-line string");
       return this.#literalString().decoded;
     }
     const start = this.pos;
     while (this.peek() !== undefined && BARE_KEY.test(this.peek()!)) this.pos++;
-    if (this.pos === start) throw this.err("expected a key");
+    if (this.pos === start) throw this.parseError("expected a key");
     return this.text.slice(start, this.pos);
   }
 
+  /** One scalar value at the cursor, checked (dates exist, strings are closed, escapes valid). */
   protected scalar(): TomlScalar {
     const t = this.text;
     const start = this.pos;
@@ -104,12 +108,12 @@ export class TomlScanner {
       return { kind: "scalar", scalarKind: "string", raw: t.slice(start, this.pos), decoded: s.decoded, start, end: this.pos };
     }
     const token = matchScalarToken(t, start);
-    if (token === undefined) throw this.err("invalid value");
+    if (token === undefined) throw this.parseError("invalid value");
     const end = start + token.length;
     const after = t[end];
-    if (after !== undefined && !/[ \t\r\n#,\]}]/.test(after)) throw this.err("invalid value");
+    if (after !== undefined && !/[ \t\r\n#,\]}]/.test(after)) throw this.parseError("invalid value");
     const problem = checkScalarToken(token.kind, t.slice(start, end));
-    if (problem !== undefined) throw this.err(problem);
+    if (problem !== undefined) throw this.parseError(problem);
     this.pos = end;
     return { kind: "scalar", scalarKind: token.kind, raw: t.slice(start, end), decoded: "", start, end };
   }
@@ -125,13 +129,13 @@ export class TomlScanner {
     if (e === "u" || e === "U") {
       const len = e === "u" ? 4 : 8;
       const hex = t.slice(this.pos + 2, this.pos + 2 + len);
-      if (!new RegExp(`^[0-9A-Fa-f]{${len}}$`).test(hex)) throw this.err("invalid unicode escape");
+      if (!new RegExp(`^[0-9A-Fa-f]{${len}}$`).test(hex)) throw this.parseError("invalid unicode escape");
       const cp = parseInt(hex, 16);
-      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw this.err("unicode escape is not a scalar value");
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw this.parseError("unicode escape is not a scalar value");
       this.pos += 2 + len;
       return String.fromCodePoint(cp);
     }
-    throw this.err("invalid escape sequence");
+    throw this.parseError("invalid escape sequence");
   }
 
   #basicString(): { decoded: string } {
@@ -140,7 +144,7 @@ export class TomlScanner {
     let out = "";
     for (;;) {
       const c = t[this.pos];
-      if (c === undefined || c === "\n") throw this.err("unterminated string");
+      if (c === undefined || c === "\n") throw this.parseError("unterminated string");
       if (c === '"') {
         this.pos++;
         return { decoded: out };
@@ -149,7 +153,7 @@ export class TomlScanner {
         out += this.#escape();
         continue;
       }
-      if (isControl(t.charCodeAt(this.pos), true)) throw this.err("control character in a string");
+      if (isControl(t.charCodeAt(this.pos), true)) throw this.parseError("control character in a string");
       out += c;
       this.pos++;
     }
@@ -160,12 +164,12 @@ export class TomlScanner {
     const start = ++this.pos;
     for (;;) {
       const c = t[this.pos];
-      if (c === undefined || c === "\n") throw this.err("unterminated string");
+      if (c === undefined || c === "\n") throw this.parseError("unterminated string");
       if (c === "'") {
         this.pos++;
         return { decoded: t.slice(start, this.pos - 1) };
       }
-      if (isControl(t.charCodeAt(this.pos), true)) throw this.err("control character in a string");
+      if (isControl(t.charCodeAt(this.pos), true)) throw this.parseError("control character in a string");
       this.pos++;
     }
   }
@@ -185,7 +189,7 @@ export class TomlScanner {
     while (this.text[this.pos + n] === q) n++;
     this.pos += n;
     if (n < 3) return { closed: false, content: q.repeat(n) };
-    if (n > 5) throw this.err("too many quotes at the end of a multi-line string");
+    if (n > 5) throw this.parseError("too many quotes at the end of a multi-line string");
     return { closed: true, content: q.repeat(n - 3) };
   }
 
@@ -198,7 +202,7 @@ export class TomlScanner {
     const lineEndingBackslash = /\\[ \t]*\r?\n/y;
     for (;;) {
       const c = t[this.pos];
-      if (c === undefined) throw this.err("unterminated multi-line string", open);
+      if (c === undefined) throw this.parseError("unterminated multi-line string", open);
       if (c === '"') {
         const run = this.#quoteRun('"');
         out += run.content;
@@ -221,7 +225,7 @@ export class TomlScanner {
         this.pos += 2;
         continue;
       }
-      if (c !== "\n" && isControl(t.charCodeAt(this.pos), true)) throw this.err("control character in a string");
+      if (c !== "\n" && isControl(t.charCodeAt(this.pos), true)) throw this.parseError("control character in a string");
       out += c;
       this.pos++;
     }
@@ -235,7 +239,7 @@ export class TomlScanner {
     let out = "";
     for (;;) {
       const c = t[this.pos];
-      if (c === undefined) throw this.err("unterminated multi-line string", open);
+      if (c === undefined) throw this.parseError("unterminated multi-line string", open);
       if (c === "'") {
         const run = this.#quoteRun("'");
         out += run.content;
@@ -247,7 +251,7 @@ export class TomlScanner {
         this.pos += 2;
         continue;
       }
-      if (c !== "\n" && isControl(t.charCodeAt(this.pos), true)) throw this.err("control character in a string");
+      if (c !== "\n" && isControl(t.charCodeAt(this.pos), true)) throw this.parseError("control character in a string");
       out += c;
       this.pos++;
     }
