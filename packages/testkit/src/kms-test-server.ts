@@ -6,10 +6,12 @@
  * encryption context on Decrypt (bound into the ciphertext with AES-GCM), per-key denial, and
  * session tokens of assumed-role credentials. It can also misbehave on purpose (latency, malformed
  * answers) so that timeouts and parsing of hostile answers can be tested. Loopback only.
+ * This file is the HTTP and protocol side; keys and their cryptography are kms-test-keyring.ts.
  */
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { ApiError, KmsTestKeyring } from "./kms-test-keyring.ts";
 import { verifySigV4, type SigV4Credentials } from "./sigv4.ts";
 
 /** How the server spoils successful Encrypt/Decrypt answers. */
@@ -80,26 +82,6 @@ export interface KmsTestServer {
   stop(): Promise<void>;
 }
 
-interface KeyRecord {
-  readonly id: string;
-  readonly arn: string;
-  readonly region: string;
-  readonly description: string;
-  readonly created: number;
-}
-
-class ApiError extends Error {
-  readonly type: string;
-  readonly status: number;
-  constructor(type: string, message: string, status = 400) {
-    super(message);
-    this.type = type;
-    this.status = status;
-  }
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const BLOB_MAGIC = Buffer.from([0x48, 0x4b, 0x01]);
 const MAX_BODY = 64 * 1024;
 
 /** Starts the server on 127.0.0.1 at a free port. */
@@ -112,10 +94,7 @@ export async function startKmsTestServer(options: KmsTestServerOptions = {}): Pr
     secretAccessKey: options.secretAccessKey ?? randomBytes(20).toString("base64"),
   };
   const accepted: SigV4Credentials[] = [base];
-  const serverSecret = randomBytes(32);
-  const keys = new Map<string, KeyRecord>();
-  const aliases = new Map<string, string>(); // alias ARN -> key id
-  const denied = new Set<string>(options.deny ?? []);
+  const keyring = new KmsTestKeyring({ partition, account, region, deny: options.deny ?? [] });
   let latencyMs = options.latencyMs ?? 0;
   let garbage: KmsGarbageMode = options.garbage ?? "off";
   let calls: KmsTestCall[] = [];
@@ -123,143 +102,6 @@ export async function startKmsTestServer(options: KmsTestServerOptions = {}): Pr
   let maxConcurrency = 0;
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
-
-  const keyArn = (id: string, r: string): string => `arn:${partition}:kms:${r}:${account}:key/${id}`;
-  const aliasArn = (name: string, r: string): string => `arn:${partition}:kms:${r}:${account}:${name}`;
-
-  function createKey(opts: { region?: string; description?: string } = {}): KeyRecord {
-    const id = randomUUID();
-    const r = opts.region ?? region;
-    const rec: KeyRecord = { id, arn: keyArn(id, r), region: r, description: opts.description ?? "", created: Date.now() / 1000 };
-    keys.set(id, rec);
-    return rec;
-  }
-
-  /** KeyId as a real KMS accepts it; ARNs must name the region the request was signed for. */
-  function resolveKey(keyId: unknown, signingRegion: string): KeyRecord {
-    if (typeof keyId !== "string" || keyId === "") throw new ApiError("ValidationException", "KeyId is required");
-    let rec: KeyRecord | undefined;
-    if (UUID.test(keyId)) rec = keys.get(keyId);
-    else if (keyId.startsWith("alias/")) {
-      const id = aliases.get(aliasArn(keyId, signingRegion));
-      rec = id === undefined ? undefined : keys.get(id);
-    } else if (keyId.startsWith("arn:")) {
-      const m = /^arn:([^:]+):kms:([^:]+):(\d{12}):(key\/.+|alias\/.+)$/.exec(keyId);
-      if (m !== null && m[1] === partition && m[2] === signingRegion && m[3] === account) {
-        const res = m[4] ?? "";
-        if (res.startsWith("key/")) rec = keys.get(res.slice(4));
-        else {
-          const id = aliases.get(keyId);
-          rec = id === undefined ? undefined : keys.get(id);
-        }
-      }
-    }
-    if (rec === undefined || rec.region !== signingRegion) {
-      throw new ApiError("NotFoundException", `Invalid keyId '${keyId}'`);
-    }
-    return rec;
-  }
-
-  function checkAccess(rec: KeyRecord, requested: string, action: string, caller: string): void {
-    const aliasIds = [...aliases.entries()].filter(([, id]) => id === rec.id).map(([a]) => a);
-    if ([rec.id, rec.arn, requested, ...aliasIds].some((k) => denied.has(k))) {
-      throw new ApiError(
-        "AccessDeniedException",
-        `User: arn:${partition}:iam::${account}:user/${caller} is not authorized to perform: kms:${action} on resource: ${rec.arn} with an explicit deny`,
-      );
-    }
-  }
-
-  function parseContext(value: unknown): Record<string, string> {
-    if (value === undefined || value === null) return {};
-    if (typeof value !== "object" || Array.isArray(value)) throw new ApiError("SerializationException", "EncryptionContext must be a map");
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (typeof v !== "string") throw new ApiError("SerializationException", "EncryptionContext values must be strings");
-      out[k] = v;
-    }
-    return out;
-  }
-
-  function aad(arn: string, context: Record<string, string>): Buffer {
-    const entries = Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return Buffer.from(JSON.stringify([arn, entries]), "utf8");
-  }
-
-  function blobField(value: unknown, name: string): Buffer {
-    if (typeof value !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
-      throw new ApiError("SerializationException", `${name} must be base64`);
-    }
-    return Buffer.from(value, "base64");
-  }
-
-  function encrypt(input: Record<string, unknown>, signingRegion: string, caller: string): { rec: KeyRecord; out: Record<string, unknown> } {
-    const rec = resolveKey(input["KeyId"], signingRegion);
-    checkAccess(rec, String(input["KeyId"]), "Encrypt", caller);
-    const plaintext = blobField(input["Plaintext"], "Plaintext");
-    if (plaintext.length < 1 || plaintext.length > 4096) {
-      throw new ApiError("ValidationException", "Plaintext must be 1 to 4096 bytes");
-    }
-    const context = parseContext(input["EncryptionContext"]);
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", serverSecret, iv);
-    cipher.setAAD(aad(rec.arn, context));
-    const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    const blob = Buffer.concat([BLOB_MAGIC, Buffer.from(rec.id, "ascii"), iv, ct, cipher.getAuthTag()]);
-    return { rec, out: { CiphertextBlob: blob.toString("base64"), KeyId: rec.arn, EncryptionAlgorithm: "SYMMETRIC_DEFAULT" } };
-  }
-
-  function decrypt(input: Record<string, unknown>, signingRegion: string, caller: string): { rec: KeyRecord; out: Record<string, unknown> } {
-    const blob = blobField(input["CiphertextBlob"], "CiphertextBlob");
-    const headerLen = BLOB_MAGIC.length + 36 + 12;
-    if (blob.length < headerLen + 16 || !blob.subarray(0, BLOB_MAGIC.length).equals(BLOB_MAGIC)) {
-      throw new ApiError("InvalidCiphertextException", "");
-    }
-    const blobKeyId = blob.subarray(BLOB_MAGIC.length, BLOB_MAGIC.length + 36).toString("latin1");
-    const rec = keys.get(blobKeyId);
-    if (rec === undefined || rec.region !== signingRegion) throw new ApiError("InvalidCiphertextException", "");
-    if (input["KeyId"] !== undefined) {
-      const named = resolveKey(input["KeyId"], signingRegion);
-      if (named.id !== rec.id) {
-        throw new ApiError("IncorrectKeyException", "The key ID in the request does not identify a KMS key that can perform this operation.");
-      }
-    }
-    checkAccess(rec, typeof input["KeyId"] === "string" ? input["KeyId"] : rec.arn, "Decrypt", caller);
-    const context = parseContext(input["EncryptionContext"]);
-    const iv = blob.subarray(BLOB_MAGIC.length + 36, headerLen);
-    const ct = blob.subarray(headerLen, blob.length - 16);
-    const tag = blob.subarray(blob.length - 16);
-    let plaintext: Buffer;
-    try {
-      const decipher = createDecipheriv("aes-256-gcm", serverSecret, iv);
-      decipher.setAAD(aad(rec.arn, context));
-      decipher.setAuthTag(tag);
-      plaintext = Buffer.concat([decipher.update(ct), decipher.final()]);
-    } catch {
-      // Real KMS gives no detail either: a wrong context and a corrupt blob look the same.
-      throw new ApiError("InvalidCiphertextException", "");
-    }
-    return { rec, out: { KeyId: rec.arn, Plaintext: plaintext.toString("base64"), EncryptionAlgorithm: "SYMMETRIC_DEFAULT" } };
-  }
-
-  function keyMetadata(rec: KeyRecord): Record<string, unknown> {
-    return {
-      AWSAccountId: account,
-      KeyId: rec.id,
-      Arn: rec.arn,
-      CreationDate: rec.created,
-      Enabled: true,
-      Description: rec.description,
-      KeyUsage: "ENCRYPT_DECRYPT",
-      KeyState: "Enabled",
-      Origin: "AWS_KMS",
-      KeyManager: "CUSTOMER",
-      KeySpec: "SYMMETRIC_DEFAULT",
-      CustomerMasterKeySpec: "SYMMETRIC_DEFAULT",
-      EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
-      MultiRegion: false,
-    };
-  }
 
   function spoil(operation: string, out: Record<string, unknown>): { status: number; body: string; type: string } {
     switch (garbage) {
@@ -301,24 +143,24 @@ export async function startKmsTestServer(options: KmsTestServerOptions = {}): Pr
     switch (operation) {
       case "Encrypt":
       case "Decrypt": {
-        const { rec, out } = operation === "Encrypt" ? encrypt(input, signingRegion, caller) : decrypt(input, signingRegion, caller);
+        const { rec, out } = operation === "Encrypt" ? keyring.encrypt(input, signingRegion, caller) : keyring.decrypt(input, signingRegion, caller);
         return { ...spoil(operation, out), keyArn: rec.arn };
       }
       case "CreateKey": {
-        const rec = createKey({ region: signingRegion, description: typeof input["Description"] === "string" ? input["Description"] : "" });
-        return { status: 200, body: JSON.stringify({ KeyMetadata: keyMetadata(rec) }), type: "application/x-amz-json-1.1", keyArn: rec.arn };
+        const rec = keyring.createKey({ region: signingRegion, description: typeof input["Description"] === "string" ? input["Description"] : "" });
+        return { status: 200, body: JSON.stringify({ KeyMetadata: keyring.keyMetadata(rec) }), type: "application/x-amz-json-1.1", keyArn: rec.arn };
       }
       case "DescribeKey": {
-        const rec = resolveKey(input["KeyId"], signingRegion);
-        return { status: 200, body: JSON.stringify({ KeyMetadata: keyMetadata(rec) }), type: "application/x-amz-json-1.1", keyArn: rec.arn };
+        const rec = keyring.resolveKey(input["KeyId"], signingRegion);
+        return { status: 200, body: JSON.stringify({ KeyMetadata: keyring.keyMetadata(rec) }), type: "application/x-amz-json-1.1", keyArn: rec.arn };
       }
       case "CreateAlias": {
         const name = input["AliasName"];
         if (typeof name !== "string" || !/^alias\/[a-zA-Z0-9/_-]+$/.test(name) || name.startsWith("alias/aws/")) {
           throw new ApiError("ValidationException", "AliasName is invalid");
         }
-        const rec = resolveKey(input["TargetKeyId"], signingRegion);
-        aliases.set(aliasArn(name, signingRegion), rec.id);
+        const rec = keyring.resolveKey(input["TargetKeyId"], signingRegion);
+        keyring.aliases.set(keyring.aliasArn(name, signingRegion), rec.id);
         return { status: 200, body: "", type: "application/x-amz-json-1.1", keyArn: rec.arn };
       }
       default:
@@ -480,17 +322,17 @@ export async function startKmsTestServer(options: KmsTestServerOptions = {}): Pr
     credentials: { accessKeyId: base.accessKeyId, secretAccessKey: base.secretAccessKey },
     region,
     account,
-    createKey: (opts) => createKey(opts).arn,
+    createKey: (opts) => keyring.createKey(opts).arn,
     createAlias(name, arn) {
       const m = /^arn:[^:]+:kms:([^:]+):\d{12}:key\/(.+)$/.exec(arn);
-      const rec = m === null ? undefined : keys.get(m[2] ?? "");
+      const rec = m === null ? undefined : keyring.keys.get(m[2] ?? "");
       if (rec === undefined) throw new Error(`createAlias: unknown key ${arn}`);
-      const full = aliasArn(name.startsWith("alias/") ? name : `alias/${name}`, rec.region);
-      aliases.set(full, rec.id);
+      const full = keyring.aliasArn(name.startsWith("alias/") ? name : `alias/${name}`, rec.region);
+      keyring.aliases.set(full, rec.id);
       return full;
     },
-    deny: (k) => void denied.add(k),
-    allow: (k) => void denied.delete(k),
+    deny: (k) => void keyring.denied.add(k),
+    allow: (k) => void keyring.denied.delete(k),
     setLatency: (ms) => void (latencyMs = ms),
     setGarbage: (mode) => void (garbage = mode),
     get calls() {

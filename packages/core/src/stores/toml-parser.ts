@@ -1,0 +1,300 @@
+import { HushError } from "../errors.ts";
+import { formatKeyPath, type KeyPath, type PathSegment } from "../tree/values.ts";
+import { separatorStart } from "./metadata-separator.ts";
+import type { Leaf } from "./store.ts";
+import { isControl, TomlScanner } from "./toml-scanner.ts";
+import { leafValue, METADATA_KEY, plainOf, type TomlArray, type TomlNode, type TomlTable } from "./toml-values.ts";
+
+/**
+ * The TOML parser: builds the document's tables from the scanner's tokens and checks the rules a
+ * token cannot (duplicate keys, a table defined twice, inline tables and arrays being closed), so
+ * that a file hush accepts is one every TOML reader accepts. On the way it records each value and
+ * comment as a leaf with its span, which is what encryption replaces in place, and it reads the
+ * trailing `[sops]` tables as metadata rather than data.
+ */
+
+/** Arrays and inline tables nested deeper than this are refused (the parser is recursive). */
+const MAX_DEPTH = 256;
+
+/** A parsed document: its tables, its encryptable leaves, and the SOPS metadata if present. */
+export interface TomlParseResult {
+  readonly root: TomlTable;
+  readonly leaves: Leaf[];
+  readonly metadata: unknown;
+  readonly metadataSpans: Array<{ start: number; end: number }>;
+}
+
+class TomlParser extends TomlScanner {
+  readonly leaves: Leaf[] = [];
+  readonly root: TomlTable = { kind: "table", entries: new Map(), how: "root" };
+  /** Inside the trailing `[sops]` tables: no leaves, values collected as metadata. */
+  #inMeta = false;
+  #depth = 0;
+
+  /** A `#` comment up to the end of the line, as a leaf of the collection at `path`. */
+  #comment(path: KeyPath): void {
+    const start = this.pos + 1;
+    let i = start;
+    const t = this.text;
+    while (i < t.length && t[i] !== "\n") {
+      const code = t.charCodeAt(i);
+      if (code === 0x0d && t[i + 1] === "\n") break;
+      if (isControl(code, true)) throw this.parseError("control character in a comment", i);
+      i++;
+    }
+    if (!this.#inMeta) {
+      this.leaves.push({ kind: "comment", path, document: 0, value: { type: "str", text: t.slice(start, i) }, start, end: i, line: this.line(start) });
+    }
+    this.pos = i;
+  }
+
+  /** Spaces, an optional comment, then the end of the line. */
+  #lineEnd(path: KeyPath): void {
+    this.skipSpaces();
+    if (this.peek() === "#") this.#comment(path);
+    if (!this.atLineEnd()) throw this.parseError("expected the end of the line after a value");
+    this.newline();
+  }
+
+  parse(): TomlParseResult {
+    const t = this.text;
+    if (t.startsWith("\uFEFF")) this.pos = 1;
+    let table = this.root;
+    let tablePath: PathSegment[] = [];
+    let metaStart: { start: number; line: number } | undefined;
+    while (this.pos < t.length) {
+      this.skipSpaces();
+      const c = this.peek();
+      if (c === undefined) break;
+      if (c === "\n" || c === "\r") {
+        this.newline();
+        continue;
+      }
+      if (c === "#") {
+        this.#comment(tablePath);
+        this.newline();
+        continue;
+      }
+      if (c === "[") {
+        const headerStart = this.lineStartOf(this.pos);
+        const aot = this.peek(1) === "[";
+        this.pos += aot ? 2 : 1;
+        this.skipSpaces();
+        const keyAt = this.pos;
+        const parts = this.key();
+        this.skipSpaces();
+        if (aot ? !t.startsWith("]]", this.pos) : this.peek() !== "]") throw this.parseError(aot ? "expected ]] to close the table header" : "expected ] to close the table header");
+        this.pos += aot ? 2 : 1;
+        if (parts[0] === METADATA_KEY) {
+          if (metaStart === undefined) metaStart = { start: headerStart, line: this.line(keyAt) };
+          this.#inMeta = true;
+        } else if (this.#inMeta) {
+          throw this.parseError(`the table "${METADATA_KEY}" is reserved for SOPS metadata, which must come last`, metaStart!.start);
+        }
+        const opened = this.#openHeader(parts, aot, keyAt);
+        table = opened.table;
+        tablePath = opened.path;
+        this.#lineEnd(tablePath);
+        continue;
+      }
+      const keyAt = this.pos;
+      const parts = this.key();
+      if (table === this.root && parts[0] === METADATA_KEY) throw this.parseError(`the key "${METADATA_KEY}" is reserved for SOPS metadata`, keyAt);
+      this.skipSpaces();
+      if (this.peek() !== "=") throw this.parseError("expected = after a key");
+      this.pos++;
+      this.skipSpaces();
+      const path = [...tablePath, ...parts];
+      const value = this.#value(path);
+      this.#insert(table, parts, value, keyAt);
+      this.#lineEnd(tablePath);
+    }
+    let metadata: unknown;
+    const metadataSpans: Array<{ start: number; end: number }> = [];
+    if (metaStart !== undefined) {
+      const node = this.root.entries.get(METADATA_KEY)!;
+      const plain = node.kind === "table" ? plainOf(node) : undefined;
+      if (plain === undefined || !("lastmodified" in plain || "mac" in plain || "version" in plain)) {
+        throw new HushError("PARSE_FAILED", `invalid TOML: the table "${METADATA_KEY}" is reserved for SOPS metadata at line ${metaStart.line}`, { location: { line: metaStart.line } });
+      }
+      metadata = plain;
+      metadataSpans.push({ start: separatorStart(t, metaStart.start), end: t.length });
+    }
+    return { root: this.root, leaves: this.leaves, metadata, metadataSpans };
+  }
+
+
+  #openHeader(parts: readonly string[], aot: boolean, at: number): { table: TomlTable; path: PathSegment[] } {
+    let t = this.root;
+    const path: PathSegment[] = [];
+    for (const p of parts.slice(0, -1)) {
+      path.push(p);
+      const node = t.entries.get(p);
+      if (node === undefined) {
+        const created: TomlTable = { kind: "table", entries: new Map(), how: "implicit" };
+        t.entries.set(p, created);
+        t = created;
+      } else if (node.kind === "table") {
+        if (node.how === "inline") throw this.parseError(`cannot extend the inline table ${formatKeyPath(path)}`, at);
+        t = node;
+      } else if (node.kind === "array" && node.aot) {
+        path.push(node.items.length - 1);
+        t = node.items[node.items.length - 1] as TomlTable;
+      } else {
+        throw this.parseError(`${formatKeyPath(path)} is already defined as a value`, at);
+      }
+    }
+    const last = parts[parts.length - 1]!;
+    path.push(last);
+    const node = t.entries.get(last);
+    if (aot) {
+      let arr: TomlArray;
+      if (node === undefined) {
+        arr = { kind: "array", items: [], aot: true };
+        t.entries.set(last, arr);
+      } else if (node.kind === "array" && node.aot) {
+        arr = node;
+      } else {
+        throw this.parseError(`${formatKeyPath(path)} is already defined, not as an array of tables`, at);
+      }
+      const item: TomlTable = { kind: "table", entries: new Map(), how: "aot" };
+      path.push(arr.items.length);
+      arr.items.push(item);
+      return { table: item, path };
+    }
+    if (node === undefined) {
+      const created: TomlTable = { kind: "table", entries: new Map(), how: "header" };
+      t.entries.set(last, created);
+      return { table: created, path };
+    }
+    if (node.kind === "table" && node.how === "implicit") {
+      node.how = "header";
+      return { table: node, path };
+    }
+    if (node.kind === "scalar" || (node.kind === "array" && !node.aot)) throw this.parseError(`${formatKeyPath(path)} is already defined as a value`, at);
+    if (node.kind === "table" && node.how === "inline") throw this.parseError(`cannot extend the inline table ${formatKeyPath(path)}`, at);
+    throw this.parseError(`the table ${formatKeyPath(path)} is defined more than once`, at);
+  }
+
+  #insert(table: TomlTable, parts: readonly string[], value: TomlNode, at: number): void {
+    let t = table;
+    const seen: string[] = [];
+    for (const p of parts.slice(0, -1)) {
+      seen.push(p);
+      const node = t.entries.get(p);
+      if (node === undefined) {
+        const created: TomlTable = { kind: "table", entries: new Map(), how: "dotted" };
+        t.entries.set(p, created);
+        t = created;
+      } else if (node.kind === "table" && node.how === "dotted") {
+        t = node;
+      } else {
+        throw this.parseError(`cannot add keys with a dotted key to ${formatKeyPath(seen)}, which is already defined`, at);
+      }
+    }
+    const last = parts[parts.length - 1]!;
+    if (t.entries.has(last)) throw this.parseError(`duplicate key ${formatKeyPath([...seen, last])}`, at);
+    t.entries.set(last, value);
+  }
+
+  #value(path: PathSegment[]): TomlNode {
+    const c = this.peek();
+    if (c === "[" || c === "{") {
+      if (++this.#depth > MAX_DEPTH) throw this.parseError(`arrays and inline tables nested deeper than ${MAX_DEPTH} levels`);
+      const node = c === "[" ? this.#array(path) : this.#inlineTable(path);
+      this.#depth--;
+      return node;
+    }
+    const s = this.scalar();
+    if (!this.#inMeta) this.leaves.push({ kind: "scalar", path, document: 0, value: leafValue(s), start: s.start, end: s.end, line: this.line(s.start) });
+    return s;
+  }
+
+  #array(path: PathSegment[]): TomlArray {
+    const open = this.pos;
+    this.pos++;
+    const items: TomlNode[] = [];
+    for (;;) {
+      this.#skipArrayFiller(path);
+      if (this.peek() === "]") {
+        this.pos++;
+        return { kind: "array", items, aot: false };
+      }
+      if (this.peek() === undefined) throw this.parseError("unterminated array", open);
+      items.push(this.#value([...path, items.length]));
+      this.#skipArrayFiller(path);
+      if (this.peek() === ",") {
+        this.pos++;
+        continue;
+      }
+      if (this.peek() === "]") continue;
+      throw this.parseError("expected , or ] in an array");
+    }
+  }
+
+  /** Whitespace, newlines and comments between array elements. */
+  #skipArrayFiller(path: KeyPath): void {
+    for (;;) {
+      this.skipSpaces();
+      const c = this.peek();
+      if (c === "\n" || (c === "\r" && this.peek(1) === "\n")) this.newline();
+      else if (c === "#") this.#comment(path);
+      else return;
+    }
+  }
+
+  #inlineTable(path: PathSegment[]): TomlTable {
+    this.pos++;
+    const table: TomlTable = { kind: "table", entries: new Map(), how: "inline" };
+    this.skipSpaces();
+    if (this.peek() === "}") {
+      this.pos++;
+      return table;
+    }
+    for (;;) {
+      this.skipSpaces();
+      const at = this.pos;
+      const parts = this.key();
+      this.skipSpaces();
+      if (this.peek() !== "=") throw this.parseError("expected = after a key");
+      this.pos++;
+      this.skipSpaces();
+      const value = this.#value([...path, ...parts]);
+      this.#insert(table, parts, value, at);
+      this.skipSpaces();
+      if (this.peek() === ",") {
+        this.pos++;
+        continue;
+      }
+      if (this.peek() === "}") {
+        this.pos++;
+        freeze(table);
+        return table;
+      }
+      throw this.parseError("expected , or } in an inline table (inline tables are on one line)");
+    }
+  }
+
+}
+
+/** Marks an inline table and the tables made by dotted keys inside it as closed. */
+function freeze(table: TomlTable): void {
+  table.how = "inline";
+  for (const v of table.entries.values()) if (v.kind === "table" && v.how === "dotted") freeze(v);
+}
+
+/** Parses a TOML document; throws PARSE_FAILED naming the line. */
+export function parseToml(text: string): TomlParseResult {
+  return new TomlParser(text).parse();
+}
+
+/** True when `text` is exactly one TOML scalar value (how hush's envelopes hold TOML values). */
+export function isScalarSource(text: string): boolean {
+  try {
+    const r = parseToml(`v = ${text}\n`);
+    const v = r.root.entries.get("v");
+    return r.root.entries.size === 1 && v !== undefined && v.kind === "scalar";
+  } catch {
+    return false;
+  }
+}
