@@ -15,6 +15,7 @@ import { bech32Encode, MARKER, noKeySources } from "./support.ts";
  * taking the machine down.
  */
 
+/** CPU milliseconds (user + system) that a refusal may cost; see `hush` below. */
 const QUICK_MS = 5_000;
 const HEAP = "--max-old-space-size=512";
 const DATA_KEY = new Uint8Array(32).fill(9);
@@ -38,19 +39,31 @@ function hush(args: string[], options: { env?: Record<string, string>; timeoutMs
     NODE_OPTIONS: HEAP,
     ...options.env,
   };
-  const started = Date.now();
+  // `ms` is the CPU time (user + system) hush used, read from the shell's `times`: unlike wall-clock
+  // time it does not grow when other processes load the machine, so the bounds below stay honest.
+  const script = '"$0" "$@"; s=$?; printf "\\n%s\\n" "$TIMES_MARK" >&2; times >&2; exit $s';
   return new Promise((resolve, reject) => {
-    execFile(HUSH_BIN, args, { cwd: dir.path, env, timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024, encoding: "buffer" }, (err, stdout, stderr) => {
-      const ms = Date.now() - started;
+    execFile("sh", ["-c", script, HUSH_BIN, ...args], { cwd: dir.path, env: { ...env, TIMES_MARK }, timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024, encoding: "buffer" }, (err, stdout, stderrBytes) => {
       if (err !== null && (err as { killed?: boolean }).killed === true) {
         reject(new Error(`hush ${args.slice(0, 2).join(" ")} … did not finish in ${timeoutMs} ms`));
         return;
       }
       const status = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
-      resolve({ status, stdout: stdout.toString("utf8"), stderr: stderr.toString("utf8"), stdoutBytes: stdout, ms });
+      const all = stderrBytes.toString("utf8");
+      const at = all.lastIndexOf(`\n${TIMES_MARK}\n`);
+      if (at < 0) {
+        reject(new Error(`cannot read hush's CPU time (the shell's \`times\`): ${all.slice(-300)}`));
+        return;
+      }
+      const children = all.slice(at + TIMES_MARK.length + 2).trim().split("\n")[1] ?? "";
+      const parts = [...children.matchAll(/(\d+)m([\d.]+)s/g)];
+      const ms = parts.reduce((sum, m) => sum + (Number(m[1]) * 60 + Number(m[2])) * 1000, 0);
+      resolve({ status, stdout: stdout.toString("utf8"), stderr: all.slice(0, at), stdoutBytes: stdout, ms });
     });
   });
 }
+
+const TIMES_MARK = "--hush-test-cpu-times--";
 
 type Run = HushResult & { ms: number };
 
