@@ -17,6 +17,7 @@ export {
   verifyText,
   reencryptText,
   readMetadata,
+  effectiveRule,
   type EncryptOptions,
   type DecryptOptions,
   type OpenedFile,
@@ -60,3 +61,12 @@ export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-
 export { goParseFloat, goParseBool, goAtoi } from "./crypto/go-format.ts";
 export { parseTreePath, getAtPath } from "./tree/tree-path.ts";
 export { closestName, editDistance } from "./suggest.ts";
+export { SecretDocument, convertPlaintext, newerVersion, yamlMetadataIndent, type OpenDocumentOptions, type WriteOptions } from "./document/secret-document.ts";
+export { editPlaintext, detectYamlIndent, type PlainEdit, type PlainEditResult } from "./document/plain-edit.ts";
+export { parseSetValue, setInTree, unsetInTree, sameTree, landingPath, nodeAt, buildPath, pathText } from "./document/tree-edit.ts";
+export { firstVerified } from "./document/candidates.ts";
+export { resolveCreation, configIndent, type CreationOverrides, type CreationSettings } from "./config/creation.ts";
+export { plaintextEncoding, encryptedTextFormat, exampleDocument } from "./document/formats.ts";
+export { renderExtracted } from "./document/extract.ts";
+export { loadSopsConfig, configRelativePath, type LoadedConfig } from "./config/config-file.ts";
+export { decryptFile, verifyFile, openFile, encryptForPath, type FileOptions, type EncryptForPathOptions } from "./api/files.ts";

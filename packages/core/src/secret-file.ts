@@ -79,7 +79,8 @@ function withLocation(err: unknown, leaf: Leaf): unknown {
   });
 }
 
-function effectiveRule(format: FileFormat, rule: EncryptionRule | undefined): EncryptionRule | undefined {
+/** The selection rule a file of `format` is encrypted with: none for binary files, else `rule` or the default. */
+export function effectiveRule(format: FileFormat, rule: EncryptionRule | undefined): EncryptionRule | undefined {
   if (format === "binary") return undefined;
   return rule ?? DEFAULT_RULE;
 }
