@@ -3,10 +3,8 @@ import { storeFor } from "../stores/registry.ts";
 import type { FileFormat, Store } from "../stores/store.ts";
 import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
 import { firstVerified } from "./candidates.ts";
-import { jsonEditCandidate } from "./json-edit.ts";
-import { lineCandidates, scalarInPlace } from "./line-edit.ts";
 import { landingPath, sameTree, setInTree, unsetInTree } from "./tree-edit.ts";
-import { yamlEditCandidates, type TreeOp } from "./yaml-edit.ts";
+import type { TreeOp } from "./yaml-edit.ts";
 
 /**
  * `set` and `unset` applied to a plaintext document's text with the smallest change: YAML and
@@ -53,19 +51,22 @@ function documentCount(store: Store, text: string): number {
   }
 }
 
-/** Candidate texts for an edit, best first, from the format's own text editor. */
-function candidatesFor(text: string, store: Store, edit: PlainEdit, op: TreeOp, expected: TreeMap, indent: number | undefined): Array<string | undefined> {
+/**
+ * Candidate texts for an edit, best first, from the format's own text editor. The editors are
+ * loaded on first use: their parsers must not slow down the start of `hush decrypt`.
+ */
+async function candidatesFor(text: string, store: Store, edit: PlainEdit, op: TreeOp, expected: TreeMap, indent: number | undefined): Promise<Array<string | undefined>> {
   switch (store.format) {
     case "yaml":
-      return yamlEditCandidates(text, op, expected, store, indent ?? detectYamlIndent(text) ?? 4);
+      return (await import("./yaml-edit.ts")).yamlEditCandidates(text, op, expected, store, indent ?? detectYamlIndent(text) ?? 4);
     case "json":
-      return [jsonEditCandidate(text, op, expected)];
+      return [(await import("./json-edit.ts")).jsonEditCandidate(text, op, expected)];
     case "dotenv":
     case "ini":
     case "toml":
-      return lineCandidates(text, store, edit);
+      return (await import("./line-edit.ts")).lineCandidates(text, store, edit);
     default:
-      return [scalarInPlace(text, store, edit)];
+      return [(await import("./line-edit.ts")).scalarInPlace(text, store, edit)];
   }
 }
 
@@ -87,7 +88,7 @@ export async function editPlaintext(text: string, format: FileFormat, edit: Plai
   const crlf = text.includes("\r\n") && !/(^|[^\r])\n/.test(text);
   // INI sections and TOML tables come where the syntax puts them: compare those unordered.
   const ordered = format !== "ini" && format !== "toml";
-  const candidates = candidatesFor(text, store, edit, op, expected, options.indent).map((raw) => (raw !== undefined && crlf ? raw.replace(/\r?\n/g, "\r\n") : raw));
+  const candidates = (await candidatesFor(text, store, edit, op, expected, options.indent)).map((raw) => (raw !== undefined && crlf ? raw.replace(/\r?\n/g, "\r\n") : raw));
   const found = firstVerified(candidates, (c) => {
     const got = treeOf(store, c);
     return got !== undefined && sameTree(got, expected, ordered) && (docs <= 1 || documentCount(store, c) === docs);
