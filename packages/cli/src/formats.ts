@@ -1,9 +1,9 @@
-import { formatFromPath, parseFormat, storeFor, type FileFormat, type TreeMap } from "@hush/core";
+import { convertPlaintext, formatFromPath, parseFormat, plaintextEncoding, type FileFormat } from "@hush/core";
 import { CliError, EXIT } from "./exit-codes.ts";
 
 /** Text of a file as the stores read it: binary files byte for byte (latin1), others UTF-8. */
 export function decodeInput(bytes: Buffer, format: FileFormat, name: string): string {
-  if (format === "binary") return bytes.toString("latin1");
+  if (plaintextEncoding(format) === "latin1") return bytes.toString("latin1");
   const text = bytes.toString("utf8");
   if (!Buffer.from(text, "utf8").equals(bytes)) {
     throw new CliError(EXIT.couldNotReadInputFile, `${name}: line ${firstInvalidUtf8Line(bytes)}: not valid UTF-8 (use --input-type binary for binary files)`);
@@ -11,8 +11,14 @@ export function decodeInput(bytes: Buffer, format: FileFormat, name: string): st
   return text;
 }
 
+/** Bytes of a text held in `encoding`. */
+export function encodeText(text: string, encoding: "latin1" | "utf8"): Buffer {
+  return Buffer.from(text, encoding);
+}
+
+/** Bytes of a text in `format` (binary plaintext byte for byte). */
 export function encodeOutput(text: string, format: FileFormat): Buffer {
-  return Buffer.from(text, format === "binary" ? "latin1" : "utf8");
+  return Buffer.from(text, plaintextEncoding(format));
 }
 
 /**
@@ -32,11 +38,7 @@ export function inputFormat(typeFlag: string | undefined, name: string | undefin
 }
 
 /** Re-writes a plaintext document in another format (`--output-type`), through the value tree. */
-export async function convert(text: string, from: FileFormat, to: FileFormat, indent: number | undefined): Promise<string> {
-  if (from === to) return text;
-  const tree: TreeMap = (await storeFor(from)).toTree(text);
-  return (await storeFor(to)).emitTree(tree, indent === undefined ? {} : { indent });
-}
+export const convert = convertPlaintext;
 
 /** 1-based line of the first byte sequence that is not UTF-8. */
 function firstInvalidUtf8Line(bytes: Buffer): number {

@@ -1,3 +1,16 @@
+import type { KeySourceResolver } from "@hush/core";
+import { createKeySourceResolver } from "./key-sources.ts";
+
 export { runCli } from "./main.ts";
 export type { CliIo } from "./io.ts";
 export { EXIT, exitCodeFor } from "./exit-codes.ts";
+
+/**
+ * The key discovery `hush` itself uses, for a Node program: age identities from
+ * SOPS_AGE_KEY / SOPS_AGE_KEY_FILE / SOPS_AGE_SSH_PRIVATE_KEY_FILE and the default key file, PGP
+ * through `gpg`, AWS KMS through the AWS SDK's credential chain. Each backend is loaded only
+ * when a file needs it.
+ */
+export function defaultKeySources(env: Readonly<Record<string, string | undefined>> = process.env): KeySourceResolver {
+  return createKeySourceResolver(env);
+}

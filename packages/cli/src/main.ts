@@ -11,9 +11,13 @@ import { createProgram } from "./program.ts";
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exit = 0;
-  const program = createProgram(io, (code) => {
-    exit = code;
-  });
+  const program = createProgram(
+    io,
+    (code) => {
+      exit = code;
+    },
+    runCli,
+  );
   program.exitOverride();
   try {
     await program.parseAsync([...argv], { from: "user" });

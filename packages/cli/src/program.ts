@@ -2,42 +2,16 @@ import { Command, Option } from "commander";
 import { SOPS_FORMAT_VERSION } from "@hush/core";
 import type { CliIo } from "./io.ts";
 import { hushVersion } from "./version.ts";
+import { keyFlags, ruleFlags, typeFlags, type ExitSink, type Reenter } from "./command-flags.ts";
 import { registerWorkflowCommands } from "./commands/workflows.ts";
 import { registerKeyCommands } from "./commands/keys.ts";
 import { registerGitCommands } from "./commands/git-commands.ts";
-
-/** Sets the exit status a command's action produced. */
-export type ExitSink = (code: number) => void;
-
-export const keyFlags = (cmd: Command): Command =>
-  cmd
-    .option("-a, --age <recipients>", "age recipients, comma separated (env SOPS_AGE_RECIPIENTS)")
-    .option("-p, --pgp <fingerprints>", "PGP fingerprints, comma separated (env SOPS_PGP_FP)")
-    .option("-k, --kms <arns>", "AWS KMS key ARNs (ARN or ARN+ROLE_ARN), comma separated (env SOPS_KMS_ARN)")
-    .option("--aws-profile <name>", "AWS profile for --kms keys")
-    .option("--encryption-context <pairs>", "KMS encryption context, key:value,key:value");
-
-export const ruleFlags = (cmd: Command): Command =>
-  cmd
-    .option("--unencrypted-suffix <suffix>", "leave keys ending with this suffix unencrypted (default _unencrypted)")
-    .option("--encrypted-suffix <suffix>", "encrypt only keys ending with this suffix")
-    .option("--unencrypted-regex <re>", "leave keys matching this RE2 regex unencrypted")
-    .option("--encrypted-regex <re>", "encrypt only keys matching this RE2 regex")
-    .option("--unencrypted-comment-regex <re>", "leave values after a comment matching this regex unencrypted")
-    .option("--encrypted-comment-regex <re>", "encrypt only values after a comment matching this regex")
-    .option("--mac-only-encrypted", "compute the MAC over encrypted values only")
-    .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt");
-
-export const typeFlags = (cmd: Command): Command =>
-  cmd
-    .option("--input-type <type>", "yaml, json, dotenv, ini, toml or binary (default: from the file name)")
-    .option("--output-type <type>", "format to write (default: the input type)");
 
 /**
  * The `hush` command line (commander). Each command's implementation is imported only when that
  * command runs, so `hush decrypt` does not load editor, git or key-management code.
  */
-export function createProgram(io: CliIo, setExit: ExitSink): Command {
+export function createProgram(io: CliIo, setExit: ExitSink, reenter: Reenter): Command {
   const program = new Command("hush")
     .description("Encrypted configuration files for git, in the SOPS 3.x format.\nWrites output to stdout and errors to stderr.")
     .version(`hush ${hushVersion()} (sops ${SOPS_FORMAT_VERSION} format)`, "-v, --version")
@@ -105,7 +79,7 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
       setExit(await runFilestatus(io, file, opts));
     });
 
-  registerWorkflowCommands(program, io, setExit);
+  registerWorkflowCommands(program, io, setExit, reenter);
   registerKeyCommands(program, io, setExit);
   registerGitCommands(program, io, setExit);
   return program;

@@ -1,63 +1,6 @@
-export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
-export {
-  masterKeyIdentity,
-  type KeySource,
-  type MasterKeyEntry,
-  type MasterKeyRecipient,
-  type AgeKeyEntry,
-  type PgpKeyEntry,
-  type KmsKeyEntry,
-  type OpaqueKeyEntry,
-  type KeyKind,
-} from "./key-source.ts";
-export {
-  encryptText,
-  decryptText,
-  openText,
-  verifyText,
-  reencryptText,
-  readMetadata,
-  type EncryptOptions,
-  type DecryptOptions,
-  type OpenedFile,
-} from "./secret-file.ts";
-export { IvStash } from "./crypto/iv-stash.ts";
-export { generateDataKey, wrapDataKey, unwrapDataKey, type KeySourceResolver, type KeyGroupRecipients } from "./crypto/data-key.ts";
-export { splitSecret, combineShares } from "./crypto/shamir.ts";
-export { encryptValue, decryptValue, IV_SIZE, type IvSource } from "./crypto/value-cipher.ts";
-export { parseEnvelope, looksEncrypted } from "./crypto/envelope.ts";
-export { goFormatFloatF, goFormatFloatG } from "./crypto/go-format.ts";
-export {
-  DEFAULT_RULE,
-  ENCRYPTION_RULE_KINDS,
-  SOPS_FORMAT_VERSION,
-  type EncryptionRule,
-  type EncryptionRuleKind,
-  type FileMetadata,
-  type UnreadMetadata,
-} from "./metadata/file-metadata.ts";
-export { decodeMetadata, encodeMetadata, flattenMetadata, unflattenMetadata } from "./metadata/metadata-codec.ts";
-export { MAX_KEY_GROUPS, MAX_KEYS_PER_GROUP, MAX_KEYS_PER_FILE, MAX_FLAT_METADATA_DEPTH } from "./metadata/limits.ts";
-export { storeFor, parseFormat, formatFromPath } from "./stores/registry.ts";
-export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
-export type { FileFormat, Store, Leaf, ParsedDocument, EmitOptions } from "./stores/store.ts";
-export {
-  formatKeyPath,
-  aadPath,
-  type ValueType,
-  type ScalarValue,
-  type PathSegment,
-  type KeyPath,
-  type TreeNode,
-  type TreeMap,
-  type TreeMapEntry,
-  type TreeList,
-  type TreeScalar,
-  type TreeNull,
-  type TreeComment,
-} from "./tree/values.ts";
-export { parseSopsConfig, findCreationRule, splitArnRole, type SopsConfig, type CreationRule } from "./config/sops-config.ts";
-export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-rules.ts";
-export { goParseFloat, goParseBool, goAtoi } from "./crypto/go-format.ts";
-export { parseTreePath, getAtPath } from "./tree/tree-path.ts";
-export { closestName, editDistance } from "./suggest.ts";
+/**
+ * `@hush/core`. The public API is `./api.ts` (see there); the advanced building blocks
+ * (`./advanced.ts`, also published as `@hush/core/advanced`) are exported here too, because the
+ * workspace's packages and tests still import them from `@hush/core`.
+ */
+export * from "./advanced.ts";

@@ -88,7 +88,8 @@ function withLocation(err: unknown, leaf: Leaf): unknown {
   });
 }
 
-function effectiveRule(format: FileFormat, rule: EncryptionRule | undefined): EncryptionRule | undefined {
+/** The selection rule a file of `format` is encrypted with: none for binary files, else `rule` or the default. */
+export function effectiveRule(format: FileFormat, rule: EncryptionRule | undefined): EncryptionRule | undefined {
   if (format === "binary") return undefined;
   return rule ?? DEFAULT_RULE;
 }
@@ -129,7 +130,13 @@ async function withEncryptedAliasesExpanded(store: Store, text: string, doc: Par
   return { text, doc };
 }
 
-/** Encrypts a plaintext document. Returns the encrypted file's text. */
+/**
+ * Encrypts a plaintext document and returns the encrypted file's text (values replaced by
+ * ENC[...] envelopes, keys and comments kept, the `sops` metadata appended).
+ * @throws HushError PARSE_FAILED (the text does not parse), ALREADY_ENCRYPTED (it has `sops`
+ *   metadata), NO_DOCUMENT, NO_KEYS / KEY_SOURCE_FAILED (the data key cannot be wrapped),
+ *   NOTHING_ENCRYPTED (with `requireEncryptedValue`), INVALID_ARGUMENT (too many keys).
+ */
 export async function encryptText(plaintext: string, options: EncryptOptions): Promise<string> {
   const store = await storeFor(options.format);
   const prev = options.previous;
@@ -333,12 +340,19 @@ function verifyMac(computed: string, metadata: FileMetadata, dataKey: Uint8Array
   }
 }
 
-/** Decrypts a file's text; checks the MAC unless `ignoreMac`. */
+/**
+ * Decrypts a file's text; checks the MAC unless `ignoreMac`.
+ * @throws HushError METADATA_MISSING (not encrypted), PARSE_FAILED / METADATA_INVALID,
+ *   NO_MATCHING_KEY / KEY_SOURCE_FAILED (no key opens it), VALUE_TAMPERED, MAC_MISMATCH.
+ */
 export async function decryptText(text: string, options: DecryptOptions): Promise<string> {
   return (await openText(text, options)).plaintext;
 }
 
-/** Checks a file's integrity (data key, every value, MAC) without returning plaintext. */
+/**
+ * Checks a file's integrity (data key, every value, MAC) without returning plaintext.
+ * @throws HushError as `decryptText` does.
+ */
 export async function verifyText(text: string, options: Omit<DecryptOptions, "ignoreMac">): Promise<void> {
   await openText(text, options);
 }

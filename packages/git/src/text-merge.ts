@@ -1,4 +1,4 @@
-import { HushError, storeFor, type FileFormat, type KeyPath, type Leaf, type Store, type TextEdit, type TreeMap, type TreeNode, applyTextEdits } from "@hush/core";
+import { HushError, firstVerified, nodeAt, storeFor, type FileFormat, type KeyPath, type Leaf, type Store, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
 import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
 import { mergeTrees, treesEqual, type MergeConflict } from "./tree-merge.ts";
 
@@ -65,11 +65,15 @@ export async function mergePlaintexts(input: PlaintextMergeInput): Promise<Plain
   const done = (text: string, method: PlaintextMergeResult["method"]): PlaintextMergeResult => ({ text, conflicts, method, overlappingLines: 0 });
   if (treesEqual(tree, ours)) return done(input.ours, "ours");
   if (treesEqual(tree, theirs) && favour === "theirs") return done(input.theirs, "theirs");
-  const edited = valueEdits(store, input.ours, tree);
-  if (edited !== undefined && matches(edited)) return done(edited, "value-edits");
-  if (treesEqual(tree, theirs) && matches(input.theirs)) return done(input.theirs, "theirs");
-  const emitted = store.emitTree(tree, emitOptionsFor(input.format, input.ours));
-  if (matches(emitted)) return done(emitted, "emitted");
+  // Ours with the merged values written in place, then theirs as it is, then a fresh emission.
+  function* candidates(): Generator<{ text: string; method: PlaintextMergeResult["method"] } | undefined> {
+    const edited = valueEdits(store, input.ours, tree);
+    yield edited === undefined ? undefined : { text: edited, method: "value-edits" };
+    if (treesEqual(tree, theirs)) yield { text: input.theirs, method: "theirs" };
+    yield { text: store.emitTree(tree, emitOptionsFor(input.format, input.ours)), method: "emitted" };
+  }
+  const found = firstVerified(candidates(), (c) => matches(c.text));
+  if (found !== undefined) return done(found.text, found.method);
   throw new HushError("INTERNAL", "the merged document could not be written back in its format");
 }
 
@@ -109,22 +113,6 @@ function valueEdits(store: Store, ours: string, tree: TreeMap): string | undefin
     if (!same) edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, node.value) });
   }
   return edits.length === 0 ? undefined : applyTextEdits(ours, edits);
-}
-
-function nodeAt(tree: TreeNode, path: KeyPath): TreeNode | undefined {
-  let node: TreeNode | undefined = tree;
-  for (const seg of path) {
-    if (node === undefined) return undefined;
-    if (typeof seg === "string") {
-      if (node.kind !== "map") return undefined;
-      const e: TreeMap["entries"][number] | undefined = node.entries.find((x) => x.kind === "entry" && x.key === seg);
-      node = e?.kind === "entry" ? e.value : undefined;
-    } else {
-      if (node.kind !== "list") return undefined;
-      node = node.items.filter((i) => i.kind !== "comment")[seg];
-    }
-  }
-  return node;
 }
 
 /** Indentation to re-emit with: the one ours uses, so an emitted file still looks like ours. */

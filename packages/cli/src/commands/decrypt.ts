@@ -1,9 +1,9 @@
-import { getAtPath, goAtoi, goFormatFloatG, goParseBool, goParseFloat, HushError, openText, parseTreePath, storeFor, type FileFormat, type KeyPath, type ScalarValue, type TreeNode } from "@hush/core";
-import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
+import { encryptedTextFormat, getAtPath, HushError, openText, parseTreePath, plaintextEncoding, renderExtracted, storeFor, type FileFormat, type KeyPath } from "@hush/core";
+import { convert, decodeInput, encodeText, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { emitResult, parseIndent } from "./encrypt.ts";
+import { emitResult, parseIndent } from "./encrypt-options.ts";
 
 export interface DecryptFlags {
   inPlace?: boolean;
@@ -25,36 +25,12 @@ export async function decryptInput(io: CliIo, file: string | undefined, flags: D
   const format = inputFormat(flags.inputType, name, "binary");
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
   // A binary envelope is JSON: read it as text even though its payload is bytes.
-  const text = decodeInput(bytes, format === "binary" ? "json" : format, file ?? "stdin");
+  const text = decodeInput(bytes, encryptedTextFormat(format), file ?? "stdin");
   try {
     const opened = await openText(text, { format, keySources: createKeySourceResolver(io.env), ignoreMac: flags.ignoreMac === true });
     return { text: opened.plaintext, format, unauthenticated: opened.unauthenticated ?? [] };
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file ?? "stdin") : err;
-  }
-}
-
-/**
- * A scalar as SOPS's stores print an extracted value (spec 9.7): Go's own renderings of the
- * decoded value (`1.50` prints as `1.5`, `0x1F` as `31`), not the file's spelling.
- */
-function goScalarText(value: ScalarValue): string {
-  switch (value.type) {
-    case "int": {
-      const n = goAtoi(value.text);
-      return n === undefined ? value.text : n.toString();
-    }
-    case "float": {
-      const f = goParseFloat(value.text);
-      if (f === undefined) return value.text;
-      if (Number.isNaN(f)) return ".nan";
-      if (!Number.isFinite(f)) return f > 0 ? ".inf" : "-.inf";
-      return goFormatFloatG(f);
-    }
-    case "bool":
-      return goParseBool(value.text) === true ? "true" : "false";
-    default:
-      return value.text;
   }
 }
 
@@ -67,34 +43,7 @@ async function extract(text: string, format: FileFormat, outFormat: FileFormat, 
     throw new CliError(EXIT.invalidTreePathFormat, err instanceof Error ? err.message : String(err));
   }
   const tree = (await storeFor(format)).toTree(text);
-  const node: TreeNode = getAtPath(tree, path);
-  const out = await storeFor(outFormat);
-  const opts = indent === undefined ? {} : { indent };
-  if (node.kind === "scalar" && (node.value.type === "str" || node.value.type === "time")) return node.value.text;
-  if (node.kind === "map") return out.emitTree(node, opts);
-  if (node.kind === "scalar" && (outFormat === "yaml" || outFormat === "json")) {
-    // YAML: yaml.Marshal (value and a line break); JSON: the bare value.
-    return outFormat === "yaml" ? `${goScalarText(node.value)}\n` : goScalarText(node.value);
-  }
-  const wrapped = out.emitTree({ kind: "map", entries: [{ kind: "entry", key: "v", value: node }] }, opts);
-  if (outFormat === "json") {
-    // The value of the one member, moved one level out (Go's json.Indent of the bare value).
-    const inner = wrapped.slice(wrapped.indexOf(":") + 1).trim();
-    const body = inner.slice(0, inner.lastIndexOf("}")).trim();
-    const unit = /\n([ \t]+)/.exec(wrapped)?.[1] ?? "";
-    return body
-      .split("\n")
-      .map((line, i) => (i > 0 && line.startsWith(unit) ? line.slice(unit.length) : line))
-      .join("\n");
-  }
-  const yamlIndent = " ".repeat(indent === undefined || indent <= 0 ? 4 : indent);
-  return (await storeFor("yaml"))
-    .emitTree({ kind: "map", entries: [{ kind: "entry", key: "v", value: node }] }, opts)
-    .replace(/^v: ?/, "")
-    .replace(/^\n/, "")
-    .split("\n")
-    .map((line) => (line.startsWith(yamlIndent) ? line.slice(yamlIndent.length) : line))
-    .join("\n");
+  return renderExtracted(getAtPath(tree, path), outFormat, indent);
 }
 
 export async function runDecrypt(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<number> {
@@ -108,6 +57,6 @@ export async function runDecrypt(io: CliIo, file: string | undefined, flags: Dec
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file ?? "stdin") : err;
   }
-  await emitResult(io, flags, file, encodeOutput(out, flags.extract !== undefined && format === "binary" ? "binary" : outFormat), { plaintext: true });
+  await emitResult(io, flags, file, encodeText(out, flags.extract !== undefined && plaintextEncoding(format) === "latin1" ? "latin1" : plaintextEncoding(outFormat)), { plaintext: true });
   return 0;
 }

@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import {
-  DEFAULT_RULE,
   SOPS_FORMAT_VERSION,
   applyTextEdits,
   decodeMetadata,
+  effectiveRule,
+  plaintextEncoding,
   encodeMetadata,
   generateDataKey,
   isHushError,
@@ -17,12 +18,12 @@ import {
   type FileMetadata,
   type OpenedFile,
 } from "@hush/core";
-import { creationRuleFor, loadConfig } from "../config.ts";
+import { creationSettingsFor, loadConfig } from "../config.ts";
 import { CliError, EXIT, exitCodeFor } from "../exit-codes.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
-import { keysFromFlags, parseIndent, ruleFromFlags, type EncryptFlags } from "./encrypt.ts";
+import { creationOverrides, keysFromFlags, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
 import { resolveEditor, type EditorCommand } from "../workflows/editor.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { makePrivateDir, onTerminationSignals, tryWriteErr, type PrivateDir, type TerminationSignal } from "../workflows/private-dir.ts";
@@ -47,28 +48,17 @@ export interface EditFlags extends EncryptFlags {
 /** Metadata and a fresh, wrapped data key for a file that does not exist yet. */
 async function newFile(io: CliIo, file: string, format: FileFormat, flags: EditFlags): Promise<OpenedFile> {
   const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
-  const rule = await creationRuleFor(loaded, file, io.cwd);
-  const flagKeys = keysFromFlags(flags, io.env);
-  const keyGroups = flagKeys.length > 0 ? [flagKeys] : rule?.keyGroups;
-  if (keyGroups === undefined) {
-    throw new CliError(EXIT.generic, "config file not found, or has no creation rules, and no keys provided through command line options");
-  }
-  if (keyGroups.length === 0 || keyGroups.some((g) => g.length === 0)) {
-    throw new CliError(EXIT.generic, `Could not generate data key: [${keyGroups.length === 0 ? "no key groups provided" : "empty key group provided"}]`);
-  }
-  const wanted = flags.shamirSecretSharingThreshold === undefined ? rule?.shamirThreshold ?? 0 : Number(flags.shamirSecretSharingThreshold);
-  const threshold = keyGroups.length > 1 ? wanted || keyGroups.length : 0;
+  const settings = await creationSettingsFor(loaded, file, io.cwd, creationOverrides(flags, keysFromFlags(flags, io.env)));
   const dataKey = generateDataKey();
   // Wrapped before the editor opens, as SOPS does: a key problem shows up before any typing.
-  const wrapped = await wrapDataKey(dataKey, keyGroups, threshold, createKeySourceResolver(io.env));
-  const selection = ruleFromFlags(flags) ?? rule?.rule;
+  const wrapped = await wrapDataKey(dataKey, settings.keyGroups, settings.shamirThreshold, createKeySourceResolver(io.env));
   const metadata: FileMetadata = {
     keyGroups: wrapped,
-    shamirThreshold: threshold,
+    shamirThreshold: settings.shamirThreshold,
     lastModified: "",
     mac: "",
-    rule: format === "binary" ? undefined : (selection ?? DEFAULT_RULE),
-    macOnlyEncrypted: flags.macOnlyEncrypted === true || rule?.macOnlyEncrypted === true,
+    rule: effectiveRule(format, settings.rule),
+    macOnlyEncrypted: settings.macOnlyEncrypted,
     version: SOPS_FORMAT_VERSION,
   };
   return { format, plaintext: "", metadata, dataKey, stash: new IvStash() };
@@ -205,7 +195,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       }
       let edited: string;
       let failure: unknown;
-      if (outFormat === "binary") edited = bytes.toString("latin1");
+      if (plaintextEncoding(outFormat) === "latin1") edited = bytes.toString("latin1");
       else {
         try {
           edited = stripHeader(decodeInput(bytes, outFormat, file));

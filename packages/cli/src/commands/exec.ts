@@ -7,7 +7,7 @@ import { goAtoi, goFormatFloatF, goParseBool, goParseFloat, HushError, parseForm
 import { CliError, EXIT } from "../exit-codes.ts";
 import { convert, encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
-import { parseIndent } from "./encrypt.ts";
+import { parseIndent } from "./encrypt-options.ts";
 import { decryptInput } from "./decrypt.ts";
 import { checkEnvironmentNames } from "../workflows/env-policy.ts";
 import { deliverThroughFifo, makeFifo, type FifoDelivery } from "../workflows/fifo.ts";

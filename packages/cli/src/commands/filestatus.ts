@@ -1,11 +1,11 @@
-import { formatFromPath, readMetadata } from "@hush/core";
+import { formatFromPath, plaintextEncoding, readMetadata } from "@hush/core";
 import { inputFormat } from "../formats.ts";
 import { readInputFile, writeOut, type CliIo } from "../io.ts";
 
 /** SOPS's `filestatus`: `{"encrypted":true}` when the file has metadata with a version and a MAC. */
 export async function runFilestatus(io: CliIo, file: string, flags: { inputType?: string }): Promise<number> {
   const format = inputFormat(flags.inputType, file, formatFromPath(file) ?? "binary");
-  const text = readInputFile(file).toString(format === "binary" ? "latin1" : "utf8");
+  const text = readInputFile(file).toString(plaintextEncoding(format));
   let encrypted = false;
   try {
     const m = await readMetadata(text, format);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { CliIo } from "../io.ts";
-import type { ExitSink } from "../program.ts";
+import type { ExitSink } from "../command-flags.ts";
 
 /** Registers git setup/uninstall/textconv/merge/resolve and check. Implementations are imported lazily inside each action. */
 export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSink): void {

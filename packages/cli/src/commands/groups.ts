@@ -1,4 +1,4 @@
-import type { FileMetadata, KeyGroupRecipients, MasterKeyEntry, MasterKeyRecipient } from "@hush/core";
+import { encryptedTextFormat, type FileMetadata, type KeyGroupRecipients, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import { loadConfig } from "../config.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { encodeOutput } from "../formats.ts";
@@ -9,7 +9,7 @@ import { dedupeGroups, recipientsOf } from "../rekey/key-groups.ts";
 import { emitOptionsFor, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets } from "../rekey/targets.ts";
 import { effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
-import { emitResult, keysFromFlags, parseIndent } from "./encrypt.ts";
+import { emitResult, keysFromFlags, parseIndent } from "./encrypt-options.ts";
 import { parseThreshold } from "./updatekeys.ts";
 
 export interface GroupsFlags {
@@ -55,7 +55,7 @@ async function regroup(
     const metadata: FileMetadata = { ...file.metadata, keyGroups, shamirThreshold: effectiveThreshold(threshold, groups.length) };
     const text = await replaceMetadata(file, metadata, emitOptionsFor(file.format, indent, loaded?.config.stores));
     if (flags.inPlace === true) await writeSecretFile(file, text);
-    else await emitResult(io, {}, undefined, encodeOutput(text, file.format === "binary" ? "json" : file.format), { plaintext: false });
+    else await emitResult(io, {}, undefined, encodeOutput(text, encryptedTextFormat(file.format)), { plaintext: false });
   } catch (err) {
     throw errorForFile(target, err);
   }

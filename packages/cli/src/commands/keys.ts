@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import type { CliIo } from "../io.ts";
-import type { ExitSink } from "../program.ts";
+import type { ExitSink } from "../command-flags.ts";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

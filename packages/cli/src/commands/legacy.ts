@@ -3,8 +3,8 @@ import { Command, Option } from "commander";
 import { closestName, formatFromPath, printable, SOPS_FORMAT_VERSION } from "@hush/core";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { writeOut, type CliIo } from "../io.ts";
-import { hushVersion } from "../version.ts";
-import { sopsStyleVersion } from "./workflows.ts";
+import type { Reenter } from "../command-flags.ts";
+import { hushVersion, sopsStyleVersion } from "../version.ts";
 
 /**
  * SOPS's command line without a subcommand (spec 9.3), so scripts and tools that call `sops`
@@ -145,12 +145,12 @@ function subcommandForm(args: readonly string[], subcommands: ReadonlySet<string
 
 /**
  * Runs SOPS's legacy form. `globals` are the root options commander already took (`--config`,
- * `--indent`); `subcommands` are the names `hush` has, for re-dispatching.
+ * `--indent`); `subcommands` are the names `hush` has, for re-dispatching; `runCli` runs a
+ * rebuilt command line (passed in, so that this module does not import the CLI's entry point).
  */
-export async function runLegacy(io: CliIo, args: readonly string[], globals: LegacyGlobals, subcommands: ReadonlySet<string>, asSops: boolean): Promise<number> {
+export async function runLegacy(io: CliIo, args: readonly string[], globals: LegacyGlobals, subcommands: ReadonlySet<string>, asSops: boolean, runCli: Reenter): Promise<number> {
   const again = subcommandForm(args, subcommands);
   if (again !== undefined) {
-    const { runCli } = await import("../main.ts");
     const lead: string[] = [];
     if (globals.config !== undefined) lead.push("--config", globals.config);
     if (globals.indent !== undefined) lead.push("--indent", globals.indent);
@@ -231,7 +231,6 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
         if (typeof v === "string") argv.push(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v);
       }
       argv.push(file);
-      const { runCli } = await import("../main.ts");
       // SOPS's `-r -i` prints nothing on stdout (the file is rewritten): hush's summary is a
       // message, so it goes to stderr, and a script's stdout stays empty.
       return runCli(argv, o.inPlace === true ? { ...io, stdout: io.stderr } : io);
@@ -239,7 +238,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
     case "set": {
       const { path, value } = splitSetArgument(o.set!);
       const { applyEdit, parseSetPath } = await import("./set.ts");
-      const { parseJsonValue } = await import("../workflows/tree-edit.ts");
+      const { parseJsonValue } = await import("../workflows/set-value.ts");
       const parsedPath = parseSetPath(path);
       const node = await parseJsonValue(value);
       await applyEdit(io, file, { kind: "set", path: parsedPath, value: node }, {

@@ -2,7 +2,7 @@ import { formatFromPath } from "@hush/core";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { convert, decodeInput, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
-import { emitResult, parseIndent, type EncryptFlags } from "./encrypt.ts";
+import { emitResult, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { openEncryptedFile, reencrypt } from "../workflows/reencrypt.ts";
 

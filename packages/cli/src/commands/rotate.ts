@@ -6,6 +6,7 @@ import {
   verifyText,
   type KeySourceResolver,
   type MasterKeyRecipient,
+  encryptedTextFormat,
 } from "@hush/core";
 import { loadConfig } from "../config.ts";
 import { CliError, EXIT } from "../exit-codes.ts";
@@ -18,7 +19,7 @@ import { parseJobs } from "../rekey/pool.ts";
 import { emitOptionsFor, readSecretFile, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
 import { checkGroups, effectiveThreshold, wrapForGroups } from "../rekey/wrap.ts";
-import { emitResult, keysFromFlags, parseContext, parseIndent } from "./encrypt.ts";
+import { emitResult, keysFromFlags, parseContext, parseIndent } from "./encrypt-options.ts";
 
 export interface RotateFlags {
   inPlace?: boolean;
@@ -151,7 +152,7 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
     const target = targets[0]!;
     try {
       const r = await rotateOne(target, changes, resolve, indent, stores);
-      await emitResult(io, flags, undefined, encodeOutput(r.text, r.file.format === "binary" ? "json" : r.file.format), { plaintext: false });
+      await emitResult(io, flags, undefined, encodeOutput(r.text, encryptedTextFormat(r.file.format)), { plaintext: false });
     } catch (err) {
       throw errorForFile(target, err);
     }

@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
-import { HushError, isHushError, parseFormat, parseTreePath, type PathSegment, type TreeNode } from "@hush/core";
+import { HushError, isHushError, parseFormat, parseTreePath, type PathSegment, type PlainEdit, type PlainEditResult, type TreeNode } from "@hush/core";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { readAll, type CliIo } from "../io.ts";
-import { parseIndent } from "./encrypt.ts";
+import { parseIndent } from "./encrypt-options.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
-import { openEncryptedFile, reencrypt, writeEncrypted } from "../workflows/reencrypt.ts";
-import { editPlaintext, type PlainEdit } from "../workflows/text-edit.ts";
-import { parseJsonValue } from "../workflows/tree-edit.ts";
+import { documentFor, encodeNext, openEncryptedFile, writeEncrypted } from "../workflows/reencrypt.ts";
+import { parseJsonValue } from "../workflows/set-value.ts";
 
 /**
  * `hush set FILE PATH VALUE` and `hush unset FILE PATH` (SOPS 3.9+ subcommands, spec 9.7): change
@@ -42,18 +41,20 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
   try {
     const input = await openEncryptedFile(io, file, flags);
     const indent = parseIndent(flags.indent);
-    let result;
+    const document = documentFor(io, input);
+    const options = indent === undefined ? {} : { indent };
+    let result: PlainEditResult;
     try {
-      result = await editPlaintext(input.opened.plaintext, input.format, edit, indent === undefined ? {} : { indent });
+      result = edit.kind === "set" ? await document.set(edit.path, edit.value, options) : await document.unset(edit.path, options);
     } catch (err) {
-      throw err instanceof HushError ? err.withFile(file) : err;
+      throw editError(file, err);
     }
     if (!result.changed && flags.idempotent === true) return false;
     if (result.reformatted) {
       io.stderr.write(`hush: note: ${file} was rewritten from its values; its comments and layout were not kept\n`);
     }
     const outputType = flags.outputType === undefined ? undefined : parseFormat(flags.outputType);
-    const bytes = await reencrypt(io, input, result.text, {
+    const bytes = await encodeNext(file, document, {
       ...(outputType === undefined ? {} : { outputType }),
       ...(indent === undefined ? {} : { indent }),
     });
@@ -62,6 +63,13 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
   } finally {
     lock.release();
   }
+}
+
+/** An edit the data does not allow is about the arguments (exit 7) or the file's shape. */
+function editError(file: string, err: unknown): unknown {
+  if (isHushError(err, "INVALID_SET_VALUE")) return new CliError(EXIT.invalidSetFormat, err.message);
+  if (isHushError(err, "INVALID_ARGUMENT")) return new CliError(EXIT.generic, err.message);
+  return err instanceof HushError ? err.withFile(file) : err;
 }
 
 async function readValue(io: CliIo, positional: string | undefined, flags: SetFlags): Promise<string> {

@@ -10,7 +10,7 @@ import { confirm } from "../rekey/prompt.ts";
 import { emitOptionsFor, NotEncrypted, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
 import { checkGroups, effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
-import { parseIndent } from "./encrypt.ts";
+import { parseIndent } from "./encrypt-options.ts";
 
 export interface UpdatekeysFlags {
   yes?: boolean;

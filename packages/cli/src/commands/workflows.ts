@@ -1,15 +1,11 @@
 import { basename } from "node:path";
 import { CommanderError, Option, type Command } from "commander";
-import { SOPS_FORMAT_VERSION } from "@hush/core";
 import { CliError, EXIT } from "../exit-codes.ts";
 import type { CliIo } from "../io.ts";
-import { keyFlags, ruleFlags, typeFlags, type ExitSink } from "../program.ts";
-import { hushVersion } from "../version.ts";
+import { keyFlags, ruleFlags, typeFlags, type ExitSink, type Reenter } from "../command-flags.ts";
+import { sopsStyleVersion } from "../version.ts";
 
 /** `sops 3.13.2 (hush 0.1.0)`: the form tools parse from `sops --version`. */
-export function sopsStyleVersion(): string {
-  return `sops ${SOPS_FORMAT_VERSION} (hush ${hushVersion()})`;
-}
 
 /** SOPS's key-service flags: accepted on every command that has them in SOPS (hush uses keys locally). */
 function keyserviceFlags(cmd: Command): Command {
@@ -34,7 +30,7 @@ function invokedAsSops(): boolean {
  * form (`hush -d FILE`, `hush FILE`, …, also when started as `sops`). Implementations are
  * imported lazily inside each action.
  */
-export function registerWorkflowCommands(program: Command, io: CliIo, setExit: ExitSink): void {
+export function registerWorkflowCommands(program: Command, io: CliIo, setExit: ExitSink, reenter: Reenter): void {
   keyserviceFlags(
     typeFlags(
       ruleFlags(
@@ -155,6 +151,6 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
       if (args.length === 0) program.help({ error: true });
       const subcommands = new Set(program.commands.map((c) => c.name()));
       const { runLegacy } = await import("./legacy.ts");
-      setExit(await runLegacy(io, args, program.opts(), subcommands, asSops));
+      setExit(await runLegacy(io, args, program.opts(), subcommands, asSops, reenter));
     });
 }

@@ -8,6 +8,8 @@ import {
   type EmitOptions,
   type FileFormat,
   type FileMetadata,
+  encryptedTextFormat,
+  configIndent,
 } from "@hush/core";
 import { decodeInput, encodeOutput } from "../formats.ts";
 import { readInputFile, writeFileAtomic } from "../io.ts";
@@ -64,7 +66,7 @@ export function readTargetText(target: Target): { format: FileFormat; text: stri
     if (format === undefined) throw new NotEncrypted("not a file type hush reads", true);
   }
   // A binary file's envelope is JSON text even though its payload is bytes.
-  return { format, text: decodeInput(bytes, format === "binary" ? "json" : format, target.display) };
+  return { format, text: decodeInput(bytes, encryptedTextFormat(format), target.display) };
 }
 
 /**
@@ -107,7 +109,7 @@ export async function writeSecretFile(file: SecretFile, text: string): Promise<v
     if (readTargetText(file.target).text !== file.text) {
       throw new CliError(EXIT.couldNotWriteOutputFile, `${file.target.path}: changed on disk while hush was working; nothing written, run again`);
     }
-    writeFileAtomic(file.target.path, encodeOutput(text, file.format === "binary" ? "json" : file.format), { plaintext: false });
+    writeFileAtomic(file.target.path, encodeOutput(text, encryptedTextFormat(file.format)), { plaintext: false });
   } finally {
     lock.release();
   }
@@ -115,6 +117,6 @@ export async function writeSecretFile(file: SecretFile, text: string): Promise<v
 
 /** How to write a file's `sops` section: `--indent`, else the config's store settings. */
 export function emitOptionsFor(format: FileFormat, indent: number | undefined, stores: { yamlIndent?: number; jsonIndent?: number } | undefined): EmitOptions {
-  const n = indent ?? (format === "yaml" ? stores?.yamlIndent : format === "json" || format === "binary" ? stores?.jsonIndent : undefined);
+  const n = indent ?? configIndent(stores, encryptedTextFormat(format));
   return n === undefined ? {} : { indent: n };
 }

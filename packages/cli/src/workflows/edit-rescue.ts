@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { encryptText, type FileFormat, type OpenedFile } from "@hush/core";
+import { encryptText, exampleDocument, type FileFormat, type OpenedFile } from "@hush/core";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 
@@ -15,20 +15,8 @@ export const HEADER_MARK = "#! hush:";
 /** The example a new file starts with (SOPS shows one too); the `#! hush:` lines are removed. */
 export function newFileTemplate(format: FileFormat): string {
   const intro = `${HEADER_MARK} new file: replace the example below with your values; they are encrypted when you save.\n${HEADER_MARK} quit without changing anything to create no file. Lines starting with "#! hush:" are removed.\n`;
-  switch (format) {
-    case "yaml":
-      return `${intro}example_key: example_value\n`;
-    case "json":
-      return `${intro}{\n\t"example_key": "example_value"\n}\n`;
-    case "dotenv":
-      return `${intro}EXAMPLE_KEY=example_value\n`;
-    case "ini":
-      return `${intro}[section]\nexample_key = example_value\n`;
-    case "toml":
-      return `${intro}example_key = "example_value"\n`;
-    default:
-      return "";
-  }
+  const example = exampleDocument(format);
+  return example === "" ? "" : `${intro}${example}`;
 }
 
 /** Removes the `#! hush:` lines hush put on top. */

@@ -1,12 +1,13 @@
-import { encryptText, HushError, openText, SOPS_FORMAT_VERSION, type FileFormat, type OpenedFile } from "@hush/core";
-import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
+import { convertPlaintext, HushError, SecretDocument, type FileFormat, type OpenedFile } from "@hush/core";
+import { decodeInput, encodeOutput, inputFormat } from "../formats.ts";
 import { readInputFile, writeFileAtomic, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 
 /**
- * Opening an encrypted file for a change and writing the new version back: same data key, the
- * ciphertext of every unchanged value reused (spec 2.6), the metadata block written with the
- * indentation it already has, an atomic replace that keeps the file's mode.
+ * Reading an encrypted file for a change and writing the new version back. The change itself
+ * (minimal text edits, reuse of unchanged ciphertexts, metadata indentation) is core's
+ * SecretDocument; this file adds the CLI's part: files, key sources from the environment, error
+ * messages that name the file, an atomic replace that keeps the file's mode.
  */
 
 export interface OpenedInput {
@@ -17,71 +18,52 @@ export interface OpenedInput {
   readonly metadataIndent: number | undefined;
 }
 
-/** The indentation of a YAML file's `sops:` block, if it has one. */
-export function yamlMetadataIndent(text: string): number | undefined {
-  const m = /^sops:[ \t]*\r?\n( +)\S/m.exec(text);
-  return m === null ? undefined : m[1]!.length;
+function named<T>(file: string, work: () => Promise<T>): Promise<T> {
+  return work().catch((err: unknown) => {
+    throw err instanceof HushError ? err.withFile(file) : err;
+  });
 }
 
 /** Reads and decrypts `file` (MAC checked unless `ignoreMac`). */
 export async function openEncryptedFile(io: CliIo, file: string, flags: { inputType?: string; ignoreMac?: boolean }): Promise<OpenedInput> {
   const format = inputFormat(flags.inputType, file, "binary");
-  const bytes = readInputFile(file);
-  const text = decodeInput(bytes, format === "binary" ? "json" : format, file);
-  try {
-    const opened = await openText(text, { format, keySources: createKeySourceResolver(io.env), ignoreMac: flags.ignoreMac === true });
-    return { file, format, opened, metadataIndent: format === "yaml" ? yamlMetadataIndent(text) : undefined };
-  } catch (err) {
-    throw err instanceof HushError ? err.withFile(file) : err;
-  }
+  const text = decodeInput(readInputFile(file), format, file);
+  const document = await named(file, () => SecretDocument.open(text, { format, keySources: createKeySourceResolver(io.env), ignoreMac: flags.ignoreMac === true }));
+  return { file, format, opened: document.opened, metadataIndent: document.metadataIndent };
 }
 
-function versionParts(v: string): number[] | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(v.trim());
-  return m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3])];
+/** The opened file as a document to change. */
+export function documentFor(io: CliIo, input: OpenedInput): SecretDocument {
+  return SecretDocument.fromOpened(input.opened, {
+    keySources: createKeySourceResolver(io.env),
+    format: input.format,
+    ...(input.metadataIndent === undefined ? {} : { metadataIndent: input.metadataIndent }),
+  });
 }
 
-/** SOPS's edit bumps `version` to its own when the file's is older. */
-export function newerVersion(fileVersion: string): string {
-  const a = versionParts(fileVersion);
-  const b = versionParts(SOPS_FORMAT_VERSION)!;
-  if (a === undefined) return fileVersion;
-  for (let i = 0; i < 3; i++) {
-    if (a[i]! < b[i]!) return SOPS_FORMAT_VERSION;
-    if (a[i]! > b[i]!) return fileVersion;
-  }
-  return fileVersion;
+/** The bytes of `document`'s next version (errors name `file`), converted to `outputType` when given. */
+export async function encodeNext(file: string, document: SecretDocument, options: { outputType?: FileFormat; indent?: number; bumpVersion?: boolean } = {}): Promise<Buffer> {
+  const out = options.outputType ?? document.format;
+  // A plaintext that does not convert is the user's text, not the file: that error names no file.
+  if (out !== document.format) await convertPlaintext(document.plaintext, document.format, out, options.indent);
+  const text = await named(file, () =>
+    document.toText({
+      format: out,
+      ...(options.indent === undefined ? {} : { indent: options.indent }),
+      ...(options.bumpVersion === true ? { bumpVersion: true } : {}),
+    }),
+  );
+  return encodeOutput(text, out);
 }
 
 /**
  * Encrypts `plaintext` (in `input.format`) as the next version of `input` and returns the
  * bytes, converted to `outputType` when given.
  */
-export async function reencrypt(
-  io: CliIo,
-  input: OpenedInput,
-  plaintext: string,
-  options: { outputType?: FileFormat; indent?: number; bumpVersion?: boolean } = {},
-): Promise<Buffer> {
-  const out = options.outputType ?? input.format;
-  const text = out === input.format ? plaintext : await convert(plaintext, input.format, out, options.indent);
-  const indent = options.indent ?? (out === input.format ? input.metadataIndent : undefined);
-  const previous: OpenedFile = {
-    ...input.opened,
-    format: out,
-    metadata: options.bumpVersion === true ? { ...input.opened.metadata, version: newerVersion(input.opened.metadata.version) } : input.opened.metadata,
-  };
-  try {
-    const result = await encryptText(text, {
-      format: out,
-      keySources: createKeySourceResolver(io.env),
-      previous,
-      ...(indent === undefined ? {} : { emit: { indent } }),
-    });
-    return encodeOutput(result, out);
-  } catch (err) {
-    throw err instanceof HushError ? err.withFile(input.file) : err;
-  }
+export async function reencrypt(io: CliIo, input: OpenedInput, plaintext: string, options: { outputType?: FileFormat; indent?: number; bumpVersion?: boolean } = {}): Promise<Buffer> {
+  const document = documentFor(io, input);
+  document.replacePlaintext(plaintext);
+  return encodeNext(input.file, document, options);
 }
 
 /** Replaces the encrypted file atomically (mode kept). */

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findProgram, hardeningArgs, resolveEditor, splitCommandLine } from "../../src/workflows/editor.ts";
 import { acquireFileLock, lockPathFor } from "../../src/workflows/file-lock.ts";
 import { makePrivateDir } from "../../src/workflows/private-dir.ts";
-import { landingPath, parseJsonValue, sameTree, setInTree } from "../../src/workflows/tree-edit.ts";
+import { landingPath, sameTree, setInTree } from "@hush/core";
+import { parseJsonValue } from "../../src/workflows/set-value.ts";
 import { splitSetArgument } from "../../src/commands/legacy.ts";
 import { CliError } from "../../src/exit-codes.ts";
 

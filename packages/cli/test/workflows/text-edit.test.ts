@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseTreePath, type FileFormat } from "@hush/core";
-import { detectYamlIndent, editPlaintext } from "../../src/workflows/text-edit.ts";
-import { parseJsonValue } from "../../src/workflows/tree-edit.ts";
+import { detectYamlIndent, editPlaintext, parseTreePath, type FileFormat } from "@hush/core";
+import { parseJsonValue } from "../../src/workflows/set-value.ts";
 
 async function set(text: string, format: FileFormat, path: string, value: string): Promise<{ text: string; reformatted: boolean; changed: boolean }> {
   return editPlaintext(text, format, { kind: "set", path: parseTreePath(path), value: await parseJsonValue(value) });

@@ -1,9 +1,11 @@
-import { goAtoi, goParseBool, goParseFloat, HushError, storeFor, type KeyPath, type PathSegment, type TreeMap, type TreeNode } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
+import { HushError } from "../errors.ts";
+import { goAtoi, goParseBool, goParseFloat } from "../crypto/go-format.ts";
+import { storeFor } from "../stores/registry.ts";
+import type { KeyPath, PathSegment, TreeMap, TreeNode } from "../tree/values.ts";
 
 /**
  * `set` and `unset` on value trees (spec 9.7): the meaning of an edit, independent of any file
- * format. The text-level editors (text-edit.ts) must produce a document whose tree equals what
+ * format. The text-level editors (plain-edit.ts) must produce a document whose tree equals what
  * these functions compute; that check is what lets them edit text surgically without risk.
  */
 
@@ -14,21 +16,21 @@ export function pathText(path: KeyPath): string {
 
 /**
  * Parses a `set` value: any JSON value. Numbers keep their spelling; integers stay `int` (SOPS
- * would store every JSON number as a float), other numbers become `float`. Bad JSON: exit 7.
- * The message never quotes the value.
+ * would store every JSON number as a float), other numbers become `float`.
+ * @throws HushError INVALID_SET_VALUE for anything but one JSON value; the message never quotes it.
  */
-export async function parseJsonValue(text: string): Promise<TreeNode> {
+export async function parseSetValue(text: string): Promise<TreeNode> {
   const store = await storeFor("json");
   let tree: TreeMap;
   try {
     tree = store.toTree(`{"v":${text}\n}`);
   } catch {
-    throw new CliError(EXIT.invalidSetFormat, "invalid value: it must be a JSON value (strings in double quotes, e.g. '\"secret\"')");
+    throw new HushError("INVALID_SET_VALUE", "invalid value: it must be a JSON value (strings in double quotes, e.g. '\"secret\"')");
   }
   const entries = tree.entries.filter((e) => e.kind === "entry");
   const first = entries[0];
   if (entries.length !== 1 || first === undefined || first.kind !== "entry" || first.key !== "v") {
-    throw new CliError(EXIT.invalidSetFormat, "invalid value: it must be a single JSON value");
+    throw new HushError("INVALID_SET_VALUE", "invalid value: it must be a single JSON value");
   }
   return first.value;
 }
@@ -92,12 +94,12 @@ export function buildPath(rest: readonly PathSegment[], value: TreeNode): TreeNo
   return node;
 }
 
-function mismatch(path: KeyPath, depth: number, node: TreeNode): CliError {
+function mismatch(path: KeyPath, depth: number, node: TreeNode): HushError {
   const seg = path[depth]!;
   const where = depth === 0 ? "the top level" : pathText(path.slice(0, depth));
   const what = node.kind === "map" ? "a map" : node.kind === "list" ? "a list" : "a value";
   const wanted = typeof seg === "number" ? `index [${seg}] needs a list` : `key ["${seg}"] needs a map`;
-  return new CliError(EXIT.invalidSetFormat, `cannot set ${pathText(path)}: ${wanted}, but ${where} is ${what}`);
+  return new HushError("INVALID_SET_VALUE", `cannot set ${pathText(path)}: ${wanted}, but ${where} is ${what}`);
 }
 
 /**
@@ -106,7 +108,7 @@ function mismatch(path: KeyPath, depth: number, node: TreeNode): CliError {
  * is replaced. A key component on a list or an index on a map is an error (exit 7).
  */
 export function setInTree(tree: TreeMap, path: KeyPath, value: TreeNode): TreeMap {
-  if (path.length === 0) throw new CliError(EXIT.invalidSetFormat, "cannot set the top level of a document");
+  if (path.length === 0) throw new HushError("INVALID_SET_VALUE", "cannot set the top level of a document");
   const go = (node: TreeNode, depth: number): TreeNode => {
     if (depth === path.length) return value;
     const seg = path[depth]!;
@@ -139,7 +141,7 @@ function notFound(path: KeyPath, depth: number): HushError {
 
 /** SOPS `unset`: removes the map key or list item at `path` (KEY_NOT_FOUND when missing). */
 export function unsetInTree(tree: TreeMap, path: KeyPath): TreeMap {
-  if (path.length === 0) throw new CliError(EXIT.invalidSetFormat, "cannot unset the top level of a document");
+  if (path.length === 0) throw new HushError("INVALID_SET_VALUE", "cannot unset the top level of a document");
   const go = (node: TreeNode, depth: number): TreeNode => {
     const seg = path[depth]!;
     const last = depth === path.length - 1;

@@ -1,5 +1,6 @@
 import { parseTree, type Node as JsonNode } from "jsonc-parser";
-import { goParseBool, type KeyPath, type TreeMap, type TreeNode } from "@hush/core";
+import { goParseBool } from "../crypto/go-format.ts";
+import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
 import { nodeAt } from "./tree-edit.ts";
 import type { TreeOp } from "./yaml-edit.ts";
 

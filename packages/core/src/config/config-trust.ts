@@ -1,6 +1,6 @@
 import { readFileSync, type Stats } from "node:fs";
-import { printable } from "@hush/core";
-import { CliError, EXIT } from "./exit-codes.ts";
+import { HushError } from "../errors.ts";
+import { printable } from "../printable.ts";
 
 /**
  * The ownership rule for a `.sops.yaml` that hush FOUND by searching upwards from the working
@@ -19,10 +19,10 @@ import { CliError, EXIT } from "./exit-codes.ts";
  *
  * @param link the `lstat` of the path searched for, to check who owns a symbolic link there
  * @param file the `fstat` of the opened file, so the file checked is the file read
- * @throws CliError (exit 1) naming the file, its owner or mode and the next step
+ * @throws HushError CONFIG_INVALID (the CLI's exit 1) naming the file, its owner or mode and the next step
  */
 export function refuseUntrustedConfig(path: string, link: Stats, file: Stats): void {
-  if (!file.isFile()) throw new CliError(EXIT.generic, `${printable(path, 1000)}: not using this config: it is not a regular file`);
+  if (!file.isFile()) throw new HushError("CONFIG_INVALID", `${printable(path, 1000)}: not using this config: it is not a regular file`);
   const euid = process.geteuid?.();
   const egid = process.getegid?.();
   if (euid === undefined || egid === undefined) return;
@@ -32,10 +32,12 @@ export function refuseUntrustedConfig(path: string, link: Stats, file: Stats): v
     writableByOthers(file, egid);
   if (problem === undefined) return;
   const shown = printable(path, 1000);
-  throw new CliError(EXIT.generic, `${shown}: not using this config: ${problem}`, [
-    `a .sops.yaml found by searching upwards must be yours or root's and writable only by you; if you trust this one, name it: --config ${shown} (or SOPS_CONFIG)`,
-    `otherwise remove it, or fix it: chown $(id -u) ${shown}; chmod go-w ${shown}`,
-  ]);
+  throw new HushError("CONFIG_INVALID", `${shown}: not using this config: ${problem}`, {
+    details: [
+      `a .sops.yaml found by searching upwards must be yours or root's and writable only by you; if you trust this one, name it: --config ${shown} (or SOPS_CONFIG)`,
+      `otherwise remove it, or fix it: chown $(id -u) ${shown}; chmod go-w ${shown}`,
+    ],
+  });
 }
 
 function foreignOwner(st: Stats, euid: number, what: string): string | undefined {

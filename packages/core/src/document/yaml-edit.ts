@@ -1,5 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Node as YamlNode, type Pair, type YAMLMap, type YAMLSeq } from "yaml";
-import { goParseBool, type KeyPath, type Store, type TreeMap, type TreeNode } from "@hush/core";
+import { goParseBool } from "../crypto/go-format.ts";
+import type { Store } from "../stores/store.ts";
+import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
 import { nodeAt } from "./tree-edit.ts";
 
 /**

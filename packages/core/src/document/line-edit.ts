@@ -1,36 +1,12 @@
-import { storeFor, type FileFormat, type KeyPath, type Store, type TreeMap, type TreeNode } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
-import { jsonEditCandidate } from "./json-edit.ts";
-import { landingPath, sameTree, setInTree, unsetInTree } from "./tree-edit.ts";
-import { yamlEditCandidates, type TreeOp } from "./yaml-edit.ts";
+import type { Store } from "../stores/store.ts";
+import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
+import type { PlainEdit } from "./plain-edit.ts";
 
 /**
- * `set` and `unset` applied to a plaintext document's text with the smallest change: YAML and
- * JSON get surgical edits (only the changed entry's lines), other formats replace a changed
- * scalar in place and otherwise re-emit the document from its value tree. Every candidate text
- * is parsed back and must hold exactly the intended tree before it is used, so an edit can
- * never silently change something else.
+ * Candidate texts for `set`/`unset` in formats edited line by line (dotenv, INI, TOML), and the
+ * in-place scalar replacement every store with leaves supports. Candidates are verified by the
+ * caller (plain-edit.ts) before use.
  */
-
-export type PlainEdit = { readonly kind: "set"; readonly path: KeyPath; readonly value: TreeNode } | { readonly kind: "unset"; readonly path: KeyPath };
-
-export interface PlainEditResult {
-  readonly text: string;
-  /** False when the edit leaves the data as it was (`set` of an equal value). */
-  readonly changed: boolean;
-  /** True when the document had to be re-emitted whole (comments and layout not kept). */
-  readonly reformatted: boolean;
-}
-
-/** The indentation a YAML file uses: its smallest indentation of a key or list item. */
-export function detectYamlIndent(text: string): number | undefined {
-  let best: number | undefined;
-  for (const m of text.matchAll(/^( +)(?:- |-$|[^\s#-][^\n]*:)/gm)) {
-    const n = m[1]!.length;
-    if (best === undefined || n < best) best = n;
-  }
-  return best;
-}
 
 function lineStart(text: string, off: number): number {
   return text.lastIndexOf("\n", off - 1) + 1;
@@ -46,7 +22,7 @@ function samePath(a: KeyPath, b: KeyPath): boolean {
 }
 
 /** A changed scalar written over the old one's span (any format whose store has leaves). */
-function scalarInPlace(text: string, store: Store, edit: PlainEdit): string | undefined {
+export function scalarInPlace(text: string, store: Store, edit: PlainEdit): string | undefined {
   if (edit.kind !== "set" || edit.value.kind !== "scalar") return undefined;
   const leaf = store.parse(text).leaves.find((l) => l.kind === "scalar" && l.document === 0 && l.aliased !== true && l.value !== null && samePath(l.path, edit.path));
   if (leaf === undefined) return undefined;
@@ -85,7 +61,7 @@ function wrapAt(path: KeyPath, value: TreeNode): TreeMap {
  * Line-oriented formats (dotenv, INI, TOML): a removed entry's lines are deleted; a new key is
  * written after the last value of its section or table (its lines as the store emits them).
  */
-function lineCandidates(text: string, store: Store, edit: PlainEdit): string[] {
+export function lineCandidates(text: string, store: Store, edit: PlainEdit): string[] {
   const out: string[] = [];
   const inPlace = scalarInPlace(text, store, edit);
   if (inPlace !== undefined) out.push(inPlace);
@@ -134,63 +110,3 @@ function lineCandidates(text: string, store: Store, edit: PlainEdit): string[] {
   return out;
 }
 
-function treeOf(store: Store, text: string): TreeMap | undefined {
-  try {
-    return store.toTree(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function documentCount(store: Store, text: string): number {
-  try {
-    return store.parse(text).documentCount;
-  } catch {
-    return 1;
-  }
-}
-
-/**
- * Applies `edit` to a plaintext document. Errors: a key component on a list or an index on a
- * map (exit 7), a missing path for `unset` (KEY_NOT_FOUND, exit 1).
- */
-export async function editPlaintext(text: string, format: FileFormat, edit: PlainEdit, options: { indent?: number } = {}): Promise<PlainEditResult> {
-  const store = await storeFor(format);
-  const tree = store.toTree(text);
-  const expected = edit.kind === "set" ? setInTree(tree, edit.path, edit.value) : unsetInTree(tree, edit.path);
-  const changed = !sameTree(tree, expected);
-  if (!changed) return { text, changed, reformatted: false };
-  const op: TreeOp = { kind: edit.kind, path: edit.kind === "set" ? landingPath(tree, edit.path) : edit.path };
-  let candidates: Array<string | undefined>;
-  switch (format) {
-    case "yaml":
-      candidates = yamlEditCandidates(text, op, expected, store, options.indent ?? detectYamlIndent(text) ?? 4);
-      break;
-    case "json":
-      candidates = [jsonEditCandidate(text, op, expected)];
-      break;
-    case "dotenv":
-    case "ini":
-    case "toml":
-      candidates = lineCandidates(text, store, edit);
-      break;
-    default:
-      candidates = [scalarInPlace(text, store, edit)];
-  }
-  const docs = format === "yaml" ? documentCount(store, text) : 1;
-  // Lines hush writes end like the file's own when it uses CRLF throughout.
-  const crlf = text.includes("\r\n") && !/(^|[^\r])\n/.test(text);
-  for (const raw of candidates) {
-    if (raw === undefined) continue;
-    const c = crlf ? raw.replace(/\r?\n/g, "\r\n") : raw;
-    const got = treeOf(store, c);
-    // INI sections and TOML tables come where the syntax puts them: compare those unordered.
-    const ordered = format !== "ini" && format !== "toml";
-    if (got !== undefined && sameTree(got, expected, ordered) && (docs <= 1 || documentCount(store, c) === docs)) return { text: c, changed, reformatted: false };
-  }
-  if (docs > 1) {
-    throw new CliError(EXIT.generic, "this change cannot be made to a multi-document YAML file without rewriting it; edit the file with `hush edit` instead");
-  }
-  const indent = options.indent ?? (format === "yaml" ? detectYamlIndent(text) : undefined);
-  return { text: store.emitTree(expected, indent === undefined ? {} : { indent }), changed, reformatted: true };
-}

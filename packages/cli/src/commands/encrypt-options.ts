@@ -1,0 +1,118 @@
+import type { CreationOverrides, EncryptionRule, MasterKeyRecipient } from "@hush/core";
+import { ENCRYPTION_RULE_KINDS, splitArnRole } from "@hush/core";
+import { CliError, EXIT } from "../exit-codes.ts";
+import { writeFileAtomic, writeOut, type CliIo, type WriteContent } from "../io.ts";
+
+/**
+ * The options shared by the commands that write encrypted files (encrypt, edit, set, rotate,
+ * groups, ...): key and rule flags, `--indent`, and where the result goes.
+ */
+
+export interface EncryptFlags {
+  inPlace?: boolean;
+  output?: string;
+  age?: string;
+  pgp?: string;
+  kms?: string;
+  awsProfile?: string;
+  encryptionContext?: string;
+  inputType?: string;
+  outputType?: string;
+  filenameOverride?: string;
+  unencryptedSuffix?: string;
+  encryptedSuffix?: string;
+  unencryptedRegex?: string;
+  encryptedRegex?: string;
+  unencryptedCommentRegex?: string;
+  encryptedCommentRegex?: string;
+  macOnlyEncrypted?: boolean;
+  shamirSecretSharingThreshold?: string;
+  config?: string;
+  indent?: string;
+  /** Write the file even when the selection rule encrypts none of its values. */
+  allowNoValues?: boolean;
+  /** Re-encrypt against this existing encrypted file, reusing its data key and unchanged ciphertext. */
+  reuse?: string;
+}
+
+function csv(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/** `k1:v1,k2:v2`, SOPS's `--encryption-context` syntax (bad format: exit 6). */
+export function parseContext(text: string | undefined): Record<string, string> {
+  const ctx: Record<string, string> = {};
+  for (const pair of csv(text)) {
+    const i = pair.indexOf(":");
+    if (i <= 0) throw new CliError(EXIT.invalidKmsEncryptionContext, "invalid --encryption-context format (expected key:value,key:value)");
+    ctx[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return ctx;
+}
+
+/** Key flags (or their SOPS_* variables) form one group that replaces the rule's keys. */
+export function keysFromFlags(flags: EncryptFlags, env: CliIo["env"]): MasterKeyRecipient[] {
+  const context = parseContext(flags.encryptionContext);
+  const keys: MasterKeyRecipient[] = [];
+  for (const item of csv(flags.kms ?? env["SOPS_KMS_ARN"])) {
+    const [arn, role] = splitArnRole(item.replace(/\s/g, ""));
+    keys.push({ kind: "kms", arn, role, context, awsProfile: flags.awsProfile ?? "" });
+  }
+  for (const fp of csv(flags.pgp ?? env["SOPS_PGP_FP"])) keys.push({ kind: "pgp", fp: fp.replace(/\s/g, "") });
+  for (const r of csv(flags.age ?? env["SOPS_AGE_RECIPIENTS"])) keys.push({ kind: "age", recipient: r });
+  return keys;
+}
+
+export function ruleFromFlags(flags: EncryptFlags): EncryptionRule | undefined {
+  const given: EncryptionRule[] = [];
+  const values: Record<string, string | undefined> = {
+    unencrypted_suffix: flags.unencryptedSuffix,
+    encrypted_suffix: flags.encryptedSuffix,
+    unencrypted_regex: flags.unencryptedRegex,
+    encrypted_regex: flags.encryptedRegex,
+    unencrypted_comment_regex: flags.unencryptedCommentRegex,
+    encrypted_comment_regex: flags.encryptedCommentRegex,
+  };
+  for (const kind of ENCRYPTION_RULE_KINDS) {
+    const v = values[kind];
+    if (v !== undefined && v !== "") given.push({ kind, value: v });
+  }
+  if (given.length > 1) throw new CliError(EXIT.conflictingParameters, `cannot use more than one of ${given.map((g) => `--${g.kind.replace(/_/g, "-")}`).join(", ")}`);
+  return given[0];
+}
+
+/**
+ * The command line's part of the creation settings: key flags (one group replacing the rule's),
+ * the Shamir threshold, the selection rule and `--mac-only-encrypted`.
+ */
+export function creationOverrides(flags: EncryptFlags, keys: MasterKeyRecipient[]): CreationOverrides {
+  const rule = ruleFromFlags(flags);
+  return {
+    keys,
+    ...(flags.shamirSecretSharingThreshold === undefined ? {} : { shamirThreshold: Number(flags.shamirSecretSharingThreshold) }),
+    ...(rule === undefined ? {} : { rule }),
+    ...(flags.macOnlyEncrypted === true ? { macOnlyEncrypted: true } : {}),
+  };
+}
+
+export function parseIndent(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < -1) throw new CliError(EXIT.generic, "--indent must be a whole number");
+  return n;
+}
+
+/**
+ * Where the result goes: stdout, `--output`, or the input file (`-i`). `content` says whether
+ * `data` is plaintext (decrypted: written 0600, the caller's) or ciphertext (see `WriteContent`).
+ */
+export async function emitResult(io: CliIo, flags: { inPlace?: boolean; output?: string }, file: string | undefined, data: Buffer, content: WriteContent): Promise<void> {
+  if (flags.inPlace === true) {
+    if (file === undefined) throw new CliError(EXIT.conflictingParameters, "--in-place needs a file, not standard input");
+    writeFileAtomic(file, data, content);
+  } else if (flags.output !== undefined) {
+    writeFileAtomic(flags.output, data, content);
+  } else {
+    await writeOut(io.stdout, data);
+  }
+}

@@ -1,0 +1,14 @@
+import { isHushError, parseSetValue, type TreeNode } from "@hush/core";
+import { CliError, EXIT } from "../exit-codes.ts";
+
+/**
+ * Parses a `set` value given on the command line: any JSON value (core's `parseSetValue`). Bad
+ * JSON is exit 7; the message never quotes the value.
+ */
+export async function parseJsonValue(text: string): Promise<TreeNode> {
+  try {
+    return await parseSetValue(text);
+  } catch (err) {
+    throw isHushError(err, "INVALID_SET_VALUE") ? new CliError(EXIT.invalidSetFormat, err.message) : err;
+  }
+}

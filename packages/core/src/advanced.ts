@@ -1,0 +1,80 @@
+/**
+ * `@hush/core/advanced`: the building blocks under the public API, for hush's own packages and
+ * programs that need them: stores (parse, render, emit per format), the metadata codec, crypto
+ * primitives (data keys, Shamir, value cipher, envelopes), minimal-diff editing, rules and config
+ * helpers. These follow the code, not a stability promise.
+ */
+export * from "./api.ts";
+export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
+export {
+  masterKeyIdentity,
+  type KeySource,
+  type MasterKeyEntry,
+  type MasterKeyRecipient,
+  type AgeKeyEntry,
+  type PgpKeyEntry,
+  type KmsKeyEntry,
+  type OpaqueKeyEntry,
+  type KeyKind,
+} from "./key-source.ts";
+export {
+  encryptText,
+  decryptText,
+  openText,
+  verifyText,
+  reencryptText,
+  readMetadata,
+  effectiveRule,
+  type EncryptOptions,
+  type DecryptOptions,
+  type OpenedFile,
+} from "./secret-file.ts";
+export { IvStash } from "./crypto/iv-stash.ts";
+export { generateDataKey, wrapDataKey, unwrapDataKey, type KeySourceResolver, type KeyGroupRecipients } from "./crypto/data-key.ts";
+export { splitSecret, combineShares } from "./crypto/shamir.ts";
+export { encryptValue, decryptValue, IV_SIZE, type IvSource } from "./crypto/value-cipher.ts";
+export { parseEnvelope, looksEncrypted } from "./crypto/envelope.ts";
+export { goFormatFloatF, goFormatFloatG } from "./crypto/go-format.ts";
+export {
+  DEFAULT_RULE,
+  ENCRYPTION_RULE_KINDS,
+  SOPS_FORMAT_VERSION,
+  type EncryptionRule,
+  type EncryptionRuleKind,
+  type FileMetadata,
+  type UnreadMetadata,
+} from "./metadata/file-metadata.ts";
+export { decodeMetadata, encodeMetadata, flattenMetadata, unflattenMetadata } from "./metadata/metadata-codec.ts";
+export { MAX_KEY_GROUPS, MAX_KEYS_PER_GROUP, MAX_KEYS_PER_FILE, MAX_FLAT_METADATA_DEPTH } from "./metadata/limits.ts";
+export { storeFor, parseFormat, formatFromPath } from "./stores/registry.ts";
+export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
+export type { FileFormat, Store, Leaf, ParsedDocument, EmitOptions } from "./stores/store.ts";
+export {
+  formatKeyPath,
+  aadPath,
+  type ValueType,
+  type ScalarValue,
+  type PathSegment,
+  type KeyPath,
+  type TreeNode,
+  type TreeMap,
+  type TreeMapEntry,
+  type TreeList,
+  type TreeScalar,
+  type TreeNull,
+  type TreeComment,
+} from "./tree/values.ts";
+export { parseSopsConfig, findCreationRule, splitArnRole, type SopsConfig, type CreationRule } from "./config/sops-config.ts";
+export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-rules.ts";
+export { goParseFloat, goParseBool, goAtoi } from "./crypto/go-format.ts";
+export { parseTreePath, getAtPath } from "./tree/tree-path.ts";
+export { closestName, editDistance } from "./suggest.ts";
+export { SecretDocument, convertPlaintext, newerVersion, yamlMetadataIndent, type OpenDocumentOptions, type WriteOptions } from "./document/secret-document.ts";
+export { editPlaintext, detectYamlIndent, type PlainEdit, type PlainEditResult } from "./document/plain-edit.ts";
+export { parseSetValue, setInTree, unsetInTree, sameTree, landingPath, nodeAt, buildPath, pathText } from "./document/tree-edit.ts";
+export { firstVerified } from "./document/candidates.ts";
+export { resolveCreation, configIndent, type CreationOverrides, type CreationSettings } from "./config/creation.ts";
+export { plaintextEncoding, encryptedTextFormat, exampleDocument } from "./document/formats.ts";
+export { renderExtracted } from "./document/extract.ts";
+export { loadSopsConfig, configRelativePath, type LoadedConfig } from "./config/config-file.ts";
+export { decryptFile, verifyFile, openFile, encryptForPath, type FileOptions, type EncryptForPathOptions } from "./api/files.ts";

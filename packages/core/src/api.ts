@@ -1,0 +1,23 @@
+/**
+ * The public API of `@hush/core` for a Node program: open, decrypt, encrypt, verify and change
+ * encrypted files and texts, resolve `.sops.yaml` creation rules, and the types they use. Every
+ * function throws HushError (see its `@throws`); messages name files, key paths and lines, never
+ * values. Key sources come from the caller (`defaultKeySources()` of `@hush/cli` finds keys as the
+ * `hush` command does). Stores, metadata codec and crypto primitives are in `@hush/core/advanced`.
+ */
+export { HushError, isHushError, printable, type ErrorCode, type ErrorLocation } from "./errors.ts";
+export { encryptText, decryptText, openText, verifyText, readMetadata, type EncryptOptions, type DecryptOptions, type OpenedFile } from "./secret-file.ts";
+export { SecretDocument, type OpenDocumentOptions, type WriteOptions } from "./document/secret-document.ts";
+export type { PlainEditResult } from "./document/plain-edit.ts";
+export { decryptFile, verifyFile, openFile, encryptForPath, type FileOptions, type EncryptForPathOptions } from "./api/files.ts";
+export { loadSopsConfig, type LoadedConfig } from "./config/config-file.ts";
+export { resolveCreation, type CreationOverrides, type CreationSettings } from "./config/creation.ts";
+export { parseSopsConfig, type SopsConfig, type CreationRule } from "./config/sops-config.ts";
+export { parseTreePath, getAtPath } from "./tree/tree-path.ts";
+export { parseSetValue } from "./document/tree-edit.ts";
+export { formatFromPath, parseFormat } from "./stores/registry.ts";
+export type { FileFormat } from "./stores/store.ts";
+export type { KeySourceResolver, KeyGroupRecipients } from "./crypto/data-key.ts";
+export type { KeySource, MasterKeyRecipient, MasterKeyEntry } from "./key-source.ts";
+export type { EncryptionRule, EncryptionRuleKind, FileMetadata } from "./metadata/file-metadata.ts";
+export type { KeyPath, PathSegment, TreeNode, TreeMap, ScalarValue } from "./tree/values.ts";

@@ -1,0 +1,108 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { configRelativePath, loadSopsConfig, type LoadedConfig } from "../config/config-file.ts";
+import { resolveCreation, configIndent, type CreationOverrides } from "../config/creation.ts";
+import type { KeySourceResolver } from "../crypto/data-key.ts";
+import { SecretDocument } from "../document/secret-document.ts";
+import { encryptedTextFormat, plaintextEncoding } from "../document/formats.ts";
+import { HushError } from "../errors.ts";
+import { decryptText, encryptText, verifyText } from "../secret-file.ts";
+import { formatFromPath } from "../stores/registry.ts";
+import type { FileFormat } from "../stores/store.ts";
+
+/**
+ * Working with files for a Node program: read a file, decrypt or open it, and encrypt a new
+ * file's text as its `.sops.yaml` says. These functions read but never write: the caller writes
+ * the returned text (atomically, if the file matters). Errors are HushError and name the file.
+ */
+
+export interface FileOptions {
+  /** Where master keys come from (e.g. `defaultKeySources()` of `@hush/cli`, or your own). */
+  readonly keySources: KeySourceResolver;
+  /** The file's format; default: from its name (`.yaml`, `.json`, `.env`, `.ini`, `.toml`, else binary). */
+  readonly format?: FileFormat;
+  /** Skip the MAC check (SOPS `--ignore-mac`). */
+  readonly ignoreMac?: boolean;
+}
+
+export interface EncryptForPathOptions extends CreationOverrides {
+  readonly keySources: KeySourceResolver;
+  readonly format?: FileFormat;
+  /** The `.sops.yaml` to use: a loaded one, a path, or (default) the nearest one above the file. */
+  readonly config?: LoadedConfig | string;
+  /** Directory relative paths are resolved against (default `process.cwd()`). */
+  readonly cwd?: string;
+}
+
+function formatOf(path: string, format: FileFormat | undefined): FileFormat {
+  return format ?? formatFromPath(path) ?? "binary";
+}
+
+function named<T>(path: string, work: () => Promise<T>): Promise<T> {
+  return work().catch((err: unknown) => {
+    throw err instanceof HushError ? err.withFile(path) : err;
+  });
+}
+
+function readText(path: string, format: FileFormat): string {
+  return readFileSync(path).toString(plaintextEncoding(format));
+}
+
+/**
+ * Decrypts an encrypted file and returns its plaintext.
+ * @throws HushError as `decryptText` does (METADATA_MISSING, NO_MATCHING_KEY, MAC_MISMATCH, ...),
+ *   naming the file; a Node error when the file cannot be read.
+ */
+export async function decryptFile(path: string, options: FileOptions): Promise<string> {
+  const format = formatOf(path, options.format);
+  const text = readText(path, encryptedTextFormat(format));
+  return named(path, () => decryptText(text, { format, keySources: options.keySources, ignoreMac: options.ignoreMac === true }));
+}
+
+/**
+ * Checks an encrypted file's integrity (data key, every value, MAC) without returning plaintext.
+ * @throws HushError as `verifyText` does, naming the file.
+ */
+export async function verifyFile(path: string, options: Omit<FileOptions, "ignoreMac">): Promise<void> {
+  const format = formatOf(path, options.format);
+  const text = readText(path, encryptedTextFormat(format));
+  await named(path, () => verifyText(text, { format, keySources: options.keySources }));
+}
+
+/**
+ * Opens an encrypted file for changes (`set`, `unset`, `replacePlaintext`, then `toText`).
+ * @throws HushError as `SecretDocument.open` does, naming the file.
+ */
+export async function openFile(path: string, options: FileOptions): Promise<SecretDocument> {
+  const format = formatOf(path, options.format);
+  const text = readText(path, encryptedTextFormat(format));
+  return named(path, () => SecretDocument.open(text, { format, keySources: options.keySources, ...(options.ignoreMac === true ? { ignoreMac: true } : {}) }));
+}
+
+/**
+ * Encrypts the plaintext of a new file that will live at `path`, with the keys, groups,
+ * threshold and rules `.sops.yaml`'s creation rules give for that path (overrides win, as the
+ * CLI's flags do), and the config's indentation.
+ * @throws HushError CONFIG_NO_MATCH / EMPTY_KEY_GROUP / CONFIG_INVALID (see `resolveCreation`),
+ *   and as `encryptText` does (PARSE_FAILED, NOTHING_ENCRYPTED, ...), naming the file.
+ */
+export async function encryptForPath(plaintext: string, path: string, options: EncryptForPathOptions): Promise<string> {
+  const cwd = options.cwd ?? process.cwd();
+  const abs = resolve(cwd, path);
+  const loaded = typeof options.config === "object" ? options.config : await loadSopsConfig(typeof options.config === "string" ? cwd : dirname(abs), options.config);
+  const format = formatOf(path, options.format);
+  return named(path, async () => {
+    const settings = await resolveCreation(loaded?.config, configRelativePath(loaded, abs, cwd), options);
+    const indent = configIndent(loaded?.config.stores, format);
+    return encryptText(plaintext, {
+      format,
+      keyGroups: settings.keyGroups,
+      shamirThreshold: settings.shamirThreshold,
+      ...(settings.rule === undefined ? {} : { rule: settings.rule }),
+      macOnlyEncrypted: settings.macOnlyEncrypted,
+      keySources: options.keySources,
+      ...(indent === undefined ? {} : { emit: { indent } }),
+      requireEncryptedValue: true,
+    });
+  });
+}

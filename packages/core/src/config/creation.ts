@@ -1,0 +1,76 @@
+import type { KeyGroupRecipients } from "../crypto/data-key.ts";
+import { HushError } from "../errors.ts";
+import type { MasterKeyRecipient } from "../key-source.ts";
+import type { EncryptionRule } from "../metadata/file-metadata.ts";
+import type { FileFormat } from "../stores/store.ts";
+import { findCreationRule, type CreationRule, type SopsConfig } from "./sops-config.ts";
+
+/**
+ * What a new encrypted file is created with: its keys, key groups, Shamir threshold, selection
+ * rule and MAC mode, from `.sops.yaml`'s creation rules and the caller's overrides, with SOPS's
+ * precedence (the command-line flags of `encrypt` and `edit`): keys given by the caller form one
+ * group that replaces the rule's groups; a given threshold, selection rule or `macOnlyEncrypted`
+ * wins over the rule's.
+ */
+
+export interface CreationOverrides {
+  /** Keys that replace the creation rule's (one key group). Empty or absent: the rule's keys. */
+  readonly keys?: readonly MasterKeyRecipient[];
+  /** Shamir threshold instead of the rule's. */
+  readonly shamirThreshold?: number;
+  /** Selection rule (`encrypted_regex` etc.) instead of the rule's. */
+  readonly rule?: EncryptionRule;
+  /** Authenticate only encrypted values; true here wins over the rule. */
+  readonly macOnlyEncrypted?: boolean;
+}
+
+export interface CreationSettings {
+  readonly keyGroups: KeyGroupRecipients;
+  /** 0 for one key group; otherwise the threshold (the number of groups when none is set). */
+  readonly shamirThreshold: number;
+  /** The selection rule; undefined means the default (`_unencrypted` suffix). */
+  readonly rule: EncryptionRule | undefined;
+  readonly macOnlyEncrypted: boolean;
+  /** The matched creation rule, if any (to say where settings came from). */
+  readonly creationRule: CreationRule | undefined;
+}
+
+/**
+ * Resolves the creation settings for a file.
+ * @param config the parsed `.sops.yaml`, or undefined when there is none.
+ * @param relativePath the file's path relative to the config file's directory, with forward
+ *   slashes (what `path_regex` is matched against).
+ * @throws HushError CONFIG_NO_MATCH when the config has rules and none matches the path (even
+ *   with keys given, as SOPS does), or when neither a rule nor the caller gives keys;
+ *   EMPTY_KEY_GROUP when the keys come to no group or an empty group; CONFIG_INVALID for a bad
+ *   `path_regex`.
+ */
+export async function resolveCreation(config: SopsConfig | undefined, relativePath: string, overrides: CreationOverrides = {}): Promise<CreationSettings> {
+  const creationRule = config === undefined ? undefined : await findCreationRule(config, relativePath);
+  const keys = overrides.keys ?? [];
+  const keyGroups = keys.length > 0 ? [[...keys]] : creationRule?.keyGroups;
+  if (keyGroups === undefined) {
+    throw new HushError("CONFIG_NO_MATCH", "config file not found, or has no creation rules, and no keys provided through command line options");
+  }
+  if (keyGroups.length === 0 || keyGroups.some((g) => g.length === 0)) {
+    throw new HushError("EMPTY_KEY_GROUP", `Could not generate data key: [${keyGroups.length === 0 ? "no key groups provided" : "empty key group provided"}]`);
+  }
+  const wanted = overrides.shamirThreshold ?? creationRule?.shamirThreshold ?? 0;
+  return {
+    keyGroups,
+    shamirThreshold: keyGroups.length > 1 ? wanted || keyGroups.length : 0,
+    rule: overrides.rule ?? creationRule?.rule,
+    macOnlyEncrypted: overrides.macOnlyEncrypted === true || creationRule?.macOnlyEncrypted === true,
+    creationRule,
+  };
+}
+
+/**
+ * The indentation `.sops.yaml`'s `stores` section sets for a format (YAML and JSON only; pass
+ * `encryptedTextFormat(format)` for the metadata of an encrypted binary file, which is JSON).
+ */
+export function configIndent(stores: SopsConfig["stores"] | undefined, format: FileFormat): number | undefined {
+  if (format === "yaml") return stores?.yamlIndent;
+  if (format === "json") return stores?.jsonIndent;
+  return undefined;
+}

@@ -1,0 +1,166 @@
+import type { KeySourceResolver } from "../crypto/data-key.ts";
+import { SOPS_FORMAT_VERSION } from "../metadata/file-metadata.ts";
+import { encryptText, openText, type OpenedFile } from "../secret-file.ts";
+import { storeFor } from "../stores/registry.ts";
+import type { FileFormat } from "../stores/store.ts";
+import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
+import { editPlaintext, type PlainEditResult } from "./plain-edit.ts";
+import { nodeAt } from "./tree-edit.ts";
+
+/**
+ * An encrypted file opened for changes. Its plaintext is changed with `set`, `unset` or
+ * `replacePlaintext`, and `toText` writes the next version: same data key, keys and rules, the
+ * ciphertext of every unchanged value reused (spec 2.6), the metadata block at the indentation it
+ * already has. A `set` of one value therefore changes only that value's lines, `mac` and
+ * `lastmodified`.
+ */
+
+export interface OpenDocumentOptions {
+  readonly format: FileFormat;
+  /** Where the data key's master keys come from (see `defaultKeySources` in the CLI, or your own). */
+  readonly keySources: KeySourceResolver;
+  /** Skip the MAC check (SOPS `--ignore-mac`). */
+  readonly ignoreMac?: boolean;
+}
+
+export interface WriteOptions {
+  /** Write the next version in another format (the data goes through the value tree). */
+  readonly format?: FileFormat;
+  /** YAML: spaces; JSON: spaces, or -1 for a tab. Default: what the file uses. */
+  readonly indent?: number;
+  /** Raise the file's `version` to hush's when it is older (what SOPS's edit does). */
+  readonly bumpVersion?: boolean;
+}
+
+/** The indentation of a YAML file's `sops:` block, if it has one. */
+export function yamlMetadataIndent(text: string): number | undefined {
+  const m = /^sops:[ \t]*\r?\n( +)\S/m.exec(text);
+  return m === null ? undefined : m[1]!.length;
+}
+
+function versionParts(v: string): number[] | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(v.trim());
+  return m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+/** SOPS's edit bumps `version` to its own when the file's is older. */
+export function newerVersion(fileVersion: string): string {
+  const a = versionParts(fileVersion);
+  const b = versionParts(SOPS_FORMAT_VERSION)!;
+  if (a === undefined) return fileVersion;
+  for (let i = 0; i < 3; i++) {
+    if (a[i]! < b[i]!) return SOPS_FORMAT_VERSION;
+    if (a[i]! > b[i]!) return fileVersion;
+  }
+  return fileVersion;
+}
+
+/**
+ * Re-writes a plaintext document in another format through its value tree.
+ * @throws HushError PARSE_FAILED when `text` does not parse; EMIT_FAILED when the tree does not fit `to`.
+ */
+export async function convertPlaintext(text: string, from: FileFormat, to: FileFormat, indent: number | undefined): Promise<string> {
+  if (from === to) return text;
+  const tree: TreeMap = (await storeFor(from)).toTree(text);
+  return (await storeFor(to)).emitTree(tree, indent === undefined ? {} : { indent });
+}
+
+export class SecretDocument {
+  /** The plaintext as changed so far (in `format`). */
+  #plaintext: string;
+
+  /** The file as opened: data key, metadata, IVs of its values. */
+  readonly opened: OpenedFile;
+  readonly format: FileFormat;
+  /** Indentation of the existing YAML metadata block, so rewriting it changes no lines. */
+  readonly metadataIndent: number | undefined;
+  readonly #keySources: KeySourceResolver;
+
+  private constructor(opened: OpenedFile, format: FileFormat, keySources: KeySourceResolver, metadataIndent: number | undefined) {
+    this.opened = opened;
+    this.format = format;
+    this.#keySources = keySources;
+    this.metadataIndent = metadataIndent;
+    this.#plaintext = opened.plaintext;
+  }
+
+  /**
+   * Decrypts an encrypted file's text (MAC checked unless `ignoreMac`).
+   * @throws HushError METADATA_MISSING (not encrypted), PARSE_FAILED / METADATA_INVALID (bad
+   *   text), NO_MATCHING_KEY / KEY_SOURCE_FAILED (no key opens it), MAC_MISMATCH / VALUE_TAMPERED.
+   */
+  static async open(text: string, options: OpenDocumentOptions): Promise<SecretDocument> {
+    const opened = await openText(text, { format: options.format, keySources: options.keySources, ignoreMac: options.ignoreMac === true });
+    return new SecretDocument(opened, options.format, options.keySources, options.format === "yaml" ? yamlMetadataIndent(text) : undefined);
+  }
+
+  /**
+   * A document for an already opened file, written as `format` (default the file's own) — e.g. a
+   * new file's first version, or an old version whose keys and ciphertexts a new plaintext reuses.
+   */
+  static fromOpened(opened: OpenedFile, options: { keySources: KeySourceResolver; format?: FileFormat; metadataIndent?: number }): SecretDocument {
+    return new SecretDocument(opened, options.format ?? opened.format, options.keySources, options.metadataIndent);
+  }
+
+  /** The current plaintext. */
+  get plaintext(): string {
+    return this.#plaintext;
+  }
+
+  /**
+   * The value tree of the (first) document.
+   * @throws HushError PARSE_FAILED when the current plaintext does not parse.
+   */
+  async values(): Promise<TreeMap> {
+    return (await storeFor(this.format)).toTree(this.#plaintext);
+  }
+
+  /** The value at `path`, or undefined when the document has none there. */
+  async get(path: KeyPath): Promise<TreeNode | undefined> {
+    return nodeAt(await this.values(), path);
+  }
+
+  /**
+   * Sets the value at `path` (missing maps and lists are created) with the smallest text change.
+   * @throws HushError INVALID_SET_VALUE when the path crosses a value of the wrong kind;
+   *   INVALID_ARGUMENT when a multi-document YAML file would have to be rewritten.
+   */
+  async set(path: KeyPath, value: TreeNode, options: { indent?: number } = {}): Promise<PlainEditResult> {
+    return this.#apply(await editPlaintext(this.#plaintext, this.format, { kind: "set", path, value }, options));
+  }
+
+  /**
+   * Removes the map key or list item at `path` with the smallest text change.
+   * @throws HushError KEY_NOT_FOUND when the path is missing.
+   */
+  async unset(path: KeyPath, options: { indent?: number } = {}): Promise<PlainEditResult> {
+    return this.#apply(await editPlaintext(this.#plaintext, this.format, { kind: "unset", path }, options));
+  }
+
+  /** Replaces the whole plaintext (`encrypt --reuse`, an editor's result); checked by `toText`. */
+  replacePlaintext(text: string): void {
+    this.#plaintext = text;
+  }
+
+  #apply(result: PlainEditResult): PlainEditResult {
+    this.#plaintext = result.text;
+    return result;
+  }
+
+  /**
+   * The encrypted text of the next version.
+   * @throws HushError PARSE_FAILED when the plaintext does not parse, EMIT_FAILED when it does
+   *   not fit the output format, ENCRYPT_FAILED / NOTHING_ENCRYPTED as `encryptText` does.
+   */
+  async toText(options: WriteOptions = {}): Promise<string> {
+    const out = options.format ?? this.format;
+    const text = await convertPlaintext(this.#plaintext, this.format, out, options.indent);
+    const indent = options.indent ?? (out === this.format ? this.metadataIndent : undefined);
+    const previous: OpenedFile = {
+      ...this.opened,
+      format: out,
+      metadata: options.bumpVersion === true ? { ...this.opened.metadata, version: newerVersion(this.opened.metadata.version) } : this.opened.metadata,
+    };
+    return encryptText(text, { format: out, keySources: this.#keySources, previous, ...(indent === undefined ? {} : { emit: { indent } }) });
+  }
+}
