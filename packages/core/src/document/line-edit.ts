@@ -1,6 +1,6 @@
 import type { Store } from "../stores/store.ts";
 import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
-import type { PlainEdit } from "./plain-edit.ts";
+import type { PlainEdit } from "./tree-edit.ts";
 
 /**
  * Candidate texts for `set`/`unset` in formats edited line by line (dotenv, INI, TOML), and the

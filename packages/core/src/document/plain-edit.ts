@@ -1,9 +1,9 @@
 import { HushError } from "../errors.ts";
 import { storeFor } from "../stores/registry.ts";
 import type { FileFormat, Store } from "../stores/store.ts";
-import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
+import type { TreeMap } from "../tree/values.ts";
 import { firstVerified } from "./candidates.ts";
-import { landingPath, sameTree, setInTree, unsetInTree } from "./tree-edit.ts";
+import { landingPath, sameTree, setInTree, unsetInTree, type PlainEdit } from "./tree-edit.ts";
 import type { TreeOp } from "./yaml-edit.ts";
 
 /**
@@ -15,7 +15,7 @@ import type { TreeOp } from "./yaml-edit.ts";
  */
 
 /** One change of a document's data: set a value at a path, or remove the path. */
-export type PlainEdit = { readonly kind: "set"; readonly path: KeyPath; readonly value: TreeNode } | { readonly kind: "unset"; readonly path: KeyPath };
+export type { PlainEdit };
 
 export interface PlainEditResult {
   readonly text: string;

@@ -214,3 +214,6 @@ export function sameTree(a: TreeNode, b: TreeNode, ordered = true): boolean {
     }
   }
 }
+
+/** One change to a plaintext document: a value set at a path, or a path removed. */
+export type PlainEdit = { readonly kind: "set"; readonly path: KeyPath; readonly value: TreeNode } | { readonly kind: "unset"; readonly path: KeyPath };
