@@ -30,7 +30,10 @@ const iniDoc = fc
   .tuple(keys, fc.uniqueArray(fc.tuple(name, keys, fc.array(comment, { maxLength: 2 })), { maxLength: 4, selector: ([n]) => n }), fc.constantFrom("\n", "\r\n"))
   .map(([top, sections, eol]) => {
     const pairs = (ks: typeof top): string[] => ks.map(([k, v, d]) => `${k}${d}${v}`);
-    const lines = [...pairs(top), ...sections.flatMap(([n, ks, cs]) => [...cs, `[${n}]`, ...pairs(ks)])];
+    // A key before any section named like a later section means two different things to the two
+    // readers (a value, or the section's table): outside the part they agree on, so left out.
+    const sectionNames = new Set(sections.map(([n]) => n));
+    const lines = [...pairs(top.filter(([k]) => !sectionNames.has(k))), ...sections.flatMap(([n, ks, cs]) => [...cs, `[${n}]`, ...pairs(ks)])];
     return lines.join(eol) + (lines.length > 0 ? eol : "");
   });
 
