@@ -8,6 +8,7 @@ export * from "./api.ts";
 export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
 export {
   masterKeyIdentity,
+  recipientOf,
   type KeySource,
   type MasterKeyEntry,
   type MasterKeyRecipient,

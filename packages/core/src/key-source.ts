@@ -78,6 +78,23 @@ export interface KeySource {
   describeSearch(): readonly string[];
 }
 
+/**
+ * The recipient a wrapped key was made for: what a key source needs to wrap a new data key to
+ * the same key. Undefined for a kind hush cannot wrap to (gcp_kms, azure_kv, hc_vault, …).
+ */
+export function recipientOf(entry: MasterKeyEntry): MasterKeyRecipient | undefined {
+  switch (entry.kind) {
+    case "age":
+      return { kind: "age", recipient: entry.recipient };
+    case "pgp":
+      return { kind: "pgp", fp: entry.fp };
+    case "kms":
+      return { kind: "kms", arn: entry.arn, role: entry.role, context: { ...entry.context }, awsProfile: entry.awsProfile };
+    default:
+      return undefined;
+  }
+}
+
 /** Stable identity of a master key, as SOPS prints it for `--rm-*` and updatekeys diffs. */
 export function masterKeyIdentity(key: MasterKeyEntry | MasterKeyRecipient): string {
   switch (key.kind) {

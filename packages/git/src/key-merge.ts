@@ -6,6 +6,7 @@ import {
   IvStash,
   masterKeyIdentity,
   printable,
+  recipientOf,
   splitSecret,
   type FileMetadata,
   type KeySourceResolver,
@@ -167,18 +168,6 @@ async function unwrapsTo(entry: MasterKeyEntry, dataKey: Uint8Array, keySources:
   }
 }
 
-function recipientOf(entry: MasterKeyEntry): MasterKeyRecipient | undefined {
-  switch (entry.kind) {
-    case "age":
-      return { kind: "age", recipient: entry.recipient };
-    case "pgp":
-      return { kind: "pgp", fp: entry.fp };
-    case "kms":
-      return { kind: "kms", arn: entry.arn, role: entry.role, context: entry.context, awsProfile: entry.awsProfile };
-    default:
-      return undefined;
-  }
-}
 
 /**
  * Wraps a fresh data key (a Shamir share per group when there are several) to every merged

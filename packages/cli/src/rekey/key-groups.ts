@@ -1,6 +1,7 @@
 import {
   HushError,
   masterKeyIdentity,
+  recipientOf,
   splitArnRole,
   type KeyGroupRecipients,
   type MasterKeyEntry,
@@ -12,20 +13,6 @@ import {
  * `--add-*` flags ask for, and the difference between the two, compared by SOPS's identity
  * strings (`masterKeyIdentity`).
  */
-
-/** The recipient of a wrapped key, or undefined for a kind hush cannot wrap to (gcp_kms, …). */
-export function recipientOf(entry: MasterKeyEntry): MasterKeyRecipient | undefined {
-  switch (entry.kind) {
-    case "age":
-      return { kind: "age", recipient: entry.recipient };
-    case "pgp":
-      return { kind: "pgp", fp: entry.fp };
-    case "kms":
-      return { kind: "kms", arn: entry.arn, role: entry.role, context: { ...entry.context }, awsProfile: entry.awsProfile };
-    default:
-      return undefined;
-  }
-}
 
 /**
  * The recipients of a file's groups. A key of a kind hush cannot wrap to would be lost by

@@ -1,5 +1,6 @@
 import type { Document, LineCounter, Node as YamlNode } from "yaml";
 import { HushError, printable } from "../errors.ts";
+import { ENCRYPTION_RULE_KINDS } from "../metadata/file-metadata.ts";
 import { closestName } from "../suggest.ts";
 
 /**
@@ -23,12 +24,7 @@ const RULE = [
   "hc_vault",
   "key_groups",
   "shamir_threshold",
-  "unencrypted_suffix",
-  "encrypted_suffix",
-  "unencrypted_regex",
-  "encrypted_regex",
-  "unencrypted_comment_regex",
-  "encrypted_comment_regex",
+  ...ENCRYPTION_RULE_KINDS,
   "mac_only_encrypted",
 ];
 const GROUP = ["age", "pgp", "kms", "gcp_kms", "hckms", "azure_keyvault", "hc_vault", "merge"];
