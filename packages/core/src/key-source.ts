@@ -10,7 +10,7 @@ export interface AgeKeyEntry {
   readonly kind: "age";
   /** Recipient string exactly as given (age1..., age1pq1..., ssh-ed25519 ..., ssh-rsa ...). */
   readonly recipient: string;
-  /** ASCII-armored age file whose payload is the raw key bytes (ends with "\n"). */
+  /** ASCII-armored age file whose payload is the raw key bytes (ends with a newline). */
   readonly enc: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * @hush/git: the logic behind hush's git integration, with no I/O: the diff view (textconv),
+ * \@hush/git: the logic behind hush's git integration, with no I/O: the diff view (textconv),
  * three-way merges of encrypted files by key path, `.gitattributes`/config entries for setup,
  * and the keyless `check`.
  */

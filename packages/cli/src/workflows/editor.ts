@@ -21,7 +21,7 @@ export interface EditorCommand {
 
 /**
  * Splits a command line the way a POSIX shell splits words: blanks separate, single quotes are
- * literal, double quotes allow `\"`, `\\`, `\$` and `` \` ``, a backslash outside quotes escapes
+ * literal, double quotes allow `\"`, `\\`, `\$` and a backquote, a backslash outside quotes escapes
  * the next character. No expansion of any kind.
  */
 export function splitCommandLine(text: string): string[] {

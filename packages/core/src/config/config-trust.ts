@@ -17,8 +17,8 @@ import { printable } from "../printable.ts";
  *
  * Systems without Unix user ids (Windows) have no such check.
  *
- * @param link the `lstat` of the path searched for, to check who owns a symbolic link there
- * @param file the `fstat` of the opened file, so the file checked is the file read
+ * @param link - the `lstat` of the path searched for, to check who owns a symbolic link there
+ * @param file - the `fstat` of the opened file, so the file checked is the file read
  * @throws HushError CONFIG_INVALID (the CLI's exit 1) naming the file, its owner or mode and the next step
  */
 export function refuseUntrustedConfig(path: string, link: Stats, file: Stats): void {

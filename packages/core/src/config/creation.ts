@@ -37,8 +37,8 @@ export interface CreationSettings {
 
 /**
  * Resolves the creation settings for a file.
- * @param config the parsed `.sops.yaml`, or undefined when there is none.
- * @param relativePath the file's path relative to the config file's directory, with forward
+ * @param config - the parsed `.sops.yaml`, or undefined when there is none.
+ * @param relativePath - the file's path relative to the config file's directory, with forward
  *   slashes (what `path_regex` is matched against).
  * @throws HushError CONFIG_NO_MATCH when the config has rules and none matches the path (even
  *   with keys given, as SOPS does), or when neither a rule nor the caller gives keys;

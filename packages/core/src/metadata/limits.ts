@@ -23,9 +23,9 @@ export const MAX_KEYS_PER_GROUP = 100;
 export const MAX_KEYS_PER_FILE = 128;
 
 /**
- * Levels in one flattened metadata key of a dotenv or INI file (`sops_key_groups__list_0__map_
- * kms__list_0__map_context__map_k` is the deepest SOPS writes: 6). Deeper keys are refused
- * before they are unflattened.
+ * Levels in one flattened metadata key of a dotenv or INI file. The deepest SOPS writes has 6:
+ * sops_key_groups__list_0__map_kms__list_0__map_context__map_k. Deeper keys are refused before
+ * they are unflattened.
  */
 export const MAX_FLAT_METADATA_DEPTH = 16;
 

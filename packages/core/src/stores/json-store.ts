@@ -106,7 +106,7 @@ function renderPlaintext(_leaf: Leaf, value: ScalarValue): string {
   }
 }
 
-/** The indentation unit a document uses ("\t", "  ", …), or "" for single-line JSON. */
+/** The indentation unit a document uses (a tab, two spaces, …), or "" for single-line JSON. */
 function detectIndent(text: string): string {
   const m = /\{[ \t]*\r?\n([ \t]+)\S/.exec(text);
   return m === null ? "" : m[1]!;
