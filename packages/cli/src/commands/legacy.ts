@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
-import { closestName, formatFromPath, printable, SOPS_FORMAT_VERSION } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
+import { HushError, closestName, formatFromPath, printable, SOPS_FORMAT_VERSION } from "@hush/core";
 import { writeOut, type CliIo } from "../io.ts";
 import type { Reenter } from "../command-flags.ts";
 import { hushVersion, sopsStyleVersion } from "../version.ts";
@@ -109,7 +108,7 @@ function camel(flag: string): string {
 /** SOPS's `--set` argument: split after the first `] `; left the path, right a JSON value. */
 export function splitSetArgument(text: string): { path: string; value: string } {
   const i = text.indexOf("] ");
-  if (i < 0) throw new CliError(EXIT.invalidSetFormat, "invalid --set format: expected '[\"key\"][\"sub\"] JSON-VALUE'");
+  if (i < 0) throw new HushError("INVALID_SET_VALUE", "invalid --set format: expected '[\"key\"][\"sub\"] JSON-VALUE'");
   return { path: text.slice(0, i + 1), value: text.slice(i + 2) };
 }
 
@@ -167,10 +166,10 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   for (const kind of UNSUPPORTED_KINDS) {
     for (const flag of [kind, `add-${kind}`, `rm-${kind}`]) {
       const v = o[camel(flag)];
-      if (typeof v === "string" && v !== "") throw new CliError(EXIT.generic, `--${flag}: ${kind} keys are not supported by hush (age, pgp and kms are)`);
+      if (typeof v === "string" && v !== "") throw new HushError("UNSUPPORTED_OPTION", `--${flag}: ${kind} keys are not supported by hush (age, pgp and kms are)`);
     }
   }
-  if ((o.keyservice ?? []).length > 0) throw new CliError(EXIT.generic, "--keyservice is not supported by hush: keys are used in this process");
+  if ((o.keyservice ?? []).length > 0) throw new HushError("UNSUPPORTED_OPTION", "--keyservice is not supported by hush: keys are used in this process");
   const config = o.config ?? globals.config;
   const indent = o.indent ?? globals.indent;
   const common = {
@@ -188,7 +187,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   const mode = modes[modes.length - 1] ?? "edit";
 
   const file = files[0];
-  if (file === undefined) throw new CliError(EXIT.noFileSpecified, "Error: no file specified (see `hush --help` for the commands, or give SOPS flags and a file)");
+  if (file === undefined) throw new HushError("NO_FILE", "Error: no file specified (see `hush --help` for the commands, or give SOPS flags and a file)");
   if (files.length > 1) {
     if (!existsSync(file) && !/[./]/.test(file)) throw unknownCommand(file, subcommands, "");
     io.stderr.write(`hush: warning: more than one file given; using ${file} (flags must come before the file)\n`);
@@ -219,7 +218,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
       });
     }
     case "rotate": {
-      if (addRm.length > 0 && !existsSync(file)) throw new CliError(EXIT.cannotChangeKeysFromNonExistentFile, `${file}: cannot add or remove keys of a file that does not exist`);
+      if (addRm.length > 0 && !existsSync(file)) throw new HushError("REKEY_MISSING_FILE", `${file}: cannot add or remove keys of a file that does not exist`);
       const argv: string[] = [];
       if (config !== undefined) argv.push("--config", config);
       if (indent !== undefined) argv.push("--indent", indent);
@@ -259,10 +258,10 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
 }
 
 /** `unknown command 'decrypy'`, with the closest command when it looks like a typo, else `otherwise`. */
-function unknownCommand(name: string, subcommands: ReadonlySet<string>, otherwise: string): CliError {
+function unknownCommand(name: string, subcommands: ReadonlySet<string>, otherwise: string): HushError {
   const near = closestName(name, subcommands);
   const next = near !== undefined ? `did you mean '${near}'? See \`hush help\` for all commands` : otherwise;
-  return new CliError(EXIT.generic, `error: unknown command '${printable(name, 80)}'${next === "" ? "" : ` (${next})`}`);
+  return new HushError("UNKNOWN_COMMAND", `error: unknown command '${printable(name, 80)}'${next === "" ? "" : ` (${next})`}`);
 }
 
 function pick(o: LegacyOpts, keys: readonly string[]): Record<string, string> {

@@ -1,6 +1,6 @@
+import { HushError } from "@hush/core";
 import { basename } from "node:path";
 import { CommanderError, Option, type Command } from "commander";
-import { CliError, EXIT } from "../exit-codes.ts";
 import type { CliIo } from "../io.ts";
 import { keyFlags, ruleFlags, typeFlags, type ExitSink, type Reenter } from "../command-flags.ts";
 import { sopsStyleVersion } from "../version.ts";
@@ -16,7 +16,7 @@ function keyserviceFlags(cmd: Command): Command {
 }
 
 function refuseKeyservice(opts: { keyservice?: string }): void {
-  if (opts.keyservice !== undefined) throw new CliError(EXIT.generic, "--keyservice is not supported by hush: keys are used in this process");
+  if (opts.keyservice !== undefined) throw new HushError("UNSUPPORTED_OPTION", "--keyservice is not supported by hush: keys are used in this process");
 }
 
 /** Whether the program was started under the name `sops` (a symlink or copy named so). */
