@@ -5,7 +5,7 @@ export function decodeInput(bytes: Buffer, format: FileFormat, name: string): st
   if (plaintextEncoding(format) === "latin1") return bytes.toString("latin1");
   const text = bytes.toString("utf8");
   if (!Buffer.from(text, "utf8").equals(bytes)) {
-    throw new HushError("NOT_UTF8", `${name}: line ${firstInvalidUtf8Line(bytes)}: not valid UTF-8 (use --input-type binary for binary files)`);
+    throw new HushError("NOT_UTF8", `${name}: line ${firstInvalidUtf8Line(bytes)}: not valid UTF-8 (use --input-type binary for binary files)`, { located: true });
   }
   return text;
 }
@@ -33,6 +33,7 @@ export function inputFormat(typeFlag: string | undefined, name: string | undefin
   throw new HushError(
     "FORMAT_UNKNOWN",
     `${name ?? "stdin"}: cannot tell the file format from its name; pass --input-type (yaml, json, dotenv, ini, toml or binary)`,
+    { located: true },
   );
 }
 

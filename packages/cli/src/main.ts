@@ -11,13 +11,9 @@ import { createProgram } from "./program.ts";
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exit = 0;
-  const program = createProgram(
-    io,
-    (code) => {
-      exit = code;
-    },
-    runCli,
-  );
+  const program = createProgram(io, (code) => {
+    exit = code;
+  });
   program.exitOverride();
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -88,19 +88,26 @@ export class HushError extends Error {
    * start a line of its own.
    */
   readonly details: readonly string[] | undefined;
+  /**
+   * The message already says where the error happened (it names the file, or concerns none):
+   * {@link HushError.withFile} leaves such an error as it is. Errors raised where the file is
+   * known (the CLI's) are located; errors from a store, which never knows file names, are not.
+   */
+  readonly located: boolean;
 
-  constructor(code: ErrorCode, message: string, options?: { location?: ErrorLocation; hint?: string; details?: readonly string[]; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { location?: ErrorLocation; hint?: string; details?: readonly string[]; cause?: unknown; located?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "HushError";
     this.code = code;
     this.location = options?.location;
     this.hint = options?.hint;
     this.details = options?.details;
+    this.located = options?.located === true;
   }
 
   /** A copy of this error that also names the file (stores do not know file names). */
   withFile(file: string): HushError {
-    if (this.location?.file !== undefined) return this;
+    if (this.located || this.location?.file !== undefined) return this;
     const err = new HushError(this.code, this.message, {
       location: { ...this.location, file },
       ...(this.hint === undefined ? {} : { hint: this.hint }),

@@ -9,9 +9,9 @@ import { creationOverrides, emitResult, keysFromFlags, parseIndent, ruleFromFlag
 
 export async function runEncrypt(io: CliIo, file: string | undefined, flags: EncryptFlags): Promise<number> {
   if (flags.reuse !== undefined) return (await import("./reuse.ts")).runEncryptReuse(io, file, flags, flags.reuse);
-  if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together");
+  if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
   if (file === undefined && flags.filenameOverride === undefined && flags.inputType === undefined) {
-    throw new HushError("CONFLICTING_OPTIONS", "reading standard input needs --filename-override or --input-type");
+    throw new HushError("CONFLICTING_OPTIONS", "reading standard input needs --filename-override or --input-type", { located: true });
   }
   const name = flags.filenameOverride ?? file;
   const format = inputFormat(flags.inputType, name);

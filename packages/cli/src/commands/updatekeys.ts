@@ -34,7 +34,7 @@ interface Plan {
 export function parseThreshold(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 255) throw new HushError("INVALID_ARGUMENT", "--shamir-secret-sharing-threshold must be a whole number from 0 to 255");
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new HushError("INVALID_ARGUMENT", "--shamir-secret-sharing-threshold must be a whole number from 0 to 255", { located: true });
   return n;
 }
 
@@ -46,7 +46,7 @@ function thresholdOf(m: FileMetadata): number {
 async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: number | undefined): Promise<Plan | undefined> {
   const file = await readSecretFile(target);
   const rule = await creationRuleFor(loaded, target.abs, io.cwd);
-  if (rule === undefined) throw new HushError("CONFIG_NOT_FOUND", "the config has no creation rules");
+  if (rule === undefined) throw new HushError("CONFIG_NOT_FOUND", "the config has no creation rules", { located: true });
   const groups = dedupeGroups(rule.keyGroups);
   checkGroups(groups);
   // SOPS 3.13 keeps the file's threshold and ignores a changed `shamir_threshold` in the config;
@@ -73,6 +73,7 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
     throw new HushError(
       "CONFIG_NOT_FOUND",
       "updatekeys takes the keys from .sops.yaml creation rules, and no config with creation rules was found (searched from the working directory upwards; --config or SOPS_CONFIG names one)",
+      { located: true },
     );
   }
   const targets = expandTargets(paths, io.cwd, flags.inputType);
@@ -104,7 +105,7 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
       throw new HushError(
         "NO_ANSWER",
         `no answer to "Is this okay?" (input ended): no file was changed (${plans.length} need new keys)`,
-        { details: ["next: pass -y (--yes) to apply the changes without asking, or --dry-run to only see them"] },
+        { located: true, details: ["next: pass -y (--yes) to apply the changes without asking, or --dry-run to only see them"] },
       );
     }
     proceed = answer;

@@ -30,7 +30,7 @@ export function describeError(err: unknown): string {
 export function errorForFile(target: Target, err: unknown): unknown {
   if (isHushError(err)) return err.withFile(target.display);
   if (!(err instanceof Error)) return err;
-  return new HushError("UNCLASSIFIED", `${target.display}: ${describeError(err)}`);
+  return new HushError("UNCLASSIFIED", `${target.display}: ${describeError(err)}`, { located: true });
 }
 
 export function exitCodeOf(err: unknown): number {

@@ -48,7 +48,7 @@ function realOrSelf(abs: string): string {
  * once. A missing path becomes a target whose read fails, so the other files are still done.
  */
 export function expandTargets(paths: readonly string[], cwd: string, typeFlag: string | undefined): Target[] {
-  if (paths.length === 0) throw new HushError("NO_FILE", "no file or directory given");
+  if (paths.length === 0) throw new HushError("NO_FILE", "no file or directory given", { located: true });
   const forced = typeFlag === undefined ? undefined : parseFormat(typeFlag);
   const out: Target[] = [];
   const seen = new Set<string>();
@@ -64,7 +64,7 @@ export function expandTargets(paths: readonly string[], cwd: string, typeFlag: s
     try {
       names = readdirSync(dir).sort();
     } catch (err) {
-      throw new HushError("READ_FAILED", `${displayName(dir, cwd)}: cannot read directory (${(err as { code?: string }).code ?? "error"})`);
+      throw new HushError("READ_FAILED", `${displayName(dir, cwd)}: cannot read directory (${(err as { code?: string }).code ?? "error"})`, { located: true });
     }
     for (const name of names) {
       const abs = join(dir, name);

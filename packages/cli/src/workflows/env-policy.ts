@@ -188,5 +188,6 @@ export function checkEnvironmentNames(file: string, names: readonly string[], al
   throw new HushError(
     "ENV_REFUSED",
     `${file}: not running the command: the file sets ${list}; anyone who can encrypt to this file can add such keys. If they are meant to be there, pass ${flags}`,
+    { located: true },
   );
 }

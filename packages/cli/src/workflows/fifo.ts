@@ -18,7 +18,7 @@ const MAX_RETRY_MS = 50;
 /** Creates a FIFO, mode 0600. */
 export function makeFifo(path: string): void {
   const r = spawnSync("mkfifo", ["-m", "600", path]);
-  if (r.error !== undefined || r.status !== 0) throw new HushError("WRITE_FAILED", "cannot create a FIFO (is mkfifo installed?); use --no-fifo");
+  if (r.error !== undefined || r.status !== 0) throw new HushError("WRITE_FAILED", "cannot create a FIFO (is mkfifo installed?); use --no-fifo", { located: true });
 }
 
 /** A delivery of data through a FIFO. */

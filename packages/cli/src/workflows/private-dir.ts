@@ -103,7 +103,7 @@ export function makePrivateDir(env: Readonly<Record<string, string | undefined>>
     path = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
     chmodSync(path, 0o700);
   } catch (err) {
-    throw new HushError("WRITE_FAILED", `cannot create a private temporary directory in ${base} (${(err as { code?: string }).code ?? "error"})`);
+    throw new HushError("WRITE_FAILED", `cannot create a private temporary directory in ${base} (${(err as { code?: string }).code ?? "error"})`, { located: true });
   }
   installExitHook();
   let removed = false;

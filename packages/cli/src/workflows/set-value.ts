@@ -8,6 +8,6 @@ export async function parseJsonValue(text: string): Promise<TreeNode> {
   try {
     return await parseSetValue(text);
   } catch (err) {
-    throw isHushError(err, "INVALID_SET_VALUE") ? new HushError("INVALID_SET_VALUE", err.message) : err;
+    throw isHushError(err, "INVALID_SET_VALUE") ? new HushError("INVALID_SET_VALUE", err.message, { located: true }) : err;
   }
 }

@@ -98,6 +98,7 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
           throw new HushError(
             "CONFIG_INVALID",
             `${printable(loaded.path)}: creation rule ${i}: path_regex ${JSON.stringify(rule.pathRegex)} contains a control character; hush does not write it to .gitattributes: fix the rule, or pass the patterns to cover`,
+            { located: true },
           );
         }
         for (const g of globs) add(globPattern(inRepo ? rootRelativePattern(g, configDir) : g));
@@ -118,6 +119,7 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
     throw new HushError(
       "NOTHING_TO_SET_UP",
       "nothing to set up: no .sops.yaml creation rule with a path_regex and no encrypted file found; pass the patterns to cover, e.g. `hush git setup '*.enc.yaml'`",
+      { located: true },
     );
   }
   return patterns;
@@ -130,7 +132,7 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
  */
 function givenPattern(pattern: string): string {
   if (hasControlCharacter(pattern)) {
-    throw new HushError("INVALID_ARGUMENT", `pattern ${JSON.stringify(pattern)} contains a control character; .gitattributes cannot hold it raw: pass a glob without it`);
+    throw new HushError("INVALID_ARGUMENT", `pattern ${JSON.stringify(pattern)} contains a control character; .gitattributes cannot hold it raw: pass a glob without it`, { located: true });
   }
   if (/^"(?:[^"\\]|\\.)*"$/.test(pattern)) return pattern;
   return globPattern(pattern);
