@@ -1,5 +1,5 @@
-import type { Command } from "commander";
-import type { CliIo } from "./io.ts";
+import { Option, type Command } from "commander";
+import { HushError } from "@hush/core";
 
 /** Option sets shared by several commands, and how an action reports its exit status. */
 
@@ -30,5 +30,23 @@ export const typeFlags = (cmd: Command): Command =>
     .option("--input-type <type>", "yaml, json, dotenv, ini, toml or binary (default: from the file name)")
     .option("--output-type <type>", "format to write (default: the input type)");
 
-/** Runs a command line again (SOPS's flag form rebuilt as a `hush` subcommand). */
-export type Reenter = (argv: readonly string[], io: CliIo) => Promise<number>;
+/** SOPS's key-service flags: accepted on every command that has them in SOPS (hush uses keys locally). */
+export const keyserviceFlags = (cmd: Command): Command =>
+  cmd
+    .addOption(new Option("--enable-local-keyservice", "accepted for compatibility").hideHelp())
+    .addOption(new Option("--keyservice <uri>", "not supported: keys are used in this process").hideHelp())
+    .addOption(new Option("--decryption-order <kinds>", "order to try key types (accepted for compatibility)").hideHelp());
+
+/** `--keyservice` is accepted by the parser (as SOPS's) and refused here, with a reason. */
+export function refuseKeyservice(opts: { keyservice?: string }): void {
+  if (opts.keyservice !== undefined) throw new HushError("UNSUPPORTED_OPTION", "--keyservice is not supported by hush: keys are used in this process", { located: true });
+}
+
+/** The options `set` and `unset` share. */
+export const setLikeFlags = (cmd: Command): Command =>
+  keyserviceFlags(cmd)
+    .option("--input-type <type>", "file format (default: from the file name)")
+    .option("--output-type <type>", "format to write the file in (default: the input type)")
+    .option("--idempotent", "write nothing when the file would not change (set) or the path is missing (unset)")
+    .option("--ignore-mac", "do not check the file's MAC")
+    .addOption(new Option("--shamir-secret-sharing-threshold <n>", "accepted for compatibility").hideHelp());

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "@hush/core";
+import { isHushError, type ErrorCode } from "@hush/core";
 
 /**
  * Exit statuses, SOPS's table where SOPS has one (cmd/sops/codes/codes.go, spec 9.5), so scripts
@@ -25,54 +25,99 @@ export const EXIT = {
   fileAlreadyEncrypted: 203,
 } as const;
 
+/**
+ * The one place an exit status is decided: every error hush raises carries an {@link ErrorCode},
+ * and this table turns it into SOPS's status. Several codes share a status; where SOPS gives two
+ * situations different statuses, they have different codes.
+ */
+const EXIT_STATUS: { readonly [C in ErrorCode]: number } = {
+  // 1: everything SOPS has no number for.
+  FORMAT_UNSUPPORTED: EXIT.generic,
+  FORMAT_UNKNOWN: EXIT.generic,
+  METADATA_MISSING: EXIT.generic,
+  NO_KEYS: EXIT.generic,
+  KEY_NOT_FOUND: EXIT.generic,
+  CONFIG_INVALID: EXIT.generic,
+  CONFIG_NO_MATCH: EXIT.generic,
+  CONFIG_NOT_FOUND: EXIT.generic,
+  EMPTY_KEY_GROUP: EXIT.generic,
+  KEY_GROUP_NOT_FOUND: EXIT.generic,
+  KEY_GROUP_NEEDED: EXIT.generic,
+  KEY_FILE_EXISTS: EXIT.generic,
+  INVALID_ARGUMENT: EXIT.generic,
+  UNSUPPORTED_OPTION: EXIT.generic,
+  UNKNOWN_COMMAND: EXIT.generic,
+  FILE_BUSY: EXIT.generic,
+  NO_TERMINAL: EXIT.generic,
+  NO_ANSWER: EXIT.generic,
+  CANCELED: EXIT.generic,
+  EDIT_ABANDONED: EXIT.generic,
+  ENV_NOT_REPRESENTABLE: EXIT.generic,
+  ENV_REFUSED: EXIT.generic,
+  UNKNOWN_USER: EXIT.generic,
+  SPAWN_FAILED: EXIT.generic,
+  NOT_A_GIT_REPO: EXIT.generic,
+  NOT_RESOLVABLE: EXIT.generic,
+  RESOLUTION_INVALID: EXIT.generic,
+  RESOLUTION_ABANDONED: EXIT.generic,
+  NOTHING_TO_SET_UP: EXIT.generic,
+  UNCLASSIFIED: EXIT.generic,
+  INTERNAL: EXIT.generic,
+  // 2
+  PARSE_FAILED: EXIT.couldNotReadInputFile,
+  METADATA_INVALID: EXIT.couldNotReadInputFile,
+  READ_FAILED: EXIT.couldNotReadInputFile,
+  NOT_UTF8: EXIT.couldNotReadInputFile,
+  // 3
+  WRITE_FAILED: EXIT.couldNotWriteOutputFile,
+  WRITE_REFUSED: EXIT.couldNotWriteOutputFile,
+  CHANGED_ON_DISK: EXIT.couldNotWriteOutputFile,
+  // 4
+  EMIT_FAILED: EXIT.errorDumpingTree,
+  // 6
+  INVALID_ENCRYPTION_CONTEXT: EXIT.invalidKmsEncryptionContext,
+  // 7
+  INVALID_SET_VALUE: EXIT.invalidSetFormat,
+  INVALID_SET_PATH: EXIT.invalidSetFormat,
+  // 8
+  CONFLICTING_OPTIONS: EXIT.conflictingParameters,
+  // 23
+  ENCRYPT_FAILED: EXIT.errorEncryptingTree,
+  NOTHING_ENCRYPTED: EXIT.errorEncryptingTree,
+  // 25
+  VALUE_TAMPERED: EXIT.errorDecryptingTree,
+  VALUE_NOT_ENCRYPTED: EXIT.errorDecryptingTree,
+  // 49
+  REKEY_MISSING_FILE: EXIT.cannotChangeKeysFromNonExistentFile,
+  // 51
+  MAC_MISMATCH: EXIT.macMismatch,
+  // 91
+  INVALID_TREE_PATH: EXIT.invalidTreePathFormat,
+  // 92
+  NO_DOCUMENT: EXIT.needAtLeastOneDocument,
+  // 100
+  NO_FILE: EXIT.noFileSpecified,
+  FILE_NOT_FOUND: EXIT.noFileSpecified,
+  MISSING_ARGUMENT: EXIT.noFileSpecified,
+  // 128
+  NO_MATCHING_KEY: EXIT.couldNotRetrieveKey,
+  KEY_SOURCE_FAILED: EXIT.couldNotRetrieveKey,
+  // 200, 201, 203
+  NOT_MODIFIED: EXIT.fileHasNotBeenModified,
+  NO_EDITOR: EXIT.noEditorFound,
+  EDITOR_FAILED: EXIT.noEditorFound,
+  ALREADY_ENCRYPTED: EXIT.fileAlreadyEncrypted,
+};
+
+/** The exit status for an error code (1 for a code from a newer copy of core this table lacks). */
 export function exitCodeFor(code: ErrorCode): number {
-  switch (code) {
-    case "PARSE_FAILED":
-    case "METADATA_INVALID":
-      return EXIT.couldNotReadInputFile;
-    case "ALREADY_ENCRYPTED":
-      return EXIT.fileAlreadyEncrypted;
-    case "NO_DOCUMENT":
-      return EXIT.needAtLeastOneDocument;
-    case "NO_MATCHING_KEY":
-    case "KEY_SOURCE_FAILED":
-      return EXIT.couldNotRetrieveKey;
-    case "VALUE_TAMPERED":
-    case "VALUE_NOT_ENCRYPTED":
-      return EXIT.errorDecryptingTree;
-    case "MAC_MISMATCH":
-      return EXIT.macMismatch;
-    case "ENCRYPT_FAILED":
-    case "NOTHING_ENCRYPTED":
-      return EXIT.errorEncryptingTree;
-    case "EMIT_FAILED":
-      return EXIT.errorDumpingTree;
-    case "INVALID_TREE_PATH":
-      return EXIT.invalidTreePathFormat;
-    case "INVALID_SET_VALUE":
-      return EXIT.invalidSetFormat;
-    case "METADATA_MISSING":
-    case "NO_KEYS":
-    case "KEY_NOT_FOUND":
-    case "CONFIG_INVALID":
-    case "CONFIG_NO_MATCH":
-    case "EMPTY_KEY_GROUP":
-    case "FORMAT_UNSUPPORTED":
-    case "INVALID_ARGUMENT":
-    case "INTERNAL":
-      return EXIT.generic;
-  }
+  return EXIT_STATUS[code] ?? EXIT.generic;
 }
 
-/** An error the CLI raises itself, with its exit status. */
-export class CliError extends Error {
-  readonly exitCode: number;
-  /** Further short lines printed indented under the message (the next step, say). */
-  readonly details: readonly string[] | undefined;
-  constructor(exitCode: number, message: string, details?: readonly string[]) {
-    super(message);
-    this.name = "CliError";
-    this.exitCode = exitCode;
-    this.details = details;
-  }
+/**
+ * The exit status for anything a command threw: its code's status for a `HushError`
+ * (recognised across package copies), 1 otherwise.
+ */
+export function exitCodeOfError(err: unknown): number {
+  return isHushError(err) ? exitCodeFor(err.code) : EXIT.generic;
 }

@@ -1,12 +1,11 @@
-import { convertPlaintext, formatFromPath, parseFormat, plaintextEncoding, type FileFormat } from "@hush/core";
-import { CliError, EXIT } from "./exit-codes.ts";
+import { HushError, convertPlaintext, formatFromPath, parseFormat, plaintextEncoding, type FileFormat } from "@hush/core";
 
 /** Text of a file as the stores read it: binary files byte for byte (latin1), others UTF-8. */
 export function decodeInput(bytes: Buffer, format: FileFormat, name: string): string {
   if (plaintextEncoding(format) === "latin1") return bytes.toString("latin1");
   const text = bytes.toString("utf8");
   if (!Buffer.from(text, "utf8").equals(bytes)) {
-    throw new CliError(EXIT.couldNotReadInputFile, `${name}: line ${firstInvalidUtf8Line(bytes)}: not valid UTF-8 (use --input-type binary for binary files)`);
+    throw new HushError("NOT_UTF8", `${name}: line ${firstInvalidUtf8Line(bytes)}: not valid UTF-8 (use --input-type binary for binary files)`, { located: true });
   }
   return text;
 }
@@ -31,9 +30,10 @@ export function inputFormat(typeFlag: string | undefined, name: string | undefin
   const f = name === undefined ? undefined : formatFromPath(name);
   if (f !== undefined) return f;
   if (fallback !== undefined) return fallback;
-  throw new CliError(
-    EXIT.generic,
+  throw new HushError(
+    "FORMAT_UNKNOWN",
     `${name ?? "stdin"}: cannot tell the file format from its name; pass --input-type (yaml, json, dotenv, ini, toml or binary)`,
+    { located: true },
   );
 }
 

@@ -1,8 +1,7 @@
 import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { printable } from "@hush/core";
-import { CliError, EXIT } from "./exit-codes.ts";
+import { HushError, printable } from "@hush/core";
 
 /** Everything the CLI touches outside itself; tests pass their own. */
 export interface CliIo {
@@ -19,9 +18,9 @@ export function readInputFile(path: string): Buffer {
     return readFileSync(path);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === "ENOENT") throw new CliError(EXIT.noFileSpecified, `${path}: no such file`);
-    if (code === "EISDIR") throw new CliError(EXIT.couldNotReadInputFile, `${path}: is a directory`);
-    throw new CliError(EXIT.couldNotReadInputFile, `${path}: cannot read (${code ?? "error"})`);
+    if (code === "ENOENT") throw new HushError("FILE_NOT_FOUND", `${path}: no such file`, { located: true });
+    if (code === "EISDIR") throw new HushError("READ_FAILED", `${path}: is a directory`, { located: true });
+    throw new HushError("READ_FAILED", `${path}: cannot read (${code ?? "error"})`, { located: true });
   }
 }
 
@@ -55,7 +54,7 @@ export function checkWritableFile(path: string): ExistingFile | undefined {
     st = lstatSync(path);
   } catch (err) {
     if (errorCode(err) === "ENOENT") return undefined;
-    throw new CliError(EXIT.couldNotWriteOutputFile, `${printable(path)}: cannot write (${errorCode(err)})`);
+    throw new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${errorCode(err)})`, { located: true });
   }
   if (st.isSymbolicLink()) {
     let target = "?";
@@ -65,12 +64,13 @@ export function checkWritableFile(path: string): ExistingFile | undefined {
     } catch {
       // dangling: name what the link says
     }
-    throw new CliError(
-      EXIT.couldNotWriteOutputFile,
+    throw new HushError(
+      "WRITE_REFUSED",
       `${printable(path)} is a symbolic link (to ${printable(target)}); hush does not write through links: name the real file if you mean it, or replace the link with a regular file`,
+      { located: true },
     );
   }
-  if (!st.isFile()) throw new CliError(EXIT.couldNotWriteOutputFile, `${printable(path)}: not a regular file; hush replaces only regular files`);
+  if (!st.isFile()) throw new HushError("WRITE_REFUSED", `${printable(path)}: not a regular file; hush replaces only regular files`, { located: true });
   return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
 }
 
@@ -149,7 +149,7 @@ export function writeFileAtomic(path: string, data: Buffer | string, content: Wr
     } catch {
       // already gone
     }
-    throw new CliError(EXIT.couldNotWriteOutputFile, `${printable(path)}: cannot write (${errorCode(err)})`);
+    throw new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${errorCode(err)})`, { located: true });
   }
   try {
     const dfd = openSync(dirname(path), "r");

@@ -1,6 +1,6 @@
 import { isHushError, printable } from "@hush/core";
 import { CommanderError } from "commander";
-import { CliError, exitCodeFor } from "./exit-codes.ts";
+import { exitCodeOfError } from "./exit-codes.ts";
 import type { CliIo } from "./io.ts";
 import { createProgram } from "./program.ts";
 
@@ -11,13 +11,9 @@ import { createProgram } from "./program.ts";
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exit = 0;
-  const program = createProgram(
-    io,
-    (code) => {
-      exit = code;
-    },
-    runCli,
-  );
+  const program = createProgram(io, (code) => {
+    exit = code;
+  });
   program.exitOverride();
   try {
     await program.parseAsync([...argv], { from: "user" });
@@ -26,11 +22,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (err instanceof CommanderError) return err.exitCode;
     // Messages may quote names read from files: never let them span lines or drive the terminal.
     // Detail lines are escaped one by one, so no untrusted text can begin a line of its own.
-    const details = (isHushError(err) || err instanceof CliError ? err.details : undefined) ?? [];
+    const details = (isHushError(err) ? err.details : undefined) ?? [];
     io.stderr.write(`hush: ${printable(describe(err), 4000)}\n${details.map((d) => `  ${printable(d, 4000)}\n`).join("")}`);
-    if (err instanceof CliError) return err.exitCode;
-    if (isHushError(err)) return exitCodeFor(err.code);
-    return 1;
+    return exitCodeOfError(err);
   }
 }
 

@@ -1,6 +1,6 @@
+import { HushError } from "@hush/core";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { ReadStream } from "node:tty";
-import { CliError, EXIT } from "./exit-codes.ts";
 
 /**
  * Asks for a passphrase (age identity files protected by scrypt) on the controlling terminal,
@@ -12,7 +12,7 @@ export async function promptPassphrase(what: string): Promise<string> {
   try {
     fd = openSync("/dev/tty", "r+");
   } catch {
-    throw new CliError(EXIT.generic, `a passphrase is needed for ${what}, but there is no terminal to ask on`);
+    throw new HushError("NO_TERMINAL", `a passphrase is needed for ${what}, but there is no terminal to ask on`, { located: true });
   }
   const tty = new ReadStream(fd);
   const out = (s: string): void => {
@@ -30,7 +30,7 @@ export async function promptPassphrase(what: string): Promise<string> {
       tty.on("data", (chunk: Buffer) => {
         for (const ch of chunk.toString("utf8")) {
           if (ch === "\r" || ch === "\n") return resolve(value);
-          if (ch === "\u0003") return reject(new CliError(EXIT.generic, "User canceled operation"));
+          if (ch === "\u0003") return reject(new HushError("CANCELED", "User canceled operation", { located: true }));
           if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
           else value += ch;
         }

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { SOPS_FORMAT_VERSION } from "@hush/core";
 import type { CliIo } from "./io.ts";
 import { hushVersion } from "./version.ts";
-import { keyFlags, ruleFlags, typeFlags, type ExitSink, type Reenter } from "./command-flags.ts";
+import { keyFlags, ruleFlags, typeFlags, type ExitSink } from "./command-flags.ts";
 import { registerWorkflowCommands } from "./commands/workflows.ts";
 import { registerKeyCommands } from "./commands/keys.ts";
 import { registerGitCommands } from "./commands/git-commands.ts";
@@ -11,7 +11,7 @@ import { registerGitCommands } from "./commands/git-commands.ts";
  * The `hush` command line (commander). Each command's implementation is imported only when that
  * command runs, so `hush decrypt` does not load editor, git or key-management code.
  */
-export function createProgram(io: CliIo, setExit: ExitSink, reenter: Reenter): Command {
+export function createProgram(io: CliIo, setExit: ExitSink): Command {
   const program = new Command("hush")
     .description("Encrypted configuration files for git, in the SOPS 3.x format.\nWrites output to stdout and errors to stderr.")
     .version(`hush ${hushVersion()} (sops ${SOPS_FORMAT_VERSION} format)`, "-v, --version")
@@ -79,7 +79,7 @@ export function createProgram(io: CliIo, setExit: ExitSink, reenter: Reenter): C
       setExit(await runFilestatus(io, file, opts));
     });
 
-  registerWorkflowCommands(program, io, setExit, reenter);
+  registerWorkflowCommands(program, io, setExit);
   registerKeyCommands(program, io, setExit);
   registerGitCommands(program, io, setExit);
   return program;

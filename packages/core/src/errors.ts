@@ -27,7 +27,49 @@ export type ErrorCode =
   | "CONFIG_NO_MATCH"
   | "EMPTY_KEY_GROUP"
   | "INVALID_ARGUMENT"
-  | "INTERNAL";
+  | "INTERNAL"
+  // Files and arguments (mostly raised by the CLI, mapped to SOPS's exit statuses there).
+  | "NO_FILE"
+  | "FILE_NOT_FOUND"
+  | "MISSING_ARGUMENT"
+  | "READ_FAILED"
+  | "NOT_UTF8"
+  | "WRITE_FAILED"
+  | "WRITE_REFUSED"
+  | "CHANGED_ON_DISK"
+  | "FILE_BUSY"
+  | "CONFLICTING_OPTIONS"
+  | "UNSUPPORTED_OPTION"
+  | "UNKNOWN_COMMAND"
+  | "FORMAT_UNKNOWN"
+  | "INVALID_ENCRYPTION_CONTEXT"
+  | "INVALID_SET_PATH"
+  | "CONFIG_NOT_FOUND"
+  | "REKEY_MISSING_FILE"
+  | "KEY_GROUP_NOT_FOUND"
+  | "KEY_GROUP_NEEDED"
+  | "KEY_FILE_EXISTS"
+  | "NO_TERMINAL"
+  | "NO_ANSWER"
+  | "CANCELED"
+  // Editing (`edit`, `git resolve`).
+  | "NOT_MODIFIED"
+  | "NO_EDITOR"
+  | "EDITOR_FAILED"
+  | "EDIT_ABANDONED"
+  // Running a command with secrets (`exec-env`, `exec-file`).
+  | "ENV_NOT_REPRESENTABLE"
+  | "ENV_REFUSED"
+  | "UNKNOWN_USER"
+  | "SPAWN_FAILED"
+  // git integration.
+  | "NOT_A_GIT_REPO"
+  | "NOT_RESOLVABLE"
+  | "RESOLUTION_INVALID"
+  | "RESOLUTION_ABANDONED"
+  | "NOTHING_TO_SET_UP"
+  // An error from the system or a library, passed on with the file it concerns.
+  | "UNCLASSIFIED";
 
 /** Where in the input an error was found. Never holds a value. */
 export interface ErrorLocation {
@@ -46,19 +88,26 @@ export class HushError extends Error {
    * start a line of its own.
    */
   readonly details: readonly string[] | undefined;
+  /**
+   * The message already says where the error happened (it names the file, or concerns none):
+   * {@link HushError.withFile} leaves such an error as it is. Errors raised where the file is
+   * known (the CLI's) are located; errors from a store, which never knows file names, are not.
+   */
+  readonly located: boolean;
 
-  constructor(code: ErrorCode, message: string, options?: { location?: ErrorLocation; hint?: string; details?: readonly string[]; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { location?: ErrorLocation; hint?: string; details?: readonly string[]; cause?: unknown; located?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "HushError";
     this.code = code;
     this.location = options?.location;
     this.hint = options?.hint;
     this.details = options?.details;
+    this.located = options?.located === true;
   }
 
   /** A copy of this error that also names the file (stores do not know file names). */
   withFile(file: string): HushError {
-    if (this.location?.file !== undefined) return this;
+    if (this.located || this.location?.file !== undefined) return this;
     const err = new HushError(this.code, this.message, {
       location: { ...this.location, file },
       ...(this.hint === undefined ? {} : { hint: this.hint }),

@@ -1,7 +1,8 @@
 import { HushError, isHushError, printable } from "./errors.ts";
 import type { MasterKeyEntry } from "./key-source.ts";
 import { isUtf8 } from "node:buffer";
-import { decryptValue, encryptValue, randomIv, type IvSource } from "./crypto/value-cipher.ts";
+import { checkBytes, checkFormat, checkObject, checkString } from "./arguments.ts";
+import { DATA_KEY_SIZE, decryptValue, encryptValue, IV_SIZE, randomIv, type IvSource } from "./crypto/value-cipher.ts";
 import { IvReuse, IvStash } from "./crypto/iv-stash.ts";
 import { looksEncrypted } from "./crypto/envelope.ts";
 import { MacBuilder, macsEqual } from "./crypto/mac.ts";
@@ -90,6 +91,7 @@ function withLocation(err: unknown, leaf: Leaf): unknown {
 
 /** The selection rule a file of `format` is encrypted with: none for binary files, else `rule` or the default. */
 export function effectiveRule(format: FileFormat, rule: EncryptionRule | undefined): EncryptionRule | undefined {
+  checkFormat(format);
   if (format === "binary") return undefined;
   return rule ?? DEFAULT_RULE;
 }
@@ -138,6 +140,10 @@ async function withEncryptedAliasesExpanded(store: Store, text: string, doc: Par
  *   NOTHING_ENCRYPTED (with `requireEncryptedValue`), INVALID_ARGUMENT (too many keys).
  */
 export async function encryptText(plaintext: string, options: EncryptOptions): Promise<string> {
+  checkString(plaintext, "the plaintext");
+  checkObject(options, "the options");
+  checkFormat(options.format);
+  if (options.dataKey !== undefined) checkBytes(options.dataKey, "options.dataKey", DATA_KEY_SIZE);
   const store = await storeFor(options.format);
   const prev = options.previous;
   const { text, doc } = await withEncryptedAliasesExpanded(store, plaintext, parsePlain(store, plaintext), effectiveRule(options.format, prev?.metadata.rule ?? options.rule));
@@ -185,7 +191,9 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
     const type: ValueType = leaf.kind === "comment" ? "comment" : leaf.value.type;
     const aad = aadString(leaf);
     const plaintext = Buffer.from(leaf.value.text, textEncoding(options.format));
-    const iv = reuse?.ivFor(i, leaf, type, plaintext) ?? ivFor(aad, plaintext);
+    // A kept IV of another size (a file SOPS did not write) is not used again: the value gets a new one.
+    const kept = reuse?.ivFor(i, leaf, type, plaintext);
+    const iv = kept !== undefined && kept.length === IV_SIZE ? kept : ivFor(aad, plaintext);
     edits.push({ start: leaf.start, end: leaf.end, text: store.renderEncrypted(leaf, encryptValue(dataKey, plaintext, type, aad, iv)) });
   }
   if (options.requireEncryptedValue === true && metadata.rule !== undefined) refuseIfNothingEncrypted(doc, edits.length, metadata.rule);
@@ -251,6 +259,8 @@ function ruleLeaf(leaf: Leaf): { kind: "scalar" | "comment"; path: Leaf["path"];
 
 /** Reads a file's metadata without decrypting anything (filestatus, check, updatekeys). */
 export async function readMetadata(text: string, format: FileFormat): Promise<FileMetadata | undefined> {
+  checkString(text, "the text");
+  checkFormat(format);
   const store = await storeFor(format);
   const doc = store.parse(text);
   return doc.metadata === undefined ? undefined : decodeMetadata(doc.metadata);
@@ -258,11 +268,16 @@ export async function readMetadata(text: string, format: FileFormat): Promise<Fi
 
 /** Decrypts a file and keeps what is needed to write it back with minimal changes. */
 export async function openText(text: string, options: DecryptOptions): Promise<OpenedFile> {
+  checkString(text, "the text");
+  checkObject(options, "the options");
+  checkFormat(options.format);
+  if (options.dataKey !== undefined) checkBytes(options.dataKey, "options.dataKey", DATA_KEY_SIZE);
   const store = await storeFor(options.format);
   const doc = store.parse(text);
   if (doc.metadata === undefined) throw new HushError("METADATA_MISSING", "sops metadata not found");
   const metadata = decodeMetadata(doc.metadata);
   const dataKey = options.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, options.keySources));
+  if (dataKey.length !== DATA_KEY_SIZE) throw new HushError("METADATA_INVALID", `invalid sops metadata: the data key its keys wrap is ${dataKey.length} bytes, not ${DATA_KEY_SIZE}`);
   const decider = await deciderFor(options.format, metadata.rule);
   const mac = new MacBuilder(metadata.macOnlyEncrypted, textEncoding(options.format));
   const stash = new IvStash(doc.leaves);
@@ -362,5 +377,7 @@ export async function verifyText(text: string, options: Omit<DecryptOptions, "ig
  * ciphertext for every unchanged value, new `lastmodified` and MAC.
  */
 export async function reencryptText(previous: OpenedFile, plaintext: string, options: { keySources: KeySourceResolver; emit?: EmitOptions; now?: Date }): Promise<string> {
+  checkObject(previous, "the opened file");
+  checkObject(options, "the options");
   return encryptText(plaintext, { format: previous.format, keySources: options.keySources, previous, ...(options.emit ? { emit: options.emit } : {}), ...(options.now ? { now: options.now } : {}) });
 }

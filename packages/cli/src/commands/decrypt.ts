@@ -2,7 +2,6 @@ import { encryptedTextFormat, getAtPath, HushError, openText, parseTreePath, pla
 import { convert, decodeInput, encodeText, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
-import { CliError, EXIT } from "../exit-codes.ts";
 import { emitResult, parseIndent } from "./encrypt-options.ts";
 
 export interface DecryptFlags {
@@ -40,14 +39,14 @@ async function extract(text: string, format: FileFormat, outFormat: FileFormat, 
   try {
     path = parseTreePath(pathText);
   } catch (err) {
-    throw new CliError(EXIT.invalidTreePathFormat, err instanceof Error ? err.message : String(err));
+    throw new HushError("INVALID_TREE_PATH", err instanceof Error ? err.message : String(err), { located: true });
   }
   const tree = (await storeFor(format)).toTree(text);
   return renderExtracted(getAtPath(tree, path), outFormat, indent);
 }
 
 export async function runDecrypt(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<number> {
-  if (flags.inPlace === true && flags.output !== undefined) throw new CliError(EXIT.conflictingParameters, "--in-place and --output cannot be used together");
+  if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
   const { text, format } = await decryptInput(io, file, flags);
   const outFormat = flags.outputType === undefined ? format : inputFormat(flags.outputType, undefined);
   const indent = parseIndent(flags.indent);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import {
+  HushError,
   SOPS_FORMAT_VERSION,
   applyTextEdits,
   decodeMetadata,
@@ -19,7 +20,6 @@ import {
   type OpenedFile,
 } from "@hush/core";
 import { creationSettingsFor, loadConfig } from "../config.ts";
-import { CliError, EXIT, exitCodeFor } from "../exit-codes.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -66,10 +66,9 @@ async function newFile(io: CliIo, file: string, format: FileFormat, flags: EditF
 
 /** Errors that mean "the text is not acceptable": the editor is reopened for them. */
 function isContentError(err: unknown): boolean {
-  if (err instanceof CliError) return err.exitCode === EXIT.couldNotReadInputFile;
   return (
     isHushError(err) &&
-    ["PARSE_FAILED", "ALREADY_ENCRYPTED", "NO_DOCUMENT", "ENCRYPT_FAILED", "EMIT_FAILED", "METADATA_INVALID", "METADATA_MISSING", "INVALID_ARGUMENT"].includes(err.code)
+    ["PARSE_FAILED", "NOT_UTF8", "ALREADY_ENCRYPTED", "NO_DOCUMENT", "ENCRYPT_FAILED", "EMIT_FAILED", "METADATA_INVALID", "METADATA_MISSING", "INVALID_ARGUMENT"].includes(err.code)
   );
 }
 
@@ -96,13 +95,13 @@ function runEditor(editor: EditorCommand, path: string, io: CliIo, session: Sess
     session.child = child;
     child.on("error", (err) => {
       session.child = undefined;
-      reject(new CliError(EXIT.noEditorFound, `could not run editor ${JSON.stringify(editor.display)} (${(err as { code?: string }).code ?? err.message}); ${file} was not changed`));
+      reject(new HushError("NO_EDITOR", `could not run editor ${JSON.stringify(editor.display)} (${(err as { code?: string }).code ?? err.message}); ${file} was not changed`, { located: true }));
     });
     child.on("exit", (code, signal) => {
       session.child = undefined;
-      if (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP" || signal === "SIGQUIT") reject(new CliError(EXIT.generic, "User canceled operation"));
-      else if (signal !== null) reject(new CliError(EXIT.noEditorFound, `the editor was killed by ${signal}; ${file} was not changed`));
-      else if (code !== 0) reject(new CliError(EXIT.noEditorFound, `the editor exited with status ${code}; ${file} was not changed`));
+      if (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP" || signal === "SIGQUIT") reject(new HushError("CANCELED", "User canceled operation", { located: true }));
+      else if (signal !== null) reject(new HushError("EDITOR_FAILED", `the editor was killed by ${signal}; ${file} was not changed`, { located: true }));
+      else if (code !== 0) reject(new HushError("EDITOR_FAILED", `the editor exited with status ${code}; ${file} was not changed`, { located: true }));
       else resolve();
     });
   });
@@ -175,9 +174,9 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       let plain = edited;
       if (flags.showMasterKeys === true) {
         const doc = store.parse(edited);
-        if (doc.metadata === undefined) throw new CliError(EXIT.couldNotReadInputFile, "the sops section is missing (with --show-master-keys it must stay in the file)");
+        if (doc.metadata === undefined) throw new HushError("METADATA_INVALID", "the sops section is missing (with --show-master-keys it must stay in the file)", { located: true });
         if (!sameMetadata(decodeMetadata(doc.metadata), target.opened.metadata)) {
-          throw new CliError(EXIT.couldNotReadInputFile, "the sops section is read-only here; change keys with updatekeys, rotate or groups");
+          throw new HushError("METADATA_INVALID", "the sops section is read-only here; change keys with updatekeys, rotate or groups", { located: true });
         }
         plain = applyTextEdits(edited, doc.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" })));
       }
@@ -191,7 +190,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       try {
         bytes = readFileSync(tmp);
       } catch (err) {
-        throw new CliError(EXIT.couldNotReadInputFile, `cannot read the edited file (${(err as { code?: string }).code ?? "error"}); ${file} was not changed`);
+        throw new HushError("READ_FAILED", `cannot read the edited file (${(err as { code?: string }).code ?? "error"}); ${file} was not changed`, { located: true });
       }
       let edited: string;
       let failure: unknown;
@@ -206,21 +205,21 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
         }
       }
       if (rejected !== undefined && edited.trim() === "") {
-        throw new CliError(EXIT.generic, `${file}: the text was emptied, so the edit was given up; ${file} was not changed and no copy was kept`);
+        throw new HushError("EDIT_ABANDONED", `${file}: the text was emptied, so the edit was given up; ${file} was not changed and no copy was kept`, { located: true });
       }
       if (rejected !== undefined && edited === rejected.text) {
         // Saved again without a fix (or quit without saving): give up, keep the old file, and
         // keep the user's text, encrypted, so no typing is lost and no plaintext is left.
-        const code = rejected.error instanceof CliError ? rejected.error.exitCode : isHushError(rejected.error) ? exitCodeFor(rejected.error.code) : EXIT.generic;
+        const code = isHushError(rejected.error) ? rejected.error.code : "UNCLASSIFIED";
         const copy = await keepUnsavedCopy(io, file, edited, target.opened);
         const kept = copy === undefined ? "your text could not be kept (no free FILE.unsaved name)" : `your text is kept encrypted in ${copy}`;
-        throw new CliError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved to ${file}`, [
-          kept,
-          ...(copy === undefined ? [] : [`next: see it with hush decrypt --input-type binary ${copy}, fix it in hush edit ${file}, then delete ${copy}`]),
-        ]);
+        throw new HushError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved to ${file}`, {
+          located: true,
+          details: [kept, ...(copy === undefined ? [] : [`next: see it with hush decrypt --input-type binary ${copy}, fix it in hush edit ${file}, then delete ${copy}`])],
+        });
       }
       if (failure === undefined) {
-        if (edited === stripHeader(initial)) throw new CliError(EXIT.fileHasNotBeenModified, "File has not changed, exiting.");
+        if (edited === stripHeader(initial)) throw new HushError("NOT_MODIFIED", "File has not changed, exiting.", { located: true });
         try {
           output = await attempt(edited);
           break;

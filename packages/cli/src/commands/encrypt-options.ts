@@ -1,6 +1,5 @@
 import type { CreationOverrides, EncryptionRule, MasterKeyRecipient } from "@hush/core";
-import { ENCRYPTION_RULE_KINDS, splitArnRole } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
+import { HushError, ENCRYPTION_RULE_KINDS, splitArnRole } from "@hush/core";
 import { writeFileAtomic, writeOut, type CliIo, type WriteContent } from "../io.ts";
 
 /**
@@ -44,7 +43,7 @@ export function parseContext(text: string | undefined): Record<string, string> {
   const ctx: Record<string, string> = {};
   for (const pair of csv(text)) {
     const i = pair.indexOf(":");
-    if (i <= 0) throw new CliError(EXIT.invalidKmsEncryptionContext, "invalid --encryption-context format (expected key:value,key:value)");
+    if (i <= 0) throw new HushError("INVALID_ENCRYPTION_CONTEXT", "invalid --encryption-context format (expected key:value,key:value)", { located: true });
     ctx[pair.slice(0, i)] = pair.slice(i + 1);
   }
   return ctx;
@@ -77,7 +76,7 @@ export function ruleFromFlags(flags: EncryptFlags): EncryptionRule | undefined {
     const v = values[kind];
     if (v !== undefined && v !== "") given.push({ kind, value: v });
   }
-  if (given.length > 1) throw new CliError(EXIT.conflictingParameters, `cannot use more than one of ${given.map((g) => `--${g.kind.replace(/_/g, "-")}`).join(", ")}`);
+  if (given.length > 1) throw new HushError("CONFLICTING_OPTIONS", `cannot use more than one of ${given.map((g) => `--${g.kind.replace(/_/g, "-")}`).join(", ")}`, { located: true });
   return given[0];
 }
 
@@ -98,7 +97,7 @@ export function creationOverrides(flags: EncryptFlags, keys: MasterKeyRecipient[
 export function parseIndent(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < -1) throw new CliError(EXIT.generic, "--indent must be a whole number");
+  if (!Number.isInteger(n) || n < -1) throw new HushError("INVALID_ARGUMENT", "--indent must be a whole number", { located: true });
   return n;
 }
 
@@ -108,7 +107,7 @@ export function parseIndent(text: string | undefined): number | undefined {
  */
 export async function emitResult(io: CliIo, flags: { inPlace?: boolean; output?: string }, file: string | undefined, data: Buffer, content: WriteContent): Promise<void> {
   if (flags.inPlace === true) {
-    if (file === undefined) throw new CliError(EXIT.conflictingParameters, "--in-place needs a file, not standard input");
+    if (file === undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place needs a file, not standard input", { located: true });
     writeFileAtomic(file, data, content);
   } else if (flags.output !== undefined) {
     writeFileAtomic(flags.output, data, content);

@@ -1,7 +1,7 @@
 import type { CreationSettings } from "@hush/core";
 import { configIndent, encryptText, HushError, isHushError } from "@hush/core";
 import { creationSettingsFor, loadConfig } from "../config.ts";
-import { CliError, EXIT } from "../exit-codes.ts";
+import { exitCodeFor } from "../exit-codes.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -9,9 +9,9 @@ import { creationOverrides, emitResult, keysFromFlags, parseIndent, ruleFromFlag
 
 export async function runEncrypt(io: CliIo, file: string | undefined, flags: EncryptFlags): Promise<number> {
   if (flags.reuse !== undefined) return (await import("./reuse.ts")).runEncryptReuse(io, file, flags, flags.reuse);
-  if (flags.inPlace === true && flags.output !== undefined) throw new CliError(EXIT.conflictingParameters, "--in-place and --output cannot be used together");
+  if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
   if (file === undefined && flags.filenameOverride === undefined && flags.inputType === undefined) {
-    throw new CliError(EXIT.conflictingParameters, "reading standard input needs --filename-override or --input-type");
+    throw new HushError("CONFLICTING_OPTIONS", "reading standard input needs --filename-override or --input-type", { located: true });
   }
   const name = flags.filenameOverride ?? file;
   const format = inputFormat(flags.inputType, name);
@@ -28,7 +28,7 @@ export async function runEncrypt(io: CliIo, file: string | undefined, flags: Enc
     // SOPS prints exactly this line, without a prefix, for a rule without keys, `key_groups: []`
     // and `key_groups: [{}]` alike; its functional tests and users' scripts match on it.
     io.stderr.write("Could not generate data key: [empty key group provided]\n");
-    return EXIT.generic;
+    return exitCodeFor("EMPTY_KEY_GROUP");
   }
   const indent = parseIndent(flags.indent) ?? configIndent(loaded?.config.stores, outFormat);
   let text = decodeInput(bytes, format, label);

@@ -4,7 +4,6 @@ import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { goAtoi, goFormatFloatF, goParseBool, goParseFloat, HushError, parseFormat, storeFor, type FileFormat, type TreeNode } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
 import { convert, encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
@@ -42,7 +41,7 @@ function envValue(key: string, node: TreeNode): string | undefined {
       return undefined;
     case "map":
     case "list":
-      throw new CliError(EXIT.generic, `cannot use complex value in environment; offending key ${key}`);
+      throw new HushError("ENV_NOT_REPRESENTABLE", `cannot use complex value in environment; offending key ${key}`, { located: true });
     case "scalar": {
       const v = node.value;
       switch (v.type) {
@@ -67,10 +66,10 @@ export async function envFromPlaintext(text: string, format: FileFormat): Promis
   const out: Array<[string, string]> = [];
   for (const e of tree.entries) {
     if (e.kind !== "entry") continue;
-    if (e.key === "" || e.key.includes("=") || e.key.includes("\0")) throw new CliError(EXIT.generic, `cannot use key ${JSON.stringify(e.key)} as an environment variable name`);
+    if (e.key === "" || e.key.includes("=") || e.key.includes("\0")) throw new HushError("ENV_NOT_REPRESENTABLE", `cannot use key ${JSON.stringify(e.key)} as an environment variable name`, { located: true });
     const value = envValue(e.key, e.value);
     if (value === undefined) continue;
-    if (value.includes("\0")) throw new CliError(EXIT.generic, `the value of ${e.key} contains a NUL byte, which an environment variable cannot hold`);
+    if (value.includes("\0")) throw new HushError("ENV_NOT_REPRESENTABLE", `the value of ${e.key} contains a NUL byte, which an environment variable cannot hold`, { located: true });
     out.push([e.key, value]);
   }
   return out;
@@ -92,7 +91,7 @@ function lookupUser(user: string): UserIds {
   }
   const uid = spawnSync("id", ["-u", user], { encoding: "utf8" });
   const gid = spawnSync("id", ["-g", user], { encoding: "utf8" });
-  if (uid.status !== 0 || gid.status !== 0) throw new CliError(EXIT.generic, `unknown user ${JSON.stringify(user)}`);
+  if (uid.status !== 0 || gid.status !== 0) throw new HushError("UNKNOWN_USER", `unknown user ${JSON.stringify(user)}`, { located: true });
   return { name: user, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()), home: undefined };
 }
 
@@ -158,16 +157,16 @@ function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => v
 /** Waits for the command and returns its status as hush's. */
 function waitFor(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
-    child.on("error", (err) => reject(new CliError(EXIT.generic, `cannot run the command (${(err as { code?: string }).code ?? err.message})`)));
+    child.on("error", (err) => reject(new HushError("SPAWN_FAILED", `cannot run the command (${(err as { code?: string }).code ?? err.message})`, { located: true })));
     child.on("close", (code, signal) => resolve(statusOf(code, signal)));
   });
 }
 
 /** `hush exec-env FILE COMMAND`. */
 export async function runExecEnv(io: CliIo, args: readonly string[], flags: ExecFlags): Promise<number> {
-  if (args.length !== 2) throw new CliError(EXIT.generic, "error: exec-env takes exactly two arguments: FILE COMMAND");
+  if (args.length !== 2) throw new HushError("INVALID_ARGUMENT", "error: exec-env takes exactly two arguments: FILE COMMAND", { located: true });
   const [file, command] = args as [string, string];
-  if (flags.background === true && flags.sameProcess === true) throw new CliError(EXIT.conflictingParameters, "--background and --same-process cannot be used together");
+  if (flags.background === true && flags.sameProcess === true) throw new HushError("CONFLICTING_OPTIONS", "--background and --same-process cannot be used together", { located: true });
   const { text, format, unauthenticated } = await decryptInput(io, file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true });
   let pairs: Array<[string, string]>;
   try {
@@ -186,7 +185,7 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
     const child = startShell(io, command, env, user, true);
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", resolve);
-      child.once("error", (err) => reject(new CliError(EXIT.generic, `cannot run the command (${(err as { code?: string }).code ?? err.message})`)));
+      child.once("error", (err) => reject(new HushError("SPAWN_FAILED", `cannot run the command (${(err as { code?: string }).code ?? err.message})`, { located: true })));
     });
     child.unref();
     return 0;
@@ -203,14 +202,14 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
 /** A `--filename` must be a plain name inside the private directory (SOPS 3.13 #2155). */
 function checkFilename(name: string): string {
   if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\\") || name.includes("\0")) {
-    throw new CliError(EXIT.generic, `--filename must be a plain file name, not a path: ${JSON.stringify(name)}`);
+    throw new HushError("INVALID_ARGUMENT", `--filename must be a plain file name, not a path: ${JSON.stringify(name)}`, { located: true });
   }
   return name;
 }
 
 /** `hush exec-file FILE COMMAND`: `{}` in COMMAND becomes the path of the plaintext. */
 export async function runExecFile(io: CliIo, args: readonly string[], flags: ExecFlags): Promise<number> {
-  if (args.length !== 2) throw new CliError(EXIT.generic, "error: exec-file takes exactly two arguments: FILE COMMAND");
+  if (args.length !== 2) throw new HushError("INVALID_ARGUMENT", "error: exec-file takes exactly two arguments: FILE COMMAND", { located: true });
   const [file, command] = args as [string, string];
   const name = flags.filename === undefined ? undefined : checkFilename(flags.filename);
   let fifo = flags.noFifo !== true;
@@ -218,7 +217,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     io.stderr.write("hush: no FIFOs on Windows; using a temporary file (--no-fifo)\n");
     fifo = false;
   }
-  if (flags.background === true && !fifo) throw new CliError(EXIT.conflictingParameters, "--background needs the FIFO: with --no-fifo the file would be removed while the command runs");
+  if (flags.background === true && !fifo) throw new HushError("CONFLICTING_OPTIONS", "--background needs the FIFO: with --no-fifo the file would be removed while the command runs", { located: true });
   const { text, format } = await decryptInput(io, file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true });
   const outFormat: FileFormat = flags.outputType === undefined ? format : parseFormat(flags.outputType);
   let plaintext: Buffer;

@@ -1,6 +1,5 @@
-import { encryptedTextFormat, type FileMetadata, type KeyGroupRecipients, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { HushError, encryptedTextFormat, type FileMetadata, type KeyGroupRecipients, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import { loadConfig } from "../config.ts";
-import { CliError, EXIT } from "../exit-codes.ts";
 import { encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -37,7 +36,7 @@ async function regroup(
   next: (file: SecretFile) => { groups: KeyGroupRecipients; threshold: number },
   chosen: readonly MasterKeyRecipient[] = [],
 ): Promise<number> {
-  if (flags.file === undefined) throw new CliError(EXIT.noFileSpecified, "no file given (-f/--file)");
+  if (flags.file === undefined) throw new HushError("NO_FILE", "no file given (-f/--file)", { located: true });
   const indent = parseIndent(flags.indent);
   const target = expandTargets([flags.file], io.cwd, flags.inputType)[0]!;
   try {
@@ -75,7 +74,7 @@ export async function runGroupsAdd(io: CliIo, flags: GroupsFlags): Promise<numbe
     },
     {},
   );
-  if (group.length === 0) throw new CliError(EXIT.generic, "Could not generate data key: [empty key group provided] (give the new group's keys with --age, --pgp or --kms)");
+  if (group.length === 0) throw new HushError("EMPTY_KEY_GROUP", "Could not generate data key: [empty key group provided] (give the new group's keys with --age, --pgp or --kms)", { located: true });
   const override = parseThreshold(flags.shamirSecretSharingThreshold);
   return regroup(io, flags, (file) => {
     const groups = dedupeGroups([...recipientsOf(file.metadata.keyGroups), group]);
@@ -90,16 +89,17 @@ export async function runGroupsDelete(io: CliIo, index: string, flags: GroupsFla
   return regroup(io, flags, (file) => {
     const current = recipientsOf(file.metadata.keyGroups);
     if (!Number.isInteger(i) || i < 0 || i >= current.length) {
-      throw new CliError(EXIT.generic, `no key group ${index}: the file has groups 0 to ${current.length - 1}`);
+      throw new HushError("KEY_GROUP_NOT_FOUND", `no key group ${index}: the file has groups 0 to ${current.length - 1}`, { located: true });
     }
-    if (current.length === 1) throw new CliError(EXIT.generic, "cannot delete the only key group");
+    if (current.length === 1) throw new HushError("KEY_GROUP_NEEDED", "cannot delete the only key group", { located: true });
     const groups = current.filter((_, gi) => gi !== i);
     // As SOPS: deleting below the threshold would quietly lower what it takes to open the file.
     const threshold = override ?? (file.metadata.shamirThreshold === 0 ? current.length : file.metadata.shamirThreshold);
     if (threshold > groups.length) {
-      throw new CliError(
-        EXIT.generic,
+      throw new HushError(
+        "KEY_GROUP_NEEDED",
         `cannot delete key group ${i}: ${groups.length} group(s) would be left, fewer than the shamir threshold ${threshold} (pass --shamir-secret-sharing-threshold to lower it)`,
+        { located: true },
       );
     }
     return { groups, threshold };

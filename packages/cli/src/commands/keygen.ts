@@ -1,6 +1,6 @@
+import { HushError } from "@hush/core";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { CliError, EXIT } from "../exit-codes.ts";
 import { writeFileAtomic, writeOut, type CliIo } from "../io.ts";
 
 export interface KeygenFlags {
@@ -18,7 +18,7 @@ export async function runKeygen(io: CliIo, flags: KeygenFlags): Promise<number> 
   const created = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   const body = `# created: ${created}\n# public key: ${pair.recipient}\n${pair.identity}\n`;
   if (flags.output !== undefined) {
-    if (existsSync(flags.output)) throw new CliError(EXIT.generic, `${flags.output}: already exists, not overwriting a key file`);
+    if (existsSync(flags.output)) throw new HushError("KEY_FILE_EXISTS", `${flags.output}: already exists, not overwriting a key file`, { located: true });
     // `-o ~/.config/sops/age/keys.txt` on a fresh machine: make the key's directories, private.
     mkdirSync(dirname(flags.output), { recursive: true, mode: 0o700 });
     writeFileAtomic(flags.output, body, { plaintext: true });

@@ -1,16 +1,15 @@
 import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
-import { closestName, formatFromPath, printable, SOPS_FORMAT_VERSION } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
+import { HushError, closestName, formatFromPath, printable, SOPS_FORMAT_VERSION } from "@hush/core";
 import { writeOut, type CliIo } from "../io.ts";
-import type { Reenter } from "../command-flags.ts";
 import { hushVersion, sopsStyleVersion } from "../version.ts";
 
 /**
  * SOPS's command line without a subcommand (spec 9.3), so scripts and tools that call `sops`
  * work with hush in its place: `-e`, `-d`, `-r`, `--set 'PATH VALUE'`, and no mode flag = edit,
- * with SOPS's flags, outputs and exit codes. Also re-dispatches `sops --global-flag SUBCOMMAND`
- * forms, where SOPS-only global flags come before a subcommand.
+ * with SOPS's flags, outputs and exit codes: each mode calls the command's function (runEncrypt,
+ * runDecrypt, runRotate, applyEdit, runEdit) with its options. Also recognises the
+ * `sops --global-flag SUBCOMMAND` form, where SOPS-only global flags come before a subcommand.
  */
 
 /** Global flags of SOPS that hush accepts and ignores (they change nothing here). */
@@ -109,7 +108,7 @@ function camel(flag: string): string {
 /** SOPS's `--set` argument: split after the first `] `; left the path, right a JSON value. */
 export function splitSetArgument(text: string): { path: string; value: string } {
   const i = text.indexOf("] ");
-  if (i < 0) throw new CliError(EXIT.invalidSetFormat, "invalid --set format: expected '[\"key\"][\"sub\"] JSON-VALUE'");
+  if (i < 0) throw new HushError("INVALID_SET_VALUE", "invalid --set format: expected '[\"key\"][\"sub\"] JSON-VALUE'", { located: true });
   return { path: text.slice(0, i + 1), value: text.slice(i + 2) };
 }
 
@@ -117,8 +116,19 @@ const SUBCOMMAND_GLOBALS_WITH_VALUE = new Set(["--config", "--indent"]);
 
 /**
  * `sops --disable-version-check decrypt f.yaml`: SOPS-only global flags before a subcommand
- * reach us as unknown options. Returns the argv to run again without them, or undefined.
+ * reach the flag form as unknown options. Returns the command line without them (the root
+ * options commander already took, `globals`, put back in front) for the program to parse as
+ * that subcommand, or undefined when `args` is not this form.
  */
+export function subcommandArgv(args: readonly string[], globals: LegacyGlobals, subcommands: ReadonlySet<string>): string[] | undefined {
+  const again = subcommandForm(args, subcommands);
+  if (again === undefined) return undefined;
+  const lead: string[] = [];
+  if (globals.config !== undefined) lead.push("--config", globals.config);
+  if (globals.indent !== undefined) lead.push("--indent", globals.indent);
+  return [...lead, ...again];
+}
+
 function subcommandForm(args: readonly string[], subcommands: ReadonlySet<string>): string[] | undefined {
   const kept: string[] = [];
   let macOnly = false;
@@ -144,18 +154,11 @@ function subcommandForm(args: readonly string[], subcommands: ReadonlySet<string
 }
 
 /**
- * Runs SOPS's legacy form. `globals` are the root options commander already took (`--config`,
- * `--indent`); `subcommands` are the names `hush` has, for re-dispatching; `runCli` runs a
- * rebuilt command line (passed in, so that this module does not import the CLI's entry point).
+ * Runs SOPS's flag form (see {@link subcommandArgv} for the subcommand form, which the caller
+ * checks first). `globals` are the root options commander already took (`--config`,
+ * `--indent`); `subcommands` are the names `hush` has, for "did you mean" answers.
  */
-export async function runLegacy(io: CliIo, args: readonly string[], globals: LegacyGlobals, subcommands: ReadonlySet<string>, asSops: boolean, runCli: Reenter): Promise<number> {
-  const again = subcommandForm(args, subcommands);
-  if (again !== undefined) {
-    const lead: string[] = [];
-    if (globals.config !== undefined) lead.push("--config", globals.config);
-    if (globals.indent !== undefined) lead.push("--indent", globals.indent);
-    return runCli([...lead, ...again], io);
-  }
+export async function runLegacy(io: CliIo, args: readonly string[], globals: LegacyGlobals, subcommands: ReadonlySet<string>, asSops: boolean): Promise<number> {
   const parser = legacyParser(io);
   await parser.parseAsync([...args], { from: "user" });
   const o = parser.opts<LegacyOpts>();
@@ -167,10 +170,10 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   for (const kind of UNSUPPORTED_KINDS) {
     for (const flag of [kind, `add-${kind}`, `rm-${kind}`]) {
       const v = o[camel(flag)];
-      if (typeof v === "string" && v !== "") throw new CliError(EXIT.generic, `--${flag}: ${kind} keys are not supported by hush (age, pgp and kms are)`);
+      if (typeof v === "string" && v !== "") throw new HushError("UNSUPPORTED_OPTION", `--${flag}: ${kind} keys are not supported by hush (age, pgp and kms are)`, { located: true });
     }
   }
-  if ((o.keyservice ?? []).length > 0) throw new CliError(EXIT.generic, "--keyservice is not supported by hush: keys are used in this process");
+  if ((o.keyservice ?? []).length > 0) throw new HushError("UNSUPPORTED_OPTION", "--keyservice is not supported by hush: keys are used in this process", { located: true });
   const config = o.config ?? globals.config;
   const indent = o.indent ?? globals.indent;
   const common = {
@@ -188,7 +191,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   const mode = modes[modes.length - 1] ?? "edit";
 
   const file = files[0];
-  if (file === undefined) throw new CliError(EXIT.noFileSpecified, "Error: no file specified (see `hush --help` for the commands, or give SOPS flags and a file)");
+  if (file === undefined) throw new HushError("NO_FILE", "Error: no file specified (see `hush --help` for the commands, or give SOPS flags and a file)", { located: true });
   if (files.length > 1) {
     if (!existsSync(file) && !/[./]/.test(file)) throw unknownCommand(file, subcommands, "");
     io.stderr.write(`hush: warning: more than one file given; using ${file} (flags must come before the file)\n`);
@@ -219,21 +222,15 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
       });
     }
     case "rotate": {
-      if (addRm.length > 0 && !existsSync(file)) throw new CliError(EXIT.cannotChangeKeysFromNonExistentFile, `${file}: cannot add or remove keys of a file that does not exist`);
-      const argv: string[] = [];
-      if (config !== undefined) argv.push("--config", config);
-      if (indent !== undefined) argv.push("--indent", indent);
-      argv.push("rotate");
-      if (o.inPlace === true) argv.push("-i");
-      const pass = ["output", "inputType", "encryptionContext", "awsProfile", "addAge", "addPgp", "addKms", "rmAge", "rmPgp", "rmKms"];
-      for (const k of pass) {
-        const v = o[k];
-        if (typeof v === "string") argv.push(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v);
-      }
-      argv.push(file);
+      if (addRm.length > 0 && !existsSync(file)) throw new HushError("REKEY_MISSING_FILE", `${file}: cannot add or remove keys of a file that does not exist`, { located: true });
+      const { runRotate } = await import("./rotate.ts");
       // SOPS's `-r -i` prints nothing on stdout (the file is rewritten): hush's summary is a
       // message, so it goes to stderr, and a script's stdout stays empty.
-      return runCli(argv, o.inPlace === true ? { ...io, stdout: io.stderr } : io);
+      return runRotate(o.inPlace === true ? { ...io, stdout: io.stderr } : io, [file], {
+        ...common,
+        ...pick(o, ["output", "inputType", "encryptionContext", "awsProfile", "addAge", "addPgp", "addKms", "rmAge", "rmPgp", "rmKms"]),
+        ...(o.inPlace === true ? { inPlace: true } : {}),
+      });
     }
     case "set": {
       const { path, value } = splitSetArgument(o.set!);
@@ -259,10 +256,10 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
 }
 
 /** `unknown command 'decrypy'`, with the closest command when it looks like a typo, else `otherwise`. */
-function unknownCommand(name: string, subcommands: ReadonlySet<string>, otherwise: string): CliError {
+function unknownCommand(name: string, subcommands: ReadonlySet<string>, otherwise: string): HushError {
   const near = closestName(name, subcommands);
   const next = near !== undefined ? `did you mean '${near}'? See \`hush help\` for all commands` : otherwise;
-  return new CliError(EXIT.generic, `error: unknown command '${printable(name, 80)}'${next === "" ? "" : ` (${next})`}`);
+  return new HushError("UNKNOWN_COMMAND", `error: unknown command '${printable(name, 80)}'${next === "" ? "" : ` (${next})`}`, { located: true });
 }
 
 function pick(o: LegacyOpts, keys: readonly string[]): Record<string, string> {

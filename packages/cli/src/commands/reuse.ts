@@ -1,5 +1,4 @@
-import { formatFromPath } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
+import { HushError, formatFromPath } from "@hush/core";
 import { convert, decodeInput, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { emitResult, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
@@ -13,7 +12,7 @@ import { openEncryptedFile, reencrypt } from "../workflows/reencrypt.ts";
  * keeps its ciphertext, so the diff shows only changed values, `mac` and `lastmodified`.
  */
 export async function runEncryptReuse(io: CliIo, file: string | undefined, flags: EncryptFlags, reuse: string): Promise<number> {
-  if (flags.inPlace === true && flags.output !== undefined) throw new CliError(EXIT.conflictingParameters, "--in-place and --output cannot be used together");
+  if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
   const conflicting = (
     [
       ["--age", flags.age],
@@ -33,10 +32,10 @@ export async function runEncryptReuse(io: CliIo, file: string | undefined, flags
     .filter(([, v]) => v !== undefined && v !== false)
     .map(([name]) => name);
   if (conflicting.length > 0) {
-    throw new CliError(EXIT.conflictingParameters, `--reuse keeps the keys and rules of ${reuse}; it cannot be combined with ${conflicting.join(", ")} (use rotate or updatekeys to change keys)`);
+    throw new HushError("CONFLICTING_OPTIONS", `--reuse keeps the keys and rules of ${reuse}; it cannot be combined with ${conflicting.join(", ")} (use rotate or updatekeys to change keys)`, { located: true });
   }
   if (file === undefined && flags.filenameOverride === undefined && flags.inputType === undefined) {
-    throw new CliError(EXIT.conflictingParameters, "reading standard input needs --filename-override or --input-type");
+    throw new HushError("CONFLICTING_OPTIONS", "reading standard input needs --filename-override or --input-type", { located: true });
   }
   const name = flags.filenameOverride ?? file;
   const format = inputFormat(flags.inputType, name);

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import {
+  HushError,
   encryptText,
   generateDataKey,
   openText,
@@ -9,7 +10,6 @@ import {
   encryptedTextFormat,
 } from "@hush/core";
 import { loadConfig } from "../config.ts";
-import { CliError, EXIT } from "../exit-codes.ts";
 import { encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -85,7 +85,7 @@ async function rotateOne(
   stores: { yamlIndent?: number; jsonIndent?: number } | undefined,
 ): Promise<Rotated> {
   if ((changes.add.length > 0 || changes.remove.length > 0) && !existsSync(target.path)) {
-    throw new CliError(EXIT.cannotChangeKeysFromNonExistentFile, `${target.display}: cannot change the keys of a file that does not exist`);
+    throw new HushError("REKEY_MISSING_FILE", `${target.display}: cannot change the keys of a file that does not exist`, { located: true });
   }
   const file = await readSecretFile(target);
   const opened = await openText(file.text, { format: file.format, keySources: resolve });
@@ -132,7 +132,7 @@ function unmatchedRemovals(remove: readonly KeyToRemove[], details: readonly str
  * place with `-i`, `jobs` at a time; `--dry-run` does everything but write.
  */
 export async function runRotate(io: CliIo, paths: readonly string[], flags: RotateFlags): Promise<number> {
-  if (flags.inPlace === true && flags.output !== undefined) throw new CliError(EXIT.conflictingParameters, "--in-place and --output cannot be used together");
+  if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
   const jobs = parseJobs(flags.jobs);
   const indent = parseIndent(flags.indent);
   const changes = await keyChangesFromFlags(flags);
@@ -144,9 +144,10 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
 
   if (flags.inPlace !== true && flags.dryRun !== true) {
     if (!single) {
-      throw new CliError(
-        EXIT.conflictingParameters,
+      throw new HushError(
+        "CONFLICTING_OPTIONS",
         "rotating several files or a directory rewrites them in place: pass -i (or --dry-run to see what would change)",
+        { located: true },
       );
     }
     const target = targets[0]!;
@@ -158,7 +159,7 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
     }
     return 0;
   }
-  if (flags.output !== undefined && !single) throw new CliError(EXIT.conflictingParameters, "--output takes one file");
+  if (flags.output !== undefined && !single) throw new HushError("CONFLICTING_OPTIONS", "--output takes one file", { located: true });
 
   const outcomes = await runBatch(io, flags.dryRun === true ? "checking" : "rotating", targets, jobs, async (target) => {
     const r = await rotateOne(target, changes, resolve, indent, stores);

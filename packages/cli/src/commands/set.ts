@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { HushError, isHushError, parseFormat, parseTreePath, type PathSegment, type PlainEdit, type PlainEditResult, type TreeNode } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
 import { readAll, type CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
@@ -28,7 +27,7 @@ export function parseSetPath(text: string): PathSegment[] {
   try {
     return parseTreePath(text);
   } catch (err) {
-    throw new CliError(EXIT.invalidSetFormat, `invalid path: ${(err instanceof Error ? err.message : String(err)).replace(/^invalid tree path: /, "")} (expected e.g. '["key"]["sub"][0]')`);
+    throw new HushError("INVALID_SET_PATH", `invalid path: ${(err instanceof Error ? err.message : String(err)).replace(/^invalid tree path: /, "")} (expected e.g. '["key"]["sub"][0]')`, { located: true });
   }
 }
 
@@ -67,19 +66,18 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
 
 /** An edit the data does not allow is about the arguments (exit 7) or the file's shape. */
 function editError(file: string, err: unknown): unknown {
-  if (isHushError(err, "INVALID_SET_VALUE")) return new CliError(EXIT.invalidSetFormat, err.message);
-  if (isHushError(err, "INVALID_ARGUMENT")) return new CliError(EXIT.generic, err.message);
+  if (isHushError(err, "INVALID_SET_VALUE") || isHushError(err, "INVALID_ARGUMENT")) return new HushError(err.code, err.message, { located: true });
   return err instanceof HushError ? err.withFile(file) : err;
 }
 
 async function readValue(io: CliIo, positional: string | undefined, flags: SetFlags): Promise<string> {
   if (flags.valueStdin === true) return (await readAll(io.stdin)).toString("utf8");
-  if (positional === undefined) throw new CliError(EXIT.noFileSpecified, "error: missing value (give it as the third argument, or use --value-stdin)");
+  if (positional === undefined) throw new HushError("MISSING_ARGUMENT", "error: missing value (give it as the third argument, or use --value-stdin)", { located: true });
   if (flags.valueFile === true) {
     try {
       return readFileSync(positional, "utf8");
     } catch (err) {
-      throw new CliError(EXIT.couldNotReadInputFile, `cannot read value file ${positional} (${(err as { code?: string }).code ?? "error"}); nothing was changed`);
+      throw new HushError("READ_FAILED", `cannot read value file ${positional} (${(err as { code?: string }).code ?? "error"}); nothing was changed`, { located: true });
     }
   }
   return positional;
@@ -87,10 +85,10 @@ async function readValue(io: CliIo, positional: string | undefined, flags: SetFl
 
 /** `hush set [--value-file | --value-stdin] FILE PATH [VALUE]`. */
 export async function runSet(io: CliIo, args: readonly string[], flags: SetFlags): Promise<number> {
-  if (flags.valueFile === true && flags.valueStdin === true) throw new CliError(EXIT.conflictingParameters, "--value-file and --value-stdin cannot be used together");
+  if (flags.valueFile === true && flags.valueStdin === true) throw new HushError("CONFLICTING_OPTIONS", "--value-file and --value-stdin cannot be used together", { located: true });
   const wanted = flags.valueStdin === true ? 2 : 3;
   if (args.length !== wanted) {
-    throw new CliError(EXIT.noFileSpecified, `error: set takes ${wanted === 2 ? "FILE PATH (the value comes from standard input)" : "FILE PATH VALUE"}, got ${args.length} argument(s)`);
+    throw new HushError("MISSING_ARGUMENT", `error: set takes ${wanted === 2 ? "FILE PATH (the value comes from standard input)" : "FILE PATH VALUE"}, got ${args.length} argument(s)`, { located: true });
   }
   const [file, pathText, positional] = args as [string, string, string | undefined];
   const path = parseSetPath(pathText);
@@ -101,7 +99,7 @@ export async function runSet(io: CliIo, args: readonly string[], flags: SetFlags
 
 /** `hush unset FILE PATH`. A missing path is an error unless `--idempotent`. */
 export async function runUnset(io: CliIo, args: readonly string[], flags: SetFlags): Promise<number> {
-  if (args.length !== 2) throw new CliError(EXIT.noFileSpecified, `error: unset takes FILE PATH, got ${args.length} argument(s)`);
+  if (args.length !== 2) throw new HushError("MISSING_ARGUMENT", `error: unset takes FILE PATH, got ${args.length} argument(s)`, { located: true });
   const [file, pathText] = args as [string, string];
   const path = parseSetPath(pathText);
   try {

@@ -1,6 +1,5 @@
-import { type FileMetadata, type MasterKeyRecipient } from "@hush/core";
+import { HushError, type FileMetadata, type MasterKeyRecipient } from "@hush/core";
 import { creationRuleFor, loadConfig, type LoadedConfig } from "../config.ts";
-import { CliError, EXIT } from "../exit-codes.ts";
 import { writeOut, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile, report, runBatch, type Outcome } from "../rekey/batch.ts";
@@ -35,7 +34,7 @@ interface Plan {
 export function parseThreshold(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 255) throw new CliError(EXIT.generic, "--shamir-secret-sharing-threshold must be a whole number from 0 to 255");
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new HushError("INVALID_ARGUMENT", "--shamir-secret-sharing-threshold must be a whole number from 0 to 255", { located: true });
   return n;
 }
 
@@ -47,7 +46,7 @@ function thresholdOf(m: FileMetadata): number {
 async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: number | undefined): Promise<Plan | undefined> {
   const file = await readSecretFile(target);
   const rule = await creationRuleFor(loaded, target.abs, io.cwd);
-  if (rule === undefined) throw new CliError(EXIT.generic, "the config has no creation rules");
+  if (rule === undefined) throw new HushError("CONFIG_NOT_FOUND", "the config has no creation rules", { located: true });
   const groups = dedupeGroups(rule.keyGroups);
   checkGroups(groups);
   // SOPS 3.13 keeps the file's threshold and ignores a changed `shamir_threshold` in the config;
@@ -71,9 +70,10 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
   const indent = parseIndent(flags.indent);
   const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
   if (loaded === undefined || loaded.config.creationRules.length === 0) {
-    throw new CliError(
-      EXIT.generic,
+    throw new HushError(
+      "CONFIG_NOT_FOUND",
       "updatekeys takes the keys from .sops.yaml creation rules, and no config with creation rules was found (searched from the working directory upwards; --config or SOPS_CONFIG names one)",
+      { located: true },
     );
   }
   const targets = expandTargets(paths, io.cwd, flags.inputType);
@@ -102,10 +102,10 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
     const answer = await confirm(io);
     if (answer === undefined) {
       // A script without --yes must not read "nothing happened" as success.
-      throw new CliError(
-        EXIT.generic,
+      throw new HushError(
+        "NO_ANSWER",
         `no answer to "Is this okay?" (input ended): no file was changed (${plans.length} need new keys)`,
-        ["next: pass -y (--yes) to apply the changes without asking, or --dry-run to only see them"],
+        { located: true, details: ["next: pass -y (--yes) to apply the changes without asking, or --dry-run to only see them"] },
       );
     }
     proceed = answer;

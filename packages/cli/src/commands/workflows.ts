@@ -1,23 +1,11 @@
 import { basename } from "node:path";
 import { CommanderError, Option, type Command } from "commander";
-import { CliError, EXIT } from "../exit-codes.ts";
 import type { CliIo } from "../io.ts";
-import { keyFlags, ruleFlags, typeFlags, type ExitSink, type Reenter } from "../command-flags.ts";
+import { keyFlags, keyserviceFlags, refuseKeyservice, ruleFlags, setLikeFlags, typeFlags, type ExitSink } from "../command-flags.ts";
 import { sopsStyleVersion } from "../version.ts";
 
 /** `sops 3.13.2 (hush 0.1.0)`: the form tools parse from `sops --version`. */
 
-/** SOPS's key-service flags: accepted on every command that has them in SOPS (hush uses keys locally). */
-function keyserviceFlags(cmd: Command): Command {
-  return cmd
-    .addOption(new Option("--enable-local-keyservice", "accepted for compatibility").hideHelp())
-    .addOption(new Option("--keyservice <uri>", "not supported: keys are used in this process").hideHelp())
-    .addOption(new Option("--decryption-order <kinds>", "order to try key types (accepted for compatibility)").hideHelp());
-}
-
-function refuseKeyservice(opts: { keyservice?: string }): void {
-  if (opts.keyservice !== undefined) throw new CliError(EXIT.generic, "--keyservice is not supported by hush: keys are used in this process");
-}
 
 /** Whether the program was started under the name `sops` (a symlink or copy named so). */
 function invokedAsSops(): boolean {
@@ -30,7 +18,7 @@ function invokedAsSops(): boolean {
  * form (`hush -d FILE`, `hush FILE`, …, also when started as `sops`). Implementations are
  * imported lazily inside each action.
  */
-export function registerWorkflowCommands(program: Command, io: CliIo, setExit: ExitSink, reenter: Reenter): void {
+export function registerWorkflowCommands(program: Command, io: CliIo, setExit: ExitSink): void {
   keyserviceFlags(
     typeFlags(
       ruleFlags(
@@ -51,15 +39,7 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
       setExit(await runEdit(io, file, cmd.optsWithGlobals()));
     });
 
-  const setLike = (cmd: Command): Command =>
-    keyserviceFlags(cmd)
-      .option("--input-type <type>", "file format (default: from the file name)")
-      .option("--output-type <type>", "format to write the file in (default: the input type)")
-      .option("--idempotent", "write nothing when the file would not change (set) or the path is missing (unset)")
-      .option("--ignore-mac", "do not check the file's MAC")
-      .addOption(new Option("--shamir-secret-sharing-threshold <n>", "accepted for compatibility").hideHelp());
-
-  setLike(
+  setLikeFlags(
     program
       .command("set")
       .description('set one value: hush set FILE \'["key"]["sub"][0]\' JSON-VALUE (in place; only that value, mac and lastmodified change)')
@@ -73,7 +53,7 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
       setExit(await runSet(io, args, cmd.optsWithGlobals()));
     });
 
-  setLike(
+  setLikeFlags(
     program
       .command("unset")
       .description("remove one key or list item: hush unset FILE '[\"key\"][\"sub\"]' (in place)")
@@ -150,7 +130,10 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
     .action(async (args: string[]) => {
       if (args.length === 0) program.help({ error: true });
       const subcommands = new Set(program.commands.map((c) => c.name()));
-      const { runLegacy } = await import("./legacy.ts");
-      setExit(await runLegacy(io, args, program.opts(), subcommands, asSops, reenter));
+      const { runLegacy, subcommandArgv } = await import("./legacy.ts");
+      const again = subcommandArgv(args, program.opts(), subcommands);
+      // The same program parses it as that subcommand; the subcommand's action sets the exit status.
+      if (again !== undefined) await program.parseAsync(again, { from: "user" });
+      else setExit(await runLegacy(io, args, program.opts(), subcommands, asSops));
     });
 }

@@ -1,5 +1,5 @@
-import { isHushError } from "@hush/core";
-import { CliError, exitCodeFor } from "../exit-codes.ts";
+import { HushError, isHushError } from "@hush/core";
+import { exitCodeOfError } from "../exit-codes.ts";
 import { writeOut, type CliIo } from "../io.ts";
 import { mapLimit } from "./pool.ts";
 import { Progress } from "./progress.ts";
@@ -29,14 +29,12 @@ export function describeError(err: unknown): string {
 /** The error of a command's only file, as main prints it: with the file's name. */
 export function errorForFile(target: Target, err: unknown): unknown {
   if (isHushError(err)) return err.withFile(target.display);
-  if (err instanceof CliError || !(err instanceof Error)) return err;
-  return new CliError(1, `${target.display}: ${describeError(err)}`);
+  if (!(err instanceof Error)) return err;
+  return new HushError("UNCLASSIFIED", `${target.display}: ${describeError(err)}`, { located: true });
 }
 
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof CliError) return err.exitCode;
-  if (isHushError(err)) return exitCodeFor(err.code);
-  return 1;
+  return exitCodeOfError(err);
 }
 
 /**

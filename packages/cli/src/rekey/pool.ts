@@ -1,4 +1,4 @@
-import { CliError, EXIT } from "../exit-codes.ts";
+import { HushError } from "@hush/core";
 
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight and returns the results in input
@@ -33,6 +33,6 @@ export const DEFAULT_READ_JOBS = 16;
 export function parseJobs(text: string | undefined, fallback = DEFAULT_JOBS): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new CliError(EXIT.generic, "--jobs must be a whole number from 1 to 64");
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new HushError("INVALID_ARGUMENT", "--jobs must be a whole number from 1 to 64", { located: true });
   return n;
 }

@@ -13,7 +13,6 @@ import {
 } from "@hush/core";
 import { decodeInput, encodeOutput } from "../formats.ts";
 import { readInputFile, writeFileAtomic } from "../io.ts";
-import { CliError, EXIT } from "../exit-codes.ts";
 import { acquireFileLock } from "../workflows/file-lock.ts";
 import { sniffFormat, type Target } from "./targets.ts";
 
@@ -107,7 +106,7 @@ export async function writeSecretFile(file: SecretFile, text: string): Promise<v
   const lock = await acquireFileLock(file.target.path, { waitMs: 10_000 });
   try {
     if (readTargetText(file.target).text !== file.text) {
-      throw new CliError(EXIT.couldNotWriteOutputFile, `${file.target.path}: changed on disk while hush was working; nothing written, run again`);
+      throw new HushError("CHANGED_ON_DISK", `${file.target.path}: changed on disk while hush was working; nothing written, run again`, { located: true });
     }
     writeFileAtomic(file.target.path, encodeOutput(text, encryptedTextFormat(file.format)), { plaintext: false });
   } finally {

@@ -1,7 +1,6 @@
 import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import { formatFromPath, parseFormat, type FileFormat } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
+import { HushError, formatFromPath, parseFormat, type FileFormat } from "@hush/core";
 
 /** One file a repository-wide command works on. */
 export interface Target {
@@ -49,7 +48,7 @@ function realOrSelf(abs: string): string {
  * once. A missing path becomes a target whose read fails, so the other files are still done.
  */
 export function expandTargets(paths: readonly string[], cwd: string, typeFlag: string | undefined): Target[] {
-  if (paths.length === 0) throw new CliError(EXIT.noFileSpecified, "no file or directory given");
+  if (paths.length === 0) throw new HushError("NO_FILE", "no file or directory given", { located: true });
   const forced = typeFlag === undefined ? undefined : parseFormat(typeFlag);
   const out: Target[] = [];
   const seen = new Set<string>();
@@ -65,7 +64,7 @@ export function expandTargets(paths: readonly string[], cwd: string, typeFlag: s
     try {
       names = readdirSync(dir).sort();
     } catch (err) {
-      throw new CliError(EXIT.couldNotReadInputFile, `${displayName(dir, cwd)}: cannot read directory (${(err as { code?: string }).code ?? "error"})`);
+      throw new HushError("READ_FAILED", `${displayName(dir, cwd)}: cannot read directory (${(err as { code?: string }).code ?? "error"})`, { located: true });
     }
     for (const name of names) {
       const abs = join(dir, name);

@@ -1,6 +1,6 @@
+import { HushError } from "@hush/core";
 import { accessSync, constants, realpathSync, statSync } from "node:fs";
 import { basename, delimiter, isAbsolute, join, resolve } from "node:path";
-import { CliError, EXIT } from "../exit-codes.ts";
 
 /**
  * Finding and starting the user's editor for `hush edit`: `$SOPS_EDITOR`, `$EDITOR`, `$VISUAL`
@@ -134,7 +134,7 @@ export function resolveEditor(env: Readonly<Record<string, string | undefined>>,
       const program = findProgram(name, env, cwd);
       if (program !== undefined) return { program, args: hardeningArgs(program), display: name };
     }
-    throw new CliError(EXIT.noEditorFound, "no editor found: set SOPS_EDITOR or EDITOR (vim, nano and vi are not on the PATH)");
+    throw new HushError("NO_EDITOR", "no editor found: set SOPS_EDITOR or EDITOR (vim, nano and vi are not on the PATH)", { located: true });
   }
   const [variable, value] = configured as readonly [string, string];
   let words: string[];
@@ -146,12 +146,12 @@ export function resolveEditor(env: Readonly<Record<string, string | undefined>>,
     try {
       words = splitCommandLine(value);
     } catch (err) {
-      throw new CliError(EXIT.noEditorFound, `invalid ${variable}: ${(err as Error).message}`);
+      throw new HushError("NO_EDITOR", `invalid ${variable}: ${(err as Error).message}`, { located: true });
     }
   }
   const [name, ...userArgs] = words;
-  if (name === undefined) throw new CliError(EXIT.noEditorFound, `invalid ${variable}: empty command`);
+  if (name === undefined) throw new HushError("NO_EDITOR", `invalid ${variable}: empty command`, { located: true });
   const program = findProgram(name, env, cwd);
-  if (program === undefined) throw new CliError(EXIT.noEditorFound, `no editor found: ${variable} names ${JSON.stringify(name)}, which is not an executable on the PATH`);
+  if (program === undefined) throw new HushError("NO_EDITOR", `no editor found: ${variable} names ${JSON.stringify(name)}, which is not an executable on the PATH`, { located: true });
   return { program, args: [...userArgs, ...hardeningArgs(program)], display: value };
 }

@@ -1,5 +1,4 @@
-import { printable } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
+import { HushError, printable } from "@hush/core";
 
 /**
  * Which variables `exec-env` refuses to take from a file. Anyone can encrypt a file to a public
@@ -186,8 +185,9 @@ export function checkEnvironmentNames(file: string, names: readonly string[], al
   if (refused.length === 0) return;
   const list = refused.map((r) => `${r.name} (${r.why})`).join(", ");
   const flags = refused.map((r) => `--allow-env ${r.name}`).join(" ");
-  throw new CliError(
-    EXIT.generic,
+  throw new HushError(
+    "ENV_REFUSED",
     `${file}: not running the command: the file sets ${list}; anyone who can encrypt to this file can add such keys. If they are meant to be there, pass ${flags}`,
+    { located: true },
   );
 }

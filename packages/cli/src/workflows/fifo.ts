@@ -1,7 +1,7 @@
+import { HushError } from "@hush/core";
 import { spawnSync } from "node:child_process";
 import { constants, openSync } from "node:fs";
 import { Socket } from "node:net";
-import { CliError, EXIT } from "../exit-codes.ts";
 
 /**
  * Handing plaintext to a command through a FIFO (`exec-file`) without ever blocking hush. A
@@ -18,7 +18,7 @@ const MAX_RETRY_MS = 50;
 /** Creates a FIFO, mode 0600. */
 export function makeFifo(path: string): void {
   const r = spawnSync("mkfifo", ["-m", "600", path]);
-  if (r.error !== undefined || r.status !== 0) throw new CliError(EXIT.couldNotWriteOutputFile, "cannot create a FIFO (is mkfifo installed?); use --no-fifo");
+  if (r.error !== undefined || r.status !== 0) throw new HushError("WRITE_FAILED", "cannot create a FIFO (is mkfifo installed?); use --no-fifo", { located: true });
 }
 
 /** A delivery of data through a FIFO. */

@@ -2,8 +2,7 @@ import { closeSync, constants, fstatSync, linkSync, openSync, readSync, realpath
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { printable } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
+import { HushError, printable } from "@hush/core";
 import { checkWritableFile } from "../io.ts";
 
 /**
@@ -188,14 +187,15 @@ export async function acquireFileLock(file: string, options: { waitMs?: number }
       created = tryCreate(path, me);
     } catch (err) {
       const code = (err as { code?: string }).code ?? "error";
-      throw new CliError(EXIT.couldNotWriteOutputFile, `${printable(file)}: cannot create lock file ${printable(path)} (${code})`);
+      throw new HushError("WRITE_FAILED", `${printable(file)}: cannot create lock file ${printable(path)} (${code})`, { located: true });
     }
     if (created) return hold(path, me);
     const state = readLock(path);
     if (state.kind === "foreign") {
-      throw new CliError(
-        EXIT.couldNotWriteOutputFile,
+      throw new HushError(
+        "WRITE_REFUSED",
         `${printable(file)}: ${printable(path)} is not a lock file hush made (a symbolic link or not a regular file); remove it and try again`,
+        { located: true },
       );
     }
     if (immediateRetries < MAX_IMMEDIATE_RETRIES) {
@@ -212,7 +212,7 @@ export async function acquireFileLock(file: string, options: { waitMs?: number }
     if (Date.now() >= deadline) {
       const pid = state.kind === "lock" && state.owner !== undefined ? ` (pid ${state.owner.pid})` : "";
       const why = stuckStale ? `a stale lock ${printable(path)} could not be removed; remove it` : `try again when it has finished, or remove ${printable(path)} if no such process runs`;
-      throw new CliError(EXIT.generic, `${printable(file)} is being changed by another hush process${pid}; ${why}`);
+      throw new HushError("FILE_BUSY", `${printable(file)} is being changed by another hush process${pid}; ${why}`, { located: true });
     }
     await sleep(Math.max(1, Math.min(delay, deadline - Date.now())));
     delay = Math.min(delay * 2, 250);

@@ -1,7 +1,7 @@
+import { HushError } from "@hush/core";
 import { mkdtempSync, chmodSync, readdirSync, rmSync, statSync, accessSync, constants, lstatSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import { CliError, EXIT } from "../exit-codes.ts";
 
 /**
  * Private directories for plaintext that must touch the disk (the file an editor opens, the
@@ -103,7 +103,7 @@ export function makePrivateDir(env: Readonly<Record<string, string | undefined>>
     path = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
     chmodSync(path, 0o700);
   } catch (err) {
-    throw new CliError(EXIT.couldNotWriteOutputFile, `cannot create a private temporary directory in ${base} (${(err as { code?: string }).code ?? "error"})`);
+    throw new HushError("WRITE_FAILED", `cannot create a private temporary directory in ${base} (${(err as { code?: string }).code ?? "error"})`, { located: true });
   }
   installExitHook();
   let removed = false;

@@ -1,5 +1,4 @@
-import { isHushError, parseSetValue, type TreeNode } from "@hush/core";
-import { CliError, EXIT } from "../exit-codes.ts";
+import { HushError, isHushError, parseSetValue, type TreeNode } from "@hush/core";
 
 /**
  * Parses a `set` value given on the command line: any JSON value (core's `parseSetValue`). Bad
@@ -9,6 +8,6 @@ export async function parseJsonValue(text: string): Promise<TreeNode> {
   try {
     return await parseSetValue(text);
   } catch (err) {
-    throw isHushError(err, "INVALID_SET_VALUE") ? new CliError(EXIT.invalidSetFormat, err.message) : err;
+    throw isHushError(err, "INVALID_SET_VALUE") ? new HushError("INVALID_SET_VALUE", err.message, { located: true }) : err;
   }
 }

@@ -5,10 +5,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findProgram, hardeningArgs, resolveEditor, splitCommandLine } from "../../src/workflows/editor.ts";
 import { acquireFileLock, lockPathFor } from "../../src/workflows/file-lock.ts";
 import { makePrivateDir } from "../../src/workflows/private-dir.ts";
-import { landingPath, sameTree, setInTree } from "@hush/core";
+import { HushError, landingPath, sameTree, setInTree } from "@hush/core";
 import { parseJsonValue } from "../../src/workflows/set-value.ts";
 import { splitSetArgument } from "../../src/commands/legacy.ts";
-import { CliError } from "../../src/exit-codes.ts";
+import { exitCodeOfError } from "../../src/exit-codes.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "hush-wf-unit-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -50,15 +50,16 @@ describe("editor command lines", () => {
       resolveEditor({ PATH: "/nonexistent", EDITOR: "nope" }, "/");
       expect.unreachable();
     } catch (err) {
-      expect(err).toBeInstanceOf(CliError);
-      expect((err as CliError).exitCode).toBe(201);
+      expect(err).toBeInstanceOf(HushError);
+      expect((err as HushError).code).toBe("NO_EDITOR");
+      expect(exitCodeOfError(err)).toBe(201);
     }
     try {
       resolveEditor({ PATH: "/nonexistent" }, "/");
       expect.unreachable();
     } catch (err) {
-      expect((err as CliError).exitCode).toBe(201);
-      expect((err as CliError).message).toMatch(/set SOPS_EDITOR or EDITOR/);
+      expect(exitCodeOfError(err)).toBe(201);
+      expect((err as HushError).message).toMatch(/set SOPS_EDITOR or EDITOR/);
     }
   });
 });
@@ -110,9 +111,10 @@ describe("set values and paths", () => {
     expect(await parseJsonValue("null")).toEqual({ kind: "null" });
     for (const bad of ["secret-value", '1, "v": 2', "", "{", '"a"} {"b": 1']) {
       const err = await parseJsonValue(bad).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(CliError);
-      expect((err as CliError).exitCode).toBe(7);
-      if (bad !== "") expect((err as CliError).message).not.toContain(bad);
+      expect(err).toBeInstanceOf(HushError);
+      expect((err as HushError).code).toBe("INVALID_SET_VALUE");
+      expect(exitCodeOfError(err)).toBe(7);
+      if (bad !== "") expect((err as HushError).message).not.toContain(bad);
     }
   });
 

@@ -5,6 +5,7 @@ import { resolveCreation, configIndent, type CreationOverrides } from "../config
 import type { KeySourceResolver } from "../crypto/data-key.ts";
 import { SecretDocument } from "../document/secret-document.ts";
 import { encryptedTextFormat, plaintextEncoding } from "../document/formats.ts";
+import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import { decryptText, encryptText, verifyText } from "../secret-file.ts";
 import { formatFromPath } from "../stores/registry.ts";
@@ -34,7 +35,10 @@ export interface EncryptForPathOptions extends CreationOverrides {
   readonly cwd?: string;
 }
 
-function formatOf(path: string, format: FileFormat | undefined): FileFormat {
+/** Checks the arguments every function here takes, then the file's format. */
+function formatOf(path: string, format: FileFormat | undefined, options: unknown): FileFormat {
+  checkString(path, "the path");
+  checkObject(options, "the options");
   return format ?? formatFromPath(path) ?? "binary";
 }
 
@@ -45,16 +49,26 @@ function named<T>(path: string, work: () => Promise<T>): Promise<T> {
 }
 
 function readText(path: string, format: FileFormat): string {
-  return readFileSync(path).toString(plaintextEncoding(format));
+  const encoding = plaintextEncoding(format);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "error";
+    if (code === "ENOENT") throw new HushError("FILE_NOT_FOUND", "no such file", { location: { file: path }, cause: err });
+    throw new HushError("READ_FAILED", `cannot read (${code === "EISDIR" ? "it is a directory" : code})`, { location: { file: path }, cause: err });
+  }
+  return bytes.toString(encoding);
 }
 
 /**
  * Decrypts an encrypted file and returns its plaintext.
  * @throws HushError as `decryptText` does (METADATA_MISSING, NO_MATCHING_KEY, MAC_MISMATCH, ...),
- *   naming the file; a Node error when the file cannot be read.
+ *   naming the file; FILE_NOT_FOUND / READ_FAILED when it cannot be read; INVALID_ARGUMENT /
+ *   FORMAT_UNSUPPORTED for a wrong argument.
  */
 export async function decryptFile(path: string, options: FileOptions): Promise<string> {
-  const format = formatOf(path, options.format);
+  const format = formatOf(path, options?.format, options);
   const text = readText(path, encryptedTextFormat(format));
   return named(path, () => decryptText(text, { format, keySources: options.keySources, ignoreMac: options.ignoreMac === true }));
 }
@@ -64,7 +78,7 @@ export async function decryptFile(path: string, options: FileOptions): Promise<s
  * @throws HushError as `verifyText` does, naming the file.
  */
 export async function verifyFile(path: string, options: Omit<FileOptions, "ignoreMac">): Promise<void> {
-  const format = formatOf(path, options.format);
+  const format = formatOf(path, options?.format, options);
   const text = readText(path, encryptedTextFormat(format));
   await named(path, () => verifyText(text, { format, keySources: options.keySources }));
 }
@@ -74,7 +88,7 @@ export async function verifyFile(path: string, options: Omit<FileOptions, "ignor
  * @throws HushError as `SecretDocument.open` does, naming the file.
  */
 export async function openFile(path: string, options: FileOptions): Promise<SecretDocument> {
-  const format = formatOf(path, options.format);
+  const format = formatOf(path, options?.format, options);
   const text = readText(path, encryptedTextFormat(format));
   return named(path, () => SecretDocument.open(text, { format, keySources: options.keySources, ...(options.ignoreMac === true ? { ignoreMac: true } : {}) }));
 }
@@ -87,10 +101,11 @@ export async function openFile(path: string, options: FileOptions): Promise<Secr
  *   and as `encryptText` does (PARSE_FAILED, NOTHING_ENCRYPTED, ...), naming the file.
  */
 export async function encryptForPath(plaintext: string, path: string, options: EncryptForPathOptions): Promise<string> {
+  checkString(plaintext, "the plaintext");
+  const format = formatOf(path, options?.format, options);
   const cwd = options.cwd ?? process.cwd();
   const abs = resolve(cwd, path);
   const loaded = typeof options.config === "object" ? options.config : await loadSopsConfig(typeof options.config === "string" ? cwd : dirname(abs), options.config);
-  const format = formatOf(path, options.format);
   return named(path, async () => {
     const settings = await resolveCreation(loaded?.config, configRelativePath(loaded, abs, cwd), options);
     const indent = configIndent(loaded?.config.stores, format);

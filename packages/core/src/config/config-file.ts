@@ -1,3 +1,4 @@
+import { checkString } from "../arguments.ts";
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { HushError, isHushError } from "../errors.ts";
@@ -22,6 +23,8 @@ export interface LoadedConfig {
  *   with the file's path).
  */
 export async function loadSopsConfig(cwd: string, explicit?: string): Promise<LoadedConfig | undefined> {
+  checkString(cwd, "the directory");
+  if (explicit !== undefined) checkString(explicit, "the config path");
   let path: string | undefined;
   let searched = false;
   if (explicit !== undefined && explicit !== "") {
@@ -75,6 +78,8 @@ function readConfigText(path: string, searched: boolean): string {
 
 /** A file's path as creation rules match it: relative to the config's directory, forward slashes. */
 export function configRelativePath(loaded: LoadedConfig | undefined, filePath: string, cwd: string): string {
+  checkString(filePath, "the file path");
+  checkString(cwd, "the directory");
   const abs = isAbsolute(filePath) ? filePath : resolve(cwd, filePath);
   if (loaded === undefined) return abs.split(sep).join("/");
   const rel = relative(loaded.dir, abs);

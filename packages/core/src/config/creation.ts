@@ -1,3 +1,4 @@
+import { checkFormat, checkString } from "../arguments.ts";
 import type { KeyGroupRecipients } from "../crypto/data-key.ts";
 import { HushError } from "../errors.ts";
 import type { MasterKeyRecipient } from "../key-source.ts";
@@ -46,6 +47,7 @@ export interface CreationSettings {
  *   `path_regex`.
  */
 export async function resolveCreation(config: SopsConfig | undefined, relativePath: string, overrides: CreationOverrides = {}): Promise<CreationSettings> {
+  checkString(relativePath, "the file path");
   const creationRule = config === undefined ? undefined : await findCreationRule(config, relativePath);
   const keys = overrides.keys ?? [];
   const keyGroups = keys.length > 0 ? [[...keys]] : creationRule?.keyGroups;
@@ -70,6 +72,7 @@ export async function resolveCreation(config: SopsConfig | undefined, relativePa
  * `encryptedTextFormat(format)` for the metadata of an encrypted binary file, which is JSON).
  */
 export function configIndent(stores: SopsConfig["stores"] | undefined, format: FileFormat): number | undefined {
+  checkFormat(format);
   if (format === "yaml") return stores?.yamlIndent;
   if (format === "json") return stores?.jsonIndent;
   return undefined;

@@ -1,3 +1,4 @@
+import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import type { KeyGroupRecipients } from "../crypto/data-key.ts";
 import type { MasterKeyRecipient } from "../key-source.ts";
@@ -74,6 +75,7 @@ function kmsEntry(v: unknown, where: string, profile: string): MasterKeyRecipien
 
 /** `ARN+ROLE_ARN` → [arn, role] (split at `+arn:`, as SOPS does). */
 export function splitArnRole(item: string): [string, string] {
+  checkString(item, "the KMS ARN");
   const i = item.indexOf("+arn:");
   return i === -1 ? [item, ""] : [item.slice(0, i), item.slice(i + 1)];
 }
@@ -155,6 +157,7 @@ function parseRule(raw: unknown, i: number): CreationRule {
  * otherwise change which files a rule covers, or leave it without keys); see config-keys.ts.
  */
 export async function parseSopsConfig(text: string): Promise<SopsConfig> {
+  checkString(text, "the config text");
   // Loaded here rather than at module load: a JSON-only user never pays for the YAML parser.
   const { parseDocument, LineCounter } = await import("yaml");
   let raw: unknown;
@@ -193,6 +196,8 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
  * Throws CONFIG_NO_MATCH when the config has rules and none matches (SOPS's behaviour).
  */
 export async function findCreationRule(config: SopsConfig, relativePath: string): Promise<CreationRule | undefined> {
+  checkObject(config, "the config");
+  checkString(relativePath, "the file path");
   if (config.creationRules.length === 0) return undefined;
   for (const [i, rule] of config.creationRules.entries()) {
     if (rule.pathRegex === "") return rule;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { checkBytes, checkInteger, invalidArgument, isArray } from "../arguments.ts";
 import { HushError, printable } from "../errors.ts";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
 import { masterKeyIdentity } from "../key-source.ts";
@@ -26,6 +27,10 @@ export async function wrapDataKey(
   threshold: number,
   resolve: KeySourceResolver,
 ): Promise<MasterKeyEntry[][]> {
+  checkBytes(dataKey, "the data key", 32);
+  if (!isArray(groups) || groups.some((g) => !isArray(g))) throw invalidArgument("the key groups must be an array of arrays of recipients");
+  checkInteger(threshold, "the shamir threshold", 0, 255);
+  if (typeof resolve !== "function") throw invalidArgument("the key sources must be a function from a key kind to a key source");
   if (groups.length === 0) throw new HushError("EMPTY_KEY_GROUP", "no key groups provided");
   if (groups.some((g) => g.length === 0)) throw new HushError("EMPTY_KEY_GROUP", "empty key group provided");
   // Never write a file that hush would refuse to read.
@@ -92,6 +97,9 @@ export async function unwrapDataKey(
   threshold: number,
   resolve: KeySourceResolver,
 ): Promise<Uint8Array> {
+  if (!isArray(groups) || groups.some((g) => !isArray(g))) throw invalidArgument("the key groups must be an array of arrays of key entries");
+  checkInteger(threshold, "the shamir threshold", 0, 255);
+  if (typeof resolve !== "function") throw invalidArgument("the key sources must be a function from a key kind to a key source");
   const problem = keyGroupLimitProblem(groups.map((g) => g.length));
   if (problem !== undefined) throw new HushError("METADATA_INVALID", `invalid sops metadata: ${problem}`);
   const reports: UnwrapReport[] = [];

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { checkBytes, checkInteger, isArray } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 
 /**
@@ -32,6 +33,9 @@ function div(a: number, b: number): number {
 
 /** Splits `secret` into `parts` shares, any `threshold` of which recover it. */
 export function splitSecret(secret: Uint8Array, parts: number, threshold: number): Uint8Array[] {
+  checkBytes(secret, "the secret");
+  checkInteger(parts, "the number of Shamir shares", 0, Number.MAX_SAFE_INTEGER);
+  checkInteger(threshold, "the shamir threshold", 0, Number.MAX_SAFE_INTEGER);
   if (parts < 2 || parts > 255) throw new HushError("INVALID_ARGUMENT", `Shamir needs 2 to 255 key groups, got ${parts}`);
   if (threshold < 2 || threshold > parts) {
     throw new HushError("INVALID_ARGUMENT", `shamir threshold must be between 2 and the number of key groups (${parts}), got ${threshold}`);
@@ -59,6 +63,8 @@ export function splitSecret(secret: Uint8Array, parts: number, threshold: number
 
 /** Recovers the secret from shares (Lagrange interpolation at x = 0). */
 export function combineShares(shares: readonly Uint8Array[]): Uint8Array {
+  if (!isArray(shares)) throw new HushError("INVALID_ARGUMENT", "the Shamir shares must be an array");
+  shares.forEach((s, i) => checkBytes(s, `Shamir share ${i}`));
   if (shares.length < 2) throw new HushError("INVALID_ARGUMENT", "at least two Shamir shares are needed");
   const len = shares[0]!.length;
   const xs: number[] = [];

@@ -1,3 +1,4 @@
+import { checkFormat, checkTree } from "../arguments.ts";
 import { goAtoi, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import { storeFor } from "../stores/registry.ts";
 import type { FileFormat } from "../stores/store.ts";
@@ -33,6 +34,8 @@ function goScalarText(value: ScalarValue): string {
  * @throws HushError EMIT_FAILED when the value does not fit `outFormat`.
  */
 export async function renderExtracted(node: TreeNode, outFormat: FileFormat, indent: number | undefined): Promise<string> {
+  checkTree(node, "the extracted node");
+  checkFormat(outFormat);
   const out = await storeFor(outFormat);
   const opts = indent === undefined ? {} : { indent };
   if (node.kind === "scalar" && (node.value.type === "str" || node.value.type === "time")) return node.value.text;

@@ -1,3 +1,4 @@
+import { checkFormat } from "../arguments.ts";
 import type { FileFormat } from "../stores/store.ts";
 
 /**
@@ -7,16 +8,19 @@ import type { FileFormat } from "../stores/store.ts";
 
 /** How a format's plaintext is held in a string: binary files byte for byte (latin1), others UTF-8. */
 export function plaintextEncoding(format: FileFormat): "latin1" | "utf8" {
+  checkFormat(format);
   return format === "binary" ? "latin1" : "utf8";
 }
 
 /** The format an encrypted file of `format` is written in: binary files are wrapped in JSON. */
 export function encryptedTextFormat(format: FileFormat): FileFormat {
+  checkFormat(format);
   return format === "binary" ? "json" : format;
 }
 
 /** A small example document a new file starts with; "" for binary files. */
 export function exampleDocument(format: FileFormat): string {
+  checkFormat(format);
   switch (format) {
     case "yaml":
       return "example_key: example_value\n";

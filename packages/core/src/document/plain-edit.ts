@@ -1,3 +1,4 @@
+import { checkFormat, checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import { storeFor } from "../stores/registry.ts";
 import type { FileFormat, Store } from "../stores/store.ts";
@@ -27,6 +28,7 @@ export interface PlainEditResult {
 
 /** The indentation a YAML file uses: its smallest indentation of a key or list item. */
 export function detectYamlIndent(text: string): number | undefined {
+  checkString(text, "the text");
   let best: number | undefined;
   for (const m of text.matchAll(/^( +)(?:- |-$|[^\s#-][^\n]*:)/gm)) {
     const n = m[1]!.length;
@@ -77,6 +79,9 @@ async function candidatesFor(text: string, store: Store, edit: PlainEdit, op: Tr
  *   multi-document YAML file would have to be rewritten; PARSE_FAILED when `text` does not parse.
  */
 export async function editPlaintext(text: string, format: FileFormat, edit: PlainEdit, options: { indent?: number } = {}): Promise<PlainEditResult> {
+  checkString(text, "the text");
+  checkFormat(format);
+  checkObject(edit, "the edit");
   const store = await storeFor(format);
   const tree = store.toTree(text);
   const expected = edit.kind === "set" ? setInTree(tree, edit.path, edit.value) : unsetInTree(tree, edit.path);

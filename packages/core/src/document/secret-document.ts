@@ -1,3 +1,4 @@
+import { checkFormat, checkObject, checkString } from "../arguments.ts";
 import type { KeySourceResolver } from "../crypto/data-key.ts";
 import { SOPS_FORMAT_VERSION } from "../metadata/file-metadata.ts";
 import { encryptText, openText, type OpenedFile } from "../secret-file.ts";
@@ -45,6 +46,7 @@ function versionParts(v: string): number[] | undefined {
 
 /** SOPS's edit bumps `version` to its own when the file's is older. */
 export function newerVersion(fileVersion: string): string {
+  checkString(fileVersion, "the version");
   const a = versionParts(fileVersion);
   const b = versionParts(SOPS_FORMAT_VERSION)!;
   if (a === undefined) return fileVersion;
@@ -60,6 +62,9 @@ export function newerVersion(fileVersion: string): string {
  * @throws HushError PARSE_FAILED when `text` does not parse; EMIT_FAILED when the tree does not fit `to`.
  */
 export async function convertPlaintext(text: string, from: FileFormat, to: FileFormat, indent: number | undefined): Promise<string> {
+  checkString(text, "the text");
+  checkFormat(from);
+  checkFormat(to);
   if (from === to) return text;
   const tree: TreeMap = (await storeFor(from)).toTree(text);
   return (await storeFor(to)).emitTree(tree, indent === undefined ? {} : { indent });
@@ -90,6 +95,7 @@ export class SecretDocument {
    *   text), NO_MATCHING_KEY / KEY_SOURCE_FAILED (no key opens it), MAC_MISMATCH / VALUE_TAMPERED.
    */
   static async open(text: string, options: OpenDocumentOptions): Promise<SecretDocument> {
+    checkObject(options, "the options");
     const opened = await openText(text, { format: options.format, keySources: options.keySources, ignoreMac: options.ignoreMac === true });
     return new SecretDocument(opened, options.format, options.keySources, options.format === "yaml" ? yamlMetadataIndent(text) : undefined);
   }

@@ -1,3 +1,4 @@
+import { checkKeyPath, checkString, checkTree } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import { goAtoi, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import { storeFor } from "../stores/registry.ts";
@@ -11,6 +12,7 @@ import type { KeyPath, PathSegment, TreeMap, TreeNode } from "../tree/values.ts"
 
 /** `["a"]["b"][0]` for messages. */
 export function pathText(path: KeyPath): string {
+  checkKeyPath(path);
   return path.map((s) => (typeof s === "number" ? `[${s}]` : `["${s}"]`)).join("");
 }
 
@@ -20,6 +22,7 @@ export function pathText(path: KeyPath): string {
  * @throws HushError INVALID_SET_VALUE for anything but one JSON value; the message never quotes it.
  */
 export async function parseSetValue(text: string): Promise<TreeNode> {
+  checkString(text, "the value");
   const store = await storeFor("json");
   let tree: TreeMap;
   try {
@@ -41,6 +44,8 @@ function entriesOf(map: TreeMap): Array<Extract<TreeMap["entries"][number], { ki
 
 /** The node at `path`, or undefined when some component is missing. */
 export function nodeAt(tree: TreeNode, path: KeyPath): TreeNode | undefined {
+  checkTree(tree, "the tree");
+  checkKeyPath(path);
   let node: TreeNode = tree;
   for (const seg of path) {
     if (typeof seg === "string") {
@@ -64,6 +69,8 @@ export function nodeAt(tree: TreeNode, path: KeyPath): TreeNode | undefined {
  * appended position, and indices inside newly created lists become 0.
  */
 export function landingPath(tree: TreeNode, path: KeyPath): PathSegment[] {
+  checkTree(tree, "the tree");
+  checkKeyPath(path);
   const out: PathSegment[] = [];
   let node: TreeNode | undefined = tree;
   for (const seg of path) {
@@ -86,6 +93,8 @@ export function landingPath(tree: TreeNode, path: KeyPath): PathSegment[] {
 
 /** A subtree holding `value` at `rest`: maps for keys, one-item lists for indices. */
 export function buildPath(rest: readonly PathSegment[], value: TreeNode): TreeNode {
+  checkKeyPath(rest);
+  checkTree(value, "the value");
   let node = value;
   for (let i = rest.length - 1; i >= 0; i--) {
     const seg = rest[i]!;
@@ -108,6 +117,9 @@ function mismatch(path: KeyPath, depth: number, node: TreeNode): HushError {
  * is replaced. A key component on a list or an index on a map is an error (exit 7).
  */
 export function setInTree(tree: TreeMap, path: KeyPath, value: TreeNode): TreeMap {
+  checkTree(tree, "the tree");
+  checkKeyPath(path);
+  checkTree(value, "the value");
   if (path.length === 0) throw new HushError("INVALID_SET_VALUE", "cannot set the top level of a document");
   const go = (node: TreeNode, depth: number): TreeNode => {
     if (depth === path.length) return value;
@@ -141,6 +153,8 @@ function notFound(path: KeyPath, depth: number): HushError {
 
 /** SOPS `unset`: removes the map key or list item at `path` (KEY_NOT_FOUND when missing). */
 export function unsetInTree(tree: TreeMap, path: KeyPath): TreeMap {
+  checkTree(tree, "the tree");
+  checkKeyPath(path);
   if (path.length === 0) throw new HushError("INVALID_SET_VALUE", "cannot unset the top level of a document");
   const go = (node: TreeNode, depth: number): TreeNode => {
     const seg = path[depth]!;
@@ -190,6 +204,8 @@ function scalarKey(node: Extract<TreeNode, { kind: "scalar" }>): string {
  * false), same types and values (`1.50` equals `1.5`, `True` equals `true`); comments ignored.
  */
 export function sameTree(a: TreeNode, b: TreeNode, ordered = true): boolean {
+  checkTree(a, "the first tree");
+  checkTree(b, "the second tree");
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
     case "null":

@@ -1,3 +1,4 @@
+import { checkObject, invalidArgument, isArray } from "../arguments.ts";
 import { HushError, printable } from "../errors.ts";
 import type { MasterKeyEntry, OpaqueKeyEntry } from "../key-source.ts";
 import { goCanonicalTime } from "../crypto/go-format.ts";
@@ -215,6 +216,8 @@ function encodeGroup(group: readonly MasterKeyEntry[], inKeyGroups: boolean): Ra
 
 /** Encodes metadata as plain data in SOPS 3.13 key order (spec 6.3). */
 export function encodeMetadata(m: FileMetadata): Record<string, unknown> {
+  checkObject(m, "the metadata");
+  if (!Array.isArray(m.keyGroups)) throw invalidArgument("the metadata's keyGroups must be an array");
   const entries: Array<[string, unknown]> = [];
   if (m.keyGroups.length === 1) entries.push(...Object.entries(encodeGroup(m.keyGroups[0]!, false)));
   else entries.push(["key_groups", m.keyGroups.map((g) => encodeGroup(g, true))]);
@@ -232,6 +235,7 @@ export function encodeMetadata(m: FileMetadata): Record<string, unknown> {
  * `__list_<i>` steps, leaves only; empty lists vanish.
  */
 export function flattenMetadata(data: Record<string, unknown>): Array<[string, string]> {
+  checkObject(data, "the metadata");
   const out: Array<[string, string]> = [];
   const walk = (value: unknown, prefix: string): void => {
     if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${prefix}__list_${i}`));
@@ -244,6 +248,9 @@ export function flattenMetadata(data: Record<string, unknown>): Array<[string, s
 
 /** Inverse of flattenMetadata. List indices must be 0..n-1 (SOPS: "Incomplete list"). */
 export function unflattenMetadata(entries: ReadonlyArray<readonly [string, string]>): Record<string, unknown> {
+  if (!isArray(entries) || entries.some((e) => !isArray(e) || typeof e[0] !== "string" || typeof e[1] !== "string")) {
+    throw invalidArgument("the flattened metadata must be an array of [key, value] string pairs");
+  }
   const root: Raw = {};
   for (const [flatKey, value] of entries) {
     const shown = printable(flatKey, 100);

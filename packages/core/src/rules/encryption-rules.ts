@@ -1,3 +1,4 @@
+import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import type { EncryptionRule } from "../metadata/file-metadata.ts";
 import type { KeyPath } from "../tree/values.ts";
@@ -11,6 +12,7 @@ import type { KeyPath } from "../tree/values.ts";
 export type Matcher = (text: string) => boolean;
 
 export async function compileRe2(pattern: string, what: string): Promise<Matcher> {
+  checkString(pattern, "the regular expression");
   const { RE2JS } = await import("re2js");
   try {
     const re = RE2JS.compile(pattern);
@@ -51,6 +53,7 @@ export class EncryptionDecider {
   }
 
   static async create(rule: EncryptionRule): Promise<EncryptionDecider> {
+    checkObject(rule, "the encryption rule");
     const regex = rule.kind.endsWith("_regex") ? await compileRe2(rule.value, rule.kind) : undefined;
     return new EncryptionDecider(rule, regex);
   }

@@ -1,3 +1,4 @@
+import { checkString, FILE_FORMATS } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import type { FileFormat, Store } from "./store.ts";
 
@@ -24,10 +25,11 @@ export async function storeFor(format: FileFormat): Promise<Store> {
   }
 }
 
-const FORMATS: readonly FileFormat[] = ["yaml", "json", "dotenv", "ini", "toml", "binary"];
+const FORMATS = FILE_FORMATS;
 
 /** Parses a `--input-type`/`--output-type` value. */
 export function parseFormat(name: string): FileFormat {
+  checkString(name, "the format name");
   const f = name === "yml" ? "yaml" : name === "env" ? "dotenv" : name;
   if ((FORMATS as readonly string[]).includes(f)) return f as FileFormat;
   throw new HushError("FORMAT_UNSUPPORTED", `unknown file type "${name}" (expected one of ${FORMATS.join(", ")})`);
@@ -39,6 +41,7 @@ export function parseFormat(name: string): FileFormat {
  * `--input-type binary` explicitly.
  */
 export function formatFromPath(path: string): FileFormat | undefined {
+  checkString(path, "the path");
   if (/\.ya?ml$/.test(path)) return "yaml";
   if (path.endsWith(".json")) return "json";
   if (path.endsWith(".env") || /(^|\/)\.env(\.[^/]*)?$/.test(path)) return "dotenv";

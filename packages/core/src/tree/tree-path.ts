@@ -1,3 +1,4 @@
+import { checkKeyPath, checkTree } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import type { KeyPath, PathSegment, TreeMap, TreeNode } from "./values.ts";
 
@@ -6,6 +7,7 @@ import type { KeyPath, PathSegment, TreeMap, TreeNode } from "./values.ts";
  * processing, as in SOPS), bare ones are list indices.
  */
 export function parseTreePath(text: string): PathSegment[] {
+  if (typeof text !== "string") throw new HushError("INVALID_TREE_PATH", "the tree path must be a string");
   const parts = text.split("[").filter((p) => p !== "");
   if (parts.length === 0) throw new HushError("INVALID_TREE_PATH", "empty tree path");
   // Messages never quote the text: a user who swaps arguments must not see a secret echoed.
@@ -20,6 +22,8 @@ export function parseTreePath(text: string): PathSegment[] {
 
 /** The node at `path`, or a KEY_NOT_FOUND error naming the first missing component. */
 export function getAtPath(tree: TreeMap, path: KeyPath): TreeNode {
+  checkTree(tree, "the tree");
+  checkKeyPath(path);
   let node: TreeNode = tree;
   for (const seg of path) {
     if (typeof seg === "string") {

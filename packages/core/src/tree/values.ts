@@ -3,6 +3,8 @@
  * that the MAC and the ENC envelope use (spec sections 2.3 and 3).
  */
 
+import { HushError } from "../errors.ts";
+
 /** The `type:` field of an ENC envelope. */
 export type ValueType = "str" | "int" | "float" | "bool" | "time" | "comment";
 
@@ -20,14 +22,21 @@ export interface ScalarValue {
 export type PathSegment = string | number;
 export type KeyPath = readonly PathSegment[];
 
+// Only the shape: the full check (arguments.ts) imports this module's types.
+function checkPathArray(path: KeyPath): void {
+  if (!Array.isArray(path)) throw new HushError("INVALID_TREE_PATH", "the key path must be an array of keys and indices");
+}
+
 /** `["a"]["b"][0]`, the SOPS tree-path syntax, for messages. Never includes values. */
 export function formatKeyPath(path: KeyPath): string {
+  checkPathArray(path);
   if (path.length === 0) return "(top level)";
   return path.map((s) => (typeof s === "number" ? `[${s}]` : `[${JSON.stringify(s)}]`)).join("");
 }
 
 /** The SOPS AAD path: map keys only, list indices dropped (spec 2.2). */
 export function aadPath(path: KeyPath): string[] {
+  checkPathArray(path);
   return path.filter((s): s is string => typeof s === "string");
 }
 

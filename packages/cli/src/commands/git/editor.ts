@@ -1,7 +1,7 @@
+import { HushError } from "@hush/core";
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { CliError, EXIT } from "../../exit-codes.ts";
 import type { CliIo } from "../../io.ts";
 import { resolveEditor } from "../../workflows/editor.ts";
 import { makePrivateDir, onTerminationSignals, tryWriteErr } from "../../workflows/private-dir.ts";
@@ -30,11 +30,11 @@ export async function editText(io: CliIo, name: string, content: string): Promis
     for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
     await new Promise<void>((resolve, reject) => {
       child = spawn(editor.program, [...editor.args, file], { stdio: "inherit", env });
-      child.on("error", (err) => reject(new CliError(EXIT.noEditorFound, `could not run editor ${JSON.stringify(editor.display)} (${(err as { code?: string }).code ?? err.message}); nothing was written`)));
+      child.on("error", (err) => reject(new HushError("NO_EDITOR", `could not run editor ${JSON.stringify(editor.display)} (${(err as { code?: string }).code ?? err.message}); nothing was written`, { located: true })));
       child.on("exit", (code, signal) => {
         child = undefined;
-        if (signal !== null) reject(new CliError(EXIT.generic, `the editor was stopped by ${signal}; nothing was written`));
-        else if (code !== 0) reject(new CliError(EXIT.generic, `the editor exited with status ${code}; nothing was written`));
+        if (signal !== null) reject(new HushError("RESOLUTION_ABANDONED", `the editor was stopped by ${signal}; nothing was written`, { located: true }));
+        else if (code !== 0) reject(new HushError("RESOLUTION_ABANDONED", `the editor exited with status ${code}; nothing was written`, { located: true }));
         else resolve();
       });
     });

@@ -1,5 +1,5 @@
+import { HushError } from "@hush/core";
 import type { SimpleGit } from "simple-git";
-import { CliError, EXIT } from "../../exit-codes.ts";
 import type { CliIo } from "../../io.ts";
 
 /**
@@ -22,7 +22,7 @@ export async function openRepo(io: CliIo, cwd = io.cwd): Promise<Repo> {
   try {
     root = (await git.revparse(["--show-toplevel"])).trim();
   } catch {
-    throw new CliError(EXIT.generic, `${cwd}: not inside a git working tree (run \`git init\` first)`);
+    throw new HushError("NOT_A_GIT_REPO", `${cwd}: not inside a git working tree (run \`git init\` first)`, { located: true });
   }
   return { git: simpleGit({ baseDir: root }).env(env), root };
 }

@@ -1,7 +1,6 @@
 import { relative, resolve, sep } from "node:path";
 import { formatFromPath, HushError, printable, storeFor, type FileFormat } from "@hush/core";
 import { conflictLines, detectFormat, hasConflictMarkers, metadataEmitOptions, openSides, planMerge, renderConflicts, sealMerge } from "@hush/git";
-import { CliError, EXIT } from "../../exit-codes.ts";
 import { writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { editText } from "./editor.ts";
@@ -19,7 +18,7 @@ export interface ResolveFlags {
  * encrypted (reusing unchanged ciphertext), written over FILE and staged with `git add`.
  */
 export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): Promise<number> {
-  if (flags.ours === true && flags.theirs === true) throw new CliError(EXIT.conflictingParameters, "--ours and --theirs cannot be used together");
+  if (flags.ours === true && flags.theirs === true) throw new HushError("CONFLICTING_OPTIONS", "--ours and --theirs cannot be used together", { located: true });
   const repo = await openRepo(io);
   const abs = resolve(io.cwd, file);
   const rel = relative(repo.root, abs).split(sep).join("/");
@@ -29,11 +28,11 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
     const m = /^\d+ ([0-9a-f]+) ([123])\t/.exec(entry);
     if (m !== null) stages.set(Number(m[2]), m[1]!);
   }
-  if (stages.size === 0) throw new CliError(EXIT.generic, `${file}: not in a conflicted merge (nothing to resolve)`);
+  if (stages.size === 0) throw new HushError("NOT_RESOLVABLE", `${file}: not in a conflicted merge (nothing to resolve)`, { located: true });
   const oursSha = stages.get(2);
   const theirsSha = stages.get(3);
   if (oursSha === undefined || theirsSha === undefined) {
-    throw new CliError(EXIT.generic, `${file}: deleted on ${oursSha === undefined ? "our" : "their"} side; keep it with \`git add ${file}\` or remove it with \`git rm ${file}\``);
+    throw new HushError("NOT_RESOLVABLE", `${file}: deleted on ${oursSha === undefined ? "our" : "their"} side; keep it with \`git add ${file}\` or remove it with \`git rm ${file}\``, { located: true });
   }
   const text = async (sha: string | undefined): Promise<string | undefined> => (sha === undefined ? undefined : (await readBlob(repo, sha)).toString("utf8"));
   const ours = (await text(oursSha))!;
@@ -61,10 +60,10 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
       io.stderr.write(`hush: ${displayName}: ${plan.conflicts.length} conflict(s): ${printable(conflictLines(plan.conflicts).join("; "), 4000)}\nhush: opening the editor; keep the lines you want and remove the markers\n`);
       resolution = await editText(io, file, shown);
       if (hasConflictMarkers(resolution)) {
-        throw new CliError(EXIT.generic, `${file}: conflict markers are still in the resolution; nothing was written (run \`hush git resolve ${file}\` again)`);
+        throw new HushError("RESOLUTION_INVALID", `${file}: conflict markers are still in the resolution; nothing was written (run \`hush git resolve ${file}\` again)`, { located: true });
       }
       const doc = (await storeFor(format)).parse(resolution);
-      if (doc.metadata !== undefined) throw new CliError(EXIT.generic, `${file}: the resolution must not contain a sops section; nothing was written`);
+      if (doc.metadata !== undefined) throw new HushError("RESOLUTION_INVALID", `${file}: the resolution must not contain a sops section; nothing was written`, { located: true });
     }
     // Refused (nothing written) unless the result opens through its own key entries.
     const out = await sealMerge(plan.target, resolution, { keySources, emit: metadataEmitOptions(format, ours) });

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileRe2, printable } from "@hush/core";
+import { HushError, compileRe2, isHushError, printable } from "@hush/core";
 import {
   attributePatternMatches,
   detectFormat,
@@ -19,7 +19,6 @@ import {
   DRIVER,
 } from "@hush/git";
 import { loadConfig } from "../../config.ts";
-import { CliError, EXIT } from "../../exit-codes.ts";
 import { checkWritableFile, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { listFiles, localConfig, openRepo, type Repo } from "./repo.ts";
 
@@ -96,9 +95,10 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
       else {
         if (globs.some(hasControlCharacter)) {
           // A newline here would end the attribute line and let the rest set any attribute.
-          throw new CliError(
-            EXIT.generic,
+          throw new HushError(
+            "CONFIG_INVALID",
             `${printable(loaded.path)}: creation rule ${i}: path_regex ${JSON.stringify(rule.pathRegex)} contains a control character; hush does not write it to .gitattributes: fix the rule, or pass the patterns to cover`,
+            { located: true },
           );
         }
         for (const g of globs) add(globPattern(inRepo ? rootRelativePattern(g, configDir) : g));
@@ -116,9 +116,10 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
     if (!covered(file) && (await isEncryptedFile(join(repo.root, file)))) add(exactPattern(file));
   }
   if (patterns.length === 0) {
-    throw new CliError(
-      EXIT.generic,
+    throw new HushError(
+      "NOTHING_TO_SET_UP",
       "nothing to set up: no .sops.yaml creation rule with a path_regex and no encrypted file found; pass the patterns to cover, e.g. `hush git setup '*.enc.yaml'`",
+      { located: true },
     );
   }
   return patterns;
@@ -131,7 +132,7 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
  */
 function givenPattern(pattern: string): string {
   if (hasControlCharacter(pattern)) {
-    throw new CliError(EXIT.generic, `pattern ${JSON.stringify(pattern)} contains a control character; .gitattributes cannot hold it raw: pass a glob without it`);
+    throw new HushError("INVALID_ARGUMENT", `pattern ${JSON.stringify(pattern)} contains a control character; .gitattributes cannot hold it raw: pass a glob without it`, { located: true });
   }
   if (/^"(?:[^"\\]|\\.)*"$/.test(pattern)) return pattern;
   return globPattern(pattern);
@@ -174,7 +175,7 @@ function readHook(path: string): string | undefined | null {
   try {
     return checkWritableFile(path) === undefined ? undefined : readFileSync(path, "utf8");
   } catch (err) {
-    if (err instanceof CliError) return null;
+    if (isHushError(err, "WRITE_REFUSED") || isHushError(err, "WRITE_FAILED")) return null;
     throw err;
   }
 }

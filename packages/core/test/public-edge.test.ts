@@ -1,0 +1,225 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import * as api from "../src/api.ts";
+import * as core from "../src/index.ts";
+import { HushError, type ErrorCode } from "../src/index.ts";
+
+/**
+ * Every function of the public surface, fed wrong input, fails with a HushError carrying a code
+ * (never a RangeError or TypeError from node:crypto, Buffer or a parser), and the message names
+ * what is wrong. JavaScript callers and wrong lengths are what this guards against.
+ */
+
+const scratch = mkdtempSync(join(tmpdir(), "hush-edge-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const key = new Uint8Array(32);
+const iv = Buffer.alloc(32, 1);
+const noKeys: core.KeySourceResolver = async () => undefined;
+const map: core.TreeMap = { kind: "map", entries: [] };
+const bad = <T>(value: unknown): T => value as T;
+
+async function errorOf(run: () => unknown): Promise<unknown> {
+  try {
+    await run();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+type Case = readonly [what: string, run: () => unknown, code: ErrorCode, message?: RegExp];
+
+/** Keyed by export name: the completeness test below checks every function export is here. */
+const CASES: Record<string, readonly Case[]> = {
+  encryptValue: [
+    ["a 5-byte key", () => core.encryptValue(new Uint8Array(5), Buffer.from("x"), "str", "a:", iv), "INVALID_ARGUMENT", /data key must be 32 bytes, got 5/],
+    ["a 3-byte IV", () => core.encryptValue(key, Buffer.from("x"), "str", "a:", Buffer.alloc(3)), "INVALID_ARGUMENT", /IV must be 32 bytes, got 3/],
+    ["an empty IV", () => core.encryptValue(key, Buffer.from("x"), "str", "a:", Buffer.alloc(0)), "INVALID_ARGUMENT", /IV must be 32 bytes, got 0/],
+    ["a string plaintext", () => core.encryptValue(key, bad("x"), "str", "a:", iv), "INVALID_ARGUMENT", /plaintext must be a Buffer/],
+    ["an unknown type", () => core.encryptValue(key, Buffer.from("x"), bad("blob"), "a:", iv), "INVALID_ARGUMENT", /value type/],
+    ["a missing aad", () => core.encryptValue(key, Buffer.from("x"), "str", bad(undefined), iv), "INVALID_ARGUMENT", /aad/],
+  ],
+  decryptValue: [
+    ["a 16-byte key", () => core.decryptValue(new Uint8Array(16), core.encryptValue(key, Buffer.from("x"), "str", "a:", iv), "a:"), "INVALID_ARGUMENT", /data key must be 32 bytes, got 16/],
+    ["a number for the envelope", () => core.decryptValue(key, bad(5), "a:"), "INVALID_ARGUMENT", /encrypted value must be a string/],
+    ["an envelope with an empty IV", () => core.decryptValue(key, `ENC[AES256_GCM,data:AAAA,iv:,tag:${Buffer.alloc(16).toString("base64")},type:str]`, "a:"), "VALUE_TAMPERED"],
+  ],
+  parseEnvelope: [["text that is no envelope", () => core.parseEnvelope("hello"), "VALUE_TAMPERED"]],
+  wrapDataKey: [
+    ["a 3-byte data key", () => core.wrapDataKey(new Uint8Array(3), [[{ kind: "age", recipient: "age1x" } as core.MasterKeyRecipient]], 0, noKeys), "INVALID_ARGUMENT", /data key must be 32 bytes, got 3/],
+    ["groups that are no array", () => core.wrapDataKey(key, bad({}), 0, noKeys), "INVALID_ARGUMENT", /key groups/],
+    ["a fractional threshold", () => core.wrapDataKey(key, [[]], 1.5, noKeys), "INVALID_ARGUMENT", /threshold/],
+    ["no key sources", () => core.wrapDataKey(key, [[]], 0, bad(undefined)), "INVALID_ARGUMENT", /key sources/],
+  ],
+  unwrapDataKey: [
+    ["groups that are no array", () => core.unwrapDataKey(bad({}), 0, noKeys), "INVALID_ARGUMENT", /key groups/],
+    ["a negative threshold", () => core.unwrapDataKey([], -1, noKeys), "INVALID_ARGUMENT", /threshold/],
+  ],
+  splitSecret: [
+    ["2.5 parts", () => core.splitSecret(key, 2.5, 2), "INVALID_ARGUMENT", /whole number/],
+    ["a threshold above the parts", () => core.splitSecret(key, 2, 3), "INVALID_ARGUMENT", /threshold/],
+    ["a string secret", () => core.splitSecret(bad("secret"), 2, 2), "INVALID_ARGUMENT", /secret must be a Buffer/],
+  ],
+  combineShares: [
+    ["no array", () => core.combineShares(bad("shares")), "INVALID_ARGUMENT", /array/],
+    ["a share that is no bytes", () => core.combineShares([new Uint8Array(3), bad(null)]), "INVALID_ARGUMENT", /share 1/],
+  ],
+  storeFor: [["an unknown format", () => core.storeFor(bad("xml")), "FORMAT_UNSUPPORTED", /xml/]],
+  parseFormat: [
+    ["an unknown name", () => core.parseFormat("xml"), "FORMAT_UNSUPPORTED", /xml/],
+    ["a number", () => core.parseFormat(bad(5)), "INVALID_ARGUMENT", /format name must be a string/],
+  ],
+  formatFromPath: [["a number", () => core.formatFromPath(bad(5)), "INVALID_ARGUMENT", /path must be a string/]],
+  applyTextEdits: [
+    ["an edit past the end", () => core.applyTextEdits("abc", [{ start: 5, end: 9, text: "x" }]), "INVALID_ARGUMENT", /start must be a whole number from 0 to 3/],
+    ["an edit that ends before it starts", () => core.applyTextEdits("abcdef", [{ start: 3, end: 1, text: "x" }]), "INVALID_ARGUMENT", /end/],
+    ["overlapping edits", () => core.applyTextEdits("abcdef", [{ start: 0, end: 3, text: "x" }, { start: 2, end: 4, text: "y" }]), "INVALID_ARGUMENT", /overlapping/],
+  ],
+  parseTreePath: [
+    ["an unclosed component", () => core.parseTreePath('["a"'), "INVALID_TREE_PATH"],
+    ["a number", () => core.parseTreePath(bad(5)), "INVALID_TREE_PATH", /must be a string/],
+  ],
+  getAtPath: [
+    ["an object as a component", () => core.getAtPath(map, bad([{}])), "INVALID_TREE_PATH", /component 1/],
+    ["a tree that is null", () => core.getAtPath(bad(null), ["a"]), "INVALID_ARGUMENT", /tree/],
+  ],
+  setInTree: [
+    ["a negative index", () => core.setInTree(map, ["a", -1], { kind: "null" }), "INVALID_TREE_PATH", /component 2/],
+    ["a value that is no node", () => core.setInTree(map, ["a"], bad("v")), "INVALID_ARGUMENT", /value/],
+    ["an empty path", () => core.setInTree(map, [], { kind: "null" }), "INVALID_SET_VALUE"],
+  ],
+  unsetInTree: [["a path that is a string", () => core.unsetInTree(map, bad('["a"]')), "INVALID_TREE_PATH", /array/]],
+  nodeAt: [["a tree that is null", () => core.nodeAt(bad(null), ["a"]), "INVALID_ARGUMENT"]],
+  landingPath: [["a fractional index", () => core.landingPath(map, [1.5]), "INVALID_TREE_PATH"]],
+  buildPath: [["an object as a component", () => core.buildPath(bad([{}]), { kind: "null" }), "INVALID_TREE_PATH"]],
+  sameTree: [["null trees", () => core.sameTree(bad(null), bad(null)), "INVALID_ARGUMENT"]],
+  pathText: [["no path", () => core.pathText(bad(undefined)), "INVALID_TREE_PATH"]],
+  formatKeyPath: [["null", () => core.formatKeyPath(bad(null)), "INVALID_TREE_PATH"]],
+  aadPath: [["null", () => core.aadPath(bad(null)), "INVALID_TREE_PATH"]],
+  parseSetValue: [
+    ["not JSON", () => core.parseSetValue("{"), "INVALID_SET_VALUE"],
+    ["a number", () => core.parseSetValue(bad(5)), "INVALID_ARGUMENT"],
+  ],
+  encryptText: [
+    ["an unknown format", () => core.encryptText("a: 1", { format: bad("xml"), keyGroups: [], keySources: noKeys }), "FORMAT_UNSUPPORTED"],
+    ["no options", () => core.encryptText("a: 1", bad(undefined)), "INVALID_ARGUMENT", /options/],
+    ["a 31-byte data key", () => core.encryptText("a: 1", { format: "yaml", keySources: noKeys, dataKey: new Uint8Array(31) }), "INVALID_ARGUMENT", /dataKey must be 32 bytes/],
+    ["a Buffer for the text", () => core.encryptText(bad(Buffer.from("a: 1")), { format: "yaml", keySources: noKeys }), "INVALID_ARGUMENT", /plaintext must be a string/],
+  ],
+  decryptText: [
+    ["an unknown format", () => core.decryptText("a: 1", { format: bad("xml"), keySources: noKeys }), "FORMAT_UNSUPPORTED"],
+    ["a number for the text", () => core.decryptText(bad(5), { format: "yaml", keySources: noKeys }), "INVALID_ARGUMENT", /text must be a string/],
+  ],
+  openText: [["a 1-byte data key", () => core.openText("a: 1", { format: "yaml", keySources: noKeys, dataKey: new Uint8Array(1) }), "INVALID_ARGUMENT", /dataKey must be 32 bytes/]],
+  verifyText: [["no options", () => core.verifyText("a: 1", bad(null)), "INVALID_ARGUMENT", /options/]],
+  readMetadata: [["an unknown format", () => core.readMetadata("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"]],
+  reencryptText: [["no opened file", () => core.reencryptText(bad(undefined), "a: 1", { keySources: noKeys }), "INVALID_ARGUMENT", /opened file/]],
+  effectiveRule: [["an unknown format", () => core.effectiveRule(bad("xml"), undefined), "FORMAT_UNSUPPORTED"]],
+  decodeMetadata: [["a number", () => core.decodeMetadata(5), "METADATA_INVALID"]],
+  encodeMetadata: [["an empty object", () => core.encodeMetadata(bad({})), "INVALID_ARGUMENT", /keyGroups/]],
+  flattenMetadata: [["null", () => core.flattenMetadata(bad(null)), "INVALID_ARGUMENT"]],
+  unflattenMetadata: [["a number value", () => core.unflattenMetadata(bad([["a", 5]])), "INVALID_ARGUMENT", /string pairs/]],
+  compileRe2: [
+    ["a bad expression", () => core.compileRe2("(", "path_regex"), "CONFIG_INVALID"],
+    ["a number", () => core.compileRe2(bad(5), "path_regex"), "INVALID_ARGUMENT"],
+  ],
+  splitArnRole: [["a number", () => core.splitArnRole(bad(5)), "INVALID_ARGUMENT"]],
+  parseSopsConfig: [
+    ["YAML that does not parse", () => core.parseSopsConfig("{{{"), "CONFIG_INVALID"],
+    ["a number", () => core.parseSopsConfig(bad(5)), "INVALID_ARGUMENT"],
+  ],
+  findCreationRule: [["no config", () => core.findCreationRule(bad(undefined), "a.yaml"), "INVALID_ARGUMENT"]],
+  resolveCreation: [["a number for the path", () => core.resolveCreation(undefined, bad(5)), "INVALID_ARGUMENT"]],
+  configIndent: [["an unknown format", () => core.configIndent(undefined, bad("xml")), "FORMAT_UNSUPPORTED"]],
+  loadSopsConfig: [["a number for the directory", () => core.loadSopsConfig(bad(5)), "INVALID_ARGUMENT"]],
+  configRelativePath: [["a number for the path", () => core.configRelativePath(undefined, bad(5), "/"), "INVALID_ARGUMENT"]],
+  convertPlaintext: [["an unknown target format", () => core.convertPlaintext("a: 1", "yaml", bad("xml"), undefined), "FORMAT_UNSUPPORTED"]],
+  newerVersion: [["a number", () => core.newerVersion(bad(3)), "INVALID_ARGUMENT"]],
+  editPlaintext: [["an unknown format", () => core.editPlaintext("a: 1", bad("xml"), { kind: "unset", path: ["a"] }), "FORMAT_UNSUPPORTED"]],
+  detectYamlIndent: [["a number", () => core.detectYamlIndent(bad(5)), "INVALID_ARGUMENT"]],
+  plaintextEncoding: [["an unknown format", () => core.plaintextEncoding(bad("xml")), "FORMAT_UNSUPPORTED"]],
+  encryptedTextFormat: [["an unknown format", () => core.encryptedTextFormat(bad("xml")), "FORMAT_UNSUPPORTED"]],
+  exampleDocument: [["an unknown format", () => core.exampleDocument(bad("xml")), "FORMAT_UNSUPPORTED"]],
+  renderExtracted: [["a node that is no node", () => core.renderExtracted(bad("x"), "yaml", undefined), "INVALID_ARGUMENT"]],
+  decryptFile: [
+    ["a missing file", () => core.decryptFile(join(scratch, "missing.yaml"), { keySources: noKeys }), "FILE_NOT_FOUND", /no such file/],
+    ["a directory", () => core.decryptFile(scratch, { keySources: noKeys, format: "yaml" }), "READ_FAILED", /directory/],
+    ["no options", () => core.decryptFile(join(scratch, "a.yaml"), bad(undefined)), "INVALID_ARGUMENT", /options/],
+  ],
+  verifyFile: [["a number for the path", () => core.verifyFile(bad(5), { keySources: noKeys }), "INVALID_ARGUMENT", /path must be a string/]],
+  openFile: [["a missing file", () => core.openFile(join(scratch, "missing.json"), { keySources: noKeys }), "FILE_NOT_FOUND"]],
+  encryptForPath: [["a Buffer for the text", () => core.encryptForPath(bad(Buffer.from("a: 1")), "a.yaml", { keySources: noKeys, cwd: scratch }), "INVALID_ARGUMENT", /plaintext/]],
+  SecretDocument: [
+    ["open with no options", () => core.SecretDocument.open("a: 1", bad(undefined)), "INVALID_ARGUMENT", /options/],
+    ["open with an unknown format", () => core.SecretDocument.open("a: 1", { format: bad("xml"), keySources: noKeys }), "FORMAT_UNSUPPORTED"],
+  ],
+  firstVerified: [
+    ["candidates that are not iterable", () => core.firstVerified(bad(null), () => true), "INVALID_ARGUMENT", /iterable/],
+    ["no check function", () => core.firstVerified([1], bad(undefined)), "INVALID_ARGUMENT", /holdsIntended/],
+  ],
+  EncryptionDecider: [["create without a rule", () => core.EncryptionDecider.create(bad(undefined)), "INVALID_ARGUMENT"]],
+};
+
+/**
+ * Exports that take no input a caller can get wrong in a way that throws: no arguments, any
+ * value by contract (isHushError, printable), or pure helpers over numbers and strings that
+ * return a result for every input (Go's strconv emulations, name suggestions: closestName has
+ * no suggestion for anything but text).
+ */
+const NOTHING_TO_CHECK = new Set([
+  "HushError",
+  "isHushError",
+  "printable",
+  "quoted",
+  "generateDataKey",
+  "looksEncrypted",
+  "masterKeyIdentity",
+  "recipientOf",
+  "goFormatFloatF",
+  "goFormatFloatG",
+  "goParseFloat",
+  "goParseBool",
+  "goAtoi",
+  "closestName",
+  "editDistance",
+  "yamlMetadataIndent",
+  "IvStash",
+]);
+
+describe("the public edge checks its inputs", () => {
+  for (const [name, cases] of Object.entries(CASES)) {
+    for (const [what, run, code, message] of cases) {
+      it(`${name}: ${what} is HushError ${code}`, async () => {
+        const err = await errorOf(run);
+        expect(err).toBeInstanceOf(HushError);
+        expect((err as HushError).code).toBe(code);
+        if (message !== undefined) expect((err as HushError).message).toMatch(message);
+      });
+    }
+  }
+
+  it("closestName has no suggestion for anything but text, and never throws", () => {
+    expect(core.closestName(bad(5), bad(5))).toBeUndefined();
+    expect(core.closestName("decrypy", bad([5, null, "decrypt"]))).toBe("decrypt");
+    expect(core.editDistance(bad(null), "null")).toBe(0);
+  });
+
+  it("covers every function exported by @hush/core and @hush/core/advanced", () => {
+    const functions = Object.entries(core)
+      .filter(([, value]) => typeof value === "function")
+      .map(([name]) => name);
+    const unchecked = functions.filter((name) => CASES[name] === undefined && !NOTHING_TO_CHECK.has(name));
+    expect(unchecked).toEqual([]);
+  });
+
+  it("covers every function of the stable API (api.ts)", () => {
+    const functions = Object.entries(api)
+      .filter(([, value]) => typeof value === "function")
+      .map(([name]) => name)
+      .filter((name) => !["HushError", "isHushError", "printable"].includes(name));
+    expect(functions.filter((name) => CASES[name] === undefined)).toEqual([]);
+  });
+});
