@@ -46,6 +46,8 @@ export default defineConfig({
       "@hush/key-source-age": pkg("key-source-age"),
       "@hush/key-source-pgp": pkg("key-source-pgp"),
       "@hush/key-source-aws-kms": pkg("key-source-aws-kms"),
+      // Before "@hush/git", which would otherwise take this subpath as a prefix match.
+      "@hush/git/report": fileURLToPath(new URL("./packages/git/src/report/index.ts", import.meta.url)),
       "@hush/git": pkg("git"),
       "@hush/testkit": pkg("testkit"),
     },

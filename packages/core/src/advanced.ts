@@ -77,5 +77,6 @@ export { firstVerified } from "./document/candidates.ts";
 export { resolveCreation, configIndent, type CreationOverrides, type CreationSettings } from "./config/creation.ts";
 export { plaintextEncoding, encryptedTextFormat, exampleDocument } from "./document/formats.ts";
 export { renderExtracted } from "./document/extract.ts";
+export { readRecipientNames, recipientName, RECIPIENT_NAMES_KEY, type RecipientNames } from "./config/recipient-names.ts";
 export { loadSopsConfig, configRelativePath, type LoadedConfig } from "./config/config-file.ts";
 export { decryptFile, verifyFile, openFile, encryptForPath, type FileOptions, type EncryptForPathOptions } from "./api/files.ts";
