@@ -27,7 +27,7 @@ th{background:#f1f4f7;font-weight:600}
 td.cell{text-align:center;font-weight:600}
 td.yes{background:#dff3e4;color:#14622b}td.no{color:#a9b2bc}
 tr.stale td{background:#fdecea}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;white-space:nowrap}
 ul.findings li{margin:.3rem 0}.bad{color:#a4161a;font-weight:600}.ok{color:#14622b}
 .legend{color:#5a6673;font-size:12px}
 `;
@@ -41,7 +41,7 @@ function accessSections(report: AccessReport): string {
         const text = matrixCell(g, files[fi]!);
         return `<td class="cell ${text === "." ? "no" : "yes"}">${text === "." ? "·" : html(text)}</td>`;
       });
-      return `<tr><th>${row.recipient.name === null ? "<span class=\"legend\">(no name)</span>" : html(row.recipient.name, 100)}</th><td>${html(row.recipient.kind, 20)}</td><td><code>${html(shortIdentity(row.recipient.identity, 40))}</code></td>${cells.join("")}</tr>`;
+      return `<tr><th>${row.recipient.name === null ? "<span class=\"legend\">(no name)</span>" : html(row.recipient.name, 100)}</th><td>${html(row.recipient.kind, 20)}</td><td><code title="${html(row.recipient.identity)}">${html(shortIdentity(row.recipient.identity))}</code></td>${cells.join("")}</tr>`;
     })
     .join("\n");
   const fileRows = files
