@@ -1,5 +1,7 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hush } from "./helpers.ts";
+import { createRepo, createSandbox, git, hush, writeEncrypted } from "./helpers.ts";
 import { buildAuditRepo, short, type AuditRepo } from "./audit-fixture.ts";
 
 /** `hush access` and `hush audit` on a repository with history (see audit-fixture.ts), run without any key. */
@@ -147,5 +149,47 @@ describe("hush audit --json", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).files.map((f: { path: string }) => f.path)).toEqual(["dev.enc.env"]);
+  });
+});
+
+describe("untrusted names in reports", () => {
+  it("escapes file names, recipient names and commit subjects for the terminal, JSON and HTML", () => {
+    const sb = createSandbox();
+    try {
+      const repo = createRepo(sb);
+      const evil = "evil\u001b[2J\nname\u202e.enc.yaml";
+      writeFileSync(
+        join(repo, ".sops.yaml"),
+        `hush_recipient_names:\n  "<img src=x>\\e]0;owned\\a\\u202eEve": ${sb.recipient}\ncreation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${sb.recipient}\n`,
+      );
+      writeEncrypted(sb, repo, evil, "token: t1\n");
+      const env = { ...sb.env, GIT_AUTHOR_DATE: "2025-01-01T00:00:00Z", GIT_COMMITTER_DATE: "2025-01-01T00:00:00Z" };
+      git(sb, repo, ["add", "-A"], { env });
+      git(sb, repo, ["commit", "-q", "--no-verify", "-m", "<script>alert(1)</script> \u001b[31mred\u0007"], { env });
+      const unsafe = /[\u0000-\u0008\u000b-\u001f\u007f\u202e]/;
+
+      const access = hush(sb, ["access"], { cwd: repo, env: sb.keylessEnv });
+      expect(access.status, access.stderr).toBe(0);
+      expect(access.stdout).not.toMatch(unsafe);
+      expect(access.stdout).toContain("evil\\x1b[2J\\x0aname\\u202e.enc.yaml");
+      expect(access.stdout).toContain("<img src=x>\\x1b]0;owned\\x07\\u202eEve");
+
+      const audit = hush(sb, ["audit", "--html", "report.html", "--as-of", "2025-06-01"], { cwd: repo, env: sb.keylessEnv });
+      expect(audit.status, audit.stderr).toBe(0);
+      expect(audit.stdout).not.toMatch(unsafe);
+      expect(audit.stdout).toContain("<script>alert(1)</script> \\x1b[31mred\\x07");
+
+      const json = hush(sb, ["audit", "--json", "--as-of", "2025-06-01"], { cwd: repo, env: sb.keylessEnv });
+      expect(json.stdout).not.toMatch(unsafe);
+      expect(JSON.parse(json.stdout).files[0].values[0].changed.subject).toBe("<script>alert(1)</script> \u001b[31mred\u0007");
+
+      const page = readFileSync(join(repo, "report.html"), "utf8");
+      expect(page).not.toMatch(unsafe);
+      expect(page).not.toMatch(/<script|<img/i);
+      expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt; \\x1b[31mred\\x07");
+      expect(page).toContain("&lt;img src=x&gt;\\x1b]0;owned\\x07\\u202eEve");
+    } finally {
+      sb.cleanup();
+    }
   });
 });

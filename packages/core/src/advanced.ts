@@ -6,6 +6,7 @@
  */
 export * from "./api.ts";
 export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
+export { safeJson } from "./printable.ts";
 export {
   masterKeyIdentity,
   recipientOf,
