@@ -25,14 +25,14 @@ export interface VersionSummary {
 }
 
 /**
- * Reads one version of a file without a key, or undefined when it has no `sops` metadata (or
- * does not parse).
+ * Reads one version of a file without a key: its summary, "clear" when it has no `sops`
+ * metadata, or "unreadable" when it does not parse or its metadata is invalid (such a version is
+ * left out of the history rather than counted as clear).
  */
-export async function summarizeVersion(text: string, format: FileFormat): Promise<VersionSummary | undefined> {
-  let parsed;
+export async function summarizeVersion(text: string, format: FileFormat): Promise<VersionSummary | "clear" | "unreadable"> {
   try {
-    parsed = (await storeFor(format)).parse(text);
-    if (parsed.metadata === undefined) return undefined;
+    const parsed = (await storeFor(format)).parse(text);
+    if (parsed.metadata === undefined) return "clear";
     const metadata = decodeMetadata(parsed.metadata);
     const values = new Map<string, string>();
     for (const leaf of parsed.leaves) {
@@ -44,7 +44,7 @@ export async function summarizeVersion(text: string, format: FileFormat): Promis
     for (const entry of metadata.keyGroups.flat()) recipients.set(identityKey(entry), entry);
     return { values, recipients };
   } catch {
-    return undefined;
+    return "unreadable";
   }
 }
 

@@ -72,7 +72,7 @@ async function readHistory(io: CliIo, root: string, paths: readonly string[]): P
   }
   const reader = new ObjectReader(root, io.env);
   try {
-    const summaries = new Map<string, Promise<VersionSummary | undefined>>();
+    const summaries = new Map<string, Promise<VersionSummary | "clear" | "unreadable">>();
     const formatOf = (path: string): FileFormat => formatFromPath(path) ?? "binary";
     const readBlobs = async (wanted: Array<{ path: string; blob: string }>): Promise<void> => {
       const fresh = wanted.filter((w) => !summaries.has(`${w.blob} ${formatOf(w.path)}`));
@@ -80,9 +80,11 @@ async function readHistory(io: CliIo, root: string, paths: readonly string[]): P
       const formats = new Map<string, FileFormat[]>();
       for (const w of fresh) formats.set(w.blob, [...new Set([...(formats.get(w.blob) ?? []), formatOf(w.path)])]);
       await reader.read(names, (object) => {
-        const content = "content" in object && object.content.length <= MAX_BLOB && object.content.includes("sops") ? object.content.toString("utf8") : undefined;
+        // Without the word "sops" a blob has no metadata: it is not parsed.
+        const content = "content" in object && object.content.length <= MAX_BLOB ? object.content : undefined;
         for (const format of formats.get(object.name) ?? []) {
-          summaries.set(`${object.name} ${format}`, content === undefined ? Promise.resolve(undefined) : summarizeVersion(content, format));
+          const summary = content === undefined ? Promise.resolve("unreadable" as const) : content.includes("sops") ? summarizeVersion(content.toString("utf8"), format) : Promise.resolve("clear" as const);
+          summaries.set(`${object.name} ${format}`, summary);
         }
       });
     };
@@ -90,7 +92,7 @@ async function readHistory(io: CliIo, root: string, paths: readonly string[]): P
     const last = [...byFile].flatMap(([path, list]) => (list.at(-1)!.blob === null ? [] : [{ path, blob: list.at(-1)!.blob! }]));
     await readBlobs(last);
     const audited: string[] = [];
-    for (const { path, blob } of last) if ((await summaries.get(`${blob} ${formatOf(path)}`)) !== undefined) audited.push(path);
+    for (const { path, blob } of last) if (typeof (await summaries.get(`${blob} ${formatOf(path)}`)) === "object") audited.push(path);
     audited.sort();
     await readBlobs(audited.flatMap((path) => byFile.get(path)!.flatMap((v) => (v.blob === null ? [] : [{ path, blob: v.blob }]))));
     const commits = new Map<string, { author: string; subject: string }>();
@@ -104,8 +106,10 @@ async function readHistory(io: CliIo, root: string, paths: readonly string[]): P
       for (const v of byFile.get(path)!) {
         const info = commits.get(v.commit)!;
         const commit: CommitRef = { commit: v.commit, date: dateOf(v.time), author: info.author, subject: info.subject };
-        const summary = v.blob === null ? null : ((await summaries.get(`${v.blob} ${formatOf(path)}`)) ?? "unencrypted");
-        versions.push({ commit, summary });
+        const summary = v.blob === null ? null : await summaries.get(`${v.blob} ${formatOf(path)}`)!;
+        // A version that does not parse says nothing about the values: it is left out.
+        if (summary === "unreadable") continue;
+        versions.push({ commit, summary: summary === "clear" ? "unencrypted" : summary });
       }
       out.push({ path, versions });
     }
