@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseSopsConfig, recipientName } from "@hush/core";
-import { BatchReader, parseCommitObject, parseRawLog, type BatchObject } from "@hush/git/report";
+import { parseSopsConfig, recipientName, type FileMetadata, type MasterKeyEntry } from "@hush/core";
+import { BatchReader, buildAccessReport, parseCommitObject, parseRawLog, renderAccessText, type BatchObject } from "@hush/git/report";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
@@ -87,5 +87,41 @@ describe(".sops.yaml recipient names", () => {
     await expect(parseSopsConfig(`hush_recipient_names:\n  a: ${age1}\n  b: [${age1}]\n`)).rejects.toThrow(`recipient ${age1} is already named "a"`);
     // A typo of the key is still an unknown key, with the suggestion.
     await expect(parseSopsConfig(`hush_recipient_name:\n  a: ${age1}\n`)).rejects.toThrow('did you mean "hush_recipient_names"?');
+  });
+});
+
+describe("access report of a Shamir file", () => {
+  const entry = (recipient: string): MasterKeyEntry => ({ kind: "age", recipient, enc: "-----BEGIN AGE ENCRYPTED FILE-----\nx\n-----END AGE ENCRYPTED FILE-----\n" });
+  const metadata = (groups: string[][], shamirThreshold: number): FileMetadata => ({
+    keyGroups: groups.map((g) => g.map(entry)),
+    shamirThreshold,
+    lastModified: "2025-01-01T00:00:00Z",
+    mac: "",
+    rule: undefined,
+    macOnlyEncrypted: false,
+    version: "3.13.2",
+  });
+  it("shows the groups each recipient holds a share of, the threshold, and regrouping as drift", async () => {
+    const rule = (await parseSopsConfig("creation_rules:\n  - key_groups:\n      - age: [age1a, age1b]\n      - age: [age1c]\n    shamir_threshold: 2\n")).creationRules[0]!;
+    const report = buildAccessReport(
+      [
+        { path: "split.yaml", metadata: metadata([["age1a"], ["age1b", "age1c"], ["age1a"]], 2), rule },
+        { path: "plain.yaml", metadata: metadata([["age1c"]], 0), rule: undefined },
+      ],
+      undefined,
+    );
+    expect(report.files.map((f) => [f.path, f.threshold, f.groups.length])).toEqual([["split.yaml", 2, 3], ["plain.yaml", 1, 1]]);
+    expect(report.files[0]!.drift.groups).toBe("the file has 3 key group(s) of 1, 2, 1 recipient(s), the creation rule asks for 2 key group(s) of 2, 1 recipient(s) (same recipients, grouped differently)");
+    expect(renderAccessText(report).split("\n").slice(0, 9)).toEqual([
+      "#    FILE        NEEDED             CREATION RULE",
+      "[1]  split.yaml  2 of 3 key groups  (every file)",
+      "[2]  plain.yaml  1 of 1 key group   (none)",
+      "",
+      "Who can open which file (x: holds the data key; gN: holds the share of key group N; .: nothing)",
+      "RECIPIENT  KIND  IDENTITY  [1]    [2]",
+      "-          age   age1a     g0,g2  .",
+      "-          age   age1b     g1     .",
+      "-          age   age1c     g1     x",
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { printable } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
-import { day, describeRecipient, driftLines, matrixCell, shortCommit, shortIdentity, thresholdText } from "./present.ts";
+import { day, describeRecipient, driftLines, matrixCell, ruleText, shortCommit, shortIdentity, thresholdText } from "./present.ts";
 import { auditFindings } from "./text.ts";
 
 /**
@@ -49,7 +49,7 @@ function accessSections(report: AccessReport): string {
       const groups = f.groups.map((g, gi) => `group ${gi}: ${g.map((r) => html(describeRecipient(r))).join(", ")}`).join("<br>");
       const drift = driftLines(f);
       const driftCell = drift.length === 0 ? `<span class="ok">none</span>` : drift.map((l) => `<span class="bad">${html(l)}</span>`).join("<br>");
-      return `<tr><td><code>${html(f.path)}</code></td><td>${html(thresholdText(f))}</td><td>${groups}</td><td>${f.rule === null ? "(none)" : `<code>${html(f.rule, 200)}</code>`}</td><td>${driftCell}</td></tr>`;
+      return `<tr><td><code>${html(f.path)}</code></td><td>${html(thresholdText(f))}</td><td>${groups}</td><td>${f.rule === null || f.rule === "" ? html(ruleText(f.rule)) : `<code>${html(f.rule, 200)}</code>`}</td><td>${driftCell}</td></tr>`;
     })
     .join("\n");
   return `<h2>Access matrix</h2>

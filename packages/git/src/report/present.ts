@@ -48,3 +48,8 @@ export function day(iso: string): string {
 export function shortCommit(commit: string): string {
   return commit.slice(0, 10);
 }
+
+/** The creation rule column: its `path_regex` quoted, `(every file)` for a rule without one, `(none)`. */
+export function ruleText(rule: string | null): string {
+  return rule === null ? "(none)" : rule === "" ? "(every file)" : printable(JSON.stringify(rule), 200);
+}

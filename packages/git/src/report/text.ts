@@ -1,6 +1,6 @@
 import { printable } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
-import { day, describeRecipient, driftLines, matrixCell, shortCommit, shortIdentity, thresholdText } from "./present.ts";
+import { day, describeRecipient, driftLines, matrixCell, ruleText, shortCommit, shortIdentity, thresholdText } from "./present.ts";
 
 /** Plain-text tables of the reports, for a terminal. Cells are escaped before they are padded. */
 
@@ -16,7 +16,7 @@ export function renderAccessText(report: AccessReport): string {
   const out: string[] = [];
   const files = report.files;
   if (files.length === 0) return "hush access: no encrypted file found\n";
-  out.push(...textTable(["#", "FILE", "NEEDED", "CREATION RULE"], files.map((f, i) => [`[${i + 1}]`, printable(f.path, 4096), thresholdText(f), f.rule === null ? "(none)" : printable(JSON.stringify(f.rule), 200)])));
+  out.push(...textTable(["#", "FILE", "NEEDED", "CREATION RULE"], files.map((f, i) => [`[${i + 1}]`, printable(f.path, 4096), thresholdText(f), ruleText(f.rule)])));
   out.push("", "Who can open which file (x: holds the data key; gN: holds the share of key group N; .: nothing)");
   out.push(
     ...textTable(
