@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRepo, createSandbox, git, hush, writeEncrypted } from "./helpers.ts";
+import { createRepo, createSandbox, git, hush, run, writeEncrypted } from "./helpers.ts";
 import { buildAuditRepo, short, type AuditRepo } from "./audit-fixture.ts";
 
 /** `hush access` and `hush audit` on a repository with history (see audit-fixture.ts), run without any key. */
@@ -191,5 +191,22 @@ describe("untrusted names in reports", () => {
     } finally {
       sb.cleanup();
     }
+  });
+});
+
+describe("hush audit reads history with two git processes", () => {
+  it("one git log for every file and one git cat-file for every version, however many versions", () => {
+    const bin = join(t.sb.dir, "counting-bin");
+    const calls = join(t.sb.dir, "git-calls.txt");
+    const realGit = run("sh", ["-c", "command -v git"], { cwd: t.repo, env: t.sb.keylessEnv }).stdout.trim();
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "git"), `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+    const env = { ...t.sb.keylessEnv, PATH: `${bin}:${t.sb.keylessEnv["PATH"]}` };
+    const r = hush(t.sb, ["audit", "--json", "--as-of", "2026-01-01"], { cwd: t.repo, env });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout).summary.values).toBe(5);
+    // Each call's git command (after any `-c name=value`).
+    const commands = readFileSync(calls, "utf8").split("\n").filter((l) => l !== "").map((l) => l.replace(/^(-c \S+ )*/, "").split(" ")[0]);
+    expect(commands.sort()).toEqual(["cat-file", "log", "rev-parse", "rev-parse"]);
   });
 });
