@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system tools the test suite talks to for real: the age CLI (interop checks),
-# GnuPG (PGP keys), git (git integration), openssl (a test certificate for the SOPS oracle) and
-# moto_server (a local AWS KMS endpoint). Real SOPS itself comes from scripts/fetch-sops-oracle.mjs,
+# GnuPG (PGP keys), git (git integration), openssl (a test certificate for the SOPS oracle),
+# chromium (renders the HTML report of `hush audit` headless) and moto_server (a local AWS KMS
+# endpoint). Real SOPS itself comes from scripts/fetch-sops-oracle.mjs,
 # which `pnpm test` runs.
 # Tests never skip when one is missing: they fail and name what to install.
 set -euo pipefail
@@ -12,6 +13,7 @@ command -v gpg >/dev/null 2>&1 || missing_apt+=(gnupg)
 command -v git >/dev/null 2>&1 || missing_apt+=(git)
 command -v ssh-keygen >/dev/null 2>&1 || missing_apt+=(openssh-client)
 command -v openssl >/dev/null 2>&1 || missing_apt+=(openssl)
+[ -x /usr/bin/chromium ] || missing_apt+=(chromium)
 
 if [ ${#missing_apt[@]} -gt 0 ]; then
   echo "installing: ${missing_apt[*]}"

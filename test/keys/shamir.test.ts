@@ -71,7 +71,7 @@ describe("key groups and Shamir thresholds", () => {
     expect((await decryptWith("override.yaml", [1, 2])).stdout).toBe(PLAIN);
   });
 
-  it("groups add and groups delete re-split the same data key; values stay as they are", async () => {
+  it("groups add re-splits the same data key (values stay as they are); groups delete of a key leaving the file makes a new one", async () => {
     writeFileSync(join(tmp.path, ".sops.yaml"), `creation_rules:\n  - age: ${keys[0]!.recipient}\n`);
     const one = await encrypt("grow.yaml");
     const env = { SOPS_AGE_KEY_FILE: combineKeys(tmp.path, "all", keys) };
@@ -94,6 +94,8 @@ describe("key groups and Shamir thresholds", () => {
     expect(del.stderr).toBe("");
     const after = readFileSync(join(tmp.path, "grow.yaml"), "utf8");
     expect(after).not.toContain(keys[0]!.recipient);
+    // keys[0] left the file: a new data key, every value re-encrypted.
+    for (const v of encValues(after)) expect(encValues(two)).not.toContain(v);
     expect((await decryptWith("grow.yaml", [1, 2])).stdout).toBe(PLAIN);
     expect((await decryptWith("grow.yaml", [0, 1])).status).toBe(128);
 

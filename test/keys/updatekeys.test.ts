@@ -84,8 +84,9 @@ describe("updatekeys over a directory of 20 files", () => {
     for (const f of files) expect(read(f.rel)).toBe(original.get(f.rel));
   });
 
-  it("re-wraps exactly the key entries: values, MAC and lastmodified untouched; new keys open, the old one does not", async () => {
-    const r = await hush(["updatekeys", "secrets"], { cwd: repo, env: { SOPS_AGE_KEY_FILE: A.file }, input: "maybe\ny\n" });
+  it("--keep-data-key re-wraps exactly the key entries: values, MAC and lastmodified untouched; new keys open, the old one does not", async () => {
+    // A is removed, which by default means a new data key (test/keys/rollover.test.ts); SOPS's way is kept on request.
+    const r = await hush(["updatekeys", "--keep-data-key", "secrets"], { cwd: repo, env: { SOPS_AGE_KEY_FILE: A.file }, input: "maybe\ny\n" });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("updatekeys: 18 updated, 2 up to date, 1 skipped (not encrypted), 0 failed\n");

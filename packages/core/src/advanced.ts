@@ -6,6 +6,7 @@
  */
 export * from "./api.ts";
 export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
+export { safeJson } from "./printable.ts";
 export {
   masterKeyIdentity,
   recipientOf,
@@ -77,5 +78,6 @@ export { firstVerified } from "./document/candidates.ts";
 export { resolveCreation, configIndent, type CreationOverrides, type CreationSettings } from "./config/creation.ts";
 export { plaintextEncoding, encryptedTextFormat, exampleDocument } from "./document/formats.ts";
 export { renderExtracted } from "./document/extract.ts";
+export { readRecipientNames, recipientName, RECIPIENT_NAMES_KEY, type RecipientNames } from "./config/recipient-names.ts";
 export { loadSopsConfig, configRelativePath, type LoadedConfig } from "./config/config-file.ts";
 export { decryptFile, verifyFile, openFile, encryptForPath, type FileOptions, type EncryptForPathOptions } from "./api/files.ts";

@@ -48,3 +48,14 @@ export function printable(text: string, max = 200): string {
 export function quoted(text: string, max = 72): string {
   return JSON.stringify(shorten(text, max)).replace(UNSAFE, unicodeEscape);
 }
+
+/**
+ * JSON text (from `JSON.stringify`) with the characters `printable` escapes written as `\u`
+ * escapes (surrogate pairs beyond the BMP), so JSON printed to a terminal cannot reorder or hide
+ * text either; it parses to the same value.
+ */
+export function safeJson(json: string): string {
+  // Line breaks outside strings are layout (JSON.stringify escapes those inside). Each UTF-16 unit
+  // on its own: a character beyond the BMP becomes its surrogate pair, as JSON writes it.
+  return json.replace(UNSAFE, (c) => c === "\n" ? c : Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""));
+}

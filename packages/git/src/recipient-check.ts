@@ -69,7 +69,8 @@ function wrappedKeyFault(entry: MasterKeyEntry): string | undefined {
   }
 }
 
-function identityKey(key: MasterKeyEntry | MasterKeyRecipient): string {
+/** A recipient as one comparable string: kind and identity (PGP fingerprints upper-cased). */
+export function identityKey(key: MasterKeyEntry | MasterKeyRecipient): string {
   // PGP fingerprints are written in either case.
   return `${key.kind} ${key.kind === "pgp" ? masterKeyIdentity(key).toUpperCase() : masterKeyIdentity(key)}`;
 }
@@ -79,7 +80,7 @@ function groupText(sizes: readonly number[]): string {
 }
 
 /** The number of groups needed to open a file: as `updatekeys` computes it (0 or more than the groups means all). */
-function neededGroups(groups: number, threshold: number): number {
+export function neededGroups(groups: number, threshold: number): number {
   return groups <= 1 ? 1 : threshold === 0 || threshold > groups ? groups : threshold;
 }
 
@@ -106,11 +107,42 @@ function groupStructureFault(metadata: FileMetadata, rule: CreationRule): string
   return `the file's shamir threshold needs ${fileNeeds} of ${metadata.keyGroups.length} key groups, the creation rule's threshold needs ${ruleNeeds}`;
 }
 
+/** How a file's recipients differ from its creation rule's, as data (see {@link recipientFindings}). */
+export interface RecipientDrift {
+  /** Entries of the file the rule does not name, with their key group. */
+  readonly unexpected: ReadonlyArray<{ readonly entry: MasterKeyEntry; readonly group: number }>;
+  /** Recipients the rule names that have no wrapped key in the file (each once). */
+  readonly missing: readonly MasterKeyRecipient[];
+  /** With the same recipients: how the key groups or threshold differ, or undefined. */
+  readonly structure: string | undefined;
+}
+
+/**
+ * How `metadata`'s recipients differ from `rule`'s, or undefined when no rule covers the file or
+ * it names no recipients. Recipients are compared by kind and identity (PGP in any case), of any
+ * kind, including kinds hush cannot wrap to: a key holder running SOPS would send the data key there.
+ */
+export function recipientDrift(metadata: FileMetadata, rule: CreationRule | undefined): RecipientDrift | undefined {
+  const ruleRecipients = (rule?.keyGroups ?? []).flat();
+  if (rule === undefined || ruleRecipients.length === 0) return undefined;
+  const named = new Set(ruleRecipients.map(identityKey));
+  const present = new Set(metadata.keyGroups.flat().map(identityKey));
+  const unexpected = metadata.keyGroups.flatMap((group, gi) => group.filter((entry) => !named.has(identityKey(entry))).map((entry) => ({ entry, group: gi })));
+  const reported = new Set<string>();
+  const missing = ruleRecipients.filter((recipient) => {
+    const id = identityKey(recipient);
+    if (present.has(id) || reported.has(id)) return false;
+    reported.add(id);
+    return true;
+  });
+  const structure = unexpected.length === 0 && missing.length === 0 ? groupStructureFault(metadata, rule) : undefined;
+  return { unexpected, missing, structure };
+}
+
 /**
  * Findings for every recipient of `metadata`, checked against `rule` when one covers the file and
- * names recipients: entries the rule does not name (of any kind, including kinds hush cannot
- * wrap to: a key holder running SOPS would send the data key there), recipients the rule names
- * that the file lacks, and key groups or a threshold that differ from the rule's.
+ * names recipients: entries the rule does not name, recipients the rule names that the file
+ * lacks, and key groups or a threshold that differ from the rule's (see {@link recipientDrift}).
  */
 export function recipientFindings(metadata: FileMetadata, rule: CreationRule | undefined): RecipientFinding[] {
   const out: RecipientFinding[] = [];
@@ -121,35 +153,20 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
       if (fault !== undefined) out.push({ code: "wrapped-key-invalid", message: `the wrapped data key of ${describe(entry, gi)} cannot be a wrapped key: ${fault}` });
     }
   });
-  const ruleRecipients = (rule?.keyGroups ?? []).flat();
-  if (rule === undefined || ruleRecipients.length === 0) return out;
+  const drift = recipientDrift(metadata, rule);
+  if (rule === undefined || drift === undefined) return out;
   const where = `the creation rule for this file (path_regex ${printable(JSON.stringify(rule.pathRegex))})`;
   const fix = "run `hush updatekeys` on the file (with a key that opens it) to re-key it as the rule says";
-  const named = new Set(ruleRecipients.map(identityKey));
-  const present = new Set(metadata.keyGroups.flat().map(identityKey));
-  let membersDiffer = false;
-  metadata.keyGroups.forEach((group, gi) => {
-    for (const entry of group) {
-      if (named.has(identityKey(entry))) continue;
-      membersDiffer = true;
-      out.push({ code: "unexpected-recipient", message: `${describe(entry, gi)} is not named by ${where}; ${fix}, unless it belongs there (then add it to the rule)` });
-    }
-  });
-  const reported = new Set<string>();
-  for (const recipient of ruleRecipients) {
-    const id = identityKey(recipient);
-    if (present.has(id) || reported.has(id)) continue;
-    reported.add(id);
-    membersDiffer = true;
+  for (const { entry, group } of drift.unexpected) {
+    out.push({ code: "unexpected-recipient", message: `${describe(entry, group)} is not named by ${where}; ${fix}, unless it belongs there (then add it to the rule)` });
+  }
+  for (const recipient of drift.missing) {
     out.push({
       code: "missing-recipient",
       message: `${recipient.kind} recipient ${printable(masterKeyIdentity(recipient))} is named by ${where} but has no wrapped key in this file, so it cannot open it; ${fix}`,
     });
   }
-  if (!membersDiffer) {
-    const structure = groupStructureFault(metadata, rule);
-    if (structure !== undefined) out.push({ code: "key-groups-differ", message: `the key groups differ from ${where}: ${structure}; ${fix}` });
-  }
+  if (drift.structure !== undefined) out.push({ code: "key-groups-differ", message: `the key groups differ from ${where}: ${drift.structure}; ${fix}` });
   return out;
 }
 

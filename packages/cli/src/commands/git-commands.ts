@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { CliIo } from "../io.ts";
 import type { ExitSink } from "../command-flags.ts";
 
-/** Registers git setup/uninstall/textconv/merge/resolve and check. Implementations are imported lazily inside each action. */
+/** Registers git setup/uninstall/textconv/merge/resolve, check, access and audit. Implementations are imported lazily inside each action. */
 export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSink): void {
   const git = program
     .command("git")
@@ -78,5 +78,29 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
     .action(async (paths: string[], opts: { verify?: boolean; verifyIfKey?: boolean; strict?: boolean; json?: boolean; staged?: boolean }, cmd: Command) => {
       const { runCheck } = await import("./git/check.ts");
       setExit(await runCheck(io, paths, { ...cmd.optsWithGlobals(), ...opts }));
+    });
+
+  program
+    .command("access")
+    .description("without keys: who can open each encrypted file (recipients per key group, threshold), a recipient × file matrix, drift from .sops.yaml")
+    .argument("[paths...]", "files or directories (default: the working directory)")
+    .option("--json", "machine-readable output (schema: docs/audit.md)")
+    .option("--html <file>", "also write a self-contained HTML report to this file")
+    .action(async (paths: string[], opts: { json?: boolean; html?: string }, cmd: Command) => {
+      const { runAccess } = await import("./report/access.ts");
+      setExit(await runAccess(io, paths, { ...cmd.optsWithGlobals(), ...opts }));
+    });
+
+  program
+    .command("audit")
+    .description("without keys: when each encrypted value's ciphertext last changed (git history), stale values, files not re-keyed after a recipient was removed; exit 1 on findings")
+    .argument("[paths...]", "files or directories in the repository (default: the working directory)")
+    .option("--max-age <age>", "flag values older than this: days (365d), weeks (26w) or years (1y)")
+    .option("--as-of <date>", "count ages up to this date (default: now)")
+    .option("--json", "machine-readable output (schema: docs/audit.md)")
+    .option("--html <file>", "also write a self-contained HTML report (access matrix and value ages) to this file")
+    .action(async (paths: string[], opts: { json?: boolean; html?: string; maxAge?: string; asOf?: string }, cmd: Command) => {
+      const { runAudit } = await import("./report/audit.ts");
+      setExit(await runAudit(io, paths, { ...cmd.optsWithGlobals(), ...opts }));
     });
 }

@@ -1,4 +1,4 @@
-import { HushError, encryptedTextFormat, type FileMetadata, type KeyGroupRecipients, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { HushError, encryptedTextFormat, type EmitOptions, type FileMetadata, type KeyGroupRecipients, type KeySourceResolver, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import { loadConfig } from "../config.ts";
 import { encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
@@ -6,6 +6,7 @@ import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile } from "../rekey/batch.ts";
 import { dedupeGroups, recipientsOf } from "../rekey/key-groups.ts";
 import { emitOptionsFor, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
+import { reencryptWithNewDataKey, removesRecipient } from "../rekey/new-data-key.ts";
 import { expandTargets } from "../rekey/targets.ts";
 import { effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
 import { emitResult, keysFromFlags, parseIndent } from "./encrypt-options.ts";
@@ -23,12 +24,15 @@ export interface GroupsFlags {
   encryptionContext?: string;
   config?: string;
   indent?: string;
+  /** Keep the file's data key even when a recipient leaves (what SOPS does). */
+  keepDataKey?: boolean;
 }
 
 /**
  * Re-wraps the file's data key (recovered from its metadata, checked against its MAC) to new
  * groups. Values, MAC and lastmodified stay; with several groups the key is split again, so
- * every group gets a fresh share.
+ * every group gets a fresh share. When a recipient leaves the file (in none of the new groups),
+ * the file gets a new data key instead, every value re-encrypted, unless `--keep-data-key`.
  */
 async function regroup(
   io: CliIo,
@@ -43,22 +47,31 @@ async function regroup(
     const file = await readSecretFile(target);
     const { groups, threshold } = next(file);
     const resolve = createKeySourceResolver(io.env, chosen);
-    const dataKey = await recoverDataKey(file.metadata, resolve);
-    let keyGroups: MasterKeyEntry[][];
-    try {
-      keyGroups = await wrapForGroups(dataKey, groups, threshold, resolve);
-    } finally {
-      dataKey.fill(0);
-    }
     const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
-    const metadata: FileMetadata = { ...file.metadata, keyGroups, shamirThreshold: effectiveThreshold(threshold, groups.length) };
-    const text = await replaceMetadata(file, metadata, emitOptionsFor(file.format, indent, loaded?.config.stores));
+    const emit = emitOptionsFor(file.format, indent, loaded?.config.stores);
+    const text =
+      flags.keepDataKey !== true && removesRecipient(file.metadata.keyGroups, groups)
+        ? await reencryptWithNewDataKey(file, groups, effectiveThreshold(threshold, groups.length), resolve, emit)
+        : await rewrapped(file, groups, threshold, resolve, emit);
     if (flags.inPlace === true) await writeSecretFile(file, text);
     else await emitResult(io, {}, undefined, encodeOutput(text, encryptedTextFormat(file.format)), { plaintext: false });
   } catch (err) {
     throw errorForFile(target, err);
   }
   return 0;
+}
+
+/** The file with its data key re-wrapped to `groups`; values, MAC and lastmodified kept. */
+async function rewrapped(file: SecretFile, groups: KeyGroupRecipients, threshold: number, resolve: KeySourceResolver, emit: EmitOptions): Promise<string> {
+  const dataKey = await recoverDataKey(file.metadata, resolve);
+  let keyGroups: MasterKeyEntry[][];
+  try {
+    keyGroups = await wrapForGroups(dataKey, groups, threshold, resolve);
+  } finally {
+    dataKey.fill(0);
+  }
+  const metadata: FileMetadata = { ...file.metadata, keyGroups, shamirThreshold: effectiveThreshold(threshold, groups.length) };
+  return replaceMetadata(file, metadata, emit);
 }
 
 /** `hush groups add -f FILE --age … --pgp … --kms …`: appends one key group. */

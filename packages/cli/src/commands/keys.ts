@@ -19,6 +19,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
     .option("--input-type <type>", "file format (default: from each file name)")
     .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the rule's, else the file's)")
     .option("--jobs <n>", "files processed at once (default 8)")
+    .option("--keep-data-key", "keep each file's data key even when a recipient is removed (SOPS's behaviour; by default such a file gets a new data key, every value re-encrypted)")
     .addOption(new Option("--enable-local-keyservice", "accepted for compatibility").hideHelp())
     .action(async (paths: string[], _opts: unknown, cmd: Command) => {
       const { runUpdatekeys } = await import("./updatekeys.ts");
@@ -70,6 +71,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
     .description("delete key group INDEX (from 0); refused when fewer groups than the threshold would be left")
     .argument("<index>", "index of the group to delete, from 0")
     .option("-f, --file <path>", "the encrypted file")
+    .option("--keep-data-key", "keep the data key although the group's members leave (SOPS's behaviour; by default the file gets a new data key, every value re-encrypted)")
     .option("-i, --in-place", "write the result over the file")
     .option("--input-type <type>", "file format (default: from the file name)")
     .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the file's)")

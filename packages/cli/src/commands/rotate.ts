@@ -1,14 +1,5 @@
 import { existsSync } from "node:fs";
-import {
-  HushError,
-  encryptText,
-  generateDataKey,
-  openText,
-  verifyText,
-  type KeySourceResolver,
-  type MasterKeyRecipient,
-  encryptedTextFormat,
-} from "@hush/core";
+import { HushError, encryptedTextFormat, type KeySourceResolver, type MasterKeyRecipient } from "@hush/core";
 import { loadConfig } from "../config.ts";
 import { encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
@@ -18,7 +9,8 @@ import { changeKeys, dedupeGroups, kmsKeysToRemove, recipientsOf, type KeyToRemo
 import { parseJobs } from "../rekey/pool.ts";
 import { emitOptionsFor, readSecretFile, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
-import { checkGroups, effectiveThreshold, wrapForGroups } from "../rekey/wrap.ts";
+import { reencryptWithNewDataKey } from "../rekey/new-data-key.ts";
+import { checkGroups, effectiveThreshold } from "../rekey/wrap.ts";
 import { emitResult, keysFromFlags, parseContext, parseIndent } from "./encrypt-options.ts";
 
 export interface RotateFlags {
@@ -88,35 +80,14 @@ async function rotateOne(
     throw new HushError("REKEY_MISSING_FILE", `${target.display}: cannot change the keys of a file that does not exist`, { located: true });
   }
   const file = await readSecretFile(target);
-  const opened = await openText(file.text, { format: file.format, keySources: resolve });
-  const dataKey = generateDataKey();
-  try {
-    const { metadata } = opened;
-    const change = changeKeys(recipientsOf(metadata.keyGroups), changes.add, changes.remove);
-    const groups = dedupeGroups(change.groups);
-    checkGroups(groups);
-    const threshold = effectiveThreshold(metadata.shamirThreshold, groups.length);
-    const wrappedKeys = await wrapForGroups(dataKey, groups, threshold, resolve);
-    const emit = emitOptionsFor(file.format, indent, stores);
-    const text = await encryptText(opened.plaintext, {
-      format: file.format,
-      keyGroups: groups,
-      shamirThreshold: threshold,
-      ...(metadata.rule === undefined ? {} : { rule: metadata.rule }),
-      macOnlyEncrypted: metadata.macOnlyEncrypted,
-      keySources: resolve,
-      emit,
-      dataKey,
-      wrappedKeys,
-    });
-    // The old file is replaced only by something that opens (values and MAC) with the new key.
-    await verifyText(text, { format: file.format, keySources: resolve, dataKey });
-    const parts = ["new data key", ...change.added.map((k) => `+${k}`), ...change.removed.map((k) => `-${k}`)];
-    return { file, text, detail: parts.join(", ") };
-  } finally {
-    dataKey.fill(0);
-    opened.dataKey.fill(0);
-  }
+  const { metadata } = file;
+  const change = changeKeys(recipientsOf(metadata.keyGroups), changes.add, changes.remove);
+  const groups = dedupeGroups(change.groups);
+  checkGroups(groups);
+  const threshold = effectiveThreshold(metadata.shamirThreshold, groups.length);
+  const text = await reencryptWithNewDataKey(file, groups, threshold, resolve, emitOptionsFor(file.format, indent, stores));
+  const parts = ["new data key", ...change.added.map((k) => `+${k}`), ...change.removed.map((k) => `-${k}`)];
+  return { file, text, detail: parts.join(", ") };
 }
 
 /** Names of the removed keys that no file had, so that a typo in `--rm-*` does not pass unseen. */

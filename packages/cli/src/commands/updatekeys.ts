@@ -8,6 +8,7 @@ import { mapLimit, parseJobs } from "../rekey/pool.ts";
 import { confirm } from "../rekey/prompt.ts";
 import { emitOptionsFor, NotEncrypted, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
+import { reencryptWithNewDataKey, removesRecipient } from "../rekey/new-data-key.ts";
 import { checkGroups, effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
 import { parseIndent } from "./encrypt-options.ts";
 
@@ -19,6 +20,8 @@ export interface UpdatekeysFlags {
   jobs?: string;
   config?: string;
   indent?: string;
+  /** Keep the file's data key even when a recipient is removed (what SOPS does). */
+  keepDataKey?: boolean;
 }
 
 /** What updatekeys will do to one file. */
@@ -28,6 +31,8 @@ interface Plan {
   readonly threshold: number;
   readonly diffs: GroupDiff[];
   readonly oldThreshold: number;
+  /** A recipient leaves the file: it gets a new data key, every value re-encrypted (unless --keep-data-key). */
+  readonly newDataKey: boolean;
 }
 
 /** Parses `--shamir-secret-sharing-threshold` (a whole number, 0 meaning all groups). */
@@ -43,7 +48,7 @@ function thresholdOf(m: FileMetadata): number {
   return m.keyGroups.length <= 1 ? 0 : m.shamirThreshold === 0 ? m.keyGroups.length : m.shamirThreshold;
 }
 
-async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: number | undefined): Promise<Plan | undefined> {
+async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: number | undefined, keepDataKey: boolean): Promise<Plan | undefined> {
   const file = await readSecretFile(target);
   const rule = await creationRuleFor(loaded, target.abs, io.cwd);
   if (rule === undefined) throw new HushError("CONFIG_NOT_FOUND", "the config has no creation rules", { located: true });
@@ -56,13 +61,18 @@ async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: n
   const diffs = diffGroups(file.metadata.keyGroups, groups);
   const oldThreshold = thresholdOf(file.metadata);
   if (!hasChanges(diffs) && oldThreshold === threshold) return undefined;
-  return { file, groups, threshold, diffs, oldThreshold };
+  return { file, groups, threshold, diffs, oldThreshold, newDataKey: !keepDataKey && removesRecipient(file.metadata.keyGroups, groups) };
 }
+
+/** The line under a file's listed changes when a recipient leaves it. */
+const NEW_KEY_NOTE = "new data key: a recipient is removed and may hold the old one, so every value is re-encrypted (--keep-data-key keeps it, as SOPS does)";
 
 /**
  * `hush updatekeys PATH...`: re-wraps each file's data key to the keys its creation rule names
- * now. Values, MAC and lastmodified stay as they are; only the `sops` key entries change. Shows
- * the changes and asks once (`--yes` skips the question); `--dry-run` does everything but write.
+ * now. Values, MAC and lastmodified stay as they are; only the `sops` key entries change. When a
+ * recipient is removed the file gets a new data key instead, every value re-encrypted (the
+ * removed party may hold the old key), unless `--keep-data-key`. Shows the changes and asks once
+ * (`--yes` skips the question); `--dry-run` does everything but write.
  */
 export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: UpdatekeysFlags): Promise<number> {
   const jobs = parseJobs(flags.jobs);
@@ -81,7 +91,7 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
   // 1. Read every file and work out the change, without touching any key.
   const planned = await mapLimit(targets, jobs, async (target): Promise<{ outcome?: Outcome; plan?: Plan }> => {
     try {
-      const p = await plan(loaded, io, target, override);
+      const p = await plan(loaded, io, target, override, flags.keepDataKey === true);
       return p === undefined ? { outcome: { target, status: "unchanged", detail: "" } } : { plan: p };
     } catch (err) {
       if (err instanceof NotEncrypted) return { outcome: err.quiet ? { target, status: "ignored" } : { target, status: "skipped", detail: err.message } };
@@ -93,7 +103,7 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
   // 2. Show it, and ask.
   if (plans.length > 0) {
     const text = plans
-      .map((p) => `${p.file.target.display}: ${flags.dryRun === true ? "would change" : "changes"} to the key groups:\n${formatDiff(p.diffs, { from: p.oldThreshold, to: p.threshold })}`)
+      .map((p) => `${p.file.target.display}: ${flags.dryRun === true ? "would change" : "changes"} to the key groups:\n${formatDiff(p.diffs, { from: p.oldThreshold, to: p.threshold })}${p.newDataKey ? `\n${NEW_KEY_NOTE}` : ""}`)
       .join("\n");
     await writeOut(io.stdout, `${text}\n`);
   }
@@ -120,10 +130,16 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
     const outcomes = await runBatch(io, flags.dryRun === true ? "checking" : "updating keys", [...byTarget.keys()], jobs, async (target) => {
       const p = byTarget.get(target)!;
       const { metadata } = p.file;
+      const emit = emitOptionsFor(p.file.format, indent, loaded.config.stores);
+      if (p.newDataKey) {
+        const text = await reencryptWithNewDataKey(p.file, p.groups, p.threshold, resolve, emit);
+        if (flags.dryRun !== true) await writeSecretFile(p.file, text);
+        return { status: "done", detail: `${summarizeDiff(p.diffs)}, new data key` };
+      }
       const dataKey = await recoverDataKey(metadata, resolve);
       try {
         const keyGroups = await wrapForGroups(dataKey, p.groups, p.threshold, resolve);
-        const text = await replaceMetadata(p.file, { ...metadata, keyGroups, shamirThreshold: p.threshold }, emitOptionsFor(p.file.format, indent, loaded.config.stores));
+        const text = await replaceMetadata(p.file, { ...metadata, keyGroups, shamirThreshold: p.threshold }, emit);
         if (flags.dryRun !== true) await writeSecretFile(p.file, text);
       } finally {
         dataKey.fill(0);

@@ -2,6 +2,7 @@ import type { Document, LineCounter, Node as YamlNode } from "yaml";
 import { HushError, printable } from "../errors.ts";
 import { ENCRYPTION_RULE_KINDS } from "../metadata/file-metadata.ts";
 import { closestName } from "../suggest.ts";
+import { RECIPIENT_NAMES_KEY } from "./recipient-names.ts";
 
 /**
  * Strict key checking for `.sops.yaml`. SOPS ignores keys it does not know, so a typo such as
@@ -10,7 +11,8 @@ import { closestName } from "../suggest.ts";
  * key SOPS 3.13 reads (config/config.go: creationRule, keyGroup, kmsKey, StoresConfig).
  */
 
-const TOP = ["creation_rules", "destination_rules", "stores"];
+/** SOPS's top-level keys, and hush's names for recipients (which SOPS ignores, see recipient-names.ts). */
+const TOP = ["creation_rules", "destination_rules", "stores", RECIPIENT_NAMES_KEY];
 const RULE = [
   "path_regex",
   "age",

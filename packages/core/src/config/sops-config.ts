@@ -1,3 +1,4 @@
+import type { Document } from "yaml";
 import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import type { KeyGroupRecipients } from "../crypto/data-key.ts";
@@ -5,6 +6,7 @@ import type { MasterKeyRecipient } from "../key-source.ts";
 import { ENCRYPTION_RULE_KINDS, type EncryptionRule } from "../metadata/file-metadata.ts";
 import { compileRe2 } from "../rules/encryption-rules.ts";
 import { checkConfigKeys } from "./config-keys.ts";
+import { RECIPIENT_NAMES_KEY, readRecipientNames, type RecipientNames } from "./recipient-names.ts";
 
 /**
  * `.sops.yaml` (spec 8): creation rules, evaluated in order, first match wins; `path_regex` is
@@ -23,6 +25,8 @@ export interface CreationRule {
 export interface SopsConfig {
   readonly creationRules: readonly CreationRule[];
   readonly stores: { readonly yamlIndent?: number; readonly jsonIndent?: number };
+  /** People's names for recipients (`hush_recipient_names`, anchors), for reports; see recipient-names.ts. */
+  readonly recipientNames?: RecipientNames;
 }
 
 type Raw = Record<string, unknown>;
@@ -161,10 +165,11 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   // Loaded here rather than at module load: a JSON-only user never pays for the YAML parser.
   const { parseDocument, LineCounter } = await import("yaml");
   let raw: unknown;
+  let doc: Document;
   try {
     const lines = new LineCounter();
     // merge: `<<: *defaults` works as in go-yaml, which SOPS reads its config with.
-    const doc = parseDocument(text, { lineCounter: lines, logLevel: "error", merge: true });
+    doc = parseDocument(text, { lineCounter: lines, logLevel: "error", merge: true });
     const first = doc.errors[0];
     if (first !== undefined) throw first;
     checkConfigKeys(doc, lines);
@@ -185,8 +190,10 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   };
   const yamlIndent = indentOf("yaml");
   const jsonIndent = indentOf("json");
+  const recipientNames = readRecipientNames(doc, raw[RECIPIENT_NAMES_KEY]);
   return {
     creationRules: (rules ?? []).map(parseRule),
+    ...(recipientNames.size === 0 ? {} : { recipientNames }),
     stores: { ...(yamlIndent === undefined ? {} : { yamlIndent }), ...(jsonIndent === undefined ? {} : { jsonIndent }) },
   };
 }

@@ -12,7 +12,7 @@ export interface TextEdit {
  * Applies non-overlapping edits to `source`. Every byte outside the edited ranges is kept, which is
  * what makes encryption a minimal change of the user's file (no re-serialisation).
  * @throws HushError INVALID_ARGUMENT when an edit's range is not inside `source` (whole numbers,
- *   start <= end) or two edits overlap.
+ *   start not after end) or two edits overlap.
  */
 export function applyTextEdits(source: string, edits: readonly TextEdit[]): string {
   checkString(source, "the source text");

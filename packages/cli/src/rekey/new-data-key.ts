@@ -1,0 +1,47 @@
+import { encryptText, generateDataKey, masterKeyIdentity, openText, verifyText, type EmitOptions, type KeyGroupRecipients, type KeySourceResolver, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import type { SecretFile } from "./secret-files.ts";
+import { wrapForGroups } from "./wrap.ts";
+
+/**
+ * Re-keying with a new data key: the file is opened (MAC checked), a fresh data key is drawn and
+ * wrapped for `groups`, every value is re-encrypted with it (fresh IVs) and the result is checked
+ * to open with the new key before it is returned. What `rotate` does to every file, and what
+ * `updatekeys` and `groups` do when a recipient leaves: the removed party may hold the old data
+ * key, and only a new one, with every value re-encrypted, shuts them out.
+ */
+export async function reencryptWithNewDataKey(file: SecretFile, groups: KeyGroupRecipients, threshold: number, resolve: KeySourceResolver, emit: EmitOptions): Promise<string> {
+  const opened = await openText(file.text, { format: file.format, keySources: resolve });
+  const dataKey = generateDataKey();
+  try {
+    const { metadata } = opened;
+    const wrappedKeys = await wrapForGroups(dataKey, groups, threshold, resolve);
+    const text = await encryptText(opened.plaintext, {
+      format: file.format,
+      keyGroups: groups,
+      shamirThreshold: threshold,
+      ...(metadata.rule === undefined ? {} : { rule: metadata.rule }),
+      macOnlyEncrypted: metadata.macOnlyEncrypted,
+      keySources: resolve,
+      emit,
+      dataKey,
+      wrappedKeys,
+    });
+    // The old file is replaced only by something that opens (values and MAC) with the new key.
+    await verifyText(text, { format: file.format, keySources: resolve, dataKey });
+    return text;
+  } finally {
+    dataKey.fill(0);
+    opened.dataKey.fill(0);
+  }
+}
+
+function recipientLabel(key: MasterKeyEntry | MasterKeyRecipient): string {
+  // PGP fingerprints are written in either case.
+  return `${key.kind} ${key.kind === "pgp" ? masterKeyIdentity(key).toUpperCase() : masterKeyIdentity(key)}`;
+}
+
+/** Whether a recipient of `current` is in none of `next`'s groups (a move between groups is not a removal). */
+export function removesRecipient(current: ReadonlyArray<readonly MasterKeyEntry[]>, next: KeyGroupRecipients): boolean {
+  const kept = new Set(next.flat().map(recipientLabel));
+  return current.flat().some((entry) => !kept.has(recipientLabel(entry)));
+}

@@ -1,0 +1,70 @@
+import { masterKeyIdentity, recipientName, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient, type RecipientNames } from "@hush/core";
+import { identityKey, neededGroups, recipientDrift } from "../recipient-check.ts";
+import { REPORT_SCHEMA_VERSION, type AccessReport, type FileAccess, type MatrixRow, type RecipientRef } from "./model.ts";
+
+/**
+ * Who can open which file, from each file's metadata and `.sops.yaml`, without a key: the data of
+ * `hush access`. Recipients are compared as `hush check` compares them (recipient-check.ts).
+ */
+
+/** One encrypted file as read for the report. */
+export interface AccessInput {
+  readonly path: string;
+  readonly metadata: FileMetadata;
+  /** The file's creation rule, or undefined when none matches. */
+  readonly rule: CreationRule | undefined;
+}
+
+/** A recipient as the report shows it. */
+export function recipientRef(key: MasterKeyEntry | MasterKeyRecipient, names: RecipientNames | undefined): RecipientRef {
+  return { kind: key.kind, identity: masterKeyIdentity(key), name: recipientName(names, key) ?? null };
+}
+
+/** Sort order of recipients: named ones first by name, then by kind and identity. */
+export function compareRecipients(a: RecipientRef, b: RecipientRef): number {
+  if ((a.name === null) !== (b.name === null)) return a.name === null ? 1 : -1;
+  const an = a.name ?? "";
+  const bn = b.name ?? "";
+  if (an !== bn) return an < bn ? -1 : 1;
+  const ak = `${a.kind} ${a.identity}`;
+  const bk = `${b.kind} ${b.identity}`;
+  return ak < bk ? -1 : ak > bk ? 1 : 0;
+}
+
+function fileAccess(input: AccessInput, names: RecipientNames | undefined): FileAccess {
+  const { metadata, rule } = input;
+  const drift = recipientDrift(metadata, rule);
+  return {
+    path: input.path,
+    groups: metadata.keyGroups.map((group) => group.map((entry) => recipientRef(entry, names))),
+    threshold: neededGroups(metadata.keyGroups.length, metadata.shamirThreshold),
+    rule: drift === undefined || rule === undefined ? null : rule.pathRegex,
+    drift: {
+      unexpected: (drift?.unexpected ?? []).map(({ entry }) => recipientRef(entry, names)),
+      missing: (drift?.missing ?? []).map((r) => recipientRef(r, names)),
+      groups: drift?.structure ?? null,
+    },
+  };
+}
+
+/** The access report for `inputs` (in the order given), with recipients named by `names`. */
+export function buildAccessReport(inputs: readonly AccessInput[], names: RecipientNames | undefined): AccessReport {
+  const files = inputs.map((input) => fileAccess(input, names));
+  const rows = new Map<string, { recipient: RecipientRef; groups: number[][] }>();
+  inputs.forEach((input, fi) => {
+    input.metadata.keyGroups.forEach((group, gi) => {
+      for (const entry of group) {
+        const id = identityKey(entry);
+        let row = rows.get(id);
+        if (row === undefined) {
+          row = { recipient: recipientRef(entry, names), groups: inputs.map(() => []) };
+          rows.set(id, row);
+        }
+        const cell = row.groups[fi]!;
+        if (!cell.includes(gi)) cell.push(gi);
+      }
+    });
+  });
+  const matrix: MatrixRow[] = [...rows.values()].sort((a, b) => compareRecipients(a.recipient, b.recipient));
+  return { schema: "hush-access", version: REPORT_SCHEMA_VERSION, files, matrix };
+}

@@ -1,0 +1,149 @@
+import { decodeMetadata, formatKeyPath, looksEncrypted, storeFor, type FileFormat, type MasterKeyEntry, type RecipientNames } from "@hush/core";
+import { wrappedKeyHash } from "../metadata-summary.ts";
+import { identityKey } from "../recipient-check.ts";
+import { recipientRef } from "./access.ts";
+import { REPORT_SCHEMA_VERSION, type AuditReport, type CommitRef, type FileAudit, type Removal, type ValueAge } from "./model.ts";
+
+/**
+ * The age of every encrypted value and the re-keying history of a file, from its versions in git,
+ * without a key: the data of `hush audit`.
+ *
+ * A new data key cannot be seen without a key, but it can be inferred: rotating (hush or SOPS)
+ * re-encrypts every value and re-wraps the key for every recipient in one go, whereas an edit
+ * keeps the wrapped keys (SOPS) or the unchanged values' ciphertext (hush), and `updatekeys` with
+ * `--keep-data-key` keeps every value's ciphertext. A version is counted as re-keyed when, against
+ * the one before, every value both have was re-encrypted and every recipient both have got a new
+ * wrapped key.
+ */
+
+/** What the audit needs of one version of a file. */
+export interface VersionSummary {
+  /** Encrypted values: key path (tree-path syntax) → ciphertext envelope. */
+  readonly values: ReadonlyMap<string, string>;
+  /** Recipients: identity key → entry. */
+  readonly recipients: ReadonlyMap<string, MasterKeyEntry>;
+}
+
+/**
+ * Reads one version of a file without a key: its summary, "clear" when it has no `sops`
+ * metadata, or "unreadable" when it does not parse or its metadata is invalid (such a version is
+ * left out of the history rather than counted as clear).
+ */
+export async function summarizeVersion(text: string, format: FileFormat): Promise<VersionSummary | "clear" | "unreadable"> {
+  try {
+    const parsed = (await storeFor(format)).parse(text);
+    if (parsed.metadata === undefined) return "clear";
+    const metadata = decodeMetadata(parsed.metadata);
+    const values = new Map<string, string>();
+    for (const leaf of parsed.leaves) {
+      if (leaf.kind !== "scalar" || leaf.aliased === true || leaf.value === null || !looksEncrypted(leaf.value.text)) continue;
+      const doc = parsed.documentCount > 1 ? `document ${leaf.document}: ` : "";
+      values.set(`${doc}${formatKeyPath(leaf.path)}`, leaf.value.text);
+    }
+    const recipients = new Map<string, MasterKeyEntry>();
+    for (const entry of metadata.keyGroups.flat()) recipients.set(identityKey(entry), entry);
+    return { values, recipients };
+  } catch {
+    return "unreadable";
+  }
+}
+
+/** One version of a file in history: the commit and what it held (null: deleted in that commit). */
+export interface FileVersion {
+  readonly commit: CommitRef;
+  readonly summary: VersionSummary | null | "unencrypted";
+}
+
+function rekeyed(before: VersionSummary, after: VersionSummary): boolean {
+  let compared = 0;
+  for (const [path, ciphertext] of after.values) {
+    const old = before.values.get(path);
+    if (old === undefined) continue;
+    compared++;
+    if (old === ciphertext) return false;
+  }
+  for (const [id, entry] of after.recipients) {
+    const old = before.recipients.get(id);
+    if (old === undefined) continue;
+    compared++;
+    if (wrappedKeyHash(old) === wrappedKeyHash(entry)) return false;
+  }
+  return compared > 0;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Whole days from `date` to `asOf` (0 for a date after it). */
+export function ageInDays(date: string, asOf: Date): number {
+  return Math.max(0, Math.floor((asOf.getTime() - Date.parse(date)) / DAY_MS));
+}
+
+/**
+ * The audit of one file from its versions, oldest first (as `git log --reverse` along first
+ * parents). Only the values of the last version are reported.
+ */
+export function auditFile(path: string, versions: readonly FileVersion[], options: { asOf: Date; maxAgeDays: number | undefined; names: RecipientNames | undefined }): FileAudit {
+  let previous: VersionSummary | undefined;
+  const changedAt = new Map<string, { commit: CommitRef; rekey: boolean }>();
+  const removals: Array<{ commit: CommitRef; removed: MasterKeyEntry[]; at: number }> = [];
+  const rekeys: Array<{ commit: CommitRef; at: number }> = [];
+  const unencrypted: CommitRef[] = [];
+  versions.forEach((version, at) => {
+    const summary = version.summary;
+    if (summary === null || summary === "unencrypted") {
+      if (summary === "unencrypted") unencrypted.push(version.commit);
+      // A deleted or clear version ends the line: what comes back later starts a new one.
+      previous = undefined;
+      changedAt.clear();
+      return;
+    }
+    const rekey = previous === undefined || rekeyed(previous, summary);
+    if (rekey) rekeys.push({ commit: version.commit, at });
+    for (const [valuePath, ciphertext] of summary.values) {
+      if (previous?.values.get(valuePath) !== ciphertext) changedAt.set(valuePath, { commit: version.commit, rekey });
+    }
+    if (previous !== undefined) {
+      const removed = [...previous.recipients].filter(([id]) => !summary.recipients.has(id)).map(([, entry]) => entry);
+      if (removed.length > 0) removals.push({ commit: version.commit, removed, at });
+    }
+    previous = summary;
+  });
+  const last = previous;
+  const values: ValueAge[] = [];
+  for (const valuePath of last?.values.keys() ?? []) {
+    const change = changedAt.get(valuePath)!;
+    const ageDays = ageInDays(change.commit.date, options.asOf);
+    values.push({ path: valuePath, changed: change.commit, ageDays, stale: options.maxAgeDays !== undefined && ageDays > options.maxAgeDays, rekey: change.rekey });
+  }
+  const removalReports: Removal[] = removals.map((r) => ({
+    commit: r.commit,
+    removed: r.removed.map((entry) => recipientRef(entry, options.names)),
+    rekeyedSince: rekeys.some((k) => k.at >= r.at),
+  }));
+  return {
+    path,
+    commits: versions.length,
+    lastRekey: last === undefined ? null : (rekeys.at(-1)?.commit ?? null),
+    values,
+    removals: removalReports,
+    unencryptedVersions: unencrypted,
+  };
+}
+
+/** The audit report over files' audits. */
+export function buildAuditReport(files: readonly FileAudit[], asOf: Date, maxAgeDays: number | undefined): AuditReport {
+  return {
+    schema: "hush-audit",
+    version: REPORT_SCHEMA_VERSION,
+    asOf: asOf.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    maxAgeDays: maxAgeDays ?? null,
+    files,
+    summary: {
+      files: files.length,
+      values: files.reduce((n, f) => n + f.values.length, 0),
+      stale: files.reduce((n, f) => n + f.values.filter((v) => v.stale).length, 0),
+      notRekeyedAfterRemoval: files.filter((f) => f.removals.some((r) => !r.rekeyedSince)).length,
+      unencryptedInHistory: files.filter((f) => f.unencryptedVersions.length > 0).length,
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Parsers for the two git processes `hush audit` runs, whatever the history holds: one
+ * `git log --raw -z` listing, for every commit, the blob of each file it changed; and one
+ * `git cat-file --batch` that returns those blobs and the commit objects. Only hashes, dates
+ * and NUL-terminated paths are read from the log; author and subject come from the commit
+ * objects, so no commit message can break the parsing.
+ */
+
+/** The format `git log` is run with (`--format=` this): a NUL, the commit hash, a space and the author time. */
+export const LOG_FORMAT = "%x00%H %at";
+
+/** One commit of the log, and the files it changed. */
+export interface LoggedCommit {
+  readonly commit: string;
+  /** Author time, seconds since the epoch. */
+  readonly authorTime: number;
+  /** Each changed path (relative to the repository's top) with its new blob, or null when deleted. */
+  readonly changes: ReadonlyArray<{ readonly path: string; readonly blob: string | null }>;
+}
+
+const COMMIT_LINE = /^\n?([0-9a-f]{40}|[0-9a-f]{64}) (\d+)$/;
+const RAW_LINE = /^\n?:\d{6} \d{6} [0-9a-f]+ ([0-9a-f]+) ([A-Z])\d*$/;
+
+/**
+ * Parses `git log -z --raw --no-abbrev --no-renames --format=LOG_FORMAT` output, newest first
+ * as git prints it. Each raw line is followed by its path, read as the next field whatever it
+ * looks like.
+ */
+export function parseRawLog(output: string): LoggedCommit[] {
+  const fields = output.split("\0");
+  const commits: Array<{ commit: string; authorTime: number; changes: Array<{ path: string; blob: string | null }> }> = [];
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    const raw = RAW_LINE.exec(field);
+    if (raw !== null && commits.length > 0 && i + 1 < fields.length) {
+      const path = fields[++i]!;
+      const blob = raw[2] === "D" || /^0+$/.test(raw[1]!) ? null : raw[1]!;
+      commits.at(-1)!.changes.push({ path, blob });
+      continue;
+    }
+    const head = COMMIT_LINE.exec(field);
+    if (head !== null) commits.push({ commit: head[1]!, authorTime: Number(head[2]), changes: [] });
+  }
+  return commits;
+}
+
+/** An object returned by `git cat-file --batch`, or a name git did not find. */
+export type BatchObject = { readonly name: string; readonly type: string; readonly content: Buffer } | { readonly name: string; readonly missing: true };
+
+/**
+ * Splits the output of `git cat-file --batch` into objects as it arrives: each is
+ * `<oid> <type> <size>\n<content>\n`, or `<name> missing\n`.
+ */
+export class BatchReader {
+  #pending: Buffer = Buffer.alloc(0);
+  readonly #onObject: (object: BatchObject) => void;
+
+  constructor(onObject: (object: BatchObject) => void) {
+    this.#onObject = onObject;
+  }
+
+  /** Feeds the next chunk of output; calls back for every complete object in it. */
+  push(chunk: Buffer): void {
+    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    for (;;) {
+      const nl = this.#pending.indexOf(0x0a);
+      if (nl === -1) return;
+      const header = this.#pending.subarray(0, nl).toString("latin1");
+      const missing = /^(\S+) (missing|ambiguous)$/.exec(header);
+      if (missing !== null) {
+        this.#pending = this.#pending.subarray(nl + 1);
+        this.#onObject({ name: missing[1]!, missing: true });
+        continue;
+      }
+      const found = /^(\S+) (\S+) (\d+)$/.exec(header);
+      if (found === null) throw new Error(`unexpected git cat-file output: ${JSON.stringify(header.slice(0, 80))}`);
+      const size = Number(found[3]);
+      if (this.#pending.length < nl + 1 + size + 1) return;
+      const content = Buffer.from(this.#pending.subarray(nl + 1, nl + 1 + size));
+      this.#pending = this.#pending.subarray(nl + 1 + size + 1);
+      this.#onObject({ name: found[1]!, type: found[2]!, content });
+    }
+  }
+
+  /** Whether output is left over (an object cut short). */
+  get incomplete(): boolean {
+    return this.#pending.length > 0;
+  }
+}
+
+/** The author name and subject of a commit object (headers, a blank line, the message). */
+export function parseCommitObject(content: Buffer): { author: string; subject: string } {
+  const text = content.toString("utf8");
+  const end = text.indexOf("\n\n");
+  const headers = end === -1 ? text : text.slice(0, end);
+  const author = /^author (.*) <[^>\n]*> -?\d+ [+-]\d{4}$/m.exec(headers)?.[1] ?? "";
+  // As git's %s: the first paragraph of the message, its lines joined by spaces.
+  const message = end === -1 ? "" : text.slice(end + 2);
+  const subject = (message.split(/\n[ \t]*\n/)[0] ?? "").split("\n").map((l) => l.trim()).filter((l) => l !== "").join(" ");
+  return { author, subject };
+}

@@ -1,0 +1,12 @@
+/**
+ * `@hush/git/report`: keyless reports over a repository's encrypted files: who can open what
+ * (`hush access`) and how old every encrypted value is (`hush audit`), as data, terminal tables
+ * and one self-contained HTML page. Kept out of `@hush/git`'s main entry so the diff and merge
+ * drivers do not load it.
+ */
+export * from "./model.ts";
+export { buildAccessReport, recipientRef, compareRecipients, type AccessInput } from "./access.ts";
+export { summarizeVersion, auditFile, buildAuditReport, ageInDays, type VersionSummary, type FileVersion } from "./audit.ts";
+export { parseRawLog, parseCommitObject, BatchReader, LOG_FORMAT, type LoggedCommit, type BatchObject } from "./git-output.ts";
+export { renderAccessText, renderAuditText, auditFindings, textTable } from "./text.ts";
+export { renderReportHtml, html } from "./html.ts";

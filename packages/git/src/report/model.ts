@@ -1,0 +1,116 @@
+/**
+ * The data of `hush access` and `hush audit`, as printed by `--json` (docs/audit.md describes
+ * every field). Everything here is read without a key: recipients from each file's `sops`
+ * metadata, ages from git history. Strings come from files and commits and are untrusted: the
+ * renderers escape them; JSON carries them as they are (JSON escaping makes them inert).
+ */
+
+/** Version of the JSON documents; raised when a field changes meaning or disappears. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** A recipient: key kind, identity (age recipient, PGP fingerprint, KMS ARN…) and its name from `.sops.yaml`. */
+export interface RecipientRef {
+  readonly kind: string;
+  readonly identity: string;
+  /** The name `.sops.yaml` gives it (`hush_recipient_names` or an anchor), or null. */
+  readonly name: string | null;
+}
+
+/** Who can open one encrypted file. */
+export interface FileAccess {
+  /** As given or found, relative to the working directory (forward slashes). */
+  readonly path: string;
+  /** Recipients per key group (group i's members each hold share i, or the whole key for one group). */
+  readonly groups: ReadonlyArray<readonly RecipientRef[]>;
+  /** Key groups needed to open the file (1 for one group). */
+  readonly threshold: number;
+  /** The creation rule's `path_regex` for this file, or null when no rule names its recipients. */
+  readonly rule: string | null;
+  /** Differences from that rule; empty lists (and null) when none or when there is no rule. */
+  readonly drift: {
+    /** In the file, not named by the rule. */
+    readonly unexpected: readonly RecipientRef[];
+    /** Named by the rule, without a wrapped key in the file. */
+    readonly missing: readonly RecipientRef[];
+    /** Same recipients, grouped or thresholded differently, or null. */
+    readonly groups: string | null;
+  };
+}
+
+/** One row of the access matrix: a recipient and, per file (same order as `files`), its key groups there. */
+export interface MatrixRow {
+  readonly recipient: RecipientRef;
+  /** Per file: the key groups the recipient is in (empty: it cannot open that file, nor help to). */
+  readonly groups: ReadonlyArray<readonly number[]>;
+}
+
+/** `hush access --json`. */
+export interface AccessReport {
+  readonly schema: "hush-access";
+  readonly version: typeof REPORT_SCHEMA_VERSION;
+  readonly files: readonly FileAccess[];
+  /** Every recipient of any file, sorted by name then identity. */
+  readonly matrix: readonly MatrixRow[];
+}
+
+/** A commit, as far as the report uses it. */
+export interface CommitRef {
+  readonly commit: string;
+  /** Author date, ISO 8601 UTC. */
+  readonly date: string;
+  readonly author: string;
+  readonly subject: string;
+}
+
+/** When one encrypted value's ciphertext last changed. */
+export interface ValueAge {
+  /** The key path, in SOPS's tree-path syntax (`["db"]["password"]`). */
+  readonly path: string;
+  readonly changed: CommitRef;
+  /** Whole days from `changed.date` to the report's `asOf`. */
+  readonly ageDays: number;
+  /** True when older than `maxAgeDays`. */
+  readonly stale: boolean;
+  /** True when that commit re-encrypted the whole file with a new data key (a rotation, not necessarily a new value). */
+  readonly rekey: boolean;
+}
+
+/** Recipients removed from a file in one commit, and whether its data key changed since. */
+export interface Removal {
+  readonly commit: CommitRef;
+  readonly removed: readonly RecipientRef[];
+  /** True when the file got a new data key in that commit or later (the removed parties' copy of the old key no longer opens it). */
+  readonly rekeyedSince: boolean;
+}
+
+/** The history of one encrypted file. */
+export interface FileAudit {
+  readonly path: string;
+  /** Commits (along first parents) that changed the file. */
+  readonly commits: number;
+  /** The last commit that gave the file a new data key (its creation counts), or null. */
+  readonly lastRekey: CommitRef | null;
+  readonly values: readonly ValueAge[];
+  readonly removals: readonly Removal[];
+  /** Commits whose version of the file had no `sops` metadata: its values are in git history in clear. */
+  readonly unencryptedVersions: readonly CommitRef[];
+}
+
+/** `hush audit --json`. */
+export interface AuditReport {
+  readonly schema: "hush-audit";
+  readonly version: typeof REPORT_SCHEMA_VERSION;
+  /** The date ages are counted to (ISO 8601 UTC). */
+  readonly asOf: string;
+  /** `--max-age` in days, or null. */
+  readonly maxAgeDays: number | null;
+  readonly files: readonly FileAudit[];
+  readonly summary: {
+    readonly files: number;
+    readonly values: number;
+    readonly stale: number;
+    /** Files with a removal that no new data key followed. */
+    readonly notRekeyedAfterRemoval: number;
+    readonly unencryptedInHistory: number;
+  };
+}

@@ -1,0 +1,55 @@
+import { printable } from "@hush/core";
+import type { FileAccess, RecipientRef } from "./model.ts";
+
+/**
+ * Wording shared by the terminal and HTML renderers. Every string from a file, a commit or
+ * `.sops.yaml` goes through `printable` (no control, bidirectional or invisible characters)
+ * before it is laid out; the HTML renderer escapes markup on top.
+ */
+
+/** An identity cut to its ends when long (post-quantum age recipients run to 2000 characters). */
+export function shortIdentity(identity: string, max = 24): string {
+  const safe = printable(identity, 4096);
+  return safe.length <= max ? safe : `${safe.slice(0, max - 8)}…${safe.slice(-6)}`;
+}
+
+/** `alice (age age1qyq…x8f3)`, or `age age1qyq…x8f3` without a name. */
+export function describeRecipient(r: RecipientRef): string {
+  const key = `${printable(r.kind, 20)} ${shortIdentity(r.identity)}`;
+  return r.name === null ? key : `${printable(r.name, 60)} (${key})`;
+}
+
+/** A matrix cell: `x` for a file of one key group, `g0,g2` for the groups of a Shamir file, `.` for none. */
+export function matrixCell(groups: readonly number[], file: FileAccess): string {
+  if (groups.length === 0) return ".";
+  return file.groups.length <= 1 ? "x" : groups.map((g) => `g${g}`).join(",");
+}
+
+/** `1 of 1 key group`, `2 of 3 key groups`. */
+export function thresholdText(file: FileAccess): string {
+  return `${file.threshold} of ${file.groups.length} key group${file.groups.length === 1 ? "" : "s"}`;
+}
+
+/** The drift lines of a file (without its path), empty when it matches its rule. */
+export function driftLines(file: FileAccess): string[] {
+  return [
+    ...file.drift.unexpected.map((r) => `not named by the creation rule: ${describeRecipient(r)}`),
+    ...file.drift.missing.map((r) => `named by the creation rule but cannot open the file: ${describeRecipient(r)}`),
+    ...(file.drift.groups === null ? [] : [`key groups differ from the creation rule: ${printable(file.drift.groups, 400)}`]),
+  ];
+}
+
+/** The date part of an ISO date. */
+export function day(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+/** A short commit hash. */
+export function shortCommit(commit: string): string {
+  return commit.slice(0, 10);
+}
+
+/** The creation rule column: its `path_regex` quoted, `(every file)` for a rule without one, `(none)`. */
+export function ruleText(rule: string | null): string {
+  return rule === null ? "(none)" : rule === "" ? "(every file)" : printable(JSON.stringify(rule), 200);
+}

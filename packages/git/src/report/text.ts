@@ -1,0 +1,69 @@
+import { printable } from "@hush/core";
+import type { AccessReport, AuditReport } from "./model.ts";
+import { day, describeRecipient, driftLines, matrixCell, ruleText, shortCommit, shortIdentity, thresholdText } from "./present.ts";
+
+/** Plain-text tables of the reports, for a terminal. Cells are escaped before they are padded. */
+
+/** Columns padded to their widest cell, two spaces apart, no trailing spaces. */
+export function textTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  return [line(headers), ...rows.map(line)];
+}
+
+/** `hush access` on a terminal: files, the recipient × file matrix, drift from `.sops.yaml`. */
+export function renderAccessText(report: AccessReport): string {
+  const out: string[] = [];
+  const files = report.files;
+  if (files.length === 0) return "hush access: no encrypted file found\n";
+  out.push(...textTable(["#", "FILE", "NEEDED", "CREATION RULE"], files.map((f, i) => [`[${i + 1}]`, printable(f.path, 4096), thresholdText(f), ruleText(f.rule)])));
+  out.push("", "Who can open which file (x: holds the data key; gN: holds the share of key group N; .: nothing)");
+  out.push(
+    ...textTable(
+      ["RECIPIENT", "KIND", "IDENTITY", ...files.map((_, i) => `[${i + 1}]`)],
+      report.matrix.map((row) => [row.recipient.name === null ? "-" : printable(row.recipient.name, 60), printable(row.recipient.kind, 20), shortIdentity(row.recipient.identity), ...row.groups.map((g, fi) => matrixCell(g, files[fi]!))]),
+    ),
+  );
+  const drift = files.flatMap((f) => driftLines(f).map((l) => `${printable(f.path, 4096)}: ${l}`));
+  out.push("", drift.length === 0 ? "No drift from .sops.yaml." : "Drift from .sops.yaml:", ...drift);
+  out.push("", `hush access: ${files.length} file(s), ${report.matrix.length} recipient(s), ${files.filter((f) => driftLines(f).length > 0).length} file(s) drifted from .sops.yaml`);
+  return `${out.join("\n")}\n`;
+}
+
+/** The findings of an audit, one line each (also used by the HTML page). */
+export function auditFindings(report: AuditReport): string[] {
+  const lines: string[] = [];
+  for (const f of report.files) {
+    const path = printable(f.path, 4096);
+    for (const r of f.removals) {
+      if (r.rekeyedSince) continue;
+      lines.push(
+        `${path}: ${r.removed.map(describeRecipient).join(", ")} removed in ${shortCommit(r.commit.commit)} (${day(r.commit.date)}) without a new data key since: whoever held that key may still hold the file's data key; run \`hush rotate -i ${path}\``,
+      );
+    }
+    for (const c of f.unencryptedVersions) lines.push(`${path}: the version of ${shortCommit(c.commit)} (${day(c.date)}) was not encrypted: its values are in git history in clear; change them`);
+  }
+  return lines;
+}
+
+/** `hush audit` on a terminal: the age of every value, then the findings and a summary line. */
+export function renderAuditText(report: AuditReport): string {
+  const rows = report.files.flatMap((f) =>
+    f.values.map((v) => [
+      printable(f.path, 4096),
+      printable(v.path, 400),
+      day(v.changed.date),
+      `${v.ageDays}d`,
+      shortCommit(v.changed.commit),
+      printable(v.changed.subject, 50),
+      [v.stale ? "STALE" : "", v.rekey ? "rekey" : ""].filter((s) => s !== "").join(","),
+    ]),
+  );
+  const out = rows.length === 0 ? ["hush audit: no encrypted value found in git history"] : textTable(["FILE", "KEY PATH", "CHANGED", "AGE", "COMMIT", "SUBJECT", "FLAGS"], rows);
+  const findings = auditFindings(report);
+  if (findings.length > 0) out.push("", ...findings);
+  const s = report.summary;
+  const stale = report.maxAgeDays === null ? "" : `, ${s.stale} older than ${report.maxAgeDays} days`;
+  out.push("", `hush audit: ${s.files} file(s), ${s.values} value(s) as of ${day(report.asOf)}${stale}; ${s.notRekeyedAfterRemoval} file(s) not re-keyed after a recipient was removed; ${s.unencryptedInHistory} file(s) with clear versions in history`);
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { parseSopsConfig, recipientName, type FileMetadata, type MasterKeyEntry } from "@hush/core";
+import { BatchReader, buildAccessReport, parseCommitObject, parseRawLog, renderAccessText, type BatchObject } from "@hush/git/report";
+
+const A = "a".repeat(40);
+const B = "b".repeat(40);
+const BLOB = "1".repeat(40);
+
+describe("parseRawLog", () => {
+  it("reads commits and the new blob of each changed path, whatever the path looks like", () => {
+    // A path that looks like a commit line, and one that looks like a raw line, are still paths.
+    const tricky = `${B} 1700000000`;
+    const rawLike = `:100644 100644 ${BLOB} ${BLOB} M`;
+    const out = [
+      "",
+      `${A} 1700000100`,
+      `\n:100644 100644 ${"0".repeat(40)} ${BLOB} A`,
+      tricky,
+      `:100644 000000 ${BLOB} ${"0".repeat(40)} D`,
+      rawLike,
+      "",
+      `${B} 1600000000`,
+      `\n:000000 100644 ${"0".repeat(40)} ${BLOB} A`,
+      "a\nb.enc.yaml",
+      "",
+    ].join("\0");
+    expect(parseRawLog(out)).toEqual([
+      { commit: A, authorTime: 1700000100, changes: [{ path: tricky, blob: BLOB }, { path: rawLike, blob: null }] },
+      { commit: B, authorTime: 1600000000, changes: [{ path: "a\nb.enc.yaml", blob: BLOB }] },
+    ]);
+  });
+});
+
+describe("BatchReader", () => {
+  it("splits git cat-file --batch output into objects however it is chunked", () => {
+    const stream = Buffer.concat([Buffer.from(`${A} blob 5\nhe\nlo\n${B} missing\n${BLOB} commit 3\n`), Buffer.from([0, 0x0a, 0xff]), Buffer.from("\n")]);
+    for (const size of [1, 2, 7, stream.length]) {
+      const seen: BatchObject[] = [];
+      const reader = new BatchReader((o) => seen.push(o));
+      for (let i = 0; i < stream.length; i += size) reader.push(stream.subarray(i, i + size));
+      expect(reader.incomplete).toBe(false);
+      expect(seen).toEqual([
+        { name: A, type: "blob", content: Buffer.from("he\nlo") },
+        { name: B, missing: true },
+        { name: BLOB, type: "commit", content: Buffer.from([0, 0x0a, 0xff]) },
+      ]);
+    }
+  });
+});
+
+describe("parseCommitObject", () => {
+  it("takes the author name and the first paragraph of the message, as git's %an and %s", () => {
+    const commit = Buffer.from(`tree ${A}\nparent ${B}\nauthor Ann O. <ann@example.com> 1700000000 +0100\ncommitter C <c@e> 1700000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n x\n -----END PGP SIGNATURE-----\n\nFirst line\nsecond line\n\nbody\n`);
+    expect(parseCommitObject(commit)).toEqual({ author: "Ann O.", subject: "First line second line" });
+  });
+});
+
+describe(".sops.yaml recipient names", () => {
+  const age1 = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq";
+  const age2 = "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj";
+  const fp = "85d77543b3d624b63cea9e6dbc17301b491b3f21";
+  it("reads hush_recipient_names (one recipient or a list) and anchors, the map winning", async () => {
+    const config = await parseSopsConfig(
+      [
+        "hush_recipient_names:",
+        `  Alice: ${age1}`,
+        `  Ops: [${fp}, "arn:aws:kms:us-east-1:111122223333:key/k"]`,
+        "keys:",
+        `  - &alice_old ${age1}`,
+        `  - &bob ${age2}`,
+        "creation_rules:",
+        "  - age: *bob",
+        "",
+      ].join("\n"),
+    );
+    const names = config.recipientNames;
+    expect(recipientName(names, { kind: "age", recipient: age1 })).toBe("Alice");
+    expect(recipientName(names, { kind: "age", recipient: age2 })).toBe("bob");
+    expect(recipientName(names, { kind: "pgp", fp: fp.toUpperCase() })).toBe("Ops");
+    expect(recipientName(names, { kind: "kms", arn: "arn:aws:kms:us-east-1:111122223333:key/k", role: "r", context: {}, awsProfile: "" })).toBe("Ops");
+    expect(recipientName(names, { kind: "age", recipient: "age1other" })).toBeUndefined();
+  });
+
+  it("refuses a malformed map, and one recipient under two names", async () => {
+    await expect(parseSopsConfig("hush_recipient_names: [a, b]\n")).rejects.toThrow("hush_recipient_names must map names to recipients");
+    await expect(parseSopsConfig("hush_recipient_names:\n  a: {x: 1}\n")).rejects.toThrow("hush_recipient_names.a must be a recipient or a list of recipients");
+    await expect(parseSopsConfig(`hush_recipient_names:\n  a: ${age1}\n  b: [${age1}]\n`)).rejects.toThrow(`recipient ${age1} is already named "a"`);
+    // A typo of the key is still an unknown key, with the suggestion.
+    await expect(parseSopsConfig(`hush_recipient_name:\n  a: ${age1}\n`)).rejects.toThrow('did you mean "hush_recipient_names"?');
+  });
+});
+
+describe("access report of a Shamir file", () => {
+  const entry = (recipient: string): MasterKeyEntry => ({ kind: "age", recipient, enc: "-----BEGIN AGE ENCRYPTED FILE-----\nx\n-----END AGE ENCRYPTED FILE-----\n" });
+  const metadata = (groups: string[][], shamirThreshold: number): FileMetadata => ({
+    keyGroups: groups.map((g) => g.map(entry)),
+    shamirThreshold,
+    lastModified: "2025-01-01T00:00:00Z",
+    mac: "",
+    rule: undefined,
+    macOnlyEncrypted: false,
+    version: "3.13.2",
+  });
+  it("shows the groups each recipient holds a share of, the threshold, and regrouping as drift", async () => {
+    const rule = (await parseSopsConfig("creation_rules:\n  - key_groups:\n      - age: [age1a, age1b]\n      - age: [age1c]\n    shamir_threshold: 2\n")).creationRules[0]!;
+    const report = buildAccessReport(
+      [
+        { path: "split.yaml", metadata: metadata([["age1a"], ["age1b", "age1c"], ["age1a"]], 2), rule },
+        { path: "plain.yaml", metadata: metadata([["age1c"]], 0), rule: undefined },
+      ],
+      undefined,
+    );
+    expect(report.files.map((f) => [f.path, f.threshold, f.groups.length])).toEqual([["split.yaml", 2, 3], ["plain.yaml", 1, 1]]);
+    expect(report.files[0]!.drift.groups).toBe("the file has 3 key group(s) of 1, 2, 1 recipient(s), the creation rule asks for 2 key group(s) of 2, 1 recipient(s) (same recipients, grouped differently)");
+    expect(renderAccessText(report).split("\n").slice(0, 9)).toEqual([
+      "#    FILE        NEEDED             CREATION RULE",
+      "[1]  split.yaml  2 of 3 key groups  (every file)",
+      "[2]  plain.yaml  1 of 1 key group   (none)",
+      "",
+      "Who can open which file (x: holds the data key; gN: holds the share of key group N; .: nothing)",
+      "RECIPIENT  KIND  IDENTITY  [1]    [2]",
+      "-          age   age1a     g0,g2  .",
+      "-          age   age1b     g1     .",
+      "-          age   age1c     g1     x",
+    ]);
+  });
+});
