@@ -36,6 +36,10 @@ const FULL_ONLY = [
   "test/keys/updatekeys.test.ts",
   "test/workflows/links.test.ts",
   "test/core/sops-reader.test.ts",
+  // packs every package and installs the tarballs with npm (about a minute), then runs the README
+  "test/workflows/readme.test.ts",
+  // a real editor (vi) in a real terminal (tmux)
+  "test/workflows/editor-terminal.test.ts",
 ];
 
 // Unit tests import workspace packages from source; end-to-end tests under test/ run the built CLI.

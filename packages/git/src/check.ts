@@ -180,7 +180,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   const hasEnvelopes = text.includes("ENC[AES256_GCM,");
   if (!covered && !hasEnvelopes) {
     // Not hush's file: only a likely secret in it is worth a word (parsed only for key paths).
-    const secrets = findLikelySecrets(text);
+    const secrets = findLikelySecrets(input.path, text);
     if (secrets.length > 0) problems.push(...(await likelySecretProblems(input.path, text, secrets, input.strict === true)));
     return result(undefined, false);
   }
@@ -298,19 +298,27 @@ async function likelySecretProblems(path: string, text: string, found: ReturnTyp
       scalars = [];
     }
   }
-  return found.map(({ line, kind }) => {
+  const shown = found.slice(0, MAX_SECRET_FINDINGS).map(({ line, kind }): CheckProblem => {
     // The nearest value at or above the line: a block scalar's text starts under its key.
     const leaf = scalars.findLast((l) => l.line <= line);
     const keyPath = leaf === undefined ? undefined : formatKeyPath(leaf.path);
     return {
       severity: strict ? "error" : "warning",
       code: "likely-secret",
-      message: `${keyPath ?? "this line"} looks like ${kind}, in plaintext, and no creation rule covers this file: encrypt it (a .sops.yaml rule for this file, then \`hush encrypt -i\`), or end the line with \`# ${ALLOW_MARKER}\` if it is not a secret`,
+      message: `${keyPath ?? "this line"} looks like ${kind}, in plaintext in a file no creation rule covers: encrypt it (add a .sops.yaml rule, then \`hush encrypt -i\`), or end the line with \`# ${ALLOW_MARKER}\` if it is not a secret`,
       line,
       ...(keyPath === undefined ? {} : { keyPath }),
     };
   });
+  if (found.length > shown.length) {
+    const rest = found.slice(shown.length);
+    shown.push({ severity: strict ? "error" : "warning", code: "likely-secret", message: `${rest.length} more line(s) look like secrets (lines ${rest.map((f) => f.line).slice(0, 20).join(", ")}${rest.length > 20 ? ", …" : ""})` });
+  }
+  return shown;
 }
+
+/** Likely-secret findings shown one by one per file; the rest are summed up in one more. */
+const MAX_SECRET_FINDINGS = 10;
 
 /** Whether a set of results passes (no errors; warnings allowed). */
 export function checkPassed(results: readonly FileCheckResult[]): boolean {
