@@ -18,7 +18,7 @@ import {
   type Leaf,
 } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
-import { ALLOW_MARKER, findLikelySecrets } from "./leak-scan.ts";
+import { ALLOW_MARKER, findLikelySecrets, isScannable } from "./leak-scan.ts";
 import { hasWrappedKeyArmor, recipientFindings } from "./recipient-check.ts";
 import { hasConflictMarkers } from "./sequence-merge.ts";
 
@@ -180,7 +180,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   const hasEnvelopes = text.includes("ENC[AES256_GCM,");
   if (!covered && !hasEnvelopes) {
     // Not hush's file: only a likely secret in it is worth a word (parsed only for key paths).
-    const secrets = findLikelySecrets(input.path, text);
+    const secrets = isScannable(input.path, text.length) ? findLikelySecrets(input.path, text) : [];
     if (secrets.length > 0) problems.push(...(await likelySecretProblems(input.path, text, secrets, input.strict === true)));
     return result(undefined, false);
   }
