@@ -36,8 +36,9 @@ const EDIT_GIVE_UP = [
 ];
 
 /**
- * The header shown above a rejected text (`giveUp`: the lines saying how to give up). Line numbers in the message count lines of the text
- * below the header, so they are moved down by the header's length to match what the editor shows.
+ * The header shown above a rejected text (`giveUp`: the lines saying how to give up). Line
+ * numbers in the message count lines of the text below the header, so they are moved down by the
+ * header's length to match what the editor shows.
  */
 export function reopenHeader(file: string, message: string, giveUp: readonly string[] = EDIT_GIVE_UP): string {
   const lines = [`${file}: ${message}`, ...giveUp, 'lines starting with "#! hush:" are removed when you save.'].flatMap((l) => l.split("\n"));
