@@ -38,6 +38,10 @@ const FULL_ONLY = [
   "test/core/sops-reader.test.ts",
   // Headless Chromium renders the report twice.
   "test/git/audit-html.test.ts",
+  // packs every package and installs the tarballs with npm (about a minute), then runs the README
+  "test/workflows/readme.test.ts",
+  // a real editor (vi) in a real terminal (tmux)
+  "test/workflows/editor-terminal.test.ts",
 ];
 
 // Unit tests import workspace packages from source; end-to-end tests under test/ run the built CLI.

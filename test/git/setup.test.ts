@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
 
@@ -13,6 +14,9 @@ beforeAll(() => {
 
 afterAll(() => sb.cleanup());
 
+/** What setup writes to run hush: node and the CLI script by absolute path (no PATH needed). */
+const HUSH = `${process.execPath} ${resolve(fileURLToPath(new URL("../../packages/cli/bin/hush.js", import.meta.url)))}`;
+
 const config = (repo: string): string =>
   git(sb, repo, ["config", "--local", "--get-regexp", "^(diff|merge)\\.hush\\."], { allowFail: true }).stdout;
 
@@ -23,7 +27,7 @@ describe("hush git setup", () => {
     const dry = hush(sb, ["git", "setup", "--dry-run"], { cwd: repo });
     expect(dry.status, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("would update .gitattributes");
-    expect(dry.stdout).toContain("would set git config diff.hush.textconv = hush git textconv");
+    expect(dry.stdout).toContain(`would set git config diff.hush.textconv = ${HUSH} git textconv`);
     expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toBe("*.png binary\n");
     expect(config(repo)).toBe("");
 
@@ -44,7 +48,7 @@ describe("hush git setup", () => {
       ].join("\n"),
     );
     expect(config(repo)).toBe(
-      "diff.hush.textconv hush git textconv\nmerge.hush.name hush: merge encrypted files by key path\nmerge.hush.driver hush git merge %O %A %B %L %P\n",
+      `diff.hush.textconv ${HUSH} git textconv\nmerge.hush.name hush: merge encrypted files by key path\nmerge.hush.driver ${HUSH} git merge %O %A %B %L %P\n`,
     );
     // The textconv cache stays off: it would store decrypted text in the repository.
     expect(git(sb, repo, ["config", "--get", "diff.hush.cachetextconv"], { allowFail: true }).stdout).toBe("");
@@ -89,7 +93,7 @@ describe("hush git setup", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toContain("\n*.secret.yaml diff=hush merge=hush\n");
     const hook = join(repo, ".git", "hooks", "pre-commit");
-    expect(readFileSync(hook, "utf8")).toContain("exec hush check --staged");
+    expect(readFileSync(hook, "utf8")).toContain(`exec ${HUSH} check --staged`);
     expect(hush(sb, ["git", "uninstall"], { cwd: repo }).stdout).toContain("remove the pre-commit hook");
     expect(existsSync(hook)).toBe(false);
     expect(existsSync(join(repo, ".gitattributes"))).toBe(false);

@@ -1,6 +1,7 @@
 import {
   DEFAULT_RULE,
   EncryptionDecider,
+  formatFromPath,
   formatKeyPath,
   isHushError,
   looksEncrypted,
@@ -8,6 +9,7 @@ import {
   parseEnvelope,
   printable,
   readMetadata,
+  storeFor,
   type CreationRule,
   type EncryptionRule,
   type FileFormat,
@@ -16,6 +18,7 @@ import {
   type Leaf,
 } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
+import { ALLOW_MARKER, findLikelySecrets, isScannable } from "./leak-scan.ts";
 import { hasWrappedKeyArmor, recipientFindings } from "./recipient-check.ts";
 import { hasConflictMarkers } from "./sequence-merge.ts";
 
@@ -63,7 +66,11 @@ export type CheckCode =
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */
   | "nothing-encrypted"
   /** The file could not be read. */
-  | "unreadable";
+  | "unreadable"
+  /** Warning (error with `--strict`): a file no creation rule covers holds what looks like a secret. */
+  | "likely-secret"
+  /** The git config runs the drivers with a program that no longer exists (hush was moved or reinstalled). */
+  | "driver-command-missing";
 
 export interface CheckProblem {
   readonly severity: "error" | "warning";
@@ -85,7 +92,7 @@ export interface FileCheckInput {
    * without every key).
    */
   readonly verify?: { readonly keySources: KeySourceResolver; readonly ifKeyed?: boolean };
-  /** Recipient findings are errors rather than warnings. */
+  /** Recipient and likely-secret findings are errors rather than warnings. */
   readonly strict?: boolean;
 }
 
@@ -170,7 +177,19 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
     problems.push({ severity: "error", code: "conflict-markers", message: "the file has unresolved merge conflict markers (run `hush git resolve` on it)" });
     return result(undefined, text.includes("ENC[AES256_GCM,"));
   }
+  const hasEnvelopes = text.includes("ENC[AES256_GCM,");
+  if (!covered && !hasEnvelopes) {
+    // Not hush's file: only a likely secret in it is worth a word (parsed only for key paths).
+    const secrets = isScannable(input.path, text.length) ? findLikelySecrets(input.path, text) : [];
+    if (secrets.length > 0) problems.push(...(await likelySecretProblems(input.path, text, secrets, input.strict === true)));
+    return result(undefined, false);
+  }
   const detected = await detectFormat(input.path, text);
+  if (detected !== undefined && !detected.encrypted && detected.parsed === undefined && (covered || hasEnvelopes)) {
+    // An encrypted file with a syntax error is broken, not "not encrypted": say where and why.
+    problems.push(await parseProblem(detected.format, text));
+    return result(detected.format, hasEnvelopes);
+  }
   if (detected === undefined || !detected.encrypted) {
     if (covered) {
       const rx = input.creationRule?.pathRegex ?? "";
@@ -250,6 +269,56 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   }
   return result(format, true);
 }
+
+/** The store's own reason a text does not parse (line, column, plain words), as a `parse-failed` error. */
+async function parseProblem(format: FileFormat, text: string): Promise<CheckProblem> {
+  try {
+    (await storeFor(format)).parse(text);
+  } catch (err) {
+    if (isHushError(err)) {
+      const line = err.location?.line;
+      return { severity: "error", code: "parse-failed", message: `cannot parse the file as ${formatName(format)}: ${err.message} (fix it with \`hush edit\`, or resolve it in git)`, ...(line === undefined ? {} : { line }) };
+    }
+  }
+  return { severity: "error", code: "parse-failed", message: `cannot parse the file as ${formatName(format)}` };
+}
+
+function formatName(format: FileFormat): string {
+  return format === "dotenv" ? "dotenv" : format.toUpperCase();
+}
+
+/** `likely-secret` findings, with the key path of each line when the file parses in a known format. */
+async function likelySecretProblems(path: string, text: string, found: ReturnType<typeof findLikelySecrets>, strict: boolean): Promise<CheckProblem[]> {
+  const format = formatFromPath(path);
+  let scalars: Leaf[] = [];
+  if (format !== undefined && format !== "binary") {
+    try {
+      scalars = (await storeFor(format)).parse(text).leaves.filter((l) => l.kind === "scalar");
+    } catch {
+      scalars = [];
+    }
+  }
+  const shown = found.slice(0, MAX_SECRET_FINDINGS).map(({ line, kind }): CheckProblem => {
+    // The nearest value at or above the line: a block scalar's text starts under its key.
+    const leaf = scalars.findLast((l) => l.line <= line);
+    const keyPath = leaf === undefined ? undefined : formatKeyPath(leaf.path);
+    return {
+      severity: strict ? "error" : "warning",
+      code: "likely-secret",
+      message: `${keyPath ?? "this line"} looks like ${kind}, in plaintext in a file no creation rule covers: encrypt it (add a .sops.yaml rule, then \`hush encrypt -i\`), or end the line with \`# ${ALLOW_MARKER}\` if it is not a secret`,
+      line,
+      ...(keyPath === undefined ? {} : { keyPath }),
+    };
+  });
+  if (found.length > shown.length) {
+    const rest = found.slice(shown.length);
+    shown.push({ severity: strict ? "error" : "warning", code: "likely-secret", message: `${rest.length} more line(s) look like secrets (lines ${rest.map((f) => f.line).slice(0, 20).join(", ")}${rest.length > 20 ? ", …" : ""})` });
+  }
+  return shown;
+}
+
+/** Likely-secret findings shown one by one per file; the rest are summed up in one more. */
+const MAX_SECRET_FINDINGS = 10;
 
 /** Whether a set of results passes (no errors; warnings allowed). */
 export function checkPassed(results: readonly FileCheckResult[]): boolean {

@@ -63,4 +63,5 @@ export {
   type ConfigEntry,
 } from "./setup.ts";
 export { checkFile, checkPassed, type CheckCode, type CheckProblem, type FileCheckInput, type FileCheckResult } from "./check.ts";
+export { findLikelySecrets, isScannable, ALLOW_MARKER, type LikelySecret } from "./leak-scan.ts";
 export { DRIVER_ATTRIBUTES, hasManagedBlock, parseCheckAttr, driverOverrideProblem } from "./attribute-check.ts";

@@ -29,17 +29,19 @@ export function stripHeader(text: string): string {
   return rest;
 }
 
+/** What `hush edit`'s header says about giving up. */
+const EDIT_GIVE_UP = [
+  "fix the text below and save to encrypt it. To give up, save it unchanged: hush keeps your text encrypted",
+  "in a .unsaved file; to give up and keep nothing, delete all the text and save.",
+];
+
 /**
- * The header shown above a rejected text. Line numbers in the message count lines of the text
- * below the header, so they are moved down by the header's length to match what the editor shows.
+ * The header shown above a rejected text (`giveUp`: the lines saying how to give up). Line
+ * numbers in the message count lines of the text below the header, so they are moved down by the
+ * header's length to match what the editor shows.
  */
-export function reopenHeader(file: string, message: string): string {
-  const lines = [
-    `${file}: ${message}`,
-    "fix the text below and save to encrypt it. To give up, save it unchanged: hush keeps your text encrypted",
-    "in a .unsaved file; to give up and keep nothing, delete all the text and save.",
-    'lines starting with "#! hush:" are removed when you save.',
-  ].flatMap((l) => l.split("\n"));
+export function reopenHeader(file: string, message: string, giveUp: readonly string[] = EDIT_GIVE_UP): string {
+  const lines = [`${file}: ${message}`, ...giveUp, 'lines starting with "#! hush:" are removed when you save.'].flatMap((l) => l.split("\n"));
   const shift = lines.length;
   lines[0] = lines[0]!.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + shift}`);
   return lines.map((l) => `${HEADER_MARK} ${l}\n`).join("");

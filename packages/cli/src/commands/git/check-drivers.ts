@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, join, posix, relative, sep } from "node:path";
-import { DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, type CheckProblem } from "@hush/git";
+import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, type CheckProblem, type FileCheckResult } from "@hush/git";
+import { printable } from "@hush/core";
 import type { CliIo } from "../../io.ts";
-import { openRepo, readBlob, type Repo } from "./repo.ts";
+import { localConfig, openRepo, readBlob, type Repo } from "./repo.ts";
 
 /**
  * `hush check`'s driver check: when `hush git setup` set up the drivers (the root
@@ -82,4 +83,46 @@ export async function driverProblems(io: CliIo, files: readonly string[], staged
     if (problem !== undefined) found.set(abs, problem);
   }
   return found;
+}
+
+/**
+ * The words of a driver command up to its `git` subcommand (the program and its script), as sh
+ * reads the forms `hush git setup` writes: plain words, '…' and backslash escapes.
+ */
+function programWords(command: string): string[] {
+  const words: string[] = [];
+  for (const m of command.matchAll(/(?:'[^']*'|\\.|[^\s'\\])+/g)) {
+    const word = m[0].replace(/'([^']*)'|\\(.)/g, (_all, quoted: string | undefined, escaped: string | undefined) => quoted ?? escaped ?? "");
+    if (word === "git") break;
+    words.push(word);
+  }
+  return words;
+}
+
+/**
+ * A finding when the drivers `hush git setup` configured run a program by absolute path that no
+ * longer exists: setup writes the absolute path of the running hush (GUIs and IDEs run git
+ * without the shell's PATH), so moving or reinstalling hush or node breaks `git diff` and merges
+ * until setup runs again. Empty outside a repository or when the drivers are not set up.
+ */
+export async function driverCommandProblems(io: CliIo): Promise<FileCheckResult[]> {
+  let repo: Repo;
+  try {
+    repo = await openRepo(io);
+  } catch {
+    return [];
+  }
+  for (const key of [`diff.${DRIVER}.textconv`, `merge.${DRIVER}.driver`]) {
+    const command = await localConfig(repo, key);
+    if (command === undefined) continue;
+    const missing = programWords(command).find((w) => isAbsolute(w) && !existsSync(w));
+    if (missing === undefined) continue;
+    const problem: CheckProblem = {
+      severity: "error",
+      code: "driver-command-missing",
+      message: `git config ${key} runs a program that no longer exists (${printable(missing, 512)}; hush or node was moved or reinstalled), so git diff and merges of encrypted files fail: run \`hush git setup\` again (add --hook if you use the pre-commit hook)`,
+    };
+    return [{ path: ".git/config", format: undefined, covered: false, encrypted: false, problems: [problem] }];
+  }
+  return [];
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 import { compileRe2, printable, type CreationRule, type Matcher } from "@hush/core";
-import { checkFile, checkPassed, type FileCheckResult } from "@hush/git";
+import { checkFile, checkPassed, isScannable, type FileCheckResult } from "@hush/git";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
 import { writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -196,8 +196,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       }
       continue;
     }
-    // Files no rule covers are only looked at when they carry sops metadata.
-    if (rule === undefined && !bytes.includes("sops")) continue;
+    // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata.
+    if (rule === undefined && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
     const result = await checkFile({
       path: c.display,
       text: bytes.toString("utf8"),
@@ -211,16 +211,20 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     }
   }
   await addDriverProblems(io, results, checkedAt, flags.staged === true);
+  const { driverCommandProblems } = await import("./check-drivers.ts");
+  results.push(...(await driverCommandProblems(io)));
   const ok = checkPassed(results);
   const unverified = results.filter((r) => r.problems.some((p) => p.code === "not-verified"));
   const errors = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "error").length, 0);
   const warnings = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "warning").length, 0);
   if (flags.json === true) {
     await writeOut(io.stdout, `${JSON.stringify({ ok, files: results, summary: { files: results.length, errors, warnings } }, null, 2)}\n`);
+  } else if (flags.staged === true && errors + warnings === 0) {
+    // The pre-commit hook runs on every commit: when all is well there is nothing to say.
   } else {
     const lines: string[] = [];
     // File names come from the repository: escaped so a name cannot forge lines or terminal sequences.
-    for (const r of results) for (const p of r.problems) lines.push(`${printable(r.path, 4096)}: ${p.severity}: ${printable(p.message, 4096)} [${p.code}]`);
+    for (const r of results) for (const p of r.problems) lines.push(`${printable(r.path, 4096)}${p.line === undefined ? "" : `:${p.line}`}: ${p.severity}: ${printable(p.message, 4096)} [${p.code}]`);
     const encrypted = results.filter((r) => r.encrypted).length;
     const verifiedNote = unverified.length > 0 ? "; MACs verified where a key opens the file" : verifying ? "; MACs verified" : "";
     lines.push(`hush check: ${results.length} file(s) checked, ${encrypted} encrypted; ${errors} error(s), ${warnings} warning(s)${verifiedNote}`);

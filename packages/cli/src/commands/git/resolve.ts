@@ -1,7 +1,8 @@
 import { relative, resolve, sep } from "node:path";
-import { formatFromPath, HushError, printable, storeFor, type FileFormat } from "@hush/core";
+import { formatFromPath, HushError, isHushError, printable, storeFor, type FileFormat } from "@hush/core";
 import { conflictLines, detectFormat, hasConflictMarkers, metadataEmitOptions, openSides, planMerge, renderConflicts, sealMerge } from "@hush/git";
 import { writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
+import { reopenHeader, stripHeader } from "../../workflows/edit-rescue.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { editText } from "./editor.ts";
 import { openRepo, readBlob } from "./repo.ts";
@@ -58,12 +59,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
         labels: { ours: "ours", base: "base", theirs: "theirs" },
       });
       io.stderr.write(`hush: ${displayName}: ${plan.conflicts.length} conflict(s): ${printable(conflictLines(plan.conflicts).join("; "), 4000)}\nhush: opening the editor; keep the lines you want and remove the markers\n`);
-      resolution = await editText(io, file, shown);
-      if (hasConflictMarkers(resolution)) {
-        throw new HushError("RESOLUTION_INVALID", `${file}: conflict markers are still in the resolution; nothing was written (run \`hush git resolve ${file}\` again)`, { located: true });
-      }
-      const doc = (await storeFor(format)).parse(resolution);
-      if (doc.metadata !== undefined) throw new HushError("RESOLUTION_INVALID", `${file}: the resolution must not contain a sops section; nothing was written`, { located: true });
+      resolution = await editUntilResolved(io, file, format, shown);
     }
     // Refused (nothing written) unless the result opens through its own key entries.
     const out = await sealMerge(plan.target, resolution, { keySources, emit: metadataEmitOptions(format, ours) });
@@ -73,5 +69,42 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
     return 0;
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file) : err;
+  }
+}
+
+/** What is wrong with a resolution (markers left, a syntax error, a sops section), or undefined. */
+async function resolutionProblem(text: string, format: FileFormat): Promise<string | undefined> {
+  if (hasConflictMarkers(text)) {
+    const line = text.split("\n").findIndex((l) => /^(?:<{7}|={7}|>{7}|\|{7})(?: |$)/.test(l)) + 1;
+    return `conflict markers are still in the resolution${line > 0 ? ` at line ${line}` : ""}: keep the lines you want and remove the markers`;
+  }
+  try {
+    if ((await storeFor(format)).parse(text).metadata !== undefined) return "the resolution must not contain a sops section";
+  } catch (err) {
+    if (isHushError(err, "PARSE_FAILED")) return err.message;
+    throw err;
+  }
+  return undefined;
+}
+
+/**
+ * The editor, reopened with the problem on top (line numbers as the editor shows them) until the
+ * resolution is acceptable. Saving the same text again, or an empty text, gives up: nothing is
+ * written and the merge stays in progress.
+ */
+async function editUntilResolved(io: CliIo, file: string, format: FileFormat, shown: string): Promise<string> {
+  const giveUp = [`fix the text below and save. To give up, save it unchanged: nothing is written and the merge stays in progress.`];
+  let text = shown;
+  let previous: string | undefined;
+  for (;;) {
+    const edited = stripHeader(await editText(io, file, text));
+    const problem = await resolutionProblem(edited, format);
+    if (problem === undefined) return edited;
+    if (edited === previous || edited.trim() === "") {
+      throw new HushError("RESOLUTION_INVALID", `${file}: ${problem}; nothing was written (the merge is still in progress: run \`hush git resolve ${file}\` again)`, { located: true });
+    }
+    io.stderr.write(`hush: ${printable(file, 1000)}: ${printable(problem, 1000)}; reopening the editor\n`);
+    previous = edited;
+    text = reopenHeader(file, problem, giveUp) + edited;
   }
 }

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
-import { delimiter, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { mkdirSync, readFileSync, realpathSync, statSync, unlinkSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HushError, compileRe2, isHushError, printable } from "@hush/core";
 import {
@@ -35,20 +35,20 @@ function shellWord(s: string): string {
 }
 
 /**
- * How git should run hush: `hush` when it is on PATH, else this very installation (node and the
- * CLI script by absolute path), so the drivers work in a checkout without a global install.
+ * How git should run hush: this very installation, node and the CLI script by absolute path (as
+ * git-crypt writes its own path). GUIs and IDEs run git without the shell's PATH, so a bare
+ * `hush` (or a `#!/usr/bin/env node` script) would not be found there. When hush or node moves,
+ * `hush check` names the missing program and `hush git setup` writes the new path.
  */
-function defaultCommand(env: CliIo["env"]): string {
-  for (const dir of (env["PATH"] ?? "").split(delimiter)) {
-    if (dir === "") continue;
-    try {
-      if (statSync(join(dir, "hush")).isFile()) return "hush";
-    } catch {
-      // not here
-    }
-  }
+function defaultCommand(): string {
   const script = fileURLToPath(new URL("../../../bin/hush.js", import.meta.url));
-  return `${shellWord(process.execPath)} ${shellWord(script)}`;
+  let real = script;
+  try {
+    real = realpathSync(script);
+  } catch {
+    // keep the path as computed
+  }
+  return `${shellWord(process.execPath)} ${shellWord(real)}`;
 }
 
 function posix(p: string): string {
@@ -188,7 +188,7 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
   const notes: string[] = [];
   const changes: string[] = [];
   const patterns = await computePatterns(io, repo, given, flags, notes);
-  const command = flags.command ?? defaultCommand(io.env);
+  const command = flags.command ?? defaultCommand();
 
   // Every file setup may write is checked first, so that a refusal leaves nothing half done.
   const attrPath = join(repo.root, ".gitattributes");
