@@ -1,4 +1,4 @@
-import { HushError, type FileFormat, type KeyPath } from "@hush/core";
+import { HushError, storeFor, type FileFormat, type KeyPath, type TreeNode } from "@hush/core";
 import { refusedEnvironmentNames, type RefusedVariable } from "./env-policy.ts";
 import { envFromPlaintext, samePath, type EnvShape } from "./env-values.ts";
 
@@ -78,4 +78,19 @@ export async function mergeEnvFiles(files: readonly DecryptedEnvFile[], options:
     }
   }
   return { vars, secrets: [...secrets] };
+}
+
+/**
+ * The values that were encrypted in a decrypted file, as the file spells them: what
+ * `exec-file --redact` hides (the command reads the file's own text).
+ */
+export async function encryptedValueTexts(file: DecryptedEnvFile): Promise<string[]> {
+  const out: string[] = [];
+  const walk = (node: TreeNode, path: KeyPath): void => {
+    if (node.kind === "map") for (const e of node.entries) if (e.kind === "entry") walk(e.value, [...path, e.key]);
+    if (node.kind === "list") node.items.forEach((item, i) => walk(item, [...path, i]));
+    if (node.kind === "scalar" && node.value.text !== "" && !file.unauthenticated.some((p) => samePath(p, path))) out.push(node.value.text);
+  };
+  walk((await storeFor(file.format)).toTree(file.text), []);
+  return out;
 }

@@ -63,7 +63,8 @@ function collect(node: TreeNode, path: KeyPath, name: string, shape: Required<En
     case "map":
     case "list": {
       if (!shape.flatten) {
-        throw refuse(`cannot use complex value in environment; offending key ${printable(formatKeyPath(path), 200)} (use --flatten for one variable per nested value)`, path);
+        // Only a top-level value gets here; SOPS's wording, which scripts may match.
+        throw refuse(`cannot use complex value in environment; offending key ${printable(String(path[0]), 200)} (use --flatten for one variable per nested value)`, path);
       }
       const children: Array<[string | number, TreeNode]> = node.kind === "map" ? node.entries.flatMap((e) => (e.kind === "entry" ? [[e.key, e.value] as [string, TreeNode]] : [])) : node.items.map((v, i) => [i, v]);
       for (const [seg, child] of children) collect(child, [...path, seg], checkName(`${name}${shape.separator}${seg}`, [...path, seg]), shape, out);
