@@ -187,11 +187,17 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   if (modes.length > 1) io.stderr.write(`hush: warning: more than one of -e, -d, -r and --set given; using ${modes[modes.length - 1]} (as SOPS does)\n`);
   const mode = modes[modes.length - 1] ?? "edit";
 
-  const file = files[0];
-  if (file === undefined) throw new CliError(EXIT.noFileSpecified, "Error: no file specified (see `hush --help` for the commands, or give SOPS flags and a file)");
+  // `sops -d < f`, `… | sops -e --input-type yaml`: decrypt and encrypt read standard input
+  // when no file is given (or `-`), unless it is a terminal (then the user forgot the file).
+  const stdinFile = (mode === "decrypt" || mode === "encrypt") && (files[0] === "-" || (files[0] === undefined && (io.stdin as { isTTY?: boolean }).isTTY !== true));
+  const first = files[0];
+  if (first === undefined && !stdinFile) throw new CliError(EXIT.noFileSpecified, "Error: no file specified (see `hush --help` for the commands, or give SOPS flags and a file)");
+  // `-` is standard input for decrypt and encrypt (runDecrypt, runEncrypt).
+  const file = first ?? "-";
   if (files.length > 1) {
-    if (!existsSync(file) && !/[./]/.test(file)) throw unknownCommand(file, subcommands, "");
-    io.stderr.write(`hush: warning: more than one file given; using ${file} (flags must come before the file)\n`);
+    const first = files[0]!;
+    if (!existsSync(first) && !/[./]/.test(first)) throw unknownCommand(first, subcommands, "");
+    io.stderr.write(`hush: warning: more than one file given; using ${printable(first)} (flags must come before the file)\n`);
   }
 
   const keyAndRule = {
