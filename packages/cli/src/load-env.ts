@@ -94,7 +94,11 @@ export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResu
   const env = options.env ?? process.env;
   const files = filesOf(options.path, env);
   const keySources = options.keySources ?? createKeySourceResolver(env);
-  const decrypted = await Promise.all(files.map((f) => decryptEnvFile(f, options, keySources)));
+  const settled = await Promise.allSettled(files.map((f) => decryptEnvFile(f, options, keySources)));
+  // The first failure in the order the files were given, whichever finished first.
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  const decrypted = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const override = options.override === true;
   let merged;
   try {

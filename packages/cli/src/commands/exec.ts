@@ -9,7 +9,8 @@ import { convert, encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
 import { decryptInput } from "./decrypt.ts";
-import { describeRefused } from "../workflows/env-policy.ts";
+import { createKeySourceResolver } from "../key-sources.ts";
+import { refusedEnvironmentError } from "../workflows/env-policy.ts";
 import { encryptedValueTexts, mergeEnvFiles, RefusedEnvironment, type DecryptedEnvFile } from "../workflows/env-files.ts";
 import { pipeRedacted, splitExecArgs, type CommandLine } from "../workflows/exec-command.ts";
 import { deliverThroughFifo, makeFifo, type FifoDelivery } from "../workflows/fifo.ts";
@@ -151,8 +152,10 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
   if (flags.background === true && flags.sameProcess === true) throw new CliError(EXIT.conflictingParameters, "--background and --same-process cannot be used together");
   if (flags.background === true && flags.redact === true) throw new CliError(EXIT.conflictingParameters, "--background and --redact cannot be used together: hush would not be there to redact");
   const decrypted: DecryptedEnvFile[] = [];
+  // One set of key sources for every file: an identity's passphrase is asked for once.
+  const keySources = createKeySourceResolver(io.env);
   for (const file of files) {
-    const opened = await decryptInput(io, file === "-" ? undefined : file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true });
+    const opened = await decryptInput(io, file === "-" ? undefined : file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true }, keySources);
     decrypted.push({ file: file === "-" ? "stdin" : file, ...opened });
   }
   const user = flags.user === undefined ? undefined : lookupUser(flags.user);
@@ -165,12 +168,7 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
       baseEnv: childEnv(io, flags.pristine === true, [], user),
     });
   } catch (err) {
-    if (!(err instanceof RefusedEnvironment)) throw err;
-    const allow = err.refused.map((r) => `--allow-env ${r.name}`).join(" ");
-    throw new CliError(
-      EXIT.generic,
-      `${err.file}: not running the command: the file sets ${describeRefused(err.refused)}; anyone who can encrypt to this file can add such keys. If they are meant to be there, pass ${allow}`,
-    );
+    throw err instanceof RefusedEnvironment ? refusedEnvironmentError(err.file, err.refused) : err;
   }
   const env = childEnv(io, flags.pristine === true, [...merged.vars], user);
   if (flags.background === true) {

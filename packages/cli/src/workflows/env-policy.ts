@@ -195,16 +195,20 @@ export function describeRefused(refused: readonly RefusedVariable[]): string {
 }
 
 /**
- * Refuses, before anything runs, a file that sets variables {@link refusedEnvironmentNames}
- * lists and the user did not name with `--allow-env`. The one-line error names the file, the
- * keys (escaped) and the reasons, never a value. Exit 1.
+ * The error for a file that sets variables {@link refusedEnvironmentNames} lists and the user
+ * did not name with `--allow-env`: one line naming the file, the keys (escaped) and the reasons,
+ * never a value. Exit 1.
  */
-export function checkEnvironmentNames(file: string, names: readonly string[], allowed: ReadonlySet<string>, inherited?: InheritedEnvironment): void {
-  const refused = refusedEnvironmentNames(names, allowed, inherited);
-  if (refused.length === 0) return;
+export function refusedEnvironmentError(file: string, refused: readonly RefusedVariable[]): CliError {
   const flags = refused.map((r) => `--allow-env ${r.name}`).join(" ");
-  throw new CliError(
+  return new CliError(
     EXIT.generic,
     `${file}: not running the command: the file sets ${describeRefused(refused)}; anyone who can encrypt to this file can add such keys. If they are meant to be there, pass ${flags}`,
   );
+}
+
+/** Refuses, before anything runs, a file that sets refused variables (see {@link refusedEnvironmentError}). */
+export function checkEnvironmentNames(file: string, names: readonly string[], allowed: ReadonlySet<string>, inherited?: InheritedEnvironment): void {
+  const refused = refusedEnvironmentNames(names, allowed, inherited);
+  if (refused.length > 0) throw refusedEnvironmentError(file, refused);
 }
