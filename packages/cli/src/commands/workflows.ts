@@ -105,12 +105,12 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
   keyserviceFlags(
     program
       .command("exec-env")
-      .description(
-        "run a command with the files' values added to its environment; exits with its status.\n" +
-          "  hush exec-env FILE 'COMMAND'             (SOPS's form: one string, run by /bin/sh -c)\n" +
-          "  hush exec-env FILE... -- PROGRAM ARGS... (no shell; later files win; - is standard input)",
-      )
-      .argument("[FILE COMMAND...]"),
+      .description("run a command with the files' values added to its environment; exits with its status")
+      .argument("[FILE COMMAND...]")
+      .addHelpText(
+        "after",
+        "\nForms:\n  hush exec-env FILE 'COMMAND'              SOPS's: one string, run by /bin/sh -c\n  hush exec-env FILE... -- PROGRAM [ARGS]   no shell; later files win; - is standard input",
+      ),
   )
     .option("--pristine", "start from an empty environment instead of hush's own")
     .option(
@@ -138,12 +138,12 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
     typeFlags(
       program
         .command("exec-file")
-        .description(
-          "run a command with {} replaced by the path of the decrypted file (a FIFO unless --no-fifo).\n" +
-            "  hush exec-file FILE 'COMMAND {}'          (SOPS's form: one string, run by /bin/sh -c)\n" +
-            "  hush exec-file FILE -- PROGRAM ARGS... {} (no shell; - is standard input)",
-        )
-        .argument("[FILE COMMAND...]"),
+        .description("run a command with {} replaced by the path of the decrypted file (a FIFO unless --no-fifo)")
+        .argument("[FILE COMMAND...]")
+        .addHelpText(
+          "after",
+          "\nForms:\n  hush exec-file FILE 'COMMAND {}'          SOPS's: one string, run by /bin/sh -c\n  hush exec-file FILE -- PROGRAM [ARGS] {}  no shell; - is standard input",
+        ),
     ),
   )
     .option("--no-fifo", "use a 0600 temporary file (removed when the command exits) instead of a FIFO")
