@@ -86,6 +86,10 @@ describe("many files per command, - for standard input", () => {
     const enc = k.hush(["-e", "--input-type", "yaml", "--age", k.recipient], { input: "s: 1\n" });
     expect(enc.status).toBe(0);
     expect(enc.stdout).toMatch(/^s: ENC\[AES256_GCM,/);
+    // Nothing on standard input either: the file was forgotten (SOPS's status).
+    const empty = k.hush(["-d", "--input-type", "yaml"], { input: "" });
+    expect(empty.status).toBe(100);
+    expect(empty.stderr).toMatch(/no file specified/);
   });
 
   it("exec-file FILE -- PROGRAM {} runs without a shell and can redact", () => {

@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
+import { Readable } from "node:stream";
 import { Command, Option } from "commander";
 import { closestName, formatFromPath, printable, SOPS_FORMAT_VERSION } from "@hush/core";
 import { CliError, EXIT } from "../exit-codes.ts";
-import { writeOut, type CliIo } from "../io.ts";
+import { readAll, writeOut, type CliIo } from "../io.ts";
 import type { Reenter } from "../command-flags.ts";
 import { hushVersion, sopsStyleVersion } from "../version.ts";
 
@@ -191,7 +192,14 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   // when no file is given (or `-`), unless it is a terminal (then the user forgot the file).
   const stdinFile = (mode === "decrypt" || mode === "encrypt") && (files[0] === "-" || (files[0] === undefined && (io.stdin as { isTTY?: boolean }).isTTY !== true));
   const first = files[0];
-  if (first === undefined && !stdinFile) throw new CliError(EXIT.noFileSpecified, "Error: no file specified (see `hush --help` for the commands, or give SOPS flags and a file)");
+  const noFile = (): CliError => new CliError(EXIT.noFileSpecified, "Error: no file specified (see `hush --help` for the commands, or give SOPS flags and a file)");
+  if (first === undefined && !stdinFile) throw noFile();
+  if (first === undefined) {
+    // Nothing on standard input either (a script run with </dev/null): the file was forgotten.
+    const bytes = await readAll(io.stdin);
+    if (bytes.length === 0) throw noFile();
+    io = { ...io, stdin: Readable.from([bytes]) };
+  }
   // `-` is standard input for decrypt and encrypt (runDecrypt, runEncrypt).
   const file = first ?? "-";
   if (files.length > 1) {
