@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 
 const GNU_TIME = ["/usr/bin/time", "/bin/time"].find((p) => existsSync(p) && probeGnuTime(p));
@@ -155,4 +155,38 @@ export async function measureAsync(bench, { runs, warmup = 1, scratch }) {
   }
   const ms = samples.map((s) => s.ms);
   return { timedOut: false, ms: median(ms), minMs: Math.min(...ms), maxMs: Math.max(...ms), rssKiB: median(samples.map((s) => s.rssKiB)), runs: samples.length, samples };
+}
+
+/**
+ * Measures several benchmarks in turn (a, b, c, a, b, c, …), so that a busier moment of the
+ * machine affects each alike. Returns one summary per benchmark, with every sample in order.
+ */
+export function measureInterleaved(benches, { runs, warmup = 2, scratch }) {
+  const samples = benches.map(() => []);
+  for (let i = 0; i < warmup + runs; i++) {
+    benches.forEach((bench, j) => {
+      bench.before?.();
+      const r = runOnce(bench.command, { cwd: bench.cwd, env: bench.env, scratch });
+      if (i >= warmup) samples[j].push(r);
+    });
+  }
+  return samples.map((s) => ({ ms: median(s.map((x) => x.ms)), rssKiB: median(s.map((x) => x.rssKiB)), runs: s.length, samples: s }));
+}
+
+/** The machine a run measured, for the report header. */
+export function describeMachine() {
+  const cpu = cpus();
+  let memory = "";
+  try {
+    memory = `${Math.round(totalmem() / 2 ** 30)} GiB RAM`;
+  } catch {
+    memory = "";
+  }
+  return {
+    cpu: `${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length}`,
+    memory,
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    date: new Date().toISOString().slice(0, 10),
+  };
 }

@@ -6,7 +6,8 @@
  * For YAML, JSON and dotenv files of a small size and of 100, 1,000, 10,000 and 100,000 values it
  * measures, as separate processes, the wall time and peak memory of `hush decrypt`,
  * `hush encrypt`, `hush edit` of one value, sops-age (decrypt), dotenvx (dotenv: decrypt and
- * encrypt), and two floors: `node -e 0` and parse+stringify with hush's own parser. Each figure is
+ * encrypt), and two floors: `node -e 0` and parse+stringify with hush's own parser; then the Node
+ * loader against `hush decrypt` (loader-bench.mjs). Each figure is
  * the median of several runs and is printed as a ratio over baselines measured in the same run.
  * The goals of the project are checked at the end; for a missed goal, a CPU profile says where
  * the time goes.
@@ -19,13 +20,14 @@
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { cpus, platform, release, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { EXTENSION, generateFile } from "./generate.mjs";
 import { loadStartKmsTestServer } from "./kms-server.mjs";
-import { canMeasureMemory, measure, measureAsync, measurePair, median } from "./measure.mjs";
+import { canMeasureMemory, describeMachine, measure, measureAsync, measurePair, median } from "./measure.mjs";
+import { runLoaderBench } from "./loader-bench.mjs";
 import { byPackage, profile } from "./profile.mjs";
 
 const { values: opts } = parseArgs({
@@ -69,24 +71,7 @@ const scratch = mkdtempSync(join(tmpdir(), "hush-bench-"));
 const home = join(scratch, "home");
 mkdirSync(home);
 const log = (s) => process.stderr.write(`${s}\n`);
-const results = { machine: machine(), startedAt: new Date().toISOString(), rows: [], goals: [], profiles: [], importCosts: [] };
-
-function machine() {
-  const cpu = cpus();
-  let memory = "";
-  try {
-    memory = `${Math.round(totalmem() / 2 ** 30)} GiB RAM`;
-  } catch {
-    memory = "";
-  }
-  return {
-    cpu: `${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length}`,
-    memory,
-    os: `${platform()} ${release()}`,
-    node: process.version,
-    date: new Date().toISOString().slice(0, 10),
-  };
-}
+const results = { machine: describeMachine(), startedAt: new Date().toISOString(), rows: [], goals: [], profiles: [], importCosts: [] };
 
 // -------------------------------------------------------------------------------------------
 // Set-up: a key, inputs, encrypted copies (none of this is timed).
@@ -303,12 +288,18 @@ if (!opts["no-kms"]) {
   }
 }
 
+log("Node loader against hush decrypt and node -e 0, in turn …");
+const loaderBench = runLoaderBench({ node: NODE, hush: HUSH, env: ENV, scratch, encFile: smallYaml.enc, runs: opts.quick ? 9 : 21, fmtMs, fmtX });
+lines.push(...loaderBench.lines);
+results.loader = loaderBench.figures;
+
 // -------------------------------------------------------------------------------------------
 // Goals (reported, not asserted).
 
 const goals = [];
 const goal = (name, value, target, detail) => goals.push({ name, value, target, met: value !== undefined && value <= target, detail });
 goal("small-file decrypt ≤ 1.3× node -e 0", startup.pairRatio, 1.3, `${fmtMs(startup.b.ms)} vs ${fmtMs(base.ms)}`);
+goal(loaderBench.goal.name, loaderBench.goal.value, loaderBench.goal.target, loaderBench.goal.detail);
 const y10 = rowFor("yaml", 10000, "hush decrypt");
 const s10 = rowFor("yaml", 10000, "sops-age decrypt");
 const f10 = rowFor("yaml", 10000, "floor: parse+stringify");

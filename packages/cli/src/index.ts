@@ -4,6 +4,7 @@ import { createKeySourceResolver } from "./key-sources.ts";
 export { runCli } from "./main.ts";
 export type { CliIo } from "./io.ts";
 export { EXIT, exitCodeFor } from "./exit-codes.ts";
+export { loadEnv, DEFAULT_ENV_FILE, type LoadEnvOptions, type LoadEnvResult } from "./load-env.ts";
 
 /**
  * The key discovery `hush` itself uses, for a Node program: age identities from

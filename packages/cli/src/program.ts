@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { SOPS_FORMAT_VERSION } from "@hush/core";
 import type { CliIo } from "./io.ts";
+import type { DecryptManyFlags } from "./commands/decrypt-many.ts";
 import { hushVersion } from "./version.ts";
 import { keyFlags, ruleFlags, typeFlags, type ExitSink } from "./command-flags.ts";
 import { registerWorkflowCommands } from "./commands/workflows.ts";
@@ -29,7 +30,7 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
         program
           .command("encrypt")
           .description("encrypt a file's values (stdout unless -i or --output)")
-          .argument("[file]", "file to encrypt (standard input when absent)"),
+          .argument("[file]", "file to encrypt (standard input when absent or -)"),
       ),
     ),
   )
@@ -45,18 +46,25 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
   typeFlags(
     program
       .command("decrypt")
-      .description("decrypt a file (stdout unless -i or --output)")
-      .argument("[file]", "file to decrypt (standard input when absent)"),
+      .description("decrypt a file (stdout unless -i or --output); several files with -i or --output-dir")
+      .argument("[files...]", "files to decrypt (standard input when absent or -)"),
   )
-    .option("-i, --in-place", "write the plaintext over the input file")
+    .option("-i, --in-place", "write the plaintext over the input file(s)")
     .option("--output <path>", "write the plaintext to this file")
+    .option("--output-dir <dir>", "write each file's plaintext to DIR/<its name> (0600); every file is decrypted before any is written")
     .option("--extract <path>", 'print only the value at a tree path, e.g. \'["db"]["password"]\'')
     .option("--ignore-mac", "do not check the file's MAC")
     .option("--filename-override <name>", "use this name to choose the format")
     .addOption(new Option("--decryption-order <kinds>", "order to try key types (accepted for compatibility)").hideHelp())
-    .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
-      const { runDecrypt } = await import("./commands/decrypt.ts");
-      setExit(await runDecrypt(io, file, cmd.optsWithGlobals()));
+    .action(async (files: string[], _opts: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DecryptManyFlags>();
+      if (files.length <= 1 && opts.outputDir === undefined) {
+        const { runDecrypt } = await import("./commands/decrypt.ts");
+        setExit(await runDecrypt(io, files[0], opts));
+      } else {
+        const { runDecryptMany } = await import("./commands/decrypt-many.ts");
+        setExit(await runDecryptMany(io, files, opts));
+      }
     });
 
   program
@@ -72,7 +80,7 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
   program
     .command("filestatus")
     .description('print {"encrypted":true} or {"encrypted":false} for a file')
-    .argument("<file>")
+    .argument("<file>", "file to check (- for standard input)")
     .option("--input-type <type>", "file format (default: from the file name)")
     .action(async (file: string, opts: { inputType?: string }) => {
       const { runFilestatus } = await import("./commands/filestatus.ts");

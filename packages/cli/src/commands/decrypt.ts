@@ -1,4 +1,4 @@
-import { encryptedTextFormat, getAtPath, HushError, openText, parseTreePath, plaintextEncoding, renderExtracted, storeFor, type FileFormat, type KeyPath } from "@hush/core";
+import { encryptedTextFormat, getAtPath, HushError, openText, parseTreePath, plaintextEncoding, renderExtracted, storeFor, type FileFormat, type KeyPath, type KeySourceResolver } from "@hush/core";
 import { convert, decodeInput, encodeText, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -19,14 +19,19 @@ export interface DecryptFlags {
  * Decrypts a file (or stdin) to plaintext text in its own format; `unauthenticated` lists the
  * paths of values not bound to their key (see `OpenedFile.unauthenticated`).
  */
-export async function decryptInput(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<{ text: string; format: FileFormat; unauthenticated: readonly KeyPath[] }> {
+export async function decryptInput(
+  io: CliIo,
+  file: string | undefined,
+  flags: DecryptFlags,
+  keySources: KeySourceResolver = createKeySourceResolver(io.env),
+): Promise<{ text: string; format: FileFormat; unauthenticated: readonly KeyPath[] }> {
   const name = flags.filenameOverride ?? file;
   const format = inputFormat(flags.inputType, name, "binary");
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
   // A binary envelope is JSON: read it as text even though its payload is bytes.
   const text = decodeInput(bytes, encryptedTextFormat(format), file ?? "stdin");
   try {
-    const opened = await openText(text, { format, keySources: createKeySourceResolver(io.env), ignoreMac: flags.ignoreMac === true });
+    const opened = await openText(text, { format, keySources, ignoreMac: flags.ignoreMac === true });
     return { text: opened.plaintext, format, unauthenticated: opened.unauthenticated ?? [] };
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file ?? "stdin") : err;
@@ -45,7 +50,9 @@ async function extract(text: string, format: FileFormat, outFormat: FileFormat, 
   return renderExtracted(getAtPath(tree, path), outFormat, indent);
 }
 
-export async function runDecrypt(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<number> {
+/** `hush decrypt [FILE]`: one file (`-` or none: standard input) to stdout, `--output` or in place. */
+export async function runDecrypt(io: CliIo, named: string | undefined, flags: DecryptFlags): Promise<number> {
+  const file = named === "-" ? undefined : named;
   if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
   const { text, format } = await decryptInput(io, file, flags);
   const outFormat = flags.outputType === undefined ? format : inputFormat(flags.outputType, undefined);

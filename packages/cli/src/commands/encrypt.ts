@@ -7,7 +7,8 @@ import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { creationOverrides, emitResult, keysFromFlags, parseIndent, ruleFromFlags, type EncryptFlags } from "./encrypt-options.ts";
 
-export async function runEncrypt(io: CliIo, file: string | undefined, flags: EncryptFlags): Promise<number> {
+export async function runEncrypt(io: CliIo, named: string | undefined, flags: EncryptFlags): Promise<number> {
+  const file = named === "-" ? undefined : named;
   if (flags.reuse !== undefined) return (await import("./reuse.ts")).runEncryptReuse(io, file, flags, flags.reuse);
   if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
   if (file === undefined && flags.filenameOverride === undefined && flags.inputType === undefined) {

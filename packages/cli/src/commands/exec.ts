@@ -3,19 +3,24 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { goAtoi, goFormatFloatF, goParseBool, goParseFloat, HushError, parseFormat, storeFor, type FileFormat, type TreeNode } from "@hush/core";
+import { HushError, parseFormat, printable, type FileFormat } from "@hush/core";
 import { convert, encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
 import { decryptInput } from "./decrypt.ts";
-import { checkEnvironmentNames } from "../workflows/env-policy.ts";
+import { createKeySourceResolver } from "../key-sources.ts";
+import { refusedEnvironmentError } from "../workflows/env-policy.ts";
+import { encryptedValueTexts, mergeEnvFiles, RefusedEnvironment, type DecryptedEnvFile } from "../workflows/env-files.ts";
+import { pipeRedacted, splitExecArgs, type CommandLine } from "../workflows/exec-command.ts";
 import { deliverThroughFifo, makeFifo, type FifoDelivery } from "../workflows/fifo.ts";
 import { makePrivateDir, onTerminationSignals, SIGNAL_NUMBERS, type PrivateDir } from "../workflows/private-dir.ts";
 
 /**
  * `exec-env` and `exec-file` (spec 9.8): run a command with the decrypted values, without
- * writing plaintext to a real disk. The command runs through `/bin/sh -c` and its exit status is
- * passed through (128 + signal number when it was killed).
+ * writing plaintext to a real disk. SOPS's one-string COMMAND runs through `/bin/sh -c`; after
+ * `--` the program runs directly, without a shell. Its exit status is passed through (128 +
+ * signal number when it was killed). With `--redact` its stdout and stderr reach hush's through
+ * pipes that replace every injected secret with a marker.
  */
 
 export interface ExecFlags {
@@ -31,48 +36,12 @@ export interface ExecFlags {
   indent?: string;
   /** Variable names `exec-env` may take from the file although they change how programs start. */
   allowEnv?: string[];
-}
-
-/** The environment form of a top-level value, as SOPS's `ValToString` writes it. */
-function envValue(key: string, node: TreeNode): string | undefined {
-  switch (node.kind) {
-    case "null":
-    case "comment":
-      return undefined;
-    case "map":
-    case "list":
-      throw new HushError("ENV_NOT_REPRESENTABLE", `cannot use complex value in environment; offending key ${key}`, { located: true });
-    case "scalar": {
-      const v = node.value;
-      switch (v.type) {
-        case "int":
-          return String(goAtoi(v.text) ?? v.text);
-        case "float": {
-          const f = goParseFloat(v.text);
-          return f === undefined ? v.text : goFormatFloatF(f);
-        }
-        case "bool":
-          return goParseBool(v.text) === true ? "true" : "false";
-        default:
-          return v.text;
-      }
-    }
-  }
-}
-
-/** Variables from a decrypted document's top-level values (dotenv files as their store reads them). */
-export async function envFromPlaintext(text: string, format: FileFormat): Promise<Array<[string, string]>> {
-  const tree = (await storeFor(format)).toTree(text);
-  const out: Array<[string, string]> = [];
-  for (const e of tree.entries) {
-    if (e.kind !== "entry") continue;
-    if (e.key === "" || e.key.includes("=") || e.key.includes("\0")) throw new HushError("ENV_NOT_REPRESENTABLE", `cannot use key ${JSON.stringify(e.key)} as an environment variable name`, { located: true });
-    const value = envValue(e.key, e.value);
-    if (value === undefined) continue;
-    if (value.includes("\0")) throw new HushError("ENV_NOT_REPRESENTABLE", `the value of ${e.key} contains a NUL byte, which an environment variable cannot hold`, { located: true });
-    out.push([e.key, value]);
-  }
-  return out;
+  /** `exec-env`: one variable per nested value instead of an error. */
+  flatten?: boolean;
+  /** Joins the path of a flattened name (default `__`). */
+  flattenSeparator?: string;
+  /** Replace every injected secret in the command's stdout and stderr with a marker. */
+  redact?: boolean;
 }
 
 interface UserIds {
@@ -114,21 +83,26 @@ function statusOf(code: number | null, signal: NodeJS.Signals | null): number {
   return 128 + (n ?? 1);
 }
 
-function stdioFor(io: CliIo): StdioOptions {
-  return [io.stdin === process.stdin ? "inherit" : "pipe", io.stdout === process.stdout ? "inherit" : "pipe", io.stderr === process.stderr ? "inherit" : "pipe"];
+/** The child's stdio: hush's own where they are the process's, else pipes; stdout and stderr always pipes when redacting. */
+function stdioFor(io: CliIo, redacting: boolean): StdioOptions {
+  const own = (mine: unknown, processes: unknown): "inherit" | "pipe" => (mine === processes ? "inherit" : "pipe");
+  return [own(io.stdin, process.stdin), redacting ? "pipe" : own(io.stdout, process.stdout), redacting ? "pipe" : own(io.stderr, process.stderr)];
 }
 
-function startShell(io: CliIo, command: string, env: Record<string, string>, user: UserIds | undefined, detached: boolean): ChildProcess {
-  const child = spawn("/bin/sh", ["-c", command], {
+function startCommand(io: CliIo, command: CommandLine, env: Record<string, string>, user: UserIds | undefined, detached: boolean, redacting: boolean): ChildProcess {
+  const [file, args] = "shell" in command ? ["/bin/sh", ["-c", command.shell]] : [command.argv[0]!, command.argv.slice(1)];
+  const child: ChildProcess = spawn(file, args, {
     env,
-    stdio: detached ? "inherit" : stdioFor(io),
+    stdio: detached ? "inherit" : stdioFor(io, redacting),
     detached,
     ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
   });
   if (!detached) {
     if (child.stdin !== null) io.stdin.pipe(child.stdin);
-    child.stdout?.pipe(io.stdout, { end: false });
-    child.stderr?.pipe(io.stderr, { end: false });
+    if (!redacting) {
+      child.stdout?.pipe(io.stdout, { end: false });
+      child.stderr?.pipe(io.stderr, { end: false });
+    }
   }
   return child;
 }
@@ -154,46 +128,65 @@ function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => v
   });
 }
 
+function cannotRun(command: CommandLine, err: Error): HushError {
+  const what = "argv" in command ? printable(command.argv[0]!, 200) : "the command";
+  return new HushError("SPAWN_FAILED", `cannot run ${what} (${(err as { code?: string }).code ?? err.message})`, { located: true });
+}
+
 /** Waits for the command and returns its status as hush's. */
-function waitFor(child: ChildProcess): Promise<number> {
+function waitFor(child: ChildProcess, command: CommandLine): Promise<number> {
   return new Promise((resolve, reject) => {
-    child.on("error", (err) => reject(new HushError("SPAWN_FAILED", `cannot run the command (${(err as { code?: string }).code ?? err.message})`, { located: true })));
+    child.on("error", (err) => reject(cannotRun(command, err)));
     child.on("close", (code, signal) => resolve(statusOf(code, signal)));
   });
 }
 
-/** `hush exec-env FILE COMMAND`. */
-export async function runExecEnv(io: CliIo, args: readonly string[], flags: ExecFlags): Promise<number> {
-  if (args.length !== 2) throw new HushError("INVALID_ARGUMENT", "error: exec-env takes exactly two arguments: FILE COMMAND", { located: true });
-  const [file, command] = args as [string, string];
+/**
+ * `hush exec-env FILE COMMAND` (SOPS) or `hush exec-env FILE... -- PROGRAM ARGS...`. Several
+ * files are merged in order, a later file's variable replacing an earlier one's. `dashAt`: see
+ * `splitExecArgs`.
+ */
+export async function runExecEnv(io: CliIo, args: readonly string[], flags: ExecFlags, dashAt?: number): Promise<number> {
+  const { files, command } = splitExecArgs("exec-env", args, dashAt, Number.POSITIVE_INFINITY);
   if (flags.background === true && flags.sameProcess === true) throw new HushError("CONFLICTING_OPTIONS", "--background and --same-process cannot be used together", { located: true });
-  const { text, format, unauthenticated } = await decryptInput(io, file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true });
-  let pairs: Array<[string, string]>;
-  try {
-    pairs = await envFromPlaintext(text, format);
-  } catch (err) {
-    throw err instanceof HushError ? err.withFile(file) : err;
+  if (flags.background === true && flags.redact === true) throw new HushError("CONFLICTING_OPTIONS", "--background and --redact cannot be used together: hush would not be there to redact", { located: true });
+  const decrypted: DecryptedEnvFile[] = [];
+  // One set of key sources for every file: an identity's passphrase is asked for once.
+  const keySources = createKeySourceResolver(io.env);
+  for (const file of files) {
+    const opened = await decryptInput(io, file === "-" ? undefined : file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true }, keySources);
+    decrypted.push({ file: file === "-" ? "stdin" : file, ...opened });
   }
   const user = flags.user === undefined ? undefined : lookupUser(flags.user);
-  const unauthenticatedNames = new Set(unauthenticated.flatMap((path) => (path.length === 1 && typeof path[0] === "string" ? [path[0]] : [])));
-  checkEnvironmentNames(file, pairs.map(([name]) => name), new Set(flags.allowEnv ?? []), {
-    env: childEnv(io, flags.pristine === true, [], user),
-    unauthenticated: unauthenticatedNames,
-  });
-  const env = childEnv(io, flags.pristine === true, pairs, user);
+  let merged;
+  try {
+    merged = await mergeEnvFiles(decrypted, {
+      flatten: flags.flatten === true,
+      ...(flags.flattenSeparator === undefined ? {} : { separator: flags.flattenSeparator }),
+      allowed: new Set(flags.allowEnv ?? []),
+      baseEnv: childEnv(io, flags.pristine === true, [], user),
+    });
+  } catch (err) {
+    throw err instanceof RefusedEnvironment ? refusedEnvironmentError(err.file, err.refused) : err;
+  }
+  const env = childEnv(io, flags.pristine === true, [...merged.vars], user);
   if (flags.background === true) {
-    const child = startShell(io, command, env, user, true);
+    const child = startCommand(io, command, env, user, true, false);
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", resolve);
-      child.once("error", (err) => reject(new HushError("SPAWN_FAILED", `cannot run the command (${(err as { code?: string }).code ?? err.message})`, { located: true })));
+      child.once("error", (err) => reject(cannotRun(command, err)));
     });
     child.unref();
     return 0;
   }
-  const child = startShell(io, command, env, user, false);
+  const redact = flags.redact === true;
+  const child = startCommand(io, command, env, user, false, redact);
+  const output = redact ? pipeRedacted(child, io, merged.secrets) : Promise.resolve();
   const uninstall = stopOnSignals(() => child, () => undefined);
   try {
-    return await waitFor(child);
+    const status = await waitFor(child, command);
+    await output;
+    return status;
   } finally {
     uninstall();
   }
@@ -208,9 +201,9 @@ function checkFilename(name: string): string {
 }
 
 /** `hush exec-file FILE COMMAND`: `{}` in COMMAND becomes the path of the plaintext. */
-export async function runExecFile(io: CliIo, args: readonly string[], flags: ExecFlags): Promise<number> {
-  if (args.length !== 2) throw new HushError("INVALID_ARGUMENT", "error: exec-file takes exactly two arguments: FILE COMMAND", { located: true });
-  const [file, command] = args as [string, string];
+export async function runExecFile(io: CliIo, args: readonly string[], flags: ExecFlags, dashAt?: number): Promise<number> {
+  const { files, command } = splitExecArgs("exec-file", args, dashAt, 1);
+  const file = files[0]!;
   const name = flags.filename === undefined ? undefined : checkFilename(flags.filename);
   let fifo = flags.noFifo !== true;
   if (fifo && process.platform === "win32") {
@@ -218,7 +211,8 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     fifo = false;
   }
   if (flags.background === true && !fifo) throw new HushError("CONFLICTING_OPTIONS", "--background needs the FIFO: with --no-fifo the file would be removed while the command runs", { located: true });
-  const { text, format } = await decryptInput(io, file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true });
+  if (flags.background === true && flags.redact === true) throw new HushError("CONFLICTING_OPTIONS", "--background and --redact cannot be used together: hush would not be there to redact", { located: true });
+  const { text, format, unauthenticated } = await decryptInput(io, file === "-" ? undefined : file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true });
   const outFormat: FileFormat = flags.outputType === undefined ? format : parseFormat(flags.outputType);
   let plaintext: Buffer;
   try {
@@ -226,6 +220,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file) : err;
   }
+  const secrets = flags.redact === true ? await encryptedValueTexts({ file, text, format, unauthenticated }) : undefined;
   const user = flags.user === undefined ? undefined : lookupUser(flags.user);
   let dir: PrivateDir | undefined;
   let delivery: FifoDelivery | undefined;
@@ -254,7 +249,10 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     }
     // Only hush's own environment: nothing from the file reaches the command but the file's text.
     const env = childEnv(io, false, [], user);
-    child = startShell(io, command.split("{}").join(path), env, user, flags.background === true);
+    const withPath = (arg: string): string => arg.split("{}").join(path);
+    const line: CommandLine = "shell" in command ? { shell: withPath(command.shell) } : { argv: command.argv.map(withPath) };
+    child = startCommand(io, line, env, user, flags.background === true, secrets !== undefined);
+    const output = secrets === undefined ? Promise.resolve() : pipeRedacted(child, io, secrets);
     if (flags.background === true) {
       child.on("error", () => delivery?.stop());
       child.on("exit", () => delivery?.stop());
@@ -262,7 +260,8 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
       await delivery?.done;
       return 0;
     }
-    const status = await waitFor(child);
+    const status = await waitFor(child, line);
+    await output;
     // A write the command (or a process it started) is reading may finish; a FIFO nobody opened
     // is given up at once.
     delivery?.stopWaiting();

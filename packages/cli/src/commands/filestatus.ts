@@ -1,11 +1,12 @@
 import { formatFromPath, plaintextEncoding, readMetadata } from "@hush/core";
 import { inputFormat } from "../formats.ts";
-import { readInputFile, writeOut, type CliIo } from "../io.ts";
+import { readAll, readInputFile, writeOut, type CliIo } from "../io.ts";
 
-/** SOPS's `filestatus`: `{"encrypted":true}` when the file has metadata with a version and a MAC. */
+/** SOPS's `filestatus`: `{"encrypted":true}` when the file has metadata with a version and a MAC; `-` reads standard input. */
 export async function runFilestatus(io: CliIo, file: string, flags: { inputType?: string }): Promise<number> {
-  const format = inputFormat(flags.inputType, file, formatFromPath(file) ?? "binary");
-  const text = readInputFile(file).toString(plaintextEncoding(format));
+  const stdin = file === "-";
+  const format = stdin ? inputFormat(flags.inputType, undefined, "binary") : inputFormat(flags.inputType, file, formatFromPath(file) ?? "binary");
+  const text = (stdin ? await readAll(io.stdin) : readInputFile(file)).toString(plaintextEncoding(format));
   let encrypted = false;
   try {
     const m = await readMetadata(text, format);

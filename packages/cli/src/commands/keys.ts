@@ -13,7 +13,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
   program
     .command("updatekeys")
     .description("re-wrap files' data keys to the keys .sops.yaml names now; values stay as they are")
-    .argument("<paths...>", "encrypted files, or directories to search for them")
+    .argument("<paths...>", "encrypted files, or directories to search for them (- for standard input, with --input-type)")
     .option("-y, --yes", "do not ask before writing")
     .option("--dry-run", "show what would change and check the keys, but write nothing")
     .option("--input-type <type>", "file format (default: from each file name)")
@@ -29,7 +29,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
   program
     .command("rotate")
     .description("new data key for each file, every value re-encrypted; add or remove keys on the way")
-    .argument("<paths...>", "encrypted files, or directories to search for them")
+    .argument("<paths...>", "encrypted files, or directories to search for them (- for standard input, with --input-type)")
     .option("-i, --in-place", "write the results over the files (needed for several files or a directory)")
     .option("--output <path>", "write the result of a single file to this path")
     .option("--dry-run", "rotate in memory and check the results, but write nothing")
@@ -83,7 +83,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
   program
     .command("verify")
     .description("decrypt files in memory (data key, every value, MAC) and report ok or why not; prints no secret")
-    .argument("<paths...>", "encrypted files, or directories to search for them")
+    .argument("<paths...>", "encrypted files, or directories to search for them (- for standard input, with --input-type)")
     .option("--input-type <type>", "file format (default: from each file name)")
     .option("--jobs <n>", "files processed at once (default 16)")
     .action(async (paths: string[], _opts: unknown, cmd: Command) => {

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
+import { Readable } from "node:stream";
 import { Command, Option } from "commander";
 import { HushError, closestName, formatFromPath, printable, SOPS_FORMAT_VERSION } from "@hush/core";
-import { writeOut, type CliIo } from "../io.ts";
+import { readAll, writeOut, type CliIo } from "../io.ts";
 import { hushVersion, sopsStyleVersion } from "../version.ts";
 
 /**
@@ -190,11 +191,24 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   if (modes.length > 1) io.stderr.write(`hush: warning: more than one of -e, -d, -r and --set given; using ${modes[modes.length - 1]} (as SOPS does)\n`);
   const mode = modes[modes.length - 1] ?? "edit";
 
-  const file = files[0];
-  if (file === undefined) throw new HushError("NO_FILE", "Error: no file specified (see `hush --help` for the commands, or give SOPS flags and a file)", { located: true });
+  // `sops -d < f`, `… | sops -e --input-type yaml`: decrypt and encrypt read standard input
+  // when no file is given (or `-`), unless it is a terminal (then the user forgot the file).
+  const stdinFile = (mode === "decrypt" || mode === "encrypt") && (files[0] === "-" || (files[0] === undefined && (io.stdin as { isTTY?: boolean }).isTTY !== true));
+  const first = files[0];
+  const noFile = (): HushError => new HushError("NO_FILE", "Error: no file specified (see `hush --help` for the commands, or give SOPS flags and a file)", { located: true });
+  if (first === undefined && !stdinFile) throw noFile();
+  if (first === undefined) {
+    // Nothing on standard input either (a script run with </dev/null): the file was forgotten.
+    const bytes = await readAll(io.stdin);
+    if (bytes.length === 0) throw noFile();
+    io = { ...io, stdin: Readable.from([bytes]) };
+  }
+  // `-` is standard input for decrypt and encrypt (runDecrypt, runEncrypt).
+  const file = first ?? "-";
   if (files.length > 1) {
-    if (!existsSync(file) && !/[./]/.test(file)) throw unknownCommand(file, subcommands, "");
-    io.stderr.write(`hush: warning: more than one file given; using ${file} (flags must come before the file)\n`);
+    const first = files[0]!;
+    if (!existsSync(first) && !/[./]/.test(first)) throw unknownCommand(first, subcommands, "");
+    io.stderr.write(`hush: warning: more than one file given; using ${printable(first)} (flags must come before the file)\n`);
   }
 
   const keyAndRule = {

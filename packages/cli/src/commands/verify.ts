@@ -1,10 +1,11 @@
-import { verifyText } from "@hush/core";
-import type { CliIo } from "../io.ts";
+import { HushError, encryptedTextFormat, verifyText } from "@hush/core";
+import { decodeInput, inputFormat } from "../formats.ts";
+import { readAll, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile, report, runBatch } from "../rekey/batch.ts";
 import { DEFAULT_READ_JOBS, parseJobs } from "../rekey/pool.ts";
 import { notEncryptedOr, readTargetText } from "../rekey/secret-files.ts";
-import { expandTargets } from "../rekey/targets.ts";
+import { expandTargets, type Target } from "../rekey/targets.ts";
 
 export interface VerifyFlags {
   inputType?: string;
@@ -15,15 +16,26 @@ export interface VerifyFlags {
  * `hush verify PATH...`: decrypts every file in one process (data key, every value, MAC) and
  * prints nothing secret, only `ok` or the reason per file. Files are opened `jobs` at a time and
  * share one set of key sources, so key-service round trips overlap instead of adding up: the
- * check a deploy or CI job runs over a whole repository.
+ * check a deploy or CI job runs over a whole repository. `-` verifies standard input (its format
+ * from `--input-type`).
  */
 export async function runVerify(io: CliIo, paths: readonly string[], flags: VerifyFlags): Promise<number> {
   const jobs = parseJobs(flags.jobs, DEFAULT_READ_JOBS);
   const resolve = createKeySourceResolver(io.env);
-  const targets = expandTargets(paths, io.cwd, flags.inputType);
+  const stdinCount = paths.filter((p) => p === "-").length;
+  if (stdinCount > 1) throw new HushError("INVALID_ARGUMENT", "standard input (-) can be read only once", { located: true });
+  const files = paths.filter((p) => p !== "-");
+  let stdin: { target: Target; text: string } | undefined;
+  if (stdinCount === 1) {
+    if (flags.inputType === undefined) throw new HushError("CONFLICTING_OPTIONS", "verifying standard input (-) needs --input-type", { located: true });
+    const format = inputFormat(flags.inputType, undefined);
+    const text = decodeInput(await readAll(io.stdin), encryptedTextFormat(format), "stdin");
+    stdin = { target: { display: "stdin", abs: "-", path: "-", format, explicit: true }, text };
+  }
+  const targets = [...(stdin === undefined ? [] : [stdin.target]), ...(files.length === 0 && stdin !== undefined ? [] : expandTargets(files, io.cwd, flags.inputType))];
   const outcomes = await runBatch(io, "verifying", targets, jobs, async (target) => {
     // One parse per file: verifyText reads the metadata itself.
-    const { format, text } = readTargetText(target);
+    const { format, text } = target === stdin?.target ? { format: target.format!, text: stdin.text } : readTargetText(target);
     try {
       await verifyText(text, { format, keySources: resolve });
     } catch (err) {

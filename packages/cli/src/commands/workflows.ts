@@ -6,6 +6,22 @@ import { sopsStyleVersion } from "../version.ts";
 
 /** `sops 3.13.2 (hush 0.1.0)`: the form tools parse from `sops --version`. */
 
+/**
+ * Remembers where the first `--` of the command line was: commander drops it from the operands
+ * it hands to an action, keeping every word after it, in order, at their end. Wraps the root
+ * command's parsing, which sees the whole command line. Returns a function giving the number of
+ * a subcommand's operands before `--`, or undefined without one.
+ */
+function trackDash(cmd: Command): (operands: readonly string[]) => number | undefined {
+  let after: number | undefined;
+  const parse = cmd.parseOptions.bind(cmd);
+  cmd.parseOptions = (argv: string[]) => {
+    const at = argv.indexOf("--");
+    after = at === -1 ? undefined : argv.length - at - 1;
+    return parse(argv);
+  };
+  return (operands) => (after === undefined || after > operands.length ? undefined : operands.length - after);
+}
 
 /** Whether the program was started under the name `sops` (a symlink or copy named so). */
 function invokedAsSops(): boolean {
@@ -64,11 +80,16 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
     setExit(await runUnset(io, args, cmd.optsWithGlobals()));
   });
 
+  const operandsBeforeDash = trackDash(program);
   keyserviceFlags(
     program
       .command("exec-env")
-      .description("run COMMAND (with /bin/sh -c) with the file's top-level values added to its environment; exits with its status")
-      .argument("[FILE COMMAND...]"),
+      .description("run a command with the files' values added to its environment; exits with its status")
+      .argument("[FILE COMMAND...]")
+      .addHelpText(
+        "after",
+        "\nForms:\n  hush exec-env FILE 'COMMAND'              SOPS's: one string, run by /bin/sh -c\n  hush exec-env FILE... -- PROGRAM [ARGS]   no shell; later files win; - is standard input",
+      ),
   )
     .option("--pristine", "start from an empty environment instead of hush's own")
     .option(
@@ -77,6 +98,9 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option("--flatten", "one variable per nested value: db: {password: x} becomes db__password (otherwise maps and lists are an error, as in SOPS)")
+    .option("--flatten-separator <text>", "joins the path of a flattened name (default __)")
+    .option("--redact", "replace every injected secret in the command's stdout and stderr with [redacted] (they become pipes, not the terminal)")
     .option("--user <name>", "run the command as this user (hush must run as root)")
     .option("--same-process", "accepted for SOPS compatibility; the command runs as a child all the same")
     .option("--background", "start the command and return at once (deprecated in SOPS)")
@@ -85,19 +109,25 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
     .action(async (args: string[], _opts: unknown, cmd: Command) => {
       refuseKeyservice(cmd.opts());
       const { runExecEnv } = await import("./exec.ts");
-      setExit(await runExecEnv(io, args, cmd.optsWithGlobals()));
+      const opts = cmd.optsWithGlobals<{ flattenSeparator?: string; flatten?: boolean }>();
+      setExit(await runExecEnv(io, args, { ...opts, ...(opts.flattenSeparator === undefined ? {} : { flatten: true }) }, operandsBeforeDash(args)));
     });
 
   keyserviceFlags(
     typeFlags(
       program
         .command("exec-file")
-        .description("run COMMAND (with /bin/sh -c) with {} replaced by the path of the decrypted file (a FIFO unless --no-fifo)")
-        .argument("[FILE COMMAND...]"),
+        .description("run a command with {} replaced by the path of the decrypted file (a FIFO unless --no-fifo)")
+        .argument("[FILE COMMAND...]")
+        .addHelpText(
+          "after",
+          "\nForms:\n  hush exec-file FILE 'COMMAND {}'          SOPS's: one string, run by /bin/sh -c\n  hush exec-file FILE -- PROGRAM [ARGS] {}  no shell; - is standard input",
+        ),
     ),
   )
     .option("--no-fifo", "use a 0600 temporary file (removed when the command exits) instead of a FIFO")
     .option("--filename <name>", "name of the FIFO or file inside the private directory (e.g. to keep an extension)")
+    .option("--redact", "replace every secret of the file in the command's stdout and stderr with [redacted] (they become pipes, not the terminal)")
     .option("--user <name>", "run the command as this user (hush must run as root)")
     .option("--background", "start the command and return once it has read the FIFO (deprecated in SOPS)")
     .addOption(new Option("--ignore-mac", "do not check the file's MAC").hideHelp())
@@ -105,7 +135,7 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
       refuseKeyservice(cmd.opts());
       const { runExecFile } = await import("./exec.ts");
       const opts = cmd.optsWithGlobals<{ fifo?: boolean }>();
-      setExit(await runExecFile(io, args, { ...opts, ...(opts.fifo === false ? { noFifo: true } : {}) }));
+      setExit(await runExecFile(io, args, { ...opts, ...(opts.fifo === false ? { noFifo: true } : {}) }, operandsBeforeDash(args)));
     });
 
   // `hush encrypt --reuse OLD.enc FILE` (implemented in reuse.ts, reached through runEncrypt).

@@ -168,26 +168,47 @@ function inherits(env: Readonly<Record<string, string | undefined>>, name: strin
   return process.platform === "win32" && Object.keys(env).some((k) => k.toUpperCase() === name.toUpperCase() && env[k] !== undefined);
 }
 
+/** A variable a file may not set, and why (names escaped for display). */
+export interface RefusedVariable {
+  readonly name: string;
+  readonly why: string;
+}
+
 /**
- * Refuses, before anything runs, a file whose keys include variables of the families above, or
- * values not bound to their key (empty, null, left in clear) that would replace a variable the
- * command gets from hush (an empty
- * `AWS_PROFILE` or `SSH_AUTH_SOCK` added next to real secrets blanks the caller's own), that the
- * user did not name with `--allow-env` (compared exactly). The one-line error names the file,
- * the keys (escaped) and the reasons, never a value. Exit 1.
+ * The variables among `names` that a file may not set: those of the families above, and values
+ * not bound to their key (empty, null, left in clear) that would replace a variable the program
+ * gets anyway (an empty `AWS_PROFILE` or `SSH_AUTH_SOCK` added next to real secrets blanks the
+ * caller's own), unless the user allowed them by name (compared exactly).
  */
-export function checkEnvironmentNames(file: string, names: readonly string[], allowed: ReadonlySet<string>, inherited?: InheritedEnvironment): void {
-  const refused = names.flatMap((name) => {
+export function refusedEnvironmentNames(names: readonly string[], allowed: ReadonlySet<string>, inherited?: InheritedEnvironment): RefusedVariable[] {
+  return names.flatMap((name) => {
     if (allowed.has(name)) return [];
     const why = startupVariableReason(name) ?? (inherited !== undefined && inherited.unauthenticated.has(name) && inherits(inherited.env, name) ? UNAUTHENTICATED_REASON : undefined);
     return why === undefined ? [] : [{ name: printable(name, 80), why }];
   });
-  if (refused.length === 0) return;
-  const list = refused.map((r) => `${r.name} (${r.why})`).join(", ");
+}
+
+/** `PATH (decides where programs are found), …`: the refused variables for a message. */
+export function describeRefused(refused: readonly RefusedVariable[]): string {
+  return refused.map((r) => `${r.name} (${r.why})`).join(", ");
+}
+
+/**
+ * The error for a file that sets variables {@link refusedEnvironmentNames} lists and the user
+ * did not name with `--allow-env`: one line naming the file, the keys (escaped) and the reasons,
+ * never a value. Exit 1.
+ */
+export function refusedEnvironmentError(file: string, refused: readonly RefusedVariable[]): HushError {
   const flags = refused.map((r) => `--allow-env ${r.name}`).join(" ");
-  throw new HushError(
+  return new HushError(
     "ENV_REFUSED",
-    `${file}: not running the command: the file sets ${list}; anyone who can encrypt to this file can add such keys. If they are meant to be there, pass ${flags}`,
+    `${file}: not running the command: the file sets ${describeRefused(refused)}; anyone who can encrypt to this file can add such keys. If they are meant to be there, pass ${flags}`,
     { located: true },
   );
+}
+
+/** Refuses, before anything runs, a file that sets refused variables (see {@link refusedEnvironmentError}). */
+export function checkEnvironmentNames(file: string, names: readonly string[], allowed: ReadonlySet<string>, inherited?: InheritedEnvironment): void {
+  const refused = refusedEnvironmentNames(names, allowed, inherited);
+  if (refused.length > 0) throw refusedEnvironmentError(file, refused);
 }

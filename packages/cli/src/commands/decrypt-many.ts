@@ -1,0 +1,76 @@
+import { statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { HushError, plaintextEncoding, printable } from "@hush/core";
+import { convert, encodeText, inputFormat } from "../formats.ts";
+import { writeFileAtomic, type CliIo } from "../io.ts";
+import { createKeySourceResolver } from "../key-sources.ts";
+import { decryptInput, runDecrypt, type DecryptFlags } from "./decrypt.ts";
+import { parseIndent } from "./encrypt-options.ts";
+
+/**
+ * `hush decrypt FILE FILE...`: several files in one process (one start-up, one set of key
+ * sources, key-service round trips overlapping), written in place (`-i`) or into a directory
+ * (`--output-dir`). Never to standard output: YAML, JSON, dotenv, INI and TOML have no common
+ * way to put several documents in one stream, and a deploy script that reads one would get a
+ * mixture it cannot split. Every file is decrypted before anything is written, so a file that
+ * cannot be opened leaves every output as it was.
+ */
+
+export interface DecryptManyFlags extends DecryptFlags {
+  outputDir?: string;
+}
+
+/** Where each plaintext goes: in place, or the file's name inside `--output-dir`. */
+function destinations(io: CliIo, files: readonly string[], flags: DecryptManyFlags): string[] {
+  if (flags.inPlace === true) return [...files];
+  const dir = flags.outputDir!;
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new HushError("WRITE_FAILED", `--output-dir ${printable(dir)}: not a directory (create it first, e.g. on a tmpfs)`, { located: true });
+  const seen = new Map<string, string>();
+  return files.map((file) => {
+    const out = join(dir, basename(file));
+    const earlier = seen.get(out);
+    if (earlier !== undefined) throw new HushError("CONFLICTING_OPTIONS", `${printable(earlier)} and ${printable(file)} would both be written to ${printable(out)}; decrypt them into different directories`, { located: true });
+    if (resolve(io.cwd, out) === resolve(io.cwd, file)) throw new HushError("CONFLICTING_OPTIONS", `${printable(file)}: --output-dir is the file's own directory; use -i to replace encrypted files with their plaintext`, { located: true });
+    seen.set(out, file);
+    return out;
+  });
+}
+
+/** Decrypts `files` (one, or several with `-i` or `--output-dir`). */
+export async function runDecryptMany(io: CliIo, files: readonly string[], flags: DecryptManyFlags): Promise<number> {
+  if (files.length <= 1 && flags.outputDir === undefined) return runDecrypt(io, files[0], flags);
+  if (flags.inPlace === true && flags.outputDir !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output-dir cannot be used together", { located: true });
+  if (flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--output names one file; for several files use --output-dir DIR or -i", { located: true });
+  if (flags.extract !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--extract takes one file", { located: true });
+  if (flags.inPlace !== true && flags.outputDir === undefined) {
+    throw new HushError("CONFLICTING_OPTIONS", "several files are not decrypted to standard output (the documents could not be told apart): use --output-dir DIR, -i, or `hush exec-env FILE... -- PROGRAM` for environment variables", { located: true });
+  }
+  if (files.includes("-")) throw new HushError("CONFLICTING_OPTIONS", "standard input (-) has no file name to write to: decrypt it on its own", { located: true });
+  const targets = destinations(io, files, flags);
+  const keySources = createKeySourceResolver(io.env);
+  const indent = parseIndent(flags.indent);
+  const outFormat = flags.outputType === undefined ? undefined : inputFormat(flags.outputType, undefined);
+  const settled = await Promise.allSettled(
+    files.map(async (file) => {
+      const { text, format } = await decryptInput(io, file, flags, keySources);
+      try {
+        return encodeText(await convert(text, format, outFormat ?? format, indent), plaintextEncoding(outFormat ?? format));
+      } catch (err) {
+        throw err instanceof HushError ? err.withFile(file) : err;
+      }
+    }),
+  );
+  // The first failure in the order the files were given, whichever finished first.
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  settled.forEach((r, i) => {
+    if (r.status === "fulfilled") writeFileAtomic(targets[i]!, r.value, { plaintext: true });
+  });
+  return 0;
+}

@@ -1,0 +1,131 @@
+import { readFileSync } from "node:fs";
+import { delimiter, resolve } from "node:path";
+import { encryptedTextFormat, formatFromPath, HushError, isHushError, openText, plaintextEncoding, printable, type FileFormat, type KeySourceResolver } from "@hush/core";
+import { createKeySourceResolver } from "./key-sources.ts";
+import { mergeEnvFiles, RefusedEnvironment, type DecryptedEnvFile } from "./workflows/env-files.ts";
+import { describeRefused } from "./workflows/env-policy.ts";
+
+/**
+ * `loadEnv()`: an encrypted file's values in `process.env`, for a Node program, with the key
+ * discovery of the `hush` command. Only what a file needs is loaded: the age backend for an age
+ * file, never the AWS SDK or gpg unless the file names such keys.
+ */
+
+/** The file read when no path is given and HUSH_ENV_FILE is not set. */
+export const DEFAULT_ENV_FILE = ".env.enc";
+
+export interface LoadEnvOptions {
+  /**
+   * The encrypted file, or several (later files win). Default: HUSH_ENV_FILE (several joined by
+   * the platform's path delimiter, `:` on Unix), else `.env.enc`. Relative to `cwd`.
+   */
+  readonly path?: string | readonly string[];
+  /** Replace variables that are already set (default false: they are kept and listed in `skipped`). */
+  readonly override?: boolean;
+  /** One variable per nested value, `db: {password: …}` as `db__password` (default true). */
+  readonly flatten?: boolean;
+  /** Joins the path of a flattened name (default `__`). */
+  readonly separator?: string;
+  /** The files' format (default: from each file's name, `.env.enc` and `.env.*` being dotenv). */
+  readonly format?: FileFormat;
+  /**
+   * Names the files may set although they change how programs start or where traffic goes
+   * (PATH, NODE_OPTIONS, LD_*, HTTPS_PROXY…: refused by default, as `hush exec-env` does).
+   */
+  readonly allowEnv?: readonly string[];
+  /** The environment to fill (default `process.env`); also where keys are looked for. */
+  readonly env?: Record<string, string | undefined>;
+  /** Where master keys come from (default: as `hush` finds them, from `env`). */
+  readonly keySources?: KeySourceResolver;
+  /** Directory relative paths are resolved against (default `process.cwd()`). */
+  readonly cwd?: string;
+}
+
+/** What `loadEnv` did, by name only: values are never returned or logged. */
+export interface LoadEnvResult {
+  /** The files read, as given. */
+  readonly files: readonly string[];
+  /** Variables set from the files. */
+  readonly set: readonly string[];
+  /** Variables the files have that were already set and were kept (without `override`). */
+  readonly skipped: readonly string[];
+}
+
+/** The files to read: the option, else HUSH_ENV_FILE, else the default. */
+function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, string | undefined>>): readonly string[] {
+  if (typeof option === "string") return [option];
+  if (option !== undefined) return option;
+  const fromEnv = env["HUSH_ENV_FILE"];
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv.split(delimiter).filter((p) => p !== "");
+  return [DEFAULT_ENV_FILE];
+}
+
+/** An error whose message is one line naming the file (a HushError's file is otherwise only in its location). */
+function named(file: string, err: unknown): HushError {
+  if (!isHushError(err)) {
+    const code = (err as { code?: string }).code;
+    const what = code === "ENOENT" ? "no such file (set HUSH_ENV_FILE or pass `path`)" : `cannot read (${code ?? "error"})`;
+    return new HushError("INVALID_ARGUMENT", printable(`${file}: ${what}`, 4000), { location: { file }, cause: err });
+  }
+  const hint = err.hint === undefined ? "" : ` (hint: ${err.hint})`;
+  return new HushError(err.code, printable(`${file}: ${err.message}${hint}`, 4000), { location: { ...err.location, file }, cause: err });
+}
+
+async function decryptEnvFile(file: string, options: LoadEnvOptions, keySources: KeySourceResolver): Promise<DecryptedEnvFile> {
+  try {
+    const format = options.format ?? formatFromPath(file) ?? "binary";
+    const bytes = readFileSync(resolve(options.cwd ?? process.cwd(), file));
+    const text = bytes.toString(plaintextEncoding(encryptedTextFormat(format)));
+    const opened = await openText(text, { format, keySources });
+    return { file, text: opened.plaintext, format, unauthenticated: opened.unauthenticated ?? [] };
+  } catch (err) {
+    throw named(file, err);
+  }
+}
+
+/**
+ * Decrypts the files and puts their values into `options.env` (default `process.env`). All files
+ * are decrypted and checked before any variable is set: on an error nothing changes.
+ * @throws HushError whose message is one line naming the file (and key path), never a value:
+ *   NO_MATCHING_KEY when no key opens a file, MAC_MISMATCH, INVALID_ARGUMENT for a missing
+ *   file, a nested value without `flatten`, or a variable the policy refuses.
+ */
+export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResult> {
+  const env = options.env ?? process.env;
+  const files = filesOf(options.path, env);
+  const keySources = options.keySources ?? createKeySourceResolver(env);
+  const settled = await Promise.allSettled(files.map((f) => decryptEnvFile(f, options, keySources)));
+  // The first failure in the order the files were given, whichever finished first.
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  const decrypted = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const override = options.override === true;
+  let merged;
+  try {
+    merged = await mergeEnvFiles(decrypted, {
+      flatten: options.flatten !== false,
+      ...(options.separator === undefined ? {} : { separator: options.separator }),
+      allowed: new Set(options.allowEnv ?? []),
+      // Without override the program's own variables are never replaced.
+      baseEnv: override ? env : {},
+    });
+  } catch (err) {
+    if (err instanceof RefusedEnvironment) {
+      const names = err.refused.map((r) => JSON.stringify(r.name)).join(", ");
+      throw new HushError("INVALID_ARGUMENT", `${err.file}: not loading: the file sets ${describeRefused(err.refused)}; anyone who can encrypt to this file can add such keys. If they are meant to be there, pass allowEnv: [${names}]`, { location: { file: err.file } });
+    }
+    const file = isHushError(err) ? err.location?.file : undefined;
+    throw file === undefined ? err : named(file, err);
+  }
+  const set: string[] = [];
+  const skipped: string[] = [];
+  for (const [name, value] of merged.vars) {
+    if (!override && env[name] !== undefined) {
+      skipped.push(name);
+      continue;
+    }
+    env[name] = value;
+    set.push(name);
+  }
+  return { files, set, skipped };
+}

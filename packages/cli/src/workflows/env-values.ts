@@ -1,0 +1,105 @@
+import { formatKeyPath, goAtoi, goFormatFloatF, goParseBool, goParseFloat, HushError, printable, storeFor, type FileFormat, type KeyPath, type TreeNode } from "@hush/core";
+
+/**
+ * A decrypted document as environment variables, for `exec-env` and the Node loader. Top-level
+ * scalars become variables as SOPS's `ValToString` writes them. Maps and lists are refused (as
+ * SOPS does), or, with `flatten`, become one variable per leaf named by its path joined with
+ * the separator: `db: {password: x}` is `db__password`, `hosts: [a, b]` is `hosts__0` and
+ * `hosts__1`. Names are never changed otherwise (no upper-casing): what the file says is what
+ * the program reads. Errors name the key path, never a value.
+ */
+
+/** The separator of flattened names unless another is chosen (`--flatten-separator`, `separator`). */
+export const DEFAULT_FLATTEN_SEPARATOR = "__";
+
+export interface EnvShape {
+  /** Nested maps and lists become one variable per leaf instead of an error. */
+  readonly flatten?: boolean;
+  /** Joins the path segments of a flattened name (default {@link DEFAULT_FLATTEN_SEPARATOR}). */
+  readonly separator?: string;
+}
+
+/** One variable and the tree path its value came from. */
+export interface EnvEntry {
+  readonly name: string;
+  readonly value: string;
+  readonly path: KeyPath;
+}
+
+function refuse(message: string, path: KeyPath): HushError {
+  return new HushError("INVALID_ARGUMENT", message, { location: { keyPath: formatKeyPath(path) } });
+}
+
+/** The environment form of a scalar, as SOPS's `ValToString` writes it; undefined for null. */
+function scalarText(node: TreeNode): string | undefined {
+  if (node.kind !== "scalar") return undefined;
+  const v = node.value;
+  switch (v.type) {
+    case "int":
+      return String(goAtoi(v.text) ?? v.text);
+    case "float": {
+      const f = goParseFloat(v.text);
+      return f === undefined ? v.text : goFormatFloatF(f);
+    }
+    case "bool":
+      return goParseBool(v.text) === true ? "true" : "false";
+    default:
+      return v.text;
+  }
+}
+
+function checkName(name: string, path: KeyPath): string {
+  if (name === "" || name.includes("=") || name.includes("\0")) {
+    throw refuse(`cannot use key ${printable(JSON.stringify(name), 80)} at ${formatKeyPath(path)} as an environment variable name`, path);
+  }
+  return name;
+}
+
+function collect(node: TreeNode, path: KeyPath, name: string, shape: Required<EnvShape>, out: EnvEntry[]): void {
+  switch (node.kind) {
+    case "null":
+    case "comment":
+      return;
+    case "map":
+    case "list": {
+      if (!shape.flatten) {
+        // Only a top-level value gets here; SOPS's wording, which scripts may match.
+        throw refuse(`cannot use complex value in environment; offending key ${printable(String(path[0]), 200)} (use --flatten for one variable per nested value)`, path);
+      }
+      const children: Array<[string | number, TreeNode]> = node.kind === "map" ? node.entries.flatMap((e) => (e.kind === "entry" ? [[e.key, e.value] as [string, TreeNode]] : [])) : node.items.map((v, i) => [i, v]);
+      for (const [seg, child] of children) collect(child, [...path, seg], checkName(`${name}${shape.separator}${seg}`, [...path, seg]), shape, out);
+      return;
+    }
+    case "scalar": {
+      const value = scalarText(node)!;
+      if (value.includes("\0")) throw refuse(`the value of ${printable(formatKeyPath(path), 200)} contains a NUL byte, which an environment variable cannot hold`, path);
+      out.push({ name, value, path });
+    }
+  }
+}
+
+/**
+ * Variables from a decrypted document (dotenv files as their store reads them). Two paths that
+ * flatten to the same name are refused, naming both: one silently winning would hide a value.
+ */
+export async function envFromPlaintext(text: string, format: FileFormat, shape: EnvShape = {}): Promise<EnvEntry[]> {
+  const full: Required<EnvShape> = { flatten: shape.flatten === true, separator: shape.separator ?? DEFAULT_FLATTEN_SEPARATOR };
+  if (full.flatten && full.separator === "") throw new HushError("INVALID_ARGUMENT", "the flatten separator cannot be empty");
+  const tree = (await storeFor(format)).toTree(text);
+  const out: EnvEntry[] = [];
+  for (const e of tree.entries) if (e.kind === "entry") collect(e.value, [e.key], checkName(e.key, [e.key]), full, out);
+  const seen = new Map<string, KeyPath>();
+  for (const entry of out) {
+    const earlier = seen.get(entry.name);
+    if (earlier !== undefined) {
+      throw refuse(`${printable(formatKeyPath(earlier), 200)} and ${printable(formatKeyPath(entry.path), 200)} both become the variable ${printable(entry.name, 80)}; rename one or choose another --flatten-separator`, entry.path);
+    }
+    seen.set(entry.name, entry.path);
+  }
+  return out;
+}
+
+/** Whether two tree paths are the same (for matching `OpenedFile.unauthenticated`). */
+export function samePath(a: KeyPath, b: KeyPath): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}

@@ -1,0 +1,61 @@
+import type { ChildProcess } from "node:child_process";
+import { HushError } from "@hush/core";
+import type { CliIo } from "../io.ts";
+import { redactingStream } from "./redact.ts";
+
+/**
+ * The command line of `exec-env` and `exec-file`, in its two forms: SOPS's `FILE 'COMMAND'`,
+ * one string run by `/bin/sh -c`, and `FILE... -- PROGRAM ARGS...`, run directly (no shell, so
+ * nothing in the arguments is expanded or split, and a value cannot become shell syntax).
+ */
+
+/** What to run: a string for `/bin/sh -c`, or a program and its arguments. */
+export type CommandLine = { readonly shell: string } | { readonly argv: readonly string[] };
+
+/** The files and the command of an exec command line. */
+export interface ExecArgs {
+  readonly files: readonly string[];
+  readonly command: CommandLine;
+}
+
+/**
+ * Splits the operands. `dashAt` is the number of operands before `--` (undefined without one):
+ * with `--`, every operand before it is a file (at least one; `exec-file` takes exactly one) and
+ * the rest is the program and its arguments; without it, SOPS's form: exactly FILE and COMMAND.
+ */
+export function splitExecArgs(name: "exec-env" | "exec-file", args: readonly string[], dashAt: number | undefined, maxFiles: number): ExecArgs {
+  if (dashAt === undefined) {
+    if (args.length !== 2) throw new HushError("INVALID_ARGUMENT", `error: ${name} takes FILE COMMAND (one string, run by /bin/sh), or FILE${maxFiles > 1 ? "..." : ""} -- PROGRAM [ARGS...] (no shell)`, { located: true });
+    return { files: [args[0]!], command: { shell: args[1]! } };
+  }
+  const files = args.slice(0, dashAt);
+  const argv = args.slice(dashAt);
+  if (files.length === 0) throw new HushError("NO_FILE", `error: ${name}: no file before --`, { located: true });
+  if (files.length > maxFiles) throw new HushError("INVALID_ARGUMENT", `error: ${name} takes one file (before --, { located: true }); ${files.length} given`);
+  if (argv.length === 0) throw new HushError("INVALID_ARGUMENT", `error: ${name}: no program after --`, { located: true });
+  if (files.filter((f) => f === "-").length > 1) throw new HushError("INVALID_ARGUMENT", `error: ${name}: standard input (-) can be read only once`, { located: true });
+  return { files, command: { argv } };
+}
+
+/**
+ * Sends the child's stdout and stderr to hush's through redaction: every secret becomes a
+ * marker (see `Redactor`). Resolves when both streams have ended and every byte has been passed
+ * on, so that hush exits only after the last line is written.
+ */
+export function pipeRedacted(child: ChildProcess, io: CliIo, secrets: readonly string[]): Promise<void> {
+  const streams: Array<[NodeJS.ReadableStream | null, NodeJS.WritableStream]> = [
+    [child.stdout, io.stdout],
+    [child.stderr, io.stderr],
+  ];
+  return Promise.all(
+    streams.map(
+      ([from, to]) =>
+        new Promise<void>((resolve) => {
+          if (from === null) return resolve();
+          const redacted = from.pipe(redactingStream(secrets));
+          redacted.pipe(to, { end: false });
+          redacted.on("end", resolve);
+        }),
+    ),
+  ).then(() => undefined);
+}

@@ -1,0 +1,105 @@
+import { Transform } from "node:stream";
+
+/**
+ * `exec-env --redact`: the secrets hush injected, replaced by a marker in a stream of a child's
+ * output, as it streams. A secret may arrive split over any number of writes (a program writing
+ * byte by byte), so the last (longest secret − 1) bytes are held back until it is known that no
+ * secret starts in them; nothing else is delayed. Overlapping secrets are masked as their union
+ * (no byte of any occurrence is shown, so a secret that begins inside another does not leak its
+ * tail); adjacent masked runs give one marker. Held bytes are never released on a timer: a slow
+ * writer would otherwise get a secret through piece by piece. They are released when more output
+ * shows they start no secret, or when the stream ends.
+ */
+
+/** What replaces a secret in the output. */
+export const REDACTION_MARKER = "[redacted]";
+
+/** The redaction state of one output stream. */
+export class Redactor {
+  /** Secrets by their first byte, longest first: the first full match is the longest. */
+  private readonly byFirstByte = new Map<number, Buffer[]>();
+  private readonly maxLength: number;
+  private readonly marker: Buffer;
+  /** Bytes received but not yet released. */
+  private pending: Buffer = Buffer.alloc(0);
+  /** How many leading bytes of `pending` lie inside a secret found earlier. */
+  private covered = 0;
+  /** Whether the last released byte was masked (a continuing masked run gets no second marker). */
+  private endedMasked = false;
+
+  constructor(secrets: Iterable<string>, marker: string = REDACTION_MARKER) {
+    const unique = [...new Set([...secrets].filter((s) => s !== ""))].map((s) => Buffer.from(s, "utf8"));
+    unique.sort((a, b) => b.length - a.length);
+    for (const s of unique) {
+      const list = this.byFirstByte.get(s[0]!) ?? [];
+      list.push(s);
+      this.byFirstByte.set(s[0]!, list);
+    }
+    this.maxLength = unique[0]?.length ?? 0;
+    this.marker = Buffer.from(marker, "utf8");
+  }
+
+  /** Takes the next chunk; returns what may be released now. */
+  push(chunk: Buffer): Buffer {
+    return this.release(this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]), false);
+  }
+
+  /** The stream ended: releases everything held, masked. */
+  end(): Buffer {
+    return this.release(this.pending, true);
+  }
+
+  /** The end of the longest secret starting at `i` that lies within `buf`, or -1. */
+  private matchEnd(buf: Buffer, i: number): number {
+    for (const s of this.byFirstByte.get(buf[i]!) ?? []) {
+      if (i + s.length <= buf.length && buf.compare(s, 0, s.length, i, i + s.length) === 0) return i + s.length;
+    }
+    return -1;
+  }
+
+  private release(buf: Buffer, final: boolean): Buffer {
+    // A secret starting at or after `cut` may still be incomplete; one starting before it lies
+    // wholly within `buf`.
+    const cut = final || this.maxLength === 0 ? buf.length : Math.max(0, buf.length - (this.maxLength - 1));
+    const out: Buffer[] = [];
+    let maskEnd = this.covered;
+    let runStart = 0;
+    let inMask = false;
+    for (let i = 0; i < cut; i++) {
+      const end = this.matchEnd(buf, i);
+      if (end > maskEnd) maskEnd = end;
+      const isMasked = i < maskEnd;
+      if (isMasked && !inMask) {
+        if (i > runStart) out.push(buf.subarray(runStart, i));
+        // A masked run that continues one released before gets no second marker.
+        if (!(i === 0 && this.endedMasked)) out.push(this.marker);
+        inMask = true;
+      } else if (!isMasked && inMask) {
+        runStart = i;
+        inMask = false;
+      }
+    }
+    if (!inMask && cut > runStart) out.push(buf.subarray(runStart, cut));
+    if (cut > 0) this.endedMasked = inMask;
+    this.covered = Math.max(0, maskEnd - cut);
+    this.pending = Buffer.from(buf.subarray(cut));
+    return out.length === 1 ? Buffer.from(out[0]!) : Buffer.concat(out);
+  }
+}
+
+/** A stream that passes bytes through a {@link Redactor}. */
+export function redactingStream(secrets: Iterable<string>): Transform {
+  const redactor = new Redactor(secrets);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const out = redactor.push(chunk);
+      if (out.length > 0) this.push(out);
+      done();
+    },
+    flush(done) {
+      const out = redactor.end();
+      if (out.length > 0) this.push(out);
+      done();
+    },
+  });
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { envFromPlaintext } from "../../src/workflows/env-values.ts";
+
+const names = async (text: string, shape = {}) => (await envFromPlaintext(text, "yaml", shape)).map((e) => [e.name, e.value]);
+
+describe("envFromPlaintext", () => {
+  it("writes scalars as SOPS does and skips nulls", async () => {
+    expect(await names("A: 1.50\nB: True\nC: null\nD: 0x1F\n")).toEqual([["A", "1.5"], ["B", "true"], ["D", "31"]]);
+  });
+
+  it("refuses nested values without flatten, naming the key as SOPS does", async () => {
+    await expect(names("db:\n  password: secret-value\n")).rejects.toThrow(/^cannot use complex value in environment; offending key db \(use --flatten/);
+  });
+
+  it("flattens maps and lists with the separator, keeping case", async () => {
+    expect(await names("Db:\n  Pass: x\nhosts: [a, b]\n", { flatten: true })).toEqual([["Db__Pass", "x"], ["hosts__0", "a"], ["hosts__1", "b"]]);
+    expect(await names("db:\n  pass: x\n", { flatten: true, separator: "." })).toEqual([["db.pass", "x"]]);
+  });
+
+  it("refuses two paths that flatten to one name, naming both and no value", async () => {
+    const err = await envFromPlaintext("db__pass: secret-one\ndb:\n  pass: secret-two\n", "yaml", { flatten: true }).catch((e: Error) => e);
+    expect(String(err)).toMatch(/\["db__pass"\] and \["db"\]\["pass"\] both become the variable db__pass/);
+    expect(String(err)).not.toMatch(/secret-/);
+  });
+
+  it("refuses names an environment cannot hold and an empty separator", async () => {
+    await expect(names("'a=b': 1\n")).rejects.toThrow(/as an environment variable name/);
+    await expect(names("a: 1\n", { flatten: true, separator: "" })).rejects.toThrow(/separator cannot be empty/);
+  });
+});

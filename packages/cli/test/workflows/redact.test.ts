@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { Redactor, REDACTION_MARKER } from "../../src/workflows/redact.ts";
+
+/** The reference: every occurrence of every secret masked, the union of overlaps as one marker. */
+function reference(text: Buffer, secrets: readonly string[]): string {
+  const masked = new Array<boolean>(text.length).fill(false);
+  for (const s of secrets.filter((x) => x !== "").map((x) => Buffer.from(x))) {
+    for (let i = text.indexOf(s); i !== -1; i = text.indexOf(s, i + 1)) for (let j = i; j < i + s.length; j++) masked[j] = true;
+  }
+  const out: Buffer[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (!masked[i]) out.push(text.subarray(i, i + 1));
+    else if (i === 0 || !masked[i - 1]) out.push(Buffer.from(REDACTION_MARKER));
+  }
+  return Buffer.concat(out).toString("latin1");
+}
+
+function streamed(chunks: readonly Buffer[], secrets: readonly string[]): string {
+  const r = new Redactor(secrets);
+  return Buffer.concat([...chunks.map((c) => r.push(c)), r.end()]).toString("latin1");
+}
+
+function rng(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x / 0x7fffffff;
+  };
+}
+
+describe("Redactor", () => {
+  it("masks a secret whole, split across chunks, and byte by byte", () => {
+    const text = Buffer.from("token=hunter2!\nagain hunter2");
+    const want = `token=${REDACTION_MARKER}!\nagain ${REDACTION_MARKER}`;
+    expect(streamed([text], ["hunter2"])).toBe(want);
+    expect(streamed([text.subarray(0, 9), text.subarray(9)], ["hunter2"])).toBe(want);
+    expect(streamed([...text].map((b) => Buffer.from([b])), ["hunter2"])).toBe(want);
+  });
+
+  it("masks overlapping secrets as their union, longest first, with one marker", () => {
+    expect(streamed([Buffer.from("xpassword123y")], ["xpass", "password123"])).toBe(`${REDACTION_MARKER}y`);
+    expect(streamed([Buffer.from("abcd")], ["abc", "abcd", "bc"])).toBe(REDACTION_MARKER);
+    expect(streamed([Buffer.from("aaaaaaa-")], ["aa"])).toBe(`${REDACTION_MARKER}-`);
+  });
+
+  it("holds back no more than the longest secret less one byte", () => {
+    const r = new Redactor(["secret"]);
+    expect(r.push(Buffer.from("hello world, sec")).toString()).toBe("hello world");
+    expect(r.push(Buffer.from("ond")).toString()).toBe(", s");
+    expect(r.end().toString()).toBe("econd");
+  });
+
+  it("passes output through unchanged without secrets", () => {
+    expect(streamed([Buffer.from("abc"), Buffer.from("def")], [])).toBe("abcdef");
+  });
+
+  it("gives the reference result for random secrets, texts and chunkings", () => {
+    const rand = rng(42);
+    const alphabet = "abc\n";
+    const pick = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]).join("");
+    for (let round = 0; round < 3000; round++) {
+      const secrets = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(1 + Math.floor(rand() * 5)));
+      const text = Buffer.from(pick(Math.floor(rand() * 40)));
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < text.length; ) {
+        const n = 1 + Math.floor(rand() * 6);
+        chunks.push(text.subarray(i, i + n));
+        i += n;
+      }
+      const got = streamed(chunks, secrets);
+      expect(got, `${JSON.stringify(secrets)} ${JSON.stringify(text.toString())}`).toBe(reference(text, secrets));
+    }
+  });
+});

@@ -1,0 +1,135 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encryptFile, keyedDir, startHush, type KeyedDir } from "./helpers.ts";
+
+/**
+ * `exec-env FILE... -- PROGRAM ARGS` (no shell, several files) and `--redact`: a child that
+ * prints every secret it was given (whole, byte by byte, split across writes, on stdout and
+ * stderr) shows none of them.
+ */
+
+const A_TOKEN = "tok-3f9a2c71-alpha";
+const B_PASSWORD = "p@ss w0rd;$(echo)";
+const B_NESTED = "nested-77d1";
+const SHORT = "zq";
+
+/** Prints every variable named in argv, in several ways. */
+const PRINTER = `
+const { writeSync } = require("node:fs");
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+(async () => {
+  for (const name of process.argv.slice(2)) {
+    const v = process.env[name] ?? "";
+    console.log(name + "=" + v);
+    console.error("stderr " + name + "=" + v);
+    for (const byte of Buffer.from(v)) {
+      writeSync(1, Buffer.from([byte]));
+      await sleep(2);
+    }
+    writeSync(1, "\\n");
+    const half = Math.floor(v.length / 2);
+    writeSync(2, "split:" + v.slice(0, half));
+    await sleep(30);
+    writeSync(2, v.slice(half) + ":end\\n");
+  }
+  process.exitCode = 5;
+})();
+`;
+
+describe("hush exec-env -- PROGRAM, several files, --redact", () => {
+  let k: KeyedDir;
+  let a: string;
+  let b: string;
+  let printer: string;
+  beforeAll(() => {
+    k = keyedDir();
+    a = encryptFile(k, "a.env", `A_TOKEN=${A_TOKEN}\nSHARED=from-a\nSHORT=${SHORT}\n`);
+    b = encryptFile(k, "b.yaml", `B_PASSWORD: '${B_PASSWORD}'\nSHARED: from-b\nPUBLIC_unencrypted: visible-value\ndb:\n    nested: ${B_NESTED}\n`);
+    printer = k.path("app.cjs");
+    writeFileSync(printer, PRINTER);
+  });
+  afterAll(() => k.cleanup());
+
+  const NAMES = ["A_TOKEN", "B_PASSWORD", "db__nested", "SHORT"];
+  const SECRETS = [A_TOKEN, B_PASSWORD, B_NESTED, SHORT];
+
+  it("without --redact the child gets every value (later files win) and prints them: the control", () => {
+    const r = k.hush(["exec-env", "--flatten", a, b, "--", process.execPath, printer, ...NAMES, "SHARED"]);
+    expect(r.status).toBe(5);
+    for (const s of SECRETS) expect(r.stdout).toContain(s);
+    expect(r.stdout).toContain("SHARED=from-b\n");
+  });
+
+  it("--redact: no secret appears in stdout or stderr, whole, byte by byte or split across writes", () => {
+    const r = k.hush(["exec-env", "--redact", "--flatten", a, b, "--", process.execPath, printer, ...NAMES, "PUBLIC_unencrypted"]);
+    expect(r.status).toBe(5);
+    for (const s of SECRETS) {
+      expect(r.stdout).not.toContain(s);
+      expect(r.stderr).not.toContain(s);
+    }
+    expect(r.stdout).toContain("A_TOKEN=[redacted]\n[redacted]\n");
+    expect(r.stdout).toContain("db__nested=[redacted]\n");
+    expect(r.stderr).toContain("split:[redacted]:end\n");
+    expect(r.stderr).toContain("stderr B_PASSWORD=[redacted]\n");
+    // A value left in clear in the file is not a secret: anyone can read it in the repository.
+    expect(r.stdout).toContain("PUBLIC_unencrypted=visible-value\n");
+  });
+
+  it("runs the program without a shell: arguments are passed as they are", () => {
+    const r = k.hush(["exec-env", a, "--", process.execPath, "-e", "console.log(JSON.stringify(process.argv.slice(1)))", "$A_TOKEN", "a b;echo x", "*"]);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(["$A_TOKEN", "a b;echo x", "*"]);
+  });
+
+  it("passes standard input through to the program when redacting", () => {
+    const r = k.hush(["exec-env", "--redact", a, "--", process.execPath, "-e", "process.stdin.pipe(process.stdout)"], { input: `echo ${A_TOKEN} back\n` });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("echo [redacted] back\n");
+  });
+
+  it("passes a signal to the redacted program and returns 128 + its number", async () => {
+    const run = startHush(["exec-env", "--redact", a, "--", process.execPath, "-e", "console.log('ready ' + process.env.A_TOKEN); setInterval(() => {}, 1000)"], { cwd: k.dir, env: k.env });
+    await new Promise<void>((resolve) => {
+      run.child.stdout?.on("data", (d: Buffer) => {
+        if (d.toString().includes("ready")) resolve();
+      });
+    });
+    run.child.kill("SIGTERM");
+    const done = await run.done;
+    expect(done.code).toBe(143);
+    expect(done.stdout).toBe("ready [redacted]\n");
+  });
+
+  it("keeps SOPS's one-string form (through /bin/sh) and its argument rule", () => {
+    const r = k.hush(["exec-env", "--redact", a, 'printf "%s|%s" "$0" "$A_TOKEN"']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("/bin/sh|[redacted]");
+    expect(k.hush(["exec-env", a, b, "true"]).status).toBe(1);
+  });
+
+  it("applies the variable policy to every file, naming the one that sets it", () => {
+    const evil = encryptFile(k, "evil.yaml", "NODE_OPTIONS: --require ./x.js\n");
+    const r = k.hush(["exec-env", a, evil, "--", process.execPath, "-e", "0"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/evil\.yaml: not running the command: the file sets NODE_OPTIONS/);
+    // A later file's empty value may not blank an earlier file's secret.
+    const blank = encryptFile(k, "blank.env", "A_TOKEN=\n");
+    const blanked = k.hush(["exec-env", a, blank, "--", process.execPath, "-e", "0"]);
+    expect(blanked.status).toBe(1);
+    expect(blanked.stderr).toMatch(/blank\.env: not running the command: the file sets A_TOKEN \(would replace your own value/);
+  });
+
+  it("--flatten names nested values by path; without it nested values are refused as in SOPS", () => {
+    const r = k.hush(["exec-env", "--flatten-separator", "_", b, "--", process.execPath, "-e", "console.log(process.env.db_nested)"]);
+    expect(r.stdout).toBe(`${B_NESTED}\n`);
+    const refused = k.hush(["exec-env", b, "--", process.execPath, "-e", "0"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/b\.yaml: cannot use complex value in environment; offending key db \(use --flatten/);
+  });
+
+  it("reads a file from standard input with -", () => {
+    const r = k.hush(["exec-env", "--input-type", "dotenv", "-", "--", process.execPath, "-e", "console.log(process.env.A_TOKEN)"], { input: readFileSync(a, "utf8") });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${A_TOKEN}\n`);
+  });
+});

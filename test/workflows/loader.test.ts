@@ -1,0 +1,110 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoPath } from "@hush/testkit";
+import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+
+/**
+ * The Node loader as an application uses it: a real script in a temporary directory, with
+ * `@hush/cli` installed in its node_modules, run as a child process with a minimal environment.
+ */
+
+const SECRETS = {
+  yaml: "yaml-secret-Zq81",
+  json: "json-secret-Kp27",
+  dotenv: "dotenv-secret-Wm44",
+  nested: "nested-secret-Hx09",
+};
+
+describe("Node loader (@hush/cli/config and loadEnv)", () => {
+  let k: KeyedDir;
+  let app: string;
+  let home: string;
+  let emptyHome: string;
+  beforeAll(() => {
+    k = keyedDir();
+    app = k.path("app");
+    mkdirSync(join(app, "node_modules", "@hush"), { recursive: true });
+    symlinkSync(repoPath("packages", "cli"), join(app, "node_modules", "@hush", "cli"), "dir");
+    // Default key discovery from HOME: ~/.config/sops/age/keys.txt.
+    home = k.path("home");
+    mkdirSync(join(home, ".config", "sops", "age"), { recursive: true });
+    writeFileSync(join(home, ".config", "sops", "age", "keys.txt"), k.keyText, { mode: 0o600 });
+    emptyHome = k.path("empty-home");
+    mkdirSync(emptyHome);
+    encryptFile(k, "app/config.yaml", `YAML_SECRET: ${SECRETS.yaml}\ndb:\n    password: ${SECRETS.nested}\n    port: 5432\n`);
+    encryptFile(k, "app/config.json", `{"JSON_SECRET": "${SECRETS.json}", "SHARED": "from-json"}\n`);
+    encryptFile(k, "app/.env.enc", `DOTENV_SECRET=${SECRETS.dotenv}\nSHARED=from-dotenv\nPRESET=from-file\n`);
+    encryptFile(k, "app/evil.env", "NODE_OPTIONS=--require ./x.js\nOK=1\n");
+    writeFileSync(
+      join(app, "side-effect.mjs"),
+      'import "@hush/cli/config";\nconst e = process.env;\nconsole.log(JSON.stringify({ y: e.YAML_SECRET, j: e.JSON_SECRET, d: e.DOTENV_SECRET, n: e.db__password, p: e.db__port, s: e.SHARED, pre: e.PRESET }));\n',
+    );
+    writeFileSync(join(app, "plain.mjs"), "console.log(JSON.stringify({ d: process.env.DOTENV_SECRET }));\n");
+    writeFileSync(
+      join(app, "api.mjs"),
+      'import { loadEnv } from "@hush/cli";\nconst result = await loadEnv(JSON.parse(process.argv[2] ?? "{}"));\nconsole.log(JSON.stringify({ result, d: process.env.DOTENV_SECRET, pre: process.env.PRESET, n: process.env["db.password"] }));\n',
+    );
+  });
+  afterAll(() => k.cleanup());
+
+  function node(args: readonly string[], env: Record<string, string>): { status: number; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [...args], { cwd: app, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", LANG: "C", ...env }, encoding: "utf8", timeout: 30_000 });
+    return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it("import '@hush/cli/config' loads a YAML, a JSON and a dotenv file with the key in ~/.config/sops/age/keys.txt", () => {
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "config.yaml:config.json:.env.enc" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ y: SECRETS.yaml, j: SECRETS.json, d: SECRETS.dotenv, n: SECRETS.nested, p: "5432", s: "from-dotenv", pre: "from-file" });
+  });
+
+  it("node --import @hush/cli/config reads .env.enc by default, with SOPS_AGE_KEY_FILE", () => {
+    const r = node(["--import", "@hush/cli/config", "plain.mjs"], { HOME: emptyHome, SOPS_AGE_KEY_FILE: k.keyFile });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ d: SECRETS.dotenv });
+  });
+
+  it("keeps variables already set unless overriding, and says which by name", () => {
+    const kept = node(["api.mjs", JSON.stringify({ path: ".env.enc" })], { HOME: home, PRESET: "mine" });
+    expect(JSON.parse(kept.stdout)).toEqual({ result: { files: [".env.enc"], set: ["DOTENV_SECRET", "SHARED"], skipped: ["PRESET"] }, d: SECRETS.dotenv, pre: "mine" });
+    const replaced = node(["api.mjs", JSON.stringify({ path: ".env.enc", override: true })], { HOME: home, PRESET: "mine" });
+    expect(JSON.parse(replaced.stdout).pre).toBe("from-file");
+    const overridden = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: ".env.enc", PRESET: "mine", HUSH_ENV_OVERRIDE: "1" });
+    expect(JSON.parse(overridden.stdout).pre).toBe("from-file");
+  });
+
+  it("flattens with a chosen separator", () => {
+    const r = node(["api.mjs", JSON.stringify({ path: "config.yaml", separator: "." })], { HOME: home });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout).n).toBe(SECRETS.nested);
+  });
+
+  for (const file of ["config.yaml", "config.json", ".env.enc"]) {
+    it(`fails with one line naming ${file}, no value, exit 128, when no key opens it`, () => {
+      const r = node(["side-effect.mjs"], { HOME: emptyHome, HUSH_ENV_FILE: file });
+      expect(r.status).toBe(128);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.split("\n")).toHaveLength(2);
+      expect(r.stderr).toMatch(new RegExp(`^hush: ${file.replace(".", "\\.")}: .*no matching identity.*\\n$`));
+      for (const s of Object.values(SECRETS)) expect(r.stderr).not.toContain(s);
+    });
+  }
+
+  it("a missing file is one line naming it; the program does not start", () => {
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "missing.env" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("hush: missing.env: no such file (set HUSH_ENV_FILE or pass `path`)\n");
+  });
+
+  it("refuses variables that change how programs start, as exec-env does, unless allowed", () => {
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "evil.env" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^hush: evil\.env: not loading: the file sets NODE_OPTIONS \(makes Node\.js or npm load code or options\).*allowEnv: \["NODE_OPTIONS"\]\n$/);
+    const allowed = node(["api.mjs", JSON.stringify({ path: "evil.env", allowEnv: ["NODE_OPTIONS"] })], { HOME: home });
+    expect(JSON.parse(allowed.stdout).result.set).toEqual(["NODE_OPTIONS", "OK"]);
+  });
+});

@@ -1,0 +1,100 @@
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+
+/** Several files per command, and `-` for standard input wherever a file is accepted. */
+describe("many files per command, - for standard input", () => {
+  let k: KeyedDir;
+  let a: string;
+  let b: string;
+  beforeAll(() => {
+    k = keyedDir();
+    a = encryptFile(k, "a.yaml", "x: 1\ny: two\n");
+    b = encryptFile(k, "b.env", "Z=3\n");
+  });
+  afterAll(() => k.cleanup());
+
+  it("decrypt FILE FILE --output-dir DIR writes each plaintext there, 0600", () => {
+    const out = k.path("out");
+    mkdirSync(out);
+    const r = k.hush(["decrypt", "--output-dir", out, a, b]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(readFileSync(`${out}/a.yaml`, "utf8")).toBe("x: 1\ny: two\n");
+    expect(readFileSync(`${out}/b.env`, "utf8")).toBe("Z=3\n");
+    expect(statSync(`${out}/a.yaml`).mode & 0o777).toBe(0o600);
+  });
+
+  it("decrypt -i of several files replaces each; nothing is written when one cannot be opened", () => {
+    const c = encryptFile(k, "c.yaml", "c: 1\n");
+    const d = encryptFile(k, "d.yaml", "d: 2\n");
+    const broken = k.path("broken.yaml");
+    writeFileSync(broken, readFileSync(d, "utf8").replace(/mac: ENC\[[^\]]*\]/, "mac: ENC[AES256_GCM,data:AAAA,iv:AAAAAAAAAAAAAAAAAAAAAA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]"));
+    const before = readFileSync(c, "utf8");
+    const failed = k.hush(["decrypt", "-i", c, broken]);
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toMatch(/broken\.yaml/);
+    expect(readFileSync(c, "utf8")).toBe(before);
+    const r = k.hush(["decrypt", "-i", c, d]);
+    expect(r.status).toBe(0);
+    expect(readFileSync(c, "utf8")).toBe("c: 1\n");
+    expect(readFileSync(d, "utf8")).toBe("d: 2\n");
+  });
+
+  it("refuses several files to standard output, and names clashing in --output-dir", () => {
+    const r = k.hush(["decrypt", a, b]);
+    expect(r.status).toBe(8);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/several files are not decrypted to standard output.*--output-dir DIR, -i/);
+    mkdirSync(k.path("sub"));
+    const same = encryptFile(k, "sub/a.yaml", "x: 9\n");
+    mkdirSync(k.path("out2"));
+    const clash = k.hush(["decrypt", "--output-dir", k.path("out2"), a, same]);
+    expect(clash.status).toBe(8);
+    expect(clash.stderr).toMatch(/would both be written to/);
+  });
+
+  it("decrypt - and encrypt - read standard input", () => {
+    const dec = k.hush(["decrypt", "--input-type", "yaml", "-"], { input: readFileSync(a, "utf8") });
+    expect(dec.status).toBe(0);
+    expect(dec.stdout).toBe("x: 1\ny: two\n");
+    const enc = k.hush(["encrypt", "--input-type", "yaml", "--age", k.recipient, "-"], { input: "s: 1\n" });
+    expect(enc.status).toBe(0);
+    expect(enc.stdout).toMatch(/^s: ENC\[AES256_GCM,/);
+  });
+
+  it("verify checks several files and - in one process", () => {
+    const r = k.hush(["verify", "--input-type", "yaml", "-", a], { input: readFileSync(a, "utf8") });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/ok: stdin\n/);
+    expect(r.stdout).toMatch(/ok: .*a\.yaml\n/);
+  });
+
+  it("filestatus - reads standard input", () => {
+    const r = k.hush(["filestatus", "--input-type", "yaml", "-"], { input: readFileSync(a, "utf8") });
+    expect(r.stdout).toBe('{"encrypted":true}\n');
+  });
+
+  it("the SOPS flag form reads standard input when no file is given, or -", () => {
+    const input = readFileSync(a, "utf8");
+    const none = k.hush(["-d", "--input-type", "yaml"], { input });
+    expect(none.stderr).toBe("");
+    expect(none.stdout).toBe("x: 1\ny: two\n");
+    const dash = k.hush(["-d", "--input-type", "yaml", "-"], { input });
+    expect(dash.stdout).toBe("x: 1\ny: two\n");
+    const enc = k.hush(["-e", "--input-type", "yaml", "--age", k.recipient], { input: "s: 1\n" });
+    expect(enc.status).toBe(0);
+    expect(enc.stdout).toMatch(/^s: ENC\[AES256_GCM,/);
+    // Nothing on standard input either: the file was forgotten (SOPS's status).
+    const empty = k.hush(["-d", "--input-type", "yaml"], { input: "" });
+    expect(empty.status).toBe(100);
+    expect(empty.stderr).toMatch(/no file specified/);
+  });
+
+  it("exec-file FILE -- PROGRAM {} runs without a shell and can redact", () => {
+    const r = k.hush(["exec-file", "--redact", a, "--", "cat", "{}"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("x: [redacted]\ny: [redacted]\n");
+  });
+});
