@@ -8,8 +8,7 @@ import { dedupeGroups, recipientsOf } from "../rekey/key-groups.ts";
 import { emitOptionsFor, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets } from "../rekey/targets.ts";
 import { effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
-import { emitResult, keysFromFlags, parseIndent } from "./encrypt-options.ts";
-import { parseThreshold } from "./updatekeys.ts";
+import { emitResult, keysFromFlags, parseIndent, parseThreshold } from "./encrypt-options.ts";
 
 export interface GroupsFlags {
   file?: string;

@@ -9,7 +9,7 @@ import { confirm } from "../rekey/prompt.ts";
 import { emitOptionsFor, NotEncrypted, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
 import { checkGroups, effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
-import { parseIndent } from "./encrypt-options.ts";
+import { parseIndent, parseThreshold } from "./encrypt-options.ts";
 
 export interface UpdatekeysFlags {
   yes?: boolean;
@@ -28,14 +28,6 @@ interface Plan {
   readonly threshold: number;
   readonly diffs: GroupDiff[];
   readonly oldThreshold: number;
-}
-
-/** Parses `--shamir-secret-sharing-threshold` (a whole number, 0 meaning all groups). */
-export function parseThreshold(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 255) throw new HushError("INVALID_ARGUMENT", "--shamir-secret-sharing-threshold must be a whole number from 0 to 255", { located: true });
-  return n;
 }
 
 /** The threshold a file effectively has: with several groups, 0 stored means all of them. */
