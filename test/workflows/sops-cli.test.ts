@@ -68,6 +68,30 @@ describe("SOPS's command line as a drop-in", () => {
     expect(k.hush(["--check-for-updates", "filestatus", f]).stdout).toBe('{"encrypted":true}\n');
   });
 
+  it("SOPS-only global flags before a subcommand keep --indent given before them, and the subcommand's exit status", () => {
+    const f = encryptFile(k, "glob-indent.yaml", "a:\n  b: 1\n");
+    const r = k.hush(["--indent", "3", "--verbose", "decrypt", "--output-type", "json", f]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe('{\n   "a": {\n      "b": 1\n   }\n}\n');
+    const missing = k.hush(["--disable-version-check", "decrypt", k.path("missing.yaml")]);
+    expect(missing.status).toBe(100);
+    expect(missing.stderr).toMatch(/missing\.yaml: no such file/);
+  });
+
+  it("-r -i --add-age rotates in place with an empty stdout, the summary on stderr", async () => {
+    const f = encryptFile(k, "rot-add.yaml", "a: 1\n");
+    const before = readFileSync(f, "utf8");
+    const other = /Public key: (age1[0-9a-z]+)/.exec(k.hush(["keygen"]).stderr)?.[1] ?? "";
+    const r = k.hush(["-r", "-i", "--add-age", other, f]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("");
+    const after = readFileSync(f, "utf8");
+    expect(after).not.toBe(before);
+    expect(other).toMatch(/^age1/);
+    expect(after).toContain(other);
+    expect(await k.decrypt(f)).toBe("a: 1\n");
+  });
+
   it("a mistyped subcommand is reported as such, not edited as a file", () => {
     const r = k.hush(["decrpyt", "x.yaml"]);
     expect(r.status).toBe(1);

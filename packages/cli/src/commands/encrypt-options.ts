@@ -115,3 +115,11 @@ export async function emitResult(io: CliIo, flags: { inPlace?: boolean; output?:
     await writeOut(io.stdout, data);
   }
 }
+
+/** Parses `--shamir-secret-sharing-threshold` (a whole number, 0 meaning all groups). */
+export function parseThreshold(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new HushError("INVALID_ARGUMENT", "--shamir-secret-sharing-threshold must be a whole number from 0 to 255", { located: true });
+  return n;
+}

@@ -9,8 +9,7 @@ import { emitOptionsFor, readSecretFile, replaceMetadata, writeSecretFile, type 
 import { reencryptWithNewDataKey, removesRecipient } from "../rekey/new-data-key.ts";
 import { expandTargets } from "../rekey/targets.ts";
 import { effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
-import { emitResult, keysFromFlags, parseIndent } from "./encrypt-options.ts";
-import { parseThreshold } from "./updatekeys.ts";
+import { emitResult, keysFromFlags, parseIndent, parseThreshold } from "./encrypt-options.ts";
 
 export interface GroupsFlags {
   file?: string;

@@ -10,7 +10,7 @@ import { emitOptionsFor, NotEncrypted, readSecretFile, replaceMetadata, writeSec
 import { expandTargets, type Target } from "../rekey/targets.ts";
 import { reencryptWithNewDataKey, removesRecipient } from "../rekey/new-data-key.ts";
 import { checkGroups, effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
-import { parseIndent } from "./encrypt-options.ts";
+import { parseIndent, parseThreshold } from "./encrypt-options.ts";
 
 export interface UpdatekeysFlags {
   yes?: boolean;
@@ -33,14 +33,6 @@ interface Plan {
   readonly oldThreshold: number;
   /** A recipient leaves the file: it gets a new data key, every value re-encrypted (unless --keep-data-key). */
   readonly newDataKey: boolean;
-}
-
-/** Parses `--shamir-secret-sharing-threshold` (a whole number, 0 meaning all groups). */
-export function parseThreshold(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 255) throw new HushError("INVALID_ARGUMENT", "--shamir-secret-sharing-threshold must be a whole number from 0 to 255", { located: true });
-  return n;
 }
 
 /** The threshold a file effectively has: with several groups, 0 stored means all of them. */
