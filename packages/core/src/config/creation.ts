@@ -2,7 +2,7 @@ import type { KeyGroupRecipients } from "../crypto/data-key.ts";
 import { HushError } from "../errors.ts";
 import type { MasterKeyRecipient } from "../key-source.ts";
 import type { EncryptionRule } from "../metadata/file-metadata.ts";
-import type { FileFormat } from "../stores/store.ts";
+import { registration, type FileFormat } from "../stores/registry.ts";
 import { findCreationRule, type CreationRule, type SopsConfig } from "./sops-config.ts";
 
 /**
@@ -70,7 +70,6 @@ export async function resolveCreation(config: SopsConfig | undefined, relativePa
  * `encryptedTextFormat(format)` for the metadata of an encrypted binary file, which is JSON).
  */
 export function configIndent(stores: SopsConfig["stores"] | undefined, format: FileFormat): number | undefined {
-  if (format === "yaml") return stores?.yamlIndent;
-  if (format === "json") return stores?.jsonIndent;
-  return undefined;
+  const key = registration(format).configIndent;
+  return key === undefined ? undefined : stores?.[key];
 }

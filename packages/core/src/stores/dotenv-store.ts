@@ -351,4 +351,7 @@ export const dotenvStore: Store = {
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,
+  orderedMaps: true,
+  layout: () => ({}),
+  editCandidates: async (text, edit) => (await import("./line-edit.ts")).lineCandidates(text, dotenvStore, edit, { sections: false, bracketedValues: false, keepQuotes: true }),
 };

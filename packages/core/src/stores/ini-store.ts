@@ -390,4 +390,8 @@ export const iniStore: Store = {
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,
+  // Sections follow the keys outside any section, wherever they were written.
+  orderedMaps: false,
+  layout: () => ({}),
+  editCandidates: async (text, edit) => (await import("./line-edit.ts")).lineCandidates(text, iniStore, edit, { sections: true, bracketedValues: false, keepQuotes: false }),
 };

@@ -52,4 +52,8 @@ export const tomlStore: Store = {
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,
+  // Tables follow the plain keys of their parent, wherever they were written.
+  orderedMaps: false,
+  layout: () => ({}),
+  editCandidates: async (text, edit) => (await import("./line-edit.ts")).lineCandidates(text, tomlStore, edit, { sections: true, bracketedValues: true, keepQuotes: false }),
 };
