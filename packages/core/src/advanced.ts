@@ -83,7 +83,7 @@ export {
 export { parseSopsConfig, findCreationRule, splitArnRole, type SopsConfig, type CreationRule } from "./config/sops-config.ts";
 export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-rules.ts";
 export { goParseFloat, goParseBool, goAtoi } from "./crypto/go-format.ts";
-export { parseTreePath, getAtPath } from "./tree/tree-path.ts";
+export { parseTreePath, getAtPath, samePath, pathStartsWith } from "./tree/tree-path.ts";
 export { closestName, editDistance } from "./suggest.ts";
 export { SecretDocument, convertPlaintext, newerVersion, type OpenDocumentOptions, type WriteOptions } from "./document/secret-document.ts";
 export { editPlaintext, type PlainEdit, type PlainEditResult } from "./document/plain-edit.ts";

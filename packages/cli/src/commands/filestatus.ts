@@ -1,10 +1,10 @@
-import { formatFromPath, plaintextEncoding, readMetadata } from "@hush/core";
+import { plaintextEncoding, readMetadata, WHOLE_FILE_FORMAT } from "@hush/core";
 import { inputFormat } from "../formats.ts";
 import { readInputFile, writeOut, type CliIo } from "../io.ts";
 
 /** SOPS's `filestatus`: `{"encrypted":true}` when the file has metadata with a version and a MAC. */
 export async function runFilestatus(io: CliIo, file: string, flags: { inputType?: string }): Promise<number> {
-  const format = inputFormat(flags.inputType, file, formatFromPath(file) ?? "binary");
+  const format = inputFormat(flags.inputType, file, WHOLE_FILE_FORMAT);
   const text = readInputFile(file).toString(plaintextEncoding(format));
   let encrypted = false;
   try {

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { encryptText, exampleDocument, type FileFormat, type OpenedFile } from "@hush/core";
+import { encryptText, exampleDocument, WHOLE_FILE_FORMAT, type FileFormat, type OpenedFile } from "@hush/core";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 
@@ -53,7 +53,7 @@ export function reopenHeader(file: string, message: string): string {
  */
 export async function keepUnsavedCopy(io: CliIo, file: string, text: string, opened: OpenedFile): Promise<string | undefined> {
   const out = await encryptText(text, {
-    format: "binary",
+    format: WHOLE_FILE_FORMAT,
     dataKey: opened.dataKey,
     wrappedKeys: opened.metadata.keyGroups.map((g) => [...g]),
     shamirThreshold: opened.metadata.shamirThreshold,

@@ -67,7 +67,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
       if (doc.metadata !== undefined) throw new CliError(EXIT.generic, `${file}: the resolution must not contain a sops section; nothing was written`);
     }
     // Refused (nothing written) unless the result opens through its own key entries.
-    const out = await sealMerge(plan.target, resolution, { keySources, emit: metadataEmitOptions(format, ours) });
+    const out = await sealMerge(plan.target, resolution, { keySources, emit: await metadataEmitOptions(format, ours) });
     writeFileAtomic(abs, out, { plaintext: false });
     await repo.git.raw(["add", "--", rel]);
     await writeOut(io.stderr, `hush: ${displayName}: resolved, encrypted and staged (git add); commit to finish the merge\n`);
