@@ -353,5 +353,6 @@ export const dotenvStore: Store = {
   emitTree,
   orderedMaps: true,
   layout: () => ({}),
-  editCandidates: async (text, edit) => (await import("./line-edit.ts")).lineCandidates(text, dotenvStore, edit, { sections: false, bracketedValues: false, keepQuotes: true }),
+  editCandidates: async (text, edit) =>
+    (await import("./line-edit.ts")).lineCandidates(text, dotenvStore, edit, { sections: false, bracketedValues: false, keepQuotes: true, treePath: (path) => path.map((s) => dialectName(String(s))) }),
 };

@@ -1,5 +1,5 @@
 import { buildPath, pathStartsWith, samePath } from "../tree/tree-path.ts";
-import type { ScalarValue, TreeMap } from "../tree/values.ts";
+import type { KeyPath, ScalarValue, TreeMap } from "../tree/values.ts";
 import { lineEndAfter, lineStart } from "./lines.ts";
 import type { Leaf, Store, TextEditRequest } from "./store.ts";
 
@@ -17,20 +17,29 @@ export interface LineLayout {
   readonly bracketedValues: boolean;
   /** A replaced value keeps the quotes of the one it replaces (`A="x y"` set to `new` gives `A="new"`). */
   readonly keepQuotes: boolean;
+  /**
+   * The value-tree path of a leaf, where the store's leaves are named otherwise (dotenv leaves
+   * carry SOPS's raw key, `export A` or `A `, and the tree the dialect's name `A`).
+   */
+  readonly treePath?: (leafPath: KeyPath) => KeyPath;
 }
+
+/** In-place replacement options: see `LineLayout`. */
+export type InPlaceOptions = Pick<LineLayout, "keepQuotes" | "treePath">;
 
 function scalarLeaf(leaf: Leaf): boolean {
   return leaf.kind === "scalar" && leaf.document === 0 && leaf.aliased !== true;
 }
 
 /** A changed scalar written over the old one's span; undefined when the edit is not that. */
-export function scalarInPlace(text: string, store: Store, edit: Pick<TextEditRequest, "kind" | "path" | "value">, keepQuotes = false): string | undefined {
+export function scalarInPlace(text: string, store: Store, edit: Pick<TextEditRequest, "kind" | "path" | "value">, options: Partial<InPlaceOptions> = {}): string | undefined {
   if (edit.kind !== "set" || edit.value?.kind !== "scalar") return undefined;
   const value: ScalarValue = edit.value.value;
-  const leaf = store.parse(text).leaves.find((l) => scalarLeaf(l) && l.value !== null && samePath(l.path, edit.path));
+  const treePath = options.treePath ?? ((p: KeyPath) => p);
+  const leaf = store.parse(text).leaves.find((l) => scalarLeaf(l) && l.value !== null && samePath(treePath(l.path), edit.path));
   if (leaf === undefined) return undefined;
   let rendered = store.renderPlaintext(leaf, value);
-  if (keepQuotes) rendered = keepQuoteStyle(text.slice(leaf.start, leaf.end), rendered);
+  if (options.keepQuotes === true) rendered = keepQuoteStyle(text.slice(leaf.start, leaf.end), rendered);
   return text.slice(0, leaf.start) + rendered + text.slice(leaf.end);
 }
 
@@ -76,10 +85,11 @@ function sectionEnd(text: string, leaves: readonly Leaf[], parent: TextEditReque
  */
 export function lineCandidates(text: string, store: Store, edit: TextEditRequest, layout: LineLayout): string[] {
   const out: string[] = [];
-  const inPlace = scalarInPlace(text, store, edit, layout.keepQuotes);
+  const inPlace = scalarInPlace(text, store, edit, layout);
   if (inPlace !== undefined) out.push(inPlace);
   if (edit.path.some((s) => typeof s === "number")) return out;
-  const leaves = store.parse(text).leaves.filter(scalarLeaf);
+  const treePath = layout.treePath;
+  const leaves = store.parse(text).leaves.filter(scalarLeaf).map((l) => (treePath === undefined ? l : { ...l, path: treePath(l.path) }));
   const under = leaves.filter((l) => pathStartsWith(l.path, edit.path));
   if (edit.kind === "unset" && under.length > 0) {
     let start = lineStart(text, Math.min(...under.map((l) => l.start)));
