@@ -1,3 +1,4 @@
+import { lineEditing } from "./line-editing.ts";
 import type { ScalarValue, TreeComment, TreeMap, TreeMapEntry } from "../tree/values.ts";
 import { looksEncrypted } from "../crypto/envelope.ts";
 import type { Leaf, ParsedDocument, Store } from "./store.ts";
@@ -52,8 +53,5 @@ export const tomlStore: Store = {
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,
-  // Tables follow the plain keys of their parent, wherever they were written.
-  orderedMaps: false,
-  layout: () => ({}),
-  editCandidates: async (text, edit) => (await import("./line-edit.ts")).lineCandidates(text, tomlStore, edit, { sections: true, bracketedValues: true, keepQuotes: false }),
+  ...lineEditing(() => tomlStore, { sections: true, bracketedValues: true, keepQuotes: false }),
 };
