@@ -47,6 +47,15 @@ describe("hush set and unset", () => {
     expect(await k.decrypt(f)).toBe(bigYaml());
   });
 
+  it("a dotenv key written `export A=` or `A = v` is changed and removed in place: comments and the other lines stay", async () => {
+    const plain = "# database\nDB_PORT = 5432\nexport API_KEY=sk-1\n# trailing note\nOTHER=x\n";
+    const f = encryptFile(k, "keys.env", plain);
+    expect(k.hush(["set", f, '["DB_PORT"]', '"5433"']).status).toBe(0);
+    expect(await k.decrypt(f, "dotenv")).toBe("# database\nDB_PORT =5433\nexport API_KEY=sk-1\n# trailing note\nOTHER=x\n");
+    expect(k.hush(["unset", f, '["API_KEY"]']).status).toBe(0);
+    expect(await k.decrypt(f, "dotenv")).toBe("# database\nDB_PORT =5433\n# trailing note\nOTHER=x\n");
+  });
+
   it("unset of a list item and of a missing path", async () => {
     const f = encryptFile(k, "list.yaml", "a:\n    - x\n    - y\n    - z\nb: 1 # note\n");
     expect(k.hush(["unset", f, '["a"][1]']).status).toBe(0);

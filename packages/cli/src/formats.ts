@@ -1,4 +1,4 @@
-import { HushError, convertPlaintext, formatFromPath, parseFormat, plaintextEncoding, type FileFormat } from "@hush/core";
+import { HushError, convertPlaintext, formatFromPath, FORMATS, parseFormat, plaintextEncoding, type FileFormat } from "@hush/core";
 
 /** Text of a file as the stores read it: binary files byte for byte (latin1), others UTF-8. */
 export function decodeInput(bytes: Buffer, format: FileFormat, name: string): string {
@@ -32,7 +32,7 @@ export function inputFormat(typeFlag: string | undefined, name: string | undefin
   if (fallback !== undefined) return fallback;
   throw new HushError(
     "FORMAT_UNKNOWN",
-    `${name ?? "stdin"}: cannot tell the file format from its name; pass --input-type (yaml, json, dotenv, ini, toml or binary)`,
+    `${name ?? "stdin"}: cannot tell the file format from its name; pass --input-type (${FORMATS.slice(0, -1).join(", ")} or ${FORMATS.at(-1)!})`,
     { located: true },
   );
 }

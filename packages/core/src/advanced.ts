@@ -48,9 +48,24 @@ export {
 } from "./metadata/file-metadata.ts";
 export { decodeMetadata, encodeMetadata, flattenMetadata, unflattenMetadata } from "./metadata/metadata-codec.ts";
 export { MAX_KEY_GROUPS, MAX_KEYS_PER_GROUP, MAX_KEYS_PER_FILE, MAX_FLAT_METADATA_DEPTH } from "./metadata/limits.ts";
-export { storeFor, parseFormat, formatFromPath } from "./stores/registry.ts";
+export {
+  storeFor,
+  parseFormat,
+  formatFromPath,
+  registration,
+  sniffFormats,
+  isWholeFileFormat,
+  formatHasComments,
+  plaintextEncoding,
+  encryptedTextFormat,
+  exampleDocument,
+  FORMATS,
+  WHOLE_FILE_FORMAT,
+  type FileFormat,
+  type StoreRegistration,
+} from "./stores/registry.ts";
 export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
-export type { FileFormat, Store, Leaf, ParsedDocument, EmitOptions } from "./stores/store.ts";
+export type { Store, Leaf, ParsedDocument, EmitOptions, DocumentLayout, TextEditRequest } from "./stores/store.ts";
 export {
   formatKeyPath,
   aadPath,
@@ -69,15 +84,14 @@ export {
 export { parseSopsConfig, findCreationRule, splitArnRole, type SopsConfig, type CreationRule } from "./config/sops-config.ts";
 export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-rules.ts";
 export { goParseFloat, goParseBool, goAtoi } from "./crypto/go-format.ts";
-export { parseTreePath, getAtPath } from "./tree/tree-path.ts";
+export { parseTreePath, getAtPath, samePath, pathStartsWith } from "./tree/tree-path.ts";
 export { closestName, editDistance } from "./suggest.ts";
-export { SecretDocument, convertPlaintext, newerVersion, yamlMetadataIndent, type OpenDocumentOptions, type WriteOptions } from "./document/secret-document.ts";
-export { editPlaintext, detectYamlIndent, type PlainEdit, type PlainEditResult } from "./document/plain-edit.ts";
+export { SecretDocument, convertPlaintext, newerVersion, type OpenDocumentOptions, type WriteOptions } from "./document/secret-document.ts";
+export { editPlaintext, type PlainEdit, type PlainEditResult } from "./document/plain-edit.ts";
 export { parseSetValue, setInTree, unsetInTree, sameTree, landingPath, nodeAt, buildPath, pathText } from "./document/tree-edit.ts";
 export { firstVerified } from "./document/candidates.ts";
 export { resolveCreation, configIndent, type CreationOverrides, type CreationSettings } from "./config/creation.ts";
-export { plaintextEncoding, encryptedTextFormat, exampleDocument } from "./document/formats.ts";
 export { renderExtracted } from "./document/extract.ts";
-export { readRecipientNames, recipientName, RECIPIENT_NAMES_KEY, type RecipientNames } from "./config/recipient-names.ts";
+export { recipientName, RECIPIENT_NAMES_KEY, type RecipientNames } from "./config/recipient-names.ts";
 export { loadSopsConfig, configRelativePath, type LoadedConfig } from "./config/config-file.ts";
 export { decryptFile, verifyFile, openFile, encryptForPath, type FileOptions, type EncryptForPathOptions } from "./api/files.ts";

@@ -15,8 +15,7 @@ export { resolveCreation, type CreationOverrides, type CreationSettings } from "
 export { parseSopsConfig, type SopsConfig, type CreationRule } from "./config/sops-config.ts";
 export { parseTreePath, getAtPath } from "./tree/tree-path.ts";
 export { parseSetValue } from "./document/tree-edit.ts";
-export { formatFromPath, parseFormat } from "./stores/registry.ts";
-export type { FileFormat } from "./stores/store.ts";
+export { formatFromPath, parseFormat, type FileFormat } from "./stores/registry.ts";
 export type { KeySourceResolver, KeyGroupRecipients } from "./crypto/data-key.ts";
 export type { KeySource, MasterKeyRecipient, MasterKeyEntry } from "./key-source.ts";
 export type { EncryptionRule, EncryptionRuleKind, FileMetadata } from "./metadata/file-metadata.ts";

@@ -1,5 +1,4 @@
 import { HushError } from "./errors.ts";
-import type { FileFormat } from "./stores/store.ts";
 import type { KeyPath } from "./tree/values.ts";
 
 /**
@@ -9,10 +8,8 @@ import type { KeyPath } from "./tree/values.ts";
  * RangeError or TypeError from deep inside node:crypto or a parser. Messages never quote a value.
  */
 
-/** The formats hush reads and writes, in the order messages list them. */
-export const FILE_FORMATS: readonly FileFormat[] = ["yaml", "json", "dotenv", "ini", "toml", "binary"];
-
-function kindOf(value: unknown): string {
+/** What kind of value a caller passed, for a message that never quotes the value. */
+export function describeKind(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
@@ -28,40 +25,34 @@ export function invalidArgument(message: string): HushError {
 }
 
 export function checkString(value: unknown, what: string): asserts value is string {
-  if (typeof value !== "string") throw invalidArgument(`${what} must be a string, got ${kindOf(value)}`);
+  if (typeof value !== "string") throw invalidArgument(`${what} must be a string, got ${describeKind(value)}`);
 }
 
 export function checkObject(value: unknown, what: string): asserts value is object {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalidArgument(`${what} must be an object, got ${kindOf(value)}`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalidArgument(`${what} must be an object, got ${describeKind(value)}`);
 }
 
 /** Bytes (a Buffer or Uint8Array), of exactly `length` when given. */
 export function checkBytes(value: unknown, what: string, length?: number): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw invalidArgument(`${what} must be a Buffer or Uint8Array, got ${kindOf(value)}`);
+  if (!(value instanceof Uint8Array)) throw invalidArgument(`${what} must be a Buffer or Uint8Array, got ${describeKind(value)}`);
   if (length !== undefined && value.length !== length) throw invalidArgument(`${what} must be ${length} bytes, got ${value.length}`);
 }
 
 /** A whole number in [min, max]. */
 export function checkInteger(value: unknown, what: string, min: number, max: number): asserts value is number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArgument(`${what} must be a whole number from ${min} to ${max}, got ${typeof value === "number" ? String(value) : kindOf(value)}`);
+    throw invalidArgument(`${what} must be a whole number from ${min} to ${max}, got ${typeof value === "number" ? String(value) : describeKind(value)}`);
   }
 }
 
 /** One of the formats hush knows (FORMAT_UNSUPPORTED otherwise, as for a file). */
-export function checkFormat(value: unknown): asserts value is FileFormat {
-  if (!(FILE_FORMATS as readonly unknown[]).includes(value)) {
-    throw new HushError("FORMAT_UNSUPPORTED", `unsupported format ${typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : kindOf(value)} (expected one of ${FILE_FORMATS.join(", ")})`);
-  }
-}
-
 /** A key path: map keys (strings) and list indices (whole numbers from 0). */
 export function checkKeyPath(value: unknown, what = "the key path"): asserts value is KeyPath {
-  if (!Array.isArray(value)) throw new HushError("INVALID_TREE_PATH", `${what} must be an array of keys and indices, got ${kindOf(value)}`);
+  if (!Array.isArray(value)) throw new HushError("INVALID_TREE_PATH", `${what} must be an array of keys and indices, got ${describeKind(value)}`);
   value.forEach((seg: unknown, i) => {
     if (typeof seg === "string") return;
     if (typeof seg === "number" && Number.isSafeInteger(seg) && seg >= 0) return;
-    throw new HushError("INVALID_TREE_PATH", `${what}: component ${i + 1} must be a key (string) or an index (whole number from 0), got ${typeof seg === "number" ? String(seg) : kindOf(seg)}`);
+    throw new HushError("INVALID_TREE_PATH", `${what}: component ${i + 1} must be a key (string) or an index (whole number from 0), got ${typeof seg === "number" ? String(seg) : describeKind(seg)}`);
   });
 }
 
@@ -69,6 +60,6 @@ export function checkKeyPath(value: unknown, what = "the key path"): asserts val
 export function checkTree(value: unknown, what: string): void {
   const kind = (value as { kind?: unknown } | null)?.kind;
   if (typeof value !== "object" || value === null || !["map", "list", "scalar", "null", "comment"].includes(kind as string)) {
-    throw invalidArgument(`${what} must be a value tree node (with kind map, list, scalar, null or comment), got ${kindOf(value)}`);
+    throw invalidArgument(`${what} must be a value tree node (with kind map, list, scalar, null or comment), got ${describeKind(value)}`);
   }
 }

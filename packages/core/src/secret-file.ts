@@ -1,7 +1,7 @@
 import { HushError, isHushError, printable } from "./errors.ts";
 import type { MasterKeyEntry } from "./key-source.ts";
 import { isUtf8 } from "node:buffer";
-import { checkBytes, checkFormat, checkObject, checkString } from "./arguments.ts";
+import { checkBytes, checkObject, checkString } from "./arguments.ts";
 import { DATA_KEY_SIZE, decryptValue, encryptValue, IV_SIZE, randomIv, type IvSource } from "./crypto/value-cipher.ts";
 import { IvReuse, IvStash } from "./crypto/iv-stash.ts";
 import { looksEncrypted } from "./crypto/envelope.ts";
@@ -11,9 +11,9 @@ import { DEFAULT_RULE, SOPS_FORMAT_VERSION, type EncryptionRule, type FileMetada
 import { decodeMetadata, encodeMetadata } from "./metadata/metadata-codec.ts";
 import { keyGroupLimitProblem } from "./metadata/limits.ts";
 import { EncryptionDecider } from "./rules/encryption-rules.ts";
-import type { EmitOptions, FileFormat, Leaf, ParsedDocument, Store } from "./stores/store.ts";
+import type { EmitOptions, Leaf, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
-import { storeFor } from "./stores/registry.ts";
+import { checkFormat, isWholeFileFormat, plaintextEncoding, storeFor, type FileFormat } from "./stores/registry.ts";
 import { aadPath, formatKeyPath, type KeyPath, type ScalarValue, type ValueType } from "./tree/values.ts";
 
 /**
@@ -91,9 +91,7 @@ function withLocation(err: unknown, leaf: Leaf): unknown {
 
 /** The selection rule a file of `format` is encrypted with: none for binary files, else `rule` or the default. */
 export function effectiveRule(format: FileFormat, rule: EncryptionRule | undefined): EncryptionRule | undefined {
-  checkFormat(format);
-  if (format === "binary") return undefined;
-  return rule ?? DEFAULT_RULE;
+  return isWholeFileFormat(format) ? undefined : rule ?? DEFAULT_RULE;
 }
 
 async function deciderFor(format: FileFormat, rule: EncryptionRule | undefined): Promise<EncryptionDecider | undefined> {
@@ -170,7 +168,7 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
   const ivFor: IvSource = options.ivSource ?? randomIv;
   const reuse = prev === undefined ? undefined : new IvReuse(prev.stash, doc.leaves);
   const decider = await deciderFor(options.format, metadata.rule);
-  const mac = new MacBuilder(metadata.macOnlyEncrypted, textEncoding(options.format));
+  const mac = new MacBuilder(metadata.macOnlyEncrypted, plaintextEncoding(options.format));
   const edits: TextEdit[] = [];
   let keptEdits = 0;
   for (const [i, leaf] of doc.leaves.entries()) {
@@ -190,7 +188,7 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
     }
     const type: ValueType = leaf.kind === "comment" ? "comment" : leaf.value.type;
     const aad = aadString(leaf);
-    const plaintext = Buffer.from(leaf.value.text, textEncoding(options.format));
+    const plaintext = Buffer.from(leaf.value.text, plaintextEncoding(options.format));
     // A kept IV of another size (a file SOPS did not write) is not used again: the value gets a new one.
     const kept = reuse?.ivFor(i, leaf, type, plaintext);
     const iv = kept !== undefined && kept.length === IV_SIZE ? kept : ivFor(aad, plaintext);
@@ -244,11 +242,6 @@ function assertReadsBack(store: Store, out: string, encrypted: number): void {
 }
 
 /** The SOPS AAD: map keys joined by ":" plus a trailing ":"; a top-level comment gets ":" (spec 2.2). */
-/** Binary files are carried as one latin1 character per byte; everything else is UTF-8 text. */
-function textEncoding(format: FileFormat): BufferEncoding {
-  return format === "binary" ? "latin1" : "utf8";
-}
-
 function aadString(leaf: Leaf): string {
   return aadPath(leaf.path).map((k) => `${k}:`).join("") || (leaf.kind === "comment" ? ":" : "");
 }
@@ -279,9 +272,9 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
   const dataKey = options.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, options.keySources));
   if (dataKey.length !== DATA_KEY_SIZE) throw new HushError("METADATA_INVALID", `invalid sops metadata: the data key its keys wrap is ${dataKey.length} bytes, not ${DATA_KEY_SIZE}`);
   const decider = await deciderFor(options.format, metadata.rule);
-  const mac = new MacBuilder(metadata.macOnlyEncrypted, textEncoding(options.format));
+  const mac = new MacBuilder(metadata.macOnlyEncrypted, plaintextEncoding(options.format));
   const stash = new IvStash(doc.leaves);
-  const utf8 = options.format !== "binary";
+  const utf8 = plaintextEncoding(options.format) === "utf8";
   const edits: TextEdit[] = doc.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" }));
   const unauthenticated: KeyPath[] = [];
   for (const [i, leaf] of doc.leaves.entries()) {
@@ -324,7 +317,7 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
       const aad = aadString(leaf);
       const { plaintext, type, iv } = decryptValue(dataKey, raw, aad);
       if (type === "comment") throw new HushError("VALUE_TAMPERED", "a value is stored with the comment type");
-      value = { type, text: plaintext.toString(textEncoding(options.format)) };
+      value = { type, text: plaintext.toString(plaintextEncoding(options.format)) };
       mac.add(value);
       if (leaf.aliased !== true) remember(stash, i, type, plaintext, value.text, iv, utf8);
     } catch (err) {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createDecipheriv, createHash } from "node:crypto";
 import { expect } from "vitest";
 import { applyTextEdits, isHushError, storeFor, type FileFormat, type MasterKeyEntry } from "@hush/core";
 
@@ -47,4 +47,25 @@ export async function parseErrorOf(run: () => Promise<unknown>): Promise<{ messa
     return { message: err.message, line: err.location?.line };
   }
   throw new Error("expected a parse error");
+}
+
+/** A parse error's message is one line, names `line`, matches `reason` and never shows `secret`. */
+export function expectSafeParseError(err: { message: string; line: number | undefined }, line: number, reason: RegExp, secret: string): void {
+  expect(err.message).toMatch(reason);
+  expect(err.message).toContain(`line ${line}`);
+  expect(err.line).toBe(line);
+  expect(err.message).not.toContain(secret);
+  expect(err.message).not.toContain("\n");
+}
+
+const ENC_RE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
+
+/** SOPS's decryption of one envelope (AES-256-GCM with `aad`), written apart from hush's code. */
+export function sopsAesDecrypt(envelope: string, key: Uint8Array, aad: string): string {
+  const m = ENC_RE.exec(envelope);
+  if (m === null) throw new Error("Input string does not match sops' data format");
+  const d = createDecipheriv("aes-256-gcm", key, Buffer.from(m[2]!, "base64"));
+  d.setAAD(Buffer.from(aad));
+  d.setAuthTag(Buffer.from(m[3]!, "base64"));
+  return Buffer.concat([d.update(Buffer.from(m[1]!, "base64")), d.final()]).toString("utf8");
 }

@@ -1,5 +1,5 @@
 import {
-  DEFAULT_RULE,
+  effectiveRule,
   EncryptionDecider,
   formatFromPath,
   formatKeyPath,
@@ -104,10 +104,6 @@ export interface FileCheckResult {
   /** The file has sops metadata. */
   readonly encrypted: boolean;
   readonly problems: readonly CheckProblem[];
-}
-
-function effectiveRule(format: FileFormat, rule: EncryptionRule | undefined): EncryptionRule | undefined {
-  return format === "binary" ? undefined : rule ?? DEFAULT_RULE;
 }
 
 function sameRule(a: EncryptionRule | undefined, b: EncryptionRule | undefined): boolean {

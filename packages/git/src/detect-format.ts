@@ -1,4 +1,6 @@
-import { formatFromPath, storeFor, type FileFormat, type ParsedDocument } from "@hush/core";
+import { formatFromPath, sniffFormats, storeFor, type FileFormat, type ParsedDocument } from "@hush/core";
+
+export { sniffFormats };
 
 /**
  * Which format a file is in, for places where the name may not tell: git hands diff drivers
@@ -12,35 +14,6 @@ export interface DetectedFormat {
   readonly encrypted: boolean;
   /** The parse, when it succeeded (saves parsing again). */
   readonly parsed: ParsedDocument | undefined;
-}
-
-/** Formats worth trying for a text, most likely first (cheap checks only). */
-export function sniffFormats(text: string): FileFormat[] {
-  const out: FileFormat[] = [];
-  const head = text.trimStart();
-  if (head.startsWith("{")) {
-    out.push(looksLikeBinaryEnvelope(text) ? "binary" : "json");
-    out.push(out[0] === "binary" ? "json" : "binary");
-  }
-  if (/^sops:[ \t]*\r?$/m.test(text)) out.push("yaml");
-  if (/^sops_(?:version|mac|lastmodified)=/m.test(text)) out.push("dotenv");
-  if (/^\[sops\][ \t]*\r?$/m.test(text)) {
-    // TOML quotes its strings; INI does not.
-    out.push(/^version[ \t]*=[ \t]*"/m.test(text) ? "toml" : "ini", /^version[ \t]*=[ \t]*"/m.test(text) ? "ini" : "toml");
-  }
-  return [...new Set(out)];
-}
-
-/** `{"data": "ENC[…]", "sops": {…}}` and nothing else: SOPS's binary envelope. */
-function looksLikeBinaryEnvelope(text: string): boolean {
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-    const keys = Object.keys(v).sort();
-    return keys.length === 2 && keys[0] === "data" && keys[1] === "sops";
-  } catch {
-    return false;
-  }
 }
 
 async function tryParse(format: FileFormat, text: string): Promise<ParsedDocument | undefined> {

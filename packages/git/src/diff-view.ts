@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { applyTextEdits, isHushError, looksEncrypted, masterKeyIdentity, openText, printable, storeFor, type FileFormat, type FileMetadata, type KeySourceResolver, type ParsedDocument, type TextEdit, readMetadata } from "@hush/core";
+import { applyTextEdits, isHushError, looksEncrypted, masterKeyIdentity, openText, plaintextEncoding, printable, storeFor, type FileFormat, type FileMetadata, type KeySourceResolver, type ParsedDocument, type TextEdit, readMetadata } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
 import { metadataSummary, SUMMARY_PREFIX } from "./metadata-summary.ts";
 
@@ -43,7 +43,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
   const detected = await detectFormat(options.path, text);
   if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return { status: "plain", output: bytes };
   const { format, parsed } = detected;
-  const encode = (s: string): Buffer => Buffer.from(s, format === "binary" ? "latin1" : "utf8");
+  const encode = (s: string): Buffer => Buffer.from(s, plaintextEncoding(format));
   try {
     const opened = await openText(text, { format, keySources: options.keySources });
     return { status: "decrypted", output: Buffer.concat([Buffer.from(metadataSummary(opened.metadata, format, opened.dataKey)), encode(opened.plaintext)]) };

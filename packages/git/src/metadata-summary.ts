@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { masterKeyIdentity, printable, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
+import { isWholeFileFormat, masterKeyIdentity, printable, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
 
 /**
  * The metadata summary at the top of the review view (`hush git textconv`): who can read the file
@@ -43,7 +43,7 @@ function thresholdLine(metadata: FileMetadata): string {
 
 function ruleLine(metadata: FileMetadata, format: FileFormat): string {
   if (metadata.rule !== undefined) return `encryption rule: ${metadata.rule.kind} ${printable(JSON.stringify(metadata.rule.value))}`;
-  return format === "binary" ? "encryption rule: none (the whole file is one value)" : 'encryption rule: unencrypted_suffix "_unencrypted" (default)';
+  return isWholeFileFormat(format) ? "encryption rule: none (the whole file is one value)" : 'encryption rule: unencrypted_suffix "_unencrypted" (default)';
 }
 
 /** One line per recipient: key group, kind, escaped identity and the hash of its wrapped key. */

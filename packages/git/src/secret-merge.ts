@@ -1,4 +1,5 @@
 import {
+  formatHasComments,
   HushError,
   isHushError,
   formatKeyPath,
@@ -133,7 +134,7 @@ export async function planMerge(sides: OpenedSides, options: MergePlanOptions): 
   if (merged.overlappingLines > 0 && merged.conflicts.length === 0) {
     notes.push(`comments or layout changed in the same place on both sides; ${options.favour === "theirs" ? "theirs" : "ours"} were kept there`);
   }
-  if (merged.method === "emitted" && sides.format !== "json" && sides.format !== "binary") {
+  if (merged.method === "emitted" && formatHasComments(sides.format)) {
     notes.push("the merged document was written afresh from its values: comments and layout may differ from ours");
   }
   const target = await mergeKeys(sides, options.keySources, notes);
@@ -175,11 +176,10 @@ export interface EncryptedMergeInput extends OpenSidesInput {
   readonly now?: Date;
 }
 
-/** The indentation of ours' `sops:` block, so re-encryption does not re-indent it. */
-export function metadataEmitOptions(format: FileFormat, text: string): { indent?: number } {
-  if (format !== "yaml") return {};
-  const m = /^sops:[ \t]*\r?\n( +)\S/m.exec(text);
-  return m === null ? {} : { indent: m[1]!.length };
+/** The indentation of ours' metadata block, so re-encryption does not re-indent it. */
+export async function metadataEmitOptions(format: FileFormat, text: string): Promise<{ indent?: number }> {
+  const { metadataIndent } = (await storeFor(format)).layout(text);
+  return metadataIndent === undefined ? {} : { indent: metadataIndent };
 }
 
 /** The merge driver's whole job, on file texts (no I/O). */
@@ -213,7 +213,7 @@ export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<E
   let merged: string;
   try {
     plan = await planMerge(sides, { keySources: input.keySources });
-    const emit = metadataEmitOptions(format, input.ours);
+    const emit = await metadataEmitOptions(format, input.ours);
     // The result must open through its own key entries and pass its MAC before git sees it.
     merged = await sealMerge(plan.target, plan.plaintext, { keySources: input.keySources, emit, ...(input.now === undefined ? {} : { now: input.now }) });
   } catch (err) {

@@ -1,4 +1,4 @@
-import { HushError, firstVerified, nodeAt, storeFor, type FileFormat, type KeyPath, type Leaf, type Store, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
+import { HushError, firstVerified, nodeAt, storeFor, type FileFormat, type KeyPath, type Leaf, type Store, pathStartsWith, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
 import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
 import { mergeTrees, treesEqual, type MergeConflict } from "./tree-merge.ts";
 
@@ -41,7 +41,7 @@ function treeOf(store: Store, text: string | undefined): TreeMap | undefined {
 /** Merges three plaintext documents of one format by key path. */
 export async function mergePlaintexts(input: PlaintextMergeInput): Promise<PlaintextMergeResult> {
   const store = await storeFor(input.format);
-  if (input.format === "yaml" && [input.base, input.ours, input.theirs].some((t) => t !== undefined && isStream(store, t))) {
+  if ([input.base, input.ours, input.theirs].some((t) => t !== undefined && isStream(store, t))) {
     return mergeStream(input);
   }
   const base = treeOf(store, input.base);
@@ -70,7 +70,9 @@ export async function mergePlaintexts(input: PlaintextMergeInput): Promise<Plain
     const edited = valueEdits(store, input.ours, tree);
     yield edited === undefined ? undefined : { text: edited, method: "value-edits" };
     if (treesEqual(tree, theirs)) yield { text: input.theirs, method: "theirs" };
-    yield { text: store.emitTree(tree, emitOptionsFor(input.format, input.ours)), method: "emitted" };
+    // Re-emitted at ours' indentation, so that it still looks like ours.
+    const { indent } = store.layout(input.ours);
+    yield { text: store.emitTree(tree, indent === undefined ? {} : { indent }), method: "emitted" };
   }
   const found = firstVerified(candidates(), (c) => matches(c.text));
   if (found !== undefined) return done(found.text, found.method);
@@ -86,7 +88,7 @@ function isStream(store: Store, text: string): boolean {
 }
 
 /**
- * YAML streams (several documents): value trees cover one document, so the key-path merge does
+ * Streams of several documents (YAML): value trees cover one document, so the key-path merge does
  * not apply. They merge by lines as git would; overlapping changes are one conflict on the file.
  */
 function mergeStream(input: PlaintextMergeInput): PlaintextMergeResult {
@@ -115,19 +117,6 @@ function valueEdits(store: Store, ours: string, tree: TreeMap): string | undefin
   return edits.length === 0 ? undefined : applyTextEdits(ours, edits);
 }
 
-/** Indentation to re-emit with: the one ours uses, so an emitted file still looks like ours. */
-function emitOptionsFor(format: FileFormat, ours: string): { indent?: number } {
-  if (format === "json") {
-    const m = /\{[ \t]*\r?\n([ \t]+)\S/.exec(ours);
-    if (m === null) return {};
-    return m[1]!.includes("\t") ? { indent: -1 } : { indent: m[1]!.length };
-  }
-  if (format === "yaml") {
-    const m = /^[^\s#][^\n]*:[ \t]*\r?\n( +)\S/m.exec(ours);
-    if (m !== null) return { indent: m[1]!.length };
-  }
-  return {};
-}
 
 /**
  * The 1-based line range of a key path in a parsed document: every leaf under the path. Undefined
@@ -138,16 +127,12 @@ function lineRange(doc: { leaves: readonly Leaf[] }, text: string, path: KeyPath
   let last = -Infinity;
   for (const leaf of doc.leaves) {
     // The empty path (a whole YAML stream) spans every document; other paths the first one.
-    if (leaf.kind !== "scalar" || leaf.aliased === true || (leaf.document !== 0 && path.length > 0) || !startsWith(leaf.path, path)) continue;
+    if (leaf.kind !== "scalar" || leaf.aliased === true || (leaf.document !== 0 && path.length > 0) || !pathStartsWith(leaf.path, path)) continue;
     const endLine = lineOfOffset(text, Math.max(leaf.start, leaf.end - 1));
     first = Math.min(first, leaf.line);
     last = Math.max(last, endLine, leaf.line);
   }
   return first === Infinity ? undefined : { first, last };
-}
-
-function startsWith(path: KeyPath, prefix: KeyPath): boolean {
-  return prefix.length <= path.length && prefix.every((s, i) => path[i] === s);
 }
 
 function lineOfOffset(text: string, offset: number): number {
@@ -240,7 +225,7 @@ export async function renderConflicts(input: ConflictRenderInput): Promise<strin
  */
 function insertionLine(mergedDoc: { leaves: readonly Leaf[] }, theirsDoc: { leaves: readonly Leaf[] }, merged: string, path: KeyPath, lineCount: number): number {
   const leaves = theirsDoc.leaves.filter((l) => l.kind === "scalar" && l.aliased !== true && l.document === 0);
-  const firstOfPath = leaves.findIndex((l) => startsWith(l.path, path));
+  const firstOfPath = leaves.findIndex((l) => pathStartsWith(l.path, path));
   for (let i = (firstOfPath === -1 ? leaves.length : firstOfPath) - 1; i >= 0; i--) {
     const key = JSON.stringify(leaves[i]!.path);
     const mine = mergedDoc.leaves.find((l) => l.kind === "scalar" && l.aliased !== true && l.document === 0 && JSON.stringify(l.path) === key);

@@ -1,4 +1,4 @@
-import { encryptedTextFormat, getAtPath, HushError, openText, parseTreePath, plaintextEncoding, renderExtracted, storeFor, type FileFormat, type KeyPath, type KeySourceResolver } from "@hush/core";
+import { encryptedTextFormat, getAtPath, HushError, openText, parseTreePath, plaintextEncoding, renderExtracted, storeFor, WHOLE_FILE_FORMAT, type FileFormat, type KeyPath, type KeySourceResolver } from "@hush/core";
 import { convert, decodeInput, encodeText, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -26,7 +26,7 @@ export async function decryptInput(
   keySources: KeySourceResolver = createKeySourceResolver(io.env),
 ): Promise<{ text: string; format: FileFormat; unauthenticated: readonly KeyPath[] }> {
   const name = flags.filenameOverride ?? file;
-  const format = inputFormat(flags.inputType, name, "binary");
+  const format = inputFormat(flags.inputType, name, WHOLE_FILE_FORMAT);
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
   // A binary envelope is JSON: read it as text even though its payload is bytes.
   const text = decodeInput(bytes, encryptedTextFormat(format), file ?? "stdin");

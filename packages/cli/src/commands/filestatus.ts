@@ -1,11 +1,11 @@
-import { formatFromPath, plaintextEncoding, readMetadata } from "@hush/core";
+import { plaintextEncoding, readMetadata, WHOLE_FILE_FORMAT } from "@hush/core";
 import { inputFormat } from "../formats.ts";
 import { readAll, readInputFile, writeOut, type CliIo } from "../io.ts";
 
 /** SOPS's `filestatus`: `{"encrypted":true}` when the file has metadata with a version and a MAC; `-` reads standard input. */
 export async function runFilestatus(io: CliIo, file: string, flags: { inputType?: string }): Promise<number> {
   const stdin = file === "-";
-  const format = stdin ? inputFormat(flags.inputType, undefined, "binary") : inputFormat(flags.inputType, file, formatFromPath(file) ?? "binary");
+  const format = inputFormat(flags.inputType, stdin ? undefined : file, WHOLE_FILE_FORMAT);
   const text = (stdin ? await readAll(io.stdin) : readInputFile(file)).toString(plaintextEncoding(format));
   let encrypted = false;
   try {

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import { HushError, formatFromPath, parseFormat, type FileFormat } from "@hush/core";
+import { HushError, formatFromPath, parseFormat, sniffFormats, WHOLE_FILE_FORMAT, type FileFormat } from "@hush/core";
 
 /** One file a repository-wide command works on. */
 export interface Target {
@@ -57,7 +57,7 @@ export function expandTargets(paths: readonly string[], cwd: string, typeFlag: s
     if (seen.has(real)) return;
     const format = forced ?? formatFromPath(abs);
     seen.add(real);
-    out.push({ display: displayName(abs, cwd), abs, path: abs, format: format ?? (explicit ? "binary" : undefined), explicit });
+    out.push({ display: displayName(abs, cwd), abs, path: abs, format: format ?? (explicit ? WHOLE_FILE_FORMAT : undefined), explicit });
   };
   const walk = (dir: string): void => {
     let names: string[];
@@ -101,6 +101,5 @@ export function expandTargets(paths: readonly string[], cwd: string, typeFlag: s
  * with `data` and `sops`, so such a file is recognised by its content.
  */
 export function sniffFormat(text: string): FileFormat | undefined {
-  const head = text.trimStart();
-  return head.startsWith("{") && text.includes('"sops"') && text.includes("ENC[AES256_GCM,") ? "binary" : undefined;
+  return sniffFormats(text)[0] === WHOLE_FILE_FORMAT && text.includes("ENC[AES256_GCM,") ? WHOLE_FILE_FORMAT : undefined;
 }

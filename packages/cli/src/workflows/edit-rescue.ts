@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { encryptText, exampleDocument, type FileFormat, type OpenedFile } from "@hush/core";
+import { encryptText, exampleDocument, WHOLE_FILE_FORMAT, type FileFormat, type OpenedFile } from "@hush/core";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 
@@ -55,7 +55,7 @@ export function reopenHeader(file: string, message: string, giveUp: readonly str
  */
 export async function keepUnsavedCopy(io: CliIo, file: string, text: string, opened: OpenedFile): Promise<string | undefined> {
   const out = await encryptText(text, {
-    format: "binary",
+    format: WHOLE_FILE_FORMAT,
     dataKey: opened.dataKey,
     wrappedKeys: opened.metadata.keyGroups.map((g) => [...g]),
     shamirThreshold: opened.metadata.shamirThreshold,

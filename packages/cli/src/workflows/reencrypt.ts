@@ -1,4 +1,4 @@
-import { convertPlaintext, HushError, SecretDocument, type FileFormat, type OpenedFile } from "@hush/core";
+import { convertPlaintext, HushError, SecretDocument, WHOLE_FILE_FORMAT, type FileFormat, type OpenedFile } from "@hush/core";
 import { decodeInput, encodeOutput, inputFormat } from "../formats.ts";
 import { readInputFile, writeFileAtomic, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -26,7 +26,7 @@ function named<T>(file: string, work: () => Promise<T>): Promise<T> {
 
 /** Reads and decrypts `file` (MAC checked unless `ignoreMac`). */
 export async function openEncryptedFile(io: CliIo, file: string, flags: { inputType?: string; ignoreMac?: boolean }): Promise<OpenedInput> {
-  const format = inputFormat(flags.inputType, file, "binary");
+  const format = inputFormat(flags.inputType, file, WHOLE_FILE_FORMAT);
   const text = decodeInput(readInputFile(file), format, file);
   const document = await named(file, () => SecretDocument.open(text, { format, keySources: createKeySourceResolver(io.env), ignoreMac: flags.ignoreMac === true }));
   return { file, format, opened: document.opened, metadataIndent: document.metadataIndent };

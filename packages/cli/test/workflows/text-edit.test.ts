@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detectYamlIndent, editPlaintext, parseTreePath, type FileFormat } from "@hush/core";
+import { editPlaintext, parseTreePath, storeFor, type FileFormat } from "@hush/core";
 import { parseJsonValue } from "../../src/workflows/set-value.ts";
 
 async function set(text: string, format: FileFormat, path: string, value: string): Promise<{ text: string; reformatted: boolean; changed: boolean }> {
@@ -77,7 +77,7 @@ describe("set/unset on YAML text: only the changed entry's lines change", () => 
   });
 
   it("new nested content uses the file's own indentation", async () => {
-    expect(detectYamlIndent("a:\n  b: 1\n")).toBe(2);
+    expect((await storeFor("yaml")).layout("a:\n  b: 1\n").indent).toBe(2);
     expect((await set("a:\n  b: 1\n", "yaml", '["a"]["c"]', '{"d": 1}')).text).toBe("a:\n  b: 1\n  c:\n    d: 1\n");
   });
 

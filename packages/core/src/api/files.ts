@@ -4,12 +4,10 @@ import { configRelativePath, loadSopsConfig, type LoadedConfig } from "../config
 import { resolveCreation, configIndent, type CreationOverrides } from "../config/creation.ts";
 import type { KeySourceResolver } from "../crypto/data-key.ts";
 import { SecretDocument } from "../document/secret-document.ts";
-import { encryptedTextFormat, plaintextEncoding } from "../document/formats.ts";
 import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import { decryptText, encryptText, verifyText } from "../secret-file.ts";
-import { formatFromPath } from "../stores/registry.ts";
-import type { FileFormat } from "../stores/store.ts";
+import { encryptedTextFormat, formatFromPath, plaintextEncoding, WHOLE_FILE_FORMAT, type FileFormat } from "../stores/registry.ts";
 
 /**
  * Working with files for a Node program: read a file, decrypt or open it, and encrypt a new
@@ -39,7 +37,7 @@ export interface EncryptForPathOptions extends CreationOverrides {
 function formatOf(path: string, format: FileFormat | undefined, options: unknown): FileFormat {
   checkString(path, "the path");
   checkObject(options, "the options");
-  return format ?? formatFromPath(path) ?? "binary";
+  return format ?? formatFromPath(path) ?? WHOLE_FILE_FORMAT;
 }
 
 function named<T>(path: string, work: () => Promise<T>): Promise<T> {

@@ -1,9 +1,9 @@
-import { checkFormat, checkString } from "../arguments.ts";
+import { checkString } from "../arguments.ts";
 import type { KeyGroupRecipients } from "../crypto/data-key.ts";
 import { HushError } from "../errors.ts";
 import type { MasterKeyRecipient } from "../key-source.ts";
 import type { EncryptionRule } from "../metadata/file-metadata.ts";
-import type { FileFormat } from "../stores/store.ts";
+import { checkFormat, registration, type FileFormat } from "../stores/registry.ts";
 import { findCreationRule, type CreationRule, type SopsConfig } from "./sops-config.ts";
 
 /**
@@ -73,7 +73,6 @@ export async function resolveCreation(config: SopsConfig | undefined, relativePa
  */
 export function configIndent(stores: SopsConfig["stores"] | undefined, format: FileFormat): number | undefined {
   checkFormat(format);
-  if (format === "yaml") return stores?.yamlIndent;
-  if (format === "json") return stores?.jsonIndent;
-  return undefined;
+  const key = registration(format).configIndent;
+  return key === undefined ? undefined : stores?.[key];
 }

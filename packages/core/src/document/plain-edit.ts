@@ -1,18 +1,17 @@
-import { checkFormat, checkObject, checkString } from "../arguments.ts";
+import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
-import { storeFor } from "../stores/registry.ts";
-import type { FileFormat, Store } from "../stores/store.ts";
+import { checkFormat, storeFor, type FileFormat } from "../stores/registry.ts";
+import type { Store, TextEditRequest } from "../stores/store.ts";
 import type { TreeMap } from "../tree/values.ts";
 import { firstVerified } from "./candidates.ts";
 import { landingPath, sameTree, setInTree, unsetInTree, type PlainEdit } from "./tree-edit.ts";
-import type { TreeOp } from "./yaml-edit.ts";
 
 /**
- * `set` and `unset` applied to a plaintext document's text with the smallest change: YAML and
- * JSON get surgical edits (only the changed entry's lines), other formats replace a changed
- * scalar in place and otherwise re-emit the document from its value tree. Every candidate text
- * is parsed back and must hold exactly the intended tree before it is used, so an edit can
- * never silently change something else.
+ * `set` and `unset` applied to a plaintext document's text with the smallest change. The store's
+ * text editor proposes candidates (only the changed entry's lines, or the changed scalar in
+ * place); every candidate is parsed back and must hold exactly the intended tree before it is
+ * used, so an edit can never silently change something else. When none does, the document is
+ * re-emitted from its value tree at the indentation it has.
  */
 
 /** One change of a document's data: set a value at a path, or remove the path. */
@@ -24,17 +23,6 @@ export interface PlainEditResult {
   readonly changed: boolean;
   /** True when the document had to be re-emitted whole (comments and layout not kept). */
   readonly reformatted: boolean;
-}
-
-/** The indentation a YAML file uses: its smallest indentation of a key or list item. */
-export function detectYamlIndent(text: string): number | undefined {
-  checkString(text, "the text");
-  let best: number | undefined;
-  for (const m of text.matchAll(/^( +)(?:- |-$|[^\s#-][^\n]*:)/gm)) {
-    const n = m[1]!.length;
-    if (best === undefined || n < best) best = n;
-  }
-  return best;
 }
 
 function treeOf(store: Store, text: string): TreeMap | undefined {
@@ -54,25 +42,6 @@ function documentCount(store: Store, text: string): number {
 }
 
 /**
- * Candidate texts for an edit, best first, from the format's own text editor. The editors are
- * loaded on first use: their parsers must not slow down the start of `hush decrypt`.
- */
-async function candidatesFor(text: string, store: Store, edit: PlainEdit, op: TreeOp, expected: TreeMap, indent: number | undefined): Promise<Array<string | undefined>> {
-  switch (store.format) {
-    case "yaml":
-      return (await import("./yaml-edit.ts")).yamlEditCandidates(text, op, expected, store, indent ?? detectYamlIndent(text) ?? 4);
-    case "json":
-      return [(await import("./json-edit.ts")).jsonEditCandidate(text, op, expected)];
-    case "dotenv":
-    case "ini":
-    case "toml":
-      return (await import("./line-edit.ts")).lineCandidates(text, store, edit);
-    default:
-      return [(await import("./line-edit.ts")).scalarInPlace(text, store, edit)];
-  }
-}
-
-/**
  * Applies `edit` to a plaintext document.
  * @throws HushError INVALID_SET_VALUE for a key component on a list or an index on a map (and
  *   for an empty path); KEY_NOT_FOUND for a missing path of `unset`; INVALID_ARGUMENT when a
@@ -87,21 +56,27 @@ export async function editPlaintext(text: string, format: FileFormat, edit: Plai
   const expected = edit.kind === "set" ? setInTree(tree, edit.path, edit.value) : unsetInTree(tree, edit.path);
   const changed = !sameTree(tree, expected);
   if (!changed) return { text, changed, reformatted: false };
-  const op: TreeOp = { kind: edit.kind, path: edit.kind === "set" ? landingPath(tree, edit.path) : edit.path };
-  const docs = format === "yaml" ? documentCount(store, text) : 1;
+  const request: TextEditRequest = {
+    kind: edit.kind,
+    path: edit.path,
+    ...(edit.kind === "set" ? { value: edit.value } : {}),
+    landingPath: edit.kind === "set" ? landingPath(tree, edit.path) : edit.path,
+    expected,
+    indent: options.indent,
+  };
+  const docs = documentCount(store, text);
   // Lines hush writes end like the file's own when it uses CRLF throughout.
   const crlf = text.includes("\r\n") && !/(^|[^\r])\n/.test(text);
-  // INI sections and TOML tables come where the syntax puts them: compare those unordered.
-  const ordered = format !== "ini" && format !== "toml";
-  const candidates = (await candidatesFor(text, store, edit, op, expected, options.indent)).map((raw) => (raw !== undefined && crlf ? raw.replace(/\r?\n/g, "\r\n") : raw));
+  const proposed = store.editCandidates === undefined ? [] : await store.editCandidates(text, request);
+  const candidates = [...proposed].map((raw) => (raw !== undefined && crlf ? raw.replace(/\r?\n/g, "\r\n") : raw));
   const found = firstVerified(candidates, (c) => {
     const got = treeOf(store, c);
-    return got !== undefined && sameTree(got, expected, ordered) && (docs <= 1 || documentCount(store, c) === docs);
+    return got !== undefined && sameTree(got, expected, store.orderedMaps) && (docs <= 1 || documentCount(store, c) === docs);
   });
   if (found !== undefined) return { text: found, changed, reformatted: false };
   if (docs > 1) {
     throw new HushError("INVALID_ARGUMENT", "this change cannot be made to a multi-document YAML file without rewriting it; edit the file with `hush edit` instead");
   }
-  const indent = options.indent ?? (format === "yaml" ? detectYamlIndent(text) : undefined);
+  const indent = options.indent ?? store.layout(text).indent;
   return { text: store.emitTree(expected, indent === undefined ? {} : { indent }), changed, reformatted: true };
 }

@@ -1,9 +1,8 @@
-import { checkFormat, checkObject, checkString } from "../arguments.ts";
+import { checkObject, checkString } from "../arguments.ts";
 import type { KeySourceResolver } from "../crypto/data-key.ts";
 import { SOPS_FORMAT_VERSION } from "../metadata/file-metadata.ts";
 import { encryptText, openText, type OpenedFile } from "../secret-file.ts";
-import { storeFor } from "../stores/registry.ts";
-import type { FileFormat } from "../stores/store.ts";
+import { checkFormat, storeFor, type FileFormat } from "../stores/registry.ts";
 import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
 import { editPlaintext, type PlainEditResult } from "./plain-edit.ts";
 import { nodeAt } from "./tree-edit.ts";
@@ -31,12 +30,6 @@ export interface WriteOptions {
   readonly indent?: number;
   /** Raise the file's `version` to hush's when it is older (what SOPS's edit does). */
   readonly bumpVersion?: boolean;
-}
-
-/** The indentation of a YAML file's `sops:` block, if it has one. */
-export function yamlMetadataIndent(text: string): number | undefined {
-  const m = /^sops:[ \t]*\r?\n( +)\S/m.exec(text);
-  return m === null ? undefined : m[1]!.length;
 }
 
 function versionParts(v: string): number[] | undefined {
@@ -77,7 +70,7 @@ export class SecretDocument {
   /** The file as opened: data key, metadata, IVs of its values. */
   readonly opened: OpenedFile;
   readonly format: FileFormat;
-  /** Indentation of the existing YAML metadata block, so rewriting it changes no lines. */
+  /** Indentation of the existing metadata block, so rewriting it changes no lines. */
   readonly metadataIndent: number | undefined;
   readonly #keySources: KeySourceResolver;
 
@@ -97,7 +90,7 @@ export class SecretDocument {
   static async open(text: string, options: OpenDocumentOptions): Promise<SecretDocument> {
     checkObject(options, "the options");
     const opened = await openText(text, { format: options.format, keySources: options.keySources, ignoreMac: options.ignoreMac === true });
-    return new SecretDocument(opened, options.format, options.keySources, options.format === "yaml" ? yamlMetadataIndent(text) : undefined);
+    return new SecretDocument(opened, options.format, options.keySources, (await storeFor(options.format)).layout(text).metadataIndent);
   }
 
   /**

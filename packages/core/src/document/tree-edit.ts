@@ -2,7 +2,10 @@ import { checkKeyPath, checkString, checkTree } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import { goAtoi, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import { storeFor } from "../stores/registry.ts";
+import { buildPath, entriesOf, nodeAt } from "../tree/tree-path.ts";
 import type { KeyPath, PathSegment, TreeMap, TreeNode } from "../tree/values.ts";
+
+export { buildPath, nodeAt };
 
 /**
  * `set` and `unset` on value trees (spec 9.7): the meaning of an edit, independent of any file
@@ -38,32 +41,6 @@ export async function parseSetValue(text: string): Promise<TreeNode> {
   return first.value;
 }
 
-function entriesOf(map: TreeMap): Array<Extract<TreeMap["entries"][number], { kind: "entry" }>> {
-  return map.entries.filter((e): e is Extract<TreeMap["entries"][number], { kind: "entry" }> => e.kind === "entry");
-}
-
-/** The node at `path`, or undefined when some component is missing. */
-export function nodeAt(tree: TreeNode, path: KeyPath): TreeNode | undefined {
-  checkTree(tree, "the tree");
-  checkKeyPath(path);
-  let node: TreeNode = tree;
-  for (const seg of path) {
-    if (typeof seg === "string") {
-      if (node.kind !== "map") return undefined;
-      const e = entriesOf(node).find((x) => x.key === seg);
-      if (e === undefined) return undefined;
-      node = e.value;
-    } else {
-      if (node.kind !== "list") return undefined;
-      const items = node.items.filter((i) => i.kind !== "comment");
-      const item = items[seg];
-      if (item === undefined) return undefined;
-      node = item;
-    }
-  }
-  return node;
-}
-
 /**
  * Where `path` lands after `setInTree`: an index at or past the end of a list becomes the
  * appended position, and indices inside newly created lists become 0.
@@ -89,18 +66,6 @@ export function landingPath(tree: TreeNode, path: KeyPath): PathSegment[] {
     }
   }
   return out;
-}
-
-/** A subtree holding `value` at `rest`: maps for keys, one-item lists for indices. */
-export function buildPath(rest: readonly PathSegment[], value: TreeNode): TreeNode {
-  checkKeyPath(rest);
-  checkTree(value, "the value");
-  let node = value;
-  for (let i = rest.length - 1; i >= 0; i--) {
-    const seg = rest[i]!;
-    node = typeof seg === "string" ? { kind: "map", entries: [{ kind: "entry", key: seg, value: node }] } : { kind: "list", items: [node] };
-  }
-  return node;
 }
 
 function mismatch(path: KeyPath, depth: number, node: TreeNode): HushError {

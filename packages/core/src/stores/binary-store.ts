@@ -112,4 +112,7 @@ export const binaryStore: Store = {
   appendMetadata,
   toTree,
   emitTree,
+  orderedMaps: true,
+  layout: () => ({}),
+  editCandidates: async (text, edit) => [(await import("./line-edit.ts")).scalarInPlace(text, binaryStore, edit)],
 };

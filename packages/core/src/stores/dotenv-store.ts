@@ -4,6 +4,7 @@ import { looksEncrypted } from "../crypto/envelope.ts";
 import { flattenMetadata, unflattenMetadata } from "../metadata/metadata-codec.ts";
 import { formatKeyPath, type ScalarValue, type TreeComment, type TreeMap, type TreeMapEntry, type TreeNode } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
+import { lineEditing } from "./line-editing.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
 /**
@@ -351,4 +352,5 @@ export const dotenvStore: Store = {
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,
+  ...lineEditing(() => dotenvStore, { sections: false, bracketedValues: false, keepQuotes: true, treePath: (path) => path.map((s) => dialectName(String(s))) }),
 };

@@ -6,6 +6,7 @@ import { lineIndex } from "./lines.ts";
 import { SectionOrder } from "./ini-order.ts";
 import { goTrim, hasSurroundedQuote, isSpace } from "./ini-text.ts";
 import { separatorStart } from "./metadata-separator.ts";
+import { lineEditing } from "./line-editing.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
 /**
@@ -390,4 +391,5 @@ export const iniStore: Store = {
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,
+  ...lineEditing(() => iniStore, { sections: true, bracketedValues: false, keepQuotes: false }),
 };

@@ -2,6 +2,8 @@ import { parseTree, type Node, type ParseError } from "jsonc-parser";
 import { HushError } from "../errors.ts";
 import { goAtoi, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import type { KeyPath, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
+import { jsonIndentUnit, jsonLayout } from "./json-layout.ts";
+import { goScalarText, wrapValue } from "./value-text.ts";
 import { lineIndex } from "./lines.ts";
 import { assertUniqueKeys } from "./json-keys.ts";
 import { columnAt, jsonReason } from "./parse-reasons.ts";
@@ -106,15 +108,9 @@ function renderPlaintext(_leaf: Leaf, value: ScalarValue): string {
   }
 }
 
-/** The indentation unit a document uses (a tab, two spaces, …), or "" for single-line JSON. */
-function detectIndent(text: string): string {
-  const m = /\{[ \t]*\r?\n([ \t]+)\S/.exec(text);
-  return m === null ? "" : m[1]!;
-}
-
 function indentUnit(text: string, options: EmitOptions): string {
   if (options.indent !== undefined) return options.indent < 0 ? "\t" : " ".repeat(options.indent);
-  return detectIndent(text);
+  return jsonIndentUnit(text);
 }
 
 function appendMetadata(dataText: string, metadata: Record<string, unknown>, _documentCount: number, options: EmitOptions): string {
@@ -208,6 +204,19 @@ function emitTree(tree: TreeMap, options: EmitOptions): string {
   return emitJsonValue(tree, unit) + "\n";
 }
 
+/** A value alone: the bare scalar, or the one member's value moved one level out (Go's json.Indent). */
+function emitValue(node: TreeNode, options: EmitOptions): string {
+  if (node.kind === "scalar") return goScalarText(node.value);
+  const wrapped = emitTree(wrapValue(node), options);
+  const inner = wrapped.slice(wrapped.indexOf(":") + 1).trim();
+  const body = inner.slice(0, inner.lastIndexOf("}")).trim();
+  const unit = /\n([ \t]+)/.exec(wrapped)?.[1] ?? "";
+  return body
+    .split("\n")
+    .map((line, i) => (i > 0 && line.startsWith(unit) ? line.slice(unit.length) : line))
+    .join("\n");
+}
+
 export const jsonStore: Store = {
   format: "json",
   parse,
@@ -216,4 +225,8 @@ export const jsonStore: Store = {
   appendMetadata,
   toTree,
   emitTree,
+  orderedMaps: true,
+  layout: jsonLayout,
+  editCandidates: async (text, edit) => [(await import("./json-edit.ts")).jsonEditCandidate(text, edit)],
+  emitValue,
 };

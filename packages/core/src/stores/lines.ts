@@ -13,3 +13,14 @@ export function lineIndex(text: string): (offset: number) => number {
     return lo + 1;
   };
 }
+
+/** Offset of the start of the line containing `offset`. */
+export function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf("\n", offset - 1) + 1;
+}
+
+/** Offset just after the line break of the line containing `offset` (or the end of the text). */
+export function lineEndAfter(text: string, offset: number): number {
+  const nl = text.indexOf("\n", offset);
+  return nl < 0 ? text.length : nl + 1;
+}

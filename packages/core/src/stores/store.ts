@@ -1,7 +1,4 @@
-import type { ScalarValue, KeyPath, TreeMap } from "../tree/values.ts";
-
-/** The formats hush reads and writes. */
-export type FileFormat = "yaml" | "json" | "dotenv" | "ini" | "toml" | "binary";
+import type { ScalarValue, KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
 
 /**
  * One encryptable place in a document, in document order: a scalar value or a comment.
@@ -61,12 +58,36 @@ export interface EmitOptions {
   readonly indent?: number;
 }
 
+/** Layout facts of a document's text that writing it again should keep. */
+export interface DocumentLayout {
+  /** The `EmitOptions.indent` that re-emits the data the way this text is indented. */
+  readonly indent?: number;
+  /** The indentation of the metadata block, so that re-encrypting changes none of its lines. */
+  readonly metadataIndent?: number;
+}
+
+/** One change of a document's data, as a store's text editor receives it. */
+export interface TextEditRequest {
+  readonly kind: "set" | "unset";
+  /** The path as asked for (for `set` it may name list positions past the end). */
+  readonly path: KeyPath;
+  /** The new value (`set` only). */
+  readonly value?: TreeNode;
+  /** Where the edit lands in `expected`: list appends resolved to their index. */
+  readonly landingPath: KeyPath;
+  /** The value tree the edited text must hold. */
+  readonly expected: TreeMap;
+  /** Indentation for new lines: the caller's choice, else the document's own layout. */
+  readonly indent: number | undefined;
+}
+
 /**
  * A file format. Stores are pure: text in, text out; they never read files or the environment.
  * Errors are HushError with code PARSE_FAILED and a 1-based line, never a value.
  */
 export interface Store {
-  readonly format: FileFormat;
+  /** The format's name, as registered in registry.ts. */
+  readonly format: string;
   /** Reads a document (plaintext or encrypted). Rejects duplicate keys where the format does. */
   parse(text: string): ParsedDocument;
   /**
@@ -97,4 +118,23 @@ export interface Store {
    * Throws EMIT_FAILED with the offending key path when the tree does not fit the format.
    */
   emitTree(tree: TreeMap, options: EmitOptions): string;
+  /**
+   * False where the syntax, not the writer, decides where a map's entries stand (INI sections,
+   * TOML tables follow the plain keys): documents are then compared without map order.
+   */
+  readonly orderedMaps: boolean;
+  /** Layout facts of a text (never throws; a text that does not parse has none). */
+  layout(text: string): DocumentLayout;
+  /**
+   * Minimal-diff editing: candidate texts for `edit`, best first. The caller keeps the first one
+   * whose parse holds exactly `edit.expected` and re-emits the tree when none does, so a candidate
+   * may be wrong but never harmful. Absent: the store has no text editor (changes re-emit).
+   * Editors are loaded on first use, off the start-up path of decryption.
+   */
+  editCandidates?(text: string, edit: TextEditRequest): Promise<Iterable<string | undefined>>;
+  /**
+   * One value written alone, as SOPS prints `--extract` of a list or a non-string scalar.
+   * Absent: the value is printed as YAML (after `emitTree` checked that the format can hold it).
+   */
+  emitValue?(node: TreeNode, options: EmitOptions): string;
 }

@@ -193,7 +193,20 @@ export class TomlScanner {
     return { closed: true, content: q.repeat(n - 3) };
   }
 
-  #mlBasicString(): { decoded: string } {
+  /** One content character of a multi-line string: CRLF reads as a line break; other controls are errors. */
+  #multiLineChar(): string {
+    const t = this.text;
+    const c = t[this.pos]!;
+    if (c === "\r" && t[this.pos + 1] === "\n") {
+      this.pos += 2;
+      return "\n";
+    }
+    if (c !== "\n" && isControl(t.charCodeAt(this.pos), true)) throw this.parseError("control character in a string");
+    this.pos++;
+    return c;
+  }
+
+    #mlBasicString(): { decoded: string } {
     const t = this.text;
     const open = this.pos;
     this.pos += 3;
@@ -220,14 +233,7 @@ export class TomlScanner {
         out += this.#escape();
         continue;
       }
-      if (c === "\r" && t[this.pos + 1] === "\n") {
-        out += "\n";
-        this.pos += 2;
-        continue;
-      }
-      if (c !== "\n" && isControl(t.charCodeAt(this.pos), true)) throw this.parseError("control character in a string");
-      out += c;
-      this.pos++;
+      out += this.#multiLineChar();
     }
   }
 
@@ -246,14 +252,7 @@ export class TomlScanner {
         if (run.closed) return { decoded: out };
         continue;
       }
-      if (c === "\r" && t[this.pos + 1] === "\n") {
-        out += "\n";
-        this.pos += 2;
-        continue;
-      }
-      if (c !== "\n" && isControl(t.charCodeAt(this.pos), true)) throw this.parseError("control character in a string");
-      out += c;
-      this.pos++;
+      out += this.#multiLineChar();
     }
   }
 }

@@ -1,3 +1,4 @@
+import { lineEditing } from "./line-editing.ts";
 import type { ScalarValue, TreeComment, TreeMap, TreeMapEntry } from "../tree/values.ts";
 import { looksEncrypted } from "../crypto/envelope.ts";
 import type { Leaf, ParsedDocument, Store } from "./store.ts";
@@ -52,4 +53,5 @@ export const tomlStore: Store = {
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,
+  ...lineEditing(() => tomlStore, { sections: true, bracketedValues: true, keepQuotes: false }),
 };

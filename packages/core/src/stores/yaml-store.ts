@@ -10,6 +10,8 @@ import { inSopsOrder, type LineAnchor } from "./yaml-comments.ts";
 import { doubleQuote, isPlainSafe, resolvePlainScalar } from "./yaml-resolve.ts";
 
 type Token = CST.Token;
+import { goScalarText, yamlValueText } from "./value-text.ts";
+import { yamlLayout } from "./yaml-layout.ts";
 import { emitMetadataBlock, emitYamlDocument, literalBlock, yamlFloat, yamlScalarText } from "./yaml-emit.ts";
 
 /**
@@ -348,6 +350,11 @@ export const yamlStore: Store = {
   appendMetadata,
   toTree,
   emitTree: (tree, options) => emitYamlDocument(tree, options.indent === undefined || options.indent <= 0 ? 4 : options.indent),
+  orderedMaps: true,
+  layout: yamlLayout,
+  editCandidates: async (text, edit) => (await import("./yaml-edit.ts")).yamlEditCandidates(text, edit, yamlStore),
+  // yaml.Marshal of the value: a scalar and a line break.
+  emitValue: (node, options) => (node.kind === "scalar" ? `${goScalarText(node.value)}\n` : yamlValueText(node, options)),
 };
 
 /** For tests: the AAD path segments of a comment at an offset (exposed through parse()). */

@@ -41,3 +41,52 @@ export function getAtPath(tree: TreeMap, path: KeyPath): TreeNode {
   }
   return node;
 }
+
+/** The entries of a map, without its comments. */
+export function entriesOf(map: TreeMap): Array<Extract<TreeMap["entries"][number], { kind: "entry" }>> {
+  return map.entries.filter((e): e is Extract<TreeMap["entries"][number], { kind: "entry" }> => e.kind === "entry");
+}
+
+/** The node at `path`, or undefined when some component is missing. */
+export function nodeAt(tree: TreeNode, path: KeyPath): TreeNode | undefined {
+  checkTree(tree, "the tree");
+  checkKeyPath(path);
+  let node: TreeNode = tree;
+  for (const seg of path) {
+    if (typeof seg === "string") {
+      if (node.kind !== "map") return undefined;
+      const e = entriesOf(node).find((x) => x.key === seg);
+      if (e === undefined) return undefined;
+      node = e.value;
+    } else {
+      if (node.kind !== "list") return undefined;
+      const items = node.items.filter((i) => i.kind !== "comment");
+      const item = items[seg];
+      if (item === undefined) return undefined;
+      node = item;
+    }
+  }
+  return node;
+}
+
+/** A subtree holding `value` at `rest`: maps for keys, one-item lists for indices. */
+export function buildPath(rest: readonly PathSegment[], value: TreeNode): TreeNode {
+  checkKeyPath(rest);
+  checkTree(value, "the value");
+  let node = value;
+  for (let i = rest.length - 1; i >= 0; i--) {
+    const seg = rest[i]!;
+    node = typeof seg === "string" ? { kind: "map", entries: [{ kind: "entry", key: seg, value: node }] } : { kind: "list", items: [node] };
+  }
+  return node;
+}
+
+/** True when both paths name the same place. */
+export function samePath(a: KeyPath, b: KeyPath): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+/** True when `path` is `prefix` or lies under it. */
+export function pathStartsWith(path: KeyPath, prefix: KeyPath): boolean {
+  return prefix.length <= path.length && prefix.every((s, i) => s === path[i]);
+}

@@ -1,4 +1,5 @@
-import { createDecipheriv, createHash } from "node:crypto";
+import { createHash } from "node:crypto";
+import { sopsAesDecrypt } from "../store-harness.ts";
 
 /**
  * An independent reader of SOPS's INI layout, written from the spec (sections 2, 3, 6.2, 7.4):
@@ -90,16 +91,6 @@ function goIniLoad(text: string): GoIniSection[] {
   return sections;
 }
 
-const ENC_RE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/;
-
-function aesDecrypt(envelope: string, key: Uint8Array, aad: string): string {
-  const m = ENC_RE.exec(envelope);
-  if (m === null) throw new Error("Input string does not match sops' data format");
-  const d = createDecipheriv("aes-256-gcm", key, Buffer.from(m[2]!, "base64"));
-  d.setAAD(Buffer.from(aad));
-  d.setAuthTag(Buffer.from(m[3]!, "base64"));
-  return Buffer.concat([d.update(Buffer.from(m[1]!, "base64")), d.final()]).toString("utf8");
-}
 
 function stripCommentChar(c: string): string {
   if (c.startsWith(";")) return c.replace(/^[; ]+/, "");
@@ -110,7 +101,7 @@ function stripCommentChar(c: string): string {
 function tryComment(c: string, key: Uint8Array, aad: string): string {
   const s = stripCommentChar(c);
   try {
-    return aesDecrypt(s, key, aad);
+    return sopsAesDecrypt(s, key, aad);
   } catch {
     return s;
   }
@@ -130,12 +121,12 @@ export function sopsDecryptIni(text: string, key: Uint8Array): Array<{ name: str
       name: s.name,
       comment: s.comment === "" ? "" : tryComment(s.comment, key, `${s.name}:`),
       keys: s.keys.map((k) => {
-        const plain = k.value === "" || (suffix !== "" && (k.name.endsWith(suffix) || s.name.endsWith(suffix))) ? k.value : aesDecrypt(k.value, key, `${s.name}:${k.name}:`);
+        const plain = k.value === "" || (suffix !== "" && (k.name.endsWith(suffix) || s.name.endsWith(suffix))) ? k.value : sopsAesDecrypt(k.value, key, `${s.name}:${k.name}:`);
         hash.update(plain);
         return { name: k.name, value: plain, comment: k.comment === "" ? "" : tryComment(k.comment, key, `${s.name}:`) };
       }),
     }));
-  const mac = aesDecrypt(meta["mac"]!, key, meta["lastmodified"]!);
+  const mac = sopsAesDecrypt(meta["mac"]!, key, meta["lastmodified"]!);
   if (mac !== hash.digest("hex").toUpperCase()) throw new Error("MAC mismatch");
   return out;
 }

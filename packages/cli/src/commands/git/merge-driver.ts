@@ -1,4 +1,4 @@
-import { formatFromPath, printable, type FileFormat } from "@hush/core";
+import { printable, type FileFormat } from "@hush/core";
 import { conflictLines, detectFormat, mergeEncryptedTexts, mergeLines } from "@hush/git";
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -24,7 +24,8 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     writeFileAtomic(oursPath, lines.text, { plaintext: false });
     return lines.conflicts > 0 ? 1 : 0;
   }
-  const format: FileFormat = (oursDetected?.encrypted === true ? oursDetected.format : theirsDetected?.format) ?? formatFromPath(name) ?? "yaml";
+  // Encrypted on at least one side (checked above): that side's format.
+  const format: FileFormat = (oursDetected?.encrypted === true ? oursDetected : theirsDetected)!.format;
   const outcome = await mergeEncryptedTexts({
     format,
     base: base === "" ? undefined : base,

@@ -62,7 +62,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
       resolution = await editUntilResolved(io, file, format, shown);
     }
     // Refused (nothing written) unless the result opens through its own key entries.
-    const out = await sealMerge(plan.target, resolution, { keySources, emit: metadataEmitOptions(format, ours) });
+    const out = await sealMerge(plan.target, resolution, { keySources, emit: await metadataEmitOptions(format, ours) });
     writeFileAtomic(abs, out, { plaintext: false });
     await repo.git.raw(["add", "--", rel]);
     await writeOut(io.stderr, `hush: ${displayName}: resolved, encrypted and staged (git add); commit to finish the merge\n`);

@@ -1,8 +1,9 @@
 import { parseTree, type Node as JsonNode } from "jsonc-parser";
 import { goParseBool } from "../crypto/go-format.ts";
-import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
-import { nodeAt } from "./tree-edit.ts";
-import type { TreeOp } from "./yaml-edit.ts";
+import { nodeAt } from "../tree/tree-path.ts";
+import type { KeyPath, TreeNode } from "../tree/values.ts";
+import { jsonIndentUnit } from "./json-layout.ts";
+import type { TextEditRequest } from "./store.ts";
 
 /**
  * `set`/`unset` as edits of JSON source text: the changed member is written at the indentation
@@ -15,18 +16,9 @@ interface Layout {
   readonly eol: string;
 }
 
+/** The file's own indentation unit (tabs, as SOPS writes, for a file on one line) and line ends. */
 function layoutOf(text: string): Layout {
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  let unit: string | undefined;
-  for (const m of text.matchAll(/\n([ \t]+)\S/g)) {
-    const ws = m[1]!;
-    if (ws.startsWith("\t")) {
-      unit = "\t";
-      break;
-    }
-    if (unit === undefined || ws.length < unit.length) unit = ws;
-  }
-  return { unit: unit ?? "\t", eol };
+  return { unit: jsonIndentUnit(text) || "\t", eol: text.includes("\r\n") ? "\r\n" : "\n" };
 }
 
 function lineIndent(text: string, off: number): string {
@@ -132,11 +124,13 @@ function removeChild(text: string, container: JsonNode, i: number): string {
   return text.slice(0, prev.offset + prev.length) + text.slice(child.offset + child.length);
 }
 
-export function jsonEditCandidate(text: string, op: TreeOp, expected: TreeMap): string | undefined {
+/** The candidate text for `edit`, or undefined when the edit needs a full re-emit. */
+export function jsonEditCandidate(text: string, edit: TextEditRequest): string | undefined {
+  const { expected } = edit;
   const root = parseTree(text, [], { disallowComments: true, allowTrailingComma: false });
   if (root === undefined || root.type !== "object") return undefined;
   const layout = layoutOf(text);
-  const path = op.path;
+  const path = edit.landingPath;
   const chain = walk(root, path);
   const sub = (depth: number): TreeNode | undefined => nodeAt(expected, path.slice(0, depth));
   const render = (node: JsonNode, value: TreeNode): string => {
@@ -144,7 +138,7 @@ export function jsonEditCandidate(text: string, op: TreeOp, expected: TreeMap): 
     return text.slice(0, start) + jsonText(value, lineIndent(text, start), layout) + text.slice(start + node.length);
   };
 
-  if (op.kind === "set") {
+  if (edit.kind === "set") {
     if (chain.length - 1 === path.length) {
       const value = sub(path.length);
       return value === undefined ? undefined : render(chain[chain.length - 1]!, value);

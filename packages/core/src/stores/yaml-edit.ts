@@ -1,8 +1,11 @@
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Node as YamlNode, type Pair, type YAMLMap, type YAMLSeq } from "yaml";
 import { goParseBool } from "../crypto/go-format.ts";
-import type { Store } from "../stores/store.ts";
+import { nodeAt } from "../tree/tree-path.ts";
 import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
-import { nodeAt } from "./tree-edit.ts";
+import { scalarInPlace } from "./line-edit.ts";
+import { lineEndAfter, lineStart } from "./lines.ts";
+import type { Store, TextEditRequest } from "./store.ts";
+import { detectYamlIndent } from "./yaml-layout.ts";
 
 /**
  * `set`/`unset` as edits of YAML source text: only the lines of the changed entry are written
@@ -10,9 +13,6 @@ import { nodeAt } from "./tree-edit.ts";
  * and blank lines included, stays as it was. Returns candidates for the caller to verify; the
  * caller falls back to re-emitting the document if none matches the intended tree.
  */
-
-/** An edit's kind and path; for `set` the landing path (tree-edit.ts `landingPath`), so it indexes `expected`. */
-export type TreeOp = { readonly kind: "set"; readonly path: KeyPath } | { readonly kind: "unset"; readonly path: KeyPath };
 
 type Collection = YAMLMap<unknown, unknown> | YAMLSeq<unknown>;
 
@@ -29,16 +29,6 @@ interface Ctx {
   readonly store: Store;
   readonly indent: number;
   readonly expected: TreeMap;
-}
-
-function lineStart(text: string, off: number): number {
-  return text.lastIndexOf("\n", off - 1) + 1;
-}
-
-/** Offset just after the line break of the line containing `off` (or the end of the text). */
-function lineEndAfter(text: string, off: number): number {
-  const nl = text.indexOf("\n", off);
-  return nl < 0 ? text.length : nl + 1;
 }
 
 function col(text: string, off: number): number {
@@ -223,8 +213,10 @@ function walk(root: YamlNode | null, path: KeyPath): Step[] | undefined {
   return chain;
 }
 
-/** Candidate texts for `op` (best first); empty when the edit needs a full re-emit. */
-export function yamlEditCandidates(text: string, op: TreeOp, expected: TreeMap, store: Store, indent: number): string[] {
+/** Candidate texts for `edit` (best first); empty when the edit needs a full re-emit. */
+export function yamlEditCandidates(text: string, edit: TextEditRequest, store: Store): string[] {
+  const { expected } = edit;
+  const indent = edit.indent ?? detectYamlIndent(text) ?? 4;
   const docs = parseAllDocuments(text, { schema: "failsafe", merge: false, strict: false });
   const list = Array.isArray(docs) ? docs : [];
   if (list.some((d) => d.errors.length > 0)) return [];
@@ -234,7 +226,7 @@ export function yamlEditCandidates(text: string, op: TreeOp, expected: TreeMap, 
   // An empty first document in a stream: appending would land in the last document.
   if (root === null && list.length > 1) return [];
   const ctx: Ctx = { text, store, indent, expected };
-  const path = op.path;
+  const path = edit.landingPath;
   const chain = walk(root, path);
   if (chain === undefined) return [];
   const out: string[] = [];
@@ -254,7 +246,7 @@ export function yamlEditCandidates(text: string, op: TreeOp, expected: TreeMap, 
     if (t !== undefined) out.push(t);
   };
 
-  if (op.kind === "set") {
+  if (edit.kind === "set") {
     const value = sub(path.length);
     if (value === undefined) return [];
     if (chain.length - 1 === path.length) {
@@ -267,8 +259,7 @@ export function yamlEditCandidates(text: string, op: TreeOp, expected: TreeMap, 
       }
       const step = chain[j]!;
       if (value.kind === "scalar" && isScalar(step.node) && (step.node.type === "PLAIN" || step.node.type === "QUOTE_SINGLE" || step.node.type === "QUOTE_DOUBLE")) {
-        const leaf = store.parse(text).leaves.find((l) => l.kind === "scalar" && l.document === 0 && l.aliased !== true && l.value !== null && samePath(l.path, path));
-        if (leaf !== undefined) push(text.slice(0, leaf.start) + store.renderPlaintext(leaf, value.value) + text.slice(leaf.end));
+        push(scalarInPlace(text, store, { kind: "set", path, value }));
       }
       push(replaceAt(ctx, chain, j, value));
       return out;
@@ -357,8 +348,4 @@ export function yamlEditCandidates(text: string, op: TreeOp, expected: TreeMap, 
     }
   }
   return out;
-}
-
-function samePath(a: KeyPath, b: KeyPath): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i]);
 }

@@ -1,0 +1,112 @@
+import { buildPath, pathStartsWith, samePath } from "../tree/tree-path.ts";
+import type { KeyPath, ScalarValue, TreeMap } from "../tree/values.ts";
+import { lineEndAfter, lineStart } from "./lines.ts";
+import type { Leaf, Store, TextEditRequest } from "./store.ts";
+
+/**
+ * Text editors for the formats edited line by line (dotenv, INI, TOML), and the in-place scalar
+ * replacement that every store with leaves supports. What differs between those formats is
+ * described by a `LineLayout`; candidates are verified by the caller before use.
+ */
+
+/** How a line-oriented format lays out its entries. */
+export interface LineLayout {
+  /** Keys live in `[section]`s: a new key goes after the last value of its section. Else at the end. */
+  readonly sections: boolean;
+  /** A value may span bracketed lines (`key = [` … `]`): removing it takes them in. */
+  readonly bracketedValues: boolean;
+  /** A replaced value keeps the quotes of the one it replaces (`A="x y"` set to `new` gives `A="new"`). */
+  readonly keepQuotes: boolean;
+  /**
+   * The value-tree path of a leaf, where the store's leaves are named otherwise (dotenv leaves
+   * carry SOPS's raw key, `export A` or `A `, and the tree the dialect's name `A`).
+   */
+  readonly treePath?: (leafPath: KeyPath) => KeyPath;
+}
+
+/** In-place replacement options: see `LineLayout`. */
+export type InPlaceOptions = Pick<LineLayout, "keepQuotes" | "treePath">;
+
+function scalarLeaf(leaf: Leaf): boolean {
+  return leaf.kind === "scalar" && leaf.document === 0 && leaf.aliased !== true;
+}
+
+/** A changed scalar written over the old one's span; undefined when the edit is not that. */
+export function scalarInPlace(text: string, store: Store, edit: Pick<TextEditRequest, "kind" | "path" | "value">, options: Partial<InPlaceOptions> = {}): string | undefined {
+  if (edit.kind !== "set" || edit.value?.kind !== "scalar") return undefined;
+  const value: ScalarValue = edit.value.value;
+  const treePath = options.treePath ?? ((p: KeyPath) => p);
+  const leaf = store.parse(text).leaves.find((l) => scalarLeaf(l) && l.value !== null && samePath(treePath(l.path), edit.path));
+  if (leaf === undefined) return undefined;
+  let rendered = store.renderPlaintext(leaf, value);
+  if (options.keepQuotes === true) rendered = keepQuoteStyle(text.slice(leaf.start, leaf.end), rendered);
+  return text.slice(0, leaf.start) + rendered + text.slice(leaf.end);
+}
+
+/**
+ * The new value keeps the quoting style (`"…"` or `'…'`) of the one it replaces. The candidate
+ * is parsed back like any other, so a value the quotes would change is written another way.
+ */
+function keepQuoteStyle(old: string, rendered: string): string {
+  const quote = /^(["'])[^]*\1$/.exec(old)?.[1];
+  if (quote === undefined || old.length < 2 || /^["']/.test(rendered) || rendered.includes(quote) || rendered.includes("\n")) return rendered;
+  return `${quote}${rendered}${quote}`;
+}
+
+function escapeRe(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Lines [start, end) of the entry at `path`, widened to a bracketed value's key and closing lines. */
+function bracketedSpan(text: string, key: string, start: number, end: number): [number, number] {
+  const k = escapeRe(key);
+  const keyLine = new RegExp(`^[ \\t]*(${k}|"${k}"|'${k}')[ \\t]*=`);
+  while (start > 0 && !keyLine.test(text.slice(start, lineEndAfter(text, start)))) start = lineStart(text, start - 1);
+  while (end < text.length && /^[ \t]*[\]}][ \t,\]}]*(#.*)?\r?\n?$/.test(text.slice(end, lineEndAfter(text, end)))) end = lineEndAfter(text, end);
+  return [start, end];
+}
+
+/** Where a new key of the section at `parent` goes: the end of that section, less its trailing blank lines. */
+function sectionEnd(text: string, leaves: readonly Leaf[], parent: TextEditRequest["path"]): number | undefined {
+  const children = leaves.filter((l) => pathStartsWith(l.path, parent) && l.path.length > parent.length);
+  const anchor = parent.length === 0 ? 0 : children.length > 0 ? Math.min(...children.map((l) => l.start)) : undefined;
+  if (anchor === undefined) return undefined;
+  const header = /^[ \t]*\[/gm;
+  header.lastIndex = parent.length === 0 ? 0 : lineEndAfter(text, anchor);
+  const m = header.exec(text);
+  let at = m === null ? text.length : m.index;
+  while (at > 0 && at < text.length && /\n[ \t]*\n$/.test(text.slice(0, at))) at = text.lastIndexOf("\n", at - 2) + 1;
+  return at;
+}
+
+/**
+ * Candidates for a line-oriented format: a changed scalar in place; a removed entry's lines
+ * deleted; a new key written (as the store emits it) at the end of its section or of the file.
+ */
+export function lineCandidates(text: string, store: Store, edit: TextEditRequest, layout: LineLayout): string[] {
+  const out: string[] = [];
+  const inPlace = scalarInPlace(text, store, edit, layout);
+  if (inPlace !== undefined) out.push(inPlace);
+  if (edit.path.some((s) => typeof s === "number")) return out;
+  const treePath = layout.treePath;
+  const leaves = store.parse(text).leaves.filter(scalarLeaf).map((l) => (treePath === undefined ? l : { ...l, path: treePath(l.path) }));
+  const under = leaves.filter((l) => pathStartsWith(l.path, edit.path));
+  if (edit.kind === "unset" && under.length > 0) {
+    let start = lineStart(text, Math.min(...under.map((l) => l.start)));
+    let end = lineEndAfter(text, Math.max(...under.map((l) => Math.max(l.end - 1, l.start))));
+    if (layout.bracketedValues) [start, end] = bracketedSpan(text, String(edit.path[edit.path.length - 1]), start, end);
+    out.push(text.slice(0, start) + text.slice(end));
+  }
+  if (edit.kind === "set" && edit.value !== undefined && under.length === 0) {
+    const emitted = store.emitTree(buildPath(edit.path, edit.value) as TreeMap, {});
+    // Drop the section/table headers the store writes for the parents: they exist already.
+    const lines = emitted.split("\n");
+    while (lines.length > 0 && (lines[0]!.startsWith("[") || lines[0]!.trim() === "")) lines.shift();
+    const body = lines.join("\n");
+    const at = layout.sections ? sectionEnd(text, leaves, edit.path.slice(0, -1)) : text.length;
+    if (at !== undefined) {
+      out.push(at >= text.length && text !== "" && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, at) + body + text.slice(at));
+    }
+  }
+  return out;
+}
