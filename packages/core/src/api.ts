@@ -19,5 +19,8 @@ export { formatFromPath, parseFormat } from "./stores/registry.ts";
 export type { FileFormat } from "./stores/store.ts";
 export type { KeySourceResolver, KeyGroupRecipients } from "./crypto/data-key.ts";
 export type { KeySource, MasterKeyRecipient, MasterKeyEntry } from "./key-source.ts";
+export { registerKeyBackends, unregisterKeyBackend } from "./keys/registry.ts";
+export type { KeyBackend, KeyBackendConfig, KeyBackendFlags, KeyFlagOption, KeySourceContext, ConfigContext } from "./keys/key-backend.ts";
+export type { EntryFields } from "./metadata/entry-fields.ts";
 export type { EncryptionRule, EncryptionRuleKind, FileMetadata } from "./metadata/file-metadata.ts";
 export type { KeyPath, PathSegment, TreeNode, TreeMap, ScalarValue } from "./tree/values.ts";

@@ -10,6 +10,13 @@ import { emitOptionsFor, readSecretFile, replaceMetadata, writeSecretFile, type 
 import { expandTargets } from "../rekey/targets.ts";
 import { effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
 import { emitResult, keysFromFlags, parseIndent } from "./encrypt-options.ts";
+import { usableKeyBackends } from "../backends.ts";
+
+/** `--age, --pgp or --kms`: the key flags, for messages. */
+function keyFlagList(): string {
+  const names = usableKeyBackends().map((b) => `--${b.flags.name}`);
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} or ${names.at(-1)!}`;
+}
 import { parseThreshold } from "./updatekeys.ts";
 
 export interface GroupsFlags {
@@ -17,13 +24,10 @@ export interface GroupsFlags {
   inPlace?: boolean;
   inputType?: string;
   shamirSecretSharingThreshold?: string;
-  age?: string[];
-  pgp?: string[];
-  kms?: string[];
-  awsProfile?: string;
-  encryptionContext?: string;
   config?: string;
   indent?: string;
+  /** The new group's keys and the key backends' options (`age`, `awsProfile`, …; see key-flags.ts). */
+  [keyFlag: string]: unknown;
 }
 
 /**
@@ -64,18 +68,8 @@ async function regroup(
 
 /** `hush groups add -f FILE --age … --pgp … --kms …`: appends one key group. */
 export async function runGroupsAdd(io: CliIo, flags: GroupsFlags): Promise<number> {
-  const join = (v: string[] | undefined): string => (v ?? []).join(",");
-  const group = keysFromFlags(
-    {
-      age: join(flags.age),
-      pgp: join(flags.pgp),
-      kms: join(flags.kms),
-      ...(flags.encryptionContext === undefined ? {} : { encryptionContext: flags.encryptionContext }),
-      ...(flags.awsProfile === undefined ? {} : { awsProfile: flags.awsProfile }),
-    },
-    {},
-  );
-  if (group.length === 0) throw new CliError(EXIT.generic, "Could not generate data key: [empty key group provided] (give the new group's keys with --age, --pgp or --kms)");
+  const group = keysFromFlags(flags, {});
+  if (group.length === 0) throw new CliError(EXIT.generic, `Could not generate data key: [empty key group provided] (give the new group's keys with ${keyFlagList()})`);
   const override = parseThreshold(flags.shamirSecretSharingThreshold);
   return regroup(io, flags, (file) => {
     const groups = dedupeGroups([...recipientsOf(file.metadata.keyGroups), group]);
