@@ -45,6 +45,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case "ENCRYPT_FAILED":
     case "NOTHING_ENCRYPTED":
       return EXIT.errorEncryptingTree;
+    case "ENCRYPTION_CONTEXT_INVALID":
+      return EXIT.invalidKmsEncryptionContext;
     case "EMIT_FAILED":
       return EXIT.errorDumpingTree;
     case "INVALID_TREE_PATH":

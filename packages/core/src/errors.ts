@@ -27,6 +27,7 @@ export type ErrorCode =
   | "CONFIG_NO_MATCH"
   | "EMPTY_KEY_GROUP"
   | "INVALID_ARGUMENT"
+  | "ENCRYPTION_CONTEXT_INVALID"
   | "INTERNAL";
 
 /** Where in the input an error was found. Never holds a value. */

@@ -33,7 +33,7 @@ function parseContext(text: string | undefined): Record<string, string> {
   const ctx: Record<string, string> = {};
   for (const pair of (text ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "")) {
     const i = pair.indexOf(":");
-    if (i <= 0) throw new HushError("INVALID_ARGUMENT", "invalid --encryption-context format (expected key:value,key:value)");
+    if (i <= 0) throw new HushError("ENCRYPTION_CONTEXT_INVALID", "invalid --encryption-context format (expected key:value,key:value)");
     ctx[pair.slice(0, i)] = pair.slice(i + 1);
   }
   return ctx;
