@@ -3,7 +3,9 @@
  * encrypted files and texts, resolve `.sops.yaml` creation rules, and the types they use. Every
  * function throws HushError (see its `@throws`); messages name files, key paths and lines, never
  * values. Key sources come from the caller (`defaultKeySources()` of `@hush/cli` finds keys as the
- * `hush` command does). Stores, metadata codec and crypto primitives are in `@hush/core/advanced`.
+ * `hush` command does, and registers hush's key backends; a program with its own key sources
+ * registers the backends of the kinds it reads with `registerKeyBackends`). Stores, metadata codec
+ * and crypto primitives are in `@hush/core/advanced`.
  */
 export { HushError, isHushError, printable, type ErrorCode, type ErrorLocation } from "./errors.ts";
 export { encryptText, decryptText, openText, verifyText, readMetadata, type EncryptOptions, type DecryptOptions, type OpenedFile } from "./secret-file.ts";

@@ -1,4 +1,4 @@
-import { printable } from "../errors.ts";
+import { HushError, printable } from "../errors.ts";
 import type { MasterKeyEntry } from "../key-source.ts";
 import { keyBackend, keyBackends } from "../keys/registry.ts";
 import { ENCRYPTION_RULE_KINDS, type EncryptionRule, type FileMetadata, type UnreadMetadata } from "./file-metadata.ts";
@@ -89,7 +89,11 @@ export function decodeMetadata(raw: unknown): FileMetadata {
       return decodeGroup(g, `key_groups[${i}]`);
     });
   }
-  if (keyGroups.length === 0 || keyGroups.every((g) => g.length === 0)) throw invalid("no keys found in file");
+  if (keyGroups.length === 0 || keyGroups.every((g) => g.length === 0)) {
+    // A program using @hush/core alone may not have registered any key backend yet.
+    if (keyBackends().length === 0) throw new HushError("METADATA_INVALID", "invalid sops metadata: no keys found in file", { hint: "no key backend is registered: call registerKeyBackends (or defaultKeySources() of @hush/cli) first" });
+    throw invalid("no keys found in file");
+  }
   const thresholdText = str(raw["shamir_threshold"], "shamir_threshold", false);
   const shamirThreshold = thresholdText === "" ? 0 : Number(thresholdText);
   if (!Number.isInteger(shamirThreshold) || shamirThreshold < 0 || shamirThreshold > 255) throw invalid("shamir_threshold is not a small integer");
