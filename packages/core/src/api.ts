@@ -21,7 +21,7 @@ export { formatFromPath, parseFormat } from "./stores/registry.ts";
 export type { FileFormat } from "./stores/store.ts";
 export type { KeySourceResolver, KeyGroupRecipients } from "./crypto/data-key.ts";
 export type { KeySource, MasterKeyRecipient, MasterKeyEntry } from "./key-source.ts";
-export { registerKeyBackends, unregisterKeyBackend } from "./keys/registry.ts";
+export { registerKeyBackends } from "./keys/registry.ts";
 export type { KeyBackend, KeyBackendConfig, KeyBackendFlags, KeyFlagOption, KeySourceContext, ConfigContext } from "./keys/key-backend.ts";
 export type { EntryFields } from "./metadata/entry-fields.ts";
 export type { EncryptionRule, EncryptionRuleKind, FileMetadata } from "./metadata/file-metadata.ts";
