@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
 
-const pkg = (name: string): string => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+const pkg = (name: string, entry = "index"): string => fileURLToPath(new URL(`./packages/${name}/src/${entry}.ts`, import.meta.url));
 
 const ALL_TESTS = ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"];
 
@@ -48,6 +48,10 @@ const FULL_ONLY = [
 export default defineConfig({
   resolve: {
     alias: {
+      // Subpaths first: an alias also matches the names it is a prefix of.
+      "@hush/key-source-age/backend": pkg("key-source-age", "backend"),
+      "@hush/key-source-pgp/backend": pkg("key-source-pgp", "backend"),
+      "@hush/key-source-aws-kms/backend": pkg("key-source-aws-kms", "backend"),
       "@hush/core": pkg("core"),
       "@hush/key-source-age": pkg("key-source-age"),
       "@hush/key-source-pgp": pkg("key-source-pgp"),
@@ -60,6 +64,8 @@ export default defineConfig({
   },
   test: {
     testTimeout: 60_000,
+    // Unit tests read and write metadata through hush's key backends, as the CLI registers them.
+    setupFiles: ["./test/register-key-backends.ts"],
     hookTimeout: 60_000,
     pool: "forks",
     // The default report, then one plain "N passed, N failed" line for CI.

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openText, readMetadata, type AgeKeyEntry, type KeySourceResolver } from "@hush/core";
-import { AgeKeySource, parseAgeIdentities } from "@hush/key-source-age";
+import { openText, readMetadata, type KeySourceResolver } from "@hush/core";
+import { AgeKeySource, parseAgeIdentities, type AgeKeyEntry } from "@hush/key-source-age";
 import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, hushLines, writeEncrypted, type Sandbox } from "./helpers.ts";
 
 /**

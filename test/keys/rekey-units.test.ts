@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { MasterKeyRecipient } from "@hush/core";
 import { makeTempDir } from "@hush/testkit";
-import { changeKeys, diffGroups, formatDiff, kmsKeysToRemove } from "../../packages/cli/src/rekey/key-groups.ts";
+import { changeKeys, diffGroups, formatDiff, keyToRemove } from "../../packages/cli/src/rekey/key-groups.ts";
+import { keysFromFlags } from "../../packages/cli/src/key-flags.ts";
 import { mapLimit } from "../../packages/cli/src/rekey/pool.ts";
 import { expandTargets, sniffFormat } from "../../packages/cli/src/rekey/targets.ts";
 import { effectiveThreshold, wrapForGroups } from "../../packages/cli/src/rekey/wrap.ts";
@@ -31,16 +32,16 @@ describe("mapLimit", () => {
 describe("key changes", () => {
   it("--rm-kms ARN removes the key whatever its context; with a context only the exact key", () => {
     const groups = [[age("age1a"), kms({ app: "web" })], [kms({ app: "api" })]];
-    const loose = changeKeys(groups, [], kmsKeysToRemove([ARN], {}, ""));
+    const loose = changeKeys(groups, [], keysFromFlags({ rmKms: ARN }, {}, "rm-").map(keyToRemove));
     expect(loose.groups).toEqual([[age("age1a")], []]);
     expect(loose.removed).toEqual([`kms ${ARN}|app:web`, `kms ${ARN}|app:api`]);
-    const exact = changeKeys(groups, [], kmsKeysToRemove([ARN], { app: "api" }, ""));
+    const exact = changeKeys(groups, [], keysFromFlags({ rmKms: ARN, encryptionContext: "app:api" }, {}, "rm-").map(keyToRemove));
     expect(exact.groups).toEqual([[age("age1a"), kms({ app: "web" })], []]);
   });
 
   it("adds to the first group once, and matches PGP fingerprints whatever their case", () => {
     const groups: MasterKeyRecipient[][] = [[{ kind: "pgp", fp: "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4" }], [age("age1b")]];
-    const r = changeKeys(groups, [age("age1c"), age("age1c")], [{ kind: "pgp", identity: "fbc7b9e2a4f9289ac0c1d4843d16cee4a27381b4", loose: false }]);
+    const r = changeKeys(groups, [age("age1c"), age("age1c")], keysFromFlags({ rmPgp: "fbc7 b9e2a4f9289ac0c1d4843d16cee4a27381b4" }, {}, "rm-").map(keyToRemove));
     expect(r.groups).toEqual([[age("age1c")], [age("age1b")]]);
     expect(r.added).toEqual(["age age1c"]);
   });

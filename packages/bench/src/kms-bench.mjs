@@ -87,7 +87,9 @@ export async function runKmsBench(options = {}) {
     const many = join(dir, "many");
     mkdirSync(one);
     mkdirSync(many);
-    const { encryptText } = await import(pathToFileURL(join(root, "packages", "core", "dist", "index.js")).href);
+    const { encryptText, registerKeyBackends } = await import(pathToFileURL(join(root, "packages", "core", "dist", "index.js")).href);
+    const { awsKmsBackend } = await import(pathToFileURL(join(root, "packages", "key-source-aws-kms", "dist", "backend.js")).href);
+    registerKeyBackends([awsKmsBackend]);
     const { AwsKmsKeySource } = await import(pathToFileURL(join(root, "packages", "key-source-aws-kms", "dist", "index.js")).href);
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const kms = new AwsKmsKeySource({ env: server.env });

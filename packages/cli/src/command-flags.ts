@@ -3,16 +3,10 @@ import { HushError } from "@hush/core";
 
 /** Option sets shared by several commands, and how an action reports its exit status. */
 
+export { keyFlags, groupKeyFlags, addRemoveKeyFlags } from "./key-flags.ts";
+
 /** Sets the exit status a command's action produced. */
 export type ExitSink = (code: number) => void;
-
-export const keyFlags = (cmd: Command): Command =>
-  cmd
-    .option("-a, --age <recipients>", "age recipients, comma separated (env SOPS_AGE_RECIPIENTS)")
-    .option("-p, --pgp <fingerprints>", "PGP fingerprints, comma separated (env SOPS_PGP_FP)")
-    .option("-k, --kms <arns>", "AWS KMS key ARNs (ARN or ARN+ROLE_ARN), comma separated (env SOPS_KMS_ARN)")
-    .option("--aws-profile <name>", "AWS profile for --kms keys")
-    .option("--encryption-context <pairs>", "KMS encryption context, key:value,key:value");
 
 export const ruleFlags = (cmd: Command): Command =>
   cmd

@@ -2,6 +2,7 @@ import { isHushError, printable } from "@hush/core";
 import { CommanderError } from "commander";
 import { exitCodeOfError } from "./exit-codes.ts";
 import type { CliIo } from "./io.ts";
+import { registerHushKeyBackends } from "./backends.ts";
 import { createProgram } from "./program.ts";
 
 /**
@@ -10,6 +11,7 @@ import { createProgram } from "./program.ts";
  * error has them; the status follows SOPS's table.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  registerHushKeyBackends();
   let exit = 0;
   const program = createProgram(io, (code) => {
     exit = code;

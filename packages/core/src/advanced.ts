@@ -7,18 +7,11 @@
 export * from "./api.ts";
 export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
 export { safeJson } from "./printable.ts";
-export {
-  masterKeyIdentity,
-  recipientOf,
-  type KeySource,
-  type MasterKeyEntry,
-  type MasterKeyRecipient,
-  type AgeKeyEntry,
-  type PgpKeyEntry,
-  type KmsKeyEntry,
-  type OpaqueKeyEntry,
-  type KeyKind,
-} from "./key-source.ts";
+export type { KeySource, MasterKeyEntry, MasterKeyRecipient, OpaqueKeyEntry } from "./key-source.ts";
+export { masterKeyIdentity, comparableIdentity, recipientOf, canUseKind, keyBackend, keyBackends, unregisterKeyBackend } from "./keys/registry.ts";
+export { unimplementedKeyBackend, type UnimplementedKindSpec } from "./keys/unimplemented-backend.ts";
+export type { EntryFields } from "./metadata/entry-fields.ts";
+export { armorBody } from "./keys/armor-body.ts";
 export {
   encryptText,
   decryptText,
@@ -81,7 +74,7 @@ export {
   type TreeNull,
   type TreeComment,
 } from "./tree/values.ts";
-export { parseSopsConfig, findCreationRule, splitArnRole, type SopsConfig, type CreationRule } from "./config/sops-config.ts";
+export { parseSopsConfig, findCreationRule, type SopsConfig, type CreationRule } from "./config/sops-config.ts";
 export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-rules.ts";
 export { goParseFloat, goParseBool, goAtoi } from "./crypto/go-format.ts";
 export { parseTreePath, getAtPath, samePath, pathStartsWith } from "./tree/tree-path.ts";

@@ -3,7 +3,9 @@
  * encrypted files and texts, resolve `.sops.yaml` creation rules, and the types they use. Every
  * function throws HushError (see its `@throws`); messages name files, key paths and lines, never
  * values. Key sources come from the caller (`defaultKeySources()` of `@hush/cli` finds keys as the
- * `hush` command does). Stores, metadata codec and crypto primitives are in `@hush/core/advanced`.
+ * `hush` command does, and registers hush's key backends; a program with its own key sources
+ * registers the backends of the kinds it reads with `registerKeyBackends`). Stores, metadata codec
+ * and crypto primitives are in `@hush/core/advanced`.
  */
 export { HushError, isHushError, printable, type ErrorCode, type ErrorLocation } from "./errors.ts";
 export { encryptText, decryptText, openText, verifyText, readMetadata, type EncryptOptions, type DecryptOptions, type OpenedFile } from "./secret-file.ts";
@@ -18,5 +20,8 @@ export { parseSetValue } from "./document/tree-edit.ts";
 export { formatFromPath, parseFormat, type FileFormat } from "./stores/registry.ts";
 export type { KeySourceResolver, KeyGroupRecipients } from "./crypto/data-key.ts";
 export type { KeySource, MasterKeyRecipient, MasterKeyEntry } from "./key-source.ts";
+export { registerKeyBackends } from "./keys/registry.ts";
+export type { KeyBackend, KeyBackendConfig, KeyBackendFlags, KeyFlagOption, KeySourceContext, ConfigContext } from "./keys/key-backend.ts";
+export type { EntryFields } from "./metadata/entry-fields.ts";
 export type { EncryptionRule, EncryptionRuleKind, FileMetadata } from "./metadata/file-metadata.ts";
 export type { KeyPath, PathSegment, TreeNode, TreeMap, ScalarValue } from "./tree/values.ts";

@@ -126,7 +126,6 @@ const CASES: Record<string, readonly Case[]> = {
     ["a bad expression", () => core.compileRe2("(", "path_regex"), "CONFIG_INVALID"],
     ["a number", () => core.compileRe2(bad(5), "path_regex"), "INVALID_ARGUMENT"],
   ],
-  splitArnRole: [["a number", () => core.splitArnRole(bad(5)), "INVALID_ARGUMENT"]],
   parseSopsConfig: [
     ["YAML that does not parse", () => core.parseSopsConfig("{{{"), "CONFIG_INVALID"],
     ["a number", () => core.parseSopsConfig(bad(5)), "INVALID_ARGUMENT"],

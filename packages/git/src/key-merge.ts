@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import {
+  canUseKind,
   generateDataKey,
   HushError,
   isHushError,
@@ -155,7 +156,7 @@ async function uncheckedEntries(groups: Groups, ours: OpenedFile, base: Groups, 
 
 /** Whether the entry opens, with the keys at hand, to exactly `dataKey`. Any failure is a no. */
 async function unwrapsTo(entry: MasterKeyEntry, dataKey: Uint8Array, keySources: KeySourceResolver): Promise<boolean> {
-  if (entry.kind !== "age" && entry.kind !== "pgp" && entry.kind !== "kms") return false;
+  if (!canUseKind(entry.kind)) return false;
   try {
     const source = await keySources(entry.kind);
     const key = source === undefined ? null : await source.unwrap(entry);

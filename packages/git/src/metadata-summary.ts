@@ -26,7 +26,8 @@ function shortHash(domain: string, data: string | Uint8Array): string {
  * does not implement), so re-wrapping the key for a recipient changes its summary line.
  */
 export function wrappedKeyHash(entry: MasterKeyEntry): string {
-  return shortHash("hush wrapped key v1", "enc" in entry ? entry.enc : JSON.stringify(entry.fields));
+  const enc = entry["enc"];
+  return shortHash("hush wrapped key v1", typeof enc === "string" ? enc : (JSON.stringify(entry["fields"]) ?? ""));
 }
 
 /** A fingerprint of a data key: a domain-separated hash that reveals nothing about the key. */

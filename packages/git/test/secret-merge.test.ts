@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { decryptText, encryptText, HushError, openText, reencryptText, type AgeKeyEntry, type FileFormat, type KeySource, type KeySourceResolver, type KmsKeyEntry } from "@hush/core";
-import { AgeKeySource, generateAgeKeyPair, parseAgeIdentities } from "@hush/key-source-age";
+import { decryptText, encryptText, HushError, openText, reencryptText, type FileFormat, type KeySource, type KeySourceResolver } from "@hush/core";
+import { AgeKeySource, generateAgeKeyPair, parseAgeIdentities, type AgeKeyEntry } from "@hush/key-source-age";
+import type { KmsKeyEntry } from "@hush/key-source-aws-kms";
 import { mergeEncryptedTexts, renderDiffView, encryptedMarker } from "@hush/git";
 
 let alice: { identity: string; recipient: string };

@@ -3,7 +3,8 @@
  * opens such entries with the identities it was given (spec §5.1).
  */
 import type { Identity } from "age-encryption";
-import { HushError, quoted, type AgeKeyEntry, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { HushError, quoted, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import type { AgeKeyEntry, AgeRecipient } from "./entry.ts";
 import type { AgeIdentityProvider } from "./discovery.ts";
 import { decodeArmor, fastUnwrapX25519, type X25519Key } from "./fast-unwrap.ts";
 import { AgeIdentityHandle, type AgeIdentity } from "./identities.ts";
@@ -102,7 +103,7 @@ export class AgeKeySource implements KeySource {
     if (recipient.kind !== "age") {
       throw new HushError("INVALID_ARGUMENT", `the age key source cannot wrap to a ${recipient.kind} key`);
     }
-    const trimmed = recipient.recipient.trim();
+    const trimmed = (recipient as AgeRecipient).recipient.trim();
     const parsed = parseRecipient(trimmed);
     const { armor, Encrypter } = await import("age-encryption");
     const encrypter = new Encrypter();
@@ -126,6 +127,10 @@ export class AgeKeySource implements KeySource {
    */
   async unwrap(entry: MasterKeyEntry): Promise<Uint8Array | null> {
     if (entry.kind !== "age") return null;
+    return this.#unwrapAge(entry as AgeKeyEntry);
+  }
+
+  async #unwrapAge(entry: AgeKeyEntry): Promise<Uint8Array | null> {
     let file = decodeArmor(entry.enc);
     if (file === undefined) {
       // Not the armor age writes: the full decoder gives the precise reason.

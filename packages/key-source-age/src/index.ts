@@ -7,3 +7,4 @@ export type { AgeIdentityProvider, DiscoverAgeIdentitiesOptions } from "./discov
 export { normalizeAgeRecipient } from "./recipients.ts";
 export { ageRecipientOf, generateAgeKeyPair, generateHybridAgeKeyPair } from "./keygen.ts";
 export type { AgeKeyPair } from "./keygen.ts";
+export type { AgeKeyEntry, AgeRecipient } from "./entry.ts";

@@ -4,10 +4,8 @@
  * of the KMS host name the SDK connects to (kms.<region>.amazonaws.com), so an ARN taken from a
  * file must not be able to steer signed requests to another host.
  */
-import { HushError, type ErrorCode, type MasterKeyRecipient } from "@hush/core";
-
-/** A KMS recipient as the CLI and creation rules produce it. */
-export type KmsKeyRecipient = Extract<MasterKeyRecipient, { kind: "kms" }>;
+import { HushError, type ErrorCode } from "@hush/core";
+import type { KmsKeyRecipient } from "./entry.ts";
 
 /** The parts of a validated KMS key ARN. */
 export interface ParsedKmsArn {

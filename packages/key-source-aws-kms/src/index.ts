@@ -12,7 +12,8 @@ export {
   validateProfile,
   validateContext,
 } from "./arn.ts";
-export type { KmsKeyRecipient, ParsedKmsArn } from "./arn.ts";
+export type { ParsedKmsArn } from "./arn.ts";
+export type { KmsKeyEntry, KmsKeyRecipient } from "./entry.ts";
 export { classifyKmsError } from "./failure.ts";
 export { awsTrustFromEnv, checkAwsTrust, type AwsTrust } from "./trust.ts";
 export type { KmsFailureReason } from "./failure.ts";

@@ -9,10 +9,10 @@ import {
   HushError,
   isHushError,
   type KeySource,
-  type KmsKeyEntry,
   type MasterKeyEntry,
   type MasterKeyRecipient,
 } from "@hush/core";
+import type { KmsKeyEntry, KmsKeyRecipient } from "./entry.ts";
 import { parseKmsArn, validateContext, validateProfile, validateRoleArn } from "./arn.ts";
 import { kmsFailure, malformedAnswer } from "./failure.ts";
 import { awsTrustFromEnv, checkAwsTrust, mergeAwsTrust, type AwsTrust } from "./trust.ts";
@@ -113,20 +113,21 @@ export class AwsKmsKeySource implements KeySource {
     if (recipient.kind !== "kms") {
       throw new HushError("INVALID_ARGUMENT", `The AWS KMS key source cannot wrap to a ${recipient.kind} key`);
     }
-    const { region } = parseKmsArn(recipient.arn, "INVALID_ARGUMENT");
-    const role = validateRoleArn(recipient.role, "INVALID_ARGUMENT");
-    const awsProfile = validateProfile(recipient.awsProfile, "INVALID_ARGUMENT");
-    const context = validateContext(recipient.context, "INVALID_ARGUMENT");
+    const kms = recipient as KmsKeyRecipient;
+    const { region } = parseKmsArn(kms.arn, "INVALID_ARGUMENT");
+    const role = validateRoleArn(kms.role, "INVALID_ARGUMENT");
+    const awsProfile = validateProfile(kms.awsProfile, "INVALID_ARGUMENT");
+    const context = validateContext(kms.context, "INVALID_ARGUMENT");
     if (dataKey.length !== 32 && dataKey.length !== 33) {
       throw new HushError("INTERNAL", `A data key to wrap must be 32 bytes (or a 33-byte share), got ${dataKey.length}`);
     }
-    const client = await this.#client(recipient.arn, region, role, awsProfile, "Encrypt");
+    const client = await this.#client(kms.arn, region, role, awsProfile, "Encrypt");
     const { EncryptCommand } = await import("@aws-sdk/client-kms");
     let blob: unknown;
     try {
       const out = await client.send(
         new EncryptCommand({
-          KeyId: recipient.arn,
+          KeyId: kms.arn,
           Plaintext: dataKey,
           ...(Object.keys(context).length > 0 ? { EncryptionContext: context } : {}),
         }),
@@ -134,14 +135,14 @@ export class AwsKmsKeySource implements KeySource {
       );
       blob = out.CiphertextBlob;
     } catch (err) {
-      throw kmsFailure("Encrypt", recipient.arn, err, this.#timeoutMs);
+      throw kmsFailure("Encrypt", kms.arn, err, this.#timeoutMs);
     }
     if (!(blob instanceof Uint8Array) || blob.length === 0 || blob.length > MAX_CIPHERTEXT) {
-      throw malformedAnswer("Encrypt", recipient.arn, "missing or invalid CiphertextBlob");
+      throw malformedAnswer("Encrypt", kms.arn, "missing or invalid CiphertextBlob");
     }
     return {
       kind: "kms",
-      arn: recipient.arn,
+      arn: kms.arn,
       role,
       context,
       awsProfile,
@@ -152,6 +153,10 @@ export class AwsKmsKeySource implements KeySource {
 
   async unwrap(entry: MasterKeyEntry): Promise<Uint8Array | null> {
     if (entry.kind !== "kms") return null;
+    return this.#unwrapKms(entry as KmsKeyEntry);
+  }
+
+  async #unwrapKms(entry: KmsKeyEntry): Promise<Uint8Array | null> {
     // The entry comes from a file: all of it is untrusted until checked.
     const { region } = parseKmsArn(entry.arn, "METADATA_INVALID");
     const role = validateRoleArn(entry.role, "METADATA_INVALID");

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { isHushError, type KmsKeyEntry, type MasterKeyEntry } from "@hush/core";
-import { AwsKmsKeySource, type KmsKeyRecipient } from "@hush/key-source-aws-kms";
+import { isHushError, type MasterKeyEntry } from "@hush/core";
+import { AwsKmsKeySource, type KmsKeyEntry, type KmsKeyRecipient } from "@hush/key-source-aws-kms";
 
 /**
  * The tests every KMS server must pass, whoever implements it (moto, hush's own test server),

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KmsKeyEntry, MasterKeyEntry } from "@hush/core";
-import { AwsKmsKeySource } from "@hush/key-source-aws-kms";
+import type { MasterKeyEntry } from "@hush/core";
+import { AwsKmsKeySource, type KmsKeyEntry } from "@hush/key-source-aws-kms";
 import { makeTempDir, startKmsTestServer, startMotoKms, type KmsTestServer, type MotoKms } from "@hush/testkit";
 import { failure, recipient, sharedBehaviour, type Harness } from "./kms-shared-behaviour.ts";
 

@@ -1,7 +1,8 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { HushError, quoted } from "@hush/core";
-import type { KeySource, MasterKeyEntry, MasterKeyRecipient, PgpKeyEntry } from "@hush/core";
+import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "@hush/core";
+import type { PgpKeyEntry, PgpRecipient } from "./entry.ts";
 import { readMessageRecipients } from "./armor.ts";
 import { longKeyId, normalizePgpFingerprint } from "./fingerprint.ts";
 import { gpgErrorLine, gpgTimeoutMs, runGpg, type GpgRun } from "./run-gpg.ts";
@@ -65,7 +66,7 @@ export class GpgKeySource implements KeySource {
     if (recipient.kind !== "pgp") {
       throw new HushError("INVALID_ARGUMENT", `the gpg key source cannot wrap to a ${recipient.kind} key`);
     }
-    const fp = normalizePgpFingerprint(recipient.fp);
+    const fp = normalizePgpFingerprint((recipient as PgpRecipient).fp);
     if (dataKey.length !== 32 && dataKey.length !== 33) {
       throw new HushError("INVALID_ARGUMENT", `a data key to wrap must be 32 bytes (or a 33-byte key share), got ${dataKey.length}`);
     }
@@ -94,6 +95,10 @@ export class GpgKeySource implements KeySource {
    */
   async unwrap(entry: MasterKeyEntry): Promise<Uint8Array | null> {
     if (entry.kind !== "pgp") return null;
+    return this.#unwrapPgp(entry as PgpKeyEntry);
+  }
+
+  async #unwrapPgp(entry: PgpKeyEntry): Promise<Uint8Array | null> {
     const keyring = await this.#secretKeyring();
     const recipients = readMessageRecipients(entry.enc);
     if (keyring !== null) {

@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isHushError, type MasterKeyEntry, type PgpKeyEntry } from "@hush/core";
-import { GpgKeySource, normalizePgpFingerprint, readMessageRecipients } from "@hush/key-source-pgp";
+import { isHushError, type MasterKeyEntry } from "@hush/core";
+import { GpgKeySource, normalizePgpFingerprint, readMessageRecipients, type PgpKeyEntry } from "@hush/key-source-pgp";
 import { makeGnupgHome, makeTempDir, SOPS_TEST_PGP_KEYS, type GnupgHome } from "@hush/testkit";
 import { readFixturePgpEntries } from "./interop-fixtures.ts";
 

@@ -1,5 +1,5 @@
 import type { CreationOverrides, EncryptionRule, MasterKeyRecipient } from "@hush/core";
-import { HushError, ENCRYPTION_RULE_KINDS, splitArnRole } from "@hush/core";
+import { HushError, ENCRYPTION_RULE_KINDS } from "@hush/core";
 import { writeFileAtomic, writeOut, type CliIo, type WriteContent } from "../io.ts";
 
 /**
@@ -10,11 +10,6 @@ import { writeFileAtomic, writeOut, type CliIo, type WriteContent } from "../io.
 export interface EncryptFlags {
   inPlace?: boolean;
   output?: string;
-  age?: string;
-  pgp?: string;
-  kms?: string;
-  awsProfile?: string;
-  encryptionContext?: string;
   inputType?: string;
   outputType?: string;
   filenameOverride?: string;
@@ -32,35 +27,11 @@ export interface EncryptFlags {
   allowNoValues?: boolean;
   /** Re-encrypt against this existing encrypted file, reusing its data key and unchanged ciphertext. */
   reuse?: string;
+  /** Key flags of the key backends (`age`, `kms`, `awsProfile`, …; see key-flags.ts). */
+  [keyFlag: string]: unknown;
 }
 
-function csv(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
-}
-
-/** `k1:v1,k2:v2`, SOPS's `--encryption-context` syntax (bad format: exit 6). */
-export function parseContext(text: string | undefined): Record<string, string> {
-  const ctx: Record<string, string> = {};
-  for (const pair of csv(text)) {
-    const i = pair.indexOf(":");
-    if (i <= 0) throw new HushError("INVALID_ENCRYPTION_CONTEXT", "invalid --encryption-context format (expected key:value,key:value)", { located: true });
-    ctx[pair.slice(0, i)] = pair.slice(i + 1);
-  }
-  return ctx;
-}
-
-/** Key flags (or their SOPS_* variables) form one group that replaces the rule's keys. */
-export function keysFromFlags(flags: EncryptFlags, env: CliIo["env"]): MasterKeyRecipient[] {
-  const context = parseContext(flags.encryptionContext);
-  const keys: MasterKeyRecipient[] = [];
-  for (const item of csv(flags.kms ?? env["SOPS_KMS_ARN"])) {
-    const [arn, role] = splitArnRole(item.replace(/\s/g, ""));
-    keys.push({ kind: "kms", arn, role, context, awsProfile: flags.awsProfile ?? "" });
-  }
-  for (const fp of csv(flags.pgp ?? env["SOPS_PGP_FP"])) keys.push({ kind: "pgp", fp: fp.replace(/\s/g, "") });
-  for (const r of csv(flags.age ?? env["SOPS_AGE_RECIPIENTS"])) keys.push({ kind: "age", recipient: r });
-  return keys;
-}
+export { keysFromFlags } from "../key-flags.ts";
 
 export function ruleFromFlags(flags: EncryptFlags): EncryptionRule | undefined {
   const given: EncryptionRule[] = [];

@@ -10,21 +10,25 @@ import { reencryptWithNewDataKey, removesRecipient } from "../rekey/new-data-key
 import { expandTargets } from "../rekey/targets.ts";
 import { effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
 import { emitResult, keysFromFlags, parseIndent, parseThreshold } from "./encrypt-options.ts";
+import { usableKeyBackends } from "../backends.ts";
+
+/** `--age, --pgp or --kms`: the key flags, for messages. */
+function keyFlagList(): string {
+  const names = usableKeyBackends().map((b) => `--${b.flags.name}`);
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} or ${names.at(-1)!}`;
+}
 
 export interface GroupsFlags {
   file?: string;
   inPlace?: boolean;
   inputType?: string;
   shamirSecretSharingThreshold?: string;
-  age?: string[];
-  pgp?: string[];
-  kms?: string[];
-  awsProfile?: string;
-  encryptionContext?: string;
   config?: string;
   indent?: string;
   /** Keep the file's data key even when a recipient leaves (what SOPS does). */
   keepDataKey?: boolean;
+  /** The new group's keys and the key backends' options (`age`, `awsProfile`, …; see key-flags.ts). */
+  [keyFlag: string]: unknown;
 }
 
 /**
@@ -75,18 +79,8 @@ async function rewrapped(file: SecretFile, groups: KeyGroupRecipients, threshold
 
 /** `hush groups add -f FILE --age … --pgp … --kms …`: appends one key group. */
 export async function runGroupsAdd(io: CliIo, flags: GroupsFlags): Promise<number> {
-  const join = (v: string[] | undefined): string => (v ?? []).join(",");
-  const group = keysFromFlags(
-    {
-      age: join(flags.age),
-      pgp: join(flags.pgp),
-      kms: join(flags.kms),
-      ...(flags.encryptionContext === undefined ? {} : { encryptionContext: flags.encryptionContext }),
-      ...(flags.awsProfile === undefined ? {} : { awsProfile: flags.awsProfile }),
-    },
-    {},
-  );
-  if (group.length === 0) throw new HushError("EMPTY_KEY_GROUP", "Could not generate data key: [empty key group provided] (give the new group's keys with --age, --pgp or --kms)", { located: true });
+  const group = keysFromFlags(flags, {});
+  if (group.length === 0) throw new HushError("EMPTY_KEY_GROUP", `Could not generate data key: [empty key group provided] (give the new group's keys with ${keyFlagList()})`, { located: true });
   const override = parseThreshold(flags.shamirSecretSharingThreshold);
   return regroup(io, flags, (file) => {
     const groups = dedupeGroups([...recipientsOf(file.metadata.keyGroups), group]);

@@ -1,8 +1,6 @@
 import { Option, type Command } from "commander";
 import type { CliIo } from "../io.ts";
-import type { ExitSink } from "../command-flags.ts";
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { addRemoveKeyFlags, groupKeyFlags, type ExitSink } from "../command-flags.ts";
 
 /**
  * Registers the key-management commands: updatekeys, rotate, groups and verify. Each works on
@@ -26,22 +24,16 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
       setExit(await runUpdatekeys(io, paths, cmd.optsWithGlobals()));
     });
 
-  program
-    .command("rotate")
-    .description("new data key for each file, every value re-encrypted; add or remove keys on the way")
-    .argument("<paths...>", "encrypted files, or directories to search for them (- for standard input, with --input-type)")
-    .option("-i, --in-place", "write the results over the files (needed for several files or a directory)")
-    .option("--output <path>", "write the result of a single file to this path")
-    .option("--dry-run", "rotate in memory and check the results, but write nothing")
-    .option("--input-type <type>", "file format (default: from each file name)")
-    .option("--add-age <recipients>", "age recipients to add to the first key group, comma separated")
-    .option("--add-pgp <fingerprints>", "PGP fingerprints to add to the first key group, comma separated")
-    .option("--add-kms <arns>", "AWS KMS key ARNs (ARN or ARN+ROLE_ARN) to add to the first key group, comma separated")
-    .option("--rm-age <recipients>", "age recipients to remove from every key group, comma separated")
-    .option("--rm-pgp <fingerprints>", "PGP fingerprints to remove from every key group, comma separated")
-    .option("--rm-kms <arns>", "AWS KMS key ARNs to remove from every key group, comma separated")
-    .option("--encryption-context <pairs>", "KMS encryption context of the --add-kms keys, key:value,key:value")
-    .option("--aws-profile <name>", "AWS profile of the --add-kms keys")
+  addRemoveKeyFlags(
+    program
+      .command("rotate")
+      .description("new data key for each file, every value re-encrypted; add or remove keys on the way")
+      .argument("<paths...>", "encrypted files, or directories to search for them (- for standard input, with --input-type)")
+      .option("-i, --in-place", "write the results over the files (needed for several files or a directory)")
+      .option("--output <path>", "write the result of a single file to this path")
+      .option("--dry-run", "rotate in memory and check the results, but write nothing")
+      .option("--input-type <type>", "file format (default: from each file name)"),
+  )
     .option("--jobs <n>", "files processed at once (default 8)")
     .addOption(new Option("--decryption-order <kinds>", "order to try key types (accepted for compatibility)").hideHelp())
     .action(async (paths: string[], _opts: unknown, cmd: Command) => {
@@ -50,15 +42,12 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
     });
 
   const groups = program.command("groups").description("add or delete key groups of a file (Shamir secret sharing)");
-  groups
-    .command("add")
-    .description("append a key group; the data key is split again over all groups (stdout unless -i)")
-    .option("-f, --file <path>", "the encrypted file")
-    .option("--age <recipients>", "age recipients of the new group (repeatable, comma separated)", collect, [])
-    .option("--pgp <fingerprints>", "PGP fingerprints of the new group (repeatable, comma separated)", collect, [])
-    .option("--kms <arns>", "AWS KMS key ARNs of the new group (repeatable, comma separated)", collect, [])
-    .option("--aws-profile <name>", "AWS profile of the --kms keys")
-    .option("--encryption-context <pairs>", "KMS encryption context of the --kms keys, key:value,key:value")
+  groupKeyFlags(
+    groups
+      .command("add")
+      .description("append a key group; the data key is split again over all groups (stdout unless -i)")
+      .option("-f, --file <path>", "the encrypted file"),
+  )
     .option("-i, --in-place", "write the result over the file")
     .option("--input-type <type>", "file format (default: from the file name)")
     .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the file's)")

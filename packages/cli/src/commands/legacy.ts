@@ -3,6 +3,8 @@ import { Readable } from "node:stream";
 import { Command, Option } from "commander";
 import { HushError, closestName, formatFromPath, printable, SOPS_FORMAT_VERSION } from "@hush/core";
 import { readAll, writeOut, type CliIo } from "../io.ts";
+import { KEY_BACKENDS, usableKeyBackends } from "../backends.ts";
+import { keyFlagKeys, legacyKeyFlags, optionKey } from "../key-flags.ts";
 import { hushVersion, sopsStyleVersion } from "../version.ts";
 
 /**
@@ -15,8 +17,6 @@ import { hushVersion, sopsStyleVersion } from "../version.ts";
 
 /** Global flags of SOPS that hush accepts and ignores (they change nothing here). */
 const IGNORED_BOOLEAN = ["--disable-version-check", "--check-for-updates", "--verbose", "--enable-local-keyservice"];
-/** Key kinds hush does not have; naming one is an error rather than a silent no-op. */
-const UNSUPPORTED_KINDS = ["gcp-kms", "azure-kv", "hc-vault-transit", "hckms"] as const;
 
 export interface LegacyGlobals {
   config?: string;
@@ -38,10 +38,6 @@ function legacyParser(io: CliIo): Command {
     .option("-v, --version")
     .option("--ignore-mac")
     .option("--mac-only-encrypted")
-    .option("-k, --kms <arns>")
-    .option("--aws-profile <name>")
-    .option("-p, --pgp <fingerprints>")
-    .option("-a, --age <recipients>")
     .option("--extract <path>")
     .option("--input-type <type>")
     .option("--output-type <type>")
@@ -52,7 +48,6 @@ function legacyParser(io: CliIo): Command {
     .option("--unencrypted-comment-regex <re>")
     .option("--encrypted-comment-regex <re>")
     .option("--config <path>")
-    .option("--encryption-context <pairs>")
     .option("--set <pathAndValue>")
     .option("--shamir-secret-sharing-threshold <n>")
     .option("--indent <n>")
@@ -62,11 +57,7 @@ function legacyParser(io: CliIo): Command {
     .option("--decryption-order <kinds>")
     .option("--keyservice <uri>", "", (v: string, prev: string[]) => [...prev, v], [] as string[]);
   for (const flag of IGNORED_BOOLEAN) cmd.addOption(new Option(flag));
-  for (const kind of ["age", "pgp", "kms", ...UNSUPPORTED_KINDS]) {
-    cmd.option(`--add-${kind} <keys>`).option(`--rm-${kind} <keys>`);
-  }
-  for (const kind of UNSUPPORTED_KINDS) cmd.option(`--${kind} <keys>`);
-  return cmd;
+  return legacyKeyFlags(cmd);
 }
 
 interface LegacyOpts {
@@ -78,10 +69,6 @@ interface LegacyOpts {
   version?: boolean;
   ignoreMac?: boolean;
   macOnlyEncrypted?: boolean;
-  kms?: string;
-  awsProfile?: string;
-  pgp?: string;
-  age?: string;
   extract?: string;
   inputType?: string;
   outputType?: string;
@@ -92,7 +79,6 @@ interface LegacyOpts {
   unencryptedCommentRegex?: string;
   encryptedCommentRegex?: string;
   config?: string;
-  encryptionContext?: string;
   set?: string;
   shamirSecretSharingThreshold?: string;
   indent?: string;
@@ -100,10 +86,6 @@ interface LegacyOpts {
   filenameOverride?: string;
   keyservice?: string[];
   [other: string]: unknown;
-}
-
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** SOPS's `--set` argument: split after the first `] `; left the path, right a JSON value. */
@@ -168,10 +150,12 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
     await writeOut(io.stdout, `${asSops ? sopsStyleVersion() : `hush ${hushVersion()} (sops ${SOPS_FORMAT_VERSION} format)`}\n`);
     return 0;
   }
-  for (const kind of UNSUPPORTED_KINDS) {
-    for (const flag of [kind, `add-${kind}`, `rm-${kind}`]) {
-      const v = o[camel(flag)];
-      if (typeof v === "string" && v !== "") throw new HushError("UNSUPPORTED_OPTION", `--${flag}: ${kind} keys are not supported by hush (age, pgp and kms are)`, { located: true });
+  // Kinds SOPS has and hush does not: naming one is an error rather than a silent no-op.
+  const usable = usableKeyBackends().map((b) => b.kind);
+  for (const backend of KEY_BACKENDS.filter((b) => b.load === undefined)) {
+    for (const flag of [backend.flags.name, `add-${backend.flags.name}`, `rm-${backend.flags.name}`]) {
+      const v = o[optionKey(flag)];
+      if (typeof v === "string" && v !== "") throw new HushError("UNSUPPORTED_OPTION", `--${flag}: ${backend.kind} keys are not supported by hush (${usable.join(", ")} are)`, { located: true });
     }
   }
   if ((o.keyservice ?? []).length > 0) throw new HushError("UNSUPPORTED_OPTION", "--keyservice is not supported by hush: keys are used in this process", { located: true });
@@ -182,7 +166,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
     ...(indent === undefined ? {} : { indent }),
   };
 
-  const addRm = ["addAge", "addPgp", "addKms", "rmAge", "rmPgp", "rmKms"].filter((k) => typeof o[k] === "string" && o[k] !== "");
+  const addRm = keyFlagKeys(["add-", "rm-"]).filter((k) => typeof o[k] === "string" && o[k] !== "");
   const modes: string[] = [];
   if (o.encrypt === true) modes.push("encrypt");
   if (o.decrypt === true) modes.push("decrypt");
@@ -212,7 +196,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   }
 
   const keyAndRule = {
-    ...pick(o, ["age", "pgp", "kms", "awsProfile", "encryptionContext", "unencryptedSuffix", "encryptedSuffix", "unencryptedRegex", "encryptedRegex", "unencryptedCommentRegex", "encryptedCommentRegex", "shamirSecretSharingThreshold", "inputType", "outputType"]),
+    ...pick(o, [...keyFlagKeys([""]), "unencryptedSuffix", "encryptedSuffix", "unencryptedRegex", "encryptedRegex", "unencryptedCommentRegex", "encryptedCommentRegex", "shamirSecretSharingThreshold", "inputType", "outputType"]),
     ...(o.macOnlyEncrypted === true ? { macOnlyEncrypted: true } : {}),
   };
   switch (mode) {
@@ -242,7 +226,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
       // message, so it goes to stderr, and a script's stdout stays empty.
       return runRotate(o.inPlace === true ? { ...io, stdout: io.stderr } : io, [file], {
         ...common,
-        ...pick(o, ["output", "inputType", "encryptionContext", "awsProfile", "addAge", "addPgp", "addKms", "rmAge", "rmPgp", "rmKms"]),
+        ...pick(o, ["output", "inputType", ...keyFlagKeys(["add-", "rm-"])]),
         ...(o.inPlace === true ? { inPlace: true } : {}),
       });
     }

@@ -2,6 +2,8 @@ import { HushError, formatFromPath } from "@hush/core";
 import { convert, decodeInput, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { emitResult, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
+import { KEY_BACKENDS } from "../backends.ts";
+import { optionKey } from "../key-flags.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { openEncryptedFile, reencrypt } from "../workflows/reencrypt.ts";
 
@@ -13,12 +15,10 @@ import { openEncryptedFile, reencrypt } from "../workflows/reencrypt.ts";
  */
 export async function runEncryptReuse(io: CliIo, file: string | undefined, flags: EncryptFlags, reuse: string): Promise<number> {
   if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
+  const keyFlags = KEY_BACKENDS.flatMap((b) => [b.flags.name, ...(b.flags.options ?? []).map((o) => o.name)]);
   const conflicting = (
     [
-      ["--age", flags.age],
-      ["--pgp", flags.pgp],
-      ["--kms", flags.kms],
-      ["--encryption-context", flags.encryptionContext],
+      ...keyFlags.map((name) => [`--${name}`, flags[optionKey(name)]] as const),
       ["--unencrypted-suffix", flags.unencryptedSuffix],
       ["--encrypted-suffix", flags.encryptedSuffix],
       ["--unencrypted-regex", flags.unencryptedRegex],

@@ -5,56 +5,37 @@ import { encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile, report, runBatch } from "../rekey/batch.ts";
-import { changeKeys, dedupeGroups, kmsKeysToRemove, recipientsOf, type KeyToRemove } from "../rekey/key-groups.ts";
+import { changeKeys, dedupeGroups, keyToRemove, recipientsOf, type KeyToRemove } from "../rekey/key-groups.ts";
 import { parseJobs } from "../rekey/pool.ts";
 import { emitOptionsFor, readSecretFile, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
 import { reencryptWithNewDataKey } from "../rekey/new-data-key.ts";
 import { checkGroups, effectiveThreshold } from "../rekey/wrap.ts";
-import { emitResult, keysFromFlags, parseContext, parseIndent } from "./encrypt-options.ts";
+import { emitResult, keysFromFlags, parseIndent } from "./encrypt-options.ts";
+import { KEY_BACKENDS } from "../backends.ts";
 
 export interface RotateFlags {
   inPlace?: boolean;
   output?: string;
   dryRun?: boolean;
   inputType?: string;
-  encryptionContext?: string;
-  awsProfile?: string;
-  addAge?: string;
-  addPgp?: string;
-  addKms?: string;
-  rmAge?: string;
-  rmPgp?: string;
-  rmKms?: string;
   jobs?: string;
   config?: string;
   indent?: string;
-}
-
-function csv(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  /** `--add-NAME`, `--rm-NAME` and the key backends' options (`addAge`, `awsProfile`, …; see key-flags.ts). */
+  [keyFlag: string]: unknown;
 }
 
 /** `--add-*` keys (to the first group) and `--rm-*` keys (from every group), checked up front. */
 export async function keyChangesFromFlags(flags: RotateFlags): Promise<{ add: MasterKeyRecipient[]; remove: KeyToRemove[] }> {
   // The SOPS_* variables name keys for new files; they must not leak into a rotation.
-  const add = keysFromFlags({ age: flags.addAge ?? "", pgp: flags.addPgp ?? "", kms: flags.addKms ?? "", ...(flags.encryptionContext === undefined ? {} : { encryptionContext: flags.encryptionContext }), ...(flags.awsProfile === undefined ? {} : { awsProfile: flags.awsProfile }) }, {});
-  const rmKms = csv(flags.rmKms);
-  if (add.some((k) => k.kind === "kms") || rmKms.length > 0) {
-    // Validate ARNs before any file is touched (a typo should not fail twenty files one by one).
-    const { parseKmsArn, validateRoleArn, validateProfile } = await import("@hush/key-source-aws-kms");
-    for (const k of add) {
-      if (k.kind !== "kms") continue;
-      parseKmsArn(k.arn);
-      validateRoleArn(k.role);
-      validateProfile(k.awsProfile);
-    }
+  const add = keysFromFlags(flags, {}, "add-");
+  const remove = keysFromFlags(flags, {}, "rm-").map(keyToRemove);
+  // Check the added keys before any file is touched (a typo should not fail twenty files one by one).
+  for (const backend of KEY_BACKENDS) {
+    const mine = add.filter((k) => k.kind === backend.kind);
+    if (mine.length > 0) await backend.flags.validate?.(mine);
   }
-  const remove: KeyToRemove[] = [
-    ...csv(flags.rmAge).map((r): KeyToRemove => ({ kind: "age", identity: r, loose: false })),
-    ...csv(flags.rmPgp).map((fp): KeyToRemove => ({ kind: "pgp", identity: fp.replace(/\s/g, ""), loose: false })),
-    ...kmsKeysToRemove(rmKms, parseContext(flags.encryptionContext), flags.awsProfile ?? ""),
-  ];
   return { add, remove };
 }
 

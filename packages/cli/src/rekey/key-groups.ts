@@ -1,8 +1,9 @@
 import {
+  comparableIdentity,
   HushError,
+  keyBackend,
   masterKeyIdentity,
   recipientOf,
-  splitArnRole,
   type KeyGroupRecipients,
   type MasterKeyEntry,
   type MasterKeyRecipient,
@@ -45,33 +46,24 @@ export function dedupeGroups(groups: KeyGroupRecipients): MasterKeyRecipient[][]
   });
 }
 
-/** A key named by `--rm-*`: an identity string, and whether context/profile were left out. */
+/** A key named by `--rm-*`, parsed as its backend parses `--add-*` (see key-flags.ts). */
 export interface KeyToRemove {
-  readonly kind: MasterKeyRecipient["kind"];
+  readonly kind: string;
+  /** Its identity, as the summary prints removed keys. */
   readonly identity: string;
-  /** KMS only: `ARN` or `ARN+ROLE` given without context or profile matches any of them. */
-  readonly loose: boolean;
+  readonly named: MasterKeyRecipient;
 }
 
-/** `--rm-kms` items, with `--encryption-context`/`--aws-profile` as SOPS applies them. */
-export function kmsKeysToRemove(items: readonly string[], context: Readonly<Record<string, string>>, awsProfile: string): KeyToRemove[] {
-  return items.map((item) => {
-    const [arn, role] = splitArnRole(item.replace(/\s/g, ""));
-    const loose = Object.keys(context).length === 0 && awsProfile === "";
-    return { kind: "kms", identity: masterKeyIdentity({ kind: "kms", arn, role, context, awsProfile }), loose };
-  });
+/** The removal of the key `named`. */
+export function keyToRemove(named: MasterKeyRecipient): KeyToRemove {
+  return { kind: named.kind, identity: masterKeyIdentity(named), named };
 }
 
+/** Whether `rm` removes `key`: its backend decides (KMS: ARN alone names the key), else the same identity. */
 function matches(key: MasterKeyRecipient, rm: KeyToRemove): boolean {
   if (key.kind !== rm.kind) return false;
-  const id = masterKeyIdentity(key);
-  if (id === rm.identity) return true;
-  // Fingerprints are hex: case does not make a different key.
-  if (key.kind === "pgp") return id.toUpperCase() === rm.identity.toUpperCase();
-  // `--rm-kms ARN` names the key; SOPS would also demand the exact context and profile, which
-  // leaves a key a user meant to revoke in place without a word. Matching ARN (+role) is safer.
-  if (key.kind === "kms" && rm.loose) return (key.role === "" ? key.arn : `${key.arn}+${key.role}`) === rm.identity;
-  return false;
+  const removes = keyBackend(key.kind)?.flags.removes;
+  return removes !== undefined ? removes(key, rm.named) : comparableIdentity(key) === comparableIdentity(rm.named);
 }
 
 /** Result of applying `--add-*`/`--rm-*` to a file's groups. */

@@ -1,6 +1,7 @@
 import type { Document, LineCounter, Node as YamlNode } from "yaml";
 import { HushError, printable } from "../errors.ts";
 import { ENCRYPTION_RULE_KINDS } from "../metadata/file-metadata.ts";
+import { keyBackends } from "../keys/registry.ts";
 import { closestName } from "../suggest.ts";
 import { RECIPIENT_NAMES_KEY } from "./recipient-names.ts";
 
@@ -13,24 +14,19 @@ import { RECIPIENT_NAMES_KEY } from "./recipient-names.ts";
 
 /** SOPS's top-level keys, and hush's names for recipients (which SOPS ignores, see recipient-names.ts). */
 const TOP = ["creation_rules", "destination_rules", "stores", RECIPIENT_NAMES_KEY];
-const RULE = [
-  "path_regex",
-  "age",
-  "pgp",
-  "kms",
-  "aws_profile",
-  "gcp_kms",
-  "hckms",
-  "azure_keyvault",
-  "hc_vault_transit_uri",
-  "hc_vault",
-  "key_groups",
-  "shamir_threshold",
-  ...ENCRYPTION_RULE_KINDS,
-  "mac_only_encrypted",
-];
-const GROUP = ["age", "pgp", "kms", "gcp_kms", "hckms", "azure_keyvault", "hc_vault", "merge"];
-const KMS_ENTRY = ["arn", "role", "context", "aws_profile"];
+/** Rule keys other than key backends' (those come from the registered backends). */
+const RULE_BASE = ["path_regex", "key_groups", "shamir_threshold", ...ENCRYPTION_RULE_KINDS, "mac_only_encrypted"];
+const GROUP_BASE = ["merge"];
+
+function ruleKeys(): string[] {
+  const [first, ...rest] = RULE_BASE;
+  return [first!, ...keyBackends().flatMap((b) => [...b.config.ruleKeys, ...(b.config.ruleOptions ?? [])]), ...rest];
+}
+
+function groupKeys(): string[] {
+  return [...keyBackends().flatMap((b) => b.config.groupKeys), ...GROUP_BASE];
+}
+
 const STORES = ["yaml", "json", "json_binary", "dotenv", "ini", "toml"];
 /** YAML's merge key (`<<: *defaults`), which go-yaml applies and SOPS therefore accepts. */
 const MERGE_KEY = "<<";
@@ -107,20 +103,29 @@ function valueAt(pairs: Pairs, name: string): unknown {
   return pairs.find((p) => (p.key as { value?: unknown } | null)?.value === name)?.value;
 }
 
+/** Checks the map items of backends' key lists (KMS's `arn`/`role`/… entries, say). */
+function checkListItems(c: Checker, pairs: Pairs, where: string, level: "ruleKeys" | "groupKeys"): void {
+  for (const backend of keyBackends()) {
+    const itemKeys = backend.config.itemKeys;
+    if (itemKeys === undefined) continue;
+    for (const key of backend.config[level]) {
+      itemsOf(c, valueAt(pairs, key)).forEach((entry, i) => {
+        if (pairsOf(c, entry) !== undefined) checkKeys(c, entry, itemKeys, `${where}.${key}[${i}]`);
+      });
+    }
+  }
+}
+
 function checkGroup(c: Checker, node: unknown, where: string, depth: number): void {
   if (depth > 20) return;
-  const pairs = checkKeys(c, node, GROUP, where);
-  itemsOf(c, valueAt(pairs, "kms")).forEach((entry, i) => {
-    if (pairsOf(c, entry) !== undefined) checkKeys(c, entry, KMS_ENTRY, `${where}.kms[${i}]`);
-  });
+  const pairs = checkKeys(c, node, groupKeys(), where);
+  checkListItems(c, pairs, where, "groupKeys");
   itemsOf(c, valueAt(pairs, "merge")).forEach((g, i) => checkGroup(c, g, `${where}.merge[${i}]`, depth + 1));
 }
 
 function checkRule(c: Checker, node: unknown, where: string): void {
-  const pairs = checkKeys(c, node, RULE, where);
-  itemsOf(c, valueAt(pairs, "kms")).forEach((entry, i) => {
-    if (pairsOf(c, entry) !== undefined) checkKeys(c, entry, KMS_ENTRY, `${where}.kms[${i}]`);
-  });
+  const pairs = checkKeys(c, node, ruleKeys(), where);
+  checkListItems(c, pairs, where, "ruleKeys");
   itemsOf(c, valueAt(pairs, "key_groups")).forEach((g, i) => checkGroup(c, g, `${where}.key_groups[${i}]`, 0));
 }
 

@@ -1,6 +1,7 @@
 import type { Document } from "yaml";
 import { HushError, printable } from "../errors.ts";
-import { masterKeyIdentity, type MasterKeyEntry, type MasterKeyRecipient } from "../key-source.ts";
+import type { MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
+import { masterKeyIdentity } from "../keys/registry.ts";
 
 /**
  * People's names for recipients, read from `.sops.yaml` for reports (`hush access`, `hush audit`).
@@ -83,5 +84,7 @@ export function recipientName(names: RecipientNames | undefined, key: MasterKeyE
   if (names === undefined || names.size === 0) return undefined;
   const byIdentity = names.get(normalized(masterKeyIdentity(key)));
   if (byIdentity !== undefined) return byIdentity;
-  return key.kind === "kms" ? names.get(key.arn) : undefined;
+  // A KMS key is named by its ARN alone too (its identity adds the role and context).
+  const arn = key["arn"];
+  return typeof arn === "string" ? names.get(arn) : undefined;
 }

@@ -3,6 +3,8 @@ import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import type { KeyGroupRecipients } from "../crypto/data-key.ts";
 import type { MasterKeyRecipient } from "../key-source.ts";
+import type { ConfigContext } from "../keys/key-backend.ts";
+import { keyBackends } from "../keys/registry.ts";
 import { ENCRYPTION_RULE_KINDS, type EncryptionRule } from "../metadata/file-metadata.ts";
 import { compileRe2 } from "../rules/encryption-rules.ts";
 import { checkConfigKeys } from "./config-keys.ts";
@@ -52,50 +54,17 @@ function stringList(v: unknown, where: string): string[] {
   throw fail(`${where} must be a string or a list`);
 }
 
-function kmsEntry(v: unknown, where: string, profile: string): MasterKeyRecipient & { kind: "kms" } {
-  if (typeof v === "string") {
-    const [arn, role] = splitArnRole(v.replace(/\s/g, ""));
-    return { kind: "kms", arn, role, context: {}, awsProfile: profile };
-  }
-  if (!isMap(v) || typeof v["arn"] !== "string") throw fail(`${where} needs an arn`);
-  const context: Record<string, string> = {};
-  if (v["context"] !== undefined && v["context"] !== null) {
-    if (!isMap(v["context"])) throw fail(`${where}.context must be a map`);
-    for (const [k, val] of Object.entries(v["context"])) {
-      if (typeof val !== "string" && typeof val !== "number" && typeof val !== "boolean") throw fail(`${where}.context.${k} must be a string`);
-      context[k] = String(val);
-    }
-  }
-  const role = v["role"];
-  const p = v["aws_profile"];
-  return {
-    kind: "kms",
-    arn: v["arn"],
-    role: typeof role === "string" ? role : "",
-    context,
-    awsProfile: typeof p === "string" ? p : profile,
-  };
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0);
 }
 
-/** `ARN+ROLE_ARN` → [arn, role] (split at `+arn:`, as SOPS does). */
-export function splitArnRole(item: string): [string, string] {
-  checkString(item, "the KMS ARN");
-  const i = item.indexOf("+arn:");
-  return i === -1 ? [item, ""] : [item.slice(0, i), item.slice(i + 1)];
-}
-
-function groupFrom(raw: Raw, where: string, profile: string): MasterKeyRecipient[] {
+/** The keys a rule (`level` ruleKeys) or one of its groups names, read by each key backend. */
+function groupFrom(raw: Raw, where: string, rule: Raw, level: "ruleKeys" | "groupKeys"): MasterKeyRecipient[] {
   const keys: MasterKeyRecipient[] = [];
-  for (const r of stringList(raw["age"], `${where}.age`)) keys.push({ kind: "age", recipient: r });
-  for (const fp of stringList(raw["pgp"], `${where}.pgp`)) keys.push({ kind: "pgp", fp: fp.replace(/\s/g, "") });
-  const kms = raw["kms"];
-  if (typeof kms === "string") for (const item of stringList(kms, `${where}.kms`)) keys.push(kmsEntry(item, `${where}.kms`, profile));
-  else if (Array.isArray(kms)) kms.forEach((k, i) => keys.push(kmsEntry(k, `${where}.kms[${i}]`, profile)));
-  else if (kms !== undefined && kms !== null) throw fail(`${where}.kms must be a string or a list`);
-  for (const kind of ["gcp_kms", "azure_keyvault", "hc_vault_transit_uri", "hc_vault", "hckms"]) {
-    const v = raw[kind];
-    if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && v !== "") {
-      throw fail(`${where}.${kind}: this key type is not supported by hush`);
+  const context: ConfigContext = { where, rule, fail, stringList };
+  for (const backend of keyBackends()) {
+    for (const key of backend.config[level]) {
+      if (!isEmpty(raw[key])) keys.push(...backend.config.parse(raw[key], key, context));
     }
   }
   if (raw["merge"] !== undefined) {
@@ -103,7 +72,7 @@ function groupFrom(raw: Raw, where: string, profile: string): MasterKeyRecipient
     if (!Array.isArray(merged)) throw fail(`${where}.merge must be a list`);
     merged.forEach((g, i) => {
       if (!isMap(g)) throw fail(`${where}.merge[${i}] must be a map`);
-      keys.push(...groupFrom(g, `${where}.merge[${i}]`, profile));
+      keys.push(...groupFrom(g, `${where}.merge[${i}]`, rule, "groupKeys"));
     });
   }
   // De-duplicate by identity, as SOPS does per group.
@@ -119,7 +88,6 @@ function groupFrom(raw: Raw, where: string, profile: string): MasterKeyRecipient
 function parseRule(raw: unknown, i: number): CreationRule {
   const where = `creation_rules[${i}]`;
   if (!isMap(raw)) throw fail(`${where} must be a map`);
-  const profile = typeof raw["aws_profile"] === "string" ? raw["aws_profile"] : "";
   let keyGroups: MasterKeyRecipient[][];
   if (raw["key_groups"] !== undefined) {
     const groups = raw["key_groups"];
@@ -127,10 +95,10 @@ function parseRule(raw: unknown, i: number): CreationRule {
     keyGroups = groups.map((g, gi) => {
       if (g === null) return [];
       if (!isMap(g)) throw fail(`${where}.key_groups[${gi}] must be a map`);
-      return groupFrom(g, `${where}.key_groups[${gi}]`, profile);
+      return groupFrom(g, `${where}.key_groups[${gi}]`, raw, "groupKeys");
     });
   } else {
-    const flat = groupFrom(raw, where, profile);
+    const flat = groupFrom(raw, where, raw, "ruleKeys");
     keyGroups = [flat];
   }
   let rule: EncryptionRule | undefined;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { checkBytes, checkInteger, invalidArgument, isArray } from "../arguments.ts";
 import { HushError, printable } from "../errors.ts";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
-import { masterKeyIdentity } from "../key-source.ts";
+import { canUseKind, keyBackend, masterKeyIdentity } from "../keys/registry.ts";
 import { combineShares, splitSecret } from "./shamir.ts";
 import { keyGroupLimitProblem } from "../metadata/limits.ts";
 
@@ -11,8 +11,8 @@ export function generateDataKey(): Uint8Array {
   return new Uint8Array(randomBytes(32));
 }
 
-/** Finds the key source for a kind; undefined when hush has none (gcp_kms, …). Loaded lazily. */
-export type KeySourceResolver = (kind: "age" | "pgp" | "kms") => Promise<KeySource | undefined>;
+/** Finds the key source for a kind; undefined when there is none. Loaded lazily. */
+export type KeySourceResolver = (kind: string) => Promise<KeySource | undefined>;
 
 export type KeyGroupRecipients = ReadonlyArray<readonly MasterKeyRecipient[]>;
 
@@ -51,8 +51,8 @@ export async function wrapDataKey(
   );
 }
 
-/** SOPS's default decryption order: age, then pgp, then everything else in file order. */
-const ORDER: Record<string, number> = { age: 0, pgp: 1 };
+/** SOPS's default decryption order (age, then pgp, then everything else in file order), from each backend. */
+const order = (kind: string): number => keyBackend(kind)?.decryptionOrder ?? 2;
 
 export interface UnwrapReport {
   readonly group: number;
@@ -63,10 +63,10 @@ export interface UnwrapReport {
 type Searched = Map<string, string>;
 
 async function unwrapGroup(group: readonly MasterKeyEntry[], resolve: KeySourceResolver, failures: string[], searched: Searched): Promise<Uint8Array | null> {
-  const sorted = [...group].sort((a, b) => (ORDER[a.kind] ?? 2) - (ORDER[b.kind] ?? 2));
+  const sorted = [...group].sort((a, b) => order(a.kind) - order(b.kind));
   for (const entry of sorted) {
     const id = printable(masterKeyIdentity(entry));
-    if (entry.kind !== "age" && entry.kind !== "pgp" && entry.kind !== "kms") {
+    if (!canUseKind(entry.kind)) {
       failures.push(`${entry.kind} ${id}: this key type is not supported by hush`);
       continue;
     }

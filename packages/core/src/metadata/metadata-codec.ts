@@ -1,100 +1,30 @@
 import { checkObject, invalidArgument, isArray } from "../arguments.ts";
 import { HushError, printable } from "../errors.ts";
-import type { MasterKeyEntry, OpaqueKeyEntry } from "../key-source.ts";
-import { goCanonicalTime } from "../crypto/go-format.ts";
+import type { MasterKeyEntry } from "../key-source.ts";
+import { keyBackend, keyBackends } from "../keys/registry.ts";
 import { ENCRYPTION_RULE_KINDS, type EncryptionRule, type FileMetadata, type UnreadMetadata } from "./file-metadata.ts";
 import { keyGroupLimitProblem, MAX_FLAT_METADATA_DEPTH } from "./limits.ts";
+import { entryFields, invalidMetadata as invalid, isMap, list, str, timestamp, type RawMap as Raw } from "./entry-fields.ts";
 
 /**
  * The on-disk layout of the `sops` section (spec 6). Decoding accepts any key order, `null`
  * lists and SOPS's weak typing ("2" for 2); encoding writes SOPS 3.13's sorted order.
- * Metadata is untrusted input: every field is type-checked here, where it enters.
+ * Metadata is untrusted input: every field is type-checked here, where it enters. Key lists
+ * are read and written by the registered key backends (keys/registry.ts), one per kind.
  */
-
-type Raw = Record<string, unknown>;
-
-function invalid(message: string): HushError {
-  return new HushError("METADATA_INVALID", `invalid sops metadata: ${message}`);
-}
-
-function isMap(v: unknown): v is Raw {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown, field: string, required: boolean): string {
-  if (v === undefined || v === null) {
-    if (required) throw invalid(`${field} is missing`);
-    return "";
-  }
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
-  throw invalid(`${field} is not a string`);
-}
-
-function list(v: unknown, field: string): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw invalid(`${field} is not a list`);
-  return v;
-}
-
-function timestamp(v: unknown, field: string): string {
-  const s = str(v, field, true);
-  const canonical = goCanonicalTime(s);
-  if (canonical === undefined) throw invalid(`${field} is not an RFC 3339 time`);
-  return canonical.replace(/\.\d+/, "");
-}
-
-const OPAQUE_KINDS = ["gcp_kms", "azure_kv", "hc_vault", "hckms"] as const;
-const FLAT_KEY_FIELDS = ["age", "pgp", "kms", ...OPAQUE_KINDS] as const;
-
-function decodeKey(kind: (typeof FLAT_KEY_FIELDS)[number], raw: unknown, where: string): MasterKeyEntry {
-  if (!isMap(raw)) throw invalid(`${where} is not a map`);
-  switch (kind) {
-    case "age":
-      return { kind, recipient: str(raw["recipient"], `${where}.recipient`, true).trim(), enc: str(raw["enc"], `${where}.enc`, true) };
-    case "pgp":
-      return {
-        kind,
-        fp: str(raw["fp"], `${where}.fp`, true).replace(/\s/g, ""),
-        createdAt: timestamp(raw["created_at"], `${where}.created_at`),
-        enc: str(raw["enc"], `${where}.enc`, true),
-      };
-    case "kms": {
-      const ctxRaw = raw["context"];
-      const context: Record<string, string> = {};
-      if (ctxRaw !== undefined && ctxRaw !== null) {
-        if (!isMap(ctxRaw)) throw invalid(`${where}.context is not a map`);
-        for (const [k, v] of Object.entries(ctxRaw)) context[k] = str(v, `${where}.context`, true);
-      }
-      return {
-        kind,
-        arn: str(raw["arn"], `${where}.arn`, true),
-        role: str(raw["role"], `${where}.role`, false),
-        context,
-        awsProfile: str(raw["aws_profile"], `${where}.aws_profile`, false),
-        createdAt: timestamp(raw["created_at"], `${where}.created_at`),
-        enc: str(raw["enc"], `${where}.enc`, true),
-      };
-    }
-    default: {
-      const fields: Record<string, string> = {};
-      for (const [k, v] of Object.entries(raw)) fields[k] = str(v, `${where}.${k}`, false);
-      return { kind, fields };
-    }
-  }
-}
 
 function decodeGroup(raw: Raw, where: string): MasterKeyEntry[] {
   const keys: MasterKeyEntry[] = [];
-  for (const kind of FLAT_KEY_FIELDS) {
-    list(raw[kind], `${where}.${kind}`).forEach((k, i) => keys.push(decodeKey(kind, k, `${where}.${kind}[${i}]`)));
+  for (const backend of keyBackends()) {
+    const kind = backend.kind;
+    list(raw[kind], `${where}.${kind}`).forEach((k, i) => keys.push(backend.decodeEntry(entryFields(k, `${where}.${kind}[${i}]`))));
   }
   return keys;
 }
 
 /** Entries of a raw group, counted without decoding them (the lists may be huge). */
 function rawGroupSize(raw: Raw): number {
-  return FLAT_KEY_FIELDS.reduce((n, kind) => n + (Array.isArray(raw[kind]) ? (raw[kind] as unknown[]).length : 0), 0);
+  return keyBackends().reduce((n, { kind }) => n + (Array.isArray(raw[kind]) ? (raw[kind] as unknown[]).length : 0), 0);
 }
 
 /** Refuses metadata with more key groups or entries than hush reads (limits.ts), before decoding any. */
@@ -107,8 +37,7 @@ function assertKeyGroupLimits(raw: Raw): void {
 }
 
 /** Every top-level field SOPS reads (spec 6.1); others are ignored on load. */
-const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
-  ...FLAT_KEY_FIELDS,
+const FIXED_FIELDS: readonly string[] = [
   ...ENCRYPTION_RULE_KINDS,
   "key_groups",
   "lastmodified",
@@ -116,7 +45,7 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
   "mac_only_encrypted",
   "shamir_threshold",
   "version",
-]);
+];
 
 /** JSON with sorted keys, so the same value always hashes the same. */
 function canonicalJson(value: unknown): string {
@@ -133,7 +62,7 @@ function canonicalJson(value: unknown): string {
 /** What the section holds that SOPS ignores, or undefined when nothing. */
 function unreadParts(raw: Raw, flatUsed: boolean): UnreadMetadata | undefined {
   const unknownFields = Object.keys(raw)
-    .filter((name) => !KNOWN_FIELDS.has(name))
+    .filter((name) => !FIXED_FIELDS.includes(name) && keyBackend(name) === undefined)
     .map((name) => ({ name, value: canonicalJson(raw[name]) }));
   const groups = raw["key_groups"];
   // SOPS reads key_groups only when every flat list is empty; anything in it is then ignored.
@@ -161,7 +90,11 @@ export function decodeMetadata(raw: unknown): FileMetadata {
       return decodeGroup(g, `key_groups[${i}]`);
     });
   }
-  if (keyGroups.length === 0 || keyGroups.every((g) => g.length === 0)) throw invalid("no keys found in file");
+  if (keyGroups.length === 0 || keyGroups.every((g) => g.length === 0)) {
+    // A program using @hush/core alone may not have registered any key backend yet.
+    if (keyBackends().length === 0) throw new HushError("METADATA_INVALID", "invalid sops metadata: no keys found in file", { hint: "no key backend is registered: call registerKeyBackends (or defaultKeySources() of @hush/cli) first" });
+    throw invalid("no keys found in file");
+  }
   const thresholdText = str(raw["shamir_threshold"], "shamir_threshold", false);
   const shamirThreshold = thresholdText === "" ? 0 : Number(thresholdText);
   if (!Number.isInteger(shamirThreshold) || shamirThreshold < 0 || shamirThreshold > 255) throw invalid("shamir_threshold is not a small integer");
@@ -179,37 +112,17 @@ export function decodeMetadata(raw: unknown): FileMetadata {
   };
 }
 
-function encodeKey(key: MasterKeyEntry): Raw {
-  switch (key.kind) {
-    case "age":
-      return { enc: key.enc, recipient: key.recipient };
-    case "pgp":
-      return { created_at: key.createdAt, enc: key.enc, fp: key.fp };
-    case "kms": {
-      const out: Raw = { arn: key.arn, aws_profile: key.awsProfile };
-      const ctxKeys = Object.keys(key.context).sort();
-      if (ctxKeys.length > 0) out["context"] = Object.fromEntries(ctxKeys.map((k) => [k, key.context[k]]));
-      out["created_at"] = key.createdAt;
-      out["enc"] = key.enc;
-      if (key.role !== "") out["role"] = key.role;
-      return out;
-    }
-    default: {
-      const opaque = key as OpaqueKeyEntry;
-      return Object.fromEntries(Object.keys(opaque.fields).sort().map((k) => [k, opaque.fields[k]]));
-    }
-  }
-}
-
-/** SOPS 3.13 writes provider lists in bytewise-sorted order. */
-const SORTED_KINDS = ["age", "azure_kv", "gcp_kms", "hc_vault", "hckms", "kms", "pgp"] as const;
-
 function encodeGroup(group: readonly MasterKeyEntry[], inKeyGroups: boolean): Raw {
   const out: Raw = {};
-  for (const kind of SORTED_KINDS) {
-    const keys = group.filter((k) => k.kind === kind).map(encodeKey);
+  for (const entry of group) {
+    if (keyBackend(entry.kind) === undefined) throw invalid(`no key backend is registered for ${printable(entry.kind, 40)} keys`);
+  }
+  // SOPS 3.13 writes provider lists in bytewise-sorted order.
+  const kinds = keyBackends().slice().sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  for (const backend of kinds) {
+    const keys = group.filter((k) => k.kind === backend.kind).map((k) => backend.encodeEntry(k));
     // Inside key_groups SOPS always writes `age` and `hc_vault`, even empty (spec 6.1 quirk).
-    if (keys.length > 0 || (inKeyGroups && (kind === "age" || kind === "hc_vault"))) out[kind] = keys;
+    if (keys.length > 0 || (inKeyGroups && backend.listedWhenEmpty === true)) out[backend.kind] = keys;
   }
   return out;
 }

@@ -1,0 +1,65 @@
+import { HushError } from "../errors.ts";
+import type { MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
+import type { KeyBackend } from "./key-backend.ts";
+
+/**
+ * The registered key backends, by kind. The CLI registers its list at start-up (packages/cli/
+ * src/backends.ts); a Node program registers the backends it uses, or calls the CLI's
+ * `defaultKeySources()`, which registers hush's. Metadata of a kind nobody registered is
+ * "unknown" to the codec, as any other field SOPS does not read.
+ */
+const backends = new Map<string, KeyBackend>();
+
+/**
+ * Registers backends; registering the same descriptor again changes nothing.
+ * @throws HushError INVALID_ARGUMENT when another descriptor already has the kind.
+ */
+export function registerKeyBackends(list: readonly KeyBackend[]): void {
+  for (const backend of list) {
+    const known = backends.get(backend.kind);
+    if (known !== undefined && known !== backend) throw new HushError("INVALID_ARGUMENT", `a key backend for ${backend.kind} keys is already registered`);
+    backends.set(backend.kind, backend);
+  }
+}
+
+/** Removes a registered backend (for tests that register their own). */
+export function unregisterKeyBackend(kind: string): void {
+  backends.delete(kind);
+}
+
+/** The backend of `kind`, or undefined when none is registered. */
+export function keyBackend(kind: string): KeyBackend | undefined {
+  return backends.get(kind);
+}
+
+/** Every registered backend, in registration order (the order keys are read and listed). */
+export function keyBackends(): readonly KeyBackend[] {
+  return [...backends.values()];
+}
+
+/** Whether hush can open and wrap to keys of `kind` (a registered backend with an implementation). */
+export function canUseKind(kind: string): boolean {
+  return backends.get(kind)?.load !== undefined;
+}
+
+/** Stable identity of a master key, as SOPS prints it for `--rm-*` and updatekeys diffs. */
+export function masterKeyIdentity(key: MasterKeyEntry | MasterKeyRecipient): string {
+  const backend = backends.get(key.kind);
+  if (backend !== undefined) return backend.identity(key);
+  return `${key.kind}:${JSON.stringify(key["fields"] ?? {})}`;
+}
+
+/** The identity as compared between a file and `.sops.yaml` (fingerprints in one case, say). */
+export function comparableIdentity(key: MasterKeyEntry | MasterKeyRecipient): string {
+  const backend = backends.get(key.kind);
+  return backend?.comparable?.(key) ?? masterKeyIdentity(key);
+}
+
+/**
+ * The recipient a wrapped key was made for: what a key source needs to wrap a new data key to
+ * the same key. Undefined for a kind hush cannot wrap to (gcp_kms, azure_kv, hc_vault, …).
+ */
+export function recipientOf(entry: MasterKeyEntry): MasterKeyRecipient | undefined {
+  const backend = backends.get(entry.kind);
+  return backend?.load === undefined ? undefined : backend.recipientOf?.(entry);
+}
