@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { SOPS_FORMAT_VERSION } from "@hush/core";
 import type { CliIo } from "./io.ts";
 import { hushVersion } from "./version.ts";
@@ -83,4 +83,27 @@ export function createProgram(io: CliIo, setExit: ExitSink, reenter: Reenter): C
   registerKeyCommands(program, io, setExit);
   registerGitCommands(program, io, setExit);
   return program;
+}
+
+/**
+ * Runs a command line through the full program. Commander's own endings (help, version, usage
+ * errors, which it has already printed) become their exit status; other errors are thrown.
+ */
+export async function runProgram(argv: readonly string[], io: CliIo, reenter: Reenter): Promise<number> {
+  let exit = 0;
+  const program = createProgram(
+    io,
+    (code) => {
+      exit = code;
+    },
+    reenter,
+  );
+  program.exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exit;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
 }

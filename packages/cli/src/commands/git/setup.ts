@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { compileRe2, printable } from "@hush/core";
 import {
   attributePatternMatches,
@@ -19,6 +18,7 @@ import {
   DRIVER,
 } from "@hush/git";
 import { loadConfig } from "../../config.ts";
+import { installedCommand } from "../../installation.ts";
 import { CliError, EXIT } from "../../exit-codes.ts";
 import { checkWritableFile, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { listFiles, localConfig, openRepo, type Repo } from "./repo.ts";
@@ -37,7 +37,8 @@ function shellWord(s: string): string {
 
 /**
  * How git should run hush: `hush` when it is on PATH, else this very installation (node and the
- * CLI script by absolute path), so the drivers work in a checkout without a global install.
+ * CLI script, or the standalone executable, by absolute path), so the drivers work in a checkout
+ * without a global install.
  */
 function defaultCommand(env: CliIo["env"]): string {
   for (const dir of (env["PATH"] ?? "").split(delimiter)) {
@@ -48,8 +49,7 @@ function defaultCommand(env: CliIo["env"]): string {
       // not here
     }
   }
-  const script = fileURLToPath(new URL("../../../bin/hush.js", import.meta.url));
-  return `${shellWord(process.execPath)} ${shellWord(script)}`;
+  return installedCommand().map(shellWord).join(" ");
 }
 
 function posix(p: string): string {
