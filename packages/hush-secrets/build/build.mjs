@@ -17,6 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, transform } from "esbuild";
@@ -43,6 +44,48 @@ export const workspaceSources = {
   },
 };
 
+/**
+ * `await import("pkg")` of a CommonJS package: in split ES-module output esbuild gives such a
+ * chunk only a default export, so `const { parseDocument } = await import("yaml")` would find
+ * nothing. Each such import goes through a small module that names the package's exports.
+ */
+export const commonJsDynamicImports = {
+  name: "commonjs-dynamic-imports",
+  setup(b) {
+    const again = Symbol("resolving");
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== "dynamic-import" || args.pluginData === again) return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: again });
+      if (r.errors.length > 0 || r.external || !isCommonJs(r.path)) return undefined;
+      return { path: r.path, namespace: "commonjs-namespace" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "commonjs-namespace" }, (args) => {
+      const names = Object.keys(createRequire(args.path)(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== "default" && n !== "__esModule");
+      const from = JSON.stringify(args.path);
+      return { contents: `import m from ${from};\nexport default m;\nexport { ${names.join(", ")} } from ${from};\n`, resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/** Whether Node would load this file as CommonJS (and it runs as such: ES syntax in a .js file of a package without "type" fails). */
+function isCommonJs(file) {
+  if (file.endsWith(".mjs")) return false;
+  if (!file.endsWith(".cjs")) {
+    for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+      const manifest = join(dir, "package.json");
+      if (!existsSync(manifest)) continue;
+      if (JSON.parse(readFileSync(manifest, "utf8")).type === "module") return false;
+      break;
+    }
+  }
+  try {
+    createRequire(file)(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** esbuild options shared by this package and the standalone executable. */
 export const common = {
   bundle: true,
@@ -51,7 +94,7 @@ export const common = {
   minify: true,
   legalComments: "none",
   define: { HUSH_VERSION: JSON.stringify(VERSION) },
-  plugins: [workspaceSources],
+  plugins: [workspaceSources, commonJsDynamicImports],
   logLevel: "warning",
   // The AWS SDK warns about Node 20 from a module-level check; hush sets the variable it reads.
   mainFields: ["module", "main"],
