@@ -156,3 +156,33 @@ export async function measureAsync(bench, { runs, warmup = 1, scratch }) {
   const ms = samples.map((s) => s.ms);
   return { timedOut: false, ms: median(ms), minMs: Math.min(...ms), maxMs: Math.max(...ms), rssKiB: median(samples.map((s) => s.rssKiB)), runs: samples.length, samples };
 }
+
+/**
+ * Measures several benchmarks in rounds (each round runs every one once, in order), so that a
+ * busier moment of the machine affects all of them alike. Returns each one's summary and its
+ * ratio over the first, as the median of the per-round ratios.
+ */
+export function measureRounds(benches, { runs, warmup = 2, scratch }) {
+  const samples = benches.map(() => []);
+  for (let i = 0; i < warmup + runs; i++) {
+    benches.forEach((bench, j) => {
+      bench.before?.();
+      const r = runOnce(bench.command, { cwd: bench.cwd, env: bench.env, scratch });
+      if (i >= warmup) samples[j].push(r);
+    });
+  }
+  return benches.map((bench, j) => {
+    const s = samples[j];
+    const ms = s.map((x) => x.ms);
+    return {
+      name: bench.name,
+      ms: median(ms),
+      minMs: Math.min(...ms),
+      maxMs: Math.max(...ms),
+      rssKiB: median(s.map((x) => x.rssKiB)),
+      runs: s.length,
+      samples: s,
+      ratio: median(s.map((x, i) => x.ms / samples[0][i].ms)),
+    };
+  });
+}
