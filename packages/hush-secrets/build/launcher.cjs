@@ -56,11 +56,18 @@ function cacheFileFor(source) {
   return path.join(cacheDir, `${key}.v8`);
 }
 
+/** A cache file's bytes, when it is a regular file of this user that nobody else may write. */
 function readCache(file) {
+  let fd;
   try {
-    return fs.readFileSync(file);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.uid !== process.getuid() || (st.mode & 0o022) !== 0) return undefined;
+    return fs.readFileSync(fd);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
