@@ -13,6 +13,8 @@ const ALL_TESTS = ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"];
  * - the real-SOPS matrix of formats × key types × workflows × rule flags (the fast tier runs its
  *   smoke file, test/interop/sops-oracle-smoke.test.ts: the harness and one file per format);
  * - the crash tests, which kill hush at every write;
+ * - the install tests: `npm pack` and install of the bundled package, and the standalone
+ *   executable (built from scratch: a copy of the node binary);
  * - the longest end-to-end files (over ~14 s each in a full run on a busy machine), whose areas
  *   keep quicker files in the fast tier (git: check, check-recipients, setup, setup-untrusted,
  *   exclude, merge-rules and packages/git's unit tests; keys: rotate, kms-trust, rekey-units;
@@ -42,6 +44,7 @@ const FULL_ONLY = [
   "test/workflows/readme.test.ts",
   // a real editor (vi) in a real terminal (tmux)
   "test/workflows/editor-terminal.test.ts",
+  "test/install/**/*.test.ts",
 ];
 
 // Unit tests import workspace packages from source; end-to-end tests under test/ run the built CLI.

@@ -1,19 +1,16 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { openText, reencryptText, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { AgeKeySource, parseAgeIdentities } from "@hush/key-source-age";
-import { makeTempDir } from "@hush/testkit";
+import { HUSH_SCRIPT, makeTempDir, requireBuiltCli } from "@hush/testkit";
 
 /**
  * A sandbox for git end-to-end tests: a private HOME, a `hush` on PATH that runs the built CLI,
  * an age key, and repositories with local user config. System and user git config are ignored.
  */
 
-const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const CLI = join(repoRoot, "packages", "cli", "bin", "hush.js");
-const BUILT = join(repoRoot, "packages", "cli", "dist", "main.js");
+const CLI = HUSH_SCRIPT;
 
 export interface Sandbox {
   readonly dir: string;
@@ -36,11 +33,7 @@ export interface RunResult {
 function requireTools(): void {
   const git = spawnSync("git", ["--version"]);
   if (git.error !== undefined || git.status !== 0) throw new Error("git is not installed: install git (2.39 or newer) to run these tests");
-  try {
-    statSync(BUILT);
-  } catch {
-    throw new Error(`${BUILT} is missing: run \`pnpm build\` before the end-to-end tests`);
-  }
+  requireBuiltCli();
 }
 
 export function run(cmd: string, args: readonly string[], options: { cwd: string; env: Record<string, string>; input?: string }): RunResult {

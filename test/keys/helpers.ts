@@ -1,13 +1,12 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { encryptText, type FileFormat, type KeyGroupRecipients, type KeySource } from "@hush/core";
 import { AgeKeySource, generateAgeKeyPair } from "@hush/key-source-age";
+import { HUSH_SCRIPT, requireBuiltCli } from "@hush/testkit";
 
-const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 /** The built CLI's entry point (`pnpm build` must have run). */
-export const HUSH_JS = join(repoRoot, "packages", "cli", "bin", "hush.js");
+export const HUSH_JS = HUSH_SCRIPT;
 
 export interface Run {
   readonly status: number;
@@ -24,7 +23,7 @@ export function hush(
   args: readonly string[],
   options: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
 ): Promise<Run> {
-  if (!existsSync(join(repoRoot, "packages", "cli", "dist", "main.js"))) throw new Error("the CLI is not built: run `pnpm build` first");
+  requireBuiltCli();
   const env: Record<string, string> = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C" };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
   return new Promise((done, fail) => {

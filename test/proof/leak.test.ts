@@ -3,9 +3,8 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir } from "@hush/testkit";
+import { HUSH_SCRIPT, makeTempDir } from "@hush/testkit";
 
 /**
  * The leak suite: after each workflow (encrypt, decrypt to stdout, edit, edit interrupted with
@@ -23,7 +22,7 @@ import { makeTempDir } from "@hush/testkit";
 const RUN = randomBytes(6).toString("hex");
 const MARKER = `LEAK${RUN}`;
 const secret = (name: string): string => `${MARKER}-${name}`;
-const CLI = fileURLToPath(new URL("../../packages/cli/bin/hush.js", import.meta.url));
+const CLI = HUSH_SCRIPT;
 const started = Date.now();
 
 let dir: { path: string; cleanup: () => void };

@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { decryptText, type FileFormat } from "@hush/core";
 import { AgeKeySource, parseAgeIdentities } from "@hush/key-source-age";
-import { makeTempDir, runHush, type HushResult } from "@hush/testkit";
+import { HUSH_SCRIPT, makeTempDir, runHush, type HushResult } from "@hush/testkit";
 
 /** The CLI entry point, run with node directly (no shell wrapper: its PID is hush's). */
-export const CLI_JS = resolve(fileURLToPath(new URL("../../packages/cli/bin/hush.js", import.meta.url)));
+export const CLI_JS = HUSH_SCRIPT;
 
 export interface KeyedDir {
   readonly dir: string;

@@ -6,7 +6,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { measureInterleaved, median } from "./measure.mjs";
+import { measureRounds, median } from "./measure.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -22,7 +22,7 @@ export function runLoaderBench({ node, hush, env, scratch, encFile, runs, fmtMs,
     { command: [node, "--import", "@hush/cli/config", "-e", "0"], env: { ...env, HUSH_ENV_FILE: encFile }, cwd },
     { command: [node, hush, "decrypt", encFile], env, cwd },
   ];
-  const [base, loader, decrypt] = measureInterleaved(benches, { runs, scratch });
+  const [base, loader, decrypt] = measureRounds(benches, { runs, scratch });
   const added = (m) => median(m.samples.map((s, i) => s.ms - base.samples[i].ms));
   const loaderAdded = added(loader);
   const decryptAdded = added(decrypt);

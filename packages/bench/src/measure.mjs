@@ -158,10 +158,11 @@ export async function measureAsync(bench, { runs, warmup = 1, scratch }) {
 }
 
 /**
- * Measures several benchmarks in turn (a, b, c, a, b, c, …), so that a busier moment of the
- * machine affects each alike. Returns one summary per benchmark, with every sample in order.
+ * Measures several benchmarks in rounds (each round runs every one once, in order), so that a
+ * busier moment of the machine affects all of them alike. Returns each one's summary and its
+ * ratio over the first, as the median of the per-round ratios.
  */
-export function measureInterleaved(benches, { runs, warmup = 2, scratch }) {
+export function measureRounds(benches, { runs, warmup = 2, scratch }) {
   const samples = benches.map(() => []);
   for (let i = 0; i < warmup + runs; i++) {
     benches.forEach((bench, j) => {
@@ -170,7 +171,20 @@ export function measureInterleaved(benches, { runs, warmup = 2, scratch }) {
       if (i >= warmup) samples[j].push(r);
     });
   }
-  return samples.map((s) => ({ ms: median(s.map((x) => x.ms)), rssKiB: median(s.map((x) => x.rssKiB)), runs: s.length, samples: s }));
+  return benches.map((bench, j) => {
+    const s = samples[j];
+    const ms = s.map((x) => x.ms);
+    return {
+      name: bench.name,
+      ms: median(ms),
+      minMs: Math.min(...ms),
+      maxMs: Math.max(...ms),
+      rssKiB: median(s.map((x) => x.rssKiB)),
+      runs: s.length,
+      samples: s,
+      ratio: median(s.map((x, i) => x.ms / samples[0][i].ms)),
+    };
+  });
 }
 
 /** The machine a run measured, for the report header. */

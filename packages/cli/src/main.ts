@@ -1,27 +1,23 @@
 import { isHushError, printable } from "@hush/core";
-import { CommanderError } from "commander";
 import { exitCodeOfError } from "./exit-codes.ts";
 import type { CliIo } from "./io.ts";
 import { registerHushKeyBackends } from "./backends.ts";
-import { createProgram } from "./program.ts";
+import { runHotCommand } from "./hot-commands.ts";
 
 /**
  * Runs the CLI and returns its exit status. Errors become one line on stderr that names the
  * file and key path or line, never a value, followed by a few indented detail lines where the
- * error has them; the status follows SOPS's table.
+ * error has them; the status follows SOPS's table. The hot commands (decrypt, textconv, exec-env)
+ * start without building the full program, which is loaded only for everything else.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   registerHushKeyBackends();
-  let exit = 0;
-  const program = createProgram(io, (code) => {
-    exit = code;
-  });
-  program.exitOverride();
   try {
-    await program.parseAsync([...argv], { from: "user" });
-    return exit;
+    const hot = await runHotCommand(argv, io);
+    if (hot !== undefined) return hot;
+    const { runProgram } = await import("./program.ts");
+    return await runProgram(argv, io);
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
     // Messages may quote names read from files: never let them span lines or drive the terminal.
     // Detail lines are escaped one by one, so no untrusted text can begin a line of its own.
     const details = (isHushError(err) ? err.details : undefined) ?? [];

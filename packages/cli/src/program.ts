@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { SOPS_FORMAT_VERSION } from "@hush/core";
 import type { CliIo } from "./io.ts";
 import type { DecryptManyFlags } from "./commands/decrypt-many.ts";
@@ -91,4 +91,23 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
   registerKeyCommands(program, io, setExit);
   registerGitCommands(program, io, setExit);
   return program;
+}
+
+/**
+ * Runs a command line through the full program. Commander's own endings (help, version, usage
+ * errors, which it has already printed) become their exit status; other errors are thrown.
+ */
+export async function runProgram(argv: readonly string[], io: CliIo): Promise<number> {
+  let exit = 0;
+  const program = createProgram(io, (code) => {
+    exit = code;
+  });
+  program.exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exit;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
 }

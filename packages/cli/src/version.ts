@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
 import { SOPS_FORMAT_VERSION } from "@hush/core";
+import { installedVersion } from "./installation.ts";
 
-/** The CLI package's version, read from its package.json. */
+/** The CLI package's version. */
 export function hushVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
+  return installedVersion();
 }
 
 /** `sops --version`'s answer when hush runs as `sops`: tools parse SOPS's form. */

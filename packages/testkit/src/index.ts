@@ -8,6 +8,6 @@ export type { MotoKms } from "./moto-kms.ts";
 export { kmsCall, KmsProtocolError } from "./kms-client.ts";
 export { signSigV4, verifySigV4 } from "./sigv4.ts";
 export type { SigV4Credentials, SigV4Verified, SigV4Rejected } from "./sigv4.ts";
-export { runHush, HUSH_BIN, type HushResult } from "./run-hush.ts";
+export { runHush, HUSH_BIN, HUSH_SCRIPT, requireBuiltCli, type HushResult } from "./run-hush.ts";
 export { sopsDecrypt, SOPS_ORACLE_BIN, SOPS_ORACLE_VERSION } from "./sops-oracle.ts";
 export type { SopsDecryptRequest, SopsDecryptResult, SopsOracleFormat } from "./sops-oracle.ts";

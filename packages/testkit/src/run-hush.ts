@@ -5,8 +5,25 @@ import { fileURLToPath } from "node:url";
 
 const repoRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 
-/** The built CLI at the repository root (`pnpm build` must have run; `pnpm test` does). */
-export const HUSH_BIN = join(repoRoot, "node_modules", ".bin", "hush");
+/**
+ * Which build of the CLI the end-to-end tests run: the workspace's (`pnpm build`; `pnpm test`
+ * runs it), or with HUSH_TEST_CLI=bundle the bundled package that ships (`pnpm build:bundle`;
+ * `pnpm test:all` runs the suite so).
+ */
+const UNDER_TEST = process.env["HUSH_TEST_CLI"] === "bundle" ? "bundle" : "workspace";
+
+/** The CLI's entry script, to run with node. */
+export const HUSH_SCRIPT =
+  UNDER_TEST === "bundle" ? join(repoRoot, "packages", "hush-secrets", "out", "bin", "hush.cjs") : join(repoRoot, "packages", "cli", "bin", "hush.js");
+
+/** An executable that starts the CLI under test (for a shell or `time`). */
+export const HUSH_BIN = UNDER_TEST === "bundle" ? HUSH_SCRIPT : join(repoRoot, "node_modules", ".bin", "hush");
+
+/** Throws, saying what to run, when the CLI under test has not been built. */
+export function requireBuiltCli(): void {
+  const built = UNDER_TEST === "bundle" ? join(repoRoot, "packages", "hush-secrets", "out", "dist", "cli.cjs") : join(repoRoot, "packages", "cli", "dist", "main.js");
+  if (!existsSync(built)) throw new Error(`${built} is missing: run \`${UNDER_TEST === "bundle" ? "pnpm build:bundle" : "pnpm build"}\` first`);
+}
 
 export interface HushResult {
   readonly status: number;
@@ -23,10 +40,10 @@ export function runHush(
   args: readonly string[],
   options: { cwd?: string; env?: Record<string, string | undefined>; input?: string | Buffer; home?: string; timeoutMs?: number } = {},
 ): HushResult {
-  if (!existsSync(HUSH_BIN)) throw new Error(`${HUSH_BIN} is missing: run \`pnpm install && pnpm build\` first`);
+  requireBuiltCli();
   const env: Record<string, string> = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: options.home ?? "/nonexistent-home", LANG: "C" };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
-  const r = spawnSync(HUSH_BIN, [...args], {
+  const r = spawnSync(process.execPath, [HUSH_SCRIPT, ...args], {
     cwd: options.cwd,
     env,
     input: options.input,

@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, realpathSync, statSync, unlinkSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { HushError, compileRe2, isHushError, printable } from "@hush/core";
 import {
   attributePatternMatches,
@@ -19,6 +18,7 @@ import {
   DRIVER,
 } from "@hush/git";
 import { loadConfig } from "../../config.ts";
+import { installedCommand } from "../../installation.ts";
 import { checkWritableFile, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { listFiles, localConfig, openRepo, type Repo } from "./repo.ts";
 
@@ -41,14 +41,15 @@ function shellWord(s: string): string {
  * `hush check` names the missing program and `hush git setup` writes the new path.
  */
 function defaultCommand(): string {
-  const script = fileURLToPath(new URL("../../../bin/hush.js", import.meta.url));
-  let real = script;
-  try {
-    real = realpathSync(script);
-  } catch {
-    // keep the path as computed
-  }
-  return `${shellWord(process.execPath)} ${shellWord(real)}`;
+  return installedCommand()
+    .map((word) => {
+      try {
+        return shellWord(realpathSync(word));
+      } catch {
+        return shellWord(word); // keep the path as stated
+      }
+    })
+    .join(" ");
 }
 
 function posix(p: string): string {

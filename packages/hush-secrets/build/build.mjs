@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+/**
+ * Builds the `hush-secrets` package into packages/hush-secrets/out: the hush CLI and its API
+ * bundled with esbuild from the workspace's sources, with no runtime dependencies.
+ *
+ * 1. esbuild bundles the entry points as ES modules with code splitting: every `import()` in the
+ *    sources (a command's implementation, a key backend such as the AWS SDK or gpg, a file
+ *    format's parser) becomes a chunk loaded only when a run needs it.
+ * 2. Each output file is turned into CommonJS (`require` between chunks), so that bin/hush.cjs can
+ *    load it with V8's code cache (`vm.Script` cachedData), which Node 20 offers for scripts only.
+ *    CommonJS packages inside the bundle keep their named exports: esbuild converts them while
+ *    bundling, with the whole dependency graph in view.
+ *
+ * The package exposes what @hush/cli's package.json exports (the API index and any other
+ * subpath, e.g. `./config`), so it can replace @hush/cli for users. `npm pack out` gives the one
+ * tarball (`pnpm --filter @hush/hush-secrets pack` does both).
+ */
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, transform } from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkgDir = join(here, "..");
+const packagesDir = join(pkgDir, "..");
+const root = join(packagesDir, "..");
+const out = join(pkgDir, "out");
+const staging = join(pkgDir, "out-esm");
+
+const cliManifest = JSON.parse(readFileSync(join(packagesDir, "cli", "package.json"), "utf8"));
+const VERSION = cliManifest.version;
+
+/** Workspace packages are bundled from their TypeScript sources (no `tsc` build needed). */
+export const workspaceSources = {
+  name: "workspace-sources",
+  setup(b) {
+    b.onResolve({ filter: /^@hush\/[a-z-]+(\/[a-z-]+)?$/ }, (args) => {
+      const [, name, sub] = /^@hush\/([a-z-]+)(?:\/([a-z-]+))?$/.exec(args.path);
+      const file = join(packagesDir, name, "src", `${sub ?? "index"}.ts`);
+      return existsSync(file) ? { path: file } : undefined;
+    });
+  },
+};
+
+/**
+ * `await import("pkg")` of a CommonJS package: in split ES-module output esbuild gives such a
+ * chunk only a default export, so `const { parseDocument } = await import("yaml")` would find
+ * nothing. Each such import goes through a small module that names the package's exports.
+ */
+export const commonJsDynamicImports = {
+  name: "commonjs-dynamic-imports",
+  setup(b) {
+    const again = Symbol("resolving");
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== "dynamic-import" || args.pluginData === again) return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: again });
+      if (r.errors.length > 0 || r.external || !isCommonJs(r.path)) return undefined;
+      return { path: r.path, namespace: "commonjs-namespace" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "commonjs-namespace" }, (args) => {
+      const names = Object.keys(createRequire(args.path)(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== "default" && n !== "__esModule");
+      const from = JSON.stringify(args.path);
+      return { contents: `import m from ${from};\nexport default m;\nexport { ${names.join(", ")} } from ${from};\n`, resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/** Whether Node would load this file as CommonJS (and it runs as such: ES syntax in a .js file of a package without "type" fails). */
+function isCommonJs(file) {
+  if (file.endsWith(".mjs")) return false;
+  if (!file.endsWith(".cjs")) {
+    for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+      const manifest = join(dir, "package.json");
+      if (!existsSync(manifest)) continue;
+      if (JSON.parse(readFileSync(manifest, "utf8")).type === "module") return false;
+      break;
+    }
+  }
+  try {
+    createRequire(file)(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** esbuild options shared by this package and the standalone executable. */
+export const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20.19",
+  minify: true,
+  legalComments: "none",
+  define: { HUSH_VERSION: JSON.stringify(VERSION) },
+  plugins: [workspaceSources, commonJsDynamicImports],
+  logLevel: "warning",
+  // The AWS SDK warns about Node 20 from a module-level check; hush sets the variable it reads.
+  mainFields: ["module", "main"],
+  conditions: ["node", "import"],
+};
+
+/** The entry points: the CLI, the API index, and each further subpath @hush/cli exports. */
+function entryPoints() {
+  const entries = { cli: join(pkgDir, "src", "cli.ts"), index: join(pkgDir, "src", "index.ts") };
+  const exportsMap = { ".": "./dist/index.cjs" };
+  for (const [subpath, target] of Object.entries(cliManifest.exports ?? {})) {
+    if (subpath === "." || subpath === "./package.json") continue;
+    const built = typeof target === "string" ? target : (target.default ?? target.import);
+    const m = /^\.\/dist\/(.+)\.js$/.exec(built ?? "");
+    if (m === null) throw new Error(`@hush/cli exports ${subpath} as ${JSON.stringify(target)}: the bundle does not know its source`);
+    entries[m[1]] = join(packagesDir, "cli", "src", `${m[1]}.ts`);
+    exportsMap[subpath] = `./dist/${m[1]}.cjs`;
+  }
+  exportsMap["./package.json"] = "./package.json";
+  return { entries, exportsMap };
+}
+
+async function main() {
+  rmSync(out, { recursive: true, force: true });
+  rmSync(staging, { recursive: true, force: true });
+  const { entries, exportsMap } = entryPoints();
+  await build({
+    ...common,
+    entryPoints: entries,
+    outdir: staging,
+    format: "esm",
+    splitting: true,
+    chunkNames: "c-[hash]",
+    entryNames: "[name]",
+    outExtension: { ".js": ".js" },
+  });
+  mkdirSync(join(out, "dist"), { recursive: true });
+  mkdirSync(join(out, "bin"));
+  for (const file of readdirSync(staging)) {
+    const esm = readFileSync(join(staging, file), "utf8");
+    const cjs = await transform(esm, { format: "cjs", platform: "node", target: "node20.19", minify: true, legalComments: "none" });
+    // Chunks refer to each other as ./c-HASH.js: the CommonJS files are .cjs, and a lazy chunk is
+    // required (so the launcher's loader, with its code cache, loads it) inside a promise, as
+    // import() would give it.
+    const code = cjs.code
+      .replace(/require\("\.\/([A-Za-z0-9_-]+)\.js"\)/g, 'require("./$1.cjs")')
+      .replace(/\bimport\("\.\/([A-Za-z0-9_-]+)\.js"\)/g, 'Promise.resolve().then(()=>require("./$1.cjs"))')
+      .replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve().then(()=>require("$1"))');
+    if (/require\("\.\/[^"]+\.js"\)|\bimport\(/.test(code)) throw new Error(`${file}: a chunk reference was not converted`);
+    writeFileSync(join(out, "dist", file.replace(/\.js$/, ".cjs")), code);
+  }
+  rmSync(staging, { recursive: true, force: true });
+
+  const launcherSource = readFileSync(join(here, "launcher.cjs"), "utf8");
+  const launcherId = createHash("sha256").update(launcherSource).digest("hex").slice(0, 16);
+  const launcher = launcherSource.replace("@@LAUNCHER_ID@@", launcherId).replace("@@ENTRY@@", "cli.cjs");
+  writeFileSync(join(out, "bin", "hush.cjs"), launcher);
+  chmodSync(join(out, "bin", "hush.cjs"), 0o755);
+
+  const manifest = {
+    name: "hush-secrets",
+    version: VERSION,
+    description: "hush: SOPS-compatible encrypted configuration files for git (age, AWS KMS, PGP), one command",
+    license: cliManifest.license,
+    type: "commonjs",
+    bin: { hush: "./bin/hush.cjs" },
+    exports: exportsMap,
+    files: ["bin", "dist"],
+    engines: cliManifest.engines,
+    keywords: ["sops", "secrets", "age", "kms", "pgp", "git", "encryption", "config"],
+  };
+  writeFileSync(join(out, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const doc of ["README.md", "LICENSE"]) if (existsSync(join(root, doc))) copyFileSync(join(root, doc), join(out, doc));
+  const files = readdirSync(join(out, "dist"));
+  const bytes = files.reduce((n, f) => n + readFileSync(join(out, "dist", f)).length, 0);
+  process.stderr.write(`hush-secrets ${VERSION}: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${out}\n`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+"use strict";
+/*
+ * hush's launcher. It loads the bundled CLI (dist/*.cjs: CommonJS modules that only require each
+ * other and Node's built-in modules) with V8's code cache: the first run of a module compiles it
+ * and saves what V8 compiled to a per-user cache directory; later runs start from that instead of
+ * parsing and compiling again. Start-up time is what `git diff` (one hush per file revision) and
+ * deploy scripts pay for every run.
+ *
+ * A cache file is keyed by a hash of everything that went into it: the module's source, this
+ * launcher (which wraps the source), Node's version and the architecture, so an upgrade or a
+ * changed file never meets a stale cache. The cache is used only in a directory the user owns and
+ * nobody else may write to (its contents become code); HUSH_CODE_CACHE=0 turns it off. Any
+ * problem with the cache only costs its benefit: the CLI runs the same without it.
+ */
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+const { createHash } = require("node:crypto");
+
+const DIST = path.join(__dirname, "..", "dist");
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { "use strict";';
+const WRAPPER_TAIL = "\n})";
+/** Changes whenever this file changes (the build fills it in), so old caches do not match. */
+const LAUNCHER_ID = "@@LAUNCHER_ID@@";
+
+const cacheDir = codeCacheDir();
+const modules = new Map();
+const unsaved = [];
+
+/** The per-user cache directory, made private on first use; undefined when it cannot be trusted. */
+function codeCacheDir() {
+  const env = process.env;
+  if (env.HUSH_CODE_CACHE === "0" || typeof process.getuid !== "function") return undefined;
+  const home = env.HOME;
+  const base =
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)
+      ? env.XDG_CACHE_HOME
+      : home && path.isAbsolute(home)
+        ? path.join(home, process.platform === "darwin" ? "Library/Caches" : ".cache")
+        : undefined;
+  if (base === undefined) return undefined;
+  const dir = path.join(base, "hush", "v8");
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = fs.lstatSync(dir);
+    if (!st.isDirectory() || st.uid !== process.getuid() || (st.mode & 0o022) !== 0) return undefined;
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+function cacheFileFor(source) {
+  const key = createHash("sha256").update(`${LAUNCHER_ID}\0${process.version}\0${process.arch}\0`).update(source).digest("hex").slice(0, 32);
+  return path.join(cacheDir, `${key}.v8`);
+}
+
+/** A cache file's bytes, when it is a regular file of this user that nobody else may write. */
+function readCache(file) {
+  let fd;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.uid !== process.getuid() || (st.mode & 0o022) !== 0) return undefined;
+    return fs.readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Loads dist/`name` once, as Node would load a CommonJS file, with the code cache. */
+function load(name) {
+  const known = modules.get(name);
+  if (known !== undefined) return known.exports;
+  const filename = path.join(DIST, name);
+  const source = WRAPPER_HEAD + fs.readFileSync(filename, "utf8") + WRAPPER_TAIL;
+  const cacheFile = cacheDir === undefined ? undefined : cacheFileFor(source);
+  const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
+  const script = new vm.Script(source, { filename, ...(cachedData === undefined ? {} : { cachedData }) });
+  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) unsaved.push({ script, cacheFile });
+  const module = { exports: {} };
+  modules.set(name, module);
+  script.runInThisContext().call(module.exports, module.exports, requireFromBundle, module, filename, DIST);
+  return module.exports;
+}
+
+function requireFromBundle(id) {
+  return id.startsWith("./") ? load(id.slice(2)) : require(id);
+}
+
+/** Saves the code V8 compiled during this run (so it covers the functions the command used). */
+function saveCaches() {
+  for (const { script, cacheFile } of unsaved) {
+    const temp = `${cacheFile}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: "wx" });
+      fs.renameSync(temp, cacheFile);
+    } catch {
+      try {
+        fs.unlinkSync(temp);
+      } catch {
+        // nothing was written
+      }
+    }
+  }
+  unsaved.length = 0;
+}
+
+process.once("exit", saveCaches);
+load("@@ENTRY@@").main(__filename);
