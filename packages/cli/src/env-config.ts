@@ -6,14 +6,6 @@
  * process prints one line naming the file (never a value) and exits with `hush`'s status for
  * that error (128: no key opens the file): a program must not start without its secrets.
  */
-import { isHushError, printable } from "@hush/core";
-import { exitCodeFor } from "./exit-codes.ts";
-import { loadEnv } from "./load-env.ts";
+import { loadEnvAtStartup } from "./env-startup.ts";
 
-const override = process.env["HUSH_ENV_OVERRIDE"];
-try {
-  await loadEnv({ override: override === "1" || override === "true" });
-} catch (err) {
-  process.stderr.write(`hush: ${printable(err instanceof Error ? err.message : String(err), 4000)}\n`);
-  process.exit(isHushError(err) ? exitCodeFor(err.code) : 1);
-}
+await loadEnvAtStartup();

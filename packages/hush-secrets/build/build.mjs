@@ -110,6 +110,13 @@ function entryPoints() {
     const built = typeof target === "string" ? target : (target.default ?? target.import);
     const m = /^\.\/dist\/(.+)\.js$/.exec(built ?? "");
     if (m === null) throw new Error(`@hush/cli exports ${subpath} as ${JSON.stringify(target)}: the bundle does not know its source`);
+    if (subpath === "./config") {
+      // The env loader must finish before the program's own modules run, so it awaits at top
+      // level, which CommonJS cannot: the subpath is a small ES module around its CommonJS body.
+      entries["env-startup"] = join(packagesDir, "cli", "src", "env-startup.ts");
+      exportsMap[subpath] = "./dist/config.mjs";
+      continue;
+    }
     entries[m[1]] = join(packagesDir, "cli", "src", `${m[1]}.ts`);
     exportsMap[subpath] = `./dist/${m[1]}.cjs`;
   }
@@ -147,6 +154,9 @@ async function main() {
     writeFileSync(join(out, "dist", file.replace(/\.js$/, ".cjs")), code);
   }
   rmSync(staging, { recursive: true, force: true });
+  if (entries["env-startup"] !== undefined) {
+    writeFileSync(join(out, "dist", "config.mjs"), 'import startup from "./env-startup.cjs";\nawait startup.loadEnvAtStartup();\n');
+  }
 
   const launcherSource = readFileSync(join(here, "launcher.cjs"), "utf8");
   const launcherId = createHash("sha256").update(launcherSource).digest("hex").slice(0, 16);
