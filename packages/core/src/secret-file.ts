@@ -13,6 +13,7 @@ import { EncryptionDecider } from "./rules/encryption-rules.ts";
 import type { EmitOptions, FileFormat, Leaf, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 import { storeFor } from "./stores/registry.ts";
+import { readForDecrypt } from "./stores/decrypt-reader.ts";
 import { aadPath, formatKeyPath, type KeyPath, type ScalarValue, type ValueType } from "./tree/values.ts";
 
 /**
@@ -56,6 +57,11 @@ export interface DecryptOptions {
   readonly ignoreMac?: boolean;
   /** Use this data key instead of unwrapping one (tests, merges of already-opened files). */
   readonly dataKey?: Uint8Array;
+  /**
+   * Read the file with its format's general parser even where the decrypt span scanner reads
+   * it (the result is the same; comparisons and benchmarks use this).
+   */
+  readonly generalParser?: boolean;
 }
 
 /** A decrypted file and what is needed to write it back with minimal changes. */
@@ -258,8 +264,7 @@ export async function readMetadata(text: string, format: FileFormat): Promise<Fi
 
 /** Decrypts a file and keeps what is needed to write it back with minimal changes. */
 export async function openText(text: string, options: DecryptOptions): Promise<OpenedFile> {
-  const store = await storeFor(options.format);
-  const doc = store.parse(text);
+  const { doc, store } = await readForDecrypt(text, options.format, { generalParser: options.generalParser === true });
   if (doc.metadata === undefined) throw new HushError("METADATA_MISSING", "sops metadata not found");
   const metadata = decodeMetadata(doc.metadata);
   const dataKey = options.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, options.keySources));

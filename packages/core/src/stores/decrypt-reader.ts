@@ -1,0 +1,32 @@
+import type { FileFormat, ParsedDocument, Store } from "./store.ts";
+import { storeFor } from "./registry.ts";
+
+/**
+ * Reading an encrypted file's text for decryption: the leaves, metadata and spans, and how a
+ * decrypted value is written back into its span. YAML files in the shape SOPS and hush write are
+ * read by the span scanner, which needs no YAML composer (most of the time of a large decrypt,
+ * and of a small one's start-up); every other file goes through its store's general parser.
+ */
+
+/** What decryption needs of a store: the parse and the plaintext renderers. */
+export interface DecryptReader {
+  readonly doc: ParsedDocument;
+  readonly store: Pick<Store, "renderPlaintext" | "renderKept">;
+}
+
+/**
+ * The parsed document and renderers for decrypting `text` (`generalParser`: skip the scanner).
+ * @throws HushError PARSE_FAILED as the format's store does.
+ */
+export async function readForDecrypt(text: string, format: FileFormat, options: { generalParser?: boolean } = {}): Promise<DecryptReader> {
+  if (format === "yaml" && options.generalParser !== true) {
+    const { scanYaml } = await import("./yaml-scan.ts");
+    const doc = scanYaml(text);
+    if (doc !== undefined) {
+      const { renderPlaintext } = await import("./yaml-render.ts");
+      return { doc, store: { renderPlaintext } };
+    }
+  }
+  const store = await storeFor(format);
+  return { doc: store.parse(text), store };
+}
