@@ -64,3 +64,5 @@ export {
 } from "./setup.ts";
 export { checkFile, checkPassed, type CheckCode, type CheckProblem, type FileCheckInput, type FileCheckResult } from "./check.ts";
 export { DRIVER_ATTRIBUTES, hasManagedBlock, parseCheckAttr, driverOverrideProblem } from "./attribute-check.ts";
+export { rewritePatch, unquotePath, type PatchSide, type RewriteOptions } from "./review/patch-rewrite.ts";
+export { unifiedHunks, type UnifiedOptions } from "./review/unified.ts";
