@@ -257,8 +257,7 @@ function ruleLeaf(leaf: Leaf): { kind: "scalar" | "comment"; path: Leaf["path"];
 
 /** Reads a file's metadata without decrypting anything (filestatus, check, updatekeys). */
 export async function readMetadata(text: string, format: FileFormat): Promise<FileMetadata | undefined> {
-  const store = await storeFor(format);
-  const doc = store.parse(text);
+  const { doc } = await readForDecrypt(text, format);
   return doc.metadata === undefined ? undefined : decodeMetadata(doc.metadata);
 }
 

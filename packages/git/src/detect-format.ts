@@ -1,4 +1,4 @@
-import { formatFromPath, storeFor, type FileFormat, type ParsedDocument } from "@hush/core";
+import { formatFromPath, readForDecrypt, type FileFormat, type ParsedDocument } from "@hush/core";
 
 /**
  * Which format a file is in, for places where the name may not tell: git hands diff drivers
@@ -45,7 +45,8 @@ function looksLikeBinaryEnvelope(text: string): boolean {
 
 async function tryParse(format: FileFormat, text: string): Promise<ParsedDocument | undefined> {
   try {
-    return (await storeFor(format)).parse(text);
+    // The decrypt reader: the span scanner where it reads the file, else the format's parser.
+    return (await readForDecrypt(text, format)).doc;
   } catch {
     return undefined;
   }

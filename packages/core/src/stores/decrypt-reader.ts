@@ -8,10 +8,10 @@ import { storeFor } from "./registry.ts";
  * and of a small one's start-up); every other file goes through its store's general parser.
  */
 
-/** What decryption needs of a store: the parse and the plaintext renderers. */
+/** What decryption (and the review view) needs of a store: the parse and the renderers. */
 export interface DecryptReader {
   readonly doc: ParsedDocument;
-  readonly store: Pick<Store, "renderPlaintext" | "renderKept">;
+  readonly store: Pick<Store, "renderPlaintext" | "renderKept" | "renderEncrypted">;
 }
 
 /**
@@ -23,8 +23,8 @@ export async function readForDecrypt(text: string, format: FileFormat, options: 
     const { scanYaml } = await import("./yaml-scan.ts");
     const doc = scanYaml(text);
     if (doc !== undefined) {
-      const { renderPlaintext } = await import("./yaml-render.ts");
-      return { doc, store: { renderPlaintext } };
+      const { renderEncrypted, renderPlaintext } = await import("./yaml-render.ts");
+      return { doc, store: { renderEncrypted, renderPlaintext } };
     }
   }
   const store = await storeFor(format);

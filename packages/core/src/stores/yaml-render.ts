@@ -63,3 +63,19 @@ function renderBlockBody(text: string, st: YamlStyle): string {
   return lines.map((l) => (l === "" ? "" : pad + l)).join("\n");
 }
 
+/** Source text that replaces a YAML leaf's span to hold an ENC[...] envelope (or a review marker). */
+export function renderEncrypted(leaf: Leaf, envelope: string): string {
+  const st = leaf.style as YamlStyle;
+  switch (st.style) {
+    case "QUOTE_SINGLE":
+      return `'${envelope}'`;
+    case "QUOTE_DOUBLE":
+      return `"${envelope}"`;
+    case "BLOCK_LITERAL":
+    case "BLOCK_FOLDED":
+      return " ".repeat(st.indent) + envelope;
+    default:
+      // An envelope holds commas and brackets: inside a flow collection it must be quoted.
+      return st.inFlow === true ? `"${envelope}"` : envelope;
+  }
+}

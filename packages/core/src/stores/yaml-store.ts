@@ -11,7 +11,7 @@ import { resolvePlainScalar } from "./yaml-resolve.ts";
 
 type Token = CST.Token;
 import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
-import { renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
+import { renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
 
 /**
  * YAML, edited in place. The `yaml` package's composed documents give each scalar's exact source
@@ -249,22 +249,6 @@ function nonStringKeyType(key: Scalar): string | undefined {
   if (resolved === "uint64") return "an integer";
   // go-yaml v3 decodes timestamps into interface{} values as strings.
   return resolved.type === "str" || resolved.type === "time" ? undefined : ({ int: "an integer", float: "a number", bool: "a boolean" } as Record<string, string>)[resolved.type];
-}
-
-function renderEncrypted(leaf: Leaf, envelope: string): string {
-  const st = leaf.style as YamlStyle;
-  switch (st.style) {
-    case "QUOTE_SINGLE":
-      return `'${envelope}'`;
-    case "QUOTE_DOUBLE":
-      return `"${envelope}"`;
-    case "BLOCK_LITERAL":
-    case "BLOCK_FOLDED":
-      return " ".repeat(st.indent) + envelope;
-    default:
-      // An envelope holds commas and brackets: inside a flow collection it must be quoted.
-      return st.inFlow === true ? `"${envelope}"` : envelope;
-  }
 }
 
 function appendMetadata(dataText: string, metadata: Record<string, unknown>, documentCount: number, options: EmitOptions): string {
