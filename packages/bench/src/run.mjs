@@ -14,7 +14,8 @@
  * Options: --quick (sizes up to 1,000, 3 runs), --sizes small,100,…, --formats yaml,json,dotenv,
  * --runs N, --dotenvx-max N (largest dotenvx input, default 1000, --quick 100: dotenvx needs tens of
  * milliseconds per value; larger inputs are projected from the largest measured one),
- * --json FILE (all samples), --markdown FILE (the tables as Markdown), --no-profile, --no-kms.
+ * --json FILE (all samples), --markdown FILE (the tables as Markdown), --no-profile, --no-kms,
+ * --no-fast-paths (skip fast-paths.mjs: YAML span scanner, one-process review).
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +28,7 @@ import { EXTENSION, generateFile } from "./generate.mjs";
 import { loadStartKmsTestServer } from "./kms-server.mjs";
 import { canMeasureMemory, measure, measureAsync, measurePair, median } from "./measure.mjs";
 import { byPackage, profile } from "./profile.mjs";
+import { runFastPathBench } from "./fast-paths.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -39,6 +41,7 @@ const { values: opts } = parseArgs({
     markdown: { type: "string" },
     "no-profile": { type: "boolean", default: false },
     "no-kms": { type: "boolean", default: false },
+    "no-fast-paths": { type: "boolean", default: false },
   },
 });
 
@@ -340,6 +343,8 @@ for (const format of FORMATS) {
     goal(`${format} ${tool.slice(5)} linear from 1,000 to 100,000 values (slope ratio ≤ 1.25)`, slopeHigh / slopeLow, 1.25, `${(slopeLow * 1000).toFixed(1)} µs/value (1k→10k), ${(slopeHigh * 1000).toFixed(1)} µs/value (10k→100k)`);
   }
 }
+// The decrypt span scanner and the one-process review (fast-paths.mjs), with their own goals.
+if (!opts["no-fast-paths"]) await runFastPathBench({ NODE, HUSH, ENV, scratch, recipient, quick: opts.quick, base, log, out, fmtMs, fmtX, fmtMb, goal });
 results.goals = goals;
 out("");
 out("### Goals");

@@ -328,7 +328,8 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
 /** Stashes a decrypted value's IV, or marks it when its bytes are not the UTF-8 text shown. */
 function remember(stash: IvStash, leaf: number, type: ValueType, plaintext: Buffer, shown: string, iv: Buffer, utf8: boolean): void {
   if (utf8 && !isUtf8(plaintext)) stash.recordNotText(leaf, type, shown);
-  else stash.record(leaf, type, plaintext, iv);
+  // `shown` decodes valid UTF-8 (or latin1) bytes, so it encodes back to exactly them.
+  else stash.recordText(leaf, type, shown, utf8 ? "utf8" : "latin1", iv.toString("base64"));
 }
 
 function verifyMac(computed: string, metadata: FileMetadata, dataKey: Uint8Array): void {
