@@ -11,7 +11,7 @@
  * The goals of the project are checked at the end; for a missed goal, a CPU profile says where
  * the time goes.
  *
- * Options: --quick (sizes up to 1,000, 3 runs), --sizes small,100,…, --formats yaml,json,dotenv,
+ * Options: --quick (sizes up to 1,000, 3 runs), --sizes small,100,…, --formats yaml,json,dotenv (or none),
  * --runs N, --dotenvx-max N (largest dotenvx input, default 1000, --quick 100: dotenvx needs tens of
  * milliseconds per value; larger inputs are projected from the largest measured one),
  * --json FILE (all samples), --markdown FILE (the tables as Markdown), --no-profile, --no-kms,
@@ -62,7 +62,7 @@ if (!existsSync(join(root, "packages", "cli", "dist", "main.js"))) {
 }
 
 const SIZES = (opts.sizes ?? (opts.quick ? "small,100,1000" : "small,100,1000,10000,100000")).split(",").map((s) => (s === "small" ? s : Number(s)));
-const FORMATS = (opts.formats ?? "yaml,json,dotenv").split(",");
+const FORMATS = opts.formats === "none" ? [] : (opts.formats ?? "yaml,json,dotenv").split(",");
 const DOTENVX_MAX = Number(opts["dotenvx-max"] ?? (opts.quick ? 100 : 1000));
 const runsFor = (size) => Number(opts.runs ?? 0) || (opts.quick ? 3 : size === 100000 ? 3 : size === 10000 ? 5 : 7);
 const warmupFor = (size) => (size === 100000 || size === 10000 ? 0 : 1);

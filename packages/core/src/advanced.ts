@@ -49,7 +49,7 @@ export { decodeMetadata, encodeMetadata, flattenMetadata, unflattenMetadata } fr
 export { MAX_KEY_GROUPS, MAX_KEYS_PER_GROUP, MAX_KEYS_PER_FILE, MAX_FLAT_METADATA_DEPTH } from "./metadata/limits.ts";
 export { storeFor, parseFormat, formatFromPath } from "./stores/registry.ts";
 export { scanYaml } from "./stores/yaml-scan.ts";
-export { readForDecrypt, type DecryptReader } from "./stores/decrypt-reader.ts";
+export { readForDecrypt, readTree, type DecryptReader } from "./stores/decrypt-reader.ts";
 export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 export type { FileFormat, Store, Leaf, ParsedDocument, EmitOptions } from "./stores/store.ts";
 export {

@@ -1,4 +1,4 @@
-import { encryptedTextFormat, getAtPath, HushError, openText, parseTreePath, plaintextEncoding, renderExtracted, storeFor, type FileFormat, type KeyPath } from "@hush/core";
+import { encryptedTextFormat, getAtPath, HushError, openText, parseTreePath, plaintextEncoding, readTree, renderExtracted, type FileFormat, type KeyPath } from "@hush/core";
 import { convert, decodeInput, encodeText, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -42,7 +42,7 @@ async function extract(text: string, format: FileFormat, outFormat: FileFormat, 
   } catch (err) {
     throw new CliError(EXIT.invalidTreePathFormat, err instanceof Error ? err.message : String(err));
   }
-  const tree = (await storeFor(format)).toTree(text);
+  const tree = await readTree(text, format);
   return renderExtracted(getAtPath(tree, path), outFormat, indent);
 }
 

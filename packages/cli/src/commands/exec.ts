@@ -3,7 +3,7 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { goAtoi, goFormatFloatF, goParseBool, goParseFloat, HushError, parseFormat, storeFor, type FileFormat, type TreeNode } from "@hush/core";
+import { goAtoi, goFormatFloatF, goParseBool, goParseFloat, HushError, parseFormat, readTree, type FileFormat, type TreeNode } from "@hush/core";
 import { CliError, EXIT } from "../exit-codes.ts";
 import { convert, encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
@@ -63,7 +63,7 @@ function envValue(key: string, node: TreeNode): string | undefined {
 
 /** Variables from a decrypted document's top-level values (dotenv files as their store reads them). */
 export async function envFromPlaintext(text: string, format: FileFormat): Promise<Array<[string, string]>> {
-  const tree = (await storeFor(format)).toTree(text);
+  const tree = await readTree(text, format);
   const out: Array<[string, string]> = [];
   for (const e of tree.entries) {
     if (e.kind !== "entry") continue;

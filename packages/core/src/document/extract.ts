@@ -33,14 +33,15 @@ function goScalarText(value: ScalarValue): string {
  * @throws HushError EMIT_FAILED when the value does not fit `outFormat`.
  */
 export async function renderExtracted(node: TreeNode, outFormat: FileFormat, indent: number | undefined): Promise<string> {
-  const out = await storeFor(outFormat);
   const opts = indent === undefined ? {} : { indent };
   if (node.kind === "scalar" && (node.value.type === "str" || node.value.type === "time")) return node.value.text;
-  if (node.kind === "map") return out.emitTree(node, opts);
   if (node.kind === "scalar" && (outFormat === "yaml" || outFormat === "json")) {
     // YAML: yaml.Marshal (value and a line break); JSON: the bare value.
     return outFormat === "yaml" ? `${goScalarText(node.value)}\n` : goScalarText(node.value);
   }
+  // Only maps, lists and other formats need a store (a scalar must not load a YAML emitter).
+  const out = await storeFor(outFormat);
+  if (node.kind === "map") return out.emitTree(node, opts);
   const wrapped = out.emitTree({ kind: "map", entries: [{ kind: "entry", key: "v", value: node }] }, opts);
   if (outFormat === "json") {
     // The value of the one member, moved one level out (Go's json.Indent of the bare value).

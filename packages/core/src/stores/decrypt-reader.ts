@@ -1,3 +1,4 @@
+import type { TreeMap } from "../tree/values.ts";
 import type { FileFormat, ParsedDocument, Store } from "./store.ts";
 import { storeFor } from "./registry.ts";
 
@@ -29,4 +30,17 @@ export async function readForDecrypt(text: string, format: FileFormat, options: 
   }
   const store = await storeFor(format);
   return { doc: store.parse(text), store };
+}
+
+/**
+ * The value tree of a decrypted document (`--extract`, exec-env): through the span scanner for
+ * YAML it reads, else the format's store.
+ * @throws HushError PARSE_FAILED as the format's store does.
+ */
+export async function readTree(text: string, format: FileFormat): Promise<TreeMap> {
+  if (format === "yaml") {
+    const tree = (await import("./yaml-scan-tree.ts")).scanYamlTree(text);
+    if (tree !== undefined) return tree;
+  }
+  return (await storeFor(format)).toTree(text);
 }
