@@ -33,6 +33,7 @@ const FULL_ONLY = [
   "test/git/merge.test.ts",
   "test/git/merge-keys.test.ts",
   "test/git/review.test.ts",
+  "test/git/review-one-process.test.ts",
   "test/keys/kms.test.ts",
   "test/keys/shamir.test.ts",
   "test/keys/updatekeys.test.ts",

@@ -16,11 +16,12 @@
  * and without its V8 code cache), the workspace's tsc build and the standalone executable, in the
  * same interleaved rounds as `node -e 0` (see startup.mjs). The tables after that run the bundle.
  *
- * Options: --quick (sizes up to 1,000, 3 runs), --sizes small,100,…, --formats yaml,json,dotenv,
+ * Options: --quick (sizes up to 1,000, 3 runs), --sizes small,100,…, --formats yaml,json,dotenv (or none),
  * --runs N, --dotenvx-max N (largest dotenvx input, default 1000, --quick 100: dotenvx needs tens of
  * milliseconds per value; larger inputs are projected from the largest measured one),
  * --json FILE (all samples), --markdown FILE (the tables as Markdown), --no-profile, --no-kms,
- * --no-sea (skip building and measuring the standalone executable).
+ * --no-sea (skip building and measuring the standalone executable), --no-fast-paths (skip
+ * fast-paths.mjs: YAML span scanner, one-process review).
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -36,6 +37,7 @@ import { runLoaderBench } from "./loader-bench.mjs";
 import { measureStartup, startupTable } from "./startup.mjs";
 import { importCosts } from "./import-costs.mjs";
 import { byPackage, profile } from "./profile.mjs";
+import { runFastPathBench } from "./fast-paths.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -49,6 +51,7 @@ const { values: opts } = parseArgs({
     "no-profile": { type: "boolean", default: false },
     "no-kms": { type: "boolean", default: false },
     "no-sea": { type: "boolean", default: false },
+    "no-fast-paths": { type: "boolean", default: false },
   },
 });
 
@@ -70,7 +73,7 @@ if (!existsSync(join(root, "packages", "cli", "dist", "main.js")) || !existsSync
 }
 
 const SIZES = (opts.sizes ?? (opts.quick ? "small,100,1000" : "small,100,1000,10000,100000")).split(",").map((s) => (s === "small" ? s : Number(s)));
-const FORMATS = (opts.formats ?? "yaml,json,dotenv").split(",");
+const FORMATS = opts.formats === "none" ? [] : (opts.formats ?? "yaml,json,dotenv").split(",");
 const DOTENVX_MAX = Number(opts["dotenvx-max"] ?? (opts.quick ? 100 : 1000));
 const runsFor = (size) => Number(opts.runs ?? 0) || (opts.quick ? 3 : size === 100000 ? 3 : size === 10000 ? 5 : 7);
 const warmupFor = (size) => (size === 100000 || size === 10000 ? 0 : 1);
@@ -356,6 +359,8 @@ for (const format of FORMATS) {
     goal(`${format} ${tool.slice(5)} linear from 1,000 to 100,000 values (slope ratio ≤ 1.25)`, slopeHigh / slopeLow, 1.25, `${(slopeLow * 1000).toFixed(1)} µs/value (1k→10k), ${(slopeHigh * 1000).toFixed(1)} µs/value (10k→100k)`);
   }
 }
+// The decrypt span scanner and the one-process review (fast-paths.mjs), with their own goals.
+if (!opts["no-fast-paths"]) await runFastPathBench({ NODE, HUSH, ENV, scratch, recipient, quick: opts.quick, base, log, out, fmtMs, fmtX, fmtMb, goal });
 results.goals = goals;
 out("");
 out("### Goals");

@@ -14,6 +14,7 @@ import { EncryptionDecider } from "./rules/encryption-rules.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 import { checkFormat, isWholeFileFormat, plaintextEncoding, storeFor, type FileFormat } from "./stores/registry.ts";
+import { readForDecrypt } from "./stores/decrypt-reader.ts";
 import { aadPath, formatKeyPath, type KeyPath, type ScalarValue, type ValueType } from "./tree/values.ts";
 
 /**
@@ -57,6 +58,11 @@ export interface DecryptOptions {
   readonly ignoreMac?: boolean;
   /** Use this data key instead of unwrapping one (tests, merges of already-opened files). */
   readonly dataKey?: Uint8Array;
+  /**
+   * Read the file with its format's general parser even where the decrypt span scanner reads
+   * it (the result is the same; comparisons and benchmarks use this).
+   */
+  readonly generalParser?: boolean;
 }
 
 /** A decrypted file and what is needed to write it back with minimal changes. */
@@ -254,8 +260,7 @@ function ruleLeaf(leaf: Leaf): { kind: "scalar" | "comment"; path: Leaf["path"];
 export async function readMetadata(text: string, format: FileFormat): Promise<FileMetadata | undefined> {
   checkString(text, "the text");
   checkFormat(format);
-  const store = await storeFor(format);
-  const doc = store.parse(text);
+  const { doc } = await readForDecrypt(text, format);
   return doc.metadata === undefined ? undefined : decodeMetadata(doc.metadata);
 }
 
@@ -265,8 +270,7 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
   checkObject(options, "the options");
   checkFormat(options.format);
   if (options.dataKey !== undefined) checkBytes(options.dataKey, "options.dataKey", DATA_KEY_SIZE);
-  const store = await storeFor(options.format);
-  const doc = store.parse(text);
+  const { doc, store } = await readForDecrypt(text, options.format, { generalParser: options.generalParser === true });
   if (doc.metadata === undefined) throw new HushError("METADATA_MISSING", "sops metadata not found");
   const metadata = decodeMetadata(doc.metadata);
   const dataKey = options.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, options.keySources));
@@ -332,7 +336,8 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
 /** Stashes a decrypted value's IV, or marks it when its bytes are not the UTF-8 text shown. */
 function remember(stash: IvStash, leaf: number, type: ValueType, plaintext: Buffer, shown: string, iv: Buffer, utf8: boolean): void {
   if (utf8 && !isUtf8(plaintext)) stash.recordNotText(leaf, type, shown);
-  else stash.record(leaf, type, plaintext, iv);
+  // `shown` decodes valid UTF-8 (or latin1) bytes, so it encodes back to exactly them.
+  else stash.recordText(leaf, type, shown, utf8 ? "utf8" : "latin1", iv.toString("base64"));
 }
 
 function verifyMac(computed: string, metadata: FileMetadata, dataKey: Uint8Array): void {

@@ -1,4 +1,4 @@
-import { formatFromPath, sniffFormats, storeFor, type FileFormat, type ParsedDocument } from "@hush/core";
+import { formatFromPath, readForDecrypt, sniffFormats, type FileFormat, type ParsedDocument } from "@hush/core";
 
 export { sniffFormats };
 
@@ -18,7 +18,8 @@ export interface DetectedFormat {
 
 async function tryParse(format: FileFormat, text: string): Promise<ParsedDocument | undefined> {
   try {
-    return (await storeFor(format)).parse(text);
+    // The decrypt reader: the span scanner where it reads the file, else the format's parser.
+    return (await readForDecrypt(text, format)).doc;
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { applyTextEdits, isHushError, looksEncrypted, masterKeyIdentity, openText, plaintextEncoding, printable, storeFor, type FileFormat, type FileMetadata, type KeySourceResolver, type ParsedDocument, type TextEdit, readMetadata } from "@hush/core";
+import { applyTextEdits, isHushError, looksEncrypted, masterKeyIdentity, openText, plaintextEncoding, printable, readForDecrypt, type FileFormat, type FileMetadata, type KeySourceResolver, type ParsedDocument, type TextEdit, readMetadata } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
 import { metadataSummary, SUMMARY_PREFIX } from "./metadata-summary.ts";
 
@@ -86,7 +86,7 @@ async function metadataOf(text: string, format: FileFormat): Promise<FileMetadat
 
 /** The data part of the file with every ENC string replaced by its marker, metadata removed. */
 async function keyless(text: string, format: FileFormat, parsed: ParsedDocument): Promise<string> {
-  const store = await storeFor(format);
+  const { store } = await readForDecrypt(text, format);
   const edits: TextEdit[] = parsed.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" }));
   for (const leaf of parsed.leaves) {
     if (leaf.aliased === true || leaf.value === null || !looksEncrypted(leaf.value.text)) continue;

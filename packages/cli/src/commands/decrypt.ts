@@ -1,4 +1,4 @@
-import { encryptedTextFormat, getAtPath, HushError, openText, parseTreePath, plaintextEncoding, renderExtracted, storeFor, WHOLE_FILE_FORMAT, type FileFormat, type KeyPath, type KeySourceResolver } from "@hush/core";
+import { encryptedTextFormat, getAtPath, HushError, openText, parseTreePath, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeyPath, type KeySourceResolver } from "@hush/core";
 import { convert, decodeInput, encodeText, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -46,7 +46,7 @@ async function extract(text: string, format: FileFormat, outFormat: FileFormat, 
   } catch (err) {
     throw new HushError("INVALID_TREE_PATH", err instanceof Error ? err.message : String(err), { located: true });
   }
-  const tree = (await storeFor(format)).toTree(text);
+  const tree = await readTree(text, format);
   return renderExtracted(getAtPath(tree, path), outFormat, indent);
 }
 

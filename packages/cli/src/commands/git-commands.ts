@@ -42,6 +42,23 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
       setExit(await runTextconv(io, file));
     });
 
+  for (const [name, what] of [
+    ["diff", "git diff"],
+    ["log", "git log (with -p: the patches)"],
+    ["show", "git show"],
+  ] as const) {
+    git
+      .command(name)
+      .description(`${what} with the review view of encrypted files, in one process (fast on long histories); takes git's arguments`)
+      .argument("[git-args...]", `arguments for ${what.split(" (")[0]}`)
+      .allowUnknownOption()
+      .helpOption(false)
+      .action(async (args: string[], _opts: unknown, cmd: Command) => {
+        const { runReview } = await import("./git/review.ts");
+        setExit(await runReview(io, name, rawArgs(cmd, args)));
+      });
+  }
+
   git
     .command("merge")
     .description("merge driver (%O %A %B %L %P): merge encrypted files by key path; exit 1 on conflict")
@@ -103,4 +120,12 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
       const { runAudit } = await import("./report/audit.ts");
       setExit(await runAudit(io, paths, { ...cmd.optsWithGlobals(), ...opts }));
     });
+}
+
+/** The arguments as given after the subcommand (commander drops a `--`; git needs it back). */
+function rawArgs(cmd: Command, parsed: string[]): string[] {
+  // rawArgs is commander's record of the argv it parsed (not in its typings).
+  const given = (cmd.parent?.parent as unknown as { rawArgs?: string[] } | undefined)?.rawArgs ?? [];
+  const at = given.indexOf(cmd.name(), given.indexOf("git") + 1);
+  return at >= 0 ? given.slice(at + 1) : parsed;
 }

@@ -1,6 +1,6 @@
-import { HushError, storeFor, type FileFormat, type KeyPath, type TreeNode } from "@hush/core";
+import { HushError, readTree, samePath, type FileFormat, type KeyPath, type TreeNode } from "@hush/core";
 import { refusedEnvironmentNames, type RefusedVariable } from "./env-policy.ts";
-import { envFromPlaintext, samePath, type EnvShape } from "./env-values.ts";
+import { envFromPlaintext, type EnvShape } from "./env-values.ts";
 
 /**
  * Several decrypted files as one set of variables, for `exec-env` and the Node loader: each
@@ -91,6 +91,6 @@ export async function encryptedValueTexts(file: DecryptedEnvFile): Promise<strin
     if (node.kind === "list") node.items.forEach((item, i) => walk(item, [...path, i]));
     if (node.kind === "scalar" && node.value.text !== "" && !file.unauthenticated.some((p) => samePath(p, path))) out.push(node.value.text);
   };
-  walk((await storeFor(file.format)).toTree(file.text), []);
+  walk(await readTree(file.text, file.format), []);
   return out;
 }

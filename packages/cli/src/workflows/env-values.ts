@@ -1,4 +1,4 @@
-import { formatKeyPath, goAtoi, goFormatFloatF, goParseBool, goParseFloat, HushError, printable, storeFor, type FileFormat, type KeyPath, type TreeNode } from "@hush/core";
+import { formatKeyPath, goAtoi, goFormatFloatF, goParseBool, goParseFloat, HushError, printable, readTree, type FileFormat, type KeyPath, type TreeNode } from "@hush/core";
 
 /**
  * A decrypted document as environment variables, for `exec-env` and the Node loader. Top-level
@@ -85,7 +85,7 @@ function collect(node: TreeNode, path: KeyPath, name: string, shape: Required<En
 export async function envFromPlaintext(text: string, format: FileFormat, shape: EnvShape = {}): Promise<EnvEntry[]> {
   const full: Required<EnvShape> = { flatten: shape.flatten === true, separator: shape.separator ?? DEFAULT_FLATTEN_SEPARATOR };
   if (full.flatten && full.separator === "") throw new HushError("INVALID_ARGUMENT", "the flatten separator cannot be empty");
-  const tree = (await storeFor(format)).toTree(text);
+  const tree = await readTree(text, format);
   const out: EnvEntry[] = [];
   for (const e of tree.entries) if (e.kind === "entry") collect(e.value, [e.key], checkName(e.key, [e.key]), full, out);
   const seen = new Map<string, KeyPath>();
@@ -99,7 +99,3 @@ export async function envFromPlaintext(text: string, format: FileFormat, shape: 
   return out;
 }
 
-/** Whether two tree paths are the same (for matching `OpenedFile.unauthenticated`). */
-export function samePath(a: KeyPath, b: KeyPath): boolean {
-  return a.length === b.length && a.every((s, i) => s === b[i]);
-}

@@ -29,8 +29,18 @@ interface Stashed {
   readonly iv: Buffer | undefined;
 }
 
-interface Recorded extends Stashed {
+/**
+ * A record as taken while decrypting. A value's bytes and IV may be kept as the text it was shown
+ * as (with the encoding that gives the bytes back) and the IV's base64: a large file's decryption
+ * then keeps no buffer per value, and the buffers are made only if the stash is used.
+ */
+interface Recorded {
   readonly leaf: number;
+  readonly type: ValueType;
+  readonly plaintext: Buffer | string;
+  readonly encoding: BufferEncoding;
+  /** undefined: a NOT_TEXT marker; a string: base64. */
+  readonly iv: Buffer | string | undefined;
 }
 
 type Index = Map<string, Stashed[]>;
@@ -72,12 +82,20 @@ export class IvStash {
 
   /** Records that `leaves[leaf]` was decrypted from `iv` to exactly `plaintext`. */
   record(leaf: number, type: ValueType, plaintext: Buffer, iv: Buffer): void {
-    this.#pendingRecords().push({ leaf, type, plaintext, iv });
+    this.#pendingRecords().push({ leaf, type, plaintext, encoding: "utf8", iv });
+  }
+
+  /**
+   * Records that `leaves[leaf]` was decrypted from the IV `ivBase64` to the bytes of `shown` in
+   * `encoding` (the caller checked that they are exactly the plaintext bytes).
+   */
+  recordText(leaf: number, type: ValueType, shown: string, encoding: BufferEncoding, ivBase64: string): void {
+    this.#pendingRecords().push({ leaf, type, plaintext: shown, encoding, iv: ivBase64 });
   }
 
   /** Records that `leaves[leaf]` was not UTF-8 and was shown as `shown`. */
   recordNotText(leaf: number, type: ValueType, shown: string): void {
-    this.#pendingRecords().push({ leaf, type, plaintext: Buffer.from(shown, "utf8"), iv: undefined });
+    this.#pendingRecords().push({ leaf, type, plaintext: shown, encoding: "utf8", iv: undefined });
   }
 
   /**
@@ -125,18 +143,20 @@ export class IvStash {
     this.#pending = undefined;
     const places = placeKeys(leaves);
     const count = new Map<string, number>();
+    const base64 = (iv: Recorded["iv"]): string | undefined => (iv === undefined || typeof iv === "string" ? iv : iv.toString("base64"));
     for (const r of records) {
-      const iv = r.iv?.toString("base64");
+      const iv = base64(r.iv);
       if (iv !== undefined) count.set(iv, (count.get(iv) ?? 0) + 1);
     }
     const index: Index = new Map();
     for (const r of records) {
-      const iv = r.iv?.toString("base64");
+      const iv = base64(r.iv);
       // An IV the input uses twice is already spent: neither value may keep it.
       if (iv !== undefined && count.get(iv)! > 1) continue;
       const place = places[r.leaf]!;
       const at = index.get(place) ?? [];
-      at.push({ type: r.type, plaintext: r.plaintext, iv: r.iv });
+      const plaintext = typeof r.plaintext === "string" ? Buffer.from(r.plaintext, r.encoding) : r.plaintext;
+      at.push({ type: r.type, plaintext, iv: iv === undefined ? undefined : typeof r.iv === "string" ? Buffer.from(iv, "base64") : (r.iv as Buffer) });
       index.set(place, at);
       if (iv !== undefined) this.#ivs.add(iv);
     }

@@ -1,18 +1,19 @@
 import { isAlias, isMap, isScalar, isSeq, type CST, type Node as YamlNode, type Scalar } from "yaml";
 import { HushError, printable } from "../errors.ts";
-import type { KeyPath, PathSegment, ScalarValue } from "../tree/values.ts";
+import type { KeyPath, PathSegment } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 import { documentEnds, loadDocuments, MAX_ALIAS_EXPANSIONS, scalarValue, toTree } from "./yaml-load.ts";
 import { expandAliases } from "./yaml-aliases.ts";
 import { inSopsOrder, type LineAnchor } from "./yaml-comments.ts";
-import { doubleQuote, isPlainSafe, resolvePlainScalar } from "./yaml-resolve.ts";
+import { resolvePlainScalar } from "./yaml-resolve.ts";
 
 type Token = CST.Token;
 import { goScalarText, yamlValueText } from "./value-text.ts";
 import { yamlLayout } from "./yaml-layout.ts";
-import { emitMetadataBlock, emitYamlDocument, literalBlock, yamlFloat, yamlScalarText } from "./yaml-emit.ts";
+import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
+import { renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
 
 /**
  * YAML, edited in place. The `yaml` package's composed documents give each scalar's exact source
@@ -20,18 +21,6 @@ import { emitMetadataBlock, emitYamlDocument, literalBlock, yamlFloat, yamlScala
  * keeps quoting style, block headers, anchors, tags, blank lines and indentation. Scalars are
  * typed with go-yaml v3's rules (yaml-resolve.ts), not the package's, so types match SOPS.
  */
-
-type Style = "PLAIN" | "QUOTE_SINGLE" | "QUOTE_DOUBLE" | "BLOCK_LITERAL" | "BLOCK_FOLDED" | "COMMENT";
-
-interface YamlStyle {
-  readonly style: Style;
-  /** Block scalars: indentation of the body; plain scalars: column of the line's content. */
-  readonly indent: number;
-  /** Block scalars: whether the body's last line ends with a line break. */
-  readonly bodyNewline: boolean;
-  /** Inside a flow collection (`[…]`, `{…}`), where commas and brackets end a plain scalar. */
-  readonly inFlow?: boolean;
-}
 
 interface Collection {
   readonly start: number;
@@ -262,63 +251,6 @@ function nonStringKeyType(key: Scalar): string | undefined {
   if (resolved === "uint64") return "an integer";
   // go-yaml v3 decodes timestamps into interface{} values as strings.
   return resolved.type === "str" || resolved.type === "time" ? undefined : ({ int: "an integer", float: "a number", bool: "a boolean" } as Record<string, string>)[resolved.type];
-}
-
-function renderEncrypted(leaf: Leaf, envelope: string): string {
-  const st = leaf.style as YamlStyle;
-  switch (st.style) {
-    case "QUOTE_SINGLE":
-      return `'${envelope}'`;
-    case "QUOTE_DOUBLE":
-      return `"${envelope}"`;
-    case "BLOCK_LITERAL":
-    case "BLOCK_FOLDED":
-      return " ".repeat(st.indent) + envelope;
-    default:
-      // An envelope holds commas and brackets: inside a flow collection it must be quoted.
-      return st.inFlow === true ? `"${envelope}"` : envelope;
-  }
-}
-
-function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
-  const st = leaf.style as YamlStyle;
-  if (st.style === "COMMENT") return value.text;
-  if (value.type !== "str") {
-    if (st.style === "PLAIN") return value.type === "float" ? yamlFloat(value.text) : value.type === "bool" ? yamlScalarText(value) : value.type === "int" ? (/^[-+]?(0|[1-9][0-9]*)$/.test(value.text) ? value.text : yamlScalarText(value)) : value.text;
-    // A typed value in a quoted or block scalar cannot come from a YAML file; render it plainly.
-    return yamlScalarText(value);
-  }
-  const text = value.text;
-  switch (st.style) {
-    case "QUOTE_SINGLE":
-      return text.includes("\n") ? doubleQuote(text) : `'${text.replace(/'/g, "''")}'`;
-    case "QUOTE_DOUBLE":
-      return doubleQuote(text);
-    case "BLOCK_LITERAL":
-    case "BLOCK_FOLDED":
-      return renderBlockBody(text, st);
-    default: {
-      // YAML 1.1 words (y, no, on…) are strings to go-yaml v3: keep them plain as written.
-      if (isPlainSafe(text, { allowYaml11Words: true })) return text;
-      if (text.includes("\n")) {
-        const block = literalBlock(text, st.indent + 4);
-        if (block !== undefined) return `${block.header}\n${block.body.replace(/\n$/, "")}`;
-      }
-      return doubleQuote(text);
-    }
-  }
-}
-
-function renderBlockBody(text: string, st: YamlStyle): string {
-  const pad = " ".repeat(st.indent);
-  let content = text;
-  if (st.style === "BLOCK_FOLDED") {
-    // A folded scalar's line wrapping is not part of its value: write each paragraph on one line.
-    content = content.replace(/([^\n])\n(?=[^\n])/g, "$1\n\n");
-  }
-  const lines = content.split("\n");
-  if (content.endsWith("\n")) lines.pop();
-  return lines.map((l) => (l === "" ? "" : pad + l)).join("\n");
 }
 
 function appendMetadata(dataText: string, metadata: Record<string, unknown>, documentCount: number, options: EmitOptions): string {

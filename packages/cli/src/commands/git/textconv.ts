@@ -29,7 +29,7 @@ export async function runTextconv(io: CliIo, file: string): Promise<number> {
 }
 
 /** The limit from HUSH_TEXTCONV_MAX_BYTES (a byte count, optionally with a K, M or G suffix), else the default. */
-function sizeLimit(io: CliIo): number {
+export function sizeLimit(io: CliIo): number {
   const raw = io.env[TEXTCONV_MAX_BYTES_ENV];
   if (raw === undefined || raw.trim() === "") return DEFAULT_TEXTCONV_MAX_BYTES;
   const m = /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(raw);

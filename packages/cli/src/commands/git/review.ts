@@ -1,0 +1,132 @@
+import { spawn, spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { lstatSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { HushError } from "@hush/core";
+import { renderDiffView, renderTooLargeView, rewritePatch, type PatchSide } from "@hush/git";
+import { EXIT } from "../../exit-codes.ts";
+import { writeOut, type CliIo } from "../../io.ts";
+import { createKeySourceResolver } from "../../key-sources.ts";
+import { AttributeReader } from "./attribute-reader.ts";
+import { ObjectReader } from "./object-reader.ts";
+import { sizeLimit } from "./textconv.ts";
+
+/**
+ * `hush git diff|log|show [git arguments]`: what git prints with hush's diff driver, in one
+ * process. git runs without textconv and with a random path prefix; each file section whose
+ * path has `diff=hush` gets the diff of the two review views (blobs read through one
+ * `git cat-file --batch`, rendered here as `hush git textconv` renders them). Options whose
+ * output this cannot reproduce (word diffs, colour, other diff algorithms, whitespace rules…) run
+ * plain git with the driver instead, so the output is always git's.
+ */
+
+export type ReviewCommand = "diff" | "log" | "show";
+
+/** Options that change hunks or their format beyond what the in-process diff writes. */
+const GIT_ONLY = /^(--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
+
+function envOf(io: CliIo): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+function contextOptions(args: readonly string[], config: Map<string, string>): { context: number; interHunkContext: number } {
+  let context = Number(config.get("diff.context") ?? 3);
+  let interHunkContext = Number(config.get("diff.interhunkcontext") ?? 0);
+  for (const a of args) {
+    if (a === "--") break;
+    const u = /^(?:-U|--unified=)(\d+)$/.exec(a);
+    if (u !== null) context = Number(u[1]);
+    const ih = /^--inter-hunk-context=(\d+)$/.exec(a);
+    if (ih !== null) interHunkContext = Number(ih[1]);
+  }
+  return { context: Number.isInteger(context) && context >= 0 ? context : 3, interHunkContext: Number.isInteger(interHunkContext) && interHunkContext >= 0 ? interHunkContext : 0 };
+}
+
+/** Runs git as the user asked, with hush's driver (the slow path, for options the fast one does not reproduce). */
+function plainGit(io: CliIo, command: ReviewCommand, args: readonly string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const git = spawn("git", [command, ...args], { cwd: io.cwd, env: envOf(io), stdio: ["ignore", "pipe", "inherit"] });
+    git.stdout.on("data", (chunk: Buffer) => io.stdout.write(chunk));
+    git.on("error", () => resolve(EXIT.generic));
+    git.on("close", (code) => resolve(code ?? EXIT.generic));
+  });
+}
+
+export async function runReview(io: CliIo, command: ReviewCommand, args: readonly string[]): Promise<number> {
+  const env = envOf(io);
+  const options = args.slice(0, args.includes("--") ? args.indexOf("--") : args.length);
+  if (options.some((a) => GIT_ONLY.test(a))) return plainGit(io, command, args);
+  const top = spawnSync("git", ["rev-parse", "--show-toplevel"], { cwd: io.cwd, env, encoding: "utf8" });
+  if (top.error !== undefined) throw new HushError("SPAWN_FAILED", "git is not installed (install git 2.39 or newer)", { located: true });
+  if (top.status !== 0) throw new HushError("NOT_A_GIT_REPO", `${io.cwd}: not inside a git working tree`, { located: true });
+  const topLevel = top.stdout.replace(/\n$/, "");
+  const configOut = spawnSync("git", ["config", "--get-regexp", "^diff\\.(context|interhunkcontext)$"], { cwd: io.cwd, env, encoding: "utf8" }).stdout ?? "";
+  const config = new Map(configOut.split("\n").filter((l) => l !== "").map((l) => [l.slice(0, l.indexOf(" ")).toLowerCase(), l.slice(l.indexOf(" ") + 1)] as [string, string]));
+
+  const nonce = `hush-${randomBytes(12).toString("hex")}-`;
+  const gitArgs = ["--no-pager", command, "--no-textconv", "--no-ext-diff", "--no-color", `--src-prefix=${nonce}a/`, `--dst-prefix=${nonce}b/`, ...args];
+  const git = spawn("git", gitArgs, { cwd: io.cwd, env, stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<number>((resolve) => {
+    git.on("error", () => resolve(EXIT.generic));
+    git.on("close", (code) => resolve(code ?? EXIT.generic));
+  });
+  const objects = new ObjectReader(topLevel, env);
+  const attributes = new AttributeReader(topLevel, env);
+  const keySources = createKeySourceResolver(io.env);
+  const limit = sizeLimit(io);
+
+  const bytesOf = async (side: PatchSide): Promise<Buffer> => {
+    if (/^0+$/.test(side.blob)) return Buffer.alloc(0);
+    const blob = await objects.read(side.blob);
+    if (blob !== undefined) return blob;
+    // `git diff` against the working tree: git names a blob it has not stored; read the file.
+    if (command !== "diff") return Buffer.alloc(0);
+    const file = join(topLevel, side.path);
+    try {
+      return lstatSync(file).isFile() ? readFileSync(file) : Buffer.alloc(0);
+    } catch {
+      return Buffer.alloc(0);
+    }
+  };
+  const view = async (side: PatchSide | undefined): Promise<Buffer> => {
+    if (side === undefined) return Buffer.alloc(0);
+    const bytes = await bytesOf(side);
+    if (bytes.length > limit) return renderTooLargeView(bytes.length, limit, createHash("sha256").update(bytes).digest("hex")).output;
+    return (await renderDiffView(bytes, { path: side.path, keySources })).output;
+  };
+
+  // Lines with their breaks, as latin1 text (one char per byte: every byte passes through as it is).
+  async function* withBreaks(): AsyncGenerator<string> {
+    let rest = "";
+    for await (const chunk of git.stdout.setEncoding("latin1")) {
+      const parts = (rest + (chunk as string)).split("\n");
+      rest = parts.pop()!;
+      for (const p of parts) yield `${p}\n`;
+    }
+    if (rest !== "") yield rest;
+  }
+  let pending: string[] = [];
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const text = pending.join("");
+    pending = [];
+    await writeOut(io.stdout, Buffer.from(text, "latin1"));
+  };
+  try {
+    await rewritePatch(
+      withBreaks(),
+      async (text) => {
+        pending.push(text);
+        if (pending.length >= 256) await flush();
+      },
+      { nonce, ...contextOptions(options, config), reviewed: async (path) => (await attributes.diffAttribute(path)) === "hush", view },
+    );
+    await flush();
+  } finally {
+    objects.close();
+    attributes.close();
+  }
+  return exited;
+}

@@ -1,0 +1,338 @@
+import type { KeyPath, ScalarValue } from "../tree/values.ts";
+import { MAX_NESTING } from "./nesting.ts";
+import type { Leaf, ParsedDocument } from "./store.ts";
+import type { YamlStyle } from "./yaml-render.ts";
+import { resolvePlainScalar } from "./yaml-resolve.ts";
+
+/**
+ * A span scanner for reading encrypted YAML files, line by line, without a YAML composer. It
+ * reads the shape SOPS and hush write — block mappings and sequences of one-line plain or quoted
+ * scalars, `{}`/`[]`, plain comments, and a `sops:` block whose only multi-line values are
+ * `|`/`|-` literals — and gives the same leaves, metadata and spans as the YAML store's parse.
+ * Anything else (anchors, aliases, tags, flow collections with content, block scalars in the
+ * data, multi-line or escaped scalars, several documents, tabs, encrypted comments, comments
+ * under a comment-regex rule, duplicate keys…) makes it decline with `undefined`, and the caller
+ * uses the general parser, which also gives the errors. It never guesses.
+ */
+
+/** Characters the scanner accepts anywhere: printable ASCII, line feeds and most of Unicode. */
+const UNSAFE_CHAR = /[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
+const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*/;
+/** First characters of a plain scalar the scanner leaves to the general parser (YAML indicators). */
+const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`]/;
+
+interface Frame {
+  readonly kind: "map" | "seq";
+  readonly indent: number;
+  readonly path: KeyPath;
+  readonly keys: Set<string>;
+  items: number;
+}
+
+/** A `key:` or `-` whose value is on the following lines (or is null). */
+interface Pending {
+  readonly path: KeyPath;
+  /** The column of the key or dash; its value's lines are indented further. */
+  readonly col: number;
+  readonly fromKey: boolean;
+  /** Where the value would start if it is null (after the indicator and any spaces). */
+  readonly nullAt: number;
+  readonly lineNo: number;
+  readonly lineIndent: number;
+  readonly inMetadata: boolean;
+}
+
+class Decline extends Error {}
+
+function decline(): never {
+  throw new Decline();
+}
+
+/** A scalar written on one line, the span it occupies and what follows it (a comment or nothing). */
+interface InlineScalar {
+  readonly kind: "scalar";
+  readonly value: ScalarValue | null;
+  /** The scalar as written (quotes removed): what the failsafe schema of the metadata reads. */
+  readonly raw: string;
+  readonly style: YamlStyle["style"];
+  readonly start: number;
+  readonly end: number;
+  /** Offset of a `#` comment after the value, else -1. */
+  readonly comment: number;
+}
+
+/** Reads the rest of a line, from `at`, as a one-line scalar; declines anything it does not know. */
+type Inline = InlineScalar | { readonly kind: "empty" | "literal" | "literal-strip" } | { readonly kind: "{}" | "[]"; readonly start: number };
+
+function inlineScalar(line: string, at: number, base: number): Inline {
+  const rest = line.slice(at);
+  if (/^ *$/.test(rest) || rest.startsWith("#")) return { kind: "empty" };
+  const trailer = (from: number): number => {
+    const tail = line.slice(from);
+    if (/^ *$/.test(tail)) return -1;
+    const m = /^ +#/.exec(tail);
+    if (m === null) decline();
+    return base + from + m[0].length - 1;
+  };
+  if (rest.startsWith("{}") || rest.startsWith("[]")) {
+    if (trailer(at + 2) >= 0) decline(); // a comment there: left to the parser
+    return { kind: rest.startsWith("{}") ? "{}" : "[]", start: base + at };
+  }
+  if (rest === "|") return { kind: "literal" };
+  if (rest === "|-") return { kind: "literal-strip" };
+  const q = rest[0];
+  if (q === '"' || q === "'") {
+    const close = line.indexOf(q, at + 1);
+    if (close < 0) decline();
+    const inner = line.slice(at + 1, close);
+    if (q === '"' && inner.includes("\\")) decline();
+    if (q === "'" && line[close + 1] === "'") decline();
+    return { kind: "scalar", value: { type: "str", text: inner }, raw: inner, style: q === '"' ? "QUOTE_DOUBLE" : "QUOTE_SINGLE", start: base + at, end: base + close + 1, comment: trailer(close + 1) };
+  }
+  if (INDICATOR.test(rest)) decline();
+  let end = line.length;
+  const hash = line.indexOf(" #", at);
+  if (hash >= 0) end = hash;
+  const text = line.slice(at, end).replace(/ +$/, "");
+  if (text.includes(": ") || text.endsWith(":") || text.includes("\t")) decline();
+  const resolved = resolvePlainScalar(text);
+  if (resolved === "uint64") decline();
+  return { kind: "scalar", value: resolved, raw: text, style: "PLAIN", start: base + at, end: base + at + text.length, comment: hash >= 0 ? base + hash + 1 : -1 };
+}
+
+/** A map key at `at` and the offset after its `:`. */
+function mapKey(line: string, at: number): { key: string; after: number } {
+  const c = line[at];
+  let key: string;
+  let after: number;
+  if (c === '"' || c === "'") {
+    const close = line.indexOf(c, at + 1);
+    if (close < 0) decline();
+    key = line.slice(at + 1, close);
+    if (key.includes("\\") || key.includes('"') || key.includes("'")) decline();
+    after = close + 1;
+  } else {
+    const m = PLAIN_KEY.exec(line.slice(at));
+    if (m === null) decline();
+    key = m[0];
+    after = at + key.length;
+  }
+  if (line[after] !== ":" || (after + 1 < line.length && line[after + 1] !== " ")) decline();
+  return { key, after: after + 1 };
+}
+
+/** The metadata block as plain data, every scalar a string (the YAML store's failsafe schema). */
+type Plain = string | Plain[] | { [key: string]: Plain };
+
+function setAt(root: { [key: string]: Plain }, path: KeyPath, value: Plain): void {
+  let node: Plain = root;
+  for (let i = 0; i < path.length - 1; i++) {
+    const seg = path[i]!;
+    if (Array.isArray(node) !== (typeof seg === "number")) decline();
+    const next = path[i + 1]!;
+    const container = node as Record<string | number, Plain>;
+    if (container[seg] === undefined) container[seg] = typeof next === "number" ? [] : {};
+    node = container[seg]!;
+  }
+  const last = path[path.length - 1]!;
+  if (Array.isArray(node) !== (typeof last === "number")) decline();
+  (node as Record<string | number, Plain>)[last] = value;
+}
+
+/**
+ * Scans an encrypted (or plain) YAML file's text; undefined when the text is outside the subset
+ * the scanner reads exactly (the caller then parses it with the YAML store).
+ */
+export function scanYaml(text: string): ParsedDocument | undefined {
+  try {
+    return scan(text);
+  } catch (err) {
+    if (err instanceof Decline) return undefined;
+    throw err;
+  }
+}
+
+function scan(text: string): ParsedDocument {
+  if (UNSAFE_CHAR.test(text)) decline();
+  const leaves: Leaf[] = [];
+  const frames: Frame[] = [{ kind: "map", indent: 0, path: [], keys: new Set(), items: 0 }];
+  const metadata: { [key: string]: Plain } = {};
+  let sawMetadata = false;
+  let metaStart = -1;
+  let metaEnd = -1;
+  let dataComments = false;
+  let pending: Pending | undefined;
+  /** Lines of a `|` literal being read: its path, chomping and the lines so far. */
+  let literal: { path: KeyPath; strip: boolean; parentIndent: number; indent: number; lines: string[] } | undefined;
+  let content = false;
+
+  const emit = (path: KeyPath, value: ScalarValue | null, start: number, end: number, lineNo: number, style: YamlStyle | undefined): void => {
+    leaves.push({ kind: "scalar", path, document: 0, value, start, end, line: lineNo, ...(style === undefined ? {} : { style }) });
+  };
+  const finishLiteral = (): void => {
+    if (literal === undefined) return;
+    const lines = literal.lines;
+    while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+    if (lines.length === 0) decline();
+    setAt(metadata, literal.path.slice(1), lines.join("\n") + (literal.strip ? "" : "\n"));
+    literal = undefined;
+  };
+  const resolvePending = (): void => {
+    if (pending === undefined) return;
+    const p = pending;
+    pending = undefined;
+    if (p.inMetadata) {
+      // An empty map value reads as "" in the metadata (failsafe schema); an empty list item is left to the parser.
+      if (!p.fromKey || p.path.length < 2) decline();
+      setAt(metadata, p.path.slice(1), "");
+      return;
+    }
+    emit(p.path, null, p.nullAt, p.nullAt, p.lineNo, { style: "PLAIN", indent: p.lineIndent, bodyNewline: false, inFlow: false });
+  };
+
+  let offset = 0;
+  let lineNo = 0;
+  while (offset < text.length) {
+    const nl = text.indexOf("\n", offset);
+    const lineEnd = nl < 0 ? text.length : nl;
+    const line = text.slice(offset, lineEnd);
+    const base = offset;
+    lineNo++;
+    offset = lineEnd + 1;
+    const indent = /^ */.exec(line)![0].length;
+    if (literal !== undefined) {
+      if (indent === line.length) {
+        // A blank line inside the body (PGP armor has one); trailing ones are chomped at the end.
+        if (literal.indent < 0 || indent > literal.indent) decline();
+        literal.lines.push("");
+        continue;
+      }
+      if (literal.indent < 0 && indent > literal.parentIndent) literal.indent = indent;
+      if (literal.indent >= 0 && indent >= literal.indent) {
+        literal.lines.push(line.slice(literal.indent));
+        continue;
+      }
+      finishLiteral();
+    }
+    if (indent === line.length) continue;
+    const inMetadata = metaStart >= 0 && metaEnd < 0;
+    if (line[indent] === "#") {
+      if (!inMetadata) {
+        dataComments = true;
+        if (line.includes("ENC[")) decline();
+      }
+      continue;
+    }
+    if (indent === 0 && (/^(---|\.\.\.)( |$)/.test(line) || line[0] === "%")) decline();
+    if (inMetadata && indent === 0) {
+      if (pending !== undefined && pending.path.length === 1) decline(); // `sops:` without a block map
+      metaEnd = base;
+    }
+    content = true;
+
+    if (pending !== undefined) {
+      const isItem = /^-( |$)/.test(line.slice(indent));
+      if (indent > pending.col || (pending.fromKey && indent === pending.col && isItem)) {
+        if (frames.length > MAX_NESTING) decline();
+        frames.push({ kind: isItem ? "seq" : "map", indent, path: pending.path, keys: new Set(), items: 0 });
+        pending = undefined;
+      } else resolvePending();
+    }
+    while (frames.length > 0 && frames[frames.length - 1]!.indent > indent) frames.pop();
+    let top = frames[frames.length - 1];
+    const isItem = /^-( |$)/.test(line.slice(indent));
+    if (top !== undefined && top.kind === "seq" && top.indent === indent && !isItem) {
+      frames.pop();
+      top = frames[frames.length - 1];
+    }
+    if (top === undefined || top.indent !== indent) decline();
+    const nowInMetadata = metaStart >= 0 && metaEnd < 0;
+
+    let at = indent;
+    let frame = top;
+    if (frame.kind === "seq") {
+      if (!isItem) decline();
+      const path = [...frame.path, frame.items++];
+      let next = at + 1;
+      while (line[next] === " ") next++;
+      if (next >= line.length || line[next] === "#") {
+        pending = { path, col: at, fromKey: false, nullAt: base + next, lineNo, lineIndent: indent, inMetadata: nowInMetadata };
+        continue;
+      }
+      if (line[next] === "-") decline();
+      const keyLike = /^("[^"]*"|'[^']*'|[A-Za-z0-9_][A-Za-z0-9_.\/-]*):( |$)/.test(line.slice(next));
+      if (!keyLike) {
+        handleInline(inlineScalar(line, next, base), path, at, indent, nowInMetadata, lineNo);
+        continue;
+      }
+      if (frames.length > MAX_NESTING) decline();
+      frame = { kind: "map", indent: next, path, keys: new Set(), items: 0 };
+      frames.push(frame);
+      at = next;
+    } else if (isItem) decline();
+
+    const { key, after } = mapKey(line, at);
+    if (frame.keys.has(key)) decline();
+    frame.keys.add(key);
+    const path = [...frame.path, key];
+    if (frames.length === 1 && key === "sops") {
+      if (sawMetadata) decline();
+      sawMetadata = true;
+      metaStart = base;
+      if (after !== line.length) decline();
+      pending = { path, col: 0, fromKey: true, nullAt: base + after, lineNo, lineIndent: 0, inMetadata: true };
+      continue;
+    }
+    let next = after;
+    while (line[next] === " ") next++;
+    const s = inlineScalar(line, next, base);
+    if (s.kind === "empty") {
+      pending = { path, col: at, fromKey: true, nullAt: base + next, lineNo, lineIndent: indent, inMetadata: nowInMetadata };
+      if (next < line.length) dataComments ||= !nowInMetadata;
+      if (!nowInMetadata && line.includes("ENC[", next)) decline();
+      continue;
+    }
+    handleInline(s, path, at, indent, nowInMetadata, lineNo);
+  }
+  finishLiteral();
+  resolvePending();
+  if (!content) decline();
+
+  function handleInline(s: Inline, path: KeyPath, col: number, indent: number, inMeta: boolean, at: number): void {
+    switch (s.kind) {
+      case "empty":
+        return decline();
+      case "literal":
+      case "literal-strip":
+        if (!inMeta) decline();
+        literal = { path, strip: s.kind === "literal-strip", parentIndent: col, indent: -1, lines: [] };
+        return;
+      case "{}":
+      case "[]":
+        if (inMeta) setAt(metadata, path.slice(1), s.kind === "{}" ? {} : []);
+        else emit(path, null, s.start, s.start, at, undefined);
+        return;
+      case "scalar":
+        if (inMeta) {
+          setAt(metadata, path.slice(1), s.raw);
+          return;
+        }
+        if (s.comment >= 0) {
+          dataComments = true;
+          const nl = text.indexOf("\n", s.comment);
+          if (text.slice(s.comment, nl < 0 ? text.length : nl).includes("ENC[")) decline();
+        }
+        emit(path, s.value, s.start, s.end, at, { style: s.style, indent, bodyNewline: false, inFlow: false });
+    }
+  }
+
+  if (dataComments && (metadata["encrypted_comment_regex"] !== undefined || metadata["unencrypted_comment_regex"] !== undefined)) decline();
+  const spans: Array<{ start: number; end: number }> = [];
+  if (sawMetadata) {
+    let start = metaStart;
+    const end = metaEnd < 0 ? text.length : metaEnd;
+    if (end === text.length && !text.endsWith("\n") && start > 0 && text[start - 1] === "\n") start -= 1;
+    spans.push({ start, end });
+  }
+  return { leaves, metadata: sawMetadata ? metadata : undefined, metadataSpans: spans, documentCount: 1 };
+}

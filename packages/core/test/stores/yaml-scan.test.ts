@@ -1,0 +1,142 @@
+import fc from "fast-check";
+import { readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { decryptText, encryptText, readTree, scanYaml, storeFor, type ParsedDocument } from "@hush/core";
+import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
+
+/**
+ * The decrypt span scanner against the YAML store's general parser: on any text, the scanner
+ * either declines or reads exactly what the parser reads (values, paths, spans, styles, lines,
+ * metadata). The random documents mix the shapes the scanner reads with everything it must
+ * leave to the parser, at random indentations.
+ */
+
+const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 200);
+/** Generous: the property runs take seconds on a quiet machine, far more on a busy one. */
+const SLOW = 600_000;
+
+/** What decryption uses of a parse: the scalar leaves, the metadata and its spans. */
+function reading(doc: ParsedDocument): unknown {
+  return {
+    scalars: doc.leaves.filter((l) => l.kind === "scalar"),
+    metadata: doc.metadata,
+    spans: doc.metadataSpans,
+    documents: doc.documentCount,
+  };
+}
+
+async function general(text: string): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  try {
+    const doc = (await storeFor("yaml")).parse(text);
+    // The scanner reads plain comments but declines encrypted ones: so must a fair comparison.
+    return { ok: true, value: reading(doc) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** The scanner declines, or agrees with the parser; returns whether it read the text. */
+async function expectAgrees(text: string): Promise<boolean> {
+  const fast = scanYaml(text);
+  if (fast === undefined) return false;
+  const slow = await general(text);
+  if (!slow.ok) throw new Error(`the scanner read a text the parser rejects:\n${text}`);
+  expect(reading(fast), text).toEqual(slow.value);
+  return true;
+}
+
+const KEYS = ["a", "b", "c", "sops", "x_unencrypted", '"q k"', "'s'", "1", "a.b", "true", "null", "<<", "k-1", "é", "a b", '"a\\"b"', "? a"];
+/** Values the scanner reads, and values it must leave to the parser (or that are invalid). */
+const GOOD = ["", " v", " 'q'", ' "d"', " {}", " []", " # c", " v # c", " ENC[AES256_GCM,data:YQ==,iv:YWFhYWFhYWFhYWFhYWFhYQ==,tag:YWFhYWFhYWFhYWFhYWFhYQ==,type:str]", " 1.0", " null", " ~", " a#b", " 2024-01-02", " yes", ' "é"', " v  "];
+const ODD = [
+  " ", ' "a\\nb"', " [a, b]", " {a: 1}", " &x v", " *x", " !t v", " !!binary aGk=", " |", " |-", " >", " |2", " v #ENC[AES256_GCM,data:x]", " a: b", " -5", " 0x1F",
+  "  ", " 'it''s'", ' "x" y', " x\ty", " a #b", " :x", " -x", " ? x", " 99999999999999999999", " .inf", " 'multi", " x\u0085y", " \ufeffv", " {} # c", " [] x", " x:", " a, b",
+];
+const value = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...GOOD) }, { weight: 1, arbitrary: fc.constantFrom(...ODD) });
+const mapKey = fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[a-z][a-z0-9]{0,3}$/) }, { weight: 1, arbitrary: fc.constantFrom(...KEYS) });
+const LINES = ["", "# comment", "  # indented comment", "#ENC[AES256_GCM,data:x]", "---", "...", "--- # d", "%YAML 1.2", "  continued", "-", "- - a", "?", "\t- a", "sops:", "    version: 3.9.0", "    enc: |", "        abc"];
+
+const line: fc.Arbitrary<string> = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(fc.constantFrom(0, 0, 0, 2, 2, 4, 1, 3), mapKey, value).map(([i, k, v]) => `${" ".repeat(i)}${k}:${v}`) },
+  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(0, 2, 4), value, fc.boolean(), mapKey).map(([i, v, compact, k]) => `${" ".repeat(i)}-${compact ? ` ${k}:` : ""}${v}`) },
+  { weight: 1, arbitrary: fc.constantFrom(...LINES) },
+);
+
+/** Line soup: mostly plausible, often invalid YAML. */
+const soup = fc.tuple(fc.array(line, { minLength: 1, maxLength: 12 }), fc.boolean()).map(([ls, nl]) => ls.join("\n") + (nl ? "\n" : ""));
+
+/** Well-formed block documents in the shapes hush and SOPS write, with random scalar styles. */
+const scalar = fc.oneof(
+  fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._/@-]{0,12}[A-Za-z0-9]$/).filter((w) => !/: | #/.test(w)),
+  fc.string({ unit: "grapheme", maxLength: 12 }).map((s) => JSON.stringify(s)),
+  fc.stringMatching(/^[a-z ]{0,8}$/).map((s) => `'${s}'`),
+  fc.integer().map(String),
+  fc.constantFrom("true", "null", "~", '""', "''", "1.50", "2024-01-02T03:04:05Z", "{}", "[]", ""),
+);
+const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/).filter((k) => k !== "sops");
+
+function block(depth: number, indent: number): fc.Arbitrary<string[]> {
+  const pad = " ".repeat(indent);
+  const child = depth >= 3 ? fc.constant(undefined) : fc.option(fc.oneof(block(depth + 1, indent + 2).map((l) => ({ kind: "map" as const, l })), seq(depth + 1, indent + 2).map((l) => ({ kind: "seq" as const, l }))), { freq: 3 });
+  return fc.uniqueArray(fc.tuple(key, scalar, child), { minLength: 1, maxLength: 5, selector: ([k]) => k }).map((entries) =>
+    entries.flatMap(([k, v, c]) => (c === undefined || c === null ? [`${pad}${k}:${v === "" ? "" : ` ${v}`}`] : [`${pad}${k}:`, ...c.l])),
+  );
+}
+function seq(depth: number, indent: number): fc.Arbitrary<string[]> {
+  const pad = " ".repeat(indent);
+  return fc.array(fc.oneof(scalar.map((v) => [`${pad}-${v === "" ? "" : ` ${v}`}`]), depth >= 3 ? scalar.map((v) => [`${pad}- ${v}`]) : block(depth + 1, indent + 2).map((l) => [`${pad}- ${l[0]!.trimStart()}`, ...l.slice(1)])), { minLength: 1, maxLength: 4 }).map((items) => items.flat());
+}
+const document = fc.tuple(block(0, 0), fc.boolean()).map(([ls, nl]) => ls.join("\n") + (nl ? "\n" : ""));
+
+const enc = (text: string): Promise<string> => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+
+describe("the YAML decrypt span scanner", () => {
+  it("declines or reads exactly what the general parser reads, on line soup", async () => {
+    let read = 0;
+    await fc.assert(
+      fc.asyncProperty(soup, async (text) => {
+        if (!(await expectAgrees(text))) return;
+        read++;
+        // The value tree (--extract, exec-env) built from the scan is the YAML store's tree.
+        if (!text.includes("\nsops:") && !text.startsWith("sops:")) expect(await readTree(text, "yaml"), text).toEqual((await storeFor("yaml")).toTree(text));
+      }),
+      { numRuns: RUNS * 4 },
+    );
+    // Enough of the soup is in the scanner's subset for the comparison to mean something.
+    expect(read).toBeGreaterThan(RUNS / 20);
+  }, SLOW);
+
+  it("reads well-formed plaintext and encrypted documents exactly as the general parser does", async () => {
+    let read = 0;
+    let total = 0;
+    await fc.assert(
+      fc.asyncProperty(document, async (text) => {
+        await expectAgrees(text);
+        // The value tree (--extract, exec-env) built from the scan is the YAML store's tree.
+        expect(await readTree(text, "yaml"), text).toEqual((await storeFor("yaml")).toTree(text));
+        const encrypted = await enc(text);
+        total++;
+        if (await expectAgrees(encrypted)) read++;
+        // Decryption (through the scanner when it reads the file) gives back the exact bytes.
+        expect(await decryptText(encrypted, { format: "yaml", keySources: noKeys, dataKey })).toBe(text);
+      }),
+      { numRuns: RUNS },
+    );
+    // The point of the scanner: files in the shape hush writes take the fast path.
+    expect(read).toBe(total);
+  }, SLOW);
+
+  it("agrees with the parser on the SOPS-written YAML vectors", async () => {
+    const dir = fileURLToPath(new URL("../../../../testdata/sops/", import.meta.url));
+    for (const name of readdirSync(dir).filter((n) => n.endsWith(".yaml"))) await expectAgrees(readFileSync(dir + name, "utf8"));
+    // The SOPS example file (values, lists, nested maps, the age and PGP metadata) takes the fast path.
+    expect(scanYaml(readFileSync(dir + "format.enc.yaml", "utf8"))).toBeDefined();
+  });
+
+  it("declines what it does not read itself", () => {
+    for (const text of ["a: &x 1\nb: *x\n", "a: [1, 2]\n", "a: |\n  x\n", "---\na: 1\n", "a: 1\n---\nb: 2\n", "#ENC[AES256_GCM,data:x]\na: 1\n", "a: 1\na: 2\n", "a:\tb\n", "a: !t x\n", "a: b\n  c\n", 'a: "x\\ty"\n']) {
+      expect(scanYaml(text), text).toBeUndefined();
+    }
+  });
+});

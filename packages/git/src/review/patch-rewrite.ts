@@ -1,0 +1,175 @@
+import { unifiedHunks, type UnifiedOptions } from "./unified.ts";
+
+/**
+ * Rewrites the patch output of `git diff` / `git log -p` / `git show` (run without textconv) so
+ * that each file git would show through hush's diff driver shows the diff of its review views
+ * instead of its ciphertext: the same thing git prints with the textconv driver, computed in one
+ * process. Everything else — commit headers and messages, other files, statistics — passes
+ * through byte for byte.
+ *
+ * File sections are found by a random path prefix (`--src-prefix`/`--dst-prefix` with a nonce):
+ * a commit message or file content cannot imitate a section header without knowing it. The
+ * nonce is removed from every header line before it is printed.
+ */
+
+export interface PatchSide {
+  /** Path in the repository (the prefix removed, unquoted). */
+  readonly path: string;
+  /** The blob id git printed on the `index` line (abbreviated). */
+  readonly blob: string;
+}
+
+export interface RewriteOptions extends UnifiedOptions {
+  /** The random marker inside both path prefixes (removed from the output). */
+  readonly nonce: string;
+  /** Whether git would show this path through hush's diff driver. */
+  readonly reviewed: (path: string) => Promise<boolean>;
+  /** The review view of one side (an empty buffer for a side that does not exist). */
+  readonly view: (side: PatchSide | undefined) => Promise<Buffer>;
+}
+
+const EXTENDED = /^(old mode|new mode|deleted file mode|new file mode|copy from|copy to|rename from|rename to|similarity index|dissimilarity index|index) /;
+
+/** Undoes git's C-style quoting of a path (`"a\303\251"`), byte for byte. */
+export function unquotePath(text: string): string {
+  if (!text.startsWith('"') || !text.endsWith('"')) return text;
+  const body = text.slice(1, -1);
+  const bytes: number[] = [];
+  const simple: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, "\\": 92 };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== "\\") {
+      bytes.push(c.charCodeAt(0) & 0xff);
+      continue;
+    }
+    const n = body[i + 1] ?? "";
+    if (/[0-7]/.test(n)) {
+      bytes.push(parseInt(body.slice(i + 1, i + 4), 8));
+      i += 3;
+    } else {
+      bytes.push(simple[n] ?? n.charCodeAt(0));
+      i += 1;
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+/** The path of a `--- ` / `+++ ` line, or undefined for /dev/null. */
+function sidePath(line: string, nonce: string): string | undefined {
+  const raw = line.slice(4);
+  if (raw === "/dev/null") return undefined;
+  const path = unquotePath(raw);
+  const at = path.indexOf(nonce);
+  if (at !== 0) return undefined;
+  // The prefix is nonce + "a/" (or "b/", or nothing with --no-prefix): drop up to the first "/".
+  const rest = path.slice(nonce.length);
+  return rest.startsWith("a/") || rest.startsWith("b/") ? rest.slice(2) : rest;
+}
+
+interface Section {
+  readonly header: string[];
+  minus?: string;
+  plus?: string;
+}
+
+/**
+ * Streams `lines` (each with its line break, as latin1 text of git's bytes) to `write`,
+ * rewriting the sections of reviewed files.
+ */
+export async function rewritePatch(lines: AsyncIterable<string>, write: (text: string) => Promise<void>, options: RewriteOptions): Promise<void> {
+  const strip = (line: string): string => line.split(options.nonce).join("");
+  let section: Section | undefined;
+  /** Lines of the current hunk still to come: [old, new]. */
+  let hunkLeft: [number, number] | undefined;
+  let original: string[] = [];
+  let reviewed = false;
+
+  const finish = async (): Promise<void> => {
+    if (section === undefined) return;
+    const s = section;
+    section = undefined;
+    hunkLeft = undefined;
+    if (!reviewed) {
+      await write(original.map(strip).join(""));
+      return;
+    }
+    const index = s.header.find((l) => l.startsWith("index "));
+    const ids = index === undefined ? undefined : /^index ([0-9a-f]+)\.\.([0-9a-f]+)/.exec(index);
+    const oldPath = s.minus === undefined ? undefined : sidePath(s.minus.replace(/\n$/, ""), options.nonce);
+    const newPath = s.plus === undefined ? undefined : sidePath(s.plus.replace(/\n$/, ""), options.nonce);
+    const oldSide = oldPath === undefined || ids === null || ids === undefined ? undefined : { path: oldPath, blob: ids[1]! };
+    const newSide = newPath === undefined || ids === null || ids === undefined ? undefined : { path: newPath, blob: ids[2]! };
+    const oldView = oldSide !== undefined && (await options.reviewed(oldSide.path)) ? await options.view(oldSide) : undefined;
+    const newView = newSide !== undefined && (await options.reviewed(newSide.path)) ? await options.view(newSide) : undefined;
+    if ((oldSide !== undefined && oldView === undefined) || (newSide !== undefined && newView === undefined)) {
+      // One side is not shown through the driver (a rename out of a covered path): as git printed it.
+      await write(original.map(strip).join(""));
+      return;
+    }
+    const hunks = unifiedHunks(oldView ?? Buffer.alloc(0), newView ?? Buffer.alloc(0), options);
+    // Equal views: git prints the header lines only, as for a change it cannot show.
+    const out = s.header.map(strip).join("") + (hunks.length === 0 ? "" : strip(s.minus!) + strip(s.plus!) + hunks.toString("latin1"));
+    await write(out);
+  };
+
+  for await (const line of lines) {
+    if (section !== undefined) {
+      if (hunkLeft !== undefined) {
+        const c = line[0];
+        if (c === "\\") {
+          original.push(line);
+          continue;
+        }
+        if (hunkLeft[0] > 0 || hunkLeft[1] > 0) {
+          if (c === " ") hunkLeft = [hunkLeft[0] - 1, hunkLeft[1] - 1];
+          else if (c === "-") hunkLeft = [hunkLeft[0] - 1, hunkLeft[1]];
+          else if (c === "+") hunkLeft = [hunkLeft[0], hunkLeft[1] - 1];
+          original.push(line);
+          continue;
+        }
+        const next = /^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@/.exec(line);
+        if (next !== null) {
+          hunkLeft = [Number(next[1] ?? 1), Number(next[2] ?? 1)];
+          original.push(line);
+          continue;
+        }
+        await finish();
+      } else if (section.minus !== undefined && section.plus === undefined && line.startsWith("+++ ")) {
+        section.plus = line;
+        original.push(line);
+        continue;
+      } else if (section.plus !== undefined) {
+        const first = /^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@/.exec(line);
+        if (first !== null) {
+          hunkLeft = [Number(first[1] ?? 1), Number(first[2] ?? 1)];
+          original.push(line);
+          continue;
+        }
+        await finish();
+      } else if (section.minus === undefined && line.startsWith("--- ")) {
+        section.minus = line;
+        original.push(line);
+        continue;
+      } else if (section.minus === undefined && EXTENDED.test(line)) {
+        section.header.push(line);
+        original.push(line);
+        continue;
+      } else {
+        await finish();
+      }
+    }
+    if (line.startsWith("diff --git ") && line.includes(options.nonce)) {
+      section = { header: [line] };
+      original = [line];
+      const paths = line.slice("diff --git ".length).replace(/\n$/, "");
+      const bSide = paths.lastIndexOf(`${options.nonce}`);
+      const b = sidePath(`+++ ${paths.slice(bSide - (paths[bSide - 1] === '"' ? 1 : 0))}`, options.nonce);
+      const aPart = paths.slice(0, Math.max(0, bSide - (paths[bSide - 1] === '"' ? 2 : 1)));
+      const a = sidePath(`--- ${aPart}`, options.nonce);
+      reviewed = (a !== undefined && (await options.reviewed(a))) || (b !== undefined && (await options.reviewed(b)));
+      continue;
+    }
+    await write(strip(line));
+  }
+  await finish();
+}

@@ -1,0 +1,88 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commitAll, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+
+/**
+ * `hush git diff` / `hush git log` / `hush git show` print exactly what git prints with hush's
+ * diff driver (byte for byte), in one process, with a key and without one, and never write
+ * plaintext into the repository.
+ */
+
+let sb: Sandbox;
+let repo: string;
+
+const SECRETS = ["review-secret-one-17", "review-secret-two-29", "review-secret-three-41", "json-secret-53"];
+
+beforeAll(async () => {
+  sb = createSandbox();
+  repo = createRepo(sb);
+  expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+  writeEncrypted(sb, repo, "app.enc.yaml", `# settings\ndb:\n  user: app\n  password: ${SECRETS[0]}\nlist:\n  - a\n  - b\n`);
+  writeEncrypted(sb, repo, "other.enc.json", `{\n  "token": "${SECRETS[3]}",\n  "n": 1\n}\n`);
+  writeFileSync(join(repo, "plain.txt"), "one\r\ntwo\n");
+  commitAll(sb, repo, "first\n\ndiff --git a/app.enc.yaml b/app.enc.yaml\nindex 0000000..1111111 100644\n");
+  await editEncrypted(sb, repo, "app.enc.yaml", "yaml", `# settings\ndb:\n  user: app\n  password: ${SECRETS[1]}\nlist:\n  - a\n  - b\n  - c\n`);
+  writeFileSync(join(repo, "plain.txt"), "one\r\ntwo\nthree");
+  commitAll(sb, repo, "second");
+  git(sb, repo, ["mv", "other.enc.json", "moved.enc.json"]);
+  writeEncrypted(sb, repo, "new.enc.yaml", "k: v\n");
+  commitAll(sb, repo, "third");
+  // A working-tree change that is not committed (its blob is not in the object store).
+  await editEncrypted(sb, repo, "app.enc.yaml", "yaml", `# settings\ndb:\n  user: root\n  password: ${SECRETS[2]}\nlist:\n  - a\n  - c\n`);
+}, 120_000);
+
+afterAll(() => sb?.cleanup());
+
+const COMMANDS: ReadonlyArray<readonly string[]> = [
+  ["log", "-p"],
+  ["log", "-p", "--stat", "-M"],
+  ["log", "-p", "-U1", "--reverse", "--", "app.enc.yaml"],
+  ["log", "--format=%B", "-p"],
+  ["show"],
+  ["show", "HEAD~1"],
+  ["diff"],
+  ["diff", "HEAD~2"],
+  ["diff", "-U0", "HEAD~2", "HEAD"],
+  ["diff", "--cached"],
+];
+
+describe("hush git diff / log / show", () => {
+  for (const args of COMMANDS) {
+    it(`prints what \`git ${args.join(" ")}\` prints with the driver, with a key and without`, () => {
+      for (const env of [sb.env, sb.keylessEnv]) {
+        const viaGit = git(sb, repo, [...args], { env });
+        const viaHush = hush(sb, ["git", ...args], { cwd: repo, env });
+        expect(viaHush.stderr).toBe("");
+        expect(viaHush.status).toBe(0);
+        expect(viaHush.stdout).toBe(viaGit.stdout);
+      }
+    });
+  }
+
+  it("shows decrypted values with a key, markers without, and forged headers in commit messages stay text", () => {
+    const keyed = hush(sb, ["git", "log", "-p"], { cwd: repo }).stdout;
+    expect(keyed).toContain(`-  password: ${SECRETS[0]}`);
+    expect(keyed).toContain(`+  password: ${SECRETS[1]}`);
+    expect(keyed).toContain("# hush: data key fingerprint");
+    const keyless = hush(sb, ["git", "log", "-p"], { cwd: repo, env: sb.keylessEnv }).stdout;
+    expect(keyless).not.toContain(SECRETS[0]);
+    expect(keyless).toMatch(/^[-+] {2}password: <encrypted:[0-9a-f]{8}>$/m);
+    // The commit message's imitation of a section header is printed as written, not rendered.
+    expect(keyed).toContain("    diff --git a/app.enc.yaml b/app.enc.yaml\n    index 0000000..1111111 100644\n");
+  });
+
+  it("runs plain git with the driver for options it does not reproduce, and passes git's exit code", () => {
+    const viaGit = git(sb, repo, ["diff", "--word-diff", "HEAD~1"]);
+    const viaHush = hush(sb, ["git", "diff", "--word-diff", "HEAD~1"], { cwd: repo });
+    expect(viaHush.stdout).toBe(viaGit.stdout);
+    expect(hush(sb, ["git", "diff", "--exit-code", "HEAD~1", "HEAD"], { cwd: repo }).status).toBe(1);
+    expect(hush(sb, ["git", "diff", "--exit-code", "HEAD", "HEAD"], { cwd: repo }).status).toBe(0);
+  });
+
+  it("writes no plaintext into the repository", () => {
+    hush(sb, ["git", "log", "-p"], { cwd: repo });
+    hush(sb, ["git", "diff"], { cwd: repo });
+    expect(findPlaintext(sb, repo, SECRETS)).toEqual([]);
+  });
+});
