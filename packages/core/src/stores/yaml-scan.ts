@@ -126,12 +126,14 @@ type Plain = string | Plain[] | { [key: string]: Plain };
 
 function setAt(root: { [key: string]: Plain }, path: KeyPath, value: Plain): void {
   let node: Plain = root;
+  // `__proto__` would set an object's prototype, not a key: left to the parser, which refuses it.
+  if (path.includes("__proto__")) decline();
   for (let i = 0; i < path.length - 1; i++) {
     const seg = path[i]!;
     if (Array.isArray(node) !== (typeof seg === "number")) decline();
     const next = path[i + 1]!;
     const container = node as Record<string | number, Plain>;
-    if (container[seg] === undefined) container[seg] = typeof next === "number" ? [] : {};
+    if (!Object.hasOwn(container, seg)) container[seg] = typeof next === "number" ? [] : {};
     node = container[seg]!;
   }
   const last = path[path.length - 1]!;

@@ -135,8 +135,9 @@ describe("the YAML decrypt span scanner", () => {
   });
 
   it("declines what it does not read itself", () => {
-    for (const text of ["a: &x 1\nb: *x\n", "a: [1, 2]\n", "a: |\n  x\n", "---\na: 1\n", "a: 1\n---\nb: 2\n", "#ENC[AES256_GCM,data:x]\na: 1\n", "a: 1\na: 2\n", "a:\tb\n", "a: !t x\n", "a: b\n  c\n", 'a: "x\\ty"\n']) {
+    for (const text of ["a: &x 1\nb: *x\n", "a: [1, 2]\n", "a: |\n  x\n", "---\na: 1\n", "a: 1\n---\nb: 2\n", "#ENC[AES256_GCM,data:x]\na: 1\n", "a: 1\na: 2\n", "a:\tb\n", "a: !t x\n", "a: b\n  c\n", 'a: "x\\ty"\n', "a: 1\nsops:\n    __proto__:\n        polluted: yes\n", "a: 1\nsops:\n    x:\n        __proto__: 1\n"]) {
       expect(scanYaml(text), text).toBeUndefined();
     }
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
   });
 });
