@@ -1,3 +1,4 @@
+import { checkString, invalidArgument, isArray } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import type { MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
 import type { KeyBackend } from "./key-backend.ts";
@@ -15,6 +16,7 @@ const backends = new Map<string, KeyBackend>();
  * @throws HushError INVALID_ARGUMENT when another descriptor already has the kind.
  */
 export function registerKeyBackends(list: readonly KeyBackend[]): void {
+  if (!isArray(list)) throw invalidArgument("the key backends must be an array");
   for (const backend of list) {
     const known = backends.get(backend.kind);
     if (known !== undefined && known !== backend) throw new HushError("INVALID_ARGUMENT", `a key backend for ${backend.kind} keys is already registered`);
@@ -24,11 +26,13 @@ export function registerKeyBackends(list: readonly KeyBackend[]): void {
 
 /** Removes a registered backend (for tests that register their own). */
 export function unregisterKeyBackend(kind: string): void {
+  checkString(kind, "the key kind");
   backends.delete(kind);
 }
 
 /** The backend of `kind`, or undefined when none is registered. */
 export function keyBackend(kind: string): KeyBackend | undefined {
+  checkString(kind, "the key kind");
   return backends.get(kind);
 }
 
@@ -39,6 +43,7 @@ export function keyBackends(): readonly KeyBackend[] {
 
 /** Whether hush can open and wrap to keys of `kind` (a registered backend with an implementation). */
 export function canUseKind(kind: string): boolean {
+  checkString(kind, "the key kind");
   return backends.get(kind)?.load !== undefined;
 }
 

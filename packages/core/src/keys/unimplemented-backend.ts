@@ -1,3 +1,4 @@
+import { checkObject } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import type { OpaqueKeyEntry } from "../key-source.ts";
 import type { KeyBackend } from "./key-backend.ts";
@@ -20,6 +21,7 @@ export interface UnimplementedKindSpec {
  * error rather than a silent no-op. Replacing it with a real backend changes one line.
  */
 export function unimplementedKeyBackend(spec: UnimplementedKindSpec): KeyBackend<OpaqueKeyEntry> {
+  checkObject(spec, "the kind's description");
   const notSupported = `${spec.kind} keys are not supported by hush`;
   return {
     kind: spec.kind,

@@ -1,6 +1,7 @@
+import { checkString } from "../arguments.ts";
 import type { TreeMap } from "../tree/values.ts";
 import type { ParsedDocument, Store } from "./store.ts";
-import { storeFor, type FileFormat } from "./registry.ts";
+import { checkFormat, storeFor, type FileFormat } from "./registry.ts";
 
 /**
  * Reading an encrypted file's text for decryption: the leaves, metadata and spans, and how a
@@ -20,6 +21,8 @@ export interface DecryptReader {
  * @throws HushError PARSE_FAILED as the format's store does.
  */
 export async function readForDecrypt(text: string, format: FileFormat, options: { generalParser?: boolean } = {}): Promise<DecryptReader> {
+  checkString(text, "the text");
+  checkFormat(format);
   if (format === "yaml" && options.generalParser !== true) {
     const { scanYaml } = await import("./yaml-scan.ts");
     const doc = scanYaml(text);
@@ -38,6 +41,8 @@ export async function readForDecrypt(text: string, format: FileFormat, options: 
  * @throws HushError PARSE_FAILED as the format's store does.
  */
 export async function readTree(text: string, format: FileFormat): Promise<TreeMap> {
+  checkString(text, "the text");
+  checkFormat(format);
   if (format === "yaml") {
     const tree = (await import("./yaml-scan-tree.ts")).scanYamlTree(text);
     if (tree !== undefined) return tree;

@@ -1,3 +1,4 @@
+import { checkString } from "../arguments.ts";
 import type { KeyPath, ScalarValue } from "../tree/values.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { Leaf, ParsedDocument } from "./store.ts";
@@ -146,6 +147,7 @@ function setAt(root: { [key: string]: Plain }, path: KeyPath, value: Plain): voi
  * the scanner reads exactly (the caller then parses it with the YAML store).
  */
 export function scanYaml(text: string): ParsedDocument | undefined {
+  checkString(text, "the text");
   try {
     return scan(text);
   } catch (err) {
