@@ -1,7 +1,7 @@
-import { copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { copyFileSync, linkSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HUSH_SCRIPT } from "@hush/testkit";
 import { commitAll, createRepo, createSandbox, git, hush, run, writeEncrypted, type Sandbox } from "./helpers.ts";
 
 /**
@@ -10,7 +10,8 @@ import { commitAll, createRepo, createSandbox, git, hush, run, writeEncrypted, t
  * work from a GUI without hush on PATH, and likely secrets in files no rule covers are caught.
  */
 
-const CLI = resolve(fileURLToPath(new URL("../../packages/cli/bin/hush.js", import.meta.url)));
+/** The CLI under test (the workspace build, or the bundle in the full run): what setup writes. */
+const CLI = realpathSync(HUSH_SCRIPT);
 
 let sb: Sandbox;
 

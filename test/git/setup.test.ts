@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HUSH_SCRIPT } from "@hush/testkit";
 import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
 
 /** `hush git setup` / `uninstall`: what they write, idempotence, dry runs. */
@@ -15,7 +15,7 @@ beforeAll(() => {
 afterAll(() => sb.cleanup());
 
 /** What setup writes to run hush: node and the CLI script by absolute path (no PATH needed). */
-const HUSH = `${process.execPath} ${resolve(fileURLToPath(new URL("../../packages/cli/bin/hush.js", import.meta.url)))}`;
+const HUSH = `${process.execPath} ${realpathSync(HUSH_SCRIPT)}`;
 
 const config = (repo: string): string =>
   git(sb, repo, ["config", "--local", "--get-regexp", "^(diff|merge)\\.hush\\."], { allowFail: true }).stdout;
