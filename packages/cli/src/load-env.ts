@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { delimiter, resolve } from "node:path";
-import { encryptedTextFormat, formatFromPath, HushError, isHushError, openText, plaintextEncoding, printable, type FileFormat, type KeySourceResolver } from "@hush/core";
+import { encryptedTextFormat, formatFromPath, HushError, isHushError, openText, plaintextEncoding, printable, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { createKeySourceResolver } from "./key-sources.ts";
 import { mergeEnvFiles, RefusedEnvironment, type DecryptedEnvFile } from "./workflows/env-files.ts";
 import { describeRefused } from "./workflows/env-policy.ts";
@@ -73,7 +73,7 @@ function named(file: string, err: unknown): HushError {
 
 async function decryptEnvFile(file: string, options: LoadEnvOptions, keySources: KeySourceResolver): Promise<DecryptedEnvFile> {
   try {
-    const format = options.format ?? formatFromPath(file) ?? "binary";
+    const format = options.format ?? formatFromPath(file) ?? WHOLE_FILE_FORMAT;
     const bytes = readFileSync(resolve(options.cwd ?? process.cwd(), file));
     const text = bytes.toString(plaintextEncoding(encryptedTextFormat(format)));
     const opened = await openText(text, { format, keySources });

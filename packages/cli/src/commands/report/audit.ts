@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { formatFromPath, HushError, printable, type FileFormat } from "@hush/core";
+import { formatFromPath, HushError, printable, WHOLE_FILE_FORMAT, type FileFormat } from "@hush/core";
 import {
   auditFile,
   buildAccessReport,
@@ -73,7 +73,7 @@ async function readHistory(io: CliIo, root: string, paths: readonly string[]): P
   const reader = new ObjectReader(root, io.env);
   try {
     const summaries = new Map<string, Promise<VersionSummary | "clear" | "unreadable">>();
-    const formatOf = (path: string): FileFormat => formatFromPath(path) ?? "binary";
+    const formatOf = (path: string): FileFormat => formatFromPath(path) ?? WHOLE_FILE_FORMAT;
     const readBlobs = async (wanted: Array<{ path: string; blob: string }>): Promise<void> => {
       const fresh = wanted.filter((w) => !summaries.has(`${w.blob} ${formatOf(w.path)}`));
       const names = [...new Set(fresh.map((w) => w.blob))];
