@@ -56,10 +56,12 @@ export default defineConfig({
       "@hush/key-source-age/backend": pkg("key-source-age", "backend"),
       "@hush/key-source-pgp/backend": pkg("key-source-pgp", "backend"),
       "@hush/key-source-aws-kms/backend": pkg("key-source-aws-kms", "backend"),
+      "@hush/key-source-hc-vault/backend": pkg("key-source-hc-vault", "backend"),
       "@hush/core": pkg("core"),
       "@hush/key-source-age": pkg("key-source-age"),
       "@hush/key-source-pgp": pkg("key-source-pgp"),
       "@hush/key-source-aws-kms": pkg("key-source-aws-kms"),
+      "@hush/key-source-hc-vault": pkg("key-source-hc-vault"),
       // Before "@hush/git", which would otherwise take this subpath as a prefix match.
       "@hush/git/report": fileURLToPath(new URL("./packages/git/src/report/index.ts", import.meta.url)),
       "@hush/git": pkg("git"),

@@ -1,6 +1,7 @@
 import { registerKeyBackends, unimplementedKeyBackend, type KeyBackend } from "@hush/core";
 import { ageBackend } from "@hush/key-source-age/backend";
 import { awsKmsBackend } from "@hush/key-source-aws-kms/backend";
+import { vaultTransitBackend } from "@hush/key-source-hc-vault/backend";
 import { pgpBackend } from "@hush/key-source-pgp/backend";
 
 /**
@@ -13,10 +14,11 @@ export const KEY_BACKENDS: readonly KeyBackend[] = [
   ageBackend,
   pgpBackend,
   awsKmsBackend,
-  // SOPS kinds hush does not implement yet: kept verbatim in files, refused as flags and in .sops.yaml.
+  // The other SOPS kinds, in SOPS's order. Those hush does not implement yet (unimplementedKeyBackend)
+  // are kept verbatim in files and refused as flags and in .sops.yaml.
   unimplementedKeyBackend({ kind: "gcp_kms", ruleKeys: ["gcp_kms"], groupKeys: ["gcp_kms"], flag: "gcp-kms" }),
   unimplementedKeyBackend({ kind: "azure_kv", ruleKeys: ["azure_keyvault"], groupKeys: ["azure_keyvault"], flag: "azure-kv" }),
-  unimplementedKeyBackend({ kind: "hc_vault", ruleKeys: ["hc_vault_transit_uri", "hc_vault"], groupKeys: ["hc_vault"], flag: "hc-vault-transit", listedWhenEmpty: true }),
+  vaultTransitBackend,
   unimplementedKeyBackend({ kind: "hckms", ruleKeys: ["hckms"], groupKeys: ["hckms"], flag: "hckms" }),
 ];
 

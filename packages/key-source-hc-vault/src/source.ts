@@ -1,0 +1,129 @@
+/**
+ * The Vault transit key source (HashiCorp Vault and OpenBao): wraps a data key with
+ * `PUT /v1/ENGINE/encrypt/KEY` and unwraps it with `PUT /v1/ENGINE/decrypt/KEY`, as SOPS does,
+ * over node:http/node:https. The token goes only to servers the user allows (trust.ts), checked
+ * before any network call.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { HushError, printable, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import type { VaultKeyEntry, VaultKeyRecipient } from "./entry.ts";
+import { vaultErrorText, vaultPut, type VaultAnswer } from "./transport.ts";
+import { checkVaultAddress, checkVaultScheme, vaultTrustFromEnv, type VaultTrust } from "./trust.ts";
+import { checkVaultPath, normaliseVaultAddress, vaultIdentity } from "./uri.ts";
+
+/** Options of {@link VaultTransitKeySource}. */
+export interface VaultTransitKeySourceOptions {
+  /** VAULT_TOKEN, VAULT_ADDR, HUSH_VAULT_ADDRS, VAULT_NAMESPACE, VAULT_CACERT, VAULT_CLIENT_CERT/KEY, VAULT_CLIENT_TIMEOUT. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where `~/.vault-token` is looked for. */
+  readonly homeDir: string;
+  /** Addresses the user named for encryption (flags, `.sops.yaml`): they may receive the token when wrapping. */
+  readonly chosenAddresses?: readonly string[];
+}
+
+/** A transit ciphertext: `vault:vN:` and base64. */
+export const TRANSIT_CIPHERTEXT = /^vault:v\d{1,9}:[A-Za-z0-9+/]+={0,2}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** RFC 3339 in whole seconds, UTC, as SOPS writes `created_at`. */
+function nowRfc3339(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Vault transit key source (kind "hc_vault"). */
+export class VaultTransitKeySource implements KeySource {
+  readonly kind = "hc_vault" as const;
+  readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #homeDir: string;
+  readonly #trust: VaultTrust;
+  readonly #chosen: readonly string[];
+  readonly #timeoutMs: number;
+
+  constructor(options: VaultTransitKeySourceOptions) {
+    this.#env = options.env;
+    this.#homeDir = options.homeDir;
+    this.#trust = vaultTrustFromEnv(options.env);
+    this.#chosen = options.chosenAddresses ?? [];
+    const seconds = Number(options.env["VAULT_CLIENT_TIMEOUT"] ?? "30");
+    this.#timeoutMs = Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : 30_000;
+  }
+
+  async wrap(dataKey: Uint8Array, recipient: MasterKeyRecipient): Promise<VaultKeyEntry> {
+    if (recipient.kind !== "hc_vault") throw new HushError("INVALID_ARGUMENT", `The Vault transit key source cannot wrap to a ${recipient.kind} key`);
+    if (dataKey.length !== 32 && dataKey.length !== 33) {
+      throw new HushError("INTERNAL", `A data key to wrap must be 32 bytes (or a 33-byte share), got ${dataKey.length}`);
+    }
+    const key = recipient as VaultKeyRecipient;
+    const what = `Vault transit key ${printable(vaultIdentity(key))}`;
+    checkVaultPath(key.enginePath, key.keyName, "INVALID_ARGUMENT");
+    const address = normaliseVaultAddress(key.vaultAddress);
+    // Named by the user for this encryption: the https rule still holds. Otherwise (rotate re-wraps
+    // the keys a file lists) the address must be allowed as for unwrapping.
+    if (this.#chosen.includes(address)) checkVaultScheme(address, what);
+    else checkVaultAddress(this.#trust, address, what);
+    const answer = await this.#call(address, key, "encrypt", { plaintext: Buffer.from(dataKey).toString("base64") }, what);
+    const ciphertext = (answer.body as { data?: { ciphertext?: unknown } } | undefined)?.data?.ciphertext;
+    if (typeof ciphertext !== "string" || !TRANSIT_CIPHERTEXT.test(ciphertext)) {
+      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit encrypt failed: MalformedResponse (no vault:vN ciphertext in the answer)`);
+    }
+    return { kind: "hc_vault", vaultAddress: address, enginePath: key.enginePath, keyName: key.keyName, createdAt: nowRfc3339(), enc: ciphertext };
+  }
+
+  async unwrap(entry: MasterKeyEntry): Promise<Uint8Array | null> {
+    if (entry.kind !== "hc_vault") return null;
+    const key = entry as VaultKeyEntry;
+    const what = `Vault transit key ${printable(vaultIdentity(key))}`;
+    // Everything from the file is checked before any network call or token read.
+    checkVaultPath(key.enginePath, key.keyName, "METADATA_INVALID");
+    if (!TRANSIT_CIPHERTEXT.test(key.enc)) throw new HushError("METADATA_INVALID", `The wrapped key (enc) of ${what} is not a vault:vN ciphertext`);
+    const address = checkVaultAddress(this.#trust, key.vaultAddress, what);
+    const answer = await this.#call(address, key, "decrypt", { ciphertext: key.enc }, what);
+    const plaintext = (answer.body as { data?: { plaintext?: unknown } } | undefined)?.data?.plaintext;
+    if (typeof plaintext !== "string" || !BASE64.test(plaintext)) {
+      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit decrypt failed: MalformedResponse (no base64 plaintext in the answer)`);
+    }
+    const bytes = Buffer.from(plaintext, "base64");
+    if (bytes.length !== 32 && bytes.length !== 33) {
+      bytes.fill(0);
+      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit decrypt returned ${bytes.length} bytes, not a data key`);
+    }
+    return new Uint8Array(bytes);
+  }
+
+  describeSearch(): readonly string[] {
+    return [`Vault token: ${this.#env["VAULT_TOKEN"] ? "VAULT_TOKEN" : join(this.#homeDir, ".vault-token")}`];
+  }
+
+  /** VAULT_TOKEN, else `~/.vault-token` (as the Vault CLI and SOPS read it). */
+  #token(what: string): string {
+    const fromEnv = this.#env["VAULT_TOKEN"];
+    if (fromEnv !== undefined && fromEnv.trim() !== "") return fromEnv.trim();
+    try {
+      const fromFile = readFileSync(join(this.#homeDir, ".vault-token"), "utf8").trim();
+      if (fromFile !== "") return fromFile;
+    } catch {
+      // No token file: reported below.
+    }
+    throw new HushError("KEY_SOURCE_FAILED", `${what}: no Vault token: set VAULT_TOKEN or log in with \`vault login\` (~/.vault-token)`);
+  }
+
+  async #call(address: string, key: VaultKeyRecipient, op: "encrypt" | "decrypt", body: unknown, what: string): Promise<VaultAnswer> {
+    const url = new URL(`${address}/v1/${key.enginePath}/${op}/${key.keyName}`);
+    const options = { token: this.#token(what), namespace: this.#env["VAULT_NAMESPACE"], timeoutMs: this.#timeoutMs, env: this.#env };
+    let answer: VaultAnswer;
+    try {
+      answer = await vaultPut(url, body, options);
+    } catch (err) {
+      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit ${op} failed: ${(err as Error).message}`);
+    }
+    if (answer.status >= 300 && answer.status < 400) {
+      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit ${op} failed: HTTP ${answer.status} redirect not followed (set VAULT_ADDR to the server that answers)`);
+    }
+    if (answer.status !== 200) {
+      const reason = answer.status === 403 ? "AccessDenied" : answer.status >= 500 ? "ServerError" : "Refused";
+      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit ${op} failed: ${reason} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
+    }
+    return answer;
+  }
+}

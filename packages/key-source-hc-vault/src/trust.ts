@@ -1,0 +1,63 @@
+/**
+ * Which Vault servers may receive the reader's token.
+ *
+ * A file's `vault_address` is untrusted: anyone who can put a file in a repository (a branch, a
+ * pull request, a clone) chooses it, and SOPS sends the reader's Vault token there (advisory
+ * GHSA-jgf3-f6rg-8x3h). hush sends the token only to the address in `VAULT_ADDR` or one listed
+ * in `HUSH_VAULT_ADDRS` (comma-separated), both from the environment, never from a repository's
+ * `.sops.yaml` or the file. Addresses the user named for encryption (`--hc-vault-transit`,
+ * `.sops.yaml` rules) may receive it when wrapping. Plain http is refused except to loopback,
+ * where the token cannot cross a network.
+ */
+import { HushError, printable, type ErrorCode } from "@hush/core";
+import { normaliseVaultAddress } from "./uri.ts";
+
+/** The addresses (normalised) that may receive the token. */
+export interface VaultTrust {
+  readonly addresses: readonly string[];
+}
+
+function tryNormalise(address: string): string | undefined {
+  try {
+    return normaliseVaultAddress(address.trim().replace(/\/+$/, ""));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `VAULT_ADDR` and `HUSH_VAULT_ADDRS`; malformed items are ignored (they can match nothing). */
+export function vaultTrustFromEnv(env: Readonly<Record<string, string | undefined>>): VaultTrust {
+  const items = [env["VAULT_ADDR"] ?? "", ...(env["HUSH_VAULT_ADDRS"] ?? "").split(",")];
+  return { addresses: items.filter((s) => s.trim() !== "").flatMap((s) => tryNormalise(s) ?? []) };
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** Throws unless `address` uses https, or http to a loopback host. */
+export function checkVaultScheme(address: string, what: string, code: ErrorCode = "KEY_SOURCE_FAILED"): void {
+  const url = new URL(address);
+  if (url.protocol !== "https:" && !isLoopback(url.hostname)) {
+    throw new HushError(
+      code,
+      `${what}: the Vault address ${printable(address)} is not https; hush sends a Vault token over plain http only to this machine (localhost, 127.0.0.1, [::1])`,
+    );
+  }
+}
+
+/**
+ * Throws, before any network call, unless the token may go to `address` (a file's
+ * `vault_address`): https (or loopback) and allowed by {@link VaultTrust}.
+ */
+export function checkVaultAddress(trust: VaultTrust, address: string, what: string): string {
+  const normal = normaliseVaultAddress(address, "METADATA_INVALID");
+  checkVaultScheme(normal, what);
+  if (!trust.addresses.includes(normal)) {
+    throw new HushError(
+      "KEY_SOURCE_FAILED",
+      `${what}: the file names the Vault server ${printable(normal)}; hush sends your Vault token only to a server you allow: set VAULT_ADDR=${printable(normal)} or add it to HUSH_VAULT_ADDRS`,
+    );
+  }
+  return normal;
+}
