@@ -18,13 +18,15 @@ export interface VaultTransitKeySourceOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where `~/.vault-token` is looked for. */
   readonly homeDir: string;
-  /** Addresses the user named for encryption (flags, `.sops.yaml`): they may receive the token when wrapping. */
+  /** Addresses the user named on the command line for encryption: they may receive the token when wrapping. */
   readonly chosenAddresses?: readonly string[];
 }
 
 /** A transit ciphertext: `vault:vN:` and base64. */
 export const TRANSIT_CIPHERTEXT = /^vault:v\d{1,9}:[A-Za-z0-9+/]+={0,2}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** How messages name this backend (the CLI already names the key and its group before them). */
+const WHAT = "Vault transit";
 
 /** RFC 3339 in whole seconds, UTC, as SOPS writes `created_at`. */
 function nowRfc3339(): string {
@@ -55,17 +57,16 @@ export class VaultTransitKeySource implements KeySource {
       throw new HushError("INTERNAL", `A data key to wrap must be 32 bytes (or a 33-byte share), got ${dataKey.length}`);
     }
     const key = recipient as VaultKeyRecipient;
-    const what = `Vault transit key ${printable(vaultIdentity(key))}`;
     checkVaultPath(key.enginePath, key.keyName, "INVALID_ARGUMENT");
     const address = normaliseVaultAddress(key.vaultAddress);
-    // Named by the user for this encryption: the https rule still holds. Otherwise (rotate re-wraps
-    // the keys a file lists) the address must be allowed as for unwrapping.
-    if (this.#chosen.includes(address)) checkVaultScheme(address, what);
-    else checkVaultAddress(this.#trust, address, what);
-    const answer = await this.#call(address, key, "encrypt", { plaintext: Buffer.from(dataKey).toString("base64") }, what);
+    // Named on this command line: the https rule still holds. Otherwise (a `.sops.yaml` rule, or
+    // the keys a file lists when rotating) the address must be allowed as for unwrapping.
+    if (this.#chosen.includes(address)) checkVaultScheme(address, WHAT);
+    else checkVaultAddress(this.#trust, address, WHAT, "the key to encrypt for (from .sops.yaml or the file) names");
+    const answer = await this.#call(address, key, "encrypt", { plaintext: Buffer.from(dataKey).toString("base64") });
     const ciphertext = (answer.body as { data?: { ciphertext?: unknown } } | undefined)?.data?.ciphertext;
     if (typeof ciphertext !== "string" || !TRANSIT_CIPHERTEXT.test(ciphertext)) {
-      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit encrypt failed: MalformedResponse (no vault:vN ciphertext in the answer)`);
+      throw new HushError("KEY_SOURCE_FAILED", `Vault transit encrypt failed: MalformedResponse (no vault:vN ciphertext in the answer)`);
     }
     return { kind: "hc_vault", vaultAddress: address, enginePath: key.enginePath, keyName: key.keyName, createdAt: nowRfc3339(), enc: ciphertext };
   }
@@ -73,20 +74,19 @@ export class VaultTransitKeySource implements KeySource {
   async unwrap(entry: MasterKeyEntry): Promise<Uint8Array | null> {
     if (entry.kind !== "hc_vault") return null;
     const key = entry as VaultKeyEntry;
-    const what = `Vault transit key ${printable(vaultIdentity(key))}`;
     // Everything from the file is checked before any network call or token read.
     checkVaultPath(key.enginePath, key.keyName, "METADATA_INVALID");
-    if (!TRANSIT_CIPHERTEXT.test(key.enc)) throw new HushError("METADATA_INVALID", `The wrapped key (enc) of ${what} is not a vault:vN ciphertext`);
-    const address = checkVaultAddress(this.#trust, key.vaultAddress, what);
-    const answer = await this.#call(address, key, "decrypt", { ciphertext: key.enc }, what);
+    if (!TRANSIT_CIPHERTEXT.test(key.enc)) throw new HushError("METADATA_INVALID", `The wrapped key (enc) of Vault transit key ${printable(vaultIdentity(key))} is not a vault:vN ciphertext`);
+    const address = checkVaultAddress(this.#trust, key.vaultAddress, WHAT);
+    const answer = await this.#call(address, key, "decrypt", { ciphertext: key.enc });
     const plaintext = (answer.body as { data?: { plaintext?: unknown } } | undefined)?.data?.plaintext;
     if (typeof plaintext !== "string" || !BASE64.test(plaintext)) {
-      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit decrypt failed: MalformedResponse (no base64 plaintext in the answer)`);
+      throw new HushError("KEY_SOURCE_FAILED", `Vault transit decrypt failed: MalformedResponse (no base64 plaintext in the answer)`);
     }
     const bytes = Buffer.from(plaintext, "base64");
     if (bytes.length !== 32 && bytes.length !== 33) {
       bytes.fill(0);
-      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit decrypt returned ${bytes.length} bytes, not a data key`);
+      throw new HushError("KEY_SOURCE_FAILED", `Vault transit decrypt returned ${bytes.length} bytes, not a data key`);
     }
     return new Uint8Array(bytes);
   }
@@ -96,7 +96,7 @@ export class VaultTransitKeySource implements KeySource {
   }
 
   /** VAULT_TOKEN, else `~/.vault-token` (as the Vault CLI and SOPS read it). */
-  #token(what: string): string {
+  #token(): string {
     const fromEnv = this.#env["VAULT_TOKEN"];
     if (fromEnv !== undefined && fromEnv.trim() !== "") return fromEnv.trim();
     try {
@@ -105,24 +105,24 @@ export class VaultTransitKeySource implements KeySource {
     } catch {
       // No token file: reported below.
     }
-    throw new HushError("KEY_SOURCE_FAILED", `${what}: no Vault token: set VAULT_TOKEN or log in with \`vault login\` (~/.vault-token)`);
+    throw new HushError("KEY_SOURCE_FAILED", `no Vault token: set VAULT_TOKEN or log in with \`vault login\` (~/.vault-token)`);
   }
 
-  async #call(address: string, key: VaultKeyRecipient, op: "encrypt" | "decrypt", body: unknown, what: string): Promise<VaultAnswer> {
+  async #call(address: string, key: VaultKeyRecipient, op: "encrypt" | "decrypt", body: unknown): Promise<VaultAnswer> {
     const url = new URL(`${address}/v1/${key.enginePath}/${op}/${key.keyName}`);
-    const options = { token: this.#token(what), namespace: this.#env["VAULT_NAMESPACE"], timeoutMs: this.#timeoutMs, env: this.#env };
+    const options = { token: this.#token(), namespace: this.#env["VAULT_NAMESPACE"], timeoutMs: this.#timeoutMs, env: this.#env };
     let answer: VaultAnswer;
     try {
       answer = await vaultPut(url, body, options);
     } catch (err) {
-      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit ${op} failed: ${(err as Error).message}`);
+      throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: ${(err as Error).message}`);
     }
     if (answer.status >= 300 && answer.status < 400) {
-      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit ${op} failed: HTTP ${answer.status} redirect not followed (set VAULT_ADDR to the server that answers)`);
+      throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: HTTP ${answer.status} redirect not followed (set VAULT_ADDR to the server that answers)`);
     }
     if (answer.status !== 200) {
       const reason = answer.status === 403 ? "AccessDenied" : answer.status >= 500 ? "ServerError" : "Refused";
-      throw new HushError("KEY_SOURCE_FAILED", `${what}: Vault transit ${op} failed: ${reason} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
+      throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: ${reason} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
     }
     return answer;
   }

@@ -5,9 +5,11 @@
  * pull request, a clone) chooses it, and SOPS sends the reader's Vault token there (advisory
  * GHSA-jgf3-f6rg-8x3h). hush sends the token only to the address in `VAULT_ADDR` or one listed
  * in `HUSH_VAULT_ADDRS` (comma-separated), both from the environment, never from a repository's
- * `.sops.yaml` or the file. Addresses the user named for encryption (`--hc-vault-transit`,
- * `.sops.yaml` rules) may receive it when wrapping. Plain http is refused except to loopback,
- * where the token cannot cross a network.
+ * `.sops.yaml` or the file. When encrypting, an address named on the command line
+ * (`--hc-vault-transit`, `--add-hc-vault-transit`, `SOPS_VAULT_URIS`) was chosen by the user and
+ * may receive it too; one from a `.sops.yaml` rule may not unless allowed, since a cloned
+ * repository brings its own `.sops.yaml`. Plain http is refused except to loopback, where the
+ * token cannot cross a network.
  */
 import { HushError, printable, type ErrorCode } from "@hush/core";
 import { normaliseVaultAddress } from "./uri.ts";
@@ -48,15 +50,16 @@ export function checkVaultScheme(address: string, what: string, code: ErrorCode 
 
 /**
  * Throws, before any network call, unless the token may go to `address` (a file's
- * `vault_address`): https (or loopback) and allowed by {@link VaultTrust}.
+ * `vault_address`, or a key from `.sops.yaml`): https (or loopback) and allowed by
+ * {@link VaultTrust}. `origin` says where the address came from, for the message.
  */
-export function checkVaultAddress(trust: VaultTrust, address: string, what: string): string {
+export function checkVaultAddress(trust: VaultTrust, address: string, what: string, origin = "the file names"): string {
   const normal = normaliseVaultAddress(address, "METADATA_INVALID");
   checkVaultScheme(normal, what);
   if (!trust.addresses.includes(normal)) {
     throw new HushError(
       "KEY_SOURCE_FAILED",
-      `${what}: the file names the Vault server ${printable(normal)}; hush sends your Vault token only to a server you allow: set VAULT_ADDR=${printable(normal)} or add it to HUSH_VAULT_ADDRS`,
+      `${what}: ${origin} the Vault server ${printable(normal)}; hush sends your Vault token only to a server you allow: set VAULT_ADDR=${printable(normal)} or add it to HUSH_VAULT_ADDRS`,
     );
   }
   return normal;

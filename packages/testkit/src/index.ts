@@ -11,3 +11,5 @@ export type { SigV4Credentials, SigV4Verified, SigV4Rejected } from "./sigv4.ts"
 export { runHush, HUSH_BIN, HUSH_SCRIPT, requireBuiltCli, type HushResult } from "./run-hush.ts";
 export { sopsDecrypt, SOPS_ORACLE_BIN, SOPS_ORACLE_VERSION } from "./sops-oracle.ts";
 export type { SopsDecryptRequest, SopsDecryptResult, SopsOracleFormat } from "./sops-oracle.ts";
+export { startVaultTestServer, makeTestCertificate } from "./vault-test-server.ts";
+export type { VaultTestServer, VaultTestServerOptions, VaultTestCall } from "./vault-test-server.ts";

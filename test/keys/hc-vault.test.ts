@@ -1,0 +1,180 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTempDir, makeTestCertificate, startVaultTestServer, type VaultTestServer } from "@hush/testkit";
+import { hush, makeAgeKey } from "./helpers.ts";
+
+/**
+ * Vault transit (`hc_vault`) through the built CLI, against the project's Vault test server. The
+ * point is the token: SOPS sends the reader's Vault token to whatever `vault_address` a file
+ * names (GHSA-jgf3-f6rg-8x3h); hush sends it only to VAULT_ADDR or HUSH_VAULT_ADDRS.
+ */
+
+const PLAIN = "password: s3cr3t\n";
+
+describe("hc_vault keys", () => {
+  let vault: VaultTestServer;
+  let attacker: VaultTestServer;
+  const tmp = makeTempDir("hush-hc-vault-");
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    vault = await startVaultTestServer();
+    attacker = await startVaultTestServer();
+    vault.createKey("app");
+    env = { VAULT_TOKEN: vault.token, VAULT_ADDR: vault.address };
+  });
+  afterAll(async () => {
+    await vault.stop();
+    await attacker.stop();
+    tmp.cleanup();
+  });
+
+  /** A file encrypted with `--hc-vault-transit` for the `app` key of the test server. */
+  const encrypted = async (name: string): Promise<string> => {
+    const f = join(tmp.path, name);
+    writeFileSync(f, PLAIN);
+    const r = await hush(["encrypt", "-i", "--hc-vault-transit", vault.uri("app"), f], { env });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    return f;
+  };
+
+  it("encrypts with --hc-vault-transit and decrypts, writing SOPS's entry fields in SOPS 3.13's order", async () => {
+    const f = await encrypted("basic.yaml");
+    const text = readFileSync(f, "utf8");
+    expect(text).toMatch(
+      new RegExp(
+        `\\n {4}hc_vault:\\n {8}- created_at: "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"\\n {10}enc: vault:v1:[A-Za-z0-9+/]+=*\\n {10}engine_path: transit\\n {10}key_name: app\\n {10}vault_address: ${vault.address.replace(/\./g, "\\.")}\\n`,
+      ),
+    );
+    const r = await hush(["decrypt", f], { env });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(PLAIN);
+    expect(vault.calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toContain("PUT /v1/transit/decrypt/app 200");
+    expect(vault.calls.every((c) => c.token === vault.token)).toBe(true);
+  });
+
+  it("a file naming a server the user has not allowed gets no token: refused before any request", async () => {
+    const f = await encrypted("attack.yaml");
+    // The attacker's branch changes only the address (metadata is not under the MAC).
+    writeFileSync(f, readFileSync(f, "utf8").replace(`vault_address: ${vault.address}`, `vault_address: ${attacker.address}`));
+    for (const args of [["decrypt", f], ["git", "textconv", f]]) {
+      const r = await hush(args, { env });
+      expect(r.stdout).not.toContain("s3cr3t");
+      if (args[0] === "decrypt") {
+        expect(r.status).toBe(128);
+        expect(r.stderr).toContain(`the file names the Vault server ${attacker.address}; hush sends your Vault token only to a server you allow: set VAULT_ADDR=${attacker.address} or add it to HUSH_VAULT_ADDRS`);
+      }
+    }
+    // Also with the token in ~/.vault-token and no VAULT_ADDR at all.
+    const home = join(tmp.path, "home");
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, ".vault-token"), `${vault.token}\n`, { mode: 0o600 });
+    const fromFile = await hush(["decrypt", f], { env: { HOME: home } });
+    expect(fromFile.status).toBe(128);
+    expect(fromFile.stderr).toContain("HUSH_VAULT_ADDRS");
+    expect(attacker.calls).toEqual([]);
+  });
+
+  it("HUSH_VAULT_ADDRS and VAULT_ADDR (normalised) allow a server; ~/.vault-token is read", async () => {
+    const f = await encrypted("allowed.yaml");
+    const listed = await hush(["decrypt", f], { env: { VAULT_TOKEN: vault.token, HUSH_VAULT_ADDRS: `https://vault.example.com, ${vault.address}/` } });
+    expect(listed.stderr).toBe("");
+    expect(listed.stdout).toBe(PLAIN);
+    const trailingSlash = await hush(["decrypt", f], { env: { VAULT_TOKEN: vault.token, VAULT_ADDR: `${vault.address.toUpperCase().replace("HTTP", "http")}/` } });
+    expect(trailingSlash.stdout).toBe(PLAIN);
+    const home = join(tmp.path, "home2");
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, ".vault-token"), `${vault.token}\n`, { mode: 0o600 });
+    const tokenFile = await hush(["decrypt", f], { env: { HOME: home, VAULT_ADDR: vault.address } });
+    expect(tokenFile.stdout).toBe(PLAIN);
+  });
+
+  it("a wrong token is a one-line error naming the key, exit 128, nothing written", async () => {
+    const f = await encrypted("wrong-token.yaml");
+    const before = readFileSync(f);
+    const r = await hush(["decrypt", "-i", f], { env: { ...env, VAULT_TOKEN: "hvs.wrong" } });
+    expect(r.status).toBe(128);
+    const [line, ...rest] = r.stderr.trim().split("\n");
+    expect(line).toMatch(new RegExp(`^hush: .*wrong-token\\.yaml: could not decrypt the data key: group 0: hc_vault ${vault.uri("app").replace(/\./g, "\\.")}: Vault transit decrypt failed: AccessDenied \\(HTTP 403: permission denied\\)$`));
+    expect(rest.every((l) => l.startsWith("  next:")), r.stderr).toBe(true);
+    expect(readFileSync(f)).toEqual(before);
+    const none = await hush(["decrypt", f], { env: { VAULT_ADDR: vault.address } });
+    expect(none.status).toBe(128);
+    expect(none.stderr).toContain("no Vault token: set VAULT_TOKEN");
+  });
+
+  it("a key group mixing age and hc_vault (.sops.yaml) opens with either key", async () => {
+    const dir = join(tmp.path, "mixed");
+    mkdirSync(dir);
+    const age = await makeAgeKey(dir, "alice");
+    writeFileSync(join(dir, ".sops.yaml"), `creation_rules:\n  - key_groups:\n      - age: [${age.recipient}]\n        hc_vault: ["${vault.uri("app")}"]\n`);
+    writeFileSync(join(dir, "s.yaml"), PLAIN);
+    const enc = await hush(["encrypt", "-i", "s.yaml"], { cwd: dir, env });
+    expect(enc.stderr).toBe("");
+    const text = readFileSync(join(dir, "s.yaml"), "utf8");
+    expect(text).toContain("key_name: app");
+    expect(text).toContain(age.recipient);
+    const calls = vault.calls.length;
+    const byAge = await hush(["decrypt", "s.yaml"], { cwd: dir, env: { SOPS_AGE_KEY_FILE: age.file } });
+    expect(byAge.stdout).toBe(PLAIN);
+    expect(vault.calls.length).toBe(calls);
+    const byVault = await hush(["decrypt", "s.yaml"], { cwd: dir, env });
+    expect(byVault.stdout).toBe(PLAIN);
+  });
+
+  it("hc_vault_transit_uri in a rule: its server must be allowed too (a clone brings its own .sops.yaml); http only to loopback", async () => {
+    const dir = join(tmp.path, "rule");
+    mkdirSync(dir);
+    writeFileSync(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: ^s\\.yaml$\n    hc_vault_transit_uri: "${vault.uri("app")}"\n  - path_regex: ^evil\\.yaml$\n    hc_vault_transit_uri: "${attacker.uri("app")}"\n  - path_regex: ^t\\.yaml$\n    hc_vault_transit_uri: "${vault.uri("app")}"\n`);
+    writeFileSync(join(dir, "s.yaml"), PLAIN);
+    const enc = await hush(["encrypt", "-i", "s.yaml"], { cwd: dir, env });
+    expect(enc.stderr).toBe("");
+    expect((await hush(["decrypt", "s.yaml"], { cwd: dir, env })).stdout).toBe(PLAIN);
+    writeFileSync(join(dir, "evil.yaml"), PLAIN);
+    const evil = await hush(["encrypt", "-i", "evil.yaml"], { cwd: dir, env });
+    expect(evil.status).toBe(128);
+    expect(evil.stderr).toContain(`names the Vault server ${attacker.address}; hush sends your Vault token only to a server you allow: set VAULT_ADDR=${attacker.address} or add it to HUSH_VAULT_ADDRS`);
+    expect(readFileSync(join(dir, "evil.yaml"), "utf8")).toBe(PLAIN);
+    expect(attacker.calls).toEqual([]);
+    writeFileSync(join(dir, "t.yaml"), PLAIN);
+    const http = await hush(["encrypt", "--hc-vault-transit", "http://vault.example.com:8200/v1/transit/keys/app", "t.yaml"], { cwd: dir, env });
+    expect(http.status).not.toBe(0);
+    expect(http.stderr).toContain("is not https");
+    expect(readFileSync(join(dir, "t.yaml"), "utf8")).toBe(PLAIN);
+  });
+
+  it("a file in SOPS 3.12's field order and SOPS's URI forms round-trip (entries rewritten sorted)", async () => {
+    const f = await encrypted("order.yaml");
+    const text = readFileSync(f, "utf8");
+    const m = /- created_at: (.*)\n {10}enc: (.*)\n {10}engine_path: (.*)\n {10}key_name: (.*)\n {10}vault_address: (.*)\n/.exec(text)!;
+    const legacy = text.replace(m[0], `- vault_address: ${m[5]}\n          engine_path: ${m[3]}\n          key_name: ${m[4]}\n          created_at: ${m[1]}\n          enc: ${m[2]}\n`);
+    writeFileSync(f, legacy);
+    expect((await hush(["decrypt", f], { env })).stdout).toBe(PLAIN);
+    const rot = await hush(["rotate", "-i", f], { env });
+    expect(rot.stderr).toBe("");
+    expect(readFileSync(f, "utf8")).toMatch(/- created_at: .*\n {10}enc: vault:v1:.*\n {10}engine_path: transit\n {10}key_name: app\n {10}vault_address: /);
+    expect((await hush(["decrypt", f], { env })).stdout).toBe(PLAIN);
+    const bad = await hush(["encrypt", "--hc-vault-transit", "https://vault:8200/prefix/v1/transit/keys/app", f], { env });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("Invalid Vault transit URI");
+  });
+
+  it("HTTPS with VAULT_CACERT", async () => {
+    const cert = makeTestCertificate(tmp.path);
+    const tls = await startVaultTestServer({ tls: cert, token: vault.token });
+    try {
+      const f = join(tmp.path, "tls.yaml");
+      writeFileSync(f, PLAIN);
+      const tlsEnv = { VAULT_TOKEN: tls.token, VAULT_ADDR: tls.address, VAULT_CACERT: cert.certFile };
+      const enc = await hush(["encrypt", "-i", "--hc-vault-transit", tls.uri("app"), f], { env: tlsEnv });
+      expect(enc.stderr).toBe("");
+      expect((await hush(["decrypt", f], { env: tlsEnv })).stdout).toBe(PLAIN);
+      const untrusted = await hush(["decrypt", f], { env: { ...tlsEnv, VAULT_CACERT: "" } });
+      expect(untrusted.status).toBe(128);
+      expect(untrusted.stderr).toContain("NetworkError");
+    } finally {
+      await tls.stop();
+    }
+  });
+});
