@@ -54,8 +54,12 @@ export interface VaultTestServer {
 }
 
 class VaultError extends Error {
-  constructor(readonly status: number, readonly errors: readonly string[]) {
+  readonly status: number;
+  readonly errors: readonly string[];
+  constructor(status: number, errors: readonly string[]) {
     super(errors.join("; "));
+    this.status = status;
+    this.errors = errors;
   }
 }
 
