@@ -60,6 +60,7 @@ describe("hc_vault keys", () => {
     writeFileSync(f, readFileSync(f, "utf8").replace(`vault_address: ${vault.address}`, `vault_address: ${attacker.address}`));
     for (const args of [["decrypt", f], ["git", "textconv", f]]) {
       const r = await hush(args, { env });
+      expect(attacker.calls, "the attacker's server received a request").toEqual([]);
       expect(r.stdout).not.toContain("s3cr3t");
       if (args[0] === "decrypt") {
         expect(r.status).toBe(128);
@@ -158,6 +159,32 @@ describe("hc_vault keys", () => {
     const bad = await hush(["encrypt", "--hc-vault-transit", "https://vault:8200/prefix/v1/transit/keys/app", f], { env });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain("Invalid Vault transit URI");
+  });
+
+  it("VAULT_NAMESPACE is sent as X-Vault-Namespace; a redirect is not followed (the token stays put)", async () => {
+    const ns = await startVaultTestServer({ namespace: "team-a" });
+    const redirecting = await startVaultTestServer({ redirectTo: attacker.address });
+    try {
+      const f = join(tmp.path, "ns.yaml");
+      writeFileSync(f, PLAIN);
+      const nsEnv = { VAULT_TOKEN: ns.token, VAULT_ADDR: ns.address, VAULT_NAMESPACE: "team-a" };
+      expect((await hush(["encrypt", "-i", "--hc-vault-transit", ns.uri("app"), f], { env: nsEnv })).stderr).toBe("");
+      expect((await hush(["decrypt", f], { env: nsEnv })).stdout).toBe(PLAIN);
+      expect(ns.calls.every((c) => c.namespace === "team-a")).toBe(true);
+      const noNs = await hush(["decrypt", f], { env: { ...nsEnv, VAULT_NAMESPACE: "" } });
+      expect(noNs.status).toBe(128);
+      expect(noNs.stderr).toContain("AccessDenied (HTTP 403: permission denied)");
+
+      writeFileSync(f, readFileSync(f, "utf8").replace(`vault_address: ${ns.address}`, `vault_address: ${redirecting.address}`));
+      const r = await hush(["decrypt", f], { env: { VAULT_TOKEN: ns.token, VAULT_ADDR: redirecting.address } });
+      expect(r.status).toBe(128);
+      expect(r.stderr).toContain("HTTP 307 redirect not followed");
+      expect(redirecting.calls).toHaveLength(1);
+      expect(attacker.calls).toEqual([]);
+    } finally {
+      await ns.stop();
+      await redirecting.stop();
+    }
   });
 
   it("HTTPS with VAULT_CACERT", async () => {
