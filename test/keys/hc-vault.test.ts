@@ -161,6 +161,23 @@ describe("hc_vault keys", () => {
     expect(bad.stderr).toContain("Invalid Vault transit URI");
   });
 
+  it("rotate --add-hc-vault-transit and --rm-hc-vault-transit", async () => {
+    const dir = join(tmp.path, "rotate");
+    mkdirSync(dir);
+    const age = await makeAgeKey(dir, "bob");
+    const f = join(dir, "r.yaml");
+    writeFileSync(f, PLAIN);
+    expect((await hush(["encrypt", "-i", "--age", age.recipient, f])).status).toBe(0);
+    const add = await hush(["rotate", "-i", "--add-hc-vault-transit", vault.uri("app"), f], { env: { ...env, SOPS_AGE_KEY_FILE: age.file } });
+    expect(add.stderr).toBe("");
+    expect(readFileSync(f, "utf8")).toContain("key_name: app");
+    expect((await hush(["decrypt", f], { env })).stdout).toBe(PLAIN);
+    const rm = await hush(["rotate", "-i", "--rm-hc-vault-transit", vault.uri("app"), f], { env: { ...env, SOPS_AGE_KEY_FILE: age.file } });
+    expect(rm.stderr).toBe("");
+    expect(readFileSync(f, "utf8")).not.toContain("hc_vault");
+    expect((await hush(["decrypt", f], { env: { SOPS_AGE_KEY_FILE: age.file } })).stdout).toBe(PLAIN);
+  });
+
   it("VAULT_NAMESPACE is sent as X-Vault-Namespace; a redirect is not followed (the token stays put)", async () => {
     const ns = await startVaultTestServer({ namespace: "team-a" });
     const redirecting = await startVaultTestServer({ redirectTo: attacker.address });
