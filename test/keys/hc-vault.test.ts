@@ -204,6 +204,21 @@ describe("hc_vault keys", () => {
     }
   });
 
+  it("a server that hangs: NetworkTimeout after VAULT_CLIENT_TIMEOUT, exit 128", async () => {
+    const slow = await startVaultTestServer({ token: vault.token, latencyMs: 5000 });
+    try {
+      const f = await encrypted("slow.yaml");
+      writeFileSync(f, readFileSync(f, "utf8").replace(`vault_address: ${vault.address}`, `vault_address: ${slow.address}`));
+      const started = Date.now();
+      const r = await hush(["decrypt", f], { env: { VAULT_TOKEN: vault.token, VAULT_ADDR: slow.address, VAULT_CLIENT_TIMEOUT: "1" } });
+      expect(r.status).toBe(128);
+      expect(r.stderr).toContain("Vault transit decrypt failed: NetworkTimeout (no answer within 1000 ms)");
+      expect(Date.now() - started).toBeLessThan(4500);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it("HTTPS with VAULT_CACERT", async () => {
     const cert = makeTestCertificate(tmp.path);
     const tls = await startVaultTestServer({ tls: cert, token: vault.token });

@@ -55,7 +55,7 @@ export function vaultPut(url: URL, body: unknown, options: VaultRequestOptions):
     const fail = (why: string): void => reject(new HushError("KEY_SOURCE_FAILED", why));
     const req = send(
       url,
-      { method: "PUT", headers, timeout: options.timeoutMs, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) },
+      { method: "PUT", headers, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) },
       (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -67,6 +67,7 @@ export function vaultPut(url: URL, body: unknown, options: VaultRequestOptions):
           } else chunks.push(c);
         });
         res.on("end", () => {
+          clearTimeout(deadline);
           const status = res.statusCode ?? 0;
           let parsed: unknown;
           try {
@@ -79,10 +80,13 @@ export function vaultPut(url: URL, body: unknown, options: VaultRequestOptions):
         res.on("error", (err) => fail(`NetworkError (${printable(err.message)})`));
       },
     );
-    req.setTimeout(options.timeoutMs, () => {
+    // One deadline for the whole exchange: a server that sends its answer a byte at a time never
+    // trips the socket's idle timeout.
+    const deadline = setTimeout(() => {
       req.destroy();
       fail(`NetworkTimeout (no answer within ${options.timeoutMs} ms)`);
-    });
+    }, options.timeoutMs);
+    req.on("close", () => clearTimeout(deadline));
     req.on("error", (err: NodeJS.ErrnoException) => fail(`NetworkError (${printable(err.code ?? err.message)})`));
     req.end(payload);
   });

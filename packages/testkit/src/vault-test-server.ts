@@ -24,6 +24,8 @@ export interface VaultTestServerOptions {
   readonly namespace?: string;
   /** Serve HTTPS with this certificate (PEM). */
   readonly tls?: { readonly key: string; readonly cert: string };
+  /** Wait this long before answering (to test clients' time limits). */
+  readonly latencyMs?: number;
   /** Answer every request with this redirect (307 to the URL) instead. */
   readonly redirectTo?: string;
 }
@@ -160,7 +162,11 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => handle(req, res, Buffer.concat(chunks)));
+    req.on("end", () => {
+      const answer = (): void => handle(req, res, Buffer.concat(chunks));
+      if (options.latencyMs === undefined) answer();
+      else setTimeout(answer, options.latencyMs);
+    });
   };
   const server: Server = options.tls === undefined ? createHttpServer(listener) : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener);
   server.on("connection", (s: Socket) => {
