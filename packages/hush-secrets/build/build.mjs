@@ -154,15 +154,21 @@ async function main() {
     writeFileSync(join(out, "dist", file.replace(/\.js$/, ".cjs")), code);
   }
   rmSync(staging, { recursive: true, force: true });
-  if (entries["env-startup"] !== undefined) {
-    writeFileSync(join(out, "dist", "config.mjs"), 'import startup from "./env-startup.cjs";\nawait startup.loadEnvAtStartup();\n');
-  }
 
   const launcherSource = readFileSync(join(here, "launcher.cjs"), "utf8");
   const launcherId = createHash("sha256").update(launcherSource).digest("hex").slice(0, 16);
   const launcher = launcherSource.replace("@@LAUNCHER_ID@@", launcherId).replace("@@ENTRY@@", "cli.cjs");
   writeFileSync(join(out, "bin", "hush.cjs"), launcher);
   chmodSync(join(out, "bin", "hush.cjs"), 0o755);
+  if (entries["env-startup"] !== undefined) {
+    // The env loader starts through the same launcher (so it gets the code cache), which here
+    // hands the loader's module back instead of running the CLI.
+    const envLauncher = launcherSource
+      .replace("@@LAUNCHER_ID@@", launcherId)
+      .replace('load("@@ENTRY@@").main(__filename);', 'module.exports = load("env-startup.cjs");');
+    writeFileSync(join(out, "bin", "env-startup.cjs"), envLauncher);
+    writeFileSync(join(out, "dist", "config.mjs"), 'import startup from "../bin/env-startup.cjs";\nawait startup.loadEnvAtStartup();\n');
+  }
 
   const manifest = {
     name: "hush-secrets",
