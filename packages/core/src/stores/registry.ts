@@ -1,7 +1,7 @@
 import { checkString, describeKind } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import type { SopsConfig } from "../config/sops-config.ts";
-import type { Store } from "./store.ts";
+import type { FastReader, Store } from "./store.ts";
 
 /**
  * Every format hush reads and writes, in one table: its name, the names and paths that select it,
@@ -38,6 +38,8 @@ export interface StoreRegistration {
   readonly sniff: (text: string) => number;
   /** The store, loaded on first use (a deploy script decrypting YAML never loads the TOML parser). */
   readonly load: () => Promise<Store>;
+  /** A reader for decryption that needs no general parser (see `FastReader`), loaded on first use. */
+  readonly loadFastReader?: () => Promise<FastReader>;
 }
 
 /** `{"data": "ENC[…]", "sops": {…}}` and nothing else: SOPS's binary envelope. */
@@ -69,6 +71,7 @@ const REGISTRY = [
     configIndent: "yamlIndent",
     sniff: (text) => (/^sops:[ \t]*\r?$/m.test(text) ? 1 : 0),
     load: async () => (await import("./yaml-store.ts")).yamlStore,
+    loadFastReader: async () => (await import("./yaml-fast-reader.ts")).yamlFastReader,
   },
   {
     format: "json",

@@ -138,3 +138,16 @@ export interface Store {
    */
   emitValue?(node: TreeNode, options: EmitOptions): string;
 }
+
+/**
+ * A reader that needs no general parser, for decryption (decrypt, textconv, `--extract`,
+ * exec-env): it reads the files it fully understands and declines (undefined) every other one,
+ * which then goes to the format's store. It must never guess: what it reads is exactly what the
+ * store would read.
+ */
+export interface FastReader {
+  /** The parsed document and the renderers decryption writes values back with. */
+  read(text: string): { doc: ParsedDocument; store: Pick<Store, "renderPlaintext" | "renderEncrypted"> } | undefined;
+  /** The value tree of a decrypted document (no metadata). */
+  readTree(text: string): TreeMap | undefined;
+}
