@@ -1,7 +1,5 @@
 import { formatFromPath, readForDecrypt, sniffFormats, type FileFormat, type ParsedDocument } from "@hush/core";
 
-export { sniffFormats };
-
 /**
  * Which format a file is in, for places where the name may not tell: git hands diff drivers
  * temporary copies, and users name files freely. The extension decides when it is known;

@@ -4,7 +4,7 @@
  * and the keyless `check`.
  */
 export { renderDiffView, renderTooLargeView, encryptedMarker, DEFAULT_TEXTCONV_MAX_BYTES, TEXTCONV_MAX_BYTES_ENV, type DiffView, type DiffViewOptions, type DiffViewStatus } from "./diff-view.ts";
-export { detectFormat, sniffFormats, type DetectedFormat } from "./detect-format.ts";
+export { detectFormat, type DetectedFormat } from "./detect-format.ts";
 export {
   mergeTrees,
   treesEqual,

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { encryptText, type CreationRule, type KeySourceResolver } from "@hush/core";
+import { encryptText, sniffFormats, type CreationRule, type KeySourceResolver } from "@hush/core";
 import { AgeKeySource, generateAgeKeyPair, parseAgeIdentities } from "@hush/key-source-age";
-import { checkFile, checkPassed, detectFormat, driverOverrideProblem, parseCheckAttr, sniffFormats } from "@hush/git";
+import { checkFile, checkPassed, detectFormat, driverOverrideProblem, parseCheckAttr } from "@hush/git";
 
 let keys: KeySourceResolver;
 let recipient: string;
