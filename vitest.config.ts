@@ -57,11 +57,13 @@ export default defineConfig({
       "@hush/key-source-pgp/backend": pkg("key-source-pgp", "backend"),
       "@hush/key-source-aws-kms/backend": pkg("key-source-aws-kms", "backend"),
       "@hush/key-source-hc-vault/backend": pkg("key-source-hc-vault", "backend"),
+      "@hush/key-http/addresses": pkg("key-http", "addresses"),
       "@hush/core": pkg("core"),
       "@hush/key-source-age": pkg("key-source-age"),
       "@hush/key-source-pgp": pkg("key-source-pgp"),
       "@hush/key-source-aws-kms": pkg("key-source-aws-kms"),
       "@hush/key-source-hc-vault": pkg("key-source-hc-vault"),
+      "@hush/key-http": pkg("key-http"),
       // Before "@hush/git", which would otherwise take this subpath as a prefix match.
       "@hush/git/report": fileURLToPath(new URL("./packages/git/src/report/index.ts", import.meta.url)),
       "@hush/git": pkg("git"),

@@ -12,6 +12,7 @@
  * token cannot cross a network.
  */
 import { HushError, printable, type ErrorCode } from "@hush/core";
+import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
 import { normaliseVaultAddress } from "./uri.ts";
 
 /** The addresses (normalised) that may receive the token. */
@@ -33,19 +34,9 @@ export function vaultTrustFromEnv(env: Readonly<Record<string, string | undefine
   return { addresses: items.filter((s) => s.trim() !== "").flatMap((s) => tryNormalise(s) ?? []) };
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
 /** Throws unless `address` uses https, or http to a loopback host. */
 export function checkVaultScheme(address: string, what: string, code: ErrorCode = "KEY_SOURCE_FAILED"): void {
-  const url = new URL(address);
-  if (url.protocol !== "https:" && !isLoopback(url.hostname)) {
-    throw new HushError(
-      code,
-      `${what}: the Vault address ${printable(address)} is not https; hush sends a Vault token over plain http only to this machine (localhost, 127.0.0.1, [::1])`,
-    );
-  }
+  requireHttpsOrLoopback(address, what, "Vault", code);
 }
 
 /**

@@ -1,0 +1,114 @@
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { HushError, printable } from "@hush/core";
+
+/** Key-service answers are small; anything larger than this is not the service. */
+const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024;
+
+/** A request body: JSON, or an HTML form (OAuth token endpoints take forms). */
+export type RequestBody = { readonly json: unknown } | { readonly form: Readonly<Record<string, string>> };
+
+/** TLS material beyond the system's trust store. */
+export interface TlsMaterial {
+  /** Extra CA certificates to trust (PEM). */
+  readonly ca?: Buffer | undefined;
+  /** A client certificate and its key (PEM), for mutual TLS. */
+  readonly cert?: Buffer | undefined;
+  readonly key?: Buffer | undefined;
+}
+
+/** One request. */
+export interface HttpRequest {
+  readonly method: "GET" | "POST" | "PUT";
+  readonly url: URL;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly body?: RequestBody | undefined;
+  readonly tls?: TlsMaterial | undefined;
+  /** One deadline for the whole exchange, connection to last byte. */
+  readonly timeoutMs: number;
+  readonly maxAnswerBytes?: number | undefined;
+}
+
+/** An answer: status, headers, and the body parsed as JSON (undefined when it is not JSON). */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: unknown;
+}
+
+function encodeBody(body: RequestBody | undefined): { type?: string; bytes?: Buffer } {
+  if (body === undefined) return {};
+  if ("json" in body) return { type: "application/json", bytes: Buffer.from(JSON.stringify(body.json), "utf8") };
+  return { type: "application/x-www-form-urlencoded", bytes: Buffer.from(new URLSearchParams(body.form).toString(), "utf8") };
+}
+
+/**
+ * Sends one request and returns the answer, whatever its status (3xx included: redirects are
+ * never followed; the caller reports them).
+ *
+ * @throws HushError KEY_SOURCE_FAILED (`NetworkError (…)`, `NetworkTimeout (…)`, or an answer
+ *   over the size bound); the message never holds a header or body of the request
+ */
+export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
+  const { type, bytes } = encodeBody(request.body);
+  const headers: Record<string, string | number> = { ...request.headers };
+  if (type !== undefined && bytes !== undefined) {
+    headers["Content-Type"] = type;
+    headers["Content-Length"] = bytes.length;
+  }
+  const limit = request.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+  const tls = request.url.protocol === "https:";
+  const send = tls ? httpsRequest : httpRequest;
+  const material = tls ? request.tls : undefined;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      reject(new HushError("KEY_SOURCE_FAILED", why));
+    };
+    const req = send(
+      request.url,
+      {
+        method: request.method,
+        headers,
+        ...(material?.ca ? { ca: material.ca } : {}),
+        ...(material?.cert ? { cert: material.cert } : {}),
+        ...(material?.key ? { key: material.key } : {}),
+      },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size > limit) {
+            req.destroy();
+            fail(`answer larger than ${limit} bytes`);
+          } else chunks.push(c);
+        });
+        res.on("end", () => {
+          clearTimeout(deadline);
+          if (settled) return;
+          settled = true;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+        });
+        res.on("error", (err) => fail(`NetworkError (${printable(err.message)})`));
+      },
+    );
+    // One deadline for the whole exchange: a server that sends its answer a byte at a time never
+    // trips the socket's idle timeout.
+    const deadline = setTimeout(() => {
+      req.destroy();
+      fail(`NetworkTimeout (no answer within ${request.timeoutMs} ms)`);
+    }, request.timeoutMs);
+    req.on("close", () => clearTimeout(deadline));
+    req.on("error", (err: NodeJS.ErrnoException) => fail(`NetworkError (${printable(err.code ?? err.message)})`));
+    req.end(bytes);
+  });
+}
