@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   makeTempDir,
   makeTestCertificate,
@@ -16,6 +19,10 @@ import {
 export interface AzureWorld {
   readonly entra: AzureTokenTestServer;
   readonly tmp: { readonly path: string };
+  /** A PEM file with the service principal's certificate and RSA key (AZURE_CLIENT_CERTIFICATE_PATH). */
+  readonly clientCertificateFile: string;
+  /** Another certificate and key, which Entra ID does not know. */
+  readonly strangerCertificateFile: string;
   /** A vault whose tokens come from `entra`. */
   vault(options?: Partial<Omit<AzureKvTestServerOptions, "tls" | "audienceOf" | "tenantId">>): Promise<AzureKvTestServer>;
   /**
@@ -26,15 +33,33 @@ export interface AzureWorld {
   stop(): Promise<void>;
 }
 
+/** A self-signed RSA certificate and its key in one PEM file, as Azure's certificate credential reads it. */
+function rsaCertificate(dir: string, name: string): string {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.crt`);
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${name}`, "-keyout", key, "-out", cert], { stdio: "ignore" });
+  } catch (err) {
+    throw new Error(`openssl is needed to make a test certificate (apt-get install openssl): ${(err as Error).message}`);
+  }
+  const both = join(dir, `${name}.pem`);
+  writeFileSync(both, readFileSync(cert, "utf8") + readFileSync(key, "utf8"), { mode: 0o600 });
+  return both;
+}
+
 export async function startAzureWorld(): Promise<AzureWorld> {
   const tmp = makeTempDir("hush-azure-kv-");
   const cert = makeTestCertificate(tmp.path);
   const tls = { key: cert.key, cert: cert.cert };
-  const entra = await startAzureTokenTestServer({ tls });
+  const clientCertificateFile = rsaCertificate(tmp.path, "principal");
+  const strangerCertificateFile = rsaCertificate(tmp.path, "stranger");
+  const entra = await startAzureTokenTestServer({ tls, clientCertificate: readFileSync(clientCertificateFile, "utf8") });
   const vaults: AzureKvTestServer[] = [];
   return {
     entra,
     tmp,
+    clientCertificateFile,
+    strangerCertificateFile,
     vault: async (options = {}) => {
       const v = await startAzureKvTestServer({ tls, audienceOf: entra.audienceOf, tenantId: entra.tenantId, ...options });
       vaults.push(v);

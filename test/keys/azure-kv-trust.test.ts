@@ -168,12 +168,13 @@ describe("azure_kv trust and failures", () => {
     expect(attacker.calls.length).toBe(before);
   });
 
-  it("workload identity, App Service and VM managed identity; no credential at all says what to set", async () => {
+  it("client certificate, workload identity, App Service and VM managed identity; no credential at all says what to set", async () => {
     const f = await encrypted("identities.yaml");
     const noSecret = { ...env, AZURE_CLIENT_SECRET: "" };
     const tokenFile = join(world.tmp.path, "federated-token");
     writeFileSync(tokenFile, `${world.entra.federatedToken}\n`);
     const variants: Array<[Record<string, string>, string]> = [
+      [{ ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: world.clientCertificateFile }, "client_certificate"],
       [{ ...noSecret, AZURE_FEDERATED_TOKEN_FILE: tokenFile }, "client_assertion"],
       [{ ...noSecret, AZURE_TENANT_ID: "", IDENTITY_ENDPOINT: world.entra.identityEndpoint, IDENTITY_HEADER: world.entra.identityHeader }, "app_service"],
       [{ ...noSecret, AZURE_TENANT_ID: "", AZURE_POD_IDENTITY_AUTHORITY_HOST: world.entra.address }, "imds"],
@@ -184,9 +185,12 @@ describe("azure_kv trust and failures", () => {
       expect(r.stdout).toBe(PLAIN);
       expect(world.entra.calls.at(-1)).toMatchObject({ grant, resource: vault.address, status: 200 });
     }
-    // No secret, no federated token, no managed identity, no `az` on PATH.
+    const stranger = await hush(["decrypt", f], { env: { ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: world.strangerCertificateFile } });
+    expect(stranger.status).toBe(128);
+    expect(stranger.stderr).toContain("Azure client certificate token request refused: HTTP 401 (invalid_client: AADSTS700027: Client assertion failed signature validation (x5t).)");
+    // No secret, no certificate, no federated token, no managed identity, no `az` on PATH.
     const none = await hush(["decrypt", f], { env: { ...noSecret, PATH: "/nonexistent" } });
     expect(none.status).toBe(128);
-    expect(none.stderr).toContain("no Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE), use a managed identity, or log in with `az login`");
+    expect(none.stderr).toContain("no Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), use a managed identity, or log in with `az login`");
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Azure tokens from the environment, in DefaultAzureCredential's order: a service principal's
- * client secret (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`), workload identity
+ * client secret (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`) or certificate
+ * (`AZURE_CLIENT_CERTIFICATE_PATH`, a PEM file), workload identity
  * (`AZURE_FEDERATED_TOKEN_FILE`, a client assertion), managed identity (`IDENTITY_ENDPOINT` and
  * `IDENTITY_HEADER`, else the instance metadata service), then the Azure CLI
  * (`az account get-access-token`, run without a shell).
@@ -23,6 +24,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 class Unavailable extends Error {}
 
 const DEFAULT_AUTHORITY = "https://login.microsoftonline.com";
+const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const IMDS_HOST = "http://169.254.169.254";
 /** The metadata service answers within milliseconds on Azure; elsewhere nothing answers at all. */
 const IMDS_PROBE_MS = 2000;
@@ -65,6 +67,7 @@ export class AzureCredentials {
   describe(): string {
     const env = this.#env;
     if (set(env, "AZURE_CLIENT_SECRET")) return "Azure credential: client secret (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)";
+    if (set(env, "AZURE_CLIENT_CERTIFICATE_PATH")) return "Azure credential: client certificate (AZURE_CLIENT_CERTIFICATE_PATH)";
     if (set(env, "AZURE_FEDERATED_TOKEN_FILE")) return "Azure credential: workload identity (AZURE_FEDERATED_TOKEN_FILE)";
     return "Azure credential: managed identity, then `az account get-access-token`";
   }
@@ -97,7 +100,17 @@ export class AzureCredentials {
     const env = this.#env;
     const scope = `${resource}/.default`;
     if (set(env, "AZURE_CLIENT_SECRET") !== undefined) {
-      return this.#fromAuthority(tenant, { client_secret: set(env, "AZURE_CLIENT_SECRET") ?? "" }, scope, "client secret");
+      return this.#fromAuthority(tenant, () => ({ client_secret: set(env, "AZURE_CLIENT_SECRET") ?? "" }), scope, "client secret");
+    }
+    const certificate = set(env, "AZURE_CLIENT_CERTIFICATE_PATH");
+    if (certificate !== undefined) {
+      const { certificateAssertion } = await import("./client-assertion.ts");
+      const password = set(env, "AZURE_CLIENT_CERTIFICATE_PASSWORD");
+      const form = (clientId: string, tokenUrl: string): Record<string, string> => ({
+        client_assertion_type: JWT_BEARER,
+        client_assertion: certificateAssertion(certificate, password, clientId, tokenUrl),
+      });
+      return this.#fromAuthority(tenant, form, scope, "client certificate");
     }
     const federated = set(env, "AZURE_FEDERATED_TOKEN_FILE");
     if (federated !== undefined) {
@@ -107,8 +120,7 @@ export class AzureCredentials {
       } catch (err) {
         throw fail(`cannot read AZURE_FEDERATED_TOKEN_FILE ${printable(federated)}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
       }
-      const form = { client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", client_assertion: assertion };
-      return this.#fromAuthority(tenant, form, scope, "workload identity");
+      return this.#fromAuthority(tenant, () => ({ client_assertion_type: JWT_BEARER, client_assertion: assertion }), scope, "workload identity");
     }
     try {
       return await this.#managedIdentity(resource);
@@ -121,18 +133,18 @@ export class AzureCredentials {
       if (!(err instanceof Unavailable)) throw err;
     }
     throw fail(
-      "no Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE), use a managed identity, or log in with `az login`",
+      "no Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), use a managed identity, or log in with `az login`",
     );
   }
 
   /** Client credentials grant at `AZURE_AUTHORITY_HOST/TENANT/oauth2/v2.0/token`. */
-  async #fromAuthority(tenant: string | undefined, secret: Record<string, string>, scope: string, what: string): Promise<string> {
+  async #fromAuthority(tenant: string | undefined, secret: (clientId: string, tokenUrl: string) => Record<string, string>, scope: string, what: string): Promise<string> {
     const clientId = set(this.#env, "AZURE_CLIENT_ID");
     if (tenant === undefined || clientId === undefined) throw fail(`Azure ${what}: set AZURE_TENANT_ID and AZURE_CLIENT_ID too`);
     const authority = (set(this.#env, "AZURE_AUTHORITY_HOST") ?? DEFAULT_AUTHORITY).replace(/\/+$/, "");
     requireHttpsOrLoopback(authority, "AZURE_AUTHORITY_HOST", "Azure authority");
     const url = new URL(`${authority}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
-    const form = { client_id: clientId, ...secret, grant_type: "client_credentials", scope };
+    const form = { client_id: clientId, ...secret(clientId, url.href), grant_type: "client_credentials", scope };
     const answer = await sendRequest({ method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs });
     return accessToken(answer, `Azure ${what} token request`);
   }

@@ -4,13 +4,14 @@
  * Azure's credentials use and issues opaque tokens bound to one audience, which the Key Vault test
  * server checks:
  * - `POST /TENANT/oauth2/v2.0/token`, client credentials grant with `client_secret` (a service
- *   principal) or `client_assertion` (workload identity's federated token), OAuth error bodies
+ *   principal), a `client_assertion` signed by the principal's certificate (RS256 JWT, `x5t`,
+ *   `aud` the token endpoint) or workload identity's federated token, OAuth error bodies
  *   (`invalid_client`, AADSTS codes) otherwise;
  * - `GET /metadata/identity/oauth2/token` with `Metadata: true` (the instance metadata service);
  * - `GET /msi/token` with `X-IDENTITY-HEADER` (App Service's `IDENTITY_ENDPOINT`).
  * Every request is logged with the credential it carried, so a test can prove where secrets went.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID, verify, X509Certificate } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -22,12 +23,14 @@ export interface AzureTokenTestServerOptions {
   readonly clientSecret?: string;
   /** The federated token workload identity presents as `client_assertion`. */
   readonly federatedToken?: string;
+  /** The service principal's certificate (PEM), for certificate assertions. */
+  readonly clientCertificate?: string;
   /** The secret App Service puts in IDENTITY_HEADER. */
   readonly identityHeader?: string;
 }
 
 /** How a token was asked for. */
-export type AzureGrant = "client_secret" | "client_assertion" | "imds" | "app_service" | "unknown";
+export type AzureGrant = "client_secret" | "client_assertion" | "client_certificate" | "imds" | "app_service" | "unknown";
 
 /** One request as the server saw it. */
 export interface AzureTokenCall {
@@ -57,6 +60,27 @@ export interface AzureTokenTestServer {
   stop(): Promise<void>;
 }
 
+/** Why a certificate's client assertion is not valid for `audience`, or undefined when it is. */
+function certificateAssertionFault(assertion: string, certificatePem: string, clientId: string, audience: string): string | undefined {
+  const [header = "", payload = "", signature = ""] = assertion.split(".");
+  const cert = new X509Certificate(certificatePem);
+  let h: { alg?: unknown; x5t?: unknown };
+  let p: { aud?: unknown; iss?: unknown; sub?: unknown; exp?: unknown; jti?: unknown };
+  try {
+    h = JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as typeof h;
+    p = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as typeof p;
+  } catch {
+    return "not a JWT";
+  }
+  if (h.alg !== "RS256") return "alg";
+  if (h.x5t !== createHash("sha1").update(cert.raw).digest("base64url")) return "x5t";
+  if (!verify("sha256", Buffer.from(`${header}.${payload}`), cert.publicKey, Buffer.from(signature, "base64url"))) return "signature";
+  if (p.aud !== audience) return "aud";
+  if (p.iss !== clientId || p.sub !== clientId) return "iss/sub";
+  if (typeof p.exp !== "number" || p.exp * 1000 < Date.now() || typeof p.jti !== "string") return "exp/jti";
+  return undefined;
+}
+
 /** Starts the server on a free port of 127.0.0.1. */
 export async function startAzureTokenTestServer(options: AzureTokenTestServerOptions): Promise<AzureTokenTestServer> {
   const tenantId = options.tenantId ?? randomUUID();
@@ -67,6 +91,7 @@ export async function startAzureTokenTestServer(options: AzureTokenTestServerOpt
   const issued = new Map<string, string>();
   const calls: AzureTokenCall[] = [];
   const sockets = new Set<Socket>();
+  let address = "";
 
   const issue = (resource: string): string => {
     const token = `eyJ0eXAiOiJKV1QifQ.${randomBytes(24).toString("base64url")}.test`;
@@ -97,7 +122,11 @@ export async function startAzureTokenTestServer(options: AzureTokenTestServerOpt
       if (form.get("grant_type") !== "client_credentials") return oauthError(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.");
       if (!scope.endsWith("/.default")) return oauthError(400, "invalid_scope", "AADSTS1002012: The provided value for scope is not valid.");
       if (form.get("client_id") !== clientId) return oauthError(400, "unauthorized_client", `AADSTS700016: Application with identifier '${form.get("client_id") ?? ""}' was not found.`);
-      if (assertion !== null) {
+      if (assertion !== null && assertion !== federatedToken && options.clientCertificate !== undefined) {
+        log.grant = "client_certificate";
+        const why = certificateAssertionFault(assertion, options.clientCertificate, clientId, `${address}${url.pathname}`);
+        if (why !== undefined) return oauthError(401, "invalid_client", `AADSTS700027: Client assertion failed signature validation (${why}).`);
+      } else if (assertion !== null) {
         if (form.get("client_assertion_type") !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || assertion !== federatedToken) {
           return oauthError(401, "invalid_client", "AADSTS700211: No matching federated identity record found for presented assertion.");
         }
@@ -130,7 +159,7 @@ export async function startAzureTokenTestServer(options: AzureTokenTestServerOpt
     s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  address = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     address,
     identityEndpoint: `${address}/msi/token`,
