@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AzureKvTestServer } from "@hush/testkit";
@@ -88,9 +88,21 @@ describe("azure_kv trust and failures", () => {
     expect(world.entra.calls.length, "a token was asked for").toBe(tokens);
   });
 
+  it("a vault named on the command line may be used to encrypt; reading the file back needs it allowed", async () => {
+    const f = join(world.tmp.path, "chosen.yaml");
+    writeFileSync(f, PLAIN);
+    const notAllowed = world.env([]);
+    const enc = await hush(["encrypt", "-i", "--azure-kv", vault.url("app", version), f], { env: notAllowed });
+    expect(enc.stderr).toBe("");
+    const dec = await hush(["decrypt", f], { env: notAllowed });
+    expect(dec.status).toBe(128);
+    expect(dec.stderr).toContain(`add ${vault.address} to HUSH_AZURE_KV_URLS`);
+    expect((await hush(["decrypt", f], { env })).stdout).toBe(PLAIN);
+  });
+
   it("a .sops.yaml rule naming a vault the user has not allowed: nothing sent, nothing written", async () => {
     const dir = join(world.tmp.path, "rule");
-    (await import("node:fs")).mkdirSync(dir);
+    mkdirSync(dir);
     writeFileSync(join(dir, ".sops.yaml"), `creation_rules:\n  - azure_keyvault: "${attacker.url("app")}"\n`);
     writeFileSync(join(dir, "s.yaml"), PLAIN);
     const before = attacker.calls.length;
