@@ -180,7 +180,7 @@ describe("azure_kv trust and failures", () => {
     expect(attacker.calls.length).toBe(before);
   });
 
-  it("client certificate, workload identity, App Service and VM managed identity; no credential at all says what to set", async () => {
+  it("client certificate, workload identity, App Service and VM managed identity, az CLI; no credential at all says what to set", async () => {
     const f = await encrypted("identities.yaml");
     const noSecret = { ...env, AZURE_CLIENT_SECRET: "" };
     const tokenFile = join(world.tmp.path, "federated-token");
@@ -197,6 +197,16 @@ describe("azure_kv trust and failures", () => {
       expect(r.stdout).toBe(PLAIN);
       expect(world.entra.calls.at(-1)).toMatchObject({ grant, resource: vault.address, status: 200 });
     }
+    // The Azure CLI, run without a shell with SOPS's resource and the challenge's tenant.
+    const bin = join(world.tmp.path, "bin");
+    mkdirSync(bin, { recursive: true });
+    const argsFile = join(world.tmp.path, "az-args");
+    const token = world.entra.issue(vault.address);
+    writeFileSync(join(bin, "az"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nprintf '{"accessToken": "${token}", "expiresOn": "2099-01-01 00:00:00.000000", "tokenType": "Bearer"}'\n`, { mode: 0o755 });
+    const viaCli = await hush(["decrypt", f], { env: { ...noSecret, PATH: `${bin}:/usr/bin:/bin` } });
+    expect(viaCli.stderr).toBe("");
+    expect(viaCli.stdout).toBe(PLAIN);
+    expect(readFileSync(argsFile, "utf8").trim().split("\n")).toEqual(["account", "get-access-token", "--output", "json", "--resource", vault.address, "--tenant", world.entra.tenantId]);
     const stranger = await hush(["decrypt", f], { env: { ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: world.strangerCertificateFile } });
     expect(stranger.status).toBe(128);
     expect(stranger.stderr).toContain("Azure client certificate token request refused: HTTP 401 (invalid_client: AADSTS700027: Client assertion failed signature validation (x5t).)");

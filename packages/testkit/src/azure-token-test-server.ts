@@ -54,6 +54,8 @@ export interface AzureTokenTestServer {
   readonly clientSecret: string;
   readonly federatedToken: string;
   readonly identityHeader: string;
+  /** Issues a token for `resource` without a request (what `az login` would have cached). */
+  issue(resource: string): string;
   /** The audience of a token this server issued, or undefined. */
   audienceOf(token: string): string | undefined;
   readonly calls: readonly AzureTokenCall[];
@@ -168,6 +170,7 @@ export async function startAzureTokenTestServer(options: AzureTokenTestServerOpt
     clientSecret,
     federatedToken,
     identityHeader,
+    issue,
     audienceOf: (token) => issued.get(token),
     calls,
     stop: () =>
