@@ -14,18 +14,18 @@ import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
 import { vaultOrigin } from "./url.ts";
 
 /**
- * The DNS suffixes of Key Vault and Managed HSM in Azure's clouds (public, China, US Government,
- * Germany): the hosts Azure's own clients send Key Vault tokens to.
+ * The DNS suffixes of Key Vault and Managed HSM in Azure's clouds that are in service (public,
+ * China, US Government; the Azure CLI's `keyvault_dns_suffix` and `mhsm_dns_suffix` per cloud).
+ * Azure Germany (`vault.microsoftazure.de`) closed in 2021 and is left out; other clouds
+ * (Azure Stack, sovereign partners) are allowed through HUSH_AZURE_KV_URLS.
  */
 export const KEY_VAULT_DOMAINS: readonly string[] = [
   "vault.azure.net",
   "vault.azure.cn",
   "vault.usgovcloudapi.net",
-  "vault.microsoftazure.de",
   "managedhsm.azure.net",
   "managedhsm.azure.cn",
   "managedhsm.usgovcloudapi.net",
-  "managedhsm.microsoftazure.de",
 ];
 
 /** A vault name: one DNS label (Key Vault's rule: 3 to 24 letters, digits and dashes). */
