@@ -1,8 +1,7 @@
 /**
- * Key Vault's bearer challenge. A request without a token is answered
- * `401 WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/TENANT",
- * resource="https://vault.azure.net"` (or `scope="https://vault.azure.net/.default"`): the
- * challenge says which token the vault wants. Both parts are untrusted (any server can answer a
+ * Key Vault's bearer challenge. A request without a token is answered 401 with
+ * `WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/TENANT", resource="https://vault.azure.net"`
+ * (or `scope="https://vault.azure.net/.default"`): the challenge says which token the vault wants. Both parts are untrusted (any server can answer a
  * 401): the resource must belong to the vault's own domain, as the Azure SDK's
  * `verifyChallengeResource` requires, so that a host cannot ask for a token meant for another
  * service; of the authorization URL only the tenant id is used, and the token is always asked

@@ -8,8 +8,8 @@
  *
  * Secrets and assertions go only to the authority host from the environment
  * (`AZURE_AUTHORITY_HOST`, default https://login.microsoftonline.com), never to a host a vault's
- * challenge names. This speaks the OAuth wire protocol through @hush/key-http rather than
- * loading @azure/identity: its pipeline follows redirects and retries on its own terms, which
+ * challenge names. This speaks the OAuth wire protocol through \@hush/key-http rather than
+ * loading \@azure/identity: its pipeline follows redirects and retries on its own terms, which
  * hush's trust rules forbid, and it weighs megabytes.
  */
 import { execFile } from "node:child_process";
