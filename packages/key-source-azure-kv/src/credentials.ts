@@ -1,0 +1,204 @@
+/**
+ * Azure tokens from the environment, in DefaultAzureCredential's order: a service principal's
+ * client secret (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`) or certificate
+ * (`AZURE_CLIENT_CERTIFICATE_PATH`, a PEM file), workload identity
+ * (`AZURE_FEDERATED_TOKEN_FILE`, a client assertion), managed identity (`IDENTITY_ENDPOINT` and
+ * `IDENTITY_HEADER`, else the instance metadata service), then the Azure CLI
+ * (`az account get-access-token`, run without a shell).
+ *
+ * Secrets and assertions go only to the authority host from the environment
+ * (`AZURE_AUTHORITY_HOST`, default https://login.microsoftonline.com), never to a host a vault's
+ * challenge names. This speaks the OAuth wire protocol through \@hush/key-http rather than
+ * loading \@azure/identity: its pipeline follows redirects and retries on its own terms, which
+ * hush's trust rules forbid, and it weighs megabytes.
+ */
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { HushError, printable } from "@hush/core";
+import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
+import { sendRequest, type HttpAnswer } from "@hush/key-http";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A credential that is not set up here: the chain moves on to the next one. */
+class Unavailable extends Error {}
+
+const DEFAULT_AUTHORITY = "https://login.microsoftonline.com";
+const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const IMDS_HOST = "http://169.254.169.254";
+/** The metadata service answers within milliseconds on Azure; elsewhere nothing answers at all. */
+const IMDS_PROBE_MS = 2000;
+
+const fail = (why: string): HushError => new HushError("KEY_SOURCE_FAILED", why);
+const set = (env: Env, name: string): string | undefined => {
+  const v = env[name]?.trim();
+  return v === undefined || v === "" ? undefined : v;
+};
+
+/** An OAuth or managed-identity error answer, escaped and shortened (`invalid_client: AADSTS7000215: …`). */
+function tokenErrorText(answer: HttpAnswer): string {
+  const body = answer.body as { error?: unknown; error_description?: unknown; message?: unknown } | undefined;
+  const code = typeof body?.error === "string" ? body.error : "";
+  const description = typeof body?.error_description === "string" ? body.error_description : typeof body?.message === "string" ? body.message : "";
+  const text = [code, description.split(/\r?\n/)[0] ?? ""].filter((s) => s !== "").join(": ");
+  return printable(text === "" ? "no error message" : text, 200);
+}
+
+function accessToken(answer: HttpAnswer, from: string): string {
+  if (answer.status >= 300 && answer.status < 400) throw fail(`${from}: HTTP ${answer.status} redirect not followed`);
+  if (answer.status !== 200) throw fail(`${from} refused: HTTP ${answer.status} (${tokenErrorText(answer)})`);
+  const token = (answer.body as { access_token?: unknown } | undefined)?.access_token;
+  if (typeof token !== "string" || token === "" || /[\s"]/.test(token)) throw fail(`${from}: the answer holds no access token`);
+  return token;
+}
+
+/** Where tokens come from, and one token per audience and tenant for the life of the process. */
+export class AzureCredentials {
+  readonly #env: Env;
+  readonly #timeoutMs: number;
+  readonly #tokens = new Map<string, Promise<string>>();
+
+  constructor(env: Env, timeoutMs: number) {
+    this.#env = env;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Which credential the chain starts with, for "where hush looked". */
+  describe(): string {
+    const env = this.#env;
+    if (set(env, "AZURE_CLIENT_SECRET")) return "Azure credential: client secret (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)";
+    if (set(env, "AZURE_CLIENT_CERTIFICATE_PATH")) return "Azure credential: client certificate (AZURE_CLIENT_CERTIFICATE_PATH)";
+    if (set(env, "AZURE_FEDERATED_TOKEN_FILE")) return "Azure credential: workload identity (AZURE_FEDERATED_TOKEN_FILE)";
+    return "Azure credential: managed identity, then `az account get-access-token`";
+  }
+
+  /**
+   * A bearer token for `resource` (an origin such as https://vault.azure.net), for the tenant a
+   * vault's challenge named when the configuration allows it.
+   */
+  token(resource: string, challengeTenant: string | undefined): Promise<string> {
+    const tenant = this.#tenant(challengeTenant);
+    const key = `${resource}\u0000${tenant ?? ""}`;
+    let p = this.#tokens.get(key);
+    if (p === undefined) {
+      p = this.#chain(resource, tenant);
+      this.#tokens.set(key, p);
+    }
+    return p;
+  }
+
+  /** The tenant to ask: the challenge's, unless AZURE_TENANT_ID names another one not allowed (as the Azure SDK decides). */
+  #tenant(challengeTenant: string | undefined): string | undefined {
+    const configured = set(this.#env, "AZURE_TENANT_ID");
+    if (challengeTenant === undefined || configured === undefined || challengeTenant.toLowerCase() === configured.toLowerCase()) return challengeTenant ?? configured;
+    const allowed = (this.#env["AZURE_ADDITIONALLY_ALLOWED_TENANTS"] ?? "").split(/[;,]/).map((s) => s.trim().toLowerCase());
+    if (allowed.includes("*") || allowed.includes(challengeTenant.toLowerCase())) return challengeTenant;
+    throw fail(`the vault asks for a token of tenant ${printable(challengeTenant)}, not AZURE_TENANT_ID; add it to AZURE_ADDITIONALLY_ALLOWED_TENANTS to allow it`);
+  }
+
+  async #chain(resource: string, tenant: string | undefined): Promise<string> {
+    const env = this.#env;
+    const scope = `${resource}/.default`;
+    if (set(env, "AZURE_CLIENT_SECRET") !== undefined) {
+      return this.#fromAuthority(tenant, () => ({ client_secret: set(env, "AZURE_CLIENT_SECRET") ?? "" }), scope, "client secret");
+    }
+    const certificate = set(env, "AZURE_CLIENT_CERTIFICATE_PATH");
+    if (certificate !== undefined) {
+      const { certificateAssertion } = await import("./client-assertion.ts");
+      const password = set(env, "AZURE_CLIENT_CERTIFICATE_PASSWORD");
+      const form = (clientId: string, tokenUrl: string): Record<string, string> => ({
+        client_assertion_type: JWT_BEARER,
+        client_assertion: certificateAssertion(certificate, password, clientId, tokenUrl),
+      });
+      return this.#fromAuthority(tenant, form, scope, "client certificate");
+    }
+    const federated = set(env, "AZURE_FEDERATED_TOKEN_FILE");
+    if (federated !== undefined) {
+      let assertion: string;
+      try {
+        assertion = readFileSync(federated, "utf8").trim();
+      } catch (err) {
+        throw fail(`cannot read AZURE_FEDERATED_TOKEN_FILE ${printable(federated)}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+      }
+      return this.#fromAuthority(tenant, () => ({ client_assertion_type: JWT_BEARER, client_assertion: assertion }), scope, "workload identity");
+    }
+    try {
+      return await this.#managedIdentity(resource);
+    } catch (err) {
+      if (!(err instanceof Unavailable)) throw err;
+    }
+    try {
+      return await this.#azureCli(resource, tenant);
+    } catch (err) {
+      if (!(err instanceof Unavailable)) throw err;
+    }
+    throw fail(
+      "no Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), use a managed identity, or log in with `az login`",
+    );
+  }
+
+  /** Client credentials grant at `AZURE_AUTHORITY_HOST/TENANT/oauth2/v2.0/token`. */
+  async #fromAuthority(tenant: string | undefined, secret: (clientId: string, tokenUrl: string) => Record<string, string>, scope: string, what: string): Promise<string> {
+    const clientId = set(this.#env, "AZURE_CLIENT_ID");
+    if (tenant === undefined || clientId === undefined) throw fail(`Azure ${what}: set AZURE_TENANT_ID and AZURE_CLIENT_ID too`);
+    const authority = (set(this.#env, "AZURE_AUTHORITY_HOST") ?? DEFAULT_AUTHORITY).replace(/\/+$/, "");
+    requireHttpsOrLoopback(authority, "AZURE_AUTHORITY_HOST", "Azure authority");
+    const url = new URL(`${authority}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
+    const form = { client_id: clientId, ...secret(clientId, url.href), grant_type: "client_credentials", scope };
+    const answer = await sendRequest({ method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs });
+    return accessToken(answer, `Azure ${what} token request`);
+  }
+
+  /** App Service style (`IDENTITY_ENDPOINT`, `IDENTITY_HEADER`), else the instance metadata service. */
+  async #managedIdentity(resource: string): Promise<string> {
+    const clientId = set(this.#env, "AZURE_CLIENT_ID");
+    const endpoint = set(this.#env, "IDENTITY_ENDPOINT");
+    const header = set(this.#env, "IDENTITY_HEADER");
+    if (endpoint !== undefined && header !== undefined) {
+      const url = new URL(endpoint);
+      url.searchParams.set("api-version", "2019-08-01");
+      url.searchParams.set("resource", resource);
+      if (clientId !== undefined) url.searchParams.set("client_id", clientId);
+      const answer = await sendRequest({ method: "GET", url, headers: { "X-IDENTITY-HEADER": header }, timeoutMs: this.#timeoutMs });
+      return accessToken(answer, "Azure managed identity (IDENTITY_ENDPOINT)");
+    }
+    // The Azure SDK lets AZURE_POD_IDENTITY_AUTHORITY_HOST replace the metadata service's address.
+    const host = (set(this.#env, "AZURE_POD_IDENTITY_AUTHORITY_HOST") ?? IMDS_HOST).replace(/\/+$/, "");
+    const url = new URL(`${host}/metadata/identity/oauth2/token`);
+    url.searchParams.set("api-version", "2018-02-01");
+    url.searchParams.set("resource", resource);
+    if (clientId !== undefined) url.searchParams.set("client_id", clientId);
+    let answer: HttpAnswer;
+    try {
+      answer = await sendRequest({ method: "GET", url, headers: { Metadata: "true" }, timeoutMs: Math.min(this.#timeoutMs, IMDS_PROBE_MS) });
+    } catch {
+      throw new Unavailable("no instance metadata service");
+    }
+    // 400 with "Identity not found": a VM without a managed identity.
+    if (answer.status === 400 || answer.status === 404) throw new Unavailable("no managed identity");
+    return accessToken(answer, "Azure managed identity (instance metadata service)");
+  }
+
+  /** `az account get-access-token --resource R -o json`, without a shell. */
+  #azureCli(resource: string, tenant: string | undefined): Promise<string> {
+    const args = ["account", "get-access-token", "--output", "json", "--resource", resource, ...(tenant === undefined ? [] : ["--tenant", tenant])];
+    return new Promise((resolve, reject) => {
+      execFile("az", args, { timeout: this.#timeoutMs, maxBuffer: 256 * 1024, env: { ...this.#env } as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
+        if (err !== null) {
+          const code = (err as NodeJS.ErrnoException).code;
+          // Not installed, or not logged in: the next step is the general advice.
+          if (code === "ENOENT" || /az login|az account set/.test(stderr)) return reject(new Unavailable("no az CLI login"));
+          return reject(fail(`az account get-access-token failed: ${printable(stderr.trim().split("\n")[0] ?? "", 200)}`));
+        }
+        let token: unknown;
+        try {
+          token = (JSON.parse(stdout) as { accessToken?: unknown }).accessToken;
+        } catch {
+          token = undefined;
+        }
+        if (typeof token !== "string" || token === "") return reject(fail("az account get-access-token printed no accessToken"));
+        resolve(token);
+      });
+    });
+  }
+}

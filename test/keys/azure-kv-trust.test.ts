@@ -1,0 +1,218 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AzureKvTestServer } from "@hush/testkit";
+import { startAzureWorld, type AzureWorld } from "./azure-kv-setup.ts";
+import { hush } from "./helpers.ts";
+
+/**
+ * Who gets the Azure token, and how azure_kv failures read. A file's `vault_url` is untrusted:
+ * SOPS sends a Key Vault token to whatever it names; hush only to Key Vault domains or vaults in
+ * HUSH_AZURE_KV_URLS, asks for a token only for the vault's own domain, and asks only the
+ * authority host from the environment. The test servers' request logs prove where tokens went.
+ */
+
+const PLAIN = "password: s3cr3t\n";
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+describe("azure_kv trust and failures", () => {
+  let world: AzureWorld;
+  let vault: AzureKvTestServer;
+  let attacker: AzureKvTestServer;
+  let env: Record<string, string>;
+  let version: string;
+  beforeAll(async () => {
+    world = await startAzureWorld();
+    vault = await world.vault();
+    attacker = await world.vault();
+    version = vault.createKey("app");
+    attacker.createKey("app");
+    env = world.env([vault]);
+  });
+  afterAll(async () => world.stop());
+
+  const encrypted = async (name: string): Promise<string> => {
+    const f = join(world.tmp.path, name);
+    writeFileSync(f, PLAIN);
+    const r = await hush(["encrypt", "-i", "--azure-kv", vault.url("app", version), f], { env });
+    expect(r.stderr).toBe("");
+    return f;
+  };
+  /** The file with its vault_url replaced (metadata is not under the MAC). */
+  const pointedAt = (f: string, url: string): void => writeFileSync(f, readFileSync(f, "utf8").replace(`vault_url: ${vault.address}`, `vault_url: ${url}`));
+
+  it("a file naming a vault that is neither on a Key Vault domain nor allowed gets no token: refused before any request", async () => {
+    const f = await encrypted("attack.yaml");
+    pointedAt(f, attacker.address);
+    const tokens = world.entra.calls.length;
+    for (const args of [["decrypt", f], ["git", "textconv", f]]) {
+      const r = await hush(args, { env });
+      expect(r.stdout).not.toContain("s3cr3t");
+      if (args[0] === "decrypt") {
+        expect(r.status).toBe(128);
+        expect(r.stderr).toContain(
+          `the file names the vault ${attacker.address}, which is not on a Key Vault domain (*.vault.azure.net, …); hush sends your Azure token only to Key Vault or a vault you allow: add ${attacker.address} to HUSH_AZURE_KV_URLS`,
+        );
+      }
+    }
+    expect(attacker.calls, "the attacker's vault received a request").toEqual([]);
+    expect(world.entra.calls.length, "a token was asked for").toBe(tokens);
+    // Allowing it is the user's call, from the environment.
+    const allowed = await hush(["decrypt", f], { env: world.env([vault, attacker]) });
+    expect(allowed.status).toBe(128);
+    expect(attacker.calls.some((c) => c.token !== "")).toBe(true);
+  });
+
+  it("lookalike hosts, other ports, plain http and paths are refused without a network call or a token", async () => {
+    const f = await encrypted("lookalike.yaml");
+    const tokens = world.entra.calls.length;
+    const cases: Array<[string, string]> = [
+      ["https://vault.azure.net.evil.example", "HUSH_AZURE_KV_URLS"],
+      ["https://myvault.vault.azure.net.evil.example", "HUSH_AZURE_KV_URLS"],
+      ["https://evilvault.azure.net", "HUSH_AZURE_KV_URLS"],
+      ["https://myvault.vault.azure.net:8443", "HUSH_AZURE_KV_URLS"],
+      ["https://a.b.vault.azure.net", "HUSH_AZURE_KV_URLS"],
+      ["http://myvault.vault.azure.net", "is not https"],
+      ["https://myvault.vault.azure.net/path", "must be https://host only"],
+      ["https://myvault.vault.azure.net\\u001b[31m", "\\u001b"],
+    ];
+    for (const [url, message] of cases) {
+      const copy = join(world.tmp.path, "lookalike-copy.yaml");
+      writeFileSync(copy, readFileSync(f, "utf8"));
+      pointedAt(copy, url.includes("\\u001b") ? `"${url}"` : url);
+      const r = await hush(["decrypt", copy], { env, timeoutMs: 20_000 });
+      expect(r.status, url).toBe(128);
+      expect(r.stderr, url).toContain(message);
+      expect(r.stderr).not.toContain("\u001b");
+    }
+    expect(world.entra.calls.length, "a token was asked for").toBe(tokens);
+  });
+
+  it("a vault named on the command line may be used to encrypt; reading the file back needs it allowed", async () => {
+    const f = join(world.tmp.path, "chosen.yaml");
+    writeFileSync(f, PLAIN);
+    const notAllowed = world.env([]);
+    const enc = await hush(["encrypt", "-i", "--azure-kv", vault.url("app", version), f], { env: notAllowed });
+    expect(enc.stderr).toBe("");
+    const dec = await hush(["decrypt", f], { env: notAllowed });
+    expect(dec.status).toBe(128);
+    expect(dec.stderr).toContain(`add ${vault.address} to HUSH_AZURE_KV_URLS`);
+    expect((await hush(["decrypt", f], { env })).stdout).toBe(PLAIN);
+  });
+
+  it("a .sops.yaml rule naming a vault the user has not allowed: nothing sent, nothing written", async () => {
+    const dir = join(world.tmp.path, "rule");
+    mkdirSync(dir);
+    writeFileSync(join(dir, ".sops.yaml"), `creation_rules:\n  - azure_keyvault: "${attacker.url("app")}"\n`);
+    writeFileSync(join(dir, "s.yaml"), PLAIN);
+    const before = attacker.calls.length;
+    const r = await hush(["encrypt", "-i", "s.yaml"], { cwd: dir, env });
+    expect(r.status).toBe(128);
+    expect(r.stderr).toContain(`(from .sops.yaml or the file) names the vault ${attacker.address}`);
+    expect(r.stderr).toContain("HUSH_AZURE_KV_URLS");
+    expect(readFileSync(join(dir, "s.yaml"), "utf8")).toBe(PLAIN);
+    expect(attacker.calls.length).toBe(before);
+  });
+
+  it("a challenge asking for another service's token (not the vault's domain) gets none", async () => {
+    const greedy = await world.vault({ challengeResource: "https://management.azure.com" });
+    greedy.createKey("app");
+    const f = await encrypted("greedy.yaml");
+    pointedAt(f, greedy.address);
+    const tokens = world.entra.calls.length;
+    const r = await hush(["decrypt", f], { env: world.env([greedy]) });
+    expect(r.status).toBe(128);
+    expect(r.stderr).toContain(`the vault ${greedy.address} asked for a token of https://management.azure.com, which is not its own domain; no token was sent`);
+    expect(greedy.calls.map((c) => `${c.status} ${c.token}`)).toEqual(["401 "]);
+    expect(world.entra.calls.length).toBe(tokens);
+  });
+
+  it("a wrong client secret, a denied key, a 5xx and a wrong tenant: one line naming the key and group, exit 128, file unchanged", async () => {
+    const f = await encrypted("failures.yaml");
+    const before = readFileSync(f);
+    const id = escape(vault.url("app", version));
+    const line = (why: string): RegExp => new RegExp(`^hush: .*failures\\.yaml: could not decrypt the data key: group 0: azure_kv ${id}: ${why}$`);
+    const check = async (runEnv: Record<string, string>, why: string): Promise<void> => {
+      const r = await hush(["decrypt", "-i", f], { env: runEnv });
+      expect(r.status).toBe(128);
+      const [first, ...rest] = r.stderr.trim().split("\n");
+      expect(first).toMatch(line(why));
+      expect(rest.every((l) => l.startsWith("  next:")), r.stderr).toBe(true);
+      expect(readFileSync(f)).toEqual(before);
+    };
+    await check({ ...env, AZURE_CLIENT_SECRET: "wrong" }, "Azure Key Vault decrypt failed: Azure client secret token request refused: HTTP 401 \\(invalid_client: AADSTS7000215: Invalid client secret provided\\.\\)");
+    await check({ ...env, AZURE_TENANT_ID: "contoso.onmicrosoft.com" }, `Azure Key Vault decrypt failed: the vault asks for a token of tenant ${world.entra.tenantId}, not AZURE_TENANT_ID; add it to AZURE_ADDITIONALLY_ALLOWED_TENANTS to allow it`);
+    const denied = await world.vault();
+    const failing = await world.vault({ failWith: 503 });
+    for (const [server, why] of [
+      [denied, "Azure Key Vault decrypt failed: AccessDenied \\(HTTP 403: Forbidden: Caller is not authorized .*\\)"],
+      [failing, "Azure Key Vault decrypt failed: ServerError \\(HTTP 503: ServiceUnavailable: The service is temporarily unavailable\\.\\)"],
+    ] as const) {
+      server.createKey("app");
+      server.deny("app");
+      writeFileSync(f, before.toString("utf8").replace(`vault_url: ${vault.address}`, `vault_url: ${server.address}`));
+      const changed = readFileSync(f);
+      const r = await hush(["decrypt", "-i", f], { env: world.env([server]) });
+      expect(r.status).toBe(128);
+      expect(r.stderr.trim().split("\n")[0]).toMatch(new RegExp(`group 0: azure_kv ${escape(server.address)}/keys/app/${version}: ${why}$`));
+      expect(readFileSync(f)).toEqual(changed);
+    }
+    writeFileSync(f, before);
+  });
+
+  it("a vault that hangs: NetworkTimeout after HUSH_AZURE_KV_TIMEOUT; a redirect is not followed", async () => {
+    const slow = await world.vault({ latencyMs: 5000 });
+    const redirecting = await world.vault({ redirectTo: attacker.address });
+    const f = await encrypted("slow.yaml");
+    const text = readFileSync(f, "utf8");
+    pointedAt(f, slow.address);
+    const started = Date.now();
+    const r = await hush(["decrypt", f], { env: world.env([slow], { HUSH_AZURE_KV_TIMEOUT: "1" }) });
+    expect(r.status).toBe(128);
+    expect(r.stderr).toContain("Azure Key Vault decrypt failed: NetworkTimeout (no answer within 1000 ms)");
+    expect(Date.now() - started).toBeLessThan(4500);
+    writeFileSync(f, text);
+    pointedAt(f, redirecting.address);
+    const before = attacker.calls.length;
+    const red = await hush(["decrypt", f], { env: world.env([redirecting]) });
+    expect(red.status).toBe(128);
+    expect(red.stderr).toContain("Azure Key Vault decrypt failed: HTTP 307 redirect not followed");
+    expect(attacker.calls.length).toBe(before);
+  });
+
+  it("client certificate, workload identity, App Service and VM managed identity, az CLI; no credential at all says what to set", async () => {
+    const f = await encrypted("identities.yaml");
+    const noSecret = { ...env, AZURE_CLIENT_SECRET: "" };
+    const tokenFile = join(world.tmp.path, "federated-token");
+    writeFileSync(tokenFile, `${world.entra.federatedToken}\n`);
+    const variants: Array<[Record<string, string>, string]> = [
+      [{ ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: world.clientCertificateFile }, "client_certificate"],
+      [{ ...noSecret, AZURE_FEDERATED_TOKEN_FILE: tokenFile }, "client_assertion"],
+      [{ ...noSecret, AZURE_TENANT_ID: "", IDENTITY_ENDPOINT: world.entra.identityEndpoint, IDENTITY_HEADER: world.entra.identityHeader }, "app_service"],
+      [{ ...noSecret, AZURE_TENANT_ID: "", AZURE_POD_IDENTITY_AUTHORITY_HOST: world.entra.address }, "imds"],
+    ];
+    for (const [runEnv, grant] of variants) {
+      const r = await hush(["decrypt", f], { env: runEnv });
+      expect(r.stderr, grant).toBe("");
+      expect(r.stdout).toBe(PLAIN);
+      expect(world.entra.calls.at(-1)).toMatchObject({ grant, resource: vault.address, status: 200 });
+    }
+    // The Azure CLI, run without a shell with SOPS's resource and the challenge's tenant.
+    const bin = join(world.tmp.path, "bin");
+    mkdirSync(bin, { recursive: true });
+    const argsFile = join(world.tmp.path, "az-args");
+    const token = world.entra.issue(vault.address);
+    writeFileSync(join(bin, "az"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nprintf '{"accessToken": "${token}", "expiresOn": "2099-01-01 00:00:00.000000", "tokenType": "Bearer"}'\n`, { mode: 0o755 });
+    const viaCli = await hush(["decrypt", f], { env: { ...noSecret, PATH: `${bin}:/usr/bin:/bin` } });
+    expect(viaCli.stderr).toBe("");
+    expect(viaCli.stdout).toBe(PLAIN);
+    expect(readFileSync(argsFile, "utf8").trim().split("\n")).toEqual(["account", "get-access-token", "--output", "json", "--resource", vault.address, "--tenant", world.entra.tenantId]);
+    const stranger = await hush(["decrypt", f], { env: { ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: world.strangerCertificateFile } });
+    expect(stranger.status).toBe(128);
+    expect(stranger.stderr).toContain("Azure client certificate token request refused: HTTP 401 (invalid_client: AADSTS700027: Client assertion failed signature validation (x5t).)");
+    // No secret, no certificate, no federated token, no managed identity, no `az` on PATH.
+    const none = await hush(["decrypt", f], { env: { ...noSecret, PATH: "/nonexistent" } });
+    expect(none.status).toBe(128);
+    expect(none.stderr).toContain("no Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), use a managed identity, or log in with `az login`");
+  });
+});
