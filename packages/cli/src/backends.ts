@@ -1,6 +1,7 @@
 import { registerKeyBackends, unimplementedKeyBackend, type KeyBackend } from "@hush/core";
 import { ageBackend } from "@hush/key-source-age/backend";
 import { awsKmsBackend } from "@hush/key-source-aws-kms/backend";
+import { gcpKmsBackend } from "@hush/key-source-gcp-kms/backend";
 import { vaultTransitBackend } from "@hush/key-source-hc-vault/backend";
 import { pgpBackend } from "@hush/key-source-pgp/backend";
 
@@ -16,7 +17,7 @@ export const KEY_BACKENDS: readonly KeyBackend[] = [
   awsKmsBackend,
   // The other SOPS kinds, in SOPS's order. Those hush does not implement yet (unimplementedKeyBackend)
   // are kept verbatim in files and refused as flags and in .sops.yaml.
-  unimplementedKeyBackend({ kind: "gcp_kms", ruleKeys: ["gcp_kms"], groupKeys: ["gcp_kms"], flag: "gcp-kms" }),
+  gcpKmsBackend,
   unimplementedKeyBackend({ kind: "azure_kv", ruleKeys: ["azure_keyvault"], groupKeys: ["azure_keyvault"], flag: "azure-kv" }),
   vaultTransitBackend,
   unimplementedKeyBackend({ kind: "hckms", ruleKeys: ["hckms"], groupKeys: ["hckms"], flag: "hckms" }),
