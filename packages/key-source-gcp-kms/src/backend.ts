@@ -1,6 +1,6 @@
 import type { ConfigContext, KeyBackend } from "@hush/core";
 import type { GcpKmsKeyEntry, GcpKmsKeyRecipient } from "./entry.ts";
-import { parseGcpKmsResourceId } from "./resource-id.ts";
+import { isGcpKmsResourceId, parseGcpKmsResourceId } from "./resource-id.ts";
 
 /**
  * The Google Cloud KMS key backend's descriptor (`@hush/key-source-gcp-kms/backend`): metadata
@@ -36,8 +36,13 @@ function configKeys(value: unknown, key: string, c: ConfigContext): GcpKmsKeyRec
   });
 }
 
-/** Why an entry's `enc` cannot hold a Cloud KMS ciphertext of a data key, or undefined. */
+/**
+ * Why an entry cannot give back a data key, or undefined: its `enc` cannot be a Cloud KMS
+ * ciphertext of one, or its `resource_id` is not a key name hush would send (so `hush check`
+ * reports a planted one before anyone decrypts).
+ */
 function ciphertextFault(entry: GcpKmsKeyEntry): string | undefined {
+  if (!isGcpKmsResourceId(entry.resourceId)) return "its resource_id is not a Cloud KMS key name (projects/P/locations/L/keyRings/R/cryptoKeys/K)";
   if (!STANDARD_BASE64.test(entry.enc)) return "not standard base64";
   const length = Buffer.from(entry.enc, "base64").length;
   // A ciphertext is at least as long as the 32-byte key (or 33-byte share) it holds.

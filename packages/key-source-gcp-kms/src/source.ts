@@ -92,7 +92,10 @@ export class GcpKmsKeySource implements KeySource {
   }
 
   async #call(resourceId: string, op: "encrypt" | "decrypt", body: unknown): Promise<HttpAnswer> {
-    const fail = (why: string): HushError => new HushError("KEY_SOURCE_FAILED", `GCP KMS ${op} failed: ${why}`);
+    // Decryption errors reach the user prefixed with the key and its group; encryption errors do
+    // not, so they name the key themselves.
+    const what = op === "encrypt" ? `GCP KMS encrypt with ${resourceId}` : "GCP KMS decrypt";
+    const fail = (why: string): HushError => new HushError("KEY_SOURCE_FAILED", `${what} failed: ${why}`);
     let credential: GoogleCredential;
     let answer: HttpAnswer;
     try {

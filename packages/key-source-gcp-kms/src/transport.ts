@@ -64,5 +64,5 @@ export function googleErrorText(answer: HttpAnswer): string {
   const error = (answer.body as { error?: { message?: unknown; status?: unknown } } | undefined)?.error;
   const status = typeof error?.status === "string" && /^[A-Z_]{1,40}$/.test(error.status) ? error.status : answer.status >= 500 ? "ServerError" : "Refused";
   const message = typeof error?.message === "string" && error.message !== "" ? error.message : "no error message";
-  return `${status} (HTTP ${answer.status}: ${printable(message, 160)})`;
+  return `${status} (HTTP ${answer.status}: ${printable(message, 240)})`;
 }

@@ -65,8 +65,12 @@ export interface GcpKmsTestServer {
 }
 
 class GoogleError extends Error {
-  constructor(readonly code: number, readonly status: string, message: string) {
+  readonly code: number;
+  readonly status: string;
+  constructor(code: number, status: string, message: string) {
     super(message);
+    this.code = code;
+    this.status = status;
   }
 }
 
