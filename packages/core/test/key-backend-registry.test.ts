@@ -116,7 +116,7 @@ describe("a key backend defined outside core", () => {
   });
 });
 
-describe("SOPS key kinds hush does not implement (and hc_vault, kept the same way)", () => {
+describe("SOPS key kinds hush does not implement (and hc_vault and gcp_kms, kept the same way)", () => {
   const raw = {
     key_groups: [
       {
@@ -143,8 +143,9 @@ describe("SOPS key kinds hush does not implement (and hc_vault, kept the same wa
     const err = await unwrapDataKey(metadata.keyGroups, 0, async () => undefined).catch((e: unknown) => e);
     expect(isHushError(err, "NO_MATCHING_KEY")).toBe(true);
     const text = [(err as Error).message, ...((err as { details?: string[] }).details ?? [])].join("\n");
-    for (const kind of ["azure_kv", "gcp_kms", "hckms"]) expect(text).toMatch(new RegExp(`${kind} .*this key type is not supported by hush`));
-    // hc_vault is implemented (Vault transit): without its key source it is simply not available.
+    for (const kind of ["azure_kv", "hckms"]) expect(text).toMatch(new RegExp(`${kind} .*this key type is not supported by hush`));
+    // hc_vault and gcp_kms are implemented: without their key sources they are simply not available.
     expect(text).toContain("group 0: hc_vault https://vault.example/v1/sops/keys/k: no hc_vault key source available");
+    expect(text).toContain("group 0: gcp_kms projects/p/locations/l/keyRings/r/cryptoKeys/k: no gcp_kms key source available");
   });
 });

@@ -28,7 +28,7 @@ export function isGcpKmsResourceId(resourceId: string): boolean {
  */
 export function checkGcpKmsResourceId(resourceId: string, code: ErrorCode = "INVALID_ARGUMENT"): string {
   if (!RESOURCE_ID.test(resourceId)) {
-    throw new HushError(code, `Invalid GCP KMS resource ID ${quoted(resourceId)}: should be like ${EXAMPLE} (letters, digits, '_' and '-' in each name)`);
+    throw new HushError(code, `Invalid GCP KMS resource ID ${quoted(resourceId, 200)}: should be like ${EXAMPLE} (letters, digits, '_' and '-' in each name)`);
   }
   return resourceId;
 }
