@@ -161,7 +161,7 @@ describe("gcp_kms keys", () => {
     expect((await hush(["decrypt", "u.yaml"], { cwd: dir, env })).stdout).toBe(PLAIN);
   });
 
-  it("credentials: a service account (GOOGLE_CREDENTIALS as JSON or path, one token per process), an authorized user in ADC with its quota project", async () => {
+  it("credentials: a service account (GOOGLE_CREDENTIALS as JSON or path, one token per process), an authorized user in ADC with its quota project, the GCE metadata server", async () => {
     const f = await encrypted("creds.yaml", `${keyA},${keyB}`);
     const endpoint = { SOPS_GCP_KMS_ENDPOINT: kms.address };
     const start = kms.calls.length;
@@ -196,6 +196,11 @@ describe("gcp_kms keys", () => {
     // GOOGLE_APPLICATION_CREDENTIALS names the file instead.
     const gac = await hush(["decrypt", f], { env: { ...endpoint, GOOGLE_APPLICATION_CREDENTIALS: saFile } });
     expect(gac.stdout).toBe(PLAIN);
+    // Last, the GCE metadata server: a GET with Metadata-Flavor, no credential sent.
+    const gce = await hush(["decrypt", f], { env: { ...endpoint, GCE_METADATA_HOST: new URL(kms.address).host } });
+    expect(gce.stderr).toBe("");
+    expect(gce.stdout).toBe(PLAIN);
+    expect(kms.calls.at(-2)).toMatchObject({ method: "GET", path: "/computeMetadata/v1/instance/service-accounts/default/token", authorization: "", status: 200 });
   });
 
   it("HTTPS with a test CA (NODE_EXTRA_CA_CERTS); an untrusted certificate is a NetworkError", async () => {

@@ -8,7 +8,8 @@
  * `{"error": {"code", "message", "status"}}`. Ciphertexts are real AES-256-GCM with the key's
  * resource name as additional data, so a ciphertext made under one key does not decrypt under
  * another. The token endpoint (`/token`) verifies a service account's RS256 JWT assertion with the
- * public half of a key pair made here, and an authorized user's refresh token. Every request is
+ * public half of a key pair made here, and an authorized user's refresh token; the GCE metadata
+ * server's token path answers too (for GCE_METADATA_HOST). Every request is
  * logged with the credential it carried, so a test can prove where tokens went. Switches make
  * it fail (5xx), hang, or redirect.
  */
@@ -41,7 +42,7 @@ export interface GcpKmsTestCall {
 }
 
 export interface GcpKmsTestServer {
-  /** `http://127.0.0.1:PORT` (or https): the value for SOPS_GCP_KMS_ENDPOINT. */
+  /** `http://127.0.0.1:PORT` (or https): the value for SOPS_GCP_KMS_ENDPOINT (and, as `127.0.0.1:PORT`, GCE_METADATA_HOST). */
   readonly address: string;
   /** The token endpoint, `ADDRESS/token`. */
   readonly tokenUri: string;
@@ -89,6 +90,7 @@ function crc32c(data: Buffer): string {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const KMS_PATH = /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/:]+):(encrypt|decrypt)$/;
+const METADATA_TOKEN_PATH = "/computeMetadata/v1/instance/service-accounts/default/token";
 const SCOPES = ["https://www.googleapis.com/auth/cloud-platform", "https://www.googleapis.com/auth/cloudkms"];
 
 function b64(v: unknown, field: string): Buffer {
@@ -206,6 +208,11 @@ export async function startGcpKmsTestServer(options: GcpKmsTestServerOptions = {
     if (current?.kind === "redirect") return reply(307, undefined, { Location: `${current.to}${path}` });
     if (current?.kind === "5xx") return reply(503, { error: { code: 503, message: "The service is currently unavailable.", status: "UNAVAILABLE" } });
     try {
+      if (path === METADATA_TOKEN_PATH && req.method === "GET") {
+        // The GCE metadata server answers only requests that say they mean it (SSRF protection).
+        if (header("metadata-flavor") !== "Google") throw new GoogleError(403, "PERMISSION_DENIED", "Missing Metadata-Flavor:Google header.");
+        return reply(200, issue());
+      }
       if (req.method !== "POST") throw new GoogleError(404, "NOT_FOUND", "The requested URL was not found on this server.");
       if (isToken) return reply(200, token(form));
       let body: unknown;
