@@ -126,6 +126,8 @@ export function findGoogleCredential(env: Env, homeDir: string, timeoutMs: numbe
   if (credentials !== "") {
     // As SOPS: a path when such a file exists, else the JSON itself.
     if (isFile(credentials)) return readCredentialFile(credentials, `GOOGLE_CREDENTIALS file ${printable(credentials, 120)}`, timeoutMs);
+    // Not shown: the value may be a credential with a stray character, not a path.
+    if (!credentials.trimStart().startsWith("{")) throw new HushError("KEY_SOURCE_FAILED", "GOOGLE_CREDENTIALS names no file and is not a credential's JSON");
     return parseCredentialJson(credentials, "GOOGLE_CREDENTIALS", timeoutMs);
   }
   const token = env["GOOGLE_OAUTH_ACCESS_TOKEN"]?.trim() ?? "";

@@ -36,7 +36,7 @@ export interface GcpKmsTestCall {
   readonly authorization: string;
   /** The `x-goog-user-project` header ("" when absent). */
   readonly userProject: string;
-  /** The form fields of a token request (assertion, refresh_token…), {} otherwise. */
+  /** The form fields of a token request (assertion, refresh_token…), empty otherwise. */
   readonly form: Readonly<Record<string, string>>;
   readonly status: number;
 }
