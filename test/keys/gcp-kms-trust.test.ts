@@ -125,7 +125,7 @@ describe("gcp_kms trust and failures", () => {
     } finally {
       await other.stop();
     }
-    await failsCleanly(master, { SOPS_GCP_KMS_ENDPOINT: kms.address }, /GCP KMS decrypt failed: no Google credentials: set GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login`$/);
+    await failsCleanly(master, { SOPS_GCP_KMS_ENDPOINT: kms.address, METADATA_SERVER_DETECTION: "none" }, /GCP KMS decrypt failed: no Google credentials: set GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login`$/);
     await failsCleanly(master, { SOPS_GCP_KMS_ENDPOINT: kms.address, GOOGLE_CREDENTIALS: "/no/such/sa.json" }, /GCP KMS decrypt failed: GOOGLE_CREDENTIALS names no file and is not a credential's JSON$/);
     await failsCleanly(master, { SOPS_GCP_KMS_ENDPOINT: kms.address, GOOGLE_CREDENTIALS: '{"type": "external_account"}' }, /has type external_account; hush reads service_account and authorized_user credentials/);
   });

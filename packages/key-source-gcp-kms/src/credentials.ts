@@ -3,7 +3,8 @@
  * `GOOGLE_CREDENTIALS` (a file's path, or the JSON itself), then `GOOGLE_OAUTH_ACCESS_TOKEN`, then
  * application default credentials as Google's libraries find them: `GOOGLE_APPLICATION_CREDENTIALS`,
  * gcloud's `application_default_credentials.json` (in `CLOUDSDK_CONFIG` or `~/.config/gcloud`),
- * and last the GCE metadata server (`GCE_METADATA_HOST`, or on a Google Compute Engine machine).
+ * and last the GCE metadata server (`GCE_METADATA_HOST`, or on a Google Compute Engine machine
+ * unless `METADATA_SERVER_DETECTION=none`).
  * All of these are the user's own settings; nothing here is read from a file being decrypted.
  */
 import { readFileSync, statSync } from "node:fs";
@@ -97,6 +98,8 @@ function metadataHost(env: Env): string | undefined {
     }
     return configured;
   }
+  // METADATA_SERVER_DETECTION=none (google-auth-library's setting) turns the detection off.
+  if (env["METADATA_SERVER_DETECTION"]?.trim().toLowerCase() === "none") return undefined;
   // Google's libraries recognise a GCE machine by its DMI product name; no network probe.
   try {
     if (/^Google/.test(readFileSync("/sys/class/dmi/id/product_name", "utf8"))) return "169.254.169.254";

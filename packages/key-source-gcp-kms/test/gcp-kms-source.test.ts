@@ -91,4 +91,14 @@ describe("GcpKmsKeySource", () => {
     }
     expect(kms.calls.length).toBe(calls);
   });
+
+  it("a quota project that is not a project id never becomes a header", async () => {
+    const env = { SOPS_GCP_KMS_ENDPOINT: kms.address, GOOGLE_OAUTH_ACCESS_TOKEN: kms.token, GOOGLE_CLOUD_QUOTA_PROJECT: "p\r\nX-Injected: 1" };
+    const source = new GcpKmsKeySource({ env, homeDir: "/nonexistent" });
+    const calls = kms.calls.length;
+    const err = await source.wrap(new Uint8Array(32), { kind: "gcp_kms", resourceId: ID }).catch((e: unknown) => e);
+    expect(isHushError(err, "KEY_SOURCE_FAILED")).toBe(true);
+    expect((err as Error).message).toContain("GOOGLE_CLOUD_QUOTA_PROJECT p\\x0d\\x0aX-Injected: 1 is not a project id");
+    expect(kms.calls.length).toBe(calls);
+  });
 });
