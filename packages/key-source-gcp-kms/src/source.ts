@@ -54,7 +54,7 @@ export class GcpKmsKeySource implements KeySource {
     const answer = await this.#call(resourceId, "encrypt", { plaintext: Buffer.from(dataKey).toString("base64") });
     const ciphertext = (answer.body as { ciphertext?: unknown } | undefined)?.ciphertext;
     if (typeof ciphertext !== "string" || !BASE64.test(ciphertext)) {
-      throw new HushError("KEY_SOURCE_FAILED", "GCP KMS encrypt failed: MalformedResponse (no base64 ciphertext in the answer)");
+      throw new HushError("KEY_SOURCE_FAILED", `GCP KMS encrypt with ${resourceId} failed: MalformedResponse (no base64 ciphertext in the answer)`);
     }
     // Standard base64 with padding, as SOPS writes `enc` (re-encoded in case the answer omitted padding).
     return { kind: "gcp_kms", resourceId, createdAt: nowRfc3339(), enc: Buffer.from(ciphertext, "base64").toString("base64") };
