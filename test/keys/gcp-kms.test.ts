@@ -193,6 +193,9 @@ describe("gcp_kms keys", () => {
     const quota = await hush(["decrypt", f], { env: { ...endpoint, HOME: home, GOOGLE_CLOUD_QUOTA_PROJECT: "from-env" } });
     expect(quota.stdout).toBe(PLAIN);
     expect(kms.calls.at(-1)?.userProject).toBe("from-env");
+    // CLOUDSDK_CONFIG moves gcloud's directory, as for gcloud itself.
+    const sdk = await hush(["decrypt", f], { env: { ...endpoint, CLOUDSDK_CONFIG: join(home, ".config", "gcloud") } });
+    expect(sdk.stdout).toBe(PLAIN);
     // GOOGLE_APPLICATION_CREDENTIALS names the file instead.
     const gac = await hush(["decrypt", f], { env: { ...endpoint, GOOGLE_APPLICATION_CREDENTIALS: saFile } });
     expect(gac.stdout).toBe(PLAIN);

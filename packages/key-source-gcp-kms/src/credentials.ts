@@ -114,9 +114,12 @@ export function describeCredentialSearch(env: Env, homeDir: string): string {
   return `Google credentials: GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, ${gcloudAdcPath(env, homeDir)}, the GCE metadata server`;
 }
 
+/** gcloud's configuration directory: CLOUDSDK_CONFIG, else `%APPDATA%\\gcloud` on Windows, else `~/.config/gcloud`. */
 function gcloudAdcPath(env: Env, homeDir: string): string {
   const config = env["CLOUDSDK_CONFIG"]?.trim() ?? "";
-  return join(config !== "" ? config : join(homeDir, ".config", "gcloud"), "application_default_credentials.json");
+  const appData = env["APPDATA"]?.trim() ?? "";
+  const dir = config !== "" ? config : process.platform === "win32" && appData !== "" ? join(appData, "gcloud") : join(homeDir, ".config", "gcloud");
+  return join(dir, "application_default_credentials.json");
 }
 
 /**
