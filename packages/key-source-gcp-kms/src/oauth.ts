@@ -6,7 +6,7 @@
  */
 import { createPrivateKey, sign } from "node:crypto";
 import { HushError, printable } from "@hush/core";
-import { requireHttpsOrLoopback, sendRequest, type HttpAnswer } from "@hush/key-http";
+import { requireHttpsOrLoopback, sendRequest, type HttpAnswer, type HttpRequest } from "@hush/key-http";
 
 /** The scope Cloud KMS clients ask for (Google's KMS client's default scopes include it). */
 export const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
@@ -89,7 +89,7 @@ export class TokenSource {
     if (grant.type === "gce_metadata") {
       // The metadata server is link-local plain http by design; nothing secret is sent to it.
       url = new URL(`http://${grant.host}/computeMetadata/v1/instance/service-accounts/default/token`);
-      answer = await this.#send(url, { method: "GET", url, headers: { "Metadata-Flavor": "Google" }, timeoutMs: this.#timeoutMs });
+      answer = await this.#send({ method: "GET", url, headers: { "Metadata-Flavor": "Google" }, timeoutMs: this.#timeoutMs });
     } else {
       // The token endpoint comes from the user's own credential (file or environment), never from
       // an encrypted file or a repository; still, a refresh token or assertion crosses the network
@@ -100,7 +100,7 @@ export class TokenSource {
         grant.type === "service_account"
           ? { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: serviceAccountAssertion(grant, Math.floor(Date.now() / 1000)) }
           : { grant_type: "refresh_token", client_id: grant.clientId, client_secret: grant.clientSecret, refresh_token: grant.refreshToken };
-      answer = await this.#send(url, { method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs });
+      answer = await this.#send({ method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs });
     }
     const where = printable(`${url.protocol}//${url.host}${url.pathname}`, 120);
     if (answer.status >= 300 && answer.status < 400) {
@@ -115,11 +115,12 @@ export class TokenSource {
     return { token: body.access_token, expiresAt: Date.now() + lifetime * 1000 };
   }
 
-  async #send(url: URL, request: Parameters<typeof sendRequest>[0]): Promise<HttpAnswer> {
+  async #send(request: HttpRequest): Promise<HttpAnswer> {
     try {
       return await sendRequest(request);
     } catch (err) {
-      throw new HushError("KEY_SOURCE_FAILED", `no access token from ${printable(`${url.protocol}//${url.host}${url.pathname}`, 120)}: ${(err as Error).message}`);
+      const { protocol, host, pathname } = request.url;
+      throw new HushError("KEY_SOURCE_FAILED", `no access token from ${printable(`${protocol}//${host}${pathname}`, 120)}: ${(err as Error).message}`);
     }
   }
 }
