@@ -57,6 +57,7 @@ export default defineConfig({
       "@hush/key-source-pgp/backend": pkg("key-source-pgp", "backend"),
       "@hush/key-source-aws-kms/backend": pkg("key-source-aws-kms", "backend"),
       "@hush/key-source-hc-vault/backend": pkg("key-source-hc-vault", "backend"),
+      "@hush/key-source-gcp-kms/backend": pkg("key-source-gcp-kms", "backend"),
       "@hush/key-source-azure-kv/backend": pkg("key-source-azure-kv", "backend"),
       "@hush/key-http/addresses": pkg("key-http", "addresses"),
       "@hush/core": pkg("core"),
@@ -64,6 +65,7 @@ export default defineConfig({
       "@hush/key-source-pgp": pkg("key-source-pgp"),
       "@hush/key-source-aws-kms": pkg("key-source-aws-kms"),
       "@hush/key-source-hc-vault": pkg("key-source-hc-vault"),
+      "@hush/key-source-gcp-kms": pkg("key-source-gcp-kms"),
       "@hush/key-source-azure-kv": pkg("key-source-azure-kv"),
       "@hush/key-http": pkg("key-http"),
       // Before "@hush/git", which would otherwise take this subpath as a prefix match.

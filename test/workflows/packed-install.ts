@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
 /** The workspace packages a user installs (testkit and bench are not published). */
-const PUBLISHED = ["core", "key-source-age", "key-source-pgp", "key-source-aws-kms", "key-http", "key-source-hc-vault", "key-source-azure-kv", "git", "cli"];
+const PUBLISHED = ["core", "key-source-age", "key-source-pgp", "key-source-aws-kms", "key-http", "key-source-hc-vault", "key-source-gcp-kms", "key-source-azure-kv", "git", "cli"];
 
 interface PackageJson {
   name: string;

@@ -1,6 +1,7 @@
 import { registerKeyBackends, unimplementedKeyBackend, type KeyBackend } from "@hush/core";
 import { ageBackend } from "@hush/key-source-age/backend";
 import { awsKmsBackend } from "@hush/key-source-aws-kms/backend";
+import { gcpKmsBackend } from "@hush/key-source-gcp-kms/backend";
 import { azureKeyVaultBackend } from "@hush/key-source-azure-kv/backend";
 import { vaultTransitBackend } from "@hush/key-source-hc-vault/backend";
 import { pgpBackend } from "@hush/key-source-pgp/backend";
@@ -15,11 +16,12 @@ export const KEY_BACKENDS: readonly KeyBackend[] = [
   ageBackend,
   pgpBackend,
   awsKmsBackend,
-  // The other SOPS kinds, in SOPS's order. Those hush does not implement yet (unimplementedKeyBackend)
-  // are kept verbatim in files and refused as flags and in .sops.yaml.
-  unimplementedKeyBackend({ kind: "gcp_kms", ruleKeys: ["gcp_kms"], groupKeys: ["gcp_kms"], flag: "gcp-kms" }),
+  // The other SOPS kinds, in SOPS's order.
+  gcpKmsBackend,
   azureKeyVaultBackend,
   vaultTransitBackend,
+  // Kinds hush does not implement (unimplementedKeyBackend) are kept verbatim in files and refused
+  // as flags and in .sops.yaml.
   unimplementedKeyBackend({ kind: "hckms", ruleKeys: ["hckms"], groupKeys: ["hckms"], flag: "hckms" }),
 ];
 

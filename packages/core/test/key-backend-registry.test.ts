@@ -116,7 +116,7 @@ describe("a key backend defined outside core", () => {
   });
 });
 
-describe("SOPS key kinds hush does not implement (and hc_vault and azure_kv, kept the same way)", () => {
+describe("SOPS key kinds hush does not implement (and hc_vault, gcp_kms and azure_kv, kept the same way)", () => {
   const raw = {
     key_groups: [
       {
@@ -143,9 +143,10 @@ describe("SOPS key kinds hush does not implement (and hc_vault and azure_kv, kep
     const err = await unwrapDataKey(metadata.keyGroups, 0, async () => undefined).catch((e: unknown) => e);
     expect(isHushError(err, "NO_MATCHING_KEY")).toBe(true);
     const text = [(err as Error).message, ...((err as { details?: string[] }).details ?? [])].join("\n");
-    for (const kind of ["gcp_kms", "hckms"]) expect(text).toMatch(new RegExp(`${kind} .*this key type is not supported by hush`));
-    // hc_vault and azure_kv are implemented: without their key sources they are simply not available.
+    for (const kind of ["hckms"]) expect(text).toMatch(new RegExp(`${kind} .*this key type is not supported by hush`));
+    // hc_vault, gcp_kms and azure_kv are implemented: without their key sources they are simply not available.
     expect(text).toContain("group 0: hc_vault https://vault.example/v1/sops/keys/k: no hc_vault key source available");
+    expect(text).toContain("group 0: gcp_kms projects/p/locations/l/keyRings/r/cryptoKeys/k: no gcp_kms key source available");
     expect(text).toContain("group 0: azure_kv https://v.vault.azure.net/keys/k/1: no azure_kv key source available");
   });
 });

@@ -13,6 +13,8 @@ export { sopsDecrypt, SOPS_ORACLE_BIN, SOPS_ORACLE_VERSION } from "./sops-oracle
 export type { SopsDecryptRequest, SopsDecryptResult, SopsOracleFormat } from "./sops-oracle.ts";
 export { startVaultTestServer, makeTestCertificate } from "./vault-test-server.ts";
 export type { VaultTestServer, VaultTestServerOptions, VaultTestCall } from "./vault-test-server.ts";
+export { startGcpKmsTestServer } from "./gcp-kms-test-server.ts";
+export type { GcpKmsTestServer, GcpKmsTestServerOptions, GcpKmsTestCall, GcpKmsFault } from "./gcp-kms-test-server.ts";
 export { startAzureKvTestServer } from "./azure-kv-test-server.ts";
 export type { AzureKvTestServer, AzureKvTestServerOptions, AzureKvTestCall } from "./azure-kv-test-server.ts";
 export { startAzureTokenTestServer } from "./azure-token-test-server.ts";

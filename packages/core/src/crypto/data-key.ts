@@ -133,7 +133,7 @@ export async function unwrapDataKey(
     details: [
       ...lines.slice(1),
       ...[...searched].map(([kind, where]) => `${kind} identities: looked in ${where}`),
-      "next: give hush an identity for one of the keys above (SOPS_AGE_KEY_FILE or ~/.config/sops/age/keys.txt, GNUPGHOME, AWS credentials)",
+      "next: give hush an identity for one of the keys above (SOPS_AGE_KEY_FILE or ~/.config/sops/age/keys.txt, GNUPGHOME, or the credentials of the KMS or Vault the key names)",
     ],
   });
 }
