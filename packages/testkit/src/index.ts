@@ -13,3 +13,5 @@ export { sopsDecrypt, SOPS_ORACLE_BIN, SOPS_ORACLE_VERSION } from "./sops-oracle
 export type { SopsDecryptRequest, SopsDecryptResult, SopsOracleFormat } from "./sops-oracle.ts";
 export { startVaultTestServer, makeTestCertificate } from "./vault-test-server.ts";
 export type { VaultTestServer, VaultTestServerOptions, VaultTestCall } from "./vault-test-server.ts";
+export { installAgeTestPlugin, ageTestPluginKeyPair } from "./age-test-plugin.ts";
+export type { AgeTestPlugin, AgeTestPluginKeyPair } from "./age-test-plugin.ts";
