@@ -39,7 +39,7 @@ export interface AgeIdentity {
    * For a plugin identity (`AGE-PLUGIN-<NAME>-1…`), the plugin's name: `age-plugin-<name>` is run
    * to open an entry, after the other identities failed. Its stanza types are the plugin's to know.
    */
-  readonly plugin: string | undefined;
+  readonly plugin?: string | undefined;
 }
 
 /** Runs a plugin to unwrap `stanzas` with the identity string (a secret, never stored elsewhere). */
@@ -63,7 +63,7 @@ export class AgeIdentityHandle implements AgeIdentity {
   readonly stanzaTypes: readonly AgeStanzaType[];
   readonly source: string;
   readonly needsPassphrase: boolean;
-  readonly plugin: string | undefined;
+  readonly plugin?: string | undefined;
   readonly #open: () => Promise<readonly TypageIdentity[]>;
   readonly #x25519Scalar: Uint8Array | undefined;
   readonly #pluginIdentity: string | undefined;
