@@ -9,7 +9,7 @@ import type { AgeIdentityProvider } from "./discovery.ts";
 import { decodeArmor, fastUnwrapX25519, type X25519Key } from "./fast-unwrap.ts";
 import { AgeIdentityHandle, type AgeIdentity } from "./identities.ts";
 import type { PluginContext } from "./plugin-client.ts";
-import { terminalPluginUi, type PluginUi, type TerminalAsk } from "./plugin-ui.ts";
+import type { PluginUi, TerminalAsk } from "./plugin-ui.ts";
 import { parseRecipient } from "./recipients.ts";
 
 /** Options for {@link AgeKeySource}. */
@@ -108,7 +108,8 @@ export class AgeKeySource implements KeySource {
 
   constructor(options: AgeKeySourceOptions = {}) {
     this.#identities = options.identities ?? [];
-    this.#plugins = { env: options.env ?? process.env, ui: options.pluginUi ?? terminalPluginUi(options.ask) };
+    // Only settings here: the plugin client and its terminal UI load when a plugin is used.
+    this.#plugins = { env: options.env ?? process.env, ask: options.ask, ui: options.pluginUi };
   }
 
   /**

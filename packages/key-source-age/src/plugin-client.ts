@@ -13,14 +13,19 @@ import { printable } from "@hush/core";
 import { decodeStrictBase64 } from "./plugin-wire.ts";
 import { PluginSession } from "./plugin-process.ts";
 export { isPluginFailure } from "./plugin-process.ts";
-import type { PluginUi } from "./plugin-ui.ts";
+import { terminalPluginUi, type PluginUi, type TerminalAsk } from "./plugin-ui.ts";
 import type { WireStanza } from "./plugin-wire.ts";
 
 /** What a plugin session needs from the key source: the plugin's environment and the user. */
 export interface PluginContext {
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly ui: PluginUi;
+  /** Asks on the terminal for the default UI; absent, requests are answered `fail`. */
+  readonly ask?: TerminalAsk | undefined;
+  /** Replaces the terminal UI. */
+  readonly ui?: PluginUi | undefined;
 }
+
+const uiOf = (context: PluginContext): PluginUi => context.ui ?? terminalPluginUi(context.ask);
 
 /** age's file keys are 16 bytes; a plugin that returns anything else is broken. */
 const FILE_KEY_SIZE = 16;
@@ -78,7 +83,8 @@ function checkIndex(session: PluginSession, s: WireStanza, index: string | undef
 
 /** Wraps `fileKey` to `recipient` with `age-plugin-<name> --age-plugin=recipient-v1`. */
 async function wrapWithPlugin(name: string, recipient: string, fileKey: Uint8Array, context: PluginContext): Promise<Stanza[]> {
-  return PluginSession.run(name, "recipient-v1", context.env, () => context.ui.waiting(name), async (session) => {
+  const ui = uiOf(context);
+  return PluginSession.run(name, "recipient-v1", context.env, () => ui.waiting(name), async (session) => {
     session.send("add-recipient", [recipient]);
     sendGrease(session);
     session.send("wrap-file-key", [], fileKey);
@@ -101,7 +107,7 @@ async function wrapWithPlugin(name: string, recipient: string, fileKey: Uint8Arr
       } else if (s.type === "error") {
         session.send("ok");
         throw session.failed(errorText(s));
-      } else if (!(await handleUi(session, s, context.ui))) {
+      } else if (!(await handleUi(session, s, ui))) {
         session.send("unsupported");
       }
     }
@@ -115,7 +121,8 @@ async function wrapWithPlugin(name: string, recipient: string, fileKey: Uint8Arr
  * `identity`. Returns null when the plugin answers that none of them is its own.
  */
 export async function unwrapWithPlugin(name: string, identity: string, stanzas: readonly Stanza[], context: PluginContext): Promise<Uint8Array | null> {
-  return PluginSession.run(name, "identity-v1", context.env, () => context.ui.waiting(name), async (session) => {
+  const ui = uiOf(context);
+  return PluginSession.run(name, "identity-v1", context.env, () => ui.waiting(name), async (session) => {
     session.send("add-identity", [identity]);
     sendGrease(session);
     for (const stanza of stanzas) session.send("recipient-stanza", ["0", ...stanza.args], stanza.body);
@@ -134,7 +141,7 @@ export async function unwrapWithPlugin(name: string, identity: string, stanzas: 
       } else if (s.type === "error") {
         session.send("ok");
         throw session.failed(errorText(s));
-      } else if (!(await handleUi(session, s, context.ui))) {
+      } else if (!(await handleUi(session, s, ui))) {
         session.send("unsupported");
       }
     }
