@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ageTestPluginKeyPair, installAgeTestPlugin, makeTempDir, type AgeTestPlugin, type AgeTestPluginKeyPair } from "@hush/testkit";
 import { requireTool } from "../../packages/key-source-age/test/tools.ts";
+import { openTerminal } from "../workflows/terminal.ts";
 import { HUSH_JS, hush, makeAgeKey, type AgeKey } from "./helpers.ts";
 
 /**
@@ -231,6 +232,30 @@ describe("age plugin keys", () => {
         expect(r.stderr).toContain(`age-plugin-hushtest: ${why}`);
       }
     });
+  });
+
+  describe("requests for input on a terminal", () => {
+    it("asks for the PIN without echo and for the confirmation on the terminal, and the file decrypts", async () => {
+      const f = await encryptTo("tty.yaml", pair.recipient);
+      const out = join(tmp.path, "tty.out.yaml");
+      const term = openTerminal(tmp.path, "pin", [process.execPath, HUSH_JS, "decrypt", "--output", out, f], tmp.path, {
+        HOME: "/nonexistent-home",
+        ...env({ SOPS_AGE_KEY_FILE: pluginKeys, HUSHTEST_PLUGIN_MODE: "pin,confirm", HUSHTEST_PLUGIN_PIN: "424242" }),
+      });
+      try {
+        await term.waitForScreen((s) => s.includes("age-plugin-hushtest: Enter the hushtest PIN:"), "the PIN prompt");
+        term.type("424242");
+        term.keys("Enter");
+        const asked = await term.waitForScreen((s) => s.includes('(type 1 for "go" or 2 for "stop")'), "the confirmation");
+        expect(asked).not.toContain("424242");
+        term.type("1");
+        term.keys("Enter");
+        expect(await term.waitForExit()).toBe(0);
+      } finally {
+        term.close();
+      }
+      expect(readFileSync(out, "utf8")).toBe(PLAIN);
+    }, 60_000);
   });
 
   describe("trust: only the user's own keys choose a plugin", () => {
