@@ -298,7 +298,7 @@ describe("age plugin keys", () => {
     });
   });
 
-  it("decrypting a plain age file loads no plugin code; a plugin identity loads it", async () => {
+  it("the workspace build's decrypt of a plain age file loads no plugin code; a plugin identity loads it", async () => {
     // A module hook (in Node's loader thread) lists every module the run resolves.
     const modules = join(tmp.path, "modules.log");
     const hook = `data:text/javascript,${encodeURIComponent(
@@ -307,7 +307,8 @@ describe("age plugin keys", () => {
     const register = `data:text/javascript,${encodeURIComponent(`import { register } from "node:module"; register(${JSON.stringify(hook)});`)}`;
     const loads = (file: string, keys: string): string => {
       writeFileSync(modules, "");
-      const r = spawnSync(process.execPath, ["--import", register, HUSH_JS, "decrypt", file], { env: { HOME: "/nonexistent-home", ...env({ SOPS_AGE_KEY_FILE: keys }) }, encoding: "utf8" });
+      const cli = join(__dirname, "..", "..", "packages", "cli", "bin", "hush.js");
+      const r = spawnSync(process.execPath, ["--import", register, cli, "decrypt", file], { env: { HOME: "/nonexistent-home", ...env({ SOPS_AGE_KEY_FILE: keys }) }, encoding: "utf8" });
       expect(r.status, r.stderr).toBe(0);
       return readFileSync(modules, "utf8");
     };
