@@ -171,7 +171,7 @@ export class PluginSession {
     return pluginFailure(this.name, `broke the age plugin protocol: ${why}`);
   }
 
-  /** "(exited with status 3: <last stderr line>)" once the plugin has exited, else "". */
+  /** A note with the exit status and the last line of standard error once the plugin has exited, else "". */
   async #exitNote(): Promise<string> {
     const exited = await Promise.race([this.#exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 200))]);
     if (!exited) return "";
