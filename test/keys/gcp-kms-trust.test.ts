@@ -138,7 +138,7 @@ describe("gcp_kms trust and failures", () => {
     writeFileSync(f, PLAIN);
     const enc = await hush(["encrypt", "-i", "--gcp-kms", denied, f], { env });
     expect(enc.status).toBe(128);
-    expect(enc.stderr).toContain(`GCP KMS encrypt with ${denied} failed: PERMISSION_DENIED (HTTP 403: Permission 'cloudkms.cryptoKeyVersions.useToEncrypt' denied on resource '${denied}' (or it may not exist).), using GOOGLE_OAUTH_ACCESS_TOKEN\n`);
+    expect(enc.stderr).toContain(`group 0: gcp_kms key ${denied}: GCP KMS encrypt failed: PERMISSION_DENIED (HTTP 403: Permission 'cloudkms.cryptoKeyVersions.useToEncrypt' denied on resource '${denied}' (or it may not exist).), using GOOGLE_OAUTH_ACCESS_TOKEN\n`);
     expect(readFileSync(f, "utf8")).toBe(PLAIN);
     await failsCleanly(withResourceId("deny.yaml", denied), env, new RegExp(`${groupZero(denied)}GCP KMS decrypt failed: PERMISSION_DENIED \\(HTTP 403: Permission 'cloudkms\\.cryptoKeyVersions\\.useToDecrypt' denied`));
     // The ciphertext is bound to the key that made it.

@@ -18,6 +18,7 @@ export function createKeySourceResolver(env: Readonly<Record<string, string | un
       env,
       homeDir: env["HOME"] ?? homedir(),
       passphrase: async (what) => (await import("./passphrase.ts")).promptPassphrase(what),
+      ask: async (prompt, options) => (await import("./passphrase.ts")).askOnTerminal(prompt, options),
       chosen,
     });
   };

@@ -3,16 +3,15 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { ReadStream } from "node:tty";
 
 /**
- * Asks for a passphrase (age identity files protected by scrypt) on the controlling terminal,
- * without echo. `SOPS_AGE_PASSPHRASE`-style automation is deliberately not offered: a passphrase
- * in the environment is a plaintext key. Without a terminal the identity is reported as unusable.
+ * Reads one line on the controlling terminal (/dev/tty) after showing `prompt`, in raw mode:
+ * hidden when `secret`, else echoed as typed. `what` names the request in the "no terminal" error.
  */
-export async function promptPassphrase(what: string): Promise<string> {
+async function readOnTerminal(prompt: string, secret: boolean, what: string): Promise<string> {
   let fd: number;
   try {
     fd = openSync("/dev/tty", "r+");
   } catch {
-    throw new HushError("NO_TERMINAL", `a passphrase is needed for ${what}, but there is no terminal to ask on`, { located: true });
+    throw new HushError("NO_TERMINAL", `${what}, but there is no terminal to ask on`, { located: true });
   }
   const tty = new ReadStream(fd);
   const out = (s: string): void => {
@@ -22,7 +21,7 @@ export async function promptPassphrase(what: string): Promise<string> {
       // the prompt is a courtesy; reading still works
     }
   };
-  out(`Enter passphrase for ${what}: `);
+  out(prompt);
   tty.setRawMode(true);
   try {
     return await new Promise<string>((resolve, reject) => {
@@ -31,8 +30,13 @@ export async function promptPassphrase(what: string): Promise<string> {
         for (const ch of chunk.toString("utf8")) {
           if (ch === "\r" || ch === "\n") return resolve(value);
           if (ch === "\u0003") return reject(new HushError("CANCELED", "User canceled operation", { located: true }));
-          if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
-          else value += ch;
+          if (ch === "\u007f" || ch === "\b") {
+            if (!secret && value !== "") out("\b \b");
+            value = value.slice(0, -1);
+          } else {
+            value += ch;
+            if (!secret && ch >= " ") out(ch);
+          }
         }
       });
     });
@@ -48,3 +52,24 @@ export async function promptPassphrase(what: string): Promise<string> {
   }
 }
 
+/**
+ * Asks for a passphrase (age identity files protected by scrypt) on the controlling terminal,
+ * without echo. `SOPS_AGE_PASSPHRASE`-style automation is deliberately not offered: a passphrase
+ * in the environment is a plaintext key. Without a terminal the identity is reported as unusable.
+ */
+export function promptPassphrase(what: string): Promise<string> {
+  return readOnTerminal(`Enter passphrase for ${what}: `, true, `a passphrase is needed for ${what}`);
+}
+
+/**
+ * Asks an age plugin's question (a PIN, a confirmation) on the controlling terminal. Only when
+ * standard input is a terminal: a deploy script or CI job cannot answer, so the request fails at
+ * once (the plugin is answered `fail`) instead of waiting on a terminal nobody watches.
+ * `prompt` is shown as given: the caller escapes what came from the plugin.
+ */
+export function askOnTerminal(prompt: string, options: { readonly secret: boolean }): Promise<string> {
+  if (process.stdin.isTTY !== true) {
+    return Promise.reject(new HushError("NO_TERMINAL", "standard input is not a terminal", { located: true }));
+  }
+  return readOnTerminal(prompt, options.secret, "an answer is needed");
+}

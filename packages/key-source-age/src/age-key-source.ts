@@ -3,11 +3,13 @@
  * opens such entries with the identities it was given (spec §5.1).
  */
 import type { Identity } from "age-encryption";
-import { HushError, quoted, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { HushError, isHushError, quoted, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import type { AgeKeyEntry, AgeRecipient } from "./entry.ts";
 import type { AgeIdentityProvider } from "./discovery.ts";
 import { decodeArmor, fastUnwrapX25519, type X25519Key } from "./fast-unwrap.ts";
 import { AgeIdentityHandle, type AgeIdentity } from "./identities.ts";
+import type { PluginContext } from "./plugin-client.ts";
+import type { PluginUi, TerminalAsk } from "./plugin-ui.ts";
 import { parseRecipient } from "./recipients.ts";
 
 /** Options for {@link AgeKeySource}. */
@@ -17,6 +19,18 @@ export interface AgeKeySourceOptions {
    * {@link discoverAgeIdentities} (loaded on the first unwrap). Without it, nothing unwraps.
    */
   readonly identities?: readonly AgeIdentity[] | AgeIdentityProvider;
+  /**
+   * The environment age plugins run with: `age-plugin-<name>` is looked for in its PATH (absolute
+   * directories only). Defaults to `process.env`.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Asks the user on the terminal when a plugin requests a value or a confirmation; without it,
+   * such requests are answered `fail`. Ignored when `pluginUi` is given.
+   */
+  readonly ask?: TerminalAsk;
+  /** How plugins talk to the user; defaults to the terminal UI built on `ask` (messages on stderr). */
+  readonly pluginUi?: PluginUi;
 }
 
 /**
@@ -73,23 +87,29 @@ async function decryptWith(file: Uint8Array, identities: readonly (string | Iden
   try {
     return await decrypter.decrypt(file);
   } catch (err) {
+    // A plugin's own failure (not installed, an error answer) is not a malformed entry.
+    if (isHushError(err)) throw err;
     if (exhausted) return null;
     throw malformed(entry, err instanceof Error ? err.message : "cannot decrypt", err);
   }
 }
 
 /**
- * Key source for age: X25519 (`age1…`), post-quantum hybrid (`age1pq1…`), and SSH
- * (`ssh-ed25519 …`, `ssh-rsa …`) recipients. Plugin recipients are refused.
+ * Key source for age: X25519 (`age1…`), post-quantum hybrid (`age1pq1…`), SSH
+ * (`ssh-ed25519 …`, `ssh-rsa …`) and plugin (`age1<name>1…`, through `age-plugin-<name>`)
+ * recipients.
  */
 export class AgeKeySource implements KeySource {
   readonly kind = "age" as const;
   readonly #identities: readonly AgeIdentity[] | AgeIdentityProvider;
   /** Failures met while opening passphrase-protected identities, reported by describeSearch. */
   readonly #errors: string[] = [];
+  readonly #plugins: PluginContext;
 
   constructor(options: AgeKeySourceOptions = {}) {
     this.#identities = options.identities ?? [];
+    // Only settings here: the plugin client and its terminal UI load when a plugin is used.
+    this.#plugins = { env: options.env ?? process.env, ask: options.ask, ui: options.pluginUi };
   }
 
   /**
@@ -107,11 +127,18 @@ export class AgeKeySource implements KeySource {
     const parsed = parseRecipient(trimmed);
     const { armor, Encrypter } = await import("age-encryption");
     const encrypter = new Encrypter();
-    encrypter.addRecipient(parsed);
+    if (typeof parsed === "object" && "plugin" in parsed) {
+      // Loaded only for plugin recipients: decrypting and native recipients never need it.
+      const { pluginRecipient } = await import("./plugin-client.ts");
+      encrypter.addRecipient(pluginRecipient(parsed.plugin, parsed.recipient, this.#plugins));
+    } else {
+      encrypter.addRecipient(parsed);
+    }
     let file: Uint8Array;
     try {
       file = await encrypter.encrypt(dataKey);
     } catch (err) {
+      if (isHushError(err)) throw err;
       throw new HushError("KEY_SOURCE_FAILED", `cannot wrap the data key to age recipient ${quoted(trimmed)}`, { cause: err });
     }
     return { kind: "age", recipient: trimmed, enc: armor.encode(file) };
@@ -145,7 +172,8 @@ export class AgeKeySource implements KeySource {
     if (count > MAX_STANZAS_PER_AGE_ENTRY) {
       throw malformed(entry, `it has ${count} stanzas; hush reads at most ${MAX_STANZAS_PER_AGE_ENTRY} (SOPS writes one)`, undefined);
     }
-    const matching = this.#handles().filter((h) => h.stanzaTypes.some((t) => types.has(t)));
+    const handles = this.#handles(entry.recipient);
+    const matching = handles.filter((h) => h.stanzaTypes.some((t) => types.has(t)));
     const readyHandles = matching.filter((h) => !h.needsPassphrase);
     const fast = types.size === 1 && types.has("X25519") ? fastKeys(readyHandles) : undefined;
     // The fast path answers only for well-formed entries; anything else (and every error) is
@@ -160,6 +188,8 @@ export class AgeKeySource implements KeySource {
       key = await decryptWith(file, ready, entry);
     }
     if (key !== null) return key;
+    const plugged = await this.#unwrapWithPlugins(file, entry, handles.filter((h) => h.plugin !== undefined));
+    if (plugged !== null) return plugged;
     for (const handle of matching.filter((h) => h.needsPassphrase)) {
       let identities;
       try {
@@ -175,18 +205,43 @@ export class AgeKeySource implements KeySource {
     return null;
   }
 
+  /**
+   * Tries the plugin identities the user configured, one at a time, after the others failed (a
+   * plugin may need a touch or a PIN). Returns null when none opens the entry; when some failed,
+   * throws the first failure, which says why (not installed, the plugin's error).
+   */
+  async #unwrapWithPlugins(file: Uint8Array, entry: AgeKeyEntry, handles: readonly AgeIdentityHandle[]): Promise<Uint8Array | null> {
+    if (handles.length === 0) return null;
+    const { isPluginFailure, unwrapWithPlugin } = await import("./plugin-client.ts");
+    let failure: unknown;
+    for (const handle of handles) {
+      const identity = handle.pluginIdentity((name, id, stanzas) => unwrapWithPlugin(name, id, stanzas, this.#plugins));
+      if (identity === undefined) continue;
+      try {
+        const opened = await decryptWith(file, [identity], entry);
+        if (opened !== null) return opened;
+      } catch (err) {
+        if (!isPluginFailure(err)) throw err;
+        failure ??= err;
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return null;
+  }
+
   /** Places searched for identities and what was found or failed there; never key material. */
   describeSearch(): readonly string[] {
     const ids = this.#identities;
     const base = isProvider(ids)
       ? ids.describeSearch()
-      : [...new Set(ids.map((id) => `${id.source}: ${id.needsPassphrase ? "passphrase-protected" : id.stanzaTypes.join(", ")} identity`))];
+      : [...new Set(ids.map((id) => `${id.source}: ${id.needsPassphrase ? "passphrase-protected" : id.plugin !== undefined ? `age-plugin-${id.plugin}` : id.stanzaTypes.join(", ")} identity`))];
     return [...base, ...this.#errors];
   }
 
-  #handles(): AgeIdentityHandle[] {
+  /** The identities to try on the entry for `recipient` (key commands are told it). */
+  #handles(recipient: string): AgeIdentityHandle[] {
     const ids = this.#identities;
-    const list = isProvider(ids) ? ids.identities() : ids;
+    const list = isProvider(ids) ? ids.identities(recipient) : ids;
     return list.map((id) => {
       if (!(id instanceof AgeIdentityHandle)) {
         throw new HushError("INVALID_ARGUMENT", "age identities must come from parseAgeIdentities or discoverAgeIdentities");

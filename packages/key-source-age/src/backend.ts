@@ -48,6 +48,9 @@ export const ageBackend: KeyBackend<AgeKeyEntry, AgeRecipient> = {
     const [{ AgeKeySource }, { discoverAgeIdentities }] = await Promise.all([import("./age-key-source.ts"), import("./discovery.ts")]);
     return new AgeKeySource({
       identities: discoverAgeIdentities({ env: context.env, homeDir: context.homeDir, ...(context.passphrase === undefined ? {} : { passphrase: context.passphrase }) }),
+      // Plugins (age-plugin-<name>) are found on the PATH of this environment and run with it.
+      env: context.env,
+      ...(context.ask === undefined ? {} : { ask: context.ask }),
     });
   },
 };

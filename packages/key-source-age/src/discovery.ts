@@ -28,8 +28,13 @@ export interface DiscoverAgeIdentitiesOptions {
 
 /** Identities from several places, loaded once on first use. */
 export interface AgeIdentityProvider {
-  /** Loads every place (once) and returns all identities found. Never throws for a bad place. */
-  identities(): readonly AgeIdentity[];
+  /**
+   * Loads every place and returns all identities found; never throws for a bad place. Files and
+   * variables are read once. The key commands (SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_CMD)
+   * run once per `recipient`, with `SOPS_AGE_RECIPIENT=<recipient>` in their environment (SOPS
+   * 3.13), so that a command can return the one identity for the entry being opened.
+   */
+  identities(recipient?: string): readonly AgeIdentity[];
   /**
    * The places searched, one line each; after loading, each line says what was found there or
    * why it failed. Lines name paths and variables, never their content.
@@ -46,10 +51,15 @@ export const AGE_ENV = {
   keyCmd: "SOPS_AGE_KEY_CMD",
 } as const;
 
+/** Set by hush for the key commands: the recipient of the age entry being opened. */
+const RECIPIENT_ENV = "SOPS_AGE_RECIPIENT";
+
 interface Place {
   readonly label: string;
+  /** True for a key command: it runs once per recipient, which it is told. */
+  readonly perRecipient?: boolean;
   /** Content, or a reason the place holds nothing ("not set", "not present"). */
-  read(): { content: string | Uint8Array } | { absent: string };
+  read(recipient: string | undefined): { content: string | Uint8Array } | { absent: string };
   parse(content: string | Uint8Array): AgeIdentityHandle[];
 }
 
@@ -88,7 +98,7 @@ export function defaultAgeKeysFile(
 
 /**
  * Prepares identity discovery as SOPS does it; nothing is read until the first call to
- * `identities()`. Loaded, in this order, and combined:
+ * `identities()`; key commands run with `SOPS_AGE_RECIPIENT` set to the entry's recipient. Loaded, in this order, and combined:
  * SOPS_AGE_SSH_PRIVATE_KEY_FILE, SOPS_AGE_SSH_PRIVATE_KEY_CMD, ~/.ssh/id_ed25519 and ~/.ssh/id_rsa
  * (if present), SOPS_AGE_KEY (several identities per line allowed), SOPS_AGE_KEY_FILE,
  * SOPS_AGE_KEY_CMD, and the default keys file (`$XDG_CONFIG_HOME/sops/age/keys.txt`, else
@@ -112,11 +122,12 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
       throw new Error(`cannot read the file (${errorCode(err) ?? "error"})`, { cause: err });
     }
   };
-  const commandOutput = (command: string): { content: string | Uint8Array } => {
+  const commandOutput = (command: string, recipient: string | undefined): { content: string | Uint8Array } => {
     const argv = splitShellWords(command);
     if (argv.length === 0) throw new Error("the command is empty");
     const childEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
+    if (recipient !== undefined) childEnv[RECIPIENT_ENV] = recipient;
     try {
       return { content: runCommand(argv, childEnv) };
     } catch (err) {
@@ -140,7 +151,7 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
   };
   const envCmd = (name: string, parseFor: (label: string) => Place["parse"]): void => {
     const cmd = get(name);
-    places.push({ label: name, read: () => (cmd === "" ? { absent: "not set" } : commandOutput(cmd)), parse: parseFor(name) });
+    places.push({ label: name, perRecipient: true, read: (recipient) => (cmd === "" ? { absent: "not set" } : commandOutput(cmd, recipient)), parse: parseFor(name) });
   };
 
   envFile(AGE_ENV.sshKeyFile, ssh);
@@ -167,38 +178,50 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
     places.push({ label: defaultFile, read: () => fileContent(defaultFile, true), parse: age(defaultFile) });
   }
 
-  let loaded: { identities: AgeIdentity[]; outcomes: string[] } | undefined;
-  const load = (): { identities: AgeIdentity[]; outcomes: string[] } => {
-    if (loaded !== undefined) return loaded;
-    const identities: AgeIdentity[] = [];
-    const outcomes: string[] = [];
-    for (const place of places) {
-      try {
-        const read = place.read();
-        if ("absent" in read) {
-          outcomes.push(`${place.label}: ${read.absent}`);
-          continue;
-        }
-        const found = place.parse(read.content);
-        identities.push(...found);
-        outcomes.push(`${place.label}: ${describeFound(found)}`);
-      } catch (err) {
-        // HushError messages from the parsers already start with the place's label.
-        outcomes.push(isHushError(err) ? err.message : `${place.label}: ${(err as Error).message}`);
-      }
+  /** What one place gave: its identities, and the line describeSearch shows for it. */
+  type Loaded = { readonly identities: readonly AgeIdentity[]; readonly outcome: string };
+  const loadPlace = (place: Place, recipient: string | undefined): Loaded => {
+    try {
+      const read = place.read(recipient);
+      if ("absent" in read) return { identities: [], outcome: `${place.label}: ${read.absent}` };
+      const found = place.parse(read.content);
+      return { identities: found, outcome: `${place.label}: ${describeFound(found)}` };
+    } catch (err) {
+      // HushError messages from the parsers already start with the place's label.
+      return { identities: [], outcome: isHushError(err) ? err.message : `${place.label}: ${(err as Error).message}` };
     }
-    loaded = { identities, outcomes };
-    return loaded;
+  };
+  const once = new Map<Place, Loaded>();
+  const perRecipient = new Map<Place, Map<string | undefined, Loaded>>();
+  let outcomes: string[] | undefined;
+  const load = (recipient: string | undefined): AgeIdentity[] => {
+    const identities: AgeIdentity[] = [];
+    outcomes = [];
+    for (const place of places) {
+      let loaded: Loaded | undefined;
+      if (place.perRecipient === true) {
+        const byRecipient = perRecipient.get(place) ?? new Map<string | undefined, Loaded>();
+        perRecipient.set(place, byRecipient);
+        loaded = byRecipient.get(recipient);
+        if (loaded === undefined) byRecipient.set(recipient, (loaded = loadPlace(place, recipient)));
+      } else {
+        loaded = once.get(place);
+        if (loaded === undefined) once.set(place, (loaded = loadPlace(place, recipient)));
+      }
+      identities.push(...loaded.identities);
+      outcomes.push(loaded.outcome);
+    }
+    return identities;
   };
 
   return {
-    identities: () => load().identities,
-    describeSearch: () => (loaded === undefined ? places.map((p) => p.label) : loaded.outcomes),
+    identities: (recipient) => load(recipient),
+    describeSearch: () => outcomes ?? places.map((p) => p.label),
   };
 }
 
 function describeFound(found: readonly AgeIdentity[]): string {
   if (found.length === 0) return "no identities";
-  const types = [...new Set(found.flatMap((f): readonly string[] => (f.needsPassphrase ? ["passphrase-protected"] : f.stanzaTypes)))];
+  const types = [...new Set(found.flatMap((f): readonly string[] => (f.needsPassphrase ? ["passphrase-protected"] : f.plugin !== undefined ? [`age-plugin-${f.plugin}`] : f.stanzaTypes)))];
   return `${found.length} ${found.length === 1 ? "identity" : "identities"} (${types.join(", ")})`;
 }

@@ -4,9 +4,10 @@
  * private fields, so an identity printed or serialised by accident shows no key material.
  */
 import { createPrivateKey } from "node:crypto";
-import type { Identity } from "age-encryption";
+import type { Identity, Stanza } from "age-encryption";
 import { HushError } from "@hush/core";
 import { bech32Decode } from "./bech32.ts";
+import { parsePluginIdentity, pluginProgram } from "./plugin-names.ts";
 import { x25519PrivateKey, x25519PublicOf } from "./curve25519.ts";
 import type { X25519Key } from "./fast-unwrap.ts";
 import { sshIdentity } from "./ssh-stanzas.ts";
@@ -34,7 +35,15 @@ export interface AgeIdentity {
   readonly source: string;
   /** True when a passphrase is needed first; it is asked for only when a matching entry is tried. */
   readonly needsPassphrase: boolean;
+  /**
+   * For a plugin identity (`AGE-PLUGIN-<NAME>-1…`), the plugin's name: `age-plugin-<name>` is run
+   * to open an entry, after the other identities failed. Its stanza types are the plugin's to know.
+   */
+  readonly plugin?: string | undefined;
 }
+
+/** Runs a plugin to unwrap `stanzas` with the identity string (a secret, never stored elsewhere). */
+export type PluginUnwrap = (name: string, identity: string, stanzas: readonly Stanza[]) => Promise<Uint8Array | null>;
 
 /** Asks the user for a passphrase; `what` names the file or key it unlocks. */
 export type PassphrasePrompt = (what: string) => Promise<string>;
@@ -54,8 +63,10 @@ export class AgeIdentityHandle implements AgeIdentity {
   readonly stanzaTypes: readonly AgeStanzaType[];
   readonly source: string;
   readonly needsPassphrase: boolean;
+  readonly plugin?: string | undefined;
   readonly #open: () => Promise<readonly TypageIdentity[]>;
   readonly #x25519Scalar: Uint8Array | undefined;
+  readonly #pluginIdentity: string | undefined;
   #x25519Key: X25519Key | undefined;
 
   constructor(
@@ -64,12 +75,23 @@ export class AgeIdentityHandle implements AgeIdentity {
     needsPassphrase: boolean,
     open: () => Promise<readonly TypageIdentity[]>,
     x25519Scalar?: Uint8Array,
+    plugin?: { readonly name: string; readonly identity: string },
   ) {
     this.stanzaTypes = stanzaTypes;
     this.source = source;
     this.needsPassphrase = needsPassphrase;
     this.#open = open;
     this.#x25519Scalar = x25519Scalar;
+    this.plugin = plugin?.name;
+    this.#pluginIdentity = plugin?.identity;
+  }
+
+  /** For a plugin identity, the typage identity that unwraps through `unwrap`; else undefined. */
+  pluginIdentity(unwrap: PluginUnwrap): Identity | undefined {
+    const name = this.plugin;
+    const identity = this.#pluginIdentity;
+    if (name === undefined || identity === undefined) return undefined;
+    return { unwrapFileKey: (stanzas) => unwrap(name, identity, stanzas) };
   }
 
   /**
@@ -101,10 +123,13 @@ function parseError(source: string, what: string, line?: number, cause?: unknown
 /** Parses one native identity string (already trimmed). Never echoes it. */
 function parseNativeIdentity(identity: string, source: string, line: number): AgeIdentityHandle {
   if (identity.startsWith("AGE-PLUGIN-")) {
-    // The human-readable part is "AGE-PLUGIN-<NAME>-", before the last "1".
-    const name = identity.slice("AGE-PLUGIN-".length, identity.lastIndexOf("1")).replace(/-$/, "");
-    const plugin = /^[A-Z0-9._-]+$/.test(name) ? ` (age-plugin-${name.toLowerCase()})` : "";
-    throw parseError(source, `age plugin identities${plugin} are not supported`, line);
+    const parsed = parsePluginIdentity(identity);
+    if ("fault" in parsed) {
+      // The name is shown only when age would accept it: anything else may be hostile text.
+      if (parsed.fault === "name") throw parseError(source, "age plugin identity names a plugin with characters outside [A-Za-z0-9+-._]; refusing it", line);
+      throw parseError(source, `invalid ${pluginProgram(parsed.name ?? "")} identity (bad bech32 encoding)`, line);
+    }
+    return new AgeIdentityHandle([], source, false, () => Promise.resolve([]), undefined, { name: parsed.name, identity });
   }
   let type: AgeStanzaType;
   if (identity.startsWith("AGE-SECRET-KEY-PQ-1")) type = "mlkem768x25519";
@@ -257,6 +282,11 @@ function encryptedIdentityFileHandle(
       throw new HushError("KEY_SOURCE_FAILED", `${source}: cannot decrypt the age identity file (wrong passphrase?)`, { cause: err });
     }
     const inner = parseKeysFile(text, source, false);
+    if (inner.some((h) => h.plugin !== undefined)) {
+      throw new HushError("KEY_SOURCE_FAILED", `${source}: age plugin identities inside a passphrase-protected identity file are not supported`, {
+        hint: "put the plugin identity in a keys file of its own (SOPS_AGE_KEY_FILE or the default keys file)",
+      });
+    }
     return (await Promise.all(inner.map((h) => h.open()))).flat();
   };
   return new AgeIdentityHandle(NATIVE_TYPES, source, true, () => (opened ??= open()));
@@ -283,15 +313,16 @@ export function parseIdentities(
 
 /**
  * Parses age identities from the content of an identity file:
- * - a keys file (`AGE-SECRET-KEY-1…`, `AGE-SECRET-KEY-PQ-1…`, one per line, blank and `#` lines
- *   skipped);
+ * - a keys file (`AGE-SECRET-KEY-1…`, `AGE-SECRET-KEY-PQ-1…`, plugin identities
+ *   `AGE-PLUGIN-<NAME>-1…`, one per line, blank and `#` lines skipped);
  * - an unencrypted SSH private key (OpenSSH format or PEM, ed25519 or RSA); a passphrase-protected
  *   PEM key asks for its passphrase on first use;
  * - a passphrase-protected age identity file (binary or armored scrypt age file holding a keys
  *   file); the passphrase is asked for on first use, through `options.passphrase`.
  *
- * @throws HushError `INVALID_ARGUMENT` for content that is not a valid identity, and for age
- *   plugin identities (messages give the source and line, never the content); `KEY_SOURCE_FAILED`
+ * @throws HushError `INVALID_ARGUMENT` for content that is not a valid identity, and for plugin
+ *   identities whose plugin name age would refuse (messages give the source and line, never the
+ *   content); `KEY_SOURCE_FAILED`
  *   for what hush cannot open (passphrase-protected OpenSSH keys, a protected file without a
  *   passphrase prompt).
  */

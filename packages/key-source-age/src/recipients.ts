@@ -1,15 +1,13 @@
 /**
  * Recipient strings, checked in SOPS's order (spec §5.1, `age/keysource.go parseRecipient`):
- * `age1pq1…` hybrid, `age1<name>1…` plugin (refused), `age1…` X25519, `ssh-…` SSH.
+ * `age1pq1…` hybrid, `age1<name>1…` plugin, `age1…` X25519, `ssh-…` SSH.
  */
 import type { Recipient } from "age-encryption";
 import { HushError, quoted } from "@hush/core";
 import { bech32Decode } from "./bech32.ts";
+import { parsePluginRecipient, pluginProgram } from "./plugin-names.ts";
 import { parseAuthorizedKey } from "./ssh-wire.ts";
 import { sshRecipient } from "./ssh-stanzas.ts";
-
-/** Plugin names that can safely become an `age-plugin-<name>` program name. */
-const PLUGIN_NAME = /^[a-z0-9._-]+$/;
 
 function invalid(recipient: string, why: string, cause?: unknown): HushError {
   return new HushError("INVALID_ARGUMENT", `invalid age recipient ${quoted(recipient)}: ${why}`, cause === undefined ? undefined : { cause });
@@ -32,18 +30,25 @@ function checkNativeRecipient(recipient: string): void {
   if (!ok) throw new Error("invalid recipient");
 }
 
+/** A plugin recipient (`age1<name>1…`): wrapped by running `age-plugin-<name>` (plugin-client.ts). */
+export interface PluginRecipientRef {
+  readonly plugin: string;
+  readonly recipient: string;
+}
+
 /**
  * Parses a (trimmed) recipient into what typage's Encrypter accepts: the string itself for
- * native age recipients (validated here), or a Recipient object for SSH keys.
+ * native age recipients (validated here), a Recipient object for SSH keys, or the plugin to run
+ * for a plugin recipient (validated here as age validates it; nothing is run).
  */
-export function parseRecipient(recipient: string): string | Recipient {
+export function parseRecipient(recipient: string): string | Recipient | PluginRecipientRef {
   if (recipient.startsWith("age1") && !recipient.startsWith("age1pq1") && recipient.indexOf("1", 4) !== -1) {
-    // Bech32 puts the separator at the last "1"; the human-readable part is "age1<name>".
-    const name = recipient.slice(4, recipient.lastIndexOf("1"));
-    if (!PLUGIN_NAME.test(name)) {
-      throw invalid(recipient, "it names an age plugin with characters outside [a-z0-9-._]; refusing it");
+    const parsed = parsePluginRecipient(recipient);
+    if ("fault" in parsed) {
+      if (parsed.fault === "name") throw invalid(recipient, "it names an age plugin with characters outside [A-Za-z0-9+-._]; refusing it");
+      throw invalid(recipient, `not a valid ${pluginProgram(parsed.name ?? "")} recipient (bad bech32 encoding)`);
     }
-    throw invalid(recipient, `age plugin recipients (age-plugin-${name}) are not supported`);
+    return { plugin: parsed.name, recipient };
   }
   if (recipient.startsWith("age1")) {
     try {
@@ -72,7 +77,7 @@ export function parseRecipient(recipient: string): string | Recipient {
  * Trims and validates an age recipient, returning it as it must be stored in the metadata.
  *
  * @throws HushError `INVALID_ARGUMENT` naming the recipient when it is malformed, a plugin
- *   recipient, or an unsupported SSH key type.
+ *   recipient whose plugin name age would refuse, or an unsupported SSH key type.
  */
 export function normalizeAgeRecipient(recipient: string): string {
   const trimmed = recipient.trim();

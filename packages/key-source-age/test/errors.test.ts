@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { isHushError } from "@hush/core";
+import { ageTestPluginKeyPair } from "@hush/testkit";
 import {
   AgeKeySource,
   generateAgeKeyPair,
@@ -107,12 +108,17 @@ describe("recipients", () => {
     expect(entry.recipient).toBe(v.mockSshRecipient);
   });
 
-  it("refuses plugin recipients, and hostile plugin names without running anything", () => {
-    expectCode(thrown(() => normalizeAgeRecipient("age1yubikey1qwertyqwerty")), "INVALID_ARGUMENT", /age plugin recipients \(age-plugin-yubikey\) are not supported/);
-    for (const hostile of ["age1../../bin/sh1qqqq", "age1a/b1qqqq", "age1evil\\x1qqqq", "age1Evil1qqqq", "age1 rm -rf1qq", "age11qq"]) {
+  it("accept plugin recipients whose name age allows, and refuse hostile plugin names without running anything", () => {
+    const { recipient } = ageTestPluginKeyPair();
+    expect(normalizeAgeRecipient(` ${recipient}\n`)).toBe(recipient);
+    const broken = `${recipient.slice(0, -1)}${recipient.endsWith("q") ? "p" : "q"}`;
+    expectCode(thrown(() => normalizeAgeRecipient(broken)), "INVALID_ARGUMENT", /not a valid age-plugin-hushtest recipient \(bad bech32 encoding\)/);
+    for (const hostile of ["age1../../bin/sh1qqqq", "age1a/b1qqqq", "age1evil\\x1qqqq", "age1 rm -rf1qq", "age11qq", "age1evil~1qqqq"]) {
       const err = thrown(() => normalizeAgeRecipient(hostile));
-      expectCode(err, "INVALID_ARGUMENT", /outside \[a-z0-9-\._\]; refusing it/);
+      expectCode(err, "INVALID_ARGUMENT", /outside \[A-Za-z0-9\+-\._\]; refusing it/);
     }
+    // Mixed case is not bech32: refused before its name matters.
+    expectCode(thrown(() => normalizeAgeRecipient("age1Evil1qqqq")), "INVALID_ARGUMENT", /bad bech32 encoding/);
   });
 
   it("age1tag1 recipients follow SOPS's order and count as plugins", () => {
@@ -171,10 +177,10 @@ describe("recipients", () => {
 });
 
 describe("identities", () => {
-  it("refuse plugin identities clearly", () => {
+  it("refuse malformed plugin identities and hostile plugin names, never showing the identity", () => {
     const err = thrown(() => parseAgeIdentities(`# yubikey\nAGE-PLUGIN-YUBIKEY-1QQQQQQQQQ\n`, { source: "keys.txt" }));
-    expectCode(err, "INVALID_ARGUMENT", /^keys\.txt line 2: age plugin identities \(age-plugin-yubikey\) are not supported$/);
-    expectCode(thrown(() => parseAgeIdentities("AGE-PLUGIN-../X-1QQQQ")), "INVALID_ARGUMENT", /^age identities line 1: age plugin identities are not supported$/);
+    expectCode(err, "INVALID_ARGUMENT", /^keys\.txt line 2: invalid age-plugin-yubikey identity \(bad bech32 encoding\)$/);
+    expectCode(thrown(() => parseAgeIdentities("AGE-PLUGIN-../X-1QQQQ")), "INVALID_ARGUMENT", /^age identities line 1: age plugin identity names a plugin with characters outside \[A-Za-z0-9\+-\._\]; refusing it$/);
   });
 
   it("never show key material when printed", () => {

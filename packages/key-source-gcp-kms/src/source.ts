@@ -54,7 +54,7 @@ export class GcpKmsKeySource implements KeySource {
     const answer = await this.#call(resourceId, "encrypt", { plaintext: Buffer.from(dataKey).toString("base64") });
     const ciphertext = (answer.body as { ciphertext?: unknown } | undefined)?.ciphertext;
     if (typeof ciphertext !== "string" || !BASE64.test(ciphertext)) {
-      throw new HushError("KEY_SOURCE_FAILED", `GCP KMS encrypt with ${resourceId} failed: MalformedResponse (no base64 ciphertext in the answer)`);
+      throw new HushError("KEY_SOURCE_FAILED", `GCP KMS encrypt failed: MalformedResponse (no base64 ciphertext in the answer)`);
     }
     // Standard base64 with padding, as SOPS writes `enc` (re-encoded in case the answer omitted padding).
     return { kind: "gcp_kms", resourceId, createdAt: nowRfc3339(), enc: Buffer.from(ciphertext, "base64").toString("base64") };
@@ -92,9 +92,8 @@ export class GcpKmsKeySource implements KeySource {
   }
 
   async #call(resourceId: string, op: "encrypt" | "decrypt", body: unknown): Promise<HttpAnswer> {
-    // Decryption errors reach the user prefixed with the key and its group; encryption errors do
-    // not, so they name the key themselves.
-    const what = op === "encrypt" ? `GCP KMS encrypt with ${resourceId}` : "GCP KMS decrypt";
+    // Errors reach the user prefixed with the key and its group (core adds them), wrapping and unwrapping alike.
+    const what = `GCP KMS ${op}`;
     const fail = (why: string): HushError => new HushError("KEY_SOURCE_FAILED", `${what} failed: ${why}`);
     let credential: GoogleCredential;
     let answer: HttpAnswer;

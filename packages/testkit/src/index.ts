@@ -19,3 +19,5 @@ export { startAzureKvTestServer } from "./azure-kv-test-server.ts";
 export type { AzureKvTestServer, AzureKvTestServerOptions, AzureKvTestCall } from "./azure-kv-test-server.ts";
 export { startAzureTokenTestServer } from "./azure-token-test-server.ts";
 export type { AzureTokenTestServer, AzureTokenTestServerOptions, AzureTokenCall, AzureGrant } from "./azure-token-test-server.ts";
+export { installAgeTestPlugin, ageTestPluginKeyPair } from "./age-test-plugin.ts";
+export type { AgeTestPlugin, AgeTestPluginKeyPair } from "./age-test-plugin.ts";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { checkBytes, checkInteger, invalidArgument, isArray } from "../arguments.ts";
-import { HushError, printable } from "../errors.ts";
+import { HushError, isHushError, printable } from "../errors.ts";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
 import { canUseKind, keyBackend, masterKeyIdentity } from "../keys/registry.ts";
 import { combineShares, splitSecret } from "./shamir.ts";
@@ -44,7 +44,17 @@ export async function wrapDataKey(
         group.map(async (recipient) => {
           const source = await resolve(recipient.kind);
           if (source === undefined) throw new HushError("KEY_SOURCE_FAILED", `no key source for ${recipient.kind} keys`);
-          return source.wrap(secrets[gi]!, recipient);
+          try {
+            return await source.wrap(secrets[gi]!, recipient);
+          } catch (err) {
+            // One line that names the key to fix among many: "group 1: age key age1…: why".
+            const where = `group ${gi}: ${recipient.kind} key ${printable(masterKeyIdentity(recipient))}`;
+            const hint = (err as { hint?: unknown }).hint;
+            throw new HushError(isHushError(err) ? err.code : "KEY_SOURCE_FAILED", `${where}: ${err instanceof Error ? err.message : String(err)}`, {
+              ...(typeof hint === "string" ? { hint } : {}),
+              cause: err,
+            });
+          }
         }),
       ),
     ),

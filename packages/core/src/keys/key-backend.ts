@@ -48,6 +48,12 @@ export interface KeySourceContext {
   readonly homeDir: string;
   /** Asks the user for a passphrase (for encrypted identities), when there is a terminal. */
   readonly passphrase?: (prompt: string) => Promise<string>;
+  /**
+   * Asks the user a question on the terminal (an age plugin's PIN or confirmation); `secret` hides
+   * the answer as it is typed. Rejects when standard input is not a terminal: a deploy script
+   * cannot answer, and the plugin is told so instead of waiting.
+   */
+  readonly ask?: (prompt: string, options: { readonly secret: boolean }) => Promise<string>;
   /** Keys the user named (flags, `.sops.yaml`): chosen by the user, so a backend may trust their settings. */
   readonly chosen: readonly MasterKeyRecipient[];
 }
