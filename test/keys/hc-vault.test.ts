@@ -105,6 +105,31 @@ describe("hc_vault keys", () => {
     expect(none.stderr).toContain("no Vault token: set VAULT_TOKEN");
   });
 
+  it("a denied key and a server error: one line naming the group and key, exit 128, nothing written", async () => {
+    for (const [name, breakKey, reason] of [
+      ["denied", (k: string) => vault.deny(k), "AccessDenied \\(HTTP 403: 1 error occurred:.*permission denied.*\\)"],
+      ["erroring", (k: string) => vault.failWith(k, 503), "ServerError \\(HTTP 503: local node not active but active cluster node not found\\)"],
+    ] as const) {
+      vault.createKey(name);
+      const f = join(tmp.path, `${name}.yaml`);
+      writeFileSync(f, PLAIN);
+      const enc = await hush(["encrypt", "-i", "--hc-vault-transit", vault.uri(name), f], { env });
+      expect(enc.status, enc.stderr).toBe(0);
+      const before = readFileSync(f);
+      breakKey(name);
+      const r = await hush(["decrypt", "-i", f], { env });
+      expect(r.status).toBe(128);
+      const [line, ...rest] = r.stderr.trim().split("\n");
+      expect(line).toMatch(new RegExp(`: could not decrypt the data key: group 0: hc_vault ${vault.uri(name).replace(/\./g, "\\.")}: Vault transit decrypt failed: ${reason}$`));
+      expect(rest.every((l) => l.startsWith("  next:")), r.stderr).toBe(true);
+      expect(readFileSync(f)).toEqual(before);
+      // Wrapping to it fails the same way, and writes nothing.
+      const again = await hush(["rotate", "-i", f], { env });
+      expect(again.status).toBe(128);
+      expect(readFileSync(f)).toEqual(before);
+    }
+  });
+
   it("a key group mixing age and hc_vault (.sops.yaml) opens with either key", async () => {
     const dir = join(tmp.path, "mixed");
     mkdirSync(dir);

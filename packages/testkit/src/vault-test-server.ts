@@ -50,6 +50,8 @@ export interface VaultTestServer {
   createKey(keyName: string, engine?: string): void;
   /** Refuses (403) encrypt and decrypt with a key. */
   deny(keyName: string, engine?: string): void;
+  /** Answers encrypt and decrypt with a key with a server error (`status`, e.g. 500 or 503). */
+  failWith(keyName: string, status: number, engine?: string): void;
   /** Every request received, oldest first. */
   readonly calls: readonly VaultTestCall[];
   stop(): Promise<void>;
@@ -107,6 +109,7 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
   const token = options.token ?? `hvs.${randomBytes(18).toString("base64url")}`;
   const keys = new Map<string, Buffer>();
   const denied = new Set<string>();
+  const failing = new Map<string, number>();
   const calls: VaultTestCall[] = [];
   const sockets = new Set<Socket>();
 
@@ -116,6 +119,8 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
     const [, engine = "", op, name = ""] = m;
     const id = `${engine}/${name}`;
     if (denied.has(id)) throw new VaultError(403, ["1 error occurred:\n\t* permission denied\n\n"]);
+    const failure = failing.get(id);
+    if (failure !== undefined) throw new VaultError(failure, ["local node not active but active cluster node not found"]);
     if (op === "encrypt") {
       const plaintext = body["plaintext"];
       if (typeof plaintext !== "string" || !BASE64.test(plaintext)) throw new VaultError(400, ["failed to base64-decode plaintext"]);
@@ -182,6 +187,7 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
     uri: (keyName, engine = "transit") => `${address}/v1/${engine}/keys/${keyName}`,
     createKey: (keyName, engine = "transit") => void keys.set(`${engine}/${keyName}`, randomBytes(32)),
     deny: (keyName, engine = "transit") => void denied.add(`${engine}/${keyName}`),
+    failWith: (keyName, status, engine = "transit") => void failing.set(`${engine}/${keyName}`, status),
     calls,
     stop: () =>
       new Promise<void>((resolve) => {
