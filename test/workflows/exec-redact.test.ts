@@ -12,6 +12,25 @@ const A_TOKEN = "tok-3f9a2c71-alpha";
 const B_PASSWORD = "p@ss w0rd;$(echo)";
 const B_NESTED = "nested-77d1";
 const SHORT = "zq";
+const PEM_LINES = ["-----BEGIN PRIVATE KEY-----", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "bKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj", "-----END PRIVATE KEY-----"];
+const PEM = PEM_LINES.join("\n");
+const UNICODE = "cl\u00e9-s\u00e9cr\u00e8te-\u00fc\u00f1\u00ee";
+
+/** Prints PEM and UNICODE the ways programs log configuration: JSON, URLs, base64, line by line. */
+const ENCODER = `
+const pem = process.env.PEM, uni = process.env.UNICODE, tok = process.env.A_TOKEN;
+const ascii = (s) => JSON.stringify(s).replace(/[^\\x00-\\x7f]/g, (c) => "\\\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+console.log("json " + JSON.stringify({ pem, uni, tok }));
+console.log("python-json " + ascii(pem) + " " + ascii(uni));
+console.log("url https://api.example/?t=" + encodeURIComponent(tok + " " + uni) + "&" + new URLSearchParams({ k: pem }));
+for (const prefix of ["", "x", "xy"]) {
+  console.log("b64 " + Buffer.from(prefix + tok).toString("base64") + " " + Buffer.from(prefix + pem).toString("base64url"));
+}
+console.log("basic " + Buffer.from("user:" + tok).toString("base64"));
+for (const line of pem.split("\\n")) console.error("2026-12-05T00:00:00Z INFO key: " + line);
+process.stdout.write(pem.replace(/\\n/g, "\\r\\n") + "\\r\\n");
+console.log("nfd " + uni.normalize("NFD"));
+`;
 
 /** Prints every variable named in argv, in several ways. */
 const PRINTER = `
@@ -73,6 +92,35 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     expect(r.stderr).toContain("stderr B_PASSWORD=[redacted]\n");
     // A value left in clear in the file is not a secret: anyone can read it in the repository.
     expect(r.stdout).toContain("PUBLIC_unencrypted=visible-value\n");
+  });
+
+  it("--redact masks a secret printed JSON-escaped, URL-encoded, in base64, line by line or in another Unicode form", () => {
+    const c = encryptFile(k, "c.yaml", `PEM: ${JSON.stringify(PEM)}\nUNICODE: ${UNICODE}\n`);
+    const encoder = k.path("encoder.cjs");
+    writeFileSync(encoder, ENCODER);
+    const plain = k.hush(["exec-env", a, c, "--", process.execPath, encoder]);
+    expect(plain.status).toBe(0);
+    const r = k.hush(["exec-env", "--redact", a, c, "--", process.execPath, encoder]);
+    expect(r.stderr).toBe("2026-12-05T00:00:00Z INFO key: [redacted]\n".repeat(PEM_LINES.length));
+    expect(r.status).toBe(0);
+    const out = r.stdout + r.stderr;
+    // Without --redact each spelling is there (the control); with it, none is.
+    const spellings = [
+      JSON.stringify(PEM).slice(1, -1),
+      JSON.stringify(UNICODE).slice(1, -1),
+      "\\u00e9-s\\u00e9cr\\u00e8te",
+      encodeURIComponent(A_TOKEN),
+      encodeURIComponent(UNICODE),
+      new URLSearchParams({ k: PEM }).toString().slice(2),
+      ...PEM_LINES.slice(1, 3),
+      UNICODE.normalize("NFD"),
+    ];
+    for (const prefix of ["", "x", "xy"]) {
+      spellings.push(Buffer.from(prefix + A_TOKEN).toString("base64").slice(4, -4), Buffer.from(prefix + PEM).toString("base64url").slice(4, -4));
+    }
+    spellings.push(Buffer.from(`user:${A_TOKEN}`).toString("base64").slice(8, -4));
+    for (const s of spellings) expect(plain.stdout + plain.stderr).toContain(s);
+    for (const s of [...spellings, A_TOKEN, PEM, UNICODE]) expect(out).not.toContain(s);
   });
 
   it("runs the program without a shell: arguments are passed as they are", () => {

@@ -1,12 +1,13 @@
 import { Transform } from "node:stream";
+import { maskedForms } from "./redact-forms.ts";
 
 /**
  * `exec-env --redact`: the secrets hush injected, replaced by a marker in a stream of a child's
  * output, as it streams. A secret may arrive split over any number of writes (a program writing
- * byte by byte), so the last (longest secret − 1) bytes are held back until it is known that no
- * secret starts in them; nothing else is delayed. Overlapping secrets are masked as their union
- * (no byte of any occurrence is shown, so a secret that begins inside another does not leak its
- * tail); adjacent masked runs give one marker. Held bytes are never released on a timer: a slow
+ * byte by byte), so output that ends in the beginning of a secret is held back from there until
+ * more output shows whether the secret follows; nothing else is delayed. Overlapping secrets are
+ * masked as their union (no byte of any occurrence is shown, so a secret that begins inside
+ * another does not leak its tail); adjacent masked runs give one marker. Held bytes are never released on a timer: a slow
  * writer would otherwise get a secret through piece by piece. They are released when more output
  * shows they start no secret, or when the stream ends.
  */
@@ -57,10 +58,25 @@ export class Redactor {
     return -1;
   }
 
+  /**
+   * Where the bytes that must wait begin: the first position, among the last (longest secret − 1),
+   * from which the rest of `buf` is the beginning of a secret. Bytes that cannot begin one are
+   * released at once, so a line ending after a secret is not held back.
+   */
+  private holdFrom(buf: Buffer): number {
+    for (let i = Math.max(0, buf.length - (this.maxLength - 1)); i < buf.length; i++) {
+      const n = buf.length - i;
+      for (const s of this.byFirstByte.get(buf[i]!) ?? []) {
+        if (n < s.length && buf.compare(s, 0, n, i, buf.length) === 0) return i;
+      }
+    }
+    return buf.length;
+  }
+
   private release(buf: Buffer, final: boolean): Buffer {
     // A secret starting at or after `cut` may still be incomplete; one starting before it lies
-    // wholly within `buf`.
-    const cut = final || this.maxLength === 0 ? buf.length : Math.max(0, buf.length - (this.maxLength - 1));
+    // wholly within `buf`, or cannot start there at all.
+    const cut = final ? buf.length : this.holdFrom(buf);
     const out: Buffer[] = [];
     let maskEnd = this.covered;
     let runStart = 0;
@@ -87,9 +103,9 @@ export class Redactor {
   }
 }
 
-/** A stream that passes bytes through a {@link Redactor}. */
+/** A stream that passes bytes through a {@link Redactor} masking every spelling of `secrets` ({@link maskedForms}). */
 export function redactingStream(secrets: Iterable<string>): Transform {
-  const redactor = new Redactor(secrets);
+  const redactor = new Redactor([...secrets].flatMap(maskedForms));
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       const out = redactor.push(chunk);
