@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
@@ -40,6 +40,33 @@ describe("many files per command, - for standard input", () => {
     expect(r.status).toBe(0);
     expect(readFileSync(c, "utf8")).toBe("c: 1\n");
     expect(readFileSync(d, "utf8")).toBe("d: 2\n");
+  });
+
+  it("a link or a directory among the outputs is refused before any file is written (-i, --output-dir)", () => {
+    const e = encryptFile(k, "e.yaml", "e: 1\n");
+    const f = encryptFile(k, "f.yaml", "f: 2\n");
+    const encrypted = readFileSync(e, "utf8");
+    const link = k.path("link.yaml");
+    symlinkSync(f, link);
+    const inPlace = k.hush(["decrypt", "-i", e, link]);
+    expect(inPlace.status).toBe(3);
+    expect(inPlace.stderr).toMatch(/^hush: .*link\.yaml is a symbolic link/);
+    expect(readFileSync(e, "utf8")).toBe(encrypted);
+    const out = k.path("out-links");
+    mkdirSync(out);
+    symlinkSync(k.path("elsewhere.yaml"), `${out}/f.yaml`);
+    const dir = k.hush(["decrypt", "--output-dir", out, e, f]);
+    expect(dir.status).toBe(3);
+    expect(dir.stderr).toMatch(/f\.yaml is a symbolic link/);
+    expect(existsSync(`${out}/e.yaml`)).toBe(false);
+    expect(existsSync(k.path("elsewhere.yaml"))).toBe(false);
+    mkdirSync(k.path("out-dirs"));
+    mkdirSync(k.path("out-dirs/f.yaml"));
+    const notFile = k.hush(["decrypt", "--output-dir", k.path("out-dirs"), e, f]);
+    expect(notFile.status).toBe(3);
+    expect(notFile.stderr).toMatch(/f\.yaml: not a regular file/);
+    expect(existsSync(k.path("out-dirs/e.yaml"))).toBe(false);
+    expect(lstatSync(k.path("out-dirs/f.yaml")).isDirectory()).toBe(true);
   });
 
   it("refuses several files to standard output, and names clashing in --output-dir", () => {
