@@ -113,10 +113,20 @@ describe("many files per command, - for standard input", () => {
     const enc = k.hush(["-e", "--input-type", "yaml", "--age", k.recipient], { input: "s: 1\n" });
     expect(enc.status).toBe(0);
     expect(enc.stdout).toMatch(/^s: ENC\[AES256_GCM,/);
+    // Without a type, standard input is read as SOPS does (binary); the error says what to give.
+    const untyped = k.hush(["-d"], { input });
+    expect(untyped.status).toBe(1);
+    expect(untyped.stderr).toBe("hush: stdin: sops metadata not found (hint: standard input has no file name to tell its format: give --input-type yaml, json, dotenv or ini)\n");
     // Nothing on standard input either: the file was forgotten (SOPS's status).
     const empty = k.hush(["-d", "--input-type", "yaml"], { input: "" });
     expect(empty.status).toBe(100);
     expect(empty.stderr).toMatch(/no file specified/);
+  });
+
+  it("exec-file takes one file before --, and says so in one line", () => {
+    const r = k.hush(["exec-file", a, b, "--", "cat", "{}"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("hush: error: exec-file takes one file before --; 2 given\n");
   });
 
   it("exec-file FILE -- PROGRAM {} runs without a shell and can redact", () => {
