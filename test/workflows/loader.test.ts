@@ -37,6 +37,7 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     encryptFile(k, "app/config.json", `{"JSON_SECRET": "${SECRETS.json}", "SHARED": "from-json"}\n`);
     encryptFile(k, "app/.env.enc", `DOTENV_SECRET=${SECRETS.dotenv}\nSHARED=from-dotenv\nPRESET=from-file\n`);
     encryptFile(k, "app/evil.env", "NODE_OPTIONS=--require ./x.js\nOK=1\n");
+    encryptFile(k, "app/proto.env", "hasOwnProperty=x\ntoString=y\nOK=1\n");
     writeFileSync(
       join(app, "side-effect.mjs"),
       'import "@hush/cli/config";\nconst e = process.env;\nconsole.log(JSON.stringify({ y: e.YAML_SECRET, j: e.JSON_SECRET, d: e.DOTENV_SECRET, n: e.db__password, p: e.db__port, s: e.SHARED, pre: e.PRESET }));\n',
@@ -98,6 +99,16 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe("hush: missing.env: no such file (set HUSH_ENV_FILE or pass `path`)\n");
+  });
+
+  it("refuses names every object already has (process.env.hasOwnProperty would stop being a function)", () => {
+    const probe = "import '@hush/cli/config'; console.log(typeof process.env.hasOwnProperty, Object.keys(process.env).includes('OK'));";
+    for (const override of ["0", "1"]) {
+      const r = node(["--input-type=module", "-e", probe], { HOME: home, HUSH_ENV_FILE: "proto.env", HUSH_ENV_OVERRIDE: override });
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe("hush: proto.env: not loading: the file sets hasOwnProperty, toString, which every JavaScript object has (process.env.toString() and the like would stop working); rename them\n");
+      expect(r.status).toBe(1);
+    }
   });
 
   it("refuses variables that change how programs start, as exec-env does, unless allowed", () => {

@@ -84,6 +84,20 @@ async function decryptEnvFile(file: string, options: LoadEnvOptions, keySources:
 }
 
 /**
+ * Refuses names that every JavaScript object has (`hasOwnProperty`, `toString`, `constructor`,
+ * `__proto__`…): set on `process.env` they replace its methods for the whole program (or, on a
+ * plain object, are silently dropped), and read back they look set when they are not.
+ */
+function refuseObjectMembers(origin: ReadonlyMap<string, string>): void {
+  const first = [...origin].find(([name]) => name in Object.prototype);
+  if (first !== undefined) {
+    const file = first[1];
+    const list = [...origin].filter(([name, f]) => f === file && name in Object.prototype).map(([name]) => printable(name, 80)).join(", ");
+    throw new HushError("INVALID_ARGUMENT", `${file}: not loading: the file sets ${list}, which every JavaScript object has (process.env.toString() and the like would stop working); rename them`, { location: { file } });
+  }
+}
+
+/**
  * Decrypts the files and puts their values into `options.env` (default `process.env`). All files
  * are decrypted and checked before any variable is set: on an error nothing changes.
  * @throws HushError whose message is one line naming the file (and key path), never a value:
@@ -117,6 +131,7 @@ export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResu
     const file = isHushError(err) ? err.location?.file : undefined;
     throw file === undefined ? err : named(file, err);
   }
+  refuseObjectMembers(merged.origin);
   const set: string[] = [];
   const skipped: string[] = [];
   for (const [name, value] of merged.vars) {
