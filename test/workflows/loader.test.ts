@@ -51,7 +51,7 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
   afterAll(() => k.cleanup());
 
   function node(args: readonly string[], env: Record<string, string>): { status: number; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [...args], { cwd: app, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", LANG: "C", ...env }, encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(process.execPath, [...args], { cwd: app, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", LANG: "C", ...env }, encoding: "utf8", timeout: 15_000 });
     return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -109,6 +109,16 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
       expect(r.stderr).toBe("hush: proto.env: not loading: the file sets hasOwnProperty, toString, which every JavaScript object has (process.env.toString() and the like would stop working); rename them\n");
       expect(r.status).toBe(1);
     }
+  });
+
+  it("a file that is a device (a link to /dev/zero in a cloned repository) is refused at once, not read", () => {
+    symlinkSync("/dev/zero", join(app, "zero.env"));
+    const started = Date.now();
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "zero.env" });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("hush: zero.env: not a regular file (a device, socket or directory); point HUSH_ENV_FILE or `path` at the encrypted file\n");
+    expect(r.status).toBe(2);
   });
 
   it("refuses variables that change how programs start, as exec-env does, unless allowed", () => {
