@@ -1,6 +1,7 @@
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encryptFile, keyedDir, startHush, type KeyedDir } from "./helpers.ts";
+import { CLI_JS, encryptFile, keyedDir, startHush, type KeyedDir } from "./helpers.ts";
 
 /**
  * `exec-env FILE... -- PROGRAM ARGS` (no shell, several files) and `--redact`: a child that
@@ -146,6 +147,28 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     const done = await run.done;
     expect(done.code).toBe(143);
     expect(done.stdout).toBe("ready [redacted]\n");
+  });
+
+  it("Ctrl+C in a terminal reaches the program once: hush does not send it a second SIGINT (force quit for terraform, docker compose)", async () => {
+    if (spawnSync("script", ["--version"]).error !== undefined) throw new Error("this test needs `script` (util-linux: apt-get install util-linux / bsdutils) to give hush a terminal");
+    const counter = k.path("count-sigint.cjs");
+    writeFileSync(counter, 'let n = 0;\nprocess.on("SIGINT", () => { if (++n === 1) setTimeout(() => { console.log(`SIGINT received ${n} time(s)`); process.exit(0); }, 1500); });\nconsole.log("ready");\nsetInterval(() => {}, 1000);\n');
+    const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+    // The shell around hush ignores SIGINT so that it lives to print hush's status.
+    const line = `trap '' INT; ${[process.execPath, CLI_JS, "exec-env", a, "--", process.execPath, counter].map(quote).join(" ")}; echo "hush-status=$?"`;
+    // `script` runs the command on a new terminal; a 0x03 byte typed into it is Ctrl+C.
+    const term = spawn("script", ["-qec", line, "/dev/null"], { cwd: k.dir, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", SHELL: "/bin/sh", ...k.env }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    term.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("ready") && !out.includes("\x03sent")) {
+        out += "\x03sent";
+        setTimeout(() => term.stdin.write("\x03"), 200);
+      }
+    });
+    await new Promise((resolve) => term.on("close", resolve));
+    expect(out).toContain("SIGINT received 1 time(s)");
+    expect(out).toContain("hush-status=0");
   });
 
   it("keeps SOPS's one-string form (through /bin/sh) and its argument rule", () => {

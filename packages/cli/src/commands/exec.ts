@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:chi
 import { chmodSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
+import { isatty } from "node:tty";
 import { randomBytes } from "node:crypto";
 import { HushError, parseFormat, printable, type FileFormat } from "@hush/core";
 import { convert, encodeOutput } from "../formats.ts";
@@ -108,18 +109,29 @@ function startCommand(io: CliIo, command: CommandLine, env: Record<string, strin
 }
 
 /**
+ * Whether hush has a terminal. Ctrl+C there sends SIGINT to the whole foreground process group,
+ * the command included; passing it on as well would make it two, and a second SIGINT means
+ * "stop now, never mind the clean-up" to many programs (terraform, docker compose).
+ */
+function onTerminal(): boolean {
+  return isatty(0) || isatty(1) || isatty(2);
+}
+
+/**
  * Handles SIGTERM, SIGHUP, SIGINT and SIGQUIT from the moment plaintext exists until hush
  * returns. `cleanup` runs at once (the FIFO and private directory go before anything else can
  * go wrong), then the signal is passed on to the command, whose status hush then returns: hush
- * never waits on anything of its own. SIGINT is passed on too, for a `kill -INT` aimed at hush
- * alone; SIGQUIT is passed on as SIGTERM, because most programs dump core on SIGQUIT, with the
- * secrets in it. With no command to pass it to (`--background`), hush exits 128 + the signal.
+ * never waits on anything of its own. SIGINT is passed on for a `kill -INT` aimed at hush alone,
+ * but not when hush has a terminal (see {@link onTerminal}: the command got the same Ctrl+C);
+ * SIGQUIT is passed on as SIGTERM, because most programs dump core on SIGQUIT, with the secrets
+ * in it. With no command to pass it to (`--background`), hush exits 128 + the signal.
  */
 function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => void): () => void {
   return onTerminationSignals((signal) => {
     cleanup();
     const child = command();
     if (child === undefined) process.exit(128 + SIGNAL_NUMBERS[signal]);
+    if (signal === "SIGINT" && onTerminal()) return;
     try {
       child.kill(signal === "SIGQUIT" ? "SIGTERM" : signal);
     } catch {
