@@ -38,6 +38,7 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     encryptFile(k, "app/.env.enc", `DOTENV_SECRET=${SECRETS.dotenv}\nSHARED=from-dotenv\nPRESET=from-file\n`);
     encryptFile(k, "app/evil.env", "NODE_OPTIONS=--require ./x.js\nOK=1\n");
     encryptFile(k, "app/proto.env", "hasOwnProperty=x\ntoString=y\nOK=1\n");
+    encryptFile(k, "app/keycmd.env", "SOPS_AGE_KEY_CMD=sh -c 'touch pwned'\nOK=1\n");
     writeFileSync(
       join(app, "side-effect.mjs"),
       'import "@hush/cli/config";\nconst e = process.env;\nconsole.log(JSON.stringify({ y: e.YAML_SECRET, j: e.JSON_SECRET, d: e.DOTENV_SECRET, n: e.db__password, p: e.db__port, s: e.SHARED, pre: e.PRESET }));\n',
@@ -99,6 +100,12 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe("hush: missing.env: no such file (set HUSH_ENV_FILE or pass `path`)\n");
+  });
+
+  it("refuses a file that would tell the program's own hush or sops which command gives keys", () => {
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "keycmd.env" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^hush: keycmd\.env: not loading: the file sets SOPS_AGE_KEY_CMD \(tells sops or hush which commands to run/);
   });
 
   it("refuses names every object already has (process.env.hasOwnProperty would stop being a function)", () => {
