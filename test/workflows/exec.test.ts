@@ -149,6 +149,16 @@ describe("hush exec-env refuses variables that change how programs start", () =>
     expect(existsSync(k.path("started"))).toBe(false);
   });
 
+  it("a file may not choose the compiler, its flags or the package manager that `npm ci` and native builds run", () => {
+    const names = ["CC", "CXX", "LD", "AR", "CFLAGS", "CXXFLAGS", "LDFLAGS", "CPPFLAGS", "PKG_CONFIG", "PKG_CONFIG_PATH", "YARN_YARN_PATH", "YARN_RC_FILENAME", "COREPACK_NPM_REGISTRY"];
+    const f = encryptFile(k, "build.yaml", `${names.map((n) => `${n}: x\n`).join("")}NPM_TOKEN: allowed-secret\n`);
+    const r = k.hush(["exec-env", f, "touch started"]);
+    expect(r.status).toBe(1);
+    for (const name of names) expect(r.stderr).toContain(`--allow-env ${name}`);
+    expect(r.stderr).not.toContain("NPM_TOKEN");
+    expect(existsSync(k.path("started"))).toBe(false);
+  });
+
   it("each family is refused, empty values included, in one line naming every key", () => {
     const names = [
       "LD_PRELOAD",

@@ -131,7 +131,7 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
   it("refuses variables that change how programs start, as exec-env does, unless allowed", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "evil.env" });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^hush: evil\.env: not loading: the file sets NODE_OPTIONS \(makes Node\.js or npm load code or options\).*allowEnv: \["NODE_OPTIONS"\]\n$/);
+    expect(r.stderr).toMatch(/^hush: evil\.env: not loading: the file sets NODE_OPTIONS \(makes Node\.js or its package managers load code or options\).*allowEnv: \["NODE_OPTIONS"\]\n$/);
     const allowed = node(["api.mjs", JSON.stringify({ path: "evil.env", allowEnv: ["NODE_OPTIONS"] })], { HOME: home });
     expect(JSON.parse(allowed.stdout).result.set).toEqual(["NODE_OPTIONS", "OK"]);
   });

@@ -45,9 +45,19 @@ const FAMILIES: readonly EnvFamily[] = [
     prefixes: ["BASH_FUNC_"],
   },
   {
-    why: "makes Node.js or npm load code or options",
+    // YARN_YARN_PATH is the yarn release yarn runs, YARN_RC_FILENAME its configuration;
+    // COREPACK_NPM_REGISTRY is where corepack downloads the package manager it runs.
+    why: "makes Node.js or its package managers load code or options",
     names: ["NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE"],
-    prefixes: ["NPM_CONFIG_"],
+    prefixes: ["NPM_CONFIG_", "YARN_", "COREPACK_"],
+  },
+  {
+    // `npm ci` builds native modules (node-gyp), pip builds wheels, cargo runs build scripts:
+    // the compiler and linker are programs from these variables, and their flags load plugins
+    // (-fplugin=, -B dir, -Wl,…); pkg-config's files add flags too.
+    why: "chooses the compiler, linker or their flags that builds run",
+    names: ["CC", "CXX", "CPP", "LD", "AR", "AS", "NM", "RANLIB", "STRIP", "FC", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "LDLIBS", "PKG_CONFIG", "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "PKG_CONFIG_SYSROOT_DIR"],
+    prefixes: [],
   },
   {
     // PYTHONSTARTUP, PYTHONPATH, PYTHONHOME, PYTHONINSPECT, PYTHONWARNINGS (imports categories)…
