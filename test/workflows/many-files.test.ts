@@ -101,6 +101,11 @@ describe("many files per command, - for standard input", () => {
   it("filestatus - reads standard input", () => {
     const r = k.hush(["filestatus", "--input-type", "yaml", "-"], { input: readFileSync(a, "utf8") });
     expect(r.stdout).toBe('{"encrypted":true}\n');
+    // Without a type an encrypted YAML document would be read as binary and called not encrypted.
+    const untyped = k.hush(["filestatus", "-"], { input: readFileSync(a, "utf8") });
+    expect(untyped.stdout).toBe("");
+    expect(untyped.stderr).toBe("hush: filestatus of standard input (-) needs --input-type\n");
+    expect(untyped.status).toBe(8);
   });
 
   it("the SOPS flag form reads standard input when no file is given, or -", () => {
