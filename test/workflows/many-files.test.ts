@@ -115,6 +115,10 @@ describe("many files per command, - for standard input", () => {
     expect(none.stdout).toBe("x: 1\ny: two\n");
     const dash = k.hush(["-d", "--input-type", "yaml", "-"], { input });
     expect(dash.stdout).toBe("x: 1\ny: two\n");
+    // A second operand gets SOPS's warning, `-` first included (it is not a mistyped command).
+    const twice = k.hush(["-d", "--input-type", "yaml", "-", a], { input });
+    expect(twice.stderr).toBe("hush: warning: more than one file given; using - (flags must come before the file)\n");
+    expect(twice.stdout).toBe("x: 1\ny: two\n");
     const enc = k.hush(["-e", "--input-type", "yaml", "--age", k.recipient], { input: "s: 1\n" });
     expect(enc.status).toBe(0);
     expect(enc.stdout).toMatch(/^s: ENC\[AES256_GCM,/);
