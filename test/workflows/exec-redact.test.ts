@@ -149,26 +149,51 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     expect(done.stdout).toBe("ready [redacted]\n");
   });
 
-  it("Ctrl+C in a terminal reaches the program once: hush does not send it a second SIGINT (force quit for terraform, docker compose)", async () => {
+  /**
+   * Runs hush on a terminal of its own (`script`), as in an interactive shell or an agent that
+   * drives a terminal; `keys` is typed once the program prints "ready". Returns what the terminal showed.
+   */
+  async function onTerminal(hushArgs: readonly string[], keys: string): Promise<string> {
     if (spawnSync("script", ["--version"]).error !== undefined) throw new Error("this test needs `script` (util-linux: apt-get install util-linux / bsdutils) to give hush a terminal");
-    const counter = k.path("count-sigint.cjs");
-    writeFileSync(counter, 'let n = 0;\nprocess.on("SIGINT", () => { if (++n === 1) setTimeout(() => { console.log(`SIGINT received ${n} time(s)`); process.exit(0); }, 1500); });\nconsole.log("ready");\nsetInterval(() => {}, 1000);\n');
     const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
     // The shell around hush ignores SIGINT so that it lives to print hush's status.
-    const line = `trap '' INT; ${[process.execPath, CLI_JS, "exec-env", a, "--", process.execPath, counter].map(quote).join(" ")}; echo "hush-status=$?"`;
-    // `script` runs the command on a new terminal; a 0x03 byte typed into it is Ctrl+C.
+    const line = `trap '' INT; ${[process.execPath, CLI_JS, ...hushArgs].map(quote).join(" ")}; echo "hush-status=$?"`;
     const term = spawn("script", ["-qec", line, "/dev/null"], { cwd: k.dir, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", SHELL: "/bin/sh", ...k.env }, stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
+    let typed = false;
     term.stdout.on("data", (d: Buffer) => {
       out += d.toString();
-      if (out.includes("ready") && !out.includes("\x03sent")) {
-        out += "\x03sent";
-        setTimeout(() => term.stdin.write("\x03"), 200);
+      if (out.includes("ready") && !typed) {
+        typed = true;
+        setTimeout(() => term.stdin.write(keys), 200);
       }
     });
     await new Promise((resolve) => term.on("close", resolve));
-    expect(out).toContain("SIGINT received 1 time(s)");
+    return out;
+  }
+
+  const SIGINT_COUNTER = 'let n = 0;\nprocess.on("SIGINT", () => { if (++n === 1) setTimeout(() => { console.log(`SIGINT received ${n} time(s)`); process.exit(0); }, 1500); });\nconsole.log("ready");\nsetInterval(() => {}, 1000);\n';
+
+  it("Ctrl+C in a terminal reaches the program once: hush does not send it a second SIGINT (force quit for terraform, docker compose)", async () => {
+    const counter = k.path("count-sigint.cjs");
+    writeFileSync(counter, SIGINT_COUNTER);
+    for (const redact of [[], ["--redact"]]) {
+      // \x03 typed on a terminal is Ctrl+C.
+      const out = await onTerminal(["exec-env", ...redact, a, "--", process.execPath, counter], "\x03");
+      expect(out).toContain("SIGINT received 1 time(s)");
+      expect(out).toContain("hush-status=0");
+    }
+  });
+
+  it("--redact: a program cannot write a secret to the terminal through /dev/tty", async () => {
+    const writer = k.path("tty-writer.cjs");
+    writeFileSync(writer, 'const fs = require("fs");\ntry { fs.writeSync(fs.openSync("/dev/tty", "w"), "tty: " + process.env.A_TOKEN + "\\n"); } catch (e) { console.log("no terminal: " + e.code); }\nconsole.log("done");\n');
+    const plain = await onTerminal(["exec-env", a, "--", process.execPath, writer], "");
+    expect(plain).toContain(`tty: ${A_TOKEN}`);
+    const out = await onTerminal(["exec-env", "--redact", a, "--", process.execPath, writer], "");
+    expect(out).toContain("no terminal: ENXIO");
     expect(out).toContain("hush-status=0");
+    expect(out).not.toContain(A_TOKEN);
   });
 
   it("keeps SOPS's one-string form (through /bin/sh) and its argument rule", () => {

@@ -90,12 +90,18 @@ function stdioFor(io: CliIo, redacting: boolean): StdioOptions {
   return [own(io.stdin, process.stdin), redacting ? "pipe" : own(io.stdout, process.stdout), redacting ? "pipe" : own(io.stderr, process.stderr)];
 }
 
+/**
+ * Starts the command. A redacted command runs in a session of its own (setsid): it has no
+ * controlling terminal, so it cannot open /dev/tty and write past the redacting pipes (git's
+ * password prompt shows the URL, token included, there). Ctrl+C then reaches only hush, which
+ * passes it on (see {@link stopOnSignals}).
+ */
 function startCommand(io: CliIo, command: CommandLine, env: Record<string, string>, user: UserIds | undefined, detached: boolean, redacting: boolean): ChildProcess {
   const [file, args] = "shell" in command ? ["/bin/sh", ["-c", command.shell]] : [command.argv[0]!, command.argv.slice(1)];
   const child: ChildProcess = spawn(file, args, {
     env,
     stdio: detached ? "inherit" : stdioFor(io, redacting),
-    detached,
+    detached: detached || redacting,
     ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
   });
   if (!detached) {
@@ -109,12 +115,13 @@ function startCommand(io: CliIo, command: CommandLine, env: Record<string, strin
 }
 
 /**
- * Whether hush has a terminal. Ctrl+C there sends SIGINT to the whole foreground process group,
- * the command included; passing it on as well would make it two, and a second SIGINT means
- * "stop now, never mind the clean-up" to many programs (terraform, docker compose).
+ * Whether a SIGINT has most likely reached the command already: hush has a terminal, whose
+ * Ctrl+C goes to the whole foreground process group, and the command is in hush's group (it is
+ * not when redacted). Passing it on as well would make it two, and a second SIGINT means "stop
+ * now, never mind the clean-up" to many programs (terraform, docker compose).
  */
-function onTerminal(): boolean {
-  return isatty(0) || isatty(1) || isatty(2);
+function interruptReachedCommand(sameGroup: boolean): boolean {
+  return sameGroup && (isatty(0) || isatty(1) || isatty(2));
 }
 
 /**
@@ -122,16 +129,16 @@ function onTerminal(): boolean {
  * returns. `cleanup` runs at once (the FIFO and private directory go before anything else can
  * go wrong), then the signal is passed on to the command, whose status hush then returns: hush
  * never waits on anything of its own. SIGINT is passed on for a `kill -INT` aimed at hush alone,
- * but not when hush has a terminal (see {@link onTerminal}: the command got the same Ctrl+C);
+ * but not when the command got the same Ctrl+C (see {@link interruptReachedCommand});
  * SIGQUIT is passed on as SIGTERM, because most programs dump core on SIGQUIT, with the secrets
  * in it. With no command to pass it to (`--background`), hush exits 128 + the signal.
  */
-function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => void): () => void {
+function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => void, sameGroup: boolean): () => void {
   return onTerminationSignals((signal) => {
     cleanup();
     const child = command();
     if (child === undefined) process.exit(128 + SIGNAL_NUMBERS[signal]);
-    if (signal === "SIGINT" && onTerminal()) return;
+    if (signal === "SIGINT" && interruptReachedCommand(sameGroup)) return;
     try {
       child.kill(signal === "SIGQUIT" ? "SIGTERM" : signal);
     } catch {
@@ -194,7 +201,7 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
   const redact = flags.redact === true;
   const child = startCommand(io, command, env, user, false, redact);
   const output = redact ? pipeRedacted(child, io, merged.secrets) : Promise.resolve();
-  const uninstall = stopOnSignals(() => child, () => undefined);
+  const uninstall = stopOnSignals(() => child, () => undefined, !redact);
   try {
     const status = await waitFor(child, command);
     await output;
@@ -243,6 +250,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
       delivery?.stop();
       dir?.remove();
     },
+    secrets === undefined,
   );
   try {
     dir = makePrivateDir(io.env);
