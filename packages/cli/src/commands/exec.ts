@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:child_process";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, constants as fsConstants, openSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { isatty } from "node:tty";
@@ -90,18 +90,26 @@ function stdioFor(io: CliIo, redacting: boolean): StdioOptions {
   return [own(io.stdin, process.stdin), redacting ? "pipe" : own(io.stdout, process.stdout), redacting ? "pipe" : own(io.stderr, process.stderr)];
 }
 
+/** Whether hush has a controlling terminal: one that a program could open as /dev/tty, and whose Ctrl+C reaches hush's process group. */
+function hasControllingTerminal(): boolean {
+  try {
+    closeSync(openSync("/dev/tty", fsConstants.O_RDONLY | fsConstants.O_NOCTTY | fsConstants.O_NONBLOCK));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Starts the command. A redacted command runs in a session of its own (setsid): it has no
- * controlling terminal, so it cannot open /dev/tty and write past the redacting pipes (git's
- * password prompt shows the URL, token included, there). Ctrl+C then reaches only hush, which
- * passes it on (see {@link stopOnSignals}).
+ * Starts the command; `ownSession` runs it in a session of its own (setsid), without a
+ * controlling terminal (see {@link runsInOwnSession}).
  */
-function startCommand(io: CliIo, command: CommandLine, env: Record<string, string>, user: UserIds | undefined, detached: boolean, redacting: boolean): ChildProcess {
+function startCommand(io: CliIo, command: CommandLine, env: Record<string, string>, user: UserIds | undefined, detached: boolean, redacting: boolean, ownSession = false): ChildProcess {
   const [file, args] = "shell" in command ? ["/bin/sh", ["-c", command.shell]] : [command.argv[0]!, command.argv.slice(1)];
   const child: ChildProcess = spawn(file, args, {
     env,
     stdio: detached ? "inherit" : stdioFor(io, redacting),
-    detached: detached || redacting,
+    detached: detached || ownSession,
     ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
   });
   if (!detached) {
@@ -115,10 +123,22 @@ function startCommand(io: CliIo, command: CommandLine, env: Record<string, strin
 }
 
 /**
- * Whether a SIGINT has most likely reached the command already: hush has a terminal, whose
- * Ctrl+C goes to the whole foreground process group, and the command is in hush's group (it is
- * not when redacted). Passing it on as well would make it two, and a second SIGINT means "stop
- * now, never mind the clean-up" to many programs (terraform, docker compose).
+ * Whether a redacted command runs in a session of its own: when hush has a controlling terminal,
+ * so that the command has none and cannot open /dev/tty to write past the redacting pipes (git's
+ * password prompt shows the URL, token included, there). Without a terminal (CI) there is no
+ * /dev/tty to open, and the command stays in hush's process group, where a supervisor that
+ * kills the group (`timeout -k`, a CI runner) reaches it too.
+ */
+function runsInOwnSession(redacting: boolean): boolean {
+  return redacting && process.platform !== "win32" && hasControllingTerminal();
+}
+
+/**
+ * Whether a SIGINT has most likely reached the command already: the command is in hush's
+ * process group and hush's standard streams are a terminal, whose Ctrl+C goes to the whole
+ * foreground group. Passing it on as well would make it two, and a second SIGINT means "stop
+ * now, never mind the clean-up" to many programs (terraform, docker compose). A hush whose
+ * streams are pipes or files was started by a program, whose SIGINT is meant for hush alone.
  */
 function interruptReachedCommand(sameGroup: boolean): boolean {
   return sameGroup && (isatty(0) || isatty(1) || isatty(2));
@@ -199,9 +219,10 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
     return 0;
   }
   const redact = flags.redact === true;
-  const child = startCommand(io, command, env, user, false, redact);
+  const ownSession = runsInOwnSession(redact);
+  const child = startCommand(io, command, env, user, false, redact, ownSession);
   const output = redact ? pipeRedacted(child, io, merged.secrets) : Promise.resolve();
-  const uninstall = stopOnSignals(() => child, () => undefined, !redact);
+  const uninstall = stopOnSignals(() => child, () => undefined, !ownSession);
   try {
     const status = await waitFor(child, command);
     await output;
@@ -244,13 +265,14 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
   let dir: PrivateDir | undefined;
   let delivery: FifoDelivery | undefined;
   let child: ChildProcess | undefined;
+  const ownSession = flags.background !== true && runsInOwnSession(secrets !== undefined);
   const uninstall = stopOnSignals(
     () => (flags.background === true ? undefined : child),
     () => {
       delivery?.stop();
       dir?.remove();
     },
-    secrets === undefined,
+    !ownSession,
   );
   try {
     dir = makePrivateDir(io.env);
@@ -271,7 +293,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     const env = childEnv(io, false, [], user);
     const withPath = (arg: string): string => arg.split("{}").join(path);
     const line: CommandLine = "shell" in command ? { shell: withPath(command.shell) } : { argv: command.argv.map(withPath) };
-    child = startCommand(io, line, env, user, flags.background === true, secrets !== undefined);
+    child = startCommand(io, line, env, user, flags.background === true, secrets !== undefined, ownSession);
     const output = secrets === undefined ? Promise.resolve() : pipeRedacted(child, io, secrets);
     if (flags.background === true) {
       child.on("error", () => delivery?.stop());
