@@ -1,6 +1,7 @@
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encryptFile, keyedDir, startHush, type KeyedDir } from "./helpers.ts";
+import { CLI_JS, encryptFile, keyedDir, startHush, type KeyedDir } from "./helpers.ts";
 
 /**
  * `exec-env FILE... -- PROGRAM ARGS` (no shell, several files) and `--redact`: a child that
@@ -12,6 +13,25 @@ const A_TOKEN = "tok-3f9a2c71-alpha";
 const B_PASSWORD = "p@ss w0rd;$(echo)";
 const B_NESTED = "nested-77d1";
 const SHORT = "zq";
+const PEM_LINES = ["-----BEGIN PRIVATE KEY-----", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "bKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj", "-----END PRIVATE KEY-----"];
+const PEM = PEM_LINES.join("\n");
+const UNICODE = "cl\u00e9-s\u00e9cr\u00e8te-\u00fc\u00f1\u00ee";
+
+/** Prints PEM and UNICODE the ways programs log configuration: JSON, URLs, base64, line by line. */
+const ENCODER = `
+const pem = process.env.PEM, uni = process.env.UNICODE, tok = process.env.A_TOKEN;
+const ascii = (s) => JSON.stringify(s).replace(/[^\\x00-\\x7f]/g, (c) => "\\\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+console.log("json " + JSON.stringify({ pem, uni, tok }));
+console.log("python-json " + ascii(pem) + " " + ascii(uni));
+console.log("url https://api.example/?t=" + encodeURIComponent(tok + " " + uni) + "&" + new URLSearchParams({ k: pem }));
+for (const prefix of ["", "x", "xy"]) {
+  console.log("b64 " + Buffer.from(prefix + tok).toString("base64") + " " + Buffer.from(prefix + pem).toString("base64url"));
+}
+console.log("basic " + Buffer.from("user:" + tok).toString("base64"));
+for (const line of pem.split("\\n")) console.error("2026-12-05T00:00:00Z INFO key: " + line);
+process.stdout.write(pem.replace(/\\n/g, "\\r\\n") + "\\r\\n");
+console.log("nfd " + uni.normalize("NFD"));
+`;
 
 /** Prints every variable named in argv, in several ways. */
 const PRINTER = `
@@ -75,6 +95,35 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     expect(r.stdout).toContain("PUBLIC_unencrypted=visible-value\n");
   });
 
+  it("--redact masks a secret printed JSON-escaped, URL-encoded, in base64, line by line or in another Unicode form", () => {
+    const c = encryptFile(k, "c.yaml", `PEM: ${JSON.stringify(PEM)}\nUNICODE: ${UNICODE}\n`);
+    const encoder = k.path("encoder.cjs");
+    writeFileSync(encoder, ENCODER);
+    const plain = k.hush(["exec-env", a, c, "--", process.execPath, encoder]);
+    expect(plain.status).toBe(0);
+    const r = k.hush(["exec-env", "--redact", a, c, "--", process.execPath, encoder]);
+    expect(r.stderr).toBe("2026-12-05T00:00:00Z INFO key: [redacted]\n".repeat(PEM_LINES.length));
+    expect(r.status).toBe(0);
+    const out = r.stdout + r.stderr;
+    // Without --redact each spelling is there (the control); with it, none is.
+    const spellings = [
+      JSON.stringify(PEM).slice(1, -1),
+      JSON.stringify(UNICODE).slice(1, -1),
+      "\\u00e9-s\\u00e9cr\\u00e8te",
+      encodeURIComponent(A_TOKEN),
+      encodeURIComponent(UNICODE),
+      new URLSearchParams({ k: PEM }).toString().slice(2),
+      ...PEM_LINES.slice(1, 3),
+      UNICODE.normalize("NFD"),
+    ];
+    for (const prefix of ["", "x", "xy"]) {
+      spellings.push(Buffer.from(prefix + A_TOKEN).toString("base64").slice(4, -4), Buffer.from(prefix + PEM).toString("base64url").slice(4, -4));
+    }
+    spellings.push(Buffer.from(`user:${A_TOKEN}`).toString("base64").slice(8, -4));
+    for (const s of spellings) expect(plain.stdout + plain.stderr).toContain(s);
+    for (const s of [...spellings, A_TOKEN, PEM, UNICODE]) expect(out).not.toContain(s);
+  });
+
   it("runs the program without a shell: arguments are passed as they are", () => {
     const r = k.hush(["exec-env", a, "--", process.execPath, "-e", "console.log(JSON.stringify(process.argv.slice(1)))", "$A_TOKEN", "a b;echo x", "*"]);
     expect(r.status).toBe(0);
@@ -98,6 +147,53 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     const done = await run.done;
     expect(done.code).toBe(143);
     expect(done.stdout).toBe("ready [redacted]\n");
+  });
+
+  /**
+   * Runs hush on a terminal of its own (`script`), as in an interactive shell or an agent that
+   * drives a terminal; `keys` is typed once the program prints "ready". Returns what the terminal showed.
+   */
+  async function onTerminal(hushArgs: readonly string[], keys: string): Promise<string> {
+    if (spawnSync("script", ["--version"]).error !== undefined) throw new Error("this test needs `script` (util-linux: apt-get install util-linux / bsdutils) to give hush a terminal");
+    const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+    // The shell around hush ignores SIGINT so that it lives to print hush's status.
+    const line = `trap '' INT; ${[process.execPath, CLI_JS, ...hushArgs].map(quote).join(" ")}; echo "hush-status=$?"`;
+    const term = spawn("script", ["-qec", line, "/dev/null"], { cwd: k.dir, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", SHELL: "/bin/sh", ...k.env }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let typed = false;
+    term.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("ready") && !typed) {
+        typed = true;
+        setTimeout(() => term.stdin.write(keys), 200);
+      }
+    });
+    await new Promise((resolve) => term.on("close", resolve));
+    return out;
+  }
+
+  const SIGINT_COUNTER = 'let n = 0;\nprocess.on("SIGINT", () => { if (++n === 1) setTimeout(() => { console.log(`SIGINT received ${n} time(s)`); process.exit(0); }, 1500); });\nconsole.log("ready");\nsetInterval(() => {}, 1000);\n';
+
+  it("Ctrl+C in a terminal reaches the program once: hush does not send it a second SIGINT (force quit for terraform, docker compose)", async () => {
+    const counter = k.path("count-sigint.cjs");
+    writeFileSync(counter, SIGINT_COUNTER);
+    for (const redact of [[], ["--redact"]]) {
+      // \x03 typed on a terminal is Ctrl+C.
+      const out = await onTerminal(["exec-env", ...redact, a, "--", process.execPath, counter], "\x03");
+      expect(out).toContain("SIGINT received 1 time(s)");
+      expect(out).toContain("hush-status=0");
+    }
+  });
+
+  it("--redact: a program cannot write a secret to the terminal through /dev/tty", async () => {
+    const writer = k.path("tty-writer.cjs");
+    writeFileSync(writer, 'const fs = require("fs");\ntry { fs.writeSync(fs.openSync("/dev/tty", "w"), "tty: " + process.env.A_TOKEN + "\\n"); } catch (e) { console.log("no terminal: " + e.code); }\nconsole.log("done");\n');
+    const plain = await onTerminal(["exec-env", a, "--", process.execPath, writer], "");
+    expect(plain).toContain(`tty: ${A_TOKEN}`);
+    const out = await onTerminal(["exec-env", "--redact", a, "--", process.execPath, writer], "");
+    expect(out).toContain("no terminal: ENXIO");
+    expect(out).toContain("hush-status=0");
+    expect(out).not.toContain(A_TOKEN);
   });
 
   it("keeps SOPS's one-string form (through /bin/sh) and its argument rule", () => {

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 describe("hush exec-env and exec-file", () => {
   let k: KeyedDir;
@@ -129,6 +129,34 @@ describe("hush exec-env refuses variables that change how programs start", () =>
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("--allow-env NODE_OPTIONS");
     expect(existsSync(k.path("pwned-by-node-options"))).toBe(false);
+  });
+
+  it("a file may not tell the command's own hush or sops which command gives keys, which gpg to run, or which Vault to trust", () => {
+    // A deploy script run by exec-env that decrypts another file, or an app using the loader.
+    const other = encryptFile(k, "other.yaml", "x: 1\n");
+    const f = encryptFile(k, "keycmd.env", `TOKEN=t0k\nSOPS_AGE_KEY_CMD=touch ${k.path("pwned-by-key-cmd")}\n`);
+    const r = k.hush(["exec-env", f, "--", process.execPath, CLI_JS, "decrypt", other]);
+    expect(existsSync(k.path("pwned-by-key-cmd"))).toBe(false);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("--allow-env SOPS_AGE_KEY_CMD");
+    const names = ["SOPS_AGE_SSH_PRIVATE_KEY_CMD", "SOPS_GPG_EXEC", "SOPS_CONFIG", "SOPS_AGE_RECIPIENTS", "SOPS_KMS_ARN", "HUSH_VAULT_ADDRS", "HUSH_ENV_FILE", "VAULT_ADDR", "VAULT_CACERT", "VAULT_SKIP_VERIFY"];
+    const g = encryptFile(k, "tools.yaml", `${names.map((n) => `${n}: x\n`).join("")}VAULT_TOKEN: allowed-secret\n`);
+    const all = k.hush(["exec-env", g, "touch started"]);
+    expect(all.status).toBe(1);
+    for (const name of names) expect(all.stderr).toContain(`--allow-env ${name}`);
+    // A token is a secret like any other, not a setting.
+    expect(all.stderr).not.toContain("VAULT_TOKEN");
+    expect(existsSync(k.path("started"))).toBe(false);
+  });
+
+  it("a file may not choose the compiler, its flags or the package manager that `npm ci` and native builds run", () => {
+    const names = ["CC", "CXX", "LD", "AR", "CFLAGS", "CXXFLAGS", "LDFLAGS", "CPPFLAGS", "PKG_CONFIG", "PKG_CONFIG_PATH", "YARN_YARN_PATH", "YARN_RC_FILENAME", "COREPACK_NPM_REGISTRY"];
+    const f = encryptFile(k, "build.yaml", `${names.map((n) => `${n}: x\n`).join("")}NPM_TOKEN: allowed-secret\n`);
+    const r = k.hush(["exec-env", f, "touch started"]);
+    expect(r.status).toBe(1);
+    for (const name of names) expect(r.stderr).toContain(`--allow-env ${name}`);
+    expect(r.stderr).not.toContain("NPM_TOKEN");
+    expect(existsSync(k.path("started"))).toBe(false);
   });
 
   it("each family is refused, empty values included, in one line naming every key", () => {

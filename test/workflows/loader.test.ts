@@ -37,6 +37,8 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     encryptFile(k, "app/config.json", `{"JSON_SECRET": "${SECRETS.json}", "SHARED": "from-json"}\n`);
     encryptFile(k, "app/.env.enc", `DOTENV_SECRET=${SECRETS.dotenv}\nSHARED=from-dotenv\nPRESET=from-file\n`);
     encryptFile(k, "app/evil.env", "NODE_OPTIONS=--require ./x.js\nOK=1\n");
+    encryptFile(k, "app/proto.env", "hasOwnProperty=x\ntoString=y\nOK=1\n");
+    encryptFile(k, "app/keycmd.env", "SOPS_AGE_KEY_CMD=sh -c 'touch pwned'\nOK=1\n");
     writeFileSync(
       join(app, "side-effect.mjs"),
       'import "@hush/cli/config";\nconst e = process.env;\nconsole.log(JSON.stringify({ y: e.YAML_SECRET, j: e.JSON_SECRET, d: e.DOTENV_SECRET, n: e.db__password, p: e.db__port, s: e.SHARED, pre: e.PRESET }));\n',
@@ -50,7 +52,7 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
   afterAll(() => k.cleanup());
 
   function node(args: readonly string[], env: Record<string, string>): { status: number; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [...args], { cwd: app, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", LANG: "C", ...env }, encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(process.execPath, [...args], { cwd: app, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", LANG: "C", ...env }, encoding: "utf8", timeout: 15_000 });
     return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -100,10 +102,36 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(r.stderr).toBe("hush: missing.env: no such file (set HUSH_ENV_FILE or pass `path`)\n");
   });
 
+  it("refuses a file that would tell the program's own hush or sops which command gives keys", () => {
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "keycmd.env" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^hush: keycmd\.env: not loading: the file sets SOPS_AGE_KEY_CMD \(tells sops or hush which commands to run/);
+  });
+
+  it("refuses names every object already has (process.env.hasOwnProperty would stop being a function)", () => {
+    const probe = "import '@hush/cli/config'; console.log(typeof process.env.hasOwnProperty, Object.keys(process.env).includes('OK'));";
+    for (const override of ["0", "1"]) {
+      const r = node(["--input-type=module", "-e", probe], { HOME: home, HUSH_ENV_FILE: "proto.env", HUSH_ENV_OVERRIDE: override });
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe("hush: proto.env: not loading: the file sets hasOwnProperty, toString, which every JavaScript object has (process.env.toString() and the like would stop working); rename them\n");
+      expect(r.status).toBe(1);
+    }
+  });
+
+  it("a file that is a device (a link to /dev/zero in a cloned repository) is refused at once, not read", () => {
+    symlinkSync("/dev/zero", join(app, "zero.env"));
+    const started = Date.now();
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "zero.env" });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("hush: zero.env: not a regular file (a device, socket or directory); point HUSH_ENV_FILE or `path` at the encrypted file\n");
+    expect(r.status).toBe(2);
+  });
+
   it("refuses variables that change how programs start, as exec-env does, unless allowed", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "evil.env" });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^hush: evil\.env: not loading: the file sets NODE_OPTIONS \(makes Node\.js or npm load code or options\).*allowEnv: \["NODE_OPTIONS"\]\n$/);
+    expect(r.stderr).toMatch(/^hush: evil\.env: not loading: the file sets NODE_OPTIONS \(makes Node\.js or its package managers load code or options\).*allowEnv: \["NODE_OPTIONS"\]\n$/);
     const allowed = node(["api.mjs", JSON.stringify({ path: "evil.env", allowEnv: ["NODE_OPTIONS"] })], { HOME: home });
     expect(JSON.parse(allowed.stdout).result.set).toEqual(["NODE_OPTIONS", "OK"]);
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
@@ -42,6 +42,33 @@ describe("many files per command, - for standard input", () => {
     expect(readFileSync(d, "utf8")).toBe("d: 2\n");
   });
 
+  it("a link or a directory among the outputs is refused before any file is written (-i, --output-dir)", () => {
+    const e = encryptFile(k, "e.yaml", "e: 1\n");
+    const f = encryptFile(k, "f.yaml", "f: 2\n");
+    const encrypted = readFileSync(e, "utf8");
+    const link = k.path("link.yaml");
+    symlinkSync(f, link);
+    const inPlace = k.hush(["decrypt", "-i", e, link]);
+    expect(inPlace.status).toBe(3);
+    expect(inPlace.stderr).toMatch(/^hush: .*link\.yaml is a symbolic link/);
+    expect(readFileSync(e, "utf8")).toBe(encrypted);
+    const out = k.path("out-links");
+    mkdirSync(out);
+    symlinkSync(k.path("elsewhere.yaml"), `${out}/f.yaml`);
+    const dir = k.hush(["decrypt", "--output-dir", out, e, f]);
+    expect(dir.status).toBe(3);
+    expect(dir.stderr).toMatch(/f\.yaml is a symbolic link/);
+    expect(existsSync(`${out}/e.yaml`)).toBe(false);
+    expect(existsSync(k.path("elsewhere.yaml"))).toBe(false);
+    mkdirSync(k.path("out-dirs"));
+    mkdirSync(k.path("out-dirs/f.yaml"));
+    const notFile = k.hush(["decrypt", "--output-dir", k.path("out-dirs"), e, f]);
+    expect(notFile.status).toBe(3);
+    expect(notFile.stderr).toMatch(/f\.yaml: not a regular file/);
+    expect(existsSync(k.path("out-dirs/e.yaml"))).toBe(false);
+    expect(lstatSync(k.path("out-dirs/f.yaml")).isDirectory()).toBe(true);
+  });
+
   it("refuses several files to standard output, and names clashing in --output-dir", () => {
     const r = k.hush(["decrypt", a, b]);
     expect(r.status).toBe(8);
@@ -74,6 +101,11 @@ describe("many files per command, - for standard input", () => {
   it("filestatus - reads standard input", () => {
     const r = k.hush(["filestatus", "--input-type", "yaml", "-"], { input: readFileSync(a, "utf8") });
     expect(r.stdout).toBe('{"encrypted":true}\n');
+    // Without a type an encrypted YAML document would be read as binary and called not encrypted.
+    const untyped = k.hush(["filestatus", "-"], { input: readFileSync(a, "utf8") });
+    expect(untyped.stdout).toBe("");
+    expect(untyped.stderr).toBe("hush: filestatus of standard input (-) needs --input-type\n");
+    expect(untyped.status).toBe(8);
   });
 
   it("the SOPS flag form reads standard input when no file is given, or -", () => {
@@ -83,13 +115,27 @@ describe("many files per command, - for standard input", () => {
     expect(none.stdout).toBe("x: 1\ny: two\n");
     const dash = k.hush(["-d", "--input-type", "yaml", "-"], { input });
     expect(dash.stdout).toBe("x: 1\ny: two\n");
+    // A second operand gets SOPS's warning, `-` first included (it is not a mistyped command).
+    const twice = k.hush(["-d", "--input-type", "yaml", "-", a], { input });
+    expect(twice.stderr).toBe("hush: warning: more than one file given; using - (flags must come before the file)\n");
+    expect(twice.stdout).toBe("x: 1\ny: two\n");
     const enc = k.hush(["-e", "--input-type", "yaml", "--age", k.recipient], { input: "s: 1\n" });
     expect(enc.status).toBe(0);
     expect(enc.stdout).toMatch(/^s: ENC\[AES256_GCM,/);
+    // Without a type, standard input is read as SOPS does (binary); the error says what to give.
+    const untyped = k.hush(["-d"], { input });
+    expect(untyped.status).toBe(1);
+    expect(untyped.stderr).toBe("hush: stdin: sops metadata not found (hint: standard input has no file name to tell its format: give --input-type yaml, json, dotenv or ini)\n");
     // Nothing on standard input either: the file was forgotten (SOPS's status).
     const empty = k.hush(["-d", "--input-type", "yaml"], { input: "" });
     expect(empty.status).toBe(100);
     expect(empty.stderr).toMatch(/no file specified/);
+  });
+
+  it("exec-file takes one file before --, and says so in one line", () => {
+    const r = k.hush(["exec-file", a, b, "--", "cat", "{}"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("hush: error: exec-file takes one file before --; 2 given\n");
   });
 
   it("exec-file FILE -- PROGRAM {} runs without a shell and can redact", () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { delimiter, resolve } from "node:path";
 import { encryptedTextFormat, formatFromPath, HushError, isHushError, openText, plaintextEncoding, printable, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { createKeySourceResolver } from "./key-sources.ts";
@@ -71,15 +71,43 @@ function named(file: string, err: unknown): HushError {
   return new HushError(err.code, printable(`${file}: ${err.message}${hint}`, 4000), { location: { ...err.location, file }, cause: err });
 }
 
+/**
+ * The file's bytes. A device, socket or directory is refused before it is read: a `.env.enc` in a
+ * cloned repository can be a link to /dev/zero or /dev/urandom, which would never end and stop
+ * the program from starting. A FIFO is read (`HUSH_ENV_FILE=<(…)`).
+ */
+function readEnvFile(path: string): Buffer {
+  const st = statSync(path);
+  if (!st.isFile() && !st.isFIFO()) {
+    // `named` puts the file's name in front.
+    throw new HushError("READ_FAILED", "not a regular file (a device, socket or directory); point HUSH_ENV_FILE or `path` at the encrypted file");
+  }
+  return readFileSync(path);
+}
+
 async function decryptEnvFile(file: string, options: LoadEnvOptions, keySources: KeySourceResolver): Promise<DecryptedEnvFile> {
   try {
     const format = options.format ?? formatFromPath(file) ?? WHOLE_FILE_FORMAT;
-    const bytes = readFileSync(resolve(options.cwd ?? process.cwd(), file));
+    const bytes = readEnvFile(resolve(options.cwd ?? process.cwd(), file));
     const text = bytes.toString(plaintextEncoding(encryptedTextFormat(format)));
     const opened = await openText(text, { format, keySources });
     return { file, text: opened.plaintext, format, unauthenticated: opened.unauthenticated ?? [] };
   } catch (err) {
     throw named(file, err);
+  }
+}
+
+/**
+ * Refuses names that every JavaScript object has (`hasOwnProperty`, `toString`, `constructor`,
+ * `__proto__`…): set on `process.env` they replace its methods for the whole program (or, on a
+ * plain object, are silently dropped), and read back they look set when they are not.
+ */
+function refuseObjectMembers(origin: ReadonlyMap<string, string>): void {
+  const first = [...origin].find(([name]) => name in Object.prototype);
+  if (first !== undefined) {
+    const file = first[1];
+    const list = [...origin].filter(([name, f]) => f === file && name in Object.prototype).map(([name]) => printable(name, 80)).join(", ");
+    throw new HushError("INVALID_ARGUMENT", `${file}: not loading: the file sets ${list}, which every JavaScript object has (process.env.toString() and the like would stop working); rename them`, { location: { file } });
   }
 }
 
@@ -117,6 +145,7 @@ export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResu
     const file = isHushError(err) ? err.location?.file : undefined;
     throw file === undefined ? err : named(file, err);
   }
+  refuseObjectMembers(merged.origin);
   const set: string[] = [];
   const skipped: string[] = [];
   for (const [name, value] of merged.vars) {

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { HushError, plaintextEncoding, printable } from "@hush/core";
 import { convert, encodeText, inputFormat } from "../formats.ts";
-import { writeFileAtomic, type CliIo } from "../io.ts";
+import { checkWritableFile, writeFileAtomic, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { decryptInput, runDecrypt, type DecryptFlags } from "./decrypt.ts";
 import { parseIndent } from "./encrypt-options.ts";
@@ -12,8 +12,9 @@ import { parseIndent } from "./encrypt-options.ts";
  * sources, key-service round trips overlapping), written in place (`-i`) or into a directory
  * (`--output-dir`). Never to standard output: YAML, JSON, dotenv, INI and TOML have no common
  * way to put several documents in one stream, and a deploy script that reads one would get a
- * mixture it cannot split. Every file is decrypted before anything is written, so a file that
- * cannot be opened leaves every output as it was.
+ * mixture it cannot split. Every output is checked (no link, nothing but a regular file) and every
+ * file decrypted before anything is written, so a file that cannot be opened or an output that
+ * cannot be replaced leaves every output as it was.
  */
 
 export interface DecryptManyFlags extends DecryptFlags {
@@ -53,6 +54,9 @@ export async function runDecryptMany(io: CliIo, files: readonly string[], flags:
   }
   if (files.includes("-")) throw new HushError("CONFLICTING_OPTIONS", "standard input (-) has no file name to write to: decrypt it on its own", { located: true });
   const targets = destinations(io, files, flags);
+  // A link or a directory at any output is refused before anything is decrypted or written:
+  // found at its turn, it would leave the files before it decrypted and the command failed.
+  for (const target of targets) checkWritableFile(target);
   const keySources = createKeySourceResolver(io.env);
   const indent = parseIndent(flags.indent);
   const outFormat = flags.outputType === undefined ? undefined : inputFormat(flags.outputType, undefined);

@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:child_process";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, constants as fsConstants, openSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
+import { isatty } from "node:tty";
 import { randomBytes } from "node:crypto";
 import { HushError, parseFormat, printable, type FileFormat } from "@hush/core";
 import { convert, encodeOutput } from "../formats.ts";
@@ -89,12 +90,26 @@ function stdioFor(io: CliIo, redacting: boolean): StdioOptions {
   return [own(io.stdin, process.stdin), redacting ? "pipe" : own(io.stdout, process.stdout), redacting ? "pipe" : own(io.stderr, process.stderr)];
 }
 
-function startCommand(io: CliIo, command: CommandLine, env: Record<string, string>, user: UserIds | undefined, detached: boolean, redacting: boolean): ChildProcess {
+/** Whether hush has a controlling terminal: one that a program could open as /dev/tty, and whose Ctrl+C reaches hush's process group. */
+function hasControllingTerminal(): boolean {
+  try {
+    closeSync(openSync("/dev/tty", fsConstants.O_RDONLY | fsConstants.O_NOCTTY | fsConstants.O_NONBLOCK));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the command; `ownSession` runs it in a session of its own (setsid), without a
+ * controlling terminal (see {@link runsInOwnSession}).
+ */
+function startCommand(io: CliIo, command: CommandLine, env: Record<string, string>, user: UserIds | undefined, detached: boolean, redacting: boolean, ownSession = false): ChildProcess {
   const [file, args] = "shell" in command ? ["/bin/sh", ["-c", command.shell]] : [command.argv[0]!, command.argv.slice(1)];
   const child: ChildProcess = spawn(file, args, {
     env,
     stdio: detached ? "inherit" : stdioFor(io, redacting),
-    detached,
+    detached: detached || ownSession,
     ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
   });
   if (!detached) {
@@ -108,18 +123,42 @@ function startCommand(io: CliIo, command: CommandLine, env: Record<string, strin
 }
 
 /**
+ * Whether a redacted command runs in a session of its own: when hush has a controlling terminal,
+ * so that the command has none and cannot open /dev/tty to write past the redacting pipes (git's
+ * password prompt shows the URL, token included, there). Without a terminal (CI) there is no
+ * /dev/tty to open, and the command stays in hush's process group, where a supervisor that
+ * kills the group (`timeout -k`, a CI runner) reaches it too.
+ */
+function runsInOwnSession(redacting: boolean): boolean {
+  return redacting && process.platform !== "win32" && hasControllingTerminal();
+}
+
+/**
+ * Whether a SIGINT has most likely reached the command already: the command is in hush's
+ * process group and hush's standard streams are a terminal, whose Ctrl+C goes to the whole
+ * foreground group. Passing it on as well would make it two, and a second SIGINT means "stop
+ * now, never mind the clean-up" to many programs (terraform, docker compose). A hush whose
+ * streams are pipes or files was started by a program, whose SIGINT is meant for hush alone.
+ */
+function interruptReachedCommand(sameGroup: boolean): boolean {
+  return sameGroup && (isatty(0) || isatty(1) || isatty(2));
+}
+
+/**
  * Handles SIGTERM, SIGHUP, SIGINT and SIGQUIT from the moment plaintext exists until hush
  * returns. `cleanup` runs at once (the FIFO and private directory go before anything else can
  * go wrong), then the signal is passed on to the command, whose status hush then returns: hush
- * never waits on anything of its own. SIGINT is passed on too, for a `kill -INT` aimed at hush
- * alone; SIGQUIT is passed on as SIGTERM, because most programs dump core on SIGQUIT, with the
- * secrets in it. With no command to pass it to (`--background`), hush exits 128 + the signal.
+ * never waits on anything of its own. SIGINT is passed on for a `kill -INT` aimed at hush alone,
+ * but not when the command got the same Ctrl+C (see {@link interruptReachedCommand});
+ * SIGQUIT is passed on as SIGTERM, because most programs dump core on SIGQUIT, with the secrets
+ * in it. With no command to pass it to (`--background`), hush exits 128 + the signal.
  */
-function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => void): () => void {
+function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => void, sameGroup: boolean): () => void {
   return onTerminationSignals((signal) => {
     cleanup();
     const child = command();
     if (child === undefined) process.exit(128 + SIGNAL_NUMBERS[signal]);
+    if (signal === "SIGINT" && interruptReachedCommand(sameGroup)) return;
     try {
       child.kill(signal === "SIGQUIT" ? "SIGTERM" : signal);
     } catch {
@@ -180,9 +219,10 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
     return 0;
   }
   const redact = flags.redact === true;
-  const child = startCommand(io, command, env, user, false, redact);
+  const ownSession = runsInOwnSession(redact);
+  const child = startCommand(io, command, env, user, false, redact, ownSession);
   const output = redact ? pipeRedacted(child, io, merged.secrets) : Promise.resolve();
-  const uninstall = stopOnSignals(() => child, () => undefined);
+  const uninstall = stopOnSignals(() => child, () => undefined, !ownSession);
   try {
     const status = await waitFor(child, command);
     await output;
@@ -225,12 +265,14 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
   let dir: PrivateDir | undefined;
   let delivery: FifoDelivery | undefined;
   let child: ChildProcess | undefined;
+  const ownSession = flags.background !== true && runsInOwnSession(secrets !== undefined);
   const uninstall = stopOnSignals(
     () => (flags.background === true ? undefined : child),
     () => {
       delivery?.stop();
       dir?.remove();
     },
+    !ownSession,
   );
   try {
     dir = makePrivateDir(io.env);
@@ -251,7 +293,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     const env = childEnv(io, false, [], user);
     const withPath = (arg: string): string => arg.split("{}").join(path);
     const line: CommandLine = "shell" in command ? { shell: withPath(command.shell) } : { argv: command.argv.map(withPath) };
-    child = startCommand(io, line, env, user, flags.background === true, secrets !== undefined);
+    child = startCommand(io, line, env, user, flags.background === true, secrets !== undefined, ownSession);
     const output = secrets === undefined ? Promise.resolve() : pipeRedacted(child, io, secrets);
     if (flags.background === true) {
       child.on("error", () => delivery?.stop());

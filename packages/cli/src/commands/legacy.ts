@@ -191,7 +191,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
   const file = first ?? "-";
   if (files.length > 1) {
     const first = files[0]!;
-    if (!existsSync(first) && !/[./]/.test(first)) throw unknownCommand(first, subcommands, "");
+    if (first !== "-" && !existsSync(first) && !/[./]/.test(first)) throw unknownCommand(first, subcommands, "");
     io.stderr.write(`hush: warning: more than one file given; using ${printable(first)} (flags must come before the file)\n`);
   }
 

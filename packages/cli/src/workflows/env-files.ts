@@ -22,6 +22,8 @@ export interface DecryptedEnvFile {
 export interface MergedEnv {
   /** Every variable, later files winning, in first-seen order. */
   readonly vars: Map<string, string>;
+  /** The file (as named in messages) each variable's value comes from. */
+  readonly origin: Map<string, string>;
   /**
    * The values that were encrypted in their file (non-empty): what `--redact` hides. Values left
    * in clear, empty or null are in the repository for anyone to read and are not secrets.
@@ -56,6 +58,7 @@ export interface MergeOptions extends EnvShape {
  */
 export async function mergeEnvFiles(files: readonly DecryptedEnvFile[], options: MergeOptions): Promise<MergedEnv> {
   const vars = new Map<string, string>();
+  const origin = new Map<string, string>();
   const secrets = new Set<string>();
   for (const f of files) {
     let entries;
@@ -74,10 +77,11 @@ export async function mergeEnvFiles(files: readonly DecryptedEnvFile[], options:
     if (refused.length > 0) throw new RefusedEnvironment(f.file, refused);
     for (const e of entries) {
       vars.set(e.name, e.value);
+      origin.set(e.name, f.file);
       if (e.value !== "" && !unauthenticated.has(e.name)) secrets.add(e.value);
     }
   }
-  return { vars, secrets: [...secrets] };
+  return { vars, origin, secrets: [...secrets] };
 }
 
 /**

@@ -45,9 +45,19 @@ const FAMILIES: readonly EnvFamily[] = [
     prefixes: ["BASH_FUNC_"],
   },
   {
-    why: "makes Node.js or npm load code or options",
+    // YARN_YARN_PATH is the yarn release yarn runs, YARN_RC_FILENAME its configuration;
+    // COREPACK_NPM_REGISTRY is where corepack downloads the package manager it runs.
+    why: "makes Node.js or its package managers load code or options",
     names: ["NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE"],
-    prefixes: ["NPM_CONFIG_"],
+    prefixes: ["NPM_CONFIG_", "YARN_", "COREPACK_"],
+  },
+  {
+    // `npm ci` builds native modules (node-gyp), pip builds wheels, cargo runs build scripts:
+    // the compiler and linker are programs from these variables, and their flags load plugins
+    // (-fplugin=, -B dir, -Wl,…); pkg-config's files add flags too.
+    why: "chooses the compiler, linker or their flags that builds run",
+    names: ["CC", "CXX", "CPP", "LD", "AR", "AS", "NM", "RANLIB", "STRIP", "FC", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "LDLIBS", "PKG_CONFIG", "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "PKG_CONFIG_SYSROOT_DIR"],
+    prefixes: [],
   },
   {
     // PYTHONSTARTUP, PYTHONPATH, PYTHONHOME, PYTHONINSPECT, PYTHONWARNINGS (imports categories)…
@@ -108,6 +118,17 @@ const FAMILIES: readonly EnvFamily[] = [
     prefixes: [],
   },
   {
+    // The command's own sops or hush (a deploy script decrypting another file, an app using the
+    // loader): SOPS_AGE_KEY_CMD and SOPS_AGE_SSH_PRIVATE_KEY_CMD run a command for keys,
+    // SOPS_GPG_EXEC names the gpg to run, SOPS_CONFIG and SOPS_AGE_RECIPIENTS, SOPS_PGP_FP,
+    // SOPS_KMS_ARN… choose whom new files are encrypted to, HUSH_VAULT_ADDRS and the other HUSH_
+    // settings widen which key servers hush trusts, HUSH_ENV_FILE picks what the loader reads.
+    // Whole prefixes: each sops release adds variables.
+    why: "tells sops or hush which commands to run, whom to encrypt to or which key servers to trust",
+    names: [],
+    prefixes: ["SOPS_", "HUSH_"],
+  },
+  {
     // less: LESSOPEN/LESSCLOSE run input filters, LESSKEYIN/LESSKEY name key bindings (which can
     // run shell commands), LESS holds options; vi's start-up commands run shell commands too.
     why: "gives a pager or editor start-up commands",
@@ -128,7 +149,7 @@ const FAMILIES: readonly EnvFamily[] = [
     // A proxy sees every plain-HTTP request and the host of every CONNECT; an endpoint or daemon
     // of the file's choosing receives the requests themselves, signed or with credentials.
     why: "sends programs' traffic, or their credentials, through a server of the file's choosing",
-    names: ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "GRPC_PROXY", "SOCKS_PROXY", "SOCKS5_SERVER", "RSYNC_PROXY", "DOCKER_HOST", "CONTAINER_HOST", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_EC2_METADATA_SERVICE_ENDPOINT"],
+    names: ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "GRPC_PROXY", "SOCKS_PROXY", "SOCKS5_SERVER", "RSYNC_PROXY", "DOCKER_HOST", "CONTAINER_HOST", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "VAULT_ADDR", "VAULT_AGENT_ADDR", "CONSUL_HTTP_ADDR", "NOMAD_ADDR"],
     prefixes: ["AWS_ENDPOINT_URL"],
   },
   {
@@ -140,7 +161,7 @@ const FAMILIES: readonly EnvFamily[] = [
   {
     // The command's connections, and the secrets it sends over them, could be intercepted.
     why: "changes which TLS certificates programs trust",
-    names: ["SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED"],
+    names: ["SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_SKIP_VERIFY", "VAULT_TLS_SERVER_NAME"],
     prefixes: [],
   },
 ];

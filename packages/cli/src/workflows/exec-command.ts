@@ -31,7 +31,7 @@ export function splitExecArgs(name: "exec-env" | "exec-file", args: readonly str
   const files = args.slice(0, dashAt);
   const argv = args.slice(dashAt);
   if (files.length === 0) throw new HushError("NO_FILE", `error: ${name}: no file before --`, { located: true });
-  if (files.length > maxFiles) throw new HushError("INVALID_ARGUMENT", `error: ${name} takes one file (before --, { located: true }); ${files.length} given`);
+  if (files.length > maxFiles) throw new HushError("INVALID_ARGUMENT", `error: ${name} takes one file before --; ${files.length} given`, { located: true });
   if (argv.length === 0) throw new HushError("INVALID_ARGUMENT", `error: ${name}: no program after --`, { located: true });
   if (files.filter((f) => f === "-").length > 1) throw new HushError("INVALID_ARGUMENT", `error: ${name}: standard input (-) can be read only once`, { located: true });
   return { files, command: { argv } };
