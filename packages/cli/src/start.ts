@@ -1,3 +1,4 @@
+import { exitOnClosedPipe } from "./io.ts";
 import { runCli } from "./main.ts";
 
 /**
@@ -20,6 +21,9 @@ export async function startCli(): Promise<void> {
     get stdin() {
       return process.stdin;
     },
+    get stdoutFd() {
+      return stdout === undefined ? 1 : undefined;
+    },
     env: process.env,
     cwd: process.cwd(),
   });
@@ -28,7 +32,7 @@ export async function startCli(): Promise<void> {
 /** `hush … | head` closes the pipe early: that is not an error worth a stack trace. */
 function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   stream.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    if (err.code === "EPIPE") exitOnClosedPipe();
     throw err;
   });
   return stream;
