@@ -49,6 +49,7 @@ export {
   type StoreRegistration,
 } from "./stores/registry.ts";
 export { scanYaml } from "./stores/yaml-scan.ts";
+export { scanJson } from "./stores/json-scan.ts";
 export { readForDecrypt, readTree, type DecryptReader } from "./stores/decrypt-reader.ts";
 export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 export type { Store, Leaf, ParsedDocument, EmitOptions, DocumentLayout, TextEditRequest } from "./stores/store.ts";

@@ -23,7 +23,6 @@ export const HOT_GROUPS = [
     "key-source-age/src/discovery.ts",
     "core/src/stores/yaml-fast-reader.ts",
     "core/src/stores/json-fast-reader.ts",
-    "core/src/stores/json-store.ts",
     "core/src/stores/dotenv-store.ts",
   ],
   ["cli/src/commands/git/textconv.ts"],
