@@ -51,6 +51,16 @@ describe("the code cache of the bundled CLI", () => {
     expect(readdirSync(dir).sort()).toEqual(files.sort());
   });
 
+  it("compiles one file for a decrypt of an age file, and one more for textconv: the hot packs", () => {
+    const home = freshHome("packed");
+    expect(hush(home, ["decrypt", enc])).toMatchObject({ status: 0, stdout: PLAIN });
+    const dir = join(home, ".cache", "hush", "v8");
+    // One pack holds every module the decrypt runs (some forty chunk files loaded one by one before).
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(hush(home, ["git", "textconv", enc])).toMatchObject({ status: 0 });
+    expect(readdirSync(dir)).toHaveLength(2);
+  });
+
   it("survives corrupt entries, and does not trust entries or a directory others may write", () => {
     const home = freshHome("hostile");
     hush(home, ["decrypt", enc]);

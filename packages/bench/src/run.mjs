@@ -359,7 +359,7 @@ for (const format of FORMATS) {
   }
 }
 // The decrypt span scanner and the one-process review (fast-paths.mjs), with their own goals.
-if (!opts["no-fast-paths"]) await runFastPathBench({ NODE, HUSH, ENV, scratch, recipient, quick: opts.quick, base, log, out, fmtMs, fmtX, fmtMb, goal });
+if (!opts["no-fast-paths"]) await runFastPathBench({ NODE, HUSH, TSC_HUSH, ENV, scratch, recipient, quick: opts.quick, base, log, out, fmtMs, fmtX, fmtMb, goal });
 results.goals = goals;
 out("");
 out("### Goals");

@@ -10,6 +10,11 @@ export interface CliIo {
   readonly stdin: NodeJS.ReadableStream;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /**
+   * The file descriptor behind `stdout` while that is the process's own and not yet built as a
+   * stream (see start.ts); undefined otherwise. {@link writeOutput} writes to it directly.
+   */
+  readonly stdoutFd?: number | undefined;
 }
 
 /** Reads a file as bytes, with SOPS's "no file" exit status when it is missing. */
@@ -158,6 +163,32 @@ export function writeFileAtomic(path: string, data: Buffer | string, content: Wr
   } catch {
     // directories cannot be fsynced everywhere; the rename is still atomic
   }
+}
+
+/**
+ * Writes a command's output to stdout and waits until it is written. While stdout is the
+ * process's own descriptor, the bytes go to it directly: building process.stdout loads net or fs
+ * streams, which costs `hush decrypt` and textconv more start-up time than their work. A
+ * descriptor that takes no more for now (a non-blocking pipe: EAGAIN) gets the rest through the
+ * stream; a closed pipe ends hush quietly, as on the stream (see start.ts).
+ */
+export async function writeOutput(io: CliIo, data: Buffer | string): Promise<void> {
+  const fd = io.stdoutFd;
+  if (fd === undefined) return writeOut(io.stdout, data);
+  const bytes = typeof data === "string" ? Buffer.from(data) : data;
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(fd, bytes, written);
+  } catch (err) {
+    if (errorCode(err) === "EPIPE") exitOnClosedPipe();
+    if (errorCode(err) !== "EAGAIN") throw new HushError("WRITE_FAILED", `stdout: cannot write (${errorCode(err)})`);
+    await writeOut(io.stdout, bytes.subarray(written));
+  }
+}
+
+/** `hush … | head` closes the pipe early: hush ends with its status so far, without a message. */
+export function exitOnClosedPipe(): never {
+  process.exit(process.exitCode ?? 0);
 }
 
 /** Writes to a stream and waits until it is flushed. */

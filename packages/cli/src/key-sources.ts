@@ -1,4 +1,3 @@
-import { homedir } from "node:os";
 import { keyBackend, type KeySource, type KeySourceResolver, type MasterKeyRecipient } from "@hush/core";
 import { registerHushKeyBackends } from "./backends.ts";
 
@@ -16,7 +15,8 @@ export function createKeySourceResolver(env: Readonly<Record<string, string | un
     if (backend?.load === undefined) return undefined;
     return backend.load({
       env,
-      homeDir: env["HOME"] ?? homedir(),
+      // node:os only when HOME is unset (it is rarely needed, and every module costs start-up time).
+      homeDir: env["HOME"] ?? process.getBuiltinModule("node:os").homedir(),
       passphrase: async (what) => (await import("./passphrase.ts")).promptPassphrase(what),
       ask: async (prompt, options) => (await import("./passphrase.ts")).askOnTerminal(prompt, options),
       chosen,

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { delimiter, resolve } from "node:path";
-import { encryptedTextFormat, formatFromPath, HushError, isHushError, openText, plaintextEncoding, printable, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver } from "@hush/core";
+import { encryptedTextFormat, formatFromPath, HushError, isHushError, plaintextEncoding, printable, readPlaintext, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { createKeySourceResolver } from "./key-sources.ts";
 import { mergeEnvFiles, RefusedEnvironment, type DecryptedEnvFile } from "./workflows/env-files.ts";
 import { describeRefused } from "./workflows/env-policy.ts";
@@ -90,8 +90,8 @@ async function decryptEnvFile(file: string, options: LoadEnvOptions, keySources:
     const format = options.format ?? formatFromPath(file) ?? WHOLE_FILE_FORMAT;
     const bytes = readEnvFile(resolve(options.cwd ?? process.cwd(), file));
     const text = bytes.toString(plaintextEncoding(encryptedTextFormat(format)));
-    const opened = await openText(text, { format, keySources });
-    return { file, text: opened.plaintext, format, unauthenticated: opened.unauthenticated ?? [] };
+    const opened = await readPlaintext(text, { format, keySources });
+    return { file, text: opened.plaintext, format, unauthenticated: opened.unauthenticated };
   } catch (err) {
     throw named(file, err);
   }

@@ -1,3 +1,4 @@
+import { exitOnClosedPipe } from "./io.ts";
 import { runCli } from "./main.ts";
 
 /**
@@ -5,18 +6,34 @@ import { runCli } from "./main.ts";
  * status set on the process. Shared by the workspace's bin script and the bundled builds.
  */
 export async function startCli(): Promise<void> {
-  // `hush … | head` closes the pipe early: that is not an error worth a stack trace.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-      throw err;
-    });
-  }
+  // Node builds each of process.stdin, stdout and stderr on first access, as a socket, file or
+  // terminal stream with the modules behind it (net, fs streams, readline): a decrypt of a named
+  // file writes stdout only, so a stream is built when a command first uses it, not before.
+  let stdout: NodeJS.WriteStream | undefined;
+  let stderr: NodeJS.WriteStream | undefined;
   process.exitCode = await runCli(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
+    get stdout() {
+      return (stdout ??= exitQuietlyOnClosedPipe(process.stdout));
+    },
+    get stderr() {
+      return (stderr ??= exitQuietlyOnClosedPipe(process.stderr));
+    },
+    get stdin() {
+      return process.stdin;
+    },
+    get stdoutFd() {
+      return stdout === undefined ? 1 : undefined;
+    },
     env: process.env,
     cwd: process.cwd(),
   });
+}
+
+/** `hush … | head` closes the pipe early: that is not an error worth a stack trace. */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") exitOnClosedPipe();
+    throw err;
+  });
+  return stream;
 }

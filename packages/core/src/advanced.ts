@@ -12,18 +12,9 @@ export { masterKeyIdentity, comparableIdentity, recipientOf, canUseKind, keyBack
 export { unimplementedKeyBackend, type UnimplementedKindSpec } from "./keys/unimplemented-backend.ts";
 export type { EntryFields } from "./metadata/entry-fields.ts";
 export { armorBody } from "./keys/armor-body.ts";
-export {
-  encryptText,
-  decryptText,
-  openText,
-  verifyText,
-  reencryptText,
-  readMetadata,
-  effectiveRule,
-  type EncryptOptions,
-  type DecryptOptions,
-  type OpenedFile,
-} from "./secret-file.ts";
+export { encryptText, reencryptText, type EncryptOptions } from "./secret-file.ts";
+export { decryptText, openText, readPlaintext, verifyText, readMetadata, type DecryptOptions, type OpenedFile } from "./open-text.ts";
+export { effectiveRule } from "./leaf-rules.ts";
 export { IvStash } from "./crypto/iv-stash.ts";
 export { generateDataKey, wrapDataKey, unwrapDataKey, type KeySourceResolver, type KeyGroupRecipients } from "./crypto/data-key.ts";
 export { splitSecret, combineShares } from "./crypto/shamir.ts";
@@ -58,6 +49,7 @@ export {
   type StoreRegistration,
 } from "./stores/registry.ts";
 export { scanYaml } from "./stores/yaml-scan.ts";
+export { scanJson } from "./stores/json-scan.ts";
 export { readForDecrypt, readTree, type DecryptReader } from "./stores/decrypt-reader.ts";
 export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 export type { Store, Leaf, ParsedDocument, EmitOptions, DocumentLayout, TextEditRequest } from "./stores/store.ts";

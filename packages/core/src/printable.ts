@@ -11,7 +11,14 @@
  * and lone surrogates. A zero-width joiner between two pictographs is kept: emoji sequences such
  * as 👩‍💻 are written with it. Ordinary text (accents, CJK, emoji) stays as it is.
  */
-const UNSAFE = /(?!(?<=\p{Extended_Pictographic}[\u{FE0F}\u{1F3FB}-\u{1F3FF}]?)\u200D(?=\p{Extended_Pictographic}))[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+let unsafe: RegExp | undefined;
+/**
+ * The pattern of what is escaped, built on first use: its Unicode sets cost a hush start-up
+ * that prints no message (a decrypt) more than the rest of this module.
+ */
+function unsafePattern(): RegExp {
+  return (unsafe ??= /(?!(?<=\p{Extended_Pictographic}[\u{FE0F}\u{1F3FB}-\u{1F3FF}]?)\u200D(?=\p{Extended_Pictographic}))[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu);
+}
 
 /** `\u202e` for a BMP code point, `\u{e0041}` beyond it. */
 function unicodeEscape(c: string): string {
@@ -29,11 +36,11 @@ function shorten(text: string, max: number): string {
 /**
  * Makes untrusted text (a recipient, ARN, file name or key path) safe to put in a one-line
  * message: control characters become `\x1b`, other invisible or reordering characters `\u202e`
- * (see UNSAFE), so a file cannot forge extra lines, terminal sequences or text that reads
+ * (see unsafePattern), so a file cannot forge extra lines, terminal sequences or text that reads
  * differently from what it is. The result is cut at `max` characters.
  */
 export function printable(text: string, max = 200): string {
-  const escaped = text.replace(UNSAFE, (c) => {
+  const escaped = text.replace(unsafePattern(), (c) => {
     const code = c.charCodeAt(0);
     return code < 0xa0 ? `\\x${code.toString(16).padStart(2, "0")}` : unicodeEscape(c);
   });
@@ -46,7 +53,7 @@ export function printable(text: string, max = 200): string {
  * written as `\u` escapes. Only for public values (recipients, program names), never secrets.
  */
 export function quoted(text: string, max = 72): string {
-  return JSON.stringify(shorten(text, max)).replace(UNSAFE, unicodeEscape);
+  return JSON.stringify(shorten(text, max)).replace(unsafePattern(), unicodeEscape);
 }
 
 /**
@@ -57,5 +64,5 @@ export function quoted(text: string, max = 72): string {
 export function safeJson(json: string): string {
   // Line breaks outside strings are layout (JSON.stringify escapes those inside). Each UTF-16 unit
   // on its own: a character beyond the BMP becomes its surrogate pair, as JSON writes it.
-  return json.replace(UNSAFE, (c) => c === "\n" ? c : Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""));
+  return json.replace(unsafePattern(), (c) => c === "\n" ? c : Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""));
 }

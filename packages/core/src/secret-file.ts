@@ -1,25 +1,26 @@
-import { HushError, isHushError, printable } from "./errors.ts";
+import { HushError, printable } from "./errors.ts";
 import type { MasterKeyEntry } from "./key-source.ts";
-import { isUtf8 } from "node:buffer";
 import { checkBytes, checkObject, checkString } from "./arguments.ts";
-import { DATA_KEY_SIZE, decryptValue, encryptValue, IV_SIZE, randomIv, type IvSource } from "./crypto/value-cipher.ts";
-import { IvReuse, IvStash } from "./crypto/iv-stash.ts";
+import { DATA_KEY_SIZE, encryptValue, IV_SIZE, randomIv, type IvSource } from "./crypto/value-cipher.ts";
+import { IvReuse } from "./crypto/iv-stash.ts";
 import { looksEncrypted } from "./crypto/envelope.ts";
-import { MacBuilder, macsEqual } from "./crypto/mac.ts";
-import { generateDataKey, unwrapDataKey, wrapDataKey, type KeyGroupRecipients, type KeySourceResolver } from "./crypto/data-key.ts";
-import { DEFAULT_RULE, SOPS_FORMAT_VERSION, type EncryptionRule, type FileMetadata } from "./metadata/file-metadata.ts";
-import { decodeMetadata, encodeMetadata } from "./metadata/metadata-codec.ts";
+import { MacBuilder } from "./crypto/mac.ts";
+import { generateDataKey, wrapDataKey, type KeyGroupRecipients, type KeySourceResolver } from "./crypto/data-key.ts";
+import { SOPS_FORMAT_VERSION, type EncryptionRule, type FileMetadata } from "./metadata/file-metadata.ts";
+import { encodeMetadata } from "./metadata/metadata-codec.ts";
 import { keyGroupLimitProblem } from "./metadata/limits.ts";
 import { EncryptionDecider } from "./rules/encryption-rules.ts";
-import type { EmitOptions, Leaf, ParsedDocument, Store } from "./stores/store.ts";
+import type { EmitOptions, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
-import { checkFormat, isWholeFileFormat, plaintextEncoding, storeFor, type FileFormat } from "./stores/registry.ts";
-import { readForDecrypt } from "./stores/decrypt-reader.ts";
-import { aadPath, formatKeyPath, type KeyPath, type ScalarValue, type ValueType } from "./tree/values.ts";
+import { checkFormat, plaintextEncoding, storeFor, type FileFormat } from "./stores/registry.ts";
+import { aadString, deciderFor, effectiveRule, ruleLeaf } from "./leaf-rules.ts";
+import type { OpenedFile } from "./open-text.ts";
+import { formatKeyPath, type ValueType } from "./tree/values.ts";
 
 /**
- * Encrypting and decrypting a whole file's text: the orchestration of stores, rules, the value
- * cipher, the MAC and the key sources. Pure apart from the key sources it is handed.
+ * Encrypting a whole file's text: the orchestration of stores, rules, the value cipher, the MAC
+ * and the key sources (opening and decrypting: open-text.ts). Pure apart from the key sources
+ * it is handed.
  */
 
 export interface EncryptOptions {
@@ -51,58 +52,8 @@ export interface EncryptOptions {
   readonly requireEncryptedValue?: boolean;
 }
 
-export interface DecryptOptions {
-  readonly format: FileFormat;
-  readonly keySources: KeySourceResolver;
-  /** Skip the MAC check (SOPS `--ignore-mac`). */
-  readonly ignoreMac?: boolean;
-  /** Use this data key instead of unwrapping one (tests, merges of already-opened files). */
-  readonly dataKey?: Uint8Array;
-  /**
-   * Read the file with its format's general parser even where the decrypt span scanner reads
-   * it (the result is the same; comparisons and benchmarks use this).
-   */
-  readonly generalParser?: boolean;
-}
-
-/** A decrypted file and what is needed to write it back with minimal changes. */
-export interface OpenedFile {
-  readonly format: FileFormat;
-  readonly plaintext: string;
-  readonly metadata: FileMetadata;
-  readonly dataKey: Uint8Array;
-  readonly stash: IvStash;
-  /**
-   * Paths of the values not bound to their key (set by {@link openText}): nulls and empty
-   * strings (outside the MAC), and every value left in clear: under `mac_only_encrypted` (or
-   * when the MAC is not checked) it is outside the MAC, and otherwise the MAC hashes values
-   * without their names, so a clear value can be moved to another clear key. Only an encrypted
-   * value is bound to its path, by its own tag. Anyone can add, move or change these without the
-   * data key; callers that act on a name (exec-env) treat them as untrusted.
-   */
-  readonly unauthenticated?: readonly KeyPath[];
-}
-
 function rfc3339Seconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-function withLocation(err: unknown, leaf: Leaf): unknown {
-  if (!isHushError(err) || err.location?.keyPath !== undefined) return err;
-  return new HushError(err.code, `${err.message} at ${formatKeyPath(leaf.path)} (line ${leaf.line})`, {
-    location: { keyPath: formatKeyPath(leaf.path), line: leaf.line },
-    cause: err,
-  });
-}
-
-/** The selection rule a file of `format` is encrypted with: none for binary files, else `rule` or the default. */
-export function effectiveRule(format: FileFormat, rule: EncryptionRule | undefined): EncryptionRule | undefined {
-  return isWholeFileFormat(format) ? undefined : rule ?? DEFAULT_RULE;
-}
-
-async function deciderFor(format: FileFormat, rule: EncryptionRule | undefined): Promise<EncryptionDecider | undefined> {
-  const r = effectiveRule(format, rule);
-  return r === undefined ? undefined : EncryptionDecider.create(r);
 }
 
 /** Parses and checks that the text is not already encrypted. */
@@ -245,129 +196,6 @@ function assertReadsBack(store: Store, out: string, encrypted: number): void {
   if (doc.metadata === undefined || envelopes !== encrypted) {
     throw new HushError("ENCRYPT_FAILED", "the encrypted file would not read back as written; nothing was written");
   }
-}
-
-/** The SOPS AAD: map keys joined by ":" plus a trailing ":"; a top-level comment gets ":" (spec 2.2). */
-function aadString(leaf: Leaf): string {
-  return aadPath(leaf.path).map((k) => `${k}:`).join("") || (leaf.kind === "comment" ? ":" : "");
-}
-
-function ruleLeaf(leaf: Leaf): { kind: "scalar" | "comment"; path: Leaf["path"]; comment?: string } {
-  return leaf.kind === "comment" ? { kind: "comment", path: leaf.path, comment: leaf.value?.text ?? "" } : { kind: "scalar", path: leaf.path };
-}
-
-/** Reads a file's metadata without decrypting anything (filestatus, check, updatekeys). */
-export async function readMetadata(text: string, format: FileFormat): Promise<FileMetadata | undefined> {
-  checkString(text, "the text");
-  checkFormat(format);
-  const { doc } = await readForDecrypt(text, format);
-  return doc.metadata === undefined ? undefined : decodeMetadata(doc.metadata);
-}
-
-/** Decrypts a file and keeps what is needed to write it back with minimal changes. */
-export async function openText(text: string, options: DecryptOptions): Promise<OpenedFile> {
-  checkString(text, "the text");
-  checkObject(options, "the options");
-  checkFormat(options.format);
-  if (options.dataKey !== undefined) checkBytes(options.dataKey, "options.dataKey", DATA_KEY_SIZE);
-  const { doc, store } = await readForDecrypt(text, options.format, { generalParser: options.generalParser === true });
-  if (doc.metadata === undefined) throw new HushError("METADATA_MISSING", "sops metadata not found");
-  const metadata = decodeMetadata(doc.metadata);
-  const dataKey = options.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, options.keySources));
-  if (dataKey.length !== DATA_KEY_SIZE) throw new HushError("METADATA_INVALID", `invalid sops metadata: the data key its keys wrap is ${dataKey.length} bytes, not ${DATA_KEY_SIZE}`);
-  const decider = await deciderFor(options.format, metadata.rule);
-  const mac = new MacBuilder(metadata.macOnlyEncrypted, plaintextEncoding(options.format));
-  const stash = new IvStash(doc.leaves);
-  const utf8 = plaintextEncoding(options.format) === "utf8";
-  const edits: TextEdit[] = doc.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" }));
-  const unauthenticated: KeyPath[] = [];
-  for (const [i, leaf] of doc.leaves.entries()) {
-    const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
-    if (leaf.value === null) {
-      if (leaf.kind === "scalar") unauthenticated.push(leaf.path);
-      continue;
-    }
-    const raw = leaf.value.text;
-    if (leaf.kind === "comment") {
-      if (!looksEncrypted(raw)) {
-        // A comment kept in plaintext that the store moved (renderKept) goes back in place.
-        const restored = store.renderKept === undefined ? undefined : store.renderPlaintext(leaf, leaf.value);
-        if (restored !== undefined && restored !== text.slice(leaf.start, leaf.end)) edits.push({ start: leaf.start, end: leaf.end, text: restored });
-        continue;
-      }
-      try {
-        const aad = aadString(leaf);
-        const { plaintext, iv } = decryptValue(dataKey, raw, aad);
-        const value: ScalarValue = { type: "str", text: plaintext.toString("utf8") };
-        remember(stash, i, "comment", plaintext, value.text, iv, utf8);
-        edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
-      } catch {
-        // SOPS keeps a comment that fails to decrypt as it is (pre-3.0 files); so do we.
-      }
-      continue;
-    }
-    if (!encrypt || raw === "") {
-      if (!metadata.macOnlyEncrypted) mac.add(leaf.value);
-      unauthenticated.push(leaf.path);
-      continue;
-    }
-    if (leaf.value.type !== "str" || !looksEncrypted(raw)) {
-      throw new HushError("VALUE_NOT_ENCRYPTED", `value at ${formatKeyPath(leaf.path)} (line ${leaf.line}) should be encrypted but is not`, {
-        location: { keyPath: formatKeyPath(leaf.path), line: leaf.line },
-      });
-    }
-    let value: ScalarValue;
-    try {
-      const aad = aadString(leaf);
-      const { plaintext, type, iv } = decryptValue(dataKey, raw, aad);
-      if (type === "comment") throw new HushError("VALUE_TAMPERED", "a value is stored with the comment type");
-      value = { type, text: plaintext.toString(plaintextEncoding(options.format)) };
-      mac.add(value);
-      if (leaf.aliased !== true) remember(stash, i, type, plaintext, value.text, iv, utf8);
-    } catch (err) {
-      throw withLocation(err, leaf);
-    }
-    if (leaf.aliased !== true) edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
-  }
-  if (options.ignoreMac !== true) verifyMac(mac.digestHex(), metadata, dataKey);
-  return { format: options.format, plaintext: applyTextEdits(text, edits), metadata, dataKey, stash, unauthenticated };
-}
-
-/** Stashes a decrypted value's IV, or marks it when its bytes are not the UTF-8 text shown. */
-function remember(stash: IvStash, leaf: number, type: ValueType, plaintext: Buffer, shown: string, iv: Buffer, utf8: boolean): void {
-  if (utf8 && !isUtf8(plaintext)) stash.recordNotText(leaf, type, shown);
-  // `shown` decodes valid UTF-8 (or latin1) bytes, so it encodes back to exactly them.
-  else stash.recordText(leaf, type, shown, utf8 ? "utf8" : "latin1", iv.toString("base64"));
-}
-
-function verifyMac(computed: string, metadata: FileMetadata, dataKey: Uint8Array): void {
-  if (metadata.mac === "") throw new HushError("MAC_MISMATCH", "MAC mismatch: the file has no MAC");
-  let stored: string;
-  try {
-    stored = decryptValue(dataKey, metadata.mac, metadata.lastModified).plaintext.toString("utf8");
-  } catch {
-    throw new HushError("MAC_MISMATCH", "cannot decrypt MAC: the MAC, lastmodified or data key was tampered with");
-  }
-  if (!macsEqual(stored, computed)) {
-    throw new HushError("MAC_MISMATCH", "MAC mismatch: values were changed, moved or removed since the file was encrypted");
-  }
-}
-
-/**
- * Decrypts a file's text; checks the MAC unless `ignoreMac`.
- * @throws HushError METADATA_MISSING (not encrypted), PARSE_FAILED / METADATA_INVALID,
- *   NO_MATCHING_KEY / KEY_SOURCE_FAILED (no key opens it), VALUE_TAMPERED, MAC_MISMATCH.
- */
-export async function decryptText(text: string, options: DecryptOptions): Promise<string> {
-  return (await openText(text, options)).plaintext;
-}
-
-/**
- * Checks a file's integrity (data key, every value, MAC) without returning plaintext.
- * @throws HushError as `decryptText` does.
- */
-export async function verifyText(text: string, options: Omit<DecryptOptions, "ignoreMac">): Promise<void> {
-  await openText(text, options);
 }
 
 /**

@@ -113,6 +113,10 @@ const CASES: Record<string, readonly Case[]> = {
     ["an unknown format", () => core.decryptText("a: 1", { format: bad("xml"), keySources: noKeys }), "FORMAT_UNSUPPORTED"],
     ["a number for the text", () => core.decryptText(bad(5), { format: "yaml", keySources: noKeys }), "INVALID_ARGUMENT", /text must be a string/],
   ],
+  readPlaintext: [
+    ["an unknown format", () => core.readPlaintext("a: 1", { format: bad("xml"), keySources: noKeys }), "FORMAT_UNSUPPORTED"],
+    ["a number for the text", () => core.readPlaintext(bad(5), { format: "yaml", keySources: noKeys }), "INVALID_ARGUMENT", /text must be a string/],
+  ],
   openText: [["a 1-byte data key", () => core.openText("a: 1", { format: "yaml", keySources: noKeys, dataKey: new Uint8Array(1) }), "INVALID_ARGUMENT", /dataKey must be 32 bytes/]],
   verifyText: [["no options", () => core.verifyText("a: 1", bad(null)), "INVALID_ARGUMENT", /options/]],
   readMetadata: [["an unknown format", () => core.readMetadata("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"]],
@@ -148,6 +152,7 @@ const CASES: Record<string, readonly Case[]> = {
   unimplementedKeyBackend: [["a string", () => core.unimplementedKeyBackend(bad("x")), "INVALID_ARGUMENT"]],
   armorBody: [["a number for the text", () => core.armorBody(bad(5), "AGE ENCRYPTED FILE"), "INVALID_ARGUMENT"]],
   scanYaml: [["a number", () => core.scanYaml(bad(5)), "INVALID_ARGUMENT"]],
+  scanJson: [["a number", () => core.scanJson(bad(5)), "INVALID_ARGUMENT"]],
   readForDecrypt: [["an unknown format", () => core.readForDecrypt("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"]],
   readTree: [["an unknown format", () => core.readTree("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"]],
   registration: [["an unknown format", () => core.registration(bad("xml")), "FORMAT_UNSUPPORTED"]],

@@ -21,6 +21,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, transform } from "esbuild";
+import { hotPackGroups, packId, packText } from "./hot-pack.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = join(here, "..");
@@ -128,8 +129,9 @@ async function main() {
   rmSync(out, { recursive: true, force: true });
   rmSync(staging, { recursive: true, force: true });
   const { entries, exportsMap } = entryPoints();
-  await build({
+  const { metafile } = await build({
     ...common,
+    metafile: true,
     entryPoints: entries,
     outdir: staging,
     format: "esm",
@@ -138,8 +140,11 @@ async function main() {
     entryNames: "[name]",
     outExtension: { ".js": ".js" },
   });
+  // What went into each chunk, for looking into start-up (not part of the package).
+  writeFileSync(join(pkgDir, "out-meta.json"), JSON.stringify(metafile));
   mkdirSync(join(out, "dist"), { recursive: true });
   mkdirSync(join(out, "bin"));
+  const commonJs = new Map();
   for (const file of readdirSync(staging)) {
     const esm = readFileSync(join(staging, file), "utf8");
     const cjs = await transform(esm, { format: "cjs", platform: "node", target: "node20.19", minify: true, legalComments: "none" });
@@ -152,12 +157,32 @@ async function main() {
       .replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve().then(()=>require("$1"))');
     if (/require\("\.\/[^"]+\.js"\)|\bimport\(/.test(code)) throw new Error(`${file}: a chunk reference was not converted`);
     writeFileSync(join(out, "dist", file.replace(/\.js$/, ".cjs")), code);
+    commonJs.set(file.replace(/\.js$/, ".cjs"), code);
   }
+  /**
+   * Writes the hot packs of the entry output `name` (e.g. cli.js); returns what the launcher needs
+   * to find them: each packed chunk's pack, and each pack's identity.
+   */
+  const writeHotPacks = (name) => {
+    const entry = Object.keys(metafile.outputs).find((o) => o.replace(/^.*\//, "") === name);
+    if (entry === undefined) throw new Error(`the build has no output ${name}`);
+    const manifest = { packs: {}, chunks: {} };
+    hotPackGroups(metafile, entry, packagesDir).forEach((outputs, i) => {
+      if (outputs.length === 0) return;
+      const packName = name.replace(/\.js$/, `.hot${i}.cjs`);
+      const chunks = outputs.map((o) => o.replace(/^.*\//, "").replace(/\.js$/, ".cjs"));
+      const text = packText(chunks.map((c) => [c, commonJs.get(c)]));
+      writeFileSync(join(out, "dist", packName), text);
+      manifest.packs[packName] = packId(text);
+      for (const c of chunks) manifest.chunks[c] = packName;
+    });
+    return JSON.stringify(manifest);
+  };
   rmSync(staging, { recursive: true, force: true });
 
   const launcherSource = readFileSync(join(here, "launcher.cjs"), "utf8");
   const launcherId = createHash("sha256").update(launcherSource).digest("hex").slice(0, 16);
-  const launcher = launcherSource.replace("@@LAUNCHER_ID@@", launcherId).replace("@@ENTRY@@", "cli.cjs");
+  const launcher = launcherSource.replace("@@LAUNCHER_ID@@", launcherId).replace("@@HOT_PACKS@@", () => writeHotPacks("cli.js")).replace("@@ENTRY@@", "cli.cjs");
   writeFileSync(join(out, "bin", "hush.cjs"), launcher);
   chmodSync(join(out, "bin", "hush.cjs"), 0o755);
   if (entries["env-startup"] !== undefined) {
@@ -165,6 +190,7 @@ async function main() {
     // hands the loader's module back instead of running the CLI.
     const envLauncher = launcherSource
       .replace("@@LAUNCHER_ID@@", launcherId)
+      .replace("@@HOT_PACKS@@", () => writeHotPacks("env-startup.js"))
       .replace('load("@@ENTRY@@").main(__filename);', 'module.exports = load("env-startup.cjs");');
     writeFileSync(join(out, "bin", "env-startup.cjs"), envLauncher);
     writeFileSync(join(out, "dist", "config.mjs"), 'import startup from "../bin/env-startup.cjs";\nawait startup.loadEnvAtStartup();\n');

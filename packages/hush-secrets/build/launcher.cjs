@@ -23,9 +23,15 @@ const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname
 const WRAPPER_TAIL = "\n})";
 /** Changes whenever this file changes (the build fills it in), so old caches do not match. */
 const LAUNCHER_ID = "@@LAUNCHER_ID@@";
+/**
+ * The hot packs (see build/hot-pack.mjs; the build fills this in): `chunks` names the pack file in
+ * dist/ that holds a chunk, `packs` each pack's content hash, which keys its code cache.
+ */
+const HOT_PACKS = @@HOT_PACKS@@;
 
 const cacheDir = codeCacheDir();
 const modules = new Map();
+const packs = new Map();
 const unsaved = [];
 
 /** The per-user cache directory, made private on first use; undefined when it cannot be trusted. */
@@ -71,19 +77,43 @@ function readCache(file) {
   }
 }
 
+/**
+ * Compiles a file of dist/ with the code cache and runs it: `source` is its text inside a function
+ * expression (a CommonJS wrapper, or a hot pack's object of them), whose value is returned.
+ * `cacheKey` is what identifies the text besides this launcher and Node: by default its hash.
+ */
+function compile(filename, source, cacheKey) {
+  const cacheFile = cacheDir === undefined ? undefined : cacheFileFor(cacheKey ?? source);
+  const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
+  const script = new vm.Script(source, { filename, ...(cachedData === undefined ? {} : { cachedData }) });
+  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) unsaved.push({ script, cacheFile });
+  return script.runInThisContext();
+}
+
+/** The module function of dist/`name` from its hot pack, or undefined when no pack holds it. */
+function packedModule(name) {
+  if (!Object.hasOwn(HOT_PACKS.chunks, name)) return undefined;
+  const packName = HOT_PACKS.chunks[name];
+  let pack = packs.get(packName);
+  if (pack === undefined) {
+    const filename = path.join(DIST, packName);
+    const source = fs.readFileSync(filename, "utf8");
+    // The build hashed the pack; its length guards against a file changed since.
+    pack = compile(filename, source, `${HOT_PACKS.packs[packName]}\0${source.length}`);
+    packs.set(packName, pack);
+  }
+  return pack[name];
+}
+
 /** Loads dist/`name` once, as Node would load a CommonJS file, with the code cache. */
 function load(name) {
   const known = modules.get(name);
   if (known !== undefined) return known.exports;
   const filename = path.join(DIST, name);
-  const source = WRAPPER_HEAD + fs.readFileSync(filename, "utf8") + WRAPPER_TAIL;
-  const cacheFile = cacheDir === undefined ? undefined : cacheFileFor(source);
-  const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
-  const script = new vm.Script(source, { filename, ...(cachedData === undefined ? {} : { cachedData }) });
-  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) unsaved.push({ script, cacheFile });
+  const wrapper = packedModule(name) ?? compile(filename, WRAPPER_HEAD + fs.readFileSync(filename, "utf8") + WRAPPER_TAIL);
   const module = { exports: {} };
   modules.set(name, module);
-  script.runInThisContext().call(module.exports, module.exports, requireFromBundle, module, filename, DIST);
+  wrapper.call(module.exports, module.exports, requireFromBundle, module, filename, DIST);
   return module.exports;
 }
 

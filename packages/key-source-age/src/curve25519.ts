@@ -4,16 +4,20 @@
  */
 import { createHash, createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from "node:crypto";
 
-// Fixed DER prefixes (RFC 8410) that wrap a raw 32-byte X25519 key.
-const PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
-const SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
+// Keys are imported as JWKs: Node hands their raw bytes to OpenSSL as they are, where DER goes
+// through OpenSSL 3's decoder framework, which costs more than the rest of a small decrypt.
+const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
 
 export function x25519PrivateKey(scalar: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, scalar]), format: "der", type: "pkcs8" });
+  if (scalar.length !== 32) throw new Error("invalid X25519 scalar length");
+  // A private JWK must name its public point `x`, which Node does not read (it derives the key
+  // from `d`); the point is not known before the key exists, and `x25519PublicOf` gives it.
+  return createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: b64url(scalar), x: "" }, format: "jwk" });
 }
 
 export function x25519PublicKey(point: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, point]), format: "der", type: "spki" });
+  if (point.length !== 32) throw new Error("invalid X25519 point length");
+  return createPublicKey({ key: { kty: "OKP", crv: "X25519", x: b64url(point) }, format: "jwk" });
 }
 
 /**
@@ -28,8 +32,9 @@ export function x25519(scalar: Uint8Array | KeyObject, point: Uint8Array): Uint8
 
 /** The public point of an X25519 private key. */
 export function x25519PublicOf(privateKey: KeyObject): Uint8Array {
-  const der = createPublicKey(privateKey).export({ format: "der", type: "spki" });
-  return new Uint8Array(der.subarray(SPKI_PREFIX.length));
+  const { x } = privateKey.export({ format: "jwk" });
+  if (x === undefined) throw new Error("not an X25519 private key");
+  return new Uint8Array(Buffer.from(x, "base64url"));
 }
 
 /** agessh `ed25519PrivateKeyToCurve25519`: the first half of SHA-512(seed), as in Ed25519 signing. */

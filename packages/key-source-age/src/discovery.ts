@@ -3,7 +3,6 @@
  * and `loadAgeSSHIdentities`): every place is loaded and the identities are combined; a place
  * that fails to load is recorded and reported only if no identity opens the file.
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { posix, win32 } from "node:path";
 import { isHushError, quoted } from "@hush/core";
@@ -71,6 +70,9 @@ function errorCode(err: unknown): string | undefined {
 function defaultRunCommand(argv: readonly string[], env: Readonly<Record<string, string>>): Uint8Array {
   const [file, ...args] = argv;
   if (file === undefined) throw new Error("empty command");
+  // child_process (with net, streams and dgram behind it) is loaded only when a *_CMD variable
+  // asks for a command: key discovery runs on every decrypt, and start-up time is the product.
+  const { execFileSync } = process.getBuiltinModule("node:child_process");
   // stderr is left to the terminal: it is the command's own diagnostics, not ours to capture.
   return execFileSync(file, args, { env, stdio: ["ignore", "pipe", "inherit"], maxBuffer: 4 << 20, windowsHide: true });
 }

@@ -1,4 +1,4 @@
-import { encryptedTextFormat, getAtPath, HushError, openText, parseTreePath, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeyPath, type KeySourceResolver } from "@hush/core";
+import { encryptedTextFormat, getAtPath, HushError, parseTreePath, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeyPath, type KeySourceResolver } from "@hush/core";
 import { convert, decodeInput, encodeText, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -31,8 +31,8 @@ export async function decryptInput(
   // A binary envelope is JSON: read it as text even though its payload is bytes.
   const text = decodeInput(bytes, encryptedTextFormat(format), file ?? "stdin");
   try {
-    const opened = await openText(text, { format, keySources, ignoreMac: flags.ignoreMac === true });
-    return { text: opened.plaintext, format, unauthenticated: opened.unauthenticated ?? [] };
+    const opened = await readPlaintext(text, { format, keySources, ignoreMac: flags.ignoreMac === true });
+    return { text: opened.plaintext, format, unauthenticated: opened.unauthenticated };
   } catch (err) {
     if (!(err instanceof HushError)) throw err;
     // Standard input has no name to take a format from, so it was read as SOPS does (binary).

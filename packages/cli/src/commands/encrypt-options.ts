@@ -1,6 +1,6 @@
 import type { CreationOverrides, EncryptionRule, MasterKeyRecipient } from "@hush/core";
 import { HushError, ENCRYPTION_RULE_KINDS } from "@hush/core";
-import { writeFileAtomic, writeOut, type CliIo, type WriteContent } from "../io.ts";
+import { writeFileAtomic, writeOutput, type CliIo, type WriteContent } from "../io.ts";
 
 /**
  * The options shared by the commands that write encrypted files (encrypt, edit, set, rotate,
@@ -83,7 +83,7 @@ export async function emitResult(io: CliIo, flags: { inPlace?: boolean; output?:
   } else if (flags.output !== undefined) {
     writeFileAtomic(flags.output, data, content);
   } else {
-    await writeOut(io.stdout, data);
+    await writeOutput(io, data);
   }
 }
 

@@ -6,7 +6,8 @@ import type { KeySourceResolver } from "../crypto/data-key.ts";
 import { SecretDocument } from "../document/secret-document.ts";
 import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
-import { decryptText, encryptText, verifyText } from "../secret-file.ts";
+import { encryptText } from "../secret-file.ts";
+import { decryptText, verifyText } from "../open-text.ts";
 import { encryptedTextFormat, formatFromPath, plaintextEncoding, WHOLE_FILE_FORMAT, type FileFormat } from "../stores/registry.ts";
 
 /**

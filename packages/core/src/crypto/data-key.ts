@@ -75,24 +75,26 @@ type Searched = Map<string, string>;
 async function unwrapGroup(group: readonly MasterKeyEntry[], resolve: KeySourceResolver, failures: string[], searched: Searched): Promise<Uint8Array | null> {
   const sorted = [...group].sort((a, b) => order(a.kind) - order(b.kind));
   for (const entry of sorted) {
-    const id = printable(masterKeyIdentity(entry));
+    // The key's name is for failure messages only: escaping it costs start-up time (its Unicode
+    // pattern compiles on first use) that a decrypt whose first key opens need not pay.
+    const id = (): string => printable(masterKeyIdentity(entry));
     if (!canUseKind(entry.kind)) {
-      failures.push(`${entry.kind} ${id}: this key type is not supported by hush`);
+      failures.push(`${entry.kind} ${id()}: this key type is not supported by hush`);
       continue;
     }
     const source = await resolve(entry.kind);
     if (source === undefined) {
-      failures.push(`${entry.kind} ${id}: no ${entry.kind} key source available`);
+      failures.push(`${entry.kind} ${id()}: no ${entry.kind} key source available`);
       continue;
     }
     try {
       const key = await source.unwrap(entry);
       if (key !== null) return key;
-      failures.push(`${entry.kind} ${id}: no matching identity`);
+      failures.push(`${entry.kind} ${id()}: no matching identity`);
       searched.set(entry.kind, source.describeSearch().join(", ") || "nowhere");
     } catch (err) {
       const hint = (err as { hint?: unknown }).hint;
-      failures.push(`${entry.kind} ${id}: ${err instanceof Error ? err.message : String(err)}${typeof hint === "string" ? ` (${hint})` : ""}`);
+      failures.push(`${entry.kind} ${id()}: ${err instanceof Error ? err.message : String(err)}${typeof hint === "string" ? ` (${hint})` : ""}`);
     }
   }
   return null;

@@ -1,7 +1,8 @@
 import { checkObject, checkString } from "../arguments.ts";
 import type { KeySourceResolver } from "../crypto/data-key.ts";
 import { SOPS_FORMAT_VERSION } from "../metadata/file-metadata.ts";
-import { encryptText, openText, type OpenedFile } from "../secret-file.ts";
+import { encryptText } from "../secret-file.ts";
+import { openText, type OpenedFile } from "../open-text.ts";
 import { checkFormat, storeFor, type FileFormat } from "../stores/registry.ts";
 import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
 import { editPlaintext, type PlainEditResult } from "./plain-edit.ts";

@@ -112,6 +112,9 @@ export class EncryptionDecider {
   shouldEncrypt(leaf: RuleLeaf): boolean {
     const regex = this.#regex;
     const encryptsWhenMatched = this.#rule.kind === "encrypted_comment_regex";
+    // The path rules read no comments: only the comment-regex rules need their bindings.
+    const byPath = this.#pathRuleEncrypts(leaf.path);
+    if (byPath !== undefined) return byPath;
     if (leaf.kind === "comment") {
       const ancestors = this.#activeComments(leaf.path);
       const own = this.#frame(leaf.path, leaf.path.length);
@@ -122,15 +125,12 @@ export class EncryptionDecider {
       const runBefore = [...own.comments];
       const text = leaf.comment ?? "";
       own.comments.push(text);
-      const byPath = this.#pathRuleEncrypts(leaf.path);
-      if (byPath !== undefined) return byPath;
       // Comment-regex rules: a comment follows the comments that govern it (its ancestors' and
       // the earlier ones of its own run). SOPS counts the comment itself for the unencrypted
       // regex (a matching comment stays readable) and skips it for the encrypted one.
       if (!encryptsWhenMatched && regex!(text)) return false;
       return [...ancestors, ...runBefore].some(regex!) === encryptsWhenMatched;
     }
-    const active = this.#activeComments(leaf.path);
-    return this.#pathRuleEncrypts(leaf.path) ?? active.some(regex!) === encryptsWhenMatched;
+    return this.#activeComments(leaf.path).some(regex!) === encryptsWhenMatched;
   }
 }

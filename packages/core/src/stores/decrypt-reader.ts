@@ -1,6 +1,6 @@
 import { checkString } from "../arguments.ts";
 import type { TreeMap } from "../tree/values.ts";
-import type { FastReader, ParsedDocument, Store } from "./store.ts";
+import type { FastReader, ParsedDocument, Store, StreamingRead } from "./store.ts";
 import { checkFormat, registration, storeFor, type FileFormat } from "./registry.ts";
 
 /**
@@ -28,6 +28,16 @@ export async function readForDecrypt(text: string, format: FileFormat, options: 
   if (read !== undefined) return read;
   const store = await storeFor(format);
   return { doc: store.parse(text), store };
+}
+
+/**
+ * The format's streaming read of `text` for decryption (see FastReader.stream), or undefined
+ * when it has none or cannot read this text's metadata first.
+ */
+export async function streamForDecrypt(text: string, format: FileFormat): Promise<StreamingRead | undefined> {
+  checkString(text, "the text");
+  checkFormat(format);
+  return (await fastReaderFor(format))?.stream?.(text);
 }
 
 /**

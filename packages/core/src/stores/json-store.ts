@@ -1,6 +1,7 @@
 import { parseTree, type Node, type ParseError } from "jsonc-parser";
 import { HushError } from "../errors.ts";
 import { goAtoi, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
+import { renderJsonEncrypted, renderJsonPlaintext } from "./json-render.ts";
 import type { KeyPath, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
 import { jsonIndentUnit, jsonLayout } from "./json-layout.ts";
 import { goScalarText, wrapValue } from "./value-text.ts";
@@ -87,25 +88,6 @@ function parse(text: string): ParsedDocument {
 function trailingSpanEnd(text: string, end: number, root: Node): number {
   const close = root.offset + root.length - 1;
   return text.slice(end, close).trim() === "" ? close : end;
-}
-
-function renderString(s: string): string {
-  return JSON.stringify(s);
-}
-
-function renderPlaintext(_leaf: Leaf, value: ScalarValue): string {
-  switch (value.type) {
-    case "str":
-      return renderString(value.text);
-    case "bool":
-      return goParseBool(value.text) === true ? "true" : "false";
-    case "int":
-      return value.text;
-    case "float":
-      return /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(value.text) ? value.text : goFormatFloatG(goParseFloat(value.text) ?? NaN);
-    case "time":
-      return renderString(value.text);
-  }
 }
 
 function indentUnit(text: string, options: EmitOptions): string {
@@ -220,8 +202,8 @@ function emitValue(node: TreeNode, options: EmitOptions): string {
 export const jsonStore: Store = {
   format: "json",
   parse,
-  renderEncrypted: (_leaf, envelope) => `"${envelope}"`,
-  renderPlaintext,
+  renderEncrypted: renderJsonEncrypted,
+  renderPlaintext: renderJsonPlaintext,
   appendMetadata,
   toTree,
   emitTree,

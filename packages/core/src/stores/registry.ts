@@ -84,6 +84,7 @@ const REGISTRY = [
     configIndent: "jsonIndent",
     sniff: (text) => (!text.trimStart().startsWith("{") ? 0 : looksLikeBinaryEnvelope(text) ? 2 : 3),
     load: async () => (await import("./json-store.ts")).jsonStore,
+    loadFastReader: async () => (await import("./json-fast-reader.ts")).jsonFastReader,
   },
   {
     format: "dotenv",

@@ -150,4 +150,17 @@ export interface FastReader {
   read(text: string): { doc: ParsedDocument; store: Pick<Store, "renderPlaintext" | "renderEncrypted"> } | undefined;
   /** The value tree of a decrypted document (no metadata). */
   readTree(text: string): TreeMap | undefined;
+  /**
+   * Reading for decryption without holding the leaves: the metadata, read before the values,
+   * and a scan of the whole text that hands each leaf to `onLeaf` in document order and returns
+   * the document without its leaves (undefined where `read` would decline).
+   */
+  stream?(text: string): StreamingRead | undefined;
+}
+
+/** See {@link FastReader.stream}. */
+export interface StreamingRead {
+  readonly metadata: unknown;
+  readonly store: Pick<Store, "renderPlaintext">;
+  scan(onLeaf: (leaf: Leaf) => void): ParsedDocument | undefined;
 }

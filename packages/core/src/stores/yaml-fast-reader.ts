@@ -13,4 +13,14 @@ export const yamlFastReader: FastReader = {
     return doc === undefined ? undefined : { doc, store: { renderEncrypted, renderPlaintext } };
   },
   readTree: scanYamlTree,
+  stream(text) {
+    // SOPS and hush write the metadata last, as the top-level key `sops`; the scanner reads
+    // that key only as a line of its own at column 0 (and declines a second one), so its block
+    // is read alone first. The full scan later must find the same metadata.
+    const at = text.indexOf("\nsops:\n") + 1;
+    if (at === 0 && !text.startsWith("sops:\n")) return undefined;
+    const metadata = scanYaml(text.slice(at))?.metadata;
+    if (metadata === undefined) return undefined;
+    return { metadata, store: { renderPlaintext }, scan: (onLeaf) => scanYaml(text, onLeaf) };
+  },
 };

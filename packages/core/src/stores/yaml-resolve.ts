@@ -67,12 +67,16 @@ export function yamlTimestamp(s: string): string | undefined {
  * only fit in uint64 (SOPS cannot carry them either).
  */
 export function resolvePlainScalar(source: string): ScalarValue | null | "uint64" {
-  if (NULLS.has(source)) return null;
-  const b = BOOLS[source];
-  // SOPS encrypts booleans as "True"/"False" (spec 2.3); the file's own case is not kept.
-  if (b !== undefined) return { type: "bool", text: b ? "True" : "False" };
-  const special = FLOAT_SPECIAL[source];
-  if (special !== undefined) return { type: "float", text: special };
+  // The words are at most five characters: a longer scalar (an ENC[…] envelope) skips looking
+  // them up, which for a string used as a property name costs more than the rest.
+  if (source.length <= 5) {
+    if (NULLS.has(source)) return null;
+    const b = BOOLS[source];
+    // SOPS encrypts booleans as "True"/"False" (spec 2.3); the file's own case is not kept.
+    if (b !== undefined) return { type: "bool", text: b ? "True" : "False" };
+    const special = FLOAT_SPECIAL[source];
+    if (special !== undefined) return { type: "float", text: special };
+  }
   const first = source.charCodeAt(0);
   const numeric = (first >= 48 && first <= 57) || source[0] === "-" || source[0] === "+" || source[0] === ".";
   if (!numeric) return { type: "str", text: source };

@@ -146,17 +146,18 @@ function setAt(root: { [key: string]: Plain }, path: KeyPath, value: Plain): voi
  * Scans an encrypted (or plain) YAML file's text; undefined when the text is outside the subset
  * the scanner reads exactly (the caller then parses it with the YAML store).
  */
-export function scanYaml(text: string): ParsedDocument | undefined {
+export function scanYaml(text: string, onLeaf?: (leaf: Leaf) => void): ParsedDocument | undefined {
   checkString(text, "the text");
   try {
-    return scan(text);
+    return scan(text, onLeaf);
   } catch (err) {
     if (err instanceof Decline) return undefined;
     throw err;
   }
 }
 
-function scan(text: string): ParsedDocument {
+/** `onLeaf`: each leaf is handed to it as it is read, instead of kept in the document's `leaves`. */
+function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined): ParsedDocument {
   if (UNSAFE_CHAR.test(text)) decline();
   const leaves: Leaf[] = [];
   const frames: Frame[] = [{ kind: "map", indent: 0, path: [], keys: new Set(), items: 0 }];
@@ -171,7 +172,9 @@ function scan(text: string): ParsedDocument {
   let content = false;
 
   const emit = (path: KeyPath, value: ScalarValue | null, start: number, end: number, lineNo: number, style: YamlStyle | undefined): void => {
-    leaves.push({ kind: "scalar", path, document: 0, value, start, end, line: lineNo, ...(style === undefined ? {} : { style }) });
+    const leaf: Leaf = { kind: "scalar", path, document: 0, value, start, end, line: lineNo, ...(style === undefined ? {} : { style }) };
+    if (onLeaf === undefined) leaves.push(leaf);
+    else onLeaf(leaf);
   };
   const finishLiteral = (): void => {
     if (literal === undefined) return;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";
 import { DEFAULT_TEXTCONV_MAX_BYTES, renderDiffView, renderTooLargeView, TEXTCONV_MAX_BYTES_ENV } from "@hush/git";
-import { readInputFile, writeOut, type CliIo } from "../../io.ts";
+import { readInputFile, writeOutput, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 
 /**
@@ -19,12 +19,12 @@ export async function runTextconv(io: CliIo, file: string): Promise<number> {
     size = undefined; // readInputFile reports it
   }
   if (size !== undefined && size > limit) {
-    await writeOut(io.stdout, renderTooLargeView(size, limit, await sha256Of(file)).output);
+    await writeOutput(io, renderTooLargeView(size, limit, await sha256Of(file)).output);
     return 0;
   }
   const bytes = readInputFile(file);
   const view = await renderDiffView(bytes, { path: file, keySources: createKeySourceResolver(io.env) });
-  await writeOut(io.stdout, view.output);
+  await writeOutput(io, view.output);
   return 0;
 }
 

@@ -1,0 +1,227 @@
+import { isUtf8 } from "node:buffer";
+import { checkBytes, checkObject, checkString } from "./arguments.ts";
+import { HushError } from "./errors.ts";
+import { DATA_KEY_SIZE, decryptValue } from "./crypto/value-cipher.ts";
+import { IvStash } from "./crypto/iv-stash.ts";
+import { looksEncrypted } from "./crypto/envelope.ts";
+import { MacBuilder, macsEqual } from "./crypto/mac.ts";
+import { unwrapDataKey, type KeySourceResolver } from "./crypto/data-key.ts";
+import type { FileMetadata } from "./metadata/file-metadata.ts";
+import { decodeMetadata } from "./metadata/metadata-codec.ts";
+import { aadString, deciderFor, ruleLeaf, withLocation } from "./leaf-rules.ts";
+import type { Leaf, ParsedDocument, Store } from "./stores/store.ts";
+import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
+import { checkFormat, plaintextEncoding, type FileFormat } from "./stores/registry.ts";
+import { readForDecrypt, streamForDecrypt } from "./stores/decrypt-reader.ts";
+import { formatKeyPath, type KeyPath, type ScalarValue, type ValueType } from "./tree/values.ts";
+
+/**
+ * Opening and decrypting a file's text: the value cipher, the MAC and the key sources over a
+ * store's leaves. Pure apart from the key sources it is handed.
+ */
+
+export interface DecryptOptions {
+  readonly format: FileFormat;
+  readonly keySources: KeySourceResolver;
+  /** Skip the MAC check (SOPS `--ignore-mac`). */
+  readonly ignoreMac?: boolean;
+  /** Use this data key instead of unwrapping one (tests, merges of already-opened files). */
+  readonly dataKey?: Uint8Array;
+  /**
+   * Read the file with its format's general parser even where the decrypt span scanner reads
+   * it (the result is the same; comparisons and benchmarks use this).
+   */
+  readonly generalParser?: boolean;
+}
+
+/** A decrypted file and what is needed to write it back with minimal changes. */
+export interface OpenedFile {
+  readonly format: FileFormat;
+  readonly plaintext: string;
+  readonly metadata: FileMetadata;
+  readonly dataKey: Uint8Array;
+  readonly stash: IvStash;
+  /**
+   * Paths of the values not bound to their key (set by {@link openText}): nulls and empty
+   * strings (outside the MAC), and every value left in clear: under `mac_only_encrypted` (or
+   * when the MAC is not checked) it is outside the MAC, and otherwise the MAC hashes values
+   * without their names, so a clear value can be moved to another clear key. Only an encrypted
+   * value is bound to its path, by its own tag. Anyone can add, move or change these without the
+   * data key; callers that act on a name (exec-env) treat them as untrusted.
+   */
+  readonly unauthenticated?: readonly KeyPath[];
+}
+
+/** Reads a file's metadata without decrypting anything (filestatus, check, updatekeys). */
+export async function readMetadata(text: string, format: FileFormat): Promise<FileMetadata | undefined> {
+  checkString(text, "the text");
+  checkFormat(format);
+  const { doc } = await readForDecrypt(text, format);
+  return doc.metadata === undefined ? undefined : decodeMetadata(doc.metadata);
+}
+
+/** Decrypts a file and keeps what is needed to write it back with minimal changes. */
+export async function openText(text: string, options: DecryptOptions): Promise<OpenedFile> {
+  return (await decryptDocument(text, options, true)) as OpenedFile;
+}
+
+/**
+ * Decrypts a file for reading only (decrypt, textconv): its plaintext and
+ * {@link OpenedFile.unauthenticated}, without the IV stash that writing it back needs (which
+ * would hold every value's IV and the parsed document as long as the result).
+ * @throws HushError as {@link decryptText} does.
+ */
+export async function readPlaintext(text: string, options: DecryptOptions): Promise<{ plaintext: string; unauthenticated: readonly KeyPath[] }> {
+  const { plaintext, unauthenticated } = await decryptDocument(text, options, false);
+  return { plaintext, unauthenticated: unauthenticated ?? [] };
+}
+
+/** {@link openText}, with the IV stash only when `keepForRewrite`. */
+async function decryptDocument(text: string, options: DecryptOptions, keepForRewrite: boolean): Promise<Omit<OpenedFile, "stash"> & { stash: IvStash | undefined }> {
+  checkString(text, "the text");
+  checkObject(options, "the options");
+  checkFormat(options.format);
+  if (options.dataKey !== undefined) checkBytes(options.dataKey, "options.dataKey", DATA_KEY_SIZE);
+  // Reading only, a fast reader that gives the metadata first lets each value be decrypted as it
+  // is read, so no list of every value is held (the peak memory of a large file's decrypt).
+  const streaming = keepForRewrite || options.generalParser === true ? undefined : await streamForDecrypt(text, options.format);
+  if (streaming !== undefined) {
+    let dataKey: Uint8Array | undefined;
+    try {
+      const metadata = decodeMetadata(streaming.metadata);
+      dataKey = await dataKeyOf(metadata, options);
+      const decrypting = await startDecrypting(text, options, metadata, dataKey, streaming.store, undefined);
+      const doc = streaming.scan((leaf) => decrypting.take(leaf, -1));
+      // The whole text read as the metadata read first said: else it is read again, as a whole.
+      if (doc !== undefined && sameData(doc.metadata, streaming.metadata)) return decrypting.finish(doc);
+    } catch (err) {
+      // Reading the whole text first, as below, may fail before the keys are tried: that error
+      // comes first, and the keys are not tried twice.
+      if (dataKey === undefined && sameData((await readForDecrypt(text, options.format)).doc.metadata, streaming.metadata)) throw err;
+    }
+    // Anything else (a value that fails, the MAC) gets the same outcome from the reading below.
+    return decryptDocument(text, dataKey === undefined ? options : { ...options, dataKey }, true);
+  }
+  const { doc, store } = await readForDecrypt(text, options.format, { generalParser: options.generalParser === true });
+  if (doc.metadata === undefined) throw new HushError("METADATA_MISSING", "sops metadata not found");
+  const metadata = decodeMetadata(doc.metadata);
+  const dataKey = await dataKeyOf(metadata, options);
+  const decrypting = await startDecrypting(text, options, metadata, dataKey, store, keepForRewrite ? new IvStash(doc.leaves) : undefined);
+  for (const [i, leaf] of doc.leaves.entries()) decrypting.take(leaf, i);
+  return decrypting.finish(doc);
+}
+
+function sameData(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+async function dataKeyOf(metadata: FileMetadata, options: DecryptOptions): Promise<Uint8Array> {
+  const dataKey = options.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, options.keySources));
+  if (dataKey.length !== DATA_KEY_SIZE) throw new HushError("METADATA_INVALID", `invalid sops metadata: the data key its keys wrap is ${dataKey.length} bytes, not ${DATA_KEY_SIZE}`);
+  return dataKey;
+}
+
+type Renderers = Pick<Store, "renderPlaintext"> & Partial<Pick<Store, "renderKept">>;
+
+/**
+ * The decryption of a document's leaves, taken one at a time in document order (`i`: the leaf's
+ * index, for the stash), then finished into the plaintext once the MAC checks.
+ */
+async function startDecrypting(text: string, options: DecryptOptions, metadata: FileMetadata, dataKey: Uint8Array, store: Renderers, stash: IvStash | undefined) {
+  const decider = await deciderFor(options.format, metadata.rule);
+  const mac = new MacBuilder(metadata.macOnlyEncrypted, plaintextEncoding(options.format));
+  const utf8 = plaintextEncoding(options.format) === "utf8";
+  const edits: TextEdit[] = [];
+  const unauthenticated: KeyPath[] = [];
+  const take = (leaf: Leaf, i: number): void => {
+    const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
+    if (leaf.value === null) {
+      if (leaf.kind === "scalar") unauthenticated.push(leaf.path);
+      return;
+    }
+    const raw = leaf.value.text;
+    if (leaf.kind === "comment") {
+      if (!looksEncrypted(raw)) {
+        // A comment kept in plaintext that the store moved (renderKept) goes back in place.
+        const restored = store.renderKept === undefined ? undefined : store.renderPlaintext(leaf, leaf.value);
+        if (restored !== undefined && restored !== text.slice(leaf.start, leaf.end)) edits.push({ start: leaf.start, end: leaf.end, text: restored });
+        return;
+      }
+      try {
+        const aad = aadString(leaf);
+        const { plaintext, iv } = decryptValue(dataKey, raw, aad);
+        const value: ScalarValue = { type: "str", text: plaintext.toString("utf8") };
+        if (stash !== undefined) remember(stash, i, "comment", plaintext, value.text, iv, utf8);
+        edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
+      } catch {
+        // SOPS keeps a comment that fails to decrypt as it is (pre-3.0 files); so do we.
+      }
+      return;
+    }
+    if (!encrypt || raw === "") {
+      if (!metadata.macOnlyEncrypted) mac.add(leaf.value);
+      unauthenticated.push(leaf.path);
+      return;
+    }
+    if (leaf.value.type !== "str" || !looksEncrypted(raw)) {
+      throw new HushError("VALUE_NOT_ENCRYPTED", `value at ${formatKeyPath(leaf.path)} (line ${leaf.line}) should be encrypted but is not`, {
+        location: { keyPath: formatKeyPath(leaf.path), line: leaf.line },
+      });
+    }
+    let value: ScalarValue;
+    try {
+      const aad = aadString(leaf);
+      const { plaintext, type, iv } = decryptValue(dataKey, raw, aad);
+      if (type === "comment") throw new HushError("VALUE_TAMPERED", "a value is stored with the comment type");
+      value = { type, text: plaintext.toString(plaintextEncoding(options.format)) };
+      mac.add(value);
+      if (leaf.aliased !== true && stash !== undefined) remember(stash, i, type, plaintext, value.text, iv, utf8);
+    } catch (err) {
+      throw withLocation(err, leaf);
+    }
+    if (leaf.aliased !== true) edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
+  };
+  const finish = (doc: ParsedDocument) => {
+    if (options.ignoreMac !== true) verifyMac(mac.digestHex(), metadata, dataKey);
+    for (const s of doc.metadataSpans) edits.push({ start: s.start, end: s.end, text: "" });
+    return { format: options.format, plaintext: applyTextEdits(text, edits), metadata, dataKey, stash, unauthenticated };
+  };
+  return { take, finish };
+}
+
+/** Stashes a decrypted value's IV, or marks it when its bytes are not the UTF-8 text shown. */
+function remember(stash: IvStash, leaf: number, type: ValueType, plaintext: Buffer, shown: string, iv: Buffer, utf8: boolean): void {
+  if (utf8 && !isUtf8(plaintext)) stash.recordNotText(leaf, type, shown);
+  // `shown` decodes valid UTF-8 (or latin1) bytes, so it encodes back to exactly them.
+  else stash.recordText(leaf, type, shown, utf8 ? "utf8" : "latin1", iv.toString("base64"));
+}
+
+function verifyMac(computed: string, metadata: FileMetadata, dataKey: Uint8Array): void {
+  if (metadata.mac === "") throw new HushError("MAC_MISMATCH", "MAC mismatch: the file has no MAC");
+  let stored: string;
+  try {
+    stored = decryptValue(dataKey, metadata.mac, metadata.lastModified).plaintext.toString("utf8");
+  } catch {
+    throw new HushError("MAC_MISMATCH", "cannot decrypt MAC: the MAC, lastmodified or data key was tampered with");
+  }
+  if (!macsEqual(stored, computed)) {
+    throw new HushError("MAC_MISMATCH", "MAC mismatch: values were changed, moved or removed since the file was encrypted");
+  }
+}
+
+/**
+ * Decrypts a file's text; checks the MAC unless `ignoreMac`.
+ * @throws HushError METADATA_MISSING (not encrypted), PARSE_FAILED / METADATA_INVALID,
+ *   NO_MATCHING_KEY / KEY_SOURCE_FAILED (no key opens it), VALUE_TAMPERED, MAC_MISMATCH.
+ */
+export async function decryptText(text: string, options: DecryptOptions): Promise<string> {
+  return (await decryptDocument(text, options, false)).plaintext;
+}
+
+/**
+ * Checks a file's integrity (data key, every value, MAC) without returning plaintext.
+ * @throws HushError as `decryptText` does.
+ */
+export async function verifyText(text: string, options: Omit<DecryptOptions, "ignoreMac">): Promise<void> {
+  await decryptDocument(text, options, false);
+}

@@ -1,0 +1,132 @@
+import fc from "fast-check";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { decryptText, encryptText, readForDecrypt, scanJson, storeFor, type ParsedDocument } from "@hush/core";
+import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
+
+/**
+ * The JSON decrypt span scanner against the JSON store's parser (jsonc-parser): on any text, the
+ * scanner either declines or reads exactly what the store reads (values, paths, spans, lines,
+ * metadata and its span); it reads well-formed JSON, and decryption through it gives what
+ * decryption through the store gives.
+ */
+
+const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 200);
+/** Generous: the property runs take seconds on a quiet machine, far more on a busy one. */
+const SLOW = 600_000;
+
+function reading(doc: ParsedDocument): unknown {
+  return { leaves: doc.leaves, metadata: doc.metadata, spans: doc.metadataSpans, documents: doc.documentCount };
+}
+
+/** The scanner declines, or agrees with the store; returns whether it read the text. */
+async function expectAgrees(text: string): Promise<boolean> {
+  const fast = scanJson(text);
+  if (fast === undefined) return false;
+  let slow: ParsedDocument;
+  try {
+    slow = (await storeFor("json")).parse(text);
+  } catch {
+    throw new Error(`the scanner read a text the store rejects:\n${text}`);
+  }
+  expect(reading(fast), text).toEqual(reading(slow));
+  return true;
+}
+
+/** Whitespace JSON allows between tokens, to lay a document out in many ways. */
+const gap = fc.constantFrom("", " ", "\n", "\r\n", "\t", "  \n    ", "\n\n");
+const key = fc.oneof(fc.constantFrom("a", "b", "sops", "a_unencrypted", "é", "a\"b", "\u2028", "__proto__", "1", ""), fc.string({ maxLength: 6 }));
+const scalar = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.constantFrom("ENC[AES256_GCM,data:YQ==,iv:YWFhYWFhYWFhYWFhYWFhYQ==,tag:YWFhYWFhYWFhYWFhYWFhYQ==,type:str]", "\ud800", "</script>"),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom(true, false, null, 12345678901234567890n, 1e21, -0.5),
+);
+
+/** JSON text of a value, with random gaps between tokens and big integers written exactly. */
+function layout(value: unknown, gaps: () => string): string {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return `[${gaps()}${value.map((v) => layout(v, gaps)).join(`${gaps()},${gaps()}`)}${gaps()}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${gaps()}${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}${gaps()}:${gaps()}${layout(v, gaps)}`)
+      .join(`${gaps()},${gaps()}`)}${gaps()}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const tree = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: "small", withCrossShrink: true }, scalar, tie("array"), tie("object")),
+  array: fc.array(tie("value"), { maxLength: 4 }),
+  object: fc.dictionary(key, tie("value"), { maxKeys: 4 }),
+})).object;
+
+const document = fc.tuple(tree, fc.array(gap, { minLength: 1, maxLength: 8 }), fc.nat()).map(([value, gaps, seed]) => {
+  let i = seed;
+  return `${layout(value, () => gaps[i++ % gaps.length]!)}\n`;
+});
+
+/** Texts near JSON: documents with one edit the scanner must decline or read as the store does. */
+const JUNK = ["", ",", " // c", "/* c */", "\ufeff", "}", "]", '"a":1,', "01", "1.", "-", "tru", "nul", "\\", '"\\x"', "\u0001", "[", "{", "'a'", "NaN", "1e", "\u00a0"];
+const soup = fc.tuple(document, fc.nat(), fc.constantFrom(...JUNK)).map(([text, at, junk]) => {
+  const i = at % (text.length + 1);
+  return text.slice(0, i) + junk + text.slice(i);
+});
+
+const enc = (text: string): Promise<string> => encryptText(text, { format: "json", keySources: noKeys, dataKey, wrappedKeys, now, ivSource });
+
+describe("the JSON decrypt span scanner", () => {
+  it(
+    "reads well-formed documents exactly as the store does, and decryption through it gives what the store gives",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(document, async (text) => {
+          expect(await expectAgrees(text), text).toBe(true);
+          let encrypted: string;
+          try {
+            encrypted = await enc(text);
+          } catch {
+            return; // the store refuses it (e.g. a top-level sops key): nothing to decrypt
+          }
+          expect(await expectAgrees(encrypted), encrypted).toBe(true);
+          // Decryption through the scanner gives what the store's parse gives.
+          const general = await decryptText(encrypted, { format: "json", keySources: noKeys, dataKey, generalParser: true });
+          expect(await decryptText(encrypted, { format: "json", keySources: noKeys, dataKey })).toBe(general);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    SLOW,
+  );
+
+  it(
+    "declines or agrees with the store on texts near JSON",
+    async () => {
+      let read = 0;
+      await fc.assert(
+        fc.asyncProperty(soup, async (text) => {
+          if (await expectAgrees(text)) read++;
+        }),
+        { numRuns: RUNS * 2 },
+      );
+      expect(read).toBeGreaterThan(0);
+    },
+    SLOW,
+  );
+
+  it("reads the SOPS-written JSON vector, and decryption takes it", async () => {
+    const dir = fileURLToPath(new URL("../../../../testdata/sops/", import.meta.url));
+    const text = readFileSync(dir + "format.enc.json", "utf8");
+    expect(await expectAgrees(text)).toBe(true);
+    const { doc } = await readForDecrypt(text, "json");
+    expect(doc).toEqual(scanJson(text));
+  });
+
+  it("declines what it does not read itself", () => {
+    for (const text of ["", "[]", '"a"', '{"a":1,}', '{"a":1}//c', '\ufeff{"a":1}', '{"a":1,"a":2}', '{"a":01}', "{'a':1}", '{"a":"\u0001"}', '{"a":1} x', '{"a":tru}', `{"a":${"[".repeat(250)}${"]".repeat(250)}}`]) {
+      expect(scanJson(text), text).toBeUndefined();
+    }
+  });
+});
