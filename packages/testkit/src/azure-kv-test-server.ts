@@ -14,7 +14,7 @@
 import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "./loopback.ts";
 
 export interface AzureKvTestServerOptions {
   readonly tls: { readonly key: string; readonly cert: string };
@@ -78,7 +78,6 @@ export async function startAzureKvTestServer(options: AzureKvTestServerOptions):
   const keys = new Map<string, KeyVersion[]>();
   const denied = new Set<string>();
   const calls: AzureKvTestCall[] = [];
-  const sockets = new Set<Socket>();
   let address = "";
 
   const createKey = (name: string): string => {
@@ -164,12 +163,8 @@ export async function startAzureKvTestServer(options: AzureKvTestServerOptions):
       else setTimeout(answer, options.latencyMs);
     });
   });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  address = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(server);
+  address = `https://127.0.0.1:${listening.port}`;
   return {
     address,
     url: (name, version) => `${address}/keys/${name}${version === undefined ? "" : `/${version}`}`,
@@ -178,10 +173,6 @@ export async function startAzureKvTestServer(options: AzureKvTestServerOptions):
     privateKey: (name, version) => find(name, version).privateKey,
     deny: (name) => void denied.add(name),
     calls,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    stop: listening.stop,
   };
 }

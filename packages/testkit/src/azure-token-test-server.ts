@@ -14,7 +14,7 @@
 import { createHash, randomBytes, randomUUID, verify, X509Certificate } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "./loopback.ts";
 
 export interface AzureTokenTestServerOptions {
   readonly tls: { readonly key: string; readonly cert: string };
@@ -92,7 +92,6 @@ export async function startAzureTokenTestServer(options: AzureTokenTestServerOpt
   const identityHeader = options.identityHeader ?? randomUUID();
   const issued = new Map<string, string>();
   const calls: AzureTokenCall[] = [];
-  const sockets = new Set<Socket>();
   let address = "";
 
   const issue = (resource: string): string => {
@@ -156,12 +155,8 @@ export async function startAzureTokenTestServer(options: AzureTokenTestServerOpt
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => handle(req, res, Buffer.concat(chunks).toString("utf8")));
   });
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  address = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(server);
+  address = `https://127.0.0.1:${listening.port}`;
   return {
     address,
     identityEndpoint: `${address}/msi/token`,
@@ -173,10 +168,6 @@ export async function startAzureTokenTestServer(options: AzureTokenTestServerOpt
     issue,
     audienceOf: (token) => issued.get(token),
     calls,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    stop: listening.stop,
   };
 }

@@ -16,7 +16,7 @@
 import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, verify, type KeyObject } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "./loopback.ts";
 
 export interface GcpKmsTestServerOptions {
   /** An accepted bearer token besides those the token endpoint issues; random when absent. */
@@ -106,7 +106,6 @@ export async function startGcpKmsTestServer(options: GcpKmsTestServerOptions = {
   const keys = new Set<string>();
   const denied = new Set<string>();
   const calls: GcpKmsTestCall[] = [];
-  const sockets = new Set<Socket>();
   const serviceKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const serviceKeyId = randomBytes(20).toString("hex");
   const serviceEmail = "hush-test@hush-test.iam.gserviceaccount.com";
@@ -238,12 +237,8 @@ export async function startGcpKmsTestServer(options: GcpKmsTestServerOptions = {
     req.on("end", () => handle(req, res, Buffer.concat(chunks)));
   };
   const server: Server = options.tls === undefined ? createHttpServer(listener) : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener);
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  address = `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(server);
+  address = `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${listening.port}`;
   const tokenUri = `${address}/token`;
   return {
     address,
@@ -267,10 +262,6 @@ export async function startGcpKmsTestServer(options: GcpKmsTestServerOptions = {
     authorizedUser: (extra = {}) => ({ type: "authorized_user", ...user, token_uri: tokenUri, universe_domain: "googleapis.com", ...extra }),
     fault: (fault) => void (current = fault),
     calls,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    stop: listening.stop,
   };
 }

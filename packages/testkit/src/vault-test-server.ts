@@ -14,8 +14,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
+import { listenOnLoopback } from "./loopback.ts";
 
 export interface VaultTestServerOptions {
   /** The accepted token; random when absent (see `token`). */
@@ -111,7 +111,6 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
   const denied = new Set<string>();
   const failing = new Map<string, number>();
   const calls: VaultTestCall[] = [];
-  const sockets = new Set<Socket>();
 
   const transit = (path: string, body: Record<string, unknown>): Record<string, unknown> => {
     const m = /^\/v1\/(.+)\/(encrypt|decrypt)\/([^/]+)$/.exec(path);
@@ -174,12 +173,8 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
     });
   };
   const server: Server = options.tls === undefined ? createHttpServer(listener) : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener);
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenOnLoopback(server);
+  const port = listening.port;
   const address = `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}`;
   return {
     address,
@@ -189,10 +184,6 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
     deny: (keyName, engine = "transit") => void denied.add(`${engine}/${keyName}`),
     failWith: (keyName, status, engine = "transit") => void failing.set(`${engine}/${keyName}`, status),
     calls,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    stop: listening.stop,
   };
 }
