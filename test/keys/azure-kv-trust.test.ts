@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AzureKvTestServer } from "@hush/testkit";
@@ -214,5 +214,31 @@ describe("azure_kv trust and failures", () => {
     const none = await hush(["decrypt", f], { env: { ...noSecret, PATH: "/nonexistent" } });
     expect(none.status).toBe(128);
     expect(none.stderr).toContain("no Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), use a managed identity, or log in with `az login`");
+  });
+
+  it("an `az` in the repository is never run, even when PATH has an empty or relative entry", async () => {
+    // A cloned repository brings its own `az`; a PATH entry that is empty or relative ("." or a
+    // trailing ':') means the working directory. A file with an azure_kv key makes hush reach for
+    // the Azure CLI when no other credential is set up: only an `az` in an absolute PATH directory may run.
+    const repo = join(world.tmp.path, "cloned-repo");
+    mkdirSync(join(repo, "bin"), { recursive: true });
+    const f = await encrypted("repo-az.yaml");
+    writeFileSync(join(repo, "app.yaml"), readFileSync(f, "utf8"));
+    const marker = join(world.tmp.path, "repo-az-ran");
+    const planted = `#!/bin/sh\necho ran > '${marker}'\nexit 1\n`;
+    writeFileSync(join(repo, "az"), planted, { mode: 0o755 });
+    writeFileSync(join(repo, "bin", "az"), planted, { mode: 0o755 });
+    const noSecret = { ...env, AZURE_CLIENT_SECRET: "" };
+    for (const path of ["/nonexistent:", ".:/nonexistent", "bin:/nonexistent", "/nonexistent::/also-nonexistent"]) {
+      for (const args of [["decrypt", "app.yaml"], ["git", "textconv", "app.yaml"]]) {
+        const r = await hush(args, { cwd: repo, env: { ...noSecret, PATH: path } });
+        expect(r.stdout).not.toContain("s3cr3t");
+        expect(existsSync(marker), `PATH=${path}: hush ${args.join(" ")} ran the repository's az`).toBe(false);
+        if (args[0] === "decrypt") {
+          expect(r.status).toBe(128);
+          expect(r.stderr).toContain("no Azure credential: set AZURE_TENANT_ID");
+        }
+      }
+    }
   });
 });

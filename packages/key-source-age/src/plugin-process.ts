@@ -8,10 +8,8 @@
  * before (plugin-names.ts), so it is a plain file name.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, isAbsolute, join } from "node:path";
-import { HushError, printable } from "@hush/core";
+import { findProgramOnPath, HushError, printable } from "@hush/core";
 import { pluginProgram } from "./plugin-names.ts";
 import { encodeStanza, PluginWireError, StanzaReader, type WireStanza } from "./plugin-wire.ts";
 
@@ -22,28 +20,9 @@ const WAITING_NOTICE_MS = 5000;
 /** The last bytes of the plugin's standard error kept, to explain a plugin that dies. */
 const STDERR_TAIL = 2048;
 
-function isExecutableFile(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The absolute path of `age-plugin-<name>` in PATH's absolute directories, or undefined. */
 export function findPluginProgram(name: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const program = pluginProgram(name);
-  const extensions = process.platform === "win32" ? ["", ...(env["PATHEXT"] ?? ".EXE;.CMD;.BAT").split(";")] : [""];
-  for (const dir of (env["PATH"] ?? "").split(delimiter)) {
-    if (!isAbsolute(dir)) continue;
-    for (const ext of extensions) {
-      const candidate = join(dir, program + ext);
-      if (isExecutableFile(candidate)) return candidate;
-    }
-  }
-  return undefined;
+  return findProgramOnPath(pluginProgram(name), env);
 }
 
 /** Errors that say a plugin could not run or answered with a failure (not that an entry is malformed). */

@@ -4,7 +4,7 @@
  * (`AZURE_CLIENT_CERTIFICATE_PATH`, a PEM file), workload identity
  * (`AZURE_FEDERATED_TOKEN_FILE`, a client assertion), managed identity (`IDENTITY_ENDPOINT` and
  * `IDENTITY_HEADER`, else the instance metadata service), then the Azure CLI
- * (`az account get-access-token`, run without a shell).
+ * (`az account get-access-token`, run without a shell, found only in PATH's absolute directories).
  *
  * Secrets and assertions go only to the authority host from the environment
  * (`AZURE_AUTHORITY_HOST`, default https://login.microsoftonline.com), never to a host a vault's
@@ -14,7 +14,7 @@
  */
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { HushError, printable } from "@hush/core";
+import { findProgramOnPath, HushError, printable } from "@hush/core";
 import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
 import { sendRequest, type HttpAnswer } from "@hush/key-http";
 
@@ -179,11 +179,17 @@ export class AzureCredentials {
     return accessToken(answer, "Azure managed identity (instance metadata service)");
   }
 
-  /** `az account get-access-token --resource R -o json`, without a shell. */
+  /**
+   * `az account get-access-token --resource R -o json`, without a shell, and only an `az` from an
+   * absolute PATH directory: a file with an azure_kv key leads here, and an empty or relative PATH
+   * entry would find an `az` the repository brought.
+   */
   #azureCli(resource: string, tenant: string | undefined): Promise<string> {
     const args = ["account", "get-access-token", "--output", "json", "--resource", resource, ...(tenant === undefined ? [] : ["--tenant", tenant])];
+    const az = findProgramOnPath("az", this.#env);
+    if (az === undefined) return Promise.reject(new Unavailable("no az CLI"));
     return new Promise((resolve, reject) => {
-      execFile("az", args, { timeout: this.#timeoutMs, maxBuffer: 256 * 1024, env: { ...this.#env } as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
+      execFile(az, args, { timeout: this.#timeoutMs, maxBuffer: 256 * 1024, env: { ...this.#env } as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
         if (err !== null) {
           const code = (err as NodeJS.ErrnoException).code;
           // Not installed, or not logged in: the next step is the general advice.

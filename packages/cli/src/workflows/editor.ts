@@ -1,6 +1,6 @@
-import { HushError } from "@hush/core";
+import { findProgramOnPath, HushError } from "@hush/core";
 import { accessSync, constants, realpathSync, statSync } from "node:fs";
-import { basename, delimiter, isAbsolute, join, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 
 /**
  * Finding and starting the user's editor for `hush edit`: `$SOPS_EDITOR`, `$EDITOR`, `$VISUAL`
@@ -89,16 +89,7 @@ export function findProgram(name: string, env: Readonly<Record<string, string | 
     const p = resolve(cwd, name);
     return isExecutableFile(p) ? p : undefined;
   }
-  const exts = process.platform === "win32" ? ["", ...(env["PATHEXT"] ?? ".EXE;.CMD;.BAT;.COM").split(";")] : [""];
-  for (const dir of (env["PATH"] ?? "").split(delimiter)) {
-    // Empty and relative entries would mean the working directory: skip them.
-    if (dir === "" || !isAbsolute(dir)) continue;
-    for (const ext of exts) {
-      const p = join(dir, name + ext);
-      if (isExecutableFile(p)) return p;
-    }
-  }
-  return undefined;
+  return findProgramOnPath(name, env);
 }
 
 /** Options that stop known editors from copying the file's content elsewhere. */
