@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { Readable } from "node:stream";
-import { HushError } from "@hush/core";
+import { findProgramOnPath, HushError } from "@hush/core";
 
 /** What one gpg run produced. `stdout` may hold key material: callers wipe it when done. */
 export interface GpgRun {
@@ -35,6 +35,15 @@ export function gpgTimeoutMs(env: Readonly<Record<string, string | undefined>>):
   return text !== undefined && text.trim() !== "" && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 60_000;
 }
 
+/** The error for a gpg binary that cannot be started (`code`: the spawn error's code). */
+function cannotRun(binary: string, code: string | undefined, cause?: Error): HushError {
+  const reason = code === "ENOENT" ? "not found" : code === "EACCES" ? "permission denied" : (code ?? "cannot start");
+  return new HushError("KEY_SOURCE_FAILED", `cannot run gpg binary ${JSON.stringify(binary)}: ${reason}`, {
+    hint: "install GnuPG 2.2 or later (e.g. apt-get install -y gnupg) or point SOPS_GPG_EXEC at the gpg binary",
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
 /**
  * Runs gpg directly (no shell) with an explicit environment, feeds `input` on stdin and collects
  * stdout, stderr and the status lines written to fd 3. Past a limit of `limits`, gpg is killed
@@ -43,8 +52,12 @@ export function gpgTimeoutMs(env: Readonly<Record<string, string | undefined>>):
  * @throws HushError `KEY_SOURCE_FAILED` when the binary cannot be started.
  */
 export function runGpg(binary: string, args: readonly string[], env: Readonly<Record<string, string>>, input: Uint8Array | string, limits: GpgLimits = {}): Promise<GpgRun> {
+  // A bare name is looked for in PATH's absolute directories only: an empty or relative entry
+  // would run a `gpg` the repository being read brought (a file with a pgp key leads here).
+  const program = /[\\/]/.test(binary) ? binary : findProgramOnPath(binary, env);
+  if (program === undefined) return Promise.reject(cannotRun(binary, "ENOENT"));
   return new Promise<GpgRun>((resolve, reject) => {
-    const child = spawn(binary, args, { env, shell: false, stdio: ["pipe", "pipe", "pipe", "pipe"], windowsHide: true });
+    const child = spawn(program, args, { env, shell: false, stdio: ["pipe", "pipe", "pipe", "pipe"], windowsHide: true });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     const status: Buffer[] = [];
@@ -64,13 +77,7 @@ export function runGpg(binary: string, args: readonly string[], env: Readonly<Re
       settled = true;
       clearTimeout(timer);
       wipe(stdout);
-      const reason = error.code === "ENOENT" ? "not found" : error.code === "EACCES" ? "permission denied" : (error.code ?? "cannot start");
-      reject(
-        new HushError("KEY_SOURCE_FAILED", `cannot run gpg binary ${JSON.stringify(binary)}: ${reason}`, {
-          hint: "install GnuPG 2.2 or later (e.g. apt-get install -y gnupg) or point SOPS_GPG_EXEC at the gpg binary",
-          cause: error,
-        }),
-      );
+      reject(cannotRun(binary, error.code, error));
     });
     child.stdout.on("data", (chunk: Buffer) => {
       if (stopped !== undefined) {
