@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { posix, win32 } from "node:path";
-import { isHushError, quoted } from "@hush/core";
+import { findProgramOnPath, isHushError, quoted } from "@hush/core";
 import { parseIdentities, parseSshPrivateKey, type AgeIdentity, type AgeIdentityHandle, type PassphrasePrompt } from "./identities.ts";
 import { splitShellWords } from "./shell-words.ts";
 
@@ -72,9 +72,13 @@ function defaultRunCommand(argv: readonly string[], env: Readonly<Record<string,
   if (file === undefined) throw new Error("empty command");
   // child_process (with net, streams and dgram behind it) is loaded only when a *_CMD variable
   // asks for a command: key discovery runs on every decrypt, and start-up time is the product.
+  // A bare name is looked for in PATH's absolute directories only: an empty or relative entry
+  // would run a program the repository in the working directory brought.
+  const program = /[\\/]/.test(file) ? file : findProgramOnPath(file, env);
+  if (program === undefined) throw Object.assign(new Error(`${file}: not found`), { code: "ENOENT" });
   const { execFileSync } = process.getBuiltinModule("node:child_process");
   // stderr is left to the terminal: it is the command's own diagnostics, not ours to capture.
-  return execFileSync(file, args, { env, stdio: ["ignore", "pipe", "inherit"], maxBuffer: 4 << 20, windowsHide: true });
+  return execFileSync(program, args, { env, stdio: ["ignore", "pipe", "inherit"], maxBuffer: 4 << 20, windowsHide: true });
 }
 
 /** The default keys file (spec §5.1 item 7), or undefined when no location can be derived. */

@@ -1,0 +1,65 @@
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeTempDir, sopsVector } from "@hush/testkit";
+import { generateAgeKeyPair } from "@hush/key-source-age";
+import { hush } from "./helpers.ts";
+
+/**
+ * Programs hush runs for a file's keys (gpg for a pgp key, SOPS_AGE_KEY_CMD's command for an age
+ * key) are looked for only in PATH's absolute directories, as the editor, age plugins and `az`
+ * are: a cloned repository can bring its own `gpg`, and an empty or relative PATH entry (a
+ * trailing ':', '.', 'bin') means the working directory.
+ */
+const RELATIVE_PATHS = ["/nonexistent:", ".:/nonexistent", "bin:/nonexistent", "/nonexistent::/also-nonexistent"];
+
+describe("programs are never the repository's own", () => {
+  const tmp = makeTempDir("hush-gpg-lookup-");
+  afterAll(() => tmp.cleanup());
+
+  it("a planted gpg in the working directory is not run on decrypt or git diff, whatever PATH's relative entries", async () => {
+    const repo = join(tmp.path, "cloned-repo");
+    mkdirSync(join(repo, "bin"), { recursive: true });
+    copyFileSync(sopsVector("format.enc.yaml"), join(repo, "app.yaml"));
+    const marker = join(tmp.path, "repo-gpg-ran");
+    const planted = `#!/bin/sh\necho ran > '${marker}'\nexit 2\n`;
+    writeFileSync(join(repo, "gpg"), planted, { mode: 0o755 });
+    writeFileSync(join(repo, "bin", "gpg"), planted, { mode: 0o755 });
+    for (const path of RELATIVE_PATHS) {
+      for (const args of [["decrypt", "app.yaml"], ["git", "textconv", "app.yaml"]]) {
+        const r = await hush(args, { cwd: repo, env: { PATH: path, GNUPGHOME: join(tmp.path, "gnupg") } });
+        expect(existsSync(marker), `PATH=${path}: hush ${args.join(" ")} ran the repository's gpg`).toBe(false);
+        if (args[0] === "decrypt") {
+          expect(r.status).toBe(128);
+          expect(r.stderr).toContain('cannot run gpg binary "gpg": not found');
+        }
+      }
+    }
+  });
+
+  it("a planted SOPS_AGE_KEY_CMD program in the working directory is not run; the absolute one is", async () => {
+    const repo = join(tmp.path, "cloned-repo-age");
+    mkdirSync(join(repo, "bin"), { recursive: true });
+    const pair = await generateAgeKeyPair();
+    writeFileSync(join(repo, "app.yaml"), "password: s3cr3t\n");
+    const enc = await hush(["encrypt", "-i", "--age", pair.recipient, "app.yaml"], { cwd: repo });
+    expect(enc.stderr).toBe("");
+    const marker = join(tmp.path, "repo-keycmd-ran");
+    const planted = `#!/bin/sh\necho ran > '${marker}'\nexit 2\n`;
+    writeFileSync(join(repo, "print-age-key"), planted, { mode: 0o755 });
+    writeFileSync(join(repo, "bin", "print-age-key"), planted, { mode: 0o755 });
+    for (const path of RELATIVE_PATHS) {
+      const r = await hush(["decrypt", "app.yaml"], { cwd: repo, env: { PATH: path, SOPS_AGE_KEY_CMD: "print-age-key --now" } });
+      expect(existsSync(marker), `PATH=${path}: SOPS_AGE_KEY_CMD ran the repository's program`).toBe(false);
+      expect(r.status).toBe(128);
+      expect(r.stderr).toContain('command "print-age-key" not found');
+    }
+    // The same name in an absolute PATH directory is the user's, and runs.
+    const userBin = join(tmp.path, "user-bin");
+    mkdirSync(userBin, { recursive: true });
+    writeFileSync(join(userBin, "print-age-key"), `#!/bin/sh\necho '${pair.identity}'\n`, { mode: 0o755 });
+    const ok = await hush(["decrypt", "app.yaml"], { cwd: repo, env: { PATH: `${userBin}:`, SOPS_AGE_KEY_CMD: "print-age-key --now" } });
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toBe("password: s3cr3t\n");
+  });
+});
