@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -214,6 +215,33 @@ describe("azure_kv trust and failures", () => {
     const none = await hush(["decrypt", f], { env: { ...noSecret, PATH: "/nonexistent" } });
     expect(none.status).toBe(128);
     expect(none.stderr).toContain("no Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), use a managed identity, or log in with `az login`");
+  });
+
+  it("the Azure CLI runs outside the repository: a pip-installed az (python -m azure.cli) does not import the repository's azure package", async () => {
+    // pip installs `az` as a script running `python -m azure.cli`, and `python -m` puts the
+    // working directory first on the module path: a repository with azure/cli/__main__.py would run.
+    let python: string;
+    try {
+      python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+    } catch (err) {
+      throw new Error(`python3 is needed for this test (apt-get install python3): ${(err as Error).message}`);
+    }
+    const repo = join(world.tmp.path, "cloned-repo-python");
+    mkdirSync(join(repo, "azure", "cli"), { recursive: true });
+    const f = await encrypted("repo-python.yaml");
+    writeFileSync(join(repo, "app.yaml"), readFileSync(f, "utf8"));
+    const marker = join(world.tmp.path, "repo-azure-package-ran");
+    writeFileSync(join(repo, "azure", "__init__.py"), "");
+    writeFileSync(join(repo, "azure", "cli", "__init__.py"), "");
+    writeFileSync(join(repo, "azure", "cli", "__main__.py"), `open(${JSON.stringify(marker)}, "w").write("ran")\nraise SystemExit(1)\n`);
+    const bin = join(world.tmp.path, "pip-bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "az"), `#!/bin/sh\nexec '${python}' -m azure.cli "$@"\n`, { mode: 0o755 });
+    for (const args of [["decrypt", "app.yaml"], ["git", "textconv", "app.yaml"]]) {
+      const r = await hush(args, { cwd: repo, env: { ...env, AZURE_CLIENT_SECRET: "", PATH: `${bin}:/usr/bin:/bin` } });
+      expect(r.stdout).not.toContain("s3cr3t");
+      expect(existsSync(marker), `hush ${args.join(" ")} let az import the repository's azure package`).toBe(false);
+    }
   });
 
   it("an `az` in the repository is never run, even when PATH has an empty or relative entry", async () => {

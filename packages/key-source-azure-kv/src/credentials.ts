@@ -14,6 +14,7 @@
  */
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { findProgramOnPath, HushError, printable } from "@hush/core";
 import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
 import { sendRequest, type HttpAnswer } from "@hush/key-http";
@@ -180,16 +181,18 @@ export class AzureCredentials {
   }
 
   /**
-   * `az account get-access-token --resource R -o json`, without a shell, and only an `az` from an
-   * absolute PATH directory: a file with an azure_kv key leads here, and an empty or relative PATH
-   * entry would find an `az` the repository brought.
+   * `az account get-access-token --resource R -o json`, without a shell, only an `az` from an
+   * absolute PATH directory and never in the working directory: a file with an azure_kv key leads
+   * here, and the working directory may be a repository someone else wrote.
    */
   #azureCli(resource: string, tenant: string | undefined): Promise<string> {
     const args = ["account", "get-access-token", "--output", "json", "--resource", resource, ...(tenant === undefined ? [] : ["--tenant", tenant])];
     const az = findProgramOnPath("az", this.#env);
     if (az === undefined) return Promise.reject(new Unavailable("no az CLI"));
     return new Promise((resolve, reject) => {
-      execFile(az, args, { timeout: this.#timeoutMs, maxBuffer: 256 * 1024, env: { ...this.#env } as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
+      // Run from the temporary directory, not the repository: a pip-installed az is
+      // `python -m azure.cli`, which imports from the working directory first.
+      execFile(az, args, { cwd: tmpdir(), timeout: this.#timeoutMs, maxBuffer: 256 * 1024, env: { ...this.#env } as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
         if (err !== null) {
           const code = (err as NodeJS.ErrnoException).code;
           // Not installed, or not logged in: the next step is the general advice.
