@@ -77,6 +77,37 @@ describe("hc_vault keys", () => {
     expect(attacker.calls).toEqual([]);
   });
 
+  it("addresses and paths that parse differently (userinfo, backslash, fragment, query, dot segments, escapes) get no token anywhere else", async () => {
+    const f = await encrypted("differential.yaml");
+    const original = readFileSync(f, "utf8");
+    const allowed = vault.address;
+    const other = attacker.address.replace(/^http:\/\//, "");
+    const field = (name: string, from: string, to: string): [string, string] => [`${name}: ${from}`, `${name}: ${JSON.stringify(to)}`];
+    const cases: Array<[string, string]> = [
+      field("vault_address", allowed, `${allowed}@${other}`),
+      field("vault_address", allowed, `http://${other}\\@${allowed.replace(/^http:\/\//, "")}`),
+      field("vault_address", allowed, `http://${other}#@${allowed.replace(/^http:\/\//, "")}`),
+      field("vault_address", allowed, `http://${other}?@${allowed.replace(/^http:\/\//, "")}`),
+      field("vault_address", allowed, `${allowed}.`),
+      field("engine_path", "transit", "transit/../../sys/wrapping"),
+      field("engine_path", "transit", "transit/%2e%2e/sys"),
+      field("engine_path", "transit", "transit?x="),
+      field("key_name", "app", "app/../../../sys"),
+      field("key_name", "app", "app#"),
+      field("key_name", "app", "app%2f..%2f"),
+    ];
+    const before = vault.calls.length;
+    for (const [from, to] of cases) {
+      writeFileSync(f, original.replace(from, to));
+      const r = await hush(["decrypt", f], { env });
+      expect(r.status, to).toBe(128);
+      expect(r.stdout).not.toContain("s3cr3t");
+    }
+    expect(attacker.calls, "the attacker's server received a request").toEqual([]);
+    // The allowed server saw only the transit decrypt path (none of these reached it with another).
+    expect(vault.calls.slice(before).every((c) => c.path === "/v1/transit/decrypt/app")).toBe(true);
+  });
+
   it("HUSH_VAULT_ADDRS and VAULT_ADDR (normalised) allow a server; ~/.vault-token is read", async () => {
     const f = await encrypted("allowed.yaml");
     const listed = await hush(["decrypt", f], { env: { VAULT_TOKEN: vault.token, HUSH_VAULT_ADDRS: `https://vault.example.com, ${vault.address}/` } });
