@@ -6,6 +6,7 @@
  */
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
+import { HushError } from "./errors.ts";
 
 function isExecutableFile(path: string): boolean {
   try {
@@ -20,8 +21,14 @@ function isExecutableFile(path: string): boolean {
 /**
  * The absolute path of `program` (a plain file name, no path separator) in the absolute
  * directories of `env`'s PATH (with PATHEXT's extensions on Windows), or undefined.
+ * @throws HushError INVALID_ARGUMENT when `program` is not a plain file name (a name with a path
+ *   separator, `.` or `..` would reach outside the PATH directories)
  */
 export function findProgramOnPath(program: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const separator = process.platform === "win32" ? /[/\\\0]/ : /[/\0]/;
+  if (typeof program !== "string" || program === "" || program === "." || program === ".." || separator.test(program)) {
+    throw new HushError("INVALID_ARGUMENT", "a program to look up in PATH must be a plain file name");
+  }
   const extensions = process.platform === "win32" ? ["", ...(env["PATHEXT"] ?? ".EXE;.CMD;.BAT;.COM").split(";")] : [""];
   for (const dir of (env["PATH"] ?? "").split(delimiter)) {
     if (dir === "" || !isAbsolute(dir)) continue;

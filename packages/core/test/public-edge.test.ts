@@ -159,6 +159,10 @@ const CASES: Record<string, readonly Case[]> = {
   isWholeFileFormat: [["an unknown format", () => core.isWholeFileFormat(bad("xml")), "FORMAT_UNSUPPORTED"]],
   formatHasComments: [["an unknown format", () => core.formatHasComments(bad("xml")), "FORMAT_UNSUPPORTED"]],
   sniffFormats: [["a number for the text", () => core.sniffFormats(bad(5)), "INVALID_ARGUMENT"]],
+  findProgramOnPath: [
+    ["a name with a path", () => core.findProgramOnPath("../bin/gpg", { PATH: "/usr/bin" }), "INVALID_ARGUMENT", /plain file name/],
+    ["an empty name", () => core.findProgramOnPath("", { PATH: "/usr/bin" }), "INVALID_ARGUMENT", /plain file name/],
+  ],
   renderExtracted: [["a node that is no node", () => core.renderExtracted(bad("x"), "yaml", undefined), "INVALID_ARGUMENT"]],
   decryptFile: [
     ["a missing file", () => core.decryptFile(join(scratch, "missing.yaml"), { keySources: noKeys }), "FILE_NOT_FOUND", /no such file/],
