@@ -7,7 +7,7 @@
 export * from "./api.ts";
 export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
 export { safeJson } from "./printable.ts";
-export { findProgramOnPath } from "./program-path.ts";
+export { findProgramOnPath, isExecutableFile } from "./program-path.ts";
 export type { KeySource, MasterKeyEntry, MasterKeyRecipient, OpaqueKeyEntry } from "./key-source.ts";
 export { masterKeyIdentity, comparableIdentity, recipientOf, canUseKind, keyBackend, keyBackends, unregisterKeyBackend } from "./keys/registry.ts";
 export { unimplementedKeyBackend, type UnimplementedKindSpec } from "./keys/unimplemented-backend.ts";

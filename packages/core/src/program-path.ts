@@ -8,7 +8,8 @@ import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { HushError } from "./errors.ts";
 
-function isExecutableFile(path: string): boolean {
+/** True when `path` is a regular file this process may execute (false for anything unreadable). */
+export function isExecutableFile(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
     accessSync(path, constants.X_OK);

@@ -191,6 +191,8 @@ const CASES: Record<string, readonly Case[]> = {
  */
 const NOTHING_TO_CHECK = new Set([
   "HushError",
+  // Any path: what cannot be read is simply not an executable file.
+  "isExecutableFile",
   "isHushError",
   "printable",
   "quoted",

@@ -1,5 +1,5 @@
-import { findProgramOnPath, HushError } from "@hush/core";
-import { accessSync, constants, realpathSync, statSync } from "node:fs";
+import { findProgramOnPath, HushError, isExecutableFile } from "@hush/core";
+import { realpathSync } from "node:fs";
 import { basename, resolve } from "node:path";
 
 /**
@@ -71,16 +71,6 @@ export function splitCommandLine(text: string): string[] {
   }
   if (inWord) words.push(cur);
   return words;
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A program's absolute path: names with a slash as given (relative to `cwd`), others on PATH. */
