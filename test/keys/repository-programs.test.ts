@@ -1,4 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeTempDir, sopsVector } from "@hush/testkit";
@@ -61,5 +62,28 @@ describe("programs are never the repository's own", () => {
     const ok = await hush(["decrypt", "app.yaml"], { cwd: repo, env: { PATH: `${userBin}:`, SOPS_AGE_KEY_CMD: "print-age-key --now" } });
     expect(ok.stderr).toBe("");
     expect(ok.stdout).toBe("password: s3cr3t\n");
+  });
+});
+
+describe("git is never the repository's own", () => {
+  const tmp = makeTempDir("hush-git-lookup-");
+  afterAll(() => tmp.cleanup());
+
+  it("a planted git in the working directory is not run by hush check, hush git diff or git setup; the system's is", async () => {
+    const repo = join(tmp.path, "cloned-repo");
+    mkdirSync(repo, { recursive: true });
+    const system = { PATH: "/usr/bin:/bin" };
+    for (const args of [["init", "-q"], ["config", "user.email", "t@example.com"], ["config", "user.name", "t"]]) {
+      expect(spawnSync("git", args, { cwd: repo, env: system }).status).toBe(0);
+    }
+    writeFileSync(join(repo, "notes.txt"), "hello\n");
+    const marker = join(tmp.path, "repo-git-ran");
+    writeFileSync(join(repo, "git"), `#!/bin/sh\necho ran > '${marker}'\nexit 0\n`, { mode: 0o755 });
+    for (const args of [["check"], ["git", "diff"], ["git", "setup", "*.enc.yaml"]]) {
+      // The empty first entry means the working directory; /usr/bin holds the real git.
+      const r = await hush(args, { cwd: repo, env: { PATH: ":/usr/bin:/bin" } });
+      expect(existsSync(marker), `hush ${args.join(" ")} ran the repository's git`).toBe(false);
+      expect(r.status, `hush ${args.join(" ")}: ${r.stderr}`).toBe(0);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { gitProgram } from "../../git-program.ts";
 
 /**
  * The `diff` attribute of paths through one long-running `git check-attr --stdin -z diff`, run
@@ -13,7 +14,7 @@ export class AttributeReader {
   #failed = false;
 
   constructor(topLevel: string, env: NodeJS.ProcessEnv) {
-    this.#git = spawn("git", ["check-attr", "--stdin", "-z", "diff"], { cwd: topLevel, env, stdio: ["pipe", "pipe", "pipe"] });
+    this.#git = spawn(gitProgram(env), ["check-attr", "--stdin", "-z", "diff"], { cwd: topLevel, env, stdio: ["pipe", "pipe", "pipe"] });
     this.#git.stdout.on("data", (chunk: Buffer) => {
       this.#buffer += chunk.toString("utf8");
       // Each answer is three NUL-terminated fields: path, attribute, value.

@@ -5,6 +5,7 @@ import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, pars
 import { printable } from "@hush/core";
 import type { CliIo } from "../../io.ts";
 import { localConfig, openRepo, readBlob, type Repo } from "./repo.ts";
+import { gitProgram } from "../../git-program.ts";
 
 /**
  * `hush check`'s driver check: when `hush git setup` set up the drivers (the root
@@ -17,7 +18,7 @@ function checkAttr(io: CliIo, repo: Repo, paths: readonly string[], staged: bool
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
   return new Promise((resolve) => {
-    const child = spawn("git", ["check-attr", ...(staged ? ["--cached"] : []), "--stdin", "-z", ...DRIVER_ATTRIBUTES], { cwd: repo.root, env, stdio: ["pipe", "pipe", "ignore"] });
+    const child = spawn(gitProgram(env), ["check-attr", ...(staged ? ["--cached"] : []), "--stdin", "-z", ...DRIVER_ATTRIBUTES], { cwd: repo.root, env, stdio: ["pipe", "pipe", "ignore"] });
     const chunks: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => chunks.push(c));
     child.once("error", () => resolve(undefined));

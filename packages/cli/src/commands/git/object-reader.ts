@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { gitProgram } from "../../git-program.ts";
 
 /**
  * Blob contents through one long-running `git cat-file --batch`: one request line per object, the
@@ -12,7 +13,7 @@ export class ObjectReader {
   #failed: Error | undefined;
 
   constructor(cwd: string, env: NodeJS.ProcessEnv) {
-    this.#git = spawn("git", ["cat-file", "--batch"], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    this.#git = spawn(gitProgram(env), ["cat-file", "--batch"], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     this.#git.stdout.on("data", (chunk: Buffer) => {
       this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
       this.#drain();

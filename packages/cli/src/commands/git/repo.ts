@@ -1,6 +1,7 @@
 import { HushError } from "@hush/core";
 import type { SimpleGit } from "simple-git";
 import type { CliIo } from "../../io.ts";
+import { gitProgram } from "../../git-program.ts";
 
 /**
  * The repository the CLI works in, through simple-git (loaded only by the git commands that
@@ -17,14 +18,14 @@ export async function openRepo(io: CliIo, cwd = io.cwd): Promise<Repo> {
   const { simpleGit } = await import("simple-git");
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
-  const git = simpleGit({ baseDir: cwd }).env(env);
+  const git = simpleGit({ baseDir: cwd, binary: gitProgram(env) }).env(env);
   let root: string;
   try {
     root = (await git.revparse(["--show-toplevel"])).trim();
   } catch {
     throw new HushError("NOT_A_GIT_REPO", `${cwd}: not inside a git working tree (run \`git init\` first)`, { located: true });
   }
-  return { git: simpleGit({ baseDir: root }).env(env), root };
+  return { git: simpleGit({ baseDir: root, binary: gitProgram(env) }).env(env), root };
 }
 
 /** `git ls-files -z` with the given options, as paths relative to the repository root. */

@@ -10,6 +10,7 @@ import { createKeySourceResolver } from "../../key-sources.ts";
 import { AttributeReader } from "./attribute-reader.ts";
 import { ObjectReader } from "./object-reader.ts";
 import { sizeLimit } from "./textconv.ts";
+import { gitProgram } from "../../git-program.ts";
 
 /**
  * `hush git diff|log|show [git arguments]`: what git prints with hush's diff driver, in one
@@ -47,7 +48,7 @@ function contextOptions(args: readonly string[], config: Map<string, string>): {
 /** Runs git as the user asked, with hush's driver (the slow path, for options the fast one does not reproduce). */
 function plainGit(io: CliIo, command: ReviewCommand, args: readonly string[]): Promise<number> {
   return new Promise((resolve) => {
-    const git = spawn("git", [command, ...args], { cwd: io.cwd, env: envOf(io), stdio: ["ignore", "pipe", "inherit"] });
+    const git = spawn(gitProgram(io.env), [command, ...args], { cwd: io.cwd, env: envOf(io), stdio: ["ignore", "pipe", "inherit"] });
     git.stdout.on("data", (chunk: Buffer) => io.stdout.write(chunk));
     git.on("error", () => resolve(EXIT.generic));
     git.on("close", (code) => resolve(code ?? EXIT.generic));
@@ -58,16 +59,16 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
   const env = envOf(io);
   const options = args.slice(0, args.includes("--") ? args.indexOf("--") : args.length);
   if (options.some((a) => GIT_ONLY.test(a))) return plainGit(io, command, args);
-  const top = spawnSync("git", ["rev-parse", "--show-toplevel"], { cwd: io.cwd, env, encoding: "utf8" });
+  const top = spawnSync(gitProgram(env), ["rev-parse", "--show-toplevel"], { cwd: io.cwd, env, encoding: "utf8" });
   if (top.error !== undefined) throw new HushError("SPAWN_FAILED", "git is not installed (install git 2.39 or newer)", { located: true });
   if (top.status !== 0) throw new HushError("NOT_A_GIT_REPO", `${io.cwd}: not inside a git working tree`, { located: true });
   const topLevel = top.stdout.replace(/\n$/, "");
-  const configOut = spawnSync("git", ["config", "--get-regexp", "^diff\\.(context|interhunkcontext)$"], { cwd: io.cwd, env, encoding: "utf8" }).stdout ?? "";
+  const configOut = spawnSync(gitProgram(env), ["config", "--get-regexp", "^diff\\.(context|interhunkcontext)$"], { cwd: io.cwd, env, encoding: "utf8" }).stdout ?? "";
   const config = new Map(configOut.split("\n").filter((l) => l !== "").map((l) => [l.slice(0, l.indexOf(" ")).toLowerCase(), l.slice(l.indexOf(" ") + 1)] as [string, string]));
 
   const nonce = `hush-${randomBytes(12).toString("hex")}-`;
   const gitArgs = ["--no-pager", command, "--no-textconv", "--no-ext-diff", "--no-color", `--src-prefix=${nonce}a/`, `--dst-prefix=${nonce}b/`, ...args];
-  const git = spawn("git", gitArgs, { cwd: io.cwd, env, stdio: ["ignore", "pipe", "inherit"] });
+  const git = spawn(gitProgram(env), gitArgs, { cwd: io.cwd, env, stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise<number>((resolve) => {
     git.on("error", () => resolve(EXIT.generic));
     git.on("close", (code) => resolve(code ?? EXIT.generic));

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { HushError } from "@hush/core";
 import { BatchReader, LOG_FORMAT, parseRawLog, type BatchObject, type LoggedCommit } from "@hush/git/report";
+import { gitProgram } from "../../git-program.ts";
 
 /**
  * The two git processes of `hush audit`: one `git log` for the history of every file asked
@@ -19,7 +20,7 @@ function childEnv(env: Env): Record<string, string> {
 /** Runs git and returns its standard output; throws with its message when it fails. */
 export function gitOutput(root: string, env: Env, args: readonly string[]): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn("git", [...args], { cwd: root, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(gitProgram(env), [...args], { cwd: root, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => out.push(c));
@@ -49,7 +50,7 @@ export class ObjectReader {
   #failure: Error | undefined;
 
   constructor(root: string, env: Env) {
-    this.#child = spawn("git", ["cat-file", "--batch"], { cwd: root, env: childEnv(env), stdio: ["pipe", "pipe", "ignore"] });
+    this.#child = spawn(gitProgram(env), ["cat-file", "--batch"], { cwd: root, env: childEnv(env), stdio: ["pipe", "pipe", "ignore"] });
     this.#reader = new BatchReader((object) => this.#waiting.shift()?.(object));
     this.#child.stdout.on("data", (chunk: Buffer) => {
       try {
