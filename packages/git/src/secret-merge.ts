@@ -13,7 +13,7 @@ import {
   type OpenedFile,
 } from "@hush/core";
 import { describeKey, mergeKeys, sameKey } from "./key-merge.ts";
-import { mergeLines } from "./sequence-merge.ts";
+import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
 import { mergePlaintexts, renderConflicts } from "./text-merge.ts";
 import { describeConflict, type MergeConflict } from "./tree-merge.ts";
 
@@ -176,6 +176,12 @@ export interface EncryptedMergeInput extends OpenSidesInput {
   readonly now?: Date;
 }
 
+/** Both sides (and the base, diff3 style) as one conflict block: nothing of either is adopted. */
+function wholeFileConflict(input: EncryptedMergeInput): string {
+  const eol = /\r\n/.test(input.ours) ? "\r\n" : "\n";
+  return conflictBlock(splitLines(input.ours), input.base === undefined ? undefined : splitLines(input.base), splitLines(input.theirs), input.markerSize ?? 7, input.labels ?? {}, eol).join("");
+}
+
 /** The indentation of ours' metadata block, so re-encryption does not re-indent it. */
 export async function metadataEmitOptions(format: FileFormat, text: string): Promise<{ indent?: number }> {
   const { metadataIndent } = (await storeFor(format)).layout(text);
@@ -187,7 +193,12 @@ export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<E
   const { format } = input;
   const fallback = (why: string): EncryptedMergeOutcome => {
     const lines = mergeLines(input.base ?? "", input.ours, input.theirs, { onConflict: "markers", ...(input.markerSize === undefined ? {} : { markerSize: input.markerSize }), ...(input.labels === undefined ? {} : { labels: input.labels }) });
-    return { status: "fallback", text: lines.text, reason: why, conflicted: true, notes: [] };
+    // A line merge of ciphertext that comes out clean still mixes one side's metadata (key
+    // entries, MAC) with the other's values, and whether it comes out clean depends on where a
+    // diff happens to align random base64 lines. Nothing merged here is adoptable, so the file
+    // must always show a conflict: the whole of both sides when the lines did not collide.
+    const text = lines.conflicts > 0 ? lines.text : wholeFileConflict(input);
+    return { status: "fallback", text, reason: why, conflicted: true, notes: [] };
   };
   let oursMeta: FileMetadata | undefined;
   let theirsMeta: FileMetadata | undefined;

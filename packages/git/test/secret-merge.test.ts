@@ -87,6 +87,19 @@ describe("mergeEncryptedTexts", () => {
     expect(r.text).toContain("<<<<<<<");
   });
 
+  it("a fallback whose line merge of the ciphertext comes out clean still shows a conflict, of both whole sides", async () => {
+    const base = await encrypt("a: 1\nb: 2\n", "yaml");
+    const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
+    // Theirs swaps only the armored body of the key entry (another file's data key for the same
+    // recipient): its changed lines are apart from ours' (values, lastmodified, MAC).
+    const armor = (text: string): string => /-----BEGIN AGE ENCRYPTED FILE-----\n[\s\S]*?-----END AGE ENCRYPTED FILE-----/.exec(text)![0];
+    const theirs = base.replace(armor(base), armor(await encrypt("x: 1\n", "yaml")));
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: noKeys, labels: { ours: "ours", base: "base", theirs: "theirs" } });
+    expect(r.status).toBe("fallback");
+    if (r.status !== "fallback") return;
+    expect(r.text).toBe(`<<<<<<< ours\n${ours}||||||| base\n${base}=======\n${theirs}>>>>>>> theirs\n`);
+  });
+
   it("a recipient added on their side is kept, under a fresh data key: their entry cannot be checked with alice's key", async () => {
     const base = await encrypt("a: 1\nb: 2\n", "yaml");
     // Theirs adds bob (same data key), ours changes a value.
