@@ -14,7 +14,7 @@ export { unimplementedKeyBackend, type UnimplementedKindSpec } from "./keys/unim
 export type { EntryFields } from "./metadata/entry-fields.ts";
 export { armorBody } from "./keys/armor-body.ts";
 export { encryptText, reencryptText, type EncryptOptions } from "./secret-file.ts";
-export { decryptText, openText, readPlaintext, verifyText, readMetadata, type DecryptOptions, type OpenedFile } from "./open-text.ts";
+export { decryptText, openText, readPlaintext, verifyText, readMetadata, type DecryptOptions, type OpenedFile, type ReadFile } from "./open-text.ts";
 export { effectiveRule } from "./leaf-rules.ts";
 export { IvStash } from "./crypto/iv-stash.ts";
 export { generateDataKey, wrapDataKey, unwrapDataKey, type KeySourceResolver, type KeyGroupRecipients } from "./crypto/data-key.ts";
@@ -51,7 +51,7 @@ export {
 } from "./stores/registry.ts";
 export { scanYaml } from "./stores/yaml-scan.ts";
 export { scanJson } from "./stores/json-scan.ts";
-export { readForDecrypt, readTree, type DecryptReader } from "./stores/decrypt-reader.ts";
+export { readForDecrypt, readTree, streamForDecrypt, type DecryptReader } from "./stores/decrypt-reader.ts";
 export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 export type { Store, Leaf, ParsedDocument, EmitOptions, DocumentLayout, TextEditRequest } from "./stores/store.ts";
 export {
@@ -74,7 +74,8 @@ export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-
 export { goParseFloat, goParseBool, goAtoi } from "./crypto/go-format.ts";
 export { parseTreePath, getAtPath, samePath, pathStartsWith } from "./tree/tree-path.ts";
 export { closestName, editDistance } from "./suggest.ts";
-export { SecretDocument, convertPlaintext, newerVersion, type OpenDocumentOptions, type WriteOptions } from "./document/secret-document.ts";
+export { SecretDocument, newerVersion, type OpenDocumentOptions, type WriteOptions } from "./document/secret-document.ts";
+export { convertPlaintext } from "./document/convert.ts";
 export { editPlaintext, type PlainEdit, type PlainEditResult } from "./document/plain-edit.ts";
 export { parseSetValue, setInTree, unsetInTree, sameTree, landingPath, nodeAt, buildPath, pathText } from "./document/tree-edit.ts";
 export { firstVerified } from "./document/candidates.ts";

@@ -65,15 +65,18 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
   return (await decryptDocument(text, options, true)) as OpenedFile;
 }
 
+/** What {@link readPlaintext} gives: an {@link OpenedFile} without the IV stash. */
+export type ReadFile = Omit<OpenedFile, "stash" | "unauthenticated"> & { readonly unauthenticated: readonly KeyPath[] };
+
 /**
- * Decrypts a file for reading only (decrypt, textconv): its plaintext and
- * {@link OpenedFile.unauthenticated}, without the IV stash that writing it back needs (which
- * would hold every value's IV and the parsed document as long as the result).
+ * Decrypts a file for reading only (decrypt, textconv, the env loader): its plaintext, metadata,
+ * data key and {@link OpenedFile.unauthenticated}, without the IV stash that writing it back
+ * needs (which would hold every value's IV and the parsed document as long as the result).
  * @throws HushError as {@link decryptText} does.
  */
-export async function readPlaintext(text: string, options: DecryptOptions): Promise<{ plaintext: string; unauthenticated: readonly KeyPath[] }> {
-  const { plaintext, unauthenticated } = await decryptDocument(text, options, false);
-  return { plaintext, unauthenticated: unauthenticated ?? [] };
+export async function readPlaintext(text: string, options: DecryptOptions): Promise<ReadFile> {
+  const { format, plaintext, metadata, dataKey, unauthenticated } = await decryptDocument(text, options, false);
+  return { format, plaintext, metadata, dataKey, unauthenticated: unauthenticated ?? [] };
 }
 
 /** {@link openText}, with the IV stash only when `keepForRewrite`. */
@@ -90,7 +93,7 @@ async function decryptDocument(text: string, options: DecryptOptions, keepForRew
     try {
       const metadata = decodeMetadata(streaming.metadata);
       dataKey = await dataKeyOf(metadata, options);
-      const decrypting = await startDecrypting(text, options, metadata, dataKey, streaming.store, undefined);
+      const decrypting = await startDecrypting(text, options, metadata, dataKey, streaming.store, undefined, "throw");
       const doc = streaming.scan((leaf) => decrypting.take(leaf, -1));
       // The whole text read as the metadata read first said: else it is read again, as a whole.
       if (doc !== undefined && sameData(doc.metadata, streaming.metadata)) return decrypting.finish(doc);
@@ -106,7 +109,7 @@ async function decryptDocument(text: string, options: DecryptOptions, keepForRew
   if (doc.metadata === undefined) throw new HushError("METADATA_MISSING", "sops metadata not found");
   const metadata = decodeMetadata(doc.metadata);
   const dataKey = await dataKeyOf(metadata, options);
-  const decrypting = await startDecrypting(text, options, metadata, dataKey, store, keepForRewrite ? new IvStash(doc.leaves) : undefined);
+  const decrypting = await startDecrypting(text, options, metadata, dataKey, store, keepForRewrite ? new IvStash(doc.leaves) : undefined, "keep");
   for (const [i, leaf] of doc.leaves.entries()) decrypting.take(leaf, i);
   return decrypting.finish(doc);
 }
@@ -125,9 +128,11 @@ type Renderers = Pick<Store, "renderPlaintext"> & Partial<Pick<Store, "renderKep
 
 /**
  * The decryption of a document's leaves, taken one at a time in document order (`i`: the leaf's
- * index, for the stash), then finished into the plaintext once the MAC checks.
+ * index, for the stash), then finished into the plaintext once the MAC checks. An encrypted
+ * comment that fails authentication is kept as it is (`"keep"`, what SOPS does), or throws
+ * (`"throw"`: a streaming read, whose comment paths the store's reading then decides).
  */
-async function startDecrypting(text: string, options: DecryptOptions, metadata: FileMetadata, dataKey: Uint8Array, store: Renderers, stash: IvStash | undefined) {
+async function startDecrypting(text: string, options: DecryptOptions, metadata: FileMetadata, dataKey: Uint8Array, store: Renderers, stash: IvStash | undefined, failedComment: "keep" | "throw") {
   const decider = await deciderFor(options.format, metadata.rule);
   const mac = new MacBuilder(metadata.macOnlyEncrypted, plaintextEncoding(options.format));
   const utf8 = plaintextEncoding(options.format) === "utf8";
@@ -153,7 +158,8 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
         const value: ScalarValue = { type: "str", text: plaintext.toString("utf8") };
         if (stash !== undefined) remember(stash, i, "comment", plaintext, value.text, iv, utf8);
         edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
-      } catch {
+      } catch (err) {
+        if (failedComment === "throw") throw err;
         // SOPS keeps a comment that fails to decrypt as it is (pre-3.0 files); so do we.
       }
       return;

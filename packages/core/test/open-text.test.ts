@@ -42,6 +42,23 @@ describe("decrypting a YAML file for reading", () => {
     expect((await readPlaintext(encrypted, withKey)).plaintext).toBe((await openText(encrypted, withKey)).plaintext);
   });
 
+  it("reads encrypted comments as it reads values, and keeps one that fails authentication as SOPS does (read again as a whole)", async () => {
+    const text = "# header\ndb:\n    # the user\n    user: admin # who\n    list:\n        - a # first\n        # between\n        - b\n# before c\nc: 1\n";
+    const encrypted = await enc(text);
+    expect(encrypted).not.toContain("header");
+    const leaves: string[] = [];
+    expect(scanYaml(encrypted, (leaf) => leaves.push(leaf.kind), { comments: true })).toBeDefined();
+    expect(leaves.filter((k) => k === "comment")).toHaveLength(6);
+    expect(await decryptText(encrypted, withKey)).toBe(text);
+    // A comment moved into another collection fails authentication (its AAD is the collection's path).
+    const comments = [...encrypted.matchAll(/^ *#ENC\[[^\]]+\]\n/gm)].map((m) => m[0]);
+    const moved = encrypted.replace(comments[1]!, "").replace(/^c: /m, `${comments[1]!.trimStart()}c: `);
+    const read = await readPlaintext(moved, withKey);
+    expect(read.plaintext).toBe((await openText(moved, withKey)).plaintext);
+    expect(read.plaintext).toContain(comments[1]!.trim());
+    expect(read.plaintext).toContain("# header\n");
+  });
+
   it("reports a text that does not parse as opening it whole does (its keys may have been tried)", async () => {
     const encrypted = await enc("a: 1\nb: 2\n");
     const broken = encrypted.replace("b: ENC", "b: [ENC");

@@ -154,6 +154,10 @@ const CASES: Record<string, readonly Case[]> = {
   scanYaml: [["a number", () => core.scanYaml(bad(5)), "INVALID_ARGUMENT"]],
   scanJson: [["a number", () => core.scanJson(bad(5)), "INVALID_ARGUMENT"]],
   readForDecrypt: [["an unknown format", () => core.readForDecrypt("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"]],
+  streamForDecrypt: [
+    ["an unknown format", () => core.streamForDecrypt("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"],
+    ["a text that is not a string", () => core.streamForDecrypt(bad(1), "yaml"), "INVALID_ARGUMENT"],
+  ],
   readTree: [["an unknown format", () => core.readTree("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"]],
   registration: [["an unknown format", () => core.registration(bad("xml")), "FORMAT_UNSUPPORTED"]],
   isWholeFileFormat: [["an unknown format", () => core.isWholeFileFormat(bad("xml")), "FORMAT_UNSUPPORTED"]],

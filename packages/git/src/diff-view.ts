@@ -1,5 +1,23 @@
 import { createHash } from "node:crypto";
-import { applyTextEdits, isHushError, looksEncrypted, masterKeyIdentity, openText, plaintextEncoding, printable, readForDecrypt, type FileFormat, type FileMetadata, type KeySourceResolver, type ParsedDocument, type TextEdit, readMetadata } from "@hush/core";
+import {
+  applyTextEdits,
+  formatFromPath,
+  isHushError,
+  looksEncrypted,
+  masterKeyIdentity,
+  openText,
+  plaintextEncoding,
+  printable,
+  readForDecrypt,
+  readMetadata,
+  readPlaintext,
+  streamForDecrypt,
+  type FileFormat,
+  type FileMetadata,
+  type KeySourceResolver,
+  type ParsedDocument,
+  type TextEdit,
+} from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
 import { metadataSummary, SUMMARY_PREFIX } from "./metadata-summary.ts";
 
@@ -40,25 +58,31 @@ function header(text: string): string {
 export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): Promise<DiffView> {
   const text = bytes.toString("utf8");
   if (!Buffer.from(text, "utf8").equals(bytes)) return { status: "plain", output: bytes };
+  // git runs this once per file revision: the common case (a name that gives the format, a
+  // metadata block its streaming reader finds, a key that opens it) is read in one pass, without
+  // a full parse first. Anything else takes the full detection below, which gives every other view.
+  const named = options.path === undefined ? undefined : formatFromPath(options.path);
+  if (named !== undefined && (await streamForDecrypt(text, named))?.metadata !== undefined) {
+    try {
+      return decryptedView(await readPlaintext(text, { format: named, keySources: options.keySources }));
+    } catch (err) {
+      // No key opens it: the keys are not tried again; the keyless view needs the parse.
+      const parsed = isKeyError(err) ? await parseOf(text, named) : undefined;
+      if (parsed !== undefined) return keylessView(text, named, parsed);
+    }
+  }
   const detected = await detectFormat(options.path, text);
   if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return { status: "plain", output: bytes };
   const { format, parsed } = detected;
-  const encode = (s: string): Buffer => Buffer.from(s, plaintextEncoding(format));
   try {
-    const opened = await openText(text, { format, keySources: options.keySources });
-    return { status: "decrypted", output: Buffer.concat([Buffer.from(metadataSummary(opened.metadata, format, opened.dataKey)), encode(opened.plaintext)]) };
+    return decryptedView(await openText(text, { format, keySources: options.keySources }));
   } catch (err) {
-    if (isHushError(err, "NO_MATCHING_KEY") || isHushError(err, "KEY_SOURCE_FAILED") || isHushError(err, "NO_KEYS")) {
-      const metadata = await metadataOf(text, format);
-      const keys = metadata === undefined ? "" : ` (encrypted for ${metadata.keyGroups.map((g) => g.map((e) => `${e.kind} ${masterKeyIdentity(e)}`).join(", ")).join(" | ")})`;
-      const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
-      return { status: "keyless", output: Buffer.from(header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary + (await keyless(text, format, parsed))) };
-    }
+    if (isKeyError(err)) return keylessView(text, format, parsed);
     if (isHushError(err, "MAC_MISMATCH")) {
       try {
         const opened = await openText(text, { format, keySources: options.keySources, ignoreMac: true });
         const summary = metadataSummary(opened.metadata, format, opened.dataKey);
-        return { status: "unverified", output: Buffer.concat([Buffer.from(header(`WARNING: ${err.message}; the values below are not authenticated`) + summary), encode(opened.plaintext)]) };
+        return { status: "unverified", output: Buffer.concat([Buffer.from(header(`WARNING: ${err.message}; the values below are not authenticated`) + summary), encoded(opened.plaintext, format)]) };
       } catch {
         // fall through to the structure view
       }
@@ -73,6 +97,36 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
     const metadata = await metadataOf(text, format);
     const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
     return { status: "damaged", output: Buffer.from(header(`WARNING: this file does not decrypt: ${why}`) + summary + body) };
+  }
+}
+
+function isKeyError(err: unknown): boolean {
+  return isHushError(err, "NO_MATCHING_KEY") || isHushError(err, "KEY_SOURCE_FAILED") || isHushError(err, "NO_KEYS");
+}
+
+function encoded(plaintext: string, format: FileFormat): Buffer {
+  return Buffer.from(plaintext, plaintextEncoding(format));
+}
+
+function decryptedView(opened: { readonly format: FileFormat; readonly plaintext: string; readonly metadata: FileMetadata; readonly dataKey: Uint8Array }): DiffView {
+  return { status: "decrypted", output: Buffer.concat([Buffer.from(metadataSummary(opened.metadata, opened.format, opened.dataKey)), encoded(opened.plaintext, opened.format)]) };
+}
+
+/** The view without a key: who can read the file, and its structure with a marker per encrypted value. */
+async function keylessView(text: string, format: FileFormat, parsed: ParsedDocument): Promise<DiffView> {
+  const metadata = await metadataOf(text, format);
+  const keys = metadata === undefined ? "" : ` (encrypted for ${metadata.keyGroups.map((g) => g.map((e) => `${e.kind} ${masterKeyIdentity(e)}`).join(", ")).join(" | ")})`;
+  const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
+  return { status: "keyless", output: Buffer.from(header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary + (await keyless(text, format, parsed))) };
+}
+
+/** The whole parse of an encrypted file, or undefined when it does not parse or has no metadata. */
+async function parseOf(text: string, format: FileFormat): Promise<ParsedDocument | undefined> {
+  try {
+    const { doc } = await readForDecrypt(text, format);
+    return doc.metadata === undefined ? undefined : doc;
+  } catch {
+    return undefined;
   }
 }
 

@@ -21,6 +21,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, transform } from "esbuild";
+import { directImports } from "./direct-imports.mjs";
 import { hotPackGroups, packId, packText } from "./hot-pack.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,14 +34,21 @@ const staging = join(pkgDir, "out-esm");
 const cliManifest = JSON.parse(readFileSync(join(packagesDir, "cli", "package.json"), "utf8"));
 const VERSION = cliManifest.version;
 
+/** The TypeScript source of a workspace import (`@hush/NAME` or `@hush/NAME/SUB`), or undefined. */
+function workspaceSource(specifier) {
+  const m = /^@hush\/([a-z-]+)(?:\/([a-z-]+))?$/.exec(specifier);
+  if (m === null) return undefined;
+  const file = join(packagesDir, m[1], "src", `${m[2] ?? "index"}.ts`);
+  return existsSync(file) ? file : undefined;
+}
+
 /** Workspace packages are bundled from their TypeScript sources (no `tsc` build needed). */
 export const workspaceSources = {
   name: "workspace-sources",
   setup(b) {
     b.onResolve({ filter: /^@hush\/[a-z-]+(\/[a-z-]+)?$/ }, (args) => {
-      const [, name, sub] = /^@hush\/([a-z-]+)(?:\/([a-z-]+))?$/.exec(args.path);
-      const file = join(packagesDir, name, "src", `${sub ?? "index"}.ts`);
-      return existsSync(file) ? { path: file } : undefined;
+      const file = workspaceSource(args.path);
+      return file === undefined ? undefined : { path: file };
     });
   },
 };
@@ -95,7 +103,7 @@ export const common = {
   minify: true,
   legalComments: "none",
   define: { HUSH_VERSION: JSON.stringify(VERSION) },
-  plugins: [workspaceSources, commonJsDynamicImports],
+  plugins: [workspaceSources, directImports(packagesDir, workspaceSource), commonJsDynamicImports],
   logLevel: "warning",
   // The AWS SDK warns about Node 20 from a module-level check; hush sets the variable it reads.
   mainFields: ["module", "main"],

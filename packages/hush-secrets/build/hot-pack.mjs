@@ -12,19 +12,16 @@ import { relative } from "node:path";
 /**
  * The modules whose dynamic import a hot command waits for (paths under packages/), in groups:
  * the first group's pack also holds everything the entry point imports statically, and is what
- * `hush decrypt` of an age file reads; each further group's pack holds what its command adds.
+ * `hush decrypt` of an age-encrypted YAML file reads; each further group's pack holds what its
+ * format or command adds.
  * Each module's chunk and the chunks it imports statically are packed. Other modules (encrypt,
  * the `yaml` package for --extract, the AWS SDK, gpg) stay in their own files.
  */
 export const HOT_GROUPS = [
-  [
-    "cli/src/commands/decrypt.ts",
-    "key-source-age/src/age-key-source.ts",
-    "key-source-age/src/discovery.ts",
-    "core/src/stores/yaml-fast-reader.ts",
-    "core/src/stores/json-fast-reader.ts",
-    "core/src/stores/dotenv-store.ts",
-  ],
+  ["cli/src/commands/decrypt.ts", "key-source-age/src/age-key-source.ts", "key-source-age/src/discovery.ts", "core/src/stores/yaml-fast-reader.ts"],
+  // The other formats' readers: a YAML file (the common case) does not read them.
+  ["core/src/stores/json-fast-reader.ts"],
+  ["core/src/stores/dotenv-store.ts"],
   ["cli/src/commands/git/textconv.ts"],
   ["cli/src/commands/exec.ts"],
 ];

@@ -3,8 +3,9 @@ import type { KeySourceResolver } from "../crypto/data-key.ts";
 import { SOPS_FORMAT_VERSION } from "../metadata/file-metadata.ts";
 import { encryptText } from "../secret-file.ts";
 import { openText, type OpenedFile } from "../open-text.ts";
-import { checkFormat, storeFor, type FileFormat } from "../stores/registry.ts";
+import { storeFor, type FileFormat } from "../stores/registry.ts";
 import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
+import { convertPlaintext } from "./convert.ts";
 import { editPlaintext, type PlainEditResult } from "./plain-edit.ts";
 import { nodeAt } from "./tree-edit.ts";
 
@@ -49,19 +50,6 @@ export function newerVersion(fileVersion: string): string {
     if (a[i]! > b[i]!) return fileVersion;
   }
   return fileVersion;
-}
-
-/**
- * Re-writes a plaintext document in another format through its value tree.
- * @throws HushError PARSE_FAILED when `text` does not parse; EMIT_FAILED when the tree does not fit `to`.
- */
-export async function convertPlaintext(text: string, from: FileFormat, to: FileFormat, indent: number | undefined): Promise<string> {
-  checkString(text, "the text");
-  checkFormat(from);
-  checkFormat(to);
-  if (from === to) return text;
-  const tree: TreeMap = (await storeFor(from)).toTree(text);
-  return (await storeFor(to)).emitTree(tree, indent === undefined ? {} : { indent });
 }
 
 export class SecretDocument {

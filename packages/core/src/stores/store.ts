@@ -158,7 +158,13 @@ export interface FastReader {
   stream?(text: string): StreamingRead | undefined;
 }
 
-/** See {@link FastReader.stream}. */
+/**
+ * See {@link FastReader.stream}. `scan` may hand comment leaves in an order other than the
+ * store's (reading a plaintext does not depend on it). A comment's path is its AAD, so a wrong
+ * one cannot go unnoticed: the reader of a streaming read treats a comment that fails
+ * authentication as a reason to read the text again with the store (which keeps such a comment as
+ * it is, as SOPS does).
+ */
 export interface StreamingRead {
   readonly metadata: unknown;
   readonly store: Pick<Store, "renderPlaintext">;

@@ -21,6 +21,8 @@ export const yamlFastReader: FastReader = {
     if (at === 0 && !text.startsWith("sops:\n")) return undefined;
     const metadata = scanYaml(text.slice(at))?.metadata;
     if (metadata === undefined) return undefined;
-    return { metadata, store: { renderPlaintext }, scan: (onLeaf) => scanYaml(text, onLeaf) };
+    // Comments too: SOPS encrypts them by default, and reading a file's plaintext needs no
+    // particular order of them (see StreamingRead).
+    return { metadata, store: { renderPlaintext }, scan: (onLeaf) => scanYaml(text, onLeaf, { comments: true }) };
   },
 };

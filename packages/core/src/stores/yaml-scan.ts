@@ -14,7 +14,23 @@ import { resolvePlainScalar } from "./yaml-resolve.ts";
  * data, multi-line or escaped scalars, several documents, tabs, encrypted comments, comments
  * under a comment-regex rule, duplicate keys…) makes it decline with `undefined`, and the caller
  * uses the general parser, which also gives the errors. It never guesses.
+ *
+ * Encrypted comments (SOPS encrypts YAML comments by default) are read only when the caller asks
+ * for them ({@link ScanOptions.comments}, for reading a file's plaintext), as comment leaves with
+ * the path the YAML store gives them: the collection around them (spec 2.2), which is their AAD.
+ * Where that collection depends on how far the general parser extends one (a comment indented
+ * into a collection that has ended), the scanner declines.
  */
+
+/** What {@link scanYaml} reads besides the values. */
+export interface ScanOptions {
+  /**
+   * Hand the data's comments to `onLeaf` as comment leaves, in text order, instead of declining
+   * encrypted ones. For reading only: the YAML store orders a line comment before its value, and
+   * the IV stash of a rewrite counts on the store's order.
+   */
+  readonly comments?: boolean;
+}
 
 /** Characters the scanner accepts anywhere: printable ASCII, line feeds and most of Unicode. */
 const UNSAFE_CHAR = /[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
@@ -44,6 +60,8 @@ interface Pending {
 }
 
 class Decline extends Error {}
+
+const COMMENT_STYLE: YamlStyle = { style: "COMMENT", indent: 0, bodyNewline: false };
 
 function decline(): never {
   throw new Decline();
@@ -146,18 +164,30 @@ function setAt(root: { [key: string]: Plain }, path: KeyPath, value: Plain): voi
  * Scans an encrypted (or plain) YAML file's text; undefined when the text is outside the subset
  * the scanner reads exactly (the caller then parses it with the YAML store).
  */
-export function scanYaml(text: string, onLeaf?: (leaf: Leaf) => void): ParsedDocument | undefined {
+export function scanYaml(text: string, onLeaf?: (leaf: Leaf) => void, options: ScanOptions = {}): ParsedDocument | undefined {
   checkString(text, "the text");
   try {
-    return scan(text, onLeaf);
+    return scan(text, onLeaf, options.comments === true && onLeaf !== undefined);
   } catch (err) {
     if (err instanceof Decline) return undefined;
     throw err;
   }
 }
 
-/** `onLeaf`: each leaf is handed to it as it is read, instead of kept in the document's `leaves`. */
-function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined): ParsedDocument {
+/** A comment on a line of its own, whose collection is known once the next content line is read. */
+interface HeldComment {
+  /** Offset of its `#`. */
+  readonly at: number;
+  readonly col: number;
+  readonly lineNo: number;
+  readonly text: string;
+}
+
+/**
+ * `onLeaf`: each leaf is handed to it as it is read, instead of kept in the document's `leaves`;
+ * `withComments`: comments are handed to it too (see {@link ScanOptions.comments}).
+ */
+function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined, withComments: boolean): ParsedDocument {
   if (UNSAFE_CHAR.test(text)) decline();
   const leaves: Leaf[] = [];
   const frames: Frame[] = [{ kind: "map", indent: 0, path: [], keys: new Set(), items: 0 }];
@@ -171,6 +201,49 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined): ParsedD
   let literal: { path: KeyPath; strip: boolean; parentIndent: number; indent: number; lines: string[] } | undefined;
   let content = false;
 
+  /** Own-line comments since the last content line, and the collections open at that line. */
+  let held: HeldComment[] = [];
+  let framesAtHold: Frame[] = [];
+  /** The column of a `{}` or `[]` that ends the last content line (a collection in the store's reading), else -1. */
+  let emptyFlowCol = -1;
+  let emptyFlowAtHold = -1;
+  const emitComment = (at: number, commentText: string, path: KeyPath, lineNo: number): void => {
+    // The store's comment token ends at the line's end; trailing blanks are left to it.
+    if (/\s$/.test(commentText)) decline();
+    onLeaf!({ kind: "comment", path, document: 0, value: { type: "str", text: commentText }, start: at + 1, end: at + 1 + commentText.length, line: lineNo, style: COMMENT_STYLE });
+  };
+  /** A comment after content on its line: the YAML store's line comment of that line's item, in the collection `path`. */
+  const lineComment = (at: number, path: KeyPath, lineNo: number): void => {
+    const nl = text.indexOf("\n", at);
+    const commentText = text.slice(at + 1, nl < 0 ? text.length : nl);
+    if (!withComments) {
+      if (commentText.includes("ENC[")) decline();
+      return;
+    }
+    emitComment(at, commentText, path, lineNo);
+  };
+  /**
+   * Gives the held comments their collection, now that the line at column `indent` (offset
+   * `lineAt`) is read: the innermost collection open both before and after them with a column not
+   * beyond theirs, or a collection that starts on this line at their column (the head comment of
+   * its first item, as go-yaml attaches it).
+   */
+  const placeHeld = (indent: number): void => {
+    if (held.length === 0) return;
+    let kept = 0;
+    while (kept < framesAtHold.length && kept < frames.length && framesAtHold[kept] === frames[kept]) kept++;
+    for (const c of held) {
+      // A collection that ended before this line but is indented as far as the comment may or
+      // may not extend over it in the store's reading: not guessed.
+      for (let i = kept; i < framesAtHold.length; i++) if (c.col >= framesAtHold[i]!.indent) decline();
+      if (emptyFlowAtHold >= 0 && c.col >= emptyFlowAtHold) decline();
+      let path: KeyPath = [];
+      for (let i = 0; i < kept; i++) if (c.col >= frames[i]!.indent) path = frames[i]!.path;
+      for (let i = kept; i < frames.length; i++) if (frames[i]!.indent === indent && c.col === indent) path = frames[i]!.path;
+      emitComment(c.at, c.text, path, c.lineNo);
+    }
+    held = [];
+  };
   const emit = (path: KeyPath, value: ScalarValue | null, start: number, end: number, lineNo: number, style: YamlStyle | undefined): void => {
     const leaf: Leaf = { kind: "scalar", path, document: 0, value, start, end, line: lineNo, ...(style === undefined ? {} : { style }) };
     if (onLeaf === undefined) leaves.push(leaf);
@@ -226,7 +299,13 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined): ParsedD
     if (line[indent] === "#") {
       if (!inMetadata) {
         dataComments = true;
-        if (line.includes("ENC[")) decline();
+        if (withComments) {
+          if (held.length === 0) {
+            framesAtHold = [...frames];
+            emptyFlowAtHold = emptyFlowCol;
+          }
+          held.push({ at: base + indent, col: indent, lineNo, text: line.slice(indent + 1) });
+        } else if (line.includes("ENC[")) decline();
       }
       continue;
     }
@@ -253,6 +332,8 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined): ParsedD
       top = frames[frames.length - 1];
     }
     if (top === undefined || top.indent !== indent) decline();
+    placeHeld(indent);
+    emptyFlowCol = -1;
     const nowInMetadata = metaStart >= 0 && metaEnd < 0;
 
     let at = indent;
@@ -263,6 +344,8 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined): ParsedD
       let next = at + 1;
       while (line[next] === " ") next++;
       if (next >= line.length || line[next] === "#") {
+        // `- # …`: the store places such a comment by the item's content on later lines.
+        if (line[next] === "#" && !nowInMetadata && (withComments || line.includes("ENC[", next))) decline();
         pending = { path, col: at, fromKey: false, nullAt: base + next, lineNo, lineIndent: indent, inMetadata: nowInMetadata };
         continue;
       }
@@ -295,8 +378,11 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined): ParsedD
     const s = inlineScalar(line, next, base);
     if (s.kind === "empty") {
       pending = { path, col: at, fromKey: true, nullAt: base + next, lineNo, lineIndent: indent, inMetadata: nowInMetadata };
-      if (next < line.length) dataComments ||= !nowInMetadata;
-      if (!nowInMetadata && line.includes("ENC[", next)) decline();
+      if (next < line.length && !nowInMetadata) {
+        // `key: # …`: the line comment of the key, in the key's map.
+        dataComments = true;
+        lineComment(base + next, frame.path, lineNo);
+      }
       continue;
     }
     handleInline(s, path, at, indent, nowInMetadata, lineNo);
@@ -304,6 +390,12 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined): ParsedD
   finishLiteral();
   resolvePending();
   if (!content) decline();
+  // Comments after the last content line: in the data only when the file has no metadata (a
+  // plaintext file, which has nothing to decrypt in them).
+  if (held.length > 0) {
+    if (withComments) decline();
+    held = [];
+  }
 
   function handleInline(s: Inline, path: KeyPath, col: number, indent: number, inMeta: boolean, at: number): void {
     switch (s.kind) {
@@ -317,7 +409,10 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined): ParsedD
       case "{}":
       case "[]":
         if (inMeta) setAt(metadata, path.slice(1), s.kind === "{}" ? {} : []);
-        else emit(path, null, s.start, s.start, at, undefined);
+        else {
+          emptyFlowCol = s.start - (text.lastIndexOf("\n", s.start - 1) + 1);
+          emit(path, null, s.start, s.start, at, undefined);
+        }
         return;
       case "scalar":
         if (inMeta) {
@@ -326,8 +421,7 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined): ParsedD
         }
         if (s.comment >= 0) {
           dataComments = true;
-          const nl = text.indexOf("\n", s.comment);
-          if (text.slice(s.comment, nl < 0 ? text.length : nl).includes("ENC[")) decline();
+          lineComment(s.comment, path.slice(0, -1), at);
         }
         emit(path, s.value, s.start, s.end, at, { style: s.style, indent, bodyNewline: false, inFlow: false });
     }

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { decryptText, encryptText, readTree, scanYaml, storeFor, type ParsedDocument } from "@hush/core";
+import { decryptText, encryptText, readTree, scanYaml, storeFor, type Leaf, type ParsedDocument } from "@hush/core";
 import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
 
 /**
@@ -43,6 +43,31 @@ async function expectAgrees(text: string): Promise<boolean> {
   const slow = await general(text);
   if (!slow.ok) throw new Error(`the scanner read a text the parser rejects:\n${text}`);
   expect(reading(fast), text).toEqual(slow.value);
+  return true;
+}
+
+/**
+ * The scanner's streaming read with comments (what decryption uses), or undefined when it
+ * declines: its scalars in order and its comments in text order.
+ */
+function streamed(text: string): { scalars: Leaf[]; comments: Leaf[] } | undefined {
+  const leaves: Leaf[] = [];
+  if (scanYaml(text, (leaf) => leaves.push(leaf), { comments: true }) === undefined) return undefined;
+  return { scalars: leaves.filter((l) => l.kind === "scalar"), comments: leaves.filter((l) => l.kind === "comment").sort((a, b) => a.start - b.start) };
+}
+
+/** The streaming read with comments declines, or gives the parser's leaves (comments: each with the parser's path, span and text). */
+async function expectCommentsAgree(text: string): Promise<boolean> {
+  const fast = streamed(text);
+  if (fast === undefined) return false;
+  let doc: ParsedDocument;
+  try {
+    doc = (await storeFor("yaml")).parse(text);
+  } catch {
+    throw new Error(`the scanner read a text the parser rejects:\n${text}`);
+  }
+  const slow = { scalars: doc.leaves.filter((l) => l.kind === "scalar"), comments: doc.leaves.filter((l) => l.kind === "comment").sort((a, b) => a.start - b.start) };
+  expect(fast, text).toEqual(slow);
   return true;
 }
 
@@ -89,6 +114,22 @@ function seq(depth: number, indent: number): fc.Arbitrary<string[]> {
 }
 const document = fc.tuple(block(0, 0), fc.boolean()).map(([ls, nl]) => ls.join("\n") + (nl ? "\n" : ""));
 
+/** A comment line at any indentation, or a comment after a line's value. */
+const commentText = fc.stringMatching(/^[a-z0-9 ]{0,10}$/).map((t) => `#${t}`);
+/** `document`, with comment lines inserted anywhere and comments after some values (SOPS encrypts all of them). */
+const commented = fc
+  .tuple(block(0, 0), fc.array(fc.tuple(fc.nat(40), fc.constantFrom(0, 0, 2, 4, 6, 1), commentText, fc.boolean()), { maxLength: 6 }), fc.boolean())
+  .map(([ls, notes, nl]) => {
+    const lines = [...ls];
+    for (const [at, col, note, trailing] of notes) {
+      const i = at % (lines.length + 1);
+      // A trailing comment only after a line that ends with a plain scalar or a bare key.
+      if (trailing && i < lines.length && /(:|: [A-Za-z0-9]+|- [A-Za-z0-9]+)$/.test(lines[i]!)) lines[i] = `${lines[i]} ${note}`;
+      else lines.splice(i, 0, `${" ".repeat(col)}${note}`);
+    }
+    return lines.join("\n") + (nl ? "\n" : "");
+  });
+
 const enc = (text: string): Promise<string> => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
 
 describe("the YAML decrypt span scanner", () => {
@@ -127,9 +168,39 @@ describe("the YAML decrypt span scanner", () => {
     expect(read).toBe(total);
   }, SLOW);
 
+  it("reading comments too (decryption), declines or gives each comment the parser's path (its AAD), span and text, on line soup", async () => {
+    await fc.assert(
+      fc.asyncProperty(soup, async (text) => {
+        await expectCommentsAgree(text);
+      }),
+      { numRuns: RUNS * 4 },
+    );
+  }, SLOW);
+
+  it("decrypts files with encrypted comments through the scanner, exactly as the parser reads them", async () => {
+    let read = 0;
+    let total = 0;
+    await fc.assert(
+      fc.asyncProperty(commented, async (text) => {
+        await expectCommentsAgree(text);
+        const encrypted = await enc(text);
+        total++;
+        if (await expectCommentsAgree(encrypted)) read++;
+        expect(await decryptText(encrypted, { format: "yaml", keySources: noKeys, dataKey })).toBe(text);
+      }),
+      { numRuns: RUNS },
+    );
+    // Most commented files take the fast path; the rest are comments indented into a
+    // collection that has ended, which the scanner leaves to the parser.
+    expect(read).toBeGreaterThan(total * 0.7);
+  }, SLOW);
+
   it("agrees with the parser on the SOPS-written YAML vectors", async () => {
     const dir = fileURLToPath(new URL("../../../../testdata/sops/", import.meta.url));
-    for (const name of readdirSync(dir).filter((n) => n.endsWith(".yaml"))) await expectAgrees(readFileSync(dir + name, "utf8"));
+    for (const name of readdirSync(dir).filter((n) => n.endsWith(".yaml"))) {
+      await expectAgrees(readFileSync(dir + name, "utf8"));
+      await expectCommentsAgree(readFileSync(dir + name, "utf8"));
+    }
     // The SOPS example file (values, lists, nested maps, the age and PGP metadata) takes the fast path.
     expect(scanYaml(readFileSync(dir + "format.enc.yaml", "utf8"))).toBeDefined();
   });
