@@ -97,12 +97,13 @@ if (keygen.status !== 0 || recipient === undefined) {
 /** A minimal environment: no developer keys or settings can change what is measured. */
 const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C", SOPS_AGE_KEY_FILE: keyFile };
 
-function prepare(format, size) {
-  const dir = join(scratch, `${format}-${size}`);
+/** A generated input (or `text`), encrypted with hush and checked to decrypt back; `name` names its directory. */
+function prepare(format, size, text = generateFile(format, size), name = `${format}-${size}`) {
+  const dir = join(scratch, name);
   mkdirSync(dir, { recursive: true });
   const ext = EXTENSION[format];
   const plain = join(dir, `plain${ext}`);
-  writeFileSync(plain, generateFile(format, size));
+  writeFileSync(plain, text);
   const enc = join(dir, `enc${ext}`);
   const r = spawnSync(NODE, [HUSH, "encrypt", "--age", recipient, plain], { env: ENV, maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`hush encrypt failed for ${format} ${size}: ${r.stderr}`);
@@ -145,6 +146,8 @@ const startupRows = measureStartup({
   tscHush: TSC_HUSH,
   seaBuilder: join(root, "packages", "hush-secrets", "build", "sea.mjs"),
   encYaml: smallYaml.enc,
+  // The same file as people write it, with comments (which SOPS and hush encrypt too).
+  encYamlCommented: prepare("yaml", "small", `# application secrets\n${generateFile("yaml", "small").replace("    timeout:", "    # seconds\n    timeout:")}`, "yaml-small-commented").enc,
   encEnv: prepare("dotenv", "small").enc,
   env: ENV,
   scratch,

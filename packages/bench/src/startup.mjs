@@ -2,7 +2,8 @@
  * Start-up of the hot commands, all measured in the same rounds (each round runs every command
  * once) and reported as ratios over `node -e 0` of the same rounds: the bundled package that ships
  * (with and without its V8 code cache), the workspace's `tsc` build, and the standalone
- * executable. A small age-encrypted YAML file: the work is negligible, start-up is everything.
+ * executable. A small age-encrypted YAML file: the work is negligible, start-up is everything (and
+ * the same file with comments, which SOPS encrypts too).
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
@@ -13,13 +14,14 @@ import { measureRounds } from "./measure.mjs";
  * `encYaml`/`encEnv` small encrypted files; the standalone executable is built into `scratch`
  * unless `sea` is false. Returns the rows (first: `node -e 0`).
  */
-export function measureStartup({ node, hush, tscHush, seaBuilder, encYaml, encEnv, env, scratch, runs, sea, log }) {
+export function measureStartup({ node, hush, tscHush, seaBuilder, encYaml, encYamlCommented, encEnv, env, scratch, runs, sea, log }) {
   const noCache = { ...env, HUSH_CODE_CACHE: "0" };
   const benches = [
     { name: "node -e 0", command: [node, "-e", "0"], env },
     { name: "hush decrypt (bundle)", command: [node, hush, "decrypt", encYaml], env },
     { name: "hush decrypt (bundle, no code cache)", command: [node, hush, "decrypt", encYaml], env: noCache },
     { name: "hush decrypt (tsc build)", command: [node, tscHush, "decrypt", encYaml], env },
+    { name: "hush decrypt, the file with comments (bundle)", command: [node, hush, "decrypt", encYamlCommented], env },
     { name: "hush -d --extract (bundle)", command: [node, hush, "-d", "--extract", '["database"]["password"]', encYaml], env },
     { name: "hush git textconv (bundle)", command: [node, hush, "git", "textconv", encYaml], env },
     { name: "hush git textconv (tsc build)", command: [node, tscHush, "git", "textconv", encYaml], env },
