@@ -190,7 +190,11 @@ async function main() {
 
   const launcherSource = readFileSync(join(here, "launcher.cjs"), "utf8");
   const launcherId = createHash("sha256").update(launcherSource).digest("hex").slice(0, 16);
-  const launcher = launcherSource.replace("@@LAUNCHER_ID@@", launcherId).replace("@@HOT_PACKS@@", () => writeHotPacks("cli.js")).replace("@@ENTRY@@", "cli.cjs");
+  const launcher = launcherSource
+    .replace("@@LAUNCHER_ID@@", launcherId)
+    .replace("@@PROFILED@@", "true")
+    .replace("@@HOT_PACKS@@", () => writeHotPacks("cli.js"))
+    .replace("@@ENTRY@@", "cli.cjs");
   writeFileSync(join(out, "bin", "hush.cjs"), launcher);
   chmodSync(join(out, "bin", "hush.cjs"), 0o755);
   if (entries["env-startup"] !== undefined) {
@@ -198,6 +202,7 @@ async function main() {
     // hands the loader's module back instead of running the CLI.
     const envLauncher = launcherSource
       .replace("@@LAUNCHER_ID@@", launcherId)
+      .replace("@@PROFILED@@", "false")
       .replace("@@HOT_PACKS@@", () => writeHotPacks("env-startup.js"))
       .replace('load("@@ENTRY@@").main(__filename);', 'module.exports = load("env-startup.cjs");');
     writeFileSync(join(out, "bin", "env-startup.cjs"), envLauncher);

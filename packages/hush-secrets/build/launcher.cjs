@@ -29,6 +29,14 @@ const LAUNCHER_ID = "@@LAUNCHER_ID@@";
  */
 const HOT_PACKS = @@HOT_PACKS@@;
 
+/**
+ * The command this run is, for the code caches of the hot packs. V8 caches the functions a run has
+ * compiled; the packs are shared by the commands (and by the full program), so each hot command
+ * keeps a cache of its own: one written by another command would leave this command's functions
+ * to be compiled again at every run. The build sets PROFILED (false for the env loader).
+ */
+const PROFILED = @@PROFILED@@;
+const profile = PROFILED ? runProfile(process.argv.slice(2)) : "env";
 const cacheDir = codeCacheDir();
 const modules = new Map();
 const packs = new Map();
@@ -55,6 +63,13 @@ function codeCacheDir() {
   } catch {
     return undefined;
   }
+}
+
+function runProfile([first, second]) {
+  if (first === "decrypt" || first === "-d" || first === "--decrypt") return "decrypt";
+  if (first === "git" && second === "textconv") return "textconv";
+  if (first === "exec-env") return "exec-env";
+  return "other";
 }
 
 function cacheFileFor(source) {
@@ -99,7 +114,7 @@ function packedModule(name) {
     const filename = path.join(DIST, packName);
     const source = fs.readFileSync(filename, "utf8");
     // The build hashed the pack; its length guards against a file changed since.
-    pack = compile(filename, source, `${HOT_PACKS.packs[packName]}\0${source.length}`);
+    pack = compile(filename, source, `${HOT_PACKS.packs[packName]}\0${source.length}\0${profile}`);
     packs.set(packName, pack);
   }
   return pack[name];
