@@ -14,7 +14,9 @@ import {
   streamForDecrypt,
   type FileFormat,
   type FileMetadata,
+  type KeySource,
   type KeySourceResolver,
+  type MasterKeyEntry,
   type ParsedDocument,
   type TextEdit,
 } from "@hush/core";
@@ -61,10 +63,13 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
   // git runs this once per file revision: the common case (a name that gives the format, a
   // metadata block its streaming reader finds, a key that opens it) is read in one pass, without
   // a full parse first. Anything else takes the full detection below, which gives every other view.
+  // The file may be read more than once below (the quick read, the whole parse, without the MAC):
+  // its keys are asked once.
+  const keySources = unwrapOnce(options.keySources);
   const named = options.path === undefined ? undefined : formatFromPath(options.path);
   if (named !== undefined && (await streamForDecrypt(text, named))?.metadata !== undefined) {
     try {
-      return decryptedView(await readPlaintext(text, { format: named, keySources: options.keySources }));
+      return decryptedView(await readPlaintext(text, { format: named, keySources }));
     } catch (err) {
       // No key opens it: the keys are not tried again; the keyless view needs the parse.
       const parsed = isKeyError(err) ? await parseOf(text, named) : undefined;
@@ -75,12 +80,12 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
   if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return { status: "plain", output: bytes };
   const { format, parsed } = detected;
   try {
-    return decryptedView(await openText(text, { format, keySources: options.keySources }));
+    return decryptedView(await openText(text, { format, keySources }));
   } catch (err) {
     if (isKeyError(err)) return keylessView(text, format, parsed);
     if (isHushError(err, "MAC_MISMATCH")) {
       try {
-        const opened = await openText(text, { format, keySources: options.keySources, ignoreMac: true });
+        const opened = await openText(text, { format, keySources, ignoreMac: true });
         const summary = metadataSummary(opened.metadata, format, opened.dataKey);
         return { status: "unverified", output: Buffer.concat([Buffer.from(header(`WARNING: ${err.message}; the values below are not authenticated`) + summary), encoded(opened.plaintext, format)]) };
       } catch {
@@ -98,6 +103,39 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
     const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
     return { status: "damaged", output: Buffer.from(header(`WARNING: this file does not decrypt: ${why}`) + summary + body) };
   }
+}
+
+/**
+ * `resolve`, with each key entry unwrapped at most once (its outcome, a key, null or an error, is
+ * remembered): a key may be a hardware token, a PIN prompt or a network call, and git runs the
+ * diff driver for every revision of every file.
+ */
+function unwrapOnce(resolve: KeySourceResolver): KeySourceResolver {
+  const sources = new Map<string, Promise<KeySource | undefined>>();
+  const unwrapped = new Map<string, Promise<Uint8Array | null>>();
+  const remembered = (source: KeySource): KeySource => ({
+    kind: source.kind,
+    wrap: (dataKey, recipient) => source.wrap(dataKey, recipient),
+    describeSearch: () => source.describeSearch(),
+    unwrap: (entry: MasterKeyEntry) => {
+      const id = JSON.stringify(entry);
+      let key = unwrapped.get(id);
+      if (key === undefined) {
+        key = source.unwrap(entry);
+        unwrapped.set(id, key);
+      }
+      // A copy each time: a reader may wipe the key it was handed.
+      return key.then((k) => (k === null ? null : k.slice()));
+    },
+  });
+  return (kind) => {
+    let source = sources.get(kind);
+    if (source === undefined) {
+      source = resolve(kind).then((s) => (s === undefined ? undefined : remembered(s)));
+      sources.set(kind, source);
+    }
+    return source;
+  };
 }
 
 function isKeyError(err: unknown): boolean {

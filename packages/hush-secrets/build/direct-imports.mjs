@@ -72,7 +72,8 @@ export function directImports(packagesDir, entryOf) {
           if (barrel === undefined) return statement;
           const direct = new Map();
           const rest = [];
-          for (const spec of list.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+          // Comments in the list go: a `//` one would swallow what follows once the list is one line.
+          for (const spec of list.replace(COMMENTS, " ").split(",").map((s) => s.trim()).filter((s) => s !== "")) {
             if (spec.startsWith("type ")) continue; // erased; verbatimModuleSyntax marks every type import
             const [imported, local = imported] = spec.split(/\s+as\s+/);
             const where = barrel.get(imported);

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { decryptText, encryptText, readTree, scanYaml, storeFor, type Leaf, type ParsedDocument } from "@hush/core";
+import { decryptText, encryptText, openText, readPlaintext, readTree, scanYaml, storeFor, type Leaf, type ParsedDocument } from "@hush/core";
 import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
 
 /**
@@ -130,6 +130,54 @@ const commented = fc
     return lines.join("\n") + (nl ? "\n" : "");
   });
 
+/** Comment text SOPS would encrypt: any characters of a line (unicode, quotes, `#`, tabs). */
+const anyNote = fc.string({ unit: "grapheme", maxLength: 8 }).filter((t) => !/[\r\n\u0085\u2028\u2029]/.test(t)).map((t) => `#${t}`);
+/** `document` with comments at any column, after any kind of value (quoted, flow, `- k: v`), in any text. */
+const commentedAnywhere = fc
+  .tuple(block(0, 0), fc.array(fc.tuple(fc.nat(40), fc.nat(9), fc.oneof(commentText, anyNote), fc.boolean()), { maxLength: 6 }), fc.boolean())
+  .map(([ls, notes, nl]) => {
+    const lines = [...ls];
+    for (const [at, col, note, trailing] of notes) {
+      const i = at % (lines.length + 1);
+      // After a bare key, or a value (plain, quoted, `{}`, `[]`) without a `#` of its own.
+      if (trailing && i < lines.length && /(:|: [^#]+|- [^#]+)$/.test(lines[i]!)) lines[i] = `${lines[i]} ${note}`;
+      else lines.splice(i, 0, `${" ".repeat(col)}${note}`);
+    }
+    return lines.join("\n") + (nl ? "\n" : "");
+  });
+
+/**
+ * An encrypted file whose encrypted comments someone without the data key moved: each comment's
+ * ciphertext (own-line or after a value) copied to other lines, at any column, or after values;
+ * sometimes with CRLF line ends.
+ */
+function movedComments(encrypted: string): fc.Arbitrary<string> {
+  const lines = encrypted.split("\n");
+  const ciphertexts = [...new Set([...encrypted.matchAll(/#(ENC\[AES256_GCM,[^\]]*\])/g)].map((m) => m[1]!))];
+  if (ciphertexts.length === 0) return fc.constant(encrypted);
+  const move = fc.tuple(fc.nat(200), fc.nat(ciphertexts.length - 1), fc.nat(9), fc.boolean());
+  return fc.tuple(fc.array(move, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([moves, crlf]) => {
+    const ls = [...lines];
+    for (const [at, which, col, after] of moves) {
+      const i = at % ls.length;
+      const comment = `#${ciphertexts[which]!}`;
+      if (after && ls[i]!.trim() !== "" && !ls[i]!.includes("#")) ls[i] = `${ls[i]} ${comment}`;
+      else ls.splice(i, 0, `${" ".repeat(col)}${comment}`);
+    }
+    const text = ls.join("\n");
+    return crlf ? text.replace(/\n/g, "\r\n") : text;
+  });
+}
+
+/** The outcome of a read: its plaintext, or its error's code and message. */
+async function outcome(read: () => Promise<{ plaintext: string }>): Promise<unknown> {
+  try {
+    return { plaintext: (await read()).plaintext };
+  } catch (err) {
+    return { error: String(err) };
+  }
+}
+
 const enc = (text: string): Promise<string> => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
 
 describe("the YAML decrypt span scanner", () => {
@@ -193,6 +241,30 @@ describe("the YAML decrypt span scanner", () => {
     // Most commented files take the fast path; the rest are comments indented into a
     // collection that has ended, which the scanner leaves to the parser.
     expect(read).toBeGreaterThan(total * 0.7);
+  }, SLOW);
+
+  it("reading comments too, declines or agrees with the parser on comments at any column, after any value, in any text", async () => {
+    await fc.assert(
+      fc.asyncProperty(commentedAnywhere, async (text) => {
+        await expectCommentsAgree(text);
+        const encrypted = await enc(text);
+        await expectCommentsAgree(encrypted);
+        expect(await decryptText(encrypted, { format: "yaml", keySources: noKeys, dataKey })).toBe(text);
+      }),
+      { numRuns: RUNS },
+    );
+  }, SLOW);
+
+  it("a streaming read of a file whose encrypted comments were moved gives what the whole parse gives (a comment is bound to its collection)", async () => {
+    const options = { format: "yaml" as const, keySources: noKeys, dataKey };
+    await fc.assert(
+      fc.asyncProperty(commentedAnywhere, fc.nat(), async (text, seed) => {
+        const encrypted = await enc(text);
+        const moved = fc.sample(movedComments(encrypted), { seed, numRuns: 1 })[0]!;
+        expect(await outcome(() => readPlaintext(moved, options)), moved).toEqual(await outcome(() => openText(moved, options)));
+      }),
+      { numRuns: RUNS },
+    );
   }, SLOW);
 
   it("agrees with the parser on the SOPS-written YAML vectors", async () => {
