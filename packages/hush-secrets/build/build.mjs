@@ -190,28 +190,28 @@ async function main() {
 
   const launcherSource = readFileSync(join(here, "launcher.cjs"), "utf8");
   const launcherId = createHash("sha256").update(launcherSource).digest("hex").slice(0, 16);
-  const launcher = launcherSource
-    .replace("@@LAUNCHER_ID@@", launcherId)
-    .replace("@@PROFILED@@", "true")
-    .replace("@@HOT_PACKS@@", () => writeHotPacks("cli.js"))
-    .replace("@@ENTRY@@", "cli.cjs");
+  /** The launcher with its blanks filled in. */
+  const launcherFor = ({ profiled, hotPacksOf, dist, start }) =>
+    launcherSource
+      .replace("@@LAUNCHER_ID@@", launcherId)
+      .replace("@@PROFILED@@", String(profiled))
+      .replace("@@HOT_PACKS@@", () => writeHotPacks(hotPacksOf))
+      .replace("@@DIST@@", dist)
+      .replace("@@START@@", start);
+  const launcher = launcherFor({ profiled: true, hotPacksOf: "cli.js", dist: 'path.join(__dirname, "..", "dist")', start: 'load("cli.cjs").main(__filename);' });
   writeFileSync(join(out, "bin", "hush.cjs"), launcher);
   chmodSync(join(out, "bin", "hush.cjs"), 0o755);
   if (entries["env-startup"] !== undefined) {
-    // The env loader starts through the same launcher (so it gets the code cache), which here
-    // hands the loader's module back instead of running the CLI.
-    const envLauncher = launcherSource
-      .replace("@@LAUNCHER_ID@@", launcherId)
-      .replace("@@PROFILED@@", "false")
-      .replace("@@HOT_PACKS@@", () => writeHotPacks("env-startup.js"))
-      .replace('load("@@ENTRY@@").main(__filename);', 'module.exports = load("env-startup.cjs");');
-    writeFileSync(join(out, "bin", "env-startup.cjs"), envLauncher);
-    // require() rather than `import`: importing CommonJS from an ES module makes Node scan its
-    // source for export names and translate it, a few milliseconds at every start for nothing.
-    writeFileSync(
-      join(out, "dist", "config.mjs"),
-      'import { createRequire } from "node:module";\nawait createRequire(import.meta.url)("../bin/env-startup.cjs").loadEnvAtStartup();\n',
-    );
+    // The env loader is the same launcher (so it gets the code cache) as an ES module, which
+    // `--import` can load and whose top-level await holds the application back until the
+    // variables are set.
+    const envLauncher = launcherFor({
+      profiled: false,
+      hotPacksOf: "env-startup.js",
+      dist: "import.meta.dirname",
+      start: 'await load("env-startup.cjs").loadEnvAtStartup();',
+    });
+    writeFileSync(join(out, "dist", "config.mjs"), envLauncher.replace(/^#!.*\n"use strict";\n/, ""));
   }
 
   const manifest = {

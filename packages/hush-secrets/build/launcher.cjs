@@ -12,13 +12,29 @@
  * changed file never meets a stale cache. The cache is used only in a directory the user owns and
  * nobody else may write to (its contents become code); HUSH_CODE_CACHE=0 turns it off. Any
  * problem with the cache only costs its benefit: the CLI runs the same without it.
+ *
+ * The same text, built as an ES module, is the env loader (`hush-secrets/config`, dist/config.mjs):
+ * `node --import` needs an ES module, which cannot `require`, so Node's own modules come from
+ * `process.getBuiltinModule` there (the bundle depends on nothing else). Being the launcher itself,
+ * rather than an ES module that requires a CommonJS launcher, spares the loader a second module
+ * system at every start of the application.
  */
-const fs = require("node:fs");
-const path = require("node:path");
-const vm = require("node:vm");
-const { createHash } = require("node:crypto");
+/** Node's module `id` (the only modules outside the bundle). */
+const builtin =
+  typeof require === "function"
+    ? require
+    : (id) => {
+        const found = process.getBuiltinModule(id);
+        if (found === undefined) throw Object.assign(new Error(`Cannot find module '${id}'`), { code: "MODULE_NOT_FOUND" });
+        return found;
+      };
+const fs = builtin("node:fs");
+const path = builtin("node:path");
+const vm = builtin("node:vm");
+const { createHash } = builtin("node:crypto");
 
-const DIST = path.join(__dirname, "..", "dist");
+/** dist/, where the bundle's modules are (the build fills in how to find it from this file). */
+const DIST = @@DIST@@;
 const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { "use strict";';
 const WRAPPER_TAIL = "\n})";
 /** Changes whenever this file changes (the build fills it in), so old caches do not match. */
@@ -133,7 +149,7 @@ function load(name) {
 }
 
 function requireFromBundle(id) {
-  return id.startsWith("./") ? load(id.slice(2)) : require(id);
+  return id.startsWith("./") ? load(id.slice(2)) : builtin(id);
 }
 
 /** Saves the code V8 compiled during this run (so it covers the functions the command used). */
@@ -155,4 +171,4 @@ function saveCaches() {
 }
 
 process.once("exit", saveCaches);
-load("@@ENTRY@@").main(__filename);
+@@START@@
