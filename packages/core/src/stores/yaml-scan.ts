@@ -3,7 +3,7 @@ import type { KeyPath, ScalarValue } from "../tree/values.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { Leaf, ParsedDocument } from "./store.ts";
 import type { YamlStyle } from "./yaml-render.ts";
-import { resolvePlainScalar } from "./yaml-resolve.ts";
+import { Decline, decline, inlineScalar, mapKey, setAt, type Inline, type Plain } from "./yaml-scan-line.ts";
 
 /**
  * A span scanner for reading encrypted YAML files, line by line, without a YAML composer. It
@@ -34,9 +34,6 @@ export interface ScanOptions {
 
 /** Characters the scanner accepts anywhere: printable ASCII, line feeds and most of Unicode. */
 const UNSAFE_CHAR = /[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
-const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*/;
-/** First characters of a plain scalar the scanner leaves to the general parser (YAML indicators). */
-const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`]/;
 
 interface Frame {
   readonly kind: "map" | "seq";
@@ -59,106 +56,7 @@ interface Pending {
   readonly inMetadata: boolean;
 }
 
-class Decline extends Error {}
-
 const COMMENT_STYLE: YamlStyle = { style: "COMMENT", indent: 0, bodyNewline: false };
-
-function decline(): never {
-  throw new Decline();
-}
-
-/** A scalar written on one line, the span it occupies and what follows it (a comment or nothing). */
-interface InlineScalar {
-  readonly kind: "scalar";
-  readonly value: ScalarValue | null;
-  /** The scalar as written (quotes removed): what the failsafe schema of the metadata reads. */
-  readonly raw: string;
-  readonly style: YamlStyle["style"];
-  readonly start: number;
-  readonly end: number;
-  /** Offset of a `#` comment after the value, else -1. */
-  readonly comment: number;
-}
-
-/** Reads the rest of a line, from `at`, as a one-line scalar; declines anything it does not know. */
-type Inline = InlineScalar | { readonly kind: "empty" | "literal" | "literal-strip" } | { readonly kind: "{}" | "[]"; readonly start: number };
-
-function inlineScalar(line: string, at: number, base: number): Inline {
-  const rest = line.slice(at);
-  if (/^ *$/.test(rest) || rest.startsWith("#")) return { kind: "empty" };
-  const trailer = (from: number): number => {
-    const tail = line.slice(from);
-    if (/^ *$/.test(tail)) return -1;
-    const m = /^ +#/.exec(tail);
-    if (m === null) decline();
-    return base + from + m[0].length - 1;
-  };
-  if (rest.startsWith("{}") || rest.startsWith("[]")) {
-    if (trailer(at + 2) >= 0) decline(); // a comment there: left to the parser
-    return { kind: rest.startsWith("{}") ? "{}" : "[]", start: base + at };
-  }
-  if (rest === "|") return { kind: "literal" };
-  if (rest === "|-") return { kind: "literal-strip" };
-  const q = rest[0];
-  if (q === '"' || q === "'") {
-    const close = line.indexOf(q, at + 1);
-    if (close < 0) decline();
-    const inner = line.slice(at + 1, close);
-    if (q === '"' && inner.includes("\\")) decline();
-    if (q === "'" && line[close + 1] === "'") decline();
-    return { kind: "scalar", value: { type: "str", text: inner }, raw: inner, style: q === '"' ? "QUOTE_DOUBLE" : "QUOTE_SINGLE", start: base + at, end: base + close + 1, comment: trailer(close + 1) };
-  }
-  if (INDICATOR.test(rest)) decline();
-  let end = line.length;
-  const hash = line.indexOf(" #", at);
-  if (hash >= 0) end = hash;
-  const text = line.slice(at, end).replace(/ +$/, "");
-  if (text.includes(": ") || text.endsWith(":") || text.includes("\t")) decline();
-  const resolved = resolvePlainScalar(text);
-  if (resolved === "uint64") decline();
-  return { kind: "scalar", value: resolved, raw: text, style: "PLAIN", start: base + at, end: base + at + text.length, comment: hash >= 0 ? base + hash + 1 : -1 };
-}
-
-/** A map key at `at` and the offset after its `:`. */
-function mapKey(line: string, at: number): { key: string; after: number } {
-  const c = line[at];
-  let key: string;
-  let after: number;
-  if (c === '"' || c === "'") {
-    const close = line.indexOf(c, at + 1);
-    if (close < 0) decline();
-    key = line.slice(at + 1, close);
-    if (key.includes("\\") || key.includes('"') || key.includes("'")) decline();
-    after = close + 1;
-  } else {
-    const m = PLAIN_KEY.exec(line.slice(at));
-    if (m === null) decline();
-    key = m[0];
-    after = at + key.length;
-  }
-  if (line[after] !== ":" || (after + 1 < line.length && line[after + 1] !== " ")) decline();
-  return { key, after: after + 1 };
-}
-
-/** The metadata block as plain data, every scalar a string (the YAML store's failsafe schema). */
-type Plain = string | Plain[] | { [key: string]: Plain };
-
-function setAt(root: { [key: string]: Plain }, path: KeyPath, value: Plain): void {
-  let node: Plain = root;
-  // `__proto__` would set an object's prototype, not a key: left to the parser, which refuses it.
-  if (path.includes("__proto__")) decline();
-  for (let i = 0; i < path.length - 1; i++) {
-    const seg = path[i]!;
-    if (Array.isArray(node) !== (typeof seg === "number")) decline();
-    const next = path[i + 1]!;
-    const container = node as Record<string | number, Plain>;
-    if (!Object.hasOwn(container, seg)) container[seg] = typeof next === "number" ? [] : {};
-    node = container[seg]!;
-  }
-  const last = path[path.length - 1]!;
-  if (Array.isArray(node) !== (typeof last === "number")) decline();
-  (node as Record<string | number, Plain>)[last] = value;
-}
 
 /**
  * Scans an encrypted (or plain) YAML file's text; undefined when the text is outside the subset
@@ -223,10 +121,10 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined, withComm
     emitComment(at, commentText, path, lineNo);
   };
   /**
-   * Gives the held comments their collection, now that the line at column `indent` (offset
-   * `lineAt`) is read: the innermost collection open both before and after them with a column not
-   * beyond theirs, or a collection that starts on this line at their column (the head comment of
-   * its first item, as go-yaml attaches it).
+   * Gives the held comments their collection, now that the content line at column `indent` is
+   * read: the innermost collection open both before and after them with a column not beyond
+   * theirs, or a collection that starts on this line at their column (the head comment of its
+   * first item, as go-yaml attaches it).
    */
   const placeHeld = (indent: number): void => {
     if (held.length === 0) return;
