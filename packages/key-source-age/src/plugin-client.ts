@@ -39,6 +39,18 @@ function sendGrease(session: PluginSession): void {
 }
 
 /**
+ * A stanza either phase answers alike: `error` ends the session with the plugin's message, the
+ * user-interface requests go to the user, and anything else is answered `unsupported`.
+ */
+async function answerOther(session: PluginSession, s: WireStanza, ui: PluginUi): Promise<void> {
+  if (s.type === "error") {
+    session.send("ok");
+    throw session.failed(errorText(s));
+  }
+  if (!(await handleUi(session, s, ui))) session.send("unsupported");
+}
+
+/**
  * Answers the user-interaction stanzas; returns false for any other type. `fail` answers a
  * request the user cannot or did not answer.
  */
@@ -104,12 +116,7 @@ async function wrapWithPlugin(name: string, recipient: string, fileKey: Uint8Arr
         if (labels) throw session.broken("repeated labels stanza");
         labels = true;
         session.send("ok");
-      } else if (s.type === "error") {
-        session.send("ok");
-        throw session.failed(errorText(s));
-      } else if (!(await handleUi(session, s, ui))) {
-        session.send("unsupported");
-      }
+      } else await answerOther(session, s, ui);
     }
     if (stanzas.length === 0) throw session.broken("it returned no recipient stanza");
     return stanzas;
@@ -138,12 +145,7 @@ export async function unwrapWithPlugin(name: string, identity: string, stanzas: 
         if (s.body.length !== FILE_KEY_SIZE) throw session.broken(`the file key has ${s.body.length} bytes, not ${FILE_KEY_SIZE}`);
         fileKey = s.body;
         session.send("ok");
-      } else if (s.type === "error") {
-        session.send("ok");
-        throw session.failed(errorText(s));
-      } else if (!(await handleUi(session, s, ui))) {
-        session.send("unsupported");
-      }
+      } else await answerOther(session, s, ui);
     }
     return fileKey;
   });

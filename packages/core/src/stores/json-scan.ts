@@ -84,6 +84,17 @@ function scan(text: string): ParsedDocument {
       return decline();
     }
   };
+  /** A member's `"key" :` at `pos`, refusing a key `keys` already holds; leaves `pos` at its value. */
+  const memberKey = (keys: Set<string>): string => {
+    if (text[pos] !== '"') decline();
+    const key = string();
+    if (keys.has(key)) decline();
+    keys.add(key);
+    space();
+    expect(":");
+    space();
+    return key;
+  };
   const literal = (word: string): void => {
     if (!text.startsWith(word, pos)) decline();
     pos += word.length;
@@ -106,13 +117,7 @@ function scan(text: string): ParsedDocument {
           space();
         }
         if (c === "{") {
-          if (text[pos] !== '"') decline();
-          const key = string();
-          if (keys.has(key)) decline();
-          keys.add(key);
-          space();
-          expect(":");
-          space();
+          const key = memberKey(keys);
           value(keep ? [...path, key] : path, keep);
         } else value(keep ? [...path, i] : path, keep);
         space();
@@ -154,13 +159,7 @@ function scan(text: string): ParsedDocument {
       space();
     }
     const start = pos;
-    if (text[pos] !== '"') decline();
-    const key = string();
-    if (keys.has(key)) decline();
-    keys.add(key);
-    space();
-    expect(":");
-    space();
+    const key = memberKey(keys);
     const valueStart = pos;
     value([key], key !== "sops");
     members.push({ key, start, valueStart, end: pos });
