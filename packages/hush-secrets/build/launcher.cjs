@@ -72,8 +72,12 @@ function codeCacheDir() {
   if (base === undefined) return undefined;
   const dir = path.join(base, "hush", "v8");
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = fs.lstatSync(dir);
+    // Made on the first run only: a stat is all later runs pay.
+    let st = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (st === undefined) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      st = fs.lstatSync(dir);
+    }
     if (!st.isDirectory() || st.uid !== process.getuid() || (st.mode & 0o022) !== 0) return undefined;
     return dir;
   } catch {

@@ -43,7 +43,11 @@ export function ed25519SeedToX25519(seed: Uint8Array): Uint8Array {
 }
 
 const P = 2n ** 255n - 19n;
-const D = mod(-121665n * modPow(121666n, P - 2n));
+/**
+ * Ed25519's d = -121665/121666 mod p (RFC 8032 5.1), written out: computing it at module load
+ * costs some 250 big-integer squarings at every start of a command that merely discovers keys.
+ */
+export const EDWARDS_D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
 
 function mod(a: bigint): bigint {
   const r = a % P;
@@ -74,7 +78,7 @@ export function ed25519PublicToX25519(publicKey: Uint8Array): Uint8Array {
   const y = mod(BigInt(`0x${Buffer.from(le).reverse().toString("hex")}`));
   const y2 = (y * y) % P;
   // x^2 = (y^2 - 1) / (d y^2 + 1) must be a square for the point to exist.
-  const x2 = mod((y2 - 1n) * modPow(D * y2 + 1n, P - 2n));
+  const x2 = mod((y2 - 1n) * modPow(EDWARDS_D * y2 + 1n, P - 2n));
   if (x2 !== 0n && modPow(x2, (P - 1n) / 2n) !== 1n) throw new Error("invalid Ed25519 public key");
   // modPow(0, P-2) is 0, so the identity point maps to u = 0, as BytesMontgomery does.
   const u = mod((1n + y) * modPow(1n - y, P - 2n));

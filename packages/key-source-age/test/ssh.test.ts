@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { AgeKeySource, ageRecipientOf, normalizeAgeRecipient, parseAgeIdentities } from "@hush/key-source-age";
 import { makeTempDir } from "@hush/testkit";
+import { EDWARDS_D } from "../src/curve25519.ts";
 import { randomKey, sshKeygen } from "./tools.ts";
 
 const tmp = makeTempDir("hush-age-ssh-");
@@ -17,6 +18,12 @@ const keys = {
 const identitiesOf = (path: string) => parseAgeIdentities(readFileSync(path, "utf8"), { source: path });
 
 describe("SSH recipients", () => {
+  it("uses Ed25519's d, -121665/121666 mod p", () => {
+    const p = 2n ** 255n - 19n;
+    expect((EDWARDS_D * 121666n + 121665n) % p).toBe(0n);
+    expect(EDWARDS_D > 0n && EDWARDS_D < p).toBe(true);
+  });
+
   for (const [name, key] of Object.entries(keys)) {
     it(`wraps to a ${name} public key and unwraps with its private key`, async () => {
       const dataKey = randomKey();
