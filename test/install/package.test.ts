@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir } from "@hush/testkit";
-import { BUNDLE_OUT, requireBundle, roundTrip, run } from "./helpers.ts";
+import { BUNDLE_OUT, repoRoot, requireBundle, roundTrip, run } from "./helpers.ts";
 
 /**
  * The package users install: `npm pack` of the bundled build gives one tarball, which installs
@@ -53,5 +53,44 @@ describe("the hush-secrets package", () => {
       env: { ...env, NODE_PATH: join(prefix, "lib", "node_modules") },
     });
     expect(api.stdout, api.stderr).toBe("function function object");
+  });
+
+  it("an application that installs it loads secrets with `import \"hush-secrets/config\"` and a typed `loadEnv`", () => {
+    const tarball = readdirSync(tmp.path).find((f) => f.endsWith(".tgz"));
+    expect(tarball, "the test above packs the tarball").toBeDefined();
+    const app = join(tmp.path, "app");
+    mkdirSync(app);
+    writeFileSync(join(app, "package.json"), '{ "name": "app", "private": true, "type": "module" }\n');
+    const installed = run("npm", ["install", "--offline", "--no-audit", "--no-fund", join(tmp.path, tarball!)], { cwd: app, env });
+    expect(installed.status, installed.stderr).toBe(0);
+    const hush = [process.execPath, join(app, "node_modules", "hush-secrets", "bin", "hush.cjs")];
+    const key = join(app, "key.txt");
+    const recipient = /Public key: (age1[0-9a-z]+)/.exec(run(hush[0]!, [hush[1]!, "keygen", "-o", key], { cwd: app, env }).stderr)?.[1];
+    expect(recipient).toBeDefined();
+    writeFileSync(join(app, "plain.env"), "API_TOKEN=tok-Rq71\n");
+    const enc = run(hush[0]!, [hush[1]!, "encrypt", "--age", recipient!, "--output", join(app, ".env.enc"), join(app, "plain.env")], { cwd: app, env });
+    expect(enc.status, enc.stderr).toBe(0);
+    const keyed = { ...env, SOPS_AGE_KEY_FILE: key };
+
+    writeFileSync(join(app, "main.mjs"), 'import "hush-secrets/config";\nprocess.stdout.write(process.env.API_TOKEN ?? "unset");\n');
+    const imported = run(process.execPath, ["main.mjs"], { cwd: app, env: keyed });
+    expect(imported.stdout, imported.stderr).toBe("tok-Rq71");
+    const preloaded = run(process.execPath, ["--import", "hush-secrets/config", "-e", 'process.stdout.write(process.env.API_TOKEN ?? "unset")'], { cwd: app, env: keyed });
+    expect(preloaded.stdout, preloaded.stderr).toBe("tok-Rq71");
+
+    // TypeScript sees the package's declarations: a correct use type-checks, a wrong one does not.
+    writeFileSync(
+      join(app, "typed.ts"),
+      'import "hush-secrets/config";\nimport { loadEnv, defaultKeySources, type LoadEnvResult } from "hush-secrets";\nconst result: LoadEnvResult = await loadEnv({ path: [".env.enc"], flatten: true, keySources: defaultKeySources() });\nexport const names: readonly string[] = result.set;\n',
+    );
+    writeFileSync(join(app, "wrong.ts"), 'import { loadEnv } from "hush-secrets";\nexport const r = await loadEnv({ path: 42 });\n');
+    const tsc = (file: string) =>
+      run(process.execPath, [join(repoRoot, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "--strict", "--skipLibCheck", "false", "--module", "nodenext", "--target", "es2022", file], { cwd: app, env });
+    const good = tsc("typed.ts");
+    expect(good.stdout + good.stderr).toBe("");
+    expect(good.status).toBe(0);
+    const bad = tsc("wrong.ts");
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout).toMatch(/wrong\.ts\(2,\d+\): error TS2322: Type 'number' is not assignable/);
   });
 });

@@ -113,7 +113,8 @@ export const common = {
 /** The entry points: the CLI, the API index, and each further subpath @hush/cli exports. */
 function entryPoints() {
   const entries = { cli: join(pkgDir, "src", "cli.ts"), index: join(pkgDir, "src", "index.ts") };
-  const exportsMap = { ".": "./dist/index.cjs" };
+  // Each public entry point has declarations in types/ (hand-written: the loader's surface).
+  const exportsMap = { ".": { types: "./types/index.d.ts", default: "./dist/index.cjs" } };
   for (const [subpath, target] of Object.entries(cliManifest.exports ?? {})) {
     if (subpath === "." || subpath === "./package.json") continue;
     const built = typeof target === "string" ? target : (target.default ?? target.import);
@@ -123,7 +124,7 @@ function entryPoints() {
       // The env loader must finish before the program's own modules run, so it awaits at top
       // level, which CommonJS cannot: the subpath is a small ES module around its CommonJS body.
       entries["env-startup"] = join(packagesDir, "cli", "src", "env-startup.ts");
-      exportsMap[subpath] = "./dist/config.mjs";
+      exportsMap[subpath] = { types: "./types/config.d.mts", default: "./dist/config.mjs" };
       continue;
     }
     entries[m[1]] = join(packagesDir, "cli", "src", `${m[1]}.ts`);
@@ -222,12 +223,15 @@ async function main() {
     type: "commonjs",
     bin: { hush: "./bin/hush.cjs" },
     exports: exportsMap,
-    files: ["bin", "dist"],
+    types: "./types/index.d.ts",
+    files: ["bin", "dist", "types"],
     engines: cliManifest.engines,
     keywords: ["sops", "secrets", "age", "kms", "pgp", "git", "encryption", "config"],
   };
   writeFileSync(join(out, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const doc of ["README.md", "LICENSE"]) if (existsSync(join(root, doc))) copyFileSync(join(root, doc), join(out, doc));
+  mkdirSync(join(out, "types"));
+  for (const declarations of readdirSync(join(pkgDir, "types"))) copyFileSync(join(pkgDir, "types", declarations), join(out, "types", declarations));
   const files = readdirSync(join(out, "dist"));
   const bytes = files.reduce((n, f) => n + readFileSync(join(out, "dist", f)).length, 0);
   process.stderr.write(`hush-secrets ${VERSION}: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${out}\n`);

@@ -1,0 +1,78 @@
+/**
+ * hush-secrets for Node programs: encrypted files' values in `process.env`, with the key discovery
+ * of the `hush` command. `import "hush-secrets/config"` (or `node --import hush-secrets/config
+ * app.js`) loads `.env.enc` or HUSH_ENV_FILE before the program's own modules run; `loadEnv`
+ * does it with options and returns what it did.
+ *
+ * These declarations cover that loader. The package's other exports (the CLI's `runCli`, exit
+ * codes, key backends) have their types in `@hush/cli`, and the full library in `@hush/core`.
+ * test/install/bundle-types.ts keeps them equal to `@hush/cli`'s.
+ */
+
+/** A file format hush reads and writes. */
+export type FileFormat = "yaml" | "json" | "dotenv" | "ini" | "toml" | "binary";
+
+/** A source of master keys of one kind (age, pgp, kms, …), as `@hush/core` defines it. */
+export interface KeySource {
+  readonly kind: string;
+}
+
+/** Where master keys come from, per key kind: what {@link defaultKeySources} returns. */
+export type KeySourceResolver = (kind: string) => Promise<KeySource | undefined>;
+
+/** The file read when no path is given and HUSH_ENV_FILE is not set. */
+export declare const DEFAULT_ENV_FILE = ".env.enc";
+
+export interface LoadEnvOptions {
+  /**
+   * The encrypted file, or several (later files win). Default: HUSH_ENV_FILE (several joined by
+   * the platform's path delimiter, `:` on Unix), else `.env.enc`. Relative to `cwd`.
+   */
+  readonly path?: string | readonly string[];
+  /** Replace variables that are already set (default false: they are kept and listed in `skipped`). */
+  readonly override?: boolean;
+  /** One variable per nested value, `db: {password: …}` as `db__password` (default true). */
+  readonly flatten?: boolean;
+  /** Joins the path of a flattened name (default `__`). */
+  readonly separator?: string;
+  /** The files' format (default: from each file's name, `.env.enc` and `.env.*` being dotenv). */
+  readonly format?: FileFormat;
+  /**
+   * Names the files may set although they change how programs start or where traffic goes
+   * (PATH, NODE_OPTIONS, LD_*, HTTPS_PROXY…: refused by default, as `hush exec-env` does).
+   */
+  readonly allowEnv?: readonly string[];
+  /** The environment to fill (default `process.env`); also where keys are looked for. */
+  readonly env?: Record<string, string | undefined>;
+  /** Where master keys come from (default: as `hush` finds them, from `env`). */
+  readonly keySources?: KeySourceResolver;
+  /** Directory relative paths are resolved against (default `process.cwd()`). */
+  readonly cwd?: string;
+}
+
+/** What `loadEnv` did, by name only: values are never returned or logged. */
+export interface LoadEnvResult {
+  /** The files read, as given. */
+  readonly files: readonly string[];
+  /** Variables set from the files. */
+  readonly set: readonly string[];
+  /** Variables the files have that were already set and were kept (without `override`). */
+  readonly skipped: readonly string[];
+}
+
+/**
+ * Decrypts the files and puts their values into `options.env` (default `process.env`). All files
+ * are decrypted and checked before any variable is set: on an error nothing changes.
+ * @throws an Error (`HushError`, with a `code`) whose message is one line naming the file (and key
+ *   path), never a value: NO_MATCHING_KEY when no key opens a file, MAC_MISMATCH,
+ *   INVALID_ARGUMENT for a missing file, a nested value without `flatten`, or a variable the
+ *   policy refuses.
+ */
+export declare function loadEnv(options?: LoadEnvOptions): Promise<LoadEnvResult>;
+
+/**
+ * The key discovery `hush` itself uses: age identities from SOPS_AGE_KEY / SOPS_AGE_KEY_FILE /
+ * SOPS_AGE_SSH_PRIVATE_KEY_FILE and the default key file, PGP through `gpg`, the cloud KMS
+ * backends through their credential chains. Each backend is loaded only when a file needs it.
+ */
+export declare function defaultKeySources(env?: Readonly<Record<string, string | undefined>>): KeySourceResolver;
