@@ -3,7 +3,7 @@ import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHush } from "@hush/testkit";
-import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /**
  * Writes never follow a link: a repository can commit an encrypted file, or the lock file next to
@@ -101,6 +101,39 @@ describe("writes refuse symbolic links", () => {
     expect(r.status).toBe(3);
     expect(r.stderr).toContain(`${fifo}: not a regular file`);
     expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+});
+
+describe("reads refuse what never ends", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("decrypt, exec-env and textconv refuse a link to a device, an endless file or a pipe at once", () => {
+    // A cloned repository can commit any of these as `secrets.enc.yaml`.
+    const targets = {
+      "zero.enc.yaml": ["/dev/zero", "a device or socket"],
+      "pagemap.enc.yaml": ["/proc/self/pagemap", "a file that holds more than its size says, such as /proc/self/pagemap"],
+      "stdin.enc.yaml": ["/proc/self/fd/0", "a link to a pipe"],
+    } as const;
+    for (const [name, [target, what]] of Object.entries(targets)) {
+      symlinkSync(target, k.path(name));
+      for (const args of [["decrypt", name], ["exec-env", name, "--", "true"], ["git", "textconv", name]]) {
+        const started = Date.now();
+        // Standard input is a pipe that stays open: a read of it would never end.
+        const r = spawnSync("bash", ["-c", `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_JS)} ${args.map((a) => JSON.stringify(a)).join(" ")} < <(exec sleep 30 >/dev/null 2>&1); echo "status $?"`], {
+          cwd: k.dir,
+          env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: k.dir, LANG: "C", ...k.env },
+          encoding: "utf8",
+          timeout: 20_000,
+        });
+        expect(Date.now() - started, `${args.join(" ")}`).toBeLessThan(15_000);
+        expect(r.stderr, args.join(" ")).toContain(`${name}: not a regular file (${what})`);
+        expect(r.stdout).toMatch(/status [1-9]\d*\n$/);
+      }
+    }
   });
 });
 

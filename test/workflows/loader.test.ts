@@ -56,6 +56,12 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
   }
 
+  /** A bash script in the application's directory: real pipes (a Node parent's are sockets). */
+  function inShell(script: string, env: Record<string, string>): { status: number; stdout: string; stderr: string } {
+    const r = spawnSync("bash", ["-c", script], { cwd: app, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", LANG: "C", HOME: home, ...env }, encoding: "utf8", timeout: 15_000 });
+    return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+  }
+
   it("import '@hush/cli/config' loads a YAML, a JSON and a dotenv file with the key in ~/.config/sops/age/keys.txt", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "config.yaml:config.json:.env.enc" });
     expect(r.stderr).toBe("");
@@ -124,8 +130,38 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "zero.env" });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe("hush: zero.env: not a regular file (a device, socket or directory); point HUSH_ENV_FILE or `path` at the encrypted file\n");
+    expect(r.stderr).toBe("hush: zero.env: not a regular file (a device or socket); point HUSH_ENV_FILE or `path` at the encrypted file\n");
     expect(r.status).toBe(2);
+  });
+
+  it("a link to an endless file or to the program's own output pipe is refused at once, not read", () => {
+    // /proc/self/pagemap says it is a regular file of size 0 and never ends; /proc/self/fd/1 is
+    // the program's own stdout, a pipe under `| cat`, which nobody would ever write to.
+    symlinkSync("/proc/self/pagemap", join(app, "pagemap.env"));
+    symlinkSync("/proc/self/fd/1", join(app, "stdout.env"));
+    for (const [file, what] of [
+      ["pagemap.env", "a file that holds more than its size says, such as /proc/self/pagemap"],
+      ["stdout.env", "a link to a pipe"],
+    ] as const) {
+      const started = Date.now();
+      const r = inShell("node side-effect.mjs | cat; exit ${PIPESTATUS[0]}", { HUSH_ENV_FILE: file });
+      expect(Date.now() - started, file).toBeLessThan(10_000);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(`hush: ${file}: not a regular file (${what}); point HUSH_ENV_FILE or \`path\` at the encrypted file\n`);
+      expect(r.status).toBe(2);
+    }
+  });
+
+  it("reads a pipe named as one (/dev/stdin, or /dev/fd/N from a shell's <(…))", () => {
+    writeFileSync(
+      join(app, "pipe.mjs"),
+      'import { loadEnv } from "@hush/cli";\nconst r = await loadEnv({ path: process.argv[2], format: "dotenv" });\nconsole.log(JSON.stringify({ set: r.set, d: process.env.DOTENV_SECRET }));\n',
+    );
+    for (const script of ["cat .env.enc | node pipe.mjs /dev/stdin", "node pipe.mjs <(cat .env.enc)"]) {
+      const r = inShell(script, {});
+      expect(r.stderr, script).toBe("");
+      expect(JSON.parse(r.stdout)).toEqual({ set: ["DOTENV_SECRET", "SHARED", "PRESET"], d: SECRETS.dotenv });
+    }
   });
 
   it("refuses variables that change how programs start, as exec-env does, unless allowed", () => {

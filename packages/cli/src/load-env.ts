@@ -1,6 +1,6 @@
-import { readFileSync, statSync } from "node:fs";
 import { delimiter, resolve } from "node:path";
 import { encryptedTextFormat, formatFromPath, HushError, isHushError, plaintextEncoding, printable, readPlaintext, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver } from "@hush/core";
+import { readFileBounded } from "./io.ts";
 import { createKeySourceResolver } from "./key-sources.ts";
 import { mergeEnvFiles, RefusedEnvironment, type DecryptedEnvFile } from "./workflows/env-files.ts";
 import { describeRefused } from "./workflows/env-policy.ts";
@@ -64,25 +64,28 @@ function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, st
 function named(file: string, err: unknown): HushError {
   if (!isHushError(err)) {
     const code = (err as { code?: string }).code;
-    const what = code === "ENOENT" ? "no such file (set HUSH_ENV_FILE or pass `path`)" : `cannot read (${code ?? "error"})`;
+    const what =
+      code === "ENOENT" ? "no such file (set HUSH_ENV_FILE or pass `path`)" : code === "EISDIR" ? `is a directory; ${POINT_AT_FILE}` : `cannot read (${code ?? "error"})`;
     return new HushError("INVALID_ARGUMENT", printable(`${file}: ${what}`, 4000), { location: { file }, cause: err });
   }
   const hint = err.hint === undefined ? "" : ` (hint: ${err.hint})`;
   return new HushError(err.code, printable(`${file}: ${err.message}${hint}`, 4000), { location: { ...err.location, file }, cause: err });
 }
 
+/** The next step when a path names something other than an encrypted file. */
+const POINT_AT_FILE = "point HUSH_ENV_FILE or `path` at the encrypted file";
+
 /**
- * The file's bytes. A device, socket or directory is refused before it is read: a `.env.enc` in a
- * cloned repository can be a link to /dev/zero or /dev/urandom, which would never end and stop
- * the program from starting. A FIFO is read (`HUSH_ENV_FILE=<(…)`).
+ * The file's bytes, bounded: a `.env.enc` in a cloned repository can be a link to a device, to an
+ * endless file or to the program's own output pipe, which would stop the program from starting.
  */
 function readEnvFile(path: string): Buffer {
-  const st = statSync(path);
-  if (!st.isFile() && !st.isFIFO()) {
+  try {
+    return readFileBounded(path);
+  } catch (err) {
     // `named` puts the file's name in front.
-    throw new HushError("READ_FAILED", "not a regular file (a device, socket or directory); point HUSH_ENV_FILE or `path` at the encrypted file");
+    throw isHushError(err) ? new HushError(err.code, `${err.message}; ${POINT_AT_FILE}`, { cause: err }) : err;
   }
-  return readFileSync(path);
 }
 
 async function decryptEnvFile(file: string, options: LoadEnvOptions, keySources: KeySourceResolver): Promise<DecryptedEnvFile> {
