@@ -59,6 +59,21 @@ describe("hush exec-env: variables that redirect traffic or run code", () => {
     expect(existsSync(k.path("started"))).toBe(false);
   });
 
+  it("a file cannot make make, or go build, run its code (MAKEFILES, CGO_CFLAGS)", () => {
+    writeFileSync(k.path("Makefile"), "all:\n\t@echo building\n");
+    writeFileSync(k.path("evil.mk"), "$(shell touch make-ran)\n");
+    const mk = encryptFile(k, "make.env.yaml", "API_TOKEN: abc123secret\nMAKEFILES: evil.mk\n");
+    const r = k.hush(["exec-env", mk, "--", "make", "-s"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("--allow-env MAKEFILES");
+    expect(r.stderr).not.toContain("abc123secret");
+    expect(existsSync(k.path("make-ran"))).toBe(false);
+    const cgo = encryptFile(k, "cgo.env.yaml", `CGO_CFLAGS: -wrapper ${k.path("wrapper.sh")}\nGOPROXY: http://127.0.0.1:9/\n`);
+    const g = k.hush(["exec-env", cgo, "--", "go", "env"]);
+    expect(g.status).toBe(1);
+    expect(g.stderr).toContain("--allow-env CGO_CFLAGS --allow-env GOPROXY");
+  });
+
   it("--allow-env lets a proxy through when the user means it", () => {
     const f = encryptFile(k, "proxy.yaml", "HTTPS_PROXY: http://proxy.internal:3128\n");
     const r = k.hush(["exec-env", "--allow-env", "HTTPS_PROXY", f, 'printf "%s" "$HTTPS_PROXY"']);

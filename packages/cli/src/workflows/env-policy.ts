@@ -48,16 +48,20 @@ const FAMILIES: readonly EnvFamily[] = [
     // YARN_YARN_PATH is the yarn release yarn runs, YARN_RC_FILENAME its configuration;
     // COREPACK_NPM_REGISTRY is where corepack downloads the package manager it runs.
     why: "makes Node.js or its package managers load code or options",
-    names: ["NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE"],
+    // NODE_REDIRECT_WARNINGS and NODE_V8_COVERAGE write files where they say; NODE_ICU_DATA and
+    // NODE_COMPILE_CACHE are data and compiled code Node loads from where they say.
+    names: ["NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "NODE_ICU_DATA", "NODE_REDIRECT_WARNINGS", "NODE_V8_COVERAGE", "NODE_COMPILE_CACHE"],
     prefixes: ["NPM_CONFIG_", "YARN_", "COREPACK_"],
   },
   {
     // `npm ci` builds native modules (node-gyp), pip builds wheels, cargo runs build scripts:
     // the compiler and linker are programs from these variables, and their flags load plugins
-    // (-fplugin=, -B dir, -Wl,…); pkg-config's files add flags too.
+    // (-fplugin=, -B dir, -Wl,…); pkg-config's files add flags too. CMake's variables name
+    // compilers and launchers (CMAKE_C_COMPILER_LAUNCHER), ccache's run a prefix command
+    // (CCACHE_PREFIX), distcc's send the sources to other hosts.
     why: "chooses the compiler, linker or their flags that builds run",
     names: ["CC", "CXX", "CPP", "LD", "AR", "AS", "NM", "RANLIB", "STRIP", "FC", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "LDLIBS", "PKG_CONFIG", "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "PKG_CONFIG_SYSROOT_DIR"],
-    prefixes: [],
+    prefixes: ["CMAKE_", "CCACHE_", "DISTCC_"],
   },
   {
     // PYTHONSTARTUP, PYTHONPATH, PYTHONHOME, PYTHONINSPECT, PYTHONWARNINGS (imports categories)…
@@ -66,10 +70,12 @@ const FAMILIES: readonly EnvFamily[] = [
     prefixes: ["PYTHON"],
   },
   {
-    // PERL5OPT, PERL5LIB, PERLLIB, PERL5DB, PERLIO (layers load modules); RUBYOPT, RUBYLIB.
+    // PERL5OPT, PERL5LIB, PERLLIB, PERL5DB, PERLIO (layers load modules); RUBYOPT, RUBYLIB;
+    // Bundler's Gemfile, install path, configuration directory and mirrors (its other BUNDLE_
+    // variables are often credentials for a gem server, so the prefix as a whole is not refused).
     why: "makes Perl or Ruby load code or look for modules elsewhere",
-    names: ["GEM_HOME", "GEM_PATH", "BUNDLE_GEMFILE"],
-    prefixes: ["PERL", "RUBY"],
+    names: ["GEM_HOME", "GEM_PATH", "BUNDLE_GEMFILE", "BUNDLE_PATH", "BUNDLE_APP_CONFIG", "BUNDLE_USER_CONFIG", "BUNDLE_USER_HOME"],
+    prefixes: ["PERL", "RUBY", "BUNDLE_MIRROR__"],
   },
   {
     // -javaagent, -XX:OnOutOfMemoryError=cmd, another JVM or class path; .NET profilers and hooks.
@@ -99,9 +105,28 @@ const FAMILIES: readonly EnvFamily[] = [
     prefixes: ["OPENSSL_"],
   },
   {
-    // GOFLAGS=-toolexec=prog, another toolchain or GOROOT, a go.env file of settings.
-    why: "makes the Go tool run other programs",
-    names: ["GOFLAGS", "GOROOT", "GOTOOLCHAIN", "GOENV"],
+    // GOFLAGS=-toolexec=prog, another toolchain or GOROOT, a go.env file of settings; cgo's
+    // compiler flags (CGO_CFLAGS=-wrapper prog); where modules come from and whether their
+    // checksums are checked (GOPROXY, GOSUMDB, GONOSUMDB, GOINSECURE…), a go.work file, and the
+    // caches and paths whose contents are built and run (GOCACHE, GOMODCACHE, GOPATH). Not the
+    // whole GO prefix: GOOGLE_APPLICATION_CREDENTIALS and the like are ordinary settings.
+    why: "makes the Go tool run other programs or build modules of the file's choosing",
+    names: ["GOFLAGS", "GOROOT", "GOTOOLCHAIN", "GOENV", "GOPROXY", "GONOPROXY", "GOSUMDB", "GONOSUMDB", "GONOSUMCHECK", "GOINSECURE", "GOPRIVATE", "GOWORK", "GOCACHE", "GOMODCACHE", "GOPATH", "GOBIN", "GOEXPERIMENT", "GODEBUG"],
+    prefixes: ["CGO_"],
+  },
+  {
+    // ERL_AFLAGS/ERL_FLAGS/ERL_ZFLAGS add emulator flags (`-eval` runs code), ERL_LIBS adds code
+    // paths; Elixir passes ELIXIR_ERL_OPTIONS on, Mix reads its project file from MIX_EXS, Hex
+    // downloads packages from HEX_MIRROR.
+    why: "makes Erlang or Elixir run code or load packages of the file's choosing",
+    names: ["ELIXIR_ERL_OPTIONS", "MIX_EXS", "MIX_ARCHIVES", "MIX_PATH", "HEX_MIRROR", "HEX_UNSAFE_HTTPS", "HEX_UNSAFE_REGISTRY"],
+    prefixes: ["ERL_"],
+  },
+  {
+    // A CLI configuration file can override where providers come from (provider_installation,
+    // dev_overrides): terraform then runs the file author's provider binaries.
+    why: "makes Terraform run providers of the file's choosing",
+    names: ["TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG", "TF_PLUGIN_CACHE_DIR"],
     prefixes: [],
   },
   {
@@ -114,7 +139,8 @@ const FAMILIES: readonly EnvFamily[] = [
   {
     // Commands that common tools run on the user's behalf (git, less, man, sudo, make…).
     why: "names a command that other programs run",
-    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS"],
+    // MAKEFILES names makefiles make reads before the project's own.
+    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES"],
     prefixes: [],
   },
   {
@@ -141,9 +167,11 @@ const FAMILIES: readonly EnvFamily[] = [
     why: "decides where programs read configuration that can name commands to run",
     // AWS_SHARED_CREDENTIALS_FILE's credential_process, curl's .curlrc, pip's configuration (any
     // PIP_ option: the index packages are installed from), Docker's credential helpers, gpg's home
-    // (its gpg.conf and agent), wget and netrc files.
-    names: ["HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "CURL_HOME", "WGETRC", "NETRC", "DOCKER_CONFIG", "GNUPGHOME"],
-    prefixes: ["PIP_"],
+    // (its gpg.conf and agent), wget and netrc files; uv's settings (indexes, the Python it runs,
+    // its configuration file) and Poetry's repositories and configuration directory (not its
+    // POETRY_HTTP_BASIC_* and POETRY_PYPI_TOKEN_* credentials), the index pipenv installs from.
+    names: ["HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "CURL_HOME", "WGETRC", "NETRC", "DOCKER_CONFIG", "GNUPGHOME", "POETRY_CONFIG_DIR", "POETRY_HOME", "PIPENV_PYPI_MIRROR"],
+    prefixes: ["PIP_", "UV_", "POETRY_REPOSITORIES_"],
   },
   {
     // A proxy sees every plain-HTTP request and the host of every CONNECT; an endpoint or daemon

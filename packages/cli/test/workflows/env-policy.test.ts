@@ -8,8 +8,14 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses the build tools' variables that run code or pick where packages come from (make, cgo, go, cmake, ccache, Erlang, Terraform, uv, Poetry, Bundler, Node)", () => {
+    for (const name of ["MAKEFILES", "CGO_CFLAGS", "CGO_LDFLAGS", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOINSECURE", "GOWORK", "GOMODCACHE", "CMAKE_C_COMPILER_LAUNCHER", "CCACHE_PREFIX", "ERL_AFLAGS", "ERL_FLAGS", "ELIXIR_ERL_OPTIONS", "TF_CLI_CONFIG_FILE", "UV_INDEX_URL", "UV_PYTHON", "POETRY_REPOSITORIES_INTERNAL_URL", "BUNDLE_PATH", "BUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/", "NODE_ICU_DATA", "NODE_REDIRECT_WARNINGS"]) {
+      expect(startupVariableReason(name), name).toBeDefined();
+    }
+  });
+
   it("lets ordinary secrets and settings through", () => {
-    for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "API_KEY", "LESSONS_URL", "PORT", "LANG", "TZ", "USER"]) {
+    for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "API_KEY", "LESSONS_URL", "PORT", "LANG", "TZ", "USER", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "MIX_ENV", "TF_VAR_region", "POETRY_HTTP_BASIC_INTERNAL_PASSWORD", "POETRY_PYPI_TOKEN_PYPI", "BUNDLE_GEMS__EXAMPLE__COM", "ERLANG_COOKIE"]) {
       expect(startupVariableReason(name), name).toBeUndefined();
     }
   });
