@@ -185,13 +185,19 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     }
   });
 
-  it("--redact: a program cannot write a secret to the terminal through /dev/tty", async () => {
+  it("--redact: a program cannot write a secret to the terminal through /dev/tty or its standard input", async () => {
     const writer = k.path("tty-writer.cjs");
-    writeFileSync(writer, 'const fs = require("fs");\ntry { fs.writeSync(fs.openSync("/dev/tty", "w"), "tty: " + process.env.A_TOKEN + "\\n"); } catch (e) { console.log("no terminal: " + e.code); }\nconsole.log("done");\n');
+    writeFileSync(
+      writer,
+      'const fs = require("fs");\ntry { fs.writeSync(fs.openSync("/dev/tty", "w"), "tty: " + process.env.A_TOKEN + "\\n"); } catch (e) { console.log("no terminal: " + e.code); }\n' +
+        'console.log("stdin is a terminal: " + require("tty").isatty(0));\ntry { fs.writeSync(0, "fd0: " + process.env.A_TOKEN + "\\n"); } catch (e) { console.log("stdin not writable: " + e.code); }\nconsole.log("done");\n',
+    );
     const plain = await onTerminal(["exec-env", a, "--", process.execPath, writer], "");
     expect(plain).toContain(`tty: ${A_TOKEN}`);
+    expect(plain).toContain(`fd0: ${A_TOKEN}`);
     const out = await onTerminal(["exec-env", "--redact", a, "--", process.execPath, writer], "");
     expect(out).toContain("no terminal: ENXIO");
+    expect(out).toContain("stdin is a terminal: false");
     expect(out).toContain("hush-status=0");
     expect(out).not.toContain(A_TOKEN);
   });

@@ -84,10 +84,15 @@ function statusOf(code: number | null, signal: NodeJS.Signals | null): number {
   return 128 + (n ?? 1);
 }
 
-/** The child's stdio: hush's own where they are the process's, else pipes; stdout and stderr always pipes when redacting. */
+/**
+ * The child's stdio: hush's own where they are the process's, else pipes; stdout and stderr always
+ * pipes when redacting, and stdin too when it is a terminal (a terminal opened for reading is
+ * open for writing as well: the program could write a secret to it past the redacting pipes).
+ */
 function stdioFor(io: CliIo, redacting: boolean): StdioOptions {
   const own = (mine: unknown, processes: unknown): "inherit" | "pipe" => (mine === processes ? "inherit" : "pipe");
-  return [own(io.stdin, process.stdin), redacting ? "pipe" : own(io.stdout, process.stdout), redacting ? "pipe" : own(io.stderr, process.stderr)];
+  const stdin = redacting && isatty(0) ? "pipe" : own(io.stdin, process.stdin);
+  return [stdin, redacting ? "pipe" : own(io.stdout, process.stdout), redacting ? "pipe" : own(io.stderr, process.stderr)];
 }
 
 /** Whether hush has a controlling terminal: one that a program could open as /dev/tty, and whose Ctrl+C reaches hush's process group. */
