@@ -56,6 +56,38 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 })();
 `;
 
+/** Values whose spellings differ from encoder to encoder: `/`, `+`, `&`, `<`, quotes, a space, non-ASCII. */
+const SPELLED = {
+  API_SECRET: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEYwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+  DB_URL: "postgres://app:Sup3rS3cret@db.internal/app?sslmode=require&password=Sup3rS3cret",
+  SPECIAL: "s3cr&t<v>/\u00fc+k=e y'z",
+  WINDOWS: 'C:\\Users\\ci\\"token"',
+};
+
+/**
+ * Prints SPELLED the ways common encoders do: GNU `base64` (wrapped at 76 columns), PEM-style
+ * base64 at 64 columns with `\r\n`, Go's and Gson's HTML-safe JSON, PHP's `\/`, Python's
+ * `urllib.parse.quote` (keeps `/`), form encoding, lower-case percent-escapes, Python's `repr`,
+ * and a `bash -x` trace.
+ */
+const SPELLINGS_ENCODER = `
+const { execFileSync } = require("node:child_process");
+const { API_SECRET: api, DB_URL: db, SPECIAL: sp, WINDOWS: win } = process.env;
+const u = (c) => "\\\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
+for (const prefix of ["", "x", "xy"]) {
+  process.stdout.write(execFileSync("base64", { input: prefix + api }));
+  console.log(Buffer.from(prefix + api).toString("base64").match(/.{1,64}/g).join("\\r\\n"));
+}
+console.log("go " + JSON.stringify({ db, sp }).replace(/[&<>\\u2028\\u2029]/g, u));
+console.log("gson " + JSON.stringify({ sp }).replace(/[&<>=']/g, u));
+console.log("php " + JSON.stringify({ api, sp }).replace(/[^\\x00-\\x7f]/g, u).replace(/\\//g, "\\\\/"));
+console.log("quote " + encodeURIComponent(api).replace(/%2F/g, "/"));
+console.log("form " + new URLSearchParams({ sp }));
+console.log("lower " + encodeURIComponent(api).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()));
+console.log("repr {'t': '" + win.replace(/\\\\/g, "\\\\\\\\") + "'}");
+execFileSync("bash", ["-xc", 'true "$SPECIAL"'], { stdio: "inherit" });
+`;
+
 describe("hush exec-env -- PROGRAM, several files, --redact", () => {
   let k: KeyedDir;
   let a: string;
@@ -122,6 +154,54 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     spellings.push(Buffer.from(`user:${A_TOKEN}`).toString("base64").slice(8, -4));
     for (const s of spellings) expect(plain.stdout + plain.stderr).toContain(s);
     for (const s of [...spellings, A_TOKEN, PEM, UNICODE]) expect(out).not.toContain(s);
+  });
+
+  it("--redact masks the spellings of common encoders: wrapped base64, HTML-safe and slash-escaped JSON, percent-encoding variants, Python repr, a bash trace", () => {
+    const d = encryptFile(
+      k,
+      "d.yaml",
+      Object.entries(SPELLED)
+        .map(([name, v]) => `${name}: ${JSON.stringify(v)}\n`)
+        .join(""),
+    );
+    const encoder = k.path("spellings.cjs");
+    writeFileSync(encoder, SPELLINGS_ENCODER);
+    const plain = k.hush(["exec-env", d, "--", process.execPath, encoder]);
+    expect(plain.status, plain.stderr).toBe(0);
+    const r = k.hush(["exec-env", "--redact", d, "--", process.execPath, encoder]);
+    expect(r.status, r.stderr).toBe(0);
+    const { API_SECRET, DB_URL, SPECIAL, WINDOWS } = SPELLED;
+    const html = (t: string) => t.replace(/[&<>\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    const ascii = (t: string) => t.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    const json = (t: string) => JSON.stringify(t).slice(1, -1);
+    const spellings = [
+      html(json(DB_URL)),
+      html(json(SPECIAL)),
+      html(json(SPECIAL)).replace(/=/g, "\\u003d").replace(/'/g, "\\u0027"),
+      json(API_SECRET).replaceAll("/", "\\/"),
+      ascii(json(SPECIAL)).replaceAll("/", "\\/"),
+      encodeURIComponent(API_SECRET).replaceAll("%2F", "/"),
+      encodeURIComponent(SPECIAL).replace(/%20/g, "+").replace(/'/g, "%27"),
+      encodeURIComponent(API_SECRET).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+      "C:\\\\Users\\\\ci\\\\\"token\"",
+      `'${SPECIAL.replaceAll("'", "'\\''")}'`,
+    ];
+    const out = r.stdout + r.stderr;
+    const control = plain.stdout + plain.stderr;
+    for (const s of spellings) expect(control, s).toContain(s);
+    expect(spellings.filter((s) => out.includes(s))).toEqual([]);
+    expect(out).not.toContain(WINDOWS);
+    // Wrapped base64 (GNU base64 at 76 columns, PEM at 64 with \r\n, shifted by a prefix): no run
+    // of 12 characters of the secret's base64 shows, whatever the line breaks.
+    for (const prefix of ["", "x", "xy"]) {
+      const b64 = Buffer.from(prefix + API_SECRET).toString("base64");
+      expect(control.replace(/\r?\n/g, "")).toContain(b64);
+      const joined = out.replace(/\r?\n/g, "");
+      const shown = [];
+      for (let i = 4; i + 12 <= b64.length - 4; i++) if (joined.includes(b64.slice(i, i + 12))) shown.push(b64.slice(i, i + 12));
+      expect(shown, prefix).toEqual([]);
+    }
+    expect(control).toContain("\r\n");
   });
 
   it("runs the program without a shell: arguments are passed as they are", () => {

@@ -15,8 +15,33 @@ function reference(text: Buffer, secrets: readonly string[]): string {
   return Buffer.concat(out).toString("latin1");
 }
 
-function streamed(chunks: readonly Buffer[], secrets: readonly string[]): string {
-  const r = new Redactor(secrets);
+/** The reference for forms matched across line breaks: each as a regex with an optional `\r?\n` between characters. */
+function referenceWrapped(text: Buffer, secrets: readonly string[], wrapped: readonly string[]): string {
+  const latin = text.toString("latin1");
+  const masked = new Array<boolean>(text.length).fill(false);
+  const quote = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  const patterns = [
+    ...secrets.map((s) => [...Buffer.from(s).toString("latin1")].map(quote).join("")),
+    ...wrapped.map((s) => [...Buffer.from(s).toString("latin1")].map(quote).join("(?:\r?\n)?")),
+  ];
+  for (const p of patterns) {
+    const re = new RegExp(p, "y");
+    for (let i = 0; i < latin.length; i++) {
+      re.lastIndex = i;
+      const m = re.exec(latin);
+      if (m) for (let j = i; j < i + m[0].length; j++) masked[j] = true;
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < latin.length; i++) {
+    if (!masked[i]) out.push(latin[i]!);
+    else if (i === 0 || !masked[i - 1]) out.push(REDACTION_MARKER);
+  }
+  return out.join("");
+}
+
+function streamed(chunks: readonly Buffer[], secrets: readonly string[], wrapped: readonly string[] = []): string {
+  const r = new Redactor(secrets, wrapped);
   return Buffer.concat([...chunks.map((c) => r.push(c)), r.end()]).toString("latin1");
 }
 
@@ -61,6 +86,41 @@ describe("Redactor", () => {
     for (let i = 0; i < 256; i++) out += r.push(chunk).length;
     expect(performance.now() - started).toBeLessThan(4000);
     expect(out).toBeGreaterThan(256 * chunk.length * 0.9);
+  });
+
+  it("masks a base64 form across line breaks (76 or 64 columns, \\n or \\r\\n), at any column, split across writes", () => {
+    const b64 = Buffer.from("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEYwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").toString("base64");
+    for (const [width, br] of [[76, "\n"], [64, "\r\n"], [5, "\n"]] as const) {
+      for (const lead of ["", "ab", "abc"]) {
+        const wrapped = (lead + b64).match(new RegExp(`.{1,${width}}`, "g"))!.join(br) + br;
+        const text = Buffer.from(`start${br}${wrapped}end${br}`);
+        const want = `start${br}${lead}${REDACTION_MARKER}${br}end${br}`;
+        expect(streamed([text], [], [b64])).toBe(want);
+        expect(streamed([...text].map((b) => Buffer.from([b])), [], [b64])).toBe(want);
+      }
+    }
+    // Two breaks in a row end the base64 (an empty line), and only base64 forms skip breaks.
+    expect(streamed([Buffer.from("abcd\n\nefgh")], [], ["abcdefgh"])).toBe("abcd\n\nefgh");
+    expect(streamed([Buffer.from("abcd\nefgh")], ["abcdefgh"])).toBe("abcd\nefgh");
+    expect(streamed([Buffer.from("abcd\r\nefgh\r")], [], ["abcdefgh"])).toBe(`${REDACTION_MARKER}\r`);
+  });
+
+  it("gives the reference result with forms matched across line breaks, for random texts and chunkings", () => {
+    const rand = rng(7);
+    const pick = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]).join("");
+    for (let round = 0; round < 3000; round++) {
+      const secrets = Array.from({ length: Math.floor(rand() * 2) }, () => pick("ab\n", 1 + Math.floor(rand() * 4)));
+      const wrapped = Array.from({ length: 1 + Math.floor(rand() * 2) }, () => pick("ab", 1 + Math.floor(rand() * 5)));
+      const text = Buffer.from(pick("ab\r\n", Math.floor(rand() * 40)));
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < text.length; ) {
+        const n = 1 + Math.floor(rand() * 6);
+        chunks.push(text.subarray(i, i + n));
+        i += n;
+      }
+      const got = streamed(chunks, secrets, wrapped);
+      expect(got, `${JSON.stringify([secrets, wrapped])} ${JSON.stringify(text.toString())}`).toBe(referenceWrapped(text, secrets, wrapped));
+    }
   });
 
   it("passes output through unchanged without secrets", () => {
