@@ -58,7 +58,7 @@ export function yamlFloat(text: string): string {
 /**
  * Whether go-yaml v3 may write `text` as a block scalar, and hush's YAML 1.2 reader reads the
  * block back as the same string: every character printable to go-yaml (or a tab), no line break
- * but "\n" (U+2028/U+2029 are breaks to go-yaml's YAML 1.1 reader and text to YAML 1.2, so no
+ * but LF (U+2028/U+2029 are breaks to go-yaml's YAML 1.1 reader and text to YAML 1.2, so no
  * block holds them for both), no space before a break and no trailing space.
  */
 function blockAllowed(text: string): boolean {
