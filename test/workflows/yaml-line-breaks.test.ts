@@ -139,4 +139,13 @@ describe("YAML values made of line breaks and spaces survive decryption", () => 
     expect([back["K4"], back["K7"], back["K8"]]).toEqual([VALUES[4], VALUES[7], VALUES[8]]);
     expect(back).toEqual(EXPECTED);
   });
+
+  it("a folded block's empty lines decrypt to the same value", () => {
+    const file = k.path("folded.yaml");
+    writeFileSync(file, "K: >\n    a\n\n\n    b\n    c\nJ: x\n");
+    expect(k.hush(["encrypt", "-i", "--age", k.recipient, file]).status).toBe(0);
+    const dec = k.hush(["decrypt", file]);
+    expect(dec.stdout).toBe("K: >\n    a\n\n\n    b c\nJ: x\n");
+    expect(readBack("folded-back", dec.stdout)).toEqual({ K: "a\n\nb c\n", J: "x" });
+  });
 });

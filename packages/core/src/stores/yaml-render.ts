@@ -96,14 +96,25 @@ export function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
 
 function renderBlockBody(text: string, st: YamlStyle): string {
   const pad = " ".repeat(st.indent);
-  let content = text;
-  if (st.style === "BLOCK_FOLDED") {
-    // A folded scalar's line wrapping is not part of its value: write each paragraph on one line.
-    content = content.replace(/([^\n])\n(?=[^\n])/g, "$1\n\n");
-  }
-  const lines = content.split("\n");
-  if (content.endsWith("\n")) lines.pop();
+  const lines = st.style === "BLOCK_FOLDED" ? foldedLines(text) : text.split("\n");
+  if (text.endsWith("\n")) lines.pop();
   return lines.map((l) => (l === "" ? "" : pad + l)).join("\n");
+}
+
+/**
+ * A folded scalar's lines for `text`: between two lines of text, n line breaks read back as n - 1
+ * (one alone as a space), so one more is written; next to a more-indented line (led by a space or
+ * tab) breaks are not folded and stay as they are.
+ */
+function foldedLines(text: string): string[] {
+  const out: string[] = [];
+  let lastText: string | undefined;
+  for (const line of text.split("\n")) {
+    if (line !== "" && lastText !== undefined && !/^[ \t]/.test(lastText) && !/^[ \t]/.test(line)) out.push("");
+    out.push(line);
+    if (line !== "") lastText = line;
+  }
+  return out;
 }
 
 /** Source text that replaces a YAML leaf's span to hold an ENC[...] envelope (or a review marker). */

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { decryptText, encryptText, readTree, storeFor, type TreeMap } from "@hush/core";
+import { decryptText, encryptText, readTree, storeFor, type TreeMap, type TreeNode } from "@hush/core";
 import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
 
 /**
@@ -18,11 +18,11 @@ const breaky = fc
   .array(fc.constantFrom("\n", "\n", "\n", " ", " ", "a", "b c", "\t", "#", "-", ":", "|", "\u2028", "\u0085", "\r", "\u{1F600}", "é"), { minLength: 1, maxLength: 8 })
   .map((units) => units.join(""));
 
-const str = (text: string): TreeMap["entries"][number]["value"] => ({ kind: "scalar", value: { type: "str", text } });
+const str = (text: string): TreeNode => ({ kind: "scalar", value: { type: "str", text } });
 
 /** The value as a top-level value, a nested map value, a list item and a map value in a list. */
 function treeFor(v: string): TreeMap {
-  const entry = (key: string, value: ReturnType<typeof str> | TreeMap | { kind: "list"; items: TreeMap["entries"][number]["value"][] }) => ({ kind: "entry" as const, key, value });
+  const entry = (key: string, value: TreeNode): TreeMap["entries"][number] => ({ kind: "entry", key, value });
   return {
     kind: "map",
     entries: [
