@@ -55,13 +55,41 @@ export function yamlFloat(text: string): string {
   return /^[-+]?[0-9]+$/.test(g) ? `${g}.0` : g;
 }
 
-/** Literal block header and body for a multi-line string, or undefined when it cannot be one. */
-export function literalBlock(text: string, bodyIndent: number): { header: string; body: string } | undefined {
-  if (!text.includes("\n") || /[\r\t\u0000-\u0008\u000b-\u001f]/.test(text) || / \n/.test(text)) return undefined;
-  const trailing = /\n*$/.exec(text)![0].length;
-  const chomp = trailing === 0 ? "-" : trailing === 1 ? "" : "+";
-  const indicator = text.startsWith(" ") || text.startsWith("\n") ? String(bodyIndent) : "";
-  const content = trailing === 0 ? text : text.slice(0, text.length - 1);
+/**
+ * Whether go-yaml v3 may write `text` as a block scalar, and hush's YAML 1.2 reader reads the
+ * block back as the same string: every character printable to go-yaml (or a tab), no line break
+ * but LF (U+2028/U+2029 are breaks to go-yaml's YAML 1.1 reader and text to YAML 1.2, so no
+ * block holds them for both), no space before a break and no trailing space.
+ */
+function blockAllowed(text: string): boolean {
+  if (text.endsWith(" ") || text.includes(" \n")) return false;
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    const printable = c === 0x09 || c === 0x0a || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff && c !== 0x2028 && c !== 0x2029) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff);
+    if (!printable) return false;
+  }
+  return true;
+}
+
+/**
+ * Literal block header and body for a multi-line string, or undefined when no block holds it
+ * exactly. `bodyIndent` is the body's column; `parentIndent` is the column of the collection
+ * holding the value (its key's or dash's column), from which an indentation indicator counts.
+ *
+ * The header follows go-yaml v3's block scalar hints (SOPS's writer): an indentation indicator
+ * when the text starts with a space or a break, and chomping `-` when it does not end with a
+ * break, `+` (keep) when it is one break or ends with two, clip otherwise. go-yaml writes the
+ * indicator as its indent whatever the nesting; hush writes the distance the body really has,
+ * which is the same for SOPS's layouts and reads back right in the others.
+ */
+export function literalBlock(text: string, bodyIndent: number, parentIndent: number): { header: string; body: string } | undefined {
+  if (!text.includes("\n") || !blockAllowed(text)) return undefined;
+  const relative = bodyIndent - parentIndent;
+  const needsIndicator = text.startsWith(" ") || text.startsWith("\n");
+  if (needsIndicator && (relative < 1 || relative > 9)) return undefined;
+  const indicator = needsIndicator ? String(relative) : "";
+  const chomp = !text.endsWith("\n") ? "-" : text === "\n" || text.endsWith("\n\n") ? "+" : "";
+  const content = chomp === "-" ? text : text.slice(0, -1);
   const pad = " ".repeat(bodyIndent);
   const body = content
     .split("\n")
@@ -90,7 +118,7 @@ function emitValueAfter(prefix: string, node: TreeNode, col: number, indent: num
       return "";
     case "scalar": {
       if (node.value.type === "str" && node.value.text.includes("\n")) {
-        const block = literalBlock(node.value.text, nextIndent(col, indent));
+        const block = literalBlock(node.value.text, nextIndent(col, indent), col);
         if (block !== undefined) return `${prefix} ${block.header}\n${block.body}`;
       }
       return `${prefix} ${yamlScalarText(node.value)}\n`;

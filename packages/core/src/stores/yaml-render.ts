@@ -19,6 +19,47 @@ export interface YamlStyle {
   readonly bodyNewline: boolean;
   /** Inside a flow collection (`[…]`, `{…}`), where commas and brackets end a plain scalar. */
   readonly inFlow?: boolean;
+  /**
+   * Plain scalars: where a multi-line value may be written as a literal block in their place (a
+   * SOPS-written `key: ENC[…]`), from {@link plainBlockRoom}; absent when a block would take in
+   * what follows the value, which then reads as part of it.
+   */
+  readonly block?: BlockRoom;
+}
+
+/** Room for a literal block in place of a plain scalar; see {@link plainBlockRoom}. */
+export interface BlockRoom {
+  /** The column of the collection holding the value (its key's or dash's). */
+  readonly parentIndent: number;
+  /** The body's column, as go-yaml v3 (SOPS) lays it out. */
+  readonly bodyIndent: number;
+  /** Empty lines follow the value's line: a keep-chomped block (`|+`) would take them in. */
+  readonly emptyLinesFollow: boolean;
+}
+
+/**
+ * Whether the decrypted value of a plain scalar ending at `end` may become a literal block: only
+ * when nothing follows it on its line and the next line that is not empty is indented no further
+ * than the collection holding it (or the text ends), so that nothing after the value becomes
+ * part of the block. `seqItem`: the value is a list item (`- value`), not a map value.
+ */
+export function plainBlockRoom(text: string, end: number, parentIndent: number, seqItem: boolean): BlockRoom | undefined {
+  if (end < text.length && text.charCodeAt(end) !== 0x0a) return undefined;
+  let at = end + 1;
+  let emptyLinesFollow = false;
+  while (at < text.length && text.charCodeAt(at) === 0x0a) {
+    emptyLinesFollow = true;
+    at++;
+  }
+  let col = 0;
+  while (at + col < text.length && text.charCodeAt(at + col) === 0x20) col++;
+  if (at + col < text.length) {
+    const c = text.charCodeAt(at + col);
+    if (col > parentIndent || c === 0x0a || c === 0x09 || c === 0x0d) return undefined;
+  } else if (col > 0) return undefined;
+  // go-yaml indents a list item's block past its dash, a map value's to the next multiple of 4.
+  const bodyIndent = seqItem ? parentIndent + 2 : 4 * Math.floor((parentIndent + 4) / 4);
+  return { parentIndent, bodyIndent, emptyLinesFollow };
 }
 
 /** Source text that replaces a YAML leaf's span to hold a decrypted value (or comment text). */
@@ -42,9 +83,11 @@ export function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
     default: {
       // YAML 1.1 words (y, no, on…) are strings to go-yaml v3: keep them plain as written.
       if (isPlainSafe(text, { allowYaml11Words: true })) return text;
-      if (text.includes("\n")) {
-        const block = literalBlock(text, st.indent + 4);
-        if (block !== undefined) return `${block.header}\n${block.body.replace(/\n$/, "")}`;
+      const room = st.inFlow === true ? undefined : st.block;
+      if (room !== undefined && text.includes("\n")) {
+        const block = literalBlock(text, room.bodyIndent, room.parentIndent);
+        const takesInFollowing = room.emptyLinesFollow && block?.header.endsWith("+") === true;
+        if (block !== undefined && !takesInFollowing) return `${block.header}\n${block.body.replace(/\n$/, "")}`;
       }
       return doubleQuote(text);
     }
@@ -53,14 +96,25 @@ export function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
 
 function renderBlockBody(text: string, st: YamlStyle): string {
   const pad = " ".repeat(st.indent);
-  let content = text;
-  if (st.style === "BLOCK_FOLDED") {
-    // A folded scalar's line wrapping is not part of its value: write each paragraph on one line.
-    content = content.replace(/([^\n])\n(?=[^\n])/g, "$1\n\n");
-  }
-  const lines = content.split("\n");
-  if (content.endsWith("\n")) lines.pop();
+  const lines = st.style === "BLOCK_FOLDED" ? foldedLines(text) : text.split("\n");
+  if (text.endsWith("\n")) lines.pop();
   return lines.map((l) => (l === "" ? "" : pad + l)).join("\n");
+}
+
+/**
+ * A folded scalar's lines for `text`: between two lines of text, n line breaks read back as n - 1
+ * (one alone as a space), so one more is written; next to a more-indented line (led by a space or
+ * tab) breaks are not folded and stay as they are.
+ */
+function foldedLines(text: string): string[] {
+  const out: string[] = [];
+  let lastText: string | undefined;
+  for (const line of text.split("\n")) {
+    if (line !== "" && lastText !== undefined && !/^[ \t]/.test(lastText) && !/^[ \t]/.test(line)) out.push("");
+    out.push(line);
+    if (line !== "") lastText = line;
+  }
+  return out;
 }
 
 /** Source text that replaces a YAML leaf's span to hold an ENC[...] envelope (or a review marker). */

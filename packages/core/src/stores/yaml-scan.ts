@@ -2,7 +2,7 @@ import { checkString } from "../arguments.ts";
 import type { KeyPath, ScalarValue } from "../tree/values.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { Leaf, ParsedDocument } from "./store.ts";
-import type { YamlStyle } from "./yaml-render.ts";
+import { plainBlockRoom, type YamlStyle } from "./yaml-render.ts";
 import { Decline, decline, inlineScalar, mapKey, setAt, type Inline, type Plain } from "./yaml-scan-line.ts";
 
 /**
@@ -321,7 +321,8 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined, withComm
           dataComments = true;
           lineComment(s.comment, path.slice(0, -1), at);
         }
-        emit(path, s.value, s.start, s.end, at, { style: s.style, indent, bodyNewline: false, inFlow: false });
+        const block = s.style === "PLAIN" ? plainBlockRoom(text, s.end, col, typeof path[path.length - 1] === "number") : undefined;
+        emit(path, s.value, s.start, s.end, at, { style: s.style, indent, bodyNewline: false, inFlow: false, ...(block === undefined ? {} : { block }) });
     }
   }
 

@@ -13,7 +13,7 @@ type Token = CST.Token;
 import { goScalarText, yamlValueText } from "./value-text.ts";
 import { yamlLayout } from "./yaml-layout.ts";
 import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
-import { renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
+import { plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
 
 /**
  * YAML, edited in place. The `yaml` package's composed documents give each scalar's exact source
@@ -57,9 +57,9 @@ function lineStart(text: string, offset: number): number {
 
 /**
  * `parentCol`: the column of the collection holding the scalar, the indentation a block scalar's
- * explicit indentation indicator (`|2`) counts from.
+ * explicit indentation indicator (`|2`) counts from; `seqItem`: the scalar is a list item.
  */
-function styleOf(text: string, node: Scalar, start: number, parentCol: number): YamlStyle {
+function styleOf(text: string, node: Scalar, start: number, parentCol: number, seqItem: boolean, inFlow: boolean): YamlStyle {
   const style = (node.type ?? "PLAIN") as Style;
   if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
     const body = text.slice(text.indexOf("\n", start) + 1, node.range![1]);
@@ -70,7 +70,9 @@ function styleOf(text: string, node: Scalar, start: number, parentCol: number): 
   }
   const ls = lineStart(text, start);
   const indent = /^ */.exec(text.slice(ls))![0].length;
-  return { style, indent, bodyNewline: false };
+  // An empty plain scalar is a null: no value of it is ever decrypted.
+  const block = style === "PLAIN" && !inFlow && node.range![1] > start ? plainBlockRoom(text, node.range![1], parentCol, seqItem) : undefined;
+  return { style, indent, bodyNewline: false, ...(block === undefined ? {} : { block }) };
 }
 
 function parse(text: string): ParsedDocument {
@@ -150,7 +152,7 @@ function parse(text: string): ParsedDocument {
       }
       if (isScalar(node)) {
         const start = node.range![0];
-        const st = { ...styleOf(text, node, start, parentCol), inFlow };
+        const st = { ...styleOf(text, node, start, parentCol, typeof path[path.length - 1] === "number", inFlow), inFlow };
         // A comment after a value on its line is go-yaml's line comment of the value: SOPS puts it
         // before the value's item, in the same collection.
         if (!aliased && item >= 0) anchors.push({ at: spanIsBlock(st) ? start : node.range![1], item: Math.min(item, start) - 0.5, path: parentPath, document: di });
