@@ -78,14 +78,14 @@ function notAFile(path: string, what: string): HushError {
   return new HushError("READ_FAILED", `not a regular file (${what})`, { location: { file: path } });
 }
 
-/** A pipe's bytes to its end. */
+/** A pipe's bytes to its end (a writer of short lines gives short reads: each is copied out of one buffer). */
 function readToEnd(fd: number): Buffer {
   const chunks: Buffer[] = [];
+  const buffer = Buffer.allocUnsafe(64 * 1024);
   for (;;) {
-    const chunk = Buffer.allocUnsafe(64 * 1024);
-    const n = readSync(fd, chunk, 0, chunk.length, null);
+    const n = readSync(fd, buffer, 0, buffer.length, null);
     if (n === 0) return Buffer.concat(chunks);
-    chunks.push(chunk.subarray(0, n));
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
   }
 }
 
