@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keyedDir, type KeyedDir } from "./helpers.ts";
+import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /**
  * A decrypted YAML string must read back as itself, whatever line breaks and spaces it holds and
@@ -147,5 +147,38 @@ describe("YAML values made of line breaks and spaces survive decryption", () => 
     const dec = k.hush(["decrypt", file]);
     expect(dec.stdout).toBe("K: >\n    a\n\n\n    b c\nJ: x\n");
     expect(readBack("folded-back", dec.stdout)).toEqual({ K: "a\n\nb c\n", J: "x" });
+  });
+});
+
+/**
+ * A block scalar's header (`|+`, `|-`, an indentation indicator) stays in the encrypted file in
+ * plaintext, outside the MAC. A pull request can change it without the key; decryption must then
+ * refuse rather than print a value that is not the one the MAC covers.
+ */
+describe("a changed block header is refused, not printed", () => {
+  let k: KeyedDir;
+  let file: string;
+  beforeAll(() => {
+    k = keyedDir();
+    file = encryptFile(k, "cert.yaml", "cert: |+\n    -----BEGIN-----\n    abc\n    -----END-----\n\nnext: x\n");
+  });
+  afterAll(() => k.cleanup());
+
+  it("decrypt, --extract, exec-env and the review diff's textconv stop with the key path and line, and print no value", () => {
+    const honest = k.hush(["decrypt", file]);
+    expect(honest.status, honest.stderr).toBe(0);
+    expect(honest.stdout).toBe("cert: |+\n    -----BEGIN-----\n    abc\n    -----END-----\n\nnext: x\n");
+    const tampered = k.path("tampered.yaml");
+    writeFileSync(tampered, readFileSync(file, "utf8").replace("cert: |+\n", "cert: |-\n"));
+    for (const args of [["decrypt", tampered], ["decrypt", "--extract", '["cert"]', tampered], ["exec-env", tampered, "--", process.execPath, "-e", "0"]]) {
+      const r = k.hush(args);
+      expect(r.status, args.join(" ")).toBe(25);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain('the block header of the value at ["cert"] (line 1) does not hold its decrypted value');
+      expect(r.stderr).not.toContain("abc");
+    }
+    const view = k.hush(["git", "textconv", tampered]);
+    expect(view.stdout).toContain("# hush: WARNING: this file does not decrypt: the block header of the value at [\"cert\"] (line 1)");
+    expect(view.stdout).not.toContain("abc");
   });
 });

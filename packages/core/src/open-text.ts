@@ -124,7 +124,7 @@ async function dataKeyOf(metadata: FileMetadata, options: DecryptOptions): Promi
   return dataKey;
 }
 
-type Renderers = Pick<Store, "renderPlaintext"> & Partial<Pick<Store, "renderKept">>;
+type Renderers = Pick<Store, "renderPlaintext"> & Partial<Pick<Store, "renderKept" | "confirmPlaintext">>;
 
 /**
  * The decryption of a document's leaves, taken one at a time in document order (`i`: the leaf's
@@ -138,6 +138,8 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
   const utf8 = plaintextEncoding(options.format) === "utf8";
   const edits: TextEdit[] = [];
   const unauthenticated: KeyPath[] = [];
+  /** The values written into the text, for a store that confirms they read back. */
+  const written: Array<{ leaf: Leaf; value: ScalarValue }> | undefined = store.confirmPlaintext === undefined ? undefined : [];
   const take = (leaf: Leaf, i: number): void => {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
     if (leaf.value === null) {
@@ -185,12 +187,17 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
     } catch (err) {
       throw withLocation(err, leaf);
     }
-    if (leaf.aliased !== true) edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
+    if (leaf.aliased !== true) {
+      edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
+      written?.push({ leaf, value });
+    }
   };
   const finish = (doc: ParsedDocument) => {
     if (options.ignoreMac !== true) verifyMac(mac.digestHex(), metadata, dataKey);
     for (const s of doc.metadataSpans) edits.push({ start: s.start, end: s.end, text: "" });
-    return { format: options.format, plaintext: applyTextEdits(text, edits), metadata, dataKey, stash, unauthenticated };
+    const plaintext = applyTextEdits(text, edits);
+    if (written !== undefined) store.confirmPlaintext!(plaintext, written);
+    return { format: options.format, plaintext, metadata, dataKey, stash, unauthenticated };
   };
   return { take, finish };
 }

@@ -106,6 +106,15 @@ export interface Store {
    */
   renderKept?(leaf: Leaf): string | undefined;
   /**
+   * For stores whose renderers write a value under syntax kept from the encrypted file that
+   * decides how it reads (YAML block headers): checks that the decrypted `plaintext` reads back
+   * as the values written into it (`written`, the decrypted data leaves in document order).
+   * That syntax is outside the MAC, so anyone may have changed it. Absent: every renderer writes
+   * text that reads back exactly.
+   * @throws HushError VALUE_TAMPERED naming the first value that does not read back
+   */
+  confirmPlaintext?(plaintext: string, written: ReadonlyArray<{ readonly leaf: Leaf; readonly value: ScalarValue }>): void;
+  /**
    * Appends `metadata` (plain data, keys already in SOPS 3.13 order) to a data part. The
    * result ends with a newline exactly when `dataText` did, so that decrypting gives back
    * the original bytes.

@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, type CST, type Node as YamlNode, type Scalar } from "yaml";
 import { HushError, printable } from "../errors.ts";
-import type { KeyPath, PathSegment } from "../tree/values.ts";
+import { formatKeyPath, type KeyPath, type PathSegment, type ScalarValue } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
@@ -64,7 +64,8 @@ function styleOf(text: string, node: Scalar, start: number, parentCol: number, s
   if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
     const body = text.slice(text.indexOf("\n", start) + 1, node.range![1]);
     const explicit = /^[|>][+-]?([1-9])|^[|>]([1-9])/.exec(text.slice(start, start + 3));
-    const m = /^( *)\S/m.exec(body);
+    // The first line with anything but spaces sets the indentation (a tab there is content).
+    const m = /^( *)[^ \n]/m.exec(body);
     const indent = explicit !== null ? parentCol + Number(explicit[1] ?? explicit[2]) : m === null ? 2 : m[1]!.length;
     return { style, indent, bodyNewline: body.endsWith("\n") };
   }
@@ -238,6 +239,35 @@ function parse(text: string): ParsedDocument {
   return { leaves: inSopsOrder(text, leaves, anchors), metadata, metadataSpans, documentCount: docs.length, ...(unsupported ? { unsupported } : {}) };
 }
 
+/**
+ * Decryption writes a block scalar's lines under the header kept from the encrypted file, and
+ * the header decides how they read: `|+` or `|-`, an indentation indicator. Headers are outside
+ * the MAC, so the decrypted text is read again wherever it holds a block scalar, and each block's
+ * value must be the one decrypted. The exact reading (trailing lines of spaces, indentation found
+ * from the first line) is the parser's own, so it is asked rather than modelled.
+ */
+function confirmPlaintext(plaintext: string, written: ReadonlyArray<{ readonly leaf: Leaf; readonly value: ScalarValue }>): void {
+  const blocks = written.filter((w) => w.leaf.kind === "scalar" && spanIsBlock(w.leaf.style as YamlStyle));
+  if (blocks.length === 0) return;
+  let reread: readonly Leaf[] = [];
+  try {
+    reread = parse(plaintext).leaves;
+  } catch {
+    // Checked below: no block reads back from a text that does not parse.
+  }
+  const where = (l: Leaf): string => `${l.document}\0${JSON.stringify(l.path)}`;
+  const values = new Map(reread.filter((l) => l.kind === "scalar" && l.aliased !== true).map((l) => [where(l), l.value]));
+  for (const { leaf, value } of blocks) {
+    const got = values.get(where(leaf));
+    if (got === undefined || got === null || got.text !== value.text) {
+      const keyPath = formatKeyPath(leaf.path);
+      throw new HushError("VALUE_TAMPERED", `the block header of the value at ${keyPath} (line ${leaf.line}) does not hold its decrypted value: block headers are not covered by the MAC, so the file was changed without the key; restore it from history`, {
+        location: { keyPath, line: leaf.line },
+      });
+    }
+  }
+}
+
 function spanIsBlock(st: YamlStyle): boolean {
   return st.style === "BLOCK_LITERAL" || st.style === "BLOCK_FOLDED";
 }
@@ -281,6 +311,7 @@ export const yamlStore: Store = {
   expandAliases,
   renderEncrypted,
   renderPlaintext,
+  confirmPlaintext,
   appendMetadata,
   toTree,
   emitTree: (tree, options) => emitYamlDocument(tree, options.indent === undefined || options.indent <= 0 ? 4 : options.indent),
