@@ -104,7 +104,7 @@ const YAML11_BOOLS = new Set(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "
 export function isPlainSafe(s: string, options: { allowYaml11Words?: boolean } = {}): boolean {
   if (s === "" || s !== s.trim()) return false;
   if (options.allowYaml11Words !== true && YAML11_BOOLS.has(s)) return false;
-  if (/[\n\r\t\u0000-\u001f\u007f\u0085\u2028\u2029\ufeff]/.test(s)) return false;
+  if (/[\n\r\t\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/.test(s)) return false;
   if (/^[-?:,[\]{}#&*!|>'"%@`]/.test(s) && !/^[-?:][^\s,[\]{}]/.test(s)) return false;
   if (/^(---|\.\.\.)/.test(s)) return false;
   if (/: |:$| #/.test(s)) return false;
@@ -113,20 +113,30 @@ export function isPlainSafe(s: string, options: { allowYaml11Words?: boolean } =
   return resolved !== null && resolved !== "uint64" && resolved.type === "str";
 }
 
-/** A YAML double-quoted string with the escapes go-yaml uses. */
+/** go-yaml's short escapes (yaml_emitter_write_double_quoted_scalar). */
+const SHORT_ESCAPES: ReadonlyMap<number, string> = new Map([
+  [0x00, "\\0"], [0x07, "\\a"], [0x08, "\\b"], [0x09, "\\t"], [0x0a, "\\n"], [0x0b, "\\v"], [0x0c, "\\f"], [0x0d, "\\r"],
+  [0x1b, "\\e"], [0x22, '\\"'], [0x5c, "\\\\"], [0x85, "\\N"], [0x2028, "\\L"], [0x2029, "\\P"],
+]);
+
+/**
+ * A YAML double-quoted string written as go-yaml (SOPS) writes it: line breaks (U+0085, U+2028
+ * and U+2029 are breaks to go-yaml, text to YAML 1.2 readers) and what YAML cannot hold raw are
+ * escaped, so every reader gets the same string.
+ */
 export function doubleQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === "\\") out += "\\\\";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\r") out += "\\r";
-    else if (c === 0) out += "\\0";
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
-    else if (c === 0xfeff) out += "\\ufeff";
-    else out += ch;
+    const short = SHORT_ESCAPES.get(c);
+    if (short !== undefined) out += short;
+    else if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0xfeff || c === 0xfffe || c === 0xffff) {
+      out += c <= 0xff ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`;
+    } else out += ch;
   }
   return out + '"';
+}
+
+function hex(c: number, width: number): string {
+  return c.toString(16).toUpperCase().padStart(width, "0");
 }

@@ -85,3 +85,21 @@ describe("YAML strings of line breaks and spaces", () => {
     expect(yaml.emitTree({ kind: "map", entries: [{ kind: "entry", key: "K", value: str(v) }] }, { indent: 4 })).toBe(text);
   });
 });
+
+describe("YAML double-quoted strings", () => {
+  // go-yaml's escapes (yaml_emitter_write_double_quoted_scalar): U+0085, U+2028 and U+2029 are
+  // line breaks to go-yaml and text to YAML 1.2 readers; escaped, both read the same string.
+  it.each([
+    ["a\u2028b", '"a\\Lb"'],
+    ["a\u2029b\u0085", '"a\\Pb\\N"'],
+    ["\u0007\u0008\u000b\u000c\u001b\u0000", '"\\a\\b\\v\\f\\e\\0"'],
+    ["\u0001\u007f\u009b\ufeff\uffff", '"\\x01\\x7F\\x9B\\uFEFF\\uFFFF"'],
+  ])("%j is written %s, by the emitter and by decryption, and reads back", async (v, quoted) => {
+    const yaml = await storeFor("yaml");
+    expect(yaml.emitTree({ kind: "map", entries: [{ kind: "entry", key: "K", value: str(v) }] }, { indent: 4 })).toBe(`K: ${quoted}\n`);
+    const encrypted = await encryptText(`K: ${quoted}\n`, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+    const text = await decryptText(encrypted, { format: "yaml", keySources: noKeys, dataKey });
+    expect(text).toBe(`K: ${quoted}\n`);
+    expect(parse(text)).toEqual({ K: v });
+  });
+});
