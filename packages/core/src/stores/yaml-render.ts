@@ -62,6 +62,9 @@ export function plainBlockRoom(text: string, end: number, parentIndent: number, 
   return { parentIndent, bodyIndent, emptyLinesFollow };
 }
 
+/** Characters only a double-quoted scalar writes so that every YAML reader reads them as they are. */
+const NEEDS_ESCAPE = /[\u0000-\u0008\n-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
+
 /** Source text that replaces a YAML leaf's span to hold a decrypted value (or comment text). */
 export function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
   const st = leaf.style as YamlStyle;
@@ -74,7 +77,9 @@ export function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
   const text = value.text;
   switch (st.style) {
     case "QUOTE_SINGLE":
-      return text.includes("\n") ? doubleQuote(text) : `'${text.replace(/'/g, "''")}'`;
+      // A single-quoted scalar has no escapes: a line break or a character YAML cannot hold raw
+      // (or that go-yaml reads as a break) goes in double quotes, which read the same everywhere.
+      return NEEDS_ESCAPE.test(text) ? doubleQuote(text) : `'${text.replace(/'/g, "''")}'`;
     case "QUOTE_DOUBLE":
       return doubleQuote(text);
     case "BLOCK_LITERAL":

@@ -5,6 +5,8 @@ import { decryptText, encryptText, isHushError } from "@hush/core";
 import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
 
 /**
+ * The syntax around an envelope (quotes, a block scalar's header) is outside the MAC.
+ *
  * A block scalar's header (`|+`, `|-`, `>`, an indentation indicator) stays in the encrypted file
  * in plaintext, outside the MAC, and decryption writes the value's lines under it. Anyone can
  * change a header without the key: decryption must then either write text that reads back as
@@ -20,7 +22,7 @@ const header = fc.constantFrom(...HEADERS);
 const lineText = fc.array(fc.constantFrom("", "", "a", "b c", " ", "  x", "\t", "#", "- ", "\u2028", "é", "\u0001"), { maxLength: 3 }).map((parts) => parts.join(""));
 /** What follows the block: another key, blank lines then a key, a comment, or the end (with or without a break). */
 const after = fc.constantFrom("J: x\n", "\n\nJ: x\n", "\n# c\nJ: x\n", "", "\n\n");
-const value = fc.array(fc.constantFrom("\n", "\n", " ", "a", "b c", "\t", "#", "\r", "\u2028"), { minLength: 1, maxLength: 8 }).map((units) => units.join(""));
+const value = fc.array(fc.constantFrom("\n", "\n", " ", "a", "b c", "\t", "#", "\r", "\u2028", "'", "\u0001", ": ", "- "), { minLength: 1, maxLength: 8 }).map((units) => units.join(""));
 
 const encrypt = (text: string): Promise<string> => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
 const decrypt = (text: string, generalParser: boolean): Promise<string> => decryptText(text, { format: "yaml", keySources: noKeys, dataKey, generalParser });
@@ -60,14 +62,15 @@ describe("YAML block headers outside the MAC", () => {
     );
   });
 
-  it("a changed header gives the authenticated value or a refusal, never another value", async () => {
+  it("a changed header or quoting gives the authenticated value or a refusal, never another value", async () => {
     await fc.assert(
       fc.asyncProperty(value, header, header, async (v, original, changed) => {
         // The value written as a block under `original` where it can be, else double-quoted and turned into a block.
         const encrypted = await encrypt(`K: ${JSON.stringify(v)}\nJ: x\n`);
         const envelope = /^K: "(ENC\[[^"]*\])"/.exec(encrypted)![1]!;
         const tampered = encrypted.replace(/^K: "ENC\[[^"]*\]"\n/, `K: ${original}\n  ${envelope}\n`);
-        for (const file of [tampered, withHeader(tampered, changed)]) {
+        const requoted = (quote: string): string => encrypted.replace(/^K: "ENC\[[^"]*\]"\n/, `K: ${quote}${envelope}${quote}\n`);
+        for (const file of [tampered, withHeader(tampered, changed), requoted("'"), requoted("")]) {
           for (const generalParser of [false, true]) {
             let out: string;
             try {
@@ -98,5 +101,16 @@ describe("YAML block headers outside the MAC", () => {
     expect(String(err)).toMatch(/the block header of the value at \["?K"?\] \(line 1\) does not hold its decrypted value/);
     // The message names where, never what.
     expect(String(err)).not.toMatch(/\ba\b.*\bb\b/);
+  });
+
+  it.each([
+    ["a\rb", '"a\\rb"'],
+    ["a\u2028b", '"a\\Lb"'],
+    ["a\u0001b", '"a\\x01b"'],
+    ["it's", "'it''s'"],
+  ])("a value moved into single quotes, which have no escapes, is written %j as %s", async (v, out) => {
+    const encrypted = await encrypt(`K: ${JSON.stringify(v)}\n`);
+    const requoted = encrypted.replace(/^K: "(ENC\[[^"]*\])"/, "K: '$1'");
+    for (const generalParser of [false, true]) expect(await decrypt(requoted, generalParser)).toBe(`K: ${out}\n`);
   });
 });
