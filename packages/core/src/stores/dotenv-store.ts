@@ -279,6 +279,17 @@ function renderEncrypted(leaf: Leaf, envelope: string): string {
   return leaf.kind === "scalar" && leaf.style === "multiline" ? envelope + MULTILINE_MARKER : envelope;
 }
 
+/**
+ * The renderer of in-place edit candidates: the value in its leaf's style as it is. The caller
+ * keeps a candidate only when its dialect reading holds the edit, and a dialect value may hold the
+ * two characters `\n` that SOPS's one-line form would read as a line break, which renderPlaintext
+ * refuses; written as it is, unquoted, the dialect reads it back unchanged.
+ */
+function renderForEdit(leaf: Leaf, value: ScalarValue): string {
+  if (leaf.kind === "scalar" && leaf.style === "multiline") return value.text;
+  return leaf.kind === "scalar" ? value.text.replace(/\n/g, "\\n") : renderPlaintext(leaf, value);
+}
+
 /** An indented comment left in plaintext still moves to column 0 (with its marker) for SOPS. */
 function renderKept(leaf: Leaf): string | undefined {
   const indented = commentStyle(leaf);
@@ -382,5 +393,5 @@ export const dotenvStore: Store = {
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,
-  ...lineEditing(() => dotenvStore, { sections: false, bracketedValues: false, keepQuotes: true, treePath: (path) => path.map((s) => dialectName(String(s))) }),
+  ...lineEditing(() => ({ ...dotenvStore, renderPlaintext: renderForEdit }), { sections: false, bracketedValues: false, keepQuotes: true, treePath: (path) => path.map((s) => dialectName(String(s))) }),
 };
