@@ -29,7 +29,7 @@ function rendered(store: Store, text: string, value: string): { text: string } |
 
 describe("INI: a value is written only where it reads back, whatever the quotes and the rest of its line", () => {
   const quotes = ["", '"', "'", "`", '"""'];
-  const rests = ["", "  ", " ; note", " # tick`", ' ; q"""', " ;`", "\r"];
+  const rests = ["", "  ", " ; note", " # tick`", ' ; q"""', " ;`", "\r", ` ; ${PLACEHOLDER}`];
   const values = valueOf(["a", " ", "#", ";", "\n", '"', "'", "`", '"""', "=", "\\"]);
 
   it("hush's reader and an independent go-ini reader both read the value, and the next key", async () => {
