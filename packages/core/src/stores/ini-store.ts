@@ -44,11 +44,12 @@ function readsBackInPlace(source: string, rest: string, value: string): boolean 
 
 /**
  * The forms of a value, go-ini's first (`"""` for newlines and backticks, backticks for `#`/`;`,
- * double quotes for surrounding spaces), then the others.
+ * double quotes for surrounding spaces), then the others; single quotes last, so that every value
+ * another form holds is written as it always was.
  */
 function valueForms(value: string): string[] {
   const preferred = /[\n`]/.test(value) ? `"""${value}"""` : /[#;]/.test(value) ? `\`${value}\`` : goTrim(value) !== value ? `"${value}"` : value;
-  return [preferred, value, `"${value}"`, `'${value}'`, `\`${value}\``, `"""${value}"""`];
+  return [preferred, value, `"${value}"`, `\`${value}\``, `"""${value}"""`, `'${value}'`];
 }
 
 /** How go-ini writes a value, or the first other form that reads back as it. Undefined when none does. */
