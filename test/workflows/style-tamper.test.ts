@@ -10,7 +10,8 @@ import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
  * marker, INI quotes, comments moved next to a value) is not authenticated, and anyone can change
  * it. Each case encrypts a file with the real CLI, changes only those bytes as an attacker would,
  * and checks that `hush decrypt`, exec-env and the Node loader still read the authenticated values,
- * or that decryption stops with exit status 25 (VALUE_TAMPERED) and writes nothing.
+ * or that decryption stops with exit status 25 and writes nothing. TOML and JSON replace the whole
+ * string literal that holds an envelope, so nothing around it is read; their cases guard that.
  */
 
 const ENVELOPE = /ENC\[AES256_GCM,[^\]]*\]/g;
@@ -167,6 +168,37 @@ describe("INI: the quotes around an envelope never change what a value means", (
   it("honest quoted values decrypt byte for byte", () => {
     const plain = "[app]\na = \"x y\" ; c1\nb = 'p # q'\nc = `r;s` # c2\nd = \"\"\"m\nn\"\"\"\ne = plain\n";
     const f = encryptFile(k, "honest.ini", plain);
+    const d = k.hush(["decrypt", f]);
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stdout).toBe(plain);
+  });
+});
+
+describe("TOML and JSON: nothing around an envelope decides how its value is written", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  for (const [name, requote] of [
+    ["literal quotes", "'$1'"],
+    ["a multi-line basic string", '"""$1"""'],
+  ] as const) {
+    it(`TOML: an envelope re-quoted as ${name} is a value that is not encrypted (exit 25), not a place to write into`, () => {
+      const f = encryptFile(k, `requote-${name.length}.toml`, 'note = """line1\nevil = 1"""\n');
+      tamperWith(f, (t) => t.replace(/^note = "(ENC\[[^\]]*\])"/m, `note = ${requote}`));
+      const d = k.hush(["decrypt", f]);
+      expect(d.stdout).toBe("");
+      expect(d.status).toBe(25);
+      expect(d.stderr).toContain('value at ["note"] (line 1) should be encrypted but is not');
+    });
+  }
+
+  it("JSON: an envelope spelled with escapes decrypts to the same JSON string literal", () => {
+    const plain = '{"a": "x\\ny\\"", "b": 1}\n';
+    const f = encryptFile(k, "escaped.json", plain);
+    tamperWith(f, (t) => t.replace('"ENC[', '"\\u0045NC['));
     const d = k.hush(["decrypt", f]);
     expect(d.status, d.stderr).toBe(0);
     expect(d.stdout).toBe(plain);
