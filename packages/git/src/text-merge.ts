@@ -1,4 +1,4 @@
-import { HushError, firstVerified, nodeAt, storeFor, type FileFormat, type KeyPath, type Leaf, type Store, pathStartsWith, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
+import { HushError, isHushError, firstVerified, nodeAt, storeFor, type FileFormat, type KeyPath, type Leaf, type Store, pathStartsWith, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
 import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
 import { mergeTrees, treesEqual, type MergeConflict } from "./tree-merge.ts";
 
@@ -112,7 +112,14 @@ function valueEdits(store: Store, ours: string, tree: TreeMap): string | undefin
     const node = nodeAt(tree, leaf.path);
     if (node === undefined || node.kind !== "scalar") continue;
     const same = leaf.value !== null && leaf.value.type === node.value.type && leaf.value.text === node.value.text;
-    if (!same) edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, node.value) });
+    if (same) continue;
+    try {
+      edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, node.value) });
+    } catch (err) {
+      // A value with no form that reads back in this place: the next candidate writes it.
+      if (isHushError(err, "VALUE_TAMPERED")) return undefined;
+      throw err;
+    }
   }
   return edits.length === 0 ? undefined : applyTextEdits(ours, edits);
 }

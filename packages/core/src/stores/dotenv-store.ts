@@ -5,6 +5,7 @@ import { flattenMetadata, unflattenMetadata } from "../metadata/metadata-codec.t
 import { formatKeyPath, type ScalarValue, type TreeComment, type TreeMap, type TreeMapEntry, type TreeNode } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
 import { lineEditing } from "./line-editing.ts";
+import { styleTampered } from "./style-tampered.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
 /**
@@ -234,19 +235,59 @@ function commentStyle(leaf: Leaf): { indent: string } | undefined {
   return typeof leaf.style === "object" && leaf.style !== null ? (leaf.style as { indent: string }) : undefined;
 }
 
+/**
+ * True when `raw`, written after `KEY=`, reads back (parseDotenv) as one quoted value that spans
+ * lines and holds exactly `raw`: a quote first (after blanks), its closing quote on a later line,
+ * then only blanks and a comment up to the end of that line.
+ */
+function readsBackAsMultiline(raw: string): boolean {
+  let i = 0;
+  while (raw[i] === " " || raw[i] === "\t") i++;
+  const q = raw[i];
+  if (q === undefined || !QUOTES.includes(q)) return false;
+  const close = scanQuoted(raw, i + 1, q);
+  if (close === -1 || !raw.slice(0, close).includes("\n")) return false;
+  // The reader ends the value at its line's end, and takes a CR there for the line break's.
+  return /^[ \t]*(#.*)?$/.test(raw.slice(close + 1)) && !raw.endsWith("\r");
+}
+
+/**
+ * True when `line`, SOPS's one-line form of `value`, reads back as `value`: SOPS reads every `\n`
+ * as a line break, so a value holding the two characters `\n` (only a quoted value that spanned
+ * lines can) has no one-line form; nor has one ending in hush's multi-line marker.
+ */
+function readsBackAsLine(value: string, line: string): boolean {
+  return !value.includes("\\n") && !(line.endsWith(MULTILINE_MARKER) && looksEncrypted(line));
+}
+
 function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
   const text = value.text;
   if (leaf.kind === "comment") return (commentStyle(leaf) === undefined ? "" : `${commentStyle(leaf)!.indent}#`) + text.replace(/\r?\n/g, (nl) => `${nl}#`);
-  // A value that spanned lines comes back as it was; any other newline is written `\n`, as
-  // SOPS writes it (and reads it back).
-  if (leaf.style === "multiline") return text;
-  return text.replace(/\n/g, "\\n");
+  // The marker that says a value spanned lines is outside the MAC: a value goes back over lines
+  // only where it reads back as itself, else (and for every other value) newlines are written
+  // `\n`, as SOPS writes them and reads them back.
+  if (leaf.style === "multiline" && readsBackAsMultiline(text)) return text;
+  const line = text.replace(/\n/g, "\\n");
+  if (readsBackAsLine(text, line)) return line;
+  if (readsBackAsMultiline(text)) return text;
+  throw styleTampered(leaf);
 }
 
 function renderEncrypted(leaf: Leaf, envelope: string): string {
   const indented = commentStyle(leaf);
   if (indented !== undefined) return `#${envelope}${indentMarker(indented.indent)}`;
   return leaf.kind === "scalar" && leaf.style === "multiline" ? envelope + MULTILINE_MARKER : envelope;
+}
+
+/**
+ * The renderer of in-place edit candidates: the value in its leaf's style as it is. The caller
+ * keeps a candidate only when its dialect reading holds the edit, and a dialect value may hold the
+ * two characters `\n` that SOPS's one-line form would read as a line break, which renderPlaintext
+ * refuses; written as it is, unquoted, the dialect reads it back unchanged.
+ */
+function renderForEdit(leaf: Leaf, value: ScalarValue): string {
+  if (leaf.kind === "scalar" && leaf.style === "multiline") return value.text;
+  return leaf.kind === "scalar" ? value.text.replace(/\n/g, "\\n") : renderPlaintext(leaf, value);
 }
 
 /** An indented comment left in plaintext still moves to column 0 (with its marker) for SOPS. */
@@ -352,5 +393,5 @@ export const dotenvStore: Store = {
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,
-  ...lineEditing(() => dotenvStore, { sections: false, bracketedValues: false, keepQuotes: true, treePath: (path) => path.map((s) => dialectName(String(s))) }),
+  ...lineEditing(() => ({ ...dotenvStore, renderPlaintext: renderForEdit }), { sections: false, bracketedValues: false, keepQuotes: true, treePath: (path) => path.map((s) => dialectName(String(s))) }),
 };

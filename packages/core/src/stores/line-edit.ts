@@ -1,3 +1,4 @@
+import { isHushError } from "../errors.ts";
 import { buildPath, pathStartsWith, samePath } from "../tree/tree-path.ts";
 import type { KeyPath, ScalarValue, TreeMap } from "../tree/values.ts";
 import { lineEndAfter, lineStart } from "./lines.ts";
@@ -38,7 +39,15 @@ export function scalarInPlace(text: string, store: Store, edit: Pick<TextEditReq
   const treePath = options.treePath ?? ((p: KeyPath) => p);
   const leaf = store.parse(text).leaves.find((l) => scalarLeaf(l) && l.value !== null && samePath(treePath(l.path), edit.path));
   if (leaf === undefined) return undefined;
-  let rendered = store.renderPlaintext(leaf, value);
+  let rendered: string;
+  try {
+    rendered = store.renderPlaintext(leaf, value);
+  } catch (err) {
+    // A value with no form that reads back in this place: no in-place candidate (the caller
+    // writes the document again instead).
+    if (isHushError(err) && err.code === "VALUE_TAMPERED") return undefined;
+    throw err;
+  }
   if (options.keepQuotes === true) rendered = keepQuoteStyle(text.slice(leaf.start, leaf.end), rendered);
   return text.slice(0, leaf.start) + rendered + text.slice(leaf.end);
 }

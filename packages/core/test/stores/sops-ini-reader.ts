@@ -18,7 +18,7 @@ interface GoIniSection {
   keys: GoIniKey[];
 }
 
-function goIniLoad(text: string): GoIniSection[] {
+export function goIniLoad(text: string): GoIniSection[] {
   const sections: GoIniSection[] = [{ name: "DEFAULT", comment: "", keys: [] }];
   let current = sections[0]!;
   let comment = "";
@@ -80,9 +80,8 @@ function goIniLoad(text: string): GoIniSection[] {
         comment += v.slice(ci);
         v = v.slice(0, ci).trim();
       }
-      for (const quote of ['"', "'"]) {
-        if (v.length >= 2 && v.startsWith(quote) && v.endsWith(quote) && v.indexOf(quote, 1) === v.length - 1) v = v.slice(1, -1);
-      }
+      // go-ini strips one pair of surrounding quotes, once.
+      if (['"', "'"].some((quote) => v.length >= 2 && v.startsWith(quote) && v.endsWith(quote) && v.indexOf(quote, 1) === v.length - 1)) v = v.slice(1, -1);
       value = v;
     }
     current.keys.push({ name, value, comment: comment.trim() });
