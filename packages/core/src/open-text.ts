@@ -154,16 +154,29 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
         if (restored !== undefined && restored !== text.slice(leaf.start, leaf.end)) edits.push({ start: leaf.start, end: leaf.end, text: restored });
         return;
       }
+      let opened: { plaintext: Buffer; iv: Buffer };
       try {
-        const aad = aadString(leaf);
-        const { plaintext, iv } = decryptValue(dataKey, raw, aad);
-        const value: ScalarValue = { type: "str", text: plaintext.toString("utf8") };
-        if (stash !== undefined) remember(stash, i, "comment", plaintext, value.text, iv, utf8);
-        edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
+        opened = decryptValue(dataKey, raw, aadString(leaf));
       } catch (err) {
         if (failedComment === "throw") throw err;
         // SOPS keeps a comment that fails to decrypt as it is (pre-3.0 files); so do we.
+        return;
       }
+      const value: ScalarValue = { type: "str", text: opened.plaintext.toString("utf8") };
+      // A comment's AAD is its collection's path, which a list item's value shares (and the type
+      // label is not authenticated): a value's envelope copied into a comment there decrypts, and
+      // its line breaks would turn the rest of it into keys. No comment holds a line break.
+      if (/[\r\n]/.test(value.text)) throw commentTampered(leaf);
+      if (stash !== undefined) remember(stash, i, "comment", opened.plaintext, value.text, opened.iv, utf8);
+      let rendered: string;
+      try {
+        rendered = store.renderPlaintext(leaf, value);
+      } catch (err) {
+        if (failedComment === "throw") throw err;
+        // A comment that cannot be written where it stands is kept as it is too.
+        return;
+      }
+      edits.push({ start: leaf.start, end: leaf.end, text: rendered });
       return;
     }
     if (!encrypt || raw === "") {
@@ -200,6 +213,12 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
     return { format: options.format, plaintext, metadata, dataKey, stash, unauthenticated };
   };
   return { take, finish };
+}
+
+function commentTampered(leaf: Leaf): HushError {
+  return new HushError("VALUE_TAMPERED", `the encrypted comment at line ${leaf.line} decrypts to more than one line, which no comment holds: a value's ciphertext was copied into it without the key; restore the file from history`, {
+    location: { line: leaf.line },
+  });
 }
 
 /** Stashes a decrypted value's IV, or marks it when its bytes are not the UTF-8 text shown. */

@@ -44,7 +44,10 @@ export interface BlockRoom {
  * part of the block. `seqItem`: the value is a list item (`- value`), not a map value.
  */
 export function plainBlockRoom(text: string, end: number, parentIndent: number, seqItem: boolean): BlockRoom | undefined {
-  if (end < text.length && text.charCodeAt(end) !== 0x0a) return undefined;
+  // The line break after the value ends the block's last line. The end of the text has none, and
+  // where the text does not end with one, removing the metadata block takes the one before it:
+  // the block would lose its final line breaks (`|+` of "x\n\n" would read "x\n").
+  if (end >= text.length || text.charCodeAt(end) !== 0x0a || text.charCodeAt(text.length - 1) !== 0x0a) return undefined;
   let at = end + 1;
   let emptyLinesFollow = false;
   while (at < text.length && text.charCodeAt(at) === 0x0a) {
