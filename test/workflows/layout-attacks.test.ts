@@ -40,7 +40,13 @@ describe("YAML: a value's envelope copied into a comment", () => {
   // decrypts, and the line break in the value would make its second line a key of the document.
   it("is refused (exit 25) instead of turning the value's second line into a key", () => {
     const f = encryptFile(k, "list.yaml", 'hosts:\n  - "db1\\nadmin: true"\n  - db2\nport: 5432\n');
-    const tampered = tamperWith(f, (t) => t.replace(/\nport:/, `\n  #${ENVELOPE.exec(t)![0]}\nport:`));
+    // The type label is relabelled too, as a comment's envelope has it.
+    const tampered = tamperWith(f, (t) => t.replace(/\nport:/, `\n  #${ENVELOPE.exec(t)![0].replace("type:str", "type:comment")}\nport:`));
+
+    // Without the key, `hush check` sees one IV twice.
+    const check = k.hush(["check", f]);
+    expect(check.stdout).toContain("list.yaml:4: error: comment in [\"hosts\"] (line 4): the same ciphertext as line 2");
+    expect(check.status).toBe(1);
 
     for (const args of [["decrypt", f], ["decrypt", "--extract", '["admin"]', f]]) {
       const r = k.hush(args);
@@ -68,6 +74,8 @@ describe("YAML: a value's envelope copied into a comment", () => {
     const d = k.hush(["decrypt", f]);
     expect(d.status, d.stderr).toBe(0);
     expect(d.stdout).toBe(plain);
+    const check = k.hush(["check", f]);
+    expect(check.status, check.stdout).toBe(0);
   });
 });
 

@@ -35,6 +35,11 @@ export type CheckCode =
   | "plaintext-value"
   /** An ENC[...] string is malformed. */
   | "malformed-value"
+  /**
+   * An envelope's IV is another's: every encryption draws a fresh one, so the ciphertext was
+   * copied (a value's into a comment or another item of its list decrypts there: same AAD).
+   */
+  | "copied-ciphertext"
   /** The sops metadata is missing fields or malformed. */
   | "metadata-invalid"
   /** The file does not parse in its format. */
@@ -216,6 +221,8 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   const policyDecider = input.creationRule !== undefined && !sameRule(fileRule, policyRule) && policyRule !== undefined ? await EncryptionDecider.create(policyRule) : undefined;
   let encryptedValues = 0;
   let plainValues = 0;
+  /** The line of the first envelope with each IV. */
+  const ivLines = new Map<string, number>();
   for (const leaf of parsed.leaves) {
     const rl = ruleLeaf(leaf);
     const byFile = fileDecider === undefined ? true : fileDecider.shouldEncrypt(rl);
@@ -230,6 +237,10 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
         if ((env.type === "comment") !== (leaf.kind === "comment")) throw new Error("wrong type");
         if (leaf.kind === "scalar" && leaf.value.type !== "str") throw new Error("not a string");
         if (leaf.kind === "scalar") encryptedValues++;
+        const iv = env.iv.toString("base64");
+        const first = ivLines.get(iv);
+        if (first === undefined) ivLines.set(iv, leaf.line);
+        else problems.push({ severity: "error", code: "copied-ciphertext", message: `${at}: the same ciphertext as line ${first} (one IV twice): it was copied without the key; restore the file from history`, ...where });
       } catch {
         problems.push({ severity: "error", code: "malformed-value", message: `${at}: malformed ENC string`, ...where });
       }
