@@ -36,8 +36,8 @@ export type CheckCode =
   /** An ENC[...] string is malformed. */
   | "malformed-value"
   /**
-   * An envelope's IV is another's: every encryption draws a fresh one, so the ciphertext was
-   * copied (a value's into a comment or another item of its list decrypts there: same AAD).
+   * A value and a comment share an envelope's IV: the ciphertext was copied (a list item's
+   * value decrypts in a comment of its list: same AAD, and the type label is not authenticated).
    */
   | "copied-ciphertext"
   /** The sops metadata is missing fields or malformed. */
@@ -221,8 +221,12 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   const policyDecider = input.creationRule !== undefined && !sameRule(fileRule, policyRule) && policyRule !== undefined ? await EncryptionDecider.create(policyRule) : undefined;
   let encryptedValues = 0;
   let plainValues = 0;
-  /** The line of the first envelope with each IV. */
-  const ivLines = new Map<string, number>();
+  /**
+   * The first envelope of each IV, and whether it is a comment. SOPS's edits give equal values of
+   * one list (and equal comments of one collection) one IV: same AAD, same plaintext. A value's
+   * IV in a comment, or a comment's in a value, no edit gives: that is a copy.
+   */
+  const firstOfIv = new Map<string, { line: number; comment: boolean }>();
   for (const leaf of parsed.leaves) {
     const rl = ruleLeaf(leaf);
     const byFile = fileDecider === undefined ? true : fileDecider.shouldEncrypt(rl);
@@ -238,9 +242,11 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
         if (leaf.kind === "scalar" && leaf.value.type !== "str") throw new Error("not a string");
         if (leaf.kind === "scalar") encryptedValues++;
         const iv = env.iv.toString("base64");
-        const first = ivLines.get(iv);
-        if (first === undefined) ivLines.set(iv, leaf.line);
-        else problems.push({ severity: "error", code: "copied-ciphertext", message: `${at}: the same ciphertext as line ${first} (one IV twice): it was copied without the key; restore the file from history`, ...where });
+        const first = firstOfIv.get(iv);
+        if (first === undefined) firstOfIv.set(iv, { line: leaf.line, comment: leaf.kind === "comment" });
+        else if (first.comment !== (leaf.kind === "comment")) {
+          problems.push({ severity: "error", code: "copied-ciphertext", message: `${at}: the ciphertext of the ${first.comment ? "comment" : "value"} at line ${first.line} (one IV in both): it was copied without the key; restore the file from history`, ...where });
+        }
       } catch {
         problems.push({ severity: "error", code: "malformed-value", message: `${at}: malformed ENC string`, ...where });
       }
