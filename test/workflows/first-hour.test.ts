@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -193,6 +193,45 @@ describe("a newcomer's first hour", () => {
     const allowed = k.hush(["encrypt", "--allow-no-values", "--encrypted-regex", "^data$", "--age", k.recipient, f]);
     expect(allowed.status).toBe(0);
     expect(allowed.stdout).toContain("DB_PASSWORD=s3cret-marker\n");
+  });
+
+  it("encrypt with no rule for the file: SOPS's line, then the next step for each cause (no .sops.yaml, no creation_rules, no rule matching)", () => {
+    const dir = makeTempDir("hush-norule-");
+    try {
+      mkdirSync(join(dir.path, "sub"));
+      writeFileSync(join(dir.path, "sub", "x.yaml"), "a: 1\n");
+      const encrypt = (...args: string[]): ReturnType<typeof runHush> => runHush(["encrypt", ...args, "sub/x.yaml"], { cwd: dir.path });
+      const none = encrypt();
+      expect(none.status).toBe(1);
+      expect(none.stderr).toBe(
+        "hush: config file not found, or has no creation rules, and no keys provided through command line options\n" +
+          "  next: name the keys (--age age1…, --pgp FINGERPRINT, --kms ARN, …), or write a .sops.yaml with a creation rule for the file (`hush help encrypt` shows one)\n",
+      );
+      const help = runHush(["help", "encrypt"], { cwd: dir.path });
+      expect(help.stdout).toContain("the first creation rule in .sops.yaml whose path_regex matches");
+      expect(help.stdout).toContain("    - path_regex: ^secrets/\n      age: age1");
+      const config = join(dir.path, ".sops.yaml");
+      writeFileSync(config, "stores:\n  yaml:\n    indent: 2\n");
+      const noRules = encrypt();
+      expect(noRules.status).toBe(1);
+      expect(noRules.stderr).toBe(
+        "hush: config file not found, or has no creation rules, and no keys provided through command line options\n" +
+          `  next: add creation_rules to ${config}, or name the keys (--age age1…, --pgp FINGERPRINT, --kms ARN, …)\n`,
+      );
+      writeFileSync(config, `creation_rules:\n  - path_regex: ^secrets/\n    age: ${k.recipient}\n`);
+      // As in SOPS, a config with rules must have one for the file, even when keys are given.
+      for (const args of [[], ["--age", k.recipient]]) {
+        const noMatch = encrypt(...args);
+        expect(noMatch.status).toBe(1);
+        expect(noMatch.stderr).toBe(
+          "hush: no matching creation rules found for sub/x.yaml\n" +
+            `  next: add a creation rule whose path_regex matches sub/x.yaml (relative to ${dir.path}) to ${config}, or name another config with --config\n`,
+        );
+      }
+      expect(readFileSync(join(dir.path, "sub", "x.yaml"), "utf8")).toBe("a: 1\n");
+    } finally {
+      dir.cleanup();
+    }
   });
 
   it("no key: short lines naming each recipient, where hush looked ONCE, then the next step", () => {

@@ -1,4 +1,4 @@
-import { configRelativePath, findCreationRule, loadSopsConfig, resolveCreation, type CreationOverrides, type CreationRule, type CreationSettings, type LoadedConfig } from "@hush/core";
+import { configRelativePath, findCreationRule, HushError, isHushError, loadSopsConfig, resolveCreation, type CreationOverrides, type CreationRule, type CreationSettings, type LoadedConfig } from "@hush/core";
 
 /**
  * `.sops.yaml` for the commands: found and read by core (`loadSopsConfig`), matched against a
@@ -27,5 +27,21 @@ export async function creationRuleFor(loaded: LoadedConfig | undefined, filePath
  * for it and the command-line flags, with SOPS's precedence (core's `resolveCreation`).
  */
 export async function creationSettingsFor(loaded: LoadedConfig | undefined, filePath: string, cwd: string, overrides: CreationOverrides): Promise<CreationSettings> {
-  return resolveCreation(loaded?.config, configRelativePath(loaded, filePath, cwd), overrides);
+  const relativePath = configRelativePath(loaded, filePath, cwd);
+  try {
+    return await resolveCreation(loaded?.config, relativePath, overrides);
+  } catch (err) {
+    if (!isHushError(err, "CONFIG_NO_MATCH")) throw err;
+    // The first line stays SOPS's (scripts match on it); the next step depends on the cause.
+    throw new HushError(err.code, err.message, { located: true, details: [noRuleNextStep(loaded, relativePath)] });
+  }
+}
+
+const NAME_THE_KEYS = "name the keys (--age age1…, --pgp FINGERPRINT, --kms ARN, …)";
+
+/** What to do when no creation rule gives a new file its keys: no config, no rules, or no match. */
+function noRuleNextStep(loaded: LoadedConfig | undefined, relativePath: string): string {
+  if (loaded === undefined) return `next: ${NAME_THE_KEYS}, or write a .sops.yaml with a creation rule for the file (\`hush help encrypt\` shows one)`;
+  if (loaded.config.creationRules.length === 0) return `next: add creation_rules to ${loaded.path}, or ${NAME_THE_KEYS}`;
+  return `next: add a creation rule whose path_regex matches ${relativePath} (relative to ${loaded.dir}) to ${loaded.path}, or name another config with --config`;
 }

@@ -38,6 +38,12 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
     .option("--output <path>", "write the result to this file")
     .option("--filename-override <name>", "use this name to choose the format and the creation rule")
     .option("--allow-no-values", "write the file even when the selection rule encrypts none of its values (otherwise exit 23)")
+    .addHelpText(
+      "after",
+      "\nThe keys come from the key flags, else from the first creation rule in .sops.yaml whose path_regex matches\n" +
+        "the file's path (relative to the directory of the .sops.yaml, found from the working directory up):\n" +
+        "  creation_rules:\n    - path_regex: ^secrets/\n      age: age1…",
+    )
     .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
       const { runEncrypt } = await import("./commands/encrypt.ts");
       setExit(await runEncrypt(io, file, cmd.optsWithGlobals()));
