@@ -42,8 +42,9 @@ describe("hush check", () => {
     commitAll(sb, plain, "oops");
     const r = hush(sb, ["check"], { cwd: plain, env: sb.keylessEnv });
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain("secrets/leak.yaml: error: a creation rule covers this file");
-    expect(r.stdout).toContain("[not-encrypted]");
+    expect(r.stdout).toContain(
+      'secrets/leak.yaml: error: a creation rule covers this file (path_regex "^secrets/.*\\\\.yaml$") but it is not encrypted; next: encrypt it with `hush encrypt -i` (the rule gives the keys) [not-encrypted]\n',
+    );
     expect(r.stdout).not.toContain("committed-in-clear-999");
     const json = JSON.parse(hush(sb, ["check", "--json"], { cwd: plain, env: sb.keylessEnv }).stdout) as JsonReport;
     expect(json.ok).toBe(false);

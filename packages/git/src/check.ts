@@ -197,7 +197,11 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
       problems.push({
         severity: "error",
         code: "not-encrypted",
-        message: `a creation rule covers this file (path_regex ${JSON.stringify(rx)}) but it is not encrypted${detected === undefined ? " (or not in a format hush reads)" : ""}`,
+        message:
+          `a creation rule covers this file (path_regex ${JSON.stringify(rx)}) but it is not encrypted` +
+          (detected === undefined
+            ? " (or not in a format hush reads); next: encrypt it whole with `hush encrypt -i --input-type binary`, or narrow the rule's path_regex"
+            : "; next: encrypt it with `hush encrypt -i` (the rule gives the keys)"),
       });
     }
     return result(detected?.format, false);
