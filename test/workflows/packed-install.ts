@@ -75,7 +75,13 @@ export function installPackedPackages(dir: string): string {
   const deps = join(dir, "deps");
   const install = join(dir, "install");
   for (const d of [packs, deps, install]) mkdirSync(d, { recursive: true });
-  sh("pnpm", ["-r", ...PUBLISHED.flatMap((n) => ["--filter", `./packages/${n}`]), "pack", "--pack-destination", packs], REPO_ROOT);
+  // The README's command selects the packages (`pnpm pack:packages`): the same filters, another destination.
+  sh("pnpm", ["-r", ...packPackagesFilters(), "pack", "--pack-destination", packs], REPO_ROOT);
+  const packed = readdirSync(packs).sort();
+  const expected = PUBLISHED.map((n) => `hush-${n}-`).sort();
+  if (packed.length !== expected.length || !expected.every((prefix, i) => packed[i]!.startsWith(prefix))) {
+    throw new Error(`pnpm pack:packages packs ${packed.join(", ")}, not the published packages (${PUBLISHED.join(", ")}): fix its filters in package.json`);
+  }
   for (const [at, pkg] of runtimeDependencies()) {
     sh("tar", ["czf", join(deps, `${pkg.name.replace(/[@/]/g, "_")}-${pkg.version}.tgz`), "-C", at, "--exclude=./node_modules", "--transform", "s,^\\.,package,", "."], at);
   }
@@ -84,6 +90,14 @@ export function installPackedPackages(dir: string): string {
   const env = { ...process.env, npm_config_cache: join(dir, "npm-cache"), npm_config_update_notifier: "false" };
   sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", ...tarballs], install, env);
   return install;
+}
+
+/** The `--filter` arguments of the root package.json's `pack:packages` script, in order. */
+function packPackagesFilters(): string[] {
+  const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { scripts?: Record<string, string> }).scripts ?? {};
+  const script = scripts["pack:packages"];
+  if (script === undefined) throw new Error("package.json has no pack:packages script (the README's way to pack the packages)");
+  return [...script.matchAll(/--filter '([^']+)'/g)].flatMap((m) => ["--filter", m[1]!]);
 }
 
 /** The fenced blocks that follow a `<!-- readme-test: KIND -->` line in README.md, in order. */
