@@ -63,6 +63,14 @@ describe("a newcomer's first hour", () => {
     expect(asSops.stdout).toContain("Usage: ");
   });
 
+  it("groups add --help: each key flag names what it takes, for the new group, without commander's `(default: [])`", () => {
+    const help = k.hush(["groups", "add", "--help"]);
+    expect(help.status).toBe(0);
+    const text = help.stdout.replace(/\s+/g, " ");
+    expect(text).toContain("--age <recipients> age recipients, comma separated, for the new group (repeatable)");
+    expect(text).not.toContain("(default: [])");
+  });
+
   it("sops -r -i keeps stdout empty: the summary is a message, on stderr", async () => {
     const f = encryptFile(k, "rot-in-place.yaml", "a: 1\n");
     const before = readFileSync(f, "utf8");

@@ -42,8 +42,9 @@ export const keyFlags = (cmd: Command): Command => {
 
 /** Repeatable `--age <recipients>` and the like: the keys of a new key group. */
 export const groupKeyFlags = (cmd: Command): Command => {
-  const collect = (v: string, prev: string[]): string[] => [...prev, v];
-  for (const b of usableKeyBackends()) cmd.option(`--${b.flags.name} <${b.flags.valueName}>`, `${b.flags.help} of the new group (repeatable)`, collect, [] as string[]);
+  // No default value: commander would print "(default: [])"; an absent flag reads as no keys.
+  const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+  for (const b of usableKeyBackends()) cmd.option(`--${b.flags.name} <${b.flags.valueName}>`, `${b.flags.help}, for the new group (repeatable)`, collect);
   return addBackendOptions(cmd, usableKeyBackends());
 };
 
