@@ -105,8 +105,14 @@ export async function runUnset(io: CliIo, args: readonly string[], flags: SetFla
   try {
     await applyEdit(io, file, { kind: "unset", path }, flags);
   } catch (err) {
-    if (flags.idempotent === true && isHushError(err, "KEY_NOT_FOUND")) return 0;
-    throw err;
+    if (!isHushError(err, "KEY_NOT_FOUND")) throw err;
+    if (flags.idempotent === true) return 0;
+    const named = err.withFile(file);
+    throw new HushError(named.code, named.message, {
+      ...(named.location === undefined ? {} : { location: named.location }),
+      located: named.located,
+      details: ["next: nothing was changed; pass --idempotent to succeed when the key is already absent"],
+    });
   }
   return 0;
 }
