@@ -38,6 +38,15 @@ describe("a newcomer's first hour", () => {
       const recipient = /age1[0-9a-z]+/.exec(r.stderr)![0];
       expect(runHush(["encrypt", "-i", "--age", recipient, "s.yaml"], { cwd: home.path, home: home.path }).status).toBe(0);
       expect(runHush(["decrypt", "s.yaml"], { cwd: home.path, home: home.path }).stdout).toBe("a: 1\n");
+      // Run again, as a newcomer does: the key is kept, and the message says where its public key is.
+      const before = readFileSync(key, "utf8");
+      const again = runHush(["keygen", "-o", key], { home: home.path });
+      expect(again.status).toBe(1);
+      expect(again.stderr).toBe(
+        `hush: ${key}: already exists, not overwriting a key file\n` +
+          "  next: its public key is on its \"# public key:\" line; to make another key, give another path with -o\n",
+      );
+      expect(readFileSync(key, "utf8")).toBe(before);
     } finally {
       home.cleanup();
     }

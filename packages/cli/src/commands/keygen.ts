@@ -18,7 +18,12 @@ export async function runKeygen(io: CliIo, flags: KeygenFlags): Promise<number> 
   const created = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   const body = `# created: ${created}\n# public key: ${pair.recipient}\n${pair.identity}\n`;
   if (flags.output !== undefined) {
-    if (existsSync(flags.output)) throw new HushError("KEY_FILE_EXISTS", `${flags.output}: already exists, not overwriting a key file`, { located: true });
+    if (existsSync(flags.output)) {
+      throw new HushError("KEY_FILE_EXISTS", `${flags.output}: already exists, not overwriting a key file`, {
+        located: true,
+        details: ['next: its public key is on its "# public key:" line; to make another key, give another path with -o'],
+      });
+    }
     // `-o ~/.config/sops/age/keys.txt` on a fresh machine: make the key's directories, private.
     mkdirSync(dirname(flags.output), { recursive: true, mode: 0o700 });
     writeFileAtomic(flags.output, body, { plaintext: true });
