@@ -80,6 +80,14 @@ describe("a newcomer's first hour", () => {
     expect(text).not.toContain("(default: [])");
   });
 
+  it("audit --help explains the FLAGS column of its table", () => {
+    const help = k.hush(["audit", "--help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout.replace(/\s+/g, " ")).toContain(
+      "FLAGS column: STALE: older than --max-age; rekey: that commit gave the whole file a new data key (its first version, or a rotation: the value itself may not have changed)",
+    );
+  });
+
   it("sops -r -i keeps stdout empty: the summary is a message, on stderr", async () => {
     const f = encryptFile(k, "rot-in-place.yaml", "a: 1\n");
     const before = readFileSync(f, "utf8");

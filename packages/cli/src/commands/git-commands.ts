@@ -116,6 +116,10 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
     .option("--as-of <date>", "count ages up to this date (default: now)")
     .option("--json", "machine-readable output (schema: docs/audit.md)")
     .option("--html <file>", "also write a self-contained HTML report (access matrix and value ages) to this file")
+    .addHelpText(
+      "after",
+      "\nFLAGS column: STALE: older than --max-age; rekey: that commit gave the whole file a new data key\n(its first version, or a rotation: the value itself may not have changed).",
+    )
     .action(async (paths: string[], opts: { json?: boolean; html?: string; maxAge?: string; asOf?: string }, cmd: Command) => {
       const { runAudit } = await import("./report/audit.ts");
       setExit(await runAudit(io, paths, { ...cmd.optsWithGlobals(), ...opts }));
