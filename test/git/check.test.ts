@@ -46,6 +46,10 @@ describe("hush check", () => {
       'secrets/leak.yaml: error: a creation rule covers this file (path_regex "^secrets/.*\\\\.yaml$") but it is not encrypted; next: encrypt it with `hush encrypt -i` (the rule gives the keys) [not-encrypted]\n',
     );
     expect(r.stdout).not.toContain("committed-in-clear-999");
+    // With --verify and no encrypted file, no MAC was verified: the summary does not claim one.
+    const verified = hush(sb, ["check", "--verify"], { cwd: plain, env: sb.keylessEnv });
+    expect(verified.status).toBe(1);
+    expect(verified.stdout).toContain("hush check: 1 file(s) checked, 0 encrypted; 1 error(s), 0 warning(s)\n");
     const json = JSON.parse(hush(sb, ["check", "--json"], { cwd: plain, env: sb.keylessEnv }).stdout) as JsonReport;
     expect(json.ok).toBe(false);
     expect(json.files).toEqual([

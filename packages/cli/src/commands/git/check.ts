@@ -226,7 +226,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     // File names come from the repository: escaped so a name cannot forge lines or terminal sequences.
     for (const r of results) for (const p of r.problems) lines.push(`${printable(r.path, 4096)}${p.line === undefined ? "" : `:${p.line}`}: ${p.severity}: ${printable(p.message, 4096)} [${p.code}]`);
     const encrypted = results.filter((r) => r.encrypted).length;
-    const verifiedNote = unverified.length > 0 ? "; MACs verified where a key opens the file" : verifying ? "; MACs verified" : "";
+    // No encrypted file, no MAC verified: the note would claim a check that did not happen.
+    const verifiedNote = !verifying || encrypted === 0 ? "" : unverified.length > 0 ? "; MACs verified where a key opens the file" : "; MACs verified";
     lines.push(`hush check: ${results.length} file(s) checked, ${encrypted} encrypted; ${errors} error(s), ${warnings} warning(s)${verifiedNote}`);
     await writeOut(io.stdout, `${lines.join("\n")}\n`);
   }
