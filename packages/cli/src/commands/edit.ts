@@ -153,7 +153,8 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
   try {
     let input: OpenedInput;
     let initial: string;
-    if (existsSync(file)) {
+    const isNew = !existsSync(file);
+    if (!isNew) {
       input = await openEncryptedFile(io, file, flags);
       initial = outFormat === format ? input.opened.plaintext : await convert(input.opened.plaintext, format, outFormat, indent);
     } else {
@@ -219,7 +220,11 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
         });
       }
       if (failure === undefined) {
-        if (edited === stripHeader(initial)) throw new HushError("NOT_MODIFIED", "File has not changed, exiting.", { located: true });
+        if (edited === stripHeader(initial)) {
+          // SOPS's line first (scripts match on it); for a new file, say that nothing was made.
+          const details = isNew ? [`${file} was not created: replace the example with your values to create it`] : undefined;
+          throw new HushError("NOT_MODIFIED", "File has not changed, exiting.", { located: true, ...(details === undefined ? {} : { details }) });
+        }
         try {
           output = await attempt(edited);
           break;
