@@ -149,6 +149,10 @@ describe("SOPS's command line as a drop-in", () => {
     expect(missing.stderr).toMatch(/component \["nope"\] not found/);
     const bad = ex("nope");
     expect(bad.status).toBe(91);
+    // A newcomer's dotted path: the message shows the form to use (and never echoes the text).
+    const dotted = ex("db.password");
+    expect(dotted.status).toBe(91);
+    expect(dotted.stderr).toBe(`hush: invalid tree path: component 1 is not ["key"] or [index] (e.g. '["key"]["sub"][0]')\n`);
   });
 });
 

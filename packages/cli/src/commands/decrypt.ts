@@ -37,7 +37,7 @@ export async function decryptInput(
     if (!(err instanceof HushError)) throw err;
     // Standard input has no name to take a format from, so it was read as SOPS does (binary).
     if (err.code === "METADATA_MISSING" && name === undefined && flags.inputType === undefined && err.hint === undefined) {
-      throw new HushError(err.code, err.message, { location: { file: "stdin" }, hint: "standard input has no file name to tell its format: give --input-type yaml, json, dotenv or ini", cause: err });
+      throw new HushError(err.code, err.message, { location: { file: "stdin" }, hint: "standard input has no file name to tell its format: give --input-type yaml, json, dotenv, ini, toml or binary", cause: err });
     }
     throw err.withFile(file ?? "stdin");
   }

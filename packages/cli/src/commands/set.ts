@@ -27,7 +27,7 @@ export function parseSetPath(text: string): PathSegment[] {
   try {
     return parseTreePath(text);
   } catch (err) {
-    throw new HushError("INVALID_SET_PATH", `invalid path: ${(err instanceof Error ? err.message : String(err)).replace(/^invalid tree path: /, "")} (expected e.g. '["key"]["sub"][0]')`, { located: true });
+    throw new HushError("INVALID_SET_PATH", `invalid path: ${(err instanceof Error ? err.message : String(err)).replace(/^invalid tree path: /, "")}`, { located: true });
   }
 }
 

@@ -9,14 +9,16 @@ import type { KeyPath, PathSegment, TreeMap, TreeNode } from "./values.ts";
 export function parseTreePath(text: string): PathSegment[] {
   if (typeof text !== "string") throw new HushError("INVALID_TREE_PATH", "the tree path must be a string");
   const parts = text.split("[").filter((p) => p !== "");
-  if (parts.length === 0) throw new HushError("INVALID_TREE_PATH", "empty tree path");
-  // Messages never quote the text: a user who swaps arguments must not see a secret echoed.
+  if (parts.length === 0) throw new HushError("INVALID_TREE_PATH", "empty tree path (e.g. '[\"key\"][\"sub\"][0]')");
+  // Messages never quote the text: a user who swaps arguments must not see a secret echoed. They
+  // show the form instead, for the newcomer who types `db.password`.
+  const invalid = (i: number): HushError => new HushError("INVALID_TREE_PATH", `invalid tree path: component ${i + 1} is not ["key"] or [index] (e.g. '["key"]["sub"][0]')`);
   return parts.map((part, i) => {
-    if (!part.endsWith("]")) throw new HushError("INVALID_TREE_PATH", `invalid tree path: component ${i + 1} is not ["key"] or [index]`);
+    if (!part.endsWith("]")) throw invalid(i);
     const inner = part.slice(0, -1);
     if (inner.length >= 2 && (inner[0] === '"' || inner[0] === "'") && inner.at(-1) === inner[0]) return inner.slice(1, -1);
     if (/^[0-9]+$/.test(inner)) return Number(inner);
-    throw new HushError("INVALID_TREE_PATH", `invalid tree path: component ${i + 1} is not ["key"] or [index]`);
+    throw invalid(i);
   });
 }
 
