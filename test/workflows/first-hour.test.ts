@@ -259,6 +259,15 @@ describe("a newcomer's first hour", () => {
     }
   });
 
+  it("decrypt of a file that is not encrypted: SOPS's line, then the next step", () => {
+    const f = k.path("plain-first.yaml");
+    writeFileSync(f, "password: not-yet-encrypted\n");
+    const r = k.hush(["decrypt", f]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`hush: ${f}: sops metadata not found\n  next: the file is not encrypted; \`hush encrypt -i\` encrypts it in place\n`);
+    expect(r.stdout).toBe("");
+  });
+
   it("no key: short lines naming each recipient, where hush looked ONCE, then the next step", () => {
     const other = keyedDir();
     try {

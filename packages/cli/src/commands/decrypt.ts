@@ -39,6 +39,10 @@ export async function decryptInput(
     if (err.code === "METADATA_MISSING" && name === undefined && flags.inputType === undefined && err.hint === undefined) {
       throw new HushError(err.code, err.message, { location: { file: "stdin" }, hint: "standard input has no file name to tell its format: give --input-type yaml, json, dotenv, ini, toml or binary", cause: err });
     }
+    if (err.code === "METADATA_MISSING" && file !== undefined && err.details === undefined) {
+      // SOPS's line first (scripts match on it), then what a newcomer does next.
+      throw new HushError(err.code, err.message, { location: { file }, details: ["next: the file is not encrypted; `hush encrypt -i` encrypts it in place"], cause: err });
+    }
     throw err.withFile(file ?? "stdin");
   }
 }
