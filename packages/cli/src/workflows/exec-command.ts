@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
 import { HushError } from "@hush/core";
-import type { CliIo } from "../io.ts";
+import { takeWriteErrors, type CliIo } from "../io.ts";
 import { redactingStream } from "./redact.ts";
 
 /**
@@ -40,10 +41,13 @@ export function splitExecArgs(name: "exec-env" | "exec-file", args: readonly str
 /**
  * Sends the child's stdout and stderr to hush's through redaction: every secret becomes a
  * marker (see `Redactor`). Resolves when both streams have ended and every byte has been passed
- * on, so that hush exits only after the last line is written.
+ * on, so that hush exits only after the last line is written. When one of hush's streams can no
+ * longer be written (its reader went away: `| head`), hush stops reading the child's: the child
+ * gets SIGPIPE (or EPIPE) at its next write to it, as it would writing there itself, and hush
+ * goes on waiting for it, so that its status is still hush's and nothing is left running.
  */
 export function pipeRedacted(child: ChildProcess, io: CliIo, secrets: readonly string[]): Promise<void> {
-  const streams: Array<[NodeJS.ReadableStream | null, NodeJS.WritableStream]> = [
+  const streams: Array<[Readable | null, NodeJS.WritableStream]> = [
     [child.stdout, io.stdout],
     [child.stderr, io.stderr],
   ];
@@ -52,9 +56,23 @@ export function pipeRedacted(child: ChildProcess, io: CliIo, secrets: readonly s
       ([from, to]) =>
         new Promise<void>((resolve) => {
           if (from === null) return resolve();
-          const redacted = from.pipe(redactingStream(secrets));
+          const source: Readable = from;
+          const giveBackErrors = takeWriteErrors(to);
+          const redacted = source.pipe(redactingStream(secrets));
+          const finish = (): void => {
+            to.removeListener("error", readerGone);
+            giveBackErrors();
+            resolve();
+          };
+          const readerGone = (): void => {
+            redacted.unpipe();
+            source.destroy();
+            redacted.destroy();
+            finish();
+          };
+          to.on("error", readerGone);
           redacted.pipe(to, { end: false });
-          redacted.on("end", resolve);
+          redacted.on("end", finish);
         }),
     ),
   ).then(() => undefined);

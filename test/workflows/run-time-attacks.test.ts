@@ -1,0 +1,61 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+
+/**
+ * Secrets at run time, attacked: what a command run with `--redact` can still get into a log,
+ * how its end reaches hush's status when hush's own reader goes away, and which variables in a
+ * file (which anyone who can encrypt to it may add) make the command run other programs.
+ */
+
+const TOKEN = "tok-5be1c0de-run-time";
+
+/** Runs a bash script, in which `hush` is the CLI under test, in `k`'s directory with the key in the environment; bash gives real pipes (a Node parent's are sockets). */
+function bash(k: KeyedDir, script: string, env: Record<string, string> = k.env): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync("bash", ["-c", `hush() { "$NODE" "$HUSH_JS" "$@"; }\n${script}`], {
+    cwd: k.dir,
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", NODE: process.execPath, HUSH_JS: CLI_JS, ...env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  if (r.error !== undefined) throw new Error(`this test needs bash: ${r.error.message}`);
+  return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("hush exec-env --redact when whatever reads hush's output goes away", () => {
+  let k: KeyedDir;
+  let f: string;
+  beforeAll(() => {
+    k = keyedDir();
+    f = encryptFile(k, "app.env", `TOKEN=${TOKEN}\n`);
+    // Writes a line, then another once `head -1` has gone, then (300 ms later) reports on stderr
+    // and either writes to stdout once more or not at all, then exits 3 after marking its end.
+    writeFileSync(
+      k.path("writer.sh"),
+      'echo line1; sleep 0.3; echo line2; sleep 0.3\necho "late: $TOKEN" >&2\nif [ "$1" = again ]; then echo line3; fi\nsleep 0.3; touch "$2"; exit 3\n',
+    );
+  });
+  afterAll(() => k.cleanup());
+
+  it("a command that writes again is ended by SIGPIPE, as without --redact, and hush returns 141 after it", () => {
+    for (const redact of [[], ["--redact"]]) {
+      const marker = `ended-${redact.length}`;
+      const r = bash(k, `hush exec-env ${redact.join(" ")} app.env -- sh writer.sh again ${marker} | head -1; echo "hush-status=\${PIPESTATUS[0]}"; sleep 1; [ -e ${marker} ] && echo "outlived hush"; true`);
+      expect(r.stdout, redact.join(" ")).toBe("line1\nhush-status=141\n");
+      // Through hush's pipe the command learns one write later: line2 was written (to hush), line3 was not.
+      expect(r.stderr).toBe(redact.length === 0 ? "" : "late: [redacted]\n");
+    }
+  });
+
+  it("a command that no longer writes to stdout keeps its stderr and its status: hush waits for it, leaving nothing running", () => {
+    const r = bash(k, `hush exec-env --redact ${f} -- sh writer.sh quiet ended | head -1; echo "hush-status=\${PIPESTATUS[0]}"; [ -e ended ] && echo "command ended before hush"; true`);
+    expect(r.stdout).toBe("line1\nhush-status=3\ncommand ended before hush\n");
+    expect(r.stderr).toBe("late: [redacted]\n");
+  });
+
+  it("exec-file --redact as well", () => {
+    const r = bash(k, `hush exec-file --redact ${f} -- sh -c 'cat "$1"; sleep 0.3; echo more; sleep 0.3; echo more; exit 4' sh {} | head -1; echo "hush-status=\${PIPESTATUS[0]}"`);
+    expect(r.stdout).toBe("TOKEN=[redacted]\nhush-status=141\n");
+  });
+});
