@@ -59,3 +59,44 @@ describe("hush exec-env --redact when whatever reads hush's output goes away", (
     expect(r.stdout).toBe("TOKEN=[redacted]\nhush-status=141\n");
   });
 });
+
+describe("hush exec-env --redact and the key material in hush's own environment", () => {
+  let k: KeyedDir;
+  let f: string;
+  beforeAll(() => {
+    k = keyedDir();
+    f = encryptFile(k, "app.env", `TOKEN=${TOKEN}\n`);
+  });
+  afterAll(() => k.cleanup());
+
+  it("the age identity in SOPS_AGE_KEY, which the command inherits, is masked in its output", () => {
+    const identity = /^AGE-SECRET-KEY-1[0-9A-Z]+$/m.exec(k.keyText)![0];
+    const env = { SOPS_AGE_KEY: k.keyText };
+    const control = k.hush(["exec-env", f, "--", "printenv", "SOPS_AGE_KEY"], { env });
+    expect(control.stdout).toContain(identity);
+    const r = k.hush(["exec-env", "--redact", f, "--", "sh", "-c", 'printenv SOPS_AGE_KEY; printenv TOKEN; echo "$SOPS_AGE_KEY" | tr "\\n" " " >&2'], { env });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(identity);
+    expect(r.stdout + r.stderr).not.toContain(identity.slice(16, 40));
+    // The identity line and TOKEN.
+    expect(r.stdout.match(/^\[redacted\]$/gm)).toHaveLength(2);
+    // The public key next to it is not a secret.
+    expect(r.stdout).toContain(`# public key: ${k.recipient}\n`);
+  });
+
+  it("so are the key-service credentials hush reads (AWS, Vault, GCP, Azure), whether or not the file needed them", () => {
+    const creds = {
+      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+      AWS_SESSION_TOKEN: "IQoJb3JpZ2luX2VjEXAMPLE-session-token-value",
+      VAULT_TOKEN: "hvs.CAESIJexample-vault-token",
+      GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.a0AfExample-google-token",
+      AZURE_CLIENT_SECRET: "azure~client~secret~example",
+    };
+    const names = Object.keys(creds);
+    const r = k.hush(["exec-env", "--redact", f, "--", "sh", "-c", `for n in ${names.join(" ")}; do printenv $n; done`], { env: creds });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe("[redacted]\n".repeat(names.length));
+    const file = k.hush(["exec-file", "--redact", f, "--", "sh", "-c", "cat {} >/dev/null; printenv VAULT_TOKEN"], { env: creds });
+    expect(file.stdout).toBe("[redacted]\n");
+  });
+});
