@@ -100,3 +100,37 @@ describe("hush exec-env --redact and the key material in hush's own environment"
     expect(file.stdout).toBe("[redacted]\n");
   });
 });
+
+describe("hush exec-env: variables that make common deploy tools run other programs", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("rsync's remote shell and connect program, Terraform's extra arguments and Ansible's settings are refused before anything runs", () => {
+    const names = ["RSYNC_RSH", "RSYNC_CONNECT_PROG", "TF_CLI_ARGS", "TF_CLI_ARGS_apply", "ANSIBLE_SSH_ARGS", "ANSIBLE_VAULT_PASSWORD_FILE", "ANSIBLE_CONFIG"];
+    const f = encryptFile(k, "deploy.yaml", `${names.map((n) => `${n}: ./evil-${n.length}\n`).join("")}API_TOKEN: ${TOKEN}\n`);
+    const r = k.hush(["exec-env", f, "touch started"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    for (const name of names) expect(r.stderr).toContain(`--allow-env ${name}`);
+    expect(r.stderr).not.toMatch(/evil-|tok-/);
+    expect(existsSync(k.path("started"))).toBe(false);
+  });
+
+  it("terraform would take TF_CLI_ARGS as its own arguments: the file is refused and terraform never starts", () => {
+    const f = encryptFile(k, "tf.env", `TF_CLI_ARGS_version=-json\nTF_VAR_db_password=${TOKEN}\n`);
+    const env = { CHECKPOINT_DISABLE: "1" };
+    const r = k.hush(["exec-env", f, "--", "terraform", "version"], { env });
+    if (r.stderr.includes("cannot run terraform")) throw new Error("this test needs terraform on PATH (https://developer.hashicorp.com/terraform/install)");
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("--allow-env TF_CLI_ARGS_version");
+    // TF_VAR_ values are Terraform's input variables: secrets, not settings.
+    expect(r.stderr).not.toContain("TF_VAR_");
+    const allowed = k.hush(["exec-env", "--allow-env", "TF_CLI_ARGS_version", f, "--", "terraform", "version"], { env });
+    expect(allowed.status, allowed.stderr).toBe(0);
+    expect(JSON.parse(allowed.stdout)).toHaveProperty("terraform_version");
+  });
+});

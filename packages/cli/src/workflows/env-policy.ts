@@ -124,10 +124,21 @@ const FAMILIES: readonly EnvFamily[] = [
   },
   {
     // A CLI configuration file can override where providers come from (provider_installation,
-    // dev_overrides): terraform then runs the file author's provider binaries.
-    why: "makes Terraform run providers of the file's choosing",
+    // dev_overrides): terraform then runs the file author's provider binaries. TF_CLI_ARGS and
+    // TF_CLI_ARGS_<command> are arguments added to every command: -plugin-dir (providers from the
+    // repository), -backend-config (the state, which holds every secret the configuration
+    // touches, sent to a backend of the file's choosing). TF_VAR_ values are inputs, not settings.
+    why: "makes Terraform run providers or take arguments of the file's choosing",
     names: ["TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG", "TF_PLUGIN_CACHE_DIR"],
-    prefixes: [],
+    prefixes: ["TF_CLI_ARGS"],
+  },
+  {
+    // ANSIBLE_CONFIG (an ansible.cfg), ANSIBLE_SSH_ARGS (-o ProxyCommand=… runs a command),
+    // ANSIBLE_VAULT_PASSWORD_FILE and ANSIBLE_BECOME_PASSWORD_FILE (run when executable), the
+    // plugin, module and interpreter paths: nearly every setting can run code.
+    why: "makes Ansible run code or commands of the file's choosing",
+    names: [],
+    prefixes: ["ANSIBLE_"],
   },
   {
     // GIT_SSH_COMMAND, GIT_EXEC_PATH, GIT_CONFIG_* (any setting: core.fsmonitor, core.sshCommand),
@@ -139,8 +150,10 @@ const FAMILIES: readonly EnvFamily[] = [
   {
     // Commands that common tools run on the user's behalf (git, less, man, sudo, make…).
     why: "names a command that other programs run",
-    // MAKEFILES names makefiles make reads before the project's own.
-    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES"],
+    // MAKEFILES names makefiles make reads before the project's own. rsync runs RSYNC_RSH as its
+    // remote shell and RSYNC_CONNECT_PROG to reach a daemon (a deploy's `rsync -a dist/ host:`),
+    // Subversion and CVS their SVN_SSH and CVS_RSH.
+    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH"],
     prefixes: [],
   },
   {
