@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
@@ -57,6 +57,55 @@ describe("hush exec-env --redact when whatever reads hush's output goes away", (
   it("exec-file --redact as well", () => {
     const r = bash(k, `hush exec-file --redact ${f} -- sh -c 'cat "$1"; sleep 0.3; echo more; sleep 0.3; echo more; exit 4' sh {} | head -1; echo "hush-status=\${PIPESTATUS[0]}"`);
     expect(r.stdout).toBe("TOKEN=[redacted]\nhush-status=141\n");
+  });
+});
+
+describe("Ctrl+C in a script that runs hush", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+    encryptFile(k, "app.env", `TOKEN=${TOKEN}\n`);
+  });
+  afterAll(() => k.cleanup());
+
+  /**
+   * Runs a deploy loop in a process group of its own, as a terminal's foreground job, and sends
+   * the group SIGINT, as Ctrl+C does, once the first program is running. `run` prefixes it.
+   */
+  async function interruptLoop(run: string): Promise<{ stdout: string; signal: NodeJS.Signals | null }> {
+    const script = `hush() { "$NODE" "$HUSH_JS" "$@"; }\nfor env in staging prod; do echo "deploying $env"; ${run} sh -c 'echo ready; sleep 5'; echo "status $?"; done; echo "loop done"`;
+    const loop = spawn("bash", ["-c", script], {
+      cwd: k.dir,
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", NODE: process.execPath, HUSH_JS: CLI_JS, ...k.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let stdout = "";
+    let sent = false;
+    loop.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (!sent && stdout.includes("ready")) {
+        sent = true;
+        process.kill(-loop.pid!, "SIGINT");
+      }
+    });
+    const timer = setTimeout(() => process.kill(-loop.pid!, "SIGKILL"), 20_000);
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => loop.on("close", (_code, sig) => resolve(sig)));
+    clearTimeout(timer);
+    return { stdout, signal };
+  }
+
+  it("stops the script, as when the script runs the program itself: hush dies of SIGINT when its command did", async () => {
+    for (const run of ["", "hush exec-env app.env --", "hush exec-env --redact app.env --", "hush exec-file app.env --", "hush exec-file --redact app.env --"]) {
+      const r = await interruptLoop(run);
+      expect(r.stdout, run).toBe("deploying staging\nready\n");
+      expect(r.signal, run).toBe("SIGINT");
+    }
+  }, 60_000);
+
+  it("the shell still sees status 130, and other signals still give 128 + their number", () => {
+    const r = bash(k, 'hush exec-env app.env -- sh -c \'kill -INT $$\'; echo "int=$?"; hush exec-file app.env -- sh -c \'kill -TERM $$\'; echo "term=$?"; hush exec-env app.env -- sh -c \'kill -QUIT $$\'; echo "quit=$?"');
+    expect(r.stdout).toBe("int=130\nterm=143\nquit=131\n");
   });
 });
 
