@@ -157,8 +157,23 @@ describe("hush exec-env: variables that make common deploy tools run other progr
   });
   afterAll(() => k.cleanup());
 
-  it("rsync's remote shell and connect program, Terraform's extra arguments and Ansible's settings are refused before anything runs", () => {
-    const names = ["RSYNC_RSH", "RSYNC_CONNECT_PROG", "TF_CLI_ARGS", "TF_CLI_ARGS_apply", "ANSIBLE_SSH_ARGS", "ANSIBLE_VAULT_PASSWORD_FILE", "ANSIBLE_CONFIG"];
+  it("rsync's remote shell, Terraform's extra arguments, Ansible's settings, kubectl's diff program, gcloud's Python and az's extensions are refused before anything runs", () => {
+    const names = [
+      "RSYNC_RSH",
+      "RSYNC_CONNECT_PROG",
+      "TF_CLI_ARGS",
+      "TF_CLI_ARGS_apply",
+      "ANSIBLE_SSH_ARGS",
+      "ANSIBLE_VAULT_PASSWORD_FILE",
+      "ANSIBLE_CONFIG",
+      "KUBECTL_EXTERNAL_DIFF",
+      "KUBE_EDITOR",
+      "CLOUDSDK_PYTHON",
+      "CLOUDSDK_CONFIG",
+      "AZURE_EXTENSION_DIR",
+      "AZURE_CONFIG_DIR",
+      "NODE_GYP_FORCE_PYTHON",
+    ];
     const f = encryptFile(k, "deploy.yaml", `${names.map((n) => `${n}: ./evil-${n.length}\n`).join("")}API_TOKEN: ${TOKEN}\n`);
     const r = k.hush(["exec-env", f, "touch started"]);
     expect(r.status).toBe(1);

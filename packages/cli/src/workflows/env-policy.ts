@@ -152,8 +152,10 @@ const FAMILIES: readonly EnvFamily[] = [
     why: "names a command that other programs run",
     // MAKEFILES names makefiles make reads before the project's own. rsync runs RSYNC_RSH as its
     // remote shell and RSYNC_CONNECT_PROG to reach a daemon (a deploy's `rsync -a dist/ host:`),
-    // Subversion and CVS their SVN_SSH and CVS_RSH.
-    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH"],
+    // Subversion and CVS their SVN_SSH and CVS_RSH; `kubectl diff` runs KUBECTL_EXTERNAL_DIFF,
+    // `kubectl edit` KUBE_EDITOR; gcloud is a Python program run by CLOUDSDK_PYTHON; node-gyp
+    // (`npm ci` with native modules) runs NODE_GYP_FORCE_PYTHON.
+    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH", "KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "CLOUDSDK_PYTHON", "NODE_GYP_FORCE_PYTHON"],
     prefixes: [],
   },
   {
@@ -183,7 +185,9 @@ const FAMILIES: readonly EnvFamily[] = [
     // (its gpg.conf and agent), wget and netrc files; uv's settings (indexes, the Python it runs,
     // its configuration file) and Poetry's repositories and configuration directory (not its
     // POETRY_HTTP_BASIC_* and POETRY_PYPI_TOKEN_* credentials), the index pipenv installs from.
-    names: ["HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "CURL_HOME", "WGETRC", "NETRC", "DOCKER_CONFIG", "GNUPGHOME", "POETRY_CONFIG_DIR", "POETRY_HOME", "PIPENV_PYPI_MIRROR"],
+    // gcloud's and az's configuration directories; az loads its extensions, Python code, from
+    // AZURE_EXTENSION_DIR.
+    names: ["HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "CURL_HOME", "WGETRC", "NETRC", "DOCKER_CONFIG", "GNUPGHOME", "POETRY_CONFIG_DIR", "POETRY_HOME", "PIPENV_PYPI_MIRROR", "CLOUDSDK_CONFIG", "AZURE_CONFIG_DIR", "AZURE_EXTENSION_DIR"],
     prefixes: ["PIP_", "UV_", "POETRY_REPOSITORIES_"],
   },
   {
