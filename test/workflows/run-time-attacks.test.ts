@@ -1,6 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Script } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUNDLE_OUT, requireBundle } from "../install/helpers.ts";
 import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /**
@@ -196,5 +200,62 @@ describe("hush exec-env: variables that make common deploy tools run other progr
     const allowed = k.hush(["exec-env", "--allow-env", "TF_CLI_ARGS_version", f, "--", "terraform", "version"], { env });
     expect(allowed.status, allowed.stderr).toBe(0);
     expect(JSON.parse(allowed.stdout)).toHaveProperty("terraform_version");
+  });
+});
+
+/**
+ * A code cache entry for the bundled CLI's first hot pack, as its launcher names it for
+ * `profile`, that runs other code: V8 takes a cache made from any source of the same length as
+ * the one compiled, and runs what the cache holds. Written into `dir`, readable by all (as files
+ * checked out from a repository are). Running it writes `marker` and exits 42.
+ */
+function poisonedCodeCache(dir: string, profile: string, marker: string): void {
+  const launcher = readFileSync(join(BUNDLE_OUT, "bin", "hush.cjs"), "utf8");
+  const launcherId = /const LAUNCHER_ID = "([^"]*)"/.exec(launcher)![1]!;
+  const packs = JSON.parse(/const HOT_PACKS = (\{.*\});/.exec(launcher)![1]!) as { packs: Record<string, string> };
+  const filename = join(BUNDLE_OUT, "dist", "cli.hot0.cjs");
+  const source = readFileSync(filename, "utf8");
+  const cacheKey = `${packs.packs["cli.hot0.cjs"]}\0${source.length}\0${profile}`;
+  const name = createHash("sha256").update(`${launcherId}\0${process.version}\0${process.arch}\0`).update(cacheKey).digest("hex").slice(0, 32);
+  const other = `(new Proxy({}, { get: () => (function () { process.getBuiltinModule("fs").writeFileSync(${JSON.stringify(marker)}, "code from the cache ran"); process.exit(42); }) }))`;
+  const script = new Script(other.padEnd(source.length), { filename });
+  // Compiles the trap and the function it returns, so that the cache holds them.
+  void (script.runInThisContext() as Record<string, unknown>)["cli.cjs"];
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  writeFileSync(join(dir, `${name}.v8`), script.createCachedData(), { mode: 0o644 });
+}
+
+describe("the bundled hush's code cache, which XDG_CACHE_HOME places", () => {
+  let k: KeyedDir;
+  let f: string;
+  beforeAll(() => {
+    requireBundle();
+    k = keyedDir();
+    f = encryptFile(k, "app.env", `TOKEN=${TOKEN}\n`);
+  });
+  afterAll(() => k.cleanup());
+
+  it("a file may not set XDG_CACHE_HOME for the command (its hush would run compiled code from there)", () => {
+    const g = encryptFile(k, "cache.env", `XDG_CACHE_HOME=${k.path("repo/.cache")}\nAPI_TOKEN=${TOKEN}\n`);
+    const r = k.hush(["exec-env", g, "touch started"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("--allow-env XDG_CACHE_HOME");
+    expect(existsSync(k.path("started"))).toBe(false);
+  });
+
+  it("the bundled hush runs no code cache from a directory others may read, such as a checked-out repository", () => {
+    const cache = k.path("repo/.cache");
+    const marker = k.path("cache-code-ran");
+    poisonedCodeCache(join(cache, "hush", "v8"), "decrypt", marker);
+    for (const d of ["repo", "repo/.cache", "repo/.cache/hush"]) chmodSync(k.path(d), 0o755);
+    const r = spawnSync(process.execPath, [join(BUNDLE_OUT, "bin", "hush.cjs"), "decrypt", f], {
+      cwd: k.dir,
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", XDG_CACHE_HOME: cache, ...k.env },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(existsSync(marker)).toBe(false);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`TOKEN=${TOKEN}\n`);
   });
 });

@@ -186,8 +186,9 @@ const FAMILIES: readonly EnvFamily[] = [
     // its configuration file) and Poetry's repositories and configuration directory (not its
     // POETRY_HTTP_BASIC_* and POETRY_PYPI_TOKEN_* credentials), the index pipenv installs from.
     // gcloud's and az's configuration directories; az loads its extensions, Python code, from
-    // AZURE_EXTENSION_DIR.
-    names: ["HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "CURL_HOME", "WGETRC", "NETRC", "DOCKER_CONFIG", "GNUPGHOME", "POETRY_CONFIG_DIR", "POETRY_HOME", "PIPENV_PYPI_MIRROR", "CLOUDSDK_CONFIG", "AZURE_CONFIG_DIR", "AZURE_EXTENSION_DIR"],
+    // AZURE_EXTENSION_DIR. XDG_CACHE_HOME holds compiled code programs run unchecked: the bundled
+    // hush's V8 code cache, pre-commit's hook environments, built wheels.
+    names: ["XDG_CACHE_HOME", "HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "CURL_HOME", "WGETRC", "NETRC", "DOCKER_CONFIG", "GNUPGHOME", "POETRY_CONFIG_DIR", "POETRY_HOME", "PIPENV_PYPI_MIRROR", "CLOUDSDK_CONFIG", "AZURE_CONFIG_DIR", "AZURE_EXTENSION_DIR"],
     prefixes: ["PIP_", "UV_", "POETRY_REPOSITORIES_"],
   },
   {
