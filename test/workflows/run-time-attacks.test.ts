@@ -58,6 +58,12 @@ describe("hush exec-env --redact when whatever reads hush's output goes away", (
     expect(r.stderr).toBe("late: [redacted]\n");
   });
 
+  it("a full disk under hush's output drops the rest of it, says so once, and the command goes on as it would", () => {
+    const r = bash(k, `hush exec-env --redact ${f} -- sh -c 'echo "$TOKEN"; sleep 0.3; echo "late: $TOKEN" >&2; echo more; exit 5' > /dev/full; echo "hush-status=$?"`);
+    expect(r.stdout).toBe("hush-status=5\n");
+    expect(r.stderr).toBe("hush: cannot write the command's output (ENOSPC); the rest of it is dropped\nlate: [redacted]\n");
+  });
+
   it("exec-file --redact as well", () => {
     const r = bash(k, `hush exec-file --redact ${f} -- sh -c 'cat "$1"; sleep 0.3; echo more; sleep 0.3; echo more; exit 4' sh {} | head -1; echo "hush-status=\${PIPESTATUS[0]}"`);
     expect(r.stdout).toBe("TOKEN=[redacted]\nhush-status=141\n");

@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
 import { HushError } from "@hush/core";
 import { takeWriteErrors, type CliIo } from "../io.ts";
+import { tryWriteErr } from "./private-dir.ts";
 import { redactingStream } from "./redact.ts";
 
 /**
@@ -59,11 +60,13 @@ export function keyCredentials(env: Readonly<Record<string, string | undefined>>
 
 /**
  * Sends the child's stdout and stderr to hush's through redaction: every secret, and every key
- * credential in hush's environment ({@link keyCredentials}), becomes a marker (see `Redactor`). Resolves when both streams have ended and every byte has been passed
- * on, so that hush exits only after the last line is written. When one of hush's streams can no
- * longer be written (its reader went away: `| head`), hush stops reading the child's: the child
- * gets SIGPIPE (or EPIPE) at its next write to it, as it would writing there itself, and hush
- * goes on waiting for it, so that its status is still hush's and nothing is left running.
+ * credential in hush's environment ({@link keyCredentials}), becomes a marker (see `Redactor`).
+ * Resolves when both streams have ended and every byte has been passed on, so that hush exits
+ * only after the last line is written. When the reader of one of hush's streams goes away
+ * (`| head`), hush stops reading the child's: the child gets SIGPIPE (or EPIPE) at its next
+ * write to it, as it would writing there itself. Any other write error drops the rest of that
+ * stream. Either way hush goes on waiting for the child, so that its status is still hush's and
+ * nothing is left running.
  */
 export function pipeRedacted(child: ChildProcess, io: CliIo, secrets: readonly string[]): Promise<void> {
   const masked = [...secrets, ...keyCredentials(io.env)];
@@ -80,17 +83,24 @@ export function pipeRedacted(child: ChildProcess, io: CliIo, secrets: readonly s
           const giveBackErrors = takeWriteErrors(to);
           const redacted = source.pipe(redactingStream(masked));
           const finish = (): void => {
-            to.removeListener("error", readerGone);
+            to.removeListener("error", cannotWrite);
             giveBackErrors();
             resolve();
           };
-          const readerGone = (): void => {
-            redacted.unpipe();
-            source.destroy();
-            redacted.destroy();
-            finish();
+          const cannotWrite = (err: NodeJS.ErrnoException): void => {
+            to.removeListener("error", cannotWrite);
+            redacted.unpipe(to);
+            if (err.code === "EPIPE") {
+              source.destroy();
+              redacted.destroy();
+              return finish();
+            }
+            // A full disk, a terminal gone: the command would have seen the error and gone on, so
+            // it goes on; what it writes from here is dropped, and the user is told once.
+            if (to !== io.stderr) tryWriteErr(io.stderr, `hush: cannot write the command's output (${err.code ?? "error"}); the rest of it is dropped\n`);
+            redacted.resume();
           };
-          to.on("error", readerGone);
+          to.on("error", cannotWrite);
           redacted.pipe(to, { end: false });
           redacted.on("end", finish);
         }),
