@@ -8,14 +8,18 @@ import { BUNDLE_OUT, requireBundle } from "../install/helpers.ts";
 import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /**
- * Secrets at run time, attacked: what a command run with `--redact` can still get into a log,
- * how its end reaches hush's status when hush's own reader goes away, and which variables in a
- * file (which anyone who can encrypt to it may add) make the command run other programs.
+ * Secrets at run time, attacked: how a command's end reaches hush's status when hush's own reader
+ * goes away or the user presses Ctrl+C in a script, what a command run with `--redact` can still
+ * get into a log, and which variables in a file (which anyone who can encrypt to it may add) make
+ * the command run other programs, the bundled hush's own code cache included.
  */
 
 const TOKEN = "tok-5be1c0de-run-time";
 
-/** Runs a bash script, in which `hush` is the CLI under test, in `k`'s directory with the key in the environment; bash gives real pipes (a Node parent's are sockets). */
+/**
+ * Runs a bash script in `k`'s directory with the key in the environment; `hush` is the CLI under
+ * test there. bash gives real pipes (a Node parent's are sockets).
+ */
 function bash(k: KeyedDir, script: string, env: Record<string, string> = k.env): { status: number; stdout: string; stderr: string } {
   const r = spawnSync("bash", ["-c", `hush() { "$NODE" "$HUSH_JS" "$@"; }\n${script}`], {
     cwd: k.dir,
@@ -64,7 +68,7 @@ describe("hush exec-env --redact when whatever reads hush's output goes away", (
     expect(r.stderr).toBe("hush: cannot write the command's output (ENOSPC); the rest of it is dropped\nlate: [redacted]\n");
   });
 
-  it("exec-file --redact as well", () => {
+  it("exec-file --redact: the same, the command ended by SIGPIPE at its next write", () => {
     const r = bash(k, `hush exec-file --redact ${f} -- sh -c 'cat "$1"; sleep 0.3; echo more; sleep 0.3; echo more; exit 4' sh {} | head -1; echo "hush-status=\${PIPESTATUS[0]}"`);
     expect(r.stdout).toBe("TOKEN=[redacted]\nhush-status=141\n");
   });
