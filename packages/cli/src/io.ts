@@ -251,6 +251,31 @@ export function exitOnClosedPipe(): never {
   process.exit(process.exitCode ?? 0);
 }
 
+/** How many relays (see {@link takeWriteErrors}) handle each stream's write errors now. */
+const errorTakers = new WeakMap<NodeJS.WritableStream, number>();
+
+/**
+ * Hands the write errors of `stream` to a relay of a command's output (`exec --redact`) until the
+ * returned function is called: when the reader of hush's output goes away, the relay stops
+ * reading from the command, which then meets the closed pipe at its next write as it would
+ * without hush, and hush returns the command's status instead of ending at once with its own
+ * (see start.ts, which leaves such errors alone).
+ */
+export function takeWriteErrors(stream: NodeJS.WritableStream): () => void {
+  errorTakers.set(stream, (errorTakers.get(stream) ?? 0) + 1);
+  let given = false;
+  return () => {
+    if (given) return;
+    given = true;
+    errorTakers.set(stream, (errorTakers.get(stream) ?? 1) - 1);
+  };
+}
+
+/** Whether a relay handles the write errors of `stream` now (see {@link takeWriteErrors}). */
+export function writeErrorsTaken(stream: NodeJS.WritableStream): boolean {
+  return (errorTakers.get(stream) ?? 0) > 0;
+}
+
 /** Writes to a stream and waits until it is flushed. */
 export function writeOut(stream: NodeJS.WritableStream, data: Buffer | string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { exitOnClosedPipe } from "./io.ts";
+import { exitOnClosedPipe, writeErrorsTaken } from "./io.ts";
 import { runCli } from "./main.ts";
 
 /**
@@ -29,9 +29,13 @@ export async function startCli(): Promise<void> {
   });
 }
 
-/** `hush … | head` closes the pipe early: that is not an error worth a stack trace. */
+/**
+ * `hush … | head` closes the pipe early: that is not an error worth a stack trace. While a
+ * command's output is relayed to the stream, the relay handles its errors (`takeWriteErrors`).
+ */
 function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (writeErrorsTaken(stream)) return;
     if (err.code === "EPIPE") exitOnClosedPipe();
     throw err;
   });

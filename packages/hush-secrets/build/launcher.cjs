@@ -9,9 +9,12 @@
  *
  * A cache file is keyed by a hash of everything that went into it: the module's source, this
  * launcher (which wraps the source), Node's version and the architecture, so an upgrade or a
- * changed file never meets a stale cache. The cache is used only in a directory the user owns and
- * nobody else may write to (its contents become code); HUSH_CODE_CACHE=0 turns it off. Any
- * problem with the cache only costs its benefit: the CLI runs the same without it.
+ * changed file never meets a stale cache. Its contents become code, unchecked: V8 takes a cache
+ * made from any other source of the same length and runs what the cache holds. So it is used only
+ * in a private directory of the user's (0700, as hush makes it) and only from private files
+ * (0600): a directory others may merely read, such as one checked out from a repository (0755,
+ * files 0644) that XDG_CACHE_HOME could point at, is not hush's. HUSH_CODE_CACHE=0 turns it off.
+ * Any problem with the cache only costs its benefit: the CLI runs the same without it.
  *
  * The same text, built as an ES module, is the env loader (`hush-secrets/config`, dist/config.mjs):
  * `node --import` needs an ES module, which cannot `require`, so Node's own modules come from
@@ -78,7 +81,7 @@ function codeCacheDir() {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       st = fs.lstatSync(dir);
     }
-    if (!st.isDirectory() || st.uid !== process.getuid() || (st.mode & 0o022) !== 0) return undefined;
+    if (!st.isDirectory() || st.uid !== process.getuid() || (st.mode & 0o077) !== 0) return undefined;
     return dir;
   } catch {
     return undefined;
@@ -97,13 +100,13 @@ function cacheFileFor(source) {
   return path.join(cacheDir, `${key}.v8`);
 }
 
-/** A cache file's bytes, when it is a regular file of this user that nobody else may write. */
+/** A cache file's bytes, when it is a private regular file of this user (see codeCacheDir). */
 function readCache(file) {
   let fd;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.uid !== process.getuid() || (st.mode & 0o022) !== 0) return undefined;
+    if (!st.isFile() || st.uid !== process.getuid() || (st.mode & 0o077) !== 0) return undefined;
     return fs.readFileSync(fd);
   } catch {
     return undefined;

@@ -77,11 +77,31 @@ function childEnv(io: CliIo, pristine: boolean, extra: ReadonlyArray<[string, st
   return env;
 }
 
+/** How the command ended: its status as hush's, and the signal that killed it, if one did. */
+interface CommandEnd {
+  readonly status: number;
+  readonly signal: NodeJS.Signals | null;
+}
+
 /** How a child's end becomes hush's exit status. */
-function statusOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
+function endOf(code: number | null, signal: NodeJS.Signals | null): CommandEnd {
+  if (code !== null) return { status: code, signal: null };
   const n = signal === null ? undefined : (osConstants.signals as Record<string, number>)[signal];
-  return 128 + (n ?? 1);
+  return { status: 128 + (n ?? 1), signal };
+}
+
+/**
+ * hush's status once everything is cleaned up and its signal handlers are gone: the command's.
+ * A command killed by SIGINT kills hush with SIGINT too. A shell running a script that got the
+ * same Ctrl+C stops the script only when the program it waited for died of it (a program that
+ * exits 130 instead is taken to have handled the interrupt): otherwise Ctrl+C during
+ * `for env in staging prod; do hush exec-env $env.yaml -- ./deploy.sh; done` would stop the
+ * staging deploy and go on to prod. Other signals end hush with 128 + their number (SIGQUIT or
+ * SIGSEGV raised in hush would dump its memory, plaintext included, to a core file).
+ */
+function passOnEnd(end: CommandEnd): number {
+  if (end.signal === "SIGINT" && process.platform !== "win32") process.kill(process.pid, "SIGINT");
+  return end.status;
 }
 
 /**
@@ -177,11 +197,11 @@ function cannotRun(command: CommandLine, err: Error): HushError {
   return new HushError("SPAWN_FAILED", `cannot run ${what} (${(err as { code?: string }).code ?? err.message})`, { located: true });
 }
 
-/** Waits for the command and returns its status as hush's. */
-function waitFor(child: ChildProcess, command: CommandLine): Promise<number> {
+/** Waits for the command and returns how it ended. */
+function waitFor(child: ChildProcess, command: CommandLine): Promise<CommandEnd> {
   return new Promise((resolve, reject) => {
     child.on("error", (err) => reject(cannotRun(command, err)));
-    child.on("close", (code, signal) => resolve(statusOf(code, signal)));
+    child.on("close", (code, signal) => resolve(endOf(code, signal)));
   });
 }
 
@@ -228,13 +248,14 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
   const child = startCommand(io, command, env, user, false, redact, ownSession);
   const output = redact ? pipeRedacted(child, io, merged.secrets) : Promise.resolve();
   const uninstall = stopOnSignals(() => child, () => undefined, !ownSession);
+  let end: CommandEnd;
   try {
-    const status = await waitFor(child, command);
+    end = await waitFor(child, command);
     await output;
-    return status;
   } finally {
     uninstall();
   }
+  return passOnEnd(end);
 }
 
 /** A `--filename` must be a plain name inside the private directory (SOPS 3.13 #2155). */
@@ -270,6 +291,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
   let dir: PrivateDir | undefined;
   let delivery: FifoDelivery | undefined;
   let child: ChildProcess | undefined;
+  let end: CommandEnd;
   const ownSession = flags.background !== true && runsInOwnSession(secrets !== undefined);
   const uninstall = stopOnSignals(
     () => (flags.background === true ? undefined : child),
@@ -307,16 +329,16 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
       await delivery?.done;
       return 0;
     }
-    const status = await waitFor(child, line);
+    end = await waitFor(child, line);
     await output;
     // A write the command (or a process it started) is reading may finish; a FIFO nobody opened
     // is given up at once.
     delivery?.stopWaiting();
     await delivery?.done;
-    return status;
   } finally {
     uninstall();
     delivery?.stop();
     dir?.remove();
   }
+  return passOnEnd(end);
 }

@@ -124,10 +124,21 @@ const FAMILIES: readonly EnvFamily[] = [
   },
   {
     // A CLI configuration file can override where providers come from (provider_installation,
-    // dev_overrides): terraform then runs the file author's provider binaries.
-    why: "makes Terraform run providers of the file's choosing",
+    // dev_overrides): terraform then runs the file author's provider binaries. TF_CLI_ARGS and
+    // TF_CLI_ARGS_<command> are arguments added to every command: -plugin-dir (providers from the
+    // repository), -backend-config (the state, which holds every secret the configuration
+    // touches, sent to a backend of the file's choosing). TF_VAR_ values are inputs, not settings.
+    why: "makes Terraform run providers or take arguments of the file's choosing",
     names: ["TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG", "TF_PLUGIN_CACHE_DIR"],
-    prefixes: [],
+    prefixes: ["TF_CLI_ARGS"],
+  },
+  {
+    // ANSIBLE_CONFIG (an ansible.cfg), ANSIBLE_SSH_ARGS (-o ProxyCommand=… runs a command),
+    // ANSIBLE_VAULT_PASSWORD_FILE and ANSIBLE_BECOME_PASSWORD_FILE (run when executable), the
+    // plugin, module and interpreter paths: nearly every setting can run code.
+    why: "makes Ansible run code or commands of the file's choosing",
+    names: [],
+    prefixes: ["ANSIBLE_"],
   },
   {
     // GIT_SSH_COMMAND, GIT_EXEC_PATH, GIT_CONFIG_* (any setting: core.fsmonitor, core.sshCommand),
@@ -139,8 +150,12 @@ const FAMILIES: readonly EnvFamily[] = [
   {
     // Commands that common tools run on the user's behalf (git, less, man, sudo, make…).
     why: "names a command that other programs run",
-    // MAKEFILES names makefiles make reads before the project's own.
-    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES"],
+    // MAKEFILES names makefiles make reads before the project's own. rsync runs RSYNC_RSH as its
+    // remote shell and RSYNC_CONNECT_PROG to reach a daemon (a deploy's `rsync -a dist/ host:`),
+    // Subversion and CVS their SVN_SSH and CVS_RSH; `kubectl diff` runs KUBECTL_EXTERNAL_DIFF,
+    // `kubectl edit` KUBE_EDITOR; gcloud is a Python program run by CLOUDSDK_PYTHON; node-gyp
+    // (`npm ci` with native modules) runs NODE_GYP_FORCE_PYTHON.
+    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH", "KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "CLOUDSDK_PYTHON", "NODE_GYP_FORCE_PYTHON"],
     prefixes: [],
   },
   {
@@ -170,7 +185,10 @@ const FAMILIES: readonly EnvFamily[] = [
     // (its gpg.conf and agent), wget and netrc files; uv's settings (indexes, the Python it runs,
     // its configuration file) and Poetry's repositories and configuration directory (not its
     // POETRY_HTTP_BASIC_* and POETRY_PYPI_TOKEN_* credentials), the index pipenv installs from.
-    names: ["HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "CURL_HOME", "WGETRC", "NETRC", "DOCKER_CONFIG", "GNUPGHOME", "POETRY_CONFIG_DIR", "POETRY_HOME", "PIPENV_PYPI_MIRROR"],
+    // gcloud's and az's configuration directories; az loads its extensions, Python code, from
+    // AZURE_EXTENSION_DIR. XDG_CACHE_HOME holds compiled code programs run unchecked: the bundled
+    // hush's V8 code cache, pre-commit's hook environments, built wheels.
+    names: ["XDG_CACHE_HOME", "HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "CURL_HOME", "WGETRC", "NETRC", "DOCKER_CONFIG", "GNUPGHOME", "POETRY_CONFIG_DIR", "POETRY_HOME", "PIPENV_PYPI_MIRROR", "CLOUDSDK_CONFIG", "AZURE_CONFIG_DIR", "AZURE_EXTENSION_DIR"],
     prefixes: ["PIP_", "UV_", "POETRY_REPOSITORIES_"],
   },
   {

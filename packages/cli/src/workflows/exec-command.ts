@@ -1,6 +1,8 @@
 import type { ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
 import { HushError } from "@hush/core";
-import type { CliIo } from "../io.ts";
+import { takeWriteErrors, type CliIo } from "../io.ts";
+import { tryWriteErr } from "./private-dir.ts";
 import { redactingStream } from "./redact.ts";
 
 /**
@@ -38,12 +40,37 @@ export function splitExecArgs(name: "exec-env" | "exec-file", args: readonly str
 }
 
 /**
- * Sends the child's stdout and stderr to hush's through redaction: every secret becomes a
- * marker (see `Redactor`). Resolves when both streams have ended and every byte has been passed
- * on, so that hush exits only after the last line is written.
+ * The variables in which hush's key sources find credentials (the age identities, the cloud and
+ * Vault tokens that unwrap data keys). The command inherits hush's environment, and one that
+ * prints it (`env`, a debug dump of the process) would otherwise show, next to the masked values,
+ * the key that opens every file.
+ */
+const KEY_CREDENTIAL_VARIABLES = ["SOPS_AGE_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "VAULT_TOKEN", "GOOGLE_OAUTH_ACCESS_TOKEN", "GOOGLE_CREDENTIALS", "AZURE_CLIENT_SECRET"];
+
+/** The key credentials in `env` that `--redact` masks with the files' values (see {@link KEY_CREDENTIAL_VARIABLES}). */
+export function keyCredentials(env: Readonly<Record<string, string | undefined>>): string[] {
+  return KEY_CREDENTIAL_VARIABLES.flatMap((name) => {
+    const value = env[name];
+    if (value === undefined || value === "") return [];
+    // SOPS_AGE_KEY is a key file's text: each identity line is a secret, its comments (the public key) are not.
+    if (name === "SOPS_AGE_KEY") return value.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+    return [value];
+  });
+}
+
+/**
+ * Sends the child's stdout and stderr to hush's through redaction: every secret, and every key
+ * credential in hush's environment ({@link keyCredentials}), becomes a marker (see `Redactor`).
+ * Resolves when both streams have ended and every byte has been passed on, so that hush exits
+ * only after the last line is written. When the reader of one of hush's streams goes away
+ * (`| head`), hush stops reading the child's: the child gets SIGPIPE (or EPIPE) at its next
+ * write to it, as it would writing there itself. Any other write error drops the rest of that
+ * stream. Either way hush goes on waiting for the child, so that its status is still hush's and
+ * nothing is left running.
  */
 export function pipeRedacted(child: ChildProcess, io: CliIo, secrets: readonly string[]): Promise<void> {
-  const streams: Array<[NodeJS.ReadableStream | null, NodeJS.WritableStream]> = [
+  const masked = [...secrets, ...keyCredentials(io.env)];
+  const streams: Array<[Readable | null, NodeJS.WritableStream]> = [
     [child.stdout, io.stdout],
     [child.stderr, io.stderr],
   ];
@@ -52,9 +79,30 @@ export function pipeRedacted(child: ChildProcess, io: CliIo, secrets: readonly s
       ([from, to]) =>
         new Promise<void>((resolve) => {
           if (from === null) return resolve();
-          const redacted = from.pipe(redactingStream(secrets));
+          const source: Readable = from;
+          const giveBackErrors = takeWriteErrors(to);
+          const redacted = source.pipe(redactingStream(masked));
+          const finish = (): void => {
+            to.removeListener("error", cannotWrite);
+            giveBackErrors();
+            resolve();
+          };
+          const cannotWrite = (err: NodeJS.ErrnoException): void => {
+            to.removeListener("error", cannotWrite);
+            redacted.unpipe(to);
+            if (err.code === "EPIPE") {
+              source.destroy();
+              redacted.destroy();
+              return finish();
+            }
+            // A full disk, a terminal gone: the command would have seen the error and gone on, so
+            // it goes on; what it writes from here is dropped, and the user is told once.
+            if (to !== io.stderr) tryWriteErr(io.stderr, `hush: cannot write the command's output (${err.code ?? "error"}); the rest of it is dropped\n`);
+            redacted.resume();
+          };
+          to.on("error", cannotWrite);
           redacted.pipe(to, { end: false });
-          redacted.on("end", resolve);
+          redacted.on("end", finish);
         }),
     ),
   ).then(() => undefined);

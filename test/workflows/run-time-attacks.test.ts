@@ -1,0 +1,271 @@
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Script } from "node:vm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUNDLE_OUT, requireBundle } from "../install/helpers.ts";
+import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+
+/**
+ * Secrets at run time, attacked: how a command's end reaches hush's status when hush's own reader
+ * goes away or the user presses Ctrl+C in a script, what a command run with `--redact` can still
+ * get into a log, and which variables in a file (which anyone who can encrypt to it may add) make
+ * the command run other programs, the bundled hush's own code cache included.
+ */
+
+const TOKEN = "tok-5be1c0de-run-time";
+
+/**
+ * Runs a bash script in `k`'s directory with the key in the environment; `hush` is the CLI under
+ * test there. bash gives real pipes (a Node parent's are sockets).
+ */
+function bash(k: KeyedDir, script: string, env: Record<string, string> = k.env): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync("bash", ["-c", `hush() { "$NODE" "$HUSH_JS" "$@"; }\n${script}`], {
+    cwd: k.dir,
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", NODE: process.execPath, HUSH_JS: CLI_JS, ...env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  if (r.error !== undefined) throw new Error(`this test needs bash: ${r.error.message}`);
+  return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("hush exec-env --redact when whatever reads hush's output goes away", () => {
+  let k: KeyedDir;
+  let f: string;
+  beforeAll(() => {
+    k = keyedDir();
+    f = encryptFile(k, "app.env", `TOKEN=${TOKEN}\n`);
+    // Writes a line, then another once `head -1` has gone, then (300 ms later) reports on stderr
+    // and either writes to stdout once more or not at all, then exits 3 after marking its end.
+    writeFileSync(
+      k.path("writer.sh"),
+      'echo line1; sleep 0.3; echo line2; sleep 0.3\necho "late: $TOKEN" >&2\nif [ "$1" = again ]; then echo line3; fi\nsleep 0.3; touch "$2"; exit 3\n',
+    );
+  });
+  afterAll(() => k.cleanup());
+
+  it("a command that writes again is ended by SIGPIPE, as without --redact, and hush returns 141 after it", () => {
+    for (const redact of [[], ["--redact"]]) {
+      const marker = `ended-${redact.length}`;
+      const r = bash(k, `hush exec-env ${redact.join(" ")} app.env -- sh writer.sh again ${marker} | head -1; echo "hush-status=\${PIPESTATUS[0]}"; sleep 1; [ -e ${marker} ] && echo "outlived hush"; true`);
+      expect(r.stdout, redact.join(" ")).toBe("line1\nhush-status=141\n");
+      // Through hush's pipe the command learns one write later: line2 was written (to hush), line3 was not.
+      expect(r.stderr).toBe(redact.length === 0 ? "" : "late: [redacted]\n");
+    }
+  });
+
+  it("a command that no longer writes to stdout keeps its stderr and its status: hush waits for it, leaving nothing running", () => {
+    const r = bash(k, `hush exec-env --redact ${f} -- sh writer.sh quiet ended | head -1; echo "hush-status=\${PIPESTATUS[0]}"; [ -e ended ] && echo "command ended before hush"; true`);
+    expect(r.stdout).toBe("line1\nhush-status=3\ncommand ended before hush\n");
+    expect(r.stderr).toBe("late: [redacted]\n");
+  });
+
+  it("a full disk under hush's output drops the rest of it, says so once, and the command goes on as it would", () => {
+    const r = bash(k, `hush exec-env --redact ${f} -- sh -c 'echo "$TOKEN"; sleep 0.3; echo "late: $TOKEN" >&2; echo more; exit 5' > /dev/full; echo "hush-status=$?"`);
+    expect(r.stdout).toBe("hush-status=5\n");
+    expect(r.stderr).toBe("hush: cannot write the command's output (ENOSPC); the rest of it is dropped\nlate: [redacted]\n");
+  });
+
+  it("exec-file --redact: the same, the command ended by SIGPIPE at its next write", () => {
+    const r = bash(k, `hush exec-file --redact ${f} -- sh -c 'cat "$1"; sleep 0.3; echo more; sleep 0.3; echo more; exit 4' sh {} | head -1; echo "hush-status=\${PIPESTATUS[0]}"`);
+    expect(r.stdout).toBe("TOKEN=[redacted]\nhush-status=141\n");
+  });
+});
+
+describe("Ctrl+C in a script that runs hush", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+    encryptFile(k, "app.env", `TOKEN=${TOKEN}\n`);
+  });
+  afterAll(() => k.cleanup());
+
+  /**
+   * Runs a deploy loop in a process group of its own, as a terminal's foreground job, and sends
+   * the group SIGINT, as Ctrl+C does, once the first program is running. `run` prefixes it.
+   */
+  async function interruptLoop(run: string): Promise<{ stdout: string; signal: NodeJS.Signals | null }> {
+    const script = `hush() { "$NODE" "$HUSH_JS" "$@"; }\nfor env in staging prod; do echo "deploying $env"; ${run} sh -c 'echo ready; sleep 5'; echo "status $?"; done; echo "loop done"`;
+    const loop = spawn("bash", ["-c", script], {
+      cwd: k.dir,
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", NODE: process.execPath, HUSH_JS: CLI_JS, ...k.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let stdout = "";
+    let sent = false;
+    loop.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (!sent && stdout.includes("ready")) {
+        sent = true;
+        process.kill(-loop.pid!, "SIGINT");
+      }
+    });
+    const timer = setTimeout(() => process.kill(-loop.pid!, "SIGKILL"), 20_000);
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => loop.on("close", (_code, sig) => resolve(sig)));
+    clearTimeout(timer);
+    return { stdout, signal };
+  }
+
+  it("stops the script, as when the script runs the program itself: hush dies of SIGINT when its command did", async () => {
+    for (const run of ["", "hush exec-env app.env --", "hush exec-env --redact app.env --", "hush exec-file app.env --", "hush exec-file --redact app.env --"]) {
+      const r = await interruptLoop(run);
+      expect(r.stdout, run).toBe("deploying staging\nready\n");
+      expect(r.signal, run).toBe("SIGINT");
+    }
+  }, 60_000);
+
+  it("the shell still sees status 130, and other signals still give 128 + their number", () => {
+    const r = bash(k, 'hush exec-env app.env -- sh -c \'kill -INT $$\'; echo "int=$?"; hush exec-file app.env -- sh -c \'kill -TERM $$\'; echo "term=$?"; hush exec-env app.env -- sh -c \'kill -QUIT $$\'; echo "quit=$?"');
+    expect(r.stdout).toBe("int=130\nterm=143\nquit=131\n");
+  });
+});
+
+describe("hush exec-env --redact and the key material in hush's own environment", () => {
+  let k: KeyedDir;
+  let f: string;
+  beforeAll(() => {
+    k = keyedDir();
+    f = encryptFile(k, "app.env", `TOKEN=${TOKEN}\n`);
+  });
+  afterAll(() => k.cleanup());
+
+  it("the age identity in SOPS_AGE_KEY, which the command inherits, is masked in its output", () => {
+    const identity = /^AGE-SECRET-KEY-1[0-9A-Z]+$/m.exec(k.keyText)![0];
+    const env = { SOPS_AGE_KEY: k.keyText };
+    const control = k.hush(["exec-env", f, "--", "printenv", "SOPS_AGE_KEY"], { env });
+    expect(control.stdout).toContain(identity);
+    const r = k.hush(["exec-env", "--redact", f, "--", "sh", "-c", 'printenv SOPS_AGE_KEY; printenv TOKEN; echo "$SOPS_AGE_KEY" | tr "\\n" " " >&2'], { env });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(identity);
+    expect(r.stdout + r.stderr).not.toContain(identity.slice(16, 40));
+    // The identity line and TOKEN.
+    expect(r.stdout.match(/^\[redacted\]$/gm)).toHaveLength(2);
+    // The public key next to it is not a secret.
+    expect(r.stdout).toContain(`# public key: ${k.recipient}\n`);
+  });
+
+  it("so are the key-service credentials hush reads (AWS, Vault, GCP, Azure), whether or not the file needed them", () => {
+    const creds = {
+      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+      AWS_SESSION_TOKEN: "IQoJb3JpZ2luX2VjEXAMPLE-session-token-value",
+      VAULT_TOKEN: "hvs.CAESIJexample-vault-token",
+      GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.a0AfExample-google-token",
+      AZURE_CLIENT_SECRET: "azure~client~secret~example",
+    };
+    const names = Object.keys(creds);
+    const r = k.hush(["exec-env", "--redact", f, "--", "sh", "-c", `for n in ${names.join(" ")}; do printenv $n; done`], { env: creds });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe("[redacted]\n".repeat(names.length));
+    const file = k.hush(["exec-file", "--redact", f, "--", "sh", "-c", "cat {} >/dev/null; printenv VAULT_TOKEN"], { env: creds });
+    expect(file.stdout).toBe("[redacted]\n");
+  });
+});
+
+describe("hush exec-env: variables that make common deploy tools run other programs", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("rsync's remote shell, Terraform's extra arguments, Ansible's settings, kubectl's diff program, gcloud's Python and az's extensions are refused before anything runs", () => {
+    const names = [
+      "RSYNC_RSH",
+      "RSYNC_CONNECT_PROG",
+      "TF_CLI_ARGS",
+      "TF_CLI_ARGS_apply",
+      "ANSIBLE_SSH_ARGS",
+      "ANSIBLE_VAULT_PASSWORD_FILE",
+      "ANSIBLE_CONFIG",
+      "KUBECTL_EXTERNAL_DIFF",
+      "KUBE_EDITOR",
+      "CLOUDSDK_PYTHON",
+      "CLOUDSDK_CONFIG",
+      "AZURE_EXTENSION_DIR",
+      "AZURE_CONFIG_DIR",
+      "NODE_GYP_FORCE_PYTHON",
+    ];
+    const f = encryptFile(k, "deploy.yaml", `${names.map((n) => `${n}: ./evil-${n.length}\n`).join("")}API_TOKEN: ${TOKEN}\n`);
+    const r = k.hush(["exec-env", f, "touch started"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    for (const name of names) expect(r.stderr).toContain(`--allow-env ${name}`);
+    expect(r.stderr).not.toMatch(/evil-|tok-/);
+    expect(existsSync(k.path("started"))).toBe(false);
+  });
+
+  it("terraform would take TF_CLI_ARGS as its own arguments: the file is refused and terraform never starts", () => {
+    const f = encryptFile(k, "tf.env", `TF_CLI_ARGS_version=-json\nTF_VAR_db_password=${TOKEN}\n`);
+    const env = { CHECKPOINT_DISABLE: "1" };
+    const r = k.hush(["exec-env", f, "--", "terraform", "version"], { env });
+    if (r.stderr.includes("cannot run terraform")) throw new Error("this test needs terraform on PATH (https://developer.hashicorp.com/terraform/install)");
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("--allow-env TF_CLI_ARGS_version");
+    // TF_VAR_ values are Terraform's input variables: secrets, not settings.
+    expect(r.stderr).not.toContain("TF_VAR_");
+    const allowed = k.hush(["exec-env", "--allow-env", "TF_CLI_ARGS_version", f, "--", "terraform", "version"], { env });
+    expect(allowed.status, allowed.stderr).toBe(0);
+    expect(JSON.parse(allowed.stdout)).toHaveProperty("terraform_version");
+  });
+});
+
+/**
+ * A code cache entry for the bundled CLI's first hot pack, as its launcher names it for
+ * `profile`, that runs other code: V8 takes a cache made from any source of the same length as
+ * the one compiled, and runs what the cache holds. Written into `dir`, readable by all (as files
+ * checked out from a repository are). Running it writes `marker` and exits 42.
+ */
+function poisonedCodeCache(dir: string, profile: string, marker: string): void {
+  const launcher = readFileSync(join(BUNDLE_OUT, "bin", "hush.cjs"), "utf8");
+  const launcherId = /const LAUNCHER_ID = "([^"]*)"/.exec(launcher)![1]!;
+  const packs = JSON.parse(/const HOT_PACKS = (\{.*\});/.exec(launcher)![1]!) as { packs: Record<string, string> };
+  const filename = join(BUNDLE_OUT, "dist", "cli.hot0.cjs");
+  const source = readFileSync(filename, "utf8");
+  const cacheKey = `${packs.packs["cli.hot0.cjs"]}\0${source.length}\0${profile}`;
+  const name = createHash("sha256").update(`${launcherId}\0${process.version}\0${process.arch}\0`).update(cacheKey).digest("hex").slice(0, 32);
+  const other = `(new Proxy({}, { get: () => (function () { process.getBuiltinModule("fs").writeFileSync(${JSON.stringify(marker)}, "code from the cache ran"); process.exit(42); }) }))`;
+  const script = new Script(other.padEnd(source.length), { filename });
+  // Compiles the trap and the function it returns, so that the cache holds them.
+  void (script.runInThisContext() as Record<string, unknown>)["cli.cjs"];
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  writeFileSync(join(dir, `${name}.v8`), script.createCachedData(), { mode: 0o644 });
+}
+
+describe("the bundled hush's code cache, which XDG_CACHE_HOME places", () => {
+  let k: KeyedDir;
+  let f: string;
+  beforeAll(() => {
+    requireBundle();
+    k = keyedDir();
+    f = encryptFile(k, "app.env", `TOKEN=${TOKEN}\n`);
+  });
+  afterAll(() => k.cleanup());
+
+  it("a file may not set XDG_CACHE_HOME for the command (its hush would run compiled code from there)", () => {
+    const g = encryptFile(k, "cache.env", `XDG_CACHE_HOME=${k.path("repo/.cache")}\nAPI_TOKEN=${TOKEN}\n`);
+    const r = k.hush(["exec-env", g, "touch started"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("--allow-env XDG_CACHE_HOME");
+    expect(existsSync(k.path("started"))).toBe(false);
+  });
+
+  it("the bundled hush runs no code cache from a directory others may read, such as a checked-out repository", () => {
+    const cache = k.path("repo/.cache");
+    const marker = k.path("cache-code-ran");
+    poisonedCodeCache(join(cache, "hush", "v8"), "decrypt", marker);
+    for (const d of ["repo", "repo/.cache", "repo/.cache/hush"]) chmodSync(k.path(d), 0o755);
+    const r = spawnSync(process.execPath, [join(BUNDLE_OUT, "bin", "hush.cjs"), "decrypt", f], {
+      cwd: k.dir,
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", XDG_CACHE_HOME: cache, ...k.env },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(existsSync(marker)).toBe(false);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`TOKEN=${TOKEN}\n`);
+  });
+});
