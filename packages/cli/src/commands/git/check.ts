@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 import { compileRe2, printable, type CreationRule, type Matcher } from "@hush/core";
 import { checkFile, checkPassed, isScannable, type FileCheckResult } from "@hush/git";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
 import { writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
+import { readCheckedFile, type Unreadable } from "./check-read.ts";
 
 export interface CheckFlags {
   verify?: boolean;
@@ -19,16 +20,14 @@ export interface CheckFlags {
 
 /** Directories never searched when `check` walks a tree. */
 const SKIP_DIRS = new Set([".git", "node_modules", ".hg", ".svn"]);
-/** Files larger than this are not read (no config file is that big). */
-const MAX_SIZE = 16 * 1024 * 1024;
 
 interface Candidate {
   /** As shown to the user (relative to the working directory when possible). */
   readonly display: string;
   /** Absolute path of the file's place in the working tree (for config lookup). */
   readonly abs: string;
-  /** Content; undefined when it cannot be read. */
-  readonly read: () => Promise<Buffer | undefined>;
+  /** Content, or why it was not read. */
+  readonly read: () => Promise<Buffer | Unreadable>;
 }
 
 function walk(dir: string, out: string[]): void {
@@ -43,15 +42,6 @@ function walk(dir: string, out: string[]): void {
     if (e.isDirectory()) {
       if (!SKIP_DIRS.has(e.name)) walk(p, out);
     } else if (e.isFile()) out.push(p);
-  }
-}
-
-function readLimited(abs: string): Buffer | undefined {
-  try {
-    if (statSync(abs).size > MAX_SIZE) return undefined;
-    return readFileSync(abs);
-  } catch {
-    return undefined;
   }
 }
 
@@ -86,10 +76,12 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
     const files = [...new Set([...present, ...below])].sort();
     return files.map((p) => {
       const abs = join(repo.root, p);
-      return { display: show(abs), abs, read: async () => readBlob(repo, `:${p}`).catch(() => undefined) };
+      return { display: show(abs), abs, read: async () => readBlob(repo, `:${p}`).catch((): Unreadable => ({ unreadable: "cannot read the staged file" })) };
     });
   }
   let files: string[] = [];
+  // The repository whose files are listed: a link in it is read only when it stays inside it.
+  let root: string | undefined;
   if (paths.length > 0) {
     for (const p of paths) {
       const abs = resolve(io.cwd, p);
@@ -109,16 +101,18 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
       const repo = await openRepo(io);
       const rel = relative(repo.root, io.cwd).split(sep).join("/");
       // Tracked files and the ones git would track (untracked, not ignored): a plaintext secret
-      // should be caught before it is ever added. Files deleted from the work tree are skipped.
+      // should be caught before it is ever added.
       const listed = await listFiles(repo, ["--cached", "--others", "--exclude-standard", ...(rel === "" ? [] : ["--", rel])]);
+      // Files deleted from the work tree are skipped.
       tracked = listed.map((p) => join(repo.root, p)).filter((abs) => existsSync(abs));
+      root = repo.root;
     } catch {
       tracked = undefined;
     }
     if (tracked === undefined) walk(io.cwd, files);
     else files = tracked;
   }
-  return [...new Set(files)].sort().map((abs) => ({ display: show(abs), abs, read: async () => readLimited(abs) }));
+  return [...new Set(files)].sort().map((abs) => ({ display: show(abs), abs, read: async () => readCheckedFile(abs, root) }));
 }
 
 /** Adds `drivers-overridden` findings to covered encrypted files (one git process for all). */
@@ -190,9 +184,9 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   for (const c of await candidates(io, paths, flags)) {
     const rule = await ruleFor(c.abs);
     const bytes = await c.read();
-    if (bytes === undefined) {
+    if (!Buffer.isBuffer(bytes)) {
       if (rule !== undefined || paths.length > 0) {
-        results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: "cannot read the file" }] });
+        results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: `cannot check the file: ${bytes.unreadable}` }] });
       }
       continue;
     }

@@ -1,0 +1,116 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HUSH_SCRIPT } from "@hush/testkit";
+import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+
+/**
+ * What a branch, pull request or cloned repository controls — `.sops.yaml`, committed symbolic
+ * links, a file's size — must not talk `hush check` (CI, the pre-commit hook) into passing a
+ * plaintext secret, hang it, or have it read files outside the repository.
+ */
+
+let sb: Sandbox;
+
+beforeAll(() => {
+  sb = createSandbox();
+});
+
+afterAll(() => sb.cleanup());
+
+interface JsonReport {
+  ok: boolean;
+  files: Array<{ path: string; covered: boolean; encrypted: boolean; problems: Array<{ severity: string; code: string; message: string }> }>;
+}
+
+/** `hush check --json` without keys, stopped after 20 s (an endless read must fail the test, not stall it). */
+function checkJson(cwd: string, args: readonly string[] = []): { status: number | null; report: JsonReport | undefined; stderr: string; ms: number } {
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [HUSH_SCRIPT, "check", "--json", ...args], { cwd, env: sb.keylessEnv, encoding: "utf8", timeout: 20_000, maxBuffer: 64 * 1024 * 1024 });
+  let report: JsonReport | undefined;
+  try {
+    report = JSON.parse(r.stdout) as JsonReport;
+  } catch {
+    report = undefined;
+  }
+  return { status: r.status, report, stderr: r.stderr, ms: Date.now() - started };
+}
+
+function problemsOf(report: JsonReport | undefined, path: string): string[] {
+  return (report?.files.find((f) => f.path === path)?.problems ?? []).map((p) => `${p.severity} ${p.code}`);
+}
+
+/** A repository set up with `hush git setup`, `secrets/**` covered, one encrypted file committed on main. */
+function setUpRepo(name: string): string {
+  const repo = createRepo(sb, name, "^secrets/.*\\.yaml$");
+  mkdirSync(join(repo, "secrets"));
+  writeEncrypted(sb, repo, "secrets/app.yaml", "password: committed-secret-1\n");
+  expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+  commitAll(sb, repo, "initial");
+  return repo;
+}
+
+describe("a pull request that narrows .sops.yaml", () => {
+  it("cannot pass a plaintext file that .gitattributes still routes to hush's drivers", () => {
+    const repo = setUpRepo("narrowed");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    // The branch narrows the rule to one file and adds a plaintext secret where the rule was.
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^secrets/app\\.yaml$\n    age: ${sb.recipient}\n`);
+    writeFileSync(join(repo, "secrets", "db.yaml"), "password: plaintext-on-a-branch\n");
+    commitAll(sb, repo, "narrow the rule");
+    expect(git(sb, repo, ["check-attr", "diff", "--", "secrets/db.yaml"]).stdout).toBe("secrets/db.yaml: diff: hush\n");
+
+    const r = checkJson(repo);
+    expect(r.status, JSON.stringify(r.report)).toBe(1);
+    expect(problemsOf(r.report, "secrets/db.yaml")).toEqual(["error not-encrypted"]);
+    const message = r.report!.files.find((f) => f.path === "secrets/db.yaml")!.problems[0]!.message;
+    expect(message).toContain("diff=hush");
+    expect(message).not.toContain("plaintext-on-a-branch");
+    // The pre-commit hook sees it too.
+    git(sb, repo, ["rm", "-q", "--cached", "secrets/db.yaml"]);
+    git(sb, repo, ["add", "secrets/db.yaml"]);
+    expect(problemsOf(checkJson(repo, ["--staged"]).report, "secrets/db.yaml")).toEqual(["error not-encrypted"]);
+    // An encrypted file outside the narrowed rule still passes.
+    expect(problemsOf(r.report, "secrets/app.yaml")).toEqual([]);
+  });
+
+  it("a plaintext file hush's drivers do not get is not affected", () => {
+    const repo = setUpRepo("unrouted");
+    writeFileSync(join(repo, "settings.yaml"), "debug: true\n");
+    commitAll(sb, repo, "settings");
+    const r = checkJson(repo);
+    expect(r.status, JSON.stringify(r.report)).toBe(0);
+    expect(problemsOf(r.report, "settings.yaml")).toEqual([]);
+  });
+});
+
+describe("committed symbolic links", () => {
+  it("a covered path linked to /dev/zero or to a file outside the repository: hush check neither hangs nor reads it", () => {
+    const repo = setUpRepo("links");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    // A CI runner's credentials, outside the repository.
+    const outside = join(sb.dir, "runner-credentials");
+    writeFileSync(outside, "[default]\naws_access_key_id = AKIAZ7QWERTYUIOPASDF\n");
+    symlinkSync("/dev/zero", join(repo, "secrets", "zero.yaml"));
+    symlinkSync(outside, join(repo, "secrets", "creds.yaml"));
+    // Not covered: a link out of the repository is not read either (its findings would tell a
+    // pull request's public CI log what the runner's files hold).
+    symlinkSync(outside, join(repo, "notes.ini"));
+    // A link inside the repository is checked as the file it leads to.
+    symlinkSync("app.yaml", join(repo, "secrets", "current.yaml"));
+    commitAll(sb, repo, "links");
+
+    const r = checkJson(repo);
+    expect(r.ms).toBeLessThan(15_000);
+    expect(r.status, r.stderr).toBe(1);
+    for (const path of ["secrets/zero.yaml", "secrets/creds.yaml"]) {
+      expect(problemsOf(r.report, path), path).toEqual(["error unreadable"]);
+      expect(r.report!.files.find((f) => f.path === path)!.problems[0]!.message).toContain("symbolic link");
+    }
+    expect(r.report!.files.find((f) => f.path === "notes.ini")).toBeUndefined();
+    expect(problemsOf(r.report, "secrets/current.yaml")).toEqual([]);
+    expect(JSON.stringify(r.report)).not.toContain("AWS");
+    expect(readFileSync(outside, "utf8")).toContain("AKIA");
+  });
+});
