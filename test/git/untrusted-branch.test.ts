@@ -68,7 +68,7 @@ describe("a pull request that narrows .sops.yaml", () => {
     expect(message).toContain("diff=hush");
     expect(message).not.toContain("plaintext-on-a-branch");
     // The pre-commit hook sees it too.
-    git(sb, repo, ["rm", "-q", "--cached", "secrets/db.yaml"]);
+    writeFileSync(join(repo, "secrets", "db.yaml"), "password: plaintext-on-a-branch\nuser: staged-later\n");
     git(sb, repo, ["add", "secrets/db.yaml"]);
     expect(problemsOf(checkJson(repo, ["--staged"]).report, "secrets/db.yaml")).toEqual(["error not-encrypted"]);
     // An encrypted file outside the narrowed rule still passes.

@@ -64,6 +64,6 @@ export {
 } from "./setup.ts";
 export { checkFile, checkPassed, type CheckCode, type CheckProblem, type FileCheckInput, type FileCheckResult } from "./check.ts";
 export { findLikelySecrets, isScannable, ALLOW_MARKER, type LikelySecret } from "./leak-scan.ts";
-export { DRIVER_ATTRIBUTES, hasManagedBlock, parseCheckAttr, driverOverrideProblem } from "./attribute-check.ts";
+export { DRIVER_ATTRIBUTES, hasManagedBlock, parseCheckAttr, driverOverrideProblem, routedToHush, routedPlaintextProblem } from "./attribute-check.ts";
 export { rewritePatch, unquotePath, type PatchSide, type RewriteOptions } from "./review/patch-rewrite.ts";
 export { unifiedHunks, type UnifiedOptions } from "./review/unified.ts";

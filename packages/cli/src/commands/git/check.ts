@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 import { compileRe2, printable, type CreationRule, type Matcher } from "@hush/core";
-import { checkFile, checkPassed, isScannable, type FileCheckResult } from "@hush/git";
+import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type FileCheckResult } from "@hush/git";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
 import { writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -181,24 +181,36 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const ifKeyed = flags.verify !== true;
   const results: FileCheckResult[] = [];
   const checkedAt = new Map<FileCheckResult, string>();
-  for (const c of await candidates(io, paths, flags)) {
-    const rule = await ruleFor(c.abs);
+  const listed = await candidates(io, paths, flags);
+  const rules: Array<CreationRule | undefined> = [];
+  for (const c of listed) rules.push(await ruleFor(c.abs));
+  // Files git hands to hush's drivers must be encrypted, whatever .sops.yaml says (a branch can
+  // narrow its path_regex in one line): one `git check-attr` for the files no rule covers.
+  const { filesRoutedToHush } = await import("./check-drivers.ts");
+  const routed = await filesRoutedToHush(io, listed.filter((c, i) => rules[i] === undefined && basename(c.abs) !== ".sops.yaml").map((c) => c.abs), flags.staged === true);
+  for (const [i, c] of listed.entries()) {
+    const rule = rules[i];
+    const routedAttrs = routed.get(c.abs);
+    const mustEncrypt = rule !== undefined || routedAttrs !== undefined;
     const bytes = await c.read();
     if (!Buffer.isBuffer(bytes)) {
-      if (rule !== undefined || paths.length > 0) {
+      if (mustEncrypt || paths.length > 0) {
         results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: `cannot check the file: ${bytes.unreadable}` }] });
       }
       continue;
     }
     // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata.
-    if (rule === undefined && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
-    const result = await checkFile({
+    if (!mustEncrypt && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
+    let result = await checkFile({
       path: c.display,
       text: bytes.toString("utf8"),
       creationRule: rule,
       strict: flags.strict === true,
       ...(keySources === undefined ? {} : { verify: { keySources, ifKeyed } }),
     });
+    if (routedAttrs !== undefined && !result.encrypted && !result.problems.some((p) => p.severity === "error")) {
+      result = { ...result, problems: [...result.problems, routedPlaintextProblem(routedAttrs)] };
+    }
     if (result.covered || result.encrypted || result.problems.length > 0) {
       results.push(result);
       checkedAt.set(result, c.abs);
