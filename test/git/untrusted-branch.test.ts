@@ -114,3 +114,27 @@ describe("committed symbolic links", () => {
     expect(readFileSync(outside, "utf8")).toContain("AKIA");
   });
 });
+
+describe("a file padded past the review view's size limit", () => {
+  it("still shows, without a key, the metadata summary: a changed rule cannot hide behind a big comment", () => {
+    const repo = setUpRepo("padded");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    const file = join(repo, "secrets", "app.yaml");
+    // Without a key: a comment of 1.1 MB (no MAC covers it) and a rule that leaves every key
+    // ending in "word" in plaintext from the next edit on.
+    const stored = readFileSync(file, "utf8");
+    expect(stored).toContain("unencrypted_suffix: _unencrypted");
+    writeFileSync(file, `#${"x".repeat(1_100_000)}\n${stored.replace("unencrypted_suffix: _unencrypted", "unencrypted_suffix: word")}`);
+    commitAll(sb, repo, "pad");
+
+    for (const args of [["show", "HEAD", "--", "secrets/app.yaml"], ["git", "show", "HEAD", "--", "secrets/app.yaml"]]) {
+      const shown = args[0] === "git" ? hush(sb, args, { cwd: repo, env: sb.keylessEnv }) : git(sb, repo, args, { env: sb.keylessEnv });
+      expect(shown.status, shown.stderr).toBe(0);
+      expect(shown.stdout, args.join(" ")).toMatch(/^\+# hush: file too large for the review view/m);
+      expect(shown.stdout, args.join(" ")).toContain('-# hush: encryption rule: unencrypted_suffix "_unencrypted"\n');
+      expect(shown.stdout, args.join(" ")).toContain('+# hush: encryption rule: unencrypted_suffix "word"\n');
+      expect(shown.stdout).toMatch(/^[ +]# hush: key group 0: age age1\w+ wrapped key [0-9a-f]{16}$/m);
+      expect(shown.stdout.length).toBeLessThan(4000);
+    }
+  });
+});

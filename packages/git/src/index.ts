@@ -3,7 +3,7 @@
  * three-way merges of encrypted files by key path, `.gitattributes`/config entries for setup,
  * and the keyless `check`.
  */
-export { renderDiffView, renderTooLargeView, encryptedMarker, DEFAULT_TEXTCONV_MAX_BYTES, TEXTCONV_MAX_BYTES_ENV, type DiffView, type DiffViewOptions, type DiffViewStatus } from "./diff-view.ts";
+export { renderDiffView, renderTooLargeView, tooLargeSummary, TOO_LARGE_SUMMARY_MAX_BYTES, encryptedMarker, DEFAULT_TEXTCONV_MAX_BYTES, TEXTCONV_MAX_BYTES_ENV, type DiffView, type DiffViewOptions, type DiffViewStatus } from "./diff-view.ts";
 export { detectFormat, type DetectedFormat } from "./detect-format.ts";
 export {
   mergeTrees,
