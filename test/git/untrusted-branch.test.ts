@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
 
 /**
  * What a branch, pull request or cloned repository controls — `.sops.yaml`, committed symbolic
@@ -136,5 +136,29 @@ describe("a file padded past the review view's size limit", () => {
       expect(shown.stdout).toMatch(/^[ +]# hush: key group 0: age age1\w+ wrapped key [0-9a-f]{16}$/m);
       expect(shown.stdout.length).toBeLessThan(4000);
     }
+  });
+});
+
+describe("file names that are pathspecs", () => {
+  it("hush git resolve of a file named like a glob stages that file only, never an untracked plaintext file the glob matches", async () => {
+    const repo = setUpRepo("globs");
+    const name = "secrets/[ab].yaml";
+    writeEncrypted(sb, repo, name, "password: glob-base\n");
+    commitAll(sb, repo, "a file named like a glob");
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    await editEncrypted(sb, repo, name, "yaml", "password: glob-theirs\n");
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, name, "yaml", "password: glob-ours\n");
+    commitAll(sb, repo, "ours");
+    expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).not.toBe(0);
+    // A decrypted copy beside it, never added (the glob [ab] matches its name).
+    writeFileSync(join(repo, "secrets", "a.yaml"), "password: decrypted-copy-never-staged\n");
+
+    const r = hush(sb, ["git", "resolve", "--ours", name], { cwd: repo });
+    expect(r.status, r.stderr).toBe(0);
+    expect(git(sb, repo, ["diff", "--cached", "--name-only"]).stdout.split("\n")).not.toContain("secrets/a.yaml");
+    expect(git(sb, repo, ["ls-files", "--", ":(literal)secrets/a.yaml"]).stdout).toBe("");
+    expect(findPlaintext(sb, repo, ["decrypted-copy-never-staged"]).filter((hit) => !hit.endsWith("secrets/a.yaml: decrypted-copy-never-staged"))).toEqual([]);
   });
 });

@@ -102,7 +102,7 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
       const rel = relative(repo.root, io.cwd).split(sep).join("/");
       // Tracked files and the ones git would track (untracked, not ignored): a plaintext secret
       // should be caught before it is ever added.
-      const listed = await listFiles(repo, ["--cached", "--others", "--exclude-standard", ...(rel === "" ? [] : ["--", rel])]);
+      const listed = await listFiles(repo, ["--cached", "--others", "--exclude-standard", ...(rel === "" ? [] : ["--", `:(top,literal)${rel}`])]);
       // Files deleted from the work tree are skipped.
       tracked = listed.map((p) => join(repo.root, p)).filter((abs) => existsSync(abs));
       root = repo.root;
