@@ -115,6 +115,33 @@ describe("committed symbolic links", () => {
   });
 });
 
+describe("hush git setup in a clone with a committed link to /dev/zero", () => {
+  it("finishes, and writes no pattern for the link", () => {
+    const repo = setUpRepo("setup-link");
+    symlinkSync("/dev/zero", join(repo, "notes.yaml"));
+    commitAll(sb, repo, "a link");
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [HUSH_SCRIPT, "git", "setup"], { cwd: repo, env: sb.env, encoding: "utf8", timeout: 20_000 });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(repo, ".gitattributes"), "utf8")).not.toContain("notes.yaml");
+  });
+});
+
+describe("a committed .gitattributes link", () => {
+  it("to /dev/zero: hush check does not hang on it, and reads it as git does (git does not follow it)", () => {
+    const repo = setUpRepo("attributes-link");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    git(sb, repo, ["rm", "-q", ".gitattributes"]);
+    symlinkSync("/dev/zero", join(repo, ".gitattributes"));
+    commitAll(sb, repo, "attributes link");
+    const r = checkJson(repo);
+    expect(r.ms).toBeLessThan(15_000);
+    expect(r.status, r.stderr).toBe(0);
+    expect(problemsOf(r.report, "secrets/app.yaml")).toEqual([]);
+  });
+});
+
 describe("a file padded past the review view's size limit", () => {
   it("still shows, without a key, the metadata summary: a changed rule cannot hide behind a big comment", () => {
     const repo = setUpRepo("padded");

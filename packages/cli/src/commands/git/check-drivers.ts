@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, routedToHush, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { printable } from "@hush/core";
-import type { CliIo } from "../../io.ts";
+import { readFileBounded, type CliIo } from "../../io.ts";
 import { localConfig, openRepo, readBlob, type Repo } from "./repo.ts";
 import { gitProgram } from "../../git-program.ts";
 
@@ -40,9 +40,15 @@ function attributeFiles(root: string, path: string): string[] {
   return out;
 }
 
+/**
+ * The root `.gitattributes` as git reads it: git does not follow an in-tree `.gitattributes` that
+ * is a symbolic link (a branch can commit one to `/dev/zero`), so neither does this.
+ */
 async function rootAttributes(repo: Repo, staged: boolean): Promise<string> {
   try {
-    return staged ? (await readBlob(repo, ":.gitattributes")).toString("utf8") : readFileSync(join(repo.root, ".gitattributes"), "utf8");
+    if (staged) return (await readBlob(repo, ":.gitattributes")).toString("utf8");
+    const path = join(repo.root, ".gitattributes");
+    return lstatSync(path).isFile() ? readFileBounded(path).toString("utf8") : "";
   } catch {
     return "";
   }
