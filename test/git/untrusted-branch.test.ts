@@ -189,3 +189,32 @@ describe("file names that are pathspecs", () => {
     expect(findPlaintext(sb, repo, ["decrypted-copy-never-staged"]).filter((hit) => !hit.endsWith("secrets/a.yaml: decrypted-copy-never-staged"))).toEqual([]);
   });
 });
+
+describe("file names that look like options", () => {
+  it("the diff and merge drivers take a root file named -x.enc.yaml as a file, not an option", async () => {
+    const repo = createRepo(sb, "dash-names");
+    const name = "-x.enc.yaml";
+    writeEncrypted(sb, repo, `./${name}`, "user: base\npassword: dash-base\n");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "initial");
+
+    // git hands a work-tree file to the diff driver by its name.
+    await editEncrypted(sb, repo, name, "yaml", "user: base\npassword: dash-edited\n");
+    const diff = git(sb, repo, ["diff", "--", `./${name}`], { allowFail: true });
+    expect(diff.status, diff.stderr).toBe(0);
+    expect(diff.stdout).toContain("+password: dash-edited\n");
+    git(sb, repo, ["checkout", "--", `./${name}`]);
+
+    // The merge driver gets it as %P.
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    await editEncrypted(sb, repo, name, "yaml", "user: theirs\npassword: dash-base\n");
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, name, "yaml", "user: base\npassword: dash-ours\n");
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status, merge.stdout + merge.stderr).toBe(0);
+    expect(merge.stderr).toContain("hush: -x.enc.yaml: merged by key path");
+    expect(hush(sb, ["decrypt", `./${name}`], { cwd: repo }).stdout).toBe("user: theirs\npassword: dash-ours\n");
+  });
+});
