@@ -75,6 +75,41 @@ describe("a pull request that narrows .sops.yaml", () => {
     expect(problemsOf(r.report, "secrets/app.yaml")).toEqual([]);
   });
 
+  it("and .gitattributes with it: --base holds the branch to the base revision's rules", () => {
+    const repo = setUpRepo("narrowed-both");
+    mkdirSync(join(repo, "apps", "web"), { recursive: true });
+    // A monorepo's nested config: the nearest .sops.yaml at the base applies.
+    writeFileSync(join(repo, "apps", "web", ".sops.yaml"), `creation_rules:\n  - path_regex: \\.env$\n    age: ${sb.recipient}\n`);
+    writeFileSync(join(repo, "apps", "web", "prod.env"), "TOKEN=web-secret-1\n");
+    expect(hush(sb, ["encrypt", "-i", "prod.env"], { cwd: join(repo, "apps", "web") }).status).toBe(0);
+    commitAll(sb, repo, "web app");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^secrets/app\\.yaml$\n    age: ${sb.recipient}\n`);
+    writeFileSync(join(repo, "apps", "web", ".sops.yaml"), `creation_rules:\n  - path_regex: ^never$\n    age: ${sb.recipient}\n`);
+    writeFileSync(join(repo, ".gitattributes"), "");
+    writeFileSync(join(repo, "secrets", "db.yaml"), "password: plaintext-on-a-branch\n");
+    writeFileSync(join(repo, "apps", "web", "stage.env"), "TOKEN=plaintext-on-a-branch\n");
+    commitAll(sb, repo, "narrow the rules and the attributes");
+
+    // The branch's own rules cover neither file: without --base the check passes.
+    expect(checkJson(repo).status).toBe(0);
+    const r = checkJson(repo, ["--base", "main"]);
+    expect(r.status, JSON.stringify(r.report)).toBe(1);
+    for (const [path, config] of [["secrets/db.yaml", "main:.sops.yaml"], ["apps/web/stage.env", "main:apps/web/.sops.yaml"]] as const) {
+      expect(problemsOf(r.report, path), path).toEqual(["error not-encrypted"]);
+      const message = r.report!.files.find((f) => f.path === path)!.problems[0]!.message;
+      expect(message).toContain(`the rule is in ${config}`);
+      expect(message).not.toContain("plaintext-on-a-branch");
+    }
+    expect(problemsOf(r.report, "secrets/app.yaml")).toEqual([]);
+    expect(problemsOf(r.report, "apps/web/prod.env")).toEqual([]);
+
+    const bad = hush(sb, ["check", "--base", "--output=x"], { cwd: repo, env: sb.keylessEnv });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr).toContain("--base --output=x: not a commit in this repository");
+  });
+
   it("a plaintext file hush's drivers do not get is not affected", () => {
     const repo = setUpRepo("unrouted");
     writeFileSync(join(repo, "settings.yaml"), "debug: true\n");

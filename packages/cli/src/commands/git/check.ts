@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
-import { compileRe2, printable, type CreationRule, type Matcher } from "@hush/core";
+import { printable, type CreationRule } from "@hush/core";
 import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type FileCheckResult } from "@hush/git";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
 import { writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
+import { baseRules, coveringRuleMatcher } from "./check-rules.ts";
 
 export interface CheckFlags {
   verify?: boolean;
@@ -16,6 +17,8 @@ export interface CheckFlags {
   json?: boolean;
   staged?: boolean;
   config?: string;
+  /** A trusted revision (CI: the pull request's base): files its `.sops.yaml` rules cover must be encrypted too. */
+  base?: string;
 }
 
 /** Directories never searched when `check` walks a tree. */
@@ -146,35 +149,17 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     }
     return c;
   };
-  // Each config's regexes are compiled once, not once per file (a repository has many files).
-  const matchers = new Map<LoadedConfig, Promise<Array<{ rule: CreationRule; match: Matcher | undefined }>>>();
-  const compiled = (loaded: LoadedConfig): Promise<Array<{ rule: CreationRule; match: Matcher | undefined }>> => {
-    let m = matchers.get(loaded);
-    if (m === undefined) {
-      m = Promise.all(
-        loaded.config.creationRules.map(async (rule, i) => ({
-          rule,
-          match: rule.pathRegex === "" ? undefined : await compileRe2(rule.pathRegex, `${loaded.path}: creation_rules[${i}].path_regex`),
-        })),
-      );
-      matchers.set(loaded, m);
-    }
-    return m;
-  };
+  const covering = coveringRuleMatcher();
   const ruleFor = async (abs: string): Promise<CreationRule | undefined> => {
     if (basename(abs) === ".sops.yaml") return undefined;
     const loaded = await configFor(dirname(abs));
     if (loaded === undefined) return undefined;
     // As SOPS: the path relative to the config's directory, first matching rule wins.
     const rel = relative(loaded.dir, abs);
-    const target = (rel.startsWith("..") || isAbsolute(rel) ? abs : rel).split(sep).join("/");
-    for (const { rule, match } of await compiled(loaded)) {
-      // A rule without path_regex matches every file: it cannot say which files must be secret.
-      if (match === undefined) return undefined;
-      if (match(target)) return rule;
-    }
-    return undefined;
+    return covering(loaded.config, loaded.path, (rel.startsWith("..") || isAbsolute(rel) ? abs : rel).split(sep).join("/"));
   };
+  // With --base, a file the base revision's rules cover stays covered whatever this branch's say.
+  const baseRuleFor = flags.base === undefined ? undefined : await baseRules(io, flags.base, covering);
   const verifying = flags.verify === true || flags.verifyIfKey === true;
   const keySources = verifying ? createKeySourceResolver(io.env) : undefined;
   // --verify wins over --verify-if-key: asking for verification means a file no key opens fails.
@@ -183,7 +168,14 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const checkedAt = new Map<FileCheckResult, string>();
   const listed = await candidates(io, paths, flags);
   const rules: Array<CreationRule | undefined> = [];
-  for (const c of listed) rules.push(await ruleFor(c.abs));
+  /** Where a rule that only the base revision has comes from, by candidate. */
+  const fromBase = new Map<number, string>();
+  for (const [i, c] of listed.entries()) {
+    const own = await ruleFor(c.abs);
+    const base = own === undefined ? await baseRuleFor?.(c.abs) : undefined;
+    if (base !== undefined) fromBase.set(i, base.where);
+    rules.push(own ?? base?.rule);
+  }
   // Files git hands to hush's drivers must be encrypted, whatever .sops.yaml says (a branch can
   // narrow its path_regex in one line): one `git check-attr` for the files no rule covers.
   const { filesRoutedToHush } = await import("./check-drivers.ts");
@@ -211,6 +203,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     if (routedAttrs !== undefined && !result.encrypted && !result.problems.some((p) => p.severity === "error")) {
       result = { ...result, problems: [...result.problems, routedPlaintextProblem(routedAttrs)] };
     }
+    const baseConfig = fromBase.get(i);
+    if (baseConfig !== undefined) result = { ...result, problems: result.problems.map((p) => (p.code === "not-encrypted" ? { ...p, message: `${p.message} (the rule is in ${baseConfig}; this branch's .sops.yaml no longer covers the file)` } : p)) };
     if (result.covered || result.encrypted || result.problems.length > 0) {
       results.push(result);
       checkedAt.set(result, c.abs);
