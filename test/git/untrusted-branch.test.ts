@@ -253,3 +253,16 @@ describe("file names that look like options", () => {
     expect(hush(sb, ["decrypt", `./${name}`], { cwd: repo }).stdout).toBe("user: theirs\npassword: dash-ours\n");
   });
 });
+
+describe("a plaintext comment added without a key", () => {
+  it("is reported in a YAML file that had no comment (no MAC covers comments)", () => {
+    const repo = setUpRepo("comments");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    const file = join(repo, "secrets", "app.yaml");
+    writeFileSync(file, `# old password: comment-secret-1\n${readFileSync(file, "utf8")}`);
+    commitAll(sb, repo, "a comment");
+    const r = checkJson(repo);
+    expect(problemsOf(r.report, "secrets/app.yaml")).toEqual(["warning plaintext-comment"]);
+    expect(JSON.stringify(r.report)).not.toContain("comment-secret-1");
+  });
+});
