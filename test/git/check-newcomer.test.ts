@@ -92,7 +92,7 @@ describe("hush git setup: drivers and hook that work without hush on PATH", () =
     const setup = hush(sb, ["git", "setup", "--hook"], { cwd: repo });
     expect(setup.status, setup.stderr).toBe(0);
     const textconv = git(sb, repo, ["config", "--get", "diff.hush.textconv"]).stdout.trim();
-    expect(textconv).toBe(`${process.execPath} ${CLI} git textconv`);
+    expect(textconv).toBe(`${process.execPath} ${CLI} git textconv --`);
     expect(readFileSync(join(repo, ".git", "hooks", "pre-commit"), "utf8")).toContain(`exec ${process.execPath} ${CLI} check --staged --verify-if-key`);
     git(sb, repo, ["add", ".gitattributes"]);
     git(sb, repo, ["commit", "-q", "-m", "drivers"]);

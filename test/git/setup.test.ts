@@ -27,7 +27,7 @@ describe("hush git setup", () => {
     const dry = hush(sb, ["git", "setup", "--dry-run"], { cwd: repo });
     expect(dry.status, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("would update .gitattributes");
-    expect(dry.stdout).toContain(`would set git config diff.hush.textconv = ${HUSH} git textconv`);
+    expect(dry.stdout).toContain(`would set git config diff.hush.textconv = ${HUSH} git textconv --`);
     expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toBe("*.png binary\n");
     expect(config(repo)).toBe("");
 
@@ -48,7 +48,7 @@ describe("hush git setup", () => {
       ].join("\n"),
     );
     expect(config(repo)).toBe(
-      `diff.hush.textconv ${HUSH} git textconv\nmerge.hush.name hush: merge encrypted files by key path\nmerge.hush.driver ${HUSH} git merge %O %A %B %L %P\n`,
+      `diff.hush.textconv ${HUSH} git textconv --\nmerge.hush.name hush: merge encrypted files by key path\nmerge.hush.driver ${HUSH} git merge -- %O %A %B %L %P\n`,
     );
     // The textconv cache stays off: it would store decrypted text in the repository.
     expect(git(sb, repo, ["config", "--get", "diff.hush.cachetextconv"], { allowFail: true }).stdout).toBe("");

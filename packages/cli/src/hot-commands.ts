@@ -104,9 +104,11 @@ export async function runHotCommand(argv: readonly string[], io: CliIo): Promise
     const { runDecrypt } = await import("./commands/decrypt.ts");
     return runDecrypt(io, p.positional[0], p.flags as DecryptFlags);
   }
-  if (first === "git" && rest[0] === "textconv" && rest.length === 2 && !rest[1]!.startsWith("-")) {
+  // `git textconv -- FILE` is what `hush git setup` writes (git appends the file's name).
+  const textconvFile = first === "git" && rest[0] === "textconv" ? (rest.length === 3 && rest[1] === "--" ? rest[2] : rest.length === 2 && !rest[1]!.startsWith("-") ? rest[1] : undefined) : undefined;
+  if (textconvFile !== undefined) {
     const { runTextconv } = await import("./commands/git/textconv.ts");
-    return runTextconv(io, rest[1]!);
+    return runTextconv(io, textconvFile);
   }
   if (first === "exec-env") {
     const p = parsePlain(rest, EXEC_ENV_FLAGS);

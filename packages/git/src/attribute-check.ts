@@ -49,3 +49,23 @@ export function driverOverrideProblem(attrs: ReadonlyMap<string, string> | undef
       (wrong.some((v) => v.value === "unspecified") ? " (for a file hush's block does not match yet, run `hush git setup` again)" : ""),
   };
 }
+
+/** Whether git's attributes hand the file to hush's diff or merge driver. */
+export function routedToHush(attrs: ReadonlyMap<string, string> | undefined): boolean {
+  return DRIVER_ATTRIBUTES.some((a) => attrs?.get(a) === DRIVER);
+}
+
+/**
+ * The finding for a plaintext file that git hands to hush's drivers but no creation rule covers.
+ * `.gitattributes` and `.sops.yaml` both say which files are secret; a branch that narrows
+ * `.sops.yaml` alone (one changed line) must not make a plaintext file there pass, so such a
+ * file counts as covered.
+ */
+export function routedPlaintextProblem(attrs: ReadonlyMap<string, string> | undefined): CheckProblem {
+  const shown = DRIVER_ATTRIBUTES.filter((a) => attrs?.get(a) === DRIVER).map((a) => `${a}=${DRIVER}`).join(" ");
+  return {
+    severity: "error",
+    code: "not-encrypted",
+    message: `git attributes give this file ${shown} (hush's drivers: it is meant to be encrypted), but it is not encrypted and no .sops.yaml creation rule covers it: encrypt it under a rule that covers it, or take it out of hush's patterns in .gitattributes`,
+  };
+}

@@ -16,6 +16,7 @@ import {
   type FileMetadata,
   type KeySourceResolver,
   type Leaf,
+  type ParsedDocument,
 } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
 import { ALLOW_MARKER, findLikelySecrets, isScannable } from "./leak-scan.ts";
@@ -206,7 +207,17 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
     }
     return result(detected?.format, false);
   }
-  const { format, parsed } = detected;
+  const { format } = detected;
+  // Every leaf, from the format's general parser: the decrypt reader that detection uses may be a
+  // span scanner that leaves out what decryption does not need, such as a plaintext comment added
+  // by hand to a file that had none (no MAC covers comments).
+  let parsed: ParsedDocument | undefined;
+  try {
+    parsed = (await storeFor(format)).parse(text);
+  } catch {
+    problems.push(await parseProblem(format, text));
+    return result(format, true);
+  }
   let metadata: FileMetadata | undefined;
   try {
     metadata = await readMetadata(text, format);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   applyTextEdits,
+  decodeMetadata,
   formatFromPath,
   isHushError,
   looksEncrypted,
@@ -194,12 +195,37 @@ export const DEFAULT_TEXTCONV_MAX_BYTES = 1024 * 1024;
 export const TEXTCONV_MAX_BYTES_ENV = "HUSH_TEXTCONV_MAX_BYTES";
 
 /**
- * The view of a file above the size limit: a one-line explanation and a hash of the stored bytes
- * (so a diff still shows that it changed), nothing decrypted and nothing parsed.
+ * The largest file whose metadata summary the too-large view still shows. A branch can pad a
+ * file past the review limit with a comment (no MAC covers it) to hide a changed recipient or
+ * rule; the summary costs one scan for the metadata block, no decryption.
  */
-export function renderTooLargeView(size: number, limit: number, sha256Hex: string): DiffView {
+export const TOO_LARGE_SUMMARY_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The metadata summary of a file above the review limit, read without decrypting or parsing its
+ * values (the format's streaming reader finds the metadata block); "" when the name gives no
+ * format, the file has no metadata, or its format has no such reader.
+ */
+export async function tooLargeSummary(bytes: Buffer, path: string | undefined): Promise<string> {
+  const format = path === undefined ? undefined : formatFromPath(path);
+  if (format === undefined || format === "binary" || bytes.length > TOO_LARGE_SUMMARY_MAX_BYTES) return "";
+  try {
+    const raw = (await streamForDecrypt(bytes.toString("utf8"), format))?.metadata;
+    return raw === undefined ? "" : metadataSummary(decodeMetadata(raw), format);
+  } catch {
+    return header("WARNING: the sops metadata cannot be read");
+  }
+}
+
+/**
+ * The view of a file above the size limit: a one-line explanation and a hash of the stored bytes
+ * (so a diff still shows that it changed), then the metadata summary when the caller could read
+ * it ({@link tooLargeSummary}); nothing decrypted.
+ */
+export function renderTooLargeView(size: number, limit: number, sha256Hex: string, summary = ""): DiffView {
   const text =
     header(`file too large for the review view (${size} bytes, limit ${limit}); values not shown; raise the limit with ${TEXTCONV_MAX_BYTES_ENV}=<bytes>`) +
-    header(`size: ${size} bytes, sha256 of the stored file: ${sha256Hex}`);
+    header(`size: ${size} bytes, sha256 of the stored file: ${sha256Hex}`) +
+    summary;
   return { status: "too-large", output: Buffer.from(text) };
 }

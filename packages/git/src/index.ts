@@ -3,7 +3,7 @@
  * three-way merges of encrypted files by key path, `.gitattributes`/config entries for setup,
  * and the keyless `check`.
  */
-export { renderDiffView, renderTooLargeView, encryptedMarker, DEFAULT_TEXTCONV_MAX_BYTES, TEXTCONV_MAX_BYTES_ENV, type DiffView, type DiffViewOptions, type DiffViewStatus } from "./diff-view.ts";
+export { renderDiffView, renderTooLargeView, tooLargeSummary, TOO_LARGE_SUMMARY_MAX_BYTES, encryptedMarker, DEFAULT_TEXTCONV_MAX_BYTES, TEXTCONV_MAX_BYTES_ENV, type DiffView, type DiffViewOptions, type DiffViewStatus } from "./diff-view.ts";
 export { detectFormat, type DetectedFormat } from "./detect-format.ts";
 export {
   mergeTrees,
@@ -64,6 +64,6 @@ export {
 } from "./setup.ts";
 export { checkFile, checkPassed, type CheckCode, type CheckProblem, type FileCheckInput, type FileCheckResult } from "./check.ts";
 export { findLikelySecrets, isScannable, ALLOW_MARKER, type LikelySecret } from "./leak-scan.ts";
-export { DRIVER_ATTRIBUTES, hasManagedBlock, parseCheckAttr, driverOverrideProblem } from "./attribute-check.ts";
+export { DRIVER_ATTRIBUTES, hasManagedBlock, parseCheckAttr, driverOverrideProblem, routedToHush, routedPlaintextProblem } from "./attribute-check.ts";
 export { rewritePatch, unquotePath, type PatchSide, type RewriteOptions } from "./review/patch-rewrite.ts";
 export { unifiedHunks, type UnifiedOptions } from "./review/unified.ts";

@@ -92,7 +92,8 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
     .option("--strict", "recipients the creation rule does not name, and wrapped keys of the wrong structure, are errors (default: warnings)")
     .option("--json", "machine-readable output")
     .option("--staged", "check the staged versions of staged files (pre-commit)")
-    .action(async (paths: string[], opts: { verify?: boolean; verifyIfKey?: boolean; strict?: boolean; json?: boolean; staged?: boolean }, cmd: Command) => {
+    .option("--base <rev>", "also hold files to the .sops.yaml rules of this trusted revision (CI: the pull request's base), which the branch cannot change")
+    .action(async (paths: string[], opts: { verify?: boolean; verifyIfKey?: boolean; strict?: boolean; json?: boolean; staged?: boolean; base?: string }, cmd: Command) => {
       const { runCheck } = await import("./git/check.ts");
       setExit(await runCheck(io, paths, { ...cmd.optsWithGlobals(), ...opts }));
     });

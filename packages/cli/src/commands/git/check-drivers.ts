@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { isAbsolute, join, posix, relative, sep } from "node:path";
-import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, type CheckProblem, type FileCheckResult } from "@hush/git";
+import { existsSync, lstatSync, realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
+import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, routedToHush, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { printable } from "@hush/core";
-import type { CliIo } from "../../io.ts";
+import { readFileBounded, type CliIo } from "../../io.ts";
 import { localConfig, openRepo, readBlob, type Repo } from "./repo.ts";
 import { gitProgram } from "../../git-program.ts";
 
@@ -40,12 +40,61 @@ function attributeFiles(root: string, path: string): string[] {
   return out;
 }
 
+/**
+ * The root `.gitattributes` as git reads it: git does not follow an in-tree `.gitattributes` that
+ * is a symbolic link (a branch can commit one to `/dev/zero`), so neither does this.
+ */
 async function rootAttributes(repo: Repo, staged: boolean): Promise<string> {
   try {
-    return staged ? (await readBlob(repo, ":.gitattributes")).toString("utf8") : readFileSync(join(repo.root, ".gitattributes"), "utf8");
+    if (staged) return (await readBlob(repo, ":.gitattributes")).toString("utf8");
+    const path = join(repo.root, ".gitattributes");
+    return lstatSync(path).isFile() ? readFileBounded(path).toString("utf8") : "";
   } catch {
     return "";
   }
+}
+
+/** `files` (absolute paths) by their path relative to the repository's root; files outside it are left out. */
+function byRepoPath(repo: Repo, files: readonly string[]): Map<string, string> {
+  const byRel = new Map<string, string>();
+  const root = realpathSync(repo.root);
+  for (const abs of files) {
+    // The directory is resolved (the working directory may be reached through a link), the name
+    // is not: git gives a committed link the attributes of its own path.
+    let rel: string;
+    try {
+      rel = relative(root, join(realpathSync(dirname(abs)), basename(abs)));
+    } catch {
+      rel = relative(root, abs);
+    }
+    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) continue;
+    byRel.set(rel.split(sep).join("/"), abs);
+  }
+  return byRel;
+}
+
+/**
+ * The files among `files` (absolute paths) that git's attributes hand to hush's diff or merge
+ * driver, with their `diff` and `merge` values: `hush check` holds them to be encrypted even when
+ * no creation rule covers them. Empty outside a repository or when git cannot answer.
+ */
+export async function filesRoutedToHush(io: CliIo, files: readonly string[], staged: boolean): Promise<Map<string, ReadonlyMap<string, string>>> {
+  const routed = new Map<string, ReadonlyMap<string, string>>();
+  if (files.length === 0) return routed;
+  let repo: Repo;
+  try {
+    repo = await openRepo(io);
+  } catch {
+    return routed;
+  }
+  const byRel = byRepoPath(repo, files);
+  const output = byRel.size === 0 ? undefined : await checkAttr(io, repo, [...byRel.keys()], staged);
+  if (output === undefined) return routed;
+  for (const [rel, attrs] of parseCheckAttr(output)) {
+    const abs = byRel.get(rel);
+    if (abs !== undefined && routedToHush(attrs)) routed.set(abs, attrs);
+  }
+  return routed;
 }
 
 /**
@@ -63,18 +112,7 @@ export async function driverProblems(io: CliIo, files: readonly string[], staged
     return found;
   }
   if (!hasManagedBlock(await rootAttributes(repo, staged))) return found;
-  const byRel = new Map<string, string>();
-  const root = realpathSync(repo.root);
-  for (const abs of files) {
-    let rel: string;
-    try {
-      rel = relative(root, realpathSync(abs));
-    } catch {
-      rel = relative(root, abs);
-    }
-    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) continue;
-    byRel.set(rel.split(sep).join("/"), abs);
-  }
+  const byRel = byRepoPath(repo, files);
   if (byRel.size === 0) return found;
   const output = await checkAttr(io, repo, [...byRel.keys()], staged);
   if (output === undefined) return found;

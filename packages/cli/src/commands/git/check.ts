@@ -1,10 +1,12 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
-import { compileRe2, printable, type CreationRule, type Matcher } from "@hush/core";
-import { checkFile, checkPassed, isScannable, type FileCheckResult } from "@hush/git";
+import { printable, type CreationRule } from "@hush/core";
+import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type FileCheckResult } from "@hush/git";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
 import { writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
+import { readCheckedFile, type Unreadable } from "./check-read.ts";
+import { baseRules, coveringRuleMatcher } from "./check-rules.ts";
 
 export interface CheckFlags {
   verify?: boolean;
@@ -15,20 +17,20 @@ export interface CheckFlags {
   json?: boolean;
   staged?: boolean;
   config?: string;
+  /** A trusted revision (CI: the pull request's base): files its `.sops.yaml` rules cover must be encrypted too. */
+  base?: string;
 }
 
 /** Directories never searched when `check` walks a tree. */
 const SKIP_DIRS = new Set([".git", "node_modules", ".hg", ".svn"]);
-/** Files larger than this are not read (no config file is that big). */
-const MAX_SIZE = 16 * 1024 * 1024;
 
 interface Candidate {
   /** As shown to the user (relative to the working directory when possible). */
   readonly display: string;
   /** Absolute path of the file's place in the working tree (for config lookup). */
   readonly abs: string;
-  /** Content; undefined when it cannot be read. */
-  readonly read: () => Promise<Buffer | undefined>;
+  /** Content, or why it was not read. */
+  readonly read: () => Promise<Buffer | Unreadable>;
 }
 
 function walk(dir: string, out: string[]): void {
@@ -43,15 +45,6 @@ function walk(dir: string, out: string[]): void {
     if (e.isDirectory()) {
       if (!SKIP_DIRS.has(e.name)) walk(p, out);
     } else if (e.isFile()) out.push(p);
-  }
-}
-
-function readLimited(abs: string): Buffer | undefined {
-  try {
-    if (statSync(abs).size > MAX_SIZE) return undefined;
-    return readFileSync(abs);
-  } catch {
-    return undefined;
   }
 }
 
@@ -86,10 +79,12 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
     const files = [...new Set([...present, ...below])].sort();
     return files.map((p) => {
       const abs = join(repo.root, p);
-      return { display: show(abs), abs, read: async () => readBlob(repo, `:${p}`).catch(() => undefined) };
+      return { display: show(abs), abs, read: async () => readBlob(repo, `:${p}`).catch((): Unreadable => ({ unreadable: "cannot read the staged file" })) };
     });
   }
   let files: string[] = [];
+  // The repository whose files are listed: a link in it is read only when it stays inside it.
+  let root: string | undefined;
   if (paths.length > 0) {
     for (const p of paths) {
       const abs = resolve(io.cwd, p);
@@ -109,16 +104,18 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
       const repo = await openRepo(io);
       const rel = relative(repo.root, io.cwd).split(sep).join("/");
       // Tracked files and the ones git would track (untracked, not ignored): a plaintext secret
-      // should be caught before it is ever added. Files deleted from the work tree are skipped.
-      const listed = await listFiles(repo, ["--cached", "--others", "--exclude-standard", ...(rel === "" ? [] : ["--", rel])]);
+      // should be caught before it is ever added.
+      const listed = await listFiles(repo, ["--cached", "--others", "--exclude-standard", ...(rel === "" ? [] : ["--", `:(top,literal)${rel}`])]);
+      // Files deleted from the work tree are skipped.
       tracked = listed.map((p) => join(repo.root, p)).filter((abs) => existsSync(abs));
+      root = repo.root;
     } catch {
       tracked = undefined;
     }
     if (tracked === undefined) walk(io.cwd, files);
     else files = tracked;
   }
-  return [...new Set(files)].sort().map((abs) => ({ display: show(abs), abs, read: async () => readLimited(abs) }));
+  return [...new Set(files)].sort().map((abs) => ({ display: show(abs), abs, read: async () => readCheckedFile(abs, root) }));
 }
 
 /** Adds `drivers-overridden` findings to covered encrypted files (one git process for all). */
@@ -152,59 +149,62 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     }
     return c;
   };
-  // Each config's regexes are compiled once, not once per file (a repository has many files).
-  const matchers = new Map<LoadedConfig, Promise<Array<{ rule: CreationRule; match: Matcher | undefined }>>>();
-  const compiled = (loaded: LoadedConfig): Promise<Array<{ rule: CreationRule; match: Matcher | undefined }>> => {
-    let m = matchers.get(loaded);
-    if (m === undefined) {
-      m = Promise.all(
-        loaded.config.creationRules.map(async (rule, i) => ({
-          rule,
-          match: rule.pathRegex === "" ? undefined : await compileRe2(rule.pathRegex, `${loaded.path}: creation_rules[${i}].path_regex`),
-        })),
-      );
-      matchers.set(loaded, m);
-    }
-    return m;
-  };
+  const covering = coveringRuleMatcher();
   const ruleFor = async (abs: string): Promise<CreationRule | undefined> => {
     if (basename(abs) === ".sops.yaml") return undefined;
     const loaded = await configFor(dirname(abs));
     if (loaded === undefined) return undefined;
     // As SOPS: the path relative to the config's directory, first matching rule wins.
     const rel = relative(loaded.dir, abs);
-    const target = (rel.startsWith("..") || isAbsolute(rel) ? abs : rel).split(sep).join("/");
-    for (const { rule, match } of await compiled(loaded)) {
-      // A rule without path_regex matches every file: it cannot say which files must be secret.
-      if (match === undefined) return undefined;
-      if (match(target)) return rule;
-    }
-    return undefined;
+    return covering(loaded.config, loaded.path, (rel.startsWith("..") || isAbsolute(rel) ? abs : rel).split(sep).join("/"));
   };
+  // With --base, a file the base revision's rules cover stays covered whatever this branch's say.
+  const baseRuleFor = flags.base === undefined ? undefined : await baseRules(io, flags.base, covering);
   const verifying = flags.verify === true || flags.verifyIfKey === true;
   const keySources = verifying ? createKeySourceResolver(io.env) : undefined;
   // --verify wins over --verify-if-key: asking for verification means a file no key opens fails.
   const ifKeyed = flags.verify !== true;
   const results: FileCheckResult[] = [];
   const checkedAt = new Map<FileCheckResult, string>();
-  for (const c of await candidates(io, paths, flags)) {
-    const rule = await ruleFor(c.abs);
+  const listed = await candidates(io, paths, flags);
+  const rules: Array<CreationRule | undefined> = [];
+  /** Where a rule that only the base revision has comes from, by candidate. */
+  const fromBase = new Map<number, string>();
+  for (const [i, c] of listed.entries()) {
+    const own = await ruleFor(c.abs);
+    const base = own === undefined ? await baseRuleFor?.(c.abs) : undefined;
+    if (base !== undefined) fromBase.set(i, base.where);
+    rules.push(own ?? base?.rule);
+  }
+  // Files git hands to hush's drivers must be encrypted, whatever .sops.yaml says (a branch can
+  // narrow its path_regex in one line): one `git check-attr` for the files no rule covers.
+  const { filesRoutedToHush } = await import("./check-drivers.ts");
+  const routed = await filesRoutedToHush(io, listed.filter((c, i) => rules[i] === undefined && basename(c.abs) !== ".sops.yaml").map((c) => c.abs), flags.staged === true);
+  for (const [i, c] of listed.entries()) {
+    const rule = rules[i];
+    const routedAttrs = routed.get(c.abs);
+    const mustEncrypt = rule !== undefined || routedAttrs !== undefined;
     const bytes = await c.read();
-    if (bytes === undefined) {
-      if (rule !== undefined || paths.length > 0) {
-        results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: "cannot read the file" }] });
+    if (!Buffer.isBuffer(bytes)) {
+      if (mustEncrypt || paths.length > 0) {
+        results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: `cannot check the file: ${bytes.unreadable}` }] });
       }
       continue;
     }
     // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata.
-    if (rule === undefined && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
-    const result = await checkFile({
+    if (!mustEncrypt && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
+    let result = await checkFile({
       path: c.display,
       text: bytes.toString("utf8"),
       creationRule: rule,
       strict: flags.strict === true,
       ...(keySources === undefined ? {} : { verify: { keySources, ifKeyed } }),
     });
+    if (routedAttrs !== undefined && !result.encrypted && !result.problems.some((p) => p.severity === "error")) {
+      result = { ...result, problems: [...result.problems, routedPlaintextProblem(routedAttrs)] };
+    }
+    const baseConfig = fromBase.get(i);
+    if (baseConfig !== undefined) result = { ...result, problems: result.problems.map((p) => (p.code === "not-encrypted" ? { ...p, message: `${p.message} (the rule is in ${baseConfig}; this branch's .sops.yaml no longer covers the file)` } : p)) };
     if (result.covered || result.encrypted || result.problems.length > 0) {
       results.push(result);
       checkedAt.set(result, c.abs);

@@ -23,7 +23,10 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   const repo = await openRepo(io);
   const abs = resolve(io.cwd, file);
   const rel = relative(repo.root, abs).split(sep).join("/");
-  const staged = await repo.git.raw(["ls-files", "-u", "-z", "--", rel]);
+  // A name is a pathspec to git: `secrets/[ab].yaml` would also match `secrets/a.yaml` (and
+  // `git add` would stage that file, plaintext or not). Literal, always.
+  const pathspec = `:(top,literal)${rel}`;
+  const staged = await repo.git.raw(["ls-files", "-u", "-z", "--", pathspec]);
   const stages = new Map<number, string>();
   for (const entry of staged.split("\0")) {
     const m = /^\d+ ([0-9a-f]+) ([123])\t/.exec(entry);
@@ -64,7 +67,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
     // Refused (nothing written) unless the result opens through its own key entries.
     const out = await sealMerge(plan.target, resolution, { keySources, emit: await metadataEmitOptions(format, ours) });
     writeFileAtomic(abs, out, { plaintext: false });
-    await repo.git.raw(["add", "--", rel]);
+    await repo.git.raw(["add", "--", pathspec]);
     await writeOut(io.stderr, `hush: ${displayName}: resolved, encrypted and staged (git add); commit to finish the merge\n`);
     return 0;
   } catch (err) {

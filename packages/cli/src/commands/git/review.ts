@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { lstatSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HushError } from "@hush/core";
-import { renderDiffView, renderTooLargeView, rewritePatch, type PatchSide } from "@hush/git";
+import { renderDiffView, renderTooLargeView, rewritePatch, tooLargeSummary, type PatchSide } from "@hush/git";
 import { EXIT } from "../../exit-codes.ts";
 import { writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -94,7 +94,7 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
   const view = async (side: PatchSide | undefined): Promise<Buffer> => {
     if (side === undefined) return Buffer.alloc(0);
     const bytes = await bytesOf(side);
-    if (bytes.length > limit) return renderTooLargeView(bytes.length, limit, createHash("sha256").update(bytes).digest("hex")).output;
+    if (bytes.length > limit) return renderTooLargeView(bytes.length, limit, createHash("sha256").update(bytes).digest("hex"), await tooLargeSummary(bytes, side.path)).output;
     return (await renderDiffView(bytes, { path: side.path, keySources })).output;
   };
 

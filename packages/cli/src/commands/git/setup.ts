@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, realpathSync, statSync, unlinkSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, realpathSync, unlinkSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { HushError, compileRe2, isHushError, printable } from "@hush/core";
 import {
@@ -19,7 +19,7 @@ import {
 } from "@hush/git";
 import { loadConfig } from "../../config.ts";
 import { installedCommand } from "../../installation.ts";
-import { checkWritableFile, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
+import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { listFiles, localConfig, openRepo, type Repo } from "./repo.ts";
 
 export interface SetupFlags {
@@ -56,12 +56,17 @@ function posix(p: string): string {
   return p.split(sep).join("/");
 }
 
-/** True when the start of a file looks like a SOPS-encrypted document (cheap, then a real parse). */
+/**
+ * True when the start of a file looks like a SOPS-encrypted document (cheap, then a real parse).
+ * Only regular files are read: a clone can commit a link to `/dev/zero` (an endless read), and git
+ * shows a link's target name, never the file behind it, so no link needs a pattern.
+ */
 async function isEncryptedFile(abs: string): Promise<boolean> {
   let bytes: Buffer;
   try {
-    if (statSync(abs).size > 4 * 1024 * 1024) return false;
-    bytes = readFileSync(abs);
+    const st = lstatSync(abs);
+    if (!st.isFile() || st.size > 4 * 1024 * 1024) return false;
+    bytes = readFileBounded(abs);
   } catch {
     return false;
   }

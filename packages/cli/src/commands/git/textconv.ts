@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";
-import { DEFAULT_TEXTCONV_MAX_BYTES, renderDiffView, renderTooLargeView, TEXTCONV_MAX_BYTES_ENV } from "@hush/git";
+import { DEFAULT_TEXTCONV_MAX_BYTES, renderDiffView, renderTooLargeView, TEXTCONV_MAX_BYTES_ENV, TOO_LARGE_SUMMARY_MAX_BYTES, tooLargeSummary } from "@hush/git";
 import { readInputFile, writeOutput, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 
@@ -19,7 +19,13 @@ export async function runTextconv(io: CliIo, file: string): Promise<number> {
     size = undefined; // readInputFile reports it
   }
   if (size !== undefined && size > limit) {
-    await writeOutput(io, renderTooLargeView(size, limit, await sha256Of(file)).output);
+    if (size > TOO_LARGE_SUMMARY_MAX_BYTES) {
+      await writeOutput(io, renderTooLargeView(size, limit, await sha256Of(file)).output);
+      return 0;
+    }
+    // Still who can read it and under which rule: padding must not hide a change of those.
+    const bytes = readInputFile(file);
+    await writeOutput(io, renderTooLargeView(bytes.length, limit, createHash("sha256").update(bytes).digest("hex"), await tooLargeSummary(bytes, file)).output);
     return 0;
   }
   const bytes = readInputFile(file);

@@ -1,0 +1,89 @@
+import { realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
+import { compileRe2, HushError, parseSopsConfig, printable, type CreationRule, type Matcher, type SopsConfig } from "@hush/core";
+import type { CliIo } from "../../io.ts";
+
+/**
+ * Which creation rule covers a file for `hush check`: the rules of the `.sops.yaml` nearest to it
+ * (as SOPS: the path relative to the config's directory, first match wins), and, with
+ * `--base REV`, the rules that revision's `.sops.yaml` files have. A pull request's `.sops.yaml` is its
+ * author's to change: in CI, the base branch's rules say which files must stay encrypted.
+ */
+
+/** The first rule covering `relativePath`; a rule without `path_regex` matches every file, so it cannot say which files must be secret: none. */
+export type CoveringRule = (config: SopsConfig, configName: string, relativePath: string) => Promise<CreationRule | undefined>;
+
+/** A {@link CoveringRule} that compiles each config's regexes once (a repository has many files). */
+export function coveringRuleMatcher(): CoveringRule {
+  const compiled = new WeakMap<SopsConfig, Promise<Array<{ rule: CreationRule; match: Matcher | undefined }>>>();
+  return async (config, configName, relativePath) => {
+    let rules = compiled.get(config);
+    if (rules === undefined) {
+      rules = Promise.all(
+        config.creationRules.map(async (rule, i) => ({
+          rule,
+          match: rule.pathRegex === "" ? undefined : await compileRe2(rule.pathRegex, `${configName}: creation_rules[${i}].path_regex`),
+        })),
+      );
+      compiled.set(config, rules);
+    }
+    for (const { rule, match } of await rules) {
+      if (match === undefined) return undefined;
+      if (match(relativePath)) return rule;
+    }
+    return undefined;
+  };
+}
+
+/** The base revision's coverage: for a file's absolute path, the rule covering it there, and where that rule is. */
+export type BaseRuleFor = (abs: string) => Promise<{ rule: CreationRule; where: string } | undefined>;
+
+/**
+ * The creation rules of every `.sops.yaml` at `rev` (read from git's objects, never from the work
+ * tree), matched for a file as at that revision: the nearest `.sops.yaml` above the file's path.
+ * @throws HushError INVALID_ARGUMENT when `rev` is not a commit; CONFIG_INVALID naming `rev:path`
+ *   when one of them does not parse.
+ */
+export async function baseRules(io: CliIo, rev: string, covering: CoveringRule): Promise<BaseRuleFor> {
+  const { openRepo, readBlob } = await import("./repo.ts");
+  const repo = await openRepo(io);
+  let commit: string;
+  try {
+    // --end-of-options: a revision that starts with "-" is a name, never an option.
+    commit = (await repo.git.raw(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`])).trim();
+  } catch {
+    commit = "";
+  }
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new HushError("INVALID_ARGUMENT", `--base ${printable(rev, 200)}: not a commit in this repository (fetch it first, e.g. git fetch origin main)`);
+  const names = (await repo.git.raw(["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit])).split("\0").filter((p) => posix.basename(p) === ".sops.yaml");
+  const configs = new Map<string, SopsConfig>();
+  for (const name of names) {
+    const where = `${rev}:${name}`;
+    try {
+      configs.set(posix.dirname(name), await parseSopsConfig((await readBlob(repo, `${commit}:${name}`)).toString("utf8")));
+    } catch (err) {
+      throw new HushError("CONFIG_INVALID", `${printable(where, 1000)}: ${err instanceof HushError ? err.message : "cannot be read"}`);
+    }
+  }
+  const root = realpathSync(repo.root);
+  return async (abs) => {
+    let rel: string;
+    try {
+      rel = relative(root, join(realpathSync(dirname(abs)), basename(abs)));
+    } catch {
+      rel = relative(repo.root, abs);
+    }
+    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return undefined;
+    const path = rel.split(sep).join("/");
+    if (posix.basename(path) === ".sops.yaml") return undefined;
+    for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
+      const config = configs.get(dir);
+      if (config !== undefined) {
+        const where = `${rev}:${dir === "." ? "" : `${dir}/`}.sops.yaml`;
+        const rule = await covering(config, where, dir === "." ? path : posix.relative(dir, path));
+        return rule === undefined ? undefined : { rule, where };
+      }
+      if (dir === ".") return undefined;
+    }
+  };
+}
