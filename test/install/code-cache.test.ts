@@ -1,8 +1,32 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Script } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir } from "@hush/testkit";
 import { BUNDLE_OUT, requireBundle, run } from "./helpers.ts";
+
+/**
+ * A code cache entry for the bundled CLI's first hot pack, as its launcher names it for
+ * `profile`, that runs other code: V8 takes a cache made from any source of the same length as
+ * the one compiled, and runs what the cache holds. Written into `dir`, readable by all (as files
+ * checked out from a repository are). Running it writes `marker` and exits 42.
+ */
+function poisonedCodeCache(dir: string, profile: string, marker: string): void {
+  const launcher = readFileSync(join(BUNDLE_OUT, "bin", "hush.cjs"), "utf8");
+  const launcherId = /const LAUNCHER_ID = "([^"]*)"/.exec(launcher)![1]!;
+  const packs = JSON.parse(/const HOT_PACKS = (\{.*\});/.exec(launcher)![1]!) as { packs: Record<string, string> };
+  const filename = join(BUNDLE_OUT, "dist", "cli.hot0.cjs");
+  const source = readFileSync(filename, "utf8");
+  const cacheKey = `${packs.packs["cli.hot0.cjs"]}\0${source.length}\0${profile}`;
+  const name = createHash("sha256").update(`${launcherId}\0${process.version}\0${process.arch}\0`).update(cacheKey).digest("hex").slice(0, 32);
+  const other = `(new Proxy({}, { get: () => (function () { process.getBuiltinModule("fs").writeFileSync(${JSON.stringify(marker)}, "code from the cache ran"); process.exit(42); }) }))`;
+  const script = new Script(other.padEnd(source.length), { filename });
+  // Compiles the trap and the function it returns, so that the cache holds them.
+  void (script.runInThisContext() as Record<string, unknown>)["cli.cjs"];
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  writeFileSync(join(dir, `${name}.v8`), script.createCachedData(), { mode: 0o644 });
+}
 
 /**
  * The bundled CLI's V8 code cache: private to the user, keyed by content, never trusted from a
@@ -92,5 +116,14 @@ describe("the code cache of the bundled CLI", () => {
     expect(hush(home, ["decrypt", enc], { HUSH_CODE_CACHE: "0" })).toMatchObject({ status: 0, stdout: PLAIN });
     expect(existsSync(join(home, ".cache"))).toBe(false);
     expect(hush("/nonexistent-home", ["decrypt", enc])).toMatchObject({ status: 0, stdout: PLAIN, stderr: "" });
+  });
+  it("runs no cache from a directory others may read, such as one checked out from a repository that XDG_CACHE_HOME names", () => {
+    // V8 runs whatever a cache of the right length holds: a readable-by-all cache is someone else's.
+    const cache = join(tmp.path, "repo", ".cache");
+    const marker = join(tmp.path, "cache-code-ran");
+    poisonedCodeCache(join(cache, "hush", "v8"), "decrypt", marker);
+    for (const d of ["repo", "repo/.cache", "repo/.cache/hush"]) chmodSync(join(tmp.path, d), 0o755);
+    expect(hush("/nonexistent-home", ["decrypt", enc], { XDG_CACHE_HOME: cache })).toMatchObject({ status: 0, stdout: PLAIN });
+    expect(existsSync(marker)).toBe(false);
   });
 });
