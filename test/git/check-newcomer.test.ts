@@ -139,6 +139,28 @@ describe("hush git setup: drivers and hook that work without hush on PATH", () =
     expect(hush(sb, ["git", "setup", "--hook"], { cwd: repo }).status).toBe(0);
     expect(hush(sb, ["check"], { cwd: repo }).status).toBe(0);
   });
+
+  it("warns when the drivers are an older setup's, which pass file names without -- before them", () => {
+    const repo = createRepo(sb, "outdated");
+    writeEncrypted(sb, repo, "app.enc.yaml", "password: outdated-secret\n");
+    commitAll(sb, repo, "initial");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    const config = (key: string): string => run("git", ["config", "--local", key], { cwd: repo, env: sb.env }).stdout.trim();
+    const textconv = config("diff.hush.textconv");
+    const merge = config("merge.hush.driver");
+    expect(textconv).toMatch(/ git textconv --$/);
+    run("git", ["config", "--local", "diff.hush.textconv", textconv.replace(/ --$/, "")], { cwd: repo, env: sb.env });
+    run("git", ["config", "--local", "merge.hush.driver", merge.replace(" merge -- ", " merge ")], { cwd: repo, env: sb.env });
+    const check = hush(sb, ["check"], { cwd: repo });
+    expect(check.status, check.stdout).toBe(0);
+    expect(check.stdout).toContain("warning: git config diff.hush.textconv passes file names without `--`");
+    expect(check.stdout).toContain("[driver-command-outdated]");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    expect(hush(sb, ["check"], { cwd: repo }).stdout).not.toContain("driver-command-outdated");
+    run("git", ["config", "--local", "diff.hush.textconv", textconv], { cwd: repo, env: sb.env });
+    run("git", ["config", "--local", "merge.hush.driver", merge.replace(" merge -- ", " merge ")], { cwd: repo, env: sb.env });
+    expect(hush(sb, ["check"], { cwd: repo }).stdout).toContain("warning: git config merge.hush.driver passes file names without `--`");
+  });
 });
 
 describe("hush check: likely secrets in files no rule covers", () => {

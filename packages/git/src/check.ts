@@ -76,7 +76,9 @@ export type CheckCode =
   /** Warning (error with `--strict`): a file no creation rule covers holds what looks like a secret. */
   | "likely-secret"
   /** The git config runs the drivers with a program that no longer exists (hush was moved or reinstalled). */
-  | "driver-command-missing";
+  | "driver-command-missing"
+  /** Warning: the drivers are an older `hush git setup`'s, which pass file names without `--` before them. */
+  | "driver-command-outdated";
 
 export interface CheckProblem {
   readonly severity: "error" | "warning";

@@ -155,13 +155,25 @@ export async function driverCommandProblems(io: CliIo): Promise<FileCheckResult[
     const command = await localConfig(repo, key);
     if (command === undefined) continue;
     const missing = programWords(command).find((w) => isAbsolute(w) && !existsSync(w));
-    if (missing === undefined) continue;
-    const problem: CheckProblem = {
-      severity: "error",
-      code: "driver-command-missing",
-      message: `git config ${key} runs a program that no longer exists (${printable(missing, 512)}; hush or node was moved or reinstalled), so git diff and merges of encrypted files fail: run \`hush git setup\` again (add --hook if you use the pre-commit hook)`,
-    };
-    return [{ path: ".git/config", format: undefined, covered: false, encrypted: false, problems: [problem] }];
+    if (missing !== undefined) {
+      const problem: CheckProblem = {
+        severity: "error",
+        code: "driver-command-missing",
+        message: `git config ${key} runs a program that no longer exists (${printable(missing, 512)}; hush or node was moved or reinstalled), so git diff and merges of encrypted files fail: run \`hush git setup\` again (add --hook if you use the pre-commit hook)`,
+      };
+      return [{ path: ".git/config", format: undefined, covered: false, encrypted: false, problems: [problem] }];
+    }
+    if (OUTDATED_DRIVER.test(command)) {
+      const problem: CheckProblem = {
+        severity: "warning",
+        code: "driver-command-outdated",
+        message: `git config ${key} passes file names without \`--\` before them (written by an older hush), so a file whose name starts with - is read as an option in diffs and merges: run \`hush git setup\` again`,
+      };
+      return [{ path: ".git/config", format: undefined, covered: false, encrypted: false, problems: [problem] }];
+    }
   }
   return [];
 }
+
+/** The driver commands an older `hush git setup` wrote: file names right after the subcommand. */
+const OUTDATED_DRIVER = /\bgit textconv\s*$|\bgit merge %O\b/;
