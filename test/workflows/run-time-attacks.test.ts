@@ -225,3 +225,26 @@ describe("the bundled hush's code cache, which XDG_CACHE_HOME places", () => {
     expect(existsSync(k.path("started"))).toBe(false);
   });
 });
+
+describe("hush exec-env FILE -- cmd when the command cannot start", () => {
+  let k: KeyedDir;
+  let f: string;
+  beforeAll(() => {
+    k = keyedDir();
+    f = encryptFile(k, "app.env", `TOKEN=${TOKEN}\n`);
+    writeFileSync(k.path("not-executable.sh"), "echo ran\n", { mode: 0o644 });
+  });
+  afterAll(() => k.cleanup());
+
+  it("exits 127 for a command not found and 126 for one that is not a program, as sh does, so a script tells them from the command's own exit 1", () => {
+    const missing = k.hush(["exec-env", f, "--", "no-such-command-hush"]);
+    expect(missing.status, missing.stderr).toBe(127);
+    expect(missing.stderr).toContain("cannot run no-such-command-hush: not found");
+    // The one-string form runs sh, which says 127 itself.
+    expect(k.hush(["exec-env", f, "no-such-command-hush"]).status).toBe(127);
+    const notProgram = k.hush(["exec-file", f, "--", "./not-executable.sh", "{}"]);
+    expect(notProgram.status, notProgram.stderr).toBe(126);
+    expect(notProgram.stderr).toContain("cannot run ./not-executable.sh: not an executable program (EACCES)");
+    expect(notProgram.stderr).not.toContain(TOKEN);
+  });
+});

@@ -23,6 +23,10 @@ export const EXIT = {
   fileHasNotBeenModified: 200,
   noEditorFound: 201,
   fileAlreadyEncrypted: 203,
+  // Not SOPS's: the statuses sh, env and timeout give for a command they cannot start, so that
+  // `exec-env FILE -- cmd` tells them from the command's own status as the one-string form does.
+  commandNotExecutable: 126,
+  commandNotFound: 127,
 } as const;
 
 /**
@@ -56,6 +60,8 @@ const EXIT_STATUS: { readonly [C in ErrorCode]: number } = {
   ENV_REFUSED: EXIT.generic,
   UNKNOWN_USER: EXIT.generic,
   SPAWN_FAILED: EXIT.generic,
+  COMMAND_NOT_FOUND: EXIT.commandNotFound,
+  COMMAND_NOT_EXECUTABLE: EXIT.commandNotExecutable,
   NOT_A_GIT_REPO: EXIT.generic,
   NOT_RESOLVABLE: EXIT.generic,
   RESOLUTION_INVALID: EXIT.generic,

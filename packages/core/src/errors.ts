@@ -62,6 +62,8 @@ export type ErrorCode =
   | "ENV_REFUSED"
   | "UNKNOWN_USER"
   | "SPAWN_FAILED"
+  | "COMMAND_NOT_FOUND"
+  | "COMMAND_NOT_EXECUTABLE"
   // git integration.
   | "NOT_A_GIT_REPO"
   | "NOT_RESOLVABLE"

@@ -192,9 +192,15 @@ function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => v
   });
 }
 
+/** Why the command did not start, with the status sh gives for it (127 not found, 126 not runnable). */
 function cannotRun(command: CommandLine, err: Error): HushError {
   const what = "argv" in command ? printable(command.argv[0]!, 200) : "the command";
-  return new HushError("SPAWN_FAILED", `cannot run ${what} (${(err as { code?: string }).code ?? err.message})`, { located: true });
+  const reason = (err as { code?: string }).code;
+  if (reason === "ENOENT") return new HushError("COMMAND_NOT_FOUND", `cannot run ${what}: not found (ENOENT; a bare name is looked up in PATH)`, { located: true });
+  if (reason === "EACCES" || reason === "ENOEXEC" || reason === "EISDIR" || reason === "EPERM") {
+    return new HushError("COMMAND_NOT_EXECUTABLE", `cannot run ${what}: not an executable program (${reason})`, { located: true });
+  }
+  return new HushError("SPAWN_FAILED", `cannot run ${what} (${reason ?? err.message})`, { located: true });
 }
 
 /** Waits for the command and returns how it ended. */
