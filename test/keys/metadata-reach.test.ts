@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,21 +31,25 @@ function gpg(env: Record<string, string | undefined>, args: readonly string[], i
   return r.stdout;
 }
 
-describe("a PGP entry signed by its writer", () => {
-  // The reader's gpg.conf fetches unknown signers' keys (auto-key-retrieve, from the keyserver a
-  // signature names with honor-keyserver-url, or by WKD from the signer's domain). The data key
-  // carries no signature hush needs: checking one only lets the file send gpg (dirmngr) to a host.
+describe("a PGP entry is only decrypted, whatever the reader's gpg.conf", () => {
+  // The message is the file writer's. A signature on it made the reader's gpg fetch the signer's
+  // key (auto-key-retrieve: from the keyserver the signature names with honor-keyserver-url, or by
+  // WKD from the signer's domain); a file name in it made gpg create that file
+  // (use-embedded-filename). hush needs neither: it reads the data key from gpg's stdout.
   const fp = SOPS_TEST_PGP_KEYS.key1;
   let reader: GnupgHome;
   let writerHome: string;
   let tmp: ReturnType<typeof makeTempDir>;
   let keyserver: Awaited<ReturnType<typeof recordingServer>>;
   let file: string;
+  let planting: string;
+  let planted: string;
 
   beforeAll(async () => {
     keyserver = await recordingServer();
     reader = makeGnupgHome();
-    writeFileSync(join(reader.home, "gpg.conf"), "auto-key-retrieve\nkeyserver-options honor-keyserver-url\n");
+    // Options some readers have in gpg.conf; each lets an encrypted message act on its own.
+    writeFileSync(join(reader.home, "gpg.conf"), "auto-key-retrieve\nkeyserver-options honor-keyserver-url\nuse-embedded-filename\n");
     tmp = makeTempDir("hush-metadata-reach-");
     file = join(tmp.path, "app.json");
     writeFileSync(file, '{"password": "hunter2"}\n');
@@ -62,6 +66,14 @@ describe("a PGP entry signed by its writer", () => {
     const signed = gpg(writer, ["--trust-model", "always", "--sig-keyserver-url", keyserver.url, "-u", "writer@example.com", "-r", fp, "--armor", "--sign", "--encrypt"], dataKey);
     doc.sops.pgp[0]!.enc = signed.toString("utf8");
     writeFileSync(file, JSON.stringify(doc, null, 4));
+    // The literal data packet names a file: with use-embedded-filename, gpg --decrypt creates it
+    // in the working directory (a .sops.yaml of the writer's recipients, an .npmrc…), with
+    // whatever content the writer encrypted, and gives hush nothing.
+    planted = join(tmp.path, ".sops.yaml");
+    const plant = "creation_rules:\n  - age: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n";
+    doc.sops.pgp[0]!.enc = gpg(writer, ["--trust-model", "always", "--set-filename", ".sops.yaml", "-r", fp, "--armor", "--encrypt"], plant).toString("utf8");
+    planting = join(tmp.path, "planting.json");
+    writeFileSync(planting, JSON.stringify(doc, null, 4));
   }, 120_000);
 
   afterAll(async () => {
@@ -83,5 +95,17 @@ describe("a PGP entry signed by its writer", () => {
     expect(JSON.parse(r.stdout)).toEqual({ password: "hunter2" });
     expect(view.status).toBe(0);
     expect(view.stdout).toContain("hunter2");
+  });
+
+  it("decrypt and git textconv create no file the message names (use-embedded-filename): gpg writes only to hush", async () => {
+    const r = await hush(["decrypt", planting], { cwd: tmp.path, env: { GNUPGHOME: reader.home } });
+    const view = await hush(["git", "textconv", planting], { cwd: tmp.path, env: { GNUPGHOME: reader.home } });
+    expect(existsSync(planted)).toBe(false);
+    // The entry holds no data key: it fails as any wrong entry does, exit 128, nothing printed.
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(128);
+    expect(r.stderr).toMatch(/^hush: .*planting\.json: could not decrypt the data key: group 0: pgp FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4: .* decrypted to \d+ bytes, expected a 32-byte data key/);
+    expect(view.status).toBe(0);
+    expect(view.stdout).not.toContain("hunter2");
   });
 });

@@ -25,6 +25,9 @@ interface SecretKeyring {
 
 const HIDDEN_RECIPIENT = "0000000000000000";
 
+/** `gpg` arguments that decrypt a message from stdin to stdout and do nothing else with it. */
+const DECRYPT_ARGS: readonly string[] = ["--batch", "--quiet", "--no-use-embedded-filename", "--skip-verify", "--no-auto-key-retrieve", "--status-fd", "3", "--decrypt"];
+
 /**
  * Most bytes accepted from `gpg --decrypt` of a data key (32 bytes, 33 for a key share). Only the
  * recipient's public key is needed to write a message that decompresses to gigabytes.
@@ -111,11 +114,14 @@ export class GpgKeySource implements KeySource {
         return null;
       }
     }
-    // The message goes on stdin: file metadata never reaches gpg's command line. Its signature,
-    // if any, is not checked: hush needs none, and checking one lets the message's writer send
-    // gpg to a host (a reader's auto-key-retrieve fetches the signer's key from the keyserver the
-    // signature names, or by WKD from the signer's domain) and fail the entry (unknown signer).
-    const run = await runGpg(this.#binary, ["--batch", "--quiet", "--skip-verify", "--no-auto-key-retrieve", "--status-fd", "3", "--decrypt"], this.#env, entry.enc, {
+    // The message goes on stdin: file metadata never reaches gpg's command line. The message is
+    // the file writer's, so the reader's gpg.conf must not let it act: it is decrypted to stdout
+    // only (use-embedded-filename would create the file the message names, in the working
+    // directory: a .sops.yaml, an .npmrc), and its
+    // signature, which hush does not need, is not checked (auto-key-retrieve would fetch the
+    // signer's key from the keyserver the signature names, or by WKD from the signer's domain,
+    // and an unknown signer would fail the entry).
+    const run = await runGpg(this.#binary, DECRYPT_ARGS, this.#env, entry.enc, {
       maxStdout: MAX_DATA_KEY_OUTPUT,
       timeoutMs: this.#timeoutMs,
     });
