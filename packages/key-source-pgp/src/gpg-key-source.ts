@@ -115,12 +115,11 @@ export class GpgKeySource implements KeySource {
       }
     }
     // The message goes on stdin: file metadata never reaches gpg's command line. The message is
-    // the file writer's, so the reader's gpg.conf must not let it act: it is decrypted to stdout
-    // only (use-embedded-filename would create the file the message names, in the working
-    // directory: a .sops.yaml, an .npmrc), and its
-    // signature, which hush does not need, is not checked (auto-key-retrieve would fetch the
-    // signer's key from the keyserver the signature names, or by WKD from the signer's domain,
-    // and an unknown signer would fail the entry).
+    // the file writer's, so the reader's gpg.conf must not let it act (DECRYPT_ARGS): it goes to
+    // stdout only (use-embedded-filename would create the file it names in the working directory,
+    // a .sops.yaml or an .npmrc of the writer's), and its signature, which hush does not need, is
+    // not checked (auto-key-retrieve would fetch the signer's key from the keyserver the signature
+    // names, or by WKD from the signer's domain; an unknown signer would fail the entry).
     const run = await runGpg(this.#binary, DECRYPT_ARGS, this.#env, entry.enc, {
       maxStdout: MAX_DATA_KEY_OUTPUT,
       timeoutMs: this.#timeoutMs,
