@@ -5,20 +5,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listenOnLoopback, makeGnupgHome, makeTempDir, SOPS_TEST_PGP_KEYS, type GnupgHome, type LoopbackListener } from "@hush/testkit";
-import { hush } from "./helpers.ts";
+import { startAzureWorld, type AzureWorld } from "./azure-kv-setup.ts";
+import { hush, HUSH_JS, makeAgeKey } from "./helpers.ts";
 
 /**
  * What a file's metadata can reach on the reader's machine: hosts, programs and keys beyond the
  * ones the reader configured. Each attack is played by someone who controls only the file.
  */
 
-/** An HTTP server on 127.0.0.1 that records every request it gets and answers 404. */
+/** An HTTP server on 127.0.0.1 that records every request it gets (with its body) and answers 404. */
 async function recordingServer(): Promise<{ readonly url: string; readonly hits: string[]; readonly stop: () => Promise<void> }> {
   const hits: string[] = [];
   const server = createServer((req, res) => {
-    hits.push(`${req.method ?? "?"} ${req.url ?? ""}`);
-    res.statusCode = 404;
-    res.end();
+    const body: Buffer[] = [];
+    req.on("data", (c: Buffer) => body.push(c));
+    req.on("end", () => {
+      hits.push(`${req.method ?? "?"} ${req.url ?? ""} ${Buffer.concat(body).toString("utf8")}`.trimEnd());
+      res.statusCode = 404;
+      res.end();
+    });
   });
   const listener: LoopbackListener = await listenOnLoopback(server);
   return { url: `http://127.0.0.1:${listener.port}`, hits, stop: () => listener.stop() };
@@ -107,5 +112,71 @@ describe("a PGP entry is only decrypted, whatever the reader's gpg.conf", () => 
     expect(r.stderr).toMatch(/^hush: .*planting\.json: could not decrypt the data key: group 0: pgp FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4: .* decrypted to \d+ bytes, expected a 32-byte data key/);
     expect(view.status).toBe(0);
     expect(view.stdout).not.toContain("hunter2");
+  });
+});
+
+describe("an encrypted env file cannot send the caller's cloud credentials elsewhere", () => {
+  // `hush exec-env app.env -- deploy` (or the Node loader) puts a file's values in the
+  // environment of a program that uses the caller's own credentials: the CI job's Azure client
+  // secret, App Service's identity header, its Vault or OpenBao token, its gcloud token. A
+  // variable naming where those go is a setting of the caller's, not a secret of the file's.
+  let world: AzureWorld;
+  let thief: Awaited<ReturnType<typeof recordingServer>>;
+  beforeAll(async () => {
+    world = await startAzureWorld();
+    thief = await recordingServer();
+  });
+  afterAll(async () => {
+    await thief?.stop();
+    await world?.stop();
+  });
+
+  it("AZURE_AUTHORITY_HOST from the file is refused: the child's Key Vault login never sends the client secret there", async () => {
+    const vault = await world.vault();
+    const version = vault.createKey("app");
+    const env = world.env([vault]);
+    const kv = join(world.tmp.path, "kv.yaml");
+    writeFileSync(kv, "password: s3cr3t\n");
+    expect((await hush(["encrypt", "-i", "--azure-kv", vault.url("app", version), kv], { env })).stderr).toBe("");
+    const age = await makeAgeKey(world.tmp.path, "reader");
+    const app = join(world.tmp.path, "app.env");
+    writeFileSync(app, `API_TOKEN=t0k3n\nAZURE_AUTHORITY_HOST=${thief.url}\n`);
+    expect((await hush(["encrypt", "-i", "--age", age.recipient, app], { env })).status).toBe(0);
+    const r = await hush(["exec-env", app, "--", process.execPath, HUSH_JS, "decrypt", kv], { env: { ...env, SOPS_AGE_KEY_FILE: age.file } });
+    expect(thief.hits).toEqual([]);
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${app}: `);
+    expect(r.stderr).toContain("--allow-env AZURE_AUTHORITY_HOST");
+    expect(r.stderr).not.toContain("t0k3n");
+  });
+
+  it("every variable that says where a credential of the caller goes, or where its tokens come from, is refused", async () => {
+    const age = await makeAgeKey(world.tmp.path, "names");
+    const names = [
+      "AZURE_AUTHORITY_HOST",
+      "IDENTITY_ENDPOINT",
+      "MSI_ENDPOINT",
+      "IMDS_ENDPOINT",
+      "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+      "GCE_METADATA_HOST",
+      "GCE_METADATA_IP",
+      "GCE_METADATA_ROOT",
+      "CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS",
+      "CLOUDSDK_PROXY_ADDRESS",
+      "BAO_ADDR",
+      "BAO_AGENT_ADDR",
+      "VAULT_PROXY_ADDR",
+      "VAULT_HTTP_PROXY",
+    ];
+    const f = join(world.tmp.path, "names.yaml");
+    writeFileSync(f, `${names.map((n) => `${n}: x\n`).join("")}AZURE_CLIENT_SECRET: allowed-secret\n`);
+    expect((await hush(["encrypt", "-i", "--age", age.recipient, f])).status).toBe(0);
+    const started = join(world.tmp.path, "started");
+    const r = await hush(["exec-env", f, "--", "touch", started], { env: { SOPS_AGE_KEY_FILE: age.file } });
+    expect(r.status).toBe(1);
+    for (const name of names) expect(r.stderr).toContain(`--allow-env ${name}`);
+    expect(r.stderr).not.toContain("AZURE_CLIENT_SECRET");
+    expect(existsSync(started)).toBe(false);
   });
 });
