@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listenOnLoopback, makeGnupgHome, makeTempDir, SOPS_TEST_PGP_KEYS, type GnupgHome, type LoopbackListener } from "@hush/testkit";
+import { listenOnLoopback, makeGnupgHome, makeTempDir, SOPS_TEST_PGP_KEYS, startVaultTestServer, type GnupgHome, type LoopbackListener, type VaultTestServer } from "@hush/testkit";
 import { startAzureWorld, type AzureWorld } from "./azure-kv-setup.ts";
 import { hush, HUSH_JS, makeAgeKey } from "./helpers.ts";
 
@@ -178,5 +178,69 @@ describe("an encrypted env file cannot send the caller's cloud credentials elsew
     for (const name of names) expect(r.stderr).toContain(`--allow-env ${name}`);
     expect(r.stderr).not.toContain("AZURE_CLIENT_SECRET");
     expect(existsSync(started)).toBe(false);
+  });
+});
+
+describe("a Vault key named by .sops.yaml or a file gets a data key only if it is a transit key", () => {
+  // The Vault server is one the reader allows (VAULT_ADDR), but the engine path is the
+  // repository's to choose, and any mount of that server can sit there. A KV version 1 mount
+  // stores the body of `PUT /v1/team-kv/stash/encrypt/app` (the data key, in base64) where
+  // everyone who can read team-kv finds it; `updatekeys` wraps each file's existing data key.
+  let vault: VaultTestServer;
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeAll(async () => {
+    vault = await startVaultTestServer({ kvMounts: ["team-kv"] });
+    tmp = makeTempDir("hush-vault-kv-");
+  });
+  afterAll(async () => {
+    await vault?.stop();
+    tmp?.cleanup();
+  });
+
+  it("updatekeys and encrypt send a test encryption first: a KV mount answers 204, no data key is sent, nothing is written", async () => {
+    const age = await makeAgeKey(tmp.path, "team");
+    const env = { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, SOPS_AGE_KEY_FILE: age.file };
+    const file = join(tmp.path, "app.yaml");
+    writeFileSync(file, "password: s3cr3t\n");
+    expect((await hush(["encrypt", "-i", "--age", age.recipient, file], { cwd: tmp.path, env })).status).toBe(0);
+    const before = readFileSync(file, "utf8");
+    // The pull request's .sops.yaml: a "transit key" on the team's own Vault.
+    const uri = `${vault.address}/v1/team-kv/stash/keys/app`;
+    writeFileSync(join(tmp.path, ".sops.yaml"), `creation_rules:\n  - key_groups:\n      - age: [${age.recipient}]\n        hc_vault: [${uri}]\n`);
+    const r = await hush(["updatekeys", "-y", file], { cwd: tmp.path, env });
+    const fresh = join(tmp.path, "new.yaml");
+    writeFileSync(fresh, "token: t0k3n\n");
+    const e = await hush(["encrypt", "-i", fresh], { cwd: tmp.path, env });
+    const stored = vault.kvData("team-kv/stash/encrypt/app") as { plaintext?: string } | undefined;
+    // Only the test encryption's 32 zero bytes may reach the mount.
+    expect(Buffer.from(stored?.plaintext ?? "", "base64").some((b) => b !== 0)).toBe(false);
+    expect(r.status).toBe(128);
+    expect(r.stderr).toContain(`hush: app.yaml: group 0: hc_vault key ${uri}: Vault transit: the key did not answer a test encryption as a transit key does (HTTP 204)`);
+    expect(r.stderr).toContain("no data key was sent to it");
+    expect(readFileSync(file, "utf8")).toBe(before);
+    expect(e.status).not.toBe(0);
+    expect(e.stderr).toContain("no data key was sent to it");
+    expect(readFileSync(fresh, "utf8")).toBe("token: t0k3n\n");
+  });
+
+  it("a transit key of .sops.yaml is tested once per run, then wrapped to as before", async () => {
+    vault.createKey("shared");
+    const age = await makeAgeKey(tmp.path, "ok");
+    const dir = join(tmp.path, "ok");
+    mkdirSync(dir);
+    writeFileSync(join(dir, ".sops.yaml"), `creation_rules:\n  - key_groups:\n      - age: [${age.recipient}]\n        hc_vault: [${vault.uri("shared")}]\n`);
+    const files = ["a.yaml", "b.yaml"].map((n) => join(dir, n));
+    for (const f of files) {
+      writeFileSync(f, "x: 1\n");
+      expect((await hush(["encrypt", "-i", "--age", age.recipient, f], { cwd: dir })).status).toBe(0);
+    }
+    const calls = vault.calls.length;
+    const r = await hush(["updatekeys", "-y", ...files], { cwd: dir, env: { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, SOPS_AGE_KEY_FILE: age.file } });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    // One test encryption, then one per file.
+    expect(vault.calls.slice(calls).map((c) => `${c.path} ${c.status}`)).toEqual(Array(3).fill("/v1/transit/encrypt/shared 200"));
+    const d = await hush(["decrypt", files[0]!], { cwd: dir, env: { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token } });
+    expect(d.stdout).toBe("x: 1\n");
   });
 });
