@@ -244,3 +244,37 @@ describe("a Vault key named by .sops.yaml or a file gets a data key only if it i
     expect(d.stdout).toBe("x: 1\n");
   });
 });
+
+describe("a shamir_threshold no set of groups can meet is refused before any key is tried", () => {
+  // Each key tried may run a key command, a plugin, gpg or a KMS call (in git diff too): a file
+  // that can never open must not cost them. SOPS writes thresholds from 2 to the number of groups.
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeAll(() => {
+    tmp = makeTempDir("hush-threshold-");
+  });
+  afterAll(() => tmp?.cleanup());
+
+  it.each([
+    [1, "shamir_threshold is 1 with 2 key groups; a Shamir threshold is at least 2"],
+    [3, "shamir_threshold is 3 with 2 key groups"],
+  ])("shamir_threshold %i over 2 groups: exit 2 naming the threshold; the key command never runs", async (threshold, message) => {
+    const a = await makeAgeKey(tmp.path, `a${threshold}`);
+    const b = await makeAgeKey(tmp.path, `b${threshold}`);
+    const dir = join(tmp.path, `t${threshold}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, ".sops.yaml"), `creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n      - age: [${a.recipient}]\n      - age: [${b.recipient}]\n`);
+    const file = join(dir, "app.yaml");
+    writeFileSync(file, "password: s3cr3t\n");
+    expect((await hush(["encrypt", "-i", file], { cwd: dir })).status).toBe(0);
+    writeFileSync(file, readFileSync(file, "utf8").replace("shamir_threshold: 2", `shamir_threshold: ${threshold}`));
+    const log = join(dir, "key-cmd.log");
+    const keyCmd = join(dir, "key-cmd");
+    writeFileSync(keyCmd, `#!/bin/sh\necho run >> '${log}'\ncat '${a.file}' '${b.file}'\n`);
+    chmodSync(keyCmd, 0o755);
+    const r = await hush(["decrypt", file], { cwd: dir, env: { SOPS_AGE_KEY_CMD: keyCmd } });
+    expect(existsSync(log)).toBe(false);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`${file}: invalid sops metadata: ${message}`);
+    expect(r.status).toBe(2);
+  });
+});
