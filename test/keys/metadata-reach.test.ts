@@ -49,6 +49,8 @@ describe("a PGP entry is only decrypted, whatever the reader's gpg.conf", () => 
   let file: string;
   let planting: string;
   let planted: string;
+  let asking: string;
+  let pinentryLog: string;
 
   beforeAll(async () => {
     keyserver = await recordingServer();
@@ -56,6 +58,17 @@ describe("a PGP entry is only decrypted, whatever the reader's gpg.conf", () => 
     // Options some readers have in gpg.conf; each lets an encrypted message act on its own.
     writeFileSync(join(reader.home, "gpg.conf"), "auto-key-retrieve\nkeyserver-options honor-keyserver-url\nuse-embedded-filename\n");
     tmp = makeTempDir("hush-metadata-reach-");
+    // The reader's pinentry (the dialog gpg-agent shows for passphrases): it logs and cancels.
+    pinentryLog = join(tmp.path, "pinentry.log");
+    const pinentry = join(tmp.path, "pinentry");
+    writeFileSync(
+      pinentry,
+      `#!/bin/sh\necho launched >> '${pinentryLog}'\necho OK\nwhile read -r line; do case "$line" in GETPIN*) echo "ERR 83886179 Operation cancelled";; BYE*) echo OK; exit 0;; *) echo OK;; esac; done\n`,
+    );
+    chmodSync(pinentry, 0o755);
+    writeFileSync(join(reader.home, "gpg-agent.conf"), `pinentry-program ${pinentry}\n`);
+    // The keyring import started an agent: the next one reads the configuration.
+    spawnSync("gpgconf", ["--kill", "gpg-agent"], { env: reader.env, stdio: "ignore" });
     file = join(tmp.path, "app.json");
     writeFileSync(file, '{"password": "hunter2"}\n');
     const enc = await hush(["encrypt", "-i", "--pgp", fp, file], { env: { GNUPGHOME: reader.home } });
@@ -66,7 +79,7 @@ describe("a PGP entry is only decrypted, whatever the reader's gpg.conf", () => 
     writerHome = mkdtempSync(join(tmpdir(), "hush-gnupg-writer-"));
     chmodSync(writerHome, 0o700);
     const writer = { ...process.env, GNUPGHOME: writerHome };
-    gpg(writer, ["--passphrase", "", "--quick-gen-key", "writer@example.com", "ed25519", "default", "never"]);
+    gpg(writer, ["--passphrase", "", "--quick-gen-key", "writer@example.com", "future-default", "default", "never"]);
     gpg(writer, ["--import"], gpg(reader.env, ["--armor", "--export", fp]));
     const signed = gpg(writer, ["--trust-model", "always", "--sig-keyserver-url", keyserver.url, "-u", "writer@example.com", "-r", fp, "--armor", "--sign", "--encrypt"], dataKey);
     doc.sops.pgp[0]!.enc = signed.toString("utf8");
@@ -79,6 +92,12 @@ describe("a PGP entry is only decrypted, whatever the reader's gpg.conf", () => 
     doc.sops.pgp[0]!.enc = gpg(writer, ["--trust-model", "always", "--set-filename", ".sops.yaml", "-r", fp, "--armor", "--encrypt"], plant).toString("utf8");
     planting = join(tmp.path, "planting.json");
     writeFileSync(planting, JSON.stringify(doc, null, 4));
+    // A hidden recipient (any secret key may be the one, so gpg runs) and a passphrase packet:
+    // when no key of the reader opens it, gpg-agent asks the reader for "the passphrase".
+    const symmetric = ["--pinentry-mode", "loopback", "--passphrase", "the-writers", "--trust-model", "always", "--symmetric", "--encrypt", "-R", "writer@example.com", "--armor"];
+    doc.sops.pgp[0]!.enc = gpg(writer, symmetric, dataKey).toString("utf8");
+    asking = join(tmp.path, "asking.json");
+    writeFileSync(asking, JSON.stringify(doc, null, 4));
   }, 120_000);
 
   afterAll(async () => {
@@ -110,6 +129,17 @@ describe("a PGP entry is only decrypted, whatever the reader's gpg.conf", () => 
     expect(r.stdout).toBe("");
     expect(r.status).toBe(128);
     expect(r.stderr).toMatch(/^hush: .*planting\.json: could not decrypt the data key: group 0: pgp FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4: .* decrypted to \d+ bytes, expected a 32-byte data key/);
+    expect(view.status).toBe(0);
+    expect(view.stdout).not.toContain("hunter2");
+  });
+
+  it("an entry that a passphrase also opens is refused before gpg runs: no passphrase dialog in decrypt or git diff", async () => {
+    const r = await hush(["decrypt", asking], { env: { GNUPGHOME: reader.home } });
+    const view = await hush(["git", "textconv", asking], { env: { GNUPGHOME: reader.home } });
+    expect(existsSync(pinentryLog)).toBe(false);
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(128);
+    expect(r.stderr).toMatch(/^hush: .*asking\.json: could not decrypt the data key: group 0: pgp FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4: the PGP entry .* passphrase/);
     expect(view.status).toBe(0);
     expect(view.stdout).not.toContain("hunter2");
   });

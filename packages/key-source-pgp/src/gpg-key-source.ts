@@ -104,15 +104,22 @@ export class GpgKeySource implements KeySource {
   async #unwrapPgp(entry: PgpKeyEntry): Promise<Uint8Array | null> {
     const keyring = await this.#secretKeyring();
     const recipients = readMessageRecipients(entry.enc);
-    if (keyring !== null) {
-      if (keyring.keyIds.size === 0) return null;
-      if (recipients === null) {
-        // Not a well-formed encrypted message: let gpg say what is wrong, but only when the entry
-        // claims to be for one of our keys; otherwise it cannot be ours to open.
-        if (!fingerprintInKeyring(entry.fp, keyring)) return null;
-      } else if (!recipients.anonymous && !recipients.keyIds.some((id) => keyring.keyIds.has(id))) {
-        return null;
-      }
+    if (keyring !== null && keyring.keyIds.size === 0) return null;
+    if (recipients === null) {
+      // Not a message hush can read: it cannot be ours unless the entry claims one of our keys.
+      // gpg never sees it either: gpg reads armor more leniently, so it could find what the
+      // checks below refuse (a passphrase packet) in a message hush cannot read.
+      if (keyring !== null && !fingerprintInKeyring(entry.fp, keyring)) return null;
+      throw new HushError("KEY_SOURCE_FAILED", `the PGP entry for ${describeFp(entry.fp)} is not an armored OpenPGP message encrypted to a public key`);
+    }
+    if (keyring !== null && !recipients.anonymous && !recipients.keyIds.some((id) => keyring.keyIds.has(id))) return null;
+    if (recipients.passphrase === true) {
+      // gpg would ask the reader, through gpg-agent's pinentry, for a passphrase the file's
+      // writer chose, in decrypt and in git diff alike, whenever no key of the reader opens it.
+      throw new HushError(
+        "KEY_SOURCE_FAILED",
+        `the PGP entry for ${describeFp(entry.fp)} can also be opened with a passphrase, which SOPS and hush never write; it is not opened, so that gpg does not ask you for one`,
+      );
     }
     // The message goes on stdin: file metadata never reaches gpg's command line. The message is
     // the file writer's, so the reader's gpg.conf must not let it act (DECRYPT_ARGS): it goes to
