@@ -41,6 +41,8 @@ export class VaultTransitKeySource implements KeySource {
   readonly #trust: VaultTrust;
   readonly #chosen: readonly string[];
   readonly #timeoutMs: number;
+  /** Keys of `.sops.yaml` or a file that answered a test encryption (see #proveTransit), by identity. */
+  readonly #proven = new Map<string, Promise<void>>();
 
   constructor(options: VaultTransitKeySourceOptions) {
     this.#env = options.env;
@@ -60,15 +62,48 @@ export class VaultTransitKeySource implements KeySource {
     checkVaultPath(key.enginePath, key.keyName, "INVALID_ARGUMENT");
     const address = normaliseVaultAddress(key.vaultAddress);
     // Named on this command line: the https rule still holds. Otherwise (a `.sops.yaml` rule, or
-    // the keys a file lists when rotating) the address must be allowed as for unwrapping.
+    // the keys a file lists when rotating) the address must be allowed as for unwrapping, and the
+    // key must prove to be a transit key before a data key goes to it.
     if (this.#chosen.includes(address)) checkVaultScheme(address, WHAT);
-    else checkVaultAddress(this.#trust, address, WHAT, "the key to encrypt for (from .sops.yaml or the file) names");
-    const answer = await this.#call(address, key, "encrypt", { plaintext: Buffer.from(dataKey).toString("base64") });
+    else {
+      checkVaultAddress(this.#trust, address, WHAT, "the key to encrypt for (from .sops.yaml or the file) names");
+      await this.#proveTransit(address, key);
+    }
+    const enc = await this.#encrypt(address, key, dataKey);
+    return { kind: "hc_vault", vaultAddress: address, enginePath: key.enginePath, keyName: key.keyName, createdAt: nowRfc3339(), enc };
+  }
+
+  /**
+   * Throws unless a test encryption of 32 zero bytes with `key` comes back as a transit
+   * ciphertext; once per key and run. The engine path of a key from `.sops.yaml` or a file is
+   * the writer's to choose, and any mount of an allowed server can sit there: a KV version 1
+   * mount stores the body of `PUT /v1/MOUNT/…/encrypt/NAME` (answering 204) for whoever can read
+   * that mount, and `updatekeys` would send each file's existing data key there.
+   */
+  #proveTransit(address: string, key: VaultKeyRecipient): Promise<void> {
+    const id = vaultIdentity({ ...key, vaultAddress: address });
+    let proof = this.#proven.get(id);
+    if (proof === undefined) {
+      proof = this.#encrypt(address, key, new Uint8Array(32)).then(
+        () => undefined,
+        (err: unknown) => {
+          const why = (err as Error).message.replace(/^Vault transit encrypt failed: /, "").replace(/^Refused \((HTTP \d+): no error message\)$/, "$1");
+          throw new HushError("KEY_SOURCE_FAILED", `${WHAT}: the key did not answer a test encryption as a transit key does (${why}), so its engine path may be another engine's (a KV mount keeps what it is sent); no data key was sent to it`);
+        },
+      );
+      this.#proven.set(id, proof);
+    }
+    return proof;
+  }
+
+  /** `PUT ENGINE/encrypt/KEY`: the transit ciphertext of `plaintext`. */
+  async #encrypt(address: string, key: VaultKeyRecipient, plaintext: Uint8Array): Promise<string> {
+    const answer = await this.#call(address, key, "encrypt", { plaintext: Buffer.from(plaintext).toString("base64") });
     const ciphertext = (answer.body as { data?: { ciphertext?: unknown } } | undefined)?.data?.ciphertext;
     if (typeof ciphertext !== "string" || !TRANSIT_CIPHERTEXT.test(ciphertext)) {
       throw new HushError("KEY_SOURCE_FAILED", `Vault transit encrypt failed: MalformedResponse (no vault:vN ciphertext in the answer)`);
     }
-    return { kind: "hc_vault", vaultAddress: address, enginePath: key.enginePath, keyName: key.keyName, createdAt: nowRfc3339(), enc: ciphertext };
+    return ciphertext;
   }
 
   async unwrap(entry: MasterKeyEntry): Promise<Uint8Array | null> {

@@ -15,6 +15,11 @@ export interface MessageRecipients {
    * zero) or a packet version this parser does not read. Any secret key may then be the one.
    */
   readonly anonymous: boolean;
+  /**
+   * Present (true) when the message can also be opened with a passphrase: a symmetric-key
+   * encrypted session key packet (SKESK). SOPS and hush never write one; gpg asks for it.
+   */
+  readonly passphrase?: true;
 }
 
 const TAG_PKESK = 1;
@@ -60,6 +65,7 @@ function decodeBase64(text: string): Uint8Array | null {
 function readRecipients(bytes: Uint8Array): MessageRecipients | null {
   const keyIds: string[] = [];
   let anonymous = false;
+  let passphrase = false;
   let offset = 0;
   while (offset < bytes.length) {
     const header = readPacketHeader(bytes, offset);
@@ -67,7 +73,8 @@ function readRecipients(bytes: Uint8Array): MessageRecipients | null {
     const { tag, bodyStart, bodyLength } = header;
     if (DATA_TAGS.has(tag)) {
       // The encrypted payload follows the key packets; a message needs at least one of them.
-      return keyIds.length > 0 || anonymous || offset > 0 ? { keyIds, anonymous } : null;
+      if (keyIds.length === 0 && !anonymous && offset === 0) return null;
+      return passphrase ? { keyIds, anonymous, passphrase } : { keyIds, anonymous };
     }
     if (bodyLength === null || bodyStart + bodyLength > bytes.length) return null;
     if (tag === TAG_PKESK) {
@@ -79,7 +86,9 @@ function readRecipients(bytes: Uint8Array): MessageRecipients | null {
       } else {
         anonymous = true;
       }
-    } else if (tag !== TAG_SKESK && tag !== TAG_MARKER) {
+    } else if (tag === TAG_SKESK) {
+      passphrase = true;
+    } else if (tag !== TAG_MARKER) {
       // Literal data, signatures, keys…: not an encrypted message.
       return null;
     }

@@ -25,6 +25,9 @@ interface SecretKeyring {
 
 const HIDDEN_RECIPIENT = "0000000000000000";
 
+/** `gpg` arguments that decrypt a message from stdin to stdout and do nothing else with it. */
+const DECRYPT_ARGS: readonly string[] = ["--batch", "--quiet", "--no-use-embedded-filename", "--skip-verify", "--no-auto-key-retrieve", "--status-fd", "3", "--decrypt"];
+
 /**
  * Most bytes accepted from `gpg --decrypt` of a data key (32 bytes, 33 for a key share). Only the
  * recipient's public key is needed to write a message that decompresses to gigabytes.
@@ -101,18 +104,30 @@ export class GpgKeySource implements KeySource {
   async #unwrapPgp(entry: PgpKeyEntry): Promise<Uint8Array | null> {
     const keyring = await this.#secretKeyring();
     const recipients = readMessageRecipients(entry.enc);
-    if (keyring !== null) {
-      if (keyring.keyIds.size === 0) return null;
-      if (recipients === null) {
-        // Not a well-formed encrypted message: let gpg say what is wrong, but only when the entry
-        // claims to be for one of our keys; otherwise it cannot be ours to open.
-        if (!fingerprintInKeyring(entry.fp, keyring)) return null;
-      } else if (!recipients.anonymous && !recipients.keyIds.some((id) => keyring.keyIds.has(id))) {
-        return null;
-      }
+    if (keyring !== null && keyring.keyIds.size === 0) return null;
+    if (recipients === null) {
+      // Not a message hush can read: it cannot be ours unless the entry claims one of our keys.
+      // gpg never sees it either: gpg reads armor more leniently, so it could find what the
+      // checks below refuse (a passphrase packet) in a message hush cannot read.
+      if (keyring !== null && !fingerprintInKeyring(entry.fp, keyring)) return null;
+      throw new HushError("KEY_SOURCE_FAILED", `the PGP entry for ${describeFp(entry.fp)} is not an armored OpenPGP message encrypted to a public key`);
     }
-    // The message goes on stdin: file metadata never reaches gpg's command line.
-    const run = await runGpg(this.#binary, ["--batch", "--quiet", "--status-fd", "3", "--decrypt"], this.#env, entry.enc, {
+    if (keyring !== null && !recipients.anonymous && !recipients.keyIds.some((id) => keyring.keyIds.has(id))) return null;
+    if (recipients.passphrase === true) {
+      // gpg would ask the reader, through gpg-agent's pinentry, for a passphrase the file's
+      // writer chose, in decrypt and in git diff alike, whenever no key of the reader opens it.
+      throw new HushError(
+        "KEY_SOURCE_FAILED",
+        `the PGP entry for ${describeFp(entry.fp)} can also be opened with a passphrase, which SOPS and hush never write; it is not opened, so that gpg does not ask you for one`,
+      );
+    }
+    // The message goes on stdin: file metadata never reaches gpg's command line. The message is
+    // the file writer's, so the reader's gpg.conf must not let it act (DECRYPT_ARGS): it goes to
+    // stdout only (use-embedded-filename would create the file it names in the working directory,
+    // a .sops.yaml or an .npmrc of the writer's), and its signature, which hush does not need, is
+    // not checked (auto-key-retrieve would fetch the signer's key from the keyserver the signature
+    // names, or by WKD from the signer's domain; an unknown signer would fail the entry).
+    const run = await runGpg(this.#binary, DECRYPT_ARGS, this.#env, entry.enc, {
       maxStdout: MAX_DATA_KEY_OUTPUT,
       timeoutMs: this.#timeoutMs,
     });

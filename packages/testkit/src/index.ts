@@ -21,3 +21,5 @@ export { startAzureTokenTestServer } from "./azure-token-test-server.ts";
 export type { AzureTokenTestServer, AzureTokenTestServerOptions, AzureTokenCall, AzureGrant } from "./azure-token-test-server.ts";
 export { installAgeTestPlugin, ageTestPluginKeyPair } from "./age-test-plugin.ts";
 export type { AgeTestPlugin, AgeTestPluginKeyPair } from "./age-test-plugin.ts";
+export { listenOnLoopback } from "./loopback.ts";
+export type { LoopbackListener } from "./loopback.ts";

@@ -28,6 +28,11 @@ export interface VaultTestServerOptions {
   readonly latencyMs?: number;
   /** Answer every request with this redirect (307 to the URL) instead. */
   readonly redirectTo?: string;
+  /**
+   * Mounts of a KV version 1 engine (e.g. `team-kv`): a PUT under one stores its JSON body at
+   * that path and answers 204, as Vault does (see `kvData`).
+   */
+  readonly kvMounts?: readonly string[];
 }
 
 /** One request as the server saw it. */
@@ -52,6 +57,8 @@ export interface VaultTestServer {
   deny(keyName: string, engine?: string): void;
   /** Answers encrypt and decrypt with a key with a server error (`status`, e.g. 500 or 503). */
   failWith(keyName: string, status: number, engine?: string): void;
+  /** What KV version 1 writes stored, by path after `/v1/` (`team-kv/app/encrypt/x`). */
+  kvData(path: string): unknown;
   /** Every request received, oldest first. */
   readonly calls: readonly VaultTestCall[];
   stop(): Promise<void>;
@@ -111,6 +118,8 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
   const denied = new Set<string>();
   const failing = new Map<string, number>();
   const calls: VaultTestCall[] = [];
+  const kv = new Map<string, unknown>();
+  const kvMount = (path: string): boolean => (options.kvMounts ?? []).some((m) => path.startsWith(`/v1/${m}/`));
 
   const transit = (path: string, body: Record<string, unknown>): Record<string, unknown> => {
     const m = /^\/v1\/(.+)\/(encrypt|decrypt)\/([^/]+)$/.exec(path);
@@ -155,6 +164,10 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
         throw new VaultError(400, ["failed to parse JSON input: invalid character"]);
       }
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw new VaultError(400, ["failed to parse JSON input"]);
+      if (kvMount(path)) {
+        kv.set(path.slice("/v1/".length), body);
+        return reply(204, undefined);
+      }
       const data = transit(path, body as Record<string, unknown>);
       reply(200, { request_id: randomUUID(), lease_id: "", renewable: false, lease_duration: 0, data, wrap_info: null, warnings: null, auth: null, mount_type: "transit" });
     } catch (err) {
@@ -183,6 +196,7 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
     createKey: (keyName, engine = "transit") => void keys.set(`${engine}/${keyName}`, randomBytes(32)),
     deny: (keyName, engine = "transit") => void denied.add(`${engine}/${keyName}`),
     failWith: (keyName, status, engine = "transit") => void failing.set(`${engine}/${keyName}`, status),
+    kvData: (path) => kv.get(path),
     calls,
     stop: listening.stop,
   };

@@ -199,6 +199,29 @@ const FAMILIES: readonly EnvFamily[] = [
     prefixes: ["AWS_ENDPOINT_URL"],
   },
   {
+    // Where the caller's own cloud credentials go, or whose tokens a program takes: Azure's
+    // client secret and certificate assertions go to AZURE_AUTHORITY_HOST, App Service's identity
+    // header to IDENTITY_ENDPOINT (MSI_ENDPOINT before it), managed-identity and GCE tokens come
+    // from the metadata address; OpenBao's token goes to BAO_ADDR, Vault's through its proxy
+    // settings; gcloud sends its token to an endpoint override or through its proxy.
+    why: "sends your cloud credentials to, or takes tokens from, a server of the file's choosing",
+    names: [
+      "AZURE_AUTHORITY_HOST",
+      "IDENTITY_ENDPOINT",
+      "MSI_ENDPOINT",
+      "IMDS_ENDPOINT",
+      "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+      "GCE_METADATA_HOST",
+      "GCE_METADATA_IP",
+      "GCE_METADATA_ROOT",
+      "BAO_ADDR",
+      "BAO_AGENT_ADDR",
+      "VAULT_PROXY_ADDR",
+      "VAULT_HTTP_PROXY",
+    ],
+    prefixes: ["CLOUDSDK_API_ENDPOINT_OVERRIDES_", "CLOUDSDK_PROXY_"],
+  },
+  {
     // TLS libraries append every session's keys to this file: the traffic can be read later.
     why: "records programs' TLS session keys in a file",
     names: ["SSLKEYLOGFILE"],

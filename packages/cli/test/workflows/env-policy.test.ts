@@ -14,6 +14,15 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses the variables that say where the caller's cloud credentials go or where its tokens come from", () => {
+    for (const name of ["AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "MSI_ENDPOINT", "IMDS_ENDPOINT", "AZURE_POD_IDENTITY_AUTHORITY_HOST", "GCE_METADATA_HOST", "gce_metadata_ip", "GCE_METADATA_ROOT", "BAO_ADDR", "BAO_AGENT_ADDR", "VAULT_PROXY_ADDR", "VAULT_HTTP_PROXY", "CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS", "CLOUDSDK_PROXY_ADDRESS"]) {
+      expect(startupVariableReason(name), name).toBeDefined();
+    }
+    for (const name of ["AZURE_CLIENT_SECRET", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "IDENTITY_HEADER", "VAULT_TOKEN", "BAO_TOKEN", "CLOUDSDK_CORE_PROJECT"]) {
+      expect(startupVariableReason(name), name).toBeUndefined();
+    }
+  });
+
   it("lets ordinary secrets and settings through", () => {
     for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "API_KEY", "LESSONS_URL", "PORT", "LANG", "TZ", "USER", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "MIX_ENV", "TF_VAR_region", "POETRY_HTTP_BASIC_INTERNAL_PASSWORD", "POETRY_PYPI_TOKEN_PYPI", "BUNDLE_GEMS__EXAMPLE__COM", "ERLANG_COOKIE"]) {
       expect(startupVariableReason(name), name).toBeUndefined();

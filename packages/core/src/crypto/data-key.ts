@@ -4,7 +4,7 @@ import { HushError, isHushError, printable } from "../errors.ts";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
 import { canUseKind, keyBackend, masterKeyIdentity } from "../keys/registry.ts";
 import { combineShares, splitSecret } from "./shamir.ts";
-import { keyGroupLimitProblem } from "../metadata/limits.ts";
+import { keyGroupLimitProblem, shamirThresholdProblem } from "../metadata/limits.ts";
 
 /** A file's data key: 32 random bytes (spec 4). */
 export function generateDataKey(): Uint8Array {
@@ -34,7 +34,7 @@ export async function wrapDataKey(
   if (groups.length === 0) throw new HushError("EMPTY_KEY_GROUP", "no key groups provided");
   if (groups.some((g) => g.length === 0)) throw new HushError("EMPTY_KEY_GROUP", "empty key group provided");
   // Never write a file that hush would refuse to read.
-  const problem = keyGroupLimitProblem(groups.map((g) => g.length));
+  const problem = keyGroupLimitProblem(groups.map((g) => g.length)) ?? shamirThresholdProblem(groups.length, threshold);
   if (problem !== undefined) throw new HushError("INVALID_ARGUMENT", `too many keys: ${problem}`);
   const secrets =
     groups.length === 1 ? [dataKey] : splitSecret(dataKey, groups.length, threshold === 0 ? groups.length : threshold);
@@ -112,7 +112,7 @@ export async function unwrapDataKey(
   if (!isArray(groups) || groups.some((g) => !isArray(g))) throw invalidArgument("the key groups must be an array of arrays of key entries");
   checkInteger(threshold, "the shamir threshold", 0, 255);
   if (typeof resolve !== "function") throw invalidArgument("the key sources must be a function from a key kind to a key source");
-  const problem = keyGroupLimitProblem(groups.map((g) => g.length));
+  const problem = keyGroupLimitProblem(groups.map((g) => g.length)) ?? shamirThresholdProblem(groups.length, threshold);
   if (problem !== undefined) throw new HushError("METADATA_INVALID", `invalid sops metadata: ${problem}`);
   const reports: UnwrapReport[] = [];
   const searched: Searched = new Map();

@@ -38,3 +38,16 @@ export function keyGroupLimitProblem(groupSizes: readonly number[]): string | un
   if (total > MAX_KEYS_PER_FILE) return `the file has ${total} keys; hush reads at most ${MAX_KEYS_PER_FILE} in all groups together`;
   return undefined;
 }
+
+/**
+ * Why no set of a file's key groups can meet its `shamir_threshold` (0 means all groups), or
+ * undefined when some can. One group holds the whole key and has no threshold. SOPS writes
+ * thresholds from 2 to the number of groups; a file with another one can never open, and trying
+ * its keys would only cost key commands, plugin runs and KMS calls.
+ */
+export function shamirThresholdProblem(groupCount: number, threshold: number): string | undefined {
+  if (groupCount < 2 || threshold === 0) return undefined;
+  if (threshold === 1) return `shamir_threshold is 1 with ${groupCount} key groups; a Shamir threshold is at least 2`;
+  if (threshold > groupCount) return `shamir_threshold is ${threshold} with ${groupCount} key groups; no ${threshold} groups can open the file`;
+  return undefined;
+}
