@@ -226,7 +226,7 @@ describe.concurrent("files SOPS refused: hush must write what SOPS reads, or ref
   it("JSON: an unencrypted integer past 2^53 is a documented difference between SOPS versions", async () => {
     // SOPS 3.9.2's JSON store reads every number as float64, so its MAC covers 9007199254740992;
     // SOPS 3.13 (stores/json normalizeJSONNumber) keeps int64 values as integers, as hush does.
-    // hush follows the current format; the README tells users to quote such numbers.
+    // hush follows the current format; docs/formats.md ("JSON numbers") tells users to quote such numbers.
     const plaintext = '{"big": 9007199254740993, "password": "x"}\n';
     const file = join(tmp.path, "json-big-unencrypted.json");
     writeFileSync(file, plaintext);
