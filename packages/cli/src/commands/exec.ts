@@ -273,13 +273,15 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
   if (flags.background === true && flags.redact === true) throw new HushError("CONFLICTING_OPTIONS", "--background and --redact cannot be used together: hush would not be there to redact", { located: true });
   const { text, format, unauthenticated } = await decryptInput(io, file === "-" ? undefined : file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true });
   const outFormat: FileFormat = flags.outputType === undefined ? format : parseFormat(flags.outputType);
+  let written: string;
   let plaintext: Buffer;
   try {
-    plaintext = encodeOutput(await convert(text, format, outFormat, parseIndent(flags.indent)), outFormat);
+    written = await convert(text, format, outFormat, parseIndent(flags.indent));
+    plaintext = encodeOutput(written, outFormat);
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file) : err;
   }
-  const secrets = flags.redact === true ? await encryptedValueTexts({ file, text, format, unauthenticated }) : undefined;
+  const secrets = flags.redact === true ? await encryptedValueTexts({ file, text, format, unauthenticated }, { text: written, format: outFormat }) : undefined;
   const user = flags.user === undefined ? undefined : lookupUser(flags.user);
   let dir: PrivateDir | undefined;
   let delivery: FifoDelivery | undefined;
