@@ -1,7 +1,9 @@
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FileFormat } from "@hush/core";
+import { HUSH_SCRIPT } from "@hush/testkit";
 import { commitAll, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
 
 /**
@@ -141,6 +143,20 @@ describe("conflicting merge (yaml)", () => {
     const r = hush(sb, ["check", "app.enc.yaml"], { cwd: repo });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("[conflict-markers]");
+  });
+
+  it("Ctrl+C that ends the editor of hush git resolve ends hush by SIGINT too (a script stops), with nothing written and the merge still in progress", () => {
+    const before = readFileSync(join(repo, "app.enc.yaml"));
+    const had = join(sb.dir, "interrupted-editor-had.txt");
+    const editor = join(sb.dir, "interrupted-editor.sh");
+    writeFileSync(editor, `#!/bin/sh\necho "$1" > '${had}'\nkill -INT $$\n`);
+    chmodSync(editor, 0o755);
+    const r = spawnSync(process.execPath, [HUSH_SCRIPT, "git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor }, encoding: "utf8" });
+    expect({ status: r.status, signal: r.signal }).toEqual({ status: null, signal: "SIGINT" });
+    expect(r.stderr).toContain("hush: canceled; nothing was written\n");
+    expect(existsSync(readFileSync(had, "utf8").trim())).toBe(false);
+    expect(readFileSync(join(repo, "app.enc.yaml")).equals(before)).toBe(true);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
   });
 
   it("hush git resolve shows both sides decrypted in the editor and completes the merge", () => {

@@ -86,10 +86,15 @@ describe("hush edit with a scripted editor", () => {
     expect(() => process.kill(seen!.pid, 0)).toThrow();
   });
 
-  it.each(["SIGHUP", "SIGINT"] as const)("%s (to hush, or for SIGINT: Ctrl+C ending the editor) cancels and cleans up", async (signal) => {
+  it.each([
+    ["SIGHUP", "hush", { code: 1, signal: null }],
     // Ctrl+C during editing reaches the editor too and is the editor's to handle; hush cancels
-    // when the editor dies of it.
-    const f = k.path(`sig-${signal}.yaml`);
+    // when the editor dies of it, and then dies of SIGINT itself, so a script running it stops.
+    ["SIGINT", "the editor", { code: null, signal: "SIGINT" }],
+    // hush is not on a terminal here: a SIGINT to hush alone was meant for hush, and cancels.
+    ["SIGINT", "hush", { code: null, signal: "SIGINT" }],
+  ] as const)("%s sent to %s cancels, cleans up and ends hush as %o", async (signal, target, status) => {
+    const f = k.path(`sig-${signal}-${target.replace(" ", "-")}.yaml`);
     copyFileSync(base, f);
     const run = startHush(["edit", f], { cwd: k.dir, env: { ...k.env, ...ed.env([{ sleep: 60_000 }]) } });
     let seen: EditorRun | undefined;
@@ -98,13 +103,14 @@ describe("hush edit with a scripted editor", () => {
       seen = runs(ed.log)[0];
     }
     expect(seen).toBeDefined();
-    if (signal === "SIGINT") process.kill(seen!.pid, "SIGINT");
+    if (target === "the editor") process.kill(seen!.pid, signal);
     else run.child.kill(signal);
     const res = await run.done;
-    expect(res.code).toBe(1);
-    expect(res.stderr).toContain("User canceled operation");
+    expect({ code: res.code, signal: res.signal }).toEqual(status);
+    expect(res.stderr).toBe("hush: User canceled operation\n");
     expect(existsSync(dirname(seen!.file))).toBe(false);
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
+    expect(() => process.kill(seen!.pid, 0)).toThrow();
   });
 
   it("SIGQUIT while the editor runs cancels like SIGTERM: no core dump, no plaintext left behind", async () => {

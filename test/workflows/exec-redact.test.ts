@@ -315,3 +315,36 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     expect(r.stdout).toBe(`${A_TOKEN}\n`);
   });
 });
+
+describe("hush exec-file --redact masks each value as the file it writes spells it", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  /** `cat`s the file exec-file writes, redacted; the output with `[redacted]` where values were. */
+  function catRedacted(name: string, plain: string, options: string[] = []): string {
+    const f = encryptFile(k, name, plain);
+    const r = k.hush(["exec-file", "--redact", ...options, f, "--", "cat", "{}"]);
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout;
+  }
+
+  it("a TOML integer in hex, and control characters and a tab as TOML and YAML escape them", () => {
+    const toml = catRedacted("spelled.toml", 'I = 0x1F2E3D\nC = "esc\\u001Bseq-tail-91"\nT = """\nfirst line\n\tsecond-line-92"""\n');
+    expect(toml).toBe("I = [redacted]\nC = [redacted]\nT = [redacted]\n");
+    const yaml = catRedacted("spelled.yaml", 'c: "esc\\eseq-tail-93"\nt: "first line\n  \\tsecond-line-94"\n');
+    expect(yaml).toBe("c: [redacted]\nt: [redacted]\n");
+  });
+
+  it("a value in a later document of a YAML stream", () => {
+    expect(catRedacted("stream.yaml", "a: first-doc-value-95\n---\ne: second-doc-secret-96\n")).toBe("a: [redacted]\n---\ne: [redacted]\n");
+  });
+
+  it("a value that --output-type writes in another spelling (1.50e3 as dotenv's 1500.0)", () => {
+    const out = catRedacted("number.yaml", "f: 1.50e3\nh: 0x1F\n", ["--output-type", "dotenv"]);
+    expect(out).not.toMatch(/1500|31/);
+    expect(out).toBe("f=[redacted]\nh=[redacted]\n");
+  });
+});

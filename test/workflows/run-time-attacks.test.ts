@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
@@ -83,11 +83,11 @@ describe("Ctrl+C in a script that runs hush", () => {
    * Runs a deploy loop in a process group of its own, as a terminal's foreground job, and sends
    * the group SIGINT, as Ctrl+C does, once the first program is running. `run` prefixes it.
    */
-  async function interruptLoop(run: string): Promise<{ stdout: string; signal: NodeJS.Signals | null }> {
-    const script = `hush() { "$NODE" "$HUSH_JS" "$@"; }\nfor env in staging prod; do echo "deploying $env"; ${run} sh -c 'echo ready; sleep 5'; echo "status $?"; done; echo "loop done"`;
+  async function interruptLoop(run: string, command = `${run} sh -c 'echo ready; sleep 5'`, env: Record<string, string> = {}): Promise<{ stdout: string; signal: NodeJS.Signals | null }> {
+    const script = `hush() { "$NODE" "$HUSH_JS" "$@"; }\nfor env in staging prod; do echo "deploying $env"; ${command}; echo "status $?"; done; echo "loop done"`;
     const loop = spawn("bash", ["-c", script], {
       cwd: k.dir,
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", NODE: process.execPath, HUSH_JS: CLI_JS, ...k.env },
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", NODE: process.execPath, HUSH_JS: CLI_JS, ...k.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
@@ -113,6 +113,29 @@ describe("Ctrl+C in a script that runs hush", () => {
       expect(r.signal, run).toBe("SIGINT");
     }
   }, 60_000);
+
+  it("hush edit: Ctrl+C that ends the editor stops the script too, after the plaintext file is removed and the file left as it was", async () => {
+    const before = readFileSync(k.path("app.env"));
+    // Like a terminal editor: it has the plaintext file open when the user presses Ctrl+C.
+    writeFileSync(k.path("editor.sh"), `#!/bin/sh\necho "$1" > ${JSON.stringify(k.path("editor-had"))}\necho ready\nsleep 5\n`);
+    chmodSync(k.path("editor.sh"), 0o755);
+    const r = await interruptLoop("", "hush edit app.env", { EDITOR: k.path("editor.sh") });
+    expect(r.stdout).toBe("deploying staging\nready\n");
+    expect(r.signal).toBe("SIGINT");
+    expect(existsSync(readFileSync(k.path("editor-had"), "utf8").trim())).toBe(false);
+    expect(readFileSync(k.path("app.env")).equals(before)).toBe(true);
+  }, 30_000);
+
+  it("hush edit: an editor that dies of SIGINT gives $? = 130; one stopped by SIGTERM is still a canceled edit (1), one killed otherwise 201", () => {
+    const before = readFileSync(k.path("app.env"));
+    writeFileSync(k.path("dying-editor.sh"), '#!/bin/sh\nkill -"$DIE_OF" $$\n');
+    chmodSync(k.path("dying-editor.sh"), 0o755);
+    const editor = k.path("dying-editor.sh");
+    const r = bash(k, `for s in INT TERM KILL; do DIE_OF=$s EDITOR=${JSON.stringify(editor)} hush edit app.env 2>>err.txt; echo "$s=$?"; done`);
+    expect(r.stdout).toBe("INT=130\nTERM=1\nKILL=201\n");
+    expect(readFileSync(k.path("err.txt"), "utf8")).toBe("hush: User canceled operation\nhush: User canceled operation\nhush: the editor was killed by SIGKILL; app.env was not changed\n");
+    expect(readFileSync(k.path("app.env")).equals(before)).toBe(true);
+  });
 
   it("the shell still sees status 130, and other signals still give 128 + their number", () => {
     const r = bash(k, 'hush exec-env app.env -- sh -c \'kill -INT $$\'; echo "int=$?"; hush exec-file app.env -- sh -c \'kill -TERM $$\'; echo "term=$?"; hush exec-env app.env -- sh -c \'kill -QUIT $$\'; echo "quit=$?"');

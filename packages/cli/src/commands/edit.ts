@@ -25,6 +25,7 @@ import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { creationOverrides, keysFromFlags, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
 import { resolveEditor, type EditorCommand } from "../workflows/editor.ts";
+import { canDieOfInterrupt, dieOfInterrupt, interruptReachedChild } from "../workflows/interrupt.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { makePrivateDir, onTerminationSignals, tryWriteErr, type PrivateDir, type TerminationSignal } from "../workflows/private-dir.ts";
 import { openEncryptedFile, reencrypt, writeEncrypted, type OpenedInput } from "../workflows/reencrypt.ts";
@@ -85,6 +86,8 @@ function sameMetadata(a: FileMetadata, b: FileMetadata): boolean {
 
 interface Session {
   child: ChildProcess | undefined;
+  /** The editor died of SIGINT (Ctrl+C): once cleaned up, hush dies of it too (see `dieOfInterrupt`). */
+  interrupted: boolean;
 }
 
 function runEditor(editor: EditorCommand, path: string, io: CliIo, session: Session, file: string): Promise<void> {
@@ -99,6 +102,7 @@ function runEditor(editor: EditorCommand, path: string, io: CliIo, session: Sess
     });
     child.on("exit", (code, signal) => {
       session.child = undefined;
+      if (signal === "SIGINT") session.interrupted = true;
       if (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP" || signal === "SIGQUIT") reject(new HushError("CANCELED", "User canceled operation", { located: true }));
       else if (signal !== null) reject(new HushError("EDITOR_FAILED", `the editor was killed by ${signal}; ${file} was not changed`, { located: true }));
       else if (code !== 0) reject(new HushError("EDITOR_FAILED", `the editor exited with status ${code}; ${file} was not changed`, { located: true }));
@@ -121,7 +125,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
   const editor = resolveEditor(io.env, io.cwd);
   const lock: FileLock = await acquireFileLock(file, { waitMs: lockWaitMs(io.env) });
   let dir: PrivateDir | undefined;
-  const session: Session = { child: undefined };
+  const session: Session = { child: undefined, interrupted: false };
   let cancelling = false;
   const cancel = (signal: TerminationSignal): void => {
     if (cancelling) return;
@@ -131,6 +135,10 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       dir?.remove();
       lock.release();
       tryWriteErr(io.stderr, "hush: User canceled operation\n");
+      if (signal === "SIGINT") {
+        uninstall();
+        dieOfInterrupt();
+      }
       process.exit(1);
     };
     const child = session.child;
@@ -146,8 +154,9 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     }
   };
   const uninstall = onTerminationSignals((signal) => {
-    // Ctrl+C in a terminal reaches the editor too; it is the editor's to handle.
-    if (signal === "SIGINT" && session.child !== undefined) return;
+    // Ctrl+C in a terminal reaches the editor too; it is the editor's to handle. A SIGINT sent
+    // to hush alone (hush not on a terminal) cancels, as SIGTERM does.
+    if (signal === "SIGINT" && session.child !== undefined && interruptReachedChild(true)) return;
     cancel(signal);
   });
   try {
@@ -244,5 +253,11 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     uninstall();
     dir?.remove();
     lock.release();
+    if (session.interrupted && canDieOfInterrupt) {
+      // SOPS's message, then hush ends as the editor did, so a script stops; elsewhere the
+      // CANCELED error is reported as usual.
+      tryWriteErr(io.stderr, "hush: User canceled operation\n");
+      dieOfInterrupt();
+    }
   }
 }

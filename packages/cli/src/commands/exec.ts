@@ -14,6 +14,7 @@ import { refusedEnvironmentError } from "../workflows/env-policy.ts";
 import { encryptedValueTexts, mergeEnvFiles, RefusedEnvironment, type DecryptedEnvFile } from "../workflows/env-files.ts";
 import { pipeRedacted, splitExecArgs, type CommandLine } from "../workflows/exec-command.ts";
 import { deliverThroughFifo, makeFifo, type FifoDelivery } from "../workflows/fifo.ts";
+import { dieOfInterrupt, interruptReachedChild } from "../workflows/interrupt.ts";
 import { makePrivateDir, onTerminationSignals, SIGNAL_NUMBERS, type PrivateDir } from "../workflows/private-dir.ts";
 
 /**
@@ -92,15 +93,12 @@ function endOf(code: number | null, signal: NodeJS.Signals | null): CommandEnd {
 
 /**
  * hush's status once everything is cleaned up and its signal handlers are gone: the command's.
- * A command killed by SIGINT kills hush with SIGINT too. A shell running a script that got the
- * same Ctrl+C stops the script only when the program it waited for died of it (a program that
- * exits 130 instead is taken to have handled the interrupt): otherwise Ctrl+C during
- * `for env in staging prod; do hush exec-env $env.yaml -- ./deploy.sh; done` would stop the
- * staging deploy and go on to prod. Other signals end hush with 128 + their number (SIGQUIT or
- * SIGSEGV raised in hush would dump its memory, plaintext included, to a core file).
+ * A command killed by SIGINT kills hush with SIGINT too, so that a script stops (see
+ * `dieOfInterrupt`). Other signals end hush with 128 + their number (SIGQUIT or SIGSEGV raised
+ * in hush would dump its memory, plaintext included, to a core file).
  */
 function passOnEnd(end: CommandEnd): number {
-  if (end.signal === "SIGINT" && process.platform !== "win32") process.kill(process.pid, "SIGINT");
+  if (end.signal === "SIGINT") dieOfInterrupt();
   return end.status;
 }
 
@@ -159,22 +157,11 @@ function runsInOwnSession(redacting: boolean): boolean {
 }
 
 /**
- * Whether a SIGINT has most likely reached the command already: the command is in hush's
- * process group and hush's standard streams are a terminal, whose Ctrl+C goes to the whole
- * foreground group. Passing it on as well would make it two, and a second SIGINT means "stop
- * now, never mind the clean-up" to many programs (terraform, docker compose). A hush whose
- * streams are pipes or files was started by a program, whose SIGINT is meant for hush alone.
- */
-function interruptReachedCommand(sameGroup: boolean): boolean {
-  return sameGroup && (isatty(0) || isatty(1) || isatty(2));
-}
-
-/**
  * Handles SIGTERM, SIGHUP, SIGINT and SIGQUIT from the moment plaintext exists until hush
  * returns. `cleanup` runs at once (the FIFO and private directory go before anything else can
  * go wrong), then the signal is passed on to the command, whose status hush then returns: hush
  * never waits on anything of its own. SIGINT is passed on for a `kill -INT` aimed at hush alone,
- * but not when the command got the same Ctrl+C (see {@link interruptReachedCommand});
+ * but not when the command got the same Ctrl+C (see `interruptReachedChild`);
  * SIGQUIT is passed on as SIGTERM, because most programs dump core on SIGQUIT, with the secrets
  * in it. With no command to pass it to (`--background`), hush exits 128 + the signal.
  */
@@ -183,7 +170,7 @@ function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => v
     cleanup();
     const child = command();
     if (child === undefined) process.exit(128 + SIGNAL_NUMBERS[signal]);
-    if (signal === "SIGINT" && interruptReachedCommand(sameGroup)) return;
+    if (signal === "SIGINT" && interruptReachedChild(sameGroup)) return;
     try {
       child.kill(signal === "SIGQUIT" ? "SIGTERM" : signal);
     } catch {
@@ -286,13 +273,15 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
   if (flags.background === true && flags.redact === true) throw new HushError("CONFLICTING_OPTIONS", "--background and --redact cannot be used together: hush would not be there to redact", { located: true });
   const { text, format, unauthenticated } = await decryptInput(io, file === "-" ? undefined : file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true });
   const outFormat: FileFormat = flags.outputType === undefined ? format : parseFormat(flags.outputType);
+  let written: string;
   let plaintext: Buffer;
   try {
-    plaintext = encodeOutput(await convert(text, format, outFormat, parseIndent(flags.indent)), outFormat);
+    written = await convert(text, format, outFormat, parseIndent(flags.indent));
+    plaintext = encodeOutput(written, outFormat);
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file) : err;
   }
-  const secrets = flags.redact === true ? await encryptedValueTexts({ file, text, format, unauthenticated }) : undefined;
+  const secrets = flags.redact === true ? await encryptedValueTexts({ file, text, format, unauthenticated }, { text: written, format: outFormat }) : undefined;
   const user = flags.user === undefined ? undefined : lookupUser(flags.user);
   let dir: PrivateDir | undefined;
   let delivery: FifoDelivery | undefined;

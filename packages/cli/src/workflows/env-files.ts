@@ -1,4 +1,4 @@
-import { HushError, readTree, samePath, type FileFormat, type KeyPath, type TreeNode } from "@hush/core";
+import { HushError, samePath, storeFor, type FileFormat, type KeyPath, type Leaf } from "@hush/core";
 import { refusedEnvironmentNames, type RefusedVariable } from "./env-policy.ts";
 import { envFromPlaintext, type EnvShape } from "./env-values.ts";
 
@@ -84,17 +84,41 @@ export async function mergeEnvFiles(files: readonly DecryptedEnvFile[], options:
   return { vars, origin, secrets: [...secrets] };
 }
 
+/** The text `exec-file` hands to its command: the decrypted file, in the output format. */
+export interface WrittenFile {
+  readonly text: string;
+  readonly format: FileFormat;
+}
+
 /**
- * The values that were encrypted in a decrypted file, as the file spells them: what
- * `exec-file --redact` hides (the command reads the file's own text).
+ * The values that were encrypted in a decrypted file: what `exec-file --redact` hides. Each value
+ * as parsed, and also as `written` spells it, since the command reads that text: the source of
+ * each such value there (TOML `0x1F2E3D` for 2043453, YAML `"\e"` and TOML `"\u001B"` for an
+ * escape character, dotenv `1500.0` for a YAML `1.50e3` after `--output-type`), with and without
+ * its quotes.
  */
-export async function encryptedValueTexts(file: DecryptedEnvFile): Promise<string[]> {
-  const out: string[] = [];
-  const walk = (node: TreeNode, path: KeyPath): void => {
-    if (node.kind === "map") for (const e of node.entries) if (e.kind === "entry") walk(e.value, [...path, e.key]);
-    if (node.kind === "list") node.items.forEach((item, i) => walk(item, [...path, i]));
-    if (node.kind === "scalar" && node.value.text !== "" && !file.unauthenticated.some((p) => samePath(p, path))) out.push(node.value.text);
-  };
-  walk(await readTree(file.text, file.format), []);
-  return out;
+export async function encryptedValueTexts(file: DecryptedEnvFile, written?: WrittenFile): Promise<string[]> {
+  const out = new Set<string>();
+  // Each value's document and path: a YAML stream holds the same path in several documents.
+  const places = new Set<string>();
+  const place = (leaf: Leaf): string => JSON.stringify([leaf.document, ...leaf.path]);
+  for (const leaf of (await storeFor(file.format)).parse(file.text).leaves) {
+    if (leaf.kind !== "scalar" || leaf.value === null || leaf.value.text === "" || file.unauthenticated.some((p) => samePath(p, leaf.path))) continue;
+    out.add(leaf.value.text);
+    places.add(place(leaf));
+  }
+  if (written !== undefined) {
+    // Converting writes the same tree, so each value is found again at its place.
+    for (const leaf of (await storeFor(written.format)).parse(written.text).leaves) {
+      if (leaf.kind !== "scalar" || leaf.aliased === true || !places.has(place(leaf))) continue;
+      const source = written.text.slice(leaf.start, leaf.end);
+      const quote = /^("""|'''|"|')/.exec(source)?.[1];
+      if (source !== "") out.add(source);
+      if (quote !== undefined && source.length >= 2 * quote.length && source.endsWith(quote)) {
+        const inner = source.slice(quote.length, source.length - quote.length);
+        if (inner !== "") out.add(inner);
+      }
+    }
+  }
+  return [...out];
 }

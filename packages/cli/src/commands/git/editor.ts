@@ -4,7 +4,10 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { CliIo } from "../../io.ts";
 import { resolveEditor } from "../../workflows/editor.ts";
+import { canDieOfInterrupt, dieOfInterrupt, interruptReachedChild } from "../../workflows/interrupt.ts";
 import { makePrivateDir, onTerminationSignals, tryWriteErr } from "../../workflows/private-dir.ts";
+
+const CANCELED = "hush: canceled; nothing was written\n";
 
 /**
  * Editing a conflict resolution in plaintext, with the same guarantees as `hush edit`: a 0600
@@ -15,11 +18,17 @@ export async function editText(io: CliIo, name: string, content: string): Promis
   const editor = resolveEditor(io.env, io.cwd);
   const dir = makePrivateDir(io.env);
   let child: ChildProcess | undefined;
+  // The editor died of SIGINT (Ctrl+C): once cleaned up, hush dies of it too, so a script stops.
+  let interrupted = false;
   const uninstall = onTerminationSignals((signal) => {
     // Ctrl+C in a terminal reaches the editor too; it is the editor's to handle.
-    if (signal === "SIGINT" && child !== undefined) return;
+    if (signal === "SIGINT" && child !== undefined && interruptReachedChild(true)) return;
     dir.remove();
-    tryWriteErr(io.stderr, "hush: canceled; nothing was written\n");
+    tryWriteErr(io.stderr, CANCELED);
+    if (signal === "SIGINT") {
+      uninstall();
+      dieOfInterrupt();
+    }
     process.exit(1);
   });
   try {
@@ -33,6 +42,7 @@ export async function editText(io: CliIo, name: string, content: string): Promis
       child.on("error", (err) => reject(new HushError("NO_EDITOR", `could not run editor ${JSON.stringify(editor.display)} (${(err as { code?: string }).code ?? err.message}); nothing was written`, { located: true })));
       child.on("exit", (code, signal) => {
         child = undefined;
+        if (signal === "SIGINT") interrupted = true;
         if (signal !== null) reject(new HushError("RESOLUTION_ABANDONED", `the editor was stopped by ${signal}; nothing was written`, { located: true }));
         else if (code !== 0) reject(new HushError("RESOLUTION_ABANDONED", `the editor exited with status ${code}; nothing was written`, { located: true }));
         else resolve();
@@ -42,5 +52,9 @@ export async function editText(io: CliIo, name: string, content: string): Promis
   } finally {
     uninstall();
     dir.remove();
+    if (interrupted && canDieOfInterrupt) {
+      tryWriteErr(io.stderr, CANCELED);
+      dieOfInterrupt();
+    }
   }
 }

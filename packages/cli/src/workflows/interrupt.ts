@@ -1,0 +1,35 @@
+import { isatty } from "node:tty";
+
+/**
+ * Ctrl+C and the programs hush runs (the command of `exec-env`/`exec-file`, the editor of
+ * `edit`). A shell running a script that got Ctrl+C stops the script only when the program it
+ * waited for died of SIGINT; a program that exits with a status instead, 130 included, is taken
+ * to have handled the interrupt, and the script goes on. So hush, once it has cleaned up, dies of
+ * SIGINT itself when the program it ran did: otherwise Ctrl+C during
+ * `for env in staging prod; do hush exec-env $env.yaml -- ./deploy.sh; done` would stop the
+ * staging deploy and go on to prod.
+ */
+
+/** Whether hush can end by a signal of its own: not on Windows, which has no such status. */
+export const canDieOfInterrupt: boolean = process.platform !== "win32";
+
+/**
+ * Ends hush with SIGINT, as the program it ran ended. Call it only once hush's own SIGINT
+ * handler is removed (else the signal reaches that handler instead) and everything is cleaned
+ * up. Returns only where hush cannot die of a signal ({@link canDieOfInterrupt}): the caller then
+ * returns or exits with its documented status.
+ */
+export function dieOfInterrupt(): void {
+  if (canDieOfInterrupt) process.kill(process.pid, "SIGINT");
+}
+
+/**
+ * Whether a SIGINT to hush has most likely reached the program it runs already: the program is
+ * in hush's process group and hush's standard streams are a terminal, whose Ctrl+C goes to the
+ * whole foreground group. Passing it on as well would make it two, and a second SIGINT means
+ * "stop now, never mind the clean-up" to many programs (terraform, docker compose). A hush whose
+ * streams are pipes or files was started by a program, whose SIGINT is meant for hush alone.
+ */
+export function interruptReachedChild(sameGroup: boolean): boolean {
+  return sameGroup && (isatty(0) || isatty(1) || isatty(2));
+}
