@@ -2,7 +2,7 @@ import { copyFileSync, linkSync, mkdirSync, readFileSync, realpathSync, renameSy
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createRepo, createSandbox, git, hush, run, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, git, hush, run, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /**
  * `hush check` and `hush git setup` as a newcomer meets them: a broken encrypted file is named as
@@ -20,11 +20,6 @@ beforeAll(() => {
 });
 
 afterAll(() => sb.cleanup());
-
-interface JsonReport {
-  ok: boolean;
-  files: Array<{ path: string; covered: boolean; encrypted: boolean; problems: Array<{ severity: string; code: string; message: string; keyPath?: string; line?: number }> }>;
-}
 
 /** A GUI's environment: no hush on PATH (only the system directories), the key, a HOME. */
 function guiEnv(): Record<string, string> {
@@ -50,7 +45,7 @@ describe("hush check: what a newcomer is told", () => {
     expect(r.stdout).toMatch(/secrets\/app\.json:\d+: error: cannot parse the file as JSON: invalid JSON at line \d+, column \d+: [a-z]/);
     expect(r.stdout).toMatch(/stray\.yaml:2: error: cannot parse the file as YAML: invalid YAML at line 2/);
     expect(r.stdout).toContain("[parse-failed]");
-    const report = JSON.parse(hush(sb, ["check", "--json", "secrets/app.yaml"], { cwd: repo, env: sb.keylessEnv }).stdout) as JsonReport;
+    const report = JSON.parse(hush(sb, ["check", "--json", "secrets/app.yaml"], { cwd: repo, env: sb.keylessEnv }).stdout) as CheckJsonReport;
     expect(report.files[0]!.problems).toEqual([expect.objectContaining({ severity: "error", code: "parse-failed", line: 2 })]);
   });
 
@@ -231,7 +226,7 @@ describe("hush check: likely secrets in files no rule covers", () => {
     const strict = hush(sb, ["check", "--strict"], { cwd: repo, env: sb.keylessEnv });
     expect(strict.status).toBe(1);
     expect(strict.stdout).toContain('leak.yaml:2: error: ["aws"]["access_key_id"] looks like an AWS access key ID');
-    const json = JSON.parse(hush(sb, ["check", "--json"], { cwd: repo, env: sb.keylessEnv }).stdout) as JsonReport;
+    const json = JSON.parse(hush(sb, ["check", "--json"], { cwd: repo, env: sb.keylessEnv }).stdout) as CheckJsonReport;
     const leak = json.files.find((f) => f.path === "leak.yaml")!;
     expect(leak.problems[0]).toEqual(expect.objectContaining({ severity: "warning", code: "likely-secret", line: 2, keyPath: '["aws"]["access_key_id"]' }));
     expect(JSON.stringify(json)).not.toContain(AWS_ID);

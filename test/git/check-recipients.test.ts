@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createRepo, createSandbox, editEncrypted, git, hush, run, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, editEncrypted, git, hush, run, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /**
  * `hush check` and the pre-commit hook against files changed by someone without a key: recipients
@@ -13,11 +13,6 @@ let sb: Sandbox;
 let repo: string;
 let attacker: string;
 let attackerEntry: string;
-
-interface JsonReport {
-  ok: boolean;
-  files: Array<{ path: string; problems: Array<{ severity: string; code: string; message: string }> }>;
-}
 
 function ageEntryBlock(text: string): string {
   const m = /^ {8}- enc: \|\n(?: {12}.*\n)+ {10}recipient: .*\n/m.exec(text);
@@ -57,10 +52,10 @@ describe("hush check and recipients", () => {
       const strict = hush(sb, ["check", "--strict", "app.enc.yaml"], { cwd: repo, env: sb.keylessEnv });
       expect(strict.status).toBe(1);
       expect(strict.stdout).toContain("app.enc.yaml: error: age recipient");
-      const json = JSON.parse(hush(sb, ["check", "--json", "app.enc.yaml"], { cwd: repo, env: sb.keylessEnv }).stdout) as JsonReport;
+      const json = JSON.parse(hush(sb, ["check", "--json", "app.enc.yaml"], { cwd: repo, env: sb.keylessEnv }).stdout) as CheckJsonReport;
       expect(json.ok).toBe(true);
       expect(json.files[0]!.problems).toEqual([expect.objectContaining({ severity: "warning", code: "unexpected-recipient" })]);
-      const strictJson = JSON.parse(hush(sb, ["check", "--json", "--strict", "app.enc.yaml"], { cwd: repo, env: sb.keylessEnv }).stdout) as JsonReport;
+      const strictJson = JSON.parse(hush(sb, ["check", "--json", "--strict", "app.enc.yaml"], { cwd: repo, env: sb.keylessEnv }).stdout) as CheckJsonReport;
       expect(strictJson.ok).toBe(false);
       expect(strictJson.files[0]!.problems).toEqual([expect.objectContaining({ severity: "error", code: "unexpected-recipient" })]);
       // The file as the rule wrote it has no finding.
@@ -82,7 +77,7 @@ describe("hush check and recipients", () => {
       const bogus = own.replace(/( {12}-----BEGIN AGE ENCRYPTED FILE-----\n)(?: {12}(?!-----).*\n)+/, "$1            YWJjZGVm\n");
       writeFileSync(file, withEntry(original, bogus));
       const r = hush(sb, ["check", "--json", "app.enc.yaml"], { cwd: repo, env: sb.keylessEnv });
-      const json = JSON.parse(r.stdout) as JsonReport;
+      const json = JSON.parse(r.stdout) as CheckJsonReport;
       expect(json.files[0]!.problems).toEqual([expect.objectContaining({ severity: "warning", code: "wrapped-key-invalid", message: expect.stringContaining("no age v1 header") })]);
       expect(hush(sb, ["check", "--strict", "app.enc.yaml"], { cwd: repo, env: sb.keylessEnv }).status).toBe(1);
     } finally {

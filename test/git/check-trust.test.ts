@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type AgeKey, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type AgeKey, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /**
  * What `hush check` and the review view must notice in changes made without a key: a nested
@@ -13,17 +13,12 @@ import { commitAll, createAgeKey, createRepo, createSandbox, git, hush, writeEnc
 let sb: Sandbox;
 let backup: AgeKey;
 
-interface JsonReport {
-  ok: boolean;
-  files: Array<{ path: string; problems: Array<{ severity: string; code: string; message: string }> }>;
-}
-
-function codes(report: JsonReport, path: string): string[] {
+function codes(report: CheckJsonReport, path: string): string[] {
   return (report.files.find((f) => f.path === path)?.problems ?? []).map((p) => `${p.severity} ${p.code}`);
 }
 
-function checkJson(cwd: string, args: readonly string[]): JsonReport {
-  return JSON.parse(hush(sb, ["check", "--json", ...args], { cwd, env: sb.keylessEnv }).stdout) as JsonReport;
+function checkJson(cwd: string, args: readonly string[]): CheckJsonReport {
+  return JSON.parse(hush(sb, ["check", "--json", ...args], { cwd, env: sb.keylessEnv }).stdout) as CheckJsonReport;
 }
 
 /** Inserts metadata lines right after the `sops:` line of a YAML file. */
@@ -179,7 +174,7 @@ describe("metadata no tool reads", () => {
       expect(diff).toMatch(/^\+# hush: unknown sops field evil_extra, value hash [0-9a-f]{16}$/m);
       expect(diff).toContain("bad\\x0aname");
       expect(diff).not.toMatch(/\u001b/);
-      const report = JSON.parse(hush(sb, ["check", "--json", "--verify", "app.enc.yaml"], { cwd: repo }).stdout) as JsonReport;
+      const report = JSON.parse(hush(sb, ["check", "--json", "--verify", "app.enc.yaml"], { cwd: repo }).stdout) as CheckJsonReport;
       expect(report.ok).toBe(true);
       expect(codes(report, "app.enc.yaml")).toEqual(["warning unknown-metadata-field", "warning unknown-metadata-field"]);
       expect(codes(checkJson(repo, ["--strict", "app.enc.yaml"]), "app.enc.yaml")).toContain("error unknown-metadata-field");

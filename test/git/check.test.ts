@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /** `hush check`: keyless policy checks for pre-commit and CI, `--verify` with keys, the hook. */
 
@@ -21,12 +21,6 @@ beforeAll(() => {
 });
 
 afterAll(() => sb.cleanup());
-
-interface JsonReport {
-  ok: boolean;
-  files: Array<{ path: string; covered: boolean; encrypted: boolean; problems: Array<{ severity: string; code: string; message: string; keyPath?: string; line?: number }> }>;
-  summary: { files: number; errors: number; warnings: number };
-}
 
 describe("hush check", () => {
   it("passes when every covered file is encrypted and well formed (keyless)", () => {
@@ -50,7 +44,7 @@ describe("hush check", () => {
     const verified = hush(sb, ["check", "--verify"], { cwd: plain, env: sb.keylessEnv });
     expect(verified.status).toBe(1);
     expect(verified.stdout).toContain("hush check: 1 file(s) checked, 0 encrypted; 1 error(s), 0 warning(s)\n");
-    const json = JSON.parse(hush(sb, ["check", "--json"], { cwd: plain, env: sb.keylessEnv }).stdout) as JsonReport;
+    const json = JSON.parse(hush(sb, ["check", "--json"], { cwd: plain, env: sb.keylessEnv }).stdout) as CheckJsonReport;
     expect(json.ok).toBe(false);
     expect(json.files).toEqual([
       expect.objectContaining({ path: "secrets/leak.yaml", covered: true, encrypted: false, problems: [expect.objectContaining({ severity: "error", code: "not-encrypted" })] }),
@@ -65,7 +59,7 @@ describe("hush check", () => {
       const r = hush(sb, ["check", "--json", "secrets/db.yaml"], { cwd: repo, env: sb.keylessEnv });
       expect(r.status).toBe(1);
       expect(r.stdout).not.toContain("hand-edited-plaintext-42");
-      const json = JSON.parse(r.stdout) as JsonReport;
+      const json = JSON.parse(r.stdout) as CheckJsonReport;
       expect(json.files[0]!.problems).toEqual([expect.objectContaining({ code: "plaintext-value", keyPath: '["user"]', line: 1, severity: "error" })]);
 
       writeFileSync(path, original.replace(/(password: ENC\[AES256_GCM,data:)/, "$1!!"));

@@ -70,6 +70,13 @@ export function createSandbox(): Sandbox {
 }
 
 /** Another person's age key in the sandbox: its key file, recipient and an environment holding only it. */
+/** `hush check --json`'s report, as the tests read it. */
+export interface CheckJsonReport {
+  ok: boolean;
+  files: Array<{ path: string; covered: boolean; encrypted: boolean; problems: Array<{ severity: string; code: string; message: string; keyPath?: string; line?: number }> }>;
+  summary: { files: number; errors: number; warnings: number };
+}
+
 export interface AgeKey {
   readonly keyFile: string;
   readonly recipient: string;

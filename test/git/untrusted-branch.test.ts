@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /**
  * What a branch, pull request or cloned repository controls — `.sops.yaml`, committed symbolic
@@ -19,25 +19,20 @@ beforeAll(() => {
 
 afterAll(() => sb.cleanup());
 
-interface JsonReport {
-  ok: boolean;
-  files: Array<{ path: string; covered: boolean; encrypted: boolean; problems: Array<{ severity: string; code: string; message: string }> }>;
-}
-
 /** `hush check --json` without keys, stopped after 20 s (an endless read must fail the test, not stall it). */
-function checkJson(cwd: string, args: readonly string[] = []): { status: number | null; report: JsonReport | undefined; stderr: string; ms: number } {
+function checkJson(cwd: string, args: readonly string[] = []): { status: number | null; report: CheckJsonReport | undefined; stderr: string; ms: number } {
   const started = Date.now();
   const r = spawnSync(process.execPath, [HUSH_SCRIPT, "check", "--json", ...args], { cwd, env: sb.keylessEnv, encoding: "utf8", timeout: 20_000, maxBuffer: 64 * 1024 * 1024 });
-  let report: JsonReport | undefined;
+  let report: CheckJsonReport | undefined;
   try {
-    report = JSON.parse(r.stdout) as JsonReport;
+    report = JSON.parse(r.stdout) as CheckJsonReport;
   } catch {
     report = undefined;
   }
   return { status: r.status, report, stderr: r.stderr, ms: Date.now() - started };
 }
 
-function problemsOf(report: JsonReport | undefined, path: string): string[] {
+function problemsOf(report: CheckJsonReport | undefined, path: string): string[] {
   return (report?.files.find((f) => f.path === path)?.problems ?? []).map((p) => `${p.severity} ${p.code}`);
 }
 
