@@ -253,6 +253,20 @@ describe("a Vault key named by .sops.yaml or a file gets a data key only if it i
     expect(readFileSync(fresh, "utf8")).toBe("token: t0k3n\n");
   });
 
+  it("a refused test encryption (a wrong token) is reported as Vault's refusal, not as another engine", async () => {
+    vault.createKey("refused");
+    const age = await makeAgeKey(tmp.path, "refused");
+    const dir = join(tmp.path, "refused");
+    mkdirSync(dir);
+    writeFileSync(join(dir, ".sops.yaml"), `creation_rules:\n  - key_groups:\n      - age: [${age.recipient}]\n        hc_vault: [${vault.uri("refused")}]\n`);
+    writeFileSync(join(dir, "c.yaml"), "x: 1\n");
+    const r = await hush(["encrypt", "-i", join(dir, "c.yaml")], { cwd: dir, env: { VAULT_ADDR: vault.address, VAULT_TOKEN: "not-the-token", SOPS_AGE_KEY_FILE: age.file } });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("AccessDenied (HTTP 403");
+    expect(r.stderr).not.toContain("did not answer a test encryption");
+    expect(readFileSync(join(dir, "c.yaml"), "utf8")).toBe("x: 1\n");
+  });
+
   it("a transit key of .sops.yaml is tested once per run, then wrapped to as before", async () => {
     vault.createKey("shared");
     const age = await makeAgeKey(tmp.path, "ok");

@@ -69,41 +69,39 @@ export class VaultTransitKeySource implements KeySource {
       checkVaultAddress(this.#trust, address, WHAT, "the key to encrypt for (from .sops.yaml or the file) names");
       await this.#proveTransit(address, key);
     }
-    const enc = await this.#encrypt(address, key, dataKey);
-    return { kind: "hc_vault", vaultAddress: address, enginePath: key.enginePath, keyName: key.keyName, createdAt: nowRfc3339(), enc };
+    const { ciphertext } = await this.#encrypt(address, key, dataKey);
+    if (ciphertext === undefined) throw new HushError("KEY_SOURCE_FAILED", `Vault transit encrypt failed: MalformedResponse (no vault:vN ciphertext in the answer)`);
+    return { kind: "hc_vault", vaultAddress: address, enginePath: key.enginePath, keyName: key.keyName, createdAt: nowRfc3339(), enc: ciphertext };
   }
 
   /**
    * Throws unless a test encryption of 32 zero bytes with `key` comes back as a transit
-   * ciphertext; once per key and run. The engine path of a key from `.sops.yaml` or a file is
-   * the writer's to choose, and any mount of an allowed server can sit there: a KV version 1
-   * mount stores the body of `PUT /v1/MOUNT/…/encrypt/NAME` (answering 204) for whoever can read
-   * that mount, and `updatekeys` would send each file's existing data key there.
+   * ciphertext; once per key and run (a failure is not remembered: it may pass on the next
+   * try). The engine path of a key from `.sops.yaml` or a file is the writer's to choose, and any
+   * mount of an allowed server can sit there: a KV version 1 mount stores the body of
+   * `PUT /v1/MOUNT/…/encrypt/NAME` (answering 204) for whoever can read that mount, and
+   * `updatekeys` would send each file's existing data key there. Only an answer that succeeded
+   * without a ciphertext says so; a refusal, a server error or no token is passed on as it is.
    */
   #proveTransit(address: string, key: VaultKeyRecipient): Promise<void> {
     const id = vaultIdentity({ ...key, vaultAddress: address });
     let proof = this.#proven.get(id);
     if (proof === undefined) {
-      proof = this.#encrypt(address, key, new Uint8Array(32)).then(
-        () => undefined,
-        (err: unknown) => {
-          const why = (err as Error).message.replace(/^Vault transit encrypt failed: /, "").replace(/^Refused \((HTTP \d+): no error message\)$/, "$1");
-          throw new HushError("KEY_SOURCE_FAILED", `${WHAT}: the key did not answer a test encryption as a transit key does (${why}), so its engine path may be another engine's (a KV mount keeps what it is sent); no data key was sent to it`);
-        },
-      );
+      proof = this.#encrypt(address, key, new Uint8Array(32)).then(({ ciphertext, status }) => {
+        if (ciphertext !== undefined) return;
+        throw new HushError("KEY_SOURCE_FAILED", `${WHAT}: the key did not answer a test encryption as a transit key does (HTTP ${status}), so its engine path may be another engine's (a KV mount keeps what it is sent); no data key was sent to it`);
+      });
+      proof.catch(() => this.#proven.delete(id));
       this.#proven.set(id, proof);
     }
     return proof;
   }
 
-  /** `PUT ENGINE/encrypt/KEY`: the transit ciphertext of `plaintext`. */
-  async #encrypt(address: string, key: VaultKeyRecipient, plaintext: Uint8Array): Promise<string> {
+  /** `PUT ENGINE/encrypt/KEY`: the transit ciphertext of `plaintext`; none when a successful answer holds none. */
+  async #encrypt(address: string, key: VaultKeyRecipient, plaintext: Uint8Array): Promise<{ ciphertext: string | undefined; status: number }> {
     const answer = await this.#call(address, key, "encrypt", { plaintext: Buffer.from(plaintext).toString("base64") });
     const ciphertext = (answer.body as { data?: { ciphertext?: unknown } } | undefined)?.data?.ciphertext;
-    if (typeof ciphertext !== "string" || !TRANSIT_CIPHERTEXT.test(ciphertext)) {
-      throw new HushError("KEY_SOURCE_FAILED", `Vault transit encrypt failed: MalformedResponse (no vault:vN ciphertext in the answer)`);
-    }
-    return ciphertext;
+    return { ciphertext: typeof ciphertext === "string" && TRANSIT_CIPHERTEXT.test(ciphertext) ? ciphertext : undefined, status: answer.status };
   }
 
   async unwrap(entry: MasterKeyEntry): Promise<Uint8Array | null> {
@@ -155,7 +153,8 @@ export class VaultTransitKeySource implements KeySource {
     if (answer.status >= 300 && answer.status < 400) {
       throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: HTTP ${answer.status} redirect not followed (set VAULT_ADDR to the server that answers)`);
     }
-    if (answer.status !== 200) {
+    // Other successes (a KV mount's 204) are the callers' to judge: they hold no ciphertext or plaintext.
+    if (answer.status < 200 || answer.status >= 300) {
       const reason = answer.status === 403 ? "AccessDenied" : answer.status >= 500 ? "ServerError" : "Refused";
       throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: ${reason} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
     }
