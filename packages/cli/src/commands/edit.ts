@@ -25,7 +25,7 @@ import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { creationOverrides, keysFromFlags, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
 import { resolveEditor, type EditorCommand } from "../workflows/editor.ts";
-import { canDieOfInterrupt, dieOfInterrupt, interruptReachedChild } from "../workflows/interrupt.ts";
+import { exitCancelled, followInterrupt, interruptReachedChild } from "../workflows/interrupt.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { makePrivateDir, onTerminationSignals, tryWriteErr, type PrivateDir, type TerminationSignal } from "../workflows/private-dir.ts";
 import { openEncryptedFile, reencrypt, writeEncrypted, type OpenedInput } from "../workflows/reencrypt.ts";
@@ -135,11 +135,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       dir?.remove();
       lock.release();
       tryWriteErr(io.stderr, "hush: User canceled operation\n");
-      if (signal === "SIGINT") {
-        uninstall();
-        dieOfInterrupt();
-      }
-      process.exit(1);
+      exitCancelled(signal, uninstall);
     };
     const child = session.child;
     if (child === undefined) return finish();
@@ -253,11 +249,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     uninstall();
     dir?.remove();
     lock.release();
-    if (session.interrupted && canDieOfInterrupt) {
-      // SOPS's message, then hush ends as the editor did, so a script stops; elsewhere the
-      // CANCELED error is reported as usual.
-      tryWriteErr(io.stderr, "hush: User canceled operation\n");
-      dieOfInterrupt();
-    }
+    // SOPS's message, then hush ends as the editor did, so a script stops.
+    followInterrupt(session.interrupted, io.stderr, "hush: User canceled operation\n");
   }
 }

@@ -1,4 +1,5 @@
 import { isatty } from "node:tty";
+import { tryWriteErr, type TerminationSignal } from "./private-dir.ts";
 
 /**
  * Ctrl+C and the programs hush runs (the command of `exec-env`/`exec-file`, the editor of
@@ -32,4 +33,28 @@ export function dieOfInterrupt(): void {
  */
 export function interruptReachedChild(sameGroup: boolean): boolean {
   return sameGroup && (isatty(0) || isatty(1) || isatty(2));
+}
+
+/**
+ * Ends hush once a termination signal has cancelled a run and everything is cleaned up: by
+ * SIGINT when that was the signal (after `uninstall` removes hush's own handlers, so that the
+ * signal is not caught again), else, and where hush cannot die of a signal, with status 1.
+ */
+export function exitCancelled(signal: TerminationSignal, uninstall: () => void): never {
+  if (signal === "SIGINT") {
+    uninstall();
+    dieOfInterrupt();
+  }
+  process.exit(1);
+}
+
+/**
+ * When the program hush ran (an editor) died of SIGINT and everything is cleaned up: prints
+ * `message` and ends hush by SIGINT too. Does nothing when the program was not interrupted or
+ * hush cannot die of a signal: the caller's error is reported as usual then.
+ */
+export function followInterrupt(interrupted: boolean, stderr: NodeJS.WritableStream, message: string): void {
+  if (!interrupted || !canDieOfInterrupt) return;
+  tryWriteErr(stderr, message);
+  dieOfInterrupt();
 }

@@ -4,7 +4,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { CliIo } from "../../io.ts";
 import { resolveEditor } from "../../workflows/editor.ts";
-import { canDieOfInterrupt, dieOfInterrupt, interruptReachedChild } from "../../workflows/interrupt.ts";
+import { exitCancelled, followInterrupt, interruptReachedChild } from "../../workflows/interrupt.ts";
 import { makePrivateDir, onTerminationSignals, tryWriteErr } from "../../workflows/private-dir.ts";
 
 const CANCELED = "hush: canceled; nothing was written\n";
@@ -25,11 +25,7 @@ export async function editText(io: CliIo, name: string, content: string): Promis
     if (signal === "SIGINT" && child !== undefined && interruptReachedChild(true)) return;
     dir.remove();
     tryWriteErr(io.stderr, CANCELED);
-    if (signal === "SIGINT") {
-      uninstall();
-      dieOfInterrupt();
-    }
-    process.exit(1);
+    exitCancelled(signal, uninstall);
   });
   try {
     const file = join(dir.path, basename(name));
@@ -52,9 +48,6 @@ export async function editText(io: CliIo, name: string, content: string): Promis
   } finally {
     uninstall();
     dir.remove();
-    if (interrupted && canDieOfInterrupt) {
-      tryWriteErr(io.stderr, CANCELED);
-      dieOfInterrupt();
-    }
+    followInterrupt(interrupted, io.stderr, CANCELED);
   }
 }
