@@ -174,6 +174,7 @@ describe("hush exec-env --redact and the key material in hush's own environment"
       VAULT_TOKEN: "hvs.CAESIJexample-vault-token",
       GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.a0AfExample-google-token",
       AZURE_CLIENT_SECRET: "azure~client~secret~example",
+      AZURE_CLIENT_CERTIFICATE_PASSWORD: "azure-certificate-passphrase-example",
     };
     const names = Object.keys(creds);
     const r = k.hush(["exec-env", "--redact", f, "--", "sh", "-c", `for n in ${names.join(" ")}; do printenv $n; done`], { env: creds });
@@ -181,6 +182,16 @@ describe("hush exec-env --redact and the key material in hush's own environment"
     expect(r.stdout).toBe("[redacted]\n".repeat(names.length));
     const file = k.hush(["exec-file", "--redact", f, "--", "sh", "-c", "cat {} >/dev/null; printenv VAULT_TOKEN"], { env: creds });
     expect(file.stdout).toBe("[redacted]\n");
+  });
+
+  it("a service account key in GOOGLE_CREDENTIALS is masked whole, and so is its private key printed alone", () => {
+    const privateKey = "-----BEGIN PRIVATE KEY-----\nMIIEexampleprivatekeymaterial0123456789\n-----END PRIVATE KEY-----\n";
+    const GOOGLE_CREDENTIALS = JSON.stringify({ type: "service_account", client_email: "ci@example.iam.gserviceaccount.com", private_key: privateKey });
+    const script = "node -e 'process.stdout.write(JSON.parse(process.env.GOOGLE_CREDENTIALS).private_key)'";
+    const r = k.hush(["exec-env", "--redact", f, "--", "sh", "-c", script], { env: { GOOGLE_CREDENTIALS } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain("MIIEexampleprivatekeymaterial");
+    expect(r.stdout).toContain("[redacted]");
   });
 });
 

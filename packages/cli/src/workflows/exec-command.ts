@@ -45,7 +45,7 @@ export function splitExecArgs(name: "exec-env" | "exec-file", args: readonly str
  * prints it (`env`, a debug dump of the process) would otherwise show, next to the masked values,
  * the key that opens every file.
  */
-const KEY_CREDENTIAL_VARIABLES = ["SOPS_AGE_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "VAULT_TOKEN", "GOOGLE_OAUTH_ACCESS_TOKEN", "GOOGLE_CREDENTIALS", "AZURE_CLIENT_SECRET"];
+const KEY_CREDENTIAL_VARIABLES = ["SOPS_AGE_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "VAULT_TOKEN", "GOOGLE_OAUTH_ACCESS_TOKEN", "GOOGLE_CREDENTIALS", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD"];
 
 /** The key credentials in `env` that `--redact` masks with the files' values (see {@link KEY_CREDENTIAL_VARIABLES}). */
 export function keyCredentials(env: Readonly<Record<string, string | undefined>>): string[] {
@@ -54,8 +54,19 @@ export function keyCredentials(env: Readonly<Record<string, string | undefined>>
     if (value === undefined || value === "") return [];
     // SOPS_AGE_KEY is a key file's text: each identity line is a secret, its comments (the public key) are not.
     if (name === "SOPS_AGE_KEY") return value.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+    // A service account key's JSON: a command may print its private key alone.
+    if (name === "GOOGLE_CREDENTIALS") return [value, ...serviceAccountPrivateKey(value)];
     return [value];
   });
+}
+
+function serviceAccountPrivateKey(json: string): string[] {
+  try {
+    const key = (JSON.parse(json) as { private_key?: unknown }).private_key;
+    return typeof key === "string" && key !== "" ? [key] : [];
+  } catch {
+    return []; // a path or an access token, not JSON
+  }
 }
 
 /**
