@@ -1,6 +1,6 @@
 import { realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
-import { compileRe2, HushError, parseSopsConfig, printable, type CreationRule, type Matcher, type SopsConfig } from "@hush/core";
+import { compileRe2, HushError, isHushError, parseSopsConfig, printable, type CreationRule, type Matcher, type SopsConfig } from "@hush/core";
 import type { CliIo } from "../../io.ts";
 
 /**
@@ -62,7 +62,7 @@ export async function baseRules(io: CliIo, rev: string, covering: CoveringRule):
     try {
       configs.set(posix.dirname(name), await parseSopsConfig((await readBlob(repo, `${commit}:${name}`)).toString("utf8")));
     } catch (err) {
-      throw new HushError("CONFIG_INVALID", `${printable(where, 1000)}: ${err instanceof HushError ? err.message : "cannot be read"}`);
+      throw new HushError("CONFIG_INVALID", `${printable(where, 1000)}: ${isHushError(err) ? err.message : "cannot be read"}`);
     }
   }
   const root = realpathSync(repo.root);
