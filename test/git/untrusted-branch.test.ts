@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /**
  * What a branch, pull request or cloned repository controls — `.sops.yaml`, committed symbolic
@@ -192,6 +192,47 @@ describe("a file padded past the review view's size limit", () => {
       expect(shown.stdout, args.join(" ")).toContain('+# hush: encryption rule: unencrypted_suffix "word"\n');
       expect(shown.stdout).toMatch(/^[ +]# hush: key group 0: age age1\w+ wrapped key [0-9a-f]{16}$/m);
       expect(shown.stdout.length).toBeLessThan(4000);
+    }
+  });
+
+  it("shows, without a key, a recipient added to a file above the limit in every format, not only plain YAML", () => {
+    const repo = createRepo(sb, "padded-formats");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    const mallory = createAgeKey(sb, "mallory-padded");
+    const files: ReadonlyArray<{ name: string; plaintext: string; edit?: (stored: string) => string }> = [
+      { name: "app.enc.json", plaintext: '{"password": "json-secret"}\n' },
+      { name: "app.enc.env", plaintext: "PASSWORD=dotenv-secret\n" },
+      { name: "app.enc.ini", plaintext: "[db]\npassword = ini-secret\n" },
+      { name: "app.enc.toml", plaintext: 'password = "toml-secret"\n' },
+      { name: "stream.enc.yaml", plaintext: "password: first-doc\n---\npassword: second-doc\n" },
+      // A trailing space after the metadata key: the same YAML to every parser.
+      { name: "spaced.enc.yaml", plaintext: "password: spaced-secret\n", edit: (stored) => stored.replace(/^sops:\n/m, "sops: \n") },
+    ];
+    for (const f of files) writeEncrypted(sb, repo, f.name, f.plaintext);
+    commitAll(sb, repo, "initial");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    for (const f of files) {
+      const r = hush(sb, ["rotate", "-i", "--add-age", mallory.recipient, f.name], { cwd: repo });
+      expect(r.status, r.stderr).toBe(0);
+      if (f.edit !== undefined) {
+        const stored = readFileSync(join(repo, f.name), "utf8");
+        const edited = f.edit(stored);
+        expect(edited).not.toBe(stored);
+        writeFileSync(join(repo, f.name), edited);
+      }
+    }
+    commitAll(sb, repo, "add a recipient");
+
+    const env = { ...sb.keylessEnv, HUSH_TEXTCONV_MAX_BYTES: "10" };
+    for (const f of files) {
+      const shown = git(sb, repo, ["show", "HEAD", "--", f.name], { env });
+      expect(shown.stdout, f.name).toMatch(/^\+# hush: file too large for the review view/m);
+      expect(shown.stdout, f.name).toMatch(new RegExp(`^\\+# hush: key group 0: age ${mallory.recipient} wrapped key [0-9a-f]{16}$`, "m"));
+      expect(shown.stdout, f.name).toMatch(new RegExp(`^[ +]# hush: key group 0: age ${sb.recipient} wrapped key [0-9a-f]{16}$`, "m"));
+      expect(shown.stdout, f.name).not.toContain("cannot be read");
+      const direct = hush(sb, ["git", "textconv", f.name], { cwd: repo, env });
+      expect(direct.status, direct.stderr).toBe(0);
+      expect(direct.stdout, f.name).toContain(`# hush: key group 0: age ${mallory.recipient} wrapped key`);
     }
   });
 });

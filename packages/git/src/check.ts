@@ -1,4 +1,5 @@
 import {
+  decodeMetadata,
   effectiveRule,
   EncryptionDecider,
   formatFromPath,
@@ -8,7 +9,6 @@ import {
   openText,
   parseEnvelope,
   printable,
-  readMetadata,
   storeFor,
   type CreationRule,
   type EncryptionRule,
@@ -213,21 +213,23 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   // Every leaf, from the format's general parser: the decrypt reader that detection uses may be a
   // span scanner that leaves out what decryption does not need, such as a plaintext comment added
   // by hand to a file that had none (no MAC covers comments).
-  let parsed: ParsedDocument | undefined;
+  let parsed: ParsedDocument;
   try {
     parsed = (await storeFor(format)).parse(text);
   } catch {
     problems.push(await parseProblem(format, text));
     return result(format, true);
   }
-  let metadata: FileMetadata | undefined;
+  // The metadata from detection's read (the one readMetadata makes), decoded: no third read.
+  const rawMetadata = detected.parsed?.metadata;
+  if (rawMetadata === undefined) return result(format, false);
+  let metadata: FileMetadata;
   try {
-    metadata = await readMetadata(text, format);
+    metadata = decodeMetadata(rawMetadata);
   } catch (err) {
     problems.push({ severity: "error", code: "metadata-invalid", message: isHushError(err) ? err.message : "the sops metadata cannot be read" });
     return result(format, true);
   }
-  if (metadata === undefined || parsed === undefined) return result(format, false);
   problems.push(...metadataProblems(metadata), ...unreadProblems(metadata, input.strict === true));
   const recipientSeverity = input.strict === true ? "error" : "warning";
   for (const f of recipientFindings(metadata, input.creationRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });

@@ -202,16 +202,21 @@ export const TEXTCONV_MAX_BYTES_ENV = "HUSH_TEXTCONV_MAX_BYTES";
 export const TOO_LARGE_SUMMARY_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
- * The metadata summary of a file above the review limit, read without decrypting or parsing its
- * values (the format's streaming reader finds the metadata block); "" when the name gives no
- * format, the file has no metadata, or its format has no such reader.
+ * The metadata summary of a file above the review limit, read without decrypting anything: the
+ * format's streaming reader finds the metadata block when it can (plain YAML), else the whole
+ * file is parsed for it (JSON, dotenv, INI, TOML, YAML streams; bounded by
+ * {@link TOO_LARGE_SUMMARY_MAX_BYTES}), so no format lets padding hide a changed recipient or
+ * rule. "" when the name gives no format or the file has no metadata; a warning line when the
+ * file or its metadata cannot be read.
  */
 export async function tooLargeSummary(bytes: Buffer, path: string | undefined): Promise<string> {
   const format = path === undefined ? undefined : formatFromPath(path);
   if (format === undefined || format === "binary" || bytes.length > TOO_LARGE_SUMMARY_MAX_BYTES) return "";
+  const text = bytes.toString("utf8");
   try {
-    const raw = (await streamForDecrypt(bytes.toString("utf8"), format))?.metadata;
-    return raw === undefined ? "" : metadataSummary(decodeMetadata(raw), format);
+    const raw = (await streamForDecrypt(text, format))?.metadata;
+    const metadata = raw === undefined ? await readMetadata(text, format) : decodeMetadata(raw);
+    return metadata === undefined ? "" : metadataSummary(metadata, format);
   } catch {
     return header("WARNING: the sops metadata cannot be read");
   }
