@@ -111,7 +111,9 @@ export async function runUnset(io: CliIo, args: readonly string[], flags: SetFla
     throw new HushError(named.code, named.message, {
       ...(named.location === undefined ? {} : { location: named.location }),
       located: named.located,
-      details: ["next: nothing was changed; pass --idempotent to succeed when the key is already absent"],
+      ...(named.hint === undefined ? {} : { hint: named.hint }),
+      details: [...(named.details ?? []), "next: nothing was changed; pass --idempotent to succeed when the key is already absent"],
+      cause: err,
     });
   }
   return 0;
