@@ -71,6 +71,20 @@ describe("key groups and Shamir thresholds", () => {
     expect((await decryptWith("override.yaml", [1, 2])).stdout).toBe(PLAIN);
   });
 
+  it.each([
+    ["    shamir_threshold: 4\n", [], "shamir_threshold is 4 with 3 key groups; no 4 groups can open the file"],
+    ["", ["--shamir-secret-sharing-threshold", "1"], "shamir_threshold is 1 with 3 key groups; a Shamir threshold is at least 2"],
+  ])("refuses a threshold no set of groups can meet (%j %j), saying so, not that there are too many keys, and leaves the file as it was", async (extra, args, message) => {
+    config(extra);
+    const file = join(tmp.path, "unmeetable.yaml");
+    writeFileSync(file, PLAIN);
+    const r = await hush(["encrypt", "-i", ...args, "unmeetable.yaml"], { cwd: tmp.path });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`unmeetable.yaml: ${message}`);
+    expect(r.stderr).not.toContain("too many keys");
+    expect(readFileSync(file, "utf8")).toBe(PLAIN);
+  });
+
   it("groups add re-splits the same data key (values stay as they are); groups delete of a key leaving the file makes a new one", async () => {
     writeFileSync(join(tmp.path, ".sops.yaml"), `creation_rules:\n  - age: ${keys[0]!.recipient}\n`);
     const one = await encrypt("grow.yaml");

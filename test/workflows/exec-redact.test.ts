@@ -309,6 +309,16 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     expect(refused.stderr).toMatch(/b\.yaml: cannot use complex value in environment; offending key db \(use --flatten/);
   });
 
+  it("--redact masks a first document's secret although a later document leaves the same key empty", () => {
+    // exec-env reads the first document; the empty value at the same path in the second one is
+    // not bound to its key, but says nothing about the first document's encrypted value.
+    const stream = encryptFile(k, "stream-env.yaml", "PASSWORD: hunter2secret-e1\n---\nPASSWORD: \"\"\n");
+    const r = k.hush(["exec-env", "--redact", stream, "--", "sh", "-c", 'echo "$PASSWORD"']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe("[redacted]\n");
+    expect(r.stderr).not.toContain("hunter2secret-e1");
+  });
+
   it("reads a file from standard input with -", () => {
     const r = k.hush(["exec-env", "--input-type", "dotenv", "-", "--", process.execPath, "-e", "console.log(process.env.A_TOKEN)"], { input: readFileSync(a, "utf8") });
     expect(r.status).toBe(0);
@@ -340,6 +350,12 @@ describe("hush exec-file --redact masks each value as the file it writes spells 
 
   it("a value in a later document of a YAML stream", () => {
     expect(catRedacted("stream.yaml", "a: first-doc-value-95\n---\ne: second-doc-secret-96\n")).toBe("a: [redacted]\n---\ne: [redacted]\n");
+  });
+
+  it("a value in one document of a YAML stream, although another document leaves the same path empty or null", () => {
+    const out = catRedacted("stream-blank.yaml", 'password: ""\ntoken: null\n---\npassword: hunter2secret-f1\ntoken: tok-secret-f2\n');
+    expect(out).not.toMatch(/hunter2secret-f1|tok-secret-f2/);
+    expect(out).toBe('password: ""\ntoken: null\n---\npassword: [redacted]\ntoken: [redacted]\n');
   });
 
   it("a value that --output-type writes in another spelling (1.50e3 as dotenv's 1500.0)", () => {

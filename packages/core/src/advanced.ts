@@ -14,7 +14,7 @@ export { unimplementedKeyBackend, type UnimplementedKindSpec } from "./keys/unim
 export type { EntryFields } from "./metadata/entry-fields.ts";
 export { armorBody } from "./keys/armor-body.ts";
 export { encryptText, reencryptText, type EncryptOptions } from "./secret-file.ts";
-export { decryptText, openText, readPlaintext, verifyText, readMetadata, type DecryptOptions, type OpenedFile, type ReadFile } from "./open-text.ts";
+export { decryptText, openText, readPlaintext, verifyText, readMetadata, type DecryptOptions, type OpenedFile, type ReadFile, type ValuePlace } from "./open-text.ts";
 export { effectiveRule } from "./leaf-rules.ts";
 export { IvStash } from "./crypto/iv-stash.ts";
 export { generateDataKey, wrapDataKey, unwrapDataKey, type KeySourceResolver, type KeyGroupRecipients } from "./crypto/data-key.ts";

@@ -9,7 +9,7 @@
  */
 export { HushError, isHushError, printable, type ErrorCode, type ErrorLocation } from "./errors.ts";
 export { encryptText, type EncryptOptions } from "./secret-file.ts";
-export { decryptText, openText, verifyText, readMetadata, type DecryptOptions, type OpenedFile } from "./open-text.ts";
+export { decryptText, openText, verifyText, readMetadata, type DecryptOptions, type OpenedFile, type ValuePlace } from "./open-text.ts";
 export { SecretDocument, type OpenDocumentOptions, type WriteOptions } from "./document/secret-document.ts";
 export type { PlainEditResult } from "./document/plain-edit.ts";
 export { decryptFile, verifyFile, openFile, encryptForPath, type FileOptions, type EncryptForPathOptions } from "./api/files.ts";

@@ -34,6 +34,15 @@ export interface DecryptOptions {
   readonly generalParser?: boolean;
 }
 
+/**
+ * Where a value stands in a file: its document (a YAML stream holds the same path in several
+ * documents; 0 in every other format) and its key path within that document.
+ */
+export interface ValuePlace {
+  readonly document: number;
+  readonly path: KeyPath;
+}
+
 /** A decrypted file and what is needed to write it back with minimal changes. */
 export interface OpenedFile {
   readonly format: FileFormat;
@@ -42,14 +51,16 @@ export interface OpenedFile {
   readonly dataKey: Uint8Array;
   readonly stash: IvStash;
   /**
-   * Paths of the values not bound to their key (set by {@link openText}): nulls and empty
+   * Places of the values not bound to their key (set by {@link openText}): nulls and empty
    * strings (outside the MAC), and every value left in clear: under `mac_only_encrypted` (or
    * when the MAC is not checked) it is outside the MAC, and otherwise the MAC hashes values
    * without their names, so a clear value can be moved to another clear key. Only an encrypted
    * value is bound to its path, by its own tag. Anyone can add, move or change these without the
-   * data key; callers that act on a name (exec-env) treat them as untrusted.
+   * data key; callers that act on a name (exec-env) treat them as untrusted. Each names its
+   * document too: an empty value in one document of a YAML stream says nothing about the value
+   * at the same path in another.
    */
-  readonly unauthenticated?: readonly KeyPath[];
+  readonly unauthenticated?: readonly ValuePlace[];
 }
 
 /** Reads a file's metadata without decrypting anything (filestatus, check, updatekeys). */
@@ -66,7 +77,7 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
 }
 
 /** What {@link readPlaintext} gives: an {@link OpenedFile} without the IV stash. */
-export type ReadFile = Omit<OpenedFile, "stash" | "unauthenticated"> & { readonly unauthenticated: readonly KeyPath[] };
+export type ReadFile = Omit<OpenedFile, "stash" | "unauthenticated"> & { readonly unauthenticated: readonly ValuePlace[] };
 
 /**
  * Decrypts a file for reading only (decrypt, textconv, the env loader): its plaintext, metadata,
@@ -137,13 +148,13 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
   const mac = new MacBuilder(metadata.macOnlyEncrypted, plaintextEncoding(options.format));
   const utf8 = plaintextEncoding(options.format) === "utf8";
   const edits: TextEdit[] = [];
-  const unauthenticated: KeyPath[] = [];
+  const unauthenticated: ValuePlace[] = [];
   /** The values written into the text, for a store that confirms they read back. */
   const written: Array<{ leaf: Leaf; value: ScalarValue }> | undefined = store.confirmPlaintext === undefined ? undefined : [];
   const take = (leaf: Leaf, i: number): void => {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
     if (leaf.value === null) {
-      if (leaf.kind === "scalar") unauthenticated.push(leaf.path);
+      if (leaf.kind === "scalar") unauthenticated.push({ document: leaf.document, path: leaf.path });
       return;
     }
     const raw = leaf.value.text;
@@ -181,7 +192,7 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
     }
     if (!encrypt || raw === "") {
       if (!metadata.macOnlyEncrypted) mac.add(leaf.value);
-      unauthenticated.push(leaf.path);
+      unauthenticated.push({ document: leaf.document, path: leaf.path });
       return;
     }
     if (leaf.value.type !== "str" || !looksEncrypted(raw)) {

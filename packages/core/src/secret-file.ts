@@ -92,7 +92,8 @@ async function withEncryptedAliasesExpanded(store: Store, text: string, doc: Par
  * ENC[...] envelopes, keys and comments kept, the `sops` metadata appended).
  * @throws HushError PARSE_FAILED (the text does not parse), ALREADY_ENCRYPTED (it has `sops`
  *   metadata), NO_DOCUMENT, NO_KEYS / KEY_SOURCE_FAILED (the data key cannot be wrapped),
- *   NOTHING_ENCRYPTED (with `requireEncryptedValue`), INVALID_ARGUMENT (too many keys).
+ *   NOTHING_ENCRYPTED (with `requireEncryptedValue`), INVALID_ARGUMENT (too many keys, or a
+ *   shamir threshold no set of key groups can meet).
  */
 export async function encryptText(plaintext: string, options: EncryptOptions): Promise<string> {
   checkString(plaintext, "the plaintext");

@@ -33,6 +33,16 @@ describe("decrypting a YAML file for reading", () => {
     expect(read.unauthenticated).toEqual(opened.unauthenticated);
   });
 
+  it("names each unauthenticated value's document: a YAML stream holds the same path in several", async () => {
+    const encrypted = await enc("password: ''\ntoken:\n---\npassword: s3cret\ntoken: t0ken\n");
+    const expected = [
+      { document: 0, path: ["password"] },
+      { document: 0, path: ["token"] },
+    ];
+    expect((await openText(encrypted, withKey)).unauthenticated).toEqual(expected);
+    expect((await readPlaintext(encrypted, withKey)).unauthenticated).toEqual(expected);
+  });
+
   it("reads again as a whole a text the scanner declines after its metadata (a flow list in clear)", async () => {
     const text = "secret: s\nhosts_unencrypted: [a, b]\nlast: l\n";
     const encrypted = await enc(text);

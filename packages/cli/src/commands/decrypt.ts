@@ -1,4 +1,4 @@
-import { encryptedTextFormat, getAtPath, HushError, parseTreePath, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeyPath, type KeySourceResolver } from "@hush/core";
+import { encryptedTextFormat, getAtPath, HushError, parseTreePath, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
 import { convert, decodeInput, encodeText, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -17,14 +17,14 @@ export interface DecryptFlags {
 
 /**
  * Decrypts a file (or stdin) to plaintext text in its own format; `unauthenticated` lists the
- * paths of values not bound to their key (see `OpenedFile.unauthenticated`).
+ * places (document and path) of values not bound to their key (see `OpenedFile.unauthenticated`).
  */
 export async function decryptInput(
   io: CliIo,
   file: string | undefined,
   flags: DecryptFlags,
   keySources: KeySourceResolver = createKeySourceResolver(io.env),
-): Promise<{ text: string; format: FileFormat; unauthenticated: readonly KeyPath[] }> {
+): Promise<{ text: string; format: FileFormat; unauthenticated: readonly ValuePlace[] }> {
   const name = flags.filenameOverride ?? file;
   const format = inputFormat(flags.inputType, name, WHOLE_FILE_FORMAT);
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);

@@ -1,4 +1,4 @@
-import { HushError, samePath, storeFor, type FileFormat, type KeyPath, type Leaf } from "@hush/core";
+import { HushError, storeFor, type FileFormat, type KeyPath, type ValuePlace } from "@hush/core";
 import { refusedEnvironmentNames, type RefusedVariable } from "./env-policy.ts";
 import { envFromPlaintext, type EnvShape } from "./env-values.ts";
 
@@ -15,9 +15,24 @@ export interface DecryptedEnvFile {
   readonly file: string;
   readonly text: string;
   readonly format: FileFormat;
-  /** Paths of values not bound to their key (`OpenedFile.unauthenticated`). */
-  readonly unauthenticated: readonly KeyPath[];
+  /** Places of values not bound to their key (`OpenedFile.unauthenticated`). */
+  readonly unauthenticated: readonly ValuePlace[];
 }
+
+/**
+ * A value's document and path as one string, to compare places: a YAML stream holds the same
+ * path in several documents, and an empty value in one says nothing about the others.
+ */
+function placeKey(document: number, path: KeyPath): string {
+  return JSON.stringify([document, ...path]);
+}
+
+function unauthenticatedPlaces(file: DecryptedEnvFile): Set<string> {
+  return new Set(file.unauthenticated.map((p) => placeKey(p.document, p.path)));
+}
+
+/** The document environment variables come from: the first, as SOPS's exec-env reads it. */
+const ENV_DOCUMENT = 0;
 
 export interface MergedEnv {
   /** Every variable, later files winning, in first-seen order. */
@@ -67,7 +82,8 @@ export async function mergeEnvFiles(files: readonly DecryptedEnvFile[], options:
     } catch (err) {
       throw err instanceof HushError ? err.withFile(f.file) : err;
     }
-    const unauthenticated = new Set(entries.filter((e) => f.unauthenticated.some((p) => samePath(p, e.path))).map((e) => e.name));
+    const unbound = unauthenticatedPlaces(f);
+    const unauthenticated = new Set(entries.filter((e) => unbound.has(placeKey(ENV_DOCUMENT, e.path))).map((e) => e.name));
     const inherited = { ...options.baseEnv, ...Object.fromEntries(vars) };
     const refused = refusedEnvironmentNames(
       entries.map((e) => e.name),
@@ -99,18 +115,20 @@ export interface WrittenFile {
  */
 export async function encryptedValueTexts(file: DecryptedEnvFile, written?: WrittenFile): Promise<string[]> {
   const out = new Set<string>();
-  // Each value's document and path: a YAML stream holds the same path in several documents.
+  // Each encrypted value's document and path, to find it again in `written`.
   const places = new Set<string>();
-  const place = (leaf: Leaf): string => JSON.stringify([leaf.document, ...leaf.path]);
+  const unbound = unauthenticatedPlaces(file);
   for (const leaf of (await storeFor(file.format)).parse(file.text).leaves) {
-    if (leaf.kind !== "scalar" || leaf.value === null || leaf.value.text === "" || file.unauthenticated.some((p) => samePath(p, leaf.path))) continue;
+    if (leaf.kind !== "scalar" || leaf.value === null || leaf.value.text === "") continue;
+    const place = placeKey(leaf.document, leaf.path);
+    if (unbound.has(place)) continue;
     out.add(leaf.value.text);
-    places.add(place(leaf));
+    places.add(place);
   }
   if (written !== undefined) {
     // Converting writes the same tree, so each value is found again at its place.
     for (const leaf of (await storeFor(written.format)).parse(written.text).leaves) {
-      if (leaf.kind !== "scalar" || leaf.aliased === true || !places.has(place(leaf))) continue;
+      if (leaf.kind !== "scalar" || leaf.aliased === true || !places.has(placeKey(leaf.document, leaf.path))) continue;
       const source = written.text.slice(leaf.start, leaf.end);
       const quote = /^("""|'''|"|')/.exec(source)?.[1];
       if (source !== "") out.add(source);

@@ -34,8 +34,13 @@ export async function wrapDataKey(
   if (groups.length === 0) throw new HushError("EMPTY_KEY_GROUP", "no key groups provided");
   if (groups.some((g) => g.length === 0)) throw new HushError("EMPTY_KEY_GROUP", "empty key group provided");
   // Never write a file that hush would refuse to read.
-  const problem = keyGroupLimitProblem(groups.map((g) => g.length)) ?? shamirThresholdProblem(groups.length, threshold);
-  if (problem !== undefined) throw new HushError("INVALID_ARGUMENT", `too many keys: ${problem}`);
+  const tooMany = keyGroupLimitProblem(groups.map((g) => g.length));
+  if (tooMany !== undefined) throw new HushError("INVALID_ARGUMENT", `too many keys: ${tooMany}`);
+  const unmeetable = shamirThresholdProblem(groups.length, threshold);
+  if (unmeetable !== undefined) {
+    const allowed = groups.length === 2 ? "2" : `from 2 to ${groups.length}`;
+    throw new HushError("INVALID_ARGUMENT", unmeetable, { hint: `use a shamir_threshold ${allowed}, or 0 for all groups` });
+  }
   const secrets =
     groups.length === 1 ? [dataKey] : splitSecret(dataKey, groups.length, threshold === 0 ? groups.length : threshold);
   return Promise.all(
