@@ -13,8 +13,22 @@ export interface Repo {
   readonly root: string;
 }
 
-/** Opens the repository around `cwd`; a clear error when there is none. */
-export async function openRepo(io: CliIo, cwd = io.cwd): Promise<Repo> {
+/** The repositories this run opened, by its io and directory: `hush check` asks from several places. */
+const opened = new WeakMap<CliIo, Map<string, Promise<Repo>>>();
+
+/**
+ * Opens the repository around `cwd`; a clear error when there is none. Once per run and
+ * directory: each opening costs a `git rev-parse`, and the pre-commit hook runs on every commit.
+ */
+export function openRepo(io: CliIo, cwd = io.cwd): Promise<Repo> {
+  let byDir = opened.get(io);
+  if (byDir === undefined) opened.set(io, (byDir = new Map()));
+  let repo = byDir.get(cwd);
+  if (repo === undefined) byDir.set(cwd, (repo = openRepoNow(io, cwd)));
+  return repo;
+}
+
+async function openRepoNow(io: CliIo, cwd: string): Promise<Repo> {
   const { simpleGit } = await import("simple-git");
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
