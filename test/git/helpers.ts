@@ -144,6 +144,19 @@ export async function editEncrypted(sb: Sandbox, repo: string, path: string, for
   writeFileSync(file, await reencryptText(opened, plaintext, { keySources: ks }));
 }
 
+/**
+ * Two branches that each change `file` from the current commit of main: `theirs` on a new branch
+ * "theirs", then `ours` on main, each committed; `git merge theirs` then merges them.
+ */
+export async function editOnBothSides(sb: Sandbox, repo: string, file: string, format: FileFormat, edits: { theirs: string; ours: string }): Promise<void> {
+  git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+  await editEncrypted(sb, repo, file, format, edits.theirs);
+  commitAll(sb, repo, "theirs");
+  git(sb, repo, ["checkout", "-q", "main"]);
+  await editEncrypted(sb, repo, file, format, edits.ours);
+  commitAll(sb, repo, "ours");
+}
+
 export function commitAll(sb: Sandbox, repo: string, message: string): void {
   git(sb, repo, ["add", "-A"]);
   git(sb, repo, ["commit", "-q", "--no-verify", "-m", message]);

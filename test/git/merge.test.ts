@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FileFormat } from "@hush/core";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, editOnBothSides, findPlaintext, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
 
 /**
  * Merges through git's merge driver: clean merges by key path, real conflicts that leave no
@@ -92,12 +92,7 @@ describe.each(CLEAN)("clean merge ($format)", (c) => {
     writeEncrypted(sb, repo, c.file, c.base);
     commitAll(sb, repo, "base");
     setup(repo);
-    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
-    await editEncrypted(sb, repo, c.file, c.format, c.theirs);
-    commitAll(sb, repo, "theirs");
-    git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, c.file, c.format, c.ours);
-    commitAll(sb, repo, "ours");
+    await editOnBothSides(sb, repo, c.file, c.format, { theirs: c.theirs, ours: c.ours });
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
     expect(merge.status, merge.stdout + merge.stderr).toBe(0);
     expect(merge.stderr).toContain("merged by key path");
@@ -118,12 +113,7 @@ describe("conflicting merge (yaml)", () => {
     writeEncrypted(sb, repo, "app.enc.yaml", `db:\n  user: app\n  password: ${secrets[0]}\nport: 5432\n`);
     commitAll(sb, repo, "base");
     setup(repo);
-    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
-    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", `db:\n  user: app\n  password: ${secrets[2]}\nport: 5433\n`);
-    commitAll(sb, repo, "theirs");
-    git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", `db:\n  user: app\n  password: ${secrets[1]}\nport: 5432\n`);
-    commitAll(sb, repo, "ours");
+    await editOnBothSides(sb, repo, "app.enc.yaml", "yaml", { theirs: `db:\n  user: app\n  password: ${secrets[2]}\nport: 5433\n`, ours: `db:\n  user: app\n  password: ${secrets[1]}\nport: 5432\n` });
   });
 
   it("conflicts, names the key path, and leaves no plaintext in the working tree or any git object", () => {
@@ -187,12 +177,7 @@ describe("conflict resolution without an editor, and without keys", () => {
     writeEncrypted(sb, repo, "s.enc.json", '{\n  "a": "base",\n  "b": "keep"\n}\n');
     commitAll(sb, repo, "base");
     setup(repo);
-    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
-    await editEncrypted(sb, repo, "s.enc.json", "json", '{\n  "a": "from-theirs",\n  "b": "keep"\n}\n');
-    commitAll(sb, repo, "theirs");
-    git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, "s.enc.json", "json", '{\n  "a": "from-ours",\n  "b": "keep"\n}\n');
-    commitAll(sb, repo, "ours");
+    await editOnBothSides(sb, repo, "s.enc.json", "json", { theirs: '{\n  "a": "from-theirs",\n  "b": "keep"\n}\n', ours: '{\n  "a": "from-ours",\n  "b": "keep"\n}\n' });
     expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).not.toBe(0);
     const r = hush(sb, ["git", "resolve", "--theirs", "s.enc.json"], { cwd: repo });
     expect(r.status, r.stderr).toBe(0);
@@ -204,12 +189,7 @@ describe("conflict resolution without an editor, and without keys", () => {
     writeEncrypted(sb, repo, "k.enc.yaml", "a: 1\nb: 2\n");
     commitAll(sb, repo, "base");
     setup(repo);
-    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
-    await editEncrypted(sb, repo, "k.enc.yaml", "yaml", "a: 1\nb: 3\n");
-    commitAll(sb, repo, "theirs");
-    git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, "k.enc.yaml", "yaml", "a: 2\nb: 2\n");
-    commitAll(sb, repo, "ours");
+    await editOnBothSides(sb, repo, "k.enc.yaml", "yaml", { theirs: "a: 1\nb: 3\n", ours: "a: 2\nb: 2\n" });
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true, env: sb.keylessEnv });
     expect(merge.status).not.toBe(0);
     expect(merge.stderr).toMatch(/cannot merge by key path: no key to decrypt it/);

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /**
  * What a branch, pull request or cloned repository controls — `.sops.yaml`, committed symbolic
@@ -243,12 +243,7 @@ describe("file names that are pathspecs", () => {
     const name = "secrets/[ab].yaml";
     writeEncrypted(sb, repo, name, "password: glob-base\n");
     commitAll(sb, repo, "a file named like a glob");
-    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
-    await editEncrypted(sb, repo, name, "yaml", "password: glob-theirs\n");
-    commitAll(sb, repo, "theirs");
-    git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, name, "yaml", "password: glob-ours\n");
-    commitAll(sb, repo, "ours");
+    await editOnBothSides(sb, repo, name, "yaml", { theirs: "password: glob-theirs\n", ours: "password: glob-ours\n" });
     expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).not.toBe(0);
     // A decrypted copy beside it, never added (the glob [ab] matches its name).
     writeFileSync(join(repo, "secrets", "a.yaml"), "password: decrypted-copy-never-staged\n");
@@ -277,12 +272,7 @@ describe("file names that look like options", () => {
     git(sb, repo, ["checkout", "--", `./${name}`]);
 
     // The merge driver gets it as %P.
-    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
-    await editEncrypted(sb, repo, name, "yaml", "user: theirs\npassword: dash-base\n");
-    commitAll(sb, repo, "theirs");
-    git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, name, "yaml", "user: base\npassword: dash-ours\n");
-    commitAll(sb, repo, "ours");
+    await editOnBothSides(sb, repo, name, "yaml", { theirs: "user: theirs\npassword: dash-base\n", ours: "user: base\npassword: dash-ours\n" });
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
     expect(merge.status, merge.stdout + merge.stderr).toBe(0);
     expect(merge.stderr).toContain("hush: -x.enc.yaml: merged by key path");
