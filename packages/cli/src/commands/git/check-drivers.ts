@@ -4,13 +4,14 @@ import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:
 import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, routedToHush, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { printable } from "@hush/core";
 import { readFileBounded, type CliIo } from "../../io.ts";
-import { localConfig, openRepo, readBlob, type Repo } from "./repo.ts";
+import { openRepo, readLocalConfig, readBlob, type Repo } from "./repo.ts";
 import { gitProgram } from "../../git-program.ts";
 
 /**
- * `hush check`'s driver check: when `hush git setup` set up the drivers (the root
- * `.gitattributes` has hush's block), every covered encrypted file must still get `diff=hush` and
- * `merge=hush`. One `git check-attr` process answers for all files.
+ * `hush check`'s driver checks: files git's attributes hand to hush's drivers must be encrypted;
+ * when `hush git setup` set up the drivers (the root `.gitattributes` has hush's block), every
+ * covered encrypted file must still get `diff=hush` and `merge=hush`; the driver commands in the
+ * local config must still run. One `git check-attr` process answers for all files.
  */
 
 /** `git check-attr --stdin -z diff merge` for `paths` (relative to the root), or undefined when git fails. */
@@ -74,50 +75,64 @@ function byRepoPath(repo: Repo, files: readonly string[]): Map<string, string> {
 }
 
 /**
- * The files among `files` (absolute paths) that git's attributes hand to hush's diff or merge
- * driver, with their `diff` and `merge` values: `hush check` holds them to be encrypted even when
- * no creation rule covers them. Empty outside a repository or when git cannot answer.
+ * git's `diff` and `merge` attributes of the files `hush check` looks at, read with one
+ * `git check-attr` for all of them: the routing check and the driver check both need them, and
+ * the pre-commit hook runs on every commit.
  */
-export async function filesRoutedToHush(io: CliIo, files: readonly string[], staged: boolean): Promise<Map<string, ReadonlyMap<string, string>>> {
-  const routed = new Map<string, ReadonlyMap<string, string>>();
-  if (files.length === 0) return routed;
+export interface DriverAttributes {
+  readonly repo: Repo;
+  /** Absolute path by path relative to the repository's root (files outside it are left out). */
+  readonly byRel: ReadonlyMap<string, string>;
+  /** git's answer: attribute → value by path relative to the root. */
+  readonly attrs: ReadonlyMap<string, ReadonlyMap<string, string>>;
+}
+
+/**
+ * The {@link DriverAttributes} of `files` (absolute paths; staged: as in the index), or undefined
+ * outside a repository, when no file is inside it, or when git cannot answer.
+ */
+export async function readDriverAttributes(io: CliIo, files: readonly string[], staged: boolean): Promise<DriverAttributes | undefined> {
+  if (files.length === 0) return undefined;
   let repo: Repo;
   try {
     repo = await openRepo(io);
   } catch {
-    return routed;
+    return undefined;
   }
   const byRel = byRepoPath(repo, files);
   const output = byRel.size === 0 ? undefined : await checkAttr(io, repo, [...byRel.keys()], staged);
-  if (output === undefined) return routed;
-  for (const [rel, attrs] of parseCheckAttr(output)) {
-    const abs = byRel.get(rel);
-    if (abs !== undefined && routedToHush(attrs)) routed.set(abs, attrs);
+  return output === undefined ? undefined : { repo, byRel, attrs: parseCheckAttr(output) };
+}
+
+/**
+ * The files among `files` (absolute paths) that git's attributes hand to hush's diff or merge
+ * driver, with their `diff` and `merge` values: `hush check` holds them to be encrypted even when
+ * no creation rule covers them. Empty when the attributes could not be read.
+ */
+export function filesRoutedToHush(attributes: DriverAttributes | undefined, files: readonly string[]): Map<string, ReadonlyMap<string, string>> {
+  const routed = new Map<string, ReadonlyMap<string, string>>();
+  if (attributes === undefined) return routed;
+  const wanted = new Set(files);
+  for (const [rel, attrs] of attributes.attrs) {
+    const abs = attributes.byRel.get(rel);
+    if (abs !== undefined && wanted.has(abs) && routedToHush(attrs)) routed.set(abs, attrs);
   }
   return routed;
 }
 
 /**
  * `drivers-overridden` findings by absolute path for `files` (absolute paths of covered encrypted
- * files). Empty outside a repository, when hush's block is not in the root `.gitattributes`, or
- * when git cannot answer.
+ * files). Empty when the attributes could not be read or hush's block is not in the root
+ * `.gitattributes`.
  */
-export async function driverProblems(io: CliIo, files: readonly string[], staged: boolean): Promise<Map<string, CheckProblem>> {
+export async function driverProblems(attributes: DriverAttributes | undefined, files: readonly string[], staged: boolean): Promise<Map<string, CheckProblem>> {
   const found = new Map<string, CheckProblem>();
-  if (files.length === 0) return found;
-  let repo: Repo;
-  try {
-    repo = await openRepo(io);
-  } catch {
-    return found;
-  }
+  if (attributes === undefined || files.length === 0) return found;
+  const { repo, byRel, attrs } = attributes;
   if (!hasManagedBlock(await rootAttributes(repo, staged))) return found;
-  const byRel = byRepoPath(repo, files);
-  if (byRel.size === 0) return found;
-  const output = await checkAttr(io, repo, [...byRel.keys()], staged);
-  if (output === undefined) return found;
-  const attrs = parseCheckAttr(output);
+  const wanted = new Set(files);
   for (const [rel, abs] of byRel) {
+    if (!wanted.has(abs)) continue;
     const problem = driverOverrideProblem(attrs.get(rel), attributeFiles(repo.root, rel));
     if (problem !== undefined) found.set(abs, problem);
   }
@@ -151,8 +166,9 @@ export async function driverCommandProblems(io: CliIo): Promise<FileCheckResult[
   } catch {
     return [];
   }
+  const config = await readLocalConfig(repo);
   for (const key of [`diff.${DRIVER}.textconv`, `merge.${DRIVER}.driver`]) {
-    const command = await localConfig(repo, key);
+    const command = config(key);
     if (command === undefined) continue;
     const missing = programWords(command).find((w) => isAbsolute(w) && !existsSync(w));
     if (missing !== undefined) {

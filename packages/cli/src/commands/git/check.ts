@@ -5,6 +5,7 @@ import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type FileC
 import { loadConfig, type LoadedConfig } from "../../config.ts";
 import { writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
+import type { DriverAttributes } from "./check-drivers.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
 import { baseRules, coveringRuleMatcher } from "./check-rules.ts";
 
@@ -118,12 +119,12 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
   return [...new Set(files)].sort().map((abs) => ({ display: show(abs), abs, read: async () => readCheckedFile(abs, root) }));
 }
 
-/** Adds `drivers-overridden` findings to covered encrypted files (one git process for all). */
-async function addDriverProblems(io: CliIo, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, staged: boolean): Promise<void> {
+/** Adds `drivers-overridden` findings to covered encrypted files. */
+async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, staged: boolean): Promise<void> {
   const covered = results.filter((r) => r.covered && r.encrypted);
   if (covered.length === 0) return;
   const { driverProblems } = await import("./check-drivers.ts");
-  const found = await driverProblems(io, covered.map((r) => checkedAt.get(r)!), staged);
+  const found = await driverProblems(attributes, covered.map((r) => checkedAt.get(r)!), staged);
   results.forEach((r, i) => {
     const problem = found.get(checkedAt.get(r) ?? "");
     if (problem !== undefined && r.covered && r.encrypted) results[i] = { ...r, problems: [...r.problems, problem] };
@@ -176,10 +177,13 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     if (base !== undefined) fromBase.set(i, base.where);
     rules.push(own ?? base?.rule);
   }
+  // One `git check-attr` for every file: the attributes say which files git hands to hush's
+  // drivers and whether a covered file's drivers were switched off.
+  const { filesRoutedToHush, readDriverAttributes } = await import("./check-drivers.ts");
+  const attributes = await readDriverAttributes(io, listed.map((c) => c.abs), flags.staged === true);
   // Files git hands to hush's drivers must be encrypted, whatever .sops.yaml says (a branch can
-  // narrow its path_regex in one line): one `git check-attr` for the files no rule covers.
-  const { filesRoutedToHush } = await import("./check-drivers.ts");
-  const routed = await filesRoutedToHush(io, listed.filter((c, i) => rules[i] === undefined && basename(c.abs) !== ".sops.yaml").map((c) => c.abs), flags.staged === true);
+  // narrow its path_regex in one line), also those no rule covers.
+  const routed = filesRoutedToHush(attributes, listed.filter((c, i) => rules[i] === undefined && basename(c.abs) !== ".sops.yaml").map((c) => c.abs));
   for (const [i, c] of listed.entries()) {
     const rule = rules[i];
     const routedAttrs = routed.get(c.abs);
@@ -210,7 +214,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       checkedAt.set(result, c.abs);
     }
   }
-  await addDriverProblems(io, results, checkedAt, flags.staged === true);
+  await addDriverProblems(attributes, results, checkedAt, flags.staged === true);
   const { driverCommandProblems } = await import("./check-drivers.ts");
   results.push(...(await driverCommandProblems(io)));
   const ok = checkPassed(results);

@@ -48,25 +48,30 @@ export async function listFiles(repo: Repo, args: readonly string[]): Promise<st
   return [...new Set(out.split("\0").filter((p) => p !== ""))];
 }
 
+/** A value of the repository's own config by key (case-insensitive section and variable), or undefined. */
+export type LocalConfig = (key: string) => string | undefined;
+
 /**
- * A config value from the repository's own config (not global), or undefined. Read from the full
- * list: `git config --get` exits 1 for a missing key, which simple-git does not report as an error.
+ * The repository's own config (not global), read once with one `git config --local --list -z`:
+ * a caller that needs several keys asks this one snapshot (the pre-commit hook runs on every
+ * commit). Read from the full list because `git config --get` exits 1 for a missing key, which
+ * simple-git does not report as an error. Empty when git cannot read it.
  */
-export async function localConfig(repo: Repo, key: string): Promise<string | undefined> {
+export async function readLocalConfig(repo: Repo): Promise<LocalConfig> {
   let out: string;
   try {
     out = await repo.git.raw(["config", "--local", "--list", "-z"]);
   } catch {
-    return undefined;
+    out = "";
   }
-  let value: string | undefined;
+  const values = new Map<string, string>();
   for (const item of out.split("\0")) {
+    if (item === "") continue;
     const nl = item.indexOf("\n");
-    const k = nl === -1 ? item : item.slice(0, nl);
     // Section and variable names are case-insensitive; the last occurrence wins, as in git.
-    if (k.toLowerCase() === key.toLowerCase()) value = nl === -1 ? "" : item.slice(nl + 1);
+    values.set((nl === -1 ? item : item.slice(0, nl)).toLowerCase(), nl === -1 ? "" : item.slice(nl + 1));
   }
-  return value;
+  return (key) => values.get(key.toLowerCase());
 }
 
 /** Bytes of a blob (by object name, e.g. `:2:path` or a sha). */

@@ -20,7 +20,7 @@ import {
 import { loadConfig } from "../../config.ts";
 import { installedCommand } from "../../installation.ts";
 import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
-import { listFiles, localConfig, openRepo, type Repo } from "./repo.ts";
+import { listFiles, openRepo, readLocalConfig, type Repo } from "./repo.ts";
 
 export interface SetupFlags {
   dryRun?: boolean;
@@ -212,8 +212,10 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
     if (!dry) writeFileAtomic(attrPath, updated, { plaintext: false });
     notes.push("commit .gitattributes so that everyone gets these attributes; git config is never shared, so each clone runs `hush git setup` once");
   }
+  // Read before any key is set: each key is compared with its own value only.
+  const config = await readLocalConfig(repo);
   for (const { key, value } of driverConfig(command)) {
-    if ((await localConfig(repo, key)) === value) continue;
+    if (config(key) === value) continue;
     changes.push(`${would}set git config ${key} = ${value}`);
     if (!dry) await repo.git.raw(["config", "--local", key, value]);
   }
@@ -270,11 +272,11 @@ export async function runUninstall(io: CliIo, flags: { dryRun?: boolean }): Prom
       }
     }
   }
+  // Read before any section is removed: each section's keys are looked up in their own section only.
+  const config = await readLocalConfig(repo);
   for (const section of [`diff.${DRIVER}`, `merge.${DRIVER}`]) {
     const keys = driverConfig("hush").filter((e) => e.key.startsWith(`${section}.`));
-    let present = false;
-    for (const { key } of keys) if ((await localConfig(repo, key)) !== undefined) present = true;
-    if (!present) continue;
+    if (!keys.some(({ key }) => config(key) !== undefined)) continue;
     changes.push(`${would}remove git config section ${section}`);
     if (!dry) await repo.git.raw(["config", "--local", "--remove-section", section]);
   }

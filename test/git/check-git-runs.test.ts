@@ -1,0 +1,55 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
+
+/**
+ * `hush check` is the pre-commit hook: every commit pays for each git process it starts. Each
+ * question it asks git (the repository root, the attributes of the files, the local config) is
+ * asked once per run, however many files and checks need the answer.
+ */
+
+let sb: Sandbox;
+let repo: string;
+
+beforeAll(() => {
+  sb = createSandbox();
+  repo = createRepo(sb);
+  mkdirSync(join(repo, "config"));
+  writeEncrypted(sb, repo, "db.enc.yaml", "password: git-runs-secret-1\n");
+  writeEncrypted(sb, repo, "config/api.enc.json", '{"token": "git-runs-secret-2"}\n');
+  writeFileSync(join(repo, "settings.yaml"), "debug: true\n");
+  expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+  commitAll(sb, repo, "initial");
+});
+
+afterAll(() => sb.cleanup());
+
+/**
+ * Runs `hush check` with git tracing to a file and returns the git commands it ran, sorted: the
+ * subcommand, with `config`'s first option (`config --local`) so that reads are told apart.
+ */
+function gitRunsOf(name: string, args: readonly string[]): { report: CheckJsonReport; commands: string[] } {
+  const trace = join(sb.dir, `${name}.trace`);
+  const r = hush(sb, ["check", "--json", ...args], { cwd: repo, env: { ...sb.keylessEnv, GIT_TRACE: trace } });
+  expect(r.status, r.stdout + r.stderr).toBe(0);
+  const commands = [...readFileSync(trace, "utf8").matchAll(/trace: built-in: git (\S+)(?: (--\S+))?/g)].map((m) => (m[1] === "config" ? `config ${m[2]}` : m[1]!));
+  return { report: JSON.parse(r.stdout) as CheckJsonReport, commands: commands.sort() };
+}
+
+describe("hush check asks git each question once", () => {
+  it("over the working tree: one rev-parse, ls-files, check-attr and config read", () => {
+    const { report, commands } = gitRunsOf("tree", []);
+    expect(report.summary).toEqual({ files: 2, errors: 0, warnings: 0 });
+    expect(commands).toEqual(["check-attr", "config --local", "ls-files", "rev-parse"]);
+  });
+
+  it("over staged changes (the hook): one rev-parse, diff, check-attr and config read, besides reading the staged files", () => {
+    writeEncrypted(sb, repo, "new.enc.yaml", "password: git-runs-secret-3\n");
+    writeFileSync(join(repo, "notes.yaml"), "plain: true\n");
+    git(sb, repo, ["add", "-A"]);
+    const { report, commands } = gitRunsOf("staged", ["--staged"]);
+    expect(report.summary).toEqual({ files: 1, errors: 0, warnings: 0 });
+    expect(commands.filter((c) => c !== "cat-file")).toEqual(["check-attr", "config --local", "diff", "rev-parse"]);
+  });
+});
