@@ -33,6 +33,20 @@ export function readInputFile(path: string): Buffer {
 /** Names under which a shell hands a program a pipe: `<(cmd)`, `/dev/stdin`. */
 const PIPE_NAME = /^\/(?:dev\/stdin|dev\/fd\/\d+|proc\/self\/fd\/\d+)$/;
 
+/** How {@link readFileBounded} reads. */
+export interface BoundedReadOptions {
+  /**
+   * Read only a regular file at the path itself: a symbolic link (even to a regular file), a pipe,
+   * a device or a socket is refused unread. For a file of a repository's working tree that hush
+   * reads on its own (not one the user named): git stores a committed link as its target's name,
+   * so the file behind it is not the repository's, and it can be `/dev/zero` or a file of the
+   * machine running hush.
+   */
+  readonly regularFileOnly?: boolean;
+  /** A regular file larger than this many bytes is refused unread. */
+  readonly maxBytes?: number;
+}
+
 /**
  * A file's bytes, read so that the file cannot make the read endless. A file in a cloned
  * repository can be a link to `/dev/zero`, to `/proc/self/pagemap` (a "regular" file of size 0
@@ -44,21 +58,26 @@ const PIPE_NAME = /^\/(?:dev\/stdin|dev\/fd\/\d+|proc\/self\/fd\/\d+)$/;
  * @throws HushError READ_FAILED (located at `path`, which the message leaves for the caller to
  *   name); the errors of node:fs (ENOENT, EACCES…) as they are, and EISDIR for a directory.
  */
-export function readFileBounded(path: string): Buffer {
+export function readFileBounded(path: string, options: BoundedReadOptions = {}): Buffer {
+  const regularOnly = options.regularFileOnly === true;
   // The type is checked before opening: opening a device can itself do something (a terminal, a
   // tape), and opening a pipe waits for its writer.
-  const found = statSync(path);
+  const found = regularOnly ? lstatSync(path) : statSync(path);
   if (found.isDirectory()) throw Object.assign(new Error(`${path}: is a directory`), { code: "EISDIR" });
-  if (found.isFIFO()) {
+  if (regularOnly && !found.isFile()) {
+    throw notAFile(path, found.isSymbolicLink() ? "a symbolic link" : "a pipe, device or socket");
+  } else if (found.isFIFO()) {
     if (!PIPE_NAME.test(path) && !lstatSync(path).isFIFO()) throw notAFile(path, "a link to a pipe");
   } else if (!found.isFile()) {
     throw notAFile(path, "a device or socket");
   }
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOCTTY);
+  // O_NOFOLLOW: a link put in the file's place after the check is refused too.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOCTTY | (regularOnly ? constants.O_NOFOLLOW : 0));
   try {
     const st = fstatSync(fd);
     if (st.isFIFO() !== found.isFIFO() || !(st.isFIFO() || st.isFile())) throw notAFile(path, "it changed as it was opened");
     if (st.isFIFO()) return readToEnd(fd);
+    if (options.maxBytes !== undefined && st.size > options.maxBytes) throw new HushError("READ_FAILED", `larger than ${options.maxBytes} bytes`, { location: { file: path } });
     const bytes = Buffer.allocUnsafe(st.size);
     let read = 0;
     while (read < st.size) {

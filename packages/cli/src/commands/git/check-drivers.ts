@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, lstatSync, realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, routedToHush, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { printable } from "@hush/core";
@@ -48,8 +48,7 @@ function attributeFiles(root: string, path: string): string[] {
 async function rootAttributes(repo: Repo, staged: boolean): Promise<string> {
   try {
     if (staged) return (await readBlob(repo, ":.gitattributes")).toString("utf8");
-    const path = join(repo.root, ".gitattributes");
-    return lstatSync(path).isFile() ? readFileBounded(path).toString("utf8") : "";
+    return readFileBounded(join(repo.root, ".gitattributes"), { regularFileOnly: true }).toString("utf8");
   } catch {
     return "";
   }

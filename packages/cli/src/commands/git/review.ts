@@ -1,11 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { lstatSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HushError } from "@hush/core";
 import { renderDiffView, renderTooLargeView, rewritePatch, tooLargeSummary, type PatchSide } from "@hush/git";
 import { EXIT } from "../../exit-codes.ts";
-import { writeOut, type CliIo } from "../../io.ts";
+import { readFileBounded, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { AttributeReader } from "./attribute-reader.ts";
 import { ObjectReader } from "./object-reader.ts";
@@ -86,7 +85,7 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
     if (command !== "diff") return Buffer.alloc(0);
     const file = join(topLevel, side.path);
     try {
-      return lstatSync(file).isFile() ? readFileSync(file) : Buffer.alloc(0);
+      return readFileBounded(file, { regularFileOnly: true });
     } catch {
       return Buffer.alloc(0);
     }

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readFileSync, realpathSync, unlinkSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, unlinkSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { HushError, compileRe2, isHushError, printable } from "@hush/core";
 import {
@@ -64,9 +64,7 @@ function posix(p: string): string {
 async function isEncryptedFile(abs: string): Promise<boolean> {
   let bytes: Buffer;
   try {
-    const st = lstatSync(abs);
-    if (!st.isFile() || st.size > 4 * 1024 * 1024) return false;
-    bytes = readFileBounded(abs);
+    bytes = readFileBounded(abs, { regularFileOnly: true, maxBytes: 4 * 1024 * 1024 });
   } catch {
     return false;
   }
