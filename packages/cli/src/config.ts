@@ -1,4 +1,4 @@
-import { configRelativePath, findCreationRule, HushError, isHushError, loadSopsConfig, resolveCreation, type CreationOverrides, type CreationRule, type CreationSettings, type LoadedConfig } from "@hush/core";
+import { configRelativePath, findCreationRule, isHushError, loadSopsConfig, resolveCreation, type CreationOverrides, type CreationRule, type CreationSettings, type LoadedConfig } from "@hush/core";
 
 /**
  * `.sops.yaml` for the commands: found and read by core (`loadSopsConfig`), matched against a
@@ -33,7 +33,8 @@ export async function creationSettingsFor(loaded: LoadedConfig | undefined, file
   } catch (err) {
     if (!isHushError(err, "CONFIG_NO_MATCH")) throw err;
     // The first line stays SOPS's (scripts match on it); the next step depends on the cause.
-    throw new HushError(err.code, err.message, { located: true, details: [noRuleNextStep(loaded, relativePath)] });
+    // Located: the message names the path already.
+    throw err.withDetails([noRuleNextStep(loaded, relativePath)], { located: true });
   }
 }
 

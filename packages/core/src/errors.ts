@@ -110,13 +110,31 @@ export class HushError extends Error {
   /** A copy of this error that also names the file (stores do not know file names). */
   withFile(file: string): HushError {
     if (this.located || this.location?.file !== undefined) return this;
-    const err = new HushError(this.code, this.message, {
-      location: { ...this.location, file },
+    return this.#copy({ location: { ...this.location, file } }, this.cause);
+  }
+
+  /**
+   * A copy of this error with `lines` added after its own details (a next step, where hush
+   * looked), for a caller that knows more than the code that threw: code, message, location and
+   * hint stay, and this error becomes the copy's cause. With `located: true` the copy says its
+   * message names its place already ({@link HushError.located}), so a later
+   * {@link HushError.withFile} leaves it as it is; without, it is as located as this error.
+   */
+  withDetails(lines: readonly string[], options: { located?: boolean } = {}): HushError {
+    return this.#copy({ details: [...(this.details ?? []), ...lines], ...options }, this);
+  }
+
+  /** A copy with `changes` over this error's location, details and `located`, and the given cause. */
+  #copy(changes: { location?: ErrorLocation; details?: readonly string[]; located?: boolean }, cause: unknown): HushError {
+    const location = changes.location ?? this.location;
+    const details = changes.details ?? this.details;
+    return new HushError(this.code, this.message, {
+      ...(location === undefined ? {} : { location }),
       ...(this.hint === undefined ? {} : { hint: this.hint }),
-      ...(this.details === undefined ? {} : { details: this.details }),
-      cause: this.cause,
+      ...(details === undefined ? {} : { details }),
+      located: changes.located ?? this.located,
+      cause,
     });
-    return err;
   }
 }
 

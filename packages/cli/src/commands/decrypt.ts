@@ -41,7 +41,7 @@ export async function decryptInput(
     }
     if (err.code === "METADATA_MISSING" && file !== undefined && err.details === undefined) {
       // SOPS's line first (scripts match on it), then what a newcomer does next.
-      throw new HushError(err.code, err.message, { location: { file }, details: ["next: the file is not encrypted; `hush encrypt -i` encrypts it in place"], cause: err });
+      throw err.withFile(file).withDetails(["next: the file is not encrypted; `hush encrypt -i` encrypts it in place"]);
     }
     throw err.withFile(file ?? "stdin");
   }

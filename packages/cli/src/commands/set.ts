@@ -107,14 +107,7 @@ export async function runUnset(io: CliIo, args: readonly string[], flags: SetFla
   } catch (err) {
     if (!isHushError(err, "KEY_NOT_FOUND")) throw err;
     if (flags.idempotent === true) return 0;
-    const named = err.withFile(file);
-    throw new HushError(named.code, named.message, {
-      ...(named.location === undefined ? {} : { location: named.location }),
-      located: named.located,
-      ...(named.hint === undefined ? {} : { hint: named.hint }),
-      details: [...(named.details ?? []), "next: nothing was changed; pass --idempotent to succeed when the key is already absent"],
-      cause: err,
-    });
+    throw err.withFile(file).withDetails(["next: nothing was changed; pass --idempotent to succeed when the key is already absent"]);
   }
   return 0;
 }
