@@ -1,9 +1,9 @@
 /**
- * Parsers for the two git processes `hush audit` runs, whatever the history holds: one
- * `git log --raw -z` listing, for every commit, the blob of each file it changed; and one
- * `git cat-file --batch` that returns those blobs and the commit objects. Only hashes, dates
- * and NUL-terminated paths are read from the log; author and subject come from the commit
- * objects, so no commit message can break the parsing.
+ * Parsers for what `hush audit` reads from git, whatever the history holds: one
+ * `git log --raw -z` listing, for every commit, the blob of each file it changed; and the commit
+ * objects that `git cat-file --batch` returns (split by `BatchReader`, ../cat-file-batch.ts).
+ * Only hashes, dates and NUL-terminated paths are read from the log; author and subject come from
+ * the commit objects, so no commit message can break the parsing.
  */
 
 /** The format `git log` is run with (`--format=` this): a NUL, the commit hash, a space and the author time. */
@@ -42,50 +42,6 @@ export function parseRawLog(output: string): LoggedCommit[] {
     if (head !== null) commits.push({ commit: head[1]!, authorTime: Number(head[2]), changes: [] });
   }
   return commits;
-}
-
-/** An object returned by `git cat-file --batch`, or a name git did not find. */
-export type BatchObject = { readonly name: string; readonly type: string; readonly content: Buffer } | { readonly name: string; readonly missing: true };
-
-/**
- * Splits the output of `git cat-file --batch` into objects as it arrives: each is
- * `<oid> <type> <size>\n<content>\n`, or `<name> missing\n`.
- */
-export class BatchReader {
-  #pending: Buffer = Buffer.alloc(0);
-  readonly #onObject: (object: BatchObject) => void;
-
-  constructor(onObject: (object: BatchObject) => void) {
-    this.#onObject = onObject;
-  }
-
-  /** Feeds the next chunk of output; calls back for every complete object in it. */
-  push(chunk: Buffer): void {
-    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
-    for (;;) {
-      const nl = this.#pending.indexOf(0x0a);
-      if (nl === -1) return;
-      const header = this.#pending.subarray(0, nl).toString("latin1");
-      const missing = /^(\S+) (missing|ambiguous)$/.exec(header);
-      if (missing !== null) {
-        this.#pending = this.#pending.subarray(nl + 1);
-        this.#onObject({ name: missing[1]!, missing: true });
-        continue;
-      }
-      const found = /^(\S+) (\S+) (\d+)$/.exec(header);
-      if (found === null) throw new Error(`unexpected git cat-file output: ${JSON.stringify(header.slice(0, 80))}`);
-      const size = Number(found[3]);
-      if (this.#pending.length < nl + 1 + size + 1) return;
-      const content = Buffer.from(this.#pending.subarray(nl + 1, nl + 1 + size));
-      this.#pending = this.#pending.subarray(nl + 1 + size + 1);
-      this.#onObject({ name: found[1]!, type: found[2]!, content });
-    }
-  }
-
-  /** Whether output is left over (an object cut short). */
-  get incomplete(): boolean {
-    return this.#pending.length > 0;
-  }
 }
 
 /** The author name and subject of a commit object (headers, a blank line, the message). */

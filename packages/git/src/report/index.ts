@@ -7,6 +7,7 @@
 export * from "./model.ts";
 export { buildAccessReport, recipientRef, compareRecipients, type AccessInput } from "./access.ts";
 export { summarizeVersion, auditFile, buildAuditReport, ageInDays, type VersionSummary, type FileVersion } from "./audit.ts";
-export { parseRawLog, parseCommitObject, BatchReader, LOG_FORMAT, type LoggedCommit, type BatchObject } from "./git-output.ts";
+export { parseRawLog, parseCommitObject, LOG_FORMAT, type LoggedCommit } from "./git-output.ts";
+export { BatchReader, type BatchObject } from "../cat-file-batch.ts";
 export { renderAccessText, renderAuditText, auditFindings, textTable } from "./text.ts";
 export { renderReportHtml, html } from "./html.ts";

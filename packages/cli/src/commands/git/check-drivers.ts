@@ -5,7 +5,7 @@ import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, pars
 import { printable } from "@hush/core";
 import { readFileBounded, type CliIo } from "../../io.ts";
 import { openRepo, readLocalConfig, readBlob, type Repo } from "./repo.ts";
-import { gitProgram } from "../../git-program.ts";
+import { gitEnvironment, gitProgram } from "../../git-program.ts";
 
 /**
  * `hush check`'s driver checks: files git's attributes hand to hush's drivers must be encrypted;
@@ -16,8 +16,7 @@ import { gitProgram } from "../../git-program.ts";
 
 /** `git check-attr --stdin -z diff merge` for `paths` (relative to the root), or undefined when git fails. */
 function checkAttr(io: CliIo, repo: Repo, paths: readonly string[], staged: boolean): Promise<string | undefined> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
+  const env = gitEnvironment(io.env);
   return new Promise((resolve) => {
     const child = spawn(gitProgram(env), ["check-attr", ...(staged ? ["--cached"] : []), "--stdin", "-z", ...DRIVER_ATTRIBUTES], { cwd: repo.root, env, stdio: ["pipe", "pipe", "ignore"] });
     const chunks: Buffer[] = [];

@@ -49,39 +49,65 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
-/** Staged paths that exist in the index, and the directories of staged `.gitattributes` changes, from `git diff --cached --name-status -z`. */
-function stagedChanges(output: string): { present: string[]; attributeDirs: string[] } {
+/** A staged file: its path from the repository root and its blob in the index. */
+interface StagedFile {
+  readonly path: string;
+  readonly blob: string;
+}
+
+/**
+ * Staged files that exist in the index (with their blobs), and the directories of staged
+ * `.gitattributes` changes, from `git diff --cached --raw --no-abbrev -z`: each change is
+ * `:<old mode> <new mode> <old blob> <new blob> <status>`, then its path (two for a rename or copy).
+ */
+function stagedChanges(output: string): { present: StagedFile[]; attributeDirs: string[] } {
   const fields = output.split("\0");
-  const present: string[] = [];
+  const present: StagedFile[] = [];
   const attributeDirs = new Set<string>();
   for (let i = 0; i < fields.length && fields[i] !== ""; ) {
-    const status = fields[i]!;
+    const [, , , newBlob = "", status = ""] = fields[i]!.split(" ");
     // Renames and copies name the old and the new path.
     const paths = /^[RC]/.test(status) ? [fields[i + 1]!, fields[i + 2]!] : [fields[i + 1]!];
     i += 1 + paths.length;
-    if (!status.startsWith("D")) present.push(paths.at(-1)!);
+    if (!status.startsWith("D")) present.push({ path: paths.at(-1)!, blob: newBlob });
     for (const p of paths) if (posix.basename(p) === ".gitattributes") attributeDirs.add(posix.dirname(p));
   }
   return { present, attributeDirs: [...attributeDirs] };
 }
 
-async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<Candidate[]> {
+/** Index entries from `git ls-files --stage -z` (`<mode> <blob> <stage>\t<path>`), merged ones only: a conflicted path has no staged content yet. */
+function indexEntries(output: string): StagedFile[] {
+  const out: StagedFile[] = [];
+  for (const entry of output.split("\0")) {
+    const m = /^\d+ ([0-9a-f]+) 0\t(.*)$/s.exec(entry);
+    if (m !== null) out.push({ path: m[2]!, blob: m[1]! });
+  }
+  return out;
+}
+
+/** The files to check; `close` ends the git process that reads staged files (none otherwise). */
+async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<{ listed: Candidate[]; close: () => void }> {
   const show = (abs: string): string => {
     const rel = relative(io.cwd, abs);
     return rel.startsWith("..") ? abs : rel.split(sep).join("/");
   };
   if (flags.staged === true) {
-    const { openRepo, readBlob, listFiles } = await import("./repo.ts");
+    const { openRepo } = await import("./repo.ts");
+    const { ObjectReader } = await import("../../git-objects.ts");
     const repo = await openRepo(io);
-    const { present, attributeDirs } = stagedChanges(await repo.git.raw(["diff", "--cached", "--name-status", "-z", "--diff-filter=ACMRD"]));
+    const { present, attributeDirs } = stagedChanges(await repo.git.raw(["diff", "--cached", "--raw", "--no-abbrev", "-z", "--diff-filter=ACMRD"]));
     // A staged .gitattributes (added, changed or deleted) can take files it does not touch away
     // from hush's drivers: the files below it are checked too.
-    const below = attributeDirs.length === 0 ? [] : await listFiles(repo, ["--cached", "--", ...attributeDirs.map((d) => `:(top,literal)${d === "." ? "" : d}`)]);
-    const files = [...new Set([...present, ...below])].sort();
-    return files.map((p) => {
+    const below = attributeDirs.length === 0 ? [] : indexEntries(await repo.git.raw(["ls-files", "--stage", "-z", "--", ...attributeDirs.map((d) => `:(top,literal)${d === "." ? "" : d}`)]));
+    const blobs = new Map<string, string>();
+    for (const f of [...below, ...present]) blobs.set(f.path, f.blob);
+    // One git process reads every staged file, in turn, as the check reaches it.
+    const objects = new ObjectReader(repo.root, io.env);
+    const listed = [...blobs.keys()].sort().map((p): Candidate => {
       const abs = join(repo.root, p);
-      return { display: show(abs), abs, read: async () => readBlob(repo, `:${p}`).catch((): Unreadable => ({ unreadable: "cannot read the staged file" })) };
+      return { display: show(abs), abs, read: async () => (await objects.blob(blobs.get(p)!)) ?? { unreadable: "cannot read the staged file" } };
     });
+    return { listed, close: () => objects.close() };
   }
   let files: string[] = [];
   // The repository whose files are listed: a link in it is read only when it stays inside it.
@@ -116,7 +142,8 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
     if (tracked === undefined) walk(io.cwd, files);
     else files = tracked;
   }
-  return [...new Set(files)].sort().map((abs) => ({ display: show(abs), abs, read: async () => readCheckedFile(abs, root) }));
+  const listed = [...new Set(files)].sort().map((abs) => ({ display: show(abs), abs, read: async () => readCheckedFile(abs, root) }));
+  return { listed, close: () => undefined };
 }
 
 /** Adds `drivers-overridden` findings to covered encrypted files. */
@@ -167,7 +194,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const ifKeyed = flags.verify !== true;
   const results: FileCheckResult[] = [];
   const checkedAt = new Map<FileCheckResult, string>();
-  const listed = await candidates(io, paths, flags);
+  const { listed, close } = await candidates(io, paths, flags);
   const rules: Array<CreationRule | undefined> = [];
   /** Where a rule that only the base revision has comes from, by candidate. */
   const fromBase = new Map<number, string>();
@@ -184,35 +211,39 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   // Files git hands to hush's drivers must be encrypted, whatever .sops.yaml says (a branch can
   // narrow its path_regex in one line), also those no rule covers.
   const routed = filesRoutedToHush(attributes, listed.filter((c, i) => rules[i] === undefined && basename(c.abs) !== ".sops.yaml").map((c) => c.abs));
-  for (const [i, c] of listed.entries()) {
-    const rule = rules[i];
-    const routedAttrs = routed.get(c.abs);
-    const mustEncrypt = rule !== undefined || routedAttrs !== undefined;
-    const bytes = await c.read();
-    if (!Buffer.isBuffer(bytes)) {
-      if (mustEncrypt || paths.length > 0) {
-        results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: `cannot check the file: ${bytes.unreadable}` }] });
+  try {
+    for (const [i, c] of listed.entries()) {
+      const rule = rules[i];
+      const routedAttrs = routed.get(c.abs);
+      const mustEncrypt = rule !== undefined || routedAttrs !== undefined;
+      const bytes = await c.read();
+      if (!Buffer.isBuffer(bytes)) {
+        if (mustEncrypt || paths.length > 0) {
+          results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: `cannot check the file: ${bytes.unreadable}` }] });
+        }
+        continue;
       }
-      continue;
+      // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata.
+      if (!mustEncrypt && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
+      let result = await checkFile({
+        path: c.display,
+        text: bytes.toString("utf8"),
+        creationRule: rule,
+        strict: flags.strict === true,
+        ...(keySources === undefined ? {} : { verify: { keySources, ifKeyed } }),
+      });
+      if (routedAttrs !== undefined && !result.encrypted && !result.problems.some((p) => p.severity === "error")) {
+        result = { ...result, problems: [...result.problems, routedPlaintextProblem(routedAttrs)] };
+      }
+      const baseConfig = fromBase.get(i);
+      if (baseConfig !== undefined) result = { ...result, problems: result.problems.map((p) => (p.code === "not-encrypted" ? { ...p, message: `${p.message} (the rule is in ${baseConfig}; this branch's .sops.yaml no longer covers the file)` } : p)) };
+      if (result.covered || result.encrypted || result.problems.length > 0) {
+        results.push(result);
+        checkedAt.set(result, c.abs);
+      }
     }
-    // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata.
-    if (!mustEncrypt && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
-    let result = await checkFile({
-      path: c.display,
-      text: bytes.toString("utf8"),
-      creationRule: rule,
-      strict: flags.strict === true,
-      ...(keySources === undefined ? {} : { verify: { keySources, ifKeyed } }),
-    });
-    if (routedAttrs !== undefined && !result.encrypted && !result.problems.some((p) => p.severity === "error")) {
-      result = { ...result, problems: [...result.problems, routedPlaintextProblem(routedAttrs)] };
-    }
-    const baseConfig = fromBase.get(i);
-    if (baseConfig !== undefined) result = { ...result, problems: result.problems.map((p) => (p.code === "not-encrypted" ? { ...p, message: `${p.message} (the rule is in ${baseConfig}; this branch's .sops.yaml no longer covers the file)` } : p)) };
-    if (result.covered || result.encrypted || result.problems.length > 0) {
-      results.push(result);
-      checkedAt.set(result, c.abs);
-    }
+  } finally {
+    close();
   }
   await addDriverProblems(attributes, results, checkedAt, flags.staged === true);
   const { driverCommandProblems } = await import("./check-drivers.ts");

@@ -7,9 +7,9 @@ import { EXIT } from "../../exit-codes.ts";
 import { readFileBounded, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { AttributeReader } from "./attribute-reader.ts";
-import { ObjectReader } from "./object-reader.ts";
+import { ObjectReader } from "../../git-objects.ts";
 import { sizeLimit } from "./textconv.ts";
-import { gitProgram } from "../../git-program.ts";
+import { gitEnvironment, gitProgram } from "../../git-program.ts";
 
 /**
  * `hush git diff|log|show [git arguments]`: what git prints with hush's diff driver, in one
@@ -24,12 +24,6 @@ export type ReviewCommand = "diff" | "log" | "show";
 
 /** Options that change hunks or their format beyond what the in-process diff writes. */
 const GIT_ONLY = /^(--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
-
-function envOf(io: CliIo): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
-  return env;
-}
 
 function contextOptions(args: readonly string[], config: Map<string, string>): { context: number; interHunkContext: number } {
   let context = Number(config.get("diff.context") ?? 3);
@@ -47,7 +41,7 @@ function contextOptions(args: readonly string[], config: Map<string, string>): {
 /** Runs git as the user asked, with hush's driver (the slow path, for options the fast one does not reproduce). */
 function plainGit(io: CliIo, command: ReviewCommand, args: readonly string[]): Promise<number> {
   return new Promise((resolve) => {
-    const git = spawn(gitProgram(io.env), [command, ...args], { cwd: io.cwd, env: envOf(io), stdio: ["ignore", "pipe", "inherit"] });
+    const git = spawn(gitProgram(io.env), [command, ...args], { cwd: io.cwd, env: gitEnvironment(io.env), stdio: ["ignore", "pipe", "inherit"] });
     git.stdout.on("data", (chunk: Buffer) => io.stdout.write(chunk));
     git.on("error", () => resolve(EXIT.generic));
     git.on("close", (code) => resolve(code ?? EXIT.generic));
@@ -55,7 +49,7 @@ function plainGit(io: CliIo, command: ReviewCommand, args: readonly string[]): P
 }
 
 export async function runReview(io: CliIo, command: ReviewCommand, args: readonly string[]): Promise<number> {
-  const env = envOf(io);
+  const env = gitEnvironment(io.env);
   const options = args.slice(0, args.includes("--") ? args.indexOf("--") : args.length);
   if (options.some((a) => GIT_ONLY.test(a))) return plainGit(io, command, args);
   const top = spawnSync(gitProgram(env), ["rev-parse", "--show-toplevel"], { cwd: io.cwd, env, encoding: "utf8" });
@@ -79,7 +73,7 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
 
   const bytesOf = async (side: PatchSide): Promise<Buffer> => {
     if (/^0+$/.test(side.blob)) return Buffer.alloc(0);
-    const blob = await objects.read(side.blob);
+    const blob = await objects.blob(side.blob);
     if (blob !== undefined) return blob;
     // `git diff` against the working tree: git names a blob it has not stored; read the file.
     if (command !== "diff") return Buffer.alloc(0);

@@ -14,7 +14,8 @@ import {
   type VersionSummary,
 } from "@hush/git/report";
 import type { CliIo } from "../../io.ts";
-import { fileHistory, gitOutput, ObjectReader } from "./git-history.ts";
+import { ObjectReader } from "../../git-objects.ts";
+import { fileHistory, gitOutput } from "./git-history.ts";
 import { loadReportConfig, printReport, readEncryptedFiles, writeHtml, type ReportFlags } from "./inputs.ts";
 
 export interface AuditFlags extends ReportFlags {

@@ -1,26 +1,20 @@
 import { spawn } from "node:child_process";
 import { HushError } from "@hush/core";
-import { BatchReader, LOG_FORMAT, parseRawLog, type BatchObject, type LoggedCommit } from "@hush/git/report";
-import { gitProgram } from "../../git-program.ts";
+import { LOG_FORMAT, parseRawLog, type LoggedCommit } from "@hush/git/report";
+import { gitEnvironment, gitProgram } from "../../git-program.ts";
 
 /**
  * The two git processes of `hush audit`: one `git log` for the history of every file asked
- * about, and one `git cat-file --batch` for every blob and commit object it needs, fed object
- * names (hex hashes only) on its standard input. Never one process per revision.
+ * about (here), and one `git cat-file --batch` for every blob and commit object it needs
+ * (`ObjectReader`, ../../git-objects.ts). Never one process per revision.
  */
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function childEnv(env: Env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
-}
-
 /** Runs git and returns its standard output; throws with its message when it fails. */
 export function gitOutput(root: string, env: Env, args: readonly string[]): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(gitProgram(env), [...args], { cwd: root, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(gitProgram(env), [...args], { cwd: root, env: gitEnvironment(env), stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => out.push(c));
@@ -40,64 +34,4 @@ export function gitOutput(root: string, env: Env, args: readonly string[]): Prom
 export async function fileHistory(root: string, env: Env, pathspecs: readonly string[]): Promise<LoggedCommit[]> {
   const out = await gitOutput(root, env, ["-c", "core.quotePath=false", "log", "-z", "--first-parent", "--no-renames", "--raw", "--no-abbrev", `--format=${LOG_FORMAT}`, "HEAD", "--", ...pathspecs]);
   return parseRawLog(out);
-}
-
-/** One `git cat-file --batch` process, asked for objects in rounds. */
-export class ObjectReader {
-  readonly #child;
-  readonly #reader: BatchReader;
-  #waiting: Array<(object: BatchObject) => void> = [];
-  #failure: Error | undefined;
-
-  constructor(root: string, env: Env) {
-    this.#child = spawn(gitProgram(env), ["cat-file", "--batch"], { cwd: root, env: childEnv(env), stdio: ["pipe", "pipe", "ignore"] });
-    this.#reader = new BatchReader((object) => this.#waiting.shift()?.(object));
-    this.#child.stdout.on("data", (chunk: Buffer) => {
-      try {
-        this.#reader.push(chunk);
-      } catch (err) {
-        this.#fail(err as Error);
-      }
-    });
-    this.#child.on("error", (e) => this.#fail(e));
-    this.#child.on("close", () => this.#fail(new Error("git cat-file ended early")));
-    // Errors on stdin show up as the process ending.
-    this.#child.stdin.on("error", () => undefined);
-  }
-
-  #fail(err: Error): void {
-    this.#failure ??= err;
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    for (const w of waiting) w({ name: "", missing: true });
-  }
-
-  /**
-   * Reads `names` (hex object names) and calls `each` for every object in order, as it arrives,
-   * so that contents need not all be held at once.
-   */
-  async read(names: readonly string[], each: (object: BatchObject, index: number) => void): Promise<void> {
-    if (names.length === 0) return;
-    await new Promise<void>((resolvePromise, reject) => {
-      let left = names.length;
-      names.forEach((_, i) =>
-        this.#waiting.push((object) => {
-          if (this.#failure !== undefined) {
-            reject(new HushError("INVALID_ARGUMENT", `cannot read git objects: ${this.#failure.message}`));
-            return;
-          }
-          each(object, i);
-          if (--left === 0) resolvePromise();
-        }),
-      );
-      if (this.#failure !== undefined) this.#fail(this.#failure);
-      else this.#child.stdin.write(`${names.join("\n")}\n`);
-    });
-  }
-
-  /** Ends the process. */
-  close(): void {
-    this.#child.stdin.end();
-    this.#child.kill();
-  }
 }

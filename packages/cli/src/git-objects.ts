@@ -1,0 +1,94 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { HushError } from "@hush/core";
+import { BatchReader, type BatchObject } from "@hush/git";
+import { gitEnvironment, gitProgram } from "./git-program.ts";
+
+export type { BatchObject };
+
+/** A hex object name, the only kind of name sent: a path (`:path`, `rev:path`) could hold a newline, which would end the request early. */
+const OBJECT_NAME = /^[0-9a-f]{4,64}$/;
+
+/**
+ * Objects of a repository through one long-running `git cat-file --batch`, asked for in rounds:
+ * the review of a patch, the pre-commit check of staged files and the audit of a history each
+ * start one git process, not one per object. Reading only: nothing is written to the repository.
+ */
+export class ObjectReader {
+  readonly #git: ChildProcessWithoutNullStreams;
+  readonly #batch: BatchReader;
+  #waiting: Array<(object: BatchObject) => void> = [];
+  #failure: Error | undefined;
+
+  /** Starts git in `root` (a repository's top level) with `env`. */
+  constructor(root: string, env: Readonly<Record<string, string | undefined>>) {
+    const childEnv = gitEnvironment(env);
+    this.#git = spawn(gitProgram(childEnv), ["cat-file", "--batch"], { cwd: root, env: childEnv, stdio: ["pipe", "pipe", "pipe"] });
+    this.#batch = new BatchReader((object) => this.#waiting.shift()?.(object));
+    this.#git.stdout.on("data", (chunk: Buffer) => {
+      try {
+        this.#batch.push(chunk);
+      } catch (err) {
+        this.#fail(err as Error);
+      }
+    });
+    // git's complaints are not shown (an object the caller treats as missing); drained so git never blocks on them.
+    this.#git.stderr.resume();
+    this.#git.on("error", (e) => this.#fail(e));
+    this.#git.on("close", () => this.#fail(new Error("git cat-file ended early")));
+    // A failed write to git shows up as the process ending.
+    this.#git.stdin.on("error", () => undefined);
+  }
+
+  #fail(err: Error): void {
+    this.#failure ??= err;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const w of waiting) w({ name: "", missing: true });
+  }
+
+  /**
+   * Reads `names` (hex object names) and calls `each` for every object in order, as it arrives,
+   * so that contents need not all be held at once.
+   * @throws HushError INVALID_ARGUMENT when a name is not hex or git cannot answer
+   */
+  async read(names: readonly string[], each: (object: BatchObject, index: number) => void): Promise<void> {
+    if (names.length === 0) return;
+    const bad = names.find((n) => !OBJECT_NAME.test(n));
+    if (bad !== undefined) throw new HushError("INVALID_ARGUMENT", `not a git object name: ${JSON.stringify(bad.slice(0, 80))}`);
+    await new Promise<void>((resolvePromise, reject) => {
+      let left = names.length;
+      names.forEach((_, i) =>
+        this.#waiting.push((object) => {
+          if (this.#failure !== undefined) {
+            reject(new HushError("INVALID_ARGUMENT", `cannot read git objects: ${this.#failure.message}`));
+            return;
+          }
+          each(object, i);
+          if (--left === 0) resolvePromise();
+        }),
+      );
+      if (this.#failure !== undefined) this.#fail(this.#failure);
+      else this.#git.stdin.write(`${names.join("\n")}\n`);
+    });
+  }
+
+  /** The bytes of blob `name`, or undefined when it is missing, not a blob, or git cannot answer. */
+  async blob(name: string): Promise<Buffer | undefined> {
+    if (!OBJECT_NAME.test(name)) return undefined;
+    let found: Buffer | undefined;
+    try {
+      await this.read([name], (object) => {
+        if ("content" in object && object.type === "blob") found = object.content;
+      });
+    } catch {
+      return undefined;
+    }
+    return found;
+  }
+
+  /** Ends the git process. */
+  close(): void {
+    this.#git.stdin.end();
+    this.#git.kill();
+  }
+}
