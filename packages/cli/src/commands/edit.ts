@@ -29,8 +29,8 @@ import { followInterrupt } from "../workflows/interrupt.ts";
 import { stopEditorOnSignals, type EditorSession } from "../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { makePrivateDir, tryWriteErr, type PrivateDir } from "../workflows/private-dir.ts";
-import { openEncryptedFile, reencrypt, writeEncrypted, type OpenedInput } from "../workflows/reencrypt.ts";
-import { keepUnsavedCopy, newFileTemplate, reopenHeader, stripHeader } from "../workflows/edit-rescue.ts";
+import { openEncryptedFile, reencrypt, type OpenedInput } from "../workflows/reencrypt.ts";
+import { keepUnsavedCopy, keptCopyDetails, newFileTemplate, reopenHeader, saveEdit, stripHeader } from "../workflows/edit-rescue.ts";
 
 /**
  * `hush edit FILE` (SOPS's edit flow, spec 9.6): decrypt into a 0600 file inside a private 0700
@@ -166,6 +166,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     };
     let rejected: { text: string; error: unknown } | undefined;
     let output: Buffer | undefined;
+    let saved = "";
     while (output === undefined) {
       await runEditor(editor, tmp, io, session, file);
       let bytes: Buffer;
@@ -194,11 +195,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
         // keep the user's text, encrypted, so no typing is lost and no plaintext is left.
         const code = isHushError(rejected.error) ? rejected.error.code : "UNCLASSIFIED";
         const copy = await keepUnsavedCopy(io, file, edited, target.opened);
-        const kept = copy === undefined ? "your text could not be kept (no free FILE.unsaved name)" : `your text is kept encrypted in ${copy}`;
-        throw new HushError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved to ${file}`, {
-          located: true,
-          details: [kept, ...(copy === undefined ? [] : [`next: see it with hush decrypt --input-type binary ${copy}, fix it in hush edit ${file}, then delete ${copy}`])],
-        });
+        throw new HushError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved to ${file}`, { located: true, details: keptCopyDetails(file, copy, "fix it") });
       }
       if (failure === undefined) {
         if (edited === stripHeader(initial)) {
@@ -208,6 +205,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
         }
         try {
           output = await attempt(edited);
+          saved = edited;
           break;
         } catch (err) {
           if (!isContentError(err)) throw err;
@@ -219,7 +217,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       tryWriteErr(io.stderr, `hush: ${file}: ${message}; reopening the editor\n`);
       writeTemp(tmp, Buffer.from(reopenHeader(file, message) + edited, "utf8"));
     }
-    writeEncrypted(file, output);
+    await saveEdit(io, file, output, isNew ? undefined : input.bytes, saved, target.opened);
     return 0;
   } finally {
     uninstall();
