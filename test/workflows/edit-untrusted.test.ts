@@ -1,4 +1,6 @@
-import { chmodSync, copyFileSync, existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
@@ -82,5 +84,29 @@ describe("hush edit when the file changes on disk during the edit", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(await k.decrypt(f)).toBe(plain.replace("before-edit-1c9e", "typed-in-editor-5d2a"));
     expect(existsSync(`${f}.unsaved`)).toBe(false);
+  });
+});
+
+describe("hush edit and text a branch can add without a key", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("a vim modeline added as a comment (comments need no key: no MAC covers them) does not configure vim", async () => {
+    const vim = spawnSync("vim", ["--version"], { encoding: "utf8" });
+    if (vim.error !== undefined || vim.status !== 0) throw new Error("vim is not installed: install vim to run this test");
+    const f = encryptFile(k, "modeline.yaml", "a: 1\nb: secret-b\n");
+    // Anyone can add a comment line to the encrypted file; it is shown in the editor as it is.
+    writeFileSync(f, `# vim: set fileformat=dos :\n${readFileSync(f, "utf8")}`);
+    // A user who turned modelines on (vim's default for everyone but root).
+    const home = k.path("home");
+    mkdirSync(home);
+    writeFileSync(join(home, ".vimrc"), "set modeline\n");
+    const r = k.hush(["edit", f], { env: { HOME: home, TERM: "dumb", EDITOR: "vim -c 'normal Goc: 3' -c wq" } });
+    expect(r.status, r.stderr).toBe(0);
+    // With the modeline applied, vim would have saved every line with CRLF.
+    expect(await k.decrypt(f)).toBe("# vim: set fileformat=dos :\na: 1\nb: secret-b\nc: 3\n");
   });
 });
