@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import {
   canUseKind,
+  combineShares,
   generateDataKey,
   HushError,
   isHushError,
@@ -28,7 +29,11 @@ import {
  *   at hand, to that data key. Then unchanged values keep their ciphertext;
  * - otherwise a fresh data key is drawn, every value is re-encrypted, and the key is wrapped to
  *   the merged recipients from their public ids (age recipient, PGP fingerprint, KMS ARN). When
- *   that cannot be done the merge fails (the driver then leaves git's conflict on ciphertext).
+ *   that cannot be done the merge fails (the driver then leaves git's conflict on ciphertext);
+ * - but a side re-encrypted under a data key of its own (not the base's) that also brings new
+ *   values is content only that key's holders could read: perhaps another file's, copied over
+ *   this one by someone who cannot read it, with their own old entry kept. Its recipients must
+ *   be shown to hold that key, or the merge fails (see `unprovenReaders`).
  */
 
 /** What the key merge needs of the three opened versions. */
@@ -85,6 +90,17 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
       return { ...ours, metadata: { ...ours.metadata, keyGroups: groups }, stash };
     }
     why = `${unchecked.length === 1 ? "a key entry" : "key entries"} changed since the common ancestor and cannot be checked with your keys: ${unchecked.join(", ")}`;
+  }
+  const unproven = await unprovenReaders(groups, sides, keySources);
+  if (unproven !== undefined) {
+    const many = unproven.readers.length > 1;
+    throw new HushError(
+      "ENCRYPT_FAILED",
+      `${unproven.side} side re-encrypted the file under a new data key and changed values, and ${unproven.readers.join(", ")} cannot be shown to hold that key (${many ? "their entries" : "its entry"} there ${many ? "do" : "does"} not open with your keys): merging would give ${many ? "them" : "it"} values ${many ? "they" : "it"} may never have been able to read, such as another file's copied over this one`,
+      {
+        hint: `ask who made ${unproven.side} side's change whether the new data key is genuine (a rotation); if so, take that side's file as it is (\`git checkout --${unproven.side === "our" ? "ours" : "theirs"} FILE\`), make the other side's change again with \`hush edit FILE\`, then \`git add FILE\``,
+      },
+    );
   }
   const dataKey = generateDataKey();
   const keyGroups = await wrapFresh(dataKey, groups, threshold, keySources, why);
@@ -154,19 +170,78 @@ async function uncheckedEntries(groups: Groups, ours: OpenedFile, base: Groups, 
   return unchecked;
 }
 
-/** Whether the entry opens, with the keys at hand, to exactly `dataKey`. Any failure is a no. */
-async function unwrapsTo(entry: MasterKeyEntry, dataKey: Uint8Array, keySources: KeySourceResolver): Promise<boolean> {
-  if (!canUseKind(entry.kind)) return false;
+/**
+ * The merged recipients who would be given a side's values without being shown to hold that
+ * side's data key. Only a side whose data key is not the base's (or, with no decryptable base,
+ * not the other side's) and whose plaintext differs from the base's counts: a rotation that
+ * changed no value brings nothing its readers could not read before. A recipient that side does
+ * not list (added by the other side) is the other side's decision and is not asked about; one
+ * it lists must be among its {@link provenEntries}. Returns the first side with such
+ * recipients (theirs first), or undefined.
+ */
+async function unprovenReaders(groups: Groups, sides: KeyMergeSides, keySources: KeySourceResolver): Promise<{ side: "our" | "their"; readers: string[] } | undefined> {
+  const { ours, theirs, base } = sides;
+  for (const [label, side, other] of [["their", theirs, ours], ["our", ours, theirs]] as const) {
+    const rekeyed = !sameKey(side.dataKey, (base ?? other).dataKey);
+    if (!rekeyed || (base !== undefined && side.plaintext === base.plaintext)) continue;
+    const listed = new Set(side.metadata.keyGroups.flat().map(idOf));
+    const proven = await provenEntries(side, keySources);
+    const readers = groups.flat().filter((e) => listed.has(idOf(e)) && !proven.has(idOf(e))).map(describeKey);
+    if (readers.length > 0) return { side: label, readers };
+  }
+  return undefined;
+}
+
+/**
+ * The entries of a file that open, with the keys at hand, to its data key: in a single group,
+ * each entry that unwraps to it; with Shamir groups, the entries whose shares, one per group,
+ * combine to it (every share counts in the combination, so a wrong one would change the result).
+ */
+async function provenEntries(file: OpenedFile, keySources: KeySourceResolver): Promise<Set<string>> {
+  const groups = file.metadata.keyGroups;
+  const unwrapped = await Promise.all(groups.map((group) => Promise.all(group.map((entry) => unwrapEntry(entry, keySources)))));
+  const proven = new Set<string>();
+  const chosen = unwrapped.map((shares) => shares.find((s) => s !== null) ?? null);
+  let combined: Uint8Array | null = null;
+  if (groups.length === 1) combined = chosen[0] ?? null;
+  else if (chosen.filter((s) => s !== null).length >= (file.metadata.shamirThreshold || groups.length)) {
+    try {
+      combined = combineShares(chosen.filter((s): s is Uint8Array => s !== null));
+    } catch {
+      combined = null;
+    }
+  }
+  if (combined !== null && sameKey(combined, file.dataKey)) {
+    groups.forEach((group, gi) => {
+      group.forEach((entry, ei) => {
+        const share = unwrapped[gi]![ei] ?? null;
+        if (share !== null && sameKey(share, chosen[gi]!)) proven.add(idOf(entry));
+      });
+    });
+  }
+  for (const share of unwrapped.flat()) share?.fill(0);
+  if (groups.length > 1) combined?.fill(0);
+  return proven;
+}
+
+/** What the entry unwraps to with the keys at hand (a data key or a Shamir share), or null. */
+async function unwrapEntry(entry: MasterKeyEntry, keySources: KeySourceResolver): Promise<Uint8Array | null> {
+  if (!canUseKind(entry.kind)) return null;
   try {
     const source = await keySources(entry.kind);
-    const key = source === undefined ? null : await source.unwrap(entry);
-    if (key === null) return false;
-    const same = sameKey(key, dataKey);
-    key.fill(0);
-    return same;
+    return source === undefined ? null : await source.unwrap(entry);
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** Whether the entry opens, with the keys at hand, to exactly `dataKey`. Any failure is a no. */
+async function unwrapsTo(entry: MasterKeyEntry, dataKey: Uint8Array, keySources: KeySourceResolver): Promise<boolean> {
+  const key = await unwrapEntry(entry, keySources);
+  if (key === null) return false;
+  const same = sameKey(key, dataKey);
+  key.fill(0);
+  return same;
 }
 
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import {
@@ -25,11 +25,12 @@ import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { creationOverrides, keysFromFlags, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
 import { resolveEditor, type EditorCommand } from "../workflows/editor.ts";
-import { exitCancelled, followInterrupt, interruptReachedChild } from "../workflows/interrupt.ts";
+import { followInterrupt } from "../workflows/interrupt.ts";
+import { stopEditorOnSignals, type EditorSession } from "../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
-import { makePrivateDir, onTerminationSignals, tryWriteErr, type PrivateDir, type TerminationSignal } from "../workflows/private-dir.ts";
-import { openEncryptedFile, reencrypt, writeEncrypted, type OpenedInput } from "../workflows/reencrypt.ts";
-import { keepUnsavedCopy, newFileTemplate, reopenHeader, stripHeader } from "../workflows/edit-rescue.ts";
+import { makePrivateDir, tryWriteErr, type PrivateDir } from "../workflows/private-dir.ts";
+import { openEncryptedFile, reencrypt, type OpenedInput } from "../workflows/reencrypt.ts";
+import { keepUnsavedCopy, keptCopyDetails, newFileTemplate, reopenHeader, saveEdit, stripHeader } from "../workflows/edit-rescue.ts";
 
 /**
  * `hush edit FILE` (SOPS's edit flow, spec 9.6): decrypt into a 0600 file inside a private 0700
@@ -84,13 +85,7 @@ function sameMetadata(a: FileMetadata, b: FileMetadata): boolean {
   return JSON.stringify(encodeMetadata(a)) === JSON.stringify(encodeMetadata(b));
 }
 
-interface Session {
-  child: ChildProcess | undefined;
-  /** The editor died of SIGINT (Ctrl+C): once cleaned up, hush dies of it too (see `dieOfInterrupt`). */
-  interrupted: boolean;
-}
-
-function runEditor(editor: EditorCommand, path: string, io: CliIo, session: Session, file: string): Promise<void> {
+function runEditor(editor: EditorCommand, path: string, io: CliIo, session: EditorSession, file: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
@@ -125,36 +120,17 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
   const editor = resolveEditor(io.env, io.cwd);
   const lock: FileLock = await acquireFileLock(file, { waitMs: lockWaitMs(io.env) });
   let dir: PrivateDir | undefined;
-  const session: Session = { child: undefined, interrupted: false };
-  let cancelling = false;
-  const cancel = (signal: TerminationSignal): void => {
-    if (cancelling) return;
-    cancelling = true;
-    dir?.remove();
-    const finish = (): void => {
+  const session: EditorSession = { child: undefined, interrupted: false };
+  // A signal stops the editor too, removes the plaintext and the lock, and writes nothing.
+  const uninstall = stopEditorOnSignals(
+    session,
+    () => {
       dir?.remove();
       lock.release();
-      tryWriteErr(io.stderr, "hush: User canceled operation\n");
-      exitCancelled(signal, uninstall);
-    };
-    const child = session.child;
-    if (child === undefined) return finish();
-    // Let the editor restore the terminal before the shell gets it back.
-    child.once("exit", finish);
-    setTimeout(finish, 2_000);
-    try {
-      // SIGQUIT is not passed on: the editor would dump core, with the plaintext in it.
-      child.kill(signal === "SIGHUP" ? "SIGHUP" : "SIGTERM");
-    } catch {
-      finish();
-    }
-  };
-  const uninstall = onTerminationSignals((signal) => {
-    // Ctrl+C in a terminal reaches the editor too; it is the editor's to handle. A SIGINT sent
-    // to hush alone (hush not on a terminal) cancels, as SIGTERM does.
-    if (signal === "SIGINT" && session.child !== undefined && interruptReachedChild(true)) return;
-    cancel(signal);
-  });
+    },
+    io.stderr,
+    "hush: User canceled operation\n",
+  );
   try {
     let input: OpenedInput;
     let initial: string;
@@ -190,6 +166,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     };
     let rejected: { text: string; error: unknown } | undefined;
     let output: Buffer | undefined;
+    let saved = "";
     while (output === undefined) {
       await runEditor(editor, tmp, io, session, file);
       let bytes: Buffer;
@@ -218,11 +195,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
         // keep the user's text, encrypted, so no typing is lost and no plaintext is left.
         const code = isHushError(rejected.error) ? rejected.error.code : "UNCLASSIFIED";
         const copy = await keepUnsavedCopy(io, file, edited, target.opened);
-        const kept = copy === undefined ? "your text could not be kept (no free FILE.unsaved name)" : `your text is kept encrypted in ${copy}`;
-        throw new HushError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved to ${file}`, {
-          located: true,
-          details: [kept, ...(copy === undefined ? [] : [`next: see it with hush decrypt --input-type binary ${copy}, fix it in hush edit ${file}, then delete ${copy}`])],
-        });
+        throw new HushError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved to ${file}`, { located: true, details: keptCopyDetails(file, copy, "fix it") });
       }
       if (failure === undefined) {
         if (edited === stripHeader(initial)) {
@@ -232,6 +205,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
         }
         try {
           output = await attempt(edited);
+          saved = edited;
           break;
         } catch (err) {
           if (!isContentError(err)) throw err;
@@ -243,7 +217,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       tryWriteErr(io.stderr, `hush: ${file}: ${message}; reopening the editor\n`);
       writeTemp(tmp, Buffer.from(reopenHeader(file, message) + edited, "utf8"));
     }
-    writeEncrypted(file, output);
+    await saveEdit(io, file, output, isNew ? undefined : input.bytes, saved, target.opened);
     return 0;
   } finally {
     uninstall();

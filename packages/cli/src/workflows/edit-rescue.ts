@@ -1,12 +1,14 @@
 import { writeFileSync } from "node:fs";
-import { encryptText, exampleDocument, WHOLE_FILE_FORMAT, type FileFormat, type OpenedFile } from "@hush/core";
-import type { CliIo } from "../io.ts";
+import { encryptText, exampleDocument, HushError, isHushError, WHOLE_FILE_FORMAT, type FileFormat, type OpenedFile } from "@hush/core";
+import { checkWritableFile, readFileBounded, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
+import { writeEncrypted } from "./reencrypt.ts";
 
 /**
  * Helpers of `hush edit` for the moments a newcomer meets first: the text a new file starts
  * with, the header shown when the editor is reopened after an error, and keeping the user's
- * text (encrypted, never in plaintext) when they give up on a text hush cannot parse.
+ * text (encrypted, never in plaintext) when they give up on a text hush cannot parse, or when
+ * it cannot be saved over the file (changed on disk meanwhile, a link now, the disk full).
  */
 
 /** Lines hush puts on top of the text; removed before parsing. */
@@ -71,4 +73,37 @@ export async function keepUnsavedCopy(io: CliIo, file: string, text: string, ope
     }
   }
   return undefined;
+}
+
+/** What an error says about the user's text kept by {@link keepUnsavedCopy} (`copy`), and what to do next. */
+export function keptCopyDetails(file: string, copy: string | undefined, next: string): string[] {
+  if (copy === undefined) return ["your text could not be kept (no free FILE.unsaved name)"];
+  return [`your text is kept encrypted in ${copy}`, `next: see it with hush decrypt --input-type binary ${copy}, ${next} in hush edit ${file}, then delete ${copy}`];
+}
+
+/** Whether the file is still what `read` holds (undefined: it did not exist). Refuses a link. */
+function unchangedOnDisk(file: string, read: Buffer | undefined): boolean {
+  const now = checkWritableFile(file) === undefined ? undefined : readFileBounded(file);
+  return now === undefined || read === undefined ? now === read : now.equals(read);
+}
+
+/**
+ * Writes the edit's result (`output`, encrypted) over `file`, unless another program changed the
+ * file while the editor was open (a `git pull`, a checkout, a sync tool: writing over it would
+ * silently undo their change; the lock only keeps other hush commands out) or the write fails
+ * (the file became a link, the disk is full). Then the user's `text` is kept encrypted in
+ * FILE.unsaved, and the error says where. `read` is the file as it was read, undefined when
+ * it did not exist.
+ */
+export async function saveEdit(io: CliIo, file: string, output: Buffer, read: Buffer | undefined, text: string, opened: OpenedFile): Promise<void> {
+  let failure: HushError;
+  try {
+    if (unchangedOnDisk(file, read)) return writeEncrypted(file, output);
+    failure = new HushError("CHANGED_ON_DISK", `${file}: changed on disk while the editor was open (another program wrote it); your edit was not saved over that change`, { located: true });
+  } catch (err) {
+    if (!isHushError(err)) throw err;
+    failure = err;
+  }
+  const copy = await keepUnsavedCopy(io, file, text, opened);
+  throw new HushError(failure.code, failure.message, { located: true, details: keptCopyDetails(file, copy, "make your change again") });
 }

@@ -94,10 +94,14 @@ export function hardeningArgs(program: string): string[] {
   const isVim = names.some((n) => /^(n?vim|gvim|mvim|vim\.(basic|tiny|gtk3?|nox|athena))$/.test(n));
   if (isVim) {
     // -n: no swap file; -i NONE: no viminfo/shada (it keeps registers, i.e. yanked secrets).
-    return ["-n", "-i", "NONE", "-c", "set nobackup nowritebackup noundofile"];
+    // No modelines: comments need no key (no MAC covers them), so anyone who can push a branch
+    // could set options of the editor that shows the secrets. An autocommand, because a vimrc
+    // read after --cmd could turn modelines back on, and -c comes after the file is read.
+    return ["-n", "-i", "NONE", "--cmd", "autocmd BufReadPre * setlocal nomodeline", "-c", "set nobackup nowritebackup noundofile"];
   }
   if (names.some((n) => n === "emacs" || n.startsWith("emacs-"))) {
-    return ["--eval", "(setq make-backup-files nil auto-save-default nil create-lockfiles nil)"];
+    // enable-local-variables nil: file-local variables (the same risk as vim's modelines) are ignored.
+    return ["--eval", "(setq make-backup-files nil auto-save-default nil create-lockfiles nil enable-local-variables nil)"];
   }
   if (names.includes("micro")) return ["-backup", "false", "-saveundo", "false", "-savecursor", "false"];
   if (names.some((n) => ["joe", "jmacs", "jstar", "jpico", "rjoe"].includes(n))) return ["-nobackups"];

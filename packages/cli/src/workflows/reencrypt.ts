@@ -16,6 +16,8 @@ export interface OpenedInput {
   readonly opened: OpenedFile;
   /** Indentation of the existing metadata block (YAML), so rewriting it changes no lines. */
   readonly metadataIndent: number | undefined;
+  /** The file's bytes as read, to tell later whether another program changed it meanwhile. */
+  readonly bytes?: Buffer;
 }
 
 function named<T>(file: string, work: () => Promise<T>): Promise<T> {
@@ -27,9 +29,10 @@ function named<T>(file: string, work: () => Promise<T>): Promise<T> {
 /** Reads and decrypts `file` (MAC checked unless `ignoreMac`). */
 export async function openEncryptedFile(io: CliIo, file: string, flags: { inputType?: string; ignoreMac?: boolean }): Promise<OpenedInput> {
   const format = inputFormat(flags.inputType, file, WHOLE_FILE_FORMAT);
-  const text = decodeInput(readInputFile(file), format, file);
+  const bytes = readInputFile(file);
+  const text = decodeInput(bytes, format, file);
   const document = await named(file, () => SecretDocument.open(text, { format, keySources: createKeySourceResolver(io.env), ignoreMac: flags.ignoreMac === true }));
-  return { file, format, opened: document.opened, metadataIndent: document.metadataIndent };
+  return { file, format, opened: document.opened, metadataIndent: document.metadataIndent, bytes };
 }
 
 /** The opened file as a document to change. */

@@ -32,8 +32,8 @@ describe("editor command lines", () => {
     expect(findProgram("./evil-ed", { PATH: "" }, dir)).toBe(join(dir, "evil-ed"));
   });
 
-  it("turns off swap, backup and undo files of known editors", () => {
-    expect(hardeningArgs("/usr/bin/vim")).toEqual(["-n", "-i", "NONE", "-c", "set nobackup nowritebackup noundofile"]);
+  it("turns off swap, backup and undo files of known editors, and modelines", () => {
+    expect(hardeningArgs("/usr/bin/vim")).toEqual(["-n", "-i", "NONE", "--cmd", "autocmd BufReadPre * setlocal nomodeline", "-c", "set nobackup nowritebackup noundofile"]);
     expect(hardeningArgs("/usr/local/bin/nvim")).toContain("-n");
     expect(hardeningArgs("/usr/bin/emacs")[0]).toBe("--eval");
     expect(hardeningArgs("/usr/bin/micro")).toEqual(["-backup", "false", "-saveundo", "false", "-savecursor", "false"]);

@@ -1,11 +1,12 @@
 import { HushError } from "@hush/core";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { CliIo } from "../../io.ts";
 import { resolveEditor } from "../../workflows/editor.ts";
-import { exitCancelled, followInterrupt, interruptReachedChild } from "../../workflows/interrupt.ts";
-import { makePrivateDir, onTerminationSignals, tryWriteErr } from "../../workflows/private-dir.ts";
+import { stopEditorOnSignals, type EditorSession } from "../../workflows/editor-session.ts";
+import { followInterrupt } from "../../workflows/interrupt.ts";
+import { makePrivateDir } from "../../workflows/private-dir.ts";
 
 const CANCELED = "hush: canceled; nothing was written\n";
 
@@ -17,16 +18,9 @@ const CANCELED = "hush: canceled; nothing was written\n";
 export async function editText(io: CliIo, name: string, content: string): Promise<string> {
   const editor = resolveEditor(io.env, io.cwd);
   const dir = makePrivateDir(io.env);
-  let child: ChildProcess | undefined;
-  // The editor died of SIGINT (Ctrl+C): once cleaned up, hush dies of it too, so a script stops.
-  let interrupted = false;
-  const uninstall = onTerminationSignals((signal) => {
-    // Ctrl+C in a terminal reaches the editor too; it is the editor's to handle.
-    if (signal === "SIGINT" && child !== undefined && interruptReachedChild(true)) return;
-    dir.remove();
-    tryWriteErr(io.stderr, CANCELED);
-    exitCancelled(signal, uninstall);
-  });
+  const session: EditorSession = { child: undefined, interrupted: false };
+  // A signal stops the editor too: otherwise it would stay open on the plaintext after hush ended.
+  const uninstall = stopEditorOnSignals(session, () => dir.remove(), io.stderr, CANCELED);
   try {
     const file = join(dir.path, basename(name));
     writeFileSync(file, content, { mode: 0o600 });
@@ -34,11 +28,16 @@ export async function editText(io: CliIo, name: string, content: string): Promis
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
     await new Promise<void>((resolve, reject) => {
-      child = spawn(editor.program, [...editor.args, file], { stdio: "inherit", env });
-      child.on("error", (err) => reject(new HushError("NO_EDITOR", `could not run editor ${JSON.stringify(editor.display)} (${(err as { code?: string }).code ?? err.message}); nothing was written`, { located: true })));
+      const child = spawn(editor.program, [...editor.args, file], { stdio: "inherit", env });
+      session.child = child;
+      child.on("error", (err) => {
+        session.child = undefined;
+        reject(new HushError("NO_EDITOR", `could not run editor ${JSON.stringify(editor.display)} (${(err as { code?: string }).code ?? err.message}); nothing was written`, { located: true }));
+      });
       child.on("exit", (code, signal) => {
-        child = undefined;
-        if (signal === "SIGINT") interrupted = true;
+        session.child = undefined;
+        // Died of Ctrl+C: once cleaned up, hush dies of it too, so a script stops.
+        if (signal === "SIGINT") session.interrupted = true;
         if (signal !== null) reject(new HushError("RESOLUTION_ABANDONED", `the editor was stopped by ${signal}; nothing was written`, { located: true }));
         else if (code !== 0) reject(new HushError("RESOLUTION_ABANDONED", `the editor exited with status ${code}; nothing was written`, { located: true }));
         else resolve();
@@ -48,6 +47,6 @@ export async function editText(io: CliIo, name: string, content: string): Promis
   } finally {
     uninstall();
     dir.remove();
-    followInterrupt(interrupted, io.stderr, CANCELED);
+    followInterrupt(session.interrupted, io.stderr, CANCELED);
   }
 }

@@ -1,0 +1,148 @@
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HUSH_SCRIPT } from "@hush/testkit";
+import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, hushLines, writeEncrypted, type AgeKey, type Sandbox } from "./helpers.ts";
+
+/**
+ * The merge driver and `hush git resolve` against a branch written by someone without the key,
+ * and a resolve session that goes wrong.
+ */
+
+let sb: Sandbox;
+
+beforeAll(() => {
+  sb = createSandbox();
+});
+
+afterAll(() => sb.cleanup());
+
+function setup(repo: string): void {
+  const r = hush(sb, ["git", "setup"], { cwd: repo });
+  expect(r.status, r.stderr).toBe(0);
+  commitAll(sb, repo, "git setup");
+}
+
+/** A repository in the middle of a merge with a conflict on `app.enc.yaml`. */
+async function conflictedRepo(name: string, secrets: readonly string[]): Promise<string> {
+  const repo = createRepo(sb, name);
+  writeEncrypted(sb, repo, "app.enc.yaml", `db:\n  password: ${secrets[0]}\n`);
+  commitAll(sb, repo, "base");
+  setup(repo);
+  await editOnBothSides(sb, repo, "app.enc.yaml", "yaml", { theirs: `db:\n  password: ${secrets[2]}\n`, ours: `db:\n  password: ${secrets[1]}\n` });
+  const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+  expect(merge.status).not.toBe(0);
+  return repo;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("hush git resolve under signals", () => {
+  it.each(["SIGTERM", "SIGHUP"] as const)("%s to hush stops the editor too: no editor left running on the plaintext, nothing written, the merge still in progress", async (signal) => {
+    const secrets = ["base-6b1d", "ours-0e4c", "theirs-a27f"];
+    const repo = await conflictedRepo(`resolve-${signal}`, secrets);
+    const before = readFileSync(join(repo, "app.enc.yaml"));
+    const seen = join(sb.dir, `editor-${signal}.txt`);
+    const editor = join(sb.dir, `slow-editor-${signal}.sh`);
+    // Records its pid and file, then waits as a person in an editor would.
+    writeFileSync(editor, `#!/bin/sh\necho "$$ $1" > '${seen}.tmp' && mv '${seen}.tmp' '${seen}'\nexec sleep 60\n`);
+    chmodSync(editor, 0o755);
+    const child = spawn(process.execPath, [HUSH_SCRIPT, "git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, sig) => r({ code, signal: sig })));
+    for (let i = 0; i < 200 && !existsSync(seen); i++) await new Promise((r) => setTimeout(r, 50));
+    const [pidText, file] = readFileSync(seen, "utf8").trim().split(" ") as [string, string];
+    const editorPid = Number(pidText);
+    expect(alive(editorPid)).toBe(true);
+    child.kill(signal);
+    const status = await exited;
+    try {
+      expect(status).toEqual({ code: 1, signal: null });
+      expect(stderr).toContain("hush: canceled; nothing was written\n");
+      // Give a leftover editor no chance to pass for a stopped one: it was told to stop before hush ended.
+      expect(alive(editorPid)).toBe(false);
+      expect(existsSync(file)).toBe(false);
+      expect(readFileSync(join(repo, "app.enc.yaml")).equals(before)).toBe(true);
+      expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+      expect(findPlaintext(sb, repo, secrets)).toEqual([]);
+    } finally {
+      if (alive(editorPid)) process.kill(editorPid, "SIGKILL");
+    }
+  });
+});
+
+/** The `sops.age` entries of a YAML file, as text blocks (`        - ...` up to the next one). */
+function ageEntryBlocks(text: string): string[] {
+  const list = /^ {4}age:\n((?: {8}.*\n)+)/m.exec(text)?.[1] ?? "";
+  return list.split(/(?=^ {8}- )/m).filter((b) => b !== "");
+}
+
+describe("a file copied over another on a branch, by someone without its key", () => {
+  const prodSecret = "prod-only-secret-93e1";
+  let dev: AgeKey;
+  let repo: string;
+  beforeAll(() => {
+    dev = createAgeKey(sb, "staging-dev");
+    repo = createRepo(sb, "copied-over");
+    // Staging is readable by the developer too; prod by the operator (the sandbox key) alone.
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: prod\\.enc\\.yaml$\n    age: ${sb.recipient}\n  - path_regex: \\.enc\\.yaml$\n    age: ${sb.recipient},${dev.recipient}\n`);
+    writeEncrypted(sb, repo, "prod.enc.yaml", `db_password: ${prodSecret}\n`);
+    writeEncrypted(sb, repo, "staging.enc.yaml", "db_password: staging-pw\n");
+    commitAll(sb, repo, "base");
+    setup(repo);
+  });
+
+  it("is not merged by key path: the prod values are never re-encrypted for a staging reader, and resolve refuses too", async () => {
+    git(sb, repo, ["checkout", "-q", "-b", "refresh-staging"]);
+    // The developer, who has no prod key, copies prod's file over staging's and keeps their own
+    // staging entry (unchanged since the base: it wraps staging's data key, not prod's).
+    const staging = readFileSync(join(repo, "staging.enc.yaml"), "utf8");
+    const prod = readFileSync(join(repo, "prod.enc.yaml"), "utf8");
+    const devEntry = ageEntryBlocks(staging).find((b) => b.includes(dev.recipient))!;
+    const prodEntries = ageEntryBlocks(prod).join("");
+    writeFileSync(join(repo, "staging.enc.yaml"), prod.replace(prodEntries, prodEntries + devEntry));
+    commitAll(sb, repo, "staging: refresh");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    // The operator adds a value to staging meanwhile, then merges the branch.
+    await editEncrypted(sb, repo, "staging.enc.yaml", "yaml", "db_password: staging-pw\nfeature_flag: on\n");
+    commitAll(sb, repo, "staging: flag");
+    const merge = git(sb, repo, ["merge", "--no-edit", "refresh-staging"], { allowFail: true });
+    const said = hushLines(merge.stderr).join("\n");
+    expect(merge.status, said).not.toBe(0);
+    expect(said).toContain("cannot merge by key path");
+    expect(said).toContain(dev.recipient);
+    // Whatever is in the work tree, the developer's key opens none of prod's values.
+    const devView = hush(sb, ["decrypt", "staging.enc.yaml"], { cwd: repo, env: dev.env });
+    expect(devView.stdout).not.toContain(prodSecret);
+    expect(findPlaintext(sb, repo, [prodSecret])).toEqual([]);
+    const resolve = hush(sb, ["git", "resolve", "--ours", "staging.enc.yaml"], { cwd: repo });
+    expect(resolve.status).not.toBe(0);
+    expect(resolve.stderr).toContain(dev.recipient);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("staging.enc.yaml");
+    git(sb, repo, ["merge", "--abort"]);
+  });
+
+  it("a data key rotated on a branch for every reader, values unchanged, still merges by key path", async () => {
+    git(sb, repo, ["checkout", "-q", "-b", "rotate-staging"]);
+    const rotated = hush(sb, ["rotate", "-i", "staging.enc.yaml"], { cwd: repo });
+    expect(rotated.status, rotated.stderr).toBe(0);
+    commitAll(sb, repo, "staging: rotate");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "staging.enc.yaml", "yaml", "db_password: staging-pw\nfeature_flag: on\nother: 1\n");
+    commitAll(sb, repo, "staging: other");
+    const merge = git(sb, repo, ["merge", "--no-edit", "rotate-staging"], { allowFail: true });
+    expect(merge.status, merge.stderr).toBe(0);
+    expect(hushLines(merge.stderr).join("\n")).toContain("merged by key path");
+    const devView = hush(sb, ["decrypt", "staging.enc.yaml"], { cwd: repo, env: dev.env });
+    expect(devView.stdout).toBe("db_password: staging-pw\nfeature_flag: on\nother: 1\n");
+  });
+});
