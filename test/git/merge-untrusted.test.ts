@@ -146,3 +146,21 @@ describe("a file copied over another on a branch, by someone without its key", (
     expect(devView.stdout).toBe("db_password: staging-pw\nfeature_flag: on\nother: 1\n");
   });
 });
+
+describe("the merge driver and the repository's attributes", () => {
+  it("a huge conflict-marker-size from .gitattributes is capped: the conflict is marked, no memory blow-up", async () => {
+    const repo = createRepo(sb, "marker-size");
+    writeEncrypted(sb, repo, "app.enc.yaml", "db:\n  password: base-91c2\n");
+    commitAll(sb, repo, "base");
+    setup(repo);
+    writeFileSync(join(repo, ".gitattributes"), `${readFileSync(join(repo, ".gitattributes"), "utf8")}*.enc.yaml conflict-marker-size=300000000\n`);
+    commitAll(sb, repo, "huge markers");
+    await editOnBothSides(sb, repo, "app.enc.yaml", "yaml", { theirs: "db:\n  password: theirs-5d0e\n", ours: "db:\n  password: ours-77ab\n" });
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status).toBe(1);
+    expect(merge.stderr + merge.stdout).not.toMatch(/Invalid string length|heap|FATAL/);
+    const merged = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+    expect(merged).toMatch(new RegExp(`^${"<".repeat(100)} ours$`, "m"));
+    expect(merged).not.toContain("<".repeat(101));
+  });
+});

@@ -3,6 +3,9 @@ import { conflictLines, detectFormat, mergeEncryptedTexts, mergeLines } from "@h
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 
+/** The longest conflict marker written (git's default is 7; code that nests merges uses a few more). */
+const MAX_MARKER_SIZE = 100;
+
 /**
  * `hush git merge %O %A %B %L %P`: git's merge driver. Writes the result over %A and exits 0 for
  * a clean merge, 1 for a conflict (git then marks the file conflicted). The conflicted file holds
@@ -14,7 +17,9 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
   const base = readInputFile(basePath).toString("utf8");
   const name = path ?? oursPath;
   const size = markerSize === undefined ? undefined : Number.parseInt(markerSize, 10);
-  const sizeOption = size !== undefined && Number.isInteger(size) && size > 0 ? { markerSize: size } : {};
+  // %L is the repository's `conflict-marker-size` attribute, a branch's to set: a size of 300
+  // million would have every marker line take 300 MB and the merge run out of memory.
+  const sizeOption = size !== undefined && Number.isInteger(size) && size > 0 ? { markerSize: Math.min(size, MAX_MARKER_SIZE) } : {};
   const oursDetected = await detectFormat(name, ours);
   const theirsDetected = await detectFormat(name, theirs);
   if (oursDetected?.encrypted !== true && theirsDetected?.encrypted !== true) {
