@@ -45,6 +45,7 @@ const FULL_ONLY = [
   "test/workflows/readme.test.ts",
   // a real editor (vi) in a real terminal (tmux)
   "test/workflows/editor-terminal.test.ts",
+  "test/workflows/passphrase-terminal.test.ts",
   "test/install/**/*.test.ts",
 ];
 

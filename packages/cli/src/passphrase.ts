@@ -1,10 +1,16 @@
 import { HushError } from "@hush/core";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { ReadStream } from "node:tty";
+import { dieOfInterrupt } from "./workflows/interrupt.ts";
 
 /**
  * Reads one line on the controlling terminal (/dev/tty) after showing `prompt`, in raw mode:
  * hidden when `secret`, else echoed as typed. `what` names the request in the "no terminal" error.
+ *
+ * Raw mode turns Ctrl+C into a keystroke. Once the terminal is restored, hush treats it as the
+ * terminal would have, by SIGINT (to its own handlers when a command has some, else ending hush):
+ * read as a failed key instead, it ended hush with "could not decrypt the data key" and a status,
+ * and a script looping over files went on to the next one.
  */
 async function readOnTerminal(prompt: string, secret: boolean, what: string): Promise<string> {
   let fd: number;
@@ -23,13 +29,17 @@ async function readOnTerminal(prompt: string, secret: boolean, what: string): Pr
   };
   out(prompt);
   tty.setRawMode(true);
+  let interrupted = false;
   try {
     return await new Promise<string>((resolve, reject) => {
       let value = "";
       tty.on("data", (chunk: Buffer) => {
         for (const ch of chunk.toString("utf8")) {
           if (ch === "\r" || ch === "\n") return resolve(value);
-          if (ch === "\u0003") return reject(new HushError("CANCELED", "User canceled operation", { located: true }));
+          if (ch === "\u0003") {
+            interrupted = true;
+            return reject(new HushError("CANCELED", "User canceled operation", { located: true }));
+          }
           if (ch === "\u007f" || ch === "\b") {
             if (!secret && value !== "") out("\b \b");
             value = value.slice(0, -1);
@@ -49,6 +59,8 @@ async function readOnTerminal(prompt: string, secret: boolean, what: string): Pr
     } catch {
       // already closed by the stream
     }
+    // Where hush cannot die of a signal, the CANCELED error is reported instead.
+    if (interrupted) dieOfInterrupt();
   }
 }
 
