@@ -157,6 +157,13 @@ export async function editOnBothSides(sb: Sandbox, repo: string, file: string, f
   commitAll(sb, repo, "ours");
 }
 
+/** Runs `hush git setup` (diff and merge drivers, no hook) in `repo` and commits what it wrote. */
+export function setupDrivers(sb: Sandbox, repo: string): void {
+  const r = hush(sb, ["git", "setup"], { cwd: repo });
+  if (r.status !== 0) throw new Error(`hush git setup failed (${r.status}): ${r.stderr}`);
+  commitAll(sb, repo, "git setup");
+}
+
 export function commitAll(sb: Sandbox, repo: string, message: string): void {
   git(sb, repo, ["add", "-A"]);
   git(sb, repo, ["commit", "-q", "--no-verify", "-m", message]);

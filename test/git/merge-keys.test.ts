@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openText, readMetadata, type KeySourceResolver } from "@hush/core";
 import { AgeKeySource, parseAgeIdentities, type AgeKeyEntry } from "@hush/key-source-age";
-import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, hushLines, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, hushLines, writeEncrypted, setupDrivers, type Sandbox } from "./helpers.ts";
 
 /**
  * The merge driver and the other side's key entries: a branch is untrusted input, so its
@@ -18,12 +18,6 @@ beforeAll(() => {
 });
 
 afterAll(() => sb.cleanup());
-
-function setup(repo: string): void {
-  const r = hush(sb, ["git", "setup"], { cwd: repo });
-  expect(r.status, r.stderr).toBe(0);
-  commitAll(sb, repo, "git setup");
-}
 
 function keysFrom(keyFile: string): KeySourceResolver {
   const source = new AgeKeySource({ identities: parseAgeIdentities(readFileSync(keyFile, "utf8")) });
@@ -75,7 +69,7 @@ describe("key entries rewritten on a branch", () => {
     const secrets = ["base-secret-51c0", "ours-secret-a2f9"];
     writeEncrypted(sb, repo, "app.enc.yaml", `db_password: ${secrets[0]}\nport: 5432\n`);
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
     const file = join(repo, "app.enc.yaml");
     const swapped = await foreignEntry(mallory.recipient);
     const merge = await mergeAfter(repo, "app.enc.yaml", () => writeFileSync(file, replaceAgeEntries(readFileSync(file, "utf8"), [swapped])), `db_password: ${secrets[0]}\nport: 5432\nnew_token: ${secrets[1]}\n`);
@@ -101,7 +95,7 @@ describe("key entries rewritten on a branch", () => {
     const repo = createRepo(sb, "added-entry");
     writeEncrypted(sb, repo, "app.enc.yaml", "db_password: base-pw\n");
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
     const file = join(repo, "app.enc.yaml");
     const baseText = readFileSync(file, "utf8");
     const bogus = { recipient: bob.recipient, enc: (await foreignEntry(mallory.recipient)).enc };
@@ -136,7 +130,7 @@ describe("a data key introduced by one side", () => {
     writeFileSync(join(repo, ".sops.yaml"), bothRule);
     writeEncrypted(sb, repo, "app.enc.yaml", "db_password: base-pw\n");
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
     const file = join(repo, "app.enc.yaml");
     let malloryKey: Buffer<ArrayBufferLike> = Buffer.alloc(0);
     const merge = await mergeAfter(
@@ -168,7 +162,7 @@ describe("a data key introduced by one side", () => {
     const repo = createRepo(sb, "rotated");
     writeEncrypted(sb, repo, "app.enc.yaml", "a: 1\nb: 2\n");
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
     const file = join(repo, "app.enc.yaml");
     const baseKey = await dataKeyOf(readFileSync(file, "utf8"), sb.keyFile);
     let theirsKey: Buffer<ArrayBufferLike> = Buffer.alloc(0);
@@ -196,7 +190,7 @@ describe("minimal diffs when nothing about the keys changed", () => {
     writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${sb.recipient},${bob.recipient}\n`);
     writeEncrypted(sb, repo, "app.enc.yaml", "a: 1\nb: 2\nkeep: same\n");
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
     const file = join(repo, "app.enc.yaml");
     const baseText = readFileSync(file, "utf8");
     const merge = await mergeAfter(repo, "app.enc.yaml", () => editEncrypted(sb, repo, "app.enc.yaml", "yaml", "a: 1\nb: 20\nkeep: same\n"), "a: 10\nb: 2\nkeep: same\n");
@@ -216,7 +210,7 @@ describe("untrusted names in the driver's messages", () => {
     const name = "red\u001b[31m.enc.yaml";
     writeEncrypted(sb, repo, name, "a: 1\nb: 2\n");
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
     const clean = await mergeAfter(repo, name, () => editEncrypted(sb, repo, name, "yaml", "a: 1\nb: 20\n"), "a: 10\nb: 2\n");
     expect(clean.status, clean.stderr).toBe(0);
     const cleanLines = hushLines(clean.stderr);
@@ -228,7 +222,7 @@ describe("untrusted names in the driver's messages", () => {
     const repo2 = createRepo(sb, "escapes-recipient");
     writeEncrypted(sb, repo2, "app.enc.yaml", "a: 1\n");
     commitAll(sb, repo2, "base");
-    setup(repo2);
+    setupDrivers(sb, repo2);
     const file = join(repo2, "app.enc.yaml");
     const baseText = readFileSync(file, "utf8");
     // An entry that cannot be checked: the merge needs a fresh data key, which cannot be wrapped to that name.

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, hushLines, writeEncrypted, type AgeKey, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, hushLines, writeEncrypted, type AgeKey, setupDrivers, type Sandbox } from "./helpers.ts";
 
 /**
  * The merge driver and `hush git resolve` against a branch written by someone without the key,
@@ -18,18 +18,12 @@ beforeAll(() => {
 
 afterAll(() => sb.cleanup());
 
-function setup(repo: string): void {
-  const r = hush(sb, ["git", "setup"], { cwd: repo });
-  expect(r.status, r.stderr).toBe(0);
-  commitAll(sb, repo, "git setup");
-}
-
 /** A repository in the middle of a merge with a conflict on `app.enc.yaml`. */
 async function conflictedRepo(name: string, secrets: readonly string[]): Promise<string> {
   const repo = createRepo(sb, name);
   writeEncrypted(sb, repo, "app.enc.yaml", `db:\n  password: ${secrets[0]}\n`);
   commitAll(sb, repo, "base");
-  setup(repo);
+  setupDrivers(sb, repo);
   await editOnBothSides(sb, repo, "app.enc.yaml", "yaml", { theirs: `db:\n  password: ${secrets[2]}\n`, ours: `db:\n  password: ${secrets[1]}\n` });
   const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
   expect(merge.status).not.toBe(0);
@@ -98,7 +92,7 @@ describe("a file copied over another on a branch, by someone without its key", (
     writeEncrypted(sb, repo, "prod.enc.yaml", `db_password: ${prodSecret}\n`);
     writeEncrypted(sb, repo, "staging.enc.yaml", "db_password: staging-pw\n");
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
   });
 
   it("is not merged by key path: the prod values are never re-encrypted for a staging reader, and resolve refuses too", async () => {
@@ -152,7 +146,7 @@ describe("the merge driver and the repository's attributes", () => {
     const repo = createRepo(sb, "marker-size");
     writeEncrypted(sb, repo, "app.enc.yaml", "db:\n  password: base-91c2\n");
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
     writeFileSync(join(repo, ".gitattributes"), `${readFileSync(join(repo, ".gitattributes"), "utf8")}*.enc.yaml conflict-marker-size=300000000\n`);
     commitAll(sb, repo, "huge markers");
     await editOnBothSides(sb, repo, "app.enc.yaml", "yaml", { theirs: "db:\n  password: theirs-5d0e\n", ours: "db:\n  password: ours-77ab\n" });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FileFormat } from "@hush/core";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createRepo, createSandbox, editOnBothSides, findPlaintext, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, editOnBothSides, findPlaintext, git, hush, writeEncrypted, setupDrivers, type Sandbox } from "./helpers.ts";
 
 /**
  * Merges through git's merge driver: clean merges by key path, real conflicts that leave no
@@ -18,12 +18,6 @@ beforeAll(() => {
 });
 
 afterAll(() => sb.cleanup());
-
-function setup(repo: string): void {
-  const r = hush(sb, ["git", "setup"], { cwd: repo });
-  expect(r.status, r.stderr).toBe(0);
-  commitAll(sb, repo, "git setup");
-}
 
 interface CleanCase {
   readonly format: FileFormat;
@@ -91,7 +85,7 @@ describe.each(CLEAN)("clean merge ($format)", (c) => {
     const repo = createRepo(sb, `clean-${c.format}`);
     writeEncrypted(sb, repo, c.file, c.base);
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
     await editOnBothSides(sb, repo, c.file, c.format, { theirs: c.theirs, ours: c.ours });
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
     expect(merge.status, merge.stdout + merge.stderr).toBe(0);
@@ -112,7 +106,7 @@ describe("conflicting merge (yaml)", () => {
     repo = createRepo(sb, "conflict");
     writeEncrypted(sb, repo, "app.enc.yaml", `db:\n  user: app\n  password: ${secrets[0]}\nport: 5432\n`);
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
     await editOnBothSides(sb, repo, "app.enc.yaml", "yaml", { theirs: `db:\n  user: app\n  password: ${secrets[2]}\nport: 5433\n`, ours: `db:\n  user: app\n  password: ${secrets[1]}\nport: 5432\n` });
   });
 
@@ -176,7 +170,7 @@ describe("conflict resolution without an editor, and without keys", () => {
     const repo = createRepo(sb, "resolve-theirs");
     writeEncrypted(sb, repo, "s.enc.json", '{\n  "a": "base",\n  "b": "keep"\n}\n');
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
     await editOnBothSides(sb, repo, "s.enc.json", "json", { theirs: '{\n  "a": "from-theirs",\n  "b": "keep"\n}\n', ours: '{\n  "a": "from-ours",\n  "b": "keep"\n}\n' });
     expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).not.toBe(0);
     const r = hush(sb, ["git", "resolve", "--theirs", "s.enc.json"], { cwd: repo });
@@ -188,7 +182,7 @@ describe("conflict resolution without an editor, and without keys", () => {
     const repo = createRepo(sb, "keyless");
     writeEncrypted(sb, repo, "k.enc.yaml", "a: 1\nb: 2\n");
     commitAll(sb, repo, "base");
-    setup(repo);
+    setupDrivers(sb, repo);
     await editOnBothSides(sb, repo, "k.enc.yaml", "yaml", { theirs: "a: 1\nb: 3\n", ours: "a: 2\nb: 2\n" });
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true, env: sb.keylessEnv });
     expect(merge.status).not.toBe(0);
