@@ -194,8 +194,8 @@ describe("untrusted names in reports", () => {
   });
 });
 
-describe("hush audit reads history with two git processes", () => {
-  it("one git log for every file and one git cat-file for every version, however many versions", () => {
+describe("hush audit reads history with a fixed number of git processes", () => {
+  it("one git log for every file, one git rev-list for the first parents, one git cat-file for every version, however many versions", () => {
     const bin = join(t.sb.dir, "counting-bin");
     const calls = join(t.sb.dir, "git-calls.txt");
     const realGit = run("sh", ["-c", "command -v git"], { cwd: t.repo, env: t.sb.keylessEnv }).stdout.trim();
@@ -207,6 +207,6 @@ describe("hush audit reads history with two git processes", () => {
     expect(JSON.parse(r.stdout).summary.values).toBe(5);
     // Each call's git command (after any `-c name=value`).
     const commands = readFileSync(calls, "utf8").split("\n").filter((l) => l !== "").map((l) => l.replace(/^(-c \S+ )*/, "").split(" ")[0]);
-    expect(commands.sort()).toEqual(["cat-file", "log", "rev-parse", "rev-parse"]);
+    expect(commands.sort()).toEqual(["cat-file", "log", "rev-list", "rev-parse", "rev-parse"]);
   });
 });

@@ -92,7 +92,7 @@ export interface FileAudit {
   readonly lastRekey: CommitRef | null;
   readonly values: readonly ValueAge[];
   readonly removals: readonly Removal[];
-  /** Commits whose version of the file had no `sops` metadata: its values are in git history in clear. */
+  /** Commits whose version of the file had no `sops` metadata, along first parents or on a merged branch: its values are in git history in clear. */
   readonly unencryptedVersions: readonly CommitRef[];
 }
 

@@ -1,0 +1,53 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+
+/**
+ * What the keyless reports tell an auditor about a history they did not write. `hush audit`
+ * dates values along first parents, but a secret committed in clear anywhere in the history
+ * HEAD reaches is published, whichever branch it was committed on.
+ */
+
+let sb: Sandbox;
+
+beforeAll(() => {
+  sb = createSandbox();
+});
+
+afterAll(() => sb.cleanup());
+
+interface AuditJson {
+  files: Array<{ path: string; unencryptedVersions: Array<{ commit: string; subject: string }> }>;
+  summary: { unencryptedInHistory: number };
+}
+
+describe("hush audit and a branch merged with --no-ff", () => {
+  it("reports a version committed in clear on the branch, though every first-parent version is encrypted", () => {
+    const repo = createRepo(sb, "merged-clear");
+    writeEncrypted(sb, repo, "app.enc.yaml", "x: 1\n");
+    commitAll(sb, repo, "init");
+    git(sb, repo, ["checkout", "-q", "-b", "feature"]);
+    writeFileSync(join(repo, "app.enc.yaml"), "x: 1\ntoken: s3cr3t-in-clear\n");
+    commitAll(sb, repo, "add a token (forgot to encrypt)");
+    const clear = git(sb, repo, ["rev-parse", "HEAD"]).stdout.trim();
+    writeEncrypted(sb, repo, "app.enc.yaml", "x: 1\ntoken: s3cr3t-in-clear\n");
+    commitAll(sb, repo, "encrypt it");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    git(sb, repo, ["merge", "-q", "--no-ff", "--no-verify", "-m", "merge feature", "feature"]);
+    // The clear value is reachable from HEAD.
+    expect(git(sb, repo, ["log", "-p", "--all"]).stdout).toContain("s3cr3t-in-clear");
+
+    const r = hush(sb, ["audit", "--json", "--as-of", "2099-01-01"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stderr).toBe("");
+    const report = JSON.parse(r.stdout) as AuditJson;
+    expect(report.files.map((f) => f.path)).toEqual(["app.enc.yaml"]);
+    expect(report.files[0]!.unencryptedVersions.map((c) => c.commit)).toEqual([clear]);
+    expect(report.summary.unencryptedInHistory).toBe(1);
+    expect(r.status).toBe(1);
+
+    const text = hush(sb, ["audit", "--as-of", "2099-01-01"], { cwd: repo, env: sb.keylessEnv });
+    expect(text.stdout).toContain(`app.enc.yaml: the version of ${clear.slice(0, 10)} (`);
+    expect(text.stdout).toContain("was not encrypted: its values are in git history in clear");
+  });
+});
