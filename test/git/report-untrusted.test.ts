@@ -1,7 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
 
 /**
  * What the keyless reports tell an auditor about a history they did not write. `hush audit`
@@ -49,5 +49,37 @@ describe("hush audit and a branch merged with --no-ff", () => {
     const text = hush(sb, ["audit", "--as-of", "2099-01-01"], { cwd: repo, env: sb.keylessEnv });
     expect(text.stdout).toContain(`app.enc.yaml: the version of ${clear.slice(0, 10)} (`);
     expect(text.stdout).toContain("was not encrypted: its values are in git history in clear");
+  });
+});
+
+describe("duplicate keys in a YAML file's sops metadata", () => {
+  it("are refused by access, check and decrypt, as SOPS refuses them, instead of hiding the first entry", () => {
+    const repo = createRepo(sb, "duplicate-keys");
+    const mallory = createAgeKey(sb, "mallory-dup");
+    writeEncrypted(sb, repo, "app.enc.yaml", "token: s3cr3t\n");
+    const honest = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+    // A second `age:` list after the first: read as plain data, the last one wins, so every
+    // report would name mallory alone while the owner's wrapped key sits above it.
+    const shadowed = honest.replace("\n    lastmodified:", `\n    age:\n        - recipient: ${mallory.recipient}\n          enc: x\n    lastmodified:`);
+    // The same within one entry: two `recipient` fields.
+    const twoNames = honest.replace(`          recipient: ${sb.recipient}`, `          recipient: ${mallory.recipient}\n          recipient: ${sb.recipient}`);
+    const lineOf = (text: string, l: string, nth: number): number => text.split("\n").map((x, i) => (x === l ? i + 1 : 0)).filter((i) => i > 0)[nth]!;
+    const cases = [
+      { name: "shadowed.enc.yaml", text: shadowed, line: lineOf(shadowed, "    age:", 1) },
+      { name: "two-names.enc.yaml", text: twoNames, line: lineOf(twoNames, `          recipient: ${sb.recipient}`, 0) },
+    ];
+    for (const { name, text, line } of cases) {
+      writeFileSync(join(repo, name), text);
+      const access = hush(sb, ["access", name], { cwd: repo, env: sb.keylessEnv });
+      expect(access.status).toBe(1);
+      expect(access.stderr).toContain(`hush: ${name}: invalid sops metadata: duplicate key at line ${line}\n`);
+      expect(access.stdout).not.toContain(mallory.recipient.slice(0, 16));
+      const check = JSON.parse(hush(sb, ["check", "--json", name], { cwd: repo, env: sb.keylessEnv }).stdout) as { files: Array<{ problems: Array<{ severity: string; message: string }> }> };
+      expect(check.files[0]!.problems.map((p) => p.severity)).toContain("error");
+      expect(check.files[0]!.problems.map((p) => p.message).join("\n")).toContain("duplicate key at line");
+      const decrypt = hush(sb, ["decrypt", name], { cwd: repo });
+      expect(decrypt.status).toBe(2);
+      expect(decrypt.stderr).toContain("duplicate key at line");
+    }
   });
 });
