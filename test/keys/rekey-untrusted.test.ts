@@ -1,5 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir } from "@hush/testkit";
 import { ageRecipientsIn, encryptForAge, hush, makeAgeKey, type AgeKey } from "./helpers.ts";
@@ -122,5 +124,26 @@ describe("recipients shown by updatekeys", () => {
     expect(r.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
     expect(r.stdout).toContain("--- age age1\\x1b]0;owned\\x07\\x1b[2J\\u202eX\n");
     expect(r.stdout).toContain(`+++ age ${alice.recipient}\n`);
+  });
+});
+
+describe("the Node API on a clone's files", () => {
+  const tmp = makeTempDir("hush-node-api-links-");
+  afterAll(() => tmp.cleanup());
+
+  it("decryptFile, verifyFile and openFile refuse a file linked to /dev/zero at once, as the CLI does, instead of reading forever", () => {
+    symlinkSync("/dev/zero", join(tmp.path, "app.enc.yaml"));
+    // In a child process: the unfixed read never returns, and a synchronous read cannot be timed out in this one.
+    const core = fileURLToPath(new URL("../../packages/core/dist/index.js", import.meta.url));
+    const script = `
+      const { decryptFile, verifyFile, openFile } = await import(${JSON.stringify(core)});
+      const keySources = async () => undefined;
+      for (const f of [decryptFile, verifyFile, openFile]) {
+        try { await f("app.enc.yaml", { keySources }); console.log(f.name, "returned"); }
+        catch (e) { console.log(f.name, e.code, e.location?.file, e.message); }
+      }`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: tmp.path, timeout: 20_000, encoding: "utf8" });
+    expect(r.signal).toBe(null);
+    expect(r.stdout).toBe(["decryptFile", "verifyFile", "openFile"].map((f) => `${f} READ_FAILED app.enc.yaml not a regular file (a device or socket)\n`).join(""));
   });
 });
