@@ -83,3 +83,35 @@ describe("duplicate keys in a YAML file's sops metadata", () => {
     }
   });
 });
+
+describe("a shamir_threshold no set of key groups can meet", () => {
+  it("is reported by access (no one can open the file) and is an error of check, not read as 1 of 2 or 2 of 2", () => {
+    const repo = createRepo(sb, "threshold");
+    const second = createAgeKey(sb, "second-group");
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    key_groups:\n      - age: [${sb.recipient}]\n      - age: [${second.recipient}]\n`);
+    writeEncrypted(sb, repo, "two.enc.yaml", "token: s3cr3t\n");
+    const honest = readFileSync(join(repo, "two.enc.yaml"), "utf8");
+    expect(honest).toContain("    shamir_threshold: 2\n");
+    for (const [threshold, why] of [
+      [1, "shamir_threshold is 1 with 2 key groups; a Shamir threshold is at least 2"],
+      [5, "shamir_threshold is 5 with 2 key groups; no 5 groups can open the file"],
+    ] as const) {
+      const name = `t${threshold}.enc.yaml`;
+      writeFileSync(join(repo, name), honest.replace("    shamir_threshold: 2\n", `    shamir_threshold: ${threshold}\n`));
+      const text = hush(sb, ["access", name], { cwd: repo, env: sb.keylessEnv });
+      expect(text.status).toBe(0);
+      expect(text.stdout.split("\n")[1]).toBe(`[1]  ${name}  no one: ${why}  "\\\\.enc\\\\.yaml$"`);
+      const json = JSON.parse(hush(sb, ["access", "--json", name], { cwd: repo, env: sb.keylessEnv }).stdout) as { files: Array<{ threshold: number; thresholdProblem: string | null }> };
+      expect(json.files[0]).toMatchObject({ threshold, thresholdProblem: why });
+      const check = hush(sb, ["check", name], { cwd: repo, env: sb.keylessEnv });
+      expect(check.status).toBe(1);
+      expect(check.stdout).toContain(`${name}: error: ${why}: no one can open the file [metadata-invalid]`);
+      // The review view (without a key) says so on the threshold line.
+      expect(hush(sb, ["git", "textconv", name], { cwd: repo, env: sb.keylessEnv }).stdout).toContain(`# hush: shamir threshold: ${threshold} of 2 key groups (no one can open the file: ${why})\n`);
+      // As decrypt says.
+      expect(hush(sb, ["decrypt", name], { cwd: repo }).stderr).toContain(why);
+    }
+    const ok = JSON.parse(hush(sb, ["access", "--json", "two.enc.yaml"], { cwd: repo, env: sb.keylessEnv }).stdout) as { files: Array<{ threshold: number; thresholdProblem: string | null }> };
+    expect(ok.files[0]).toMatchObject({ threshold: 2, thresholdProblem: null });
+  });
+});

@@ -33,7 +33,7 @@ export {
   type UnreadMetadata,
 } from "./metadata/file-metadata.ts";
 export { decodeMetadata, encodeMetadata, flattenMetadata, unflattenMetadata } from "./metadata/metadata-codec.ts";
-export { MAX_KEY_GROUPS, MAX_KEYS_PER_GROUP, MAX_KEYS_PER_FILE, MAX_FLAT_METADATA_DEPTH } from "./metadata/limits.ts";
+export { MAX_KEY_GROUPS, MAX_KEYS_PER_GROUP, MAX_KEYS_PER_FILE, MAX_FLAT_METADATA_DEPTH, shamirThresholdProblem } from "./metadata/limits.ts";
 export {
   storeFor,
   parseFormat,

@@ -25,8 +25,9 @@ export function matrixCell(groups: readonly number[], file: FileAccess): string 
   return file.groups.length <= 1 ? "x" : groups.map((g) => `g${g}`).join(",");
 }
 
-/** `1 of 1 key group`, `2 of 3 key groups`. */
+/** `1 of 1 key group`, `2 of 3 key groups`, or `no one: …` when no set of groups can meet the threshold. */
 export function thresholdText(file: FileAccess): string {
+  if (file.thresholdProblem !== null) return `no one: ${printable(file.thresholdProblem, 200)}`;
   return `${file.threshold} of ${file.groups.length} key group${file.groups.length === 1 ? "" : "s"}`;
 }
 
