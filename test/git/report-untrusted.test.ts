@@ -115,3 +115,30 @@ describe("a shamir_threshold no set of key groups can meet", () => {
     expect(ok.files[0]).toMatchObject({ threshold: 2, thresholdProblem: null });
   });
 });
+
+describe("a recipient made to look like another one in a shortened identity", () => {
+  it("is shown whole in access's drift lines: an alias ARN ending like the team's key is not the team's key", () => {
+    const repo = createRepo(sb, "lookalike");
+    const team = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    // Anyone can create a key with this alias in their own account: same first 16 and last 6 characters.
+    const forged = "arn:aws:kms:us-east-1:666666666666:alias/x-1234567890ab";
+    writeEncrypted(sb, repo, "app.enc.yaml", "token: s3cr3t\n");
+    // Then the rule adds the team's KMS key (the file is not re-keyed yet).
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${sb.recipient}\n    kms: ${team}\n`);
+    const wrapped = Buffer.alloc(64, 7).toString("base64");
+    const text = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+    const withForged = text.replace("\n    lastmodified:", `\n    kms:\n        - arn: ${forged}\n          created_at: "2026-01-01T00:00:00Z"\n          enc: ${wrapped}\n          aws_profile: ""\n    lastmodified:`);
+    expect(withForged).not.toBe(text);
+    writeFileSync(join(repo, "app.enc.yaml"), withForged);
+    const r = hush(sb, ["access", "app.enc.yaml"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(`app.enc.yaml: not named by the creation rule: kms ${forged}\n`);
+    expect(r.stdout).toContain(`app.enc.yaml: named by the creation rule but cannot open the file: kms ${team}\n`);
+    // The matrix shows the file's KMS key whole too once another row shares its short form.
+    writeFileSync(join(repo, "team.enc.yaml"), withForged.replace(`arn: ${forged}`, `arn: ${team}`));
+    const both = hush(sb, ["access", "app.enc.yaml", "team.enc.yaml"], { cwd: repo, env: sb.keylessEnv });
+    const row = (identity: string): string[] | undefined => both.stdout.split("\n").find((l) => l.includes(identity) && l.startsWith("-"))?.split(/ +/);
+    expect(row(forged)).toEqual(["-", "kms", forged, "x", "."]);
+    expect(row(team)).toEqual(["-", "kms", team, ".", "x"]);
+  });
+});
