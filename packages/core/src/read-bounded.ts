@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync } from "node:fs";
+import { checkString } from "./arguments.ts";
 import { HushError } from "./errors.ts";
 
 /** Names under which a shell hands a program a pipe: `<(cmd)`, `/dev/stdin`. */
@@ -13,9 +14,11 @@ const PIPE_NAME = /^\/(?:dev\/stdin|dev\/fd\/\d+|proc\/self\/fd\/\d+)$/;
  * it is named as one (`/dev/stdin`, `/dev/fd/N` from `<(cmd)`, or a FIFO made at that path), never
  * through a link from another name; anything else (a device, a socket) is refused unread.
  * @throws HushError READ_FAILED (located at `path`, which the message leaves for the caller to
- *   name); the errors of node:fs (ENOENT, EACCES…) as they are, and EISDIR for a directory.
+ *   name), INVALID_ARGUMENT for a path that is not a string; the errors of node:fs (ENOENT,
+ *   EACCES…) as they are, and EISDIR for a directory.
  */
 export function readFileBounded(path: string): Buffer {
+  checkString(path, "the path");
   // The type is checked before opening: opening a device can itself do something (a terminal, a
   // tape), and opening a pipe waits for its writer.
   const found = statSync(path);

@@ -1,4 +1,4 @@
-import { comparableIdentity, HushError, masterKeyIdentity, printable, type KeyGroupRecipients, type MasterKeyRecipient } from "@hush/core";
+import { comparableIdentity, HushError, isHushError, masterKeyIdentity, printable, type KeyGroupRecipients, type MasterKeyRecipient } from "@hush/core";
 import { creationRuleFor, type LoadedConfig } from "../config.ts";
 import type { CliIo } from "../io.ts";
 import { confirm } from "./prompt.ts";
@@ -36,8 +36,9 @@ export async function unvouchedRecipients(
   let ruleKeys: readonly MasterKeyRecipient[] = [];
   try {
     ruleKeys = (await creationRuleFor(loaded, target.abs, cwd))?.keyGroups.flat() ?? [];
-  } catch {
+  } catch (err) {
     // No rule matches this file: nothing vouches for its recipients, nothing to compare with.
+    if (!isHushError(err, "CONFIG_NO_MATCH")) throw err;
   }
   if (ruleKeys.length === 0) return { target, recipients: [] };
   const named = new Set([...ruleKeys, ...given].map(idOf));
