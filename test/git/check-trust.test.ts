@@ -129,9 +129,11 @@ describe("recipients compared with the creation rule", () => {
     const report = checkJson(repo, ["--strict"]);
     expect(codes(report, "rule.enc.yaml")).toEqual([]);
     expect(codes(report, "one.enc.yaml")).toEqual(["error key-groups-differ"]);
-    expect(codes(report, "low.enc.yaml")).toEqual(["error key-groups-differ"]);
+    // A threshold of 1 with two groups is also one no set of groups can meet (decrypt refuses it).
+    expect(codes(report, "low.enc.yaml")).toEqual(["error metadata-invalid", "error key-groups-differ"]);
     const text = hush(sb, ["check", "one.enc.yaml", "low.enc.yaml"], { cwd: repo, env: sb.keylessEnv });
-    expect(text.status, text.stdout).toBe(0);
+    expect(text.status, text.stdout).toBe(1);
+    expect(text.stdout).toContain("low.enc.yaml: error: shamir_threshold is 1 with 2 key groups; a Shamir threshold is at least 2: no one can open the file [metadata-invalid]");
     expect(text.stdout).toContain("one.enc.yaml: warning: ");
     expect(text.stdout).toContain("hush updatekeys");
     expect(text.stdout).toMatch(/low\.enc\.yaml: warning: .*threshold/);

@@ -135,9 +135,10 @@ describe.concurrent("SOPS 3.9.2 decrypts what hush's workflows leave behind", ()
           ["updatekeys", "-y", "{}"],
           ["rotate", "-i", "{}"],
           ["rotate", "-i", "--add-kms", arn1, "--rm-age", a(1), "{}"],
-          ["groups", "add", "-f", "{}", "-i", ...type, "--age", a(2), "--shamir-secret-sharing-threshold", "2"],
-          ["groups", "add", "-f", "{}", "-i", ...type, "--kms", arn2, "--encryption-context", "app:hush"],
-          ["groups", "delete", "-f", "{}", "-i", ...type, "0"],
+          // From here the file has keys .sops.yaml does not name (the KMS key added by rotate): --yes.
+          ["groups", "add", "-f", "{}", "-i", "--yes", ...type, "--age", a(2), "--shamir-secret-sharing-threshold", "2"],
+          ["groups", "add", "-f", "{}", "-i", "--yes", ...type, "--kms", arn2, "--encryption-context", "app:hush"],
+          ["groups", "delete", "-f", "{}", "-i", "--yes", ...type, "0"],
         ],
         // Left: two groups of which both are needed, the age key a3 and a KMS key with context.
         sopsEnv: { SOPS_AGE_KEY_FILE: age[2]!.file, ...kms.env },

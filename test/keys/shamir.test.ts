@@ -97,15 +97,17 @@ describe("key groups and Shamir thresholds", () => {
     expect((await decryptWith("grow.yaml", [0])).status).toBe(128);
     expect((await decryptWith("grow.yaml", [0, 1])).stdout).toBe(PLAIN);
 
-    const add2 = await hush(["groups", "add", "-f", "grow.yaml", "-i", "--shamir-secret-sharing-threshold", "2", "--age", keys[2]!.recipient], {
+    // keys[1] is in the file but not in .sops.yaml: it is listed, and --yes keeps it without asking.
+    const add2 = await hush(["groups", "add", "-f", "grow.yaml", "-i", "--yes", "--shamir-secret-sharing-threshold", "2", "--age", keys[2]!.recipient], {
       cwd: tmp.path,
       env,
     });
     expect(add2.status).toBe(0);
+    expect(add2.stderr).toContain(`group 1: age ${keys[1]!.recipient}\n`);
     expect((await decryptWith("grow.yaml", [1, 2])).stdout).toBe(PLAIN);
 
-    const del = await hush(["groups", "delete", "-f", "grow.yaml", "-i", "0"], { cwd: tmp.path, env });
-    expect(del.stderr).toBe("");
+    const del = await hush(["groups", "delete", "-f", "grow.yaml", "-i", "--yes", "0"], { cwd: tmp.path, env });
+    expect(del.stderr).toBe(`hush: grow.yaml: the new data key would also go to recipients that .sops.yaml does not name for this file:\n    group 0: age ${keys[1]!.recipient}\n    group 1: age ${keys[2]!.recipient}\n`);
     const after = readFileSync(join(tmp.path, "grow.yaml"), "utf8");
     expect(after).not.toContain(keys[0]!.recipient);
     // keys[0] left the file: a new data key, every value re-encrypted.
@@ -120,7 +122,7 @@ describe("key groups and Shamir thresholds", () => {
     expect(refused.stderr).toContain("fewer than the shamir threshold 2");
     expect(readFileSync(join(tmp.path, "grow.yaml"))).toEqual(before);
     // Explicitly lowering it is allowed: back to a single group holding the whole key.
-    const lowered = await hush(["groups", "delete", "-f", "grow.yaml", "--shamir-secret-sharing-threshold", "1", "0"], { cwd: tmp.path, env });
+    const lowered = await hush(["groups", "delete", "-f", "grow.yaml", "--yes", "--shamir-secret-sharing-threshold", "1", "0"], { cwd: tmp.path, env });
     expect(lowered.status).toBe(0);
     expect(lowered.stdout).not.toContain("key_groups");
     expect(lowered.stdout).not.toContain("shamir_threshold");

@@ -8,6 +8,7 @@ export * from "./api.ts";
 export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
 export { safeJson } from "./printable.ts";
 export { findProgramOnPath, isExecutableFile } from "./program-path.ts";
+export { readFileBounded, type BoundedReadOptions } from "./read-bounded.ts";
 export type { KeySource, MasterKeyEntry, MasterKeyRecipient, OpaqueKeyEntry } from "./key-source.ts";
 export { masterKeyIdentity, comparableIdentity, recipientOf, canUseKind, keyBackend, keyBackends, unregisterKeyBackend } from "./keys/registry.ts";
 export { unimplementedKeyBackend, type UnimplementedKindSpec } from "./keys/unimplemented-backend.ts";
@@ -32,7 +33,7 @@ export {
   type UnreadMetadata,
 } from "./metadata/file-metadata.ts";
 export { decodeMetadata, encodeMetadata, flattenMetadata, unflattenMetadata } from "./metadata/metadata-codec.ts";
-export { MAX_KEY_GROUPS, MAX_KEYS_PER_GROUP, MAX_KEYS_PER_FILE, MAX_FLAT_METADATA_DEPTH } from "./metadata/limits.ts";
+export { MAX_KEY_GROUPS, MAX_KEYS_PER_GROUP, MAX_KEYS_PER_FILE, MAX_FLAT_METADATA_DEPTH, shamirThresholdProblem } from "./metadata/limits.ts";
 export {
   storeFor,
   parseFormat,

@@ -185,6 +185,10 @@ const CASES: Record<string, readonly Case[]> = {
     ["no check function", () => core.firstVerified([1], bad(undefined)), "INVALID_ARGUMENT", /holdsIntended/],
   ],
   EncryptionDecider: [["create without a rule", () => core.EncryptionDecider.create(bad(undefined)), "INVALID_ARGUMENT"]],
+  readFileBounded: [
+    ["a number for the path", () => core.readFileBounded(bad(5)), "INVALID_ARGUMENT", /path must be a string/],
+    ["a device", () => core.readFileBounded("/dev/zero"), "READ_FAILED", /not a regular file/],
+  ],
 };
 
 /**
@@ -197,6 +201,8 @@ const NOTHING_TO_CHECK = new Set([
   "HushError",
   // Any path: what cannot be read is simply not an executable file.
   "isExecutableFile",
+  // A reason or undefined for any pair of numbers.
+  "shamirThresholdProblem",
   "isHushError",
   "printable",
   "quoted",

@@ -9,6 +9,7 @@ import {
   openText,
   parseEnvelope,
   printable,
+  shamirThresholdProblem,
   storeFor,
   type CreationRule,
   type EncryptionRule,
@@ -141,6 +142,9 @@ function metadataProblems(m: FileMetadata): CheckProblem[] {
       bad("the MAC is not a well-formed ENC string");
     }
   }
+  // Not covered by the MAC: a branch can set a threshold that locks every reader out.
+  const unmeetable = shamirThresholdProblem(m.keyGroups.length, m.shamirThreshold);
+  if (unmeetable !== undefined) bad(`${unmeetable}: no one can open the file`);
   m.keyGroups.forEach((group, gi) => {
     if (group.length === 0) bad(`key group ${gi} is empty`);
     group.forEach((entry, ei) => {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { isWholeFileFormat, masterKeyIdentity, printable, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
+import { isWholeFileFormat, masterKeyIdentity, printable, shamirThresholdProblem, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
 
 /**
  * The metadata summary at the top of the review view (`hush git textconv`): who can read the file
@@ -39,7 +39,8 @@ function thresholdLine(metadata: FileMetadata): string {
   const groups = metadata.keyGroups.length;
   if (groups <= 1) return "shamir threshold: not used (1 key group)";
   const needed = metadata.shamirThreshold === 0 ? groups : metadata.shamirThreshold;
-  return `shamir threshold: ${needed} of ${groups} key groups`;
+  const unmeetable = shamirThresholdProblem(groups, metadata.shamirThreshold);
+  return `shamir threshold: ${needed} of ${groups} key groups${unmeetable === undefined ? "" : ` (no one can open the file: ${unmeetable})`}`;
 }
 
 function ruleLine(metadata: FileMetadata, format: FileFormat): string {

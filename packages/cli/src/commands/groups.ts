@@ -8,6 +8,7 @@ import { dedupeGroups, recipientsOf } from "../rekey/key-groups.ts";
 import { emitOptionsFor, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { reencryptWithNewDataKey, removesRecipient } from "../rekey/new-data-key.ts";
 import { expandTargets } from "../rekey/targets.ts";
+import { confirmUnvouched, unvouchedRecipients } from "../rekey/unvouched.ts";
 import { effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
 import { emitResult, keysFromFlags, parseIndent, parseThreshold } from "./encrypt-options.ts";
 import { usableKeyBackends } from "../backends.ts";
@@ -21,6 +22,8 @@ function keyFlagList(): string {
 export interface GroupsFlags {
   file?: string;
   inPlace?: boolean;
+  /** Do not ask before wrapping the data key to a recipient that only the file names (it is still shown). */
+  yes?: boolean;
   inputType?: string;
   shamirSecretSharingThreshold?: string;
   config?: string;
@@ -36,6 +39,7 @@ export interface GroupsFlags {
  * groups. Values, MAC and lastmodified stay; with several groups the key is split again, so
  * every group gets a fresh share. When a recipient leaves the file (in none of the new groups),
  * the file gets a new data key instead, every value re-encrypted, unless `--keep-data-key`.
+ * Recipients that neither `.sops.yaml` nor the command line names are shown and asked about first.
  */
 async function regroup(
   io: CliIo,
@@ -49,8 +53,9 @@ async function regroup(
   try {
     const file = await readSecretFile(target);
     const { groups, threshold } = next(file);
-    const resolve = createKeySourceResolver(io.env, chosen);
     const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
+    if (!(await confirmUnvouched(io, [await unvouchedRecipients(loaded, io.cwd, target, groups, chosen)], flags.yes === true, `groups`))) return 1;
+    const resolve = createKeySourceResolver(io.env, chosen);
     const emit = emitOptionsFor(file.format, indent, loaded?.config.stores);
     const text =
       flags.keepDataKey !== true && removesRecipient(file.metadata.keyGroups, groups)

@@ -30,6 +30,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
       .description("new data key for each file, every value re-encrypted; add or remove keys on the way")
       .argument("<paths...>", "encrypted files, or directories to search for them (- for standard input, with --input-type)")
       .option("-i, --in-place", "write the results over the files (needed for several files or a directory)")
+      .option("-y, --yes", "do not ask before wrapping the new data key to a recipient that only the file names, not .sops.yaml (it is still listed)")
       .option("--output <path>", "write the result of a single file to this path")
       .option("--dry-run", "rotate in memory and check the results, but write nothing")
       .option("--input-type <type>", "file format (default: from each file name)"),
@@ -49,6 +50,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
       .option("-f, --file <path>", "the encrypted file"),
   )
     .option("-i, --in-place", "write the result over the file")
+    .option("-y, --yes", "do not ask before wrapping the data key to a recipient that only the file names, not .sops.yaml (it is still listed)")
     .option("--input-type <type>", "file format (default: from the file name)")
     .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the file's)")
     .action(async (_opts: unknown, cmd: Command) => {
@@ -62,6 +64,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
     .option("-f, --file <path>", "the encrypted file")
     .option("--keep-data-key", "keep the data key although the group's members leave (SOPS's behaviour; by default the file gets a new data key, every value re-encrypted)")
     .option("-i, --in-place", "write the result over the file")
+    .option("-y, --yes", "do not ask before wrapping the data key to a recipient that only the file names, not .sops.yaml (it is still listed)")
     .option("--input-type <type>", "file format (default: from the file name)")
     .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the file's)")
     .action(async (index: string, _opts: unknown, cmd: Command) => {

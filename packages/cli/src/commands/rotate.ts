@@ -5,8 +5,9 @@ import { encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile, report, runBatch } from "../rekey/batch.ts";
-import { changeKeys, dedupeGroups, keyToRemove, recipientsOf, type KeyToRemove } from "../rekey/key-groups.ts";
-import { parseJobs } from "../rekey/pool.ts";
+import { changeKeys, dedupeGroups, keyToRemove, recipientsOf, type KeyChange, type KeyToRemove } from "../rekey/key-groups.ts";
+import { mapLimit, parseJobs } from "../rekey/pool.ts";
+import { confirmUnvouched, unvouchedRecipients } from "../rekey/unvouched.ts";
 import { emitOptionsFor, readSecretFile, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
 import { reencryptWithNewDataKey } from "../rekey/new-data-key.ts";
@@ -18,6 +19,8 @@ export interface RotateFlags {
   inPlace?: boolean;
   output?: string;
   dryRun?: boolean;
+  /** Do not ask before wrapping the new data key to a recipient that only the file names (it is still shown). */
+  yes?: boolean;
   inputType?: string;
   jobs?: string;
   config?: string;
@@ -45,28 +48,39 @@ interface Rotated {
   readonly detail: string;
 }
 
-/**
- * Rotates one file: opens it (MAC checked), applies the key changes, draws a new data key,
- * wraps it to every key, re-encrypts every value with fresh IVs and checks that the result
- * opens with the new key before returning it.
- */
-async function rotateOne(
-  target: Target,
-  changes: { add: MasterKeyRecipient[]; remove: KeyToRemove[] },
-  resolve: KeySourceResolver,
-  indent: number | undefined,
-  stores: { yamlIndent?: number; jsonIndent?: number } | undefined,
-): Promise<Rotated> {
+/** What rotating one file will do: its new groups and threshold, and the key changes. */
+interface RotationPlan {
+  readonly file: SecretFile;
+  readonly groups: MasterKeyRecipient[][];
+  readonly threshold: number;
+  readonly change: KeyChange;
+}
+
+/** Opens nothing yet: reads the file and applies the key changes to its groups. */
+async function planRotation(target: Target, changes: { add: MasterKeyRecipient[]; remove: KeyToRemove[] }): Promise<RotationPlan> {
   if ((changes.add.length > 0 || changes.remove.length > 0) && !existsSync(target.path)) {
     throw new HushError("REKEY_MISSING_FILE", `${target.display}: cannot change the keys of a file that does not exist`, { located: true });
   }
   const file = await readSecretFile(target);
-  const { metadata } = file;
-  const change = changeKeys(recipientsOf(metadata.keyGroups), changes.add, changes.remove);
+  const change = changeKeys(recipientsOf(file.metadata.keyGroups), changes.add, changes.remove);
   const groups = dedupeGroups(change.groups);
   checkGroups(groups);
-  const threshold = effectiveThreshold(metadata.shamirThreshold, groups.length);
-  const text = await reencryptWithNewDataKey(file, groups, threshold, resolve, emitOptionsFor(file.format, indent, stores));
+  return { file, groups, threshold: effectiveThreshold(file.metadata.shamirThreshold, groups.length), change };
+}
+
+/**
+ * Rotates one file: opens it (MAC checked), draws a new data key, wraps it to every key of the
+ * plan, re-encrypts every value with fresh IVs and checks that the result opens with the new key
+ * before returning it.
+ */
+async function rotateOne(
+  plan: RotationPlan,
+  resolve: KeySourceResolver,
+  indent: number | undefined,
+  stores: { yamlIndent?: number; jsonIndent?: number } | undefined,
+): Promise<Rotated> {
+  const { file, change } = plan;
+  const text = await reencryptWithNewDataKey(file, plan.groups, plan.threshold, resolve, emitOptionsFor(file.format, indent, stores));
   const parts = ["new data key", ...change.added.map((k) => `+${k}`), ...change.removed.map((k) => `-${k}`)];
   return { file, text, detail: parts.join(", ") };
 }
@@ -103,8 +117,15 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
       );
     }
     const target = targets[0]!;
+    let plan: RotationPlan;
     try {
-      const r = await rotateOne(target, changes, resolve, indent, stores);
+      plan = await planRotation(target, changes);
+    } catch (err) {
+      throw errorForFile(target, err);
+    }
+    if (!(await confirmUnvouched(io, [await unvouchedRecipients(loaded, io.cwd, target, plan.groups, changes.add)], flags.yes === true, "rotate"))) return 1;
+    try {
+      const r = await rotateOne(plan, resolve, indent, stores);
       await emitResult(io, flags, undefined, encodeOutput(r.text, encryptedTextFormat(r.file.format)), { plaintext: false });
     } catch (err) {
       throw errorForFile(target, err);
@@ -113,8 +134,19 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
   }
   if (flags.output !== undefined && !single) throw new HushError("CONFLICTING_OPTIONS", "--output takes one file", { located: true });
 
+  // Every file is read and its recipients shown before any is rotated; a file that cannot be
+  // read fails in the batch below, alone.
+  const plans = await mapLimit(targets, jobs, (target) => planRotation(target, changes).then((plan) => ({ plan }), (error: unknown) => ({ error })));
+  const found = await Promise.all(targets.flatMap((target, i) => {
+    const p = plans[i]!;
+    return "plan" in p ? [unvouchedRecipients(loaded, io.cwd, target, p.plan.groups, changes.add)] : [];
+  }));
+  if (!(await confirmUnvouched(io, found, flags.yes === true || flags.dryRun === true, "rotate"))) return 1;
+  const planOf = new Map(targets.map((target, i) => [target, plans[i]!]));
   const outcomes = await runBatch(io, flags.dryRun === true ? "checking" : "rotating", targets, jobs, async (target) => {
-    const r = await rotateOne(target, changes, resolve, indent, stores);
+    const p = planOf.get(target)!;
+    if ("error" in p) throw p.error;
+    const r = await rotateOne(p.plan, resolve, indent, stores);
     if (flags.dryRun !== true) await writeSecretFile(r.file, r.text);
     return { status: "done", detail: r.detail };
   });

@@ -1,4 +1,4 @@
-import { HushError, type FileMetadata, type MasterKeyRecipient } from "@hush/core";
+import { HushError, printable, type FileMetadata, type MasterKeyRecipient } from "@hush/core";
 import { creationRuleFor, loadConfig, type LoadedConfig } from "../config.ts";
 import { writeOut, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -95,7 +95,7 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
   // 2. Show it, and ask.
   if (plans.length > 0) {
     const text = plans
-      .map((p) => `${p.file.target.display}: ${flags.dryRun === true ? "would change" : "changes"} to the key groups:\n${formatDiff(p.diffs, { from: p.oldThreshold, to: p.threshold })}${p.newDataKey ? `\n${NEW_KEY_NOTE}` : ""}`)
+      .map((p) => `${printable(p.file.target.display, 4096)}: ${flags.dryRun === true ? "would change" : "changes"} to the key groups:\n${formatDiff(p.diffs, { from: p.oldThreshold, to: p.threshold })}${p.newDataKey ? `\n${NEW_KEY_NOTE}` : ""}`)
       .join("\n");
     await writeOut(io.stdout, `${text}\n`);
   }

@@ -1,4 +1,4 @@
-import { HushError, isHushError } from "@hush/core";
+import { HushError, isHushError, printable } from "@hush/core";
 import { exitCodeOfError } from "../exit-codes.ts";
 import { writeOut, type CliIo } from "../io.ts";
 import { mapLimit } from "./pool.ts";
@@ -82,11 +82,12 @@ export async function report(
   const counts = { done: 0, unchanged: 0, skipped: 0, declined: 0, ignored: 0, failed: 0 };
   for (const o of outcomes) {
     counts[o.status] += 1;
-    if (o.status === "done") lines.push(`${words.done}: ${o.target.display}${o.detail === "" ? "" : ` (${o.detail})`}`);
-    else if (o.status === "unchanged") lines.push(`${words.unchanged}: ${o.target.display}${o.detail === "" ? "" : ` (${o.detail})`}`);
+    // File names come from a directory walk (a clone can name a file anything): escaped, as details.
+    if (o.status === "done") lines.push(`${words.done}: ${printable(o.target.display, 4096)}${o.detail === "" ? "" : ` (${printable(o.detail, 8192)})`}`);
+    else if (o.status === "unchanged") lines.push(`${words.unchanged}: ${printable(o.target.display, 4096)}${o.detail === "" ? "" : ` (${printable(o.detail, 8192)})`}`);
   }
   const failures = outcomes.filter((o): o is Extract<Outcome, { status: "failed" }> => o.status === "failed");
-  for (const f of failures) io.stderr.write(`hush: ${f.target.display}: ${describeError(f.error)}\n`);
+  for (const f of failures) io.stderr.write(`hush: ${printable(f.target.display, 4096)}: ${printable(describeError(f.error), 4096)}\n`);
   const total = [
     `${counts.done} ${words.done}`,
     ...(counts.unchanged > 0 ? [`${counts.unchanged} ${words.unchanged}`] : []),

@@ -3,6 +3,7 @@ import {
   HushError,
   keyBackend,
   masterKeyIdentity,
+  printable,
   recipientOf,
   type KeyGroupRecipients,
   type MasterKeyEntry,
@@ -133,15 +134,16 @@ export function hasChanges(diffs: readonly GroupDiff[]): boolean {
 
 /**
  * SOPS's updatekeys listing: each group, unchanged keys indented, `+++` added and `---`
- * removed. Groups are numbered from 0, like `groups delete` and the decryption error.
+ * removed. Groups are numbered from 0, like `groups delete` and the decryption error. Keys come
+ * from files and `.sops.yaml` and are escaped for the terminal here, after they were compared.
  */
 export function formatDiff(diffs: readonly GroupDiff[], threshold: { from: number; to: number } | undefined): string {
   const lines: string[] = [];
   diffs.forEach((d, i) => {
     lines.push(`Group ${i}`);
-    for (const k of d.common) lines.push(`    ${k}`);
-    for (const k of d.added) lines.push(`+++ ${k}`);
-    for (const k of d.removed) lines.push(`--- ${k}`);
+    for (const k of d.common) lines.push(`    ${printable(k, 4096)}`);
+    for (const k of d.added) lines.push(`+++ ${printable(k, 4096)}`);
+    for (const k of d.removed) lines.push(`--- ${printable(k, 4096)}`);
   });
   if (threshold !== undefined && threshold.from !== threshold.to) {
     lines.push(`shamir_threshold: ${threshold.from === 0 ? "unset" : threshold.from} -> ${threshold.to === 0 ? "unset" : threshold.to}`);

@@ -1,3 +1,5 @@
+import { printable } from "@hush/core";
+
 /**
  * A one-line progress display for commands that process many files. It draws only when the
  * stream is a terminal (scripts and CI logs get the per-file summary alone) and erases itself
@@ -23,7 +25,8 @@ export class Progress {
     this.#done += 1;
     if (!this.#enabled) return;
     const columns = (this.#stream as { columns?: number }).columns ?? 80;
-    let line = `${this.#label} ${this.#done}/${this.#total} ${name}`;
+    // The name comes from a directory walk: no terminal sequence of a file name reaches the screen.
+    let line = `${this.#label} ${this.#done}/${this.#total} ${printable(name, 4096)}`;
     // Keep to one screen line: a wrapped line cannot be erased with \r.
     if (line.length > columns - 1) line = `${line.slice(0, Math.max(0, columns - 2))}…`;
     this.#stream.write(`\r\u001b[2K${line}`);

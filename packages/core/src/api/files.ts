@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { configRelativePath, loadSopsConfig, type LoadedConfig } from "../config/config-file.ts";
 import { resolveCreation, configIndent, type CreationOverrides } from "../config/creation.ts";
@@ -6,6 +5,7 @@ import type { KeySourceResolver } from "../crypto/data-key.ts";
 import { SecretDocument } from "../document/secret-document.ts";
 import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
+import { readFileBounded } from "../read-bounded.ts";
 import { encryptText } from "../secret-file.ts";
 import { decryptText, verifyText } from "../open-text.ts";
 import { encryptedTextFormat, formatFromPath, plaintextEncoding, WHOLE_FILE_FORMAT, type FileFormat } from "../stores/registry.ts";
@@ -51,8 +51,10 @@ function readText(path: string, format: FileFormat): string {
   const encoding = plaintextEncoding(format);
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    // A file of a cloned repository can be a link to /dev/zero or a pipe: never read endlessly.
+    bytes = readFileBounded(path);
   } catch (err) {
+    if (err instanceof HushError) throw err;
     const code = (err as { code?: string }).code ?? "error";
     if (code === "ENOENT") throw new HushError("FILE_NOT_FOUND", "no such file", { location: { file: path }, cause: err });
     throw new HushError("READ_FAILED", `cannot read (${code === "EISDIR" ? "it is a directory" : code})`, { location: { file: path }, cause: err });
@@ -63,7 +65,8 @@ function readText(path: string, format: FileFormat): string {
 /**
  * Decrypts an encrypted file and returns its plaintext.
  * @throws HushError as `decryptText` does (METADATA_MISSING, NO_MATCHING_KEY, MAC_MISMATCH, ...),
- *   naming the file; FILE_NOT_FOUND / READ_FAILED when it cannot be read; INVALID_ARGUMENT /
+ *   naming the file; FILE_NOT_FOUND / READ_FAILED when it cannot be read (READ_FAILED also for a
+ *   device, a link to a pipe or a file longer than its size, which are never read); INVALID_ARGUMENT /
  *   FORMAT_UNSUPPORTED for a wrong argument.
  */
 export async function decryptFile(path: string, options: FileOptions): Promise<string> {

@@ -88,6 +88,28 @@ export function scalarValue(node: Scalar, line: number): ScalarValue | null {
   return resolved;
 }
 
+/**
+ * The offset of the first key that a mapping under `node` has twice, or undefined. go-yaml v3
+ * (hence SOPS) refuses such a document, while reading it to plain data keeps the last one: in
+ * the `sops` section that would hide a recipient entry from every report. Iterative; aliases are
+ * not followed (the metadata allows none).
+ */
+export function duplicateKeyOffset(node: YamlNode | null): number | undefined {
+  const pending: unknown[] = [node];
+  for (let n = pending.pop(); n !== undefined; n = pending.pop()) {
+    if (isMap(n)) {
+      const seen = new Set<string>();
+      for (const pair of n.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value ?? "") : undefined;
+        if (key !== undefined && seen.has(key)) return (pair.key as Scalar).range?.[0] ?? 0;
+        if (key !== undefined) seen.add(key);
+        pending.push(pair.value);
+      }
+    } else if (isSeq(n)) pending.push(...n.items);
+  }
+  return undefined;
+}
+
 export function toTreeNode(node: YamlNode | null, doc: Document.Parsed, line: (o: number) => number, depth: number, budget = { aliases: 0 }): TreeNode {
   if (depth > MAX_NESTING) throw new HushError("PARSE_FAILED", `invalid YAML: nesting deeper than ${MAX_NESTING} levels`);
   if (node === null) return { kind: "null" };

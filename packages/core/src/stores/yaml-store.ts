@@ -4,7 +4,7 @@ import { formatKeyPath, type KeyPath, type PathSegment, type ScalarValue } from 
 import { lineIndex } from "./lines.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
-import { documentEnds, loadDocuments, MAX_ALIAS_EXPANSIONS, scalarValue, toTree } from "./yaml-load.ts";
+import { documentEnds, duplicateKeyOffset, loadDocuments, MAX_ALIAS_EXPANSIONS, scalarValue, toTree } from "./yaml-load.ts";
 import { expandAliases } from "./yaml-aliases.ts";
 import { inSopsOrder, type LineAnchor } from "./yaml-comments.ts";
 import { resolvePlainScalar } from "./yaml-resolve.ts";
@@ -180,6 +180,11 @@ function parse(text: string): ParsedDocument {
     };
     const handleSops = (key: Scalar, value: YamlNode | null, di2: number): void => {
       if (di2 === 0) {
+        const duplicate = duplicateKeyOffset(value);
+        if (duplicate !== undefined) {
+          const at = line(duplicate);
+          throw new HushError("METADATA_INVALID", `invalid sops metadata: duplicate key at line ${at}`, { location: { line: at } });
+        }
         try {
           metadata = value === null ? null : (value.toJS(doc, { maxAliasCount: 0 }) as unknown);
         } catch {

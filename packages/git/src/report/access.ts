@@ -1,4 +1,4 @@
-import { masterKeyIdentity, recipientName, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient, type RecipientNames } from "@hush/core";
+import { masterKeyIdentity, recipientName, shamirThresholdProblem, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient, type RecipientNames } from "@hush/core";
 import { identityKey, neededGroups, recipientDrift } from "../recipient-check.ts";
 import { REPORT_SCHEMA_VERSION, type AccessReport, type FileAccess, type MatrixRow, type RecipientRef } from "./model.ts";
 
@@ -34,10 +34,12 @@ export function compareRecipients(a: RecipientRef, b: RecipientRef): number {
 function fileAccess(input: AccessInput, names: RecipientNames | undefined): FileAccess {
   const { metadata, rule } = input;
   const drift = recipientDrift(metadata, rule);
+  const thresholdProblem = shamirThresholdProblem(metadata.keyGroups.length, metadata.shamirThreshold) ?? null;
   return {
     path: input.path,
     groups: metadata.keyGroups.map((group) => group.map((entry) => recipientRef(entry, names))),
-    threshold: neededGroups(metadata.keyGroups.length, metadata.shamirThreshold),
+    threshold: thresholdProblem === null ? neededGroups(metadata.keyGroups.length, metadata.shamirThreshold) : metadata.shamirThreshold,
+    thresholdProblem,
     rule: drift === undefined || rule === undefined ? null : rule.pathRegex,
     drift: {
       unexpected: (drift?.unexpected ?? []).map(({ entry }) => recipientRef(entry, names)),

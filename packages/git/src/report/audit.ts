@@ -52,6 +52,11 @@ export async function summarizeVersion(text: string, format: FileFormat): Promis
 export interface FileVersion {
   readonly commit: CommitRef;
   readonly summary: VersionSummary | null | "unencrypted";
+  /**
+   * True for a version on a branch that was merged (not along first parents): it does not date
+   * values or removals, but a clear one is a finding like any other.
+   */
+  readonly merged?: boolean;
 }
 
 function rekeyed(before: VersionSummary, after: VersionSummary): boolean {
@@ -80,7 +85,8 @@ export function ageInDays(date: string, asOf: Date): number {
 
 /**
  * The audit of one file from its versions, oldest first (as `git log --reverse` along first
- * parents). Only the values of the last version are reported.
+ * parents), then its versions on merged branches. Only the values of the last first-parent
+ * version are reported; a clear version is reported wherever it was committed.
  */
 export function auditFile(path: string, versions: readonly FileVersion[], options: { asOf: Date; maxAgeDays: number | undefined; names: RecipientNames | undefined }): FileAudit {
   let previous: VersionSummary | undefined;
@@ -90,6 +96,10 @@ export function auditFile(path: string, versions: readonly FileVersion[], option
   const unencrypted: CommitRef[] = [];
   versions.forEach((version, at) => {
     const summary = version.summary;
+    if (version.merged === true) {
+      if (summary === "unencrypted") unencrypted.push(version.commit);
+      return;
+    }
     if (summary === null || summary === "unencrypted") {
       if (summary === "unencrypted") unencrypted.push(version.commit);
       // A deleted or clear version ends the line: what comes back later starts a new one.
@@ -122,7 +132,7 @@ export function auditFile(path: string, versions: readonly FileVersion[], option
   }));
   return {
     path,
-    commits: versions.length,
+    commits: versions.filter((v) => v.merged !== true).length,
     lastRekey: last === undefined ? null : (rekeys.at(-1)?.commit ?? null),
     values,
     removals: removalReports,

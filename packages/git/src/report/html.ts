@@ -1,6 +1,6 @@
 import { printable } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
-import { day, describeRecipient, driftLines, matrixCell, ruleText, shortCommit, shortIdentity, thresholdText } from "./present.ts";
+import { day, describeRecipient, driftLines, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
 import { auditFindings } from "./text.ts";
 
 /**
@@ -35,13 +35,14 @@ ul.findings li{margin:.3rem 0}.bad{color:#a4161a;font-weight:600}.ok{color:#1462
 function accessSections(report: AccessReport): string {
   const files = report.files;
   const head = files.map((f, i) => `<th title="${html(f.path)}">[${i + 1}]<br><code>${html(f.path, 200)}</code></th>`).join("");
+  const identities = matrixIdentities(report.matrix);
   const rows = report.matrix
-    .map((row) => {
+    .map((row, ri) => {
       const cells = row.groups.map((g, fi) => {
         const text = matrixCell(g, files[fi]!);
         return `<td class="cell ${text === "." ? "no" : "yes"}">${text === "." ? "·" : html(text)}</td>`;
       });
-      return `<tr><th>${row.recipient.name === null ? "<span class=\"legend\">(no name)</span>" : html(row.recipient.name, 100)}</th><td>${html(row.recipient.kind, 20)}</td><td><code title="${html(row.recipient.identity)}">${html(shortIdentity(row.recipient.identity))}</code></td>${cells.join("")}</tr>`;
+      return `<tr><th>${row.recipient.name === null ? "<span class=\"legend\">(no name)</span>" : html(row.recipient.name, 100)}</th><td>${html(row.recipient.kind, 20)}</td><td><code title="${html(row.recipient.identity)}">${html(identities[ri]!)}</code></td>${cells.join("")}</tr>`;
     })
     .join("\n");
   const fileRows = files

@@ -22,8 +22,17 @@ export interface FileAccess {
   readonly path: string;
   /** Recipients per key group (group i's members each hold share i, or the whole key for one group). */
   readonly groups: ReadonlyArray<readonly RecipientRef[]>;
-  /** Key groups needed to open the file (1 for one group). */
+  /**
+   * Key groups needed to open the file (1 for one group). When `thresholdProblem` is not null,
+   * no number of groups opens it and this is the `shamir_threshold` the file states.
+   */
   readonly threshold: number;
+  /**
+   * Why no set of key groups can open the file (a `shamir_threshold` of 1, or above the number of
+   * groups: hush and SOPS refuse such a file), or null. Metadata is not covered by the MAC, so
+   * anyone can write this; the file needs `hush updatekeys` or its previous version.
+   */
+  readonly thresholdProblem: string | null;
   /** The creation rule's `path_regex` for this file, or null when no rule names its recipients. */
   readonly rule: string | null;
   /** Differences from that rule; empty lists (and null) when none or when there is no rule. */
@@ -92,7 +101,7 @@ export interface FileAudit {
   readonly lastRekey: CommitRef | null;
   readonly values: readonly ValueAge[];
   readonly removals: readonly Removal[];
-  /** Commits whose version of the file had no `sops` metadata: its values are in git history in clear. */
+  /** Commits whose version of the file had no `sops` metadata, along first parents or on a merged branch: its values are in git history in clear. */
   readonly unencryptedVersions: readonly CommitRef[];
 }
 

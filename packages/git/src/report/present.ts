@@ -1,5 +1,5 @@
 import { printable } from "@hush/core";
-import type { FileAccess, RecipientRef } from "./model.ts";
+import type { FileAccess, MatrixRow, RecipientRef } from "./model.ts";
 
 /**
  * Wording shared by the terminal and HTML renderers. Every string from a file, a commit or
@@ -13,9 +13,24 @@ export function shortIdentity(identity: string, max = 24): string {
   return safe.length <= max ? safe : `${safe.slice(0, max - 8)}…${safe.slice(-6)}`;
 }
 
-/** `alice (age age1qyq…x8f3)`, or `age age1qyq…x8f3` without a name. */
-export function describeRecipient(r: RecipientRef): string {
-  const key = `${printable(r.kind, 20)} ${shortIdentity(r.identity)}`;
+/**
+ * The identities of the matrix's rows as shown: shortened, except those whose short form another
+ * row shares. An identity's middle can be chosen by whoever names the key (a KMS alias, a Vault
+ * address), so `arn:aws:kms:us-e…7890ab` may be two keys of two accounts; those are shown whole.
+ */
+export function matrixIdentities(rows: readonly MatrixRow[]): string[] {
+  const short = rows.map((row) => shortIdentity(row.recipient.identity));
+  const count = new Map<string, number>();
+  for (const s of short) count.set(s, (count.get(s) ?? 0) + 1);
+  return rows.map((row, i) => (count.get(short[i]!)! > 1 ? printable(row.recipient.identity, 4096) : short[i]!));
+}
+
+/**
+ * `alice (age age1qyq…x8f3)`, or `age age1qyq…x8f3` without a name; `whole` keeps the identity
+ * whole (drift lines: a shortened identity can be made to look like another one).
+ */
+export function describeRecipient(r: RecipientRef, whole = false): string {
+  const key = `${printable(r.kind, 20)} ${whole ? printable(r.identity, 4096) : shortIdentity(r.identity)}`;
   return r.name === null ? key : `${printable(r.name, 60)} (${key})`;
 }
 
@@ -25,16 +40,17 @@ export function matrixCell(groups: readonly number[], file: FileAccess): string 
   return file.groups.length <= 1 ? "x" : groups.map((g) => `g${g}`).join(",");
 }
 
-/** `1 of 1 key group`, `2 of 3 key groups`. */
+/** `1 of 1 key group`, `2 of 3 key groups`, or `no one: …` when no set of groups can meet the threshold. */
 export function thresholdText(file: FileAccess): string {
+  if (file.thresholdProblem !== null) return `no one: ${printable(file.thresholdProblem, 200)}`;
   return `${file.threshold} of ${file.groups.length} key group${file.groups.length === 1 ? "" : "s"}`;
 }
 
 /** The drift lines of a file (without its path), empty when it matches its rule. */
 export function driftLines(file: FileAccess): string[] {
   return [
-    ...file.drift.unexpected.map((r) => `not named by the creation rule: ${describeRecipient(r)}`),
-    ...file.drift.missing.map((r) => `named by the creation rule but cannot open the file: ${describeRecipient(r)}`),
+    ...file.drift.unexpected.map((r) => `not named by the creation rule: ${describeRecipient(r, true)}`),
+    ...file.drift.missing.map((r) => `named by the creation rule but cannot open the file: ${describeRecipient(r, true)}`),
     ...(file.drift.groups === null ? [] : [`key groups differ from the creation rule: ${printable(file.drift.groups, 400)}`]),
   ];
 }

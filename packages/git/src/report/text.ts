@@ -1,6 +1,6 @@
 import { printable } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
-import { day, describeRecipient, driftLines, matrixCell, ruleText, shortCommit, shortIdentity, thresholdText } from "./present.ts";
+import { day, describeRecipient, driftLines, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
 
 /** Plain-text tables of the reports, for a terminal. Cells are escaped before they are padded. */
 
@@ -18,10 +18,11 @@ export function renderAccessText(report: AccessReport): string {
   if (files.length === 0) return "hush access: no encrypted file found\n";
   out.push(...textTable(["#", "FILE", "NEEDED", "CREATION RULE"], files.map((f, i) => [`[${i + 1}]`, printable(f.path, 4096), thresholdText(f), ruleText(f.rule)])));
   out.push("", "Who can open which file (x: holds the data key; gN: holds the share of key group N; .: nothing)");
+  const identities = matrixIdentities(report.matrix);
   out.push(
     ...textTable(
       ["RECIPIENT", "KIND", "IDENTITY", ...files.map((_, i) => `[${i + 1}]`)],
-      report.matrix.map((row) => [row.recipient.name === null ? "-" : printable(row.recipient.name, 60), printable(row.recipient.kind, 20), shortIdentity(row.recipient.identity), ...row.groups.map((g, fi) => matrixCell(g, files[fi]!))]),
+      report.matrix.map((row, ri) => [row.recipient.name === null ? "-" : printable(row.recipient.name, 60), printable(row.recipient.kind, 20), identities[ri]!, ...row.groups.map((g, fi) => matrixCell(g, files[fi]!))]),
     ),
   );
   const drift = files.flatMap((f) => driftLines(f).map((l) => `${printable(f.path, 4096)}: ${l}`));
@@ -38,7 +39,7 @@ export function auditFindings(report: AuditReport): string[] {
     for (const r of f.removals) {
       if (r.rekeyedSince) continue;
       lines.push(
-        `${path}: ${r.removed.map(describeRecipient).join(", ")} removed in ${shortCommit(r.commit.commit)} (${day(r.commit.date)}) without a new data key since: whoever held that key may still hold the file's data key; run \`hush rotate -i ${path}\``,
+        `${path}: ${r.removed.map((x) => describeRecipient(x)).join(", ")} removed in ${shortCommit(r.commit.commit)} (${day(r.commit.date)}) without a new data key since: whoever held that key may still hold the file's data key; run \`hush rotate -i ${path}\``,
       );
     }
     for (const c of f.unencryptedVersions) lines.push(`${path}: the version of ${shortCommit(c.commit)} (${day(c.date)}) was not encrypted: its values are in git history in clear; change them`);

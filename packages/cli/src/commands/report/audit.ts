@@ -11,6 +11,7 @@ import {
   type AccessInput,
   type CommitRef,
   type FileVersion,
+  type LoggedCommit,
   type VersionSummary,
 } from "@hush/git/report";
 import type { CliIo } from "../../io.ts";
@@ -62,15 +63,20 @@ function dateOf(seconds: number): string {
  */
 async function readHistory(io: CliIo, root: string, paths: readonly string[]): Promise<Array<{ path: string; versions: FileVersion[] }>> {
   const log = await fileHistory(root, io.env, pathspecs(io, root, paths));
-  // Per file, oldest first: the commit and the new blob (null when deleted).
-  const byFile = new Map<string, Array<{ commit: string; time: number; blob: string | null }>>();
-  for (const c of [...log].reverse()) {
-    for (const change of c.changes) {
-      let list = byFile.get(change.path);
-      if (list === undefined) byFile.set(change.path, (list = []));
-      list.push({ commit: c.commit, time: c.authorTime, blob: change.blob });
+  // Per file, oldest first along first parents, then the versions on merged branches: the
+  // commit and the new blob (null when deleted).
+  const byFile = new Map<string, Array<{ commit: string; time: number; blob: string | null; merged: boolean }>>();
+  const add = (commits: readonly LoggedCommit[], merged: boolean): void => {
+    for (const c of commits) {
+      for (const change of c.changes) {
+        let list = byFile.get(change.path);
+        if (list === undefined) byFile.set(change.path, (list = []));
+        list.push({ commit: c.commit, time: c.authorTime, blob: change.blob, merged });
+      }
     }
-  }
+  };
+  add([...log.firstParent].reverse(), false);
+  add([...log.merged].reverse(), true);
   const reader = new ObjectReader(root, io.env);
   try {
     const summaries = new Map<string, Promise<VersionSummary | "clear" | "unreadable">>();
@@ -89,8 +95,11 @@ async function readHistory(io: CliIo, root: string, paths: readonly string[]): P
         }
       });
     };
-    // Only files whose last version is encrypted are audited.
-    const last = [...byFile].flatMap(([path, list]) => (list.at(-1)!.blob === null ? [] : [{ path, blob: list.at(-1)!.blob! }]));
+    // Only files whose last version (along first parents) is encrypted are audited.
+    const last = [...byFile].flatMap(([path, list]) => {
+      const head = list.filter((v) => !v.merged).at(-1);
+      return head === undefined || head.blob === null ? [] : [{ path, blob: head.blob }];
+    });
     await readBlobs(last);
     const audited: string[] = [];
     for (const { path, blob } of last) if (typeof (await summaries.get(`${blob} ${formatOf(path)}`)) === "object") audited.push(path);
@@ -110,7 +119,7 @@ async function readHistory(io: CliIo, root: string, paths: readonly string[]): P
         const summary = v.blob === null ? null : await summaries.get(`${v.blob} ${formatOf(path)}`)!;
         // A version that does not parse says nothing about the values: it is left out.
         if (summary === "unreadable") continue;
-        versions.push({ commit, summary: summary === "clear" ? "unencrypted" : summary });
+        versions.push({ commit, summary: summary === "clear" ? "unencrypted" : summary, ...(v.merged ? { merged: true } : {}) });
       }
       out.push({ path, versions });
     }

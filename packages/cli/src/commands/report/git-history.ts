@@ -27,11 +27,31 @@ export function gitOutput(root: string, env: Env, args: readonly string[]): Prom
   });
 }
 
+/** The commits that changed the files asked about, in every branch HEAD reaches. */
+export interface FileHistory {
+  /** Along HEAD's first parents, newest first: a change made on a branch is dated by the merge that brought it (its diff against the first parent). */
+  readonly firstParent: readonly LoggedCommit[];
+  /** The other commits HEAD reaches that changed a file (on merged branches), in git's order. */
+  readonly merged: readonly LoggedCommit[];
+}
+
 /**
- * The commits (along first parents, newest first) that changed the files under `pathspecs`, with
- * each changed file's new blob. A change made on a branch is dated by the merge that brought it.
+ * The commits that changed the files under `pathspecs`, with each changed file's new blob: one
+ * `git log --full-history` for every commit HEAD reaches (a version committed in clear on a
+ * branch that was merged is in the history as much as one on the main line), and one
+ * `git rev-list --first-parent` to tell the main line from the merged branches. The main line
+ * is ordered by that list, not by commit dates (which the committer chooses).
  */
-export async function fileHistory(root: string, env: Env, pathspecs: readonly string[]): Promise<LoggedCommit[]> {
-  const out = await gitOutput(root, env, ["-c", "core.quotePath=false", "log", "-z", "--first-parent", "--no-renames", "--raw", "--no-abbrev", `--format=${LOG_FORMAT}`, "HEAD", "--", ...pathspecs]);
-  return parseRawLog(out);
+export async function fileHistory(root: string, env: Env, pathspecs: readonly string[]): Promise<FileHistory> {
+  const [out, chain] = await Promise.all([
+    gitOutput(root, env, ["-c", "core.quotePath=false", "log", "-z", "--full-history", "--diff-merges=first-parent", "--no-renames", "--raw", "--no-abbrev", `--format=${LOG_FORMAT}`, "HEAD", "--", ...pathspecs]),
+    gitOutput(root, env, ["rev-list", "--first-parent", "HEAD"]),
+  ]);
+  const position = new Map<string, number>();
+  chain.split("\n").forEach((commit, i) => {
+    if (commit !== "") position.set(commit, i);
+  });
+  const logged = parseRawLog(out);
+  const firstParent = logged.filter((c) => position.has(c.commit)).sort((a, b) => position.get(a.commit)! - position.get(b.commit)!);
+  return { firstParent, merged: logged.filter((c) => !position.has(c.commit)) };
 }

@@ -1,0 +1,83 @@
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync } from "node:fs";
+import { checkString } from "./arguments.ts";
+import { HushError } from "./errors.ts";
+
+/** Names under which a shell hands a program a pipe: `<(cmd)`, `/dev/stdin`. */
+const PIPE_NAME = /^\/(?:dev\/stdin|dev\/fd\/\d+|proc\/self\/fd\/\d+)$/;
+
+/** How {@link readFileBounded} reads. */
+export interface BoundedReadOptions {
+  /**
+   * Read only a regular file at the path itself: a symbolic link (even to a regular file), a pipe,
+   * a device or a socket is refused unread. For a file of a repository's working tree that hush
+   * reads on its own (not one the user named): git stores a committed link as its target's name,
+   * so the file behind it is not the repository's, and it can be `/dev/zero` or a file of the
+   * machine running hush.
+   */
+  readonly regularFileOnly?: boolean;
+  /** A regular file larger than this many bytes is refused unread. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * A file's bytes, read so that the file cannot make the read endless. A file in a cloned
+ * repository can be a link to `/dev/zero`, to `/proc/self/pagemap` (a "regular" file of size 0
+ * that never ends) or to `/proc/self/fd/1` (the program's own output pipe, which nobody will
+ * write to): read as they are, each would hang the program or exhaust its memory. So a regular
+ * file is read up to the size it reports and refused if it holds more; a pipe is read only when
+ * it is named as one (`/dev/stdin`, `/dev/fd/N` from `<(cmd)`, or a FIFO made at that path), never
+ * through a link from another name; anything else (a device, a socket) is refused unread.
+ * @throws HushError READ_FAILED (located at `path`, which the message leaves for the caller to
+ *   name), INVALID_ARGUMENT for a path that is not a string; the errors of node:fs (ENOENT,
+ *   EACCES…) as they are, and EISDIR for a directory.
+ */
+export function readFileBounded(path: string, options: BoundedReadOptions = {}): Buffer {
+  checkString(path, "the path");
+  const regularOnly = options.regularFileOnly === true;
+  // The type is checked before opening: opening a device can itself do something (a terminal, a
+  // tape), and opening a pipe waits for its writer.
+  const found = regularOnly ? lstatSync(path) : statSync(path);
+  if (found.isDirectory()) throw Object.assign(new Error(`${path}: is a directory`), { code: "EISDIR" });
+  if (regularOnly && !found.isFile()) {
+    throw notAFile(path, found.isSymbolicLink() ? "a symbolic link" : "a pipe, device or socket");
+  } else if (found.isFIFO()) {
+    if (!PIPE_NAME.test(path) && !lstatSync(path).isFIFO()) throw notAFile(path, "a link to a pipe");
+  } else if (!found.isFile()) {
+    throw notAFile(path, "a device or socket");
+  }
+  // O_NOFOLLOW: a link put in the file's place after the check is refused too.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOCTTY | (regularOnly ? constants.O_NOFOLLOW : 0));
+  try {
+    const st = fstatSync(fd);
+    if (st.isFIFO() !== found.isFIFO() || !(st.isFIFO() || st.isFile())) throw notAFile(path, "it changed as it was opened");
+    if (st.isFIFO()) return readToEnd(fd);
+    if (options.maxBytes !== undefined && st.size > options.maxBytes) throw new HushError("READ_FAILED", `larger than ${options.maxBytes} bytes`, { location: { file: path } });
+    const bytes = Buffer.allocUnsafe(st.size);
+    let read = 0;
+    while (read < st.size) {
+      const n = readSync(fd, bytes, read, st.size - read, null);
+      if (n === 0) return bytes.subarray(0, read); // it shrank as it was read
+      read += n;
+    }
+    // A whole page: some such files refuse reads that are not a multiple of 8 bytes.
+    if (readSync(fd, Buffer.allocUnsafe(4096), 0, 4096, null) !== 0) throw notAFile(path, "a file that holds more than its size says, such as /proc/self/pagemap");
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function notAFile(path: string, what: string): HushError {
+  return new HushError("READ_FAILED", `not a regular file (${what})`, { location: { file: path } });
+}
+
+/** A pipe's bytes to its end (a writer of short lines gives short reads: each is copied out of one buffer). */
+function readToEnd(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  for (;;) {
+    const n = readSync(fd, buffer, 0, buffer.length, null);
+    if (n === 0) return Buffer.concat(chunks);
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+}
