@@ -111,6 +111,7 @@ describe("hush audit --json", () => {
       files: [
         {
           path: "ci.enc.json",
+          atHead: "encrypted",
           commits: 2,
           lastRekey: encrypted,
           values: [{ path: '["token"]', changed: encrypted, ageDays: 698, stale: true, rekey: true }],
@@ -119,6 +120,7 @@ describe("hush audit --json", () => {
         },
         {
           path: "dev.enc.env",
+          atHead: "encrypted",
           commits: 2,
           lastRekey: rotated,
           values: [
@@ -130,6 +132,7 @@ describe("hush audit --json", () => {
         },
         {
           path: "prod.enc.yaml",
+          atHead: "encrypted",
           commits: 3,
           lastRekey: create,
           values: [

@@ -2,7 +2,7 @@ import { decodeMetadata, formatKeyPath, looksEncrypted, storeFor, type FileForma
 import { wrappedKeyHash } from "../metadata-summary.ts";
 import { identityKey } from "../recipient-check.ts";
 import { recipientRef } from "./access.ts";
-import { REPORT_SCHEMA_VERSION, type AuditReport, type CommitRef, type FileAudit, type Removal, type ValueAge } from "./model.ts";
+import { REPORT_SCHEMA_VERSION, type AtHead, type AuditReport, type CommitRef, type FileAudit, type Removal, type ValueAge } from "./model.ts";
 
 /**
  * The age of every encrypted value and the re-keying history of a file, from its versions in git,
@@ -43,6 +43,23 @@ export async function summarizeVersion(text: string, format: FileFormat): Promis
     const recipients = new Map<string, MasterKeyEntry>();
     for (const entry of metadata.keyGroups.flat()) recipients.set(identityKey(entry), entry);
     return { values, recipients };
+  } catch {
+    return "unreadable";
+  }
+}
+
+/**
+ * Whether one version of a file is an encrypted SOPS file, without reading its values: for files
+ * only searched for clear versions. "clear" when it has no `sops` metadata, "unreadable" (left
+ * out, as by {@link summarizeVersion}) when it does not parse or its metadata is invalid. The
+ * caller skips the parse for content without the word `sops`, which is clear.
+ */
+export async function versionKind(text: string, format: FileFormat): Promise<"encrypted" | "clear" | "unreadable"> {
+  try {
+    const parsed = (await storeFor(format)).parse(text);
+    if (parsed.metadata === undefined) return "clear";
+    decodeMetadata(parsed.metadata);
+    return "encrypted";
   } catch {
     return "unreadable";
   }
@@ -132,12 +149,31 @@ export function auditFile(path: string, versions: readonly FileVersion[], option
   }));
   return {
     path,
+    atHead: "encrypted",
     commits: versions.filter((v) => v.merged !== true).length,
     lastRekey: last === undefined ? null : (rekeys.at(-1)?.commit ?? null),
     values,
     removals: removalReports,
     unencryptedVersions: unencrypted,
   };
+}
+
+/** One version of a file that is only searched for clear versions: its commit and whether it was clear (null: deleted). */
+export interface ClearOrNot {
+  readonly commit: CommitRef;
+  readonly clear: boolean | null;
+  readonly merged?: boolean;
+}
+
+/**
+ * The audit of a file that is not encrypted at `HEAD` but that a creation rule covers: its clear
+ * versions (along first parents and on merged branches), or undefined when it has none (an
+ * encrypted file deleted since is no finding). Its versions are given as for {@link auditFile}.
+ */
+export function auditClearHistory(path: string, versions: readonly ClearOrNot[], atHead: Exclude<AtHead, "encrypted">): FileAudit | undefined {
+  const unencrypted = versions.filter((v) => v.clear === true).map((v) => v.commit);
+  if (unencrypted.length === 0) return undefined;
+  return { path, atHead, commits: versions.filter((v) => v.merged !== true).length, lastRekey: null, values: [], removals: [], unencryptedVersions: unencrypted };
 }
 
 /** The audit report over files' audits. */

@@ -1,6 +1,6 @@
 import { printable } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
-import { day, describeRecipient, driftLines, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
+import { atHeadNote, day, describeRecipient, driftLines, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
 import { auditFindings } from "./text.ts";
 
 /**
@@ -73,6 +73,14 @@ function auditSections(report: AuditReport): string {
       ),
     )
     .join("\n");
+  const clearRows = report.files
+    .flatMap((f) =>
+      f.unencryptedVersions.map(
+        (c) =>
+          `<tr><td><code>${html(f.path)}</code>${html(atHeadNote(f.atHead))}</td><td>${html(day(c.date))}</td><td><code>${html(shortCommit(c.commit))}</code></td><td>${html(c.author, 100)}</td><td>${html(c.subject, 120)}</td></tr>`,
+      ),
+    )
+    .join("\n");
   const findings = auditFindings(report);
   const s = report.summary;
   return `<h2>Age of every secret</h2>
@@ -80,6 +88,15 @@ function auditSections(report: AuditReport): string {
 <table><thead><tr><th>File</th><th>Key path</th><th>Changed</th><th>Age</th><th>Commit</th><th>Author</th><th>Subject</th><th></th></tr></thead><tbody>
 ${rows}
 </tbody></table>
+${
+  clearRows === ""
+    ? ""
+    : `<h2>Versions committed in clear</h2>
+<p class="legend">Versions without <code>sops</code> metadata of files encrypted at HEAD or at paths the current <code>.sops.yaml</code> covers: their values are in git history in clear.</p>
+<table><thead><tr><th>File</th><th>Committed</th><th>Commit</th><th>Author</th><th>Subject</th></tr></thead><tbody>
+${clearRows}
+</tbody></table>`
+}
 <h2>Findings</h2>
 <p>${s.files} file(s), ${s.values} value(s), ${s.stale} stale; ${s.notRekeyedAfterRemoval} file(s) not re-keyed after a recipient was removed; ${s.unencryptedInHistory} file(s) with clear versions in history.</p>
 ${findings.length === 0 ? '<p class="ok">No finding.</p>' : `<ul class="findings">${findings.map((l) => `<li class="bad">${html(l)}</li>`).join("\n")}</ul>`}`;

@@ -92,9 +92,21 @@ export interface Removal {
   readonly rekeyedSince: boolean;
 }
 
-/** The history of one encrypted file. */
+/**
+ * What a file is at `HEAD` (along first parents): `encrypted`; `unencrypted` (a creation rule
+ * covers it, it has no `sops` metadata); `unreadable` (it mentions `sops` but does not parse);
+ * `absent` (deleted, or never on the main line).
+ */
+export type AtHead = "encrypted" | "unencrypted" | "unreadable" | "absent";
+
+/**
+ * The history of one file: encrypted at `HEAD`, or at a path the current `.sops.yaml` covers with
+ * a version committed in clear (deleted or moved since, or never encrypted).
+ */
 export interface FileAudit {
   readonly path: string;
+  /** What the file is at `HEAD`; only an `encrypted` one has values, re-keys and removals. */
+  readonly atHead: AtHead;
   /** Commits (along first parents) that changed the file. */
   readonly commits: number;
   /** The last commit that gave the file a new data key (its creation counts), or null. */

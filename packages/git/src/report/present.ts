@@ -1,5 +1,5 @@
 import { printable } from "@hush/core";
-import type { FileAccess, MatrixRow, RecipientRef } from "./model.ts";
+import type { AtHead, FileAccess, MatrixRow, RecipientRef } from "./model.ts";
 
 /**
  * Wording shared by the terminal and HTML renderers. Every string from a file, a commit or
@@ -68,4 +68,11 @@ export function shortCommit(commit: string): string {
 /** The creation rule column: its `path_regex` quoted, `(every file)` for a rule without one, `(none)`. */
 export function ruleText(rule: string | null): string {
   return rule === null ? "(none)" : rule === "" ? "(every file)" : printable(JSON.stringify(rule), 200);
+}
+
+const AT_HEAD_NOTES: Record<AtHead, string> = { encrypted: "", absent: " (no longer at HEAD)", unencrypted: " (not encrypted at HEAD)", unreadable: " (unreadable at HEAD)" };
+
+/** After a file's path in a finding: what the file is at HEAD, when it is not encrypted there. */
+export function atHeadNote(atHead: AtHead): string {
+  return AT_HEAD_NOTES[atHead];
 }

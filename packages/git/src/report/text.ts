@@ -1,6 +1,6 @@
 import { printable } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
-import { day, describeRecipient, driftLines, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
+import { atHeadNote, day, describeRecipient, driftLines, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
 
 /** Plain-text tables of the reports, for a terminal. Cells are escaped before they are padded. */
 
@@ -42,7 +42,8 @@ export function auditFindings(report: AuditReport): string[] {
         `${path}: ${r.removed.map((x) => describeRecipient(x)).join(", ")} removed in ${shortCommit(r.commit.commit)} (${day(r.commit.date)}) without a new data key since: whoever held that key may still hold the file's data key; run \`hush rotate -i ${path}\``,
       );
     }
-    for (const c of f.unencryptedVersions) lines.push(`${path}: the version of ${shortCommit(c.commit)} (${day(c.date)}) was not encrypted: its values are in git history in clear; change them`);
+    const where = `${path}${atHeadNote(f.atHead)}`;
+    for (const c of f.unencryptedVersions) lines.push(`${where}: the version of ${shortCommit(c.commit)} (${day(c.date)}) was not encrypted: its values are in git history in clear; change them`);
   }
   return lines;
 }

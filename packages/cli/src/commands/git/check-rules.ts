@@ -1,6 +1,7 @@
 import { realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { compileRe2, HushError, isHushError, parseSopsConfig, printable, type CreationRule, type Matcher, type SopsConfig } from "@hush/core";
+import { loadConfig, type LoadedConfig } from "../../config.ts";
 import type { CliIo } from "../../io.ts";
 
 /**
@@ -32,6 +33,45 @@ export function coveringRuleMatcher(): CoveringRule {
       if (match(relativePath)) return rule;
     }
     return undefined;
+  };
+}
+
+/** For a file's absolute path, the creation rule covering it, or undefined. */
+export type RuleFor = (abs: string) => Promise<CreationRule | undefined>;
+
+/**
+ * The coverage `hush check` and `hush audit` use: each file matched against the rules of the
+ * `.sops.yaml` nearest to its directory in the working tree (monorepos have several), or of
+ * `explicit` (`--config`, else `SOPS_CONFIG`) for every file. The file need not exist: a path
+ * from history is matched as it would be today. `.sops.yaml` files themselves are never covered.
+ * @throws HushError CONFIG_INVALID (from the returned function) when a config cannot be read
+ */
+export function workTreeRules(io: CliIo, explicitConfig: string | undefined, covering: CoveringRule): RuleFor {
+  const explicit = explicitConfig ?? io.env["SOPS_CONFIG"];
+  const named = explicit !== undefined && explicit !== "";
+  const configs = new Map<string, Promise<LoadedConfig | undefined>>();
+  // One object per config file, however many directories find it: its regexes compile once.
+  const byPath = new Map<string, LoadedConfig>();
+  const configFor = (dir: string): Promise<LoadedConfig | undefined> => {
+    const key = named ? "" : dir;
+    let c = configs.get(key);
+    if (c === undefined) {
+      c = loadConfig(named ? io.cwd : dir, explicit).then((loaded) => {
+        if (loaded === undefined) return undefined;
+        if (!byPath.has(loaded.path)) byPath.set(loaded.path, loaded);
+        return byPath.get(loaded.path);
+      });
+      configs.set(key, c);
+    }
+    return c;
+  };
+  return async (abs) => {
+    if (basename(abs) === ".sops.yaml") return undefined;
+    const loaded = await configFor(dirname(abs));
+    if (loaded === undefined) return undefined;
+    // As SOPS: the path relative to the config's directory, first matching rule wins.
+    const rel = relative(loaded.dir, abs);
+    return covering(loaded.config, loaded.path, (rel.startsWith("..") || isAbsolute(rel) ? abs : rel).split(sep).join("/"));
   };
 }
 

@@ -1,13 +1,12 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
+import { basename, join, posix, relative, resolve, sep } from "node:path";
 import { printable, type CreationRule } from "@hush/core";
 import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type FileCheckResult } from "@hush/git";
-import { loadConfig, type LoadedConfig } from "../../config.ts";
 import { writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes } from "./check-drivers.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
-import { baseRules, coveringRuleMatcher } from "./check-rules.ts";
+import { baseRules, coveringRuleMatcher, workTreeRules } from "./check-rules.ts";
 
 export interface CheckFlags {
   verify?: boolean;
@@ -165,27 +164,8 @@ async function addDriverProblems(attributes: DriverAttributes | undefined, resul
  * which it could not; `--strict` makes recipient findings errors.
  */
 export async function runCheck(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<number> {
-  const explicit = flags.config ?? io.env["SOPS_CONFIG"];
-  const configs = new Map<string, Promise<LoadedConfig | undefined>>();
-  const configFor = (dir: string): Promise<LoadedConfig | undefined> => {
-    // Each file uses the .sops.yaml nearest to it (monorepos have several), unless --config.
-    const key = explicit === undefined || explicit === "" ? dir : "";
-    let c = configs.get(key);
-    if (c === undefined) {
-      c = loadConfig(explicit === undefined || explicit === "" ? dir : io.cwd, explicit);
-      configs.set(key, c);
-    }
-    return c;
-  };
   const covering = coveringRuleMatcher();
-  const ruleFor = async (abs: string): Promise<CreationRule | undefined> => {
-    if (basename(abs) === ".sops.yaml") return undefined;
-    const loaded = await configFor(dirname(abs));
-    if (loaded === undefined) return undefined;
-    // As SOPS: the path relative to the config's directory, first matching rule wins.
-    const rel = relative(loaded.dir, abs);
-    return covering(loaded.config, loaded.path, (rel.startsWith("..") || isAbsolute(rel) ? abs : rel).split(sep).join("/"));
-  };
+  const ruleFor = workTreeRules(io, flags.config, covering);
   // With --base, a file the base revision's rules cover stays covered whatever this branch's say.
   const baseRuleFor = flags.base === undefined ? undefined : await baseRules(io, flags.base, covering);
   const verifying = flags.verify === true || flags.verifyIfKey === true;

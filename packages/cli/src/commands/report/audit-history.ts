@@ -1,0 +1,160 @@
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { formatFromPath, HushError, printable, WHOLE_FILE_FORMAT, type FileFormat } from "@hush/core";
+import { parseCommitObject, summarizeVersion, versionKind, type AtHead, type ClearOrNot, type CommitRef, type FileVersion, type LoggedCommit, type VersionSummary } from "@hush/git/report";
+import type { CliIo } from "../../io.ts";
+import { ObjectReader } from "../../git-objects.ts";
+import { fileHistory } from "./git-history.ts";
+
+/**
+ * The versions `hush audit` reads from history: of every file encrypted at HEAD (all it needs to
+ * date values and removals), and of every other file at a path the current `.sops.yaml` covers
+ * (only whether each version was clear).
+ */
+
+/** Blobs larger than this are not read (no configuration file is that big). */
+const MAX_BLOB = 16 * 1024 * 1024;
+
+/** A file of the audit: encrypted at HEAD with its versions' summaries, or covered with its versions' clear-or-not. */
+export type HistoryFile =
+  | { readonly path: string; readonly atHead: "encrypted"; readonly versions: readonly FileVersion[] }
+  | { readonly path: string; readonly atHead: Exclude<AtHead, "encrypted">; readonly versions: readonly ClearOrNot[] };
+
+/** Whether the current `.sops.yaml` rules cover a path (relative to the repository's top, forward slashes). */
+export type CoveredPath = (path: string) => Promise<boolean>;
+
+/** `:(top,literal)path` for each of `paths` (the working directory when none), relative to the repository's top. */
+function pathspecs(io: CliIo, root: string, paths: readonly string[]): string[] {
+  return (paths.length === 0 ? ["."] : paths).map((p) => {
+    const rel = relative(root, resolve(io.cwd, p));
+    if (rel.startsWith("..") || isAbsolute(rel)) throw new HushError("INVALID_ARGUMENT", `${printable(p, 4096)}: outside the repository`);
+    return `:(top,literal)${rel.split(sep).join("/")}`;
+  });
+}
+
+function dateOf(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+const formatOf = (path: string): FileFormat => formatFromPath(path) ?? WHOLE_FILE_FORMAT;
+
+type Read = VersionSummary | "encrypted" | "clear" | "unreadable";
+interface Version {
+  readonly commit: string;
+  readonly time: number;
+  /** The new blob, null when deleted. */
+  readonly blob: string | null;
+  readonly merged: boolean;
+}
+
+/**
+ * Reads the files under `paths` from history: one log for all files, then through one
+ * `git cat-file --batch`, the blobs of every file's last version (to find the encrypted ones),
+ * then the other versions of those and of the covered files, then the commit objects.
+ * Without the word `sops` a blob has no metadata and is not parsed; a covered file's versions
+ * are parsed only as far as telling encrypted from clear.
+ */
+export async function readHistory(io: CliIo, root: string, paths: readonly string[], covered: CoveredPath): Promise<HistoryFile[]> {
+  const log = await fileHistory(root, io.env, pathspecs(io, root, paths));
+  // Per file, oldest first along first parents, then the versions on merged branches.
+  const byFile = new Map<string, Version[]>();
+  const add = (commits: readonly LoggedCommit[], merged: boolean): void => {
+    for (const c of commits) {
+      for (const change of c.changes) {
+        let list = byFile.get(change.path);
+        if (list === undefined) byFile.set(change.path, (list = []));
+        list.push({ commit: c.commit, time: c.authorTime, blob: change.blob, merged });
+      }
+    }
+  };
+  add([...log.firstParent].reverse(), false);
+  add([...log.merged].reverse(), true);
+  const reader = new ObjectReader(root, io.env);
+  try {
+    // By blob and format: what was read, and whether it was read whole (a summary) or only as clear or not.
+    const reads = new Map<string, { whole: boolean; value: Promise<Read> }>();
+    const keyOf = (path: string, blob: string): string => `${blob} ${formatOf(path)}`;
+    const readBlobs = async (wanted: ReadonlyArray<{ path: string; blob: string; whole: boolean }>): Promise<void> => {
+      const needs = new Map<string, Map<FileFormat, boolean>>();
+      for (const w of wanted) {
+        const done = reads.get(keyOf(w.path, w.blob));
+        if (done !== undefined && (done.whole || !w.whole)) continue;
+        let formats = needs.get(w.blob);
+        if (formats === undefined) needs.set(w.blob, (formats = new Map()));
+        const format = formatOf(w.path);
+        formats.set(format, formats.get(format) === true || w.whole);
+      }
+      const names = [...needs.keys()];
+      await reader.read(names, (object, i) => {
+        const content = "content" in object && object.content.length <= MAX_BLOB ? object.content : undefined;
+        const text = content?.includes("sops") === true ? content.toString("utf8") : undefined;
+        for (const [format, whole] of needs.get(names[i]!)!) {
+          const value: Promise<Read> = content === undefined ? Promise.resolve("unreadable") : text === undefined ? Promise.resolve("clear") : whole ? summarizeVersion(text, format) : versionKind(text, format);
+          reads.set(`${names[i]!} ${format}`, { whole, value });
+        }
+      });
+    };
+    const readOf = (path: string, blob: string): Promise<Read> => reads.get(keyOf(path, blob))!.value;
+    const headOf = (list: readonly Version[]): Version | undefined => list.filter((v) => !v.merged).at(-1);
+
+    // Files whose last version along first parents is encrypted are audited whole.
+    const last = [...byFile].flatMap(([path, list]) => {
+      const blob = headOf(list)?.blob;
+      return blob === undefined || blob === null ? [] : [{ path, blob, whole: true }];
+    });
+    await readBlobs(last);
+    const audited = new Set<string>();
+    for (const { path, blob } of last) if (typeof (await readOf(path, blob)) === "object") audited.add(path);
+    // The others are searched for clear versions when the current rules cover their path.
+    const coveredOnly: string[] = [];
+    for (const path of byFile.keys()) if (!audited.has(path) && (await covered(path))) coveredOnly.push(path);
+    const blobsOf = (path: string, whole: boolean): Array<{ path: string; blob: string; whole: boolean }> => byFile.get(path)!.flatMap((v) => (v.blob === null ? [] : [{ path, blob: v.blob, whole }]));
+    await readBlobs([...[...audited].flatMap((p) => blobsOf(p, true)), ...coveredOnly.flatMap((p) => blobsOf(p, false))]);
+
+    const kindOf = async (path: string, blob: string | null): Promise<Read | null> => (blob === null ? null : await readOf(path, blob));
+    const clearOf = new Map<string, Array<boolean | null>>();
+    for (const path of coveredOnly) {
+      const kinds: Array<boolean | null> = [];
+      for (const v of byFile.get(path)!) {
+        const kind = await kindOf(path, v.blob);
+        kinds.push(kind === null ? null : kind === "clear");
+      }
+      clearOf.set(path, kinds);
+    }
+    // Commit objects: every version of an audited file, the clear versions of a covered one.
+    const wantedCommits = [
+      ...[...audited].flatMap((path) => byFile.get(path)!.map((v) => v.commit)),
+      ...coveredOnly.flatMap((path) => byFile.get(path)!.filter((_, i) => clearOf.get(path)![i] === true).map((v) => v.commit)),
+    ];
+    const commitNames = [...new Set(wantedCommits)];
+    const commits = new Map<string, { author: string; subject: string }>();
+    await reader.read(commitNames, (object, i) => {
+      commits.set(commitNames[i]!, "content" in object ? parseCommitObject(object.content) : { author: "", subject: "" });
+    });
+    const refOf = (v: Version): CommitRef => {
+      const info = commits.get(v.commit) ?? { author: "", subject: "" };
+      return { commit: v.commit, date: dateOf(v.time), author: info.author, subject: info.subject };
+    };
+
+    const out: HistoryFile[] = [];
+    for (const path of audited) {
+      const versions: FileVersion[] = [];
+      for (const v of byFile.get(path)!) {
+        const summary = await kindOf(path, v.blob);
+        // A version that does not parse says nothing about the values: it is left out.
+        if (summary === "unreadable" || summary === "encrypted") continue;
+        versions.push({ commit: refOf(v), summary: summary === "clear" ? "unencrypted" : summary, ...(v.merged ? { merged: true } : {}) });
+      }
+      out.push({ path, atHead: "encrypted", versions });
+    }
+    for (const path of coveredOnly) {
+      const kinds = clearOf.get(path)!;
+      const versions: ClearOrNot[] = byFile.get(path)!.map((v, i) => ({ commit: kinds[i] === true ? refOf(v) : { commit: v.commit, date: dateOf(v.time), author: "", subject: "" }, clear: kinds[i]!, ...(v.merged ? { merged: true } : {}) }));
+      const head = headOf(byFile.get(path)!);
+      const headKind = head === undefined ? null : await kindOf(path, head.blob);
+      out.push({ path, atHead: headKind === null ? "absent" : headKind === "clear" ? "unencrypted" : "unreadable", versions });
+    }
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  } finally {
+    reader.close();
+  }
+}
