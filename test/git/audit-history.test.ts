@@ -14,9 +14,9 @@ let repo: string;
 const commits: Record<string, string> = {};
 
 /** Writes a file of the repository, its directory too (git removes a directory it empties). */
-function put(path: string, text: string): void {
-  mkdirSync(join(repo, path, ".."), { recursive: true });
-  writeFileSync(join(repo, path), text);
+function put(path: string, text: string, dir = repo): void {
+  mkdirSync(join(dir, path, ".."), { recursive: true });
+  writeFileSync(join(dir, path), text);
 }
 
 /** Commits everything at a fixed date and remembers the commit as `name`. */
@@ -186,5 +186,29 @@ describe("hush audit: untrusted names of deleted covered files", () => {
     } finally {
       git(sb, repo, ["reset", "-q", "--hard", commits["notes"]!]);
     }
+  });
+});
+
+describe("hush audit: a covered file committed in clear and deleted on a merged branch", () => {
+  it("is reported, though no first-parent commit ever had it", () => {
+    const branchRepo = createRepo(sb, "branch-only", "^secrets/");
+    put("README.md", "hello\n", branchRepo);
+    git(sb, branchRepo, ["add", "-A"]);
+    git(sb, branchRepo, ["commit", "-q", "--no-verify", "-m", "init"]);
+    git(sb, branchRepo, ["checkout", "-q", "-b", "feature"]);
+    put("secrets/branch.yaml", "token: on-a-branch\n", branchRepo);
+    git(sb, branchRepo, ["add", "-A"]);
+    git(sb, branchRepo, ["commit", "-q", "--no-verify", "-m", "add a token"]);
+    const clear = git(sb, branchRepo, ["rev-parse", "HEAD"]).stdout.trim();
+    git(sb, branchRepo, ["rm", "-q", "secrets/branch.yaml"]);
+    git(sb, branchRepo, ["commit", "-q", "--no-verify", "-m", "oops, remove it"]);
+    git(sb, branchRepo, ["checkout", "-q", "main"]);
+    git(sb, branchRepo, ["merge", "-q", "--no-ff", "--no-verify", "-m", "merge feature", "feature"]);
+
+    const r = hush(sb, ["audit", "--json"], { cwd: branchRepo, env: sb.keylessEnv });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout) as AuditJson;
+    expect(report.files.map((f) => [f.path, f.atHead, f.commits, f.unencryptedVersions.map((c) => c.commit)])).toEqual([["secrets/branch.yaml", "absent", 0, [clear]]]);
   });
 });
