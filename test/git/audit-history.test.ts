@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRepo, createSandbox, git, hush, run, writeEncrypted, type Sandbox } from "./helpers.ts";
@@ -210,5 +210,25 @@ describe("hush audit: a covered file committed in clear and deleted on a merged 
     expect(r.status).toBe(1);
     const report = JSON.parse(r.stdout) as AuditJson;
     expect(report.files.map((f) => [f.path, f.atHead, f.commits, f.unencryptedVersions.map((c) => c.commit)])).toEqual([["secrets/branch.yaml", "absent", 0, [clear]]]);
+  });
+});
+
+describe("hush audit: a history path that now runs through a symbolic link", () => {
+  it("does not search for .sops.yaml through the link (the repository chooses where it points)", () => {
+    const linkRepo = createRepo(sb, "link-dir", "^secrets/");
+    put("cfg/app.yaml", "token: t\n", linkRepo);
+    git(sb, linkRepo, ["add", "-A"]);
+    git(sb, linkRepo, ["commit", "-q", "--no-verify", "-m", "add cfg"]);
+    git(sb, linkRepo, ["rm", "-q", "-r", "cfg"]);
+    // Outside the repository: a .sops.yaml hush must not read because the repository links to it.
+    put("outside/.sops.yaml", "creation_rules: [\n", sb.dir);
+    symlinkSync("../outside", join(linkRepo, "cfg"));
+    git(sb, linkRepo, ["add", "-A"]);
+    git(sb, linkRepo, ["commit", "-q", "--no-verify", "-m", "cfg is a link now"]);
+
+    const r = hush(sb, ["audit", "--json"], { cwd: linkRepo, env: sb.keylessEnv });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as AuditJson).files).toEqual([]);
   });
 });

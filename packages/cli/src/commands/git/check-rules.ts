@@ -36,8 +36,11 @@ export function coveringRuleMatcher(): CoveringRule {
   };
 }
 
-/** For a file's absolute path, the creation rule covering it, or undefined. */
-export type RuleFor = (abs: string) => Promise<CreationRule | undefined>;
+/**
+ * For a file's absolute path, the creation rule covering it, or undefined. `searchFrom` is the
+ * directory the search for `.sops.yaml` starts in (default: the file's own).
+ */
+export type RuleFor = (abs: string, searchFrom?: string) => Promise<CreationRule | undefined>;
 
 /**
  * The coverage `hush check` and `hush audit` use: each file matched against the rules of the
@@ -65,9 +68,9 @@ export function workTreeRules(io: CliIo, explicitConfig: string | undefined, cov
     }
     return c;
   };
-  return async (abs) => {
+  return async (abs, searchFrom = dirname(abs)) => {
     if (basename(abs) === ".sops.yaml") return undefined;
-    const loaded = await configFor(dirname(abs));
+    const loaded = await configFor(searchFrom);
     if (loaded === undefined) return undefined;
     // As SOPS: the path relative to the config's directory, first matching rule wins.
     const rel = relative(loaded.dir, abs);

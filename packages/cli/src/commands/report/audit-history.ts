@@ -1,4 +1,5 @@
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { lstatSync } from "node:fs";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { formatFromPath, HushError, printable, WHOLE_FILE_FORMAT, type FileFormat } from "@hush/core";
 import { parseCommitObject, summarizeVersion, versionKind, type AtHead, type ClearOrNot, type CommitRef, type FileVersion, type LoggedCommit, type VersionSummary } from "@hush/git/report";
 import type { CliIo } from "../../io.ts";
@@ -21,6 +22,43 @@ export type HistoryFile =
 
 /** Whether the current `.sops.yaml` rules cover a path (relative to the repository's top, forward slashes). */
 export type CoveredPath = (path: string) => Promise<boolean>;
+
+/**
+ * Where the search for a history path's `.sops.yaml` starts: the deepest directory on its path
+ * that is a real directory of the working tree. A path from history may run through a directory
+ * deleted since, or through a name that is now a symbolic link (the repository's to choose): the
+ * search never follows one, so it never reads a `.sops.yaml` outside the repository that the
+ * repository points at.
+ */
+export class RealDirectories {
+  readonly #root: string;
+  readonly #isDirectory = new Map<string, boolean>();
+
+  /** `root`: the repository's top level. */
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  /** For `path` (relative to the top, forward slashes), the absolute directory to search from. */
+  deepest(path: string): string {
+    let dir = this.#root;
+    for (const part of path.split("/").slice(0, -1)) {
+      const next = join(dir, part);
+      let real = this.#isDirectory.get(next);
+      if (real === undefined) {
+        try {
+          real = lstatSync(next).isDirectory();
+        } catch {
+          real = false;
+        }
+        this.#isDirectory.set(next, real);
+      }
+      if (!real) break;
+      dir = next;
+    }
+    return dir;
+  }
+}
 
 /** `:(top,literal)path` for each of `paths` (the working directory when none), relative to the repository's top. */
 function pathspecs(io: CliIo, root: string, paths: readonly string[]): string[] {

@@ -3,7 +3,7 @@ import { HushError, printable } from "@hush/core";
 import { auditClearHistory, auditFile, buildAccessReport, buildAuditReport, renderAuditText, renderReportHtml, type AccessInput, type FileAudit } from "@hush/git/report";
 import type { CliIo } from "../../io.ts";
 import { coveringRuleMatcher, workTreeRules } from "../git/check-rules.ts";
-import { readHistory } from "./audit-history.ts";
+import { readHistory, RealDirectories } from "./audit-history.ts";
 import { gitOutput } from "./git-history.ts";
 import { loadReportConfig, printReport, readEncryptedFiles, writeHtml, type ReportFlags } from "./inputs.ts";
 
@@ -47,7 +47,8 @@ export async function runAudit(io: CliIo, paths: readonly string[], flags: Audit
   // rules of each commit: a secret committed before its rule was written, or under a rule a
   // later commit narrowed, is in the history all the same.
   const ruleFor = workTreeRules(io, flags.config, coveringRuleMatcher());
-  const covered = async (path: string): Promise<boolean> => (await ruleFor(join(root, path))) !== undefined;
+  const realDirs = new RealDirectories(root);
+  const covered = async (path: string): Promise<boolean> => (await ruleFor(join(root, path), realDirs.deepest(path))) !== undefined;
   const history = hasHead ? await readHistory(io, root, paths, covered) : [];
   const loaded = await loadReportConfig(io, flags);
   const names = loaded?.config.recipientNames;
