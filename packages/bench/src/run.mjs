@@ -5,7 +5,7 @@
  *
  * For YAML, JSON and dotenv files of a small size and of 100, 1,000, 10,000 and 100,000 values it
  * measures, as separate processes, the wall time and peak memory of `hush decrypt`,
- * `hush encrypt`, `hush edit` of one value, sops-age (decrypt), dotenvx (dotenv: decrypt and
+ * `hush encrypt`, `hush edit` and `hush set` of one value, sops-age (decrypt), dotenvx (dotenv: decrypt and
  * encrypt), and two floors: `node -e 0` and parse+stringify with hush's own parser; then the Node
  * loader against `hush decrypt` (loader-bench.mjs). Each figure is
  * the median of several runs and is printed as a ratio over baselines measured in the same run.
@@ -188,6 +188,9 @@ for (const format of FORMATS) {
     })();
     if (edit.missing) log(`  ${edit.missing}`);
     else record(format, size, "hush edit (one value)", edit);
+    // The write path without an editor: one value changed in place (open, edit, re-encrypt, read back).
+    const setPath = format === "dotenv" ? '["SERVICE_00000_PASSWORD"]' : '["service_00000"]["password"]';
+    record(format, size, "hush set (one value)", m({ command: [NODE, HUSH, "set", editFile, setPath, '"changed"'], env: ENV, before: () => copyFileSync(input.enc, editFile) }));
     record(format, size, "sops-age decrypt", m({ command: [NODE, SOPS_AGE, input.enc], env: ENV }));
     if (format === "dotenv") {
       if (size === "small" || size <= DOTENVX_MAX) {

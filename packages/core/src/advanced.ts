@@ -52,7 +52,7 @@ export {
 } from "./stores/registry.ts";
 export { scanYaml } from "./stores/yaml-scan.ts";
 export { scanJson } from "./stores/json-scan.ts";
-export { readForDecrypt, readTree, streamForDecrypt, type DecryptReader } from "./stores/decrypt-reader.ts";
+export { readForDecrypt, readTree, streamForDecrypt, treeScanner, type DecryptReader } from "./stores/decrypt-reader.ts";
 export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 export type { Store, Leaf, ParsedDocument, EmitOptions, DocumentLayout, TextEditRequest } from "./stores/store.ts";
 export {

@@ -13,6 +13,7 @@ import { EncryptionDecider } from "./rules/encryption-rules.ts";
 import type { EmitOptions, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 import { checkFormat, plaintextEncoding, storeFor, type FileFormat } from "./stores/registry.ts";
+import { readForDecrypt, scannedPlaintext } from "./stores/decrypt-reader.ts";
 import { aadString, deciderFor, effectiveRule, ruleLeaf } from "./leaf-rules.ts";
 import type { OpenedFile } from "./open-text.ts";
 import { formatKeyPath, type ValueType } from "./tree/values.ts";
@@ -56,9 +57,13 @@ function rfc3339Seconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** Parses and checks that the text is not already encrypted. */
-function parsePlain(store: Store, text: string): ParsedDocument {
-  const doc = store.parse(text);
+/**
+ * Parses and checks that the text is not already encrypted. The format's span scanner reads the
+ * texts whose whole parse it gives exactly (the store's leaves, in its order); the store reads the
+ * others, and gives the errors.
+ */
+async function parsePlain(format: FileFormat, store: Store, text: string): Promise<ParsedDocument> {
+  const doc = (await scannedPlaintext(text, format)) ?? store.parse(text);
   if (doc.metadata !== undefined) {
     throw new HushError("ALREADY_ENCRYPTED", "the file is already encrypted (it has a sops section)");
   }
@@ -72,7 +77,7 @@ function parsePlain(store: Store, text: string): ParsedDocument {
  * too; one envelope cannot serve both paths. Aliases that reach a value to encrypt are replaced by
  * copies (the store's expandAliases) before encrypting; the others stay as written.
  */
-async function withEncryptedAliasesExpanded(store: Store, text: string, doc: ParsedDocument, rule: EncryptionRule | undefined): Promise<{ text: string; doc: ParsedDocument }> {
+async function withEncryptedAliasesExpanded(format: FileFormat, store: Store, text: string, doc: ParsedDocument, rule: EncryptionRule | undefined): Promise<{ text: string; doc: ParsedDocument }> {
   for (let round = 0; round < 8 && store.expandAliases !== undefined && rule !== undefined; round++) {
     const decider = await EncryptionDecider.create(rule);
     const expand = new Set<number>();
@@ -82,7 +87,7 @@ async function withEncryptedAliasesExpanded(store: Store, text: string, doc: Par
     }
     if (expand.size === 0) break;
     text = store.expandAliases(text, expand);
-    doc = parsePlain(store, text);
+    doc = await parsePlain(format, store, text);
   }
   return { text, doc };
 }
@@ -102,7 +107,7 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
   if (options.dataKey !== undefined) checkBytes(options.dataKey, "options.dataKey", DATA_KEY_SIZE);
   const store = await storeFor(options.format);
   const prev = options.previous;
-  const { text, doc } = await withEncryptedAliasesExpanded(store, plaintext, parsePlain(store, plaintext), effectiveRule(options.format, prev?.metadata.rule ?? options.rule));
+  const { text, doc } = await withEncryptedAliasesExpanded(options.format, store, plaintext, await parsePlain(options.format, store, plaintext), effectiveRule(options.format, prev?.metadata.rule ?? options.rule));
   const now = options.now ?? new Date();
   const dataKey = prev?.dataKey ?? options.dataKey ?? generateDataKey();
   let metadata: Omit<FileMetadata, "lastModified" | "mac">;
@@ -159,7 +164,7 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
   const full: FileMetadata = { ...metadata, lastModified, mac: encryptValue(dataKey, Buffer.from(macText), "str", lastModified, macIv) };
   const dataText = applyTextEdits(text, edits);
   const out = store.appendMetadata(dataText, encodeMetadata(full), doc.documentCount, options.emit ?? {});
-  assertReadsBack(store, out, edits.length - keptEdits);
+  await assertReadsBack(options.format, out, edits.length - keptEdits);
   return out;
 }
 
@@ -173,11 +178,12 @@ function refuseIfNothingEncrypted(doc: ParsedDocument, encrypted: number, rule: 
 /**
  * The written file must read back with every value we encrypted as an envelope (and its
  * metadata): a file that cannot be decrypted is data loss, so it is refused before any write.
+ * It is read as decryption reads it: the span scanner where it reads the file, else the store.
  */
-function assertReadsBack(store: Store, out: string, encrypted: number): void {
+async function assertReadsBack(format: FileFormat, out: string, encrypted: number): Promise<void> {
   let doc: ParsedDocument;
   try {
-    doc = store.parse(out);
+    doc = (await readForDecrypt(out, format)).doc;
   } catch (err) {
     throw new HushError("ENCRYPT_FAILED", "the encrypted file would not read back; nothing was written", { cause: err });
   }

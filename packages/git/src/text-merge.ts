@@ -1,4 +1,4 @@
-import { HushError, isHushError, firstVerified, nodeAt, storeFor, type FileFormat, type KeyPath, type Leaf, type Store, pathStartsWith, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
+import { HushError, isHushError, firstVerified, nodeAt, storeFor, treeScanner, type FileFormat, type KeyPath, type Leaf, type Store, pathStartsWith, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
 import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
 import { mergeTrees, treesEqual, type MergeConflict } from "./tree-merge.ts";
 
@@ -33,23 +33,34 @@ export interface PlaintextMergeResult {
   readonly overlappingLines: number;
 }
 
-function treeOf(store: Store, text: string | undefined): TreeMap | undefined {
+/** `scanned`: the scanner's tree of `text`, when it read it. */
+function treeOf(store: Store, text: string | undefined, scanned: TreeMap | undefined): TreeMap | undefined {
   if (text === undefined || text.trim() === "") return undefined;
-  return store.toTree(text);
+  return scanned ?? store.toTree(text);
 }
 
-/** Merges three plaintext documents of one format by key path. */
+/**
+ * Merges three plaintext documents of one format by key path. Texts are read with the format's
+ * span scanner where it reads them (it reads exactly what the store reads, one document, no
+ * metadata, or declines), else with the store's general parser.
+ */
 export async function mergePlaintexts(input: PlaintextMergeInput): Promise<PlaintextMergeResult> {
   const store = await storeFor(input.format);
-  if ([input.base, input.ours, input.theirs].some((t) => t !== undefined && isStream(store, t))) {
+  const scan = await treeScanner(input.format);
+  const sides = [input.base, input.ours, input.theirs] as const;
+  // A text the scanner reads holds one document: only the others are counted by the store.
+  const scanned = sides.map((t) => (t === undefined ? undefined : scan(t)));
+  if (sides.some((t, i) => t !== undefined && scanned[i] === undefined && isStream(store, t))) {
     return mergeStream(input);
   }
-  const base = treeOf(store, input.base);
-  const ours = treeOf(store, input.ours) ?? { kind: "map", entries: [] };
-  const theirs = treeOf(store, input.theirs) ?? { kind: "map", entries: [] };
+  const base = treeOf(store, input.base, scanned[0]);
+  const ours = treeOf(store, input.ours, scanned[1]) ?? { kind: "map", entries: [] };
+  const theirs = treeOf(store, input.theirs, scanned[2]) ?? { kind: "map", entries: [] };
   const favour = input.favour ?? "ours";
   const { tree, conflicts } = mergeTrees(base, ours, theirs, { favour });
   const matches = (text: string): boolean => {
+    const scanned = scan(text);
+    if (scanned !== undefined) return treesEqual(scanned, tree);
     try {
       const doc = store.parse(text);
       if (doc.metadata !== undefined) return false;

@@ -1,5 +1,6 @@
 import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
+import { treeScanner } from "../stores/decrypt-reader.ts";
 import { checkFormat, storeFor, type FileFormat } from "../stores/registry.ts";
 import type { Store, TextEditRequest } from "../stores/store.ts";
 import type { TreeMap } from "../tree/values.ts";
@@ -11,7 +12,9 @@ import { landingPath, sameTree, setInTree, unsetInTree, type PlainEdit } from ".
  * text editor proposes candidates (only the changed entry's lines, or the changed scalar in
  * place); every candidate is parsed back and must hold exactly the intended tree before it is
  * used, so an edit can never silently change something else. When none does, the document is
- * re-emitted from its value tree at the indentation it has.
+ * re-emitted from its value tree at the indentation it has. Trees are read with the format's span
+ * scanner where it reads the text (it reads exactly what the store reads, or declines), else with
+ * the store: on a large file the store's general parser is most of the time of an edit.
  */
 
 /** One change of a document's data: set a value at a path, or remove the path. */
@@ -25,7 +28,9 @@ export interface PlainEditResult {
   readonly reformatted: boolean;
 }
 
-function treeOf(store: Store, text: string): TreeMap | undefined {
+/** The text's tree, or undefined when it does not parse; `scanned`: the scanner's tree, if it read the text. */
+function treeOf(store: Store, text: string, scanned: TreeMap | undefined): TreeMap | undefined {
+  if (scanned !== undefined) return scanned;
   try {
     return store.toTree(text);
   } catch {
@@ -52,7 +57,9 @@ export async function editPlaintext(text: string, format: FileFormat, edit: Plai
   checkFormat(format);
   checkObject(edit, "the edit");
   const store = await storeFor(format);
-  const tree = store.toTree(text);
+  const scan = await treeScanner(format);
+  const scanned = scan(text);
+  const tree = scanned ?? store.toTree(text);
   const expected = edit.kind === "set" ? setInTree(tree, edit.path, edit.value) : unsetInTree(tree, edit.path);
   const changed = !sameTree(tree, expected);
   if (!changed) return { text, changed, reformatted: false };
@@ -64,13 +71,16 @@ export async function editPlaintext(text: string, format: FileFormat, edit: Plai
     expected,
     indent: options.indent,
   };
-  const docs = documentCount(store, text);
+  // A text the scanner reads holds one document; only the others need the store to count them.
+  const docs = scanned !== undefined ? 1 : documentCount(store, text);
   // Lines hush writes end like the file's own when it uses CRLF throughout.
   const crlf = text.includes("\r\n") && !/(^|[^\r])\n/.test(text);
   const proposed = store.editCandidates === undefined ? [] : await store.editCandidates(text, request);
-  const candidates = [...proposed].map((raw) => (raw !== undefined && crlf ? raw.replace(/\r?\n/g, "\r\n") : raw));
+  const candidates = (function* () {
+    for (const raw of proposed) yield raw !== undefined && crlf ? raw.replace(/\r?\n/g, "\r\n") : raw;
+  })();
   const found = firstVerified(candidates, (c) => {
-    const got = treeOf(store, c);
+    const got = treeOf(store, c, scan(c));
     return got !== undefined && sameTree(got, expected, store.orderedMaps) && (docs <= 1 || documentCount(store, c) === docs);
   });
   if (found !== undefined) return { text: found, changed, reformatted: false };

@@ -48,8 +48,26 @@ export async function streamForDecrypt(text: string, format: FileFormat): Promis
 export async function readTree(text: string, format: FileFormat): Promise<TreeMap> {
   checkString(text, "the text");
   checkFormat(format);
-  const tree = (await fastReaderFor(format))?.readTree(text);
-  return tree ?? (await storeFor(format)).toTree(text);
+  return (await treeScanner(format))(text) ?? (await storeFor(format)).toTree(text);
+}
+
+/**
+ * The format's tree reader for plaintext documents through its fast reader only: it gives
+ * undefined for a text the fast reader declines (the caller then uses the store's toTree, which
+ * also gives the errors). A text it reads holds one document.
+ */
+export async function treeScanner(format: FileFormat): Promise<(text: string) => TreeMap | undefined> {
+  checkFormat(format);
+  const fast = await fastReaderFor(format);
+  return (text) => fast?.readTree(text);
+}
+
+/**
+ * A plaintext's parse for encryption through the format's fast reader (see
+ * FastReader.readPlaintext), or undefined when it has none or declines the text.
+ */
+export async function scannedPlaintext(text: string, format: FileFormat): Promise<ParsedDocument | undefined> {
+  return (await fastReaderFor(format))?.readPlaintext?.(text);
 }
 
 async function fastReaderFor(format: FileFormat): Promise<FastReader | undefined> {

@@ -32,12 +32,15 @@ function scalarLeaf(leaf: Leaf): boolean {
   return leaf.kind === "scalar" && leaf.document === 0 && leaf.aliased !== true;
 }
 
-/** A changed scalar written over the old one's span; undefined when the edit is not that. */
-export function scalarInPlace(text: string, store: Store, edit: Pick<TextEditRequest, "kind" | "path" | "value">, options: Partial<InPlaceOptions> = {}): string | undefined {
+/**
+ * A changed scalar written over the old one's span; undefined when the edit is not that.
+ * `leaves`: the text's leaves when already read (by a scanner that reads exactly the store's).
+ */
+export function scalarInPlace(text: string, store: Store, edit: Pick<TextEditRequest, "kind" | "path" | "value">, options: Partial<InPlaceOptions> & { leaves?: readonly Leaf[] } = {}): string | undefined {
   if (edit.kind !== "set" || edit.value?.kind !== "scalar") return undefined;
   const value: ScalarValue = edit.value.value;
   const treePath = options.treePath ?? ((p: KeyPath) => p);
-  const leaf = store.parse(text).leaves.find((l) => scalarLeaf(l) && l.value !== null && samePath(treePath(l.path), edit.path));
+  const leaf = (options.leaves ?? store.parse(text).leaves).find((l) => scalarLeaf(l) && l.value !== null && samePath(treePath(l.path), edit.path));
   if (leaf === undefined) return undefined;
   let rendered: string;
   try {

@@ -160,6 +160,13 @@ export interface FastReader {
   /** The value tree of a decrypted document (no metadata). */
   readTree(text: string): TreeMap | undefined;
   /**
+   * A plaintext read for encryption: exactly the store's parse, leaves in the store's order, or
+   * undefined. It declines every text whose parse it cannot give whole: texts with comments (the
+   * store decides their order, on which reusing IVs depends) and keys the store reports as
+   * `unsupported`.
+   */
+  readPlaintext?(text: string): ParsedDocument | undefined;
+  /**
    * Reading for decryption without holding the leaves: the metadata, read before the values,
    * and a scan of the whole text that hands each leaf to `onLeaf` in document order and returns
    * the document without its leaves (undefined where `read` would decline).

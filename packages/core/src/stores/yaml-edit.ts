@@ -6,6 +6,7 @@ import { scalarInPlace } from "./line-edit.ts";
 import { lineEndAfter, lineStart } from "./lines.ts";
 import type { Store, TextEditRequest } from "./store.ts";
 import { detectYamlIndent } from "./yaml-layout.ts";
+import { scanYaml } from "./yaml-scan.ts";
 
 /**
  * `set`/`unset` as edits of YAML source text: only the lines of the changed entry are written
@@ -213,8 +214,23 @@ function walk(root: YamlNode | null, path: KeyPath): Step[] | undefined {
   return chain;
 }
 
-/** Candidate texts for `edit` (best first); empty when the edit needs a full re-emit. */
-export function yamlEditCandidates(text: string, edit: TextEditRequest, store: Store): string[] {
+/**
+ * Candidate texts for `edit` (best first); none when the edit needs a full re-emit. A changed
+ * scalar is first written in place over the span the scanner reads for it, without the general
+ * parser (most of the time of a large file's edit); the parser's candidates follow only when the
+ * caller rejects that one.
+ */
+export function* yamlEditCandidates(text: string, edit: TextEditRequest, store: Store): Generator<string> {
+  const scanned = edit.kind === "set" && edit.value?.kind === "scalar" ? scanYaml(text) : undefined;
+  if (scanned !== undefined) {
+    const inPlace = scalarInPlace(text, store, edit, { leaves: scanned.leaves });
+    if (inPlace !== undefined) yield inPlace;
+  }
+  // Where the scanner read the text, the parser's in-place candidate is the one just given.
+  yield* parsedCandidates(text, edit, store, scanned === undefined);
+}
+
+function parsedCandidates(text: string, edit: TextEditRequest, store: Store, inPlace: boolean): string[] {
   const { expected } = edit;
   const indent = edit.indent ?? detectYamlIndent(text) ?? 4;
   const docs = parseAllDocuments(text, { schema: "failsafe", merge: false, strict: false });
@@ -258,7 +274,7 @@ export function yamlEditCandidates(text: string, edit: TextEditRequest, store: S
         return out;
       }
       const step = chain[j]!;
-      if (value.kind === "scalar" && isScalar(step.node) && (step.node.type === "PLAIN" || step.node.type === "QUOTE_SINGLE" || step.node.type === "QUOTE_DOUBLE")) {
+      if (inPlace && value.kind === "scalar" && isScalar(step.node) && (step.node.type === "PLAIN" || step.node.type === "QUOTE_SINGLE" || step.node.type === "QUOTE_DOUBLE")) {
         push(scalarInPlace(text, store, { kind: "set", path, value }));
       }
       push(replaceAt(ctx, chain, j, value));

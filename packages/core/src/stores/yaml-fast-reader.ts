@@ -1,4 +1,5 @@
-import type { FastReader } from "./store.ts";
+import type { FastReader, Leaf, ParsedDocument } from "./store.ts";
+import { resolvePlainScalar } from "./yaml-resolve.ts";
 import { renderEncrypted, renderPlaintext } from "./yaml-render.ts";
 import { scanYaml } from "./yaml-scan.ts";
 import { scanYamlTree } from "./yaml-scan-tree.ts";
@@ -13,6 +14,7 @@ export const yamlFastReader: FastReader = {
     return doc === undefined ? undefined : { doc, store: { renderEncrypted, renderPlaintext } };
   },
   readTree: scanYamlTree,
+  readPlaintext,
   stream(text) {
     // SOPS and hush write the metadata last, as the top-level key `sops`; the scanner reads
     // that key only as a line of its own at column 0 (and declines a second one), so its block
@@ -26,3 +28,31 @@ export const yamlFastReader: FastReader = {
     return { metadata, store: { renderPlaintext }, scan: (onLeaf) => scanYaml(text, onLeaf, { comments: true }) };
   },
 };
+
+/**
+ * See FastReader.readPlaintext. The scanner reads comments in text order, which is not always the
+ * store's, so any comment declines; so does a key that may read as other than a string (the
+ * store's `unsupported`: a quoted `"1":` too, which the store accepts). Every key has a leaf
+ * under it (an empty value is a null leaf), so the leaves' paths name every key.
+ */
+function readPlaintext(text: string): ParsedDocument | undefined {
+  const leaves: Leaf[] = [];
+  let comments = 0;
+  const doc = scanYaml(text, (leaf) => (leaf.kind === "comment" ? comments++ : leaves.push(leaf)), { comments: true });
+  if (doc === undefined || comments > 0) return undefined;
+  const stringKeys = new Set<string>();
+  for (const leaf of leaves) {
+    for (const seg of leaf.path) {
+      if (typeof seg !== "string" || stringKeys.has(seg)) continue;
+      if (!readsAsString(seg)) return undefined;
+      stringKeys.add(seg);
+    }
+  }
+  return { ...doc, leaves };
+}
+
+/** go-yaml v3 reads the plain key as a string (a timestamp key too, as SOPS decodes it). */
+function readsAsString(key: string): boolean {
+  const resolved = resolvePlainScalar(key);
+  return resolved !== null && resolved !== "uint64" && (resolved.type === "str" || resolved.type === "time");
+}

@@ -296,7 +296,9 @@ function appendMetadata(dataText: string, metadata: Record<string, unknown>, doc
   if (documentCount === 0 || dataText.trim() === "") {
     return dataText + block;
   }
-  const ends = documentEnds(dataText);
+  // Document markers stand at the start of a line: without one, a single document ends at the
+  // end of the text, and lexing the whole text again would only say so.
+  const ends = documentCount === 1 && !/^(?:---|\.\.\.)/m.test(dataText) ? [dataText.length] : documentEnds(dataText);
   let out = dataText;
   for (let i = ends.length - 1; i >= 0; i--) {
     const at = ends[i]!;

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { decryptText, encryptText, openText, readPlaintext, readTree, scanYaml, storeFor, type Leaf, type ParsedDocument } from "@hush/core";
+import { yamlFastReader } from "../../src/stores/yaml-fast-reader.ts";
 import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
 
 /**
@@ -277,6 +278,30 @@ describe("the YAML decrypt span scanner", () => {
     // The SOPS example file (values, lists, nested maps, the age and PGP metadata) takes the fast path.
     expect(scanYaml(readFileSync(dir + "format.enc.yaml", "utf8"))).toBeDefined();
   });
+
+  it("reads a plaintext for encryption as the general parser does (every leaf, in its order), or declines: comments, keys that are not strings", async () => {
+    let read = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(soup, document, commented), async (text) => {
+        const fast = yamlFastReader.readPlaintext!(text);
+        if (fast === undefined) return;
+        read++;
+        let slow: ParsedDocument;
+        try {
+          slow = (await storeFor("yaml")).parse(text);
+        } catch {
+          throw new Error(`the scanner read a plaintext the parser rejects:\n${text}`);
+        }
+        expect(slow.unsupported, text).toBeUndefined();
+        expect(fast, text).toEqual(slow);
+      }),
+      { numRuns: RUNS * 4 },
+    );
+    expect(read).toBeGreaterThan(RUNS / 10);
+    for (const text of ["1: a\n", "b: c\ntrue: a\n", "a:\n    null: x\n", "a:\n    - 2024: x\n", "a: 1 # c\n", "# c\na: 1\n", "a:\n    # c\n    b: 1\n"]) {
+      expect(yamlFastReader.readPlaintext!(text), text).toBeUndefined();
+    }
+  }, SLOW);
 
   it("declines what it does not read itself", () => {
     for (const text of ["a: &x 1\nb: *x\n", "a: [1, 2]\n", "a: |\n  x\n", "---\na: 1\n", "a: 1\n---\nb: 2\n", "#ENC[AES256_GCM,data:x]\na: 1\n", "a: 1\na: 2\n", "a:\tb\n", "a: !t x\n", "a: b\n  c\n", 'a: "x\\ty"\n', "a: 1\nsops:\n    __proto__:\n        polluted: yes\n", "a: 1\nsops:\n    x:\n        __proto__: 1\n"]) {

@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { encryptText, openText, SecretDocument, storeFor, type Store } from "@hush/core";
+import { dataKey, ivSource, noKeys, now, wrappedKeys } from "./store-harness.ts";
+
+/**
+ * The write path (set, unset, re-encryption) on files the YAML span scanner reads: the general
+ * parser, most of the time of a large file's change, is not needed, and what is written is what
+ * it would give. Files the scanner declines still go through the store.
+ */
+
+/** Sections of values, as people and the benchmark write them. */
+function sections(count: number, values: number): string {
+  let out = "";
+  for (let s = 0; s < count; s++) {
+    out += `s${s}:\n`;
+    for (let v = 0; v < values; v++) out += `    k${v}: value-${s}-${v}\n`;
+  }
+  return out;
+}
+
+async function opened(plaintext: string): Promise<SecretDocument> {
+  const text = await encryptText(plaintext, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+  return SecretDocument.fromOpened(await openText(text, { format: "yaml", keySources: noKeys, dataKey }), { keySources: noKeys });
+}
+
+/** Counts the YAML store's general-parser reads from now on. */
+async function countStoreReads(): Promise<() => number> {
+  const store: Store = await storeFor("yaml");
+  const spies = [vi.spyOn(store, "parse"), vi.spyOn(store, "toTree")];
+  return () => spies.reduce((n, s) => n + s.mock.calls.length, 0);
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("set, unset and re-encryption of a YAML file the span scanner reads", () => {
+  it("change one value and write the next version without the general parser", async () => {
+    const doc = await opened(sections(20, 50));
+    const before = doc.plaintext;
+    const reads = await countStoreReads();
+    await doc.set(["s3", "k1"], { kind: "scalar", value: { type: "str", text: "changed" } });
+    await doc.unset(["s4", "k2"]);
+    const next = await doc.toText();
+    expect(reads()).toBe(0);
+    expect(doc.plaintext).toBe(before.replace("    k1: value-3-1\n", "    k1: changed\n").replace("    k2: value-4-2\n", ""));
+    // The written file reads back through the general parser too, with every value encrypted.
+    vi.restoreAllMocks();
+    const parsed = (await storeFor("yaml")).parse(next);
+    expect(parsed.leaves.filter((l) => l.value !== null && l.value.text.startsWith("ENC[")).length).toBe(20 * 50 - 1);
+    expect((await openText(next, { format: "yaml", keySources: noKeys, dataKey })).plaintext).toBe(doc.plaintext);
+  });
+
+  it("a file with comments, or a key that is not a string, still goes through the store (and is refused as before)", async () => {
+    const commented = await opened(`# secrets\n${sections(2, 3)}`);
+    const reads = await countStoreReads();
+    await commented.set(["s1", "k0"], { kind: "scalar", value: { type: "str", text: "x" } });
+    const next = await commented.toText();
+    expect(reads()).toBeGreaterThan(0);
+    expect(next).toMatch(/^#ENC\[AES256_GCM,/);
+    await expect(encryptText("1: a\nb: c\n", { format: "yaml", keySources: noKeys, wrappedKeys, dataKey })).rejects.toThrow(/SOPS supports only string keys/);
+  });
+});
