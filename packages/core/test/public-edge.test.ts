@@ -159,6 +159,10 @@ const CASES: Record<string, readonly Case[]> = {
     ["a text that is not a string", () => core.streamForDecrypt(bad(1), "yaml"), "INVALID_ARGUMENT"],
   ],
   readTree: [["an unknown format", () => core.readTree("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"]],
+  treeScanner: [
+    ["an unknown format", () => core.treeScanner(bad("xml")), "FORMAT_UNSUPPORTED"],
+    ["a text that is not a string", async () => (await core.treeScanner("yaml"))(bad(1)), "INVALID_ARGUMENT"],
+  ],
   registration: [["an unknown format", () => core.registration(bad("xml")), "FORMAT_UNSUPPORTED"]],
   isWholeFileFormat: [["an unknown format", () => core.isWholeFileFormat(bad("xml")), "FORMAT_UNSUPPORTED"]],
   formatHasComments: [["an unknown format", () => core.formatHasComments(bad("xml")), "FORMAT_UNSUPPORTED"]],

@@ -59,7 +59,10 @@ export async function readTree(text: string, format: FileFormat): Promise<TreeMa
 export async function treeScanner(format: FileFormat): Promise<(text: string) => TreeMap | undefined> {
   checkFormat(format);
   const fast = await fastReaderFor(format);
-  return (text) => fast?.readTree(text);
+  return (text) => {
+    checkString(text, "the text");
+    return fast?.readTree(text);
+  };
 }
 
 /**
