@@ -19,10 +19,10 @@ export interface CliIo {
   readonly stdoutFd?: number | undefined;
 }
 
-/** Reads a file as bytes ({@link readFileBounded}), with SOPS's "no file" exit status when it is missing. */
-export function readInputFile(path: string): Buffer {
+/** Reads a file as bytes ({@link readFileBounded}, with `options`), with SOPS's "no file" exit status when it is missing. */
+export function readInputFile(path: string, options: BoundedReadOptions = {}): Buffer {
   try {
-    return readFileBounded(path);
+    return readFileBounded(path, options);
   } catch (err) {
     if (err instanceof HushError) throw new HushError(err.code, `${path}: ${err.message}; name the file itself, or pipe it in as standard input`, { located: true });
     const code = (err as { code?: string }).code;
@@ -122,15 +122,21 @@ export type WriteContent =
 const PLAINTEXT_MODE = 0o600;
 
 /**
+ * The bytes of a file written piece by piece: called once with `write`, which appends to the new
+ * file. For a result too large to hold in memory (the merge driver's conflict over huge files).
+ */
+export type PiecewiseContent = (write: (bytes: Buffer | string) => void) => void;
+
+/**
  * The one way hush replaces a file: a temporary file created beside it (O_EXCL|O_NOFOLLOW, so
  * no planted name or link is ever opened), the bytes, fsync, rename over the name, then fsync of
  * the directory. A crash at any moment leaves the old file or the new one, never a truncated
  * one. Owner and mode follow `content` (see {@link WriteContent}). A symbolic link or anything
  * but a regular file at `path` is refused (see {@link checkWritableFile}); the rename replaces a
  * directory entry and never writes through one, so a link planted after the check is replaced,
- * not followed.
+ * not followed. `data` is the bytes, or a {@link PiecewiseContent} that writes them in pieces.
  */
-export function writeFileAtomic(path: string, data: Buffer | string, content: WriteContent): void {
+export function writeFileAtomic(path: string, data: Buffer | string | PiecewiseContent, content: WriteContent): void {
   const found = checkWritableFile(path);
   // Plaintext never takes anything from the file it replaces.
   const existing = content.plaintext ? undefined : found;
@@ -143,9 +149,14 @@ export function writeFileAtomic(path: string, data: Buffer | string, content: Wr
     if (existing !== undefined) keepOwner(fd, existing);
     // The umask narrowed the temp file's mode, and a change of owner clears set-id bits.
     if (existing !== undefined || forced !== undefined) fchmodSync(fd, mode);
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    const target = fd;
+    const write = (piece: Buffer | string): void => {
+      const bytes = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
+      let off = 0;
+      while (off < bytes.length) off += writeSync(target, bytes, off, bytes.length - off);
+    };
+    if (typeof data === "function") data(write);
+    else write(data);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -157,6 +168,8 @@ export function writeFileAtomic(path: string, data: Buffer | string, content: Wr
     } catch {
       // already gone
     }
+    // A piecewise writer's own error (a source it copies from) says what it is.
+    if (err instanceof HushError) throw err;
     throw new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${errorCode(err)})`, { located: true });
   }
   try {

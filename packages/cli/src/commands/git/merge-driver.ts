@@ -2,9 +2,13 @@ import { printable, type FileFormat } from "@hush/core";
 import { conflictLines, detectFormat, mergeEncryptedTexts, mergeLines } from "@hush/git";
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
+import { MERGE_MAX_BYTES_ENV, mergeSizeLimit, oversizedVersion, writeWholeVersionsConflict } from "./merge-bounds.ts";
 
 /** The longest conflict marker written (git's default is 7; code that nests merges uses a few more). */
 const MAX_MARKER_SIZE = 100;
+
+/** git's conflict marker size when the `conflict-marker-size` attribute does not set one. */
+const DEFAULT_MARKER_SIZE = 7;
 
 /**
  * `hush git merge %O %A %B %L %P`: git's merge driver. Writes the result over %A and exits 0 for
@@ -12,14 +16,37 @@ const MAX_MARKER_SIZE = 100;
  * markers around encrypted values only; `hush git resolve` finishes the merge.
  */
 export async function runMergeDriver(io: CliIo, basePath: string, oursPath: string, theirsPath: string, markerSize: string | undefined, path: string | undefined): Promise<number> {
-  const ours = readInputFile(oursPath).toString("utf8");
-  const theirs = readInputFile(theirsPath).toString("utf8");
-  const base = readInputFile(basePath).toString("utf8");
   const name = path ?? oursPath;
+  // git's %P, recipients and key paths come from the repository: escape control characters.
+  const shown = printable(name, 1000);
+  const say = (line: string): void => {
+    io.stderr.write(`hush: ${shown}: ${printable(line, 4000)}\n`);
+  };
   const size = markerSize === undefined ? undefined : Number.parseInt(markerSize, 10);
   // %L is the repository's `conflict-marker-size` attribute, a branch's to set: a size of 300
   // million would have every marker line take 300 MB and the merge run out of memory.
   const sizeOption = size !== undefined && Number.isInteger(size) && size > 0 ? { markerSize: Math.min(size, MAX_MARKER_SIZE) } : {};
+  // Decided from the sizes alone, before any version is read: a branch's file can be of any size.
+  const limit = mergeSizeLimit(io);
+  const oversized = oversizedVersion(
+    [
+      { name: "ours", path: oursPath },
+      { name: "theirs", path: theirsPath },
+      { name: "the common ancestor", path: basePath },
+    ],
+    limit,
+  );
+  if (oversized !== undefined) {
+    writeWholeVersionsConflict({ ours: oursPath, base: basePath, theirs: theirsPath }, sizeOption.markerSize ?? DEFAULT_MARKER_SIZE);
+    say(
+      `not merged: ${oversized.name} is ${oversized.size} bytes, above the merge limit of ${limit}; the file holds both sides whole as one conflict (nothing decrypted); next: \`hush git resolve ${shown}\`, or raise the limit (${MERGE_MAX_BYTES_ENV}=<bytes>) and run \`git checkout -m ${shown}\``,
+    );
+    return 1;
+  }
+  // Read within the limit too: a version that grew after its size was looked at is refused.
+  const ours = readInputFile(oursPath, { maxBytes: limit }).toString("utf8");
+  const theirs = readInputFile(theirsPath, { maxBytes: limit }).toString("utf8");
+  const base = readInputFile(basePath, { maxBytes: limit }).toString("utf8");
   const oursDetected = await detectFormat(name, ours);
   const theirsDetected = await detectFormat(name, theirs);
   if (oursDetected?.encrypted !== true && theirsDetected?.encrypted !== true) {
@@ -41,11 +68,6 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     labels: { ours: "ours", base: "base", theirs: "theirs" },
   });
   writeFileAtomic(oursPath, outcome.text, { plaintext: false });
-  // git's %P, recipients and key paths come from the repository: escape control characters.
-  const shown = printable(name, 1000);
-  const say = (line: string): void => {
-    io.stderr.write(`hush: ${shown}: ${printable(line, 4000)}\n`);
-  };
   for (const note of outcome.notes) say(note);
   switch (outcome.status) {
     case "merged":

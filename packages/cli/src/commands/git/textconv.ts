@@ -3,6 +3,7 @@ import { createReadStream, statSync } from "node:fs";
 import { DEFAULT_TEXTCONV_MAX_BYTES, renderDiffView, renderTooLargeView, TEXTCONV_MAX_BYTES_ENV, TOO_LARGE_SUMMARY_MAX_BYTES, tooLargeSummary } from "@hush/git";
 import { readInputFile, writeOutput, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
+import { byteLimit } from "./byte-limit.ts";
 
 /**
  * `hush git textconv FILE`: git's diff driver. Prints the metadata summary and the decrypted file,
@@ -36,15 +37,7 @@ export async function runTextconv(io: CliIo, file: string): Promise<number> {
 
 /** The limit from HUSH_TEXTCONV_MAX_BYTES (a byte count, optionally with a K, M or G suffix), else the default. */
 export function sizeLimit(io: CliIo): number {
-  const raw = io.env[TEXTCONV_MAX_BYTES_ENV];
-  if (raw === undefined || raw.trim() === "") return DEFAULT_TEXTCONV_MAX_BYTES;
-  const m = /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(raw);
-  if (m === null) {
-    io.stderr.write(`hush: ${TEXTCONV_MAX_BYTES_ENV} is not a byte count (e.g. 8388608 or 8M); using ${DEFAULT_TEXTCONV_MAX_BYTES}\n`);
-    return DEFAULT_TEXTCONV_MAX_BYTES;
-  }
-  const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as "" | "k" | "m" | "g"];
-  return Number(m[1]) * scale;
+  return byteLimit(io, TEXTCONV_MAX_BYTES_ENV, DEFAULT_TEXTCONV_MAX_BYTES);
 }
 
 async function sha256Of(file: string): Promise<string> {
