@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
 import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, hushLines, writeEncrypted, type AgeKey, setupDrivers, type Sandbox } from "./helpers.ts";
 
@@ -156,5 +156,139 @@ describe("the merge driver and the repository's attributes", () => {
     const merged = readFileSync(join(repo, "app.enc.yaml"), "utf8");
     expect(merged).toMatch(new RegExp(`^${"<".repeat(100)} ours$`, "m"));
     expect(merged).not.toContain("<".repeat(101));
+  });
+});
+
+/** An editor script: `body` is sh run with the file to edit as $1 and a run counter as $n (1 on the first run). */
+function editorScript(name: string, body: string): string {
+  const script = join(sb.dir, `${name}.sh`);
+  const counter = join(sb.dir, `${name}.count`);
+  writeFileSync(script, `#!/bin/sh\nn=$(( $(cat '${counter}' 2>/dev/null || echo 0) + 1 ))\necho $n > '${counter}'\n${body}\n`);
+  chmodSync(script, 0o755);
+  return script;
+}
+
+/** Runs `hush decrypt --input-type binary COPY`: the text a .unsaved copy keeps. */
+function keptText(repo: string, copy: string): string {
+  const r = hush(sb, ["decrypt", "--input-type", "binary", "--output-type", "binary", copy], { cwd: repo });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+describe("hush git resolve keeps the resolution you typed when it cannot write it", () => {
+  // One merge in progress for every case: each leaves the conflict in the index and puts the working file back.
+  const secrets = ["base-2f6a", "ours-8d13", "theirs-c4e0", "typed-by-hand-91b7"];
+  let repo: string;
+  let file: string;
+  let copy: string;
+  let conflicted: Buffer;
+  beforeAll(async () => {
+    repo = await conflictedRepo("resolve-rescue", secrets);
+    file = join(repo, "app.enc.yaml");
+    copy = `${file}.unsaved`;
+    conflicted = readFileSync(file);
+  });
+  afterEach(() => {
+    rmSync(file, { force: true });
+    writeFileSync(file, conflicted);
+    rmSync(copy, { force: true });
+  });
+
+  /** The lines naming the kept copy and the next step. */
+  const keptLines = "  your text is kept encrypted in app.enc.yaml.unsaved\n  next: see it with hush decrypt --input-type binary app.enc.yaml.unsaved, run hush git resolve app.enc.yaml again and make your change there, then delete app.enc.yaml.unsaved\n";
+
+  it("given up (saved unchanged after a problem) after typing: the text is kept encrypted in FILE.unsaved, nothing else is written", () => {
+    // First run: types a value but leaves the markers in; second run: saves it unchanged (gives up).
+    const editor = editorScript("give-up", `if [ $n = 1 ]; then sed -i 's/${secrets[1]}/${secrets[3]}/' "$1"; fi`);
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      "hush: app.enc.yaml: conflict markers are still in the resolution at line 2: keep the lines you want and remove the markers; nothing was written (the merge is still in progress: run `hush git resolve app.enc.yaml` again)\n" + keptLines,
+    );
+    const kept = keptText(repo, copy);
+    expect(kept).toContain(`  password: ${secrets[3]}\n`);
+    expect(kept).toContain("<<<<<<< ours\n");
+    expect(readFileSync(file).equals(conflicted)).toBe(true);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+    expect(findPlaintext(sb, repo, secrets)).toEqual([]);
+  });
+
+  it("given up without typing anything: no copy is made", () => {
+    const editor = editorScript("untouched", "true");
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("conflict markers are still in the resolution");
+    expect(r.stderr).not.toContain(".unsaved");
+    expect(existsSync(copy)).toBe(false);
+  });
+
+  it("the working file changed while the editor was open: that change is kept, and so is the resolution, encrypted in FILE.unsaved", () => {
+    const theirs = git(sb, repo, ["show", ":3:app.enc.yaml"]).stdout;
+    // Another program (here: git, taking their side) writes the file while the editor is open.
+    const editor = editorScript("changed", `git checkout --theirs app.enc.yaml && printf 'db:\\n  password: ${secrets[3]}\\n' > "$1"`);
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toContain("hush: app.enc.yaml: changed on disk while the editor was open (another program wrote it); your edit was not saved over that change\n" + keptLines);
+    expect(readFileSync(file, "utf8")).toBe(theirs);
+    expect(keptText(repo, copy)).toBe(`db:\n  password: ${secrets[3]}\n`);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+    expect(findPlaintext(sb, repo, secrets)).toEqual([]);
+  });
+
+  it("the working file became a link while the editor was open: nothing is written through it, and the resolution is kept in FILE.unsaved", () => {
+    const elsewhere = join(sb.dir, "resolve-link-target.txt");
+    writeFileSync(elsewhere, "not the repository's\n");
+    const editor = editorScript("link", `rm app.enc.yaml && ln -s '${elsewhere}' app.enc.yaml && printf 'db:\\n  password: ${secrets[3]}\\n' > "$1"`);
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toContain("is a symbolic link");
+    expect(r.stderr).toContain(keptLines);
+    expect(readFileSync(elsewhere, "utf8")).toBe("not the repository's\n");
+    expect(keptText(repo, copy)).toBe(`db:\n  password: ${secrets[3]}\n`);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+  });
+
+  it("a working file that is a link is refused before the editor opens: nothing is typed in vain", () => {
+    const elsewhere = join(sb.dir, "resolve-link-before-target.txt");
+    writeFileSync(elsewhere, "not the repository's\n");
+    // The conflict stays in the index; only the working file is replaced by a link.
+    rmSync(file);
+    symlinkSync(elsewhere, file);
+    const editor = editorScript("link-before", "true");
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toContain("is a symbolic link");
+    expect(existsSync(join(sb.dir, "link-before.count"))).toBe(false);
+    expect(readFileSync(elsewhere, "utf8")).toBe("not the repository's\n");
+  });
+});
+
+describe("hush git resolve refuses before the editor opens what it could not write after", () => {
+  it("a merged file that would not open with your keys (their side removed you) is refused before any typing", async () => {
+    const bob = createAgeKey(sb, "bob-removes");
+    const repo = createRepo(sb, "resolve-removed");
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${sb.recipient},${bob.recipient}\n`);
+    writeEncrypted(sb, repo, "app.enc.yaml", "db:\n  password: base-3e07\n");
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    // Bob, on his branch, changes the value you change too and deletes your key entry (same data key).
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    expect(hush(sb, ["set", "app.enc.yaml", '["db"]["password"]', '"theirs-8a51"'], { cwd: repo, env: bob.env }).status).toBe(0);
+    const text = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+    writeFileSync(join(repo, "app.enc.yaml"), text.replace(ageEntryBlocks(text).find((b) => b.includes(sb.recipient))!, ""));
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", "db:\n  password: ours-d2c6\n");
+    commitAll(sb, repo, "ours");
+    expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).not.toBe(0);
+    const conflicted = readFileSync(join(repo, "app.enc.yaml"));
+    const editor = editorScript("removed", `printf 'db:\\n  password: typed-in-vain\\n' > "$1"`);
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status).toBe(128);
+    expect(r.stderr).toContain("would not open with your keys");
+    expect(r.stderr).not.toContain("opening the editor");
+    expect(existsSync(join(sb.dir, "removed.count"))).toBe(false);
+    expect(readFileSync(join(repo, "app.enc.yaml")).equals(conflicted)).toBe(true);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
   });
 });

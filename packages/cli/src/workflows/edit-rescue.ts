@@ -5,10 +5,11 @@ import { createKeySourceResolver } from "../key-sources.ts";
 import { writeEncrypted } from "./reencrypt.ts";
 
 /**
- * Helpers of `hush edit` for the moments a newcomer meets first: the text a new file starts
- * with, the header shown when the editor is reopened after an error, and keeping the user's
- * text (encrypted, never in plaintext) when they give up on a text hush cannot parse, or when
- * it cannot be saved over the file (changed on disk meanwhile, a link now, the disk full).
+ * Helpers of `hush edit` (and `hush git resolve`) for the moments a newcomer meets first: the
+ * text a new file starts with, the header shown when the editor is reopened after an error, and
+ * keeping the user's text (encrypted, never in plaintext) when they give up on a text hush
+ * cannot parse, or when it cannot be saved over the file (changed on disk meanwhile, a link now,
+ * the disk full).
  */
 
 /** Lines hush puts on top of the text; removed before parsing. */
@@ -52,10 +53,11 @@ export function reopenHeader(file: string, message: string, giveUp: readonly str
 /**
  * Keeps a text hush could not parse, encrypted as a binary-format file (one encrypted value)
  * with the file's own data key and key entries, next to the file: `FILE.unsaved`, or
- * `FILE.unsaved.N` when that exists. Never overwrites; returns the path, or undefined when no
- * name was free. The plaintext never touches the disk.
+ * `FILE.unsaved.N` when that exists. Never overwrites; returns the copy's name for messages (as
+ * `shownAs` names the file), or undefined when no name was free. The plaintext never touches the
+ * disk.
  */
-export async function keepUnsavedCopy(io: CliIo, file: string, text: string, opened: OpenedFile): Promise<string | undefined> {
+export async function keepUnsavedCopy(io: CliIo, file: string, text: string, opened: OpenedFile, shownAs = file): Promise<string | undefined> {
   const out = await encryptText(text, {
     format: WHOLE_FILE_FORMAT,
     dataKey: opened.dataKey,
@@ -67,7 +69,7 @@ export async function keepUnsavedCopy(io: CliIo, file: string, text: string, ope
     const path = i === 0 ? `${file}.unsaved` : `${file}.unsaved.${i}`;
     try {
       writeFileSync(path, out, { flag: "wx", mode: 0o600 });
-      return path;
+      return shownAs + path.slice(file.length);
     } catch (err) {
       if ((err as { code?: string }).code !== "EEXIST") return undefined;
     }
@@ -75,10 +77,13 @@ export async function keepUnsavedCopy(io: CliIo, file: string, text: string, ope
   return undefined;
 }
 
-/** What an error says about the user's text kept by {@link keepUnsavedCopy} (`copy`), and what to do next. */
-export function keptCopyDetails(file: string, copy: string | undefined, next: string): string[] {
+/**
+ * What an error says about the user's text kept by {@link keepUnsavedCopy} (`copy`), and what to
+ * do next (`next`: how to make the change again, e.g. "fix it in hush edit FILE").
+ */
+export function keptCopyDetails(copy: string | undefined, next: string): string[] {
   if (copy === undefined) return ["your text could not be kept (no free FILE.unsaved name)"];
-  return [`your text is kept encrypted in ${copy}`, `next: see it with hush decrypt --input-type binary ${copy}, ${next} in hush edit ${file}, then delete ${copy}`];
+  return [`your text is kept encrypted in ${copy}`, `next: see it with hush decrypt --input-type binary ${copy}, ${next}, then delete ${copy}`];
 }
 
 /** Whether the file is still what `read` holds (undefined: it did not exist). Refuses a link. */
@@ -87,23 +92,32 @@ function unchangedOnDisk(file: string, read: Buffer | undefined): boolean {
   return now === undefined || read === undefined ? now === read : now.equals(read);
 }
 
+/** How {@link saveEdit} names things in its messages. */
+export interface SaveEditOptions {
+  /** How to make the change again (default: "make your change again in hush edit FILE"). */
+  readonly redo?: string;
+  /** The file's name in messages (default: the path written). */
+  readonly shownAs?: string;
+}
+
 /**
  * Writes the edit's result (`output`, encrypted) over `file`, unless another program changed the
  * file while the editor was open (a `git pull`, a checkout, a sync tool: writing over it would
  * silently undo their change; the lock only keeps other hush commands out) or the write fails
  * (the file became a link, the disk is full). Then the user's `text` is kept encrypted in
- * FILE.unsaved, and the error says where. `read` is the file as it was read, undefined when
- * it did not exist.
+ * FILE.unsaved with `opened`'s data key and key entries, and the error says where and what next.
+ * `read` is the file as it was read, undefined when it did not exist.
  */
-export async function saveEdit(io: CliIo, file: string, output: Buffer, read: Buffer | undefined, text: string, opened: OpenedFile): Promise<void> {
+export async function saveEdit(io: CliIo, file: string, output: Buffer, read: Buffer | undefined, text: string, opened: OpenedFile, options: SaveEditOptions = {}): Promise<void> {
+  const shown = options.shownAs ?? file;
   let failure: HushError;
   try {
     if (unchangedOnDisk(file, read)) return writeEncrypted(file, output);
-    failure = new HushError("CHANGED_ON_DISK", `${file}: changed on disk while the editor was open (another program wrote it); your edit was not saved over that change`, { located: true });
+    failure = new HushError("CHANGED_ON_DISK", `${shown}: changed on disk while the editor was open (another program wrote it); your edit was not saved over that change`, { located: true });
   } catch (err) {
     if (!isHushError(err)) throw err;
     failure = err;
   }
-  const copy = await keepUnsavedCopy(io, file, text, opened);
-  throw new HushError(failure.code, failure.message, { located: true, details: keptCopyDetails(file, copy, "make your change again") });
+  const copy = await keepUnsavedCopy(io, file, text, opened, shown);
+  throw new HushError(failure.code, failure.message, { located: true, details: keptCopyDetails(copy, options.redo ?? `make your change again in hush edit ${shown}`) });
 }

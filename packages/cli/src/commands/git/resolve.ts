@@ -1,8 +1,8 @@
 import { relative, resolve, sep } from "node:path";
-import { formatFromPath, HushError, isHushError, printable, storeFor, type FileFormat } from "@hush/core";
+import { formatFromPath, HushError, isHushError, printable, storeFor, type FileFormat, type OpenedFile } from "@hush/core";
 import { conflictLines, detectFormat, hasConflictMarkers, metadataEmitOptions, openSides, planMerge, renderConflicts, sealMerge } from "@hush/git";
-import { writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
-import { reopenHeader, stripHeader } from "../../workflows/edit-rescue.ts";
+import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
+import { keepUnsavedCopy, keptCopyDetails, reopenHeader, saveEdit, stripHeader } from "../../workflows/edit-rescue.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { editText } from "./editor.ts";
 import { openRepo, readBlob } from "./repo.ts";
@@ -46,13 +46,22 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   const keySources = createKeySourceResolver(io.env);
   const favour = flags.theirs === true ? "theirs" : "ours";
   try {
+    // The working file as it is now: a link is refused before anyone types, and a change made to
+    // it while the editor is open is not written over.
+    const read = checkWritableFile(abs) === undefined ? undefined : readFileBounded(abs);
     const sides = await openSides({ format, base, ours, theirs, keySources });
     const plan = await planMerge(sides, { keySources, favour });
+    const emit = await metadataEmitOptions(format, ours);
     // Notes quote recipients from the branches: escape control characters.
     const displayName = printable(file, 1000);
     for (const note of plan.notes) io.stderr.write(`hush: ${displayName}: ${printable(note, 4000)}\n`);
-    let resolution = plan.plaintext;
-    if (plan.conflicts.length > 0 && flags.ours !== true && flags.theirs !== true) {
+    if (plan.conflicts.length === 0 || flags.ours === true || flags.theirs === true) {
+      // Refused (nothing written) unless the result opens through its own key entries.
+      writeFileAtomic(abs, await sealMerge(plan.target, plan.plaintext, { keySources, emit }), { plaintext: false });
+    } else {
+      // The merged file must open with your keys before the editor opens, not after the typing:
+      // this also proves that a resolution kept in FILE.unsaved opens with them.
+      await sealMerge(plan.target, plan.plaintext, { keySources, emit });
       const shown = await renderConflicts({
         format,
         merged: plan.plaintext,
@@ -62,17 +71,28 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
         labels: { ours: "ours", base: "base", theirs: "theirs" },
       });
       io.stderr.write(`hush: ${displayName}: ${plan.conflicts.length} conflict(s): ${printable(conflictLines(plan.conflicts).join("; "), 4000)}\nhush: opening the editor; keep the lines you want and remove the markers\n`);
-      resolution = await editUntilResolved(io, file, format, shown);
+      const resolution = await editUntilResolved(io, abs, file, format, shown, plan.target);
+      let out: string;
+      try {
+        out = await sealMerge(plan.target, resolution, { keySources, emit });
+      } catch (err) {
+        if (!isHushError(err)) throw err;
+        throw err.withDetails(keptCopyDetails(await keepUnsavedCopy(io, abs, resolution, plan.target, file), redoResolution(file)));
+      }
+      // Written unless the file changed meanwhile or cannot be written; then the resolution is kept.
+      await saveEdit(io, abs, Buffer.from(out, "utf8"), read, resolution, plan.target, { redo: redoResolution(file), shownAs: file });
     }
-    // Refused (nothing written) unless the result opens through its own key entries.
-    const out = await sealMerge(plan.target, resolution, { keySources, emit: await metadataEmitOptions(format, ours) });
-    writeFileAtomic(abs, out, { plaintext: false });
     await repo.git.raw(["add", "--", pathspec]);
     await writeOut(io.stderr, `hush: ${displayName}: resolved, encrypted and staged (git add); commit to finish the merge\n`);
     return 0;
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file) : err;
   }
+}
+
+/** What a message says to do with a resolution kept in FILE.unsaved. */
+function redoResolution(file: string): string {
+  return `run hush git resolve ${file} again and make your change there`;
 }
 
 /** What is wrong with a resolution (markers left, a syntax error, a sops section), or undefined. */
@@ -92,11 +112,15 @@ async function resolutionProblem(text: string, format: FileFormat): Promise<stri
 
 /**
  * The editor, reopened with the problem on top (line numbers as the editor shows them) until the
- * resolution is acceptable. Saving the same text again, or an empty text, gives up: nothing is
- * written and the merge stays in progress.
+ * resolution is acceptable. Saving the same text again gives up: nothing is written, the merge
+ * stays in progress, and a text the user changed is kept encrypted in FILE.unsaved (next to
+ * `abs`, with `target`'s data key and key entries); an emptied text gives up keeping nothing.
  */
-async function editUntilResolved(io: CliIo, file: string, format: FileFormat, shown: string): Promise<string> {
-  const giveUp = [`fix the text below and save. To give up, save it unchanged: nothing is written and the merge stays in progress.`];
+async function editUntilResolved(io: CliIo, abs: string, file: string, format: FileFormat, shown: string, target: OpenedFile): Promise<string> {
+  const giveUp = [
+    "fix the text below and save. To give up, save it unchanged: nothing is written, the merge stays in progress,",
+    "and hush keeps your text encrypted in a .unsaved file; to give up and keep nothing, delete all the text and save.",
+  ];
   let text = shown;
   let previous: string | undefined;
   for (;;) {
@@ -104,7 +128,13 @@ async function editUntilResolved(io: CliIo, file: string, format: FileFormat, sh
     const problem = await resolutionProblem(edited, format);
     if (problem === undefined) return edited;
     if (edited === previous || edited.trim() === "") {
-      throw new HushError("RESOLUTION_INVALID", `${file}: ${problem}; nothing was written (the merge is still in progress: run \`hush git resolve ${file}\` again)`, { located: true });
+      // Only what the user typed is worth keeping: the text hush showed comes back with a new run.
+      const typed = edited.trim() !== "" && edited !== shown;
+      const details = typed ? keptCopyDetails(await keepUnsavedCopy(io, abs, edited, target, file), redoResolution(file)) : undefined;
+      throw new HushError("RESOLUTION_INVALID", `${file}: ${problem}; nothing was written (the merge is still in progress: run \`hush git resolve ${file}\` again)`, {
+        located: true,
+        ...(details === undefined ? {} : { details }),
+      });
     }
     io.stderr.write(`hush: ${printable(file, 1000)}: ${printable(problem, 1000)}; reopening the editor\n`);
     previous = edited;
