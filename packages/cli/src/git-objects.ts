@@ -1,7 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { HushError } from "@hush/core";
 import { BatchReader, type BatchObject } from "@hush/git";
-import { gitEnvironment, gitProgram } from "./git-program.ts";
+import { gitProgram } from "./git-program.ts";
+import { childEnvironment } from "./io.ts";
 
 export type { BatchObject };
 
@@ -21,7 +22,7 @@ export class ObjectReader {
 
   /** Starts git in `root` (a repository's top level) with `env`. */
   constructor(root: string, env: Readonly<Record<string, string | undefined>>) {
-    const childEnv = gitEnvironment(env);
+    const childEnv = childEnvironment(env);
     this.#git = spawn(gitProgram(childEnv), ["cat-file", "--batch"], { cwd: root, env: childEnv, stdio: ["pipe", "pipe", "pipe"] });
     this.#batch = new BatchReader((object) => this.#waiting.shift()?.(object));
     this.#git.stdout.on("data", (chunk: Buffer) => {

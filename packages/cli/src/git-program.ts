@@ -12,10 +12,3 @@ export function gitProgram(env: Readonly<Record<string, string | undefined>>): s
   if (found === undefined) throw new HushError("SPAWN_FAILED", "git: not found in PATH's absolute directories (install git, or put the directory that holds it in PATH)");
   return found;
 }
-
-/** The environment a git child process gets: the command's variables that are set, as spawn wants them. */
-export function gitEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
-}

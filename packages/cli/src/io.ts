@@ -19,6 +19,16 @@ export interface CliIo {
   readonly stdoutFd?: number | undefined;
 }
 
+/**
+ * The environment a child process (git, the editor, `exec`'s command) gets: the command's
+ * variables that are set, as spawn wants them.
+ */
+export function childEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
 /** Reads a file as bytes ({@link readFileBounded}, with `options`), with SOPS's "no file" exit status when it is missing. */
 export function readInputFile(path: string, options: BoundedReadOptions = {}): Buffer {
   try {

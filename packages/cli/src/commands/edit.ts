@@ -21,7 +21,7 @@ import {
 } from "@hush/core";
 import { creationSettingsFor, loadConfig } from "../config.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
-import type { CliIo } from "../io.ts";
+import { childEnvironment, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { creationOverrides, keysFromFlags, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
 import { resolveEditor, type EditorCommand } from "../workflows/editor.ts";
@@ -87,9 +87,7 @@ function sameMetadata(a: FileMetadata, b: FileMetadata): boolean {
 
 function runEditor(editor: EditorCommand, path: string, io: CliIo, session: EditorSession, file: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
-    const child = spawn(editor.program, [...editor.args, path], { stdio: "inherit", env });
+    const child = spawn(editor.program, [...editor.args, path], { stdio: "inherit", env: childEnvironment(io.env) });
     session.child = child;
     child.on("error", (err) => {
       session.child = undefined;

@@ -6,7 +6,7 @@ import { isatty } from "node:tty";
 import { randomBytes } from "node:crypto";
 import { HushError, parseFormat, printable, type FileFormat } from "@hush/core";
 import { convert, encodeOutput } from "../formats.ts";
-import type { CliIo } from "../io.ts";
+import { childEnvironment, type CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
 import { decryptInput } from "./decrypt.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -67,8 +67,7 @@ function lookupUser(user: string): UserIds {
 }
 
 function childEnv(io: CliIo, pristine: boolean, extra: ReadonlyArray<[string, string]>, user: UserIds | undefined): Record<string, string> {
-  const env: Record<string, string> = {};
-  if (!pristine) for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
+  const env = pristine ? {} : childEnvironment(io.env);
   if (user !== undefined) {
     if (user.home !== undefined) env["HOME"] = user.home;
     env["USER"] = user.name;

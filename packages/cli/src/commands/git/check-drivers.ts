@@ -3,9 +3,9 @@ import { existsSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, routedToHush, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { printable } from "@hush/core";
-import { readFileBounded, type CliIo } from "../../io.ts";
+import { childEnvironment, readFileBounded, type CliIo } from "../../io.ts";
 import { openRepo, readLocalConfig, readBlob, type Repo } from "./repo.ts";
-import { gitEnvironment, gitProgram } from "../../git-program.ts";
+import { gitProgram } from "../../git-program.ts";
 
 /**
  * `hush check`'s driver checks: files git's attributes hand to hush's drivers must be encrypted;
@@ -16,7 +16,7 @@ import { gitEnvironment, gitProgram } from "../../git-program.ts";
 
 /** `git check-attr --stdin -z diff merge` for `paths` (relative to the root), or undefined when git fails. */
 function checkAttr(io: CliIo, repo: Repo, paths: readonly string[], staged: boolean): Promise<string | undefined> {
-  const env = gitEnvironment(io.env);
+  const env = childEnvironment(io.env);
   return new Promise((resolve) => {
     const child = spawn(gitProgram(env), ["check-attr", ...(staged ? ["--cached"] : []), "--stdin", "-z", ...DRIVER_ATTRIBUTES], { cwd: repo.root, env, stdio: ["pipe", "pipe", "ignore"] });
     const chunks: Buffer[] = [];

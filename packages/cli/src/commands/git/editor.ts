@@ -2,7 +2,7 @@ import { HushError } from "@hush/core";
 import { spawn } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { CliIo } from "../../io.ts";
+import { childEnvironment, type CliIo } from "../../io.ts";
 import { resolveEditor } from "../../workflows/editor.ts";
 import { stopEditorOnSignals, type EditorSession } from "../../workflows/editor-session.ts";
 import { followInterrupt } from "../../workflows/interrupt.ts";
@@ -25,10 +25,8 @@ export async function editText(io: CliIo, name: string, content: string): Promis
     const file = join(dir.path, basename(name));
     writeFileSync(file, content, { mode: 0o600 });
     chmodSync(file, 0o600);
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(io.env)) if (v !== undefined) env[k] = v;
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(editor.program, [...editor.args, file], { stdio: "inherit", env });
+      const child = spawn(editor.program, [...editor.args, file], { stdio: "inherit", env: childEnvironment(io.env) });
       session.child = child;
       child.on("error", (err) => {
         session.child = undefined;

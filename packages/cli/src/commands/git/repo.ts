@@ -1,7 +1,7 @@
 import { HushError } from "@hush/core";
 import type { SimpleGit } from "simple-git";
-import type { CliIo } from "../../io.ts";
-import { gitEnvironment, gitProgram } from "../../git-program.ts";
+import { childEnvironment, type CliIo } from "../../io.ts";
+import { gitProgram } from "../../git-program.ts";
 
 /**
  * The repository the CLI works in, through simple-git (loaded only by the git commands that
@@ -30,7 +30,7 @@ export function openRepo(io: CliIo, cwd = io.cwd): Promise<Repo> {
 
 async function openRepoNow(io: CliIo, cwd: string): Promise<Repo> {
   const { simpleGit } = await import("simple-git");
-  const env = gitEnvironment(io.env);
+  const env = childEnvironment(io.env);
   const git = simpleGit({ baseDir: cwd, binary: gitProgram(env) }).env(env);
   let root: string;
   try {

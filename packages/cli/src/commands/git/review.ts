@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { HushError } from "@hush/core";
 import { renderDiffView, renderTooLargeView, rewritePatch, tooLargeSummary, type PatchSide } from "@hush/git";
 import { EXIT } from "../../exit-codes.ts";
-import { readFileBounded, writeOut, type CliIo } from "../../io.ts";
+import { childEnvironment, readFileBounded, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { AttributeReader } from "./attribute-reader.ts";
 import { ObjectReader } from "../../git-objects.ts";
 import { sizeLimit } from "./textconv.ts";
-import { gitEnvironment, gitProgram } from "../../git-program.ts";
+import { gitProgram } from "../../git-program.ts";
 
 /**
  * `hush git diff|log|show [git arguments]`: what git prints with hush's diff driver, in one
@@ -41,7 +41,7 @@ function contextOptions(args: readonly string[], config: Map<string, string>): {
 /** Runs git as the user asked, with hush's driver (the slow path, for options the fast one does not reproduce). */
 function plainGit(io: CliIo, command: ReviewCommand, args: readonly string[]): Promise<number> {
   return new Promise((resolve) => {
-    const git = spawn(gitProgram(io.env), [command, ...args], { cwd: io.cwd, env: gitEnvironment(io.env), stdio: ["ignore", "pipe", "inherit"] });
+    const git = spawn(gitProgram(io.env), [command, ...args], { cwd: io.cwd, env: childEnvironment(io.env), stdio: ["ignore", "pipe", "inherit"] });
     git.stdout.on("data", (chunk: Buffer) => io.stdout.write(chunk));
     git.on("error", () => resolve(EXIT.generic));
     git.on("close", (code) => resolve(code ?? EXIT.generic));
@@ -49,7 +49,7 @@ function plainGit(io: CliIo, command: ReviewCommand, args: readonly string[]): P
 }
 
 export async function runReview(io: CliIo, command: ReviewCommand, args: readonly string[]): Promise<number> {
-  const env = gitEnvironment(io.env);
+  const env = childEnvironment(io.env);
   const options = args.slice(0, args.includes("--") ? args.indexOf("--") : args.length);
   if (options.some((a) => GIT_ONLY.test(a))) return plainGit(io, command, args);
   const top = spawnSync(gitProgram(env), ["rev-parse", "--show-toplevel"], { cwd: io.cwd, env, encoding: "utf8" });

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { HushError } from "@hush/core";
 import { LOG_FORMAT, parseRawLog, type LoggedCommit } from "@hush/git/report";
-import { gitEnvironment, gitProgram } from "../../git-program.ts";
+import { gitProgram } from "../../git-program.ts";
+import { childEnvironment } from "../../io.ts";
 
 /**
  * The two git processes of `hush audit`: one `git log` for the history of every file asked
@@ -14,7 +15,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Runs git and returns its standard output; throws with its message when it fails. */
 export function gitOutput(root: string, env: Env, args: readonly string[]): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(gitProgram(env), [...args], { cwd: root, env: gitEnvironment(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(gitProgram(env), [...args], { cwd: root, env: childEnvironment(env), stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => out.push(c));
