@@ -44,7 +44,7 @@ describe("hush check asks git each question once", () => {
     expect(commands).toEqual(["check-attr", "config --local", "ls-files", "rev-parse"]);
   });
 
-  it("over staged changes (the hook): one rev-parse, diff, check-attr and config read, and one git reads every staged file", () => {
+  it("over staged changes (the hook): one rev-parse, diff, check-attr and config read, and one git reads every staged file and the staged root .gitattributes", () => {
     writeEncrypted(sb, repo, "new.enc.yaml", "password: git-runs-secret-3\n");
     writeEncrypted(sb, repo, "config/more.enc.yaml", "password: git-runs-secret-4\n");
     writeFileSync(join(repo, "notes.yaml"), "plain: true\n");
@@ -52,8 +52,8 @@ describe("hush check asks git each question once", () => {
     git(sb, repo, ["add", "-A"]);
     const { report, commands } = gitRunsOf("staged", ["--staged"]);
     expect(report.summary).toEqual({ files: 2, errors: 0, warnings: 0 });
-    // Four staged files: one `cat-file --batch` reads them all; the other reads the staged root
-    // .gitattributes (hush's block in it says whether covered files' drivers must be checked).
-    expect(commands).toEqual(["cat-file", "cat-file", "check-attr", "config --local", "diff", "rev-parse"]);
+    // Four staged files: one `cat-file --batch` reads them all, and the staged root .gitattributes
+    // too (hush's block in it says whether covered files' drivers must be checked).
+    expect(commands).toEqual(["cat-file", "check-attr", "config --local", "diff", "rev-parse"]);
   });
 });

@@ -6,8 +6,14 @@ import { childEnvironment } from "./io.ts";
 
 export type { BatchObject };
 
-/** A hex object name, the only kind of name sent: a path (`:path`, `rev:path`) could hold a newline, which would end the request early. */
+/** A hex object name, the only kind of name {@link ObjectReader.read} sends: a path (`:path`, `rev:path`) could hold a newline, which would end the request early. */
 const OBJECT_NAME = /^[0-9a-f]{4,64}$/;
+
+/**
+ * A path {@link ObjectReader.stagedBlob} may ask for: one request line, and echoed whole in git's
+ * `<name> missing` answer, so no blank or control character.
+ */
+const INDEX_PATH = /^[^\s\x00-\x1f\x7f]+$/;
 
 /**
  * Objects of a repository through one long-running `git cat-file --batch`, asked for in rounds:
@@ -56,6 +62,11 @@ export class ObjectReader {
     if (names.length === 0) return;
     const bad = names.find((n) => !OBJECT_NAME.test(n));
     if (bad !== undefined) throw new HushError("INVALID_ARGUMENT", `not a git object name: ${JSON.stringify(bad.slice(0, 80))}`);
+    await this.#request(names, each);
+  }
+
+  /** Sends checked requests (see {@link read}). */
+  async #request(names: readonly string[], each: (object: BatchObject, index: number) => void): Promise<void> {
     await new Promise<void>((resolvePromise, reject) => {
       let left = names.length;
       names.forEach((_, i) =>
@@ -75,10 +86,22 @@ export class ObjectReader {
 
   /** The bytes of blob `name`, or undefined when it is missing, not a blob, or git cannot answer. */
   async blob(name: string): Promise<Buffer | undefined> {
-    if (!OBJECT_NAME.test(name)) return undefined;
+    return OBJECT_NAME.test(name) ? this.#blobOf(name) : undefined;
+  }
+
+  /**
+   * The bytes of the index's merged (stage 0) entry at `path` (from the top of the working tree),
+   * or undefined when there is none, it is not a blob, or git cannot answer. The explicit stage
+   * keeps the path a path: `:/text` would otherwise search commit messages.
+   */
+  async stagedBlob(path: string): Promise<Buffer | undefined> {
+    return INDEX_PATH.test(path) ? this.#blobOf(`:0:${path}`) : undefined;
+  }
+
+  async #blobOf(request: string): Promise<Buffer | undefined> {
     let found: Buffer | undefined;
     try {
-      await this.read([name], (object) => {
+      await this.#request([request], (object) => {
         if ("content" in object && object.type === "blob") found = object.content;
       });
     } catch {

@@ -4,7 +4,7 @@ import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:
 import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, routedToHush, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { printable } from "@hush/core";
 import { childEnvironment, readFileBounded, type CliIo } from "../../io.ts";
-import { openRepo, readLocalConfig, readBlob, type Repo } from "./repo.ts";
+import { openRepo, readLocalConfig, type Repo } from "./repo.ts";
 import { gitProgram } from "../../git-program.ts";
 
 /**
@@ -40,13 +40,18 @@ function attributeFiles(root: string, path: string): string[] {
   return out;
 }
 
+/** A staged file's bytes by its path from the repository root, or undefined when it is not in the index. */
+export type StagedReader = (path: string) => Promise<Buffer | undefined>;
+
 /**
- * The root `.gitattributes` as git reads it: git does not follow an in-tree `.gitattributes` that
- * is a symbolic link (a branch can commit one to `/dev/zero`), so neither does this.
+ * The root `.gitattributes` as git reads it: staged, through `readStaged` (the check's reader of
+ * staged files, so no other git process starts), else from the working tree. git does not follow
+ * an in-tree `.gitattributes` that is a symbolic link (a branch can commit one to `/dev/zero`),
+ * so neither does this.
  */
-async function rootAttributes(repo: Repo, staged: boolean): Promise<string> {
+async function rootAttributes(repo: Repo, readStaged: StagedReader | undefined): Promise<string> {
+  if (readStaged !== undefined) return (await readStaged(".gitattributes"))?.toString("utf8") ?? "";
   try {
-    if (staged) return (await readBlob(repo, ":.gitattributes")).toString("utf8");
     return readFileBounded(join(repo.root, ".gitattributes"), { regularFileOnly: true }).toString("utf8");
   } catch {
     return "";
@@ -121,13 +126,13 @@ export function filesRoutedToHush(attributes: DriverAttributes | undefined, file
 /**
  * `drivers-overridden` findings by absolute path for `files` (absolute paths of covered encrypted
  * files). Empty when the attributes could not be read or hush's block is not in the root
- * `.gitattributes`.
+ * `.gitattributes` (the staged one when `readStaged` is given).
  */
-export async function driverProblems(attributes: DriverAttributes | undefined, files: readonly string[], staged: boolean): Promise<Map<string, CheckProblem>> {
+export async function driverProblems(attributes: DriverAttributes | undefined, files: readonly string[], readStaged: StagedReader | undefined): Promise<Map<string, CheckProblem>> {
   const found = new Map<string, CheckProblem>();
   if (attributes === undefined || files.length === 0) return found;
   const { repo, byRel, attrs } = attributes;
-  if (!hasManagedBlock(await rootAttributes(repo, staged))) return found;
+  if (!hasManagedBlock(await rootAttributes(repo, readStaged))) return found;
   const wanted = new Set(files);
   for (const [rel, abs] of byRel) {
     if (!wanted.has(abs)) continue;

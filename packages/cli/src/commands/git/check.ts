@@ -4,7 +4,7 @@ import { printable, type CreationRule } from "@hush/core";
 import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type FileCheckResult } from "@hush/git";
 import { writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
-import type { DriverAttributes } from "./check-drivers.ts";
+import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
 import { baseRules, coveringRuleMatcher, workTreeRules } from "./check-rules.ts";
 
@@ -84,8 +84,11 @@ function indexEntries(output: string): StagedFile[] {
   return out;
 }
 
-/** The files to check; `close` ends the git process that reads staged files (none otherwise). */
-async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<{ listed: Candidate[]; close: () => void }> {
+/**
+ * The files to check. With --staged, `readStaged` reads other staged files through the same git
+ * process (the root `.gitattributes`), and `close` ends it; otherwise there is none.
+ */
+async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<{ listed: Candidate[]; readStaged?: StagedReader; close: () => void }> {
   const show = (abs: string): string => {
     const rel = relative(io.cwd, abs);
     return rel.startsWith("..") ? abs : rel.split(sep).join("/");
@@ -106,7 +109,7 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
       const abs = join(repo.root, p);
       return { display: show(abs), abs, read: async () => (await objects.blob(blobs.get(p)!)) ?? { unreadable: "cannot read the staged file" } };
     });
-    return { listed, close: () => objects.close() };
+    return { listed, readStaged: (path) => objects.stagedBlob(path), close: () => objects.close() };
   }
   let files: string[] = [];
   // The repository whose files are listed: a link in it is read only when it stays inside it.
@@ -145,12 +148,12 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
   return { listed, close: () => undefined };
 }
 
-/** Adds `drivers-overridden` findings to covered encrypted files. */
-async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, staged: boolean): Promise<void> {
+/** Adds `drivers-overridden` findings to covered encrypted files (`readStaged`: with --staged). */
+async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, readStaged: StagedReader | undefined): Promise<void> {
   const covered = results.filter((r) => r.covered && r.encrypted);
   if (covered.length === 0) return;
   const { driverProblems } = await import("./check-drivers.ts");
-  const found = await driverProblems(attributes, covered.map((r) => checkedAt.get(r)!), staged);
+  const found = await driverProblems(attributes, covered.map((r) => checkedAt.get(r)!), readStaged);
   results.forEach((r, i) => {
     const problem = found.get(checkedAt.get(r) ?? "");
     if (problem !== undefined && r.covered && r.encrypted) results[i] = { ...r, problems: [...r.problems, problem] };
@@ -174,7 +177,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const ifKeyed = flags.verify !== true;
   const results: FileCheckResult[] = [];
   const checkedAt = new Map<FileCheckResult, string>();
-  const { listed, close } = await candidates(io, paths, flags);
+  const { listed, readStaged, close } = await candidates(io, paths, flags);
   const rules: Array<CreationRule | undefined> = [];
   /** Where a rule that only the base revision has comes from, by candidate. */
   const fromBase = new Map<number, string>();
@@ -222,10 +225,10 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
         checkedAt.set(result, c.abs);
       }
     }
+    await addDriverProblems(attributes, results, checkedAt, readStaged);
   } finally {
     close();
   }
-  await addDriverProblems(attributes, results, checkedAt, flags.staged === true);
   const { driverCommandProblems } = await import("./check-drivers.ts");
   results.push(...(await driverCommandProblems(io)));
   const ok = checkPassed(results);
