@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createRepo, createSandbox, editOnBothSides, git, hush, hushLines, setupDrivers, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, editOnBothSides, git, hush, hushLines, run, setupDrivers, writeEncrypted, type Sandbox } from "./helpers.ts";
 
 /**
  * The merge driver's size bound: git runs the driver on every routine merge or pull, and a branch
@@ -74,6 +74,18 @@ describe("the merge driver's size bound", () => {
     const merged = readFileSync(join(repo, "app.enc.yaml"));
     expect(merged.subarray(0, 13 + ours.length).equals(Buffer.concat([Buffer.from("<<<<<<< ours\n"), ours]))).toBe(true);
     expect(merged.subarray(merged.length - padded.length - 15).equals(Buffer.concat([padded, Buffer.from(">>>>>>> theirs\n")]))).toBe(true);
+  });
+
+  it("a version handed over as a pipe (no size to look at first) is read only up to the limit", () => {
+    const dir = join(sb.dir, "pipe");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "base"), "a: 1\n");
+    writeFileSync(join(dir, "ours"), "a: 2\n");
+    // A shell's pipe (a FIFO, which hush reads when it is named /dev/stdin) as theirs.
+    const r = run("sh", ["-c", "head -c 65536 /dev/zero | hush git merge -- base ours /dev/stdin 7 app.enc.yaml"], { cwd: dir, env: { ...sb.env, HUSH_MERGE_MAX_BYTES: "1K" } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("hush: /dev/stdin: larger than 1024 bytes\n");
+    expect(readFileSync(join(dir, "ours"), "utf8")).toBe("a: 2\n");
   });
 
   it("a limit that is not a byte count is reported and the default is used", async () => {

@@ -34,7 +34,11 @@ export function readInputFile(path: string, options: BoundedReadOptions = {}): B
   try {
     return readFileBounded(path, options);
   } catch (err) {
-    if (err instanceof HushError) throw new HushError(err.code, `${path}: ${err.message}; name the file itself, or pipe it in as standard input`, { located: true });
+    if (err instanceof HushError) {
+      // The advice fits a link, device or socket given as the file; not a file above the limit.
+      const advice = err.message.startsWith("not a regular file") ? "; name the file itself, or pipe it in as standard input" : "";
+      throw new HushError(err.code, `${path}: ${err.message}${advice}`, { located: true });
+    }
     const code = (err as { code?: string }).code;
     if (code === "ENOENT") throw new HushError("FILE_NOT_FOUND", `${path}: no such file`, { located: true });
     if (code === "EISDIR") throw new HushError("READ_FAILED", `${path}: is a directory`, { located: true });

@@ -15,7 +15,7 @@ export interface BoundedReadOptions {
    * machine running hush.
    */
   readonly regularFileOnly?: boolean;
-  /** A regular file larger than this many bytes is refused unread. */
+  /** A regular file larger than this many bytes is refused unread; a pipe, once it has sent more. */
   readonly maxBytes?: number;
 }
 
@@ -50,8 +50,8 @@ export function readFileBounded(path: string, options: BoundedReadOptions = {}):
   try {
     const st = fstatSync(fd);
     if (st.isFIFO() !== found.isFIFO() || !(st.isFIFO() || st.isFile())) throw notAFile(path, "it changed as it was opened");
-    if (st.isFIFO()) return readToEnd(fd);
-    if (options.maxBytes !== undefined && st.size > options.maxBytes) throw new HushError("READ_FAILED", `larger than ${options.maxBytes} bytes`, { location: { file: path } });
+    if (st.isFIFO()) return readToEnd(fd, path, options.maxBytes);
+    if (options.maxBytes !== undefined && st.size > options.maxBytes) throw tooLarge(path, options.maxBytes);
     const bytes = Buffer.allocUnsafe(st.size);
     let read = 0;
     while (read < st.size) {
@@ -71,13 +71,23 @@ function notAFile(path: string, what: string): HushError {
   return new HushError("READ_FAILED", `not a regular file (${what})`, { location: { file: path } });
 }
 
-/** A pipe's bytes to its end (a writer of short lines gives short reads: each is copied out of one buffer). */
-function readToEnd(fd: number): Buffer {
+function tooLarge(path: string, maxBytes: number): HushError {
+  return new HushError("READ_FAILED", `larger than ${maxBytes} bytes`, { location: { file: path } });
+}
+
+/**
+ * A pipe's bytes to its end (a writer of short lines gives short reads: each is copied out of one
+ * buffer), refused as soon as more than `maxBytes` arrived: a pipe has no size to check first.
+ */
+function readToEnd(fd: number, path: string, maxBytes: number | undefined): Buffer {
   const chunks: Buffer[] = [];
   const buffer = Buffer.allocUnsafe(64 * 1024);
+  let total = 0;
   for (;;) {
     const n = readSync(fd, buffer, 0, buffer.length, null);
     if (n === 0) return Buffer.concat(chunks);
+    total += n;
+    if (maxBytes !== undefined && total > maxBytes) throw tooLarge(path, maxBytes);
     chunks.push(Buffer.from(buffer.subarray(0, n)));
   }
 }
