@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:child_process";
-import { chmodSync, closeSync, constants as fsConstants, openSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns, type StdioOptions } from "node:child_process";
+import { chmodSync, chownSync, closeSync, constants as fsConstants, openSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { isatty } from "node:tty";
 import { randomBytes } from "node:crypto";
-import { HushError, parseFormat, printable, type FileFormat } from "@hush/core";
+import { findProgramOnPath, HushError, parseFormat, printable, type FileFormat } from "@hush/core";
 import { convert, encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
@@ -53,16 +53,26 @@ interface UserIds {
   readonly name: string;
 }
 
-function lookupUser(user: string): UserIds {
-  const r = spawnSync("getent", ["passwd", user], { encoding: "utf8" });
-  const line = r.status === 0 ? r.stdout.split("\n")[0] : undefined;
+/**
+ * Runs one of the system's programs hush needs (getent, id), found in PATH's absolute directories
+ * only: an empty or relative entry means the working directory, and `--user` runs as root, in a
+ * checkout that may hold programs of those names. Undefined when there is no such program.
+ */
+function runSystemProgram(name: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>): SpawnSyncReturns<string> | undefined {
+  const program = findProgramOnPath(name, env);
+  return program === undefined ? undefined : spawnSync(program, args, { encoding: "utf8", env: { ...env } as NodeJS.ProcessEnv });
+}
+
+function lookupUser(user: string, env: Readonly<Record<string, string | undefined>>): UserIds {
+  const r = runSystemProgram("getent", ["passwd", user], env);
+  const line = r?.status === 0 ? r.stdout.split("\n")[0] : undefined;
   if (line !== undefined && line !== "") {
     const f = line.split(":");
     return { name: f[0] ?? user, uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
   }
-  const uid = spawnSync("id", ["-u", user], { encoding: "utf8" });
-  const gid = spawnSync("id", ["-g", user], { encoding: "utf8" });
-  if (uid.status !== 0 || gid.status !== 0) throw new HushError("UNKNOWN_USER", `unknown user ${JSON.stringify(user)}`, { located: true });
+  const uid = runSystemProgram("id", ["-u", user], env);
+  const gid = runSystemProgram("id", ["-g", user], env);
+  if (uid?.status !== 0 || gid?.status !== 0) throw new HushError("UNKNOWN_USER", `unknown user ${JSON.stringify(user)}`, { located: true });
   return { name: user, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()), home: undefined };
 }
 
@@ -214,7 +224,7 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
     const opened = await decryptInput(io, file === "-" ? undefined : file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true }, keySources);
     decrypted.push({ file: file === "-" ? "stdin" : file, ...opened });
   }
-  const user = flags.user === undefined ? undefined : lookupUser(flags.user);
+  const user = flags.user === undefined ? undefined : lookupUser(flags.user, io.env);
   let merged;
   try {
     merged = await mergeEnvFiles(decrypted, {
@@ -282,7 +292,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     throw err instanceof HushError ? err.withFile(file) : err;
   }
   const secrets = flags.redact === true ? await encryptedValueTexts({ file, text, format, unauthenticated }, { text: written, format: outFormat }) : undefined;
-  const user = flags.user === undefined ? undefined : lookupUser(flags.user);
+  const user = flags.user === undefined ? undefined : lookupUser(flags.user, io.env);
   let dir: PrivateDir | undefined;
   let delivery: FifoDelivery | undefined;
   let child: ChildProcess | undefined;
@@ -300,7 +310,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     dir = makePrivateDir(io.env);
     const path = join(dir.path, name ?? (fifo ? "tmp-file" : `tmp-file${randomBytes(6).toString("hex")}`));
     if (fifo) {
-      makeFifo(path);
+      makeFifo(path, io.env);
       delivery = deliverThroughFifo(path, plaintext);
     } else {
       writeFileSync(path, plaintext, { mode: 0o600, flag: "wx" });
@@ -309,7 +319,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     if (user !== undefined) {
       // The command runs as another user: it may enter the directory and read the file.
       chmodSync(dir.path, 0o711);
-      spawnSync("chown", [`${user.uid}:${user.gid}`, path]);
+      chownSync(path, user.uid, user.gid);
     }
     // Only hush's own environment: nothing from the file reaches the command but the file's text.
     const env = childEnv(io, false, [], user);
