@@ -228,6 +228,7 @@ const NOTHING_TO_CHECK = new Set([
   "pathStartsWith",
   "recipientName",
   "safeJson",
+  "showInvisible",
   "editDistance",
   "yamlMetadataIndent",
   "IvStash",

@@ -12,6 +12,7 @@ import {
   readForDecrypt,
   readMetadata,
   readPlaintext,
+  showInvisible,
   streamForDecrypt,
   type FileFormat,
   type FileMetadata,
@@ -88,7 +89,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
       try {
         const opened = await openText(text, { format, keySources, ignoreMac: true });
         const summary = metadataSummary(opened.metadata, format, opened.dataKey);
-        return { status: "unverified", output: Buffer.concat([Buffer.from(header(`WARNING: ${err.message}; the values below are not authenticated`) + summary), encoded(opened.plaintext, format)]) };
+        return { status: "unverified", output: reviewedPlaintext(opened.plaintext, format, header(`WARNING: ${err.message}; the values below are not authenticated`) + summary) };
       } catch {
         // fall through to the structure view
       }
@@ -143,12 +144,22 @@ function isKeyError(err: unknown): boolean {
   return isHushError(err, "NO_MATCHING_KEY") || isHushError(err, "KEY_SOURCE_FAILED") || isHushError(err, "NO_KEYS");
 }
 
-function encoded(plaintext: string, format: FileFormat): Buffer {
-  return Buffer.from(plaintext, plaintextEncoding(format));
+/**
+ * A decrypted document as the review shows it, after its header lines. Decryption brings text no
+ * one saw in the committed file, and anyone with the recipients' public keys can encrypt a value:
+ * dotenv and INI print values as they are, so a carriage return could hide the start of a line
+ * (`URL=https://evil/?\rURL=https://ok/` shows the second URL) and an escape sequence could drive
+ * the reviewer's terminal (OSC 52 writes the clipboard). Such characters are shown escaped, with
+ * a warning, which is a diff line of its own when a branch adds them.
+ */
+function reviewedPlaintext(plaintext: string, format: FileFormat, headers: string): Buffer {
+  const shown = showInvisible(plaintext);
+  const warning = shown.escaped ? header("WARNING: the decrypted text holds control or invisible characters, shown escaped (\\xNN, \\uNNNN); programs get the characters themselves") : "";
+  return Buffer.concat([Buffer.from(warning + headers), Buffer.from(shown.text, plaintextEncoding(format))]);
 }
 
 function decryptedView(opened: { readonly format: FileFormat; readonly plaintext: string; readonly metadata: FileMetadata; readonly dataKey: Uint8Array }): DiffView {
-  return { status: "decrypted", output: Buffer.concat([Buffer.from(metadataSummary(opened.metadata, opened.format, opened.dataKey)), encoded(opened.plaintext, opened.format)]) };
+  return { status: "decrypted", output: reviewedPlaintext(opened.plaintext, opened.format, metadataSummary(opened.metadata, opened.format, opened.dataKey)) };
 }
 
 /** The view without a key: who can read the file, and its structure with a marker per encrypted value. */
