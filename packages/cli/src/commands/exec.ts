@@ -4,7 +4,7 @@ import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { isatty } from "node:tty";
 import { randomBytes } from "node:crypto";
-import { findProgramOnPath, HushError, parseFormat, printable, type FileFormat } from "@hush/core";
+import { findProgramOnPath, HushError, parseFormat, printable, quoted, type FileFormat } from "@hush/core";
 import { convert, encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
@@ -269,6 +269,21 @@ function checkFilename(name: string): string {
   return name;
 }
 
+/** Characters a shell reads as themselves in a word outside quotes. */
+const SHELL_WORD = /^[A-Za-z0-9_./+,:=@%-]+$/;
+
+/**
+ * In SOPS's one-string form `{}` is replaced inside the text `sh -c` runs, so a path with a blank,
+ * quote, `$`, `;`, backquote or glob character would be split, or run as shell code: a `--filename`
+ * a script took from a repository's file name (`$(touch${IFS}x).yaml` is a valid one). Such a path
+ * is refused there; the `--` form passes it as one argument, whatever it holds.
+ */
+function checkShellWord(path: string, name: string | undefined): void {
+  if (SHELL_WORD.test(path)) return;
+  const what = name !== undefined && !SHELL_WORD.test(name) ? `--filename ${quoted(name, 200)}` : `the private directory ${quoted(path, 200)}`;
+  throw new HushError("INVALID_ARGUMENT", `${what}: the shell would not read it as one plain word in COMMAND; use letters, digits and . _ - + , : = @ %, or the form without a shell: hush exec-file FILE -- PROGRAM [ARGS] {}`, { located: true });
+}
+
 /** `hush exec-file FILE COMMAND`: `{}` in COMMAND becomes the path of the plaintext. */
 export async function runExecFile(io: CliIo, args: readonly string[], flags: ExecFlags, dashAt?: number): Promise<number> {
   const { files, command } = splitExecArgs("exec-file", args, dashAt, 1);
@@ -309,6 +324,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
   try {
     dir = makePrivateDir(io.env);
     const path = join(dir.path, name ?? (fifo ? "tmp-file" : `tmp-file${randomBytes(6).toString("hex")}`));
+    if ("shell" in command) checkShellWord(path, name);
     if (fifo) {
       makeFifo(path, io.env);
       delivery = deliverThroughFifo(path, plaintext);
