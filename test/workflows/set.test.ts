@@ -1,6 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHush } from "@hush/testkit";
 import { bigYaml, changedLines, encryptFile, keyedDir, nextSecond, startHush, type KeyedDir } from "./helpers.ts";
 
 describe("hush set and unset", () => {
@@ -139,6 +140,21 @@ describe("hush set and unset", () => {
     }
     const names = readdirSync(k.dir);
     expect(names.filter((n) => n.includes("hush-lock") || n.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("--value-file of a link to /dev/zero or /proc/self/pagemap (a repository can commit one) is refused at once, the file unchanged", () => {
+    const f = encryptFile(k, "endless.yaml", "a: 1\n");
+    const before = readFileSync(f);
+    for (const target of ["/dev/zero", "/proc/self/pagemap"]) {
+      const link = k.path(`endless-${target.split("/").pop()!}.pem`);
+      symlinkSync(target, link);
+      const started = Date.now();
+      const r = runHush(["set", "--value-file", f, '["a"]', link], { cwd: k.dir, env: k.env, timeoutMs: 20_000 });
+      expect(Date.now() - started, target).toBeLessThan(10_000);
+      expect(r.status, `${target}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^hush: cannot read value file ${link.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not a regular file \\(a (device or socket|file that holds more than its size says, such as /proc/self/pagemap)\\); nothing was changed\n$`));
+      expect(readFileSync(f).equals(before)).toBe(true);
+    }
   });
 
   it("--idempotent writes nothing when the value is already there", () => {

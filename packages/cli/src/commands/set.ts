@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
-import { HushError, isHushError, parseFormat, parseTreePath, type PathSegment, type PlainEdit, type PlainEditResult, type TreeNode } from "@hush/core";
-import { readAll, type CliIo } from "../io.ts";
+import { HushError, isHushError, parseFormat, parseTreePath, printable, type PathSegment, type PlainEdit, type PlainEditResult, type TreeNode } from "@hush/core";
+import { readAll, readFileBounded, type CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { documentFor, encodeNext, openEncryptedFile, writeEncrypted } from "../workflows/reencrypt.ts";
@@ -75,9 +74,12 @@ async function readValue(io: CliIo, positional: string | undefined, flags: SetFl
   if (positional === undefined) throw new HushError("MISSING_ARGUMENT", "error: missing value (give it as the third argument, or use --value-stdin)", { located: true });
   if (flags.valueFile === true) {
     try {
-      return readFileSync(positional, "utf8");
+      // Bounded: a link to /dev/zero or /proc/self/pagemap, which a repository can commit in a
+      // value file's place, would otherwise be read until memory runs out.
+      return readFileBounded(positional).toString("utf8");
     } catch (err) {
-      throw new HushError("READ_FAILED", `cannot read value file ${positional} (${(err as { code?: string }).code ?? "error"}); nothing was changed`, { located: true });
+      const why = err instanceof HushError ? err.message : `(${(err as { code?: string }).code ?? "error"})`;
+      throw new HushError("READ_FAILED", `cannot read value file ${printable(positional)}: ${why}; nothing was changed`, { located: true });
     }
   }
   return positional;
