@@ -157,6 +157,16 @@ describe("hush set and unset", () => {
     }
   });
 
+  it("the note that a file was rewritten from its values escapes the file's name", () => {
+    const name = "named\u001b]0;x\u0007.bin";
+    writeFileSync(k.path(name), "binary secret");
+    expect(k.hush(["encrypt", "-i", "--input-type", "binary", "--age", k.recipient, name]).status).toBe(0);
+    // A key the binary format does not write in place: the file is emitted from its values.
+    const r = k.hush(["set", "--input-type", "binary", name, '["other"]', '"new secret"']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe("hush: note: named\\x1b]0;x\\x07.bin was rewritten from its values; its comments and layout were not kept\n");
+  });
+
   it("--idempotent writes nothing when the value is already there", () => {
     const f = encryptFile(k, "idem.yaml", "a: x\n");
     const before = readFileSync(f);

@@ -49,7 +49,7 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
     }
     if (!result.changed && flags.idempotent === true) return false;
     if (result.reformatted) {
-      io.stderr.write(`hush: note: ${file} was rewritten from its values; its comments and layout were not kept\n`);
+      io.stderr.write(`hush: note: ${printable(file)} was rewritten from its values; its comments and layout were not kept\n`);
     }
     const outputType = flags.outputType === undefined ? undefined : parseFormat(flags.outputType);
     const bytes = await encodeNext(file, document, {
