@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeTempDir, sopsVector } from "@hush/testkit";
@@ -62,6 +62,30 @@ describe("programs are never the repository's own", () => {
     const ok = await hush(["decrypt", "app.yaml"], { cwd: repo, env: { PATH: `${userBin}:`, SOPS_AGE_KEY_CMD: "print-age-key --now" } });
     expect(ok.stderr).toBe("");
     expect(ok.stdout).toBe("password: s3cr3t\n");
+  });
+});
+
+describe("a key command's Python modules are never the repository's own", () => {
+  const tmp = makeTempDir("hush-keycmd-cwd-");
+  afterAll(() => tmp.cleanup());
+
+  it("SOPS_AGE_KEY_CMD='python3 -m MODULE' does not import the working directory's MODULE", async () => {
+    // `python -m` puts the working directory first on the module path.
+    const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+    const pair = await generateAgeKeyPair();
+    const site = join(tmp.path, "site");
+    mkdirSync(site, { recursive: true });
+    writeFileSync(join(site, "printkey.py"), `print(${JSON.stringify(pair.identity)})\n`);
+    const repo = join(tmp.path, "cloned-repo");
+    mkdirSync(repo, { recursive: true });
+    writeFileSync(join(repo, "app.yaml"), "password: s3cr3t\n");
+    expect((await hush(["encrypt", "-i", "--age", pair.recipient, "app.yaml"], { cwd: repo })).stderr).toBe("");
+    const marker = join(tmp.path, "repo-module-ran");
+    writeFileSync(join(repo, "printkey.py"), `open(${JSON.stringify(marker)}, "w").write("ran")\n`);
+    const r = await hush(["decrypt", "app.yaml"], { cwd: repo, env: { PYTHONPATH: site, SOPS_AGE_KEY_CMD: `${python} -m printkey` } });
+    expect(existsSync(marker), "the key command imported the repository's module").toBe(false);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("password: s3cr3t\n");
   });
 });
 

@@ -5,7 +5,6 @@
  * a file that names a key kind must never make hush run a program the repository brought.
  */
 import { accessSync, constants, statSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
 import { HushError } from "./errors.ts";
 
@@ -52,7 +51,8 @@ export function findProgramOnPath(program: string, env: Readonly<Record<string, 
  * where there are no Unix user ids), otherwise the root directory.
  */
 export function keyProgramDirectory(): string {
-  const temporary = tmpdir();
+  // node:os only here, when a key program is about to run: decrypt's start-up does not load it.
+  const temporary = process.getBuiltinModule("node:os").tmpdir();
   const uid = process.getuid?.();
   if (uid === undefined) return temporary;
   try {
