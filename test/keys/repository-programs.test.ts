@@ -86,6 +86,11 @@ describe("a key command's Python modules are never the repository's own", () => 
     expect(existsSync(marker), "the key command imported the repository's module").toBe(false);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("password: s3cr3t\n");
+     // A program named by a relative path is still found from where hush was started.
+    writeFileSync(join(repo, "print-key"), `#!/bin/sh\necho '${pair.identity}'\n`, { mode: 0o755 });
+    const relative = await hush(["decrypt", "app.yaml"], { cwd: repo, env: { SOPS_AGE_KEY_CMD: "./print-key" } });
+    expect(relative.stderr).toBe("");
+    expect(relative.stdout).toBe("password: s3cr3t\n");
   });
 });
 
