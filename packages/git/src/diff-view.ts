@@ -89,7 +89,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
       try {
         const opened = await openText(text, { format, keySources, ignoreMac: true });
         const summary = metadataSummary(opened.metadata, format, opened.dataKey);
-        return { status: "unverified", output: reviewedPlaintext(opened.plaintext, format, header(`WARNING: ${err.message}; the values below are not authenticated`) + summary) };
+        return { status: "unverified", output: reviewed(opened.plaintext, plaintextEncoding(format), header(`WARNING: ${err.message}; the values below are not authenticated`) + summary) };
       } catch {
         // fall through to the structure view
       }
@@ -103,7 +103,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
     }
     const metadata = await metadataOf(text, format);
     const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
-    return { status: "damaged", output: Buffer.from(header(`WARNING: this file does not decrypt: ${why}`) + summary + body) };
+    return { status: "damaged", output: reviewed(body, "utf8", header(`WARNING: this file does not decrypt: ${why}`) + summary) };
   }
 }
 
@@ -145,21 +145,22 @@ function isKeyError(err: unknown): boolean {
 }
 
 /**
- * A decrypted document as the review shows it, after its header lines. Decryption brings text no
- * one saw in the committed file, and anyone with the recipients' public keys can encrypt a value:
- * dotenv and INI print values as they are, so a carriage return could hide the start of a line
- * (`URL=https://evil/?\rURL=https://ok/` shows the second URL) and an escape sequence could drive
- * the reviewer's terminal (OSC 52 writes the clipboard). Such characters are shown escaped, with
- * a warning, which is a diff line of its own when a branch adds them.
+ * A document as the review shows it, after its header lines (`encoding`: how its text becomes
+ * bytes). Anyone with the recipients' public keys can encrypt a value, and anyone can commit a
+ * key name or dotenv comment: dotenv and INI print values as they are, so a carriage return could
+ * hide the start of a line (`URL=https://evil/?\rURL=https://ok/` shows the second URL) and an
+ * escape sequence could drive the reviewer's terminal (OSC 52 writes the clipboard). Such
+ * characters are shown escaped, under a warning that is a diff line of its own when a branch
+ * adds them; with a key or without.
  */
-function reviewedPlaintext(plaintext: string, format: FileFormat, headers: string): Buffer {
-  const shown = showInvisible(plaintext);
-  const warning = shown.escaped ? header("WARNING: the decrypted text holds control or invisible characters, shown escaped (\\xNN, \\uNNNN); programs get the characters themselves") : "";
-  return Buffer.concat([Buffer.from(warning + headers), Buffer.from(shown.text, plaintextEncoding(format))]);
+function reviewed(body: string, encoding: "latin1" | "utf8", headers: string): Buffer {
+  const shown = showInvisible(body);
+  const warning = shown.escaped ? header("WARNING: the text below holds control or invisible characters, shown escaped (\\xNN, \\uNNNN); programs get the characters themselves") : "";
+  return Buffer.concat([Buffer.from(warning + headers), Buffer.from(shown.text, encoding)]);
 }
 
 function decryptedView(opened: { readonly format: FileFormat; readonly plaintext: string; readonly metadata: FileMetadata; readonly dataKey: Uint8Array }): DiffView {
-  return { status: "decrypted", output: reviewedPlaintext(opened.plaintext, opened.format, metadataSummary(opened.metadata, opened.format, opened.dataKey)) };
+  return { status: "decrypted", output: reviewed(opened.plaintext, plaintextEncoding(opened.format), metadataSummary(opened.metadata, opened.format, opened.dataKey)) };
 }
 
 /** The view without a key: who can read the file, and its structure with a marker per encrypted value. */
@@ -167,7 +168,7 @@ async function keylessView(text: string, format: FileFormat, parsed: ParsedDocum
   const metadata = await metadataOf(text, format);
   const keys = metadata === undefined ? "" : ` (encrypted for ${metadata.keyGroups.map((g) => g.map((e) => `${e.kind} ${masterKeyIdentity(e)}`).join(", ")).join(" | ")})`;
   const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
-  return { status: "keyless", output: Buffer.from(header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary + (await keyless(text, format, parsed))) };
+  return { status: "keyless", output: reviewed(await keyless(text, format, parsed), "utf8", header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary) };
 }
 
 /** The whole parse of an encrypted file, or undefined when it does not parse or has no metadata. */
