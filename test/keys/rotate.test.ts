@@ -46,6 +46,13 @@ describe("rotate over a directory of 20 files", () => {
     for (const f of files) expect(read(f.rel)).toBe(original.get(f.rel));
   });
 
+  it("the warning about a key to remove that no file had escapes the key as given", async () => {
+    const r = await hush(["rotate", "--dry-run", "--rm-age", "age1\u001b]0;x\u0007", "f0.yaml"], { cwd: repo, env: { SOPS_AGE_KEY_FILE: A.file } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("hush: warning: no file had the key age age1\\x1b]0;x\\x07 to remove\n");
+    expect(read("f0.yaml")).toBe(original.get("f0.yaml"));
+  });
+
   it("-i with --add-age/--rm-age: every value re-encrypted, new key opens every file, old key none", async () => {
     const r = await hush(["rotate", "-i", "--add-age", B.recipient, "--rm-age", A.recipient, "."], { cwd: repo, env: { SOPS_AGE_KEY_FILE: A.file } });
     expect(r.stderr).toBe("");

@@ -85,6 +85,22 @@ describe("hush exec-env and exec-file", () => {
     }
   });
 
+  it("exec-file refuses, in the one-string form, a --filename the shell would read as code or split; the -- form takes it", () => {
+    // A script passing a repository's file name: `$(touch${IFS}pwned).yaml` is a valid name.
+    for (const bad of ["$(touch pwned).yaml", "`touch pwned`", "a;touch pwned", "my conf.yaml", "x'y", "*.yaml"]) {
+      for (const fifo of [[], ["--no-fifo"]]) {
+        const r = k.hush(["exec-file", ...fifo, "--filename", bad, flat, "cat {}"]);
+        expect(existsSync(k.path("pwned")), bad).toBe(false);
+        expect(r.status, bad).toBe(1);
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toBe(`hush: --filename ${JSON.stringify(bad)}: the shell would not read it as one plain word in COMMAND; use letters, digits and . _ - + , : = @ %, or the form without a shell: hush exec-file FILE -- PROGRAM [ARGS] {}\n`);
+      }
+      const direct = k.hush(["exec-file", "--no-fifo", "--filename", bad, flat, "--", "/bin/sh", "-c", 'basename "$1"; head -n 1 "$1"', "sh", "{}"]);
+      expect(direct.stderr).toBe("");
+      expect(direct.stdout).toBe(`${bad}\nA: 1\n`);
+    }
+  });
+
   it("exec-file returns when the command never opens the FIFO", () => {
     const r = k.hush(["exec-file", flat, "true"]);
     expect(r.status).toBe(0);

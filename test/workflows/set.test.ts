@@ -1,6 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHush } from "@hush/testkit";
 import { bigYaml, changedLines, encryptFile, keyedDir, nextSecond, startHush, type KeyedDir } from "./helpers.ts";
 
 describe("hush set and unset", () => {
@@ -139,6 +140,31 @@ describe("hush set and unset", () => {
     }
     const names = readdirSync(k.dir);
     expect(names.filter((n) => n.includes("hush-lock") || n.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("--value-file of a link to /dev/zero or /proc/self/pagemap (a repository can commit one) is refused at once, the file unchanged", () => {
+    const f = encryptFile(k, "endless.yaml", "a: 1\n");
+    const before = readFileSync(f);
+    for (const target of ["/dev/zero", "/proc/self/pagemap"]) {
+      const link = k.path(`endless-${target.split("/").pop()!}.pem`);
+      symlinkSync(target, link);
+      const started = Date.now();
+      const r = runHush(["set", "--value-file", f, '["a"]', link], { cwd: k.dir, env: k.env, timeoutMs: 20_000 });
+      expect(Date.now() - started, target).toBeLessThan(10_000);
+      expect(r.status, `${target}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^hush: cannot read value file ${link.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not a regular file \\(a (device or socket|file that holds more than its size says, such as /proc/self/pagemap)\\); nothing was changed\n$`));
+      expect(readFileSync(f).equals(before)).toBe(true);
+    }
+  });
+
+  it("the note that a file was rewritten from its values escapes the file's name", () => {
+    const name = "named\u001b]0;x\u0007.bin";
+    writeFileSync(k.path(name), "binary secret");
+    expect(k.hush(["encrypt", "-i", "--input-type", "binary", "--age", k.recipient, name]).status).toBe(0);
+    // A key the binary format does not write in place: the file is emitted from its values.
+    const r = k.hush(["set", "--input-type", "binary", name, '["other"]', '"new secret"']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe("hush: note: named\\x1b]0;x\\x07.bin was rewritten from its values; its comments and layout were not kept\n");
   });
 
   it("--idempotent writes nothing when the value is already there", () => {

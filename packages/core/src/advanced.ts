@@ -6,8 +6,8 @@
  */
 export * from "./api.ts";
 export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
-export { safeJson } from "./printable.ts";
-export { findProgramOnPath, isExecutableFile } from "./program-path.ts";
+export { safeJson, showInvisible } from "./printable.ts";
+export { findProgramOnPath, isExecutableFile, keyProgramDirectory } from "./program-path.ts";
 export { readFileBounded, type BoundedReadOptions } from "./read-bounded.ts";
 export type { KeySource, MasterKeyEntry, MasterKeyRecipient, OpaqueKeyEntry } from "./key-source.ts";
 export { masterKeyIdentity, comparableIdentity, recipientOf, canUseKind, keyBackend, keyBackends, unregisterKeyBackend } from "./keys/registry.ts";

@@ -40,3 +40,26 @@ export function findProgramOnPath(program: string, env: Readonly<Record<string, 
   }
   return undefined;
 }
+
+/**
+ * The working directory for a program hush starts for a key (the Azure CLI, an age plugin). Not
+ * the working directory, which may be a repository someone else wrote, and not a directory other
+ * local users can write: a pip-installed `az` is `python -m azure.cli`, which imports from its
+ * working directory first, and the system's temporary directory (`/tmp`) is open to every user of
+ * the machine, who could put `azure/cli/__main__.py` there. So the temporary directory only when it
+ * is the user's own and nobody else may write it (macOS's per-user `$TMPDIR`; Windows' `%TEMP%`,
+ * where there are no Unix user ids), otherwise the root directory.
+ */
+export function keyProgramDirectory(): string {
+  // node:os only here, when a key program is about to run: decrypt's start-up does not load it.
+  const temporary = process.getBuiltinModule("node:os").tmpdir();
+  const uid = process.getuid?.();
+  if (uid === undefined) return temporary;
+  try {
+    const st = statSync(temporary);
+    if (st.isDirectory() && st.uid === uid && (st.mode & 0o022) === 0) return temporary;
+  } catch {
+    // missing or unreadable: not a place to run anything in
+  }
+  return "/";
+}

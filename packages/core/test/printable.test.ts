@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { printable, quoted } from "../src/errors.ts";
+import { showInvisible } from "../src/printable.ts";
 
 describe("printable", () => {
   it("escapes control characters as \\xNN, as before", () => {
@@ -49,5 +50,17 @@ describe("quoted", () => {
 
   it("shortens before quoting", () => {
     expect(quoted("abcdef", 3)).toBe('"abc…"');
+  });
+});
+
+describe("showInvisible", () => {
+  it("keeps tabs and line ends and says when it escaped something", () => {
+    expect(showInvisible("A=1\r\nB=\t2\n")).toEqual({ text: "A=1\r\nB=\t2\n", escaped: false });
+    expect(showInvisible("café 👩‍💻\n")).toEqual({ text: "café 👩‍💻\n", escaped: false });
+  });
+
+  it("escapes a carriage return inside a line, and what printable escapes", () => {
+    expect(showInvisible("URL=evil\rURL=ok\n")).toEqual({ text: "URL=evil\\x0dURL=ok\n", escaped: true });
+    expect(showInvisible("a\u001b]52;c;eA==\u0007\u202eb\r")).toEqual({ text: "a\\x1b]52;c;eA==\\x07\\u202eb\\x0d", escaped: true });
   });
 });

@@ -205,6 +205,8 @@ const NOTHING_TO_CHECK = new Set([
   "HushError",
   // Any path: what cannot be read is simply not an executable file.
   "isExecutableFile",
+  // No arguments: a directory for any state of the temporary directory.
+  "keyProgramDirectory",
   // A reason or undefined for any pair of numbers.
   "shamirThresholdProblem",
   "isHushError",
@@ -228,6 +230,7 @@ const NOTHING_TO_CHECK = new Set([
   "pathStartsWith",
   "recipientName",
   "safeJson",
+  "showInvisible",
   "editDistance",
   "yamlMetadataIndent",
   "IvStash",

@@ -12,6 +12,7 @@ import {
   readForDecrypt,
   readMetadata,
   readPlaintext,
+  showInvisible,
   streamForDecrypt,
   type FileFormat,
   type FileMetadata,
@@ -88,7 +89,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
       try {
         const opened = await openText(text, { format, keySources, ignoreMac: true });
         const summary = metadataSummary(opened.metadata, format, opened.dataKey);
-        return { status: "unverified", output: Buffer.concat([Buffer.from(header(`WARNING: ${err.message}; the values below are not authenticated`) + summary), encoded(opened.plaintext, format)]) };
+        return { status: "unverified", output: reviewed(opened.plaintext, plaintextEncoding(format), header(`WARNING: ${err.message}; the values below are not authenticated`) + summary) };
       } catch {
         // fall through to the structure view
       }
@@ -102,7 +103,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
     }
     const metadata = await metadataOf(text, format);
     const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
-    return { status: "damaged", output: Buffer.from(header(`WARNING: this file does not decrypt: ${why}`) + summary + body) };
+    return { status: "damaged", output: reviewed(body, "utf8", header(`WARNING: this file does not decrypt: ${why}`) + summary) };
   }
 }
 
@@ -143,12 +144,23 @@ function isKeyError(err: unknown): boolean {
   return isHushError(err, "NO_MATCHING_KEY") || isHushError(err, "KEY_SOURCE_FAILED") || isHushError(err, "NO_KEYS");
 }
 
-function encoded(plaintext: string, format: FileFormat): Buffer {
-  return Buffer.from(plaintext, plaintextEncoding(format));
+/**
+ * A document as the review shows it, after its header lines (`encoding`: how its text becomes
+ * bytes). Anyone with the recipients' public keys can encrypt a value, and anyone can commit a
+ * key name or dotenv comment: dotenv and INI print values as they are, so a carriage return could
+ * hide the start of a line (`URL=https://evil/?\rURL=https://ok/` shows the second URL) and an
+ * escape sequence could drive the reviewer's terminal (OSC 52 writes the clipboard). Such
+ * characters are shown escaped, under a warning that is a diff line of its own when a branch
+ * adds them; with a key or without.
+ */
+function reviewed(body: string, encoding: "latin1" | "utf8", headers: string): Buffer {
+  const shown = showInvisible(body);
+  const warning = shown.escaped ? header("WARNING: the text below holds control or invisible characters, shown escaped (\\xNN, \\uNNNN); programs get the characters themselves") : "";
+  return Buffer.concat([Buffer.from(warning + headers), Buffer.from(shown.text, encoding)]);
 }
 
 function decryptedView(opened: { readonly format: FileFormat; readonly plaintext: string; readonly metadata: FileMetadata; readonly dataKey: Uint8Array }): DiffView {
-  return { status: "decrypted", output: Buffer.concat([Buffer.from(metadataSummary(opened.metadata, opened.format, opened.dataKey)), encoded(opened.plaintext, opened.format)]) };
+  return { status: "decrypted", output: reviewed(opened.plaintext, plaintextEncoding(opened.format), metadataSummary(opened.metadata, opened.format, opened.dataKey)) };
 }
 
 /** The view without a key: who can read the file, and its structure with a marker per encrypted value. */
@@ -156,7 +168,7 @@ async function keylessView(text: string, format: FileFormat, parsed: ParsedDocum
   const metadata = await metadataOf(text, format);
   const keys = metadata === undefined ? "" : ` (encrypted for ${metadata.keyGroups.map((g) => g.map((e) => `${e.kind} ${masterKeyIdentity(e)}`).join(", ")).join(" | ")})`;
   const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
-  return { status: "keyless", output: Buffer.from(header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary + (await keyless(text, format, parsed))) };
+  return { status: "keyless", output: reviewed(await keyless(text, format, parsed), "utf8", header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary) };
 }
 
 /** The whole parse of an encrypted file, or undefined when it does not parse or has no metadata. */

@@ -4,8 +4,8 @@
  * that fails to load is recorded and reported only if no identity opens the file.
  */
 import { readFileSync } from "node:fs";
-import { posix, win32 } from "node:path";
-import { findProgramOnPath, isHushError, quoted } from "@hush/core";
+import { posix, resolve, win32 } from "node:path";
+import { findProgramOnPath, isHushError, keyProgramDirectory, quoted } from "@hush/core";
 import { parseIdentities, parseSshPrivateKey, type AgeIdentity, type AgeIdentityHandle, type PassphrasePrompt } from "./identities.ts";
 import { splitShellWords } from "./shell-words.ts";
 
@@ -74,11 +74,14 @@ function defaultRunCommand(argv: readonly string[], env: Readonly<Record<string,
   // asks for a command: key discovery runs on every decrypt, and start-up time is the product.
   // A bare name is looked for in PATH's absolute directories only: an empty or relative entry
   // would run a program the repository in the working directory brought.
-  const program = /[\\/]/.test(file) ? file : findProgramOnPath(file, env);
+  // A path names the program from where hush was started (`./bin/get-key`), as before it ran elsewhere.
+  const program = /[\\/]/.test(file) ? resolve(file) : findProgramOnPath(file, env);
   if (program === undefined) throw Object.assign(new Error(`${file}: not found`), { code: "ENOENT" });
   const { execFileSync } = process.getBuiltinModule("node:child_process");
-  // stderr is left to the terminal: it is the command's own diagnostics, not ours to capture.
-  return execFileSync(program, args, { env, stdio: ["ignore", "pipe", "inherit"], maxBuffer: 4 << 20, windowsHide: true });
+  // stderr is left to the terminal: it is the command's own diagnostics, not ours to capture. It
+  // runs outside the working directory (a repository someone else wrote): `python3 -m MODULE`
+  // imports from its working directory first.
+  return execFileSync(program, args, { cwd: keyProgramDirectory(), env, stdio: ["ignore", "pipe", "inherit"], maxBuffer: 4 << 20, windowsHide: true });
 }
 
 /** The default keys file (spec §5.1 item 7), or undefined when no location can be derived. */

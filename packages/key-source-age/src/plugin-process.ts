@@ -8,8 +8,7 @@
  * before (plugin-names.ts), so it is a plain file name.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { tmpdir } from "node:os";
-import { findProgramOnPath, HushError, printable } from "@hush/core";
+import { findProgramOnPath, HushError, keyProgramDirectory, printable } from "@hush/core";
 import { pluginProgram } from "./plugin-names.ts";
 import { encodeStanza, PluginWireError, StanzaReader, type WireStanza } from "./plugin-wire.ts";
 
@@ -103,8 +102,9 @@ export class PluginSession {
       }
       const childEnv: Record<string, string> = {};
       for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
-      // Plugins must not depend on the working directory (age runs them in the temporary directory).
-      const child = spawn(path, [`--age-plugin=${protocol}`], { cwd: tmpdir(), env: childEnv, stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
+      // Plugins must not depend on the working directory (age runs them in the temporary
+      // directory); hush's choice is one no other user can write, as for the Azure CLI.
+      const child = spawn(path, [`--age-plugin=${protocol}`], { cwd: keyProgramDirectory(), env: childEnv, stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
       const started = await new Promise<Error | undefined>((resolve) => {
         child.once("spawn", () => resolve(undefined));
         child.once("error", (err) => resolve(err));

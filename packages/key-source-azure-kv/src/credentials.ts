@@ -14,8 +14,7 @@
  */
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { findProgramOnPath, HushError, printable } from "@hush/core";
+import { findProgramOnPath, HushError, keyProgramDirectory, printable } from "@hush/core";
 import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
 import { sendRequest, type HttpAnswer } from "@hush/key-http";
 
@@ -190,9 +189,9 @@ export class AzureCredentials {
     const az = findProgramOnPath("az", this.#env);
     if (az === undefined) return Promise.reject(new Unavailable("no az CLI"));
     return new Promise((resolve, reject) => {
-      // Run from the temporary directory, not the repository: a pip-installed az is
-      // `python -m azure.cli`, which imports from the working directory first.
-      execFile(az, args, { cwd: tmpdir(), timeout: this.#timeoutMs, maxBuffer: 256 * 1024, env: { ...this.#env } as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
+      // Not from the repository, nor from a directory other users can write: a pip-installed az
+      // is `python -m azure.cli`, which imports from the working directory first.
+      execFile(az, args, { cwd: keyProgramDirectory(), timeout: this.#timeoutMs, maxBuffer: 256 * 1024, env: { ...this.#env } as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
         if (err !== null) {
           const code = (err as NodeJS.ErrnoException).code;
           // Not installed, or not logged in: the next step is the general advice.

@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:child_process";
-import { chmodSync, closeSync, constants as fsConstants, openSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns, type StdioOptions } from "node:child_process";
+import { chmodSync, chownSync, closeSync, constants as fsConstants, openSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { isatty } from "node:tty";
 import { randomBytes } from "node:crypto";
-import { HushError, parseFormat, printable, type FileFormat } from "@hush/core";
+import { findProgramOnPath, HushError, parseFormat, printable, quoted, type FileFormat } from "@hush/core";
 import { convert, encodeOutput } from "../formats.ts";
 import { childEnvironment, type CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
@@ -53,16 +53,26 @@ interface UserIds {
   readonly name: string;
 }
 
-function lookupUser(user: string): UserIds {
-  const r = spawnSync("getent", ["passwd", user], { encoding: "utf8" });
-  const line = r.status === 0 ? r.stdout.split("\n")[0] : undefined;
+/**
+ * Runs one of the system's programs hush needs (getent, id), found in PATH's absolute directories
+ * only: an empty or relative entry means the working directory, and `--user` runs as root, in a
+ * checkout that may hold programs of those names. Undefined when there is no such program.
+ */
+function runSystemProgram(name: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>): SpawnSyncReturns<string> | undefined {
+  const program = findProgramOnPath(name, env);
+  return program === undefined ? undefined : spawnSync(program, args, { encoding: "utf8", env: { ...env } as NodeJS.ProcessEnv });
+}
+
+function lookupUser(user: string, env: Readonly<Record<string, string | undefined>>): UserIds {
+  const r = runSystemProgram("getent", ["passwd", user], env);
+  const line = r?.status === 0 ? r.stdout.split("\n")[0] : undefined;
   if (line !== undefined && line !== "") {
     const f = line.split(":");
     return { name: f[0] ?? user, uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
   }
-  const uid = spawnSync("id", ["-u", user], { encoding: "utf8" });
-  const gid = spawnSync("id", ["-g", user], { encoding: "utf8" });
-  if (uid.status !== 0 || gid.status !== 0) throw new HushError("UNKNOWN_USER", `unknown user ${JSON.stringify(user)}`, { located: true });
+  const uid = runSystemProgram("id", ["-u", user], env);
+  const gid = runSystemProgram("id", ["-g", user], env);
+  if (uid?.status !== 0 || gid?.status !== 0) throw new HushError("UNKNOWN_USER", `unknown user ${JSON.stringify(user)}`, { located: true });
   return { name: user, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()), home: undefined };
 }
 
@@ -213,7 +223,7 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
     const opened = await decryptInput(io, file === "-" ? undefined : file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true }, keySources);
     decrypted.push({ file: file === "-" ? "stdin" : file, ...opened });
   }
-  const user = flags.user === undefined ? undefined : lookupUser(flags.user);
+  const user = flags.user === undefined ? undefined : lookupUser(flags.user, io.env);
   let merged;
   try {
     merged = await mergeEnvFiles(decrypted, {
@@ -258,6 +268,21 @@ function checkFilename(name: string): string {
   return name;
 }
 
+/** Characters a shell reads as themselves in a word outside quotes. */
+const SHELL_WORD = /^[A-Za-z0-9_./+,:=@%-]+$/;
+
+/**
+ * In SOPS's one-string form `{}` is replaced inside the text `sh -c` runs, so a path with a blank,
+ * quote, `$`, `;`, backquote or glob character would be split, or run as shell code: a `--filename`
+ * a script took from a repository's file name (`$(touch${IFS}x).yaml` is a valid one). Such a path
+ * is refused there; the `--` form passes it as one argument, whatever it holds.
+ */
+function checkShellWord(path: string, name: string | undefined): void {
+  if (SHELL_WORD.test(path)) return;
+  const what = name !== undefined && !SHELL_WORD.test(name) ? `--filename ${quoted(name, 200)}` : `the private directory ${quoted(path, 200)}`;
+  throw new HushError("INVALID_ARGUMENT", `${what}: the shell would not read it as one plain word in COMMAND; use letters, digits and . _ - + , : = @ %, or the form without a shell: hush exec-file FILE -- PROGRAM [ARGS] {}`, { located: true });
+}
+
 /** `hush exec-file FILE COMMAND`: `{}` in COMMAND becomes the path of the plaintext. */
 export async function runExecFile(io: CliIo, args: readonly string[], flags: ExecFlags, dashAt?: number): Promise<number> {
   const { files, command } = splitExecArgs("exec-file", args, dashAt, 1);
@@ -281,7 +306,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     throw err instanceof HushError ? err.withFile(file) : err;
   }
   const secrets = flags.redact === true ? await encryptedValueTexts({ file, text, format, unauthenticated }, { text: written, format: outFormat }) : undefined;
-  const user = flags.user === undefined ? undefined : lookupUser(flags.user);
+  const user = flags.user === undefined ? undefined : lookupUser(flags.user, io.env);
   let dir: PrivateDir | undefined;
   let delivery: FifoDelivery | undefined;
   let child: ChildProcess | undefined;
@@ -298,8 +323,9 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
   try {
     dir = makePrivateDir(io.env);
     const path = join(dir.path, name ?? (fifo ? "tmp-file" : `tmp-file${randomBytes(6).toString("hex")}`));
+    if ("shell" in command) checkShellWord(path, name);
     if (fifo) {
-      makeFifo(path);
+      makeFifo(path, io.env);
       delivery = deliverThroughFifo(path, plaintext);
     } else {
       writeFileSync(path, plaintext, { mode: 0o600, flag: "wx" });
@@ -308,7 +334,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     if (user !== undefined) {
       // The command runs as another user: it may enter the directory and read the file.
       chmodSync(dir.path, 0o711);
-      spawnSync("chown", [`${user.uid}:${user.gid}`, path]);
+      chownSync(path, user.uid, user.gid);
     }
     // Only hush's own environment: nothing from the file reaches the command but the file's text.
     const env = childEnv(io, false, [], user);

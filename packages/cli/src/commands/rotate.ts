@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { HushError, encryptedTextFormat, type KeySourceResolver, type MasterKeyRecipient } from "@hush/core";
+import { HushError, encryptedTextFormat, printable, type KeySourceResolver, type MasterKeyRecipient } from "@hush/core";
 import { loadConfig } from "../config.ts";
 import { encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
@@ -153,6 +153,6 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
   const only = outcomes[0]!;
   if (targets.length === 1 && only.status === "failed") throw errorForFile(only.target, only.error);
   const details = outcomes.flatMap((o) => (o.status === "done" ? [o.detail] : []));
-  if (details.length > 0) for (const k of unmatchedRemovals(changes.remove, details)) io.stderr.write(`hush: warning: no file had the key ${k} to remove\n`);
+  if (details.length > 0) for (const k of unmatchedRemovals(changes.remove, details)) io.stderr.write(`hush: warning: no file had the key ${printable(k)} to remove\n`);
   return report(io, "rotate", outcomes, { done: flags.dryRun === true ? "would rotate" : "rotated", unchanged: "unchanged" });
 }

@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
-import { HushError, isHushError, parseFormat, parseTreePath, type PathSegment, type PlainEdit, type PlainEditResult, type TreeNode } from "@hush/core";
-import { readAll, type CliIo } from "../io.ts";
+import { HushError, isHushError, parseFormat, parseTreePath, printable, type PathSegment, type PlainEdit, type PlainEditResult, type TreeNode } from "@hush/core";
+import { readAll, readFileBounded, type CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { documentFor, encodeNext, openEncryptedFile, writeEncrypted } from "../workflows/reencrypt.ts";
@@ -50,7 +49,7 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
     }
     if (!result.changed && flags.idempotent === true) return false;
     if (result.reformatted) {
-      io.stderr.write(`hush: note: ${file} was rewritten from its values; its comments and layout were not kept\n`);
+      io.stderr.write(`hush: note: ${printable(file)} was rewritten from its values; its comments and layout were not kept\n`);
     }
     const outputType = flags.outputType === undefined ? undefined : parseFormat(flags.outputType);
     const bytes = await encodeNext(file, document, {
@@ -75,9 +74,12 @@ async function readValue(io: CliIo, positional: string | undefined, flags: SetFl
   if (positional === undefined) throw new HushError("MISSING_ARGUMENT", "error: missing value (give it as the third argument, or use --value-stdin)", { located: true });
   if (flags.valueFile === true) {
     try {
-      return readFileSync(positional, "utf8");
+      // Bounded: a link to /dev/zero or /proc/self/pagemap, which a repository can commit in a
+      // value file's place, would otherwise be read until memory runs out.
+      return readFileBounded(positional).toString("utf8");
     } catch (err) {
-      throw new HushError("READ_FAILED", `cannot read value file ${positional} (${(err as { code?: string }).code ?? "error"}); nothing was changed`, { located: true });
+      const why = err instanceof HushError ? err.message : `(${(err as { code?: string }).code ?? "error"})`;
+      throw new HushError("READ_FAILED", `cannot read value file ${printable(positional)}: ${why}; nothing was changed`, { located: true });
     }
   }
   return positional;

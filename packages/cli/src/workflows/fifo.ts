@@ -1,4 +1,4 @@
-import { HushError } from "@hush/core";
+import { findProgramOnPath, HushError } from "@hush/core";
 import { spawnSync } from "node:child_process";
 import { constants, openSync } from "node:fs";
 import { Socket } from "node:net";
@@ -15,10 +15,16 @@ import { Socket } from "node:net";
 /** Longest wait between two attempts to find a reader, in milliseconds. */
 const MAX_RETRY_MS = 50;
 
-/** Creates a FIFO, mode 0600. */
-export function makeFifo(path: string): void {
-  const r = spawnSync("mkfifo", ["-m", "600", path]);
-  if (r.error !== undefined || r.status !== 0) throw new HushError("WRITE_FAILED", "cannot create a FIFO (is mkfifo installed?); use --no-fifo", { located: true });
+/**
+ * Creates a FIFO, mode 0600, with the system's `mkfifo`: one found in PATH's absolute directories
+ * only, as every program hush starts is (an empty or relative entry means the working directory,
+ * where a cloned repository could hold its own `mkfifo`).
+ */
+export function makeFifo(path: string, env: Readonly<Record<string, string | undefined>>): void {
+  const mkfifo = findProgramOnPath("mkfifo", env);
+  if (mkfifo === undefined) throw new HushError("WRITE_FAILED", "cannot create a FIFO: mkfifo not found in PATH's absolute directories (install it, or use --no-fifo)", { located: true });
+  const r = spawnSync(mkfifo, ["-m", "600", path], { env: { ...env } as NodeJS.ProcessEnv });
+  if (r.error !== undefined || r.status !== 0) throw new HushError("WRITE_FAILED", "cannot create a FIFO with mkfifo; use --no-fifo", { located: true });
 }
 
 /** A delivery of data through a FIFO. */
