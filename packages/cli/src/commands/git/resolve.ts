@@ -5,6 +5,7 @@ import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type Cli
 import { keepUnsavedCopy, keptCopyDetails, reopenHeader, saveEdit, stripHeader } from "../../workflows/edit-rescue.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { openEditorSession, type EditorFailure, type EditorSession } from "../../workflows/editor-session.ts";
+import { acquireFileLock, lockWaitMs, type FileLock } from "../../workflows/file-lock.ts";
 import { openRepo, readBlob } from "./repo.ts";
 
 export interface ResolveFlags {
@@ -45,7 +46,10 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   const format: FileFormat = formatFromPath(file) ?? (await detectFormat(undefined, ours))?.format ?? "yaml";
   const keySources = createKeySourceResolver(io.env);
   const favour = flags.theirs === true ? "theirs" : "ours";
+  let lock: FileLock | undefined;
   try {
+    // One writer at a time, as in hush edit: another resolve or edit of the file waits or is refused.
+    lock = await acquireFileLock(abs, { waitMs: lockWaitMs(io.env), shownAs: file });
     // The working file as it is now: a link is refused before anyone types, and a change made to
     // it while the editor is open is not written over.
     const read = checkWritableFile(abs) === undefined ? undefined : readFileBounded(abs);
@@ -71,8 +75,14 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
         labels: { ours: "ours", base: "base", theirs: "theirs" },
       });
       io.stderr.write(`hush: ${displayName}: ${plan.conflicts.length} conflict(s): ${printable(conflictLines(plan.conflicts).join("; "), 4000)}\nhush: opening the editor; keep the lines you want and remove the markers\n`);
-      // A signal stops the editor too, removes the plaintext, and writes nothing.
-      const session = openEditorSession(io, { name: file, unchanged: "nothing was written", failure: editorFailed, cancelMessage: "hush: canceled; nothing was written\n" });
+      // A signal stops the editor too, removes the plaintext and the lock, and writes nothing.
+      const session = openEditorSession(io, {
+        name: file,
+        unchanged: "nothing was written",
+        failure: editorFailed,
+        cancelMessage: "hush: canceled; nothing was written\n",
+        onCancel: () => lock?.release(),
+      });
       let resolution: string;
       try {
         resolution = await editUntilResolved(io, session, abs, file, format, shown, plan.target);
@@ -94,6 +104,8 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
     return 0;
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file) : err;
+  } finally {
+    lock?.release();
   }
 }
 
