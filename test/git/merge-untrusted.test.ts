@@ -264,6 +264,30 @@ describe("hush git resolve keeps the resolution you typed when it cannot write i
   });
 });
 
+describe("hush git resolve with an editor that fails: exit 1, nothing written, the merge still in progress", () => {
+  const secrets = ["base-40d2", "ours-e913", "theirs-72ab"];
+  let repo: string;
+  beforeAll(async () => {
+    repo = await conflictedRepo("resolve-editor-fails", secrets);
+  });
+
+  it.each([
+    ["exits with a status", "exit 3", "the editor exited with status 3"],
+    ["is killed", "kill -KILL $$", "the editor was stopped by SIGKILL"],
+    // The message says what failed, never where the plaintext was.
+    ["deletes its file", 'rm "$1"', "cannot read the edited file (ENOENT)"],
+  ])("an editor that %s", (name, body, message) => {
+    const before = readFileSync(join(repo, "app.enc.yaml"));
+    const editor = editorScript(`fails-${name.replace(/ /g, "-")}`, body);
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status).toBe(1);
+    expect(r.stderr.split("\n").slice(-2)).toEqual([`hush: ${message}; nothing was written`, ""]);
+    expect(readFileSync(join(repo, "app.enc.yaml")).equals(before)).toBe(true);
+    expect(existsSync(join(repo, ".app.enc.yaml.hush-lock"))).toBe(false);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+  });
+});
+
 describe("hush git resolve refuses before the editor opens what it could not write after", () => {
   it("a merged file that would not open with your keys (their side removed you) is refused before any typing", async () => {
     const bob = createAgeKey(sb, "bob-removes");
