@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
@@ -65,6 +65,7 @@ describe("hush git resolve under signals", () => {
       // Give a leftover editor no chance to pass for a stopped one: it was told to stop before hush ended.
       expect(alive(editorPid)).toBe(false);
       expect(existsSync(file)).toBe(false);
+      expect(existsSync(join(repo, ".app.enc.yaml.hush-lock"))).toBe(false);
       expect(readFileSync(join(repo, "app.enc.yaml")).equals(before)).toBe(true);
       expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
       expect(findPlaintext(sb, repo, secrets)).toEqual([]);
@@ -263,6 +264,30 @@ describe("hush git resolve keeps the resolution you typed when it cannot write i
   });
 });
 
+describe("hush git resolve with an editor that fails: exit 1, nothing written, the merge still in progress", () => {
+  const secrets = ["base-40d2", "ours-e913", "theirs-72ab"];
+  let repo: string;
+  beforeAll(async () => {
+    repo = await conflictedRepo("resolve-editor-fails", secrets);
+  });
+
+  it.each([
+    ["exits with a status", "exit 3", "the editor exited with status 3"],
+    ["is killed", "kill -KILL $$", "the editor was stopped by SIGKILL"],
+    // The message says what failed, never where the plaintext was.
+    ["deletes its file", 'rm "$1"', "cannot read the edited file (ENOENT)"],
+  ])("an editor that %s", (name, body, message) => {
+    const before = readFileSync(join(repo, "app.enc.yaml"));
+    const editor = editorScript(`fails-${name.replace(/ /g, "-")}`, body);
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status).toBe(1);
+    expect(r.stderr.split("\n").slice(-2)).toEqual([`hush: ${message}; nothing was written`, ""]);
+    expect(readFileSync(join(repo, "app.enc.yaml")).equals(before)).toBe(true);
+    expect(existsSync(join(repo, ".app.enc.yaml.hush-lock"))).toBe(false);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+  });
+});
+
 describe("hush git resolve refuses before the editor opens what it could not write after", () => {
   it("a merged file that would not open with your keys (their side removed you) is refused before any typing", async () => {
     const bob = createAgeKey(sb, "bob-removes");
@@ -290,5 +315,72 @@ describe("hush git resolve refuses before the editor opens what it could not wri
     expect(existsSync(join(sb.dir, "removed.count"))).toBe(false);
     expect(readFileSync(join(repo, "app.enc.yaml")).equals(conflicted)).toBe(true);
     expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+  });
+});
+
+describe("hush git resolve takes the file's lock, as hush edit does", () => {
+  const secrets = ["base-5e21", "ours-7a90", "theirs-1cd4", "resolved-by-hand-3b8f"];
+  let repo: string;
+  let file: string;
+  let lockPath: string;
+  beforeAll(async () => {
+    repo = await conflictedRepo("resolve-lock", secrets);
+    file = join(repo, "app.enc.yaml");
+    lockPath = join(realpathSync(repo), ".app.enc.yaml.hush-lock");
+  });
+
+  it("a lock path that is a link (committed on a branch) is refused without following it: nothing opened, nothing written", () => {
+    const elsewhere = join(sb.dir, "resolve-lock-link-target.txt");
+    writeFileSync(elsewhere, "not the repository's\n");
+    symlinkSync(elsewhere, lockPath);
+    const before = readFileSync(file);
+    try {
+      const editor = editorScript("lock-link", "true");
+      const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+      expect(r.status, r.stderr).toBe(3);
+      expect(r.stderr).toBe(`hush: app.enc.yaml: ${lockPath} is not a lock file hush made (a symbolic link or not a regular file); remove it and try again\n`);
+      expect(existsSync(join(sb.dir, "lock-link.count"))).toBe(false);
+      expect(readFileSync(elsewhere, "utf8")).toBe("not the repository's\n");
+      expect(readFileSync(file).equals(before)).toBe(true);
+    } finally {
+      rmSync(lockPath);
+    }
+  });
+
+  it("a second resolve, or an edit, of the file while a resolve's editor is open is refused with the lock's message; the first one then finishes", async () => {
+    const before = readFileSync(file);
+    const opened = join(sb.dir, "lock-holder.opened");
+    const go = join(sb.dir, "lock-holder.go");
+    // Its first run says it is open and waits to be let go, then writes the resolution; a later
+    // run (another hush's editor, were it let in) saves nothing.
+    const editor = editorScript(
+      "lock-holder",
+      `if [ $n = 1 ]; then touch '${opened}'; while [ ! -e '${go}' ]; do sleep 0.05; done; printf 'db:\\n  password: ${secrets[3]}\\n' > "$1"; fi`,
+    );
+    const env = { ...sb.env, EDITOR: editor, HUSH_LOCK_TIMEOUT: "0" };
+    const first = spawn(process.execPath, [HUSH_SCRIPT, "git", "resolve", "app.enc.yaml"], { cwd: repo, env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    first.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => first.on("exit", (code, sig) => r({ code, signal: sig })));
+    try {
+      for (let i = 0; i < 400 && !existsSync(opened); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(opened), stderr).toBe(true);
+      const busy = `hush: app.enc.yaml is being changed by another hush process (pid ${first.pid}); try again when it has finished, or remove ${lockPath} if no such process runs\n`;
+      const second = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env });
+      expect(second.status).toBe(1);
+      expect(second.stderr).toBe(busy);
+      const edit = hush(sb, ["edit", "app.enc.yaml"], { cwd: repo, env });
+      expect(edit.status).toBe(1);
+      expect(edit.stderr).toBe(busy);
+      expect(readFileSync(join(sb.dir, "lock-holder.count"), "utf8")).toBe("1\n");
+      expect(readFileSync(file).equals(before)).toBe(true);
+    } finally {
+      writeFileSync(go, "");
+    }
+    expect(await exited, stderr).toEqual({ code: 0, signal: null });
+    expect(stderr).toContain("hush: app.enc.yaml: resolved, encrypted and staged (git add)");
+    expect(existsSync(lockPath)).toBe(false);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toBe("");
+    expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe(`db:\n  password: ${secrets[3]}\n`);
   });
 });

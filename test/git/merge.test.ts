@@ -139,6 +139,8 @@ describe("conflicting merge (yaml)", () => {
     expect({ status: r.status, signal: r.signal }).toEqual({ status: null, signal: "SIGINT" });
     expect(r.stderr).toContain("hush: canceled; nothing was written\n");
     expect(existsSync(readFileSync(had, "utf8").trim())).toBe(false);
+    // The file's lock too: hush ended by a signal of its own, which no exit handler outlives.
+    expect(existsSync(join(repo, ".app.enc.yaml.hush-lock"))).toBe(false);
     expect(readFileSync(join(repo, "app.enc.yaml")).equals(before)).toBe(true);
     expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
   });

@@ -1,6 +1,4 @@
-import { spawn } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { existsSync } from "node:fs";
 import {
   HushError,
   SOPS_FORMAT_VERSION,
@@ -21,14 +19,12 @@ import {
 } from "@hush/core";
 import { creationSettingsFor, loadConfig } from "../config.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
-import { childEnvironment, type CliIo } from "../io.ts";
+import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { creationOverrides, keysFromFlags, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
-import { resolveEditor, type EditorCommand } from "../workflows/editor.ts";
-import { followInterrupt } from "../workflows/interrupt.ts";
-import { stopEditorOnSignals, type EditorSession } from "../workflows/editor-session.ts";
+import { openEditorSession, type EditorFailure } from "../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
-import { makePrivateDir, tryWriteErr, type PrivateDir } from "../workflows/private-dir.ts";
+import { tryWriteErr } from "../workflows/private-dir.ts";
 import { openEncryptedFile, reencrypt, type OpenedInput } from "../workflows/reencrypt.ts";
 import { keepUnsavedCopy, keptCopyDetails, newFileTemplate, reopenHeader, saveEdit, stripHeader } from "../workflows/edit-rescue.ts";
 
@@ -85,29 +81,20 @@ function sameMetadata(a: FileMetadata, b: FileMetadata): boolean {
   return JSON.stringify(encodeMetadata(a)) === JSON.stringify(encodeMetadata(b));
 }
 
-function runEditor(editor: EditorCommand, path: string, io: CliIo, session: EditorSession, file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(editor.program, [...editor.args, path], { stdio: "inherit", env: childEnvironment(io.env) });
-    session.child = child;
-    child.on("error", (err) => {
-      session.child = undefined;
-      reject(new HushError("NO_EDITOR", `could not run editor ${JSON.stringify(editor.display)} (${(err as { code?: string }).code ?? err.message}); ${file} was not changed`, { located: true }));
-    });
-    child.on("exit", (code, signal) => {
-      session.child = undefined;
-      if (signal === "SIGINT") session.interrupted = true;
-      if (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP" || signal === "SIGQUIT") reject(new HushError("CANCELED", "User canceled operation", { located: true }));
-      else if (signal !== null) reject(new HushError("EDITOR_FAILED", `the editor was killed by ${signal}; ${file} was not changed`, { located: true }));
-      else if (code !== 0) reject(new HushError("EDITOR_FAILED", `the editor exited with status ${code}; ${file} was not changed`, { located: true }));
-      else resolve();
-    });
-  });
-}
+/** The signals that end an editor on a cancel (SOPS: "User canceled operation"), not a failure. */
+const CANCEL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]);
 
-function writeTemp(path: string, data: Buffer): void {
-  writeFileSync(path, data, { mode: 0o600 });
-  // The mode of an existing file is not changed by writeFileSync, and a umask could narrow it.
-  chmodSync(path, 0o600);
+/** SOPS's errors for an editor run that failed: 201 (`EDITOR_FAILED`), 1 for a cancel, 2 for a file gone. */
+function editorFailed(failure: EditorFailure, file: string): HushError {
+  switch (failure.kind) {
+    case "signal":
+      if (CANCEL_SIGNALS.has(failure.signal)) return new HushError("CANCELED", "User canceled operation", { located: true });
+      return new HushError("EDITOR_FAILED", `the editor was killed by ${failure.signal}; ${file} was not changed`, { located: true });
+    case "status":
+      return new HushError("EDITOR_FAILED", `the editor exited with status ${failure.status}; ${file} was not changed`, { located: true });
+    case "unreadable":
+      return new HushError("READ_FAILED", `cannot read the edited file (${failure.reason}); ${file} was not changed`, { located: true });
+  }
 }
 
 /** `hush edit FILE`. */
@@ -115,21 +102,17 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
   const format = inputFormat(flags.inputType, file);
   const outFormat = flags.outputType === undefined ? format : parseFormat(flags.outputType);
   const indent = parseIndent(flags.indent);
-  const editor = resolveEditor(io.env, io.cwd);
-  const lock: FileLock = await acquireFileLock(file, { waitMs: lockWaitMs(io.env) });
-  let dir: PrivateDir | undefined;
-  const session: EditorSession = { child: undefined, interrupted: false };
+  let lock: FileLock | undefined;
   // A signal stops the editor too, removes the plaintext and the lock, and writes nothing.
-  const uninstall = stopEditorOnSignals(
-    session,
-    () => {
-      dir?.remove();
-      lock.release();
-    },
-    io.stderr,
-    "hush: User canceled operation\n",
-  );
+  const session = openEditorSession(io, {
+    name: file,
+    unchanged: `${file} was not changed`,
+    failure: (failure) => editorFailed(failure, file),
+    cancelMessage: "hush: User canceled operation\n",
+    onCancel: () => lock?.release(),
+  });
   try {
+    lock = await acquireFileLock(file, { waitMs: lockWaitMs(io.env) });
     let input: OpenedInput;
     let initial: string;
     const isNew = !existsSync(file);
@@ -147,9 +130,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       initial = store.appendMetadata(initial, encodeMetadata(target.opened.metadata), Math.max(docs, 1), indent === undefined ? {} : { indent });
     }
 
-    dir = makePrivateDir(io.env);
-    const tmp = join(dir.path, basename(file));
-    writeTemp(tmp, encodeOutput(initial, outFormat));
+    let shown = encodeOutput(initial, outFormat);
     const attempt = async (edited: string): Promise<Buffer> => {
       let plain = edited;
       if (flags.showMasterKeys === true) {
@@ -166,13 +147,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     let output: Buffer | undefined;
     let saved = "";
     while (output === undefined) {
-      await runEditor(editor, tmp, io, session, file);
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(tmp);
-      } catch (err) {
-        throw new HushError("READ_FAILED", `cannot read the edited file (${(err as { code?: string }).code ?? "error"}); ${file} was not changed`, { located: true });
-      }
+      const bytes = await session.edit(shown);
       let edited: string;
       let failure: unknown;
       if (plaintextEncoding(outFormat) === "latin1") edited = bytes.toString("latin1");
@@ -213,15 +188,13 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       rejected = { text: edited, error: failure };
       const message = contentMessage(failure);
       tryWriteErr(io.stderr, `hush: ${file}: ${message}; reopening the editor\n`);
-      writeTemp(tmp, Buffer.from(reopenHeader(file, message) + edited, "utf8"));
+      shown = Buffer.from(reopenHeader(file, message) + edited, "utf8");
     }
     await saveEdit(io, file, output, isNew ? undefined : input.bytes, saved, target.opened);
     return 0;
   } finally {
-    uninstall();
-    dir?.remove();
-    lock.release();
-    // SOPS's message, then hush ends as the editor did, so a script stops.
-    followInterrupt(session.interrupted, io.stderr, "hush: User canceled operation\n");
+    lock?.release();
+    // When Ctrl+C ended the editor: SOPS's message, then hush ends as the editor did, so a script stops.
+    session.close();
   }
 }

@@ -1,45 +1,94 @@
-import type { ChildProcess } from "node:child_process";
-import { exitCancelled, interruptReachedChild } from "./interrupt.ts";
-import { onTerminationSignals, tryWriteErr } from "./private-dir.ts";
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { HushError } from "@hush/core";
+import { childEnvironment, type CliIo } from "../io.ts";
+import { resolveEditor } from "./editor.ts";
+import { exitCancelled, followInterrupt, interruptReachedChild } from "./interrupt.ts";
+import { makePrivateDir, onTerminationSignals, tryWriteErr, type PrivateDir } from "./private-dir.ts";
 
 /**
- * What `hush edit` and `hush git resolve` share while an editor has plaintext open: when hush
- * is told to stop (SIGTERM, SIGHUP, SIGQUIT, or a SIGINT meant for hush alone), the editor is
- * stopped too, before hush ends. An editor left running would keep the plaintext on screen and
- * in memory, and write it back into a directory that is about to be removed, or into a new one.
+ * The user's editor on plaintext, as `hush edit` and `hush git resolve` run it: the editor of
+ * `$SOPS_EDITOR`, `$EDITOR` or `$VISUAL` (told not to keep swap, undo or modeline settings, see
+ * `resolveEditor`), a 0600 file in a fresh 0700 directory in memory-backed storage, removed on
+ * every exit path. When hush is told to stop (SIGTERM, SIGHUP, SIGQUIT, or a SIGINT meant for
+ * hush alone), the editor is stopped too, before hush ends: an editor left running would keep the
+ * plaintext on screen and in memory, and write it back into a directory that is about to be
+ * removed, or into a new one. The commands word failures and choose exit statuses themselves.
  */
 
-/** The editor of a session, while it runs. */
+/** How an editor run failed, for the command to report in its own words and with its own status. */
+export type EditorFailure =
+  /** The editor ended by a signal. */
+  | { readonly kind: "signal"; readonly signal: NodeJS.Signals }
+  /** The editor exited with a status other than 0. */
+  | { readonly kind: "status"; readonly status: number }
+  /** The edited file cannot be read back (`reason`: the system's error code). */
+  | { readonly kind: "unreadable"; readonly reason: string };
+
+/** What a command tells its editor session. */
+export interface EditorSessionOptions {
+  /** The file being edited: the private copy takes its base name, so the editor picks its syntax. */
+  readonly name: string;
+  /** Ends the message of an editor that cannot be started: what was left alone ("FILE was not changed"). */
+  readonly unchanged: string;
+  /** The command's error for an editor run that failed. */
+  readonly failure: (failure: EditorFailure) => HushError;
+  /** Printed when the session is cancelled: a termination signal to hush, or Ctrl+C that ended the editor. */
+  readonly cancelMessage: string;
+  /** What else to undo when the session is cancelled, just before hush ends (a lock to release). */
+  readonly onCancel?: () => void;
+}
+
+/** An open editor session: see {@link openEditorSession}. */
 export interface EditorSession {
-  child: ChildProcess | undefined;
-  /** The editor died of SIGINT (Ctrl+C): once cleaned up, hush dies of it too (see `followInterrupt`). */
-  interrupted: boolean;
+  /**
+   * Writes `content` to the private file, opens the editor on it, waits for it to exit and
+   * returns the file as saved. Rejects with `NO_EDITOR` when the editor cannot be started, else
+   * with the command's error for an {@link EditorFailure}.
+   */
+  edit(content: Buffer | string): Promise<Buffer>;
+  /**
+   * Ends the session: the signal handlers and the private directory are removed. When Ctrl+C
+   * ended the editor, hush then ends by SIGINT as the editor did, after `onCancel` and the cancel
+   * message, so that a script running hush stops (see `followInterrupt`). Call it on every path.
+   */
+  close(): void;
 }
 
 /** How long an editor gets to restore the terminal and exit before hush ends anyway. */
 const EDITOR_STOP_GRACE_MS = 2_000;
 
 /**
- * Installs the termination handlers of an editor session; returns their uninstaller. On a
- * signal: `cleanUp` (remove the plaintext), pass SIGTERM (SIGHUP as SIGHUP) to the editor, wait
- * for it to exit (at most two seconds, so that it can restore the terminal before the shell gets
- * it back), `cleanUp` again (the editor may have saved on its way out), print `message`, and end
- * hush (by SIGINT when that was the signal, else with status 1). Ctrl+C in a terminal reaches the
- * editor as well and is the editor's to handle: it is ignored here.
+ * Opens an editor session: finds the editor (`NO_EDITOR` when there is none) and installs the
+ * termination handlers, which from now on stop the editor, remove the plaintext, run `onCancel`,
+ * print the cancel message and end hush (by SIGINT when that was the signal, else with status 1).
+ * Ctrl+C in a terminal reaches the editor as well and is the editor's to handle: it is ignored here.
  */
-export function stopEditorOnSignals(session: EditorSession, cleanUp: () => void, stderr: NodeJS.WritableStream, message: string): () => void {
+export function openEditorSession(io: CliIo, options: EditorSessionOptions): EditorSession {
+  const editor = resolveEditor(io.env, io.cwd);
+  let dir: PrivateDir | undefined;
+  let running: ChildProcess | undefined;
+  // The editor died of SIGINT (Ctrl+C): once cleaned up, hush dies of it too.
+  let interrupted = false;
+  const cleanUp = (): void => {
+    dir?.remove();
+    options.onCancel?.();
+  };
+
   let cancelling = false;
   const uninstall = onTerminationSignals((signal) => {
-    if (signal === "SIGINT" && session.child !== undefined && interruptReachedChild(true)) return;
+    if (signal === "SIGINT" && running !== undefined && interruptReachedChild(true)) return;
     if (cancelling) return;
     cancelling = true;
     cleanUp();
     const finish = (): void => {
+      // Again: the editor may have saved on its way out.
       cleanUp();
-      tryWriteErr(stderr, message);
+      tryWriteErr(io.stderr, options.cancelMessage);
       exitCancelled(signal, uninstall);
     };
-    const child = session.child;
+    const child = running;
     if (child === undefined) return finish();
     child.once("exit", finish);
     setTimeout(finish, EDITOR_STOP_GRACE_MS);
@@ -50,5 +99,44 @@ export function stopEditorOnSignals(session: EditorSession, cleanUp: () => void,
       finish();
     }
   });
-  return uninstall;
+
+  const run = (path: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(editor.program, [...editor.args, path], { stdio: "inherit", env: childEnvironment(io.env) });
+      running = child;
+      child.on("error", (err) => {
+        running = undefined;
+        const reason = (err as { code?: string }).code ?? err.message;
+        reject(new HushError("NO_EDITOR", `could not run editor ${JSON.stringify(editor.display)} (${reason}); ${options.unchanged}`, { located: true }));
+      });
+      child.on("exit", (code, signal) => {
+        running = undefined;
+        if (signal === "SIGINT") interrupted = true;
+        if (signal !== null) reject(options.failure({ kind: "signal", signal }));
+        else if (code !== null && code !== 0) reject(options.failure({ kind: "status", status: code }));
+        else resolve();
+      });
+    });
+
+  return {
+    async edit(content) {
+      dir ??= makePrivateDir(io.env);
+      const path = join(dir.path, basename(options.name));
+      writeFileSync(path, content, { mode: 0o600 });
+      // The mode of an existing file is not changed by writeFileSync, and a umask could narrow it.
+      chmodSync(path, 0o600);
+      await run(path);
+      try {
+        return readFileSync(path);
+      } catch (err) {
+        throw options.failure({ kind: "unreadable", reason: (err as { code?: string }).code ?? "error" });
+      }
+    },
+    close() {
+      uninstall();
+      dir?.remove();
+      if (interrupted) options.onCancel?.();
+      followInterrupt(interrupted, io.stderr, options.cancelMessage);
+    },
+  };
 }

@@ -3,11 +3,12 @@ import { realpathSync } from "node:fs";
 import { basename, resolve } from "node:path";
 
 /**
- * Finding and starting the user's editor for `hush edit`: `$SOPS_EDITOR`, `$EDITOR`, `$VISUAL`
- * (a command line with arguments and quoted paths), else vim, nano or vi. Programs are looked up
- * on absolute PATH entries only, never in the working directory (SOPS advisory
- * GHSA-x5c7-x7m2-rhmf). Editors hush knows are told not to write swap, backup or undo files,
- * which would otherwise copy the plaintext to places outside the private directory.
+ * Finding the user's editor for `hush edit` and `hush git resolve` (editor-session.ts runs it):
+ * `$SOPS_EDITOR`, `$EDITOR`, `$VISUAL` (a command line with arguments and quoted paths), else
+ * vim, nano or vi. Programs are looked up on absolute PATH entries only, never in the working
+ * directory (SOPS advisory GHSA-x5c7-x7m2-rhmf). Editors hush knows are told not to write swap,
+ * backup or undo files, which would otherwise copy the plaintext to places outside the private
+ * directory.
  */
 
 export interface EditorCommand {

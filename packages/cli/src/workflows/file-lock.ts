@@ -169,13 +169,15 @@ const MAX_IMMEDIATE_RETRIES = 5;
  * message naming the holder's process id when it does not finish. The lock's content is never
  * shown beyond a process id of digits, and a link or other non-file at the lock path is refused
  * without reading it: a repository may plant one pointing at a credentials file. `file` itself
- * must be missing or a regular file (see `checkWritableFile`).
+ * must be missing or a regular file (see `checkWritableFile`). Messages name the file `shownAs`
+ * (default: `file`), e.g. as the user typed it where hush works on its absolute path.
  */
-export async function acquireFileLock(file: string, options: { waitMs?: number } = {}): Promise<FileLock> {
+export async function acquireFileLock(file: string, options: { waitMs?: number; shownAs?: string } = {}): Promise<FileLock> {
   // The locked file is about to be replaced: refuse a link now, before any work (an editor
   // session, a KMS call) that the refusal at write time would waste.
   checkWritableFile(file);
   const path = lockPathFor(file);
+  const shown = printable(options.shownAs ?? file);
   const me = `${process.pid} ${hostname()}\n`;
   const deadline = Date.now() + (options.waitMs ?? 10_000);
   let delay = 10;
@@ -187,14 +189,14 @@ export async function acquireFileLock(file: string, options: { waitMs?: number }
       created = tryCreate(path, me);
     } catch (err) {
       const code = (err as { code?: string }).code ?? "error";
-      throw new HushError("WRITE_FAILED", `${printable(file)}: cannot create lock file ${printable(path)} (${code})`, { located: true });
+      throw new HushError("WRITE_FAILED", `${shown}: cannot create lock file ${printable(path)} (${code})`, { located: true });
     }
     if (created) return hold(path, me);
     const state = readLock(path);
     if (state.kind === "foreign") {
       throw new HushError(
         "WRITE_REFUSED",
-        `${printable(file)}: ${printable(path)} is not a lock file hush made (a symbolic link or not a regular file); remove it and try again`,
+        `${shown}: ${printable(path)} is not a lock file hush made (a symbolic link or not a regular file); remove it and try again`,
         { located: true },
       );
     }
@@ -212,7 +214,7 @@ export async function acquireFileLock(file: string, options: { waitMs?: number }
     if (Date.now() >= deadline) {
       const pid = state.kind === "lock" && state.owner !== undefined ? ` (pid ${state.owner.pid})` : "";
       const why = stuckStale ? `a stale lock ${printable(path)} could not be removed; remove it` : `try again when it has finished, or remove ${printable(path)} if no such process runs`;
-      throw new HushError("FILE_BUSY", `${printable(file)} is being changed by another hush process${pid}; ${why}`, { located: true });
+      throw new HushError("FILE_BUSY", `${shown} is being changed by another hush process${pid}; ${why}`, { located: true });
     }
     await sleep(Math.max(1, Math.min(delay, deadline - Date.now())));
     delay = Math.min(delay * 2, 250);

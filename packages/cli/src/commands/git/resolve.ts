@@ -4,7 +4,8 @@ import { conflictLines, detectFormat, hasConflictMarkers, metadataEmitOptions, o
 import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { keepUnsavedCopy, keptCopyDetails, reopenHeader, saveEdit, stripHeader } from "../../workflows/edit-rescue.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
-import { editText } from "./editor.ts";
+import { openEditorSession, type EditorFailure, type EditorSession } from "../../workflows/editor-session.ts";
+import { acquireFileLock, lockWaitMs, type FileLock } from "../../workflows/file-lock.ts";
 import { openRepo, readBlob } from "./repo.ts";
 
 export interface ResolveFlags {
@@ -45,7 +46,10 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   const format: FileFormat = formatFromPath(file) ?? (await detectFormat(undefined, ours))?.format ?? "yaml";
   const keySources = createKeySourceResolver(io.env);
   const favour = flags.theirs === true ? "theirs" : "ours";
+  let lock: FileLock | undefined;
   try {
+    // One writer at a time, as in hush edit: another resolve or edit of the file waits or is refused.
+    lock = await acquireFileLock(abs, { waitMs: lockWaitMs(io.env), shownAs: file });
     // The working file as it is now: a link is refused before anyone types, and a change made to
     // it while the editor is open is not written over.
     const read = checkWritableFile(abs) === undefined ? undefined : readFileBounded(abs);
@@ -71,7 +75,20 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
         labels: { ours: "ours", base: "base", theirs: "theirs" },
       });
       io.stderr.write(`hush: ${displayName}: ${plan.conflicts.length} conflict(s): ${printable(conflictLines(plan.conflicts).join("; "), 4000)}\nhush: opening the editor; keep the lines you want and remove the markers\n`);
-      const resolution = await editUntilResolved(io, abs, file, format, shown, plan.target);
+      // A signal stops the editor too, removes the plaintext and the lock, and writes nothing.
+      const session = openEditorSession(io, {
+        name: file,
+        unchanged: "nothing was written",
+        failure: editorFailed,
+        cancelMessage: "hush: canceled; nothing was written\n",
+        onCancel: () => lock?.release(),
+      });
+      let resolution: string;
+      try {
+        resolution = await editUntilResolved(io, session, abs, file, format, shown, plan.target);
+      } finally {
+        session.close();
+      }
       let out: string;
       try {
         out = await sealMerge(plan.target, resolution, { keySources, emit });
@@ -87,6 +104,20 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
     return 0;
   } catch (err) {
     throw err instanceof HushError ? err.withFile(file) : err;
+  } finally {
+    lock?.release();
+  }
+}
+
+/** An editor that failed gives up the resolution (status 1, where hush edit has SOPS's 201): nothing is written. */
+function editorFailed(failure: EditorFailure): HushError {
+  switch (failure.kind) {
+    case "signal":
+      return new HushError("RESOLUTION_ABANDONED", `the editor was stopped by ${failure.signal}; nothing was written`, { located: true });
+    case "status":
+      return new HushError("RESOLUTION_ABANDONED", `the editor exited with status ${failure.status}; nothing was written`, { located: true });
+    case "unreadable":
+      return new HushError("RESOLUTION_ABANDONED", `cannot read the edited file (${failure.reason}); nothing was written`, { located: true });
   }
 }
 
@@ -111,12 +142,13 @@ async function resolutionProblem(text: string, format: FileFormat): Promise<stri
 }
 
 /**
- * The editor, reopened with the problem on top (line numbers as the editor shows them) until the
- * resolution is acceptable. Saving the same text again gives up: nothing is written, the merge
- * stays in progress, and a text the user changed is kept encrypted in FILE.unsaved (next to
- * `abs`, with `target`'s data key and key entries); an emptied text gives up keeping nothing.
+ * The editor of `session`, reopened with the problem on top (line numbers as the editor shows
+ * them) until the resolution is acceptable. Saving the same text again gives up: nothing is
+ * written, the merge stays in progress, and a text the user changed is kept encrypted in
+ * FILE.unsaved (next to `abs`, with `target`'s data key and key entries); an emptied text gives
+ * up keeping nothing.
  */
-async function editUntilResolved(io: CliIo, abs: string, file: string, format: FileFormat, shown: string, target: OpenedFile): Promise<string> {
+async function editUntilResolved(io: CliIo, session: EditorSession, abs: string, file: string, format: FileFormat, shown: string, target: OpenedFile): Promise<string> {
   const giveUp = [
     "fix the text below and save. To give up, save it unchanged: nothing is written, the merge stays in progress,",
     "and hush keeps your text encrypted in a .unsaved file; to give up and keep nothing, delete all the text and save.",
@@ -124,7 +156,7 @@ async function editUntilResolved(io: CliIo, abs: string, file: string, format: F
   let text = shown;
   let previous: string | undefined;
   for (;;) {
-    const edited = stripHeader(await editText(io, file, text));
+    const edited = stripHeader((await session.edit(text)).toString("utf8"));
     const problem = await resolutionProblem(edited, format);
     if (problem === undefined) return edited;
     if (edited === previous || edited.trim() === "") {
