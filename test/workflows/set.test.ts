@@ -141,6 +141,15 @@ describe("hush set and unset", () => {
     expect(names.filter((n) => n.includes("hush-lock") || n.endsWith(".tmp"))).toEqual([]);
   });
 
+  it("a top-level sops key is refused by name (exit 203), with no note of a rewrite that never happened", () => {
+    const f = encryptFile(k, "reserved.yaml", "a: 1\n");
+    const before = readFileSync(f);
+    const r = k.hush(["set", f, '["sops"]', "1"]);
+    expect(r.stderr).toBe(`hush: ${f}: cannot set ["sops"]: a top-level "sops" key (or "sops_" keys in dotenv/INI) is not allowed: hush writes the metadata itself\n`);
+    expect(r.status).toBe(203);
+    expect(readFileSync(f).equals(before)).toBe(true);
+  });
+
   it("--idempotent writes nothing when the value is already there", () => {
     const f = encryptFile(k, "idem.yaml", "a: x\n");
     const before = readFileSync(f);

@@ -29,7 +29,7 @@ import { followInterrupt } from "../workflows/interrupt.ts";
 import { stopEditorOnSignals, type EditorSession } from "../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { makePrivateDir, tryWriteErr, type PrivateDir } from "../workflows/private-dir.ts";
-import { openEncryptedFile, reencrypt, type OpenedInput } from "../workflows/reencrypt.ts";
+import { openEncryptedFile, reencrypt, RESERVED_METADATA_KEY, type OpenedInput } from "../workflows/reencrypt.ts";
 import { keepUnsavedCopy, keptCopyDetails, newFileTemplate, reopenHeader, saveEdit, stripHeader } from "../workflows/edit-rescue.ts";
 
 /**
@@ -75,7 +75,7 @@ function isContentError(err: unknown): boolean {
 }
 
 function contentMessage(err: unknown): string {
-  if (isHushError(err, "ALREADY_ENCRYPTED")) return 'a top-level "sops" key (or "sops_" keys in dotenv/INI) is not allowed: hush writes the metadata itself';
+  if (isHushError(err, "ALREADY_ENCRYPTED")) return RESERVED_METADATA_KEY;
   if (isHushError(err, "NO_DOCUMENT")) return "the file is empty: write at least one value";
   return err instanceof Error ? err.message : String(err);
 }
