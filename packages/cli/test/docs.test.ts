@@ -71,11 +71,11 @@ function errorCodes(): string[] {
 }
 
 describe("the exit statuses the documentation gives", () => {
-  const sopsStatuses: readonly number[] = [...new Set(Object.values(EXIT))];
+  const exitStatuses: readonly number[] = [...new Set(Object.values(EXIT))];
 
   it("README's Exit codes table has every status hush exits with", () => {
     const documented = statusesIn(tableUnder(read("README.md"), "## Exit codes"));
-    expect(sopsStatuses.filter((s) => !documented.has(s))).toEqual([]);
+    expect(exitStatuses.filter((s) => !documented.has(s))).toEqual([]);
   });
 
   it.each([
@@ -83,7 +83,7 @@ describe("the exit statuses the documentation gives", () => {
     ["docs/workflows.md", "## Exit statuses of these commands"],
   ])("%s gives no status hush never exits with", (page, heading) => {
     const documented = [...statusesIn(tableUnder(read(page), heading))];
-    expect(documented.filter((s) => s !== 0 && !sopsStatuses.includes(s))).toEqual([]);
+    expect(documented.filter((s) => s !== 0 && !exitStatuses.includes(s))).toEqual([]);
   });
 
   it("docs/errors.md gives every error code under the status exitCodeFor gives it, and every code once", () => {
