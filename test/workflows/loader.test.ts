@@ -134,6 +134,14 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(r.status).toBe(2);
   });
 
+  it("a directory is refused as unreadable input, exit 2 as for a device", () => {
+    mkdirSync(join(app, "dir.env"));
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "dir.env" });
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("hush: dir.env: is a directory; point HUSH_ENV_FILE or `path` at the encrypted file\n");
+    expect(r.status).toBe(2);
+  });
+
   it("a link to an endless file or to the program's own output pipe is refused at once, not read", () => {
     // /proc/self/pagemap says it is a regular file of size 0 and never ends; /proc/self/fd/1 is
     // the program's own stdout, a pipe under `| cat`, which nobody would ever write to.

@@ -167,6 +167,15 @@ describe("hush set and unset", () => {
     expect(r.stderr).toBe("hush: note: named\\x1b]0;x\\x07.bin was rewritten from its values; its comments and layout were not kept\n");
   });
 
+  it("a top-level sops key is refused by name (exit 203), with no note of a rewrite that never happened", () => {
+    const f = encryptFile(k, "reserved.yaml", "a: 1\n");
+    const before = readFileSync(f);
+    const r = k.hush(["set", f, '["sops"]', "1"]);
+    expect(r.stderr).toBe(`hush: ${f}: cannot set ["sops"]: a top-level "sops" key (or "sops_" keys in dotenv/INI) is not allowed: hush writes the metadata itself\n`);
+    expect(r.status).toBe(203);
+    expect(readFileSync(f).equals(before)).toBe(true);
+  });
+
   it("--idempotent writes nothing when the value is already there", () => {
     const f = encryptFile(k, "idem.yaml", "a: x\n");
     const before = readFileSync(f);

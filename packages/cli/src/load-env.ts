@@ -64,9 +64,10 @@ function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, st
 function named(file: string, err: unknown): HushError {
   if (!isHushError(err)) {
     const code = (err as { code?: string }).code;
-    const what =
-      code === "ENOENT" ? "no such file (set HUSH_ENV_FILE or pass `path`)" : code === "EISDIR" ? `is a directory; ${POINT_AT_FILE}` : `cannot read (${code ?? "error"})`;
-    return new HushError("INVALID_ARGUMENT", printable(`${file}: ${what}`, 4000), { location: { file }, cause: err });
+    if (code === "ENOENT") return new HushError("INVALID_ARGUMENT", printable(`${file}: no such file (set HUSH_ENV_FILE or pass \`path\`)`, 4000), { location: { file }, cause: err });
+    // A file that is there but cannot be read is unreadable input, exit 2, as for hush decrypt.
+    const what = code === "EISDIR" ? `is a directory; ${POINT_AT_FILE}` : `cannot read (${code ?? "error"})`;
+    return new HushError("READ_FAILED", printable(`${file}: ${what}`, 4000), { location: { file }, cause: err });
   }
   const hint = err.hint === undefined ? "" : ` (hint: ${err.hint})`;
   return new HushError(err.code, printable(`${file}: ${err.message}${hint}`, 4000), { location: { ...err.location, file }, cause: err });
@@ -119,7 +120,8 @@ function refuseObjectMembers(origin: ReadonlyMap<string, string>): void {
  * are decrypted and checked before any variable is set: on an error nothing changes.
  * @throws HushError whose message is one line naming the file (and key path), never a value:
  *   NO_MATCHING_KEY when no key opens a file, MAC_MISMATCH, INVALID_ARGUMENT for a missing
- *   file, a nested value without `flatten`, or a variable the policy refuses.
+ *   file, a nested value without `flatten`, or a variable the policy refuses, READ_FAILED for a
+ *   path that is not a readable regular file (a directory, a device).
  */
 export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResult> {
   const env = options.env ?? process.env;

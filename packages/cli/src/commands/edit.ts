@@ -25,7 +25,7 @@ import { creationOverrides, keysFromFlags, parseIndent, type EncryptFlags } from
 import { openEditorSession, type EditorFailure } from "../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { tryWriteErr } from "../workflows/private-dir.ts";
-import { openEncryptedFile, reencrypt, type OpenedInput } from "../workflows/reencrypt.ts";
+import { openEncryptedFile, reencrypt, RESERVED_METADATA_KEY, type OpenedInput } from "../workflows/reencrypt.ts";
 import { keepUnsavedCopy, keptCopyDetails, newFileTemplate, reopenHeader, saveEdit, stripHeader } from "../workflows/edit-rescue.ts";
 
 /**
@@ -71,7 +71,7 @@ function isContentError(err: unknown): boolean {
 }
 
 function contentMessage(err: unknown): string {
-  if (isHushError(err, "ALREADY_ENCRYPTED")) return 'a top-level "sops" key (or "sops_" keys in dotenv/INI) is not allowed: hush writes the metadata itself';
+  if (isHushError(err, "ALREADY_ENCRYPTED")) return RESERVED_METADATA_KEY;
   if (isHushError(err, "NO_DOCUMENT")) return "the file is empty: write at least one value";
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,8 +1,8 @@
-import { HushError, isHushError, parseFormat, parseTreePath, printable, type PathSegment, type PlainEdit, type PlainEditResult, type TreeNode } from "@hush/core";
+import { formatKeyPath, HushError, isHushError, parseFormat, parseTreePath, printable, type PathSegment, type PlainEdit, type PlainEditResult, type TreeNode } from "@hush/core";
 import { readAll, readFileBounded, type CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
-import { documentFor, encodeNext, openEncryptedFile, writeEncrypted } from "../workflows/reencrypt.ts";
+import { documentFor, encodeNext, openEncryptedFile, RESERVED_METADATA_KEY, writeEncrypted } from "../workflows/reencrypt.ts";
 import { parseJsonValue } from "../workflows/set-value.ts";
 
 /**
@@ -48,15 +48,23 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
       throw editError(file, err);
     }
     if (!result.changed && flags.idempotent === true) return false;
+    const outputType = flags.outputType === undefined ? undefined : parseFormat(flags.outputType);
+    let bytes: Buffer;
+    try {
+      bytes = await encodeNext(file, document, {
+        ...(outputType === undefined ? {} : { outputType }),
+        ...(indent === undefined ? {} : { indent }),
+      });
+    } catch (err) {
+      // Writing found a metadata key in the plaintext: the one this edit added.
+      if (isHushError(err, "ALREADY_ENCRYPTED")) throw new HushError(err.code, `cannot ${edit.kind} ${formatKeyPath(edit.path)}: ${RESERVED_METADATA_KEY}`, { location: { file } });
+      throw err;
+    }
+    writeEncrypted(file, bytes);
+    // Said only once the file is written: a refused edit rewrote nothing.
     if (result.reformatted) {
       io.stderr.write(`hush: note: ${printable(file)} was rewritten from its values; its comments and layout were not kept\n`);
     }
-    const outputType = flags.outputType === undefined ? undefined : parseFormat(flags.outputType);
-    const bytes = await encodeNext(file, document, {
-      ...(outputType === undefined ? {} : { outputType }),
-      ...(indent === undefined ? {} : { indent }),
-    });
-    writeEncrypted(file, bytes);
     return true;
   } finally {
     lock.release();

@@ -69,6 +69,12 @@ export async function reencrypt(io: CliIo, input: OpenedInput, plaintext: string
   return encodeNext(input.file, document, options);
 }
 
+/**
+ * Why a plaintext with a top-level `sops` key (or dotenv/INI `sops_` keys) is not written, for
+ * the ALREADY_ENCRYPTED that writing it raises: the key is the user's, not an earlier encryption.
+ */
+export const RESERVED_METADATA_KEY = 'a top-level "sops" key (or "sops_" keys in dotenv/INI) is not allowed: hush writes the metadata itself';
+
 /** Replaces the encrypted file atomically (mode kept). */
 export function writeEncrypted(file: string, bytes: Buffer): void {
   writeFileAtomic(file, bytes, { plaintext: false, newFileMode: 0o644 });
