@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { HushError, printable, readFileBounded, type BoundedReadOptions } from "@hush/core";
@@ -122,7 +122,7 @@ const NEW_FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL
  * Anything else (ciphertext, configuration) keeps the replaced file's mode, owner and group, so
  * that `sudo hush set` leaves the user's file the user's.
  */
-export type WriteContent =
+export type WriteContent = (
   | { readonly plaintext: true }
   | {
       readonly plaintext: false;
@@ -130,7 +130,15 @@ export type WriteContent =
       readonly newFileMode?: number;
       /** Forces this mode on new and existing files alike. */
       readonly mode?: number;
-    };
+    }
+) & {
+  /**
+   * Never replace a file: the written file is linked into place, which fails when a file of that
+   * name appeared meanwhile (a rename would replace it). For files whose loss cannot be undone,
+   * such as a new key file.
+   */
+  readonly newFileOnly?: boolean;
+};
 
 /** Mode of every plaintext file hush writes. */
 const PLAINTEXT_MODE = 0o600;
@@ -174,7 +182,8 @@ export function writeFileAtomic(path: string, data: Buffer | string | PiecewiseC
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
-    renameSync(tmp, path);
+    if (content.newFileOnly === true) placeNewFile(tmp, path);
+    else renameSync(tmp, path);
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
     try {
@@ -193,6 +202,33 @@ export function writeFileAtomic(path: string, data: Buffer | string | PiecewiseC
   } catch {
     // directories cannot be fsynced everywhere; the rename is still atomic
   }
+}
+
+/**
+ * Puts the finished temporary file `tmp` at `path` only if nothing is there: a hard link fails
+ * with EEXIST, atomically, where a rename would replace the file. A file system without hard
+ * links gets the rename, after a last look.
+ * @throws HushError WRITE_FAILED "already exists" when a file of that name is there
+ */
+function placeNewFile(tmp: string, path: string): void {
+  try {
+    linkSync(tmp, path);
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === "EEXIST") throw new HushError("WRITE_FAILED", `${printable(path)}: already exists, not replacing it`, { located: true });
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw err;
+    // lstat, not exists: a dangling link is something there too.
+    let there = true;
+    try {
+      lstatSync(path);
+    } catch {
+      there = false;
+    }
+    if (there) throw new HushError("WRITE_FAILED", `${printable(path)}: already exists, not replacing it`, { located: true });
+    renameSync(tmp, path);
+    return;
+  }
+  unlinkSync(tmp);
 }
 
 /**

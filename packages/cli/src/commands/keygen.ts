@@ -18,18 +18,27 @@ export async function runKeygen(io: CliIo, flags: KeygenFlags): Promise<number> 
   const created = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   const body = `# created: ${created}\n# public key: ${pair.recipient}\n${pair.identity}\n`;
   if (flags.output !== undefined) {
-    if (existsSync(flags.output)) {
-      throw new HushError("KEY_FILE_EXISTS", `${flags.output}: already exists, not overwriting a key file`, {
-        located: true,
-        details: ['next: its public key is on its "# public key:" line; to make another key, give another path with -o'],
-      });
-    }
+    if (existsSync(flags.output)) throw keyFileExists(flags.output);
     // `-o ~/.config/sops/age/keys.txt` on a fresh machine: make the key's directories, private.
     mkdirSync(dirname(flags.output), { recursive: true, mode: 0o700 });
-    writeFileAtomic(flags.output, body, { plaintext: true });
+    try {
+      // A key file that appears meanwhile (another keygen, a script) is kept: losing a key loses
+      // every file encrypted to it.
+      writeFileAtomic(flags.output, body, { plaintext: true, newFileOnly: true });
+    } catch (err) {
+      if (existsSync(flags.output)) throw keyFileExists(flags.output);
+      throw err;
+    }
   } else {
     await writeOut(io.stdout, body);
   }
   await writeOut(io.stderr, `Public key: ${pair.recipient}\n`);
   return 0;
+}
+
+function keyFileExists(path: string): HushError {
+  return new HushError("KEY_FILE_EXISTS", `${path}: already exists, not overwriting a key file`, {
+    located: true,
+    details: ['next: its public key is on its "# public key:" line; to make another key, give another path with -o'],
+  });
 }
