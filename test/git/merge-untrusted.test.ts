@@ -281,7 +281,7 @@ describe("hush git resolve with an editor that fails: exit 1, nothing written, t
     const editor = editorScript(`fails-${name.replace(/ /g, "-")}`, body);
     const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
     expect(r.status).toBe(1);
-    expect(r.stderr.split("\n").slice(-2)).toEqual([`hush: ${message}; nothing was written`, ""]);
+    expect(r.stderr.split("\n").slice(-3)).toEqual([`hush: app.enc.yaml: ${message}; nothing was written`, "  next: the merge is still in progress; run `hush git resolve app.enc.yaml` again", ""]);
     expect(readFileSync(join(repo, "app.enc.yaml")).equals(before)).toBe(true);
     expect(existsSync(join(repo, ".app.enc.yaml.hush-lock"))).toBe(false);
     expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");

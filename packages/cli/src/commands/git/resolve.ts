@@ -79,7 +79,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
       const session = openEditorSession(io, {
         name: file,
         unchanged: "nothing was written",
-        failure: editorFailed,
+        failure: (failure) => editorFailed(failure, file),
         cancelMessage: "hush: canceled; nothing was written\n",
         onCancel: () => lock?.release(),
       });
@@ -109,16 +109,20 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   }
 }
 
-/** An editor that failed gives up the resolution (status 1, where hush edit has SOPS's 201): nothing is written. */
-function editorFailed(failure: EditorFailure): HushError {
-  switch (failure.kind) {
-    case "signal":
-      return new HushError("RESOLUTION_ABANDONED", `the editor was stopped by ${failure.signal}; nothing was written`, { located: true });
-    case "status":
-      return new HushError("RESOLUTION_ABANDONED", `the editor exited with status ${failure.status}; nothing was written`, { located: true });
-    case "unreadable":
-      return new HushError("RESOLUTION_ABANDONED", `cannot read the edited file (${failure.reason}); nothing was written`, { located: true });
-  }
+/**
+ * An editor that failed gives up the resolution (status 1, where hush edit has SOPS's 201):
+ * nothing is written, and the message names the file and how to go on.
+ */
+function editorFailed(failure: EditorFailure, file: string): HushError {
+  const what =
+    failure.kind === "signal"
+      ? `the editor was stopped by ${failure.signal}`
+      : failure.kind === "status"
+        ? `the editor exited with status ${failure.status}`
+        : `cannot read the edited file (${failure.reason})`;
+  return new HushError("RESOLUTION_ABANDONED", `${what}; nothing was written`, {
+    details: [`next: the merge is still in progress; run \`hush git resolve ${printable(file, 1000)}\` again`],
+  });
 }
 
 /** What a message says to do with a resolution kept in FILE.unsaved. */
