@@ -154,9 +154,21 @@ function isKeyError(err: unknown): boolean {
  * adds them; with a key or without.
  */
 function reviewed(body: string, encoding: "latin1" | "utf8", headers: string): Buffer {
-  const shown = showInvisible(body);
+  const text = encoding === "latin1" ? asText(body) : { body, encoding };
+  const shown = showInvisible(text.body);
   const warning = shown.escaped ? header("WARNING: the text below holds control or invisible characters, shown escaped (\\xNN, \\uNNNN); programs get the characters themselves") : "";
-  return Buffer.concat([Buffer.from(warning + headers), Buffer.from(shown.text, encoding)]);
+  return Buffer.concat([Buffer.from(warning + headers), Buffer.from(shown.text, text.encoding)]);
+}
+
+/**
+ * A binary file's plaintext (one character per byte) as UTF-8 text when its bytes are UTF-8, the
+ * usual case: read byte by byte, the second byte of `€` (0x82) or of `í` (0xad) would be escaped
+ * in the middle of the character, and `\u202e` would not be seen as one.
+ */
+function asText(bytesAsLatin1: string): { readonly body: string; readonly encoding: "latin1" | "utf8" } {
+  const bytes = Buffer.from(bytesAsLatin1, "latin1");
+  const utf8 = bytes.toString("utf8");
+  return Buffer.from(utf8, "utf8").equals(bytes) ? { body: utf8, encoding: "utf8" } : { body: bytesAsLatin1, encoding: "latin1" };
 }
 
 function decryptedView(opened: { readonly format: FileFormat; readonly plaintext: string; readonly metadata: FileMetadata; readonly dataKey: Uint8Array }): DiffView {
