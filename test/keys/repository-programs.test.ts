@@ -92,6 +92,26 @@ describe("a key command's Python modules are never the repository's own", () => 
     expect(relative.stderr).toBe("");
     expect(relative.stdout).toBe("password: s3cr3t\n");
   });
+
+  it("a relative TMPDIR (`.`, `tmp`) does not make the key command run in the working directory", async () => {
+    const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+    const pair = await generateAgeKeyPair();
+    const site = join(tmp.path, "site-tmpdir");
+    mkdirSync(site, { recursive: true });
+    writeFileSync(join(site, "printkey2.py"), `print(${JSON.stringify(pair.identity)})\n`);
+    const repo = join(tmp.path, "tmpdir-repo");
+    mkdirSync(join(repo, "tmp"), { recursive: true, mode: 0o700 });
+    writeFileSync(join(repo, "app.yaml"), "password: s3cr3t\n");
+    expect((await hush(["encrypt", "-i", "--age", pair.recipient, "app.yaml"], { cwd: repo })).stderr).toBe("");
+    const marker = join(tmp.path, "tmpdir-module-ran");
+    for (const dir of [repo, join(repo, "tmp")]) writeFileSync(join(dir, "printkey2.py"), `open(${JSON.stringify(marker)}, "w").write("ran")\n`);
+    for (const tmpdir of [".", "tmp"]) {
+      const r = await hush(["decrypt", "app.yaml"], { cwd: repo, env: { PYTHONPATH: site, TMPDIR: tmpdir, SOPS_AGE_KEY_CMD: `${python} -m printkey2` } });
+      expect(existsSync(marker), `TMPDIR=${tmpdir}: the key command imported the repository's module`).toBe(false);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("password: s3cr3t\n");
+    }
+  });
 });
 
 describe("git is never the repository's own", () => {

@@ -48,11 +48,13 @@ export function findProgramOnPath(program: string, env: Readonly<Record<string, 
  * working directory first, and the system's temporary directory (`/tmp`) is open to every user of
  * the machine, who could put `azure/cli/__main__.py` there. So the temporary directory only when it
  * is the user's own and nobody else may write it (macOS's per-user `$TMPDIR`; Windows' `%TEMP%`,
- * where there are no Unix user ids), otherwise the root directory.
+ * where there are no Unix user ids) and named by an absolute path, otherwise the root directory.
  */
 export function keyProgramDirectory(): string {
   // node:os only here, when a key program is about to run: decrypt's start-up does not load it.
   const temporary = process.getBuiltinModule("node:os").tmpdir();
+  // A relative $TMPDIR (`.`, `tmp`) names a directory of the working directory.
+  if (!isAbsolute(temporary)) return "/";
   const uid = process.getuid?.();
   if (uid === undefined) return temporary;
   try {
