@@ -283,6 +283,19 @@ function checkShellWord(path: string, name: string | undefined): void {
   throw new HushError("INVALID_ARGUMENT", `${what}: the shell would not read it as one plain word in COMMAND; use letters, digits and . _ - + , : = @ %, or the form without a shell: hush exec-file FILE -- PROGRAM [ARGS] {}`, { located: true });
 }
 
+/**
+ * Makes the plaintext file (or FIFO) at `path` the user's, for a command run as them. Only root
+ * may give a file away: the error says so instead of naming hush's private directory.
+ */
+function handOver(path: string, user: UserIds): void {
+  try {
+    chownSync(path, user.uid, user.gid);
+  } catch (err) {
+    const reason = (err as { code?: string }).code ?? "error";
+    throw new HushError("SPAWN_FAILED", `--user ${printable(user.name)}: cannot hand the file over to that user (${reason}); --user needs hush to run as root`, { located: true });
+  }
+}
+
 /** `hush exec-file FILE COMMAND`: `{}` in COMMAND becomes the path of the plaintext. */
 export async function runExecFile(io: CliIo, args: readonly string[], flags: ExecFlags, dashAt?: number): Promise<number> {
   const { files, command } = splitExecArgs("exec-file", args, dashAt, 1);
@@ -334,7 +347,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     if (user !== undefined) {
       // The command runs as another user: it may enter the directory and read the file.
       chmodSync(dir.path, 0o711);
-      chownSync(path, user.uid, user.gid);
+      handOver(path, user);
     }
     // Only hush's own environment: nothing from the file reaches the command but the file's text.
     const env = childEnv(io, false, [], user);
