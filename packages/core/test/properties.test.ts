@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decryptText, encryptText, type FileFormat, type MasterKeyEntry } from "@hush/core";
 import { expectRoundTrip } from "./store-harness.ts";
 
@@ -11,12 +11,17 @@ const noKeys = async (): Promise<undefined> => undefined;
 const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/).filter((k) => k !== "sops");
 const word = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._/@-]{0,20}[A-Za-z0-9]$/);
 const anyText = fc.string({ unit: "grapheme", maxLength: 24 });
+/**
+ * Text a YAML file keeps byte for byte: U+0085, U+2028 and U+2029 are line breaks to SOPS's
+ * YAML 1.1 reader, so a value holding one comes back escaped (tested below), not as written.
+ */
+const yamlText = anyText.filter((s) => !/[\u0085\u2028\u2029]/.test(s));
 
 /** YAML scalars in canonical spellings of each style and type. */
 const yamlScalar = fc.oneof(
   word.filter((w) => !/^(true|false|null|~)$/i.test(w) && !/: | #/.test(w)),
-  anyText.map((s) => JSON.stringify(s)),
-  anyText.filter((s) => !s.includes("\n")).map((s) => `'${s.replace(/'/g, "''")}'`),
+  yamlText.map((s) => JSON.stringify(s)),
+  yamlText.filter((s) => !s.includes("\n")).map((s) => `'${s.replace(/'/g, "''")}'`),
   fc.integer({ min: -1e9, max: 1e9 }).map(String),
   fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
   fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).filter((d) => !Number.isInteger(d)).map((d) => String(d)),
@@ -96,5 +101,20 @@ describe("decrypt(encrypt(x)) is byte-identical to x", () => {
       "list:\n- a\n- b:\n    c: d\n",
     ];
     for (const s of samples) await roundTrip(s, "yaml");
+  });
+});
+
+describe("where the SOPS format forces a spelling", () => {
+  it("writes a YAML string holding U+0085, U+2028 or U+2029 double-quoted with \\N, \\L, \\P, as SOPS's YAML 1.1 reader needs", async () => {
+    const cases: Array<[string, string]> = [
+      ["a: '\u2028'\n", 'a: "\\L"\n'],
+      ['a: "x\u2029y"\n', 'a: "x\\Py"\n'],
+      ["a: '\u0085'\n", 'a: "\\N"\n'],
+    ];
+    for (const [input, expected] of cases) {
+      const encrypted = await encryptText(input, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey });
+      const decrypted = await decryptText(encrypted, { format: "yaml", keySources: noKeys, dataKey });
+      expect(decrypted).toBe(expected);
+    }
   });
 });
