@@ -46,7 +46,9 @@ export interface FileHistory {
 export async function fileHistory(root: string, env: Env, pathspecs: readonly string[]): Promise<FileHistory> {
   const [out, chain] = await Promise.all([
     gitOutput(root, env, ["-c", "core.quotePath=false", "log", "-z", "--full-history", "--diff-merges=first-parent", "--no-renames", "--raw", "--no-abbrev", `--format=${LOG_FORMAT}`, "HEAD", "--", ...pathspecs]),
-    gitOutput(root, env, ["rev-list", "--first-parent", "HEAD"]),
+    // `--` after the revision: without it git refuses to run when the top directory holds a file
+    // named HEAD (ambiguous argument), which any branch can commit.
+    gitOutput(root, env, ["rev-list", "--first-parent", "HEAD", "--"]),
   ]);
   const position = new Map<string, number>();
   chain.split("\n").forEach((commit, i) => {
