@@ -1,7 +1,7 @@
 import { HushError } from "@hush/core";
 import type { SimpleGit } from "simple-git";
 import { childEnvironment, type CliIo } from "../../io.ts";
-import { gitProgram } from "../../git-program.ts";
+import { gitPathLine, gitProgram } from "../../git-program.ts";
 
 /**
  * The repository the CLI works in, through simple-git (loaded only by the git commands that
@@ -34,7 +34,8 @@ async function openRepoNow(io: CliIo, cwd: string): Promise<Repo> {
   const git = simpleGit({ baseDir: cwd, binary: gitProgram(env) }).env(env);
   let root: string;
   try {
-    root = (await git.revparse(["--show-toplevel"])).trim();
+    // Not simple-git's revparse, which trims the path.
+    root = gitPathLine(await git.raw(["rev-parse", "--show-toplevel"]));
   } catch {
     throw new HushError("NOT_A_GIT_REPO", `${cwd}: not inside a git working tree (run \`git init\` first)`, { located: true });
   }

@@ -21,6 +21,7 @@ import { loadConfig } from "../../config.ts";
 import { installedCommand } from "../../installation.ts";
 import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { listFiles, openRepo, readLocalConfig, type Repo } from "./repo.ts";
+import { gitPathLine } from "../../git-program.ts";
 
 export interface SetupFlags {
   dryRun?: boolean;
@@ -150,13 +151,13 @@ const EXCLUDE_PATTERNS = [".*.hush-lock", ".*.hush-*.tmp"];
 const EXCLUDE_BLOCK = `# hush: lock and temporary files\n${EXCLUDE_PATTERNS.join("\n")}\n`;
 
 async function infoExcludePath(repo: Repo): Promise<string> {
-  const p = (await repo.git.raw(["rev-parse", "--git-path", "info/exclude"])).trim();
+  const p = gitPathLine(await repo.git.raw(["rev-parse", "--git-path", "info/exclude"]));
   return isAbsolute(p) ? p : join(repo.root, p);
 }
 
 /** The pre-commit hook's path (honours core.hooksPath). */
 async function hookPath(repo: Repo): Promise<string> {
-  const p = (await repo.git.raw(["rev-parse", "--git-path", "hooks/pre-commit"])).trim();
+  const p = gitPathLine(await repo.git.raw(["rev-parse", "--git-path", "hooks/pre-commit"]));
   return isAbsolute(p) ? p : join(repo.root, p);
 }
 
