@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /**
  * Names a branch or a shipped repository chooses — file names, the repository's own directory —
@@ -58,5 +58,23 @@ describe("a repository whose directory name ends in a blank", () => {
     // Nothing of it reached the other repository.
     expect(git(sb, decoy, ["status", "--porcelain", "--ignored"]).stdout).toBe("");
     expect(git(sb, decoy, ["config", "--local", "diff.hush.textconv"], { allowFail: true }).status).toBe(1);
+  });
+});
+
+/** What must never reach a terminal raw: control characters (C0, DEL, C1) and bidirectional controls. */
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+describe("names in hush check --json", () => {
+  it("escape bidirectional and C1 control characters as JSON escapes, and parse back to the name", () => {
+    const repo = createRepo(sb, "check-json-names");
+    // U+202E reverses the text after it in a CI log; U+009B is CSI to terminals that read C1 controls.
+    const name = "evil\u202egnp.\u009b31m.enc.yaml";
+    writeFileSync(join(repo, name), "password: hunter2\n");
+    const r = hush(sb, ["check", "--json", name], { cwd: repo, env: sb.keylessEnv });
+    expect(r.status).toBe(1);
+    expect(r.stdout).not.toMatch(UNSAFE);
+    expect(r.stdout).toContain('"path": "evil\\u202egnp.\\u009b31m.enc.yaml"');
+    const report = JSON.parse(r.stdout) as CheckJsonReport;
+    expect(report.files.map((f) => [f.path, f.problems.map((p) => p.code)])).toEqual([[name, ["not-encrypted"]]]);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, posix, relative, resolve, sep } from "node:path";
 import { printable, type CreationRule } from "@hush/core";
 import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type FileCheckResult } from "@hush/git";
-import { writeOut, type CliIo } from "../../io.ts";
+import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
@@ -236,7 +236,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const errors = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "error").length, 0);
   const warnings = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "warning").length, 0);
   if (flags.json === true) {
-    await writeOut(io.stdout, `${JSON.stringify({ ok, files: results, summary: { files: results.length, errors, warnings } }, null, 2)}\n`);
+    await writeOut(io.stdout, jsonReport({ ok, files: results, summary: { files: results.length, errors, warnings } }));
   } else if (flags.staged === true && errors + warnings === 0) {
     // The pre-commit hook runs on every commit: when all is well there is nothing to say.
   } else {
