@@ -78,3 +78,19 @@ describe("names in hush check --json", () => {
     expect(report.files.map((f) => [f.path, f.problems.map((p) => p.code)])).toEqual([[name, ["not-encrypted"]]]);
   });
 });
+
+describe("names in hush git setup's summary", () => {
+  it("are escaped: patterns from .sops.yaml and file names, and the rules it cannot turn into globs", () => {
+    const repo = createRepo(sb, "setup-names");
+    writeFileSync(
+      join(repo, ".sops.yaml"),
+      `creation_rules:\n  - path_regex: "^evil\\u202e\\\\.enc\\\\.yaml$"\n    age: ${sb.recipient}\n  - path_regex: "^x\\u009b[0-9]+\\u202e$"\n    age: ${sb.recipient}\n`,
+    );
+    const r = hush(sb, ["git", "setup", "--dry-run"], { cwd: repo });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toMatch(UNSAFE);
+    expect(r.stdout).toContain("\n  + /evil\\u202e.enc.yaml\n");
+    expect(r.stdout).toContain('note: creation rule 1: path_regex "^x\\x9b[0-9]+\\u202e$" has no glob equivalent');
+  });
+});

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, realpathSync, unlinkSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
-import { HushError, compileRe2, isHushError, printable } from "@hush/core";
+import { HushError, compileRe2, isHushError, printable, showInvisible } from "@hush/core";
 import {
   attributePatternMatches,
   detectFormat,
@@ -185,6 +185,15 @@ function readHook(path: string): string | undefined | null {
   }
 }
 
+/**
+ * Prints setup's or uninstall's summary lines. Patterns and notes quote `.sops.yaml` rules and
+ * file names, the repository's to choose: their control, bidirectional and invisible characters
+ * are shown escaped, as the review view shows text (the line breaks between entries kept).
+ */
+function printSummary(io: CliIo, lines: readonly string[]): Promise<void> {
+  return writeOut(io.stdout, `${showInvisible(lines.join("\n")).text}\n`);
+}
+
 /** `hush git setup [PATTERNS...]`. */
 export async function runSetup(io: CliIo, given: readonly string[], flags: SetupFlags): Promise<number> {
   const repo = await openRepo(io);
@@ -243,7 +252,7 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
   const out = [...changes, ...notes.map((n) => `note: ${n}`)];
   if (changes.length === 0) out.unshift("hush git setup: already set up; nothing to change");
   else if (!dry) out.push("hush git setup: done (`git diff` now shows decrypted values; merges of these files go through hush)");
-  await writeOut(io.stdout, `${out.join("\n")}\n`);
+  await printSummary(io, out);
   return 0;
 }
 
@@ -288,6 +297,6 @@ export async function runUninstall(io: CliIo, flags: { dryRun?: boolean }): Prom
     if (!dry) unlinkSync(path);
   }
   const out = changes.length === 0 ? ["hush git uninstall: nothing to remove"] : changes;
-  await writeOut(io.stdout, `${out.join("\n")}\n`);
+  await printSummary(io, out);
   return 0;
 }
