@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, editEncrypted, git, hush, setupDrivers, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /**
  * Names a branch or a shipped repository chooses — file names, the repository's own directory —
@@ -92,5 +92,23 @@ describe("names in hush git setup's summary", () => {
     expect(r.stdout).not.toMatch(UNSAFE);
     expect(r.stdout).toContain("\n  + /evil\\u202e.enc.yaml\n");
     expect(r.stdout).toContain('note: creation rule 1: path_regex "^x\\x9b[0-9]+\\u202e$" has no glob equivalent');
+  });
+});
+
+describe("hush git diff and a file name with a space", () => {
+  it("shows the file's review view, as git diff does with the driver, not its ciphertext", async () => {
+    const repo = createRepo(sb, "space-name");
+    const name = "team secrets.enc.yaml";
+    writeEncrypted(sb, repo, name, "token: old-value\n");
+    commitAll(sb, repo, "init");
+    setupDrivers(sb, repo);
+    await editEncrypted(sb, repo, name, "yaml", "token: new-value\n");
+    const viaDriver = git(sb, repo, ["diff"]).stdout;
+    expect(viaDriver).toContain("-token: old-value\n+token: new-value\n");
+    // git ends `--- a/team secrets.enc.yaml` with a tab, which is not part of the name.
+    expect(viaDriver).toContain(`--- a/${name}\t\n`);
+    const r = hush(sb, ["git", "diff"], { cwd: repo });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(viaDriver);
   });
 });
