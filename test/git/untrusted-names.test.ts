@@ -112,3 +112,24 @@ describe("hush git diff and a file name with a space", () => {
     expect(r.stdout).toBe(viaDriver);
   });
 });
+
+describe("hush check and a file name that is not UTF-8", () => {
+  it("reports a covered file it cannot open by name as an error, instead of skipping it as deleted", () => {
+    const repo = createRepo(sb, "latin1-name");
+    writeEncrypted(sb, repo, "ok.enc.yaml", "token: s3cr3t\n");
+    // `\xff.enc.yaml`: a file name is bytes to git; decoded as UTF-8 it names no file.
+    writeFileSync(Buffer.concat([Buffer.from(`${repo}/`), Buffer.from([0xff]), Buffer.from(".enc.yaml")]), "password: hunter2\n");
+    commitAll(sb, repo, "a plaintext secret under a name that is not UTF-8");
+    const shown = "\ufffd.enc.yaml";
+    const message = "cannot check the file: its name is not UTF-8, so hush cannot open it (shown with U+FFFD in place of those bytes): rename it";
+    for (const args of [["check", "--json"], ["check", "--json", "."]]) {
+      const r = hush(sb, args, { cwd: repo, env: sb.keylessEnv });
+      const report = JSON.parse(r.stdout) as CheckJsonReport;
+      expect(report.files.map((f) => [f.path, f.problems.map((p) => `${p.code}: ${p.message}`)])).toEqual([
+        ["ok.enc.yaml", []],
+        [shown, [`unreadable: ${message}`]],
+      ]);
+      expect(r.status).toBe(1);
+    }
+  });
+});

@@ -84,7 +84,9 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
   const add = (p: string): void => {
     if (!patterns.includes(p)) patterns.push(p);
   };
-  const files = await listFiles(repo, ["--cached", "--others", "--exclude-standard"]);
+  const listed = await listFiles(repo, ["--cached", "--others", "--exclude-standard"]);
+  // A name that is not UTF-8 names no file hush can open, nor one a pattern of it would match.
+  const files = listed.paths.filter((p) => !listed.notUtf8.has(p));
   const covered = (file: string): boolean => patterns.some((p) => attributePatternMatches(p, file));
   const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
   if (loaded !== undefined) {

@@ -4,7 +4,7 @@ import { auditClearHistory, auditFile, buildAccessReport, buildAuditReport, rend
 import type { CliIo } from "../../io.ts";
 import { coveringRuleMatcher, workTreeRules } from "../git/check-rules.ts";
 import { readHistory, RealDirectories } from "./audit-history.ts";
-import { gitOutput } from "./git-history.ts";
+import { gitOutput } from "../../git-run.ts";
 import { gitPathLine } from "../../git-program.ts";
 import { loadReportConfig, printReport, readEncryptedFiles, writeHtml, type ReportFlags } from "./inputs.ts";
 
