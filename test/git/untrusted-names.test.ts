@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createRepo, createSandbox, editEncrypted, git, hush, setupDrivers, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, editEncrypted, editOnBothSides, git, hush, setupDrivers, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /**
  * Names a branch or a shipped repository chooses — file names, the repository's own directory —
@@ -131,5 +131,25 @@ describe("hush check and a file name that is not UTF-8", () => {
       ]);
       expect(r.status).toBe(1);
     }
+  });
+});
+
+describe("hush git resolve and a directory name", () => {
+  it("resolves only the file named, not the conflicted files under a directory of that name", async () => {
+    const repo = createRepo(sb, "resolve-directory");
+    mkdirSync(join(repo, "sub"));
+    writeEncrypted(sb, repo, "sub/app.enc.yaml", "db:\n  password: base\n");
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    await editOnBothSides(sb, repo, "sub/app.enc.yaml", "yaml", { theirs: "db:\n  password: theirs\n", ours: "db:\n  password: ours\n" });
+    expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).toBe(1);
+    // The directory gone from the working tree, its name named no file to refuse.
+    rmSync(join(repo, "sub"), { recursive: true });
+    const index = git(sb, repo, ["ls-files", "--stage"]).stdout;
+    const r = hush(sb, ["git", "resolve", "--ours", "sub"], { cwd: repo });
+    expect(r.stderr).toBe("hush: sub: not in a conflicted merge (nothing to resolve)\n");
+    expect(r.status).toBe(1);
+    expect(existsSync(join(repo, "sub"))).toBe(false);
+    expect(git(sb, repo, ["ls-files", "--stage"]).stdout).toBe(index);
   });
 });

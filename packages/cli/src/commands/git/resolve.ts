@@ -30,8 +30,10 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   const staged = await repo.git.raw(["ls-files", "-u", "-z", "--", pathspec]);
   const stages = new Map<number, string>();
   for (const entry of staged.split("\0")) {
-    const m = /^\d+ ([0-9a-f]+) ([123])\t/.exec(entry);
-    if (m !== null) stages.set(Number(m[2]), m[1]!);
+    const m = /^\d+ ([0-9a-f]+) ([123])\t(.*)$/s.exec(entry);
+    // A literal pathspec still matches a directory's files: only the file itself is resolved, or
+    // `resolve dir` would merge one file's side with another's and write the result as `dir`.
+    if (m !== null && m[3] === rel) stages.set(Number(m[2]), m[1]!);
   }
   if (stages.size === 0) throw new HushError("NOT_RESOLVABLE", `${file}: not in a conflicted merge (nothing to resolve)`, { located: true });
   const oursSha = stages.get(2);
