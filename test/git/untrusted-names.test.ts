@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitAll, createRepo, createSandbox, editEncrypted, editOnBothSides, git, hush, setupDrivers, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
@@ -151,5 +151,29 @@ describe("hush git resolve and a directory name", () => {
     expect(r.status).toBe(1);
     expect(existsSync(join(repo, "sub"))).toBe(false);
     expect(git(sb, repo, ["ls-files", "--stage"]).stdout).toBe(index);
+  });
+});
+
+describe("commands that walk a directory and a file name that is not UTF-8", () => {
+  it("name an encrypted file they cannot open as failed, instead of leaving it out unseen", () => {
+    const repo = createRepo(sb, "latin1-walk");
+    writeEncrypted(sb, repo, "ok.enc.yaml", "token: s3cr3t\n");
+    const inRepo = (bytes: number[], rest: string): Buffer => Buffer.concat([Buffer.from(`${repo}/`), Buffer.from(bytes), Buffer.from(rest)]);
+    // Its recipients, left out of `hush access`, would be people no report names; left out of
+    // `hush updatekeys`, a removed recipient could still open it.
+    writeFileSync(inRepo([0xfe], ".enc.yaml"), readFileSync(join(repo, "ok.enc.yaml")));
+    // Plain configuration under such a name is left alone, as any plain file in a walk.
+    writeFileSync(inRepo([0xfd], "-notes.txt"), "hello\n");
+    const said = "hush: \ufffd.enc.yaml: the file's name is not UTF-8, so hush cannot open it by name (shown with U+FFFD in place of those bytes): rename it\n";
+
+    const access = hush(sb, ["access", "--json"], { cwd: repo, env: sb.keylessEnv });
+    expect(access.stderr).toBe(said);
+    expect((JSON.parse(access.stdout) as { files: Array<{ path: string }> }).files.map((f) => f.path)).toEqual(["ok.enc.yaml"]);
+    expect(access.status).toBe(1);
+
+    const update = hush(sb, ["updatekeys", "-y", "."], { cwd: repo });
+    expect(update.stderr).toBe(said);
+    expect(update.stdout).toBe("up to date: ok.enc.yaml\nupdatekeys: 0 updated, 1 up to date, 1 failed\n");
+    expect(update.status).toBe(2);
   });
 });
