@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createRepo, createSandbox, editEncrypted, editOnBothSides, git, hush, setupDrivers, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, editEncrypted, editOnBothSides, git, hush, run, setupDrivers, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
+
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * Names a branch or a shipped repository chooses — file names, the repository's own directory —
@@ -175,5 +178,22 @@ describe("commands that walk a directory and a file name that is not UTF-8", () 
     expect(update.stderr).toBe(said);
     expect(update.stdout).toBe("up to date: ok.enc.yaml\nupdatekeys: 0 updated, 1 up to date, 1 failed\n");
     expect(update.status).toBe(2);
+  });
+});
+
+describe("the pre-commit framework hook and file names that look like options", () => {
+  it("checks a file named --help or --staged as a file: neither skips the check of the others", () => {
+    // pre-commit runs the hook's entry, then its args, then the file names (`pass_filenames`).
+    const hooks = readFileSync(join(REPO_ROOT, ".pre-commit-hooks.yaml"), "utf8");
+    const entry = /^ {2}entry: (.+)$/m.exec(hooks)![1]!.split(" ");
+    const args = JSON.parse(/^ {2}args: (\[.*\])$/m.exec(hooks)?.[1] ?? "[]") as string[];
+    const repo = createRepo(sb, "pre-commit-names");
+    const files = ["--help", "--staged", "app.enc.yaml"];
+    for (const f of files) writeFileSync(join(repo, f), "password: hunter2\n");
+    git(sb, repo, ["add", "--", ...files]);
+    const r = run(entry[0]!, [...entry.slice(1), ...args, ...files], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain("app.enc.yaml: error: a creation rule covers this file");
+    expect(r.stdout).toContain("hush check: 1 file(s) checked, 0 encrypted; 1 error(s), 0 warning(s)\n");
+    expect(r.status).toBe(1);
   });
 });
