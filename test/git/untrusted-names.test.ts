@@ -165,9 +165,12 @@ describe("commands that walk a directory and a file name that is not UTF-8", () 
     // Its recipients, left out of `hush access`, would be people no report names; left out of
     // `hush updatekeys`, a removed recipient could still open it.
     writeFileSync(inRepo([0xfe], ".enc.yaml"), readFileSync(join(repo, "ok.enc.yaml")));
+    // The same below a directory whose name is not UTF-8.
+    mkdirSync(inRepo([0xfc], "dir"));
+    writeFileSync(inRepo([0xfc], "dir/app.enc.yaml"), readFileSync(join(repo, "ok.enc.yaml")));
     // Plain configuration under such a name is left alone, as any plain file in a walk.
     writeFileSync(inRepo([0xfd], "-notes.txt"), "hello\n");
-    const said = "hush: \ufffd.enc.yaml: the file's name is not UTF-8, so hush cannot open it by name (shown with U+FFFD in place of those bytes): rename it\n";
+    const said = ["\ufffddir/app.enc.yaml", "\ufffd.enc.yaml"].map((name) => `hush: ${name}: the file's name is not UTF-8, so hush cannot open it by name (shown with U+FFFD in place of those bytes): rename it\n`).join("");
 
     const access = hush(sb, ["access", "--json"], { cwd: repo, env: sb.keylessEnv });
     expect(access.stderr).toBe(said);
@@ -176,7 +179,7 @@ describe("commands that walk a directory and a file name that is not UTF-8", () 
 
     const update = hush(sb, ["updatekeys", "-y", "."], { cwd: repo });
     expect(update.stderr).toBe(said);
-    expect(update.stdout).toBe("up to date: ok.enc.yaml\nupdatekeys: 0 updated, 1 up to date, 1 failed\n");
+    expect(update.stdout).toBe("up to date: ok.enc.yaml\nupdatekeys: 0 updated, 1 up to date, 2 failed\n");
     expect(update.status).toBe(2);
   });
 });

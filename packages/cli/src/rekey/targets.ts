@@ -66,23 +66,24 @@ export function expandTargets(paths: readonly string[], cwd: string, typeFlag: s
     seen.add(real);
     out.push({ display: displayName(abs, cwd), abs, path: abs, format: format ?? (explicit ? WHOLE_FILE_FORMAT : undefined), explicit });
   };
-  const walk = (dir: string): void => {
+  /** `rawDir`: the directory's path as bytes, below a name that is not UTF-8. */
+  const walk = (dir: string, rawDir?: Buffer): void => {
     let entries: Buffer[];
     try {
       // As bytes: a name that is not UTF-8, decoded, would name no file and be skipped unseen.
-      entries = readdirSync(dir, { encoding: "buffer" }).sort(Buffer.compare);
+      entries = readdirSync(rawDir ?? dir, { encoding: "buffer" }).sort(Buffer.compare);
     } catch (err) {
       throw new HushError("READ_FAILED", `${displayName(dir, cwd)}: cannot read directory (${(err as { code?: string }).code ?? "error"})`, { located: true });
     }
     for (const entry of entries) {
       const name = entry.toString("utf8");
       const abs = join(dir, name);
-      if (!isUtf8(entry)) {
-        const rawPath = Buffer.concat([Buffer.from(`${dir}${sep}`), entry]);
-        // Neither entered nor followed: only a regular file is read, to tell whether it is encrypted.
-        if (lstatSync(rawPath, { throwIfNoEntry: false })?.isFile() === true) {
-          out.push({ display: displayName(abs, cwd), abs, path: abs, format: forced ?? formatFromPath(abs), explicit: false, rawPath });
-        }
+      if (rawDir !== undefined || !isUtf8(entry)) {
+        // Named by its bytes from here on; links are not followed, as below.
+        const rawPath = Buffer.concat([rawDir ?? Buffer.from(dir), Buffer.from(sep), entry]);
+        const st = lstatSync(rawPath, { throwIfNoEntry: false });
+        if (st?.isDirectory() === true && !SKIPPED_DIRS.has(name)) walk(abs, rawPath);
+        else if (st?.isFile() === true) out.push({ display: displayName(abs, cwd), abs, path: abs, format: forced ?? formatFromPath(abs), explicit: false, rawPath });
         continue;
       }
       let st;
