@@ -12,3 +12,13 @@ export function gitProgram(env: Readonly<Record<string, string | undefined>>): s
   if (found === undefined) throw new HushError("SPAWN_FAILED", "git: not found in PATH's absolute directories (install git, or put the directory that holds it in PATH)");
   return found;
 }
+
+/**
+ * A path git printed on a line of its own (`rev-parse --show-toplevel`, `--git-path`): the
+ * output without its final line break, and nothing else removed. A directory's name may end in
+ * a blank or a line break (a shipped repository names its own), and trimmed, the path would
+ * name another directory beside it, whose files hush would then check or write.
+ */
+export function gitPathLine(output: string): string {
+  return output.endsWith("\n") ? output.slice(0, -1) : output;
+}

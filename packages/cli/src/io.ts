@@ -1,7 +1,7 @@
 import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { HushError, printable, readFileBounded, type BoundedReadOptions } from "@hush/core";
+import { HushError, printable, readFileBounded, safeJson, type BoundedReadOptions } from "@hush/core";
 
 export { readFileBounded, type BoundedReadOptions };
 
@@ -287,4 +287,14 @@ export function writeOut(stream: NodeJS.WritableStream, data: Buffer | string): 
   return new Promise((resolve, reject) => {
     stream.write(data, (err) => (err ? reject(err) : resolve()));
   });
+}
+
+/**
+ * A command's `--json` report as printed: indented, one final line break, and the characters
+ * `printable` escapes (bidirectional, C1 and other invisible ones, which `JSON.stringify` leaves
+ * as they are) written as `\u` escapes ({@link safeJson}): file names, commit subjects and
+ * recipients in it come from the repository, and the report lands on terminals and CI logs.
+ */
+export function jsonReport(data: unknown): string {
+  return `${safeJson(JSON.stringify(data, null, 2))}\n`;
 }

@@ -58,7 +58,7 @@ interface RotationPlan {
 
 /** Opens nothing yet: reads the file and applies the key changes to its groups. */
 async function planRotation(target: Target, changes: { add: MasterKeyRecipient[]; remove: KeyToRemove[] }): Promise<RotationPlan> {
-  if ((changes.add.length > 0 || changes.remove.length > 0) && !existsSync(target.path)) {
+  if ((changes.add.length > 0 || changes.remove.length > 0) && !existsSync(target.rawPath ?? target.path)) {
     throw new HushError("REKEY_MISSING_FILE", `${target.display}: cannot change the keys of a file that does not exist`, { located: true });
   }
   const file = await readSecretFile(target);

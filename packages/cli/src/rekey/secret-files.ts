@@ -1,3 +1,4 @@
+import { lstatSync, readFileSync } from "node:fs";
 import {
   applyTextEdits,
   decodeMetadata,
@@ -58,6 +59,7 @@ export async function readSecretFile(target: Target): Promise<SecretFile> {
 
 /** A target's text and format (sniffed for walked files whose name says nothing). */
 export function readTargetText(target: Target): { format: FileFormat; text: string } {
+  if (target.rawPath !== undefined) refuseUndecodableName(target.rawPath);
   const bytes = readInputFile(target.path);
   let format = target.format;
   if (format === undefined) {
@@ -66,6 +68,27 @@ export function readTargetText(target: Target): { format: FileFormat; text: stri
   }
   // A binary file's envelope is JSON text even though its payload is bytes.
   return { format, text: decodeInput(bytes, encryptedTextFormat(format), target.display) };
+}
+
+/** Files larger than this are not looked into for an undecodable name (no encrypted file is that big). */
+const MAX_UNDECODABLE_NAME_READ = 16 * 1024 * 1024;
+
+/**
+ * A walked file whose name is not UTF-8: hush names files by UTF-8 text, so it can neither read
+ * nor write it by name. An encrypted one is an error naming it (a report without it would miss
+ * who can open it, a re-keying would leave it as it was); any other is plain configuration.
+ * @throws HushError READ_FAILED for an encrypted file, else NotEncrypted (quiet)
+ */
+function refuseUndecodableName(rawPath: Buffer): never {
+  let bytes: Buffer | undefined;
+  try {
+    bytes = lstatSync(rawPath).size <= MAX_UNDECODABLE_NAME_READ ? readFileSync(rawPath) : undefined;
+  } catch {
+    bytes = undefined;
+  }
+  if (bytes !== undefined && !(bytes.includes("sops") && bytes.includes("ENC[AES256_GCM,"))) throw new NotEncrypted("not encrypted", true);
+  // The callers name the file (as target.display) before the message.
+  throw new HushError("READ_FAILED", "the file's name is not UTF-8, so hush cannot open it by name (shown with U+FFFD in place of those bytes): rename it");
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { HushError, formatFromPath, parseFormat, sniffFormats, WHOLE_FILE_FORMAT, type FileFormat } from "@hush/core";
@@ -23,6 +24,12 @@ export interface Target {
    * by walking a directory are skipped when they are not encrypted.
    */
   readonly explicit: boolean;
+  /**
+   * For a walked file whose name is not UTF-8 (a repository's names are bytes): its path as
+   * bytes. `abs`, `path` and `display` then hold the name decoded with U+FFFD, which names no
+   * file; {@link readTargetText} reads these bytes only to refuse an encrypted one by name.
+   */
+  readonly rawPath?: Buffer;
 }
 
 /** Directories a walk never enters: version control and dependency trees hold no secrets of ours. */
@@ -59,15 +66,26 @@ export function expandTargets(paths: readonly string[], cwd: string, typeFlag: s
     seen.add(real);
     out.push({ display: displayName(abs, cwd), abs, path: abs, format: format ?? (explicit ? WHOLE_FILE_FORMAT : undefined), explicit });
   };
-  const walk = (dir: string): void => {
-    let names: string[];
+  /** `rawDir`: the directory's path as bytes, below a name that is not UTF-8. */
+  const walk = (dir: string, rawDir?: Buffer): void => {
+    let entries: Buffer[];
     try {
-      names = readdirSync(dir).sort();
+      // As bytes: a name that is not UTF-8, decoded, would name no file and be skipped unseen.
+      entries = readdirSync(rawDir ?? dir, { encoding: "buffer" }).sort(Buffer.compare);
     } catch (err) {
       throw new HushError("READ_FAILED", `${displayName(dir, cwd)}: cannot read directory (${(err as { code?: string }).code ?? "error"})`, { located: true });
     }
-    for (const name of names) {
+    for (const entry of entries) {
+      const name = entry.toString("utf8");
       const abs = join(dir, name);
+      if (rawDir !== undefined || !isUtf8(entry)) {
+        // Named by its bytes from here on; links are not followed, as below.
+        const rawPath = Buffer.concat([rawDir ?? Buffer.from(dir), Buffer.from(sep), entry]);
+        const st = lstatSync(rawPath, { throwIfNoEntry: false });
+        if (st?.isDirectory() === true && !SKIPPED_DIRS.has(name)) walk(abs, rawPath);
+        else if (st?.isFile() === true) out.push({ display: displayName(abs, cwd), abs, path: abs, format: forced ?? formatFromPath(abs), explicit: false, rawPath });
+        continue;
+      }
       let st;
       try {
         st = lstatSync(abs);

@@ -56,7 +56,9 @@ export function unquotePath(text: string): string {
 
 /** The path of a `--- ` / `+++ ` line, or undefined for /dev/null. */
 function sidePath(line: string, nonce: string): string | undefined {
-  const raw = line.slice(4);
+  // git ends an unquoted name that holds a space with a tab, for patch programs; a name with a
+  // tab of its own is quoted, so a final tab is never part of the path.
+  const raw = line.slice(4).replace(/\t$/, "");
   if (raw === "/dev/null") return undefined;
   const path = unquotePath(raw);
   const at = path.indexOf(nonce);

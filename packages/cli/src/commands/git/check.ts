@@ -1,8 +1,9 @@
+import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, posix, relative, resolve, sep } from "node:path";
 import { printable, type CreationRule } from "@hush/core";
 import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type FileCheckResult } from "@hush/git";
-import { writeOut, type CliIo } from "../../io.ts";
+import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
@@ -33,17 +34,28 @@ interface Candidate {
   readonly read: () => Promise<Buffer | Unreadable>;
 }
 
-function walk(dir: string, out: string[]): void {
+/** Why a file whose name is not UTF-8 is not read: decoded, its name names no file. */
+const NOT_UTF8_NAME: Unreadable = { unreadable: "its name is not UTF-8, so hush cannot open it (shown with U+FFFD in place of those bytes): rename it" };
+
+/** Files under `dir`, each directory's entries read as bytes: a name that is not UTF-8 also goes to `notUtf8`. */
+function walk(dir: string, out: string[], notUtf8: Set<string>): void {
   let entries;
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true, encoding: "buffer" });
   } catch {
     return;
   }
   for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name)) walk(p, out);
+    const name = e.name.toString("utf8");
+    const p = join(dir, name);
+    if (!isUtf8(e.name)) {
+      // Neither entered nor read: the decoded name is not the entry's.
+      if (e.isFile() || e.isDirectory()) {
+        out.push(p);
+        notUtf8.add(p);
+      }
+    } else if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(name)) walk(p, out, notUtf8);
     } else if (e.isFile()) out.push(p);
   }
 }
@@ -112,6 +124,7 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
     return { listed, readStaged: (path) => objects.stagedBlob(path), close: () => objects.close() };
   }
   let files: string[] = [];
+  const notUtf8 = new Set<string>();
   // The repository whose files are listed: a link in it is read only when it stays inside it.
   let root: string | undefined;
   if (paths.length > 0) {
@@ -123,7 +136,7 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
       } catch {
         isDir = false;
       }
-      if (isDir) walk(abs, files);
+      if (isDir) walk(abs, files, notUtf8);
       else files.push(abs);
     }
   } else {
@@ -135,16 +148,17 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
       // Tracked files and the ones git would track (untracked, not ignored): a plaintext secret
       // should be caught before it is ever added.
       const listed = await listFiles(repo, ["--cached", "--others", "--exclude-standard", ...(rel === "" ? [] : ["--", `:(top,literal)${rel}`])]);
-      // Files deleted from the work tree are skipped.
-      tracked = listed.map((p) => join(repo.root, p)).filter((abs) => existsSync(abs));
+      for (const p of listed.notUtf8) notUtf8.add(join(repo.root, p));
+      // Files deleted from the work tree are skipped; a name that is not UTF-8 is not one.
+      tracked = listed.paths.map((p) => join(repo.root, p)).filter((abs) => notUtf8.has(abs) || existsSync(abs));
       root = repo.root;
     } catch {
       tracked = undefined;
     }
-    if (tracked === undefined) walk(io.cwd, files);
+    if (tracked === undefined) walk(io.cwd, files, notUtf8);
     else files = tracked;
   }
-  const listed = [...new Set(files)].sort().map((abs) => ({ display: show(abs), abs, read: async () => readCheckedFile(abs, root) }));
+  const listed = [...new Set(files)].sort().map((abs) => ({ display: show(abs), abs, read: async () => (notUtf8.has(abs) ? NOT_UTF8_NAME : readCheckedFile(abs, root)) }));
   return { listed, close: () => undefined };
 }
 
@@ -236,7 +250,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const errors = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "error").length, 0);
   const warnings = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "warning").length, 0);
   if (flags.json === true) {
-    await writeOut(io.stdout, `${JSON.stringify({ ok, files: results, summary: { files: results.length, errors, warnings } }, null, 2)}\n`);
+    await writeOut(io.stdout, jsonReport({ ok, files: results, summary: { files: results.length, errors, warnings } }));
   } else if (flags.staged === true && errors + warnings === 0) {
     // The pre-commit hook runs on every commit: when all is well there is nothing to say.
   } else {

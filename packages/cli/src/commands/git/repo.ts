@@ -1,7 +1,9 @@
+import { isUtf8 } from "node:buffer";
 import { HushError } from "@hush/core";
 import type { SimpleGit } from "simple-git";
 import { childEnvironment, type CliIo } from "../../io.ts";
-import { gitProgram } from "../../git-program.ts";
+import { gitPathLine, gitProgram } from "../../git-program.ts";
+import { gitBytes } from "../../git-run.ts";
 
 /**
  * The repository the CLI works in, through simple-git (loaded only by the git commands that
@@ -11,6 +13,8 @@ export interface Repo {
   readonly git: SimpleGit;
   /** Absolute path of the working tree's top directory. */
   readonly root: string;
+  /** The environment git runs with. */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /** The repositories this run opened, by its io and directory: `hush check` asks from several places. */
@@ -34,17 +38,41 @@ async function openRepoNow(io: CliIo, cwd: string): Promise<Repo> {
   const git = simpleGit({ baseDir: cwd, binary: gitProgram(env) }).env(env);
   let root: string;
   try {
-    root = (await git.revparse(["--show-toplevel"])).trim();
+    // Not simple-git's revparse, which trims the path.
+    root = gitPathLine(await git.raw(["rev-parse", "--show-toplevel"]));
   } catch {
     throw new HushError("NOT_A_GIT_REPO", `${cwd}: not inside a git working tree (run \`git init\` first)`, { located: true });
   }
-  return { git: simpleGit({ baseDir: root, binary: gitProgram(env) }).env(env), root };
+  return { git: simpleGit({ baseDir: root, binary: gitProgram(env) }).env(env), root, env };
 }
 
-/** `git ls-files -z` with the given options, as paths relative to the repository root. */
-export async function listFiles(repo: Repo, args: readonly string[]): Promise<string[]> {
-  const out = await repo.git.raw(["ls-files", "-z", ...args]);
-  return [...new Set(out.split("\0").filter((p) => p !== ""))];
+/** Paths git lists, relative to the repository's root. */
+export interface ListedFiles {
+  readonly paths: readonly string[];
+  /**
+   * Those of `paths` whose name is not UTF-8 (a repository's names are bytes): hush names files
+   * by UTF-8 text, so such a path is shown with U+FFFD in place of the bytes and names no file
+   * hush can open. A caller must not take it for a deleted file.
+   */
+  readonly notUtf8: ReadonlySet<string>;
+}
+
+/** `git ls-files -z` with the given options ({@link ListedFiles}). */
+export async function listFiles(repo: Repo, args: readonly string[]): Promise<ListedFiles> {
+  const out = await gitBytes(repo.root, repo.env, ["ls-files", "-z", ...args]);
+  const paths = new Set<string>();
+  const notUtf8 = new Set<string>();
+  for (let start = 0; start < out.length; ) {
+    let end = out.indexOf(0, start);
+    if (end === -1) end = out.length;
+    const name = out.subarray(start, end);
+    start = end + 1;
+    if (name.length === 0) continue;
+    const path = name.toString("utf8");
+    paths.add(path);
+    if (!isUtf8(name)) notUtf8.add(path);
+  }
+  return { paths: [...paths], notUtf8 };
 }
 
 /** A value of the repository's own config by key (case-insensitive section and variable), or undefined. */

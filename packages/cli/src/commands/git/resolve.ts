@@ -28,11 +28,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   // `git add` would stage that file, plaintext or not). Literal, always.
   const pathspec = `:(top,literal)${rel}`;
   const staged = await repo.git.raw(["ls-files", "-u", "-z", "--", pathspec]);
-  const stages = new Map<number, string>();
-  for (const entry of staged.split("\0")) {
-    const m = /^\d+ ([0-9a-f]+) ([123])\t/.exec(entry);
-    if (m !== null) stages.set(Number(m[2]), m[1]!);
-  }
+  const stages = conflictStages(staged, rel);
   if (stages.size === 0) throw new HushError("NOT_RESOLVABLE", `${file}: not in a conflicted merge (nothing to resolve)`, { located: true });
   const oursSha = stages.get(2);
   const theirsSha = stages.get(3);
@@ -107,6 +103,24 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   } finally {
     lock?.release();
   }
+}
+
+/**
+ * The blob of each stage (1 base, 2 ours, 3 theirs) of the conflicted file `rel`, from
+ * `git ls-files -u -z` output. A literal pathspec still matches a directory's files, and with
+ * `core.ignorecase` names of another case: only the file itself is taken (the one name that
+ * differs from `rel` in case alone, when none is `rel`), or `resolve dir` would merge one file's
+ * side with another's and write the result as `dir`. Empty when there is no such single file.
+ */
+function conflictStages(lsFiles: string, rel: string): Map<number, string> {
+  const entries = lsFiles.split("\0").flatMap((entry) => {
+    const m = /^\d+ ([0-9a-f]+) ([123])\t(.*)$/s.exec(entry);
+    return m === null || m[3]!.toLowerCase() !== rel.toLowerCase() ? [] : [{ blob: m[1]!, stage: Number(m[2]), path: m[3]! }];
+  });
+  const exact = entries.filter((e) => e.path === rel);
+  const chosen = exact.length > 0 ? exact : entries;
+  if (new Set(chosen.map((e) => e.path)).size !== 1) return new Map();
+  return new Map(chosen.map((e) => [e.stage, e.blob]));
 }
 
 /**

@@ -9,7 +9,7 @@ import { createKeySourceResolver } from "../../key-sources.ts";
 import { AttributeReader } from "./attribute-reader.ts";
 import { ObjectReader } from "../../git-objects.ts";
 import { sizeLimit } from "./textconv.ts";
-import { gitProgram } from "../../git-program.ts";
+import { gitPathLine, gitProgram } from "../../git-program.ts";
 
 /**
  * `hush git diff|log|show [git arguments]`: what git prints with hush's diff driver, in one
@@ -55,7 +55,7 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
   const top = spawnSync(gitProgram(env), ["rev-parse", "--show-toplevel"], { cwd: io.cwd, env, encoding: "utf8" });
   if (top.error !== undefined) throw new HushError("SPAWN_FAILED", "git is not installed (install git 2.39 or newer)", { located: true });
   if (top.status !== 0) throw new HushError("NOT_A_GIT_REPO", `${io.cwd}: not inside a git working tree`, { located: true });
-  const topLevel = top.stdout.replace(/\n$/, "");
+  const topLevel = gitPathLine(top.stdout);
   const configOut = spawnSync(gitProgram(env), ["config", "--get-regexp", "^diff\\.(context|interhunkcontext)$"], { cwd: io.cwd, env, encoding: "utf8" }).stdout ?? "";
   const config = new Map(configOut.split("\n").filter((l) => l !== "").map((l) => [l.slice(0, l.indexOf(" ")).toLowerCase(), l.slice(l.indexOf(" ") + 1)] as [string, string]));
 

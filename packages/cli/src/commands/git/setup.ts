@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, realpathSync, unlinkSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
-import { HushError, compileRe2, isHushError, printable } from "@hush/core";
+import { HushError, compileRe2, isHushError, printable, showInvisible } from "@hush/core";
 import {
   attributePatternMatches,
   detectFormat,
@@ -21,6 +21,7 @@ import { loadConfig } from "../../config.ts";
 import { installedCommand } from "../../installation.ts";
 import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { listFiles, openRepo, readLocalConfig, type Repo } from "./repo.ts";
+import { gitPathLine } from "../../git-program.ts";
 
 export interface SetupFlags {
   dryRun?: boolean;
@@ -83,7 +84,9 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
   const add = (p: string): void => {
     if (!patterns.includes(p)) patterns.push(p);
   };
-  const files = await listFiles(repo, ["--cached", "--others", "--exclude-standard"]);
+  const listed = await listFiles(repo, ["--cached", "--others", "--exclude-standard"]);
+  // A name that is not UTF-8 names no file hush can open, nor one a pattern of it would match.
+  const files = listed.paths.filter((p) => !listed.notUtf8.has(p));
   const covered = (file: string): boolean => patterns.some((p) => attributePatternMatches(p, file));
   const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
   if (loaded !== undefined) {
@@ -150,13 +153,13 @@ const EXCLUDE_PATTERNS = [".*.hush-lock", ".*.hush-*.tmp"];
 const EXCLUDE_BLOCK = `# hush: lock and temporary files\n${EXCLUDE_PATTERNS.join("\n")}\n`;
 
 async function infoExcludePath(repo: Repo): Promise<string> {
-  const p = (await repo.git.raw(["rev-parse", "--git-path", "info/exclude"])).trim();
+  const p = gitPathLine(await repo.git.raw(["rev-parse", "--git-path", "info/exclude"]));
   return isAbsolute(p) ? p : join(repo.root, p);
 }
 
 /** The pre-commit hook's path (honours core.hooksPath). */
 async function hookPath(repo: Repo): Promise<string> {
-  const p = (await repo.git.raw(["rev-parse", "--git-path", "hooks/pre-commit"])).trim();
+  const p = gitPathLine(await repo.git.raw(["rev-parse", "--git-path", "hooks/pre-commit"]));
   return isAbsolute(p) ? p : join(repo.root, p);
 }
 
@@ -182,6 +185,15 @@ function readHook(path: string): string | undefined | null {
     if (isHushError(err, "WRITE_REFUSED") || isHushError(err, "WRITE_FAILED")) return null;
     throw err;
   }
+}
+
+/**
+ * Prints setup's or uninstall's summary lines. Patterns and notes quote `.sops.yaml` rules and
+ * file names, the repository's to choose: their control, bidirectional and invisible characters
+ * are shown escaped, as the review view shows text (the line breaks between entries kept).
+ */
+function printSummary(io: CliIo, lines: readonly string[]): Promise<void> {
+  return writeOut(io.stdout, `${showInvisible(lines.join("\n")).text}\n`);
 }
 
 /** `hush git setup [PATTERNS...]`. */
@@ -242,7 +254,7 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
   const out = [...changes, ...notes.map((n) => `note: ${n}`)];
   if (changes.length === 0) out.unshift("hush git setup: already set up; nothing to change");
   else if (!dry) out.push("hush git setup: done (`git diff` now shows decrypted values; merges of these files go through hush)");
-  await writeOut(io.stdout, `${out.join("\n")}\n`);
+  await printSummary(io, out);
   return 0;
 }
 
@@ -287,6 +299,6 @@ export async function runUninstall(io: CliIo, flags: { dryRun?: boolean }): Prom
     if (!dry) unlinkSync(path);
   }
   const out = changes.length === 0 ? ["hush git uninstall: nothing to remove"] : changes;
-  await writeOut(io.stdout, `${out.join("\n")}\n`);
+  await printSummary(io, out);
   return 0;
 }

@@ -4,7 +4,8 @@ import { auditClearHistory, auditFile, buildAccessReport, buildAuditReport, rend
 import type { CliIo } from "../../io.ts";
 import { coveringRuleMatcher, workTreeRules } from "../git/check-rules.ts";
 import { readHistory, RealDirectories } from "./audit-history.ts";
-import { gitOutput } from "./git-history.ts";
+import { gitOutput } from "../../git-run.ts";
+import { gitPathLine } from "../../git-program.ts";
 import { loadReportConfig, printReport, readEncryptedFiles, writeHtml, type ReportFlags } from "./inputs.ts";
 
 export interface AuditFlags extends ReportFlags {
@@ -39,9 +40,9 @@ export function parseAsOf(text: string | undefined): Date {
 export async function runAudit(io: CliIo, paths: readonly string[], flags: AuditFlags): Promise<number> {
   const maxAgeDays = parseMaxAge(flags.maxAge);
   const asOf = parseAsOf(flags.asOf);
-  const root = (await gitOutput(io.cwd, io.env, ["rev-parse", "--show-toplevel"]).catch(() => {
+  const root = gitPathLine(await gitOutput(io.cwd, io.env, ["rev-parse", "--show-toplevel"]).catch(() => {
     throw new HushError("INVALID_ARGUMENT", `${printable(io.cwd, 4096)}: not inside a git working tree (hush audit reads git history)`);
-  })).replace(/\n$/, "");
+  }));
   const hasHead = await gitOutput(root, io.env, ["rev-parse", "--verify", "--quiet", "HEAD"]).then(() => true, () => false);
   // Covered means covered by the rules in force now (as `hush check` matches them), not by the
   // rules of each commit: a secret committed before its rule was written, or under a rule a

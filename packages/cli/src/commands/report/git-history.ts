@@ -1,8 +1,5 @@
-import { spawn } from "node:child_process";
-import { HushError } from "@hush/core";
 import { LOG_FORMAT, parseRawLog, type LoggedCommit } from "@hush/git/report";
-import { gitProgram } from "../../git-program.ts";
-import { childEnvironment } from "../../io.ts";
+import { gitOutput } from "../../git-run.ts";
 
 /**
  * The two git processes of `hush audit`: one `git log` for the history of every file asked
@@ -11,22 +8,6 @@ import { childEnvironment } from "../../io.ts";
  */
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-/** Runs git and returns its standard output; throws with its message when it fails. */
-export function gitOutput(root: string, env: Env, args: readonly string[]): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(gitProgram(env), [...args], { cwd: root, env: childEnvironment(env), stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => out.push(c));
-    child.stderr.on("data", (c: Buffer) => err.push(c));
-    child.on("error", (e) => reject(new HushError("INVALID_ARGUMENT", `cannot run git: ${e.message}`)));
-    child.on("close", (code) => {
-      if (code === 0) resolvePromise(Buffer.concat(out).toString("utf8"));
-      else reject(new HushError("INVALID_ARGUMENT", `git ${args[0]} failed: ${Buffer.concat(err).toString("utf8").trim().split("\n")[0] ?? ""}`));
-    });
-  });
-}
 
 /** The commits that changed the files asked about, in every branch HEAD reaches. */
 export interface FileHistory {
@@ -46,7 +27,9 @@ export interface FileHistory {
 export async function fileHistory(root: string, env: Env, pathspecs: readonly string[]): Promise<FileHistory> {
   const [out, chain] = await Promise.all([
     gitOutput(root, env, ["-c", "core.quotePath=false", "log", "-z", "--full-history", "--diff-merges=first-parent", "--no-renames", "--raw", "--no-abbrev", `--format=${LOG_FORMAT}`, "HEAD", "--", ...pathspecs]),
-    gitOutput(root, env, ["rev-list", "--first-parent", "HEAD"]),
+    // `--` after the revision: without it git refuses to run when the top directory holds a file
+    // named HEAD (ambiguous argument), which any branch can commit.
+    gitOutput(root, env, ["rev-list", "--first-parent", "HEAD", "--"]),
   ]);
   const position = new Map<string, number>();
   chain.split("\n").forEach((commit, i) => {

@@ -1,8 +1,8 @@
 import { resolve, sep } from "node:path";
-import { HushError, isHushError, printable, safeJson, type CreationRule } from "@hush/core";
+import { HushError, isHushError, printable, type CreationRule } from "@hush/core";
 import type { AccessInput } from "@hush/git/report";
 import { creationRuleFor, loadConfig, type LoadedConfig } from "../../config.ts";
-import { writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
+import { jsonReport, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { NotEncrypted, readSecretFile } from "../../rekey/secret-files.ts";
 import { expandTargets } from "../../rekey/targets.ts";
 
@@ -60,5 +60,5 @@ export function writeHtml(io: CliIo, file: string, page: string): void {
 
 /** Prints the report: JSON with `--json`, else the text tables. */
 export async function printReport(io: CliIo, flags: ReportFlags, data: unknown, text: () => string): Promise<void> {
-  await writeOut(io.stdout, flags.json === true ? `${safeJson(JSON.stringify(data, null, 2))}\n` : text());
+  await writeOut(io.stdout, flags.json === true ? jsonReport(data) : text());
 }
