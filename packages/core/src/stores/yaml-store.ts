@@ -7,6 +7,7 @@ import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 import { documentEnds, duplicateKeyOffset, loadDocuments, MAX_ALIAS_EXPANSIONS, scalarValue, toTree } from "./yaml-load.ts";
 import { expandAliases } from "./yaml-aliases.ts";
 import { inSopsOrder, type LineAnchor } from "./yaml-comments.ts";
+import { commentOwners, type YamlCollection } from "./yaml-comment-owner.ts";
 import { resolvePlainScalar } from "./yaml-resolve.ts";
 
 type Token = CST.Token;
@@ -21,14 +22,6 @@ import { plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type Yaml
  * keeps quoting style, block headers, anchors, tags, blank lines and indentation. Scalars are
  * typed with go-yaml v3's rules (yaml-resolve.ts), not the package's, so types match SOPS.
  */
-
-interface Collection {
-  readonly start: number;
-  readonly end: number;
-  readonly col: number;
-  readonly path: KeyPath;
-  readonly document: number;
-}
 
 function collectComments(tokens: readonly Token[]): Array<{ offset: number; source: string }> {
   const out: Array<{ offset: number; source: string }> = [];
@@ -80,7 +73,7 @@ function parse(text: string): ParsedDocument {
   const { docs, tokens } = loadDocuments(text);
   const line = lineIndex(text);
   const leaves: Leaf[] = [];
-  const collections: Collection[] = [];
+  const collections: YamlCollection[] = [];
   let metadata: unknown;
   const metadataSpans: Array<{ start: number; end: number }> = [];
   const ends = documentEnds(text, tokens);
@@ -215,32 +208,32 @@ function parse(text: string): ParsedDocument {
   });
 
   // Comments: each belongs to the innermost collection around it at its indentation (its AAD is
-  // that collection's path, spec 2.2); comments inside the metadata block are skipped.
+  // that collection's path, spec 2.2); comments inside the metadata block are skipped. Comments,
+  // documents and metadata blocks all come in text order.
   const docStarts = docs.map((d) => d.range[0]);
+  const kept: Array<{ offset: number; source: string; col: number; document: number }> = [];
+  let document = 0;
+  let span = 0;
   for (const c of collectComments(tokens)) {
-    if (metadataSpans.some((s) => c.offset >= s.start && c.offset < s.end)) continue;
-    const col = c.offset - lineStart(text, c.offset);
-    let document = 0;
-    for (let i = 0; i < docStarts.length; i++) if (docStarts[i]! <= c.offset) document = i;
-    let best: Collection | undefined;
-    for (const coll of collections) {
-      if (coll.document !== document) continue;
-      // A comment just before a collection's first item (only blank lines and comments between)
-      // is that item's head comment, as go-yaml attaches it.
-      const before = coll.start <= c.offset || (col === coll.col && /^(\s*#[^\n]*)*\s*$/.test(text.slice(c.offset, coll.start)));
-      if (before && c.offset <= coll.end && col >= coll.col && (best === undefined || coll.path.length >= best.path.length)) best = coll;
-    }
+    while (document + 1 < docStarts.length && docStarts[document + 1]! <= c.offset) document++;
+    while (span < metadataSpans.length && metadataSpans[span]!.end <= c.offset) span++;
+    const metadataSpan = metadataSpans[span];
+    if (metadataSpan !== undefined && c.offset >= metadataSpan.start) continue;
+    kept.push({ ...c, col: c.offset - lineStart(text, c.offset), document });
+  }
+  const owners = commentOwners(text, collections, kept);
+  kept.forEach((c, i) => {
     leaves.push({
       kind: "comment",
-      path: best?.path ?? [],
-      document,
+      path: owners[i]?.path ?? [],
+      document: c.document,
       value: { type: "str", text: c.source.slice(1) },
       start: c.offset + 1,
       end: c.offset + c.source.length,
       line: line(c.offset),
       style: { style: "COMMENT", indent: 0, bodyNewline: false } satisfies YamlStyle,
     });
-  }
+  });
   return { leaves: inSopsOrder(text, leaves, anchors), metadata, metadataSpans, documentCount: docs.length, ...(unsupported ? { unsupported } : {}) };
 }
 
