@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node as YamlNode } from "yaml";
 import type { TreeNode } from "../tree/values.ts";
-import { lineIndex } from "./lines.ts";
+import { lineIndex, lineStartIndex } from "./lines.ts";
 import { applyTextEdits, type TextEdit } from "./text-edits.ts";
 import { loadDocuments, toTreeNode } from "./yaml-load.ts";
 import { emitBlockAt, yamlScalarText } from "./yaml-emit.ts";
@@ -39,7 +39,8 @@ export function expandAliases(text: string, at: ReadonlySet<number>): string {
   const { docs } = loadDocuments(text);
   const line = lineIndex(text);
   const edits: TextEdit[] = [];
-  const columnOf = (offset: number): number => offset - (text.lastIndexOf("\n", offset - 1) + 1);
+  const lineStart = lineStartIndex(text);
+  const columnOf = (offset: number): number => offset - lineStart(offset);
   const expand = (alias: YamlNode, doc: Document.Parsed, context: { flow: boolean; keyCol?: number; itemCol?: number }): void => {
     const end = alias.range![1];
     let start = alias.range![0];

@@ -1,7 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, type CST, type Node as YamlNode, type Scalar } from "yaml";
 import { HushError, printable } from "../errors.ts";
 import { formatKeyPath, type KeyPath, type PathSegment, type ScalarValue } from "../tree/values.ts";
-import { lineIndex } from "./lines.ts";
+import { lineIndex, lineStartIndex } from "./lines.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 import { documentEnds, duplicateKeyOffset, loadDocuments, MAX_ALIAS_EXPANSIONS, scalarValue, toTree } from "./yaml-load.ts";
@@ -44,15 +44,12 @@ function collectComments(tokens: readonly Token[]): Array<{ offset: number; sour
   return out.sort((a, b) => a.offset - b.offset);
 }
 
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf("\n", offset - 1) + 1;
-}
-
 /**
  * `parentCol`: the column of the collection holding the scalar, the indentation a block scalar's
- * explicit indentation indicator (`|2`) counts from; `seqItem`: the scalar is a list item.
+ * explicit indentation indicator (`|2`) counts from; `seqItem`: the scalar is a list item;
+ * `ls`: where the scalar's line starts.
  */
-function styleOf(text: string, node: Scalar, start: number, parentCol: number, seqItem: boolean, inFlow: boolean): YamlStyle {
+function styleOf(text: string, node: Scalar, start: number, ls: number, parentCol: number, seqItem: boolean, inFlow: boolean): YamlStyle {
   const style = (node.type ?? "PLAIN") as Style;
   if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
     const body = text.slice(text.indexOf("\n", start) + 1, node.range![1]);
@@ -62,7 +59,6 @@ function styleOf(text: string, node: Scalar, start: number, parentCol: number, s
     const indent = explicit !== null ? parentCol + Number(explicit[1] ?? explicit[2]) : m === null ? 2 : m[1]!.length;
     return { style, indent, bodyNewline: body.endsWith("\n") };
   }
-  const ls = lineStart(text, start);
   const indent = /^ */.exec(text.slice(ls))![0].length;
   // An empty plain scalar is a null: no value of it is ever decrypted.
   const block = style === "PLAIN" && !inFlow && node.range![1] > start ? plainBlockRoom(text, node.range![1], parentCol, seqItem) : undefined;
@@ -72,6 +68,7 @@ function styleOf(text: string, node: Scalar, start: number, parentCol: number, s
 function parse(text: string): ParsedDocument {
   const { docs, tokens } = loadDocuments(text);
   const line = lineIndex(text);
+  const lineStart = lineStartIndex(text);
   const leaves: Leaf[] = [];
   const collections: YamlCollection[] = [];
   let metadata: unknown;
@@ -99,7 +96,7 @@ function parse(text: string): ParsedDocument {
         return;
       }
       if (isMap(node) || isSeq(node)) {
-        const col = node.range ? node.range[0] - lineStart(text, node.range[0]) : 0;
+        const col = node.range ? node.range[0] - lineStart(node.range[0]) : 0;
         if (!aliased && node.range) {
           collections.push({ start: node.range[0], end: node.range[2], col, path, document: di });
           // A comment after a flow collection (`k: [1, 2] # c`) is go-yaml's line comment of the
@@ -146,7 +143,7 @@ function parse(text: string): ParsedDocument {
       }
       if (isScalar(node)) {
         const start = node.range![0];
-        const st = { ...styleOf(text, node, start, parentCol, typeof path[path.length - 1] === "number", inFlow), inFlow };
+        const st = { ...styleOf(text, node, start, lineStart(start), parentCol, typeof path[path.length - 1] === "number", inFlow), inFlow };
         // A comment after a value on its line is go-yaml's line comment of the value: SOPS puts it
         // before the value's item, in the same collection.
         if (!aliased && item >= 0) anchors.push({ at: spanIsBlock(st) ? start : node.range![1], item: Math.min(item, start) - 0.5, path: parentPath, document: di });
@@ -185,13 +182,13 @@ function parse(text: string): ParsedDocument {
         }
       }
       const docEnd = ends[di2] ?? text.length;
-      const from = lineStart(text, key.range![0]);
+      const from = lineStart(key.range![0]);
       const parent = doc.contents;
       let to = docEnd;
       if (isMap(parent)) {
         const idx = parent.items.findIndex((p) => p.key === key);
         const next = parent.items[idx + 1];
-        if (next !== undefined && isScalar(next.key)) to = lineStart(text, next.key.range![0]);
+        if (next !== undefined && isScalar(next.key)) to = lineStart(next.key.range![0]);
       }
       let start = from;
       if (to === text.length && !text.endsWith("\n") && start > 0 && text[start - 1] === "\n") start -= 1;
@@ -219,7 +216,7 @@ function parse(text: string): ParsedDocument {
     while (span < metadataSpans.length && metadataSpans[span]!.end <= c.offset) span++;
     const metadataSpan = metadataSpans[span];
     if (metadataSpan !== undefined && c.offset >= metadataSpan.start) continue;
-    kept.push({ ...c, col: c.offset - lineStart(text, c.offset), document });
+    kept.push({ ...c, col: c.offset - lineStart(c.offset), document });
   }
   const owners = commentOwners(text, collections, kept);
   kept.forEach((c, i) => {
