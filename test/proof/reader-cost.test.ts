@@ -50,6 +50,14 @@ function expectReadBack(name: string, plaintext: string, review = true): void {
 }
 
 describe("YAML files whose reading cost grew faster than the file", () => {
+  it("9,500 aliases, each to its own anchor, among 20,000 other values (each alias searched the whole document for its anchor)", () => {
+    const n = 9_500;
+    const anchors = Array.from({ length: n }, (_, i) => `k${i}_unencrypted: &a${i} v\n`).join("");
+    const aliases = Array.from({ length: n }, (_, i) => `r${i}_unencrypted: *a${i}\n`).join("");
+    const others = Array.from({ length: 20_000 }, (_, i) => `p${i}_unencrypted: v\n`).join("");
+    expectReadBack("aliases", `${anchors}${aliases}${others}secret: PTX-alias\n`);
+  });
+
   it("a block of 3,000 comments before 3,000 lists at its column (each comment was compared with every list, reading the text between)", () => {
     const n = 3_000;
     const lists = Array.from({ length: n }, (_, i) => `k${i}_unencrypted:\n- v${i}\n`).join("");

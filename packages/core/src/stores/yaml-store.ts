@@ -4,7 +4,8 @@ import { formatKeyPath, type KeyPath, type PathSegment, type ScalarValue } from 
 import { lineIndex, lineStartIndex } from "./lines.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
-import { documentEnds, duplicateKeyOffset, loadDocuments, MAX_ALIAS_EXPANSIONS, scalarValue, toTree } from "./yaml-load.ts";
+import { documentEnds, duplicateKeyOffset, loadDocuments, scalarValue, toTree } from "./yaml-load.ts";
+import { aliasTargets, assertAliasBudget } from "./yaml-alias-budget.ts";
 import { expandAliases } from "./yaml-aliases.ts";
 import { inSopsOrder, type LineAnchor } from "./yaml-comments.ts";
 import { commentOwners, type YamlCollection } from "./yaml-comment-owner.ts";
@@ -77,21 +78,20 @@ function parse(text: string): ParsedDocument {
 
   const anchors: LineAnchor[] = [];
   let unsupported: ParsedDocument["unsupported"];
-  let aliasExpansions = 0;
+  const targetsOf = new Map(docs.map((doc) => [doc, aliasTargets(doc)]));
+  assertAliasBudget(docs, (doc) => targetsOf.get(doc)!, line, true);
   docs.forEach((doc, di) => {
+    const targets = targetsOf.get(doc)!;
     /** `item`: where the map pair or list item holding `node` starts; `parentCol`: its collection's column. */
     const walk = (node: YamlNode | null, path: KeyPath, aliased: boolean, depth: number, inFlow = false, item = -1, parentCol = 0): void => {
       if (depth > MAX_NESTING) throw new HushError("PARSE_FAILED", `invalid YAML: nesting deeper than ${MAX_NESTING} levels`);
       if (node === null) return;
       const parentPath = path.slice(0, -1);
       if (isAlias(node)) {
-        const target = node.resolve(doc);
+        const target = targets.get(node);
         if (target === undefined) throw new HushError("PARSE_FAILED", `unknown alias at line ${line(node.range![0])}`);
-        // SOPS expands aliases: their values count again in the MAC, at this path. A bounded
-        // budget stops "billion laughs" documents from expanding exponentially.
-        if (++aliasExpansions > MAX_ALIAS_EXPANSIONS || leaves.length > MAX_ALIAS_EXPANSIONS * 10) {
-          throw new HushError("PARSE_FAILED", `YAML aliases expand to too many values at line ${line(node.range![0])}`, { location: { line: line(node.range![0]) } });
-        }
+        // SOPS expands aliases: their values count again in the MAC, at this path (the copies'
+        // size was bounded above, before any was made).
         walkAliased(target, path, node.range![0], depth + 1);
         return;
       }
