@@ -20,6 +20,7 @@ let recipient: string;
 beforeAll(() => {
   dir = makeTempDir("hush-reader-cost-");
   mkdirSync(join(dir.path, "out"));
+  mkdirSync(join(dir.path, "json"));
   keyFile = join(dir.path, "key.txt");
   const kg = runHush(["keygen", "-o", keyFile]);
   expect(kg.status).toBe(0);
@@ -67,5 +68,30 @@ describe("YAML files whose reading cost grew faster than the file", () => {
   it("200,000 values on a line after a 2 MB value (each value searched back for the start of its line)", () => {
     const values = Array(200_000).fill("1").join(",");
     expectReadBack("long-line", `secret: &s PTX-line\nl_unencrypted: ["${"x".repeat(2_000_000)}",${values}]\n`, false);
+  });
+});
+
+describe("INI files whose reading cost grew faster than the file", () => {
+  it("150,000 sections (each header searched every section before it for an earlier one of its name, the value tree every value for each section)", () => {
+    const sections = Array.from({ length: 150_000 }, (_, i) => `[s${i}]\nk_unencrypted = v${i}\n`).join("");
+    const file = "sections.ini";
+    writeFileSync(join(dir.path, file), `secret = PTX-ini\n${sections}`);
+    expect(hush(["encrypt", "-i", "--age", recipient, file]).stderr).toBe("");
+    const dec = hush(["decrypt", "--output-dir", "out", file]);
+    expect(dec.stderr).toBe("");
+    expect(readFileSync(join(dir.path, "out", file), "utf8")).toBe(`secret = PTX-ini\n${sections}`);
+    // Converting reads the value tree, which went over every value once per section.
+    const json = hush(["decrypt", "--output-type", "json", "--output-dir", "json", file]);
+    expect(json.stderr).toBe("");
+    const tree = JSON.parse(readFileSync(join(dir.path, "json", file), "utf8")) as Record<string, Record<string, string>>;
+    expect(Object.keys(tree)).toHaveLength(150_001);
+    expect(tree["s149999"]).toEqual({ k_unencrypted: "v149999" });
+  });
+
+  it('a """ value left open for 500,000 lines is refused at its line (each line searched back to the opening delimiter)', () => {
+    writeFileSync(join(dir.path, "open.enc.ini"), `[s]\nk = """x\n${"y\n".repeat(500_000)}`);
+    const r = hush(["decrypt", "open.enc.ini"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('hush: open.enc.ini: invalid INI: unterminated """ value at line 2\n');
   });
 });
