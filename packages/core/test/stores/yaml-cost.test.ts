@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import { isHushError, storeFor, type Leaf } from "@hush/core";
 
 /**
- * What reading an outsider's YAML file costs: work must grow with the file, not faster. Each
- * input below took seconds to hours to read before (exponential backtracking, a scan of the
- * whole document per alias); the checks are on what the read gives, within vitest's time limit.
+ * What reading an outsider's YAML file costs: work must grow with the file, not faster. Inputs
+ * here took seconds to hours to read before (exponential backtracking, comparisons of every
+ * comment with every collection, a scan of the whole document per alias); the checks are on what
+ * the read gives, and on where the alias budget stops a document. test/proof/reader-cost.test.ts
+ * reads larger files through the CLI.
  */
 
 const parse = async (text: string): Promise<readonly Leaf[]> => (await storeFor("yaml")).parse(text).leaves;
