@@ -1,3 +1,5 @@
+import { globMatches } from "./glob-match.ts";
+
 /**
  * What `hush git setup` writes, computed without touching anything: `.gitattributes` lines for the
  * files creation rules cover, the repository config entries for the diff and merge drivers, and
@@ -306,44 +308,10 @@ export function attributePatternMatches(pattern: string, path: string): boolean 
   }
   if (!p.replace(/\/$/, "").includes("/")) {
     const name = path.slice(path.lastIndexOf("/") + 1);
-    return new RegExp(`^${globRegex(p)}$`).test(name);
+    return globMatches(p, name);
   }
   if (p.startsWith("/")) p = p.slice(1);
-  return new RegExp(`^${globRegex(p)}$`).test(path);
-}
-
-function globRegex(glob: string): string {
-  let out = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "\\" && i + 1 < glob.length) {
-      out += escapeRe(glob[++i]!);
-    } else if (glob.startsWith("**/", i) && (i === 0 || glob[i - 1] === "/")) {
-      out += "(?:.*/)?";
-      i += 2;
-    } else if (glob.startsWith("/**", i) && i + 3 === glob.length) {
-      out += "/.*";
-      i += 2;
-    } else if (c === "*") {
-      while (glob[i + 1] === "*") i++;
-      out += "[^/]*";
-    } else if (c === "?") {
-      out += "[^/]";
-    } else if (c === "[") {
-      const close = glob.indexOf("]", i + 2);
-      if (close === -1) out += "\\[";
-      else {
-        const cls = glob.slice(i + 1, close).replace(/^!/, "^").replace(/\\/g, "\\\\");
-        out += `[${cls}]`;
-        i = close;
-      }
-    } else out += escapeRe(c);
-  }
-  return out;
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  return globMatches(p, path);
 }
 
 /** Joins a pattern relative to a subdirectory (the `.sops.yaml` directory) to the root. */

@@ -1,4 +1,5 @@
-import type { Document, LineCounter, Node as YamlNode } from "yaml";
+import type { Alias, Document, LineCounter, Node as YamlNode } from "yaml";
+import type { AliasTargets } from "../stores/yaml-alias-budget.ts";
 import { HushError, printable } from "../errors.ts";
 import { ENCRYPTION_RULE_KINDS } from "../metadata/file-metadata.ts";
 import { keyBackends } from "../keys/registry.ts";
@@ -32,7 +33,8 @@ const STORES = ["yaml", "json", "json_binary", "dotenv", "ini", "toml"];
 const MERGE_KEY = "<<";
 
 interface Checker {
-  readonly doc: Document;
+  /** The node each alias names, found once: resolving an alias alone scans the whole document. */
+  readonly targets: AliasTargets;
   readonly lines: LineCounter;
 }
 
@@ -41,7 +43,7 @@ type Pairs = Array<{ key: unknown; value: unknown }>;
 function resolved(c: Checker, node: unknown): unknown {
   const n = node as { constructor?: unknown; resolve?: (doc: Document) => unknown; source?: unknown };
   // An alias (`*name`) stands for the node it names: check that node.
-  if (n !== null && typeof n === "object" && typeof n.resolve === "function" && typeof n.source === "string") return n.resolve(c.doc);
+  if (n !== null && typeof n === "object" && typeof n.resolve === "function" && typeof n.source === "string") return c.targets.get(node as Alias);
   return node;
 }
 
@@ -132,10 +134,11 @@ function checkRule(c: Checker, node: unknown, where: string): void {
 /**
  * Throws CONFIG_INVALID naming the line of the first key SOPS would not read, with the closest
  * known key. An unknown top-level key is accepted only when it holds YAML anchors (the common
- * `keys: [&admin age1…]` idiom), since that is all such a key can be for.
+ * `keys: [&admin age1…]` idiom), since that is all such a key can be for. `targets`: the
+ * document's aliases (see aliasTargets).
  */
-export function checkConfigKeys(doc: Document, lines: LineCounter): void {
-  const c: Checker = { doc, lines };
+export function checkConfigKeys(doc: Document, lines: LineCounter, targets: AliasTargets): void {
+  const c: Checker = { targets, lines };
   const top = checkKeys(c, doc.contents, TOP, "the top level", (pair) => {
     const name = (pair.key as { value?: unknown } | null)?.value;
     return typeof name === "string" && closestName(name, TOP) === undefined && definesAnchor(c, pair.value);

@@ -125,6 +125,13 @@ function parseRule(raw: unknown, i: number): CreationRule {
 }
 
 /**
+ * Aliases a `.sops.yaml` may hold. Reading it to plain data costs the `yaml` package time
+ * quadratic in the number of aliases (each is looked up in a list of every one before it), and a
+ * real configuration names its keys a few times per rule.
+ */
+export const MAX_CONFIG_ALIASES = 1_000;
+
+/**
  * Parses a `.sops.yaml`. Unlike SOPS, unknown keys are an error naming their line (a typo would
  * otherwise change which files a rule covers, or leave it without keys); see config-keys.ts.
  */
@@ -132,6 +139,7 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   checkString(text, "the config text");
   // Loaded here rather than at module load: a JSON-only user never pays for the YAML parser.
   const { parseDocument, LineCounter } = await import("yaml");
+  const { aliasTargets } = await import("../stores/yaml-alias-budget.ts");
   let raw: unknown;
   let doc: Document;
   try {
@@ -140,7 +148,12 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
     doc = parseDocument(text, { lineCounter: lines, logLevel: "error", merge: true });
     const first = doc.errors[0];
     if (first !== undefined) throw first;
-    checkConfigKeys(doc, lines);
+    const targets = aliasTargets(doc as Document.Parsed);
+    if (targets.size > MAX_CONFIG_ALIASES) {
+      const line = lines.linePos([...targets.keys()][MAX_CONFIG_ALIASES]!.range?.[0] ?? 0).line;
+      throw fail(`more than ${MAX_CONFIG_ALIASES.toLocaleString("en-US")} aliases (line ${line}); write the rules out instead`);
+    }
+    checkConfigKeys(doc, lines, targets);
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     if (err instanceof HushError) throw err;

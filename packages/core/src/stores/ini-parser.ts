@@ -70,6 +70,8 @@ export function parseIni(text: string): ParsedIni {
   const leaves: MutableLeaf[] = [];
   const sections: IniSection[] = [{ name: DEFAULT_SECTION, line: 1, implicit: true, keys: new Map() }];
   let current = sections[0]!;
+  /** Each section's keys by name: a repeated header continues its section. */
+  const keysOf = new Map<string, Map<string, number>>([[current.name, current.keys]]);
   let autoCount = 1;
   let sops: { start: number; line: number; end?: number } | undefined;
   const inSops = (): boolean => current.name === METADATA_SECTION && !current.implicit;
@@ -135,7 +137,9 @@ export function parseIni(text: string): ParsedIni {
       if (name === METADATA_SECTION) order.trailing(current.name, resolvePending(current.name));
       else order.header(name, resolvePending(name));
       // A repeated header continues its section, as go-ini (SOPS 3.10+) merges them.
-      current = { name, line, implicit: false, keys: sections.find((sec) => sec.name === name)?.keys ?? new Map() };
+      let keys = keysOf.get(name);
+      if (keys === undefined) keysOf.set(name, (keys = new Map()));
+      current = { name, line, implicit: false, keys };
       sections.push(current);
       if (name === METADATA_SECTION) sops = { start: lineStart, line };
       autoCount = 1;
@@ -195,8 +199,11 @@ export function parseIni(text: string): ParsedIni {
           const nl2 = text.indexOf("\n", k);
           const le2 = nl2 === -1 ? text.length : nl2;
           const nx2 = nl2 === -1 ? text.length : nl2 + 1;
-          const c2 = text.lastIndexOf(dq, nx2 - dq.length);
-          if (c2 >= k && c2 + dq.length <= le2) {
+          // Searched within the line: a search back from its end ran to the opening delimiter
+          // on every line without one, quadratic in an unterminated value's lines.
+          const inLine = text.slice(k, le2).lastIndexOf(dq);
+          const c2 = inLine === -1 ? -1 : k + inLine;
+          if (c2 >= k) {
             closeAt = c2;
             closeLineEnd = le2;
             pos = nx2;

@@ -127,14 +127,20 @@ function appendMetadata(dataText: string, metadata: Record<string, unknown>): st
 function toTree(text: string): TreeMap {
   const { sections, leaves } = parseIni(text);
   const entries: Array<TreeMapEntry | TreeComment> = [];
+  // Each section's leaves, in order, gathered once (not one pass over every leaf per section).
+  const bySection = new Map<string, typeof leaves[number][]>();
+  for (const l of leaves) {
+    const name = String(l.path[0]);
+    const list = bySection.get(name);
+    if (list === undefined) bySection.set(name, [l]);
+    else list.push(l);
+  }
   const seen = new Set<string>();
   for (const sec of sections) {
     // A repeated header continues its section; DEFAULT may be implicit and explicit too.
     if (seen.has(sec.name) || (sec.implicit && sec.keys.size === 0) || (sec.name === METADATA_SECTION && !sec.implicit)) continue;
     seen.add(sec.name);
-    const inner: Array<TreeMapEntry | TreeComment> = leaves
-      .filter((l) => l.path[0] === sec.name)
-      .map((l) => (l.kind === "comment" ? { kind: "comment", text: l.value.text } : { kind: "entry", key: l.path[1]!, value: { kind: "scalar", value: { type: "str", text: l.value.text } } }));
+    const inner: Array<TreeMapEntry | TreeComment> = (bySection.get(sec.name) ?? []).map((l) => (l.kind === "comment" ? { kind: "comment", text: l.value.text } : { kind: "entry", key: l.path[1]!, value: { kind: "scalar", value: { type: "str", text: l.value.text } } }));
     entries.push({ kind: "entry", key: sec.name, value: { kind: "map", entries: inner } });
   }
   return { kind: "map", entries };

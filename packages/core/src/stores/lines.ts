@@ -1,17 +1,35 @@
-/** Maps offsets to 1-based line numbers (for messages), built once per document. */
-export function lineIndex(text: string): (offset: number) => number {
+/** Offsets where the lines of `text` start, ascending (0 first). */
+function lineStarts(text: string): number[] {
   const starts = [0];
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
+  return starts;
+}
+
+/** The index of the last of `starts` at or before `offset` (0 when none is). */
+function lineAt(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Maps offsets to 1-based line numbers (for messages), built once per document. */
+export function lineIndex(text: string): (offset: number) => number {
+  const starts = lineStarts(text);
+  return (offset) => lineAt(starts, offset) + 1;
+}
+
+/**
+ * Maps offsets to the offset where their line starts, built once per document: searching back
+ * for the line break from each value costs time quadratic in a line of many values.
+ */
+export function lineStartIndex(text: string): (offset: number) => number {
+  const starts = lineStarts(text);
+  return (offset) => starts[lineAt(starts, offset)]!;
 }
 
 /** Offset of the start of the line containing `offset`. */

@@ -1,8 +1,9 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node as YamlNode } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, type Node as YamlNode } from "yaml";
 import type { TreeNode } from "../tree/values.ts";
-import { lineIndex } from "./lines.ts";
+import { lineIndex, lineStartIndex } from "./lines.ts";
 import { applyTextEdits, type TextEdit } from "./text-edits.ts";
 import { loadDocuments, toTreeNode } from "./yaml-load.ts";
+import { aliasTargets, assertAliasBudget, type AliasTargets } from "./yaml-alias-budget.ts";
 import { emitBlockAt, yamlScalarText } from "./yaml-emit.ts";
 import { doubleQuote, isPlainSafe } from "./yaml-resolve.ts";
 
@@ -38,12 +39,15 @@ function isEmptyCollection(node: TreeNode): boolean {
 export function expandAliases(text: string, at: ReadonlySet<number>): string {
   const { docs } = loadDocuments(text);
   const line = lineIndex(text);
+  const targetsOf = new Map(docs.map((doc) => [doc, aliasTargets(doc)]));
+  assertAliasBudget(docs, (doc) => targetsOf.get(doc)!, line, true);
   const edits: TextEdit[] = [];
-  const columnOf = (offset: number): number => offset - (text.lastIndexOf("\n", offset - 1) + 1);
-  const expand = (alias: YamlNode, doc: Document.Parsed, context: { flow: boolean; keyCol?: number; itemCol?: number }): void => {
+  const lineStart = lineStartIndex(text);
+  const columnOf = (offset: number): number => offset - lineStart(offset);
+  const expand = (alias: YamlNode, targets: AliasTargets, context: { flow: boolean; keyCol?: number; itemCol?: number }): void => {
     const end = alias.range![1];
     let start = alias.range![0];
-    const tree = toTreeNode(alias, doc, line, 0);
+    const tree = toTreeNode(alias, targets, line, 0);
     let replacement: string;
     if (context.flow || tree.kind === "scalar" || tree.kind === "null" || isEmptyCollection(tree)) {
       replacement = context.flow || tree.kind === "map" || tree.kind === "list" ? flowText(tree) : tree.kind === "scalar" ? yamlScalarText(tree.value) : "null";
@@ -63,13 +67,13 @@ export function expandAliases(text: string, at: ReadonlySet<number>): string {
         for (const pair of node.items) {
           const value = pair.value as YamlNode | null;
           if (value !== null && isAlias(value) && at.has(value.range![0])) {
-            expand(value, doc, { flow: flow || node.flow === true, keyCol: columnOf((pair.key as YamlNode).range![0]) });
+            expand(value, targetsOf.get(doc)!, { flow: flow || node.flow === true, keyCol: columnOf((pair.key as YamlNode).range![0]) });
           } else visit(value, flow || node.flow === true);
         }
       } else if (isSeq(node)) {
         for (const item of node.items as Array<YamlNode | null>) {
           if (item !== null && isAlias(item) && at.has(item.range![0])) {
-            expand(item, doc, { flow: flow || node.flow === true, itemCol: columnOf(node.range![0]) });
+            expand(item, targetsOf.get(doc)!, { flow: flow || node.flow === true, itemCol: columnOf(node.range![0]) });
           } else visit(item, flow || node.flow === true);
         }
       } else if (isScalar(node)) return;

@@ -28,14 +28,31 @@ export function inSopsOrder(text: string, leaves: readonly Leaf[], anchors: read
     const hash = leaf.start - 1;
     const lineStart = text.lastIndexOf("\n", hash - 1) + 1;
     if (text.slice(lineStart, hash).trim() === "") return { leaf, key: leaf.start, index };
+    // The last anchor of the comment's document between its line's start and the `#`: found by
+    // bisection, then read backwards within the line (a scan from the first anchor made a file
+    // of many `key: value # note` lines quadratic).
     let best: LineAnchor | undefined;
-    for (const a of sorted) {
-      if (a.at > hash) break;
-      if (a.document === leaf.document && a.at >= lineStart) best = a;
+    for (let i = lastAtOrBefore(sorted, hash); i >= 0 && sorted[i]!.at >= lineStart; i--) {
+      if (sorted[i]!.document === leaf.document) {
+        best = sorted[i];
+        break;
+      }
     }
     if (best === undefined) return { leaf, key: leaf.start, index };
     return { leaf: { ...leaf, path: best.path }, key: best.item, index };
   });
   keyed.sort((a, b) => a.key - b.key || a.index - b.index);
   return keyed.map((k) => k.leaf);
+}
+
+/** The index of the last anchor at or before `offset` in anchors sorted by `at`, or -1. */
+function lastAtOrBefore(sorted: readonly LineAnchor[], offset: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]!.at <= offset) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
 }

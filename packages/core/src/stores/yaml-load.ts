@@ -5,6 +5,7 @@ import { lineIndex } from "./lines.ts";
 import { columnAt, yamlReason } from "./parse-reasons.ts";
 import { assertFlowNesting, MAX_NESTING } from "./nesting.ts";
 import { resolvePlainScalar } from "./yaml-resolve.ts";
+import { aliasTargets, assertAliasBudget, type AliasTargets } from "./yaml-alias-budget.ts";
 
 /**
  * Reading YAML with the `yaml` package: lexing and composing documents, typing scalars as
@@ -12,9 +13,6 @@ import { resolvePlainScalar } from "./yaml-resolve.ts";
  */
 
 type Token = CST.Token;
-
-/** Alias expansions allowed per document set (SOPS expands aliases into copies). */
-export const MAX_ALIAS_EXPANSIONS = 10_000;
 
 /** The parser's tokens (kept for comments and document boundaries) and the composed documents. */
 export interface Loaded {
@@ -110,13 +108,14 @@ export function duplicateKeyOffset(node: YamlNode | null): number | undefined {
   return undefined;
 }
 
-export function toTreeNode(node: YamlNode | null, doc: Document.Parsed, line: (o: number) => number, depth: number, budget = { aliases: 0 }): TreeNode {
+/**
+ * The value tree of `node`, aliases replaced by what they name (`targets`: see aliasTargets).
+ * Call assertAliasBudget on the documents first: the copies are made here without a bound.
+ */
+export function toTreeNode(node: YamlNode | null, targets: AliasTargets, line: (o: number) => number, depth: number): TreeNode {
   if (depth > MAX_NESTING) throw new HushError("PARSE_FAILED", `invalid YAML: nesting deeper than ${MAX_NESTING} levels`);
   if (node === null) return { kind: "null" };
-  if (isAlias(node)) {
-    if (++budget.aliases > MAX_ALIAS_EXPANSIONS) throw new HushError("PARSE_FAILED", "YAML aliases expand to too many values");
-    return toTreeNode(node.resolve(doc) ?? null, doc, line, depth + 1, budget);
-  }
+  if (isAlias(node)) return toTreeNode(targets.get(node) ?? null, targets, line, depth + 1);
   if (isMap(node)) {
     const keys = node.items.map((p) => (isScalar(p.key) ? String(p.key.value ?? "") : ""));
     if (new Set(keys).size !== keys.length) throw new HushError("PARSE_FAILED", `duplicate key in the mapping at line ${line(node.range?.[0] ?? 0)}`);
@@ -124,10 +123,10 @@ export function toTreeNode(node: YamlNode | null, doc: Document.Parsed, line: (o
       kind: "map",
       entries: node.items
         .filter((p) => isPair(p))
-        .map((p) => ({ kind: "entry" as const, key: isScalar(p.key) ? String(p.key.value ?? "") : "", value: toTreeNode(p.value as YamlNode | null, doc, line, depth + 1, budget) })),
+        .map((p) => ({ kind: "entry" as const, key: isScalar(p.key) ? String(p.key.value ?? "") : "", value: toTreeNode(p.value as YamlNode | null, targets, line, depth + 1) })),
     };
   }
-  if (isSeq(node)) return { kind: "list", items: node.items.map((i) => toTreeNode(i as YamlNode | null, doc, line, depth + 1, budget)) };
+  if (isSeq(node)) return { kind: "list", items: node.items.map((i) => toTreeNode(i as YamlNode | null, targets, line, depth + 1)) };
   if (isScalar(node)) {
     const v = scalarValue(node, line(node.range?.[0] ?? 0));
     return v === null ? { kind: "null" } : { kind: "scalar", value: v };
@@ -140,9 +139,10 @@ export function toTree(text: string): TreeMap {
   const line = lineIndex(text);
   const first = docs[0];
   if (first === undefined) return { kind: "map", entries: [] };
-  const root = toTreeNode(first.contents as YamlNode | null, first, line, 0);
+  const targets = aliasTargets(first);
+  assertAliasBudget([first], () => targets, line, false);
+  const root = toTreeNode(first.contents as YamlNode | null, targets, line, 0);
   if (root.kind === "null") return { kind: "map", entries: [] };
   if (root.kind !== "map") throw new HushError("PARSE_FAILED", "YAML documents that are sequences or single values are not supported");
   return { kind: "map", entries: root.entries.filter((e) => !(e.kind === "entry" && e.key === "sops")) };
 }
-

@@ -1,12 +1,14 @@
 import { isAlias, isMap, isScalar, isSeq, type CST, type Node as YamlNode, type Scalar } from "yaml";
 import { HushError, printable } from "../errors.ts";
 import { formatKeyPath, type KeyPath, type PathSegment, type ScalarValue } from "../tree/values.ts";
-import { lineIndex } from "./lines.ts";
+import { lineIndex, lineStartIndex } from "./lines.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
-import { documentEnds, duplicateKeyOffset, loadDocuments, MAX_ALIAS_EXPANSIONS, scalarValue, toTree } from "./yaml-load.ts";
+import { documentEnds, duplicateKeyOffset, loadDocuments, scalarValue, toTree } from "./yaml-load.ts";
+import { aliasTargets, assertAliasBudget } from "./yaml-alias-budget.ts";
 import { expandAliases } from "./yaml-aliases.ts";
 import { inSopsOrder, type LineAnchor } from "./yaml-comments.ts";
+import { commentOwners, type YamlCollection } from "./yaml-comment-owner.ts";
 import { resolvePlainScalar } from "./yaml-resolve.ts";
 
 type Token = CST.Token;
@@ -21,14 +23,6 @@ import { plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type Yaml
  * keeps quoting style, block headers, anchors, tags, blank lines and indentation. Scalars are
  * typed with go-yaml v3's rules (yaml-resolve.ts), not the package's, so types match SOPS.
  */
-
-interface Collection {
-  readonly start: number;
-  readonly end: number;
-  readonly col: number;
-  readonly path: KeyPath;
-  readonly document: number;
-}
 
 function collectComments(tokens: readonly Token[]): Array<{ offset: number; source: string }> {
   const out: Array<{ offset: number; source: string }> = [];
@@ -51,15 +45,12 @@ function collectComments(tokens: readonly Token[]): Array<{ offset: number; sour
   return out.sort((a, b) => a.offset - b.offset);
 }
 
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf("\n", offset - 1) + 1;
-}
-
 /**
  * `parentCol`: the column of the collection holding the scalar, the indentation a block scalar's
- * explicit indentation indicator (`|2`) counts from; `seqItem`: the scalar is a list item.
+ * explicit indentation indicator (`|2`) counts from; `seqItem`: the scalar is a list item;
+ * `ls`: where the scalar's line starts.
  */
-function styleOf(text: string, node: Scalar, start: number, parentCol: number, seqItem: boolean, inFlow: boolean): YamlStyle {
+function styleOf(text: string, node: Scalar, start: number, ls: number, parentCol: number, seqItem: boolean, inFlow: boolean): YamlStyle {
   const style = (node.type ?? "PLAIN") as Style;
   if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
     const body = text.slice(text.indexOf("\n", start) + 1, node.range![1]);
@@ -69,7 +60,6 @@ function styleOf(text: string, node: Scalar, start: number, parentCol: number, s
     const indent = explicit !== null ? parentCol + Number(explicit[1] ?? explicit[2]) : m === null ? 2 : m[1]!.length;
     return { style, indent, bodyNewline: body.endsWith("\n") };
   }
-  const ls = lineStart(text, start);
   const indent = /^ */.exec(text.slice(ls))![0].length;
   // An empty plain scalar is a null: no value of it is ever decrypted.
   const block = style === "PLAIN" && !inFlow && node.range![1] > start ? plainBlockRoom(text, node.range![1], parentCol, seqItem) : undefined;
@@ -79,34 +69,34 @@ function styleOf(text: string, node: Scalar, start: number, parentCol: number, s
 function parse(text: string): ParsedDocument {
   const { docs, tokens } = loadDocuments(text);
   const line = lineIndex(text);
+  const lineStart = lineStartIndex(text);
   const leaves: Leaf[] = [];
-  const collections: Collection[] = [];
+  const collections: YamlCollection[] = [];
   let metadata: unknown;
   const metadataSpans: Array<{ start: number; end: number }> = [];
   const ends = documentEnds(text, tokens);
 
   const anchors: LineAnchor[] = [];
   let unsupported: ParsedDocument["unsupported"];
-  let aliasExpansions = 0;
+  const targetsOf = new Map(docs.map((doc) => [doc, aliasTargets(doc)]));
+  assertAliasBudget(docs, (doc) => targetsOf.get(doc)!, line, true);
   docs.forEach((doc, di) => {
+    const targets = targetsOf.get(doc)!;
     /** `item`: where the map pair or list item holding `node` starts; `parentCol`: its collection's column. */
     const walk = (node: YamlNode | null, path: KeyPath, aliased: boolean, depth: number, inFlow = false, item = -1, parentCol = 0): void => {
       if (depth > MAX_NESTING) throw new HushError("PARSE_FAILED", `invalid YAML: nesting deeper than ${MAX_NESTING} levels`);
       if (node === null) return;
       const parentPath = path.slice(0, -1);
       if (isAlias(node)) {
-        const target = node.resolve(doc);
+        const target = targets.get(node);
         if (target === undefined) throw new HushError("PARSE_FAILED", `unknown alias at line ${line(node.range![0])}`);
-        // SOPS expands aliases: their values count again in the MAC, at this path. A bounded
-        // budget stops "billion laughs" documents from expanding exponentially.
-        if (++aliasExpansions > MAX_ALIAS_EXPANSIONS || leaves.length > MAX_ALIAS_EXPANSIONS * 10) {
-          throw new HushError("PARSE_FAILED", `YAML aliases expand to too many values at line ${line(node.range![0])}`, { location: { line: line(node.range![0]) } });
-        }
+        // SOPS expands aliases: their values count again in the MAC, at this path (the copies'
+        // size was bounded above, before any was made).
         walkAliased(target, path, node.range![0], depth + 1);
         return;
       }
       if (isMap(node) || isSeq(node)) {
-        const col = node.range ? node.range[0] - lineStart(text, node.range[0]) : 0;
+        const col = node.range ? node.range[0] - lineStart(node.range[0]) : 0;
         if (!aliased && node.range) {
           collections.push({ start: node.range[0], end: node.range[2], col, path, document: di });
           // A comment after a flow collection (`k: [1, 2] # c`) is go-yaml's line comment of the
@@ -153,7 +143,7 @@ function parse(text: string): ParsedDocument {
       }
       if (isScalar(node)) {
         const start = node.range![0];
-        const st = { ...styleOf(text, node, start, parentCol, typeof path[path.length - 1] === "number", inFlow), inFlow };
+        const st = { ...styleOf(text, node, start, lineStart(start), parentCol, typeof path[path.length - 1] === "number", inFlow), inFlow };
         // A comment after a value on its line is go-yaml's line comment of the value: SOPS puts it
         // before the value's item, in the same collection.
         if (!aliased && item >= 0) anchors.push({ at: spanIsBlock(st) ? start : node.range![1], item: Math.min(item, start) - 0.5, path: parentPath, document: di });
@@ -192,13 +182,13 @@ function parse(text: string): ParsedDocument {
         }
       }
       const docEnd = ends[di2] ?? text.length;
-      const from = lineStart(text, key.range![0]);
+      const from = lineStart(key.range![0]);
       const parent = doc.contents;
       let to = docEnd;
       if (isMap(parent)) {
         const idx = parent.items.findIndex((p) => p.key === key);
         const next = parent.items[idx + 1];
-        if (next !== undefined && isScalar(next.key)) to = lineStart(text, next.key.range![0]);
+        if (next !== undefined && isScalar(next.key)) to = lineStart(next.key.range![0]);
       }
       let start = from;
       if (to === text.length && !text.endsWith("\n") && start > 0 && text[start - 1] === "\n") start -= 1;
@@ -215,32 +205,32 @@ function parse(text: string): ParsedDocument {
   });
 
   // Comments: each belongs to the innermost collection around it at its indentation (its AAD is
-  // that collection's path, spec 2.2); comments inside the metadata block are skipped.
+  // that collection's path, spec 2.2); comments inside the metadata block are skipped. Comments,
+  // documents and metadata blocks all come in text order.
   const docStarts = docs.map((d) => d.range[0]);
+  const kept: Array<{ offset: number; source: string; col: number; document: number }> = [];
+  let document = 0;
+  let span = 0;
   for (const c of collectComments(tokens)) {
-    if (metadataSpans.some((s) => c.offset >= s.start && c.offset < s.end)) continue;
-    const col = c.offset - lineStart(text, c.offset);
-    let document = 0;
-    for (let i = 0; i < docStarts.length; i++) if (docStarts[i]! <= c.offset) document = i;
-    let best: Collection | undefined;
-    for (const coll of collections) {
-      if (coll.document !== document) continue;
-      // A comment just before a collection's first item (only blank lines and comments between)
-      // is that item's head comment, as go-yaml attaches it.
-      const before = coll.start <= c.offset || (col === coll.col && /^(\s*#[^\n]*)*\s*$/.test(text.slice(c.offset, coll.start)));
-      if (before && c.offset <= coll.end && col >= coll.col && (best === undefined || coll.path.length >= best.path.length)) best = coll;
-    }
+    while (document + 1 < docStarts.length && docStarts[document + 1]! <= c.offset) document++;
+    while (span < metadataSpans.length && metadataSpans[span]!.end <= c.offset) span++;
+    const metadataSpan = metadataSpans[span];
+    if (metadataSpan !== undefined && c.offset >= metadataSpan.start) continue;
+    kept.push({ ...c, col: c.offset - lineStart(c.offset), document });
+  }
+  const owners = commentOwners(text, collections, kept);
+  kept.forEach((c, i) => {
     leaves.push({
       kind: "comment",
-      path: best?.path ?? [],
-      document,
+      path: owners[i]?.path ?? [],
+      document: c.document,
       value: { type: "str", text: c.source.slice(1) },
       start: c.offset + 1,
       end: c.offset + c.source.length,
       line: line(c.offset),
       style: { style: "COMMENT", indent: 0, bodyNewline: false } satisfies YamlStyle,
     });
-  }
+  });
   return { leaves: inSopsOrder(text, leaves, anchors), metadata, metadataSpans, documentCount: docs.length, ...(unsupported ? { unsupported } : {}) };
 }
 
