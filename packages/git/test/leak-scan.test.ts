@@ -37,6 +37,12 @@ describe("findLikelySecrets", () => {
     expect(findLikelySecrets("src/app.ts", `const id = "${AWS_ID}";\n`)).toEqual([{ line: 1, kind: "an AWS access key ID" }]);
   });
 
+  it("names a secret under a long name, and reads a line of one long name without a finding", () => {
+    const name = `${"x".repeat(300)}_db_password_${"y".repeat(300)}`;
+    expect(findLikelySecrets("app.env", `${name}=q8Zr2LmT0vXk9sWb4NyHc7Pj\n`)).toEqual([{ line: 1, kind: "a secret (a high-entropy value under a secret-like name)" }]);
+    expect(findLikelySecrets("app.env", `${"secret".repeat(680)}\n`.repeat(4))).toEqual([]);
+  });
+
   it("lock files and large files are not scanned", () => {
     expect(isScannable("web/package-lock.json", 100)).toBe(false);
     expect(isScannable("pnpm-lock.yaml", 100)).toBe(false);
