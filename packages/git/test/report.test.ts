@@ -53,6 +53,16 @@ describe("parseCommitObject", () => {
     const commit = Buffer.from(`tree ${A}\nparent ${B}\nauthor Ann O. <ann@example.com> 1700000000 +0100\ncommitter C <c@e> 1700000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n x\n -----END PGP SIGNATURE-----\n\nFirst line\nsecond line\n\nbody\n`);
     expect(parseCommitObject(commit)).toEqual({ author: "Ann O.", subject: "First line second line" });
   });
+
+  it("reads names with < and > in them, and a branch's long crafted author line in one pass", () => {
+    const withAuthor = (line: string): Buffer => Buffer.from(`tree ${A}\n${line}\ncommitter C <c@e> 1 +0000\n\nS\n`);
+    expect(parseCommitObject(withAuthor("author A <b> C <c@e> 1700000000 -0130")).author).toBe("A <b> C");
+    expect(parseCommitObject(withAuthor("author  <c@e> 1 +0000")).author).toBe("");
+    expect(parseCommitObject(withAuthor("author <c@e> 1 +0000")).author).toBe("");
+    expect(parseCommitObject(withAuthor("author A <c@e> x +0000")).author).toBe("");
+    // Quadratic before: about 11 s for this line.
+    expect(parseCommitObject(withAuthor(`author ${" <".repeat(100_000)}`))).toEqual({ author: "", subject: "S" });
+  });
 });
 
 describe(".sops.yaml recipient names", () => {

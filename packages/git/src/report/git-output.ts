@@ -49,9 +49,22 @@ export function parseCommitObject(content: Buffer): { author: string; subject: s
   const text = content.toString("utf8");
   const end = text.indexOf("\n\n");
   const headers = end === -1 ? text : text.slice(0, end);
-  const author = /^author (.*) <[^>\n]*> -?\d+ [+-]\d{4}$/m.exec(headers)?.[1] ?? "";
+  const author = headers.split("\n").map(authorName).find((name) => name !== undefined) ?? "";
   // As git's %s: the first paragraph of the message, its lines joined by spaces.
   const message = end === -1 ? "" : text.slice(end + 2);
   const subject = (message.split(/\n[ \t]*\n/)[0] ?? "").split("\n").map((l) => l.trim()).filter((l) => l !== "").join(" ");
   return { author, subject };
+}
+
+/**
+ * The name of a header line `author NAME <EMAIL> TIME ZONE`, or undefined for another line. Read
+ * from the end by hand: a commit is anyone's to write, and a pattern with an open name before
+ * ` <` backtracked quadratically on a long author line (1.8 s for 40,000 ` <`).
+ */
+function authorName(line: string): string | undefined {
+  if (!line.startsWith("author ")) return undefined;
+  const close = line.lastIndexOf(">");
+  if (close === -1 || !/^> -?\d+ [+-]\d{4}$/.test(line.slice(close))) return undefined;
+  const open = line.lastIndexOf(" <", close);
+  return open < "author ".length ? undefined : line.slice("author ".length, open);
 }
