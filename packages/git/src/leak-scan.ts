@@ -102,7 +102,8 @@ function highEntropyToken(line: string): boolean {
     const before = line.slice(0, m.index);
     if (/sha(?:1|256|384|512)[-:]$/i.test(before) || /^sha(?:1|256|384|512)-/i.test(token)) continue;
     // SSH public keys (`ssh-ed25519 AAAA…`) are public.
-    if (/(?:ssh-[a-z0-9]+|ecdsa-[a-z0-9-]+) $/.test(before) && token.startsWith("AAAA")) continue;
+    // The key type is short: only the end of the line before is read (all of it, quadratic).
+    if (/(?<![a-z0-9-])(?:ssh-[a-z0-9]+|ecdsa-[a-z0-9-]+) $/.test(before.slice(-64)) && token.startsWith("AAAA")) continue;
     if (/[A-Za-z0-9]$/.test(before) || /^[A-Za-z0-9]/.test(line.slice(m.index + token.length))) continue;
     const c = classes(token);
     if (c.upper >= 2 && c.lower >= 2 && c.digit >= 2 && entropy(token) >= 4.2) return true;

@@ -317,7 +317,7 @@ export function attributePatternMatches(pattern: string, path: string): boolean 
 /** Joins a pattern relative to a subdirectory (the `.sops.yaml` directory) to the root. */
 export function rootRelativePattern(pattern: string, dir: string): string {
   if (dir === "" || dir === ".") return pattern;
-  const d = dir.replace(/\/+$/, "");
+  const d = dir.replace(/(?<!\/)\/+$/, "");
   if (pattern.startsWith("/")) return `/${d}${pattern}`;
   if (!pattern.includes("/")) return `/${d}/**/${pattern}`;
   return `/${d}/${pattern.replace(/^\*\*\//, "**/")}`;

@@ -44,7 +44,7 @@ function decodeCanonical(text: string, padded: boolean): Buffer | undefined {
   if (!(padded ? /^[A-Za-z0-9+/]*={0,2}$/ : /^[A-Za-z0-9+/]*$/).test(text)) return undefined;
   const bytes = Buffer.from(text, "base64");
   const again = bytes.toString("base64");
-  return (padded ? again : again.replace(/=+$/, "")) === text ? bytes : undefined;
+  return (padded ? again : again.replace(/(?<!=)=+$/, "")) === text ? bytes : undefined;
 }
 
 /** age's ASCII armor, parsed as strictly as the full implementation does; undefined otherwise. */

@@ -26,7 +26,7 @@ export const MAX_PLUGIN_OUTPUT = 1 << 20;
 export class PluginWireError extends Error {}
 
 function unpaddedBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("base64").replace(/=+$/, "");
+  return Buffer.from(bytes).toString("base64").replace(/(?<!=)=+$/, "");
 }
 
 /** Encodes a stanza for the plugin's standard input. Arguments must be non-empty printable ASCII. */

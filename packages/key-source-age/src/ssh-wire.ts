@@ -155,7 +155,7 @@ export function sshFingerprint(key: SshPublicKey): string {
 }
 
 export function encodeBase64NoPad(data: Uint8Array): string {
-  return Buffer.from(data).toString("base64").replace(/=+$/, "");
+  return Buffer.from(data).toString("base64").replace(/(?<!=)=+$/, "");
 }
 
 /**
@@ -167,7 +167,7 @@ export function decodeBase64Strict(text: string, padded: boolean): Uint8Array {
   if (!re.test(text) || (!padded && text.length % 4 === 1)) throw new SshFormatError("invalid base64");
   const out = Buffer.from(text, "base64");
   const again = out.toString("base64");
-  if ((padded ? again : again.replace(/=+$/, "")) !== text) throw new SshFormatError("non-canonical base64");
+  if ((padded ? again : again.replace(/(?<!=)=+$/, "")) !== text) throw new SshFormatError("non-canonical base64");
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 

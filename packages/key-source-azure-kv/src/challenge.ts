@@ -26,7 +26,7 @@ function bearerParameters(header: string): Map<string, string> | undefined {
   const m = /^\s*Bearer\s+(.*)$/is.exec(header);
   if (m === null) return undefined;
   const params = new Map<string, string>();
-  for (const p of (m[1] ?? "").matchAll(/([A-Za-z_]+)\s*=\s*"([^"]*)"/g)) params.set((p[1] ?? "").toLowerCase(), p[2] ?? "");
+  for (const p of (m[1] ?? "").matchAll(/(?<![A-Za-z_])([A-Za-z_]+)\s*=\s*"([^"]*)"/g)) params.set((p[1] ?? "").toLowerCase(), p[2] ?? "");
   return params;
 }
 

@@ -141,7 +141,7 @@ export class AzureCredentials {
   async #fromAuthority(tenant: string | undefined, secret: (clientId: string, tokenUrl: string) => Record<string, string>, scope: string, what: string): Promise<string> {
     const clientId = set(this.#env, "AZURE_CLIENT_ID");
     if (tenant === undefined || clientId === undefined) throw fail(`Azure ${what}: set AZURE_TENANT_ID and AZURE_CLIENT_ID too`);
-    const authority = (set(this.#env, "AZURE_AUTHORITY_HOST") ?? DEFAULT_AUTHORITY).replace(/\/+$/, "");
+    const authority = (set(this.#env, "AZURE_AUTHORITY_HOST") ?? DEFAULT_AUTHORITY).replace(/(?<!\/)\/+$/, "");
     requireHttpsOrLoopback(authority, "AZURE_AUTHORITY_HOST", "Azure authority");
     const url = new URL(`${authority}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
     const form = { client_id: clientId, ...secret(clientId, url.href), grant_type: "client_credentials", scope };
@@ -163,7 +163,7 @@ export class AzureCredentials {
       return accessToken(answer, "Azure managed identity (IDENTITY_ENDPOINT)");
     }
     // The Azure SDK lets AZURE_POD_IDENTITY_AUTHORITY_HOST replace the metadata service's address.
-    const host = (set(this.#env, "AZURE_POD_IDENTITY_AUTHORITY_HOST") ?? IMDS_HOST).replace(/\/+$/, "");
+    const host = (set(this.#env, "AZURE_POD_IDENTITY_AUTHORITY_HOST") ?? IMDS_HOST).replace(/(?<!\/)\/+$/, "");
     const url = new URL(`${host}/metadata/identity/oauth2/token`);
     url.searchParams.set("api-version", "2018-02-01");
     url.searchParams.set("resource", resource);

@@ -42,7 +42,7 @@ export function azureTrustFromEnv(env: Readonly<Record<string, string | undefine
   for (const item of (env["HUSH_AZURE_KV_URLS"] ?? "").split(",")) {
     if (item.trim() === "") continue;
     try {
-      origins.push(vaultOrigin(item.trim().replace(/\/+$/, "")).origin);
+      origins.push(vaultOrigin(item.trim().replace(/(?<!\/)\/+$/, "")).origin);
     } catch {
       // Not a vault URL: matches nothing.
     }

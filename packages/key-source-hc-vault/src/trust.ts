@@ -22,7 +22,7 @@ export interface VaultTrust {
 
 function tryNormalise(address: string): string | undefined {
   try {
-    return normaliseVaultAddress(address.trim().replace(/\/+$/, ""));
+    return normaliseVaultAddress(address.trim().replace(/(?<!\/)\/+$/, ""));
   } catch {
     return undefined;
   }

@@ -54,7 +54,8 @@ export function parseVaultUri(uri: string): VaultKeyRecipient {
   } catch {
     throw new HushError("INVALID_ARGUMENT", `Invalid Vault transit URI ${quoted(uri)}: should be like ${EXAMPLE}`);
   }
-  const path = url.pathname.replace(/^\/+/, "").replace(/\/+$/, "");
+  // (?<!\/): a run of slashes is tried from its first one only (from each, quadratic).
+  const path = url.pathname.replace(/^\/+/, "").replace(/(?<!\/)\/+$/, "");
   const dirs = path.split("/");
   // SOPS: dirs[0] is the API version, the last two are `keys` and the name, the engine is between.
   if (dirs.length < 4 || !/^v\d+$/.test(dirs[0] ?? "") || dirs[dirs.length - 2] !== "keys") {

@@ -93,8 +93,8 @@ export function goCanonicalTime(text: string): string | undefined {
   const m = RFC3339.exec(text);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m as unknown as [string, string, string, string, string, string, string, string | undefined, string];
-  let fraction = frac === undefined ? "" : frac.slice(1, 10).replace(/0+$/, "");
-  if (frac !== undefined && frac.length > 10) fraction = frac.slice(1, 10).replace(/0+$/, "");
+  let fraction = frac === undefined ? "" : frac.slice(1, 10).replace(/(?<!0)0+$/, "");
+  if (frac !== undefined && frac.length > 10) fraction = frac.slice(1, 10).replace(/(?<!0)0+$/, "");
   const offset = zone === "Z" || zone === "z" || zone === "+00:00" || zone === "-00:00" ? "Z" : zone;
   return `${y}-${mo}-${d}T${h}:${mi}:${s}${fraction === "" ? "" : "." + fraction}${offset}`;
 }

@@ -316,7 +316,8 @@ function toTree(text: string): TreeMap {
 /** Decimal digits of a decimal number's spelling, without sign, point, exponent and padding zeros. */
 function significantDigits(text: string): string {
   const mantissa = text.replace(/^[+-]/, "").split(/[eE]/)[0]!.replace(".", "");
-  return mantissa.replace(/^0+/, "").replace(/0+$/, "");
+  // (?<!0): a run of zeros is tried from its first zero only, not from each (quadratic in a long one).
+  return mantissa.replace(/^0+/, "").replace(/(?<!0)0+$/, "");
 }
 
 /**
@@ -333,7 +334,7 @@ export function goValToString(value: ScalarValue): string {
     case "float": {
       const v = goParseFloat(value.text);
       if (v === undefined) return value.text;
-      if (Number.isFinite(v) && v !== 0 && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.text)) {
+      if (Number.isFinite(v) && v !== 0 && /^[+-]?(\d+(?:\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(value.text)) {
         const [mant] = Math.abs(v).toExponential().split("e") as [string];
         if (significantDigits(value.text) !== significantDigits(mant)) return value.text;
       }

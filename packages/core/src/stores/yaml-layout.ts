@@ -3,7 +3,9 @@ import type { DocumentLayout } from "./store.ts";
 /** The indentation a YAML file uses: its smallest indentation of a key or list item. */
 export function detectYamlIndent(text: string): number | undefined {
   let best: number | undefined;
-  for (const m of text.matchAll(/^( +)(?:- |-$|[^\s#-][^\n]*:)/gm)) {
+  // A line ends at \r too: `^` starts after each \r, so a run that crossed one was read again
+  // from every \r of a long line (quadratic).
+  for (const m of text.matchAll(/^( +)(?:- |-$|[^\s#-][^\r\n]*:)/gm)) {
     const n = m[1]!.length;
     if (best === undefined || n < best) best = n;
   }

@@ -58,7 +58,7 @@ export function yamlTimestamp(s: string): string | undefined {
     const mm = zm[3] ?? "00";
     offset = hh === "00" && mm === "00" ? "Z" : `${zm[1]}${hh}:${mm}`;
   }
-  const fraction = (frac ?? "").slice(1, 10).replace(/0+$/, "");
+  const fraction = (frac ?? "").slice(1, 10).replace(/(?<!0)0+$/, "");
   return goCanonicalTime(`${y}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(sec)}${fraction === "" ? "" : "." + fraction}${offset}`);
 }
 

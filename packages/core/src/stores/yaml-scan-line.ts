@@ -64,7 +64,9 @@ export function inlineScalar(line: string, at: number, base: number): Inline {
   let end = line.length;
   const hash = line.indexOf(" #", at);
   if (hash >= 0) end = hash;
-  const text = line.slice(at, end).replace(/ +$/, "");
+  // (?<! ): a run of spaces is tried from its first space only (from each, a long run inside a
+  // value was quadratic).
+  const text = line.slice(at, end).replace(/(?<! ) +$/, "");
   if (text.includes(": ") || text.endsWith(":") || text.includes("\t")) decline();
   const resolved = resolvePlainScalar(text);
   if (resolved === "uint64") decline();

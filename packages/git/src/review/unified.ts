@@ -36,7 +36,7 @@ const FUNC_START = /^[A-Za-z_$]/;
 function funcName(lines: readonly string[], before: number): string {
   for (let i = before - 1; i >= 0; i--) {
     const line = lines[i]!;
-    if (FUNC_START.test(line)) return line.slice(0, 80).replace(/\s+$/, "");
+    if (FUNC_START.test(line)) return line.slice(0, 80).replace(/(?<!\s)\s+$/, "");
   }
   return "";
 }

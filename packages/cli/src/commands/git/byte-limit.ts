@@ -8,7 +8,7 @@ import type { CliIo } from "../../io.ts";
 export function byteLimit(io: CliIo, name: string, fallback: number): number {
   const raw = io.env[name];
   if (raw === undefined || raw.trim() === "") return fallback;
-  const m = /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(raw);
+  const m = /^(\d+)\s*([kmg]?)i?b?$/i.exec(raw.trim());
   if (m === null) {
     io.stderr.write(`hush: ${name} is not a byte count (e.g. 8388608 or 8M); using ${fallback}\n`);
     return fallback;
