@@ -11,7 +11,11 @@ type Step =
   | { readonly kind: "segment-run" }
   /** `**` at the end (`/**`): any run of characters but line breaks. */
   | { readonly kind: "any-run" }
-  /** `**` + `/` at the start of a part: nothing, or any characters but line breaks ending with `/`. */
+  /**
+   * `**` + `/` at the start of a part: nothing, or any characters but line breaks ending with `/`.
+   * Inside such a run the walk is in this step's second state (see midRun), from which the
+   * pattern may go on only after a `/`.
+   */
   | { readonly kind: "directories" };
 
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
@@ -48,17 +52,26 @@ function steps(glob: string): Step[] {
   return out;
 }
 
+/**
+ * The state of being inside the run of a `directories` step `s`, past a character that is not
+ * its final `/`: a negative number, apart from the steps' indexes.
+ */
+function midRun(s: number): number {
+  return -1 - s;
+}
+
 /** Whether `subject` matches `glob` as a whole (`*` and `?` stay within a directory, `**` crosses). */
 export function globMatches(glob: string, subject: string): boolean {
   const plan = steps(glob);
-  /** The steps reached so far, each with the steps an empty match lets it skip to. */
+  /** The states reached so far, each with the steps an empty match lets it skip to. */
   const close = (from: Iterable<number>): Set<number> => {
     const reached = new Set<number>();
     const pending = [...from];
     for (let s = pending.pop(); s !== undefined; s = pending.pop()) {
       if (reached.has(s)) continue;
       reached.add(s);
-      const step = plan[s];
+      // Inside a run of directories the pattern goes on only after its `/`.
+      const step = s >= 0 ? plan[s] : undefined;
       if (step !== undefined && step.kind !== "char") pending.push(s + 1);
     }
     return reached;
@@ -68,16 +81,19 @@ export function globMatches(glob: string, subject: string): boolean {
   for (let i = 0; i < subject.length; i++) {
     const c = subject[i]!;
     const next: number[] = [];
-    for (const s of states) {
+    for (const state of states) {
+      const s = state >= 0 ? state : midRun(state);
       const step = plan[s];
       if (step === undefined) continue;
       if (step.kind === "char") {
         if (step.accepts(c)) next.push(s + 1);
       } else if (step.kind === "segment-run") {
         if (c !== "/") next.push(s);
+      } else if (step.kind === "any-run") {
+        if (!LINE_BREAK.test(c)) next.push(s);
       } else if (!LINE_BREAK.test(c)) {
-        next.push(s);
-        if (step.kind === "directories" && c === "/") next.push(s + 1);
+        // A `/` ends a run of whole directories: the pattern may go on, or the run go further.
+        next.push(c === "/" ? s : midRun(s));
       }
     }
     if (next.length === 0) return false;

@@ -41,9 +41,19 @@ describe("gitattributes patterns: matching costs time linear in the path", () =>
     expect(attributePatternMatches(`**/${"*a".repeat(12)}/**`, `${"a/".repeat(2_000)}${"a".repeat(12)}/x`)).toBe(true);
   });
 
+  it("`**/` crosses only whole directories: the run it stands for ends with `/`", () => {
+    // `a/**/b` is `a/b`, `a/x/b`, `a/x/y/b`, never `a/xb`: git applies no attribute to that file.
+    expect(attributePatternMatches("a/**/b", "a/xb")).toBe(false);
+    expect(attributePatternMatches("a/**/b", "a/x/y/b")).toBe(true);
+    expect(attributePatternMatches("**/prod/*", "deepprod/k.enc.yaml")).toBe(false);
+    expect(attributePatternMatches("**/prod/*", "deep/prod/k.enc.yaml")).toBe(true);
+    expect(attributePatternMatches("/**/", "ab/")).toBe(true);
+    expect(attributePatternMatches("/**/", "ab")).toBe(false);
+  });
+
   it("matches as the regular expressions did", () => {
     const globs = ["*.yaml", "secrets/*.enc.*", "**/prod/*", "a/**", "/top/x?", "[a-c]*.env", "[!a]?", "\\*lit", "*a*a*b", "**/*.json", "x[", "a/**/b", "é?", "*\n*"];
-    const paths = ["a.yaml", "secrets/db.enc.yaml", "secrets/x/db.enc.yaml", "deep/prod/k", "prod/k", "a/b/c", "top/xy", "b1.env", "d.env", "ab", "*lit", "aab", "dir/x.json", "x[", "a/b", "a/x/y/b", "é😀", "éa", "a\nb"];
+    const paths = ["a.yaml", "secrets/db.enc.yaml", "secrets/x/db.enc.yaml", "deep/prod/k", "prod/k", "a/b/c", "top/xy", "b1.env", "d.env", "ab", "*lit", "aab", "dir/x.json", "x[", "a/b", "a/x/y/b", "a/xb", "deepprod/k", "é😀", "éa", "a\nb"];
     for (const g of globs) for (const p of paths) expect(attributePatternMatches(g, p), `${JSON.stringify(g)} ${JSON.stringify(p)}`).toBe(oracle(g.startsWith("/") ? g.slice(1) : g, g.replace(/\/$/, "").includes("/") ? p : p.slice(p.lastIndexOf("/") + 1)));
   });
 });
