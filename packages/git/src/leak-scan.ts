@@ -36,8 +36,12 @@ const KNOWN: ReadonlyArray<{ readonly kind: string; readonly pattern: RegExp }> 
   { kind: "an npm token", pattern: /(?<![A-Za-z0-9])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/ },
 ];
 
-/** `name: value`, `name = value`, `"name": "value"`, `NAME=value`: the name, and the value. */
-const NAME_VALUE = /(?:^|[\s"'{,])(?:export\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*[:=]\s*["']?([^\s"'#,;]{12,})/g;
+/**
+ * `name: value`, `name = value`, `"name": "value"`, `NAME=value`: the name, and the first 12
+ * characters of the value (it runs on to the first VALUE_END).
+ */
+const NAME_VALUE = /(?:^|[\s"'{,])(?:export\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*[:=]\s*["']?([^\s"'#,;]{12})/g;
+const VALUE_END = /[\s"'#,;]/;
 /**
  * A name that says its value is a secret. Tested on each name apart: one pattern with the word
  * between two open runs of name characters backtracked quadratically on a long name (half a
@@ -83,11 +87,19 @@ function classes(s: string): { upper: number; lower: number; digit: number } {
 /** A secret-like name with a value that is neither a placeholder nor plain words. */
 function namedSecret(line: string): boolean {
   let value: string | undefined;
-  for (const m of line.matchAll(NAME_VALUE)) {
+  // Pairs may overlap (`cfg={password:…}`: the value of cfg holds the next pair), so each is
+  // looked for from the character after the last one's start. Only 12 characters of each value
+  // are matched: a line of overlapping pairs would be read once per pair otherwise.
+  NAME_VALUE.lastIndex = 0;
+  for (let m = NAME_VALUE.exec(line); m !== null; m = NAME_VALUE.exec(line)) {
     if (SECRET_NAME.test(m[1]!)) {
-      value = m[2];
+      const start = m.index + m[0].length - m[2]!.length;
+      let end = start + m[2]!.length;
+      while (end < line.length && !VALUE_END.test(line[end]!)) end++;
+      value = line.slice(start, end);
       break;
     }
+    NAME_VALUE.lastIndex = m.index + 1;
   }
   if (value === undefined || PLACEHOLDER.test(value)) return false;
   const c = classes(value);

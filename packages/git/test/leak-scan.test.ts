@@ -43,6 +43,25 @@ describe("findLikelySecrets", () => {
     expect(findLikelySecrets("app.env", `${"secret".repeat(680)}\n`.repeat(4))).toEqual([]);
   });
 
+  it("a secret-like name inside another name's value is still read as one: `cfg={password:…}`", () => {
+    // The value of `cfg` runs over `{password:…`: the name-value pairs a line holds may overlap.
+    expect(findLikelySecrets("app.env", "cfg={password:k7mq2vx9wr4tz8pn}\n")).toEqual([{ line: 1, kind: "a secret (a high-entropy value under a secret-like name)" }]);
+    expect(findLikelySecrets("app.env", "cfg={user:k7mq2vx9wr4tz8pn}\n")).toEqual([]);
+  });
+
+  it("a line of many overlapping name-value pairs is read in time linear in it", () => {
+    // Lines of up to 4,096 characters are read: 1 MB of them, against 1 MB of one pair a line.
+    const cost = (line: string): number => {
+      const started = performance.now();
+      expect(findLikelySecrets("app.env", `${line}\n`.repeat(256))).toEqual([]);
+      return performance.now() - started;
+    };
+    const single = cost(`a=${"xa=".repeat(1_300)}`);
+    const overlapping = cost("{a=".repeat(1_300));
+    // Read once per pair, the overlapping lines took over ten times as long.
+    expect(overlapping).toBeLessThan(4 * single + 100);
+  });
+
   it("lock files and large files are not scanned", () => {
     expect(isScannable("web/package-lock.json", 100)).toBe(false);
     expect(isScannable("pnpm-lock.yaml", 100)).toBe(false);
