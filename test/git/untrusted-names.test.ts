@@ -137,6 +137,24 @@ describe("hush check and a file name that is not UTF-8", () => {
   });
 });
 
+describe("hush check --staged and file names that are not UTF-8", () => {
+  it("checks each staged file when two names decode alike, not the last one only", () => {
+    const repo = createRepo(sb, "latin1-staged");
+    const inRepo = (byte: number): Buffer => Buffer.concat([Buffer.from(`${repo}/`), Buffer.from([byte]), Buffer.from(".enc.yaml")]);
+    writeEncrypted(sb, repo, "ok.enc.yaml", "token: s3cr3t\n");
+    // `\xfe.enc.yaml` and `\xff.enc.yaml` both decode to `\ufffd.enc.yaml`: a plaintext one must not
+    // pass under the name of an encrypted one.
+    writeFileSync(inRepo(0xfe), "password: hunter2\n");
+    writeFileSync(inRepo(0xff), readFileSync(join(repo, "ok.enc.yaml")));
+    git(sb, repo, ["add", "-A"]);
+    const r = hush(sb, ["check", "--staged", "--json"], { cwd: repo, env: sb.keylessEnv });
+    const report = JSON.parse(r.stdout) as CheckJsonReport;
+    // The two are listed in the order of their blobs, which the encryption makes random.
+    expect(report.files.map((f) => `${f.path}: ${f.problems.map((p) => p.code).join(" ")}`).sort()).toEqual(["ok.enc.yaml: ", "\ufffd.enc.yaml: ", "\ufffd.enc.yaml: not-encrypted"]);
+    expect(r.status).toBe(1);
+  });
+});
+
 describe("hush git resolve and a directory name", () => {
   it("resolves only the file named, not the conflicted files under a directory of that name", async () => {
     const repo = createRepo(sb, "resolve-directory");

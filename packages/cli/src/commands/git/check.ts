@@ -113,14 +113,18 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
     // A staged .gitattributes (added, changed or deleted) can take files it does not touch away
     // from hush's drivers: the files below it are checked too.
     const below = attributeDirs.length === 0 ? [] : indexEntries(await repo.git.raw(["ls-files", "--stage", "-z", "--", ...attributeDirs.map((d) => `:(top,literal)${d === "." ? "" : d}`)]));
-    const blobs = new Map<string, string>();
-    for (const f of [...below, ...present]) blobs.set(f.path, f.blob);
+    // By name and blob: names that are not UTF-8 are read decoded, so two files may share a
+    // name here, and each must be checked (a file listed twice has one blob in the index).
+    const staged = new Map<string, StagedFile>();
+    for (const f of [...below, ...present]) staged.set(`${f.path}\0${f.blob}`, f);
     // One git process reads every staged file, in turn, as the check reaches it.
     const objects = new ObjectReader(repo.root, io.env);
-    const listed = [...blobs.keys()].sort().map((p): Candidate => {
-      const abs = join(repo.root, p);
-      return { display: show(abs), abs, read: async () => (await objects.blob(blobs.get(p)!)) ?? { unreadable: "cannot read the staged file" } };
-    });
+    const listed = [...staged.values()]
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.blob < b.blob ? -1 : 1))
+      .map((f): Candidate => {
+        const abs = join(repo.root, f.path);
+        return { display: show(abs), abs, read: async () => (await objects.blob(f.blob)) ?? { unreadable: "cannot read the staged file" } };
+      });
     return { listed, readStaged: (path) => objects.stagedBlob(path), close: () => objects.close() };
   }
   let files: string[] = [];
