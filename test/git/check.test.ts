@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,6 +108,18 @@ describe("hush check", () => {
     const passed = git(sb, repo, ["commit", "-q", "-m", "add new"], { allowFail: true });
     expect(passed.status, passed.stdout + passed.stderr).toBe(0);
     git(sb, repo, ["checkout", "--", "secrets/new.yaml"]);
+  });
+
+  it("names a file it is given that does not exist apart from a dangling symbolic link", () => {
+    symlinkSync("gone.yaml", join(repo, "secrets", "link.yaml"));
+    try {
+      const r = hush(sb, ["check", "secrets/missing.yaml", "secrets/link.yaml"], { cwd: repo, env: sb.keylessEnv });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain("secrets/missing.yaml: error: cannot check the file: no such file [unreadable]");
+      expect(r.stdout).toContain("secrets/link.yaml: error: cannot check the file: a dangling symbolic link [unreadable]");
+    } finally {
+      rmSync(join(repo, "secrets", "link.yaml"));
+    }
   });
 
   it("passes on the project's examples", () => {

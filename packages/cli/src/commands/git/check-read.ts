@@ -37,6 +37,15 @@ export function readCheckedFile(abs: string, root: string | undefined): Buffer |
   } catch (err) {
     if (isHushError(err)) return { unreadable: err.message };
     const code = (err as { code?: string }).code;
-    return { unreadable: code === "ENOENT" ? "a dangling symbolic link" : `cannot read the file${code === undefined ? "" : ` (${code})`}` };
+    if (code === "ENOENT") return { unreadable: isLink(abs) ? "a dangling symbolic link" : "no such file" };
+    return { unreadable: `cannot read the file${code === undefined ? "" : ` (${code})`}` };
+  }
+}
+
+function isLink(abs: string): boolean {
+  try {
+    return lstatSync(abs).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
