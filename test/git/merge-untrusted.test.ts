@@ -142,6 +142,76 @@ describe("a file copied over another on a branch, by someone without its key", (
   });
 });
 
+describe("a recipient added on a branch", () => {
+  const secrets = ["base-pw-5e21", "main-flag-0c7d"];
+  let repo: string;
+  let newcomer: AgeKey;
+  beforeAll(() => {
+    newcomer = createAgeKey(sb, "newcomer");
+    repo = createRepo(sb, "added-recipient");
+    writeEncrypted(sb, repo, "app.enc.yaml", `db_password: ${secrets[0]}\n`);
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+  });
+  afterEach(() => {
+    git(sb, repo, ["merge", "--abort"], { allowFail: true });
+    git(sb, repo, ["checkout", "-q", "-f", "main"]);
+  });
+
+  /** main changes a value after `branch` forked, then merges it; returns what hush said. */
+  async function mainChangesThenMerges(branch: string): Promise<string> {
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", `db_password: ${secrets[0]}\nfeature_flag: ${secrets[1]}\n`);
+    commitAll(sb, repo, `main: flag for ${branch}`);
+    const merge = git(sb, repo, ["merge", "--no-edit", branch], { allowFail: true });
+    const said = hushLines(merge.stderr).join("\n");
+    expect(merge.status, said).toBe(0);
+    return said;
+  }
+
+  it("by someone without the key (their own entry and .sops.yaml rule) is not given the key by a merge on main", async () => {
+    const start = git(sb, repo, ["rev-parse", "HEAD"]).stdout.trim();
+    git(sb, repo, ["checkout", "-q", "-b", "outsider"]);
+    // The outsider encrypts a file of their own to their key and splices that age entry into the
+    // real file's list, and names their key in .sops.yaml: all without the file's key.
+    const own = join(sb.dir, "outsider-own.yaml");
+    writeFileSync(own, "x: 1\n");
+    const ownEnc = hush(sb, ["encrypt", "--age", newcomer.recipient, own], { cwd: sb.dir, env: newcomer.env });
+    expect(ownEnc.status, ownEnc.stderr).toBe(0);
+    const theirEntry = ageEntryBlocks(ownEnc.stdout).join("");
+    const file = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+    const entries = ageEntryBlocks(file).join("");
+    writeFileSync(join(repo, "app.enc.yaml"), file.replace(entries, entries + theirEntry));
+    writeFileSync(join(repo, ".sops.yaml"), readFileSync(join(repo, ".sops.yaml"), "utf8").replace(sb.recipient, `${sb.recipient},${newcomer.recipient}`));
+    commitAll(sb, repo, "add a reader");
+    const said = await mainChangesThenMerges("outsider");
+    // Still listed (review sees it), but what the merge wrote opens for the team only.
+    const merged = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+    expect(merged).toContain(theirEntry);
+    const asNewcomer = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: newcomer.env });
+    expect(asNewcomer.status).not.toBe(0);
+    expect(asNewcomer.stdout).toBe("");
+    const asTeam = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo });
+    expect(asTeam.stdout).toBe(`db_password: ${secrets[0]}\nfeature_flag: ${secrets[1]}\n`);
+    expect(said).toContain(`age ${newcomer.recipient}, added since the common ancestor, keeps the key entry its side wrote`);
+    git(sb, repo, ["reset", "-q", "--hard", start]);
+  });
+
+  it("by a key holder (`hush updatekeys` after naming it in .sops.yaml) reads the merge: its entry is kept as written", async () => {
+    const start = git(sb, repo, ["rev-parse", "HEAD"]).stdout.trim();
+    git(sb, repo, ["checkout", "-q", "-b", "teammate"]);
+    writeFileSync(join(repo, ".sops.yaml"), readFileSync(join(repo, ".sops.yaml"), "utf8").replace(sb.recipient, `${sb.recipient},${newcomer.recipient}`));
+    const update = hush(sb, ["updatekeys", "--yes", "app.enc.yaml"], { cwd: repo });
+    expect(update.status, update.stderr).toBe(0);
+    commitAll(sb, repo, "add a reader");
+    const said = await mainChangesThenMerges("teammate");
+    expect(said).not.toContain("fresh data key");
+    const asNewcomer = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: newcomer.env });
+    expect(asNewcomer.stdout, asNewcomer.stderr).toBe(`db_password: ${secrets[0]}\nfeature_flag: ${secrets[1]}\n`);
+    git(sb, repo, ["reset", "-q", "--hard", start]);
+  });
+});
+
 describe("the merge driver and the repository's attributes", () => {
   it("a huge conflict-marker-size from .gitattributes is capped: the conflict is marked, no memory blow-up", async () => {
     const repo = createRepo(sb, "marker-size");

@@ -24,12 +24,16 @@ import {
  * are adopted on trust:
  *
  * - recipients merge three-way by identity (a change on either side is kept);
- * - the data key is kept only when the base, ours and theirs all use it AND every entry of the
- *   merged file is either unchanged since the base (as ours has it) or unwraps, with the keys
+ * - a merge gives the data key to no recipient that a side added: anyone can add an entry on a
+ *   branch, and wrapping to it would hand the file to whoever wrote it. An added recipient keeps
+ *   the entry its side wrote, which opens only if that side's author held the key already;
+ * - the data key is kept only when the base, ours and theirs all use it AND every other entry of
+ *   the merged file is either unchanged since the base (as ours has it) or unwraps, with the keys
  *   at hand, to that data key. Then unchanged values keep their ciphertext;
  * - otherwise a fresh data key is drawn, every value is re-encrypted, and the key is wrapped to
- *   the merged recipients from their public ids (age recipient, PGP fingerprint, KMS ARN). When
- *   that cannot be done the merge fails (the driver then leaves git's conflict on ciphertext);
+ *   the merged recipients who could read the file before (see `readersBefore`) from their public
+ *   ids (age recipient, PGP fingerprint, KMS ARN); added ones are left out and named. When that
+ *   cannot be done the merge fails (the driver then leaves git's conflict on ciphertext);
  * - but a side re-encrypted under a data key of its own (not the base's) that also brings new
  *   values is content only that key's holders could read: perhaps another file's, copied over
  *   this one by someone who cannot read it, with their own old entry kept. Its recipients must
@@ -59,6 +63,19 @@ export function describeKey(entry: MasterKeyEntry | MasterKeyRecipient): string 
 }
 
 const idOf = (e: MasterKeyEntry): string => `${e.kind}:${masterKeyIdentity(e)}`;
+const listKeys = (entries: readonly MasterKeyEntry[]): string => entries.map(describeKey).join(", ");
+
+/**
+ * The identities that could read the file before the merge, and so may be given its data key:
+ * the common ancestor's recipients or, with no encrypted ancestor, those both sides list. Any
+ * other recipient was added on a branch, which anyone can do without a key.
+ */
+function readersBefore(sides: KeyMergeSides): Set<string> {
+  const ids = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
+  if (sides.baseMetadata !== undefined) return ids(sides.baseMetadata.keyGroups);
+  const theirs = ids(sides.theirs.metadata.keyGroups);
+  return new Set([...ids(sides.ours.metadata.keyGroups)].filter((id) => theirs.has(id)));
+}
 
 /**
  * The data key, entries and IV stash to encrypt the merged document with (an `OpenedFile` for
@@ -77,21 +94,44 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
   }
   const groups = mergeRecipients(ours.metadata.keyGroups, theirs.metadata.keyGroups, sides.baseMetadata?.keyGroups, notes);
   const threshold = ours.metadata.shamirThreshold;
+  const readers = readersBefore(sides);
+  const added = groups.flat().filter((e) => !readers.has(idOf(e)));
   let why: string;
   if (base === undefined) why = sides.baseMetadata === undefined ? "the file has no encrypted common ancestor" : "the common ancestor could not be decrypted";
   else if (!sameKey(ours.dataKey, theirs.dataKey)) why = "the two sides have different data keys";
   else if (!sameKey(base.dataKey, ours.dataKey)) why = "the data key changed since the common ancestor";
   else {
-    const unchecked = await uncheckedEntries(groups, ours, sides.baseMetadata!.keyGroups, keySources);
+    const unchecked = await uncheckedEntries(groups, ours, sides.baseMetadata!.keyGroups, readers, keySources);
     if (unchecked.length === 0) {
-      // Same data key everywhere and every entry vouched for: ciphertext of any side is valid here.
-      // The union never holds one IV twice.
+      // Same data key everywhere and every entry vouched for or carried as its side wrote it:
+      // ciphertext of any side is valid here. The union never holds one IV twice.
+      if (added.length > 0) {
+        notes.push(
+          `${listKeys(added)}, added since the common ancestor, ${added.length === 1 ? "keeps the key entry its side wrote" : "keep the key entries their side wrote"}: a merge wraps the data key to no recipient a branch added, so ${added.length === 1 ? "it reads" : "they read"} the merged file only if whoever added ${added.length === 1 ? "it" : "them"} held the key`,
+        );
+      }
       const stash = IvStash.union([ours.stash, theirs.stash, base.stash]);
       return { ...ours, metadata: { ...ours.metadata, keyGroups: groups }, stash };
     }
     why = `${unchecked.length === 1 ? "a key entry" : "key entries"} changed since the common ancestor and cannot be checked with your keys: ${unchecked.join(", ")}`;
   }
-  const unproven = await unprovenReaders(groups, sides, keySources);
+  const vouched = added.length === 0 ? readers : new Set([...readers, ...(await provenEntries(ours, keySources)), ...(await provenEntries(theirs, keySources))]);
+  const freshGroups = groups.map((group) => group.filter((e) => vouched.has(idOf(e))));
+  const leftOut = groups.flat().filter((e) => !vouched.has(idOf(e)));
+  const emptied = freshGroups.findIndex((group) => group.length === 0);
+  if (emptied >= 0) {
+    throw new HushError(
+      "EMPTY_KEY_GROUP",
+      `the merged file needs a fresh data key (${why}), and every recipient of ${groups.length === 1 ? "it" : `key group ${emptied + 1}`} was added since the common ancestor (${listKeys(groups[emptied]!)}): a merge wraps a data key to no recipient a branch added`,
+      { hint: "take one side as it is (`git checkout --ours FILE` or `--theirs FILE`), make the other side's change again with `hush edit FILE`, then `git add FILE`" },
+    );
+  }
+  if (leftOut.length > 0) {
+    notes.push(
+      `${listKeys(leftOut)}, added since the common ancestor, ${leftOut.length === 1 ? "is" : "are"} left out of the merged file: it gets a fresh data key, and a merge wraps a data key to no recipient a branch added (anyone can add one); if ${leftOut.length === 1 ? "it" : "they"} should read the file, run \`hush updatekeys\` on it after the merge`,
+    );
+  }
+  const unproven = await unprovenReaders(freshGroups, sides, keySources);
   if (unproven !== undefined) {
     const many = unproven.readers.length > 1;
     throw new HushError(
@@ -103,8 +143,8 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
     );
   }
   const dataKey = generateDataKey();
-  const keyGroups = await wrapFresh(dataKey, groups, threshold, keySources, why);
-  notes.push(`a fresh data key was drawn and every value re-encrypted (${why}); it is wrapped to ${groups.flat().map(describeKey).join(", ")}`);
+  const keyGroups = await wrapFresh(dataKey, freshGroups, threshold, keySources, why);
+  notes.push(`a fresh data key was drawn and every value re-encrypted (${why}); it is wrapped to ${listKeys(freshGroups.flat())}`);
   return { format: ours.format, plaintext: ours.plaintext, metadata: { ...ours.metadata, keyGroups }, dataKey, stash: new IvStash() };
 }
 
@@ -148,17 +188,19 @@ function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | undefined,
 const sameEntry = (a: MasterKeyEntry, b: MasterKeyEntry): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * The merged entries that are not vouched for: neither unchanged since the base (byte for byte,
- * as ours has them: what an edit of ours would keep too) nor unwrapping, with the keys at hand,
- * to the data key. Shamir shares are not checked one by one: a changed entry of a multi-group
- * file counts as unchecked.
+ * The merged entries of the base's recipients (`readers`) that are not vouched for: neither
+ * unchanged since the base (byte for byte, as ours has them: what an edit of ours would keep
+ * too) nor unwrapping, with the keys at hand, to the data key. Entries of added recipients are
+ * carried as written and not asked about. Shamir shares are not checked one by one: a changed
+ * entry of a multi-group file counts as unchecked.
  */
-async function uncheckedEntries(groups: Groups, ours: OpenedFile, base: Groups, keySources: KeySourceResolver): Promise<string[]> {
+async function uncheckedEntries(groups: Groups, ours: OpenedFile, base: Groups, readers: ReadonlySet<string>, keySources: KeySourceResolver): Promise<string[]> {
   const unchecked: string[] = [];
   await Promise.all(
     groups.map((group, gi) =>
       Promise.all(
         group.map(async (entry) => {
+          if (!readers.has(idOf(entry))) return;
           const unchanged = (ours.metadata.keyGroups[gi] ?? []).some((e) => sameEntry(e, entry)) && (base[gi] ?? []).some((e) => sameEntry(e, entry));
           if (unchanged) return;
           if (groups.length === 1 && (await unwrapsTo(entry, ours.dataKey, keySources))) return;

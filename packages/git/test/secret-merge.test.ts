@@ -100,22 +100,62 @@ describe("mergeEncryptedTexts", () => {
     expect(r.text).toBe(`<<<<<<< ours\n${ours}||||||| base\n${base}=======\n${theirs}>>>>>>> theirs\n`);
   });
 
-  it("a recipient added on their side is kept, under a fresh data key: their entry cannot be checked with alice's key", async () => {
+  /** Base, and a `theirs` that adds `entry` to base's recipients (same data key, no value changed), for bob. */
+  async function withAddedEntry(entry: (dataKey: Uint8Array) => Promise<AgeKeyEntry>): Promise<{ base: string; theirs: string; entry: AgeKeyEntry; dataKey: Uint8Array }> {
     const base = await encrypt("a: 1\nb: 2\n", "yaml");
-    // Theirs adds bob (same data key), ours changes a value.
     const opened = await openText(base, { format: "yaml", keySources: aliceKeys });
-    const bobEntry = (await (await aliceKeys("age"))!.wrap(opened.dataKey, { kind: "age", recipient: bob.recipient })) as AgeKeyEntry;
-    const withBob = { ...opened, metadata: { ...opened.metadata, keyGroups: [[...opened.metadata.keyGroups[0]!, bobEntry]] } };
-    const theirs = await reencryptText(withBob, "a: 1\nb: 2\n", { keySources: aliceKeys });
+    const added = await entry(opened.dataKey);
+    const withBob = { ...opened, metadata: { ...opened.metadata, keyGroups: [[...opened.metadata.keyGroups[0]!, added]] } };
+    return { base, theirs: await reencryptText(withBob, "a: 1\nb: 2\n", { keySources: aliceKeys }), entry: added, dataKey: opened.dataKey };
+  }
+  const wrapForBob = async (key: Uint8Array): Promise<AgeKeyEntry> => (await (await aliceKeys("age"))!.wrap(key, { kind: "age", recipient: bob.recipient })) as AgeKeyEntry;
+
+  it("a recipient added on their side keeps the entry that side wrote, under the same data key: it reads the merge because its adder held the key", async () => {
+    const { base, theirs, entry, dataKey } = await withAddedEntry(wrapForBob);
     const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
     const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
     expect(r.status).toBe("merged");
-    expect(r.notes.join("\n")).toContain(`recipients added by their side: age ${bob.recipient}`);
-    expect(r.notes.join("\n")).toMatch(/fresh data key .*cannot be checked with your keys/);
+    const notes = r.notes.join("\n");
+    expect(notes).toContain(`recipients added by their side: age ${bob.recipient}`);
+    expect(notes).toContain(`age ${bob.recipient}, added since the common ancestor, keeps the key entry its side wrote`);
+    expect(notes).not.toMatch(/fresh data key/);
+    expect(r.text).toContain(entry.enc.split("\n")[1]);
     expect(await decryptText(r.text, { format: "yaml", keySources: bobKeys })).toBe("a: 10\nb: 2\n");
-    expect(r.text).not.toContain(bobEntry.enc.split("\n")[1]);
     const merged = await openText(r.text, { format: "yaml", keySources: aliceKeys });
-    expect(Buffer.from(merged.dataKey).equals(Buffer.from(opened.dataKey))).toBe(false);
+    expect(Buffer.from(merged.dataKey).equals(Buffer.from(dataKey))).toBe(true);
+    expect(envs(r.text)[1]).toBe(envs(base)[1]);
+  });
+
+  it("a recipient added on a branch by someone without the key is not given it by the merge", async () => {
+    // The outsider can only wrap a key of their own choosing to bob, not the file's data key.
+    const { base, theirs, entry } = await withAddedEntry(async (key) => wrapForBob(new Uint8Array(key.length).fill(7)));
+    const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
+    expect(r.status).toBe("merged");
+    expect(r.text).toContain(entry.enc.split("\n")[1]);
+    expect(await decryptText(r.text, { format: "yaml", keySources: aliceKeys })).toBe("a: 10\nb: 2\n");
+    await expect(decryptText(r.text, { format: "yaml", keySources: bobKeys })).rejects.toThrow();
+
+    // Nor when the merge needs a fresh data key (ours rotated): bob is left out and named.
+    const rotated = await encrypt("a: 10\nb: 2\n", "yaml");
+    const r2 = await mergeEncryptedTexts({ format: "yaml", base, ours: rotated, theirs, keySources: aliceKeys });
+    expect(r2.status).toBe("merged");
+    const notes = r2.notes.join("\n");
+    expect(notes).toContain(`age ${bob.recipient}, added since the common ancestor, is left out of the merged file`);
+    expect(notes).toContain(`it is wrapped to age ${alice.recipient}\n`.trimEnd());
+    expect(r2.text).not.toContain(bob.recipient);
+    await expect(decryptText(r2.text, { format: "yaml", keySources: bobKeys })).rejects.toThrow();
+    expect(await decryptText(r2.text, { format: "yaml", keySources: aliceKeys })).toBe("a: 10\nb: 2\n");
+  });
+
+  it("a recipient added on a branch and held by the merger is wrapped under a fresh data key: it is shown to hold the key", async () => {
+    const { base, theirs } = await withAddedEntry(wrapForBob);
+    const rotated = await encrypt("a: 10\nb: 2\n", "yaml");
+    const both = sourceFor(`${alice.identity}\n${bob.identity}\n`);
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours: rotated, theirs, keySources: both });
+    expect(r.status).toBe("merged");
+    expect(r.notes.join("\n")).toContain(`it is wrapped to age ${alice.recipient}, age ${bob.recipient}`);
+    expect(await decryptText(r.text, { format: "yaml", keySources: bobKeys })).toBe("a: 10\nb: 2\n");
   });
 
   it("a recipient added on their side that the merger can open is checked and kept with the data key", async () => {
@@ -177,14 +217,46 @@ describe("mergeEncryptedTexts", () => {
     await expect(openText(r2.text, { format: "yaml", keySources: aliceKeys })).rejects.toThrow(/key groups opened/);
   });
 
-  it("a KMS key added on their side that cannot be reached: no fresh key can be wrapped, so the merge falls back and says why", async () => {
+  it("a KMS key added on their side is carried as written, and never called by the merge", async () => {
     const base = await encrypt("a: 1\nb: 2\n", "yaml");
     const opened = await openText(base, { format: "yaml", keySources: aliceKeys });
-    const arn = "arn:aws:kms:eu-west-1:111122223333:key/unreachable";
+    const arn = "arn:aws:kms:eu-west-1:111122223333:key/theirs";
     const kmsEntry: KmsKeyEntry = { kind: "kms", arn, role: "", context: {}, awsProfile: "", createdAt: "2026-01-01T00:00:00Z", enc: Buffer.from("not a real blob").toString("base64") };
     const withKms = { ...opened, metadata: { ...opened.metadata, keyGroups: [[...opened.metadata.keyGroups[0]!, kmsEntry]] } };
     const theirs = await reencryptText(withKms, "a: 1\nb: 20\n", { keySources: aliceKeys });
     const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
+    const calls: string[] = [];
+    const recording: KeySource = {
+      kind: "kms",
+      wrap: async () => {
+        calls.push("wrap");
+        throw new HushError("KEY_SOURCE_FAILED", "connect ETIMEDOUT");
+      },
+      unwrap: async () => {
+        calls.push("unwrap");
+        throw new HushError("KEY_SOURCE_FAILED", "connect ETIMEDOUT");
+      },
+      describeSearch: () => [],
+    };
+    const keySources: KeySourceResolver = async (kind) => (kind === "kms" ? recording : aliceKeys(kind));
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources });
+    expect(r.status).toBe("merged");
+    expect(calls).toEqual([]);
+    expect(r.text).toContain(kmsEntry.enc);
+    expect(await decryptText(r.text, { format: "yaml", keySources: aliceKeys })).toBe("a: 10\nb: 20\n");
+  });
+
+  it("a KMS key of the common ancestor that cannot be reached: no fresh key can be wrapped, so the merge falls back and says why", async () => {
+    const arn = "arn:aws:kms:eu-west-1:111122223333:key/unreachable";
+    const kmsEntry: KmsKeyEntry = { kind: "kms", arn, role: "", context: {}, awsProfile: "", createdAt: "2026-01-01T00:00:00Z", enc: Buffer.from("not a real blob").toString("base64") };
+    const withKms = async (text: string): Promise<string> => {
+      const opened = await openText(await encrypt(text, "yaml"), { format: "yaml", keySources: aliceKeys });
+      return reencryptText({ ...opened, metadata: { ...opened.metadata, keyGroups: [[...opened.metadata.keyGroups[0]!, kmsEntry]] } }, text, { keySources: aliceKeys });
+    };
+    const base = await withKms("a: 1\nb: 2\n");
+    const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
+    // Theirs rotated and changed no value: the sides' data keys differ, so the merge needs a fresh one for both readers.
+    const theirs = await withKms("a: 1\nb: 2\n");
     const unreachable: KeySource = {
       kind: "kms",
       wrap: async () => {
@@ -199,7 +271,7 @@ describe("mergeEncryptedTexts", () => {
     const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources });
     expect(r.status).toBe("fallback");
     if (r.status !== "fallback") return;
-    expect(r.reason).toContain(`fresh data key (a key entry changed since the common ancestor and cannot be checked with your keys: kms ${arn})`);
+    expect(r.reason).toContain("fresh data key (the two sides have different data keys)");
     expect(r.reason).toContain(`cannot be wrapped to kms ${arn} (connect ETIMEDOUT)`);
     expect(r.text).toContain("<<<<<<<");
   });
