@@ -5,7 +5,8 @@ import { makeTempDir, runHush, type HushResult } from "@hush/testkit";
 
 /**
  * What reading an outsider's file costs the commands a reviewer and CI run on it (`decrypt`,
- * and for files under textconv's 1 MiB the review diff's `git textconv`). Each file below took
+ * and for files under textconv's 1 MiB the review diff's `git textconv`), and what editing one
+ * costs (`hush set` on a file checked out from another branch). Each file below took
  * hush more than a minute to read (work quadratic or cubic in the file); each run here must
  * finish within RUN_LIMIT_MS, several times what it takes now, and give exactly the file's values.
  */
@@ -93,5 +94,24 @@ describe("INI files whose reading cost grew faster than the file", () => {
     const r = hush(["decrypt", "open.enc.ini"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('hush: open.enc.ini: invalid INI: unterminated """ value at line 2\n');
+  });
+});
+
+describe("TOML files whose editing cost grew faster than the file (`hush set` on a file from another branch)", () => {
+  /** Encrypts `plaintext` as `file`, sets `["a"]["z"]` to "v" and checks the decrypted result is `expected`. */
+  function expectSetGives(file: string, plaintext: string, expected: string): void {
+    writeFileSync(join(dir.path, file), plaintext);
+    expect(hush(["encrypt", "-i", "--age", recipient, file]).stderr).toBe("");
+    const set = hush(["set", file, '["a"]["z"]', '"v"']);
+    expect(set.stderr).toBe("");
+    expect(set.status).toBe(0);
+    const dec = hush(["decrypt", "--output-dir", "out", file]);
+    expect(dec.stderr).toBe("");
+    expect(readFileSync(join(dir.path, "out", file), "utf8")).toBe(expected);
+  }
+
+  it("a new key in a section ended by 400,000 blank lines (the text before them was tested again for each)", () => {
+    const blank = "\n".repeat(400_000);
+    expectSetGives("blank.toml", `[a]\nx = "PTX-toml"\n${blank}[b]\ny = 2\n`, `[a]\nx = "PTX-toml"\nz = "v"\n${blank}[b]\ny = 2\n`);
   });
 });

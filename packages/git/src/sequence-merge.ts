@@ -202,18 +202,26 @@ export function resolveBoth<T>(
   let cursor = region.baseStart;
   let lastInsert: { at: number; keys: Set<string> } | undefined;
   for (const { h, items } of steps) {
-    out.push(...base.slice(cursor, h.baseStart));
+    appendAll(out, base.slice(cursor, h.baseStart));
     if (h.baseStart === h.baseEnd && lastInsert !== undefined && lastInsert.at === h.baseStart) {
       const seen = lastInsert.keys;
-      out.push(...items.filter((x) => !seen.has(key(x))));
+      appendAll(out, items.filter((x) => !seen.has(key(x))));
     } else {
-      out.push(...items);
+      appendAll(out, items);
       if (h.baseStart === h.baseEnd) lastInsert = { at: h.baseStart, keys: new Set(items.map(key)) };
     }
     cursor = Math.max(cursor, h.baseEnd);
   }
-  out.push(...base.slice(cursor, region.baseEnd));
+  appendAll(out, base.slice(cursor, region.baseEnd));
   return out;
+}
+
+/**
+ * Appends `items` to `out`. A loop, not `out.push(...items)`: one argument per line overflows the
+ * stack at about 120,000 lines, and a merged file's unchanged lines are one such run.
+ */
+export function appendAll<T>(out: T[], items: readonly T[]): void {
+  for (const item of items) out.push(item);
 }
 
 /** The outcome of a line merge. */
@@ -251,26 +259,27 @@ export function mergeLines(base: string, ours: string, theirs: string, options: 
   for (const r of mergeRegions(b, o, t)) {
     switch (r.kind) {
       case "stable":
-        out.push(...b.slice(r.baseStart, r.baseEnd));
+        appendAll(out, b.slice(r.baseStart, r.baseEnd));
         break;
       case "ours":
-        out.push(...o.slice(r.sideStart, r.sideEnd));
+        appendAll(out, o.slice(r.sideStart, r.sideEnd));
         break;
       case "theirs":
-        out.push(...t.slice(r.sideStart, r.sideEnd));
+        appendAll(out, t.slice(r.sideStart, r.sideEnd));
         break;
       case "both": {
         const resolved = options.onConflict === "markers" ? sameChange(r, o, t) : resolveBoth(r, b, o, t, id);
         if (resolved !== undefined) {
-          out.push(...resolved);
+          appendAll(out, resolved);
           break;
         }
         conflicts++;
-        if (options.onConflict === "ours") out.push(...o.slice(r.oursStart, r.oursEnd));
-        else if (options.onConflict === "theirs") out.push(...t.slice(r.theirsStart, r.theirsEnd));
+        if (options.onConflict === "ours") appendAll(out, o.slice(r.oursStart, r.oursEnd));
+        else if (options.onConflict === "theirs") appendAll(out, t.slice(r.theirsStart, r.theirsEnd));
         else {
-          out.push(
-            ...conflictBlock(
+          appendAll(
+            out,
+            conflictBlock(
               o.slice(r.oursStart, r.oursEnd),
               b.slice(r.baseStart, r.baseEnd),
               t.slice(r.theirsStart, r.theirsEnd),

@@ -1,5 +1,5 @@
 import { HushError, isHushError, firstVerified, nodeAt, storeFor, treeScanner, type FileFormat, type KeyPath, type Leaf, type Store, pathStartsWith, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
-import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
+import { appendAll, conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
 import { mergeTrees, treesEqual, type MergeConflict } from "./tree-merge.ts";
 
 /**
@@ -222,18 +222,18 @@ export async function renderConflicts(input: ConflictRenderInput): Promise<strin
   const out: string[] = [];
   let line = 1;
   for (const blk of merged) {
-    out.push(...mergedLines.slice(line - 1, blk.first - 1));
+    appendAll(out, mergedLines.slice(line - 1, blk.first - 1));
     const ours = blk.insert ? [] : mergedLines.slice(blk.first - 1, blk.last);
     const pick = (lines: string[], ranges: Array<{ first: number; last: number }>): string[] => {
       if (ranges.length === 0) return [];
-      const first = Math.min(...ranges.map((r) => r.first));
-      const last = Math.max(...ranges.map((r) => r.last));
+      const first = ranges.reduce((least, r) => Math.min(least, r.first), Infinity);
+      const last = ranges.reduce((most, r) => Math.max(most, r.last), -Infinity);
       return lines.slice(first - 1, last);
     };
-    out.push(...conflictBlock(ours, input.base === undefined ? undefined : pick(baseLines, blk.base), pick(theirsLines, blk.theirs), size, input.labels ?? {}, eol));
+    appendAll(out, conflictBlock(ours, input.base === undefined ? undefined : pick(baseLines, blk.base), pick(theirsLines, blk.theirs), size, input.labels ?? {}, eol));
     line = blk.insert ? blk.first : blk.last + 1;
   }
-  out.push(...mergedLines.slice(line - 1));
+  appendAll(out, mergedLines.slice(line - 1));
   return out.join("");
 }
 

@@ -134,26 +134,42 @@ function mergeMaps(base: TreeMap | undefined, ours: TreeMap, theirs: TreeMap, pa
     const v = mergeValue(b.get(e.key), e.value, t.get(e.key), [...path, e.key], ctx);
     if (v !== undefined) out.push({ kind: "entry", key: e.key, value: v });
   }
+  // Theirs' new keys are placed in one pass: each goes before an index of `out`, found from the
+  // key before it in theirs (searching and splicing `out` for each cost time quadratic in the
+  // map's keys). A placed key stands for the index after the one it goes before.
+  const indexOf = new Map<string, number>();
+  out.forEach((x, i) => {
+    if (x.kind === "entry") indexOf.set(x.key, i);
+  });
+  const placed = new Map<number, TreeMapEntry[]>();
   let previous: string | undefined;
   for (const e of theirs.entries) {
     if (e.kind !== "entry") continue;
     if (!o.has(e.key)) {
       const v = mergeValue(b.get(e.key), undefined, e.value, [...path, e.key], ctx);
       if (v !== undefined) {
-        const after = previous === undefined ? -1 : out.findIndex((x) => x.kind === "entry" && x.key === previous);
-        let at = after === -1 ? (previous === undefined ? firstEntryIndex(out) : out.length) : after + 1;
+        let at = previous === undefined ? firstEntryIndex(out) : indexOf.get(previous)! + 1;
         // Keys ours added at the same place come first: "ours, then theirs", as for lines.
         while (at < out.length) {
           const x = out[at]!;
           if (x.kind !== "entry" || b.has(x.key) || t.has(x.key)) break;
           at++;
         }
-        out.splice(at, 0, { kind: "entry", key: e.key, value: v });
+        const here = placed.get(at) ?? [];
+        here.push({ kind: "entry", key: e.key, value: v });
+        placed.set(at, here);
+        indexOf.set(e.key, at - 1);
       }
     }
-    if (out.some((x) => x.kind === "entry" && x.key === e.key)) previous = e.key;
+    if (indexOf.has(e.key)) previous = e.key;
   }
-  return { kind: "map", entries: out };
+  if (placed.size === 0) return { kind: "map", entries: out };
+  const entries: typeof out = [];
+  for (let i = 0; i <= out.length; i++) {
+    for (const x of placed.get(i) ?? []) entries.push(x);
+    if (i < out.length) entries.push(out[i]!);
+  }
+  return { kind: "map", entries };
 }
 
 function firstEntryIndex(entries: ReadonlyArray<{ kind: string }>): number {

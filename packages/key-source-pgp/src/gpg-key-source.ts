@@ -35,6 +35,17 @@ const DECRYPT_ARGS: readonly string[] = ["--batch", "--quiet", "--no-use-embedde
 const MAX_DATA_KEY_OUTPUT = 1024;
 
 /**
+ * Passphrase dialogs that opened nothing after which no further entry goes to gpg. A file may
+ * list 128 entries to the reader's key or to hidden recipients (which gpg tries with every
+ * secret key), and each brought the dialog back once cancelled, or waited for the timeout when
+ * no one answered. Two, not one: a passphrase given for a hidden recipient that is not the
+ * reader also opens nothing, and gpg-agent keeps it, so the next entry asks for nothing.
+ */
+const MAX_UNANSWERED_DIALOGS = 2;
+
+const UNLOCK_HINT = "the secret key is in the keyring but gpg-agent could not get its passphrase; run in a terminal with GPG_TTY=$(tty) exported, or unlock the key in gpg-agent first";
+
+/**
  * Wraps and unwraps data keys with OpenPGP through the system `gpg`, the way SOPS's gpg fallback
  * does, so that keys on smart cards and passphrase-protected keys (through gpg-agent) work.
  *
@@ -47,6 +58,8 @@ export class GpgKeySource implements KeySource {
   readonly #binary: string;
   readonly #timeoutMs: number;
   #keyring: Promise<SecretKeyring | null> | undefined;
+  /** Decryptions that showed a passphrase dialog (or ran out of time) and opened nothing, since the last that opened. */
+  #unansweredDialogs = 0;
 
   constructor(options: GpgKeySourceOptions) {
     const env: Record<string, string> = {};
@@ -127,24 +140,28 @@ export class GpgKeySource implements KeySource {
     // a .sops.yaml or an .npmrc of the writer's), and its signature, which hush does not need, is
     // not checked (auto-key-retrieve would fetch the signer's key from the keyserver the signature
     // names, or by WKD from the signer's domain; an unknown signer would fail the entry).
+    if (this.#unansweredDialogs >= MAX_UNANSWERED_DIALOGS) {
+      throw new HushError(
+        "KEY_SOURCE_FAILED",
+        `gpg was not run for the PGP entry for ${describeFp(entry.fp)}: gpg-agent asked for a passphrase ${MAX_UNANSWERED_DIALOGS} times without opening an entry, and would ask again`,
+        { hint: UNLOCK_HINT },
+      );
+    }
     const run = await runGpg(this.#binary, DECRYPT_ARGS, this.#env, entry.enc, {
       maxStdout: MAX_DATA_KEY_OUTPUT,
       timeoutMs: this.#timeoutMs,
     });
+    if (run.stopped === "timeout") this.#unansweredDialogs++;
     if (run.stopped !== undefined) throw this.#stoppedError(run.stopped, `decrypting the data key for PGP key ${describeFp(entry.fp)}`);
     const ok = run.code === 0 && run.status.some((line) => line === "DECRYPTION_OKAY");
+    const pinentry = run.status.some((line) => line.startsWith("PINENTRY_LAUNCHED"));
+    if (ok) this.#unansweredDialogs = 0;
+    else if (pinentry) this.#unansweredDialogs++;
     if (!ok) {
       run.stdout.fill(0);
       if (lacksSecretKey(run)) return null;
-      const pinentry = run.status.some((line) => line.startsWith("PINENTRY_LAUNCHED"));
       const message = `gpg could not decrypt the data key for PGP key ${describeFp(entry.fp)}: ${gpgErrorLine(run)}`;
-      throw new HushError(
-        "KEY_SOURCE_FAILED",
-        message,
-        pinentry
-          ? { hint: "the secret key is in the keyring but gpg-agent could not get its passphrase; run in a terminal with GPG_TTY=$(tty) exported, or unlock the key in gpg-agent first" }
-          : undefined,
-      );
+      throw new HushError("KEY_SOURCE_FAILED", message, pinentry ? { hint: UNLOCK_HINT } : undefined);
     }
     const key = new Uint8Array(run.stdout);
     run.stdout.fill(0);

@@ -188,9 +188,12 @@ export function sameTree(a: TreeNode, b: TreeNode, ordered = true): boolean {
       const y = entriesOf(b as typeof a);
       if (x.length !== y.length) return false;
       if (ordered) return x.every((e, i) => e.key === y[i]!.key && sameTree(e.value, y[i]!.value, ordered));
+      // Looked up by key: searching y for each key of x cost time quadratic in a section's keys.
+      const byKey = new Map<string, TreeNode>();
+      for (const f of y) if (!byKey.has(f.key)) byKey.set(f.key, f.value);
       return x.every((e) => {
-        const other = y.find((f) => f.key === e.key);
-        return other !== undefined && sameTree(e.value, other.value, ordered);
+        const other = byKey.get(e.key);
+        return other !== undefined && sameTree(e.value, other, ordered);
       });
     }
   }

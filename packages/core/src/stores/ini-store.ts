@@ -98,10 +98,12 @@ function keySource(key: string, where: string): string {
 
 /** `key = value` lines aligned like go-ini's PrettyFormat (keys padded to the longest). */
 function keyLines(pairs: ReadonlyArray<{ key: string; value: string; comments: readonly string[] }>): string[] {
-  const width = Math.max(0, ...pairs.map((p) => Buffer.byteLength(p.key)));
+  // A loop, not Math.max(...): one argument per key overflows the stack at about 120,000 keys.
+  let width = 0;
+  for (const p of pairs) width = Math.max(width, Buffer.byteLength(p.key));
   const lines: string[] = [];
   for (const p of pairs) {
-    for (const c of p.comments) lines.push(...c.split(/\r?\n/).map((l) => `; ${l}`));
+    for (const c of p.comments) for (const l of c.split(/\r?\n/)) lines.push(`; ${l}`);
     lines.push(`${p.key}${" ".repeat(width - Buffer.byteLength(p.key))} = ${p.value}`);
   }
   return lines;
@@ -182,7 +184,8 @@ function emitTree(tree: TreeMap, _options: EmitOptions): string {
       pairs.push({ key: keySource(item.key, at), value: valueSourceOrThrow(s, at), comments });
       comments = [];
     }
-    lines.push(...keyLines(pairs), ...comments.flatMap((c) => c.split(/\r?\n/).map((l) => `; ${l}`)));
+    for (const line of keyLines(pairs)) lines.push(line);
+    for (const c of comments) for (const l of c.split(/\r?\n/)) lines.push(`; ${l}`);
     if (withoutHeader && pairs.length === 0 && lines.length === 0) return;
     blocks.push(lines.join("\n"));
   });

@@ -81,14 +81,43 @@ function bracketedSpan(text: string, key: string, start: number, end: number): [
 /** Where a new key of the section at `parent` goes: the end of that section, less its trailing blank lines. */
 function sectionEnd(text: string, leaves: readonly Leaf[], parent: TextEditRequest["path"]): number | undefined {
   const children = leaves.filter((l) => pathStartsWith(l.path, parent) && l.path.length > parent.length);
-  const anchor = parent.length === 0 ? 0 : children.length > 0 ? Math.min(...children.map((l) => l.start)) : undefined;
+  const anchor = parent.length === 0 ? 0 : children.length > 0 ? earliestStart(children) : undefined;
   if (anchor === undefined) return undefined;
   const header = /^[ \t]*\[/gm;
   header.lastIndex = parent.length === 0 ? 0 : lineEndAfter(text, anchor);
   const m = header.exec(text);
-  let at = m === null ? text.length : m.index;
-  while (at > 0 && at < text.length && /\n[ \t]*\n$/.test(text.slice(0, at))) at = text.lastIndexOf("\n", at - 2) + 1;
+  return m === null ? text.length : beforeBlankLines(text, m.index);
+}
+
+/**
+ * The start of the run of blank lines (spaces and tabs only) that ends just before the line
+ * starting at `at`; the text's first line is never taken. Each line is looked at once: testing
+ * the whole text before `at` again for each blank line cost time quadratic in the run.
+ */
+function beforeBlankLines(text: string, at: number): number {
+  while (at >= 2) {
+    const previousBreak = text.lastIndexOf("\n", at - 2);
+    if (previousBreak < 0 || !/^[ \t]*$/.test(text.slice(previousBreak + 1, at - 1))) break;
+    at = previousBreak + 1;
+  }
   return at;
+}
+
+/**
+ * The least `start` of `leaves` (not empty). A loop, not `Math.min(...)`: spreading one argument
+ * per leaf overflows the stack at about 100,000 leaves.
+ */
+function earliestStart(leaves: readonly Leaf[]): number {
+  let least = leaves[0]!.start;
+  for (const leaf of leaves) least = Math.min(least, leaf.start);
+  return least;
+}
+
+/** The greatest offset of `leaves` (not empty) that is still inside a leaf's text. */
+function latestInside(leaves: readonly Leaf[]): number {
+  let most = 0;
+  for (const leaf of leaves) most = Math.max(most, leaf.end - 1, leaf.start);
+  return most;
 }
 
 /**
@@ -104,8 +133,8 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
   const leaves = store.parse(text).leaves.filter(scalarLeaf).map((l) => (treePath === undefined ? l : { ...l, path: treePath(l.path) }));
   const under = leaves.filter((l) => pathStartsWith(l.path, edit.path));
   if (edit.kind === "unset" && under.length > 0) {
-    let start = lineStart(text, Math.min(...under.map((l) => l.start)));
-    let end = lineEndAfter(text, Math.max(...under.map((l) => Math.max(l.end - 1, l.start))));
+    let start = lineStart(text, earliestStart(under));
+    let end = lineEndAfter(text, latestInside(under));
     if (layout.bracketedValues) [start, end] = bracketedSpan(text, String(edit.path[edit.path.length - 1]), start, end);
     out.push(text.slice(0, start) + text.slice(end));
   }

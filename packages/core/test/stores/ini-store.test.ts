@@ -177,6 +177,13 @@ describe("INI: bad input", () => {
 });
 
 describe("INI: conversions", () => {
+  it("writes a section of 150,000 keys (one function argument per key overflowed the stack)", async () => {
+    const keys = Array.from({ length: 150_000 }, (_, i) => `k${String(i).padStart(6, "0")}`);
+    const section = { kind: "map" as const, entries: keys.map((key) => ({ kind: "entry" as const, key, value: { kind: "scalar" as const, value: { type: "str" as const, text: "v" } } })) };
+    const text = (await storeFor("ini")).emitTree({ kind: "map", entries: [{ kind: "entry", key: "s", value: section }] }, {});
+    expect(text).toBe(`[s]\n${keys.map((k) => `${k} = v\n`).join("")}`);
+  });
+
   it("writes a tree as SOPS does (go-ini alignment, Go value rendering)", async () => {
     const s = (type: "str" | "int" | "float" | "bool" | "time", text: string) => ({ kind: "scalar" as const, value: { type, text } });
     const tree: TreeMap = {

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { mergeLines, mergePlaintexts, mergeTrees, renderConflicts } from "@hush/git";
+import type { TreeMap } from "@hush/core";
+
+/**
+ * What the merge driver costs on a large file from another branch: work must grow with the file,
+ * not faster, and a file of many lines must merge at all. Each merge here took from 15 s to more
+ * than a minute before (each of theirs' keys searched for among the merged ones), or stopped with
+ * "Maximum call stack size exceeded" (one function argument per unchanged line). The checks are on
+ * what the merge gives.
+ */
+
+const LINES = 150_000;
+const lines = (n: number, line: (i: number) => string): string => Array.from({ length: n }, (_, i) => line(i)).join("");
+const map = (keys: readonly string[]): TreeMap => ({ kind: "map", entries: keys.map((key) => ({ kind: "entry", key, value: { kind: "scalar", value: { type: "str", text: key } } })) });
+
+describe("a file of 150,000 lines merges", () => {
+  const base = lines(LINES, (i) => `k${i}: v\n`);
+
+  it("line merge: a line added at each end", () => {
+    const r = mergeLines(base, `a: 1\n${base}`, `${base}z: 2\n`, { onConflict: "markers" });
+    expect(r).toEqual({ text: `a: 1\n${base}z: 2\n`, conflicts: 0 });
+  });
+
+  it("line merge: one conflicting line among them, written with markers", () => {
+    const r = mergeLines(`${base}x: 0\n`, `${base}x: 1\n`, `${base}x: 2\n`, { onConflict: "markers" });
+    expect(r.conflicts).toBe(1);
+    expect(r.text).toBe(`${base}<<<<<<<\nx: 1\n|||||||\nx: 0\n=======\nx: 2\n>>>>>>>\n`);
+  });
+
+  it("the decrypted documents of a YAML file", async () => {
+    const r = await mergePlaintexts({ format: "yaml", base, ours: `a: 1\n${base}`, theirs: `${base}z: 2\n` });
+    expect([r.method, r.conflicts, r.text === `a: 1\n${base}z: 2\n`]).toEqual(["line-merge", [], true]);
+  });
+
+  it("conflict markers around one value of the merged file (a dotenv file: YAML's parser takes seconds more)", async () => {
+    const env = lines(LINES, (i) => `K${i}=v\n`);
+    const text = await renderConflicts({ format: "dotenv", merged: `${env}X=1\n`, theirs: `${env}X=2\n`, base: `${env}X=0\n`, conflicts: [{ path: ["X"], kind: "both-changed" }] });
+    expect(text).toBe(`${env}<<<<<<<\nX=1\n|||||||\nX=0\n=======\nX=2\n>>>>>>>\n`);
+  });
+});
+
+describe("a map of many keys merges in one pass", () => {
+  it("100,000 keys of theirs, each after the last: in theirs' order, after ours' own", () => {
+    const n = 100_000;
+    const theirs = Array.from({ length: n }, (_, i) => `t${i}`);
+    const r = mergeTrees(map(["a"]), map(["a", "o"]), map(["a", ...theirs]));
+    expect(r.conflicts).toEqual([]);
+    expect(r.tree.entries.map((e) => (e.kind === "entry" ? e.key : "#"))).toEqual(["a", "o", ...theirs]);
+  });
+
+  it("theirs' keys before, between and after ours', with comments kept", () => {
+    const base = map(["b", "d"]);
+    const ours: TreeMap = { kind: "map", entries: [{ kind: "comment", text: "c" }, ...map(["x", "b", "y", "d"]).entries] };
+    const r = mergeTrees(base, ours, map(["p", "b", "q", "r", "d", "s"]));
+    expect(r.tree.entries.map((e) => (e.kind === "entry" ? e.key : "#"))).toEqual(["#", "x", "p", "b", "y", "q", "r", "d", "s"]);
+  });
+});
