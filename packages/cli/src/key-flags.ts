@@ -1,3 +1,4 @@
+import { appendAll } from "@hush/core";
 import type { Command } from "commander";
 import type { KeyBackend, MasterKeyRecipient } from "@hush/core";
 import { KEY_BACKENDS, usableKeyBackends } from "./backends.ts";
@@ -88,7 +89,7 @@ export function keysFromFlags(flags: Readonly<Record<string, unknown>>, env: Rea
     const given = flags[optionKey(`${prefix}${b.flags.name}`)];
     const value = given ?? (prefix === "" && b.flags.env !== undefined ? env[b.flags.env] : undefined);
     const items = csv(value);
-    if (items.length > 0) keys.push(...b.flags.parse(items, optionValues(b, flags)));
+    if (items.length > 0) appendAll(keys, b.flags.parse(items, optionValues(b, flags)));
   }
   return keys;
 }

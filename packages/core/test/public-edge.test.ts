@@ -231,6 +231,8 @@ const NOTHING_TO_CHECK = new Set([
   "recipientName",
   "safeJson",
   "showInvisible",
+  // Appends to the array it is given, called in loops by hush's own code.
+  "appendAll",
   "editDistance",
   "yamlMetadataIndent",
   "IvStash",

@@ -1,4 +1,5 @@
 import {
+  appendAll,
   decodeMetadata,
   effectiveRule,
   EncryptionDecider,
@@ -189,7 +190,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   if (!covered && !hasEnvelopes) {
     // Not hush's file: only a likely secret in it is worth a word (parsed only for key paths).
     const secrets = isScannable(input.path, text.length) ? findLikelySecrets(input.path, text) : [];
-    if (secrets.length > 0) problems.push(...(await likelySecretProblems(input.path, text, secrets, input.strict === true)));
+    if (secrets.length > 0) appendAll(problems, await likelySecretProblems(input.path, text, secrets, input.strict === true));
     return result(undefined, false);
   }
   const detected = await detectFormat(input.path, text);
@@ -234,7 +235,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
     problems.push({ severity: "error", code: "metadata-invalid", message: isHushError(err) ? err.message : "the sops metadata cannot be read" });
     return result(format, true);
   }
-  problems.push(...metadataProblems(metadata), ...unreadProblems(metadata, input.strict === true));
+  appendAll(appendAll(problems, metadataProblems(metadata)), unreadProblems(metadata, input.strict === true));
   const recipientSeverity = input.strict === true ? "error" : "warning";
   for (const f of recipientFindings(metadata, input.creationRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
 

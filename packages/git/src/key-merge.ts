@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import {
+  appendAll,
   canUseKind,
   combineShares,
   generateDataKey,
@@ -178,7 +179,7 @@ function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | undefined,
   const group = ours[0]!.filter((e) => keep(idOf(e)));
   const removed = ours[0]!.filter((e) => !keep(idOf(e)));
   const added = theirs[0]!.filter((e) => !oursIds.has(idOf(e)) && keep(idOf(e)));
-  group.push(...added);
+  appendAll(group, added);
   if (group.length === 0) throw new HushError("EMPTY_KEY_GROUP", "merging the two sides' recipients leaves no key (each side removed the keys the other kept)");
   if (added.length > 0) notes.push(`recipients added by their side: ${added.map(describeKey).join(", ")}`);
   if (removed.length > 0) notes.push(`recipients removed by their side: ${removed.map(describeKey).join(", ")}`);

@@ -1,3 +1,5 @@
+import { appendAll } from "@hush/core";
+
 /**
  * Three-way merge of sequences (lines of a text, items of a list), after diff3: each side is
  * diffed against the base, and the changed base ranges ("hunks") of the two sides are merged.
@@ -214,14 +216,6 @@ export function resolveBoth<T>(
   }
   appendAll(out, base.slice(cursor, region.baseEnd));
   return out;
-}
-
-/**
- * Appends `items` to `out`. A loop, not `out.push(...items)`: one argument per line overflows the
- * stack at about 120,000 lines, and a merged file's unchanged lines are one such run.
- */
-export function appendAll<T>(out: T[], items: readonly T[]): void {
-  for (const item of items) out.push(item);
 }
 
 /** The outcome of a line merge. */

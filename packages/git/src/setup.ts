@@ -1,3 +1,4 @@
+import { appendAll } from "@hush/core";
 import { globMatches } from "./glob-match.ts";
 
 /**
@@ -176,7 +177,7 @@ function expand(regex: string): Atom[][] | undefined {
         break;
       }
       if (ch === "|") {
-        alts.push(...current);
+        appendAll(alts, current);
         current = [[]];
         pos++;
         continue;
@@ -220,7 +221,7 @@ function expand(regex: string): Atom[][] | undefined {
       } else if (regex[pos] === "*" || regex[pos] === "+" || regex[pos] === "{") return undefined;
       if (!append(options)) return undefined;
     }
-    alts.push(...current);
+    appendAll(alts, current);
     if (alts.length > MAX_VARIANTS) return undefined;
     return alts;
   };

@@ -1,5 +1,5 @@
-import { HushError, isHushError, firstVerified, nodeAt, storeFor, treeScanner, type FileFormat, type KeyPath, type Leaf, type Store, pathStartsWith, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
-import { appendAll, conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
+import { appendAll, HushError, isHushError, firstVerified, nodeAt, storeFor, treeScanner, type FileFormat, type KeyPath, type Leaf, type Store, pathStartsWith, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
+import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
 import { mergeTrees, treesEqual, type MergeConflict } from "./tree-merge.ts";
 
 /**
@@ -212,8 +212,8 @@ export async function renderConflicts(input: ConflictRenderInput): Promise<strin
     const prev = merged[merged.length - 1];
     if (prev !== undefined && blk.first <= prev.last) {
       prev.last = Math.max(prev.last, blk.last);
-      prev.theirs.push(...blk.theirs);
-      prev.base.push(...blk.base);
+      appendAll(prev.theirs, blk.theirs);
+      appendAll(prev.base, blk.base);
       prev.insert = prev.insert && blk.insert;
     } else merged.push({ ...blk, theirs: [...blk.theirs], base: [...blk.base] });
   }

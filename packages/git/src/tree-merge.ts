@@ -1,3 +1,4 @@
+import { appendAll } from "@hush/core";
 import type { KeyPath, TreeMap, TreeMapEntry, TreeNode } from "@hush/core";
 import { mergeRegions, resolveBoth } from "./sequence-merge.ts";
 
@@ -192,13 +193,13 @@ function mergeLists(base: TreeNode | undefined, ours: TreeNode & { kind: "list" 
   for (const r of mergeRegions(bi.map(canonicalKey), oi.map(canonicalKey), ti.map(canonicalKey))) {
     switch (r.kind) {
       case "stable":
-        out.push(...bi.slice(r.baseStart, r.baseEnd));
+        appendAll(out, bi.slice(r.baseStart, r.baseEnd));
         break;
       case "ours":
-        out.push(...oi.slice(r.sideStart, r.sideEnd));
+        appendAll(out, oi.slice(r.sideStart, r.sideEnd));
         break;
       case "theirs":
-        out.push(...ti.slice(r.sideStart, r.sideEnd));
+        appendAll(out, ti.slice(r.sideStart, r.sideEnd));
         break;
       case "both": {
         const n = r.baseEnd - r.baseStart;
@@ -211,11 +212,11 @@ function mergeLists(base: TreeNode | undefined, ours: TreeNode & { kind: "list" 
         }
         const resolved = resolveBoth(r, bi, oi, ti, canonicalKey);
         if (resolved !== undefined) {
-          out.push(...resolved);
+          appendAll(out, resolved);
           break;
         }
         listConflict = true;
-        out.push(...(ctx.favour === "ours" ? oi.slice(r.oursStart, r.oursEnd) : ti.slice(r.theirsStart, r.theirsEnd)));
+        appendAll(out, ctx.favour === "ours" ? oi.slice(r.oursStart, r.oursEnd) : ti.slice(r.theirsStart, r.theirsEnd));
       }
     }
   }

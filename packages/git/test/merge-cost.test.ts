@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mergeLines, mergePlaintexts, mergeTrees, renderConflicts } from "@hush/git";
-import type { TreeMap } from "@hush/core";
+import type { TreeMap, TreeNode } from "@hush/core";
 
 /**
  * What the merge driver costs on a large file from another branch: work must grow with the file,
@@ -54,5 +54,22 @@ describe("a map of many keys merges in one pass", () => {
     const ours: TreeMap = { kind: "map", entries: [{ kind: "comment", text: "c" }, ...map(["x", "b", "y", "d"]).entries] };
     const r = mergeTrees(base, ours, map(["p", "b", "q", "r", "d", "s"]));
     expect(r.tree.entries.map((e) => (e.kind === "entry" ? e.key : "#"))).toEqual(["#", "x", "p", "b", "y", "q", "r", "d", "s"]);
+  });
+});
+
+describe("a list of many items merges", () => {
+  it("150,000 items, ours changing the first and theirs the last", () => {
+    const n = 150_000;
+    const scalar = (text: string): TreeNode => ({ kind: "scalar", value: { type: "str", text } });
+    const list = (first: string, last: string): TreeMap => ({
+      kind: "map",
+      entries: [{ kind: "entry", key: "l", value: { kind: "list", items: Array.from({ length: n }, (_, i) => scalar(i === 0 ? first : i === n - 1 ? last : `v${i}`)) } }],
+    });
+    const r = mergeTrees(list("a", "z"), list("a2", "z"), list("a", "z2"));
+    expect(r.conflicts).toEqual([]);
+    const entry = r.tree.entries[0]!;
+    const items = entry.kind === "entry" && entry.value.kind === "list" ? entry.value.items : [];
+    expect(items.length).toBe(n);
+    expect([items[0], items[1], items[n - 1]]).toEqual([scalar("a2"), scalar("v1"), scalar("z2")]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseSopsConfig, recipientName, type FileMetadata, type MasterKeyEntry } from "@hush/core";
-import { BatchReader, buildAccessReport, parseCommitObject, parseRawLog, renderAccessText, type BatchObject } from "@hush/git/report";
+import { BatchReader, buildAccessReport, parseCommitObject, parseRawLog, renderAccessText, textTable, type BatchObject } from "@hush/git/report";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
@@ -133,5 +133,14 @@ describe("access report of a Shamir file", () => {
       "-          age   age1b     g1     .",
       "-          age   age1c     g1     x",
     ]);
+  });
+});
+
+describe("textTable", () => {
+  it("pads a table of 150,000 rows (an audit has one per value): widths found without one argument per row", () => {
+    const rows = Array.from({ length: 150_000 }, (_, i) => [`f${i}`, "x"]);
+    const table = textTable(["FILE", "K"], rows);
+    expect(table.length).toBe(150_001);
+    expect([table[0], table[1], table[150_000]]).toEqual(["FILE     K", "f0       x", "f149999  x"]);
   });
 });

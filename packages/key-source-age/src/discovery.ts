@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { posix, resolve, win32 } from "node:path";
-import { findProgramOnPath, isHushError, keyProgramDirectory, quoted } from "@hush/core";
+import { appendAll, findProgramOnPath, isHushError, keyProgramDirectory, quoted } from "@hush/core";
 import { parseIdentities, parseSshPrivateKey, type AgeIdentity, type AgeIdentityHandle, type PassphrasePrompt } from "./identities.ts";
 import { splitShellWords } from "./shell-words.ts";
 
@@ -217,7 +217,7 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
         loaded = once.get(place);
         if (loaded === undefined) once.set(place, (loaded = loadPlace(place, recipient)));
       }
-      identities.push(...loaded.identities);
+      appendAll(identities, loaded.identities);
       outcomes.push(loaded.outcome);
     }
     return identities;

@@ -1,3 +1,4 @@
+import { appendAll } from "../arrays.ts";
 import type { Document } from "yaml";
 import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
@@ -64,7 +65,7 @@ function groupFrom(raw: Raw, where: string, rule: Raw, level: "ruleKeys" | "grou
   const context: ConfigContext = { where, rule, fail, stringList };
   for (const backend of keyBackends()) {
     for (const key of backend.config[level]) {
-      if (!isEmpty(raw[key])) keys.push(...backend.config.parse(raw[key], key, context));
+      if (!isEmpty(raw[key])) appendAll(keys, backend.config.parse(raw[key], key, context));
     }
   }
   if (raw["merge"] !== undefined) {
@@ -72,7 +73,7 @@ function groupFrom(raw: Raw, where: string, rule: Raw, level: "ruleKeys" | "grou
     if (!Array.isArray(merged)) throw fail(`${where}.merge must be a list`);
     merged.forEach((g, i) => {
       if (!isMap(g)) throw fail(`${where}.merge[${i}] must be a map`);
-      keys.push(...groupFrom(g, `${where}.merge[${i}]`, rule, "groupKeys"));
+      appendAll(keys, groupFrom(g, `${where}.merge[${i}]`, rule, "groupKeys"));
     });
   }
   // De-duplicate by identity, as SOPS does per group.

@@ -1,4 +1,5 @@
 import { checkObject, invalidArgument, isArray } from "../arguments.ts";
+import { appendAll } from "../arrays.ts";
 import { HushError, printable } from "../errors.ts";
 import type { MasterKeyEntry } from "../key-source.ts";
 import { keyBackend, keyBackends } from "../keys/registry.ts";
@@ -132,7 +133,7 @@ export function encodeMetadata(m: FileMetadata): Record<string, unknown> {
   checkObject(m, "the metadata");
   if (!Array.isArray(m.keyGroups)) throw invalidArgument("the metadata's keyGroups must be an array");
   const entries: Array<[string, unknown]> = [];
-  if (m.keyGroups.length === 1) entries.push(...Object.entries(encodeGroup(m.keyGroups[0]!, false)));
+  if (m.keyGroups.length === 1) appendAll(entries, Object.entries(encodeGroup(m.keyGroups[0]!, false)));
   else entries.push(["key_groups", m.keyGroups.map((g) => encodeGroup(g, true))]);
   if (m.rule !== undefined) entries.push([m.rule.kind, m.rule.value]);
   entries.push(["lastmodified", m.lastModified], ["mac", m.mac]);

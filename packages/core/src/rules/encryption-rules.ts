@@ -1,4 +1,5 @@
 import { checkObject, checkString } from "../arguments.ts";
+import { appendAll } from "../arrays.ts";
 import { HushError } from "../errors.ts";
 import type { EncryptionRule } from "../metadata/file-metadata.ts";
 import type { KeyPath } from "../tree/values.ts";
@@ -81,7 +82,7 @@ export class EncryptionDecider {
         frame.boundItem = undefined;
         continue;
       }
-      active.push(...frame.comments);
+      appendAll(active, frame.comments);
     }
     return active;
   }

@@ -1,3 +1,4 @@
+import { appendAll } from "../arrays.ts";
 import { HushError } from "../errors.ts";
 import { goCanonicalTime, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import { looksEncrypted } from "../crypto/envelope.ts";
@@ -363,7 +364,7 @@ function emitTree(tree: TreeMap, _options: EmitOptions): string {
   const out: string[] = [];
   for (const e of tree.entries) {
     if (e.kind === "comment") {
-      out.push(...e.text.split(/\r?\n/).map((l) => `#${l}`));
+      appendAll(out, e.text.split(/\r?\n/).map((l) => `#${l}`));
       continue;
     }
     const where = formatKeyPath([e.key]);

@@ -1,3 +1,5 @@
+import { appendAll } from "../arrays.ts";
+
 /**
  * The order in which SOPS's INI reader (go-ini, SOPS 3.x `treeItemFromSection`) lists a file's
  * values and comments. That order decides the comment rules (a comment governs the item after it
@@ -31,18 +33,20 @@ export class SectionOrder<T> {
   /** A `[name]` header with the comments before it. */
   header(name: string, comments: readonly T[]): void {
     const s = this.#section(name);
-    s.tail.push(...s.head);
+    appendAll(s.tail, s.head);
     s.head = [...comments];
   }
 
   /** A key's value, with its comment lines (before it, then inline). */
   key(section: string, value: T, comments: readonly T[]): void {
-    this.#section(section).items.push(value, ...comments);
+    const items = this.#section(section).items;
+    items.push(value);
+    appendAll(items, comments);
   }
 
   /** Comments that no key follows (end of file, before the metadata): they govern nothing. */
   trailing(section: string, comments: readonly T[]): void {
-    if (comments.length > 0) this.#section(section).tail.push(...comments);
+    if (comments.length > 0) appendAll(this.#section(section).tail, comments);
   }
 
   /** Every leaf in SOPS's tree order. */

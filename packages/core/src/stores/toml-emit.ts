@@ -1,3 +1,4 @@
+import { appendAll } from "../arrays.ts";
 import { HushError } from "../errors.ts";
 import { goCanonicalTime, goFormatFloatG, goParseFloat } from "../crypto/go-format.ts";
 import { formatKeyPath, type KeyPath, type ScalarValue, type TreeMap, type TreeMapEntry, type TreeNode } from "../tree/values.ts";
@@ -173,10 +174,10 @@ function emitTable(map: TreeMap, path: string[], header: string | undefined, out
       const before = comments();
       later.push(() => value.items.forEach((item, i) => emitTable(item as TreeMap, sub, `[[${subHeader}]]`, out, i === 0 ? before : [])));
     } else {
-      lines.push(...comments(), `${keySource(e.key)} = ${inlineSource(value, sub)}`);
+      appendAll(lines, comments()).push(`${keySource(e.key)} = ${inlineSource(value, sub)}`);
     }
   }
-  lines.push(...comments());
+  appendAll(lines, comments());
   const block = [...lead, ...(header === undefined ? [] : [header]), ...lines];
   if (block.length > 0) out.push(block);
   for (const f of later) f();

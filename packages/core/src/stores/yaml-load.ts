@@ -1,3 +1,4 @@
+import { appendAll } from "../arrays.ts";
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, type CST, type Document, type Node as YamlNode, type Scalar } from "yaml";
 import { HushError } from "../errors.ts";
 import type { ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
@@ -103,7 +104,7 @@ export function duplicateKeyOffset(node: YamlNode | null): number | undefined {
         if (key !== undefined) seen.add(key);
         pending.push(pair.value);
       }
-    } else if (isSeq(n)) pending.push(...n.items);
+    } else if (isSeq(n)) appendAll(pending, n.items);
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { printable } from "@hush/core";
+import { appendAll, printable } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
 import { atHeadNote, day, describeRecipient, driftLines, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
 
@@ -6,9 +6,11 @@ import { atHeadNote, day, describeRecipient, driftLines, matrixCell, matrixIdent
 
 /** Columns padded to their widest cell, two spaces apart, no trailing spaces. */
 export function textTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  // Loops, not spreads: an audit has a row per value, and a spread passes one argument per row.
+  const widths = headers.map((h) => h.length);
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
-  return [line(headers), ...rows.map(line)];
+  return appendAll([line(headers)], rows.map(line));
 }
 
 /** `hush access` on a terminal: files, the recipient × file matrix, drift from `.sops.yaml`. */
@@ -16,17 +18,19 @@ export function renderAccessText(report: AccessReport): string {
   const out: string[] = [];
   const files = report.files;
   if (files.length === 0) return "hush access: no encrypted file found\n";
-  out.push(...textTable(["#", "FILE", "NEEDED", "CREATION RULE"], files.map((f, i) => [`[${i + 1}]`, printable(f.path, 4096), thresholdText(f), ruleText(f.rule)])));
+  appendAll(out, textTable(["#", "FILE", "NEEDED", "CREATION RULE"], files.map((f, i) => [`[${i + 1}]`, printable(f.path, 4096), thresholdText(f), ruleText(f.rule)])));
   out.push("", "Who can open which file (x: holds the data key; gN: holds the share of key group N; .: nothing)");
   const identities = matrixIdentities(report.matrix);
-  out.push(
-    ...textTable(
+  appendAll(
+    out,
+    textTable(
       ["RECIPIENT", "KIND", "IDENTITY", ...files.map((_, i) => `[${i + 1}]`)],
       report.matrix.map((row, ri) => [row.recipient.name === null ? "-" : printable(row.recipient.name, 60), printable(row.recipient.kind, 20), identities[ri]!, ...row.groups.map((g, fi) => matrixCell(g, files[fi]!))]),
     ),
   );
   const drift = files.flatMap((f) => driftLines(f).map((l) => `${printable(f.path, 4096)}: ${l}`));
-  out.push("", drift.length === 0 ? "No drift from .sops.yaml." : "Drift from .sops.yaml:", ...drift);
+  appendAll(out, ["", drift.length === 0 ? "No drift from .sops.yaml." : "Drift from .sops.yaml:"]);
+  appendAll(out, drift);
   out.push("", `hush access: ${files.length} file(s), ${report.matrix.length} recipient(s), ${files.filter((f) => driftLines(f).length > 0).length} file(s) drifted from .sops.yaml`);
   return `${out.join("\n")}\n`;
 }
@@ -63,7 +67,7 @@ export function renderAuditText(report: AuditReport): string {
   );
   const out = rows.length === 0 ? ["hush audit: no encrypted value found in git history"] : textTable(["FILE", "KEY PATH", "CHANGED", "AGE", "COMMIT", "SUBJECT", "FLAGS"], rows);
   const findings = auditFindings(report);
-  if (findings.length > 0) out.push("", ...findings);
+  if (findings.length > 0) appendAll(appendAll(out, [""]), findings);
   const s = report.summary;
   const stale = report.maxAgeDays === null ? "" : `, ${s.stale} older than ${report.maxAgeDays} days`;
   out.push("", `hush audit: ${s.files} file(s), ${s.values} value(s) as of ${day(report.asOf)}${stale}; ${s.notRekeyedAfterRemoval} file(s) not re-keyed after a recipient was removed; ${s.unencryptedInHistory} file(s) with clear versions in history`);

@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, posix, relative, resolve, sep } from "node:path";
-import { printable, type CreationRule } from "@hush/core";
+import { appendAll, printable, type CreationRule } from "@hush/core";
 import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type FileCheckResult } from "@hush/git";
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -248,7 +248,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     close();
   }
   const { driverCommandProblems } = await import("./check-drivers.ts");
-  results.push(...(await driverCommandProblems(io)));
+  appendAll(results, await driverCommandProblems(io));
   const ok = checkPassed(results);
   const unverified = results.filter((r) => r.problems.some((p) => p.code === "not-verified"));
   const errors = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "error").length, 0);
