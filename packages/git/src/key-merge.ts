@@ -32,8 +32,9 @@ import {
  *   at hand, to that data key. Then unchanged values keep their ciphertext;
  * - otherwise a fresh data key is drawn, every value is re-encrypted, and the key is wrapped to
  *   the merged recipients who could read the file before (see `readersBefore`) from their public
- *   ids (age recipient, PGP fingerprint, KMS ARN); added ones are left out and named. When that
- *   cannot be done the merge fails (the driver then leaves git's conflict on ciphertext);
+ *   ids (age recipient, PGP fingerprint, KMS ARN); added ones are left out and named, unless
+ *   shown to hold the common ancestor's data key (see `heldBaseKey`). When that cannot be done
+ *   the merge fails (the driver then leaves git's conflict on ciphertext);
  * - but a side re-encrypted under a data key of its own (not the base's) that also brings new
  *   values is content only that key's holders could read: perhaps another file's, copied over
  *   this one by someone who cannot read it, with their own old entry kept. Its recipients must
@@ -115,7 +116,8 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
     }
     why = `${unchecked.length === 1 ? "a key entry" : "key entries"} changed since the common ancestor and cannot be checked with your keys: ${unchecked.join(", ")}`;
   }
-  const vouched = added.length === 0 ? readers : new Set([...readers, ...(await provenEntries(ours, keySources)), ...(await provenEntries(theirs, keySources))]);
+  const holds = namedKeyCheck(keySources);
+  const vouched = added.length === 0 ? readers : new Set([...readers, ...(await heldBaseKey(sides, keySources, holds))]);
   const freshGroups = groups.map((group) => group.filter((e) => vouched.has(idOf(e))));
   const leftOut = groups.flat().filter((e) => !vouched.has(idOf(e)));
   const emptied = freshGroups.findIndex((group) => group.length === 0);
@@ -131,7 +133,7 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
       `${listKeys(leftOut)}, added since the common ancestor, ${leftOut.length === 1 ? "is" : "are"} left out of the merged file: it gets a fresh data key, and a merge wraps a data key to no recipient a branch added (anyone can add one); if ${leftOut.length === 1 ? "it" : "they"} should read the file, run \`hush updatekeys\` on it after the merge`,
     );
   }
-  const unproven = await unprovenReaders(freshGroups, sides, keySources);
+  const unproven = await unprovenReaders(freshGroups, sides, keySources, holds);
   if (unproven !== undefined) {
     const many = unproven.readers.length > 1;
     throw new HushError(
@@ -221,13 +223,13 @@ async function uncheckedEntries(groups: Groups, ours: OpenedFile, base: Groups, 
  * it lists must be among its {@link provenEntries}. Returns the first side with such
  * recipients (theirs first), or undefined.
  */
-async function unprovenReaders(groups: Groups, sides: KeyMergeSides, keySources: KeySourceResolver): Promise<{ side: "our" | "their"; readers: string[] } | undefined> {
+async function unprovenReaders(groups: Groups, sides: KeyMergeSides, keySources: KeySourceResolver, holds: NamedKeyCheck): Promise<{ side: "our" | "their"; readers: string[] } | undefined> {
   const { ours, theirs, base } = sides;
   for (const [label, side, other] of [["their", theirs, ours], ["our", ours, theirs]] as const) {
     const rekeyed = !sameKey(side.dataKey, (base ?? other).dataKey);
     if (!rekeyed || (base !== undefined && side.plaintext === base.plaintext)) continue;
     const listed = new Set(side.metadata.keyGroups.flat().map(idOf));
-    const proven = await provenEntries(side, keySources);
+    const proven = await provenEntries(side, keySources, holds);
     const readers = groups.flat().filter((e) => listed.has(idOf(e)) && !proven.has(idOf(e))).map(describeKey);
     if (readers.length > 0) return { side: label, readers };
   }
@@ -235,11 +237,63 @@ async function unprovenReaders(groups: Groups, sides: KeyMergeSides, keySources:
 }
 
 /**
- * The entries of a file that open, with the keys at hand, to its data key: in a single group,
- * each entry that unwraps to it; with Shamir groups, the entries whose shares, one per group,
- * combine to it (every share counts in the combination, so a wrong one would change the result).
+ * The added recipients a fresh data key may go to: those whose entry, on a side that kept the
+ * common ancestor's data key, is shown to hold that key ({@link provenEntries}). Only the
+ * ancestor's key counts: only its readers held it, so whoever wrote such an entry could have
+ * handed the file over already. A data key a side drew itself proves nothing: a branch can
+ * re-encrypt the file under a key of its own and wrap that key to any recipient it likes.
  */
-async function provenEntries(file: OpenedFile, keySources: KeySourceResolver): Promise<Set<string>> {
+async function heldBaseKey(sides: KeyMergeSides, keySources: KeySourceResolver, holds: NamedKeyCheck): Promise<Set<string>> {
+  const held = new Set<string>();
+  const { base } = sides;
+  if (base === undefined) return held;
+  for (const side of [sides.ours, sides.theirs]) {
+    if (!sameKey(side.dataKey, base.dataKey)) continue;
+    for (const id of await provenEntries(side, keySources, holds)) held.add(id);
+  }
+  return held;
+}
+
+/** Whether the key an entry names is one the keys at hand open (memoised per identity). */
+type NamedKeyCheck = (entry: MasterKeyEntry) => Promise<boolean>;
+
+/**
+ * Checks that the key an entry's label names is one of yours: a probe wrapped to it from its
+ * public id opens with your keys. An age or PGP entry that your key opens says nothing about
+ * the recipient its label names: anyone can copy your entry under another label, or wrap a key
+ * of their own to you under their own label. (A KMS entry opens only through the key it names.)
+ */
+function namedKeyCheck(keySources: KeySourceResolver): NamedKeyCheck {
+  const seen = new Map<string, Promise<boolean>>();
+  const check = async (entry: MasterKeyEntry): Promise<boolean> => {
+    const recipient = recipientOf(entry);
+    if (recipient === undefined) return false;
+    const probe = generateDataKey();
+    try {
+      const source = await keySources(recipient.kind);
+      if (source === undefined) return false;
+      return await unwrapsTo(await source.wrap(probe, recipient), probe, keySources);
+    } catch {
+      return false;
+    } finally {
+      probe.fill(0);
+    }
+  };
+  return (entry) => {
+    const id = idOf(entry);
+    let answer = seen.get(id);
+    if (answer === undefined) seen.set(id, (answer = check(entry)));
+    return answer;
+  };
+}
+
+/**
+ * The entries of a file that open, with the keys at hand, to its data key through the key their
+ * label names (see {@link namedKeyCheck}): in a single group, each entry that unwraps to it;
+ * with Shamir groups, the entries whose shares, one per group, combine to it (every share counts
+ * in the combination, so a wrong one would change the result).
+ */
+async function provenEntries(file: OpenedFile, keySources: KeySourceResolver, holds: NamedKeyCheck): Promise<Set<string>> {
   const groups = file.metadata.keyGroups;
   const unwrapped = await Promise.all(groups.map((group) => Promise.all(group.map((entry) => unwrapEntry(entry, keySources)))));
   const proven = new Set<string>();
@@ -253,16 +307,18 @@ async function provenEntries(file: OpenedFile, keySources: KeySourceResolver): P
       combined = null;
     }
   }
+  const opened: MasterKeyEntry[] = [];
   if (combined !== null && sameKey(combined, file.dataKey)) {
     groups.forEach((group, gi) => {
       group.forEach((entry, ei) => {
         const share = unwrapped[gi]![ei] ?? null;
-        if (share !== null && sameKey(share, chosen[gi]!)) proven.add(idOf(entry));
+        if (share !== null && sameKey(share, chosen[gi]!)) opened.push(entry);
       });
     });
   }
   for (const share of unwrapped.flat()) share?.fill(0);
   if (groups.length > 1) combined?.fill(0);
+  for (const entry of opened) if (await holds(entry)) proven.add(idOf(entry));
   return proven;
 }
 

@@ -158,6 +158,23 @@ describe("mergeEncryptedTexts", () => {
     expect(await decryptText(r.text, { format: "yaml", keySources: bobKeys })).toBe("a: 10\nb: 2\n");
   });
 
+  it("an added entry the merger's key opens under another recipient's label does not show that recipient to hold a key", async () => {
+    // Bob, without the file's key, re-encrypts it under a key of his own, wrapped to alice, and
+    // puts a copy of alice's entry under his own label: alice's key opens both entries.
+    const base = await encrypt("a: 1\nb: 2\n", "yaml");
+    const own = await openText(await encrypt("a: 1\nb: 20\n", "yaml"), { format: "yaml", keySources: aliceKeys });
+    const aliceEntry = own.metadata.keyGroups[0]![0]! as AgeKeyEntry;
+    const relabelled = { ...own, metadata: { ...own.metadata, keyGroups: [[aliceEntry, { ...aliceEntry, recipient: bob.recipient }]] } };
+    const theirs = await reencryptText(relabelled, "a: 1\nb: 20\n", { keySources: aliceKeys });
+    const ours = await edit(base, "a: 10\nb: 2\nc: new\n", "yaml");
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
+    expect(r.status).toBe("merged");
+    expect(r.notes.join("\n")).toContain(`age ${bob.recipient}, added since the common ancestor, is left out of the merged file`);
+    expect(r.text).not.toContain(bob.recipient);
+    await expect(decryptText(r.text, { format: "yaml", keySources: bobKeys })).rejects.toThrow();
+    expect(await decryptText(r.text, { format: "yaml", keySources: aliceKeys })).toBe("a: 10\nb: 20\nc: new\n");
+  });
+
   it("a recipient added on their side that the merger can open is checked and kept with the data key", async () => {
     const base = await encrypt("a: 1\nb: 2\n", "yaml");
     const opened = await openText(base, { format: "yaml", keySources: aliceKeys });
