@@ -58,9 +58,6 @@ describe("an added recipient whose entry your own key opens", () => {
   function expectTeamOnly(repo: string, expected: string): void {
     const merged = readFileSync(join(repo, "app.enc.yaml"), "utf8");
     expect(merged).not.toContain(outsider.recipient);
-    const asOutsider = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: outsider.env });
-    expect(asOutsider.status).not.toBe(0);
-    expect(asOutsider.stdout).toBe("");
     expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe(expected);
   }
 
@@ -127,5 +124,54 @@ describe("a file copied over another, with your entry copied under a reader's la
     expect(devView.stdout).not.toContain(prodSecret);
     expect(findPlaintext(sb, repo, [prodSecret])).toEqual([]);
     git(sb, repo, ["merge", "--abort"]);
+  });
+});
+
+describe("cherry-picking a branch's commits, whose parents are the branch's own", () => {
+  it("does not make a recipient the branch added a reader before: the second pick gives it nothing", async () => {
+    const secrets = ["base-pw-3d90", "main-token-81fa"];
+    const outsider = createAgeKey(sb, "picked-outsider");
+    const bob = createAgeKey(sb, "picked-bob");
+    const repo = createRepo(sb, "picked");
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${sb.recipient},${bob.recipient}\n`);
+    writeEncrypted(sb, repo, "app.enc.yaml", `db_password: ${secrets[0]}\n`);
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    const path = join(repo, "app.enc.yaml");
+    /** An age entry of a file of the outsider's own, wrapped to their key: the file's key is not in it. */
+    const own = (): string => {
+      writeFileSync(join(sb.dir, "picked-own.yaml"), "x: 1\n");
+      const enc = hush(sb, ["encrypt", "--age", outsider.recipient, "picked-own.yaml"], { cwd: sb.dir, env: outsider.env });
+      expect(enc.status, enc.stderr).toBe(0);
+      return ageEntryBlocks(enc.stdout)[0]!;
+    };
+    // First commit: the outsider's own entry, and bob's entry replaced by another of theirs.
+    const file = readFileSync(path, "utf8");
+    const bobEntry = ageEntryBlocks(file).find((b) => b.includes(bob.recipient))!;
+    writeFileSync(path, file.replace(bobEntry, own().replace(outsider.recipient, bob.recipient) + own()));
+    commitAll(sb, repo, "pr: one");
+    // Second commit: any change to the file, so that both sides changed it since the first.
+    const first = readFileSync(path, "utf8");
+    const mine = ageEntryBlocks(first).filter((b) => b.includes(outsider.recipient)).at(-1)!;
+    writeFileSync(path, first.replace(mine, own()));
+    commitAll(sb, repo, "pr: two");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", `db_password: ${secrets[0]}\napi_token: ${secrets[1]}\n`);
+    commitAll(sb, repo, "main: token");
+    // The second pick's common ancestor is the first commit: it lists the outsider, and bob's
+    // entry there is not the one main has.
+    const pick = git(sb, repo, ["cherry-pick", "main..pr"], { allowFail: true });
+    const asOutsider = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: outsider.env });
+    expect(asOutsider.status).not.toBe(0);
+    expect(asOutsider.stdout).toBe("");
+    const said = hushLines(pick.stderr).join("\n");
+    expect(pick.status, said).toBe(0);
+    expect(said).not.toContain("fresh data key");
+    expect(said).toContain(`the key entry of age ${bob.recipient} is not as in the common ancestor and cannot be checked with your keys; kept as our side has it`);
+    // Bob keeps the entry main gave him, and the team reads everything.
+    for (const env of [sb.env, bob.env]) {
+      expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env }).stdout).toBe(`db_password: ${secrets[0]}\napi_token: ${secrets[1]}\n`);
+    }
   });
 });

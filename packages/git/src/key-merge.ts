@@ -27,9 +27,9 @@ import {
  * - a merge gives the data key to no recipient that a side added: anyone can add an entry on a
  *   branch, and wrapping to it would hand the file to whoever wrote it. An added recipient keeps
  *   the entry its side wrote, which opens only if that side's author held the key already;
- * - the data key is kept only when the base, ours and theirs all use it AND every other entry of
- *   the merged file is either unchanged since the base (as ours has it) or unwraps, with the keys
- *   at hand, to that data key. Then unchanged values keep their ciphertext;
+ * - the data key is kept whenever the base, ours and theirs all use it: every value is then open
+ *   to its holders already. Unchanged values keep their ciphertext, and an entry of the base's
+ *   recipients that changed and cannot be checked is kept as ours has it, and named;
  * - otherwise a fresh data key is drawn, every value is re-encrypted, and the key is wrapped to
  *   the merged recipients who could read the file before (see `readersBefore`) from their public
  *   ids (age recipient, PGP fingerprint, KMS ARN); added ones are left out and named, unless
@@ -102,19 +102,25 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
   else if (!sameKey(ours.dataKey, theirs.dataKey)) why = "the two sides have different data keys";
   else if (!sameKey(base.dataKey, ours.dataKey)) why = "the data key changed since the common ancestor";
   else {
+    // Same data key everywhere: every value of every side is already open to whoever holds it,
+    // so keeping it gives no one anything, whatever the entries say, and ciphertext of any side
+    // is valid here. A fresh key instead would go to recipients on the word of lists a side
+    // wrote: in a cherry-pick or a rebase the common ancestor is the branch's own commit, whose
+    // list names a recipient the branch added one commit before (carried as written since).
     const unchecked = await uncheckedEntries(groups, ours, sides.baseMetadata!.keyGroups, readers, keySources);
-    if (unchecked.length === 0) {
-      // Same data key everywhere and every entry vouched for or carried as its side wrote it:
-      // ciphertext of any side is valid here. The union never holds one IV twice.
-      if (added.length > 0) {
-        notes.push(
-          `${listKeys(added)}, added since the common ancestor, ${added.length === 1 ? "keeps the key entry its side wrote" : "keep the key entries their side wrote"}: a merge wraps the data key to no recipient a branch added, so ${added.length === 1 ? "it reads" : "they read"} the merged file only if whoever added ${added.length === 1 ? "it" : "them"} held the key`,
-        );
-      }
-      const stash = IvStash.union([ours.stash, theirs.stash, base.stash]);
-      return { ...ours, metadata: { ...ours.metadata, keyGroups: groups }, stash };
+    if (unchecked.length > 0) {
+      notes.push(
+        `the key ${unchecked.length === 1 ? "entry" : "entries"} of ${unchecked.join(", ")} ${unchecked.length === 1 ? "is" : "are"} not as in the common ancestor and cannot be checked with your keys; kept as our side has ${unchecked.length === 1 ? "it" : "them"}, with the data key (a merge that keeps the data key gives it to no one)`,
+      );
     }
-    why = `${unchecked.length === 1 ? "a key entry" : "key entries"} changed since the common ancestor and cannot be checked with your keys: ${unchecked.join(", ")}`;
+    if (added.length > 0) {
+      notes.push(
+        `${listKeys(added)}, added since the common ancestor, ${added.length === 1 ? "keeps the key entry its side wrote" : "keep the key entries their side wrote"}: a merge wraps the data key to no recipient a branch added, so ${added.length === 1 ? "it reads" : "they read"} the merged file only if whoever added ${added.length === 1 ? "it" : "them"} held the key`,
+      );
+    }
+    // The union never holds one IV twice.
+    const stash = IvStash.union([ours.stash, theirs.stash, base.stash]);
+    return { ...ours, metadata: { ...ours.metadata, keyGroups: groups }, stash };
   }
   const holds = namedKeyCheck(keySources);
   const vouched = added.length === 0 ? readers : new Set([...readers, ...(await heldBaseKey(sides, keySources, holds))]);
@@ -190,9 +196,9 @@ function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | undefined,
 const sameEntry = (a: MasterKeyEntry, b: MasterKeyEntry): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * The merged entries of the base's recipients (`readers`) that are not vouched for: neither
- * unchanged since the base (byte for byte, as ours has them: what an edit of ours would keep
- * too) nor unwrapping, with the keys at hand, to the data key. Entries of added recipients are
+ * The merged entries of the base's recipients (`readers`) that are not vouched for, to name them:
+ * neither unchanged since the base (byte for byte, as ours has them: what an edit of ours would
+ * keep too) nor unwrapping, with the keys at hand, to the data key. Entries of added recipients are
  * carried as written and not asked about. Shamir shares are not checked one by one: a changed
  * entry of a multi-group file counts as unchecked.
  */

@@ -175,6 +175,30 @@ describe("mergeEncryptedTexts", () => {
     expect(await decryptText(r.text, { format: "yaml", keySources: aliceKeys })).toBe("a: 10\nb: 20\nc: new\n");
   });
 
+  it("a reader's entry that is not the common ancestor's and cannot be checked keeps the data key: no fresh key goes to the lists", async () => {
+    // As in a cherry-pick, where the common ancestor is the branch's own commit: there bob's
+    // entry is another, and the list names carol, whom the branch added one commit before.
+    const carol = await generateAgeKeyPair();
+    const original = await encrypt("a: 1\nb: 2\n", "yaml", [alice.recipient, bob.recipient]);
+    const opened = await openText(original, { format: "yaml", keySources: aliceKeys });
+    const [aliceEntry, bobEntry] = opened.metadata.keyGroups[0]! as AgeKeyEntry[];
+    const carolEntry = (await (await aliceKeys("age"))!.wrap(new Uint8Array(32).fill(9), { kind: "age", recipient: carol.recipient })) as AgeKeyEntry;
+    const otherBob = { ...carolEntry, recipient: bob.recipient };
+    const listing = (entries: AgeKeyEntry[], plain: string): Promise<string> => reencryptText({ ...opened, metadata: { ...opened.metadata, keyGroups: [entries] } }, plain, { keySources: aliceKeys });
+    const base = await listing([aliceEntry!, otherBob, carolEntry], "a: 1\nb: 2\n");
+    const ours = await listing([aliceEntry!, bobEntry!, carolEntry], "a: 10\nb: 2\n");
+    const theirs = await listing([aliceEntry!, otherBob, carolEntry], "a: 1\nb: 20\n");
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
+    expect(r.status).toBe("merged");
+    await expect(decryptText(r.text, { format: "yaml", keySources: sourceFor(carol.identity) })).rejects.toThrow();
+    const notes = r.notes.join("\n");
+    expect(notes).not.toMatch(/fresh data key/);
+    expect(notes).toContain(`the key entry of age ${bob.recipient} is not as in the common ancestor and cannot be checked with your keys; kept as our side has it`);
+    expect(await decryptText(r.text, { format: "yaml", keySources: bobKeys })).toBe("a: 10\nb: 20\n");
+    const merged = await openText(r.text, { format: "yaml", keySources: aliceKeys });
+    expect(Buffer.from(merged.dataKey).equals(Buffer.from(opened.dataKey))).toBe(true);
+  });
+
   it("a recipient added on their side that the merger can open is checked and kept with the data key", async () => {
     const base = await encrypt("a: 1\nb: 2\n", "yaml");
     const opened = await openText(base, { format: "yaml", keySources: aliceKeys });
