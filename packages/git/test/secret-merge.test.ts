@@ -175,6 +175,24 @@ describe("mergeEncryptedTexts", () => {
     expect(await decryptText(r.text, { format: "yaml", keySources: aliceKeys })).toBe("a: 10\nb: 20\nc: new\n");
   });
 
+  it("a reader revoked on our side (removed, data key rotated) who adds a new key of hers on an old branch is left out", async () => {
+    // Eve held the old data key: her branch wraps it to alice under the label of a new key of
+    // hers, so alice's key opens that entry to the common ancestor's data key.
+    const eve = await generateAgeKeyPair();
+    const base = await encrypt("a: 1\nb: 2\n", "yaml", [alice.recipient, eve.recipient]);
+    const opened = await openText(base, { format: "yaml", keySources: aliceKeys });
+    const [aliceEntry] = opened.metadata.keyGroups[0]! as AgeKeyEntry[];
+    const eveAgain = await generateAgeKeyPair();
+    const relabelled = { ...aliceEntry!, recipient: eveAgain.recipient };
+    const theirs = await reencryptText({ ...opened, metadata: { ...opened.metadata, keyGroups: [[...opened.metadata.keyGroups[0]!, relabelled]] } }, "a: 1\nb: 20\n", { keySources: aliceKeys });
+    const ours = await encrypt("a: 1\nb: 2\nafter_revocation: s\n", "yaml");
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
+    expect(r.status).toBe("merged");
+    for (const key of [eve, eveAgain]) await expect(decryptText(r.text, { format: "yaml", keySources: sourceFor(key.identity) })).rejects.toThrow();
+    expect(r.notes.join("\n")).toContain(`age ${eveAgain.recipient}, added since the common ancestor, is left out of the merged file`);
+    expect(await decryptText(r.text, { format: "yaml", keySources: aliceKeys })).toBe("a: 1\nb: 20\nafter_revocation: s\n");
+  });
+
   it("a reader's entry that is not the common ancestor's and cannot be checked keeps the data key: no fresh key goes to the lists", async () => {
     // As in a cherry-pick, where the common ancestor is the branch's own commit: there bob's
     // entry is another, and the list names carol, whom the branch added one commit before.
