@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateAgeKeyPair } from "@hush/key-source-age";
 import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, hushLines, writeEncrypted, setupDrivers, type AgeKey, type Sandbox } from "./helpers.ts";
 
 /**
@@ -173,5 +174,32 @@ describe("cherry-picking a branch's commits, whose parents are the branch's own"
     for (const env of [sb.env, bob.env]) {
       expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env }).stdout).toBe(`db_password: ${secrets[0]}\napi_token: ${secrets[1]}\n`);
     }
+  });
+});
+
+describe("what git's output names", () => {
+  it("every recipient a branch added, however many come before it: the note is not cut short", async () => {
+    const repo = createRepo(sb, "many-added");
+    writeEncrypted(sb, repo, "app.enc.yaml", "db_password: base-pw\n");
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    const outsider = createAgeKey(sb, "last-outsider");
+    const decoys = await Promise.all(Array.from({ length: 80 }, () => generateAgeKeyPair()));
+    git(sb, repo, ["checkout", "-q", "-b", "many"]);
+    const path = join(repo, "app.enc.yaml");
+    const text = readFileSync(path, "utf8");
+    const [entry] = ageEntryBlocks(text);
+    // Entries anyone can write: the labels of keys that are not the file's, over an entry that is.
+    const added = [...decoys.map((d) => d.recipient), outsider.recipient].map((r) => entry!.replace(sb.recipient, r)).join("");
+    writeFileSync(path, text.replace(entry!, entry! + added));
+    commitAll(sb, repo, "many readers");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", "db_password: base-pw\nflag: on\n");
+    commitAll(sb, repo, "main: flag");
+    const merge = git(sb, repo, ["merge", "--no-edit", "many"], { allowFail: true });
+    const said = hushLines(merge.stderr).join("\n");
+    expect(merge.status, said).toBe(0);
+    expect(said).toContain(`age ${outsider.recipient}\n`);
+    expect(said).toContain(`age ${outsider.recipient}, added since the common ancestor, keep the key entries their side wrote`);
   });
 });
