@@ -25,10 +25,10 @@ afterAll(async () => {
   sb.cleanup();
 });
 
-/** A repository whose rule wraps to the sandbox's age key and `arns`, with `app.enc.yaml` committed. */
+/** A repository whose rule wraps to the sandbox's age key and `arns` (if any), with `app.enc.yaml` committed. */
 function kmsRepo(name: string, arns: readonly string[]): string {
   const repo = createRepo(sb, name);
-  writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${sb.recipient}\n    kms: ${arns.join(",")}\n`);
+  writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${sb.recipient}\n${arns.length === 0 ? "" : `    kms: ${arns.join(",")}\n`}`);
   writeFileSync(join(repo, "app.enc.yaml"), "db_password: base-pw\n");
   const enc = hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo, env });
   expect(enc.status, enc.stderr).toBe(0);
@@ -61,7 +61,7 @@ describe("merging files with KMS keys", () => {
     expect(decryptWithKmsOnly(repo).stdout).toBe("db_password: rotated-pw\nflag: on\n");
   });
 
-  it("a KMS key added on a branch (updatekeys) that you may use gets the fresh data key when main rotated", async () => {
+  it("a KMS key added on a branch (updatekeys) is left out of the fresh data key when main rotated, even one you may use", async () => {
     const [first, added] = [await moto.createKey(), await moto.createKey()];
     const repo = kmsRepo("kms-added", [first]);
     git(sb, repo, ["checkout", "-q", "-b", "add-key"]);
@@ -77,11 +77,40 @@ describe("merging files with KMS keys", () => {
     const merge = git(sb, repo, ["merge", "--no-edit", "add-key"], { allowFail: true, env });
     const said = hushLines(merge.stderr).join("\n");
     expect(merge.status, said).toBe(0);
-    expect(said).toContain(`it is wrapped to age ${sb.recipient}, kms ${first}, kms ${added}`);
-    expect(said).not.toContain("left out");
-    const text = readFileSync(join(repo, "app.enc.yaml"), "utf8");
-    // Only the added key can open the file: its entry holds the merged data key.
-    writeFileSync(join(repo, "app.enc.yaml"), text.replace(first, added));
+    expect(said).toContain(`kms ${added}, added since the common ancestor, is left out of the merged file`);
+    expect(said).toContain(`it is wrapped to age ${sb.recipient}, kms ${first}\n`);
+    expect(readFileSync(join(repo, "app.enc.yaml"), "utf8")).not.toContain(added);
     expect(decryptWithKmsOnly(repo).stdout).toBe("db_password: base-pw\nflag: on\n");
+  });
+
+  it("a cherry-picked commit whose parent the branch wrote cannot give a KMS key it names main's values", async () => {
+    // Whoever owns a KMS key can let anyone's credentials use it: here, a key the branch's author
+    // controls. The parent commit holds a file of theirs under a data key they drew, wrapped to
+    // your age key (the same key names, values of their choosing); the picked commit adds an
+    // entry for their KMS key that holds that data key.
+    const theirKey = await moto.createKey();
+    const repo = kmsRepo("kms-picked", []);
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    const path = join(repo, "app.enc.yaml");
+    writeFileSync(path, "db_password: anything\n");
+    const enc = hush(sb, ["encrypt", "-i", "--age", sb.recipient, "--kms", theirKey, "app.enc.yaml"], { cwd: repo, env: { ...sb.keylessEnv, ...moto.env } });
+    expect(enc.status, enc.stderr).toBe(0);
+    const withTheirKey = readFileSync(path, "utf8");
+    const kmsList = /^ {4}kms:\n(?: {8}.*\n)+/m.exec(withTheirKey)![0];
+    writeFileSync(path, withTheirKey.replace(kmsList, ""));
+    commitAll(sb, repo, "pr: parent");
+    writeFileSync(path, withTheirKey);
+    commitAll(sb, repo, "pr: their key");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", "db_password: base-pw\napi_token: main-token-5e0a\n");
+    commitAll(sb, repo, "main: token");
+    const pick = git(sb, repo, ["cherry-pick", "pr"], { allowFail: true, env });
+    const said = hushLines(pick.stderr).join("\n");
+    const asTheirKey = decryptWithKmsOnly(repo);
+    expect(asTheirKey.stdout).not.toContain("main-token-5e0a");
+    expect(asTheirKey.status).not.toBe(0);
+    expect(pick.status, said).toBe(0);
+    expect(said).toContain(`kms ${theirKey}, added since the common ancestor, is left out of the merged file`);
+    expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe("db_password: base-pw\napi_token: main-token-5e0a\n");
   });
 });

@@ -32,9 +32,8 @@ import {
  *   recipients that changed and cannot be checked is kept as ours has it, and named;
  * - otherwise a fresh data key is drawn, every value is re-encrypted, and the key is wrapped to
  *   the merged recipients who could read the file before (see `readersBefore`) from their public
- *   ids (age recipient, PGP fingerprint, KMS ARN); added ones are left out and named, unless
- *   shown to hold the common ancestor's data key (see `heldBaseKey`). When that cannot be done
- *   the merge fails (the driver then leaves git's conflict on ciphertext);
+ *   ids (age recipient, PGP fingerprint, KMS ARN); added ones are left out and named. When that
+ *   cannot be done the merge fails (the driver then leaves git's conflict on ciphertext);
  * - but a side re-encrypted under a data key of its own (not the base's) that also brings new
  *   values is content only that key's holders could read: perhaps another file's, copied over
  *   this one by someone who cannot read it, with their own old entry kept. Its recipients must
@@ -122,10 +121,11 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
     const stash = IvStash.union([ours.stash, theirs.stash, base.stash]);
     return { ...ours, metadata: { ...ours.metadata, keyGroups: groups }, stash };
   }
-  const holds = namedKeyCheck(keySources);
-  const vouched = added.length === 0 ? readers : new Set([...readers, ...(await heldBaseKey(sides, keySources, holds))]);
-  const freshGroups = groups.map((group) => group.filter((e) => vouched.has(idOf(e))));
-  const leftOut = groups.flat().filter((e) => !vouched.has(idOf(e)));
+  // No added recipient is shown to hold anything that a branch could not have arranged: in a
+  // cherry-pick or a rebase the common ancestor, its data key included, is the branch's own, and
+  // a KMS key the branch names opens to whatever its owner let your credentials open.
+  const freshGroups = groups.map((group) => group.filter((e) => readers.has(idOf(e))));
+  const leftOut = groups.flat().filter((e) => !readers.has(idOf(e)));
   const emptied = freshGroups.findIndex((group) => group.length === 0);
   if (emptied >= 0) {
     throw new HushError(
@@ -139,7 +139,7 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
       `${listKeys(leftOut)}, added since the common ancestor, ${leftOut.length === 1 ? "is" : "are"} left out of the merged file: it gets a fresh data key, and a merge wraps a data key to no recipient a branch added (anyone can add one); if ${leftOut.length === 1 ? "it" : "they"} should read the file, run \`hush updatekeys\` on it after the merge`,
     );
   }
-  const unproven = await unprovenReaders(freshGroups, sides, keySources, holds);
+  const unproven = await unprovenReaders(freshGroups, sides, keySources);
   if (unproven !== undefined) {
     const many = unproven.readers.length > 1;
     throw new HushError(
@@ -229,35 +229,19 @@ async function uncheckedEntries(groups: Groups, ours: OpenedFile, base: Groups, 
  * it lists must be among its {@link provenEntries}. Returns the first side with such
  * recipients (theirs first), or undefined.
  */
-async function unprovenReaders(groups: Groups, sides: KeyMergeSides, keySources: KeySourceResolver, holds: NamedKeyCheck): Promise<{ side: "our" | "their"; readers: string[] } | undefined> {
+async function unprovenReaders(groups: Groups, sides: KeyMergeSides, keySources: KeySourceResolver): Promise<{ side: "our" | "their"; readers: string[] } | undefined> {
   const { ours, theirs, base } = sides;
+  const holds = namedKeyCheck(keySources);
   for (const [label, side, other] of [["their", theirs, ours], ["our", ours, theirs]] as const) {
     const rekeyed = !sameKey(side.dataKey, (base ?? other).dataKey);
     if (!rekeyed || (base !== undefined && side.plaintext === base.plaintext)) continue;
     const listed = new Set(side.metadata.keyGroups.flat().map(idOf));
-    const proven = await provenEntries(side, keySources, holds);
-    const readers = groups.flat().filter((e) => listed.has(idOf(e)) && !proven.has(idOf(e))).map(describeKey);
+    const asked = groups.flat().filter((e) => listed.has(idOf(e)));
+    const proven = await provenEntries(side, new Set(asked.map(idOf)), keySources, holds);
+    const readers = asked.filter((e) => !proven.has(idOf(e))).map(describeKey);
     if (readers.length > 0) return { side: label, readers };
   }
   return undefined;
-}
-
-/**
- * The added recipients a fresh data key may go to: those whose entry, on a side that kept the
- * common ancestor's data key, is shown to hold that key ({@link provenEntries}). Only the
- * ancestor's key counts: only its readers held it, so whoever wrote such an entry could have
- * handed the file over already. A data key a side drew itself proves nothing: a branch can
- * re-encrypt the file under a key of its own and wrap that key to any recipient it likes.
- */
-async function heldBaseKey(sides: KeyMergeSides, keySources: KeySourceResolver, holds: NamedKeyCheck): Promise<Set<string>> {
-  const held = new Set<string>();
-  const { base } = sides;
-  if (base === undefined) return held;
-  for (const side of [sides.ours, sides.theirs]) {
-    if (!sameKey(side.dataKey, base.dataKey)) continue;
-    for (const id of await provenEntries(side, keySources, holds)) held.add(id);
-  }
-  return held;
 }
 
 /** Whether the key an entry names is one the keys at hand open (memoised per identity). */
@@ -294,14 +278,16 @@ function namedKeyCheck(keySources: KeySourceResolver): NamedKeyCheck {
 }
 
 /**
- * The entries of a file that open, with the keys at hand, to its data key through the key their
- * label names (see {@link namedKeyCheck}): in a single group, each entry that unwraps to it;
- * with Shamir groups, the entries whose shares, one per group, combine to it (every share counts
- * in the combination, so a wrong one would change the result).
+ * The entries of a file, among those whose identity is in `asked`, that open with the keys at
+ * hand to its data key through the key their label names (see {@link namedKeyCheck}): in a single
+ * group, each entry that unwraps to it; with Shamir groups, the entries whose shares, one per
+ * group, combine to it (every share counts in the combination, so a wrong one would change the
+ * result). No other entry is tried: a KMS key only a branch names is never called with your
+ * credentials.
  */
-async function provenEntries(file: OpenedFile, keySources: KeySourceResolver, holds: NamedKeyCheck): Promise<Set<string>> {
+async function provenEntries(file: OpenedFile, asked: ReadonlySet<string>, keySources: KeySourceResolver, holds: NamedKeyCheck): Promise<Set<string>> {
   const groups = file.metadata.keyGroups;
-  const unwrapped = await Promise.all(groups.map((group) => Promise.all(group.map((entry) => unwrapEntry(entry, keySources)))));
+  const unwrapped = await Promise.all(groups.map((group) => Promise.all(group.map((entry) => (asked.has(idOf(entry)) ? unwrapEntry(entry, keySources) : Promise.resolve(null))))));
   const proven = new Set<string>();
   const chosen = unwrapped.map((shares) => shares.find((s) => s !== null) ?? null);
   let combined: Uint8Array | null = null;
