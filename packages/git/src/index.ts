@@ -36,6 +36,7 @@ export {
   sealMerge,
   metadataEmitOptions,
   conflictLines,
+  MERGE_NOTE_MAX_CHARS,
   type OpenedSides,
   type OpenSidesInput,
   type MergePlan,

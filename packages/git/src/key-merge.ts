@@ -28,9 +28,9 @@ import {
  * - a merge gives the data key to no recipient that a side added: anyone can add an entry on a
  *   branch, and wrapping to it would hand the file to whoever wrote it. An added recipient keeps
  *   the entry its side wrote, which opens only if that side's author held the key already;
- * - the data key is kept only when the base, ours and theirs all use it AND every other entry of
- *   the merged file is either unchanged since the base (as ours has it) or unwraps, with the keys
- *   at hand, to that data key. Then unchanged values keep their ciphertext;
+ * - the data key is kept whenever the base, ours and theirs all use it: every value is then open
+ *   to its holders already. Unchanged values keep their ciphertext, and an entry of the base's
+ *   recipients that changed and cannot be checked is kept as ours has it, and named;
  * - otherwise a fresh data key is drawn, every value is re-encrypted, and the key is wrapped to
  *   the merged recipients who could read the file before (see `readersBefore`) from their public
  *   ids (age recipient, PGP fingerprint, KMS ARN); added ones are left out and named. When that
@@ -102,23 +102,31 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
   else if (!sameKey(ours.dataKey, theirs.dataKey)) why = "the two sides have different data keys";
   else if (!sameKey(base.dataKey, ours.dataKey)) why = "the data key changed since the common ancestor";
   else {
+    // Same data key everywhere: every value of every side is already open to whoever holds it,
+    // so keeping it gives no one anything, whatever the entries say, and ciphertext of any side
+    // is valid here. A fresh key instead would go to recipients on the word of lists a side
+    // wrote: in a cherry-pick or a rebase the common ancestor is the branch's own commit, whose
+    // list names a recipient the branch added one commit before (carried as written since).
     const unchecked = await uncheckedEntries(groups, ours, sides.baseMetadata!.keyGroups, readers, keySources);
-    if (unchecked.length === 0) {
-      // Same data key everywhere and every entry vouched for or carried as its side wrote it:
-      // ciphertext of any side is valid here. The union never holds one IV twice.
-      if (added.length > 0) {
-        notes.push(
-          `${listKeys(added)}, added since the common ancestor, ${added.length === 1 ? "keeps the key entry its side wrote" : "keep the key entries their side wrote"}: a merge wraps the data key to no recipient a branch added, so ${added.length === 1 ? "it reads" : "they read"} the merged file only if whoever added ${added.length === 1 ? "it" : "them"} held the key`,
-        );
-      }
-      const stash = IvStash.union([ours.stash, theirs.stash, base.stash]);
-      return { ...ours, metadata: { ...ours.metadata, keyGroups: groups }, stash };
+    if (unchecked.length > 0) {
+      notes.push(
+        `the key ${unchecked.length === 1 ? "entry" : "entries"} of ${unchecked.join(", ")} ${unchecked.length === 1 ? "is" : "are"} not as in the common ancestor and cannot be checked with your keys; kept as our side has ${unchecked.length === 1 ? "it" : "them"}, with the data key (a merge that keeps the data key gives it to no one)`,
+      );
     }
-    why = `${unchecked.length === 1 ? "a key entry" : "key entries"} changed since the common ancestor and cannot be checked with your keys: ${unchecked.join(", ")}`;
+    if (added.length > 0) {
+      notes.push(
+        `${listKeys(added)}, added since the common ancestor, ${added.length === 1 ? "keeps the key entry its side wrote" : "keep the key entries their side wrote"}: a merge wraps the data key to no recipient a branch added, so ${added.length === 1 ? "it reads" : "they read"} the merged file only if whoever added ${added.length === 1 ? "it" : "them"} held the key`,
+      );
+    }
+    // The union never holds one IV twice.
+    const stash = IvStash.union([ours.stash, theirs.stash, base.stash]);
+    return { ...ours, metadata: { ...ours.metadata, keyGroups: groups }, stash };
   }
-  const vouched = added.length === 0 ? readers : new Set([...readers, ...(await provenEntries(ours, keySources)), ...(await provenEntries(theirs, keySources))]);
-  const freshGroups = groups.map((group) => group.filter((e) => vouched.has(idOf(e))));
-  const leftOut = groups.flat().filter((e) => !vouched.has(idOf(e)));
+  // No added recipient is shown to hold anything that a branch could not have arranged: in a
+  // cherry-pick or a rebase the common ancestor, its data key included, is the branch's own, and
+  // a KMS key the branch names opens to whatever its owner let your credentials open.
+  const freshGroups = groups.map((group) => group.filter((e) => readers.has(idOf(e))));
+  const leftOut = groups.flat().filter((e) => !readers.has(idOf(e)));
   const emptied = freshGroups.findIndex((group) => group.length === 0);
   if (emptied >= 0) {
     throw new HushError(
@@ -189,9 +197,9 @@ function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | undefined,
 const sameEntry = (a: MasterKeyEntry, b: MasterKeyEntry): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * The merged entries of the base's recipients (`readers`) that are not vouched for: neither
- * unchanged since the base (byte for byte, as ours has them: what an edit of ours would keep
- * too) nor unwrapping, with the keys at hand, to the data key. Entries of added recipients are
+ * The merged entries of the base's recipients (`readers`) that are not vouched for, to name them:
+ * neither unchanged since the base (byte for byte, as ours has them: what an edit of ours would
+ * keep too) nor unwrapping, with the keys at hand, to the data key. Entries of added recipients are
  * carried as written and not asked about. Shamir shares are not checked one by one: a changed
  * entry of a multi-group file counts as unchecked.
  */
@@ -224,25 +232,63 @@ async function uncheckedEntries(groups: Groups, ours: OpenedFile, base: Groups, 
  */
 async function unprovenReaders(groups: Groups, sides: KeyMergeSides, keySources: KeySourceResolver): Promise<{ side: "our" | "their"; readers: string[] } | undefined> {
   const { ours, theirs, base } = sides;
+  const holds = namedKeyCheck(keySources);
   for (const [label, side, other] of [["their", theirs, ours], ["our", ours, theirs]] as const) {
     const rekeyed = !sameKey(side.dataKey, (base ?? other).dataKey);
     if (!rekeyed || (base !== undefined && side.plaintext === base.plaintext)) continue;
     const listed = new Set(side.metadata.keyGroups.flat().map(idOf));
-    const proven = await provenEntries(side, keySources);
-    const readers = groups.flat().filter((e) => listed.has(idOf(e)) && !proven.has(idOf(e))).map(describeKey);
+    const asked = groups.flat().filter((e) => listed.has(idOf(e)));
+    const proven = await provenEntries(side, new Set(asked.map(idOf)), keySources, holds);
+    const readers = asked.filter((e) => !proven.has(idOf(e))).map(describeKey);
     if (readers.length > 0) return { side: label, readers };
   }
   return undefined;
 }
 
+/** Whether the key an entry names is one the keys at hand open (memoised per identity). */
+type NamedKeyCheck = (entry: MasterKeyEntry) => Promise<boolean>;
+
 /**
- * The entries of a file that open, with the keys at hand, to its data key: in a single group,
- * each entry that unwraps to it; with Shamir groups, the entries whose shares, one per group,
- * combine to it (every share counts in the combination, so a wrong one would change the result).
+ * Checks that the key an entry's label names is one of yours: a probe wrapped to it from its
+ * public id opens with your keys. An age or PGP entry that your key opens says nothing about
+ * the recipient its label names: anyone can copy your entry under another label, or wrap a key
+ * of their own to you under their own label. (A KMS entry opens only through the key it names.)
  */
-async function provenEntries(file: OpenedFile, keySources: KeySourceResolver): Promise<Set<string>> {
+function namedKeyCheck(keySources: KeySourceResolver): NamedKeyCheck {
+  const seen = new Map<string, Promise<boolean>>();
+  const check = async (entry: MasterKeyEntry): Promise<boolean> => {
+    const recipient = recipientOf(entry);
+    if (recipient === undefined) return false;
+    const probe = generateDataKey();
+    try {
+      const source = await keySources(recipient.kind);
+      if (source === undefined) return false;
+      return await unwrapsTo(await source.wrap(probe, recipient), probe, keySources);
+    } catch {
+      return false;
+    } finally {
+      probe.fill(0);
+    }
+  };
+  return (entry) => {
+    const id = idOf(entry);
+    let answer = seen.get(id);
+    if (answer === undefined) seen.set(id, (answer = check(entry)));
+    return answer;
+  };
+}
+
+/**
+ * The entries of a file, among those whose identity is in `asked`, that open with the keys at
+ * hand to its data key through the key their label names (see {@link namedKeyCheck}): in a single
+ * group, each entry that unwraps to it; with Shamir groups, the entries whose shares, one per
+ * group, combine to it (every share counts in the combination, so a wrong one would change the
+ * result). No other entry is tried: a KMS key only a branch names is never called with your
+ * credentials.
+ */
+async function provenEntries(file: OpenedFile, asked: ReadonlySet<string>, keySources: KeySourceResolver, holds: NamedKeyCheck): Promise<Set<string>> {
   const groups = file.metadata.keyGroups;
-  const unwrapped = await Promise.all(groups.map((group) => Promise.all(group.map((entry) => unwrapEntry(entry, keySources)))));
+  const unwrapped = await Promise.all(groups.map((group) => Promise.all(group.map((entry) => (asked.has(idOf(entry)) ? unwrapEntry(entry, keySources) : Promise.resolve(null))))));
   const proven = new Set<string>();
   const chosen = unwrapped.map((shares) => shares.find((s) => s !== null) ?? null);
   let combined: Uint8Array | null = null;
@@ -254,16 +300,18 @@ async function provenEntries(file: OpenedFile, keySources: KeySourceResolver): P
       combined = null;
     }
   }
+  const opened: MasterKeyEntry[] = [];
   if (combined !== null && sameKey(combined, file.dataKey)) {
     groups.forEach((group, gi) => {
       group.forEach((entry, ei) => {
         const share = unwrapped[gi]![ei] ?? null;
-        if (share !== null && sameKey(share, chosen[gi]!)) proven.add(idOf(entry));
+        if (share !== null && sameKey(share, chosen[gi]!)) opened.push(entry);
       });
     });
   }
   for (const share of unwrapped.flat()) share?.fill(0);
   if (groups.length > 1) combined?.fill(0);
+  for (const entry of opened) if (await holds(entry)) proven.add(idOf(entry));
   return proven;
 }
 

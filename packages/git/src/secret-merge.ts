@@ -3,6 +3,7 @@ import {
   HushError,
   isHushError,
   formatKeyPath,
+  MAX_KEYS_PER_FILE,
   openText,
   storeFor,
   readMetadata,
@@ -22,6 +23,13 @@ import { describeConflict, type MergeConflict } from "./tree-merge.ts";
  * write a fresh MAC. The data key and key entries come from `mergeKeys` (neither side's are
  * trusted); when they are kept, every unchanged ciphertext is reused.
  */
+
+/**
+ * The longest a merge's note can be, for whoever prints it: a note may name every key of a file
+ * (at most MAX_KEYS_PER_FILE, each shown in about 200 characters at most). Print notes whole:
+ * cut shorter, a recipient a branch added could hide behind others it added first.
+ */
+export const MERGE_NOTE_MAX_CHARS = MAX_KEYS_PER_FILE * 256 + 1024;
 
 /** The three versions, decrypted. */
 export interface OpenedSides {

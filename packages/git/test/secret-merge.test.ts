@@ -148,14 +148,77 @@ describe("mergeEncryptedTexts", () => {
     expect(await decryptText(r2.text, { format: "yaml", keySources: aliceKeys })).toBe("a: 10\nb: 2\n");
   });
 
-  it("a recipient added on a branch and held by the merger is wrapped under a fresh data key: it is shown to hold the key", async () => {
+  it("a recipient added on a branch is left out of a fresh data key even when the merger holds its key", async () => {
+    // What a merger's keys open proves nothing a branch could not arrange (the common ancestor
+    // of a cherry-pick is the branch's own commit), so no added recipient is vouched for.
     const { base, theirs } = await withAddedEntry(wrapForBob);
     const rotated = await encrypt("a: 10\nb: 2\n", "yaml");
     const both = sourceFor(`${alice.identity}\n${bob.identity}\n`);
     const r = await mergeEncryptedTexts({ format: "yaml", base, ours: rotated, theirs, keySources: both });
     expect(r.status).toBe("merged");
-    expect(r.notes.join("\n")).toContain(`it is wrapped to age ${alice.recipient}, age ${bob.recipient}`);
-    expect(await decryptText(r.text, { format: "yaml", keySources: bobKeys })).toBe("a: 10\nb: 2\n");
+    const notes = r.notes.join("\n");
+    expect(notes).toContain(`age ${bob.recipient}, added since the common ancestor, is left out of the merged file`);
+    expect(notes).toContain(`it is wrapped to age ${alice.recipient}`);
+    await expect(decryptText(r.text, { format: "yaml", keySources: bobKeys })).rejects.toThrow();
+  });
+
+  it("an added entry the merger's key opens under another recipient's label does not show that recipient to hold a key", async () => {
+    // Bob, without the file's key, re-encrypts it under a key of his own, wrapped to alice, and
+    // puts a copy of alice's entry under his own label: alice's key opens both entries.
+    const base = await encrypt("a: 1\nb: 2\n", "yaml");
+    const own = await openText(await encrypt("a: 1\nb: 20\n", "yaml"), { format: "yaml", keySources: aliceKeys });
+    const aliceEntry = own.metadata.keyGroups[0]![0]! as AgeKeyEntry;
+    const relabelled = { ...own, metadata: { ...own.metadata, keyGroups: [[aliceEntry, { ...aliceEntry, recipient: bob.recipient }]] } };
+    const theirs = await reencryptText(relabelled, "a: 1\nb: 20\n", { keySources: aliceKeys });
+    const ours = await edit(base, "a: 10\nb: 2\nc: new\n", "yaml");
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
+    expect(r.status).toBe("merged");
+    expect(r.notes.join("\n")).toContain(`age ${bob.recipient}, added since the common ancestor, is left out of the merged file`);
+    expect(r.text).not.toContain(bob.recipient);
+    await expect(decryptText(r.text, { format: "yaml", keySources: bobKeys })).rejects.toThrow();
+    expect(await decryptText(r.text, { format: "yaml", keySources: aliceKeys })).toBe("a: 10\nb: 20\nc: new\n");
+  });
+
+  it("a reader revoked on our side (removed, data key rotated) who adds a new key of hers on an old branch is left out", async () => {
+    // Eve held the old data key: her branch wraps it to alice under the label of a new key of
+    // hers, so alice's key opens that entry to the common ancestor's data key.
+    const eve = await generateAgeKeyPair();
+    const base = await encrypt("a: 1\nb: 2\n", "yaml", [alice.recipient, eve.recipient]);
+    const opened = await openText(base, { format: "yaml", keySources: aliceKeys });
+    const [aliceEntry] = opened.metadata.keyGroups[0]! as AgeKeyEntry[];
+    const eveAgain = await generateAgeKeyPair();
+    const relabelled = { ...aliceEntry!, recipient: eveAgain.recipient };
+    const theirs = await reencryptText({ ...opened, metadata: { ...opened.metadata, keyGroups: [[...opened.metadata.keyGroups[0]!, relabelled]] } }, "a: 1\nb: 20\n", { keySources: aliceKeys });
+    const ours = await encrypt("a: 1\nb: 2\nafter_revocation: s\n", "yaml");
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
+    expect(r.status).toBe("merged");
+    for (const key of [eve, eveAgain]) await expect(decryptText(r.text, { format: "yaml", keySources: sourceFor(key.identity) })).rejects.toThrow();
+    expect(r.notes.join("\n")).toContain(`age ${eveAgain.recipient}, added since the common ancestor, is left out of the merged file`);
+    expect(await decryptText(r.text, { format: "yaml", keySources: aliceKeys })).toBe("a: 1\nb: 20\nafter_revocation: s\n");
+  });
+
+  it("a reader's entry that is not the common ancestor's and cannot be checked keeps the data key: no fresh key goes to the lists", async () => {
+    // As in a cherry-pick, where the common ancestor is the branch's own commit: there bob's
+    // entry is another, and the list names carol, whom the branch added one commit before.
+    const carol = await generateAgeKeyPair();
+    const original = await encrypt("a: 1\nb: 2\n", "yaml", [alice.recipient, bob.recipient]);
+    const opened = await openText(original, { format: "yaml", keySources: aliceKeys });
+    const [aliceEntry, bobEntry] = opened.metadata.keyGroups[0]! as AgeKeyEntry[];
+    const carolEntry = (await (await aliceKeys("age"))!.wrap(new Uint8Array(32).fill(9), { kind: "age", recipient: carol.recipient })) as AgeKeyEntry;
+    const otherBob = { ...carolEntry, recipient: bob.recipient };
+    const listing = (entries: AgeKeyEntry[], plain: string): Promise<string> => reencryptText({ ...opened, metadata: { ...opened.metadata, keyGroups: [entries] } }, plain, { keySources: aliceKeys });
+    const base = await listing([aliceEntry!, otherBob, carolEntry], "a: 1\nb: 2\n");
+    const ours = await listing([aliceEntry!, bobEntry!, carolEntry], "a: 10\nb: 2\n");
+    const theirs = await listing([aliceEntry!, otherBob, carolEntry], "a: 1\nb: 20\n");
+    const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
+    expect(r.status).toBe("merged");
+    await expect(decryptText(r.text, { format: "yaml", keySources: sourceFor(carol.identity) })).rejects.toThrow();
+    const notes = r.notes.join("\n");
+    expect(notes).not.toMatch(/fresh data key/);
+    expect(notes).toContain(`the key entry of age ${bob.recipient} is not as in the common ancestor and cannot be checked with your keys; kept as our side has it`);
+    expect(await decryptText(r.text, { format: "yaml", keySources: bobKeys })).toBe("a: 10\nb: 20\n");
+    const merged = await openText(r.text, { format: "yaml", keySources: aliceKeys });
+    expect(Buffer.from(merged.dataKey).equals(Buffer.from(opened.dataKey))).toBe(true);
   });
 
   it("a recipient added on their side that the merger can open is checked and kept with the data key", async () => {

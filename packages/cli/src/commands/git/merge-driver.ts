@@ -1,5 +1,5 @@
 import { printable, type FileFormat } from "@hush/core";
-import { conflictLines, detectFormat, mergeEncryptedTexts, mergeLines } from "@hush/git";
+import { conflictLines, detectFormat, MERGE_NOTE_MAX_CHARS, mergeEncryptedTexts, mergeLines } from "@hush/git";
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { MERGE_MAX_BYTES_ENV, mergeSizeLimit, oversizedVersion, writeWholeVersionsConflict } from "./merge-bounds.ts";
@@ -19,8 +19,8 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
   const name = path ?? oursPath;
   // git's %P, recipients and key paths come from the repository: escape control characters.
   const shown = printable(name, 1000);
-  const say = (line: string): void => {
-    io.stderr.write(`hush: ${shown}: ${printable(line, 4000)}\n`);
+  const say = (line: string, max = 4000): void => {
+    io.stderr.write(`hush: ${shown}: ${printable(line, max)}\n`);
   };
   const size = markerSize === undefined ? undefined : Number.parseInt(markerSize, 10);
   // %L is the repository's `conflict-marker-size` attribute, a branch's to set: a size of 300
@@ -68,7 +68,7 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     labels: { ours: "ours", base: "base", theirs: "theirs" },
   });
   writeFileAtomic(oursPath, outcome.text, { plaintext: false });
-  for (const note of outcome.notes) say(note);
+  for (const note of outcome.notes) say(note, MERGE_NOTE_MAX_CHARS);
   switch (outcome.status) {
     case "merged":
       say("merged by key path");

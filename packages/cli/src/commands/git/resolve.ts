@@ -1,6 +1,6 @@
 import { relative, resolve, sep } from "node:path";
 import { formatFromPath, HushError, isHushError, printable, storeFor, type FileFormat, type OpenedFile } from "@hush/core";
-import { conflictLines, detectFormat, hasConflictMarkers, metadataEmitOptions, openSides, planMerge, renderConflicts, sealMerge } from "@hush/git";
+import { conflictLines, detectFormat, hasConflictMarkers, MERGE_NOTE_MAX_CHARS, metadataEmitOptions, openSides, planMerge, renderConflicts, sealMerge } from "@hush/git";
 import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { keepUnsavedCopy, keptCopyDetails, reopenHeader, saveEdit, stripHeader } from "../../workflows/edit-rescue.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -54,7 +54,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
     const emit = await metadataEmitOptions(format, ours);
     // Notes quote recipients from the branches: escape control characters.
     const displayName = printable(file, 1000);
-    for (const note of plan.notes) io.stderr.write(`hush: ${displayName}: ${printable(note, 4000)}\n`);
+    for (const note of plan.notes) io.stderr.write(`hush: ${displayName}: ${printable(note, MERGE_NOTE_MAX_CHARS)}\n`);
     if (plan.conflicts.length === 0 || flags.ours === true || flags.theirs === true) {
       // Refused (nothing written) unless the result opens through its own key entries.
       writeFileAtomic(abs, await sealMerge(plan.target, plan.plaintext, { keySources, emit }), { plaintext: false });
