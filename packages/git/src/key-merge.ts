@@ -115,7 +115,7 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
     }
     if (added.length > 0) {
       notes.push(
-        `${listKeys(added)}, added since the common ancestor, ${added.length === 1 ? "keeps the key entry its side wrote" : "keep the key entries their side wrote"}: a merge wraps the data key to no recipient a branch added, so ${added.length === 1 ? "it reads" : "they read"} the merged file only if whoever added ${added.length === 1 ? "it" : "them"} held the key`,
+        `${listKeys(added)}, added since the common ancestor, ${added.length === 1 ? "keeps the key entry its side wrote" : "keep the key entries their side wrote"}: a merge wraps the data key to no recipient a branch added, so ${added.length === 1 ? "it reads" : "they read"} the merged file only if whoever added ${added.length === 1 ? "it" : "them"} held the key; ${added.length === 1 ? "it stays a recipient" : "they stay recipients"}, which later re-keys wrap to: remove ${added.length === 1 ? "it" : "them"} unless ${added.length === 1 ? "it belongs" : "they belong"}`,
       );
     }
     // The union never holds one IV twice.
