@@ -166,18 +166,15 @@ function sameRule(a: FileMetadata, b: FileMetadata): boolean {
  * either side added it, and goes when either side removed it, so that a revocation on one branch
  * is not undone by a merge and an addition is kept (and named in the merge's output). Entries are
  * ours' where ours has the key. Only for single-group files: with Shamir groups that differ,
- * ours' groups are kept.
+ * ours' groups are kept, less the recipients their side removed.
  */
 function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | undefined, notes: string[]): Groups {
   const ids = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
   const oursIds = ids(ours);
   const theirsIds = ids(theirs);
   if (oursIds.size === theirsIds.size && [...oursIds].every((i) => theirsIds.has(i))) return ours;
-  if (!(ours.length === 1 && theirs.length === 1 && (base === undefined || base.length === 1))) {
-    notes.push("the two sides have different key groups (Shamir); the merged file keeps ours: run `hush updatekeys` to apply .sops.yaml");
-    return ours;
-  }
   const baseIds = base === undefined ? undefined : ids(base);
+  if (!(ours.length === 1 && theirs.length === 1 && (base === undefined || base.length === 1))) return oursGroupsLessTheirRemovals(ours, theirsIds, baseIds, notes);
   const keep = (id: string): boolean => {
     const inOurs = oursIds.has(id);
     const inTheirs = theirsIds.has(id);
@@ -192,6 +189,29 @@ function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | undefined,
   if (added.length > 0) notes.push(`recipients added by their side: ${added.map(describeKey).join(", ")}`);
   if (removed.length > 0) notes.push(`recipients removed by their side: ${removed.map(describeKey).join(", ")}`);
   return [group];
+}
+
+/**
+ * Ours' Shamir groups when the two sides' groups differ, less every recipient their side removed
+ * (listed by the base, not by theirs): a revocation made on their branch (often a re-key, which
+ * draws a fresh data key) must not be undone by keeping ours' groups, nor the fresh key wrapped
+ * to the revoked recipient. Their additions are not carried (the groups are ours').
+ */
+function oursGroupsLessTheirRemovals(ours: Groups, theirsIds: ReadonlySet<string>, baseIds: ReadonlySet<string> | undefined, notes: string[]): Groups {
+  notes.push("the two sides have different key groups (Shamir); the merged file keeps ours: run `hush updatekeys` to apply .sops.yaml");
+  if (baseIds === undefined) return ours;
+  const removedByTheirs = (e: MasterKeyEntry): boolean => baseIds.has(idOf(e)) && !theirsIds.has(idOf(e));
+  const removed = ours.flat().filter(removedByTheirs);
+  if (removed.length === 0) return ours;
+  const groups = ours.map((group) => group.filter((e) => !removedByTheirs(e)));
+  const emptied = groups.findIndex((group) => group.length === 0);
+  if (emptied >= 0) {
+    throw new HushError("EMPTY_KEY_GROUP", `merging the two sides' recipients leaves key group ${emptied + 1} empty (their side removed ${listKeys(ours[emptied]!)})`, {
+      hint: "take one side as it is (`git checkout --ours FILE` or `--theirs FILE`), make the other side's change again with `hush edit FILE`, then `git add FILE`",
+    });
+  }
+  notes.push(`recipients removed by their side: ${listKeys([...new Map(removed.map((e) => [idOf(e), e])).values()])}`);
+  return groups;
 }
 
 const sameEntry = (a: MasterKeyEntry, b: MasterKeyEntry): boolean => JSON.stringify(a) === JSON.stringify(b);
