@@ -2,11 +2,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMetadata } from "@hush/core";
-import { commitAll, createAgeKey, createRepo, createSandbox, git, hush, hushLines, setupDrivers, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, git, hush, hushLines, setupDrivers, type AgeKey, type Sandbox } from "./helpers.ts";
 
 /**
  * Shamir key groups that differ between the sides: the merge keeps ours' groups, but a recipient
- * their side removed (a revocation) must not stay in them, least of all be given a fresh data key.
+ * their side removed (a revocation) must not stay in them, least of all get a fresh data key's
+ * shares.
  */
 
 let sb: Sandbox;
@@ -21,48 +22,73 @@ function ok(r: { status: number; stderr: string }): void {
   expect(r.status, r.stderr).toBe(0);
 }
 
+/** `.sops.yaml` with two key groups, threshold 2. */
+const twoGroups = (first: readonly string[], second: readonly string[]): string =>
+  `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    shamir_threshold: 2\n    key_groups:\n      - age: [${first.join(", ")}]\n      - age: [${second.join(", ")}]\n`;
+
+/**
+ * A file both groups of which list us and `revoked` (so `revoked` reads it); branch "feature"
+ * edits it; main then runs `revoke` (a re-key without `revoked`'s shares) and adds a secret;
+ * `git merge main` on feature. Returns the secret and the merge's stderr.
+ */
+async function revokeOnMainThenMergeIntoFeature(name: string, revoked: AgeKey, revoke: (repo: string) => void): Promise<{ repo: string; secret: string; said: string }> {
+  const repo = createRepo(sb, name);
+  writeFileSync(join(repo, ".sops.yaml"), twoGroups([sb.recipient, revoked.recipient], [sb.recipient, revoked.recipient]));
+  writeFileSync(join(repo, "app.enc.yaml"), "a: base-1\nb: base-2\n");
+  ok(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }));
+  commitAll(sb, repo, "base");
+  setupDrivers(sb, repo);
+  ok(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: revoked.env }));
+
+  git(sb, repo, ["checkout", "-q", "-b", "feature"]);
+  ok(hush(sb, ["set", "app.enc.yaml", '["b"]', '"feature-2"'], { cwd: repo }));
+  commitAll(sb, repo, "feature");
+
+  git(sb, repo, ["checkout", "-q", "main"]);
+  revoke(repo);
+  const secret = `main-secret-after-revoke-${name}`;
+  ok(hush(sb, ["set", "app.enc.yaml", '["c"]', JSON.stringify(secret)], { cwd: repo }));
+  commitAll(sb, repo, "revoke");
+  expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: revoked.env }).status).not.toBe(0);
+
+  git(sb, repo, ["checkout", "-q", "feature"]);
+  const merge = git(sb, repo, ["merge", "--no-edit", "main"], { allowFail: true });
+  expect(merge.status, merge.stderr).toBe(0);
+  return { repo, secret, said: hushLines(merge.stderr).join("\n") };
+}
+
+/** The merged file: our values, and nothing for the revoked key. */
+async function expectRevokedCannotRead(repo: string, revoked: AgeKey, secret: string, groupSizes: readonly number[]): Promise<void> {
+  const asRevoked = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: revoked.env });
+  expect(asRevoked.status).not.toBe(0);
+  expect(asRevoked.stdout).not.toContain(secret);
+  const merged = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+  expect((await readMetadata(merged, "yaml"))?.keyGroups.map((g) => g.length)).toEqual(groupSizes);
+  const asUs = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo });
+  ok(asUs);
+  expect(asUs.stdout).toBe(`a: base-1\nb: feature-2\nc: ${secret}\n`);
+}
+
 describe("a recipient revoked from Shamir key groups on one branch", () => {
-  it("merging the revoking branch into one that still lists it: the recipient is dropped, named, and cannot read the merged values", async () => {
-    const revoked = createAgeKey(sb, "revoked-shamir");
-    const added = createAgeKey(sb, "added-shamir");
-    const repo = createRepo(sb, "shamir-revoke");
-    const groups = (second: string): string =>
-      `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    shamir_threshold: 2\n    key_groups:\n      - age: [${sb.recipient}, ${second}]\n      - age: [${sb.recipient}, ${second}]\n`;
-    writeFileSync(join(repo, ".sops.yaml"), groups(revoked.recipient));
-    writeFileSync(join(repo, "app.enc.yaml"), "a: base-1\nb: base-2\n");
-    ok(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }));
-    commitAll(sb, repo, "base");
-    setupDrivers(sb, repo);
-    ok(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: revoked.env }));
+  it("removed from every group (hush rotate --rm-age): merged into a branch that still lists it, it is dropped, named, and cannot read the merged values", async () => {
+    const revoked = createAgeKey(sb, "revoked-every-group");
+    const added = createAgeKey(sb, "added-every-group");
+    const { repo, secret, said } = await revokeOnMainThenMergeIntoFeature("shamir-revoke-all", revoked, (repo) => {
+      writeFileSync(join(repo, ".sops.yaml"), twoGroups([sb.recipient, added.recipient], [sb.recipient, added.recipient]));
+      ok(hush(sb, ["rotate", "-i", "-y", "--rm-age", revoked.recipient, "--add-age", added.recipient, "app.enc.yaml"], { cwd: repo }));
+    });
+    await expectRevokedCannotRead(repo, revoked, secret, [1, 1]);
+    expect(readFileSync(join(repo, "app.enc.yaml"), "utf8")).not.toContain(revoked.recipient);
+    expect(said).toContain(`recipients removed by their side: age ${revoked.recipient}`);
+  });
 
-    git(sb, repo, ["checkout", "-q", "-b", "feature"]);
-    ok(hush(sb, ["set", "app.enc.yaml", '["b"]', '"feature-2"'], { cwd: repo }));
-    commitAll(sb, repo, "feature");
-
-    // main revokes the key: a new data key, wrapped to no group's share for it, then a new secret.
-    git(sb, repo, ["checkout", "-q", "main"]);
-    writeFileSync(join(repo, ".sops.yaml"), groups(added.recipient));
-    ok(hush(sb, ["rotate", "-i", "-y", "--rm-age", revoked.recipient, "--add-age", added.recipient, "app.enc.yaml"], { cwd: repo }));
-    const secret = "main-secret-after-revoke-7d1e";
-    ok(hush(sb, ["set", "app.enc.yaml", '["c"]', JSON.stringify(secret)], { cwd: repo }));
-    commitAll(sb, repo, "revoke");
-    expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: revoked.env }).status).not.toBe(0);
-
-    git(sb, repo, ["checkout", "-q", "feature"]);
-    const merge = git(sb, repo, ["merge", "--no-edit", "main"], { allowFail: true });
-    expect(merge.status, merge.stderr).toBe(0);
-    const merged = readFileSync(join(repo, "app.enc.yaml"), "utf8");
-    expect((await readMetadata(merged, "yaml"))?.keyGroups.map((g) => g.length)).toEqual([1, 1]);
-    expect(merged).not.toContain(revoked.recipient);
-    expect(merged).toContain(sb.recipient);
-    const asRevoked = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: revoked.env });
-    expect(asRevoked.status).not.toBe(0);
-    expect(asRevoked.stdout).not.toContain(secret);
-    const asUs = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo });
-    ok(asUs);
-    expect(asUs.stdout).toBe(`a: base-1\nb: feature-2\nc: ${secret}\n`);
-    const said = hushLines(merge.stderr).join("\n");
-    expect(said).toMatch(/removed by their side: age age1/);
-    expect(said).toContain(revoked.recipient);
+  it("removed from one group (hush updatekeys): it keeps only the other group's share, too few to read the merged values", async () => {
+    const revoked = createAgeKey(sb, "revoked-one-group");
+    const { repo, secret, said } = await revokeOnMainThenMergeIntoFeature("shamir-revoke-one", revoked, (repo) => {
+      writeFileSync(join(repo, ".sops.yaml"), twoGroups([sb.recipient, revoked.recipient], [sb.recipient]));
+      ok(hush(sb, ["updatekeys", "-y", "app.enc.yaml"], { cwd: repo }));
+    });
+    await expectRevokedCannotRead(repo, revoked, secret, [2, 1]);
+    expect(said).toContain(`recipients removed by their side: age ${revoked.recipient}`);
   });
 });

@@ -172,9 +172,11 @@ function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | undefined,
   const ids = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
   const oursIds = ids(ours);
   const theirsIds = ids(theirs);
-  if (oursIds.size === theirsIds.size && [...oursIds].every((i) => theirsIds.has(i))) return ours;
+  const sameIds = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.size === b.size && [...a].every((i) => b.has(i));
+  // Group by group: a recipient moved out of one Shamir group no longer holds that group's share.
+  if (ours.length === theirs.length && ours.every((group, gi) => sameIds(ids([group]), ids([theirs[gi]!])))) return ours;
+  if (!(ours.length === 1 && theirs.length === 1 && (base === undefined || base.length === 1))) return oursGroupsLessTheirRemovals(ours, theirs, base, notes);
   const baseIds = base === undefined ? undefined : ids(base);
-  if (!(ours.length === 1 && theirs.length === 1 && (base === undefined || base.length === 1))) return oursGroupsLessTheirRemovals(ours, theirsIds, baseIds, notes);
   const keep = (id: string): boolean => {
     const inOurs = oursIds.has(id);
     const inTheirs = theirsIds.has(id);
@@ -192,18 +194,25 @@ function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | undefined,
 }
 
 /**
- * Ours' Shamir groups when the two sides' groups differ, less every recipient their side removed
- * (listed by the base, not by theirs): a revocation made on their branch (often a re-key, which
- * draws a fresh data key) must not be undone by keeping ours' groups, nor the fresh key wrapped
- * to the revoked recipient. Their additions are not carried (the groups are ours').
+ * Ours' Shamir groups when the two sides' groups differ, less every recipient their side removed:
+ * a revocation made on their branch (often with a re-key, which draws a fresh data key) must not
+ * be undone by keeping ours' groups, nor a fresh data key's shares wrapped to the revoked
+ * recipient. When the base and both sides have as many groups, a removal is per group (taken
+ * out of one group, a recipient no longer holds that group's share); otherwise a recipient the
+ * base lists and their side does not list at all. Their additions are not carried (the groups
+ * are ours').
  */
-function oursGroupsLessTheirRemovals(ours: Groups, theirsIds: ReadonlySet<string>, baseIds: ReadonlySet<string> | undefined, notes: string[]): Groups {
+function oursGroupsLessTheirRemovals(ours: Groups, theirs: Groups, base: Groups | undefined, notes: string[]): Groups {
   notes.push("the two sides have different key groups (Shamir); the merged file keeps ours: run `hush updatekeys` to apply .sops.yaml");
-  if (baseIds === undefined) return ours;
-  const removedByTheirs = (e: MasterKeyEntry): boolean => baseIds.has(idOf(e)) && !theirsIds.has(idOf(e));
-  const removed = ours.flat().filter(removedByTheirs);
+  if (base === undefined) return ours;
+  const ids = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
+  const perGroup = base.length === ours.length && theirs.length === ours.length;
+  const [baseIds, theirsIds] = [ids(base), ids(theirs)];
+  const removedByTheirs = (e: MasterKeyEntry, gi: number): boolean =>
+    perGroup ? base[gi]!.some((b) => idOf(b) === idOf(e)) && !theirs[gi]!.some((t) => idOf(t) === idOf(e)) : baseIds.has(idOf(e)) && !theirsIds.has(idOf(e));
+  const removed = ours.flatMap((group, gi) => group.filter((e) => removedByTheirs(e, gi)));
   if (removed.length === 0) return ours;
-  const groups = ours.map((group) => group.filter((e) => !removedByTheirs(e)));
+  const groups = ours.map((group, gi) => group.filter((e) => !removedByTheirs(e, gi)));
   const emptied = groups.findIndex((group) => group.length === 0);
   if (emptied >= 0) {
     throw new HushError("EMPTY_KEY_GROUP", `merging the two sides' recipients leaves key group ${emptied + 1} empty (their side removed ${listKeys(ours[emptied]!)})`, {
