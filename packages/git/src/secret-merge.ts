@@ -13,7 +13,8 @@ import {
   type KeySourceResolver,
   type OpenedFile,
 } from "@hush/core";
-import { describeKey, mergeKeys, sameKey } from "./key-merge.ts";
+import { mergeKeys, sameKey } from "./key-merge.ts";
+import { describeKey } from "./recipient-merge.ts";
 import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
 import { mergePlaintexts, renderConflicts } from "./text-merge.ts";
 import { describeConflict, type MergeConflict } from "./tree-merge.ts";

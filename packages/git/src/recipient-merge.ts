@@ -1,0 +1,82 @@
+import { appendAll, HushError, masterKeyIdentity, printable, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+
+/**
+ * The recipients of a merged encrypted file, merged three-way by identity from both sides' key
+ * groups and the common ancestor's (for `mergeKeys`, which decides who gets the data key).
+ */
+
+/** Key groups as a file's metadata holds them. */
+export type Groups = ReadonlyArray<readonly MasterKeyEntry[]>;
+
+/** A key's identity for messages: kind and id, with control characters escaped (names come from files). */
+export function describeKey(entry: MasterKeyEntry | MasterKeyRecipient): string {
+  return `${entry.kind} ${printable(masterKeyIdentity(entry))}`;
+}
+
+/** A key as a set member: kind and identity. */
+export const idOf = (e: MasterKeyEntry): string => `${e.kind}:${masterKeyIdentity(e)}`;
+/** Keys for a message, comma separated. */
+export const listKeys = (entries: readonly MasterKeyEntry[]): string => entries.map(describeKey).join(", ");
+
+/**
+ * Recipients, merged three-way by identity: a key stays when both sides kept it, is added when
+ * either side added it, and goes when either side removed it, so that a revocation on one branch
+ * is not undone by a merge and an addition is kept (and named in the merge's output). Entries are
+ * ours' where ours has the key. Only for single-group files: with Shamir groups that differ,
+ * ours' groups are kept, less the recipients their side removed.
+ */
+export function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | undefined, notes: string[]): Groups {
+  const ids = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
+  const oursIds = ids(ours);
+  const theirsIds = ids(theirs);
+  const sameIds = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.size === b.size && [...a].every((i) => b.has(i));
+  // Group by group: a recipient moved out of one Shamir group no longer holds that group's share.
+  if (ours.length === theirs.length && ours.every((group, gi) => sameIds(ids([group]), ids([theirs[gi]!])))) return ours;
+  if (!(ours.length === 1 && theirs.length === 1 && (base === undefined || base.length === 1))) return oursGroupsLessTheirRemovals(ours, theirs, base, notes);
+  const baseIds = base === undefined ? undefined : ids(base);
+  const keep = (id: string): boolean => {
+    const inOurs = oursIds.has(id);
+    const inTheirs = theirsIds.has(id);
+    if (baseIds === undefined) return inOurs || inTheirs;
+    return baseIds.has(id) ? inOurs && inTheirs : inOurs || inTheirs;
+  };
+  const group = ours[0]!.filter((e) => keep(idOf(e)));
+  const removed = ours[0]!.filter((e) => !keep(idOf(e)));
+  const added = theirs[0]!.filter((e) => !oursIds.has(idOf(e)) && keep(idOf(e)));
+  appendAll(group, added);
+  if (group.length === 0) throw new HushError("EMPTY_KEY_GROUP", "merging the two sides' recipients leaves no key (each side removed the keys the other kept)");
+  if (added.length > 0) notes.push(`recipients added by their side: ${added.map(describeKey).join(", ")}`);
+  if (removed.length > 0) notes.push(`recipients removed by their side: ${removed.map(describeKey).join(", ")}`);
+  return [group];
+}
+
+/**
+ * Ours' Shamir groups when the two sides' groups differ, less every recipient their side removed:
+ * a revocation made on their branch (often with a re-key, which draws a fresh data key) must not
+ * be undone by keeping ours' groups, nor a fresh data key's shares wrapped to the revoked
+ * recipient. When the base and both sides have as many groups, a removal is per group (taken
+ * out of one group, a recipient no longer holds that group's share); otherwise a recipient the
+ * base lists and their side does not list at all. Their additions are not carried (the groups
+ * are ours').
+ */
+function oursGroupsLessTheirRemovals(ours: Groups, theirs: Groups, base: Groups | undefined, notes: string[]): Groups {
+  notes.push("the two sides have different key groups (Shamir); the merged file keeps ours: run `hush updatekeys` to apply .sops.yaml");
+  if (base === undefined) return ours;
+  const ids = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
+  const perGroup = base.length === ours.length && theirs.length === ours.length;
+  const [baseIds, theirsIds] = [ids(base), ids(theirs)];
+  const removedByTheirs = (e: MasterKeyEntry, gi: number): boolean =>
+    perGroup ? base[gi]!.some((b) => idOf(b) === idOf(e)) && !theirs[gi]!.some((t) => idOf(t) === idOf(e)) : baseIds.has(idOf(e)) && !theirsIds.has(idOf(e));
+  const removed = ours.flatMap((group, gi) => group.filter((e) => removedByTheirs(e, gi)));
+  if (removed.length === 0) return ours;
+  const groups = ours.map((group, gi) => group.filter((e) => !removedByTheirs(e, gi)));
+  const emptied = groups.findIndex((group) => group.length === 0);
+  if (emptied >= 0) {
+    throw new HushError("EMPTY_KEY_GROUP", `merging the two sides' recipients leaves key group ${emptied + 1} empty (their side removed ${listKeys(ours[emptied]!)})`, {
+      hint: "take one side as it is (`git checkout --ours FILE` or `--theirs FILE`), make the other side's change again with `hush edit FILE`, then `git add FILE`",
+    });
+  }
+  notes.push(`recipients removed by their side: ${listKeys([...new Map(removed.map((e) => [idOf(e), e])).values()])}`);
+  return groups;
+}
+
