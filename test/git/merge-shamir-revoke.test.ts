@@ -91,4 +91,38 @@ describe("a recipient revoked from Shamir key groups on one branch", () => {
     await expectRevokedCannotRead(repo, revoked, secret, [2, 1]);
     expect(said).toContain(`recipients removed by their side: age ${revoked.recipient}`);
   });
+
+  it("a branch that copies a one-share reader into the other group: merging main (re-keyed) into it gives that reader no second share", async () => {
+    const oneShare = createAgeKey(sb, "one-share");
+    const other = createAgeKey(sb, "other-group");
+    const repo = createRepo(sb, "shamir-copied-reader");
+    writeFileSync(join(repo, ".sops.yaml"), twoGroups([sb.recipient, oneShare.recipient], [sb.recipient, other.recipient]));
+    const secret = "base-secret-two-shares-4b2c";
+    writeFileSync(join(repo, "app.enc.yaml"), `a: ${secret}\n`);
+    ok(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }));
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: oneShare.env }).status).not.toBe(0);
+
+    // The branch relabels the other group's entry with its own recipient, as anyone can without a key.
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    const file = join(repo, "app.enc.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(other.recipient, oneShare.recipient));
+    commitAll(sb, repo, "regroup");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    ok(hush(sb, ["rotate", "-i", "-y", "app.enc.yaml"], { cwd: repo }));
+    commitAll(sb, repo, "rotate");
+
+    git(sb, repo, ["checkout", "-q", "pr"]);
+    const merge = git(sb, repo, ["merge", "--no-edit", "main"], { allowFail: true });
+    expect(merge.status, merge.stderr).toBe(0);
+    const asOneShare = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: oneShare.env });
+    expect(asOneShare.status).not.toBe(0);
+    expect(asOneShare.stdout).not.toContain(secret);
+    expect((await readMetadata(readFileSync(file, "utf8"), "yaml"))?.keyGroups.map((g) => g.length)).toEqual([2, 1]);
+    expect(hushLines(merge.stderr).join("\n")).toContain(`age ${oneShare.recipient}, added since the common ancestor, is left out of the merged file`);
+    const asUs = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo });
+    ok(asUs);
+    expect(asUs.stdout).toBe(`a: ${secret}\n`);
+  });
 });

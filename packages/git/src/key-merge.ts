@@ -55,16 +55,30 @@ export function sameKey(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 
+/** Whether the entry in merged key group `gi` could read that group's key (or share) before the merge. */
+type ReaderCheck = (entry: MasterKeyEntry, gi: number) => boolean;
+
 /**
- * The identities that could read the file before the merge, and so may be given its data key:
- * the common ancestor's recipients or, with no encrypted ancestor, those both sides list. Any
- * other recipient was added on a branch, which anyone can do without a key.
+ * Who could read the file before the merge, and so may be given its data key: the common
+ * ancestor's recipients or, with no encrypted ancestor, those both sides list. Any other
+ * recipient was added on a branch, which anyone can do without a key. With Shamir groups as many
+ * as the ancestor's, group by group: a recipient a branch copied into another group never held
+ * that group's share, and two shares may open what one did not.
  */
-function readersBefore(sides: KeyMergeSides): Set<string> {
+function readersBefore(sides: KeyMergeSides, merged: Groups): ReaderCheck {
   const ids = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
-  if (sides.baseMetadata !== undefined) return ids(sides.baseMetadata.keyGroups);
-  const theirs = ids(sides.theirs.metadata.keyGroups);
-  return new Set([...ids(sides.ours.metadata.keyGroups)].filter((id) => theirs.has(id)));
+  const base = sides.baseMetadata?.keyGroups;
+  if (base !== undefined && merged.length > 1 && base.length === merged.length) {
+    const perGroup = base.map((group) => ids([group]));
+    return (entry, gi) => perGroup[gi]!.has(idOf(entry));
+  }
+  let readers: Set<string>;
+  if (base !== undefined) readers = ids(base);
+  else {
+    const theirs = ids(sides.theirs.metadata.keyGroups);
+    readers = new Set([...ids(sides.ours.metadata.keyGroups)].filter((id) => theirs.has(id)));
+  }
+  return (entry) => readers.has(idOf(entry));
 }
 
 /**
@@ -84,8 +98,8 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
   }
   const groups = mergeRecipients(ours.metadata.keyGroups, theirs.metadata.keyGroups, sides.baseMetadata?.keyGroups, notes);
   const threshold = ours.metadata.shamirThreshold;
-  const readers = readersBefore(sides);
-  const added = groups.flat().filter((e) => !readers.has(idOf(e)));
+  const isReader = readersBefore(sides, groups);
+  const added = groups.flatMap((group, gi) => group.filter((e) => !isReader(e, gi)));
   let why: string;
   if (base === undefined) why = sides.baseMetadata === undefined ? "the file has no encrypted common ancestor" : "the common ancestor could not be decrypted";
   else if (!sameKey(ours.dataKey, theirs.dataKey)) why = "the two sides have different data keys";
@@ -96,7 +110,7 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
     // is valid here. A fresh key instead would go to recipients on the word of lists a side
     // wrote: in a cherry-pick or a rebase the common ancestor is the branch's own commit, whose
     // list names a recipient the branch added one commit before (carried as written since).
-    const unchecked = await uncheckedEntries(groups, ours, sides.baseMetadata!.keyGroups, readers, keySources);
+    const unchecked = await uncheckedEntries(groups, ours, sides.baseMetadata!.keyGroups, isReader, keySources);
     if (unchecked.length > 0) {
       notes.push(
         `the key ${unchecked.length === 1 ? "entry" : "entries"} of ${unchecked.join(", ")} ${unchecked.length === 1 ? "is" : "are"} not as in the common ancestor and cannot be checked with your keys; kept as our side has ${unchecked.length === 1 ? "it" : "them"}, with the data key (a merge that keeps the data key gives it to no one)`,
@@ -114,8 +128,8 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
   // No added recipient is shown to hold anything that a branch could not have arranged: in a
   // cherry-pick or a rebase the common ancestor, its data key included, is the branch's own, and
   // a KMS key the branch names opens to whatever its owner let your credentials open.
-  const freshGroups = groups.map((group) => group.filter((e) => readers.has(idOf(e))));
-  const leftOut = groups.flat().filter((e) => !readers.has(idOf(e)));
+  const freshGroups = groups.map((group, gi) => group.filter((e) => isReader(e, gi)));
+  const leftOut = added;
   const emptied = freshGroups.findIndex((group) => group.length === 0);
   if (emptied >= 0) {
     throw new HushError(
@@ -153,19 +167,19 @@ function sameRule(a: FileMetadata, b: FileMetadata): boolean {
 const sameEntry = (a: MasterKeyEntry, b: MasterKeyEntry): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * The merged entries of the base's recipients (`readers`) that are not vouched for, to name them:
+ * The merged entries of the base's recipients (`isReader`) that are not vouched for, to name them:
  * neither unchanged since the base (byte for byte, as ours has them: what an edit of ours would
  * keep too) nor unwrapping, with the keys at hand, to the data key. Entries of added recipients are
  * carried as written and not asked about. Shamir shares are not checked one by one: a changed
  * entry of a multi-group file counts as unchecked.
  */
-async function uncheckedEntries(groups: Groups, ours: OpenedFile, base: Groups, readers: ReadonlySet<string>, keySources: KeySourceResolver): Promise<string[]> {
+async function uncheckedEntries(groups: Groups, ours: OpenedFile, base: Groups, isReader: ReaderCheck, keySources: KeySourceResolver): Promise<string[]> {
   const unchecked: string[] = [];
   await Promise.all(
     groups.map((group, gi) =>
       Promise.all(
         group.map(async (entry) => {
-          if (!readers.has(idOf(entry))) return;
+          if (!isReader(entry, gi)) return;
           const unchanged = (ours.metadata.keyGroups[gi] ?? []).some((e) => sameEntry(e, entry)) && (base[gi] ?? []).some((e) => sameEntry(e, entry));
           if (unchanged) return;
           if (groups.length === 1 && (await unwrapsTo(entry, ours.dataKey, keySources))) return;
