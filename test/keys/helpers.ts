@@ -38,6 +38,9 @@ export function hush(
       clearTimeout(timer);
       done({ status: code ?? (signal === null ? 1 : 128), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
     });
+    // Most commands never read standard input and may exit before it is written: a closed pipe
+    // (EPIPE) is then no failure of the test, and unhandled it would fail the whole run.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.input ?? "");
   });
 }
