@@ -198,3 +198,9 @@ export function findPlaintext(sb: Sandbox, repo: string, secrets: readonly strin
   for (const [i, n] of needles.entries()) if (objects.stdout.includes(n)) hits.push(`git object: ${secrets[i]}`);
   return hits;
 }
+
+/** The `sops.age` entries of a YAML file, as text blocks (`        - ...` up to the next one), as anyone can edit them on a branch. */
+export function ageEntryBlocks(text: string): string[] {
+  const list = /^ {4}age:\n((?: {8}.*\n)+)/m.exec(text)?.[1] ?? "";
+  return list.split(/(?=^ {8}- )/m).filter((b) => b !== "");
+}

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateAgeKeyPair } from "@hush/key-source-age";
-import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, hushLines, writeEncrypted, setupDrivers, type AgeKey, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, hushLines, writeEncrypted, setupDrivers, type AgeKey, type Sandbox, ageEntryBlocks } from "./helpers.ts";
 
 /**
  * A recipient added on a branch and "shown" to hold its side's data key: an age or PGP entry
@@ -17,12 +17,6 @@ beforeAll(() => {
 });
 
 afterAll(() => sb.cleanup());
-
-/** The `sops.age` entries of a YAML file, as text blocks (`        - ...` up to the next one). */
-function ageEntryBlocks(text: string): string[] {
-  const list = /^ {4}age:\n((?: {8}.*\n)+)/m.exec(text)?.[1] ?? "";
-  return list.split(/(?=^ {8}- )/m).filter((b) => b !== "");
-}
 
 /**
  * What an outsider with no key can write for `path`: a file of their own, under a data key they

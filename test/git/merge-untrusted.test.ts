@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, realpathSync, rmSync, symlinkSync,
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, hushLines, writeEncrypted, type AgeKey, setupDrivers, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, hushLines, writeEncrypted, type AgeKey, setupDrivers, type Sandbox, ageEntryBlocks } from "./helpers.ts";
 
 /**
  * The merge driver and `hush git resolve` against a branch written by someone without the key,
@@ -74,12 +74,6 @@ describe("hush git resolve under signals", () => {
     }
   });
 });
-
-/** The `sops.age` entries of a YAML file, as text blocks (`        - ...` up to the next one). */
-function ageEntryBlocks(text: string): string[] {
-  const list = /^ {4}age:\n((?: {8}.*\n)+)/m.exec(text)?.[1] ?? "";
-  return list.split(/(?=^ {8}- )/m).filter((b) => b !== "");
-}
 
 describe("a file copied over another on a branch, by someone without its key", () => {
   const prodSecret = "prod-only-secret-93e1";
