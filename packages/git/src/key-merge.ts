@@ -14,7 +14,7 @@ import {
   type MasterKeyEntry,
   type OpenedFile,
 } from "@hush/core";
-import { describeKey, idOf, listKeys, mergeRecipients, type Groups } from "./recipient-merge.ts";
+import { describeKey, idOf, idsOf, listKeys, mergeRecipients, type Groups } from "./recipient-merge.ts";
 
 /**
  * The data key and key entries of a merged file. Both sides are untrusted input: a branch can
@@ -66,17 +66,16 @@ type ReaderCheck = (entry: MasterKeyEntry, gi: number) => boolean;
  * that group's share, and two shares may open what one did not.
  */
 function readersBefore(sides: KeyMergeSides, merged: Groups): ReaderCheck {
-  const ids = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
   const base = sides.baseMetadata?.keyGroups;
   if (base !== undefined && merged.length > 1 && base.length === merged.length) {
-    const perGroup = base.map((group) => ids([group]));
+    const perGroup = base.map((group) => idsOf([group]));
     return (entry, gi) => perGroup[gi]!.has(idOf(entry));
   }
   let readers: Set<string>;
-  if (base !== undefined) readers = ids(base);
+  if (base !== undefined) readers = idsOf(base);
   else {
-    const theirs = ids(sides.theirs.metadata.keyGroups);
-    readers = new Set([...ids(sides.ours.metadata.keyGroups)].filter((id) => theirs.has(id)));
+    const theirs = idsOf(sides.theirs.metadata.keyGroups);
+    readers = new Set([...idsOf(sides.ours.metadata.keyGroups)].filter((id) => theirs.has(id)));
   }
   return (entry) => readers.has(idOf(entry));
 }

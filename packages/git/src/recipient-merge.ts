@@ -15,6 +15,8 @@ export function describeKey(entry: MasterKeyEntry | MasterKeyRecipient): string 
 
 /** A key as a set member: kind and identity. */
 export const idOf = (e: MasterKeyEntry): string => `${e.kind}:${masterKeyIdentity(e)}`;
+/** The identities of every key of `groups`. */
+export const idsOf = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
 /** Keys for a message, comma separated. */
 export const listKeys = (entries: readonly MasterKeyEntry[]): string => entries.map(describeKey).join(", ");
 
@@ -26,14 +28,13 @@ export const listKeys = (entries: readonly MasterKeyEntry[]): string => entries.
  * ours' groups are kept, less the recipients their side removed.
  */
 export function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | undefined, notes: string[]): Groups {
-  const ids = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
-  const oursIds = ids(ours);
-  const theirsIds = ids(theirs);
+  const oursIds = idsOf(ours);
+  const theirsIds = idsOf(theirs);
   const sameIds = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.size === b.size && [...a].every((i) => b.has(i));
   // Group by group: a recipient moved out of one Shamir group no longer holds that group's share.
-  if (ours.length === theirs.length && ours.every((group, gi) => sameIds(ids([group]), ids([theirs[gi]!])))) return ours;
+  if (ours.length === theirs.length && ours.every((group, gi) => sameIds(idsOf([group]), idsOf([theirs[gi]!])))) return ours;
   if (!(ours.length === 1 && theirs.length === 1 && (base === undefined || base.length === 1))) return oursGroupsLessTheirRemovals(ours, theirs, base, notes);
-  const baseIds = base === undefined ? undefined : ids(base);
+  const baseIds = base === undefined ? undefined : idsOf(base);
   const keep = (id: string): boolean => {
     const inOurs = oursIds.has(id);
     const inTheirs = theirsIds.has(id);
@@ -45,8 +46,8 @@ export function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | und
   const added = theirs[0]!.filter((e) => !oursIds.has(idOf(e)) && keep(idOf(e)));
   appendAll(group, added);
   if (group.length === 0) throw new HushError("EMPTY_KEY_GROUP", "merging the two sides' recipients leaves no key (each side removed the keys the other kept)");
-  if (added.length > 0) notes.push(`recipients added by their side: ${added.map(describeKey).join(", ")}`);
-  if (removed.length > 0) notes.push(`recipients removed by their side: ${removed.map(describeKey).join(", ")}`);
+  if (added.length > 0) notes.push(`recipients added by their side: ${listKeys(added)}`);
+  if (removed.length > 0) notes.push(`recipients removed by their side: ${listKeys(removed)}`);
   return [group];
 }
 
@@ -62,9 +63,8 @@ export function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | und
 function oursGroupsLessTheirRemovals(ours: Groups, theirs: Groups, base: Groups | undefined, notes: string[]): Groups {
   notes.push("the two sides have different key groups (Shamir); the merged file keeps ours: run `hush updatekeys` to apply .sops.yaml");
   if (base === undefined) return ours;
-  const ids = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
   const perGroup = base.length === ours.length && theirs.length === ours.length;
-  const [baseIds, theirsIds] = [ids(base), ids(theirs)];
+  const [baseIds, theirsIds] = [idsOf(base), idsOf(theirs)];
   const removedByTheirs = (e: MasterKeyEntry, gi: number): boolean =>
     perGroup ? base[gi]!.some((b) => idOf(b) === idOf(e)) && !theirs[gi]!.some((t) => idOf(t) === idOf(e)) : baseIds.has(idOf(e)) && !theirsIds.has(idOf(e));
   const removed = ours.flatMap((group, gi) => group.filter((e) => removedByTheirs(e, gi)));
