@@ -43,6 +43,40 @@ describe("SOPS's command line as a drop-in", () => {
     expect(k.hush(["-d", "--extract", '["a"]', f]).stdout).toBe("1\n");
   });
 
+  it("a malformed --encryption-context is refused (exit 6, nothing written) with or without --kms, as SOPS does", () => {
+    const plain = k.path("context.yaml");
+    writeFileSync(plain, "a: 1\n");
+    const arn = "arn:aws:kms:us-east-1:111122223333:key/0f0e0d0c-0b0a-0908-0706-050403020100";
+    const cases: string[][] = [
+      ["encrypt", "--age", k.recipient, "--encryption-context", "bad"],
+      ["encrypt", "-i", "--age", k.recipient, "--encryption-context", "app:web,bad"],
+      // SOPS splits each item at every colon: a value holding one is an error, not part of the value.
+      ["encrypt", "--kms", arn, "--encryption-context", "app:web:x"],
+      ["-e", "-i", "--age", k.recipient, "--encryption-context", "k1:v1,"],
+    ];
+    for (const args of cases) {
+      const r = k.hush([...args, plain]);
+      expect(r.status, args.join(" ")).toBe(6);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^hush: Invalid --encryption-context item .*: expected key:value/);
+      expect(readFileSync(plain, "utf8")).toBe("a: 1\n");
+    }
+    const f = encryptFile(k, "context-rotate.yaml", "a: 1\n");
+    const before = readFileSync(f, "utf8");
+    expect(k.hush(["rotate", "-i", "--add-age", k.recipient, "--encryption-context", "x", f]).status).toBe(6);
+    expect(readFileSync(f, "utf8")).toBe(before);
+  });
+
+  it("-e with a key option (--aws-profile, --encryption-context) encrypts: only --add-*/--rm-* mean rotate", async () => {
+    const f = k.path("key-options.yaml");
+    writeFileSync(f, "a: 1\n");
+    const r = k.hush(["-e", "-i", "--age", k.recipient, "--aws-profile", "dev", "--encryption-context", "app:web", f]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(readFileSync(f, "utf8")).toMatch(/^a: ENC\[AES256_GCM,/);
+    expect(await k.decrypt(f)).toBe("a: 1\n");
+  });
+
   it("no mode flag means edit", async () => {
     const ed = installFakeEditor(k.dir);
     const f = encryptFile(k, "legacy-edit.yaml", "a: 1\n");

@@ -68,11 +68,12 @@ export const legacyKeyFlags = (cmd: Command): Command => {
   return addBackendOptions(cmd, KEY_BACKENDS);
 };
 
-/** The backends' option values (`aws-profile` → its value) from parsed flags. */
+/** The backends' option values (`aws-profile` → its value) from parsed flags, each checked when given. */
 function optionValues(b: KeyBackend, flags: Readonly<Record<string, unknown>>): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const o of b.flags.options ?? []) {
     const v = flags[optionKey(o.name)];
+    if (typeof v === "string") o.check?.(v);
     out[o.name] = typeof v === "string" ? v : undefined;
   }
   return out;
@@ -89,7 +90,8 @@ export function keysFromFlags(flags: Readonly<Record<string, unknown>>, env: Rea
     const given = flags[optionKey(`${prefix}${b.flags.name}`)];
     const value = given ?? (prefix === "" && b.flags.env !== undefined ? env[b.flags.env] : undefined);
     const items = csv(value);
-    if (items.length > 0) appendAll(keys, b.flags.parse(items, optionValues(b, flags)));
+    const options = optionValues(b, flags);
+    if (items.length > 0) appendAll(keys, b.flags.parse(items, options));
   }
   return keys;
 }

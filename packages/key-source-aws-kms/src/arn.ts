@@ -150,9 +150,9 @@ export function parseKmsArnList(
 }
 
 /**
- * Parses `--encryption-context k1:v1,k2:v2` (SOPS syntax: each item splits at ":" into exactly
- * two parts; a later duplicate key wins). "" gives an empty context.
- * Throws HushError("INVALID_ARGUMENT") on any other shape.
+ * Parses `--encryption-context k1:v1,k2:v2` as SOPS does (`kms.ParseKMSContext`): each item splits
+ * at ":" into exactly two parts, nothing is trimmed, a later duplicate key wins; "" gives an empty
+ * context. Throws HushError("INVALID_ENCRYPTION_CONTEXT") (exit 6, as SOPS) on any other shape.
  */
 export function parseEncryptionContext(text: string): Record<string, string> {
   if (text === "") return {};
@@ -161,11 +161,11 @@ export function parseEncryptionContext(text: string): Record<string, string> {
     const parts = item.split(":");
     if (parts.length !== 2) {
       throw new HushError(
-        "INVALID_ARGUMENT",
-        `Invalid encryption context item ${describeUntrusted(item)}: expected key:value (items separated by commas)`,
+        "INVALID_ENCRYPTION_CONTEXT",
+        `Invalid --encryption-context item ${describeUntrusted(item)}: expected key:value (items separated by commas)`,
       );
     }
     pairs.push([parts[0] ?? "", parts[1] ?? ""]);
   }
-  return validateContext(Object.fromEntries(pairs));
+  return validateContext(Object.fromEntries(pairs), "INVALID_ENCRYPTION_CONTEXT");
 }

@@ -1,5 +1,5 @@
-import { HushError, type ConfigContext, type KeyBackend } from "@hush/core";
-import { parseKmsArn, validateProfile, validateRoleArn } from "./arn.ts";
+import type { ConfigContext, KeyBackend } from "@hush/core";
+import { parseEncryptionContext, parseKmsArn, validateProfile, validateRoleArn } from "./arn.ts";
 import type { KmsKeyEntry, KmsKeyRecipient } from "./entry.ts";
 
 /**
@@ -26,17 +26,6 @@ function kmsIdentity(key: KmsKeyRecipient): string {
   if (key.awsProfile !== "") id += `|${ctx}|${key.awsProfile}`;
   else if (ctx !== "") id += `|${ctx}`;
   return id;
-}
-
-/** `k1:v1,k2:v2`, the `--encryption-context` syntax (split at the first colon). */
-function parseContext(text: string | undefined): Record<string, string> {
-  const ctx: Record<string, string> = {};
-  for (const pair of (text ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "")) {
-    const i = pair.indexOf(":");
-    if (i <= 0) throw new HushError("INVALID_ENCRYPTION_CONTEXT", "invalid --encryption-context format (expected key:value,key:value)");
-    ctx[pair.slice(0, i)] = pair.slice(i + 1);
-  }
-  return ctx;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -121,10 +110,10 @@ export const awsKmsBackend: KeyBackend<KmsKeyEntry, KmsKeyRecipient> = {
     env: "SOPS_KMS_ARN",
     options: [
       { name: "aws-profile", valueName: "name", help: "AWS profile for --kms keys" },
-      { name: "encryption-context", valueName: "pairs", help: "KMS encryption context, key:value,key:value" },
+      { name: "encryption-context", valueName: "pairs", help: "KMS encryption context, key:value,key:value", check: parseEncryptionContext },
     ],
     parse: (items, options) => {
-      const context = parseContext(options["encryption-context"]);
+      const context = parseEncryptionContext(options["encryption-context"] ?? "");
       return items.map((item) => {
         const [arn, role] = splitArnRole(item.replace(/\s/g, ""));
         return { kind: "kms", arn, role, context, awsProfile: options["aws-profile"] ?? "" };

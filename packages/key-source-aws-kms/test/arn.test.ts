@@ -164,6 +164,6 @@ describe("parseEncryptionContext", () => {
   });
 
   it.each(["k1", "k1:v1:x", "k1:v1,", ",k1:v1", ":v"])("rejects %j", (text) => {
-    expect(codeOf(() => parseEncryptionContext(text))).toBe("INVALID_ARGUMENT");
+    expect(codeOf(() => parseEncryptionContext(text))).toBe("INVALID_ENCRYPTION_CONTEXT");
   });
 });

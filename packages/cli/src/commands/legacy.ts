@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import { HushError, closestName, formatFromPath, printable, SOPS_FORMAT_VERSION } from "@hush/core";
 import { readAll, writeOut, type CliIo } from "../io.ts";
 import { KEY_BACKENDS, usableKeyBackends } from "../backends.ts";
-import { keyFlagKeys, legacyKeyFlags, optionKey } from "../key-flags.ts";
+import { hasKeyChanges, keyFlagKeys, legacyKeyFlags, optionKey } from "../key-flags.ts";
 import { hushVersion, sopsStyleVersion } from "../version.ts";
 
 /**
@@ -166,11 +166,12 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
     ...(indent === undefined ? {} : { indent }),
   };
 
-  const addRm = keyFlagKeys(["add-", "rm-"]).filter((k) => typeof o[k] === "string" && o[k] !== "");
   const modes: string[] = [];
   if (o.encrypt === true) modes.push("encrypt");
   if (o.decrypt === true) modes.push("decrypt");
-  if (o.rotate === true || addRm.length > 0) modes.push("rotate");
+  // Only `--add-*`/`--rm-*` keys imply a rotation: `--aws-profile` and `--encryption-context`
+  // shape the keys of `-e` too.
+  if (o.rotate === true || hasKeyChanges(o)) modes.push("rotate");
   if (o.set !== undefined) modes.push("set");
   if (modes.length > 1) io.stderr.write(`hush: warning: more than one of -e, -d, -r and --set given; using ${modes[modes.length - 1]} (as SOPS does)\n`);
   const mode = modes[modes.length - 1] ?? "edit";
@@ -220,7 +221,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
       });
     }
     case "rotate": {
-      if (addRm.length > 0 && !existsSync(file)) throw new HushError("REKEY_MISSING_FILE", `${file}: cannot add or remove keys of a file that does not exist`, { located: true });
+      if (hasKeyChanges(o) && !existsSync(file)) throw new HushError("REKEY_MISSING_FILE", `${file}: cannot add or remove keys of a file that does not exist`, { located: true });
       const { runRotate } = await import("./rotate.ts");
       // SOPS's `-r -i` prints nothing on stdout (the file is rewritten): hush's summary is a
       // message, so it goes to stderr, and a script's stdout stays empty.

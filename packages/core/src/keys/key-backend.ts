@@ -111,4 +111,9 @@ export interface KeyFlagOption {
   readonly name: string;
   readonly valueName: string;
   readonly help: string;
+  /**
+   * Checks the option's value whenever it is given, with or without keys of this kind (SOPS
+   * refuses a malformed `--encryption-context` on any command that takes it); throws a HushError.
+   */
+  check?(value: string): void;
 }
