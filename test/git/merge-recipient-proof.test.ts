@@ -84,7 +84,7 @@ describe("an added recipient whose entry your own key opens", () => {
     commitAll(sb, repo, "main: app");
     const { status, said } = await mainAddsThenMerges(repo, "relabel");
     expect(status, said).toBe(0);
-    expect(said).toContain(`age ${outsider.recipient}, added since the common ancestor, is left out of the merged file`);
+    expect(said).toContain(`age ${outsider.recipient}, listed by one side only (the file has no encrypted common ancestor), is left out of the merged file`);
     expectTeamOnly(repo, `db_password: ${secrets[0]}\napi_token: ${secrets[1]}\nother: anything\n`);
   });
 });

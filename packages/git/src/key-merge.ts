@@ -99,6 +99,7 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
   const threshold = ours.metadata.shamirThreshold;
   const isReader = readersBefore(sides, groups);
   const added = groups.flatMap((group, gi) => group.filter((e) => !isReader(e, gi)));
+  const addedHow = sides.baseMetadata === undefined ? "listed by one side only (the file has no encrypted common ancestor)" : "added since the common ancestor";
   let why: string;
   if (base === undefined) why = sides.baseMetadata === undefined ? "the file has no encrypted common ancestor" : "the common ancestor could not be decrypted";
   else if (!sameKey(ours.dataKey, theirs.dataKey)) why = "the two sides have different data keys";
@@ -117,7 +118,7 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
     }
     if (added.length > 0) {
       notes.push(
-        `${listKeys(added)}, added since the common ancestor, ${added.length === 1 ? "keeps the key entry its side wrote" : "keep the key entries their side wrote"}: a merge wraps the data key to no recipient a branch added, so ${added.length === 1 ? "it reads" : "they read"} the merged file only if whoever added ${added.length === 1 ? "it" : "them"} held the key; ${added.length === 1 ? "it stays a recipient" : "they stay recipients"}, which later re-keys wrap to: remove ${added.length === 1 ? "it" : "them"} unless ${added.length === 1 ? "it belongs" : "they belong"}`,
+        `${listKeys(added)}, ${addedHow}, ${added.length === 1 ? "keeps the key entry its side wrote" : "keep the key entries their side wrote"}: a merge wraps the data key to no recipient a branch added, so ${added.length === 1 ? "it reads" : "they read"} the merged file only if whoever added ${added.length === 1 ? "it" : "them"} held the key; ${added.length === 1 ? "it stays a recipient" : "they stay recipients"}, which later re-keys wrap to: remove ${added.length === 1 ? "it" : "them"} unless ${added.length === 1 ? "it belongs" : "they belong"}`,
       );
     }
     // The union never holds one IV twice.
@@ -133,13 +134,13 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
   if (emptied >= 0) {
     throw new HushError(
       "EMPTY_KEY_GROUP",
-      `the merged file needs a fresh data key (${why}), and every recipient of ${groups.length === 1 ? "it" : `key group ${emptied + 1}`} was added since the common ancestor (${listKeys(groups[emptied]!)}): a merge wraps a data key to no recipient a branch added`,
+      `the merged file needs a fresh data key (${why}), and every recipient of ${groups.length === 1 ? "it" : `key group ${emptied + 1}`} (${listKeys(groups[emptied]!)}) was ${addedHow}: a merge wraps a data key to no recipient a branch added`,
       { hint: "take one side as it is (`git checkout --ours FILE` or `--theirs FILE`), make the other side's change again with `hush edit FILE`, then `git add FILE`" },
     );
   }
   if (leftOut.length > 0) {
     notes.push(
-      `${listKeys(leftOut)}, added since the common ancestor, ${leftOut.length === 1 ? "is" : "are"} left out of the merged file: it gets a fresh data key, and a merge wraps a data key to no recipient a branch added (anyone can add one); if ${leftOut.length === 1 ? "it" : "they"} should read the file, run \`hush updatekeys\` on it after the merge`,
+      `${listKeys(leftOut)}, ${addedHow}, ${leftOut.length === 1 ? "is" : "are"} left out of the merged file: it gets a fresh data key, and a merge wraps a data key to no recipient a branch added (anyone can add one); if ${leftOut.length === 1 ? "it" : "they"} should read the file, run \`hush updatekeys\` on it after the merge`,
     );
   }
   const unproven = await unprovenReaders(freshGroups, sides, keySources);
