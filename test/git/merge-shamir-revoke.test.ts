@@ -80,6 +80,7 @@ describe("a recipient revoked from Shamir key groups on one branch", () => {
     await expectRevokedCannotRead(repo, revoked, secret, [1, 1]);
     expect(readFileSync(join(repo, "app.enc.yaml"), "utf8")).not.toContain(revoked.recipient);
     expect(said).toContain(`recipients removed by their side: age ${revoked.recipient}`);
+    expect(said).toContain(`recipients their side added, not in the merged file (its key groups are ours): age ${added.recipient}`);
   });
 
   it("removed from one group (hush updatekeys): it keeps only the other group's share, too few to read the merged values", async () => {

@@ -58,10 +58,13 @@ export function mergeRecipients(ours: Groups, theirs: Groups, base: Groups | und
  * recipient. When the base and both sides have as many groups, a removal is per group (taken
  * out of one group, a recipient no longer holds that group's share); otherwise a recipient the
  * base lists and their side does not list at all. Their additions are not carried (the groups
- * are ours').
+ * are ours'), and are named: whoever added them expects them to read the merged file.
  */
 function oursGroupsLessTheirRemovals(ours: Groups, theirs: Groups, base: Groups | undefined, notes: string[]): Groups {
   notes.push("the two sides have different key groups (Shamir); the merged file keeps ours: run `hush updatekeys` to apply .sops.yaml");
+  const [oursIds, knownIds] = [idsOf(ours), base === undefined ? new Set<string>() : idsOf(base)];
+  const notCarried = [...new Map(theirs.flat().filter((e) => !oursIds.has(idOf(e)) && !knownIds.has(idOf(e))).map((e) => [idOf(e), e])).values()];
+  if (notCarried.length > 0) notes.push(`recipients their side added, not in the merged file (its key groups are ours): ${listKeys(notCarried)}`);
   if (base === undefined) return ours;
   const perGroup = base.length === ours.length && theirs.length === ours.length;
   const [baseIds, theirsIds] = [idsOf(base), idsOf(theirs)];
