@@ -1,4 +1,4 @@
-import { appendAll, HushError, masterKeyIdentity, printable, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { appendAll, comparableIdentity, HushError, masterKeyIdentity, printable, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 
 /**
  * The recipients of a merged encrypted file, merged three-way by identity from both sides' key
@@ -13,8 +13,11 @@ export function describeKey(entry: MasterKeyEntry | MasterKeyRecipient): string 
   return `${entry.kind} ${printable(masterKeyIdentity(entry))}`;
 }
 
-/** A key as a set member: kind and identity. */
-export const idOf = (e: MasterKeyEntry): string => `${e.kind}:${masterKeyIdentity(e)}`;
+/**
+ * A key as a set member: kind and identity as compared (a PGP fingerprint in either case is one
+ * key, as for gpg and `.sops.yaml`: a branch that re-cases it neither removes nor adds anyone).
+ */
+export const idOf = (e: MasterKeyEntry): string => `${e.kind}:${comparableIdentity(e)}`;
 /** The identities of every key of `groups`. */
 export const idsOf = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
 /** Keys for a message, comma separated. */

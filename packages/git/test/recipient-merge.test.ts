@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import type { MasterKeyEntry } from "@hush/core";
+import { mergeRecipients } from "../src/recipient-merge.ts";
+
+/** A PGP entry as a file holds it; only the fingerprint matters to the recipient merge. */
+const pgp = (fp: string): MasterKeyEntry => ({ kind: "pgp", fp, enc: "-----BEGIN PGP MESSAGE-----\nx\n-----END PGP MESSAGE-----", created_at: "2026-01-01T00:00:00Z" }) as MasterKeyEntry;
+
+describe("mergeRecipients", () => {
+  it("takes a PGP fingerprint in another case for the same key (gpg and .sops.yaml do), not for a removal and an addition", () => {
+    const fp = "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4";
+    const other = "0123456789ABCDEF0123456789ABCDEF01234567";
+    const notes: string[] = [];
+    const merged = mergeRecipients([[pgp(fp), pgp(other)]], [[pgp(fp.toLowerCase()), pgp(other)]], [[pgp(fp), pgp(other)]], notes);
+    expect(merged).toEqual([[pgp(fp), pgp(other)]]);
+    expect(notes).toEqual([]);
+  });
+});
