@@ -92,6 +92,10 @@ export const awsKmsBackend: KeyBackend<KmsKeyEntry, KmsKeyRecipient> = {
     return out;
   },
   identity: kmsIdentity,
+  // SOPS's identity joins context pairs with ":" and "," unescaped, so {a: "b,c:d"} and
+  // {a: "b", c: "d"} read the same; a key policy can tell those contexts apart, so comparisons
+  // (merges, drift from .sops.yaml) use an encoding that cannot collide.
+  comparable: (k) => JSON.stringify([k.arn, k.role, Object.keys(k.context).sort().map((c) => [c, k.context[c]]), k.awsProfile]),
   recipientOf: (e) => ({ kind: "kms", arn: e.arn, role: e.role, context: { ...e.context }, awsProfile: e.awsProfile }),
   wrappedKeyForm: /^[A-Za-z0-9+/]+={0,2}$/,
   wrappedKeyFault: ciphertextFault,
