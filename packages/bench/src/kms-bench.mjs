@@ -14,31 +14,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { loadStartKmsTestServer } from "./kms-server.mjs";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const HUSH = join(root, "packages", "cli", "bin", "hush.js");
-
-/**
- * The project's KMS test server lives in the (never built) testkit as TypeScript; Node 20 cannot
- * run that, so its two files are transpiled to a temporary directory and imported from there.
- */
-async function loadKmsTestServer(dir) {
-  const ts = (await import("typescript")).default;
-  const src = join(root, "packages", "testkit", "src");
-  for (const name of ["kms-test-server", "sigv4"]) {
-    const out = ts.transpileModule(readFileSync(join(src, `${name}.ts`), "utf8"), {
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2022,
-        rewriteRelativeImportExtensions: true,
-        verbatimModuleSyntax: true,
-      },
-      fileName: `${name}.ts`,
-    });
-    writeFileSync(join(dir, `${name}.mjs`), out.outputText.replace(/from "\.\/sigv4\.js"/g, 'from "./sigv4.mjs"'));
-  }
-  return import(pathToFileURL(join(dir, "kms-test-server.mjs")).href);
-}
 
 function run(args, env) {
   return new Promise((resolve, reject) => {
@@ -76,7 +55,7 @@ export async function runKmsBench(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), "hush-kms-bench-"));
   let server;
   try {
-    const { startKmsTestServer } = await loadKmsTestServer(dir);
+    const startKmsTestServer = await loadStartKmsTestServer(dir);
     server = await startKmsTestServer();
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: join(dir, "home"), LANG: "C", ...server.env };
     const arn = server.createKey({ description: "hush kms bench" });
