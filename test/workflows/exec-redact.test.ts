@@ -282,6 +282,21 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     expect(out).not.toContain(A_TOKEN);
   });
 
+  it("--redact on a terminal: typing while the program has closed its standard input is dropped, not a crash that loses its output and status", async () => {
+    // hush passes the terminal's input on through a pipe, whose reader the program closed.
+    const closesStdin = 'exec 0<&-; echo ready; sleep 1; echo "done $A_TOKEN"; if [ -n "$1" ]; then cat "$1"; fi; exit 7';
+    for (const [run, shown] of [
+      [["exec-env", "--redact", a, "--", "sh", "-c", closesStdin], "done [redacted]"],
+      [["exec-file", "--redact", a, "--", "sh", "-c", closesStdin, "sh", "{}"], "A_TOKEN=[redacted]"],
+    ] as const) {
+      const out = await onTerminal(run, "typed ahead\r");
+      expect(out, run[0]).toContain(shown);
+      expect(out, run[0]).toContain("hush-status=7");
+      expect(out, run[0]).not.toContain("EPIPE");
+      expect(out, run[0]).not.toContain(A_TOKEN);
+    }
+  });
+
   it("keeps SOPS's one-string form (through /bin/sh) and its argument rule", () => {
     const r = k.hush(["exec-env", "--redact", a, 'printf "%s|%s" "$0" "$A_TOKEN"']);
     expect(r.status).toBe(0);

@@ -145,7 +145,14 @@ function startCommand(io: CliIo, command: CommandLine, env: Record<string, strin
     ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
   });
   if (!detached) {
-    if (child.stdin !== null) io.stdin.pipe(child.stdin);
+    const stdin = child.stdin;
+    if (stdin !== null) {
+      // A command that closed its standard input, or has just ended, cannot take what is typed:
+      // the input is dropped, as a terminal's would be, instead of an EPIPE ending hush (and with
+      // it the command's output and status).
+      stdin.on("error", () => io.stdin.unpipe(stdin));
+      io.stdin.pipe(stdin);
+    }
     if (!redacting) {
       child.stdout?.pipe(io.stdout, { end: false });
       child.stderr?.pipe(io.stderr, { end: false });
