@@ -341,7 +341,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     !ownSession,
   );
   try {
-    dir = makePrivateDir(io.env);
+    dir = makePrivateDir(io.env, user !== undefined);
     const path = join(dir.path, name ?? (fifo ? "tmp-file" : `tmp-file${randomBytes(6).toString("hex")}`));
     if ("shell" in command) checkShellWord(path, name);
     if (fifo) {
