@@ -373,6 +373,23 @@ describe("hush exec-file --redact masks each value as the file it writes spells 
     expect(out).toBe('password: ""\ntoken: null\n---\npassword: [redacted]\ntoken: [redacted]\n');
   });
 
+  it("a binary file's text that is not ASCII, whole or a line of it, as exec-env masks it", () => {
+    const text = "cl\u00e9-secr\u00e8te-ligne-un\nsecond-line-\u00fc\u00f1\u00ee-f3\n";
+    const f = k.path("note.bin");
+    writeFileSync(f, text);
+    const enc = k.hush(["encrypt", "-i", "--input-type", "binary", "--age", k.recipient, f]);
+    expect(enc.status, enc.stderr).toBe(0);
+    const control = k.hush(["exec-file", "--input-type", "binary", f, "--", "cat", "{}"]);
+    expect(control.stdout).toBe(text);
+    for (const print of ["cat", "head -1", "tail -1"]) {
+      const r = k.hush(["exec-file", "--redact", "--input-type", "binary", f, "--", "sh", "-c", `${print} "$1"`, "sh", "{}"]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout, print).toBe(print === "cat" ? "[redacted]" : "[redacted]\n");
+    }
+    const env = k.hush(["exec-env", "--redact", "--input-type", "binary", f, "--", "printenv", "data"]);
+    expect(env.stdout).toBe("[redacted]\n");
+  });
+
   it("a value that --output-type writes in another spelling (1.50e3 as dotenv's 1500.0)", () => {
     const out = catRedacted("number.yaml", "f: 1.50e3\nh: 0x1F\n", ["--output-type", "dotenv"]);
     expect(out).not.toMatch(/1500|31/);
