@@ -1,12 +1,12 @@
 /**
  * The spellings `--redact` masks, as a prefix tree (a radix tree: each edge holds a run of
  * bytes), so that finding which of them start at a position of the output costs one comparison
- * per byte of the longest one found there, whatever the number of spellings. Compared one by
+ * per byte that the output there shares with some spelling, whatever the number of spellings. Compared one by
  * one, 1,000 URLs of one scheme cost a thousand comparisons of `https://` at every `h` of the
  * output, and a chatty build's log went through at a quarter of a megabyte per second.
  */
 
-/** {@link FormTree.walk}: the output ends while still matching a longer spelling. */
+/** What {@link FormTree.walk} finds at one position of the output. */
 export interface Walk {
   /** Where the longest spelling found at the position ends, or -1 for none. */
   readonly end: number;
