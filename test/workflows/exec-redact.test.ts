@@ -282,6 +282,21 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     expect(out).not.toContain(A_TOKEN);
   });
 
+  it("--redact on a terminal: typing while the program has closed its standard input is dropped, not a crash that loses its output and status", async () => {
+    // hush passes the terminal's input on through a pipe, whose reader the program closed.
+    const closesStdin = 'exec 0<&-; echo ready; sleep 1; echo "done $A_TOKEN"; if [ -n "$1" ]; then cat "$1"; fi; exit 7';
+    for (const [run, shown] of [
+      [["exec-env", "--redact", a, "--", "sh", "-c", closesStdin], "done [redacted]"],
+      [["exec-file", "--redact", a, "--", "sh", "-c", closesStdin, "sh", "{}"], "A_TOKEN=[redacted]"],
+    ] as const) {
+      const out = await onTerminal(run, "typed ahead\r");
+      expect(out, run[0]).toContain(shown);
+      expect(out, run[0]).toContain("hush-status=7");
+      expect(out, run[0]).not.toContain("EPIPE");
+      expect(out, run[0]).not.toContain(A_TOKEN);
+    }
+  });
+
   it("keeps SOPS's one-string form (through /bin/sh) and its argument rule", () => {
     const r = k.hush(["exec-env", "--redact", a, 'printf "%s|%s" "$0" "$A_TOKEN"']);
     expect(r.status).toBe(0);
@@ -356,6 +371,23 @@ describe("hush exec-file --redact masks each value as the file it writes spells 
     const out = catRedacted("stream-blank.yaml", 'password: ""\ntoken: null\n---\npassword: hunter2secret-f1\ntoken: tok-secret-f2\n');
     expect(out).not.toMatch(/hunter2secret-f1|tok-secret-f2/);
     expect(out).toBe('password: ""\ntoken: null\n---\npassword: [redacted]\ntoken: [redacted]\n');
+  });
+
+  it("a binary file's text that is not ASCII, whole or a line of it, as exec-env masks it", () => {
+    const text = "cl\u00e9-secr\u00e8te-ligne-un\nsecond-line-\u00fc\u00f1\u00ee-f3\n";
+    const f = k.path("note.bin");
+    writeFileSync(f, text);
+    const enc = k.hush(["encrypt", "-i", "--input-type", "binary", "--age", k.recipient, f]);
+    expect(enc.status, enc.stderr).toBe(0);
+    const control = k.hush(["exec-file", "--input-type", "binary", f, "--", "cat", "{}"]);
+    expect(control.stdout).toBe(text);
+    for (const print of ["cat", "head -1", "tail -1"]) {
+      const r = k.hush(["exec-file", "--redact", "--input-type", "binary", f, "--", "sh", "-c", `${print} "$1"`, "sh", "{}"]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout, print).toBe(print === "cat" ? "[redacted]" : "[redacted]\n");
+    }
+    const env = k.hush(["exec-env", "--redact", "--input-type", "binary", f, "--", "printenv", "data"]);
+    expect(env.stdout).toBe("[redacted]\n");
   });
 
   it("a value that --output-type writes in another spelling (1.50e3 as dotenv's 1500.0)", () => {

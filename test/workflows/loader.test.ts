@@ -108,6 +108,14 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(r.stderr).toBe("hush: missing.env: no such file (set HUSH_ENV_FILE or pass `path`)\n");
   });
 
+  it("a file that is not encrypted is refused in one line naming it and the next step, without its values", () => {
+    writeFileSync(join(app, "plain.env"), `DOTENV_SECRET=${SECRETS.dotenv}\n`);
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "plain.env" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("hush: plain.env: sops metadata not found; the file is not encrypted (`hush encrypt -i plain.env` encrypts it in place)\n");
+  });
+
   it("refuses a file that would tell the program's own hush or sops which command gives keys", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "keycmd.env" });
     expect(r.status).toBe(1);

@@ -281,4 +281,15 @@ describe("hush exec-env FILE -- cmd when the command cannot start", () => {
     expect(notProgram.stderr).toContain("cannot run ./not-executable.sh: not an executable program (EACCES)");
     expect(notProgram.stderr).not.toContain(TOKEN);
   });
+
+  it("a value larger than the system lets one variable hold is one line saying so, not a bare system error", () => {
+    // Linux limits one variable (NAME=value) to 128 KiB: a certificate bundle can pass that.
+    const big = encryptFile(k, "big.env", `BUNDLE=${"x".repeat(140_000)}\nTOKEN=${TOKEN}\n`);
+    for (const command of [["--", "true"], ["true"]]) {
+      const r = k.hush(["exec-env", big, ...command]);
+      expect(r.status, command.join(" ")).toBe(1);
+      expect(r.stderr).toMatch(/^hush: cannot run (true|the command): its environment or arguments are too large for the system \(E2BIG: .*128 KiB.*\)\n$/);
+      expect(r.stderr).not.toContain("xxxx");
+    }
+  });
 });

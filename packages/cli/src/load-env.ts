@@ -69,7 +69,9 @@ function named(file: string, err: unknown): HushError {
     const what = code === "EISDIR" ? `is a directory; ${POINT_AT_FILE}` : `cannot read (${code ?? "error"})`;
     return new HushError("READ_FAILED", printable(`${file}: ${what}`, 4000), { location: { file }, cause: err });
   }
-  const hint = err.hint === undefined ? "" : ` (hint: ${err.hint})`;
+  // What `hush decrypt` says on a line of its own: a program's start-up error is one line.
+  const notEncrypted = err.code === "METADATA_MISSING" ? `; the file is not encrypted (\`hush encrypt -i ${file}\` encrypts it in place)` : "";
+  const hint = err.hint === undefined ? notEncrypted : `${notEncrypted} (hint: ${err.hint})`;
   return new HushError(err.code, printable(`${file}: ${err.message}${hint}`, 4000), { location: { ...err.location, file }, cause: err });
 }
 

@@ -138,14 +138,27 @@ function hasControllingTerminal(): boolean {
  */
 function startCommand(io: CliIo, command: CommandLine, env: Record<string, string>, user: UserIds | undefined, detached: boolean, redacting: boolean, ownSession = false): ChildProcess {
   const [file, args] = "shell" in command ? ["/bin/sh", ["-c", command.shell]] : [command.argv[0]!, command.argv.slice(1)];
-  const child: ChildProcess = spawn(file, args, {
-    env,
-    stdio: detached ? "inherit" : stdioFor(io, redacting),
-    detached: detached || ownSession,
-    ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, {
+      env,
+      stdio: detached ? "inherit" : stdioFor(io, redacting),
+      detached: detached || ownSession,
+      ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
+    });
+  } catch (err) {
+    // Node reports some failures to start (E2BIG) by throwing rather than by an `error` event.
+    throw (err as { code?: unknown }).code === undefined ? err : cannotRun(command, err as Error);
+  }
   if (!detached) {
-    if (child.stdin !== null) io.stdin.pipe(child.stdin);
+    const stdin = child.stdin;
+    if (stdin !== null) {
+      // A command that closed its standard input, or has just ended, cannot take what is typed:
+      // the input is dropped, as a terminal's would be, instead of an EPIPE ending hush (and with
+      // it the command's output and status).
+      stdin.on("error", () => io.stdin.unpipe(stdin));
+      io.stdin.pipe(stdin);
+    }
     if (!redacting) {
       child.stdout?.pipe(io.stdout, { end: false });
       child.stderr?.pipe(io.stderr, { end: false });
@@ -193,6 +206,9 @@ function cannotRun(command: CommandLine, err: Error): HushError {
   const what = "argv" in command ? printable(command.argv[0]!, 200) : "the command";
   const reason = (err as { code?: string }).code;
   if (reason === "ENOENT") return new HushError("COMMAND_NOT_FOUND", `cannot run ${what}: not found (ENOENT; a bare name is looked up in PATH)`, { located: true });
+  if (reason === "E2BIG") {
+    return new HushError("SPAWN_FAILED", `cannot run ${what}: its environment or arguments are too large for the system (E2BIG: on Linux one variable, NAME=value, holds at most 128 KiB; use exec-file for a larger value)`, { located: true });
+  }
   if (reason === "EACCES" || reason === "ENOEXEC" || reason === "EISDIR" || reason === "EPERM") {
     return new HushError("COMMAND_NOT_EXECUTABLE", `cannot run ${what}: not an executable program (${reason})`, { located: true });
   }
@@ -334,7 +350,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     !ownSession,
   );
   try {
-    dir = makePrivateDir(io.env);
+    dir = makePrivateDir(io.env, user !== undefined);
     const path = join(dir.path, name ?? (fifo ? "tmp-file" : `tmp-file${randomBytes(6).toString("hex")}`));
     if ("shell" in command) checkShellWord(path, name);
     if (fifo) {

@@ -1,4 +1,4 @@
-import { HushError, storeFor, type FileFormat, type KeyPath, type ValuePlace } from "@hush/core";
+import { HushError, plaintextEncoding, storeFor, type FileFormat, type KeyPath, type ValuePlace } from "@hush/core";
 import { refusedEnvironmentNames, type RefusedVariable } from "./env-policy.ts";
 import { envFromPlaintext, type EnvShape } from "./env-values.ts";
 
@@ -122,7 +122,7 @@ export async function encryptedValueTexts(file: DecryptedEnvFile, written?: Writ
     if (leaf.kind !== "scalar" || leaf.value === null || leaf.value.text === "") continue;
     const place = placeKey(leaf.document, leaf.path);
     if (unbound.has(place)) continue;
-    out.add(leaf.value.text);
+    out.add(asPrinted(leaf.value.text, file.format));
     places.add(place);
   }
   if (written !== undefined) {
@@ -131,12 +131,21 @@ export async function encryptedValueTexts(file: DecryptedEnvFile, written?: Writ
       if (leaf.kind !== "scalar" || leaf.aliased === true || !places.has(placeKey(leaf.document, leaf.path))) continue;
       const source = written.text.slice(leaf.start, leaf.end);
       const quote = /^("""|'''|"|')/.exec(source)?.[1];
-      if (source !== "") out.add(source);
+      if (source !== "") out.add(asPrinted(source, written.format));
       if (quote !== undefined && source.length >= 2 * quote.length && source.endsWith(quote)) {
         const inner = source.slice(quote.length, source.length - quote.length);
-        if (inner !== "") out.add(inner);
+        if (inner !== "") out.add(asPrinted(inner, written.format));
       }
     }
   }
   return [...out];
+}
+
+/**
+ * A value's text as the string whose UTF-8 bytes the command reads: a binary file's text holds
+ * one character per byte (latin1), so `é` is two characters there, which masked as they are
+ * would be four bytes the command never prints. Bytes that are not UTF-8 stay unrecognised.
+ */
+function asPrinted(text: string, format: FileFormat): string {
+  return plaintextEncoding(format) === "latin1" ? Buffer.from(text, "latin1").toString("utf8") : text;
 }

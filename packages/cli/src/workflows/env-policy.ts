@@ -78,9 +78,29 @@ const FAMILIES: readonly EnvFamily[] = [
     prefixes: ["PERL", "RUBY", "BUNDLE_MIRROR__"],
   },
   {
-    // -javaagent, -XX:OnOutOfMemoryError=cmd, another JVM or class path; .NET profilers and hooks.
+    // -javaagent, -XX:OnOutOfMemoryError=cmd, another JVM or class path; .NET profilers and hooks,
+    // and the runtime an app starts (DOTNET_ROOT). Gradle runs every script in its user home's
+    // init.d; Maven 3.9 adds MAVEN_ARGS to its arguments (-Dmaven.ext.class.path loads an extension).
     why: "makes the JVM or .NET load code or options",
-    names: ["JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS", "JAVA_HOME", "CLASSPATH", "MAVEN_OPTS", "GRADLE_OPTS", "DOTNET_STARTUP_HOOKS", "DOTNET_ADDITIONAL_DEPS", "CORECLR_ENABLE_PROFILING", "COR_ENABLE_PROFILING"],
+    names: [
+      "JAVA_TOOL_OPTIONS",
+      "_JAVA_OPTIONS",
+      "JDK_JAVA_OPTIONS",
+      "JAVA_OPTS",
+      "JAVA_HOME",
+      "CLASSPATH",
+      "MAVEN_OPTS",
+      "MAVEN_ARGS",
+      "GRADLE_OPTS",
+      "GRADLE_USER_HOME",
+      "SBT_OPTS",
+      "ANT_OPTS",
+      "DOTNET_ROOT",
+      "DOTNET_STARTUP_HOOKS",
+      "DOTNET_ADDITIONAL_DEPS",
+      "CORECLR_ENABLE_PROFILING",
+      "COR_ENABLE_PROFILING",
+    ],
     prefixes: ["CORECLR_PROFILER", "COR_PROFILER"],
   },
   {
@@ -89,6 +109,14 @@ const FAMILIES: readonly EnvFamily[] = [
     why: "makes Lua or PHP run code or read configuration of its choosing",
     names: ["PHPRC", "PHP_INI_SCAN_DIR"],
     prefixes: ["LUA_"],
+  },
+  {
+    // R sources its profile and environment files at start-up and loads packages from R_LIBS;
+    // Julia runs config/startup.jl from the first depot; PowerShell imports a module from
+    // PSModulePath the first time one of its commands is used.
+    why: "makes R, Julia or PowerShell run code or load modules of the file's choosing",
+    names: ["R_PROFILE", "R_PROFILE_USER", "R_ENVIRON", "R_ENVIRON_USER", "R_LIBS", "R_LIBS_USER", "R_LIBS_SITE", "JULIA_DEPOT_PATH", "JULIA_LOAD_PATH", "PSMODULEPATH"],
+    prefixes: [],
   },
   {
     // RUSTC_WRAPPER runs a program for every compilation; CARGO_* sets any cargo configuration

@@ -54,11 +54,13 @@ function writableDir(path: string): boolean {
 
 /**
  * Where private directories go: `$XDG_RUNTIME_DIR` (per-user tmpfs on systemd systems), else
- * `/dev/shm` (tmpfs on Linux), else the system temporary directory (`$TMPDIR`).
+ * `/dev/shm` (tmpfs on Linux), else the system temporary directory (`$TMPDIR`). `forOtherUser`:
+ * the directory is handed to another user (`exec-file --user`), who cannot enter hush's
+ * runtime directory (it is used only when no other user can), so it is never there.
  */
-export function privateDirBase(env: Readonly<Record<string, string | undefined>>): string {
+export function privateDirBase(env: Readonly<Record<string, string | undefined>>, forOtherUser = false): string {
   const runtime = env["XDG_RUNTIME_DIR"];
-  if (runtime !== undefined && isAbsolute(runtime) && ownedPrivateDir(runtime) && writableDir(runtime)) return runtime;
+  if (!forOtherUser && runtime !== undefined && isAbsolute(runtime) && ownedPrivateDir(runtime) && writableDir(runtime)) return runtime;
   if (process.platform === "linux" && writableDir("/dev/shm")) return "/dev/shm";
   const t = env["TMPDIR"];
   return t !== undefined && t !== "" && isAbsolute(t) ? t : tmpdir();
@@ -94,9 +96,9 @@ function sweepAbandoned(base: string): void {
   }
 }
 
-/** Creates a fresh 0700 directory for plaintext. */
-export function makePrivateDir(env: Readonly<Record<string, string | undefined>>): PrivateDir {
-  const base = privateDirBase(env);
+/** Creates a fresh 0700 directory for plaintext; `forOtherUser`: see {@link privateDirBase}. */
+export function makePrivateDir(env: Readonly<Record<string, string | undefined>>, forOtherUser = false): PrivateDir {
+  const base = privateDirBase(env, forOtherUser);
   sweepAbandoned(base);
   let path: string;
   try {

@@ -1,4 +1,5 @@
 import { Transform } from "node:stream";
+import { FormTree } from "./form-tree.ts";
 import { maskedForms } from "./redact-forms.ts";
 
 /**
@@ -15,48 +16,6 @@ import { maskedForms } from "./redact-forms.ts";
 /** What replaces a secret in the output. */
 export const REDACTION_MARKER = "[redacted]";
 
-/** A spelling to mask, and whether line breaks inside it are skipped (see {@link Redactor}). */
-interface Form {
-  readonly bytes: Buffer;
-  readonly acrossLineBreaks: boolean;
-}
-
-const NONE: readonly Form[] = [];
-/** {@link matchAt}: `buf` ends before the form does, while still matching it. */
-const PARTIAL = -2;
-/** {@link matchAt}: the form is not at this position. */
-const NO_MATCH = -1;
-const CR = 0x0d;
-const LF = 0x0a;
-
-/**
- * Where `form`, whose first byte is at `buf[i]`, ends in `buf`; {@link PARTIAL} or
- * {@link NO_MATCH}. A loop rather than `Buffer.compare`: almost every candidate differs within a
- * byte or two, and a native call per output byte costs more than the comparison.
- */
-function matchAt(buf: Buffer, i: number, form: Form): number {
-  const s = form.bytes;
-  let j = i + 1;
-  for (let k = 1; k < s.length; k++, j++) {
-    if (j >= buf.length) return PARTIAL;
-    if (buf[j] === s[k]) continue;
-    if (!form.acrossLineBreaks) return NO_MATCH;
-    // One line break between two characters: `\n` or `\r\n`, never two in a row.
-    if (buf[j] === CR) {
-      if (j + 1 >= buf.length) return PARTIAL;
-      if (buf[j + 1] !== LF) return NO_MATCH;
-      j += 2;
-    } else if (buf[j] === LF) {
-      j += 1;
-    } else {
-      return NO_MATCH;
-    }
-    if (j >= buf.length) return PARTIAL;
-    if (buf[j] !== s[k]) return NO_MATCH;
-  }
-  return j;
-}
-
 /**
  * The redaction state of one output stream.
  *
@@ -69,8 +28,10 @@ function matchAt(buf: Buffer, i: number, form: Form): number {
  * and bounds what is held back to three times the longest form (one break per character).
  */
 export class Redactor {
-  /** Forms by their first byte. */
-  private readonly byFirstByte: Array<Form[] | undefined> = new Array(256);
+  /** Spellings matched byte for byte. */
+  private readonly exact = new FormTree(false);
+  /** Spellings matched with a line break between any two characters. */
+  private readonly wrapped = new FormTree(true);
   /** The most bytes one occurrence of a form can span (line breaks included). */
   private readonly maxSpan: number;
   private readonly marker: Buffer;
@@ -84,18 +45,24 @@ export class Redactor {
   /**
    * @param secrets - spellings masked byte for byte
    * @param acrossLineBreaks - spellings masked also with a line break between any two characters
-   *   (base64 only: a form containing a line break itself would not match across one)
+   *   (base64 only: one containing a line break itself is masked byte for byte only)
    */
   constructor(secrets: Iterable<string>, acrossLineBreaks: Iterable<string> = [], marker: string = REDACTION_MARKER) {
-    const forms = new Map<string, Form>();
-    for (const s of secrets) if (s !== "") forms.set(s, { bytes: Buffer.from(s, "utf8"), acrossLineBreaks: false });
-    for (const s of acrossLineBreaks) if (s !== "") forms.set(s, { bytes: Buffer.from(s, "utf8"), acrossLineBreaks: true });
+    // A spelling given both ways is matched across line breaks (which covers byte for byte); one
+    // that holds a line break itself is matched byte for byte only.
+    const wrapped = new Set([...acrossLineBreaks].filter((s) => s !== "" && !/[\r\n]/.test(s)));
+    const exact = new Set([...secrets, ...acrossLineBreaks].filter((s) => s !== "" && !wrapped.has(s)));
     let maxSpan = 0;
-    for (const form of forms.values()) {
-      const list = this.byFirstByte[form.bytes[0]!] ?? [];
-      list.push(form);
-      this.byFirstByte[form.bytes[0]!] = list;
-      maxSpan = Math.max(maxSpan, form.acrossLineBreaks ? 3 * form.bytes.length - 2 : form.bytes.length);
+    for (const s of exact) {
+      const bytes = Buffer.from(s, "utf8");
+      this.exact.add(bytes);
+      maxSpan = Math.max(maxSpan, bytes.length);
+    }
+    for (const s of wrapped) {
+      const bytes = Buffer.from(s, "utf8");
+      this.wrapped.add(bytes);
+      // One line break (at most two bytes) between any two characters.
+      maxSpan = Math.max(maxSpan, 3 * bytes.length - 2);
     }
     this.maxSpan = maxSpan;
     this.marker = Buffer.from(marker, "utf8");
@@ -113,9 +80,7 @@ export class Redactor {
 
   /** The end of the longest-spanning form starting at `i` that lies within `buf`, or -1. */
   private matchEnd(buf: Buffer, i: number): number {
-    let end = NO_MATCH;
-    for (const form of this.byFirstByte[buf[i]!] ?? NONE) end = Math.max(end, matchAt(buf, i, form));
-    return end;
+    return Math.max(this.exact.walk(buf, i).end, this.wrapped.walk(buf, i).end);
   }
 
   /**
@@ -125,7 +90,7 @@ export class Redactor {
    */
   private holdFrom(buf: Buffer): number {
     for (let i = Math.max(0, buf.length - (this.maxSpan - 1)); i < buf.length; i++) {
-      for (const form of this.byFirstByte[buf[i]!] ?? NONE) if (matchAt(buf, i, form) === PARTIAL) return i;
+      if (this.exact.walk(buf, i).partial || this.wrapped.walk(buf, i).partial) return i;
     }
     return buf.length;
   }

@@ -14,6 +14,18 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses what makes Gradle, Maven, sbt, Ant, .NET, R, Julia or PowerShell run code of the file's choosing", () => {
+    // Gradle runs every script in GRADLE_USER_HOME/init.d; Maven 3.9 takes MAVEN_ARGS as arguments
+    // (-Dmaven.ext.class.path loads an extension); R sources its profile files at start-up, Julia
+    // its depot's config/startup.jl; PowerShell imports modules from PSModulePath on first use.
+    for (const name of ["GRADLE_USER_HOME", "MAVEN_ARGS", "SBT_OPTS", "ANT_OPTS", "DOTNET_ROOT", "R_PROFILE", "R_PROFILE_USER", "R_ENVIRON", "R_ENVIRON_USER", "R_LIBS", "R_LIBS_USER", "R_LIBS_SITE", "JULIA_DEPOT_PATH", "JULIA_LOAD_PATH", "PSModulePath"]) {
+      expect(startupVariableReason(name), name).toBeDefined();
+    }
+    for (const name of ["R_API_KEY", "JULIA_NUM_THREADS", "GRADLE_ENCRYPTION_KEY", "MAVEN_REPO_PASSWORD"]) {
+      expect(startupVariableReason(name), name).toBeUndefined();
+    }
+  });
+
   it("refuses the variables that say where the caller's cloud credentials go or where its tokens come from", () => {
     for (const name of ["AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "MSI_ENDPOINT", "IMDS_ENDPOINT", "AZURE_POD_IDENTITY_AUTHORITY_HOST", "GCE_METADATA_HOST", "gce_metadata_ip", "GCE_METADATA_ROOT", "BAO_ADDR", "BAO_AGENT_ADDR", "VAULT_PROXY_ADDR", "VAULT_HTTP_PROXY", "CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS", "CLOUDSDK_PROXY_ADDRESS"]) {
       expect(startupVariableReason(name), name).toBeDefined();

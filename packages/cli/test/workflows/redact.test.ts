@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Redactor, REDACTION_MARKER } from "../../src/workflows/redact.ts";
+import { maskedForms } from "../../src/workflows/redact-forms.ts";
 
 /** The reference: every occurrence of every secret masked, the union of overlaps as one marker. */
 function reference(text: Buffer, secrets: readonly string[]): string {
@@ -88,6 +89,23 @@ describe("Redactor", () => {
     expect(out).toBeGreaterThan(256 * chunk.length * 0.9);
   });
 
+  it("costs the same per byte of output with 1,000 secrets that share their beginning as with one (URLs of one scheme)", () => {
+    // Each output position is compared once against all forms' common beginning, not once per form.
+    const urls = Array.from({ length: 1000 }, (_, i) => `https://deploy-${i}:pw-${i}@db-${i}.example.com/app`);
+    const forms = urls.map(maskedForms);
+    const r = new Redactor(
+      forms.flatMap((f) => f.exact),
+      forms.flatMap((f) => f.acrossLineBreaks),
+    );
+    const chunk = Buffer.alloc(1 << 16, "GET https://db-7.example.com/app/health which returned the usual 200 OK\n");
+    const started = performance.now();
+    let out = 0;
+    for (let i = 0; i < 64; i++) out += r.push(chunk).length;
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(out).toBe(64 * chunk.length);
+    expect(r.push(Buffer.from(`x ${urls[999]!} y\n`)).toString()).toBe(`x ${REDACTION_MARKER} y\n`);
+  });
+
   it("masks a base64 form across line breaks (76 or 64 columns, \\n or \\r\\n), at any column, split across writes", () => {
     const b64 = Buffer.from("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEYwJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").toString("base64");
     for (const [width, br] of [[76, "\n"], [64, "\r\n"], [5, "\n"]] as const) {
@@ -120,6 +138,25 @@ describe("Redactor", () => {
       }
       const got = streamed(chunks, secrets, wrapped);
       expect(got, `${JSON.stringify([secrets, wrapped])} ${JSON.stringify(text.toString())}`).toBe(referenceWrapped(text, secrets, wrapped));
+    }
+  });
+
+  it("gives the reference result with many forms that share beginnings, some across line breaks, for random texts and chunkings", () => {
+    const rand = rng(11);
+    const pick = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[Math.floor(rand() * alphabet.length)]).join("");
+    for (let round = 0; round < 1000; round++) {
+      const stem = pick("ab", Math.floor(rand() * 4));
+      const secrets = Array.from({ length: Math.floor(rand() * 12) }, () => stem + pick("ab\n", Math.floor(rand() * 4)));
+      const wrapped = Array.from({ length: Math.floor(rand() * 12) }, () => stem + pick("ab", Math.floor(rand() * 4)));
+      const text = Buffer.from(pick("ab\r\n", Math.floor(rand() * 60)));
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < text.length; ) {
+        const n = 1 + Math.floor(rand() * 8);
+        chunks.push(text.subarray(i, i + n));
+        i += n;
+      }
+      const got = streamed(chunks, secrets, wrapped);
+      expect(got, `${JSON.stringify([secrets, wrapped])} ${JSON.stringify(text.toString())}`).toBe(referenceWrapped(text, secrets.filter((s) => s !== ""), wrapped.filter((s) => s !== "")));
     }
   });
 

@@ -1,0 +1,31 @@
+import { mkdirSync, readdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+
+/**
+ * `exec-file --user` run by root from a login session: its XDG_RUNTIME_DIR (`/run/user/0`) is
+ * root's alone, so the plaintext handed to another user cannot go there.
+ */
+
+describe("exec-file --user with root's XDG_RUNTIME_DIR set", () => {
+  let k: KeyedDir;
+  let runtimeDir: string;
+  beforeAll(() => {
+    k = keyedDir();
+    encryptFile(k, "app.yaml", "password: s3cr3t\n");
+    runtimeDir = k.path("run-user-0");
+    mkdirSync(runtimeDir, { mode: 0o700 });
+  });
+  afterAll(() => k.cleanup());
+
+  it("the user's command reads the FIFO or the file, and nothing is left in root's runtime directory", () => {
+    if (process.geteuid?.() !== 0) throw new Error("exec-file --user needs root: run the suite as root, e.g. in the project's container");
+    for (const fifo of [[], ["--no-fifo"]]) {
+      const r = k.hush(["exec-file", ...fifo, "--user", "nobody", "app.yaml", "--", "/bin/sh", "-c", 'test "$(id -u)" = 65534 && cat "$1"', "sh", "{}"], { env: { XDG_RUNTIME_DIR: runtimeDir } });
+      expect(r.stderr, fifo.join(" ")).toBe("");
+      expect(r.stdout).toBe("password: s3cr3t\n");
+      expect(r.status).toBe(0);
+      expect(readdirSync(runtimeDir)).toEqual([]);
+    }
+  });
+});
