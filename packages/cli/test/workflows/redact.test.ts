@@ -101,7 +101,8 @@ describe("Redactor", () => {
     const started = performance.now();
     let out = 0;
     for (let i = 0; i < 64; i++) out += r.push(chunk).length;
-    expect(performance.now() - started).toBeLessThan(3000);
+    // A bound against the old cost (15.7 s here), not a measurement: it holds on a loaded machine.
+    expect(performance.now() - started).toBeLessThan(6000);
     expect(out).toBe(64 * chunk.length);
     expect(r.push(Buffer.from(`x ${urls[999]!} y\n`)).toString()).toBe(`x ${REDACTION_MARKER} y\n`);
   });
