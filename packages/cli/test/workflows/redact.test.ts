@@ -54,6 +54,17 @@ function rng(seed: number): () => number {
   };
 }
 
+/** `text` cut into writes of 1 to `most` bytes, as a command's output may arrive. */
+function randomChunks(text: Buffer, most: number, rand: () => number): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < text.length; ) {
+    const n = 1 + Math.floor(rand() * most);
+    chunks.push(text.subarray(i, i + n));
+    i += n;
+  }
+  return chunks;
+}
+
 describe("Redactor", () => {
   it("masks a secret whole, split across chunks, and byte by byte", () => {
     const text = Buffer.from("token=hunter2!\nagain hunter2");
@@ -131,12 +142,7 @@ describe("Redactor", () => {
       const secrets = Array.from({ length: Math.floor(rand() * 2) }, () => pick("ab\n", 1 + Math.floor(rand() * 4)));
       const wrapped = Array.from({ length: 1 + Math.floor(rand() * 2) }, () => pick("ab", 1 + Math.floor(rand() * 5)));
       const text = Buffer.from(pick("ab\r\n", Math.floor(rand() * 40)));
-      const chunks: Buffer[] = [];
-      for (let i = 0; i < text.length; ) {
-        const n = 1 + Math.floor(rand() * 6);
-        chunks.push(text.subarray(i, i + n));
-        i += n;
-      }
+      const chunks = randomChunks(text, 6, rand);
       const got = streamed(chunks, secrets, wrapped);
       expect(got, `${JSON.stringify([secrets, wrapped])} ${JSON.stringify(text.toString())}`).toBe(referenceWrapped(text, secrets, wrapped));
     }
@@ -150,12 +156,7 @@ describe("Redactor", () => {
       const secrets = Array.from({ length: Math.floor(rand() * 12) }, () => stem + pick("ab\n", Math.floor(rand() * 4)));
       const wrapped = Array.from({ length: Math.floor(rand() * 12) }, () => stem + pick("ab", Math.floor(rand() * 4)));
       const text = Buffer.from(pick("ab\r\n", Math.floor(rand() * 60)));
-      const chunks: Buffer[] = [];
-      for (let i = 0; i < text.length; ) {
-        const n = 1 + Math.floor(rand() * 8);
-        chunks.push(text.subarray(i, i + n));
-        i += n;
-      }
+      const chunks = randomChunks(text, 8, rand);
       const got = streamed(chunks, secrets, wrapped);
       expect(got, `${JSON.stringify([secrets, wrapped])} ${JSON.stringify(text.toString())}`).toBe(referenceWrapped(text, secrets.filter((s) => s !== ""), wrapped.filter((s) => s !== "")));
     }
