@@ -1,5 +1,5 @@
 import { HushError } from "@hush/core";
-import { mkdtempSync, chmodSync, readdirSync, rmSync, statSync, accessSync, constants, lstatSync } from "node:fs";
+import { mkdtempSync, chmodSync, readdirSync, readlinkSync, rmSync, statSync, accessSync, constants, lstatSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 
@@ -12,6 +12,22 @@ import { isAbsolute, join } from "node:path";
  */
 
 const PREFIX = "hush-";
+/** `hush-NAMESPACE-PID-random`; directories that older versions named `hush-PID-random` match too. */
+const DIR_NAME = /^hush-(?:(\d+)-)?(\d+)-[A-Za-z0-9]+$/;
+
+/**
+ * The PID namespace whose process IDs this process sees (Linux; "0" elsewhere). A process ID says
+ * nothing about a process of another namespace: another container that shares /dev/shm (same
+ * user, its own PIDs) would take a live `hush edit` there for a dead one and remove its file. So a
+ * private directory's name holds its namespace, and only directories of ours are swept.
+ */
+function pidNamespace(): string {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync("/proc/self/ns/pid"))?.[1] ?? "0";
+  } catch {
+    return "0";
+  }
+}
 
 /** A private directory and its removal. */
 export interface PrivateDir {
@@ -75,8 +91,8 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Removes private directories of ours whose process is gone (it was killed with SIGKILL). */
-function sweepAbandoned(base: string): void {
+/** Removes private directories of ours (this PID namespace's) whose process is gone (it was killed with SIGKILL). */
+function sweepAbandoned(base: string, namespace: string): void {
   let names: string[];
   try {
     names = readdirSync(base);
@@ -84,8 +100,10 @@ function sweepAbandoned(base: string): void {
     return;
   }
   for (const name of names) {
-    const m = /^hush-(\d+)-[A-Za-z0-9]+$/.exec(name);
-    if (m === null || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    const m = DIR_NAME.exec(name);
+    if (m === null || (m[1] ?? namespace) !== namespace) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || processAlive(pid)) continue;
     const path = join(base, name);
     if (!ownedPrivateDir(path)) continue;
     try {
@@ -99,10 +117,11 @@ function sweepAbandoned(base: string): void {
 /** Creates a fresh 0700 directory for plaintext; `forOtherUser`: see {@link privateDirBase}. */
 export function makePrivateDir(env: Readonly<Record<string, string | undefined>>, forOtherUser = false): PrivateDir {
   const base = privateDirBase(env, forOtherUser);
-  sweepAbandoned(base);
+  const namespace = pidNamespace();
+  sweepAbandoned(base, namespace);
   let path: string;
   try {
-    path = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
+    path = mkdtempSync(join(base, `${PREFIX}${namespace}-${process.pid}-`));
     chmodSync(path, 0o700);
   } catch (err) {
     throw new HushError("WRITE_FAILED", `cannot create a private temporary directory in ${base} (${(err as { code?: string }).code ?? "error"})`, { located: true });
