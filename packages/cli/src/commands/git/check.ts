@@ -109,7 +109,8 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
     const { openRepo } = await import("./repo.ts");
     const { ObjectReader } = await import("../../git-objects.ts");
     const repo = await openRepo(io);
-    const { present, attributeDirs } = stagedChanges(await repo.git.raw(["diff", "--cached", "--raw", "--no-abbrev", "-z", "--diff-filter=ACMRD"]));
+    // T too: a covered path that was a symbolic link (or a submodule) staged as a file is a new file.
+    const { present, attributeDirs } = stagedChanges(await repo.git.raw(["diff", "--cached", "--raw", "--no-abbrev", "-z", "--diff-filter=ACMRTD"]));
     // A staged .gitattributes (added, changed or deleted) can take files it does not touch away
     // from hush's drivers: the files below it are checked too.
     const below = attributeDirs.length === 0 ? [] : indexEntries(await repo.git.raw(["ls-files", "--stage", "-z", "--", ...attributeDirs.map((d) => `:(top,literal)${d === "." ? "" : d}`)]));
