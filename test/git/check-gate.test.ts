@@ -36,6 +36,33 @@ function setUpRepo(name: string): string {
   return repo;
 }
 
+describe("hush check --base: a branch that keeps the path_regex and changes the encryption rule", () => {
+  it("cannot leave in plaintext a value the base revision's rule encrypts", () => {
+    const repo = setUpRepo("base-rule");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    // Same files covered; the branch's rule leaves `password` in clear, and a new file follows it.
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^secrets/.*\\.yaml$\n    unencrypted_regex: ^password$\n    age: ${sb.recipient}\n`);
+    writeEncrypted(sb, repo, "secrets/db.yaml", "password: plaintext-on-a-branch\nuser: app\n");
+    commitAll(sb, repo, "leave the password in clear");
+
+    // By the branch's own rules the file is in order.
+    const own = checkJson(repo, ["--strict"]);
+    expect(own.status, JSON.stringify(own.report)).toBe(0);
+    const r = checkJson(repo, ["--strict", "--base", "main"]);
+    expect(r.status, JSON.stringify(r.report)).toBe(1);
+    expect(problemsOf(r.report, "secrets/db.yaml")).toEqual(['error plaintext-value ["password"]']);
+    const problem = r.report.files.find((f) => f.path === "secrets/db.yaml")!.problems[0]!;
+    expect(problem.message).toBe('value at ["password"] (line 1) is not encrypted, but the creation rule in main:.sops.yaml (unencrypted_suffix: _unencrypted) encrypts it (the file was encrypted with unencrypted_regex: ^password$)');
+    expect(problem.line).toBe(1);
+    expect(JSON.stringify(r.report)).not.toContain("plaintext-on-a-branch");
+    // A file that follows both rules passes.
+    expect(problemsOf(r.report, "secrets/app.yaml")).toEqual([]);
+    const text = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(text.status).toBe(1);
+    expect(text.stdout).toContain("secrets/db.yaml:1: error: value at [\"password\"] (line 1) is not encrypted, but the creation rule in main:.sops.yaml");
+  });
+});
+
 describe("hush check --staged: a type change", () => {
   it("a covered path that was a link, staged as a plaintext file, is checked", () => {
     const repo = setUpRepo("type-change");

@@ -97,6 +97,12 @@ export interface FileCheckInput {
   /** The creation rule whose `path_regex` matches the file, when one does. */
   readonly creationRule?: CreationRule | undefined;
   /**
+   * The rule a trusted revision's `.sops.yaml` has for the file (`hush check --base`), and where
+   * it is: a value it encrypts must be encrypted too. A branch can keep a rule's `path_regex` and
+   * change what it encrypts (`unencrypted_regex: ^password$`) in one line of its own `.sops.yaml`.
+   */
+  readonly baseRule?: { readonly rule: CreationRule; readonly where: string } | undefined;
+  /**
    * With key sources: decrypt and check the MAC too. With `ifKeyed`, a file no key opens gets a
    * `not-verified` warning instead of a `cannot-decrypt` error (pre-commit hooks of people
    * without every key).
@@ -243,6 +249,8 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   const policyRule = input.creationRule === undefined ? undefined : effectiveRule(format, input.creationRule.rule);
   const fileDecider = fileRule === undefined ? undefined : await EncryptionDecider.create(fileRule);
   const policyDecider = input.creationRule !== undefined && !sameRule(fileRule, policyRule) && policyRule !== undefined ? await EncryptionDecider.create(policyRule) : undefined;
+  const baseRule = input.baseRule === undefined ? undefined : effectiveRule(format, input.baseRule.rule.rule);
+  const baseDecider = baseRule !== undefined && !sameRule(fileRule, baseRule) && !sameRule(policyRule, baseRule) ? await EncryptionDecider.create(baseRule) : undefined;
   let encryptedValues = 0;
   let plainValues = 0;
   /**
@@ -255,6 +263,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
     const rl = ruleLeaf(leaf);
     const byFile = fileDecider === undefined ? true : fileDecider.shouldEncrypt(rl);
     const byPolicy = policyDecider === undefined ? byFile : policyDecider.shouldEncrypt(rl);
+    const byBase = baseDecider === undefined ? false : baseDecider.shouldEncrypt(rl);
     if (leaf.value === null || leaf.aliased === true) continue;
     const raw = leaf.value.text;
     const where = { keyPath: formatKeyPath(leaf.path), line: leaf.line };
@@ -286,6 +295,8 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
       problems.push({ severity: "error", code: "plaintext-value", message: `${at} is not encrypted, but the file's rule (${ruleText(fileRule)}) encrypts it`, ...where });
     } else if (byPolicy) {
       problems.push({ severity: "error", code: "plaintext-value", message: `${at} is not encrypted, but the creation rule (${ruleText(policyRule)}) encrypts it (the file was encrypted with ${ruleText(fileRule)})`, ...where });
+    } else if (byBase) {
+      problems.push({ severity: "error", code: "plaintext-value", message: `${at} is not encrypted, but the creation rule in ${input.baseRule!.where} (${ruleText(baseRule)}) encrypts it (the file was encrypted with ${ruleText(fileRule)})`, ...where });
     }
   }
   if (encryptedValues === 0 && plainValues > 0) {
