@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
@@ -77,5 +77,28 @@ describe("hush check --staged: a type change", () => {
     expect(r.status, JSON.stringify(r.report)).toBe(1);
     expect(problemsOf(r.report, "secrets/current.yaml")).toEqual(["error not-encrypted"]);
     expect(JSON.stringify(r.report)).not.toContain("plaintext-type-change");
+  });
+});
+
+describe("hush check --strict: a plaintext comment added to an encrypted file by hand", () => {
+  it("is an error (a warning without --strict): a commented-out secret passed the strict gate", () => {
+    const repo = createRepo(sb, "comments");
+    writeEncrypted(sb, repo, "app.enc.env", "PASSWORD=dotenv-secret\n");
+    writeEncrypted(sb, repo, "app.enc.ini", "[db]\npassword = ini-secret\n");
+    commitAll(sb, repo, "initial");
+    // No MAC covers comments: anyone can add one, in clear, without a key.
+    writeFileSync(join(repo, "app.enc.env"), `# PASSWORD=old-dotenv-secret\n${readFileSync(join(repo, "app.enc.env"), "utf8")}`);
+    const ini = readFileSync(join(repo, "app.enc.ini"), "utf8");
+    writeFileSync(join(repo, "app.enc.ini"), ini.replace(/^(password\s*=\s*ENC\[[^\n]*\])$/m, "$1 ; was old-ini-secret"));
+    commitAll(sb, repo, "comments in clear");
+
+    const lenient = checkJson(repo, []);
+    expect(lenient.status, JSON.stringify(lenient.report)).toBe(0);
+    expect(problemsOf(lenient.report, "app.enc.env")).toEqual(["warning plaintext-comment (top level)"]);
+    const r = checkJson(repo, ["--strict"]);
+    expect(r.status, JSON.stringify(r.report)).toBe(1);
+    expect(problemsOf(r.report, "app.enc.env")).toEqual(["error plaintext-comment (top level)"]);
+    expect(problemsOf(r.report, "app.enc.ini")).toEqual(['error plaintext-comment ["db"]']);
+    expect(JSON.stringify(r.report)).not.toMatch(/old-(dotenv|ini)-secret/);
   });
 });

@@ -69,7 +69,7 @@ export type CheckCode =
   | "drivers-overridden"
   /** Warning (error with `--strict`): a recipient's wrapped data key cannot be one (wrong structure for its kind). */
   | "wrapped-key-invalid"
-  /** Warning: a comment the rules encrypt is in plaintext (SOPS accepts these). */
+  /** Warning (error with `--strict`): a comment the rules encrypt is in plaintext (SOPS accepts these; a commented-out secret added by hand is one). */
   | "plaintext-comment"
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */
   | "nothing-encrypted"
@@ -108,7 +108,7 @@ export interface FileCheckInput {
    * without every key).
    */
   readonly verify?: { readonly keySources: KeySourceResolver; readonly ifKeyed?: boolean };
-  /** Recipient and likely-secret findings are errors rather than warnings. */
+  /** Recipient, unknown-field, plaintext-comment and likely-secret findings are errors rather than warnings. */
   readonly strict?: boolean;
 }
 
@@ -286,7 +286,8 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
       continue;
     }
     if (leaf.kind === "comment") {
-      if (byFile) problems.push({ severity: "warning", code: "plaintext-comment", message: `${at} is in plaintext, but the file's rule encrypts comments`, ...where });
+      // SOPS accepts it, but no MAC covers comments: `# PASSWORD=…` added by hand is a secret in clear.
+      if (byFile) problems.push({ severity: input.strict === true ? "error" : "warning", code: "plaintext-comment", message: `${at} is in plaintext, but the file's rule encrypts comments`, ...where });
       continue;
     }
     if (raw === "") continue;
