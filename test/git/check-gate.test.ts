@@ -102,3 +102,47 @@ describe("hush check --strict: a plaintext comment added to an encrypted file by
     expect(JSON.stringify(r.report)).not.toMatch(/old-(dotenv|ini)-secret/);
   });
 });
+
+describe("hush check: text hidden in the sops metadata, which no tool reads and no review shows", () => {
+  it("a comment inside or after the metadata block (YAML, INI, TOML), and a later YAML document's differing metadata", () => {
+    const repo = createRepo(sb, "hidden-metadata");
+    writeEncrypted(sb, repo, "in.enc.yaml", "password: yaml-secret\n");
+    writeEncrypted(sb, repo, "after.enc.yaml", "password: yaml-secret\n");
+    writeEncrypted(sb, repo, "app.enc.ini", "[db]\npassword = ini-secret\n");
+    writeEncrypted(sb, repo, "app.enc.toml", 'password = "toml-secret"\n');
+    writeEncrypted(sb, repo, "stream.enc.yaml", "a: first\n---\nb: second\n");
+    writeEncrypted(sb, repo, "clean.enc.yaml", "a: first\n---\nb: second\n");
+    commitAll(sb, repo, "initial");
+    const edit = (path: string, change: (text: string) => string): void => {
+      const before = readFileSync(join(repo, path), "utf8");
+      const after = change(before);
+      expect(after, path).not.toBe(before);
+      writeFileSync(join(repo, path), after);
+    };
+    edit("in.enc.yaml", (t) => t.replace("\nsops:\n", "\nsops:\n    # hidden-secret-1\n"));
+    edit("after.enc.yaml", (t) => `${t}# hidden-secret-2\n`);
+    edit("app.enc.ini", (t) => t.replace("[sops]\n", "[sops]\n; hidden-secret-3\n"));
+    edit("app.enc.toml", (t) => `${t}# hidden-secret-4\n`);
+    // The second document's block: a field with a secret, which SOPS and hush never read.
+    edit("stream.enc.yaml", (t) => `${t.slice(0, t.lastIndexOf("\nsops:\n"))}\nsops:\n    note: hidden-secret-5\n${t.slice(t.lastIndexOf("\nsops:\n") + "\nsops:\n".length)}`);
+    commitAll(sb, repo, "hide text in the metadata");
+
+    const lenient = checkJson(repo, []);
+    expect(lenient.status, JSON.stringify(lenient.report)).toBe(1);
+    expect(problemsOf(lenient.report, "in.enc.yaml")).toEqual(["warning metadata-comment"]);
+    expect(problemsOf(lenient.report, "stream.enc.yaml")).toEqual(["error metadata-ambiguous"]);
+    const r = checkJson(repo, ["--strict"]);
+    expect(r.status).toBe(1);
+    for (const path of ["in.enc.yaml", "after.enc.yaml", "app.enc.ini", "app.enc.toml"]) expect(problemsOf(r.report, path), path).toEqual(["error metadata-comment"]);
+    expect(problemsOf(r.report, "stream.enc.yaml")).toEqual(["error metadata-ambiguous"]);
+    expect(problemsOf(r.report, "clean.enc.yaml")).toEqual([]);
+    const ini = r.report.files.find((f) => f.path === "app.enc.ini")!.problems[0]!;
+    expect(ini.line).toBe(readFileSync(join(repo, "app.enc.ini"), "utf8").split("\n").indexOf("; hidden-secret-3") + 1);
+    expect(ini.message).toContain("a comment line in the sops metadata");
+    expect(JSON.stringify(r.report)).not.toContain("hidden-secret");
+    // A rewrite by a key holder drops the hidden text.
+    expect(hush(sb, ["rotate", "-i", "stream.enc.yaml", "in.enc.yaml"], { cwd: repo }).status).toBe(0);
+    expect(problemsOf(checkJson(repo, ["--strict"]).report, "stream.enc.yaml")).toEqual([]);
+    expect(problemsOf(checkJson(repo, ["--strict"]).report, "in.enc.yaml")).toEqual([]);
+  });
+});

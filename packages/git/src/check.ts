@@ -22,6 +22,7 @@ import {
 } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
 import { ALLOW_MARKER, findLikelySecrets, isScannable } from "./leak-scan.ts";
+import { hiddenTextProblems } from "./metadata-text.ts";
 import { hasWrappedKeyArmor, recipientFindings } from "./recipient-check.ts";
 import { hasConflictMarkers } from "./sequence-merge.ts";
 
@@ -65,6 +66,8 @@ export type CheckCode =
   | "metadata-ambiguous"
   /** Warning (error with `--strict`): a `sops` field no tool reads. */
   | "unknown-metadata-field"
+  /** Warning (error with `--strict`): a comment inside the sops metadata block, which no tool reads and no review shows. */
+  | "metadata-comment"
   /** A covered encrypted file's `diff` or `merge` attribute is not hush's driver, though `hush git setup` set them up. */
   | "drivers-overridden"
   /** Warning (error with `--strict`): a recipient's wrapped data key cannot be one (wrong structure for its kind). */
@@ -242,6 +245,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
     return result(format, true);
   }
   appendAll(appendAll(problems, metadataProblems(metadata)), unreadProblems(metadata, input.strict === true));
+  appendAll(problems, await hiddenTextProblems(text, format, parsed, input.strict === true));
   const recipientSeverity = input.strict === true ? "error" : "warning";
   for (const f of recipientFindings(metadata, input.creationRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
 
