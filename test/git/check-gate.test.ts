@@ -112,6 +112,7 @@ describe("hush check: text hidden in the sops metadata, which no tool reads and 
     writeEncrypted(sb, repo, "app.enc.toml", 'password = "toml-secret"\n');
     writeEncrypted(sb, repo, "stream.enc.yaml", "a: first\n---\nb: second\n");
     writeEncrypted(sb, repo, "clean.enc.yaml", "a: first\n---\nb: second\n");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
     commitAll(sb, repo, "initial");
     const edit = (path: string, change: (text: string) => string): void => {
       const before = readFileSync(join(repo, path), "utf8");
@@ -126,6 +127,16 @@ describe("hush check: text hidden in the sops metadata, which no tool reads and 
     // The second document's block: a field with a secret, which SOPS and hush never read.
     edit("stream.enc.yaml", (t) => `${t.slice(0, t.lastIndexOf("\nsops:\n"))}\nsops:\n    note: hidden-secret-5\n${t.slice(t.lastIndexOf("\nsops:\n") + "\nsops:\n".length)}`);
     commitAll(sb, repo, "hide text in the metadata");
+    // The review shows a line for it, with or without a key (without: what a reviewer of a fork's pull request sees).
+    const reviews: ReadonlyArray<readonly [string, Record<string, string>]> = [
+      ...["in.enc.yaml", "after.enc.yaml", "app.enc.ini", "app.enc.toml", "stream.enc.yaml"].map((path) => [path, sb.keylessEnv] as const),
+      ["in.enc.yaml", sb.env],
+    ];
+    for (const [path, env] of reviews) {
+      const review = git(sb, repo, ["show", "HEAD", "--", path], { env }).stdout;
+      expect(review, path).toMatch(/^\+# hush: ignored: (1 comment line\(s\) in the sops metadata \(from line \d+\), text hash|a later YAML document's sops metadata at line \d+, not the first document's .*, hash) [0-9a-f]{16}$/m);
+      expect(review, path).not.toContain("hidden-secret");
+    }
 
     const lenient = checkJson(repo, []);
     expect(lenient.status, JSON.stringify(lenient.report)).toBe(1);
