@@ -1,5 +1,4 @@
 import { storeFor, type FileFormat, type ParsedDocument } from "@hush/core";
-import type { CheckProblem } from "./check.ts";
 import { shortHash } from "./metadata-summary.ts";
 
 /**
@@ -67,10 +66,18 @@ async function hiddenMetadataText(text: string, format: FileFormat, parsed: Pars
   return { ...(count === 0 ? {} : { comments: { count, firstLine, text: comments.join("\n") } }), otherMetadata };
 }
 
+/** A `hush check` finding about hidden text (a `CheckProblem` of check.ts, which imports this file). */
+export interface HiddenTextProblem {
+  readonly severity: "error" | "warning";
+  readonly code: "metadata-comment" | "metadata-ambiguous";
+  readonly message: string;
+  readonly line: number;
+}
+
 /** `hush check`'s findings for the hidden text of one parsed file. */
-export async function hiddenTextProblems(text: string, format: FileFormat, parsed: ParsedDocument, strict: boolean): Promise<CheckProblem[]> {
+export async function hiddenTextProblems(text: string, format: FileFormat, parsed: ParsedDocument, strict: boolean): Promise<HiddenTextProblem[]> {
   const hidden = await hiddenMetadataText(text, format, parsed);
-  const out: CheckProblem[] = [];
+  const out: HiddenTextProblem[] = [];
   if (hidden.comments !== undefined) {
     const { count, firstLine } = hidden.comments;
     const them = count === 1 ? "it" : "them";
