@@ -127,7 +127,7 @@ describe("hush audit --json", () => {
             { path: '["DB_PASSWORD"]', changed: rotated, ageDays: 305, stale: false, rekey: true },
             { path: '["TOKEN"]', changed: rotated, ageDays: 305, stale: false, rekey: true },
           ],
-          removals: [{ commit: rotated, removed: [carol], rekeyedSince: true }],
+          removals: [{ commit: rotated, removed: [carol], rekeyedSince: true, restoredIn: null }],
           unencryptedVersions: [],
         },
         {
@@ -139,7 +139,7 @@ describe("hush audit --json", () => {
             { path: '["db"]["password"]', changed: at("password", "2024-06-01", "Change the prod database password"), ageDays: 578, stale: true, rekey: false },
             { path: '["api_key"]', changed: create, ageDays: 721, stale: true, rekey: true },
           ],
-          removals: [{ commit: at("carol-prod", "2025-01-15", "Remove carol from prod"), removed: [carol], rekeyedSince: false }],
+          removals: [{ commit: at("carol-prod", "2025-01-15", "Remove carol from prod"), removed: [carol], rekeyedSince: false, restoredIn: null }],
           unencryptedVersions: [],
         },
       ],

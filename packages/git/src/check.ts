@@ -22,6 +22,7 @@ import {
 } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
 import { ALLOW_MARKER, findLikelySecrets, isScannable } from "./leak-scan.ts";
+import { hiddenTextProblems } from "./metadata-text.ts";
 import { hasWrappedKeyArmor, recipientFindings } from "./recipient-check.ts";
 import { hasConflictMarkers } from "./sequence-merge.ts";
 
@@ -65,11 +66,13 @@ export type CheckCode =
   | "metadata-ambiguous"
   /** Warning (error with `--strict`): a `sops` field no tool reads. */
   | "unknown-metadata-field"
+  /** Warning (error with `--strict`): a comment inside the sops metadata block, which no tool reads and no review shows. */
+  | "metadata-comment"
   /** A covered encrypted file's `diff` or `merge` attribute is not hush's driver, though `hush git setup` set them up. */
   | "drivers-overridden"
   /** Warning (error with `--strict`): a recipient's wrapped data key cannot be one (wrong structure for its kind). */
   | "wrapped-key-invalid"
-  /** Warning: a comment the rules encrypt is in plaintext (SOPS accepts these). */
+  /** Warning (error with `--strict`): a comment the rules encrypt is in plaintext (SOPS accepts these; a commented-out secret added by hand is one). */
   | "plaintext-comment"
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */
   | "nothing-encrypted"
@@ -97,12 +100,18 @@ export interface FileCheckInput {
   /** The creation rule whose `path_regex` matches the file, when one does. */
   readonly creationRule?: CreationRule | undefined;
   /**
+   * The rule a trusted revision's `.sops.yaml` has for the file (`hush check --base`), and where
+   * it is: a value it encrypts must be encrypted too. A branch can keep a rule's `path_regex` and
+   * change what it encrypts (`unencrypted_regex: ^password$`) in one line of its own `.sops.yaml`.
+   */
+  readonly baseRule?: { readonly rule: CreationRule; readonly where: string } | undefined;
+  /**
    * With key sources: decrypt and check the MAC too. With `ifKeyed`, a file no key opens gets a
    * `not-verified` warning instead of a `cannot-decrypt` error (pre-commit hooks of people
    * without every key).
    */
   readonly verify?: { readonly keySources: KeySourceResolver; readonly ifKeyed?: boolean };
-  /** Recipient and likely-secret findings are errors rather than warnings. */
+  /** Recipient, unknown-field, plaintext-comment and likely-secret findings are errors rather than warnings. */
   readonly strict?: boolean;
 }
 
@@ -236,6 +245,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
     return result(format, true);
   }
   appendAll(appendAll(problems, metadataProblems(metadata)), unreadProblems(metadata, input.strict === true));
+  appendAll(problems, await hiddenTextProblems(text, format, parsed, input.strict === true));
   const recipientSeverity = input.strict === true ? "error" : "warning";
   for (const f of recipientFindings(metadata, input.creationRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
 
@@ -243,6 +253,8 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   const policyRule = input.creationRule === undefined ? undefined : effectiveRule(format, input.creationRule.rule);
   const fileDecider = fileRule === undefined ? undefined : await EncryptionDecider.create(fileRule);
   const policyDecider = input.creationRule !== undefined && !sameRule(fileRule, policyRule) && policyRule !== undefined ? await EncryptionDecider.create(policyRule) : undefined;
+  const baseRule = input.baseRule === undefined ? undefined : effectiveRule(format, input.baseRule.rule.rule);
+  const baseDecider = baseRule !== undefined && !sameRule(fileRule, baseRule) && !sameRule(policyRule, baseRule) ? await EncryptionDecider.create(baseRule) : undefined;
   let encryptedValues = 0;
   let plainValues = 0;
   /**
@@ -255,6 +267,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
     const rl = ruleLeaf(leaf);
     const byFile = fileDecider === undefined ? true : fileDecider.shouldEncrypt(rl);
     const byPolicy = policyDecider === undefined ? byFile : policyDecider.shouldEncrypt(rl);
+    const byBase = baseDecider === undefined ? false : baseDecider.shouldEncrypt(rl);
     if (leaf.value === null || leaf.aliased === true) continue;
     const raw = leaf.value.text;
     const where = { keyPath: formatKeyPath(leaf.path), line: leaf.line };
@@ -277,7 +290,8 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
       continue;
     }
     if (leaf.kind === "comment") {
-      if (byFile) problems.push({ severity: "warning", code: "plaintext-comment", message: `${at} is in plaintext, but the file's rule encrypts comments`, ...where });
+      // SOPS accepts it, but no MAC covers comments: `# PASSWORD=…` added by hand is a secret in clear.
+      if (byFile) problems.push({ severity: input.strict === true ? "error" : "warning", code: "plaintext-comment", message: `${at} is in plaintext, but the file's rule encrypts comments`, ...where });
       continue;
     }
     if (raw === "") continue;
@@ -286,6 +300,8 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
       problems.push({ severity: "error", code: "plaintext-value", message: `${at} is not encrypted, but the file's rule (${ruleText(fileRule)}) encrypts it`, ...where });
     } else if (byPolicy) {
       problems.push({ severity: "error", code: "plaintext-value", message: `${at} is not encrypted, but the creation rule (${ruleText(policyRule)}) encrypts it (the file was encrypted with ${ruleText(fileRule)})`, ...where });
+    } else if (byBase) {
+      problems.push({ severity: "error", code: "plaintext-value", message: `${at} is not encrypted, but the creation rule in ${input.baseRule!.where} (${ruleText(baseRule)}) encrypts it (the file was encrypted with ${ruleText(fileRule)})`, ...where });
     }
   }
   if (encryptedValues === 0 && plainValues > 0) {

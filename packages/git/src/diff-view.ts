@@ -24,6 +24,7 @@ import {
 } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
 import { metadataSummary, SUMMARY_PREFIX } from "./metadata-summary.ts";
+import { hiddenMetadataSummary } from "./metadata-text.ts";
 
 /**
  * What git's diff driver shows for a file (`textconv`): the decrypted document when a key opens
@@ -71,7 +72,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
   const named = options.path === undefined ? undefined : formatFromPath(options.path);
   if (named !== undefined && (await streamForDecrypt(text, named))?.metadata !== undefined) {
     try {
-      return decryptedView(await readPlaintext(text, { format: named, keySources }));
+      return decryptedView(await readPlaintext(text, { format: named, keySources }), await hiddenMetadataSummary(text, named));
     } catch (err) {
       // No key opens it: the keys are not tried again; the keyless view needs the parse.
       const parsed = isKeyError(err) ? await parseOf(text, named) : undefined;
@@ -82,13 +83,13 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
   if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return { status: "plain", output: bytes };
   const { format, parsed } = detected;
   try {
-    return decryptedView(await openText(text, { format, keySources }));
+    return decryptedView(await openText(text, { format, keySources }), await hiddenMetadataSummary(text, format));
   } catch (err) {
     if (isKeyError(err)) return keylessView(text, format, parsed);
     if (isHushError(err, "MAC_MISMATCH")) {
       try {
         const opened = await openText(text, { format, keySources, ignoreMac: true });
-        const summary = metadataSummary(opened.metadata, format, opened.dataKey);
+        const summary = metadataSummary(opened.metadata, format, opened.dataKey, await hiddenMetadataSummary(text, format));
         return { status: "unverified", output: reviewed(opened.plaintext, plaintextEncoding(format), header(`WARNING: ${err.message}; the values below are not authenticated`) + summary) };
       } catch {
         // fall through to the structure view
@@ -102,7 +103,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
       body = text;
     }
     const metadata = await metadataOf(text, format);
-    const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
+    const summary = metadata === undefined ? "" : metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
     return { status: "damaged", output: reviewed(body, "utf8", header(`WARNING: this file does not decrypt: ${why}`) + summary) };
   }
 }
@@ -171,15 +172,15 @@ function asText(bytesAsLatin1: string): { readonly body: string; readonly encodi
   return Buffer.from(utf8, "utf8").equals(bytes) ? { body: utf8, encoding: "utf8" } : { body: bytesAsLatin1, encoding: "latin1" };
 }
 
-function decryptedView(opened: { readonly format: FileFormat; readonly plaintext: string; readonly metadata: FileMetadata; readonly dataKey: Uint8Array }): DiffView {
-  return { status: "decrypted", output: reviewed(opened.plaintext, plaintextEncoding(opened.format), metadataSummary(opened.metadata, opened.format, opened.dataKey)) };
+function decryptedView(opened: { readonly format: FileFormat; readonly plaintext: string; readonly metadata: FileMetadata; readonly dataKey: Uint8Array }, hidden: readonly string[]): DiffView {
+  return { status: "decrypted", output: reviewed(opened.plaintext, plaintextEncoding(opened.format), metadataSummary(opened.metadata, opened.format, opened.dataKey, hidden)) };
 }
 
 /** The view without a key: who can read the file, and its structure with a marker per encrypted value. */
 async function keylessView(text: string, format: FileFormat, parsed: ParsedDocument): Promise<DiffView> {
   const metadata = await metadataOf(text, format);
   const keys = metadata === undefined ? "" : ` (encrypted for ${metadata.keyGroups.map((g) => g.map((e) => `${e.kind} ${masterKeyIdentity(e)}`).join(", ")).join(" | ")})`;
-  const summary = metadata === undefined ? "" : metadataSummary(metadata, format);
+  const summary = metadata === undefined ? "" : metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
   return { status: "keyless", output: reviewed(await keyless(text, format, parsed), "utf8", header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary) };
 }
 
@@ -240,7 +241,7 @@ export async function tooLargeSummary(bytes: Buffer, path: string | undefined): 
   try {
     const raw = (await streamForDecrypt(text, format))?.metadata;
     const metadata = raw === undefined ? await readMetadata(text, format) : decodeMetadata(raw);
-    return metadata === undefined ? "" : metadataSummary(metadata, format);
+    return metadata === undefined ? "" : metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
   } catch {
     return header("WARNING: the sops metadata cannot be read");
   }

@@ -17,7 +17,8 @@ const MAX_IDENTITY = 4096;
 /** Hex digits kept of each hash: 64 bits, too many to grind a colliding wrapped key. */
 const HASH_HEX = 16;
 
-function shortHash(domain: string, data: string | Uint8Array): string {
+/** A short domain-separated hash of `data`, as the summary lines show them. */
+export function shortHash(domain: string, data: string | Uint8Array): string {
   return createHash("sha256").update(domain).update("\0").update(data).digest("hex").slice(0, HASH_HEX);
 }
 
@@ -83,14 +84,16 @@ export function unreadLines(metadata: FileMetadata): string[] {
 /**
  * The summary block, ending with a newline. `dataKey` (when the reader holds a key) adds the data
  * key's fingerprint, so a changed data key is a visible line even when every value is unchanged.
+ * `hidden`: lines for text in the metadata blocks that no tool reads (metadata-text.ts).
  */
-export function metadataSummary(metadata: FileMetadata, format: FileFormat, dataKey?: Uint8Array): string {
+export function metadataSummary(metadata: FileMetadata, format: FileFormat, dataKey?: Uint8Array, hidden: readonly string[] = []): string {
   const facts = [
     ...recipientLines(metadata),
     thresholdLine(metadata),
     ruleLine(metadata, format),
     `mac_only_encrypted: ${metadata.macOnlyEncrypted}`,
     ...unreadLines(metadata),
+    ...hidden,
     ...(dataKey === undefined ? [] : [`data key fingerprint: ${dataKeyFingerprint(dataKey)}`]),
     "end of metadata summary",
   ];

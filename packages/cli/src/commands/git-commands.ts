@@ -89,7 +89,7 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
     .argument("[paths...]", "files or directories (default: the files git tracks here, or all files)")
     .option("--verify", "also decrypt and verify each file's MAC (needs keys; a file no key opens is an error)")
     .option("--verify-if-key", "verify the MAC of each file a key here opens; say on stderr which could not be verified, without failing for that")
-    .option("--strict", "recipients the creation rule does not name, and wrapped keys of the wrong structure, are errors (default: warnings)")
+    .option("--strict", "recipients the creation rule does not name, wrapped keys of the wrong structure, plaintext comments in encrypted files and likely secrets are errors (default: warnings)")
     .option("--json", "machine-readable output")
     .option("--staged", "check the staged versions of staged files (pre-commit)")
     .option("--base <rev>", "also hold files to the .sops.yaml rules of this trusted revision (CI: the pull request's base), which the branch cannot change")

@@ -13,7 +13,12 @@ import { REPORT_SCHEMA_VERSION, type AtHead, type AuditReport, type CommitRef, t
  * keeps the wrapped keys (SOPS) or the unchanged values' ciphertext (hush), and `updatekeys` with
  * `--keep-data-key` keeps every value's ciphertext. A version is counted as re-keyed when, against
  * the one before, every value both have was re-encrypted and every recipient both have got a new
- * wrapped key.
+ * wrapped key, none of them one an earlier version had.
+ *
+ * A wrapped key an earlier version had means that version's data key is back: putting a file back
+ * to an old version needs no key (`git revert`, or an old blob copied with a recipient entry taken
+ * out), and whoever held that data key, a reader removed since included, can open the file again.
+ * Its values are that version's too, and are dated from it.
  */
 
 /** What the audit needs of one version of a file. */
@@ -76,6 +81,7 @@ export interface FileVersion {
   readonly merged?: boolean;
 }
 
+/** Whether `after` has new wrapped keys and ciphertexts for everything it shares with `before` (a rotation, or a file put back to an older version). */
 function rekeyed(before: VersionSummary, after: VersionSummary): boolean {
   let compared = 0;
   for (const [path, ciphertext] of after.values) {
@@ -108,9 +114,20 @@ export function ageInDays(date: string, asOf: Date): number {
 export function auditFile(path: string, versions: readonly FileVersion[], options: { asOf: Date; maxAgeDays: number | undefined; names: RecipientNames | undefined }): FileAudit {
   let previous: VersionSummary | undefined;
   const changedAt = new Map<string, { commit: CommitRef; rekey: boolean }>();
+  /** Where each ciphertext of a key path was first seen: a value put back is as old as that. */
+  const firstSeen = new Map<string, { commit: CommitRef; rekey: boolean }>();
   const removals: Array<{ commit: CommitRef; removed: MasterKeyEntry[]; at: number }> = [];
-  const rekeys: Array<{ commit: CommitRef; at: number }> = [];
   const unencrypted: CommitRef[] = [];
+  /**
+   * Data keys, inferred: each version's key is numbered by the version it first appeared in.
+   * The key of every wrapped key seen, and, per recipient (identity key), the version it was
+   * first given each key in.
+   */
+  const keyOfWrapped = new Map<string, number>();
+  const givenAt = new Map<string, Map<number, number>>();
+  /** The data key of `previous`, and the version each key last came back in after another one. */
+  let key = -1;
+  const cameBackAt = new Map<number, number>();
   versions.forEach((version, at) => {
     const summary = version.summary;
     if (version.merged === true) {
@@ -124,14 +141,30 @@ export function auditFile(path: string, versions: readonly FileVersion[], option
       changedAt.clear();
       return;
     }
-    const rekey = previous === undefined || rekeyed(previous, summary);
-    if (rekey) rekeys.push({ commit: version.commit, at });
-    for (const [valuePath, ciphertext] of summary.values) {
-      if (previous?.values.get(valuePath) !== ciphertext) changedAt.set(valuePath, { commit: version.commit, rekey });
-    }
+    const hashes = [...summary.recipients.values()].map(wrappedKeyHash);
+    const earlier = hashes.map((h) => keyOfWrapped.get(h)).find((k) => k !== undefined);
+    const newWraps = previous === undefined || rekeyed(previous, summary);
+    const fresh = newWraps && earlier === undefined;
+    const before = key;
+    // An edit keeps the key; new wrapped keys are a new key, unless an earlier version had one.
+    key = !newWraps ? key : (earlier ?? at);
+    if (!fresh && key !== before) cameBackAt.set(key, at);
     if (previous !== undefined) {
       const removed = [...previous.recipients].filter(([id]) => !summary.recipients.has(id)).map(([, entry]) => entry);
       if (removed.length > 0) removals.push({ commit: version.commit, removed, at });
+    }
+    for (const h of hashes) if (!keyOfWrapped.has(h)) keyOfWrapped.set(h, key);
+    for (const id of summary.recipients.keys()) {
+      let given = givenAt.get(id);
+      if (given === undefined) givenAt.set(id, (given = new Map()));
+      if (!given.has(key)) given.set(key, at);
+    }
+    for (const [valuePath, ciphertext] of summary.values) {
+      if (previous?.values.get(valuePath) === ciphertext) continue;
+      const seen = `${valuePath}\0${ciphertext}`;
+      let first = firstSeen.get(seen);
+      if (first === undefined) firstSeen.set(seen, (first = { commit: version.commit, rekey: fresh }));
+      changedAt.set(valuePath, first);
     }
     previous = summary;
   });
@@ -142,16 +175,22 @@ export function auditFile(path: string, versions: readonly FileVersion[], option
     const ageDays = ageInDays(change.commit.date, options.asOf);
     values.push({ path: valuePath, changed: change.commit, ageDays, stale: options.maxAgeDays !== undefined && ageDays > options.maxAgeDays, rekey: change.rekey });
   }
-  const removalReports: Removal[] = removals.map((r) => ({
-    commit: r.commit,
-    removed: r.removed.map((entry) => recipientRef(entry, options.names)),
-    rekeyedSince: rekeys.some((k) => k.at >= r.at),
-  }));
+  const cameBack = last === undefined ? undefined : cameBackAt.get(key);
+  const removalReports: Removal[] = removals.map((r) => {
+    // Removed readers keep the data keys they were given before: the file is theirs while its key is one.
+    const holdsKey = last !== undefined && r.removed.some((e) => (givenAt.get(identityKey(e))?.get(key) ?? Infinity) < r.at);
+    return {
+      commit: r.commit,
+      removed: r.removed.map((entry) => recipientRef(entry, options.names)),
+      rekeyedSince: !holdsKey,
+      restoredIn: holdsKey && cameBack !== undefined && cameBack >= r.at ? versions[cameBack]!.commit : null,
+    };
+  });
   return {
     path,
     atHead: "encrypted",
     commits: versions.filter((v) => v.merged !== true).length,
-    lastRekey: last === undefined ? null : (rekeys.at(-1)?.commit ?? null),
+    lastRekey: last === undefined ? null : versions[key]!.commit,
     values,
     removals: removalReports,
     unencryptedVersions: unencrypted,

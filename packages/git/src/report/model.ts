@@ -88,8 +88,13 @@ export interface ValueAge {
 export interface Removal {
   readonly commit: CommitRef;
   readonly removed: readonly RecipientRef[];
-  /** True when the file got a new data key in that commit or later (the removed parties' copy of the old key no longer opens it). */
+  /** True when the file's data key at `HEAD` is none the removed parties were given (their copies of the old keys no longer open it). */
   readonly rekeyedSince: boolean;
+  /**
+   * The commit that put back a data key they were given, after a newer one (a revert, or an old
+   * version copied, which needs no key), or null: the file is theirs to open again.
+   */
+  readonly restoredIn: CommitRef | null;
 }
 
 /**
@@ -109,7 +114,7 @@ export interface FileAudit {
   readonly atHead: AtHead;
   /** Commits (along first parents) that changed the file. */
   readonly commits: number;
-  /** The last commit that gave the file a new data key (its creation counts), or null. */
+  /** The commit the file's data key at `HEAD` first appeared in (its creation counts), or null. */
   readonly lastRekey: CommitRef | null;
   readonly values: readonly ValueAge[];
   readonly removals: readonly Removal[];

@@ -42,8 +42,13 @@ export function auditFindings(report: AuditReport): string[] {
     const path = printable(f.path, 4096);
     for (const r of f.removals) {
       if (r.rekeyedSince) continue;
+      const who = r.removed.map((x) => describeRecipient(x)).join(", ");
+      const removed = `${path}: ${who} removed in ${shortCommit(r.commit.commit)} (${day(r.commit.date)})`;
+      const key = f.lastRekey;
       lines.push(
-        `${path}: ${r.removed.map((x) => describeRecipient(x)).join(", ")} removed in ${shortCommit(r.commit.commit)} (${day(r.commit.date)}) without a new data key since: whoever held that key may still hold the file's data key; run \`hush rotate -i ${path}\``,
+        r.restoredIn === null || key === null
+          ? `${removed} without a new data key since: whoever held that key may still hold the file's data key; run \`hush rotate -i ${path}\``
+          : `${removed}, but ${shortCommit(r.restoredIn.commit)} (${day(r.restoredIn.date)}) went back to a data key ${r.removed.length === 1 ? "it" : "they"} held (of ${shortCommit(key.commit)}, ${day(key.date)}): whoever held that key can open the file; run \`hush rotate -i ${path}\``,
       );
     }
     const where = `${path}${atHeadNote(f.atHead)}`;

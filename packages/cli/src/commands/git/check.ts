@@ -18,7 +18,7 @@ export interface CheckFlags {
   json?: boolean;
   staged?: boolean;
   config?: string;
-  /** A trusted revision (CI: the pull request's base): files its `.sops.yaml` rules cover must be encrypted too. */
+  /** A trusted revision (CI: the pull request's base): files its `.sops.yaml` rules cover must be encrypted too, and the values those rules encrypt. */
   base?: string;
 }
 
@@ -109,7 +109,8 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
     const { openRepo } = await import("./repo.ts");
     const { ObjectReader } = await import("../../git-objects.ts");
     const repo = await openRepo(io);
-    const { present, attributeDirs } = stagedChanges(await repo.git.raw(["diff", "--cached", "--raw", "--no-abbrev", "-z", "--diff-filter=ACMRD"]));
+    // T too: a covered path that was a symbolic link (or a submodule) staged as a file is a new file.
+    const { present, attributeDirs } = stagedChanges(await repo.git.raw(["diff", "--cached", "--raw", "--no-abbrev", "-z", "--diff-filter=ACMRTD"]));
     // A staged .gitattributes (added, changed or deleted) can take files it does not touch away
     // from hush's drivers: the files below it are checked too.
     const below = attributeDirs.length === 0 ? [] : indexEntries(await repo.git.raw(["ls-files", "--stage", "-z", "--", ...attributeDirs.map((d) => `:(top,literal)${d === "." ? "" : d}`)]));
@@ -199,10 +200,13 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const rules: Array<CreationRule | undefined> = [];
   /** Where a rule that only the base revision has comes from, by candidate. */
   const fromBase = new Map<number, string>();
+  /** The base revision's rule for a file this branch's rules cover too: what it encrypts must stay encrypted. */
+  const alsoBase = new Map<number, { rule: CreationRule; where: string }>();
   for (const [i, c] of listed.entries()) {
     const own = await ruleFor(c.abs);
-    const base = own === undefined ? await baseRuleFor?.(c.abs) : undefined;
-    if (base !== undefined) fromBase.set(i, base.where);
+    const base = await baseRuleFor?.(c.abs);
+    if (base !== undefined && own === undefined) fromBase.set(i, base.where);
+    else if (base !== undefined) alsoBase.set(i, base);
     rules.push(own ?? base?.rule);
   }
   // One `git check-attr` for every file: the attributes say which files git hands to hush's
@@ -230,6 +234,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
         path: c.display,
         text: bytes.toString("utf8"),
         creationRule: rule,
+        baseRule: alsoBase.get(i),
         strict: flags.strict === true,
         ...(keySources === undefined ? {} : { verify: { keySources, ifKeyed } }),
       });

@@ -1,0 +1,159 @@
+import { mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
+
+/**
+ * What a pull request written without a key must not slip past the gates that need none:
+ * `hush check --base` in CI (the base revision's rules, which the branch cannot change) and the
+ * pre-commit hook (`hush check --staged`).
+ */
+
+let sb: Sandbox;
+
+beforeAll(() => {
+  sb = createSandbox();
+});
+
+afterAll(() => sb.cleanup());
+
+function checkJson(cwd: string, args: readonly string[]): { status: number; report: CheckJsonReport } {
+  const r = hush(sb, ["check", "--json", ...args], { cwd, env: sb.keylessEnv });
+  return { status: r.status, report: JSON.parse(r.stdout) as CheckJsonReport };
+}
+
+function problemsOf(report: CheckJsonReport, path: string): string[] {
+  return (report.files.find((f) => f.path === path)?.problems ?? []).map((p) => `${p.severity} ${p.code}${p.keyPath === undefined ? "" : ` ${p.keyPath}`}`);
+}
+
+/** A repository whose `.sops.yaml` covers `secrets/*.yaml`, one encrypted file committed on main. */
+function setUpRepo(name: string): string {
+  const repo = createRepo(sb, name, "^secrets/.*\\.yaml$");
+  mkdirSync(join(repo, "secrets"));
+  writeEncrypted(sb, repo, "secrets/app.yaml", "password: committed-secret-1\n");
+  expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+  commitAll(sb, repo, "initial");
+  return repo;
+}
+
+describe("hush check --base: a branch that keeps the path_regex and changes the encryption rule", () => {
+  it("cannot leave in plaintext a value the base revision's rule encrypts", () => {
+    const repo = setUpRepo("base-rule");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    // Same files covered; the branch's rule leaves `password` in clear, and a new file follows it.
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^secrets/.*\\.yaml$\n    unencrypted_regex: ^password$\n    age: ${sb.recipient}\n`);
+    writeEncrypted(sb, repo, "secrets/db.yaml", "password: plaintext-on-a-branch\nuser: app\n");
+    commitAll(sb, repo, "leave the password in clear");
+
+    // By the branch's own rules the file is in order.
+    const own = checkJson(repo, ["--strict"]);
+    expect(own.status, JSON.stringify(own.report)).toBe(0);
+    const r = checkJson(repo, ["--strict", "--base", "main"]);
+    expect(r.status, JSON.stringify(r.report)).toBe(1);
+    expect(problemsOf(r.report, "secrets/db.yaml")).toEqual(['error plaintext-value ["password"]']);
+    const problem = r.report.files.find((f) => f.path === "secrets/db.yaml")!.problems[0]!;
+    expect(problem.message).toBe('value at ["password"] (line 1) is not encrypted, but the creation rule in main:.sops.yaml (unencrypted_suffix: _unencrypted) encrypts it (the file was encrypted with unencrypted_regex: ^password$)');
+    expect(problem.line).toBe(1);
+    expect(JSON.stringify(r.report)).not.toContain("plaintext-on-a-branch");
+    // A file that follows both rules passes.
+    expect(problemsOf(r.report, "secrets/app.yaml")).toEqual([]);
+    const text = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(text.status).toBe(1);
+    expect(text.stdout).toContain("secrets/db.yaml:1: error: value at [\"password\"] (line 1) is not encrypted, but the creation rule in main:.sops.yaml");
+  });
+});
+
+describe("hush check --staged: a type change", () => {
+  it("a covered path that was a link, staged as a plaintext file, is checked", () => {
+    const repo = setUpRepo("type-change");
+    symlinkSync("app.yaml", join(repo, "secrets", "current.yaml"));
+    commitAll(sb, repo, "a link to the current secrets");
+    unlinkSync(join(repo, "secrets", "current.yaml"));
+    writeFileSync(join(repo, "secrets", "current.yaml"), "password: plaintext-type-change\n");
+    git(sb, repo, ["add", "secrets/current.yaml"]);
+    expect(git(sb, repo, ["diff", "--cached", "--name-status"]).stdout).toBe("T\tsecrets/current.yaml\n");
+
+    const r = checkJson(repo, ["--staged"]);
+    expect(r.status, JSON.stringify(r.report)).toBe(1);
+    expect(problemsOf(r.report, "secrets/current.yaml")).toEqual(["error not-encrypted"]);
+    expect(JSON.stringify(r.report)).not.toContain("plaintext-type-change");
+  });
+});
+
+describe("hush check --strict: a plaintext comment added to an encrypted file by hand", () => {
+  it("is an error (a warning without --strict): a commented-out secret passed the strict gate", () => {
+    const repo = createRepo(sb, "comments");
+    writeEncrypted(sb, repo, "app.enc.env", "PASSWORD=dotenv-secret\n");
+    writeEncrypted(sb, repo, "app.enc.ini", "[db]\npassword = ini-secret\n");
+    commitAll(sb, repo, "initial");
+    // No MAC covers comments: anyone can add one, in clear, without a key.
+    writeFileSync(join(repo, "app.enc.env"), `# PASSWORD=old-dotenv-secret\n${readFileSync(join(repo, "app.enc.env"), "utf8")}`);
+    const ini = readFileSync(join(repo, "app.enc.ini"), "utf8");
+    writeFileSync(join(repo, "app.enc.ini"), ini.replace(/^(password\s*=\s*ENC\[[^\n]*\])$/m, "$1 ; was old-ini-secret"));
+    commitAll(sb, repo, "comments in clear");
+
+    const lenient = checkJson(repo, []);
+    expect(lenient.status, JSON.stringify(lenient.report)).toBe(0);
+    expect(problemsOf(lenient.report, "app.enc.env")).toEqual(["warning plaintext-comment (top level)"]);
+    const r = checkJson(repo, ["--strict"]);
+    expect(r.status, JSON.stringify(r.report)).toBe(1);
+    expect(problemsOf(r.report, "app.enc.env")).toEqual(["error plaintext-comment (top level)"]);
+    expect(problemsOf(r.report, "app.enc.ini")).toEqual(['error plaintext-comment ["db"]']);
+    expect(JSON.stringify(r.report)).not.toMatch(/old-(dotenv|ini)-secret/);
+  });
+});
+
+describe("hush check: text hidden in the sops metadata, which no tool reads and no review shows", () => {
+  it("a comment inside or after the metadata block (YAML, INI, TOML), and a later YAML document's differing metadata", () => {
+    const repo = createRepo(sb, "hidden-metadata");
+    writeEncrypted(sb, repo, "in.enc.yaml", "password: yaml-secret\n");
+    writeEncrypted(sb, repo, "after.enc.yaml", "password: yaml-secret\n");
+    writeEncrypted(sb, repo, "app.enc.ini", "[db]\npassword = ini-secret\n");
+    writeEncrypted(sb, repo, "app.enc.toml", 'password = "toml-secret"\n');
+    writeEncrypted(sb, repo, "stream.enc.yaml", "a: first\n---\nb: second\n");
+    writeEncrypted(sb, repo, "clean.enc.yaml", "a: first\n---\nb: second\n");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "initial");
+    const edit = (path: string, change: (text: string) => string): void => {
+      const before = readFileSync(join(repo, path), "utf8");
+      const after = change(before);
+      expect(after, path).not.toBe(before);
+      writeFileSync(join(repo, path), after);
+    };
+    edit("in.enc.yaml", (t) => t.replace("\nsops:\n", "\nsops:\n    # hidden-secret-1\n"));
+    edit("after.enc.yaml", (t) => `${t}# hidden-secret-2\n`);
+    edit("app.enc.ini", (t) => t.replace("[sops]\n", "[sops]\n; hidden-secret-3\n"));
+    edit("app.enc.toml", (t) => `${t}# hidden-secret-4\n`);
+    // The second document's block: a field with a secret, which SOPS and hush never read.
+    edit("stream.enc.yaml", (t) => `${t.slice(0, t.lastIndexOf("\nsops:\n"))}\nsops:\n    note: hidden-secret-5\n${t.slice(t.lastIndexOf("\nsops:\n") + "\nsops:\n".length)}`);
+    commitAll(sb, repo, "hide text in the metadata");
+    // The review shows a line for it, with or without a key (without: what a reviewer of a fork's pull request sees).
+    const reviews: ReadonlyArray<readonly [string, Record<string, string>]> = [
+      ...["in.enc.yaml", "after.enc.yaml", "app.enc.ini", "app.enc.toml", "stream.enc.yaml"].map((path) => [path, sb.keylessEnv] as const),
+      ["in.enc.yaml", sb.env],
+    ];
+    for (const [path, env] of reviews) {
+      const review = git(sb, repo, ["show", "HEAD", "--", path], { env }).stdout;
+      expect(review, path).toMatch(/^\+# hush: ignored: (1 comment line\(s\) in the sops metadata \(from line \d+\), text hash|a later YAML document's sops metadata at line \d+, not the first document's .*, hash) [0-9a-f]{16}$/m);
+      expect(review, path).not.toContain("hidden-secret");
+    }
+
+    const lenient = checkJson(repo, []);
+    expect(lenient.status, JSON.stringify(lenient.report)).toBe(1);
+    expect(problemsOf(lenient.report, "in.enc.yaml")).toEqual(["warning metadata-comment"]);
+    expect(problemsOf(lenient.report, "stream.enc.yaml")).toEqual(["error metadata-ambiguous"]);
+    const r = checkJson(repo, ["--strict"]);
+    expect(r.status).toBe(1);
+    for (const path of ["in.enc.yaml", "after.enc.yaml", "app.enc.ini", "app.enc.toml"]) expect(problemsOf(r.report, path), path).toEqual(["error metadata-comment"]);
+    expect(problemsOf(r.report, "stream.enc.yaml")).toEqual(["error metadata-ambiguous"]);
+    expect(problemsOf(r.report, "clean.enc.yaml")).toEqual([]);
+    const ini = r.report.files.find((f) => f.path === "app.enc.ini")!.problems[0]!;
+    expect(ini.line).toBe(readFileSync(join(repo, "app.enc.ini"), "utf8").split("\n").indexOf("; hidden-secret-3") + 1);
+    expect(ini.message).toContain("a comment line in the sops metadata");
+    expect(JSON.stringify(r.report)).not.toContain("hidden-secret");
+    // A rewrite by a key holder drops the hidden text.
+    expect(hush(sb, ["rotate", "-i", "stream.enc.yaml", "in.enc.yaml"], { cwd: repo }).status).toBe(0);
+    expect(problemsOf(checkJson(repo, ["--strict"]).report, "stream.enc.yaml")).toEqual([]);
+    expect(problemsOf(checkJson(repo, ["--strict"]).report, "in.enc.yaml")).toEqual([]);
+  });
+});
