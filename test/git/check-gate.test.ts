@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
 
 /**
  * What a pull request written without a key must not slip past the gates that need none:
@@ -26,19 +26,9 @@ function problemsOf(report: CheckJsonReport, path: string): string[] {
   return (report.files.find((f) => f.path === path)?.problems ?? []).map((p) => `${p.severity} ${p.code}${p.keyPath === undefined ? "" : ` ${p.keyPath}`}`);
 }
 
-/** A repository whose `.sops.yaml` covers `secrets/*.yaml`, one encrypted file committed on main. */
-function setUpRepo(name: string): string {
-  const repo = createRepo(sb, name, "^secrets/.*\\.yaml$");
-  mkdirSync(join(repo, "secrets"));
-  writeEncrypted(sb, repo, "secrets/app.yaml", "password: committed-secret-1\n");
-  expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
-  commitAll(sb, repo, "initial");
-  return repo;
-}
-
 describe("hush check --base: a branch that keeps the path_regex and changes the encryption rule", () => {
   it("cannot leave in plaintext a value the base revision's rule encrypts", () => {
-    const repo = setUpRepo("base-rule");
+    const repo = setUpCoveredRepo(sb, "base-rule");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);
     // Same files covered; the branch's rule leaves `password` in clear, and a new file follows it.
     writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^secrets/.*\\.yaml$\n    unencrypted_regex: ^password$\n    age: ${sb.recipient}\n`);
@@ -65,7 +55,7 @@ describe("hush check --base: a branch that keeps the path_regex and changes the 
 
 describe("hush check --staged: a type change", () => {
   it("a covered path that was a link, staged as a plaintext file, is checked", () => {
-    const repo = setUpRepo("type-change");
+    const repo = setUpCoveredRepo(sb, "type-change");
     symlinkSync("app.yaml", join(repo, "secrets", "current.yaml"));
     commitAll(sb, repo, "a link to the current secrets");
     unlinkSync(join(repo, "secrets", "current.yaml"));

@@ -169,6 +169,20 @@ export function commitAll(sb: Sandbox, repo: string, message: string): void {
   git(sb, repo, ["commit", "-q", "--no-verify", "-m", message]);
 }
 
+/**
+ * A repository whose `.sops.yaml` covers `secrets/*.yaml`, set up with `hush git setup`, one
+ * encrypted file (`secrets/app.yaml`) committed on main.
+ */
+export function setUpCoveredRepo(sb: Sandbox, name: string): string {
+  const repo = createRepo(sb, name, "^secrets/.*\\.yaml$");
+  mkdirSync(join(repo, "secrets"));
+  writeEncrypted(sb, repo, "secrets/app.yaml", "password: committed-secret-1\n");
+  const setup = hush(sb, ["git", "setup"], { cwd: repo });
+  if (setup.status !== 0) throw new Error(`hush git setup failed: ${setup.stderr}`);
+  commitAll(sb, repo, "initial");
+  return repo;
+}
+
 /** Every file under a directory (the repository's .git included), as raw bytes. */
 function filesUnder(dir: string): Array<{ path: string; bytes: Buffer }> {
   const out: Array<{ path: string; bytes: Buffer }> = [];

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
 
 /**
  * What a branch, pull request or cloned repository controls — `.sops.yaml`, committed symbolic
@@ -36,19 +36,9 @@ function problemsOf(report: CheckJsonReport | undefined, path: string): string[]
   return (report?.files.find((f) => f.path === path)?.problems ?? []).map((p) => `${p.severity} ${p.code}`);
 }
 
-/** A repository set up with `hush git setup`, `secrets/**` covered, one encrypted file committed on main. */
-function setUpRepo(name: string): string {
-  const repo = createRepo(sb, name, "^secrets/.*\\.yaml$");
-  mkdirSync(join(repo, "secrets"));
-  writeEncrypted(sb, repo, "secrets/app.yaml", "password: committed-secret-1\n");
-  expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
-  commitAll(sb, repo, "initial");
-  return repo;
-}
-
 describe("a pull request that narrows .sops.yaml", () => {
   it("cannot pass a plaintext file that .gitattributes still routes to hush's drivers", () => {
-    const repo = setUpRepo("narrowed");
+    const repo = setUpCoveredRepo(sb, "narrowed");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);
     // The branch narrows the rule to one file and adds a plaintext secret where the rule was.
     writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^secrets/app\\.yaml$\n    age: ${sb.recipient}\n`);
@@ -71,7 +61,7 @@ describe("a pull request that narrows .sops.yaml", () => {
   });
 
   it("and .gitattributes with it: --base holds the branch to the base revision's rules", () => {
-    const repo = setUpRepo("narrowed-both");
+    const repo = setUpCoveredRepo(sb, "narrowed-both");
     mkdirSync(join(repo, "apps", "web"), { recursive: true });
     // A monorepo's nested config: the nearest .sops.yaml at the base applies.
     writeFileSync(join(repo, "apps", "web", ".sops.yaml"), `creation_rules:\n  - path_regex: \\.env$\n    age: ${sb.recipient}\n`);
@@ -106,7 +96,7 @@ describe("a pull request that narrows .sops.yaml", () => {
   });
 
   it("a plaintext file hush's drivers do not get is not affected", () => {
-    const repo = setUpRepo("unrouted");
+    const repo = setUpCoveredRepo(sb, "unrouted");
     writeFileSync(join(repo, "settings.yaml"), "debug: true\n");
     commitAll(sb, repo, "settings");
     const r = checkJson(repo);
@@ -117,7 +107,7 @@ describe("a pull request that narrows .sops.yaml", () => {
 
 describe("committed symbolic links", () => {
   it("a covered path linked to /dev/zero or to a file outside the repository: hush check neither hangs nor reads it", () => {
-    const repo = setUpRepo("links");
+    const repo = setUpCoveredRepo(sb, "links");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);
     // A CI runner's credentials, outside the repository.
     const outside = join(sb.dir, "runner-credentials");
@@ -147,7 +137,7 @@ describe("committed symbolic links", () => {
 
 describe("hush git setup in a clone with a committed link to /dev/zero", () => {
   it("finishes, and writes no pattern for the link", () => {
-    const repo = setUpRepo("setup-link");
+    const repo = setUpCoveredRepo(sb, "setup-link");
     symlinkSync("/dev/zero", join(repo, "notes.yaml"));
     commitAll(sb, repo, "a link");
     const started = Date.now();
@@ -160,7 +150,7 @@ describe("hush git setup in a clone with a committed link to /dev/zero", () => {
 
 describe("a committed .gitattributes link", () => {
   it("to /dev/zero: hush check does not hang on it, and reads it as git does (git does not follow it)", () => {
-    const repo = setUpRepo("attributes-link");
+    const repo = setUpCoveredRepo(sb, "attributes-link");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);
     git(sb, repo, ["rm", "-q", ".gitattributes"]);
     symlinkSync("/dev/zero", join(repo, ".gitattributes"));
@@ -174,7 +164,7 @@ describe("a committed .gitattributes link", () => {
 
 describe("a file padded past the review view's size limit", () => {
   it("still shows, without a key, the metadata summary: a changed rule cannot hide behind a big comment", () => {
-    const repo = setUpRepo("padded");
+    const repo = setUpCoveredRepo(sb, "padded");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);
     const file = join(repo, "secrets", "app.yaml");
     // Without a key: a comment of 1.1 MB (no MAC covers it) and a rule that leaves every key
@@ -239,7 +229,7 @@ describe("a file padded past the review view's size limit", () => {
 
 describe("file names that are pathspecs", () => {
   it("hush git resolve of a file named like a glob stages that file only, never an untracked plaintext file the glob matches", async () => {
-    const repo = setUpRepo("globs");
+    const repo = setUpCoveredRepo(sb, "globs");
     const name = "secrets/[ab].yaml";
     writeEncrypted(sb, repo, name, "password: glob-base\n");
     commitAll(sb, repo, "a file named like a glob");
@@ -282,7 +272,7 @@ describe("file names that look like options", () => {
 
 describe("a plaintext comment added without a key", () => {
   it("is reported in a YAML file that had no comment (no MAC covers comments)", () => {
-    const repo = setUpRepo("comments");
+    const repo = setUpCoveredRepo(sb, "comments");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);
     const file = join(repo, "secrets", "app.yaml");
     writeFileSync(file, `# old password: comment-secret-1\n${readFileSync(file, "utf8")}`);
