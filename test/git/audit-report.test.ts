@@ -26,7 +26,7 @@ describe("hush access without a key", () => {
         '[2]  dev.enc.env    1 of 1 key group  "\\\\.enc\\\\.(env|json)$"',
         '[3]  prod.enc.yaml  1 of 1 key group  "prod\\\\.enc\\\\.yaml$"',
         "",
-        "Who can open which file (x: holds the data key; gN: holds the share of key group N; .: nothing)",
+        "Who can open which file (x: holds the data key; x:g0,g1: opens it alone, with the shares of enough key groups; gN: holds the share of key group N; .: nothing)",
         "RECIPIENT  KIND  IDENTITY                 [1]  [2]  [3]",
         `Alice      age   ${short(t.sb.recipient)}  x    x    x`,
         `bob        age   ${short(t.bob.recipient)}  .    .    x`,

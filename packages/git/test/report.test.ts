@@ -111,7 +111,7 @@ describe("access report of a Shamir file", () => {
     macOnlyEncrypted: false,
     version: "3.13.2",
   });
-  it("shows the groups each recipient holds a share of, the threshold, and regrouping as drift", async () => {
+  it("shows the groups each recipient holds a share of (a recipient with as many as the threshold opens the file alone), the threshold, and regrouping as drift", async () => {
     const rule = (await parseSopsConfig("creation_rules:\n  - key_groups:\n      - age: [age1a, age1b]\n      - age: [age1c]\n    shamir_threshold: 2\n")).creationRules[0]!;
     const report = buildAccessReport(
       [
@@ -127,11 +127,11 @@ describe("access report of a Shamir file", () => {
       "[1]  split.yaml  2 of 3 key groups  (every file)",
       "[2]  plain.yaml  1 of 1 key group   (none)",
       "",
-      "Who can open which file (x: holds the data key; gN: holds the share of key group N; .: nothing)",
-      "RECIPIENT  KIND  IDENTITY  [1]    [2]",
-      "-          age   age1a     g0,g2  .",
-      "-          age   age1b     g1     .",
-      "-          age   age1c     g1     x",
+      "Who can open which file (x: holds the data key; x:g0,g1: opens it alone, with the shares of enough key groups; gN: holds the share of key group N; .: nothing)",
+      "RECIPIENT  KIND  IDENTITY  [1]      [2]",
+      "-          age   age1a     x:g0,g2  .",
+      "-          age   age1b     g1       .",
+      "-          age   age1c     g1       x",
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import { printable } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
-import { atHeadNote, day, describeRecipient, driftLines, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
+import { atHeadNote, day, describeRecipient, driftLines, MATRIX_LEGEND, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
 import { auditFindings } from "./text.ts";
 
 /**
@@ -54,7 +54,7 @@ function accessSections(report: AccessReport): string {
     })
     .join("\n");
   return `<h2>Access matrix</h2>
-<p class="legend">x: holds the data key · gN: holds the share of key group N · ·: cannot open the file</p>
+<p class="legend">${MATRIX_LEGEND.map((item) => html(item)).join(" · ")} · ·: cannot open the file</p>
 <table><thead><tr><th>Recipient</th><th>Kind</th><th>Identity</th>${head}</tr></thead><tbody>
 ${rows}
 </tbody></table>

@@ -34,11 +34,20 @@ export function describeRecipient(r: RecipientRef, whole = false): string {
   return r.name === null ? key : `${printable(r.name, 60)} (${key})`;
 }
 
-/** A matrix cell: `x` for a file of one key group, `g0,g2` for the groups of a Shamir file, `.` for none. */
+/**
+ * A matrix cell: `x` for a file of one key group, `g0,g2` for the groups of a Shamir file whose
+ * shares a recipient holds, `x:g0,g2` when those are as many as the threshold (that recipient
+ * opens the file alone, which `2 of 3 key groups` alone would hide), `.` for none.
+ */
 export function matrixCell(groups: readonly number[], file: FileAccess): string {
   if (groups.length === 0) return ".";
-  return file.groups.length <= 1 ? "x" : groups.map((g) => `g${g}`).join(",");
+  if (file.groups.length <= 1) return "x";
+  const shares = groups.map((g) => `g${g}`).join(",");
+  return file.thresholdProblem === null && groups.length >= file.threshold ? `x:${shares}` : shares;
 }
+
+/** What the matrix's cells that give access mean (terminal and HTML; each says how it shows "none"). */
+export const MATRIX_LEGEND = ["x: holds the data key", "x:g0,g1: opens it alone, with the shares of enough key groups", "gN: holds the share of key group N"] as const;
 
 /** `1 of 1 key group`, `2 of 3 key groups`, or `no one: …` when no set of groups can meet the threshold. */
 export function thresholdText(file: FileAccess): string {

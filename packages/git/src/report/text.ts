@@ -1,6 +1,6 @@
 import { appendAll, printable } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
-import { atHeadNote, day, describeRecipient, driftLines, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
+import { atHeadNote, day, describeRecipient, driftLines, MATRIX_LEGEND, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
 
 /** Plain-text tables of the reports, for a terminal. Cells are escaped before they are padded. */
 
@@ -19,7 +19,7 @@ export function renderAccessText(report: AccessReport): string {
   const files = report.files;
   if (files.length === 0) return "hush access: no encrypted file found\n";
   appendAll(out, textTable(["#", "FILE", "NEEDED", "CREATION RULE"], files.map((f, i) => [`[${i + 1}]`, printable(f.path, 4096), thresholdText(f), ruleText(f.rule)])));
-  out.push("", "Who can open which file (x: holds the data key; gN: holds the share of key group N; .: nothing)");
+  out.push("", `Who can open which file (${MATRIX_LEGEND.join("; ")}; .: nothing)`);
   const identities = matrixIdentities(report.matrix);
   appendAll(
     out,
