@@ -147,3 +147,45 @@ describe("hush check: text hidden in the sops metadata, which no tool reads and 
     expect(problemsOf(checkJson(repo, ["--strict"]).report, "in.enc.yaml")).toEqual([]);
   });
 });
+
+describe("hush check --base: a branch that puts back an older version of an encrypted file", () => {
+  /** Waits into the next second: `lastmodified` counts whole seconds. */
+  const nextSecond = (): Promise<void> => new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));
+
+  it("is reported when the key entries are an older data key's (a rotation undone), not for a revert of a value", async () => {
+    const repo = setUpCoveredRepo(sb, "rollback");
+    const file = join(repo, "secrets", "app.yaml");
+    const leaked = git(sb, repo, ["rev-parse", "HEAD"]).stdout.trim();
+    await nextSecond();
+    // main draws a fresh data key (the old one leaked): same recipients, so nothing else shows it.
+    const rotate = hush(sb, ["rotate", "-i", "-y", "secrets/app.yaml"], { cwd: repo });
+    expect(rotate.status, rotate.stderr).toBe(0);
+    commitAll(sb, repo, "rotate");
+    await nextSecond();
+    expect(hush(sb, ["set", "secrets/app.yaml", '["password"]', '"after-the-rotation"'], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "new password");
+
+    // A value's change reverted: same key entries, nothing to report.
+    git(sb, repo, ["checkout", "-q", "-b", "revert-value"]);
+    git(sb, repo, ["revert", "--no-edit", "HEAD"]);
+    const reverted = checkJson(repo, ["--strict", "--base", "main"]);
+    expect(problemsOf(reverted.report, "secrets/app.yaml")).toEqual([]);
+    expect(reverted.status).toBe(0);
+
+    // The version from before the rotation put back, as anyone can without a key: it opens, with
+    // the leaked data key, and every value added to it from now on would be open to it.
+    git(sb, repo, ["checkout", "-q", "main"]);
+    git(sb, repo, ["checkout", "-q", "-b", "put-back"]);
+    git(sb, repo, ["checkout", leaked, "--", "secrets/app.yaml"]);
+    commitAll(sb, repo, "restore");
+    expect(hush(sb, ["decrypt", "secrets/app.yaml"], { cwd: repo }).stdout).toBe("password: committed-secret-1\n");
+    expect(checkJson(repo, ["--strict"]).status).toBe(0);
+    const warned = checkJson(repo, ["--base", "main"]);
+    expect(warned.status).toBe(0);
+    expect(problemsOf(warned.report, "secrets/app.yaml")).toEqual(["warning rolled-back"]);
+    const strict = hush(sb, ["check", "--strict", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(strict.status).toBe(1);
+    expect(strict.stdout).toMatch(/^secrets\/app\.yaml: error: an older version of the file is back: lastmodified \S+ is before \S+, which it had where this branch started \([0-9a-f]{10}\), and its key entries are not those; .* \[rolled-back\]$/m);
+    expect(readFileSync(file, "utf8")).toBe(git(sb, repo, ["show", `${leaked}:secrets/app.yaml`]).stdout);
+  });
+});

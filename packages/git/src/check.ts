@@ -74,6 +74,12 @@ export type CheckCode =
   | "wrapped-key-invalid"
   /** Warning (error with `--strict`): a comment the rules encrypt is in plaintext (SOPS accepts these; a commented-out secret added by hand is one). */
   | "plaintext-comment"
+  /**
+   * Warning (error with `--strict`), with `--base`: an older version of the file is back (an
+   * earlier `lastmodified` than where the branch started, other key entries), and with it a data
+   * key a recipient removed since may hold.
+   */
+  | "rolled-back"
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */
   | "nothing-encrypted"
   /** The file could not be read. */

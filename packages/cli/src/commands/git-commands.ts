@@ -92,7 +92,7 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
     .option("--strict", "recipients the creation rule does not name, wrapped keys of the wrong structure, plaintext comments in encrypted files and likely secrets are errors (default: warnings)")
     .option("--json", "machine-readable output")
     .option("--staged", "check the staged versions of staged files (pre-commit)")
-    .option("--base <rev>", "also hold files to the .sops.yaml rules of this trusted revision (CI: the pull request's base), which the branch cannot change")
+    .option("--base <rev>", "also hold files to the .sops.yaml rules of this trusted revision (CI: the pull request's base), which the branch cannot change, and report files put back to an older version than where the branch started")
     .action(async (paths: string[], opts: { verify?: boolean; verifyIfKey?: boolean; strict?: boolean; json?: boolean; staged?: boolean; base?: string }, cmd: Command) => {
       const { runCheck } = await import("./git/check.ts");
       setExit(await runCheck(io, paths, { ...cmd.optsWithGlobals(), ...opts }));

@@ -82,6 +82,21 @@ export function workTreeRules(io: CliIo, explicitConfig: string | undefined, cov
 export type BaseRuleFor = (abs: string) => Promise<{ rule: CreationRule; where: string } | undefined>;
 
 /**
+ * A file's path from the top of the repository at `root`, as git names it (`/`-separated), or
+ * undefined when it is outside. The directory is resolved (a checkout reached through a link is
+ * still the repository), the file's own name is not.
+ */
+export function repoPath(root: string, abs: string): string | undefined {
+  let rel: string;
+  try {
+    rel = relative(realpathSync(root), join(realpathSync(dirname(abs)), basename(abs)));
+  } catch {
+    rel = relative(root, abs);
+  }
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? undefined : rel.split(sep).join("/");
+}
+
+/**
  * The creation rules of every `.sops.yaml` at `rev` (read from git's objects, never from the work
  * tree), matched for a file as at that revision: the nearest `.sops.yaml` above the file's path.
  * @throws HushError INVALID_ARGUMENT when `rev` is not a commit; CONFIG_INVALID naming `rev:path`
@@ -108,17 +123,9 @@ export async function baseRules(io: CliIo, rev: string, covering: CoveringRule):
       throw new HushError("CONFIG_INVALID", `${printable(where, 1000)}: ${isHushError(err) ? err.message : "cannot be read"}`);
     }
   }
-  const root = realpathSync(repo.root);
   return async (abs) => {
-    let rel: string;
-    try {
-      rel = relative(root, join(realpathSync(dirname(abs)), basename(abs)));
-    } catch {
-      rel = relative(repo.root, abs);
-    }
-    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return undefined;
-    const path = rel.split(sep).join("/");
-    if (posix.basename(path) === ".sops.yaml") return undefined;
+    const path = repoPath(repo.root, abs);
+    if (path === undefined || posix.basename(path) === ".sops.yaml") return undefined;
     for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
       const config = configs.get(dir);
       if (config !== undefined) {

@@ -6,6 +6,7 @@ import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type FileC
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
+import type { BranchFile } from "./check-rollback.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
 import { baseRules, coveringRuleMatcher, workTreeRules } from "./check-rules.ts";
 
@@ -18,7 +19,7 @@ export interface CheckFlags {
   json?: boolean;
   staged?: boolean;
   config?: string;
-  /** A trusted revision (CI: the pull request's base): files its `.sops.yaml` rules cover must be encrypted too, and the values those rules encrypt. */
+  /** A trusted revision (CI: the pull request's base): files its `.sops.yaml` rules cover must be encrypted too, and the values those rules encrypt; files put back to an older version than at the merge base are reported. */
   base?: string;
 }
 
@@ -167,6 +168,17 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
   return { listed, close: () => undefined };
 }
 
+/** Adds `rolled-back` findings (`hush check --base`): files put back to an older version. */
+async function addRollbackProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, files: readonly BranchFile[], strict: boolean): Promise<void> {
+  if (files.length === 0) return;
+  const { rollbackProblems } = await import("./check-rollback.ts");
+  const found = await rollbackProblems(io, base, files, strict);
+  results.forEach((r, i) => {
+    const problem = found.get(checkedAt.get(r) ?? "");
+    if (problem !== undefined) results[i] = { ...r, problems: [...r.problems, problem] };
+  });
+}
+
 /** Adds `drivers-overridden` findings to covered encrypted files (`readStaged`: with --staged). */
 async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, readStaged: StagedReader | undefined): Promise<void> {
   const covered = results.filter((r) => r.covered && r.encrypted);
@@ -216,6 +228,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   // Files git hands to hush's drivers must be encrypted, whatever .sops.yaml says (a branch can
   // narrow its path_regex in one line), also those no rule covers.
   const routed = filesRoutedToHush(attributes, listed.filter((c, i) => rules[i] === undefined && basename(c.abs) !== ".sops.yaml").map((c) => c.abs));
+  /** With --base: the covered encrypted files as this branch has them, to compare with where it started. */
+  const branchFiles: BranchFile[] = [];
   try {
     for (const [i, c] of listed.entries()) {
       const rule = rules[i];
@@ -247,8 +261,10 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
         results.push(result);
         checkedAt.set(result, c.abs);
       }
+      if (flags.base !== undefined && result.covered && result.encrypted && result.format !== undefined) branchFiles.push({ abs: c.abs, format: result.format, text: bytes.toString("utf8") });
     }
     await addDriverProblems(attributes, results, checkedAt, readStaged);
+    if (flags.base !== undefined) await addRollbackProblems(io, flags.base, results, checkedAt, branchFiles, flags.strict === true);
   } finally {
     close();
   }

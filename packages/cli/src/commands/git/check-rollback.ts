@@ -1,0 +1,87 @@
+import { readMetadata, type FileFormat, type FileMetadata } from "@hush/core";
+import type { CheckProblem } from "@hush/git";
+import { ObjectReader } from "../../git-objects.ts";
+import type { CliIo } from "../../io.ts";
+import { repoPath } from "./check-rules.ts";
+
+/**
+ * `hush check --base REV`: encrypted files a branch put back to an older version. Restoring an
+ * old blob needs no key, and it brings back that version's data key, which a recipient removed
+ * since (with a fresh data key, as `hush updatekeys` and `hush rotate --rm-*` draw) still holds:
+ * every value added to the file afterwards would be theirs to read. Without a key only the
+ * metadata tells: `lastmodified`, which the MAC binds (no one can set it without the data key),
+ * earlier than where the branch started, and key entries that are not the ones there. Reverting
+ * a value's change (`git revert`) keeps the key entries, and is not reported.
+ */
+
+/** A covered encrypted file as the branch has it. */
+export interface BranchFile {
+  readonly abs: string;
+  readonly format: FileFormat;
+  readonly text: string;
+}
+
+async function metadataOf(text: string, format: FileFormat): Promise<FileMetadata | undefined> {
+  try {
+    return await readMetadata(text, format);
+  } catch {
+    // The branch's file is checked on its own; an unreadable old version says nothing here.
+    return undefined;
+  }
+}
+
+/**
+ * A `rolled-back` problem (a warning; an error with `strict`) for each file in `files` whose
+ * version is older than the one at the merge base of HEAD and `rev` and holds other key entries,
+ * by absolute path. Nothing when there is no common commit or no such file.
+ */
+export async function rollbackProblems(io: CliIo, rev: string, files: readonly BranchFile[], strict: boolean): Promise<Map<string, CheckProblem>> {
+  const found = new Map<string, CheckProblem>();
+  if (files.length === 0) return found;
+  const { openRepo } = await import("./repo.ts");
+  const repo = await openRepo(io);
+  let start: string;
+  try {
+    const base = (await repo.git.raw(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`])).trim();
+    start = (await repo.git.raw(["merge-base", "HEAD", base])).trim();
+  } catch {
+    return found;
+  }
+  if (!/^[0-9a-f]{40,64}$/.test(start)) return found;
+  // Every blob of the start commit by path (NUL-separated: a name may hold a newline).
+  const blobAt = new Map<string, string>();
+  for (const line of (await repo.git.raw(["ls-tree", "-r", "-z", "--full-tree", start])).split("\0")) {
+    const m = /^\d+ blob ([0-9a-f]{40,64})\t([\s\S]+)$/.exec(line);
+    if (m !== null) blobAt.set(m[2]!, m[1]!);
+  }
+  const wanted = files.flatMap((file) => {
+    const path = repoPath(repo.root, file.abs);
+    const blob = path === undefined ? undefined : blobAt.get(path);
+    return blob === undefined ? [] : [{ file, blob }];
+  });
+  const reader = new ObjectReader(repo.root, repo.env);
+  const before = new Map<string, string>();
+  try {
+    await reader.read(
+      wanted.map((w) => w.blob),
+      (object, i) => {
+        if ("content" in object && object.type === "blob") before.set(wanted[i]!.file.abs, object.content.toString("utf8"));
+      },
+    );
+  } finally {
+    reader.close();
+  }
+  const short = start.slice(0, 10);
+  for (const { file } of wanted) {
+    const [now, then] = [await metadataOf(file.text, file.format), await metadataOf(before.get(file.abs) ?? "", file.format)];
+    if (now === undefined || then === undefined) continue;
+    const [nowTime, thenTime] = [Date.parse(now.lastModified), Date.parse(then.lastModified)];
+    if (!(nowTime < thenTime) || JSON.stringify(now.keyGroups) === JSON.stringify(then.keyGroups)) continue;
+    found.set(file.abs, {
+      severity: strict ? "error" : "warning",
+      code: "rolled-back",
+      message: `an older version of the file is back: lastmodified ${now.lastModified} is before ${then.lastModified}, which it had where this branch started (${short}), and its key entries are not those; its data key may be one a recipient removed since still holds. Make the change with hush edit or hush rotate instead of restoring an old version`,
+    });
+  }
+  return found;
+}
