@@ -112,6 +112,14 @@ describe("checkFile", () => {
     expect(driverOverrideProblem(undefined, [])!.message).toContain("diff: unspecified, merge: unspecified");
   });
 
+  it("reads the comments above a key that follows the sops block as that key's, not as hidden metadata", async () => {
+    const text = await enc("a: 1\n# about z\nz: 2\n");
+    const at = text.indexOf("sops:");
+    const moved = `${text.slice(0, text.indexOf("\n") + 1)}${text.slice(at)}${text.slice(text.indexOf("\n") + 1, at)}`;
+    expect(moved).toMatch(/\n#ENC\[[^\n]+\nz: ENC\[/);
+    expect((await checkFile({ path: "a.yaml", text: moved, creationRule: rule(), strict: true })).problems).toEqual([]);
+  });
+
   it("reports conflict markers", async () => {
     const text = await enc("a: 1\n");
     const r = await checkFile({ path: "a.yaml", text: `<<<<<<< ours\n${text}=======\n${text}>>>>>>> theirs\n` });

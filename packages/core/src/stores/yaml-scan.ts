@@ -93,6 +93,8 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined, withComm
   let sawMetadata = false;
   let metaStart = -1;
   let metaEnd = -1;
+  /** A comment line at column 0 inside the metadata block: right above a key after it, it is that key's (see the YAML store). */
+  let metaTopComment = false;
   let dataComments = false;
   let pending: Pending | undefined;
   /** Lines of a `|` literal being read: its path, chomping and the lines so far. */
@@ -204,12 +206,13 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined, withComm
           }
           held.push({ at: base + indent, col: indent, lineNo, text: line.slice(indent + 1) });
         } else if (line.includes("ENC[")) decline();
-      }
+      } else if (indent === 0) metaTopComment = true;
       continue;
     }
     if (indent === 0 && (/^(---|\.\.\.)( |$)/.test(line) || line[0] === "%")) decline();
     if (inMetadata && indent === 0) {
       if (pending !== undefined && pending.path.length === 1) decline(); // `sops:` without a block map
+      if (metaTopComment) decline();
       metaEnd = base;
     }
     content = true;

@@ -66,6 +66,23 @@ function styleOf(text: string, node: Scalar, start: number, ls: number, parentCo
   return { style, indent, bodyNewline: false, ...(block === undefined ? {} : { block }) };
 }
 
+/**
+ * Where the comment lines right above the key whose line starts at `keyLine` (at column `col`)
+ * begin: go-yaml reads them as that key's head comment, so after a `sops:` block that is not the
+ * last key (a tool reordered the keys) they are the data's, not the block's. A blank or other
+ * line between them and the key ends them.
+ */
+function headCommentStart(text: string, keyLine: number, col: number): number {
+  let at = keyLine;
+  while (at > 0) {
+    const prev = text.lastIndexOf("\n", at - 2) + 1;
+    const line = text.slice(prev, at - 1).replace(/\r$/, "");
+    if (line[col] !== "#" || !/^ *$/.test(line.slice(0, col))) break;
+    at = prev;
+  }
+  return at;
+}
+
 function parse(text: string): ParsedDocument {
   const { docs, tokens } = loadDocuments(text);
   const line = lineIndex(text);
@@ -188,7 +205,7 @@ function parse(text: string): ParsedDocument {
       if (isMap(parent)) {
         const idx = parent.items.findIndex((p) => p.key === key);
         const next = parent.items[idx + 1];
-        if (next !== undefined && isScalar(next.key)) to = lineStart(next.key.range![0]);
+        if (next !== undefined && isScalar(next.key)) to = headCommentStart(text, lineStart(next.key.range![0]), next.key.range![0] - lineStart(next.key.range![0]));
       }
       let start = from;
       if (to === text.length && !text.endsWith("\n") && start > 0 && text[start - 1] === "\n") start -= 1;

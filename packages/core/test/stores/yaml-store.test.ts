@@ -65,3 +65,22 @@ describe("YAML: constructs SOPS reads differently", () => {
     expect(await enc(kept)).toContain("copy_unencrypted: *b\n");
   });
 });
+
+describe("YAML: a sops block that is not the last key", () => {
+  /** `encrypted` with its `sops:` block moved up to just after its first line, as a tool that reorders keys leaves it. */
+  function sopsAfterFirstLine(encrypted: string): string {
+    const at = encrypted.indexOf("sops:");
+    const [first, ...rest] = encrypted.slice(0, at).split(/(?<=\n)/);
+    return first! + encrypted.slice(at) + rest.join("");
+  }
+
+  it("leaves the comment lines right above the next key to that key, as go-yaml reads them", async () => {
+    const moved = sopsAfterFirstLine(await enc("a: 1\n# about z\n# more\nz: 2\n"));
+    expect(moved).toMatch(/\n {4}version: [^\n]+\n#ENC\[[^\n]+\n#ENC\[[^\n]+\nz: ENC\[/);
+    expect(await dec(moved)).toBe("a: 1\n# about z\n# more\nz: 2\n");
+    expect((await order(moved)).map((l) => l.replace(/#ENC\[.*/, "#ENC"))).toEqual(["scalar a", "comment  #ENC", "comment  #ENC", "scalar z"]);
+    // A comment inside the block (indented) or apart from the key stays the block's: no tool reads it.
+    const inside = moved.replace(/(\n {4}version: [^\n]+\n)/, "$1    # inside\n# apart\n\n");
+    expect(await dec(inside)).toBe("a: 1\n# about z\n# more\nz: 2\n");
+  });
+});
