@@ -68,7 +68,9 @@ function oursGroupsLessTheirRemovals(ours: Groups, theirs: Groups, base: Groups 
   notes.push("the two sides have different key groups (Shamir); the merged file keeps ours: run `hush updatekeys` to apply .sops.yaml");
   const [oursIds, knownIds] = [idsOf(ours), base === undefined ? new Set<string>() : idsOf(base)];
   const notCarried = [...new Map(theirs.flat().filter((e) => !oursIds.has(idOf(e)) && !knownIds.has(idOf(e))).map((e) => [idOf(e), e])).values()];
-  if (notCarried.length > 0) notes.push(`recipients their side added, not in the merged file (its key groups are ours): ${listKeys(notCarried)}`);
+  // With no common ancestor nothing was added since one: they are only not listed by ours.
+  const how = base === undefined ? "listed by their side only (the file has no encrypted common ancestor)" : "their side added";
+  if (notCarried.length > 0) notes.push(`recipients ${how}, not in the merged file (its key groups are ours): ${listKeys(notCarried)}`);
   if (base === undefined) return ours;
   const perGroup = base.length === ours.length && theirs.length === ours.length;
   const [baseIds, theirsIds] = [idsOf(base), idsOf(theirs)];

@@ -29,4 +29,15 @@ describe("mergeRecipients", () => {
       "recipients removed by their side: kms arn:aws:kms:us-east-1:111122223333:key/k|a:b,c:d",
     ]);
   });
+
+  it("with Shamir groups that differ and no common ancestor, names their recipients it leaves out as listed by their side only", () => {
+    const [a, b, c] = ["A".repeat(40), "B".repeat(40), "C".repeat(40)];
+    const notes: string[] = [];
+    const merged = mergeRecipients([[pgp(a)], [pgp(b)]], [[pgp(a)], [pgp(c)], [pgp(b)]], undefined, notes);
+    expect(merged).toEqual([[pgp(a)], [pgp(b)]]);
+    expect(notes).toEqual([
+      "the two sides have different key groups (Shamir); the merged file keeps ours: run `hush updatekeys` to apply .sops.yaml",
+      `recipients listed by their side only (the file has no encrypted common ancestor), not in the merged file (its key groups are ours): pgp ${c}`,
+    ]);
+  });
 });
