@@ -11,7 +11,7 @@ export { appendAll } from "./arrays.ts";
 export { findProgramOnPath, isExecutableFile, keyProgramDirectory } from "./program-path.ts";
 export { readFileBounded, type BoundedReadOptions } from "./read-bounded.ts";
 export type { KeySource, MasterKeyEntry, MasterKeyRecipient, OpaqueKeyEntry } from "./key-source.ts";
-export { masterKeyIdentity, comparableIdentity, recipientOf, canUseKind, keyBackend, keyBackends, unregisterKeyBackend } from "./keys/registry.ts";
+export { masterKeyIdentity, comparableIdentity, comparableKeyId, recipientOf, canUseKind, keyBackend, keyBackends, unregisterKeyBackend } from "./keys/registry.ts";
 export { unimplementedKeyBackend, type UnimplementedKindSpec } from "./keys/unimplemented-backend.ts";
 export type { EntryFields } from "./metadata/entry-fields.ts";
 export { armorBody } from "./keys/armor-body.ts";

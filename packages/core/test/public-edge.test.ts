@@ -225,6 +225,7 @@ const NOTHING_TO_CHECK = new Set([
   // The registry's list and a key's identity for comparison (any entry has one).
   "keyBackends",
   "comparableIdentity",
+  "comparableKeyId",
   // Pure helpers over paths, names and JSON text, called in loops by hush's own code.
   "samePath",
   "pathStartsWith",

@@ -1,4 +1,4 @@
-import { comparableIdentity, keyBackend, masterKeyIdentity, printable, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { comparableKeyId, keyBackend, masterKeyIdentity, printable, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 
 /**
  * Keyless checks of a file's recipients: entries whose wrapped key cannot be one (checked per
@@ -25,11 +25,6 @@ function wrappedKeyFault(entry: MasterKeyEntry): string | undefined {
   return keyBackend(entry.kind)?.wrappedKeyFault?.(entry);
 }
 
-/** A recipient as one comparable string: kind and identity (PGP fingerprints in one case). */
-export function identityKey(key: MasterKeyEntry | MasterKeyRecipient): string {
-  // As compared between a file and its rule (PGP fingerprints are written in either case).
-  return `${key.kind} ${comparableIdentity(key)}`;
-}
 
 function groupText(sizes: readonly number[]): string {
   return `${sizes.length} key group(s) of ${sizes.join(", ")} recipient(s)`;
@@ -51,8 +46,8 @@ function groupSignature(ids: readonly string[]): string {
  * threshold is compared only when the rule sets one: `updatekeys` keeps the file's otherwise.
  */
 function groupStructureFault(metadata: FileMetadata, rule: CreationRule): string | undefined {
-  const fileGroups = metadata.keyGroups.map((g) => groupSignature(g.map(identityKey))).sort();
-  const ruleGroups = rule.keyGroups.filter((g) => g.length > 0).map((g) => groupSignature(g.map(identityKey))).sort();
+  const fileGroups = metadata.keyGroups.map((g) => groupSignature(g.map(comparableKeyId))).sort();
+  const ruleGroups = rule.keyGroups.filter((g) => g.length > 0).map((g) => groupSignature(g.map(comparableKeyId))).sort();
   const fileShape = groupText(metadata.keyGroups.map((g) => g.length));
   const ruleShape = groupText(rule.keyGroups.filter((g) => g.length > 0).map((g) => g.length));
   if (fileGroups.join("\0") !== ruleGroups.join("\0")) return `the file has ${fileShape}, the creation rule asks for ${ruleShape} (same recipients, grouped differently)`;
@@ -81,12 +76,12 @@ export interface RecipientDrift {
 export function recipientDrift(metadata: FileMetadata, rule: CreationRule | undefined): RecipientDrift | undefined {
   const ruleRecipients = (rule?.keyGroups ?? []).flat();
   if (rule === undefined || ruleRecipients.length === 0) return undefined;
-  const named = new Set(ruleRecipients.map(identityKey));
-  const present = new Set(metadata.keyGroups.flat().map(identityKey));
-  const unexpected = metadata.keyGroups.flatMap((group, gi) => group.filter((entry) => !named.has(identityKey(entry))).map((entry) => ({ entry, group: gi })));
+  const named = new Set(ruleRecipients.map(comparableKeyId));
+  const present = new Set(metadata.keyGroups.flat().map(comparableKeyId));
+  const unexpected = metadata.keyGroups.flatMap((group, gi) => group.filter((entry) => !named.has(comparableKeyId(entry))).map((entry) => ({ entry, group: gi })));
   const reported = new Set<string>();
   const missing = ruleRecipients.filter((recipient) => {
-    const id = identityKey(recipient);
+    const id = comparableKeyId(recipient);
     if (present.has(id) || reported.has(id)) return false;
     reported.add(id);
     return true;

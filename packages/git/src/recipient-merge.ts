@@ -1,5 +1,4 @@
-import { appendAll, HushError, masterKeyIdentity, printable, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
-import { identityKey } from "./recipient-check.ts";
+import { appendAll, comparableKeyId, HushError, masterKeyIdentity, printable, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 
 /**
  * The recipients of a merged encrypted file, merged three-way by identity from both sides' key
@@ -18,7 +17,7 @@ export function describeKey(entry: MasterKeyEntry | MasterKeyRecipient): string 
  * A key as a set member: kind and identity as compared (a PGP fingerprint in either case is one
  * key, as for gpg and `.sops.yaml`: a branch that re-cases it neither removes nor adds anyone).
  */
-export const idOf: (e: MasterKeyEntry) => string = identityKey;
+export const idOf: (e: MasterKeyEntry) => string = comparableKeyId;
 /** The identities of every key of `groups`. */
 export const idsOf = (groups: Groups): Set<string> => new Set(groups.flat().map(idOf));
 /** Keys for a message, comma separated. */

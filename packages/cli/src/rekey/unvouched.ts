@@ -1,4 +1,4 @@
-import { comparableIdentity, HushError, isHushError, masterKeyIdentity, printable, type KeyGroupRecipients, type MasterKeyRecipient } from "@hush/core";
+import { comparableKeyId, HushError, isHushError, masterKeyIdentity, printable, type KeyGroupRecipients, type MasterKeyRecipient } from "@hush/core";
 import { creationRuleFor, type LoadedConfig } from "../config.ts";
 import type { CliIo } from "../io.ts";
 import { confirm } from "./prompt.ts";
@@ -19,7 +19,7 @@ export interface Unvouched {
   readonly recipients: readonly string[];
 }
 
-const idOf = (k: MasterKeyRecipient): string => `${k.kind} ${comparableIdentity(k)}`;
+const idOf = comparableKeyId;
 
 /**
  * The recipients of `groups` (what the data key is about to be wrapped to) that the creation

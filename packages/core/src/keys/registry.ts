@@ -60,6 +60,11 @@ export function comparableIdentity(key: MasterKeyEntry | MasterKeyRecipient): st
   return backend?.comparable?.(key) ?? masterKeyIdentity(key);
 }
 
+/** A key as one string for sets and maps: its kind and {@link comparableIdentity}. */
+export function comparableKeyId(key: MasterKeyEntry | MasterKeyRecipient): string {
+  return `${key.kind} ${comparableIdentity(key)}`;
+}
+
 /**
  * The recipient a wrapped key was made for: what a key source needs to wrap a new data key to
  * the same key. Undefined for a kind hush cannot wrap to (gcp_kms, azure_kv, hc_vault, …).

@@ -1,5 +1,5 @@
-import { masterKeyIdentity, recipientName, shamirThresholdProblem, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient, type RecipientNames } from "@hush/core";
-import { identityKey, neededGroups, recipientDrift } from "../recipient-check.ts";
+import { comparableKeyId, masterKeyIdentity, recipientName, shamirThresholdProblem, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient, type RecipientNames } from "@hush/core";
+import { neededGroups, recipientDrift } from "../recipient-check.ts";
 import { REPORT_SCHEMA_VERSION, type AccessReport, type FileAccess, type MatrixRow, type RecipientRef } from "./model.ts";
 
 /**
@@ -56,7 +56,7 @@ export function buildAccessReport(inputs: readonly AccessInput[], names: Recipie
   inputs.forEach((input, fi) => {
     input.metadata.keyGroups.forEach((group, gi) => {
       for (const entry of group) {
-        const id = identityKey(entry);
+        const id = comparableKeyId(entry);
         let row = rows.get(id);
         if (row === undefined) {
           row = { recipient: recipientRef(entry, names), groups: inputs.map(() => []) };

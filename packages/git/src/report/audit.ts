@@ -1,6 +1,5 @@
-import { decodeMetadata, formatKeyPath, looksEncrypted, storeFor, type FileFormat, type MasterKeyEntry, type RecipientNames } from "@hush/core";
+import { comparableKeyId, decodeMetadata, formatKeyPath, looksEncrypted, storeFor, type FileFormat, type MasterKeyEntry, type RecipientNames } from "@hush/core";
 import { wrappedKeyHash } from "../metadata-summary.ts";
-import { identityKey } from "../recipient-check.ts";
 import { recipientRef } from "./access.ts";
 import { REPORT_SCHEMA_VERSION, type AtHead, type AuditReport, type CommitRef, type FileAudit, type Removal, type ValueAge } from "./model.ts";
 
@@ -46,7 +45,7 @@ export async function summarizeVersion(text: string, format: FileFormat): Promis
       values.set(`${doc}${formatKeyPath(leaf.path)}`, leaf.value.text);
     }
     const recipients = new Map<string, MasterKeyEntry>();
-    for (const entry of metadata.keyGroups.flat()) recipients.set(identityKey(entry), entry);
+    for (const entry of metadata.keyGroups.flat()) recipients.set(comparableKeyId(entry), entry);
     return { values, recipients };
   } catch {
     return "unreadable";
@@ -178,7 +177,7 @@ export function auditFile(path: string, versions: readonly FileVersion[], option
   const cameBack = last === undefined ? undefined : cameBackAt.get(key);
   const removalReports: Removal[] = removals.map((r) => {
     // Removed readers keep the data keys they were given before: the file is theirs while its key is one.
-    const holdsKey = last !== undefined && r.removed.some((e) => (givenAt.get(identityKey(e))?.get(key) ?? Infinity) < r.at);
+    const holdsKey = last !== undefined && r.removed.some((e) => (givenAt.get(comparableKeyId(e))?.get(key) ?? Infinity) < r.at);
     return {
       commit: r.commit,
       removed: r.removed.map((entry) => recipientRef(entry, options.names)),
