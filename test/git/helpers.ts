@@ -170,6 +170,18 @@ export function commitAll(sb: Sandbox, repo: string, message: string): void {
 }
 
 /**
+ * Back on main, `path` (YAML) gets `plaintext` as `hush edit` writes it and is committed, then
+ * `branch` is merged: git's exit status and the lines hush printed.
+ */
+export async function editOnMainThenMerge(sb: Sandbox, repo: string, branch: string, path: string, plaintext: string): Promise<{ status: number; said: string }> {
+  git(sb, repo, ["checkout", "-q", "main"]);
+  await editEncrypted(sb, repo, path, "yaml", plaintext);
+  commitAll(sb, repo, `main: ${path}`);
+  const merge = git(sb, repo, ["merge", "--no-edit", branch], { allowFail: true });
+  return { status: merge.status, said: hushLines(merge.stderr).join("\n") };
+}
+
+/**
  * A repository whose `.sops.yaml` covers `secrets/*.yaml`, set up with `hush git setup`, one
  * encrypted file (`secrets/app.yaml`) committed on main.
  */

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateAgeKeyPair } from "@hush/key-source-age";
-import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, hushLines, writeEncrypted, setupDrivers, type AgeKey, type Sandbox, ageEntryBlocks } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, hushLines, writeEncrypted, setupDrivers, type AgeKey, type Sandbox, ageEntryBlocks, editOnMainThenMerge } from "./helpers.ts";
 
 /**
  * A recipient added on a branch and "shown" to hold its side's data key: an age or PGP entry
@@ -41,12 +41,8 @@ describe("an added recipient whose entry your own key opens", () => {
   });
 
   /** main adds `api_token` to `app.enc.yaml`, then merges `branch`; returns git's result and what hush said. */
-  async function mainAddsThenMerges(repo: string, branch: string): Promise<{ status: number; said: string }> {
-    git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", `db_password: ${secrets[0]}\napi_token: ${secrets[1]}\n`);
-    commitAll(sb, repo, "main: token");
-    const merge = git(sb, repo, ["merge", "--no-edit", branch], { allowFail: true });
-    return { status: merge.status, said: hushLines(merge.stderr).join("\n") };
+  function mainAddsThenMerges(repo: string, branch: string): Promise<{ status: number; said: string }> {
+    return editOnMainThenMerge(sb, repo, branch, "app.enc.yaml", `db_password: ${secrets[0]}\napi_token: ${secrets[1]}\n`);
   }
 
   /** The outsider cannot open what the merge wrote; the team can, and reads `expected`. */
@@ -107,12 +103,8 @@ describe("a file copied over another, with your entry copied under a reader's la
     const [operatorEntry] = ageEntryBlocks(prod);
     writeFileSync(join(repo, "staging.enc.yaml"), prod.replace(operatorEntry!, operatorEntry! + operatorEntry!.replace(sb.recipient, dev.recipient)));
     commitAll(sb, repo, "staging: refresh");
-    git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, "staging.enc.yaml", "yaml", "db_password: staging-pw\nfeature_flag: on\n");
-    commitAll(sb, repo, "staging: flag");
-    const merge = git(sb, repo, ["merge", "--no-edit", "refresh-staging"], { allowFail: true });
-    const said = hushLines(merge.stderr).join("\n");
-    expect(merge.status, said).not.toBe(0);
+    const { status, said } = await editOnMainThenMerge(sb, repo, "refresh-staging", "staging.enc.yaml", "db_password: staging-pw\nfeature_flag: on\n");
+    expect(status, said).not.toBe(0);
     expect(said).toContain("cannot merge by key path");
     expect(said).toContain(`${dev.recipient} cannot be shown to hold that key`);
     const devView = hush(sb, ["decrypt", "staging.enc.yaml"], { cwd: repo, env: dev.env });
@@ -192,12 +184,8 @@ describe("what git's output names", () => {
     const added = [...decoys.map((d) => d.recipient), outsider.recipient].map((r) => entry!.replace(sb.recipient, r)).join("");
     writeFileSync(path, text.replace(entry!, entry! + added));
     commitAll(sb, repo, "many readers");
-    git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", "db_password: base-pw\nflag: on\n");
-    commitAll(sb, repo, "main: flag");
-    const merge = git(sb, repo, ["merge", "--no-edit", "many"], { allowFail: true });
-    const said = hushLines(merge.stderr).join("\n");
-    expect(merge.status, said).toBe(0);
+    const { status, said } = await editOnMainThenMerge(sb, repo, "many", "app.enc.yaml", "db_password: base-pw\nflag: on\n");
+    expect(status, said).toBe(0);
     expect(said).toContain(`age ${outsider.recipient}\n`);
     expect(said).toContain(`age ${outsider.recipient}, added since the common ancestor, keep the key entries their side wrote`);
   });

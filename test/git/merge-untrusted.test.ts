@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, realpathSync, rmSync, symlinkSync,
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, hushLines, writeEncrypted, type AgeKey, setupDrivers, type Sandbox, ageEntryBlocks } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, writeEncrypted, type AgeKey, setupDrivers, type Sandbox, ageEntryBlocks, editOnMainThenMerge } from "./helpers.ts";
 
 /**
  * The merge driver and `hush git resolve` against a branch written by someone without the key,
@@ -100,13 +100,9 @@ describe("a file copied over another on a branch, by someone without its key", (
     const prodEntries = ageEntryBlocks(prod).join("");
     writeFileSync(join(repo, "staging.enc.yaml"), prod.replace(prodEntries, prodEntries + devEntry));
     commitAll(sb, repo, "staging: refresh");
-    git(sb, repo, ["checkout", "-q", "main"]);
     // The operator adds a value to staging meanwhile, then merges the branch.
-    await editEncrypted(sb, repo, "staging.enc.yaml", "yaml", "db_password: staging-pw\nfeature_flag: on\n");
-    commitAll(sb, repo, "staging: flag");
-    const merge = git(sb, repo, ["merge", "--no-edit", "refresh-staging"], { allowFail: true });
-    const said = hushLines(merge.stderr).join("\n");
-    expect(merge.status, said).not.toBe(0);
+    const { status, said } = await editOnMainThenMerge(sb, repo, "refresh-staging", "staging.enc.yaml", "db_password: staging-pw\nfeature_flag: on\n");
+    expect(status, said).not.toBe(0);
     expect(said).toContain("cannot merge by key path");
     expect(said).toContain(dev.recipient);
     // Whatever is in the work tree, the developer's key opens none of prod's values.
@@ -125,12 +121,9 @@ describe("a file copied over another on a branch, by someone without its key", (
     const rotated = hush(sb, ["rotate", "-i", "staging.enc.yaml"], { cwd: repo });
     expect(rotated.status, rotated.stderr).toBe(0);
     commitAll(sb, repo, "staging: rotate");
-    git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, "staging.enc.yaml", "yaml", "db_password: staging-pw\nfeature_flag: on\nother: 1\n");
-    commitAll(sb, repo, "staging: other");
-    const merge = git(sb, repo, ["merge", "--no-edit", "rotate-staging"], { allowFail: true });
-    expect(merge.status, merge.stderr).toBe(0);
-    expect(hushLines(merge.stderr).join("\n")).toContain("merged by key path");
+    const { status, said } = await editOnMainThenMerge(sb, repo, "rotate-staging", "staging.enc.yaml", "db_password: staging-pw\nfeature_flag: on\nother: 1\n");
+    expect(status, said).toBe(0);
+    expect(said).toContain("merged by key path");
     const devView = hush(sb, ["decrypt", "staging.enc.yaml"], { cwd: repo, env: dev.env });
     expect(devView.stdout).toBe("db_password: staging-pw\nfeature_flag: on\nother: 1\n");
   });
@@ -154,12 +147,8 @@ describe("a recipient added on a branch", () => {
 
   /** main changes a value after `branch` forked, then merges it; returns what hush said. */
   async function mainChangesThenMerges(branch: string): Promise<string> {
-    git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", `db_password: ${secrets[0]}\nfeature_flag: ${secrets[1]}\n`);
-    commitAll(sb, repo, `main: flag for ${branch}`);
-    const merge = git(sb, repo, ["merge", "--no-edit", branch], { allowFail: true });
-    const said = hushLines(merge.stderr).join("\n");
-    expect(merge.status, said).toBe(0);
+    const { status, said } = await editOnMainThenMerge(sb, repo, branch, "app.enc.yaml", `db_password: ${secrets[0]}\nfeature_flag: ${secrets[1]}\n`);
+    expect(status, said).toBe(0);
     return said;
   }
 
