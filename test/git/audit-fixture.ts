@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type AgeKey, type Sandbox } from "./helpers.ts";
+import { createAgeKey, createRepo, createSandbox, hush, writeEncrypted, type AgeKey, type Sandbox, commitAtDate } from "./helpers.ts";
 
 /**
  * A repository with history for `hush access` and `hush audit`: three files, recipients added
@@ -55,10 +55,7 @@ export function buildAuditRepo(): AuditRepo {
   const dave = createAgeKey(sb, "dave");
   const commits: Record<string, string> = {};
   const commitAt = (name: string, date: string, message: string): void => {
-    const env = { ...sb.env, GIT_AUTHOR_DATE: `${date}T12:00:00Z`, GIT_COMMITTER_DATE: `${date}T12:00:00Z` };
-    git(sb, repo, ["add", "-A"], { env });
-    git(sb, repo, ["commit", "-q", "--no-verify", "-m", message], { env });
-    commits[name] = git(sb, repo, ["rev-parse", "HEAD"]).stdout.trim();
+    commits[name] = commitAtDate(sb, repo, date, message);
   };
   const ok = (args: readonly string[]): void => {
     const r = hush(sb, args, { cwd: repo });

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRepo, createSandbox, git, hush, run, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { createRepo, createSandbox, git, hush, run, writeEncrypted, type Sandbox, commitAtDate } from "./helpers.ts";
 
 /**
  * `hush audit` and secrets committed in clear at paths the current `.sops.yaml` covers, whatever
@@ -21,10 +21,7 @@ function put(path: string, text: string, dir = repo): void {
 
 /** Commits everything at a fixed date and remembers the commit as `name`. */
 function commitAt(name: string, date: string, message: string): void {
-  const env = { ...sb.env, GIT_AUTHOR_DATE: `${date}T12:00:00Z`, GIT_COMMITTER_DATE: `${date}T12:00:00Z` };
-  git(sb, repo, ["add", "-A"], { env });
-  git(sb, repo, ["commit", "-q", "--no-verify", "-m", message], { env });
-  commits[name] = git(sb, repo, ["rev-parse", "HEAD"]).stdout.trim();
+  commits[name] = commitAtDate(sb, repo, date, message);
 }
 
 beforeAll(() => {

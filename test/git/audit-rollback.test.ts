@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ageEntryBlocks, createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type AgeKey, type Sandbox } from "./helpers.ts";
+import { ageEntryBlocks, createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type AgeKey, type Sandbox, commitAtDate } from "./helpers.ts";
 
 /**
  * `hush audit` and a file put back to an older version, which needs no key (`git revert`, or a
@@ -16,10 +16,7 @@ let repo: string;
 const commits: Record<string, string> = {};
 
 function commitAt(name: string, date: string, message: string): void {
-  const env = { ...sb.env, GIT_AUTHOR_DATE: `${date}T12:00:00Z`, GIT_COMMITTER_DATE: `${date}T12:00:00Z` };
-  git(sb, repo, ["add", "-A"], { env });
-  git(sb, repo, ["commit", "-q", "--no-verify", "-m", message], { env });
-  commits[name] = git(sb, repo, ["rev-parse", "HEAD"]).stdout.trim();
+  commits[name] = commitAtDate(sb, repo, date, message);
 }
 
 function rules(recipients: readonly string[]): string {

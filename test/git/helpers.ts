@@ -169,6 +169,14 @@ export function commitAll(sb: Sandbox, repo: string, message: string): void {
   git(sb, repo, ["commit", "-q", "--no-verify", "-m", message]);
 }
 
+/** Commits everything with author and committer date `date` (YYYY-MM-DD, noon UTC); returns the commit. */
+export function commitAtDate(sb: Sandbox, repo: string, date: string, message: string): string {
+  const env = { ...sb.env, GIT_AUTHOR_DATE: `${date}T12:00:00Z`, GIT_COMMITTER_DATE: `${date}T12:00:00Z` };
+  git(sb, repo, ["add", "-A"], { env });
+  git(sb, repo, ["commit", "-q", "--no-verify", "-m", message], { env });
+  return git(sb, repo, ["rev-parse", "HEAD"]).stdout.trim();
+}
+
 /**
  * Back on main, `path` (YAML) gets `plaintext` as `hush edit` writes it and is committed, then
  * `branch` is merged: git's exit status and the lines hush printed.

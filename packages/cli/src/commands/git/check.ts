@@ -2,7 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, posix, relative, resolve, sep } from "node:path";
 import { appendAll, printable, type CreationRule } from "@hush/core";
-import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type FileCheckResult } from "@hush/git";
+import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
@@ -172,7 +172,11 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
 async function addRollbackProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, files: readonly BranchFile[], strict: boolean): Promise<void> {
   if (files.length === 0) return;
   const { rollbackProblems } = await import("./check-rollback.ts");
-  const found = await rollbackProblems(io, base, files, strict);
+  addFound(results, checkedAt, await rollbackProblems(io, base, files, strict));
+}
+
+/** Adds to each result the problem `found` holds for its file (by absolute path), if any. */
+function addFound(results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, found: ReadonlyMap<string, CheckProblem>): void {
   results.forEach((r, i) => {
     const problem = found.get(checkedAt.get(r) ?? "");
     if (problem !== undefined) results[i] = { ...r, problems: [...r.problems, problem] };
@@ -184,11 +188,8 @@ async function addDriverProblems(attributes: DriverAttributes | undefined, resul
   const covered = results.filter((r) => r.covered && r.encrypted);
   if (covered.length === 0) return;
   const { driverProblems } = await import("./check-drivers.ts");
-  const found = await driverProblems(attributes, covered.map((r) => checkedAt.get(r)!), readStaged);
-  results.forEach((r, i) => {
-    const problem = found.get(checkedAt.get(r) ?? "");
-    if (problem !== undefined && r.covered && r.encrypted) results[i] = { ...r, problems: [...r.problems, problem] };
-  });
+  // Only covered encrypted files were asked about, so only they have findings.
+  addFound(results, checkedAt, await driverProblems(attributes, covered.map((r) => checkedAt.get(r)!), readStaged));
 }
 
 /**
