@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { isHushError, parseSopsConfig } from "@hush/core";
+import { describe, expect, it, vi } from "vitest";
+import { RE2JS } from "re2js";
+import { findCreationRule, isHushError, parseSopsConfig } from "@hush/core";
 
 /** What reading an outsider's `.sops.yaml` costs: bounded aliases, each resolved once. */
 
@@ -25,5 +26,29 @@ describe(".sops.yaml aliases", () => {
     expect(isHushError(err, "CONFIG_INVALID")).toBe(true);
     // Line 1 holds the anchor, line 2 `creation_rules:`; alias number 1,001 is on line 1,003.
     expect((err as Error).message).toBe("invalid .sops.yaml: more than 1,000 aliases (line 1003); write the rules out instead");
+  });
+});
+
+describe("matching many files against .sops.yaml", () => {
+  it("compiles each path_regex once, however many files are matched (a report over a repository matches thousands)", async () => {
+    const config = await parseSopsConfig("creation_rules:\n  - path_regex: ^cost-prod/.*\\.yaml$\n    age: age1x\n  - path_regex: ^cost-staging/.*\\.yaml$\n    age: age1x\n  - path_regex: \\.cost\\.yaml$\n    age: age1x\n");
+    const compile = vi.spyOn(RE2JS, "compile");
+    try {
+      const matched = [];
+      for (let i = 0; i < 200; i++) matched.push((await findCreationRule(config, `app${i}/secrets.cost.yaml`))?.pathRegex);
+      expect(matched.every((rx) => rx === "\\.cost\\.yaml$")).toBe(true);
+      expect(compile.mock.calls.map(([pattern]) => pattern).sort()).toEqual(["\\.cost\\.yaml$", "^cost-prod/.*\\.yaml$", "^cost-staging/.*\\.yaml$"]);
+    } finally {
+      compile.mockRestore();
+    }
+  });
+
+  it("an invalid path_regex is refused on every match, naming the rule each time", async () => {
+    const config = await parseSopsConfig("creation_rules:\n  - path_regex: ^cost-(unclosed\n    age: age1x\n");
+    for (let i = 0; i < 2; i++) {
+      const err = await findCreationRule(config, "a.yaml").catch((e: unknown) => e);
+      expect(isHushError(err, "CONFIG_INVALID")).toBe(true);
+      expect((err as Error).message).toBe("creation_rules[0].path_regex: invalid regular expression");
+    }
   });
 });

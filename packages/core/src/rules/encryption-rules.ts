@@ -12,15 +12,38 @@ import type { KeyPath } from "../tree/values.ts";
  */
 export type Matcher = (text: string) => boolean;
 
+/** A compiled pattern, or null when it does not compile. */
+type Compiled = { matcher(text: string): { find(): boolean } } | null;
+
+/**
+ * Patterns compiled so far. A repository's files are matched against the same few `.sops.yaml`
+ * regexes, one file at a time (`hush access` over thousands of files, each file's rule in
+ * `hush check`): compiling is the costly part, and a compiled RE2 is immutable. Bounded, since the
+ * patterns come from files.
+ */
+const compiledPatterns = new Map<string, Compiled>();
+const MAX_COMPILED_PATTERNS = 1024;
+
+/**
+ * Compiles `pattern` with RE2 semantics (each distinct pattern once per process).
+ * @throws HushError CONFIG_INVALID naming `what` when it is not a valid RE2 expression
+ */
 export async function compileRe2(pattern: string, what: string): Promise<Matcher> {
   checkString(pattern, "the regular expression");
-  const { RE2JS } = await import("re2js");
-  try {
-    const re = RE2JS.compile(pattern);
-    return (text) => re.matcher(text).find();
-  } catch {
-    throw new HushError("CONFIG_INVALID", `${what}: invalid regular expression`);
+  let re = compiledPatterns.get(pattern);
+  if (re === undefined) {
+    const { RE2JS } = await import("re2js");
+    try {
+      re = RE2JS.compile(pattern);
+    } catch {
+      re = null;
+    }
+    if (compiledPatterns.size >= MAX_COMPILED_PATTERNS) compiledPatterns.clear();
+    compiledPatterns.set(pattern, re);
   }
+  if (re === null) throw new HushError("CONFIG_INVALID", `${what}: invalid regular expression`);
+  const compiled = re;
+  return (text) => compiled.matcher(text).find();
 }
 
 /** A leaf as the rule engine sees it, in document order. */
