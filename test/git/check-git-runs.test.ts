@@ -57,3 +57,32 @@ describe("hush check asks git each question once", () => {
     expect(commands).toEqual(["cat-file", "check-attr", "config --local", "diff", "rev-parse"]);
   });
 });
+
+describe("hush check --base asks git the same questions however many .sops.yaml files the base has", () => {
+  /** The git commands `hush check --base HEAD` runs in `dir`, sorted (as {@link gitRunsOf}). */
+  function baseRunsIn(dir: string, name: string): string[] {
+    const trace = join(sb.dir, `${name}.trace`);
+    const r = hush(sb, ["check", "--json", "--base", "HEAD"], { cwd: dir, env: { ...sb.keylessEnv, GIT_TRACE: trace } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as CheckJsonReport).summary.errors).toBe(0);
+    return [...readFileSync(trace, "utf8").matchAll(/trace: built-in: git (\S+)(?: (--\S+))?/g)].map((m) => (m[1] === "config" ? `config ${m[2]}` : m[1]!)).sort();
+  }
+
+  it("one revision lookup, one tree listing and one git reading every .sops.yaml of the base, and as many with five of them as with one", () => {
+    const dir = createRepo(sb, "configs");
+    writeEncrypted(sb, dir, "db.enc.yaml", "password: git-runs-secret-5\n");
+    commitAll(sb, dir, "one config");
+    const one = baseRunsIn(dir, "base-one");
+    for (const team of ["alpha", "beta", "gamma", "delta"]) {
+      mkdirSync(join(dir, team));
+      writeFileSync(join(dir, team, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${sb.recipient}\n`);
+      writeEncrypted(sb, dir, `${team}/app.enc.yaml`, `password: git-runs-secret-${team}\n`);
+    }
+    commitAll(sb, dir, "four team configs");
+    const five = baseRunsIn(dir, "base-five");
+    // The rules' revision and where the branch started (merge-base) each get one tree listing;
+    // one `cat-file --batch` reads the base's configs, one the covered files as they were.
+    expect(five).toEqual(["cat-file", "cat-file", "check-attr", "config --local", "ls-files", "ls-tree", "ls-tree", "merge-base", "rev-parse", "rev-parse"]);
+    expect(five).toEqual(one);
+  });
+});

@@ -38,22 +38,20 @@ async function metadataOf(text: string, format: FileFormat): Promise<FileMetadat
 export async function rollbackProblems(io: CliIo, rev: string, files: readonly BranchFile[], strict: boolean): Promise<Map<string, CheckProblem>> {
   const found = new Map<string, CheckProblem>();
   if (files.length === 0) return found;
-  const { openRepo } = await import("./repo.ts");
+  const { openRepo, resolveCommit, treeEntries } = await import("./repo.ts");
   const repo = await openRepo(io);
+  const base = await resolveCommit(repo, rev);
+  if (base === undefined) return found;
   let start: string;
   try {
-    const base = (await repo.git.raw(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`])).trim();
     start = (await repo.git.raw(["merge-base", "HEAD", base])).trim();
   } catch {
     return found;
   }
   if (!/^[0-9a-f]{40,64}$/.test(start)) return found;
-  // Every blob of the start commit by path (NUL-separated: a name may hold a newline).
+  // Every blob of the start commit by path.
   const blobAt = new Map<string, string>();
-  for (const line of (await repo.git.raw(["ls-tree", "-r", "-z", "--full-tree", start])).split("\0")) {
-    const m = /^\d+ blob ([0-9a-f]{40,64})\t([\s\S]+)$/.exec(line);
-    if (m !== null) blobAt.set(m[2]!, m[1]!);
-  }
+  for (const entry of await treeEntries(repo, start)) if (entry.type === "blob") blobAt.set(entry.path, entry.object);
   const wanted = files.flatMap((file) => {
     const path = repoPath(repo.root, file.abs);
     const blob = path === undefined ? undefined : blobAt.get(path);

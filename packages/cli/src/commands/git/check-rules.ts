@@ -3,6 +3,7 @@ import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:
 import { compileRe2, HushError, isHushError, parseSopsConfig, printable, type CreationRule, type Matcher, type SopsConfig } from "@hush/core";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
 import type { CliIo } from "../../io.ts";
+import type { Repo, TreeEntry } from "./repo.ts";
 
 /**
  * Which creation rule covers a file for `hush check`: the rules of the `.sops.yaml` nearest to it
@@ -78,6 +79,32 @@ export function workTreeRules(io: CliIo, explicitConfig: string | undefined, cov
   };
 }
 
+/**
+ * The text of each `.sops.yaml` blob among `entries` by path, through one `git cat-file --batch`
+ * however many configs a monorepo has; one git cannot read (a submodule by that name) is left
+ * out.
+ */
+async function readConfigBlobs(repo: Repo, entries: readonly TreeEntry[]): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  const blobs = entries.filter((e) => e.type === "blob");
+  if (blobs.length === 0) return texts;
+  const { ObjectReader } = await import("../../git-objects.ts");
+  const reader = new ObjectReader(repo.root, repo.env);
+  try {
+    await reader.read(
+      blobs.map((b) => b.object),
+      (object, i) => {
+        if ("content" in object && object.type === "blob") texts.set(blobs[i]!.path, object.content.toString("utf8"));
+      },
+    );
+  } catch {
+    // Each config git did not answer for is reported as unreadable by the caller.
+  } finally {
+    reader.close();
+  }
+  return texts;
+}
+
 /** The base revision's coverage: for a file's absolute path, the rule covering it there, and where that rule is. */
 export type BaseRuleFor = (abs: string) => Promise<{ rule: CreationRule; where: string } | undefined>;
 
@@ -103,22 +130,19 @@ export function repoPath(root: string, abs: string): string | undefined {
  *   when one of them does not parse.
  */
 export async function baseRules(io: CliIo, rev: string, covering: CoveringRule): Promise<BaseRuleFor> {
-  const { openRepo, readBlob } = await import("./repo.ts");
+  const { openRepo, resolveCommit, treeEntries } = await import("./repo.ts");
   const repo = await openRepo(io);
-  let commit: string;
-  try {
-    // --end-of-options: a revision that starts with "-" is a name, never an option.
-    commit = (await repo.git.raw(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`])).trim();
-  } catch {
-    commit = "";
-  }
-  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new HushError("INVALID_ARGUMENT", `--base ${printable(rev, 200)}: not a commit in this repository (fetch it first, e.g. git fetch origin main)`);
-  const names = (await repo.git.raw(["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit])).split("\0").filter((p) => posix.basename(p) === ".sops.yaml");
+  const commit = await resolveCommit(repo, rev);
+  if (commit === undefined) throw new HushError("INVALID_ARGUMENT", `--base ${printable(rev, 200)}: not a commit in this repository (fetch it first, e.g. git fetch origin main)`);
+  const entries = (await treeEntries(repo, commit)).filter((e) => posix.basename(e.path) === ".sops.yaml");
+  const texts = await readConfigBlobs(repo, entries);
   const configs = new Map<string, SopsConfig>();
-  for (const name of names) {
-    const where = `${rev}:${name}`;
+  for (const { path } of entries) {
+    const where = `${rev}:${path}`;
     try {
-      configs.set(posix.dirname(name), await parseSopsConfig((await readBlob(repo, `${commit}:${name}`)).toString("utf8")));
+      const text = texts.get(path);
+      if (text === undefined) throw new Error("not a file");
+      configs.set(posix.dirname(path), await parseSopsConfig(text));
     } catch (err) {
       throw new HushError("CONFIG_INVALID", `${printable(where, 1000)}: ${isHushError(err) ? err.message : "cannot be read"}`);
     }

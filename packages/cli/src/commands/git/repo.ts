@@ -101,6 +101,48 @@ export async function readLocalConfig(repo: Repo): Promise<LocalConfig> {
   return (key) => values.get(key.toLowerCase());
 }
 
+/** The commits this run resolved, by repository and revision: `hush check --base` needs its base in two places. */
+const resolvedCommits = new WeakMap<Repo, Map<string, Promise<string | undefined>>>();
+
+/**
+ * The commit `rev` names (its full hex object name), or undefined when it names none. Once per
+ * run and revision.
+ */
+export function resolveCommit(repo: Repo, rev: string): Promise<string | undefined> {
+  let byRev = resolvedCommits.get(repo);
+  if (byRev === undefined) resolvedCommits.set(repo, (byRev = new Map()));
+  let commit = byRev.get(rev);
+  if (commit === undefined) {
+    // --end-of-options: a revision that starts with "-" is a name, never an option.
+    commit = repo.git.raw(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`]).then(
+      (out) => (/^[0-9a-f]{40,64}$/.test(out.trim()) ? out.trim() : undefined),
+      () => undefined,
+    );
+    byRev.set(rev, commit);
+  }
+  return commit;
+}
+
+/** An entry of a commit's tree: its type (`blob` for files and symbolic links), object name and path from the top. */
+export interface TreeEntry {
+  readonly type: string;
+  readonly object: string;
+  readonly path: string;
+}
+
+/**
+ * Every entry of `commit`'s tree, recursively, with one `git ls-tree -r -z` (NUL-separated: a
+ * name may hold a newline).
+ */
+export async function treeEntries(repo: Repo, commit: string): Promise<TreeEntry[]> {
+  const out: TreeEntry[] = [];
+  for (const line of (await repo.git.raw(["ls-tree", "-r", "-z", "--full-tree", commit])).split("\0")) {
+    const m = /^\d+ (\S+) ([0-9a-f]{40,64})\t([\s\S]+)$/.exec(line);
+    if (m !== null) out.push({ type: m[1]!, object: m[2]!, path: m[3]! });
+  }
+  return out;
+}
+
 /** Bytes of a blob (by object name, e.g. `:2:path` or a sha). */
 export async function readBlob(repo: Repo, object: string): Promise<Buffer> {
   return repo.git.binaryCatFile(["blob", object]);
