@@ -1,4 +1,4 @@
-import { realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { compileRe2, HushError, isHushError, parseSopsConfig, printable, type CreationRule, type Matcher, type SopsConfig } from "@hush/core";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
@@ -43,6 +43,35 @@ export function coveringRuleMatcher(): CoveringRule {
  */
 export type RuleFor = (abs: string, searchFrom?: string) => Promise<CreationRule | undefined>;
 
+/** How far up `.sops.yaml` is searched for, as `loadSopsConfig` searches: the directory and 99 above it. */
+const SEARCH_LEVELS = 100;
+
+/**
+ * Which directory's `.sops.yaml` a directory finds, as `loadSopsConfig` searches (from the
+ * directory upwards), with each directory looked at once for a whole run.
+ */
+class ConfigDirectories {
+  /** Directory → the nearest directory at or above it that holds a `.sops.yaml`, whatever the distance. */
+  readonly #nearest = new Map<string, string | undefined>();
+
+  /** The directory whose `.sops.yaml` the search from `dir` finds, or undefined. */
+  nearest(dir: string): string | undefined {
+    const found = this.#holder(dir);
+    if (found === undefined) return undefined;
+    let steps = 0;
+    for (let d = dir; d !== found; d = dirname(d)) steps++;
+    return steps < SEARCH_LEVELS ? found : undefined;
+  }
+
+  #holder(dir: string): string | undefined {
+    if (this.#nearest.has(dir)) return this.#nearest.get(dir);
+    const parent = dirname(dir);
+    const found = existsSync(join(dir, ".sops.yaml")) ? dir : parent === dir ? undefined : this.#holder(parent);
+    this.#nearest.set(dir, found);
+    return found;
+  }
+}
+
 /**
  * The coverage `hush check` and `hush audit` use: each file matched against the rules of the
  * `.sops.yaml` nearest to its directory in the working tree (monorepos have several), or of
@@ -53,20 +82,15 @@ export type RuleFor = (abs: string, searchFrom?: string) => Promise<CreationRule
 export function workTreeRules(io: CliIo, explicitConfig: string | undefined, covering: CoveringRule): RuleFor {
   const explicit = explicitConfig ?? io.env["SOPS_CONFIG"];
   const named = explicit !== undefined && explicit !== "";
+  // Each config file is read and parsed once, however many directories find it (a monorepo has
+  // hundreds): one object per file, so its regexes compile once too.
   const configs = new Map<string, Promise<LoadedConfig | undefined>>();
-  // One object per config file, however many directories find it: its regexes compile once.
-  const byPath = new Map<string, LoadedConfig>();
+  const holding = new ConfigDirectories();
   const configFor = (dir: string): Promise<LoadedConfig | undefined> => {
-    const key = named ? "" : dir;
-    let c = configs.get(key);
-    if (c === undefined) {
-      c = loadConfig(named ? io.cwd : dir, explicit).then((loaded) => {
-        if (loaded === undefined) return undefined;
-        if (!byPath.has(loaded.path)) byPath.set(loaded.path, loaded);
-        return byPath.get(loaded.path);
-      });
-      configs.set(key, c);
-    }
+    const from = named ? io.cwd : holding.nearest(dir);
+    if (from === undefined) return Promise.resolve(undefined);
+    let c = configs.get(from);
+    if (c === undefined) configs.set(from, (c = loadConfig(from, explicit)));
     return c;
   };
   return async (abs, searchFrom = dirname(abs)) => {
