@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseSopsConfig, recipientName, type FileMetadata, type MasterKeyEntry } from "@hush/core";
 import { BatchReader, buildAccessReport, parseCommitObject, parseRawLog, renderAccessText, textTable, type BatchObject } from "@hush/git/report";
 
@@ -44,6 +44,29 @@ describe("BatchReader", () => {
         { name: B, missing: true },
         { name: BLOB, type: "commit", content: Buffer.from([0, 0x0a, 0xff]) },
       ]);
+    }
+  });
+});
+
+describe("BatchReader on a large object", () => {
+  it("copies a blob that arrives in many chunks about once, not once per chunk", () => {
+    const content = Buffer.alloc(1 << 20, 0x61);
+    const stream = Buffer.concat([Buffer.from(`${A} blob ${content.length}\n`), content, Buffer.from(`\n${B} missing\n`)]);
+    const concat = vi.spyOn(Buffer, "concat");
+    try {
+      const seen: BatchObject[] = [];
+      const reader = new BatchReader((o) => seen.push(o));
+      for (let i = 0; i < stream.length; i += 1024) reader.push(stream.subarray(i, i + 1024));
+      expect(reader.incomplete).toBe(false);
+      expect(seen.map((o) => [o.name, "content" in o && o.content.equals(content)])).toEqual([
+        [A, true],
+        [B, false],
+      ]);
+      const copied = concat.mock.results.reduce((n, r) => n + (r.value as Buffer).length, 0);
+      // Joined once when complete (the 1 MiB, plus the header's first chunks): not 1,025 times.
+      expect(copied).toBeLessThan(2 * stream.length);
+    } finally {
+      concat.mockRestore();
     }
   });
 });
