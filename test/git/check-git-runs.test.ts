@@ -86,3 +86,56 @@ describe("hush check --base asks git the same questions however many .sops.yaml 
     expect(five).toEqual(one);
   });
 });
+
+describe("hush check --staged reads staged files ahead, many to a request", () => {
+  /** Counts the requests written to `git cat-file --batch` (each write to its input), into $CAT_FILE_WRITES at exit. */
+  const COUNTER = `
+const childProcess = require("node:child_process");
+const { syncBuiltinESMExports } = require("node:module");
+const fs = require("node:fs");
+let writes = 0;
+const spawn = childProcess.spawn;
+childProcess.spawn = function (command, args, ...rest) {
+  const child = spawn.call(this, command, args, ...rest);
+  if (Array.isArray(args) && args[0] === "cat-file" && child.stdin) {
+    const write = child.stdin.write;
+    child.stdin.write = function (...a) { writes++; return write.apply(this, a); };
+  }
+  return child;
+};
+syncBuiltinESMExports();
+process.on("exit", () => fs.writeFileSync(process.env.CAT_FILE_WRITES, String(writes)));
+`;
+
+  it("a commit of 130 files asks git for their contents in three requests, not one per file", () => {
+    const dir = createRepo(sb, "many-staged");
+    commitAll(sb, dir, "rules");
+    for (let i = 0; i < 130; i++) writeFileSync(join(dir, `notes-${String(i).padStart(3, "0")}.yaml`), `replicas: ${i}\n`);
+    git(sb, dir, ["add", "-A"]);
+    const counter = join(sb.dir, "count-cat-file-writes.cjs");
+    writeFileSync(counter, COUNTER);
+    const count = join(sb.dir, "cat-file-writes");
+    const r = hush(sb, ["check", "--staged", "--json"], { cwd: dir, env: { ...sb.keylessEnv, NODE_OPTIONS: `--require ${counter}`, CAT_FILE_WRITES: count } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as CheckJsonReport).summary).toEqual({ files: 0, errors: 0, warnings: 0 });
+    // 64 files to a request: 64, 64 and 2.
+    expect(readFileSync(count, "utf8")).toBe("3");
+  });
+
+  it("a file read ahead is checked as it is staged: a plaintext secret staged among many is found", () => {
+    const dir = join(sb.dir, "many-staged");
+    // A GitHub token, written in two parts so that this file holds none.
+    writeFileSync(join(dir, "notes-100.yaml"), `token: ${["ghp_", "R2aZ7b9Qk1XvT3yP0mW8sL4nF6dJ5hC2gE9u"].join("")}\n`);
+    writeEncrypted(sb, dir, "db.enc.yaml", "password: git-runs-secret-6\n");
+    writeFileSync(join(dir, "plain.enc.yaml"), "password: git-runs-secret-7\n");
+    git(sb, dir, ["add", "-A"]);
+    const r = hush(sb, ["check", "--staged", "--json"], { cwd: dir, env: sb.keylessEnv });
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout) as CheckJsonReport;
+    expect(report.files.map((f) => [f.path, f.problems.map((p) => p.code)])).toEqual([
+      ["db.enc.yaml", []],
+      ["notes-100.yaml", ["likely-secret"]],
+      ["plain.enc.yaml", ["not-encrypted"]],
+    ]);
+  });
+});

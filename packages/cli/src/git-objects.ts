@@ -116,3 +116,54 @@ export class ObjectReader {
     this.#git.kill();
   }
 }
+
+/** How many blobs {@link BlobsInOrder} asks git for in one request. */
+const READ_AHEAD = 64;
+
+/**
+ * Blobs taken one at a time, in order (`hush check --staged` checks a file, then reads the next):
+ * asked of the {@link ObjectReader} {@link READ_AHEAD} at a time, so that a commit that stages
+ * thousands of files waits on git once per round rather than once per file. A blob is
+ * held only until it is taken.
+ */
+export class BlobsInOrder {
+  readonly #objects: ObjectReader;
+  readonly #names: readonly string[];
+  readonly #waiting = new Map<number, Promise<Buffer | undefined>>();
+  /** Index of the first blob not yet asked for. */
+  #asked = 0;
+
+  /** `names`: the blobs' object names, in the order they will be taken. */
+  constructor(objects: ObjectReader, names: readonly string[]) {
+    this.#objects = objects;
+    this.#names = names;
+  }
+
+  /** The bytes of blob number `index` (as {@link ObjectReader.blob}: undefined when git has none). Each index is taken once. */
+  take(index: number): Promise<Buffer | undefined> {
+    if (index >= this.#asked) this.#askFrom(index);
+    const blob = this.#waiting.get(index) ?? Promise.resolve(undefined);
+    this.#waiting.delete(index);
+    return blob;
+  }
+
+  #askFrom(start: number): void {
+    const end = Math.min(this.#names.length, start + READ_AHEAD);
+    const names = this.#names.slice(start, end);
+    const settle: Array<(blob: Buffer | undefined) => void> = [];
+    names.forEach((_, k) => this.#waiting.set(start + k, new Promise((resolveBlob) => settle.push(resolveBlob))));
+    this.#asked = end;
+    // A name git cannot read, or one that is not hex, reads as missing, as ObjectReader.blob has it.
+    const valid = names.map((n) => OBJECT_NAME.test(n));
+    const asked = names.filter((_, k) => valid[k]);
+    const index = names.map((_, k) => k).filter((k) => valid[k]);
+    names.forEach((_, k) => {
+      if (!valid[k]) settle[k]!(undefined);
+    });
+    this.#objects
+      .read(asked, (object, i) => settle[index[i]!]!("content" in object && object.type === "blob" ? object.content : undefined))
+      .catch(() => {
+        for (const resolveBlob of settle) resolveBlob(undefined);
+      });
+  }
+}

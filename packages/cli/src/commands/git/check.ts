@@ -108,7 +108,7 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
   };
   if (flags.staged === true) {
     const { openRepo } = await import("./repo.ts");
-    const { ObjectReader } = await import("../../git-objects.ts");
+    const { BlobsInOrder, ObjectReader } = await import("../../git-objects.ts");
     const repo = await openRepo(io);
     // T too: a covered path that was a symbolic link (or a submodule) staged as a file is a new file.
     const { present, attributeDirs } = stagedChanges(await repo.git.raw(["diff", "--cached", "--raw", "--no-abbrev", "-z", "--diff-filter=ACMRTD"]));
@@ -119,14 +119,14 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
     // name here, and each must be checked (a file listed twice has one blob in the index).
     const staged = new Map<string, StagedFile>();
     for (const f of [...below, ...present]) staged.set(`${f.path}\0${f.blob}`, f);
-    // One git process reads every staged file, in turn, as the check reaches it.
+    // One git process reads every staged file, ahead of the check as it reaches them in order.
     const objects = new ObjectReader(repo.root, io.env);
-    const listed = [...staged.values()]
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.blob < b.blob ? -1 : 1))
-      .map((f): Candidate => {
-        const abs = join(repo.root, f.path);
-        return { display: show(abs), abs, read: async () => (await objects.blob(f.blob)) ?? { unreadable: "cannot read the staged file" } };
-      });
+    const files = [...staged.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.blob < b.blob ? -1 : 1));
+    const blobs = new BlobsInOrder(objects, files.map((f) => f.blob));
+    const listed = files.map((f, i): Candidate => {
+      const abs = join(repo.root, f.path);
+      return { display: show(abs), abs, read: async () => (await blobs.take(i)) ?? { unreadable: "cannot read the staged file" } };
+    });
     return { listed, readStaged: (path) => objects.stagedBlob(path), close: () => objects.close() };
   }
   let files: string[] = [];
