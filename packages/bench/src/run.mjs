@@ -21,7 +21,9 @@
  * milliseconds per value; larger inputs are projected from the largest measured one),
  * --json FILE (all samples), --markdown FILE (the tables as Markdown), --no-profile, --no-kms,
  * --no-sea (skip building and measuring the standalone executable), --no-fast-paths (skip
- * fast-paths.mjs: YAML span scanner, one-process review).
+ * fast-paths.mjs: YAML span scanner, one-process review), --no-repo (skip repo-bench.mjs: check,
+ * access and audit on a generated repository), --repo-files N and --repo-commits H (its size,
+ * default 500 files and 100 commits, --quick 50 and 30).
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -37,6 +39,7 @@ import { runLoaderBench } from "./loader-bench.mjs";
 import { measureStartup, startupTable } from "./startup.mjs";
 import { profileMissedGoals } from "./profile-goals.mjs";
 import { runFastPathBench } from "./fast-paths.mjs";
+import { runRepoBench } from "./repo-bench.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -51,6 +54,9 @@ const { values: opts } = parseArgs({
     "no-kms": { type: "boolean", default: false },
     "no-sea": { type: "boolean", default: false },
     "no-fast-paths": { type: "boolean", default: false },
+    "no-repo": { type: "boolean", default: false },
+    "repo-files": { type: "string" },
+    "repo-commits": { type: "string" },
   },
 });
 
@@ -367,6 +373,11 @@ for (const format of FORMATS) {
 }
 // The decrypt span scanner and the one-process review (fast-paths.mjs), with their own goals.
 if (!opts["no-fast-paths"]) await runFastPathBench({ NODE, HUSH, TSC_HUSH, ENV, scratch, recipient, quick: opts.quick, base, log, out, fmtMs, fmtX, fmtMb, goal });
+// The keyless gate and the reports at repository scale (repo-bench.mjs).
+if (!opts["no-repo"]) {
+  const sizeOf = (name) => (opts[name] === undefined ? undefined : Number(opts[name]));
+  results.repository = await runRepoBench({ NODE, HUSH, ENV, scratch, quick: opts.quick, log, out, fmtMs, fmtX, base, files: sizeOf("repo-files"), commits: sizeOf("repo-commits") });
+}
 results.goals = goals;
 out("");
 out("### Goals");
