@@ -14,6 +14,8 @@ let sb: Sandbox;
 let repo: string;
 /** Directories holding encrypted files, below the root config and below one team's own. */
 const DIRECTORIES = 12;
+/** Plain files in one more directory. */
+const MANY = 200;
 
 beforeAll(() => {
   sb = createSandbox();
@@ -28,13 +30,16 @@ beforeAll(() => {
       writeFileSync(join(repo, top, `d${i}`, "notes.yaml"), "replicas: 2\n");
     }
   }
+  // Many files in one directory: the repository's paths are found per directory, not per file.
+  mkdirSync(join(repo, "many"));
+  for (let i = 0; i < MANY; i++) writeFileSync(join(repo, "many", `n${i}.txt`), `${i}\n`);
   commitAll(sb, repo, "many directories");
   writeFileSync(join(sb.dir, "count-opens.cjs"), COUNTER);
 });
 
 afterAll(() => sb.cleanup());
 
-/** Counts the `.sops.yaml` files a process opens, by path, and writes them to $CONFIG_OPENS at exit. */
+/** Counts the `.sops.yaml` files a process opens, by path, and the real paths it asks for, and writes them to $CONFIG_OPENS at exit. */
 const COUNTER = `
 const fs = require("node:fs");
 const { syncBuiltinESMExports } = require("node:module");
@@ -45,15 +50,26 @@ fs.openSync = function (path, ...rest) {
   return openSync.call(this, path, ...rest);
 };
 syncBuiltinESMExports();
-process.on("exit", () => fs.writeFileSync(process.env.CONFIG_OPENS, opened.join("\\n")));
+// Real paths asked for inside the repository (the directory the run starts in).
+let realpaths = 0;
+const realpathSync = fs.realpathSync;
+fs.realpathSync = function (path, ...rest) {
+  if (String(path).startsWith(process.cwd())) realpaths++;
+  return realpathSync.call(this, path, ...rest);
+};
+syncBuiltinESMExports();
+process.on("exit", () => fs.writeFileSync(process.env.CONFIG_OPENS, JSON.stringify({ opened, realpaths })));
 `;
 
-/** The `.sops.yaml` files (relative to the repository) `hush ARGS` opens, sorted, with its exit status. */
-function configOpens(name: string, args: readonly string[]): { status: number | null; stdout: string; opened: string[] } {
+/**
+ * The `.sops.yaml` files (relative to the repository) `hush ARGS` opens, sorted, and how many real
+ * paths in the repository it asks for, with its exit status.
+ */
+function configOpens(name: string, args: readonly string[]): { status: number | null; stdout: string; opened: string[]; realpaths: number } {
   const out = join(sb.dir, `${name}.opens`);
   const r = hush(sb, args, { cwd: repo, env: { ...sb.keylessEnv, NODE_OPTIONS: `--require ${join(sb.dir, "count-opens.cjs")}`, CONFIG_OPENS: out } });
-  const opened = readFileSync(out, "utf8").split("\n").filter((p) => p !== "").map((p) => p.slice(repo.length + 1));
-  return { status: r.status, stdout: r.stdout, opened: opened.sort() };
+  const counted = JSON.parse(readFileSync(out, "utf8")) as { opened: string[]; realpaths: number };
+  return { status: r.status, stdout: r.stdout, opened: counted.opened.map((p) => p.slice(repo.length + 1)).sort(), realpaths: counted.realpaths };
 }
 
 describe("each .sops.yaml is read once per run, however many directories it covers", () => {
@@ -72,5 +88,16 @@ describe("each .sops.yaml is read once per run, however many directories it cove
     // The root config once more: the report's recipient names come from the config found from
     // the working directory.
     expect(opened).toEqual([".sops.yaml", ".sops.yaml", "team/.sops.yaml"]);
+  });
+});
+
+describe("hush check --base finds each file's path in the repository per directory, not per file", () => {
+  it(`${MANY} files in one directory, ${DIRECTORIES * 2} in directories of their own`, () => {
+    const { status, stdout, realpaths } = configOpens("base", ["check", "--base", "HEAD"]);
+    expect(status, stdout).toBe(0);
+    // The top, ".", apps, team, many, and the 24 directories of the encrypted files; each resolved
+    // by the attributes check, the base's rules and the rollback check: at most three times.
+    const directories = 5 + DIRECTORIES * 2;
+    expect(realpaths).toBeLessThanOrEqual(3 * directories);
   });
 });

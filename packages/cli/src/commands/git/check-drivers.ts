@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { existsSync, realpathSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
+import { existsSync } from "node:fs";
+import { isAbsolute, join, posix } from "node:path";
 import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, routedToHush, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { printable } from "@hush/core";
 import { childEnvironment, readFileBounded, type CliIo } from "../../io.ts";
+import { RepoPaths } from "./check-rules.ts";
 import { openRepo, readLocalConfig, type Repo } from "./repo.ts";
 import { gitProgram } from "../../git-program.ts";
 
@@ -61,18 +62,12 @@ async function rootAttributes(repo: Repo, readStaged: StagedReader | undefined):
 /** `files` (absolute paths) by their path relative to the repository's root; files outside it are left out. */
 function byRepoPath(repo: Repo, files: readonly string[]): Map<string, string> {
   const byRel = new Map<string, string>();
-  const root = realpathSync(repo.root);
+  // The directory is resolved (the working directory may be reached through a link), the name
+  // is not: git gives a committed link the attributes of its own path.
+  const repoPaths = new RepoPaths(repo.root);
   for (const abs of files) {
-    // The directory is resolved (the working directory may be reached through a link), the name
-    // is not: git gives a committed link the attributes of its own path.
-    let rel: string;
-    try {
-      rel = relative(root, join(realpathSync(dirname(abs)), basename(abs)));
-    } catch {
-      rel = relative(root, abs);
-    }
-    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) continue;
-    byRel.set(rel.split(sep).join("/"), abs);
+    const rel = repoPaths.of(abs);
+    if (rel !== undefined) byRel.set(rel, abs);
   }
   return byRel;
 }

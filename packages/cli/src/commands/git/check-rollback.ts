@@ -2,7 +2,7 @@ import { readMetadata, type FileFormat, type FileMetadata } from "@hush/core";
 import type { CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
 import type { CliIo } from "../../io.ts";
-import { repoPath } from "./check-rules.ts";
+import { RepoPaths } from "./check-rules.ts";
 
 /**
  * `hush check --base REV`: encrypted files a branch put back to an older version. Restoring an
@@ -52,8 +52,9 @@ export async function rollbackProblems(io: CliIo, rev: string, files: readonly B
   // Every blob of the start commit by path.
   const blobAt = new Map<string, string>();
   for (const entry of await treeEntries(repo, start)) if (entry.type === "blob") blobAt.set(entry.path, entry.object);
+  const repoPaths = new RepoPaths(repo.root);
   const wanted = files.flatMap((file) => {
-    const path = repoPath(repo.root, file.abs);
+    const path = repoPaths.of(file.abs);
     const blob = path === undefined ? undefined : blobAt.get(path);
     return blob === undefined ? [] : [{ file, blob }];
   });

@@ -133,18 +133,40 @@ async function readConfigBlobs(repo: Repo, entries: readonly TreeEntry[]): Promi
 export type BaseRuleFor = (abs: string) => Promise<{ rule: CreationRule; where: string } | undefined>;
 
 /**
- * A file's path from the top of the repository at `root`, as git names it (`/`-separated), or
- * undefined when it is outside. The directory is resolved (a checkout reached through a link is
- * still the repository), the file's own name is not.
+ * Files' paths from the top of the repository at `root`, as git names them (`/`-separated), or
+ * undefined for a file outside it. The directory is resolved (a checkout reached through a link
+ * is still the repository), the file's own name is not. Each directory is resolved once: a
+ * repository has thousands of files in far fewer directories.
  */
-export function repoPath(root: string, abs: string): string | undefined {
-  let rel: string;
-  try {
-    rel = relative(realpathSync(root), join(realpathSync(dirname(abs)), basename(abs)));
-  } catch {
-    rel = relative(root, abs);
+export class RepoPaths {
+  readonly #root: string;
+  /** The resolved root, or null when it cannot be resolved. */
+  readonly #realRoot: string | null;
+  /** Directory → its resolved path, or null when it cannot be resolved. */
+  readonly #realDirs = new Map<string, string | null>();
+
+  constructor(root: string) {
+    this.#root = root;
+    this.#realRoot = realOrNull(root);
   }
-  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? undefined : rel.split(sep).join("/");
+
+  /** The path of `abs` from the top, or undefined when it is outside. */
+  of(abs: string): string | undefined {
+    const dir = dirname(abs);
+    let realDir = this.#realDirs.get(dir);
+    if (realDir === undefined) this.#realDirs.set(dir, (realDir = realOrNull(dir)));
+    // Either one unresolved (a directory deleted since): the paths are compared as given.
+    const rel = this.#realRoot === null || realDir === null ? relative(this.#root, abs) : relative(this.#realRoot, join(realDir, basename(abs)));
+    return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? undefined : rel.split(sep).join("/");
+  }
+}
+
+function realOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -171,8 +193,9 @@ export async function baseRules(io: CliIo, rev: string, covering: CoveringRule):
       throw new HushError("CONFIG_INVALID", `${printable(where, 1000)}: ${isHushError(err) ? err.message : "cannot be read"}`);
     }
   }
+  const repoPaths = new RepoPaths(repo.root);
   return async (abs) => {
-    const path = repoPath(repo.root, abs);
+    const path = repoPaths.of(abs);
     if (path === undefined || posix.basename(path) === ".sops.yaml") return undefined;
     for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
       const config = configs.get(dir);
