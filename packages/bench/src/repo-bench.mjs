@@ -11,6 +11,7 @@
  * From run.mjs (`pnpm bench`; `--no-repo` skips it, `--repo-files N --repo-commits H` sizes it),
  * or as a program that compares hush builds on one repository:
  *   node repo-bench.mjs --files 2000 --commits 50 [--runs 3] [--dir DIR] HUSH_JS [OTHER_HUSH_JS…]
+ * (with --dir, a repository generated there before is measured again rather than generated anew).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -45,6 +46,8 @@ const FLOORS = {
  */
 export async function prepareRepository({ scratch, files, commits, hush, env }) {
   const dir = join(scratch, `repo-${files}x${commits}`);
+  // One prepared before in this directory (`--dir`) is measured again as it is.
+  if (existsSync(join(dir, "staged"))) return { repo: join(dir, "repo"), staged: join(dir, "staged") };
   mkdirSync(dir, { recursive: true });
   const generated = await generateRepository({ dir, files, commits, hush, env });
   const staged = join(dir, "staged");
