@@ -8,7 +8,7 @@ import { gitProgram } from "../../git-program.ts";
  */
 export class AttributeReader {
   readonly #git: ChildProcessWithoutNullStreams;
-  #buffer = "";
+  readonly #answers = new CheckAttrAnswers();
   readonly #waiting: Array<(value: string | undefined) => void> = [];
   readonly #cache = new Map<string, Promise<string | undefined>>();
   #failed = false;
@@ -16,15 +16,8 @@ export class AttributeReader {
   constructor(topLevel: string, env: NodeJS.ProcessEnv) {
     this.#git = spawn(gitProgram(env), ["check-attr", "--stdin", "-z", "diff"], { cwd: topLevel, env, stdio: ["pipe", "pipe", "pipe"] });
     this.#git.stdout.on("data", (chunk: Buffer) => {
-      this.#buffer += chunk.toString("utf8");
-      // Each answer is three NUL-terminated fields: path, attribute, value.
-      for (;;) {
-        const parts = this.#buffer.split("\0");
-        if (parts.length < 4 || this.#waiting.length === 0) return;
-        const value = parts[2]!;
-        this.#buffer = parts.slice(3).join("\0");
-        this.#waiting.shift()!(value === "unspecified" || value === "unset" ? undefined : value);
-      }
+      // git answers in the order it was asked, so each value goes to the oldest question.
+      for (const value of this.#answers.push(chunk)) this.#waiting.shift()?.(value === "unspecified" || value === "unset" ? undefined : value);
     });
     const fail = (): void => {
       this.#failed = true;
@@ -51,5 +44,32 @@ export class AttributeReader {
 
   close(): void {
     this.#git.stdin.end();
+  }
+}
+
+/**
+ * The values in `git check-attr -z` output as it arrives: each answer is three NUL-terminated
+ * fields (path, attribute, value). Each byte is scanned once, however many answers a chunk holds
+ * (a diff over thousands of files asks about them all at once), and fields are decoded whole, so
+ * a UTF-8 character split between two chunks stays one character.
+ */
+export class CheckAttrAnswers {
+  /** The bytes after the last complete field. */
+  #partial: Buffer = Buffer.alloc(0);
+  /** How many fields of the current answer are complete (0 to 2). */
+  #fieldsDone = 0;
+
+  /** Takes the next chunk of output; returns the values of the answers it completes, in order. */
+  push(chunk: Buffer): string[] {
+    const bytes = this.#partial.length === 0 ? chunk : Buffer.concat([this.#partial, chunk]);
+    const values: string[] = [];
+    let start = 0;
+    for (let end = bytes.indexOf(0, start); end !== -1; end = bytes.indexOf(0, start)) {
+      if (this.#fieldsDone === 2) values.push(bytes.toString("utf8", start, end));
+      this.#fieldsDone = (this.#fieldsDone + 1) % 3;
+      start = end + 1;
+    }
+    this.#partial = bytes.subarray(start);
+    return values;
   }
 }
