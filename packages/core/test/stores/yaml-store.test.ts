@@ -44,6 +44,13 @@ describe("YAML: constructs SOPS reads differently", () => {
     expect(isHushError(err, "PARSE_FAILED") && err.location?.line).toBe(1);
   });
 
+  it("a plain number beyond float64 (1e400) is a string, as go-yaml reads it, not a float SOPS cannot decrypt", async () => {
+    const types = (text: string): Array<string | undefined> => [...text.matchAll(/^[abc]: ENC\[.*type:(\w+)\]$/gm)].map((m) => m[1]);
+    const text = "a: 1e400\nb: -1_0e999\nc: 1e308\n";
+    const e = await expectRoundTrip(text, "yaml", enc, dec);
+    expect(types(e)).toEqual(["str", "str", "float"]);
+  });
+
   it("block scalars with an indentation indicator keep it (|2, >2-, in maps and lists)", async () => {
     const text = "key: |2\n    leading\n  second\nn:\n  k: |2-\n      deep\nl:\n  - >2\n     folded\n";
     const e = await expectRoundTrip(text, "yaml", enc, dec);
