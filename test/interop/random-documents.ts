@@ -17,8 +17,8 @@
  *   output loses the break, so the oracle cannot show them; and a line-end comment after an
  *   empty flow collection (`[] # c`), which SOPS's output turns into a "" item.
  * - a plaintext string that is an `ENC[…]` envelope: hush refuses to leave one unencrypted.
- * - dotenv values quoted over several lines: hush keeps them over their lines when a rule leaves
- *   them unencrypted, and SOPS cannot read such a file.
+ * - dotenv values quoted over several lines: hush refuses them where a rule leaves them
+ *   unencrypted (SOPS could not read the file), and the rules here are random.
  * - INI: an empty comment line followed by another comment line: SOPS 3.9.2 panics on hush's file.
  * - binary bytes that are not UTF-8, and empty binary files: the oracle returns SOPS's output as a
  *   Secrets Manager string, which holds UTF-8 only and at least one character (so dotenv files
