@@ -9,11 +9,13 @@
  * - YAML timestamps as plain scalars: SOPS 3.9.2 has no `type:time` (see the oracle's comment).
  * - JSON integers beyond 2^53: SOPS 3.9 reads them as float64 (docs/formats.md, "JSON numbers").
  * - dotenv carriage returns and whitespace-only lines: SOPS cannot read them (docs/formats.md).
+ * - integers beyond 64 bits (YAML `99999999999999999999`): hush decrypts them to their digits, SOPS
+ *   to a float64 (docs/formats.md, "JSON numbers"; the same holds for YAML).
  * - JSON `-0` (SOPS 3.9 reads it as a float, SOPS 3.13 and hush as the integer 0; docs/formats.md).
- * - YAML: an empty comment (`#`) in a list, which SOPS 3.9.2 gives back as an extra "" item
- *   whoever wrote the file; an empty root map (`{}`), which hush refuses to encrypt (exit 23: it
+ * - YAML: an empty comment (`#`) in a list, or after a flow list (where it is the list's first
+ *   item), which SOPS 3.9.2 gives back as an extra "" item whoever wrote the file; an empty root map (`{}`), which hush refuses to encrypt (exit 23: it
  *   would not read back).
- * - YAML strings that begin with a line break: SOPS decrypts them (the MAC holds) but its YAML
+ * - YAML strings and keys that begin with a line break: SOPS decrypts them (the MAC holds) but its YAML
  *   output loses the break, so the oracle cannot show them; and a line-end comment after an
  *   empty flow collection (`[] # c`), which SOPS's output turns into a "" item.
  * - a plaintext string that is an `ENC[…]` envelope: hush refuses to leave one unencrypted.
@@ -71,7 +73,9 @@ export const stringArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: randomText },
   { weight: 1, arbitrary: fc.integer({ min: 200, max: 3000 }).map((n) => "long ".repeat(n).slice(0, n)) },
 );
-export const keyArb: fc.Arbitrary<string> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: randomText });
+/** Text that does not begin with a line break (see the module comment). */
+const noLeadingBreak = (s: string): boolean => !/^[\n\u0085\u2028\u2029]/.test(s);
+export const keyArb: fc.Arbitrary<string> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: randomText.filter(noLeadingBreak) });
 /** Text YAML can hold on one line outside quotes: no line breaks, no characters outside its printable set. */
 const oneYamlLine = (s: string): string => s.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff]/g, " ");
 const commentArb: fc.Arbitrary<string | null> = fc.option(fc.oneof(fc.constantFrom(...COMMENTS), randomText.map(oneYamlLine)), { freq: 4 });
@@ -87,7 +91,7 @@ const YAML_TOKENS: ReadonlyArray<readonly [string, string]> = [
   ["0x1F", "31"], ["0o17", "15"], ["1e3", "1000"], ["+12", "12"], ["-17", "-17"], [".5", "0.5"], ["1.", "1"], ["-0", "0"], ["0", "0"],
   ["1.5e+30", "1.5e+30"], ["-2.5E-3", "-0.0025"], ["0.125", "0.125"], ["9007199254740993", "9007199254740993"],
   ["-9223372036854775808", "-9223372036854775808"], ["12:30", '"12:30"'], ["0b101", "5"], ["1_000", "1000"],
-  ["1e400", '"1e400"'], ["-1E999", '"-1E999"'], ["99999999999999999999", "1e+20"], ["08", "8"], ["0755", "493"],
+  ["1e400", '"1e400"'], ["-1E999", '"-1E999"'], ["08", "8"], ["0755", "493"],
 ];
 
 const isWellFormed = (s: string): boolean => !/[\uD800-\uDFFF]/u.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ""));
@@ -135,7 +139,7 @@ const yamlScalarArb: fc.Arbitrary<Node> = fc.oneof(
   {
     weight: 5,
     arbitrary: fc
-      .tuple(stringArb.filter((s) => isWellFormed(s) && !/^[\n\u0085\u2028\u2029]/.test(s)), fc.nat(2))
+      .tuple(stringArb.filter((s) => isWellFormed(s) && noLeadingBreak(s)), fc.nat(2))
       .map(([s, style]): Node => ({ kind: "scalar", text: yamlString(s, style), json: JSON.stringify(s) })),
   },
   {
@@ -214,7 +218,8 @@ function yamlBlock(lead: string, node: Node, indent: number, step: number, lineC
   if (node.kind === "scalar") return [`${pad}${lead} ${node.text}${lineEnd(lineComment)}`];
   if (node.kind === "block") return [`${pad}${lead} ${node.header}`, ...node.lines.map((l) => (l === "" ? "" : `${inner}${l}`))];
   const empty = (node.kind === "map" ? node.entries.length : node.items.length) === 0;
-  if (node.flow || empty) return [`${pad}${lead} ${yamlFlow(node)}${lineEnd(empty ? null : lineComment)}`];
+  // A line-end comment after a flow collection is an item inside it for SOPS: never an empty one.
+  if (node.flow || empty) return [`${pad}${lead} ${yamlFlow(node)}${lineEnd(empty ? null : lineComment === "" ? "x" : lineComment)}`];
   return [`${pad}${lead}`, ...yamlBody(node, indent + step, step)];
 }
 
