@@ -34,7 +34,12 @@ export interface CaseEnv {
   readonly dir: string;
   /** Keys for hush and SOPS alike: age key file, GNUPGHOME, KMS endpoint and credentials. */
   readonly env: Readonly<Record<string, string>>;
+  /** How hush is run; the built CLI by default. */
+  readonly hush?: HushRunner;
 }
+
+/** Runs hush with arguments in a directory and environment, as {@link hush} does. */
+export type HushRunner = (args: readonly string[], options: { cwd: string; env: Readonly<Record<string, string>> }) => Promise<Run>;
 
 /** What a case produced; `problem` is undefined when SOPS and hush agree. */
 export interface CaseOutcome {
@@ -55,7 +60,7 @@ export async function writeCase(c: OracleCase, k: CaseEnv): Promise<{ file: stri
   writeFileSync(plainFile, c.plaintext);
   if (c.config !== undefined) writeFileSync(configFile, c.config);
   const global = c.config !== undefined ? ["--config", configFile] : [];
-  const run = (args: readonly string[]): Promise<Run> => hush([...global, ...args], { cwd: k.dir, env: k.env });
+  const run = (args: readonly string[]): Promise<Run> => (k.hush ?? hush)([...global, ...args], { cwd: k.dir, env: k.env });
 
   const enc = await run(["encrypt", ...typeFlag(c.format), ...c.encrypt, "--output", encFile, plainFile]);
   if (enc.status !== 0) return { file: encFile, encrypted: "", problem: failed("hush encrypt", enc) };
@@ -79,7 +84,7 @@ const structured = (format: SopsOracleFormat): boolean => format === "yaml" || f
 
 /** `hush decrypt` of a file, as JSON for YAML and JSON files (the form the oracle answers in). */
 export async function hushView(format: SopsOracleFormat, file: string, k: CaseEnv): Promise<{ text?: string; problem?: string }> {
-  const dec = await hush(["decrypt", ...typeFlag(format), ...(structured(format) ? ["--output-type", "json"] : []), file], { cwd: k.dir, env: k.env });
+  const dec = await (k.hush ?? hush)(["decrypt", ...typeFlag(format), ...(structured(format) ? ["--output-type", "json"] : []), file], { cwd: k.dir, env: k.env });
   return dec.status === 0 ? { text: dec.stdout } : { problem: failed("hush decrypt", dec) };
 }
 

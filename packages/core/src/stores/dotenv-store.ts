@@ -1,5 +1,5 @@
 import { appendAll } from "../arrays.ts";
-import { HushError } from "../errors.ts";
+import { HushError, printable } from "../errors.ts";
 import { goCanonicalTime, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import { looksEncrypted } from "../crypto/envelope.ts";
 import { flattenMetadata, unflattenMetadata } from "../metadata/metadata-codec.ts";
@@ -291,8 +291,20 @@ function renderForEdit(leaf: Leaf, value: ScalarValue): string {
   return leaf.kind === "scalar" ? value.text.replace(/\n/g, "\\n") : renderPlaintext(leaf, value);
 }
 
-/** An indented comment left in plaintext still moves to column 0 (with its marker) for SOPS. */
+/**
+ * What encryption writes for a value or comment left in plaintext. An indented comment still moves
+ * to column 0 (with its marker) for SOPS. A value quoted over several lines cannot stay as it is:
+ * SOPS reads the file line by line and would refuse its second line (no `=`), and no one-line form
+ * keeps both SOPS's reading and the bytes; it is refused, naming its key and line.
+ */
 function renderKept(leaf: Leaf): string | undefined {
+  if (leaf.kind === "scalar" && leaf.style === "multiline" && leaf.value !== null && leaf.value.text.includes("\n")) {
+    const keyPath = printable(formatKeyPath(leaf.path));
+    throw new HushError("ENCRYPT_FAILED", `the value of ${keyPath} at line ${leaf.line} spans lines and stays unencrypted, which SOPS cannot read; nothing was written`, {
+      location: { keyPath, line: leaf.line },
+      hint: "encrypt it too (change the rule), or write it on one line with \\n for each line break",
+    });
+  }
   const indented = commentStyle(leaf);
   return indented === undefined || leaf.value === null ? undefined : `#${leaf.value.text}${indentMarker(indented.indent)}`;
 }

@@ -139,7 +139,8 @@ function scan(text: string): ParsedDocument {
     } else {
       NUMBER.lastIndex = pos;
       const m = NUMBER.exec(text);
-      if (m === null) decline();
+      // A number beyond float64 is an error the store reports.
+      if (m === null || !Number.isFinite(Number(m[0]))) decline();
       pos += m[0].length;
       scalar = { type: goAtoi(m[0]) === undefined ? "float" : "int", text: m[0] };
     }

@@ -31,7 +31,25 @@ function parseJson(text: string): Node {
     throw new HushError("PARSE_FAILED", "JSON files must have a top-level object (starting with '{')", { location: { line: 1 } });
   }
   assertUniqueKeys(root, line);
+  assertFloat64Numbers(root, line);
   return root;
+}
+
+/**
+ * Refuses a number beyond float64 (`1e400`): Go's encoding/json, which SOPS reads JSON with,
+ * refuses the whole file, and as an encrypted value SOPS could not decrypt it.
+ */
+function assertFloat64Numbers(root: Node, line: (offset: number) => number): void {
+  const stack: Node[] = [root];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (node.type === "number" && !Number.isFinite(node.value)) {
+      const at = line(node.offset);
+      throw new HushError("PARSE_FAILED", `invalid JSON: the number at line ${at} is beyond the range of a 64-bit float, which SOPS cannot read; write it as a string`, {
+        location: { line: at },
+      });
+    }
+    for (const child of node.children ?? []) stack.push(child);
+  }
 }
 
 function scalarOf(node: Node, text: string): ScalarValue | null {

@@ -6,6 +6,7 @@ import { scalarInPlace } from "./line-edit.ts";
 import { lineEndAfter, lineStart } from "./lines.ts";
 import type { Store, TextEditRequest } from "./store.ts";
 import { detectYamlIndent } from "./yaml-layout.ts";
+import { doubleQuote } from "./yaml-resolve.ts";
 import { scanYaml } from "./yaml-scan.ts";
 
 /**
@@ -126,11 +127,16 @@ function itemLines(ctx: Ctx, value: TreeNode, c: number): string {
   return indentLines(dedented, c);
 }
 
+/**
+ * A string in a flow collection: plain when that reads back as the same string, else quoted as
+ * go-yaml writes it (JSON's quoting leaves DEL, C1 controls and U+2028/9 raw, which go-yaml refuses
+ * or reads as line breaks).
+ */
 function flowScalarKey(text: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_./-]*$/.test(text) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(text) ? text : JSON.stringify(text);
+  return /^[A-Za-z_][A-Za-z0-9_./-]*$/.test(text) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(text) ? text : doubleQuote(text);
 }
 
-/** A value in YAML flow style (one line). JSON strings are valid YAML double-quoted scalars. */
+/** A value in YAML flow style (one line). */
 export function flowText(node: TreeNode): string {
   switch (node.kind) {
     case "map":

@@ -91,7 +91,8 @@ export function resolvePlainScalar(source: string): ScalarValue | null | "uint64
     if (i >= INT64_MIN && i <= INT64_MAX) return { type: "int", text: DECIMAL_INT.test(source) ? source : i.toString() };
     if (i >= 0n && i <= UINT64_MAX) return "uint64";
   }
-  if (YAML_FLOAT.test(plain)) {
+  // Go's ParseFloat refuses a value beyond float64 (1e400), and go-yaml then reads a string.
+  if (YAML_FLOAT.test(plain) && Number.isFinite(Number(plain))) {
     return { type: "float", text: plain === source ? source : String(Number(plain)) };
   }
   return { type: "str", text: source };

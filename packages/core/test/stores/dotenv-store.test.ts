@@ -137,6 +137,21 @@ describe("dotenv: SOPS opens the files hush writes", () => {
   });
 });
 
+describe("dotenv: a value over several lines that stays unencrypted", () => {
+  it("is refused (SOPS would read its second line as a line without `=`), naming its key and line; one line or encrypted is fine", async () => {
+    const encRule = (text: string): Promise<string> =>
+      encryptText(text, { format: "dotenv", keySources: noKeys, wrappedKeys, dataKey, now, ivSource, rule: { kind: "encrypted_regex", value: "^SECRET$" } });
+    const err: unknown = await encRule('SECRET=x\nCERT="line one\nline two"\n').then(
+      () => "written",
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: "ENCRYPT_FAILED", location: { line: 2 }, message: expect.stringMatching(/\["CERT"\] at line 2 spans lines and stays unencrypted/) });
+    expect(String((err as Error).message)).not.toContain("line one");
+    expect(await expectRoundTrip('SECRET=x\nCERT="line one\\nline two"\n', "dotenv", encRule, dec)).toContain('\nCERT="line one\\nline two"\n');
+    await expectRoundTrip('SECRET="line one\nline two"\nCERT=y\n', "dotenv", encRule, dec);
+  });
+});
+
 describe("dotenv: the fixture of tricky constructs", () => {
   it("encrypts to the expected shape and decrypts to the same bytes", async () => {
     const plain = readFileSync(FIXTURES + "tricky.env", "utf8");

@@ -125,8 +125,19 @@ describe("the JSON decrypt span scanner", () => {
   });
 
   it("declines what it does not read itself", () => {
-    for (const text of ["", "[]", '"a"', '{"a":1,}', '{"a":1}//c', '\ufeff{"a":1}', '{"a":1,"a":2}', '{"a":01}', "{'a':1}", '{"a":"\u0001"}', '{"a":1} x', '{"a":tru}', `{"a":${"[".repeat(250)}${"]".repeat(250)}}`]) {
+    for (const text of ["", "[]", '"a"', '{"a":1,}', '{"a":1}//c', '\ufeff{"a":1}', '{"a":1,"a":2}', '{"a":01}', "{'a':1}", '{"a":"\u0001"}', '{"a":1e400}', '{"a":1} x', '{"a":tru}', `{"a":${"[".repeat(250)}${"]".repeat(250)}}`]) {
       expect(scanJson(text), text).toBeUndefined();
     }
+  });
+
+  it("refuses a number beyond float64 (1e400) when encrypting and decrypting, naming its line: SOPS cannot read it", async () => {
+    const refusal = (p: Promise<unknown>): Promise<unknown> => p.then(() => "written", (e: unknown) => e);
+    for (const text of ['{\n"a": "x",\n"b": 1e400\n}\n', '{\n"a": "x",\n"b": [-1E999]\n}\n']) {
+      const err = await refusal(encryptText(text, { format: "json", keySources: noKeys, wrappedKeys, dataKey, now, ivSource }));
+      expect(err).toMatchObject({ code: "PARSE_FAILED", location: { line: 3 }, message: expect.stringMatching(/number at line 3 is beyond the range of a 64-bit float/) });
+    }
+    const encrypted = await encryptText('{\n"a": "x",\n"b_unencrypted": 1\n}\n', { format: "json", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+    const err = await refusal(decryptText(encrypted.replace('"b_unencrypted": 1', '"b_unencrypted": 1e400'), { format: "json", keySources: noKeys, dataKey }));
+    expect(err).toMatchObject({ code: "PARSE_FAILED", location: { line: 3 } });
   });
 });

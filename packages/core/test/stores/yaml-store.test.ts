@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decryptText, encryptText, isHushError, storeFor, type Leaf } from "@hush/core";
+import { decryptText, editPlaintext, encryptText, isHushError, parseSetValue, storeFor, type Leaf } from "@hush/core";
 import { dataKey, expectRoundTrip, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
 
 const enc = (text: string): Promise<string> => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
@@ -42,6 +42,21 @@ describe("YAML: constructs SOPS reads differently", () => {
     let err: unknown;
     await enc("1: one\n").catch((e: unknown) => (err = e));
     expect(isHushError(err, "PARSE_FAILED") && err.location?.line).toBe(1);
+  });
+
+  it("a plain number beyond float64 (1e400) is a string, as go-yaml reads it, not a float SOPS cannot decrypt", async () => {
+    const types = (text: string): Array<string | undefined> => [...text.matchAll(/^[abc]: ENC\[.*type:(\w+)\]$/gm)].map((m) => m[1]);
+    const text = "a: 1e400\nb: -1_0e999\nc: 1e308\n";
+    const e = await expectRoundTrip(text, "yaml", enc, dec);
+    expect(types(e)).toEqual(["str", "str", "float"]);
+  });
+
+  it("an edit inside a flow mapping writes its keys and strings as go-yaml reads them (DEL, C1 controls and line separators escaped)", async () => {
+    const text = 'm: {"del\\x7F": a, "c1\\x85": b, "ls\\u2028": "\\x9F", n: 1}\n';
+    const result = await editPlaintext(text, "yaml", { kind: "set", path: ["m", "n"], value: await parseSetValue('"\\u007f"') });
+    expect(result.text).not.toMatch(/[\x7f-\x9f\u2028]/);
+    const store = await storeFor("yaml");
+    expect(store.toTree(result.text)).toEqual(store.toTree('m: {"del\\x7F": a, "c1\\x85": b, "ls\\u2028": "\\x9F", n: "\\x7F"}\n'));
   });
 
   it("block scalars with an indentation indicator keep it (|2, >2-, in maps and lists)", async () => {
