@@ -12,7 +12,6 @@
  * - YAML: an empty comment (`#`) in a list, a comment after an empty flow collection, or an
  *   empty one after a flow list (there it is the list's first item): SOPS 3.9.2 gives each back
  *   as an extra "" item, whoever wrote the file (docs/formats.md).
- * - YAML: an empty root map (`{}`), which hush refuses to encrypt (exit 23: it would not read back).
  * - integers beyond 64 bits (YAML `99999999999999999999`): hush decrypts them to their digits,
  *   SOPS to a float64 (docs/formats.md, "JSON numbers"; the same holds for YAML).
  * - JSON integers beyond 2^53, and `-0`: SOPS 3.9 reads every JSON number as a float64, SOPS 3.13
@@ -177,7 +176,7 @@ export const yamlRootArb: fc.Arbitrary<Node> = fc.letrec<{ node: Node; map: Node
     .tuple(fc.boolean(), fc.array(fc.record({ value: tie("node"), comment: commentArb }), { maxLength: 4 }))
     .map(([flow, items]): Node => ({ kind: "list", flow, items })),
 }))
-  .map.filter((root) => root.kind === "map" && root.entries.length > 0)
+  .map.filter((root) => root.kind === "map")
   .map((root): Node => (root.kind === "map" ? { ...root, flow: false } : root));
 
 /** The meaning of a YAML or JSON model as JSON text. */

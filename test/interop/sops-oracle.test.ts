@@ -187,6 +187,11 @@ describe.concurrent("files SOPS refused: hush must write what SOPS reads, or ref
     }
     expect(problems).toEqual([]);
   });
+  it("YAML: an empty mapping ({}), and a file whose last key was unset", async () => {
+    // `{}` cannot take the block key `sops:` after it; hush refused both files before.
+    await expectAgreement({ name: "yaml-empty-mapping", format: "yaml", plaintext: "# nothing yet\n{}\n", encrypt: ["--age", a(0)] });
+    await expectAgreement({ name: "yaml-last-key-unset", format: "yaml", plaintext: "only: 1\n", encrypt: ["--age", a(0)], verdictAfterEachStep: true, steps: [["unset", "{}", '["only"]']] });
+  });
   it("YAML: line-end comment under a comment rule", async () => {
     await expectAgreement({ name: "yaml-line-end-comment-rule", format: "yaml", plaintext: "a: visible # public\nb: hidden\n", encrypt: ["--age", a(0), "--unencrypted-comment-regex", "public"] });
   });

@@ -135,7 +135,7 @@ async function dataKeyOf(metadata: FileMetadata, options: DecryptOptions): Promi
   return dataKey;
 }
 
-type Renderers = Pick<Store, "renderPlaintext"> & Partial<Pick<Store, "renderKept" | "confirmPlaintext">>;
+type Renderers = Pick<Store, "renderPlaintext"> & Partial<Pick<Store, "renderKept" | "confirmPlaintext" | "completePlaintext">>;
 
 /**
  * The decryption of a document's leaves, taken one at a time in document order (`i`: the leaf's
@@ -219,8 +219,9 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
   const finish = (doc: ParsedDocument) => {
     if (options.ignoreMac !== true) verifyMac(mac.digestHex(), metadata, dataKey);
     for (const s of doc.metadataSpans) edits.push({ start: s.start, end: s.end, text: "" });
-    const plaintext = applyTextEdits(text, edits);
-    if (written !== undefined) store.confirmPlaintext!(plaintext, written);
+    const dataText = applyTextEdits(text, edits);
+    if (written !== undefined) store.confirmPlaintext!(dataText, written);
+    const plaintext = store.completePlaintext?.(dataText) ?? dataText;
     return { format: options.format, plaintext, metadata, dataKey, stash, unauthenticated };
   };
   return { take, finish };

@@ -13,7 +13,7 @@ import { checkFormat, registration, storeFor, type FileFormat } from "./registry
 /** What decryption (and the review view) needs of a store: the parse and the renderers. */
 export interface DecryptReader {
   readonly doc: ParsedDocument;
-  readonly store: Pick<Store, "renderPlaintext" | "renderKept" | "renderEncrypted" | "confirmPlaintext">;
+  readonly store: Pick<Store, "renderPlaintext" | "renderKept" | "renderEncrypted" | "confirmPlaintext" | "completePlaintext">;
 }
 
 /**

@@ -115,6 +115,12 @@ export interface Store {
    */
   confirmPlaintext?(plaintext: string, written: ReadonlyArray<{ readonly leaf: Leaf; readonly value: ScalarValue }>): void;
   /**
+   * The decrypted text of a file, given its data part once the metadata is removed, for formats
+   * where a data part that holds nothing does not read as an empty document (YAML: no node reads
+   * as null, so it decrypts to `{}`, as SOPS prints it). Absent: the data part as it is.
+   */
+  completePlaintext?(plaintext: string): string;
+  /**
    * Appends `metadata` (plain data, keys already in SOPS 3.13 order) to a data part. The
    * result ends with a newline exactly when `dataText` did, so that decrypting gives back
    * the original bytes.
@@ -156,7 +162,7 @@ export interface Store {
  */
 export interface FastReader {
   /** The parsed document and the renderers decryption writes values back with. */
-  read(text: string): { doc: ParsedDocument; store: Pick<Store, "renderPlaintext" | "renderEncrypted"> } | undefined;
+  read(text: string): { doc: ParsedDocument; store: Pick<Store, "renderPlaintext" | "renderEncrypted" | "completePlaintext"> } | undefined;
   /** The value tree of a decrypted document (no metadata). */
   readTree(text: string): TreeMap | undefined;
   /**
@@ -183,6 +189,6 @@ export interface FastReader {
  */
 export interface StreamingRead {
   readonly metadata: unknown;
-  readonly store: Pick<Store, "renderPlaintext">;
+  readonly store: Pick<Store, "renderPlaintext" | "completePlaintext">;
   scan(onLeaf: (leaf: Leaf) => void): ParsedDocument | undefined;
 }

@@ -1,6 +1,6 @@
 import type { FastReader, Leaf, ParsedDocument } from "./store.ts";
 import { resolvePlainScalar } from "./yaml-resolve.ts";
-import { renderEncrypted, renderPlaintext } from "./yaml-render.ts";
+import { completePlaintext, renderEncrypted, renderPlaintext } from "./yaml-render.ts";
 import { scanYaml } from "./yaml-scan.ts";
 import { scanYamlTree } from "./yaml-scan-tree.ts";
 
@@ -11,7 +11,7 @@ import { scanYamlTree } from "./yaml-scan-tree.ts";
 export const yamlFastReader: FastReader = {
   read(text) {
     const doc = scanYaml(text);
-    return doc === undefined ? undefined : { doc, store: { renderEncrypted, renderPlaintext } };
+    return doc === undefined ? undefined : { doc, store: { renderEncrypted, renderPlaintext, completePlaintext } };
   },
   readTree: scanYamlTree,
   readPlaintext,
@@ -25,7 +25,7 @@ export const yamlFastReader: FastReader = {
     if (metadata === undefined) return undefined;
     // Comments too: SOPS encrypts them by default, and reading a file's plaintext needs no
     // particular order of them (see StreamingRead).
-    return { metadata, store: { renderPlaintext }, scan: (onLeaf) => scanYaml(text, onLeaf, { comments: true }) };
+    return { metadata, store: { renderPlaintext, completePlaintext }, scan: (onLeaf) => scanYaml(text, onLeaf, { comments: true }) };
   },
 };
 

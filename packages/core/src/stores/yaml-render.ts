@@ -141,3 +141,19 @@ export function renderEncrypted(leaf: Leaf, envelope: string): string {
       return st.inFlow === true ? `"${envelope}"` : envelope;
   }
 }
+
+/**
+ * See Store.completePlaintext: a YAML data part with no node (blank and comment lines only, and
+ * a document start `---`, as an empty mapping is written with its metadata, by SOPS and by hush)
+ * is the empty mapping `{}`.
+ */
+export function completePlaintext(dataText: string): string {
+  if (!dataText.split("\n").every(isBlankOrComment)) return dataText;
+  return `${dataText}${dataText === "" || dataText.endsWith("\n") ? "" : "\n"}{}\n`;
+}
+
+/** Whether a YAML line holds no node: blank, a comment alone, or a document start `---` (and a comment). */
+export function isBlankOrComment(line: string): boolean {
+  const content = line.startsWith("---") && (line.length === 3 || line[3] === " " || line[3] === "\t") ? line.slice(3).trimStart() : line.trimStart();
+  return content === "" || content.startsWith("#");
+}

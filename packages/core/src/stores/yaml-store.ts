@@ -15,7 +15,7 @@ type Token = CST.Token;
 import { goScalarText, yamlValueText } from "./value-text.ts";
 import { yamlLayout } from "./yaml-layout.ts";
 import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
-import { plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
+import { completePlaintext, isBlankOrComment, plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
 
 /**
  * YAML, edited in place. The `yaml` package's composed documents give each scalar's exact source
@@ -297,12 +297,34 @@ function nonStringKeyType(key: Scalar): string | undefined {
   return resolved.type === "str" || resolved.type === "time" ? undefined : ({ int: "an integer", float: "a number", bool: "a boolean" } as Record<string, string>)[resolved.type];
 }
 
+/**
+ * The text of a document whose only node is an empty flow mapping (`{}`), without it: its comment
+ * and blank lines are kept, and a comment after `{}` on its line keeps its place. Undefined for
+ * any other document.
+ */
+function withoutEmptyFlowMapping(text: string): string | undefined {
+  const lines = text.split("\n");
+  const at = lines.findIndex((line) => !isBlankOrComment(line));
+  if (at === -1 || !lines.slice(at + 1).every(isBlankOrComment)) return undefined;
+  const empty = /^[ \t]*\{[ \t]*\}/.exec(lines[at]!);
+  if (empty === null || !isBlankOrComment(lines[at]!.slice(empty[0].length))) return undefined;
+  const rest = lines[at]!.slice(empty[0].length).trimStart();
+  lines[at] = rest;
+  // A line left empty goes, so that `{}` alone and its metadata block read as SOPS writes them.
+  return (rest === "" ? [...lines.slice(0, at), ...lines.slice(at + 1)] : lines).join("\n");
+}
+
 function appendMetadata(dataText: string, metadata: Record<string, unknown>, documentCount: number, options: EmitOptions): string {
   const indent = options.indent === undefined || options.indent <= 0 ? 4 : options.indent;
   const block = emitMetadataBlock(metadata, indent);
   if (documentCount === 0 || dataText.trim() === "") {
     return dataText + block;
   }
+  // An empty mapping written in flow style (`{}`, and what `unset` leaves of a mapping whose last
+  // key it removed) cannot take a block key after it: the metadata block becomes the mapping, as
+  // SOPS writes an empty file, and decryption gives `{}` back (see completePlaintext).
+  const withoutEmpty = documentCount === 1 ? withoutEmptyFlowMapping(dataText) : undefined;
+  if (withoutEmpty !== undefined) return withoutEmpty + (withoutEmpty === "" || withoutEmpty.endsWith("\n") ? "" : "\n") + block;
   // Document markers stand at the start of a line: without one, a single document ends at the
   // end of the text, and lexing the whole text again would only say so.
   const ends = documentCount === 1 && !/^(?:---|\.\.\.)/m.test(dataText) ? [dataText.length] : documentEnds(dataText);
@@ -327,6 +349,7 @@ export const yamlStore: Store = {
   renderPlaintext,
   confirmPlaintext,
   appendMetadata,
+  completePlaintext,
   toTree,
   emitTree: (tree, options) => emitYamlDocument(tree, options.indent === undefined || options.indent <= 0 ? 4 : options.indent),
   orderedMaps: true,

@@ -51,6 +51,19 @@ describe("YAML: constructs SOPS reads differently", () => {
     expect(types(e)).toEqual(["str", "str", "float"]);
   });
 
+  it("an empty mapping ({}) is written as its metadata block alone, as SOPS writes it, and decrypts to {}", async () => {
+    for (const text of ["{}\n", "# nothing yet\n{}\n", "---\n{}\n"]) {
+      const e = await enc(text);
+      expect(e.split("\n").filter((line) => !line.startsWith("#") && line !== "---")[0]).toBe("sops:");
+      expect(await dec(e)).toBe(text);
+    }
+    // SOPS decrypts `{}`'s file to `{}`; so does hush, whatever it was written with.
+    expect(await dec(await enc("{ }"))).toBe("{}\n");
+    expect(await dec(await enc("{} # after\n"))).toBe("# after\n{}\n");
+    const unset = await editPlaintext("only: 1\n", "yaml", { kind: "unset", path: ["only"] });
+    expect(await dec(await enc(unset.text))).toBe("{}\n");
+  });
+
   it("an edit inside a flow mapping writes its keys and strings as go-yaml reads them (DEL, C1 controls and line separators escaped)", async () => {
     const text = 'm: {"del\\x7F": a, "c1\\x85": b, "ls\\u2028": "\\x9F", n: 1}\n';
     const result = await editPlaintext(text, "yaml", { kind: "set", path: ["m", "n"], value: await parseSetValue('"\\u007f"') });
