@@ -11,13 +11,11 @@
  * FUZZ_RUNS cases per format (and FUZZ_SEED) for a longer run. A failing case is saved in
  * test/proof/fuzz-regressions/ and replayed first on every later run.
  */
-import { PassThrough, Readable } from "node:stream";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeGnupgHome, makeTempDir, SOPS_TEST_PGP_KEYS, sopsDecrypt, type GnupgHome, type SopsDecryptResult, type SopsOracleFormat } from "@hush/testkit";
-import { runCli } from "../../packages/cli/src/main.ts";
 import { combineKeys, makeAgeKey, type AgeKey, type Run } from "../keys/helpers.ts";
-import { FUZZ_RUNS, loadRegressions, saveRegression } from "../proof/support.ts";
+import { FUZZ_RUNS, loadRegressions, runCliInProcess, saveRegression } from "../proof/support.ts";
 import { canonicalJson, hushView, writeCase, type CaseEnv, type HushRunner, type OracleCase } from "./oracle-case.ts";
 import { binaryDocArb, dotenvAsSopsPrintsIt, dotenvDocArb, iniDocArb, jsonDocArb, meaning, yamlDocArb, type Node } from "./random-documents.ts";
 
@@ -35,17 +33,8 @@ let k: CaseEnv;
 let counter = 0;
 
 /** `hush` in this process, with the same clean environment as the built CLI gets in tests. */
-const hushInProcess: HushRunner = async (args, options) => {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on("data", (c: Buffer) => out.push(c));
-  stderr.on("data", (c: Buffer) => err.push(c));
-  const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", ...options.env };
-  const status = await runCli(args, { stdout, stderr, stdin: Readable.from([]), env, cwd: options.cwd });
-  return { status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") } satisfies Run;
-};
+const hushInProcess: HushRunner = async (args, options) =>
+  (await runCliInProcess(args, { env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", ...options.env }, cwd: options.cwd })) satisfies Run;
 
 beforeAll(async () => {
   tmp = makeTempDir("hush-sops-diff-");

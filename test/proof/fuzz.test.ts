@@ -1,6 +1,5 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough, Readable } from "node:stream";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import {
@@ -19,8 +18,7 @@ import {
   type MasterKeyEntry,
 } from "@hush/core";
 import { makeTempDir } from "@hush/testkit";
-import { runCli } from "../../packages/cli/src/main.ts";
-import { ageSetup, FUZZ_RUNS, LONG_RUN, loadRegressions, MARKER, markedValue, noKeySources, saveRegression } from "./support.ts";
+import { ageSetup, FUZZ_RUNS, LONG_RUN, loadRegressions, MARKER, markedValue, noKeySources, runCliInProcess, saveRegression } from "./support.ts";
 
 /**
  * Fuzzers for every parser that reads untrusted text: each store, the decryption pipeline, the
@@ -339,16 +337,9 @@ describe("fuzzing the parsers", () => {
     const cli = async (args: string[], input: string): Promise<void> => {
       const work = join(dir.path, "work");
       const before = snapshot(work);
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      stdout.on("data", (c: Buffer) => out.push(c));
-      stderr.on("data", (c: Buffer) => err.push(c));
       const started = performance.now();
-      const status = await runCli(args, { stdout, stderr, stdin: Readable.from([]), env, cwd: work });
+      const { status, stderr: e } = await runCliInProcess(args, { env, cwd: work });
       const ms = performance.now() - started;
-      const e = Buffer.concat(err).toString("utf8");
       checkPrototype();
       if (ms > HANG_MS) throw new Error(`took ${Math.round(ms)} ms`);
       if (!Number.isInteger(status)) throw new Error(`exit status ${String(status)}`);

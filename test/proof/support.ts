@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PassThrough, Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { isHushError, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { AgeKeySource, generateAgeKeyPair, parseAgeIdentities } from "@hush/key-source-age";
@@ -282,4 +283,20 @@ export function bech32Encode(hrp: string, data: Uint8Array): string {
   const mod = polymod([...expand, ...words, 0, 0, 0, 0, 0, 0]) ^ 1;
   const checksum = Array.from({ length: 6 }, (_, i) => (mod >>> (5 * (5 - i))) & 31);
   return `${hrp}1${[...words, ...checksum].map((w) => BECH32[w]).join("")}`;
+}
+
+/**
+ * Runs the CLI in this process (`runCli`, the code behind the `hush` binary) with empty stdin:
+ * its exit status and what it wrote. Costs no Node start-up, for tests that run it thousands of times.
+ */
+export async function runCliInProcess(args: readonly string[], options: { env: Record<string, string>; cwd: string }): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { runCli } = await import("../../packages/cli/src/main.ts");
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on("data", (c: Buffer) => out.push(c));
+  stderr.on("data", (c: Buffer) => err.push(c));
+  const status = await runCli([...args], { stdout, stderr, stdin: Readable.from([]), env: options.env, cwd: options.cwd });
+  return { status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
 }
