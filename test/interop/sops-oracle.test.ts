@@ -192,6 +192,10 @@ describe.concurrent("files SOPS refused: hush must write what SOPS reads, or ref
     await expectAgreement({ name: "yaml-empty-mapping", format: "yaml", plaintext: "# nothing yet\n{}\n", encrypt: ["--age", a(0)] });
     await expectAgreement({ name: "yaml-last-key-unset", format: "yaml", plaintext: "only: 1\n", encrypt: ["--age", a(0)], verdictAfterEachStep: true, steps: [["unset", "{}", '["only"]']] });
   });
+  it("YAML: an empty mapping, and a file whose last key was unset, before a document end (...)", async () => {
+    await expectAgreement({ name: "yaml-empty-mapping-document-end", format: "yaml", plaintext: "{}\n...\n", encrypt: ["--age", a(0)] });
+    await expectAgreement({ name: "yaml-last-key-unset-document-end", format: "yaml", plaintext: "only: 1\n...\n", encrypt: ["--age", a(0)], verdictAfterEachStep: true, steps: [["unset", "{}", '["only"]']] });
+  });
   it("YAML: line-end comment under a comment rule", async () => {
     await expectAgreement({ name: "yaml-line-end-comment-rule", format: "yaml", plaintext: "a: visible # public\nb: hidden\n", encrypt: ["--age", a(0), "--unencrypted-comment-regex", "public"] });
   });

@@ -148,8 +148,17 @@ export function renderEncrypted(leaf: Leaf, envelope: string): string {
  * is the empty mapping `{}`.
  */
 export function completePlaintext(dataText: string): string {
-  if (!dataText.split("\n").every(isBlankOrComment)) return dataText;
+  const lines = dataText.split("\n");
+  if (!lines.every((line) => isBlankOrComment(line) || isDocumentEnd(line))) return dataText;
+  // `{}` goes inside the document: before its end `...`, if it has one.
+  const end = lines.findIndex(isDocumentEnd);
+  if (end !== -1) return [...lines.slice(0, end), "{}", ...lines.slice(end)].join("\n");
   return `${dataText}${dataText === "" || dataText.endsWith("\n") ? "" : "\n"}{}\n`;
+}
+
+/** Whether a YAML line is a document end `...` (and a comment). */
+export function isDocumentEnd(line: string): boolean {
+  return /^\.\.\.(?:[ \t]+(?:#.*)?)?$/.test(line);
 }
 
 /** Whether a YAML line holds no node: blank, a comment alone, or a document start `---` (and a comment). */

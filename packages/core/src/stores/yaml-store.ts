@@ -15,7 +15,7 @@ type Token = CST.Token;
 import { goScalarText, yamlValueText } from "./value-text.ts";
 import { yamlLayout } from "./yaml-layout.ts";
 import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
-import { completePlaintext, isBlankOrComment, plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
+import { completePlaintext, isBlankOrComment, isDocumentEnd, plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
 
 /**
  * YAML, edited in place. The `yaml` package's composed documents give each scalar's exact source
@@ -299,19 +299,23 @@ function nonStringKeyType(key: Scalar): string | undefined {
 
 /**
  * The text of a document whose only node is an empty flow mapping (`{}`), without it: its comment
- * and blank lines are kept, and a comment after `{}` on its line keeps its place. Undefined for
- * any other document.
+ * and blank lines are kept, and a comment after `{}` on its line keeps its place. `tail` is a
+ * document end `...` after it and what follows, which stay after the metadata block (the block
+ * belongs to the document). Undefined for any other document.
  */
-function withoutEmptyFlowMapping(text: string): string | undefined {
+function withoutEmptyFlowMapping(text: string): { data: string; tail: string } | undefined {
   const lines = text.split("\n");
   const at = lines.findIndex((line) => !isBlankOrComment(line));
-  if (at === -1 || !lines.slice(at + 1).every(isBlankOrComment)) return undefined;
+  if (at === -1) return undefined;
   const empty = /^[ \t]*\{[ \t]*\}/.exec(lines[at]!);
   if (empty === null || !isBlankOrComment(lines[at]!.slice(empty[0].length))) return undefined;
+  const after = lines.slice(at + 1);
+  const endAt = after.findIndex((line) => !isBlankOrComment(line));
+  if (endAt !== -1 && !(isDocumentEnd(after[endAt]!) && after.slice(endAt + 1).every((line) => isBlankOrComment(line) || isDocumentEnd(line)))) return undefined;
   const rest = lines[at]!.slice(empty[0].length).trimStart();
-  lines[at] = rest;
   // A line left empty goes, so that `{}` alone and its metadata block read as SOPS writes them.
-  return (rest === "" ? [...lines.slice(0, at), ...lines.slice(at + 1)] : lines).join("\n");
+  const data = [...lines.slice(0, at), ...(rest === "" ? [] : [rest]), ...(endAt === -1 ? after : after.slice(0, endAt))].join("\n");
+  return { data, tail: endAt === -1 ? "" : after.slice(endAt).join("\n") };
 }
 
 function appendMetadata(dataText: string, metadata: Record<string, unknown>, documentCount: number, options: EmitOptions): string {
@@ -324,7 +328,10 @@ function appendMetadata(dataText: string, metadata: Record<string, unknown>, doc
   // key it removed) cannot take a block key after it: the metadata block becomes the mapping, as
   // SOPS writes an empty file, and decryption gives `{}` back (see completePlaintext).
   const withoutEmpty = documentCount === 1 ? withoutEmptyFlowMapping(dataText) : undefined;
-  if (withoutEmpty !== undefined) return withoutEmpty + (withoutEmpty === "" || withoutEmpty.endsWith("\n") ? "" : "\n") + block;
+  if (withoutEmpty !== undefined) {
+    const { data, tail } = withoutEmpty;
+    return data + (data === "" || data.endsWith("\n") ? "" : "\n") + block + tail;
+  }
   // Document markers stand at the start of a line: without one, a single document ends at the
   // end of the text, and lexing the whole text again would only say so.
   const ends = documentCount === 1 && !/^(?:---|\.\.\.)/m.test(dataText) ? [dataText.length] : documentEnds(dataText);

@@ -64,6 +64,20 @@ describe("YAML: constructs SOPS reads differently", () => {
     expect(await dec(await enc(unset.text))).toBe("{}\n");
   });
 
+  it("an empty mapping before a document end (...) keeps the metadata block in its document, and decrypts to {} there", async () => {
+    for (const text of ["{}\n...\n", "---\n{} # c\n...\n# after\n"]) {
+      const e = await enc(text);
+      // Comments aside: the metadata block, then the document end.
+      expect(e.split("\n").filter((line) => !line.startsWith(" ") && !line.startsWith("#"))).toEqual([...(text.startsWith("---") ? ["---"] : []), "sops:", "...", ""]);
+      expect(await dec(e)).toBe(text.replace("{} # c\n", "# c\n{}\n"));
+    }
+    // The last key unset in a file that ends its document: written, not refused.
+    const unset = await editPlaintext("a: 1\n...\n", "yaml", { kind: "unset", path: ["a"] });
+    expect(await dec(await enc(unset.text))).toBe("{}\n...\n");
+    // SOPS reads the metadata block alone before `...` as {}: so does hush.
+    expect(await dec(`${await enc("{}\n")}...\n`)).toBe("{}\n...\n");
+  });
+
   it("an edit inside a flow mapping writes its keys and strings as go-yaml reads them (DEL, C1 controls and line separators escaped)", async () => {
     const text = 'm: {"del\\x7F": a, "c1\\x85": b, "ls\\u2028": "\\x9F", n: 1}\n';
     const result = await editPlaintext(text, "yaml", { kind: "set", path: ["m", "n"], value: await parseSetValue('"\\u007f"') });
