@@ -10,13 +10,13 @@ import { SOPS_FORMAT_VERSION, type EncryptionRule, type FileMetadata } from "./m
 import { encodeMetadata } from "./metadata/metadata-codec.ts";
 import { keyGroupLimitProblem } from "./metadata/limits.ts";
 import { EncryptionDecider } from "./rules/encryption-rules.ts";
-import type { EmitOptions, ParsedDocument, Store } from "./stores/store.ts";
+import type { EmitOptions, Leaf, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 import { checkFormat, plaintextEncoding, storeFor, type FileFormat } from "./stores/registry.ts";
 import { readForDecrypt, scannedPlaintext } from "./stores/decrypt-reader.ts";
 import { aadString, deciderFor, effectiveRule, ruleLeaf } from "./leaf-rules.ts";
 import type { OpenedFile } from "./open-text.ts";
-import { formatKeyPath, type ValueType } from "./tree/values.ts";
+import { formatKeyPath, type ScalarValue, type ValueType } from "./tree/values.ts";
 
 /**
  * Encrypting a whole file's text: the orchestration of stores, rules, the value cipher, the MAC
@@ -133,6 +133,8 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
   const decider = await deciderFor(options.format, metadata.rule);
   const mac = new MacBuilder(metadata.macOnlyEncrypted, plaintextEncoding(options.format));
   const edits: TextEdit[] = [];
+  const inClear: Leaf[] = [];
+  const encryptedSpans: Array<{ readonly start: number; readonly end: number }> = [];
   let keptEdits = 0;
   for (const [i, leaf] of doc.leaves.entries()) {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
@@ -144,6 +146,7 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
         edits.push({ start: leaf.start, end: leaf.end, text: kept });
         keptEdits++;
       }
+      if (leaf.kind === "scalar" && leaf.aliased !== true) inClear.push(leaf);
       continue;
     }
     if (leaf.aliased === true) {
@@ -155,8 +158,11 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
     // A kept IV of another size (a file SOPS did not write) is not used again: the value gets a new one.
     const kept = reuse?.ivFor(i, leaf, type, plaintext);
     const iv = kept !== undefined && kept.length === IV_SIZE ? kept : ivFor(aad, plaintext);
-    edits.push({ start: leaf.start, end: leaf.end, text: store.renderEncrypted(leaf, encryptValue(dataKey, plaintext, type, aad, iv)) });
+    const envelope = encryptValue(dataKey, plaintext, type, aad, iv);
+    edits.push({ start: leaf.start, end: leaf.end, text: store.renderEncrypted(leaf, envelope) });
+    encryptedSpans.push(leaf);
   }
+  refuseWhatSopsReadsOtherwise(store, text, encryptedSpans);
   if (options.requireEncryptedValue === true && metadata.rule !== undefined) refuseIfNothingEncrypted(doc, edits.length, metadata.rule);
   const lastModified = rfc3339Seconds(now);
   const macText = mac.digestHex();
@@ -164,8 +170,19 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
   const full: FileMetadata = { ...metadata, lastModified, mac: encryptValue(dataKey, Buffer.from(macText), "str", lastModified, macIv) };
   const dataText = applyTextEdits(text, edits);
   const out = store.appendMetadata(dataText, encodeMetadata(full), doc.documentCount, options.emit ?? {});
-  await assertReadsBack(options.format, out, edits.length - keptEdits);
+  await assertReadsBack(options.format, out, edits.length - keptEdits, inClear);
   return out;
+}
+
+/**
+ * hush keeps the text around the values it encrypts: a construct there that SOPS's reader
+ * refuses or reads otherwise would make a file SOPS cannot open (or opens with other keys). One
+ * inside a value that is encrypted goes away with it. `encrypted`: the encrypted values' spans.
+ */
+function refuseWhatSopsReadsOtherwise(store: Store, text: string, encrypted: ReadonlyArray<{ readonly start: number; readonly end: number }>): void {
+  const problems = store.sopsReadingProblems?.(text) ?? [];
+  const left = problems.find((p) => !encrypted.some((span) => span.start <= p.offset && p.offset < span.end));
+  if (left !== undefined) throw new HushError("PARSE_FAILED", left.message, { location: { line: left.line } });
 }
 
 function refuseIfNothingEncrypted(doc: ParsedDocument, encrypted: number, rule: EncryptionRule): void {
@@ -180,7 +197,7 @@ function refuseIfNothingEncrypted(doc: ParsedDocument, encrypted: number, rule: 
  * metadata): a file that cannot be decrypted is data loss, so it is refused before any write.
  * It is read as decryption reads it: the span scanner where it reads the file, else the store.
  */
-async function assertReadsBack(format: FileFormat, out: string, encrypted: number): Promise<void> {
+async function assertReadsBack(format: FileFormat, out: string, encrypted: number, inClear: readonly Leaf[]): Promise<void> {
   let doc: ParsedDocument;
   try {
     doc = (await readForDecrypt(out, format)).doc;
@@ -203,6 +220,22 @@ async function assertReadsBack(format: FileFormat, out: string, encrypted: numbe
   if (doc.metadata === undefined || envelopes !== encrypted) {
     throw new HushError("ENCRYPT_FAILED", "the encrypted file would not read back as written; nothing was written");
   }
+  // A value left in clear must read back as itself: one that reads otherwise (the text around it
+  // changed its meaning) would fail the MAC, and an empty one that reads as text would be taken
+  // for a value left unencrypted. Either way the file could not be decrypted.
+  const readBack = new Map(doc.leaves.filter((l) => l.kind === "scalar" && l.aliased !== true).map((l) => [leafKey(l), l.value]));
+  const differs = inClear.find((leaf) => !sameValue(leaf.value, readBack.get(leafKey(leaf)) ?? null));
+  if (differs !== undefined) {
+    throw new HushError("ENCRYPT_FAILED", `the value at ${formatKeyPath(differs.path)} (line ${differs.line}) would not read back as written; nothing was written`);
+  }
+}
+
+function leafKey(leaf: Leaf): string {
+  return `${leaf.document}:${JSON.stringify(leaf.path)}`;
+}
+
+function sameValue(a: ScalarValue | null, b: ScalarValue | null): boolean {
+  return a === null || b === null ? a === b : a.type === b.type && a.text === b.text;
 }
 
 /**

@@ -95,6 +95,13 @@ export interface Store {
    * replaced by copies of their targets, for aliases that reach a value to encrypt.
    */
   expandAliases?(text: string, at: ReadonlySet<number>): string;
+  /**
+   * The constructs of a plaintext that the format's reader in SOPS refuses or reads otherwise,
+   * although this store reads them (YAML: see yaml-go-reading.ts), in text order. Encrypting
+   * refuses the text with the first one that is not inside a value it encrypts. Asked only before
+   * writing: reading stays as liberal as the store.
+   */
+  sopsReadingProblems?(text: string): ReadonlyArray<{ readonly offset: number; readonly message: string; readonly line: number }>;
   /** Source text that replaces `leaf`'s span to hold an ENC[...] envelope. */
   renderEncrypted(leaf: Leaf, envelope: string): string;
   /** Source text that replaces `leaf`'s span to hold a decrypted value (or comment text). */

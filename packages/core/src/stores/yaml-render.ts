@@ -1,3 +1,4 @@
+import { HushError } from "../errors.ts";
 import type { ScalarValue } from "../tree/values.ts";
 import type { Leaf } from "./store.ts";
 import { literalBlock, yamlFloat, yamlScalarText } from "./yaml-emit.ts";
@@ -25,6 +26,11 @@ export interface YamlStyle {
    * what follows the value, which then reads as part of it.
    */
   readonly block?: BlockRoom;
+  /**
+   * A tag that makes go-yaml type the scalar (`!!int`, `!!float`, `!!bool`, `!!timestamp`): SOPS
+   * decodes an envelope under it to nothing, so such a value cannot be written encrypted.
+   */
+  readonly typeTag?: string;
 }
 
 /** Room for a literal block in place of a plain scalar; see {@link plainBlockRoom}. */
@@ -128,6 +134,9 @@ function foldedLines(text: string): string[] {
 /** Source text that replaces a YAML leaf's span to hold an ENC[...] envelope (or a review marker). */
 export function renderEncrypted(leaf: Leaf, envelope: string): string {
   const st = leaf.style as YamlStyle;
+  if (st.typeTag !== undefined) {
+    throw new HushError("PARSE_FAILED", `the ${st.typeTag} tag on the value at line ${leaf.line}: SOPS cannot read an encrypted value under it; remove the tag (the value keeps its type)`, { location: { line: leaf.line } });
+  }
   switch (st.style) {
     case "QUOTE_SINGLE":
       return `'${envelope}'`;

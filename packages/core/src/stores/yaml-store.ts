@@ -16,6 +16,7 @@ import { goScalarText, yamlValueText } from "./value-text.ts";
 import { yamlLayout } from "./yaml-layout.ts";
 import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
 import { completePlaintext, isBlankOrComment, isDocumentEnd, plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
+import { goYamlProblems } from "./yaml-go-reading.ts";
 
 /**
  * YAML, edited in place. The `yaml` package's composed documents give each scalar's exact source
@@ -45,6 +46,18 @@ function collectComments(tokens: readonly Token[]): Array<{ offset: number; sour
   return out.sort((a, b) => a.offset - b.offset);
 }
 
+/** go-yaml's typing tags (`resolvableTag` in yaml.v3, less !!str), as written in messages. */
+const TYPE_TAGS: Record<string, string> = {
+  "tag:yaml.org,2002:int": "!!int",
+  "tag:yaml.org,2002:float": "!!float",
+  "tag:yaml.org,2002:bool": "!!bool",
+  "tag:yaml.org,2002:timestamp": "!!timestamp",
+};
+
+function typeTagOf(node: Scalar): string | undefined {
+  return node.tag === undefined ? undefined : TYPE_TAGS[node.tag];
+}
+
 /**
  * `parentCol`: the column of the collection holding the scalar, the indentation a block scalar's
  * explicit indentation indicator (`|2`) counts from; `seqItem`: the scalar is a list item;
@@ -58,12 +71,14 @@ function styleOf(text: string, node: Scalar, start: number, ls: number, parentCo
     // The first line with anything but spaces sets the indentation (a tab there is content).
     const m = /^( *)[^ \n]/m.exec(body);
     const indent = explicit !== null ? parentCol + Number(explicit[1] ?? explicit[2]) : m === null ? 2 : m[1]!.length;
-    return { style, indent, bodyNewline: body.endsWith("\n") };
+    const typeTag = typeTagOf(node);
+    return { style, indent, bodyNewline: body.endsWith("\n"), ...(typeTag === undefined ? {} : { typeTag }) };
   }
   const indent = /^ */.exec(text.slice(ls))![0].length;
   // An empty plain scalar is a null: no value of it is ever decrypted.
   const block = style === "PLAIN" && !inFlow && node.range![1] > start ? plainBlockRoom(text, node.range![1], parentCol, seqItem) : undefined;
-  return { style, indent, bodyNewline: false, ...(block === undefined ? {} : { block }) };
+  const typeTag = typeTagOf(node);
+  return { style, indent, bodyNewline: false, ...(block === undefined ? {} : { block }), ...(typeTag === undefined ? {} : { typeTag }) };
 }
 
 /**
@@ -352,6 +367,7 @@ export const yamlStore: Store = {
   format: "yaml",
   parse,
   expandAliases,
+  sopsReadingProblems: goYamlProblems,
   renderEncrypted,
   renderPlaintext,
   confirmPlaintext,

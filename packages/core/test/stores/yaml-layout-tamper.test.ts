@@ -45,8 +45,9 @@ describe("YAML block headers outside the MAC", () => {
         const doc = parseDocument(plaintext);
         fc.pre(doc.errors.length === 0 && typeof (doc.toJS() as { K?: unknown }).K === "string");
         const encrypted = await encrypt(plaintext).catch((err: unknown) => {
-          // Encryption may refuse a layout it cannot write back; then there is nothing to decrypt.
-          if (isHushError(err) && err.code === "ENCRYPT_FAILED") return undefined;
+          // Encryption may refuse a layout it cannot write back, or one SOPS could not read (tabs
+          // where go-yaml wants spaces); then there is nothing to decrypt.
+          if (isHushError(err) && (err.code === "ENCRYPT_FAILED" || (err.code === "PARSE_FAILED" && err.message.includes("SOPS's YAML reader")))) return undefined;
           throw err;
         });
         fc.pre(encrypted !== undefined);

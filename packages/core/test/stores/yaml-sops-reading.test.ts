@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { decryptText, encryptText, isHushError, type HushError } from "@hush/core";
+import { goYamlProblems } from "../../src/stores/yaml-go-reading.ts";
+import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
+
+/**
+ * YAML that the `yaml` package reads and go-yaml, SOPS's reader, refuses or reads otherwise is
+ * refused before writing, unless it lies inside a value that gets encrypted (the value's text
+ * does not reach the file). The verdicts below were checked against SOPS 3.9.2 (the end-to-end
+ * twin, test/interop/yaml-go-reading-oracle.test.ts, asks it on every CI run).
+ */
+
+const encrypt = (text: string): Promise<string> => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+
+async function refusal(text: string): Promise<HushError> {
+  const err: unknown = await encrypt(text).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isHushError(err)) throw new Error(`expected a refusal of ${JSON.stringify(text)}, got ${String(err)}`);
+  return err;
+}
+
+describe("YAML SOPS reads otherwise is refused before writing, naming the line", () => {
+  it.each([
+    ["\t# a comment\na: 1\n", /a tab at line 1, column 1/],
+    ["a: 1\n\t\nb: 2\n", /a tab at line 2, column 1/],
+    ["a:\n  - \tx\n", /a tab at line 2, column 5/],
+    ["%YAML 1.2\n---\na: 1\n", /directive at line 1/],
+    ["a: &x.y 1\nb: 2\n", /anchor at line 1/],
+    ["a: {b\n  : c}\n", /key before the ":" at line 2/],
+    ["a: {b:, c: d}\n", /":" right after a key at line 1/],
+    ["a: {?b: c}\n", /plain scalar inside \[\.\.\.\] or \{\.\.\.\} at line 1/],
+  ])("%j", async (text, message) => {
+    const err = await refusal(text);
+    expect(err.code).toBe("PARSE_FAILED");
+    expect(err.message).toMatch(message);
+    expect(err.message).toMatch(/SOPS's YAML reader/);
+  });
+
+  it("a type tag before a value to encrypt: SOPS would decode the envelope under it to nothing", async () => {
+    const err = await refusal("a: 1\nport: !!int 8080\n");
+    expect(err.message).toBe("the !!int tag on the value at line 2: SOPS cannot read an encrypted value under it; remove the tag (the value keeps its type)");
+    // In clear, go-yaml reads the tagged value itself: nothing to refuse.
+    await expect(encrypt("a: 1\nport_unencrypted: !!int 8080\n")).resolves.toContain("port_unencrypted: !!int 8080\n");
+  });
+
+  it("a construct inside a value that is encrypted goes with it; the same value in clear is refused", async () => {
+    // go-yaml ends a plain scalar at "?" inside {...}; the encrypted value is an envelope instead.
+    const encrypted = await encrypt("link: {url: https://x.example/?q=1}\n");
+    expect(encrypted).toMatch(/^link: \{url: "ENC\[AES256_GCM,/);
+    // Decrypted, it comes back quoted, as go-yaml writes it there (the plaintext SOPS prints reads the same).
+    await expect(decryptText(encrypted, { format: "yaml", keySources: noKeys, dataKey })).resolves.toBe('link: {url: "https://x.example/?q=1"}\n');
+    const err = await refusal("link: {url_unencrypted: https://x.example/?q=1}\n");
+    expect(err.message).toMatch(/^a plain scalar inside \[\.\.\.\] or \{\.\.\.\} at line 1/);
+    // A tab before a block scalar's first character: go-yaml refuses it there, but it is the value's text.
+    await expect(encrypt("a: |\n  \tx\n")).resolves.toMatch(/^a: \|\n {2}ENC\[/);
+    expect((await refusal("a_unencrypted: |\n  \tx\n")).message).toMatch(/a tab at line 2, column 3/);
+  });
+
+  it("tabs where go-yaml skips them, go-yaml's own anchors and tags, and %YAML 1.1 are written", async () => {
+    for (const text of ["a:\tb\n", "a: b\t# c\n", "a: [1,\t2]\n", "a: b\n  \t# c\n", "a: &x-1_y b\nc: *x-1_y\n", "a: !custom b\n", "%YAML 1.1\n---\na: 1\n", "a: {url: http://x/y}\n"]) {
+      expect(goYamlProblems(text), JSON.stringify(text)).toEqual([]);
+      await expect(encrypt(text)).resolves.toContain("sops:");
+    }
+  });
+});
+
+describe("a value left in clear must read back as written", () => {
+  it("refuses a keep-chomped block of spaces at the end of the text, which the metadata block would turn into a line break", async () => {
+    const err = await refusal("k: |+\n   ");
+    expect(err.code).toBe("ENCRYPT_FAILED");
+    expect(err.message).toBe('the value at ["k"] (line 1) would not read back as written; nothing was written');
+  });
+});
