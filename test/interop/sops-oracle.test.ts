@@ -196,6 +196,22 @@ describe.concurrent("files SOPS refused: hush must write what SOPS reads, or ref
     await expectAgreement({ name: "yaml-empty-mapping-document-end", format: "yaml", plaintext: "{}\n...\n", encrypt: ["--age", a(0)] });
     await expectAgreement({ name: "yaml-last-key-unset-document-end", format: "yaml", plaintext: "only: 1\n...\n", encrypt: ["--age", a(0)], verdictAfterEachStep: true, steps: [["unset", "{}", '["only"]']] });
   });
+  it("YAML: streams with an empty document (a trailing ---, as Kubernetes tools write them)", async () => {
+    // hush refused these ("sequences or single values are not supported"); SOPS reads an empty
+    // document as an empty mapping with its own metadata block.
+    for (const [i, plaintext] of ["a: 1\nb: two\n---\n", "a: 1\n---\n---\nb: two\n", "a: 1\n---\n# only a comment\n"].entries()) {
+      const file = join(tmp.path, `yaml-empty-document-${i}.yaml`);
+      writeFileSync(file, plaintext);
+      const enc = await hush(["encrypt", "--age", a(0), file], { cwd: tmp.path, env: k.env });
+      expect(enc.status, enc.stderr).toBe(0);
+      const encrypted = join(tmp.path, `yaml-empty-document-${i}.enc.yaml`);
+      writeFileSync(encrypted, enc.stdout);
+      expect((await hush(["decrypt", encrypted], { cwd: tmp.path, env: k.env })).stdout).toBe(plaintext);
+      // The oracle shows the first document; SOPS checks the MAC over all of them.
+      const sops = await sopsDecrypt({ text: enc.stdout, format: "yaml", env: k.env });
+      expect(sops.ok ? (JSON.parse(sops.plaintext ?? "") as unknown) : sops.error).toEqual({ a: 1, ...(i === 0 ? { b: "two" } : {}) });
+    }
+  });
   it("YAML: line-end comment under a comment rule", async () => {
     await expectAgreement({ name: "yaml-line-end-comment-rule", format: "yaml", plaintext: "a: visible # public\nb: hidden\n", encrypt: ["--age", a(0), "--unencrypted-comment-regex", "public"] });
   });

@@ -159,6 +159,8 @@ export function renderEncrypted(leaf: Leaf, envelope: string): string {
 export function completePlaintext(dataText: string): string {
   const lines = dataText.split("\n");
   if (!lines.every((line) => isBlankOrComment(line) || isDocumentEnd(line))) return dataText;
+  // Several documents: each was empty (a document marker alone), and stays so.
+  if (lines.filter((line) => /^---(?:[ \t]|$)/.test(line)).length > 1) return dataText;
   // `{}` goes inside the document: before its end `...`, if it has one.
   const end = lines.findIndex(isDocumentEnd);
   if (end !== -1) return [...lines.slice(0, end), "{}", ...lines.slice(end)].join("\n");

@@ -226,12 +226,23 @@ function parse(text: string): ParsedDocument {
       if (to === text.length && !text.endsWith("\n") && start > 0 && text[start - 1] === "\n") start -= 1;
       metadataSpans.push({ start, end: to });
     };
-    const root = doc.contents;
+    // A document marker with nothing after it (`a: 1` then `---`, as Kubernetes tools write
+    // streams) is an empty document: SOPS reads it as an empty mapping and gives it its own
+    // metadata block, and so does hush.
+    const emptyDocument = isScalar(doc.contents) && doc.contents.range![0] === doc.contents.range![1];
+    if (emptyDocument && docs.length === 1) throw new HushError("NO_DOCUMENT", "the file has no document to encrypt");
+    const root = emptyDocument ? null : doc.contents;
     if (root !== null && !isMap(root)) {
       throw new HushError("PARSE_FAILED", `YAML documents that are sequences or single values are not supported (line ${line(root.range?.[0] ?? 0)})`);
     }
     if (root !== null && isMap(root) && root.flow === true && root.items.length > 0) {
       throw new HushError("PARSE_FAILED", `flow-style top-level mappings are not supported (line ${line(root.range?.[0] ?? 0)})`);
+    }
+    if (root !== null && isMap(root) && root.flow === true && root.items.length === 0 && docs.length > 1 && unsupported === undefined) {
+      // Written as SOPS writes it (the metadata block alone), it would read back as an empty
+      // document: only a lone document has room to give `{}` back.
+      const at = line(root.range?.[0] ?? 0);
+      unsupported = { line: at, message: `an empty mapping ({}) as one document of several (line ${at}) cannot be written to read back as itself: leave that document empty (the --- alone) or give it a key` };
     }
     walk(root, [], false, 0);
   });

@@ -51,6 +51,18 @@ describe("YAML: constructs SOPS reads differently", () => {
     expect(types(e)).toEqual(["str", "str", "float"]);
   });
 
+  it("an empty document in a stream (a trailing ---) gets its metadata block alone, as SOPS writes it, and decrypts back", async () => {
+    for (const text of ["a: 1\n---\n", "a: 1\n---\n---\nb: 2\n", "a: 1\n---\n# only a comment\n", "---\n---\n"]) {
+      const e = await enc(text);
+      expect(e.match(/^sops:$/gm)?.length, text).toBe(text.match(/^---$/gm)!.length + (text.startsWith("---") ? 0 : 1));
+      expect(await dec(e)).toBe(text);
+    }
+    const refused = await enc("a: 1\n---\n{}\n").catch((e: unknown) => e);
+    expect(isHushError(refused) && refused.message).toBe("an empty mapping ({}) as one document of several (line 3) cannot be written to read back as itself: leave that document empty (the --- alone) or give it a key");
+    const lone = await enc("# c\n---\n").catch((e: unknown) => e);
+    expect(isHushError(lone) && lone.code).toBe("NO_DOCUMENT");
+  });
+
   it("an empty mapping ({}) is written as its metadata block alone, as SOPS writes it, and decrypts to {}", async () => {
     for (const text of ["{}\n", "# nothing yet\n{}\n", "---\n{}\n"]) {
       const e = await enc(text);
