@@ -228,6 +228,8 @@ class TomlParser extends TomlScanner {
         continue;
       }
       if (this.peek() === "]") continue;
+      // At the end of the file the array was never closed: name where it opened, not the line past the end.
+      if (this.peek() === undefined) throw this.parseError("unterminated array", open);
       throw this.parseError("expected , or ] in an array");
     }
   }

@@ -241,6 +241,9 @@ describe("TOML: bad input", () => {
     [`a = 1\n[sops]\ntoken = "${secret}"\n`, 2, /table "sops" is reserved/],
     [`[sops]\nversion = "3"\n[other]\nk = "${secret}"\n`, 1, /must come last/],
     [`# comment \u0001 ${secret}\n`, 1, /control character in a comment/],
+    // An array the file ends inside is named at its opening line, not past the last line.
+    [`a = [ "${secret}", 2\n`, 1, /unterminated array/],
+    [`a = [\n  "${secret}" # ]\n`, 1, /unterminated array/],
   ])("rejects %j with a one-line message naming the line, never the value", async (text, line, re) => {
     expectSafeParseError(await parseError(text), line, re, secret);
   });
