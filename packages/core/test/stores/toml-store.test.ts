@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   applyTextEdits,
+  convertPlaintext,
   decodeMetadata,
   decryptText,
   encodeMetadata,
@@ -253,6 +254,18 @@ describe("TOML: conversions", () => {
   it("converts to JSON with exact integers (what `hush decrypt --output-type json` prints)", async () => {
     const tree = (await storeFor("toml")).toTree('big = 123456789012345678901234567890\nf = 1.50\nd = 1979-05-27\n[t]\nx = [1, "a"]\n');
     expect((await storeFor("json")).emitTree(tree, {})).toBe('{\n\t"big": 123456789012345678901234567890,\n\t"f": 1.50,\n\t"d": "1979-05-27",\n\t"t": {\n\t\t"x": [\n\t\t\t1,\n\t\t\t"a"\n\t\t]\n\t}\n}\n');
+  });
+
+  it("keeps a float with a leading + a float in JSON (JSON has no +, and 1 would read as an integer)", async () => {
+    const tree = (await storeFor("toml")).toTree("a = +1.0\nb = +0e2\nc = +1_000e3\nd = -0.0\ne = +inf\n");
+    expect(tree.entries.map((e) => (e.kind === "entry" && e.value.kind === "scalar" ? e.value.value : undefined))).toEqual([
+      { type: "float", text: "1.0" },
+      { type: "float", text: "0e2" },
+      { type: "float", text: "1000e3" },
+      { type: "float", text: "-0.0" },
+      { type: "float", text: "inf" },
+    ]);
+    expect(await convertPlaintext("a = +1.0\nb = +0e2\n", "toml", "json", undefined)).toBe('{\n\t"a": 1.0,\n\t"b": 0e2\n}\n');
   });
 
   it("writes trees from other formats as TOML that reads back to the same values", async () => {
