@@ -242,6 +242,12 @@ describe("TOML: bad input", () => {
     [`a = 1\n[sops]\ntoken = "${secret}"\n`, 2, /table "sops" is reserved/],
     [`[sops]\nversion = "3"\n[other]\nk = "${secret}"\n`, 1, /must come last/],
     [`# comment \u0001 ${secret}\n`, 1, /control character in a comment/],
+    // Keys are named by their whole path, not by the part after the table header.
+    [`[t]\nb = 1\nb = "${secret}"\n`, 3, /duplicate key \["t"\]\["b"\] at/],
+    [`[[t]]\n[[t]]\nb = 1\nb = "${secret}"\n`, 4, /duplicate key \["t"\]\[1\]\["b"\] at/],
+    [`[a.b.c]\nz = 9\n[a]\nb.c.t = "${secret}"\n`, 4, /cannot add keys with a dotted key to \["a"\]\["b"\], which/],
+    [`x = { a = 1, a = "${secret}" }\n`, 1, /duplicate key \["x"\]\["a"\] at/],
+    [`[error] this = "${secret}"\n`, 1, /expected the end of the line after a table header/],
     // An array the file ends inside is named at its opening line, not past the last line.
     [`a = [ "${secret}", 2\n`, 1, /unterminated array/],
     [`a = [\n  "${secret}" # ]\n`, 1, /unterminated array/],
