@@ -48,11 +48,11 @@ class TomlParser extends TomlScanner {
     this.pos = i;
   }
 
-  /** Spaces, an optional comment, then the end of the line. */
-  #lineEnd(path: KeyPath): void {
+  /** Spaces, an optional comment, then the end of the line (after `what`: a value or a table header). */
+  #lineEnd(path: KeyPath, what: "a value" | "a table header"): void {
     this.skipSpaces();
     if (this.peek() === "#") this.#comment(path);
-    if (!this.atLineEnd()) throw this.parseError("expected the end of the line after a value");
+    if (!this.atLineEnd()) throw this.parseError(`expected the end of the line after ${what}`);
     this.newline();
   }
 
@@ -94,7 +94,7 @@ class TomlParser extends TomlScanner {
         const opened = this.#openHeader(parts, aot, keyAt);
         table = opened.table;
         tablePath = opened.path;
-        this.#lineEnd(tablePath);
+        this.#lineEnd(tablePath, "a table header");
         continue;
       }
       const keyAt = this.pos;
@@ -106,8 +106,8 @@ class TomlParser extends TomlScanner {
       this.skipSpaces();
       const path = [...tablePath, ...parts];
       const value = this.#value(path);
-      this.#insert(table, parts, value, keyAt);
-      this.#lineEnd(tablePath);
+      this.#insert(table, tablePath, parts, value, keyAt);
+      this.#lineEnd(tablePath, "a value");
     }
     let metadata: unknown;
     const metadataSpans: Array<{ start: number; end: number }> = [];
@@ -176,9 +176,10 @@ class TomlParser extends TomlScanner {
     throw this.parseError(`the table ${formatKeyPath(path)} is defined more than once`, at);
   }
 
-  #insert(table: TomlTable, parts: readonly string[], value: TomlNode, at: number): void {
+  /** Sets the dotted key `parts` in `table`, which stands at `tablePath` (errors name the whole path). */
+  #insert(table: TomlTable, tablePath: KeyPath, parts: readonly string[], value: TomlNode, at: number): void {
     let t = table;
-    const seen: string[] = [];
+    const seen: PathSegment[] = [...tablePath];
     for (const p of parts.slice(0, -1)) {
       seen.push(p);
       const node = t.entries.get(p);
@@ -228,6 +229,8 @@ class TomlParser extends TomlScanner {
         continue;
       }
       if (this.peek() === "]") continue;
+      // At the end of the file the array was never closed: name where it opened, not the line past the end.
+      if (this.peek() === undefined) throw this.parseError("unterminated array", open);
       throw this.parseError("expected , or ] in an array");
     }
   }
@@ -260,7 +263,7 @@ class TomlParser extends TomlScanner {
       this.pos++;
       this.skipSpaces();
       const value = this.#value([...path, ...parts]);
-      this.#insert(table, parts, value, at);
+      this.#insert(table, path, parts, value, at);
       this.skipSpaces();
       if (this.peek() === ",") {
         this.pos++;

@@ -78,7 +78,8 @@ export function treeValue(s: TomlScalar): ScalarValue {
     case "integer":
       return { type: "int", text: BigInt(raw.replace(/_/g, "")).toString() };
     case "float": {
-      const text = raw.replace(/_/g, "");
+      // No leading +: JSON has none, and its writer would respell +1.0 as 1, an integer to readers.
+      const text = raw.replace(/_/g, "").replace(/^\+/, "");
       return { type: "float", text: /nan$/.test(text) ? "nan" : text };
     }
     case "bool":

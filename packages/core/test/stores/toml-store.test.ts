@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   applyTextEdits,
+  convertPlaintext,
   decodeMetadata,
   decryptText,
   encodeMetadata,
@@ -241,6 +242,17 @@ describe("TOML: bad input", () => {
     [`a = 1\n[sops]\ntoken = "${secret}"\n`, 2, /table "sops" is reserved/],
     [`[sops]\nversion = "3"\n[other]\nk = "${secret}"\n`, 1, /must come last/],
     [`# comment \u0001 ${secret}\n`, 1, /control character in a comment/],
+    // Keys are named by their whole path, not by the part after the table header.
+    [`[t]\nb = 1\nb = "${secret}"\n`, 3, /duplicate key \["t"\]\["b"\] at/],
+    [`[[t]]\n[[t]]\nb = 1\nb = "${secret}"\n`, 4, /duplicate key \["t"\]\[1\]\["b"\] at/],
+    [`[a.b.c]\nz = 9\n[a]\nb.c.t = "${secret}"\n`, 4, /cannot add keys with a dotted key to \["a"\]\["b"\], which/],
+    [`x = { a = 1, a = "${secret}" }\n`, 1, /duplicate key \["x"\]\["a"\] at/],
+    // A table a header created on the way: TOML 1.0 is unclear; hush refuses, as for one it defined.
+    [`[a.b.c]\n[a]\nb.d = "${secret}"\n`, 3, /cannot add keys with a dotted key to \["a"\]\["b"\], which/],
+    [`[error] this = "${secret}"\n`, 1, /expected the end of the line after a table header/],
+    // An array the file ends inside is named at its opening line, not past the last line.
+    [`a = [ "${secret}", 2\n`, 1, /unterminated array/],
+    [`a = [\n  "${secret}" # ]\n`, 1, /unterminated array/],
   ])("rejects %j with a one-line message naming the line, never the value", async (text, line, re) => {
     expectSafeParseError(await parseError(text), line, re, secret);
   });
@@ -250,6 +262,18 @@ describe("TOML: conversions", () => {
   it("converts to JSON with exact integers (what `hush decrypt --output-type json` prints)", async () => {
     const tree = (await storeFor("toml")).toTree('big = 123456789012345678901234567890\nf = 1.50\nd = 1979-05-27\n[t]\nx = [1, "a"]\n');
     expect((await storeFor("json")).emitTree(tree, {})).toBe('{\n\t"big": 123456789012345678901234567890,\n\t"f": 1.50,\n\t"d": "1979-05-27",\n\t"t": {\n\t\t"x": [\n\t\t\t1,\n\t\t\t"a"\n\t\t]\n\t}\n}\n');
+  });
+
+  it("keeps a float with a leading + a float in JSON (JSON has no +, and 1 would read as an integer)", async () => {
+    const tree = (await storeFor("toml")).toTree("a = +1.0\nb = +0e2\nc = +1_000e3\nd = -0.0\ne = +inf\n");
+    expect(tree.entries.map((e) => (e.kind === "entry" && e.value.kind === "scalar" ? e.value.value : undefined))).toEqual([
+      { type: "float", text: "1.0" },
+      { type: "float", text: "0e2" },
+      { type: "float", text: "1000e3" },
+      { type: "float", text: "-0.0" },
+      { type: "float", text: "inf" },
+    ]);
+    expect(await convertPlaintext("a = +1.0\nb = +0e2\n", "toml", "json", undefined)).toBe('{\n\t"a": 1.0,\n\t"b": 0e2\n}\n');
   });
 
   it("writes trees from other formats as TOML that reads back to the same values", async () => {
