@@ -1,13 +1,14 @@
 import { HushError, convertPlaintext, formatFromPath, FORMATS, parseFormat, plaintextEncoding, type FileFormat } from "@hush/core";
+import { utf8Text } from "@hush/core/advanced";
 
 /** Text of a file as the stores read it: binary files byte for byte (latin1), others UTF-8. */
 export function decodeInput(bytes: Buffer, format: FileFormat, name: string): string {
   if (plaintextEncoding(format) === "latin1") return bytes.toString("latin1");
-  const text = bytes.toString("utf8");
-  if (!Buffer.from(text, "utf8").equals(bytes)) {
-    throw new HushError("NOT_UTF8", `${name}: line ${firstInvalidUtf8Line(bytes)}: not valid UTF-8 (use --input-type binary for binary files)`, { located: true });
+  try {
+    return utf8Text(bytes, "use --input-type binary for binary files");
+  } catch (err) {
+    throw err instanceof HushError ? new HushError(err.code, `${name}: ${err.message}`, { located: true }) : err;
   }
-  return text;
 }
 
 /** Bytes of a text held in `encoding`. */
@@ -39,18 +40,3 @@ export function inputFormat(typeFlag: string | undefined, name: string | undefin
 
 /** Re-writes a plaintext document in another format (`--output-type`), through the value tree. */
 export const convert = convertPlaintext;
-
-/** 1-based line of the first byte sequence that is not UTF-8. */
-function firstInvalidUtf8Line(bytes: Buffer): number {
-  let line = 1;
-  let start = 0;
-  while (start <= bytes.length) {
-    let end = bytes.indexOf(10, start);
-    if (end === -1) end = bytes.length;
-    const chunk = bytes.subarray(start, end);
-    if (!Buffer.from(chunk.toString("utf8"), "utf8").equals(chunk)) return line;
-    line += 1;
-    start = end + 1;
-  }
-  return line;
-}

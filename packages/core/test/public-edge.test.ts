@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,6 +14,8 @@ import { HushError, type ErrorCode } from "../src/index.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "hush-edge-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// Latin-1 "é" on line 2: Node would read it as U+FFFD and go on.
+writeFileSync(join(scratch, "latin1.yaml"), Buffer.concat([Buffer.from("a: 1\nb: caf"), Buffer.from([0xe9]), Buffer.from("\n")]));
 
 const key = new Uint8Array(32);
 const iv = Buffer.alloc(32, 1);
@@ -176,9 +178,16 @@ const CASES: Record<string, readonly Case[]> = {
     ["a missing file", () => core.decryptFile(join(scratch, "missing.yaml"), { keySources: noKeys }), "FILE_NOT_FOUND", /no such file/],
     ["a directory", () => core.decryptFile(scratch, { keySources: noKeys, format: "yaml" }), "READ_FAILED", /directory/],
     ["no options", () => core.decryptFile(join(scratch, "a.yaml"), bad(undefined)), "INVALID_ARGUMENT", /options/],
+    ["a file that is not UTF-8", () => core.decryptFile(join(scratch, "latin1.yaml"), { keySources: noKeys }), "NOT_UTF8", /^line 2: not valid UTF-8 \(pass format: "binary" for a binary file\)$/],
   ],
-  verifyFile: [["a number for the path", () => core.verifyFile(bad(5), { keySources: noKeys }), "INVALID_ARGUMENT", /path must be a string/]],
-  openFile: [["a missing file", () => core.openFile(join(scratch, "missing.json"), { keySources: noKeys }), "FILE_NOT_FOUND"]],
+  verifyFile: [
+    ["a number for the path", () => core.verifyFile(bad(5), { keySources: noKeys }), "INVALID_ARGUMENT", /path must be a string/],
+    ["a file that is not UTF-8", () => core.verifyFile(join(scratch, "latin1.yaml"), { keySources: noKeys }), "NOT_UTF8", /line 2/],
+  ],
+  openFile: [
+    ["a missing file", () => core.openFile(join(scratch, "missing.json"), { keySources: noKeys }), "FILE_NOT_FOUND"],
+    ["a file that is not UTF-8", () => core.openFile(join(scratch, "latin1.yaml"), { keySources: noKeys }), "NOT_UTF8", /line 2/],
+  ],
   encryptForPath: [["a Buffer for the text", () => core.encryptForPath(bad(Buffer.from("a: 1")), "a.yaml", { keySources: noKeys, cwd: scratch }), "INVALID_ARGUMENT", /plaintext/]],
   SecretDocument: [
     ["open with no options", () => core.SecretDocument.open("a: 1", bad(undefined)), "INVALID_ARGUMENT", /options/],
@@ -189,6 +198,7 @@ const CASES: Record<string, readonly Case[]> = {
     ["no check function", () => core.firstVerified([1], bad(undefined)), "INVALID_ARGUMENT", /holdsIntended/],
   ],
   EncryptionDecider: [["create without a rule", () => core.EncryptionDecider.create(bad(undefined)), "INVALID_ARGUMENT"]],
+  utf8Text: [["bytes that are not UTF-8 on line 3", () => core.utf8Text(Buffer.from("a\nb\n\xff", "latin1"), "next"), "NOT_UTF8", /^line 3: not valid UTF-8 \(next\)$/]],
   readFileBounded: [
     ["a number for the path", () => core.readFileBounded(bad(5)), "INVALID_ARGUMENT", /path must be a string/],
     ["a device", () => core.readFileBounded("/dev/zero"), "READ_FAILED", /not a regular file/],

@@ -6,6 +6,7 @@ import { SecretDocument } from "../document/secret-document.ts";
 import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import { readFileBounded } from "../read-bounded.ts";
+import { utf8Text } from "../utf8-text.ts";
 import { encryptText } from "../secret-file.ts";
 import { decryptText, verifyText } from "../open-text.ts";
 import { encryptedTextFormat, formatFromPath, plaintextEncoding, WHOLE_FILE_FORMAT, type FileFormat } from "../stores/registry.ts";
@@ -59,7 +60,12 @@ function readText(path: string, format: FileFormat): string {
     if (code === "ENOENT") throw new HushError("FILE_NOT_FOUND", "no such file", { location: { file: path }, cause: err });
     throw new HushError("READ_FAILED", `cannot read (${code === "EISDIR" ? "it is a directory" : code})`, { location: { file: path }, cause: err });
   }
-  return bytes.toString(encoding);
+  if (encoding === "latin1") return bytes.toString("latin1");
+  try {
+    return utf8Text(bytes, "pass format: \"binary\" for a binary file");
+  } catch (err) {
+    throw err instanceof HushError ? err.withFile(path) : err;
+  }
 }
 
 /**
