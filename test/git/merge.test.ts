@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FileFormat } from "@hush/core";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createRepo, createSandbox, editOnBothSides, findPlaintext, git, hush, writeEncrypted, setupDrivers, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, writeEncrypted, setupDrivers, type Sandbox } from "./helpers.ts";
 
 /**
  * Merges through git's merge driver: clean merges by key path, real conflicts that leave no
@@ -213,5 +213,42 @@ describe("files the patterns cover that are not encrypted", () => {
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
     expect(merge.status, merge.stderr).toBe(0);
     expect(readFileSync(join(repo, "notes.txt"), "utf8")).toBe("ONE\ntwo\nthree\nfour\nFIVE\n");
+  });
+
+  it("keep their bytes when they are not UTF-8 (a Latin-1 file's é stays one byte, not U+FFFD)", () => {
+    const latin1 = (text: string): Buffer => Buffer.from(text, "latin1");
+    const repo = createRepo(sb, "plain-latin1");
+    writeFileSync(join(repo, "notes.txt"), latin1("café\ntwo\nthree\nfour\nfive\n"));
+    commitAll(sb, repo, "base");
+    expect(hush(sb, ["git", "setup", "*.txt"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "setup");
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    writeFileSync(join(repo, "notes.txt"), latin1("café\ntwo\nthree\nfour\nfive é\n"));
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    writeFileSync(join(repo, "notes.txt"), latin1("café\nTWO\nthree\nfour\nfive\n"));
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status, merge.stderr).toBe(0);
+    expect(readFileSync(join(repo, "notes.txt"))).toEqual(latin1("café\nTWO\nthree\nfour\nfive é\n"));
+  });
+
+  it("an encrypted version that is not UTF-8 is not merged: both sides stay whole, with why", async () => {
+    const repo = createRepo(sb, "encrypted-latin1");
+    writeEncrypted(sb, repo, "k.enc.yaml", "a: 1\nnote_unencrypted: cafe\n");
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    // A Latin-1 é in a value left in clear: the file is no longer UTF-8.
+    const file = join(repo, "k.enc.yaml");
+    writeFileSync(file, Buffer.from(readFileSync(file, "latin1").replace("cafe", "café"), "latin1"));
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "k.enc.yaml", "yaml", "a: 2\nnote_unencrypted: cafe\n");
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status).not.toBe(0);
+    expect(merge.stderr + merge.stdout).toMatch(/not merged: a version is not UTF-8/);
+    expect(readFileSync(file, "latin1")).toContain("café");
   });
 });

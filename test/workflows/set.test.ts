@@ -120,6 +120,8 @@ describe("hush set and unset", () => {
   it("bad input: clear error, exit code as SOPS, the file unchanged", () => {
     const f = encryptFile(k, "bad.yaml", "a: 1\nl:\n    - 1\n");
     const before = readFileSync(f);
+    const latin1Value = k.path("latin1.json");
+    writeFileSync(latin1Value, Buffer.from('"caf\u00e9"', "latin1"));
     const cases: Array<[string[], number, RegExp]> = [
       [["set", f, '["a"', '"x"'], 7, /invalid path/],
       [["set", f, '["a"]', "not json"], 7, /invalid value: it must be a JSON value/],
@@ -128,6 +130,8 @@ describe("hush set and unset", () => {
       [["set", f, '["l"]["k"]', "1"], 7, /needs a map, but \["l"\] is a list/],
       [["set", "--value-file", f, '["a"]', k.path("missing.json")], 2, /cannot read value file .*missing\.json/],
       [["set", "--value-file", "--value-stdin", f, '["a"]'], 8, /cannot be used together/],
+      // Read as UTF-8, the Latin-1 byte would have been stored as U+FFFD.
+      [["set", "--value-file", f, '["a"]', latin1Value], 2, /^hush: value file .*latin1\.json: line 1: not valid UTF-8 \(a value is JSON text; give bytes as a base64 string\); nothing was changed\n$/],
       [["unset", f], 100, /unset takes FILE PATH/],
       [["set", k.path("nofile.yaml"), '["a"]', "1"], 100, /no such file/],
     ];

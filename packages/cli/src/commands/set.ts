@@ -1,5 +1,6 @@
 import { formatKeyPath, HushError, isHushError, parseFormat, parseTreePath, printable, type PathSegment, type PlainEdit, type PlainEditResult, type TreeNode } from "@hush/core";
 import { readAll, readFileBounded, type CliIo } from "../io.ts";
+import { utf8Text } from "@hush/core/advanced";
 import { parseIndent } from "./encrypt-options.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { documentFor, encodeNext, openEncryptedFile, RESERVED_METADATA_KEY, writeEncrypted } from "../workflows/reencrypt.ts";
@@ -78,19 +79,30 @@ function editError(file: string, err: unknown): unknown {
 }
 
 async function readValue(io: CliIo, positional: string | undefined, flags: SetFlags): Promise<string> {
-  if (flags.valueStdin === true) return (await readAll(io.stdin)).toString("utf8");
+  if (flags.valueStdin === true) return valueText(await readAll(io.stdin), "the value on standard input");
   if (positional === undefined) throw new HushError("MISSING_ARGUMENT", "error: missing value (give it as the third argument, or use --value-stdin)", { located: true });
   if (flags.valueFile === true) {
+    let bytes: Buffer;
     try {
       // Bounded: a link to /dev/zero or /proc/self/pagemap, which a repository can commit in a
       // value file's place, would otherwise be read until memory runs out.
-      return readFileBounded(positional).toString("utf8");
+      bytes = readFileBounded(positional);
     } catch (err) {
       const why = err instanceof HushError ? err.message : `(${(err as { code?: string }).code ?? "error"})`;
       throw new HushError("READ_FAILED", `cannot read value file ${printable(positional)}: ${why}; nothing was changed`, { located: true });
     }
+    return valueText(bytes, `value file ${printable(positional)}`);
   }
   return positional;
+}
+
+/** A value's JSON text, which must be UTF-8: read otherwise, its bytes would be stored as U+FFFD. */
+function valueText(bytes: Buffer, what: string): string {
+  try {
+    return utf8Text(bytes, "a value is JSON text; give bytes as a base64 string");
+  } catch (err) {
+    throw err instanceof HushError ? new HushError(err.code, `${what}: ${err.message}; nothing was changed`, { located: true }) : err;
+  }
 }
 
 /** `hush set [--value-file | --value-stdin] FILE PATH [VALUE]`. */

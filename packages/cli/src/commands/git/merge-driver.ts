@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { printable, type FileFormat } from "@hush/core";
 import { conflictLines, detectFormat, MERGE_NOTE_MAX_CHARS, mergeEncryptedTexts, mergeLines } from "@hush/git";
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
@@ -44,17 +45,24 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     return 1;
   }
   // Read within the limit too: a version that grew after its size was looked at is refused.
-  const ours = readInputFile(oursPath, { maxBytes: limit }).toString("utf8");
-  const theirs = readInputFile(theirsPath, { maxBytes: limit }).toString("utf8");
-  const base = readInputFile(basePath, { maxBytes: limit }).toString("utf8");
+  const versions = [oursPath, theirsPath, basePath].map((p) => readInputFile(p, { maxBytes: limit }));
+  // Text that is not UTF-8 is read byte for byte (latin1), so that merging lines keeps its bytes:
+  // read as UTF-8, each such byte would become U+FFFD in the merged file.
+  const encoding = versions.every((bytes) => isUtf8(bytes)) ? "utf8" : "latin1";
+  const [ours, theirs, base] = versions.map((bytes) => bytes.toString(encoding)) as [string, string, string];
   const oursDetected = await detectFormat(name, ours);
   const theirsDetected = await detectFormat(name, theirs);
   if (oursDetected?.encrypted !== true && theirsDetected?.encrypted !== true) {
     // Not encrypted on either side (a pattern can cover plain files too): merge lines as git does.
     const lines = mergeLines(base, ours, theirs, { onConflict: "markers", ...sizeOption, labels: { ours: "ours", base: "base", theirs: "theirs" } });
     // A file encrypted on neither side: no secrets were decrypted into it.
-    writeFileAtomic(oursPath, lines.text, { plaintext: false });
+    writeFileAtomic(oursPath, Buffer.from(lines.text, encoding), { plaintext: false });
     return lines.conflicts > 0 ? 1 : 0;
+  }
+  if (encoding !== "utf8") {
+    writeWholeVersionsConflict({ ours: oursPath, base: basePath, theirs: theirsPath }, sizeOption.markerSize ?? DEFAULT_MARKER_SIZE);
+    say(`not merged: a version is not UTF-8, which an encrypted text file must be; the file holds both sides whole as one conflict (nothing decrypted); next: \`hush git resolve ${shown}\``);
+    return 1;
   }
   // Encrypted on at least one side (checked above): that side's format.
   const format: FileFormat = (oursDetected?.encrypted === true ? oursDetected : theirsDetected)!.format;
