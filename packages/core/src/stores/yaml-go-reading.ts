@@ -43,6 +43,7 @@ const GO_TAG = /^!(?:<[^>]*>|[0-9A-Za-z_\-;/?:@&=+$,.!~*'()[\]%]*)$/;
 /** What go-yaml lets follow an anchor or alias name (`yaml_parser_scan_anchor`). */
 const AFTER_NAME = /[ \t\r\n?:,\]}%@`]/;
 const BLANK_OR_BREAK = /[ \t\r\n]/;
+const BYTE_ORDER_MARK = "\uFEFF";
 /** go-yaml gives up on an implicit key that starts further than this before its `:`. */
 const MAX_IMPLICIT_KEY = 1024;
 
@@ -51,6 +52,13 @@ const MAX_IMPLICIT_KEY = 1024;
  * (at most one per scalar). One inside the text of a value that gets encrypted goes away with it.
  */
 export function goYamlProblems(text: string): GoYamlProblem[] {
+  // go-yaml drops a byte order mark before it reads the first line, whose columns then count
+  // from the character after it: read the text as go-yaml does, and give offsets in `text`.
+  if (!text.startsWith(BYTE_ORDER_MARK)) return problemsIn(text);
+  return problemsIn(text.slice(BYTE_ORDER_MARK.length)).map((p) => ({ ...p, offset: p.offset + BYTE_ORDER_MARK.length }));
+}
+
+function problemsIn(text: string): GoYamlProblem[] {
   const problems: GoYamlProblem[] = [];
   // Nothing below can happen without one of these characters.
   if (!/[\t&*!%[{]/.test(text)) return problems;
@@ -83,6 +91,8 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
   let explicitKey = false;
   /** The end of the last plain scalar in a flow collection, for a `:` right after it. */
   let plainEnd = -1;
+  /** The last token was a block sequence's `-` (after which go-yaml takes no comment with the token). */
+  let afterEntry = false;
 
   for (const source of new Lexer().lex(text)) {
     if (MARKERS.has(source)) {
@@ -98,7 +108,7 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
       } else {
         const tab = source.indexOf("\t");
         if (tab < 0 || flow > 0) continue;
-        if (plainIndent >= 0 ? lineStartsAt(start) && columnOf(start + tab) < plainIndent : keyAllowed) tabProblem(start + tab);
+        if (plainIndent >= 0 ? lineStartsAt(start) && columnOf(start + tab) < plainIndent : keyAllowed && !commentGoesWithToken(start)) tabProblem(start + tab);
         continue;
       }
     }
@@ -109,6 +119,7 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
         continue;
       }
     }
+    afterEntry = source === "-";
     if (scalarNext) {
       // A plain scalar's text, or a block scalar's body.
       scalarNext = false;
@@ -136,6 +147,8 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
     plainIndent = -1;
     if (first === "#") continue;
     if (source.startsWith("%")) {
+      // go-yaml reads the rest of a directive's line as blanks and a comment, tabs included.
+      keyAllowed = false;
       if (/^%TAG[ \t]/.test(source)) continue;
       if (/^%YAML[ \t]+1\.1(?:[ \t]|$)/.test(source)) continue;
       at(start, "the directive at line {line} is not one SOPS's YAML reader takes (only %YAML 1.1 and %TAG); remove it");
@@ -227,6 +240,14 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
       if (nodeStart < 0) nodeStart = start;
     } else if (blockNodeStart < 0) blockNodeStart = start;
     keyAllowed = false;
+  }
+
+  /**
+   * Blanks before a `#` on the line of a token: go-yaml takes them and the comment with the token
+   * (`yaml_parser_scan_line_comment`, tabs included), except after a block sequence's `-`.
+   */
+  function commentGoesWithToken(blanksStart: number): boolean {
+    return text[offset] === "#" && !lineStartsAt(blanksStart) && !afterEntry;
   }
 
   function resetNode(): void {
