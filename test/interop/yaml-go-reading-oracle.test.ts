@@ -113,6 +113,14 @@ const TEXTS = [
   "a\t: b\n",
   "---\t\na: 1\n",
   "a: 1\n...\t\n",
+  // implicit keys of 1024 characters and more (go-yaml counts code points), in block context and flow
+  `${"k".repeat(1024)}: v\n`,
+  `${"k".repeat(1025)}: v\n`,
+  `a:\n  - "${"k".repeat(1022)}": v\n`,
+  `a:\n  - "${"k".repeat(1023)}": v\n`,
+  `${"\u{1F511}".repeat(1000)}: v\n`,
+  `a: {${"k".repeat(1025)}: v}\n`,
+  `a: {${"\u{1F511}".repeat(1000)}: v}\n`,
 ];
 
 describe("where SOPS's YAML reader refuses YAML, hush's model agrees (SOPS 3.9.2 asked)", () => {

@@ -19,7 +19,8 @@ import { lineIndex } from "./lines.ts";
  * - inside `[…]` and `{…}`: a `?` in a plain scalar (go-yaml ends the scalar there and reads a key
  *   indicator), a plain scalar starting with `:`, a `:` right after a plain key and followed by
  *   neither a space nor a line end (go-yaml takes it into the key), and an implicit key that does
- *   not start on the line of its `:` or starts more than 1024 characters before it.
+ *   not start on the line of its `:`;
+ * - an implicit key, in block context or flow, that starts more than 1024 characters before its `:`.
  *
  * Quoted scalars are not looked into. A problem inside a value's own text (a block scalar's body,
  * a plain scalar in a flow collection) goes away when that value is encrypted: the caller forgives
@@ -47,6 +48,15 @@ const BYTE_ORDER_MARK = "\uFEFF";
 /** go-yaml gives up on an implicit key that starts further than this before its `:`. */
 const MAX_IMPLICIT_KEY = 1024;
 
+function hasLineLongerThan(text: string, length: number): boolean {
+  let lineStart = 0;
+  for (let lineBreak = text.indexOf("\n"); lineBreak !== -1; lineBreak = text.indexOf("\n", lineStart)) {
+    if (lineBreak - lineStart > length) return true;
+    lineStart = lineBreak + 1;
+  }
+  return text.length - lineStart > length;
+}
+
 /**
  * The constructs of `text` that SOPS's YAML reader would refuse or read otherwise, in text order
  * (at most one per scalar). One inside the text of a value that gets encrypted goes away with it.
@@ -60,8 +70,8 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
 
 function problemsIn(text: string): GoYamlProblem[] {
   const problems: GoYamlProblem[] = [];
-  // Nothing below can happen without one of these characters.
-  if (!/[\t&*!%[{]/.test(text)) return problems;
+  // Nothing below can happen without one of these characters, or a line that can hold a key too long.
+  if (!/[\t&*!%[{]/.test(text) && !hasLineLongerThan(text, MAX_IMPLICIT_KEY)) return problems;
   const line = lineIndex(text);
   const at = (offset: number, message: string): void => {
     problems.push({ offset, line: line(offset), message: message.replace("{line}", String(line(offset))) });
@@ -206,8 +216,10 @@ function problemsIn(text: string): GoYamlProblem[] {
           if (plainEnd === start && !endsWell(offset, BLANK_OR_BREAK)) {
             at(start, 'the ":" right after a key at line {line} is read by SOPS\'s YAML reader as part of the key: put a space after it, or quote the key');
           }
-          if (!explicitKey && nodeStart >= 0 && (line(nodeStart) !== line(start) || start - nodeStart > MAX_IMPLICIT_KEY)) {
-            at(start, 'the key before the ":" at line {line} does not start on that line: SOPS\'s YAML reader cannot read it; put the key and its ":" on one line (or mark the key with "? ")');
+          if (!explicitKey && nodeStart >= 0) {
+            if (line(nodeStart) !== line(start)) {
+              at(start, 'the key before the ":" at line {line} does not start on that line: SOPS\'s YAML reader cannot read it; put the key and its ":" on one line (or mark the key with "? ")');
+            } else if (tooLongForKey(nodeStart, start)) keyTooLong(start);
           }
           resetNode();
           continue;
@@ -215,6 +227,7 @@ function problemsIn(text: string): GoYamlProblem[] {
         // After a key on the line, go-yaml allows no simple key (so it skips tabs); after the
         // `:` of a `?` key, at the start of a line, it does.
         if (blockNodeStart >= 0 && !lineStartsAt(start)) {
+          if (tooLongForKey(blockNodeStart, start)) keyTooLong(start);
           blockColumn = columnOf(blockNodeStart);
           keyAllowed = false;
         } else {
@@ -248,6 +261,18 @@ function problemsIn(text: string): GoYamlProblem[] {
    */
   function commentGoesWithToken(blanksStart: number): boolean {
     return text[offset] === "#" && !lineStartsAt(blanksStart) && !afterEntry;
+  }
+
+  /**
+   * go-yaml reads no implicit key that starts more than 1024 characters (code points) before its
+   * `:` (`yaml_simple_key_is_valid`), in block context as in flow.
+   */
+  function tooLongForKey(keyStart: number, colon: number): boolean {
+    return colon - keyStart > MAX_IMPLICIT_KEY && [...text.slice(keyStart, colon)].length > MAX_IMPLICIT_KEY;
+  }
+
+  function keyTooLong(colon: number): void {
+    at(colon, `the key before the ":" at line {line} is longer than ${MAX_IMPLICIT_KEY} characters, which SOPS's YAML reader cannot read: shorten it (or mark it with "? ")`);
   }
 
   function resetNode(): void {

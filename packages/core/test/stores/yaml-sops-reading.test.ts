@@ -33,6 +33,10 @@ describe("YAML SOPS reads otherwise is refused before writing, naming the line",
     ["a: {b\n  : c}\n", /key before the ":" at line 2/],
     ["a: {b:, c: d}\n", /":" right after a key at line 1/],
     ["a: {?b: c}\n", /plain scalar inside \[\.\.\.\] or \{\.\.\.\} at line 1/],
+    // go-yaml reads no key that starts more than 1024 characters before its ":", in [...]/{...} or not
+    [`a: 1\n${"k".repeat(1025)}: v\n`, /the key before the ":" at line 2 is longer than 1024 characters/],
+    [`a: 1\nb:\n  - "${"k".repeat(1024)}": v\n`, /the key before the ":" at line 3 is longer than 1024 characters/],
+    [`a: {${"k".repeat(1025)}: v}\n`, /the key before the ":" at line 1 is longer than 1024 characters/],
   ])("%j", async (text, message) => {
     const err = await refusal(text);
     expect(err.code).toBe("PARSE_FAILED");
@@ -61,6 +65,9 @@ describe("YAML SOPS reads otherwise is refused before writing, naming the line",
   });
 
   it.each([
+    // a key of 1024 characters, or of more UTF-16 units but no more characters (go-yaml counts characters)
+    `${"k".repeat(1024)}: v\n`,
+    `a: {${"\u{1F511}".repeat(1000)}: v}\n`,
     // after a byte order mark, the lines' columns are counted as without it
     "\uFEFFa: b\n \t\nc: d\n",
     // before a comment on the line of a token other than "-" (go-yaml takes the comment with the token)
@@ -68,7 +75,7 @@ describe("YAML SOPS reads otherwise is refused before writing, naming the line",
     // in a directive's line
     "%YAML 1.1\t# c\n---\na: 1\n",
     "%YAML 1.1\t\n---\na: 1\n",
-  ])("a tab go-yaml skips is written: %j", async (text) => {
+  ])("what go-yaml reads is written: %j", async (text) => {
     expect(goYamlProblems(text)).toEqual([]);
     await expect(encrypt(text)).resolves.toContain("sops:");
   });
