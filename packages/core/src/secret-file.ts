@@ -12,6 +12,7 @@ import { keyGroupLimitProblem } from "./metadata/limits.ts";
 import { EncryptionDecider } from "./rules/encryption-rules.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
+import { spanCover, type OffsetSpan } from "./stores/span-cover.ts";
 import { checkFormat, plaintextEncoding, storeFor, type FileFormat } from "./stores/registry.ts";
 import { readForDecrypt, scannedPlaintext } from "./stores/decrypt-reader.ts";
 import { aadString, deciderFor, effectiveRule, ruleLeaf } from "./leaf-rules.ts";
@@ -134,7 +135,7 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
   const mac = new MacBuilder(metadata.macOnlyEncrypted, plaintextEncoding(options.format));
   const edits: TextEdit[] = [];
   const inClear: Leaf[] = [];
-  const encryptedSpans: Array<{ readonly start: number; readonly end: number }> = [];
+  const encryptedSpans: OffsetSpan[] = [];
   let keptEdits = 0;
   for (const [i, leaf] of doc.leaves.entries()) {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
@@ -179,9 +180,11 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
  * refuses or reads otherwise would make a file SOPS cannot open (or opens with other keys). One
  * inside a value that is encrypted goes away with it. `encrypted`: the encrypted values' spans.
  */
-function refuseWhatSopsReadsOtherwise(store: Store, text: string, encrypted: ReadonlyArray<{ readonly start: number; readonly end: number }>): void {
+function refuseWhatSopsReadsOtherwise(store: Store, text: string, encrypted: readonly OffsetSpan[]): void {
   const problems = store.sopsReadingProblems?.(text) ?? [];
-  const left = problems.find((p) => !encrypted.some((span) => span.start <= p.offset && p.offset < span.end));
+  if (problems.length === 0) return;
+  const insideEncrypted = spanCover(encrypted);
+  const left = problems.find((p) => !insideEncrypted(p.offset));
   if (left !== undefined) throw new HushError("PARSE_FAILED", left.message, { location: { line: left.line } });
 }
 

@@ -19,7 +19,8 @@ import { lineIndex } from "./lines.ts";
  * - inside `[…]` and `{…}`: a `?` in a plain scalar (go-yaml ends the scalar there and reads a key
  *   indicator), a plain scalar starting with `:`, a `:` right after a plain key and followed by
  *   neither a space nor a line end (go-yaml takes it into the key), and an implicit key that does
- *   not start on the line of its `:` or starts more than 1024 characters before it.
+ *   not start on the line of its `:`;
+ * - an implicit key, in block context or flow, that starts more than 1024 characters before its `:`.
  *
  * Quoted scalars are not looked into. A problem inside a value's own text (a block scalar's body,
  * a plain scalar in a flow collection) goes away when that value is encrypted: the caller forgives
@@ -43,17 +44,34 @@ const GO_TAG = /^!(?:<[^>]*>|[0-9A-Za-z_\-;/?:@&=+$,.!~*'()[\]%]*)$/;
 /** What go-yaml lets follow an anchor or alias name (`yaml_parser_scan_anchor`). */
 const AFTER_NAME = /[ \t\r\n?:,\]}%@`]/;
 const BLANK_OR_BREAK = /[ \t\r\n]/;
+const BYTE_ORDER_MARK = "\uFEFF";
 /** go-yaml gives up on an implicit key that starts further than this before its `:`. */
 const MAX_IMPLICIT_KEY = 1024;
+
+function hasLineLongerThan(text: string, length: number): boolean {
+  let lineStart = 0;
+  for (let lineBreak = text.indexOf("\n"); lineBreak !== -1; lineBreak = text.indexOf("\n", lineStart)) {
+    if (lineBreak - lineStart > length) return true;
+    lineStart = lineBreak + 1;
+  }
+  return text.length - lineStart > length;
+}
 
 /**
  * The constructs of `text` that SOPS's YAML reader would refuse or read otherwise, in text order
  * (at most one per scalar). One inside the text of a value that gets encrypted goes away with it.
  */
 export function goYamlProblems(text: string): GoYamlProblem[] {
+  // go-yaml drops a byte order mark before it reads the first line, whose columns then count
+  // from the character after it: read the text as go-yaml does, and give offsets in `text`.
+  if (!text.startsWith(BYTE_ORDER_MARK)) return problemsIn(text);
+  return problemsIn(text.slice(BYTE_ORDER_MARK.length)).map((p) => ({ ...p, offset: p.offset + BYTE_ORDER_MARK.length }));
+}
+
+function problemsIn(text: string): GoYamlProblem[] {
   const problems: GoYamlProblem[] = [];
-  // Nothing below can happen without one of these characters.
-  if (!/[\t&*!%[{]/.test(text)) return problems;
+  // Nothing below can happen without one of these characters, or a line that can hold a key too long.
+  if (!/[\t&*!%[{]/.test(text) && !hasLineLongerThan(text, MAX_IMPLICIT_KEY)) return problems;
   const line = lineIndex(text);
   const at = (offset: number, message: string): void => {
     problems.push({ offset, line: line(offset), message: message.replace("{line}", String(line(offset))) });
@@ -83,6 +101,8 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
   let explicitKey = false;
   /** The end of the last plain scalar in a flow collection, for a `:` right after it. */
   let plainEnd = -1;
+  /** The last token was a block sequence's `-` (after which go-yaml takes no comment with the token). */
+  let afterEntry = false;
 
   for (const source of new Lexer().lex(text)) {
     if (MARKERS.has(source)) {
@@ -98,7 +118,7 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
       } else {
         const tab = source.indexOf("\t");
         if (tab < 0 || flow > 0) continue;
-        if (plainIndent >= 0 ? lineStartsAt(start) && columnOf(start + tab) < plainIndent : keyAllowed) tabProblem(start + tab);
+        if (plainIndent >= 0 ? lineStartsAt(start) && columnOf(start + tab) < plainIndent : keyAllowed && !commentGoesWithToken(start)) tabProblem(start + tab);
         continue;
       }
     }
@@ -109,6 +129,7 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
         continue;
       }
     }
+    afterEntry = source === "-";
     if (scalarNext) {
       // A plain scalar's text, or a block scalar's body.
       scalarNext = false;
@@ -136,6 +157,8 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
     plainIndent = -1;
     if (first === "#") continue;
     if (source.startsWith("%")) {
+      // go-yaml reads the rest of a directive's line as blanks and a comment, tabs included.
+      keyAllowed = false;
       if (/^%TAG[ \t]/.test(source)) continue;
       if (/^%YAML[ \t]+1\.1(?:[ \t]|$)/.test(source)) continue;
       at(start, "the directive at line {line} is not one SOPS's YAML reader takes (only %YAML 1.1 and %TAG); remove it");
@@ -193,8 +216,10 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
           if (plainEnd === start && !endsWell(offset, BLANK_OR_BREAK)) {
             at(start, 'the ":" right after a key at line {line} is read by SOPS\'s YAML reader as part of the key: put a space after it, or quote the key');
           }
-          if (!explicitKey && nodeStart >= 0 && (line(nodeStart) !== line(start) || start - nodeStart > MAX_IMPLICIT_KEY)) {
-            at(start, 'the key before the ":" at line {line} does not start on that line: SOPS\'s YAML reader cannot read it; put the key and its ":" on one line (or mark the key with "? ")');
+          if (!explicitKey && nodeStart >= 0) {
+            if (line(nodeStart) !== line(start)) {
+              at(start, 'the key before the ":" at line {line} does not start on that line: SOPS\'s YAML reader cannot read it; put the key and its ":" on one line (or mark the key with "? ")');
+            } else if (tooLongForKey(nodeStart, start)) keyTooLong(start);
           }
           resetNode();
           continue;
@@ -202,6 +227,7 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
         // After a key on the line, go-yaml allows no simple key (so it skips tabs); after the
         // `:` of a `?` key, at the start of a line, it does.
         if (blockNodeStart >= 0 && !lineStartsAt(start)) {
+          if (tooLongForKey(blockNodeStart, start)) keyTooLong(start);
           blockColumn = columnOf(blockNodeStart);
           keyAllowed = false;
         } else {
@@ -227,6 +253,26 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
       if (nodeStart < 0) nodeStart = start;
     } else if (blockNodeStart < 0) blockNodeStart = start;
     keyAllowed = false;
+  }
+
+  /**
+   * Blanks before a `#` on the line of a token: go-yaml takes them and the comment with the token
+   * (`yaml_parser_scan_line_comment`, tabs included), except after a block sequence's `-`.
+   */
+  function commentGoesWithToken(blanksStart: number): boolean {
+    return text[offset] === "#" && !lineStartsAt(blanksStart) && !afterEntry;
+  }
+
+  /**
+   * go-yaml reads no implicit key that starts more than 1024 characters (code points) before its
+   * `:` (`yaml_simple_key_is_valid`), in block context as in flow.
+   */
+  function tooLongForKey(keyStart: number, colon: number): boolean {
+    return colon - keyStart > MAX_IMPLICIT_KEY && [...text.slice(keyStart, colon)].length > MAX_IMPLICIT_KEY;
+  }
+
+  function keyTooLong(colon: number): void {
+    at(colon, `the key before the ":" at line {line} is longer than ${MAX_IMPLICIT_KEY} characters, which SOPS's YAML reader cannot read: shorten it (or mark it with "? ")`);
   }
 
   function resetNode(): void {

@@ -25,12 +25,18 @@ describe("YAML SOPS reads otherwise is refused before writing, naming the line",
   it.each([
     ["\t# a comment\na: 1\n", /a tab at line 1, column 1/],
     ["a: 1\n\t\nb: 2\n", /a tab at line 2, column 1/],
+    // A byte order mark is not a column: go-yaml drops it before it reads the first line.
+    ["\uFEFF\t# a comment\na: 1\n", /a tab at line 1, column 1/],
     ["a:\n  - \tx\n", /a tab at line 2, column 5/],
     ["%YAML 1.2\n---\na: 1\n", /directive at line 1/],
     ["a: &x.y 1\nb: 2\n", /anchor at line 1/],
     ["a: {b\n  : c}\n", /key before the ":" at line 2/],
     ["a: {b:, c: d}\n", /":" right after a key at line 1/],
     ["a: {?b: c}\n", /plain scalar inside \[\.\.\.\] or \{\.\.\.\} at line 1/],
+    // go-yaml reads no key that starts more than 1024 characters before its ":", in [...]/{...} or not
+    [`a: 1\n${"k".repeat(1025)}: v\n`, /the key before the ":" at line 2 is longer than 1024 characters/],
+    [`a: 1\nb:\n  - "${"k".repeat(1024)}": v\n`, /the key before the ":" at line 3 is longer than 1024 characters/],
+    [`a: {${"k".repeat(1025)}: v}\n`, /the key before the ":" at line 1 is longer than 1024 characters/],
   ])("%j", async (text, message) => {
     const err = await refusal(text);
     expect(err.code).toBe("PARSE_FAILED");
@@ -56,6 +62,22 @@ describe("YAML SOPS reads otherwise is refused before writing, naming the line",
     // A tab before a block scalar's first character: go-yaml refuses it there, but it is the value's text.
     await expect(encrypt("a: |\n  \tx\n")).resolves.toMatch(/^a: \|\n {2}ENC\[/);
     expect((await refusal("a_unencrypted: |\n  \tx\n")).message).toMatch(/a tab at line 2, column 3/);
+  });
+
+  it.each([
+    // a key of 1024 characters, or of more UTF-16 units but no more characters (go-yaml counts characters)
+    `${"k".repeat(1024)}: v\n`,
+    `a: {${"\u{1F511}".repeat(1000)}: v}\n`,
+    // after a byte order mark, the lines' columns are counted as without it
+    "\uFEFFa: b\n \t\nc: d\n",
+    // before a comment on the line of a token other than "-" (go-yaml takes the comment with the token)
+    "? a\n:\t# c\n  b\n",
+    // in a directive's line
+    "%YAML 1.1\t# c\n---\na: 1\n",
+    "%YAML 1.1\t\n---\na: 1\n",
+  ])("what go-yaml reads is written: %j", async (text) => {
+    expect(goYamlProblems(text)).toEqual([]);
+    await expect(encrypt(text)).resolves.toContain("sops:");
   });
 
   it("tabs where go-yaml skips them, go-yaml's own anchors and tags, and %YAML 1.1 are written", async () => {
