@@ -1,5 +1,4 @@
-import { HushError, convertPlaintext, formatFromPath, FORMATS, parseFormat, plaintextEncoding, type FileFormat } from "@hush/core";
-import { utf8Text } from "@hush/core/advanced";
+import { HushError, convertPlaintext, formatFromPath, FORMATS, parseFormat, plaintextEncoding, utf8Text, type FileFormat } from "@hush/core";
 
 /** Text of a file as the stores read it: binary files byte for byte (latin1), others UTF-8. */
 export function decodeInput(bytes: Buffer, format: FileFormat, name: string): string {

@@ -1,6 +1,5 @@
-import { formatKeyPath, HushError, isHushError, parseFormat, parseTreePath, printable, type PathSegment, type PlainEdit, type PlainEditResult, type TreeNode } from "@hush/core";
+import { formatKeyPath, HushError, isHushError, parseFormat, parseTreePath, printable, utf8Text, type PathSegment, type PlainEdit, type PlainEditResult, type TreeNode } from "@hush/core";
 import { readAll, readFileBounded, type CliIo } from "../io.ts";
-import { utf8Text } from "@hush/core/advanced";
 import { parseIndent } from "./encrypt-options.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { documentFor, encodeNext, openEncryptedFile, RESERVED_METADATA_KEY, writeEncrypted } from "../workflows/reencrypt.ts";
