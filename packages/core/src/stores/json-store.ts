@@ -2,7 +2,7 @@ import { parseTree, type Node, type ParseError } from "jsonc-parser";
 import { HushError } from "../errors.ts";
 import { goAtoi, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import { renderJsonEncrypted, renderJsonPlaintext } from "./json-render.ts";
-import type { KeyPath, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
+import { formatKeyPath, type KeyPath, type ScalarValue, type TreeMap, type TreeNode } from "../tree/values.ts";
 import { jsonIndentUnit, jsonLayout } from "./json-layout.ts";
 import { goScalarText, wrapValue } from "./value-text.ts";
 import { lineIndex } from "./lines.ts";
@@ -158,7 +158,7 @@ export function goJsonString(s: string): string {
   return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-function emitScalar(value: ScalarValue): string {
+function emitScalar(value: ScalarValue, path: KeyPath): string {
   switch (value.type) {
     case "str":
     case "time":
@@ -167,7 +167,9 @@ function emitScalar(value: ScalarValue): string {
       return value.text.replace(/^\+/, "");
     case "float": {
       const v = goParseFloat(value.text);
-      if (v === undefined || !Number.isFinite(v)) throw new HushError("EMIT_FAILED", "JSON cannot hold NaN or infinite numbers");
+      if (v === undefined || !Number.isFinite(v)) {
+        throw new HushError("EMIT_FAILED", `the value at ${formatKeyPath(path)} is ${Number.isNaN(v) ? "NaN" : "infinite"}, which JSON cannot hold: write it as a string, or choose another --output-type`);
+      }
       return /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(value.text) ? value.text : goFormatFloatG(v);
     }
     case "bool":
@@ -176,22 +178,22 @@ function emitScalar(value: ScalarValue): string {
 }
 
 /** Writes a tree as Go's `json.Indent` would (tab by default), with a final newline. */
-export function emitJsonValue(node: TreeNode, unit: string, depth = 0): string {
+export function emitJsonValue(node: TreeNode, unit: string, depth = 0, path: KeyPath = []): string {
   const pad = (d: number): string => (unit === "" ? "" : "\n" + unit.repeat(d));
   const sep = unit === "" ? ":" : ": ";
   switch (node.kind) {
     case "map": {
       const entries = node.entries.filter((e) => e.kind === "entry");
       if (entries.length === 0) return "{}";
-      return `{${entries.map((e) => `${pad(depth + 1)}${goJsonString(e.key)}${sep}${emitJsonValue(e.value, unit, depth + 1)}`).join(",")}${pad(depth)}}`;
+      return `{${entries.map((e) => `${pad(depth + 1)}${goJsonString(e.key)}${sep}${emitJsonValue(e.value, unit, depth + 1, [...path, e.key])}`).join(",")}${pad(depth)}}`;
     }
     case "list": {
       const items = node.items.filter((i) => i.kind !== "comment");
       if (items.length === 0) return "[]";
-      return `[${items.map((i) => `${pad(depth + 1)}${emitJsonValue(i, unit, depth + 1)}`).join(",")}${pad(depth)}]`;
+      return `[${items.map((item, i) => `${pad(depth + 1)}${emitJsonValue(item, unit, depth + 1, [...path, i])}`).join(",")}${pad(depth)}]`;
     }
     case "scalar":
-      return emitScalar(node.value);
+      return emitScalar(node.value, path);
     case "null":
       return "null";
     case "comment":

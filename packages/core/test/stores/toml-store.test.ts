@@ -276,6 +276,12 @@ describe("TOML: conversions", () => {
     expect(await convertPlaintext("a = +1.0\nb = +0e2\n", "toml", "json", undefined)).toBe('{\n\t"a": 1.0,\n\t"b": 0e2\n}\n');
   });
 
+  it("a NaN or infinite float converted to JSON is refused naming its key path", async () => {
+    const refusal = (text: string): Promise<unknown> => convertPlaintext(text, "toml", "json", undefined).catch((e: unknown) => e);
+    expect(String(await refusal("[db]\nratio = nan\n"))).toContain('the value at ["db"]["ratio"] is NaN, which JSON cannot hold');
+    expect(String(await refusal("limits = [1.0, -inf]\n"))).toContain('the value at ["limits"][1] is infinite, which JSON cannot hold');
+  });
+
   it("writes trees from other formats as TOML that reads back to the same values", async () => {
     const json = '{"name": "x", "n": 9007199254740993, "f": 1.5, "g": 100.0, "ok": true, "list": [1, 2], "objs": [{"a": 1}, {"a": 2}], "db": {"host": "h", "nested": {"port": 5432}}, "quote\\"key": "v\\u0001"}\n';
     const tree = (await storeFor("json")).toTree(json);
