@@ -74,6 +74,9 @@ export function inlineScalar(line: string, at: number, base: number): Inline {
 }
 
 /** A map key at `at` and the offset after its `:`. */
+/** The `yaml` package's bound on an implicit key, in UTF-16 units from its start to its ":". */
+const MAX_IMPLICIT_KEY = 1024;
+
 export function mapKey(line: string, at: number): { key: string; after: number } {
   const c = line[at];
   let key: string;
@@ -91,6 +94,8 @@ export function mapKey(line: string, at: number): { key: string; after: number }
     after = at + key.length;
   }
   if (line[after] !== ":" || (after + 1 < line.length && line[after + 1] !== " ")) decline();
+  // The YAML store refuses a key whose ":" is more than 1024 characters after its start.
+  if (after - at > MAX_IMPLICIT_KEY) decline();
   return { key, after: after + 1 };
 }
 

@@ -309,4 +309,11 @@ describe("the YAML decrypt span scanner", () => {
     }
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
   });
+
+  it("declines a key whose colon is more than 1024 characters after its start, which the parser refuses, and reads one at 1024", async () => {
+    for (const key of ["k".repeat(1025), `"${"k".repeat(1023)}"`]) expect(scanYaml(`${key}: 1
+`), key.length.toString()).toBeUndefined();
+    expect(await expectAgrees(`${"k".repeat(1024)}: 1
+`)).toBe(true);
+  });
 });

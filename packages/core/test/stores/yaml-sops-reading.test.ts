@@ -33,15 +33,21 @@ describe("YAML SOPS reads otherwise is refused before writing, naming the line",
     ["a: {b\n  : c}\n", /key before the ":" at line 2/],
     ["a: {b:, c: d}\n", /":" right after a key at line 1/],
     ["a: {?b: c}\n", /plain scalar inside \[\.\.\.\] or \{\.\.\.\} at line 1/],
-    // go-yaml reads no key that starts more than 1024 characters before its ":", in [...]/{...} or not
-    [`a: 1\n${"k".repeat(1025)}: v\n`, /the key before the ":" at line 2 is longer than 1024 characters/],
-    [`a: 1\nb:\n  - "${"k".repeat(1024)}": v\n`, /the key before the ":" at line 3 is longer than 1024 characters/],
+    // go-yaml reads no key that starts more than 1024 characters before its ":"
     [`a: {${"k".repeat(1025)}: v}\n`, /the key before the ":" at line 1 is longer than 1024 characters/],
   ])("%j", async (text, message) => {
     const err = await refusal(text);
     expect(err.code).toBe("PARSE_FAILED");
     expect(err.message).toMatch(message);
     expect(err.message).toMatch(/SOPS's YAML reader/);
+  });
+
+  it("a block key longer than 1024 characters is refused by the YAML reader itself, naming its line", async () => {
+    for (const [text, at] of [[`a: 1\n${"k".repeat(1025)}: v\n`, "line 2, column 1"], [`a: 1\nb:\n  - "${"k".repeat(1024)}": v\n`, "line 3, column 5"]] as const) {
+      const err = await refusal(text);
+      expect(err.code).toBe("PARSE_FAILED");
+      expect(err.message).toBe(`invalid YAML at ${at}: a key is longer than 1024 characters`);
+    }
   });
 
   it("a type tag before a value to encrypt: SOPS would decode the envelope under it to nothing", async () => {
