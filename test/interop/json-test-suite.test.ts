@@ -11,11 +11,11 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir, sopsDecrypt } from "@hush/testkit";
-import { makeAgeKey, type AgeKey } from "../keys/helpers.ts";
+import { describe, expect, it } from "vitest";
+import { sopsDecrypt } from "@hush/testkit";
 import { runCliInProcess } from "../proof/support.ts";
 import { canonicalJson } from "./oracle-case.ts";
+import { useSuiteSandbox } from "./suite-sandbox.ts";
 
 /** A case's bytes: UTF-8 text, base64 (not UTF-8), or a unit repeated (the 100,000-bracket cases). */
 type SuiteCase = { readonly name: string } & ({ readonly text: string } | { readonly base64: string } | { readonly unit: string; readonly times: number; readonly tail: string });
@@ -45,30 +45,21 @@ const REFUSALS: readonly RegExp[] = [
  */
 const LONE_SURROGATE_KEY = new Set(["i_object_key_lone_2nd_surrogate.json"]);
 
-let tmp: { path: string; cleanup: () => void };
-let key: AgeKey;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  tmp = makeTempDir("hush-json-suite-");
-  key = await makeAgeKey(tmp.path, "suite");
-  env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", SOPS_AGE_KEY_FILE: key.file };
-});
-
-afterAll(() => tmp?.cleanup());
+const sandbox = useSuiteSandbox("hush-json-suite-");
 
 async function runCase(name: string, input: Buffer, mustRefuse: boolean, mayRefuse: boolean): Promise<string | undefined> {
-  const file = join(tmp.path, name.replace("/", "-"));
+  const { dir, recipient, env } = sandbox();
+  const file = join(dir, name.replace("/", "-"));
   const out = `${file}.enc`;
   writeFileSync(file, input);
-  const enc = await runCliInProcess(["encrypt", "--input-type", "json", "--age", key.recipient, "--output", out, file], { env, cwd: tmp.path });
+  const enc = await runCliInProcess(["encrypt", "--input-type", "json", "--age", recipient, "--output", out, file], { env, cwd: dir });
   if (enc.status !== 0) {
     if (existsSync(out)) return `${name}: refused but wrote ${out}`;
     if (mustRefuse || mayRefuse) return undefined;
     return REFUSALS.some((r) => r.test(enc.stderr)) ? undefined : `${name}: refused: ${enc.stderr.trim()}`;
   }
   if (mustRefuse) return `${name}: JSON refuses it, hush encrypted it`;
-  const decrypted = await runCliInProcess(["decrypt", "--input-type", "json", out], { env, cwd: tmp.path });
+  const decrypted = await runCliInProcess(["decrypt", "--input-type", "json", out], { env, cwd: dir });
   if (decrypted.status !== 0) return `${name}: hush cannot decrypt what it wrote: ${decrypted.stderr.trim()}`;
   if (LONE_SURROGATE_KEY.has(name.replace(/^k\//, ""))) return undefined;
   const sops = await sopsDecrypt({ text: readFileSync(out), format: "json", env });
@@ -91,7 +82,7 @@ describe("JSONTestSuite: hush refuses what JSON refuses, and SOPS reads what hus
       if (mustRefuse) continue;
       const nested = await runCase(`k/${c.name}`, Buffer.concat([Buffer.from('{"k": '), input, Buffer.from("}")]), false, mayRefuse);
       if (nested !== undefined) problems.push(nested);
-      if (existsSync(join(tmp.path, `k-${c.name}.enc`))) written++;
+      if (existsSync(join(sandbox().dir, `k-${c.name}.enc`))) written++;
     }
     expect(problems).toEqual([]);
     // The suite must still reach SOPS: most cases are written as values.

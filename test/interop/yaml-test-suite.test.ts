@@ -13,11 +13,11 @@
  */
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir, sopsDecrypt } from "@hush/testkit";
-import { makeAgeKey, type AgeKey } from "../keys/helpers.ts";
+import { describe, expect, it } from "vitest";
+import { sopsDecrypt } from "@hush/testkit";
 import { runCliInProcess } from "../proof/support.ts";
 import { canonicalJson } from "./oracle-case.ts";
+import { useSuiteSandbox } from "./suite-sandbox.ts";
 
 interface SuiteCase {
   readonly id: string;
@@ -63,17 +63,7 @@ const EMPTY_DOCUMENTS = new Set(["6XDY"]);
 /** Times: SOPS 3.9.2 predates the `time` value type (later SOPS reads it), and JSON has no time. */
 const TIMES = new Set(["RZT7", "UGM3"]);
 
-let tmp: { path: string; cleanup: () => void };
-let key: AgeKey;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  tmp = makeTempDir("hush-yaml-suite-");
-  key = await makeAgeKey(tmp.path, "suite");
-  env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", SOPS_AGE_KEY_FILE: key.file };
-});
-
-afterAll(() => tmp?.cleanup());
+const sandbox = useSuiteSandbox("hush-yaml-suite-");
 
 /** The case as the value of a key, where it is not a mapping at the top level; undefined where indenting changes it. */
 function nested(text: string): string | undefined {
@@ -87,10 +77,11 @@ function firstDocument(json: string): string {
 }
 
 async function runCase(name: string, text: string, c: SuiteCase, expectedJson: string | undefined): Promise<string | undefined> {
-  const file = join(tmp.path, `${name.replace("/", "-")}.yaml`);
-  const out = join(tmp.path, `${name.replace("/", "-")}.enc.yaml`);
+  const { dir, recipient, env } = sandbox();
+  const file = join(dir, `${name.replace("/", "-")}.yaml`);
+  const out = join(dir, `${name.replace("/", "-")}.enc.yaml`);
   writeFileSync(file, text);
-  const enc = await runCliInProcess(["encrypt", "--age", key.recipient, "--output", out, file], { env, cwd: tmp.path });
+  const enc = await runCliInProcess(["encrypt", "--age", recipient, "--output", out, file], { env, cwd: dir });
   if (enc.status !== 0) {
     if (existsSync(out)) return `${name}: refused (${enc.stderr.trim()}) but wrote ${out}`;
     if (c.invalid === true) return undefined;
@@ -99,9 +90,9 @@ async function runCase(name: string, text: string, c: SuiteCase, expectedJson: s
   }
   if (c.invalid === true) return `${name}: the suite calls it invalid, hush encrypted it`;
   const encrypted = readFileSync(out);
-  const decrypted = await runCliInProcess(["decrypt", out], { env, cwd: tmp.path });
+  const decrypted = await runCliInProcess(["decrypt", out], { env, cwd: dir });
   if (decrypted.status !== 0) return `${name}: hush cannot decrypt what it wrote: ${decrypted.stderr.trim()}`;
-  const asJson = await runCliInProcess(["decrypt", "--output-type", "json", out], { env, cwd: tmp.path });
+  const asJson = await runCliInProcess(["decrypt", "--output-type", "json", out], { env, cwd: dir });
   const mine = canonicalJson(asJson.stdout, false);
   if (expectedJson !== undefined && !TIMES.has(c.id) && !EMPTY_DOCUMENTS.has(c.id) && mine !== canonicalJson(expectedJson, false)) return `${name}: hush reads other values than the suite:\n${mine}`;
   let sops: Awaited<ReturnType<typeof sopsDecrypt>>;
@@ -130,7 +121,7 @@ describe("the YAML test suite: hush refuses what SOPS would read otherwise, and 
         const nestedProblem = await runCase(`k/${c.id}`, under, c, json === undefined ? undefined : `{"k": ${json}}`);
         if (nestedProblem !== undefined) problems.push(nestedProblem);
       }
-      if (existsSync(join(tmp.path, `${c.id}.enc.yaml`))) written++;
+      if (existsSync(join(sandbox().dir, `${c.id}.enc.yaml`))) written++;
     }
     expect(problems).toEqual([]);
     // The suite must still reach SOPS: most valid mappings are written, not refused.
