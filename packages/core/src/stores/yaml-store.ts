@@ -54,10 +54,6 @@ const TYPE_TAGS: Record<string, string> = {
   "tag:yaml.org,2002:timestamp": "!!timestamp",
 };
 
-function typeTagOf(node: Scalar): string | undefined {
-  return node.tag === undefined ? undefined : TYPE_TAGS[node.tag];
-}
-
 /**
  * `parentCol`: the column of the collection holding the scalar, the indentation a block scalar's
  * explicit indentation indicator (`|2`) counts from; `seqItem`: the scalar is a list item;
@@ -65,20 +61,20 @@ function typeTagOf(node: Scalar): string | undefined {
  */
 function styleOf(text: string, node: Scalar, start: number, ls: number, parentCol: number, seqItem: boolean, inFlow: boolean): YamlStyle {
   const style = (node.type ?? "PLAIN") as Style;
+  const typeTag = node.tag === undefined ? undefined : TYPE_TAGS[node.tag];
+  const tagged = typeTag === undefined ? {} : { typeTag };
   if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
     const body = text.slice(text.indexOf("\n", start) + 1, node.range![1]);
     const explicit = /^[|>][+-]?([1-9])|^[|>]([1-9])/.exec(text.slice(start, start + 3));
     // The first line with anything but spaces sets the indentation (a tab there is content).
     const m = /^( *)[^ \n]/m.exec(body);
     const indent = explicit !== null ? parentCol + Number(explicit[1] ?? explicit[2]) : m === null ? 2 : m[1]!.length;
-    const typeTag = typeTagOf(node);
-    return { style, indent, bodyNewline: body.endsWith("\n"), ...(typeTag === undefined ? {} : { typeTag }) };
+    return { style, indent, bodyNewline: body.endsWith("\n"), ...tagged };
   }
   const indent = /^ */.exec(text.slice(ls))![0].length;
   // An empty plain scalar is a null: no value of it is ever decrypted.
   const block = style === "PLAIN" && !inFlow && node.range![1] > start ? plainBlockRoom(text, node.range![1], parentCol, seqItem) : undefined;
-  const typeTag = typeTagOf(node);
-  return { style, indent, bodyNewline: false, ...(block === undefined ? {} : { block }), ...(typeTag === undefined ? {} : { typeTag }) };
+  return { style, indent, bodyNewline: false, ...(block === undefined ? {} : { block }), ...tagged };
 }
 
 /**
@@ -110,6 +106,7 @@ function parse(text: string): ParsedDocument {
 
   const anchors: LineAnchor[] = [];
   let unsupported: ParsedDocument["unsupported"];
+  let emptyDocuments = 0;
   const targetsOf = new Map(docs.map((doc) => [doc, aliasTargets(doc)]));
   assertAliasBudget(docs, (doc) => targetsOf.get(doc)!, line, true);
   docs.forEach((doc, di) => {
@@ -230,7 +227,7 @@ function parse(text: string): ParsedDocument {
     // streams) is an empty document: SOPS reads it as an empty mapping and gives it its own
     // metadata block, and so does hush.
     const emptyDocument = isScalar(doc.contents) && doc.contents.range![0] === doc.contents.range![1];
-    if (emptyDocument && docs.length === 1) throw new HushError("NO_DOCUMENT", "the file has no document to encrypt");
+    if (emptyDocument) emptyDocuments++;
     const root = emptyDocument ? null : doc.contents;
     if (root !== null && !isMap(root)) {
       throw new HushError("PARSE_FAILED", `YAML documents that are sequences or single values are not supported (line ${line(root.range?.[0] ?? 0)})`);
@@ -274,7 +271,9 @@ function parse(text: string): ParsedDocument {
       style: { style: "COMMENT", indent: 0, bodyNewline: false } satisfies YamlStyle,
     });
   });
-  return { leaves: inSopsOrder(text, leaves, anchors), metadata, metadataSpans, documentCount: docs.length, ...(unsupported ? { unsupported } : {}) };
+  // A lone empty document (`---` alone) holds as little as an empty text.
+  const documentCount = docs.length === 1 && emptyDocuments === 1 ? 0 : docs.length;
+  return { leaves: inSopsOrder(text, leaves, anchors), metadata, metadataSpans, documentCount, ...(unsupported ? { unsupported } : {}) };
 }
 
 /**

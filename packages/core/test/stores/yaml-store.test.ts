@@ -61,6 +61,9 @@ describe("YAML: constructs SOPS reads differently", () => {
     expect(isHushError(refused) && refused.message).toBe("an empty mapping ({}) as one document of several (line 3) cannot be written to read back as itself: leave that document empty (the --- alone) or give it a key");
     const lone = await enc("# c\n---\n").catch((e: unknown) => e);
     expect(isHushError(lone) && lone.code).toBe("NO_DOCUMENT");
+    // Decrypting it says what decrypting an empty file says.
+    const decrypted = await dec("---\n").catch((e: unknown) => e);
+    expect(isHushError(decrypted) && decrypted.code).toBe("METADATA_MISSING");
   });
 
   it("an empty mapping ({}) is written as its metadata block alone, as SOPS writes it, and decrypts to {}", async () => {
