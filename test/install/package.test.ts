@@ -78,6 +78,29 @@ describe("the hush-secrets package", () => {
     const preloaded = run(process.execPath, ["--import", "hush-secrets/config", "-e", 'process.stdout.write(process.env.API_TOKEN ?? "unset")'], { cwd: app, env: keyed });
     expect(preloaded.stdout, preloaded.stderr).toBe("tok-Rq71");
 
+    // CommonJS: `node -r` (dotenv's habit) and `require` wait for the loader (in a worker thread).
+    const required = run(process.execPath, ["-r", "hush-secrets/config", "-e", 'process.stdout.write(process.env.API_TOKEN ?? "unset")'], { cwd: app, env: keyed });
+    expect(required.stdout, required.stderr).toBe("tok-Rq71");
+    writeFileSync(join(app, "main.cjs"), 'require("hush-secrets/config");\nprocess.stdout.write(process.env.API_TOKEN ?? "unset");\n');
+    const requiredInCode = run(process.execPath, ["main.cjs"], { cwd: app, env: keyed });
+    expect(requiredInCode.stdout, requiredInCode.stderr).toBe("tok-Rq71");
+    // A variable already set wins unless HUSH_ENV_OVERRIDE=1, as for --import.
+    expect(run(process.execPath, ["main.cjs"], { cwd: app, env: { ...keyed, API_TOKEN: "mine" } }).stdout).toBe("mine");
+    expect(run(process.execPath, ["main.cjs"], { cwd: app, env: { ...keyed, API_TOKEN: "mine", HUSH_ENV_OVERRIDE: "1" } }).stdout).toBe("tok-Rq71");
+    // Through NODE_OPTIONS the preload reaches the program's worker threads too: they inherit the
+    // loaded environment and do not load (or start a loader of their own) again.
+    writeFileSync(
+      join(app, "threads.cjs"),
+      'const { Worker } = require("node:worker_threads");\nnew Worker("process.stdout.write(\\"worker:\\" + process.env.API_TOKEN)", { eval: true }).on("exit", () => process.stdout.write(" main:" + process.env.API_TOKEN));\n',
+    );
+    const threads = run(process.execPath, ["threads.cjs"], { cwd: app, env: { ...keyed, NODE_OPTIONS: "-r hush-secrets/config" }, timeoutMs: 30_000 });
+    expect(threads.stdout, threads.stderr).toBe("worker:tok-Rq71 main:tok-Rq71");
+    // No key: the one line naming the file and hush's status (128), and the program never runs.
+    const keyless = run(process.execPath, ["main.cjs"], { cwd: app, env: { ...env, SOPS_AGE_KEY_FILE: join(app, "missing-key.txt") } });
+    expect(keyless.stdout).toBe("");
+    expect(keyless.stderr).toMatch(/^hush: \.env\.enc: [^\n]*\n$/);
+    expect(keyless.status).toBe(128);
+
     // TypeScript sees the package's declarations: a correct use type-checks, a wrong one does not.
     writeFileSync(
       join(app, "typed.ts"),
@@ -89,6 +112,11 @@ describe("the hush-secrets package", () => {
     const good = tsc("typed.ts");
     expect(good.stdout + good.stderr).toBe("");
     expect(good.status).toBe(0);
+    // A CommonJS module (`.cts`) requires the loader with its own declarations.
+    writeFileSync(join(app, "typed.cts"), 'import "hush-secrets/config";\nimport { loadEnv } from "hush-secrets";\nexport const load: typeof loadEnv = loadEnv;\n');
+    const goodCommonJs = tsc("typed.cts");
+    expect(goodCommonJs.stdout + goodCommonJs.stderr).toBe("");
+    expect(goodCommonJs.status).toBe(0);
     const bad = tsc("wrong.ts");
     expect(bad.status).not.toBe(0);
     expect(bad.stdout).toMatch(/wrong\.ts\(2,\d+\): error TS2322: Type 'number' is not assignable/);

@@ -10,7 +10,9 @@
  * loader's. The raw `node --import … -e 0` figure is reported too, and so is what the loader adds
  * to a service-like application that loads node:crypto and node:https itself (web servers, HTTP
  * clients and database drivers do): there the loader's use of node:crypto costs nothing more.
- * The goal is taken on the empty application, the case least favourable to the loader.
+ * The goal is taken on the empty application, the case least favourable to the loader. What
+ * `node -r hush-secrets/config` (CommonJS, which waits for the loader in a worker thread) adds to
+ * an empty CommonJS application is reported beside it.
  */
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -31,6 +33,9 @@ export function runLoaderBench({ node, hush, env, scratch, encFile, runs, fmtMs,
   writeFileSync(serviceApp, 'import "node:crypto";\nimport "node:https";\nexport {};\n');
   // The loader of the package that ships (hush-secrets/config), next to the `hush` it is compared with.
   const loaderModule = join(dirname(hush), "..", "dist", "config.mjs");
+  const requiredLoader = join(dirname(hush), "..", "dist", "config.cjs");
+  const commonJsApp = join(scratch, "loader-bench-app.cjs");
+  writeFileSync(commonJsApp, "");
   const loaderEnv = { ...env, HUSH_ENV_FILE: encFile };
   const benches = [
     { command: [node, "-e", "0"], env, cwd },
@@ -40,8 +45,10 @@ export function runLoaderBench({ node, hush, env, scratch, encFile, runs, fmtMs,
     { command: [node, hush, "decrypt", encFile], env, cwd },
     { command: [node, serviceApp], env, cwd },
     { command: [node, "--import", loaderModule, serviceApp], env: loaderEnv, cwd },
+    { command: [node, commonJsApp], env, cwd },
+    { command: [node, "-r", requiredLoader, commonJsApp], env: loaderEnv, cwd },
   ];
-  const [base, bareApp, appWithLoader, loaderRaw, decrypt, bareService, serviceWithLoader] = measureRounds(benches, { runs, scratch });
+  const [base, bareApp, appWithLoader, loaderRaw, decrypt, bareService, serviceWithLoader, bareCommonJs, commonJsWithLoader] = measureRounds(benches, { runs, scratch });
   const addedTo = (m, baseline) => median(m.samples.map((s, i) => s.ms - baseline.samples[i].ms));
   const loaderAdded = addedTo(appWithLoader, bareApp);
   const decryptAdded = addedTo(decrypt, base);
@@ -60,6 +67,7 @@ export function runLoaderBench({ node, hush, env, scratch, encFile, runs, fmtMs,
     `| hush decrypt | ${fmtMs(decrypt.ms)} | node -e 0 | ${fmtMs(decryptAdded)} |`,
     `| node service-app.mjs (imports node:crypto and node:https) | ${fmtMs(bareService.ms)} | node -e 0 | ${fmtMs(addedTo(bareService, base))} |`,
     `| node --import hush-secrets/config service-app.mjs | ${fmtMs(serviceWithLoader.ms)} | node service-app.mjs | ${fmtMs(addedTo(serviceWithLoader, bareService))} |`,
+    `| node -r hush-secrets/config app.cjs (a worker thread) | ${fmtMs(commonJsWithLoader.ms)} | node app.cjs (an empty CommonJS module) | ${fmtMs(addedTo(commonJsWithLoader, bareCommonJs))} |`,
   ];
   const goal = {
     name: "loader adds ≤ 1× (hush decrypt − node -e 0)",
@@ -79,6 +87,7 @@ export function runLoaderBench({ node, hush, env, scratch, encFile, runs, fmtMs,
       loaderAddedMs: loaderAdded,
       decryptAddedMs: decryptAdded,
       serviceLoaderAddedMs: addedTo(serviceWithLoader, bareService),
+      requiredLoaderAddedMs: addedTo(commonJsWithLoader, bareCommonJs),
     },
   };
 }

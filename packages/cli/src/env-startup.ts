@@ -1,6 +1,22 @@
-import { isHushError, printable } from "@hush/core";
-import { exitCodeFor } from "./exit-codes.ts";
+import { printable } from "@hush/core";
+import { exitCodeOfError } from "./exit-codes.ts";
 import { loadEnv } from "./load-env.ts";
+
+/** Why the files could not be loaded: the line to print after `hush: ` and the exit status. */
+export interface StartupFailure {
+  readonly status: number;
+  readonly message: string;
+}
+
+/** HUSH_ENV_OVERRIDE, the entry module's only option besides HUSH_ENV_FILE. */
+function overrideRequested(env: Readonly<Record<string, string | undefined>>): boolean {
+  const override = env["HUSH_ENV_OVERRIDE"];
+  return override === "1" || override === "true";
+}
+
+function failureOf(err: unknown): StartupFailure {
+  return { status: exitCodeOfError(err), message: printable(err instanceof Error ? err.message : String(err), 4000) };
+}
 
 /**
  * What `import "@hush/cli/config"` does (see env-config.ts), as a function, so that a bundled
@@ -9,11 +25,29 @@ import { loadEnv } from "./load-env.ts";
  * exits with hush's status for that error.
  */
 export async function loadEnvAtStartup(): Promise<void> {
-  const override = process.env["HUSH_ENV_OVERRIDE"];
   try {
-    await loadEnv({ override: override === "1" || override === "true" });
+    await loadEnv({ override: overrideRequested(process.env) });
   } catch (err) {
-    process.stderr.write(`hush: ${printable(err instanceof Error ? err.message : String(err), 4000)}\n`);
-    process.exit(isHushError(err) ? exitCodeFor(err.code) : 1);
+    const failure = failureOf(err);
+    process.stderr.write(`hush: ${failure.message}\n`);
+    process.exit(failure.status);
+  }
+}
+
+/**
+ * For `require("hush-secrets/config")` and `node -r hush-secrets/config`: CommonJS cannot wait for
+ * the decryption, so the requiring thread runs this in a worker thread and blocks until it
+ * answers (the bundle's config.cjs). Loads the files into `env` (the worker's copy of the
+ * environment) as {@link loadEnvAtStartup} does and gives back the variables to set, in order,
+ * or the failure for the requiring thread to print. Never throws.
+ */
+export async function loadEnvForRequiringThread(
+  env: Record<string, string | undefined> = process.env,
+): Promise<{ readonly vars: ReadonlyArray<readonly [string, string]> } | StartupFailure> {
+  try {
+    const { set } = await loadEnv({ env, override: overrideRequested(env) });
+    return { vars: set.map((name) => [name, env[name] ?? ""] as const) };
+  } catch (err) {
+    return failureOf(err);
   }
 }

@@ -124,7 +124,12 @@ function entryPoints() {
       // The env loader must finish before the program's own modules run, so it awaits at top
       // level, which CommonJS cannot: the subpath is a small ES module around its CommonJS body.
       entries["env-startup"] = join(packagesDir, "cli", "src", "env-startup.ts");
-      exportsMap[subpath] = { types: "./types/config.d.mts", default: "./dist/config.mjs" };
+      // `require` (and `node -r`) gets a CommonJS file that waits for the loader in a worker
+      // thread (build/config-require.cjs).
+      exportsMap[subpath] = {
+        import: { types: "./types/config.d.mts", default: "./dist/config.mjs" },
+        require: { types: "./types/config.d.cts", default: "./dist/config.cjs" },
+      };
       continue;
     }
     entries[m[1]] = join(packagesDir, "cli", "src", `${m[1]}.ts`);
@@ -133,6 +138,21 @@ function entryPoints() {
   exportsMap["./package.json"] = "./package.json";
   return { entries, exportsMap };
 }
+
+/** How config-worker.cjs ends: the protocol config-require.cjs waits on. */
+const REQUIRING_THREAD_ANSWER = `(async () => {
+  const { workerData } = builtin("node:worker_threads");
+  let answer;
+  try {
+    answer = await load("env-startup.cjs").loadEnvForRequiringThread();
+  } catch (err) {
+    answer = { status: 1, message: \`cannot start the env loader: \${err instanceof Error ? err.message : String(err)}\` };
+  }
+  saveCaches();
+  workerData.port.postMessage(answer);
+  Atomics.store(workerData.answered, 0, 1);
+  Atomics.notify(workerData.answered, 0);
+})();`;
 
 async function main() {
   rmSync(out, { recursive: true, force: true });
@@ -213,6 +233,18 @@ async function main() {
       start: 'await load("env-startup.cjs").loadEnvAtStartup();',
     });
     writeFileSync(join(out, "dist", "config.mjs"), envLauncher.replace(/^#!.*\n"use strict";\n/, ""));
+    // The same loader in the worker thread that config.cjs starts and waits for: it answers on
+    // every path, even when the bundle fails to load, since the requiring thread blocks until it
+    // does; the code it compiled is cached before it answers (the program may end before the
+    // worker would reach its exit).
+    const workerLauncher = launcherFor({
+      profiled: false,
+      hotPacksOf: "env-startup.js",
+      dist: "__dirname",
+      start: REQUIRING_THREAD_ANSWER,
+    });
+    writeFileSync(join(out, "dist", "config-worker.cjs"), workerLauncher.replace(/^#!.*\n/, ""));
+    copyFileSync(join(here, "config-require.cjs"), join(out, "dist", "config.cjs"));
   }
 
   const manifest = {
