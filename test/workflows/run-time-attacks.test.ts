@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
@@ -241,6 +241,58 @@ describe("hush exec-env: variables that make common deploy tools run other progr
     const allowed = k.hush(["exec-env", "--allow-env", "TF_CLI_ARGS_version", f, "--", "terraform", "version"], { env });
     expect(allowed.status, allowed.stderr).toBe(0);
     expect(JSON.parse(allowed.stdout)).toHaveProperty("terraform_version");
+  });
+});
+
+describe("hush exec-env: Google credential configuration that names a program", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+    // An external account whose subject token comes from a program: Google's libraries (gcloud's
+    // Python, Node, Go, Java) run it when GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1, to get a
+    // token, before any network call. A branch can commit this file next to the encrypted one.
+    const external = {
+      type: "external_account",
+      audience: "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/p",
+      subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+      token_url: "https://sts.googleapis.com/v1/token",
+      credential_source: { executable: { command: `/usr/bin/touch ${k.path("started")}`, timeout_millis: 5000 } },
+    };
+    writeFileSync(k.path("gcp.json"), JSON.stringify(external));
+  });
+  afterAll(() => k.cleanup());
+
+  /** `gcloud ARGS` through `hush exec-env FLAGS FILE`, with a gcloud configuration of the test's own. */
+  function gcloud(flags: readonly string[], file: string, args: readonly string[]): { status: number; stdout: string; stderr: string } {
+    const r = k.hush(["exec-env", ...flags, file, "--", "gcloud", ...args], { env: { CLOUDSDK_CONFIG: k.path("gcloud-config"), CLOUDSDK_CORE_DISABLE_PROMPTS: "1" } });
+    if (r.stderr.includes("cannot run gcloud")) throw new Error("this test needs gcloud on PATH (https://cloud.google.com/sdk/docs/install)");
+    return r;
+  }
+
+  it("GOOGLE_APPLICATION_CREDENTIALS and GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES are refused: the program never runs", () => {
+    const names = ["GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES"];
+    const f = encryptFile(k, "adc.env", `GOOGLE_APPLICATION_CREDENTIALS=gcp.json\nGOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1\nAPI_TOKEN=${TOKEN}\n`);
+    const args = ["auth", "application-default", "print-access-token"];
+    const r = gcloud([], f, args);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    for (const name of names) expect(r.stderr).toContain(`--allow-env ${name}`);
+    expect(r.stderr).not.toMatch(/gcp\.json|tok-/);
+    expect(existsSync(k.path("started"))).toBe(false);
+    // What the refusal prevents: allowed, gcloud runs the program the credential file names.
+    gcloud(names.flatMap((n) => ["--allow-env", n]), f, args);
+    expect(existsSync(k.path("started"))).toBe(true);
+    rmSync(k.path("started"));
+  });
+
+  it("gcloud's own credential settings (CLOUDSDK_AUTH_*: the credential file, the token endpoint) are refused too", () => {
+    const f = encryptFile(k, "gcloud.env", `CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE=gcp.json\nCLOUDSDK_AUTH_TOKEN_HOST=https://tokens.example.net/token\nAPI_TOKEN=${TOKEN}\n`);
+    const r = gcloud([], f, ["auth", "print-access-token"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--allow-env CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE --allow-env CLOUDSDK_AUTH_TOKEN_HOST");
+    expect(r.stderr).not.toMatch(/example\.net|tok-/);
+    expect(existsSync(k.path("started"))).toBe(false);
   });
 });
 

@@ -137,7 +137,7 @@ const FAMILIES: readonly EnvFamily[] = [
     // compiler flags (CGO_CFLAGS=-wrapper prog); where modules come from and whether their
     // checksums are checked (GOPROXY, GOSUMDB, GONOSUMDB, GOINSECURE…), a go.work file, and the
     // caches and paths whose contents are built and run (GOCACHE, GOMODCACHE, GOPATH). Not the
-    // whole GO prefix: GOOGLE_APPLICATION_CREDENTIALS and the like are ordinary settings.
+    // whole GO prefix: GOOGLE_CLOUD_PROJECT and the like are ordinary settings.
     why: "makes the Go tool run other programs or build modules of the file's choosing",
     names: ["GOFLAGS", "GOROOT", "GOTOOLCHAIN", "GOENV", "GOPROXY", "GONOPROXY", "GOSUMDB", "GONOSUMDB", "GONOSUMCHECK", "GOINSECURE", "GOPRIVATE", "GOWORK", "GOCACHE", "GOMODCACHE", "GOPATH", "GOBIN", "GOEXPERIMENT", "GODEBUG"],
     prefixes: ["CGO_"],
@@ -215,9 +215,42 @@ const FAMILIES: readonly EnvFamily[] = [
     // POETRY_HTTP_BASIC_* and POETRY_PYPI_TOKEN_* credentials), the index pipenv installs from.
     // gcloud's and az's configuration directories; az loads its extensions, Python code, from
     // AZURE_EXTENSION_DIR. XDG_CACHE_HOME holds compiled code programs run unchecked: the bundled
-    // hush's V8 code cache, pre-commit's hook environments, built wheels.
-    names: ["XDG_CACHE_HOME", "HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "KUBECONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "CURL_HOME", "WGETRC", "NETRC", "DOCKER_CONFIG", "GNUPGHOME", "POETRY_CONFIG_DIR", "POETRY_HOME", "PIPENV_PYPI_MIRROR", "CLOUDSDK_CONFIG", "AZURE_CONFIG_DIR", "AZURE_EXTENSION_DIR"],
+    // hush's V8 code cache, pre-commit's hook environments, built wheels. A Google credential file
+    // (GOOGLE_APPLICATION_CREDENTIALS, gcloud's CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE) can be an
+    // external account whose token comes from a program it names, which Google's libraries run;
+    // the Vault CLI's configuration names a token helper it runs for every command.
+    names: [
+      "XDG_CACHE_HOME",
+      "HOME",
+      "XDG_CONFIG_HOME",
+      "XDG_CONFIG_DIRS",
+      "KUBECONFIG",
+      "AWS_CONFIG_FILE",
+      "AWS_SHARED_CREDENTIALS_FILE",
+      "CURL_HOME",
+      "WGETRC",
+      "NETRC",
+      "DOCKER_CONFIG",
+      "GNUPGHOME",
+      "POETRY_CONFIG_DIR",
+      "POETRY_HOME",
+      "PIPENV_PYPI_MIRROR",
+      "CLOUDSDK_CONFIG",
+      "AZURE_CONFIG_DIR",
+      "AZURE_EXTENSION_DIR",
+      "GOOGLE_APPLICATION_CREDENTIALS",
+      "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE",
+      "VAULT_CONFIG_PATH",
+    ],
     prefixes: ["PIP_", "UV_", "POETRY_REPOSITORIES_"],
+  },
+  {
+    // Google's libraries and gcloud run the program an external account credential names only
+    // when this is 1: set by a file, the credential a file also names (or GOOGLE_CREDENTIALS, a
+    // secret that passes) runs the file's program.
+    why: "lets programs run the commands their credential configuration names",
+    names: ["GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES"],
+    prefixes: [],
   },
   {
     // A proxy sees every plain-HTTP request and the host of every CONNECT; an endpoint or daemon
@@ -231,7 +264,9 @@ const FAMILIES: readonly EnvFamily[] = [
     // client secret and certificate assertions go to AZURE_AUTHORITY_HOST, App Service's identity
     // header to IDENTITY_ENDPOINT (MSI_ENDPOINT before it), managed-identity and GCE tokens come
     // from the metadata address; OpenBao's token goes to BAO_ADDR, Vault's through its proxy
-    // settings; gcloud sends its token to an endpoint override or through its proxy.
+    // settings; gcloud sends its token to an endpoint override or through its proxy, and its
+    // refresh token and client secret to its auth settings' token endpoint (CLOUDSDK_AUTH_*: the
+    // token and authorization hosts, TLS validation, where its credential or token is read).
     why: "sends your cloud credentials to, or takes tokens from, a server of the file's choosing",
     names: [
       "AZURE_AUTHORITY_HOST",
@@ -247,7 +282,7 @@ const FAMILIES: readonly EnvFamily[] = [
       "VAULT_PROXY_ADDR",
       "VAULT_HTTP_PROXY",
     ],
-    prefixes: ["CLOUDSDK_API_ENDPOINT_OVERRIDES_", "CLOUDSDK_PROXY_"],
+    prefixes: ["CLOUDSDK_API_ENDPOINT_OVERRIDES_", "CLOUDSDK_PROXY_", "CLOUDSDK_AUTH_"],
   },
   {
     // TLS libraries append every session's keys to this file: the traffic can be read later.
@@ -258,7 +293,7 @@ const FAMILIES: readonly EnvFamily[] = [
   {
     // The command's connections, and the secrets it sends over them, could be intercepted.
     why: "changes which TLS certificates programs trust",
-    names: ["SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_SKIP_VERIFY", "VAULT_TLS_SERVER_NAME"],
+    names: ["SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_SKIP_VERIFY", "VAULT_TLS_SERVER_NAME"],
     prefixes: [],
   },
 ];
