@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
@@ -293,6 +293,50 @@ describe("hush exec-env: Google credential configuration that names a program", 
     expect(r.stderr).toContain("--allow-env CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE --allow-env CLOUDSDK_AUTH_TOKEN_HOST");
     expect(r.stderr).not.toMatch(/example\.net|tok-/);
     expect(existsSync(k.path("started"))).toBe(false);
+  });
+});
+
+describe("hush exec-env: what wrapper scripts hand to the interpreter they start", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("gcloud's interpreter arguments (CLOUDSDK_PYTHON_ARGS: -c code) are refused, as its interpreter is", () => {
+    const code = `-c__import__('os').system('touch\${IFS}${k.path("started")}')`;
+    const f = encryptFile(k, "gcloud-args.yaml", `CLOUDSDK_PYTHON_ARGS: "${code}"\nAPI_TOKEN: ${TOKEN}\n`);
+    const env = { CLOUDSDK_CONFIG: k.path("gcloud-config"), CLOUDSDK_CORE_DISABLE_PROMPTS: "1" };
+    const r = k.hush(["exec-env", f, "--", "gcloud", "version"], { env });
+    if (r.stderr.includes("cannot run gcloud")) throw new Error("this test needs gcloud on PATH (https://cloud.google.com/sdk/docs/install)");
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--allow-env CLOUDSDK_PYTHON_ARGS");
+    expect(existsSync(k.path("started"))).toBe(false);
+    // What the refusal prevents: gcloud's wrapper passes the variable to Python, which runs it.
+    k.hush(["exec-env", "--allow-env", "CLOUDSDK_PYTHON_ARGS", f, "--", "gcloud", "version"], { env });
+    expect(existsSync(k.path("started"))).toBe(true);
+    rmSync(k.path("started"));
+  });
+
+  it("pyenv's hook path is refused: every command its shims run (python3, pip, aws) would source the file's scripts", () => {
+    const root = spawnSync("pyenv", ["root"], { encoding: "utf8" });
+    if (root.status !== 0) throw new Error("this test needs pyenv on PATH (https://github.com/pyenv/pyenv#installation)");
+    const python = `${root.stdout.trim()}/shims/python3`;
+    // A relative path: the hooks a branch commits next to the encrypted file.
+    mkdirSync(k.path("hooks/exec"), { recursive: true });
+    writeFileSync(k.path("hooks/exec/run.bash"), `touch ${k.path("started")}\n`);
+    const f = encryptFile(k, "pyenv.env", `PYENV_HOOK_PATH=hooks\nAPI_TOKEN=${TOKEN}\n`);
+    const r = k.hush(["exec-env", f, "--", python, "-c", "print('ran')"], { env: { HOME: process.env["HOME"] ?? "/root" } });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--allow-env PYENV_HOOK_PATH");
+    expect(existsSync(k.path("started"))).toBe(false);
+    const allowed = k.hush(["exec-env", "--allow-env", "PYENV_HOOK_PATH", f, "--", python, "-c", "print('ran')"], { env: { HOME: process.env["HOME"] ?? "/root" } });
+    expect(allowed.stdout).toBe("ran\n");
+    expect(existsSync(k.path("started"))).toBe(true);
+    rmSync(k.path("started"));
   });
 });
 

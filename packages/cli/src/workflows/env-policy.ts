@@ -181,10 +181,20 @@ const FAMILIES: readonly EnvFamily[] = [
     // MAKEFILES names makefiles make reads before the project's own. rsync runs RSYNC_RSH as its
     // remote shell and RSYNC_CONNECT_PROG to reach a daemon (a deploy's `rsync -a dist/ host:`),
     // Subversion and CVS their SVN_SSH and CVS_RSH; `kubectl diff` runs KUBECTL_EXTERNAL_DIFF,
-    // `kubectl edit` KUBE_EDITOR; gcloud is a Python program run by CLOUDSDK_PYTHON; node-gyp
-    // (`npm ci` with native modules) runs NODE_GYP_FORCE_PYTHON.
-    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH", "KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "CLOUDSDK_PYTHON", "NODE_GYP_FORCE_PYTHON"],
-    prefixes: [],
+    // `kubectl edit` KUBE_EDITOR; gcloud is a Python program run by CLOUDSDK_PYTHON with the
+    // arguments in CLOUDSDK_PYTHON_ARGS (`-c` runs code), gsutil and bq by their own interpreters;
+    // node-gyp (`npm ci` with native modules) runs NODE_GYP_FORCE_PYTHON.
+    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH", "KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "NODE_GYP_FORCE_PYTHON"],
+    prefixes: ["CLOUDSDK_PYTHON"],
+  },
+  {
+    // A version manager's shims stand for python, pip, ruby, node, aws…: pyenv and rbenv (and
+    // their kin) source every script in their *_HOOK_PATH before running the program, and take
+    // the program from their root; asdf sources its plugins' scripts from ASDF_DATA_DIR, mise
+    // runs the scripts its configuration sources. A relative path names the repository's files.
+    why: "makes a version manager's shims run scripts or programs of the file's choosing",
+    names: [],
+    prefixes: ["PYENV_", "RBENV_", "NODENV_", "GOENV_", "JENV_", "PLENV_", "PHPENV_", "LUAENV_", "ASDF_", "MISE_"],
   },
   {
     // The command's own sops or hush (a deploy script decrypting another file, an app using the

@@ -47,6 +47,15 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses what wrapper scripts and version managers' shims pass to the interpreter or run (gcloud's Python arguments, pyenv's hooks)", () => {
+    for (const name of ["CLOUDSDK_PYTHON", "CLOUDSDK_PYTHON_ARGS", "CLOUDSDK_PYTHON_SITEPACKAGES", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "PYENV_HOOK_PATH", "PYENV_ROOT", "RBENV_HOOK_PATH", "NODENV_HOOK_PATH", "GOENV_HOOK_PATH", "ASDF_DATA_DIR", "MISE_DATA_DIR"]) {
+      expect(startupVariableReason(name), name).toBeDefined();
+    }
+    for (const name of ["CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT", "NODE_ENV", "RAILS_ENV"]) {
+      expect(startupVariableReason(name), name).toBeUndefined();
+    }
+  });
+
   it("lets ordinary secrets and settings through", () => {
     for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "API_KEY", "LESSONS_URL", "PORT", "LANG", "TZ", "USER", "GOOGLE_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "MIX_ENV", "TF_VAR_region", "POETRY_HTTP_BASIC_INTERNAL_PASSWORD", "POETRY_PYPI_TOKEN_PYPI", "BUNDLE_GEMS__EXAMPLE__COM", "ERLANG_COOKIE"]) {
       expect(startupVariableReason(name), name).toBeUndefined();
