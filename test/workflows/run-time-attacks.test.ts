@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
@@ -337,6 +339,55 @@ describe("hush exec-env: what wrapper scripts hand to the interpreter they start
     expect(allowed.stdout).toBe("ran\n");
     expect(existsSync(k.path("started"))).toBe(true);
     rmSync(k.path("started"));
+  });
+});
+
+describe("hush exec-env: where rustup downloads the toolchain cargo runs", () => {
+  let k: KeyedDir;
+  let server: Server;
+  let asked: string[];
+  beforeAll(async () => {
+    k = keyedDir();
+    asked = [];
+    server = createServer((req, res) => {
+      asked.push(req.url ?? "");
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    // The repository pins a toolchain that is not installed, as a branch can.
+    mkdirSync(k.path("crate"));
+    writeFileSync(k.path("crate/rust-toolchain.toml"), '[toolchain]\nchannel = "1.70.0"\n');
+  });
+  afterAll(async () => {
+    await new Promise((done) => server.close(done));
+    k.cleanup();
+  });
+
+  /** `hush exec-env ARGS` in the crate, without blocking this process (the server answers meanwhile). */
+  function hushInCrate(args: readonly string[]): Promise<{ status: number; stderr: string }> {
+    const child = spawn(process.execPath, [CLI_JS, ...args], {
+      cwd: k.path("crate"),
+      // rustup's own installation is found from the real HOME.
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: process.env["HOME"] ?? "/root", LANG: "C", ...k.env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    return new Promise((done) => child.on("close", (code) => done({ status: code ?? 128, stderr })));
+  }
+
+  it("RUSTUP_DIST_SERVER and RUSTUP_AUTO_INSTALL are refused: cargo never fetches a toolchain from the file's server", async () => {
+    const address = server.address() as AddressInfo;
+    const f = encryptFile(k, "rust.env", `RUSTUP_DIST_SERVER=http://127.0.0.1:${address.port}\nRUSTUP_AUTO_INSTALL=1\nAPI_TOKEN=${TOKEN}\n`);
+    const r = await hushInCrate(["exec-env", f, "--", "cargo", "--version"]);
+    if (r.stderr.includes("cannot run cargo")) throw new Error("this test needs rustup's cargo on PATH (https://rustup.rs)");
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--allow-env RUSTUP_DIST_SERVER --allow-env RUSTUP_AUTO_INSTALL");
+    expect(asked).toEqual([]);
+    // What the refusal prevents: allowed, rustup asks the file's server for the toolchain it would run.
+    await hushInCrate(["exec-env", "--allow-env", "RUSTUP_DIST_SERVER", "--allow-env", "RUSTUP_AUTO_INSTALL", f, "--", "cargo", "--version"]);
+    expect(asked.some((path) => path.startsWith("/dist/"))).toBe(true);
   });
 });
 

@@ -120,10 +120,13 @@ const FAMILIES: readonly EnvFamily[] = [
   },
   {
     // RUSTC_WRAPPER runs a program for every compilation; CARGO_* sets any cargo configuration
-    // (CARGO_TARGET_<triple>_RUNNER, CARGO_BUILD_RUSTC_WRAPPER, CARGO_HOME's config.toml).
+    // (CARGO_TARGET_<triple>_RUNNER, CARGO_BUILD_RUSTC_WRAPPER, CARGO_HOME's config.toml);
+    // RUSTUP_* picks the toolchain cargo runs, and where rustup downloads one a repository's
+    // rust-toolchain.toml pins (RUSTUP_DIST_SERVER, with RUSTUP_AUTO_INSTALL), checked only
+    // against hashes from that same server.
     why: "makes cargo or rustc run other programs",
-    names: ["RUSTC", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "RUSTDOC", "RUSTFLAGS", "RUSTDOCFLAGS", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"],
-    prefixes: ["CARGO_"],
+    names: ["RUSTC", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "RUSTDOC", "RUSTFLAGS", "RUSTDOCFLAGS"],
+    prefixes: ["CARGO_", "RUSTUP_"],
   },
   {
     // OPENSSL_CONF can load a provider or engine module (a shared object) into any program
