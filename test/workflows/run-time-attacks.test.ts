@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
@@ -388,6 +389,54 @@ describe("hush exec-env: where rustup downloads the toolchain cargo runs", () =>
     // What the refusal prevents: allowed, rustup asks the file's server for the toolchain it would run.
     await hushInCrate(["exec-env", "--allow-env", "RUSTUP_DIST_SERVER", "--allow-env", "RUSTUP_AUTO_INSTALL", f, "--", "cargo", "--version"]);
     expect(asked.some((path) => path.startsWith("/dist/"))).toBe(true);
+  });
+});
+
+describe("hush exec-env: psql's start-up file, in a deploy that runs psql with the file's DATABASE_URL", () => {
+  let k: KeyedDir;
+  let data: string;
+  let socketDir: string;
+  /** Runs a PostgreSQL program as the `postgres` user when this is root (the server refuses root). */
+  function asServerUser(argv: readonly string[]): { status: number | null; stderr: string } {
+    const [cmd, ...args] = process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...argv] : argv;
+    const r = spawnSync(cmd!, args, { encoding: "utf8", timeout: 60_000 });
+    return { status: r.error === undefined ? r.status : null, stderr: r.stderr ?? r.error?.message ?? "" };
+  }
+  beforeAll(() => {
+    k = keyedDir();
+    // A server on a Unix socket in a directory of its own, trusting local connections; the
+    // server's user only passes through the test's directory.
+    chmodSync(k.dir, 0o711);
+    socketDir = k.path("pg");
+    mkdirSync(socketDir, { mode: 0o777 });
+    chmodSync(socketDir, 0o777);
+    data = join(socketDir, "data");
+    const init = asServerUser(["initdb", "-D", data, "-A", "trust", "-U", "postgres"]);
+    if (init.status !== 0) throw new Error(`this test needs PostgreSQL's initdb and pg_ctl on PATH: ${init.stderr}`);
+    const start = asServerUser(["pg_ctl", "-D", data, "-w", "-o", `-k ${socketDir} -c listen_addresses=`, "-l", join(socketDir, "log"), "start"]);
+    if (start.status !== 0) throw new Error(`PostgreSQL did not start: ${start.stderr}`);
+    // The branch's start-up file, next to the encrypted one: `\!` runs a shell command.
+    writeFileSync(k.path("deploy.psqlrc"), `\\! touch ${k.path("started")}\n`);
+  }, 90_000);
+  afterAll(() => {
+    asServerUser(["pg_ctl", "-D", data, "-m", "immediate", "stop"]);
+    k.cleanup();
+  });
+
+  it("PSQLRC is refused: the shell command in it never runs", () => {
+    const f = encryptFile(k, "db.env", `DATABASE_URL=postgresql://postgres@/postgres?host=${socketDir}\nPSQLRC=deploy.psqlrc\n`);
+    const argv = ["--", "/bin/sh", "-c", 'psql "$DATABASE_URL" -c "select 1"'];
+    const r = k.hush(["exec-env", f, ...argv]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--allow-env PSQLRC");
+    expect(r.stderr).not.toMatch(/postgresql:|psqlrc/);
+    expect(existsSync(k.path("started"))).toBe(false);
+    // What the refusal prevents: psql runs the file before the query, though given -c.
+    const allowed = k.hush(["exec-env", "--allow-env", "PSQLRC", f, ...argv]);
+    expect(allowed.status, allowed.stderr).toBe(0);
+    expect(existsSync(k.path("started"))).toBe(true);
   });
 });
 

@@ -218,6 +218,13 @@ const FAMILIES: readonly EnvFamily[] = [
     prefixes: [],
   },
   {
+    // psql runs its start-up files (PSQLRC, and `psqlrc` in PGSYSCONFDIR) after connecting, `-c`
+    // or not, and `\!` in them runs a shell command: a deploy's `psql "$DATABASE_URL" -c …`.
+    why: "gives psql start-up commands or programs to run",
+    names: ["PSQLRC", "PGSYSCONFDIR", "PSQL_EDITOR", "PSQL_PAGER"],
+    prefixes: [],
+  },
+  {
     // A configuration directory in the repository can run code: .gitconfig's core.fsmonitor,
     // a kubeconfig's exec credential plugin, AWS's credential_process.
     why: "decides where programs read configuration that can name commands to run",
