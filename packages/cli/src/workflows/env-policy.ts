@@ -275,8 +275,10 @@ const FAMILIES: readonly EnvFamily[] = [
   {
     // A proxy sees every plain-HTTP request and the host of every CONNECT; an endpoint or daemon
     // of the file's choosing receives the requests themselves, signed or with credentials.
+    // AWS_DATA_PATH is where botocore (the aws CLI, boto3) reads service models and endpoint
+    // rules first: a repository's rules send each signed request, session token included, anywhere.
     why: "sends programs' traffic, or their credentials, through a server of the file's choosing",
-    names: ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "GRPC_PROXY", "SOCKS_PROXY", "SOCKS5_SERVER", "RSYNC_PROXY", "DOCKER_HOST", "CONTAINER_HOST", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "VAULT_ADDR", "VAULT_AGENT_ADDR", "CONSUL_HTTP_ADDR", "NOMAD_ADDR"],
+    names: ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "GRPC_PROXY", "SOCKS_PROXY", "SOCKS5_SERVER", "RSYNC_PROXY", "DOCKER_HOST", "CONTAINER_HOST", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "VAULT_ADDR", "VAULT_AGENT_ADDR", "CONSUL_HTTP_ADDR", "NOMAD_ADDR", "AWS_DATA_PATH"],
     prefixes: ["AWS_ENDPOINT_URL"],
   },
   {
