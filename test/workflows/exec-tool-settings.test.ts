@@ -254,3 +254,44 @@ describe("hush exec-env: psql's start-up file, in a deploy that runs psql with t
     expect(existsSync(k.path("started"))).toBe(true);
   });
 });
+
+describe("hush exec-env: Terraform's data directory, which records the state backend", () => {
+  let k: KeyedDir;
+  let server: Server;
+  let asked: string[];
+  const tf = { CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+  beforeAll(async () => {
+    k = keyedDir();
+    asked = [];
+    server = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    // A configuration whose backend is given at `terraform init` (-backend-config), as CI does.
+    mkdirSync(k.path("infra"));
+    writeFileSync(k.path("infra/main.tf"), 'terraform {\n  backend "http" {}\n}\noutput "ok" { value = "1" }\n');
+    // The data directory a branch commits: initialised against the branch's own state server.
+    const init = await hushAsync(k, k.path("infra"), ["exec-env", "--allow-env", "TF_DATA_DIR", encryptFile(k, "init.env", "TF_DATA_DIR=committed-data\n"), "--", "terraform", "init", "-input=false", `-backend-config=address=http://127.0.0.1:${(server.address() as AddressInfo).port}/state`], tf);
+    if (init.stderr.includes("cannot run terraform")) throw new Error("this test needs terraform on PATH (https://developer.hashicorp.com/terraform/install)");
+    if (!existsSync(k.path("infra/committed-data/terraform.tfstate"))) throw new Error(`terraform init failed: ${init.stderr}`);
+    asked.length = 0;
+  }, 60_000);
+  afterAll(async () => {
+    await new Promise((done) => server.close(done));
+    k.cleanup();
+  });
+
+  it("TF_DATA_DIR is refused: terraform never reads or writes the state at the backend the file's directory names", async () => {
+    const f = encryptFile(k, "tf.env", `TF_DATA_DIR=committed-data\nTF_VAR_db_password=${TOKEN}\n`);
+    const r = await hushAsync(k, k.path("infra"), ["exec-env", f, "--", "terraform", "plan", "-input=false"], tf);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--allow-env TF_DATA_DIR");
+    expect(r.stderr).not.toContain("TF_VAR_");
+    expect(asked).toEqual([]);
+    // What the refusal prevents: allowed, plan reads the state from that server (apply writes it there).
+    await hushAsync(k, k.path("infra"), ["exec-env", "--allow-env", "TF_DATA_DIR", f, "--", "terraform", "plan", "-input=false"], tf);
+    expect(asked).toContain("GET /state");
+  });
+});

@@ -158,9 +158,11 @@ const FAMILIES: readonly EnvFamily[] = [
     // dev_overrides): terraform then runs the file author's provider binaries. TF_CLI_ARGS and
     // TF_CLI_ARGS_<command> are arguments added to every command: -plugin-dir (providers from the
     // repository), -backend-config (the state, which holds every secret the configuration
-    // touches, sent to a backend of the file's choosing). TF_VAR_ values are inputs, not settings.
+    // touches, sent to a backend of the file's choosing). TF_DATA_DIR is the directory where
+    // `init` recorded that backend: a committed one sends plan's and apply's state there, no
+    // init asked. TF_VAR_ values are inputs, not settings.
     why: "makes Terraform run providers or take arguments of the file's choosing",
-    names: ["TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG", "TF_PLUGIN_CACHE_DIR"],
+    names: ["TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG", "TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR"],
     prefixes: ["TF_CLI_ARGS"],
   },
   {
