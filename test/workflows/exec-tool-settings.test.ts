@@ -295,3 +295,36 @@ describe("hush exec-env: Terraform's data directory, which records the state bac
     expect(asked).toContain("GET /state");
   });
 });
+
+describe("hush exec-env: the directory Maven reads the project's JVM options from", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+    // A Java agent (code the JVM runs before Maven) and a .mvn/jvm.config that loads it, in a
+    // directory of the repository other than the project's own .mvn.
+    mkdirSync(k.path("tools/.mvn"), { recursive: true });
+    writeFileSync(k.path("tools/Agent.java"), 'public class Agent { public static void premain(String a) throws Exception { new java.io.File(System.getProperty("agent.marker")).createNewFile(); } }\n');
+    writeFileSync(k.path("tools/manifest.txt"), "Premain-Class: Agent\n");
+    const javac = spawnSync("javac", ["Agent.java"], { cwd: k.path("tools"), encoding: "utf8" });
+    const jar = spawnSync("jar", ["cfm", "agent.jar", "manifest.txt", "Agent.class"], { cwd: k.path("tools"), encoding: "utf8" });
+    if (javac.status !== 0 || jar.status !== 0) throw new Error("this test needs a JDK (javac, jar) on PATH");
+    writeFileSync(k.path("tools/.mvn/jvm.config"), `-javaagent:${k.path("tools/agent.jar")} -Dagent.marker=${k.path("started")}\n`);
+  });
+  afterAll(() => k.cleanup());
+
+  it("MAVEN_BASEDIR is refused: mvn never takes JVM options, a Java agent among them, from the file's directory", () => {
+    const f = encryptFile(k, "build.env", `MAVEN_BASEDIR=tools\nMAVEN_REPO_PASSWORD=${TOKEN}\n`);
+    const r = k.hush(["exec-env", f, "--", "mvn", "-v"]);
+    if (r.stderr.includes("cannot run mvn")) throw new Error("this test needs Maven on PATH (https://maven.apache.org/install.html)");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--allow-env MAVEN_BASEDIR");
+    expect(r.stderr).not.toContain("MAVEN_REPO_PASSWORD");
+    expect(existsSync(k.path("started"))).toBe(false);
+    // What the refusal prevents: mvn's launcher reads .mvn/jvm.config there, and the JVM runs the agent.
+    const allowed = k.hush(["exec-env", "--allow-env", "MAVEN_BASEDIR", f, "--", "mvn", "-v"]);
+    expect(allowed.status, allowed.stderr).toBe(0);
+    expect(existsSync(k.path("started"))).toBe(true);
+  });
+});

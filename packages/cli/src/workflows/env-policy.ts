@@ -80,7 +80,9 @@ const FAMILIES: readonly EnvFamily[] = [
   {
     // -javaagent, -XX:OnOutOfMemoryError=cmd, another JVM or class path; .NET profilers and hooks,
     // and the runtime an app starts (DOTNET_ROOT). Gradle runs every script in its user home's
-    // init.d; Maven 3.9 adds MAVEN_ARGS to its arguments (-Dmaven.ext.class.path loads an extension).
+    // init.d; Maven 3.9 adds MAVEN_ARGS to its arguments (-Dmaven.ext.class.path loads an extension),
+    // and takes JVM options (-javaagent) from .mvn/jvm.config in MAVEN_BASEDIR; the Maven Wrapper
+    // downloads Maven from MVNW_REPOURL and runs the copy cached in MAVEN_USER_HOME.
     why: "makes the JVM or .NET load code or options",
     names: [
       "JAVA_TOOL_OPTIONS",
@@ -91,6 +93,9 @@ const FAMILIES: readonly EnvFamily[] = [
       "CLASSPATH",
       "MAVEN_OPTS",
       "MAVEN_ARGS",
+      "MAVEN_BASEDIR",
+      "MAVEN_USER_HOME",
+      "MVNW_REPOURL",
       "GRADLE_OPTS",
       "GRADLE_USER_HOME",
       "SBT_OPTS",
