@@ -328,3 +328,39 @@ describe("hush exec-env: the directory Maven reads the project's JVM options fro
     expect(existsSync(k.path("started"))).toBe(true);
   });
 });
+
+describe("hush exec-env: wget's system-wide start-up file", () => {
+  let k: KeyedDir;
+  let proxy: Server;
+  let seen: string[];
+  beforeAll(async () => {
+    k = keyedDir();
+    seen = [];
+    proxy = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization ?? ""}`);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((done) => proxy.listen(0, "127.0.0.1", done));
+    // A start-up file a branch commits: every request, credentials and all, through its proxy.
+    const address = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/`;
+    writeFileSync(k.path("ci.wgetrc"), `use_proxy = on\nhttp_proxy = ${address}\nhttps_proxy = ${address}\n`);
+  });
+  afterAll(async () => {
+    await new Promise((done) => proxy.close(done));
+    k.cleanup();
+  });
+
+  it("SYSTEM_WGETRC is refused, as WGETRC is: the caller's credentials never go through the file's proxy", async () => {
+    const f = encryptFile(k, "fetch.env", `SYSTEM_WGETRC=ci.wgetrc\nAPI_TOKEN=${TOKEN}\n`);
+    const argv = ["--", "wget", "-q", "--tries=1", "--user=deploy", "--password=caller-password", "--auth-no-challenge", "-O", "/dev/null", "http://artifacts.example.invalid/release.tar.gz"];
+    const r = await hushAsync(k, k.dir, ["exec-env", f, ...argv]);
+    if (r.stderr.includes("cannot run wget")) throw new Error("this test needs GNU wget on PATH");
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--allow-env SYSTEM_WGETRC");
+    expect(seen).toEqual([]);
+    // What the refusal prevents: allowed, wget sends the request and its password to the proxy.
+    await hushAsync(k, k.dir, ["exec-env", "--allow-env", "SYSTEM_WGETRC", f, ...argv]);
+    expect(seen).toEqual([`http://artifacts.example.invalid/release.tar.gz Basic ${Buffer.from("deploy:caller-password").toString("base64")}`]);
+  });
+});

@@ -232,7 +232,8 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     why: "decides where programs read configuration that can name commands to run",
     // AWS_SHARED_CREDENTIALS_FILE's credential_process, curl's .curlrc, pip's configuration (any
     // PIP_ option: the index packages are installed from), Docker's credential helpers, gpg's home
-    // (its gpg.conf and agent), wget and netrc files; uv's settings (indexes, the Python it runs,
+    // (its gpg.conf and agent), wget's start-up files (SYSTEM_WGETRC is read before WGETRC: a
+    // proxy, certificate checks off) and netrc files; uv's settings (indexes, the Python it runs,
     // its configuration file) and Poetry's repositories and configuration directory (not its
     // POETRY_HTTP_BASIC_* and POETRY_PYPI_TOKEN_* credentials), the index pipenv installs from.
     // gcloud's and az's configuration directories; az loads its extensions, Python code, from
@@ -251,6 +252,7 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
       "AWS_SHARED_CREDENTIALS_FILE",
       "CURL_HOME",
       "WGETRC",
+      "SYSTEM_WGETRC",
       "NETRC",
       "DOCKER_CONFIG",
       "GNUPGHOME",

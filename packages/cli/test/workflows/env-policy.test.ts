@@ -48,7 +48,7 @@ describe("exec-env's variable policy", () => {
   });
 
   it("refuses what wrapper scripts and version managers' shims pass to the interpreter or run (gcloud's Python arguments, pyenv's hooks, rustup's download server, psql's start-up file, botocore's endpoint rules)", () => {
-    for (const name of ["CLOUDSDK_PYTHON", "CLOUDSDK_PYTHON_ARGS", "CLOUDSDK_PYTHON_SITEPACKAGES", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "PYENV_HOOK_PATH", "PYENV_ROOT", "RUSTUP_DIST_SERVER", "RUSTUP_UPDATE_ROOT", "RUSTUP_AUTO_INSTALL", "PSQLRC", "PGSYSCONFDIR", "PSQL_PAGER", "AWS_DATA_PATH", "TF_DATA_DIR", "MAVEN_BASEDIR", "MVNW_REPOURL", "MAVEN_USER_HOME", "RBENV_HOOK_PATH", "NODENV_HOOK_PATH", "GOENV_HOOK_PATH", "ASDF_DATA_DIR", "MISE_DATA_DIR"]) {
+    for (const name of ["CLOUDSDK_PYTHON", "CLOUDSDK_PYTHON_ARGS", "CLOUDSDK_PYTHON_SITEPACKAGES", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "PYENV_HOOK_PATH", "PYENV_ROOT", "RUSTUP_DIST_SERVER", "RUSTUP_UPDATE_ROOT", "RUSTUP_AUTO_INSTALL", "PSQLRC", "PGSYSCONFDIR", "PSQL_PAGER", "AWS_DATA_PATH", "TF_DATA_DIR", "MAVEN_BASEDIR", "MVNW_REPOURL", "MAVEN_USER_HOME", "SYSTEM_WGETRC", "RBENV_HOOK_PATH", "NODENV_HOOK_PATH", "GOENV_HOOK_PATH", "ASDF_DATA_DIR", "MISE_DATA_DIR"]) {
       expect(startupVariableReason(name), name).toBeDefined();
     }
     for (const name of ["CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT", "NODE_ENV", "RAILS_ENV", "PGPASSWORD", "PGUSER"]) {
