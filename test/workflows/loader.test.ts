@@ -39,6 +39,7 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     encryptFile(k, "app/evil.env", "NODE_OPTIONS=--require ./x.js\nOK=1\n");
     encryptFile(k, "app/proto.env", "hasOwnProperty=x\ntoString=y\nOK=1\n");
     encryptFile(k, "app/keycmd.env", "SOPS_AGE_KEY_CMD=sh -c 'touch pwned'\nOK=1\n");
+    encryptFile(k, "app/gcp.env", "GOOGLE_APPLICATION_CREDENTIALS=gcp.json\nGOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1\nOK=1\n");
     writeFileSync(
       join(app, "side-effect.mjs"),
       'import "@hush/cli/config";\nconst e = process.env;\nconsole.log(JSON.stringify({ y: e.YAML_SECRET, j: e.JSON_SECRET, d: e.DOTENV_SECRET, n: e.db__password, p: e.db__port, s: e.SHARED, pre: e.PRESET }));\n',
@@ -186,5 +187,12 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(r.stderr).toMatch(/^hush: evil\.env: not loading: the file sets NODE_OPTIONS \(makes Node\.js or its package managers load code or options\).*allowEnv: \["NODE_OPTIONS"\]\n$/);
     const allowed = node(["api.mjs", JSON.stringify({ path: "evil.env", allowEnv: ["NODE_OPTIONS"] })], { HOME: home });
     expect(JSON.parse(allowed.stdout).result.set).toEqual(["NODE_OPTIONS", "OK"]);
+  });
+
+  it("refuses a Google credential file and the switch that lets it name a program, which the application's Google client would run", () => {
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "gcp.env" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^hush: gcp\.env: not loading: the file sets GOOGLE_APPLICATION_CREDENTIALS \(.*\), GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES \(lets programs run the commands their credential configuration names\);.*allowEnv: \["GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES"\]\n$/);
   });
 });

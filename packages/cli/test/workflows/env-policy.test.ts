@@ -35,8 +35,29 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses Google and Vault credential configuration that names a program to run, and gcloud's credential settings", () => {
+    // An external account credential runs the program it names once executables are allowed;
+    // gcloud sends its refresh token to CLOUDSDK_AUTH_TOKEN_HOST; the Vault CLI runs its token helper.
+    for (const name of ["GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", "CLOUDSDK_AUTH_TOKEN_HOST", "cloudsdk_auth_disable_ssl_validation", "CLOUDSDK_AUTH_ACCESS_TOKEN_FILE", "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", "VAULT_CONFIG_PATH"]) {
+      expect(startupVariableReason(name), name).toBeDefined();
+    }
+    expect(startupVariableReason("GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES")).toBe("lets programs run the commands their credential configuration names");
+    for (const name of ["GOOGLE_CREDENTIALS", "GOOGLE_OAUTH_ACCESS_TOKEN", "CLOUDSDK_CORE_ACCOUNT", "VAULT_NAMESPACE"]) {
+      expect(startupVariableReason(name), name).toBeUndefined();
+    }
+  });
+
+  it("refuses what wrapper scripts and version managers' shims pass to the interpreter or run (gcloud's Python arguments, pyenv's hooks, rustup's download server, psql's start-up file, botocore's endpoint rules)", () => {
+    for (const name of ["CLOUDSDK_PYTHON", "CLOUDSDK_PYTHON_ARGS", "CLOUDSDK_PYTHON_SITEPACKAGES", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "PYENV_HOOK_PATH", "PYENV_ROOT", "RUSTUP_DIST_SERVER", "RUSTUP_UPDATE_ROOT", "RUSTUP_AUTO_INSTALL", "PSQLRC", "PGSYSCONFDIR", "PSQL_PAGER", "AWS_DATA_PATH", "TF_DATA_DIR", "MAVEN_BASEDIR", "MVNW_REPOURL", "MAVEN_USER_HOME", "SYSTEM_WGETRC", "RBENV_HOOK_PATH", "NODENV_HOOK_PATH", "GOENV_HOOK_PATH", "ASDF_DATA_DIR", "MISE_DATA_DIR"]) {
+      expect(startupVariableReason(name), name).toBeDefined();
+    }
+    for (const name of ["CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT", "NODE_ENV", "RAILS_ENV", "PGPASSWORD", "PGUSER"]) {
+      expect(startupVariableReason(name), name).toBeUndefined();
+    }
+  });
+
   it("lets ordinary secrets and settings through", () => {
-    for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "API_KEY", "LESSONS_URL", "PORT", "LANG", "TZ", "USER", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "MIX_ENV", "TF_VAR_region", "POETRY_HTTP_BASIC_INTERNAL_PASSWORD", "POETRY_PYPI_TOKEN_PYPI", "BUNDLE_GEMS__EXAMPLE__COM", "ERLANG_COOKIE"]) {
+    for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "API_KEY", "LESSONS_URL", "PORT", "LANG", "TZ", "USER", "GOOGLE_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "MIX_ENV", "TF_VAR_region", "POETRY_HTTP_BASIC_INTERNAL_PASSWORD", "POETRY_PYPI_TOKEN_PYPI", "BUNDLE_GEMS__EXAMPLE__COM", "ERLANG_COOKIE"]) {
       expect(startupVariableReason(name), name).toBeUndefined();
     }
   });

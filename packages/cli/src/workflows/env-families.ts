@@ -1,0 +1,325 @@
+/**
+ * The variables a file may not set for the command (`exec-env`) or the program (the Node loader),
+ * by family: those that change how programs start, which program runs or what code it loads,
+ * where traffic or credentials go, or which certificates are trusted. Data only; the policy that
+ * applies it is env-policy.ts.
+ */
+
+/** A family of variables and why it is refused (the reason is shown to the user). */
+export interface EnvFamily {
+  readonly why: string;
+  /** Exact names, upper case. */
+  readonly names: readonly string[];
+  /** Name prefixes, upper case. */
+  readonly prefixes: readonly string[];
+}
+
+/**
+ * The families `exec-env` and the Node loader refuse, each with its reason; a name belongs to the
+ * first family that lists it or one of its prefixes. Documented in docs/workflows.md.
+ */
+export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
+  {
+    // An empty entry (or an empty PATH) means the working directory: a repository's ./node runs.
+    why: "decides where programs are found",
+    names: ["PATH", "PATHEXT", "COMSPEC"],
+    prefixes: [],
+  },
+  {
+    // The dynamic loaders' variables, and the ones glibc strips for set-user-ID programs
+    // (UNSECURE_ENVVARS): libraries to preload, character-set modules, tunables.
+    why: "makes the C runtime load libraries or read files of its choosing",
+    names: ["GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "TZDIR"],
+    prefixes: ["LD_", "DYLD_"],
+  },
+  {
+    // COMMAND runs through /bin/sh: start-up files, options, exported bash functions (which
+    // replace commands), prompts and xtrace prefixes (expanded, so they run code), word splitting.
+    why: "changes how shells start or read commands",
+    names: ["BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS0", "PS1", "PS2", "PS3", "PS4", "PROMPT_COMMAND", "IFS", "CDPATH", "GLOBIGNORE", "FPATH", "ZDOTDIR"],
+    prefixes: ["BASH_FUNC_"],
+  },
+  {
+    // YARN_YARN_PATH is the yarn release yarn runs, YARN_RC_FILENAME its configuration;
+    // COREPACK_NPM_REGISTRY is where corepack downloads the package manager it runs.
+    why: "makes Node.js or its package managers load code or options",
+    // NODE_REDIRECT_WARNINGS and NODE_V8_COVERAGE write files where they say; NODE_ICU_DATA and
+    // NODE_COMPILE_CACHE are data and compiled code Node loads from where they say.
+    names: ["NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "NODE_ICU_DATA", "NODE_REDIRECT_WARNINGS", "NODE_V8_COVERAGE", "NODE_COMPILE_CACHE"],
+    prefixes: ["NPM_CONFIG_", "YARN_", "COREPACK_"],
+  },
+  {
+    // `npm ci` builds native modules (node-gyp), pip builds wheels, cargo runs build scripts:
+    // the compiler and linker are programs from these variables, and their flags load plugins
+    // (-fplugin=, -B dir, -Wl,…); pkg-config's files add flags too. CMake's variables name
+    // compilers and launchers (CMAKE_C_COMPILER_LAUNCHER), ccache's run a prefix command
+    // (CCACHE_PREFIX), distcc's send the sources to other hosts.
+    why: "chooses the compiler, linker or their flags that builds run",
+    names: ["CC", "CXX", "CPP", "LD", "AR", "AS", "NM", "RANLIB", "STRIP", "FC", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "LDLIBS", "PKG_CONFIG", "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "PKG_CONFIG_SYSROOT_DIR"],
+    prefixes: ["CMAKE_", "CCACHE_", "DISTCC_"],
+  },
+  {
+    // PYTHONSTARTUP, PYTHONPATH, PYTHONHOME, PYTHONINSPECT, PYTHONWARNINGS (imports categories)…
+    why: "makes Python load code or look for modules elsewhere",
+    names: [],
+    prefixes: ["PYTHON"],
+  },
+  {
+    // PERL5OPT, PERL5LIB, PERLLIB, PERL5DB, PERLIO (layers load modules); RUBYOPT, RUBYLIB;
+    // Bundler's Gemfile, install path, configuration directory and mirrors (its other BUNDLE_
+    // variables are often credentials for a gem server, so the prefix as a whole is not refused).
+    why: "makes Perl or Ruby load code or look for modules elsewhere",
+    names: ["GEM_HOME", "GEM_PATH", "BUNDLE_GEMFILE", "BUNDLE_PATH", "BUNDLE_APP_CONFIG", "BUNDLE_USER_CONFIG", "BUNDLE_USER_HOME"],
+    prefixes: ["PERL", "RUBY", "BUNDLE_MIRROR__"],
+  },
+  {
+    // -javaagent, -XX:OnOutOfMemoryError=cmd, another JVM or class path; .NET profilers and hooks,
+    // and the runtime an app starts (DOTNET_ROOT). Gradle runs every script in its user home's
+    // init.d; Maven 3.9 adds MAVEN_ARGS to its arguments (-Dmaven.ext.class.path loads an extension),
+    // and takes JVM options (-javaagent) from .mvn/jvm.config in MAVEN_BASEDIR; the Maven Wrapper
+    // downloads Maven from MVNW_REPOURL and runs the copy cached in MAVEN_USER_HOME.
+    why: "makes the JVM or .NET load code or options",
+    names: [
+      "JAVA_TOOL_OPTIONS",
+      "_JAVA_OPTIONS",
+      "JDK_JAVA_OPTIONS",
+      "JAVA_OPTS",
+      "JAVA_HOME",
+      "CLASSPATH",
+      "MAVEN_OPTS",
+      "MAVEN_ARGS",
+      "MAVEN_BASEDIR",
+      "MAVEN_USER_HOME",
+      "MVNW_REPOURL",
+      "GRADLE_OPTS",
+      "GRADLE_USER_HOME",
+      "SBT_OPTS",
+      "ANT_OPTS",
+      "DOTNET_ROOT",
+      "DOTNET_STARTUP_HOOKS",
+      "DOTNET_ADDITIONAL_DEPS",
+      "CORECLR_ENABLE_PROFILING",
+      "COR_ENABLE_PROFILING",
+    ],
+    prefixes: ["CORECLR_PROFILER", "COR_PROFILER"],
+  },
+  {
+    // LUA_INIT (code run at start-up, or @file), LUA_PATH/LUA_CPATH (modules); PHPRC and the
+    // scan directory (auto_prepend_file runs a file before every script).
+    why: "makes Lua or PHP run code or read configuration of its choosing",
+    names: ["PHPRC", "PHP_INI_SCAN_DIR"],
+    prefixes: ["LUA_"],
+  },
+  {
+    // R sources its profile and environment files at start-up and loads packages from R_LIBS;
+    // Julia runs config/startup.jl from the first depot; PowerShell imports a module from
+    // PSModulePath the first time one of its commands is used.
+    why: "makes R, Julia or PowerShell run code or load modules of the file's choosing",
+    names: ["R_PROFILE", "R_PROFILE_USER", "R_ENVIRON", "R_ENVIRON_USER", "R_LIBS", "R_LIBS_USER", "R_LIBS_SITE", "JULIA_DEPOT_PATH", "JULIA_LOAD_PATH", "PSMODULEPATH"],
+    prefixes: [],
+  },
+  {
+    // RUSTC_WRAPPER runs a program for every compilation; CARGO_* sets any cargo configuration
+    // (CARGO_TARGET_<triple>_RUNNER, CARGO_BUILD_RUSTC_WRAPPER, CARGO_HOME's config.toml);
+    // RUSTUP_* picks the toolchain cargo runs, and where rustup downloads one a repository's
+    // rust-toolchain.toml pins (RUSTUP_DIST_SERVER, with RUSTUP_AUTO_INSTALL), checked only
+    // against hashes from that same server.
+    why: "makes cargo or rustc run other programs",
+    names: ["RUSTC", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "RUSTDOC", "RUSTFLAGS", "RUSTDOCFLAGS"],
+    prefixes: ["CARGO_", "RUSTUP_"],
+  },
+  {
+    // OPENSSL_CONF can load a provider or engine module (a shared object) into any program
+    // linked with OpenSSL: openssl, curl, python, ruby, git over https.
+    why: "makes OpenSSL load configuration or modules",
+    names: [],
+    prefixes: ["OPENSSL_"],
+  },
+  {
+    // GOFLAGS=-toolexec=prog, another toolchain or GOROOT, a go.env file of settings; cgo's
+    // compiler flags (CGO_CFLAGS=-wrapper prog); where modules come from and whether their
+    // checksums are checked (GOPROXY, GOSUMDB, GONOSUMDB, GOINSECURE…), a go.work file, and the
+    // caches and paths whose contents are built and run (GOCACHE, GOMODCACHE, GOPATH). Not the
+    // whole GO prefix: GOOGLE_CLOUD_PROJECT and the like are ordinary settings.
+    why: "makes the Go tool run other programs or build modules of the file's choosing",
+    names: ["GOFLAGS", "GOROOT", "GOTOOLCHAIN", "GOENV", "GOPROXY", "GONOPROXY", "GOSUMDB", "GONOSUMDB", "GONOSUMCHECK", "GOINSECURE", "GOPRIVATE", "GOWORK", "GOCACHE", "GOMODCACHE", "GOPATH", "GOBIN", "GOEXPERIMENT", "GODEBUG"],
+    prefixes: ["CGO_"],
+  },
+  {
+    // ERL_AFLAGS/ERL_FLAGS/ERL_ZFLAGS add emulator flags (`-eval` runs code), ERL_LIBS adds code
+    // paths; Elixir passes ELIXIR_ERL_OPTIONS on, Mix reads its project file from MIX_EXS, Hex
+    // downloads packages from HEX_MIRROR.
+    why: "makes Erlang or Elixir run code or load packages of the file's choosing",
+    names: ["ELIXIR_ERL_OPTIONS", "MIX_EXS", "MIX_ARCHIVES", "MIX_PATH", "HEX_MIRROR", "HEX_UNSAFE_HTTPS", "HEX_UNSAFE_REGISTRY"],
+    prefixes: ["ERL_"],
+  },
+  {
+    // A CLI configuration file can override where providers come from (provider_installation,
+    // dev_overrides): terraform then runs the file author's provider binaries. TF_CLI_ARGS and
+    // TF_CLI_ARGS_<command> are arguments added to every command: -plugin-dir (providers from the
+    // repository), -backend-config (the state, which holds every secret the configuration
+    // touches, sent to a backend of the file's choosing). TF_DATA_DIR is the directory where
+    // `init` recorded that backend: a committed one sends plan's and apply's state there, no
+    // init asked. TF_VAR_ values are inputs, not settings.
+    why: "makes Terraform run providers or take arguments of the file's choosing",
+    names: ["TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG", "TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR"],
+    prefixes: ["TF_CLI_ARGS"],
+  },
+  {
+    // ANSIBLE_CONFIG (an ansible.cfg), ANSIBLE_SSH_ARGS (-o ProxyCommand=… runs a command),
+    // ANSIBLE_VAULT_PASSWORD_FILE and ANSIBLE_BECOME_PASSWORD_FILE (run when executable), the
+    // plugin, module and interpreter paths: nearly every setting can run code.
+    why: "makes Ansible run code or commands of the file's choosing",
+    names: [],
+    prefixes: ["ANSIBLE_"],
+  },
+  {
+    // GIT_SSH_COMMAND, GIT_EXEC_PATH, GIT_CONFIG_* (any setting: core.fsmonitor, core.sshCommand),
+    // GIT_DIR, GIT_ASKPASS, GIT_PAGER, GIT_EDITOR, GIT_EXTERNAL_DIFF, GIT_SSL_NO_VERIFY…
+    why: "tells git which programs to run or which configuration and repository to use",
+    names: [],
+    prefixes: ["GIT_"],
+  },
+  {
+    // Commands that common tools run on the user's behalf (git, less, man, sudo, make…).
+    why: "names a command that other programs run",
+    // MAKEFILES names makefiles make reads before the project's own. rsync runs RSYNC_RSH as its
+    // remote shell and RSYNC_CONNECT_PROG to reach a daemon (a deploy's `rsync -a dist/ host:`),
+    // Subversion and CVS their SVN_SSH and CVS_RSH; `kubectl diff` runs KUBECTL_EXTERNAL_DIFF,
+    // `kubectl edit` KUBE_EDITOR; gcloud is a Python program run by CLOUDSDK_PYTHON with the
+    // arguments in CLOUDSDK_PYTHON_ARGS (`-c` runs code), gsutil and bq by their own interpreters;
+    // node-gyp (`npm ci` with native modules) runs NODE_GYP_FORCE_PYTHON.
+    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH", "KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "NODE_GYP_FORCE_PYTHON"],
+    prefixes: ["CLOUDSDK_PYTHON"],
+  },
+  {
+    // A version manager's shims stand for python, pip, ruby, node, aws…: pyenv and rbenv (and
+    // their kin) source every script in their *_HOOK_PATH before running the program, and take
+    // the program from their root; asdf sources its plugins' scripts from ASDF_DATA_DIR, mise
+    // runs the scripts its configuration sources. A relative path names the repository's files.
+    why: "makes a version manager's shims run scripts or programs of the file's choosing",
+    names: [],
+    prefixes: ["PYENV_", "RBENV_", "NODENV_", "GOENV_", "JENV_", "PLENV_", "PHPENV_", "LUAENV_", "ASDF_", "MISE_"],
+  },
+  {
+    // The command's own sops or hush (a deploy script decrypting another file, an app using the
+    // loader): SOPS_AGE_KEY_CMD and SOPS_AGE_SSH_PRIVATE_KEY_CMD run a command for keys,
+    // SOPS_GPG_EXEC names the gpg to run, SOPS_CONFIG and SOPS_AGE_RECIPIENTS, SOPS_PGP_FP,
+    // SOPS_KMS_ARN… choose whom new files are encrypted to, HUSH_VAULT_ADDRS and the other HUSH_
+    // settings widen which key servers hush trusts, HUSH_ENV_FILE picks what the loader reads.
+    // Whole prefixes: each sops release adds variables.
+    why: "tells sops or hush which commands to run, whom to encrypt to or which key servers to trust",
+    names: [],
+    prefixes: ["SOPS_", "HUSH_"],
+  },
+  {
+    // less: LESSOPEN/LESSCLOSE run input filters, LESSKEYIN/LESSKEY name key bindings (which can
+    // run shell commands), LESS holds options; vi's start-up commands run shell commands too.
+    why: "gives a pager or editor start-up commands",
+    names: ["LESS", "LESSOPEN", "LESSCLOSE", "LESSKEY", "LESSKEYIN", "LESSKEY_SRC", "LESSKEY_SYSTEM", "LESSKEYIN_SYSTEM", "LESSEDIT", "VIMINIT", "GVIMINIT", "EXINIT", "MYVIMRC", "VIMRUNTIME", "NVIM_APPNAME"],
+    prefixes: [],
+  },
+  {
+    // psql runs its start-up files (PSQLRC, and `psqlrc` in PGSYSCONFDIR) after connecting, `-c`
+    // or not, and `\!` in them runs a shell command: a deploy's `psql "$DATABASE_URL" -c …`.
+    why: "gives psql start-up commands or programs to run",
+    names: ["PSQLRC", "PGSYSCONFDIR", "PSQL_EDITOR", "PSQL_PAGER"],
+    prefixes: [],
+  },
+  {
+    // A configuration directory in the repository can run code: .gitconfig's core.fsmonitor,
+    // a kubeconfig's exec credential plugin, AWS's credential_process.
+    why: "decides where programs read configuration that can name commands to run",
+    // AWS_SHARED_CREDENTIALS_FILE's credential_process, curl's .curlrc, pip's configuration (any
+    // PIP_ option: the index packages are installed from), Docker's credential helpers, gpg's home
+    // (its gpg.conf and agent), wget's start-up files (SYSTEM_WGETRC is read before WGETRC: a
+    // proxy, certificate checks off) and netrc files; uv's settings (indexes, the Python it runs,
+    // its configuration file) and Poetry's repositories and configuration directory (not its
+    // POETRY_HTTP_BASIC_* and POETRY_PYPI_TOKEN_* credentials), the index pipenv installs from.
+    // gcloud's and az's configuration directories; az loads its extensions, Python code, from
+    // AZURE_EXTENSION_DIR. XDG_CACHE_HOME holds compiled code programs run unchecked: the bundled
+    // hush's V8 code cache, pre-commit's hook environments, built wheels. A Google credential file
+    // (GOOGLE_APPLICATION_CREDENTIALS, gcloud's CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE) can be an
+    // external account whose token comes from a program it names, which Google's libraries run;
+    // the Vault CLI's configuration names a token helper it runs for every command.
+    names: [
+      "XDG_CACHE_HOME",
+      "HOME",
+      "XDG_CONFIG_HOME",
+      "XDG_CONFIG_DIRS",
+      "KUBECONFIG",
+      "AWS_CONFIG_FILE",
+      "AWS_SHARED_CREDENTIALS_FILE",
+      "CURL_HOME",
+      "WGETRC",
+      "SYSTEM_WGETRC",
+      "NETRC",
+      "DOCKER_CONFIG",
+      "GNUPGHOME",
+      "POETRY_CONFIG_DIR",
+      "POETRY_HOME",
+      "PIPENV_PYPI_MIRROR",
+      "CLOUDSDK_CONFIG",
+      "AZURE_CONFIG_DIR",
+      "AZURE_EXTENSION_DIR",
+      "GOOGLE_APPLICATION_CREDENTIALS",
+      "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE",
+      "VAULT_CONFIG_PATH",
+    ],
+    prefixes: ["PIP_", "UV_", "POETRY_REPOSITORIES_"],
+  },
+  {
+    // Google's libraries and gcloud run the program an external account credential names only
+    // when this is 1: set by a file, the credential a file also names (or GOOGLE_CREDENTIALS, a
+    // secret that passes) runs the file's program.
+    why: "lets programs run the commands their credential configuration names",
+    names: ["GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES"],
+    prefixes: [],
+  },
+  {
+    // A proxy sees every plain-HTTP request and the host of every CONNECT; an endpoint or daemon
+    // of the file's choosing receives the requests themselves, signed or with credentials.
+    // AWS_DATA_PATH is where botocore (the aws CLI, boto3) reads service models and endpoint
+    // rules first: a repository's rules send each signed request, session token included, anywhere.
+    why: "sends programs' traffic, or their credentials, through a server of the file's choosing",
+    names: ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "GRPC_PROXY", "SOCKS_PROXY", "SOCKS5_SERVER", "RSYNC_PROXY", "DOCKER_HOST", "CONTAINER_HOST", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "VAULT_ADDR", "VAULT_AGENT_ADDR", "CONSUL_HTTP_ADDR", "NOMAD_ADDR", "AWS_DATA_PATH"],
+    prefixes: ["AWS_ENDPOINT_URL"],
+  },
+  {
+    // Where the caller's own cloud credentials go, or whose tokens a program takes: Azure's
+    // client secret and certificate assertions go to AZURE_AUTHORITY_HOST, App Service's identity
+    // header to IDENTITY_ENDPOINT (MSI_ENDPOINT before it), managed-identity and GCE tokens come
+    // from the metadata address; OpenBao's token goes to BAO_ADDR, Vault's through its proxy
+    // settings; gcloud sends its token to an endpoint override or through its proxy, and its
+    // refresh token and client secret to its auth settings' token endpoint (CLOUDSDK_AUTH_*: the
+    // token and authorization hosts, TLS validation, where its credential or token is read).
+    why: "sends your cloud credentials to, or takes tokens from, a server of the file's choosing",
+    names: [
+      "AZURE_AUTHORITY_HOST",
+      "IDENTITY_ENDPOINT",
+      "MSI_ENDPOINT",
+      "IMDS_ENDPOINT",
+      "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+      "GCE_METADATA_HOST",
+      "GCE_METADATA_IP",
+      "GCE_METADATA_ROOT",
+      "BAO_ADDR",
+      "BAO_AGENT_ADDR",
+      "VAULT_PROXY_ADDR",
+      "VAULT_HTTP_PROXY",
+    ],
+    prefixes: ["CLOUDSDK_API_ENDPOINT_OVERRIDES_", "CLOUDSDK_PROXY_", "CLOUDSDK_AUTH_"],
+  },
+  {
+    // TLS libraries append every session's keys to this file: the traffic can be read later.
+    why: "records programs' TLS session keys in a file",
+    names: ["SSLKEYLOGFILE"],
+    prefixes: [],
+  },
+  {
+    // The command's connections, and the secrets it sends over them, could be intercepted.
+    why: "changes which TLS certificates programs trust",
+    names: ["SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_SKIP_VERIFY", "VAULT_TLS_SERVER_NAME"],
+    prefixes: [],
+  },
+];
