@@ -80,6 +80,17 @@ function contentEndOf(text: string, at: number): { contentEnd: number; next: num
   return { contentEnd, next: nl === -1 ? text.length : nl + 1 };
 }
 
+/**
+ * The end of an unquoted value that starts at `start` and whose line's content ends at
+ * `contentEnd`: there, unless it is empty and a CR follows. SOPS reads a line up to its LF, so
+ * its value is then that CR: a value with no envelope for SOPS to read past the CR (as it reads
+ * past it after any other value) is taken with its CR, encrypted as SOPS encrypts it, and given
+ * back. (An empty comment keeps its CR outside: SOPS keeps a comment it cannot decrypt as it is.)
+ */
+function crOfEmpty(text: string, start: number, contentEnd: number): number {
+  return start === contentEnd && text[contentEnd] === "\r" ? contentEnd + 1 : contentEnd;
+}
+
 /** Decodes a quoted value's body (dialect semantics; see docs/formats.md). */
 function unescapeQuoted(body: string, quote: string): string {
   const normalized = body.replace(/\r\n/g, "\n");
@@ -195,7 +206,7 @@ function parseDotenv(text: string): ParsedDotenv {
       dialectValue = unescapeQuoted(text.slice(i + 1, close), q);
       pos = end.next;
     } else {
-      valueEnd = contentEnd;
+      valueEnd = crOfEmpty(text, valueStart, contentEnd);
       const rest = text.slice(valueStart, contentEnd);
       const comment = /[ \t]#/.exec(rest);
       dialectValue = (comment === null ? rest : rest.slice(0, comment.index)).trim();

@@ -122,6 +122,22 @@ describe("dotenv: SOPS opens the files hush writes", () => {
     expect(out).toContain("UNICODE=héllo wörld ✓\n#ENDING COMMENT\n");
   });
 
+  it("for an empty value on a CRLF line, which SOPS reads as a CR", async () => {
+    const plain = "A=1\r\nEMPTY=\r\nexport ALSO_EMPTY=\r\n#\r\nB= \r\nLAST=\r";
+    const encrypted = await enc(plain);
+    // SOPS's value is the CR: it is encrypted, and the line no longer ends with a bare CR.
+    expect(encrypted).toMatch(/^EMPTY=ENC\[[^\r\n]*\]\n/m);
+    expect(encrypted).toMatch(/^export ALSO_EMPTY=ENC\[[^\r\n]*\]\n/m);
+    // An empty comment stays as it is: SOPS keeps a comment it cannot decrypt.
+    expect(encrypted).toMatch(/^#\r\n/m);
+    expect(encrypted).toMatch(/^LAST=ENC\[[^\r\n]*\]\nsops_/m);
+    expect(sopsDecryptDotenv(encrypted, dataKey)).toBe("A=1\nEMPTY=\r\nexport ALSO_EMPTY=\r\n#\r\nB= \nLAST=\r\n");
+    expect(await dec(encrypted)).toBe(plain);
+    // What loaders see is unchanged: empty values.
+    const tree = (await storeFor("dotenv")).toTree(plain);
+    expect(tree.entries.map((e) => (e.kind === "entry" && e.value.kind === "scalar" ? e.value.value.text : "#"))).toEqual(["1", "", "", "#", "", ""]);
+  });
+
   it("for generated files SOPS can read, giving exactly what SOPS prints for the plaintext", async () => {
     await fc.assert(
       fc.asyncProperty(sopsReadableDoc, async (text) => {
