@@ -144,6 +144,8 @@ function isBlank(s: string): boolean {
 function parseDotenv(text: string): ParsedDotenv {
   const lineOf = lineIndex(text);
   const leaves: Leaf[] = [];
+  /** Indices in `leaves` of empty values taken with their CR (crOfEmpty). */
+  const crValues: number[] = [];
   const items: Array<DotenvLine | DotenvComment> = [];
   const seen = new Map<string, number>();
   const metaEntries: Array<[string, string]> = [];
@@ -219,6 +221,7 @@ function parseDotenv(text: string): ParsedDotenv {
       style = "multiline";
       value = raw.slice(0, -MULTILINE_MARKER.length);
     }
+    if (valueEnd > contentEnd) crValues.push(leaves.length);
     leaves.push({ kind: "scalar", path: [rawKey], document: 0, value: { type: "str", text: value }, start: valueStart, end: valueEnd, line, style });
     items.push({ kind: "entry", rawKey, name, value: dialectValue, line });
   }
@@ -230,6 +233,9 @@ function parseDotenv(text: string): ParsedDotenv {
       throw parseError(`the key prefix "${SOPS_PREFIX}" is reserved for SOPS metadata`, metaRanges[0]!.line);
     }
     metadata = unflattenUntrusted(metaEntries);
+    // hush wrote an empty value's CR outside the value before it encrypted that CR as SOPS does
+    // (and never leaves it in clear now: renderKept): in an encrypted file the CR is the line's.
+    for (const i of crValues) leaves[i] = { ...leaves[i]!, value: { type: "str", text: "" }, end: leaves[i]!.end - 1 };
     for (const r of metaRanges) {
       const last = metadataSpans[metadataSpans.length - 1];
       if (last !== undefined && last.end === r.start) last.end = r.end;
@@ -306,7 +312,8 @@ function renderForEdit(leaf: Leaf, value: ScalarValue): string {
  * What encryption writes for a value or comment left in plaintext. An indented comment still moves
  * to column 0 (with its marker) for SOPS. A value quoted over several lines cannot stay as it is:
  * SOPS reads the file line by line and would refuse its second line (no `=`), and no one-line form
- * keeps both SOPS's reading and the bytes; it is refused, naming its key and line.
+ * keeps both SOPS's reading and the bytes; it is refused, naming its key and line. So is an empty
+ * value taken with its CR (crOfEmpty): an encrypted file's reading leaves that CR to the line.
  */
 function renderKept(leaf: Leaf): string | undefined {
   if (leaf.kind === "scalar" && leaf.style === "multiline" && leaf.value !== null && leaf.value.text.includes("\n")) {
@@ -314,6 +321,13 @@ function renderKept(leaf: Leaf): string | undefined {
     throw new HushError("ENCRYPT_FAILED", `the value of ${keyPath} at line ${leaf.line} spans lines and stays unencrypted, which SOPS cannot read; nothing was written`, {
       location: { keyPath, line: leaf.line },
       hint: "encrypt it too (change the rule), or write it on one line with \\n for each line break",
+    });
+  }
+  if (leaf.kind === "scalar" && leaf.value?.text === "\r") {
+    const keyPath = printable(formatKeyPath(leaf.path));
+    throw new HushError("ENCRYPT_FAILED", `the empty value of ${keyPath} at line ${leaf.line} ends with a CR, which SOPS reads as the value and hush as the line's; nothing was written`, {
+      location: { keyPath, line: leaf.line },
+      hint: "encrypt it too (change the rule), or end that line with LF",
     });
   }
   const indented = commentStyle(leaf);

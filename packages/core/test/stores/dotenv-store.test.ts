@@ -138,6 +138,24 @@ describe("dotenv: SOPS opens the files hush writes", () => {
     expect(tree.entries.map((e) => (e.kind === "entry" && e.value.kind === "scalar" ? e.value.value.text : "#"))).toEqual(["1", "", "", "#", "", ""]);
   });
 
+  it("still decrypts a file that kept an empty value's CR outside it (as hush wrote them before)", async () => {
+    // Written when the CR was not part of the value: left in clear, outside the MAC.
+    const earlier = (await enc("A=1\r\nEMPTY=\nB=2\r\n")).replace(/^EMPTY=\n/m, "EMPTY=\r\n");
+    expect(await dec(earlier)).toBe("A=1\r\nEMPTY=\r\nB=2\r\n");
+  });
+
+  it("refuses to leave an empty value on a CRLF line unencrypted, naming its key and line", async () => {
+    const encRule = (text: string): Promise<string> =>
+      encryptText(text, { format: "dotenv", keySources: noKeys, wrappedKeys, dataKey, now, ivSource, rule: { kind: "encrypted_regex", value: "^SECRET$" } });
+    const err: unknown = await encRule("SECRET=x\r\nEMPTY=\r\n").then(
+      () => "written",
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: "ENCRYPT_FAILED", location: { line: 2 }, message: expect.stringMatching(/the empty value of \["EMPTY"\] at line 2 ends with a CR/) });
+    await expectRoundTrip("SECRET=x\r\nEMPTY=\r\n", "dotenv", enc, dec);
+    await expectRoundTrip("SECRET=\r\nEMPTY=x\r\n", "dotenv", encRule, dec);
+  });
+
   it("for generated files SOPS can read, giving exactly what SOPS prints for the plaintext", async () => {
     await fc.assert(
       fc.asyncProperty(sopsReadableDoc, async (text) => {
