@@ -39,7 +39,28 @@ const MULTILINE_MARKER = " # hush:multiline";
  */
 const INDENT_MARKER = / # hush:indent=([st]+)$/;
 
-type LeafStyle = "line" | "multiline" | { readonly indent: string };
+/**
+ * A line of blanks, or a blank line ending with CR (a CRLF file's), is a line without `=` for
+ * SOPS. It is a comment leaf whose text is this marker with the line's blanks (`s` space, `t` tab,
+ * `r` the final CR), so that SOPS reads a comment there, with the text hush's comment rules see:
+ * encrypted as `#ENC[…] # hush:blank` (BLANK_SUFFIX), or in clear as `# hush:blank=r` where a
+ * rule keeps comments. Decryption writes the blanks back.
+ */
+const BLANK_MARKER = /^ hush:blank=([st]*r?)$/;
+const BLANK_SUFFIX = " # hush:blank";
+
+type LeafStyle = "line" | "multiline" | { readonly indent: string } | { readonly blank: true };
+
+/** The comment text standing for the blank line `blanks` (BLANK_MARKER). */
+function blankMarker(blanks: string): string {
+  return ` hush:blank=${[...blanks].map((c) => (c === "\t" ? "t" : c === "\r" ? "r" : "s")).join("")}`;
+}
+
+/** The blank line a comment's text stands for, or undefined when it is no blank-line marker. */
+function blanksOf(comment: string): string | undefined {
+  const code = BLANK_MARKER.exec(comment)?.[1];
+  return code === undefined || code === "" ? undefined : code.replace(/s/g, " ").replace(/t/g, "\t").replace(/r/g, "\r");
+}
 
 function indentMarker(indent: string): string {
   return ` # hush:indent=${[...indent].map((c) => (c === "\t" ? "t" : "s")).join("")}`;
@@ -158,6 +179,9 @@ function parseDotenv(text: string): ParsedDotenv {
     const { contentEnd, next } = contentEndOf(text, lineStart);
     const content = text.slice(lineStart, contentEnd);
     if (isBlank(content)) {
+      // A line with nothing on it SOPS skips; blanks, or a CR, stand as a comment (BLANK_MARKER).
+      const blanks = text[contentEnd] === "\r" ? `${content}\r` : content;
+      if (blanks !== "") leaves.push({ kind: "comment", path: [], document: 0, value: { type: "str", text: blankMarker(blanks) }, start: lineStart, end: lineStart + blanks.length, line, style: { blank: true } });
       pos = next;
       continue;
     }
@@ -167,6 +191,13 @@ function parseDotenv(text: string): ParsedDotenv {
       // the encrypted file writes in column 0 with an indentation marker (INDENT_MARKER).
       const start = lineStart + hash[0].length;
       let comment = text.slice(start, contentEnd);
+      if (hash[0] === "#" && (comment.endsWith(BLANK_SUFFIX) || blanksOf(comment) !== undefined)) {
+        // A blank line, encrypted or in clear: the whole line is written back.
+        if (comment.endsWith(BLANK_SUFFIX)) comment = comment.slice(0, -BLANK_SUFFIX.length);
+        leaves.push({ kind: "comment", path: [], document: 0, value: { type: "str", text: comment }, start: lineStart, end: contentEnd, line, style: { blank: true } });
+        pos = next;
+        continue;
+      }
       const marked = hash[0] === "#" ? INDENT_MARKER.exec(comment) : null;
       const indent = marked !== null ? marked[1]!.replace(/s/g, " ").replace(/t/g, "\t") : hash[0].slice(0, -1);
       if (marked !== null) comment = comment.slice(0, marked.index);
@@ -250,7 +281,11 @@ function parseDotenv(text: string): ParsedDotenv {
 }
 
 function commentStyle(leaf: Leaf): { indent: string } | undefined {
-  return typeof leaf.style === "object" && leaf.style !== null ? (leaf.style as { indent: string }) : undefined;
+  return typeof leaf.style === "object" && leaf.style !== null && "indent" in leaf.style ? (leaf.style as { indent: string }) : undefined;
+}
+
+function isBlankLine(leaf: Leaf): boolean {
+  return typeof leaf.style === "object" && leaf.style !== null && "blank" in leaf.style;
 }
 
 /**
@@ -280,6 +315,8 @@ function readsBackAsLine(value: string, line: string): boolean {
 
 function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
   const text = value.text;
+  // A blank line's marker gives back blanks only; any other text there is written as a comment.
+  if (leaf.kind === "comment" && isBlankLine(leaf)) return blanksOf(text) ?? `#${text}`;
   if (leaf.kind === "comment") return (commentStyle(leaf) === undefined ? "" : `${commentStyle(leaf)!.indent}#`) + text.replace(/\r?\n/g, (nl) => `${nl}#`);
   // The marker that says a value spanned lines is outside the MAC: a value goes back over lines
   // only where it reads back as itself, else (and for every other value) newlines are written
@@ -292,6 +329,7 @@ function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
 }
 
 function renderEncrypted(leaf: Leaf, envelope: string): string {
+  if (isBlankLine(leaf)) return `#${envelope}${BLANK_SUFFIX}`;
   const indented = commentStyle(leaf);
   if (indented !== undefined) return `#${envelope}${indentMarker(indented.indent)}`;
   return leaf.kind === "scalar" && leaf.style === "multiline" ? envelope + MULTILINE_MARKER : envelope;
@@ -330,6 +368,7 @@ function renderKept(leaf: Leaf): string | undefined {
       hint: "encrypt it too (change the rule), or end that line with LF",
     });
   }
+  if (isBlankLine(leaf) && leaf.value !== null) return `#${leaf.value.text}`;
   const indented = commentStyle(leaf);
   return indented === undefined || leaf.value === null ? undefined : `#${leaf.value.text}${indentMarker(indented.indent)}`;
 }

@@ -390,3 +390,39 @@ describe("dotenv: indented comments (SOPS reads only `#` in column 0)", () => {
     expect(leaf.value!.text).toMatch(/^ENC\[.*\]$/);
   });
 });
+
+describe("dotenv: lines of blanks, and blank CRLF lines (SOPS reads each as a line without `=`)", () => {
+  const encRule = (regex: string) => (text: string): Promise<string> =>
+    encryptText(text, { format: "dotenv", keySources: noKeys, wrappedKeys, dataKey, now, ivSource, rule: { kind: "unencrypted_comment_regex", value: regex } });
+
+  it("are written as encrypted comments with a marker, which SOPS opens, and come back as written", async () => {
+    const text = "A=1\r\n\r\n  \r\nB=2\r\n\t \n\nC=3\r\n\r\n";
+    const e = await expectRoundTrip(text, "dotenv", enc, dec);
+    const lines = e.split("\n");
+    expect(lines[1]).toMatch(/^#ENC\[[^\n]*type:comment\] # hush:blank$/);
+    expect(lines[2]).toMatch(/^#ENC\[[^\n]*type:comment\] # hush:blank$/);
+    expect(lines[4]).toMatch(/^#ENC\[[^\n]*type:comment\] # hush:blank$/);
+    // A line with nothing on it is one SOPS skips: it stays.
+    expect(lines[5]).toBe("");
+    expect(sopsDecryptDotenv(e, dataKey)).toBe("A=1\n# hush:blank=r\n# hush:blank=ssr\nB=2\n# hush:blank=ts\nC=3\n# hush:blank=r\n");
+    // What loaders see is unchanged.
+    expect((await storeFor("dotenv")).toTree(text).entries.map((x) => (x.kind === "entry" ? x.key : "#"))).toEqual(["A", "B", "C"]);
+  });
+
+  it("stay in clear as a marker comment where a rule keeps comments, and come back", async () => {
+    const e = await expectRoundTrip("# keep\r\nA=1\r\n\r\nB=2\r\n", "dotenv", encRule("."), dec);
+    expect(e).toMatch(/^# keep\r\n/);
+    expect(e).toContain("\n# hush:blank=r\n");
+  });
+
+  it("never give back more than blanks for a marker that was changed", async () => {
+    const e = await enc("A=1\r\n\r\nB=2\r\n");
+    // The marker and the comments are outside the MAC: a comment's envelope moved to the marker's
+    // line is written as that comment, and a marker in clear gives only blanks and a final CR.
+    const comment = await enc("# note\r\nA=1\r\n\r\nB=2\r\n");
+    const noteEnvelope = /^#(ENC\[[^\r\n]*\])\r$/m.exec(comment)![1]!;
+    expect(await dec(e.replace(/^#ENC\[[^\n]*\] # hush:blank$/m, `#${noteEnvelope} # hush:blank`))).toBe("A=1\r\n# note\nB=2\r\n");
+    expect(await dec(e.replace(/^#ENC\[[^\n]*\] # hush:blank$/m, "# hush:blank=st"))).toBe("A=1\r\n \t\nB=2\r\n");
+    expect(await dec(e.replace(/^#ENC\[[^\n]*\] # hush:blank$/m, "# hush:blank=rs"))).toBe("A=1\r\n# hush:blank=rs\nB=2\r\n");
+  });
+});
