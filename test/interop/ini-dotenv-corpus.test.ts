@@ -1,7 +1,7 @@
 /**
  * Real-world and edge-case INI and dotenv files (ini-dotenv-corpus/, see its README) against hush
- * and real SOPS (3.9.2, see @hush/testkit's sops-oracle), each as it is and with CRLF line
- * endings. For every file:
+ * and real SOPS (3.9.2, see @hush/testkit's sops-oracle), each as it is, with a rule that leaves
+ * some values in clear (RULE), and with CRLF line endings. For every file:
  * - hush encrypts it (the CLI, in this process), or refuses it for the reason REFUSALS gives it,
  *   writing nothing;
  * - hush decrypts what it wrote back to the plaintext, byte for byte (docs/formats.md: INI and
@@ -103,6 +103,13 @@ const KEPT_COMMENTS: Readonly<Record<string, RegExp>> = {
   "crlf/dotenv/edge-comments.env": /^"\\r"$/,
 };
 
+/**
+ * A rule that leaves some values in clear (the ports, hosts, names and URLs of the corpus's shapes),
+ * so that what hush writes around values it keeps meets SOPS too; a file where it keeps every
+ * value is written all the same.
+ */
+const RULE = ["--unencrypted-regex", "^([Pp]ort|[Hh]ost|[Uu]ser|[Nn]ame|[Uu]rl|url)$|_(URL|PORT|HOST)$|^(NAME|PORT|HOST)$", "--allow-no-values"];
+
 const sandbox = useSuiteSandbox("hush-ini-dotenv-corpus-");
 
 /**
@@ -145,13 +152,13 @@ function withCrlf(bytes: Buffer): Buffer | undefined {
   return crlf === text ? undefined : Buffer.from(crlf, "utf8");
 }
 
-async function runFile(format: Format, id: string, plaintext: Buffer): Promise<{ problem?: string; written: boolean }> {
+async function runFile(format: Format, id: string, plaintext: Buffer, rule: readonly string[] = []): Promise<{ problem?: string; written: boolean }> {
   const { dir, recipient, env } = sandbox();
   const file = join(dir, id.replace(/\//g, "-"));
   const out = `${file}.enc`;
   writeFileSync(file, plaintext);
-  const enc = await runCliInProcess(["encrypt", "--input-type", format, "--output-type", format, "--age", recipient, "--output", out, file], { env, cwd: dir });
-  const refusal = REFUSALS[id.replace(/^crlf\//, "")];
+  const enc = await runCliInProcess(["encrypt", "--input-type", format, "--output-type", format, ...rule, "--age", recipient, "--output", out, file], { env, cwd: dir });
+  const refusal = REFUSALS[id.replace(/^(crlf|rule)\//, "")];
   if (enc.status !== 0) {
     if (existsSync(out)) return { problem: `${id}: refused (${enc.stderr.trim()}) but wrote ${out}`, written: false };
     if (refusal === undefined) return { problem: `${id}: refused: ${enc.stderr.trim()}`, written: false };
@@ -166,11 +173,11 @@ async function runFile(format: Format, id: string, plaintext: Buffer): Promise<{
   try {
     sops = await sopsDecrypt({ text: encrypted, format, env });
   } catch (err) {
-    const crash = SOPS_CRASHES[id];
+    const crash = SOPS_CRASHES[id.replace(/^rule\//, "")];
     return crash !== undefined && crash.test(String(err)) ? { written: true } : { problem: `${id}: ${String(err)}`, written: true };
   }
   if (!sops.ok) return { problem: `${id}: SOPS refused the file hush wrote: ${sops.error}`, written: true };
-  const kept = KEPT_COMMENTS[id];
+  const kept = KEPT_COMMENTS[id.replace(/^rule\//, "")];
   const warnings = sops.warnings.filter((w) => kept === undefined || !kept.test(/ comment=(".*")$/.exec(w)?.[1] ?? ""));
   if (warnings.length > 0) return { problem: `${id}: SOPS warned:\n${warnings.join("\n")}`, written: true };
   if (format === "ini") return { written: true };
@@ -186,7 +193,7 @@ async function runFile(format: Format, id: string, plaintext: Buffer): Promise<{
 }
 
 describe("real-world INI and dotenv files: hush writes what SOPS reads as hush does, or refuses naming the line", () => {
-  it(`${FILES.length} files, as they are and with CRLF line endings`, async () => {
+  it(`${FILES.length} files, as they are, with a rule that leaves some values in clear, and with CRLF line endings`, async () => {
     const problems: string[] = [];
     let written = 0;
     for (const { format, name } of FILES) {
@@ -194,6 +201,8 @@ describe("real-world INI and dotenv files: hush writes what SOPS reads as hush d
       const outcome = await runFile(format, `${format}/${name}`, bytes);
       if (outcome.problem !== undefined) problems.push(outcome.problem);
       if (outcome.written) written++;
+      const ruled = await runFile(format, `rule/${format}/${name}`, bytes, RULE);
+      if (ruled.problem !== undefined) problems.push(ruled.problem);
       const crlf = withCrlf(bytes);
       if (crlf === undefined) continue;
       const crlfOutcome = await runFile(format, `crlf/${format}/${name}`, crlf);
