@@ -58,6 +58,11 @@ const REFUSALS: Readonly<Record<string, RegExp>> = {
   // A value ending with `\`: go-ini joins the next line to it (docs/formats.md, INI "Bad input").
   "ini/go-ini-full.ini": /a value ending with a backslash continues on the next line for SOPS; wrap the value in backticks at line 50/,
   "ini/edge-continuation.ini": /a value ending with a backslash continues on the next line for SOPS; wrap the value in backticks at line 2/,
+  "ini/shape-windows-paths.ini": /a value ending with a backslash continues on the next line for SOPS; wrap the value in backticks at line 3/,
+  // PHP's array keys (`extension[] = …` twice): go-ini keeps only the last.
+  "ini/shape-php-arrays.ini": /duplicate key "extension\[\]" in section \[PHP\] \(first at line 2\) at line 3/,
+  // UTF-16 (as Windows PowerShell writes a redirected .env): SOPS would read its bytes, NULs and all.
+  "dotenv/edge-utf16le.env": /line 1: not valid UTF-8/,
   // Lines without `=`: SOPS refuses them too (`invalid dotenv input line`).
   "dotenv/bkeepers-yaml.env": /expected KEY=VALUE or a # comment at line 1/,
   "dotenv/compose-go-custom.env": /expected KEY=VALUE or a # comment at line 1/,
