@@ -166,6 +166,9 @@ function parseDotenv(text: string): ParsedDotenv {
   const crValues: number[] = [];
   const items: Array<DotenvLine | DotenvComment> = [];
   const seen = new Map<string, number>();
+  // The dialect's names must be unique and not empty; SOPS's keys need not be, and a file SOPS
+  // wrote (its metadata is there) is read as SOPS reads it, so that hush decrypts it.
+  const sopsFile = /^sops_(lastmodified|mac|version)=/m.test(text);
   const metaEntries: Array<[string, string]> = [];
   const metaRanges: Array<{ start: number; end: number; line: number }> = [];
   let firstReservedLine: number | undefined;
@@ -216,11 +219,11 @@ function parseDotenv(text: string): ParsedDotenv {
       continue;
     }
     const name = dialectName(rawKey);
-    if (name === "") throw parseError("empty key", line);
+    if (name === "" && !sopsFile) throw parseError("empty key", line);
     if (name.startsWith(SOPS_PREFIX)) firstReservedLine ??= line;
     const first = seen.get(name);
-    if (first !== undefined) throw parseError(`duplicate key "${name}" (first defined at line ${first})`, line);
-    seen.set(name, line);
+    if (first !== undefined && !sopsFile) throw parseError(`duplicate key "${name}" (first defined at line ${first})`, line);
+    if (first === undefined) seen.set(name, line);
     let i = valueStart;
     while (i < contentEnd && (text[i] === " " || text[i] === "\t")) i++;
     const q = text[i];

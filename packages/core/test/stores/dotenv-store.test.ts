@@ -102,6 +102,24 @@ describe("dotenv: files written by SOPS", () => {
     expect(await dec(text, key)).toBe("foo = bar\n");
   });
 
+  it("decrypts a file SOPS wrote from CRLF lines, whose comments and values end with the CR", async () => {
+    const plain = "# a comment\r\nA=1\r\n#\r\nEMPTY=\r\n";
+    expect(await dec(sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z"))).toBe(plain);
+    // A line break anywhere else in a comment is still refused: it would start a line of its own.
+    const file = sopsEncryptDotenv("# placeholder\nA=1\n", dataKey, "2025-01-02T03:04:05Z");
+    for (const comment of ["x\nB=stolen", "x\rB=stolen", "x\r\n", "\r\r"]) {
+      const forged = file.replace(/^#ENC\[[^\n]*\]$/m, `#${encryptValue(dataKey, Buffer.from(comment), "comment", ":", Buffer.alloc(32, 7))}`);
+      await expect(dec(forged)).rejects.toMatchObject({ code: "VALUE_TAMPERED", message: expect.stringMatching(/the encrypted comment at line 1 decrypts to more than one line/) });
+    }
+  });
+
+  it("decrypts a file SOPS wrote with a key given twice or a line starting with `=`, which hush refuses to encrypt", async () => {
+    const plain = "A=1\nexport A=2\nA=3\n=no key\n";
+    expect(await dec(sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z"))).toBe(plain);
+    await expect(enc(plain)).rejects.toMatchObject({ code: "PARSE_FAILED", message: expect.stringMatching(/duplicate key "A" \(first defined at line 1\) at line 2/) });
+    await expect(enc("=no key\n")).rejects.toMatchObject({ code: "PARSE_FAILED", message: expect.stringMatching(/empty key at line 1/) });
+  });
+
   it("decrypts a SOPS-style file whose values held `\\n`, writing them back as SOPS does", async () => {
     const plain = "# c\nA=one\\ntwo\nB=\"x\\ny\"\nC=plain\n";
     const sopsFile = sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z");
