@@ -14,8 +14,9 @@
  *   must be exactly SOPS's form of hush's reading (`#comment` and `KEY=value` lines, in order,
  *   line breaks in values as `\n`) and, where SOPS can read the plaintext itself, its reading there.
  *
- * The oracle only decrypts: files SOPS encrypted are covered by the SOPS-written vectors of
- * sops-oracle-smoke.test.ts and by the core store tests.
+ * The other direction, dotenv only: the file SOPS writes for each plaintext it can read
+ * (sops-dotenv-encrypt.ts, as the oracle only decrypts), which SOPS opens, hush decrypts to
+ * exactly what SOPS prints. SOPS's INI writer is go-ini's, which has no stand-in here.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -24,6 +25,7 @@ import { describe, expect, it } from "vitest";
 import { storeFor } from "@hush/core";
 import { sopsDecrypt, type SopsOracleFormat } from "@hush/testkit";
 import { runCliInProcess } from "../proof/support.ts";
+import { sopsEncryptDotenv } from "./sops-dotenv-encrypt.ts";
 import { useSuiteSandbox } from "./suite-sandbox.ts";
 
 const CORPUS = join(import.meta.dirname, "ini-dotenv-corpus");
@@ -113,6 +115,8 @@ const KEPT_COMMENTS: Readonly<Record<string, RegExp>> = {
  * so that what hush writes around values it keeps meets SOPS too; a file where it keeps every
  * value is written all the same.
  */
+/** A line with a key RULE leaves in clear: elsewhere the rule changes nothing, and the file is not run again. */
+const RULE_KEYS = /^[ \t]*(?:export[ \t]+)?(?:[Pp]ort|[Hh]ost|[Uu]ser|[Nn]ame|[Uu]rl|NAME|PORT|HOST|\w*_(?:URL|PORT|HOST))[ \t]*[=:]/m;
 const RULE = ["--unencrypted-regex", "^([Pp]ort|[Hh]ost|[Uu]ser|[Nn]ame|[Uu]rl|url)$|_(URL|PORT|HOST)$|^(NAME|PORT|HOST)$", "--allow-no-values"];
 
 const sandbox = useSuiteSandbox("hush-ini-dotenv-corpus-");
@@ -197,17 +201,46 @@ async function runFile(format: Format, id: string, plaintext: Buffer, rule: read
   return own === undefined || own === sops.plaintext ? { written: true } : { problem: `${id}: SOPS reads hush's file as\n${sops.plaintext ?? ""}\nand the plaintext as\n${own}`, written: true };
 }
 
+/**
+ * The other direction: the dotenv file SOPS writes for the plaintext (sops-dotenv-encrypt.ts),
+ * which SOPS opens, hush decrypts to exactly what SOPS prints. Undefined where SOPS cannot read
+ * the plaintext, or all agree.
+ */
+async function runSopsWritten(id: string, plaintext: Buffer): Promise<{ problem?: string; written: boolean }> {
+  const { dir, recipient, env } = sandbox();
+  const encrypted = sopsEncryptDotenv(plaintext.toString("utf8"), recipient);
+  if (encrypted === undefined || !isUtf8(plaintext)) return { written: false };
+  const file = join(dir, `sops-${id.replace(/\//g, "-")}`);
+  writeFileSync(file, encrypted);
+  const sops = await sopsDecrypt({ text: encrypted, format: "dotenv", env });
+  if (!sops.ok) return { problem: `${id}: SOPS refused the file written as SOPS writes it: ${sops.error}`, written: true };
+  const mine = await runCliInProcess(["decrypt", "--input-type", "dotenv", "--output-type", "dotenv", file], { env, cwd: dir });
+  if (mine.status !== 0) return { problem: `${id}: hush cannot decrypt the file SOPS wrote: ${mine.stderr.trim()}`, written: true };
+  return mine.stdout === sops.plaintext ? { written: true } : { problem: `${id}: of the file SOPS wrote, SOPS prints\n${sops.plaintext ?? ""}\nhush\n${mine.stdout}`, written: true };
+}
+
 describe("real-world INI and dotenv files: hush writes what SOPS reads as hush does, or refuses naming the line", () => {
   it(`${FILES.length} files, as they are, with a rule that leaves some values in clear, and with CRLF line endings`, async () => {
     const problems: string[] = [];
     let written = 0;
+    let fromSops = 0;
     for (const { format, name } of FILES) {
       const bytes = readFileSync(join(CORPUS, format, name));
+      if (format === "dotenv") {
+        for (const [id, variant] of [[`sops/${name}`, bytes], [`sops/crlf/${name}`, withCrlf(bytes)]] as const) {
+          if (variant === undefined) continue;
+          const outcome = await runSopsWritten(id, variant);
+          if (outcome.problem !== undefined) problems.push(outcome.problem);
+          if (outcome.written) fromSops++;
+        }
+      }
       const outcome = await runFile(format, `${format}/${name}`, bytes);
       if (outcome.problem !== undefined) problems.push(outcome.problem);
       if (outcome.written) written++;
-      const ruled = await runFile(format, `rule/${format}/${name}`, bytes, RULE);
-      if (ruled.problem !== undefined) problems.push(ruled.problem);
+      if (RULE_KEYS.test(bytes.toString("utf8"))) {
+        const ruled = await runFile(format, `rule/${format}/${name}`, bytes, RULE);
+        if (ruled.problem !== undefined) problems.push(ruled.problem);
+      }
       const crlf = withCrlf(bytes);
       if (crlf === undefined) continue;
       const crlfOutcome = await runFile(format, `crlf/${format}/${name}`, crlf);
@@ -215,6 +248,7 @@ describe("real-world INI and dotenv files: hush writes what SOPS reads as hush d
     }
     expect(problems).toEqual([]);
     // The corpus must still reach SOPS: most files are written, not refused.
+    expect(fromSops).toBeGreaterThan(40);
     expect(written).toBeGreaterThan(FILES.length - Object.keys(REFUSALS).length - 1);
   }, 300_000);
 });
