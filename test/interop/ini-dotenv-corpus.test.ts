@@ -9,10 +9,12 @@
  * - SOPS opens what hush wrote, its MAC verified, and decrypts every comment without a warning
  *   (KEPT_COMMENTS lists the comments hush leaves in clear). Each value is authenticated under
  *   its key path, and the MAC covers every value in order, so an INI file SOPS opens holds the
- *   values hush encrypted under the keys hush read (the oracle gives only a verdict for INI; a key
- *   SOPS reads with an empty value is outside that proof). For dotenv SOPS prints the file, which
- *   must be exactly SOPS's form of hush's reading (`#comment` and `KEY=value` lines, in order,
- *   line breaks in values as `\n`) and, where SOPS can read the plaintext itself, its reading there.
+ *   values hush encrypted under the keys hush read. The oracle gives only a verdict for INI, which
+ *   would miss a key SOPS reads with an empty value: go-ini's reading of the plaintext (the core
+ *   tests' independent reader) must hold the keys and values hush reads. For dotenv SOPS prints
+ *   the file, which must be exactly SOPS's form of hush's reading (`#comment` and `KEY=value`
+ *   lines, in order, line breaks in values as `\n`) and, where SOPS can read the plaintext
+ *   itself, its reading there.
  *
  * The other direction, dotenv only: the file SOPS writes for each plaintext it can read
  * (sops-dotenv-encrypt.ts, as the oracle only decrypts), which SOPS opens, hush decrypts to
@@ -25,6 +27,7 @@ import { describe, expect, it } from "vitest";
 import { storeFor } from "@hush/core";
 import { sopsDecrypt, type SopsOracleFormat } from "@hush/testkit";
 import { runCliInProcess } from "../proof/support.ts";
+import { goIniLoad } from "../../packages/core/test/stores/sops-ini-reader.ts";
 import { sopsEncryptDotenv } from "./sops-dotenv-encrypt.ts";
 import { useSuiteSandbox } from "./suite-sandbox.ts";
 
@@ -189,7 +192,14 @@ async function runFile(format: Format, id: string, plaintext: Buffer, rule: read
   const kept = KEPT_COMMENTS[id.replace(/^rule\//, "")];
   const warnings = sops.warnings.filter((w) => kept === undefined || !kept.test(/ comment=(".*")$/.exec(w)?.[1] ?? ""));
   if (warnings.length > 0) return { problem: `${id}: SOPS warned:\n${warnings.join("\n")}`, written: true };
-  if (format === "ini") return { written: true };
+  if (format === "ini") {
+    // SOPS gives a verdict only: the keys and values must be the ones go-ini reads in the plaintext
+    // (an independent reader of its rules), so that no key SOPS reads with an empty value is missed.
+    const goIni = goIniLoad(plaintext.toString("utf8").replace(/^\uFEFF/, "")).flatMap((section) => section.keys.map((k) => `${section.name}/${k.name}=${JSON.stringify(k.value)}`));
+    const { leaves } = (await storeFor("ini")).parse(plaintext.toString("utf8"));
+    const mine = leaves.filter((l) => l.kind === "scalar").map((l) => `${String(l.path[0])}/${String(l.path[1])}=${JSON.stringify(l.value?.text)}`);
+    return goIni.sort().join("\n") === mine.sort().join("\n") ? { written: true } : { problem: `${id}: go-ini reads\n${goIni.join("\n")}\nhush reads\n${mine.join("\n")}`, written: true };
+  }
   const expected = await sopsDotenvForm(decrypted.stdout);
   if (sops.plaintext !== expected) return { problem: `${id}: SOPS reads\n${sops.plaintext ?? ""}\nhush reads\n${expected}`, written: true };
   // Where SOPS can read the plaintext itself, it reads hush's file as it reads the plaintext;
