@@ -229,14 +229,19 @@ function parseDotenv(text: string): ParsedDotenv {
     const q = text[i];
     let valueEnd: number;
     let dialectValue: string;
-    if (q !== undefined && i < contentEnd && QUOTES.includes(q)) {
-      const close = scanQuoted(text, i + 1, q);
-      if (close === -1) throw parseError(`unterminated ${q === '"' ? "double" : q === "'" ? "single" : "back"}-quoted value`, line);
+    const quote = q !== undefined && i < contentEnd && QUOTES.includes(q) ? q : undefined;
+    const close = quote === undefined ? undefined : scanQuoted(text, i + 1, quote);
+    // In a file SOPS wrote, every value is the rest of its line, as SOPS reads it: a quote there
+    // that the dialect would read otherwise (left open, closed on a later line, text after it)
+    // is a character of the value.
+    const onItsLine = close !== undefined && close !== -1 && close < contentEnd && /^[ \t]*(#.*)?$/.test(text.slice(close + 1, contentEnd));
+    if (quote !== undefined && close !== undefined && (!sopsFile || onItsLine)) {
+      if (close === -1) throw parseError(`unterminated ${quote === '"' ? "double" : quote === "'" ? "single" : "back"}-quoted value`, line);
       const end = contentEndOf(text, close);
       const after = text.slice(close + 1, end.contentEnd);
       if (!/^[ \t]*(#.*)?$/.test(after)) throw parseError("unexpected text after the closing quote", lineOf(close));
       valueEnd = end.contentEnd;
-      dialectValue = unescapeQuoted(text.slice(i + 1, close), q);
+      dialectValue = unescapeQuoted(text.slice(i + 1, close), quote);
       pos = end.next;
     } else {
       valueEnd = crOfEmpty(text, valueStart, contentEnd);

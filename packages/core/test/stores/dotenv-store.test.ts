@@ -81,7 +81,8 @@ function sopsEncryptDotenv(plain: string, key: Uint8Array, lastmodified: string)
     const k = line.slice(0, pos);
     const v = line.slice(pos + 1).replaceAll("\\n", "\n");
     hash.update(v);
-    out.push(`${k}=${v === "" ? "" : encryptValue(key, Buffer.from(v), "str", `${k}:`, iv())}`);
+    // SOPS's default rule leaves keys ending with _unencrypted in clear.
+    out.push(`${k}=${v === "" || k.endsWith("_unencrypted") ? v.replaceAll("\n", "\\n") : encryptValue(key, Buffer.from(v), "str", `${k}:`, iv())}`);
   }
   const mac = encryptValue(key, Buffer.from(hash.digest("hex").toUpperCase()), "str", lastmodified, iv());
   out.push(`sops_age__list_0__map_enc=x`, `sops_age__list_0__map_recipient=age1test`, `sops_lastmodified=${lastmodified}`, `sops_mac=${mac}`, `sops_unencrypted_suffix=_unencrypted`, `sops_version=3.13.2`);
@@ -118,6 +119,11 @@ describe("dotenv: files written by SOPS", () => {
     expect(await dec(sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z"))).toBe(plain);
     await expect(enc(plain)).rejects.toMatchObject({ code: "PARSE_FAILED", message: expect.stringMatching(/duplicate key "A" \(first defined at line 1\) at line 2/) });
     await expect(enc("=no key\n")).rejects.toMatchObject({ code: "PARSE_FAILED", message: expect.stringMatching(/empty key at line 1/) });
+  });
+
+  it("decrypts a file SOPS wrote with values in clear that the dialect cannot read (quotes it would read otherwise)", async () => {
+    const plain = "A=1\nNOTE_unencrypted='it's'\nOPEN_unencrypted=\"open\nX_unencrypted=\"a\nB=2\nY_unencrypted=b\"\n";
+    expect(await dec(sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z"))).toBe(plain);
   });
 
   it("decrypts a SOPS-style file whose values held `\\n`, writing them back as SOPS does", async () => {
