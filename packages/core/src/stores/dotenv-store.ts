@@ -167,8 +167,9 @@ function parseDotenv(text: string): ParsedDotenv {
   const items: Array<DotenvLine | DotenvComment> = [];
   const seen = new Map<string, number>();
   // The dialect's names must be unique and not empty; SOPS's keys need not be, and a file SOPS
-  // wrote (its metadata is there) is read as SOPS reads it, so that hush decrypts it.
-  const sopsFile = /^sops_(lastmodified|mac|version)=/m.test(text);
+  // wrote (its MAC is there, an envelope) is read as SOPS reads it, so that hush decrypts it. A
+  // `sops_…` line inside a quoted value of a plaintext file is no MAC.
+  const sopsFile = /^sops_mac=ENC\[AES256_GCM,/m.test(text);
   const metaEntries: Array<[string, string]> = [];
   const metaRanges: Array<{ start: number; end: number; line: number }> = [];
   let firstReservedLine: number | undefined;

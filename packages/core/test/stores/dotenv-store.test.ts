@@ -124,6 +124,8 @@ describe("dotenv: files written by SOPS", () => {
   it("decrypts a file SOPS wrote with values in clear that the dialect cannot read (quotes it would read otherwise)", async () => {
     const plain = "A=1\nNOTE_unencrypted='it's'\nOPEN_unencrypted=\"open\nX_unencrypted=\"a\nB=2\nY_unencrypted=b\"\n";
     expect(await dec(sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z"))).toBe(plain);
+    // A plaintext value over lines that holds a `sops_` line is still one value.
+    await roundTrip('A="x\nsops_mac=not metadata\nsops_version=1"\nB=2\n');
   });
 
   it("decrypts a SOPS-style file whose values held `\\n`, writing them back as SOPS does", async () => {
