@@ -17,7 +17,9 @@
  * - JSON integers beyond 2^53, and `-0`: SOPS 3.9 reads every JSON number as a float64, SOPS 3.13
  *   and hush keep integers (docs/formats.md, "JSON numbers").
  * - a plaintext string that is an `ENC[…]` envelope: hush refuses to leave one unencrypted.
- * - dotenv carriage returns and whitespace-only lines: SOPS cannot read them (docs/formats.md).
+ * - dotenv carriage returns and lines of blanks: SOPS's own reading of the plaintext puts a CR into
+ *   values and refuses a line of blanks, where hush's file keeps CRs out of values and holds such
+ *   a line as a marker comment (docs/formats.md); ini-dotenv-corpus.test.ts covers both.
  * - dotenv values quoted over several lines: hush refuses them where a rule leaves them
  *   unencrypted (SOPS could not read the file), and the rules here are random.
  * - INI: a comment block whose first line is an empty comment: SOPS 3.9.2 fails on it.

@@ -36,10 +36,10 @@ describe.concurrent("the SOPS oracle", () => {
   it("decrypts SOPS-written files in every format and refuses a tampered one", async () => {
     const env = { GNUPGHOME: gpg.home };
     const read = (name: string): string => readFileSync(sopsVector(name), "utf8");
-    expect(await sopsDecrypt({ text: read("format.enc.yaml"), format: "yaml", env })).toEqual({ ok: true, plaintext: '{\n  "foo": "bar"\n}' });
-    expect(await sopsDecrypt({ text: read("format.enc.json"), format: "json", env })).toEqual({ ok: true, plaintext: '{\n  "foo": "bar"\n}' });
-    expect(await sopsDecrypt({ text: read("format.enc.env"), format: "dotenv", env })).toEqual({ ok: true, plaintext: "foo = bar\n" });
-    expect(await sopsDecrypt({ text: read("format.enc.ini"), format: "ini", env })).toEqual({ ok: true, plaintext: undefined });
+    expect(await sopsDecrypt({ text: read("format.enc.yaml"), format: "yaml", env })).toEqual({ ok: true, plaintext: '{\n  "foo": "bar"\n}', warnings: [] });
+    expect(await sopsDecrypt({ text: read("format.enc.json"), format: "json", env })).toEqual({ ok: true, plaintext: '{\n  "foo": "bar"\n}', warnings: [] });
+    expect(await sopsDecrypt({ text: read("format.enc.env"), format: "dotenv", env })).toEqual({ ok: true, plaintext: "foo = bar\n", warnings: [] });
+    expect(await sopsDecrypt({ text: read("format.enc.ini"), format: "ini", env })).toEqual({ ok: true, plaintext: undefined, warnings: [] });
     const tampered = read("format.enc.yaml").replace(/^foo: ENC\[AES256_GCM,data:(.)/m, (m, c: string) => m.slice(0, -1) + (c === "A" ? "B" : "A"));
     const refused = await sopsDecrypt({ text: tampered, format: "yaml", env });
     expect(refused.ok).toBe(false);

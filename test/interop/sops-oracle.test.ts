@@ -226,7 +226,7 @@ describe.concurrent("files SOPS refused: hush must write what SOPS reads, or ref
     const encrypted = join(tmp.path, "dotenv-indented-comment.enc.env");
     writeFileSync(encrypted, enc.stdout);
     expect((await hush(["decrypt", encrypted], { cwd: tmp.path, env: k.env })).stdout).toBe(plaintext);
-    expect(await sopsDecrypt({ text: enc.stdout, format: "dotenv", env: k.env })).toEqual({ ok: true, plaintext: "# indented\nA=1\n" });
+    expect(await sopsDecrypt({ text: enc.stdout, format: "dotenv", env: k.env })).toEqual({ ok: true, plaintext: "# indented\nA=1\n", warnings: [] });
   });
   it("YAML: anchors, aliases and merge keys (<<: *defaults) that reach encrypted values", async () => {
     // hush refuses an alias whose place must be encrypted; these put the alias where values stay

@@ -205,7 +205,7 @@ describe("a newcomer's first hour", () => {
       expect(r.status).toBe(23);
       expect(r.stderr).toBe(
         `hush: ${f}: encrypted_regex "^(data|stringData)$" matched none of the 2 values: nothing would be encrypted (rule from the command line); nothing was written\n` +
-          "  next: fix the rule to match the keys to encrypt, or pass --allow-no-values to write the file with every value in plaintext\n",
+          "  next: fix the rule so that it selects the keys to encrypt, or pass --allow-no-values to write the file with every value in plaintext\n",
       );
       expect(readFileSync(f, "utf8")).toBe("DB_PASSWORD=s3cret-marker\nAPI_URL=https://example.test\n");
       expect(existsSync(k.path("out.env"))).toBe(false);
@@ -215,6 +215,10 @@ describe("a newcomer's first hour", () => {
     const fromConfig = k.hush(["--config", cfg, "encrypt", f]);
     expect(fromConfig.status).toBe(23);
     expect(fromConfig.stderr).toContain(`(rule from the creation rule in ${cfg})`);
+    // A rule that leaves every value in clear says so (it matched them all).
+    const clear = k.hush(["encrypt", "--unencrypted-regex", "^(DB_PASSWORD|API_URL)$", "--age", k.recipient, f]);
+    expect(clear.status).toBe(23);
+    expect(clear.stderr).toContain(`unencrypted_regex "^(DB_PASSWORD|API_URL)$" leaves all 2 values in plaintext: nothing would be encrypted (rule from the command line); nothing was written\n`);
     const allowed = k.hush(["encrypt", "--allow-no-values", "--encrypted-regex", "^data$", "--age", k.recipient, f]);
     expect(allowed.status).toBe(0);
     expect(allowed.stdout).toContain("DB_PASSWORD=s3cret-marker\n");

@@ -176,8 +176,9 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
       const value: ScalarValue = { type: "str", text: opened.plaintext.toString("utf8") };
       // A comment's AAD is its collection's path, which a list item's value shares (and the type
       // label is not authenticated): a value's envelope copied into a comment there decrypts, and
-      // its line breaks would turn the rest of it into keys. No comment holds a line break.
-      if (/[\r\n]/.test(value.text)) throw commentTampered(leaf);
+      // its line breaks would turn the rest of it into keys. No comment holds a line break; one
+      // CR at its end is the CR of a CRLF line, which SOPS reads into a comment (as into a value).
+      if (/[\r\n]/.test(value.text.replace(/\r$/, ""))) throw commentTampered(leaf);
       if (stash !== undefined) remember(stash, i, "comment", opened.plaintext, value.text, opened.iv, utf8);
       let rendered: string;
       try {

@@ -192,7 +192,9 @@ function refuseIfNothingEncrypted(doc: ParsedDocument, encrypted: number, rule: 
   if (encrypted > 0) return;
   const values = doc.leaves.filter((l) => l.kind === "scalar" && l.value !== null && l.value.text !== "").length;
   if (values === 0) return;
-  throw new HushError("NOTHING_ENCRYPTED", `${rule.kind} "${printable(rule.value, 120)}" matched none of the ${values} values: nothing would be encrypted`);
+  // An unencrypted_* rule left every value out (it matched them all); an encrypted_* one matched none.
+  const outcome = rule.kind.startsWith("unencrypted") ? `leaves all ${values} values in plaintext` : `matched none of the ${values} values`;
+  throw new HushError("NOTHING_ENCRYPTED", `${rule.kind} "${printable(rule.value, 120)}" ${outcome}: nothing would be encrypted`);
 }
 
 /**

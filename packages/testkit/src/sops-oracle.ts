@@ -18,7 +18,8 @@
  *   YAML mappings with non-string keys cannot be turned into JSON and come back as an error.
  * - `ini` gives only a verdict: SOPS decrypted it (and checked the MAC) or refused it.
  * - `dotenv` and `binary` come back byte for byte as SOPS wrote them, except that bytes that are not
- *   UTF-8 become U+FFFD (the plaintext travels as a Secrets Manager string).
+ *   UTF-8 become U+FFFD (the plaintext travels as a Secrets Manager string). Secrets Manager
+ *   refuses an empty string: an empty answer is told by SOPS's "Decrypted" in the log.
  * - SOPS 3.9.2 itself predates SSH age recipients (`ssh-ed25519`/`ssh-rsa` in `age`) and the
  *   `type:time` value type, so files using those are refused by this oracle whatever hush does.
  */
@@ -51,13 +52,23 @@ export interface SopsDecryptRequest {
 
 /**
  * SOPS's answer. `plaintext` is JSON text for yaml/json (see the module comment), SOPS's exact
- * output for dotenv/binary, and undefined for ini (verdict only). `error` is SOPS's message.
+ * output for dotenv/binary, and undefined for ini (verdict only);
+ * `warnings` are the warnings SOPS logged while it decrypted. `error` is SOPS's message.
  */
-export type SopsDecryptResult = { readonly ok: true; readonly plaintext: string | undefined } | { readonly ok: false; readonly error: string };
+export type SopsDecryptResult = { readonly ok: true; readonly plaintext: string | undefined; readonly warnings: readonly string[] } | { readonly ok: false; readonly error: string };
+
+/**
+ * SOPS's warnings in the oracle's log (logrus lines: `level=warning msg="…"`, with their fields),
+ * such as a comment it could not decrypt and kept as it found it.
+ */
+function sopsWarnings(log: string): string[] {
+  return log.split("\n").filter((line) => line.includes("level=warning"));
+}
 
 const REGION_DEFAULT = "us-east-1";
 const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:111122223333:secret:hush-oracle-AbCdEf";
 const INSTALL_HINT = "run `node scripts/fetch-sops-oracle.mjs` (`pnpm test` does it) to fetch it";
+const EMPTY_SECRET = /minimum field size of 1, PutSecretValueInput\.SecretString/;
 const DECRYPT_FAILED = /^error while decrypting file content\s*\ndecryption error:\s*\n?/;
 
 /** Decrypts `text` with real SOPS; never throws for a refusal, only for a broken harness. */
@@ -216,10 +227,12 @@ export async function sopsDecrypt(request: SopsDecryptRequest): Promise<SopsDecr
   const reason = cfnReply.Reason ?? "";
   if (cfnReply.Status === "SUCCESS") {
     if (secret === undefined) throw new Error(`the SOPS oracle succeeded without storing a secret\n--- oracle log ---\n${logText()}`);
-    return { ok: true, plaintext: secret };
+    return { ok: true, plaintext: secret, warnings: sopsWarnings(logText()) };
   }
   // The program decrypts before it looks at the format, so this reason means SOPS accepted the file.
-  if (request.format === "ini" && reason === "format ini not supported") return { ok: true, plaintext: undefined };
+  if (request.format === "ini" && reason === "format ini not supported") return { ok: true, plaintext: undefined, warnings: sopsWarnings(logText()) };
+  // SOPS decrypted the file to nothing, and the secret store refuses an empty string.
+  if (EMPTY_SECRET.test(reason) && /\bDecrypted\n/.test(logText())) return { ok: true, plaintext: "", warnings: sopsWarnings(logText()) };
   if (DECRYPT_FAILED.test(reason)) return { ok: false, error: reason.replace(DECRYPT_FAILED, "").trim() };
   throw new Error(`the SOPS oracle failed outside SOPS: ${reason}\n--- oracle log ---\n${logText()}`);
 }

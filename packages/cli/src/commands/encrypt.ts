@@ -51,7 +51,7 @@ export async function runEncrypt(io: CliIo, named: string | undefined, flags: En
       const from = ruleFromFlags(flags) !== undefined ? "the command line" : loaded === undefined ? "the default rule" : `the creation rule in ${loaded.path}`;
       throw new HushError(err.code, `${err.message} (rule from ${from}); nothing was written`, {
         location: { file: label },
-        details: ["next: fix the rule to match the keys to encrypt, or pass --allow-no-values to write the file with every value in plaintext"],
+        details: ["next: fix the rule so that it selects the keys to encrypt, or pass --allow-no-values to write the file with every value in plaintext"],
       });
     }
     throw err instanceof HushError ? err.withFile(label) : err;

@@ -1,13 +1,12 @@
-import { appendAll } from "../arrays.ts";
 import { HushError, printable } from "../errors.ts";
-import { goCanonicalTime, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import { looksEncrypted } from "../crypto/envelope.ts";
 import { flattenMetadata, unflattenMetadata } from "../metadata/metadata-codec.ts";
-import { formatKeyPath, type ScalarValue, type TreeComment, type TreeMap, type TreeMapEntry, type TreeNode } from "../tree/values.ts";
+import { formatKeyPath, type ScalarValue, type TreeComment, type TreeMap, type TreeMapEntry } from "../tree/values.ts";
 import { lineIndex } from "./lines.ts";
 import { lineEditing } from "./line-editing.ts";
 import { styleTampered } from "./style-tampered.ts";
-import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
+import { emitDotenv, QUOTES, SOPS_PREFIX } from "./dotenv-emit.ts";
+import type { Leaf, ParsedDocument, Store } from "./store.ts";
 
 /**
  * dotenv, edited in place, in two layers (see docs/formats.md):
@@ -28,8 +27,6 @@ import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
  * their line endings.
  */
 
-const SOPS_PREFIX = "sops_";
-const QUOTES = "\"'`";
 /** After the envelope of a value that spanned lines (see the module comment). */
 const MULTILINE_MARKER = " # hush:multiline";
 /**
@@ -39,7 +36,28 @@ const MULTILINE_MARKER = " # hush:multiline";
  */
 const INDENT_MARKER = / # hush:indent=([st]+)$/;
 
-type LeafStyle = "line" | "multiline" | { readonly indent: string };
+/**
+ * A line of blanks, or a blank line ending with CR (a CRLF file's), is a line without `=` for
+ * SOPS. It is a comment leaf whose text is this marker with the line's blanks (`s` space, `t` tab,
+ * `r` the final CR), so that SOPS reads a comment there, with the text hush's comment rules see:
+ * encrypted as `#ENC[…] # hush:blank` (BLANK_SUFFIX), or in clear as `# hush:blank=r` where a
+ * rule keeps comments. Decryption writes the blanks back.
+ */
+const BLANK_MARKER = /^ hush:blank=([st]*r?)$/;
+const BLANK_SUFFIX = " # hush:blank";
+
+type LeafStyle = "line" | "multiline" | { readonly indent: string } | { readonly blank: true };
+
+/** The comment text standing for the blank line `blanks` (BLANK_MARKER). */
+function blankMarker(blanks: string): string {
+  return ` hush:blank=${[...blanks].map((c) => (c === "\t" ? "t" : c === "\r" ? "r" : "s")).join("")}`;
+}
+
+/** The blank line a comment's text stands for, or undefined when it is no blank-line marker. */
+function blanksOf(comment: string): string | undefined {
+  const code = BLANK_MARKER.exec(comment)?.[1];
+  return code === undefined || code === "" ? undefined : code.replace(/s/g, " ").replace(/t/g, "\t").replace(/r/g, "\r");
+}
 
 function indentMarker(indent: string): string {
   return ` # hush:indent=${[...indent].map((c) => (c === "\t" ? "t" : "s")).join("")}`;
@@ -78,6 +96,17 @@ function contentEndOf(text: string, at: number): { contentEnd: number; next: num
   const lineEnd = nl === -1 ? text.length : nl;
   const contentEnd = lineEnd > at && text[lineEnd - 1] === "\r" ? lineEnd - 1 : lineEnd;
   return { contentEnd, next: nl === -1 ? text.length : nl + 1 };
+}
+
+/**
+ * The end of an unquoted value that starts at `start` and whose line's content ends at
+ * `contentEnd`: there, unless it is empty and a CR follows. SOPS reads a line up to its LF, so
+ * its value is then that CR: a value with no envelope for SOPS to read past the CR (as it reads
+ * past it after any other value) is taken with its CR, encrypted as SOPS encrypts it, and given
+ * back. (An empty comment keeps its CR outside: SOPS keeps a comment it cannot decrypt as it is.)
+ */
+function crOfEmpty(text: string, start: number, contentEnd: number): number {
+  return start === contentEnd && text[contentEnd] === "\r" ? contentEnd + 1 : contentEnd;
 }
 
 /** Decodes a quoted value's body (dialect semantics; see docs/formats.md). */
@@ -133,8 +162,14 @@ function isBlank(s: string): boolean {
 function parseDotenv(text: string): ParsedDotenv {
   const lineOf = lineIndex(text);
   const leaves: Leaf[] = [];
+  /** Indices in `leaves` of empty values taken with their CR (crOfEmpty). */
+  const crValues: number[] = [];
   const items: Array<DotenvLine | DotenvComment> = [];
   const seen = new Map<string, number>();
+  // The dialect's names must be unique and not empty; SOPS's keys need not be, and a file SOPS
+  // wrote (its MAC is there, an envelope) is read as SOPS reads it, so that hush decrypts it. A
+  // `sops_…` line inside a quoted value of a plaintext file is no MAC.
+  const sopsFile = /^sops_mac=ENC\[AES256_GCM,/m.test(text);
   const metaEntries: Array<[string, string]> = [];
   const metaRanges: Array<{ start: number; end: number; line: number }> = [];
   let firstReservedLine: number | undefined;
@@ -145,6 +180,9 @@ function parseDotenv(text: string): ParsedDotenv {
     const { contentEnd, next } = contentEndOf(text, lineStart);
     const content = text.slice(lineStart, contentEnd);
     if (isBlank(content)) {
+      // A line with nothing on it SOPS skips; blanks, or a CR, stand as a comment (BLANK_MARKER).
+      const blanks = text[contentEnd] === "\r" ? `${content}\r` : content;
+      if (blanks !== "") leaves.push({ kind: "comment", path: [], document: 0, value: { type: "str", text: blankMarker(blanks) }, start: lineStart, end: lineStart + blanks.length, line, style: { blank: true } });
       pos = next;
       continue;
     }
@@ -154,6 +192,13 @@ function parseDotenv(text: string): ParsedDotenv {
       // the encrypted file writes in column 0 with an indentation marker (INDENT_MARKER).
       const start = lineStart + hash[0].length;
       let comment = text.slice(start, contentEnd);
+      if (hash[0] === "#" && (comment.endsWith(BLANK_SUFFIX) || blanksOf(comment) !== undefined)) {
+        // A blank line, encrypted or in clear: the whole line is written back.
+        if (comment.endsWith(BLANK_SUFFIX)) comment = comment.slice(0, -BLANK_SUFFIX.length);
+        leaves.push({ kind: "comment", path: [], document: 0, value: { type: "str", text: comment }, start: lineStart, end: contentEnd, line, style: { blank: true } });
+        pos = next;
+        continue;
+      }
       const marked = hash[0] === "#" ? INDENT_MARKER.exec(comment) : null;
       const indent = marked !== null ? marked[1]!.replace(/s/g, " ").replace(/t/g, "\t") : hash[0].slice(0, -1);
       if (marked !== null) comment = comment.slice(0, marked.index);
@@ -175,27 +220,32 @@ function parseDotenv(text: string): ParsedDotenv {
       continue;
     }
     const name = dialectName(rawKey);
-    if (name === "") throw parseError("empty key", line);
+    if (name === "" && !sopsFile) throw parseError("empty key", line);
     if (name.startsWith(SOPS_PREFIX)) firstReservedLine ??= line;
     const first = seen.get(name);
-    if (first !== undefined) throw parseError(`duplicate key "${name}" (first defined at line ${first})`, line);
-    seen.set(name, line);
+    if (first !== undefined && !sopsFile) throw parseError(`duplicate key "${name}" (first defined at line ${first})`, line);
+    if (first === undefined) seen.set(name, line);
     let i = valueStart;
     while (i < contentEnd && (text[i] === " " || text[i] === "\t")) i++;
     const q = text[i];
     let valueEnd: number;
     let dialectValue: string;
-    if (q !== undefined && i < contentEnd && QUOTES.includes(q)) {
-      const close = scanQuoted(text, i + 1, q);
-      if (close === -1) throw parseError(`unterminated ${q === '"' ? "double" : q === "'" ? "single" : "back"}-quoted value`, line);
+    const quote = q !== undefined && i < contentEnd && QUOTES.includes(q) ? q : undefined;
+    const close = quote === undefined ? undefined : scanQuoted(text, i + 1, quote);
+    // In a file SOPS wrote, every value is the rest of its line, as SOPS reads it: a quote there
+    // that the dialect would read otherwise (left open, closed on a later line, text after it)
+    // is a character of the value.
+    const onItsLine = close !== undefined && close !== -1 && close < contentEnd && /^[ \t]*(#.*)?$/.test(text.slice(close + 1, contentEnd));
+    if (quote !== undefined && close !== undefined && (!sopsFile || onItsLine)) {
+      if (close === -1) throw parseError(`unterminated ${quote === '"' ? "double" : quote === "'" ? "single" : "back"}-quoted value`, line);
       const end = contentEndOf(text, close);
       const after = text.slice(close + 1, end.contentEnd);
       if (!/^[ \t]*(#.*)?$/.test(after)) throw parseError("unexpected text after the closing quote", lineOf(close));
       valueEnd = end.contentEnd;
-      dialectValue = unescapeQuoted(text.slice(i + 1, close), q);
+      dialectValue = unescapeQuoted(text.slice(i + 1, close), quote);
       pos = end.next;
     } else {
-      valueEnd = contentEnd;
+      valueEnd = crOfEmpty(text, valueStart, contentEnd);
       const rest = text.slice(valueStart, contentEnd);
       const comment = /[ \t]#/.exec(rest);
       dialectValue = (comment === null ? rest : rest.slice(0, comment.index)).trim();
@@ -208,6 +258,7 @@ function parseDotenv(text: string): ParsedDotenv {
       style = "multiline";
       value = raw.slice(0, -MULTILINE_MARKER.length);
     }
+    if (valueEnd > contentEnd) crValues.push(leaves.length);
     leaves.push({ kind: "scalar", path: [rawKey], document: 0, value: { type: "str", text: value }, start: valueStart, end: valueEnd, line, style });
     items.push({ kind: "entry", rawKey, name, value: dialectValue, line });
   }
@@ -219,6 +270,9 @@ function parseDotenv(text: string): ParsedDotenv {
       throw parseError(`the key prefix "${SOPS_PREFIX}" is reserved for SOPS metadata`, metaRanges[0]!.line);
     }
     metadata = unflattenUntrusted(metaEntries);
+    // hush wrote an empty value's CR outside the value before it encrypted that CR as SOPS does
+    // (and never leaves it in clear now: renderKept): in an encrypted file the CR is the line's.
+    for (const i of crValues) leaves[i] = { ...leaves[i]!, value: { type: "str", text: "" }, end: leaves[i]!.end - 1 };
     for (const r of metaRanges) {
       const last = metadataSpans[metadataSpans.length - 1];
       if (last !== undefined && last.end === r.start) last.end = r.end;
@@ -233,7 +287,11 @@ function parseDotenv(text: string): ParsedDotenv {
 }
 
 function commentStyle(leaf: Leaf): { indent: string } | undefined {
-  return typeof leaf.style === "object" && leaf.style !== null ? (leaf.style as { indent: string }) : undefined;
+  return typeof leaf.style === "object" && leaf.style !== null && "indent" in leaf.style ? (leaf.style as { indent: string }) : undefined;
+}
+
+function isBlankLine(leaf: Leaf): boolean {
+  return typeof leaf.style === "object" && leaf.style !== null && "blank" in leaf.style;
 }
 
 /**
@@ -263,6 +321,8 @@ function readsBackAsLine(value: string, line: string): boolean {
 
 function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
   const text = value.text;
+  // A blank line's marker gives back blanks only; any other text there is written as a comment.
+  if (leaf.kind === "comment" && isBlankLine(leaf)) return blanksOf(text) ?? `#${text}`;
   if (leaf.kind === "comment") return (commentStyle(leaf) === undefined ? "" : `${commentStyle(leaf)!.indent}#`) + text.replace(/\r?\n/g, (nl) => `${nl}#`);
   // The marker that says a value spanned lines is outside the MAC: a value goes back over lines
   // only where it reads back as itself, else (and for every other value) newlines are written
@@ -275,6 +335,7 @@ function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
 }
 
 function renderEncrypted(leaf: Leaf, envelope: string): string {
+  if (isBlankLine(leaf)) return `#${envelope}${BLANK_SUFFIX}`;
   const indented = commentStyle(leaf);
   if (indented !== undefined) return `#${envelope}${indentMarker(indented.indent)}`;
   return leaf.kind === "scalar" && leaf.style === "multiline" ? envelope + MULTILINE_MARKER : envelope;
@@ -295,7 +356,8 @@ function renderForEdit(leaf: Leaf, value: ScalarValue): string {
  * What encryption writes for a value or comment left in plaintext. An indented comment still moves
  * to column 0 (with its marker) for SOPS. A value quoted over several lines cannot stay as it is:
  * SOPS reads the file line by line and would refuse its second line (no `=`), and no one-line form
- * keeps both SOPS's reading and the bytes; it is refused, naming its key and line.
+ * keeps both SOPS's reading and the bytes; it is refused, naming its key and line. So is an empty
+ * value taken with its CR (crOfEmpty): an encrypted file's reading leaves that CR to the line.
  */
 function renderKept(leaf: Leaf): string | undefined {
   if (leaf.kind === "scalar" && leaf.style === "multiline" && leaf.value !== null && leaf.value.text.includes("\n")) {
@@ -305,6 +367,14 @@ function renderKept(leaf: Leaf): string | undefined {
       hint: "encrypt it too (change the rule), or write it on one line with \\n for each line break",
     });
   }
+  if (leaf.kind === "scalar" && leaf.value?.text === "\r") {
+    const keyPath = printable(formatKeyPath(leaf.path));
+    throw new HushError("ENCRYPT_FAILED", `the empty value of ${keyPath} at line ${leaf.line} ends with a CR, which SOPS reads as the value and hush as the line's; nothing was written`, {
+      location: { keyPath, line: leaf.line },
+      hint: "encrypt it too (change the rule), or end that line with LF",
+    });
+  }
+  if (isBlankLine(leaf) && leaf.value !== null) return `#${leaf.value.text}`;
   const indented = commentStyle(leaf);
   return indented === undefined || leaf.value === null ? undefined : `#${leaf.value.text}${indentMarker(indented.indent)}`;
 }
@@ -326,77 +396,6 @@ function toTree(text: string): TreeMap {
   return { kind: "map", entries };
 }
 
-/** Decimal digits of a decimal number's spelling, without sign, point, exponent and padding zeros. */
-function significantDigits(text: string): string {
-  const mantissa = text.replace(/^[+-]/, "").split(/[eE]/)[0]!.replace(".", "");
-  // (?<!0): a run of zeros is tried from its first zero only, not from each (quadratic in a long one).
-  return mantissa.replace(/^0+/, "").replace(/(?<!0)0+$/, "");
-}
-
-/**
- * SOPS's `stores.ValToString` (spec 7.3; shared with the INI store): how a typed value is written into a flat file. Floats use
- * Go's `'G'` shortest form with `.0` added to integral values; a float spelled with more digits
- * than a float64 holds keeps its spelling (hush never loses digits to a float conversion).
- */
-export function goValToString(value: ScalarValue): string {
-  switch (value.type) {
-    case "str":
-      return value.text;
-    case "int":
-      return /^[+-]?\d+$/.test(value.text) ? BigInt(value.text).toString() : value.text;
-    case "float": {
-      const v = goParseFloat(value.text);
-      if (v === undefined) return value.text;
-      if (Number.isFinite(v) && v !== 0 && /^[+-]?(\d+(?:\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(value.text)) {
-        const [mant] = Math.abs(v).toExponential().split("e") as [string];
-        if (significantDigits(value.text) !== significantDigits(mant)) return value.text;
-      }
-      const s = goFormatFloatG(v, true);
-      return /^-?\d+$/.test(s) ? `${s}.0` : s;
-    }
-    case "bool":
-      return goParseBool(value.text) === true ? "true" : "false";
-    case "time":
-      return goCanonicalTime(value.text) ?? value.text;
-  }
-}
-
-/** A dotenv value that reads back unchanged both without quotes (dialect) and for SOPS. */
-function isPlainSafe(s: string): boolean {
-  if (s === "") return true;
-  if (/[\n\r]/.test(s) || /^[ \t]/.test(s) || /[ \t]$/.test(s) || /[ \t]#/.test(s)) return false;
-  return !QUOTES.includes(s[0]!);
-}
-
-function quoteDouble(s: string): string {
-  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
-}
-
-function emitTree(tree: TreeMap, _options: EmitOptions): string {
-  const out: string[] = [];
-  for (const e of tree.entries) {
-    if (e.kind === "comment") {
-      appendAll(out, e.text.split(/\r?\n/).map((l) => `#${l}`));
-      continue;
-    }
-    const where = formatKeyPath([e.key]);
-    if (e.key === "" || /[=\n\r]/.test(e.key) || /^[ \t#]/.test(e.key) || /[ \t]$/.test(e.key) || /^export[ \t]/.test(e.key)) {
-      throw new HushError("EMIT_FAILED", `the key ${where} cannot be written as a dotenv key`, { location: { keyPath: where } });
-    }
-    if (e.key.startsWith(SOPS_PREFIX)) {
-      throw new HushError("EMIT_FAILED", `the key ${where} uses the prefix "${SOPS_PREFIX}", reserved for SOPS metadata`, { location: { keyPath: where } });
-    }
-    const node: TreeNode = e.value;
-    let s: string;
-    if (node.kind === "scalar") s = goValToString(node.value);
-    else if (node.kind === "null") s = "";
-    else if (node.kind === "comment") continue;
-    else throw new HushError("EMIT_FAILED", `cannot use complex value in dotenv file; offending key ${where}`, { location: { keyPath: where } });
-    out.push(`${e.key}=${isPlainSafe(s) ? s : quoteDouble(s)}`);
-  }
-  return out.length === 0 ? "" : out.join("\n") + "\n";
-}
-
 /** The dotenv store (SOPS layout plus a real dotenv dialect; see the module comment). */
 export const dotenvStore: Store = {
   format: "dotenv",
@@ -406,6 +405,6 @@ export const dotenvStore: Store = {
   renderKept,
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
-  emitTree,
+  emitTree: emitDotenv,
   ...lineEditing(() => ({ ...dotenvStore, renderPlaintext: renderForEdit }), { sections: false, bracketedValues: false, keepQuotes: true, treePath: (path) => path.map((s) => dialectName(String(s))) }),
 };

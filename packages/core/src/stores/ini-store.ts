@@ -1,7 +1,7 @@
 import { HushError } from "../errors.ts";
 import { flattenMetadata } from "../metadata/metadata-codec.ts";
 import { formatKeyPath, type ScalarValue, type TreeComment, type TreeMap, type TreeMapEntry } from "../tree/values.ts";
-import { goValToString } from "./dotenv-store.ts";
+import { goValToString } from "./dotenv-emit.ts";
 import { DEFAULT_SECTION, METADATA_SECTION, parseIni, type IniTailCommentStyle, type IniValueStyle, type ValueStyle } from "./ini-parser.ts";
 import { goTrim } from "./ini-text.ts";
 import { lineEditing } from "./line-editing.ts";

@@ -81,7 +81,8 @@ function sopsEncryptDotenv(plain: string, key: Uint8Array, lastmodified: string)
     const k = line.slice(0, pos);
     const v = line.slice(pos + 1).replaceAll("\\n", "\n");
     hash.update(v);
-    out.push(`${k}=${v === "" ? "" : encryptValue(key, Buffer.from(v), "str", `${k}:`, iv())}`);
+    // SOPS's default rule leaves keys ending with _unencrypted in clear.
+    out.push(`${k}=${v === "" || k.endsWith("_unencrypted") ? v.replaceAll("\n", "\\n") : encryptValue(key, Buffer.from(v), "str", `${k}:`, iv())}`);
   }
   const mac = encryptValue(key, Buffer.from(hash.digest("hex").toUpperCase()), "str", lastmodified, iv());
   out.push(`sops_age__list_0__map_enc=x`, `sops_age__list_0__map_recipient=age1test`, `sops_lastmodified=${lastmodified}`, `sops_mac=${mac}`, `sops_unencrypted_suffix=_unencrypted`, `sops_version=3.13.2`);
@@ -102,6 +103,31 @@ describe("dotenv: files written by SOPS", () => {
     expect(await dec(text, key)).toBe("foo = bar\n");
   });
 
+  it("decrypts a file SOPS wrote from CRLF lines, whose comments and values end with the CR", async () => {
+    const plain = "# a comment\r\nA=1\r\n#\r\nEMPTY=\r\n";
+    expect(await dec(sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z"))).toBe(plain);
+    // A line break anywhere else in a comment is still refused: it would start a line of its own.
+    const file = sopsEncryptDotenv("# placeholder\nA=1\n", dataKey, "2025-01-02T03:04:05Z");
+    for (const comment of ["x\nB=stolen", "x\rB=stolen", "x\r\n", "\r\r"]) {
+      const forged = file.replace(/^#ENC\[[^\n]*\]$/m, `#${encryptValue(dataKey, Buffer.from(comment), "comment", ":", Buffer.alloc(32, 7))}`);
+      await expect(dec(forged)).rejects.toMatchObject({ code: "VALUE_TAMPERED", message: expect.stringMatching(/the encrypted comment at line 1 decrypts to more than one line/) });
+    }
+  });
+
+  it("decrypts a file SOPS wrote with a key given twice or a line starting with `=`, which hush refuses to encrypt", async () => {
+    const plain = "A=1\nexport A=2\nA=3\n=no key\n";
+    expect(await dec(sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z"))).toBe(plain);
+    await expect(enc(plain)).rejects.toMatchObject({ code: "PARSE_FAILED", message: expect.stringMatching(/duplicate key "A" \(first defined at line 1\) at line 2/) });
+    await expect(enc("=no key\n")).rejects.toMatchObject({ code: "PARSE_FAILED", message: expect.stringMatching(/empty key at line 1/) });
+  });
+
+  it("decrypts a file SOPS wrote with values in clear that the dialect cannot read (quotes it would read otherwise)", async () => {
+    const plain = "A=1\nNOTE_unencrypted='it's'\nOPEN_unencrypted=\"open\nX_unencrypted=\"a\nB=2\nY_unencrypted=b\"\n";
+    expect(await dec(sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z"))).toBe(plain);
+    // A plaintext value over lines that holds a `sops_` line is still one value.
+    await roundTrip('A="x\nsops_mac=not metadata\nsops_version=1"\nB=2\n');
+  });
+
   it("decrypts a SOPS-style file whose values held `\\n`, writing them back as SOPS does", async () => {
     const plain = "# c\nA=one\\ntwo\nB=\"x\\ny\"\nC=plain\n";
     const sopsFile = sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z");
@@ -120,6 +146,40 @@ describe("dotenv: SOPS opens the files hush writes", () => {
     expect(out).toContain("MULTI_SINGLE='a=1\\nb=2' # after a multi-line value\n");
     expect(out).toContain("SPACES_AROUND  =   padded value   \n");
     expect(out).toContain("UNICODE=héllo wörld ✓\n#ENDING COMMENT\n");
+  });
+
+  it("for an empty value on a CRLF line, which SOPS reads as a CR", async () => {
+    const plain = "A=1\r\nEMPTY=\r\nexport ALSO_EMPTY=\r\n#\r\nB= \r\nLAST=\r";
+    const encrypted = await enc(plain);
+    // SOPS's value is the CR: it is encrypted, and the line no longer ends with a bare CR.
+    expect(encrypted).toMatch(/^EMPTY=ENC\[[^\r\n]*\]\n/m);
+    expect(encrypted).toMatch(/^export ALSO_EMPTY=ENC\[[^\r\n]*\]\n/m);
+    // An empty comment stays as it is: SOPS keeps a comment it cannot decrypt.
+    expect(encrypted).toMatch(/^#\r\n/m);
+    expect(encrypted).toMatch(/^LAST=ENC\[[^\r\n]*\]\nsops_/m);
+    expect(sopsDecryptDotenv(encrypted, dataKey)).toBe("A=1\nEMPTY=\r\nexport ALSO_EMPTY=\r\n#\r\nB= \nLAST=\r\n");
+    expect(await dec(encrypted)).toBe(plain);
+    // What loaders see is unchanged: empty values.
+    const tree = (await storeFor("dotenv")).toTree(plain);
+    expect(tree.entries.map((e) => (e.kind === "entry" && e.value.kind === "scalar" ? e.value.value.text : "#"))).toEqual(["1", "", "", "#", "", ""]);
+  });
+
+  it("still decrypts a file that kept an empty value's CR outside it (as hush wrote them before)", async () => {
+    // Written when the CR was not part of the value: left in clear, outside the MAC.
+    const earlier = (await enc("A=1\r\nEMPTY=\nB=2\r\n")).replace(/^EMPTY=\n/m, "EMPTY=\r\n");
+    expect(await dec(earlier)).toBe("A=1\r\nEMPTY=\r\nB=2\r\n");
+  });
+
+  it("refuses to leave an empty value on a CRLF line unencrypted, naming its key and line", async () => {
+    const encRule = (text: string): Promise<string> =>
+      encryptText(text, { format: "dotenv", keySources: noKeys, wrappedKeys, dataKey, now, ivSource, rule: { kind: "encrypted_regex", value: "^SECRET$" } });
+    const err: unknown = await encRule("SECRET=x\r\nEMPTY=\r\n").then(
+      () => "written",
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: "ENCRYPT_FAILED", location: { line: 2 }, message: expect.stringMatching(/the empty value of \["EMPTY"\] at line 2 ends with a CR/) });
+    await expectRoundTrip("SECRET=x\r\nEMPTY=\r\n", "dotenv", enc, dec);
+    await expectRoundTrip("SECRET=\r\nEMPTY=x\r\n", "dotenv", encRule, dec);
   });
 
   it("for generated files SOPS can read, giving exactly what SOPS prints for the plaintext", async () => {
@@ -354,5 +414,41 @@ describe("dotenv: indented comments (SOPS reads only `#` in column 0)", () => {
     const leaf = (await storeFor("dotenv")).parse(e).leaves[0]!;
     expect(leaf.kind).toBe("comment");
     expect(leaf.value!.text).toMatch(/^ENC\[.*\]$/);
+  });
+});
+
+describe("dotenv: lines of blanks, and blank CRLF lines (SOPS reads each as a line without `=`)", () => {
+  const encRule = (regex: string) => (text: string): Promise<string> =>
+    encryptText(text, { format: "dotenv", keySources: noKeys, wrappedKeys, dataKey, now, ivSource, rule: { kind: "unencrypted_comment_regex", value: regex } });
+
+  it("are written as encrypted comments with a marker, which SOPS opens, and come back as written", async () => {
+    const text = "A=1\r\n\r\n  \r\nB=2\r\n\t \n\nC=3\r\n\r\n";
+    const e = await expectRoundTrip(text, "dotenv", enc, dec);
+    const lines = e.split("\n");
+    expect(lines[1]).toMatch(/^#ENC\[[^\n]*type:comment\] # hush:blank$/);
+    expect(lines[2]).toMatch(/^#ENC\[[^\n]*type:comment\] # hush:blank$/);
+    expect(lines[4]).toMatch(/^#ENC\[[^\n]*type:comment\] # hush:blank$/);
+    // A line with nothing on it is one SOPS skips: it stays.
+    expect(lines[5]).toBe("");
+    expect(sopsDecryptDotenv(e, dataKey)).toBe("A=1\n# hush:blank=r\n# hush:blank=ssr\nB=2\n# hush:blank=ts\nC=3\n# hush:blank=r\n");
+    // What loaders see is unchanged.
+    expect((await storeFor("dotenv")).toTree(text).entries.map((x) => (x.kind === "entry" ? x.key : "#"))).toEqual(["A", "B", "C"]);
+  });
+
+  it("stay in clear as a marker comment where a rule keeps comments, and come back", async () => {
+    const e = await expectRoundTrip("# keep\r\nA=1\r\n\r\nB=2\r\n", "dotenv", encRule("."), dec);
+    expect(e).toMatch(/^# keep\r\n/);
+    expect(e).toContain("\n# hush:blank=r\n");
+  });
+
+  it("never give back more than blanks for a marker that was changed", async () => {
+    const e = await enc("A=1\r\n\r\nB=2\r\n");
+    // The marker and the comments are outside the MAC: a comment's envelope moved to the marker's
+    // line is written as that comment, and a marker in clear gives only blanks and a final CR.
+    const comment = await enc("# note\r\nA=1\r\n\r\nB=2\r\n");
+    const noteEnvelope = /^#(ENC\[[^\r\n]*\])\r$/m.exec(comment)![1]!;
+    expect(await dec(e.replace(/^#ENC\[[^\n]*\] # hush:blank$/m, `#${noteEnvelope} # hush:blank`))).toBe("A=1\r\n# note\nB=2\r\n");
+    expect(await dec(e.replace(/^#ENC\[[^\n]*\] # hush:blank$/m, "# hush:blank=st"))).toBe("A=1\r\n \t\nB=2\r\n");
+    expect(await dec(e.replace(/^#ENC\[[^\n]*\] # hush:blank$/m, "# hush:blank=rs"))).toBe("A=1\r\n# hush:blank=rs\nB=2\r\n");
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { scanYaml } from "@hush/core";
-import { goValToString } from "../../src/stores/dotenv-store.ts";
+import { goValToString } from "../../src/stores/dotenv-emit.ts";
 import { detectYamlIndent } from "../../src/stores/yaml-layout.ts";
 
 /**

@@ -22,6 +22,8 @@ export function goIniLoad(text: string): GoIniSection[] {
   const sections: GoIniSection[] = [{ name: "DEFAULT", comment: "", keys: [] }];
   let current = sections[0]!;
   let comment = "";
+  /** go-ini names a key `-` `#1`, `#2`, … within each section. */
+  let autoCount = 1;
   const lines = text.split(/(?<=\n)/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.replace(/^\s+/, "");
@@ -36,6 +38,7 @@ export function goIniLoad(text: string): GoIniSection[] {
       const ci = after.search(/[#;]/);
       if (ci >= 0) comment += after.slice(ci);
       current = { name: line.slice(1, close), comment: comment.trim(), keys: [] };
+      autoCount = 1;
       sections.push(current);
       comment = "";
       continue;
@@ -84,7 +87,7 @@ export function goIniLoad(text: string): GoIniSection[] {
       if (['"', "'"].some((quote) => v.length >= 2 && v.startsWith(quote) && v.endsWith(quote) && v.indexOf(quote, 1) === v.length - 1)) v = v.slice(1, -1);
       value = v;
     }
-    current.keys.push({ name, value, comment: comment.trim() });
+    current.keys.push({ name: name === "-" ? `#${autoCount++}` : name, value, comment: comment.trim() });
     comment = "";
   }
   return sections;
