@@ -166,9 +166,11 @@ function parseDotenv(text: string): ParsedDotenv {
   const crValues: number[] = [];
   const items: Array<DotenvLine | DotenvComment> = [];
   const seen = new Map<string, number>();
-  // The dialect's names must be unique and not empty; SOPS's keys need not be, and a file SOPS
-  // wrote (its MAC is there, an envelope) is read as SOPS reads it, so that hush decrypts it. A
-  // `sops_…` line inside a quoted value of a plaintext file is no MAC.
+  // A file SOPS wrote (its MAC is there, an envelope) is read as SOPS reads it, so that hush
+  // decrypts it: a line may start with `=`. A `sops_…` line inside a quoted value of a plaintext
+  // file is no MAC. A name given twice stays refused there too: an empty value needs no key to add
+  // (the MAC does not see it), so a second `TOKEN=` on a branch would blank the secret for every
+  // reader where the last one wins.
   const sopsFile = /^sops_mac=ENC\[AES256_GCM,/m.test(text);
   const metaEntries: Array<[string, string]> = [];
   const metaRanges: Array<{ start: number; end: number; line: number }> = [];
@@ -223,8 +225,8 @@ function parseDotenv(text: string): ParsedDotenv {
     if (name === "" && !sopsFile) throw parseError("empty key", line);
     if (name.startsWith(SOPS_PREFIX)) firstReservedLine ??= line;
     const first = seen.get(name);
-    if (first !== undefined && !sopsFile) throw parseError(`duplicate key "${name}" (first defined at line ${first})`, line);
-    if (first === undefined) seen.set(name, line);
+    if (first !== undefined) throw parseError(`duplicate key "${name}" (first defined at line ${first})`, line);
+    seen.set(name, line);
     let i = valueStart;
     while (i < contentEnd && (text[i] === " " || text[i] === "\t")) i++;
     const q = text[i];

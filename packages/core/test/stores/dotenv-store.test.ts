@@ -114,11 +114,18 @@ describe("dotenv: files written by SOPS", () => {
     }
   });
 
-  it("decrypts a file SOPS wrote with a key given twice or a line starting with `=`, which hush refuses to encrypt", async () => {
-    const plain = "A=1\nexport A=2\nA=3\n=no key\n";
+  it("decrypts a file SOPS wrote with a line starting with `=`, which hush refuses to encrypt", async () => {
+    const plain = "A=1\n=no key\n";
     expect(await dec(sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z"))).toBe(plain);
-    await expect(enc(plain)).rejects.toMatchObject({ code: "PARSE_FAILED", message: expect.stringMatching(/duplicate key "A" \(first defined at line 1\) at line 2/) });
     await expect(enc("=no key\n")).rejects.toMatchObject({ code: "PARSE_FAILED", message: expect.stringMatching(/empty key at line 1/) });
+  });
+
+  it("refuses a key given twice, in a file SOPS wrote too: an empty value added without the key would blank the secret", async () => {
+    const plain = "TOKEN=tok-Jr55\nB=2\n";
+    await expect(enc("A=1\nexport A=2\n")).rejects.toMatchObject({ code: "PARSE_FAILED", message: expect.stringMatching(/duplicate key "A" \(first defined at line 1\) at line 2/) });
+    // The branch's line: an empty value, which SOPS's MAC does not cover, after the secret.
+    const file = sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z").replace(/^(B=[^\n]*\n)/m, "$1TOKEN=\n");
+    await expect(dec(file)).rejects.toMatchObject({ code: "PARSE_FAILED", message: expect.stringMatching(/duplicate key "TOKEN" \(first defined at line 1\) at line 3/) });
   });
 
   it("decrypts a file SOPS wrote with values in clear that the dialect cannot read (quotes it would read otherwise)", async () => {
