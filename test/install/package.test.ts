@@ -78,7 +78,19 @@ describe("the hush-secrets package", () => {
     const preloaded = run(process.execPath, ["--import", "hush-secrets/config", "-e", 'process.stdout.write(process.env.API_TOKEN ?? "unset")'], { cwd: app, env: keyed });
     expect(preloaded.stdout, preloaded.stderr).toBe("tok-Rq71");
 
-    // CommonJS: `node -r` (dotenv's habit) and `require` wait for the loader (in a worker thread).
+    // CommonJS: `node -r` (dotenv's habit) holds the program's entry back until the variables are
+    // set, a CommonJS or an ES module one, whose exceptions stay its own; `-e` and `require` from
+    // the program's code wait for the loader in a worker thread.
+    writeFileSync(join(app, "entry.cjs"), 'process.stdout.write(process.env.API_TOKEN ?? "unset");\n');
+    writeFileSync(join(app, "entry.mjs"), 'process.stdout.write(process.env.API_TOKEN ?? "unset");\n');
+    for (const entry of ["entry.cjs", "entry.mjs"]) {
+      const preloaded = run(process.execPath, ["-r", "hush-secrets/config", entry], { cwd: app, env: keyed });
+      expect(preloaded.stdout, preloaded.stderr).toBe("tok-Rq71");
+    }
+    writeFileSync(join(app, "throws.cjs"), 'process.on("uncaughtException", (err, origin) => { process.stdout.write(`${origin}: ${err.message}`); process.exit(7); });\nthrow new Error("entry-failed");\n');
+    const thrown = run(process.execPath, ["-r", "hush-secrets/config", "throws.cjs"], { cwd: app, env: keyed });
+    expect(thrown.stdout, thrown.stderr).toBe("uncaughtException: entry-failed");
+    expect(thrown.status).toBe(7);
     const required = run(process.execPath, ["-r", "hush-secrets/config", "-e", 'process.stdout.write(process.env.API_TOKEN ?? "unset")'], { cwd: app, env: keyed });
     expect(required.stdout, required.stderr).toBe("tok-Rq71");
     writeFileSync(join(app, "main.cjs"), 'require("hush-secrets/config");\nprocess.stdout.write(process.env.API_TOKEN ?? "unset");\n');
@@ -96,10 +108,12 @@ describe("the hush-secrets package", () => {
     const threads = run(process.execPath, ["threads.cjs"], { cwd: app, env: { ...keyed, NODE_OPTIONS: "-r hush-secrets/config" }, timeoutMs: 30_000 });
     expect(threads.stdout, threads.stderr).toBe("worker:tok-Rq71 main:tok-Rq71");
     // No key: the one line naming the file and hush's status (128), and the program never runs.
-    const keyless = run(process.execPath, ["main.cjs"], { cwd: app, env: { ...env, SOPS_AGE_KEY_FILE: join(app, "missing-key.txt") } });
-    expect(keyless.stdout).toBe("");
-    expect(keyless.stderr).toMatch(/^hush: \.env\.enc: [^\n]*\n$/);
-    expect(keyless.status).toBe(128);
+    for (const args of [["main.cjs"], ["-r", "hush-secrets/config", "entry.cjs"]]) {
+      const keyless = run(process.execPath, args, { cwd: app, env: { ...env, SOPS_AGE_KEY_FILE: join(app, "missing-key.txt") } });
+      expect(keyless.stdout).toBe("");
+      expect(keyless.stderr).toMatch(/^hush: \.env\.enc: [^\n]*\n$/);
+      expect(keyless.status).toBe(128);
+    }
 
     // TypeScript sees the package's declarations: a correct use type-checks, a wrong one does not.
     writeFileSync(

@@ -11,8 +11,8 @@
  * to a service-like application that loads node:crypto and node:https itself (web servers, HTTP
  * clients and database drivers do): there the loader's use of node:crypto costs nothing more.
  * The goal is taken on the empty application, the case least favourable to the loader. What
- * `node -r hush-secrets/config` (CommonJS, which waits for the loader in a worker thread) adds to
- * an empty CommonJS application is reported beside it.
+ * `node -r hush-secrets/config` (the CommonJS entry, which holds the program's entry back until
+ * the variables are set) adds to an empty CommonJS application is reported beside it.
  */
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -67,7 +67,7 @@ export function runLoaderBench({ node, hush, env, scratch, encFile, runs, fmtMs,
     `| hush decrypt | ${fmtMs(decrypt.ms)} | node -e 0 | ${fmtMs(decryptAdded)} |`,
     `| node service-app.mjs (imports node:crypto and node:https) | ${fmtMs(bareService.ms)} | node -e 0 | ${fmtMs(addedTo(bareService, base))} |`,
     `| node --import hush-secrets/config service-app.mjs | ${fmtMs(serviceWithLoader.ms)} | node service-app.mjs | ${fmtMs(addedTo(serviceWithLoader, bareService))} |`,
-    `| node -r hush-secrets/config app.cjs (a worker thread) | ${fmtMs(commonJsWithLoader.ms)} | node app.cjs (an empty CommonJS module) | ${fmtMs(addedTo(commonJsWithLoader, bareCommonJs))} |`,
+    `| node -r hush-secrets/config app.cjs | ${fmtMs(commonJsWithLoader.ms)} | node app.cjs (an empty CommonJS module) | ${fmtMs(addedTo(commonJsWithLoader, bareCommonJs))} |`,
   ];
   const goal = {
     name: "loader adds ≤ 1× (hush decrypt − node -e 0)",

@@ -124,8 +124,8 @@ function entryPoints() {
       // The env loader must finish before the program's own modules run, so it awaits at top
       // level, which CommonJS cannot: the subpath is a small ES module around its CommonJS body.
       entries["env-startup"] = join(packagesDir, "cli", "src", "env-startup.ts");
-      // `require` (and `node -r`) gets a CommonJS file that waits for the loader in a worker
-      // thread (build/config-require.cjs).
+      // `require` (and `node -r`) gets the launcher as a CommonJS file, which holds the program
+      // back until the variables are set (build/config-require.cjs).
       exportsMap[subpath] = {
         import: { types: "./types/config.d.mts", default: "./dist/config.mjs" },
         require: { types: "./types/config.d.cts", default: "./dist/config.cjs" },
@@ -244,7 +244,16 @@ async function main() {
       start: REQUIRING_THREAD_ANSWER,
     });
     writeFileSync(join(out, "dist", "config-worker.cjs"), workerLauncher.replace(/^#!.*\n/, ""));
-    copyFileSync(join(here, "config-require.cjs"), join(out, "dist", "config.cjs"));
+    // For CommonJS programs, the launcher as a CommonJS module, handing the bundle to
+    // config-require.cjs, which holds the program back until the variables are set.
+    const requiredLauncher = launcherFor({
+      profiled: false,
+      hotPacksOf: "env-startup.js",
+      dist: "__dirname",
+      start: 'require("./config-require.cjs").loadEnvForCommonJs(() => load("env-startup.cjs"));',
+    });
+    writeFileSync(join(out, "dist", "config.cjs"), requiredLauncher.replace(/^#!.*\n/, ""));
+    copyFileSync(join(here, "config-require.cjs"), join(out, "dist", "config-require.cjs"));
   }
 
   const manifest = {

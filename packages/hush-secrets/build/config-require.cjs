@@ -1,23 +1,53 @@
 "use strict";
 /*
- * `node -r hush-secrets/config app.js` and `require("hush-secrets/config")` (dist/config.cjs):
- * the env loader for CommonJS programs, as dotenv's `-r dotenv/config` habit expects. Decryption
- * is asynchronous (key backends, WebCrypto) and `require` cannot wait for a promise, so this thread
- * starts the loader in a worker thread (dist/config-worker.cjs: the same launcher and bundle as
- * config.mjs, with its code cache) and blocks until the worker answers through shared memory; the
- * program's own code runs after the variables are set, or not at all: on failure this prints the
- * loader's one line (`hush: …`, naming the file, never a value) and exits with hush's status.
- * `--import hush-secrets/config` does the same without a worker thread (a few milliseconds less).
+ * `node -r hush-secrets/config app.js` and `require("hush-secrets/config")`: the env loader for
+ * CommonJS programs, as dotenv's `-r dotenv/config` habit expects. dist/config.cjs is the
+ * launcher (the bundle, with its code cache) ending in a call of `loadEnvForCommonJs`, here
+ * (dist/config-require.cjs).
  *
- * The worker answers on every path (config-worker.cjs catches even a failure to load the bundle),
- * so the wait ends; it is set to 0, not yet answered, then to 1 once the answer is on the port.
+ * Decryption is asynchronous (key backends, WebCrypto) and `require` cannot wait for a promise:
+ * - Preloaded (`-r`, also through NODE_OPTIONS) before a program file, the loader runs in this
+ *   thread and the program's entry waits for it: Node starts the entry through `Module.runMain`,
+ *   which is public and wrapped here (as APM agents and module loaders wrap it), so the program
+ *   starts once the variables are set, or not at all. This costs what `--import` costs.
+ * - Anywhere else (`require` from the program's own code, `-e`, standard input, the REPL), the
+ *   program is already running: this thread starts the loader in a worker thread
+ *   (dist/config-worker.cjs) and blocks until it answers through shared memory, which costs a
+ *   worker thread's start more. The worker answers on every path (config-worker.cjs catches even
+ *   a failure to load the bundle), so the wait ends.
+ * On failure both print the loader's one line (`hush: …`, naming the file, never a value) and exit
+ * with hush's status.
  */
 const { isMainThread, MessageChannel, receiveMessageOnPort, Worker } = require("node:worker_threads");
+const Module = require("node:module");
 const path = require("node:path");
 
-// Worker threads copy the environment of the thread that starts them, which is already loaded; a
-// `-r` that reaches them too (NODE_OPTIONS, execArgv) must not load the files again.
-if (isMainThread) loadEnvSynchronously();
+/**
+ * Loads the files into `process.env` before the program goes on. `startup` gives the bundle's
+ * env-startup module (`loadEnvAtStartup`), loaded by the launcher.
+ */
+function loadEnvForCommonJs(startup) {
+  // Worker threads copy the environment of the thread that starts them, which is already loaded; a
+  // `-r` that reaches them too (NODE_OPTIONS, execArgv) must not load the files again.
+  if (!isMainThread) return;
+  if (preloadingBeforeEntry()) {
+    const loading = startup().loadEnvAtStartup();
+    const runMain = Module.runMain;
+    Module.runMain = function runMainOnceLoaded(...args) {
+      Module.runMain = runMain;
+      // The entry runs in a tick of its own, so that what it throws is an uncaught exception, as
+      // without the loader, not a rejected promise.
+      loading.then(() => process.nextTick(() => runMain.apply(this, args)));
+    };
+    return;
+  }
+  loadEnvSynchronously();
+}
+
+/** Whether this is a preload (`-r`) and Node will start a program file after it. */
+function preloadingBeforeEntry() {
+  return require.main === undefined && process.argv[1] !== undefined && process.argv[1] !== "-" && typeof Module.runMain === "function" && !("_eval" in process && process._eval !== undefined);
+}
 
 function loadEnvSynchronously() {
   const answered = new Int32Array(new SharedArrayBuffer(4));
@@ -40,3 +70,5 @@ function loadEnvSynchronously() {
   }
   for (const [name, value] of answer.vars) process.env[name] = value;
 }
+
+module.exports = { loadEnvForCommonJs };

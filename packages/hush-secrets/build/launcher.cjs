@@ -20,9 +20,9 @@
  * `node --import` needs an ES module, which cannot `require`, so Node's own modules come from
  * `process.getBuiltinModule` there (the bundle depends on nothing else). Being the launcher itself,
  * rather than an ES module that requires a CommonJS launcher, spares the loader a second module
- * system at every start of the application. For CommonJS programs (`node -r hush-secrets/config`)
- * it runs a third time, as dist/config-worker.cjs, in the worker thread that build/config-require.cjs
- * waits for.
+ * system at every start of the application. For CommonJS programs (`node -r hush-secrets/config`,
+ * `require`) it is dist/config.cjs, and dist/config-worker.cjs in the worker thread that
+ * build/config-require.cjs may wait for.
  */
 /** Node's module `id` (the only modules outside the bundle). */
 const builtin =
