@@ -18,7 +18,6 @@
  * On failure both print the loader's one line (`hush: …`, naming the file, never a value) and exit
  * with hush's status.
  */
-const { isMainThread, MessageChannel, receiveMessageOnPort, Worker } = require("node:worker_threads");
 const Module = require("node:module");
 const path = require("node:path");
 
@@ -27,9 +26,6 @@ const path = require("node:path");
  * env-startup module (`loadEnvAtStartup`), loaded by the launcher.
  */
 function loadEnvForCommonJs(startup) {
-  // Worker threads copy the environment of the thread that starts them, which is already loaded; a
-  // `-r` that reaches them too (NODE_OPTIONS, execArgv) must not load the files again.
-  if (!isMainThread) return;
   if (preloadingBeforeEntry()) {
     const loading = startup().loadEnvAtStartup();
     const runMain = Module.runMain;
@@ -41,15 +37,23 @@ function loadEnvForCommonJs(startup) {
     };
     return;
   }
-  loadEnvSynchronously();
+  // node:worker_threads costs a few milliseconds to load, so only this path loads it.
+  const threads = require("node:worker_threads");
+  // Worker threads copy the environment of the thread that starts them, which is already loaded; a
+  // `-r` that reaches them too (NODE_OPTIONS, execArgv) must not load the files again.
+  if (threads.isMainThread) loadEnvSynchronously(threads);
 }
 
-/** Whether this is a preload (`-r`) and Node will start a program file after it. */
+/**
+ * Whether this is a preload (`-r`) and Node will start a program file after it. A worker
+ * thread's `process.argv` holds no program file (unless its creator passes `argv`: then a worker
+ * that inherited `-r` loads the files again, and finds its variables set).
+ */
 function preloadingBeforeEntry() {
   return require.main === undefined && process.argv[1] !== undefined && process.argv[1] !== "-" && typeof Module.runMain === "function" && !("_eval" in process && process._eval !== undefined);
 }
 
-function loadEnvSynchronously() {
+function loadEnvSynchronously({ MessageChannel, receiveMessageOnPort, Worker }) {
   const answered = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(path.join(__dirname, "config-worker.cjs"), {
