@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sopsEncryptDotenv } from "../interop/sops-dotenv-encrypt.ts";
 import { keyedDir, type KeyedDir } from "./helpers.ts";
@@ -52,5 +52,22 @@ describe("exec-env on a dotenv file SOPS wrote with a quote left open in a value
     // Refused, or SOPS's variables: never the secrets inside HOST_unencrypted.
     if (run.status === 0) expect(JSON.parse(run.stdout)).toEqual({ HOST_unencrypted: '"db.internal', SECRET, TOKEN });
     else expect(run.stderr).toMatch(/closed\.env/);
+  });
+
+  it.fails("does not let a branch open such a quote in a file hush wrote, by moving a quote between two values in clear", () => {
+    const plain = k.path("args.plain.env");
+    writeFileSync(plain, `ARGS_unencrypted=-Dmode="fast"\nPORT_unencrypted=8080\nSECRET=${SECRET}\n`);
+    const file = k.path("args.env");
+    const enc = k.hush(["encrypt", "--age", k.recipient, "--unencrypted-suffix", "_unencrypted", "--output", file, plain]);
+    expect(enc.status, enc.stderr).toBe(0);
+    // The MAC joins the values with no separator, so the quote may end one value or start the next.
+    const branch = readFileSync(file, "utf8")
+      .replace('ARGS_unencrypted=-Dmode="fast"\n', 'ARGS_unencrypted=-Dmode="fast\n')
+      .replace("PORT_unencrypted=8080\n", 'PORT_unencrypted="8080\n')
+      .replace(/^sops_/m, '" #=\nsops_');
+    writeFileSync(file, branch);
+    const run = k.hush(["exec-env", file, "--", process.execPath, "-e", 'process.stdout.write(JSON.stringify({ port: process.env.PORT_unencrypted, secret: process.env.SECRET ?? null }))']);
+    if (run.status === 0) expect(JSON.parse(run.stdout)).toEqual({ port: '"8080', secret: SECRET });
+    else expect(run.stderr).toMatch(/args\.env/);
   });
 });
