@@ -4,13 +4,16 @@ import { encryptValue } from "@hush/core";
 
 /** The SOPS version this writer follows (the oracle's). */
 const SOPS_VERSION = "3.9.2";
+/** The suffix of the keys SOPS leaves in clear (its default rule, which the file records). */
+const UNENCRYPTED_SUFFIX = "_unencrypted";
 
 /**
  * The file `sops encrypt` (SOPS 3.9.2) writes for a dotenv plaintext, for tests that need a file
  * SOPS encrypted where the oracle only decrypts: the plaintext read as SOPS's dotenv store reads
  * it (lines split at LF, empty ones skipped, `#` in column 0 a comment, else key up to the first
  * `=` and the value after it with `\n` read as a line break), every non-empty value and comment
- * encrypted (AAD `KEY:`, comments `:`), the MAC over the values in order, the data key wrapped
+ * encrypted (AAD `KEY:`, comments `:`) but for keys ending `_unencrypted`, left in clear as the
+ * file's `unencrypted_suffix` says, the MAC over the values in order, the data key wrapped
  * for `recipient` by the age CLI, the metadata flattened and sorted. Undefined where SOPS refuses
  * the plaintext (a line without `=`) or would take a line for metadata (`sops_`). Real SOPS
  * opening the result is what shows that it is SOPS's file.
@@ -31,7 +34,7 @@ export function sopsEncryptDotenv(plaintext: string, recipient: string): string 
     const key = line.slice(0, eq);
     const value = line.slice(eq + 1).replaceAll("\\n", "\n");
     mac.update(value);
-    lines.push(`${key}=${seal(value, "str", `${key}:`)}`);
+    lines.push(`${key}=${key.endsWith(UNENCRYPTED_SUFFIX) ? value.replaceAll("\n", "\\n") : seal(value, "str", `${key}:`)}`);
   }
   const wrapped = spawnSync("age", ["--encrypt", "--armor", "--recipient", recipient], { input: dataKey, encoding: "utf8" });
   if (wrapped.status !== 0) throw new Error(`age could not wrap the data key: ${wrapped.stderr}`);
@@ -41,7 +44,7 @@ export function sopsEncryptDotenv(plaintext: string, recipient: string): string 
     `sops_age__list_0__map_recipient=${recipient}`,
     `sops_lastmodified=${lastModified}`,
     `sops_mac=${seal(mac.digest("hex").toUpperCase(), "str", lastModified)}`,
-    "sops_unencrypted_suffix=_unencrypted",
+    `sops_unencrypted_suffix=${UNENCRYPTED_SUFFIX}`,
     `sops_version=${SOPS_VERSION}`,
   ];
   return [...lines, ...metadata].map((l) => `${l}\n`).join("");

@@ -1,6 +1,6 @@
 import { HushError } from "@hush/core";
 import { closeSync, openSync, writeSync } from "node:fs";
-import { ReadStream } from "node:tty";
+import { isatty, ReadStream } from "node:tty";
 import { dieOfInterrupt } from "./workflows/interrupt.ts";
 
 /**
@@ -80,7 +80,9 @@ export function promptPassphrase(what: string): Promise<string> {
  * `prompt` is shown as given: the caller escapes what came from the plugin.
  */
 export function askOnTerminal(prompt: string, options: { readonly secret: boolean }): Promise<string> {
-  if (process.stdin.isTTY !== true) {
+  // fd 0 itself, not process.stdin: in a worker thread (the loader behind `require`) process.stdin
+  // is a stream from the parent thread, never a terminal.
+  if (!isatty(0)) {
     return Promise.reject(new HushError("NO_TERMINAL", "standard input is not a terminal", { located: true }));
   }
   return readOnTerminal(prompt, options.secret, "an answer is needed");

@@ -135,6 +135,13 @@ describe("dotenv: files written by SOPS", () => {
     await roundTrip('A="x\nsops_mac=not metadata\nsops_version=1"\nB=2\n');
   });
 
+  // Known gap: the SOPS reading starts wherever a line begins with a MAC envelope's opening, inside
+  // a value quoted over lines too, so such a plaintext is refused as a broken SOPS file (and a
+  // decrypted value holding that line is read line by line again by exec-env and the loader).
+  it.fails("keeps a plaintext value quoted over lines that holds a line starting like SOPS's MAC as one value", async () => {
+    await roundTrip('A="x\nsops_mac=ENC[AES256_GCM,not metadata\nB=injected"\nC=2\n');
+  });
+
   it("decrypts a SOPS-style file whose values held `\\n`, writing them back as SOPS does", async () => {
     const plain = "# c\nA=one\\ntwo\nB=\"x\\ny\"\nC=plain\n";
     const sopsFile = sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z");
