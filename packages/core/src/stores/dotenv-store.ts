@@ -234,11 +234,14 @@ function parseDotenv(text: string): ParsedDotenv {
     let dialectValue: string;
     const quote = q !== undefined && i < contentEnd && QUOTES.includes(q) ? q : undefined;
     const close = quote === undefined ? undefined : scanQuoted(text, i + 1, quote);
-    // In a file SOPS wrote, every value is the rest of its line, as SOPS reads it: a quote there
-    // that the dialect would read otherwise (left open, closed on a later line, text after it)
-    // is a character of the value.
-    const onItsLine = close !== undefined && close !== -1 && close < contentEnd && /^[ \t]*(#.*)?$/.test(text.slice(close + 1, contentEnd));
-    if (quote !== undefined && close !== undefined && (!sopsFile || onItsLine)) {
+    // Quotes are read by the dialect's rules in an encrypted file too, although SOPS takes every
+    // value as the rest of its line: exec-env and the loader read the decrypted text by these
+    // rules, and the MAC joins values without a separator, so a quote a branch moves from the end
+    // of one clear value to the start of the next (with an empty-valued line, which needs no key,
+    // to close it) would turn the lines between, secrets included, into one variable. Read by
+    // these rules, such a file fails its MAC; a file SOPS wrote with a quote left open in a clear
+    // value is refused (docs/formats.md).
+    if (quote !== undefined && close !== undefined) {
       if (close === -1) throw parseError(`unterminated ${quote === '"' ? "double" : quote === "'" ? "single" : "back"}-quoted value`, line);
       const end = contentEndOf(text, close);
       const after = text.slice(close + 1, end.contentEnd);
