@@ -139,19 +139,37 @@ function entryPoints() {
   return { entries, exportsMap };
 }
 
-/** How config-worker.cjs ends: the protocol config-require.cjs waits on. */
+/**
+ * How config-worker.cjs ends: the protocol config-require.cjs waits on. The thread that started
+ * the worker is blocked until the answer, so the worker answers once on every path it can see: the
+ * loader's outcome, a failure to load the bundle, an error thrown outside the loader's reach, and
+ * its own exit (process.exit in code it runs). Only the worker's death by running out of memory
+ * goes unseen.
+ */
 const REQUIRING_THREAD_ANSWER = `(async () => {
   const { workerData } = builtin("node:worker_threads");
-  let answer;
+  let sent = false;
+  const answer = (message) => {
+    if (sent) return;
+    sent = true;
+    workerData.port.postMessage(message);
+    Atomics.store(workerData.answered, 0, 1);
+    Atomics.notify(workerData.answered, 0);
+  };
+  const failed = (err) => ({ status: 1, message: \`the env loader failed: \${err instanceof Error ? err.message : String(err)}\` });
+  process.once("exit", (code) => answer({ status: code || 1, message: "the env loader stopped without an answer" }));
+  process.once("uncaughtException", (err) => {
+    answer(failed(err));
+    process.exit(1);
+  });
+  let outcome;
   try {
-    answer = await load("env-startup.cjs").loadEnvForRequiringThread();
+    outcome = await load("env-startup.cjs").loadEnvForRequiringThread();
   } catch (err) {
-    answer = { status: 1, message: \`cannot start the env loader: \${err instanceof Error ? err.message : String(err)}\` };
+    outcome = failed(err);
   }
   saveCaches();
-  workerData.port.postMessage(answer);
-  Atomics.store(workerData.answered, 0, 1);
-  Atomics.notify(workerData.answered, 0);
+  answer(outcome);
 })();`;
 
 async function main() {
