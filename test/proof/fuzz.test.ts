@@ -134,7 +134,7 @@ function checkPrototype(): void {
 }
 
 /** A whole marked value (see markedValue): what must never appear in a message. */
-const MARKED_VALUE = /PTX\d{3}q-[0-9a-f]{12}/g;
+const MARKED_VALUE = /PTX_\d{3}q-[0-9a-f]{12}/g;
 
 /**
  * Marked values that `text` (an error message or stderr) shows and that stand as values in
