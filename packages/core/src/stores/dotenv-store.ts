@@ -232,8 +232,6 @@ function parseDotenv(text: string): ParsedDotenv {
     const q = text[i];
     let valueEnd: number;
     let dialectValue: string;
-    const quote = q !== undefined && i < contentEnd && QUOTES.includes(q) ? q : undefined;
-    const close = quote === undefined ? undefined : scanQuoted(text, i + 1, quote);
     // Quotes are read by the dialect's rules in an encrypted file too, although SOPS takes every
     // value as the rest of its line: exec-env and the loader read the decrypted text by these
     // rules, and the MAC joins values without a separator, so a quote a branch moves from the end
@@ -241,13 +239,14 @@ function parseDotenv(text: string): ParsedDotenv {
     // to close it) would turn the lines between, secrets included, into one variable. Read by
     // these rules, such a file fails its MAC; a file SOPS wrote with a quote left open in a clear
     // value is refused (docs/formats.md).
-    if (quote !== undefined && close !== undefined) {
-      if (close === -1) throw parseError(`unterminated ${quote === '"' ? "double" : quote === "'" ? "single" : "back"}-quoted value`, line);
+    if (q !== undefined && i < contentEnd && QUOTES.includes(q)) {
+      const close = scanQuoted(text, i + 1, q);
+      if (close === -1) throw parseError(`unterminated ${q === '"' ? "double" : q === "'" ? "single" : "back"}-quoted value`, line);
       const end = contentEndOf(text, close);
       const after = text.slice(close + 1, end.contentEnd);
       if (!/^[ \t]*(#.*)?$/.test(after)) throw parseError("unexpected text after the closing quote", lineOf(close));
       valueEnd = end.contentEnd;
-      dialectValue = unescapeQuoted(text.slice(i + 1, close), quote);
+      dialectValue = unescapeQuoted(text.slice(i + 1, close), q);
       pos = end.next;
     } else {
       valueEnd = crOfEmpty(text, valueStart, contentEnd);
