@@ -35,9 +35,10 @@ export async function loadEnvAtStartup(): Promise<void> {
 }
 
 /**
- * For `require("hush-secrets/config")` and `node -r hush-secrets/config`: CommonJS cannot wait for
- * the decryption, so the requiring thread runs this in a worker thread and blocks until it
- * answers (the bundle's config.cjs). Loads the files into `env` (the worker's copy of the
+ * For `require("hush-secrets/config")` from a running program (its own code, `-e`, standard
+ * input; a `-r` before a program file holds the entry back instead): CommonJS cannot wait for the
+ * decryption, so the requiring thread runs this in a worker thread and blocks until it answers
+ * (the bundle's build/config-require.cjs). Loads the files into `env` (the worker's copy of the
  * environment) as {@link loadEnvAtStartup} does and gives back the variables to set, in order,
  * or the failure for the requiring thread to print. Never throws.
  */
