@@ -2,6 +2,7 @@ import { HushError, printable } from "../errors.ts";
 import { looksEncrypted } from "../crypto/envelope.ts";
 import { flattenMetadata, unflattenMetadata } from "../metadata/metadata-codec.ts";
 import { formatKeyPath, type ScalarValue, type TreeComment, type TreeMap, type TreeMapEntry } from "../tree/values.ts";
+import { refuseForeignLineBreak } from "./foreign-line-breaks.ts";
 import { lineIndex } from "./lines.ts";
 import { lineEditing } from "./line-editing.ts";
 import { styleTampered } from "./style-tampered.ts";
@@ -204,6 +205,7 @@ function parseDotenv(text: string): ParsedDotenv {
       const marked = hash[0] === "#" ? INDENT_MARKER.exec(comment) : null;
       const indent = marked !== null ? marked[1]!.replace(/s/g, " ").replace(/t/g, "\t") : hash[0].slice(0, -1);
       if (marked !== null) comment = comment.slice(0, marked.index);
+      refuseForeignLineBreak("dotenv", comment, "comment", "remove it", line);
       const style = indent === "" ? undefined : { indent };
       leaves.push({ kind: "comment", path: [], document: 0, value: { type: "str", text: comment }, start: style ? lineStart : start, end: contentEnd, line, ...(style ? { style } : {}) });
       items.push({ kind: "comment", text: comment });
@@ -213,6 +215,7 @@ function parseDotenv(text: string): ParsedDotenv {
     const eq = content.indexOf("=");
     if (eq === -1) throw parseError("expected KEY=VALUE or a # comment", line);
     const rawKey = content.slice(0, eq);
+    refuseForeignLineBreak("dotenv", rawKey, "key", "rename the key", line);
     const valueStart = lineStart + eq + 1;
     if (rawKey.startsWith(SOPS_PREFIX)) {
       // Metadata lines are read raw, as SOPS writes them (no quote handling).

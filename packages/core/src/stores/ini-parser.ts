@@ -4,6 +4,7 @@ import type { ScalarValue } from "../tree/values.ts";
 import { unflattenUntrusted } from "./dotenv-store.ts";
 import { lineIndex } from "./lines.ts";
 import { SectionOrder } from "./ini-order.ts";
+import { refuseForeignLineBreak } from "./foreign-line-breaks.ts";
 import { goTrim, hasSurroundedQuote, isSpace } from "./ini-text.ts";
 import { separatorStart } from "./metadata-separator.ts";
 import type { Leaf, ParsedDocument } from "./store.ts";
@@ -95,6 +96,7 @@ export function parseIni(text: string): ParsedIni {
     let k = at;
     while (k < end && cut.includes(text[k]!)) k++;
     if (k >= end) return undefined;
+    refuseForeignLineBreak("INI", text.slice(at, end), "comment", "remove it", lineOf(at));
     const leaf: MutableLeaf = { kind: "comment", path: [current.name], value: { type: "str", text: text.slice(k, end) }, start: k, end, line: lineOf(k) };
     leaves.push(leaf);
     if (isPending) pending.push(leaf);
@@ -126,6 +128,8 @@ export function parseIni(text: string): ParsedIni {
       if (close < s) throw parseError("unclosed section header", line);
       const name = text.slice(s + 1, close);
       if (name === "") throw parseError("empty section name", line);
+      // The comment a header may carry stays in clear too.
+      refuseForeignLineBreak("INI", text.slice(s, e), "section header", "remove it", line);
       let k = close + 1;
       while (k < e && isSpace(text[k])) k++;
       // A comment after a header stays plaintext: go-ini takes the name up to the last `]`, and
@@ -166,6 +170,7 @@ export function parseIni(text: string): ParsedIni {
       keyName = goTrim(text.slice(s, delim));
     }
     if (keyName === "") throw parseError("empty key name", line);
+    refuseForeignLineBreak("INI", text.slice(s, delim), "key", "rename the key", line);
     if (keyName === "-") keyName = `#${autoCount++}`;
     const firstLine = current.keys.get(keyName);
     if (firstLine !== undefined) throw parseError(`duplicate key "${keyName}" in section [${current.name}] (first at line ${firstLine})`, line);

@@ -294,8 +294,27 @@ describe("dotenv: bad input", () => {
     [`A=1\nexport sops_token=${secret}\n`, 2, /prefix "sops_" is reserved/],
     [`A=1\n${secret}\n`, 2, /expected KEY=VALUE/],
     [`=${secret}\n`, 1, /empty key/],
+    // Line breaks that hush reads inside a line and other readers (python-dotenv, npm's dotenv) do not.
+    [`A=1\n# note\rB=${secret}\n`, 2, /the comment holds a carriage return \(CR\), which other readers take for a line break/],
+    [`A=1\n  # note\u2028B: ${secret} #\n`, 2, /the comment holds U\+2028/],
+    [`A=1\nX\u2028B: ${secret} #\u2029Z=\n`, 2, /the key holds U\+2028/],
+    [`A=1\nX\rB: ${secret}\rZ=2\r\n`, 2, /the key holds a carriage return/],
+    [`A=1\nX\x0bB=${secret}\n`, 2, /the key holds U\+000B/],
   ])("rejects %j with a one-line message naming the line, never the value", async (text, line, re) => {
     expectSafeParseError(await parseError(text), line, re, secret);
+  });
+
+  it("refuses an encrypted file where a branch added a comment or an empty-valued key in clear that other readers split into a variable", async () => {
+    const e = await enc(`DATABASE_URL=${secret}\nAPI=abc\n`);
+    // Outside the MAC: a comment, and a key whose value is empty (it adds nothing to the MAC).
+    for (const added of ["# note\rDATABASE_URL=postgres://attacker", "X\u2028DATABASE_URL: postgres://attacker #\u2028Z="]) {
+      const branch = e.replace(/^sops_/m, `${added}\nsops_`);
+      const err = await parseErrorOf(() => dec(branch));
+      expect(err.message).toMatch(/other readers take for a line break/);
+      expect(err.line).toBe(3);
+    }
+    // A CRLF line's CR is the line's, as before.
+    expect(await dec(await enc(`# note\r\nA=${secret}\r\n`))).toBe(`# note\r\nA=${secret}\r\n`);
   });
 
   it("refuses to encrypt a file that already has SOPS metadata", async () => {

@@ -171,6 +171,11 @@ describe("INI: bad input", () => {
     [`[a]\nk = """${secret}""" trailing\n`, 2, /unexpected text after the closing quote/],
     [`[a]\nk = 1\n[sops]\ntoken = ${secret}\n`, 3, /section \[sops\] is reserved/],
     [`[a]\n = ${secret}\n`, 2, /empty key name/],
+    // Line breaks that hush and go-ini read inside a line and other readers (configparser) do not.
+    [`[a]\nk = 1\n; note\r[b]\rtoken = ${secret}\n`, 3, /the comment holds a carriage return \(CR\), which other readers take for a line break/],
+    [`[a] ; x\u2028token: ${secret}\n`, 1, /the section header holds U\+2028/],
+    [`[a]\nZ\r[b]\rtoken: ${secret}\rY = \n`, 2, /the key holds a carriage return/],
+    [`[a]\nk = v ; x\u0085token: ${secret}\n`, 2, /the comment holds U\+0085/],
   ])("rejects %j with a one-line message naming the line, never the value", async (text, line, re) => {
     expectSafeParseError(await parseError(text), line, re, secret);
   });

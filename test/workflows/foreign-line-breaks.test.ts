@@ -1,0 +1,68 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+
+/**
+ * hush and SOPS end a dotenv or INI line at LF only; python-dotenv, configparser and npm's dotenv
+ * also break lines at a lone CR (npm's dotenv at U+2028 too). A comment, or a key whose value is
+ * empty, adds nothing to the MAC, so a branch without the key could add `# note<CR>DATABASE_URL=…`
+ * to an encrypted file, and every such reader of `hush decrypt`'s output would take the variable
+ * as the file's. hush refuses such a file on every path that reads it, and such a plaintext
+ * before it writes anything.
+ */
+
+const SECRET = "s3cr3t-Vx19";
+const ATTACKER = "postgres://attacker.example/db";
+
+describe("a line break other readers see, added in clear to an encrypted dotenv or INI file", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  const cases = [
+    { name: "comment.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: `# note\rDATABASE_URL=${ATTACKER}` },
+    { name: "key.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: `X\u2028DATABASE_URL: ${ATTACKER} #\u2028Z=` },
+    { name: "comment.ini", plain: `[db]\nurl = ${SECRET}\n`, added: `; note\r[db]\rurl = ${ATTACKER}` },
+    { name: "key.ini", plain: `[db]\nurl = ${SECRET}\n`, added: `Z\r[db]\rurl: ${ATTACKER}\rY =` },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: decrypt, exec-env and the keyless check refuse it, naming the file and the line`, () => {
+      const file = encryptFile(k, c.name, c.plain);
+      const encrypted = readFileSync(file, "utf8");
+      // The branch's line goes where the owner's data ends: before the metadata.
+      const branch = c.name.endsWith(".env") ? encrypted.replace(/^sops_/m, `${c.added}\nsops_`) : encrypted.replace(/^\[sops\]/m, `${c.added}\n[sops]`);
+      expect(branch).not.toBe(encrypted);
+      writeFileSync(file, branch);
+      const line = branch.slice(0, branch.indexOf(c.added)).split("\n").length;
+
+      const decrypt = k.hush(["decrypt", file]);
+      expect(decrypt.status, decrypt.stderr).toBe(2);
+      expect(decrypt.stdout).toBe("");
+      expect(decrypt.stderr).toContain(c.name);
+      expect(decrypt.stderr).toContain(`line ${line}`);
+      expect(decrypt.stderr).toMatch(/other readers take for a line break/);
+      expect(decrypt.stderr).not.toContain(SECRET);
+
+      const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
+      expect(exec.status, exec.stderr).not.toBe(0);
+      expect(exec.stdout).toBe("");
+
+      const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+      expect(check.status, check.stdout + check.stderr).toBe(1);
+      expect(check.stdout + check.stderr).toMatch(/other readers take for a line break/);
+    });
+  }
+
+  it("refuses to encrypt a plaintext whose comment holds a CR (it could not be decrypted after), leaving the file as it was", () => {
+    const file = k.path("plain.env");
+    const plain = `# note\rmore\nTOKEN=${SECRET}\n`;
+    writeFileSync(file, plain);
+    const run = k.hush(["encrypt", "-i", "--age", k.recipient, file]);
+    expect(run.status, run.stderr).not.toBe(0);
+    expect(run.stderr).toMatch(/plain\.env.*the comment holds a carriage return \(CR\).*line 1/);
+    expect(readFileSync(file, "utf8")).toBe(plain);
+  });
+});
