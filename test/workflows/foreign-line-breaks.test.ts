@@ -4,17 +4,18 @@ import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /**
  * hush and SOPS end a dotenv or INI line at LF only; python-dotenv, configparser and npm's dotenv
- * also break lines at a lone CR (npm's dotenv at U+2028 too). A comment, or a key whose value is
- * empty, adds nothing to the MAC, so a branch without the key could add `# note<CR>DATABASE_URL=…`
- * to an encrypted file, and every such reader of `hush decrypt`'s output would take the variable
- * as the file's. hush refuses such a file on every path that reads it, and such a plaintext
- * before it writes anything.
+ * also break lines at a lone CR (npm's dotenv at U+2028 too). hush's YAML reader takes a lone CR,
+ * NEL, U+2028 and U+2029 in a comment for text; go-yaml and PyYAML break lines there. A comment,
+ * or a key whose value is empty, adds nothing to the MAC, so a branch without the key could add
+ * `# note<CR>DATABASE_URL=…` to an encrypted file, and every such reader of `hush decrypt`'s
+ * output would take the variable as the file's. hush refuses such a file on every path that
+ * reads it, and such a plaintext before it writes anything.
  */
 
 const SECRET = "s3cr3t-Vx19";
 const ATTACKER = "postgres://attacker.example/db";
 
-describe("a line break other readers see, added in clear to an encrypted dotenv or INI file", () => {
+describe("a line break other readers see, added in clear to an encrypted dotenv, INI or YAML file", () => {
   let k: KeyedDir;
   beforeAll(() => {
     k = keyedDir();
@@ -26,6 +27,9 @@ describe("a line break other readers see, added in clear to an encrypted dotenv 
     { name: "key.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: `X\u2028DATABASE_URL: ${ATTACKER} #\u2028Z=` },
     { name: "comment.ini", plain: `[db]\nurl = ${SECRET}\n`, added: `; note\r[db]\rurl = ${ATTACKER}` },
     { name: "key.ini", plain: `[db]\nurl = ${SECRET}\n`, added: `Z\r[db]\rurl: ${ATTACKER}\rY =` },
+    // PyYAML (Ansible) and go-yaml break lines at a lone CR, NEL, U+2028 and U+2029.
+    { name: "comment.yaml", plain: `db:\n    url: ${SECRET}\n`, added: `# note\rdb: {url: ${ATTACKER}}` },
+    { name: "nel.yaml", plain: `db:\n    url: ${SECRET}\n`, added: `# note\u0085db: {url: ${ATTACKER}}` },
   ];
 
   for (const c of cases) {
@@ -33,7 +37,8 @@ describe("a line break other readers see, added in clear to an encrypted dotenv 
       const file = encryptFile(k, c.name, c.plain);
       const encrypted = readFileSync(file, "utf8");
       // The branch's line goes where the owner's data ends: before the metadata.
-      const branch = c.name.endsWith(".env") ? encrypted.replace(/^sops_/m, `${c.added}\nsops_`) : encrypted.replace(/^\[sops\]/m, `${c.added}\n[sops]`);
+      const metadataStart = c.name.endsWith(".env") ? /^sops_/m : c.name.endsWith(".ini") ? /^\[sops\]/m : /^sops:/m;
+      const branch = encrypted.replace(metadataStart, (m) => `${c.added}\n${m}`);
       expect(branch).not.toBe(encrypted);
       writeFileSync(file, branch);
       const line = branch.slice(0, branch.indexOf(c.added)).split("\n").length;
@@ -43,7 +48,7 @@ describe("a line break other readers see, added in clear to an encrypted dotenv 
       expect(decrypt.stdout).toBe("");
       expect(decrypt.stderr).toContain(c.name);
       expect(decrypt.stderr).toContain(`line ${line}`);
-      expect(decrypt.stderr).toMatch(/other readers take for a line break/);
+      expect(decrypt.stderr).toMatch(/other readers.* take for a line break/);
       expect(decrypt.stderr).not.toContain(SECRET);
 
       const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
@@ -52,7 +57,7 @@ describe("a line break other readers see, added in clear to an encrypted dotenv 
 
       const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
       expect(check.status, check.stdout + check.stderr).toBe(1);
-      expect(check.stdout + check.stderr).toMatch(/other readers take for a line break/);
+      expect(check.stdout + check.stderr).toMatch(/other readers.* take for a line break/);
     });
   }
 

@@ -27,7 +27,52 @@ export const FOREIGN_LINE_BREAK = /[\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
 export function refuseForeignLineBreak(format: string, text: string, what: string, next: string, line: number): void {
   const found = FOREIGN_LINE_BREAK.exec(text);
   if (found === null) return;
-  const ch = found[0];
-  const name = ch === "\r" ? "a carriage return (CR)" : `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
-  throw new HushError("PARSE_FAILED", `invalid ${format}: the ${what} holds ${name}, which other readers take for a line break (${next}) at line ${line}`, { location: { line } });
+  throw new HushError("PARSE_FAILED", `invalid ${format}: the ${what} holds ${nameOf(found[0])}, which other readers take for a line break (${next}) at line ${line}`, { location: { line } });
+}
+
+/** A line break character as an error message names it. */
+function nameOf(ch: string): string {
+  return ch === "\r" ? "a carriage return (CR)" : `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/**
+ * YAML's counterpart of {@link FOREIGN_LINE_BREAK}: a CR that does not end its line (before LF),
+ * NEL, U+2028 and U+2029. go-yaml (so SOPS) and PyYAML, YAML 1.1 readers, break lines at each;
+ * the `yaml` package, which hush reads with, takes them for text inside a comment (and NEL,
+ * U+2028, U+2029 inside plain scalars and keys too). A comment in clear is outside the MAC, so a
+ * branch without the key could add `# note<CR>db: {password: …}`, which hush read as a comment and
+ * printed as it was, and PyYAML (Ansible, Python programs) read from `hush decrypt`'s output as the
+ * file's `db`; inside the `sops` block, go-yaml would read a key entry hush does not show.
+ */
+const YAML_FOREIGN_LINE_BREAK = /\r(?!\n)|[\x85\u2028\u2029]/g;
+
+/** True when `text` holds a {@link YAML_FOREIGN_LINE_BREAK}: the span scanner leaves it to the general reader, which checks where. */
+export function hasYamlForeignLineBreak(text: string): boolean {
+  YAML_FOREIGN_LINE_BREAK.lastIndex = 0;
+  return YAML_FOREIGN_LINE_BREAK.test(text);
+}
+
+/**
+ * Throws YAML's parse error, naming the line, for a {@link YAML_FOREIGN_LINE_BREAK} outside the
+ * scalar values `valueSpans` ([start, end) offsets): in a comment, a key, the structure or the
+ * metadata. A value may hold one: an encrypted value is authenticated, a value in clear is in the
+ * MAC, and decryption writes such a value in double quotes with escapes (`\L`) wherever it was
+ * not a block scalar.
+ */
+export function refuseYamlForeignLineBreak(text: string, valueSpans: ReadonlyArray<{ readonly start: number; readonly end: number }>, lineOf: (offset: number) => number): void {
+  if (!hasYamlForeignLineBreak(text)) return;
+  const spans = [...valueSpans].sort((a, b) => a.start - b.start);
+  let next = 0;
+  YAML_FOREIGN_LINE_BREAK.lastIndex = 0;
+  for (let found = YAML_FOREIGN_LINE_BREAK.exec(text); found !== null; found = YAML_FOREIGN_LINE_BREAK.exec(text)) {
+    while (next < spans.length && spans[next]!.end <= found.index) next++;
+    const span = spans[next];
+    if (span !== undefined && span.start <= found.index) continue;
+    const line = lineOf(found.index);
+    throw new HushError(
+      "PARSE_FAILED",
+      `invalid YAML at line ${line}: ${nameOf(found[0])} outside a value, which other readers (go-yaml in SOPS, PyYAML) take for a line break; remove it (in a value, write it escaped in double quotes: \\r, \\N, \\L, \\P)`,
+      { location: { line } },
+    );
+  }
 }

@@ -1,5 +1,6 @@
 import { checkString } from "../arguments.ts";
 import type { KeyPath, ScalarValue } from "../tree/values.ts";
+import { hasYamlForeignLineBreak } from "./foreign-line-breaks.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { Leaf, ParsedDocument } from "./store.ts";
 import { plainBlockRoom, type YamlStyle } from "./yaml-render.ts";
@@ -64,6 +65,7 @@ const COMMENT_STYLE: YamlStyle = { style: "COMMENT", indent: 0, bodyNewline: fal
  */
 export function scanYaml(text: string, onLeaf?: (leaf: Leaf) => void, options: ScanOptions = {}): ParsedDocument | undefined {
   checkString(text, "the text");
+  if (hasYamlForeignLineBreak(text)) return undefined;
   try {
     return scan(text, onLeaf, options.comments === true && onLeaf !== undefined);
   } catch (err) {

@@ -1,6 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, type CST, type Node as YamlNode, type Scalar } from "yaml";
 import { HushError, printable } from "../errors.ts";
 import { formatKeyPath, type KeyPath, type PathSegment, type ScalarValue } from "../tree/values.ts";
+import { refuseYamlForeignLineBreak } from "./foreign-line-breaks.ts";
 import { lineIndex, lineStartIndex } from "./lines.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
@@ -273,6 +274,7 @@ function parse(text: string): ParsedDocument {
   });
   // A lone empty document (`---` alone) holds as little as an empty text.
   const documentCount = docs.length === 1 && emptyDocuments === 1 ? 0 : docs.length;
+  refuseYamlForeignLineBreak(text, leaves.filter((l) => l.kind === "scalar" && l.value !== null && l.aliased !== true), line);
   return { leaves: inSopsOrder(text, leaves, anchors), metadata, metadataSpans, documentCount, ...(unsupported ? { unsupported } : {}) };
 }
 

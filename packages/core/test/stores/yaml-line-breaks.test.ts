@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { decryptText, encryptText, readTree, storeFor, type TreeMap, type TreeNode } from "@hush/core";
-import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
+import { dataKey, expectSafeParseError, ivSource, noKeys, now, parseErrorOf, wrappedKeys } from "../store-harness.ts";
 
 /**
  * Every string survives YAML writing: a value made of line breaks and spaces (or led or ended by
@@ -101,5 +101,42 @@ describe("YAML double-quoted strings", () => {
     const text = await decryptText(encrypted, { format: "yaml", keySources: noKeys, dataKey });
     expect(text).toBe(`K: ${quoted}\n`);
     expect(parse(text)).toEqual({ K: v });
+  });
+});
+
+describe("YAML line breaks that go-yaml and PyYAML read and hush's reader does not", () => {
+  const secret = "hunter2-secret";
+  const enc = (text: string): Promise<string> => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+  const dec = (text: string, generalParser = false): Promise<string> => decryptText(text, { format: "yaml", keySources: noKeys, dataKey, generalParser });
+
+  it.each([
+    [`a: 1\n# note\rdb: {password: ${secret}}\n`, 2, /a carriage return \(CR\) outside a value/],
+    [`a: 1\n# note\u2028db: {password: ${secret}}\n`, 2, /U\+2028 outside a value/],
+    [`a: 1 # note\u0085b: ${secret}\n`, 1, /U\+0085 outside a value/],
+    [`k\u2029b: ${secret}\n`, 1, /U\+2029 outside a value/],
+  ])("refuses %j in a plaintext, naming the line and never the value", async (text, line, re) => {
+    expectSafeParseError(await parseErrorOf(() => enc(text)), line, re, secret);
+  });
+
+  it("refuses an encrypted file where a branch added such a comment in clear, which PyYAML would read as the file's keys", async () => {
+    const e = await enc(`db:\n    password: ${secret}\n`);
+    const data = e.slice(0, e.indexOf("sops:"));
+    for (const branch of [
+      `${data}# note\rdb: {password: attacker}\n${e.slice(data.length)}`,
+      // Inside the metadata block, go-yaml would read a key entry the review does not show.
+      e.replace(/^sops:\n/m, "sops:\n    # note\r    extra: 1\n"),
+    ]) {
+      for (const generalParser of [false, true]) {
+        const err = await parseErrorOf(() => dec(branch, generalParser));
+        expect(err.message).toMatch(/a carriage return \(CR\) outside a value, which other readers \(go-yaml in SOPS, PyYAML\) take for a line break/);
+        expect(err.message).not.toContain(secret);
+      }
+    }
+  });
+
+  it("keeps such a character inside a value, which the MAC covers: decryption writes it escaped unless it stood in a block", async () => {
+    expect(await dec(await enc("a: x\u2028y\nb: 'p\rq'\n"))).toBe('a: "x\\Ly"\nb: "p\\rq"\n');
+    const block = "a: |\n    x\u2028y\n";
+    expect(await dec(await enc(block))).toBe(block);
   });
 });
