@@ -300,6 +300,9 @@ describe("dotenv: bad input", () => {
     [`A=1\nX\u2028B: ${secret} #\u2029Z=\n`, 2, /the key holds U\+2028/],
     [`A=1\nX\rB: ${secret}\rZ=2\r\n`, 2, /the key holds a carriage return/],
     [`A=1\nX\x0bB=${secret}\n`, 2, /the key holds U\+000B/],
+    // npm's and Ruby's dotenv and godotenv read `KEY: value`: to them this line sets DATABASE_URL.
+    [`A=1\nDATABASE_URL: ${secret} #=\n`, 2, /the key holds ":", which other dotenv readers .* take for the end of a key/],
+    [`A=1\nFOO:${secret}=x\n`, 2, /the key holds ":"/],
   ])("rejects %j with a one-line message naming the line, never the value", async (text, line, re) => {
     expectSafeParseError(await parseError(text), line, re, secret);
   });
@@ -307,10 +310,10 @@ describe("dotenv: bad input", () => {
   it("refuses an encrypted file where a branch added a comment or an empty-valued key in clear that other readers split into a variable", async () => {
     const e = await enc(`DATABASE_URL=${secret}\nAPI=abc\n`);
     // Outside the MAC: a comment, and a key whose value is empty (it adds nothing to the MAC).
-    for (const added of ["# note\rDATABASE_URL=postgres://attacker", "X\u2028DATABASE_URL: postgres://attacker #\u2028Z="]) {
+    for (const added of ["# note\rDATABASE_URL=postgres://attacker", "X\u2028DATABASE_URL: postgres://attacker #\u2028Z=", "DATABASE_URL: postgres://attacker #="]) {
       const branch = e.replace(/^sops_/m, `${added}\nsops_`);
       const err = await parseErrorOf(() => dec(branch));
-      expect(err.message).toMatch(/other readers take for a line break/);
+      expect(err.message).toMatch(/other (dotenv )?readers/);
       expect(err.line).toBe(3);
     }
     // A CRLF line's CR is the line's, as before.

@@ -8,22 +8,26 @@ import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
  * NEL, U+2028 and U+2029 in a comment for text; go-yaml and PyYAML break lines there. A comment,
  * or a key whose value is empty, adds nothing to the MAC, so a branch without the key could add
  * `# note<CR>DATABASE_URL=…` to an encrypted file, and every such reader of `hush decrypt`'s
- * output would take the variable as the file's. hush refuses such a file on every path that
- * reads it, and such a plaintext before it writes anything.
+ * output would take the variable as the file's. So could a key npm's and Ruby's dotenv and
+ * godotenv read as `KEY: value`. hush refuses such a file on every path that reads it, and such
+ * a plaintext before it writes anything.
  */
 
 const SECRET = "s3cr3t-Vx19";
 const ATTACKER = "postgres://attacker.example/db";
+const LINE_BREAK = /other readers.* take for a line break/;
 
-describe("a line break other readers see, added in clear to an encrypted dotenv, INI or YAML file", () => {
+describe("a line other readers of hush's output read as a variable, added in clear to an encrypted dotenv, INI or YAML file", () => {
   let k: KeyedDir;
   beforeAll(() => {
     k = keyedDir();
   });
   afterAll(() => k.cleanup());
 
-  const cases = [
+  const cases: Array<{ name: string; plain: string; added: string; reason?: RegExp }> = [
     { name: "comment.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: `# note\rDATABASE_URL=${ATTACKER}` },
+    // No line break at all: npm's and Ruby's dotenv and godotenv also read `KEY: value`.
+    { name: "colon.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: `DATABASE_URL: ${ATTACKER} #=`, reason: /the key holds ":", which other dotenv readers .* take for the end of a key/ },
     { name: "key.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: `X\u2028DATABASE_URL: ${ATTACKER} #\u2028Z=` },
     { name: "comment.ini", plain: `[db]\nurl = ${SECRET}\n`, added: `; note\r[db]\rurl = ${ATTACKER}` },
     { name: "key.ini", plain: `[db]\nurl = ${SECRET}\n`, added: `Z\r[db]\rurl: ${ATTACKER}\rY =` },
@@ -48,7 +52,7 @@ describe("a line break other readers see, added in clear to an encrypted dotenv,
       expect(decrypt.stdout).toBe("");
       expect(decrypt.stderr).toContain(c.name);
       expect(decrypt.stderr).toContain(`line ${line}`);
-      expect(decrypt.stderr).toMatch(/other readers.* take for a line break/);
+      expect(decrypt.stderr).toMatch(c.reason ?? LINE_BREAK);
       expect(decrypt.stderr).not.toContain(SECRET);
 
       const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
@@ -57,7 +61,7 @@ describe("a line break other readers see, added in clear to an encrypted dotenv,
 
       const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
       expect(check.status, check.stdout + check.stderr).toBe(1);
-      expect(check.stdout + check.stderr).toMatch(/other readers.* take for a line break/);
+      expect(check.stdout + check.stderr).toMatch(c.reason ?? LINE_BREAK);
     });
   }
 
