@@ -224,10 +224,12 @@ function parseDotenv(text: string): ParsedDotenv {
       pos = next;
       continue;
     }
-    // npm's and Ruby's dotenv and godotenv also read `KEY: value`, so a line like
-    // `DATABASE_URL: postgres://elsewhere #=` is, to them, that variable, and to hush and SOPS a key
-    // with an empty value, which a branch can add without the key (the MAC does not see it).
+    // Other dotenv readers name some keys otherwise: npm's and Ruby's dotenv and godotenv also read
+    // `KEY: value`, and python-dotenv reads `'KEY'=` as KEY. A line like `DATABASE_URL: elsewhere #=`
+    // or `'DATABASE_URL'=` is, to them, that variable, and to hush and SOPS another key with an
+    // empty value, which a branch can add without the key (the MAC does not see it).
     if (rawKey.includes(":")) throw parseError('the key holds ":", which other dotenv readers (npm\'s and Ruby\'s dotenv, godotenv) take for the end of a key, as in KEY: value (rename the key)', line);
+    if (/['"`]/.test(rawKey)) throw parseError("the key holds a quote, which other dotenv readers (python-dotenv) read a quoted key with, 'KEY'= as KEY (rename the key)", line);
     const name = dialectName(rawKey);
     if (name === "" && !sopsFile) throw parseError("empty key", line);
     if (name.startsWith(SOPS_PREFIX)) firstReservedLine ??= line;

@@ -303,6 +303,9 @@ describe("dotenv: bad input", () => {
     // npm's and Ruby's dotenv and godotenv read `KEY: value`: to them this line sets DATABASE_URL.
     [`A=1\nDATABASE_URL: ${secret} #=\n`, 2, /the key holds ":", which other dotenv readers .* take for the end of a key/],
     [`A=1\nFOO:${secret}=x\n`, 2, /the key holds ":"/],
+    // python-dotenv reads a single-quoted key: to it this line blanks A.
+    [`A=${secret}\n'A'=\n`, 2, /the key holds a quote, which other dotenv readers \(python-dotenv\) read a quoted key with/],
+    [`A=1\n"B"=${secret}\n`, 2, /the key holds a quote/],
   ])("rejects %j with a one-line message naming the line, never the value", async (text, line, re) => {
     expectSafeParseError(await parseError(text), line, re, secret);
   });
@@ -310,7 +313,7 @@ describe("dotenv: bad input", () => {
   it("refuses an encrypted file where a branch added a comment or an empty-valued key in clear that other readers split into a variable", async () => {
     const e = await enc(`DATABASE_URL=${secret}\nAPI=abc\n`);
     // Outside the MAC: a comment, and a key whose value is empty (it adds nothing to the MAC).
-    for (const added of ["# note\rDATABASE_URL=postgres://attacker", "X\u2028DATABASE_URL: postgres://attacker #\u2028Z=", "DATABASE_URL: postgres://attacker #="]) {
+    for (const added of ["# note\rDATABASE_URL=postgres://attacker", "X\u2028DATABASE_URL: postgres://attacker #\u2028Z=", "DATABASE_URL: postgres://attacker #=", "'DATABASE_URL'="]) {
       const branch = e.replace(/^sops_/m, `${added}\nsops_`);
       const err = await parseErrorOf(() => dec(branch));
       expect(err.message).toMatch(/other (dotenv )?readers/);
