@@ -24,13 +24,15 @@ describe("a line other readers of hush's output read as a variable, added in cle
   });
   afterAll(() => k.cleanup());
 
-  const cases: Array<{ name: string; plain: string; added: string; reason?: RegExp }> = [
+  const cases: Array<{ name: string; plain: string; added: string; reason?: RegExp; status?: number }> = [
     { name: "comment.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: `# note\rDATABASE_URL=${ATTACKER}` },
     // No line break at all: npm's and Ruby's dotenv and godotenv also read `KEY: value`.
     { name: "colon.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: `DATABASE_URL: ${ATTACKER} #=`, reason: /the key holds ":", which other dotenv readers .* take for the end of a key/ },
     { name: "key.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: `X\u2028DATABASE_URL: ${ATTACKER} #\u2028Z=` },
     { name: "comment.ini", plain: `[db]\nurl = ${SECRET}\n`, added: `; note\r[db]\rurl = ${ATTACKER}` },
     { name: "key.ini", plain: `[db]\nurl = ${SECRET}\n`, added: `Z\r[db]\rurl: ${ATTACKER}\rY =` },
+    // configparser reads a line indented deeper than the key before it into that key's value.
+    { name: "continued.ini", plain: `[db]\nurl = ${SECRET}\n`, added: "    attacker.example =", reason: /indented deeper than the key line before it, and Python's configparser reads it as part of that key's value/ },
     // PyYAML (Ansible) and go-yaml break lines at a lone CR, NEL, U+2028 and U+2029.
     { name: "comment.yaml", plain: `db:\n    url: ${SECRET}\n`, added: `# note\rdb: {url: ${ATTACKER}}` },
     { name: "nel.yaml", plain: `db:\n    url: ${SECRET}\n`, added: `# note\u0085db: {url: ${ATTACKER}}` },
@@ -48,7 +50,7 @@ describe("a line other readers of hush's output read as a variable, added in cle
       const line = branch.slice(0, branch.indexOf(c.added)).split("\n").length;
 
       const decrypt = k.hush(["decrypt", file]);
-      expect(decrypt.status, decrypt.stderr).toBe(2);
+      expect(decrypt.status, decrypt.stderr).toBe(c.status ?? 2);
       expect(decrypt.stdout).toBe("");
       expect(decrypt.stderr).toContain(c.name);
       expect(decrypt.stderr).toContain(`line ${line}`);
@@ -64,6 +66,20 @@ describe("a line other readers of hush's output read as a variable, added in cle
       expect(check.stdout + check.stderr).toMatch(c.reason ?? LINE_BREAK);
     });
   }
+
+  it("an INI comment in clear after a value (configparser and PHP read it into the value): decrypt refuses it, exit 25", () => {
+    const file = encryptFile(k, "inline.ini", `[app]\nhosts = a.example ; the hosts\nport = 5432\n`);
+    const encrypted = readFileSync(file, "utf8");
+    // hush wrote the comment encrypted; a branch appends one in clear to another value.
+    expect(encrypted).toMatch(/^hosts = ENC\[[^\n]*; ENC\[/m);
+    writeFileSync(file, encrypted.replace(/^(port = ENC\[[^\]]*\])/m, "$1 ;,attacker.example"));
+    const decrypt = k.hush(["decrypt", file]);
+    expect(decrypt.status, decrypt.stderr).toBe(25);
+    expect(decrypt.stdout).toBe("");
+    expect(decrypt.stderr).toMatch(/inline\.ini: the comment after the value at line 3 is in clear.*configparser and PHP read it as part of the value/);
+    const honest = encryptFile(k, "honest.ini", `[app]\nhosts = a.example ; the hosts\n`);
+    expect(k.hush(["decrypt", honest]).stdout).toBe(`[app]\nhosts = a.example ; the hosts\n`);
+  });
 
   it("refuses to encrypt a plaintext whose comment holds a CR (it could not be decrypted after), leaving the file as it was", () => {
     const file = k.path("plain.env");

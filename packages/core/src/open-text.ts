@@ -135,7 +135,7 @@ async function dataKeyOf(metadata: FileMetadata, options: DecryptOptions): Promi
   return dataKey;
 }
 
-type Renderers = Pick<Store, "renderPlaintext"> & Partial<Pick<Store, "renderKept" | "confirmPlaintext" | "completePlaintext">>;
+type Renderers = Pick<Store, "renderPlaintext"> & Partial<Pick<Store, "renderKept" | "confirmPlaintext" | "completePlaintext" | "clearCommentProblem">>;
 
 /**
  * The decryption of a document's leaves, taken one at a time in document order (`i`: the leaf's
@@ -160,6 +160,8 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
     const raw = leaf.value.text;
     if (leaf.kind === "comment") {
       if (!looksEncrypted(raw)) {
+        const problem = encrypt ? store.clearCommentProblem?.(text, leaf) : undefined;
+        if (problem !== undefined) throw new HushError("VALUE_TAMPERED", problem, { location: { line: leaf.line } });
         // A comment kept in plaintext that the store moved (renderKept) goes back in place.
         const restored = store.renderKept === undefined ? undefined : store.renderPlaintext(leaf, leaf.value);
         if (restored !== undefined && restored !== text.slice(leaf.start, leaf.end)) edits.push({ start: leaf.start, end: leaf.end, text: restored });

@@ -102,6 +102,18 @@ export function parseIni(text: string): ParsedIni {
     if (isPending) pending.push(leaf);
     return leaf;
   };
+  /**
+   * Python's configparser reads a line indented deeper than the key line before it (in the same
+   * section) as part of that key's value, where go-ini (SOPS) and hush read a key or a header. A
+   * header, or a key with an empty value, adds nothing to the MAC, so a branch could append such a
+   * line to a secret for configparser without the key; those are refused (a key with a value is
+   * the MAC's: its author's reading). `keyIndent`: the last key line's indent, undefined after a
+   * header, whose next key starts afresh.
+   */
+  let keyIndent: number | undefined;
+  const continues = (s: number, lineStart: number): boolean => keyIndent !== undefined && s - lineStart > keyIndent;
+  const continuationError = (line: number): HushError =>
+    parseError("the line is indented deeper than the key line before it, and Python's configparser reads it as part of that key's value (indent it as that key)", line);
   let pos = text.startsWith("\uFEFF") ? 1 : 0;
   while (pos < text.length) {
     const lineStart = pos;
@@ -124,6 +136,8 @@ export function parseIni(text: string): ParsedIni {
       continue;
     }
     if (first === "[") {
+      if (continues(s, lineStart)) throw continuationError(line);
+      keyIndent = undefined;
       const close = text.lastIndexOf("]", lineEnd - 1);
       if (close < s) throw parseError("unclosed section header", line);
       const name = text.slice(s + 1, close);
@@ -152,6 +166,9 @@ export function parseIni(text: string): ParsedIni {
     }
 
     // key
+    // configparser keeps the indent of the key a continuation belongs to.
+    const continuation = continues(s, lineStart);
+    if (!continuation) keyIndent = s - lineStart;
     let keyName: string;
     let delim: number;
     const keyQuote = text.startsWith('"""', s) && next - s > 6 ? '"""' : first === '"' ? '"' : first === "`" ? "`" : "";
@@ -246,6 +263,7 @@ export function parseIni(text: string): ParsedIni {
       if (m !== null) comment = [v + m.index, e];
       pos = next;
     }
+    if (continuation && start === end) throw continuationError(line);
     if (inSops()) {
       metaEntries.push([keyName, text.slice(start, end).replace(/\\n/g, "\n")]);
       continue;

@@ -62,6 +62,19 @@ function closesAtLineEnd(form: string): boolean {
   return form.startsWith("`") || form.startsWith('"""');
 }
 
+/**
+ * See Store.clearCommentProblem: a comment in clear after a value. go-ini (SOPS) and hush end the
+ * value at `;` or `#`; Python's configparser (by default) and PHP read the rest of the line into
+ * it, so a branch could write `hosts = ENC[…] ;,attacker.example` and those readers of the
+ * decrypted file would take the host into the list. A comment on a line of its own is skipped by
+ * every reader.
+ */
+function clearCommentProblem(text: string, leaf: Leaf): string | undefined {
+  const lineStart = text.lastIndexOf("\n", leaf.start - 1) + 1;
+  if (/^[ \t]*[;#][;# \t]*$/.test(text.slice(lineStart, leaf.start))) return undefined;
+  return `the comment after the value at line ${leaf.line} is in clear, where the file's comments are encrypted: no MAC covers it, and Python's configparser and PHP read it as part of the value; remove it (hush edit writes a comment encrypted)`;
+}
+
 function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
   if (leaf.kind === "comment") {
     const after = leaf.style as IniTailCommentStyle | undefined;
@@ -199,6 +212,7 @@ export const iniStore: Store = {
   parse: (text) => parseIni(text).doc,
   renderEncrypted,
   renderPlaintext,
+  clearCommentProblem,
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,

@@ -113,6 +113,14 @@ export interface Store {
    */
   renderKept?(leaf: Leaf): string | undefined;
   /**
+   * For stores whose other readers would read a comment in clear as part of a value (INI: Python's
+   * configparser and PHP read `key = value ; comment` whole): why the comment `leaf` of the
+   * encrypted `text`, found in clear where the file's rule encrypts comments, cannot be written
+   * into the decrypted text; undefined where it can. Such a comment was added without the key
+   * (hush and SOPS encrypt every comment the rule covers), and no MAC covers it.
+   */
+  clearCommentProblem?(text: string, leaf: Leaf): string | undefined;
+  /**
    * For stores whose renderers write a value under syntax kept from the encrypted file that
    * decides how it reads (YAML block headers): checks that the decrypted `plaintext` reads back
    * as the values written into it (`written`, the decrypted data leaves in document order).

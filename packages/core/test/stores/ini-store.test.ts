@@ -176,6 +176,11 @@ describe("INI: bad input", () => {
     [`[a] ; x\u2028token: ${secret}\n`, 1, /the section header holds U\+2028/],
     [`[a]\nZ\r[b]\rtoken: ${secret}\rY = \n`, 2, /the key holds a carriage return/],
     [`[a]\nk = v ; x\u0085token: ${secret}\n`, 2, /the comment holds U\+0085/],
+    // configparser reads a line indented deeper than the key before it into that key's value; with
+    // an empty value, or as a header, such a line is outside the MAC.
+    [`[a]\nk = ${secret}\n  extra =\n`, 3, /indented deeper than the key line before it, and Python's configparser reads it as part of that key's value/],
+    [`[a]\nk = ${secret}\n  b = 2\n  extra:\n`, 4, /indented deeper than the key line before it/],
+    [`[a]\nk = ${secret}\n\t[b]\n`, 3, /indented deeper than the key line before it/],
   ])("rejects %j with a one-line message naming the line, never the value", async (text, line, re) => {
     expectSafeParseError(await parseError(text), line, re, secret);
   });
