@@ -79,12 +79,15 @@ describe("hush check --strict: a plaintext comment added to an encrypted file by
     // No MAC covers comments: anyone can add one, in clear, without a key.
     writeFileSync(join(repo, "app.enc.env"), `# PASSWORD=old-dotenv-secret\n${readFileSync(join(repo, "app.enc.env"), "utf8")}`);
     const ini = readFileSync(join(repo, "app.enc.ini"), "utf8");
-    writeFileSync(join(repo, "app.enc.ini"), ini.replace(/^(password\s*=\s*ENC\[[^\n]*\])$/m, "$1 ; was old-ini-secret"));
+    // On a line of its own: one after a value is an error without --strict (other readers take it
+    // into the value; test/workflows/other-readers.test.ts).
+    writeFileSync(join(repo, "app.enc.ini"), ini.replace(/^(password\s*=\s*ENC\[[^\n]*\])$/m, "; was old-ini-secret\n$1"));
     commitAll(sb, repo, "comments in clear");
 
     const lenient = checkJson(repo, []);
     expect(lenient.status, JSON.stringify(lenient.report)).toBe(0);
     expect(problemsOf(lenient.report, "app.enc.env")).toEqual(["warning plaintext-comment (top level)"]);
+    expect(problemsOf(lenient.report, "app.enc.ini")).toEqual(['warning plaintext-comment ["db"]']);
     const r = checkJson(repo, ["--strict"]);
     expect(r.status, JSON.stringify(r.report)).toBe(1);
     expect(problemsOf(r.report, "app.enc.env")).toEqual(["error plaintext-comment (top level)"]);

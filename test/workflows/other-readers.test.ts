@@ -77,6 +77,10 @@ describe("a line other readers of hush's output read as a variable, added in cle
     expect(decrypt.status, decrypt.stderr).toBe(25);
     expect(decrypt.stdout).toBe("");
     expect(decrypt.stderr).toMatch(/inline\.ini: the comment after the value at line 3 is in clear.*configparser and PHP read it as part of the value/);
+    // The keyless gate fails the pull request, as it does for a value in clear.
+    const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+    expect(check.status, check.stdout + check.stderr).toBe(1);
+    expect(check.stdout + check.stderr).toMatch(/inline\.ini:3: error: the comment after the value at line 3 is in clear.*\[plaintext-comment\]/);
     const honest = encryptFile(k, "honest.ini", `[app]\nhosts = a.example ; the hosts\n`);
     expect(k.hush(["decrypt", honest]).stdout).toBe(`[app]\nhosts = a.example ; the hosts\n`);
   });

@@ -72,7 +72,11 @@ export type CheckCode =
   | "drivers-overridden"
   /** Warning (error with `--strict`): a recipient's wrapped data key cannot be one (wrong structure for its kind). */
   | "wrapped-key-invalid"
-  /** Warning (error with `--strict`): a comment the rules encrypt is in plaintext (SOPS accepts these; a commented-out secret added by hand is one). */
+  /**
+   * Warning (error with `--strict`): a comment the rules encrypt is in plaintext (SOPS accepts
+   * these; a commented-out secret added by hand is one). An error where other readers would read
+   * it into a value (an INI comment after a value), which decryption refuses.
+   */
   | "plaintext-comment"
   /**
    * Warning (error with `--strict`), with `--base`: an older version of the file is back (an
@@ -234,8 +238,9 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   // span scanner that leaves out what decryption does not need, such as a plaintext comment added
   // by hand to a file that had none (no MAC covers comments).
   let parsed: ParsedDocument;
+  const store = await storeFor(format);
   try {
-    parsed = (await storeFor(format)).parse(text);
+    parsed = store.parse(text);
   } catch {
     problems.push(await parseProblem(format, text));
     return result(format, true);
@@ -296,8 +301,12 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
       continue;
     }
     if (leaf.kind === "comment") {
-      // SOPS accepts it, but no MAC covers comments: `# PASSWORD=…` added by hand is a secret in clear.
-      if (byFile) problems.push({ severity: input.strict === true ? "error" : "warning", code: "plaintext-comment", message: `${at} is in plaintext, but the file's rule encrypts comments`, ...where });
+      // SOPS accepts it, but no MAC covers comments: `# PASSWORD=…` added by hand is a secret in
+      // clear. Where other readers would take it into a value (INI), decryption refuses it: so
+      // does the gate.
+      const readAsValue = byFile ? store.clearCommentProblem?.(text, leaf) : undefined;
+      if (readAsValue !== undefined) problems.push({ severity: "error", code: "plaintext-comment", message: readAsValue, ...where });
+      else if (byFile) problems.push({ severity: input.strict === true ? "error" : "warning", code: "plaintext-comment", message: `${at} is in plaintext, but the file's rule encrypts comments`, ...where });
       continue;
     }
     if (raw === "") continue;
