@@ -104,16 +104,20 @@ export function parseIni(text: string): ParsedIni {
   };
   /**
    * Python's configparser reads a line indented deeper than the key line before it (in the same
-   * section) as part of that key's value, where go-ini (SOPS) and hush read a key or a header. A
-   * header, or a key with an empty value, adds nothing to the MAC, so a branch could append such a
-   * line to a secret for configparser without the key; those are refused (a key with a value is
-   * the MAC's: its author's reading). `keyIndent`: the last key line's indent, undefined after a
-   * header, whose next key starts afresh.
+   * section) as part of that key's value, where go-ini (SOPS) and hush read a key or a header.
+   * Indentation, headers, the keys of values in clear and empty values are outside the MAC, so a
+   * branch could indent, rename or add such a line to append text of its choice to a secret for
+   * configparser, without the key. Such a line is refused as a header, with an empty value, and in
+   * an encrypted file with a value in clear; one whose value is encrypted was written with the key
+   * (setup.cfg's `console_scripts =` and the lines under it). `keyIndent`: the last key line's
+   * indent, undefined after a header, whose next key starts afresh.
    */
   let keyIndent: number | undefined;
   const continues = (s: number, lineStart: number): boolean => keyIndent !== undefined && s - lineStart > keyIndent;
   const continuationError = (line: number): HushError =>
     parseError("the line is indented deeper than the key line before it, and Python's configparser reads it as part of that key's value (indent it as that key)", line);
+  /** Values on such lines, for the check once the file is known to be encrypted. */
+  const continuedValues: MutableLeaf[] = [];
   let pos = text.startsWith("\uFEFF") ? 1 : 0;
   while (pos < text.length) {
     const lineStart = pos;
@@ -272,6 +276,7 @@ export function parseIni(text: string): ParsedIni {
     const spanEnd = end + delimiter;
     const valueLeaf: MutableLeaf = { kind: "scalar", path: [current.name, keyName], value: { type: "str", text: text.slice(start, end) }, start: start - delimiter, end: spanEnd, line };
     leaves.push(valueLeaf);
+    if (continuation) continuedValues.push(valueLeaf);
     const inline = comment === undefined ? undefined : addComment(comment[0], comment[1], false);
     valueLeaf.style = { quote: style, rest: text.slice(spanEnd, restEnd), tailEncrypted: inline !== undefined && looksEncrypted(inline.value.text) };
     if (inline !== undefined && (style === "`" || style === '"""')) inline.style = { closes: style, value: { path: valueLeaf.path, line } };
@@ -283,6 +288,8 @@ export function parseIni(text: string): ParsedIni {
   let metadata: unknown;
   const metadataSpans: Array<{ start: number; end: number }> = [];
   if (sops !== undefined) {
+    const inClear = continuedValues.find((leaf) => !looksEncrypted(leaf.value!.text));
+    if (inClear !== undefined) throw continuationError(inClear.line);
     const keys = metaEntries.map(([k]) => k);
     if (!keys.some((k) => k === "lastmodified" || k === "mac" || k === "version" || k.includes("__list_"))) {
       throw parseError(`the section [${METADATA_SECTION}] is reserved for SOPS metadata`, sops.line);

@@ -176,13 +176,27 @@ describe("INI: bad input", () => {
     [`[a] ; x\u2028token: ${secret}\n`, 1, /the section header holds U\+2028/],
     [`[a]\nZ\r[b]\rtoken: ${secret}\rY = \n`, 2, /the key holds a carriage return/],
     [`[a]\nk = v ; x\u0085token: ${secret}\n`, 2, /the comment holds U\+0085/],
-    // configparser reads a line indented deeper than the key before it into that key's value; with
-    // an empty value, or as a header, such a line is outside the MAC.
+    // configparser reads a line indented deeper than the key before it into that key's value, and
+    // indentation, headers, empty values and the keys of values in clear are outside the MAC.
     [`[a]\nk = ${secret}\n  extra =\n`, 3, /indented deeper than the key line before it, and Python's configparser reads it as part of that key's value/],
     [`[a]\nk = ${secret}\n  b = 2\n  extra:\n`, 4, /indented deeper than the key line before it/],
     [`[a]\nk = ${secret}\n\t[b]\n`, 3, /indented deeper than the key line before it/],
   ])("rejects %j with a one-line message naming the line, never the value", async (text, line, re) => {
     expectSafeParseError(await parseError(text), line, re, secret);
+  });
+});
+
+describe("INI: a line configparser reads into the value before it (indented deeper)", () => {
+  it("is refused in an encrypted file where its value is in clear (its key and indentation are outside the MAC), kept where it is encrypted", async () => {
+    const honest = await enc("[entry_points]\nconsole_scripts =\n    example = example.cli:main\n");
+    expect(await dec(honest)).toBe("[entry_points]\nconsole_scripts =\n    example = example.cli:main\n");
+    const e = await enc("[db]\nhosts = prod.example\nnote_unencrypted = see the wiki\n");
+    // A branch indents the line in clear and renames its key: configparser appends it to hosts.
+    const branch = e.replace("\nnote_unencrypted = see the wiki\n", "\n    ,attacker.example #_unencrypted = see the wiki\n");
+    expect(branch).not.toBe(e);
+    const err = await parseErrorOf(() => dec(branch));
+    expect(err.message).toMatch(/indented deeper than the key line before it, and Python's configparser reads it as part of that key's value/);
+    expect(err.line).toBe(3);
   });
 });
 
