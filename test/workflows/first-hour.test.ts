@@ -318,6 +318,22 @@ describe("a newcomer's first hour", () => {
     );
   });
 
+  it("a binary file saved under a .json name decrypts as SOPS decrypts it, and --output-type binary gives its bytes back", () => {
+    const bytes = Buffer.from([0x30, 0x82, 0xff, 0xfe, 0x00, 0x0a]);
+    writeFileSync(k.path("cert.p12"), bytes);
+    const encrypted = k.hush(["encrypt", "--input-type", "binary", "--age", k.recipient, "cert.p12"]);
+    expect(encrypted.status).toBe(0);
+    writeFileSync(k.path("cert.p12.json"), encrypted.stdout);
+    // Read as JSON, the bytes that are not UTF-8 show as U+FFFD, as SOPS shows them; the MAC holds the bytes.
+    const shown = k.hush(["decrypt", "cert.p12.json"]);
+    expect(shown.stderr).toBe("");
+    expect(shown.status).toBe(0);
+    expect(JSON.parse(shown.stdout)).toEqual({ data: "0\ufffd\ufffd\ufffd\u0000\n" });
+    const back = k.hush(["decrypt", "--output-type", "binary", "cert.p12.json"]);
+    expect(back.stderr).toBe("");
+    expect(back.stdoutBytes).toEqual(bytes);
+  });
+
   it("set on a quoted dotenv value keeps its quoting style", async () => {
     const f = encryptFile(k, "quoted.env", "A=\"x y\"\nB='z'\nC=plain\n");
     for (const [key, value] of [["A", "new value"], ["B", "nb"], ["C", "nc"]] as const) {

@@ -207,7 +207,8 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
       const { plaintext, type, iv } = decryptValue(dataKey, raw, aad);
       if (type === "comment") throw new HushError("VALUE_TAMPERED", "a value is stored with the comment type");
       value = { type, text: plaintext.toString(plaintextEncoding(options.format)) };
-      mac.add(value);
+      if (type === "str") mac.addStringBytes(plaintext);
+      else mac.add(value);
       if (leaf.aliased !== true && stash !== undefined) remember(stash, i, type, plaintext, value.text, iv, utf8);
     } catch (err) {
       throw withLocation(err, leaf);

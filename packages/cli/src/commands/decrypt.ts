@@ -1,4 +1,4 @@
-import { encryptedTextFormat, getAtPath, HushError, parseTreePath, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
+import { encryptedTextFormat, getAtPath, HushError, parseTreePath, readMetadata, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
 import { convert, decodeInput, encodeText, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -26,10 +26,11 @@ export async function decryptInput(
   keySources: KeySourceResolver = createKeySourceResolver(io.env),
 ): Promise<{ text: string; format: FileFormat; unauthenticated: readonly ValuePlace[] }> {
   const name = flags.filenameOverride ?? file;
-  const format = inputFormat(flags.inputType, name, WHOLE_FILE_FORMAT);
+  const named = inputFormat(flags.inputType, name, WHOLE_FILE_FORMAT);
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
   // A binary envelope is JSON: read it as text even though its payload is bytes.
-  const text = decodeInput(bytes, encryptedTextFormat(format), file ?? "stdin");
+  const text = decodeInput(bytes, encryptedTextFormat(named), file ?? "stdin");
+  const format = (await isBinaryEnvelopeToBinary(text, named, flags.outputType)) ? WHOLE_FILE_FORMAT : named;
   try {
     const opened = await readPlaintext(text, { format, keySources, ignoreMac: flags.ignoreMac === true });
     return { text: opened.plaintext, format, unauthenticated: opened.unauthenticated };
@@ -45,6 +46,17 @@ export async function decryptInput(
     }
     throw err.withFile(file ?? "stdin");
   }
+}
+
+/**
+ * True for a binary file's envelope read as JSON (a `.json` name) and written as binary: read as
+ * the binary file it is, which is what SOPS's JSON-to-binary conversion gives. Read as JSON, its
+ * bytes that are not UTF-8 would be text with U+FFFD in their place, and written out so.
+ */
+async function isBinaryEnvelopeToBinary(text: string, format: FileFormat, outputType: string | undefined): Promise<boolean> {
+  if (format !== encryptedTextFormat(WHOLE_FILE_FORMAT) || outputType === undefined) return false;
+  if (inputFormat(outputType, undefined) !== WHOLE_FILE_FORMAT) return false;
+  return (await readMetadata(text, WHOLE_FILE_FORMAT).catch(() => undefined)) !== undefined;
 }
 
 /** `--extract`: a string prints raw, a map prints as a document, other values as the store writes them. */
