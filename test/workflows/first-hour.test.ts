@@ -122,6 +122,30 @@ describe("a newcomer's first hour", () => {
       }
     });
 
+    it("a path_regex that is not a regular expression names .sops.yaml and the rule, for encrypt, updatekeys and git setup", () => {
+      const dir = makeTempDir("hush-cfg-");
+      try {
+        const config = join(dir.path, ".sops.yaml");
+        mkdirSync(join(dir.path, "secrets"));
+        writeFileSync(join(dir.path, "secrets", "b.yaml"), "b: 1\n");
+        expect(runHush(["encrypt", "-i", "--age", k.recipient, "secrets/b.yaml"], { cwd: dir.path }).status).toBe(0);
+        const encrypted = readFileSync(join(dir.path, "secrets", "b.yaml"), "utf8");
+        writeFileSync(config, `creation_rules:\n  - path_regex: ^secrets/(\n    age: ${k.recipient}\n`);
+        writeFileSync(join(dir.path, "secrets", "a.yaml"), "a: 1\n");
+        expect(spawnSync("git", ["init", "-q"], { cwd: dir.path }).status).toBe(0);
+        const expected = `hush: ${config}: creation_rules[0].path_regex: invalid regular expression\n`;
+        for (const args of [["encrypt", "-i", "secrets/a.yaml"], ["updatekeys", "-y", "secrets/b.yaml"], ["git", "setup"]]) {
+          const r = runHush(args, { cwd: dir.path, env: k.env });
+          expect(r.stderr, args.join(" ")).toBe(expected);
+          expect(r.status).toBe(1);
+        }
+        expect(readFileSync(join(dir.path, "secrets", "a.yaml"), "utf8")).toBe("a: 1\n");
+        expect(readFileSync(join(dir.path, "secrets", "b.yaml"), "utf8")).toBe(encrypted);
+      } finally {
+        dir.cleanup();
+      }
+    });
+
     it("every key SOPS 3.13 reads is accepted, and a top-level key that only holds anchors", () => {
       const dir = makeTempDir("hush-cfg-");
       try {

@@ -19,7 +19,16 @@ export function loadConfig(cwd: string, explicit: string | undefined): Promise<L
 /** The creation rule for a file, matched against its path relative to the config's directory. */
 export async function creationRuleFor(loaded: LoadedConfig | undefined, filePath: string, cwd: string): Promise<CreationRule | undefined> {
   if (loaded === undefined) return undefined;
-  return findCreationRule(loaded.config, configRelativePath(loaded, filePath, cwd));
+  try {
+    return await findCreationRule(loaded.config, configRelativePath(loaded, filePath, cwd));
+  } catch (err) {
+    throw inConfig(err, loaded);
+  }
+}
+
+/** A rule's error (a `path_regex` that does not compile) names the config it is in, not the file matched. */
+function inConfig(err: unknown, loaded: LoadedConfig | undefined): unknown {
+  return loaded !== undefined && isHushError(err, "CONFIG_INVALID") ? err.withFile(loaded.path) : err;
 }
 
 /**
@@ -31,7 +40,7 @@ export async function creationSettingsFor(loaded: LoadedConfig | undefined, file
   try {
     return await resolveCreation(loaded?.config, relativePath, overrides);
   } catch (err) {
-    if (!isHushError(err, "CONFIG_NO_MATCH")) throw err;
+    if (!isHushError(err, "CONFIG_NO_MATCH")) throw inConfig(err, loaded);
     // The first line stays SOPS's (scripts match on it); the next step depends on the cause.
     // Located: the message names the path already.
     throw err.withDetails([noRuleNextStep(loaded, relativePath)], { located: true });
