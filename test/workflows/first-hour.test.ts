@@ -298,6 +298,17 @@ describe("a newcomer's first hour", () => {
     expect(r.stdout).toBe("");
   });
 
+  it("set, unset and edit of a file that is not encrypted: SOPS's line, then the next step, and the file untouched", () => {
+    const f = k.path("plain-to-change.yaml");
+    writeFileSync(f, "password: not-yet-encrypted\n");
+    for (const args of [["set", f, '["password"]', '"x"'], ["unset", f, '["password"]'], ["edit", f]]) {
+      const r = k.hush(args, { env: { EDITOR: "true" } });
+      expect(r.stderr, args[0]).toBe(`hush: ${f}: sops metadata not found\n  next: the file is not encrypted; \`hush encrypt -i\` encrypts it in place\n`);
+      expect(r.status).toBe(1);
+    }
+    expect(readFileSync(f, "utf8")).toBe("password: not-yet-encrypted\n");
+  });
+
   it("no key: short lines naming each recipient, where hush looked ONCE, then the next step", () => {
     const other = keyedDir();
     try {
