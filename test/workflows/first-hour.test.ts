@@ -309,6 +309,18 @@ describe("a newcomer's first hour", () => {
     expect(readFileSync(f, "utf8")).toBe("password: not-yet-encrypted\n");
   });
 
+  it("a value changed or added by hand in an encrypted file: exit 25 naming it, and how values are changed", () => {
+    const f = encryptFile(k, "by-hand.yaml", "db:\n  password: s3cret\n");
+    writeFileSync(f, readFileSync(f, "utf8").replace(/^ {2}password: ENC.*$/m, "  password: typed-in"));
+    const r = k.hush(["decrypt", f]);
+    expect(r.stderr).toBe(
+      `hush: ${f}: value at ["db"]["password"] (line 2) should be encrypted but is not ` +
+        "(hint: change values with hush set or hush edit, not in the encrypted file: take the file back from git, then use one of them)\n",
+    );
+    expect(r.status).toBe(25);
+    expect(r.stdout).toBe("");
+  });
+
   it("no key: short lines naming each recipient, where hush looked ONCE, then the next step", () => {
     const other = keyedDir();
     try {

@@ -199,6 +199,8 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
     if (leaf.value.type !== "str" || !looksEncrypted(raw)) {
       throw new HushError("VALUE_NOT_ENCRYPTED", `value at ${formatKeyPath(leaf.path)} (line ${leaf.line}) should be encrypted but is not`, {
         location: { keyPath: formatKeyPath(leaf.path), line: leaf.line },
+        // Most often a value typed into the encrypted file; hush never reads it as the secret.
+        hint: "change values with hush set or hush edit, not in the encrypted file: take the file back from git, then use one of them",
       });
     }
     let value: ScalarValue;
