@@ -275,14 +275,22 @@ describe("a newcomer's first hour", () => {
       );
       writeFileSync(config, `creation_rules:\n  - path_regex: ^secrets/\n    age: ${k.recipient}\n`);
       // As in SOPS, a config with rules must have one for the file, even when keys are given.
-      for (const args of [[], ["--age", k.recipient]]) {
-        const noMatch = encrypt(...args);
-        expect(noMatch.status).toBe(1);
-        expect(noMatch.stderr).toBe(
-          "hush: no matching creation rules found for sub/x.yaml\n" +
-            `  next: add a creation rule whose path_regex matches sub/x.yaml (relative to ${dir.path}) to ${config}, or name another config with --config\n`,
-        );
-      }
+      const noMatch = encrypt();
+      expect(noMatch.status).toBe(1);
+      expect(noMatch.stderr).toBe(
+        "hush: no matching creation rules found for sub/x.yaml\n" +
+          `  next: add a creation rule whose path_regex matches sub/x.yaml (relative to ${dir.path}) to ${config}, or name another config with --config\n`,
+      );
+      const withKeys = encrypt("--age", k.recipient);
+      expect(withKeys.status).toBe(1);
+      expect(withKeys.stderr).toBe(
+        "hush: no matching creation rules found for sub/x.yaml\n" +
+          `  next: add a creation rule whose path_regex matches sub/x.yaml (relative to ${dir.path}) to ${config}; as in SOPS, its rules apply with key flags too: --config /dev/null uses the flags alone\n`,
+      );
+      const flagsAlone = encrypt("--config", "/dev/null", "--age", k.recipient);
+      expect(flagsAlone.stderr).toBe("");
+      expect(flagsAlone.status).toBe(0);
+      expect(help.stdout.replace(/\s+/g, " ")).toContain("a .sops.yaml with creation rules must have one for the file, also with key flags (as in SOPS; --config /dev/null reads none)");
       expect(readFileSync(join(dir.path, "sub", "x.yaml"), "utf8")).toBe("a: 1\n");
     } finally {
       dir.cleanup();

@@ -42,7 +42,8 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
       "after",
       "\nThe keys come from the key flags, else from the first creation rule in .sops.yaml whose path_regex matches\n" +
         "the file's path (relative to the directory of the .sops.yaml, found from the working directory up):\n" +
-        "  creation_rules:\n    - path_regex: ^secrets/\n      age: age1…",
+        "  creation_rules:\n    - path_regex: ^secrets/\n      age: age1…\n" +
+        "a .sops.yaml with creation rules must have one for the file, also with key flags (as in SOPS; --config /dev/null reads none).",
     )
     .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
       const { runEncrypt } = await import("./commands/encrypt.ts");
