@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, runHush } from "@hush/testkit";
 import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 import { installFakeEditor, type EditorRun } from "./fake-editor.ts";
+import { openTerminal } from "./terminal.ts";
 
 function runs(log: string): EditorRun[] {
   return readFileSync(log, "utf8")
@@ -294,6 +295,18 @@ describe("a newcomer's first hour", () => {
       expect(readFileSync(join(dir.path, "sub", "x.yaml"), "utf8")).toBe("a: 1\n");
     } finally {
       dir.cleanup();
+    }
+  });
+
+  it("decrypt and encrypt without a file on a terminal say the file is missing (exit 100), as the flag form does, instead of waiting for input", async () => {
+    for (const [name, args] of [["decrypt", ["decrypt"]], ["encrypt", ["encrypt", "--input-type", "yaml", "--age", k.recipient]], ["flag-form", ["-d"]]] as const) {
+      const t = openTerminal(k.dir, `no-file-${name}`, [process.execPath, CLI_JS, ...args], k.dir, { ...k.env, HOME: k.dir });
+      try {
+        expect(await t.waitForExit(10_000), name).toBe(100);
+        expect(t.screen().replace(/\n/g, ""), name).toContain("no file specified");
+      } finally {
+        t.close();
+      }
     }
   });
 

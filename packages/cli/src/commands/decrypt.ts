@@ -1,6 +1,6 @@
 import { encryptedTextFormat, getAtPath, HushError, parseTreePath, readMetadata, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
 import { convert, decodeInput, encodeText, inputFormat, NOT_ENCRYPTED_NEXT_STEP } from "../formats.ts";
-import { readAll, readInputFile, type CliIo } from "../io.ts";
+import { readAll, readInputFile, requireFileOrInput, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { emitResult, parseIndent } from "./encrypt-options.ts";
 
@@ -73,6 +73,7 @@ async function extract(text: string, format: FileFormat, outFormat: FileFormat, 
 
 /** `hush decrypt [FILE]`: one file (`-` or none: standard input) to stdout, `--output` or in place. */
 export async function runDecrypt(io: CliIo, named: string | undefined, flags: DecryptFlags): Promise<number> {
+  requireFileOrInput(io, named);
   const file = named === "-" ? undefined : named;
   if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
   const { text, format } = await decryptInput(io, file, flags);

@@ -3,11 +3,12 @@ import { configIndent, encryptText, HushError, isHushError } from "@hush/core";
 import { creationSettingsFor, loadConfig } from "../config.ts";
 import { exitCodeFor } from "../exit-codes.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
-import { readAll, readInputFile, type CliIo } from "../io.ts";
+import { readAll, readInputFile, requireFileOrInput, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { creationOverrides, emitResult, keysFromFlags, parseIndent, ruleFromFlags, type EncryptFlags } from "./encrypt-options.ts";
 
 export async function runEncrypt(io: CliIo, named: string | undefined, flags: EncryptFlags): Promise<number> {
+  requireFileOrInput(io, named);
   const file = named === "-" ? undefined : named;
   if (flags.reuse !== undefined) return (await import("./reuse.ts")).runEncryptReuse(io, file, flags, flags.reuse);
   if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
