@@ -73,6 +73,17 @@ describe("a newcomer's first hour", () => {
     expect(asSops.stdout).toContain("Usage: ");
   });
 
+  it("a command without its file says so in two lines and exits 100, as SOPS does; a wrong flag is two lines too", () => {
+    for (const args of [["edit"], ["filestatus"], ["updatekeys"], ["git", "resolve"]]) {
+      const r = k.hush(args);
+      expect(r.stderr, args.join(" ")).toMatch(/^hush: error: missing required argument '(file|paths)'\n {2}next: add --help for the command's usage\n$/);
+      expect(r.status, args.join(" ")).toBe(100);
+    }
+    const flag = k.hush(["decrypt", "--no-such-flag", "x.yaml"]);
+    expect(flag.stderr).toBe("hush: error: unknown option '--no-such-flag'\n  next: add --help for the command's usage\n");
+    expect(flag.status).toBe(1);
+  });
+
   it("groups add --help: each key flag names what it takes, for the new group, without commander's `(default: [])`", () => {
     const help = k.hush(["groups", "add", "--help"]);
     expect(help.status).toBe(0);
