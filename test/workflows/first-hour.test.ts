@@ -158,6 +158,25 @@ describe("a newcomer's first hour", () => {
       }
     });
 
+    it("an encrypted_regex that is not a regular expression says where the rule came from", () => {
+      const dir = makeTempDir("hush-cfg-");
+      try {
+        const config = join(dir.path, ".sops.yaml");
+        writeFileSync(config, `creation_rules:\n  - path_regex: ^s/\n    encrypted_regex: "^(pass"\n    age: ${k.recipient}\n`);
+        mkdirSync(join(dir.path, "s"));
+        writeFileSync(join(dir.path, "s", "a.yaml"), "password: x\n");
+        const fromConfig = runHush(["encrypt", "-i", "s/a.yaml"], { cwd: dir.path });
+        expect(fromConfig.stderr).toBe(`hush: s/a.yaml: encrypted_regex: invalid regular expression (rule from the creation rule in ${config}); nothing was written\n`);
+        expect(fromConfig.status).toBe(1);
+        const fromFlag = runHush(["encrypt", "--config", "/dev/null", "--age", k.recipient, "--encrypted-regex", "(", "s/a.yaml"], { cwd: dir.path });
+        expect(fromFlag.stderr).toBe("hush: s/a.yaml: encrypted_regex: invalid regular expression (rule from the command line); nothing was written\n");
+        expect(fromFlag.status).toBe(1);
+        expect(readFileSync(join(dir.path, "s", "a.yaml"), "utf8")).toBe("password: x\n");
+      } finally {
+        dir.cleanup();
+      }
+    });
+
     it("every key SOPS 3.13 reads is accepted, and a top-level key that only holds anchors", () => {
       const dir = makeTempDir("hush-cfg-");
       try {
