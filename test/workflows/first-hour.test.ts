@@ -82,6 +82,9 @@ describe("a newcomer's first hour", () => {
     const flag = k.hush(["decrypt", "--no-such-flag", "x.yaml"]);
     expect(flag.stderr).toBe("hush: error: unknown option '--no-such-flag'\n  next: add --help for the command's usage\n");
     expect(flag.status).toBe(1);
+    const sopsFlag = k.hush(["-d", "--no-such-flag", "x.yaml"]);
+    expect(sopsFlag.stderr).toBe("hush: error: unknown option '--no-such-flag'\n  next: `hush --help` shows the commands and SOPS's flag form\n");
+    expect(sopsFlag.status).toBe(1);
   });
 
   it("groups add --help: each key flag names what it takes, for the new group, without commander's `(default: [])`", () => {
