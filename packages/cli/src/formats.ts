@@ -10,6 +10,12 @@ export function decodeInput(bytes: Buffer, format: FileFormat, name: string): st
   }
 }
 
+/**
+ * The next step under SOPS's "sops metadata not found" (kept as SOPS words it: scripts match on
+ * it) for a command that needs an encrypted file and was given a plaintext one.
+ */
+export const NOT_ENCRYPTED_NEXT_STEP = "next: the file is not encrypted; `hush encrypt -i` encrypts it in place";
+
 /** Bytes of a text held in `encoding`. */
 export function encodeText(text: string, encoding: "latin1" | "utf8"): Buffer {
   return Buffer.from(text, encoding);

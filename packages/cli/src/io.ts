@@ -46,6 +46,18 @@ export function readInputFile(path: string, options: BoundedReadOptions = {}): B
   }
 }
 
+/**
+ * A command that reads standard input when no file is named does not wait on a terminal: typed
+ * alone (`hush decrypt`), it would sit there silently reading what the user types. It says the
+ * file is missing instead, as SOPS's flag form does; `-` names standard input, a terminal too.
+ * @throws HushError NO_FILE
+ */
+export function requireFileOrInput(io: CliIo, named: string | undefined): void {
+  if (named === undefined && (io.stdin as { isTTY?: boolean }).isTTY === true) {
+    throw new HushError("NO_FILE", "Error: no file specified (name the file, or - to read standard input)", { located: true });
+  }
+}
+
 export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { SOPS_FORMAT_VERSION } from "@hush/core";
 import type { CliIo } from "./io.ts";
 import type { DecryptManyFlags } from "./commands/decrypt-many.ts";
+import { exitCodeFor } from "./exit-codes.ts";
 import { hushVersion } from "./version.ts";
 import { keyFlags, ruleFlags, typeFlags, type ExitSink } from "./command-flags.ts";
 import { registerWorkflowCommands } from "./commands/workflows.ts";
@@ -18,11 +19,16 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
     .version(`hush ${hushVersion()} (sops ${SOPS_FORMAT_VERSION} format)`, "-v, --version")
     .option("--config <path>", "path to .sops.yaml (env SOPS_CONFIG); default: searched from the working directory up")
     .option("--indent <n>", "indentation for YAML (spaces) and JSON (spaces, -1 for a tab)")
-    .showHelpAfterError()
+    // A usage error is the error and one line of what to do, as every message is, not the whole
+    // help page (thirty lines for `edit`) in which the error scrolls away.
+    .showHelpAfterError("  next: add --help for the command's usage")
     .showSuggestionAfterError()
     // The flag form takes a bare argument too, which hides commander's implicit `help` command.
     .helpCommand("help [command]", "show help for a command")
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: (s, write) => write(`hush: ${s}`) })
+    // Before any subcommand is made, which copies it: a usage error in `hush edit` is thrown to
+    // runProgram (and its status decided there) instead of ending the process from commander.
+    .exitOverride();
 
   typeFlags(
     ruleFlags(
@@ -42,7 +48,8 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
       "after",
       "\nThe keys come from the key flags, else from the first creation rule in .sops.yaml whose path_regex matches\n" +
         "the file's path (relative to the directory of the .sops.yaml, found from the working directory up):\n" +
-        "  creation_rules:\n    - path_regex: ^secrets/\n      age: age1…",
+        "  creation_rules:\n    - path_regex: ^secrets/\n      age: age1…\n" +
+        "a .sops.yaml with creation rules must have one for the file, also with key flags (as in SOPS; --config /dev/null reads none).",
     )
     .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
       const { runEncrypt } = await import("./commands/encrypt.ts");
@@ -108,12 +115,13 @@ export async function runProgram(argv: readonly string[], io: CliIo): Promise<nu
   const program = createProgram(io, (code) => {
     exit = code;
   });
-  program.exitOverride();
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exit;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    throw err;
+    if (!(err instanceof CommanderError)) throw err;
+    // SOPS's status for a command without its file (NoFileSpecified), which scripts may test.
+    if (err.code === "commander.missingArgument" && /'(file|paths)'/.test(err.message)) return exitCodeFor("NO_FILE");
+    return err.exitCode;
   }
 }

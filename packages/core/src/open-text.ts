@@ -201,6 +201,8 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
     if (leaf.value.type !== "str" || !looksEncrypted(raw)) {
       throw new HushError("VALUE_NOT_ENCRYPTED", `value at ${formatKeyPath(leaf.path)} (line ${leaf.line}) should be encrypted but is not`, {
         location: { keyPath: formatKeyPath(leaf.path), line: leaf.line },
+        // Most often a value typed into the encrypted file; hush never reads it as the secret.
+        hint: "change values with hush set or hush edit, not in the encrypted file: take the file back from git, then use one of them",
       });
     }
     let value: ScalarValue;
@@ -209,7 +211,8 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
       const { plaintext, type, iv } = decryptValue(dataKey, raw, aad);
       if (type === "comment") throw new HushError("VALUE_TAMPERED", "a value is stored with the comment type");
       value = { type, text: plaintext.toString(plaintextEncoding(options.format)) };
-      mac.add(value);
+      if (type === "str") mac.addStringBytes(plaintext);
+      else mac.add(value);
       if (leaf.aliased !== true && stash !== undefined) remember(stash, i, type, plaintext, value.text, iv, utf8);
     } catch (err) {
       throw withLocation(err, leaf);

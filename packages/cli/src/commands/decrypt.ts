@@ -1,6 +1,6 @@
-import { encryptedTextFormat, getAtPath, HushError, parseTreePath, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
-import { convert, decodeInput, encodeText, inputFormat } from "../formats.ts";
-import { readAll, readInputFile, type CliIo } from "../io.ts";
+import { encryptedTextFormat, getAtPath, HushError, parseTreePath, readMetadata, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
+import { convert, decodeInput, encodeText, inputFormat, NOT_ENCRYPTED_NEXT_STEP } from "../formats.ts";
+import { readAll, readInputFile, requireFileOrInput, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { emitResult, parseIndent } from "./encrypt-options.ts";
 
@@ -26,10 +26,11 @@ export async function decryptInput(
   keySources: KeySourceResolver = createKeySourceResolver(io.env),
 ): Promise<{ text: string; format: FileFormat; unauthenticated: readonly ValuePlace[] }> {
   const name = flags.filenameOverride ?? file;
-  const format = inputFormat(flags.inputType, name, WHOLE_FILE_FORMAT);
+  const named = inputFormat(flags.inputType, name, WHOLE_FILE_FORMAT);
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
   // A binary envelope is JSON: read it as text even though its payload is bytes.
-  const text = decodeInput(bytes, encryptedTextFormat(format), file ?? "stdin");
+  const text = decodeInput(bytes, encryptedTextFormat(named), file ?? "stdin");
+  const format = (await isBinaryEnvelopeToBinary(text, named, flags.outputType)) ? WHOLE_FILE_FORMAT : named;
   try {
     const opened = await readPlaintext(text, { format, keySources, ignoreMac: flags.ignoreMac === true });
     return { text: opened.plaintext, format, unauthenticated: opened.unauthenticated };
@@ -41,10 +42,21 @@ export async function decryptInput(
     }
     if (err.code === "METADATA_MISSING" && file !== undefined && err.details === undefined) {
       // SOPS's line first (scripts match on it), then what a newcomer does next.
-      throw err.withFile(file).withDetails(["next: the file is not encrypted; `hush encrypt -i` encrypts it in place"]);
+      throw err.withFile(file).withDetails([NOT_ENCRYPTED_NEXT_STEP]);
     }
     throw err.withFile(file ?? "stdin");
   }
+}
+
+/**
+ * True for a binary file's envelope read as JSON (a `.json` name) and written as binary: read as
+ * the binary file it is, which is what SOPS's JSON-to-binary conversion gives. Read as JSON, its
+ * bytes that are not UTF-8 would be text with U+FFFD in their place, and written out so.
+ */
+async function isBinaryEnvelopeToBinary(text: string, format: FileFormat, outputType: string | undefined): Promise<boolean> {
+  if (format !== encryptedTextFormat(WHOLE_FILE_FORMAT) || outputType === undefined) return false;
+  if (inputFormat(outputType, undefined) !== WHOLE_FILE_FORMAT) return false;
+  return (await readMetadata(text, WHOLE_FILE_FORMAT).catch(() => undefined)) !== undefined;
 }
 
 /** `--extract`: a string prints raw, a map prints as a document, other values as the store writes them. */
@@ -61,6 +73,7 @@ async function extract(text: string, format: FileFormat, outFormat: FileFormat, 
 
 /** `hush decrypt [FILE]`: one file (`-` or none: standard input) to stdout, `--output` or in place. */
 export async function runDecrypt(io: CliIo, named: string | undefined, flags: DecryptFlags): Promise<number> {
+  requireFileOrInput(io, named);
   const file = named === "-" ? undefined : named;
   if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
   const { text, format } = await decryptInput(io, file, flags);

@@ -3,11 +3,12 @@ import { configIndent, encryptText, HushError, isHushError } from "@hush/core";
 import { creationSettingsFor, loadConfig } from "../config.ts";
 import { exitCodeFor } from "../exit-codes.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
-import { readAll, readInputFile, type CliIo } from "../io.ts";
+import { readAll, readInputFile, requireFileOrInput, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { creationOverrides, emitResult, keysFromFlags, parseIndent, ruleFromFlags, type EncryptFlags } from "./encrypt-options.ts";
 
 export async function runEncrypt(io: CliIo, named: string | undefined, flags: EncryptFlags): Promise<number> {
+  requireFileOrInput(io, named);
   const file = named === "-" ? undefined : named;
   if (flags.reuse !== undefined) return (await import("./reuse.ts")).runEncryptReuse(io, file, flags, flags.reuse);
   if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
@@ -47,12 +48,16 @@ export async function runEncrypt(io: CliIo, named: string | undefined, flags: En
     });
     await emitResult(io, flags, file, encodeOutput(out, outFormat), { plaintext: false });
   } catch (err) {
+    const from = ruleFromFlags(flags) !== undefined ? "the command line" : loaded === undefined ? "the default rule" : `the creation rule in ${loaded.path}`;
     if (isHushError(err, "NOTHING_ENCRYPTED")) {
-      const from = ruleFromFlags(flags) !== undefined ? "the command line" : loaded === undefined ? "the default rule" : `the creation rule in ${loaded.path}`;
       throw new HushError(err.code, `${err.message} (rule from ${from}); nothing was written`, {
         location: { file: label },
         details: ["next: fix the rule so that it selects the keys to encrypt, or pass --allow-no-values to write the file with every value in plaintext"],
       });
+    }
+    // A selection regex that does not compile: say where it was written, not only the file it met.
+    if (isHushError(err, "CONFIG_INVALID") && settings.rule !== undefined) {
+      throw new HushError(err.code, `${err.message} (rule from ${from}); nothing was written`, { location: { file: label } });
     }
     throw err instanceof HushError ? err.withFile(label) : err;
   }

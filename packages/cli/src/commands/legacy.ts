@@ -26,7 +26,8 @@ export interface LegacyGlobals {
 function legacyParser(io: CliIo): Command {
   const cmd = new Command("hush")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: (s, write) => write(`hush: ${s}`) })
+    .showHelpAfterError("  next: `hush --help` shows the commands and SOPS's flag form")
     .helpOption(false)
     .allowExcessArguments()
     .argument("[files...]")

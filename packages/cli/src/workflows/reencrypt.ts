@@ -1,5 +1,5 @@
-import { convertPlaintext, HushError, SecretDocument, WHOLE_FILE_FORMAT, type FileFormat, type OpenedFile } from "@hush/core";
-import { decodeInput, encodeOutput, inputFormat } from "../formats.ts";
+import { convertPlaintext, HushError, isHushError, SecretDocument, WHOLE_FILE_FORMAT, type FileFormat, type OpenedFile } from "@hush/core";
+import { decodeInput, encodeOutput, inputFormat, NOT_ENCRYPTED_NEXT_STEP } from "../formats.ts";
 import { readInputFile, writeFileAtomic, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 
@@ -31,7 +31,9 @@ export async function openEncryptedFile(io: CliIo, file: string, flags: { inputT
   const format = inputFormat(flags.inputType, file, WHOLE_FILE_FORMAT);
   const bytes = readInputFile(file);
   const text = decodeInput(bytes, format, file);
-  const document = await named(file, () => SecretDocument.open(text, { format, keySources: createKeySourceResolver(io.env), ignoreMac: flags.ignoreMac === true }));
+  const document = await named(file, () => SecretDocument.open(text, { format, keySources: createKeySourceResolver(io.env), ignoreMac: flags.ignoreMac === true })).catch((err: unknown) => {
+    throw isHushError(err, "METADATA_MISSING") && err.details === undefined ? err.withDetails([NOT_ENCRYPTED_NEXT_STEP]) : err;
+  });
   return { file, format, opened: document.opened, metadataIndent: document.metadataIndent, bytes };
 }
 

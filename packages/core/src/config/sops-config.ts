@@ -8,6 +8,7 @@ import type { ConfigContext } from "../keys/key-backend.ts";
 import { keyBackends } from "../keys/registry.ts";
 import { ENCRYPTION_RULE_KINDS, type EncryptionRule } from "../metadata/file-metadata.ts";
 import { compileRe2 } from "../rules/encryption-rules.ts";
+import { yamlReason } from "../stores/parse-reasons.ts";
 import { checkConfigKeys } from "./config-keys.ts";
 import { RECIPIENT_NAMES_KEY, readRecipientNames, type RecipientNames } from "./recipient-names.ts";
 
@@ -158,8 +159,10 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     if (err instanceof HushError) throw err;
-    const line = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-    throw new HushError("CONFIG_INVALID", `invalid .sops.yaml: not valid YAML${line === undefined ? "" : ` (line ${line})`}`);
+    const parseError = err as { linePos?: Array<{ line: number }>; code?: unknown; message?: unknown };
+    const line = parseError.linePos?.[0]?.line;
+    const reason = typeof parseError.code === "string" ? `: ${yamlReason(parseError.code, String(parseError.message))}` : "";
+    throw new HushError("CONFIG_INVALID", `invalid .sops.yaml: not valid YAML${line === undefined ? "" : ` (line ${line})`}${reason}`);
   }
   if (raw === null || raw === undefined) return { creationRules: [], stores: {} };
   if (!isMap(raw)) throw fail("the top level must be a map");

@@ -53,6 +53,14 @@ export class MacBuilder {
     this.#hash.update(macBytes(value), this.#encoding);
   }
 
+  /**
+   * A decrypted string value, by the bytes it decrypted to: SOPS hashes a string's bytes, which
+   * need not be UTF-8 (a binary file's `data` read as JSON) and then differ from the text shown.
+   */
+  addStringBytes(bytes: Uint8Array): void {
+    this.#hash.update(bytes);
+  }
+
   /** Uppercase hex, as Go's `%X`. */
   digestHex(): string {
     return this.#hash.digest("hex").toUpperCase();

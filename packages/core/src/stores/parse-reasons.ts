@@ -33,9 +33,30 @@ const YAML_REASONS: Record<string, string> = {
   BAD_COLLECTION_TYPE: "a tag does not fit this kind of value",
 };
 
-/** A reason for a `yaml` package error code (never quoting the input). */
-export function yamlReason(code: string): string {
-  return YAML_REASONS[code] ?? "the text here is not valid YAML";
+/**
+ * Reasons for the `yaml` package's messages where one error code stands for several mistakes
+ * (MISSING_CHAR is a missing ':' as well as a missing quote). Matched on the message's fixed
+ * opening words, which never hold input.
+ */
+const YAML_MESSAGE_REASONS: ReadonlyArray<readonly [string, string]> = [
+  ["Implicit map keys need to be followed by map values", "a line in a map has no ':' after its key"],
+  ["Missing closing", "a closing quote is missing"],
+  ["Flow sequence in block collection must be sufficiently indented", "a [ list is not closed with ] (or a line inside it is not indented enough)"],
+  ["Flow map in block collection must be sufficiently indented", "a { map is not closed with } (or a line inside it is not indented enough)"],
+  ["Nested mappings are not allowed in compact mappings", "a value holds ': ' (quote the value), or a line is indented further than the key above it"],
+  ["Sequence item without - indicator", "a list item has no '-'"],
+  ["Comments must be separated from other tokens by white space", "a '#' comment needs a space before it"],
+  ["Missing , between", "a ',' is missing between the items of [ ] or { }"],
+  ["Missing , or : between", "a ',' is missing between the items of [ ] or { }"],
+];
+
+/**
+ * A reason for a `yaml` package error (never quoting the input): by its message where one code
+ * stands for several mistakes, else by its code.
+ */
+export function yamlReason(code: string, message = ""): string {
+  const byMessage = YAML_MESSAGE_REASONS.find(([opening]) => message.startsWith(opening));
+  return byMessage?.[1] ?? YAML_REASONS[code] ?? "the text here is not valid YAML";
 }
 
 /** jsonc-parser's ParseErrorCode numbers, in words. */

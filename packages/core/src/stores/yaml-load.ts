@@ -43,7 +43,7 @@ export function loadDocuments(text: string): Loaded {
     if (err !== undefined) {
       const at = line(err.pos[0]);
       const what = `${err.code === "DUPLICATE_KEY" ? "duplicate key" : "invalid YAML"} at line ${at}, column ${columnAt(text, err.pos[0])}`;
-      throw new HushError("PARSE_FAILED", `${what}: ${yamlReason(err.code)}`, { location: { line: at } });
+      throw new HushError("PARSE_FAILED", `${what}: ${yamlReason(err.code, err.message)}`, { location: { line: at } });
     }
   }
   return { docs: list, tokens };

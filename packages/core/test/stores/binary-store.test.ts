@@ -93,4 +93,15 @@ describe("binary: conversions", () => {
     expect(Buffer.from(store.emitTree({ kind: "map", entries: [{ kind: "entry", key: "data", value: { kind: "scalar", value: { type: "str", text: "hé" } } }] }, {}), "latin1")).toEqual(Buffer.from("hé"));
     expect(() => store.emitTree({ kind: "map", entries: [] }, {})).toThrow(/needs a top-level string "data"/);
   });
+
+  it("an envelope read as JSON (a binary file named `.json`) opens as SOPS opens it: MAC over the bytes, invalid UTF-8 shown as U+FFFD", async () => {
+    const bytes = new Uint8Array([0x68, 0xc3, 0xa9, 0xff, 0x00]);
+    const e = await enc(asText(bytes));
+    const shown = await decryptText(e, { format: "json", keySources: noKeys, dataKey });
+    expect(JSON.parse(shown)).toEqual({ data: "h\u00e9\ufffd\u0000" });
+    // The bytes are still what the MAC holds: other bytes that show the same text do not pass.
+    const other = await enc(asText(new Uint8Array([0x68, 0xc3, 0xa9, 0xfe, 0x00])));
+    const mixed = e.replace(/"data": "[^"]*"/, /"data": "[^"]*"/.exec(other)![0]);
+    await expect(decryptText(mixed, { format: "json", keySources: noKeys, dataKey })).rejects.toSatisfy((err) => isHushError(err, "MAC_MISMATCH"));
+  });
 });

@@ -44,6 +44,21 @@ describe("YAML: constructs SOPS reads differently", () => {
     expect(isHushError(err, "PARSE_FAILED") && err.location?.line).toBe(1);
   });
 
+  it("a syntax error's reason names the mistake the parser found, where one parser code stands for several", async () => {
+    const reason = async (text: string): Promise<string> => {
+      let err: unknown;
+      await enc(text).catch((e: unknown) => (err = e));
+      expect(isHushError(err, "PARSE_FAILED")).toBe(true);
+      return (err as Error).message;
+    };
+    expect(await reason("a: 1\nPORT 8080\n")).toBe("invalid YAML at line 2, column 1: a line in a map has no ':' after its key");
+    expect(await reason('a: "x\n')).toBe("invalid YAML at line 2, column 1: a closing quote is missing");
+    expect(await reason("a: [1, 2\nb: 3\n")).toMatch(/: a \[ list is not closed with \]/);
+    expect(await reason("a: {x: 1\nb: 3\n")).toMatch(/: a \{ map is not closed with \}/);
+    expect(await reason("a: b: c\n")).toMatch(/: a value holds ': ' \(quote the value\)/);
+    expect(await reason("l:\n  - a\n  b\n")).toMatch(/: the indentation does not match the lines around it$/);
+  });
+
   it("a plain number beyond float64 (1e400) is a string, as go-yaml reads it, not a float SOPS cannot decrypt", async () => {
     const types = (text: string): Array<string | undefined> => [...text.matchAll(/^[abc]: ENC\[.*type:(\w+)\]$/gm)].map((m) => m[1]);
     const text = "a: 1e400\nb: -1_0e999\nc: 1e308\n";

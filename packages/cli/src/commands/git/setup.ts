@@ -111,7 +111,9 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
         for (const g of globs) add(globPattern(inRepo ? rootRelativePattern(g, configDir) : g));
       }
       if (!inRepo) continue;
-      const matches = await compileRe2(rule.pathRegex, `creation_rules[${i}].path_regex`);
+      const matches = await compileRe2(rule.pathRegex, `creation_rules[${i}].path_regex`).catch((err: unknown) => {
+        throw err instanceof HushError ? err.withFile(loaded.path) : err;
+      });
       for (const file of files) {
         const rel = posix(relative(loaded.dir, join(repo.root, file)));
         if (rel.startsWith("..") || rel === ".sops.yaml" || rel.endsWith("/.sops.yaml")) continue;
