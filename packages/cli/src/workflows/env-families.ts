@@ -12,11 +12,13 @@ export interface EnvFamily {
   readonly names: readonly string[];
   /** Name prefixes, upper case. */
   readonly prefixes: readonly string[];
+  /** Name suffixes, upper case: a setting many tools spell with their own prefix (`AWS_PAGER`). */
+  readonly suffixes?: readonly string[];
 }
 
 /**
  * The families `exec-env` and the Node loader refuse, each with its reason; a name belongs to the
- * first family that lists it or one of its prefixes. Documented in docs/workflows.md.
+ * first family that lists it or one of its prefixes or suffixes. Documented in docs/workflows.md.
  */
 export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
   {
@@ -160,9 +162,13 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // repository), -backend-config (the state, which holds every secret the configuration
     // touches, sent to a backend of the file's choosing). TF_DATA_DIR is the directory where
     // `init` recorded that backend: a committed one sends plan's and apply's state there, no
-    // init asked. TF_VAR_ values are inputs, not settings.
-    why: "makes Terraform run providers or take arguments of the file's choosing",
-    names: ["TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG", "TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR"],
+    // init asked. TF_REATTACH_PROVIDERS names addresses where providers already run: terraform
+    // connects there instead of starting them, with no init, and a provider is sent its
+    // configuration and every resource's state. The http backend takes the address it sends the
+    // state and its TF_HTTP_PASSWORD to from TF_HTTP_ADDRESS when the configuration leaves it out
+    // (GitLab's managed state). TF_VAR_ values are inputs, not settings.
+    why: "makes Terraform run providers, take arguments or send its state where the file says",
+    names: ["TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG", "TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_REATTACH_PROVIDERS", "TF_HTTP_ADDRESS", "TF_HTTP_LOCK_ADDRESS", "TF_HTTP_UNLOCK_ADDRESS"],
     prefixes: ["TF_CLI_ARGS"],
   },
   {
@@ -188,9 +194,13 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // Subversion and CVS their SVN_SSH and CVS_RSH; `kubectl diff` runs KUBECTL_EXTERNAL_DIFF,
     // `kubectl edit` KUBE_EDITOR; gcloud is a Python program run by CLOUDSDK_PYTHON with the
     // arguments in CLOUDSDK_PYTHON_ARGS (`-c` runs code), gsutil and bq by their own interpreters;
-    // node-gyp (`npm ci` with native modules) runs NODE_GYP_FORCE_PYTHON.
+    // node-gyp (`npm ci` with native modules) runs NODE_GYP_FORCE_PYTHON. Tools name their own
+    // pager, editor, password prompt and browser with their prefix (the aws CLI v2 runs AWS_PAGER
+    // with every command's output, gh GH_PAGER and GH_EDITOR, systemctl SYSTEMD_PAGER, sudoedit
+    // SUDO_EDITOR, Mercurial HGEDITOR): the suffixes cover those no list names.
     names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH", "KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "NODE_GYP_FORCE_PYTHON"],
     prefixes: ["CLOUDSDK_PYTHON"],
+    suffixes: ["PAGER", "EDITOR", "ASKPASS", "BROWSER"],
   },
   {
     // A version manager's shims stand for python, pip, ruby, node, aws…: pyenv and rbenv (and
