@@ -71,6 +71,11 @@ const SETTINGS: readonly ToolSetting[] = [
     names: ["MAVEN_BASEDIR"],
   },
   {
+    seen: "mvn put them on the java command line beside MAVEN_OPTS, and Java loaded the -javaagent they named",
+    lines: "MAVEN_DEBUG_OPTS=-javaagent:tools/agent.jar\n",
+    names: ["MAVEN_DEBUG_OPTS"],
+  },
+  {
     seen: "wget sent the request and the caller's Basic credentials through the proxy of that start-up file",
     lines: "SYSTEM_WGETRC=ci.wgetrc\n",
     names: ["SYSTEM_WGETRC"],

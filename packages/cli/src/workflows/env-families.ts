@@ -79,7 +79,8 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // and the runtime an app starts (DOTNET_ROOT). Gradle runs every script in its user home's
     // init.d; Maven 3.9 adds MAVEN_ARGS to its arguments (-Dmaven.ext.class.path loads an extension),
     // and takes JVM options (-javaagent) from .mvn/jvm.config in MAVEN_BASEDIR; the Maven Wrapper
-    // downloads Maven from MVNW_REPOURL and runs the copy cached in MAVEN_USER_HOME.
+    // downloads Maven from MVNW_REPOURL and runs the copy cached in MAVEN_USER_HOME. mvn passes
+    // MAVEN_DEBUG_OPTS to the JVM as it passes MAVEN_OPTS.
     why: "makes the JVM or .NET load code or options",
     names: [
       "JAVA_TOOL_OPTIONS",
@@ -89,6 +90,7 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
       "JAVA_HOME",
       "CLASSPATH",
       "MAVEN_OPTS",
+      "MAVEN_DEBUG_OPTS",
       "MAVEN_ARGS",
       "MAVEN_BASEDIR",
       "MAVEN_USER_HOME",
