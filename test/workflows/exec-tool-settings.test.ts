@@ -76,6 +76,11 @@ const SETTINGS: readonly ToolSetting[] = [
     names: ["MAVEN_DEBUG_OPTS"],
   },
   {
+    seen: "at a terminal, less 590 replaced a 3,000-line file with its own 3-line history when it quit (git log's pager), bash 5.2 cut one to 500 lines, Node's REPL to 999",
+    lines: "LESSHISTFILE=.ssh/authorized_keys\nHISTFILE=.bashrc\nNODE_REPL_HISTORY=.profile\n",
+    names: ["LESSHISTFILE", "HISTFILE", "NODE_REPL_HISTORY"],
+  },
+  {
     seen: "wget sent the request and the caller's Basic credentials through the proxy of that start-up file",
     lines: "SYSTEM_WGETRC=ci.wgetrc\n",
     names: ["SYSTEM_WGETRC"],
@@ -118,7 +123,7 @@ describe("hush exec-env: tool settings that run a file's program or send credent
     expect(refused.stderr.trim().split("\n")).toHaveLength(1);
     expect(refused.stderr).toContain(setting.names.map((n) => `--allow-env ${n}`).join(" "));
     // Names only: no value of the file, neither the setting nor the secret beside it.
-    expect(refused.stderr).not.toMatch(/tok-|example\.net|gcp\.json|hooks|aws-data|psqlrc|committed-data|tools|wgetrc|__import__|aws-output/);
+    expect(refused.stderr).not.toMatch(/tok-|example\.net|gcp\.json|hooks|aws-data|psqlrc|committed-data|tools|wgetrc|__import__|aws-output|authorized_keys|bashrc|profile/);
     expect(existsSync(k.path("ran.json")), setting.seen).toBe(false);
 
     // What the refusal prevents: allowed by name, the values reach the command (`seen` says what

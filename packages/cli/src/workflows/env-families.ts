@@ -232,6 +232,16 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     prefixes: [],
   },
   {
+    // A program with a command history rewrites its history file when it ends: less 590 replaced
+    // a 3,000-line file with its own three lines (git log's pager, at a terminal), bash cut one to
+    // HISTFILESIZE (500) lines, Node's REPL to 999. Named by a file, the history file is any file
+    // of the user's (`.ssh/authorized_keys`), and what was typed lands there.
+    why: "makes a program overwrite a file of the file's choosing with its history",
+    names: ["NODE_REPL_HISTORY", "PSQL_HISTORY", "SQLITE_HISTORY"],
+    prefixes: [],
+    suffixes: ["HISTFILE"],
+  },
+  {
     // psql runs its start-up files (PSQLRC, and `psqlrc` in PGSYSCONFDIR) after connecting, `-c`
     // or not, and `\!` in them runs a shell command: a deploy's `psql "$DATABASE_URL" -c …`.
     why: "gives psql start-up commands or programs to run",
