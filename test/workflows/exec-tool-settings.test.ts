@@ -81,6 +81,11 @@ const SETTINGS: readonly ToolSetting[] = [
     names: ["LESSHISTFILE", "HISTFILE", "NODE_REPL_HISTORY"],
   },
   {
+    seen: "IPython 8.12 ran the scripts in profile_default/startup and the ipython_config.py of the directory it named",
+    lines: "IPYTHONDIR=notebooks/.ipython\n",
+    names: ["IPYTHONDIR"],
+  },
+  {
     seen: "wget sent the request and the caller's Basic credentials through the proxy of that start-up file",
     lines: "SYSTEM_WGETRC=ci.wgetrc\n",
     names: ["SYSTEM_WGETRC"],
@@ -123,7 +128,7 @@ describe("hush exec-env: tool settings that run a file's program or send credent
     expect(refused.stderr.trim().split("\n")).toHaveLength(1);
     expect(refused.stderr).toContain(setting.names.map((n) => `--allow-env ${n}`).join(" "));
     // Names only: no value of the file, neither the setting nor the secret beside it.
-    expect(refused.stderr).not.toMatch(/tok-|example\.net|gcp\.json|hooks|aws-data|psqlrc|committed-data|tools|wgetrc|__import__|aws-output|authorized_keys|bashrc|profile/);
+    expect(refused.stderr).not.toMatch(/tok-|example\.net|gcp\.json|hooks|aws-data|psqlrc|committed-data|tools|wgetrc|__import__|aws-output|authorized_keys|bashrc|profile|ipython/);
     expect(existsSync(k.path("ran.json")), setting.seen).toBe(false);
 
     // What the refusal prevents: allowed by name, the values reach the command (`seen` says what

@@ -61,17 +61,20 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     prefixes: ["CMAKE_", "CCACHE_", "DISTCC_"],
   },
   {
-    // PYTHONSTARTUP, PYTHONPATH, PYTHONHOME, PYTHONINSPECT, PYTHONWARNINGS (imports categories)…
+    // PYTHONSTARTUP, PYTHONPATH, PYTHONHOME, PYTHONINSPECT, PYTHONWARNINGS (imports categories)…;
+    // IPython runs the start-up scripts and the Python configuration files of IPYTHONDIR's
+    // profile, and Jupyter the configuration files (Python too) of its configuration directories.
     why: "makes Python load code or look for modules elsewhere",
-    names: [],
+    names: ["IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_CONFIG_PATH"],
     prefixes: ["PYTHON"],
   },
   {
     // PERL5OPT, PERL5LIB, PERLLIB, PERL5DB, PERLIO (layers load modules); RUBYOPT, RUBYLIB;
     // Bundler's Gemfile, install path, configuration directory and mirrors (its other BUNDLE_
-    // variables are often credentials for a gem server, so the prefix as a whole is not refused).
+    // variables are often credentials for a gem server, so the prefix as a whole is not refused);
+    // IRB (a Rails console) and Pry run the Ruby start-up file IRBRC and PRYRC name.
     why: "makes Perl or Ruby load code or look for modules elsewhere",
-    names: ["GEM_HOME", "GEM_PATH", "BUNDLE_GEMFILE", "BUNDLE_PATH", "BUNDLE_APP_CONFIG", "BUNDLE_USER_CONFIG", "BUNDLE_USER_HOME"],
+    names: ["GEM_HOME", "GEM_PATH", "IRBRC", "PRYRC", "BUNDLE_GEMFILE", "BUNDLE_PATH", "BUNDLE_APP_CONFIG", "BUNDLE_USER_CONFIG", "BUNDLE_USER_HOME"],
     prefixes: ["PERL", "RUBY", "BUNDLE_MIRROR__"],
   },
   {
