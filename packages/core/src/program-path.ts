@@ -6,6 +6,7 @@
  */
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
+import { checkObject } from "./arguments.ts";
 import { HushError } from "./errors.ts";
 
 /** True when `path` is a regular file this process may execute (false for anything unreadable). */
@@ -64,4 +65,22 @@ export function keyProgramDirectory(): string {
     // missing or unreadable: not a place to run anything in
   }
   return "/";
+}
+
+/**
+ * Set in the environment of the programs hush starts for a key (a key command, an age plugin, the
+ * Azure CLI). Such a program written in Node inherits NODE_OPTIONS, and with it the env loader a
+ * user preloads there (`-r hush-secrets/config`): loading the files again there would start the
+ * same program again, which would load them again, each waiting for the next, with no end. The
+ * loader's entry modules do nothing where it is set.
+ */
+export const KEY_PROGRAM_VARIABLE = "HUSH_KEY_PROGRAM";
+
+/** The environment of a program hush starts for a key: `env`'s variables and {@link KEY_PROGRAM_VARIABLE}. */
+export function keyProgramEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  checkObject(env, "the environment");
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
+  out[KEY_PROGRAM_VARIABLE] = "1";
+  return out;
 }
