@@ -86,6 +86,11 @@ const SETTINGS: readonly ToolSetting[] = [
     names: ["IPYTHONDIR"],
   },
   {
+    seen: "@actions/core 3.0.1's getIDToken, as a deploy script in GitHub Actions calls it for a cloud role, sent the job's ACTIONS_ID_TOKEN_REQUEST_TOKEN to that address (plain http too), with which the holder gets the workflow's OIDC tokens",
+    lines: "ACTIONS_ID_TOKEN_REQUEST_URL=http://oidc.example.net/token?api-version=2.0\n",
+    names: ["ACTIONS_ID_TOKEN_REQUEST_URL"],
+  },
+  {
     seen: "wget sent the request and the caller's Basic credentials through the proxy of that start-up file",
     lines: "SYSTEM_WGETRC=ci.wgetrc\n",
     names: ["SYSTEM_WGETRC"],

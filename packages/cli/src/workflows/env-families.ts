@@ -318,7 +318,11 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // settings; gcloud sends its token to an endpoint override or through its proxy, and its
     // refresh token and client secret to its auth settings' token endpoint (CLOUDSDK_AUTH_*: the
     // token and authorization hosts, TLS validation, where its credential or token is read).
-    why: "sends your cloud credentials to, or takes tokens from, a server of the file's choosing",
+    // In GitHub Actions the runner's ACTIONS_ variables say where the job's tokens go:
+    // @actions/core's getIDToken sent ACTIONS_ID_TOKEN_REQUEST_TOKEN, which gets the workflow's
+    // OIDC tokens (and with them its cloud roles), to ACTIONS_ID_TOKEN_REQUEST_URL; Octokit
+    // (@actions/github) sends GITHUB_TOKEN to GITHUB_API_URL, gh its enterprise token to GH_HOST.
+    why: "sends your cloud or CI credentials to, or takes tokens from, a server of the file's choosing",
     names: [
       "AZURE_AUTHORITY_HOST",
       "IDENTITY_ENDPOINT",
@@ -332,8 +336,12 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
       "BAO_AGENT_ADDR",
       "VAULT_PROXY_ADDR",
       "VAULT_HTTP_PROXY",
+      "GITHUB_API_URL",
+      "GITHUB_GRAPHQL_URL",
+      "GITHUB_SERVER_URL",
+      "GH_HOST",
     ],
-    prefixes: ["CLOUDSDK_API_ENDPOINT_OVERRIDES_", "CLOUDSDK_PROXY_", "CLOUDSDK_AUTH_"],
+    prefixes: ["CLOUDSDK_API_ENDPOINT_OVERRIDES_", "CLOUDSDK_PROXY_", "CLOUDSDK_AUTH_", "ACTIONS_"],
   },
   {
     // TLS libraries append every session's keys to this file: the traffic can be read later.
