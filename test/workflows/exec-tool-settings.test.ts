@@ -91,6 +91,11 @@ const SETTINGS: readonly ToolSetting[] = [
     names: ["ACTIONS_ID_TOKEN_REQUEST_URL"],
   },
   {
+    seen: "the docker CLI 28.2 took the CA it trusts for a TLS daemon (dind in CI: DOCKER_HOST=tcp://docker:2376) from that directory; the requests to the daemon carry registry credentials",
+    lines: "DOCKER_CERT_PATH=ci/certs\n",
+    names: ["DOCKER_CERT_PATH"],
+  },
+  {
     seen: "wget sent the request and the caller's Basic credentials through the proxy of that start-up file",
     lines: "SYSTEM_WGETRC=ci.wgetrc\n",
     names: ["SYSTEM_WGETRC"],
@@ -133,7 +138,7 @@ describe("hush exec-env: tool settings that run a file's program or send credent
     expect(refused.stderr.trim().split("\n")).toHaveLength(1);
     expect(refused.stderr).toContain(setting.names.map((n) => `--allow-env ${n}`).join(" "));
     // Names only: no value of the file, neither the setting nor the secret beside it.
-    expect(refused.stderr).not.toMatch(/tok-|example\.net|gcp\.json|hooks|aws-data|psqlrc|committed-data|tools|wgetrc|__import__|aws-output|authorized_keys|bashrc|profile|ipython/);
+    expect(refused.stderr).not.toMatch(/tok-|example\.net|gcp\.json|hooks|aws-data|psqlrc|committed-data|tools|wgetrc|__import__|aws-output|authorized_keys|bashrc|profile|ipython|certs/);
     expect(existsSync(k.path("ran.json")), setting.seen).toBe(false);
 
     // What the refusal prevents: allowed by name, the values reach the command (`seen` says what

@@ -350,9 +350,10 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     prefixes: [],
   },
   {
-    // The command's connections, and the secrets it sends over them, could be intercepted.
+    // The command's connections, and the secrets it sends over them, could be intercepted. The
+    // docker CLI takes the CA it trusts for a TLS daemon from DOCKER_CERT_PATH.
     why: "changes which TLS certificates programs trust",
-    names: ["SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_SKIP_VERIFY", "VAULT_TLS_SERVER_NAME"],
+    names: ["DOCKER_CERT_PATH", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_SKIP_VERIFY", "VAULT_TLS_SERVER_NAME"],
     prefixes: [],
   },
 ];
