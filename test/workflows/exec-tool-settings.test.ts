@@ -96,6 +96,11 @@ const SETTINGS: readonly ToolSetting[] = [
     names: ["DOCKER_CERT_PATH"],
   },
   {
+    seen: "OpenSSH 9.2's ssh-keygen loaded the library it named for a security key and ran its code (ssh does for a FIDO key's login: git push over ssh)",
+    lines: "SSH_SK_PROVIDER=tools/libsk.so\n",
+    names: ["SSH_SK_PROVIDER"],
+  },
+  {
     seen: "wget sent the request and the caller's Basic credentials through the proxy of that start-up file",
     lines: "SYSTEM_WGETRC=ci.wgetrc\n",
     names: ["SYSTEM_WGETRC"],
@@ -138,7 +143,7 @@ describe("hush exec-env: tool settings that run a file's program or send credent
     expect(refused.stderr.trim().split("\n")).toHaveLength(1);
     expect(refused.stderr).toContain(setting.names.map((n) => `--allow-env ${n}`).join(" "));
     // Names only: no value of the file, neither the setting nor the secret beside it.
-    expect(refused.stderr).not.toMatch(/tok-|example\.net|gcp\.json|hooks|aws-data|psqlrc|committed-data|tools|wgetrc|__import__|aws-output|authorized_keys|bashrc|profile|ipython|certs/);
+    expect(refused.stderr).not.toMatch(/tok-|example\.net|gcp\.json|hooks|aws-data|psqlrc|committed-data|tools|wgetrc|__import__|aws-output|authorized_keys|bashrc|profile|ipython|certs|libsk/);
     expect(existsSync(k.path("ran.json")), setting.seen).toBe(false);
 
     // What the refusal prevents: allowed by name, the values reach the command (`seen` says what

@@ -29,9 +29,10 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
   },
   {
     // The dynamic loaders' variables, and the ones glibc strips for set-user-ID programs
-    // (UNSECURE_ENVVARS): libraries to preload, character-set modules, tunables.
+    // (UNSECURE_ENVVARS): libraries to preload, character-set modules, tunables. OpenSSH loads
+    // SSH_SK_PROVIDER's library for a security key (ssh-keygen ran its code).
     why: "makes the C runtime load libraries or read files of its choosing",
-    names: ["GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "TZDIR"],
+    names: ["SSH_SK_PROVIDER", "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "TZDIR"],
     prefixes: ["LD_", "DYLD_"],
   },
   {

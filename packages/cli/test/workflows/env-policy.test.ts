@@ -56,8 +56,8 @@ describe("exec-env's variable policy", () => {
     }
   });
 
-  it("refuses the pager, editor, password prompt and browser that a tool names with its own prefix, Terraform's provider addresses and state backend address, Maven's debug JVM options, the history files programs rewrite, the start-up files of IPython, Jupyter, IRB and Pry, where GitHub Actions' tokens go, and the CA the docker CLI trusts", () => {
-    for (const name of ["AWS_PAGER", "GH_PAGER", "SYSTEMD_PAGER", "BAT_PAGER", "GH_EDITOR", "SUDO_EDITOR", "HGEDITOR", "SYSTEMD_EDITOR", "GIT_ASKPASS", "DOTNET_ASKPASS", "GH_BROWSER", "TF_REATTACH_PROVIDERS", "TF_HTTP_ADDRESS", "TF_HTTP_LOCK_ADDRESS", "TF_HTTP_UNLOCK_ADDRESS", "MAVEN_DEBUG_OPTS", "HISTFILE", "LESSHISTFILE", "MYSQL_HISTFILE", "REDISCLI_HISTFILE", "NODE_REPL_HISTORY", "PSQL_HISTORY", "SQLITE_HISTORY", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "IRBRC", "PRYRC", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_RUNTIME_URL", "ACTIONS_RESULTS_URL", "GITHUB_API_URL", "GH_HOST", "DOCKER_CERT_PATH"]) {
+  it("refuses the pager, editor, password prompt and browser that a tool names with its own prefix, Terraform's provider addresses and state backend address, Maven's debug JVM options, the history files programs rewrite, the start-up files of IPython, Jupyter, IRB and Pry, where GitHub Actions' tokens go, the CA the docker CLI trusts, and OpenSSH's security key library", () => {
+    for (const name of ["AWS_PAGER", "GH_PAGER", "SYSTEMD_PAGER", "BAT_PAGER", "GH_EDITOR", "SUDO_EDITOR", "HGEDITOR", "SYSTEMD_EDITOR", "GIT_ASKPASS", "DOTNET_ASKPASS", "GH_BROWSER", "TF_REATTACH_PROVIDERS", "TF_HTTP_ADDRESS", "TF_HTTP_LOCK_ADDRESS", "TF_HTTP_UNLOCK_ADDRESS", "MAVEN_DEBUG_OPTS", "HISTFILE", "LESSHISTFILE", "MYSQL_HISTFILE", "REDISCLI_HISTFILE", "NODE_REPL_HISTORY", "PSQL_HISTORY", "SQLITE_HISTORY", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "IRBRC", "PRYRC", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_RUNTIME_URL", "ACTIONS_RESULTS_URL", "GITHUB_API_URL", "GH_HOST", "DOCKER_CERT_PATH", "SSH_SK_PROVIDER"]) {
       expect(startupVariableReason(name), name).toBeDefined();
     }
   });
