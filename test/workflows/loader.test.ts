@@ -84,7 +84,8 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     const getKey = join(app, "get-key.cjs");
     writeFileSync(getKey, `const fs = require("node:fs");\nfs.appendFileSync(${JSON.stringify(runs)}, "run\\n");\nif (fs.readFileSync(${JSON.stringify(runs)}, "utf8").length > 20) process.exit(3);\nprocess.stdout.write(fs.readFileSync(${JSON.stringify(k.keyFile)}, "utf8"));\n`);
     const loader = pathToFileURL(repoPath("packages", "cli", "dist", "env-config.js")).href;
-    for (const options of [`--import ${loader}`, `--import=${loader}`]) {
+    // A path reaches the key command as it is; a package name would not resolve where it runs.
+    for (const options of [`--import ${loader}`, `--import=${loader}`, "--import @hush/cli/config", "--no-warnings --import=@hush/cli/config"]) {
       writeFileSync(runs, "");
       const r = node(["plain.mjs"], { HOME: emptyHome, NODE_OPTIONS: options, HUSH_ENV_FILE: join(app, ".env.enc"), SOPS_AGE_KEY_CMD: `${process.execPath} ${getKey}` });
       expect(r.stderr, options).toBe("");

@@ -76,11 +76,48 @@ export function keyProgramDirectory(): string {
  */
 export const KEY_PROGRAM_VARIABLE = "HUSH_KEY_PROGRAM";
 
-/** The environment of a program hush starts for a key: `env`'s variables and {@link KEY_PROGRAM_VARIABLE}. */
+/** The env loader's package names, as NODE_OPTIONS preloads them (`-r hush-secrets/config`). */
+const ENV_LOADER_PACKAGES: ReadonlySet<string> = new Set(["hush-secrets/config", "@hush/cli/config"]);
+
+/**
+ * NODE_OPTIONS without a preload of the env loader by its package name, which Node resolves from
+ * the working directory and a key program runs elsewhere (keyProgramDirectory): there it would
+ * not be found, and a key command written in Node would fail before it starts. A path resolves
+ * anywhere and stays (the loader does nothing in a key program). Options with quotes are left as
+ * they are.
+ */
+function withoutLoaderPreload(options: string): string {
+  if (options.includes('"')) return options;
+  const words = options.split(/\s+/).filter((w) => w !== "");
+  const kept: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const joined = /^--(?:require|import)=(.*)$/.exec(word);
+    if (joined !== null && ENV_LOADER_PACKAGES.has(joined[1]!)) continue;
+    if ((word === "-r" || word === "--require" || word === "--import") && ENV_LOADER_PACKAGES.has(words[i + 1] ?? "")) {
+      i++;
+      continue;
+    }
+    kept.push(word);
+  }
+  return kept.length === words.length ? options : kept.join(" ");
+}
+
+/**
+ * The environment of a program hush starts for a key: `env`'s variables and
+ * {@link KEY_PROGRAM_VARIABLE}, with NODE_OPTIONS' preload of the env loader by package name left
+ * out.
+ */
 export function keyProgramEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   checkObject(env, "the environment");
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
   out[KEY_PROGRAM_VARIABLE] = "1";
+  const options = out["NODE_OPTIONS"];
+  if (options !== undefined) {
+    const kept = withoutLoaderPreload(options);
+    if (kept === "") delete out["NODE_OPTIONS"];
+    else out["NODE_OPTIONS"] = kept;
+  }
   return out;
 }
