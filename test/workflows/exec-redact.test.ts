@@ -390,6 +390,23 @@ describe("hush exec-file --redact masks each value as the file it writes spells 
     expect(env.stdout).toBe("[redacted]\n");
   });
 
+  it("a dotenv value as the file's readers take it: without an inline comment or the blanks before it, its escapes read", () => {
+    const f = encryptFile(k, "sourced.env", String.raw`TOKEN=tok-inline-f4 # rotated monthly
+PADDED=  padded-f5
+ESCAPED="line-f6\nline-f7"
+`);
+    // Node's own dotenv reader, as an application reads the file, printing each value.
+    const reader = 'const v = require("node:util").parseEnv(require("node:fs").readFileSync(process.argv[1], "utf8")); for (const k of ["TOKEN", "PADDED", "ESCAPED"]) console.log(v[k]);';
+    const control = k.hush(["exec-file", f, "--", process.execPath, "-e", reader, "{}"]);
+    expect(control.stdout).toBe("tok-inline-f4\npadded-f5\nline-f6\nline-f7\n");
+    const r = k.hush(["exec-file", "--redact", f, "--", process.execPath, "-e", reader, "{}"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/f4|f5|f6|f7/);
+    // A shell that sources the file takes the value before the comment.
+    const sourced = k.hush(["exec-file", "--redact", "--no-fifo", f, "--", "sh", "-c", '. "$1"; echo "$TOKEN"', "sh", "{}"]);
+    expect(sourced.stdout).toBe("[redacted]\n");
+  });
+
   it("a value that --output-type writes in another spelling (1.50e3 as dotenv's 1500.0)", () => {
     const out = catRedacted("number.yaml", "f: 1.50e3\nh: 0x1F\n", ["--output-type", "dotenv"]);
     expect(out).not.toMatch(/1500|31/);

@@ -8,7 +8,7 @@ import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
  * row was seen, with the real tool on a machine that had it (2026-12-06: gcloud, pyenv, rustup
  * 1.28 with cargo 1.95, aws CLI v1 on botocore, psql 15 against a PostgreSQL server, Terraform,
  * Maven 3.8, wget 1.21), to run the file's program or send the caller's credentials when
- * allowed. Those tools are not ones a fresh machine gets from the project's registries, so the
+ * allowed; AWS_PAGER's row was read in the aws CLI v2's source (the CLI there was v1). Those tools are not ones a fresh machine gets from the project's registries, so the
  * command here is a stand-in that records that it ran and what it was given: refused, it never
  * runs and the one line names each variable with its `--allow-env`; allowed, the values reach it.
  */
@@ -71,9 +71,54 @@ const SETTINGS: readonly ToolSetting[] = [
     names: ["MAVEN_BASEDIR"],
   },
   {
+    seen: "mvn put them on the java command line beside MAVEN_OPTS, and Java loaded the -javaagent they named",
+    lines: "MAVEN_DEBUG_OPTS=-javaagent:tools/agent.jar\n",
+    names: ["MAVEN_DEBUG_OPTS"],
+  },
+  {
+    seen: "at a terminal, less 590 replaced a 3,000-line file with its own 3-line history when it quit (git log's pager), bash 5.2 cut one to 500 lines, Node's REPL to 999",
+    lines: "LESSHISTFILE=.ssh/authorized_keys\nHISTFILE=.bashrc\nNODE_REPL_HISTORY=.profile\n",
+    names: ["LESSHISTFILE", "HISTFILE", "NODE_REPL_HISTORY"],
+  },
+  {
+    seen: "IPython 8.12 ran the scripts in profile_default/startup and the ipython_config.py of the directory it named",
+    lines: "IPYTHONDIR=notebooks/.ipython\n",
+    names: ["IPYTHONDIR"],
+  },
+  {
+    seen: "@actions/core 3.0.1's getIDToken, as a deploy script in GitHub Actions calls it for a cloud role, sent the job's ACTIONS_ID_TOKEN_REQUEST_TOKEN to that address (plain http too), with which the holder gets the workflow's OIDC tokens",
+    lines: "ACTIONS_ID_TOKEN_REQUEST_URL=http://oidc.example.net/token?api-version=2.0\n",
+    names: ["ACTIONS_ID_TOKEN_REQUEST_URL"],
+  },
+  {
+    seen: "the docker CLI 28.2 took the CA it trusts for a TLS daemon (dind in CI: DOCKER_HOST=tcp://docker:2376) from that directory; the requests to the daemon carry registry credentials",
+    lines: "DOCKER_CERT_PATH=ci/certs\n",
+    names: ["DOCKER_CERT_PATH"],
+  },
+  {
+    seen: "OpenSSH 9.2's ssh-keygen loaded the library it named for a security key and ran its code (ssh does for a FIDO key's login: git push over ssh)",
+    lines: "SSH_SK_PROVIDER=tools/libsk.so\n",
+    names: ["SSH_SK_PROVIDER"],
+  },
+  {
     seen: "wget sent the request and the caller's Basic credentials through the proxy of that start-up file",
     lines: "SYSTEM_WGETRC=ci.wgetrc\n",
     names: ["SYSTEM_WGETRC"],
+  },
+  {
+    seen: "terraform plan, with no init, connected to the file's address for the provider it names instead of starting the provider, as a provider that gets the configuration and every resource's state",
+    lines: 'TF_REATTACH_PROVIDERS={"registry.terraform.io/hashicorp/aws":{"Protocol":"grpc","ProtocolVersion":5,"Pid":1,"Test":true,"Addr":{"Network":"tcp","String":"tf.example.net:4000"}}}\n',
+    names: ["TF_REATTACH_PROVIDERS"],
+  },
+  {
+    seen: "terraform init with an http backend whose address is left to the environment (GitLab's managed state) sent the state request and the caller's TF_HTTP_PASSWORD to the file's address",
+    lines: "TF_HTTP_ADDRESS=http://state.example.net/tf\nTF_HTTP_LOCK_ADDRESS=http://state.example.net/lock\n",
+    names: ["TF_HTTP_ADDRESS", "TF_HTTP_LOCK_ADDRESS"],
+  },
+  {
+    seen: "the aws CLI v2 splits its pager setting into words and runs it with every command's output, secrets it fetched included (from its source, awscli/utils.py; the aws CLI here is v1)",
+    lines: "AWS_PAGER=tee aws-output.txt\n",
+    names: ["AWS_PAGER"],
   },
 ];
 
@@ -98,7 +143,7 @@ describe("hush exec-env: tool settings that run a file's program or send credent
     expect(refused.stderr.trim().split("\n")).toHaveLength(1);
     expect(refused.stderr).toContain(setting.names.map((n) => `--allow-env ${n}`).join(" "));
     // Names only: no value of the file, neither the setting nor the secret beside it.
-    expect(refused.stderr).not.toMatch(/tok-|example\.net|gcp\.json|hooks|aws-data|psqlrc|committed-data|tools|wgetrc|__import__/);
+    expect(refused.stderr).not.toMatch(/tok-|example\.net|gcp\.json|hooks|aws-data|psqlrc|committed-data|tools|wgetrc|__import__|aws-output|authorized_keys|bashrc|profile|ipython|certs|libsk/);
     expect(existsSync(k.path("ran.json")), setting.seen).toBe(false);
 
     // What the refusal prevents: allowed by name, the values reach the command (`seen` says what

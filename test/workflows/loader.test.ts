@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoPath } from "@hush/testkit";
 import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
@@ -74,6 +75,23 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     const r = node(["--import", "@hush/cli/config", "plain.mjs"], { HOME: emptyHome, SOPS_AGE_KEY_FILE: k.keyFile });
     expect(r.stderr).toBe("");
     expect(JSON.parse(r.stdout)).toEqual({ d: SECRETS.dotenv });
+  });
+
+  it("a key command written in Node, which inherits the loader through NODE_OPTIONS, runs once and does not load the files itself", () => {
+    // Each load of the files would run the key command again, which would load them again: with
+    // no end, as many processes as the machine allows, each waiting for the next.
+    const runs = k.path("key-runs.log");
+    const getKey = join(app, "get-key.cjs");
+    writeFileSync(getKey, `const fs = require("node:fs");\nfs.appendFileSync(${JSON.stringify(runs)}, "run\\n");\nif (fs.readFileSync(${JSON.stringify(runs)}, "utf8").length > 20) process.exit(3);\nprocess.stdout.write(fs.readFileSync(${JSON.stringify(k.keyFile)}, "utf8"));\n`);
+    const loader = pathToFileURL(repoPath("packages", "cli", "dist", "env-config.js")).href;
+    // A path reaches the key command as it is; a package name would not resolve where it runs.
+    for (const options of [`--import ${loader}`, `--import=${loader}`, "--import @hush/cli/config", "--no-warnings --import=@hush/cli/config"]) {
+      writeFileSync(runs, "");
+      const r = node(["plain.mjs"], { HOME: emptyHome, NODE_OPTIONS: options, HUSH_ENV_FILE: join(app, ".env.enc"), SOPS_AGE_KEY_CMD: `${process.execPath} ${getKey}` });
+      expect(r.stderr, options).toBe("");
+      expect(JSON.parse(r.stdout)).toEqual({ d: SECRETS.dotenv });
+      expect(readFileSync(runs, "utf8")).toBe("run\n");
+    }
   });
 
   it("keeps variables already set unless overriding, and says which by name", () => {

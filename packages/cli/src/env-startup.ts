@@ -1,4 +1,4 @@
-import { printable } from "@hush/core";
+import { KEY_PROGRAM_VARIABLE, printable } from "@hush/core";
 import { exitCodeOfError } from "./exit-codes.ts";
 import { loadEnv } from "./load-env.ts";
 
@@ -14,6 +14,15 @@ function overrideRequested(env: Readonly<Record<string, string | undefined>>): b
   return override === "1" || override === "true";
 }
 
+/**
+ * Whether hush started this process for a key (KEY_PROGRAM_VARIABLE): a key command or age plugin
+ * written in Node, which the loader reached through NODE_OPTIONS. Loading the files here would
+ * need the key, and start this program again.
+ */
+function startedForKey(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env[KEY_PROGRAM_VARIABLE] === "1";
+}
+
 function failureOf(err: unknown): StartupFailure {
   return { status: exitCodeOfError(err), message: printable(err instanceof Error ? err.message : String(err), 4000) };
 }
@@ -25,6 +34,7 @@ function failureOf(err: unknown): StartupFailure {
  * exits with hush's status for that error.
  */
 export async function loadEnvAtStartup(): Promise<void> {
+  if (startedForKey(process.env)) return;
   try {
     await loadEnv({ override: overrideRequested(process.env) });
   } catch (err) {
@@ -45,6 +55,7 @@ export async function loadEnvAtStartup(): Promise<void> {
 export async function loadEnvForRequiringThread(
   env: Record<string, string | undefined> = process.env,
 ): Promise<{ readonly vars: ReadonlyArray<readonly [string, string]> } | StartupFailure> {
+  if (startedForKey(env)) return { vars: [] };
   try {
     const { set } = await loadEnv({ env, override: overrideRequested(env) });
     return { vars: set.map((name) => [name, env[name] ?? ""] as const) };

@@ -8,7 +8,7 @@ export * from "./api.ts";
 export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
 export { safeJson, showInvisible } from "./printable.ts";
 export { appendAll } from "./arrays.ts";
-export { findProgramOnPath, isExecutableFile, keyProgramDirectory } from "./program-path.ts";
+export { findProgramOnPath, isExecutableFile, KEY_PROGRAM_VARIABLE, keyProgramDirectory, keyProgramEnvironment } from "./program-path.ts";
 export { readFileBounded, type BoundedReadOptions } from "./read-bounded.ts";
 export { utf8Text } from "./utf8-text.ts";
 export type { KeySource, MasterKeyEntry, MasterKeyRecipient, OpaqueKeyEntry } from "./key-source.ts";

@@ -6,6 +6,7 @@
  */
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
+import { checkObject } from "./arguments.ts";
 import { HushError } from "./errors.ts";
 
 /** True when `path` is a regular file this process may execute (false for anything unreadable). */
@@ -64,4 +65,59 @@ export function keyProgramDirectory(): string {
     // missing or unreadable: not a place to run anything in
   }
   return "/";
+}
+
+/**
+ * Set in the environment of the programs hush starts for a key (a key command, an age plugin, the
+ * Azure CLI). Such a program written in Node inherits NODE_OPTIONS, and with it the env loader a
+ * user preloads there (`-r hush-secrets/config`): loading the files again there would start the
+ * same program again, which would load them again, each waiting for the next, with no end. The
+ * loader's entry modules do nothing where it is set.
+ */
+export const KEY_PROGRAM_VARIABLE = "HUSH_KEY_PROGRAM";
+
+/** The env loader's package names, as NODE_OPTIONS preloads them (`-r hush-secrets/config`). */
+const ENV_LOADER_PACKAGES: ReadonlySet<string> = new Set(["hush-secrets/config", "@hush/cli/config"]);
+
+/**
+ * NODE_OPTIONS without a preload of the env loader by its package name, which Node resolves from
+ * the working directory and a key program runs elsewhere (keyProgramDirectory): there it would
+ * not be found, and a key command written in Node would fail before it starts. A path resolves
+ * anywhere and stays (the loader does nothing in a key program). Options with quotes are left as
+ * they are.
+ */
+function withoutLoaderPreload(options: string): string {
+  if (options.includes('"')) return options;
+  const words = options.split(/\s+/).filter((w) => w !== "");
+  const kept: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const joined = /^--(?:require|import)=(.*)$/.exec(word);
+    if (joined !== null && ENV_LOADER_PACKAGES.has(joined[1]!)) continue;
+    if ((word === "-r" || word === "--require" || word === "--import") && ENV_LOADER_PACKAGES.has(words[i + 1] ?? "")) {
+      i++;
+      continue;
+    }
+    kept.push(word);
+  }
+  return kept.length === words.length ? options : kept.join(" ");
+}
+
+/**
+ * The environment of a program hush starts for a key: `env`'s variables and
+ * {@link KEY_PROGRAM_VARIABLE}, with NODE_OPTIONS' preload of the env loader by package name left
+ * out.
+ */
+export function keyProgramEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  checkObject(env, "the environment");
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
+  out[KEY_PROGRAM_VARIABLE] = "1";
+  const options = out["NODE_OPTIONS"];
+  if (options !== undefined) {
+    const kept = withoutLoaderPreload(options);
+    if (kept === "") delete out["NODE_OPTIONS"];
+    else out["NODE_OPTIONS"] = kept;
+  }
+  return out;
 }

@@ -199,6 +199,7 @@ const CASES: Record<string, readonly Case[]> = {
   ],
   EncryptionDecider: [["create without a rule", () => core.EncryptionDecider.create(bad(undefined)), "INVALID_ARGUMENT"]],
   utf8Text: [["bytes that are not UTF-8 on line 3", () => core.utf8Text(Buffer.from("a\nb\n\xff", "latin1"), "next"), "NOT_UTF8", /^line 3: not valid UTF-8 \(next\)$/]],
+  keyProgramEnvironment: [["null for the environment", () => core.keyProgramEnvironment(bad(null)), "INVALID_ARGUMENT", /the environment must be an object/]],
   readFileBounded: [
     ["a number for the path", () => core.readFileBounded(bad(5)), "INVALID_ARGUMENT", /path must be a string/],
     ["a device", () => core.readFileBounded("/dev/zero"), "READ_FAILED", /not a regular file/],

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { posix, resolve, win32 } from "node:path";
-import { appendAll, findProgramOnPath, isHushError, keyProgramDirectory, quoted } from "@hush/core";
+import { appendAll, findProgramOnPath, isHushError, keyProgramDirectory, keyProgramEnvironment, quoted } from "@hush/core";
 import { parseIdentities, parseSshPrivateKey, type AgeIdentity, type AgeIdentityHandle, type PassphrasePrompt } from "./identities.ts";
 import { splitShellWords } from "./shell-words.ts";
 
@@ -81,7 +81,7 @@ function defaultRunCommand(argv: readonly string[], env: Readonly<Record<string,
   // stderr is left to the terminal: it is the command's own diagnostics, not ours to capture. It
   // runs outside the working directory (a repository someone else wrote): `python3 -m MODULE`
   // imports from its working directory first.
-  return execFileSync(program, args, { cwd: keyProgramDirectory(), env, stdio: ["ignore", "pipe", "inherit"], maxBuffer: 4 << 20, windowsHide: true });
+  return execFileSync(program, args, { cwd: keyProgramDirectory(), env: keyProgramEnvironment(env), stdio: ["ignore", "pipe", "inherit"], maxBuffer: 4 << 20, windowsHide: true });
 }
 
 /** The default keys file (spec §5.1 item 7), or undefined when no location can be derived. */

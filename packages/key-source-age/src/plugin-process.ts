@@ -8,7 +8,7 @@
  * before (plugin-names.ts), so it is a plain file name.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { findProgramOnPath, HushError, keyProgramDirectory, printable } from "@hush/core";
+import { findProgramOnPath, HushError, keyProgramDirectory, keyProgramEnvironment, printable } from "@hush/core";
 import { pluginProgram } from "./plugin-names.ts";
 import { encodeStanza, PluginWireError, StanzaReader, type WireStanza } from "./plugin-wire.ts";
 
@@ -100,8 +100,7 @@ export class PluginSession {
       if (path === undefined) {
         throw pluginFailure(name, "not found in PATH", `install the ${pluginProgram(name)} program (the age plugin for this key) in a directory on PATH`);
       }
-      const childEnv: Record<string, string> = {};
-      for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
+      const childEnv = keyProgramEnvironment(env);
       // Plugins must not depend on the working directory (age runs them in the temporary
       // directory); hush's choice is one no other user can write, as for the Azure CLI.
       const child = spawn(path, [`--age-plugin=${protocol}`], { cwd: keyProgramDirectory(), env: childEnv, stdio: ["pipe", "pipe", "pipe"], windowsHide: true });

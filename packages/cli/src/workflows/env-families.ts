@@ -12,11 +12,13 @@ export interface EnvFamily {
   readonly names: readonly string[];
   /** Name prefixes, upper case. */
   readonly prefixes: readonly string[];
+  /** Name suffixes, upper case: a setting many tools spell with their own prefix (`AWS_PAGER`). */
+  readonly suffixes?: readonly string[];
 }
 
 /**
  * The families `exec-env` and the Node loader refuse, each with its reason; a name belongs to the
- * first family that lists it or one of its prefixes. Documented in docs/workflows.md.
+ * first family that lists it or one of its prefixes or suffixes. Documented in docs/workflows.md.
  */
 export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
   {
@@ -27,9 +29,10 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
   },
   {
     // The dynamic loaders' variables, and the ones glibc strips for set-user-ID programs
-    // (UNSECURE_ENVVARS): libraries to preload, character-set modules, tunables.
+    // (UNSECURE_ENVVARS): libraries to preload, character-set modules, tunables. OpenSSH loads
+    // SSH_SK_PROVIDER's library for a security key (ssh-keygen ran its code).
     why: "makes the C runtime load libraries or read files of its choosing",
-    names: ["GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "TZDIR"],
+    names: ["SSH_SK_PROVIDER", "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "TZDIR"],
     prefixes: ["LD_", "DYLD_"],
   },
   {
@@ -59,17 +62,20 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     prefixes: ["CMAKE_", "CCACHE_", "DISTCC_"],
   },
   {
-    // PYTHONSTARTUP, PYTHONPATH, PYTHONHOME, PYTHONINSPECT, PYTHONWARNINGS (imports categories)…
+    // PYTHONSTARTUP, PYTHONPATH, PYTHONHOME, PYTHONINSPECT, PYTHONWARNINGS (imports categories)…;
+    // IPython runs the start-up scripts and the Python configuration files of IPYTHONDIR's
+    // profile, and Jupyter the configuration files (Python too) of its configuration directories.
     why: "makes Python load code or look for modules elsewhere",
-    names: [],
+    names: ["IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_CONFIG_PATH"],
     prefixes: ["PYTHON"],
   },
   {
     // PERL5OPT, PERL5LIB, PERLLIB, PERL5DB, PERLIO (layers load modules); RUBYOPT, RUBYLIB;
     // Bundler's Gemfile, install path, configuration directory and mirrors (its other BUNDLE_
-    // variables are often credentials for a gem server, so the prefix as a whole is not refused).
+    // variables are often credentials for a gem server, so the prefix as a whole is not refused);
+    // IRB (a Rails console) and Pry run the Ruby start-up file IRBRC and PRYRC name.
     why: "makes Perl or Ruby load code or look for modules elsewhere",
-    names: ["GEM_HOME", "GEM_PATH", "BUNDLE_GEMFILE", "BUNDLE_PATH", "BUNDLE_APP_CONFIG", "BUNDLE_USER_CONFIG", "BUNDLE_USER_HOME"],
+    names: ["GEM_HOME", "GEM_PATH", "IRBRC", "PRYRC", "BUNDLE_GEMFILE", "BUNDLE_PATH", "BUNDLE_APP_CONFIG", "BUNDLE_USER_CONFIG", "BUNDLE_USER_HOME"],
     prefixes: ["PERL", "RUBY", "BUNDLE_MIRROR__"],
   },
   {
@@ -77,7 +83,8 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // and the runtime an app starts (DOTNET_ROOT). Gradle runs every script in its user home's
     // init.d; Maven 3.9 adds MAVEN_ARGS to its arguments (-Dmaven.ext.class.path loads an extension),
     // and takes JVM options (-javaagent) from .mvn/jvm.config in MAVEN_BASEDIR; the Maven Wrapper
-    // downloads Maven from MVNW_REPOURL and runs the copy cached in MAVEN_USER_HOME.
+    // downloads Maven from MVNW_REPOURL and runs the copy cached in MAVEN_USER_HOME. mvn passes
+    // MAVEN_DEBUG_OPTS to the JVM as it passes MAVEN_OPTS.
     why: "makes the JVM or .NET load code or options",
     names: [
       "JAVA_TOOL_OPTIONS",
@@ -87,6 +94,7 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
       "JAVA_HOME",
       "CLASSPATH",
       "MAVEN_OPTS",
+      "MAVEN_DEBUG_OPTS",
       "MAVEN_ARGS",
       "MAVEN_BASEDIR",
       "MAVEN_USER_HOME",
@@ -160,9 +168,13 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // repository), -backend-config (the state, which holds every secret the configuration
     // touches, sent to a backend of the file's choosing). TF_DATA_DIR is the directory where
     // `init` recorded that backend: a committed one sends plan's and apply's state there, no
-    // init asked. TF_VAR_ values are inputs, not settings.
-    why: "makes Terraform run providers or take arguments of the file's choosing",
-    names: ["TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG", "TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR"],
+    // init asked. TF_REATTACH_PROVIDERS names addresses where providers already run: terraform
+    // connects there instead of starting them, with no init, and a provider is sent its
+    // configuration and every resource's state. The http backend takes the address it sends the
+    // state and its TF_HTTP_PASSWORD to from TF_HTTP_ADDRESS when the configuration leaves it out
+    // (GitLab's managed state). TF_VAR_ values are inputs, not settings.
+    why: "makes Terraform run providers, take arguments or send its state where the file says",
+    names: ["TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG", "TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_REATTACH_PROVIDERS", "TF_HTTP_ADDRESS", "TF_HTTP_LOCK_ADDRESS", "TF_HTTP_UNLOCK_ADDRESS"],
     prefixes: ["TF_CLI_ARGS"],
   },
   {
@@ -188,9 +200,13 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // Subversion and CVS their SVN_SSH and CVS_RSH; `kubectl diff` runs KUBECTL_EXTERNAL_DIFF,
     // `kubectl edit` KUBE_EDITOR; gcloud is a Python program run by CLOUDSDK_PYTHON with the
     // arguments in CLOUDSDK_PYTHON_ARGS (`-c` runs code), gsutil and bq by their own interpreters;
-    // node-gyp (`npm ci` with native modules) runs NODE_GYP_FORCE_PYTHON.
+    // node-gyp (`npm ci` with native modules) runs NODE_GYP_FORCE_PYTHON. Tools name their own
+    // pager, editor, password prompt and browser with their prefix (the aws CLI v2 runs AWS_PAGER
+    // with every command's output, gh GH_PAGER and GH_EDITOR, systemctl SYSTEMD_PAGER, sudoedit
+    // SUDO_EDITOR, Mercurial HGEDITOR): the suffixes cover those no list names.
     names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH", "KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "NODE_GYP_FORCE_PYTHON"],
     prefixes: ["CLOUDSDK_PYTHON"],
+    suffixes: ["PAGER", "EDITOR", "ASKPASS", "BROWSER"],
   },
   {
     // A version manager's shims stand for python, pip, ruby, node, aws…: pyenv and rbenv (and
@@ -218,6 +234,16 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     why: "gives a pager or editor start-up commands",
     names: ["LESS", "LESSOPEN", "LESSCLOSE", "LESSKEY", "LESSKEYIN", "LESSKEY_SRC", "LESSKEY_SYSTEM", "LESSKEYIN_SYSTEM", "LESSEDIT", "VIMINIT", "GVIMINIT", "EXINIT", "MYVIMRC", "VIMRUNTIME", "NVIM_APPNAME"],
     prefixes: [],
+  },
+  {
+    // A program with a command history rewrites its history file when it ends: less 590 replaced
+    // a 3,000-line file with its own three lines (git log's pager, at a terminal), bash cut one to
+    // HISTFILESIZE (500) lines, Node's REPL to 999. Named by a file, the history file is any file
+    // of the user's (`.ssh/authorized_keys`), and what was typed lands there.
+    why: "makes a program overwrite a file of the file's choosing with its history",
+    names: ["NODE_REPL_HISTORY", "PSQL_HISTORY", "SQLITE_HISTORY"],
+    prefixes: [],
+    suffixes: ["HISTFILE"],
   },
   {
     // psql runs its start-up files (PSQLRC, and `psqlrc` in PGSYSCONFDIR) after connecting, `-c`
@@ -293,7 +319,11 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // settings; gcloud sends its token to an endpoint override or through its proxy, and its
     // refresh token and client secret to its auth settings' token endpoint (CLOUDSDK_AUTH_*: the
     // token and authorization hosts, TLS validation, where its credential or token is read).
-    why: "sends your cloud credentials to, or takes tokens from, a server of the file's choosing",
+    // In GitHub Actions the runner's ACTIONS_ variables say where the job's tokens go:
+    // @actions/core's getIDToken sent ACTIONS_ID_TOKEN_REQUEST_TOKEN, which gets the workflow's
+    // OIDC tokens (and with them its cloud roles), to ACTIONS_ID_TOKEN_REQUEST_URL; Octokit
+    // (@actions/github) sends GITHUB_TOKEN to GITHUB_API_URL, gh its enterprise token to GH_HOST.
+    why: "sends your cloud or CI credentials to, or takes tokens from, a server of the file's choosing",
     names: [
       "AZURE_AUTHORITY_HOST",
       "IDENTITY_ENDPOINT",
@@ -307,8 +337,12 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
       "BAO_AGENT_ADDR",
       "VAULT_PROXY_ADDR",
       "VAULT_HTTP_PROXY",
+      "GITHUB_API_URL",
+      "GITHUB_GRAPHQL_URL",
+      "GITHUB_SERVER_URL",
+      "GH_HOST",
     ],
-    prefixes: ["CLOUDSDK_API_ENDPOINT_OVERRIDES_", "CLOUDSDK_PROXY_", "CLOUDSDK_AUTH_"],
+    prefixes: ["CLOUDSDK_API_ENDPOINT_OVERRIDES_", "CLOUDSDK_PROXY_", "CLOUDSDK_AUTH_", "ACTIONS_"],
   },
   {
     // TLS libraries append every session's keys to this file: the traffic can be read later.
@@ -317,9 +351,10 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     prefixes: [],
   },
   {
-    // The command's connections, and the secrets it sends over them, could be intercepted.
+    // The command's connections, and the secrets it sends over them, could be intercepted. The
+    // docker CLI takes the CA it trusts for a TLS daemon from DOCKER_CERT_PATH.
     why: "changes which TLS certificates programs trust",
-    names: ["SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_SKIP_VERIFY", "VAULT_TLS_SERVER_NAME"],
+    names: ["DOCKER_CERT_PATH", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_SKIP_VERIFY", "VAULT_TLS_SERVER_NAME"],
     prefixes: [],
   },
 ];

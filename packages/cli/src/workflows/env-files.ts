@@ -118,12 +118,26 @@ export async function encryptedValueTexts(file: DecryptedEnvFile, written?: Writ
   // Each encrypted value's document and path, to find it again in `written`.
   const places = new Set<string>();
   const unbound = unauthenticatedPlaces(file);
-  for (const leaf of (await storeFor(file.format)).parse(file.text).leaves) {
+  const store = await storeFor(file.format);
+  const leaves = store.parse(file.text).leaves;
+  for (const leaf of leaves) {
     if (leaf.kind !== "scalar" || leaf.value === null || leaf.value.text === "") continue;
     const place = placeKey(leaf.document, leaf.path);
     if (unbound.has(place)) continue;
     out.add(asPrinted(leaf.value.text, file.format));
     places.add(place);
+  }
+  if (file.format === "dotenv") {
+    // A dotenv value is encrypted as written after `=` (blanks, quotes, an inline comment, escapes
+    // as typed), as SOPS reads it; the file's readers (a shell's `.`, Node's parseEnv, exec-env)
+    // take the dialect's value, which is what the command prints. The dialect reads the same
+    // lines: its n-th variable is the n-th value.
+    const values = leaves.filter((leaf) => leaf.kind === "scalar");
+    store.toTree(file.text).entries.filter((e) => e.kind === "entry").forEach((entry, i) => {
+      const leaf = values[i];
+      if (leaf === undefined || !places.has(placeKey(leaf.document, leaf.path)) || entry.value.kind !== "scalar" || entry.value.value.text === "") return;
+      out.add(entry.value.value.text);
+    });
   }
   if (written !== undefined) {
     // Converting writes the same tree, so each value is found again at its place.

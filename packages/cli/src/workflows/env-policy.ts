@@ -18,7 +18,7 @@ import { REFUSED_ENV_FAMILIES } from "./env-families.ts";
 /** Why `name` may not come from a file, or `undefined` when it may. */
 export function startupVariableReason(name: string): string | undefined {
   const upper = name.toUpperCase();
-  return REFUSED_ENV_FAMILIES.find((f) => f.names.includes(upper) || f.prefixes.some((p) => upper.startsWith(p)))?.why;
+  return REFUSED_ENV_FAMILIES.find((f) => f.names.includes(upper) || f.prefixes.some((p) => upper.startsWith(p)) || (f.suffixes ?? []).some((s) => upper.endsWith(s)))?.why;
 }
 
 /** What the command would get without the file: the variables a file's value would replace. */

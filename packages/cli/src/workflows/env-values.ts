@@ -80,7 +80,10 @@ function collect(node: TreeNode, path: KeyPath, name: string, shape: Required<En
 
 /**
  * Variables from a decrypted document (dotenv files as their store reads them). Two paths that
- * flatten to the same name are refused, naming both: one silently winning would hide a value.
+ * flatten to the same name are refused, naming both: one silently winning would hide a value. On
+ * Windows, whose environment ignores case, so are two names that differ only in case: an empty
+ * `token=`, which a branch can add without the key (the MAC does not see it), set before `TOKEN`
+ * would take its place.
  */
 export async function envFromPlaintext(text: string, format: FileFormat, shape: EnvShape = {}): Promise<EnvEntry[]> {
   const full: Required<EnvShape> = { flatten: shape.flatten === true, separator: shape.separator ?? DEFAULT_FLATTEN_SEPARATOR };
@@ -89,12 +92,13 @@ export async function envFromPlaintext(text: string, format: FileFormat, shape: 
   const out: EnvEntry[] = [];
   for (const e of tree.entries) if (e.kind === "entry") collect(e.value, [e.key], checkName(e.key, [e.key]), full, out);
   const seen = new Map<string, KeyPath>();
+  const variableOf = (name: string): string => (process.platform === "win32" ? name.toUpperCase() : name);
   for (const entry of out) {
-    const earlier = seen.get(entry.name);
+    const earlier = seen.get(variableOf(entry.name));
     if (earlier !== undefined) {
       throw refuse(`${printable(formatKeyPath(earlier), 200)} and ${printable(formatKeyPath(entry.path), 200)} both become the variable ${printable(entry.name, 80)}; rename one or choose another --flatten-separator`, entry.path);
     }
-    seen.set(entry.name, entry.path);
+    seen.set(variableOf(entry.name), entry.path);
   }
   return out;
 }

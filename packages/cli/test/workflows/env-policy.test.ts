@@ -56,8 +56,14 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses the pager, editor, password prompt and browser that a tool names with its own prefix, Terraform's provider addresses and state backend address, Maven's debug JVM options, the history files programs rewrite, the start-up files of IPython, Jupyter, IRB and Pry, where GitHub Actions' tokens go, the CA the docker CLI trusts, and OpenSSH's security key library", () => {
+    for (const name of ["AWS_PAGER", "GH_PAGER", "SYSTEMD_PAGER", "BAT_PAGER", "GH_EDITOR", "SUDO_EDITOR", "HGEDITOR", "SYSTEMD_EDITOR", "GIT_ASKPASS", "DOTNET_ASKPASS", "GH_BROWSER", "TF_REATTACH_PROVIDERS", "TF_HTTP_ADDRESS", "TF_HTTP_LOCK_ADDRESS", "TF_HTTP_UNLOCK_ADDRESS", "MAVEN_DEBUG_OPTS", "HISTFILE", "LESSHISTFILE", "MYSQL_HISTFILE", "REDISCLI_HISTFILE", "NODE_REPL_HISTORY", "PSQL_HISTORY", "SQLITE_HISTORY", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "IRBRC", "PRYRC", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_RUNTIME_URL", "ACTIONS_RESULTS_URL", "GITHUB_API_URL", "GH_HOST", "DOCKER_CERT_PATH", "SSH_SK_PROVIDER"]) {
+      expect(startupVariableReason(name), name).toBeDefined();
+    }
+  });
+
   it("lets ordinary secrets and settings through", () => {
-    for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "API_KEY", "LESSONS_URL", "PORT", "LANG", "TZ", "USER", "GOOGLE_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "MIX_ENV", "TF_VAR_region", "POETRY_HTTP_BASIC_INTERNAL_PASSWORD", "POETRY_PYPI_TOKEN_PYPI", "BUNDLE_GEMS__EXAMPLE__COM", "ERLANG_COOKIE"]) {
+    for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "API_KEY", "LESSONS_URL", "PORT", "LANG", "TZ", "USER", "GOOGLE_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "MIX_ENV", "TF_VAR_region", "POETRY_HTTP_BASIC_INTERNAL_PASSWORD", "POETRY_PYPI_TOKEN_PYPI", "BUNDLE_GEMS__EXAMPLE__COM", "ERLANG_COOKIE", "PAGERDUTY_TOKEN", "EDITOR_ID", "TF_HTTP_PASSWORD", "TF_TOKEN_app_terraform_io", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN"]) {
       expect(startupVariableReason(name), name).toBeUndefined();
     }
   });

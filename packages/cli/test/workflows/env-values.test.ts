@@ -23,6 +23,19 @@ describe("envFromPlaintext", () => {
     expect(String(err)).not.toMatch(/secret-/);
   });
 
+  it("on Windows, whose environment ignores case, refuses two names that differ only in case: an empty `token=` a branch adds (no key needed) before `TOKEN` would blank it", async () => {
+    const platform = Object.getOwnPropertyDescriptor(process, "platform")!;
+    Object.defineProperty(process, "platform", { ...platform, value: "win32" });
+    try {
+      const err = await envFromPlaintext("token=\nTOKEN=secret-value-w1\n", "dotenv").catch((e: unknown) => e);
+      expect(String(err)).toMatch(/\["token"\] and \["TOKEN"\] both become the variable TOKEN/);
+      expect(String(err)).not.toContain("secret-value-w1");
+    } finally {
+      Object.defineProperty(process, "platform", platform);
+    }
+    expect(await names("token: a\nTOKEN: b\n")).toEqual([["token", "a"], ["TOKEN", "b"]]);
+  });
+
   it("refuses names an environment cannot hold and an empty separator", async () => {
     await expect(names("'a=b': 1\n")).rejects.toThrow(/as an environment variable name/);
     await expect(names("a: 1\n", { flatten: true, separator: "" })).rejects.toThrow(/separator cannot be empty/);
