@@ -107,6 +107,17 @@ describe("the hush-secrets package", () => {
     );
     const threads = run(process.execPath, ["threads.cjs"], { cwd: app, env: { ...keyed, NODE_OPTIONS: "-r hush-secrets/config" }, timeoutMs: 30_000 });
     expect(threads.stdout, threads.stderr).toBe("worker:tok-Rq71 main:tok-Rq71");
+    // The hush command itself is a Node program that NODE_OPTIONS reaches too: the preload meant for
+    // the application does nothing there, so hush works where there is no .env.enc (it stopped
+    // every command there) and keeps its environment its own.
+    const elsewhere = join(app, "elsewhere");
+    mkdirSync(elsewhere);
+    for (const preload of ["-r hush-secrets/config", "--import hush-secrets/config"]) {
+      const nodeOptions = { ...keyed, NODE_OPTIONS: preload, NODE_PATH: join(app, "node_modules") };
+      const decrypted = run(hush[0]!, [hush[1]!, "decrypt", join(app, ".env.enc")], { cwd: elsewhere, env: nodeOptions });
+      expect(decrypted.stdout, `${preload}: ${decrypted.stderr}`).toBe("API_TOKEN=tok-Rq71\n");
+    }
+
     // No key: the one line naming the file and hush's status (128), and the program never runs.
     for (const args of [["main.cjs"], ["-r", "hush-secrets/config", "entry.cjs"]]) {
       const keyless = run(process.execPath, args, { cwd: app, env: { ...env, SOPS_AGE_KEY_FILE: join(app, "missing-key.txt") } });

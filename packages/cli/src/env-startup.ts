@@ -1,3 +1,5 @@
+import { readFileSync, realpathSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { KEY_PROGRAM_VARIABLE, printable } from "@hush/core";
 import { exitCodeOfError } from "./exit-codes.ts";
 import { loadEnv } from "./load-env.ts";
@@ -23,6 +25,27 @@ function startedForKey(env: Readonly<Record<string, string | undefined>>): boole
   return env[KEY_PROGRAM_VARIABLE] === "1";
 }
 
+/** The packages whose `bin/hush.cjs` or `bin/hush.js` is the hush command. */
+const HUSH_PACKAGES = new Set(["hush-secrets", "@hush/cli"]);
+
+/**
+ * Whether this process is the hush command itself: a NODE_OPTIONS preload meant for an
+ * application (`--import hush-secrets/config` set for a container) reaches every Node program,
+ * and in hush it would load `.env.enc` into hush's own environment (and its commands' children),
+ * or stop every command where there is none. Only a program named like hush's is looked at more
+ * closely (its real path's package), so an application pays nothing.
+ */
+function isHushCommand(program: string | undefined = process.argv[1]): boolean {
+  if (program === undefined || !/(?:^|[\\/])hush\.c?js$/.test(program)) return false;
+  try {
+    const real = realpathSync(program);
+    const manifest = JSON.parse(readFileSync(join(dirname(dirname(real)), "package.json"), "utf8")) as { name?: unknown };
+    return basename(dirname(real)) === "bin" && typeof manifest.name === "string" && HUSH_PACKAGES.has(manifest.name);
+  } catch {
+    return false;
+  }
+}
+
 function failureOf(err: unknown): StartupFailure {
   return { status: exitCodeOfError(err), message: printable(err instanceof Error ? err.message : String(err), 4000) };
 }
@@ -34,7 +57,7 @@ function failureOf(err: unknown): StartupFailure {
  * exits with hush's status for that error.
  */
 export async function loadEnvAtStartup(): Promise<void> {
-  if (startedForKey(process.env)) return;
+  if (startedForKey(process.env) || isHushCommand()) return;
   try {
     await loadEnv({ override: overrideRequested(process.env) });
   } catch (err) {
