@@ -17,7 +17,7 @@ import { HushError } from "../errors.ts";
  * files alike. Values are left alone: an encrypted value is authenticated, and a value in clear
  * is in the MAC unless it is empty.
  */
-export const FOREIGN_LINE_BREAK = /[\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
+const FOREIGN_LINE_BREAK = /[\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
 
 /**
  * Throws the parse error of the line reader `format` ("dotenv", "INI") when `text`, the key,
@@ -44,11 +44,10 @@ function nameOf(ch: string): string {
  * printed as it was, and PyYAML (Ansible, Python programs) read from `hush decrypt`'s output as the
  * file's `db`; inside the `sops` block, go-yaml would read a key entry hush does not show.
  */
-const YAML_FOREIGN_LINE_BREAK = /\r(?!\n)|[\x85\u2028\u2029]/g;
+const YAML_FOREIGN_LINE_BREAK = /\r(?!\n)|[\x85\u2028\u2029]/;
 
 /** True when `text` holds a {@link YAML_FOREIGN_LINE_BREAK}: the span scanner leaves it to the general reader, which checks where. */
 export function hasYamlForeignLineBreak(text: string): boolean {
-  YAML_FOREIGN_LINE_BREAK.lastIndex = 0;
   return YAML_FOREIGN_LINE_BREAK.test(text);
 }
 
@@ -63,8 +62,8 @@ export function refuseYamlForeignLineBreak(text: string, valueSpans: ReadonlyArr
   if (!hasYamlForeignLineBreak(text)) return;
   const spans = [...valueSpans].sort((a, b) => a.start - b.start);
   let next = 0;
-  YAML_FOREIGN_LINE_BREAK.lastIndex = 0;
-  for (let found = YAML_FOREIGN_LINE_BREAK.exec(text); found !== null; found = YAML_FOREIGN_LINE_BREAK.exec(text)) {
+  const each = new RegExp(YAML_FOREIGN_LINE_BREAK.source, "g");
+  for (let found = each.exec(text); found !== null; found = each.exec(text)) {
     while (next < spans.length && spans[next]!.end <= found.index) next++;
     const span = spans[next];
     if (span !== undefined && span.start <= found.index) continue;
