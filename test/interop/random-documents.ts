@@ -113,7 +113,8 @@ export function yamlDoubleQuoted(s: string): string {
 
 const PLAIN_SAFE = /^[A-Za-z][A-Za-z0-9 _./@-]*[A-Za-z0-9]$/;
 const RESOLVES = /^(true|True|TRUE|false|False|FALSE|null|Null|NULL|y|Y|n|N)$/;
-const SINGLE_SAFE = /^[\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u;
+/** Single quotes have no escapes: U+2028 and U+2029 go in double quotes, where go-yaml reads them as hush does. */
+const SINGLE_SAFE = /^[\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u;
 
 /** How a YAML string is written: style 0 double quotes, 1 single quotes, 2 plain (when each can hold it). */
 function yamlString(s: string, style: number): string {

@@ -1,4 +1,5 @@
 import { HushError } from "../errors.ts";
+import { lineIndex } from "./lines.ts";
 
 /**
  * Line breaks that hush's and SOPS's line readers (dotenv, INI: lines end at LF) do not see, but
@@ -74,4 +75,26 @@ export function refuseYamlForeignLineBreak(text: string, valueSpans: ReadonlyArr
       { location: { line } },
     );
   }
+}
+
+/**
+ * Every {@link YAML_FOREIGN_LINE_BREAK} of a plaintext, as a problem SOPS's reading has with it
+ * (Store.sopsReadingProblems): one inside a value that gets encrypted goes away with it, and one
+ * outside values the reader refuses already, so what encryption refuses with these is a value
+ * left in clear: go-yaml folds the line break, and SOPS's MAC over that value is not hush's.
+ */
+export function yamlForeignLineBreakProblems(text: string): Array<{ offset: number; line: number; message: string }> {
+  if (!hasYamlForeignLineBreak(text)) return [];
+  const lineOf = lineIndex(text);
+  const each = new RegExp(YAML_FOREIGN_LINE_BREAK.source, "g");
+  const problems: Array<{ offset: number; line: number; message: string }> = [];
+  for (let found = each.exec(text); found !== null; found = each.exec(text)) {
+    const line = lineOf(found.index);
+    problems.push({
+      offset: found.index,
+      line,
+      message: `invalid YAML at line ${line}: a value left in clear holds ${nameOf(found[0])}, which go-yaml (SOPS) reads as a line break and hush does not; write it escaped in double quotes (\\r, \\N, \\L, \\P) or let the rule encrypt the value`,
+    });
+  }
+  return problems;
 }

@@ -1,7 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, type CST, type Node as YamlNode, type Scalar } from "yaml";
 import { HushError, printable } from "../errors.ts";
 import { formatKeyPath, type KeyPath, type PathSegment, type ScalarValue } from "../tree/values.ts";
-import { refuseYamlForeignLineBreak } from "./foreign-line-breaks.ts";
+import { refuseYamlForeignLineBreak, yamlForeignLineBreakProblems } from "./foreign-line-breaks.ts";
 import { lineIndex, lineStartIndex } from "./lines.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
@@ -379,7 +379,7 @@ export const yamlStore: Store = {
   format: "yaml",
   parse,
   expandAliases,
-  sopsReadingProblems: goYamlProblems,
+  sopsReadingProblems: (text) => [...goYamlProblems(text), ...yamlForeignLineBreakProblems(text)].sort((a, b) => a.offset - b.offset),
   renderEncrypted,
   renderPlaintext,
   confirmPlaintext,

@@ -134,6 +134,15 @@ describe("YAML line breaks that go-yaml and PyYAML read and hush's reader does n
     }
   });
 
+  it("refuses one in a value a rule leaves in clear: go-yaml folds it, and SOPS's MAC over the value would not be hush's", async () => {
+    const text = "db:\n    publicValue: 'XL\u2028 X'\n    password: x\n";
+    const err = await parseErrorOf(() => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource, rule: { kind: "unencrypted_regex", value: "^public" } }));
+    expect(err.message).toMatch(/line 2: a value left in clear holds U\+2028, which go-yaml \(SOPS\) reads as a line break/);
+    expect(err.line).toBe(2);
+    // Encrypted, the value's text goes away with it.
+    expect(await dec(await enc(text))).toBe('db:\n    publicValue: "XL\\L X"\n    password: x\n');
+  });
+
   it("keeps such a character inside a value, which the MAC covers: decryption writes it escaped unless it stood in a block", async () => {
     expect(await dec(await enc("a: x\u2028y\nb: 'p\rq'\n"))).toBe('a: "x\\Ly"\nb: "p\\rq"\n');
     const block = "a: |\n    x\u2028y\n";
