@@ -1,5 +1,6 @@
 import { HushError } from "../errors.ts";
 import { lineIndex } from "./lines.ts";
+import { spanCover, type OffsetSpan } from "./span-cover.ts";
 
 /**
  * Line breaks that hush's and SOPS's line readers (dotenv, INI: lines end at LF) do not see, but
@@ -52,26 +53,28 @@ export function hasYamlForeignLineBreak(text: string): boolean {
   return YAML_FOREIGN_LINE_BREAK.test(text);
 }
 
+/** Each {@link YAML_FOREIGN_LINE_BREAK} of `text`: its offset and the character. */
+function* yamlForeignLineBreaks(text: string): Generator<{ readonly offset: number; readonly ch: string }> {
+  if (!hasYamlForeignLineBreak(text)) return;
+  const each = new RegExp(YAML_FOREIGN_LINE_BREAK.source, "g");
+  for (let found = each.exec(text); found !== null; found = each.exec(text)) yield { offset: found.index, ch: found[0] };
+}
+
 /**
  * Throws YAML's parse error, naming the line, for a {@link YAML_FOREIGN_LINE_BREAK} outside the
- * scalar values `valueSpans` ([start, end) offsets): in a comment, a key, the structure or the
- * metadata. A value may hold one: an encrypted value is authenticated, a value in clear is in the
- * MAC, and decryption writes such a value in double quotes with escapes (`\L`) wherever it was
- * not a block scalar.
+ * scalar values `valueSpans`: in a comment, a key, the structure or the metadata. A value may
+ * hold one: an encrypted value is authenticated, a value in clear is in the MAC, and decryption
+ * writes such a value in double quotes with escapes (`\L`) wherever it was not a block scalar.
  */
-export function refuseYamlForeignLineBreak(text: string, valueSpans: ReadonlyArray<{ readonly start: number; readonly end: number }>, lineOf: (offset: number) => number): void {
-  if (!hasYamlForeignLineBreak(text)) return;
-  const spans = [...valueSpans].sort((a, b) => a.start - b.start);
-  let next = 0;
-  const each = new RegExp(YAML_FOREIGN_LINE_BREAK.source, "g");
-  for (let found = each.exec(text); found !== null; found = each.exec(text)) {
-    while (next < spans.length && spans[next]!.end <= found.index) next++;
-    const span = spans[next];
-    if (span !== undefined && span.start <= found.index) continue;
-    const line = lineOf(found.index);
+export function refuseYamlForeignLineBreak(text: string, valueSpans: readonly OffsetSpan[], lineOf: (offset: number) => number): void {
+  let inValue: ((offset: number) => boolean) | undefined;
+  for (const { offset, ch } of yamlForeignLineBreaks(text)) {
+    inValue ??= spanCover(valueSpans);
+    if (inValue(offset)) continue;
+    const line = lineOf(offset);
     throw new HushError(
       "PARSE_FAILED",
-      `invalid YAML at line ${line}: ${nameOf(found[0])} outside a value, which other readers (go-yaml in SOPS, PyYAML) take for a line break; remove it (in a value, write it escaped in double quotes: \\r, \\N, \\L, \\P)`,
+      `invalid YAML at line ${line}: ${nameOf(ch)} outside a value, which other readers (go-yaml in SOPS, PyYAML) take for a line break; remove it (in a value, write it escaped in double quotes: \\r, \\N, \\L, \\P)`,
       { location: { line } },
     );
   }
@@ -84,17 +87,14 @@ export function refuseYamlForeignLineBreak(text: string, valueSpans: ReadonlyArr
  * left in clear: go-yaml folds the line break, and SOPS's MAC over that value is not hush's.
  */
 export function yamlForeignLineBreakProblems(text: string): Array<{ offset: number; line: number; message: string }> {
-  if (!hasYamlForeignLineBreak(text)) return [];
-  const lineOf = lineIndex(text);
-  const each = new RegExp(YAML_FOREIGN_LINE_BREAK.source, "g");
-  const problems: Array<{ offset: number; line: number; message: string }> = [];
-  for (let found = each.exec(text); found !== null; found = each.exec(text)) {
-    const line = lineOf(found.index);
-    problems.push({
-      offset: found.index,
+  let lineOf: ((offset: number) => number) | undefined;
+  return [...yamlForeignLineBreaks(text)].map(({ offset, ch }) => {
+    lineOf ??= lineIndex(text);
+    const line = lineOf(offset);
+    return {
+      offset,
       line,
-      message: `invalid YAML at line ${line}: a value left in clear holds ${nameOf(found[0])}, which go-yaml (SOPS) reads as a line break and hush does not; write it escaped in double quotes (\\r, \\N, \\L, \\P) or let the rule encrypt the value`,
-    });
-  }
-  return problems;
+      message: `invalid YAML at line ${line}: a value left in clear holds ${nameOf(ch)}, which go-yaml (SOPS) reads as a line break and hush does not; write it escaped in double quotes (\\r, \\N, \\L, \\P) or let the rule encrypt the value`,
+    };
+  });
 }
