@@ -40,14 +40,16 @@ const REFUSALS: readonly RegExp[] = [
   /!!binary values are not supported/,
   /SOPS's YAML reader/,
   /tag on the value at line \d+: SOPS cannot read an encrypted value under it/,
+  /tag on a key at line \d+: SOPS and hush read every key as a string/,
+  /tag on the (mapping|list) at line \d+ makes YAML readers that honour tags read something other/,
 ];
 
 /**
  * Valid cases hush refuses with "would not read back": a block scalar with keep chomping (or
- * empty lines) at the very end of the text, or a `!!set` document, read otherwise once the
- * metadata block follows them. hush refuses rather than write a file it could not decrypt.
+ * empty lines) at the very end of the text, read otherwise once the metadata block follows it.
+ * hush refuses rather than write a file it could not decrypt.
  */
-const NOT_READ_BACK = new Set(["2XXW", "k/JEF9-00", "k/JEF9-01", "k/JEF9-02", "k/K858"]);
+const NOT_READ_BACK = new Set(["k/JEF9-00", "k/JEF9-01", "k/JEF9-02", "k/K858"]);
 
 /**
  * Cases where SOPS's answer passes through go-yaml's writer and reader (SOPS prints the decrypted

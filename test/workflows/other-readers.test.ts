@@ -95,3 +95,61 @@ describe("a line other readers of hush's output read as a variable, added in cle
     expect(readFileSync(file, "utf8")).toBe(plain);
   });
 });
+
+/**
+ * SOPS drops YAML tags when it reads a file, so its MAC covers values without them; hush keeps the
+ * ones written, and so writes them out again. A branch without the key could put `!!null` before
+ * a password's envelope (PyYAML and go-yaml then read null) or `!!str` before a port's (a string):
+ * hush refuses every tag before an envelope but the ones it writes itself, an application's own
+ * (`!secret`, `!Ref`) or `!!str` on a string.
+ */
+describe("a YAML tag added before an encrypted value, which changes what other readers of hush's output read", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  for (const [key, tag] of [["password", "!!null"], ["port", "!!str"], ["port", "!Ref"]] as const) {
+    it(`${tag} before ${key}: decrypt, exec-env and the keyless check refuse it (exit 25), naming the key and the line`, () => {
+      const file = encryptFile(k, `${key}${tag.replace(/!/g, "")}.yaml`, `password: ${SECRET}\nport: 5432\n`);
+      const encrypted = readFileSync(file, "utf8");
+      writeFileSync(file, encrypted.replace(new RegExp(`^${key}: `, "m"), `${key}: ${tag} `));
+      const line = key === "password" ? 1 : 2;
+      const reason = `the ${tag} tag on the encrypted value at ["${key}"] (line ${line}) is not one hush writes there, and it changes what other YAML readers read`;
+
+      const decrypt = k.hush(["decrypt", file]);
+      expect(decrypt.status, decrypt.stderr).toBe(25);
+      expect(decrypt.stdout).toBe("");
+      expect(decrypt.stderr).toContain(reason);
+      expect(decrypt.stderr).not.toContain(SECRET);
+
+      const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
+      expect(exec.status, exec.stderr).toBe(25);
+      expect(exec.stdout).toBe("");
+
+      const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+      expect(check.status, check.stdout + check.stderr).toBe(1);
+      expect(check.stdout + check.stderr).toContain(reason);
+    });
+  }
+
+  it("an application's tag on a secret string (Home Assistant's !secret, CloudFormation's !Sub) is kept and reads back byte for byte", () => {
+    const plain = `db_password: !secret ${SECRET}\nurl: !Sub "https://\${Host}/x"\nid: !!str 5\n`;
+    const file = encryptFile(k, "tagged.yaml", plain);
+    expect(readFileSync(file, "utf8")).toMatch(/^db_password: !secret ENC\[/m);
+    const decrypt = k.hush(["decrypt", file]);
+    expect(decrypt.status, decrypt.stderr).toBe(0);
+    expect(decrypt.stdout).toBe(plain);
+  });
+
+  it("refuses to encrypt a plaintext whose tag other readers read otherwise than hush, leaving the file as it was", () => {
+    const file = k.path("mistagged.yaml");
+    const plain = `password: ${SECRET}\nport: !!int "5432"\n`;
+    writeFileSync(file, plain);
+    const run = k.hush(["encrypt", "-i", "--age", k.recipient, file]);
+    expect(run.status, run.stderr).not.toBe(0);
+    expect(run.stderr).toContain('mistagged.yaml: the !!int tag on the value at ["port"] (line 2) makes YAML readers that honour tags read it otherwise than hush does (as a string): remove the tag');
+    expect(readFileSync(file, "utf8")).toBe(plain);
+  });
+});

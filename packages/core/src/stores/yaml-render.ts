@@ -31,6 +31,8 @@ export interface YamlStyle {
    * decodes an envelope under it to nothing, so such a value cannot be written encrypted.
    */
   readonly typeTag?: string;
+  /** A tag that makes the scalar a string (`!!str`, `!`, an application's own): plain stays plain. */
+  readonly stringTag?: true;
 }
 
 /** Room for a literal block in place of a plain scalar; see {@link plainBlockRoom}. */
@@ -96,7 +98,7 @@ export function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
       return renderBlockBody(text, st);
     default: {
       // YAML 1.1 words (y, no, on…) are strings to go-yaml v3: keep them plain as written.
-      if (isPlainSafe(text, { allowYaml11Words: true })) return text;
+      if (isPlainSafe(text, { allowYaml11Words: true, tagged: st.stringTag === true })) return text;
       const room = st.inFlow === true ? undefined : st.block;
       if (room !== undefined && text.includes("\n")) {
         const block = literalBlock(text, room.bodyIndent, room.parentIndent);

@@ -18,6 +18,7 @@ import { yamlLayout } from "./yaml-layout.ts";
 import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
 import { completePlaintext, isBlankOrComment, isDocumentEnd, plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
 import { goYamlProblems } from "./yaml-go-reading.ts";
+import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag } from "./yaml-tags.ts";
 
 /**
  * YAML, edited in place. The `yaml` package's composed documents give each scalar's exact source
@@ -63,7 +64,7 @@ const TYPE_TAGS: Record<string, string> = {
 function styleOf(text: string, node: Scalar, start: number, ls: number, parentCol: number, seqItem: boolean, inFlow: boolean): YamlStyle {
   const style = (node.type ?? "PLAIN") as Style;
   const typeTag = node.tag === undefined ? undefined : TYPE_TAGS[node.tag];
-  const tagged = typeTag === undefined ? {} : { typeTag };
+  const tagged = typeTag !== undefined ? { typeTag } : node.tag !== undefined && isStringTag(node.tag) ? { stringTag: true as const } : {};
   if (style === "BLOCK_LITERAL" || style === "BLOCK_FOLDED") {
     const body = text.slice(text.indexOf("\n", start) + 1, node.range![1]);
     const explicit = /^[|>][+-]?([1-9])|^[|>]([1-9])/.exec(text.slice(start, start + 3));
@@ -127,6 +128,7 @@ function parse(text: string): ParsedDocument {
       }
       if (isMap(node) || isSeq(node)) {
         const col = node.range ? node.range[0] - lineStart(node.range[0]) : 0;
+        refuseCollectionTag(node.tag, isMap(node) ? "map" : "seq", line(node.range?.[0] ?? 0));
         if (!aliased && node.range) {
           collections.push({ start: node.range[0], end: node.range[2], col, path, document: di });
           // A comment after a flow collection (`k: [1, 2] # c`) is go-yaml's line comment of the
@@ -149,6 +151,7 @@ function parse(text: string): ParsedDocument {
             const key = pair.key;
             const keyText = isScalar(key) ? String(key.value ?? "") : "";
             if (!isScalar(key)) throw new HushError("PARSE_FAILED", `complex mapping keys are not supported (line ${line((key as YamlNode | null)?.range?.[0] ?? 0)})`);
+            refuseKeyTag(key.tag, line(key.range?.[0] ?? 0));
             const keyType = nonStringKeyType(key);
             if (keyType !== undefined && unsupported === undefined && !aliased) {
               const at = line(key.range![0]);
@@ -180,6 +183,7 @@ function parse(text: string): ParsedDocument {
         let spanStart = start;
         if (st.style === "BLOCK_LITERAL" || st.style === "BLOCK_FOLDED") spanStart = text.indexOf("\n", start) + 1;
         let value = scalarValue(node, line(start));
+        refuseValueTag(node.tag, value, line(start), formatKeyPath(path));
         // go-yaml (SOPS) reads a block scalar that ends the file without a line break as having
         // none; the yaml package adds one. Follow SOPS, so MACs and values agree.
         if (spanStart !== start && value !== null && !st.bodyNewline && value.text.endsWith("\n")) value = { ...value, text: value.text.slice(0, -1) };
