@@ -192,3 +192,33 @@ describe("hush check --base: a branch that puts back an older version of an encr
     expect(readFileSync(file, "utf8")).toBe(git(sb, repo, ["show", `${leaked}:secrets/app.yaml`]).stdout);
   });
 });
+
+describe("hush check --base: a branch that relabels a value's type without the key", () => {
+  it("reports each value whose ciphertext is the one at the merge base under another type label, not a value set anew", () => {
+    const repo = setUpCoveredRepo(sb, "retype");
+    const file = join(repo, "secrets", "app.yaml");
+    expect(hush(sb, ["set", "secrets/app.yaml", '["auth_disabled"]', "false"], { cwd: repo }).status).toBe(0);
+    expect(hush(sb, ["set", "secrets/app.yaml", '["port"]', "5432"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "settings");
+
+    // A value set anew with another type is re-encrypted: not reported.
+    git(sb, repo, ["checkout", "-q", "-b", "honest"]);
+    expect(hush(sb, ["set", "secrets/app.yaml", '["port"]', '"5432"'], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "port as a string");
+    expect(problemsOf(checkJson(repo, ["--strict", "--base", "main"]).report, "secrets/app.yaml")).toEqual([]);
+
+    // The labels edited by hand: SOPS and hush both decrypt "False" (true to most languages) and "5432".
+    git(sb, repo, ["checkout", "-q", "main"]);
+    git(sb, repo, ["checkout", "-q", "-b", "relabel"]);
+    const encrypted = readFileSync(file, "utf8");
+    writeFileSync(file, encrypted.replace(/^(auth_disabled: ENC\[[^\n]*)type:bool\]/m, "$1type:str]").replace(/^(port: ENC\[[^\n]*)type:int\]/m, "$1type:str]"));
+    commitAll(sb, repo, "relabel");
+    expect(hush(sb, ["decrypt", "secrets/app.yaml"], { cwd: repo }).stdout).toBe('password: committed-secret-1\nauth_disabled: "False"\nport: "5432"\n');
+    expect(checkJson(repo, []).status).toBe(0);
+    const found = checkJson(repo, ["--base", "main"]);
+    expect(found.status).toBe(1);
+    expect(problemsOf(found.report, "secrets/app.yaml")).toEqual(['error retyped-value ["auth_disabled"]', 'error retyped-value ["port"]']);
+    const text = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(text.stdout).toMatch(/^secrets\/app\.yaml:2: error: the value at \["auth_disabled"\] \(line 2\) is labelled str but holds the ciphertext it had as bool at [0-9a-f]{10}: .* \[retyped-value\]$/m);
+  });
+});

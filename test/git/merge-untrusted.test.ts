@@ -437,3 +437,26 @@ describe("hush git resolve takes the file's lock, as hush edit does", () => {
     expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe(`db:\n  password: ${secrets[3]}\n`);
   });
 });
+
+describe("a branch that relabels a value's type without the key", () => {
+  it("does not merge: the driver leaves the file conflicted, naming the value, rather than re-encrypt the relabelled value", async () => {
+    const repo = createRepo(sb, "merge-relabel");
+    writeEncrypted(sb, repo, "app.enc.yaml", "password: base-41c2\nauth_disabled: false\n");
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    const file = join(repo, "app.enc.yaml");
+    // The MAC hashes "False" for the boolean and for the string alike: the file still opens.
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^(auth_disabled: ENC\[[^\n]*)type:bool\]/m, "$1type:str]"));
+    commitAll(sb, repo, "relabel");
+    expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe('password: base-41c2\nauth_disabled: "False"\n');
+    git(sb, repo, ["checkout", "-q", "main"]);
+    expect(hush(sb, ["set", "app.enc.yaml", '["password"]', '"ours-77d0"'], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "ours");
+
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status).not.toBe(0);
+    expect(merge.stderr + merge.stdout).toContain('their version changed the type label of ["auth_disabled"] without re-encrypting it');
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+  });
+});

@@ -84,6 +84,11 @@ export type CheckCode =
    * key a recipient removed since may hold.
    */
   | "rolled-back"
+  /**
+   * With `--base`: a value's type label changed over the ciphertext it had where the branch
+   * started (the MAC does not cover the label; see retyped-values.ts).
+   */
+  | "retyped-value"
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */
   | "nothing-encrypted"
   /** The file could not be read. */

@@ -1,16 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { encryptText, sniffFormats, type CreationRule, type KeySourceResolver } from "@hush/core";
-import { AgeKeySource, generateAgeKeyPair, parseAgeIdentities } from "@hush/key-source-age";
 import { checkFile, checkPassed, detectFormat, driverOverrideProblem, parseCheckAttr } from "@hush/git";
+import { generateAgeKeyPair } from "@hush/key-source-age";
+import { freshAgeKey } from "./age-keys.ts";
 
 let keys: KeySourceResolver;
 let recipient: string;
 
 beforeAll(async () => {
-  const pair = await generateAgeKeyPair();
-  recipient = pair.recipient;
-  const source = new AgeKeySource({ identities: parseAgeIdentities(pair.identity) });
-  keys = async (kind) => (kind === "age" ? source : undefined);
+  ({ recipient, keys } = await freshAgeKey());
 });
 
 const rule = (extra: Partial<CreationRule> = {}): CreationRule => ({ pathRegex: "\\.yaml$", keyGroups: [], shamirThreshold: 0, rule: undefined, macOnlyEncrypted: false, ...extra });

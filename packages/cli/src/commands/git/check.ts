@@ -6,7 +6,7 @@ import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type Check
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
-import type { BranchFile } from "./check-rollback.ts";
+import type { BranchFile } from "./check-since-start.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
 import { baseRules, coveringRuleMatcher, workTreeRules } from "./check-rules.ts";
 
@@ -168,18 +168,18 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
   return { listed, close: () => undefined };
 }
 
-/** Adds `rolled-back` findings (`hush check --base`): files put back to an older version. */
-async function addRollbackProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, files: readonly BranchFile[], strict: boolean): Promise<void> {
+/** Adds `rolled-back` and `retyped-value` findings (`hush check --base`): what the branch did since it started. */
+async function addSinceStartProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, files: readonly BranchFile[], strict: boolean): Promise<void> {
   if (files.length === 0) return;
-  const { rollbackProblems } = await import("./check-rollback.ts");
-  addFound(results, checkedAt, await rollbackProblems(io, base, files, strict));
+  const { sinceStartProblems } = await import("./check-since-start.ts");
+  addFound(results, checkedAt, await sinceStartProblems(io, base, files, strict));
 }
 
-/** Adds to each result the problem `found` holds for its file (by absolute path), if any. */
-function addFound(results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, found: ReadonlyMap<string, CheckProblem>): void {
+/** Adds to each result the problems `found` holds for its file (by absolute path), if any. */
+function addFound(results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, found: ReadonlyMap<string, CheckProblem | readonly CheckProblem[]>): void {
   results.forEach((r, i) => {
-    const problem = found.get(checkedAt.get(r) ?? "");
-    if (problem !== undefined) results[i] = { ...r, problems: [...r.problems, problem] };
+    const problems = found.get(checkedAt.get(r) ?? "");
+    if (problems !== undefined) results[i] = { ...r, problems: r.problems.concat(problems) };
   });
 }
 
@@ -265,7 +265,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       if (flags.base !== undefined && result.covered && result.encrypted && result.format !== undefined) branchFiles.push({ abs: c.abs, format: result.format, text: bytes.toString("utf8") });
     }
     await addDriverProblems(attributes, results, checkedAt, readStaged);
-    if (flags.base !== undefined) await addRollbackProblems(io, flags.base, results, checkedAt, branchFiles, flags.strict === true);
+    if (flags.base !== undefined) await addSinceStartProblems(io, flags.base, results, checkedAt, branchFiles, flags.strict === true);
   } finally {
     close();
   }

@@ -1,0 +1,44 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { decryptText, encryptText, type FileFormat, type KeySourceResolver } from "@hush/core";
+import { retypedValues } from "@hush/git";
+import { freshAgeKey } from "./age-keys.ts";
+
+let keys: KeySourceResolver;
+let recipient: string;
+
+beforeAll(async () => {
+  ({ recipient, keys } = await freshAgeKey());
+});
+
+const enc = (text: string, format: FileFormat): Promise<string> => encryptText(text, { format, keyGroups: [[{ kind: "age", recipient }]], keySources: keys });
+/** The envelope of the first value labelled `from`, relabelled `to`, as an edit without the key makes it. */
+const relabel = (text: string, from: string, to: string): string => text.replace(`type:${from}]`, `type:${to}]`);
+
+describe("retypedValues: a type label changed over the same ciphertext", () => {
+  it.each([
+    ["json", '{\n    "port": 5432,\n    "debug": false\n}\n', "int", '"port"'],
+    ["yaml", "port: 5432\nratio: 0.5\n", "float", '"ratio"'],
+  ] as const)("%s: found, and it decrypts without complaint, which is why it must be found", async (format, plain, from, key) => {
+    const earlier = await enc(plain, format);
+    const branch = relabel(earlier, from, "str");
+    expect(branch).not.toBe(earlier);
+    expect(await decryptText(branch, { format, keySources: keys })).not.toBe(plain);
+    const found = await retypedValues(format, branch, earlier, "abc1234");
+    expect(found.map((p) => [p.severity, p.code, p.keyPath])).toEqual([["error", "retyped-value", `[${key}]`]]);
+    expect(found[0]!.message).toContain(`is labelled str but holds the ciphertext it had as ${from} at abc1234`);
+  });
+
+  it("toml: found too, though hush's TOML plaintext is a value's spelling (quotes included), so the label changes nothing there", async () => {
+    const earlier = await enc("debug = false\nport = 5432\n", "toml");
+    const branch = relabel(earlier, "int", "str");
+    expect(await decryptText(branch, { format: "toml", keySources: keys })).toBe("debug = false\nport = 5432\n");
+    expect((await retypedValues("toml", branch, earlier, "r")).map((p) => p.keyPath)).toEqual(['["port"]']);
+  });
+
+  it("finds nothing for a value encrypted anew, an unchanged file, or a text that does not parse", async () => {
+    const earlier = await enc("port: 5432\n", "yaml");
+    expect(await retypedValues("yaml", earlier, earlier, "r")).toEqual([]);
+    expect(await retypedValues("yaml", await enc('port: "5432"\n', "yaml"), earlier, "r")).toEqual([]);
+    expect(await retypedValues("yaml", "port: [unclosed\n", earlier, "r")).toEqual([]);
+  });
+});
