@@ -131,6 +131,8 @@ describe("a YAML tag added before an encrypted value, which changes what other r
       const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
       expect(check.status, check.stdout + check.stderr).toBe(1);
       expect(check.stdout + check.stderr).toContain(reason);
+      // An editor cannot open it either: the way back is a trusted revision.
+      expect(check.stdout).toContain("(take the file from a revision you trust (git log -p shows who changed it), or remove the tag) [parse-failed]");
     });
   }
 

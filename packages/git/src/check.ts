@@ -350,7 +350,10 @@ async function parseProblem(format: FileFormat, text: string): Promise<CheckProb
   } catch (err) {
     if (isHushError(err)) {
       const line = err.location?.line;
-      return { severity: "error", code: "parse-failed", message: `cannot parse the file as ${formatName(format)}: ${err.message} (fix it with \`hush edit\`, or resolve it in git)`, ...(line === undefined ? {} : { line }) };
+      // Text around a value changed without the key reads, but not as what the MAC covers: the
+      // error says so, and how to get a trusted version back (an editor cannot open it either).
+      const what = err.code === "VALUE_TAMPERED" ? err.message : `cannot parse the file as ${formatName(format)}: ${err.message}`;
+      return { severity: "error", code: "parse-failed", message: `${what} (${err.hint ?? "fix it with `hush edit`, or resolve it in git"})`, ...(line === undefined ? {} : { line }) };
     }
   }
   return { severity: "error", code: "parse-failed", message: `cannot parse the file as ${formatName(format)}` };
