@@ -19,7 +19,8 @@ const yamlText = anyText.filter((s) => !/[\u0085\u2028\u2029]/.test(s));
 
 /** YAML scalars in canonical spellings of each style and type. */
 const yamlScalar = fc.oneof(
-  word.filter((w) => !/^(true|false|null|~)$/i.test(w) && !/: | #/.test(w)),
+  // Not YAML 1.1's boolean words either: decryption writes those quoted, as SOPS does.
+  word.filter((w) => !/^(true|false|null|~|yes|no|on|off|y|n)$/i.test(w) && !/: | #/.test(w)),
   yamlText.map((s) => JSON.stringify(s)),
   yamlText.filter((s) => !s.includes("\n")).map((s) => `'${s.replace(/'/g, "''")}'`),
   fc.integer({ min: -1e9, max: 1e9 }).map(String),

@@ -97,8 +97,9 @@ export function renderPlaintext(leaf: Leaf, value: ScalarValue): string {
     case "BLOCK_FOLDED":
       return renderBlockBody(text, st);
     default: {
-      // YAML 1.1 words (y, no, on…) are strings to go-yaml v3: keep them plain as written.
-      if (isPlainSafe(text, { allowYaml11Words: true, tagged: st.stringTag === true })) return text;
+      // A YAML 1.1 word (y, no, on…) is the string SOPS and hush read, but the boolean Helm,
+      // kubectl and PyYAML read: quoted, as SOPS writes it, every reader gets the string.
+      if (isPlainSafe(text, { tagged: st.stringTag === true })) return text;
       const room = st.inFlow === true ? undefined : st.block;
       if (room !== undefined && text.includes("\n")) {
         const block = literalBlock(text, room.bodyIndent, room.parentIndent);

@@ -102,13 +102,15 @@ export function resolvePlainScalar(source: string): ScalarValue | null | "uint64
 const YAML11_BOOLS = new Set(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF"]);
 
 /**
- * True when a string can be written as a plain scalar and still read back as the same string.
- * `tagged`: the scalar has a tag that makes it a string (`!!str`, an application's own), so only
- * its syntax matters, not how an untagged scalar would resolve.
+ * True when a string can be written as a plain scalar and still read back as the same string, by
+ * YAML 1.2 readers and by the YAML 1.1 readers that go-yaml writes for (Helm's and kubectl's
+ * go-yaml v2, PyYAML), which take `no` and `on` for booleans. `tagged`: the scalar has a tag that
+ * makes it a string (`!!str`, an application's own), so only its syntax matters, not how an
+ * untagged scalar would resolve.
  */
-export function isPlainSafe(s: string, options: { allowYaml11Words?: boolean; tagged?: boolean } = {}): boolean {
+export function isPlainSafe(s: string, options: { tagged?: boolean } = {}): boolean {
   if (s === "" || s !== s.trim()) return false;
-  if (options.allowYaml11Words !== true && YAML11_BOOLS.has(s)) return false;
+  if (options.tagged !== true && YAML11_BOOLS.has(s)) return false;
   if (/[\n\r\t\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/.test(s)) return false;
   if (/^[-?:,[\]{}#&*!|>'"%@`]/.test(s) && !/^[-?:][^\s,[\]{}]/.test(s)) return false;
   if (/^(---|\.\.\.)/.test(s)) return false;

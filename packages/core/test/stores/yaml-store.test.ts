@@ -156,3 +156,20 @@ describe("YAML: a sops block that is not the last key", () => {
     expect(await dec(inside)).toBe("a: 1\n# about z\n# more\nz: 2\n");
   });
 });
+
+describe("YAML 1.1's boolean words: strings to SOPS and hush, booleans to Helm, kubectl and PyYAML", () => {
+  it("decryption writes them quoted, as SOPS does, where the envelope was plain (SOPS writes every envelope plain)", async () => {
+    const words = ["no", "Yes", "ON", "off", "y", "N"];
+    const plain = words.map((w, i) => `k${i}: "${w}"\n`).join("");
+    // As SOPS writes it: the envelopes plain, whatever the value's quotes were.
+    const sopsShaped = (await enc(plain)).replace(/"(ENC\[[^"]*\])"/g, "$1");
+    expect(sopsShaped).toMatch(/^k0: ENC\[/m);
+    expect(await dec(sopsShaped)).toBe(plain);
+    // Written plain in the plaintext, they are strings all the same: they come back quoted.
+    expect(await dec(await enc("enabled: no\nmode: on\n"))).toBe('enabled: "no"\nmode: "on"\n');
+  });
+
+  it("a tag that makes them strings for every reader keeps them plain", async () => {
+    expect(await dec(await enc("enabled: !!str no\nmode: !env on\n"))).toBe("enabled: !!str no\nmode: !env on\n");
+  });
+});
