@@ -155,3 +155,21 @@ describe("a YAML tag added before an encrypted value, which changes what other r
     expect(readFileSync(file, "utf8")).toBe(plain);
   });
 });
+
+describe("YAML 1.1's boolean words, strings to SOPS and hush and booleans to Helm, kubectl and PyYAML", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("encrypting says which encrypted values are written plain as one, by line and key path; decrypting writes them quoted, as SOPS does", () => {
+    const file = k.path("values.yaml");
+    writeFileSync(file, 'enabled: no\nquoted: "no"\nmode_unencrypted: on\n');
+    const run = k.hush(["encrypt", "-i", "--age", k.recipient, file]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toBe(`hush: warning: ${file}:1: the value at ["enabled"] is a plain yes/no/on/off/y/n word, a string to SOPS and hush but a boolean to Helm, kubectl and PyYAML; decrypting writes it quoted, as SOPS does (write true or false for a boolean)\n`);
+    const decrypt = k.hush(["decrypt", file]);
+    expect(decrypt.stdout).toBe('enabled: "no"\nquoted: "no"\nmode_unencrypted: on\n');
+  });
+});

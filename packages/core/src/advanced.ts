@@ -53,6 +53,7 @@ export {
   type StoreRegistration,
 } from "./stores/registry.ts";
 export { scanYaml } from "./stores/yaml-scan.ts";
+export { yamlBooleanWordValues, type BooleanWordValue } from "./stores/yaml-boolean-words.ts";
 export { scanJson } from "./stores/json-scan.ts";
 export { readForDecrypt, readTree, streamForDecrypt, treeScanner, type DecryptReader } from "./stores/decrypt-reader.ts";
 export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";

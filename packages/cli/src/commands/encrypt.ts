@@ -1,5 +1,5 @@
 import type { CreationSettings } from "@hush/core";
-import { configIndent, encryptText, HushError, isHushError } from "@hush/core";
+import { configIndent, encryptText, HushError, isHushError, printable, yamlBooleanWordValues } from "@hush/core";
 import { creationSettingsFor, loadConfig } from "../config.ts";
 import { exitCodeFor } from "../exit-codes.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
@@ -47,6 +47,7 @@ export async function runEncrypt(io: CliIo, named: string | undefined, flags: En
       requireEncryptedValue: flags.allowNoValues !== true,
     });
     await emitResult(io, flags, file, encodeOutput(out, outFormat), { plaintext: false });
+    if (outFormat === "yaml") await warnOfBooleanWords(io, label, text, out);
   } catch (err) {
     const from = ruleFromFlags(flags) !== undefined ? "the command line" : loaded === undefined ? "the default rule" : `the creation rule in ${loaded.path}`;
     if (isHushError(err, "NOTHING_ENCRYPTED")) {
@@ -62,4 +63,15 @@ export async function runEncrypt(io: CliIo, named: string | undefined, flags: En
     throw err instanceof HushError ? err.withFile(label) : err;
   }
   return 0;
+}
+
+/**
+ * Says which encrypted values were written plain as YAML 1.1 boolean words (`enabled: no`): Helm,
+ * kubectl and PyYAML read those as booleans, SOPS and hush as strings, and decryption writes them
+ * quoted, as SOPS does. Names lines and key paths only: the words are values.
+ */
+async function warnOfBooleanWords(io: CliIo, label: string, plaintext: string, encrypted: string): Promise<void> {
+  for (const { line, keyPath } of await yamlBooleanWordValues(plaintext, encrypted)) {
+    io.stderr.write(`hush: warning: ${printable(label)}:${line}: the value at ${keyPath} is a plain yes/no/on/off/y/n word, a string to SOPS and hush but a boolean to Helm, kubectl and PyYAML; decrypting writes it quoted, as SOPS does (write true or false for a boolean)\n`);
+  }
 }

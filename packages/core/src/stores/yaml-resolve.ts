@@ -99,7 +99,12 @@ export function resolvePlainScalar(source: string): ScalarValue | null | "uint64
 }
 
 /** YAML 1.1 words that go-yaml quotes when writing strings (they were booleans in 1.1). */
-const YAML11_BOOLS = new Set(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF"]);
+const YAML11_BOOLS: ReadonlySet<string> = new Set(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF"]);
+
+/** Whether a plain scalar `s` is a string to YAML 1.2 readers (SOPS, hush) and a boolean to YAML 1.1 ones. */
+export function isYaml11BooleanWord(s: string): boolean {
+  return YAML11_BOOLS.has(s);
+}
 
 /**
  * True when a string can be written as a plain scalar and still read back as the same string, by
