@@ -77,7 +77,8 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
   const short = start.slice(0, 10);
   for (const { file } of wanted) {
     const earlier = before.get(file.abs);
-    if (earlier === undefined) continue;
+    // A file the branch did not change has nothing to report, and most of a branch's files are.
+    if (earlier === undefined || earlier === file.text) continue;
     const problems = await retypedValues(file.format, file.text, earlier, short);
     const rolledBack = await rollback(file, earlier, short, strict);
     if (rolledBack !== undefined) problems.push(rolledBack);
