@@ -94,7 +94,8 @@ const soup = fc.tuple(fc.array(line, { minLength: 1, maxLength: 12 }), fc.boolea
 
 /** Well-formed block documents in the shapes hush and SOPS write, with random scalar styles. */
 const scalar = fc.oneof(
-  fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._/@-]{0,12}[A-Za-z0-9]$/).filter((w) => !/: | #/.test(w)),
+  // Not YAML 1.1's boolean words: decryption writes those quoted, as SOPS does.
+  fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._/@-]{0,12}[A-Za-z0-9]$/).filter((w) => !/: | #/.test(w) && !/^(yes|no|on|off|y|n)$/i.test(w)),
   // Double-quoted as go-yaml writes it, which decryption writes back (JSON leaves YAML's breaks and C1 controls raw).
   fc.string({ unit: "grapheme", maxLength: 12 }).map((s) => JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => ({ "\u0085": "\\N", "\u2028": "\\L", "\u2029": "\\P" })[c] ?? `\\x${c.charCodeAt(0).toString(16).toUpperCase()}`)),
   fc.stringMatching(/^[a-z ]{0,8}$/).map((s) => `'${s}'`),
