@@ -1,11 +1,14 @@
 import type { Node } from "jsonc-parser";
+import { appendAll } from "../arrays.ts";
 import { HushError, printable } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "../tree/values.ts";
+import { refuseFoldedKeyShadow, type MapMember } from "./folded-keys.ts";
 
 /**
  * Refuses a key that occurs twice in one object, at any depth (the sops section too), as every
  * other store does: readers disagree on which of the two counts, so a value appended after an
- * encrypted one could be read in its place while the MAC still verifies. Iterative: the depth is
+ * encrypted one could be read in its place while the MAC still verifies. So are two keys Go's
+ * readers take for one where one holds an empty value (folded-keys.ts). Iterative: the depth is
  * the file's.
  */
 export function assertUniqueKeys(root: Node, line: (offset: number) => number, rootPath: KeyPath = []): void {
@@ -18,6 +21,7 @@ export function assertUniqueKeys(root: Node, line: (offset: number) => number, r
     }
     if (node.type !== "object") continue;
     const firstAt = new Map<string, number>();
+    const members: MapMember[] = [];
     for (const prop of node.children ?? []) {
       const [k, v] = prop.children as [Node, Node];
       const key = k.value as string;
@@ -30,7 +34,20 @@ export function assertUniqueKeys(root: Node, line: (offset: number) => number, r
         });
       }
       firstAt.set(key, k.offset);
+      members.push({ key, line: line(k.offset), empty: () => addsNothingToMac(v) });
       if (v.type === "object" || v.type === "array") stack.push({ node: v, path: [...path, key] });
     }
+    refuseFoldedKeyShadow("JSON", path, members);
   }
+}
+
+/** True when `node` holds no value the MAC covers: null, "", or objects and arrays of only these. */
+function addsNothingToMac(node: Node): boolean {
+  const stack: Node[] = [node];
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+    if (n.type === "object") for (const prop of n.children ?? []) stack.push((prop.children as [Node, Node])[1]);
+    else if (n.type === "array") appendAll(stack, n.children ?? []);
+    else if (!(n.type === "null" || (n.type === "string" && n.value === ""))) return false;
+  }
+  return true;
 }
