@@ -182,14 +182,14 @@ describe("YAML 1.1's boolean words, strings to SOPS and hush and booleans to Hel
  * and a Go program reading `hush decrypt`'s output would take the empty value for the secret while
  * hush, Node and Python read two keys.
  */
-describe("a key Go's readers take for another, added with an empty value to an encrypted JSON or TOML file", () => {
+describe("a key Go's readers take for another, added with an empty value to an encrypted JSON, TOML or INI file", () => {
   let k: KeyedDir;
   beforeAll(() => {
     k = keyedDir();
   });
   afterAll(() => k.cleanup());
 
-  const FOLDED = /differ only in case: Go's readers .* take them for one key/;
+  const FOLDED = /differ only in case: (Go's readers|Python's configparser) .* take them for one key/;
   const cases: Array<{ name: string; plain: string; added: string; before: RegExp }> = [
     { name: "empty.json", plain: `{\n    "password": "${SECRET}",\n    "port": 5432\n}\n`, added: `    "PASSWORD": "",`, before: /^ {4}"sops": \{/m },
     { name: "null.json", plain: `{\n    "db": {\n        "password": "${SECRET}"\n    }\n}\n`, added: `    "DB": {"Password": null},`, before: /^ {4}"sops": \{/m },
@@ -197,6 +197,8 @@ describe("a key Go's readers take for another, added with an empty value to an e
     { name: "kelvin.json", plain: `{\n    "token": "${SECRET}"\n}\n`, added: `    "to\u212Aen": "",`, before: /^ {4}"sops": \{/m },
     { name: "empty.toml", plain: `password = "${SECRET}"\nport = 5432\n`, added: `PASSWORD = ''`, before: /^\[sops\]/m },
     { name: "table.toml", plain: `[db]\npassword = "${SECRET}"\n`, added: `[DB]\npassword = ""`, before: /^\[sops\]/m },
+    // Python's configparser lower-cases keys; with strict=False (and go-ini's Insensitive mode) the last wins.
+    { name: "empty.ini", plain: `[db]\npassword = ${SECRET}\n`, added: `PASSWORD =`, before: /^\[sops\]/m },
   ];
 
   for (const c of cases) {

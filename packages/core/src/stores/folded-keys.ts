@@ -8,10 +8,12 @@ import { formatKeyPath, type KeyPath } from "../tree/values.ts";
  * two keys. An empty string, a null, or an empty table or list adds nothing to the MAC and carries
  * no key path, so a branch without the key could add `"PASSWORD": ""` after an encrypted
  * `"password"` (or `[DB]` with an empty password after `[db]`), and a Go program reading
- * `hush decrypt`'s output would take the empty value for the secret. The JSON and TOML readers
- * therefore refuse two keys of one map that fold alike where one of them holds such a value, in
- * plaintext and encrypted files alike; two that both hold values stay allowed (they are in the
- * MAC, and an encrypted one bound to its own key path).
+ * `hush decrypt`'s output would take the empty value for the secret. INI keys are the same for
+ * Python's configparser, which lower-cases them (the last wins with strict=False), and go-ini's
+ * Insensitive mode. The JSON, TOML and INI readers therefore refuse two keys of one map that fold
+ * alike where one of them holds such a value, in plaintext and encrypted files alike; two that
+ * both hold values stay allowed (they are in the MAC, and an encrypted one bound to its own key
+ * path).
  */
 
 /** A member of one map, as the check needs it. */
@@ -47,12 +49,19 @@ function single(s: string): boolean {
   return s.length === 1 || (s.length === 2 && s.codePointAt(0)! > 0xffff);
 }
 
+/** The readers that take keys differing in case for one, as the error names them, by format. */
+const READERS = {
+  JSON: "Go's readers (encoding/json, viper)",
+  TOML: "Go's readers (BurntSushi/toml, go-toml, viper)",
+  INI: "Python's configparser (strict=False), go-ini (Insensitive) and viper",
+} as const;
+
 /**
  * Throws `format`'s parse error when two of `members`, the keys of the map at `path`, fold alike
  * ({@link goFoldKey}) and one of them holds an empty value; the error names both key paths and
  * the empty one's line, never a value.
  */
-export function refuseFoldedKeyShadow(format: string, path: KeyPath, members: Iterable<MapMember>): void {
+export function refuseFoldedKeyShadow(format: keyof typeof READERS, path: KeyPath, members: Iterable<MapMember>): void {
   const byFold = new Map<string, MapMember[]>();
   for (const member of members) {
     const fold = goFoldKey(member.key);
@@ -69,12 +78,12 @@ export function refuseFoldedKeyShadow(format: string, path: KeyPath, members: It
   }
 }
 
-function foldedKeyError(format: string, path: KeyPath, first: MapMember, second: MapMember, empty: MapMember): HushError {
+function foldedKeyError(format: keyof typeof READERS, path: KeyPath, first: MapMember, second: MapMember, empty: MapMember): HushError {
   const name = (m: MapMember): string => printable(formatKeyPath([...path, m.key]));
   const keyPath = name(empty);
   return new HushError(
     "PARSE_FAILED",
-    `invalid ${format}: the keys ${name(first)} (line ${first.line}) and ${name(second)} differ only in case: Go's readers (encoding/json, BurntSushi/toml, go-toml, viper) take them for one key, where the empty value can stand in for the other's; remove it or rename a key, at line ${empty.line}`,
+    `invalid ${format}: the keys ${name(first)} (line ${first.line}) and ${name(second)} differ only in case: ${READERS[format]} take them for one key, where the empty value can stand in for the other's; remove it or rename a key, at line ${empty.line}`,
     { location: { keyPath, line: empty.line } },
   );
 }

@@ -4,6 +4,7 @@ import type { ScalarValue } from "../tree/values.ts";
 import { unflattenUntrusted } from "./dotenv-store.ts";
 import { lineIndex } from "./lines.ts";
 import { SectionOrder } from "./ini-order.ts";
+import { refuseFoldedKeyShadow } from "./folded-keys.ts";
 import { refuseForeignLineBreak } from "./foreign-line-breaks.ts";
 import { goTrim, hasSurroundedQuote, isSpace } from "./ini-text.ts";
 import { separatorStart } from "./metadata-separator.ts";
@@ -282,6 +283,7 @@ export function parseIni(text: string): ParsedIni {
     if (inline !== undefined && (style === "`" || style === '"""')) inline.style = { closes: style, value: { path: valueLeaf.path, line } };
     order.key(current.name, valueLeaf, inline === undefined ? keyComments : [...keyComments, inline]);
   }
+  refuseFoldedIniKeys(keysOf, leaves);
   const lastData = current.name === METADATA_SECTION && sops !== undefined ? (sections[sections.length - 2]?.name ?? DEFAULT_SECTION) : current.name;
   order.trailing(lastData, resolvePending(lastData));
 
@@ -306,3 +308,25 @@ export function parseIni(text: string): ParsedIni {
   return { doc: { leaves: out, metadata, metadataSpans, documentCount: 1 }, sections, leaves };
 }
 
+
+/**
+ * Refuses two keys of one section that configparser and go-ini's Insensitive mode take for one
+ * where one is empty (folded-keys.ts); `keysOf` gives each section's keys and lines, `leaves` the
+ * values. The metadata section is for hush alone.
+ */
+function refuseFoldedIniKeys(keysOf: ReadonlyMap<string, ReadonlyMap<string, number>>, leaves: readonly MutableLeaf[]): void {
+  let emptyValues: Set<string> | undefined;
+  const id = (section: string, key: string): string => `${section}\u0000${key}`;
+  for (const [section, keys] of keysOf) {
+    if (section === METADATA_SECTION || keys.size < 2) continue;
+    const members = [...keys].map(([key, line]) => ({
+      key,
+      line,
+      empty: () => {
+        emptyValues ??= new Set(leaves.filter((l) => l.kind === "scalar" && l.value.text === "").map((l) => id(l.path[0]!, l.path[1]!)));
+        return emptyValues.has(id(section, key));
+      },
+    }));
+    refuseFoldedKeyShadow("INI", [section], members);
+  }
+}

@@ -171,6 +171,9 @@ describe("INI: bad input", () => {
     [`[a]\nk = """${secret}""" trailing\n`, 2, /unexpected text after the closing quote/],
     [`[a]\nk = 1\n[sops]\ntoken = ${secret}\n`, 3, /section \[sops\] is reserved/],
     [`[a]\n = ${secret}\n`, 2, /empty key name/],
+    // Keys configparser (strict=False), go-ini (Insensitive) and viper take for one, where one is empty (outside the MAC).
+    [`[db]\npassword = ${secret}\nport = 1\nPASSWORD =\n`, 4, /the keys \["db"\]\["password"\] \(line 2\) and \["db"\]\["PASSWORD"\] differ only in case: Python's configparser .* take them for one key/],
+    [`[db]\nPassword = ""\n[x]\n[db]\npassword = ${secret}\n`, 2, /the keys \["db"\]\["Password"\] \(line 2\) and \["db"\]\["password"\] differ only in case/],
     // Line breaks that hush and go-ini read inside a line and other readers (configparser) do not.
     [`[a]\nk = 1\n; note\r[b]\rtoken = ${secret}\n`, 3, /the comment holds a carriage return \(CR\), which other readers take for a line break/],
     [`[a] ; x\u2028token: ${secret}\n`, 1, /the section header holds U\+2028/],
