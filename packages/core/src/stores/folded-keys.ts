@@ -25,8 +25,6 @@ export interface MapMember {
   readonly empty: () => boolean;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
-
 /**
  * `key` case-folded so that two keys Go's readers match to one field fold alike: each character
  * to the lower case of its upper case, where both are one character (so `ſ` and the Kelvin sign
@@ -34,7 +32,15 @@ const ASCII = /^[\x00-\x7f]*$/;
  * and `i`), never the reverse.
  */
 export function goFoldKey(key: string): string {
-  if (ASCII.test(key)) return key.toLowerCase();
+  // Most keys are lower-case ASCII, their own fold: no copy for them (the decrypt scanner folds every key).
+  let ascii = true;
+  let upper = false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c > 0x7f) ascii = false;
+    else if (c >= 0x41 && c <= 0x5a) upper = true;
+  }
+  if (ascii) return upper ? key.toLowerCase() : key;
   let out = "";
   for (const ch of key) {
     const upper = ch.toUpperCase();

@@ -2,7 +2,7 @@ import type { Node } from "jsonc-parser";
 import { appendAll } from "../arrays.ts";
 import { HushError, printable } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "../tree/values.ts";
-import { refuseFoldedKeyShadow, type MapMember } from "./folded-keys.ts";
+import { goFoldKey, refuseFoldedKeyShadow, type MapMember } from "./folded-keys.ts";
 
 /**
  * Refuses a key that occurs twice in one object, at any depth (the sops section too), as every
@@ -21,7 +21,8 @@ export function assertUniqueKeys(root: Node, line: (offset: number) => number, r
     }
     if (node.type !== "object") continue;
     const firstAt = new Map<string, number>();
-    const members: MapMember[] = [];
+    const folds = new Set<string>();
+    let folded = false;
     for (const prop of node.children ?? []) {
       const [k, v] = prop.children as [Node, Node];
       const key = k.value as string;
@@ -34,11 +35,21 @@ export function assertUniqueKeys(root: Node, line: (offset: number) => number, r
         });
       }
       firstAt.set(key, k.offset);
-      members.push({ key, line: line(k.offset), empty: () => addsNothingToMac(v) });
+      const fold = goFoldKey(key);
+      folded ||= folds.has(fold);
+      folds.add(fold);
       if (v.type === "object" || v.type === "array") stack.push({ node: v, path: [...path, key] });
     }
-    refuseFoldedKeyShadow("JSON", path, members);
+    if (folded) refuseFoldedKeyShadow("JSON", path, membersOf(node, line));
   }
+}
+
+/** The members of an object, as refuseFoldedKeyShadow takes them (asked only when two keys fold alike). */
+function membersOf(object: Node, line: (offset: number) => number): MapMember[] {
+  return (object.children ?? []).map((prop) => {
+    const [k, v] = prop.children as [Node, Node];
+    return { key: k.value as string, line: line(k.offset), empty: () => addsNothingToMac(v) };
+  });
 }
 
 /** True when `node` holds no value the MAC covers: null, "", or objects and arrays of only these. */
