@@ -225,6 +225,12 @@ describe("a key Go's readers take for another, added with an empty value to an e
       const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
       expect(check.status, check.stdout + check.stderr).toBe(1);
       expect(check.stdout + check.stderr).toMatch(FOLDED);
+
+      // The review shows the file's text under the reason, not a plain file of ciphertext.
+      const review = k.hush(["git", "textconv", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+      expect(review.status, review.stderr).toBe(0);
+      expect(review.stdout.split("\n")[0]).toMatch(/^# hush: WARNING: this file does not parse as (JSON|TOML|INI): .*differ only in case/);
+      expect(review.stdout).toContain(c.added);
     });
   }
 
