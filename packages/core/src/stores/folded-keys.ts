@@ -64,10 +64,11 @@ const READERS = {
 
 /**
  * Throws `format`'s parse error when two of `members`, the keys of the map at `path`, fold alike
- * ({@link goFoldKey}) and one of them holds an empty value; the error names both key paths and
- * the empty one's line, never a value.
+ * ({@link goFoldKey}) and one of them holds an empty value; the error names both key paths,
+ * `readers` (those that take them for one; by default the format's) and the empty one's line,
+ * never a value.
  */
-export function refuseFoldedKeyShadow(format: keyof typeof READERS, path: KeyPath, members: Iterable<MapMember>): void {
+export function refuseFoldedKeyShadow(format: keyof typeof READERS, path: KeyPath, members: Iterable<MapMember>, readers: string = READERS[format]): void {
   const byFold = new Map<string, MapMember[]>();
   for (const member of members) {
     const fold = goFoldKey(member.key);
@@ -78,18 +79,18 @@ export function refuseFoldedKeyShadow(format: keyof typeof READERS, path: KeyPat
     }
     for (const other of group) {
       const empty = member.empty() ? member : other.empty() ? other : undefined;
-      if (empty !== undefined) throw foldedKeyError(format, path, other, member, empty);
+      if (empty !== undefined) throw foldedKeyError(format, readers, path, other, member, empty);
     }
     group.push(member);
   }
 }
 
-function foldedKeyError(format: keyof typeof READERS, path: KeyPath, first: MapMember, second: MapMember, empty: MapMember): HushError {
+function foldedKeyError(format: keyof typeof READERS, readers: string, path: KeyPath, first: MapMember, second: MapMember, empty: MapMember): HushError {
   const name = (m: MapMember): string => printable(formatKeyPath([...path, m.key]));
   const keyPath = name(empty);
   return new HushError(
     "PARSE_FAILED",
-    `invalid ${format}: the keys ${name(first)} (line ${first.line}) and ${name(second)} differ only in case: ${READERS[format]} take them for one key, where the empty value can stand in for the other's; remove it or rename a key, at line ${empty.line}`,
+    `invalid ${format}: the keys ${name(first)} (line ${first.line}) and ${name(second)} differ only in case: ${readers} take them for one key, where the empty value can stand in for the other's; remove it or rename a key, at line ${empty.line}`,
     { location: { keyPath, line: empty.line } },
   );
 }
