@@ -5,7 +5,8 @@
  * - `n_` (JSON must refuse it): hush refuses it and writes nothing;
  * - `y_` (JSON must read it): hush refuses it for a reason listed in REFUSALS, or writes it;
  * - `i_` (the implementation decides): hush refuses it (it names the reason: not UTF-8, a byte
- *   order mark, a number beyond float64, nesting beyond 200), or writes it;
+ *   order mark, a number beyond float64, nesting beyond 200, a lone surrogate, which SOPS reads
+ *   as U+FFFD), or writes it;
  * - what hush writes, SOPS opens (MAC verified) and reads the values hush reads (numbers as
  *   float64, as SOPS 3.9.2's encoding/json reads them).
  */
@@ -39,12 +40,6 @@ const REFUSALS: readonly RegExp[] = [
   /nesting deeper than 200 levels/,
 ];
 
-/**
- * A lone surrogate escape in a key (`{"\uDFAA": 0}`): Go reads the key as U+FFFD, hush keeps its
- * spelling. Both authenticate the value under the same key path (its UTF-8 bytes are U+FFFD's).
- */
-const LONE_SURROGATE_KEY = new Set(["i_object_key_lone_2nd_surrogate.json"]);
-
 const sandbox = useSuiteSandbox("hush-json-suite-");
 
 async function runCase(name: string, input: Buffer, mustRefuse: boolean, mayRefuse: boolean): Promise<string | undefined> {
@@ -61,7 +56,6 @@ async function runCase(name: string, input: Buffer, mustRefuse: boolean, mayRefu
   if (mustRefuse) return `${name}: JSON refuses it, hush encrypted it`;
   const decrypted = await runCliInProcess(["decrypt", "--input-type", "json", out], { env, cwd: dir });
   if (decrypted.status !== 0) return `${name}: hush cannot decrypt what it wrote: ${decrypted.stderr.trim()}`;
-  if (LONE_SURROGATE_KEY.has(name.replace(/^k\//, ""))) return undefined;
   const sops = await sopsDecrypt({ text: readFileSync(out), format: "json", env });
   if (!sops.ok) return `${name}: SOPS refused the file hush wrote: ${sops.error}`;
   const mine = canonicalJson(decrypted.stdout, true);
@@ -86,6 +80,6 @@ describe("JSONTestSuite: hush refuses what JSON refuses, and SOPS reads what hus
     }
     expect(problems).toEqual([]);
     // The suite must still reach SOPS: most cases are written as values.
-    expect(written).toBeGreaterThan(100);
+    expect(written).toBeGreaterThan(90);
   }, 600_000);
 });

@@ -173,3 +173,79 @@ describe("YAML 1.1's boolean words, strings to SOPS and hush and booleans to Hel
     expect(decrypt.stdout).toBe('enabled: "no"\nquoted: "no"\nmode_unencrypted: on\n');
   });
 });
+
+/**
+ * Go's readers match a key to a struct field ignoring case (encoding/json, BurntSushi/toml and
+ * go-toml by default; viper lower-cases every key), and the last of two such keys wins. An empty
+ * value, a null, or an empty table adds nothing to the MAC, so a branch without the key could add
+ * `"PASSWORD": ""` after an encrypted `"password"`, or `[DB]` with an empty password after `[db]`,
+ * and a Go program reading `hush decrypt`'s output would take the empty value for the secret while
+ * hush, Node and Python read two keys.
+ */
+describe("a key Go's readers take for another, added with an empty value to an encrypted JSON, TOML or INI file", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  const FOLDED = /differ only in case: (Go's readers|Python's configparser) .* take them for one key/;
+  const cases: Array<{ name: string; plain: string; added: string; before: RegExp }> = [
+    { name: "empty.json", plain: `{\n    "password": "${SECRET}",\n    "port": 5432\n}\n`, added: `    "PASSWORD": "",`, before: /^ {4}"sops": \{/m },
+    { name: "null.json", plain: `{\n    "db": {\n        "password": "${SECRET}"\n    }\n}\n`, added: `    "DB": {"Password": null},`, before: /^ {4}"sops": \{/m },
+    // Go folds the Kelvin sign (U+212A) to k, as bytes.EqualFold does.
+    { name: "kelvin.json", plain: `{\n    "token": "${SECRET}"\n}\n`, added: `    "to\u212Aen": "",`, before: /^ {4}"sops": \{/m },
+    { name: "empty.toml", plain: `password = "${SECRET}"\nport = 5432\n`, added: `PASSWORD = ''`, before: /^\[sops\]/m },
+    { name: "table.toml", plain: `[db]\npassword = "${SECRET}"\n`, added: `[DB]\npassword = ""`, before: /^\[sops\]/m },
+    // Python's configparser lower-cases keys; with strict=False (and go-ini's Insensitive mode) the last wins.
+    { name: "empty.ini", plain: `[db]\npassword = ${SECRET}\n`, added: `PASSWORD =`, before: /^\[sops\]/m },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: decrypt, exec-env and the keyless check refuse it, naming the file, both keys and the line`, () => {
+      const file = encryptFile(k, c.name, c.plain);
+      const encrypted = readFileSync(file, "utf8");
+      const branch = encrypted.replace(c.before, (m) => `${c.added}\n${m}`);
+      expect(branch).not.toBe(encrypted);
+      writeFileSync(file, branch);
+      const line = branch.slice(0, branch.indexOf(c.added)).split("\n").length;
+
+      const decrypt = k.hush(["decrypt", file]);
+      expect(decrypt.status, decrypt.stderr).toBe(2);
+      expect(decrypt.stdout).toBe("");
+      expect(decrypt.stderr).toContain(c.name);
+      expect(decrypt.stderr).toContain(`line ${line}`);
+      expect(decrypt.stderr).toMatch(FOLDED);
+      expect(decrypt.stderr).not.toContain(SECRET);
+
+      const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
+      expect(exec.status, exec.stderr).not.toBe(0);
+      expect(exec.stdout).toBe("");
+
+      const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+      expect(check.status, check.stdout + check.stderr).toBe(1);
+      expect(check.stdout + check.stderr).toMatch(FOLDED);
+
+      // The review shows the file's text under the reason, not a plain file of ciphertext.
+      const review = k.hush(["git", "textconv", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+      expect(review.status, review.stderr).toBe(0);
+      expect(review.stdout.split("\n")[0]).toMatch(/^# hush: WARNING: this file does not parse as (JSON|TOML|INI): .*differ only in case/);
+      expect(review.stdout).toContain(c.added);
+    });
+  }
+
+  it("refuses to encrypt such a plaintext, leaving it as it was; keys that differ in case and both hold values stay fine", () => {
+    const file = k.path("plain.json");
+    const plain = `{\n    "url": "${SECRET}",\n    "URL": ""\n}\n`;
+    writeFileSync(file, plain);
+    const run = k.hush(["encrypt", "-i", "--age", k.recipient, file]);
+    expect(run.status, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/plain\.json.*the keys \["url"\] \(line 2\) and \["URL"\] differ only in case.*line 3/);
+    expect(readFileSync(file, "utf8")).toBe(plain);
+
+    const both = `{\n    "url": "${SECRET}",\n    "URL": "b"\n}\n`;
+    expect(k.hush(["decrypt", encryptFile(k, "both.json", both)]).stdout).toBe(both);
+    const toml = `url = "${SECRET}"\nURL = "b"\n`;
+    expect(k.hush(["decrypt", encryptFile(k, "both.toml", toml)]).stdout).toBe(toml);
+  });
+});

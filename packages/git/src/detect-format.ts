@@ -1,4 +1,4 @@
-import { formatFromPath, readForDecrypt, sniffFormats, type FileFormat, type ParsedDocument } from "@hush/core";
+import { decodeMetadata, formatFromPath, readForDecrypt, sniffFormats, type FileFormat, type ParsedDocument } from "@hush/core";
 
 /**
  * Which format a file is in, for places where the name may not tell: git hands diff drivers
@@ -12,6 +12,15 @@ export interface DetectedFormat {
   readonly encrypted: boolean;
   /** The parse, when it succeeded (saves parsing again). */
   readonly parsed: ParsedDocument | undefined;
+}
+
+function metadataDecodes(raw: unknown): boolean {
+  try {
+    decodeMetadata(raw);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function tryParse(format: FileFormat, text: string): Promise<ParsedDocument | undefined> {
@@ -36,7 +45,10 @@ export async function detectFormat(path: string | undefined, text: string): Prom
   for (const format of sniffFormats(text)) {
     if (format === byName) continue;
     const parsed = await tryParse(format, text);
-    if (parsed?.metadata !== undefined) return { format, encrypted: true, parsed };
+    // Where the name gives a format, another one counts only with metadata it can read: INI reads
+    // a TOML file that TOML refuses, and its [sops] table as metadata that never decodes, which
+    // would hide TOML's reason (a duplicate key, and its line) behind "no keys found".
+    if (parsed?.metadata !== undefined && (byName === undefined || metadataDecodes(parsed.metadata))) return { format, encrypted: true, parsed };
   }
   if (byName !== undefined) return { format: byName, encrypted: false, parsed: await tryParse(byName, text) };
   return undefined;

@@ -13,6 +13,7 @@ import {
   readMetadata,
   readPlaintext,
   showInvisible,
+  storeFor,
   streamForDecrypt,
   type FileFormat,
   type FileMetadata,
@@ -80,6 +81,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
     }
   }
   const detected = await detectFormat(options.path, text);
+  if (detected !== undefined && detected.parsed === undefined && text.includes("ENC[AES256_GCM,")) return unparsedView(text, detected.format);
   if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return { status: "plain", output: bytes };
   const { format, parsed } = detected;
   try {
@@ -106,6 +108,22 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
     const summary = metadata === undefined ? "" : metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
     return { status: "damaged", output: reviewed(body, "utf8", header(`WARNING: this file does not decrypt: ${why}`) + summary) };
   }
+}
+
+/**
+ * An encrypted file its format's reader refuses (a branch added a duplicate key, say): its text,
+ * which holds only ciphertext, under the reader's reason, where it would otherwise show as a plain
+ * file and the reviewer would see every value change to ciphertext with no word why.
+ */
+async function unparsedView(text: string, format: FileFormat): Promise<DiffView> {
+  let why = "it cannot be read";
+  try {
+    (await storeFor(format)).parse(text);
+  } catch (err) {
+    if (isHushError(err)) why = err.message;
+  }
+  const name = format === "dotenv" ? "dotenv" : format.toUpperCase();
+  return { status: "damaged", output: reviewed(text, "utf8", header(`WARNING: this file does not parse as ${name}: ${why}`)) };
 }
 
 /**

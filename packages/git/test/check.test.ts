@@ -13,7 +13,7 @@ beforeAll(async () => {
 
 const rule = (extra: Partial<CreationRule> = {}): CreationRule => ({ pathRegex: "\\.yaml$", keyGroups: [], shamirThreshold: 0, rule: undefined, macOnlyEncrypted: false, ...extra });
 
-async function enc(text: string, format: "yaml" | "json" = "yaml", r?: CreationRule["rule"]): Promise<string> {
+async function enc(text: string, format: "yaml" | "json" | "toml" = "yaml", r?: CreationRule["rule"]): Promise<string> {
   return encryptText(text, { format, keyGroups: [[{ kind: "age", recipient }]], keySources: keys, ...(r === undefined ? {} : { rule: r }) });
 }
 
@@ -135,5 +135,12 @@ describe("detectFormat", () => {
     expect((await detectFormat(undefined, j))?.format).toBe("json");
     expect((await detectFormat("a.yaml", "a: 1\n"))).toMatchObject({ format: "yaml", encrypted: false });
     expect(await detectFormat("notes.txt", "hello")).toBeUndefined();
+  });
+
+  it("names a TOML file's own parse error, where INI reads its [sops] table as a section of metadata it cannot decode", async () => {
+    const broken = (await enc("a = 1\n", "toml")).replace(/^\[sops\]/m, "b = 1 2\n[sops]");
+    expect(await detectFormat("a.toml", broken)).toMatchObject({ format: "toml", encrypted: false, parsed: undefined });
+    const r = await checkFile({ path: "a.toml", text: broken });
+    expect(r.problems).toEqual([expect.objectContaining({ code: "parse-failed", line: 3, message: expect.stringMatching(/^cannot parse the file as TOML: invalid TOML: .* at line 3/) })]);
   });
 });

@@ -390,6 +390,21 @@ describe("renderDiffView", () => {
     expect(withoutSummary(y.output.toString())).toBe("k: v\n");
   });
 
+  it("shows an encrypted file its format refuses as its text under the parse error, with and without a key", async () => {
+    const enc = await encrypt('{\n    "password": "hunter2"\n}\n', "json");
+    // A branch adds what the JSON reader refuses (Go's readers take it for the password).
+    const branch = enc.replace(/\n {4}"sops": \{/, '\n    "PASSWORD": "",$&');
+    expect(branch).not.toBe(enc);
+    for (const keySources of [aliceKeys, noKeys]) {
+      const v = await renderDiffView(Buffer.from(branch), { path: "app.json", keySources });
+      expect(v.status).toBe("damaged");
+      const text = v.output.toString();
+      expect(text.split("\n")[0]).toMatch(/^# hush: WARNING: this file does not parse as JSON: invalid JSON: the keys \["password"\] \(line 2\) and \["PASSWORD"\] differ only in case.* at line 3$/);
+      expect(text).toContain('"PASSWORD": "",');
+      expect(text).not.toContain("hunter2");
+    }
+  });
+
   it("makes tampering visible", async () => {
     const enc = await encrypt("a: one\nb: two\n", "yaml");
     const [ea, eb] = envs(enc);

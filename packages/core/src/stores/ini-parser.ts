@@ -4,6 +4,7 @@ import type { ScalarValue } from "../tree/values.ts";
 import { unflattenUntrusted } from "./dotenv-store.ts";
 import { lineIndex } from "./lines.ts";
 import { SectionOrder } from "./ini-order.ts";
+import { refuseFoldedKeyShadow } from "./folded-keys.ts";
 import { refuseForeignLineBreak } from "./foreign-line-breaks.ts";
 import { goTrim, hasSurroundedQuote, isSpace } from "./ini-text.ts";
 import { separatorStart } from "./metadata-separator.ts";
@@ -282,6 +283,7 @@ export function parseIni(text: string): ParsedIni {
     if (inline !== undefined && (style === "`" || style === '"""')) inline.style = { closes: style, value: { path: valueLeaf.path, line } };
     order.key(current.name, valueLeaf, inline === undefined ? keyComments : [...keyComments, inline]);
   }
+  refuseFoldedIniKeys(sections, keysOf, leaves);
   const lastData = current.name === METADATA_SECTION && sops !== undefined ? (sections[sections.length - 2]?.name ?? DEFAULT_SECTION) : current.name;
   order.trailing(lastData, resolvePending(lastData));
 
@@ -306,3 +308,29 @@ export function parseIni(text: string): ParsedIni {
   return { doc: { leaves: out, metadata, metadataSpans, documentCount: 1 }, sections, leaves };
 }
 
+
+/**
+ * Refuses two keys of one section that configparser and go-ini's Insensitive mode take for one
+ * where one is empty, and two sections that go-ini's Insensitive mode and viper take for one where
+ * one holds only empty values (folded-keys.ts); `sections` and `keysOf` give the sections with
+ * their lines and each one's keys with theirs, `leaves` the values. The metadata section is for
+ * hush alone.
+ */
+function refuseFoldedIniKeys(sections: readonly IniSection[], keysOf: ReadonlyMap<string, ReadonlyMap<string, number>>, leaves: readonly MutableLeaf[]): void {
+  let emptyValues: Set<string> | undefined;
+  const id = (section: string, key: string): string => `${section}\u0000${key}`;
+  const isEmpty = (section: string, key: string): boolean => {
+    emptyValues ??= new Set(leaves.filter((l) => l.kind === "scalar" && l.value.text === "").map((l) => id(l.path[0]!, l.path[1]!)));
+    return emptyValues.has(id(section, key));
+  };
+  for (const [section, keys] of keysOf) {
+    if (section === METADATA_SECTION || keys.size < 2) continue;
+    refuseFoldedKeyShadow("INI", [section], [...keys].map(([key, line]) => ({ key, line, empty: () => isEmpty(section, key) })));
+  }
+  if (keysOf.size < 3) return;
+  const firstOf = new Map<string, IniSection>();
+  // Keys before any header are DEFAULT's, which go-ini keeps apart: an AWS file's [default] stays fine.
+  for (const s of sections) if (s.name !== METADATA_SECTION && s.name !== DEFAULT_SECTION && !firstOf.has(s.name)) firstOf.set(s.name, s);
+  const members = [...firstOf.values()].map((s) => ({ key: s.name, line: s.line, empty: () => [...(keysOf.get(s.name)?.keys() ?? [])].every((key) => isEmpty(s.name, key)) }));
+  refuseFoldedKeyShadow("INI", [], members, "go-ini (Insensitive) and viper");
+}

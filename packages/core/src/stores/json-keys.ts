@@ -1,11 +1,14 @@
 import type { Node } from "jsonc-parser";
+import { appendAll } from "../arrays.ts";
 import { HushError, printable } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "../tree/values.ts";
+import { goFoldKey, refuseFoldedKeyShadow, type MapMember } from "./folded-keys.ts";
 
 /**
  * Refuses a key that occurs twice in one object, at any depth (the sops section too), as every
  * other store does: readers disagree on which of the two counts, so a value appended after an
- * encrypted one could be read in its place while the MAC still verifies. Iterative: the depth is
+ * encrypted one could be read in its place while the MAC still verifies. So are two keys Go's
+ * readers take for one where one holds an empty value (folded-keys.ts). Iterative: the depth is
  * the file's.
  */
 export function assertUniqueKeys(root: Node, line: (offset: number) => number, rootPath: KeyPath = []): void {
@@ -18,6 +21,8 @@ export function assertUniqueKeys(root: Node, line: (offset: number) => number, r
     }
     if (node.type !== "object") continue;
     const firstAt = new Map<string, number>();
+    const folds = new Set<string>();
+    let folded = false;
     for (const prop of node.children ?? []) {
       const [k, v] = prop.children as [Node, Node];
       const key = k.value as string;
@@ -30,7 +35,30 @@ export function assertUniqueKeys(root: Node, line: (offset: number) => number, r
         });
       }
       firstAt.set(key, k.offset);
+      const fold = goFoldKey(key);
+      folded ||= folds.has(fold);
+      folds.add(fold);
       if (v.type === "object" || v.type === "array") stack.push({ node: v, path: [...path, key] });
     }
+    if (folded) refuseFoldedKeyShadow("JSON", path, membersOf(node, line));
   }
+}
+
+/** The members of an object, as refuseFoldedKeyShadow takes them (asked only when two keys fold alike). */
+function membersOf(object: Node, line: (offset: number) => number): MapMember[] {
+  return (object.children ?? []).map((prop) => {
+    const [k, v] = prop.children as [Node, Node];
+    return { key: k.value as string, line: line(k.offset), empty: () => addsNothingToMac(v) };
+  });
+}
+
+/** True when `node` holds no value the MAC covers: null, "", or objects and arrays of only these. */
+function addsNothingToMac(node: Node): boolean {
+  const stack: Node[] = [node];
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+    if (n.type === "object") for (const prop of n.children ?? []) stack.push((prop.children as [Node, Node])[1]);
+    else if (n.type === "array") appendAll(stack, n.children ?? []);
+    else if (!(n.type === "null" || (n.type === "string" && n.value === ""))) return false;
+  }
+  return true;
 }

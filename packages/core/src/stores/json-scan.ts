@@ -1,6 +1,8 @@
 import { checkString } from "../arguments.ts";
 import { goAtoi } from "../crypto/go-format.ts";
 import type { KeyPath, ScalarValue } from "../tree/values.ts";
+import { goFoldKey } from "./folded-keys.ts";
+import { hasLoneSurrogate } from "./json-strings.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { Leaf, ParsedDocument } from "./store.ts";
 
@@ -8,8 +10,9 @@ import type { Leaf, ParsedDocument } from "./store.ts";
  * A span scanner for reading JSON files for decryption without jsonc-parser: one pass over the
  * text that gives the same leaves, metadata and spans as the JSON store's parse. It reads strict
  * JSON (RFC 8259) with a top-level object; anything else (comments, trailing commas, a byte
- * order mark, duplicate keys, nesting deeper than the stores allow, invalid strings or numbers)
- * makes it decline with `undefined`, and the caller uses the store, which also gives the errors.
+ * order mark, duplicate keys or keys that differ only in case, nesting deeper than the stores
+ * allow, invalid strings or numbers, a lone surrogate) makes it decline with `undefined`, and the
+ * caller uses the store, which also gives the errors.
  */
 
 class Decline extends Error {}
@@ -44,6 +47,7 @@ export function scanJson(text: string): ParsedDocument | undefined {
 }
 
 function scan(text: string): ParsedDocument {
+  if (hasLoneSurrogate(text)) decline();
   let pos = 0;
   let line = 1;
   let depth = 0;
@@ -78,18 +82,24 @@ function scan(text: string): ParsedDocument {
     }
     pos++;
     if (!escaped) return text.slice(start + 1, pos - 1);
+    let decoded: string;
     try {
-      return JSON.parse(text.slice(start, pos)) as string;
+      decoded = JSON.parse(text.slice(start, pos)) as string;
     } catch {
       return decline();
     }
+    return hasLoneSurrogate(decoded) ? decline() : decoded;
   };
-  /** A member's `"key" :` at `pos`, refusing a key `keys` already holds; leaves `pos` at its value. */
+  /**
+   * A member's `"key" :` at `pos`, declining a key `keys` already holds in Go's case folding (the
+   * store refuses some such keys); leaves `pos` at its value.
+   */
   const memberKey = (keys: Set<string>): string => {
     if (text[pos] !== '"') decline();
     const key = string();
-    if (keys.has(key)) decline();
-    keys.add(key);
+    const folded = goFoldKey(key);
+    if (keys.has(folded)) decline();
+    keys.add(folded);
     space();
     expect(":");
     space();

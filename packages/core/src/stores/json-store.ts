@@ -9,6 +9,7 @@ import { lineIndex } from "./lines.ts";
 import { assertUniqueKeys } from "./json-keys.ts";
 import { columnAt, jsonReason } from "./parse-reasons.ts";
 import { assertFlowNesting } from "./nesting.ts";
+import { hasLoneSurrogate } from "./json-strings.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
 
 /**
@@ -31,15 +32,16 @@ function parseJson(text: string): Node {
     throw new HushError("PARSE_FAILED", "JSON files must have a top-level object (starting with '{')", { location: { line: 1 } });
   }
   assertUniqueKeys(root, line);
-  assertFloat64Numbers(root, line);
+  assertGoReadsScalarsAlike(root, line);
   return root;
 }
 
 /**
  * Refuses a number beyond float64 (`1e400`): Go's encoding/json, which SOPS reads JSON with,
- * refuses the whole file, and as an encrypted value SOPS could not decrypt it.
+ * refuses the whole file, and as an encrypted value SOPS could not decrypt it. Refuses a key or
+ * string holding a lone surrogate, which Go and hush's MAC read as U+FFFD (json-strings.ts).
  */
-function assertFloat64Numbers(root: Node, line: (offset: number) => number): void {
+function assertGoReadsScalarsAlike(root: Node, line: (offset: number) => number): void {
   const stack: Node[] = [root];
   for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     if (node.type === "number" && !Number.isFinite(node.value)) {
@@ -47,6 +49,14 @@ function assertFloat64Numbers(root: Node, line: (offset: number) => number): voi
       throw new HushError("PARSE_FAILED", `invalid JSON: the number at line ${at} is beyond the range of a 64-bit float, which SOPS cannot read; write it as a string`, {
         location: { line: at },
       });
+    }
+    if (node.type === "string" && hasLoneSurrogate(node.value as string)) {
+      const at = line(node.offset);
+      throw new HushError(
+        "PARSE_FAILED",
+        `invalid JSON: the string at line ${at} holds a lone surrogate (an escape such as \\ud800 without its pair), which SOPS and hush's MAC read as U+FFFD, the replacement character; write the character it stands for, or \\ufffd`,
+        { location: { line: at } },
+      );
     }
     for (const child of node.children ?? []) stack.push(child);
   }

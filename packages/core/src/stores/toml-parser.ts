@@ -1,5 +1,7 @@
+import { appendAll } from "../arrays.ts";
 import { HushError } from "../errors.ts";
 import { formatKeyPath, type KeyPath, type PathSegment } from "../tree/values.ts";
+import { refuseFoldedKeyShadow } from "./folded-keys.ts";
 import { separatorStart } from "./metadata-separator.ts";
 import type { Leaf } from "./store.ts";
 import { isControl, TomlScanner } from "./toml-scanner.ts";
@@ -30,6 +32,16 @@ class TomlParser extends TomlScanner {
   /** Inside the trailing `[sops]` tables: no leaves, values collected as metadata. */
   #inMeta = false;
   #depth = 0;
+  /** Where each table's keys were first written (offsets), for errors about two of them. */
+  readonly #keyAt = new WeakMap<TomlTable, Map<string, number>>();
+
+  /** Sets `key` in `table`, recording `at`, where the key is written. */
+  #set(table: TomlTable, key: string, node: TomlNode, at: number): void {
+    table.entries.set(key, node);
+    let offsets = this.#keyAt.get(table);
+    if (offsets === undefined) this.#keyAt.set(table, (offsets = new Map()));
+    offsets.set(key, at);
+  }
 
   /** A `#` comment up to the end of the line, as a leaf of the collection at `path`. */
   #comment(path: KeyPath): void {
@@ -109,6 +121,7 @@ class TomlParser extends TomlScanner {
       this.#insert(table, tablePath, parts, value, keyAt);
       this.#lineEnd(tablePath, "a value");
     }
+    this.#refuseFoldedKeys();
     let metadata: unknown;
     const metadataSpans: Array<{ start: number; end: number }> = [];
     if (metaStart !== undefined) {
@@ -132,7 +145,7 @@ class TomlParser extends TomlScanner {
       const node = t.entries.get(p);
       if (node === undefined) {
         const created: TomlTable = { kind: "table", entries: new Map(), how: "implicit" };
-        t.entries.set(p, created);
+        this.#set(t, p, created, at);
         t = created;
       } else if (node.kind === "table") {
         if (node.how === "inline") throw this.parseError(`cannot extend the inline table ${formatKeyPath(path)}`, at);
@@ -151,7 +164,7 @@ class TomlParser extends TomlScanner {
       let arr: TomlArray;
       if (node === undefined) {
         arr = { kind: "array", items: [], aot: true };
-        t.entries.set(last, arr);
+        this.#set(t, last, arr, at);
       } else if (node.kind === "array" && node.aot) {
         arr = node;
       } else {
@@ -164,7 +177,7 @@ class TomlParser extends TomlScanner {
     }
     if (node === undefined) {
       const created: TomlTable = { kind: "table", entries: new Map(), how: "header" };
-      t.entries.set(last, created);
+      this.#set(t, last, created, at);
       return { table: created, path };
     }
     if (node.kind === "table" && node.how === "implicit") {
@@ -185,7 +198,7 @@ class TomlParser extends TomlScanner {
       const node = t.entries.get(p);
       if (node === undefined) {
         const created: TomlTable = { kind: "table", entries: new Map(), how: "dotted" };
-        t.entries.set(p, created);
+        this.#set(t, p, created, at);
         t = created;
       } else if (node.kind === "table" && node.how === "dotted") {
         t = node;
@@ -195,7 +208,7 @@ class TomlParser extends TomlScanner {
     }
     const last = parts[parts.length - 1]!;
     if (t.entries.has(last)) throw this.parseError(`duplicate key ${formatKeyPath([...seen, last])}`, at);
-    t.entries.set(last, value);
+    this.#set(t, last, value, at);
   }
 
   #value(path: PathSegment[]): TomlNode {
@@ -278,6 +291,38 @@ class TomlParser extends TomlScanner {
     }
   }
 
+
+  /**
+   * Refuses two keys of one table that Go's readers take for one where one holds an empty value
+   * (folded-keys.ts), in the data: the metadata is for hush alone.
+   */
+  #refuseFoldedKeys(): void {
+    const stack: Array<{ node: TomlNode; path: KeyPath }> = [{ node: this.root, path: [] }];
+    for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+      const { node, path } = top;
+      if (node.kind === "array") node.items.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+      if (node.kind !== "table") continue;
+      const keyAt = this.#keyAt.get(node);
+      const members = [...node.entries]
+        .filter(([key]) => !(node === this.root && key === METADATA_KEY))
+        .map(([key, value]) => {
+          stack.push({ node: value, path: [...path, key] });
+          return { key, line: this.line(keyAt?.get(key) ?? 0), empty: () => addsNothingToMac(value) };
+        });
+      refuseFoldedKeyShadow("TOML", path, members);
+    }
+  }
+}
+
+/** True when `node` holds no value the MAC covers: empty strings, or tables and arrays of only these. */
+function addsNothingToMac(node: TomlNode): boolean {
+  const stack: TomlNode[] = [node];
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
+    if (n.kind === "table") appendAll(stack, n.entries.values());
+    else if (n.kind === "array") appendAll(stack, n.items);
+    else if (!(n.scalarKind === "string" && n.decoded === "")) return false;
+  }
+  return true;
 }
 
 /** Marks an inline table and the tables made by dotted keys inside it as closed. */

@@ -150,6 +150,8 @@ describe("INI: the fixture of tricky constructs", () => {
     expect(e).toContain("\r\n\r\n[sops]\r\n");
     await roundTrip("[a]\nk = v");
     await roundTrip("[DEFAULT]\nk = v\n[b]\nk = w\n");
+    // An AWS credentials file: [default] is not the section of keys before any header.
+    await roundTrip("[default]\naws_access_key_id = AKIAEXAMPLE\naws_session_token =\n");
     await roundTrip("");
     await roundTrip("; just a comment\n");
     await roundTrip("k = top\n\n\n");
@@ -171,6 +173,11 @@ describe("INI: bad input", () => {
     [`[a]\nk = """${secret}""" trailing\n`, 2, /unexpected text after the closing quote/],
     [`[a]\nk = 1\n[sops]\ntoken = ${secret}\n`, 3, /section \[sops\] is reserved/],
     [`[a]\n = ${secret}\n`, 2, /empty key name/],
+    // Keys configparser (strict=False), go-ini (Insensitive) and viper take for one, where one is empty (outside the MAC).
+    [`[db]\npassword = ${secret}\nport = 1\nPASSWORD =\n`, 4, /the keys \["db"\]\["password"\] \(line 2\) and \["db"\]\["PASSWORD"\] differ only in case: Python's configparser .* take them for one key/],
+    [`[db]\nPassword = ""\n[x]\n[db]\npassword = ${secret}\n`, 2, /the keys \["db"\]\["Password"\] \(line 2\) and \["db"\]\["password"\] differ only in case/],
+    // Sections: go-ini's Insensitive mode and viper read [DB] as [db] (configparser keeps them apart).
+    [`[db]\npassword = ${secret}\n[DB]\npassword =\n`, 3, /the keys \["db"\] \(line 1\) and \["DB"\] differ only in case: go-ini \(Insensitive\) and viper take them for one key/],
     // Line breaks that hush and go-ini read inside a line and other readers (configparser) do not.
     [`[a]\nk = 1\n; note\r[b]\rtoken = ${secret}\n`, 3, /the comment holds a carriage return \(CR\), which other readers take for a line break/],
     [`[a] ; x\u2028token: ${secret}\n`, 1, /the section header holds U\+2028/],

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { decryptText, encryptText, readForDecrypt, scanJson, storeFor, type ParsedDocument } from "@hush/core";
+import { goFoldKey } from "../../src/stores/folded-keys.ts";
 import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
 
 /**
@@ -39,7 +40,7 @@ const gap = fc.constantFrom("", " ", "\n", "\r\n", "\t", "  \n    ", "\n\n");
 const key = fc.oneof(fc.constantFrom("a", "b", "sops", "a_unencrypted", "é", "a\"b", "\u2028", "__proto__", "1", ""), fc.string({ maxLength: 6 }));
 const scalar = fc.oneof(
   fc.string({ maxLength: 8 }),
-  fc.constantFrom("ENC[AES256_GCM,data:YQ==,iv:YWFhYWFhYWFhYWFhYWFhYQ==,tag:YWFhYWFhYWFhYWFhYWFhYQ==,type:str]", "\ud800", "</script>"),
+  fc.constantFrom("ENC[AES256_GCM,data:YQ==,iv:YWFhYWFhYWFhYWFhYWFhYQ==,tag:YWFhYWFhYWFhYWFhYWFhYQ==,type:str]", "\ufffd", "</script>"),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.constantFrom(true, false, null, 12345678901234567890n, 1e21, -0.5),
@@ -60,7 +61,11 @@ function layout(value: unknown, gaps: () => string): string {
 const tree = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small", withCrossShrink: true }, scalar, tie("array"), tie("object")),
   array: fc.array(tie("value"), { maxLength: 4 }),
-  object: fc.dictionary(key, tie("value"), { maxKeys: 4 }),
+  // Keys that fold alike make the scanner decline (the store refuses some such pairs): one of each.
+  object: fc.dictionary(key, tie("value"), { maxKeys: 4 }).map((o) => {
+    const folds = new Set<string>();
+    return Object.fromEntries(Object.entries(o).filter(([k]) => !folds.has(goFoldKey(k)) && folds.add(goFoldKey(k))));
+  }),
 })).object;
 
 const document = fc.tuple(tree, fc.array(gap, { minLength: 1, maxLength: 8 }), fc.nat()).map(([value, gaps, seed]) => {
@@ -69,7 +74,7 @@ const document = fc.tuple(tree, fc.array(gap, { minLength: 1, maxLength: 8 }), f
 });
 
 /** Texts near JSON: documents with one edit the scanner must decline or read as the store does. */
-const JUNK = ["", ",", " // c", "/* c */", "\ufeff", "}", "]", '"a":1,', "01", "1.", "-", "tru", "nul", "\\", '"\\x"', "\u0001", "[", "{", "'a'", "NaN", "1e", "\u00a0"];
+const JUNK = ["", ",", " // c", "/* c */", "\ufeff", "}", "]", '"a":1,', "01", "1.", "-", "tru", "nul", "\\", '"\\x"', "\u0001", "[", "{", "'a'", "NaN", "1e", "\u00a0", "\\ud800", "\udc00"];
 const soup = fc.tuple(document, fc.nat(), fc.constantFrom(...JUNK)).map(([text, at, junk]) => {
   const i = at % (text.length + 1);
   return text.slice(0, i) + junk + text.slice(i);
@@ -128,6 +133,40 @@ describe("the JSON decrypt span scanner", () => {
     for (const text of ["", "[]", '"a"', '{"a":1,}', '{"a":1}//c', '\ufeff{"a":1}', '{"a":1,"a":2}', '{"a":01}', "{'a':1}", '{"a":"\u0001"}', '{"a":1e400}', '{"a":1} x', '{"a":tru}', `{"a":${"[".repeat(250)}${"]".repeat(250)}}`]) {
       expect(scanJson(text), text).toBeUndefined();
     }
+  });
+
+  it("refuses two keys Go's readers take for one where one is empty, when encrypting and decrypting, naming both and the line", async () => {
+    const refusal = (p: Promise<unknown>): Promise<unknown> => p.then(() => "written", (e: unknown) => e);
+    const plain = '{\n"password": "hunter2",\n"PASSWORD": ""\n}\n';
+    expect(scanJson(plain)).toBeUndefined();
+    const folded = { code: "PARSE_FAILED", location: { keyPath: '["PASSWORD"]', line: 3 }, message: expect.stringMatching(/the keys \["password"\] \(line 2\) and \["PASSWORD"\] differ only in case/) };
+    expect(await refusal(enc(plain))).toMatchObject(folded);
+    // A branch adds it, or a null, or an object of nothing, to an encrypted file: none is in the MAC.
+    const encrypted = await enc('{\n"password": "hunter2",\n"db": {"host": "h"}\n}\n');
+    for (const [added, keyPath] of [['"PASSWORD": ""', '["PASSWORD"]'], ['"Password": null', '["Password"]'], ['"DB": {"HOST": [null, ""]}', '["DB"]']] as const) {
+      const branch = encrypted.replace(/\n"db"/, `\n${added},\n"db"`);
+      expect(branch).not.toBe(encrypted);
+      const err = await refusal(decryptText(branch, { format: "json", keySources: noKeys, dataKey }));
+      expect(err).toMatchObject({ code: "PARSE_FAILED", location: { keyPath, line: 3 }, message: expect.stringMatching(/differ only in case: Go's readers/) });
+    }
+    // Both with values: in the MAC, and each encrypted one bound to its own key.
+    const both = '{\n"url": "a",\n"URL": "b"\n}\n';
+    expect(await decryptText(await enc(both), { format: "json", keySources: noKeys, dataKey })).toBe(both);
+  });
+
+  it("refuses a lone surrogate in a key or a string, when encrypting and decrypting, naming its line: SOPS and the MAC read it as U+FFFD", async () => {
+    const refusal = (p: Promise<unknown>): Promise<unknown> => p.then(() => "written", (e: unknown) => e);
+    const lone = { code: "PARSE_FAILED", location: { line: 3 }, message: expect.stringMatching(/the string at line 3 holds a lone surrogate/) };
+    for (const text of ['{\n"a": "x",\n"k\\ud800": 1\n}\n', '{\n"a": "x",\n"b": ["\\udc00x"]\n}\n', '{\n"a": "x",\n"b": "\ud800"\n}\n']) {
+      expect(scanJson(text), text).toBeUndefined();
+      expect(await refusal(enc(text))).toMatchObject(lone);
+    }
+    // "k\ufffd" and "k\ud800" authenticate alike: a branch respells the key of an encrypted value.
+    const encrypted = await enc('{\n"a": "x",\n"k\ufffd": "s3cret"\n}\n');
+    const respelled = encrypted.replace('"k\ufffd"', '"k\\ud800"');
+    expect(respelled).not.toBe(encrypted);
+    expect(await refusal(decryptText(respelled, { format: "json", keySources: noKeys, dataKey }))).toMatchObject(lone);
+    expect(await decryptText(encrypted, { format: "json", keySources: noKeys, dataKey })).toBe('{\n"a": "x",\n"k\ufffd": "s3cret"\n}\n');
   });
 
   it("refuses a number beyond float64 (1e400) when encrypting and decrypting, naming its line: SOPS cannot read it", async () => {

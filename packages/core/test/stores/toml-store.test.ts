@@ -249,6 +249,10 @@ describe("TOML: bad input", () => {
     [`x = { a = 1, a = "${secret}" }\n`, 1, /duplicate key \["x"\]\["a"\] at/],
     // A table a header created on the way: TOML 1.0 is unclear; hush refuses, as for one it defined.
     [`[a.b.c]\n[a]\nb.d = "${secret}"\n`, 3, /cannot add keys with a dotted key to \["a"\]\["b"\], which/],
+    // Keys Go's readers take for one, where one holds nothing the MAC covers (and so could be added without the key).
+    [`password = "${secret}"\nPASSWORD = ''\n`, 2, /the keys \["password"\] \(line 1\) and \["PASSWORD"\] differ only in case: Go's readers/],
+    [`[db]\npassword = "${secret}"\n[DB]\npassword = ""\n`, 3, /the keys \["db"\] \(line 1\) and \["DB"\] differ only in case/],
+    [`[[u]]\ntoken = "${secret}"\n"To\u212Aen" = []\n`, 3, /the keys \["u"\]\[0\]\["token"\] \(line 2\) and \["u"\]\[0\]\["To\u212Aen"\] differ only in case/],
     [`[error] this = "${secret}"\n`, 1, /expected the end of the line after a table header/],
     // An array the file ends inside is named at its opening line, not past the last line.
     [`a = [ "${secret}", 2\n`, 1, /unterminated array/],
