@@ -52,13 +52,13 @@ describe("merging files with KMS keys", () => {
     await editEncrypted(sb, repo, "app.enc.yaml", "yaml", "db_password: rotated-pw\n");
     commitAll(sb, repo, "rotate");
     git(sb, repo, ["checkout", "-q", "main"]);
-    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", "db_password: base-pw\nflag: on\n");
+    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", "db_password: base-pw\nflag: enabled\n");
     commitAll(sb, repo, "main: flag");
     const merge = git(sb, repo, ["merge", "--no-edit", "rotated"], { allowFail: true, env });
     const said = hushLines(merge.stderr).join("\n");
     expect(merge.status, said).toBe(0);
     expect(said).toContain(`it is wrapped to age ${sb.recipient}, kms ${arn}`);
-    expect(decryptWithKmsOnly(repo).stdout).toBe("db_password: rotated-pw\nflag: on\n");
+    expect(decryptWithKmsOnly(repo).stdout).toBe("db_password: rotated-pw\nflag: enabled\n");
   });
 
   it("a KMS key added on a branch (updatekeys) is left out of the fresh data key when main rotated, even one you may use", async () => {
@@ -72,7 +72,7 @@ describe("merging files with KMS keys", () => {
     git(sb, repo, ["checkout", "-q", "main"]);
     const rotated = hush(sb, ["rotate", "-i", "app.enc.yaml"], { cwd: repo, env });
     expect(rotated.status, rotated.stderr).toBe(0);
-    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", "db_password: base-pw\nflag: on\n");
+    await editEncrypted(sb, repo, "app.enc.yaml", "yaml", "db_password: base-pw\nflag: enabled\n");
     commitAll(sb, repo, "main: rotate");
     const merge = git(sb, repo, ["merge", "--no-edit", "add-key"], { allowFail: true, env });
     const said = hushLines(merge.stderr).join("\n");
@@ -80,7 +80,7 @@ describe("merging files with KMS keys", () => {
     expect(said).toContain(`kms ${added}, added since the common ancestor, is left out of the merged file`);
     expect(said).toContain(`it is wrapped to age ${sb.recipient}, kms ${first}\n`);
     expect(readFileSync(join(repo, "app.enc.yaml"), "utf8")).not.toContain(added);
-    expect(decryptWithKmsOnly(repo).stdout).toBe("db_password: base-pw\nflag: on\n");
+    expect(decryptWithKmsOnly(repo).stdout).toBe("db_password: base-pw\nflag: enabled\n");
   });
 
   it("a cherry-picked commit whose parent the branch wrote cannot give a KMS key it names main's values", async () => {

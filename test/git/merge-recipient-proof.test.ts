@@ -103,7 +103,7 @@ describe("a file copied over another, with your entry copied under a reader's la
     const [operatorEntry] = ageEntryBlocks(prod);
     writeFileSync(join(repo, "staging.enc.yaml"), prod.replace(operatorEntry!, operatorEntry! + operatorEntry!.replace(sb.recipient, dev.recipient)));
     commitAll(sb, repo, "staging: refresh");
-    const { status, said } = await editOnMainThenMerge(sb, repo, "refresh-staging", "staging.enc.yaml", "db_password: staging-pw\nfeature_flag: on\n");
+    const { status, said } = await editOnMainThenMerge(sb, repo, "refresh-staging", "staging.enc.yaml", "db_password: staging-pw\nfeature_flag: enabled\n");
     expect(status, said).not.toBe(0);
     expect(said).toContain("cannot merge by key path");
     expect(said).toContain(`${dev.recipient} cannot be shown to hold that key`);
@@ -184,7 +184,7 @@ describe("what git's output names", () => {
     const added = [...decoys.map((d) => d.recipient), outsider.recipient].map((r) => entry!.replace(sb.recipient, r)).join("");
     writeFileSync(path, text.replace(entry!, entry! + added));
     commitAll(sb, repo, "many readers");
-    const { status, said } = await editOnMainThenMerge(sb, repo, "many", "app.enc.yaml", "db_password: base-pw\nflag: on\n");
+    const { status, said } = await editOnMainThenMerge(sb, repo, "many", "app.enc.yaml", "db_password: base-pw\nflag: enabled\n");
     expect(status, said).toBe(0);
     expect(said).toContain(`age ${outsider.recipient}\n`);
     expect(said).toContain(`age ${outsider.recipient}, added since the common ancestor, keep the key entries their side wrote`);

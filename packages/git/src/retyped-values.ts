@@ -2,14 +2,16 @@ import { formatKeyPath, looksEncrypted, storeFor, type FileFormat, type Leaf } f
 import type { CheckProblem } from "./check.ts";
 
 /**
- * An envelope's `type:` label is the one part of a SOPS value nothing checks: AES-GCM binds the
- * ciphertext to its key path, and the MAC hashes the plaintext's bytes, which are the same for the
- * integer 5432 and the string "5432", for the boolean false and the string "False". So a branch
- * without the key can relabel `port` as a string, or turn `auth_disabled: false` into the string
- * "False", which most languages take for true, and SOPS and hush both decrypt it. Without the
- * earlier version nothing tells; with it, the relabelling shows: no tool writes a ciphertext again
- * under another label (hush reuses an IV only for the same type, SOPS never reuses one), so the
- * same `data`, `iv` and `tag` under a new type was edited by hand.
+ * Two parts of a SOPS value's place and type are outside every check. The envelope's `type:`
+ * label: AES-GCM binds the ciphertext to its key path, and the MAC hashes the plaintext's bytes,
+ * which are the same for the integer 5432 and the string "5432", for the boolean false and the
+ * string "False". And list positions: a key path has none, so `debug: ENC[…]` can become
+ * `debug: [ENC[…]]`, `[false]` where the file had `false`. Both are true to JavaScript and
+ * Python, and SOPS and hush decrypt them. Without the earlier version nothing tells; with it, the
+ * edit shows: no tool writes a ciphertext again under another label or at another depth of lists
+ * (hush reuses an IV only at the same place, list indices included, with the same type; SOPS never
+ * reuses one), so the same `data`, `iv` and `tag` there was edited by hand. A list item that only
+ * moved to another index of its list is not reported: deleting an item before it does that.
  */
 
 /** An envelope's ciphertext (data, IV and GCM tag) and its type label, as written. */
@@ -18,18 +20,28 @@ function splitEnvelope(text: string): { ciphertext: string; type: string } | und
   return match === null ? undefined : { ciphertext: match[1]!, type: match[2]! };
 }
 
-function envelopes(leaves: readonly Leaf[]): Array<{ leaf: Leaf; ciphertext: string; type: string }> {
+interface PlacedEnvelope {
+  readonly leaf: Leaf;
+  readonly ciphertext: string;
+  readonly type: string;
+  /** Where the lists are on the value's path: its key path with each list index as `[]`. */
+  readonly depth: string;
+}
+
+function envelopes(leaves: readonly Leaf[]): PlacedEnvelope[] {
   return leaves.flatMap((leaf) => {
     const text = leaf.kind === "scalar" && leaf.aliased !== true ? leaf.value?.text : undefined;
     const envelope = text !== undefined && looksEncrypted(text) ? splitEnvelope(text) : undefined;
-    return envelope === undefined ? [] : [{ leaf, ...envelope }];
+    if (envelope === undefined) return [];
+    const depth = leaf.path.map((segment) => (typeof segment === "number" ? "[]" : JSON.stringify(segment))).join("");
+    return [{ leaf, ...envelope, depth }];
   });
 }
 
 /**
  * A `retyped-value` error for each value of `text` whose ciphertext `earlier` (the same file at
- * `revision`) holds under another type label. Nothing when either text does not parse: the file
- * is checked on its own for that.
+ * `revision`) holds under another type label, or inside more or fewer lists. Nothing when either
+ * text does not parse: the file is checked on its own for that.
  */
 export async function retypedValues(format: FileFormat, text: string, earlier: string, revision: string): Promise<CheckProblem[]> {
   const store = await storeFor(format);
@@ -40,18 +52,20 @@ export async function retypedValues(format: FileFormat, text: string, earlier: s
   } catch {
     return [];
   }
-  const typeOf = new Map(envelopes(then).map((e) => [e.ciphertext, e.type]));
-  return envelopes(now).flatMap(({ leaf, ciphertext, type }) => {
-    const before = typeOf.get(ciphertext);
-    if (before === undefined || before === type) return [];
+  const before = new Map(envelopes(then).map((e) => [e.ciphertext, e]));
+  return envelopes(now).flatMap(({ leaf, ciphertext, type, depth }) => {
+    const was = before.get(ciphertext);
+    if (was === undefined || (was.type === type && was.depth === depth)) return [];
     const keyPath = formatKeyPath(leaf.path);
+    const lists = (d: string): number => d.split("[]").length - 1;
+    const change = was.type !== type ? `is labelled ${type} but holds the ciphertext it had as ${was.type}` : `holds the ciphertext it had at ${formatKeyPath(was.leaf.path)}, ${lists(depth) > lists(was.depth) ? "now inside a list it was not in," : "no longer inside a list it was in,"}`;
     return [
       {
         severity: "error" as const,
         code: "retyped-value" as const,
         keyPath,
         line: leaf.line,
-        message: `the value at ${keyPath} (line ${leaf.line}) is labelled ${type} but holds the ciphertext it had as ${before} at ${revision}: no tool writes that, and no MAC covers the label, so it would decrypt to the same bytes as another type. Restore the line from ${revision}, or set the value with hush set`,
+        message: `the value at ${keyPath} (line ${leaf.line}) ${change} at ${revision}: no tool writes that, and neither a MAC nor a key path covers it, so it would decrypt to the same bytes as another type. Restore the line from ${revision}, or set the value with hush set`,
       },
     ];
   });

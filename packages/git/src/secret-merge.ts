@@ -224,11 +224,11 @@ export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<E
     return { status: "fallback", text: lines.text, reason: "the file is not encrypted", conflicted: lines.conflicts > 0, notes: [] };
   }
   if (oursMeta === undefined || theirsMeta === undefined) return fallback(`the file is encrypted on ${oursMeta === undefined ? "their" : "our"} side only`);
-  // A type label changed over the merge base's ciphertext was edited without the key (the MAC
-  // does not cover labels): merging would re-encrypt the relabelled value and hide the edit.
+  // A type label, or a list around a value, changed over the merge base's ciphertext was edited
+  // without the key (no MAC covers either): merging would re-encrypt the value and hide the edit.
   for (const [side, text] of [["their", input.theirs], ["our", input.ours]] as const) {
-    const relabelled = input.base === undefined ? [] : await retypedValues(format, text, input.base, "the merge base");
-    if (relabelled.length > 0) return fallback(`${side} version changed the type label of ${relabelled.map((p) => p.keyPath).join(", ")} without re-encrypting it`);
+    const retyped = input.base === undefined ? [] : await retypedValues(format, text, input.base, "the merge base");
+    if (retyped.length > 0) return fallback(`${side} version changed the type label (or the lists around) ${retyped.map((p) => p.keyPath).join(", ")} without re-encrypting it`);
   }
   let sides: OpenedSides;
   try {

@@ -42,3 +42,19 @@ describe("retypedValues: a type label changed over the same ciphertext", () => {
     expect(await retypedValues("yaml", "port: [unclosed\n", earlier, "r")).toEqual([]);
   });
 });
+
+describe("retypedValues: a value put into a list, or taken out of one, over the same ciphertext", () => {
+  it("is found (false became [false], true to JavaScript and Python); a list item that only moved to another index is not", async () => {
+    const earlier = await enc('{\n    "debug": false,\n    "hosts": [\n        "a",\n        "b"\n    ]\n}\n', "json");
+    const wrapped = earlier.replace(/"debug": ("ENC\[[^"]*\]")/, '"debug": [$1]');
+    expect(await decryptText(wrapped, { format: "json", keySources: keys })).toContain('"debug": [false]');
+    const found = await retypedValues("json", wrapped, earlier, "abc1234");
+    expect(found.map((p) => p.keyPath)).toEqual(['["debug"][0]']);
+    expect(found[0]!.message).toContain('holds the ciphertext it had at ["debug"], now inside a list it was not in, at abc1234');
+    // The first host deleted: the second keeps its ciphertext at index 0, as hush writes it.
+    const [, second] = [...earlier.matchAll(/"(ENC\[[^"]*type:str\])"/g)].map((m) => m[1]!);
+    const deleted = earlier.replace(/"hosts": \[\n\s*"ENC[^"]*",\n\s*("ENC[^"]*")\n\s*\]/, `"hosts": [\n        "${second}"\n    ]`);
+    expect(deleted).not.toBe(earlier);
+    expect(await retypedValues("json", deleted, earlier, "r")).toEqual([]);
+  });
+});
