@@ -249,3 +249,53 @@ describe("a key Go's readers take for another, added with an empty value to an e
     expect(k.hush(["decrypt", encryptFile(k, "both.toml", toml)]).stdout).toBe(toml);
   });
 });
+
+/**
+ * `<<` is an ordinary key for SOPS and hush, and a merge for the programs that read hush's output:
+ * go-yaml v2 (Helm, kubectl, Flux through sigs.k8s.io/yaml) and Ruby merge it over the keys
+ * written before it. A null adds nothing to the MAC, so a branch without the key could add
+ * `<<: {password: }` after a password's envelope: hush decrypted the file, and Helm read a null
+ * password. hush refuses a merge over an earlier key on every path that reads the file.
+ */
+describe("a YAML merge key added after an encrypted value, which go-yaml v2 and Ruby merge over it", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("decrypt, exec-env and the keyless check refuse it (exit 25), naming the key path and the line", () => {
+    const file = encryptFile(k, "merged.yaml", `db:\n  password: ${SECRET}\n  user: admin\n`);
+    const encrypted = readFileSync(file, "utf8");
+    const branch = encrypted.replace(/^( {2}user: [^\n]*\n)/m, "$1  <<: {password: }\n");
+    expect(branch).not.toBe(encrypted);
+    writeFileSync(file, branch);
+    const reason = 'the merge key << at line 4 merges ["db"]["password"], which the mapping sets before it (line 2): go-yaml v2 (Helm, kubectl) and Ruby read the merged value there';
+
+    const decrypt = k.hush(["decrypt", file]);
+    expect(decrypt.status, decrypt.stderr).toBe(25);
+    expect(decrypt.stdout).toBe("");
+    expect(decrypt.stderr).toContain(`merged.yaml: ${reason}`);
+    expect(decrypt.stderr).not.toContain(SECRET);
+
+    const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
+    expect(exec.status, exec.stderr).toBe(25);
+    expect(exec.stdout).toBe("");
+
+    const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+    expect(check.status, check.stdout + check.stderr).toBe(1);
+    expect(check.stdout).toContain(`merged.yaml:4: error: ${reason}`);
+  });
+
+  it("refuses to encrypt a plaintext with such a merge, leaving the file as it was; a merge first is kept", () => {
+    const file = k.path("merge-last.yaml");
+    const plain = `base: &b\n  user: admin\ndb:\n  user: app\n  <<: *b\n`;
+    writeFileSync(file, plain);
+    const run = k.hush(["encrypt", "-i", "--age", k.recipient, file]);
+    expect(run.status, run.stderr).toBe(2);
+    expect(run.stderr).toContain('merge-last.yaml: the merge key << at line 5 merges ["db"]["user"], which the mapping sets before it (line 4)');
+    expect(readFileSync(file, "utf8")).toBe(plain);
+    const first = encryptFile(k, "merge-first.yaml", `base: &b\n  user: admin\ndb:\n  <<: *b\n  user: app\n`);
+    expect(k.hush(["decrypt", first]).stdout).toBe(`base: &b\n  user: admin\ndb:\n  <<:\n    user: admin\n  user: app\n`);
+  });
+});

@@ -265,7 +265,8 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined, withComm
     } else if (isItem) decline();
 
     const { key, after } = mapKey(line, at);
-    if (frame.keys.has(key)) decline();
+    // A merge key `<<` is the general parser's to judge (yaml-merge-keys.ts).
+    if (frame.keys.has(key) || key === "<<") decline();
     frame.keys.add(key);
     const path = [...frame.path, key];
     if (frames.length === 1 && key === "sops") {

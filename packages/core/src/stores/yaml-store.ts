@@ -19,6 +19,7 @@ import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
 import { completePlaintext, isBlankOrComment, isDocumentEnd, plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
 import { goYamlProblems } from "./yaml-go-reading.ts";
 import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag } from "./yaml-tags.ts";
+import { isMergeKey, mergedKeys, shadowingMergeError, type ShadowingMerge } from "./yaml-merge-keys.ts";
 
 /**
  * YAML, edited in place. The `yaml` package's composed documents give each scalar's exact source
@@ -109,6 +110,7 @@ function parse(text: string): ParsedDocument {
   const anchors: LineAnchor[] = [];
   let unsupported: ParsedDocument["unsupported"];
   let emptyDocuments = 0;
+  let shadowingMerge: ShadowingMerge | undefined;
   const targetsOf = new Map(docs.map((doc) => [doc, aliasTargets(doc)]));
   assertAliasBudget(docs, (doc) => targetsOf.get(doc)!, line, true);
   docs.forEach((doc, di) => {
@@ -146,7 +148,8 @@ function parse(text: string): ParsedDocument {
           leaves.push({ kind: "scalar", path, document: di, value: null, start: node.range?.[0] ?? 0, end: node.range?.[0] ?? 0, line: line(node.range?.[0] ?? 0), ...(aliased ? { aliased: true } : {}) });
         }
         if (isMap(node)) {
-          const seen = new Set<string>();
+          /** Each key written so far, with the offset of its first character. */
+          const seen = new Map<string, number>();
           for (const pair of node.items) {
             const key = pair.key;
             const keyText = isScalar(key) ? String(key.value ?? "") : "";
@@ -162,7 +165,11 @@ function parse(text: string): ParsedDocument {
               const at = line(key.range?.[0] ?? 0);
               throw new HushError("PARSE_FAILED", `duplicate key at line ${at}`, { location: { line: at } });
             }
-            seen.add(keyText);
+            seen.set(keyText, key.range?.[0] ?? 0);
+            if (isMergeKey(keyText) && !aliased && shadowingMerge === undefined) {
+              const shadowed = mergedKeys(pair.value as YamlNode | null, targets).find((k) => seen.has(k));
+              if (shadowed !== undefined) shadowingMerge = { path: [...path, shadowed], mergeLine: line(key.range?.[0] ?? 0), keyLine: line(seen.get(shadowed)!) };
+            }
             if (path.length === 0 && keyText === "sops" && !aliased) {
               handleSops(pair.key as Scalar, pair.value as YamlNode | null, di);
               continue;
@@ -248,6 +255,8 @@ function parse(text: string): ParsedDocument {
     }
     walk(root, [], false, 0);
   });
+
+  if (shadowingMerge !== undefined) throw shadowingMergeError(shadowingMerge, metadata !== undefined);
 
   // Comments: each belongs to the innermost collection around it at its indentation (its AAD is
   // that collection's path, spec 2.2); comments inside the metadata block are skipped. Comments,

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { decryptText, encryptText, isHushError, storeFor } from "@hush/core";
+import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
+
+const enc = (text: string): Promise<string> => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+const dec = (text: string, generalParser = false): Promise<string> => decryptText(text, { format: "yaml", keySources: noKeys, dataKey, generalParser });
+
+/** The error code and message parsing `text` gives, or "ok". */
+async function reading(text: string): Promise<string> {
+  try {
+    (await storeFor("yaml")).parse(text);
+    return "ok";
+  } catch (err) {
+    if (!isHushError(err)) throw err;
+    return `${err.code}: ${err.message}`;
+  }
+}
+
+/**
+ * `<<` is an ordinary key for SOPS and hush, and a merge for the readers of hush's output. go-yaml
+ * v2 (Helm, kubectl and Flux through sigs.k8s.io/yaml) and Ruby's Psych merge a `<<` where it
+ * stands, over the keys written before it; go-yaml v3, PyYAML and the `yaml` package keep the keys
+ * written. A null or an empty collection adds nothing to the MAC, so a branch could add
+ * `<<: {password: }` after a password's envelope and null it for Helm.
+ */
+describe("YAML merge keys that readers merge over a key written before them", () => {
+  it("refuses a plaintext where a merge would replace an earlier key for some readers, naming the key path and lines", async () => {
+    expect(await reading("db:\n  password: x\n  <<: {password: }\n")).toBe(
+      'PARSE_FAILED: the merge key << at line 3 merges ["db"]["password"], which the mapping sets before it (line 2): go-yaml v2 (Helm, kubectl) and Ruby read the merged value there, PyYAML, go-yaml v3 and SOPS the one written; put the << line first in its mapping',
+    );
+    // Through an alias, a list of maps, a quoted << (Ruby merges it too) and a nested merge.
+    expect(await reading("base: &b {password: x}\ndb:\n  password: y\n  <<: *b\n")).toMatch(/^PARSE_FAILED: the merge key << at line 4 merges \["db"\]\["password"\], which the mapping sets before it \(line 3\)/);
+    expect(await reading("db:\n  password: y\n  <<: [{a: 1}, {password: }]\n")).toMatch(/^PARSE_FAILED: the merge key << at line 3 merges \["db"\]\["password"\]/);
+    expect(await reading("db:\n  password: y\n  '<<': {password: }\n")).toMatch(/^PARSE_FAILED: the merge key << at line 3 merges \["db"\]\["password"\]/);
+    expect(await reading("db:\n  password: y\n  <<: {<<: {password: }}\n")).toMatch(/^PARSE_FAILED: the merge key << at line 3 merges \["db"\]\["password"\]/);
+    expect(await reading("data:\n  password: y\n<<:\n  data:\n")).toMatch(/^PARSE_FAILED: the merge key << at line 3 merges \["data"\], which the mapping sets before it \(line 1\)/);
+  });
+
+  it("keeps merges that every reader reads alike: a merge first, keys it does not set, keys written after it", async () => {
+    for (const text of ["base: &b {password: x, user: u}\ndb:\n  <<: *b\n  password: y\n", "db:\n  password: y\n  <<: {user: u}\n", "db:\n  <<: [{a: 1}, {a: 2}]\n", "db:\n  <<:\n", "db:\n  <<: x\n  a: 1\n", '"<<<": {a: 1}\na: 2\n']) {
+      expect(await reading(text), text).toBe("ok");
+    }
+    const plain = "base: &b\n  user: u\ndb:\n  <<: *b\n  password: pw\n";
+    const encrypted = await enc(plain);
+    expect(await dec(encrypted)).toBe("base: &b\n  user: u\ndb:\n  <<:\n    user: u\n  password: pw\n");
+  });
+
+  it("refuses a merge a branch added after an envelope as tampering (exit 25's code), on every reading path", async () => {
+    const encrypted = await enc("db:\n  password: hunter2\n  user: admin\n");
+    const branch = encrypted.replace(/^( {2}user: ENC\[[^\n]*\n)/m, "$1  <<: {password: }\n");
+    expect(branch).not.toBe(encrypted);
+    const message = 'VALUE_TAMPERED: the merge key << at line 4 merges ["db"]["password"], which the mapping sets before it (line 2): go-yaml v2 (Helm, kubectl) and Ruby read the merged value there, PyYAML, go-yaml v3 and SOPS the one written, and no MAC covers merge keys';
+    expect(await reading(branch)).toBe(message);
+    for (const generalParser of [false, true]) await expect(dec(branch, generalParser)).rejects.toMatchObject({ code: "VALUE_TAMPERED", message: message.slice("VALUE_TAMPERED: ".length) });
+    // In block style too, quoted (which the span scanner reads as a key like any other).
+    const block = encrypted.replace(/^( {2}user: ENC\[[^\n]*\n)/m, `$1  "<<":\n    password:\n`);
+    await expect(dec(block)).rejects.toMatchObject({ code: "VALUE_TAMPERED" });
+  });
+});
