@@ -299,3 +299,52 @@ describe("a YAML merge key added after an encrypted value, which go-yaml v2 and 
     expect(k.hush(["decrypt", first]).stdout).toBe(`base: &b\n  user: admin\ndb:\n  <<:\n    user: admin\n  user: app\n`);
   });
 });
+
+/**
+ * go-yaml v3 (SOPS) and hush read `NO` and `no` as two string keys; YAML 1.1 readers (PyYAML for
+ * Ansible, go-yaml v2 for Helm) read both as false, one key, and keep the last one's value. A key's
+ * spelling is covered by no MAC and a null adds nothing to it, so a branch could add `no:` after
+ * `NO: ENC[…]` and null that value for them.
+ */
+describe("a YAML key added after an encrypted one, which YAML 1.1 readers read as the same key", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("decrypt, exec-env and the keyless check refuse it (exit 25), naming both keys and lines", () => {
+    const file = encryptFile(k, "regions.yaml", `regions:\n  NO: ${SECRET}\n  SE: other\n`);
+    const encrypted = readFileSync(file, "utf8");
+    const branch = encrypted.replace(/^( {2}SE: [^\n]*\n)/m, "$1  no:\n");
+    expect(branch).not.toBe(encrypted);
+    writeFileSync(file, branch);
+    const reason = 'the keys NO (line 2) and no (line 4) in the mapping at ["regions"] are one key to YAML 1.1 readers (PyYAML, go-yaml v2)';
+
+    const decrypt = k.hush(["decrypt", file]);
+    expect(decrypt.status, decrypt.stderr).toBe(25);
+    expect(decrypt.stdout).toBe("");
+    expect(decrypt.stderr).toContain(`regions.yaml: ${reason}`);
+    expect(decrypt.stderr).not.toContain(SECRET);
+
+    const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
+    expect(exec.status, exec.stderr).toBe(25);
+    expect(exec.stdout).toBe("");
+
+    const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+    expect(check.status, check.stdout + check.stderr).toBe(1);
+    expect(check.stdout).toContain(`regions.yaml:4: error: ${reason}`);
+  });
+
+  it("refuses to encrypt a plaintext with such keys, leaving the file as it was; quoted, they are kept", () => {
+    const file = k.path("toggles.yaml");
+    const plain = `on: ${SECRET}\nyes: other\n`;
+    writeFileSync(file, plain);
+    const run = k.hush(["encrypt", "-i", "--age", k.recipient, file]);
+    expect(run.status, run.stderr).toBe(2);
+    expect(run.stderr).toContain('toggles.yaml: the keys on (line 1) and yes (line 2) in the top-level mapping are one key to YAML 1.1 readers (PyYAML, go-yaml v2), which keep only the second\'s value, while SOPS and hush read two keys: quote them ("on": …)');
+    expect(readFileSync(file, "utf8")).toBe(plain);
+    const quoted = encryptFile(k, "quoted.yaml", `"on": ${SECRET}\n"yes": other\n`);
+    expect(k.hush(["decrypt", quoted]).stdout).toBe(`"on": ${SECRET}\n"yes": other\n`);
+  });
+});

@@ -4,6 +4,7 @@ import { hasYamlForeignLineBreak } from "./foreign-line-breaks.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { Leaf, ParsedDocument } from "./store.ts";
 import { plainBlockRoom, type YamlStyle } from "./yaml-render.ts";
+import { yaml11KeyReading } from "./yaml11-keys.ts";
 import { Decline, decline, inlineScalar, mapKey, setAt, type Inline, type Plain } from "./yaml-scan-line.ts";
 
 /**
@@ -41,6 +42,8 @@ interface Frame {
   readonly indent: number;
   readonly path: KeyPath;
   readonly keys: Set<string>;
+  /** The YAML 1.1 readings of its plain keys that are not strings (yaml11-keys.ts), once there is one. */
+  readings?: Set<string>;
   items: number;
 }
 
@@ -265,9 +268,15 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined, withComm
     } else if (isItem) decline();
 
     const { key, after } = mapKey(line, at);
-    // A merge key `<<` is the general parser's to judge (yaml-merge-keys.ts).
+    // A merge key `<<`, and two plain keys YAML 1.1 readers read as one, are the general
+    // parser's to judge (yaml-merge-keys.ts, yaml11-keys.ts).
     if (frame.keys.has(key) || key === "<<") decline();
     frame.keys.add(key);
+    const reading = line[at] === '"' || line[at] === "'" ? undefined : yaml11KeyReading(key);
+    if (reading !== undefined) {
+      if (frame.readings?.has(reading) === true) decline();
+      (frame.readings ??= new Set()).add(reading);
+    }
     const path = [...frame.path, key];
     if (frames.length === 1 && key === "sops") {
       if (sawMetadata) decline();

@@ -20,6 +20,7 @@ import { completePlaintext, isBlankOrComment, isDocumentEnd, plainBlockRoom, ren
 import { goYamlProblems } from "./yaml-go-reading.ts";
 import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag } from "./yaml-tags.ts";
 import { isMergeKey, mergedKeys, shadowingMergeError, type ShadowingMerge } from "./yaml-merge-keys.ts";
+import { keyTwinsError, yaml11KeyReading, type KeyTwins } from "./yaml11-keys.ts";
 
 /**
  * YAML, edited in place. The `yaml` package's composed documents give each scalar's exact source
@@ -111,6 +112,9 @@ function parse(text: string): ParsedDocument {
   let unsupported: ParsedDocument["unsupported"];
   let emptyDocuments = 0;
   let shadowingMerge: ShadowingMerge | undefined;
+  // The first keys YAML 1.1 readers read as one, and the first whose second holds nothing the MAC covers.
+  let keyTwins: KeyTwins | undefined;
+  let macFreeKeyTwins: KeyTwins | undefined;
   const targetsOf = new Map(docs.map((doc) => [doc, aliasTargets(doc)]));
   assertAliasBudget(docs, (doc) => targetsOf.get(doc)!, line, true);
   docs.forEach((doc, di) => {
@@ -150,6 +154,8 @@ function parse(text: string): ParsedDocument {
         if (isMap(node)) {
           /** Each key written so far, with the offset of its first character. */
           const seen = new Map<string, number>();
+          /** The first key of each YAML 1.1 reading (see yaml11KeyReading). */
+          const readings = new Map<string, { text: string; line: number }>();
           for (const pair of node.items) {
             const key = pair.key;
             const keyText = isScalar(key) ? String(key.value ?? "") : "";
@@ -174,7 +180,16 @@ function parse(text: string): ParsedDocument {
               handleSops(pair.key as Scalar, pair.value as YamlNode | null, di);
               continue;
             }
+            const reading = key.type === "PLAIN" && key.tag === undefined ? yaml11KeyReading(keyText) : undefined;
+            const twin = reading === undefined ? undefined : readings.get(reading);
+            if (reading !== undefined && twin === undefined) readings.set(reading, { text: keyText, line: line(key.range?.[0] ?? 0) });
+            const leavesBefore = leaves.length;
             walk(pair.value as YamlNode | null, [...path, keyText], aliased, depth + 1, inFlow || node.flow === true, key.range?.[0] ?? -1, col);
+            if (twin !== undefined && !aliased) {
+              const twins: KeyTwins = { path, first: twin, second: { text: keyText, line: line(key.range?.[0] ?? 0) } };
+              keyTwins ??= twins;
+              if (macFreeKeyTwins === undefined && !leaves.slice(leavesBefore).some((l) => l.kind === "scalar" && l.value !== null)) macFreeKeyTwins = twins;
+            }
           }
         } else {
           node.items.forEach((entry, i) => walk(entry as YamlNode | null, [...path, i], aliased, depth + 1, inFlow || node.flow === true, (entry as YamlNode | null)?.range?.[0] ?? -1, col));
@@ -257,6 +272,7 @@ function parse(text: string): ParsedDocument {
   });
 
   if (shadowingMerge !== undefined) throw shadowingMergeError(shadowingMerge, metadata !== undefined);
+  if (metadata === undefined ? keyTwins !== undefined : macFreeKeyTwins !== undefined) throw keyTwinsError(metadata === undefined ? keyTwins! : macFreeKeyTwins!, metadata !== undefined);
 
   // Comments: each belongs to the innermost collection around it at its indentation (its AAD is
   // that collection's path, spec 2.2); comments inside the metadata block are skipped. Comments,
