@@ -2,6 +2,7 @@ import { isAlias, isMap, isScalar, isSeq, type Node as YamlNode } from "yaml";
 import { HushError } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "../tree/values.ts";
 import type { AliasTargets } from "./yaml-alias-budget.ts";
+import { yaml11KeyReading } from "./yaml11-keys.ts";
 
 /**
  * YAML merge keys (`<<`). SOPS and hush read `<<` as an ordinary key (its values are encrypted
@@ -18,13 +19,19 @@ export function isMergeKey(keyText: string): boolean {
   return keyText === "<<";
 }
 
+/** A key a merge brings in: its text and, for a plain key, its YAML 1.1 reading (yaml11-keys.ts). */
+export interface MergedKey {
+  readonly text: string;
+  readonly reading: string | undefined;
+}
+
 /**
  * The keys a merge's value brings into its mapping: a mapping's keys, each mapping's of a list,
  * the node an alias names, and what the merged mappings' own merges bring. Each node is visited
  * once, so a file's aliases cost no more here than its size.
  */
-export function mergedKeys(value: YamlNode | null, targets: AliasTargets): string[] {
-  const keys: string[] = [];
+export function mergedKeys(value: YamlNode | null, targets: AliasTargets): MergedKey[] {
+  const keys: MergedKey[] = [];
   const visited = new Set<YamlNode>();
   const pending: Array<YamlNode | null | undefined> = [value];
   for (let n = pending.pop(); pending.length > 0 || n !== undefined; n = pending.pop()) {
@@ -37,16 +44,16 @@ export function mergedKeys(value: YamlNode | null, targets: AliasTargets): strin
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value ?? "");
         if (isMergeKey(key)) pending.push(pair.value as YamlNode | null);
-        else keys.push(key);
+        else keys.push({ text: key, reading: pair.key.type === "PLAIN" && pair.key.tag === undefined ? yaml11KeyReading(key) : undefined });
       }
     }
   }
   return keys;
 }
 
-/** A merge that brings in a key its mapping writes before it. */
+/** A merge that brings in a key its mapping writes before it (or one YAML 1.1 readers read as it). */
 export interface ShadowingMerge {
-  /** The merged key's path in the mapping. */
+  /** The path of the key written before the merge. */
   readonly path: KeyPath;
   /** The line of the `<<` key. */
   readonly mergeLine: number;

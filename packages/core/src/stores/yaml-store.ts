@@ -173,8 +173,15 @@ function parse(text: string): ParsedDocument {
             }
             seen.set(keyText, key.range?.[0] ?? 0);
             if (isMergeKey(keyText) && !aliased && shadowingMerge === undefined) {
-              const shadowed = mergedKeys(pair.value as YamlNode | null, targets).find((k) => seen.has(k));
-              if (shadowed !== undefined) shadowingMerge = { path: [...path, shadowed], mergeLine: line(key.range?.[0] ?? 0), keyLine: line(seen.get(shadowed)!) };
+              // The key written before that a merged key replaces, as written or as YAML 1.1 readers read it.
+              const writtenFor = (k: { text: string; reading: string | undefined }): { text: string; line: number } | undefined =>
+                seen.has(k.text) ? { text: k.text, line: line(seen.get(k.text)!) } : k.reading === undefined ? undefined : readings.get(k.reading);
+              for (const merged of mergedKeys(pair.value as YamlNode | null, targets)) {
+                const written = writtenFor(merged);
+                if (written === undefined) continue;
+                shadowingMerge = { path: [...path, written.text], mergeLine: line(key.range?.[0] ?? 0), keyLine: written.line };
+                break;
+              }
             }
             if (path.length === 0 && keyText === "sops" && !aliased) {
               handleSops(pair.key as Scalar, pair.value as YamlNode | null, di);

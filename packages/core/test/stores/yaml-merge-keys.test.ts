@@ -34,6 +34,8 @@ describe("YAML merge keys that readers merge over a key written before them", ()
     expect(await reading("db:\n  password: y\n  '<<': {password: }\n")).toMatch(/^PARSE_FAILED: the merge key << at line 3 merges \["db"\]\["password"\]/);
     expect(await reading("db:\n  password: y\n  <<: {<<: {password: }}\n")).toMatch(/^PARSE_FAILED: the merge key << at line 3 merges \["db"\]\["password"\]/);
     expect(await reading("data:\n  password: y\n<<:\n  data:\n")).toMatch(/^PARSE_FAILED: the merge key << at line 3 merges \["data"\], which the mapping sets before it \(line 1\)/);
+    // A merged key that YAML 1.1 readers read as the one written (both false).
+    expect(await reading("regions:\n  NO: x\n  <<: {no: }\n")).toMatch(/^PARSE_FAILED: the merge key << at line 3 merges \["regions"\]\["NO"\], which the mapping sets before it \(line 2\)/);
   });
 
   it("keeps merges that every reader reads alike: a merge first, keys it does not set, keys written after it", async () => {
