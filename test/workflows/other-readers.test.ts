@@ -342,7 +342,7 @@ describe("a YAML key added after an encrypted one, which YAML 1.1 readers read a
     writeFileSync(file, plain);
     const run = k.hush(["encrypt", "-i", "--age", k.recipient, file]);
     expect(run.status, run.stderr).toBe(2);
-    expect(run.stderr).toContain('toggles.yaml: the keys on (line 1) and yes (line 2) in the top-level mapping are one key to YAML 1.1 readers (PyYAML, go-yaml v2), which keep only the second\'s value, while SOPS and hush read two keys: quote them ("on": …)');
+    expect(run.stderr).toContain('toggles.yaml: the keys on (line 1) and yes (line 2) in the top-level mapping are one key to YAML 1.1 readers (PyYAML, go-yaml v2), which keep only one of their values, while SOPS and hush read two keys: quote them ("on": …)');
     expect(readFileSync(file, "utf8")).toBe(plain);
     const quoted = encryptFile(k, "quoted.yaml", `"on": ${SECRET}\n"yes": other\n`);
     expect(k.hush(["decrypt", quoted]).stdout).toBe(`"on": ${SECRET}\n"yes": other\n`);

@@ -2,7 +2,6 @@ import { isAlias, isMap, isScalar, isSeq, type Node as YamlNode } from "yaml";
 import { HushError } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "../tree/values.ts";
 import type { AliasTargets } from "./yaml-alias-budget.ts";
-import { yaml11KeyReading } from "./yaml11-keys.ts";
 
 /**
  * YAML merge keys (`<<`). SOPS and hush read `<<` as an ordinary key (its values are encrypted
@@ -19,10 +18,10 @@ export function isMergeKey(keyText: string): boolean {
   return keyText === "<<";
 }
 
-/** A key a merge brings in: its text and, for a plain key, its YAML 1.1 reading (yaml11-keys.ts). */
+/** A key a merge brings in: its text, and whether it is plain and untagged (see yaml11-keys.ts). */
 export interface MergedKey {
   readonly text: string;
-  readonly reading: string | undefined;
+  readonly plain: boolean;
 }
 
 /**
@@ -44,7 +43,7 @@ export function mergedKeys(value: YamlNode | null, targets: AliasTargets): Merge
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value ?? "");
         if (isMergeKey(key)) pending.push(pair.value as YamlNode | null);
-        else keys.push({ text: key, reading: pair.key.type === "PLAIN" && pair.key.tag === undefined ? yaml11KeyReading(key) : undefined });
+        else keys.push({ text: key, plain: pair.key.type === "PLAIN" && pair.key.tag === undefined });
       }
     }
   }

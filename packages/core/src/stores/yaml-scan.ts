@@ -4,7 +4,7 @@ import { hasYamlForeignLineBreak } from "./foreign-line-breaks.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { Leaf, ParsedDocument } from "./store.ts";
 import { plainBlockRoom, type YamlStyle } from "./yaml-render.ts";
-import { yaml11KeyReading } from "./yaml11-keys.ts";
+import { yaml11KeyReadings } from "./yaml11-keys.ts";
 import { Decline, decline, inlineScalar, mapKey, setAt, type Inline, type Plain } from "./yaml-scan-line.ts";
 
 /**
@@ -272,9 +272,10 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined, withComm
     // parser's to judge (yaml-merge-keys.ts, yaml11-keys.ts).
     if (frame.keys.has(key) || key === "<<") decline();
     frame.keys.add(key);
-    const reading = line[at] === '"' || line[at] === "'" ? undefined : yaml11KeyReading(key);
-    if (reading !== undefined) {
-      if (frame.readings?.has(reading) === true) decline();
+    if (frame.readings?.has(`json:${key}`) === true) decline();
+    const readings = line[at] === '"' || line[at] === "'" ? [] : yaml11KeyReadings(key);
+    for (const reading of readings) {
+      if (frame.readings?.has(reading) === true || (reading.startsWith("json:") && frame.keys.has(reading.slice(5)))) decline();
       (frame.readings ??= new Set()).add(reading);
     }
     const path = [...frame.path, key];

@@ -20,7 +20,7 @@ import { completePlaintext, isBlankOrComment, isDocumentEnd, plainBlockRoom, ren
 import { goYamlProblems } from "./yaml-go-reading.ts";
 import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag } from "./yaml-tags.ts";
 import { isMergeKey, mergedKeys, shadowingMergeError, type ShadowingMerge } from "./yaml-merge-keys.ts";
-import { keyTwinsError, yaml11KeyReading, type KeyTwins } from "./yaml11-keys.ts";
+import { keyTwinsError, yaml11KeyReadings, yaml11Twin, type KeyTwins } from "./yaml11-keys.ts";
 
 /**
  * YAML, edited in place. The `yaml` package's composed documents give each scalar's exact source
@@ -154,8 +154,9 @@ function parse(text: string): ParsedDocument {
         if (isMap(node)) {
           /** Each key written so far, with the offset of its first character. */
           const seen = new Map<string, number>();
-          /** The first key of each YAML 1.1 reading (see yaml11KeyReading). */
+          /** The first key of each YAML 1.1 reading (see yaml11KeyReadings). */
           const readings = new Map<string, { text: string; line: number }>();
+          const writtenKey = (text: string): { text: string; line: number } | undefined => (seen.has(text) ? { text, line: line(seen.get(text)!) } : undefined);
           for (const pair of node.items) {
             const key = pair.key;
             const keyText = isScalar(key) ? String(key.value ?? "") : "";
@@ -174,8 +175,7 @@ function parse(text: string): ParsedDocument {
             seen.set(keyText, key.range?.[0] ?? 0);
             if (isMergeKey(keyText) && !aliased && shadowingMerge === undefined) {
               // The key written before that a merged key replaces, as written or as YAML 1.1 readers read it.
-              const writtenFor = (k: { text: string; reading: string | undefined }): { text: string; line: number } | undefined =>
-                seen.has(k.text) ? { text: k.text, line: line(seen.get(k.text)!) } : k.reading === undefined ? undefined : readings.get(k.reading);
+              const writtenFor = (k: { text: string; plain: boolean }): { text: string; line: number } | undefined => (seen.has(k.text) ? { text: k.text, line: line(seen.get(k.text)!) } : yaml11Twin(k.text, k.plain, readings, writtenKey));
               for (const merged of mergedKeys(pair.value as YamlNode | null, targets)) {
                 const written = writtenFor(merged);
                 if (written === undefined) continue;
@@ -187,9 +187,9 @@ function parse(text: string): ParsedDocument {
               handleSops(pair.key as Scalar, pair.value as YamlNode | null, di);
               continue;
             }
-            const reading = key.type === "PLAIN" && key.tag === undefined ? yaml11KeyReading(keyText) : undefined;
-            const twin = reading === undefined ? undefined : readings.get(reading);
-            if (reading !== undefined && twin === undefined) readings.set(reading, { text: keyText, line: line(key.range?.[0] ?? 0) });
+            const plainKey = key.type === "PLAIN" && key.tag === undefined;
+            const twin = yaml11Twin(keyText, plainKey, readings, writtenKey);
+            if (plainKey) for (const reading of yaml11KeyReadings(keyText)) if (!readings.has(reading)) readings.set(reading, { text: keyText, line: line(key.range?.[0] ?? 0) });
             const leavesBefore = leaves.length;
             walk(pair.value as YamlNode | null, [...path, keyText], aliased, depth + 1, inFlow || node.flow === true, key.range?.[0] ?? -1, col);
             if (twin !== undefined && !aliased) {
