@@ -2,6 +2,7 @@ import { isAlias, isMap, isScalar, isSeq, type Node as YamlNode } from "yaml";
 import { HushError } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "../tree/values.ts";
 import type { AliasTargets } from "./yaml-alias-budget.ts";
+import { resolvePlainScalar } from "./yaml-resolve.ts";
 
 /**
  * YAML merge keys (`<<`). SOPS and hush read `<<` as an ordinary key (its values are encrypted
@@ -18,10 +19,11 @@ export function isMergeKey(keyText: string): boolean {
   return keyText === "<<";
 }
 
-/** A key a merge brings in: its text, and whether it is plain and untagged (see yaml11-keys.ts). */
+/** A key a merge brings in: its text, whether it is plain and untagged (see yaml11-keys.ts), its value. */
 export interface MergedKey {
   readonly text: string;
   readonly plain: boolean;
+  readonly value: YamlNode | null;
 }
 
 /**
@@ -43,11 +45,33 @@ export function mergedKeys(value: YamlNode | null, targets: AliasTargets): Merge
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value ?? "");
         if (isMergeKey(key)) pending.push(pair.value as YamlNode | null);
-        else keys.push({ text: key, plain: pair.key.type === "PLAIN" && pair.key.tag === undefined });
+        else keys.push({ text: key, plain: pair.key.type === "PLAIN" && pair.key.tag === undefined, value: pair.value as YamlNode | null });
       }
     }
   }
   return keys;
+}
+
+/**
+ * Whether `value` holds nothing the MAC covers: no scalar but nulls and empty strings (which add
+ * no bytes to it), through aliases. What a branch without the key can add; a merged value the
+ * MAC covers was written by the file's owner, as SOPS writes it.
+ */
+export function holdsNothingMacCovered(value: YamlNode | null, targets: AliasTargets): boolean {
+  const visited = new Set<YamlNode>();
+  const pending: Array<YamlNode | null | undefined> = [value];
+  for (let n = pending.pop(); pending.length > 0 || n !== undefined; n = pending.pop()) {
+    if (n === null || n === undefined || visited.has(n)) continue;
+    visited.add(n);
+    if (isAlias(n)) pending.push(targets.get(n));
+    else if (isSeq(n)) for (const item of n.items) pending.push(item as YamlNode | null);
+    else if (isMap(n)) for (const pair of n.items) pending.push(pair.value as YamlNode | null);
+    else if (isScalar(n)) {
+      const text = n.value === null || n.value === undefined ? "" : String(n.value);
+      if (text !== "" && !(n.type === "PLAIN" && n.tag === undefined && resolvePlainScalar(text) === null)) return false;
+    }
+  }
+  return true;
 }
 
 /** A merge that brings in a key its mapping writes before it (or one YAML 1.1 readers read as it). */
@@ -62,8 +86,8 @@ export interface ShadowingMerge {
 
 /**
  * The error for a {@link ShadowingMerge}: VALUE_TAMPERED in an encrypted file (`encrypted`), where
- * the MAC-covered values may be intact and only the text around them changed, PARSE_FAILED in a
- * plaintext, which SOPS would encrypt as written and readers would then read apart.
+ * the merged value holds nothing the MAC covers and only the text around the values changed,
+ * PARSE_FAILED in a plaintext, which SOPS would encrypt as written and readers would then read apart.
  */
 export function shadowingMergeError(merge: ShadowingMerge, encrypted: boolean): HushError {
   const keyPath = formatKeyPath(merge.path);

@@ -19,7 +19,7 @@ import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
 import { completePlaintext, isBlankOrComment, isDocumentEnd, plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
 import { goYamlProblems } from "./yaml-go-reading.ts";
 import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag } from "./yaml-tags.ts";
-import { isMergeKey, mergedKeys, shadowingMergeError, type ShadowingMerge } from "./yaml-merge-keys.ts";
+import { holdsNothingMacCovered, isMergeKey, mergedKeys, shadowingMergeError, type ShadowingMerge } from "./yaml-merge-keys.ts";
 import { keyTwinsError, yaml11KeyReadings, yaml11Twin, type KeyTwins } from "./yaml11-keys.ts";
 
 /**
@@ -111,7 +111,9 @@ function parse(text: string): ParsedDocument {
   const anchors: LineAnchor[] = [];
   let unsupported: ParsedDocument["unsupported"];
   let emptyDocuments = 0;
+  // The first merge over an earlier key, and the first whose merged value holds nothing the MAC covers.
   let shadowingMerge: ShadowingMerge | undefined;
+  let macFreeShadowingMerge: ShadowingMerge | undefined;
   // The first keys YAML 1.1 readers read as one, and the first whose second holds nothing the MAC covers.
   let keyTwins: KeyTwins | undefined;
   let macFreeKeyTwins: KeyTwins | undefined;
@@ -157,6 +159,8 @@ function parse(text: string): ParsedDocument {
           /** The first key of each YAML 1.1 reading (see yaml11KeyReadings). */
           const readings = new Map<string, { text: string; line: number }>();
           const writtenKey = (text: string): { text: string; line: number } | undefined => (seen.has(text) ? { text, line: line(seen.get(text)!) } : undefined);
+          /** The keys whose values hold nothing the MAC covers (see macFreeLeaves). */
+          const macFreeKeys = new Set<string>();
           for (const pair of node.items) {
             const key = pair.key;
             const keyText = isScalar(key) ? String(key.value ?? "") : "";
@@ -173,14 +177,18 @@ function parse(text: string): ParsedDocument {
               throw new HushError("PARSE_FAILED", `duplicate key at line ${at}`, { location: { line: at } });
             }
             seen.set(keyText, key.range?.[0] ?? 0);
-            if (isMergeKey(keyText) && !aliased && shadowingMerge === undefined) {
+            if (isMergeKey(keyText) && !aliased && macFreeShadowingMerge === undefined) {
               // The key written before that a merged key replaces, as written or as YAML 1.1 readers read it.
               const writtenFor = (k: { text: string; plain: boolean }): { text: string; line: number } | undefined => (seen.has(k.text) ? { text: k.text, line: line(seen.get(k.text)!) } : yaml11Twin(k.text, k.plain, readings, writtenKey));
               for (const merged of mergedKeys(pair.value as YamlNode | null, targets)) {
                 const written = writtenFor(merged);
                 if (written === undefined) continue;
-                shadowingMerge = { path: [...path, written.text], mergeLine: line(key.range?.[0] ?? 0), keyLine: written.line };
-                break;
+                const merge = { path: [...path, written.text], mergeLine: line(key.range?.[0] ?? 0), keyLine: written.line };
+                shadowingMerge ??= merge;
+                if (holdsNothingMacCovered(merged.value, targets)) {
+                  macFreeShadowingMerge = merge;
+                  break;
+                }
               }
             }
             if (path.length === 0 && keyText === "sops" && !aliased) {
@@ -192,10 +200,12 @@ function parse(text: string): ParsedDocument {
             if (plainKey) for (const reading of yaml11KeyReadings(keyText)) if (!readings.has(reading)) readings.set(reading, { text: keyText, line: line(key.range?.[0] ?? 0) });
             const leavesBefore = leaves.length;
             walk(pair.value as YamlNode | null, [...path, keyText], aliased, depth + 1, inFlow || node.flow === true, key.range?.[0] ?? -1, col);
+            if (macFreeLeaves(leaves, leavesBefore)) macFreeKeys.add(keyText);
             if (twin !== undefined && !aliased) {
               const twins: KeyTwins = { path, first: twin, second: { text: keyText, line: line(key.range?.[0] ?? 0) } };
               keyTwins ??= twins;
-              if (macFreeKeyTwins === undefined && !leaves.slice(leavesBefore).some((l) => l.kind === "scalar" && l.value !== null)) macFreeKeyTwins = twins;
+              // sigs.k8s.io/yaml keeps either twin's value, PyYAML the second's: either may be a branch's.
+              if (macFreeKeyTwins === undefined && (macFreeKeys.has(keyText) || macFreeKeys.has(twin.text))) macFreeKeyTwins = twins;
             }
           }
         } else {
@@ -278,8 +288,12 @@ function parse(text: string): ParsedDocument {
     walk(root, [], false, 0);
   });
 
-  if (shadowingMerge !== undefined) throw shadowingMergeError(shadowingMerge, metadata !== undefined);
-  if (metadata === undefined ? keyTwins !== undefined : macFreeKeyTwins !== undefined) throw keyTwinsError(metadata === undefined ? keyTwins! : macFreeKeyTwins!, metadata !== undefined);
+  // In an encrypted file, only what a branch without the key could have written (see yaml-merge-keys.ts, yaml11-keys.ts).
+  const encrypted = metadata !== undefined;
+  const merge = encrypted ? macFreeShadowingMerge : shadowingMerge;
+  if (merge !== undefined) throw shadowingMergeError(merge, encrypted);
+  const twins = encrypted ? macFreeKeyTwins : keyTwins;
+  if (twins !== undefined) throw keyTwinsError(twins, encrypted);
 
   // Comments: each belongs to the innermost collection around it at its indentation (its AAD is
   // that collection's path, spec 2.2); comments inside the metadata block are skipped. Comments,
@@ -341,6 +355,15 @@ function confirmPlaintext(plaintext: string, written: ReadonlyArray<{ readonly l
       });
     }
   }
+}
+
+/** Whether the leaves from `from` on hold nothing the MAC covers: nulls and empty strings add no bytes to it. */
+function macFreeLeaves(leaves: readonly Leaf[], from: number): boolean {
+  for (let i = from; i < leaves.length; i++) {
+    const l = leaves[i]!;
+    if (l.kind === "scalar" && l.value !== null && l.value.text !== "") return false;
+  }
+  return true;
 }
 
 function spanIsBlock(st: YamlStyle): boolean {

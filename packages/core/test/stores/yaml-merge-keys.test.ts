@@ -54,9 +54,23 @@ describe("YAML merge keys that readers merge over a key written before them", ()
     const message = 'VALUE_TAMPERED: the merge key << at line 4 merges ["db"]["password"], which the mapping sets before it (line 2): go-yaml v2 (Helm, kubectl) and Ruby read the merged value there, PyYAML, go-yaml v3 and SOPS the one written, and no MAC covers merge keys';
     expect(await reading(branch)).toBe(message);
     for (const generalParser of [false, true]) await expect(dec(branch, generalParser)).rejects.toMatchObject({ code: "VALUE_TAMPERED", message: message.slice("VALUE_TAMPERED: ".length) });
+    // An empty string adds nothing to the MAC either.
+    await expect(dec(encrypted.replace(/^( {2}user: ENC\[[^\n]*\n)/m, `$1  <<: {password: ""}\n`))).rejects.toMatchObject({ code: "VALUE_TAMPERED" });
     // In block style too, quoted (which the span scanner reads as a key like any other).
     const block = encrypted.replace(/^( {2}user: ENC\[[^\n]*\n)/m, `$1  "<<":\n    password:\n`);
     await expect(dec(block)).rejects.toMatchObject({ code: "VALUE_TAMPERED" });
+  });
+
+  it("an encrypted file whose merge brings in values the MAC covers over earlier keys was written so by its owner (SOPS writes it): it still decrypts", async () => {
+    // SOPS encrypts such a plaintext as written; a rule leaves the merged values in clear, where
+    // the key above them is in neither their AAD nor the MAC, so its spelling can be made `<<` here.
+    const rule = { kind: "unencrypted_regex" as const, value: "^(base|<<)$" };
+    const encrypted = await encryptText("prod:\n  replicas: 3\n  base:\n    replicas: 1\n", { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource, rule });
+    const merged = encrypted.replace(/^ {2}base:$/m, "  <<:");
+    expect(merged).not.toBe(encrypted);
+    expect(await dec(merged)).toBe("prod:\n  replicas: 3\n  <<:\n    replicas: 1\n");
+    // The same with a null, which a branch could have added, is refused.
+    await expect(dec(merged.replace(/^ {4}replicas: 1$/m, "    replicas:"))).rejects.toMatchObject({ code: "VALUE_TAMPERED" });
   });
 });
 
@@ -84,13 +98,16 @@ describe("YAML keys that YAML 1.1 readers read as one key", () => {
 
   it("refuses a twin a branch added with a null after an encrypted key as tampering (exit 25's code), on every reading path", async () => {
     const encrypted = await enc("regions:\n  NO: oslo-key\n  SE: stockholm-key\n");
-    for (const twin of ["no:", "n: {}", "No: []"]) {
+    for (const twin of ["no:", "n: {}", "No: []", "OFF: ''"]) {
       const branch = encrypted.replace(/^( {2}SE: ENC\[[^\n]*\n)/m, `$1  ${twin}\n`);
       expect(branch).not.toBe(encrypted);
       const message = `VALUE_TAMPERED: the keys NO (line 2) and ${twin.replace(/:.*/, "")} (line 4) in the mapping at ["regions"] are one key to YAML 1.1 readers (PyYAML, go-yaml v2), which may read what the second holds, nothing the MAC covers, in place of the first's value; SOPS and hush read two keys, and no MAC covers a key's spelling`;
       expect(await reading(branch)).toBe(message);
       for (const generalParser of [false, true]) await expect(dec(branch, generalParser)).rejects.toMatchObject({ code: "VALUE_TAMPERED", message: message.slice("VALUE_TAMPERED: ".length) });
     }
+    // sigs.k8s.io/yaml keeps either twin in no set order: a null before the encrypted key nulls it too.
+    const before = encrypted.replace(/^( {2}NO: ENC)/m, `  "false":\n$1`);
+    await expect(dec(before)).rejects.toMatchObject({ code: "VALUE_TAMPERED", message: expect.stringMatching(/^the keys false \(line 2\) and NO \(line 3\) in the mapping at \["regions"\]/) });
     // Twins whose values the MAC covers were written so by their owner (SOPS writes them): they still decrypt.
     const both = await enc('regions:\n  "NO": oslo-key\n  "no": other\n');
     expect(await dec(both.replace(/"(NO|no)"/g, "$1"))).toBe("regions:\n  NO: oslo-key\n  no: other\n");
