@@ -117,6 +117,8 @@ function parse(text: string): ParsedDocument {
   // The first keys YAML 1.1 readers read as one, and the first whose second holds nothing the MAC covers.
   let keyTwins: KeyTwins | undefined;
   let macFreeKeyTwins: KeyTwins | undefined;
+  /** The scalar values read so far (copies through aliases too) that add bytes to the MAC. */
+  let macCoveredValues = 0;
   const targetsOf = new Map(docs.map((doc) => [doc, aliasTargets(doc)]));
   assertAliasBudget(docs, (doc) => targetsOf.get(doc)!, line, true);
   docs.forEach((doc, di) => {
@@ -159,7 +161,7 @@ function parse(text: string): ParsedDocument {
           /** The first key of each YAML 1.1 reading (see yaml11KeyReadings). */
           const readings = new Map<string, { text: string; line: number }>();
           const writtenKey = (text: string): { text: string; line: number } | undefined => (seen.has(text) ? { text, line: line(seen.get(text)!) } : undefined);
-          /** The keys whose values hold nothing the MAC covers (see macFreeLeaves). */
+          /** The keys whose values hold nothing the MAC covers (see macCoveredValues). */
           const macFreeKeys = new Set<string>();
           for (const pair of node.items) {
             const key = pair.key;
@@ -198,9 +200,9 @@ function parse(text: string): ParsedDocument {
             const plainKey = key.type === "PLAIN" && key.tag === undefined;
             const twin = yaml11Twin(keyText, plainKey, readings, writtenKey);
             if (plainKey) for (const reading of yaml11KeyReadings(keyText)) if (!readings.has(reading)) readings.set(reading, { text: keyText, line: line(key.range?.[0] ?? 0) });
-            const leavesBefore = leaves.length;
+            const coveredBefore = macCoveredValues;
             walk(pair.value as YamlNode | null, [...path, keyText], aliased, depth + 1, inFlow || node.flow === true, key.range?.[0] ?? -1, col);
-            if (macFreeLeaves(leaves, leavesBefore)) macFreeKeys.add(keyText);
+            if (macCoveredValues === coveredBefore) macFreeKeys.add(keyText);
             if (twin !== undefined && !aliased) {
               const twins: KeyTwins = { path, first: twin, second: { text: keyText, line: line(key.range?.[0] ?? 0) } };
               keyTwins ??= twins;
@@ -231,6 +233,8 @@ function parse(text: string): ParsedDocument {
         let spanEnd = node.range![1];
         if (spanStart !== start && text[spanEnd - 1] === "\n") spanEnd -= 1;
         leaves.push({ kind: "scalar", path, document: di, value, start: spanStart, end: spanEnd, line: line(start), style: st, ...(aliased ? { aliased: true } : {}) });
+        // Nulls and empty strings add no bytes to the MAC.
+        if (value !== null && value.text !== "") macCoveredValues++;
       }
     };
     const walkAliased = (target: YamlNode, path: KeyPath, at: number, depth: number): void => {
@@ -355,15 +359,6 @@ function confirmPlaintext(plaintext: string, written: ReadonlyArray<{ readonly l
       });
     }
   }
-}
-
-/** Whether the leaves from `from` on hold nothing the MAC covers: nulls and empty strings add no bytes to it. */
-function macFreeLeaves(leaves: readonly Leaf[], from: number): boolean {
-  for (let i = from; i < leaves.length; i++) {
-    const l = leaves[i]!;
-    if (l.kind === "scalar" && l.value !== null && l.value.text !== "") return false;
-  }
-  return true;
 }
 
 function spanIsBlock(st: YamlStyle): boolean {
