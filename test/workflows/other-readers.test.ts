@@ -348,3 +348,37 @@ describe("a YAML key added after an encrypted one, which YAML 1.1 readers read a
     expect(k.hush(["decrypt", quoted]).stdout).toBe(`"on": ${SECRET}\n"yes": other\n`);
   });
 });
+
+/**
+ * SOPS reads its metadata with go-yaml v3, which merges a `<<` in the `sops` block into it (real
+ * SOPS 3.9.2 decrypts a file whose only age entry stands under one). hush read `<<` as a field no
+ * tool reads, and the keyless check only warned, saying SOPS ignores it: a branch could so give
+ * SOPS users (Flux, helm-secrets) an `hc_vault` address to send their token to, which no check,
+ * review or `hush access` showed.
+ */
+describe("a YAML merge key added in the sops metadata block", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("decrypt and the keyless check refuse it, naming the line", () => {
+    const file = encryptFile(k, "meta.yaml", `password: ${SECRET}\n`);
+    const encrypted = readFileSync(file, "utf8");
+    const branch = encrypted.replace(/^sops:\n/m, "sops:\n    <<:\n        hc_vault:\n            - vault_address: https://vault.attacker.example\n              engine_path: transit\n              key_name: k\n              created_at: \"2025-01-02T03:04:05Z\"\n              enc: vault:v1:x\n");
+    expect(branch).not.toBe(encrypted);
+    writeFileSync(file, branch);
+    const reason = "invalid sops metadata: a merge key << at line 3, which SOPS's YAML reader merges into the metadata and hush does not";
+
+    const decrypt = k.hush(["decrypt", file]);
+    expect(decrypt.status, decrypt.stderr).not.toBe(0);
+    expect(decrypt.stdout).toBe("");
+    expect(decrypt.stderr).toContain(`meta.yaml: ${reason}`);
+
+    const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+    expect(check.status, check.stdout + check.stderr).toBe(1);
+    expect(check.stdout).toContain(reason);
+    expect(check.stdout).not.toContain("[unknown-metadata-field]");
+  });
+});

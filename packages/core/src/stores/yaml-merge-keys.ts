@@ -99,3 +99,23 @@ export function shadowingMergeError(merge: ShadowingMerge, encrypted: boolean): 
     hint: "take the file from a revision you trust (git log -p shows who changed it), or put the << line first in its mapping",
   });
 }
+
+/**
+ * The offset of the first merge key `<<` under `node` (the `sops` metadata block), or undefined.
+ * SOPS reads its metadata with go-yaml v3, which merges a `<<` there into the metadata, while hush
+ * reads `<<` as a field no tool reads: a key group's entry under it (an `hc_vault` address SOPS
+ * sends its token to) would reach SOPS and be seen by no check or review. SOPS never writes one.
+ * Iterative; aliases are not followed (the metadata allows none).
+ */
+export function metadataMergeKeyOffset(node: YamlNode | null): number | undefined {
+  const pending: unknown[] = [node];
+  for (let n = pending.pop(); n !== undefined; n = pending.pop()) {
+    if (isMap(n)) {
+      for (const pair of n.items) {
+        if (isScalar(pair.key) && isMergeKey(String(pair.key.value ?? ""))) return pair.key.range?.[0] ?? 0;
+        pending.push(pair.value);
+      }
+    } else if (isSeq(n)) for (const item of n.items) pending.push(item);
+  }
+  return undefined;
+}

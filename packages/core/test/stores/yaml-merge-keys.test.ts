@@ -113,3 +113,24 @@ describe("YAML keys that YAML 1.1 readers read as one key", () => {
     expect(await dec(both.replace(/"(NO|no)"/g, "$1"))).toBe("regions:\n  NO: oslo-key\n  no: other\n");
   });
 });
+
+/**
+ * SOPS reads its metadata with go-yaml v3, which merges a `<<` there into the metadata; hush read
+ * `<<` as a field no tool reads. A branch could so hide a key group's entry (an `hc_vault`
+ * address SOPS sends its token to) from `hush check`, the review and `hush access`.
+ */
+describe("a YAML merge key in the sops metadata", () => {
+  it("is refused wherever it stands in the block, naming its line, on every reading path", async () => {
+    const encrypted = await enc("a: x\n");
+    const extra = "    <<:\n        hc_vault:\n            - vault_address: https://vault.attacker.example\n              engine_path: transit\n              key_name: k\n              created_at: \"2025-01-02T03:04:05Z\"\n              enc: vault:v1:x\n";
+    const branch = encrypted.replace(/^sops:\n/m, `sops:\n${extra}`);
+    expect(branch).not.toBe(encrypted);
+    const message = "invalid sops metadata: a merge key << at line 3, which SOPS's YAML reader merges into the metadata and hush does not (an entry there would reach SOPS unseen): remove it";
+    expect(await reading(branch)).toBe(`METADATA_INVALID: ${message}`);
+    for (const generalParser of [false, true]) await expect(dec(branch, generalParser)).rejects.toMatchObject({ code: "METADATA_INVALID", message });
+    // Deeper in the block, and quoted, too.
+    const nested = encrypted.replace(/^( {10}recipient: [^\n]*\n)/m, `$1          "<<": {recipient: other}\n`);
+    expect(nested).not.toBe(encrypted);
+    expect(await reading(nested)).toMatch(/^METADATA_INVALID: invalid sops metadata: a merge key << at line \d+/);
+  });
+});
