@@ -128,7 +128,7 @@ export function keyTwinsError(twins: KeyTwins, encrypted: boolean): HushError {
   const location = { location: { keyPath: formatKeyPath([...twins.path, twins.second.text]), line: twins.second.line } };
   const quoted = `"${printable(twins.first.text, 40).replace(/"/g, '\\"')}": …`;
   if (!encrypted) return new HushError("PARSE_FAILED", `${keys}, which keep only one of their values, while SOPS and hush read two keys: quote them (${quoted})`, location);
-  return new HushError("VALUE_TAMPERED", `${keys}, which may read what the second holds, nothing the MAC covers, in place of the first's value; SOPS and hush read two keys, and no MAC covers a key's spelling`, {
+  return new HushError("VALUE_TAMPERED", `${keys}, which keep only one of their values, and one of them holds nothing the MAC covers; SOPS and hush read two keys, and no MAC covers a key's spelling`, {
     ...location,
     hint: `take the file from a revision you trust (git log -p shows who changed it), or quote the keys (${quoted})`,
   });

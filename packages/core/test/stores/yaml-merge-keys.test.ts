@@ -101,7 +101,7 @@ describe("YAML keys that YAML 1.1 readers read as one key", () => {
     for (const twin of ["no:", "n: {}", "No: []", "OFF: ''"]) {
       const branch = encrypted.replace(/^( {2}SE: ENC\[[^\n]*\n)/m, `$1  ${twin}\n`);
       expect(branch).not.toBe(encrypted);
-      const message = `VALUE_TAMPERED: the keys NO (line 2) and ${twin.replace(/:.*/, "")} (line 4) in the mapping at ["regions"] are one key to YAML 1.1 readers (PyYAML, go-yaml v2), which may read what the second holds, nothing the MAC covers, in place of the first's value; SOPS and hush read two keys, and no MAC covers a key's spelling`;
+      const message = `VALUE_TAMPERED: the keys NO (line 2) and ${twin.replace(/:.*/, "")} (line 4) in the mapping at ["regions"] are one key to YAML 1.1 readers (PyYAML, go-yaml v2), which keep only one of their values, and one of them holds nothing the MAC covers; SOPS and hush read two keys, and no MAC covers a key's spelling`;
       expect(await reading(branch)).toBe(message);
       for (const generalParser of [false, true]) await expect(dec(branch, generalParser)).rejects.toMatchObject({ code: "VALUE_TAMPERED", message: message.slice("VALUE_TAMPERED: ".length) });
     }
