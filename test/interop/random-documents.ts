@@ -125,7 +125,8 @@ function yamlString(s: string, style: number): string {
 
 /** A YAML key (plain when that reads as the same string; quoted otherwise). */
 export function yamlKey(k: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) && !RESOLVES.test(k) && k !== "on" ? k : yamlDoubleQuoted(k);
+  // YAML 1.1's boolean words quoted too: two plain ones (off, no) are one key to YAML 1.1 readers, which hush refuses.
+  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) && !RESOLVES.test(k) && !/^(yes|no|on|off)$/i.test(k) ? k : yamlDoubleQuoted(k);
 }
 
 const yamlScalarArb: fc.Arbitrary<Node> = fc.oneof(
@@ -166,7 +167,8 @@ const yamlScalarArb: fc.Arbitrary<Node> = fc.oneof(
 );
 
 function uniqueEntries(entry: fc.Arbitrary<Entry>, max: number): fc.Arbitrary<Entry[]> {
-  return fc.uniqueArray(entry, { maxLength: max, selector: (e) => e.key });
+  // Unique as Go's readers fold keys too: two keys that differ only in case, one empty, are refused.
+  return fc.uniqueArray(entry, { maxLength: max, selector: (e) => e.key.toUpperCase().toLowerCase() });
 }
 
 /** A YAML document's root map. */

@@ -182,7 +182,7 @@ describe("YAML 1.1's boolean words, strings to SOPS and hush and booleans to Hel
  * and a Go program reading `hush decrypt`'s output would take the empty value for the secret while
  * hush, Node and Python read two keys.
  */
-describe("a key Go's readers take for another, added with an empty value to an encrypted JSON, TOML or INI file", () => {
+describe("a key Go's readers take for another, added with an empty value to an encrypted JSON, TOML, INI or YAML file", () => {
   let k: KeyedDir;
   beforeAll(() => {
     k = keyedDir();
@@ -199,6 +199,8 @@ describe("a key Go's readers take for another, added with an empty value to an e
     { name: "table.toml", plain: `[db]\npassword = "${SECRET}"\n`, added: `[DB]\npassword = ""`, before: /^\[sops\]/m },
     // Python's configparser lower-cases keys; with strict=False (and go-ini's Insensitive mode) the last wins.
     { name: "empty.ini", plain: `[db]\npassword = ${SECRET}\n`, added: `PASSWORD =`, before: /^\[sops\]/m },
+    // viper lower-cases YAML keys too, and sigs.k8s.io/yaml hands YAML to encoding/json.
+    { name: "empty.yaml", plain: `db:\n    password: ${SECRET}\n    user: app\n`, added: `    PASSWORD: ""`, before: /^ {4}user: /m },
   ];
 
   for (const c of cases) {
@@ -229,7 +231,7 @@ describe("a key Go's readers take for another, added with an empty value to an e
       // The review shows the file's text under the reason, not a plain file of ciphertext.
       const review = k.hush(["git", "textconv", file], { env: { SOPS_AGE_KEY_FILE: "" } });
       expect(review.status, review.stderr).toBe(0);
-      expect(review.stdout.split("\n")[0]).toMatch(/^# hush: WARNING: this file does not parse as (JSON|TOML|INI): .*differ only in case/);
+      expect(review.stdout.split("\n")[0]).toMatch(/^# hush: WARNING: this file does not parse as (JSON|TOML|INI|YAML): .*differ only in case/);
       expect(review.stdout).toContain(c.added);
     });
   }

@@ -8,7 +8,8 @@ const dataKey = new Uint8Array(32).fill(9);
 const wrappedKeys: MasterKeyEntry[][] = [[{ kind: "age", recipient: "age1test", enc: "-----BEGIN AGE ENCRYPTED FILE-----\nx\n-----END AGE ENCRYPTED FILE-----\n" }]];
 const noKeys = async (): Promise<undefined> => undefined;
 
-const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/).filter((k) => k !== "sops");
+// Not YAML 1.1's boolean words: two of them (on, y) are one key to YAML 1.1 readers, which hush refuses.
+const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/).filter((k) => k !== "sops" && !/^(y|n|yes|no|on|off)$/.test(k));
 const word = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._/@-]{0,20}[A-Za-z0-9]$/);
 const anyText = fc.string({ unit: "grapheme", maxLength: 24 });
 /**

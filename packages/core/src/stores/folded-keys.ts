@@ -10,7 +10,8 @@ import { formatKeyPath, type KeyPath } from "../tree/values.ts";
  * `"password"` (or `[DB]` with an empty password after `[db]`), and a Go program reading
  * `hush decrypt`'s output would take the empty value for the secret. INI keys are the same for
  * Python's configparser, which lower-cases them (the last wins with strict=False), and go-ini's
- * Insensitive mode. The JSON, TOML and INI readers therefore refuse two keys of one map that fold
+ * Insensitive mode; YAML keys for viper, and for Go programs that read YAML through
+ * sigs.k8s.io/yaml, which hands it to encoding/json. The JSON, TOML, INI and YAML readers therefore refuse two keys of one map that fold
  * alike where one of them holds such a value, in plaintext and encrypted files alike; two that
  * both hold values stay allowed (they are in the MAC, and an encrypted one bound to its own key
  * path).
@@ -60,6 +61,7 @@ const READERS = {
   JSON: "Go's readers (encoding/json, viper)",
   TOML: "Go's readers (BurntSushi/toml, go-toml, viper)",
   INI: "Python's configparser (strict=False), go-ini (Insensitive) and viper",
+  YAML: "Go's readers (viper, and encoding/json behind sigs.k8s.io/yaml)",
 } as const;
 
 /**
@@ -69,6 +71,12 @@ const READERS = {
  * never a value.
  */
 export function refuseFoldedKeyShadow(format: keyof typeof READERS, path: KeyPath, members: Iterable<MapMember>, readers: string = READERS[format]): void {
+  const error = foldedKeyShadow(format, path, members, readers);
+  if (error !== undefined) throw error;
+}
+
+/** The error {@link refuseFoldedKeyShadow} throws, for a reader that weighs it against others first. */
+export function foldedKeyShadow(format: keyof typeof READERS, path: KeyPath, members: Iterable<MapMember>, readers: string = READERS[format]): HushError | undefined {
   const byFold = new Map<string, MapMember[]>();
   for (const member of members) {
     const fold = goFoldKey(member.key);
@@ -79,10 +87,11 @@ export function refuseFoldedKeyShadow(format: keyof typeof READERS, path: KeyPat
     }
     for (const other of group) {
       const empty = member.empty() ? member : other.empty() ? other : undefined;
-      if (empty !== undefined) throw foldedKeyError(format, readers, path, other, member, empty);
+      if (empty !== undefined) return foldedKeyError(format, readers, path, other, member, empty);
     }
     group.push(member);
   }
+  return undefined;
 }
 
 function foldedKeyError(format: keyof typeof READERS, readers: string, path: KeyPath, first: MapMember, second: MapMember, empty: MapMember): HushError {

@@ -1,5 +1,6 @@
 import { checkString } from "../arguments.ts";
 import type { KeyPath, ScalarValue } from "../tree/values.ts";
+import { goFoldKey } from "./folded-keys.ts";
 import { hasYamlForeignLineBreak } from "./foreign-line-breaks.ts";
 import { MAX_NESTING } from "./nesting.ts";
 import type { Leaf, ParsedDocument } from "./store.ts";
@@ -44,6 +45,8 @@ interface Frame {
   readonly keys: Set<string>;
   /** The YAML 1.1 readings of its plain keys that are not strings (yaml11-keys.ts), once there is one. */
   readings?: Set<string>;
+  /** Its keys case-folded (folded-keys.ts), once one is not its own fold (lower-case ASCII is). */
+  folds?: Set<string>;
   items: number;
 }
 
@@ -271,6 +274,14 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined, withComm
     // A merge key `<<`, and two plain keys YAML 1.1 readers read as one, are the general
     // parser's to judge (yaml-merge-keys.ts, yaml11-keys.ts).
     if (frame.keys.has(key) || key === "<<") decline();
+    // Two keys that differ only in case too (folded-keys.ts): until one is not its own fold, the
+    // keys themselves are the folds.
+    const fold = goFoldKey(key);
+    if (frame.folds === undefined && fold !== key) frame.folds = new Set(frame.keys);
+    if (frame.folds !== undefined) {
+      if (frame.folds.has(fold)) decline();
+      frame.folds.add(fold);
+    }
     frame.keys.add(key);
     if (frame.readings?.has(`json:${key}`) === true) decline();
     const readings = line[at] === '"' || line[at] === "'" ? [] : yaml11KeyReadings(key);

@@ -20,6 +20,7 @@ import { completePlaintext, isBlankOrComment, isDocumentEnd, plainBlockRoom, ren
 import { goYamlProblems } from "./yaml-go-reading.ts";
 import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag } from "./yaml-tags.ts";
 import { holdsNothingMacCovered, isMergeKey, mergedKeys, metadataMergeKeyOffset, shadowingMergeError, type ShadowingMerge } from "./yaml-merge-keys.ts";
+import { foldedKeyShadow, type MapMember } from "./folded-keys.ts";
 import { keyTwinsError, yaml11KeyReadings, yaml11Twin, type KeyTwins } from "./yaml11-keys.ts";
 
 /**
@@ -115,6 +116,8 @@ function parse(text: string): ParsedDocument {
   let shadowingMerge: ShadowingMerge | undefined;
   let macFreeShadowingMerge: ShadowingMerge | undefined;
   // The first keys YAML 1.1 readers read as one, and the first whose second holds nothing the MAC covers.
+  /** Two keys that differ only in case, one holding nothing the MAC covers (folded-keys.ts). */
+  let foldedKeys: HushError | undefined;
   let keyTwins: KeyTwins | undefined;
   let macFreeKeyTwins: KeyTwins | undefined;
   /** The scalar values read so far (copies through aliases too) that add bytes to the MAC. */
@@ -163,6 +166,8 @@ function parse(text: string): ParsedDocument {
           const writtenKey = (text: string): { text: string; line: number } | undefined => (seen.has(text) ? { text, line: line(seen.get(text)!) } : undefined);
           /** The keys whose values hold nothing the MAC covers (see macCoveredValues). */
           const macFreeKeys = new Set<string>();
+          /** The keys with their lines, for keys that differ only in case (see folded-keys.ts). */
+          const members: MapMember[] = [];
           for (const pair of node.items) {
             const key = pair.key;
             const keyText = isScalar(key) ? String(key.value ?? "") : "";
@@ -203,6 +208,7 @@ function parse(text: string): ParsedDocument {
             const coveredBefore = macCoveredValues;
             walk(pair.value as YamlNode | null, [...path, keyText], aliased, depth + 1, inFlow || node.flow === true, key.range?.[0] ?? -1, col);
             if (macCoveredValues === coveredBefore) macFreeKeys.add(keyText);
+            members.push({ key: keyText, line: line(key.range?.[0] ?? 0), empty: () => macFreeKeys.has(keyText) });
             if (twin !== undefined && !aliased) {
               const twins: KeyTwins = { path, first: twin, second: { text: keyText, line: line(key.range?.[0] ?? 0) } };
               keyTwins ??= twins;
@@ -210,6 +216,7 @@ function parse(text: string): ParsedDocument {
               if (macFreeKeyTwins === undefined && (macFreeKeys.has(keyText) || macFreeKeys.has(twin.text))) macFreeKeyTwins = twins;
             }
           }
+          if (!aliased && foldedKeys === undefined) foldedKeys = foldedKeyShadow("YAML", path, members);
         } else {
           node.items.forEach((entry, i) => walk(entry as YamlNode | null, [...path, i], aliased, depth + 1, inFlow || node.flow === true, (entry as YamlNode | null)?.range?.[0] ?? -1, col));
         }
@@ -303,6 +310,8 @@ function parse(text: string): ParsedDocument {
   if (merge !== undefined) throw shadowingMergeError(merge, encrypted);
   const twins = encrypted ? macFreeKeyTwins : keyTwins;
   if (twins !== undefined) throw keyTwinsError(twins, encrypted);
+  // After the twins: `no` and `NO` are both, and tampering is the twins' finding in an encrypted file.
+  if (foldedKeys !== undefined) throw foldedKeys;
 
   // Comments: each belongs to the innermost collection around it at its indentation (its AAD is
   // that collection's path, spec 2.2); comments inside the metadata block are skipped. Comments,

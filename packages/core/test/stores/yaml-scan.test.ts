@@ -80,7 +80,8 @@ const ODD = [
   "  ", " 'it''s'", ' "x" y', " x\ty", " a #b", " :x", " -x", " ? x", " 99999999999999999999", " .inf", " 'multi", " x\u0085y", " \ufeffv", " {} # c", " [] x", " x:", " a, b",
 ];
 const value = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...GOOD) }, { weight: 1, arbitrary: fc.constantFrom(...ODD) });
-const mapKey = fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[a-z][a-z0-9]{0,3}$/) }, { weight: 1, arbitrary: fc.constantFrom(...KEYS) });
+// Not YAML 1.1's boolean words: two of them (on, y) are one key to YAML 1.1 readers, which hush refuses.
+const mapKey = fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[a-z][a-z0-9]{0,3}$/).filter((k) => !/^(y|n|yes|no|on|off)$/.test(k)) }, { weight: 1, arbitrary: fc.constantFrom(...KEYS) });
 const LINES = ["", "# comment", "  # indented comment", "#ENC[AES256_GCM,data:x]", "---", "...", "--- # d", "%YAML 1.2", "  continued", "-", "- - a", "?", "\t- a", "sops:", "    version: 3.9.0", "    enc: |", "        abc"];
 
 const line: fc.Arbitrary<string> = fc.oneof(
@@ -102,7 +103,8 @@ const scalar = fc.oneof(
   fc.integer().map(String),
   fc.constantFrom("true", "null", "~", '""', "''", "1.50", "2024-01-02T03:04:05Z", "{}", "[]", ""),
 );
-const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/).filter((k) => k !== "sops");
+// Not YAML 1.1's boolean words either: two of them (on, y) are one key to YAML 1.1 readers, which hush refuses.
+const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/).filter((k) => k !== "sops" && !/^(y|n|yes|no|on|off)$/.test(k));
 
 function block(depth: number, indent: number): fc.Arbitrary<string[]> {
   const pad = " ".repeat(indent);
@@ -195,8 +197,9 @@ describe("the YAML decrypt span scanner", () => {
       }),
       { numRuns: RUNS * 4 },
     );
-    // Enough of the soup is in the scanner's subset for the comparison to mean something.
-    expect(read).toBeGreaterThan(RUNS / 20);
+    // Enough of the soup is in the scanner's subset for the comparison to mean something: 16 to 27
+    // of 800 texts in six runs, 9 in a rare one, so the floor leaves room below that.
+    expect(read).toBeGreaterThan(RUNS / 40);
   }, SLOW);
 
   it("reads well-formed plaintext and encrypted documents exactly as the general parser does", async () => {
