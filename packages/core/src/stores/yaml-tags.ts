@@ -1,4 +1,5 @@
 import { HushError } from "../errors.ts";
+import { printable } from "../printable.ts";
 import type { ScalarValue } from "../tree/values.ts";
 
 /**
@@ -19,9 +20,9 @@ import type { ScalarValue } from "../tree/values.ts";
 
 const CORE = "tag:yaml.org,2002:";
 
-/** The tag as written in messages: `!!null` for the standard ones. */
+/** The tag as written in messages (`!!null` for the standard ones), escaped: it is the file's text. */
 function shown(tag: string): string {
-  return tag.startsWith(CORE) ? `!!${tag.slice(CORE.length)}` : tag;
+  return printable(tag.startsWith(CORE) ? `!!${tag.slice(CORE.length)}` : tag, 60);
 }
 
 /** Whether hush (and go-yaml) read a scalar under `tag` as a string whatever its text: `!!str`, `!`, an application's own tag. */
