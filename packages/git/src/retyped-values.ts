@@ -7,11 +7,14 @@ import type { CheckProblem } from "./check.ts";
  * which are the same for the integer 5432 and the string "5432", for the boolean false and the
  * string "False". And list positions: a key path has none, so `debug: ENC[…]` can become
  * `debug: [ENC[…]]`, `[false]` where the file had `false`. Both are true to JavaScript and
- * Python, and SOPS and hush decrypt them. Without the earlier version nothing tells; with it, the
- * edit shows: no tool writes a ciphertext again under another label or at another depth of lists
- * (hush reuses an IV only at the same place, list indices included, with the same type; SOPS never
- * reuses one), so the same `data`, `iv` and `tag` there was edited by hand. A list item that only
- * moved to another index of its list is not reported: deleting an item before it does that.
+ * Python, and SOPS and hush decrypt them. Nor does a YAML document's boundary: a `---` and a copy
+ * of the `sops` block put between two keys split a document, and go-yaml v2 (Helm's reader) reads
+ * only the first. Without the earlier version nothing tells; with it, the edit shows: no tool
+ * writes a ciphertext again under another label, at another depth of lists or in another document
+ * (hush reuses an IV only at the same place, document and list indices included, with the same
+ * type; SOPS never reuses one), so the same `data`, `iv` and `tag` there was edited by hand. A list
+ * item that only moved to another index of its list is not reported: deleting an item before it
+ * does that.
  */
 
 /** An envelope's ciphertext (data, IV and GCM tag) and its type label, as written. */
@@ -55,10 +58,15 @@ export async function retypedValues(format: FileFormat, text: string, earlier: s
   const before = new Map(envelopes(then).map((e) => [e.ciphertext, e]));
   return envelopes(now).flatMap(({ leaf, ciphertext, type, depth }) => {
     const was = before.get(ciphertext);
-    if (was === undefined || (was.type === type && was.depth === depth)) return [];
+    if (was === undefined || (was.type === type && was.depth === depth && was.leaf.document === leaf.document)) return [];
     const keyPath = formatKeyPath(leaf.path);
     const lists = (d: string): number => d.split("[]").length - 1;
-    const change = was.type !== type ? `is labelled ${type} but holds the ciphertext it had as ${was.type}` : `holds the ciphertext it had at ${formatKeyPath(was.leaf.path)}, ${lists(depth) > lists(was.depth) ? "now inside a list it was not in," : "no longer inside a list it was in,"}`;
+    const change =
+      was.type !== type
+        ? `is labelled ${type} but holds the ciphertext it had as ${was.type}`
+        : was.leaf.document !== leaf.document
+          ? `holds the ciphertext it had in document ${was.leaf.document + 1}, now in document ${leaf.document + 1},`
+          : `holds the ciphertext it had at ${formatKeyPath(was.leaf.path)}, ${lists(depth) > lists(was.depth) ? "now inside a list it was not in," : "no longer inside a list it was in,"}`;
     return [
       {
         severity: "error" as const,

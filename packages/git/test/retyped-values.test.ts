@@ -58,3 +58,16 @@ describe("retypedValues: a value put into a list, or taken out of one, over the 
     expect(await retypedValues("json", deleted, earlier, "r")).toEqual([]);
   });
 });
+
+describe("retypedValues: a YAML document split in two over the same ciphertexts", () => {
+  it("is found for the values now in the second document (go-yaml v2, Helm's reader, reads only the first)", async () => {
+    const earlier = await enc("a: one\nb: two\n", "yaml");
+    const metadata = earlier.slice(earlier.indexOf("sops:\n"));
+    const [first, second] = earlier.slice(0, earlier.indexOf("sops:\n")).split(/(?<=\n)/);
+    const split = `${first}${metadata}---\n${second}${metadata}`;
+    expect(await decryptText(split, { format: "yaml", keySources: keys })).toBe("a: one\n---\nb: two\n");
+    const found = await retypedValues("yaml", split, earlier, "abc1234");
+    expect(found.map((p) => [p.keyPath, p.line])).toEqual([['["b"]', split.slice(0, split.indexOf("b: ")).split("\n").length]]);
+    expect(found[0]!.message).toContain("holds the ciphertext it had in document 1, now in document 2, at abc1234");
+  });
+});
