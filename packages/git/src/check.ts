@@ -85,8 +85,9 @@ export type CheckCode =
    */
   | "rolled-back"
   /**
-   * With `--base`: a value's type label changed over the ciphertext it had where the branch
-   * started (the MAC does not cover the label; see retyped-values.ts).
+   * With `--base`: a value's ciphertext from where the branch started, kept under another type
+   * label, at another depth of lists or in another YAML document (no MAC covers those; see
+   * retyped-values.ts).
    */
   | "retyped-value"
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */

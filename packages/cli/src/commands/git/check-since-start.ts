@@ -14,8 +14,8 @@ import { RepoPaths } from "./check-rules.ts";
  *   MAC binds (no one can set it without the data key), earlier than where the branch started,
  *   and key entries that are not the ones there. Reverting a value's change (`git revert`) keeps
  *   the key entries, and is not reported.
- * - `retyped-value`: a value's type label changed over the same ciphertext (retyped-values.ts in
- *   the git package).
+ * - `retyped-value`: a value's ciphertext kept under another type label, at another depth of
+ *   lists or in another YAML document (retyped-values.ts in the git package).
  */
 
 /** A covered encrypted file as the branch has it. */
