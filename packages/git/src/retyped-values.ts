@@ -1,4 +1,4 @@
-import { formatKeyPath, looksEncrypted, storeFor, type FileFormat, type Leaf } from "@hush/core";
+import { formatKeyPath, looksEncrypted, parseEnvelope, storeFor, type FileFormat, type Leaf } from "@hush/core";
 import type { CheckProblem } from "./check.ts";
 
 /**
@@ -17,10 +17,14 @@ import type { CheckProblem } from "./check.ts";
  * does that.
  */
 
-/** An envelope's ciphertext (data, IV and GCM tag) and its type label, as written. */
+/** An envelope's ciphertext (data, IV and GCM tag) and its type label; undefined when malformed (the check reports that). */
 function splitEnvelope(text: string): { ciphertext: string; type: string } | undefined {
-  const match = /^ENC\[AES256_GCM,(data:[^,\]]*,iv:[^,\]]*,tag:[^,\]]*),type:([a-z]+)\]$/.exec(text.trimEnd());
-  return match === null ? undefined : { ciphertext: match[1]!, type: match[2]! };
+  try {
+    const { data, iv, tag, type } = parseEnvelope(text);
+    return { ciphertext: `${data.toString("base64")},${iv.toString("base64")},${tag.toString("base64")}`, type };
+  } catch {
+    return undefined;
+  }
 }
 
 interface PlacedEnvelope {
