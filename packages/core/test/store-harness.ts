@@ -1,6 +1,6 @@
 import { createDecipheriv, createHash } from "node:crypto";
 import { expect } from "vitest";
-import { applyTextEdits, isHushError, storeFor, type FileFormat, type MasterKeyEntry } from "@hush/core";
+import { applyTextEdits, decryptText, encryptText, isHushError, storeFor, type FileFormat, type MasterKeyEntry } from "@hush/core";
 
 /**
  * Shared checks for every store's tests: what must stay identical around encryption, the round
@@ -14,6 +14,22 @@ export const noKeys = async (): Promise<undefined> => undefined;
 /** A fixed time and deterministic IVs, so encrypted fixtures are stable. */
 export const now = new Date("2025-01-02T03:04:05Z");
 export const ivSource = (aad: string, plaintext: Buffer): Buffer => createHash("sha256").update(aad).update("\0").update(plaintext).digest();
+
+/** YAML encrypted with the fixed data key and IVs above. */
+export const encYaml = (text: string): Promise<string> => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+/** YAML decrypted with the fixed data key; `generalParser` skips the span scanner. */
+export const decYaml = (text: string, generalParser = false): Promise<string> => decryptText(text, { format: "yaml", keySources: noKeys, dataKey, generalParser });
+
+/** The error code and message the YAML store's parse of `text` gives, or "ok". */
+export async function yamlReading(text: string): Promise<string> {
+  try {
+    (await storeFor("yaml")).parse(text);
+    return "ok";
+  } catch (err) {
+    if (!isHushError(err)) throw err;
+    return `${err.code}: ${err.message}`;
+  }
+}
 
 /** The text with every value span replaced by a marker and the metadata removed. */
 export async function skeleton(text: string, format: FileFormat): Promise<string> {

@@ -1,20 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decryptText, encryptText, isHushError, storeFor } from "@hush/core";
-import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
-
-const enc = (text: string): Promise<string> => encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
-const dec = (text: string, generalParser = false): Promise<string> => decryptText(text, { format: "yaml", keySources: noKeys, dataKey, generalParser });
-
-/** The error code and message parsing `text` gives, or "ok". */
-async function reading(text: string): Promise<string> {
-  try {
-    (await storeFor("yaml")).parse(text);
-    return "ok";
-  } catch (err) {
-    if (!isHushError(err)) throw err;
-    return `${err.code}: ${err.message}`;
-  }
-}
+import { decYaml as dec, encYaml as enc, yamlReading as reading } from "../store-harness.ts";
 
 /**
  * Keys that go-yaml v3 (SOPS) and hush read as two strings and YAML 1.1 readers (PyYAML, go-yaml
