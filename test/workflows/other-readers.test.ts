@@ -17,6 +17,27 @@ const SECRET = "s3cr3t-Vx19";
 const ATTACKER = "postgres://attacker.example/db";
 const LINE_BREAK = /other readers.* take for a line break/;
 
+/**
+ * A file a branch changed outside the MAC: decrypt and exec-env stop with exit 25 and print
+ * nothing, decrypt's error holds `decryptSays` and never the secret, and the keyless check fails
+ * with each of `checkSays` in its report.
+ */
+function expectTamperingRefused(k: KeyedDir, file: string, decryptSays: string, checkSays: readonly string[]): void {
+  const decrypt = k.hush(["decrypt", file]);
+  expect(decrypt.status, decrypt.stderr).toBe(25);
+  expect(decrypt.stdout).toBe("");
+  expect(decrypt.stderr).toContain(decryptSays);
+  expect(decrypt.stderr).not.toContain(SECRET);
+
+  const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
+  expect(exec.status, exec.stderr).toBe(25);
+  expect(exec.stdout).toBe("");
+
+  const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+  expect(check.status, check.stdout + check.stderr).toBe(1);
+  for (const said of checkSays) expect(check.stdout).toContain(said);
+}
+
 describe("a line other readers of hush's output read as a variable, added in clear to an encrypted dotenv, INI or YAML file", () => {
   let k: KeyedDir;
   beforeAll(() => {
@@ -117,22 +138,8 @@ describe("a YAML tag added before an encrypted value, which changes what other r
       writeFileSync(file, encrypted.replace(new RegExp(`^${key}: `, "m"), `${key}: ${tag} `));
       const line = key === "password" ? 1 : 2;
       const reason = `the ${tag} tag on the encrypted value at ["${key}"] (line ${line}) is not one hush writes there, and it changes what other YAML readers read`;
-
-      const decrypt = k.hush(["decrypt", file]);
-      expect(decrypt.status, decrypt.stderr).toBe(25);
-      expect(decrypt.stdout).toBe("");
-      expect(decrypt.stderr).toContain(reason);
-      expect(decrypt.stderr).not.toContain(SECRET);
-
-      const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
-      expect(exec.status, exec.stderr).toBe(25);
-      expect(exec.stdout).toBe("");
-
-      const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
-      expect(check.status, check.stdout + check.stderr).toBe(1);
-      expect(check.stdout + check.stderr).toContain(reason);
       // An editor cannot open it either: the way back is a trusted revision.
-      expect(check.stdout).toContain("(take the file from a revision you trust (git log -p shows who changed it), or remove the tag) [parse-failed]");
+      expectTamperingRefused(k, file, reason, [reason, "(take the file from a revision you trust (git log -p shows who changed it), or remove the tag) [parse-failed]"]);
     });
   }
 
@@ -274,19 +281,7 @@ describe("a YAML merge key added after an encrypted value, which go-yaml v2 and 
     writeFileSync(file, branch);
     const reason = 'the merge key << at line 4 merges ["db"]["password"], which the mapping sets before it (line 2): go-yaml v2 (Helm, kubectl) and Ruby read the merged value there';
 
-    const decrypt = k.hush(["decrypt", file]);
-    expect(decrypt.status, decrypt.stderr).toBe(25);
-    expect(decrypt.stdout).toBe("");
-    expect(decrypt.stderr).toContain(`merged.yaml: ${reason}`);
-    expect(decrypt.stderr).not.toContain(SECRET);
-
-    const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
-    expect(exec.status, exec.stderr).toBe(25);
-    expect(exec.stdout).toBe("");
-
-    const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
-    expect(check.status, check.stdout + check.stderr).toBe(1);
-    expect(check.stdout).toContain(`merged.yaml:4: error: ${reason}`);
+    expectTamperingRefused(k, file, `merged.yaml: ${reason}`, [`merged.yaml:4: error: ${reason}`]);
   });
 
   it("refuses to encrypt a plaintext with such a merge, leaving the file as it was; a merge first is kept", () => {
@@ -323,19 +318,7 @@ describe("a YAML key added after an encrypted one, which YAML 1.1 readers read a
     writeFileSync(file, branch);
     const reason = 'the keys NO (line 2) and no (line 4) in the mapping at ["regions"] are one key to YAML 1.1 readers (PyYAML, go-yaml v2)';
 
-    const decrypt = k.hush(["decrypt", file]);
-    expect(decrypt.status, decrypt.stderr).toBe(25);
-    expect(decrypt.stdout).toBe("");
-    expect(decrypt.stderr).toContain(`regions.yaml: ${reason}`);
-    expect(decrypt.stderr).not.toContain(SECRET);
-
-    const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
-    expect(exec.status, exec.stderr).toBe(25);
-    expect(exec.stdout).toBe("");
-
-    const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
-    expect(check.status, check.stdout + check.stderr).toBe(1);
-    expect(check.stdout).toContain(`regions.yaml:4: error: ${reason}`);
+    expectTamperingRefused(k, file, `regions.yaml: ${reason}`, [`regions.yaml:4: error: ${reason}`]);
   });
 
   it("refuses to encrypt a plaintext with such keys, leaving the file as it was; quoted, they are kept", () => {

@@ -1,3 +1,4 @@
+import { looksEncrypted, parseEnvelope } from "../crypto/envelope.ts";
 import { HushError } from "../errors.ts";
 import { printable } from "../printable.ts";
 import type { ScalarValue } from "../tree/values.ts";
@@ -42,9 +43,13 @@ const TAG_OF_TYPE: Record<ScalarValue["type"], string> = {
 /** How messages name hush's reading of a value. */
 const READING: Record<ScalarValue["type"], string> = { str: "a string", int: "an integer", float: "a number", bool: "a boolean", time: "a timestamp" };
 
-/** An envelope's type field, as written (the MAC checks the value, not this field). */
+/** An envelope's type field, as written (the MAC checks the value, not this field); undefined when malformed. */
 function envelopeType(text: string): string | undefined {
-  return /,type:([a-z]+)\]$/.exec(text.trimEnd())?.[1];
+  try {
+    return parseEnvelope(text).type;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -55,7 +60,7 @@ function envelopeType(text: string): string | undefined {
 export function refuseValueTag(tag: string | undefined, value: ScalarValue | null, line: number, where: string): void {
   if (tag === undefined) return;
   const location = { location: { keyPath: where, line } };
-  if (value !== null && value.type === "str" && value.text.startsWith("ENC[AES256_GCM,")) {
+  if (value !== null && value.type === "str" && looksEncrypted(value.text)) {
     if (tag.startsWith(CORE) ? tag === `${CORE}str` && envelopeType(value.text) === "str" : envelopeType(value.text) === "str") return;
     throw new HushError("VALUE_TAMPERED", `the ${shown(tag)} tag on the encrypted value at ${where} (line ${line}) is not one hush writes there, and it changes what other YAML readers read (no MAC covers tags)`, {
       ...location,
