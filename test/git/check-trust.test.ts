@@ -7,7 +7,8 @@ import { commitAll, createAgeKey, createRepo, createSandbox, git, hush, writeEnc
  * What `hush check` and the review view must notice in changes made without a key: a nested
  * `.gitattributes` that switches hush's drivers off, recipients of kinds hush cannot wrap, a
  * recipient the rule names that is gone, key groups and thresholds that differ from the rule,
- * and metadata no tool reads (`key_groups` next to the flat lists, unknown `sops` fields).
+ * metadata no tool reads (`key_groups` next to the flat lists, unknown `sops` fields), and fields
+ * SOPS reads under another spelling (`AGE`).
  */
 
 let sb: Sandbox;
@@ -163,6 +164,20 @@ describe("metadata no tool reads", () => {
       const report = checkJson(repo, ["--strict", "--verify", "app.enc.yaml"]);
       expect(report.ok).toBe(false);
       expect(codes(report, "app.enc.yaml")).toContain("error metadata-ambiguous");
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  it("a field spelled like one SOPS reads (`AGE`): shown in the diff as SOPS reads it, an error in check even without --strict", () => {
+    const file = join(repo, "app.enc.yaml");
+    try {
+      writeFileSync(file, withSopsLines(original, `    AGE:\n        - recipient: ${backup.recipient}\n          enc: x\n`));
+      const diff = git(sb, repo, ["diff", "--", "app.enc.yaml"]).stdout;
+      expect(diff).toMatch(/^\+# hush: sops field sops\.AGE that SOPS reads as age \(hush does not: `hush check` refuses it\)$/m);
+      const report = checkJson(repo, ["app.enc.yaml"]);
+      expect(report.ok).toBe(false);
+      expect(codes(report, "app.enc.yaml")).toEqual(["error metadata-lookalike-field"]);
     } finally {
       writeFileSync(file, original);
     }

@@ -32,6 +32,7 @@ export {
   type EncryptionRule,
   type EncryptionRuleKind,
   type FileMetadata,
+  type LookalikeField,
   type UnreadMetadata,
 } from "./metadata/file-metadata.ts";
 export { decodeMetadata, encodeMetadata, flattenMetadata, unflattenMetadata } from "./metadata/metadata-codec.ts";

@@ -64,6 +64,8 @@ export type CheckCode =
   | "key-groups-differ"
   /** The file has both flat recipient lists and `key_groups` (SOPS reads only the flat lists; no tool writes both). */
   | "metadata-ambiguous"
+  /** A `sops` field spelled like one SOPS reads (`AGE`, `Recipient`) but not the same: SOPS takes it for that field, hush does not. */
+  | "metadata-lookalike-field"
   /** Warning (error with `--strict`): a `sops` field no tool reads. */
   | "unknown-metadata-field"
   /** Warning (error with `--strict`): a comment inside the sops metadata block, which no tool reads and no review shows. */
@@ -189,6 +191,13 @@ function unreadProblems(m: FileMetadata, strict: boolean): CheckProblem[] {
       severity: "error",
       code: "metadata-ambiguous",
       message: `the sops metadata has both flat recipient lists and key_groups (${m.unread.ignoredKeyGroups} group(s)); SOPS and hush read only the flat lists, and no tool writes both: remove the key_groups block by hand, or rewrite the file with \`hush rotate -i\` (it writes only what it reads)`,
+    });
+  }
+  for (const field of m.unread.lookalikeFields) {
+    out.push({
+      severity: "error",
+      code: "metadata-lookalike-field",
+      message: `the sops metadata has ${printable(field.where)}, which SOPS reads as \`${field.reads}\` and hush does not, so SOPS would use other recipients or settings than the ones hush shows; no tool writes it: remove it by hand, or rewrite the file with \`hush rotate -i\``,
     });
   }
   for (const field of m.unread.unknownFields) {

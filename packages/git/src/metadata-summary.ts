@@ -75,6 +75,9 @@ export function unreadLines(metadata: FileMetadata): string[] {
   if (unread.ignoredKeyGroups > 0) {
     lines.push(`ignored: key_groups with ${unread.ignoredKeyGroups} group(s) next to the flat recipient lists (SOPS and hush read only the flat lists)`);
   }
+  for (const field of unread.lookalikeFields) {
+    lines.push(`sops field ${printable(field.where, MAX_FIELD_NAME)} that SOPS reads as ${field.reads} (hush does not: \`hush check\` refuses it)`);
+  }
   for (const field of unread.unknownFields) {
     lines.push(`unknown sops field ${printable(field.name, MAX_FIELD_NAME)}, value hash ${shortHash("hush unknown metadata field v1", field.value)}`);
   }

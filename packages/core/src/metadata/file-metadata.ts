@@ -54,6 +54,21 @@ export interface UnreadMetadata {
   readonly unknownFields: ReadonlyArray<{ readonly name: string; readonly value: string }>;
   /** Key groups in `key_groups` that are ignored because the flat lists are not empty (SOPS reads the flat lists). */
   readonly ignoredKeyGroups: number;
+  /**
+   * Fields spelled like one SOPS reads but not the same (`AGE`, `Recipient`): SOPS takes them for
+   * that field, hush does not (sops-field-names.ts), so the two read different recipients.
+   */
+  readonly lookalikeFields: readonly LookalikeField[];
+}
+
+/** A field SOPS reads as `reads` although it is not spelled so (metadata/sops-field-names.ts). */
+export interface LookalikeField {
+  /** Where it is, e.g. `sops.AGE` or `sops.key_groups[0].age[1].Recipient`. */
+  readonly where: string;
+  /** Its name as written. */
+  readonly name: string;
+  /** The field SOPS takes it for. */
+  readonly reads: string;
 }
 
 /** The SOPS version hush writes into files: the format version it is compatible with. */

@@ -5,6 +5,7 @@ import type { MasterKeyEntry } from "../key-source.ts";
 import { keyBackend, keyBackends } from "../keys/registry.ts";
 import { ENCRYPTION_RULE_KINDS, type EncryptionRule, type FileMetadata, type UnreadMetadata } from "./file-metadata.ts";
 import { keyGroupLimitProblem, MAX_FLAT_METADATA_DEPTH } from "./limits.ts";
+import { isSopsSectionField, lookalikeFields } from "./sops-field-names.ts";
 import { entryFields, invalidMetadata as invalid, isMap, list, str, timestamp, type RawMap as Raw } from "./entry-fields.ts";
 
 /**
@@ -37,17 +38,6 @@ function assertKeyGroupLimits(raw: Raw): void {
   if (problem !== undefined) throw invalid(problem);
 }
 
-/** Every top-level field SOPS reads (spec 6.1); others are ignored on load. */
-const FIXED_FIELDS: readonly string[] = [
-  ...ENCRYPTION_RULE_KINDS,
-  "key_groups",
-  "lastmodified",
-  "mac",
-  "mac_only_encrypted",
-  "shamir_threshold",
-  "version",
-];
-
 /** JSON with sorted keys, so the same value always hashes the same. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
@@ -62,13 +52,14 @@ function canonicalJson(value: unknown): string {
 
 /** What the section holds that SOPS ignores, or undefined when nothing. */
 function unreadParts(raw: Raw, flatUsed: boolean): UnreadMetadata | undefined {
+  const lookalikes = lookalikeFields(raw);
   const unknownFields = Object.keys(raw)
-    .filter((name) => !FIXED_FIELDS.includes(name) && keyBackend(name) === undefined)
+    .filter((name) => !isSopsSectionField(name) && keyBackend(name) === undefined && !lookalikes.some((l) => l.where === `sops.${name}`))
     .map((name) => ({ name, value: canonicalJson(raw[name]) }));
   const groups = raw["key_groups"];
   // SOPS reads key_groups only when every flat list is empty; anything in it is then ignored.
   const ignoredKeyGroups = !flatUsed || groups === undefined || groups === null ? 0 : Array.isArray(groups) ? groups.length : 1;
-  return unknownFields.length === 0 && ignoredKeyGroups === 0 ? undefined : { unknownFields, ignoredKeyGroups };
+  return unknownFields.length === 0 && ignoredKeyGroups === 0 && lookalikes.length === 0 ? undefined : { unknownFields, ignoredKeyGroups, lookalikeFields: lookalikes };
 }
 
 /** Decodes a `sops` section. Throws METADATA_INVALID naming the field (never a value). */
@@ -94,7 +85,8 @@ export function decodeMetadata(raw: unknown): FileMetadata {
   if (keyGroups.length === 0 || keyGroups.every((g) => g.length === 0)) {
     // A program using @hush/core alone may not have registered any key backend yet.
     if (keyBackends().length === 0) throw new HushError("METADATA_INVALID", "invalid sops metadata: no keys found in file", { hint: "no key backend is registered: call registerKeyBackends (or defaultKeySources() of @hush/cli) first" });
-    throw invalid("no keys found in file");
+    const lookalike = lookalikeFields(raw).find((l) => l.where === `sops.${l.name}` || l.where.startsWith("sops.key_groups["));
+    throw invalid(lookalike === undefined ? "no keys found in file" : `no keys found in file: ${printable(lookalike.where, 200)} is not spelled ${lookalike.reads} (SOPS reads it as that field, hush does not; no tool writes it)`);
   }
   const thresholdText = str(raw["shamir_threshold"], "shamir_threshold", false);
   const shamirThreshold = thresholdText === "" ? 0 : Number(thresholdText);

@@ -62,3 +62,29 @@ function addsNothingToMac(node: Node): boolean {
   }
   return true;
 }
+
+/**
+ * Refuses a top-level key after `sops` that Go's encoding/json takes for `sops` without being it
+ * (`SOPS`, `Sops`, `ſops`): SOPS before 3.13 reads a JSON file's metadata with encoding/json,
+ * which matches the member regardless of case and takes the last one, so such a key after the
+ * real `sops` would be SOPS's metadata (its recipients), while hush reads it as data. No tool
+ * writes a member after `sops`; one before it (a plaintext's own `SOPS` key) is read as data by
+ * every version.
+ */
+export function refuseSopsLookalikeMember(root: Node, line: (offset: number) => number): void {
+  let afterSops = false;
+  for (const prop of root.children ?? []) {
+    const key = (prop.children as [Node, Node])[0].value as string;
+    if (afterSops && isSopsLookalike(key)) {
+      const at = line(prop.offset);
+      const keyPath = printable(formatKeyPath([key]));
+      throw new HushError("PARSE_FAILED", `invalid JSON: the top-level key ${keyPath} at line ${at}, after sops, is read by SOPS (before 3.13) as the file's sops metadata; remove it`, { location: { keyPath, line: at } });
+    }
+    afterSops ||= key === "sops";
+  }
+}
+
+/** Whether a top-level JSON key is read as `sops` by encoding/json although it is not `sops`. */
+function isSopsLookalike(key: string): boolean {
+  return key.length === 4 && key !== "sops" && goFoldKey(key) === "sops";
+}

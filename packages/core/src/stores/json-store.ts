@@ -6,7 +6,7 @@ import { formatKeyPath, type KeyPath, type ScalarValue, type TreeMap, type TreeN
 import { jsonIndentUnit, jsonLayout } from "./json-layout.ts";
 import { goScalarText, wrapValue } from "./value-text.ts";
 import { lineIndex } from "./lines.ts";
-import { assertUniqueKeys } from "./json-keys.ts";
+import { assertUniqueKeys, refuseSopsLookalikeMember } from "./json-keys.ts";
 import { columnAt, jsonReason } from "./parse-reasons.ts";
 import { assertFlowNesting } from "./nesting.ts";
 import { hasLoneSurrogate } from "./json-strings.ts";
@@ -32,6 +32,7 @@ function parseJson(text: string): Node {
     throw new HushError("PARSE_FAILED", "JSON files must have a top-level object (starting with '{')", { location: { line: 1 } });
   }
   assertUniqueKeys(root, line);
+  refuseSopsLookalikeMember(root, line);
   assertGoReadsScalarsAlike(root, line);
   return root;
 }

@@ -46,6 +46,7 @@ function fileAccess(input: AccessInput, names: RecipientNames | undefined): File
       missing: (drift?.missing ?? []).map((r) => recipientRef(r, names)),
       groups: drift?.structure ?? null,
     },
+    readDifferently: (metadata.unread?.lookalikeFields ?? []).map((l) => ({ where: l.where, readsAs: l.reads })),
   };
 }
 

@@ -44,6 +44,12 @@ export interface FileAccess {
     /** Same recipients, grouped or thresholded differently, or null. */
     readonly groups: string | null;
   };
+  /**
+   * Fields of the `sops` metadata spelled like one SOPS reads but not the same (`AGE`,
+   * `"Recipient"`): SOPS takes them for that field, hush does not, so SOPS may use recipients
+   * this report does not show. Each as `where` (e.g. `sops.AGE`) and the field SOPS reads it as.
+   */
+  readonly readDifferently: ReadonlyArray<{ readonly where: string; readonly readsAs: string }>;
 }
 
 /** One row of the access matrix: a recipient and, per file (same order as `files`), its key groups there. */

@@ -55,12 +55,16 @@ export function thresholdText(file: FileAccess): string {
   return `${file.threshold} of ${file.groups.length} key group${file.groups.length === 1 ? "" : "s"}`;
 }
 
-/** The drift lines of a file (without its path), empty when it matches its rule. */
+/**
+ * The drift lines of a file (without its path), and a line for each metadata field SOPS reads
+ * differently from hush; empty when the file matches its rule and has none.
+ */
 export function driftLines(file: FileAccess): string[] {
   return [
     ...file.drift.unexpected.map((r) => `not named by the creation rule: ${describeRecipient(r, true)}`),
     ...file.drift.missing.map((r) => `named by the creation rule but cannot open the file: ${describeRecipient(r, true)}`),
     ...(file.drift.groups === null ? [] : [`key groups differ from the creation rule: ${printable(file.drift.groups, 400)}`]),
+    ...file.readDifferently.map((l) => `SOPS reads ${printable(l.where, 200)} as ${l.readsAs} and hush does not: SOPS may use recipients not shown here (\`hush check\` refuses the file)`),
   ];
 }
 
