@@ -1,7 +1,7 @@
 import { readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
+import { ageEntryBlocks, commitAll, createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
 
 /**
  * What a pull request written without a key must not slip past the gates that need none:
@@ -24,6 +24,21 @@ function checkJson(cwd: string, args: readonly string[]): { status: number; repo
 
 function problemsOf(report: CheckJsonReport, path: string): string[] {
   return (report.files.find((f) => f.path === path)?.problems ?? []).map((p) => `${p.severity} ${p.code}${p.keyPath === undefined ? "" : ` ${p.keyPath}`}`);
+}
+
+/**
+ * Checks the branch checked out in `repo` against `main` (`--base main`): `path` has the one
+ * finding `code`, a warning (exit 0), and with `--strict` an error (exit 1) whose report line is `line`.
+ */
+function expectBaseWarning(repo: string, path: string, code: string, line: string | RegExp): void {
+  expect(checkJson(repo, ["--strict"]).status).toBe(0);
+  const warned = checkJson(repo, ["--base", "main"]);
+  expect(warned.status).toBe(0);
+  expect(problemsOf(warned.report, path)).toEqual([`warning ${code}`]);
+  const strict = hush(sb, ["check", "--strict", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+  expect(strict.status).toBe(1);
+  if (typeof line === "string") expect(strict.stdout).toContain(line);
+  else expect(strict.stdout).toMatch(line);
 }
 
 describe("hush check --base: a branch that keeps the path_regex and changes the encryption rule", () => {
@@ -50,6 +65,30 @@ describe("hush check --base: a branch that keeps the path_regex and changes the 
     const text = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
     expect(text.status).toBe(1);
     expect(text.stdout).toContain("secrets/db.yaml:1: error: value at [\"password\"] (line 1) is not encrypted, but the creation rule in main:.sops.yaml");
+  });
+});
+
+describe("hush check --base: a branch that names a recipient of its own in .sops.yaml and in a file", () => {
+  it("is held to the base revision's recipients: a warning, an error with --strict, naming the base's config", () => {
+    const repo = setUpCoveredRepo(sb, "base-recipients");
+    const mallory = createAgeKey(sb, "base-recipients-mallory");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    // Without any key: the rule names mallory too, and the file gets an entry for mallory (the
+    // wrapped key of another file), so that the next `updatekeys` or `rotate` wraps to it.
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n`);
+    writeFileSync(join(sb.dir, "mallory.yaml"), "x: 1\n");
+    const entry = ageEntryBlocks(hush(sb, ["encrypt", "--age", mallory.recipient, join(sb.dir, "mallory.yaml")], { cwd: sb.dir }).stdout)[0]!;
+    const file = join(repo, "secrets", "app.yaml");
+    const text = readFileSync(file, "utf8");
+    const list = text.indexOf("\n    age:\n") + "\n    age:\n".length;
+    writeFileSync(file, text.slice(0, list) + entry + text.slice(list));
+    commitAll(sb, repo, "add a recipient");
+
+    // By the branch's own rules the file is in order (expectBaseWarning checks that first).
+    expectBaseWarning(repo, "secrets/app.yaml", "unexpected-recipient", `secrets/app.yaml: error: age recipient ${mallory.recipient} in key group 0 is not named by the creation rule in main:.sops.yaml for this file, only by this branch's; add it on the base branch first (a change of .sops.yaml alone), or remove it from the file with \`hush updatekeys\` [unexpected-recipient]`);
+    // A recipient both revisions name is no finding: the base's own file passes.
+    git(sb, repo, ["checkout", "-q", "main"]);
+    expect(problemsOf(checkJson(repo, ["--strict", "--base", "main"]).report, "secrets/app.yaml")).toEqual([]);
   });
 });
 
@@ -182,13 +221,7 @@ describe("hush check --base: a branch that puts back an older version of an encr
     git(sb, repo, ["checkout", leaked, "--", "secrets/app.yaml"]);
     commitAll(sb, repo, "restore");
     expect(hush(sb, ["decrypt", "secrets/app.yaml"], { cwd: repo }).stdout).toBe("password: committed-secret-1\n");
-    expect(checkJson(repo, ["--strict"]).status).toBe(0);
-    const warned = checkJson(repo, ["--base", "main"]);
-    expect(warned.status).toBe(0);
-    expect(problemsOf(warned.report, "secrets/app.yaml")).toEqual(["warning rolled-back"]);
-    const strict = hush(sb, ["check", "--strict", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
-    expect(strict.status).toBe(1);
-    expect(strict.stdout).toMatch(/^secrets\/app\.yaml: error: an older version of the file is back: lastmodified \S+ is before \S+, which it had where this branch started \([0-9a-f]{10}\), and its key entries are not those; .* \[rolled-back\]$/m);
+    expectBaseWarning(repo, "secrets/app.yaml", "rolled-back", /^secrets\/app\.yaml: error: an older version of the file is back: lastmodified \S+ is before \S+, which it had where this branch started \([0-9a-f]{10}\), and its key entries are not those; .* \[rolled-back\]$/m);
     expect(readFileSync(file, "utf8")).toBe(git(sb, repo, ["show", `${leaked}:secrets/app.yaml`]).stdout);
   });
 });

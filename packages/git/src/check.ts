@@ -23,7 +23,7 @@ import {
 import { detectFormat } from "./detect-format.ts";
 import { ALLOW_MARKER, findLikelySecrets, isScannable } from "./leak-scan.ts";
 import { hiddenTextProblems } from "./metadata-text.ts";
-import { hasWrappedKeyArmor, recipientFindings } from "./recipient-check.ts";
+import { baseRecipientFindings, hasWrappedKeyArmor, recipientFindings } from "./recipient-check.ts";
 import { hasConflictMarkers } from "./sequence-merge.ts";
 
 /**
@@ -119,8 +119,10 @@ export interface FileCheckInput {
   readonly creationRule?: CreationRule | undefined;
   /**
    * The rule a trusted revision's `.sops.yaml` has for the file (`hush check --base`), and where
-   * it is: a value it encrypts must be encrypted too. A branch can keep a rule's `path_regex` and
-   * change what it encrypts (`unencrypted_regex: ^password$`) in one line of its own `.sops.yaml`.
+   * it is: a value it encrypts must be encrypted too, and a recipient it does not name is reported
+   * although this branch's rule names it. A branch can keep a rule's `path_regex` and change what
+   * it encrypts (`unencrypted_regex: ^password$`), or whom it names, in one line of its own
+   * `.sops.yaml`.
    */
   readonly baseRule?: { readonly rule: CreationRule; readonly where: string } | undefined;
   /**
@@ -274,6 +276,9 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   appendAll(problems, await hiddenTextProblems(text, format, parsed, input.strict === true));
   const recipientSeverity = input.strict === true ? "error" : "warning";
   for (const f of recipientFindings(metadata, input.creationRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
+  if (input.baseRule !== undefined) {
+    for (const f of baseRecipientFindings(metadata, input.creationRule, input.baseRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
+  }
 
   const fileRule = effectiveRule(format, metadata.rule);
   const policyRule = input.creationRule === undefined ? undefined : effectiveRule(format, input.creationRule.rule);

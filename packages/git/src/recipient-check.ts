@@ -121,6 +121,25 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
   return out;
 }
 
+/**
+ * With a trusted base revision (`hush check --base`): entries of the file that this branch's rule
+ * names but the base revision's rule (`base.where`, e.g. `main:.sops.yaml`) does not. A branch
+ * without a key can name a recipient of its own in `.sops.yaml` and add an entry for it to a file;
+ * by the branch's rule the file is then in order, and the next `updatekeys` or `rotate` by a key
+ * holder wraps the data key to it. Entries neither rule names are {@link recipientFindings}' own.
+ */
+export function baseRecipientFindings(metadata: FileMetadata, ownRule: CreationRule | undefined, base: { readonly rule: CreationRule; readonly where: string }): RecipientFinding[] {
+  const drift = recipientDrift(metadata, base.rule);
+  if (drift === undefined) return [];
+  const ownNamed = new Set((ownRule?.keyGroups ?? []).flat().map(comparableKeyId));
+  return drift.unexpected
+    .filter(({ entry }) => ownNamed.has(comparableKeyId(entry)))
+    .map(({ entry, group }) => ({
+      code: "unexpected-recipient" as const,
+      message: `${describe(entry, group)} is not named by the creation rule in ${printable(base.where)} for this file, only by this branch's; add it on the base branch first (a change of .sops.yaml alone), or remove it from the file with \`hush updatekeys\``,
+    }));
+}
+
 function describe(entry: MasterKeyEntry, group: number): string {
   return `${entry.kind} recipient ${printable(masterKeyIdentity(entry))} in key group ${group}`;
 }
