@@ -3,6 +3,7 @@ import { retypedValues, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
 import type { CliIo } from "../../io.ts";
 import { RepoPaths } from "./check-rules.ts";
+import type { Repo } from "./repo.ts";
 
 /**
  * `hush check --base REV`: what a branch did to encrypted files since it started (the merge base
@@ -15,7 +16,8 @@ import { RepoPaths } from "./check-rules.ts";
  *   and key entries that are not the ones there. Reverting a value's change (`git revert`) keeps
  *   the key entries, and is not reported.
  * - `retyped-value`: a value's ciphertext kept under another type label, at another depth of
- *   lists or in another YAML document (retyped-values.ts in the git package).
+ *   lists or in another YAML document (retyped-values.ts in the git package); a file new at its
+ *   path is compared with the file it copies or was renamed from, found by its MAC.
  */
 
 /** A covered encrypted file as the branch has it. */
@@ -57,11 +59,18 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
   const blobAt = new Map<string, string>();
   for (const entry of await treeEntries(repo, start)) if (entry.type === "blob") blobAt.set(entry.path, entry.object);
   const repoPaths = new RepoPaths(repo.root);
-  const wanted = files.flatMap((file) => {
+  const wanted: Array<{ file: BranchFile; blob: string; from?: string }> = [];
+  const added: BranchFile[] = [];
+  for (const file of files) {
     const path = repoPaths.of(file.abs);
     const blob = path === undefined ? undefined : blobAt.get(path);
-    return blob === undefined ? [] : [{ file, blob }];
-  });
+    if (blob !== undefined) wanted.push({ file, blob });
+    else if (path !== undefined) added.push(file);
+  }
+  for (const [file, from] of await copiedFrom(repo, start, added, blobAt)) {
+    const blob = blobAt.get(from);
+    if (blob !== undefined) wanted.push({ file, blob, from });
+  }
   const reader = new ObjectReader(repo.root, repo.env);
   const before = new Map<string, string>();
   try {
@@ -75,14 +84,59 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     reader.close();
   }
   const short = start.slice(0, 10);
-  for (const { file } of wanted) {
+  for (const { file, from } of wanted) {
     const earlier = before.get(file.abs);
     // A file the branch did not change has nothing to report, and most of a branch's files are.
-    if (earlier === undefined || earlier === file.text) continue;
-    const problems = await retypedValues(file.format, file.text, earlier, short);
-    const rolledBack = await rollback(file, earlier, short, strict);
+    if (earlier === undefined || (earlier === file.text && from === undefined)) continue;
+    const problems = await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${short}:${from}`);
+    const rolledBack = from === undefined ? await rollback(file, earlier, short, strict) : undefined;
     if (rolledBack !== undefined) problems.push(rolledBack);
     if (problems.length > 0) found.set(file.abs, problems);
+  }
+  return found;
+}
+
+/** How many MACs one `git grep` looks for (its command line stays short). */
+const MACS_PER_GREP = 100;
+
+/**
+ * For files new at their path since the start commit (copied or renamed there by the branch), the
+ * path of a file of the start commit with the same MAC: a copy keeps its source's `sops` block,
+ * and no one can write a MAC anew without the data key, so a file whose MAC was already in the
+ * repository is a copy of that file. Found with `git grep` on the start commit's tree (fixed
+ * strings; a MAC's ciphertext and IV are random, so no other file holds them).
+ */
+async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[], blobAt: ReadonlyMap<string, string>): Promise<Map<BranchFile, string>> {
+  if (added.length === 0) return new Map();
+  const { readBlob } = await import("./repo.ts");
+  // Several files may copy one: each is compared with it.
+  const byMac = new Map<string, BranchFile[]>();
+  for (const file of added) {
+    const mac = (await metadataOf(file.text, file.format))?.mac;
+    if (mac !== undefined && mac.startsWith("ENC[")) byMac.set(mac, [...(byMac.get(mac) ?? []), file]);
+  }
+  const found = new Map<BranchFile, string>();
+  const macs = [...byMac.keys()];
+  for (let i = 0; i < macs.length; i += MACS_PER_GREP) {
+    const chunk = macs.slice(i, i + MACS_PER_GREP);
+    let out: string;
+    try {
+      out = await repo.git.raw(["grep", "-l", "-z", "-F", ...chunk.flatMap((mac) => ["-e", mac]), start, "--"]);
+    } catch {
+      // No match is exit status 1.
+      continue;
+    }
+    for (const entry of out.split("\0")) {
+      if (!entry.startsWith(`${start}:`)) continue;
+      const path = entry.slice(start.length + 1);
+      const blob = blobAt.get(path);
+      if (blob === undefined) continue;
+      const text = (await readBlob(repo, blob)).toString("utf8");
+      for (const mac of chunk) {
+        if (!text.includes(mac)) continue;
+        for (const file of byMac.get(mac) ?? []) if (!found.has(file)) found.set(file, path);
+      }
+    }
   }
   return found;
 }
