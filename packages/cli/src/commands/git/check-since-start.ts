@@ -113,7 +113,8 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
   const byMac = new Map<string, BranchFile[]>();
   for (const file of added) {
     const mac = (await metadataOf(file.text, file.format))?.mac;
-    if (mac !== undefined && mac.startsWith("ENC[")) byMac.set(mac, [...(byMac.get(mac) ?? []), file]);
+    // A MAC is about 200 characters; a longer one is no MAC hush or SOPS wrote (and no command line's).
+    if (mac !== undefined && mac.startsWith("ENC[") && mac.length <= 1024) byMac.set(mac, [...(byMac.get(mac) ?? []), file]);
   }
   const found = new Map<BranchFile, string>();
   const macs = [...byMac.keys()];
