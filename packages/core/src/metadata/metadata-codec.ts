@@ -16,12 +16,15 @@ import { entryFields, invalidMetadata as invalid, isMap, list, str, timestamp, t
  */
 
 /**
- * A number as SOPS writes one in text: a list index of a flattened key. SOPS reads a list index
- * with Go's strconv.Atoi and ignores its error, so `x` or `0.5` is index 0 and `+1` index 1 for
- * SOPS, where a JavaScript number reads them otherwise: a branch could add an entry that SOPS
- * reads and hush does not.
+ * A number as SOPS writes one in text: a list index of a flattened key, a threshold. SOPS reads a
+ * list index with Go's strconv.Atoi and ignores its error, so `x` or `0.5` is index 0 and `+1`
+ * index 1 for SOPS, where a JavaScript number reads them otherwise: a branch could add an entry
+ * that SOPS reads and hush does not. SOPS 3.13 reads a threshold in the base its prefix gives.
  */
 const PLAIN_DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+/** What mac_only_encrypted may hold: the values SOPS writes, in every format. */
+const MAC_ONLY_VALUES: readonly unknown[] = [true, false, "true", "false"];
 
 function decodeGroup(raw: Raw, where: string): MasterKeyEntry[] {
   const keys: MasterKeyEntry[] = [];
@@ -97,9 +100,12 @@ export function decodeMetadata(raw: unknown): FileMetadata {
     throw invalid(lookalike === undefined ? "no keys found in file" : `no keys found in file: ${printable(lookalike.where, 200)} is not spelled ${lookalike.reads} (SOPS reads it as that field, hush does not; no tool writes it)`);
   }
   const thresholdText = str(raw["shamir_threshold"], "shamir_threshold", false);
-  const shamirThreshold = thresholdText === "" ? 0 : Number(thresholdText);
+  // Plain decimal only: SOPS 3.13 reads 010 as 8 (PLAIN_DECIMAL).
+  const shamirThreshold = thresholdText === "" ? 0 : PLAIN_DECIMAL.test(thresholdText) ? Number(thresholdText) : NaN;
   if (!Number.isInteger(shamirThreshold) || shamirThreshold < 0 || shamirThreshold > 255) throw invalid("shamir_threshold is not a small integer");
   const macOnly = raw["mac_only_encrypted"];
+  // SOPS 3.13 reads "True", "t", "1" or 1 as true too (mapstructure's weak typing); no tool writes them.
+  if (macOnly !== undefined && macOnly !== null && !MAC_ONLY_VALUES.includes(macOnly)) throw invalid("mac_only_encrypted is not true or false");
   const unread = unreadParts(raw, flat.length > 0);
   return {
     ...(unread === undefined ? {} : { unread }),
