@@ -15,6 +15,17 @@ import { entryFields, invalidMetadata as invalid, isMap, list, str, timestamp, t
  * are read and written by the registered key backends (keys/registry.ts), one per kind.
  */
 
+/**
+ * A number as SOPS writes one in text: a list index of a flattened key, a threshold. SOPS reads a
+ * list index with Go's strconv.Atoi and ignores its error, so `x` or `0.5` is index 0 and `+1`
+ * index 1 for SOPS, where a JavaScript number reads them otherwise: a branch could add an entry
+ * that SOPS reads and hush does not. SOPS 3.13 reads a threshold in the base its prefix gives.
+ */
+const PLAIN_DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+/** What mac_only_encrypted may hold: the values SOPS writes, in every format. */
+const MAC_ONLY_VALUES: readonly unknown[] = [true, false, "true", "false"];
+
 function decodeGroup(raw: Raw, where: string): MasterKeyEntry[] {
   const keys: MasterKeyEntry[] = [];
   for (const backend of keyBackends()) {
@@ -89,9 +100,12 @@ export function decodeMetadata(raw: unknown): FileMetadata {
     throw invalid(lookalike === undefined ? "no keys found in file" : `no keys found in file: ${printable(lookalike.where, 200)} is not spelled ${lookalike.reads} (SOPS reads it as that field, hush does not; no tool writes it)`);
   }
   const thresholdText = str(raw["shamir_threshold"], "shamir_threshold", false);
-  const shamirThreshold = thresholdText === "" ? 0 : Number(thresholdText);
+  // Plain decimal only: SOPS 3.13 reads 010 as 8 (PLAIN_DECIMAL).
+  const shamirThreshold = thresholdText === "" ? 0 : PLAIN_DECIMAL.test(thresholdText) ? Number(thresholdText) : NaN;
   if (!Number.isInteger(shamirThreshold) || shamirThreshold < 0 || shamirThreshold > 255) throw invalid("shamir_threshold is not a small integer");
   const macOnly = raw["mac_only_encrypted"];
+  // SOPS 3.13 reads "True", "t", "1" or 1 as true too (mapstructure's weak typing); no tool writes them.
+  if (macOnly !== undefined && macOnly !== null && !MAC_ONLY_VALUES.includes(macOnly)) throw invalid("mac_only_encrypted is not true or false");
   const unread = unreadParts(raw, flat.length > 0);
   return {
     ...(unread === undefined ? {} : { unread }),
@@ -152,7 +166,47 @@ export function flattenMetadata(data: Record<string, unknown>): Array<[string, s
   return out;
 }
 
-/** Inverse of flattenMetadata. List indices must be 0..n-1 (SOPS: "Incomplete list"). */
+const MAP_SEPARATOR = "__map_";
+const LIST_SEPARATOR = "__list_";
+
+/** One step of a flattened key: a map key, or a list index as written. */
+type FlatStep = { readonly list: false; readonly key: string } | { readonly list: true; readonly index: string };
+
+/**
+ * The steps of a flattened key, split where SOPS splits it (stores/flatten.go `tokenize`): at
+ * every `__map_` and `__list_`, scanning from the left, the next separator searched from the end
+ * of the last one. So `a__map__map_b` is `a` then the key `_map_b`, and `__list_` followed by no
+ * number is still a list step.
+ */
+function flatKeySteps(flatKey: string): FlatStep[] {
+  const steps: FlatStep[] = [];
+  let list = false;
+  let start = 0;
+  const finish = (end: number): void => {
+    const text = flatKey.slice(start, end);
+    steps.push(list ? { list, index: text } : { list, key: text });
+  };
+  for (let i = flatKey.indexOf("__"); i !== -1; i = flatKey.indexOf("__", i)) {
+    const separator = flatKey.startsWith(MAP_SEPARATOR, i) ? MAP_SEPARATOR : flatKey.startsWith(LIST_SEPARATOR, i) ? LIST_SEPARATOR : undefined;
+    if (separator === undefined) {
+      i++;
+      continue;
+    }
+    finish(i);
+    list = separator === LIST_SEPARATOR;
+    i += separator.length;
+    start = i;
+  }
+  finish(flatKey.length);
+  return steps;
+}
+
+const RESERVED_KEY = /^(__proto__|constructor|prototype)$/;
+
+/**
+ * Inverse of flattenMetadata, splitting keys as SOPS does (flatKeySteps). List indices must be
+ * plain decimal (PLAIN_DECIMAL: no tool writes another) and 0..n-1 (SOPS: "Incomplete list").
+ */
 export function unflattenMetadata(entries: ReadonlyArray<readonly [string, string]>): Record<string, unknown> {
   if (!isArray(entries) || entries.some((e) => !isArray(e) || typeof e[0] !== "string" || typeof e[1] !== "string")) {
     throw invalidArgument("the flattened metadata must be an array of [key, value] string pairs");
@@ -160,24 +214,22 @@ export function unflattenMetadata(entries: ReadonlyArray<readonly [string, strin
   const root: Raw = {};
   for (const [flatKey, value] of entries) {
     const shown = printable(flatKey, 100);
-    const steps = flatKey.split(/__(?=map_|list_\d)/);
+    const steps = flatKeySteps(flatKey);
     if (steps.length > MAX_FLAT_METADATA_DEPTH) {
       throw invalid(`a flattened key nests ${steps.length} levels deep; hush reads at most ${MAX_FLAT_METADATA_DEPTH} levels (${shown})`);
     }
     // Keys come from the file: never let one reach an object's prototype.
-    if (steps.some((s) => /^(map_)?(__proto__|constructor|prototype)$/.test(s))) throw invalid(`reserved name in ${shown}`);
+    if (steps.some((s) => !s.list && RESERVED_KEY.test(s.key))) throw invalid(`reserved name in ${shown}`);
+    if (steps.some((s) => s.list && !PLAIN_DECIMAL.test(s.index))) {
+      throw invalid(`the list index in ${shown} is not plain decimal (SOPS reads it as another index, or as 0 when it is no number; no tool writes it)`);
+    }
     let node: Raw | unknown[] = root;
     steps.forEach((step, i) => {
       const last = i === steps.length - 1;
-      let key: string | number;
-      if (i === 0) key = step;
-      else if (step.startsWith("map_")) key = step.slice(4);
-      else {
-        key = Number(step.slice(5));
-        // A complete list of n items needs n keys: a larger index can never be valid.
-        if (!(key < entries.length)) throw invalid(`list index out of range in ${shown}`);
-      }
-      const nextIsList = !last && steps[i + 1]!.startsWith("list_");
+      const key = step.list ? Number(step.index) : step.key;
+      // A complete list of n items needs n keys: a larger index can never be valid.
+      if (typeof key === "number" && !(key < entries.length)) throw invalid(`list index out of range in ${shown}`);
+      const nextIsList = !last && steps[i + 1]!.list;
       const container = node as Record<string | number, unknown>;
       if (Array.isArray(node) !== (typeof key === "number")) throw invalid(`type mismatch at ${shown}`);
       if (last) {
