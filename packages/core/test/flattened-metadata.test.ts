@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { decodeMetadata, unflattenMetadata } from "@hush/core";
+import { unflattenMetadata } from "@hush/core";
 
 /**
  * Flattened metadata (dotenv `sops_…` lines, INI `[sops]` keys) read as SOPS reads it
  * (stores/flatten.go `tokenize`): every `__map_` and `__list_` is a step, and a list index is what
  * Go's strconv.Atoi makes of the text after `__list_`, 0 when it is no number. An index that is not
  * plain decimal names another entry for SOPS than for a reader of JavaScript numbers, so no such
- * key is read; nor a threshold SOPS 3.13 reads in another base, nor a mac_only_encrypted it reads
- * otherwise (mapstructure's weak typing).
+ * key is read. (The threshold and mac_only_encrypted as text: metadata-scalars.test.ts.)
  */
 const entries = (index: string): Array<[string, string]> => [
   ["age__list_0__map_recipient", "age1alice"],
@@ -37,27 +36,5 @@ describe("flattened metadata, read as SOPS reads it", () => {
     });
     // `__list_` followed by no number is a step too (index 0 for SOPS): refused, not a field named so.
     expect(() => unflattenMetadata([["age__list___map_recipient", "r"]])).toThrow("age__list___map_recipient");
-  });
-
-  const base = { lastmodified: "2025-01-01T00:00:00Z", mac: "", version: "3.13.2", age: [{ recipient: "age1x", enc: "x" }] };
-
-  it("reads shamir_threshold only as plain decimal (SOPS 3.13 reads 010 as octal)", () => {
-    expect(decodeMetadata({ ...base, shamir_threshold: "2" }).shamirThreshold).toBe(2);
-    expect(decodeMetadata({ ...base, shamir_threshold: 2 }).shamirThreshold).toBe(2);
-    expect(decodeMetadata({ ...base, shamir_threshold: "0" }).shamirThreshold).toBe(0);
-    for (const text of ["010", "08", "0x2", "0b10", "2.0", "2e0", " 2", "+2"]) {
-      expect(() => decodeMetadata({ ...base, shamir_threshold: text }), text).toThrow("invalid sops metadata: shamir_threshold is not a small integer");
-    }
-  });
-
-  it("reads mac_only_encrypted only as true or false (SOPS 3.13 reads True, 1 and t as true)", () => {
-    expect(decodeMetadata({ ...base, mac_only_encrypted: "true" }).macOnlyEncrypted).toBe(true);
-    expect(decodeMetadata({ ...base, mac_only_encrypted: true }).macOnlyEncrypted).toBe(true);
-    expect(decodeMetadata({ ...base, mac_only_encrypted: "false" }).macOnlyEncrypted).toBe(false);
-    expect(decodeMetadata({ ...base, mac_only_encrypted: false }).macOnlyEncrypted).toBe(false);
-    expect(decodeMetadata(base).macOnlyEncrypted).toBe(false);
-    for (const value of ["True", "TRUE", "t", "1", "yes", "", 1, 0]) {
-      expect(() => decodeMetadata({ ...base, mac_only_encrypted: value }), String(value)).toThrow("invalid sops metadata: mac_only_encrypted is not true or false");
-    }
   });
 });

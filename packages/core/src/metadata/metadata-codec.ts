@@ -23,9 +23,6 @@ import { entryFields, invalidMetadata as invalid, isMap, list, str, timestamp, t
  */
 const PLAIN_DECIMAL = /^(0|[1-9][0-9]*)$/;
 
-/** What mac_only_encrypted may hold: the values SOPS writes, in every format. */
-const MAC_ONLY_VALUES: readonly unknown[] = [true, false, "true", "false"];
-
 function decodeGroup(raw: Raw, where: string): MasterKeyEntry[] {
   const keys: MasterKeyEntry[] = [];
   for (const backend of keyBackends()) {
@@ -73,6 +70,31 @@ function unreadParts(raw: Raw, flatUsed: boolean): UnreadMetadata | undefined {
   return unknownFields.length === 0 && ignoredKeyGroups === 0 && lookalikes.length === 0 ? undefined : { unknownFields, ignoredKeyGroups, lookalikeFields: lookalikes };
 }
 
+/**
+ * The threshold as tools write it: a JSON number, or decimal digits. Other spellings are refused,
+ * not read: SOPS parses integers with Go's base prefixes (go-yaml, and mapstructure's weak typing
+ * in 3.13), so `010` is 8 to it and would be 10 here.
+ */
+function threshold(v: unknown): number {
+  const text = str(v, "shamir_threshold", false);
+  if (text === "") return 0;
+  if (typeof v === "string" && !PLAIN_DECIMAL.test(text)) throw invalid("shamir_threshold is not written as a decimal integer (SOPS reads 010 as 8)");
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw invalid("shamir_threshold is not a small integer");
+  return n;
+}
+
+/**
+ * `mac_only_encrypted` as tools write it: true or false (or nothing). Other spellings are
+ * refused: SOPS takes go-yaml's YAML 1.1 words (`yes`, `on`, `True`) and, in 3.13, Go's
+ * `ParseBool` spellings and non-zero numbers for true, where hush's review and MAC would read false.
+ */
+function macOnly(v: unknown): boolean {
+  if (v === true || v === "true") return true;
+  if (v === false || v === "false" || v === undefined || v === null || v === "") return false;
+  throw invalid("mac_only_encrypted is neither true nor false (SOPS reads yes, on, True, 1 and t as true)");
+}
+
 /** Decodes a `sops` section. Throws METADATA_INVALID naming the field (never a value). */
 export function decodeMetadata(raw: unknown): FileMetadata {
   if (!isMap(raw)) throw invalid("the sops section is not a map");
@@ -99,13 +121,8 @@ export function decodeMetadata(raw: unknown): FileMetadata {
     const lookalike = lookalikeFields(raw).find((l) => l.where === `sops.${l.name}` || l.where.startsWith("sops.key_groups["));
     throw invalid(lookalike === undefined ? "no keys found in file" : `no keys found in file: ${printable(lookalike.where, 200)} is not spelled ${lookalike.reads} (SOPS reads it as that field, hush does not; no tool writes it)`);
   }
-  const thresholdText = str(raw["shamir_threshold"], "shamir_threshold", false);
-  // Plain decimal only: SOPS 3.13 reads 010 as 8 (PLAIN_DECIMAL).
-  const shamirThreshold = thresholdText === "" ? 0 : PLAIN_DECIMAL.test(thresholdText) ? Number(thresholdText) : NaN;
-  if (!Number.isInteger(shamirThreshold) || shamirThreshold < 0 || shamirThreshold > 255) throw invalid("shamir_threshold is not a small integer");
-  const macOnly = raw["mac_only_encrypted"];
-  // SOPS 3.13 reads "True", "t", "1" or 1 as true too (mapstructure's weak typing); no tool writes them.
-  if (macOnly !== undefined && macOnly !== null && !MAC_ONLY_VALUES.includes(macOnly)) throw invalid("mac_only_encrypted is not true or false");
+  const shamirThreshold = threshold(raw["shamir_threshold"]);
+  const macOnlyEncrypted = macOnly(raw["mac_only_encrypted"]);
   const unread = unreadParts(raw, flat.length > 0);
   return {
     ...(unread === undefined ? {} : { unread }),
@@ -114,7 +131,7 @@ export function decodeMetadata(raw: unknown): FileMetadata {
     lastModified: timestamp(raw["lastmodified"], "lastmodified"),
     mac: str(raw["mac"], "mac", false),
     rule,
-    macOnlyEncrypted: macOnly === true || macOnly === "true",
+    macOnlyEncrypted,
     version: str(raw["version"], "version", false),
   };
 }

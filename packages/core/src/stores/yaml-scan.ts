@@ -341,6 +341,8 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined, withComm
         return;
       case "scalar":
         if (inMeta) {
+          // A null word is no value to SOPS and text to hush: the YAML store refuses it.
+          if (s.style === "PLAIN" && s.value === null) return decline();
           setAt(metadata, path.slice(1), s.raw);
           return;
         }

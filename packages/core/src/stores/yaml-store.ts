@@ -19,6 +19,7 @@ import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
 import { completePlaintext, isBlankOrComment, isDocumentEnd, plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
 import { goYamlProblems } from "./yaml-go-reading.ts";
 import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag } from "./yaml-tags.ts";
+import { metadataNodeProblem } from "./yaml-metadata-nodes.ts";
 import { holdsNothingMacCovered, isMergeKey, mergedKeys, metadataMergeKeyOffset, shadowingMergeError, type ShadowingMerge } from "./yaml-merge-keys.ts";
 import { foldedKeyShadow, type MapMember } from "./folded-keys.ts";
 import { keyTwinsError, yaml11KeyReadings, yaml11Twin, type KeyTwins } from "./yaml11-keys.ts";
@@ -257,6 +258,11 @@ function parse(text: string): ParsedDocument {
       if (merge !== undefined) {
         const at = line(merge);
         throw new HushError("METADATA_INVALID", `invalid sops metadata: a merge key << at line ${at}, which SOPS's YAML reader merges into the metadata and hush does not (an entry there would reach SOPS unseen): remove it`, { location: { line: at } });
+      }
+      const otherwise = metadataNodeProblem(text, value);
+      if (otherwise !== undefined) {
+        const at = line(otherwise.offset);
+        throw new HushError("METADATA_INVALID", `invalid sops metadata: ${otherwise.message.replace("{line}", String(at))}`, { location: { line: at } });
       }
       if (di2 === 0) {
         const duplicate = duplicateKeyOffset(value);

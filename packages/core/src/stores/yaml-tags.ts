@@ -22,7 +22,7 @@ import type { ScalarValue } from "../tree/values.ts";
 const CORE = "tag:yaml.org,2002:";
 
 /** The tag as written in messages (`!!null` for the standard ones), escaped: it is the file's text. */
-function shown(tag: string): string {
+export function shownTag(tag: string): string {
   return printable(tag.startsWith(CORE) ? `!!${tag.slice(CORE.length)}` : tag, 60);
 }
 
@@ -62,7 +62,7 @@ export function refuseValueTag(tag: string | undefined, value: ScalarValue | nul
   const location = { location: { keyPath: where, line } };
   if (value !== null && value.type === "str" && looksEncrypted(value.text)) {
     if (tag.startsWith(CORE) ? tag === `${CORE}str` && envelopeType(value.text) === "str" : envelopeType(value.text) === "str") return;
-    throw new HushError("VALUE_TAMPERED", `the ${shown(tag)} tag on the encrypted value at ${where} (line ${line}) is not one hush writes there, and it changes what other YAML readers read (no MAC covers tags)`, {
+    throw new HushError("VALUE_TAMPERED", `the ${shownTag(tag)} tag on the encrypted value at ${where} (line ${line}) is not one hush writes there, and it changes what other YAML readers read (no MAC covers tags)`, {
       ...location,
       hint: "take the file from a revision you trust (git log -p shows who changed it), or remove the tag",
     });
@@ -71,13 +71,13 @@ export function refuseValueTag(tag: string | undefined, value: ScalarValue | nul
   if (!tag.startsWith(CORE)) return;
   if (tag === `${CORE}null` ? value === null : value !== null && TAG_OF_TYPE[value.type] === tag) return;
   const reading = value === null ? "null" : READING[value.type];
-  throw new HushError("PARSE_FAILED", `the ${shown(tag)} tag on the value at ${where} (line ${line}) makes YAML readers that honour tags read it otherwise than hush does (as ${reading}): remove the tag`, location);
+  throw new HushError("PARSE_FAILED", `the ${shownTag(tag)} tag on the value at ${where} (line ${line}) makes YAML readers that honour tags read it otherwise than hush does (as ${reading}): remove the tag`, location);
 }
 
 /** Refuses a standard tag on a mapping or list other than its own (`!!set`, `!!omap`, `!!python/…`). */
 export function refuseCollectionTag(tag: string | undefined, kind: "map" | "seq", line: number): void {
   if (tag === undefined || !tag.startsWith(CORE) || tag === `${CORE}${kind}`) return;
-  throw new HushError("PARSE_FAILED", `the ${shown(tag)} tag on the ${kind === "map" ? "mapping" : "list"} at line ${line} makes YAML readers that honour tags read something other than the ${kind === "map" ? "mapping" : "list"} SOPS and hush read: remove the tag`, { location: { line } });
+  throw new HushError("PARSE_FAILED", `the ${shownTag(tag)} tag on the ${kind === "map" ? "mapping" : "list"} at line ${line} makes YAML readers that honour tags read something other than the ${kind === "map" ? "mapping" : "list"} SOPS and hush read: remove the tag`, { location: { line } });
 }
 
 /**
@@ -86,5 +86,5 @@ export function refuseCollectionTag(tag: string | undefined, kind: "map" | "seq"
  */
 export function refuseKeyTag(tag: string | undefined, line: number): void {
   if (tag === undefined || !tag.startsWith(CORE) || tag === `${CORE}str`) return;
-  throw new HushError("PARSE_FAILED", `the ${shown(tag)} tag on a key at line ${line}: SOPS and hush read every key as a string; write the key without the tag (quoted if it looks like a number)`, { location: { line } });
+  throw new HushError("PARSE_FAILED", `the ${shownTag(tag)} tag on a key at line ${line}: SOPS and hush read every key as a string; write the key without the tag (quoted if it looks like a number)`, { location: { line } });
 }
