@@ -13,7 +13,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, sopsDecrypt } from "@hush/testkit";
-import { hush, makeAgeKey, type AgeKey } from "../keys/helpers.ts";
+import { checkErrorLines, hush, hushEncrypted, makeAgeKey, type AgeKey } from "../keys/helpers.ts";
 
 let tmp: { path: string; cleanup: () => void };
 let alice: AgeKey;
@@ -27,13 +27,7 @@ beforeAll(async () => {
 
 afterAll(() => tmp?.cleanup());
 
-async function encrypted(name: string, plaintext: string): Promise<string> {
-  const path = join(tmp.path, name);
-  writeFileSync(path, plaintext);
-  const r = await hush(["encrypt", "--age", alice.recipient, path]);
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout;
-}
+const encrypted = (name: string, plaintext: string): Promise<string> => hushEncrypted(tmp.path, name, plaintext, alice.recipient);
 
 /** hush check (keyless) on `text` written as `name`: the error lines of its report. */
 async function checkLines(name: string, text: string): Promise<string[]> {
@@ -41,8 +35,7 @@ async function checkLines(name: string, text: string): Promise<string[]> {
   writeFileSync(path, text);
   const r = await hush(["check", name], { cwd: tmp.path });
   expect(r.status, r.stdout + r.stderr).toBe(1);
-  // `FILE: error: …`, or `FILE:LINE: error: …` for a problem at a line.
-  return r.stdout.split("\n").filter((l) => l.startsWith(`${name}:`) && / error: /.test(l.slice(0, name.length + 16)));
+  return checkErrorLines(r.stdout, name);
 }
 
 describe.concurrent("metadata fields spelled like SOPS's", () => {

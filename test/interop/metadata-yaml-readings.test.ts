@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, sopsDecrypt, startKmsTestServer } from "@hush/testkit";
-import { hush, makeAgeKey, type AgeKey } from "../keys/helpers.ts";
+import { checkErrorLines, hush, hushEncrypted, makeAgeKey, type AgeKey } from "../keys/helpers.ts";
 
 let tmp: { path: string; cleanup: () => void };
 let alice: AgeKey;
@@ -22,13 +22,7 @@ beforeAll(async () => {
 
 afterAll(() => tmp?.cleanup());
 
-async function encrypted(name: string, plaintext: string): Promise<string> {
-  const path = join(tmp.path, name);
-  writeFileSync(path, plaintext);
-  const r = await hush(["encrypt", "--age", alice.recipient, path]);
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout;
-}
+const encrypted = (name: string, plaintext: string): Promise<string> => hushEncrypted(tmp.path, name, plaintext, alice.recipient);
 
 /** `hush check` (keyless) and `hush decrypt` on `text` written as `name`: both refuse it. */
 async function refusals(name: string, text: string): Promise<{ check: string[]; decrypt: string }> {
@@ -39,7 +33,7 @@ async function refusals(name: string, text: string): Promise<{ check: string[]; 
   const decrypt = await hush(["decrypt", path], { env: { SOPS_AGE_KEY_FILE: alice.file } });
   expect(decrypt.stdout).toBe("");
   expect(decrypt.status, decrypt.stderr).toBe(2);
-  return { check: check.stdout.split("\n").filter((l) => l.startsWith(`${name}:`) && / error: /.test(l.slice(0, name.length + 16))), decrypt: decrypt.stderr };
+  return { check: checkErrorLines(check.stdout, name), decrypt: decrypt.stderr };
 }
 
 const ENC_BLOCK = /enc: \|\n((?: {12}.*\n)+)/;

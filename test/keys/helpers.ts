@@ -45,6 +45,20 @@ export function hush(
   });
 }
 
+/** `hush encrypt --age RECIPIENT` of `plaintext`, written first as `dir/name`: the encrypted text. */
+export async function hushEncrypted(dir: string, name: string, plaintext: string, recipient: string): Promise<string> {
+  const path = join(dir, name);
+  writeFileSync(path, plaintext);
+  const r = await hush(["encrypt", "--age", recipient, path]);
+  if (r.status !== 0) throw new Error(`hush encrypt ${name} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The error lines of a `hush check` report about `name`: `FILE: error: …`, or `FILE:LINE: error: …` for a problem at a line. */
+export function checkErrorLines(stdout: string, name: string): string[] {
+  return stdout.split("\n").filter((l) => l.startsWith(`${name}:`) && / error: /.test(l.slice(0, name.length + 16)));
+}
+
 export interface AgeKey {
   readonly recipient: string;
   /** Path of a keys file holding the identity (for SOPS_AGE_KEY_FILE). */
