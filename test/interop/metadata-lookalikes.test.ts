@@ -74,7 +74,7 @@ describe.concurrent("metadata fields spelled like SOPS's", () => {
     expect(lines).toEqual([expect.stringContaining("sops.age[0].ENC, which SOPS reads as `enc`") as unknown]);
   });
 
-  it("JSON: a `SOPS` member after `sops` is SOPS's metadata; every hush command refuses the file", async () => {
+  it("JSON: a `SOPS` member after or before `sops` is read into SOPS's metadata; every hush command refuses the file", async () => {
     const json = JSON.parse(await encrypted("e.json", '{"password": "lookalike-secret-5"}\n')) as { sops: Record<string, unknown> };
     const [entry] = json.sops["age"] as Array<{ recipient: string; enc: string }>;
     // `sops` opens nothing (its wrapped key is altered); the appended `SOPS` holds the real one
@@ -92,10 +92,18 @@ describe.concurrent("metadata fields spelled like SOPS's", () => {
     expect(await checkLines("e.enc.json", text)).toEqual([expect.stringContaining('the top-level key ["SOPS"] at line') as unknown]);
     const decrypt = await hush(["decrypt", join(tmp.path, "e.enc.json")], { env: { SOPS_AGE_KEY_FILE: alice.file } });
     expect(decrypt.status).toBe(2);
-    expect(decrypt.stderr).toContain("after sops, is read by SOPS (before 3.13) as the file's sops metadata");
-    // A plaintext's own `SOPS` key comes before the `sops` hush appends: data for every reader.
-    const own = await encrypted("f.json", '{"SOPS": {"user": "x"}, "password": "p"}\n');
-    expect(own).toContain('"SOPS"');
+    expect(decrypt.stderr).toContain("is read by SOPS (before 3.13) as part of the file's sops metadata");
+    // Before `sops` too: SOPS decodes it into the metadata first, and `sops` leaves its `age` list
+    // in place when it has none (SOPS opens the data key from it, then fails on the member's own
+    // clear values). A plaintext holding such a key is refused at encrypt for the same reason.
+    const { age, ...withoutAge } = json.sops;
+    const before = `${JSON.stringify({ SOPS: { age }, password, sops: withoutAge }, null, 4)}\n`;
+    expect(await sopsDecrypt({ text: before, format: "json", env: { SOPS_AGE_KEY_FILE: alice.file } })).toMatchObject({ ok: false, error: expect.stringMatching(/^Error walking tree: Could not decrypt value/) as unknown });
+    expect(await checkLines("e2.enc.json", before)).toEqual([expect.stringContaining('the top-level key ["SOPS"] at line 2 is read by SOPS (before 3.13) as part of the file') as unknown]);
+    writeFileSync(join(tmp.path, "f.json"), '{"Sops": {"user": "x"}, "password": "p"}\n');
+    const plaintext = await hush(["encrypt", "--age", alice.recipient, join(tmp.path, "f.json")]);
+    expect(plaintext.status).toBe(2);
+    expect(plaintext.stderr).toContain('the top-level key ["Sops"] at line 1 is read by SOPS (before 3.13) as part of the file\'s sops metadata; rename it');
   });
 
   it("dotenv: `sops_AGE__…` alone is SOPS's age list; hush refuses the file and names the field", async () => {

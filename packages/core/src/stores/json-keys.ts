@@ -64,23 +64,21 @@ function addsNothingToMac(node: Node): boolean {
 }
 
 /**
- * Refuses a top-level key after `sops` that Go's encoding/json takes for `sops` without being it
- * (`SOPS`, `Sops`, `ſops`): SOPS before 3.13 reads a JSON file's metadata with encoding/json,
- * which matches the member regardless of case and takes the last one, so such a key after the
- * real `sops` would be SOPS's metadata (its recipients), while hush reads it as data. No tool
- * writes a member after `sops`; one before it (a plaintext's own `SOPS` key) is read as data by
- * every version.
+ * Refuses a top-level key that Go's encoding/json takes for `sops` without being it (`SOPS`,
+ * `Sops`, `ſops`): SOPS before 3.13 reads a JSON file's metadata with encoding/json, which matches
+ * the member regardless of case and decodes each such member into the metadata in turn, so one
+ * after the real `sops` replaces its fields and one before it adds the fields `sops` lacks (an
+ * `age` list of its own, checked with SOPS 3.9.2), while hush reads it as data. No tool writes
+ * one in an encrypted file, and a plaintext holding one cannot be encrypted for SOPS to read.
  */
 export function refuseSopsLookalikeMember(root: Node, line: (offset: number) => number): void {
-  let afterSops = false;
   for (const prop of root.children ?? []) {
     const key = (prop.children as [Node, Node])[0].value as string;
-    if (afterSops && isSopsLookalike(key)) {
+    if (isSopsLookalike(key)) {
       const at = line(prop.offset);
       const keyPath = printable(formatKeyPath([key]));
-      throw new HushError("PARSE_FAILED", `invalid JSON: the top-level key ${keyPath} at line ${at}, after sops, is read by SOPS (before 3.13) as the file's sops metadata; remove it`, { location: { keyPath, line: at } });
+      throw new HushError("PARSE_FAILED", `invalid JSON: the top-level key ${keyPath} at line ${at} is read by SOPS (before 3.13) as part of the file's sops metadata; rename it`, { location: { keyPath, line: at } });
     }
-    afterSops ||= key === "sops";
   }
 }
 
