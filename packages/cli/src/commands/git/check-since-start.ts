@@ -67,7 +67,7 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     if (blob !== undefined) wanted.push({ file, blob });
     else if (path !== undefined) added.push(file);
   }
-  for (const [file, from] of await copiedFrom(repo, start, added, blobAt)) {
+  for (const [file, from] of await copiedFrom(repo, start, added)) {
     const blob = blobAt.get(from);
     if (blob !== undefined) wanted.push({ file, blob, from });
   }
@@ -103,12 +103,11 @@ const MACS_PER_GREP = 100;
  * For files new at their path since the start commit (copied or renamed there by the branch), the
  * path of a file of the start commit with the same MAC: a copy keeps its source's `sops` block,
  * and no one can write a MAC anew without the data key, so a file whose MAC was already in the
- * repository is a copy of that file. Found with `git grep` on the start commit's tree (fixed
- * strings; a MAC's ciphertext and IV are random, so no other file holds them).
+ * repository is a copy of that file. Found with `git grep -o` on the start commit's tree (fixed
+ * strings; a MAC's ciphertext and IV are random, so no other file holds them), which names each
+ * match with its path: no file is read.
  */
-async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[], blobAt: ReadonlyMap<string, string>): Promise<Map<BranchFile, string>> {
-  if (added.length === 0) return new Map();
-  const { readBlob } = await import("./repo.ts");
+async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[]): Promise<Map<BranchFile, string>> {
   // Several files may copy one: each is compared with it.
   const byMac = new Map<string, BranchFile[]>();
   for (const file of added) {
@@ -119,24 +118,23 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
   const found = new Map<BranchFile, string>();
   const macs = [...byMac.keys()];
   for (let i = 0; i < macs.length; i += MACS_PER_GREP) {
-    const chunk = macs.slice(i, i + MACS_PER_GREP);
     let out: string;
     try {
-      out = await repo.git.raw(["grep", "-l", "-z", "-F", ...chunk.flatMap((mac) => ["-e", mac]), start, "--"]);
+      // The options a user's grep.lineNumber or grep.column would add to each match are turned off.
+      out = await repo.git.raw(["grep", "-z", "-o", "-F", "--no-line-number", "--no-column", "--no-color", ...macs.slice(i, i + MACS_PER_GREP).flatMap((mac) => ["-e", mac]), start, "--"]);
     } catch {
       // No match is exit status 1.
       continue;
     }
-    for (const entry of out.split("\0")) {
-      if (!entry.startsWith(`${start}:`)) continue;
-      const path = entry.slice(start.length + 1);
-      const blob = blobAt.get(path);
-      if (blob === undefined) continue;
-      const text = (await readBlob(repo, blob)).toString("utf8");
-      for (const mac of chunk) {
-        if (!text.includes(mac)) continue;
-        for (const file of byMac.get(mac) ?? []) if (!found.has(file)) found.set(file, path);
-      }
+    // Each match is `START:PATH` NUL `MATCH` newline; a path may hold a newline, a MAC neither.
+    for (let at = 0; at < out.length; ) {
+      const nul = out.indexOf("\0", at);
+      const end = nul < 0 ? -1 : out.indexOf("\n", nul);
+      if (end < 0) break;
+      const name = out.slice(at, nul);
+      const path = name.startsWith(`${start}:`) ? name.slice(start.length + 1) : undefined;
+      for (const file of path === undefined ? [] : (byMac.get(out.slice(nul + 1, end)) ?? [])) if (!found.has(file)) found.set(file, path!);
+      at = end + 1;
     }
   }
   return found;
