@@ -64,23 +64,24 @@ function addsNothingToMac(node: Node): boolean {
 }
 
 /**
- * Refuses a top-level key after `sops` that Go's encoding/json takes for `sops` without being it
- * (`SOPS`, `Sops`, `ſops`): SOPS before 3.13 reads a JSON file's metadata with encoding/json,
- * which matches the member regardless of case and takes the last one, so such a key after the
- * real `sops` would be SOPS's metadata (its recipients), while hush reads it as data. No tool
- * writes a member after `sops`; one before it (a plaintext's own `SOPS` key) is read as data by
- * every version.
+ * Refuses a top-level key that Go's encoding/json takes for `sops` without being it (`SOPS`,
+ * `Sops`, `ſops`) in a document with a `sops` member, or one `sops` is about to be appended to
+ * (`appending`): SOPS before 3.13 reads a JSON file's metadata with encoding/json, which matches
+ * members regardless of case and decodes each into the one metadata struct in file order. One
+ * after the real `sops` replaces its fields; one before it adds the fields `sops` lacks (hush
+ * writes only the key lists it uses, so a `pgp` or `kms` list of its own), while hush reads it as
+ * data. A plaintext without `sops` may hold one: it is data to every reader until `sops` joins it.
  */
-export function refuseSopsLookalikeMember(root: Node, line: (offset: number) => number): void {
-  let afterSops = false;
-  for (const prop of root.children ?? []) {
-    const key = (prop.children as [Node, Node])[0].value as string;
-    if (afterSops && isSopsLookalike(key)) {
-      const at = line(prop.offset);
-      const keyPath = printable(formatKeyPath([key]));
-      throw new HushError("PARSE_FAILED", `invalid JSON: the top-level key ${keyPath} at line ${at}, after sops, is read by SOPS (before 3.13) as the file's sops metadata; remove it`, { location: { keyPath, line: at } });
-    }
-    afterSops ||= key === "sops";
+export function refuseSopsLookalikeMember(root: Node, line: (offset: number) => number, appending = false): void {
+  const props = root.children ?? [];
+  const keyOf = (prop: Node): string => (prop.children as [Node, Node])[0].value as string;
+  if (!appending && !props.some((prop) => keyOf(prop) === "sops")) return;
+  for (const prop of props) {
+    const key = keyOf(prop);
+    if (!isSopsLookalike(key)) continue;
+    const at = line(prop.offset);
+    const keyPath = printable(formatKeyPath([key]));
+    throw new HushError("PARSE_FAILED", `invalid JSON: the top-level key ${keyPath} at line ${at} is read by SOPS (before 3.13) as part of the file's sops metadata; remove it`, { location: { keyPath, line: at } });
   }
 }
 
