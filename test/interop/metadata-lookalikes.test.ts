@@ -7,7 +7,7 @@
  * `hush access` and `hush check` never show, and the next `sops rotate` would wrap the new data
  * key to it. Each case first shows that real SOPS reads the lookalike (it opens a file whose only
  * working key entry is under the lookalike name, or gets as far as the MAC), then that hush
- * refuses it. The same goes for a JSON member named like `sops` after the real one.
+ * refuses it. The same goes for a JSON member named like `sops` beside the real one.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -74,7 +74,7 @@ describe.concurrent("metadata fields spelled like SOPS's", () => {
     expect(lines).toEqual([expect.stringContaining("sops.age[0].ENC, which SOPS reads as `enc`") as unknown]);
   });
 
-  it("JSON: a `SOPS` member after or before `sops` is read into SOPS's metadata; every hush command refuses the file", async () => {
+  it("JSON: a `SOPS` member after `sops` is read over SOPS's metadata; every hush command refuses the file", async () => {
     const json = JSON.parse(await encrypted("e.json", '{"password": "lookalike-secret-5"}\n')) as { sops: Record<string, unknown> };
     const [entry] = json.sops["age"] as Array<{ recipient: string; enc: string }>;
     // `sops` opens nothing (its wrapped key is altered); the appended `SOPS` holds the real one
@@ -93,17 +93,36 @@ describe.concurrent("metadata fields spelled like SOPS's", () => {
     const decrypt = await hush(["decrypt", join(tmp.path, "e.enc.json")], { env: { SOPS_AGE_KEY_FILE: alice.file } });
     expect(decrypt.status).toBe(2);
     expect(decrypt.stderr).toContain("is read by SOPS (before 3.13) as part of the file's sops metadata");
-    // Before `sops` too: SOPS decodes it into the metadata first, and `sops` leaves its `age` list
-    // in place when it has none (SOPS opens the data key from it, then fails on the member's own
-    // clear values). A plaintext holding such a key is refused at encrypt for the same reason.
-    const { age, ...withoutAge } = json.sops;
-    const before = `${JSON.stringify({ SOPS: { age }, password, sops: withoutAge }, null, 4)}\n`;
-    expect(await sopsDecrypt({ text: before, format: "json", env: { SOPS_AGE_KEY_FILE: alice.file } })).toMatchObject({ ok: false, error: expect.stringMatching(/^Error walking tree: Could not decrypt value/) as unknown });
-    expect(await checkLines("e2.enc.json", before)).toEqual([expect.stringContaining('the top-level key ["SOPS"] at line 2 is read by SOPS (before 3.13) as part of the file') as unknown]);
-    writeFileSync(join(tmp.path, "f.json"), '{"Sops": {"user": "x"}, "password": "p"}\n');
-    const plaintext = await hush(["encrypt", "--age", alice.recipient, join(tmp.path, "f.json")]);
-    expect(plaintext.status).toBe(2);
-    expect(plaintext.stderr).toContain('the top-level key ["Sops"] at line 1 is read by SOPS (before 3.13) as part of the file\'s sops metadata; rename it');
+  });
+
+  it("JSON: a `SOPS` member before `sops` adds the key lists `sops` lacks; every hush command refuses the file, and hush encrypt such a plaintext", async () => {
+    const json = JSON.parse(await encrypted("g.json", '{"password": "lookalike-secret-6"}\n')) as { sops: Record<string, unknown> };
+    const [entry] = json.sops["age"] as Array<{ recipient: string; enc: string }>;
+    // hush writes only the lists it uses: `sops` keeps its key in a key group, the flat lists
+    // absent, and its wrapped key is altered (it opens nothing). The `SOPS` member before it
+    // holds a flat `age` list with the real entry and mallory: encoding/json decodes it first,
+    // and `sops` sets no flat list, so SOPS reads that list (flat lists win over key groups).
+    const broken = entry!.enc.replace(/[A-Za-z](?=[^\n]*\n-----END)/, (c) => (c === "A" ? "B" : "A"));
+    const { age: _age, ...rest } = json.sops;
+    const sops = { ...rest, key_groups: [{ age: [{ recipient: entry!.recipient, enc: broken }] }] };
+    const password = (json as unknown as { password: string }).password;
+    const control = `${JSON.stringify({ password, sops }, null, 4)}\n`;
+    expect(await sopsDecrypt({ text: control, format: "json", env: { SOPS_AGE_KEY_FILE: alice.file } })).toMatchObject({ ok: false, error: expect.stringMatching(/Error getting data key/) as unknown });
+    const text = `${JSON.stringify({ SOPS: { age: [entry, { recipient: mallory.recipient, enc: entry!.enc }] }, password, sops }, null, 4)}\n`;
+    // Past the data key: SOPS used the entry of the member hush reads as data.
+    expect(await sopsDecrypt({ text, format: "json", env: { SOPS_AGE_KEY_FILE: alice.file } })).toMatchObject({ ok: false, error: expect.stringMatching(/^Failed to verify data integrity|Could not decrypt value/) as unknown });
+
+    expect(await checkLines("g.enc.json", text)).toEqual([expect.stringContaining('the top-level key ["SOPS"] at line 2 is read by SOPS (before 3.13) as part of the file\'s sops metadata') as unknown]);
+    const decrypt = await hush(["decrypt", join(tmp.path, "g.enc.json")], { env: { SOPS_AGE_KEY_FILE: alice.file } });
+    expect(decrypt.status).toBe(2);
+    expect(decrypt.stdout).toBe("");
+    // A plaintext's own `SOPS` key would sit before the `sops` hush appends: SOPS before 3.13
+    // would decode its (encrypted) fields into the metadata, or fail on a value that is no object.
+    writeFileSync(join(tmp.path, "f.json"), '{"SOPS": {"user": "x"}, "password": "p"}\n');
+    const own = await hush(["encrypt", "--age", alice.recipient, join(tmp.path, "f.json")]);
+    expect(own.status, own.stderr).toBe(2);
+    expect(own.stderr).toContain('the top-level key ["SOPS"] at line 1 is read by SOPS (before 3.13) as part of the file\'s sops metadata; remove it');
+    expect(own.stdout).toBe("");
   });
 
   it("dotenv: `sops_AGE__…` alone is SOPS's age list; hush refuses the file and names the field", async () => {

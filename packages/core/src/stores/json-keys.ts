@@ -65,20 +65,23 @@ function addsNothingToMac(node: Node): boolean {
 
 /**
  * Refuses a top-level key that Go's encoding/json takes for `sops` without being it (`SOPS`,
- * `Sops`, `ſops`): SOPS before 3.13 reads a JSON file's metadata with encoding/json, which matches
- * the member regardless of case and decodes each such member into the metadata in turn, so one
- * after the real `sops` replaces its fields and one before it adds the fields `sops` lacks (an
- * `age` list of its own, checked with SOPS 3.9.2), while hush reads it as data. No tool writes
- * one in an encrypted file, and a plaintext holding one cannot be encrypted for SOPS to read.
+ * `Sops`, `ſops`) in a document with a `sops` member, or one `sops` is about to be appended to
+ * (`appending`): SOPS before 3.13 reads a JSON file's metadata with encoding/json, which matches
+ * members regardless of case and decodes each into the one metadata struct in file order. One
+ * after the real `sops` replaces its fields; one before it adds the fields `sops` lacks (hush
+ * writes only the key lists it uses, so a `pgp` or `kms` list of its own), while hush reads it as
+ * data. A plaintext without `sops` may hold one: it is data to every reader until `sops` joins it.
  */
-export function refuseSopsLookalikeMember(root: Node, line: (offset: number) => number): void {
-  for (const prop of root.children ?? []) {
-    const key = (prop.children as [Node, Node])[0].value as string;
-    if (isSopsLookalike(key)) {
-      const at = line(prop.offset);
-      const keyPath = printable(formatKeyPath([key]));
-      throw new HushError("PARSE_FAILED", `invalid JSON: the top-level key ${keyPath} at line ${at} is read by SOPS (before 3.13) as part of the file's sops metadata; rename it`, { location: { keyPath, line: at } });
-    }
+export function refuseSopsLookalikeMember(root: Node, line: (offset: number) => number, appending = false): void {
+  const props = root.children ?? [];
+  const keyOf = (prop: Node): string => (prop.children as [Node, Node])[0].value as string;
+  if (!appending && !props.some((prop) => keyOf(prop) === "sops")) return;
+  for (const prop of props) {
+    const key = keyOf(prop);
+    if (!isSopsLookalike(key)) continue;
+    const at = line(prop.offset);
+    const keyPath = printable(formatKeyPath([key]));
+    throw new HushError("PARSE_FAILED", `invalid JSON: the top-level key ${keyPath} at line ${at} is read by SOPS (before 3.13) as part of the file's sops metadata; remove it`, { location: { keyPath, line: at } });
   }
 }
 

@@ -18,7 +18,8 @@ import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
  * read from their source text, so integers beyond 2^53 survive exactly.
  */
 
-function parseJson(text: string): Node {
+/** `appending`: the text is data that `sops` is about to be appended to (see refuseSopsLookalikeMember). */
+function parseJson(text: string, appending = false): Node {
   assertFlowNesting(text, "JSON");
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
@@ -32,7 +33,7 @@ function parseJson(text: string): Node {
     throw new HushError("PARSE_FAILED", "JSON files must have a top-level object (starting with '{')", { location: { line: 1 } });
   }
   assertUniqueKeys(root, line);
-  refuseSopsLookalikeMember(root, line);
+  refuseSopsLookalikeMember(root, line, appending);
   assertGoReadsScalarsAlike(root, line);
   return root;
 }
@@ -125,7 +126,7 @@ function indentUnit(text: string, options: EmitOptions): string {
 }
 
 function appendMetadata(dataText: string, metadata: Record<string, unknown>, _documentCount: number, options: EmitOptions): string {
-  const root = parseJson(dataText);
+  const root = parseJson(dataText, true);
   const unit = indentUnit(dataText, options);
   const eol = dataText.includes("\r\n") ? "\r\n" : "\n";
   const body = unit === "" ? JSON.stringify(metadata) : JSON.stringify(metadata, null, unit).split("\n").join(eol + unit);
