@@ -1,4 +1,4 @@
-import { readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ageEntryBlocks, commitAll, createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
@@ -24,6 +24,19 @@ function checkJson(cwd: string, args: readonly string[]): { status: number; repo
 
 function problemsOf(report: CheckJsonReport, path: string): string[] {
   return (report.files.find((f) => f.path === path)?.problems ?? []).map((p) => `${p.severity} ${p.code}${p.keyPath === undefined ? "" : ` ${p.keyPath}`}`);
+}
+
+/**
+ * Adds to the age list of the encrypted YAML file `file` (no key needed) an entry for `recipient`:
+ * the wrapped key of another file, so that the next `updatekeys` or `rotate` would wrap to it.
+ */
+function addAgeEntry(file: string, recipient: string): void {
+  const scratch = join(sb.dir, `entry-${Date.now()}-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(scratch, "x: 1\n");
+  const entry = ageEntryBlocks(hush(sb, ["encrypt", "--age", recipient, scratch], { cwd: sb.dir }).stdout)[0]!;
+  const text = readFileSync(file, "utf8");
+  const list = text.indexOf("\n    age:\n") + "\n    age:\n".length;
+  writeFileSync(file, text.slice(0, list) + entry + text.slice(list));
 }
 
 /**
@@ -73,15 +86,9 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     const repo = setUpCoveredRepo(sb, "base-recipients");
     const mallory = createAgeKey(sb, "base-recipients-mallory");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);
-    // Without any key: the rule names mallory too, and the file gets an entry for mallory (the
-    // wrapped key of another file), so that the next `updatekeys` or `rotate` wraps to it.
+    // Without any key: the rule names mallory too, and the file gets an entry for mallory.
     writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n`);
-    writeFileSync(join(sb.dir, "mallory.yaml"), "x: 1\n");
-    const entry = ageEntryBlocks(hush(sb, ["encrypt", "--age", mallory.recipient, join(sb.dir, "mallory.yaml")], { cwd: sb.dir }).stdout)[0]!;
-    const file = join(repo, "secrets", "app.yaml");
-    const text = readFileSync(file, "utf8");
-    const list = text.indexOf("\n    age:\n") + "\n    age:\n".length;
-    writeFileSync(file, text.slice(0, list) + entry + text.slice(list));
+    addAgeEntry(join(repo, "secrets", "app.yaml"), mallory.recipient);
     commitAll(sb, repo, "add a recipient");
 
     // By the branch's own rules the file is in order (expectBaseWarning checks that first).
@@ -89,6 +96,29 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     // A recipient both revisions name is no finding: the base's own file passes.
     git(sb, repo, ["checkout", "-q", "main"]);
     expect(problemsOf(checkJson(repo, ["--strict", "--base", "main"]).report, "secrets/app.yaml")).toEqual([]);
+
+    // Named in the branch's rule only, no entry yet: the finding does not send a key holder to
+    // `hush updatekeys`, which would wrap the data key to it.
+    git(sb, repo, ["checkout", "-q", "-b", "name-only"]);
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n`);
+    commitAll(sb, repo, "name a recipient");
+    const named = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(named.stdout).toContain(`secrets/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^secrets/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml, and has no wrapped key in this file; \`hush updatekeys\` would give it one: add it on the base branch first`);
+    expect(named.stdout).not.toContain("run `hush updatekeys`");
+  });
+
+  it("follows a file the branch moves to a path only its own rule covers: held to the rule of the path it came from", () => {
+    const repo = setUpCoveredRepo(sb, "base-recipients-moved");
+    const mallory = createAgeKey(sb, "base-recipients-moved-mallory");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^newsvc/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
+    mkdirSync(join(repo, "newsvc"));
+    git(sb, repo, ["mv", "secrets/app.yaml", "newsvc/app.yaml"]);
+    addAgeEntry(join(repo, "newsvc", "app.yaml"), mallory.recipient);
+    // The branch sets up hush's drivers for its new directory too, as a careful author would.
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "move under a rule of the branch's own");
+    expectBaseWarning(repo, "newsvc/app.yaml", "unexpected-recipient", `newsvc/app.yaml: error: age recipient ${mallory.recipient} in key group 0 is not named by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies, only by this branch's`);
   });
 });
 

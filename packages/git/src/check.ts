@@ -275,7 +275,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   appendAll(appendAll(problems, metadataProblems(metadata)), unreadProblems(metadata, input.strict === true));
   appendAll(problems, await hiddenTextProblems(text, format, parsed, input.strict === true));
   const recipientSeverity = input.strict === true ? "error" : "warning";
-  for (const f of recipientFindings(metadata, input.creationRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
+  for (const f of recipientFindings(metadata, input.creationRule, input.baseRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
   if (input.baseRule !== undefined) {
     for (const f of baseRecipientFindings(metadata, input.creationRule, input.baseRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
   }

@@ -95,7 +95,7 @@ export function recipientDrift(metadata: FileMetadata, rule: CreationRule | unde
  * names recipients: entries the rule does not name, recipients the rule names that the file
  * lacks, and key groups or a threshold that differ from the rule's (see {@link recipientDrift}).
  */
-export function recipientFindings(metadata: FileMetadata, rule: CreationRule | undefined): RecipientFinding[] {
+export function recipientFindings(metadata: FileMetadata, rule: CreationRule | undefined, base?: BaseRule): RecipientFinding[] {
   const out: RecipientFinding[] = [];
   metadata.keyGroups.forEach((group, gi) => {
     for (const entry of group) {
@@ -111,10 +111,16 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
   for (const { entry, group } of drift.unexpected) {
     out.push({ code: "unexpected-recipient", message: `${describe(entry, group)} is not named by ${where}; ${fix}, unless it belongs there (then add it to the rule)` });
   }
+  // With a trusted base revision, a recipient only this branch's rule names must not be given the
+  // data key on the branch's word: no advice to re-key for it.
+  const baseNamed = base === undefined ? undefined : new Set(base.rule.keyGroups.flat().map(comparableKeyId));
   for (const recipient of drift.missing) {
+    const onlyHere = baseNamed !== undefined && !baseNamed.has(comparableKeyId(recipient));
     out.push({
       code: "missing-recipient",
-      message: `${recipient.kind} recipient ${printable(masterKeyIdentity(recipient))} is named by ${where} but has no wrapped key in this file, so it cannot open it; ${fix}`,
+      message: onlyHere
+        ? `${recipient.kind} recipient ${printable(masterKeyIdentity(recipient))} is named by ${where} but not by the creation rule in ${printable(base!.where)}, and has no wrapped key in this file; \`hush updatekeys\` would give it one: add it on the base branch first (a change of .sops.yaml alone), or take it out of this branch's rule`
+        : `${recipient.kind} recipient ${printable(masterKeyIdentity(recipient))} is named by ${where} but has no wrapped key in this file, so it cannot open it; ${fix}`,
     });
   }
   if (drift.structure !== undefined) out.push({ code: "key-groups-differ", message: `the key groups differ from ${where}: ${drift.structure}; ${fix}` });
@@ -127,17 +133,26 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
  * without a key can name a recipient of its own in `.sops.yaml` and add an entry for it to a file;
  * by the branch's rule the file is then in order, and the next `updatekeys` or `rotate` by a key
  * holder wraps the data key to it. Entries neither rule names are {@link recipientFindings}' own.
+ * `source`: the path whose base rule this is, when it is not the file's own (a file the branch
+ * copied or moved to a path the base revision has no rule for).
  */
-export function baseRecipientFindings(metadata: FileMetadata, ownRule: CreationRule | undefined, base: { readonly rule: CreationRule; readonly where: string }): RecipientFinding[] {
+export function baseRecipientFindings(metadata: FileMetadata, ownRule: CreationRule | undefined, base: BaseRule, source?: string): RecipientFinding[] {
   const drift = recipientDrift(metadata, base.rule);
   if (drift === undefined) return [];
   const ownNamed = new Set((ownRule?.keyGroups ?? []).flat().map(comparableKeyId));
+  const forFile = source === undefined ? "this file" : `${printable(source)}, the file this one copies`;
   return drift.unexpected
     .filter(({ entry }) => ownNamed.has(comparableKeyId(entry)))
     .map(({ entry, group }) => ({
       code: "unexpected-recipient" as const,
-      message: `${describe(entry, group)} is not named by the creation rule in ${printable(base.where)} for this file, only by this branch's; add it on the base branch first (a change of .sops.yaml alone), or remove it from the file with \`hush updatekeys\``,
+      message: `${describe(entry, group)} is not named by the creation rule in ${printable(base.where)} for ${forFile}, only by this branch's; add it on the base branch first (a change of .sops.yaml alone), or remove it from the file with \`hush updatekeys\``,
     }));
+}
+
+/** A trusted revision's creation rule for a file, and where it is (e.g. `main:.sops.yaml`). */
+export interface BaseRule {
+  readonly rule: CreationRule;
+  readonly where: string;
 }
 
 function describe(entry: MasterKeyEntry, group: number): string {

@@ -1,5 +1,6 @@
-import { readMetadata, type FileFormat, type FileMetadata } from "@hush/core";
-import { retypedValues, type CheckProblem } from "@hush/git";
+import { join } from "node:path";
+import { appendAll, readMetadata, type CreationRule, type FileFormat, type FileMetadata } from "@hush/core";
+import { baseRecipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
 import type { CliIo } from "../../io.ts";
 import { RepoPaths } from "./check-rules.ts";
@@ -18,6 +19,9 @@ import type { Repo } from "./repo.ts";
  * - `retyped-value`: a value's ciphertext kept under another type label, at another depth of
  *   lists or in another YAML document (retyped-values.ts in the git package); a file new at its
  *   path is compared with the file it copies or was renamed from, found by its MAC.
+ * - `unexpected-recipient` for such a copy at a path the base revision's rules do not cover: a
+ *   recipient the base's rule for the source does not name (the branch could otherwise move a
+ *   file under a rule of its own to add one).
  */
 
 /** A covered encrypted file as the branch has it. */
@@ -25,7 +29,14 @@ export interface BranchFile {
   readonly abs: string;
   readonly format: FileFormat;
   readonly text: string;
+  /** The branch's creation rule for it. */
+  readonly rule: CreationRule | undefined;
+  /** Whether the base revision has a rule for its path (its recipients were held to that rule). */
+  readonly baseCovered: boolean;
 }
+
+/** The base revision's creation rule for a file (by absolute path in the work tree), if any. */
+export type BaseRuleAt = (abs: string) => Promise<BaseRule | undefined>;
 
 async function metadataOf(text: string, format: FileFormat): Promise<FileMetadata | undefined> {
   try {
@@ -41,7 +52,7 @@ async function metadataOf(text: string, format: FileFormat): Promise<FileMetadat
  * in `files` against its version at the merge base of HEAD and `rev`, by absolute path. Nothing
  * when there is no common commit or no such file.
  */
-export async function sinceStartProblems(io: CliIo, rev: string, files: readonly BranchFile[], strict: boolean): Promise<Map<string, CheckProblem[]>> {
+export async function sinceStartProblems(io: CliIo, rev: string, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<Map<string, CheckProblem[]>> {
   const found = new Map<string, CheckProblem[]>();
   if (files.length === 0) return found;
   const { openRepo, resolveCommit, treeEntries } = await import("./repo.ts");
@@ -91,6 +102,7 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     const problems = await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${short}:${from}`);
     const rolledBack = from === undefined ? await rollback(file, earlier, short, strict) : undefined;
     if (rolledBack !== undefined) problems.push(rolledBack);
+    if (from !== undefined && !file.baseCovered) appendAll(problems, await sourceRuleProblems(file, from, baseRuleAt(join(repo.root, from)), strict));
     if (problems.length > 0) found.set(file.abs, problems);
   }
   return found;
@@ -138,6 +150,14 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
     }
   }
   return found;
+}
+
+/** The recipients of a copy held to the base revision's rule for the file it copies (see the module comment). */
+async function sourceRuleProblems(file: BranchFile, from: string, sourceRule: Promise<BaseRule | undefined>, strict: boolean): Promise<CheckProblem[]> {
+  const base = await sourceRule;
+  const metadata = base === undefined ? undefined : await metadataOf(file.text, file.format);
+  if (base === undefined || metadata === undefined) return [];
+  return baseRecipientFindings(metadata, file.rule, base, from).map((f) => ({ severity: strict ? "error" : "warning", code: f.code, message: f.message }));
 }
 
 async function rollback(file: BranchFile, earlier: string, short: string, strict: boolean): Promise<CheckProblem | undefined> {

@@ -6,7 +6,7 @@ import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type Check
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
-import type { BranchFile } from "./check-since-start.ts";
+import type { BaseRuleAt, BranchFile } from "./check-since-start.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
 import { baseRules, coveringRuleMatcher, workTreeRules } from "./check-rules.ts";
 
@@ -169,10 +169,10 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
 }
 
 /** Adds `rolled-back` and `retyped-value` findings (`hush check --base`): what the branch did since it started. */
-async function addSinceStartProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, files: readonly BranchFile[], strict: boolean): Promise<void> {
+async function addSinceStartProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<void> {
   if (files.length === 0) return;
   const { sinceStartProblems } = await import("./check-since-start.ts");
-  addFound(results, checkedAt, await sinceStartProblems(io, base, files, strict));
+  addFound(results, checkedAt, await sinceStartProblems(io, base, files, strict, baseRuleAt));
 }
 
 /** Adds to each result the problems `found` holds for its file (by absolute path), if any. */
@@ -262,10 +262,12 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
         results.push(result);
         checkedAt.set(result, c.abs);
       }
-      if (flags.base !== undefined && result.covered && result.encrypted && result.format !== undefined) branchFiles.push({ abs: c.abs, format: result.format, text: bytes.toString("utf8") });
+      if (flags.base !== undefined && result.covered && result.encrypted && result.format !== undefined) {
+        branchFiles.push({ abs: c.abs, format: result.format, text: bytes.toString("utf8"), rule, baseCovered: fromBase.has(i) || alsoBase.has(i) });
+      }
     }
     await addDriverProblems(attributes, results, checkedAt, readStaged);
-    if (flags.base !== undefined) await addSinceStartProblems(io, flags.base, results, checkedAt, branchFiles, flags.strict === true);
+    if (flags.base !== undefined && baseRuleFor !== undefined) await addSinceStartProblems(io, flags.base, results, checkedAt, branchFiles, flags.strict === true, baseRuleFor);
   } finally {
     close();
   }
