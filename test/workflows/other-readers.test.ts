@@ -50,6 +50,8 @@ describe("a line other readers of hush's output read as a variable, added in cle
     // No line break at all: npm's and Ruby's dotenv and godotenv also read `KEY: value`.
     { name: "colon.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: `DATABASE_URL: ${ATTACKER} #=`, reason: /the key holds ":", which other dotenv readers .* take for the end of a key/ },
     { name: "key.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: `X\u2028DATABASE_URL: ${ATTACKER} #\u2028Z=` },
+    // python-dotenv reads a quoted key without its quotes: to it this line blanks DATABASE_URL.
+    { name: "quoted.env", plain: `DATABASE_URL=${SECRET}\nAPI=abc\n`, added: "'DATABASE_URL'=", reason: /the key holds a quote, which other dotenv readers \(python-dotenv\) read a quoted key with/ },
     { name: "comment.ini", plain: `[db]\nurl = ${SECRET}\n`, added: `; note\r[db]\rurl = ${ATTACKER}` },
     { name: "key.ini", plain: `[db]\nurl = ${SECRET}\n`, added: `Z\r[db]\rurl: ${ATTACKER}\rY =` },
     // configparser reads a line indented deeper than the key before it into that key's value.
