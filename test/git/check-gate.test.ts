@@ -284,9 +284,14 @@ describe("hush check --base: a branch that relabels a value's type without the k
     const text = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
     expect(text.stdout).toMatch(/^secrets\/app\.yaml:2: error: the value at \["auth_disabled"\] \(line 2\) is labelled str but holds the ciphertext it had as bool at [0-9a-f]{10}: .* \[retyped-value\]$/m);
 
-    // The same relabelled text as a new file, or the file renamed: compared with the file it copies.
+    // The same relabelled text as a new file, or the file renamed: compared with the file it copies,
+    // not with a note at the base that quotes its MAC (git grep finds notes.md first).
     git(sb, repo, ["checkout", "-q", "main"]);
+    const mac = /^ {4}mac: (.*)$/m.exec(readFileSync(file, "utf8"))![1]!;
+    writeFileSync(join(repo, "notes.md"), `The MAC of secrets/app.yaml was ${mac}\n`);
+    commitAll(sb, repo, "a note");
     git(sb, repo, ["checkout", "-q", "-b", "copy"]);
+    writeFileSync(join(repo, "secrets", "app-exact.yaml"), readFileSync(file, "utf8"));
     writeFileSync(join(repo, "secrets", "app-v2.yaml"), readFileSync(file, "utf8").replace(/^(auth_disabled: ENC\[[^\n]*)type:bool\]/m, "$1type:str]"));
     git(sb, repo, ["mv", "secrets/app.yaml", "secrets/renamed.yaml"]);
     writeFileSync(join(repo, "secrets", "renamed.yaml"), readFileSync(join(repo, "secrets", "renamed.yaml"), "utf8").replace(/^(port: ENC\[[^\n]*)type:int\]/m, "$1type:str]"));
@@ -295,6 +300,7 @@ describe("hush check --base: a branch that relabels a value's type without the k
     expect(copied.status).toBe(1);
     expect(problemsOf(copied.report, "secrets/app-v2.yaml")).toEqual(['error retyped-value ["auth_disabled"]']);
     expect(problemsOf(copied.report, "secrets/renamed.yaml")).toEqual(['error retyped-value ["port"]']);
+    expect(problemsOf(copied.report, "secrets/app-exact.yaml")).toEqual([]);
     const copiedText = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
     expect(copiedText.stdout).toMatch(/^secrets\/app-v2\.yaml:2: error: the value at \["auth_disabled"\] \(line 2\) is labelled str but holds the ciphertext it had as bool at [0-9a-f]{10}:secrets\/app\.yaml: .* \[retyped-value\]$/m);
     // A new file of its own (its own MAC) is compared with nothing.

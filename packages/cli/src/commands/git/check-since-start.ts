@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { extname, join } from "node:path";
 import { appendAll, readMetadata, type CreationRule, type FileFormat, type FileMetadata } from "@hush/core";
 import { baseRecipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
@@ -70,7 +71,7 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
   const blobAt = new Map<string, string>();
   for (const entry of await treeEntries(repo, start)) if (entry.type === "blob") blobAt.set(entry.path, entry.object);
   const repoPaths = new RepoPaths(repo.root);
-  const wanted: Array<{ file: BranchFile; blob: string; from?: string }> = [];
+  const wanted: Array<{ file: BranchFile; blob: string; from?: string; exact?: boolean }> = [];
   const added: BranchFile[] = [];
   for (const file of files) {
     const path = repoPaths.of(file.abs);
@@ -78,9 +79,15 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     if (blob !== undefined) wanted.push({ file, blob });
     else if (path !== undefined) added.push(file);
   }
-  for (const [file, from] of await copiedFrom(repo, start, added)) {
+  for (const [file, sources] of await copiedFrom(repo, start, added)) {
+    // An exact copy of a file at the start relabels nothing (that file may differ from another
+    // copy of the same source); else the source is the file of the same kind, before a text that
+    // merely quotes the MAC.
+    const own = gitBlobId(file.text, start.length);
+    const exact = sources.find((path) => blobAt.get(path) === own);
+    const from = exact ?? sources.find((path) => extname(path) === extname(file.abs)) ?? sources[0]!;
     const blob = blobAt.get(from);
-    if (blob !== undefined) wanted.push({ file, blob, from });
+    if (blob !== undefined) wanted.push({ file, blob, from, exact: exact !== undefined });
   }
   const reader = new ObjectReader(repo.root, repo.env);
   const before = new Map<string, string>();
@@ -95,11 +102,11 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     reader.close();
   }
   const short = start.slice(0, 10);
-  for (const { file, from } of wanted) {
+  for (const { file, from, exact } of wanted) {
     const earlier = before.get(file.abs);
     // A file the branch did not change has nothing to report, and most of a branch's files are.
     if (earlier === undefined || (earlier === file.text && from === undefined)) continue;
-    const problems = await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${short}:${from}`);
+    const problems = exact === true ? [] : await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${short}:${from}`);
     const rolledBack = from === undefined ? await rollback(file, earlier, short, strict) : undefined;
     if (rolledBack !== undefined) problems.push(rolledBack);
     if (from !== undefined && !file.baseCovered) appendAll(problems, await sourceRuleProblems(file, from, baseRuleAt(join(repo.root, from)), strict));
@@ -111,15 +118,21 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
 /** How many MACs one `git grep` looks for (its command line stays short). */
 const MACS_PER_GREP = 100;
 
+/** The object name git gives `text` as a blob (SHA-1, or SHA-256 when names are `hexLength` 64 long). */
+function gitBlobId(text: string, hexLength: number): string {
+  const bytes = Buffer.from(text, "utf8");
+  return createHash(hexLength === 64 ? "sha256" : "sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
 /**
  * For files new at their path since the start commit (copied or renamed there by the branch), the
- * path of a file of the start commit with the same MAC: a copy keeps its source's `sops` block,
- * and no one can write a MAC anew without the data key, so a file whose MAC was already in the
- * repository is a copy of that file. Found with `git grep -o` on the start commit's tree (fixed
+ * paths of the files of the start commit with the same MAC, in git's order: a copy keeps its
+ * source's `sops` block, and no one can write a MAC anew without the data key, so a file whose MAC
+ * was already in the repository is a copy of one of those. Found with `git grep -o` on the start commit's tree (fixed
  * strings; a MAC's ciphertext and IV are random, so no other file holds them), which names each
  * match with its path: no file is read.
  */
-async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[]): Promise<Map<BranchFile, string>> {
+async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[]): Promise<Map<BranchFile, string[]>> {
   // Several files may copy one: each is compared with it.
   const byMac = new Map<string, BranchFile[]>();
   for (const file of added) {
@@ -127,7 +140,7 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
     // A MAC is about 200 characters; a longer one is no MAC hush or SOPS wrote (and no command line's).
     if (mac !== undefined && mac.startsWith("ENC[") && mac.length <= 1024) byMac.set(mac, [...(byMac.get(mac) ?? []), file]);
   }
-  const found = new Map<BranchFile, string>();
+  const found = new Map<BranchFile, string[]>();
   const macs = [...byMac.keys()];
   for (let i = 0; i < macs.length; i += MACS_PER_GREP) {
     let out: string;
@@ -145,7 +158,7 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
       if (end < 0) break;
       const name = out.slice(at, nul);
       const path = name.startsWith(`${start}:`) ? name.slice(start.length + 1) : undefined;
-      for (const file of path === undefined ? [] : (byMac.get(out.slice(nul + 1, end)) ?? [])) if (!found.has(file)) found.set(file, path!);
+      for (const file of path === undefined ? [] : (byMac.get(out.slice(nul + 1, end)) ?? [])) found.set(file, [...(found.get(file) ?? []), path!]);
       at = end + 1;
     }
   }
