@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { extname, join } from "node:path";
-import { appendAll, readMetadata, type CreationRule, type FileFormat, type FileMetadata } from "@hush/core";
+import { appendAll, parseEnvelope, readMetadata, type CreationRule, type FileFormat, type FileMetadata } from "@hush/core";
 import { baseRecipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
 import type { CliIo } from "../../io.ts";
@@ -128,17 +128,18 @@ function gitBlobId(text: string, hexLength: number): string {
  * For files new at their path since the start commit (copied or renamed there by the branch), the
  * paths of the files of the start commit with the same MAC, in git's order: a copy keeps its
  * source's `sops` block, and no one can write a MAC anew without the data key, so a file whose MAC
- * was already in the repository is a copy of one of those. Found with `git grep -o` on the start commit's tree (fixed
- * strings; a MAC's ciphertext and IV are random, so no other file holds them), which names each
- * match with its path: no file is read.
+ * was already in the repository is a copy of one of those. Found with `git grep -o` on the start
+ * commit's tree (fixed strings; a MAC's ciphertext and IV are random, so only copies hold them),
+ * which names each match with its path: no file is read. A search that fails finds no copy.
  */
 async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[]): Promise<Map<BranchFile, string[]>> {
   // Several files may copy one: each is compared with it.
   const byMac = new Map<string, BranchFile[]>();
   for (const file of added) {
     const mac = (await metadataOf(file.text, file.format))?.mac;
-    // A MAC is about 200 characters; a longer one is no MAC hush or SOPS wrote (and no command line's).
-    if (mac !== undefined && mac.startsWith("ENC[") && mac.length <= 1024) byMac.set(mac, [...(byMac.get(mac) ?? []), file]);
+    // A MAC is a well-formed envelope of about 200 characters: anything else (`ENC[` alone would
+    // match every encrypted file) is reported by the check and looked for nowhere.
+    if (mac !== undefined && mac.length <= 1024 && isEnvelope(mac)) byMac.set(mac, [...(byMac.get(mac) ?? []), file]);
   }
   const found = new Map<BranchFile, string[]>();
   const macs = [...byMac.keys()];
@@ -158,7 +159,11 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
       if (end < 0) break;
       const name = out.slice(at, nul);
       const path = name.startsWith(`${start}:`) ? name.slice(start.length + 1) : undefined;
-      for (const file of path === undefined ? [] : (byMac.get(out.slice(nul + 1, end)) ?? [])) found.set(file, [...(found.get(file) ?? []), path!]);
+      // A YAML stream repeats its MAC in every document: each path once.
+      for (const file of path === undefined ? [] : (byMac.get(out.slice(nul + 1, end)) ?? [])) {
+        const paths = found.get(file) ?? [];
+        if (!paths.includes(path!)) found.set(file, [...paths, path!]);
+      }
       at = end + 1;
     }
   }
@@ -171,6 +176,15 @@ async function sourceRuleProblems(file: BranchFile, from: string, sourceRule: Pr
   const metadata = base === undefined ? undefined : await metadataOf(file.text, file.format);
   if (base === undefined || metadata === undefined) return [];
   return baseRecipientFindings(metadata, file.rule, base, from).map((f) => ({ severity: strict ? "error" : "warning", code: f.code, message: f.message }));
+}
+
+function isEnvelope(text: string): boolean {
+  try {
+    parseEnvelope(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function rollback(file: BranchFile, earlier: string, short: string, strict: boolean): Promise<CheckProblem | undefined> {
