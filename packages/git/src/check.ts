@@ -23,7 +23,7 @@ import {
 import { detectFormat } from "./detect-format.ts";
 import { ALLOW_MARKER, findLikelySecrets, isScannable } from "./leak-scan.ts";
 import { hiddenTextProblems } from "./metadata-text.ts";
-import { baseRecipientFindings, hasWrappedKeyArmor, recipientFindings } from "./recipient-check.ts";
+import { hasWrappedKeyArmor, recipientFindings, type BaseRule } from "./recipient-check.ts";
 import { hasConflictMarkers } from "./sequence-merge.ts";
 
 /**
@@ -124,7 +124,7 @@ export interface FileCheckInput {
    * it encrypts (`unencrypted_regex: ^password$`), or whom it names, in one line of its own
    * `.sops.yaml`.
    */
-  readonly baseRule?: { readonly rule: CreationRule; readonly where: string } | undefined;
+  readonly baseRule?: BaseRule | undefined;
   /**
    * With key sources: decrypt and check the MAC too. With `ifKeyed`, a file no key opens gets a
    * `not-verified` warning instead of a `cannot-decrypt` error (pre-commit hooks of people
@@ -276,9 +276,6 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   appendAll(problems, await hiddenTextProblems(text, format, parsed, input.strict === true));
   const recipientSeverity = input.strict === true ? "error" : "warning";
   for (const f of recipientFindings(metadata, input.creationRule, input.baseRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
-  if (input.baseRule !== undefined) {
-    for (const f of baseRecipientFindings(metadata, input.creationRule, input.baseRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
-  }
 
   const fileRule = effectiveRule(format, metadata.rule);
   const policyRule = input.creationRule === undefined ? undefined : effectiveRule(format, input.creationRule.rule);

@@ -1,4 +1,4 @@
-import { comparableKeyId, keyBackend, masterKeyIdentity, printable, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { appendAll, comparableKeyId, keyBackend, masterKeyIdentity, printable, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 
 /**
  * Keyless checks of a file's recipients: entries whose wrapped key cannot be one (checked per
@@ -94,6 +94,8 @@ export function recipientDrift(metadata: FileMetadata, rule: CreationRule | unde
  * Findings for every recipient of `metadata`, checked against `rule` when one covers the file and
  * names recipients: entries the rule does not name, recipients the rule names that the file
  * lacks, and key groups or a threshold that differ from the rule's (see {@link recipientDrift}).
+ * With `base` (a trusted revision's rule for the file), also those of {@link baseRecipientFindings},
+ * and no advice to re-key for a recipient only `rule` names.
  */
 export function recipientFindings(metadata: FileMetadata, rule: CreationRule | undefined, base?: BaseRule): RecipientFinding[] {
   const out: RecipientFinding[] = [];
@@ -124,6 +126,7 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
     });
   }
   if (drift.structure !== undefined) out.push({ code: "key-groups-differ", message: `the key groups differ from ${where}: ${drift.structure}; ${fix}` });
+  if (base !== undefined) appendAll(out, baseRecipientFindings(metadata, rule, base));
   return out;
 }
 
