@@ -45,7 +45,7 @@ export const vaultTransitBackend: KeyBackend<VaultKeyEntry, VaultKeyRecipient> =
   wrappedKeyForm: TRANSIT_FORM,
   wrappedKeyFault: (e) => (TRANSIT_FORM.test(e.enc) ? undefined : "not a vault:vN transit ciphertext"),
   config: {
-    ruleKeys: ["hc_vault_transit_uri", "hc_vault"],
+    ruleKeys: ["hc_vault_transit_uri"],
     groupKeys: ["hc_vault"],
     parse: configKeys,
   },

@@ -1,9 +1,11 @@
 import type { Alias, Document, LineCounter, Node as YamlNode } from "yaml";
 import type { AliasTargets } from "../stores/yaml-alias-budget.ts";
+import { appendAll } from "../arrays.ts";
 import { HushError, printable } from "../errors.ts";
 import { ENCRYPTION_RULE_KINDS } from "../metadata/file-metadata.ts";
 import { keyBackends } from "../keys/registry.ts";
 import { closestName } from "../suggest.ts";
+import { checkKeyList, checkRuleSettings, type ConfigNodes } from "./config-readings.ts";
 import { RECIPIENT_NAMES_KEY } from "./recipient-names.ts";
 
 /**
@@ -36,9 +38,17 @@ interface Checker {
   /** The node each alias names, found once: resolving an alias alone scans the whole document. */
   readonly targets: AliasTargets;
   readonly lines: LineCounter;
+  /** A map's pairs with its merged maps' (see checkKeys), by the known keys it was checked against. */
+  readonly merged: Map<readonly string[], Map<object, Pairs>>;
+  /** The keys of a rule and of a key group, listed once so that `merged` finds them again. */
+  readonly ruleKeys: readonly string[];
+  readonly groupKeys: readonly string[];
 }
 
 type Pairs = Array<{ key: unknown; value: unknown }>;
+
+/** How deep merged maps may merge maps in turn (real configs merge one level). */
+const MAX_MERGE_DEPTH = 20;
 
 function resolved(c: Checker, node: unknown): unknown {
   const n = node as { constructor?: unknown; resolve?: (doc: Document) => unknown; source?: unknown };
@@ -80,11 +90,59 @@ function definesAnchor(c: Checker, node: unknown, depth = 0): boolean {
   );
 }
 
-function checkKeys(c: Checker, node: unknown, known: readonly string[], where: string, allow?: (pair: { key: unknown; value: unknown }) => boolean): Pairs {
+/**
+ * Whether a key merges maps in: the merge key plain (the parser gives it as a symbol) or with the
+ * non-specific tag `!`, as go-yaml's isMerge and the yaml package both take it. Quoted, it is an
+ * ordinary key to both.
+ */
+function isMergeKey(key: unknown): boolean {
+  const k = key as { value?: unknown; type?: unknown } | null;
+  if (k === null || typeof k !== "object") return false;
+  return typeof k.value === "symbol" || (k.value === MERGE_KEY && k.type === "PLAIN");
+}
+
+function nameOf(pair: { key: unknown }): unknown {
+  const keyNode = pair.key as { value?: unknown } | null;
+  return keyNode !== null && typeof keyNode === "object" ? keyNode.value : keyNode;
+}
+
+/**
+ * Checks a map's keys and those of the maps it merges in (a merge key, `<<: *defaults`), which SOPS reads as
+ * the map's own: go-yaml decodes them into the same struct, the yaml package into the same object.
+ * Returns the pairs as both read them: the map's own first, then each merged map's in order, the
+ * first pair of each name only (an own key wins over a merged one, an earlier merged map over a
+ * later). Each map is checked once per list of known keys, so merging a merge of merges costs no more.
+ */
+function checkKeys(c: Checker, node: unknown, known: readonly string[], where: string, allow?: (pair: { key: unknown; value: unknown }) => boolean, depth = 0): Pairs {
+  const map = resolved(c, node);
+  if (map === null || typeof map !== "object") return [];
+  let byNode = c.merged.get(known);
+  if (byNode === undefined) c.merged.set(known, (byNode = new Map()));
+  const done = byNode.get(map);
+  if (done !== undefined) return done;
+  const own = ownPairs(c, map, known, where, allow);
+  const all: Pairs = own.filter((p) => !isMergeKey(p.key));
+  for (const pair of own) {
+    if (!isMergeKey(pair.key) || depth >= MAX_MERGE_DEPTH) continue;
+    const source = resolved(c, pair.value);
+    const sources = pairsOf(c, source) !== undefined ? [source] : itemsOf(c, source);
+    for (const s of sources) appendAll(all, checkKeys(c, s, known, where, allow, depth + 1));
+  }
+  const seen = new Set<unknown>();
+  const pairs = all.filter((p) => {
+    const name = nameOf(p);
+    if (seen.has(name)) return false;
+    seen.add(name);
+    return true;
+  });
+  byNode.set(map, pairs);
+  return pairs;
+}
+
+function ownPairs(c: Checker, node: unknown, known: readonly string[], where: string, allow?: (pair: { key: unknown; value: unknown }) => boolean): Pairs {
   const pairs = pairsOf(c, node) ?? [];
   for (const pair of pairs) {
-    const keyNode = pair.key as { value?: unknown } | null;
-    const name = keyNode !== null && typeof keyNode === "object" ? keyNode.value : keyNode;
+    const name = nameOf(pair);
     // With merge keys on, the parser gives `<<` as a symbol.
     if (typeof name === "symbol" || (typeof name === "string" && (known.includes(name) || name === MERGE_KEY))) continue;
     if (allow?.(pair) === true) continue;
@@ -105,13 +163,15 @@ function valueAt(pairs: Pairs, name: string): unknown {
   return pairs.find((p) => (p.key as { value?: unknown } | null)?.value === name)?.value;
 }
 
-/** Checks the map items of backends' key lists (KMS's `arn`/`role`/… entries, say). */
+/** Checks the map items of backends' key lists (KMS's `arn`/`role`/… entries, say), and how SOPS splits the lists. */
 function checkListItems(c: Checker, pairs: Pairs, where: string, level: "ruleKeys" | "groupKeys"): void {
   for (const backend of keyBackends()) {
     const itemKeys = backend.config.itemKeys;
-    if (itemKeys === undefined) continue;
     for (const key of backend.config[level]) {
-      itemsOf(c, valueAt(pairs, key)).forEach((entry, i) => {
+      const list = valueAt(pairs, key);
+      checkKeyList(nodesOf(c), list, `${where}.${key}`);
+      if (itemKeys === undefined) continue;
+      itemsOf(c, list).forEach((entry, i) => {
         if (pairsOf(c, entry) !== undefined) checkKeys(c, entry, itemKeys, `${where}.${key}[${i}]`);
       });
     }
@@ -120,15 +180,20 @@ function checkListItems(c: Checker, pairs: Pairs, where: string, level: "ruleKey
 
 function checkGroup(c: Checker, node: unknown, where: string, depth: number): void {
   if (depth > 20) return;
-  const pairs = checkKeys(c, node, groupKeys(), where);
+  const pairs = checkKeys(c, node, c.groupKeys, where);
   checkListItems(c, pairs, where, "groupKeys");
   itemsOf(c, valueAt(pairs, "merge")).forEach((g, i) => checkGroup(c, g, `${where}.merge[${i}]`, depth + 1));
 }
 
 function checkRule(c: Checker, node: unknown, where: string): void {
-  const pairs = checkKeys(c, node, ruleKeys(), where);
+  const pairs = checkKeys(c, node, c.ruleKeys, where);
   checkListItems(c, pairs, where, "ruleKeys");
+  checkRuleSettings(nodesOf(c), (name) => valueAt(pairs, name), where, keyBackends().flatMap((b) => b.config.ruleKeys));
   itemsOf(c, valueAt(pairs, "key_groups")).forEach((g, i) => checkGroup(c, g, `${where}.key_groups[${i}]`, 0));
+}
+
+function nodesOf(c: Checker): ConfigNodes {
+  return { resolve: (node) => resolved(c, node), items: (node) => itemsOf(c, node).map((item) => resolved(c, item)), line: (node) => lineOf(c, node) };
 }
 
 /**
@@ -138,7 +203,7 @@ function checkRule(c: Checker, node: unknown, where: string): void {
  * document's aliases (see aliasTargets).
  */
 export function checkConfigKeys(doc: Document, lines: LineCounter, targets: AliasTargets): void {
-  const c: Checker = { targets, lines };
+  const c: Checker = { targets, lines, merged: new Map(), ruleKeys: ruleKeys(), groupKeys: groupKeys() };
   const top = checkKeys(c, doc.contents, TOP, "the top level", (pair) => {
     const name = (pair.key as { value?: unknown } | null)?.value;
     return typeof name === "string" && closestName(name, TOP) === undefined && definesAnchor(c, pair.value);

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isHushError, loadSopsConfig, parseSopsConfig } from "@hush/core";
+import { registerHushKeyBackends } from "../src/backends.ts";
+
+/**
+ * `.sops.yaml` values SOPS reads otherwise than hush would. A pull request can change the file,
+ * and every `sops updatekeys`/`encrypt`/`rotate` by a key holder follows it after the merge, while
+ * `hush check` and `hush access` compare files with the rule as hush reads it. Each config below
+ * is one SOPS 3.13 (go-yaml v3 into config/config.go's structs) reads with other recipients, another
+ * threshold or another MAC mode than hush did; hush refuses it, naming the line and the key.
+ */
+
+const A = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+const B = "age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg";
+const FP = "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4";
+const KMS = "arn:aws:kms:eu-west-1:111122223333:key/abcd";
+
+beforeAll(() => registerHushKeyBackends());
+
+async function refusal(text: string): Promise<string> {
+  try {
+    await parseSopsConfig(text);
+  } catch (err) {
+    expect(isHushError(err, "CONFIG_INVALID"), String(err)).toBe(true);
+    return (err as Error).message;
+  }
+  throw new Error(`accepted:\n${text}`);
+}
+
+describe("values SOPS reads otherwise are refused, naming the line and the key", () => {
+  const cases: ReadonlyArray<readonly [string, string, string]> = [
+    // config.go parseKeyField joins a list's items with "," and MasterKeysFromRecipients splits them again.
+    ["a comma in an age list item", `creation_rules:\n  - age:\n      - ${A}\n      - "${A},${B}"\n`, "line 4: creation_rules[0].age[1] holds a comma"],
+    // extractMasterKeys: age.MasterKeysFromRecipients(k) for each item of a group's age list.
+    ["a comma in a key group's age item", `creation_rules:\n  - key_groups:\n      - age: ["${A},${B}"]\n`, "line 3: creation_rules[0].key_groups[0].age[0] holds a comma"],
+    ["a comma in a pgp list item", `creation_rules:\n  - pgp: ["${FP},${FP.replace("F", "E")}"]\n`, "line 2: creation_rules[0].pgp[0] holds a comma"],
+    ["a comma in a kms list item", `creation_rules:\n  - kms: ["${KMS},${KMS}2"]\n`, "line 2: creation_rules[0].kms[0] holds a comma"],
+    // getKeyGroupsFromCreationRule: len(cRule.KeyGroups) > 0, else the rule's own keys.
+    ["an empty key_groups beside the rule's own keys", `creation_rules:\n  - age: ${B}\n    key_groups: []\n`, "line 3: creation_rules[0].key_groups is empty"],
+    // go-yaml resolves 010 with strconv.ParseInt(s, 0, 64): octal 8.
+    ["a threshold with a leading zero", `creation_rules:\n  - shamir_threshold: 010\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold"],
+    ["a tagged threshold", `creation_rules:\n  - shamir_threshold: !!int 010\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold"],
+    // go-yaml decodes y, yes, on (any case listed in decode.go) into a bool as true.
+    ["mac_only_encrypted: yes", `creation_rules:\n  - mac_only_encrypted: yes\n    age: ${A}\n`, "line 2: creation_rules[0].mac_only_encrypted"],
+    ["mac_only_encrypted: !!str on", `creation_rules:\n  - mac_only_encrypted: !!str on\n    age: ${A}\n`, "line 2: creation_rules[0].mac_only_encrypted"],
+    // creationRule has no hc_vault field: SOPS ignores it in a rule (it is a key group's list).
+    ["hc_vault in a rule", `creation_rules:\n  - age: ${A}\n    hc_vault: [https://vault.example.com/v1/transit/keys/k]\n`, 'line 3: unknown key "hc_vault" in creation_rules[0]'],
+    // pgp.NewMasterKeyFromFingerprint removes spaces only; kms and gcpkms likewise.
+    ["a tab inside a fingerprint", `creation_rules:\n  - pgp: "FBC7B9E2\\tA4F9289AC0C1D4843D16CEE4A27381B4"\n`, "line 2: creation_rules[0].pgp holds a tab, a line break or other blank or invisible character"],
+    ["a no-break space inside a list item", `creation_rules:\n  - pgp: ["FBC7B9E2\\u00a0A4F9289AC0C1D4843D16CEE4A27381B4"]\n`, "line 2: creation_rules[0].pgp[0] holds a tab, a line break or other blank or invisible character"],
+    // Go's strings.TrimSpace trims U+0085; JavaScript's trim does not (and trims U+FEFF, which Go keeps).
+    ["a next-line character after a recipient", `creation_rules:\n  - age: "${A}\\u0085"\n`, "line 2: creation_rules[0].age holds a tab, a line break or other blank or invisible character"],
+    // A merged map is read by both; its values are held to the same rules.
+    ["a threshold merged in", `t: &t\n  shamir_threshold: 010\ncreation_rules:\n  - <<: *t\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold"],
+    ["a key SOPS does not read, merged in", `t: &t\n  agee: ${B}\ncreation_rules:\n  - <<: *t\n    age: ${A}\n`, 'line 2: unknown key "agee" in creation_rules[0]'],
+  ];
+  for (const [name, text, message] of cases) {
+    it(name, async () => {
+      expect(await refusal(text)).toContain(message);
+    });
+  }
+});
+
+describe("what SOPS and hush read alike is still accepted", () => {
+  it("comma strings with spaces, lists, folded and literal blocks, plain thresholds, booleans", async () => {
+    const config = await parseSopsConfig(
+      [
+        "creation_rules:",
+        `  - path_regex: a`,
+        `    age: "${A} , ${B},"`,
+        `    pgp: FBC7 B9E2 A4F9 289A C0C1  D484 3D16 CEE4 A273 81B4`,
+        `    mac_only_encrypted: TRUE`,
+        `  - path_regex: b`,
+        `    age: |`,
+        `      ${A},`,
+        `      ${B}`,
+        `    shamir_threshold: 0`,
+        `  - path_regex: c`,
+        `    shamir_threshold: 2`,
+        `    key_groups: []`,
+        `  - path_regex: d`,
+        `    shamir_threshold: ~`,
+        `    mac_only_encrypted: false`,
+        `    key_groups:`,
+        `      - age: [${A}, " ${B} "]`,
+        "",
+      ].join("\n"),
+    );
+    const recipients = config.creationRules.map((r) => r.keyGroups.map((g) => g.map((k) => ("recipient" in k ? k.recipient : "fp" in k ? k.fp : k.kind))));
+    expect(recipients).toEqual([[[A, B, FP]], [[A, B]], [], [[A, B]]]);
+    expect(config.creationRules.map((r) => [r.shamirThreshold, r.macOnlyEncrypted])).toEqual([[0, true], [0, false], [2, false], [0, false]]);
+  });
+});
+
+describe("the refusal names the file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hush-config-readings-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it("hush's reading of a config on disk", async () => {
+    const path = join(dir, "sops.yaml");
+    writeFileSync(path, `creation_rules:\n  - key_groups:\n      - age: ["${A},${B}"]\n`);
+    await expect(loadSopsConfig(dir, path)).rejects.toThrow(`${path}: invalid .sops.yaml: line 3: creation_rules[0].key_groups[0].age[0] holds a comma`);
+  });
+});
