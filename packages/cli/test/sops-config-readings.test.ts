@@ -53,6 +53,10 @@ describe("values SOPS reads otherwise are refused, naming the line and the key",
     ["a no-break space inside a list item", `creation_rules:\n  - pgp: ["FBC7B9E2\\u00a0A4F9289AC0C1D4843D16CEE4A27381B4"]\n`, "line 2: creation_rules[0].pgp[0] holds a tab, a line break or other blank or invisible character"],
     // Go's strings.TrimSpace trims U+0085; JavaScript's trim does not (and trims U+FEFF, which Go keeps).
     ["a next-line character after a recipient", `creation_rules:\n  - age: "${A}\\u0085"\n`, "line 2: creation_rules[0].age holds a tab, a line break or other blank or invisible character"],
+    // go-yaml gives a string field the scalar's text, decoding !!binary; hush read strings only.
+    ["a KMS role under !!binary", `creation_rules:\n  - key_groups:\n      - kms:\n          - arn: ${KMS}\n            role: !!binary ${Buffer.from("arn:aws:iam::111122223333:role/x").toString("base64")}\n`, "line 5: creation_rules[0].key_groups[0].kms[0].role must be a string"],
+    ["a KMS profile written as a number", `creation_rules:\n  - key_groups:\n      - kms:\n          - arn: ${KMS}\n            aws_profile: 123\n`, "line 5: creation_rules[0].key_groups[0].kms[0].aws_profile must be a string"],
+    ["a KMS context value go-yaml reads as 1.0", `creation_rules:\n  - key_groups:\n      - kms:\n          - arn: ${KMS}\n            context: {app: 1.0}\n`, "line 5: creation_rules[0].key_groups[0].kms[0].context.app must be a string"],
     // A merged map is read by both; its values are held to the same rules.
     ["a threshold merged in", `t: &t\n  shamir_threshold: 010\ncreation_rules:\n  - <<: *t\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold"],
     ["a key SOPS does not read, merged in", `t: &t\n  agee: ${B}\ncreation_rules:\n  - <<: *t\n    age: ${A}\n`, 'line 2: unknown key "agee" in creation_rules[0]'],
@@ -86,11 +90,12 @@ describe("what SOPS and hush read alike is still accepted", () => {
         `    mac_only_encrypted: false`,
         `    key_groups:`,
         `      - age: [${A}, " ${B} "]`,
+        `      - kms: [{arn: ${KMS}, role: ~, context: {version: 2, live: true, app: web}}]`,
         "",
       ].join("\n"),
     );
     const recipients = config.creationRules.map((r) => r.keyGroups.map((g) => g.map((k) => ("recipient" in k ? k.recipient : "fp" in k ? k.fp : k.kind))));
-    expect(recipients).toEqual([[[A, B, FP]], [[A, B]], [], [[A, B]]]);
+    expect(recipients).toEqual([[[A, B, FP]], [[A, B]], [], [[A, B], ["kms"]]]);
     expect(config.creationRules.map((r) => [r.shamirThreshold, r.macOnlyEncrypted])).toEqual([[0, true], [0, false], [2, false], [0, false]]);
   });
 });

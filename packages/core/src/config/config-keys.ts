@@ -5,7 +5,7 @@ import { HushError, printable } from "../errors.ts";
 import { ENCRYPTION_RULE_KINDS } from "../metadata/file-metadata.ts";
 import { keyBackends } from "../keys/registry.ts";
 import { closestName } from "../suggest.ts";
-import { checkKeyList, checkRuleSettings, type ConfigNodes } from "./config-readings.ts";
+import { checkKeyEntry, checkKeyList, checkRuleSettings, type ConfigNodes } from "./config-readings.ts";
 import { RECIPIENT_NAMES_KEY } from "./recipient-names.ts";
 
 /**
@@ -172,7 +172,7 @@ function checkListItems(c: Checker, pairs: Pairs, where: string, level: "ruleKey
       checkKeyList(nodesOf(c), list, `${where}.${key}`);
       if (itemKeys === undefined) continue;
       itemsOf(c, list).forEach((entry, i) => {
-        if (pairsOf(c, entry) !== undefined) checkKeys(c, entry, itemKeys, `${where}.${key}[${i}]`);
+        if (pairsOf(c, entry) !== undefined) checkKeyEntry(nodesOf(c), checkKeys(c, entry, itemKeys, `${where}.${key}[${i}]`), `${where}.${key}[${i}]`);
       });
     }
   }

@@ -105,3 +105,32 @@ export function checkRuleSettings(n: ConfigNodes, valueOf: (name: string) => unk
     throw refuse(n, macOnly, `${where}.mac_only_encrypted must be true or false (SOPS reads yes, on and y as true)`);
   }
 }
+
+/** Whether hush's text for a scalar is the text go-yaml gives a string field: the node's own. */
+function readAsText(s: Scalar, numbersToo: boolean): boolean {
+  if (s.value === null || typeof s.value === "string") return true;
+  return numbersToo && s.tag === undefined && s.type === "PLAIN" && (typeof s.value === "number" || typeof s.value === "boolean") && String(s.value) === s.source;
+}
+
+/**
+ * The fields of a map in a key list (KMS's `{arn, role, context, aws_profile}`, say), which SOPS
+ * decodes into string fields: go-yaml gives such a field the scalar's text (`role: 123` is "123",
+ * `!!binary` is decoded), where hush takes strings only and would read no role. A context's values
+ * may be plain numbers and booleans written as hush prints them (`2`, `true`, not `2.0` or `True`).
+ */
+export function checkKeyEntry(n: ConfigNodes, pairs: ReadonlyArray<{ key: unknown; value: unknown }>, where: string): void {
+  for (const pair of pairs) {
+    const name = String((pair.key as { value?: unknown } | null)?.value);
+    const s = scalarOf(n, pair.value);
+    if (s !== undefined && !readAsText(s, false)) throw refuse(n, pair.value, `${where}.${name} must be a string`);
+    if (s !== undefined) continue;
+    const inner = n.resolve(pair.value) as { items?: unknown } | null | undefined;
+    if (inner === null || inner === undefined || !Array.isArray(inner.items)) continue;
+    for (const it of inner.items as Array<{ key?: unknown; value?: unknown }>) {
+      const v = it !== null && typeof it === "object" && "key" in it ? scalarOf(n, it.value) : undefined;
+      if (v !== undefined && !readAsText(v, true)) {
+        throw refuse(n, it.value, `${where}.${name}.${String((it.key as { value?: unknown } | null)?.value)} must be a string (SOPS reads the text as written)`);
+      }
+    }
+  }
+}
