@@ -120,6 +120,8 @@ describe("a newcomer's first hour", () => {
       ["agee", (r) => `creation_rules:\n  - path_regex: .*\n    agee: ${r}\n`, 'line 3: unknown key "agee" in creation_rules[0]; did you mean "age"?'],
       ["creation_rule", (r) => `creation_rule:\n  - age: ${r}\n`, 'line 1: unknown key "creation_rule" in the top level; did you mean "creation_rules"?'],
       ["key group", (r) => `creation_rules:\n  - key_groups:\n      - age: [${r}]\n        pgpp: []\n`, 'line 4: unknown key "pgpp" in creation_rules[0].key_groups[0]; did you mean "pgp"?'],
+      // SOPS joins a list's items with "," and splits them again: two recipients to it, one to hush.
+      ["two recipients in one list item", (r) => `creation_rules:\n  - age:\n      - "${r},${r.replace(/.$/, "q")}"\n`, "line 3: creation_rules[0].age[0] holds a comma: SOPS reads a list item as comma-separated keys; write one key per item"],
       ["a key out of line", (r) => `creation_rules:\n  - path_regex: ^secrets/\n  age: ${r}\n`, "not valid YAML (line 3): the indentation does not match the lines around it"],
       ["a missing ':'", (r) => `creation_rules:\n  - path_regex ^secrets/\n    age: ${r}\n`, "not valid YAML (line 2): a key must fit on one line (a missing ':' or a quote left open?)"],
     ];
