@@ -36,8 +36,20 @@ export interface ConfigNodes {
 
 /** Whitespace and invisible characters other than the space, at most one in a row per match. */
 const ODD_CHARACTER = /(?! )[\p{Cc}\p{Cf}\p{Z}]/u;
-/** What Go's strings.TrimSpace and JavaScript's trim both remove from a key's ends. */
-const SHARED_TRIM = /^[ \t\n\r]+|[ \t\n\r]+$/g;
+/** The characters Go's strings.TrimSpace and JavaScript's trim both remove from a key's ends. */
+const SHARED_BLANKS = " \t\n\r";
+
+/**
+ * `key` without the blanks both trims remove from its ends. A loop from each end: a regex such as
+ * `[ \t]+$` searched from every position takes time quadratic in a run of blanks.
+ */
+function sharedTrim(key: string): string {
+  let start = 0;
+  let end = key.length;
+  while (start < end && SHARED_BLANKS.includes(key[start]!)) start++;
+  while (end > start && SHARED_BLANKS.includes(key[end - 1]!)) end--;
+  return key.slice(start, end);
+}
 const PLAIN_DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 interface Scalar {
@@ -59,7 +71,7 @@ function refuse(n: ConfigNodes, node: unknown, message: string): HushError {
 
 function checkKeyText(n: ConfigNodes, node: unknown, text: string, where: string): void {
   for (const key of text.split(",")) {
-    if (ODD_CHARACTER.test(key.replace(SHARED_TRIM, ""))) {
+    if (ODD_CHARACTER.test(sharedTrim(key))) {
       throw refuse(n, node, `${where} holds a tab, a line break or other blank or invisible character inside a key; SOPS keeps it or trims it otherwise than hush: write the key on one line, with spaces only`);
     }
   }
