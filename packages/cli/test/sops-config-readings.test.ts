@@ -57,6 +57,8 @@ describe("values SOPS reads otherwise are refused, naming the line and the key",
     ["a KMS role under !!binary", `creation_rules:\n  - key_groups:\n      - kms:\n          - arn: ${KMS}\n            role: !!binary ${Buffer.from("arn:aws:iam::111122223333:role/x").toString("base64")}\n`, "line 5: creation_rules[0].key_groups[0].kms[0].role must be a string"],
     ["a KMS profile written as a number", `creation_rules:\n  - key_groups:\n      - kms:\n          - arn: ${KMS}\n            aws_profile: 123\n`, "line 5: creation_rules[0].key_groups[0].kms[0].aws_profile must be a string"],
     ["a KMS context value go-yaml reads as 1.0", `creation_rules:\n  - key_groups:\n      - kms:\n          - arn: ${KMS}\n            context: {app: 1.0}\n`, "line 5: creation_rules[0].key_groups[0].kms[0].context.app must be a string"],
+    // A context's key is the file's own text: escaped in the message.
+    ["a KMS context key with a terminal escape", `creation_rules:\n  - key_groups:\n      - kms:\n          - arn: ${KMS}\n            context: {"a\\e[31m": 1.0}\n`, "line 5: creation_rules[0].key_groups[0].kms[0].context.a\\x1b[31m must be a string"],
     // A merged map is read by both; its values are held to the same rules.
     ["a threshold merged in", `t: &t\n  shamir_threshold: 010\ncreation_rules:\n  - <<: *t\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold"],
     ["a key SOPS does not read, merged in", `t: &t\n  agee: ${B}\ncreation_rules:\n  - <<: *t\n    age: ${A}\n`, 'line 2: unknown key "agee" in creation_rules[0]'],

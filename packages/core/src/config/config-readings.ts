@@ -1,4 +1,4 @@
-import { HushError } from "../errors.ts";
+import { HushError, printable } from "../errors.ts";
 
 /**
  * `.sops.yaml` values SOPS reads otherwise than hush. A pull request can change the file, and
@@ -141,7 +141,8 @@ export function checkKeyEntry(n: ConfigNodes, pairs: ReadonlyArray<{ key: unknow
     for (const it of inner.items as Array<{ key?: unknown; value?: unknown }>) {
       const v = it !== null && typeof it === "object" && "key" in it ? scalarOf(n, it.value) : undefined;
       if (v !== undefined && !readAsText(v, true)) {
-        throw refuse(n, it.value, `${where}.${name}.${String((it.key as { value?: unknown } | null)?.value)} must be a string (SOPS reads the text as written)`);
+        // A context's keys are the file's own: escaped, as every name from a file is in a message.
+        throw refuse(n, it.value, `${where}.${name}.${printable(String((it.key as { value?: unknown } | null)?.value), 100)} must be a string (SOPS reads the text as written)`);
       }
     }
   }
