@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { extname, join } from "node:path";
-import { appendAll, parseEnvelope, readMetadata, type CreationRule, type FileFormat, type FileMetadata } from "@hush/core";
+import { appendAll, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata } from "@hush/core";
 import { baseRecipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
 import type { CliIo } from "../../io.ts";
@@ -106,7 +106,7 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     const earlier = before.get(file.abs);
     // A file the branch did not change has nothing to report, and most of a branch's files are.
     if (earlier === undefined || (earlier === file.text && from === undefined)) continue;
-    const problems = exact === true ? [] : await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${short}:${from}`);
+    const problems = exact === true ? [] : await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${short}:${printable(from, 1000)}`);
     const rolledBack = from === undefined ? await rollback(file, earlier, short, strict) : undefined;
     if (rolledBack !== undefined) problems.push(rolledBack);
     if (from !== undefined && !file.baseCovered) appendAll(problems, await sourceRuleProblems(file, from, baseRuleAt(join(repo.root, from)), strict));
