@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decryptText, type FileFormat } from "@hush/core";
 import { AgeKeySource, parseAgeIdentities } from "@hush/key-source-age";
+import { expect } from "vitest";
 import { HUSH_SCRIPT, makeTempDir, runHush, type HushResult } from "@hush/testkit";
 
 /** The CLI entry point, run with node directly (no shell wrapper: its PID is hush's). */
@@ -54,6 +55,15 @@ export function encryptFile(k: KeyedDir, name: string, plain: string): string {
   const r = k.hush(["encrypt", "-i", "--age", k.recipient, p]);
   if (r.status !== 0) throw new Error(`encrypt failed: ${r.stderr}`);
   return p;
+}
+
+/** Replaces a file's text with `tamper(text)`, as a branch without the key would, asserting the edit changed it; returns the new text. */
+export function tamperWith(path: string, tamper: (text: string) => string): string {
+  const before = readFileSync(path, "utf8");
+  const after = tamper(before);
+  expect(after).not.toBe(before);
+  writeFileSync(path, after);
+  return after;
 }
 
 /** A YAML document of `sections` × `perSection` distinct string values. */

@@ -1,6 +1,6 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { encryptFile, keyedDir, tamperWith, type KeyedDir } from "./helpers.ts";
 
 /**
  * Attacks by someone without the key who edits an encrypted file's text around its envelopes (a
@@ -11,15 +11,6 @@ import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
  */
 
 const ENVELOPE = /ENC\[AES256_GCM,[^\]]*\]/;
-
-/** Replaces a file's text with `tamper(text)`, asserting the edit changed it; returns the new text. */
-function tamperWith(path: string, tamper: (text: string) => string): string {
-  const before = readFileSync(path, "utf8");
-  const after = tamper(before);
-  expect(after).not.toBe(before);
-  writeFileSync(path, after);
-  return after;
-}
 
 /** The variables a command run by `hush exec-env` sees, of those named in `names`. */
 function execEnv(k: KeyedDir, file: string, names: readonly string[]): { status: number; env: unknown; stderr: string } {

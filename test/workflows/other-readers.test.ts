@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { encryptFile, keyedDir, tamperWith, type KeyedDir } from "./helpers.ts";
 
 /**
  * hush and SOPS end a dotenv or INI line at LF only; python-dotenv, configparser and npm's dotenv
@@ -64,12 +64,9 @@ describe("a line other readers of hush's output read as a variable, added in cle
   for (const c of cases) {
     it(`${c.name}: decrypt, exec-env and the keyless check refuse it, naming the file and the line`, () => {
       const file = encryptFile(k, c.name, c.plain);
-      const encrypted = readFileSync(file, "utf8");
       // The branch's line goes where the owner's data ends: before the metadata.
       const metadataStart = c.name.endsWith(".env") ? /^sops_/m : c.name.endsWith(".ini") ? /^\[sops\]/m : /^sops:/m;
-      const branch = encrypted.replace(metadataStart, (m) => `${c.added}\n${m}`);
-      expect(branch).not.toBe(encrypted);
-      writeFileSync(file, branch);
+      const branch = tamperWith(file, (encrypted) => encrypted.replace(metadataStart, (m) => `${c.added}\n${m}`));
       const line = branch.slice(0, branch.indexOf(c.added)).split("\n").length;
 
       const decrypt = k.hush(["decrypt", file]);
@@ -215,10 +212,7 @@ describe("a key Go's readers take for another, added with an empty value to an e
   for (const c of cases) {
     it(`${c.name}: decrypt, exec-env and the keyless check refuse it, naming the file, both keys and the line`, () => {
       const file = encryptFile(k, c.name, c.plain);
-      const encrypted = readFileSync(file, "utf8");
-      const branch = encrypted.replace(c.before, (m) => `${c.added}\n${m}`);
-      expect(branch).not.toBe(encrypted);
-      writeFileSync(file, branch);
+      const branch = tamperWith(file, (encrypted) => encrypted.replace(c.before, (m) => `${c.added}\n${m}`));
       const line = branch.slice(0, branch.indexOf(c.added)).split("\n").length;
 
       const decrypt = k.hush(["decrypt", file]);
@@ -277,10 +271,7 @@ describe("a YAML merge key added after an encrypted value, which go-yaml v2 and 
 
   it("decrypt, exec-env and the keyless check refuse it (exit 25), naming the key path and the line", () => {
     const file = encryptFile(k, "merged.yaml", `db:\n  password: ${SECRET}\n  user: admin\n`);
-    const encrypted = readFileSync(file, "utf8");
-    const branch = encrypted.replace(/^( {2}user: [^\n]*\n)/m, "$1  <<: {password: }\n");
-    expect(branch).not.toBe(encrypted);
-    writeFileSync(file, branch);
+    tamperWith(file, (encrypted) => encrypted.replace(/^( {2}user: [^\n]*\n)/m, "$1  <<: {password: }\n"));
     const reason = 'the merge key << at line 4 merges ["db"]["password"], which the mapping sets before it (line 2): go-yaml v2 (Helm, kubectl) and Ruby read the merged value there';
 
     expectTamperingRefused(k, file, `merged.yaml: ${reason}`, [`merged.yaml:4: error: ${reason}`]);
@@ -314,10 +305,7 @@ describe("a YAML key added after an encrypted one, which YAML 1.1 readers read a
 
   it("decrypt, exec-env and the keyless check refuse it (exit 25), naming both keys and lines", () => {
     const file = encryptFile(k, "regions.yaml", `regions:\n  NO: ${SECRET}\n  SE: other\n`);
-    const encrypted = readFileSync(file, "utf8");
-    const branch = encrypted.replace(/^( {2}SE: [^\n]*\n)/m, "$1  no:\n");
-    expect(branch).not.toBe(encrypted);
-    writeFileSync(file, branch);
+    tamperWith(file, (encrypted) => encrypted.replace(/^( {2}SE: [^\n]*\n)/m, "$1  no:\n"));
     const reason = 'the keys NO (line 2) and no (line 4) in the mapping at ["regions"] are one key to YAML 1.1 readers (PyYAML, go-yaml v2)';
 
     expectTamperingRefused(k, file, `regions.yaml: ${reason}`, [`regions.yaml:4: error: ${reason}`]);
@@ -352,10 +340,7 @@ describe("a YAML merge key added in the sops metadata block", () => {
 
   it("decrypt and the keyless check refuse it, naming the line", () => {
     const file = encryptFile(k, "meta.yaml", `password: ${SECRET}\n`);
-    const encrypted = readFileSync(file, "utf8");
-    const branch = encrypted.replace(/^sops:\n/m, "sops:\n    <<:\n        hc_vault:\n            - vault_address: https://vault.attacker.example\n              engine_path: transit\n              key_name: k\n              created_at: \"2025-01-02T03:04:05Z\"\n              enc: vault:v1:x\n");
-    expect(branch).not.toBe(encrypted);
-    writeFileSync(file, branch);
+    tamperWith(file, (encrypted) => encrypted.replace(/^sops:\n/m, "sops:\n    <<:\n        hc_vault:\n            - vault_address: https://vault.attacker.example\n              engine_path: transit\n              key_name: k\n              created_at: \"2025-01-02T03:04:05Z\"\n              enc: vault:v1:x\n"));
     const reason = "invalid sops metadata: a merge key << at line 3, which SOPS's YAML reader merges into the metadata and hush does not";
 
     const decrypt = k.hush(["decrypt", file]);
