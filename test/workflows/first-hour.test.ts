@@ -66,6 +66,19 @@ describe("a newcomer's first hour", () => {
     const helpDecrypt = k.hush(["help", "decrypt"]);
     expect(helpDecrypt.status).toBe(0);
     expect(helpDecrypt.stdout).toMatch(/^Usage: hush decrypt /);
+    // A command inside a command: `help` follows the whole path, as `--help` does.
+    for (const path of [["groups", "add"], ["git", "setup"]]) {
+      const nested = k.hush(["help", ...path]);
+      expect(nested.status, path.join(" ")).toBe(0);
+      expect(nested.stdout, path.join(" ")).toMatch(new RegExp(`^Usage: hush ${path.join(" ")} `));
+    }
+    const unknownInside = k.hush(["help", "git", "setpu"]);
+    expect(unknownInside.status).toBe(1);
+    expect(unknownInside.stderr).toMatch(/^hush: error: unknown command 'setpu'\n/);
+    const unknown = k.hush(["help", "decrypy"]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toBe("hush: error: unknown command 'decrypy' (did you mean 'decrypt'? See `hush help` for all commands)\n");
     const link = k.path("sops");
     symlinkSync(CLI_JS, link);
     const asSops = spawnSync(process.execPath, [link, "help"], { env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home" }, encoding: "utf8" });

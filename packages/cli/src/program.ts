@@ -116,7 +116,8 @@ export async function runProgram(argv: readonly string[], io: CliIo): Promise<nu
     exit = code;
   });
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    const args = argv[0] === "help" && argv.length > 1 ? await nestedHelpArgv(program, argv.slice(1)) : argv;
+    await program.parseAsync([...args], { from: "user" });
     return exit;
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
@@ -124,4 +125,23 @@ export async function runProgram(argv: readonly string[], io: CliIo): Promise<nu
     if (err.code === "commander.missingArgument" && /'(file|paths)'/.test(err.message)) return exitCodeFor("NO_FILE");
     return err.exitCode;
   }
+}
+
+/**
+ * `hush help groups add` as `hush groups add --help`: commander's help command looks one name deep
+ * only, and would show the help of `groups`. A name no command has is left to the command line's
+ * own unknown-command error (with its suggestion), not shown as the help of the command above it.
+ */
+async function nestedHelpArgv(program: Command, names: readonly string[]): Promise<readonly string[]> {
+  let command = program;
+  for (const [i, name] of names.entries()) {
+    const sub = command.commands.find((c) => c.name() === name);
+    if (sub === undefined) {
+      if (i > 0) return names.slice(0, i + 1);
+      const { unknownCommand } = await import("./commands/legacy.ts");
+      throw unknownCommand(name, new Set(program.commands.map((c) => c.name())), "see `hush help` for all commands");
+    }
+    command = sub;
+  }
+  return [...names, "--help"];
 }

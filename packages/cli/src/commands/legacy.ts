@@ -256,7 +256,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
 }
 
 /** `unknown command 'decrypy'`, with the closest command when it looks like a typo, else `otherwise`. */
-function unknownCommand(name: string, subcommands: ReadonlySet<string>, otherwise: string): HushError {
+export function unknownCommand(name: string, subcommands: ReadonlySet<string>, otherwise: string): HushError {
   const near = closestName(name, subcommands);
   const next = near !== undefined ? `did you mean '${near}'? See \`hush help\` for all commands` : otherwise;
   return new HushError("UNKNOWN_COMMAND", `error: unknown command '${printable(name, 80)}'${next === "" ? "" : ` (${next})`}`, { located: true });
