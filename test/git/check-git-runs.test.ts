@@ -40,7 +40,7 @@ function gitRunsOf(name: string, args: readonly string[]): { report: CheckJsonRe
 describe("hush check asks git each question once", () => {
   it("over the working tree: one rev-parse, ls-files, check-attr and config read", () => {
     const { report, commands } = gitRunsOf("tree", []);
-    expect(report.summary).toEqual({ files: 2, errors: 0, warnings: 0 });
+    expect(report.summary).toEqual({ checked: 5, files: 2, errors: 0, warnings: 0 });
     expect(commands).toEqual(["check-attr", "config --local", "ls-files", "rev-parse"]);
   });
 
@@ -51,7 +51,7 @@ describe("hush check asks git each question once", () => {
     writeFileSync(join(repo, "settings.yaml"), "debug: false\n");
     git(sb, repo, ["add", "-A"]);
     const { report, commands } = gitRunsOf("staged", ["--staged"]);
-    expect(report.summary).toEqual({ files: 2, errors: 0, warnings: 0 });
+    expect(report.summary).toEqual({ checked: 4, files: 2, errors: 0, warnings: 0 });
     // Four staged files: one `cat-file --batch` reads them all, and the staged root .gitattributes
     // too (hush's block in it says whether covered files' drivers must be checked).
     expect(commands).toEqual(["cat-file", "check-attr", "config --local", "diff", "rev-parse"]);
@@ -117,7 +117,7 @@ process.on("exit", () => fs.writeFileSync(process.env.CAT_FILE_WRITES, String(wr
     const count = join(sb.dir, "cat-file-writes");
     const r = hush(sb, ["check", "--staged", "--json"], { cwd: dir, env: { ...sb.keylessEnv, NODE_OPTIONS: `--require ${counter}`, CAT_FILE_WRITES: count } });
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect((JSON.parse(r.stdout) as CheckJsonReport).summary).toEqual({ files: 0, errors: 0, warnings: 0 });
+    expect((JSON.parse(r.stdout) as CheckJsonReport).summary).toEqual({ checked: 130, files: 0, errors: 0, warnings: 0 });
     // 64 files to a request: 64, 64 and 2.
     expect(readFileSync(count, "utf8")).toBe("3");
   });

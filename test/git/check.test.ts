@@ -26,7 +26,13 @@ describe("hush check", () => {
   it("passes when every covered file is encrypted and well formed (keyless)", () => {
     const r = hush(sb, ["check"], { cwd: repo, env: sb.keylessEnv });
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain("2 file(s) checked, 2 encrypted; 0 error(s), 0 warning(s)");
+    // Also read (scanned for likely secrets): .sops.yaml, README.md and settings.yaml.
+    expect(r.stdout).toContain("5 file(s) checked, 2 encrypted; 0 error(s), 0 warning(s)");
+    // A file named on the command line is counted when it has nothing to report too.
+    const named = hush(sb, ["check", "settings.yaml"], { cwd: repo, env: sb.keylessEnv });
+    expect(named.stdout).toBe("hush check: 1 file(s) checked, 0 encrypted; 0 error(s), 0 warning(s)\n");
+    const json = JSON.parse(hush(sb, ["check", "--json", "settings.yaml"], { cwd: repo, env: sb.keylessEnv }).stdout) as CheckJsonReport;
+    expect(json).toEqual({ ok: true, files: [], summary: { checked: 1, files: 0, errors: 0, warnings: 0 } });
   });
 
   it("fails on a committed plaintext file that a rule covers", () => {
@@ -43,7 +49,7 @@ describe("hush check", () => {
     // With --verify and no encrypted file, no MAC was verified: the summary does not claim one.
     const verified = hush(sb, ["check", "--verify"], { cwd: plain, env: sb.keylessEnv });
     expect(verified.status).toBe(1);
-    expect(verified.stdout).toContain("hush check: 1 file(s) checked, 0 encrypted; 1 error(s), 0 warning(s)\n");
+    expect(verified.stdout).toContain("hush check: 2 file(s) checked, 0 encrypted; 1 error(s), 0 warning(s)\n");
     const json = JSON.parse(hush(sb, ["check", "--json"], { cwd: plain, env: sb.keylessEnv }).stdout) as CheckJsonReport;
     expect(json.ok).toBe(false);
     expect(json.files).toEqual([

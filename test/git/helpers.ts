@@ -74,7 +74,7 @@ export function createSandbox(): Sandbox {
 export interface CheckJsonReport {
   ok: boolean;
   files: Array<{ path: string; covered: boolean; encrypted: boolean; problems: Array<{ severity: string; code: string; message: string; keyPath?: string; line?: number }> }>;
-  summary: { files: number; errors: number; warnings: number };
+  summary: { checked: number; files: number; errors: number; warnings: number };
 }
 
 export interface AgeKey {

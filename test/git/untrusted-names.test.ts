@@ -214,7 +214,7 @@ describe("the pre-commit framework hook and file names that look like options", 
     git(sb, repo, ["add", "--", ...files]);
     const r = run(entry[0]!, [...entry.slice(1), ...args, ...files], { cwd: repo, env: sb.keylessEnv });
     expect(r.stdout).toContain("app.enc.yaml: error: a creation rule covers this file");
-    expect(r.stdout).toContain("hush check: 1 file(s) checked, 0 encrypted; 1 error(s), 0 warning(s)\n");
+    expect(r.stdout).toContain("hush check: 3 file(s) checked, 0 encrypted; 1 error(s), 0 warning(s)\n");
     expect(r.status).toBe(1);
   });
 });

@@ -231,6 +231,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const routed = filesRoutedToHush(attributes, listed.filter((c, i) => rules[i] === undefined && basename(c.abs) !== ".sops.yaml").map((c) => c.abs));
   /** With --base: the covered encrypted files as this branch has them, to compare with where it started. */
   const branchFiles: BranchFile[] = [];
+  /** Files read and checked, those without findings too (a file no rule covers is scanned for likely secrets). */
+  let checked = 0;
   try {
     for (const [i, c] of listed.entries()) {
       const rule = rules[i];
@@ -239,12 +241,14 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       const bytes = await c.read();
       if (!Buffer.isBuffer(bytes)) {
         if (mustEncrypt || paths.length > 0) {
+          checked++;
           results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: `cannot check the file: ${bytes.unreadable}` }] });
         }
         continue;
       }
       // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata.
       if (!mustEncrypt && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
+      checked++;
       let result = await checkFile({
         path: c.display,
         text: bytes.toString("utf8"),
@@ -278,7 +282,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const errors = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "error").length, 0);
   const warnings = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "warning").length, 0);
   if (flags.json === true) {
-    await writeOut(io.stdout, jsonReport({ ok, files: results, summary: { files: results.length, errors, warnings } }));
+    await writeOut(io.stdout, jsonReport({ ok, files: results, summary: { checked, files: results.length, errors, warnings } }));
   } else if (flags.staged === true && errors + warnings === 0) {
     // The pre-commit hook runs on every commit: when all is well there is nothing to say.
   } else {
@@ -288,7 +292,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     const encrypted = results.filter((r) => r.encrypted).length;
     // No encrypted file, no MAC verified: the note would claim a check that did not happen.
     const verifiedNote = !verifying || encrypted === 0 ? "" : unverified.length > 0 ? "; MACs verified where a key opens the file" : "; MACs verified";
-    lines.push(`hush check: ${results.length} file(s) checked, ${encrypted} encrypted; ${errors} error(s), ${warnings} warning(s)${verifiedNote}`);
+    lines.push(`hush check: ${checked} file(s) checked, ${encrypted} encrypted; ${errors} error(s), ${warnings} warning(s)${verifiedNote}`);
     await writeOut(io.stdout, `${lines.join("\n")}\n`);
   }
   if (unverified.length > 0) {
