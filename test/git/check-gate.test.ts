@@ -120,6 +120,27 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     commitAll(sb, repo, "move under a rule of the branch's own");
     expectBaseWarning(repo, "newsvc/app.yaml", "unexpected-recipient", `newsvc/app.yaml: error: age recipient ${mallory.recipient} in key group 0 is not named by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies, only by this branch's`);
   });
+
+  it("moved unchanged to a path only its rule covers, a recipient only that rule names is no reason to re-key", () => {
+    const repo = setUpCoveredRepo(sb, "base-recipients-moved-as-is");
+    const mallory = createAgeKey(sb, "base-recipients-moved-as-is-mallory");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^newsvc/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
+    mkdirSync(join(repo, "newsvc"));
+    git(sb, repo, ["mv", "secrets/app.yaml", "newsvc/app.yaml"]);
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "move under a rule that names one more recipient");
+    // The file's data key is the one secrets/app.yaml had at main: `hush updatekeys` here would
+    // hand it (and every value encrypted under it) to a recipient main never named.
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain(
+      `newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^newsvc/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies, and has no wrapped key in this file; \`hush updatekeys\` would give it one: add it on the base branch first (a change of .sops.yaml alone), or take it out of this branch's rule [missing-recipient]\n`,
+    );
+    expect(r.stdout).not.toContain("run `hush updatekeys`");
+    expect(problemsOf(checkJson(repo, ["--base", "main"]).report, "newsvc/app.yaml")).toEqual(["warning missing-recipient"]);
+    // Without --base nothing says where the file came from: the ordinary advice stands.
+    expect(hush(sb, ["check"], { cwd: repo, env: sb.keylessEnv }).stdout).toContain("run `hush updatekeys`");
+  });
 });
 
 describe("hush check --staged: a type change", () => {

@@ -9,8 +9,16 @@ import { appendAll, comparableKeyId, keyBackend, masterKeyIdentity, printable, t
  */
 
 export interface RecipientFinding {
-  readonly code: "wrapped-key-invalid" | "unexpected-recipient" | "missing-recipient" | "key-groups-differ";
+  readonly code: RecipientFindingCode;
   readonly message: string;
+}
+
+const RECIPIENT_FINDING_CODES = ["wrapped-key-invalid", "unexpected-recipient", "missing-recipient", "key-groups-differ"] as const;
+type RecipientFindingCode = (typeof RECIPIENT_FINDING_CODES)[number];
+
+/** Whether a check problem's `code` is one of {@link recipientFindings}' (to replace them with those against another rule). */
+export function isRecipientFindingCode(code: string): code is RecipientFindingCode {
+  return (RECIPIENT_FINDING_CODES as readonly string[]).includes(code);
 }
 
 /** Whether an entry's wrapped key has at least the outer form of its kind (armor, base64); kinds without a registered form pass. */
@@ -116,12 +124,13 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
   // With a trusted base revision, a recipient only this branch's rule names must not be given the
   // data key on the branch's word: no advice to re-key for it.
   const baseNamed = base === undefined ? undefined : new Set(base.rule.keyGroups.flat().map(comparableKeyId));
+  const copied = base?.source === undefined ? "" : ` for ${baseRuleSubject(base)}`;
   for (const recipient of drift.missing) {
     const onlyHere = baseNamed !== undefined && !baseNamed.has(comparableKeyId(recipient));
     out.push({
       code: "missing-recipient",
       message: onlyHere
-        ? `${recipient.kind} recipient ${printable(masterKeyIdentity(recipient))} is named by ${where} but not by the creation rule in ${printable(base!.where)}, and has no wrapped key in this file; \`hush updatekeys\` would give it one: add it on the base branch first (a change of .sops.yaml alone), or take it out of this branch's rule`
+        ? `${recipient.kind} recipient ${printable(masterKeyIdentity(recipient))} is named by ${where} but not by the creation rule in ${printable(base!.where)}${copied}, and has no wrapped key in this file; \`hush updatekeys\` would give it one: add it on the base branch first (a change of .sops.yaml alone), or take it out of this branch's rule`
         : `${recipient.kind} recipient ${printable(masterKeyIdentity(recipient))} is named by ${where} but has no wrapped key in this file, so it cannot open it; ${fix}`,
     });
   }
@@ -136,19 +145,16 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
  * without a key can name a recipient of its own in `.sops.yaml` and add an entry for it to a file;
  * by the branch's rule the file is then in order, and the next `updatekeys` or `rotate` by a key
  * holder wraps the data key to it. Entries neither rule names are {@link recipientFindings}' own.
- * `source`: the path whose base rule this is, when it is not the file's own (a file the branch
- * copied or moved to a path the base revision has no rule for).
  */
-export function baseRecipientFindings(metadata: FileMetadata, ownRule: CreationRule | undefined, base: BaseRule, source?: string): RecipientFinding[] {
+function baseRecipientFindings(metadata: FileMetadata, ownRule: CreationRule | undefined, base: BaseRule): RecipientFinding[] {
   const drift = recipientDrift(metadata, base.rule);
   if (drift === undefined) return [];
   const ownNamed = new Set((ownRule?.keyGroups ?? []).flat().map(comparableKeyId));
-  const forFile = source === undefined ? "this file" : `${printable(source)}, the file this one copies`;
   return drift.unexpected
     .filter(({ entry }) => ownNamed.has(comparableKeyId(entry)))
     .map(({ entry, group }) => ({
       code: "unexpected-recipient" as const,
-      message: `${describe(entry, group)} is not named by the creation rule in ${printable(base.where)} for ${forFile}, only by this branch's; add it on the base branch first (a change of .sops.yaml alone), or remove it from the file with \`hush updatekeys\``,
+      message: `${describe(entry, group)} is not named by the creation rule in ${printable(base.where)} for ${baseRuleSubject(base)}, only by this branch's; add it on the base branch first (a change of .sops.yaml alone), or remove it from the file with \`hush updatekeys\``,
     }));
 }
 
@@ -156,6 +162,16 @@ export function baseRecipientFindings(metadata: FileMetadata, ownRule: CreationR
 export interface BaseRule {
   readonly rule: CreationRule;
   readonly where: string;
+  /**
+   * The path the rule is for, when it is not the file's own: a file the branch copied or moved to
+   * a path the base revision has no rule for is held to the rule of the file it copies.
+   */
+  readonly source?: string | undefined;
+}
+
+/** What a base rule is the rule for, in a finding: this file, or the file it copies. */
+function baseRuleSubject(base: BaseRule): string {
+  return base.source === undefined ? "this file" : `${printable(base.source)}, the file this one copies`;
 }
 
 function describe(entry: MasterKeyEntry, group: number): string {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { extname, join } from "node:path";
-import { appendAll, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata } from "@hush/core";
-import { baseRecipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
+import { parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata } from "@hush/core";
+import { recipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
 import type { CliIo } from "../../io.ts";
 import { RepoPaths } from "./check-rules.ts";
@@ -20,9 +20,9 @@ import type { Repo } from "./repo.ts";
  * - `retyped-value`: a value's ciphertext kept under another type label, at another depth of
  *   lists or in another YAML document (retyped-values.ts in the git package); a file new at its
  *   path is compared with the file it copies or was renamed from, found by its MAC.
- * - `unexpected-recipient` for such a copy at a path the base revision's rules do not cover: a
- *   recipient the base's rule for the source does not name (the branch could otherwise move a
- *   file under a rule of its own to add one).
+ * - for such a copy at a path the base revision's rules do not cover, its recipients held to the
+ *   base's rule for the file it copies (the branch could otherwise move a file under a rule of its
+ *   own to add a recipient, or to have a key holder's `updatekeys` add one).
  */
 
 /** A covered encrypted file as the branch has it. */
@@ -48,13 +48,25 @@ async function metadataOf(text: string, format: FileFormat): Promise<FileMetadat
   }
 }
 
+/** What the start of the branch says about one of its files. */
+export interface SinceStart {
+  /** Problems to add to the file's. */
+  readonly problems: CheckProblem[];
+  /**
+   * For a copy at a path the base revision has no rule for: its recipient findings as the base's
+   * rule for the file it copies has them, in place of those against this branch's rule alone.
+   */
+  readonly recipients?: readonly CheckProblem[];
+}
+
 /**
  * The `rolled-back` (a warning; an error with `strict`) and `retyped-value` problems of each file
- * in `files` against its version at the merge base of HEAD and `rev`, by absolute path. Nothing
- * when there is no common commit or no such file.
+ * in `files` against its version at the merge base of HEAD and `rev`, and the recipient findings
+ * of copies (see {@link SinceStart}), by absolute path. Nothing when there is no common commit or
+ * no such file.
  */
-export async function sinceStartProblems(io: CliIo, rev: string, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<Map<string, CheckProblem[]>> {
-  const found = new Map<string, CheckProblem[]>();
+export async function sinceStartProblems(io: CliIo, rev: string, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<Map<string, SinceStart>> {
+  const found = new Map<string, SinceStart>();
   if (files.length === 0) return found;
   const { openRepo, resolveCommit, treeEntries } = await import("./repo.ts");
   const repo = await openRepo(io);
@@ -109,8 +121,8 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     const problems = exact === true ? [] : await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${short}:${printable(from, 1000)}`);
     const rolledBack = from === undefined ? await rollback(file, earlier, short, strict) : undefined;
     if (rolledBack !== undefined) problems.push(rolledBack);
-    if (from !== undefined && !file.baseCovered) appendAll(problems, await sourceRuleProblems(file, from, baseRuleAt(join(repo.root, from)), strict));
-    if (problems.length > 0) found.set(file.abs, problems);
+    const recipients = from !== undefined && !file.baseCovered ? await sourceRuleFindings(file, from, baseRuleAt(join(repo.root, from)), strict) : undefined;
+    if (problems.length > 0 || recipients !== undefined) found.set(file.abs, { problems, ...(recipients === undefined ? {} : { recipients }) });
   }
   return found;
 }
@@ -170,12 +182,12 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
   return found;
 }
 
-/** The recipients of a copy held to the base revision's rule for the file it copies (see the module comment). */
-async function sourceRuleProblems(file: BranchFile, from: string, sourceRule: Promise<BaseRule | undefined>, strict: boolean): Promise<CheckProblem[]> {
+/** The recipient findings of a copy, held to the base revision's rule for the file it copies (see the module comment); undefined without one. */
+async function sourceRuleFindings(file: BranchFile, from: string, sourceRule: Promise<BaseRule | undefined>, strict: boolean): Promise<CheckProblem[] | undefined> {
   const base = await sourceRule;
   const metadata = base === undefined ? undefined : await metadataOf(file.text, file.format);
-  if (base === undefined || metadata === undefined) return [];
-  return baseRecipientFindings(metadata, file.rule, base, from).map((f) => ({ severity: strict ? "error" : "warning", code: f.code, message: f.message }));
+  if (base === undefined || metadata === undefined) return undefined;
+  return recipientFindings(metadata, file.rule, { ...base, source: from }).map((f) => ({ severity: strict ? "error" : "warning", code: f.code, message: f.message }));
 }
 
 function isEnvelope(text: string): boolean {

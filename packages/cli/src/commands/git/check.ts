@@ -2,7 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, posix, relative, resolve, sep } from "node:path";
 import { appendAll, printable, type CreationRule } from "@hush/core";
-import { checkFile, checkPassed, isScannable, routedPlaintextProblem, type CheckProblem, type FileCheckResult } from "@hush/git";
+import { checkFile, checkPassed, isRecipientFindingCode, isScannable, routedPlaintextProblem, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
@@ -168,11 +168,20 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
   return { listed, close: () => undefined };
 }
 
-/** Adds `rolled-back` and `retyped-value` findings (`hush check --base`): what the branch did since it started. */
+/**
+ * Adds `rolled-back` and `retyped-value` findings (`hush check --base`): what the branch did since
+ * it started; a copy's recipient findings become those against the base's rule for its source.
+ */
 async function addSinceStartProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<void> {
   if (files.length === 0) return;
   const { sinceStartProblems } = await import("./check-since-start.ts");
-  addFound(results, checkedAt, await sinceStartProblems(io, base, files, strict, baseRuleAt));
+  const found = await sinceStartProblems(io, base, files, strict, baseRuleAt);
+  results.forEach((r, i) => {
+    const since = found.get(checkedAt.get(r) ?? "");
+    if (since === undefined) return;
+    const own = since.recipients === undefined ? r.problems : r.problems.filter((p) => !isRecipientFindingCode(p.code)).concat(since.recipients);
+    results[i] = { ...r, problems: own.concat(since.problems) };
+  });
 }
 
 /** Adds to each result the problems `found` holds for its file (by absolute path), if any. */
