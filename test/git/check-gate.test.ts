@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ageEntryBlocks, commitAll, createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
+import { ageEntryBlocks, commitAll, createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type AgeKey, type CheckJsonReport, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
 
 /**
  * What a pull request written without a key must not slip past the gates that need none:
@@ -52,6 +52,24 @@ function expectBaseWarning(repo: string, path: string, code: string, line: strin
   expect(strict.status).toBe(1);
   if (typeof line === "string") expect(strict.stdout).toContain(line);
   else expect(strict.stdout).toMatch(line);
+}
+
+/**
+ * A branch (`pr`) whose `.sops.yaml` adds a rule for `newsvc/` naming one more recipient
+ * (mallory's), and moves secrets/app.yaml there; `edit` changes the moved file before the commit.
+ */
+function moveUnderBranchRule(name: string, edit?: (moved: string, mallory: AgeKey) => void): { repo: string; mallory: AgeKey } {
+  const repo = setUpCoveredRepo(sb, name);
+  const mallory = createAgeKey(sb, `${name}-mallory`);
+  git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+  writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^newsvc/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
+  mkdirSync(join(repo, "newsvc"));
+  git(sb, repo, ["mv", "secrets/app.yaml", "newsvc/app.yaml"]);
+  edit?.(join(repo, "newsvc", "app.yaml"), mallory);
+  // The branch sets up hush's drivers for its new directory too, as a careful author would.
+  expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+  commitAll(sb, repo, "move under a rule of the branch's own");
+  return { repo, mallory };
 }
 
 describe("hush check --base: a branch that keeps the path_regex and changes the encryption rule", () => {
@@ -108,28 +126,12 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
   });
 
   it("follows a file the branch moves to a path only its own rule covers: held to the rule of the path it came from", () => {
-    const repo = setUpCoveredRepo(sb, "base-recipients-moved");
-    const mallory = createAgeKey(sb, "base-recipients-moved-mallory");
-    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
-    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^newsvc/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
-    mkdirSync(join(repo, "newsvc"));
-    git(sb, repo, ["mv", "secrets/app.yaml", "newsvc/app.yaml"]);
-    addAgeEntry(join(repo, "newsvc", "app.yaml"), mallory.recipient);
-    // The branch sets up hush's drivers for its new directory too, as a careful author would.
-    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
-    commitAll(sb, repo, "move under a rule of the branch's own");
+    const { repo, mallory } = moveUnderBranchRule("base-recipients-moved", (moved, mallory) => addAgeEntry(moved, mallory.recipient));
     expectBaseWarning(repo, "newsvc/app.yaml", "unexpected-recipient", `newsvc/app.yaml: error: age recipient ${mallory.recipient} in key group 0 is not named by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies, only by this branch's`);
   });
 
   it("moved unchanged to a path only its rule covers, a recipient only that rule names is no reason to re-key", () => {
-    const repo = setUpCoveredRepo(sb, "base-recipients-moved-as-is");
-    const mallory = createAgeKey(sb, "base-recipients-moved-as-is-mallory");
-    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
-    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^newsvc/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
-    mkdirSync(join(repo, "newsvc"));
-    git(sb, repo, ["mv", "secrets/app.yaml", "newsvc/app.yaml"]);
-    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
-    commitAll(sb, repo, "move under a rule that names one more recipient");
+    const { repo, mallory } = moveUnderBranchRule("base-recipients-moved-as-is");
     // The file's data key is the one secrets/app.yaml had at main: `hush updatekeys` here would
     // hand it (and every value encrypted under it) to a recipient main never named.
     const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
