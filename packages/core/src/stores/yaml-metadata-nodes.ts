@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, type Node as YamlNode } from "yaml";
 import { printable } from "../errors.ts";
-import { sops313Text } from "./yaml-resolve.ts";
+import { isSopsTypedField, sops313Text } from "./yaml-resolve.ts";
 import { shownTag } from "./yaml-tags.ts";
 
 /**
@@ -44,8 +44,8 @@ export function metadataNodeProblem(text: string, node: YamlNode | null): Metada
   const found = (problem: MetadataNodeProblem): void => {
     if (first === undefined || problem.offset < first.offset) first = problem;
   };
-  // mac_only_encrypted is SOPS's one boolean field: the codec reads it (true or false only).
-  const typedField = isMap(node) ? node.items.find((p) => isScalar(p.key) && p.key.value === "mac_only_encrypted")?.value : undefined;
+  // SOPS's boolean and integer fields (and their lookalikes) are read by the codec, not as text.
+  const typedFields = new Set<unknown>(isMap(node) ? node.items.filter((p) => isScalar(p.key) && isSopsTypedField(String(p.key.value))).map((p) => p.value) : []);
   const look = (n: unknown, isKey: boolean): void => {
     if (!isScalar(n) && !isMap(n) && !isSeq(n)) return;
     const start = n.range?.[0] ?? 0;
@@ -54,7 +54,7 @@ export function metadataNodeProblem(text: string, node: YamlNode | null): Metada
     } else if (!isKey && isScalar(n) && n.type === "PLAIN" && NULL_WORDS.has(String(n.value))) {
       const word = String(n.value);
       found({ offset: start, message: `${word} at line {line}, which SOPS reads as no value and hush as the text ${word} (no tool writes it there): write "" for no value, or quote the text` });
-    } else if (!isKey && n !== typedField && isScalar(n) && n.type === "PLAIN") {
+    } else if (!isKey && !typedFields.has(n) && isScalar(n) && n.type === "PLAIN") {
       const written = String(n.value);
       const sops = sops313Text(written);
       if (sops !== undefined && sops !== written) {

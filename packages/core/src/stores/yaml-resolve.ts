@@ -1,5 +1,6 @@
 import { goCanonicalTime, goFormatFloatF } from "../crypto/go-format.ts";
 import type { ScalarValue } from "../tree/values.ts";
+import { goFoldKey } from "./folded-keys.ts";
 
 /**
  * Plain-scalar typing exactly as go-yaml v3 (the parser inside SOPS) does it (spec 7.1), so that
@@ -121,6 +122,17 @@ export function sops313Text(source: string): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * Whether the `sops` section's field `name` is one SOPS reads as a boolean or an integer
+ * (`mac_only_encrypted`, `shamir_threshold`, or a name that folds to one: mapstructure matches
+ * names with strings.EqualFold). Their spellings are the metadata codec's to judge, not
+ * {@link sops313Text}'s.
+ */
+export function isSopsTypedField(name: string): boolean {
+  const fold = goFoldKey(name);
+  return fold === "mac_only_encrypted" || fold === "shamir_threshold";
 }
 
 /** YAML 1.1 words that go-yaml quotes when writing strings (they were booleans in 1.1). */

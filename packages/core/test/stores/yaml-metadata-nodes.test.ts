@@ -91,6 +91,8 @@ describe("plain scalars SOPS 3.13 reads as numbers or booleans", () => {
       "    kms:\n        - arn: a\n          context:\n              team: 1\n",
       "    shamir_threshold: 2\n",
       "    mac_only_encrypted: true\n",
+      // A lookalike of a typed field is the lookalike check's to refuse (metadata-lookalikes.test.ts).
+      "    Mac_Only_Encrypted: true\n",
       '    encrypted_regex: "true"\n',
       "    azure_kv:\n        - version: '0x10'\n",
       "    pgp:\n        - fp: 1.5\n",
