@@ -35,3 +35,25 @@ describe("the threshold and mac_only_encrypted as tools write them", () => {
     }
   });
 });
+
+/**
+ * A JSON number or boolean where SOPS reads text: every SOPS version reads it otherwise. 3.9–3.12
+ * refuse it (encoding/json into a string field); 3.13 types it in its tree and prints it into the
+ * field (stores/metadata.go:87, mapstructure WeaklyTypedInput: a boolean as 1 or 0, a float with
+ * FormatFloat 'f'); 3.13.2 keeps integers in int64 exactly (stores/json/store.go
+ * `normalizeJSONNumber`) where JavaScript rounds them. hush refuses it, naming the field.
+ */
+describe("numbers and booleans where SOPS reads text", () => {
+  const base = { lastmodified: "2025-01-01T00:00:00Z", mac: "", version: "3.13.2" };
+  const age = [{ recipient: "age1x", enc: "x" }];
+  it.each([
+    [{ age, encrypted_regex: true }, "encrypted_regex"],
+    [{ age, unencrypted_suffix: 1e21 }, "unencrypted_suffix"],
+    [{ age: [{ recipient: "age1x", enc: "x" }], hc_vault: [{ vault_address: "https://v", engine_path: "transit", key_name: 1234567890123456789, created_at: "2025-01-01T00:00:00Z", enc: "x" }] }, "sops.hc_vault[0].key_name"],
+    [{ kms: [{ arn: "arn:aws:kms:us-east-1:111122223333:key/k", aws_profile: false, created_at: "2025-01-01T00:00:00Z", enc: "x" }] }, "sops.kms[0].aws_profile"],
+    [{ kms: [{ arn: "arn:aws:kms:us-east-1:111122223333:key/k", context: { team: 1 }, created_at: "2025-01-01T00:00:00Z", enc: "x" }] }, "sops.kms[0].context"],
+    [{ age, version: 3.1 }, "version"],
+  ])("%j: refused, naming %s", (raw, field) => {
+    expect(() => decodeMetadata({ ...base, ...raw })).toThrow(`invalid sops metadata: ${field} is not a string`);
+  });
+});

@@ -1,4 +1,4 @@
-import { armorBody, type KeyBackend } from "@hush/core";
+import { armorBody, HushError, type EntryFields, type KeyBackend } from "@hush/core";
 import type { AgeKeyEntry, AgeRecipient } from "./entry.ts";
 
 /**
@@ -18,6 +18,28 @@ function ageFileFault(entry: AgeKeyEntry): string | undefined {
   return undefined;
 }
 
+/**
+ * An SSH recipient as ssh-keygen writes it: one line, the type, then the encoded key of that type
+ * (its base64 begins with the encoded type name), then an optional comment. SOPS 3.10+ reads an
+ * `ssh-` recipient of a file with Go's authorized_keys reader (age/keysource.go parseRecipient,
+ * ssh.ParseAuthorizedKey), which also takes a leading options field, the first line of several
+ * that parses, and the type the encoded key names whatever the first word says; hush reads the
+ * first two words. Any other `ssh-` line is refused, so that hush never shows one key where SOPS
+ * would wrap to another (docs/sops-format.md 5.1).
+ */
+const SSH_KEY_LINE = /^(?:ssh-ed25519[ \t]+AAAAC3NzaC1lZDI1NTE5AAAA|ssh-rsa[ \t]+AAAAB3NzaC1yc2EAAAA)[A-Za-z0-9+/]*={0,2}(?:[ \t][^\r\n]*)?$/;
+
+function decodeRecipient(f: EntryFields): string {
+  const recipient = f.text("recipient").trim();
+  if (recipient.startsWith("ssh-") && !SSH_KEY_LINE.test(recipient)) {
+    throw new HushError(
+      "METADATA_INVALID",
+      `invalid sops metadata: ${f.where}.recipient is an SSH key line that SOPS reads otherwise than hush (an options field, several lines, or a key type the encoded key does not have); no tool writes it: write the key as ssh-keygen prints it`,
+    );
+  }
+  return recipient;
+}
+
 export type { AgeKeyEntry, AgeRecipient };
 
 /** The age backend: register it (the CLI lists it in backends.ts) to read, write and open age keys. */
@@ -25,7 +47,7 @@ export const ageBackend: KeyBackend<AgeKeyEntry, AgeRecipient> = {
   kind: "age",
   listedWhenEmpty: true,
   decryptionOrder: 0,
-  decodeEntry: (f) => ({ kind: "age", recipient: f.text("recipient").trim(), enc: f.text("enc") }),
+  decodeEntry: (f) => ({ kind: "age", recipient: decodeRecipient(f), enc: f.text("enc") }),
   encodeEntry: (e) => ({ enc: e.enc, recipient: e.recipient }),
   identity: (k) => k.recipient,
   recipientOf: (e) => ({ kind: "age", recipient: e.recipient }),

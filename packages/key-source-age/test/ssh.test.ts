@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { AgeKeySource, ageRecipientOf, normalizeAgeRecipient, parseAgeIdentities } from "@hush/key-source-age";
+import { decodeMetadata } from "@hush/core";
 import { makeTempDir } from "@hush/testkit";
 import { EDWARDS_D } from "../src/curve25519.ts";
 import { randomKey, sshKeygen } from "./tools.ts";
@@ -102,5 +103,39 @@ describe("SSH recipients", () => {
     const wrapped = await new AgeKeySource().wrap(dataKey, { kind: "age", recipient: locked.publicKey });
     expect(await source.unwrap(wrapped)).toEqual(dataKey);
     expect(asked).toEqual([`SSH key ${locked.path}`]);
+  });
+});
+
+/**
+ * SOPS 3.10+ reads an `ssh-` recipient of a file's metadata with Go's authorized_keys reader
+ * (v3.13.2 age/keysource.go:165 and :512, agessh.ParseRecipient → ssh.ParseAuthorizedKey): it
+ * takes a leading options field, the first line of several that parses, and the key type the
+ * encoded key names, whatever the line's first word says. hush reads the line's first two words.
+ * So `ssh-rsa,x ssh-ed25519 <key B>` is key B to `sops rotate` and an unusable recipient to hush.
+ * No tool writes such a line: hush refuses it where it reads the metadata.
+ */
+describe("SSH recipients in a file's metadata", () => {
+  const base = { lastmodified: "2025-01-01T00:00:00Z", mac: "", version: "3.13.2" };
+  const decode = (recipient: string): unknown => decodeMetadata({ ...base, age: [{ recipient, enc: "x" }] });
+  const [, ed25519Blob] = keys.ed25519.publicKey.split(" ") as [string, string];
+  const [, rsaBlob] = keys.rsa.publicKey.split(" ") as [string, string];
+
+  it.each([
+    ["an options field", `ssh-rsa,no-pty ssh-ed25519 ${ed25519Blob}`],
+    ["a second line", `ssh-rsa x\nssh-ed25519 ${ed25519Blob}`],
+    ["a line after a comment line", `ssh-ed25519 #\n# c\nssh-ed25519 ${ed25519Blob}`],
+    ["a carriage return", `ssh-ed25519 ${ed25519Blob}\rssh-rsa ${rsaBlob}`],
+    ["a type that is not the encoded key's", `ssh-rsa ${ed25519Blob}`],
+    ["a type that is not the encoded key's", `ssh-ed25519 ${rsaBlob} x`],
+  ])("refuses %s", (_, recipient) => {
+    expect(() => decode(recipient)).toThrow(
+      "invalid sops metadata: sops.age[0].recipient is an SSH key line that SOPS reads otherwise than hush (an options field, several lines, or a key type the encoded key does not have); no tool writes it: write the key as ssh-keygen prints it",
+    );
+  });
+
+  it("reads a key line as ssh-keygen writes it, comment included", () => {
+    for (const recipient of [keys.ed25519.publicKey, keys.rsa.publicKey, `ssh-ed25519\t${ed25519Blob}`, `ssh-rsa ${rsaBlob} a comment, with spaces`]) {
+      expect(() => decode(recipient), recipient).not.toThrow();
+    }
   });
 });

@@ -18,14 +18,19 @@ export function isMap(v: unknown): v is RawMap {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A string field; SOPS's weak typing turns numbers and booleans into their text. */
+/**
+ * A string field. A number or boolean (JSON's) is refused: no tool writes one there, and every
+ * SOPS version reads it otherwise than its JavaScript text. 3.9–3.12 refuse it (encoding/json into
+ * a string field); 3.13 prints it into the field (stores/metadata.go:87, mapstructure's weak
+ * typing: a boolean as 1 or 0, a float with FormatFloat 'f'), and 3.13.2 keeps an int64 exactly
+ * (stores/json/store.go `normalizeJSONNumber`) where JavaScript has rounded it.
+ */
 export function str(v: unknown, field: string, required: boolean): string {
   if (v === undefined || v === null) {
     if (required) throw invalidMetadata(`${field} is missing`);
     return "";
   }
   if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
   throw invalidMetadata(`${field} is not a string`);
 }
 

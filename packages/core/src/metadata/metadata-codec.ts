@@ -10,7 +10,7 @@ import { entryFields, invalidMetadata as invalid, isMap, list, str, timestamp, t
 
 /**
  * The on-disk layout of the `sops` section (spec 6). Decoding accepts any key order, `null`
- * lists and SOPS's weak typing ("2" for 2); encoding writes SOPS 3.13's sorted order.
+ * lists and a threshold as text ("2" for 2); encoding writes SOPS 3.13's sorted order.
  * Metadata is untrusted input: every field is type-checked here, where it enters. Key lists
  * are read and written by the registered key backends (keys/registry.ts), one per kind.
  */
@@ -76,7 +76,8 @@ function unreadParts(raw: Raw, flatUsed: boolean): UnreadMetadata | undefined {
  * in 3.13), so `010` is 8 to it and would be 10 here.
  */
 function threshold(v: unknown): number {
-  const text = str(v, "shamir_threshold", false);
+  if (typeof v === "boolean") throw invalid("shamir_threshold is not a small integer");
+  const text = typeof v === "number" ? String(v) : str(v, "shamir_threshold", false);
   if (text === "") return 0;
   if (typeof v === "string" && !PLAIN_DECIMAL.test(text)) throw invalid("shamir_threshold is not written as a decimal integer (SOPS reads 010 as 8)");
   const n = Number(text);

@@ -1,4 +1,6 @@
 import { isMap, isScalar, isSeq, type Node as YamlNode } from "yaml";
+import { printable } from "../errors.ts";
+import { isSopsTypedField, sops313Text } from "./yaml-resolve.ts";
 import { shownTag } from "./yaml-tags.ts";
 
 /**
@@ -12,8 +14,15 @@ import { shownTag } from "./yaml-tags.ts";
  *   as empty where SOPS reads its keys).
  * - a plain `~`, `null`, `Null` or `NULL`: null to go-yaml (no recipient, no role, no selection
  *   rule: SOPS's default one), the text itself to hush.
+ * - a plain scalar go-yaml types as a number or boolean, where Go prints that value otherwise than
+ *   it is written (`0x10`, `010`, `1_000`, `1e3`, `true`). SOPS 3.13 reads the block through its
+ *   tree (stores/yaml/store.go:105 `node.Decode(&result)`) and then into the text fields with
+ *   mapstructure's weak typing (stores/metadata.go:87 `treeBranchToMetadata`): the Vault key
+ *   `0x10` is the key `16` to it, the rule `encrypted_regex: true` the rule `1`. SOPS 3.9–3.12
+ *   (yaml.Unmarshal into the struct) and hush read the text as written.
  *
- * No tool writes either: go-yaml writes no tag, and quotes a string that would read as null.
+ * No tool writes any of these: go-yaml writes no tag, and quotes a string that would read as
+ * null, a number or a boolean.
  */
 
 /** The null words of go-yaml v3 (resolve.go); a plain empty value is no value to both readers. */
@@ -35,6 +44,8 @@ export function metadataNodeProblem(text: string, node: YamlNode | null): Metada
   const found = (problem: MetadataNodeProblem): void => {
     if (first === undefined || problem.offset < first.offset) first = problem;
   };
+  // SOPS's boolean and integer fields (and their lookalikes) are read by the codec, not as text.
+  const typedFields = new Set<unknown>(isMap(node) ? node.items.filter((p) => isScalar(p.key) && isSopsTypedField(String(p.key.value))).map((p) => p.value) : []);
   const look = (n: unknown, isKey: boolean): void => {
     if (!isScalar(n) && !isMap(n) && !isSeq(n)) return;
     const start = n.range?.[0] ?? 0;
@@ -43,6 +54,12 @@ export function metadataNodeProblem(text: string, node: YamlNode | null): Metada
     } else if (!isKey && isScalar(n) && n.type === "PLAIN" && NULL_WORDS.has(String(n.value))) {
       const word = String(n.value);
       found({ offset: start, message: `${word} at line {line}, which SOPS reads as no value and hush as the text ${word} (no tool writes it there): write "" for no value, or quote the text` });
+    } else if (!isKey && !typedFields.has(n) && isScalar(n) && n.type === "PLAIN") {
+      const written = String(n.value);
+      const sops = sops313Text(written);
+      if (sops !== undefined && sops !== written) {
+        found({ offset: start, message: `the plain ${printable(written, 60)} at line {line}, which SOPS 3.13 reads as the text ${printable(sops, 60)} and hush as the text ${printable(written, 60)} (no tool writes it there): quote it` });
+      }
     }
   };
   const pending: unknown[] = [node];

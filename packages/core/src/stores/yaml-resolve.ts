@@ -1,5 +1,6 @@
-import { goCanonicalTime } from "../crypto/go-format.ts";
+import { goCanonicalTime, goFormatFloatF } from "../crypto/go-format.ts";
 import type { ScalarValue } from "../tree/values.ts";
+import { goFoldKey } from "./folded-keys.ts";
 
 /**
  * Plain-scalar typing exactly as go-yaml v3 (the parser inside SOPS) does it (spec 7.1), so that
@@ -96,6 +97,42 @@ export function resolvePlainScalar(source: string): ScalarValue | null | "uint64
     return { type: "float", text: plain === source ? source : String(Number(plain)) };
   }
   return { type: "str", text: source };
+}
+
+/**
+ * The text SOPS 3.13 reads for the plain scalar `source` in a text field, when go-yaml v3 types it
+ * as a number or boolean (mapstructure's weak typing: strconv.FormatInt/FormatUint, FormatFloat
+ * 'f' -1, and 1 or 0 for a boolean); undefined for a string, a timestamp (go-yaml gives its text)
+ * or null.
+ */
+export function sops313Text(source: string): string | undefined {
+  const resolved = resolvePlainScalar(source);
+  if (resolved === null) return undefined;
+  if (resolved === "uint64") {
+    const digits = source.replace(/_/g, "").replace(/^\+/, "");
+    return (/^0[0-7]+$/.test(digits) ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits.toLowerCase())).toString();
+  }
+  switch (resolved.type) {
+    case "bool":
+      return resolved.text === "True" ? "1" : "0";
+    case "int":
+      return BigInt(resolved.text).toString();
+    case "float":
+      return resolved.text === "NaN" || resolved.text === "+Inf" || resolved.text === "-Inf" ? resolved.text : goFormatFloatF(Number(resolved.text));
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Whether the `sops` section's field `name` is one SOPS reads as a boolean or an integer
+ * (`mac_only_encrypted`, `shamir_threshold`, or a name that folds to one: mapstructure matches
+ * names with strings.EqualFold). Their spellings are the metadata codec's to judge, not
+ * {@link sops313Text}'s.
+ */
+export function isSopsTypedField(name: string): boolean {
+  const fold = goFoldKey(name);
+  return fold === "mac_only_encrypted" || fold === "shamir_threshold";
 }
 
 /** YAML 1.1 words that go-yaml quotes when writing strings (they were booleans in 1.1). */

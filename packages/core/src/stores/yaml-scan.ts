@@ -7,6 +7,7 @@ import type { Leaf, ParsedDocument } from "./store.ts";
 import { plainBlockRoom, type YamlStyle } from "./yaml-render.ts";
 import { yaml11KeyReadings } from "./yaml11-keys.ts";
 import { Decline, decline, inlineScalar, mapKey, setAt, type Inline, type Plain } from "./yaml-scan-line.ts";
+import { isSopsTypedField, sops313Text } from "./yaml-resolve.ts";
 
 /**
  * A span scanner for reading encrypted YAML files, line by line, without a YAML composer. It
@@ -343,6 +344,11 @@ function scan(text: string, onLeaf: ((leaf: Leaf) => void) | undefined, withComm
         if (inMeta) {
           // A null word is no value to SOPS and text to hush: the YAML store refuses it.
           if (s.style === "PLAIN" && s.value === null) return decline();
+          // Typed otherwise by SOPS 3.13 (see yaml-metadata-nodes.ts): the YAML store refuses it.
+          if (s.style === "PLAIN" && !(path.length === 2 && isSopsTypedField(String(path[1])))) {
+            const sops = sops313Text(s.raw);
+            if (sops !== undefined && sops !== s.raw) return decline();
+          }
           setAt(metadata, path.slice(1), s.raw);
           return;
         }
