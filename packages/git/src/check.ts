@@ -92,6 +92,11 @@ export type CheckCode =
    * retyped-values.ts).
    */
   | "retyped-value"
+  /**
+   * Warning (error with `--strict`), with `--base`: a `.sops.yaml`'s `destination_rules` (read
+   * only by `sops publish`) are not the base revision's.
+   */
+  | "destination-rules-changed"
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */
   | "nothing-encrypted"
   /** The file could not be read. */

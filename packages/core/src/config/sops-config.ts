@@ -31,6 +31,13 @@ export interface SopsConfig {
   readonly stores: { readonly yamlIndent?: number; readonly jsonIndent?: number };
   /** People's names for recipients (`hush_recipient_names`, anchors), for reports; see recipient-names.ts. */
   readonly recipientNames?: RecipientNames;
+  /**
+   * The `destination_rules`, as JSON text with aliases and merge keys resolved; absent when there
+   * are none. Only `sops publish` reads them (hush has no such command): it sends the files they
+   * cover re-encrypted to the keys they name, or in clear to a Vault, so a change of them is for
+   * review (`hush check --base`) even though hush never acts on them.
+   */
+  readonly destinationRules?: string;
 }
 
 type Raw = Record<string, unknown>;
@@ -176,9 +183,11 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   const yamlIndent = indentOf("yaml");
   const jsonIndent = indentOf("json");
   const recipientNames = readRecipientNames(doc, raw[RECIPIENT_NAMES_KEY]);
+  const destinationRules = raw["destination_rules"];
   return {
     creationRules: (rules ?? []).map(parseRule),
     ...(recipientNames.size === 0 ? {} : { recipientNames }),
+    ...(isEmpty(destinationRules) ? {} : { destinationRules: JSON.stringify(destinationRules) }),
     stores: { ...(yamlIndent === undefined ? {} : { yamlIndent }), ...(jsonIndent === undefined ? {} : { jsonIndent }) },
   };
 }

@@ -1,6 +1,7 @@
 import { existsSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { compileRe2, HushError, isHushError, parseSopsConfig, printable, type CreationRule, type Matcher, type SopsConfig } from "@hush/core";
+import type { CheckProblem } from "@hush/git";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
 import type { CliIo } from "../../io.ts";
 import type { Repo, TreeEntry } from "./repo.ts";
@@ -132,6 +133,18 @@ async function readConfigBlobs(repo: Repo, entries: readonly TreeEntry[]): Promi
 /** The base revision's coverage: for a file's absolute path, the rule covering it there, and where that rule is. */
 export type BaseRuleFor = (abs: string) => Promise<{ rule: CreationRule; where: string } | undefined>;
 
+/** What `hush check --base REV` holds a branch to: REV's `.sops.yaml` files. */
+export interface BaseRevision {
+  /** REV's creation rule for a file. */
+  readonly ruleFor: BaseRuleFor;
+  /**
+   * The `destination_rules` problem of a `.sops.yaml` of the branch (`abs`, its text): a
+   * `destination-rules-changed` finding (a warning; an error with `strict`) when they are not the
+   * ones REV's file at that path has; undefined when they are, or it has none.
+   */
+  destinationRulesProblem(abs: string, text: string, strict: boolean): Promise<CheckProblem | undefined>;
+}
+
 /**
  * Files' paths from the top of the repository at `root`, as git names them (`/`-separated), or
  * undefined for a file outside it. The directory is resolved (a checkout reached through a link
@@ -175,7 +188,7 @@ function realOrNull(path: string): string | null {
  * @throws HushError INVALID_ARGUMENT when `rev` is not a commit; CONFIG_INVALID naming `rev:path`
  *   when one of them does not parse.
  */
-export async function baseRules(io: CliIo, rev: string, covering: CoveringRule): Promise<BaseRuleFor> {
+export async function baseRules(io: CliIo, rev: string, covering: CoveringRule): Promise<BaseRevision> {
   const { openRepo, resolveCommit, treeEntries } = await import("./repo.ts");
   const repo = await openRepo(io);
   const commit = await resolveCommit(repo, rev);
@@ -194,17 +207,40 @@ export async function baseRules(io: CliIo, rev: string, covering: CoveringRule):
     }
   }
   const repoPaths = new RepoPaths(repo.root);
-  return async (abs) => {
-    const path = repoPaths.of(abs);
-    if (path === undefined || posix.basename(path) === ".sops.yaml") return undefined;
-    for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
-      const config = configs.get(dir);
-      if (config !== undefined) {
-        const where = `${rev}:${dir === "." ? "" : `${dir}/`}.sops.yaml`;
-        const rule = await covering(config, where, dir === "." ? path : posix.relative(dir, path));
-        return rule === undefined ? undefined : { rule, where };
+  const configWhere = (dir: string): string => `${rev}:${dir === "." ? "" : `${dir}/`}.sops.yaml`;
+  return {
+    ruleFor: async (abs) => {
+      const path = repoPaths.of(abs);
+      if (path === undefined || posix.basename(path) === ".sops.yaml") return undefined;
+      for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
+        const config = configs.get(dir);
+        if (config !== undefined) {
+          const where = configWhere(dir);
+          const rule = await covering(config, where, dir === "." ? path : posix.relative(dir, path));
+          return rule === undefined ? undefined : { rule, where };
+        }
+        if (dir === ".") return undefined;
       }
-      if (dir === ".") return undefined;
-    }
+    },
+    destinationRulesProblem: async (abs, text, strict) => {
+      const path = repoPaths.of(abs);
+      if (path === undefined) return undefined;
+      let own: string | undefined;
+      try {
+        own = (await parseSopsConfig(text)).destinationRules;
+      } catch {
+        // A .sops.yaml that does not parse fails the check where its rules are looked up.
+        return undefined;
+      }
+      const dir = posix.dirname(path);
+      const base = configs.get(dir)?.destinationRules;
+      if (own === undefined || own === base) return undefined;
+      const which = base === undefined ? `destination_rules that ${printable(configWhere(dir), 1000)} does not have` : `destination_rules that differ from those of ${printable(configWhere(dir), 1000)}`;
+      return {
+        severity: strict ? "error" : "warning",
+        code: "destination-rules-changed",
+        message: `${which}: \`sops publish\` by a key holder would send the files they cover, re-encrypted to the keys they name or in clear to the Vault they name, and hush reads them nowhere else; ${base === undefined ? "add them" : "change them"} on the base branch first, in a change of .sops.yaml alone`,
+      };
+    },
   };
 }

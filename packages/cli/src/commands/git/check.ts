@@ -211,7 +211,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const covering = coveringRuleMatcher();
   const ruleFor = workTreeRules(io, flags.config, covering);
   // With --base, a file the base revision's rules cover stays covered whatever this branch's say.
-  const baseRuleFor = flags.base === undefined ? undefined : await baseRules(io, flags.base, covering);
+  const baseRevision = flags.base === undefined ? undefined : await baseRules(io, flags.base, covering);
+  const baseRuleFor = baseRevision?.ruleFor;
   const verifying = flags.verify === true || flags.verifyIfKey === true;
   const keySources = verifying ? createKeySourceResolver(io.env) : undefined;
   // --verify wins over --verify-if-key: asking for verification means a file no key opens fails.
@@ -258,9 +259,10 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata.
       if (!mustEncrypt && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
       checked++;
+      const text = bytes.toString("utf8");
       let result = await checkFile({
         path: c.display,
-        text: bytes.toString("utf8"),
+        text,
         creationRule: rule,
         baseRule: alsoBase.get(i),
         strict: flags.strict === true,
@@ -269,6 +271,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       if (routedAttrs !== undefined && !result.encrypted && !result.problems.some((p) => p.severity === "error")) {
         result = { ...result, problems: [...result.problems, routedPlaintextProblem(routedAttrs)] };
       }
+      const destinations = basename(c.abs) === ".sops.yaml" ? await baseRevision?.destinationRulesProblem(c.abs, text, flags.strict === true) : undefined;
+      if (destinations !== undefined) result = { ...result, problems: [...result.problems, destinations] };
       const baseConfig = fromBase.get(i);
       if (baseConfig !== undefined) result = { ...result, problems: result.problems.map((p) => (p.code === "not-encrypted" ? { ...p, message: `${p.message} (the rule is in ${baseConfig}; this branch's .sops.yaml no longer covers the file)` } : p)) };
       if (result.covered || result.encrypted || result.problems.length > 0) {
@@ -276,7 +280,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
         checkedAt.set(result, c.abs);
       }
       if (flags.base !== undefined && result.covered && result.encrypted && result.format !== undefined) {
-        branchFiles.push({ abs: c.abs, format: result.format, text: bytes.toString("utf8"), rule, baseCovered: fromBase.has(i) || alsoBase.has(i) });
+        branchFiles.push({ abs: c.abs, format: result.format, text, rule, baseCovered: fromBase.has(i) || alsoBase.has(i) });
       }
     }
     await addDriverProblems(attributes, results, checkedAt, readStaged);
