@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRepo, createSandbox, git, hush, run, writeEncrypted } from "./helpers.ts";
+import { createAgeKey, createRepo, createSandbox, git, hush, run, writeEncrypted } from "./helpers.ts";
 import { buildAuditRepo, short, type AuditRepo } from "./audit-fixture.ts";
 
 /** `hush access` and `hush audit` on a repository with history (see audit-fixture.ts), run without any key. */
@@ -65,7 +65,41 @@ describe("hush access without a key", () => {
         { recipient: C, groups: [[0], [], []] },
         { recipient: D, groups: [[], [0], []] },
       ],
+      publishing: [],
     });
+  });
+});
+
+describe("hush access: destination_rules", () => {
+  it("lists where `sops publish` would send the files and who could read them there", () => {
+    const sb = t.sb;
+    const repo = createRepo(sb, "publishing");
+    const mallory = createAgeKey(sb, "publishing-mallory");
+    writeEncrypted(sb, repo, "prod.enc.yaml", "password: publishing-1\n");
+    writeFileSync(
+      join(repo, ".sops.yaml"),
+      `${readFileSync(join(repo, ".sops.yaml"), "utf8")}destination_rules:\n  - path_regex: ^prod\n    s3_bucket: backups\n    s3_prefix: hush/\n    recreation_rule:\n      age: ${mallory.recipient}\n  - path_regex: ^prod\n    gcs_bucket: archive\n  - path_regex: ^prod\n    vault_address: https://vault.example:8200\n    vault_path: app/\n`,
+    );
+    const r = hush(sb, ["access"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      [
+        "No drift from .sops.yaml.",
+        "",
+        "Where `sops publish` sends files (destination_rules of .sops.yaml; hush has no publish):",
+        "PATH_REGEX  DESTINATION                                   READABLE THERE BY",
+        `"^prod"     s3://backups/hush/                            age ${mallory.recipient} (re-encrypted to these)`,
+        '"^prod"     gcs://archive/                                the file\'s own recipients',
+        '"^prod"     Vault https://vault.example:8200 secret/app/  whoever can read that Vault path: the values in clear',
+        "",
+      ].join("\n"),
+    );
+    const json = JSON.parse(hush(sb, ["access", "--json"], { cwd: repo, env: sb.keylessEnv }).stdout) as { publishing: unknown };
+    expect(json.publishing).toEqual([
+      { pathRegex: "^prod", destination: "s3://backups/hush/", inClear: false, recipients: [{ kind: "age", identity: mallory.recipient, name: null }] },
+      { pathRegex: "^prod", destination: "gcs://archive/", inClear: false, recipients: [] },
+      { pathRegex: "^prod", destination: "Vault https://vault.example:8200 secret/app/", inClear: true, recipients: [] },
+    ]);
   });
 });
 

@@ -74,7 +74,7 @@ export {
   type TreeNull,
   type TreeComment,
 } from "./tree/values.ts";
-export { parseSopsConfig, findCreationRule, type SopsConfig, type CreationRule } from "./config/sops-config.ts";
+export { parseSopsConfig, findCreationRule, type SopsConfig, type CreationRule, type DestinationRules, type DestinationRule } from "./config/sops-config.ts";
 export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-rules.ts";
 export { goParseFloat, goParseBool, goAtoi } from "./crypto/go-format.ts";
 export { parseTreePath, getAtPath, samePath, pathStartsWith } from "./tree/tree-path.ts";

@@ -32,12 +32,33 @@ export interface SopsConfig {
   /** People's names for recipients (`hush_recipient_names`, anchors), for reports; see recipient-names.ts. */
   readonly recipientNames?: RecipientNames;
   /**
-   * The `destination_rules`, as JSON text with aliases and merge keys resolved; absent when there
-   * are none. Only `sops publish` reads them (hush has no such command): it sends the files they
-   * cover re-encrypted to the keys they name, or in clear to a Vault, so a change of them is for
-   * review (`hush check --base`) even though hush never acts on them.
+   * The `destination_rules`; absent when there are none. Only `sops publish` reads them (hush has
+   * no such command): it sends the files they cover re-encrypted to the keys they name, or in
+   * clear to a Vault, so they are for review (`hush check --base`) and audit (`hush access`) even
+   * though hush never acts on them.
    */
-  readonly destinationRules?: string;
+  readonly destinationRules?: DestinationRules;
+}
+
+/** `destination_rules` as `sops publish` would use them. */
+export interface DestinationRules {
+  /** The rules as JSON text, aliases and merge keys resolved: equal texts are equal rules. */
+  readonly source: string;
+  readonly rules: readonly DestinationRule[];
+}
+
+/** One destination rule. Text from the file, untrusted: shown, never acted on. */
+export interface DestinationRule {
+  readonly pathRegex: string;
+  /**
+   * Where a published file goes: `s3://BUCKET/PREFIX`, `gcs://BUCKET/PREFIX`,
+   * `Vault ADDRESS MOUNT/PATH`, or why the rule names none.
+   */
+  readonly destination: string;
+  /** Whether the file's values go there decrypted (a Vault KV destination). */
+  readonly inClear: boolean;
+  /** The keys the published copy is re-encrypted to (its `recreation_rule`); empty when it keeps the file's own. */
+  readonly recipients: readonly MasterKeyRecipient[];
 }
 
 type Raw = Record<string, unknown>;
@@ -95,7 +116,10 @@ function groupFrom(raw: Raw, where: string, rule: Raw, level: "ruleKeys" | "grou
 }
 
 function parseRule(raw: unknown, i: number): CreationRule {
-  const where = `creation_rules[${i}]`;
+  return parseRuleAt(raw, `creation_rules[${i}]`);
+}
+
+function parseRuleAt(raw: unknown, where: string): CreationRule {
   if (!isMap(raw)) throw fail(`${where} must be a map`);
   let keyGroups: MasterKeyRecipient[][];
   if (raw["key_groups"] !== undefined) {
@@ -187,9 +211,43 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   return {
     creationRules: (rules ?? []).map(parseRule),
     ...(recipientNames.size === 0 ? {} : { recipientNames }),
-    ...(isEmpty(destinationRules) ? {} : { destinationRules: JSON.stringify(destinationRules) }),
+    ...(isEmpty(destinationRules) ? {} : { destinationRules: readDestinationRules(destinationRules) }),
     stores: { ...(yamlIndent === undefined ? {} : { yamlIndent }), ...(jsonIndent === undefined ? {} : { jsonIndent }) },
   };
+}
+
+/**
+ * `destination_rules`, read to be shown. `sops publish` refuses a malformed rule when it runs;
+ * hush, which never runs one, describes it instead of refusing the whole `.sops.yaml`.
+ */
+function readDestinationRules(raw: unknown): DestinationRules {
+  const items = Array.isArray(raw) ? raw : [raw];
+  return { source: JSON.stringify(raw), rules: items.map(readDestinationRule) };
+}
+
+function readDestinationRule(raw: unknown, i: number): DestinationRule {
+  const where = `destination_rules[${i}]`;
+  if (!isMap(raw)) return { pathRegex: "", destination: `(${where} is not a map)`, inClear: false, recipients: [] };
+  const text = (key: string): string => (typeof raw[key] === "string" ? raw[key] : "");
+  const vault = text("vault_address") !== "" || text("vault_path") !== "";
+  // SOPS's defaults: the address from VAULT_ADDR, the KV mount `secret/`.
+  const destination =
+    text("s3_bucket") !== ""
+      ? `s3://${text("s3_bucket")}/${text("s3_prefix")}`
+      : text("gcs_bucket") !== ""
+        ? `gcs://${text("gcs_bucket")}/${text("gcs_prefix")}`
+        : vault
+          ? `Vault ${text("vault_address") || "$VAULT_ADDR"} ${text("vault_kv_mount_name") || "secret/"}${text("vault_path")}`
+          : "(no destination)";
+  let recipients: MasterKeyRecipient[] = [];
+  if (!vault && isMap(raw["recreation_rule"])) {
+    try {
+      recipients = parseRuleAt(raw["recreation_rule"], `${where}.recreation_rule`).keyGroups.flat();
+    } catch (err) {
+      return { pathRegex: text("path_regex"), destination: `${destination} (its recreation_rule cannot be read: ${err instanceof HushError ? err.message : "invalid"})`, inClear: false, recipients: [] };
+    }
+  }
+  return { pathRegex: text("path_regex"), destination, inClear: vault, recipients };
 }
 
 /**

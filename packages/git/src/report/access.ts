@@ -1,4 +1,4 @@
-import { comparableKeyId, masterKeyIdentity, recipientName, shamirThresholdProblem, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient, type RecipientNames } from "@hush/core";
+import { comparableKeyId, masterKeyIdentity, recipientName, shamirThresholdProblem, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient, type RecipientNames, type SopsConfig } from "@hush/core";
 import { neededGroups, recipientDrift } from "../recipient-check.ts";
 import { REPORT_SCHEMA_VERSION, type AccessReport, type FileAccess, type MatrixRow, type RecipientRef } from "./model.ts";
 
@@ -50,8 +50,12 @@ function fileAccess(input: AccessInput, names: RecipientNames | undefined): File
   };
 }
 
-/** The access report for `inputs` (in the order given), with recipients named by `names`. */
-export function buildAccessReport(inputs: readonly AccessInput[], names: RecipientNames | undefined): AccessReport {
+/**
+ * The access report for `inputs` (in the order given), with recipients named by `config`'s names
+ * and its `destination_rules` as the places `sops publish` would send files.
+ */
+export function buildAccessReport(inputs: readonly AccessInput[], config: Pick<SopsConfig, "recipientNames" | "destinationRules"> | undefined): AccessReport {
+  const names = config?.recipientNames;
   const files = inputs.map((input) => fileAccess(input, names));
   const rows = new Map<string, { recipient: RecipientRef; groups: number[][] }>();
   inputs.forEach((input, fi) => {
@@ -69,5 +73,6 @@ export function buildAccessReport(inputs: readonly AccessInput[], names: Recipie
     });
   });
   const matrix: MatrixRow[] = [...rows.values()].sort((a, b) => compareRecipients(a.recipient, b.recipient));
-  return { schema: "hush-access", version: REPORT_SCHEMA_VERSION, files, matrix };
+  const publishing = (config?.destinationRules?.rules ?? []).map((d) => ({ ...d, recipients: d.recipients.map((r) => recipientRef(r, names)) }));
+  return { schema: "hush-access", version: REPORT_SCHEMA_VERSION, files, matrix, publishing };
 }

@@ -1,6 +1,6 @@
 import { printable } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
-import { atHeadNote, day, describeRecipient, driftLines, MATRIX_LEGEND, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
+import { atHeadNote, day, describeRecipient, driftLines, MATRIX_LEGEND, matrixCell, matrixIdentities, publishReaders, ruleText, shortCommit, thresholdText } from "./present.ts";
 import { auditFindings } from "./text.ts";
 
 /**
@@ -61,6 +61,20 @@ ${rows}
 <h2>Files and drift from .sops.yaml</h2>
 <table><thead><tr><th>File</th><th>Needed</th><th>Recipients</th><th>Creation rule</th><th>Drift</th></tr></thead><tbody>
 ${fileRows}
+</tbody></table>${publishingSection(report)}`;
+}
+
+/** The `destination_rules` (`sops publish`), when `.sops.yaml` has any. */
+function publishingSection(report: AccessReport): string {
+  if (report.publishing.length === 0) return "";
+  const rows = report.publishing
+    .map((p) => `<tr><td><code>${html(JSON.stringify(p.pathRegex), 400)}</code></td><td><code>${html(p.destination, 400)}</code></td><td${p.inClear ? ' class="bad"' : ""}>${html(publishReaders(p))}</td></tr>`)
+    .join("\n");
+  return `
+<h2>Where <code>sops publish</code> sends files</h2>
+<p class="legend">The destination_rules of .sops.yaml: only <code>sops publish</code> reads them (hush has no publish).</p>
+<table><thead><tr><th>path_regex</th><th>Destination</th><th>Readable there by</th></tr></thead><tbody>
+${rows}
 </tbody></table>`;
 }
 

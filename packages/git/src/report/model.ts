@@ -59,6 +59,20 @@ export interface MatrixRow {
   readonly groups: ReadonlyArray<readonly number[]>;
 }
 
+/**
+ * A destination of `sops publish` (a `destination_rules` entry of `.sops.yaml`): where the files
+ * its `path_regex` matches would go, and who could read them there. hush never publishes.
+ */
+export interface PublishTarget {
+  readonly pathRegex: string;
+  /** `s3://BUCKET/PREFIX`, `gcs://BUCKET/PREFIX`, `Vault ADDRESS MOUNT/PATH`, or why there is none. */
+  readonly destination: string;
+  /** Whether the values go there decrypted (a Vault destination). */
+  readonly inClear: boolean;
+  /** The keys the copy is re-encrypted to; empty when it keeps the file's own (or goes in clear). */
+  readonly recipients: readonly RecipientRef[];
+}
+
 /** `hush access --json`. */
 export interface AccessReport {
   readonly schema: "hush-access";
@@ -66,6 +80,8 @@ export interface AccessReport {
   readonly files: readonly FileAccess[];
   /** Every recipient of any file, sorted by name then identity. */
   readonly matrix: readonly MatrixRow[];
+  /** The `destination_rules` of `.sops.yaml`, in order. */
+  readonly publishing: readonly PublishTarget[];
 }
 
 /** A commit, as far as the report uses it. */

@@ -1,5 +1,5 @@
 import { printable } from "@hush/core";
-import type { AtHead, FileAccess, MatrixRow, RecipientRef } from "./model.ts";
+import type { AtHead, FileAccess, MatrixRow, PublishTarget, RecipientRef } from "./model.ts";
 
 /**
  * Wording shared by the terminal and HTML renderers. Every string from a file, a commit or
@@ -88,4 +88,11 @@ const AT_HEAD_NOTES: Record<AtHead, string> = { encrypted: "", absent: " (no lon
 /** After a file's path in a finding: what the file is at HEAD, when it is not encrypted there. */
 export function atHeadNote(atHead: AtHead): string {
   return AT_HEAD_NOTES[atHead];
+}
+
+/** Who could read a file `sops publish` sent to `target`: identities whole, since `.sops.yaml` is anyone's to write. */
+export function publishReaders(target: PublishTarget): string {
+  if (target.inClear) return "whoever can read that Vault path: the values in clear";
+  if (target.recipients.length === 0) return "the file's own recipients";
+  return `${target.recipients.map((r) => describeRecipient(r, true)).join(", ")} (re-encrypted to these)`;
 }

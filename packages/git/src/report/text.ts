@@ -1,6 +1,6 @@
 import { appendAll, printable } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
-import { atHeadNote, day, describeRecipient, driftLines, MATRIX_LEGEND, matrixCell, matrixIdentities, ruleText, shortCommit, thresholdText } from "./present.ts";
+import { atHeadNote, day, describeRecipient, driftLines, MATRIX_LEGEND, matrixCell, matrixIdentities, publishReaders, ruleText, shortCommit, thresholdText } from "./present.ts";
 
 /** Plain-text tables of the reports, for a terminal. Cells are escaped before they are padded. */
 
@@ -31,6 +31,10 @@ export function renderAccessText(report: AccessReport): string {
   const drift = files.flatMap((f) => driftLines(f).map((l) => `${printable(f.path, 4096)}: ${l}`));
   appendAll(out, ["", drift.length === 0 ? "No drift from .sops.yaml." : "Drift from .sops.yaml:"]);
   appendAll(out, drift);
+  if (report.publishing.length > 0) {
+    out.push("", "Where `sops publish` sends files (destination_rules of .sops.yaml; hush has no publish):");
+    appendAll(out, textTable(["PATH_REGEX", "DESTINATION", "READABLE THERE BY"], report.publishing.map((p) => [printable(JSON.stringify(p.pathRegex), 400), printable(p.destination, 400), publishReaders(p)])));
+  }
   out.push("", `hush access: ${files.length} file(s), ${report.matrix.length} recipient(s), ${files.filter((f) => driftLines(f).length > 0).length} file(s) drifted from .sops.yaml`);
   return `${out.join("\n")}\n`;
 }

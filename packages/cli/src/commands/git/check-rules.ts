@@ -227,13 +227,13 @@ export async function baseRules(io: CliIo, rev: string, covering: CoveringRule):
       if (path === undefined) return undefined;
       let own: string | undefined;
       try {
-        own = (await parseSopsConfig(text)).destinationRules;
+        own = (await parseSopsConfig(text)).destinationRules?.source;
       } catch {
         // A .sops.yaml that does not parse fails the check where its rules are looked up.
         return undefined;
       }
       const dir = posix.dirname(path);
-      const base = configs.get(dir)?.destinationRules;
+      const base = configs.get(dir)?.destinationRules?.source;
       if (own === undefined || own === base) return undefined;
       const which = base === undefined ? `destination_rules that ${printable(configWhere(dir), 1000)} does not have` : `destination_rules that differ from those of ${printable(configWhere(dir), 1000)}`;
       return {

@@ -10,7 +10,7 @@ import { loadReportConfig, printReport, readEncryptedFiles, writeHtml, type Repo
 export async function runAccess(io: CliIo, paths: readonly string[], flags: ReportFlags): Promise<number> {
   const loaded = await loadReportConfig(io, flags);
   const { inputs, failed } = await readEncryptedFiles(io, paths, loaded);
-  const report = buildAccessReport(inputs, loaded?.config.recipientNames);
+  const report = buildAccessReport(inputs, loaded?.config);
   if (flags.html !== undefined) writeHtml(io, flags.html, renderReportHtml(report, undefined, new Date()));
   await printReport(io, flags, report, () => renderAccessText(report));
   return failed > 0 ? 1 : 0;

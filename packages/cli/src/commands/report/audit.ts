@@ -63,7 +63,7 @@ export async function runAudit(io: CliIo, paths: readonly string[], flags: Audit
   const report = buildAuditReport(files, asOf, maxAgeDays);
   if (flags.html !== undefined) {
     const { inputs } = await readEncryptedFiles(io, paths, loaded);
-    const access = buildAccessReport(inputs satisfies AccessInput[], names);
+    const access = buildAccessReport(inputs satisfies AccessInput[], loaded?.config);
     writeHtml(io, flags.html, renderReportHtml(access, report, asOf));
   }
   await printReport(io, flags, report, () => renderAuditText(report));
