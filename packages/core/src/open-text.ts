@@ -269,9 +269,12 @@ export async function decryptText(text: string, options: DecryptOptions): Promis
 }
 
 /**
- * Checks a file's integrity (data key, every value, MAC) without returning plaintext.
+ * Checks a file's integrity (data key, every value, MAC) without returning plaintext. The MAC is
+ * always checked: an `ignoreMac` in the options (shared with a decrypt, or from a caller without
+ * types) is not followed, since a verification that skips it would pass a tampered file.
  * @throws HushError as `decryptText` does.
  */
 export async function verifyText(text: string, options: Omit<DecryptOptions, "ignoreMac">): Promise<void> {
-  await decryptDocument(text, options, false);
+  checkObject(options, "the options");
+  await decryptDocument(text, { ...options, ignoreMac: false }, false);
 }
