@@ -28,12 +28,19 @@ const path = require("node:path");
 function loadEnvForCommonJs(startup) {
   if (preloadingBeforeEntry()) {
     const loading = startup().loadEnvAtStartup();
+    const heldPreloads = holdLaterPreloads();
     const runMain = Module.runMain;
     Module.runMain = function runMainOnceLoaded(...args) {
       Module.runMain = runMain;
+      const runPreloads = heldPreloads();
       // The entry runs in a tick of its own, so that what it throws is an uncaught exception, as
-      // without the loader, not a rejected promise.
-      loading.then(() => process.nextTick(() => runMain.apply(this, args)));
+      // without the loader, not a rejected promise; so do the held preloads, before it.
+      loading.then(() =>
+        process.nextTick(() => {
+          runPreloads();
+          runMain.apply(this, args);
+        }),
+      );
     };
     return;
   }
@@ -42,6 +49,34 @@ function loadEnvForCommonJs(startup) {
   // Worker threads copy the environment of the thread that starts them, which is already loaded; a
   // `-r` that reaches them too (NODE_OPTIONS, execArgv) must not load the files again.
   if (threads.isMainThread) loadEnvSynchronously(threads);
+}
+
+/** The parent Node gives every `-r` preload (Module._preloadModules). */
+const PRELOAD_PARENT_ID = "internal/preload";
+
+/**
+ * Holds back the preloads named after this one (`-r hush-secrets/config -r ./agent.cjs`, also
+ * through NODE_OPTIONS, whose preloads come first): with dotenv's `-r dotenv/config` they find
+ * the variables set, and an agent or a register hook reads its settings from them. Node loads each
+ * preload through `Module._load` with the preload parent and does not use what it returns, so a
+ * later one is only noted here. Returns, for when Node starts the entry (all preloads seen), the
+ * function that loads the held ones in their order.
+ */
+function holdLaterPreloads() {
+  const load = Module._load;
+  const held = [];
+  const loadOrHoldPreload = function (request, parent, isMain) {
+    if (parent?.id !== PRELOAD_PARENT_ID) return load.apply(this, arguments);
+    held.push(() => load.call(this, request, parent, isMain));
+    return undefined;
+  };
+  Module._load = loadOrHoldPreload;
+  return () => {
+    if (Module._load === loadOrHoldPreload) Module._load = load;
+    return () => {
+      for (const preload of held) preload();
+    };
+  };
 }
 
 /**
