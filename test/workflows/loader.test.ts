@@ -135,6 +135,20 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(r.stderr).toBe("hush: plain.env: sops metadata not found; the file is not encrypted (`hush encrypt -i plain.env` encrypts it in place)\n");
   });
 
+  it("a file whose name gives no format is not called unencrypted: the line says to rename it or pass `format`", () => {
+    // `hush encrypt -i` on it, what the line for a plaintext file says, would wrap the encrypted
+    // dotenv file in a binary one.
+    writeFileSync(join(app, "prod.env.enc"), readFileSync(join(app, ".env.enc")));
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "prod.env.enc" });
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      "hush: prod.env.enc: sops metadata not found; its name gives no format, so it was read as a binary file: name it .env.enc, *.env, *.yaml, *.json, *.ini or *.toml, or pass `format` to loadEnv\n",
+    );
+    expect(r.status).toBe(1);
+    const withFormat = node(["api.mjs", JSON.stringify({ path: "prod.env.enc", format: "dotenv" })], { HOME: home });
+    expect(JSON.parse(withFormat.stdout).d).toBe(SECRETS.dotenv);
+  });
+
   it("refuses a file that would tell the program's own hush or sops which command gives keys", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "keycmd.env" });
     expect(r.status).toBe(1);

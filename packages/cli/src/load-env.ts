@@ -61,7 +61,7 @@ function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, st
 }
 
 /** An error whose message is one line naming the file (a HushError's file is otherwise only in its location). */
-function named(file: string, err: unknown): HushError {
+function namedError(file: string, err: unknown): HushError {
   if (!isHushError(err)) {
     const code = (err as { code?: string }).code;
     if (code === "ENOENT") return new HushError("INVALID_ARGUMENT", printable(`${file}: no such file (set HUSH_ENV_FILE or pass \`path\`)`, 4000), { location: { file }, cause: err });
@@ -86,20 +86,33 @@ function readEnvFile(path: string): Buffer {
   try {
     return readFileBounded(path);
   } catch (err) {
-    // `named` puts the file's name in front.
+    // `namedError` puts the file's name in front.
     throw isHushError(err) ? new HushError(err.code, `${err.message}; ${POINT_AT_FILE}`, { cause: err }) : err;
   }
 }
 
+/**
+ * The next step for a file read as binary because its name gives no format (`prod.env.enc`):
+ * "not encrypted, `hush encrypt -i` it" would be wrong advice, since encrypting it as a binary
+ * file gives one variable, `data`, holding the whole file.
+ */
+const NAME_THE_FORMAT = "its name gives no format, so it was read as a binary file: name it .env.enc, *.env, *.yaml, *.json, *.ini or *.toml, or pass `format` to loadEnv";
+
 async function decryptEnvFile(file: string, options: LoadEnvOptions, keySources: KeySourceResolver): Promise<DecryptedEnvFile> {
+  const named = options.format ?? formatFromPath(file);
+  const format = named ?? WHOLE_FILE_FORMAT;
   try {
-    const format = options.format ?? formatFromPath(file) ?? WHOLE_FILE_FORMAT;
     const bytes = readEnvFile(resolve(options.cwd ?? process.cwd(), file));
     const text = bytes.toString(plaintextEncoding(encryptedTextFormat(format)));
-    const opened = await readPlaintext(text, { format, keySources });
-    return { file, text: opened.plaintext, format, unauthenticated: opened.unauthenticated };
+    try {
+      const opened = await readPlaintext(text, { format, keySources });
+      return { file, text: opened.plaintext, format, unauthenticated: opened.unauthenticated };
+    } catch (err) {
+      if (named === undefined && isHushError(err, "METADATA_MISSING")) throw new HushError("METADATA_MISSING", printable(`${file}: ${err.message}; ${NAME_THE_FORMAT}`, 4000), { location: { file }, located: true, cause: err });
+      throw err;
+    }
   } catch (err) {
-    throw named(file, err);
+    throw isHushError(err) && err.located ? err : namedError(file, err);
   }
 }
 
@@ -150,7 +163,7 @@ export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResu
       throw new HushError("INVALID_ARGUMENT", `${err.file}: not loading: the file sets ${describeRefused(err.refused)}; anyone who can encrypt to this file can add such keys. If they are meant to be there, pass allowEnv: [${names}]`, { location: { file: err.file } });
     }
     const file = isHushError(err) ? err.location?.file : undefined;
-    throw file === undefined ? err : named(file, err);
+    throw file === undefined ? err : namedError(file, err);
   }
   refuseObjectMembers(merged.origin);
   const set: string[] = [];
