@@ -216,7 +216,7 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
   it("refuses variables that change how programs start, as exec-env does, unless allowed", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "evil.env" });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^hush: evil\.env: not loading: the file sets NODE_OPTIONS \(makes Node\.js or its package managers load code or options\).*allowEnv: \["NODE_OPTIONS"\]\n$/);
+    expect(r.stderr).toMatch(/^hush: evil\.env: not loading: the file sets NODE_OPTIONS \(makes Node\.js or its package managers load code or options\); [^\n]*If they are meant to be there, load the file with loadEnv\(\{ allowEnv: \["NODE_OPTIONS"\] \}\)\n$/);
     const allowed = node(["api.mjs", JSON.stringify({ path: "evil.env", allowEnv: ["NODE_OPTIONS"] })], { HOME: home });
     expect(JSON.parse(allowed.stdout).result.set).toEqual(["NODE_OPTIONS", "OK"]);
   });
@@ -225,6 +225,6 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "gcp.env" });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^hush: gcp\.env: not loading: the file sets GOOGLE_APPLICATION_CREDENTIALS \(.*\), GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES \(lets programs run the commands their credential configuration names\);.*allowEnv: \["GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES"\]\n$/);
+    expect(r.stderr).toMatch(/^hush: gcp\.env: not loading: the file sets GOOGLE_APPLICATION_CREDENTIALS \(.*\), GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES \(lets programs run the commands their credential configuration names\);.*loadEnv\(\{ allowEnv: \["GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES"\] \}\)\n$/);
   });
 });

@@ -160,7 +160,8 @@ export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResu
   } catch (err) {
     if (err instanceof RefusedEnvironment) {
       const names = err.refused.map((r) => JSON.stringify(r.name)).join(", ");
-      throw new HushError("INVALID_ARGUMENT", `${err.file}: not loading: the file sets ${describeRefused(err.refused)}; anyone who can encrypt to this file can add such keys. If they are meant to be there, pass allowEnv: [${names}]`, { location: { file: err.file } });
+      // Worded for the config entry module too, which takes no options: loadEnv is the way.
+      throw new HushError("INVALID_ARGUMENT", `${err.file}: not loading: the file sets ${describeRefused(err.refused)}; anyone who can encrypt to this file can add such keys. If they are meant to be there, load the file with loadEnv({ allowEnv: [${names}] })`, { location: { file: err.file } });
     }
     const file = isHushError(err) ? err.location?.file : undefined;
     throw file === undefined ? err : namedError(file, err);
