@@ -103,6 +103,23 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(JSON.parse(overridden.stdout).pre).toBe("from-file");
   });
 
+  it("wrong arguments are HushErrors that say what loadEnv takes, not a TypeError or a load of another file", () => {
+    writeFileSync(
+      join(app, "bad-options.mjs"),
+      'import { loadEnv } from "@hush/cli";\nfor (const options of JSON.parse(process.argv[2])) {\n  try {\n    await loadEnv(options);\n    console.log("loaded");\n  } catch (err) {\n    console.log(`${err.name} ${err.code}: ${err.message}`);\n  }\n}\n',
+    );
+    const r = node(["bad-options.mjs", JSON.stringify(["config.yaml", null, { path: 42 }, { path: "" }, { path: [".env.enc", ""] }])], { HOME: home });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.split("\n")).toEqual([
+      "HushError INVALID_ARGUMENT: loadEnv takes an options object ({ path: \"config.yaml\" } for a file), not a string",
+      "HushError INVALID_ARGUMENT: loadEnv takes an options object ({ path: \"config.yaml\" } for a file), not null",
+      "HushError INVALID_ARGUMENT: loadEnv: `path` is a file name or an array of them, not a number",
+      "HushError INVALID_ARGUMENT: loadEnv: `path` holds an empty file name",
+      "HushError INVALID_ARGUMENT: loadEnv: `path` holds an empty file name",
+      "",
+    ]);
+  });
+
   it("flattens with a chosen separator", () => {
     const r = node(["api.mjs", JSON.stringify({ path: "config.yaml", separator: "." })], { HOME: home });
     expect(r.stderr).toBe("");

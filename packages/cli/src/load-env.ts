@@ -51,6 +51,32 @@ export interface LoadEnvResult {
   readonly skipped: readonly string[];
 }
 
+/** What a wrong argument is, for its message: `a string`, `null`, `a number`. */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  const type = typeof value;
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/**
+ * Refuses what a JavaScript caller can pass that the types rule out, before anything is read:
+ * `loadEnv("config.yaml")` (dotenv's habit is an object too) would otherwise load `.env.enc`,
+ * and an empty name would be the working directory.
+ */
+function checkOptions(options: unknown): asserts options is LoadEnvOptions {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new HushError("INVALID_ARGUMENT", `loadEnv takes an options object ({ path: "config.yaml" } for a file), not ${kindOf(options)}`);
+  }
+  const path = (options as { path?: unknown }).path;
+  if (path === undefined) return;
+  const names: unknown[] = typeof path === "string" ? [path] : Array.isArray(path) ? path : [];
+  if (names.length === 0 && !Array.isArray(path)) throw new HushError("INVALID_ARGUMENT", `loadEnv: \`path\` is a file name or an array of them, not ${kindOf(path)}`);
+  const wrong = names.find((name) => typeof name !== "string");
+  if (wrong !== undefined) throw new HushError("INVALID_ARGUMENT", `loadEnv: \`path\` holds ${kindOf(wrong)}, not a file name`);
+  if (names.includes("")) throw new HushError("INVALID_ARGUMENT", "loadEnv: `path` holds an empty file name");
+}
+
 /** The files to read: the option, else HUSH_ENV_FILE, else the default. */
 function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, string | undefined>>): readonly string[] {
   if (typeof option === "string") return [option];
@@ -134,11 +160,14 @@ function refuseObjectMembers(origin: ReadonlyMap<string, string>): void {
  * Decrypts the files and puts their values into `options.env` (default `process.env`). All files
  * are decrypted and checked before any variable is set: on an error nothing changes.
  * @throws HushError whose message is one line naming the file (and key path), never a value:
- *   NO_MATCHING_KEY when no key opens a file, MAC_MISMATCH, INVALID_ARGUMENT for a missing
- *   file, a nested value without `flatten`, or a variable the policy refuses, READ_FAILED for a
- *   path that is not a readable regular file (a directory, a device).
+ *   NO_MATCHING_KEY when no key opens a file, MAC_MISMATCH or VALUE_TAMPERED for a file changed
+ *   without its key, METADATA_MISSING for one that is not encrypted (or whose name gives no
+ *   format: pass `format`), INVALID_ARGUMENT for a missing file, a nested value without
+ *   `flatten`, a variable the policy refuses or wrong options, READ_FAILED for a path that is not
+ *   a readable regular file (a directory, a device).
  */
 export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResult> {
+  checkOptions(options);
   const env = options.env ?? process.env;
   const files = filesOf(options.path, env);
   const keySources = options.keySources ?? createKeySourceResolver(env);
