@@ -48,9 +48,18 @@ function scalarText(node: TreeNode): string | undefined {
   }
 }
 
+/**
+ * A C0 control character or DEL. The environment holds them, but `env` would print a name with a
+ * line break as two lines, the second one `NODE_OPTIONS=…` of the file's choosing, and whatever
+ * reads that output back (an env file, $GITHUB_ENV) sets what the policy refuses.
+ */
+const CONTROL_CHARACTER = /[\u0001-\u001f\u007f]/;
+
 function checkName(name: string, path: KeyPath): string {
-  if (name === "" || name.includes("=") || name.includes("\0")) {
-    throw refuse(`cannot use key ${printable(JSON.stringify(name), 80)} at ${formatKeyPath(path)} as an environment variable name`, path);
+  const control = CONTROL_CHARACTER.test(name);
+  if (name === "" || name.includes("=") || name.includes("\0") || control) {
+    const why = control ? " (it holds a control character)" : "";
+    throw refuse(`cannot use key ${printable(JSON.stringify(name), 80)} at ${printable(formatKeyPath(path), 200)} as an environment variable name${why}`, path);
   }
   return name;
 }

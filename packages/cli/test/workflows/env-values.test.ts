@@ -40,4 +40,12 @@ describe("envFromPlaintext", () => {
     await expect(names("'a=b': 1\n")).rejects.toThrow(/as an environment variable name/);
     await expect(names("a: 1\n", { flatten: true, separator: "" })).rejects.toThrow(/separator cannot be empty/);
   });
+
+  it("refuses a name with a line break or another control character: `env` would print `X` and a line `NODE_OPTIONS=…` of its own, which whatever reads that output back (an env file, $GITHUB_ENV) would set", async () => {
+    for (const key of ["X\nNODE_OPTIONS", "X\rY", "TAB\tNAME", "ESC\u001bNAME", "DEL\u007fNAME"]) {
+      await expect(names(`${JSON.stringify(key)}: --require ./evil.js\n`), JSON.stringify(key)).rejects.toThrow(/^cannot use key "[^\n]*" at .* as an environment variable name \(it holds a control character\)$/);
+    }
+    await expect(names("db:\n  \"a\\nb\": x\n", { flatten: true })).rejects.toThrow(/as an environment variable name/);
+    expect(await names("'sp ace': 1\n\u00e9t\u00e9: 2\n")).toEqual([["sp ace", "1"], ["\u00e9t\u00e9", "2"]]);
+  });
 });
