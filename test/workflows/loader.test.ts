@@ -166,6 +166,30 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(JSON.parse(withFormat.stdout).d).toBe(SECRETS.dotenv);
   });
 
+  it("refuses empty values added without the key in numbers or with names no program could be started with (every child of the app would fail with E2BIG)", () => {
+    // Empty values are outside SOPS's MAC: a branch adds them to an encrypted file without its
+    // key. Nested under long keys, one flattened name outgrows what Linux lets one variable hold;
+    // many of them make the start slow (each setenv scans the environment) and the environment
+    // too large for any child.
+    const base = encryptFile(k, "app/padded-base.yaml", `YAML_SECRET: ${SECRETS.yaml}\n`);
+    const text = readFileSync(base, "utf8");
+    const at = text.indexOf("sops:");
+    let deep = "";
+    for (let d = 0; d < 140; d++) deep += `${"  ".repeat(d)}k${d}${"x".repeat(1000)}:\n`;
+    deep += `${"  ".repeat(140)}leaf: ''\n`;
+    writeFileSync(join(app, "long-name.yaml"), text.slice(0, at) + deep + text.slice(at));
+    writeFileSync(join(app, "many-names.yaml"), `${text.slice(0, at)}pad: [${Array.from({ length: 20_000 }, () => "''").join(", ")}]\n${text.slice(at)}`);
+    const spawns = "import '@hush/cli/config'; import { spawnSync } from 'node:child_process'; console.log(spawnSync('true').error?.code ?? 'spawned');";
+    const long = node(["--input-type=module", "-e", spawns], { HOME: home, HUSH_ENV_FILE: "long-name.yaml" });
+    expect(long.stdout).toBe("");
+    expect(long.stderr).toMatch(/^hush: long-name\.yaml: the key path \["k0x+[^\n]{0,200} gives a variable name of 5018 bytes, more than the 4096 a name may have\n$/);
+    expect(long.status).toBe(1);
+    const many = node(["--input-type=module", "-e", spawns], { HOME: home, HUSH_ENV_FILE: "many-names.yaml" });
+    expect(many.stdout).toBe("");
+    expect(many.stderr).toBe("hush: many-names.yaml: the files give more than 10000 variables, which no environment holds well (empty values count too, and anyone can add those without the key)\n");
+    expect(many.status).toBe(1);
+  });
+
   it("refuses a file that would tell the program's own hush or sops which command gives keys", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "keycmd.env" });
     expect(r.status).toBe(1);

@@ -48,4 +48,13 @@ describe("envFromPlaintext", () => {
     await expect(names("db:\n  \"a\\nb\": x\n", { flatten: true })).rejects.toThrow(/as an environment variable name/);
     expect(await names("'sp ace': 1\n\u00e9t\u00e9: 2\n")).toEqual([["sp ace", "1"], ["\u00e9t\u00e9", "2"]]);
   });
+
+  it("refuses a flattened name longer than 4096 bytes, naming its path shortened and no value", async () => {
+    const key = "k".repeat(1000);
+    const nested = (depth: number) => `${Array.from({ length: depth }, (_, d) => `${"  ".repeat(d)}${key}${d}:\n`).join("")}${"  ".repeat(depth)}leaf: secret-value-n1\n`;
+    expect((await names(nested(3), { flatten: true }))[0]![0]).toHaveLength(3 * 1001 + 3 * 2 + 4);
+    const err = await envFromPlaintext(nested(5), "yaml", { flatten: true }).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/^HushError: the key path \["k+[^\n]{0,200} gives a variable name of 5013 bytes, more than the 4096 a name may have/);
+    expect(String(err)).not.toContain("secret-value-n1");
+  });
 });
