@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mergeEnvFiles } from "../../src/workflows/env-files.ts";
 import { envFromPlaintext } from "../../src/workflows/env-values.ts";
 
 const names = async (text: string, shape = {}) => (await envFromPlaintext(text, "yaml", shape)).map((e) => [e.name, e.value]);
@@ -56,5 +57,27 @@ describe("envFromPlaintext", () => {
     const err = await envFromPlaintext(nested(5), "yaml", { flatten: true }).catch((e: unknown) => e);
     expect(String(err)).toMatch(/^HushError: the key path \["k+[^\n]{0,200} gives a variable name of 5013 bytes, more than the 4096 a name may have/);
     expect(String(err)).not.toContain("secret-value-n1");
+  });
+});
+
+describe("mergeEnvFiles", () => {
+  const file = (name: string, text: string) => ({ file: name, text, format: "yaml" as const, unauthenticated: [] });
+  const merge = (...files: ReturnType<typeof file>[]) => mergeEnvFiles(files, { flatten: true, allowed: new Set(), baseEnv: {} });
+
+  it("takes 10,000 variables and refuses one more, naming the file that brings it", async () => {
+    const keys = (from: number, count: number) => Array.from({ length: count }, (_, i) => `v${from + i}: ''\n`).join("");
+    expect((await merge(file("a.yaml", keys(0, 6000)), file("b.yaml", keys(6000, 4000)))).vars.size).toBe(10_000);
+    const err = await merge(file("a.yaml", keys(0, 6000)), file("b.yaml", keys(6000, 4001))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "INVALID_ARGUMENT", location: { file: "b.yaml" }, message: expect.stringMatching(/^the files give more than 10000 variables/) });
+    // A name the files give twice counts once.
+    expect((await merge(file("a.yaml", keys(0, 10_000)), file("b.yaml", keys(0, 10_000)))).vars.size).toBe(10_000);
+  });
+
+  it("refuses names of more than 256 KiB in all", async () => {
+    // Names of about 3 KB each: three nested keys of 1,000 characters and the leaf's.
+    const prefix = ["a", "b", "c"].map((c, d) => `${"  ".repeat(d)}${c.repeat(1000)}:\n`).join("");
+    const leaves = (count: number) => prefix + Array.from({ length: count }, (_, i) => `      leaf${i}: x\n`).join("");
+    expect((await merge(file("a.yaml", leaves(80)))).vars.size).toBe(80);
+    await expect(merge(file("a.yaml", leaves(100)))).rejects.toThrow(/^the files give names of more than 262144 bytes in all/);
   });
 });
