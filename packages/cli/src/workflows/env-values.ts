@@ -49,11 +49,11 @@ function scalarText(node: TreeNode): string | undefined {
 }
 
 /**
- * A C0 control character or DEL. The environment holds them, but `env` would print a name with a
- * line break as two lines, the second one `NODE_OPTIONS=…` of the file's choosing, and whatever
- * reads that output back (an env file, $GITHUB_ENV) sets what the policy refuses.
+ * A control character (C0, DEL, C1). The environment holds them, but `env` would print a name
+ * with a line break as two lines, the second one `NODE_OPTIONS=…` of the file's choosing, and
+ * whatever reads that output back (an env file, $GITHUB_ENV) sets what the policy refuses.
  */
-const CONTROL_CHARACTER = /[\u0001-\u001f\u007f]/;
+const CONTROL_CHARACTER = /[\u0001-\u001f\u007f-\u009f]/;
 
 /**
  * The longest variable name taken from a file, in UTF-8 bytes. Linux holds at most 128 KiB in one

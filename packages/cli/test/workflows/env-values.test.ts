@@ -43,7 +43,7 @@ describe("envFromPlaintext", () => {
   });
 
   it("refuses a name with a line break or another control character: `env` would print `X` and a line `NODE_OPTIONS=…` of its own, which whatever reads that output back (an env file, $GITHUB_ENV) would set", async () => {
-    for (const key of ["X\nNODE_OPTIONS", "X\rY", "TAB\tNAME", "ESC\u001bNAME", "DEL\u007fNAME"]) {
+    for (const key of ["X\nNODE_OPTIONS", "X\rY", "TAB\tNAME", "ESC\u001bNAME", "DEL\u007fNAME", "NEL\u0085NAME", "CSI\u009bNAME"]) {
       await expect(names(`${JSON.stringify(key)}: --require ./evil.js\n`), JSON.stringify(key)).rejects.toThrow(/^cannot use key "[^\n]*" at .* as an environment variable name \(it holds a control character\)$/);
     }
     await expect(names("db:\n  \"a\\nb\": x\n", { flatten: true })).rejects.toThrow(/as an environment variable name/);
