@@ -49,6 +49,19 @@ describe("preloads named after `-r hush-secrets/config`", () => {
     expect(r.stdout, r.stderr).toBe("agent:agent-Tz52 tracer:agent-Tz52 entry:agent-Tz52");
   });
 
+  it("in a worker thread, which Node starts without runMain, a preload that NODE_OPTIONS names after the loader runs as it did", () => {
+    // A worker created with `argv` looks like a program start to the loader (it loads the files
+    // again, and finds its variables set); its preloads must not wait for an entry that never comes.
+    writeFileSync(join(app, "worker-agent.cjs"), 'const { isMainThread } = require("node:worker_threads");\nprocess.stdout.write(`${isMainThread ? "main" : "worker"}-agent:${process.env.AGENT_KEY ?? "unset"} `);\n');
+    writeFileSync(
+      join(app, "threads.cjs"),
+      'const { Worker } = require("node:worker_threads");\nnew Worker("process.stdout.write(`worker:${process.env.AGENT_KEY} `)", { eval: true, argv: ["x"] }).on("exit", () => process.stdout.write("done"));\n',
+    );
+    const r = run(process.execPath, ["threads.cjs"], { cwd: app, env: { ...env, NODE_OPTIONS: "-r hush-secrets/config -r ./worker-agent.cjs" }, timeoutMs: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("main-agent:agent-Tz52 worker-agent:agent-Tz52 worker:agent-Tz52 done");
+  });
+
   it("a preload named before the loader runs before it, as Node orders them", () => {
     const r = run(process.execPath, ["-r", "./agent.cjs", "-r", "hush-secrets/config", "entry.cjs"], { cwd: app, env });
     expect(r.stdout, r.stderr).toBe("agent:unset entry:agent-Tz52");

@@ -65,8 +65,17 @@ const PRELOAD_PARENT_ID = "internal/preload";
 function holdLaterPreloads() {
   const load = Module._load;
   const held = [];
+  // A worker thread (one created with `argv` gets here) starts without runMain, which would never
+  // let its preloads go: they load as they come. Asked only when a later preload comes, since
+  // node:worker_threads costs a few milliseconds to load.
+  let inMainThread;
   const loadOrHoldPreload = function (request, parent, isMain) {
     if (parent?.id !== PRELOAD_PARENT_ID) return load.apply(this, arguments);
+    inMainThread ??= require("node:worker_threads").isMainThread;
+    if (!inMainThread) {
+      if (Module._load === loadOrHoldPreload) Module._load = load;
+      return load.apply(this, arguments);
+    }
     held.push(() => load.call(this, request, parent, isMain));
     return undefined;
   };
