@@ -153,8 +153,8 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
   });
 
   it("a file whose name gives no format is not called unencrypted: the line says to rename it or pass `format`", () => {
-    // `hush encrypt -i` on it, what the line for a plaintext file says, would wrap the encrypted
-    // dotenv file in a binary one.
+    // It is encrypted, as dotenv: what the line for a plaintext file says (`hush encrypt -i`) is
+    // no next step for it.
     writeFileSync(join(app, "prod.env.enc"), readFileSync(join(app, ".env.enc")));
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "prod.env.enc" });
     expect(r.stdout).toBe("");

@@ -118,9 +118,10 @@ function readEnvFile(path: string): Buffer {
 }
 
 /**
- * The next step for a file read as binary because its name gives no format (`prod.env.enc`):
- * "not encrypted, `hush encrypt -i` it" would be wrong advice, since encrypting it as a binary
- * file gives one variable, `data`, holding the whole file.
+ * The next step for a file read as binary because its name gives no format (`prod.env.enc`): it
+ * may well be encrypted, in another format, so "not encrypted, `hush encrypt -i` it" would be
+ * wrong advice (and `hush encrypt` refuses such a name), and the config entry module takes no
+ * `format`, so renaming is its way.
  */
 const NAME_THE_FORMAT = "its name gives no format, so it was read as a binary file: name it .env.enc, *.env, *.yaml, *.json, *.ini or *.toml, or pass `format` to loadEnv";
 
