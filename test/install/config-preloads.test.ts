@@ -62,6 +62,18 @@ describe("preloads named after `-r hush-secrets/config`", () => {
     expect(r.stdout).toBe("main-agent:agent-Tz52 worker-agent:agent-Tz52 worker:agent-Tz52 done");
   });
 
+  it("a preload of the program's own that requires the loader goes on once the variables are set, as `require` promises", () => {
+    writeFileSync(join(app, "setup.cjs"), 'require("hush-secrets/config");\nprocess.stdout.write(`setup:${process.env.AGENT_KEY ?? "unset"} `);\n');
+    const r = run(process.execPath, ["-r", "./setup.cjs", "entry.cjs"], { cwd: app, env });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("setup:agent-Tz52 entry:agent-Tz52");
+    expect(r.status).toBe(0);
+    const keyless = run(process.execPath, ["-r", "./setup.cjs", "entry.cjs"], { cwd: app, env: { ...env, SOPS_AGE_KEY_FILE: join(tmp.path, "missing-key.txt") } });
+    expect(keyless.stdout).toBe("");
+    expect(keyless.stderr).toMatch(/^hush: \.env\.enc: [^\n]*no matching identity[^\n]*\n$/);
+    expect(keyless.status).toBe(128);
+  });
+
   it("a preload named before the loader runs before it, as Node orders them", () => {
     const r = run(process.execPath, ["-r", "./agent.cjs", "-r", "hush-secrets/config", "entry.cjs"], { cwd: app, env });
     expect(r.stdout, r.stderr).toBe("agent:unset entry:agent-Tz52");

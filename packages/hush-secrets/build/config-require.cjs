@@ -9,8 +9,10 @@
  * - Preloaded (`-r`, also through NODE_OPTIONS) before a program file, the loader runs in this
  *   thread and the program's entry waits for it: Node starts the entry through `Module.runMain`,
  *   which is public and wrapped here (as APM agents and module loaders wrap it), so the program
- *   starts once the variables are set, or not at all. This costs what `--import` costs.
- * - Anywhere else (`require` from the program's own code, `-e`, standard input, the REPL), the
+ *   starts once the variables are set, or not at all. This costs what `--import` costs. The
+ *   preloads named after it wait with the entry.
+ * - Anywhere else (`require` from the program's own code or its own preload, `-e`, standard
+ *   input, the REPL), the
  *   program is already running: this thread starts the loader in a worker thread
  *   (dist/config-worker.cjs) and blocks until it answers through shared memory, which costs a
  *   worker thread's start more. The worker answers on every path (config-worker.cjs catches even
@@ -26,7 +28,7 @@ const path = require("node:path");
  * env-startup module (`loadEnvAtStartup`), loaded by the launcher.
  */
 function loadEnvForCommonJs(startup) {
-  if (preloadingBeforeEntry()) {
+  if (preloadingBeforeEntry() && preloadedItself()) {
     const loading = startup().loadEnvAtStartup();
     const heldPreloads = holdLaterPreloads();
     const runMain = Module.runMain;
@@ -86,6 +88,16 @@ function holdLaterPreloads() {
       for (const preload of held) preload();
     };
   };
+}
+
+/**
+ * Whether the launcher (dist/config.cjs, which requires this file) is itself the preload
+ * (`-r hush-secrets/config`), not required by the code of another preload (`-r ./setup.cjs` that
+ * requires it and reads the variables next, as `require` promises): that one waits in this
+ * thread. `module.parent` is the module that first required this one.
+ */
+function preloadedItself() {
+  return module.parent?.parent?.id === PRELOAD_PARENT_ID;
 }
 
 /**
