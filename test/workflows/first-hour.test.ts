@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -365,6 +365,20 @@ describe("a newcomer's first hour", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`hush: ${f}: sops metadata not found\n  next: the file is not encrypted; \`hush encrypt -i\` encrypts it in place\n`);
     expect(r.stdout).toBe("");
+  });
+
+  it("decrypt and exec-env of an encrypted file whose name gives no format: SOPS's line, then --input-type, not `hush encrypt -i`", () => {
+    // `prod.env.enc` is read as binary, as SOPS reads it; it is encrypted, only not as binary.
+    const f = encryptFile(k, "prod.env", "TOKEN=tok-Fm27\n");
+    const renamed = k.path("prod.env.enc");
+    renameSync(f, renamed);
+    for (const args of [["decrypt", renamed], ["exec-env", renamed, "true"]]) {
+      const r = k.hush(args);
+      expect(r.stderr, args[0]).toBe(`hush: ${renamed}: sops metadata not found\n  next: its name gives no format, so it was read as a binary file; if it is another kind, pass --input-type (yaml, json, dotenv, ini or toml)\n`);
+      expect(r.status).toBe(1);
+    }
+    const typed = k.hush(["decrypt", "--input-type", "dotenv", renamed]);
+    expect(typed.stdout, typed.stderr).toBe("TOKEN=tok-Fm27\n");
   });
 
   it("set, unset and edit of a file that is not encrypted: SOPS's line, then the next step, and the file untouched", () => {

@@ -103,6 +103,23 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(JSON.parse(overridden.stdout).pre).toBe("from-file");
   });
 
+  it("wrong arguments are HushErrors that say what loadEnv takes, not a TypeError or a load of another file", () => {
+    writeFileSync(
+      join(app, "bad-options.mjs"),
+      'import { loadEnv } from "@hush/cli";\nfor (const options of JSON.parse(process.argv[2])) {\n  try {\n    await loadEnv(options);\n    console.log("loaded");\n  } catch (err) {\n    console.log(`${err.name} ${err.code}: ${err.message}`);\n  }\n}\n',
+    );
+    const r = node(["bad-options.mjs", JSON.stringify(["config.yaml", null, { path: 42 }, { path: "" }, { path: [".env.enc", ""] }])], { HOME: home });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.split("\n")).toEqual([
+      "HushError INVALID_ARGUMENT: loadEnv takes an options object ({ path: \"config.yaml\" } for a file), not a string",
+      "HushError INVALID_ARGUMENT: loadEnv takes an options object ({ path: \"config.yaml\" } for a file), not null",
+      "HushError INVALID_ARGUMENT: loadEnv: `path` is a file name or an array of them, not a number",
+      "HushError INVALID_ARGUMENT: loadEnv: `path` holds an empty file name",
+      "HushError INVALID_ARGUMENT: loadEnv: `path` holds an empty file name",
+      "",
+    ]);
+  });
+
   it("flattens with a chosen separator", () => {
     const r = node(["api.mjs", JSON.stringify({ path: "config.yaml", separator: "." })], { HOME: home });
     expect(r.stderr).toBe("");
@@ -133,6 +150,44 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe("hush: plain.env: sops metadata not found; the file is not encrypted (`hush encrypt -i plain.env` encrypts it in place)\n");
+  });
+
+  it("a file whose name gives no format is not called unencrypted: the line says to rename it or pass `format`", () => {
+    // It is encrypted, as dotenv: what the line for a plaintext file says (`hush encrypt -i`) is
+    // no next step for it.
+    writeFileSync(join(app, "prod.env.enc"), readFileSync(join(app, ".env.enc")));
+    const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "prod.env.enc" });
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      "hush: prod.env.enc: sops metadata not found; its name gives no format, so it was read as a binary file: name it .env.enc, *.env, *.yaml, *.json, *.ini or *.toml, or pass `format` to loadEnv\n",
+    );
+    expect(r.status).toBe(1);
+    const withFormat = node(["api.mjs", JSON.stringify({ path: "prod.env.enc", format: "dotenv" })], { HOME: home });
+    expect(JSON.parse(withFormat.stdout).d).toBe(SECRETS.dotenv);
+  });
+
+  it("refuses empty values added without the key in numbers or with names no program could be started with (every child of the app would fail with E2BIG)", () => {
+    // Empty values are outside SOPS's MAC: a branch adds them to an encrypted file without its
+    // key. Nested under long keys, one flattened name outgrows what Linux lets one variable hold;
+    // many of them make the start slow (each setenv scans the environment) and the environment
+    // too large for any child.
+    const base = encryptFile(k, "app/padded-base.yaml", `YAML_SECRET: ${SECRETS.yaml}\n`);
+    const text = readFileSync(base, "utf8");
+    const at = text.indexOf("sops:");
+    let deep = "";
+    for (let d = 0; d < 140; d++) deep += `${"  ".repeat(d)}k${d}${"x".repeat(1000)}:\n`;
+    deep += `${"  ".repeat(140)}leaf: ''\n`;
+    writeFileSync(join(app, "long-name.yaml"), text.slice(0, at) + deep + text.slice(at));
+    writeFileSync(join(app, "many-names.yaml"), `${text.slice(0, at)}pad: [${Array.from({ length: 20_000 }, () => "''").join(", ")}]\n${text.slice(at)}`);
+    const spawns = "import '@hush/cli/config'; import { spawnSync } from 'node:child_process'; console.log(spawnSync('true').error?.code ?? 'spawned');";
+    const long = node(["--input-type=module", "-e", spawns], { HOME: home, HUSH_ENV_FILE: "long-name.yaml" });
+    expect(long.stdout).toBe("");
+    expect(long.stderr).toMatch(/^hush: long-name\.yaml: the key path \["k0x+[^\n]{0,200} gives a variable name of 5018 bytes, more than the 4096 a name may have\n$/);
+    expect(long.status).toBe(1);
+    const many = node(["--input-type=module", "-e", spawns], { HOME: home, HUSH_ENV_FILE: "many-names.yaml" });
+    expect(many.stdout).toBe("");
+    expect(many.stderr).toBe("hush: many-names.yaml: the files give more than 10000 variables, which no environment holds well (empty values count too, and anyone can add those without the key)\n");
+    expect(many.status).toBe(1);
   });
 
   it("refuses a file that would tell the program's own hush or sops which command gives keys", () => {
@@ -202,7 +257,7 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
   it("refuses variables that change how programs start, as exec-env does, unless allowed", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "evil.env" });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^hush: evil\.env: not loading: the file sets NODE_OPTIONS \(makes Node\.js or its package managers load code or options\).*allowEnv: \["NODE_OPTIONS"\]\n$/);
+    expect(r.stderr).toMatch(/^hush: evil\.env: not loading: the file sets NODE_OPTIONS \(makes Node\.js or its package managers load code or options\); [^\n]*If they are meant to be there, load the file with loadEnv\(\{ allowEnv: \["NODE_OPTIONS"\] \}\)\n$/);
     const allowed = node(["api.mjs", JSON.stringify({ path: "evil.env", allowEnv: ["NODE_OPTIONS"] })], { HOME: home });
     expect(JSON.parse(allowed.stdout).result.set).toEqual(["NODE_OPTIONS", "OK"]);
   });
@@ -211,6 +266,6 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "gcp.env" });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^hush: gcp\.env: not loading: the file sets GOOGLE_APPLICATION_CREDENTIALS \(.*\), GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES \(lets programs run the commands their credential configuration names\);.*allowEnv: \["GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES"\]\n$/);
+    expect(r.stderr).toMatch(/^hush: gcp\.env: not loading: the file sets GOOGLE_APPLICATION_CREDENTIALS \(.*\), GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES \(lets programs run the commands their credential configuration names\);.*loadEnv\(\{ allowEnv: \["GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES"\] \}\)\n$/);
   });
 });

@@ -16,6 +16,13 @@ export function decodeInput(bytes: Buffer, format: FileFormat, name: string): st
  */
 export const NOT_ENCRYPTED_NEXT_STEP = "next: the file is not encrypted; `hush encrypt -i` encrypts it in place";
 
+/**
+ * The next step under "sops metadata not found" for a file read as binary because its name gives
+ * no format (`prod.env.enc`): it may well be encrypted, in another format, and `hush encrypt -i`
+ * refuses a name without a format anyway.
+ */
+export const NAME_GIVES_NO_FORMAT_NEXT_STEP = "next: its name gives no format, so it was read as a binary file; if it is another kind, pass --input-type (yaml, json, dotenv, ini or toml)";
+
 /** Bytes of a text held in `encoding`. */
 export function encodeText(text: string, encoding: "latin1" | "utf8"): Buffer {
   return Buffer.from(text, encoding);

@@ -51,6 +51,32 @@ export interface LoadEnvResult {
   readonly skipped: readonly string[];
 }
 
+/** What a wrong argument is, for its message: `a string`, `null`, `a number`. */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  const type = typeof value;
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/**
+ * Refuses what a JavaScript caller can pass that the types rule out, before anything is read:
+ * `loadEnv("config.yaml")` (dotenv's habit is an object too) would otherwise load `.env.enc`,
+ * and an empty name would be the working directory.
+ */
+function checkOptions(options: unknown): asserts options is LoadEnvOptions {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new HushError("INVALID_ARGUMENT", `loadEnv takes an options object ({ path: "config.yaml" } for a file), not ${kindOf(options)}`);
+  }
+  const path = (options as { path?: unknown }).path;
+  if (path === undefined) return;
+  const names: unknown[] = typeof path === "string" ? [path] : Array.isArray(path) ? path : [];
+  if (names.length === 0 && !Array.isArray(path)) throw new HushError("INVALID_ARGUMENT", `loadEnv: \`path\` is a file name or an array of them, not ${kindOf(path)}`);
+  const wrong = names.find((name) => typeof name !== "string");
+  if (wrong !== undefined) throw new HushError("INVALID_ARGUMENT", `loadEnv: \`path\` holds ${kindOf(wrong)}, not a file name`);
+  if (names.includes("")) throw new HushError("INVALID_ARGUMENT", "loadEnv: `path` holds an empty file name");
+}
+
 /** The files to read: the option, else HUSH_ENV_FILE, else the default. */
 function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, string | undefined>>): readonly string[] {
   if (typeof option === "string") return [option];
@@ -61,7 +87,7 @@ function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, st
 }
 
 /** An error whose message is one line naming the file (a HushError's file is otherwise only in its location). */
-function named(file: string, err: unknown): HushError {
+function namedError(file: string, err: unknown): HushError {
   if (!isHushError(err)) {
     const code = (err as { code?: string }).code;
     if (code === "ENOENT") return new HushError("INVALID_ARGUMENT", printable(`${file}: no such file (set HUSH_ENV_FILE or pass \`path\`)`, 4000), { location: { file }, cause: err });
@@ -86,20 +112,34 @@ function readEnvFile(path: string): Buffer {
   try {
     return readFileBounded(path);
   } catch (err) {
-    // `named` puts the file's name in front.
+    // `namedError` puts the file's name in front.
     throw isHushError(err) ? new HushError(err.code, `${err.message}; ${POINT_AT_FILE}`, { cause: err }) : err;
   }
 }
 
+/**
+ * The next step for a file read as binary because its name gives no format (`prod.env.enc`): it
+ * may well be encrypted, in another format, so "not encrypted, `hush encrypt -i` it" would be
+ * wrong advice (and `hush encrypt` refuses such a name), and the config entry module takes no
+ * `format`, so renaming is its way.
+ */
+const NAME_THE_FORMAT = "its name gives no format, so it was read as a binary file: name it .env.enc, *.env, *.yaml, *.json, *.ini or *.toml, or pass `format` to loadEnv";
+
 async function decryptEnvFile(file: string, options: LoadEnvOptions, keySources: KeySourceResolver): Promise<DecryptedEnvFile> {
+  const named = options.format ?? formatFromPath(file);
+  const format = named ?? WHOLE_FILE_FORMAT;
   try {
-    const format = options.format ?? formatFromPath(file) ?? WHOLE_FILE_FORMAT;
     const bytes = readEnvFile(resolve(options.cwd ?? process.cwd(), file));
     const text = bytes.toString(plaintextEncoding(encryptedTextFormat(format)));
-    const opened = await readPlaintext(text, { format, keySources });
-    return { file, text: opened.plaintext, format, unauthenticated: opened.unauthenticated };
+    try {
+      const opened = await readPlaintext(text, { format, keySources });
+      return { file, text: opened.plaintext, format, unauthenticated: opened.unauthenticated };
+    } catch (err) {
+      if (named === undefined && isHushError(err, "METADATA_MISSING")) throw new HushError("METADATA_MISSING", printable(`${file}: ${err.message}; ${NAME_THE_FORMAT}`, 4000), { location: { file }, located: true, cause: err });
+      throw err;
+    }
   } catch (err) {
-    throw named(file, err);
+    throw isHushError(err) && err.located ? err : namedError(file, err);
   }
 }
 
@@ -121,11 +161,14 @@ function refuseObjectMembers(origin: ReadonlyMap<string, string>): void {
  * Decrypts the files and puts their values into `options.env` (default `process.env`). All files
  * are decrypted and checked before any variable is set: on an error nothing changes.
  * @throws HushError whose message is one line naming the file (and key path), never a value:
- *   NO_MATCHING_KEY when no key opens a file, MAC_MISMATCH, INVALID_ARGUMENT for a missing
- *   file, a nested value without `flatten`, or a variable the policy refuses, READ_FAILED for a
- *   path that is not a readable regular file (a directory, a device).
+ *   NO_MATCHING_KEY when no key opens a file, MAC_MISMATCH or VALUE_TAMPERED for a file changed
+ *   without its key, METADATA_MISSING for one that is not encrypted (or whose name gives no
+ *   format: pass `format`), INVALID_ARGUMENT for a missing file, a nested value without
+ *   `flatten`, a variable the policy refuses or wrong options, READ_FAILED for a path that is not
+ *   a readable regular file (a directory, a device).
  */
 export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResult> {
+  checkOptions(options);
   const env = options.env ?? process.env;
   const files = filesOf(options.path, env);
   const keySources = options.keySources ?? createKeySourceResolver(env);
@@ -147,10 +190,11 @@ export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResu
   } catch (err) {
     if (err instanceof RefusedEnvironment) {
       const names = err.refused.map((r) => JSON.stringify(r.name)).join(", ");
-      throw new HushError("INVALID_ARGUMENT", `${err.file}: not loading: the file sets ${describeRefused(err.refused)}; anyone who can encrypt to this file can add such keys. If they are meant to be there, pass allowEnv: [${names}]`, { location: { file: err.file } });
+      // Worded for the config entry module too, which takes no options: loadEnv is the way.
+      throw new HushError("INVALID_ARGUMENT", `${err.file}: not loading: the file sets ${describeRefused(err.refused)}; anyone who can encrypt to this file can add such keys. If they are meant to be there, load the file with loadEnv({ allowEnv: [${names}] })`, { location: { file: err.file } });
     }
     const file = isHushError(err) ? err.location?.file : undefined;
-    throw file === undefined ? err : named(file, err);
+    throw file === undefined ? err : namedError(file, err);
   }
   refuseObjectMembers(merged.origin);
   const set: string[] = [];

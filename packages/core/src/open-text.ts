@@ -63,7 +63,11 @@ export interface OpenedFile {
   readonly unauthenticated?: readonly ValuePlace[];
 }
 
-/** Reads a file's metadata without decrypting anything (filestatus, check, updatekeys). */
+/**
+ * Reads a file's metadata without decrypting anything (filestatus, check, updatekeys). Nothing
+ * here is authenticated: anyone can change the keys, rules or dates a file lists without its key,
+ * so this says what the file claims, not who can read it.
+ */
 export async function readMetadata(text: string, format: FileFormat): Promise<FileMetadata | undefined> {
   checkString(text, "the text");
   checkFormat(format);
@@ -269,9 +273,15 @@ export async function decryptText(text: string, options: DecryptOptions): Promis
 }
 
 /**
- * Checks a file's integrity (data key, every value, MAC) without returning plaintext.
+ * Checks a file's integrity (data key, every value, MAC) without returning plaintext. The MAC is
+ * always checked: an `ignoreMac` in the options (shared with a decrypt, or from a caller without
+ * types) is not followed, since a verification that skips it would pass a tampered file. What
+ * SOPS's MAC does not cover passes: empty and null values, and values left in clear moved to
+ * another key (or, under `mac_only_encrypted`, changed); {@link OpenedFile.unauthenticated} lists
+ * them for a caller that acts on names.
  * @throws HushError as `decryptText` does.
  */
 export async function verifyText(text: string, options: Omit<DecryptOptions, "ignoreMac">): Promise<void> {
-  await decryptDocument(text, options, false);
+  checkObject(options, "the options");
+  await decryptDocument(text, { ...options, ignoreMac: false }, false);
 }

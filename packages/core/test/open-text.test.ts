@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decryptText, encryptText, HushError, openText, readPlaintext, scanYaml } from "@hush/core";
+import { decryptText, encryptText, HushError, openText, readPlaintext, scanYaml, verifyText } from "@hush/core";
 import { dataKey, ivSource, noKeys, now, wrappedKeys } from "./store-harness.ts";
 
 /**
@@ -88,5 +88,14 @@ describe("decrypting a YAML file for reading", () => {
     const noMac = encrypted.replace(/mac: ENC\[[^\]]+\]/, "mac: ENC[AES256_GCM,data:YQ==,iv:YWFhYWFhYWFhYWFhYWFhYQ==,tag:YWFhYWFhYWFhYWFhYWFhYQ==,type:str]");
     expect((await errorOf(() => decryptText(noMac, withKey))).code).toBe("MAC_MISMATCH");
     expect((await readPlaintext(noMac, { ...withKey, ignoreMac: true })).plaintext).toBe("a: one\nb: two\n");
+  });
+
+  it("verifyText checks the MAC even when the options it is handed ask to skip it (shared options, a caller without types)", async () => {
+    const encrypted = await enc("a: one\nb: two\n");
+    const removed = encrypted.replace(/^b: .*\n/m, "");
+    expect(removed).not.toBe(encrypted);
+    const shared = { ...withKey, ignoreMac: true };
+    expect(await decryptText(removed, shared)).toBe("a: one\n");
+    expect((await errorOf(() => verifyText(removed, shared))).code).toBe("MAC_MISMATCH");
   });
 });

@@ -9,8 +9,10 @@
  * - Preloaded (`-r`, also through NODE_OPTIONS) before a program file, the loader runs in this
  *   thread and the program's entry waits for it: Node starts the entry through `Module.runMain`,
  *   which is public and wrapped here (as APM agents and module loaders wrap it), so the program
- *   starts once the variables are set, or not at all. This costs what `--import` costs.
- * - Anywhere else (`require` from the program's own code, `-e`, standard input, the REPL), the
+ *   starts once the variables are set, or not at all. This costs what `--import` costs. The
+ *   preloads named after it wait with the entry.
+ * - Anywhere else (`require` from the program's own code or its own preload, `-e`, standard
+ *   input, the REPL), the
  *   program is already running: this thread starts the loader in a worker thread
  *   (dist/config-worker.cjs) and blocks until it answers through shared memory, which costs a
  *   worker thread's start more. The worker answers on every path (config-worker.cjs catches even
@@ -26,14 +28,21 @@ const path = require("node:path");
  * env-startup module (`loadEnvAtStartup`), loaded by the launcher.
  */
 function loadEnvForCommonJs(startup) {
-  if (preloadingBeforeEntry()) {
+  if (preloadingBeforeEntry() && preloadedItself()) {
     const loading = startup().loadEnvAtStartup();
+    const heldPreloads = holdLaterPreloads();
     const runMain = Module.runMain;
     Module.runMain = function runMainOnceLoaded(...args) {
       Module.runMain = runMain;
+      const runPreloads = heldPreloads();
       // The entry runs in a tick of its own, so that what it throws is an uncaught exception, as
-      // without the loader, not a rejected promise.
-      loading.then(() => process.nextTick(() => runMain.apply(this, args)));
+      // without the loader, not a rejected promise; so do the held preloads, before it.
+      loading.then(() =>
+        process.nextTick(() => {
+          runPreloads();
+          runMain.apply(this, args);
+        }),
+      );
     };
     return;
   }
@@ -42,6 +51,53 @@ function loadEnvForCommonJs(startup) {
   // Worker threads copy the environment of the thread that starts them, which is already loaded; a
   // `-r` that reaches them too (NODE_OPTIONS, execArgv) must not load the files again.
   if (threads.isMainThread) loadEnvSynchronously(threads);
+}
+
+/** The parent Node gives every `-r` preload (Module._preloadModules). */
+const PRELOAD_PARENT_ID = "internal/preload";
+
+/**
+ * Holds back the preloads named after this one (`-r hush-secrets/config -r ./agent.cjs`, also
+ * through NODE_OPTIONS, whose preloads come first): with dotenv's `-r dotenv/config` they find
+ * the variables set, and an agent or a register hook reads its settings from them. Node loads each
+ * preload through `Module._load` with the preload parent and does not use what it returns, so a
+ * later one is only noted here. Returns, for when Node starts the entry (all preloads seen), the
+ * function that loads the held ones in their order.
+ */
+function holdLaterPreloads() {
+  const load = Module._load;
+  const held = [];
+  // A worker thread (one created with `argv` gets here) starts without runMain, which would never
+  // let its preloads go: they load as they come. Asked only when a later preload comes, since
+  // node:worker_threads costs a few milliseconds to load.
+  let inMainThread;
+  const loadOrHoldPreload = function (request, parent, isMain) {
+    if (parent?.id !== PRELOAD_PARENT_ID) return load.apply(this, arguments);
+    inMainThread ??= require("node:worker_threads").isMainThread;
+    if (!inMainThread) {
+      if (Module._load === loadOrHoldPreload) Module._load = load;
+      return load.apply(this, arguments);
+    }
+    held.push(() => load.call(this, request, parent, isMain));
+    return undefined;
+  };
+  Module._load = loadOrHoldPreload;
+  return () => {
+    if (Module._load === loadOrHoldPreload) Module._load = load;
+    return () => {
+      for (const preload of held) preload();
+    };
+  };
+}
+
+/**
+ * Whether the launcher (dist/config.cjs, which requires this file) is itself the preload
+ * (`-r hush-secrets/config`), not required by the code of another preload (`-r ./setup.cjs` that
+ * requires it and reads the variables next, as `require` promises): that one waits in this
+ * thread. `module.parent` is the module that first required this one.
+ */
+function preloadedItself() {
+  return module.parent?.parent?.id === PRELOAD_PARENT_ID;
 }
 
 /**

@@ -64,9 +64,11 @@ export interface LoadEnvResult {
  * Decrypts the files and puts their values into `options.env` (default `process.env`). All files
  * are decrypted and checked before any variable is set: on an error nothing changes.
  * @throws an Error (`HushError`, with a `code`) whose message is one line naming the file (and key
- *   path), never a value: NO_MATCHING_KEY when no key opens a file, MAC_MISMATCH,
- *   INVALID_ARGUMENT for a missing file, a nested value without `flatten`, or a variable the
- *   policy refuses.
+ *   path), never a value: NO_MATCHING_KEY when no key opens a file, MAC_MISMATCH or
+ *   VALUE_TAMPERED for a file changed without its key, METADATA_MISSING for one that is not
+ *   encrypted (or whose name gives no format: pass `format`), INVALID_ARGUMENT for a missing
+ *   file, a nested value without `flatten`, a variable the policy refuses or wrong options,
+ *   READ_FAILED for a path that is not a readable regular file (a directory, a device).
  */
 export declare function loadEnv(options?: LoadEnvOptions): Promise<LoadEnvResult>;
 

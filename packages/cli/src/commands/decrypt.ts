@@ -1,5 +1,5 @@
-import { encryptedTextFormat, getAtPath, HushError, parseTreePath, readMetadata, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
-import { convert, decodeInput, encodeText, inputFormat, NOT_ENCRYPTED_NEXT_STEP } from "../formats.ts";
+import { encryptedTextFormat, formatFromPath, getAtPath, HushError, parseTreePath, readMetadata, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
+import { convert, decodeInput, encodeText, inputFormat, NAME_GIVES_NO_FORMAT_NEXT_STEP, NOT_ENCRYPTED_NEXT_STEP } from "../formats.ts";
 import { readAll, readInputFile, requireFileOrInput, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { emitResult, parseIndent } from "./encrypt-options.ts";
@@ -42,7 +42,8 @@ export async function decryptInput(
     }
     if (err.code === "METADATA_MISSING" && file !== undefined && err.details === undefined) {
       // SOPS's line first (scripts match on it), then what a newcomer does next.
-      throw err.withFile(file).withDetails([NOT_ENCRYPTED_NEXT_STEP]);
+      const guessed = flags.inputType === undefined && formatFromPath(name ?? file) === undefined;
+      throw err.withFile(file).withDetails([guessed ? NAME_GIVES_NO_FORMAT_NEXT_STEP : NOT_ENCRYPTED_NEXT_STEP]);
     }
     throw err.withFile(file ?? "stdin");
   }

@@ -52,6 +52,31 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     prefixes: ["NPM_CONFIG_", "YARN_", "COREPACK_"],
   },
   {
+    // What a Node.js program's own libraries read once the loader has set them: Prisma Client
+    // loads PRISMA_QUERY_ENGINE_LIBRARY into the program (the binary engines run as programs, and
+    // the mirror is where the engines are downloaded from); Puppeteer, Playwright, chrome-launcher,
+    // karma and electron start the browser these name, or download it from there.
+    why: "makes Node.js libraries load or run a native engine or browser of its choosing",
+    names: [
+      "PRISMA_QUERY_ENGINE_LIBRARY",
+      "PRISMA_QUERY_ENGINE_BINARY",
+      "PRISMA_SCHEMA_ENGINE_BINARY",
+      "PRISMA_MIGRATION_ENGINE_BINARY",
+      "PRISMA_FMT_BINARY",
+      "PRISMA_ENGINES_MIRROR",
+      "PUPPETEER_EXECUTABLE_PATH",
+      "PUPPETEER_DOWNLOAD_BASE_URL",
+      "PUPPETEER_DOWNLOAD_HOST",
+      "PLAYWRIGHT_BROWSERS_PATH",
+      "PLAYWRIGHT_DOWNLOAD_HOST",
+      "CHROME_PATH",
+      "CHROME_BIN",
+      "ELECTRON_OVERRIDE_DIST_PATH",
+      "ELECTRON_MIRROR",
+    ],
+    prefixes: [],
+  },
+  {
     // `npm ci` builds native modules (node-gyp), pip builds wheels, cargo runs build scripts:
     // the compiler and linker are programs from these variables, and their flags load plugins
     // (-fplugin=, -B dir, -Wl,…); pkg-config's files add flags too. CMake's variables name
@@ -307,8 +332,9 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // of the file's choosing receives the requests themselves, signed or with credentials.
     // AWS_DATA_PATH is where botocore (the aws CLI, boto3) reads service models and endpoint
     // rules first: a repository's rules send each signed request, session token included, anywhere.
+    // global-agent (GLOBAL_AGENT_*) routes every http and https request of a Node.js program.
     why: "sends programs' traffic, or their credentials, through a server of the file's choosing",
-    names: ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "GRPC_PROXY", "SOCKS_PROXY", "SOCKS5_SERVER", "RSYNC_PROXY", "DOCKER_HOST", "CONTAINER_HOST", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "VAULT_ADDR", "VAULT_AGENT_ADDR", "CONSUL_HTTP_ADDR", "NOMAD_ADDR", "AWS_DATA_PATH"],
+    names: ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "GRPC_PROXY", "SOCKS_PROXY", "SOCKS5_SERVER", "RSYNC_PROXY", "DOCKER_HOST", "CONTAINER_HOST", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "VAULT_ADDR", "VAULT_AGENT_ADDR", "CONSUL_HTTP_ADDR", "NOMAD_ADDR", "AWS_DATA_PATH", "GLOBAL_AGENT_HTTP_PROXY", "GLOBAL_AGENT_HTTPS_PROXY"],
     prefixes: ["AWS_ENDPOINT_URL"],
   },
   {

@@ -46,6 +46,20 @@ export interface MergedEnv {
   readonly secrets: string[];
 }
 
+/**
+ * The most variables the files may give in all, and the most bytes their names may take. Empty
+ * values are outside SOPS's MAC, so anyone can add thousands of them without the key: each
+ * variable set in a process scans its environment (setting 100,000 took Node 16 s), and an
+ * environment of a few MiB makes every program the process starts fail (E2BIG). Real
+ * configurations stay far below both.
+ */
+export const MAX_ENV_VARIABLES = 10_000;
+export const MAX_ENV_NAME_BYTES = 256 * 1024;
+
+function tooMany(file: string, what: string): HushError {
+  return new HushError("INVALID_ARGUMENT", `the files give ${what}, which no environment holds well (empty values count too, and anyone can add those without the key)`, { location: { file } });
+}
+
 /** A file set variables the policy refuses; the caller words the error for its context. */
 export class RefusedEnvironment extends Error {
   readonly file: string;
@@ -75,6 +89,7 @@ export async function mergeEnvFiles(files: readonly DecryptedEnvFile[], options:
   const vars = new Map<string, string>();
   const origin = new Map<string, string>();
   const secrets = new Set<string>();
+  let nameBytes = 0;
   for (const f of files) {
     let entries;
     try {
@@ -92,6 +107,11 @@ export async function mergeEnvFiles(files: readonly DecryptedEnvFile[], options:
     );
     if (refused.length > 0) throw new RefusedEnvironment(f.file, refused);
     for (const e of entries) {
+      if (!vars.has(e.name)) {
+        nameBytes += Buffer.byteLength(e.name);
+        if (vars.size >= MAX_ENV_VARIABLES) throw tooMany(f.file, `more than ${MAX_ENV_VARIABLES} variables`);
+        if (nameBytes > MAX_ENV_NAME_BYTES) throw tooMany(f.file, `names of more than ${MAX_ENV_NAME_BYTES} bytes in all`);
+      }
       vars.set(e.name, e.value);
       origin.set(e.name, f.file);
       if (e.value !== "" && !unauthenticated.has(e.name)) secrets.add(e.value);

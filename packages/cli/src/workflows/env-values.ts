@@ -48,9 +48,30 @@ function scalarText(node: TreeNode): string | undefined {
   }
 }
 
+/**
+ * A control character (C0, DEL, C1). The environment holds them, but `env` would print a name
+ * with a line break as two lines, the second one `NODE_OPTIONS=…` of the file's choosing, and
+ * whatever reads that output back (an env file, $GITHUB_ENV) sets what the policy refuses.
+ */
+const CONTROL_CHARACTER = /[\u0001-\u001f\u007f-\u009f]/;
+
+/**
+ * The longest variable name taken from a file, in UTF-8 bytes. Linux holds at most 128 KiB in one
+ * NAME=value; a longer one makes every program the process starts fail (E2BIG), and a key path of
+ * empty values, which anyone can add without the key, flattens to such a name. No configuration
+ * names a variable with more than a few dozen characters.
+ */
+export const MAX_VARIABLE_NAME_BYTES = 4096;
+
 function checkName(name: string, path: KeyPath): string {
-  if (name === "" || name.includes("=") || name.includes("\0")) {
-    throw refuse(`cannot use key ${printable(JSON.stringify(name), 80)} at ${formatKeyPath(path)} as an environment variable name`, path);
+  const bytes = Buffer.byteLength(name);
+  if (bytes > MAX_VARIABLE_NAME_BYTES) {
+    throw refuse(`the key path ${printable(formatKeyPath(path), 200)} gives a variable name of ${bytes} bytes, more than the ${MAX_VARIABLE_NAME_BYTES} a name may have`, path);
+  }
+  const control = CONTROL_CHARACTER.test(name);
+  if (name === "" || name.includes("=") || name.includes("\0") || control) {
+    const why = control ? " (it holds a control character)" : "";
+    throw refuse(`cannot use key ${printable(JSON.stringify(name), 80)} at ${printable(formatKeyPath(path), 200)} as an environment variable name${why}`, path);
   }
   return name;
 }

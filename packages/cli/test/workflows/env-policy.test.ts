@@ -62,6 +62,18 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses what makes a Node.js program's libraries load or run a native engine or browser of the file's choosing, or send their traffic through its proxy", () => {
+    // Prisma Client loads its query engine library into the program (binary engines run);
+    // Puppeteer, Playwright, chrome-launcher, karma and electron start the browser these name or
+    // download it from there; global-agent routes every http and https request of the program.
+    for (const name of ["PRISMA_QUERY_ENGINE_LIBRARY", "PRISMA_QUERY_ENGINE_BINARY", "PRISMA_SCHEMA_ENGINE_BINARY", "PRISMA_MIGRATION_ENGINE_BINARY", "PRISMA_FMT_BINARY", "PRISMA_ENGINES_MIRROR", "PUPPETEER_EXECUTABLE_PATH", "PUPPETEER_DOWNLOAD_BASE_URL", "PUPPETEER_DOWNLOAD_HOST", "PLAYWRIGHT_BROWSERS_PATH", "PLAYWRIGHT_DOWNLOAD_HOST", "CHROME_PATH", "CHROME_BIN", "ELECTRON_OVERRIDE_DIST_PATH", "ELECTRON_MIRROR", "GLOBAL_AGENT_HTTP_PROXY", "global_agent_https_proxy"]) {
+      expect(startupVariableReason(name), name).toBeDefined();
+    }
+    for (const name of ["DATABASE_URL", "PRISMA_HIDE_UPDATE_MESSAGE", "PUPPETEER_SKIP_DOWNLOAD"]) {
+      expect(startupVariableReason(name), name).toBeUndefined();
+    }
+  });
+
   it("lets ordinary secrets and settings through", () => {
     for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "API_KEY", "LESSONS_URL", "PORT", "LANG", "TZ", "USER", "GOOGLE_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "MIX_ENV", "TF_VAR_region", "POETRY_HTTP_BASIC_INTERNAL_PASSWORD", "POETRY_PYPI_TOKEN_PYPI", "BUNDLE_GEMS__EXAMPLE__COM", "ERLANG_COOKIE", "PAGERDUTY_TOKEN", "EDITOR_ID", "TF_HTTP_PASSWORD", "TF_TOKEN_app_terraform_io", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN"]) {
       expect(startupVariableReason(name), name).toBeUndefined();

@@ -82,7 +82,8 @@ export async function decryptFile(path: string, options: FileOptions): Promise<s
 }
 
 /**
- * Checks an encrypted file's integrity (data key, every value, MAC) without returning plaintext.
+ * Checks an encrypted file's integrity (data key, every value, MAC) without returning plaintext;
+ * what SOPS's MAC does not cover (empty values, values left in clear) passes, as `verifyText` says.
  * @throws HushError as `verifyText` does, naming the file.
  */
 export async function verifyFile(path: string, options: Omit<FileOptions, "ignoreMac">): Promise<void> {
