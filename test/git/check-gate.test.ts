@@ -143,6 +143,17 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     // Without --base nothing says where the file came from: the ordinary advice stands.
     expect(hush(sb, ["check"], { cwd: repo, env: sb.keylessEnv }).stdout).toContain("run `hush updatekeys`");
   });
+
+  it("moved with its MAC changed (anyone can, and `updatekeys` does not check it), the copy is still found by its wrapped keys", () => {
+    const { repo, mallory } = moveUnderBranchRule("base-recipients-moved-mac-changed", (moved) => {
+      const text = readFileSync(moved, "utf8");
+      const at = text.indexOf("mac: ENC[AES256_GCM,data:") + "mac: ENC[AES256_GCM,data:".length;
+      writeFileSync(moved, text.slice(0, at) + (text[at] === "A" ? "B" : "A") + text.slice(at + 1));
+    });
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain(`newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^newsvc/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies`);
+    expect(r.stdout).not.toContain("run `hush updatekeys`");
+  });
 });
 
 describe("hush check --base: destination_rules, which only `sops publish` reads", () => {
