@@ -154,6 +154,29 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     expect(r.stdout).toContain(`newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^newsvc/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies`);
     expect(r.stdout).not.toContain("run `hush updatekeys`");
   });
+
+  it("a copy carrying the MAC of a file another rule covers is held to the rule of the file whose wrapped keys it holds", () => {
+    const repo = setUpCoveredRepo(sb, "base-recipients-other-mac");
+    const mallory = createAgeKey(sb, "base-recipients-other-mac-mallory");
+    const macLine = (text: string): string => /^ {4}mac: .*$/m.exec(text)![0];
+    // At main, mallory may read the files of dev/, and of them only.
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^dev/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
+    mkdirSync(join(repo, "dev"));
+    writeEncrypted(sb, repo, "dev/app.yaml", "password: dev-secret\n");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "dev secrets");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^(dev|newsvc)/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
+    mkdirSync(join(repo, "newsvc"));
+    git(sb, repo, ["mv", "secrets/app.yaml", "newsvc/app.yaml"]);
+    const moved = readFileSync(join(repo, "newsvc", "app.yaml"), "utf8");
+    writeFileSync(join(repo, "newsvc", "app.yaml"), moved.replace(macLine(moved), macLine(readFileSync(join(repo, "dev", "app.yaml"), "utf8"))));
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "move under a rule of the branch's own");
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain(`newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^(dev|newsvc)/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies`);
+    expect(r.stdout).not.toContain("run `hush updatekeys`");
+  });
 });
 
 describe("hush check --base: destination_rules, which only `sops publish` reads", () => {

@@ -91,7 +91,8 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     if (blob !== undefined) wanted.push({ file, blob });
     else if (path !== undefined) added.push(file);
   }
-  for (const [file, sources] of await copiedFrom(repo, start, added)) {
+  const recipientSources = new Map<BranchFile, string[]>();
+  for (const [file, { sources, keySources }] of await copiedFrom(repo, start, added)) {
     // An exact copy of a file at the start relabels nothing (that file may differ from another
     // copy of the same source); else the source is the file of the same kind, before a text that
     // merely quotes the MAC.
@@ -100,6 +101,8 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     const from = exact ?? sources.find((path) => extname(path) === extname(file.abs)) ?? sources[0]!;
     const blob = blobAt.get(from);
     if (blob !== undefined) wanted.push({ file, blob, from, exact: exact !== undefined });
+    // The data key is the one of the files whose wrapped keys it holds: a MAC, anyone can paste.
+    recipientSources.set(file, keySources.length > 0 ? keySources : [from]);
   }
   const reader = new ObjectReader(repo.root, repo.env);
   const before = new Map<string, string>();
@@ -121,7 +124,7 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     const problems = exact === true ? [] : await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${short}:${printable(from, 1000)}`);
     const rolledBack = from === undefined ? await rollback(file, earlier, short, strict) : undefined;
     if (rolledBack !== undefined) problems.push(rolledBack);
-    const recipients = from !== undefined && !file.baseCovered ? await sourceRuleFindings(file, from, baseRuleAt(join(repo.root, from)), strict) : undefined;
+    const recipients = from !== undefined && !file.baseCovered ? await sourceRuleFindings(file, recipientSources.get(file) ?? [from], baseRuleAt, repo.root, strict) : undefined;
     if (problems.length > 0 || recipients !== undefined) found.set(file.abs, { problems, ...(recipients === undefined ? {} : { recipients }) });
   }
   return found;
@@ -147,9 +150,10 @@ function gitBlobId(text: string, hexLength: number): string {
  * strings; ciphertexts are random, so only copies hold them), which names each match with its
  * path: no file is read. A search that fails finds no copy.
  */
-async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[]): Promise<Map<BranchFile, string[]>> {
+async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[]): Promise<Map<BranchFile, { sources: string[]; keySources: string[] }>> {
   // Several files may copy one: each is compared with it.
   const byTerm = new Map<string, BranchFile[]>();
+  const macs = new Set<string>();
   const look = (term: string, file: BranchFile): void => {
     const files = byTerm.get(term) ?? [];
     if (!files.includes(file)) byTerm.set(term, [...files, file]);
@@ -159,13 +163,16 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
     if (metadata === undefined) continue;
     // A MAC is a well-formed envelope of about 200 characters: anything else (`ENC[` alone would
     // match every encrypted file) is reported by the check and looked for nowhere.
-    if (metadata.mac.length <= 1024 && isEnvelope(metadata.mac)) look(metadata.mac, file);
+    if (metadata.mac.length <= 1024 && isEnvelope(metadata.mac)) {
+      look(metadata.mac, file);
+      macs.add(metadata.mac);
+    }
     for (const entry of metadata.keyGroups.flat()) {
       const piece = wrappedKeyPiece(entry);
       if (piece !== undefined) look(piece, file);
     }
   }
-  const found = new Map<BranchFile, string[]>();
+  const found = new Map<BranchFile, { sources: string[]; keySources: string[] }>();
   const terms = [...byTerm.keys()];
   for (let i = 0; i < terms.length; i += TERMS_PER_GREP) {
     let out: string;
@@ -184,9 +191,12 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
       const name = out.slice(at, nul);
       const path = name.startsWith(`${start}:`) ? name.slice(start.length + 1) : undefined;
       // A YAML stream repeats its MAC in every document: each path once.
-      for (const file of path === undefined ? [] : (byTerm.get(out.slice(nul + 1, end)) ?? [])) {
-        const paths = found.get(file) ?? [];
-        if (!paths.includes(path!)) found.set(file, [...paths, path!]);
+      const term = out.slice(nul + 1, end);
+      for (const file of path === undefined ? [] : (byTerm.get(term) ?? [])) {
+        const paths = found.get(file) ?? { sources: [], keySources: [] };
+        if (!paths.sources.includes(path!)) paths.sources.push(path!);
+        if (!macs.has(term) && !paths.keySources.includes(path!)) paths.keySources.push(path!);
+        found.set(file, paths);
       }
       at = end + 1;
     }
@@ -194,12 +204,23 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
   return found;
 }
 
-/** The recipient findings of a copy, held to the base revision's rule for the file it copies (see the module comment); undefined without one. */
-async function sourceRuleFindings(file: BranchFile, from: string, sourceRule: Promise<BaseRule | undefined>, strict: boolean): Promise<CheckProblem[] | undefined> {
-  const base = await sourceRule;
-  const metadata = base === undefined ? undefined : await metadataOf(file.text, file.format);
-  if (base === undefined || metadata === undefined) return undefined;
-  return recipientFindings(metadata, file.rule, { ...base, source: from }).map((f) => ({ severity: strict ? "error" : "warning", code: f.code, message: f.message }));
+/**
+ * The recipient findings of a copy, held to the base revision's rule for each file whose data key
+ * it holds, `sources` (see the module comment); undefined when the base has a rule for none.
+ */
+async function sourceRuleFindings(file: BranchFile, sources: readonly string[], baseRuleAt: BaseRuleAt, root: string, strict: boolean): Promise<CheckProblem[] | undefined> {
+  const metadata = await metadataOf(file.text, file.format);
+  if (metadata === undefined) return undefined;
+  let found: CheckProblem[] | undefined;
+  for (const source of sources) {
+    const base = await baseRuleAt(join(root, source));
+    if (base === undefined) continue;
+    found ??= [];
+    for (const f of recipientFindings(metadata, file.rule, { ...base, source })) {
+      if (!found.some((p) => p.code === f.code && p.message === f.message)) found.push({ severity: strict ? "error" : "warning", code: f.code, message: f.message });
+    }
+  }
+  return found;
 }
 
 /**
