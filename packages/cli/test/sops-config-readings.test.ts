@@ -124,4 +124,9 @@ describe("destination_rules, described as `sops publish` reads them", () => {
       { pathRegex: "^b/", destination: "s3://backups/ and Vault $VAULT_ADDR secret/app/", inClear: true, recipients: [] },
     ]);
   });
+  it("the same rules with their keys in another order are the same rules (`hush check --base` compares them)", async () => {
+    const one = await parseSopsConfig(`destination_rules:\n  - path_regex: ^a/\n    s3_bucket: backups\n    s3_prefix: p/\n`);
+    const other = await parseSopsConfig(`destination_rules:\n  - s3_prefix: p/\n    s3_bucket: backups\n    path_regex: ^a/\n`);
+    expect(other.destinationRules?.source).toBe(one.destinationRules?.source);
+  });
 });

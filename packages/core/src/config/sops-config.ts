@@ -1,4 +1,5 @@
 import { appendAll } from "../arrays.ts";
+import { canonicalJson } from "../canonical-json.ts";
 import type { Document } from "yaml";
 import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
@@ -42,7 +43,7 @@ export interface SopsConfig {
 
 /** `destination_rules` as `sops publish` would use them. */
 export interface DestinationRules {
-  /** The rules as JSON text, aliases and merge keys resolved: equal texts are equal rules. */
+  /** The rules as JSON text with sorted keys, aliases and merge keys resolved: equal texts are equal rules. */
   readonly source: string;
   readonly rules: readonly DestinationRule[];
 }
@@ -222,7 +223,7 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
  */
 function readDestinationRules(raw: unknown): DestinationRules {
   const items = Array.isArray(raw) ? raw : [raw];
-  return { source: JSON.stringify(raw), rules: items.map(readDestinationRule) };
+  return { source: canonicalJson(raw), rules: items.map(readDestinationRule) };
 }
 
 function readDestinationRule(raw: unknown, i: number): DestinationRule {
