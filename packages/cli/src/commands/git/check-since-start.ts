@@ -19,7 +19,7 @@ import type { Repo } from "./repo.ts";
  *   the key entries, and is not reported.
  * - `retyped-value`: a value's ciphertext kept under another type label, at another depth of
  *   lists or in another YAML document (retyped-values.ts in the git package); a file new at its
- *   path is compared with the file it copies or was renamed from, found by its MAC.
+ *   path is compared with the file it copies or was renamed from, found by its MAC or its wrapped data keys.
  * - for such a copy at a path the base revision's rules do not cover, its recipients held to the
  *   base's rule for the file it copies (the branch could otherwise move a file under a rule of its
  *   own to add a recipient, or to have a key holder's `updatekeys` add one).
