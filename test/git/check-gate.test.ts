@@ -58,7 +58,7 @@ function expectBaseWarning(repo: string, path: string, code: string, line: strin
  * A branch (`pr`) whose `.sops.yaml` adds a rule for `newsvc/` naming one more recipient
  * (mallory's), and moves secrets/app.yaml there; `edit` changes the moved file before the commit.
  */
-function moveUnderBranchRule(name: string, edit?: (moved: string, mallory: AgeKey) => void): { repo: string; mallory: AgeKey } {
+function moveUnderBranchRule(name: string, edit?: (moved: string, mallory: AgeKey) => void, setUpDrivers = true): { repo: string; mallory: AgeKey } {
   const repo = setUpCoveredRepo(sb, name);
   const mallory = createAgeKey(sb, `${name}-mallory`);
   git(sb, repo, ["checkout", "-q", "-b", "pr"]);
@@ -67,7 +67,7 @@ function moveUnderBranchRule(name: string, edit?: (moved: string, mallory: AgeKe
   git(sb, repo, ["mv", "secrets/app.yaml", "newsvc/app.yaml"]);
   edit?.(join(repo, "newsvc", "app.yaml"), mallory);
   // The branch sets up hush's drivers for its new directory too, as a careful author would.
-  expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+  if (setUpDrivers) expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
   commitAll(sb, repo, "move under a rule of the branch's own");
   return { repo, mallory };
 }
@@ -142,6 +142,12 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     expect(problemsOf(checkJson(repo, ["--base", "main"]).report, "newsvc/app.yaml")).toEqual(["warning missing-recipient"]);
     // Without --base nothing says where the file came from: the ordinary advice stands.
     expect(hush(sb, ["check"], { cwd: repo, env: sb.keylessEnv }).stdout).toContain("run `hush updatekeys`");
+  });
+
+  it("a move that also leaves hush's drivers off keeps its findings against the base rule next to the drivers'", () => {
+    const { repo } = moveUnderBranchRule("base-recipients-moved-no-drivers", undefined, false);
+    expect(problemsOf(checkJson(repo, ["--base", "main"]).report, "newsvc/app.yaml")).toEqual(["error drivers-overridden", "warning missing-recipient"]);
+    expect(hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv }).stdout).toContain("but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies");
   });
 
   it("moved with its MAC changed (anyone can, and `updatekeys` does not check it), the copy is still found by its wrapped keys", () => {
