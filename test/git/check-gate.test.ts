@@ -58,7 +58,7 @@ function expectBaseWarning(repo: string, path: string, code: string, line: strin
  * A branch (`pr`) whose `.sops.yaml` adds a rule for `newsvc/` naming one more recipient
  * (mallory's), and moves secrets/app.yaml there; `edit` changes the moved file before the commit.
  */
-function moveUnderBranchRule(name: string, edit?: (moved: string, mallory: AgeKey) => void): { repo: string; mallory: AgeKey } {
+function moveUnderBranchRule(name: string, edit?: (moved: string, mallory: AgeKey) => void, setUpDrivers = true): { repo: string; mallory: AgeKey } {
   const repo = setUpCoveredRepo(sb, name);
   const mallory = createAgeKey(sb, `${name}-mallory`);
   git(sb, repo, ["checkout", "-q", "-b", "pr"]);
@@ -67,7 +67,7 @@ function moveUnderBranchRule(name: string, edit?: (moved: string, mallory: AgeKe
   git(sb, repo, ["mv", "secrets/app.yaml", "newsvc/app.yaml"]);
   edit?.(join(repo, "newsvc", "app.yaml"), mallory);
   // The branch sets up hush's drivers for its new directory too, as a careful author would.
-  expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+  if (setUpDrivers) expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
   commitAll(sb, repo, "move under a rule of the branch's own");
   return { repo, mallory };
 }
@@ -142,6 +142,46 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     expect(problemsOf(checkJson(repo, ["--base", "main"]).report, "newsvc/app.yaml")).toEqual(["warning missing-recipient"]);
     // Without --base nothing says where the file came from: the ordinary advice stands.
     expect(hush(sb, ["check"], { cwd: repo, env: sb.keylessEnv }).stdout).toContain("run `hush updatekeys`");
+  });
+
+  it("a move that also leaves hush's drivers off keeps its findings against the base rule next to the drivers'", () => {
+    const { repo } = moveUnderBranchRule("base-recipients-moved-no-drivers", undefined, false);
+    expect(problemsOf(checkJson(repo, ["--base", "main"]).report, "newsvc/app.yaml")).toEqual(["error drivers-overridden", "warning missing-recipient"]);
+    expect(hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv }).stdout).toContain("but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies");
+  });
+
+  it("moved with its MAC changed (anyone can, and `updatekeys` does not check it), the copy is still found by its wrapped keys", () => {
+    const { repo, mallory } = moveUnderBranchRule("base-recipients-moved-mac-changed", (moved) => {
+      const text = readFileSync(moved, "utf8");
+      const at = text.indexOf("mac: ENC[AES256_GCM,data:") + "mac: ENC[AES256_GCM,data:".length;
+      writeFileSync(moved, text.slice(0, at) + (text[at] === "A" ? "B" : "A") + text.slice(at + 1));
+    });
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain(`newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^newsvc/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies`);
+    expect(r.stdout).not.toContain("run `hush updatekeys`");
+  });
+
+  it("a copy carrying the MAC of a file another rule covers is held to the rule of the file whose wrapped keys it holds", () => {
+    const repo = setUpCoveredRepo(sb, "base-recipients-other-mac");
+    const mallory = createAgeKey(sb, "base-recipients-other-mac-mallory");
+    const macLine = (text: string): string => /^ {4}mac: .*$/m.exec(text)![0];
+    // At main, mallory may read the files of dev/, and of them only.
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^dev/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
+    mkdirSync(join(repo, "dev"));
+    writeEncrypted(sb, repo, "dev/app.yaml", "password: dev-secret\n");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "dev secrets");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^(dev|newsvc)/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
+    mkdirSync(join(repo, "newsvc"));
+    git(sb, repo, ["mv", "secrets/app.yaml", "newsvc/app.yaml"]);
+    const moved = readFileSync(join(repo, "newsvc", "app.yaml"), "utf8");
+    writeFileSync(join(repo, "newsvc", "app.yaml"), moved.replace(macLine(moved), macLine(readFileSync(join(repo, "dev", "app.yaml"), "utf8"))));
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "move under a rule of the branch's own");
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain(`newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^(dev|newsvc)/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies`);
+    expect(r.stdout).not.toContain("run `hush updatekeys`");
   });
 });
 

@@ -74,6 +74,17 @@ describe("preloads named after `-r hush-secrets/config`", () => {
     expect(keyless.status).toBe(128);
   });
 
+  it("a held preload that wraps Module.runMain, as module loaders and agents do, starts the entry through its wrapper", () => {
+    writeFileSync(
+      join(app, "wrap-main.cjs"),
+      'const Module = require("node:module");\nconst runMain = Module.runMain;\nModule.runMain = function (...args) {\n  process.stdout.write(`wrapper:${process.env.AGENT_KEY ?? "unset"} `);\n  return runMain.apply(this, args);\n};\n',
+    );
+    const r = run(process.execPath, ["-r", "hush-secrets/config", "-r", "./wrap-main.cjs", "entry.cjs"], { cwd: app, env });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("wrapper:agent-Tz52 entry:agent-Tz52");
+    expect(r.status).toBe(0);
+  });
+
   it("a preload named before the loader runs before it, as Node orders them", () => {
     const r = run(process.execPath, ["-r", "./agent.cjs", "-r", "hush-secrets/config", "entry.cjs"], { cwd: app, env });
     expect(r.stdout, r.stderr).toBe("agent:unset entry:agent-Tz52");

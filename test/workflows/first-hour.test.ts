@@ -79,6 +79,20 @@ describe("a newcomer's first hour", () => {
     expect(unknown.status).toBe(1);
     expect(unknown.stdout).toBe("");
     expect(unknown.stderr).toBe("hush: error: unknown command 'decrypy' (did you mean 'decrypt'? See `hush help` for all commands)\n");
+    // Words after a command that has no commands inside are not run as its arguments: `help`
+    // shows help, and never decrypts (or rewrites) a file.
+    const secret = encryptFile(k, "help-args.yaml", "token: help-args-Qz81\n");
+    for (const args of [["help", "decrypt", secret], ["help", "decrypt", "-i", secret]]) {
+      const r = k.hush(args);
+      expect(r.status, args.join(" ")).toBe(0);
+      expect(r.stdout, args.join(" ")).toMatch(/^Usage: hush decrypt /);
+    }
+    expect(readFileSync(secret, "utf8")).toContain("token: ENC[");
+    // `help help` and `help --help` are commander's own, as before.
+    for (const args of [["help", "help"], ["help", "--help"], ["help", "-h"]]) {
+      const r = k.hush(args);
+      expect(r.stdout + r.stderr, args.join(" ")).toMatch(/^Usage: hush /);
+    }
     const link = k.path("sops");
     symlinkSync(CLI_JS, link);
     const asSops = spawnSync(process.execPath, [link, "help"], { env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home" }, encoding: "utf8" });

@@ -131,12 +131,17 @@ export async function runProgram(argv: readonly string[], io: CliIo): Promise<nu
  * `hush help groups add` as `hush groups add --help`: commander's help command looks one name deep
  * only, and would show the help of `groups`. A name no command has is left to the command line's
  * own unknown-command error (with its suggestion), not shown as the help of the command above it.
+ * Words after a command without commands inside are dropped: they would be its arguments, and
+ * `help decrypt FILE` must not decrypt. `help help` and `help --help` stay commander's.
  */
 async function nestedHelpArgv(program: Command, names: readonly string[]): Promise<readonly string[]> {
+  if (names[0] === "help" || names[0]!.startsWith("-")) return ["help", ...names];
   let command = program;
   for (const [i, name] of names.entries()) {
+    if (i > 0 && command.commands.length === 0) return [...names.slice(0, i), "--help"];
     const sub = command.commands.find((c) => c.name() === name);
     if (sub === undefined) {
+      // Commander refuses a name no command inside has; it runs no command.
       if (i > 0) return names.slice(0, i + 1);
       const { unknownCommand } = await import("./commands/legacy.ts");
       throw unknownCommand(name, new Set(program.commands.map((c) => c.name())), "see `hush help` for all commands");

@@ -111,3 +111,22 @@ describe("the refusal names the file", () => {
     await expect(loadSopsConfig(dir, path)).rejects.toThrow(`${path}: invalid .sops.yaml: line 3: creation_rules[0].key_groups[0].age[0] holds a comma`);
   });
 });
+
+describe("destination_rules, described as `sops publish` reads them", () => {
+  it("a Vault destination is a vault_path; a rule naming several destinations shows all of them", async () => {
+    const config = await parseSopsConfig(
+      `destination_rules:\n  - path_regex: ^a/\n    vault_address: https://vault.example\n    recreation_rule:\n      age: ${A}\n  - path_regex: ^b/\n    s3_bucket: backups\n    vault_path: app/\n`,
+    );
+    expect(config.destinationRules?.rules).toEqual([
+      // config.go parseDestinationRuleForFile: no vault_path, no Vault destination.
+      { pathRegex: "^a/", destination: "(no destination)", inClear: false, recipients: [{ kind: "age", recipient: A }] },
+      // SOPS refuses (or, before it counted them, publishes to the last of) several destinations.
+      { pathRegex: "^b/", destination: "s3://backups/ and Vault $VAULT_ADDR secret/app/", inClear: true, recipients: [] },
+    ]);
+  });
+  it("the same rules with their keys in another order are the same rules (`hush check --base` compares them)", async () => {
+    const one = await parseSopsConfig(`destination_rules:\n  - path_regex: ^a/\n    s3_bucket: backups\n    s3_prefix: p/\n`);
+    const other = await parseSopsConfig(`destination_rules:\n  - s3_prefix: p/\n    s3_bucket: backups\n    path_regex: ^a/\n`);
+    expect(other.destinationRules?.source).toBe(one.destinationRules?.source);
+  });
+});

@@ -36,11 +36,12 @@ function loadEnvForCommonJs(startup) {
       Module.runMain = runMain;
       const runPreloads = heldPreloads();
       // The entry runs in a tick of its own, so that what it throws is an uncaught exception, as
-      // without the loader, not a rejected promise; so do the held preloads, before it.
+      // without the loader, not a rejected promise; so do the held preloads, before it. A held
+      // preload may wrap runMain in turn (as this file does): the entry starts through its wrapper.
       loading.then(() =>
         process.nextTick(() => {
           runPreloads();
-          runMain.apply(this, args);
+          Module.runMain.apply(this, args);
         }),
       );
     };

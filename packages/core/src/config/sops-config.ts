@@ -1,4 +1,5 @@
 import { appendAll } from "../arrays.ts";
+import { canonicalJson } from "../canonical-json.ts";
 import type { Document } from "yaml";
 import { checkObject, checkString } from "../arguments.ts";
 import { HushError } from "../errors.ts";
@@ -42,7 +43,7 @@ export interface SopsConfig {
 
 /** `destination_rules` as `sops publish` would use them. */
 export interface DestinationRules {
-  /** The rules as JSON text, aliases and merge keys resolved: equal texts are equal rules. */
+  /** The rules as JSON text with sorted keys, aliases and merge keys resolved: equal texts are equal rules. */
   readonly source: string;
   readonly rules: readonly DestinationRule[];
 }
@@ -52,7 +53,7 @@ export interface DestinationRule {
   readonly pathRegex: string;
   /**
    * Where a published file goes: `s3://BUCKET/PREFIX`, `gcs://BUCKET/PREFIX`,
-   * `Vault ADDRESS MOUNT/PATH`, or why the rule names none.
+   * `Vault ADDRESS MOUNT/PATH` (several joined with " and "), or why the rule names none.
    */
   readonly destination: string;
   /** Whether the file's values go there decrypted (a Vault KV destination). */
@@ -222,23 +223,23 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
  */
 function readDestinationRules(raw: unknown): DestinationRules {
   const items = Array.isArray(raw) ? raw : [raw];
-  return { source: JSON.stringify(raw), rules: items.map(readDestinationRule) };
+  return { source: canonicalJson(raw), rules: items.map(readDestinationRule) };
 }
 
 function readDestinationRule(raw: unknown, i: number): DestinationRule {
   const where = `destination_rules[${i}]`;
   if (!isMap(raw)) return { pathRegex: "", destination: `(${where} is not a map)`, inClear: false, recipients: [] };
   const text = (key: string): string => (typeof raw[key] === "string" ? raw[key] : "");
-  const vault = text("vault_address") !== "" || text("vault_path") !== "";
-  // SOPS's defaults: the address from VAULT_ADDR, the KV mount `secret/`.
-  const destination =
-    text("s3_bucket") !== ""
-      ? `s3://${text("s3_bucket")}/${text("s3_prefix")}`
-      : text("gcs_bucket") !== ""
-        ? `gcs://${text("gcs_bucket")}/${text("gcs_prefix")}`
-        : vault
-          ? `Vault ${text("vault_address") || "$VAULT_ADDR"} ${text("vault_kv_mount_name") || "secret/"}${text("vault_path")}`
-          : "(no destination)";
+  // As config.go parseDestinationRuleForFile: a destination is a bucket or a vault_path. Several
+  // are all shown: SOPS refuses such a rule, or, before it counted them, publishes to the last.
+  const vault = text("vault_path") !== "";
+  const destinations = [
+    text("s3_bucket") === "" ? [] : [`s3://${text("s3_bucket")}/${text("s3_prefix")}`],
+    text("gcs_bucket") === "" ? [] : [`gcs://${text("gcs_bucket")}/${text("gcs_prefix")}`],
+    // SOPS's defaults: the address from VAULT_ADDR, the KV mount `secret/`.
+    vault ? [`Vault ${text("vault_address") || "$VAULT_ADDR"} ${text("vault_kv_mount_name") || "secret/"}${text("vault_path")}`] : [],
+  ].flat();
+  const destination = destinations.length === 0 ? "(no destination)" : destinations.join(" and ");
   let recipients: MasterKeyRecipient[] = [];
   if (!vault && isMap(raw["recreation_rule"])) {
     try {

@@ -1,5 +1,6 @@
 import { checkObject, invalidArgument, isArray } from "../arguments.ts";
 import { appendAll } from "../arrays.ts";
+import { canonicalJson } from "../canonical-json.ts";
 import { HushError, printable } from "../errors.ts";
 import type { MasterKeyEntry } from "../key-source.ts";
 import { keyBackend, keyBackends } from "../keys/registry.ts";
@@ -46,17 +47,6 @@ function assertKeyGroupLimits(raw: Raw): void {
   if (problem !== undefined) throw invalid(problem);
 }
 
-/** JSON with sorted keys, so the same value always hashes the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (isMap(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
 
 /** What the section holds that SOPS ignores, or undefined when nothing. */
 function unreadParts(raw: Raw, flatUsed: boolean): UnreadMetadata | undefined {

@@ -65,7 +65,7 @@ export interface MatrixRow {
  */
 export interface PublishTarget {
   readonly pathRegex: string;
-  /** `s3://BUCKET/PREFIX`, `gcs://BUCKET/PREFIX`, `Vault ADDRESS MOUNT/PATH`, or why there is none. */
+  /** `s3://BUCKET/PREFIX`, `gcs://BUCKET/PREFIX`, `Vault ADDRESS MOUNT/PATH` (several joined with " and "), or why there is none. */
   readonly destination: string;
   /** Whether the values go there decrypted (a Vault destination). */
   readonly inClear: boolean;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { extname, join } from "node:path";
-import { parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata } from "@hush/core";
+import { parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
 import { recipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
 import type { CliIo } from "../../io.ts";
@@ -19,7 +19,7 @@ import type { Repo } from "./repo.ts";
  *   the key entries, and is not reported.
  * - `retyped-value`: a value's ciphertext kept under another type label, at another depth of
  *   lists or in another YAML document (retyped-values.ts in the git package); a file new at its
- *   path is compared with the file it copies or was renamed from, found by its MAC.
+ *   path is compared with the file it copies or was renamed from, found by its MAC or its wrapped data keys.
  * - for such a copy at a path the base revision's rules do not cover, its recipients held to the
  *   base's rule for the file it copies (the branch could otherwise move a file under a rule of its
  *   own to add a recipient, or to have a key holder's `updatekeys` add one).
@@ -91,7 +91,8 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     if (blob !== undefined) wanted.push({ file, blob });
     else if (path !== undefined) added.push(file);
   }
-  for (const [file, sources] of await copiedFrom(repo, start, added)) {
+  const recipientSources = new Map<BranchFile, string[]>();
+  for (const [file, { sources, keySources }] of await copiedFrom(repo, start, added)) {
     // An exact copy of a file at the start relabels nothing (that file may differ from another
     // copy of the same source); else the source is the file of the same kind, before a text that
     // merely quotes the MAC.
@@ -100,6 +101,8 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     const from = exact ?? sources.find((path) => extname(path) === extname(file.abs)) ?? sources[0]!;
     const blob = blobAt.get(from);
     if (blob !== undefined) wanted.push({ file, blob, from, exact: exact !== undefined });
+    // The data key is the one of the files whose wrapped keys it holds: a MAC, anyone can paste.
+    recipientSources.set(file, keySources.length > 0 ? keySources : [from]);
   }
   const reader = new ObjectReader(repo.root, repo.env);
   const before = new Map<string, string>();
@@ -121,14 +124,14 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     const problems = exact === true ? [] : await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${short}:${printable(from, 1000)}`);
     const rolledBack = from === undefined ? await rollback(file, earlier, short, strict) : undefined;
     if (rolledBack !== undefined) problems.push(rolledBack);
-    const recipients = from !== undefined && !file.baseCovered ? await sourceRuleFindings(file, from, baseRuleAt(join(repo.root, from)), strict) : undefined;
+    const recipients = from !== undefined && !file.baseCovered ? await sourceRuleFindings(file, recipientSources.get(file) ?? [from], baseRuleAt, repo.root, strict) : undefined;
     if (problems.length > 0 || recipients !== undefined) found.set(file.abs, { problems, ...(recipients === undefined ? {} : { recipients }) });
   }
   return found;
 }
 
-/** How many MACs one `git grep` looks for (its command line stays short). */
-const MACS_PER_GREP = 100;
+/** How many MACs and wrapped keys one `git grep` looks for (its command line stays short). */
+const TERMS_PER_GREP = 100;
 
 /** The object name git gives `text` as a blob (SHA-1, or SHA-256 when names are `hexLength` 64 long). */
 function gitBlobId(text: string, hexLength: number): string {
@@ -138,33 +141,49 @@ function gitBlobId(text: string, hexLength: number): string {
 
 /**
  * For files new at their path since the start commit (copied or renamed there by the branch), the
- * paths of the files of the start commit with the same MAC, in git's order: a copy keeps its
- * source's `sops` block, and no one can write a MAC anew without the data key, so a file whose MAC
- * was already in the repository is a copy of one of those. Found with `git grep -o` on the start
- * commit's tree (fixed strings; a MAC's ciphertext and IV are random, so only copies hold them),
- * which names each match with its path: no file is read. A search that fails finds no copy.
+ * paths of the files of the start commit with the same MAC or a wrapped data key of theirs, in
+ * git's order: a copy keeps its source's `sops` block, and no one can write a MAC or wrap a data
+ * key anew without the data key, so a file that holds one already in the repository is a copy of
+ * one of those. The wrapped keys count on their own, since anyone can change a MAC (only a
+ * decryption checks it, `updatekeys` does not), and the key entries are what a key holder's
+ * `updatekeys` reads the data key from. Found with `git grep -o` on the start commit's tree (fixed
+ * strings; ciphertexts are random, so only copies hold them), which names each match with its
+ * path: no file is read. A search that fails finds no copy.
  */
-async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[]): Promise<Map<BranchFile, string[]>> {
+async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[]): Promise<Map<BranchFile, { sources: string[]; keySources: string[] }>> {
   // Several files may copy one: each is compared with it.
-  const byMac = new Map<string, BranchFile[]>();
+  const byTerm = new Map<string, BranchFile[]>();
+  const macs = new Set<string>();
+  const look = (term: string, file: BranchFile): void => {
+    const files = byTerm.get(term) ?? [];
+    if (!files.includes(file)) byTerm.set(term, [...files, file]);
+  };
   for (const file of added) {
-    const mac = (await metadataOf(file.text, file.format))?.mac;
+    const metadata = await metadataOf(file.text, file.format);
+    if (metadata === undefined) continue;
     // A MAC is a well-formed envelope of about 200 characters: anything else (`ENC[` alone would
     // match every encrypted file) is reported by the check and looked for nowhere.
-    if (mac !== undefined && mac.length <= 1024 && isEnvelope(mac)) byMac.set(mac, [...(byMac.get(mac) ?? []), file]);
+    if (metadata.mac.length <= 1024 && isEnvelope(metadata.mac)) {
+      look(metadata.mac, file);
+      macs.add(metadata.mac);
+    }
+    for (const entry of metadata.keyGroups.flat()) {
+      const piece = wrappedKeyPiece(entry);
+      if (piece !== undefined) look(piece, file);
+    }
   }
-  const found = new Map<BranchFile, string[]>();
-  const macs = [...byMac.keys()];
-  for (let i = 0; i < macs.length; i += MACS_PER_GREP) {
+  const found = new Map<BranchFile, { sources: string[]; keySources: string[] }>();
+  const terms = [...byTerm.keys()];
+  for (let i = 0; i < terms.length; i += TERMS_PER_GREP) {
     let out: string;
     try {
       // The options a user's grep.lineNumber or grep.column would add to each match are turned off.
-      out = await repo.git.raw(["grep", "-z", "-o", "-F", "--no-line-number", "--no-column", "--no-color", ...macs.slice(i, i + MACS_PER_GREP).flatMap((mac) => ["-e", mac]), start, "--"]);
+      out = await repo.git.raw(["grep", "-z", "-o", "-F", "--no-line-number", "--no-column", "--no-color", ...terms.slice(i, i + TERMS_PER_GREP).flatMap((term) => ["-e", term]), start, "--"]);
     } catch {
       // No match is exit status 1.
       continue;
     }
-    // Each match is `START:PATH` NUL `MATCH` newline; a path may hold a newline, a MAC neither.
+    // Each match is `START:PATH` NUL `MATCH` newline; a path may hold a newline, a term neither.
     for (let at = 0; at < out.length; ) {
       const nul = out.indexOf("\0", at);
       const end = nul < 0 ? -1 : out.indexOf("\n", nul);
@@ -172,9 +191,12 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
       const name = out.slice(at, nul);
       const path = name.startsWith(`${start}:`) ? name.slice(start.length + 1) : undefined;
       // A YAML stream repeats its MAC in every document: each path once.
-      for (const file of path === undefined ? [] : (byMac.get(out.slice(nul + 1, end)) ?? [])) {
-        const paths = found.get(file) ?? [];
-        if (!paths.includes(path!)) found.set(file, [...paths, path!]);
+      const term = out.slice(nul + 1, end);
+      for (const file of path === undefined ? [] : (byTerm.get(term) ?? [])) {
+        const paths = found.get(file) ?? { sources: [], keySources: [] };
+        if (!paths.sources.includes(path!)) paths.sources.push(path!);
+        if (!macs.has(term) && !paths.keySources.includes(path!)) paths.keySources.push(path!);
+        found.set(file, paths);
       }
       at = end + 1;
     }
@@ -182,12 +204,42 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
   return found;
 }
 
-/** The recipient findings of a copy, held to the base revision's rule for the file it copies (see the module comment); undefined without one. */
-async function sourceRuleFindings(file: BranchFile, from: string, sourceRule: Promise<BaseRule | undefined>, strict: boolean): Promise<CheckProblem[] | undefined> {
-  const base = await sourceRule;
-  const metadata = base === undefined ? undefined : await metadataOf(file.text, file.format);
-  if (base === undefined || metadata === undefined) return undefined;
-  return recipientFindings(metadata, file.rule, { ...base, source: from }).map((f) => ({ severity: strict ? "error" : "warning", code: f.code, message: f.message }));
+/**
+ * The recipient findings of a copy, held to the base revision's rule for each file whose data key
+ * it holds, `sources` (see the module comment); undefined when the base has a rule for none.
+ */
+async function sourceRuleFindings(file: BranchFile, sources: readonly string[], baseRuleAt: BaseRuleAt, root: string, strict: boolean): Promise<CheckProblem[] | undefined> {
+  const metadata = await metadataOf(file.text, file.format);
+  if (metadata === undefined) return undefined;
+  let found: CheckProblem[] | undefined;
+  for (const source of sources) {
+    const base = await baseRuleAt(join(root, source));
+    if (base === undefined) continue;
+    found ??= [];
+    for (const f of recipientFindings(metadata, file.rule, { ...base, source })) {
+      if (!found.some((p) => p.code === f.code && p.message === f.message)) found.push({ severity: strict ? "error" : "warning", code: f.code, message: f.message });
+    }
+  }
+  return found;
+}
+
+/**
+ * A piece of an entry's wrapped data key that is in the text of every file holding that key, in
+ * any format: the last whole 64 characters of its base64 (an armored key's body, its lines
+ * joined), which are one line of armor (written 64 wide) and a part of a key on one line. Random
+ * (the end of a ciphertext), so only copies hold it. Undefined for an entry with no such key.
+ */
+function wrappedKeyPiece(entry: MasterKeyEntry): string | undefined {
+  const fields = (entry as { fields?: Record<string, unknown> }).fields;
+  const enc = typeof entry["enc"] === "string" ? entry["enc"] : typeof fields?.["enc"] === "string" ? fields["enc"] : undefined;
+  if (enc === undefined || enc.length > 64 * 1024) return undefined;
+  const lines = enc.trim().split(/\r?\n/);
+  // Armor: the lines between BEGIN and END, without headers (`Version: …`) and the CRC (`=…`).
+  const body = lines[0]?.startsWith("-----BEGIN ") === true ? lines.slice(1, -1).filter((l) => !/^[A-Za-z-]+: /.test(l) && !l.startsWith("=")) : lines;
+  const joined = body.join("").replace(/\s/g, "");
+  const whole = Math.floor(joined.length / 64);
+  const piece = joined.slice((whole - 1) * 64, whole * 64);
+  return whole > 0 && /^[A-Za-z0-9+/:_-]{64}$/.test(piece) ? piece : undefined;
 }
 
 function isEnvelope(text: string): boolean {

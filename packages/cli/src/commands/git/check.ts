@@ -172,28 +172,36 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
  * Adds `rolled-back` and `retyped-value` findings (`hush check --base`): what the branch did since
  * it started; a copy's recipient findings become those against the base's rule for its source.
  */
-async function addSinceStartProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<void> {
+async function addSinceStartProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: Map<FileCheckResult, string>, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<void> {
   if (files.length === 0) return;
   const { sinceStartProblems } = await import("./check-since-start.ts");
   const found = await sinceStartProblems(io, base, files, strict, baseRuleAt);
   results.forEach((r, i) => {
-    const since = found.get(checkedAt.get(r) ?? "");
+    const abs = checkedAt.get(r);
+    const since = abs === undefined ? undefined : found.get(abs);
     if (since === undefined) return;
     const own = since.recipients === undefined ? r.problems : r.problems.filter((p) => !isRecipientFindingCode(p.code)).concat(since.recipients);
-    results[i] = { ...r, problems: own.concat(since.problems) };
+    replaceResult(results, i, { ...r, problems: own.concat(since.problems) }, checkedAt);
   });
 }
 
+/** Puts `next` in the place of `results[i]`, under its file's path in `checkedAt`, where the steps after this one look results up. */
+function replaceResult(results: FileCheckResult[], i: number, next: FileCheckResult, checkedAt: Map<FileCheckResult, string>): void {
+  const abs = checkedAt.get(results[i]!);
+  if (abs !== undefined) checkedAt.set(next, abs);
+  results[i] = next;
+}
+
 /** Adds to each result the problems `found` holds for its file (by absolute path), if any. */
-function addFound(results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, found: ReadonlyMap<string, CheckProblem | readonly CheckProblem[]>): void {
+function addFound(results: FileCheckResult[], checkedAt: Map<FileCheckResult, string>, found: ReadonlyMap<string, CheckProblem | readonly CheckProblem[]>): void {
   results.forEach((r, i) => {
     const problems = found.get(checkedAt.get(r) ?? "");
-    if (problems !== undefined) results[i] = { ...r, problems: r.problems.concat(problems) };
+    if (problems !== undefined) replaceResult(results, i, { ...r, problems: r.problems.concat(problems) }, checkedAt);
   });
 }
 
 /** Adds `drivers-overridden` findings to covered encrypted files (`readStaged`: with --staged). */
-async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: ReadonlyMap<FileCheckResult, string>, readStaged: StagedReader | undefined): Promise<void> {
+async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: Map<FileCheckResult, string>, readStaged: StagedReader | undefined): Promise<void> {
   const covered = results.filter((r) => r.covered && r.encrypted);
   if (covered.length === 0) return;
   const { driverProblems } = await import("./check-drivers.ts");
