@@ -124,6 +124,12 @@ describe("destination_rules, described as `sops publish` reads them", () => {
       { pathRegex: "^b/", destination: "s3://backups/ and Vault $VAULT_ADDR secret/app/", inClear: true, recipients: [] },
     ]);
   });
+  it("a recreation_rule whose first key group is empty leaves the file's own keys, as `sops publish` does", async () => {
+    const config = await parseSopsConfig(
+      `destination_rules:\n  - path_regex: ^a/\n    s3_bucket: backups\n    recreation_rule:\n      key_groups:\n        - age: []\n        - age: [${A}]\n  - path_regex: ^b/\n    s3_bucket: backups\n    recreation_rule:\n      key_groups:\n        - age: [${A}]\n        - age: [${B}]\n`,
+    );
+    expect(config.destinationRules?.rules.map((r) => r.recipients)).toEqual([[], [{ kind: "age", recipient: A }, { kind: "age", recipient: B }]]);
+  });
   it("the same rules with their keys in another order are the same rules (`hush check --base` compares them)", async () => {
     const one = await parseSopsConfig(`destination_rules:\n  - path_regex: ^a/\n    s3_bucket: backups\n    s3_prefix: p/\n`);
     const other = await parseSopsConfig(`destination_rules:\n  - s3_prefix: p/\n    s3_bucket: backups\n    path_regex: ^a/\n`);

@@ -243,7 +243,10 @@ function readDestinationRule(raw: unknown, i: number): DestinationRule {
   let recipients: MasterKeyRecipient[] = [];
   if (!vault && isMap(raw["recreation_rule"])) {
     try {
-      recipients = parseRuleAt(raw["recreation_rule"], `${where}.recreation_rule`).keyGroups.flat();
+      // `sops publish` re-encrypts (to every group) only when the first group names a key
+      // (cmd/sops/subcommand/publish/publish.go, `len(conf.KeyGroups[0]) != 0`).
+      const groups = parseRuleAt(raw["recreation_rule"], `${where}.recreation_rule`).keyGroups;
+      recipients = (groups[0]?.length ?? 0) === 0 ? [] : groups.flat();
     } catch (err) {
       return { pathRegex: text("path_regex"), destination: `${destination} (its recreation_rule cannot be read: ${err instanceof HushError ? err.message : "invalid"})`, inClear: false, recipients: [] };
     }
