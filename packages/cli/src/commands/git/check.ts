@@ -172,41 +172,33 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
  * Adds `rolled-back` and `retyped-value` findings (`hush check --base`): what the branch did since
  * it started; a copy's recipient findings become those against the base's rule for its source.
  */
-async function addSinceStartProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: Map<FileCheckResult, string>, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<void> {
+async function addSinceStartProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: ReadonlyMap<number, string>, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<void> {
   if (files.length === 0) return;
   const { sinceStartProblems } = await import("./check-since-start.ts");
   const found = await sinceStartProblems(io, base, files, strict, baseRuleAt);
   results.forEach((r, i) => {
-    const abs = checkedAt.get(r);
-    const since = abs === undefined ? undefined : found.get(abs);
+    const since = found.get(checkedAt.get(i) ?? "");
     if (since === undefined) return;
     const own = since.recipients === undefined ? r.problems : r.problems.filter((p) => !isRecipientFindingCode(p.code)).concat(since.recipients);
-    replaceResult(results, i, { ...r, problems: own.concat(since.problems) }, checkedAt);
+    results[i] = { ...r, problems: own.concat(since.problems) };
   });
 }
 
-/** Puts `next` in the place of `results[i]`, under its file's path in `checkedAt`, where the steps after this one look results up. */
-function replaceResult(results: FileCheckResult[], i: number, next: FileCheckResult, checkedAt: Map<FileCheckResult, string>): void {
-  const abs = checkedAt.get(results[i]!);
-  if (abs !== undefined) checkedAt.set(next, abs);
-  results[i] = next;
-}
-
 /** Adds to each result the problems `found` holds for its file (by absolute path), if any. */
-function addFound(results: FileCheckResult[], checkedAt: Map<FileCheckResult, string>, found: ReadonlyMap<string, CheckProblem | readonly CheckProblem[]>): void {
+function addFound(results: FileCheckResult[], checkedAt: ReadonlyMap<number, string>, found: ReadonlyMap<string, CheckProblem | readonly CheckProblem[]>): void {
   results.forEach((r, i) => {
-    const problems = found.get(checkedAt.get(r) ?? "");
-    if (problems !== undefined) replaceResult(results, i, { ...r, problems: r.problems.concat(problems) }, checkedAt);
+    const problems = found.get(checkedAt.get(i) ?? "");
+    if (problems !== undefined) results[i] = { ...r, problems: r.problems.concat(problems) };
   });
 }
 
 /** Adds `drivers-overridden` findings to covered encrypted files (`readStaged`: with --staged). */
-async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: Map<FileCheckResult, string>, readStaged: StagedReader | undefined): Promise<void> {
-  const covered = results.filter((r) => r.covered && r.encrypted);
+async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: ReadonlyMap<number, string>, readStaged: StagedReader | undefined): Promise<void> {
+  const covered = results.flatMap((r, i) => (r.covered && r.encrypted ? [checkedAt.get(i)!] : []));
   if (covered.length === 0) return;
   const { driverProblems } = await import("./check-drivers.ts");
   // Only covered encrypted files were asked about, so only they have findings.
-  addFound(results, checkedAt, await driverProblems(attributes, covered.map((r) => checkedAt.get(r)!), readStaged));
+  addFound(results, checkedAt, await driverProblems(attributes, covered, readStaged));
 }
 
 /**
@@ -226,7 +218,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   // --verify wins over --verify-if-key: asking for verification means a file no key opens fails.
   const ifKeyed = flags.verify !== true;
   const results: FileCheckResult[] = [];
-  const checkedAt = new Map<FileCheckResult, string>();
+  /** The file (absolute path) of each result read from one, by its index: results are only appended to, or replaced in place. */
+  const checkedAt = new Map<number, string>();
   const { listed, readStaged, close } = await candidates(io, paths, flags);
   const rules: Array<CreationRule | undefined> = [];
   /** Where a rule that only the base revision has comes from, by candidate. */
@@ -284,8 +277,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       const baseConfig = fromBase.get(i);
       if (baseConfig !== undefined) result = { ...result, problems: result.problems.map((p) => (p.code === "not-encrypted" ? { ...p, message: `${p.message} (the rule is in ${baseConfig}; this branch's .sops.yaml no longer covers the file)` } : p)) };
       if (result.covered || result.encrypted || result.problems.length > 0) {
-        results.push(result);
-        checkedAt.set(result, c.abs);
+        checkedAt.set(results.push(result) - 1, c.abs);
       }
       if (flags.base !== undefined && result.covered && result.encrypted && result.format !== undefined) {
         branchFiles.push({ abs: c.abs, format: result.format, text, rule, baseCovered: fromBase.has(i) || alsoBase.has(i) });
