@@ -30,17 +30,17 @@ const path = require("node:path");
 function loadEnvForCommonJs(startup) {
   if (preloadingBeforeEntry() && preloadedItself()) {
     const loading = startup().loadEnvAtStartup();
-    const heldPreloads = holdLaterPreloads();
+    const stopHolding = holdLaterPreloads();
     const runMain = Module.runMain;
     Module.runMain = function runMainOnceLoaded(...args) {
       Module.runMain = runMain;
-      const runPreloads = heldPreloads();
+      const held = stopHolding();
       // The entry runs in a tick of its own, so that what it throws is an uncaught exception, as
       // without the loader, not a rejected promise; so do the held preloads, before it. A held
       // preload may wrap runMain in turn (as this file does): the entry starts through its wrapper.
       loading.then(() =>
         process.nextTick(() => {
-          runPreloads();
+          for (const preload of held) preload();
           Module.runMain.apply(this, args);
         }),
       );
@@ -63,7 +63,7 @@ const PRELOAD_PARENT_ID = "internal/preload";
  * the variables set, and an agent or a register hook reads its settings from them. Node loads each
  * preload through `Module._load` with the preload parent and does not use what it returns, so a
  * later one is only noted here. Returns, for when Node starts the entry (all preloads seen), the
- * function that loads the held ones in their order.
+ * function that stops holding and gives the loaders of the held ones, in their order.
  */
 function holdLaterPreloads() {
   const load = Module._load;
@@ -85,9 +85,7 @@ function holdLaterPreloads() {
   Module._load = loadOrHoldPreload;
   return () => {
     if (Module._load === loadOrHoldPreload) Module._load = load;
-    return () => {
-      for (const preload of held) preload();
-    };
+    return held;
   };
 }
 
