@@ -161,6 +161,16 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     expect(r.stdout).not.toContain("run `hush updatekeys`");
   });
 
+  it("moved while the branch's .gitattributes turns off diffs of the path it left, the copy is still found (git grep would only say a binary file matches)", () => {
+    const { repo, mallory } = moveUnderBranchRule("base-recipients-moved-source-binary");
+    // The path the file left is no file of the branch's: no check looks at its attributes.
+    writeFileSync(join(repo, ".gitattributes"), `${readFileSync(join(repo, ".gitattributes"), "utf8")}/secrets/app.yaml -diff\n`);
+    commitAll(sb, repo, "no diffs of the old path");
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain(`newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^newsvc/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies`);
+    expect(r.stdout).not.toContain("run `hush updatekeys`");
+  });
+
   it("a copy carrying the MAC of a file another rule covers is held to the rule of the file whose wrapped keys it holds", () => {
     const repo = setUpCoveredRepo(sb, "base-recipients-other-mac");
     const mallory = createAgeKey(sb, "base-recipients-other-mac-mallory");

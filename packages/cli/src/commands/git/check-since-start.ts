@@ -178,7 +178,9 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
     let out: string;
     try {
       // The options a user's grep.lineNumber or grep.column would add to each match are turned off.
-      out = await repo.git.raw(["grep", "-z", "-o", "-F", "--no-line-number", "--no-column", "--no-color", ...terms.slice(i, i + TERMS_PER_GREP).flatMap((term) => ["-e", term]), start, "--"]);
+      // --text: a file the work tree's .gitattributes (the branch's) mark binary or -diff would
+      // otherwise say only "Binary file … matches", without the match, and be no copy's source.
+      out = await repo.git.raw(["grep", "-z", "-o", "-F", "--text", "--no-line-number", "--no-column", "--no-color", ...terms.slice(i, i + TERMS_PER_GREP).flatMap((term) => ["-e", term]), start, "--"]);
     } catch {
       // No match is exit status 1.
       continue;
