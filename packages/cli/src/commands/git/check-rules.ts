@@ -225,14 +225,20 @@ export async function baseRules(io: CliIo, rev: string, covering: CoveringRule):
     destinationRulesProblem: async (abs, text, strict) => {
       const path = repoPaths.of(abs);
       if (path === undefined) return undefined;
+      const dir = posix.dirname(path);
       let own: string | undefined;
       try {
         own = (await parseSopsConfig(text)).destinationRules?.source;
-      } catch {
-        // A .sops.yaml that does not parse fails the check where its rules are looked up.
-        return undefined;
+      } catch (err) {
+        // One a checked file looks up fails the check there; one no file looks up (alone in a
+        // directory of the branch's) would fail nothing, though `sops publish`, which ignores
+        // what it does not know, could read destination_rules in it. The base's all parse.
+        return {
+          severity: strict ? "error" : "warning",
+          code: "destination-rules-changed",
+          message: `hush cannot read this .sops.yaml (${isHushError(err) ? err.message : "invalid"}), so it cannot tell whether it adds or changes destination_rules, which \`sops publish\` by a key holder would read in it all the same: fix it`,
+        };
       }
-      const dir = posix.dirname(path);
       const base = configs.get(dir)?.destinationRules?.source;
       if (own === undefined || own === base) return undefined;
       const which = base === undefined ? `destination_rules that ${printable(configWhere(dir), 1000)} does not have` : `destination_rules that differ from those of ${printable(configWhere(dir), 1000)}`;

@@ -257,8 +257,10 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
         }
         continue;
       }
-      // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata.
-      if (!mustEncrypt && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
+      // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata;
+      // a .sops.yaml of any size is compared with the base's (its destination_rules).
+      const isConfig = basename(c.abs) === ".sops.yaml";
+      if (!mustEncrypt && !isConfig && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
       checked++;
       const text = bytes.toString("utf8");
       let result = await checkFile({
@@ -272,7 +274,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       if (routedAttrs !== undefined && !result.encrypted && !result.problems.some((p) => p.severity === "error")) {
         result = { ...result, problems: [...result.problems, routedPlaintextProblem(routedAttrs)] };
       }
-      const destinations = basename(c.abs) === ".sops.yaml" ? await baseRevision?.destinationRulesProblem(c.abs, text, flags.strict === true) : undefined;
+      const destinations = isConfig ? await baseRevision?.destinationRulesProblem(c.abs, text, flags.strict === true) : undefined;
       if (destinations !== undefined) result = { ...result, problems: [...result.problems, destinations] };
       const baseConfig = fromBase.get(i);
       if (baseConfig !== undefined) result = { ...result, problems: result.problems.map((p) => (p.code === "not-encrypted" ? { ...p, message: `${p.message} (the rule is in ${baseConfig}; this branch's .sops.yaml no longer covers the file)` } : p)) };
