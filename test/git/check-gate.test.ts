@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SOPS_TEST_PGP_KEYS, sopsVector } from "@hush/testkit";
+import { withDecoySessionKey } from "./pgp-reframe.ts";
 import { ageEntryBlocks, commitAll, createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type AgeKey, type CheckJsonReport, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
 
 /**
@@ -166,6 +168,27 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     // The path the file left is no file of the branch's: no check looks at its attributes.
     writeFileSync(join(repo, ".gitattributes"), `${readFileSync(join(repo, ".gitattributes"), "utf8")}/secrets/app.yaml -diff\n`);
     commitAll(sb, repo, "no diffs of the old path");
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain(`newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^newsvc/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies`);
+    expect(r.stdout).not.toContain("run `hush updatekeys`");
+  });
+
+  it("a copy whose PGP message has another framing (SOPS still opens it) is still found by its wrapped key", () => {
+    const repo = createRepo(sb, "base-recipients-pgp-reframed", "^secrets/.*\\.yaml$");
+    const mallory = createAgeKey(sb, "base-recipients-pgp-reframed-mallory");
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^secrets/.*\\.yaml$\n    pgp: ${SOPS_TEST_PGP_KEYS.key1}\n`);
+    mkdirSync(join(repo, "secrets"));
+    writeFileSync(join(repo, "secrets", "app.yaml"), readFileSync(sopsVector("format.enc.yaml"), "utf8"));
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "initial");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^newsvc/.*\\.yaml$\n    pgp: ${SOPS_TEST_PGP_KEYS.key1}\n    age: ${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    pgp: ${SOPS_TEST_PGP_KEYS.key1}\n`);
+    mkdirSync(join(repo, "newsvc"));
+    git(sb, repo, ["mv", "secrets/app.yaml", "newsvc/app.yaml"]);
+    // The MAC too, which `updatekeys` does not check.
+    writeFileSync(join(repo, "newsvc", "app.yaml"), withDecoySessionKey(readFileSync(join(repo, "newsvc", "app.yaml"), "utf8")).replace("mac: ENC[AES256_GCM,data:t5sI", "mac: ENC[AES256_GCM,data:A5sI"));
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "move under a rule of the branch's own");
     const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
     expect(r.stdout).toContain(`newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^newsvc/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies`);
     expect(r.stdout).not.toContain("run `hush updatekeys`");

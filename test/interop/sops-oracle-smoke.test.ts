@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeGnupgHome, makeTempDir, sopsDecrypt, sopsVector, type GnupgHome, type SopsOracleFormat } from "@hush/testkit";
+import { withDecoySessionKey } from "../git/pgp-reframe.ts";
 import { makeAgeKey, type AgeKey } from "../keys/helpers.ts";
 import { PLAINTEXT } from "./fixtures.ts";
 import { runCase, type CaseEnv } from "./oracle-case.ts";
@@ -45,6 +46,14 @@ describe.concurrent("the SOPS oracle", () => {
     expect(refused.ok).toBe(false);
     expect(refused.ok ? "" : refused.error).toMatch(/Could not decrypt value|Failed to verify data integrity|cipher: message authentication failed/);
     expect(await sopsDecrypt({ text: read("format.enc.yaml"), format: "yaml", env: {} })).toMatchObject({ ok: false, error: expect.stringMatching(/Error getting data key/) as unknown });
+  });
+
+  it("opens a PGP entry whose message has a session key packet for another key first: every armor line differs (hush check --base must still find the copy)", async () => {
+    const text = readFileSync(sopsVector("format.enc.yaml"), "utf8");
+    const reframed = withDecoySessionKey(text);
+    const lines = (t: string): Set<string> => new Set(t.split("\n").filter((l) => /^ {12}[A-Za-z0-9+/]{64}$/.test(l)));
+    expect([...lines(reframed)].filter((l) => lines(text).has(l))).toEqual([]);
+    expect(await sopsDecrypt({ text: reframed, format: "yaml", env: { GNUPGHOME: gpg.home } })).toEqual({ ok: true, plaintext: '{\n  "foo": "bar"\n}', warnings: [] });
   });
 });
 

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { extname, join } from "node:path";
-import { parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
+import { armorBody, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
 import { recipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
 import type { CliIo } from "../../io.ts";
 import { RepoPaths } from "./check-rules.ts";
+import { encryptedDataBody } from "./pgp-data-packet.ts";
 import type { Repo } from "./repo.ts";
 
 /**
@@ -167,10 +168,7 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
       look(metadata.mac, file);
       macs.add(metadata.mac);
     }
-    for (const entry of metadata.keyGroups.flat()) {
-      const piece = wrappedKeyPiece(entry);
-      if (piece !== undefined) look(piece, file);
-    }
+    for (const entry of metadata.keyGroups.flat()) for (const piece of wrappedKeyPieces(entry)) look(piece, file);
   }
   const found = new Map<BranchFile, { sources: string[]; keySources: string[] }>();
   const terms = [...byTerm.keys()];
@@ -226,23 +224,36 @@ async function sourceRuleFindings(file: BranchFile, sources: readonly string[], 
 }
 
 /**
- * A piece of an entry's wrapped data key that is in the text of every file holding that key, in
- * any format: the last whole 64 characters of its base64 (an armored key's body, its lines
+ * Pieces of an entry's wrapped data key, one of which is in the text of every file holding that
+ * key, in any format: the last whole 64 characters of its base64 (an armored key's body, its lines
  * joined), which are one line of armor (written 64 wide) and a part of a key on one line. Random
- * (the end of a ciphertext), so only copies hold it. Undefined for an entry with no such key.
+ * (the end of a ciphertext), so only copies hold it. A PGP message opens the same with other
+ * packets before its encrypted data, or that data framed otherwise (see pgp-data-packet.ts), which
+ * moves every line: for it also the base64 of each 24 bytes at the first 24 offsets of the
+ * encrypted data, one of which starts where a line or its middle does in any framing of it. None
+ * for an entry with no such key.
  */
-function wrappedKeyPiece(entry: MasterKeyEntry): string | undefined {
+function wrappedKeyPieces(entry: MasterKeyEntry): string[] {
   const fields = (entry as { fields?: Record<string, unknown> }).fields;
   const enc = typeof entry["enc"] === "string" ? entry["enc"] : typeof fields?.["enc"] === "string" ? fields["enc"] : undefined;
-  if (enc === undefined || enc.length > 64 * 1024) return undefined;
+  if (enc === undefined || enc.length > 64 * 1024) return [];
   const lines = enc.trim().split(/\r?\n/);
   // Armor: the lines between BEGIN and END, without headers (`Version: …`) and the CRC (`=…`).
   const body = lines[0]?.startsWith("-----BEGIN ") === true ? lines.slice(1, -1).filter((l) => !/^[A-Za-z-]+: /.test(l) && !l.startsWith("=")) : lines;
   const joined = body.join("").replace(/\s/g, "");
   const whole = Math.floor(joined.length / 64);
   const piece = joined.slice((whole - 1) * 64, whole * 64);
-  return whole > 0 && /^[A-Za-z0-9+/:_-]{64}$/.test(piece) ? piece : undefined;
+  const pieces = whole > 0 && /^[A-Za-z0-9+/:_-]{64}$/.test(piece) ? [piece] : [];
+  const message = entry.kind === "pgp" ? armorBody(enc, "PGP MESSAGE") : undefined;
+  const data = message === undefined ? undefined : encryptedDataBody(message);
+  if (data !== undefined && data.length >= 2 * PGP_WINDOW - 1) {
+    for (let at = 0; at < PGP_WINDOW; at++) pieces.push(data.subarray(at, at + PGP_WINDOW).toString("base64"));
+  }
+  return pieces;
 }
+
+/** Bytes of a PGP message's encrypted data in one of its pieces: 32 base64 characters, half an armor line. */
+const PGP_WINDOW = 24;
 
 function isEnvelope(text: string): boolean {
   try {
