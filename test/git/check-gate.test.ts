@@ -194,6 +194,26 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     expect(r.stdout).not.toContain("run `hush updatekeys`");
   });
 
+  it("a copy of a file the base branch added after this branch started is held to the rule for that file", () => {
+    const repo = setUpCoveredRepo(sb, "base-recipients-copy-from-later");
+    const mallory = createAgeKey(sb, "base-recipients-copy-from-later-mallory");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    git(sb, repo, ["checkout", "-q", "main"]);
+    writeEncrypted(sb, repo, "secrets/prod.yaml", "password: added-on-main-later\n");
+    commitAll(sb, repo, "prod secrets");
+    const later = readFileSync(join(repo, "secrets", "prod.yaml"), "utf8");
+    git(sb, repo, ["checkout", "-q", "pr"]);
+    // The branch never merged main: it copies the file's text, which anyone who can read the repository can.
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^newsvc/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
+    mkdirSync(join(repo, "newsvc"));
+    writeFileSync(join(repo, "newsvc", "prod.yaml"), later);
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "copy under a rule of the branch's own");
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain(`newsvc/prod.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^newsvc/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/prod.yaml, the file this one copies`);
+    expect(r.stdout).not.toContain("run `hush updatekeys`");
+  });
+
   it("a copy carrying the MAC of a file another rule covers is held to the rule of the file whose wrapped keys it holds", () => {
     const repo = setUpCoveredRepo(sb, "base-recipients-other-mac");
     const mallory = createAgeKey(sb, "base-recipients-other-mac-mallory");

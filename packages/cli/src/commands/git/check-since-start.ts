@@ -83,8 +83,13 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
   // Every blob of the start commit by path.
   const blobAt = new Map<string, string>();
   for (const entry of await treeEntries(repo, start)) if (entry.type === "blob") blobAt.set(entry.path, entry.object);
+  // A copy's source may also be a file of the base revision the branch never had: its text is
+  // there for anyone to copy, from a file the base branch added or re-keyed since the start.
+  const baseBlobAt = new Map<string, string>();
+  if (base !== start) for (const entry of await treeEntries(repo, base)) if (entry.type === "blob") baseBlobAt.set(entry.path, entry.object);
+  const treeBlobs = (tree: string): Map<string, string> => (tree === start ? blobAt : baseBlobAt);
   const repoPaths = new RepoPaths(repo.root);
-  const wanted: Array<{ file: BranchFile; blob: string; from?: string; exact?: boolean }> = [];
+  const wanted: Array<{ file: BranchFile; blob: string; from?: string; fromTree?: string; exact?: boolean }> = [];
   const added: BranchFile[] = [];
   for (const file of files) {
     const path = repoPaths.of(file.abs);
@@ -93,15 +98,16 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     else if (path !== undefined) added.push(file);
   }
   const recipientSources = new Map<BranchFile, string[]>();
-  for (const [file, { sources, keySources }] of await copiedFrom(repo, start, added)) {
+  for (const [file, { sources, keySources, foundIn }] of await copiedFrom(repo, base === start ? [start] : [start, base], added)) {
     // An exact copy of a file at the start relabels nothing (that file may differ from another
     // copy of the same source); else the source is the file of the same kind, before a text that
     // merely quotes the MAC.
     const own = gitBlobId(file.text, start.length);
-    const exact = sources.find((path) => blobAt.get(path) === own);
+    const blobOf = (path: string): string | undefined => treeBlobs(foundIn.get(path) ?? start).get(path);
+    const exact = sources.find((path) => blobOf(path) === own);
     const from = exact ?? sources.find((path) => extname(path) === extname(file.abs)) ?? sources[0]!;
-    const blob = blobAt.get(from);
-    if (blob !== undefined) wanted.push({ file, blob, from, exact: exact !== undefined });
+    const blob = blobOf(from);
+    if (blob !== undefined) wanted.push({ file, blob, from, fromTree: foundIn.get(from) ?? start, exact: exact !== undefined });
     // The data key is the one of the files whose wrapped keys it holds: a MAC, anyone can paste.
     recipientSources.set(file, keySources.length > 0 ? keySources : [from]);
   }
@@ -118,11 +124,11 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     reader.close();
   }
   const short = start.slice(0, 10);
-  for (const { file, from, exact } of wanted) {
+  for (const { file, from, fromTree, exact } of wanted) {
     const earlier = before.get(file.abs);
     // A file the branch did not change has nothing to report, and most of a branch's files are.
     if (earlier === undefined || (earlier === file.text && from === undefined)) continue;
-    const problems = exact === true ? [] : await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${short}:${printable(from, 1000)}`);
+    const problems = exact === true ? [] : await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${(fromTree ?? start).slice(0, 10)}:${printable(from, 1000)}`);
     const rolledBack = from === undefined ? await rollback(file, earlier, short, strict) : undefined;
     if (rolledBack !== undefined) problems.push(rolledBack);
     const recipients = from !== undefined && !file.baseCovered ? await sourceRuleFindings(file, recipientSources.get(file) ?? [from], baseRuleAt, repo.root, strict) : undefined;
@@ -142,16 +148,16 @@ function gitBlobId(text: string, hexLength: number): string {
 
 /**
  * For files new at their path since the start commit (copied or renamed there by the branch), the
- * paths of the files of the start commit with the same MAC or a wrapped data key of theirs, in
+ * paths of the files of `trees` (the start commit's, then the base revision's) with the same MAC or a wrapped data key of theirs, in
  * git's order: a copy keeps its source's `sops` block, and no one can write a MAC or wrap a data
  * key anew without the data key, so a file that holds one already in the repository is a copy of
  * one of those. The wrapped keys count on their own, since anyone can change a MAC (only a
  * decryption checks it, `updatekeys` does not), and the key entries are what a key holder's
- * `updatekeys` reads the data key from. Found with `git grep -o` on the start commit's tree (fixed
+ * `updatekeys` reads the data key from. Found with `git grep -o` on those trees (fixed
  * strings; ciphertexts are random, so only copies hold them), which names each match with its
- * path: no file is read. A search that fails finds no copy.
+ * path: no file is read (`foundIn`: the tree each path was first found in). A search that fails finds no copy.
  */
-async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[]): Promise<Map<BranchFile, { sources: string[]; keySources: string[] }>> {
+async function copiedFrom(repo: Repo, trees: readonly string[], added: readonly BranchFile[]): Promise<Map<BranchFile, { sources: string[]; keySources: string[]; foundIn: Map<string, string> }>> {
   // Several files may copy one: each is compared with it.
   const byTerm = new Map<string, BranchFile[]>();
   const macs = new Set<string>();
@@ -170,7 +176,7 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
     }
     for (const entry of metadata.keyGroups.flat()) for (const piece of wrappedKeyPieces(entry)) look(piece, file);
   }
-  const found = new Map<BranchFile, { sources: string[]; keySources: string[] }>();
+  const found = new Map<BranchFile, { sources: string[]; keySources: string[]; foundIn: Map<string, string> }>();
   const terms = [...byTerm.keys()];
   for (let i = 0; i < terms.length; i += TERMS_PER_GREP) {
     let out: string;
@@ -178,23 +184,26 @@ async function copiedFrom(repo: Repo, start: string, added: readonly BranchFile[
       // The options a user's grep.lineNumber or grep.column would add to each match are turned off.
       // --text: a file the work tree's .gitattributes (the branch's) mark binary or -diff would
       // otherwise say only "Binary file … matches", without the match, and be no copy's source.
-      out = await repo.git.raw(["grep", "-z", "-o", "-F", "--text", "--no-line-number", "--no-column", "--no-color", ...terms.slice(i, i + TERMS_PER_GREP).flatMap((term) => ["-e", term]), start, "--"]);
+      out = await repo.git.raw(["grep", "-z", "-o", "-F", "--text", "--no-line-number", "--no-column", "--no-color", ...terms.slice(i, i + TERMS_PER_GREP).flatMap((term) => ["-e", term]), ...trees, "--"]);
     } catch {
       // No match is exit status 1.
       continue;
     }
-    // Each match is `START:PATH` NUL `MATCH` newline; a path may hold a newline, a term neither.
+    // Each match is `TREE:PATH` NUL `MATCH` newline, the trees in order; a path may hold a newline, a term neither.
     for (let at = 0; at < out.length; ) {
       const nul = out.indexOf("\0", at);
       const end = nul < 0 ? -1 : out.indexOf("\n", nul);
       if (end < 0) break;
       const name = out.slice(at, nul);
-      const path = name.startsWith(`${start}:`) ? name.slice(start.length + 1) : undefined;
+      const tree = trees.find((t) => name.startsWith(`${t}:`));
+      const path = tree === undefined ? undefined : name.slice(tree.length + 1);
       // A YAML stream repeats its MAC in every document: each path once.
       const term = out.slice(nul + 1, end);
       for (const file of path === undefined ? [] : (byTerm.get(term) ?? [])) {
-        const paths = found.get(file) ?? { sources: [], keySources: [] };
+        const paths = found.get(file) ?? { sources: [], keySources: [], foundIn: new Map<string, string>() };
         if (!paths.sources.includes(path!)) paths.sources.push(path!);
+        // The start's file first, which the branch may have changed since: the text it copies.
+        if (!paths.foundIn.has(path!)) paths.foundIn.set(path!, tree!);
         if (!macs.has(term) && !paths.keySources.includes(path!)) paths.keySources.push(path!);
         found.set(file, paths);
       }
