@@ -214,6 +214,24 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     expect(r.stdout).not.toContain("run `hush updatekeys`");
   });
 
+  it("a copy moved to a path the base's rules cover for more readers is held to the rule of the file it copies too", () => {
+    const repo = setUpCoveredRepo(sb, "base-recipients-into-dev");
+    const mallory = createAgeKey(sb, "base-recipients-into-dev-mallory");
+    // At main, mallory may read the files of dev/, and of them only.
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^dev/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
+    mkdirSync(join(repo, "dev"));
+    writeEncrypted(sb, repo, "dev/app.yaml", "password: dev-secret\n");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "dev secrets");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    // No change of .sops.yaml at all: the production file moves to dev/.
+    git(sb, repo, ["mv", "secrets/app.yaml", "dev/prod.yaml"]);
+    commitAll(sb, repo, "move");
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain(`dev/prod.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^dev/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies`);
+    expect(r.stdout).not.toContain("run `hush updatekeys`");
+  });
+
   it("a copy carrying the MAC of a file another rule covers is held to the rule of the file whose wrapped keys it holds", () => {
     const repo = setUpCoveredRepo(sb, "base-recipients-other-mac");
     const mallory = createAgeKey(sb, "base-recipients-other-mac-mallory");

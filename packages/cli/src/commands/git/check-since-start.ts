@@ -131,7 +131,7 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     const problems = exact === true ? [] : await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${(fromTree ?? start).slice(0, 10)}:${printable(from, 1000)}`);
     const rolledBack = from === undefined ? await rollback(file, earlier, short, strict) : undefined;
     if (rolledBack !== undefined) problems.push(rolledBack);
-    const recipients = from !== undefined && !file.baseCovered ? await sourceRuleFindings(file, recipientSources.get(file) ?? [from], baseRuleAt, repo.root, strict) : undefined;
+    const recipients = from !== undefined ? await sourceRuleFindings(file, recipientSources.get(file) ?? [from], baseRuleAt, repo.root, strict) : undefined;
     if (problems.length > 0 || recipients !== undefined) found.set(file.abs, { problems, ...(recipients === undefined ? {} : { recipients }) });
   }
   return found;
@@ -215,7 +215,10 @@ async function copiedFrom(repo: Repo, trees: readonly string[], added: readonly 
 
 /**
  * The recipient findings of a copy, held to the base revision's rule for each file whose data key
- * it holds, `sources` (see the module comment); undefined when the base has a rule for none.
+ * it holds, `sources` (see the module comment); undefined when the base has a rule for none. A
+ * copy at a path the base covers too is held to that rule as well, but a recipient its rule names
+ * and the sources' do not is no reason to re-key: a branch can move a file to where the base lets
+ * more people read, and `updatekeys` would hand them the source's data key.
  */
 async function sourceRuleFindings(file: BranchFile, sources: readonly string[], baseRuleAt: BaseRuleAt, root: string, strict: boolean): Promise<CheckProblem[] | undefined> {
   const metadata = await metadataOf(file.text, file.format);
@@ -227,6 +230,13 @@ async function sourceRuleFindings(file: BranchFile, sources: readonly string[], 
     found ??= [];
     for (const f of recipientFindings(metadata, file.rule, { ...base, source })) {
       if (!found.some((p) => p.code === f.code && p.message === f.message)) found.push({ severity: strict ? "error" : "warning", code: f.code, message: f.message });
+    }
+  }
+  const own = found !== undefined && file.baseCovered ? await baseRuleAt(file.abs) : undefined;
+  if (own !== undefined) {
+    // Missing recipients are the same against either base rule; the advice about them is the sources'.
+    for (const f of recipientFindings(metadata, file.rule, own)) {
+      if (f.code !== "missing-recipient" && !found!.some((p) => p.code === f.code && p.message === f.message)) found!.push({ severity: strict ? "error" : "warning", code: f.code, message: f.message });
     }
   }
   return found;
