@@ -232,6 +232,31 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     expect(r.stdout).not.toContain("run `hush updatekeys`");
   });
 
+  it("a copy whose Vault transit ciphertext names its version otherwise (v01 is v1 to Vault) is still found by its wrapped key", () => {
+    const repo = setUpCoveredRepo(sb, "base-recipients-vault-version");
+    const mallory = createAgeKey(sb, "base-recipients-vault-version-mallory");
+    const uri = "http://127.0.0.1:8200/v1/transit/keys/app";
+    // The file's one key is Vault's (the ciphertext stands for one: no key opens it here).
+    const file = join(repo, "secrets", "app.yaml");
+    const text = readFileSync(file, "utf8");
+    const vaultEntry = `    hc_vault:\n        - vault_address: http://127.0.0.1:8200\n          engine_path: transit\n          key_name: app\n          created_at: "2026-01-01T00:00:00Z"\n          enc: vault:v1:${Buffer.from(Array.from({ length: 72 }, (_, i) => (i * 37 + 11) % 256)).toString("base64")}\n`;
+    writeFileSync(file, text.slice(0, text.indexOf("\n    age:\n") + 1) + vaultEntry + text.slice(text.indexOf("\n    lastmodified:") + 1));
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^secrets/.*\\.yaml$\n    hc_vault_transit_uri: ${uri}\n`);
+    commitAll(sb, repo, "vault");
+    expect(problemsOf(checkJson(repo, ["--strict", "--base", "main"]).report, "secrets/app.yaml")).toEqual([]);
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^newsvc/.*\\.yaml$\n    hc_vault_transit_uri: ${uri}\n    age: ${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    hc_vault_transit_uri: ${uri}\n`);
+    mkdirSync(join(repo, "newsvc"));
+    git(sb, repo, ["mv", "secrets/app.yaml", "newsvc/app.yaml"]);
+    const moved = readFileSync(join(repo, "newsvc", "app.yaml"), "utf8");
+    writeFileSync(join(repo, "newsvc", "app.yaml"), moved.replace("enc: vault:v1:", "enc: vault:v01:").replace(/mac: ENC\[AES256_GCM,data:(.)/, (m, c: string) => m.slice(0, -1) + (c === "A" ? "B" : "A")));
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "move under a rule of the branch's own");
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain(`newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^newsvc/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies`);
+    expect(r.stdout).not.toContain("run `hush updatekeys`");
+  });
+
   it("a copy carrying the MAC of a file another rule covers is held to the rule of the file whose wrapped keys it holds", () => {
     const repo = setUpCoveredRepo(sb, "base-recipients-other-mac");
     const mallory = createAgeKey(sb, "base-recipients-other-mac-mallory");

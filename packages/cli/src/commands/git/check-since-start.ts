@@ -245,7 +245,8 @@ async function sourceRuleFindings(file: BranchFile, sources: readonly string[], 
 /**
  * Pieces of an entry's wrapped data key, one of which is in the text of every file holding that
  * key, in any format: the last whole 64 characters of its base64 (an armored key's body, its lines
- * joined), which are one line of armor (written 64 wide) and a part of a key on one line. Random
+ * joined; a Vault ciphertext's after `vault:vN:`) short of its last 4, which are one line of armor
+ * (written 64 wide) and a part of a key on one line. Random
  * (the end of a ciphertext), so only copies hold it. A PGP message opens the same with other
  * packets before its encrypted data, or that data framed otherwise (see pgp-data-packet.ts), which
  * moves every line: for it also the base64 of each 24 bytes at the first 24 offsets of the
@@ -259,8 +260,12 @@ function wrappedKeyPieces(entry: MasterKeyEntry): string[] {
   const lines = enc.trim().split(/\r?\n/);
   // Armor: the lines between BEGIN and END, without headers (`Version: …`) and the CRC (`=…`).
   const body = lines[0]?.startsWith("-----BEGIN ") === true ? lines.slice(1, -1).filter((l) => !/^[A-Za-z-]+: /.test(l) && !l.startsWith("=")) : lines;
-  const joined = body.join("").replace(/\s/g, "");
-  const whole = Math.floor(joined.length / 64);
+  // A Vault transit ciphertext's `vault:vN:` names its version as Vault reads it with Atoi:
+  // `v01`, `v+1` and `v1` are one version; only the base64 after it is the key's.
+  const joined = body.join("").replace(/\s/g, "").replace(/^vault:v[^:]*:/, "");
+  // Not the last 4 characters: base64 decoders that ignore the bits after the last byte (Go's
+  // StdEncoding, which SOPS and the KMS clients use) open it with those written otherwise.
+  const whole = Math.floor((joined.length - 4) / 64);
   const piece = joined.slice((whole - 1) * 64, whole * 64);
   const pieces = whole > 0 && /^[A-Za-z0-9+/:_-]{64}$/.test(piece) ? [piece] : [];
   const message = entry.kind === "pgp" ? armorBody(enc, "PGP MESSAGE") : undefined;
