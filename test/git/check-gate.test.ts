@@ -329,6 +329,17 @@ describe("hush check --base: destination_rules hush cannot read", () => {
     expect(hush(sb, ["check", "--strict", "--base", "main"], { cwd: repo, env: sb.keylessEnv }).status).toBe(1);
   });
 
+  it("a .sops.yaml too large to read is an unreadable error, not left out", () => {
+    const repo = setUpCoveredRepo(sb, "destination-rules-huge");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    mkdirSync(join(repo, "publish"));
+    writeFileSync(join(repo, "publish", ".sops.yaml"), `${"# padding padding padding padding padding padding padding padding\n".repeat(270_000)}destination_rules:\n  - path_regex: ^secrets/\n    vault_address: https://vault.attacker.example\n    vault_path: kv/\n`);
+    commitAll(sb, repo, "publish from a directory of its own");
+    const r = checkJson(repo, ["--base", "main"]);
+    expect(r.status).toBe(1);
+    expect(problemsOf(r.report, "publish/.sops.yaml")).toEqual(["error unreadable"]);
+  });
+
   it("a .sops.yaml too large to scan for secrets, without the word sops, is still compared with the base's", () => {
     const repo = setUpCoveredRepo(sb, "destination-rules-large");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);

@@ -249,9 +249,11 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       const rule = rules[i];
       const routedAttrs = routed.get(c.abs);
       const mustEncrypt = rule !== undefined || routedAttrs !== undefined;
+      const isConfig = basename(c.abs) === ".sops.yaml";
       const bytes = await c.read();
       if (!Buffer.isBuffer(bytes)) {
-        if (mustEncrypt || paths.length > 0) {
+        // With --base, a .sops.yaml unread could hold destination_rules no one compared.
+        if (mustEncrypt || paths.length > 0 || (isConfig && baseRevision !== undefined)) {
           checked++;
           results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: `cannot check the file: ${bytes.unreadable}` }] });
         }
@@ -259,7 +261,6 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       }
       // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata;
       // a .sops.yaml of any size is compared with the base's (its destination_rules).
-      const isConfig = basename(c.abs) === ".sops.yaml";
       if (!mustEncrypt && !isConfig && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
       checked++;
       const text = bytes.toString("utf8");
