@@ -257,6 +257,23 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     expect(r.stdout).not.toContain("run `hush updatekeys`");
   });
 
+  it("a file written over with another file's text is held to the rule of the file whose wrapped keys it holds", () => {
+    const repo = setUpCoveredRepo(sb, "base-recipients-overwritten");
+    const mallory = createAgeKey(sb, "base-recipients-overwritten-mallory");
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: ^dev/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`);
+    mkdirSync(join(repo, "dev"));
+    writeEncrypted(sb, repo, "dev/app.yaml", "password: dev-secret\n");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "dev secrets");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    // Not a new path: dev/app.yaml gets the production file's text (its data key).
+    writeFileSync(join(repo, "dev", "app.yaml"), readFileSync(join(repo, "secrets", "app.yaml"), "utf8"));
+    commitAll(sb, repo, "overwrite");
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).toContain(`dev/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^dev/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies`);
+    expect(r.stdout).not.toContain("run `hush updatekeys`");
+  });
+
   it("a copy carrying the MAC of a file another rule covers is held to the rule of the file whose wrapped keys it holds", () => {
     const repo = setUpCoveredRepo(sb, "base-recipients-other-mac");
     const mallory = createAgeKey(sb, "base-recipients-other-mac-mallory");

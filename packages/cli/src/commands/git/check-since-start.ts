@@ -91,14 +91,25 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
   const repoPaths = new RepoPaths(repo.root);
   const wanted: Array<{ file: BranchFile; blob: string; from?: string; fromTree?: string; exact?: boolean }> = [];
   const added: BranchFile[] = [];
+  /** Files the branch changed at their path, by their path: one may now hold another file's data key. */
+  const changed = new Map<BranchFile, string>();
   for (const file of files) {
     const path = repoPaths.of(file.abs);
     const blob = path === undefined ? undefined : blobAt.get(path);
     if (blob !== undefined) wanted.push({ file, blob });
     else if (path !== undefined) added.push(file);
+    if (blob !== undefined && gitBlobId(file.text, start.length) !== blob) changed.set(file, path!);
   }
   const recipientSources = new Map<BranchFile, string[]>();
-  for (const [file, { sources, keySources, foundIn }] of await copiedFrom(repo, base === start ? [start] : [start, base], added)) {
+  for (const [file, { sources, keySources, foundIn }] of await copiedFrom(repo, base === start ? [start] : [start, base], [...added, ...changed.keys()])) {
+    const ownPath = changed.get(file);
+    if (ownPath !== undefined) {
+      // Written over with another file's text: held to that file's rule too, as a copy is; its
+      // own earlier version is what the other findings compare it with.
+      const others = keySources.filter((path) => path !== ownPath);
+      if (others.length > 0) recipientSources.set(file, others);
+      continue;
+    }
     // An exact copy of a file at the start relabels nothing (that file may differ from another
     // copy of the same source); else the source is the file of the same kind, before a text that
     // merely quotes the MAC.
@@ -131,7 +142,8 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     const problems = exact === true ? [] : await retypedValues(file.format, file.text, earlier, from === undefined ? short : `${(fromTree ?? start).slice(0, 10)}:${printable(from, 1000)}`);
     const rolledBack = from === undefined ? await rollback(file, earlier, short, strict) : undefined;
     if (rolledBack !== undefined) problems.push(rolledBack);
-    const recipients = from !== undefined ? await sourceRuleFindings(file, recipientSources.get(file) ?? [from], baseRuleAt, repo.root, strict) : undefined;
+    const sources = from === undefined ? recipientSources.get(file) : (recipientSources.get(file) ?? [from]);
+    const recipients = sources !== undefined ? await sourceRuleFindings(file, sources, baseRuleAt, repo.root, strict) : undefined;
     if (problems.length > 0 || recipients !== undefined) found.set(file.abs, { problems, ...(recipients === undefined ? {} : { recipients }) });
   }
   return found;
