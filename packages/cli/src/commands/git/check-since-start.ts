@@ -21,9 +21,10 @@ import type { Repo } from "./repo.ts";
  * - `retyped-value`: a value's ciphertext kept under another type label, at another depth of
  *   lists or in another YAML document (retyped-values.ts in the git package); a file new at its
  *   path is compared with the file it copies or was renamed from, found by its MAC or its wrapped data keys.
- * - for such a copy at a path the base revision's rules do not cover, its recipients held to the
- *   base's rule for the file it copies (the branch could otherwise move a file under a rule of its
- *   own to add a recipient, or to have a key holder's `updatekeys` add one).
+ * - for such a copy, or a file written over with another's text, its recipients held to the base's
+ *   rule for the file whose wrapped keys it holds (the branch could otherwise move a file under a
+ *   rule of its own, or to a path the base lets more people read, to add a recipient, or to have a
+ *   key holder's `updatekeys` add one).
  */
 
 /** A covered encrypted file as the branch has it. */
@@ -54,8 +55,9 @@ export interface SinceStart {
   /** Problems to add to the file's. */
   readonly problems: CheckProblem[];
   /**
-   * For a copy at a path the base revision has no rule for: its recipient findings as the base's
-   * rule for the file it copies has them, in place of those against this branch's rule alone.
+   * For a copy (or a file written over with another's text): its recipient findings as the base's
+   * rule for the file whose wrapped keys it holds has them, in place of those against the rules
+   * for its own path.
    */
   readonly recipients?: readonly CheckProblem[];
 }
