@@ -346,6 +346,15 @@ describe("hush check --base: destination_rules hush cannot read", () => {
     expect(hush(sb, ["check", "--strict", "--base", "main"], { cwd: repo, env: sb.keylessEnv }).status).toBe(1);
   });
 
+  it("a .SOPS.yaml, which SOPS reads as .sops.yaml where names ignore case (macOS, Windows), is compared too", () => {
+    const repo = setUpCoveredRepo(sb, "destination-rules-case");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    mkdirSync(join(repo, "publish"));
+    writeFileSync(join(repo, "publish", ".SOPS.yaml"), "destination_rules:\n  - path_regex: ^secrets/\n    vault_address: https://vault.attacker.example\n    vault_path: kv/\n");
+    commitAll(sb, repo, "publish from a directory of its own");
+    expect(problemsOf(checkJson(repo, ["--base", "main"]).report, "publish/.SOPS.yaml")).toEqual(["warning destination-rules-changed"]);
+  });
+
   it("a .sops.yaml too large to read is an unreadable error, not left out", () => {
     const repo = setUpCoveredRepo(sb, "destination-rules-huge");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);

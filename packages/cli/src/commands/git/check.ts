@@ -249,7 +249,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       const rule = rules[i];
       const routedAttrs = routed.get(c.abs);
       const mustEncrypt = rule !== undefined || routedAttrs !== undefined;
-      const isConfig = basename(c.abs) === ".sops.yaml";
+      // Any case: where names ignore it (macOS, Windows), SOPS finds a .SOPS.yaml as its config.
+      const isConfig = basename(c.abs).toLowerCase() === ".sops.yaml";
       const bytes = await c.read();
       if (!Buffer.isBuffer(bytes)) {
         // With --base, a .sops.yaml unread could hold destination_rules no one compared.
