@@ -1,6 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireTool } from "../../packages/key-source-age/test/tools.ts";
 import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /**
@@ -84,6 +86,26 @@ describe("hush check --base asks git the same questions however many .sops.yaml 
     // one `cat-file --batch` reads the base's configs, one the covered files as they were.
     expect(five).toEqual(["cat-file", "cat-file", "check-attr", "config --local", "ls-files", "ls-tree", "ls-tree", "merge-base", "rev-parse", "rev-parse"]);
     expect(five).toEqual(one);
+  });
+
+  it("one git grep finds the files a branch copied, however many MACs and wrapped keys it looks for", () => {
+    const dir = createRepo(sb, "copies");
+    // Two files with 60 recipients each: 122 things to look for (each MAC and a piece of each wrapped key).
+    const keygen = requireTool("age-keygen", "age");
+    for (const name of ["one", "two"]) {
+      const many = Array.from({ length: 60 }, () => /age1[0-9a-z]+/.exec(execFileSync(keygen, [], { encoding: "utf8" }))![0]);
+      writeFileSync(join(dir, `${name}.enc.yaml`), `password: git-runs-secret-${name}\n`);
+      const encrypted = hush(sb, ["encrypt", "-i", "--age", many.join(","), `${name}.enc.yaml`], { cwd: dir });
+      expect(encrypted.status, encrypted.stderr).toBe(0);
+    }
+    commitAll(sb, dir, "files many can read");
+    git(sb, dir, ["checkout", "-q", "-b", "copies"]);
+    for (const name of ["one", "two"]) git(sb, dir, ["mv", `${name}.enc.yaml`, `${name}-moved.enc.yaml`]);
+    commitAll(sb, dir, "moved");
+    const trace = join(sb.dir, "copies.trace");
+    const r = hush(sb, ["check", "--json", "--base", "main"], { cwd: dir, env: { ...sb.keylessEnv, GIT_TRACE: trace } });
+    expect((JSON.parse(r.stdout) as CheckJsonReport).summary.errors, r.stderr).toBe(0);
+    expect([...readFileSync(trace, "utf8").matchAll(/trace: built-in: git grep /g)]).toHaveLength(1);
   });
 });
 

@@ -10,10 +10,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * Runs git in `cwd` and returns its standard output as bytes: file names in it are the
  * repository's bytes, which need not be UTF-8. Throws with git's first error line when it fails.
+ * `input` is git's standard input (patterns for `-f -`, which no command line limits).
  */
-export function gitBytes(cwd: string, env: Env, args: readonly string[]): Promise<Buffer> {
+export function gitBytes(cwd: string, env: Env, args: readonly string[], input?: string): Promise<Buffer> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(gitProgram(env), [...args], { cwd, env: childEnvironment(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(gitProgram(env), [...args], { cwd, env: childEnvironment(env), stdio: ["pipe", "pipe", "pipe"] });
+    // git may exit before reading it all (an error): the pipe's error is its exit's to report.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(input);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => out.push(c));
@@ -27,6 +31,6 @@ export function gitBytes(cwd: string, env: Env, args: readonly string[]): Promis
 }
 
 /** {@link gitBytes} as UTF-8 text. */
-export async function gitOutput(cwd: string, env: Env, args: readonly string[]): Promise<string> {
-  return (await gitBytes(cwd, env, args)).toString("utf8");
+export async function gitOutput(cwd: string, env: Env, args: readonly string[], input?: string): Promise<string> {
+  return (await gitBytes(cwd, env, args, input)).toString("utf8");
 }

@@ -3,6 +3,7 @@ import { extname, join } from "node:path";
 import { armorBody, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
 import { recipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
+import { gitOutput } from "../../git-run.ts";
 import type { CliIo } from "../../io.ts";
 import { RepoPaths } from "./check-rules.ts";
 import { encryptedDataBody } from "./pgp-data-packet.ts";
@@ -151,9 +152,6 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
   return found;
 }
 
-/** How many MACs and wrapped keys one `git grep` looks for (its command line stays short). */
-const TERMS_PER_GREP = 100;
-
 /** The object name git gives `text` as a blob (SHA-1, or SHA-256 when names are `hexLength` 64 long). */
 function gitBlobId(text: string, hexLength: number): string {
   const bytes = Buffer.from(text, "utf8");
@@ -192,37 +190,38 @@ async function copiedFrom(repo: Repo, trees: readonly string[], added: readonly 
   }
   const found = new Map<BranchFile, { sources: string[]; keySources: string[]; foundIn: Map<string, string> }>();
   const terms = [...byTerm.keys()];
-  for (let i = 0; i < terms.length; i += TERMS_PER_GREP) {
-    let out: string;
-    try {
-      // The options a user's grep.lineNumber or grep.column would add to each match are turned off.
-      // --text: a file the work tree's .gitattributes (the branch's) mark binary or -diff would
-      // otherwise say only "Binary file … matches", without the match, and be no copy's source.
-      out = await repo.git.raw(["grep", "-z", "-o", "-F", "--text", "--no-line-number", "--no-column", "--no-color", ...terms.slice(i, i + TERMS_PER_GREP).flatMap((term) => ["-e", term]), ...trees, "--"]);
-    } catch {
-      // No match is exit status 1.
-      continue;
+  if (terms.length === 0) return found;
+  let out: string;
+  try {
+    // One git for every term and tree: the terms on its standard input (`-f -`), where no command
+    // line limits them. The options a user's grep.lineNumber or grep.column would add to each
+    // match are turned off. --text: a file the work tree's .gitattributes (the branch's) mark
+    // binary or -diff would otherwise say only "Binary file … matches", without the match, and be
+    // no copy's source.
+    out = await gitOutput(repo.root, repo.env, ["grep", "-z", "-o", "-F", "--text", "--no-line-number", "--no-column", "--no-color", "-f", "-", ...trees, "--"], `${terms.join("\n")}\n`);
+  } catch {
+    // No match is exit status 1.
+    return found;
+  }
+  // Each match is `TREE:PATH` NUL `MATCH` newline, the trees in order; a path may hold a newline, a term neither.
+  for (let at = 0; at < out.length; ) {
+    const nul = out.indexOf("\0", at);
+    const end = nul < 0 ? -1 : out.indexOf("\n", nul);
+    if (end < 0) break;
+    const name = out.slice(at, nul);
+    const tree = trees.find((t) => name.startsWith(`${t}:`));
+    const path = tree === undefined ? undefined : name.slice(tree.length + 1);
+    // A YAML stream repeats its MAC in every document: each path once.
+    const term = out.slice(nul + 1, end);
+    for (const file of path === undefined ? [] : (byTerm.get(term) ?? [])) {
+      const paths = found.get(file) ?? { sources: [], keySources: [], foundIn: new Map<string, string>() };
+      if (!paths.sources.includes(path!)) paths.sources.push(path!);
+      // The start's file first, which the branch may have changed since: the text it copies.
+      if (!paths.foundIn.has(path!)) paths.foundIn.set(path!, tree!);
+      if (!macs.has(term) && !paths.keySources.includes(path!)) paths.keySources.push(path!);
+      found.set(file, paths);
     }
-    // Each match is `TREE:PATH` NUL `MATCH` newline, the trees in order; a path may hold a newline, a term neither.
-    for (let at = 0; at < out.length; ) {
-      const nul = out.indexOf("\0", at);
-      const end = nul < 0 ? -1 : out.indexOf("\n", nul);
-      if (end < 0) break;
-      const name = out.slice(at, nul);
-      const tree = trees.find((t) => name.startsWith(`${t}:`));
-      const path = tree === undefined ? undefined : name.slice(tree.length + 1);
-      // A YAML stream repeats its MAC in every document: each path once.
-      const term = out.slice(nul + 1, end);
-      for (const file of path === undefined ? [] : (byTerm.get(term) ?? [])) {
-        const paths = found.get(file) ?? { sources: [], keySources: [], foundIn: new Map<string, string>() };
-        if (!paths.sources.includes(path!)) paths.sources.push(path!);
-        // The start's file first, which the branch may have changed since: the text it copies.
-        if (!paths.foundIn.has(path!)) paths.foundIn.set(path!, tree!);
-        if (!macs.has(term) && !paths.keySources.includes(path!)) paths.keySources.push(path!);
-        found.set(file, paths);
-      }
-      at = end + 1;
-    }
+    at = end + 1;
   }
   return found;
 }
