@@ -103,37 +103,45 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     else if (path !== undefined) added.push(file);
     if (blob !== undefined && gitBlobId(file.text, start.length) !== blob) changed.set(file, path!);
   }
-  const recipientSources = new Map<BranchFile, string[]>();
-  for (const [file, { sources, keySources, foundIn }] of await copiedFrom(repo, base === start ? [start] : [start, base], [...added, ...changed.keys()])) {
-    const ownPath = changed.get(file);
-    if (ownPath !== undefined) {
-      // Written over with another file's text: held to that file's rule too, as a copy is; its
-      // own earlier version is what the other findings compare it with.
-      const others = keySources.filter((path) => path !== ownPath);
-      if (others.length > 0) recipientSources.set(file, others);
-      continue;
-    }
-    // An exact copy of a file at the start relabels nothing (that file may differ from another
-    // copy of the same source); else the source is the file of the same kind, before a text that
-    // merely quotes the MAC.
-    const own = gitBlobId(file.text, start.length);
-    const blobOf = (path: string): string | undefined => treeBlobs(foundIn.get(path) ?? start).get(path);
-    const exact = sources.find((path) => blobOf(path) === own);
-    const from = exact ?? sources.find((path) => extname(path) === extname(file.abs)) ?? sources[0]!;
-    const blob = blobOf(from);
-    if (blob !== undefined) wanted.push({ file, blob, from, fromTree: foundIn.get(from) ?? start, exact: exact !== undefined });
-    // The data key is the one of the files whose wrapped keys it holds: a MAC, anyone can paste.
-    recipientSources.set(file, keySources.length > 0 ? keySources : [from]);
-  }
   const reader = new ObjectReader(repo.root, repo.env);
   const before = new Map<string, string>();
-  try {
-    await reader.read(
-      wanted.map((w) => w.blob),
+  const recipientSources = new Map<BranchFile, string[]>();
+  const readBefore = (entries: typeof wanted): Promise<void> =>
+    reader.read(
+      entries.map((w) => w.blob),
       (object, i) => {
-        if ("content" in object && object.type === "blob") before.set(wanted[i]!.file.abs, object.content.toString("utf8"));
+        if ("content" in object && object.type === "blob") before.set(entries[i]!.file.abs, object.content.toString("utf8"));
       },
     );
+  try {
+    // The files at their own paths first: one the branch changed can hold another file's data key
+    // only if its key entries changed (an edit keeps them), and only those are looked for.
+    await readBefore(wanted);
+    const rekeyed: BranchFile[] = [];
+    for (const file of changed.keys()) if (!(await sameKeyEntries(file, before.get(file.abs)))) rekeyed.push(file);
+    const atOwnPaths = wanted.length;
+    for (const [file, { sources, keySources, foundIn }] of await copiedFrom(repo, base === start ? [start] : [start, base], [...added, ...rekeyed])) {
+      const ownPath = changed.get(file);
+      if (ownPath !== undefined) {
+        // Written over with another file's text: held to that file's rule too, as a copy is; its
+        // own earlier version is what the other findings compare it with.
+        const others = keySources.filter((path) => path !== ownPath);
+        if (others.length > 0) recipientSources.set(file, others);
+        continue;
+      }
+      // An exact copy of a file at the start relabels nothing (that file may differ from another
+      // copy of the same source); else the source is the file of the same kind, before a text that
+      // merely quotes the MAC.
+      const own = gitBlobId(file.text, start.length);
+      const blobOf = (path: string): string | undefined => treeBlobs(foundIn.get(path) ?? start).get(path);
+      const exact = sources.find((path) => blobOf(path) === own);
+      const from = exact ?? sources.find((path) => extname(path) === extname(file.abs)) ?? sources[0]!;
+      const blob = blobOf(from);
+      if (blob !== undefined) wanted.push({ file, blob, from, fromTree: foundIn.get(from) ?? start, exact: exact !== undefined });
+      // The data key is the one of the files whose wrapped keys it holds: a MAC, anyone can paste.
+      recipientSources.set(file, keySources.length > 0 ? keySources : [from]);
+    }
+    await readBefore(wanted.slice(atOwnPaths));
   } finally {
     reader.close();
   }
@@ -291,6 +299,12 @@ function wrappedKeyPieces(entry: MasterKeyEntry): string[] {
 
 /** Bytes of a PGP message's encrypted data in one of its pieces: 32 base64 characters, half an armor line. */
 const PGP_WINDOW = 24;
+
+/** Whether `file` has the key entries it had in `earlier` (its version where the branch started). */
+async function sameKeyEntries(file: BranchFile, earlier: string | undefined): Promise<boolean> {
+  const [now, then] = [await metadataOf(file.text, file.format), earlier === undefined ? undefined : await metadataOf(earlier, file.format)];
+  return now !== undefined && then !== undefined && JSON.stringify(now.keyGroups) === JSON.stringify(then.keyGroups);
+}
 
 function isEnvelope(text: string): boolean {
   try {
