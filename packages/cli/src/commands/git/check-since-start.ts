@@ -117,10 +117,13 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     // The files at their own paths first: one the branch changed can hold another file's data key
     // only if its key entries changed (an edit keeps them), and only those are looked for.
     await readBefore(wanted);
-    const rekeyed: BranchFile[] = [];
-    for (const file of changed.keys()) if (!(await sameKeyEntries(file, before.get(file.abs)))) rekeyed.push(file);
+    const rekeyed: Searched[] = [];
+    for (const file of changed.keys()) {
+      const earlier = before.get(file.abs);
+      if (!(await sameKeyEntries(file, earlier))) rekeyed.push({ file, earlier });
+    }
     const atOwnPaths = wanted.length;
-    for (const [file, { sources, keySources, foundIn }] of await copiedFrom(repo, base === start ? [start] : [start, base], [...added, ...rekeyed])) {
+    for (const [file, { sources, keySources, foundIn }] of await copiedFrom(repo, base === start ? [start] : [start, base], [...added.map((file) => ({ file })), ...rekeyed])) {
       const ownPath = changed.get(file);
       if (ownPath !== undefined) {
         // Written over with another file's text: held to that file's rule too, as a copy is; its
@@ -160,6 +163,12 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
   return found;
 }
 
+/** A file to find the sources of: new at its path, or changed there (`earlier`: its version where the branch started). */
+interface Searched {
+  readonly file: BranchFile;
+  readonly earlier?: string | undefined;
+}
+
 /** The object name git gives `text` as a blob (SHA-1, or SHA-256 when names are `hexLength` 64 long). */
 function gitBlobId(text: string, hexLength: number): string {
   const bytes = Buffer.from(text, "utf8");
@@ -177,7 +186,7 @@ function gitBlobId(text: string, hexLength: number): string {
  * strings; ciphertexts are random, so only copies hold them), which names each match with its
  * path: no file is read (`foundIn`: the tree each path was first found in). A search that fails finds no copy.
  */
-async function copiedFrom(repo: Repo, trees: readonly string[], added: readonly BranchFile[]): Promise<Map<BranchFile, { sources: string[]; keySources: string[]; foundIn: Map<string, string> }>> {
+async function copiedFrom(repo: Repo, trees: readonly string[], searched: readonly Searched[]): Promise<Map<BranchFile, { sources: string[]; keySources: string[]; foundIn: Map<string, string> }>> {
   // Several files may copy one: each is compared with it.
   const byTerm = new Map<string, BranchFile[]>();
   const macs = new Set<string>();
@@ -185,16 +194,19 @@ async function copiedFrom(repo: Repo, trees: readonly string[], added: readonly 
     const files = byTerm.get(term) ?? [];
     if (!files.includes(file)) byTerm.set(term, [...files, file]);
   };
-  for (const file of added) {
+  for (const { file, earlier } of searched) {
     const metadata = await metadataOf(file.text, file.format);
     if (metadata === undefined) continue;
     // A MAC is a well-formed envelope of about 200 characters: anything else (`ENC[` alone would
-    // match every encrypted file) is reported by the check and looked for nowhere.
-    if (metadata.mac.length <= 1024 && isEnvelope(metadata.mac)) {
+    // match every encrypted file) is reported by the check and looked for nowhere. A file at its
+    // own path is compared with its own earlier version, and needs no MAC to find it.
+    if (earlier === undefined && metadata.mac.length <= 1024 && isEnvelope(metadata.mac)) {
       look(metadata.mac, file);
       macs.add(metadata.mac);
     }
-    for (const entry of metadata.keyGroups.flat()) for (const piece of wrappedKeyPieces(entry)) look(piece, file);
+    // The entries it already had are its own data key's (one git grep costs time per term).
+    const own = new Set(earlier === undefined ? [] : ((await metadataOf(earlier, file.format))?.keyGroups.flat() ?? []).flatMap(wrappedKeyPieces));
+    for (const entry of metadata.keyGroups.flat()) for (const piece of wrappedKeyPieces(entry)) if (!own.has(piece)) look(piece, file);
   }
   const found = new Map<BranchFile, { sources: string[]; keySources: string[]; foundIn: Map<string, string> }>();
   const terms = [...byTerm.keys()];
