@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,6 +106,104 @@ describe("a recipient only the file names", () => {
     const yes = await hush(["groups", "add", "-f", "s.yaml", "-i", "--yes", "--age", bob.recipient], { cwd: repo, env: { SOPS_AGE_KEY_FILE: alice.file } });
     expect(yes.status).toBe(0);
     expect(ageRecipientsIn(readFileSync(file, "utf8"))).toContain(bob.recipient);
+  });
+});
+
+describe("new values written where a recipient only the file names can read them", () => {
+  // Mallory made the whole file: her own data key, wrapped to alice's public age key and to hers.
+  // It opens for alice (the MAC is right), and whatever alice writes into it, Mallory reads.
+  const tmp = makeTempDir("hush-write-untrusted-");
+  const repo = tmp.path;
+  let alice: AgeKey;
+  let mallory: AgeKey;
+  let crafted: string;
+  const file = join(repo, "s.yaml");
+  const newValue = "fresh-secret-4a1f";
+
+  beforeAll(async () => {
+    [alice, mallory] = await Promise.all([makeAgeKey(tmp.path, "alice"), makeAgeKey(tmp.path, "mallory")]);
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.yaml$\n    age: ${alice.recipient}\n`);
+    crafted = await encryptForAge(plain, "yaml", [[{ kind: "age", recipient: alice.recipient }, { kind: "age", recipient: mallory.recipient }]]);
+  });
+  afterAll(() => tmp.cleanup());
+
+  const asAlice = (args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}) =>
+    hush(args, { cwd: repo, env: { SOPS_AGE_KEY_FILE: alice.file, ...options.env }, ...(options.input === undefined ? {} : { input: options.input }) });
+  const malloryReads = async (): Promise<string> => (await hush(["decrypt", "s.yaml"], { cwd: repo, env: { SOPS_AGE_KEY_FILE: mallory.file } })).stdout;
+  const listed = (): string => `s.yaml: what you write would also be readable by recipients that .sops.yaml does not name for this file:\n    group 0: age ${mallory.recipient}\n`;
+
+  it.each([
+    ["set", ["set", "s.yaml", '["db"]["password"]', JSON.stringify(newValue)]],
+    ["the SOPS form of set", ["--set", `["db"]["password"] ${JSON.stringify(newValue)}`, "s.yaml"]],
+  ])("%s without an answer writes nothing, names the recipient and says what to do", async (_name, args) => {
+    writeFileSync(file, crafted);
+    const r = await asAlice(args);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(listed());
+    expect(r.stderr).toContain("hush updatekeys s.yaml");
+    expect(r.stderr).toContain("--yes");
+    expect(readFileSync(file, "utf8")).toBe(crafted);
+    expect(await malloryReads()).not.toContain(newValue);
+  });
+
+  it("set: an answer of n writes nothing; y and --yes write, after the listing", async () => {
+    writeFileSync(file, crafted);
+    const no = await asAlice(["set", "s.yaml", '["db"]["password"]', JSON.stringify(newValue)], { input: "n\n" });
+    expect(no.status).toBe(1);
+    expect(no.stderr).toContain("Is this okay? (y/n):");
+    expect(readFileSync(file, "utf8")).toBe(crafted);
+    const yes = await asAlice(["set", "s.yaml", '["db"]["password"]', JSON.stringify(newValue)], { input: "y\n" });
+    expect(yes.status).toBe(0);
+    expect(await malloryReads()).toContain(newValue);
+    writeFileSync(file, crafted);
+    const flag = await asAlice(["set", "--yes", "s.yaml", '["db"]["password"]', JSON.stringify(newValue)]);
+    expect(flag.status).toBe(0);
+    expect(flag.stderr).toContain(listed());
+  });
+
+  it("the SOPS flag form takes -y (hush's own) for --set and -r, as the subcommands take --yes", async () => {
+    writeFileSync(file, crafted);
+    const set = await asAlice(["-y", "--set", `["db"]["password"] ${JSON.stringify(newValue)}`, "s.yaml"]);
+    expect(set.status).toBe(0);
+    expect(set.stderr).toContain(listed());
+    const rotate = await asAlice(["-r", "-i", "-y", "s.yaml"]);
+    expect(rotate.status).toBe(0);
+    expect(rotate.stderr).toContain(`group 0: age ${mallory.recipient}`);
+  });
+
+  it("edit asks before the editor opens: without an answer the editor never runs", async () => {
+    writeFileSync(file, crafted);
+    const ran = join(repo, "editor-ran");
+    const editor = join(repo, "editor.sh");
+    writeFileSync(editor, `#!/bin/sh\ntouch '${ran}'\nprintf 'db:\\n    password: ${newValue}\\n' > "$1"\n`, { mode: 0o755 });
+    const r = await asAlice(["edit", "s.yaml"], { env: { EDITOR: editor } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(listed());
+    expect(existsSync(ran)).toBe(false);
+    expect(readFileSync(file, "utf8")).toBe(crafted);
+    const yes = await asAlice(["edit", "s.yaml"], { env: { EDITOR: editor }, input: "y\n" });
+    expect(yes.status).toBe(0);
+    expect(await malloryReads()).toContain(newValue);
+  });
+
+  it("encrypt --reuse asks about the reused file's recipients", async () => {
+    writeFileSync(file, crafted);
+    writeFileSync(join(repo, "next.yaml"), `db:\n    password: ${newValue}\n`);
+    const r = await asAlice(["encrypt", "--reuse", "s.yaml", "next.yaml"]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(listed().replace("s.yaml:", "next.yaml:"));
+  });
+
+  it("unset adds no value and is not asked about; nor is a file whose rule names all its recipients", async () => {
+    writeFileSync(file, crafted);
+    const unset = await asAlice(["unset", "s.yaml", '["db"]["password"]']);
+    expect(unset.stderr).toBe("");
+    expect(unset.status).toBe(0);
+    writeFileSync(file, await encryptForAge(plain, "yaml", [[{ kind: "age", recipient: alice.recipient }]]));
+    const honest = await asAlice(["set", "s.yaml", '["db"]["password"]', JSON.stringify(newValue)]);
+    expect(honest.stderr).toBe("");
+    expect(honest.status).toBe(0);
   });
 });
 

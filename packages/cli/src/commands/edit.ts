@@ -26,6 +26,7 @@ import { openEditorSession, type EditorFailure } from "../workflows/editor-sessi
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { tryWriteErr } from "../workflows/private-dir.ts";
 import { openEncryptedFile, reencrypt, RESERVED_METADATA_KEY, type OpenedInput } from "../workflows/reencrypt.ts";
+import { confirmWriteReaders } from "../rekey/unvouched.ts";
 import { keepUnsavedCopy, keptCopyDetails, newFileTemplate, reopenHeader, saveEdit, stripHeader } from "../workflows/edit-rescue.ts";
 
 /**
@@ -118,6 +119,8 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     const isNew = !existsSync(file);
     if (!isNew) {
       input = await openEncryptedFile(io, file, flags);
+      // Asked before the editor opens, not after the typing.
+      await confirmWriteReaders(io, file, input.opened.metadata, { ...flags, command: "edit" });
       initial = outFormat === format ? input.opened.plaintext : await convert(input.opened.plaintext, format, outFormat, indent);
     } else {
       input = { file, format, opened: await newFile(io, file, outFormat, flags), metadataIndent: undefined };

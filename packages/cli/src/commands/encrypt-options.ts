@@ -27,6 +27,8 @@ export interface EncryptFlags {
   allowNoValues?: boolean;
   /** Re-encrypt against this existing encrypted file, reusing its data key and unchanged ciphertext. */
   reuse?: string;
+  /** With `reuse` (and in `edit`): do not ask before writing into a file that a recipient only the file names can read (it is still listed). */
+  yes?: boolean;
   /** Key flags of the key backends (`age`, `kms`, `awsProfile`, …; see key-flags.ts). */
   [keyFlag: string]: unknown;
 }

@@ -38,6 +38,8 @@ function legacyParser(io: CliIo): Command {
     .option("-s, --show-master-keys")
     .option("-v, --version")
     .option("--ignore-mac")
+    // hush's own: for `-r`, `--set` and edit, as `hush rotate/set/edit --yes`.
+    .option("-y, --yes")
     .option("--mac-only-encrypted")
     .option("--extract <path>")
     .option("--input-type <type>")
@@ -167,6 +169,8 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
     ...(indent === undefined ? {} : { indent }),
   };
 
+  const yes = o.yes === true ? { yes: true } : {};
+
   const modes: string[] = [];
   if (o.encrypt === true) modes.push("encrypt");
   if (o.decrypt === true) modes.push("decrypt");
@@ -230,6 +234,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
         ...common,
         ...pick(o, ["output", "inputType", ...keyFlagKeys(["add-", "rm-"])]),
         ...(o.inPlace === true ? { inPlace: true } : {}),
+        ...yes,
       });
     }
     case "set": {
@@ -239,6 +244,8 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
       const parsedPath = parseSetPath(path);
       const node = await parseJsonValue(value);
       await applyEdit(io, file, { kind: "set", path: parsedPath, value: node }, {
+        ...common,
+        ...yes,
         ...pick(o, ["inputType", "outputType"]),
         ...(indent === undefined ? {} : { indent }),
         ...(o.ignoreMac === true ? { ignoreMac: true } : {}),
@@ -250,7 +257,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
         throw unknownCommand(file, subcommands, "to create a new encrypted file, give it a .yaml, .json, .env, .ini or .toml name, or --input-type");
       }
       const { runEdit } = await import("./edit.ts");
-      return runEdit(io, file, { ...keyAndRule, ...common, ...(o.showMasterKeys === true ? { showMasterKeys: true } : {}), ...(o.ignoreMac === true ? { ignoreMac: true } : {}) });
+      return runEdit(io, file, { ...keyAndRule, ...common, ...yes, ...(o.showMasterKeys === true ? { showMasterKeys: true } : {}), ...(o.ignoreMac === true ? { ignoreMac: true } : {}) });
     }
   }
 }

@@ -6,6 +6,7 @@ import { KEY_BACKENDS } from "../backends.ts";
 import { optionKey } from "../key-flags.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { openEncryptedFile, reencrypt } from "../workflows/reencrypt.ts";
+import { confirmWriteReaders } from "../rekey/unvouched.ts";
 
 /**
  * `hush encrypt --reuse OLD.enc FILE`: encrypt a whole plaintext as the next version of an
@@ -50,6 +51,8 @@ export async function runEncryptReuse(io: CliIo, file: string | undefined, flags
   const lock = target === undefined ? undefined : await acquireFileLock(target, { waitMs: lockWaitMs(io.env) });
   try {
     const old = await openEncryptedFile(io, reuse, formatFromPath(reuse) === undefined ? { inputType: outFormat } : {});
+    // The new plaintext goes to every reader of OLD: held to the creation rule of the file written.
+    await confirmWriteReaders(io, target ?? name ?? reuse, old.opened.metadata, { ...flags, command: "encrypt --reuse" });
     // Errors from here on are about the new plaintext: name it, not OLD.
     const out = await reencrypt(io, { ...old, file: label, format: outFormat, metadataIndent: old.format === outFormat ? old.metadataIndent : undefined }, text, indent === undefined ? {} : { indent });
     await emitResult(io, flags, file, out, { plaintext: false });

@@ -4,6 +4,7 @@ import { parseIndent } from "./encrypt-options.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { documentFor, encodeNext, openEncryptedFile, RESERVED_METADATA_KEY, writeEncrypted } from "../workflows/reencrypt.ts";
 import { parseJsonValue } from "../workflows/set-value.ts";
+import { confirmWriteReaders } from "../rekey/unvouched.ts";
 
 /**
  * `hush set FILE PATH VALUE` and `hush unset FILE PATH` (SOPS 3.9+ subcommands, spec 9.7): change
@@ -19,6 +20,10 @@ export interface SetFlags {
   idempotent?: boolean;
   ignoreMac?: boolean;
   indent?: string;
+  /** `.sops.yaml` to hold the file's recipients to (the global `--config`, else SOPS_CONFIG or the search). */
+  config?: string;
+  /** `set`: do not ask before writing a value that a recipient only the file names can read (it is still listed). */
+  yes?: boolean;
 }
 
 /** SOPS's tree path syntax; a bad path is exit 7 for set/unset. */
@@ -38,6 +43,8 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
   const lock = await acquireFileLock(file, { waitMs: lockWaitMs(io.env) });
   try {
     const input = await openEncryptedFile(io, file, flags);
+    // A new value goes to every reader of the file; removing one gives nobody anything.
+    if (edit.kind === "set") await confirmWriteReaders(io, file, input.opened.metadata, { ...flags, command: "set" });
     const indent = parseIndent(flags.indent);
     const document = documentFor(io, input);
     const options = indent === undefined ? {} : { indent };

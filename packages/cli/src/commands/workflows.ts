@@ -23,6 +23,9 @@ function trackDash(cmd: Command): (operands: readonly string[]) => number | unde
   return (operands) => (after === undefined || after > operands.length ? undefined : operands.length - after);
 }
 
+/** `-y, --yes` of the commands that write new values under a file's existing data key. */
+const WRITE_YES = "do not ask before writing values that a recipient only the file names, not .sops.yaml, can read (it is still listed)";
+
 /** Whether the program was started under the name `sops` (a symlink or copy named so). */
 function invokedAsSops(): boolean {
   const name = basename(process.argv[1] ?? "").replace(/\.(c?js|mjs|cmd|exe)$/i, "");
@@ -49,6 +52,7 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
   )
     .option("-s, --show-master-keys", "show the sops metadata in the editor (read-only)")
     .option("--ignore-mac", "do not check the file's MAC")
+    .option("-y, --yes", WRITE_YES)
     .action(async (file: string, _opts: unknown, cmd: Command) => {
       refuseKeyservice(cmd.opts());
       const { runEdit } = await import("./edit.ts");
@@ -63,6 +67,7 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
   )
     .option("--value-file", "VALUE is the path of a file holding the JSON value (keeps it out of the process list)")
     .option("--value-stdin", "read the JSON value from standard input")
+    .option("-y, --yes", WRITE_YES)
     .action(async (args: string[], _opts: unknown, cmd: Command) => {
       refuseKeyservice(cmd.opts());
       const { runSet } = await import("./set.ts");
@@ -141,7 +146,8 @@ export function registerWorkflowCommands(program: Command, io: CliIo, setExit: E
   // `hush encrypt --reuse OLD.enc FILE` (implemented in reuse.ts, reached through runEncrypt).
   program
     .commands.find((c) => c.name() === "encrypt")
-    ?.option("--reuse <encrypted-file>", "re-encrypt against this earlier version: same data key and keys, unchanged values keep their ciphertext");
+    ?.option("--reuse <encrypted-file>", "re-encrypt against this earlier version: same data key and keys, unchanged values keep their ciphertext")
+    .option("-y, --yes", `with --reuse: ${WRITE_YES}`);
 
   // SOPS's flag form: no subcommand, SOPS flags and a file (`hush -d f.yaml`, `hush f.yaml` = edit).
   const asSops = invokedAsSops();

@@ -1,20 +1,28 @@
-import { comparableKeyId, HushError, isHushError, masterKeyIdentity, printable, type KeyGroupRecipients, type MasterKeyRecipient } from "@hush/core";
-import { creationRuleFor, type LoadedConfig } from "../config.ts";
+import { resolve } from "node:path";
+import { comparableKeyId, HushError, isHushError, masterKeyIdentity, printable, type FileMetadata, type KeyGroupRecipients, type MasterKeyRecipient } from "@hush/core";
+import { creationRuleFor, loadConfig, type LoadedConfig } from "../config.ts";
 import type { CliIo } from "../io.ts";
 import { confirm } from "./prompt.ts";
-import type { Target } from "./targets.ts";
 
 /**
  * Recipients that only a file names. A file's `sops` metadata is not covered by its MAC: a
  * branch, pull request or clone can add a recipient entry without any key, and a key holder's
- * `rotate` or `groups add` would then wrap the new data key to it. `.sops.yaml`'s creation rule
- * (reviewed as plain text) and the command line are what the user vouches for; any other
- * recipient is shown and asked about before anything is written.
+ * `rotate` or `groups add` would then wrap the new data key to it. Worse, anyone can make a whole
+ * file (age and PGP recipients are public) that opens for its victim and holds a data key of the
+ * maker's: whatever the victim then writes into it (`set`, `edit`, `encrypt --reuse`) the maker
+ * reads. `.sops.yaml`'s creation rule (reviewed as plain text) and the command line are what the
+ * user vouches for; any other recipient is shown and asked about before anything is written.
  */
+
+/** A file as the user named it: shown as `display`, matched against creation rules as `abs`. */
+export interface NamedFile {
+  readonly display: string;
+  readonly abs: string;
+}
 
 /** One file's recipients that neither its creation rule nor the command line names. */
 export interface Unvouched {
-  readonly target: Target;
+  readonly target: NamedFile;
   /** `group 0: age age1…`, escaped for the terminal. */
   readonly recipients: readonly string[];
 }
@@ -29,7 +37,7 @@ const idOf = comparableKeyId;
 export async function unvouchedRecipients(
   loaded: LoadedConfig | undefined,
   cwd: string,
-  target: Target,
+  target: NamedFile,
   groups: KeyGroupRecipients,
   given: readonly MasterKeyRecipient[],
 ): Promise<Unvouched> {
@@ -46,30 +54,64 @@ export async function unvouchedRecipients(
   return { target, recipients };
 }
 
+/** What the listed recipients would get: the question is worded, and its way out told, for each. */
+type Exposure = "new data key" | "written values";
+
+const LEAD: Record<Exposure, string> = {
+  "new data key": "the new data key would also go to recipients that .sops.yaml does not name for this file",
+  "written values": "what you write would also be readable by recipients that .sops.yaml does not name for this file",
+};
+
+function nextStep(exposure: Exposure, files: readonly Unvouched[]): string {
+  const check = "next: check who these recipients are (a branch or clone can add one to a file without any key), then";
+  if (exposure === "new data key") return `${check} remove one with \`hush rotate --rm-age/--rm-pgp/--rm-kms …\`, name it in .sops.yaml if it belongs there, or pass --yes to keep it`;
+  const names = files.map((u) => printable(u.target.display, 4096)).join(" ");
+  return `${check} give the file a new data key for the keys .sops.yaml names with \`hush updatekeys ${names}\`, name the recipient in .sops.yaml if it belongs there, or pass --yes to write anyway`;
+}
+
 /**
  * Shows every file's unvouched recipients on stderr and asks once whether to go on (`yes`
- * skips the question, not the listing). True to go on; false when the user answered no (a line
- * on stderr says nothing changed). No answer (input ended: a script without `--yes`) is an
- * error, so that nothing is written and the run does not pass for a success.
+ * skips the question, not the listing). True to go on or when there is nothing to ask; false
+ * when the user answered no. No answer (input ended: a script without `--yes`) is an error, so
+ * that nothing is written and the run does not pass for a success.
  */
-export async function confirmUnvouched(io: CliIo, found: readonly Unvouched[], yes: boolean, command: string): Promise<boolean> {
+async function askAbout(io: CliIo, found: readonly Unvouched[], yes: boolean, command: string, exposure: Exposure): Promise<boolean> {
   const listed = found.filter((u) => u.recipients.length > 0);
   if (listed.length === 0) return true;
-  const text = listed
-    .map((u) => `hush: ${printable(u.target.display, 4096)}: the new data key would also go to recipients that .sops.yaml does not name for this file:\n${u.recipients.map((r) => `    ${r}\n`).join("")}`)
-    .join("");
+  const text = listed.map((u) => `hush: ${printable(u.target.display, 4096)}: ${LEAD[exposure]}:\n${u.recipients.map((r) => `    ${r}\n`).join("")}`).join("");
   io.stderr.write(text);
   if (yes) return true;
   // stdout may be the re-encrypted file itself: the question goes with the listing.
   const answer = await confirm({ ...io, stdout: io.stderr });
   if (answer === undefined) {
-    throw new HushError("NO_ANSWER", `${command}: no answer to "Is this okay?" (input ended): no file was changed`, {
-      located: true,
-      details: [
-        "next: check who these recipients are (a branch or clone can add one to a file without any key), then remove one with `hush rotate --rm-age/--rm-pgp/--rm-kms …`, name it in .sops.yaml if it belongs there, or pass --yes to keep it",
-      ],
-    });
+    throw new HushError("NO_ANSWER", `${command}: no answer to "Is this okay?" (input ended): no file was changed`, { located: true, details: [nextStep(exposure, listed)] });
   }
+  return answer;
+}
+
+/**
+ * Before a new data key is wrapped (`rotate`, `groups`): {@link askAbout} the recipients that
+ * neither the creation rules nor the command line name. False, after a line saying nothing
+ * changed, when the user answered no.
+ */
+export async function confirmUnvouched(io: CliIo, found: readonly Unvouched[], yes: boolean, command: string): Promise<boolean> {
+  const answer = await askAbout(io, found, yes, command, "new data key");
   if (!answer) io.stderr.write("No file was changed.\n");
   return answer;
+}
+
+/**
+ * Before new values go into an existing file under its data key (`set`, `edit`,
+ * `encrypt --reuse`): lists the file's recipients that the creation rule for `name` (where the result is
+ * written) does not name, and asks (see {@link askAbout}). Returns when the user agreed
+ * or there was nothing to ask; an answer of no is a `CANCELED` error, so that nothing is written.
+ */
+export async function confirmWriteReaders(io: CliIo, name: string, metadata: FileMetadata, options: { config?: string; yes?: boolean; command: string }): Promise<void> {
+  const loaded = await loadConfig(io.cwd, options.config ?? io.env["SOPS_CONFIG"]);
+  if (loaded === undefined) return;
+  const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
+  const found = await unvouchedRecipients(loaded, io.cwd, target, metadata.keyGroups, []);
+  if (!(await askAbout(io, [found], options.yes === true, options.command, "written values"))) {
+    throw new HushError("CANCELED", `${printable(name, 4096)} was not changed`, { located: true });
+  }
 }
