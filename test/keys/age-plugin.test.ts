@@ -125,7 +125,7 @@ describe("age plugin keys", () => {
     expect(one.stderr).toContain(`group 0: age ${pair.recipient}: no matching identity`);
   });
 
-  describe("failures: one line naming the key and group, exit 128, nothing written", () => {
+  describe("failures: one line naming the key and group, exit 128 (encrypt: 1, as SOPS), nothing written", () => {
     let f: string;
     let encrypted: string;
     beforeAll(async () => {
@@ -147,9 +147,16 @@ describe("age plugin keys", () => {
       await decryptFails({ HUSHTEST_PLUGIN_MODE: "error" }, /hushtest refuses \(test\)$/);
       const g = write("fail-enc.yaml", PLAIN);
       const r = await hush(["encrypt", "-i", "--age", pair.recipient, g], { env: env({ HUSHTEST_PLUGIN_MODE: "error" }) });
-      expect(r.status).toBe(128);
+      // Wrapping is not retrieving: SOPS's encrypt exits 1 ("Could not generate data key").
+      expect(r.status).toBe(1);
       expect(firstLine(r.stderr)).toMatch(new RegExp(`group 0: age key ${pair.recipient}: age-plugin-hushtest: hushtest refuses \\(test\\)$`));
       expect(readFileSync(g, "utf8")).toBe(PLAIN);
+      // SOPS's edit of a new file, unlike its encrypt, reports it as "could not retrieve key".
+      const created = join(tmp.path, "fail-new.yaml");
+      const e = await hush(["edit", "--age", pair.recipient, created], { env: env({ HUSHTEST_PLUGIN_MODE: "error", EDITOR: "true" }) });
+      expect(e.status, e.stderr).toBe(128);
+      expect(e.stderr).toContain(`group 0: age key ${pair.recipient}: age-plugin-hushtest: hushtest refuses (test)`);
+      expect(existsSync(created)).toBe(false);
     });
 
     it("the plugin crashes, or writes something that is not the protocol", async () => {
@@ -164,7 +171,7 @@ describe("age plugin keys", () => {
       expect(stderr).toContain("install the age-plugin-hushtest program");
       const g = write("missing-enc.yaml", PLAIN);
       const r = await hush(["encrypt", "-i", "--age", pair.recipient, g], { env: env(bare) });
-      expect(r.status).toBe(128);
+      expect(r.status).toBe(1);
       expect(firstLine(r.stderr)).toContain(`group 0: age key ${pair.recipient}: age-plugin-hushtest: not found in PATH`);
       expect(r.stderr).toContain("install the age-plugin-hushtest program");
       expect(readFileSync(g, "utf8")).toBe(PLAIN);

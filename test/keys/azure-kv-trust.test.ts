@@ -108,7 +108,7 @@ describe("azure_kv trust and failures", () => {
     writeFileSync(join(dir, "s.yaml"), PLAIN);
     const before = attacker.calls.length;
     const r = await hush(["encrypt", "-i", "s.yaml"], { cwd: dir, env });
-    expect(r.status).toBe(128);
+    expect(r.status).toBe(1);
     expect(r.stderr).toContain(`(from .sops.yaml or the file) names the vault ${attacker.address}`);
     expect(r.stderr).toContain("HUSH_AZURE_KV_URLS");
     expect(readFileSync(join(dir, "s.yaml"), "utf8")).toBe(PLAIN);

@@ -190,7 +190,7 @@ describe("hc_vault keys", () => {
     expect((await hush(["decrypt", "s.yaml"], { cwd: dir, env })).stdout).toBe(PLAIN);
     writeFileSync(join(dir, "evil.yaml"), PLAIN);
     const evil = await hush(["encrypt", "-i", "evil.yaml"], { cwd: dir, env });
-    expect(evil.status).toBe(128);
+    expect(evil.status).toBe(1);
     expect(evil.stderr).toContain(`names the Vault server ${attacker.address}; hush sends your Vault token only to a server you allow: set VAULT_ADDR=${attacker.address} or add it to HUSH_VAULT_ADDRS`);
     expect(readFileSync(join(dir, "evil.yaml"), "utf8")).toBe(PLAIN);
     expect(attacker.calls).toEqual([]);

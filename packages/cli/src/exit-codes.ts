@@ -68,6 +68,8 @@ const EXIT_STATUS: { readonly [C in ErrorCode]: number } = {
   RESOLUTION_ABANDONED: EXIT.generic,
   NOTHING_TO_SET_UP: EXIT.generic,
   UNCLASSIFIED: EXIT.generic,
+  // SOPS's encrypt, rotate and updatekeys: "Could not generate data key" (edit: 128, see edit.ts).
+  KEY_WRAP_FAILED: EXIT.generic,
   INTERNAL: EXIT.generic,
   // 2
   PARSE_FAILED: EXIT.couldNotReadInputFile,

@@ -23,6 +23,9 @@ const SOPS_STATUS: ReadonlyArray<readonly [ErrorCode, number]> = [
   ["FILE_NOT_FOUND", 100],
   ["MISSING_ARGUMENT", 100],
   ["NO_MATCHING_KEY", 128],
+  ["KEY_SOURCE_FAILED", 128],
+  // SOPS's encrypt, rotate and updatekeys return their "Could not generate data key" as status 1.
+  ["KEY_WRAP_FAILED", 1],
   ["NOT_MODIFIED", 200],
   ["NO_EDITOR", 201],
   ["EDITOR_FAILED", 201],

@@ -14,6 +14,8 @@ export type ErrorCode =
   | "NO_KEYS"
   | "NO_MATCHING_KEY"
   | "KEY_SOURCE_FAILED"
+  // A key source could not wrap the data key to a recipient (SOPS: "Could not generate data key").
+  | "KEY_WRAP_FAILED"
   | "VALUE_TAMPERED"
   | "VALUE_NOT_ENCRYPTED"
   | "MAC_MISMATCH"

@@ -97,7 +97,7 @@ async function withEncryptedAliasesExpanded(format: FileFormat, store: Store, te
  * Encrypts a plaintext document and returns the encrypted file's text (values replaced by
  * ENC[...] envelopes, keys and comments kept, the `sops` metadata appended).
  * @throws HushError PARSE_FAILED (the text does not parse), ALREADY_ENCRYPTED (it has `sops`
- *   metadata), NO_DOCUMENT, NO_KEYS / KEY_SOURCE_FAILED (the data key cannot be wrapped),
+ *   metadata), NO_DOCUMENT, NO_KEYS / KEY_WRAP_FAILED (the data key cannot be wrapped),
  *   NOTHING_ENCRYPTED (with `requireEncryptedValue`), INVALID_ARGUMENT (too many keys, or a
  *   shamir threshold no set of key groups can meet).
  */

@@ -50,7 +50,13 @@ async function newFile(io: CliIo, file: string, format: FileFormat, flags: EditF
   const settings = await creationSettingsFor(loaded, file, io.cwd, creationOverrides(flags, keysFromFlags(flags, io.env)));
   const dataKey = generateDataKey();
   // Wrapped before the editor opens, as SOPS does: a key problem shows up before any typing.
-  const wrapped = await wrapDataKey(dataKey, settings.keyGroups, settings.shamirThreshold, createKeySourceResolver(io.env));
+  let wrapped: FileMetadata["keyGroups"];
+  try {
+    wrapped = await wrapDataKey(dataKey, settings.keyGroups, settings.shamirThreshold, createKeySourceResolver(io.env));
+  } catch (err) {
+    // SOPS's edit, unlike its encrypt, reports this as "could not retrieve key" (exit 128).
+    throw isHushError(err, "KEY_WRAP_FAILED") ? new HushError("KEY_SOURCE_FAILED", err.message, { located: err.located, ...(err.hint === undefined ? {} : { hint: err.hint }), cause: err }) : err;
+  }
   const metadata: FileMetadata = {
     keyGroups: wrapped,
     shamirThreshold: settings.shamirThreshold,

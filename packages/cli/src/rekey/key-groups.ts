@@ -25,7 +25,7 @@ export function recipientsOf(groups: ReadonlyArray<readonly MasterKeyEntry[]>): 
     group.map((entry) => {
       const r = recipientOf(entry);
       if (r === undefined) {
-        throw new HushError("KEY_SOURCE_FAILED", `group ${gi}: ${entry.kind} key ${masterKeyIdentity(entry)} cannot be re-wrapped: hush does not support ${entry.kind} keys`, {
+        throw new HushError("KEY_WRAP_FAILED", `group ${gi}: ${entry.kind} key ${masterKeyIdentity(entry)} cannot be re-wrapped: hush does not support ${entry.kind} keys`, {
           hint: "re-key this file with sops, or replace that key in .sops.yaml",
         });
       }

@@ -1,10 +1,8 @@
 import {
   decryptValue,
   HushError,
-  isHushError,
-  masterKeyIdentity,
-  splitSecret,
   unwrapDataKey,
+  wrapDataKey,
   type FileMetadata,
   type KeyGroupRecipients,
   type KeySourceResolver,
@@ -36,7 +34,7 @@ export function checkGroups(groups: KeyGroupRecipients): void {
   }
 }
 
-/** Wraps `dataKey` for every group (Shamir shares when there are several). */
+/** Wraps `dataKey` for every group (Shamir shares when there are several), after SOPS's checks of the groups. */
 export async function wrapForGroups(
   dataKey: Uint8Array,
   groups: KeyGroupRecipients,
@@ -44,28 +42,7 @@ export async function wrapForGroups(
   resolve: KeySourceResolver,
 ): Promise<MasterKeyEntry[][]> {
   checkGroups(groups);
-  const secrets = groups.length === 1 ? [dataKey] : splitSecret(dataKey, groups.length, effectiveThreshold(threshold, groups.length));
-  try {
-    return await Promise.all(
-      groups.map((group, gi) =>
-        Promise.all(
-          group.map(async (recipient) => {
-            const where = `group ${gi}: ${recipient.kind} key ${masterKeyIdentity(recipient)}`;
-            try {
-              const source = await resolve(recipient.kind);
-              if (source === undefined) throw new HushError("KEY_SOURCE_FAILED", `no key source for ${recipient.kind} keys`);
-              return await source.wrap(secrets[gi]!, recipient);
-            } catch (err) {
-              if (!isHushError(err)) throw new HushError("KEY_SOURCE_FAILED", `${where}: ${err instanceof Error ? err.message : String(err)}`);
-              throw new HushError(err.code, `${where}: ${err.message}`, err.hint === undefined ? {} : { hint: err.hint });
-            }
-          }),
-        ),
-      ),
-    );
-  } finally {
-    if (secrets.length > 1) for (const s of secrets) s.fill(0);
-  }
+  return wrapDataKey(dataKey, groups, groups.length === 1 ? 0 : effectiveThreshold(threshold, groups.length), resolve);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { checkBytes, checkInteger, invalidArgument, isArray } from "../arguments.ts";
-import { HushError, isHushError, printable } from "../errors.ts";
+import { HushError, isHushError, printable, type ErrorCode } from "../errors.ts";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
 import { canUseKind, keyBackend, masterKeyIdentity } from "../keys/registry.ts";
 import { combineShares, splitSecret } from "./shamir.ts";
@@ -43,27 +43,41 @@ export async function wrapDataKey(
   }
   const secrets =
     groups.length === 1 ? [dataKey] : splitSecret(dataKey, groups.length, threshold === 0 ? groups.length : threshold);
-  return Promise.all(
-    groups.map((group, gi) =>
-      Promise.all(
-        group.map(async (recipient) => {
-          const source = await resolve(recipient.kind);
-          if (source === undefined) throw new HushError("KEY_SOURCE_FAILED", `no key source for ${recipient.kind} keys`);
-          try {
-            return await source.wrap(secrets[gi]!, recipient);
-          } catch (err) {
+  try {
+    return await Promise.all(
+      groups.map((group, gi) =>
+        Promise.all(
+          group.map(async (recipient) => {
             // One line that names the key to fix among many: "group 1: age key age1…: why".
             const where = `group ${gi}: ${recipient.kind} key ${printable(masterKeyIdentity(recipient))}`;
-            const hint = (err as { hint?: unknown }).hint;
-            throw new HushError(isHushError(err) ? err.code : "KEY_SOURCE_FAILED", `${where}: ${err instanceof Error ? err.message : String(err)}`, {
-              ...(typeof hint === "string" ? { hint } : {}),
-              cause: err,
-            });
-          }
-        }),
+            const source = await resolve(recipient.kind);
+            if (source === undefined) throw new HushError("KEY_WRAP_FAILED", `${where}: no key source for ${recipient.kind} keys`);
+            try {
+              return await source.wrap(secrets[gi]!, recipient);
+            } catch (err) {
+              const hint = (err as { hint?: unknown }).hint;
+              throw new HushError(wrapFailureCode(err), `${where}: ${err instanceof Error ? err.message : String(err)}`, {
+                ...(typeof hint === "string" ? { hint } : {}),
+                cause: err,
+              });
+            }
+          }),
+        ),
       ),
-    ),
-  );
+    );
+  } finally {
+    // The shares are this function's own; the data key is the caller's.
+    if (secrets.length > 1) for (const share of secrets) share.fill(0);
+  }
+}
+
+/**
+ * A key source's failure to wrap is `KEY_WRAP_FAILED`: its `KEY_SOURCE_FAILED` means "cannot
+ * retrieve the data key" to a caller (SOPS exit 128), which wrapping is not (SOPS exit 1). Other
+ * codes (a recipient that is not a key: `INVALID_ARGUMENT`) say more and are kept.
+ */
+function wrapFailureCode(err: unknown): ErrorCode {
+  return isHushError(err) && err.code !== "KEY_SOURCE_FAILED" ? err.code : "KEY_WRAP_FAILED";
 }
 
 /** SOPS's default decryption order (age, then pgp, then everything else in file order), from each backend. */
