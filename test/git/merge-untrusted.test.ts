@@ -458,5 +458,16 @@ describe("a branch that relabels a value's type without the key", () => {
     expect(merge.status).not.toBe(0);
     expect(merge.stderr + merge.stdout).toContain('their version changed the type label (or the lists around) ["auth_disabled"] without re-encrypting it');
     expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+
+    // The driver's advice is `hush git resolve`: it refuses the relabelled value too, whichever side
+    // it is asked to favour, where it merged "False" (a string, true to most programs) into main.
+    const conflicted = readFileSync(file);
+    for (const args of [[], ["--theirs"], ["--ours"]]) {
+      const resolve = hush(sb, ["git", "resolve", ...args, "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: "true" } });
+      expect(resolve.status, resolve.stderr).not.toBe(0);
+      expect(resolve.stderr).toContain('their version changed the type label (or the lists around) ["auth_disabled"] without re-encrypting it');
+      expect(readFileSync(file).equals(conflicted)).toBe(true);
+      expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+    }
   });
 });

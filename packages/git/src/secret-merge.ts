@@ -72,9 +72,34 @@ async function openWithKnownKeys(text: string, format: FileFormat, known: readon
   return openText(text, { format, keySources });
 }
 
-/** Decrypts ours, theirs and the base. Throws (NO_MATCHING_KEY, MAC_MISMATCH, …) when ours or theirs cannot be opened. */
+/**
+ * Why a side cannot be merged because it holds the base's ciphertext of a value under another type
+ * label or at another depth of lists (no MAC covers either: merging would re-encrypt the value and
+ * hide the edit), or undefined. Read without keys.
+ */
+async function retypedSide(input: OpenSidesInput): Promise<string | undefined> {
+  if (input.base === undefined) return undefined;
+  for (const [side, text] of [["their", input.theirs], ["our", input.ours]] as const) {
+    const retyped = await retypedValues(input.format, text, input.base, "the merge base");
+    if (retyped.length > 0) return `${side} version changed the type label (or the lists around) ${retyped.map((p) => p.keyPath).join(", ")} without re-encrypting it`;
+  }
+  return undefined;
+}
+
+/**
+ * Decrypts ours, theirs and the base. Throws VALUE_TAMPERED, before any key is asked, when a side
+ * relabels a value of the base (see retypedSide), whoever merges (the driver, `hush git resolve`
+ * with or without a favoured side); NO_MATCHING_KEY, MAC_MISMATCH, … when ours or theirs cannot be
+ * opened.
+ */
 export async function openSides(input: OpenSidesInput): Promise<OpenedSides> {
   const { format, keySources } = input;
+  const retyped = await retypedSide(input);
+  if (retyped !== undefined) {
+    throw new HushError("VALUE_TAMPERED", retyped, {
+      hint: "take the side that did not relabel it (`git checkout --ours FILE` or `--theirs FILE`), make the other side's changes again with `hush edit FILE`, then `git add FILE`; a value's type changes with hush set",
+    });
+  }
   const notes: string[] = [];
   const ours = await openText(input.ours, { format, keySources });
   const theirs = await openWithKnownKeys(input.theirs, format, [ours.dataKey], keySources);
@@ -224,12 +249,7 @@ export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<E
     return { status: "fallback", text: lines.text, reason: "the file is not encrypted", conflicted: lines.conflicts > 0, notes: [] };
   }
   if (oursMeta === undefined || theirsMeta === undefined) return fallback(`the file is encrypted on ${oursMeta === undefined ? "their" : "our"} side only`);
-  // A type label, or a list around a value, changed over the merge base's ciphertext was edited
-  // without the key (no MAC covers either): merging would re-encrypt the value and hide the edit.
-  for (const [side, text] of [["their", input.theirs], ["our", input.ours]] as const) {
-    const retyped = input.base === undefined ? [] : await retypedValues(format, text, input.base, "the merge base");
-    if (retyped.length > 0) return fallback(`${side} version changed the type label (or the lists around) ${retyped.map((p) => p.keyPath).join(", ")} without re-encrypting it`);
-  }
+  // A side that relabelled a value of the base is refused by openSides, before any key is asked.
   let sides: OpenedSides;
   try {
     sides = await openSides(input);
