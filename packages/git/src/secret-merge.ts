@@ -73,16 +73,21 @@ async function openWithKnownKeys(text: string, format: FileFormat, known: readon
 }
 
 /**
- * Why a side cannot be merged because it holds the base's ciphertext of a value under another type
- * label or at another depth of lists (no MAC covers either: merging would re-encrypt the value and
- * hide the edit), or undefined. Read without keys.
+ * Why the sides cannot be merged because one holds a ciphertext of the base, or of the other side,
+ * under another type label or at another depth of lists (no MAC covers either: merging would
+ * re-encrypt the value and hide the edit), or undefined. Read without keys. The other side counts
+ * too: a branch can copy main's newer file, whose MAC holds, and relabel a value main added.
  */
 async function retypedSide(input: OpenSidesInput): Promise<string | undefined> {
-  if (input.base === undefined) return undefined;
-  for (const [side, text] of [["their", input.theirs], ["our", input.ours]] as const) {
-    const retyped = await retypedValues(input.format, text, input.base, "the merge base");
-    if (retyped.length > 0) return `${side} version changed the type label (or the lists around) ${retyped.map((p) => p.keyPath).join(", ")} without re-encrypting it`;
+  const paths = (problems: Awaited<ReturnType<typeof retypedValues>>): string => problems.map((p) => p.keyPath).join(", ");
+  if (input.base !== undefined) {
+    for (const [side, text] of [["their", input.theirs], ["our", input.ours]] as const) {
+      const retyped = await retypedValues(input.format, text, input.base, "the merge base");
+      if (retyped.length > 0) return `${side} version changed the type label (or the lists around) ${paths(retyped)} without re-encrypting it`;
+    }
   }
+  const across = await retypedValues(input.format, input.theirs, input.ours, "our version");
+  if (across.length > 0) return `the two versions hold one ciphertext at ${paths(across)} under another type label (or lists around) each, which no tool writes: one was edited without the key`;
   return undefined;
 }
 
