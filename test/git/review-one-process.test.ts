@@ -116,3 +116,28 @@ describe("hush git diff / log / show of an encrypted file that git, without the 
     expect(shown).toMatch(/^ # hush: key group 0: age age1/m);
   });
 });
+
+describe("hush git show / log of a merge commit (a combined diff)", () => {
+  it("prints what git prints with the driver, not the combined diff of the ciphertext", async () => {
+    const dir = createRepo(sb, "merge-commit");
+    expect(hush(sb, ["git", "setup"], { cwd: dir }).status).toBe(0);
+    writeEncrypted(sb, dir, "app.enc.yaml", `a: ${SECRETS[0]}\nb: two\n`);
+    commitAll(sb, dir, "first");
+    git(sb, dir, ["checkout", "-q", "-b", "side"]);
+    await editEncrypted(sb, dir, "app.enc.yaml", "yaml", `a: ${SECRETS[0]}\nb: side\n`);
+    commitAll(sb, dir, "side");
+    git(sb, dir, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, dir, "app.enc.yaml", "yaml", `a: ${SECRETS[1]}\nb: two\n`);
+    commitAll(sb, dir, "main");
+    git(sb, dir, ["merge", "-q", "--no-edit", "side"]);
+    expect(git(sb, dir, ["show", "--no-textconv", "HEAD"]).stdout).toContain("diff --cc app.enc.yaml");
+    for (const args of [["show"], ["show", "HEAD", "HEAD~1"], ["log", "-p", "--cc"], ["log", "-p", "-c", "-1"]]) {
+      for (const env of [sb.env, sb.keylessEnv]) {
+        const viaGit = git(sb, dir, args, { env });
+        const viaHush = hush(sb, ["git", ...args], { cwd: dir, env });
+        expect(viaHush.stderr).toBe("");
+        expect(viaHush.stdout, args.join(" ")).toBe(viaGit.stdout);
+      }
+    }
+  });
+});

@@ -26,6 +26,17 @@ export interface RewriteOptions extends UnifiedOptions {
   readonly reviewed: (path: string) => Promise<boolean>;
   /** The review view of one side (an empty buffer for a side that does not exist). */
   readonly view: (side: PatchSide | undefined) => Promise<Buffer>;
+  /**
+   * Told the path of each combined diff section (`diff --cc`, `diff --combined`: a merge commit, an
+   * unmerged file), which passes through as git wrote it: this rewrite does not reproduce them.
+   */
+  readonly combined?: (path: string) => Promise<void>;
+}
+
+/** The path of a combined diff's section header, or undefined for any other line. */
+function combinedPath(line: string): string | undefined {
+  const m = /^diff --(?:cc|combined) (.*?)\n?$/s.exec(line);
+  return m === null ? undefined : unquotePath(m[1]!);
 }
 
 const EXTENDED = /^(old mode|new mode|deleted file mode|new file mode|copy from|copy to|rename from|rename to|similarity index|dissimilarity index|index) /;
@@ -183,6 +194,8 @@ export async function rewritePatch(lines: AsyncIterable<string>, write: (text: s
         await finish();
       }
     }
+    const combined = combinedPath(line);
+    if (combined !== undefined) await options.combined?.(combined);
     if (line.startsWith("diff --git ") && line.includes(options.nonce)) {
       original = [line];
       const paths = line.slice("diff --git ".length).replace(/\n$/, "");
