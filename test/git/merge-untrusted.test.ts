@@ -485,6 +485,8 @@ describe("a branch that relabels a value's type without the key", () => {
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
     expect(merge.status).not.toBe(0);
     expect(merge.stderr + merge.stdout).toContain('their version changed the type label (or the lists around) ["auth_disabled"] without re-encrypting it');
+    // What to do, since resolve refuses it too: the driver says it with the reason.
+    expect(merge.stderr + merge.stdout).toContain("hush: app.enc.yaml: hint: take the side that did not relabel it (`git checkout --ours FILE` or `--theirs FILE`)");
     expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
 
     // The driver's advice is `hush git resolve`: it refuses the relabelled value too, whichever side

@@ -207,7 +207,15 @@ export type EncryptedMergeOutcome =
   | { readonly status: "merged"; readonly text: string; readonly notes: readonly string[] }
   | { readonly status: "conflict"; readonly text: string; readonly conflicts: readonly MergeConflict[]; readonly notes: readonly string[] }
   /** Could not merge by key path (no key, damaged file): a line merge of the stored texts with markers. */
-  | { readonly status: "fallback"; readonly text: string; readonly reason: string; readonly conflicted: boolean; readonly notes: readonly string[] };
+  | {
+      readonly status: "fallback";
+      readonly text: string;
+      readonly reason: string;
+      /** What to do about the reason, when the error that stopped the merge says (take a side, …). */
+      readonly hint?: string;
+      readonly conflicted: boolean;
+      readonly notes: readonly string[];
+    };
 
 export interface EncryptedMergeInput extends OpenSidesInput {
   readonly markerSize?: number;
@@ -231,14 +239,14 @@ export async function metadataEmitOptions(format: FileFormat, text: string): Pro
 /** The merge driver's whole job, on file texts (no I/O). */
 export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<EncryptedMergeOutcome> {
   const { format } = input;
-  const fallback = (why: string): EncryptedMergeOutcome => {
+  const fallback = (why: string, hint?: string): EncryptedMergeOutcome => {
     const lines = mergeLines(input.base ?? "", input.ours, input.theirs, { onConflict: "markers", ...(input.markerSize === undefined ? {} : { markerSize: input.markerSize }), ...(input.labels === undefined ? {} : { labels: input.labels }) });
     // A line merge of ciphertext that comes out clean still mixes one side's metadata (key
     // entries, MAC) with the other's values, and whether it comes out clean depends on where a
     // diff happens to align random base64 lines. Nothing merged here is adoptable, so the file
     // must always show a conflict: the whole of both sides when the lines did not collide.
     const text = lines.conflicts > 0 ? lines.text : wholeFileConflict(input);
-    return { status: "fallback", text, reason: why, conflicted: true, notes: [] };
+    return { status: "fallback", text, reason: why, ...(hint === undefined ? {} : { hint }), conflicted: true, notes: [] };
   };
   let oursMeta: FileMetadata | undefined;
   let theirsMeta: FileMetadata | undefined;
@@ -259,7 +267,7 @@ export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<E
   try {
     sides = await openSides(input);
   } catch (err) {
-    return fallback(isHushError(err, "NO_MATCHING_KEY") ? `no key to decrypt it (${reason(err)})` : reason(err));
+    return isHushError(err, "NO_MATCHING_KEY") ? fallback(`no key to decrypt it (${reason(err)})`) : fallback(reason(err), isHushError(err) ? err.hint : undefined);
   }
   let plan: MergePlan;
   let merged: string;
@@ -270,7 +278,7 @@ export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<E
     merged = await sealMerge(plan.target, plan.plaintext, { keySources: input.keySources, emit, ...(input.now === undefined ? {} : { now: input.now }) });
   } catch (err) {
     // Never leave git without a result: a failure becomes an ordinary conflict on the ciphertext.
-    return fallback(isHushError(err) ? reason(err) : `the key-path merge failed (${reason(err)})`);
+    return isHushError(err) ? fallback(reason(err), err.hint) : fallback(`the key-path merge failed (${reason(err)})`);
   }
   if (plan.conflicts.length === 0) return { status: "merged", text: merged, notes: plan.notes };
   let text: string;
