@@ -439,6 +439,34 @@ describe("hush git resolve takes the file's lock, as hush edit does", () => {
 });
 
 describe("a branch that relabels a value's type without the key", () => {
+  it("does not merge a copy of main's newer file with a value main added relabelled: neither the driver nor resolve --theirs takes it", async () => {
+    const repo = createRepo(sb, "merge-relabel-ours");
+    writeEncrypted(sb, repo, "app.enc.yaml", "password: base-5e10\n");
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["branch", "theirs"]);
+    expect(hush(sb, ["set", "app.enc.yaml", '["auth_disabled"]', "false"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "main adds a flag");
+    const file = join(repo, "app.enc.yaml");
+    // The branch, made before the flag, takes main's file as it now is (its MAC holds) and relabels the flag.
+    const relabelled = readFileSync(file, "utf8").replace(/^(auth_disabled: ENC\[[^\n]*)type:bool\]/m, "$1type:str]");
+    git(sb, repo, ["checkout", "-q", "theirs"]);
+    writeFileSync(file, relabelled);
+    commitAll(sb, repo, "relabel main's flag");
+    expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe('password: base-5e10\nauth_disabled: "False"\n');
+    git(sb, repo, ["checkout", "-q", "main"]);
+
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status).not.toBe(0);
+    const why = 'the two versions hold one ciphertext at ["auth_disabled"] under another type label (or lists around) each, which no tool writes: one was edited without the key';
+    expect(merge.stderr + merge.stdout).toContain(why);
+    const conflicted = readFileSync(file);
+    const resolve = hush(sb, ["git", "resolve", "--theirs", "app.enc.yaml"], { cwd: repo });
+    expect(resolve.status, resolve.stderr).not.toBe(0);
+    expect(resolve.stderr).toContain(why);
+    expect(readFileSync(file).equals(conflicted)).toBe(true);
+  });
+
   it("does not merge: the driver leaves the file conflicted, naming the value, rather than re-encrypt the relabelled value", async () => {
     const repo = createRepo(sb, "merge-relabel");
     writeEncrypted(sb, repo, "app.enc.yaml", "password: base-41c2\nauth_disabled: false\n");
@@ -457,6 +485,19 @@ describe("a branch that relabels a value's type without the key", () => {
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
     expect(merge.status).not.toBe(0);
     expect(merge.stderr + merge.stdout).toContain('their version changed the type label (or the lists around) ["auth_disabled"] without re-encrypting it');
+    // What to do, since resolve refuses it too: the driver says it with the reason.
+    expect(merge.stderr + merge.stdout).toContain("hush: app.enc.yaml: hint: take the side that did not relabel it (`git checkout --ours FILE` or `--theirs FILE`)");
     expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+
+    // The driver's advice is `hush git resolve`: it refuses the relabelled value too, whichever side
+    // it is asked to favour, where it merged "False" (a string, true to most programs) into main.
+    const conflicted = readFileSync(file);
+    for (const args of [[], ["--theirs"], ["--ours"]]) {
+      const resolve = hush(sb, ["git", "resolve", ...args, "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: "true" } });
+      expect(resolve.status, resolve.stderr).not.toBe(0);
+      expect(resolve.stderr).toContain('their version changed the type label (or the lists around) ["auth_disabled"] without re-encrypting it');
+      expect(readFileSync(file).equals(conflicted)).toBe(true);
+      expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitAll, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
@@ -84,5 +84,60 @@ describe("hush git diff / log / show", () => {
     hush(sb, ["git", "log", "-p"], { cwd: repo });
     hush(sb, ["git", "diff"], { cwd: repo });
     expect(findPlaintext(sb, repo, SECRETS)).toEqual([]);
+  });
+});
+
+describe("hush git diff / log / show of an encrypted file that git, without the driver, takes for binary", () => {
+  it("shows the review views as git does with the driver, not git's 'Binary files … differ' (a NUL byte in a comment hid every change)", async () => {
+    const dir = createRepo(sb, "binary-looking");
+    expect(hush(sb, ["git", "setup"], { cwd: dir }).status).toBe(0);
+    writeEncrypted(sb, dir, "app.enc.env", `A=${SECRETS[0]}\n`);
+    commitAll(sb, dir, "first");
+    const stored = readFileSync(join(dir, "app.enc.env"), "utf8");
+    // A branch adds a comment holding a NUL byte (no MAC covers comments).
+    const withNul = `# a\u0000b\n${stored}`;
+    writeFileSync(join(dir, "app.enc.env"), withNul);
+    writeFileSync(join(dir, "with space.enc.env"), withNul);
+    writeFileSync(join(dir, "gone.enc.env"), withNul);
+    commitAll(sb, dir, "nul");
+    git(sb, dir, ["rm", "-q", "gone.enc.env"]);
+    commitAll(sb, dir, "removed");
+    expect(git(sb, dir, ["show", "--no-textconv", "HEAD~1"]).stdout).toContain("Binary files a/app.enc.env and b/app.enc.env differ");
+    for (const args of [["log", "-p"], ["show", "HEAD~1"], ["diff", "HEAD~2", "HEAD"], ["log", "-p", "--stat"]]) {
+      for (const env of [sb.env, sb.keylessEnv]) {
+        const viaGit = git(sb, dir, args, { env });
+        const viaHush = hush(sb, ["git", ...args], { cwd: dir, env });
+        expect(viaHush.stderr).toBe("");
+        expect(viaHush.stdout).toBe(viaGit.stdout);
+      }
+    }
+    const shown = hush(sb, ["git", "show", "HEAD~1", "--", "app.enc.env"], { cwd: dir, env: sb.keylessEnv }).stdout;
+    expect(shown).toContain("\n+# a\\x00b\n");
+    expect(shown).toMatch(/^ # hush: key group 0: age age1/m);
+  });
+});
+
+describe("hush git show / log of a merge commit (a combined diff)", () => {
+  it("prints what git prints with the driver, not the combined diff of the ciphertext", async () => {
+    const dir = createRepo(sb, "merge-commit");
+    expect(hush(sb, ["git", "setup"], { cwd: dir }).status).toBe(0);
+    writeEncrypted(sb, dir, "app.enc.yaml", `a: ${SECRETS[0]}\nb: two\n`);
+    commitAll(sb, dir, "first");
+    git(sb, dir, ["checkout", "-q", "-b", "side"]);
+    await editEncrypted(sb, dir, "app.enc.yaml", "yaml", `a: ${SECRETS[0]}\nb: side\n`);
+    commitAll(sb, dir, "side");
+    git(sb, dir, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, dir, "app.enc.yaml", "yaml", `a: ${SECRETS[1]}\nb: two\n`);
+    commitAll(sb, dir, "main");
+    git(sb, dir, ["merge", "-q", "--no-edit", "side"]);
+    expect(git(sb, dir, ["show", "--no-textconv", "HEAD"]).stdout).toContain("diff --cc app.enc.yaml");
+    for (const args of [["show"], ["show", "HEAD", "HEAD~1"], ["log", "-p", "--cc"], ["log", "-p", "-c", "-1"]]) {
+      for (const env of [sb.env, sb.keylessEnv]) {
+        const viaGit = git(sb, dir, args, { env });
+        const viaHush = hush(sb, ["git", ...args], { cwd: dir, env });
+        expect(viaHush.stderr).toBe("");
+        expect(viaHush.stdout, args.join(" ")).toBe(viaGit.stdout);
+      }
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import {
   applyTextEdits,
@@ -63,7 +64,7 @@ function header(text: string): string {
 /** Renders a file for a diff. Never throws for content problems: git must always get output. */
 export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): Promise<DiffView> {
   const text = bytes.toString("utf8");
-  if (!Buffer.from(text, "utf8").equals(bytes)) return { status: "plain", output: bytes };
+  if (!Buffer.from(text, "utf8").equals(bytes)) return notUtf8View(bytes, text, options);
   // git runs this once per file revision: the common case (a name that gives the format, a
   // metadata block its streaming reader finds, a key that opens it) is read in one pass, without
   // a full parse first. Anything else takes the full detection below, which gives every other view.
@@ -108,6 +109,33 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
     const summary = metadata === undefined ? "" : metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
     return { status: "damaged", output: reviewed(body, "utf8", header(`WARNING: this file does not decrypt: ${why}`) + summary) };
   }
+}
+
+/**
+ * A file that is not UTF-8 (`text`: its bytes read as UTF-8, U+FFFD for the others). A plain file
+ * passes through as it is. An encrypted one is shown as any other is (summary, values or markers,
+ * escaped) from `text`, under a first line naming where it stops being UTF-8: hush decrypt refuses
+ * it, but SOPS reads a dotenv, INI or JSON file with such a byte in a comment, and shown as a plain
+ * file it lost its summary and showed ciphertext, unescaped, with no word why.
+ */
+async function notUtf8View(bytes: Buffer, text: string, options: DiffViewOptions): Promise<DiffView> {
+  const detected = await detectFormat(options.path, text);
+  if (detected?.encrypted !== true && !text.includes("ENC[AES256_GCM,")) return { status: "plain", output: bytes };
+  const view = await renderDiffView(Buffer.from(text, "utf8"), options);
+  const warning = header(`WARNING: this file is not UTF-8 text (line ${firstLineNotUtf8(bytes)}), which an encrypted file must be; hush decrypt refuses it; shown with U+FFFD for the bytes that are not UTF-8`);
+  return { status: "damaged", output: Buffer.concat([Buffer.from(warning), view.output]) };
+}
+
+/** The 1-based number of the first line of `bytes` that is not UTF-8. */
+function firstLineNotUtf8(bytes: Buffer): number {
+  let line = 1;
+  for (let start = 0; start < bytes.length; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const stop = end === -1 ? bytes.length : end;
+    if (!isUtf8(bytes.subarray(start, stop))) return line;
+    start = stop + 1;
+  }
+  return line;
 }
 
 /**

@@ -70,7 +70,10 @@ export async function retypedValues(format: FileFormat, text: string, earlier: s
         ? `is labelled ${type} but holds the ciphertext it had as ${was.type}`
         : was.leaf.document !== leaf.document
           ? `holds the ciphertext it had in document ${was.leaf.document + 1}, now in document ${leaf.document + 1},`
-          : `holds the ciphertext it had at ${formatKeyPath(was.leaf.path)}, ${lists(depth) > lists(was.depth) ? "now inside a list it was not in," : "no longer inside a list it was in,"}`;
+          : lists(depth) === lists(was.depth)
+            ? // AES-GCM binds a value to its key names joined by ':', so ["db:pw"] opens what ["db"]["pw"] held.
+              `holds the ciphertext it had at ${formatKeyPath(was.leaf.path)}, moved to a key path whose names joined by ':' are the same,`
+            : `holds the ciphertext it had at ${formatKeyPath(was.leaf.path)}, ${lists(depth) > lists(was.depth) ? "now inside a list it was not in," : "no longer inside a list it was in,"}`;
     return [
       {
         severity: "error" as const,

@@ -72,9 +72,39 @@ async function openWithKnownKeys(text: string, format: FileFormat, known: readon
   return openText(text, { format, keySources });
 }
 
-/** Decrypts ours, theirs and the base. Throws (NO_MATCHING_KEY, MAC_MISMATCH, …) when ours or theirs cannot be opened. */
+/**
+ * Why the sides cannot be merged because one holds a ciphertext of the base, or of the other side,
+ * under another type label or at another depth of lists (no MAC covers either: merging would
+ * re-encrypt the value and hide the edit), or undefined. Read without keys. The other side counts
+ * too: a branch can copy main's newer file, whose MAC holds, and relabel a value main added.
+ */
+async function retypedSide(input: OpenSidesInput): Promise<string | undefined> {
+  const paths = (problems: Awaited<ReturnType<typeof retypedValues>>): string => problems.map((p) => p.keyPath).join(", ");
+  if (input.base !== undefined) {
+    for (const [side, text] of [["their", input.theirs], ["our", input.ours]] as const) {
+      const retyped = await retypedValues(input.format, text, input.base, "the merge base");
+      if (retyped.length > 0) return `${side} version changed the type label (or the lists around) ${paths(retyped)} without re-encrypting it`;
+    }
+  }
+  const across = await retypedValues(input.format, input.theirs, input.ours, "our version");
+  if (across.length > 0) return `the two versions hold one ciphertext at ${paths(across)} under another type label (or lists around) each, which no tool writes: one was edited without the key`;
+  return undefined;
+}
+
+/**
+ * Decrypts ours, theirs and the base. Throws VALUE_TAMPERED, before any key is asked, when a side
+ * relabels a value of the base (see retypedSide), whoever merges (the driver, `hush git resolve`
+ * with or without a favoured side); NO_MATCHING_KEY, MAC_MISMATCH, … when ours or theirs cannot be
+ * opened.
+ */
 export async function openSides(input: OpenSidesInput): Promise<OpenedSides> {
   const { format, keySources } = input;
+  const retyped = await retypedSide(input);
+  if (retyped !== undefined) {
+    throw new HushError("VALUE_TAMPERED", retyped, {
+      hint: "take the side that did not relabel it (`git checkout --ours FILE` or `--theirs FILE`), make the other side's changes again with `hush edit FILE`, then `git add FILE`; a value's type changes with hush set",
+    });
+  }
   const notes: string[] = [];
   const ours = await openText(input.ours, { format, keySources });
   const theirs = await openWithKnownKeys(input.theirs, format, [ours.dataKey], keySources);
@@ -177,7 +207,15 @@ export type EncryptedMergeOutcome =
   | { readonly status: "merged"; readonly text: string; readonly notes: readonly string[] }
   | { readonly status: "conflict"; readonly text: string; readonly conflicts: readonly MergeConflict[]; readonly notes: readonly string[] }
   /** Could not merge by key path (no key, damaged file): a line merge of the stored texts with markers. */
-  | { readonly status: "fallback"; readonly text: string; readonly reason: string; readonly conflicted: boolean; readonly notes: readonly string[] };
+  | {
+      readonly status: "fallback";
+      readonly text: string;
+      readonly reason: string;
+      /** What to do about the reason, when the error that stopped the merge says (take a side, …). */
+      readonly hint?: string;
+      readonly conflicted: boolean;
+      readonly notes: readonly string[];
+    };
 
 export interface EncryptedMergeInput extends OpenSidesInput {
   readonly markerSize?: number;
@@ -201,14 +239,14 @@ export async function metadataEmitOptions(format: FileFormat, text: string): Pro
 /** The merge driver's whole job, on file texts (no I/O). */
 export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<EncryptedMergeOutcome> {
   const { format } = input;
-  const fallback = (why: string): EncryptedMergeOutcome => {
+  const fallback = (why: string, hint?: string): EncryptedMergeOutcome => {
     const lines = mergeLines(input.base ?? "", input.ours, input.theirs, { onConflict: "markers", ...(input.markerSize === undefined ? {} : { markerSize: input.markerSize }), ...(input.labels === undefined ? {} : { labels: input.labels }) });
     // A line merge of ciphertext that comes out clean still mixes one side's metadata (key
     // entries, MAC) with the other's values, and whether it comes out clean depends on where a
     // diff happens to align random base64 lines. Nothing merged here is adoptable, so the file
     // must always show a conflict: the whole of both sides when the lines did not collide.
     const text = lines.conflicts > 0 ? lines.text : wholeFileConflict(input);
-    return { status: "fallback", text, reason: why, conflicted: true, notes: [] };
+    return { status: "fallback", text, reason: why, ...(hint === undefined ? {} : { hint }), conflicted: true, notes: [] };
   };
   let oursMeta: FileMetadata | undefined;
   let theirsMeta: FileMetadata | undefined;
@@ -224,17 +262,12 @@ export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<E
     return { status: "fallback", text: lines.text, reason: "the file is not encrypted", conflicted: lines.conflicts > 0, notes: [] };
   }
   if (oursMeta === undefined || theirsMeta === undefined) return fallback(`the file is encrypted on ${oursMeta === undefined ? "their" : "our"} side only`);
-  // A type label, or a list around a value, changed over the merge base's ciphertext was edited
-  // without the key (no MAC covers either): merging would re-encrypt the value and hide the edit.
-  for (const [side, text] of [["their", input.theirs], ["our", input.ours]] as const) {
-    const retyped = input.base === undefined ? [] : await retypedValues(format, text, input.base, "the merge base");
-    if (retyped.length > 0) return fallback(`${side} version changed the type label (or the lists around) ${retyped.map((p) => p.keyPath).join(", ")} without re-encrypting it`);
-  }
+  // A side that relabelled a value of the base is refused by openSides, before any key is asked.
   let sides: OpenedSides;
   try {
     sides = await openSides(input);
   } catch (err) {
-    return fallback(isHushError(err, "NO_MATCHING_KEY") ? `no key to decrypt it (${reason(err)})` : reason(err));
+    return isHushError(err, "NO_MATCHING_KEY") ? fallback(`no key to decrypt it (${reason(err)})`) : fallback(reason(err), isHushError(err) ? err.hint : undefined);
   }
   let plan: MergePlan;
   let merged: string;
@@ -245,7 +278,7 @@ export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<E
     merged = await sealMerge(plan.target, plan.plaintext, { keySources: input.keySources, emit, ...(input.now === undefined ? {} : { now: input.now }) });
   } catch (err) {
     // Never leave git without a result: a failure becomes an ordinary conflict on the ciphertext.
-    return fallback(isHushError(err) ? reason(err) : `the key-path merge failed (${reason(err)})`);
+    return isHushError(err) ? fallback(reason(err), err.hint) : fallback(`the key-path merge failed (${reason(err)})`);
   }
   if (plan.conflicts.length === 0) return { status: "merged", text: merged, notes: plan.notes };
   let text: string;

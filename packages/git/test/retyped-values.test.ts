@@ -43,6 +43,18 @@ describe("retypedValues: a type label changed over the same ciphertext", () => {
   });
 });
 
+describe("retypedValues: a value moved to a key path whose names, joined by ':', are its own", () => {
+  it("is found, and named as a move (SOPS binds a value to its key names joined by ':', so it decrypts there)", async () => {
+    const earlier = await enc("db:\n  pw: hunter2\nx: 1\n", "yaml");
+    const pw = /pw: (ENC\[[^\]]*\])/.exec(earlier)![1]!;
+    const moved = earlier.replace(/^db:\n {2}pw: ENC\[[^\]]*\]\n/, `"db:pw": ${pw}\n`);
+    expect(await decryptText(moved, { format: "yaml", keySources: keys })).toBe('"db:pw": hunter2\nx: 1\n');
+    const found = await retypedValues("yaml", moved, earlier, "abc1234");
+    expect(found.map((p) => p.keyPath)).toEqual(['["db:pw"]']);
+    expect(found[0]!.message).toContain('holds the ciphertext it had at ["db"]["pw"], moved to a key path whose names joined by \':\' are the same, at abc1234');
+  });
+});
+
 describe("retypedValues: a value put into a list, or taken out of one, over the same ciphertext", () => {
   it("is found (false became [false], true to JavaScript and Python); a list item that only moved to another index is not", async () => {
     const earlier = await enc('{\n    "debug": false,\n    "hosts": [\n        "a",\n        "b"\n    ]\n}\n', "json");

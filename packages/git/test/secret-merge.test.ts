@@ -390,6 +390,26 @@ describe("renderDiffView", () => {
     expect(withoutSummary(y.output.toString())).toBe("k: v\n");
   });
 
+  it("shows an encrypted file that is not UTF-8 under a warning naming the line, with its summary and values as for any file", async () => {
+    const enc = await encrypt("A=hunter2\nB=two\n", "dotenv");
+    // A branch adds a Latin-1 comment (no MAC covers it): SOPS still decrypts such a dotenv file.
+    const branch = Buffer.concat([Buffer.from(enc.replace(/^B=/m, "# caf\xe9\nB="), "latin1")]);
+    const withKey = await renderDiffView(branch, { path: "app.env", keySources: aliceKeys });
+    const shown = withKey.output.toString("utf8");
+    expect(withKey.status).toBe("damaged");
+    expect(shown.split("\n")[0]).toBe("# hush: WARNING: this file is not UTF-8 text (line 2), which an encrypted file must be; hush decrypt refuses it; shown with U+FFFD for the bytes that are not UTF-8");
+    expect(shown).toMatch(/^# hush: key group 0: age age1[0-9a-z]+ wrapped key [0-9a-f]{16}$/m);
+    expect(shown).toContain("A=hunter2\n");
+    const without = (await renderDiffView(branch, { path: "app.env", keySources: noKeys })).output.toString("utf8");
+    expect(without.split("\n")[0]).toBe(shown.split("\n")[0]);
+    expect(without).toMatch(/^# hush: key group 0: age age1/m);
+    expect(without).not.toContain("hunter2");
+    expect(without).toContain(`A=${encryptedMarker(envs(enc)[0]!)}\n`);
+    // A plain file that is not UTF-8 still passes through byte for byte.
+    const plain = Buffer.from("caf\xe9\n", "latin1");
+    expect(await renderDiffView(plain, { path: "notes.env", keySources: noKeys })).toEqual({ status: "plain", output: plain });
+  });
+
   it("shows an encrypted file its format refuses as its text under the parse error, with and without a key", async () => {
     const enc = await encrypt('{\n    "password": "hunter2"\n}\n', "json");
     // A branch adds what the JSON reader refuses (Go's readers take it for the password).

@@ -26,6 +26,17 @@ export interface RewriteOptions extends UnifiedOptions {
   readonly reviewed: (path: string) => Promise<boolean>;
   /** The review view of one side (an empty buffer for a side that does not exist). */
   readonly view: (side: PatchSide | undefined) => Promise<Buffer>;
+  /**
+   * Told the path of each combined diff section (`diff --cc`, `diff --combined`: a merge commit, an
+   * unmerged file), which passes through as git wrote it: this rewrite does not reproduce them.
+   */
+  readonly combined?: (path: string) => Promise<void>;
+}
+
+/** The path of a combined diff's section header, or undefined for any other line. */
+function combinedPath(line: string): string | undefined {
+  const m = /^diff --(?:cc|combined) (.*?)\n?$/s.exec(line);
+  return m === null ? undefined : unquotePath(m[1]!);
 }
 
 const EXTENDED = /^(old mode|new mode|deleted file mode|new file mode|copy from|copy to|rename from|rename to|similarity index|dissimilarity index|index) /;
@@ -70,8 +81,24 @@ function sidePath(line: string, nonce: string): string | undefined {
 
 interface Section {
   readonly header: string[];
+  /** The two names of the `diff --git` line, as git wrote them (quoted or not, prefix included). */
+  readonly names: readonly [string, string];
   minus?: string;
   plus?: string;
+}
+
+/**
+ * The `--- ` and `+++ ` lines git writes with the driver for a section that git, without it,
+ * summed up as `Binary files A and B differ` (a NUL byte in the file), or undefined when `line`
+ * is not that line for this section. A name that holds a space ends with a tab, as git writes it.
+ */
+function binarySides(section: Section, line: string): { minus: string; plus: string } | undefined {
+  const added = section.header.some((l) => l.startsWith("new file mode "));
+  const deleted = section.header.some((l) => l.startsWith("deleted file mode "));
+  const [a, b] = [added ? "/dev/null" : section.names[0], deleted ? "/dev/null" : section.names[1]];
+  if (line !== `Binary files ${a} and ${b} differ\n`) return undefined;
+  const tab = (name: string): string => (name !== "/dev/null" && unquotePath(name).includes(" ") ? "\t" : "");
+  return { minus: `--- ${a}${tab(a)}\n`, plus: `+++ ${b}${tab(b)}\n` };
 }
 
 /**
@@ -156,18 +183,28 @@ export async function rewritePatch(lines: AsyncIterable<string>, write: (text: s
         section.header.push(line);
         original.push(line);
         continue;
+      } else if (section.minus === undefined && binarySides(section, line) !== undefined) {
+        // git shows textconv output as text, whatever the stored bytes: a branch's NUL byte must
+        // not turn the review of an encrypted file into one line that says nothing.
+        Object.assign(section, binarySides(section, line));
+        original.push(line);
+        await finish();
+        continue;
       } else {
         await finish();
       }
     }
+    const combined = combinedPath(line);
+    if (combined !== undefined) await options.combined?.(combined);
     if (line.startsWith("diff --git ") && line.includes(options.nonce)) {
-      section = { header: [line] };
       original = [line];
       const paths = line.slice("diff --git ".length).replace(/\n$/, "");
       const bSide = paths.lastIndexOf(`${options.nonce}`);
-      const b = sidePath(`+++ ${paths.slice(bSide - (paths[bSide - 1] === '"' ? 1 : 0))}`, options.nonce);
+      const bPart = paths.slice(bSide - (paths[bSide - 1] === '"' ? 1 : 0));
+      const b = sidePath(`+++ ${bPart}`, options.nonce);
       const aPart = paths.slice(0, Math.max(0, bSide - (paths[bSide - 1] === '"' ? 2 : 1)));
       const a = sidePath(`--- ${aPart}`, options.nonce);
+      section = { header: [line], names: [aPart, bPart] };
       reviewed = (a !== undefined && (await options.reviewed(a))) || (b !== undefined && (await options.reviewed(b)));
       continue;
     }

@@ -88,6 +88,7 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     case "fallback":
       if (outcome.reason === "the file is not encrypted") return outcome.conflicted ? 1 : 0;
       say(`cannot merge by key path: ${outcome.reason}`);
+      if (outcome.hint !== undefined) say(`hint: ${outcome.hint}`);
       say(`fell back to a line merge of the encrypted text (no value was decrypted into it); once the cause above is dealt with, \`hush git resolve ${shown}\` finishes it`);
       return 1;
   }

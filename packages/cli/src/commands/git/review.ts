@@ -23,7 +23,7 @@ import { gitPathLine, gitProgram } from "../../git-program.ts";
 export type ReviewCommand = "diff" | "log" | "show";
 
 /** Options that change hunks or their format beyond what the in-process diff writes. */
-const GIT_ONLY = /^(--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
+const GIT_ONLY = /^(-c$|--cc$|--combined-all-paths|--dd$|--diff-merges|--remerge-diff|--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
 
 function contextOptions(args: readonly string[], config: Map<string, string>): { context: number; interHunkContext: number } {
   let context = Number(config.get("diff.context") ?? 3);
@@ -101,9 +101,14 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
     }
     if (rest !== "") yield rest;
   }
+  // `show` of a merge commit and `diff` of an unmerged file print combined diffs, which are not
+  // reproduced here: their output is held until git ends, and plain git with the driver runs
+  // instead when a reviewed file has one.
+  const holdAll = command !== "log";
+  let combinedReviewed = false;
   let pending: string[] = [];
   const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
+    if (pending.length === 0 || combinedReviewed) return;
     const text = pending.join("");
     pending = [];
     await writeOut(io.stdout, Buffer.from(text, "latin1"));
@@ -112,15 +117,31 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
     await rewritePatch(
       withBreaks(),
       async (text) => {
+        if (combinedReviewed) return;
         pending.push(text);
-        if (pending.length >= 256) await flush();
+        if (!holdAll && pending.length >= 256) await flush();
       },
-      { nonce, ...contextOptions(options, config), reviewed: async (path) => (await attributes.diffAttribute(path)) === "hush", view },
+      {
+        nonce,
+        ...contextOptions(options, config),
+        reviewed: async (path) => (await attributes.diffAttribute(path)) === "hush",
+        view,
+        combined: async (path) => {
+          if (holdAll && (await attributes.diffAttribute(path)) === "hush") {
+            combinedReviewed = true;
+            pending = [];
+          }
+        },
+      },
     );
     await flush();
   } finally {
     objects.close();
     attributes.close();
+  }
+  if (combinedReviewed) {
+    await exited;
+    return plainGit(io, command, args);
   }
   return exited;
 }
