@@ -249,6 +249,17 @@ describe("files the patterns cover that are not encrypted", () => {
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
     expect(merge.status).not.toBe(0);
     expect(merge.stderr + merge.stdout).toMatch(/not merged: a version is not UTF-8/);
+    expect(merge.stderr + merge.stdout).toContain("next: keep one side whole (`git checkout --ours k.enc.yaml` or --theirs");
     expect(readFileSync(file, "latin1")).toContain("café");
+    // resolve, which the driver names, refuses it too: read as UTF-8 the é would become U+FFFD.
+    const held = readFileSync(file);
+    for (const args of [["git", "resolve", "k.enc.yaml"], ["git", "resolve", "--theirs", "k.enc.yaml"]]) {
+      const r = hush(sb, args, { cwd: repo, env: { ...sb.env, EDITOR: "true" } });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain("k.enc.yaml: their version (stage 3): line 2: not valid UTF-8");
+      expect(r.stderr).toContain("git checkout --ours");
+      expect(readFileSync(file)).toEqual(held);
+    }
+    expect(git(sb, repo, ["ls-files", "-u", "--", "k.enc.yaml"]).stdout).not.toBe("");
   });
 });

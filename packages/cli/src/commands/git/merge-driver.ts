@@ -61,7 +61,7 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
   }
   if (encoding !== "utf8") {
     writeWholeVersionsConflict({ ours: oursPath, base: basePath, theirs: theirsPath }, sizeOption.markerSize ?? DEFAULT_MARKER_SIZE);
-    say(`not merged: a version is not UTF-8, which an encrypted text file must be; the file holds both sides whole as one conflict (nothing decrypted); next: \`hush git resolve ${shown}\``);
+    say(`not merged: a version is not UTF-8, which an encrypted text file must be; the file holds both sides whole as one conflict (nothing decrypted); next: keep one side whole (\`git checkout --ours ${shown}\` or --theirs, then \`git add ${shown}\`) and make your changes again with hush edit`);
     return 1;
   }
   // Encrypted on at least one side (checked above): that side's format.

@@ -1,5 +1,5 @@
 import { relative, resolve, sep } from "node:path";
-import { formatFromPath, HushError, isHushError, printable, storeFor, type FileFormat, type OpenedFile } from "@hush/core";
+import { formatFromPath, HushError, isHushError, printable, storeFor, utf8Text, type FileFormat, type OpenedFile } from "@hush/core";
 import { conflictLines, detectFormat, hasConflictMarkers, MERGE_NOTE_MAX_CHARS, metadataEmitOptions, openSides, planMerge, renderConflicts, sealMerge } from "@hush/git";
 import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { keepUnsavedCopy, keptCopyDetails, reopenHeader, saveEdit, stripHeader } from "../../workflows/edit-rescue.ts";
@@ -35,10 +35,22 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   if (oursSha === undefined || theirsSha === undefined) {
     throw new HushError("NOT_RESOLVABLE", `${file}: deleted on ${oursSha === undefined ? "our" : "their"} side; keep it with \`git add ${file}\` or remove it with \`git rm ${file}\``, { located: true });
   }
-  const text = async (sha: string | undefined): Promise<string | undefined> => (sha === undefined ? undefined : (await readBlob(repo, sha)).toString("utf8"));
-  const ours = (await text(oursSha))!;
-  const theirs = (await text(theirsSha))!;
-  const base = await text(stages.get(1));
+  const text = async (sha: string | undefined, version: string): Promise<string | undefined> => {
+    if (sha === undefined) return undefined;
+    try {
+      // Read otherwise, a byte that is not UTF-8 would become U+FFFD in the merged file.
+      return utf8Text(await readBlob(repo, sha), "an encrypted text file is UTF-8");
+    } catch (err) {
+      if (!isHushError(err, "NOT_UTF8")) throw err;
+      throw new HushError("NOT_UTF8", `${file}: ${version}: ${err.message}`, {
+        located: true,
+        hint: `nothing was merged; keep one side whole (\`git checkout --ours ${file}\` or --theirs, then \`git add ${file}\`) and make your changes again with hush edit`,
+      });
+    }
+  };
+  const ours = (await text(oursSha, "our version (stage 2)"))!;
+  const theirs = (await text(theirsSha, "their version (stage 3)"))!;
+  const base = await text(stages.get(1), "the merge base's version (stage 1)");
   const format: FileFormat = formatFromPath(file) ?? (await detectFormat(undefined, ours))?.format ?? "yaml";
   const keySources = createKeySourceResolver(io.env);
   const favour = flags.theirs === true ? "theirs" : "ours";
