@@ -72,6 +72,17 @@ describe("a newcomer's first hour", () => {
       expect(nested.status, path.join(" ")).toBe(0);
       expect(nested.stdout, path.join(" ")).toMatch(new RegExp(`^Usage: hush ${path.join(" ")} `));
     }
+    // `git diff`, `log` and `show` hand their arguments to git, but their help is hush's, and
+    // says where git's is.
+    for (const args of [["help", "git", "diff"], ["git", "log", "--help"], ["git", "show", "-h"], ["git", "diff", "HEAD~1", "--help"]]) {
+      const r = k.hush(args);
+      expect(r.stderr, args.join(" ")).toBe("");
+      expect(r.status, args.join(" ")).toBe(0);
+      expect(r.stdout, args.join(" ")).toMatch(new RegExp(`^Usage: hush git ${args.find((a) => /^(diff|log|show)$/.test(a))} `));
+      expect(r.stdout, args.join(" ")).toContain("`git help");
+    }
+    // After `--` a `--help` is a path, git's to read.
+    expect(k.hush(["git", "diff", "--", "--help"]).stdout).not.toContain("Usage: hush");
     const unknownInside = k.hush(["help", "git", "setpu"]);
     expect(unknownInside.status).toBe(1);
     expect(unknownInside.stderr).toMatch(/^hush: error: unknown command 'setpu'\n/);
