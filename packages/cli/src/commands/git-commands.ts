@@ -18,7 +18,7 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
     .argument("[patterns...]", "gitattributes patterns to cover (default: from .sops.yaml creation rules and encrypted files)")
     .option("--dry-run", "show what would change, change nothing")
     .option("--hook", "also install a pre-commit hook that runs `hush check --staged --verify-if-key`")
-    .option("--command <cmd>", "how git should run hush (default: `hush` if on PATH, else this installation)")
+    .option("--command <cmd>", "how git should run hush (default: this node and this hush, by absolute path, so GUIs without your PATH find them)")
     .action(async (patterns: string[], opts: { dryRun?: boolean; hook?: boolean; command?: string }, cmd: Command) => {
       const { runSetup } = await import("./git/setup.ts");
       setExit(await runSetup(io, patterns, { ...cmd.optsWithGlobals(), ...opts }));
