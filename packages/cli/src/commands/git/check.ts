@@ -307,8 +307,10 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     // File names come from the repository: escaped so a name cannot forge lines or terminal sequences.
     for (const r of results) for (const p of r.problems) lines.push(`${printable(r.path, 4096)}${p.line === undefined ? "" : `:${p.line}`}: ${p.severity}: ${printable(p.message, 4096)} [${p.code}]`);
     const encrypted = results.filter((r) => r.encrypted).length;
-    // No encrypted file, no MAC verified: the note would claim a check that did not happen.
-    const verifiedNote = !verifying || encrypted === 0 ? "" : unverified.length > 0 ? "; MACs verified where a key opens the file" : "; MACs verified";
+    // The note claims no check that did not happen: none without an encrypted file or a key.
+    const unopened = results.filter((r) => r.problems.some((p) => p.code === "not-verified" || p.code === "cannot-decrypt")).length;
+    const verifiedNote =
+      !verifying || encrypted === 0 ? "" : unopened === 0 ? "; MACs verified" : unopened >= encrypted ? "; no MAC verified: no key here opens the files" : "; MACs verified where a key opens the file";
     lines.push(`hush check: ${checked} file(s) checked, ${encrypted} encrypted; ${errors} error(s), ${warnings} warning(s)${verifiedNote}`);
     await writeOut(io.stdout, `${lines.join("\n")}\n`);
   }
