@@ -201,6 +201,35 @@ describe("a newcomer's first hour", () => {
       }
     });
 
+    it("a path_regex written as a glob gets the regular expression that matches what the glob would", () => {
+      const dir = makeTempDir("hush-cfg-");
+      try {
+        const config = join(dir.path, ".sops.yaml");
+        mkdirSync(join(dir.path, "secrets"));
+        writeFileSync(join(dir.path, "secrets", "a.yaml"), "a: 1\n");
+        // Not a regular expression at all: a leading * repeats nothing.
+        writeFileSync(config, `creation_rules:\n  - path_regex: "*.yaml"\n    age: ${k.recipient}\n`);
+        const invalid = runHush(["encrypt", "-i", "secrets/a.yaml"], { cwd: dir.path, env: k.env });
+        expect(invalid.stderr).toBe(
+          `hush: ${config}: creation_rules[0].path_regex: invalid regular expression\n` +
+            `  it is RE2 syntax, not a glob: "^[^/]*\\\\.yaml$" matches what the glob "*.yaml" would\n`,
+        );
+        expect(invalid.status).toBe(1);
+        // A regular expression, but not the one meant: secrets followed by slashes, any character, yaml.
+        writeFileSync(config, `creation_rules:\n  - path_regex: secrets/*.yaml\n    age: ${k.recipient}\n`);
+        const unmatched = runHush(["encrypt", "-i", "secrets/a.yaml"], { cwd: dir.path, env: k.env });
+        expect(unmatched.stderr).toBe(
+          "hush: no matching creation rules found for secrets/a.yaml\n" +
+            `  creation_rules[0].path_regex "secrets/*.yaml" is RE2 syntax, not a glob: "^secrets/[^/]*\\\\.yaml$" matches secrets/a.yaml\n` +
+            `  next: add a creation rule whose path_regex matches secrets/a.yaml (relative to ${dir.path}) to ${config}, or name another config with --config\n`,
+        );
+        expect(unmatched.status).toBe(1);
+        expect(readFileSync(join(dir.path, "secrets", "a.yaml"), "utf8")).toBe("a: 1\n");
+      } finally {
+        dir.cleanup();
+      }
+    });
+
     it("an encrypted_regex that is not a regular expression says where the rule came from", () => {
       const dir = makeTempDir("hush-cfg-");
       try {
