@@ -230,6 +230,29 @@ describe("a newcomer's first hour", () => {
       }
     });
 
+    it("a recipient in a rule that is not one (a typo, a YAML alias inside a string) names the rule it came from", () => {
+      const dir = makeTempDir("hush-cfg-");
+      try {
+        const config = join(dir.path, ".sops.yaml");
+        mkdirSync(join(dir.path, "secrets"));
+        writeFileSync(join(dir.path, "secrets", "a.yaml"), "a: 1\n");
+        writeFileSync(config, `creation_rules:\n  - path_regex: ^secrets/\n    age: ${k.recipient},*bob\n`);
+        const r = runHush(["encrypt", "-i", "secrets/a.yaml"], { cwd: dir.path, env: k.env });
+        expect(r.stderr).toBe(
+          'hush: secrets/a.yaml: group 0: age key *bob: invalid age recipient "*bob": expected age1…, age1pq1…, ssh-ed25519 … or ssh-rsa …\n' +
+            `  next: the key is named by the creation rule in ${config} (path_regex "^secrets/"): fix it there\n`,
+        );
+        expect(r.status).toBe(1);
+        expect(readFileSync(join(dir.path, "secrets", "a.yaml"), "utf8")).toBe("a: 1\n");
+        // A key given on the command line is the command line's to fix.
+        const flag = runHush(["encrypt", "-i", "--age", "age1typo", "secrets/a.yaml"], { cwd: dir.path, env: k.env });
+        expect(flag.stderr).not.toContain("next: the key is named by the creation rule");
+        expect(flag.status).toBe(1);
+      } finally {
+        dir.cleanup();
+      }
+    });
+
     it("an encrypted_regex that is not a regular expression says where the rule came from", () => {
       const dir = makeTempDir("hush-cfg-");
       try {
