@@ -171,7 +171,7 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     // hand it (and every value encrypted under it) to a recipient main never named.
     const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
     expect(r.stdout).toContain(
-      `newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^newsvc/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies, and has no wrapped key in this file; \`hush updatekeys\` would give it one: add it on the base branch first (a change of .sops.yaml alone), or take it out of this branch's rule [missing-recipient]\n`,
+      `newsvc/app.yaml: warning: age recipient ${mallory.recipient} is named by the creation rule for this file (path_regex "^newsvc/.*\\\\.yaml$") but not by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies, and has no wrapped key in this file; \`hush updatekeys\` would give it the data key of secrets/app.yaml: encrypt this file anew (\`hush encrypt\` draws a new data key) instead of copying that one, or name the recipient in that file's rule on the base branch first [missing-recipient]\n`,
     );
     expect(r.stdout).not.toContain("run `hush updatekeys`");
     expect(problemsOf(checkJson(repo, ["--base", "main"]).report, "newsvc/app.yaml")).toEqual(["warning missing-recipient"]);
@@ -250,6 +250,11 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     commitAll(sb, repo, "move");
     const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
     expectHeldToSource(r.stdout, "dev/prod.yaml", "dev", "secrets/app.yaml", mallory);
+    // The branch changed no rule: the way out is a file of its own, not a change of .sops.yaml.
+    expect(r.stdout).toContain(
+      "`hush updatekeys` would give it the data key of secrets/app.yaml: encrypt this file anew (`hush encrypt` draws a new data key) instead of copying that one, or name the recipient in that file's rule on the base branch first [missing-recipient]\n",
+    );
+    expect(r.stdout).not.toContain("this branch's rule");
   });
 
   it("a copy whose Vault transit ciphertext names its version otherwise (v01 is v1 to Vault) is still found by its wrapped key", () => {

@@ -118,6 +118,8 @@ describe("the pre-commit hook verifies MACs when it can", () => {
     expect(blocked.status).not.toBe(0);
     expect(blocked.stdout + blocked.stderr).toContain("app.enc.yaml: error:");
     expect(blocked.stdout + blocked.stderr).toContain("[mac-mismatch]");
+    // The likely cause, and the way out, for whoever staged by hunks.
+    expect(blocked.stdout + blocked.stderr).toContain("; next: stage the whole file (git add app.enc.yaml): a changed value is staged only with its mac line [mac-mismatch]");
 
     // Without a key the hook cannot verify: it says so and does not fail for that alone.
     const keyless = git(sb, repo, ["commit", "-q", "-m", "value without mac (keyless)"], { env: sb.keylessEnv, allowFail: true });

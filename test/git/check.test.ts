@@ -96,6 +96,12 @@ describe("hush check", () => {
     const keyless = hush(sb, ["check", "--verify", "secrets/api.json"], { cwd: repo, env: sb.keylessEnv });
     expect(keyless.status).toBe(1);
     expect(keyless.stdout).toContain("[cannot-decrypt]");
+    // The summary claims no check that did not happen.
+    expect(keyless.stdout).not.toContain("MACs verified");
+    expect(keyless.stdout).toMatch(/; no MAC verified: no key here opens the files\n$/);
+    const ifKey = hush(sb, ["check", "--verify-if-key", "secrets/api.json"], { cwd: repo, env: sb.keylessEnv });
+    expect(ifKey.status).toBe(0);
+    expect(ifKey.stdout).toMatch(/; no MAC verified: no key here opens the files\n$/);
   });
 
   it("the pre-commit hook blocks a staged plaintext file and lets encrypted ones through", () => {

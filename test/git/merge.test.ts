@@ -123,6 +123,12 @@ describe("conflicting merge (yaml)", () => {
     expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
   });
 
+  it("the review view of the unresolved file says what it holds and what to run, not a parse error", () => {
+    const r = hush(sb, ["git", "textconv", "app.enc.yaml"], { cwd: repo });
+    expect(r.stdout.split("\n")[0]).toBe("# hush: WARNING: this file holds unresolved merge conflict markers (run `hush git resolve` on it)");
+    expect(r.status).toBe(0);
+  });
+
   it("hush check reports the unresolved file", () => {
     const r = hush(sb, ["check", "app.enc.yaml"], { cwd: repo });
     expect(r.status).toBe(1);

@@ -72,6 +72,17 @@ describe("a newcomer's first hour", () => {
       expect(nested.status, path.join(" ")).toBe(0);
       expect(nested.stdout, path.join(" ")).toMatch(new RegExp(`^Usage: hush ${path.join(" ")} `));
     }
+    // `git diff`, `log` and `show` hand their arguments to git, but their help is hush's, and
+    // says where git's is.
+    for (const args of [["help", "git", "diff"], ["git", "log", "--help"], ["git", "show", "-h"], ["git", "diff", "HEAD~1", "--help"]]) {
+      const r = k.hush(args);
+      expect(r.stderr, args.join(" ")).toBe("");
+      expect(r.status, args.join(" ")).toBe(0);
+      expect(r.stdout, args.join(" ")).toMatch(new RegExp(`^Usage: hush git ${args.find((a) => /^(diff|log|show)$/.test(a))} `));
+      expect(r.stdout, args.join(" ")).toContain("`git help");
+    }
+    // After `--` a `--help` is a path, git's to read.
+    expect(k.hush(["git", "diff", "--", "--help"]).stdout).not.toContain("Usage: hush");
     const unknownInside = k.hush(["help", "git", "setpu"]);
     expect(unknownInside.status).toBe(1);
     expect(unknownInside.stderr).toMatch(/^hush: error: unknown command 'setpu'\n/);
@@ -185,6 +196,58 @@ describe("a newcomer's first hour", () => {
         }
         expect(readFileSync(join(dir.path, "secrets", "a.yaml"), "utf8")).toBe("a: 1\n");
         expect(readFileSync(join(dir.path, "secrets", "b.yaml"), "utf8")).toBe(encrypted);
+      } finally {
+        dir.cleanup();
+      }
+    });
+
+    it("a path_regex written as a glob gets the regular expression that matches what the glob would", () => {
+      const dir = makeTempDir("hush-cfg-");
+      try {
+        const config = join(dir.path, ".sops.yaml");
+        mkdirSync(join(dir.path, "secrets"));
+        writeFileSync(join(dir.path, "secrets", "a.yaml"), "a: 1\n");
+        // Not a regular expression at all: a leading * repeats nothing.
+        writeFileSync(config, `creation_rules:\n  - path_regex: "*.yaml"\n    age: ${k.recipient}\n`);
+        const invalid = runHush(["encrypt", "-i", "secrets/a.yaml"], { cwd: dir.path, env: k.env });
+        expect(invalid.stderr).toBe(
+          `hush: ${config}: creation_rules[0].path_regex: invalid regular expression\n` +
+            `  it is RE2 syntax, not a glob: "^[^/]*\\\\.yaml$" matches what the glob "*.yaml" would\n`,
+        );
+        expect(invalid.status).toBe(1);
+        // A regular expression, but not the one meant: secrets followed by slashes, any character, yaml.
+        writeFileSync(config, `creation_rules:\n  - path_regex: secrets/*.yaml\n    age: ${k.recipient}\n`);
+        const unmatched = runHush(["encrypt", "-i", "secrets/a.yaml"], { cwd: dir.path, env: k.env });
+        expect(unmatched.stderr).toBe(
+          "hush: no matching creation rules found for secrets/a.yaml\n" +
+            `  creation_rules[0].path_regex "secrets/*.yaml" is RE2 syntax, not a glob: "^secrets/[^/]*\\\\.yaml$" matches secrets/a.yaml\n` +
+            `  next: add a creation rule whose path_regex matches secrets/a.yaml (relative to ${dir.path}) to ${config}, or name another config with --config\n`,
+        );
+        expect(unmatched.status).toBe(1);
+        expect(readFileSync(join(dir.path, "secrets", "a.yaml"), "utf8")).toBe("a: 1\n");
+      } finally {
+        dir.cleanup();
+      }
+    });
+
+    it("a recipient in a rule that is not one (a typo, a YAML alias inside a string) names the rule it came from", () => {
+      const dir = makeTempDir("hush-cfg-");
+      try {
+        const config = join(dir.path, ".sops.yaml");
+        mkdirSync(join(dir.path, "secrets"));
+        writeFileSync(join(dir.path, "secrets", "a.yaml"), "a: 1\n");
+        writeFileSync(config, `creation_rules:\n  - path_regex: ^secrets/\n    age: ${k.recipient},*bob\n`);
+        const r = runHush(["encrypt", "-i", "secrets/a.yaml"], { cwd: dir.path, env: k.env });
+        expect(r.stderr).toBe(
+          'hush: secrets/a.yaml: group 0: age key *bob: invalid age recipient "*bob": expected age1…, age1pq1…, ssh-ed25519 … or ssh-rsa …\n' +
+            `  next: the key is named by the creation rule in ${config} (path_regex "^secrets/"): fix it there\n`,
+        );
+        expect(r.status).toBe(1);
+        expect(readFileSync(join(dir.path, "secrets", "a.yaml"), "utf8")).toBe("a: 1\n");
+        // A key given on the command line is the command line's to fix.
+        const flag = runHush(["encrypt", "-i", "--age", "age1typo", "secrets/a.yaml"], { cwd: dir.path, env: k.env });
+        expect(flag.stderr).not.toContain("next: the key is named by the creation rule");
+        expect(flag.status).toBe(1);
       } finally {
         dir.cleanup();
       }

@@ -137,11 +137,19 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     });
   }
 
-  it("a missing file is one line naming it; the program does not start", () => {
+  it("a missing file is one line naming it and what named it; the program does not start", () => {
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "missing.env" });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe("hush: missing.env: no such file (set HUSH_ENV_FILE or pass `path`)\n");
+    expect(r.stderr).toBe("hush: missing.env: no such file (named by HUSH_ENV_FILE)\n");
+    const elsewhere = k.path("no-env-here");
+    mkdirSync(elsewhere);
+    const byDefault = spawnSync(process.execPath, [join(app, "side-effect.mjs")], { cwd: elsewhere, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: home }, encoding: "utf8" });
+    expect(byDefault.stderr).toBe("hush: .env.enc: no such file (the default; set HUSH_ENV_FILE, or pass `path` to loadEnv, to load another file)\n");
+    expect(byDefault.status).toBe(1);
+    writeFileSync(join(app, "missing-path.mjs"), 'import { loadEnv } from "@hush/cli";\nawait loadEnv({ path: ["config.yaml", "missing.yaml"] }).catch((err) => console.log(`${err.code}: ${err.message}`));\n');
+    const byPath = node(["missing-path.mjs"], { HOME: home });
+    expect(byPath.stdout).toBe("INVALID_ARGUMENT: missing.yaml: no such file (named by loadEnv's `path`)\n");
   });
 
   it("a file that is not encrypted is refused in one line naming it and the next step, without its values", () => {

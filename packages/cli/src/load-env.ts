@@ -77,20 +77,22 @@ function checkOptions(options: unknown): asserts options is LoadEnvOptions {
   if (names.includes("")) throw new HushError("INVALID_ARGUMENT", "loadEnv: `path` holds an empty file name");
 }
 
-/** The files to read: the option, else HUSH_ENV_FILE, else the default. */
-function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, string | undefined>>): readonly string[] {
-  if (typeof option === "string") return [option];
-  if (option !== undefined) return option;
+/** The files to read (the option, else HUSH_ENV_FILE, else the default), and what named them. */
+function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, string | undefined>>): { files: readonly string[]; namedBy: string } {
+  if (option !== undefined) return { files: typeof option === "string" ? [option] : option, namedBy: "named by loadEnv's `path`" };
   const fromEnv = env["HUSH_ENV_FILE"];
-  if (fromEnv !== undefined && fromEnv !== "") return fromEnv.split(delimiter).filter((p) => p !== "");
-  return [DEFAULT_ENV_FILE];
+  if (fromEnv !== undefined && fromEnv !== "") return { files: fromEnv.split(delimiter).filter((p) => p !== ""), namedBy: "named by HUSH_ENV_FILE" };
+  return { files: [DEFAULT_ENV_FILE], namedBy: "the default; set HUSH_ENV_FILE, or pass `path` to loadEnv, to load another file" };
 }
 
-/** An error whose message is one line naming the file (a HushError's file is otherwise only in its location). */
-function namedError(file: string, err: unknown): HushError {
+/**
+ * An error whose message is one line naming the file (a HushError's file is otherwise only in its
+ * location); `namedBy` says where a missing file's name came from.
+ */
+function namedError(file: string, err: unknown, namedBy = "named by HUSH_ENV_FILE or `path`"): HushError {
   if (!isHushError(err)) {
     const code = (err as { code?: string }).code;
-    if (code === "ENOENT") return new HushError("INVALID_ARGUMENT", printable(`${file}: no such file (set HUSH_ENV_FILE or pass \`path\`)`, 4000), { location: { file }, cause: err });
+    if (code === "ENOENT") return new HushError("INVALID_ARGUMENT", printable(`${file}: no such file (${namedBy})`, 4000), { location: { file }, cause: err });
     // A file that is there but cannot be read is unreadable input, exit 2, as for hush decrypt.
     const what = code === "EISDIR" ? `is a directory; ${POINT_AT_FILE}` : `cannot read (${code ?? "error"})`;
     return new HushError("READ_FAILED", printable(`${file}: ${what}`, 4000), { location: { file }, cause: err });
@@ -125,7 +127,7 @@ function readEnvFile(path: string): Buffer {
  */
 const NAME_THE_FORMAT = "its name gives no format, so it was read as a binary file: name it .env.enc, *.env, *.yaml, *.json, *.ini or *.toml, or pass `format` to loadEnv";
 
-async function decryptEnvFile(file: string, options: LoadEnvOptions, keySources: KeySourceResolver): Promise<DecryptedEnvFile> {
+async function decryptEnvFile(file: string, namedBy: string, options: LoadEnvOptions, keySources: KeySourceResolver): Promise<DecryptedEnvFile> {
   const named = options.format ?? formatFromPath(file);
   const format = named ?? WHOLE_FILE_FORMAT;
   try {
@@ -139,7 +141,7 @@ async function decryptEnvFile(file: string, options: LoadEnvOptions, keySources:
       throw err;
     }
   } catch (err) {
-    throw isHushError(err) && err.located ? err : namedError(file, err);
+    throw isHushError(err) && err.located ? err : namedError(file, err, namedBy);
   }
 }
 
@@ -170,9 +172,9 @@ function refuseObjectMembers(origin: ReadonlyMap<string, string>): void {
 export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResult> {
   checkOptions(options);
   const env = options.env ?? process.env;
-  const files = filesOf(options.path, env);
+  const { files, namedBy } = filesOf(options.path, env);
   const keySources = options.keySources ?? createKeySourceResolver(env);
-  const settled = await Promise.allSettled(files.map((f) => decryptEnvFile(f, options, keySources)));
+  const settled = await Promise.allSettled(files.map((f) => decryptEnvFile(f, namedBy, options, keySources)));
   // The first failure in the order the files were given, whichever finished first.
   const failed = settled.find((r) => r.status === "rejected");
   if (failed !== undefined) throw failed.reason;

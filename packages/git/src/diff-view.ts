@@ -27,6 +27,7 @@ import {
 import { detectFormat } from "./detect-format.ts";
 import { metadataSummary, SUMMARY_PREFIX } from "./metadata-summary.ts";
 import { hiddenMetadataSummary } from "./metadata-text.ts";
+import { hasConflictMarkers } from "./sequence-merge.ts";
 
 /**
  * What git's diff driver shows for a file (`textconv`): the decrypted document when a key opens
@@ -144,6 +145,8 @@ function firstLineNotUtf8(bytes: Buffer): number {
  * file and the reviewer would see every value change to ciphertext with no word why.
  */
 async function unparsedView(text: string, format: FileFormat): Promise<DiffView> {
+  // During a merge, the working file holds markers around encrypted values: say so, and the way out.
+  if (hasConflictMarkers(text)) return { status: "damaged", output: reviewed(text, "utf8", header("WARNING: this file holds unresolved merge conflict markers (run `hush git resolve` on it)")) };
   let why = "it cannot be read";
   try {
     (await storeFor(format)).parse(text);

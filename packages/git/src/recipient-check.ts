@@ -125,12 +125,17 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
   // data key on the branch's word: no advice to re-key for it.
   const baseNamed = base === undefined ? undefined : new Set(base.rule.keyGroups.flat().map(comparableKeyId));
   const copied = base?.source === undefined ? "" : ` for ${baseRuleSubject(base)}`;
+  // A copy holds its source's data key: the way out is a file of its own, whichever rule changed.
+  const notHere =
+    base?.source === undefined
+      ? "`hush updatekeys` would give it one: add it on the base branch first (a change of .sops.yaml alone), or take it out of this branch's rule"
+      : `\`hush updatekeys\` would give it the data key of ${printable(base.source)}: encrypt this file anew (\`hush encrypt\` draws a new data key) instead of copying that one, or name the recipient in that file's rule on the base branch first`;
   for (const recipient of drift.missing) {
     const onlyHere = baseNamed !== undefined && !baseNamed.has(comparableKeyId(recipient));
     out.push({
       code: "missing-recipient",
       message: onlyHere
-        ? `${recipient.kind} recipient ${printable(masterKeyIdentity(recipient))} is named by ${where} but not by the creation rule in ${printable(base!.where)}${copied}, and has no wrapped key in this file; \`hush updatekeys\` would give it one: add it on the base branch first (a change of .sops.yaml alone), or take it out of this branch's rule`
+        ? `${recipient.kind} recipient ${printable(masterKeyIdentity(recipient))} is named by ${where} but not by the creation rule in ${printable(base!.where)}${copied}, and has no wrapped key in this file; ${notHere}`
         : `${recipient.kind} recipient ${printable(masterKeyIdentity(recipient))} is named by ${where} but has no wrapped key in this file, so it cannot open it; ${fix}`,
     });
   }

@@ -43,7 +43,12 @@ await build({ ...common, entryPoints: [join(here, "..", "src", "sea.ts")], outfi
 // A single executable's script has no loader for import(): Node's built-in modules are required.
 const code = readFileSync(script, "utf8").replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve().then(()=>require("$1"))');
 if (/\bimport\(/.test(code)) throw new Error("the standalone bundle still has an import() a single executable cannot run");
-writeFileSync(script, code);
+// Any other require is of an optional module a dependency tries inside try/catch (debug's
+// supports-color, the AWS SDK's CRT signer): it can only fail, but Node's own require would first
+// print a warning about single executables on every run that reaches it (`hush check` does).
+const quietRequire =
+  'require=(r=>Object.assign(id=>{if(r("node:module").isBuiltin(id))return r(id);throw Object.assign(new Error("Cannot find module \'"+id+"\'"),{code:"MODULE_NOT_FOUND"})},r))(require);\n';
+writeFileSync(script, quietRequire + code);
 
 const blob = join(out, "hush.blob");
 const config = join(out, "sea-config.json");

@@ -60,6 +60,11 @@ export async function runEncrypt(io: CliIo, named: string | undefined, flags: En
     if (isHushError(err, "CONFIG_INVALID") && settings.rule !== undefined) {
       throw new HushError(err.code, `${err.message} (rule from ${from}); nothing was written`, { location: { file: label } });
     }
+    // A key the creation rule names that cannot be used (a typo, `*alias` inside a string): the
+    // file being encrypted is not what to fix.
+    if (isHushError(err, "INVALID_ARGUMENT") && /^group \d+: /.test(err.message) && flagKeys.length === 0 && settings.creationRule !== undefined && loaded !== undefined) {
+      throw err.withFile(label).withDetails([`next: the key is named by the creation rule in ${loaded.path} (path_regex ${JSON.stringify(settings.creationRule.pathRegex)}): fix it there`]);
+    }
     throw err instanceof HushError ? err.withFile(label) : err;
   }
   return 0;

@@ -18,7 +18,7 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
     .argument("[patterns...]", "gitattributes patterns to cover (default: from .sops.yaml creation rules and encrypted files)")
     .option("--dry-run", "show what would change, change nothing")
     .option("--hook", "also install a pre-commit hook that runs `hush check --staged --verify-if-key`")
-    .option("--command <cmd>", "how git should run hush (default: `hush` if on PATH, else this installation)")
+    .option("--command <cmd>", "how git should run hush (default: this node and this hush, by absolute path, so GUIs without your PATH find them)")
     .action(async (patterns: string[], opts: { dryRun?: boolean; hook?: boolean; command?: string }, cmd: Command) => {
       const { runSetup } = await import("./git/setup.ts");
       setExit(await runSetup(io, patterns, { ...cmd.optsWithGlobals(), ...opts }));
@@ -53,9 +53,16 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
       .argument("[git-args...]", `arguments for ${what.split(" (")[0]}`)
       .allowUnknownOption()
       .helpOption(false)
+      .addHelpText("after", `\nEvery option of ${what.split(" (")[0]} works here; \`git help ${name}\` lists them.`)
       .action(async (args: string[], _opts: unknown, cmd: Command) => {
+        const given = rawArgs(cmd, args);
+        // git would take `--help` for its manual page and fail on the options hush adds before it.
+        if (asksForHelp(given)) {
+          cmd.outputHelp();
+          return;
+        }
         const { runReview } = await import("./git/review.ts");
-        setExit(await runReview(io, name, rawArgs(cmd, args)));
+        setExit(await runReview(io, name, given));
       });
   }
 
@@ -128,6 +135,12 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
 }
 
 /** The arguments as given after the subcommand (commander drops a `--`; git needs it back). */
+/** `-h` or `--help` among the options (before any `--`, after which every word is a path). */
+function asksForHelp(args: readonly string[]): boolean {
+  const options = args.slice(0, args.includes("--") ? args.indexOf("--") : args.length);
+  return options.includes("--help") || options.includes("-h");
+}
+
 function rawArgs(cmd: Command, parsed: string[]): string[] {
   // rawArgs is commander's record of the argv it parsed (not in its typings).
   const given = (cmd.parent?.parent as unknown as { rawArgs?: string[] } | undefined)?.rawArgs ?? [];

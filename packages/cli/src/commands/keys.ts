@@ -10,7 +10,7 @@ import { addRemoveKeyFlags, groupKeyFlags, type ExitSink } from "../command-flag
 export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSink): void {
   program
     .command("updatekeys")
-    .description("re-wrap files' data keys to the keys .sops.yaml names now; values stay as they are")
+    .description("re-wrap files' data keys to the keys .sops.yaml names now; values stay as they are unless a recipient leaves (then a new data key)")
     .argument("<paths...>", "encrypted files, or directories to search for them (- for standard input, with --input-type)")
     .option("-y, --yes", "do not ask before writing")
     .option("--dry-run", "show what would change and check the keys, but write nothing")

@@ -9,6 +9,7 @@ import type { ConfigContext } from "../keys/key-backend.ts";
 import { keyBackends } from "../keys/registry.ts";
 import { ENCRYPTION_RULE_KINDS, type EncryptionRule } from "../metadata/file-metadata.ts";
 import { compileRe2 } from "../rules/encryption-rules.ts";
+import { globAsRegex } from "../rules/glob-as-regex.ts";
 import { yamlReason } from "../stores/parse-reasons.ts";
 import { checkConfigKeys } from "./config-keys.ts";
 import { RECIPIENT_NAMES_KEY, readRecipientNames, type RecipientNames } from "./recipient-names.ts";
@@ -267,5 +268,17 @@ export async function findCreationRule(config: SopsConfig, relativePath: string)
     const match = await compileRe2(rule.pathRegex, `creation_rules[${i}].path_regex`);
     if (match(relativePath)) return rule;
   }
-  throw new HushError("CONFIG_NO_MATCH", `no matching creation rules found for ${relativePath}`);
+  const globbed = await globbedRule(config.creationRules, relativePath);
+  throw new HushError("CONFIG_NO_MATCH", `no matching creation rules found for ${relativePath}`, globbed === undefined ? {} : { details: [globbed] });
+}
+
+/** Why no rule matched, when one was written as a glob that would have: the regex to write instead. */
+async function globbedRule(rules: readonly CreationRule[], relativePath: string): Promise<string | undefined> {
+  for (const [i, rule] of rules.entries()) {
+    const glob = globAsRegex(rule.pathRegex);
+    if (glob !== undefined && (await compileRe2(glob, `creation_rules[${i}].path_regex as a glob`))(relativePath)) {
+      return `creation_rules[${i}].path_regex ${JSON.stringify(rule.pathRegex)} is RE2 syntax, not a glob: ${JSON.stringify(glob)} matches ${relativePath}`;
+    }
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import { checkObject, checkString } from "../arguments.ts";
 import { appendAll } from "../arrays.ts";
 import { HushError } from "../errors.ts";
+import { globAsRegex } from "./glob-as-regex.ts";
 import type { EncryptionRule } from "../metadata/file-metadata.ts";
 import type { KeyPath } from "../tree/values.ts";
 
@@ -41,7 +42,11 @@ export async function compileRe2(pattern: string, what: string): Promise<Matcher
     if (compiledPatterns.size >= MAX_COMPILED_PATTERNS) compiledPatterns.clear();
     compiledPatterns.set(pattern, re);
   }
-  if (re === null) throw new HushError("CONFIG_INVALID", `${what}: invalid regular expression`);
+  if (re === null) {
+    const glob = globAsRegex(pattern);
+    const details = glob === undefined ? undefined : [`it is RE2 syntax, not a glob: ${JSON.stringify(glob)} matches what the glob ${JSON.stringify(pattern)} would`];
+    throw new HushError("CONFIG_INVALID", `${what}: invalid regular expression`, details === undefined ? {} : { details });
+  }
   const compiled = re;
   return (text) => compiled.matcher(text).find();
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { extname, join } from "node:path";
-import { armorBody, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
+import { HushError, armorBody, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
 import { recipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
 import { gitOutput } from "../../git-run.ts";
@@ -66,8 +66,8 @@ export interface SinceStart {
 /**
  * The `rolled-back` (a warning; an error with `strict`) and `retyped-value` problems of each file
  * in `files` against its version at the merge base of HEAD and `rev`, and the recipient findings
- * of copies (see {@link SinceStart}), by absolute path. Nothing when there is no common commit or
- * no such file.
+ * of copies (see {@link SinceStart}), by absolute path. Nothing without such files.
+ * @throws HushError INVALID_ARGUMENT when HEAD and `rev` have no common commit (a shallow clone)
  */
 export async function sinceStartProblems(io: CliIo, rev: string, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<Map<string, SinceStart>> {
   const found = new Map<string, SinceStart>();
@@ -76,13 +76,21 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
   const repo = await openRepo(io);
   const base = await resolveCommit(repo, rev);
   if (base === undefined) return found;
-  let start: string;
+  let start = "";
   try {
     start = (await repo.git.raw(["merge-base", "HEAD", base])).trim();
   } catch {
-    return found;
+    // No common commit (git exits 1): below.
   }
-  if (!/^[0-9a-f]{40,64}$/.test(start)) return found;
+  if (!/^[0-9a-f]{40,64}$/.test(start)) {
+    // A shallow clone, as CI checkouts often are: passing would hide every finding below.
+    const name = printable(rev, 200);
+    throw new HushError(
+      "INVALID_ARGUMENT",
+      `--base ${name}: HEAD and ${name} have no commit in common here, so what the branch did since it started (copied files, files put back, relabelled values) cannot be checked`,
+      { details: ["next: fetch the history (git fetch --unshallow, or a CI checkout with fetch-depth: 0)"] },
+    );
+  }
   // Every blob of the start commit by path.
   const blobAt = new Map<string, string>();
   for (const entry of await treeEntries(repo, start)) if (entry.type === "blob") blobAt.set(entry.path, entry.object);

@@ -278,6 +278,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       }
       const destinations = isConfig ? await baseRevision?.destinationRulesProblem(c.abs, text, flags.strict === true) : undefined;
       if (destinations !== undefined) result = { ...result, problems: [...result.problems, destinations] };
+      // Staged, a MAC that does not match is most often a value hunk staged without its mac line.
+      if (flags.staged === true) result = { ...result, problems: result.problems.map((p) => (p.code === "mac-mismatch" ? { ...p, message: `${p.message}; next: stage the whole file (git add ${c.display}): a changed value is staged only with its mac line` } : p)) };
       const baseConfig = fromBase.get(i);
       if (baseConfig !== undefined) result = { ...result, problems: result.problems.map((p) => (p.code === "not-encrypted" ? { ...p, message: `${p.message} (the rule is in ${baseConfig}; this branch's .sops.yaml no longer covers the file)` } : p)) };
       if (result.covered || result.encrypted || result.problems.length > 0) {
@@ -307,8 +309,10 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     // File names come from the repository: escaped so a name cannot forge lines or terminal sequences.
     for (const r of results) for (const p of r.problems) lines.push(`${printable(r.path, 4096)}${p.line === undefined ? "" : `:${p.line}`}: ${p.severity}: ${printable(p.message, 4096)} [${p.code}]`);
     const encrypted = results.filter((r) => r.encrypted).length;
-    // No encrypted file, no MAC verified: the note would claim a check that did not happen.
-    const verifiedNote = !verifying || encrypted === 0 ? "" : unverified.length > 0 ? "; MACs verified where a key opens the file" : "; MACs verified";
+    // The note claims no check that did not happen: none without an encrypted file or a key.
+    const unopened = results.filter((r) => r.problems.some((p) => p.code === "not-verified" || p.code === "cannot-decrypt")).length;
+    const verifiedNote =
+      !verifying || encrypted === 0 ? "" : unopened === 0 ? "; MACs verified" : unopened >= encrypted ? "; no MAC verified: no key here opens the files" : "; MACs verified where a key opens the file";
     lines.push(`hush check: ${checked} file(s) checked, ${encrypted} encrypted; ${errors} error(s), ${warnings} warning(s)${verifiedNote}`);
     await writeOut(io.stdout, `${lines.join("\n")}\n`);
   }
