@@ -57,6 +57,30 @@ describe("hush check", () => {
     ]);
   });
 
+  it("fails on a rule written as a glob, which covers none of the files it was written for", () => {
+    // `secrets/*.yaml` compiles as RE2 and matches no file in secrets/: `/*` repeats the slash.
+    const globbed = createRepo(sb, "globbed", "secrets/*.yaml");
+    mkdirSync(join(globbed, "secrets"));
+    writeFileSync(join(globbed, "secrets", "app.yaml"), "password: committed-in-clear-777\n");
+    writeFileSync(join(globbed, "secrets", "web.yaml"), "token: committed-in-clear-778\n");
+    commitAll(sb, globbed, "a rule written as a glob");
+    const r = hush(sb, ["check"], { cwd: globbed, env: sb.keylessEnv });
+    expect(r.status, r.stdout).toBe(1);
+    expect(r.stdout).toContain(
+      '.sops.yaml: error: creation_rules[0].path_regex "secrets/*.yaml" is RE2 syntax, not a glob: it covers none of the files checked, and as a glob it would cover 2 of them (secrets/app.yaml, secrets/web.yaml), which are not checked as secrets; next: write path_regex: "^secrets/[^/]*\\\\.yaml$" [rule-written-as-glob]\n',
+    );
+    expect(r.stdout).not.toContain("committed-in-clear");
+    // Only the files it is asked about count: the pre-commit hook's staged file is enough.
+    const staged = hush(sb, ["check", "secrets/app.yaml"], { cwd: globbed, env: sb.keylessEnv });
+    expect(staged.status).toBe(1);
+    expect(staged.stdout).toContain("as a glob it would cover 1 of them (secrets/app.yaml)");
+    // A glob-looking regex that covers a file is what its writer meant: nothing to say.
+    writeFileSync(join(globbed, ".sops.yaml"), `creation_rules:\n  - path_regex: secrets/*.*yaml$\n    age: ${sb.recipient}\n`);
+    const covered = hush(sb, ["check", "--json", "secrets/app.yaml"], { cwd: globbed, env: sb.keylessEnv }).stdout;
+    expect(covered).toContain("not-encrypted");
+    expect(covered).not.toContain("rule-written-as-glob");
+  });
+
   it("finds a value put in plaintext into an encrypted file, by key path and line, without printing it", () => {
     const path = join(repo, "secrets", "db.yaml");
     const original = readFileSync(path, "utf8");

@@ -76,6 +76,7 @@ export {
 } from "./tree/values.ts";
 export { parseSopsConfig, findCreationRule, type SopsConfig, type CreationRule, type DestinationRules, type DestinationRule } from "./config/sops-config.ts";
 export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-rules.ts";
+export { globAsRegex } from "./rules/glob-as-regex.ts";
 export { goParseFloat, goParseBool, goAtoi } from "./crypto/go-format.ts";
 export { parseTreePath, getAtPath, samePath, pathStartsWith } from "./tree/tree-path.ts";
 export { closestName, editDistance } from "./suggest.ts";

@@ -97,6 +97,11 @@ export type CheckCode =
    * only by `sops publish`) are not the base revision's.
    */
   | "destination-rules-changed"
+  /**
+   * A `.sops.yaml` creation rule whose `path_regex` reads as a glob (`secrets/*.yaml`): it covers
+   * none of the files checked, and as a glob it would cover some, so they are not checked as secrets.
+   */
+  | "rule-written-as-glob"
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */
   | "nothing-encrypted"
   /** The file could not be read. */

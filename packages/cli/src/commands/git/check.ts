@@ -8,6 +8,7 @@ import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
 import type { BaseRuleAt, BranchFile } from "./check-since-start.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
+import { GlobRuleWatch } from "./check-glob-rules.ts";
 import { baseRules, coveringRuleMatcher, workTreeRules } from "./check-rules.ts";
 
 export interface CheckFlags {
@@ -192,6 +193,13 @@ function addFound(results: FileCheckResult[], checkedAt: ReadonlyMap<number, str
   });
 }
 
+/** Adds a problem of a file (a `.sops.yaml`) to its result, or as a result of its own when it has none. */
+function addProblem(results: FileCheckResult[], checkedAt: Map<number, string>, found: { path: string; display: string; problem: CheckProblem }): void {
+  const at = [...checkedAt].find(([, abs]) => abs === found.path)?.[0];
+  if (at !== undefined) results[at] = { ...results[at]!, problems: [...results[at]!.problems, found.problem] };
+  else checkedAt.set(results.push({ path: found.display, format: undefined, covered: false, encrypted: false, problems: [found.problem] }) - 1, found.path);
+}
+
 /** Adds `drivers-overridden` findings to covered encrypted files (`readStaged`: with --staged). */
 async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: ReadonlyMap<number, string>, readStaged: StagedReader | undefined): Promise<void> {
   const covered = results.flatMap((r, i) => (r.covered && r.encrypted ? [checkedAt.get(i)!] : []));
@@ -209,7 +217,8 @@ async function addDriverProblems(attributes: DriverAttributes | undefined, resul
  */
 export async function runCheck(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<number> {
   const covering = coveringRuleMatcher();
-  const ruleFor = workTreeRules(io, flags.config, covering);
+  const globRules = new GlobRuleWatch();
+  const ruleFor = workTreeRules(io, flags.config, globRules.watch(covering));
   // With --base, a file the base revision's rules cover stays covered whatever this branch's say.
   const baseRevision = flags.base === undefined ? undefined : await baseRules(io, flags.base, covering);
   const baseRuleFor = baseRevision?.ruleFor;
@@ -296,6 +305,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   }
   const { driverCommandProblems } = await import("./check-drivers.ts");
   appendAll(results, await driverCommandProblems(io));
+  for (const found of await globRules.problems(io.cwd)) addProblem(results, checkedAt, found);
   const ok = checkPassed(results);
   const unverified = results.filter((r) => r.problems.some((p) => p.code === "not-verified"));
   const errors = results.reduce((n, r) => n + r.problems.filter((p) => p.severity === "error").length, 0);
