@@ -144,10 +144,11 @@ function plan(c: DiffCase): { steps: string[][]; expected: Doc } {
   const steps: string[][] = [];
   for (const step of c.steps) {
     if (step.op !== "set" && step.op !== "unset") {
-      // The steps run under the .sops.yaml that updatekeys reads (see config): rotate keeps the file's keys.
+      // The steps run under the .sops.yaml that updatekeys reads (see config), which may not name
+      // every key of the file: rotate keeps the file's keys, and it, reuse and set are told --yes.
       if (step.op === "rotate") steps.push(["rotate", "-i", "--yes", ...type, "{}"]);
       if (step.op === "updatekeys") steps.push(["updatekeys", "-y", ...type, "{}"]);
-      if (step.op === "reuse") steps.push(["encrypt", ...type, ...ALLOW_NO_VALUES, "--reuse", "{}", "--output", "{}", "{plain}"]);
+      if (step.op === "reuse") steps.push(["encrypt", ...type, ...ALLOW_NO_VALUES, "--reuse", "{}", "--yes", "--output", "{}", "{plain}"]);
       if (step.op === "reuse") doc = c.next;
       continue;
     }
@@ -157,7 +158,7 @@ function plan(c: DiffCase): { steps: string[][]; expected: Doc } {
     if (c.format === "ini" && path.length !== 2) continue;
     // dotenv and INI hold strings only.
     const value = step.op === "unset" ? undefined : c.format === "dotenv" || c.format === "ini" ? q(String(JSON.parse(step.value) ?? "")) : step.value;
-    steps.push(value === undefined ? ["unset", "{}", hushPath(path)] : ["set", "{}", hushPath(path), value]);
+    steps.push(value === undefined ? ["unset", "{}", hushPath(path)] : ["set", "--yes", "{}", hushPath(path), value]);
     const root = doc.root === undefined ? undefined : changed(doc.root, path, value === undefined ? undefined : { kind: "scalar", text: value, json: value });
     doc = root === undefined ? { text: "" } : { text: "", root, json: meaning(root) };
   }
