@@ -49,6 +49,24 @@ describe("hush check --base without the history where the branch started", () =>
     expect(unshallowed.stdout).toContain("for secrets/app.yaml, the file this one copies");
   });
 
+  it("in a single-branch clone, names the fetch that makes the base's remote-tracking branch", () => {
+    const origin = setUpCoveredRepo(sb, "single-origin");
+    git(sb, origin, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(origin, "README"), "a change\n");
+    commitAll(sb, origin, "pr");
+    const clone = join(sb.dir, "single-clone");
+    git(sb, sb.dir, ["clone", "-q", "--single-branch", "--branch", "pr", `file://${origin}`, clone]);
+    // Only pr's refspec is configured: this fetch updates FETCH_HEAD, not origin/main.
+    git(sb, clone, ["fetch", "-q", "origin", "main"]);
+    const missing = hush(sb, ["check", "--base", "origin/main"], { cwd: clone, env: sb.keylessEnv });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("--base origin/main: not a commit in this repository (fetch it first: git fetch origin main:refs/remotes/origin/main)");
+    git(sb, clone, ["fetch", "-q", "origin", "main:refs/remotes/origin/main"]);
+    const fetched = hush(sb, ["check", "--base", "origin/main"], { cwd: clone, env: sb.keylessEnv });
+    expect(fetched.stderr).toBe("");
+    expect(fetched.status).toBe(0);
+  });
+
   it("needs no common commit when the branch has no covered encrypted file", () => {
     const origin = setUpCoveredRepo(sb, "shallow-nothing");
     git(sb, origin, ["checkout", "-q", "-b", "pr"]);

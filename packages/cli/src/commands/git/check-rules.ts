@@ -105,6 +105,17 @@ export function workTreeRules(io: CliIo, explicitConfig: string | undefined, cov
 }
 
 /**
+ * The fetch that makes `rev` exist. A plain `git fetch origin main` updates `origin/main` only
+ * where the clone's refspec names it, which a single-branch clone (a CI checkout) does not.
+ */
+function fetchAdvice(rev: string): string {
+  const remoteBranch = /^([A-Za-z0-9._-]+)\/([A-Za-z0-9._/-]+)$/.exec(rev);
+  if (remoteBranch === null) return "e.g. git fetch origin main:refs/remotes/origin/main, then --base origin/main";
+  const [, remote, branch] = remoteBranch;
+  return `git fetch ${remote} ${branch}:refs/remotes/${remote}/${branch}`;
+}
+
+/**
  * The text of each `.sops.yaml` blob among `entries` by path, through one `git cat-file --batch`
  * however many configs a monorepo has; one git cannot read (a submodule by that name) is left
  * out.
@@ -192,7 +203,7 @@ export async function baseRules(io: CliIo, rev: string, covering: CoveringRule):
   const { openRepo, resolveCommit, treeEntries } = await import("./repo.ts");
   const repo = await openRepo(io);
   const commit = await resolveCommit(repo, rev);
-  if (commit === undefined) throw new HushError("INVALID_ARGUMENT", `--base ${printable(rev, 200)}: not a commit in this repository (fetch it first, e.g. git fetch origin main)`);
+  if (commit === undefined) throw new HushError("INVALID_ARGUMENT", `--base ${printable(rev, 200)}: not a commit in this repository (fetch it first: ${fetchAdvice(rev)})`);
   const entries = (await treeEntries(repo, commit)).filter((e) => posix.basename(e.path) === ".sops.yaml");
   const texts = await readConfigBlobs(repo, entries);
   const configs = new Map<string, SopsConfig>();
