@@ -128,6 +128,24 @@ describe("hush check", () => {
     expect(ifKey.stdout).toMatch(/; no MAC verified: no key here opens the files\n$/);
   });
 
+  it("an encrypted file that is not UTF-8, which hush will not open, is an error with its line, keyless and with --verify", () => {
+    const path = join(repo, "secrets", "db.yaml");
+    const original = readFileSync(path);
+    try {
+      // A Latin-1 é in a comment: SOPS reads the bytes, hush's decrypt refuses the file (exit 2).
+      writeFileSync(path, Buffer.concat([Buffer.from("# caf\xe9\n", "latin1"), original]));
+      expect(hush(sb, ["decrypt", "secrets/db.yaml"], { cwd: repo }).status).toBe(2);
+      for (const args of [["check", "secrets/db.yaml"], ["check", "--verify", "secrets/db.yaml"]]) {
+        const r = hush(sb, args, { cwd: repo, env: args.includes("--verify") ? sb.env : sb.keylessEnv });
+        expect(r.status, r.stdout).toBe(1);
+        expect(r.stdout).toContain("secrets/db.yaml:1: error: not valid UTF-8: hush reads an encrypted file as UTF-8 text and will not open this one");
+        expect(r.stdout).not.toContain("MACs verified\n");
+      }
+    } finally {
+      writeFileSync(path, original);
+    }
+  });
+
   it("the pre-commit hook blocks a staged plaintext file and lets encrypted ones through", () => {
     const setup = hush(sb, ["git", "setup", "--hook"], { cwd: repo });
     expect(setup.status, setup.stderr).toBe(0);

@@ -10,7 +10,7 @@ export { safeJson, showInvisible } from "./printable.ts";
 export { appendAll } from "./arrays.ts";
 export { findProgramOnPath, isExecutableFile, KEY_PROGRAM_VARIABLE, keyProgramDirectory, keyProgramEnvironment } from "./program-path.ts";
 export { readFileBounded, type BoundedReadOptions } from "./read-bounded.ts";
-export { utf8Text } from "./utf8-text.ts";
+export { firstInvalidUtf8Line, utf8Text } from "./utf8-text.ts";
 export type { KeySource, MasterKeyEntry, MasterKeyRecipient, OpaqueKeyEntry } from "./key-source.ts";
 export { masterKeyIdentity, comparableIdentity, comparableKeyId, recipientOf, canUseKind, keyBackend, keyBackends, unregisterKeyBackend } from "./keys/registry.ts";
 export { unimplementedKeyBackend, type UnimplementedKindSpec } from "./keys/unimplemented-backend.ts";

@@ -14,8 +14,8 @@ export function utf8Text(bytes: Buffer, next: string): string {
   return text;
 }
 
-/** 1-based line of the first byte sequence that is not UTF-8. */
-function firstInvalidUtf8Line(bytes: Buffer): number {
+/** 1-based line of the first byte sequence that is not UTF-8 (one past the last line when all are). */
+export function firstInvalidUtf8Line(bytes: Buffer): number {
   let line = 1;
   let start = 0;
   while (start <= bytes.length) {

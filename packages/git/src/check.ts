@@ -102,6 +102,8 @@ export type CheckCode =
    * none of the files checked, and as a glob it would cover some, so they are not checked as secrets.
    */
   | "rule-written-as-glob"
+  /** An encrypted file that is not UTF-8 text: SOPS reads its bytes, hush refuses to open it. */
+  | "not-utf8"
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */
   | "nothing-encrypted"
   /** The file could not be read. */

@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, posix, relative, resolve, sep } from "node:path";
-import { appendAll, printable, type CreationRule } from "@hush/core";
+import { appendAll, firstInvalidUtf8Line, printable, type CreationRule } from "@hush/core";
 import { checkFile, checkPassed, isRecipientFindingCode, isScannable, routedPlaintextProblem, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -193,6 +193,19 @@ function addFound(results: FileCheckResult[], checkedAt: ReadonlyMap<number, str
   });
 }
 
+/**
+ * An encrypted file that is not UTF-8 (SOPS reads its bytes): hush reads the file as text, so
+ * every command refuses it; checked, it would be read with U+FFFD in place of those bytes.
+ */
+function notUtf8Problem(bytes: Buffer): CheckProblem {
+  return {
+    severity: "error",
+    code: "not-utf8",
+    line: firstInvalidUtf8Line(bytes),
+    message: "not valid UTF-8: hush reads an encrypted file as UTF-8 text and will not open this one; next: write that line again as UTF-8 (a comment or a value left in clear), then check the MAC with `hush verify`",
+  };
+}
+
 /** Adds a problem of a file (a `.sops.yaml`) to its result, or as a result of its own when it has none. */
 function addProblem(results: FileCheckResult[], checkedAt: Map<number, string>, found: { path: string; display: string; problem: CheckProblem }): void {
   const at = [...checkedAt].find(([, abs]) => abs === found.path)?.[0];
@@ -282,6 +295,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
         strict: flags.strict === true,
         ...(keySources === undefined ? {} : { verify: { keySources, ifKeyed } }),
       });
+      if (result.encrypted && !isUtf8(bytes)) result = { ...result, problems: [...result.problems, notUtf8Problem(bytes)] };
       if (routedAttrs !== undefined && !result.encrypted && !result.problems.some((p) => p.severity === "error")) {
         result = { ...result, problems: [...result.problems, routedPlaintextProblem(routedAttrs)] };
       }
@@ -320,9 +334,12 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     for (const r of results) for (const p of r.problems) lines.push(`${printable(r.path, 4096)}${p.line === undefined ? "" : `:${p.line}`}: ${p.severity}: ${printable(p.message, 4096)} [${p.code}]`);
     const encrypted = results.filter((r) => r.encrypted).length;
     // The note claims no check that did not happen: none without an encrypted file or a key.
-    const unopened = results.filter((r) => r.problems.some((p) => p.code === "not-verified" || p.code === "cannot-decrypt")).length;
-    const verifiedNote =
-      !verifying || encrypted === 0 ? "" : unopened === 0 ? "; MACs verified" : unopened >= encrypted ? "; no MAC verified: no key here opens the files" : "; MACs verified where a key opens the file";
+    const withCode = (codes: readonly string[]): number => results.filter((r) => r.problems.some((p) => codes.includes(p.code))).length;
+    const keyless = withCode(["not-verified", "cannot-decrypt"]);
+    // A file that is not UTF-8 was read with U+FFFD in it: its MAC counts as not verified.
+    const unopened = withCode(["not-verified", "cannot-decrypt", "not-utf8"]);
+    const noneVerified = keyless >= encrypted ? "; no MAC verified: no key here opens the files" : "; no MAC verified";
+    const verifiedNote = !verifying || encrypted === 0 ? "" : unopened === 0 ? "; MACs verified" : unopened >= encrypted ? noneVerified : "; MACs verified where a key opens the file";
     lines.push(`hush check: ${checked} file(s) checked, ${encrypted} encrypted; ${errors} error(s), ${warnings} warning(s)${verifiedNote}`);
     await writeOut(io.stdout, `${lines.join("\n")}\n`);
   }
