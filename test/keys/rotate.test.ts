@@ -90,7 +90,7 @@ describe("rotate over a directory of 20 files", () => {
     const r = await hush(["rotate", "-i", "."], { cwd: repo, env: { SOPS_AGE_KEY_FILE: B.file } });
     expect(r.status).toBe(51);
     expect(r.stdout).toContain("rotate: 19 rotated, 1 failed\n");
-    expect(r.stderr).toBe(`hush: ${broken}: cannot decrypt MAC: the MAC, lastmodified or data key was tampered with\n`);
+    expect(r.stderr).toBe(`hush: ${broken}: cannot decrypt MAC: the MAC, lastmodified or data key was tampered with (hint: restore the file from git, or, if the change is yours, save it with hush edit --ignore-mac for a new MAC)\n`);
     expect(read(broken)).toBe(tampered);
     for (const f of files) if (f.rel !== broken) expect(read(f.rel), f.rel).not.toBe(snapshot.get(f.rel));
     writeFileSync(join(repo, broken), text);

@@ -55,6 +55,21 @@ describe("hush edit with a scripted editor", () => {
     if (process.platform === "linux") expect(run!.file.startsWith("/dev/shm/")).toBe(true);
   });
 
+  it("--ignore-mac on a file whose MAC does not hold: saving, even unchanged, writes a new MAC for the values shown", async () => {
+    const f = k.path("resign.yaml");
+    // A value's line taken out by hand: every other value still opens, the MAC no longer holds.
+    writeFileSync(f, readFileSync(base, "utf8").replace(/^ {4}key50: ENC\[[^\n]*\n/m, ""));
+    const refused = k.hush(["decrypt", f]);
+    expect(refused.status).toBe(51);
+    expect(refused.stderr).toContain("hint: restore the file from git, or, if the change is yours, save it with hush edit --ignore-mac for a new MAC");
+    const r = k.hush(["edit", "--ignore-mac", f], { env: ed.env([{ noop: true }]) });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("its MAC did not hold; saved with a new MAC over the values as they are");
+    expect(await k.decrypt(f)).toBe(bigYaml().replace(/^ {4}key50: [^\n]*\n/m, ""));
+    // Once the MAC holds, an unchanged save is no change again.
+    expect(k.hush(["edit", "--ignore-mac", f], { env: ed.env([{ noop: true }]) }).status).toBe(200);
+  });
+
   it("no change exits 200 with SOPS's message and leaves the file byte for byte", () => {
     const f = k.path("nochange.yaml");
     copyFileSync(base, f);

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { checkBytes, checkObject, checkString } from "./arguments.ts";
-import { HushError } from "./errors.ts";
+import { HushError, isHushError } from "./errors.ts";
 import { DATA_KEY_SIZE, decryptValue } from "./crypto/value-cipher.ts";
 import { IvStash } from "./crypto/iv-stash.ts";
 import { looksEncrypted } from "./crypto/envelope.ts";
@@ -61,6 +61,11 @@ export interface OpenedFile {
    * at the same path in another.
    */
   readonly unauthenticated?: readonly ValuePlace[];
+  /**
+   * Opened with `ignoreMac` (set by {@link openText}): whether the MAC would have held. An editor
+   * that shows values whose MAC did not hold can let the user vouch for them with a new one.
+   */
+  readonly macHolds?: boolean;
 }
 
 /**
@@ -227,12 +232,14 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
     }
   };
   const finish = (doc: ParsedDocument) => {
+    let macHolds: boolean | undefined;
     if (options.ignoreMac !== true) verifyMac(mac.digestHex(), metadata, dataKey);
+    else macHolds = macHoldsFor(mac.digestHex(), metadata, dataKey);
     for (const s of doc.metadataSpans) edits.push({ start: s.start, end: s.end, text: "" });
     const dataText = applyTextEdits(text, edits);
     if (written !== undefined) store.confirmPlaintext!(dataText, written);
     const plaintext = store.completePlaintext?.(dataText) ?? dataText;
-    return { format: options.format, plaintext, metadata, dataKey, stash, unauthenticated };
+    return { format: options.format, plaintext, metadata, dataKey, stash, unauthenticated, ...(macHolds === undefined ? {} : { macHolds }) };
   };
   return { take, finish };
 }
@@ -250,16 +257,30 @@ function remember(stash: IvStash, leaf: number, type: ValueType, plaintext: Buff
   else stash.recordText(leaf, type, shown, utf8 ? "utf8" : "latin1", iv.toString("base64"));
 }
 
+/** The way on from a MAC that does not hold (a hint: the review view shows the message alone). */
+const MAC_NEXT = { hint: "restore the file from git, or, if the change is yours, save it with hush edit --ignore-mac for a new MAC" };
+
+/** Whether {@link verifyMac} would pass. */
+function macHoldsFor(computed: string, metadata: FileMetadata, dataKey: Uint8Array): boolean {
+  try {
+    verifyMac(computed, metadata, dataKey);
+    return true;
+  } catch (err) {
+    if (isHushError(err, "MAC_MISMATCH")) return false;
+    throw err;
+  }
+}
+
 function verifyMac(computed: string, metadata: FileMetadata, dataKey: Uint8Array): void {
-  if (metadata.mac === "") throw new HushError("MAC_MISMATCH", "MAC mismatch: the file has no MAC");
+  if (metadata.mac === "") throw new HushError("MAC_MISMATCH", "MAC mismatch: the file has no MAC", MAC_NEXT);
   let stored: string;
   try {
     stored = decryptValue(dataKey, metadata.mac, metadata.lastModified).plaintext.toString("utf8");
   } catch {
-    throw new HushError("MAC_MISMATCH", "cannot decrypt MAC: the MAC, lastmodified or data key was tampered with");
+    throw new HushError("MAC_MISMATCH", "cannot decrypt MAC: the MAC, lastmodified or data key was tampered with", MAC_NEXT);
   }
   if (!macsEqual(stored, computed)) {
-    throw new HushError("MAC_MISMATCH", "MAC mismatch: values were changed, moved or removed since the file was encrypted");
+    throw new HushError("MAC_MISMATCH", "MAC mismatch: values were changed, moved or removed since the file was encrypted", MAC_NEXT);
   }
 }
 

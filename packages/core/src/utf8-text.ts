@@ -1,3 +1,4 @@
+import { checkBytes } from "./arguments.ts";
 import { HushError } from "./errors.ts";
 
 /**
@@ -15,7 +16,9 @@ export function utf8Text(bytes: Buffer, next: string): string {
 }
 
 /** 1-based line of the first byte sequence that is not UTF-8 (one past the last line when all are). */
-export function firstInvalidUtf8Line(bytes: Buffer): number {
+export function firstInvalidUtf8Line(input: Uint8Array): number {
+  checkBytes(input, "the bytes");
+  const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   let line = 1;
   let start = 0;
   while (start <= bytes.length) {

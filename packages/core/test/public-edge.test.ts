@@ -199,6 +199,8 @@ const CASES: Record<string, readonly Case[]> = {
     ["no check function", () => core.firstVerified([1], bad(undefined)), "INVALID_ARGUMENT", /holdsIntended/],
   ],
   EncryptionDecider: [["create without a rule", () => core.EncryptionDecider.create(bad(undefined)), "INVALID_ARGUMENT"]],
+  globAsRegex: [["a number for the pattern", () => core.globAsRegex(bad(5)), "INVALID_ARGUMENT", /the pattern must be a string/]],
+  firstInvalidUtf8Line: [["text for the bytes", () => core.firstInvalidUtf8Line(bad("a")), "INVALID_ARGUMENT", /the bytes/]],
   utf8Text: [["bytes that are not UTF-8 on line 3", () => core.utf8Text(Buffer.from("a\nb\n\xff", "latin1"), "next"), "NOT_UTF8", /^line 3: not valid UTF-8 \(next\)$/]],
   keyProgramEnvironment: [["null for the environment", () => core.keyProgramEnvironment(bad(null)), "INVALID_ARGUMENT", /the environment must be an object/]],
   readFileBounded: [

@@ -1,3 +1,5 @@
+import { checkString } from "../arguments.ts";
+
 /**
  * `.sops.yaml` regexes written as globs, for a hint: `path_regex: *.yaml` does not compile, and
  * `path_regex: secrets/*.yaml` compiles but matches no file in `secrets/` (`/*` repeats the slash).
@@ -12,6 +14,7 @@ const GLOB_WILDCARD = /(^|\/)\*|\*\*/;
  * look like a glob.
  */
 export function globAsRegex(pattern: string): string | undefined {
+  checkString(pattern, "the pattern");
   if (!GLOB_WILDCARD.test(pattern)) return undefined;
   let out = "";
   for (let i = 0; i < pattern.length; i++) {
