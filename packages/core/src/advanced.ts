@@ -56,7 +56,7 @@ export {
 export { scanYaml } from "./stores/yaml-scan.ts";
 export { yamlBooleanWordValues, type BooleanWordValue } from "./stores/yaml-boolean-words.ts";
 export { scanJson } from "./stores/json-scan.ts";
-export { readForDecrypt, readTree, streamForDecrypt, treeScanner, type DecryptReader } from "./stores/decrypt-reader.ts";
+export { readForDecrypt, readTree, readWhole, streamForDecrypt, treeScanner, type DecryptReader } from "./stores/decrypt-reader.ts";
 export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 export type { Store, Leaf, ParsedDocument, EmitOptions, DocumentLayout, TextEditRequest } from "./stores/store.ts";
 export {

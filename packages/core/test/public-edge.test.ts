@@ -162,6 +162,10 @@ const CASES: Record<string, readonly Case[]> = {
     ["a text that is not a string", () => core.streamForDecrypt(bad(1), "yaml"), "INVALID_ARGUMENT"],
   ],
   readTree: [["an unknown format", () => core.readTree("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"]],
+  readWhole: [
+    ["an unknown format", () => core.readWhole("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"],
+    ["a text that is not a string", () => core.readWhole(bad(1), "yaml"), "INVALID_ARGUMENT"],
+  ],
   treeScanner: [
     ["an unknown format", () => core.treeScanner(bad("xml")), "FORMAT_UNSUPPORTED"],
     ["a text that is not a string", async () => (await core.treeScanner("yaml"))(bad(1)), "INVALID_ARGUMENT"],

@@ -18,7 +18,6 @@ import {
   type FileMetadata,
   type KeySourceResolver,
   type Leaf,
-  type ParsedDocument,
 } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
 import { ALLOW_MARKER, findLikelySecrets, isScannable } from "./leak-scan.ts";
@@ -241,7 +240,10 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
     if (secrets.length > 0) appendAll(problems, await likelySecretProblems(input.path, text, secrets, input.strict === true));
     return result(undefined, false);
   }
-  const detected = await detectFormat(input.path, text);
+  // Every leaf, from the store's whole parse (the span scanner where it gives exactly that): the
+  // decrypt reader may leave out what decryption does not need, such as a plaintext comment added
+  // by hand to a file that had none (no MAC covers comments). One read finds the format too.
+  const detected = await detectFormat(input.path, text, { whole: true });
   if (detected !== undefined && !detected.encrypted && detected.parsed === undefined && (covered || hasEnvelopes)) {
     // An encrypted file with a syntax error is broken, not "not encrypted": say where and why.
     problems.push(await parseProblem(detected.format, text));
@@ -262,21 +264,10 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
     }
     return result(detected?.format, false);
   }
-  const { format } = detected;
-  // Every leaf, from the format's general parser: the decrypt reader that detection uses may be a
-  // span scanner that leaves out what decryption does not need, such as a plaintext comment added
-  // by hand to a file that had none (no MAC covers comments).
-  let parsed: ParsedDocument;
+  const { format, parsed } = detected;
   const store = await storeFor(format);
-  try {
-    parsed = store.parse(text);
-  } catch {
-    problems.push(await parseProblem(format, text));
-    return result(format, true);
-  }
-  // The metadata from detection's read (the one readMetadata makes), decoded: no third read.
-  const rawMetadata = detected.parsed?.metadata;
-  if (rawMetadata === undefined) return result(format, false);
+  const rawMetadata = parsed?.metadata;
+  if (parsed === undefined || rawMetadata === undefined) return result(format, false);
   let metadata: FileMetadata;
   try {
     metadata = decodeMetadata(rawMetadata);

@@ -4,7 +4,7 @@
  * and the keyless `check`.
  */
 export { renderDiffView, renderTooLargeView, tooLargeSummary, TOO_LARGE_SUMMARY_MAX_BYTES, encryptedMarker, DEFAULT_TEXTCONV_MAX_BYTES, TEXTCONV_MAX_BYTES_ENV, type DiffView, type DiffViewOptions, type DiffViewStatus } from "./diff-view.ts";
-export { detectFormat, type DetectedFormat } from "./detect-format.ts";
+export { detectFormat, type DetectedFormat, type DetectOptions } from "./detect-format.ts";
 export { BatchReader, type BatchObject } from "./cat-file-batch.ts";
 export {
   mergeTrees,

@@ -31,6 +31,17 @@ export async function readForDecrypt(text: string, format: FileFormat, options: 
 }
 
 /**
+ * The store's whole parse of `text` (see FastReader.readWhole): through the format's fast reader
+ * where it gives exactly that, else through the store's parser.
+ * @throws HushError PARSE_FAILED as the format's store does.
+ */
+export async function readWhole(text: string, format: FileFormat): Promise<ParsedDocument> {
+  checkString(text, "the text");
+  checkFormat(format);
+  return (await fastReaderFor(format))?.readWhole?.(text) ?? (await storeFor(format)).parse(text);
+}
+
+/**
  * The format's streaming read of `text` for decryption (see FastReader.stream), or undefined
  * when it has none or cannot read this text's metadata first.
  */

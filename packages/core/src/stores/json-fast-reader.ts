@@ -13,4 +13,6 @@ export const jsonFastReader: FastReader = {
     return doc === undefined ? undefined : { doc, store: { renderEncrypted: renderJsonEncrypted, renderPlaintext: renderJsonPlaintext } };
   },
   readTree: () => undefined,
+  // JSON has no comments: what the scanner reads is the store's whole parse.
+  readWhole: scanJson,
 };

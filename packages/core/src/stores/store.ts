@@ -188,6 +188,13 @@ export interface FastReader {
    */
   readPlaintext?(text: string): ParsedDocument | undefined;
   /**
+   * The store's whole parse of any text, plaintext or encrypted: every leaf (comments included)
+   * in the store's order, the metadata, its spans and the document count, exactly as the store's
+   * parse gives them, or undefined. For readers that judge every leaf without a key (the
+   * `check` gate): `read` may leave out what decryption does not need, such as a plaintext comment.
+   */
+  readWhole?(text: string): ParsedDocument | undefined;
+  /**
    * Reading for decryption without holding the leaves: the metadata, read before the values,
    * and a scan of the whole text that hands each leaf to `onLeaf` in document order and returns
    * the document without its leaves (undefined where `read` would decline).

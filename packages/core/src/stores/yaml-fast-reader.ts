@@ -15,6 +15,8 @@ export const yamlFastReader: FastReader = {
   },
   readTree: scanYamlTree,
   readPlaintext,
+  // The plaintext read gives the store's whole parse of any text it reads, metadata included.
+  readWhole: readPlaintext,
   stream(text) {
     // SOPS and hush write the metadata last, as the top-level key `sops`; the scanner reads
     // that key only as a line of its own at column 0 (and declines a second one), so its block

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { decryptText, encryptText, readForDecrypt, scanJson, storeFor, type ParsedDocument } from "@hush/core";
+import { decryptText, encryptText, readForDecrypt, readWhole, scanJson, storeFor, type ParsedDocument } from "@hush/core";
 import { goFoldKey } from "../../src/stores/folded-keys.ts";
 import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
 
@@ -128,6 +128,26 @@ describe("the JSON decrypt span scanner", () => {
     const { doc } = await readForDecrypt(text, "json");
     expect(doc).toEqual(scanJson(text));
   });
+
+  it(
+    "gives the store's whole parse (hush check) of plaintext and encrypted documents",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(document, async (text) => {
+          expect(await readWhole(text, "json"), text).toEqual((await storeFor("json")).parse(text));
+          let encrypted: string;
+          try {
+            encrypted = await enc(text);
+          } catch {
+            return; // the store refuses it (e.g. a top-level sops key)
+          }
+          expect(await readWhole(encrypted, "json"), encrypted).toEqual((await storeFor("json")).parse(encrypted));
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    SLOW,
+  );
 
   it("declines what it does not read itself", () => {
     for (const text of ["", "[]", '"a"', '{"a":1,}', '{"a":1}//c', '\ufeff{"a":1}', '{"a":1,"a":2}', '{"a":01}', "{'a':1}", '{"a":"\u0001"}', '{"a":1e400}', '{"a":1} x', '{"a":tru}', `{"a":${"[".repeat(250)}${"]".repeat(250)}}`]) {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { decryptText, encryptText, openText, readPlaintext, readTree, scanYaml, storeFor, type Leaf, type ParsedDocument } from "@hush/core";
+import { decryptText, encryptText, openText, readPlaintext, readTree, readWhole, scanYaml, storeFor, type Leaf, type ParsedDocument } from "@hush/core";
 import { yamlFastReader } from "../../src/stores/yaml-fast-reader.ts";
 import { dataKey, ivSource, noKeys, now, wrappedKeys } from "../store-harness.ts";
 
@@ -304,6 +304,41 @@ describe("the YAML decrypt span scanner", () => {
     expect(read).toBeGreaterThan(RUNS / 10);
     for (const text of ["1: a\n", "b: c\ntrue: a\n", "a:\n    null: x\n", "a:\n    - 2024: x\n", "a: 1 # c\n", "# c\na: 1\n", "a:\n    # c\n    b: 1\n"]) {
       expect(yamlFastReader.readPlaintext!(text), text).toBeUndefined();
+    }
+  }, SLOW);
+
+  it("gives the store's whole parse (hush check: every leaf, comments included) of plaintext and encrypted files, or declines", async () => {
+    let read = 0;
+    let encryptedRead = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(soup, document, commented), fc.boolean(), async (plain, encrypt) => {
+        let text = plain;
+        if (encrypt) {
+          try {
+            text = await enc(plain);
+          } catch {
+            return; // not a document hush encrypts
+          }
+        }
+        let slow: ParsedDocument;
+        try {
+          slow = (await storeFor("yaml")).parse(text);
+        } catch {
+          expect(yamlFastReader.readWhole!(text), text).toBeUndefined();
+          return;
+        }
+        expect(await readWhole(text, "yaml"), text).toEqual(slow);
+        if (yamlFastReader.readWhole!(text) === undefined) return;
+        read++;
+        if (encrypt) encryptedRead++;
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    expect(read).toBeGreaterThan(RUNS / 10);
+    expect(encryptedRead).toBeGreaterThan(0);
+    // A comment anywhere in the data, encrypted or in clear, is the store's to place.
+    for (const text of ["a: 1 # c\n", "# c\na: 1\n", "a:\n    # c\n    b: 1\n", (await enc("a: 1 # c\n")).replace(/#ENC\[[^\]]*\]/, "# clear")]) {
+      expect(yamlFastReader.readWhole!(text), text).toBeUndefined();
     }
   }, SLOW);
 
