@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FileFormat } from "@hush/core";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, writeEncrypted, setupDrivers, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, editEncrypted, editOnBothSides, findPlaintext, git, hush, writeEncrypted, setupDrivers, type Sandbox } from "./helpers.ts";
 
 /**
  * Merges through git's merge driver: clean merges by key path, real conflicts that leave no
@@ -183,6 +183,28 @@ describe("conflict resolution without an editor, and without keys", () => {
     expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).not.toBe(0);
     const r = hush(sb, ["git", "resolve", "--theirs", "s.enc.json"], { cwd: repo });
     expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(hush(sb, ["decrypt", "s.enc.json"], { cwd: repo }).stdout)).toEqual({ a: "from-theirs", b: "keep" });
+  });
+
+  it("asks before writing the resolution for a recipient .sops.yaml no longer names; --yes writes it", async () => {
+    const repo = createRepo(sb, "resolve-unvouched");
+    const leaver = createAgeKey(sb, "resolve-leaver");
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.enc\\.json$\n    age: ${sb.recipient},${leaver.recipient}\n`);
+    writeEncrypted(sb, repo, "s.enc.json", '{\n  "a": "base",\n  "b": "keep"\n}\n');
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    await editOnBothSides(sb, repo, "s.enc.json", "json", { theirs: '{\n  "a": "from-theirs",\n  "b": "keep"\n}\n', ours: '{\n  "a": "from-ours",\n  "b": "keep"\n}\n' });
+    expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).not.toBe(0);
+    // The leaver is taken out of .sops.yaml while the merge is open: the resolution is theirs to read.
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.enc\\.json$\n    age: ${sb.recipient}\n`);
+    const held = readFileSync(join(repo, "s.enc.json"));
+    const asked = hush(sb, ["git", "resolve", "--theirs", "s.enc.json"], { cwd: repo });
+    expect(asked.status).toBe(1);
+    expect(asked.stderr).toContain(`s.enc.json: what you write would also be readable by recipients that .sops.yaml does not name for this file:\n    group 0: age ${leaver.recipient}\n`);
+    expect(readFileSync(join(repo, "s.enc.json"))).toEqual(held);
+    expect(git(sb, repo, ["ls-files", "-u", "--", "s.enc.json"]).stdout).not.toBe("");
+    const yes = hush(sb, ["git", "resolve", "--theirs", "--yes", "s.enc.json"], { cwd: repo });
+    expect(yes.status, yes.stderr).toBe(0);
     expect(JSON.parse(hush(sb, ["decrypt", "s.enc.json"], { cwd: repo }).stdout)).toEqual({ a: "from-theirs", b: "keep" });
   });
 

@@ -85,9 +85,10 @@ export function registerGitCommands(program: Command, io: CliIo, setExit: ExitSi
     .argument("<file>")
     .option("--ours", "take our value at every conflicting key path (no editor)")
     .option("--theirs", "take their value at every conflicting key path (no editor)")
-    .action(async (file: string, opts: { ours?: boolean; theirs?: boolean }) => {
+    .option("-y, --yes", "do not ask before writing a resolution that a recipient only the file names, not .sops.yaml, can read (it is still listed)")
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
       const { runResolve } = await import("./git/resolve.ts");
-      setExit(await runResolve(io, file, opts));
+      setExit(await runResolve(io, file, cmd.optsWithGlobals()));
     });
 
   program

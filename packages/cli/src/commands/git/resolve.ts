@@ -6,11 +6,16 @@ import { keepUnsavedCopy, keptCopyDetails, reopenHeader, saveEdit, stripHeader }
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { openEditorSession, type EditorFailure, type EditorSession } from "../../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../../workflows/file-lock.ts";
+import { confirmWriteReaders } from "../../rekey/unvouched.ts";
 import { openRepo, readBlob } from "./repo.ts";
 
 export interface ResolveFlags {
   ours?: boolean;
   theirs?: boolean;
+  /** Do not ask before writing a resolution that a recipient only the file names can read (it is still listed). */
+  yes?: boolean;
+  /** `.sops.yaml` to hold the recipients to (the global `--config`, else SOPS_CONFIG or the search). */
+  config?: string;
 }
 
 /**
@@ -67,6 +72,8 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
     // Notes quote recipients from the branches: escape control characters.
     const displayName = printable(file, 1000);
     for (const note of plan.notes) io.stderr.write(`hush: ${displayName}: ${printable(note, MERGE_NOTE_MAX_CHARS)}\n`);
+    // The resolution is written for the merged file's recipients: asked before the editor opens.
+    await confirmWriteReaders(io, file, plan.target.metadata, { ...flags, command: "git resolve" });
     if (plan.conflicts.length === 0 || flags.ours === true || flags.theirs === true) {
       // Refused (nothing written) unless the result opens through its own key entries.
       writeFileAtomic(abs, await sealMerge(plan.target, plan.plaintext, { keySources, emit }), { plaintext: false });
