@@ -72,15 +72,19 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
     // Notes quote recipients from the branches: escape control characters.
     const displayName = printable(file, 1000);
     for (const note of plan.notes) io.stderr.write(`hush: ${displayName}: ${printable(note, MERGE_NOTE_MAX_CHARS)}\n`);
-    // The resolution is written for the merged file's recipients: asked before the editor opens.
-    await confirmWriteReaders(io, file, plan.target.metadata, { ...flags, command: "git resolve" });
+    // The resolution is written for the merged file's recipients: asked about once the merged
+    // file is shown to open with your keys, and before the editor opens.
+    const askReaders = (): Promise<void> => confirmWriteReaders(io, file, plan.target.metadata, { ...flags, command: "git resolve" });
     if (plan.conflicts.length === 0 || flags.ours === true || flags.theirs === true) {
       // Refused (nothing written) unless the result opens through its own key entries.
-      writeFileAtomic(abs, await sealMerge(plan.target, plan.plaintext, { keySources, emit }), { plaintext: false });
+      const sealed = await sealMerge(plan.target, plan.plaintext, { keySources, emit });
+      await askReaders();
+      writeFileAtomic(abs, sealed, { plaintext: false });
     } else {
       // The merged file must open with your keys before the editor opens, not after the typing:
       // this also proves that a resolution kept in FILE.unsaved opens with them.
       await sealMerge(plan.target, plan.plaintext, { keySources, emit });
+      await askReaders();
       const shown = await renderConflicts({
         format,
         merged: plan.plaintext,
