@@ -152,6 +152,8 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       }
       return reencrypt(io, target, plain, { bumpVersion: true, ...(indent === undefined ? {} : { indent }) });
     };
+    // Opened with --ignore-mac, a MAC that did not hold is the user's to renew by saving.
+    const resign = !isNew && input.opened.macHolds === false;
     let rejected: { text: string; error: unknown } | undefined;
     let output: Buffer | undefined;
     let saved = "";
@@ -180,8 +182,6 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
         throw new HushError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved to ${file}`, { located: true, details: keptCopyDetails(copy, `fix it in hush edit ${file}`) });
       }
       if (failure === undefined) {
-        // Opened with --ignore-mac, a MAC that did not hold is the user's to renew by saving.
-        const resign = !isNew && input.opened.macHolds === false;
         if (edited === stripHeader(initial) && !resign) {
           // SOPS's line first (scripts match on it); for a new file, say that nothing was made.
           const details = isNew ? [`${file} was not created: replace the example with your values to create it`] : undefined;
@@ -202,7 +202,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       shown = Buffer.from(reopenHeader(file, message) + edited, "utf8");
     }
     await saveEdit(io, file, output, isNew ? undefined : input.bytes, saved, target.opened);
-    if (!isNew && input.opened.macHolds === false) tryWriteErr(io.stderr, `hush: ${file}: its MAC did not hold; saved with a new MAC over the values as they are\n`);
+    if (resign) tryWriteErr(io.stderr, `hush: ${file}: its MAC did not hold; saved with a new MAC over the values as they are\n`);
     return 0;
   } finally {
     lock?.release();

@@ -208,8 +208,7 @@ function notUtf8Problem(bytes: Buffer): CheckProblem {
 
 /** Adds a problem of a file (a `.sops.yaml`) to its result, or as a result of its own when it has none. */
 function addProblem(results: FileCheckResult[], checkedAt: Map<number, string>, found: { path: string; display: string; problem: CheckProblem }): void {
-  const at = [...checkedAt].find(([, abs]) => abs === found.path)?.[0];
-  if (at !== undefined) results[at] = { ...results[at]!, problems: [...results[at]!.problems, found.problem] };
+  if ([...checkedAt.values()].includes(found.path)) addFound(results, checkedAt, new Map([[found.path, found.problem]]));
   else checkedAt.set(results.push({ path: found.display, format: undefined, covered: false, encrypted: false, problems: [found.problem] }) - 1, found.path);
 }
 
