@@ -74,8 +74,11 @@ export function renderAuditText(report: AuditReport): string {
       [v.stale ? "STALE" : "", v.rekey ? "rekey" : ""].filter((s) => s !== "").join(","),
     ]),
   );
-  const out = rows.length === 0 ? ["hush audit: no encrypted value found in git history"] : textTable(["FILE", "KEY PATH", "CHANGED", "AGE", "COMMIT", "SUBJECT", "FLAGS"], rows);
   const findings = auditFindings(report);
+  const nothing = "hush audit: no encrypted value found in git history";
+  // Nothing to count either: the summary line would only repeat it in zeros.
+  if (rows.length === 0 && findings.length === 0 && report.files.length === 0) return `${nothing}\n`;
+  const out = rows.length === 0 ? [nothing] : textTable(["FILE", "KEY PATH", "CHANGED", "AGE", "COMMIT", "SUBJECT", "FLAGS"], rows);
   if (findings.length > 0) appendAll(appendAll(out, [""]), findings);
   const s = report.summary;
   const stale = report.maxAgeDays === null ? "" : `, ${s.stale} older than ${report.maxAgeDays} days`;
