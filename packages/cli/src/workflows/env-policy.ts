@@ -1,5 +1,5 @@
 import { HushError, printable } from "@hush/core";
-import { REFUSED_ENV_FAMILIES } from "./env-families.ts";
+import { REFUSED_ENV_FAMILIES, type EnvFamily } from "./env-families.ts";
 
 /**
  * Which variables `exec-env` refuses to take from a file. Anyone can encrypt a file to a public
@@ -15,10 +15,66 @@ import { REFUSED_ENV_FAMILIES } from "./env-families.ts";
  * or trust from the environment, or redirect traffic. Documented in docs/workflows.md.
  */
 
-/** Why `name` may not come from a file, or `undefined` when it may. */
+/** Why `name` may not come from a file, or `undefined` when it may: the first family (in list order) that lists it, one of its prefixes or suffixes. */
 export function startupVariableReason(name: string): string | undefined {
   const upper = name.toUpperCase();
   return REFUSED_ENV_FAMILIES.find((f) => f.names.includes(upper) || f.prefixes.some((p) => upper.startsWith(p)) || (f.suffixes ?? []).some((s) => upper.endsWith(s)))?.why;
+}
+
+/**
+ * {@link startupVariableReason} for `count` names. A file can hold thousands of variables, and
+ * scanning every family for each (7.5 ms for 5,000) cost more than the rest of the check; from
+ * {@link INDEX_FROM} names on, the families are read into lookups first (0.9 ms for 5,000). A few
+ * names, the common case and the Node loader's, are cheaper to scan than to build lookups for
+ * (0.1 ms against 0.7 ms in a fresh process).
+ */
+export function startupVariableReasonOf(count: number): (name: string) => string | undefined {
+  if (count < INDEX_FROM) return startupVariableReason;
+  const index = (familyIndex ??= indexFamilies(REFUSED_ENV_FAMILIES));
+  return (name) => {
+    const upper = name.toUpperCase();
+    let first = index.firstByName.get(upper) ?? Infinity;
+    const prefix = index.prefixPattern.exec(upper);
+    if (prefix !== null) first = Math.min(first, index.prefixGroupFamily[prefix.findIndex((g, k) => k > 0 && g !== undefined) - 1]!);
+    for (const [suffix, i] of index.suffixes) if (i < first && upper.endsWith(suffix)) first = i;
+    return REFUSED_ENV_FAMILIES[first]?.why;
+  };
+}
+
+/** How many names make {@link startupVariableReasonOf} build lookups. */
+export const INDEX_FROM = 200;
+
+/**
+ * The families as lookups: the first family listing each exact name; one anchored pattern with a
+ * group per family for the prefixes (alternatives are tried in order, so the first group that
+ * matches is the earliest family); the suffixes, which are few, with their family's place.
+ */
+interface FamilyIndex {
+  readonly firstByName: ReadonlyMap<string, number>;
+  readonly prefixPattern: RegExp;
+  /** The family of each of `prefixPattern`'s groups (group k is at k - 1). */
+  readonly prefixGroupFamily: readonly number[];
+  readonly suffixes: readonly (readonly [string, number])[];
+}
+
+let familyIndex: FamilyIndex | undefined;
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+function indexFamilies(families: readonly EnvFamily[]): FamilyIndex {
+  const firstByName = new Map<string, number>();
+  const prefixGroups: string[] = [];
+  const prefixGroupFamily: number[] = [];
+  const suffixes: [string, number][] = [];
+  families.forEach((f, i) => {
+    for (const n of f.names) if (!firstByName.has(n)) firstByName.set(n, i);
+    if (f.prefixes.length > 0) {
+      prefixGroups.push(`(${f.prefixes.map(escapeRegExp).join("|")})`);
+      prefixGroupFamily.push(i);
+    }
+    for (const s of f.suffixes ?? []) suffixes.push([s, i]);
+  });
+  return { firstByName, prefixPattern: new RegExp(`^(?:${prefixGroups.join("|")})`), prefixGroupFamily, suffixes };
 }
 
 /** What the command would get without the file: the variables a file's value would replace. */
@@ -51,9 +107,10 @@ export interface RefusedVariable {
  * caller's own), unless the user allowed them by name (compared exactly).
  */
 export function refusedEnvironmentNames(names: readonly string[], allowed: ReadonlySet<string>, inherited?: InheritedEnvironment): RefusedVariable[] {
+  const reasonOf = startupVariableReasonOf(names.length);
   return names.flatMap((name) => {
     if (allowed.has(name)) return [];
-    const why = startupVariableReason(name) ?? (inherited !== undefined && inherited.unauthenticated.has(name) && inherits(inherited.env, name) ? UNAUTHENTICATED_REASON : undefined);
+    const why = reasonOf(name) ?? (inherited !== undefined && inherited.unauthenticated.has(name) && inherits(inherited.env, name) ? UNAUTHENTICATED_REASON : undefined);
     return why === undefined ? [] : [{ name: printable(name, 80), why }];
   });
 }

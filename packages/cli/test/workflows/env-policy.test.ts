@@ -1,7 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { checkEnvironmentNames, startupVariableReason } from "../../src/workflows/env-policy.ts";
+import { REFUSED_ENV_FAMILIES } from "../../src/workflows/env-families.ts";
+import { checkEnvironmentNames, INDEX_FROM, startupVariableReason, startupVariableReasonOf } from "../../src/workflows/env-policy.ts";
 
 describe("exec-env's variable policy", () => {
+  it("gives a long list of names the reasons it gives each name alone (the first family that lists it, one of its prefixes or suffixes)", () => {
+    const names = REFUSED_ENV_FAMILIES.flatMap((f) => [
+      ...f.names,
+      ...f.names.map((n) => n.toLowerCase()),
+      ...f.prefixes.flatMap((p) => [p, `${p}X`, `${p.slice(0, -1)}`]),
+      ...(f.suffixes ?? []).flatMap((s) => [s, `X${s}`, s.slice(1)]),
+      ...f.prefixes.flatMap((p) => REFUSED_ENV_FAMILIES.flatMap((g) => g.suffixes ?? []).map((s) => `${p}${s}`)),
+      ...f.prefixes.flatMap((p) => REFUSED_ENV_FAMILIES.flatMap((g) => g.names).map((n) => `${p}${n}`)),
+      "APP_SECRET",
+      "DATABASE_URL",
+      "",
+    ]);
+    expect(names.length).toBeGreaterThan(INDEX_FROM);
+    const reasonOf = startupVariableReasonOf(names.length);
+    expect(reasonOf).not.toBe(startupVariableReason);
+    for (const name of names) expect(reasonOf(name), name).toBe(startupVariableReason(name));
+  });
+
   it("refuses start-up variables by exact name and by family prefix, whatever the case", () => {
     for (const name of ["PATH", "path", "LD_AUDIT", "DYLD_LIBRARY_PATH", "BASH_FUNC_cd%%", "PYTHONHOME", "PERL5LIB", "RUBYLIB", "GIT_EXEC_PATH", "GIT_CONFIG_KEY_0", "npm_config_script_shell", "CORECLR_PROFILER_PATH_64", "OPENSSL_CONF", "https_proxy", "AWS_ENDPOINT_URL_STS", "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER", "PIP_INDEX_URL", "LUA_INIT_5_4", "SSLKEYLOGFILE", "LESSKEYIN"]) {
       expect(startupVariableReason(name), name).toBeDefined();
