@@ -61,10 +61,10 @@ export const vaultTransitBackend: KeyBackend<VaultKeyEntry, VaultKeyRecipient> =
   },
   async load(context) {
     const { VaultTransitKeySource } = await import("./source.ts");
-    // Addresses of keys the user named on the command line (the CLI passes only those as chosen)
-    // may receive the token when wrapping to them; a file's or .sops.yaml's never count (trust.ts).
-    const chosenAddresses = context.chosen.filter((k): k is VaultKeyRecipient => k.kind === "hc_vault").map((k) => k.vaultAddress);
-    return new VaultTransitKeySource({ env: context.env, homeDir: context.homeDir, chosenAddresses });
+    // Keys the user named on the command line (the CLI passes only those as chosen): their servers
+    // may receive the token when wrapping; a file's or .sops.yaml's never count (trust.ts).
+    const chosen = context.chosen.filter((k): k is VaultKeyRecipient => k.kind === "hc_vault");
+    return new VaultTransitKeySource({ env: context.env, homeDir: context.homeDir, chosen });
   },
 };
 
