@@ -201,6 +201,22 @@ describe("hc_vault keys", () => {
     expect(readFileSync(join(dir, "t.yaml"), "utf8")).toBe(PLAIN);
   });
 
+  it("a vault_address written as the .sops.yaml URI spells it (SOPS keeps case and port) is the rule's key: rotate does not ask about it", async () => {
+    const dir = join(tmp.path, "spelled");
+    mkdirSync(dir);
+    const port = new URL(vault.address).port;
+    writeFileSync(join(dir, ".sops.yaml"), `creation_rules:\n  - hc_vault_transit_uri: "http://LocalHost:${port}/v1/transit/keys/app"\n`);
+    const local = { ...env, VAULT_ADDR: `http://localhost:${port}` };
+    writeFileSync(join(dir, "s.yaml"), PLAIN);
+    expect((await hush(["encrypt", "-i", "s.yaml"], { cwd: dir, env: local })).status).toBe(0);
+    // What SOPS writes for that rule: the address as the URI has it.
+    writeFileSync(join(dir, "s.yaml"), readFileSync(join(dir, "s.yaml"), "utf8").replace(`vault_address: http://localhost:${port}`, `vault_address: http://LocalHost:${port}`));
+    const r = await hush(["rotate", "-i", "s.yaml"], { cwd: dir, env: local });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect((await hush(["decrypt", "s.yaml"], { cwd: dir, env: local })).stdout).toBe(PLAIN);
+  });
+
   it("a file in SOPS 3.12's field order and SOPS's URI forms round-trip (entries rewritten sorted)", async () => {
     const f = await encrypted("order.yaml");
     const text = readFileSync(f, "utf8");

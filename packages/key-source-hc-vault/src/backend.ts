@@ -1,7 +1,7 @@
 import { type ConfigContext, type KeyBackend } from "@hush/core";
 import type { VaultKeyEntry, VaultKeyRecipient } from "./entry.ts";
 import { checkVaultScheme } from "./trust.ts";
-import { parseVaultUri, vaultIdentity } from "./uri.ts";
+import { normaliseVaultAddress, parseVaultUri, vaultIdentity } from "./uri.ts";
 
 /**
  * The Vault transit key backend's descriptor (`@hush/key-source-hc-vault/backend`): metadata
@@ -12,6 +12,15 @@ import { parseVaultUri, vaultIdentity } from "./uri.ts";
 export type { VaultKeyEntry, VaultKeyRecipient };
 
 const TRANSIT_FORM = /^vault:v\d{1,9}:[A-Za-z0-9+/]+={0,2}$/;
+
+/** The address as requests use it (lower-case host, no default port), else as written. */
+function canonicalAddress(address: string): string {
+  try {
+    return normaliseVaultAddress(address);
+  } catch {
+    return address;
+  }
+}
 
 /** `.sops.yaml`: `hc_vault_transit_uri` (comma-separated string or list) in rules, `hc_vault` (list) in groups. */
 function configKeys(value: unknown, key: string, c: ConfigContext): VaultKeyRecipient[] {
@@ -41,6 +50,9 @@ export const vaultTransitBackend: KeyBackend<VaultKeyEntry, VaultKeyRecipient> =
   // SOPS 3.13 writes every metadata map with its keys sorted.
   encodeEntry: (e) => ({ created_at: e.createdAt, enc: e.enc, engine_path: e.enginePath, key_name: e.keyName, vault_address: e.vaultAddress }),
   identity: vaultIdentity,
+  // SOPS writes vault_address as the `.sops.yaml` URI spells it (`https://Vault:443`), hush as
+  // requests go (`https://vault`): one server either way.
+  comparable: (k) => vaultIdentity({ ...k, vaultAddress: canonicalAddress(k.vaultAddress) }),
   recipientOf: (e) => ({ kind: "hc_vault", vaultAddress: e.vaultAddress, enginePath: e.enginePath, keyName: e.keyName }),
   wrappedKeyForm: TRANSIT_FORM,
   wrappedKeyFault: (e) => (TRANSIT_FORM.test(e.enc) ? undefined : "not a vault:vN transit ciphertext"),
