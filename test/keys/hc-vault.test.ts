@@ -291,6 +291,25 @@ describe("hc_vault keys", () => {
     }
   });
 
+  it("a file listing many keys of a server that hangs waits for it once, not once per key", async () => {
+    const slow = await startVaultTestServer({ token: vault.token, latencyMs: 5000 });
+    try {
+      const f = await encrypted("slow-many.yaml");
+      const text = readFileSync(f, "utf8").replace(`vault_address: ${vault.address}`, `vault_address: ${slow.address}`);
+      const entry = /\n( {8}- created_at: [^\n]*\n(?: {10}[^\n]*\n)+)/.exec(text.slice(text.indexOf("hc_vault:")))![1]!;
+      const many = Array.from({ length: 12 }, (_, i) => entry.replace("key_name: app", `key_name: app${i}`)).join("");
+      writeFileSync(f, text.replace(entry, many));
+      const started = Date.now();
+      const r = await hush(["decrypt", f], { env: { VAULT_TOKEN: vault.token, VAULT_ADDR: slow.address, VAULT_CLIENT_TIMEOUT: "1" } });
+      expect(r.status).toBe(128);
+      expect(r.stderr).toContain("Vault transit decrypt failed: NetworkTimeout (no answer within 1000 ms)");
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(r.stderr.match(/NetworkTimeout \(not asked: it gave no answer within 1000 ms to an earlier request\)/g)).toHaveLength(11);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it("HTTPS with VAULT_CACERT", async () => {
     const cert = makeTestCertificate(tmp.path);
     const tls = await startVaultTestServer({ tls: cert, token: vault.token });
