@@ -14,7 +14,7 @@ import {
 } from "@hush/core";
 import type { KmsKeyEntry, KmsKeyRecipient } from "./entry.ts";
 import { parseKmsArn, validateContext, validateProfile, validateRoleArn } from "./arn.ts";
-import { kmsFailure, malformedAnswer } from "./failure.ts";
+import { classifyKmsError, kmsFailure, malformedAnswer, notAskedAgain } from "./failure.ts";
 import { awsTrustFromEnv, checkAwsTrust, mergeAwsTrust, type AwsTrust } from "./trust.ts";
 
 /** Options of {@link AwsKmsKeySource}. */
@@ -89,6 +89,11 @@ export class AwsKmsKeySource implements KeySource {
   readonly #maxAttempts: number;
   readonly #clients: Map<string, Promise<KMSClient>>;
   readonly #trust: AwsTrust;
+  /**
+   * Clients (region, role, profile) whose last call ran out of time: a file may list many keys
+   * of one region (up to 128 entries), and each would wait for every attempt again.
+   */
+  readonly #silent = new Set<string>();
 
   constructor(options: AwsKmsKeySourceOptions = {}) {
     this.#env = options.env ?? process.env;
@@ -123,6 +128,7 @@ export class AwsKmsKeySource implements KeySource {
     }
     const client = await this.#client(kms.arn, region, role, awsProfile, "Encrypt");
     const { EncryptCommand } = await import("@aws-sdk/client-kms");
+    const silence = this.#silence(kms.arn, region, role, awsProfile, "Encrypt");
     let blob: unknown;
     try {
       const out = await client.send(
@@ -135,7 +141,7 @@ export class AwsKmsKeySource implements KeySource {
       );
       blob = out.CiphertextBlob;
     } catch (err) {
-      throw kmsFailure("Encrypt", kms.arn, err, this.#timeoutMs);
+      throw silence(err);
     }
     if (!(blob instanceof Uint8Array) || blob.length === 0 || blob.length > MAX_CIPHERTEXT) {
       throw malformedAnswer("Encrypt", kms.arn, "missing or invalid CiphertextBlob");
@@ -172,6 +178,7 @@ export class AwsKmsKeySource implements KeySource {
     }
     const client = await this.#client(entry.arn, region, role, awsProfile, "Decrypt");
     const { DecryptCommand } = await import("@aws-sdk/client-kms");
+    const silence = this.#silence(entry.arn, region, role, awsProfile, "Decrypt");
     let plaintext: unknown;
     try {
       const out = await client.send(
@@ -184,7 +191,7 @@ export class AwsKmsKeySource implements KeySource {
       );
       plaintext = out.Plaintext;
     } catch (err) {
-      throw kmsFailure("Decrypt", entry.arn, err, this.#timeoutMs);
+      throw silence(err);
     }
     if (!(plaintext instanceof Uint8Array) || (plaintext.length !== 32 && plaintext.length !== 33)) {
       if (plaintext instanceof Uint8Array) plaintext.fill(0);
@@ -238,6 +245,19 @@ export class AwsKmsKeySource implements KeySource {
   /** Time for all attempts of one call including back-off, so that nothing hangs forever. */
   #deadlineMs(): number {
     return this.#maxAttempts * (this.#timeoutMs + 1000);
+  }
+
+  /**
+   * Throws at once when the client for (region, role, profile) ran out of time before; else
+   * returns what turns the call's error into its failure, remembering a timeout.
+   */
+  #silence(arn: string, region: string, role: string, profile: string, op: "Encrypt" | "Decrypt"): (err: unknown) => HushError {
+    const key = `${region}\n${role}\n${profile}`;
+    if (this.#silent.has(key)) throw notAskedAgain(op, arn, this.#timeoutMs);
+    return (err) => {
+      if (classifyKmsError(err).reason === "NetworkTimeout") this.#silent.add(key);
+      return kmsFailure(op, arn, err, this.#timeoutMs);
+    };
   }
 
   #client(arn: string, region: string, role: string, profile: string, op: "Encrypt" | "Decrypt"): Promise<KMSClient> {
