@@ -61,7 +61,11 @@ export interface KeySourceContext {
    * cannot answer, and the plugin is told so instead of waiting.
    */
   readonly ask?: (prompt: string, options: { readonly secret: boolean }) => Promise<string>;
-  /** Keys the user named (flags, `.sops.yaml`): chosen by the user, so a backend may trust their settings. */
+  /**
+   * Keys the user named on the command line (flags, their `SOPS_*` variables): chosen by the
+   * user, so a backend may trust their settings (a Vault server, an AWS role). Never keys of a
+   * `.sops.yaml` or a file: a cloned repository brings its own.
+   */
   readonly chosen: readonly MasterKeyRecipient[];
 }
 
