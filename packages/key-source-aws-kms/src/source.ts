@@ -39,6 +39,8 @@ export interface AwsKmsKeySourceOptions {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_ATTEMPTS = 3;
+/** How long a region whose endpoint let a call run out of time is not asked again. */
+const SILENT_FOR_MS = 60_000;
 /** KMS ciphertext blobs are at most 6144 bytes. */
 const MAX_CIPHERTEXT = 6144;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -90,10 +92,11 @@ export class AwsKmsKeySource implements KeySource {
   readonly #clients: Map<string, Promise<KMSClient>>;
   readonly #trust: AwsTrust;
   /**
-   * Clients (region, role, profile) whose last call ran out of time: a file may list many keys
-   * of one region (up to 128 entries), and each would wait for every attempt again.
+   * Clients (region, role, profile) whose last call ran out of time, and when: a file may list
+   * many keys of one region (up to 128 entries), and each would wait for every attempt again.
+   * They are not asked for a minute (a long-lived source must not give up on a region for good).
    */
-  readonly #silent = new Set<string>();
+  readonly #silent = new Map<string, number>();
 
   constructor(options: AwsKmsKeySourceOptions = {}) {
     this.#env = options.env ?? process.env;
@@ -253,9 +256,10 @@ export class AwsKmsKeySource implements KeySource {
    */
   #silence(arn: string, region: string, role: string, profile: string, op: "Encrypt" | "Decrypt"): (err: unknown) => HushError {
     const key = `${region}\n${role}\n${profile}`;
-    if (this.#silent.has(key)) throw notAskedAgain(op, arn, this.#timeoutMs);
+    const since = this.#silent.get(key);
+    if (since !== undefined && Date.now() - since < SILENT_FOR_MS) throw notAskedAgain(op, arn, this.#timeoutMs);
     return (err) => {
-      if (classifyKmsError(err).reason === "NetworkTimeout") this.#silent.add(key);
+      if (classifyKmsError(err).reason === "NetworkTimeout") this.#silent.set(key, Date.now());
       return kmsFailure(op, arn, err, this.#timeoutMs);
     };
   }
