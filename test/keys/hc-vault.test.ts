@@ -201,7 +201,7 @@ describe("hc_vault keys", () => {
     expect(readFileSync(join(dir, "t.yaml"), "utf8")).toBe(PLAIN);
   });
 
-  it("a vault_address written as the .sops.yaml URI spells it (SOPS keeps case and port) is the rule's key: rotate does not ask about it", async () => {
+  it("a vault_address written as the .sops.yaml URI spells it (SOPS keeps case and port) is the rule's key: updatekeys keeps it, rotate does not ask about it", async () => {
     const dir = join(tmp.path, "spelled");
     mkdirSync(dir);
     const port = new URL(vault.address).port;
@@ -211,6 +211,11 @@ describe("hc_vault keys", () => {
     expect((await hush(["encrypt", "-i", "s.yaml"], { cwd: dir, env: local })).status).toBe(0);
     // What SOPS writes for that rule: the address as the URI has it.
     writeFileSync(join(dir, "s.yaml"), readFileSync(join(dir, "s.yaml"), "utf8").replace(`vault_address: http://localhost:${port}`, `vault_address: http://LocalHost:${port}`));
+    const before = readFileSync(join(dir, "s.yaml"), "utf8");
+    const up = await hush(["updatekeys", "-y", "s.yaml"], { cwd: dir, env: local });
+    expect(up.stdout + up.stderr).not.toContain("+++");
+    expect(up.status).toBe(0);
+    expect(readFileSync(join(dir, "s.yaml"), "utf8")).toBe(before);
     const r = await hush(["rotate", "-i", "s.yaml"], { cwd: dir, env: local });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);

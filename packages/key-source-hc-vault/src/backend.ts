@@ -13,13 +13,15 @@ export type { VaultKeyEntry, VaultKeyRecipient };
 
 const TRANSIT_FORM = /^vault:v\d{1,9}:[A-Za-z0-9+/]+={0,2}$/;
 
-/** The address as requests use it (lower-case host, no default port), else as written. */
-function canonicalAddress(address: string): string {
+/** The identity with the address as requests use it (lower-case host, no default port), else as written. */
+function canonicalIdentity(key: VaultKeyRecipient): string {
+  let vaultAddress = key.vaultAddress;
   try {
-    return normaliseVaultAddress(address);
+    vaultAddress = normaliseVaultAddress(vaultAddress);
   } catch {
-    return address;
+    // Not an address requests can use: compared as written.
   }
+  return vaultIdentity({ ...key, vaultAddress });
 }
 
 /** `.sops.yaml`: `hc_vault_transit_uri` (comma-separated string or list) in rules, `hc_vault` (list) in groups. */
@@ -52,7 +54,9 @@ export const vaultTransitBackend: KeyBackend<VaultKeyEntry, VaultKeyRecipient> =
   identity: vaultIdentity,
   // SOPS writes vault_address as the `.sops.yaml` URI spells it (`https://Vault:443`), hush as
   // requests go (`https://vault`): one server either way.
-  comparable: (k) => vaultIdentity({ ...k, vaultAddress: canonicalAddress(k.vaultAddress) }),
+  comparable: canonicalIdentity,
+  // So `updatekeys` keeps an entry SOPS wrote for the rule's key rather than wrapping again.
+  resolves: (named, entry) => canonicalIdentity(named) === canonicalIdentity(entry),
   recipientOf: (e) => ({ kind: "hc_vault", vaultAddress: e.vaultAddress, enginePath: e.enginePath, keyName: e.keyName }),
   wrappedKeyForm: TRANSIT_FORM,
   wrappedKeyFault: (e) => (TRANSIT_FORM.test(e.enc) ? undefined : "not a vault:vN transit ciphertext"),

@@ -31,8 +31,9 @@ export interface KeyBackend<E extends MasterKeyEntry = MasterKeyEntry, R extends
   /**
    * Whether the file's `entry` is what `named` (a `.sops.yaml` key) asks for although their
    * identities differ, because `named` leaves out a part that wrapping fills in (an Azure key
-   * without a version, which wrapping resolves to the latest one): `updatekeys` keeps such an
-   * entry instead of wrapping again. Absent: only the same identity is.
+   * without a version, which wrapping resolves to the latest one) or SOPS spelled it otherwise
+   * (a Vault address's case or default port): `updatekeys` keeps such an entry instead of
+   * wrapping again. Absent: only the same identity is.
    */
   resolves?(named: R, entry: E): boolean;
   /** The recipient an entry was wrapped for; absent when hush cannot wrap to this kind. */
