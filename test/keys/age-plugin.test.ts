@@ -244,6 +244,19 @@ describe("age plugin keys", () => {
         expect(r.stderr).toContain(`age-plugin-hushtest: ${why}`);
       }
     });
+
+    it("a file of many entries for the plugin asks for input twice at most, not once per entry", async () => {
+      // Each entry's stanza is the reader's (a recipient is public): a hardware plugin would ask
+      // for a touch or a PIN for each, in decrypt and in git diff alike.
+      const text = readFileSync(f, "utf8");
+      const entry = /\n( {8}- enc: \|\n(?: {10}[^\n]*\n)+)/.exec(text)![1]!;
+      const many = write("ask-many.yaml", text.replace(entry, entry.repeat(8)));
+      const before = runs().length;
+      const r = await hush(["decrypt", many], { env: env({ SOPS_AGE_KEY_FILE: pluginKeys, HUSHTEST_PLUGIN_MODE: "pin" }), timeoutMs: 20_000 });
+      expect(r.status).toBe(128);
+      expect(runs().length - before).toBe(2);
+      expect(r.stderr).toContain("age-plugin-hushtest: not run: it asked for input 2 times without opening an entry");
+    });
   });
 
   describe("requests for input on a terminal", () => {

@@ -179,6 +179,38 @@ describe("azure_kv keys", () => {
     expect(again.stdout + again.stderr).not.toContain("azure_kv https");
   });
 
+  it("a .sops.yaml key without a version names every version: rotate, set and check accept the one recorded, updatekeys keeps it", async () => {
+    const d = join(dir, "versionless");
+    mkdirSync(d);
+    vault.createKey("team");
+    writeFileSync(join(d, ".sops.yaml"), `creation_rules:\n  - azure_keyvault: ${vault.url("team")}\n`);
+    writeFileSync(join(d, "v.yaml"), PLAIN);
+    expect((await hush(["encrypt", "-i", "v.yaml"], { cwd: d, env })).status).toBe(0);
+    const recorded = ENTRY.exec(readFileSync(join(d, "v.yaml"), "utf8"))![5];
+    // No --yes and no terminal: a question would fail the command.
+    const rot = await hush(["rotate", "-i", "v.yaml"], { cwd: d, env });
+    expect(rot.stderr).toBe("");
+    expect(rot.status).toBe(0);
+    const set = await hush(["set", "v.yaml", '["password"]', '"n3w"'], { cwd: d, env });
+    expect(set.stderr).toBe("");
+    expect(set.status).toBe(0);
+    const check = await hush(["check", "v.yaml"], { cwd: d, env });
+    expect(check.stdout + check.stderr).not.toContain(recorded);
+    expect(check.status).toBe(0);
+    const before = readFileSync(join(d, "v.yaml"), "utf8");
+    const up = await hush(["updatekeys", "-y", "v.yaml"], { cwd: d, env });
+    expect(up.stdout + up.stderr).not.toContain("azure_kv https");
+    expect(up.status).toBe(0);
+    expect(readFileSync(join(d, "v.yaml"), "utf8")).toBe(before);
+    // A version named in .sops.yaml is still what updatekeys wraps to.
+    const next = vault.createKey("team");
+    writeFileSync(join(d, ".sops.yaml"), `creation_rules:\n  - azure_keyvault: ${vault.url("team", next)}\n`);
+    const pinned = await hush(["updatekeys", "-y", "v.yaml"], { cwd: d, env });
+    expect(pinned.stdout).toContain(`+++ azure_kv ${vault.url("team", next)}`);
+    expect(ENTRY.exec(readFileSync(join(d, "v.yaml"), "utf8"))![5]).toBe(next);
+    expect((await hush(["decrypt", "v.yaml"], { cwd: d, env })).stdout).toBe("password: n3w\n");
+  });
+
   it("a SOPS-shaped block (SOPS 3.12's field order, SOPS's encodings) is read; SOPS 3.13's block is rewritten byte for byte", async () => {
     const f = await encrypted("sops-shaped.yaml");
     const text = readFileSync(f, "utf8");

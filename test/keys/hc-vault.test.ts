@@ -201,6 +201,27 @@ describe("hc_vault keys", () => {
     expect(readFileSync(join(dir, "t.yaml"), "utf8")).toBe(PLAIN);
   });
 
+  it("a vault_address written as the .sops.yaml URI spells it (SOPS keeps case and port) is the rule's key: updatekeys keeps it, rotate does not ask about it", async () => {
+    const dir = join(tmp.path, "spelled");
+    mkdirSync(dir);
+    const port = new URL(vault.address).port;
+    writeFileSync(join(dir, ".sops.yaml"), `creation_rules:\n  - hc_vault_transit_uri: "http://LocalHost:${port}/v1/transit/keys/app"\n`);
+    const local = { ...env, VAULT_ADDR: `http://localhost:${port}` };
+    writeFileSync(join(dir, "s.yaml"), PLAIN);
+    expect((await hush(["encrypt", "-i", "s.yaml"], { cwd: dir, env: local })).status).toBe(0);
+    // What SOPS writes for that rule: the address as the URI has it.
+    writeFileSync(join(dir, "s.yaml"), readFileSync(join(dir, "s.yaml"), "utf8").replace(`vault_address: http://localhost:${port}`, `vault_address: http://LocalHost:${port}`));
+    const before = readFileSync(join(dir, "s.yaml"), "utf8");
+    const up = await hush(["updatekeys", "-y", "s.yaml"], { cwd: dir, env: local });
+    expect(up.stdout + up.stderr).not.toContain("+++");
+    expect(up.status).toBe(0);
+    expect(readFileSync(join(dir, "s.yaml"), "utf8")).toBe(before);
+    const r = await hush(["rotate", "-i", "s.yaml"], { cwd: dir, env: local });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect((await hush(["decrypt", "s.yaml"], { cwd: dir, env: local })).stdout).toBe(PLAIN);
+  });
+
   it("a file in SOPS 3.12's field order and SOPS's URI forms round-trip (entries rewritten sorted)", async () => {
     const f = await encrypted("order.yaml");
     const text = readFileSync(f, "utf8");
@@ -270,6 +291,25 @@ describe("hc_vault keys", () => {
       expect(r.status).toBe(128);
       expect(r.stderr).toContain("Vault transit decrypt failed: NetworkTimeout (no answer within 1000 ms)");
       expect(Date.now() - started).toBeLessThan(4500);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it("a file listing many keys of a server that hangs waits for it once, not once per key", async () => {
+    const slow = await startVaultTestServer({ token: vault.token, latencyMs: 5000 });
+    try {
+      const f = await encrypted("slow-many.yaml");
+      const text = readFileSync(f, "utf8").replace(`vault_address: ${vault.address}`, `vault_address: ${slow.address}`);
+      const entry = /\n( {8}- created_at: [^\n]*\n(?: {10}[^\n]*\n)+)/.exec(text.slice(text.indexOf("hc_vault:")))![1]!;
+      const many = Array.from({ length: 12 }, (_, i) => entry.replace("key_name: app", `key_name: app${i}`)).join("");
+      writeFileSync(f, text.replace(entry, many));
+      const started = Date.now();
+      const r = await hush(["decrypt", f], { env: { VAULT_TOKEN: vault.token, VAULT_ADDR: slow.address, VAULT_CLIENT_TIMEOUT: "1" } });
+      expect(r.status).toBe(128);
+      expect(r.stderr).toContain("Vault transit decrypt failed: NetworkTimeout (no answer within 1000 ms)");
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(r.stderr.match(/NetworkTimeout \(not asked: it gave no answer within 1000 ms to an earlier request\)/g)).toHaveLength(11);
     } finally {
       await slow.stop();
     }

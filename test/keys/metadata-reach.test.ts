@@ -253,6 +253,27 @@ describe("a Vault key named by .sops.yaml or a file gets a data key only if it i
     expect(readFileSync(fresh, "utf8")).toBe("token: t0k3n\n");
   });
 
+  it("rotate --add-hc-vault-transit vouches for the key it names, not for every key of its server a file plants", async () => {
+    vault.createKey("added");
+    vault.createKey("planted");
+    const age = await makeAgeKey(tmp.path, "rotator");
+    const env = { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, SOPS_AGE_KEY_FILE: age.file };
+    const dir = join(tmp.path, "rotate-planted");
+    mkdirSync(dir);
+    const file = join(dir, "app.yaml");
+    writeFileSync(file, "password: s3cr3t\n");
+    expect((await hush(["encrypt", "-i", "--age", age.recipient, "--hc-vault-transit", vault.uri("planted"), file], { cwd: dir, env })).status).toBe(0);
+    // The pull request moves the Vault entry onto the KV mount of the same server.
+    writeFileSync(file, readFileSync(file, "utf8").replace("engine_path: transit", "engine_path: team-kv/rotate"));
+    const before = readFileSync(file, "utf8");
+    const r = await hush(["rotate", "-i", "--yes", "--add-hc-vault-transit", vault.uri("added"), file], { cwd: dir, env });
+    const stored = vault.kvData("team-kv/rotate/encrypt/planted") as { plaintext?: string } | undefined;
+    expect(Buffer.from(stored?.plaintext ?? "", "base64").some((b) => b !== 0)).toBe(false);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("no data key was sent to it");
+    expect(readFileSync(file, "utf8")).toBe(before);
+  });
+
   it("a refused test encryption (a wrong token) is reported as Vault's refusal, not as another engine", async () => {
     vault.createKey("refused");
     const age = await makeAgeKey(tmp.path, "refused");

@@ -5,7 +5,8 @@ import { registerHushKeyBackends } from "./backends.ts";
  * Builds key sources from the environment on first need, through the key backends' `load`. Each
  * backend's implementation is imported only when a file has entries of its kind: decrypting an
  * age-only file never loads the AWS SDK or spawns gpg (start-up time matters for git's diff
- * driver and deploy scripts). `chosen` are the keys the user named (flags, `.sops.yaml`).
+ * driver and deploy scripts). `chosen` are the keys the user named on the command line, never
+ * those of a `.sops.yaml` or a file (backends trust the settings of chosen keys).
  */
 export function createKeySourceResolver(env: Readonly<Record<string, string | undefined>>, chosen: readonly MasterKeyRecipient[] = []): KeySourceResolver {
   registerHushKeyBackends();

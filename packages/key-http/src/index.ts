@@ -2,8 +2,8 @@
  * The HTTP client hush's network key backends (Vault transit, cloud KMS) share. Each request is
  * guarded the same way, because every address it reaches may have come from a file someone else
  * wrote: redirects are never followed (a redirect would carry a credential to an address nobody
- * allowed), one deadline covers the whole exchange, answers are bounded, and plain http is for
- * loopback only.
+ * allowed), one deadline covers the whole exchange (and an origin that let it pass is not asked
+ * again for a minute), answers are bounded, and plain http is for loopback only.
  */
 export { sendRequest, type HttpRequest, type HttpAnswer, type RequestBody, type TlsMaterial } from "./request.ts";
 // Also at `@hush/key-http/addresses`, which a backend descriptor can import without loading node:http.

@@ -5,6 +5,15 @@ import { HushError, printable } from "@hush/core";
 /** Key-service answers are small; anything larger than this is not the service. */
 const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024;
 
+/**
+ * Origins whose last request ran out of time: when, and the deadline it had. A file may list
+ * many keys of one server (a Vault or a vault that does not answer, up to 128 entries), and each
+ * would wait the whole deadline again; for a while, a request to such an origin fails at once.
+ */
+const silentOrigins = new Map<string, { readonly at: number; readonly timeoutMs: number }>();
+/** How long an origin that let a request run out of time is not asked again. */
+const SILENT_FOR_MS = 60_000;
+
 /** A request body: JSON, or an HTML form (OAuth token endpoints take forms). */
 export type RequestBody = { readonly json: unknown } | { readonly form: Readonly<Record<string, string>> };
 
@@ -50,6 +59,11 @@ function encodeBody(body: RequestBody | undefined): { type?: string; bytes?: Buf
  *   over the size bound); the message never holds a header or body of the request
  */
 export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
+  const origin = request.url.origin;
+  const silent = silentOrigins.get(origin);
+  if (silent !== undefined && Date.now() - silent.at < SILENT_FOR_MS) {
+    return Promise.reject(new HushError("KEY_SOURCE_FAILED", `NetworkTimeout (not asked: it gave no answer within ${silent.timeoutMs} ms to an earlier request)`));
+  }
   const { type, bytes } = encodeBody(request.body);
   const headers: Record<string, string | number> = { ...request.headers };
   if (type !== undefined && bytes !== undefined) {
@@ -90,6 +104,7 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
           clearTimeout(deadline);
           if (settled) return;
           settled = true;
+          silentOrigins.delete(origin);
           let parsed: unknown;
           try {
             parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -105,6 +120,7 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
     // trips the socket's idle timeout.
     const deadline = setTimeout(() => {
       req.destroy();
+      if (!settled) silentOrigins.set(origin, { at: Date.now(), timeoutMs: request.timeoutMs });
       fail(`NetworkTimeout (no answer within ${request.timeoutMs} ms)`);
     }, request.timeoutMs);
     req.on("close", () => clearTimeout(deadline));

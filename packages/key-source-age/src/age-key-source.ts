@@ -42,6 +42,14 @@ export interface AgeKeySourceOptions {
 export const MAX_STANZAS_PER_AGE_ENTRY = 8;
 
 /**
+ * Plugin sessions that asked the user for something (a PIN, a confirmation, or a wait on a
+ * touch) and opened nothing, after which that plugin is not run again. A file may list 128
+ * entries whose stanzas are the reader's (a recipient is public): a hardware plugin would ask
+ * for each, in decrypt and in git diff alike. Two, as for gpg's passphrase dialogs.
+ */
+const MAX_UNANSWERED_PLUGIN_ASKS = 2;
+
+/**
  * Stanza types named in an age header, and how many stanzas there are, read without
  * validation: only used to pick identities and bound the work. typage parses the header
  * strictly afterwards.
@@ -105,6 +113,8 @@ export class AgeKeySource implements KeySource {
   /** Failures met while opening passphrase-protected identities, reported by describeSearch. */
   readonly #errors: string[] = [];
   readonly #plugins: PluginContext;
+  /** By plugin name: sessions that asked the user and opened nothing, since the last that opened. */
+  readonly #unansweredAsks = new Map<string, number>();
 
   constructor(options: AgeKeySourceOptions = {}) {
     this.#identities = options.identities ?? [];
@@ -212,18 +222,40 @@ export class AgeKeySource implements KeySource {
    */
   async #unwrapWithPlugins(file: Uint8Array, entry: AgeKeyEntry, handles: readonly AgeIdentityHandle[]): Promise<Uint8Array | null> {
     if (handles.length === 0) return null;
-    const { isPluginFailure, unwrapWithPlugin } = await import("./plugin-client.ts");
+    const [{ isPluginFailure, unwrapWithPlugin }, { terminalPluginUi }] = await Promise.all([import("./plugin-client.ts"), import("./plugin-ui.ts")]);
+    const ui = this.#plugins.ui ?? terminalPluginUi(this.#plugins.ask);
     let failure: unknown;
     for (const handle of handles) {
-      const identity = handle.pluginIdentity((name, id, stanzas) => unwrapWithPlugin(name, id, stanzas, this.#plugins));
+      const name = handle.plugin;
+      if (name === undefined) continue;
+      const unanswered = this.#unansweredAsks.get(name) ?? 0;
+      if (unanswered >= MAX_UNANSWERED_PLUGIN_ASKS) {
+        failure ??= new HushError("KEY_SOURCE_FAILED", `age-plugin-${name}: not run: it asked for input ${unanswered} times without opening an entry, and would ask again`, {
+          hint: "the file may list many entries made for your plugin that it cannot open; decrypt a copy without them, or check who wrote them",
+        });
+        continue;
+      }
+      let asked = false;
+      const noting: PluginUi = {
+        message: (n, text) => ui.message(n, text),
+        request: (n, prompt, secret) => ((asked = true), ui.request(n, prompt, secret)),
+        confirm: (n, prompt, yes, no) => ((asked = true), ui.confirm(n, prompt, yes, no)),
+        waiting: (n) => ((asked = true), ui.waiting(n)),
+      };
+      const identity = handle.pluginIdentity((plugin, id, stanzas) => unwrapWithPlugin(plugin, id, stanzas, { ...this.#plugins, ui: noting }));
       if (identity === undefined) continue;
+      let opened: Uint8Array | null = null;
       try {
-        const opened = await decryptWith(file, [identity], entry);
-        if (opened !== null) return opened;
+        opened = await decryptWith(file, [identity], entry);
       } catch (err) {
         if (!isPluginFailure(err)) throw err;
         failure ??= err;
       }
+      if (opened !== null) {
+        this.#unansweredAsks.delete(name);
+        return opened;
+      }
+      if (asked) this.#unansweredAsks.set(name, (this.#unansweredAsks.get(name) ?? 0) + 1);
     }
     if (failure !== undefined) throw failure;
     return null;

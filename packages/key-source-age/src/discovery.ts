@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { posix, resolve, win32 } from "node:path";
 import { appendAll, findProgramOnPath, isHushError, keyProgramDirectory, keyProgramEnvironment, quoted } from "@hush/core";
 import { parseIdentities, parseSshPrivateKey, type AgeIdentity, type AgeIdentityHandle, type PassphrasePrompt } from "./identities.ts";
+import { isAgeRecipient } from "./recipients.ts";
 import { splitShellWords } from "./shell-words.ts";
 
 /** Options for {@link discoverAgeIdentities}. Only these inputs are read: no global state. */
@@ -31,7 +32,8 @@ export interface AgeIdentityProvider {
    * Loads every place and returns all identities found; never throws for a bad place. Files and
    * variables are read once. The key commands (SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_CMD)
    * run once per `recipient`, with `SOPS_AGE_RECIPIENT=<recipient>` in their environment (SOPS
-   * 3.13), so that a command can return the one identity for the entry being opened.
+   * 3.13), so that a command can return the one identity for the entry being opened; not at all
+   * for a `recipient` that is not an age recipient (the file's writer chose it).
    */
   identities(recipient?: string): readonly AgeIdentity[];
   /**
@@ -160,7 +162,14 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
   };
   const envCmd = (name: string, parseFor: (label: string) => Place["parse"]): void => {
     const cmd = get(name);
-    places.push({ label: name, perRecipient: true, read: (recipient) => (cmd === "" ? { absent: "not set" } : commandOutput(cmd, recipient)), parse: parseFor(name) });
+    // The recipient is the file writer's text: a command is told (and run for) only a recipient
+    // age reads, never a path, a shell word or a second line of the writer's choosing.
+    const read = (recipient: string | undefined): { content: string | Uint8Array } | { absent: string } => {
+      if (cmd === "") return { absent: "not set" };
+      if (recipient !== undefined && !isAgeRecipient(recipient)) return { absent: "not run: the entry's recipient is not an age recipient" };
+      return commandOutput(cmd, recipient);
+    };
+    places.push({ label: name, perRecipient: true, read, parse: parseFor(name) });
   };
 
   envFile(AGE_ENV.sshKeyFile, ssh);

@@ -73,6 +73,16 @@ export function parseRecipient(recipient: string): string | Recipient | PluginRe
   throw invalid(recipient, "expected age1…, age1pq1…, ssh-ed25519 … or ssh-rsa …");
 }
 
+/** Whether `recipient` is one {@link parseRecipient} accepts (nothing is run). */
+export function isAgeRecipient(recipient: string): boolean {
+  try {
+    parseRecipient(recipient);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Trims and validates an age recipient, returning it as it must be stored in the metadata.
  *

@@ -89,4 +89,28 @@ describe("key commands", () => {
     expect(await source.unwrap(entryB)).toEqual(keyB);
     expect(asked).toEqual([a.recipient, b.recipient]);
   });
+
+  it("are not told, nor run for, a recipient that is no age recipient: the file's writer chose it", async () => {
+    const a = await generateAgeKeyPair();
+    const asked: (string | undefined)[] = [];
+    const provider = discoverAgeIdentities({
+      env: { SOPS_AGE_KEY_CMD: "keys-for" },
+      homeDir: "",
+      platform: "linux",
+      readFile: () => {
+        throw Object.assign(new Error("missing"), { code: "ENOENT" });
+      },
+      runCommand: (_argv, env) => {
+        asked.push(env["SOPS_AGE_RECIPIENT"]);
+        return a.identity;
+      },
+    });
+    const source = new AgeKeySource({ identities: provider });
+    const entry = await new AgeKeySource().wrap(randomKey(), { kind: "age", recipient: a.recipient });
+    for (const recipient of ["../../.ssh/id_ed25519", "$(touch /tmp/x)", `${a.recipient}\nSOPS_AGE_KEY_FILE=/etc/passwd`, "age1notbech32"]) {
+      expect(await source.unwrap({ ...entry, recipient })).toBeNull();
+    }
+    expect(asked).toEqual([]);
+    expect(provider.describeSearch()).toContain("SOPS_AGE_KEY_CMD: not run: the entry's recipient is not an age recipient");
+  });
 });

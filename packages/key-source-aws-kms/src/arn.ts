@@ -31,7 +31,8 @@ const PARTITIONS: ReadonlySet<string> = new Set([
 /** The regular expression SOPS uses to find the region; kept so that both accept the same ARNs. */
 const SOPS_ARN = /^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)\/.+$/;
 const KMS_ARN = /^arn:([a-z-]+):kms:([^:]*):([^:]*):(key|alias)\/(.*)$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
+/** `eu-west-1`, `us-gov-west-1`, `us-isob-east-1`, and the European Sovereign Cloud's `eusc-de-east-1`. */
+const REGION = /^[a-z]{2,4}(?:-[a-z]+)+-\d+$/;
 const ACCOUNT = /^\d{12}$/;
 /** Key ids (UUID or mrk-…) and alias names use only these characters. */
 const RESOURCE = /^[A-Za-z0-9/_-]{1,256}$/;

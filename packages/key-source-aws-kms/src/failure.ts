@@ -142,3 +142,10 @@ export function malformedAnswer(operation: "Encrypt" | "Decrypt", arn: string, w
     hint: HINTS.MalformedResponse,
   });
 }
+
+/** The failure of a call not made because an earlier one to the same endpoint ran out of time. */
+export function notAskedAgain(operation: "Encrypt" | "Decrypt", arn: string, timeoutMs: number): HushError {
+  return new HushError("KEY_SOURCE_FAILED", `AWS KMS ${operation} with ${arn} failed: NetworkTimeout (not asked: the region's endpoint gave no answer within ${timeoutMs} ms to an earlier request)`, {
+    hint: HINTS.NetworkTimeout,
+  });
+}

@@ -14,7 +14,7 @@ import {
 } from "@hush/core";
 import type { KmsKeyEntry, KmsKeyRecipient } from "./entry.ts";
 import { parseKmsArn, validateContext, validateProfile, validateRoleArn } from "./arn.ts";
-import { kmsFailure, malformedAnswer } from "./failure.ts";
+import { classifyKmsError, kmsFailure, malformedAnswer, notAskedAgain } from "./failure.ts";
 import { awsTrustFromEnv, checkAwsTrust, mergeAwsTrust, type AwsTrust } from "./trust.ts";
 
 /** Options of {@link AwsKmsKeySource}. */
@@ -39,6 +39,8 @@ export interface AwsKmsKeySourceOptions {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_ATTEMPTS = 3;
+/** How long a region whose endpoint let a call run out of time is not asked again. */
+const SILENT_FOR_MS = 60_000;
 /** KMS ciphertext blobs are at most 6144 bytes. */
 const MAX_CIPHERTEXT = 6144;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -89,6 +91,12 @@ export class AwsKmsKeySource implements KeySource {
   readonly #maxAttempts: number;
   readonly #clients: Map<string, Promise<KMSClient>>;
   readonly #trust: AwsTrust;
+  /**
+   * Clients (region, role, profile) whose last call ran out of time, and when: a file may list
+   * many keys of one region (up to 128 entries), and each would wait for every attempt again.
+   * They are not asked for a minute (a long-lived source must not give up on a region for good).
+   */
+  readonly #silent = new Map<string, number>();
 
   constructor(options: AwsKmsKeySourceOptions = {}) {
     this.#env = options.env ?? process.env;
@@ -123,6 +131,7 @@ export class AwsKmsKeySource implements KeySource {
     }
     const client = await this.#client(kms.arn, region, role, awsProfile, "Encrypt");
     const { EncryptCommand } = await import("@aws-sdk/client-kms");
+    const silence = this.#silence(kms.arn, region, role, awsProfile, "Encrypt");
     let blob: unknown;
     try {
       const out = await client.send(
@@ -135,7 +144,7 @@ export class AwsKmsKeySource implements KeySource {
       );
       blob = out.CiphertextBlob;
     } catch (err) {
-      throw kmsFailure("Encrypt", kms.arn, err, this.#timeoutMs);
+      throw silence(err);
     }
     if (!(blob instanceof Uint8Array) || blob.length === 0 || blob.length > MAX_CIPHERTEXT) {
       throw malformedAnswer("Encrypt", kms.arn, "missing or invalid CiphertextBlob");
@@ -172,6 +181,7 @@ export class AwsKmsKeySource implements KeySource {
     }
     const client = await this.#client(entry.arn, region, role, awsProfile, "Decrypt");
     const { DecryptCommand } = await import("@aws-sdk/client-kms");
+    const silence = this.#silence(entry.arn, region, role, awsProfile, "Decrypt");
     let plaintext: unknown;
     try {
       const out = await client.send(
@@ -184,7 +194,7 @@ export class AwsKmsKeySource implements KeySource {
       );
       plaintext = out.Plaintext;
     } catch (err) {
-      throw kmsFailure("Decrypt", entry.arn, err, this.#timeoutMs);
+      throw silence(err);
     }
     if (!(plaintext instanceof Uint8Array) || (plaintext.length !== 32 && plaintext.length !== 33)) {
       if (plaintext instanceof Uint8Array) plaintext.fill(0);
@@ -238,6 +248,20 @@ export class AwsKmsKeySource implements KeySource {
   /** Time for all attempts of one call including back-off, so that nothing hangs forever. */
   #deadlineMs(): number {
     return this.#maxAttempts * (this.#timeoutMs + 1000);
+  }
+
+  /**
+   * Throws at once when the client for (region, role, profile) ran out of time before; else
+   * returns what turns the call's error into its failure, remembering a timeout.
+   */
+  #silence(arn: string, region: string, role: string, profile: string, op: "Encrypt" | "Decrypt"): (err: unknown) => HushError {
+    const key = `${region}\n${role}\n${profile}`;
+    const since = this.#silent.get(key);
+    if (since !== undefined && Date.now() - since < SILENT_FOR_MS) throw notAskedAgain(op, arn, this.#timeoutMs);
+    return (err) => {
+      if (classifyKmsError(err).reason === "NetworkTimeout") this.#silent.set(key, Date.now());
+      return kmsFailure(op, arn, err, this.#timeoutMs);
+    };
   }
 
   #client(arn: string, region: string, role: string, profile: string, op: "Encrypt" | "Decrypt"): Promise<KMSClient> {

@@ -37,6 +37,8 @@ describe("parseKmsArn", () => {
       "aws-us-gov",
     );
     expect(parseKmsArn("arn:aws-iso-b:kms:us-isob-east-1:111122223333:alias/x_y-z").resourceType).toBe("alias");
+    // The European Sovereign Cloud's regions have a four-letter prefix.
+    expect(parseKmsArn("arn:aws-eusc:kms:eusc-de-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab").region).toBe("eusc-de-east-1");
   });
 
   it.each([

@@ -269,6 +269,11 @@ describe("own KMS test server", () => {
       expect(f.hint).toContain("did not answer in time");
       expect(elapsed).toBeLessThan(3000);
       expect(s.calls.filter((c) => c.operation === "Decrypt")).toHaveLength(2);
+      // A file may list many keys of the region: the others are not asked to wait again.
+      const other = await failure(source.unwrap({ ...entry, arn: arn.replace(/key\/.*/, "key/mrk-00000000000000000000000000000000") }));
+      expect(other.message).toContain("NetworkTimeout (not asked: the region's endpoint gave no answer within 300 ms to an earlier request)");
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(s.calls.filter((c) => c.operation === "Decrypt")).toHaveLength(2);
       await source.close();
     } finally {
       await s.stop();

@@ -44,13 +44,20 @@ function ciphertextFault(entry: AzureKeyEntry): string | undefined {
   return length < 128 || length > 1024 ? `an RSA ciphertext of ${length} bytes cannot come from a Key Vault key` : undefined;
 }
 
-const sameVault = (a: string, b: string): boolean => {
+/** The vault's origin as requests use it (lower case, default port dropped), else the text as written. */
+const originOf = (vaultUrl: string): string => {
   try {
-    return vaultOrigin(a).origin === vaultOrigin(b).origin;
+    return vaultOrigin(vaultUrl).origin;
   } catch {
-    return a === b;
+    return vaultUrl;
   }
 };
+
+const sameVault = (a: string, b: string): boolean => originOf(a) === originOf(b);
+
+/** Whether `named` (a version, or none: any) is `key`'s vault and name. */
+const namesKey = (key: AzureKeyRecipient, named: AzureKeyRecipient): boolean =>
+  sameVault(key.vaultUrl, named.vaultUrl) && key.name === named.name && (named.version === "" || named.version === key.version);
 
 /** The Azure Key Vault backend: register it to read, write and open `azure_kv` keys. */
 export const azureKeyVaultBackend: KeyBackend<AzureKeyEntry, AzureKeyRecipient> = {
@@ -66,6 +73,11 @@ export const azureKeyVaultBackend: KeyBackend<AzureKeyEntry, AzureKeyRecipient> 
   // SOPS 3.13 writes every metadata map with its keys sorted; `version` is always written.
   encodeEntry: (e) => ({ created_at: e.createdAt, enc: e.enc, name: e.name, vault_url: e.vaultUrl, version: e.version }),
   identity: azureKeyIdentity,
+  // Who can read is decided per key, not per version (Key Vault's access policies and roles name
+  // keys), and a `.sops.yaml` key without a version names every one: the file's entry records the
+  // version wrapping resolved, which must not make it a recipient .sops.yaml does not name.
+  comparable: (k) => `${originOf(k.vaultUrl)}/keys/${k.name}`,
+  resolves: (named, entry) => named.version === "" && namesKey(entry, named),
   recipientOf: (e) => ({ kind: "azure_kv", vaultUrl: e.vaultUrl, name: e.name, version: e.version }),
   wrappedKeyForm: WRAPPED_FORM,
   wrappedKeyFault: ciphertextFault,
@@ -85,7 +97,7 @@ export const azureKeyVaultBackend: KeyBackend<AzureKeyEntry, AzureKeyRecipient> 
       for (const k of keys) checkAzureScheme(k.vaultUrl, `Azure Key Vault key ${azureKeyIdentity(k)}`, "INVALID_ARGUMENT");
     },
     // `--rm-azure-kv URL` without a version names every version of the key.
-    removes: (key, named) => sameVault(key.vaultUrl, named.vaultUrl) && key.name === named.name && (named.version === "" || named.version === key.version),
+    removes: namesKey,
   },
   async load(context) {
     const { AzureKeyVaultKeySource } = await import("./source.ts");

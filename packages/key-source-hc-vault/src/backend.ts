@@ -1,7 +1,7 @@
 import { type ConfigContext, type KeyBackend } from "@hush/core";
 import type { VaultKeyEntry, VaultKeyRecipient } from "./entry.ts";
 import { checkVaultScheme } from "./trust.ts";
-import { parseVaultUri, vaultIdentity } from "./uri.ts";
+import { normaliseVaultAddress, parseVaultUri, vaultIdentity } from "./uri.ts";
 
 /**
  * The Vault transit key backend's descriptor (`@hush/key-source-hc-vault/backend`): metadata
@@ -12,6 +12,17 @@ import { parseVaultUri, vaultIdentity } from "./uri.ts";
 export type { VaultKeyEntry, VaultKeyRecipient };
 
 const TRANSIT_FORM = /^vault:v\d{1,9}:[A-Za-z0-9+/]+={0,2}$/;
+
+/** The identity with the address as requests use it (lower-case host, no default port), else as written. */
+function canonicalIdentity(key: VaultKeyRecipient): string {
+  let vaultAddress = key.vaultAddress;
+  try {
+    vaultAddress = normaliseVaultAddress(vaultAddress);
+  } catch {
+    // Not an address requests can use: compared as written.
+  }
+  return vaultIdentity({ ...key, vaultAddress });
+}
 
 /** `.sops.yaml`: `hc_vault_transit_uri` (comma-separated string or list) in rules, `hc_vault` (list) in groups. */
 function configKeys(value: unknown, key: string, c: ConfigContext): VaultKeyRecipient[] {
@@ -41,6 +52,11 @@ export const vaultTransitBackend: KeyBackend<VaultKeyEntry, VaultKeyRecipient> =
   // SOPS 3.13 writes every metadata map with its keys sorted.
   encodeEntry: (e) => ({ created_at: e.createdAt, enc: e.enc, engine_path: e.enginePath, key_name: e.keyName, vault_address: e.vaultAddress }),
   identity: vaultIdentity,
+  // SOPS writes vault_address as the `.sops.yaml` URI spells it (`https://Vault:443`), hush as
+  // requests go (`https://vault`): one server either way.
+  comparable: canonicalIdentity,
+  // So `updatekeys` keeps an entry SOPS wrote for the rule's key rather than wrapping again.
+  resolves: (named, entry) => canonicalIdentity(named) === canonicalIdentity(entry),
   recipientOf: (e) => ({ kind: "hc_vault", vaultAddress: e.vaultAddress, enginePath: e.enginePath, keyName: e.keyName }),
   wrappedKeyForm: TRANSIT_FORM,
   wrappedKeyFault: (e) => (TRANSIT_FORM.test(e.enc) ? undefined : "not a vault:vN transit ciphertext"),
@@ -61,10 +77,10 @@ export const vaultTransitBackend: KeyBackend<VaultKeyEntry, VaultKeyRecipient> =
   },
   async load(context) {
     const { VaultTransitKeySource } = await import("./source.ts");
-    // Addresses of keys the user named on the command line (the CLI passes only those as chosen)
-    // may receive the token when wrapping to them; a file's or .sops.yaml's never count (trust.ts).
-    const chosenAddresses = context.chosen.filter((k): k is VaultKeyRecipient => k.kind === "hc_vault").map((k) => k.vaultAddress);
-    return new VaultTransitKeySource({ env: context.env, homeDir: context.homeDir, chosenAddresses });
+    // Keys the user named on the command line (the CLI passes only those as chosen): their servers
+    // may receive the token when wrapping; a file's or .sops.yaml's never count (trust.ts).
+    const chosen = context.chosen.filter((k): k is VaultKeyRecipient => k.kind === "hc_vault");
+    return new VaultTransitKeySource({ env: context.env, homeDir: context.homeDir, chosen });
   },
 };
 

@@ -18,8 +18,11 @@ export interface VaultTransitKeySourceOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where `~/.vault-token` is looked for. */
   readonly homeDir: string;
-  /** Addresses the user named on the command line for encryption: they may receive the token when wrapping. */
-  readonly chosenAddresses?: readonly string[];
+  /**
+   * Keys the user named on the command line for encryption: their servers may receive the token
+   * when wrapping, and they are wrapped to without a test encryption (the user chose the engine).
+   */
+  readonly chosen?: readonly VaultKeyRecipient[];
 }
 
 /** A transit ciphertext: `vault:vN:` and base64. */
@@ -39,7 +42,10 @@ export class VaultTransitKeySource implements KeySource {
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #homeDir: string;
   readonly #trust: VaultTrust;
-  readonly #chosen: readonly string[];
+  /** Normalised addresses of {@link VaultTransitKeySourceOptions.chosen}. */
+  readonly #chosenAddresses: readonly string[];
+  /** Identities (normalised address) of {@link VaultTransitKeySourceOptions.chosen}. */
+  readonly #chosenKeys: ReadonlySet<string>;
   readonly #timeoutMs: number;
   /** Keys of `.sops.yaml` or a file that answered a test encryption (see #proveTransit), by identity. */
   readonly #proven = new Map<string, Promise<void>>();
@@ -48,7 +54,15 @@ export class VaultTransitKeySource implements KeySource {
     this.#env = options.env;
     this.#homeDir = options.homeDir;
     this.#trust = vaultTrustFromEnv(options.env);
-    this.#chosen = options.chosenAddresses ?? [];
+    const chosen = (options.chosen ?? []).flatMap((k) => {
+      try {
+        return [{ ...k, vaultAddress: normaliseVaultAddress(k.vaultAddress) }];
+      } catch {
+        return [];
+      }
+    });
+    this.#chosenAddresses = chosen.map((k) => k.vaultAddress);
+    this.#chosenKeys = new Set(chosen.map(vaultIdentity));
     const seconds = Number(options.env["VAULT_CLIENT_TIMEOUT"] ?? "30");
     this.#timeoutMs = Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : 30_000;
   }
@@ -62,11 +76,13 @@ export class VaultTransitKeySource implements KeySource {
     checkVaultPath(key.enginePath, key.keyName, "INVALID_ARGUMENT");
     const address = normaliseVaultAddress(key.vaultAddress);
     // Named on this command line: the https rule still holds. Otherwise (a `.sops.yaml` rule, or
-    // the keys a file lists when rotating) the address must be allowed as for unwrapping, and the
-    // key must prove to be a transit key before a data key goes to it.
-    if (this.#chosen.includes(address)) checkVaultScheme(address, WHAT);
+    // the keys a file lists when rotating) the address must be allowed as for unwrapping (or be
+    // the server of a key named on the command line), and the key must prove to be a transit key
+    // before a data key goes to it: naming one key of a server vouches for no other engine path.
+    if (this.#chosenKeys.has(vaultIdentity({ ...key, vaultAddress: address }))) checkVaultScheme(address, WHAT);
     else {
-      checkVaultAddress(this.#trust, address, WHAT, "the key to encrypt for (from .sops.yaml or the file) names");
+      if (this.#chosenAddresses.includes(address)) checkVaultScheme(address, WHAT);
+      else checkVaultAddress(this.#trust, address, WHAT, "the key to encrypt for (from .sops.yaml or the file) names");
       await this.#proveTransit(address, key);
     }
     const { ciphertext } = await this.#encrypt(address, key, dataKey);

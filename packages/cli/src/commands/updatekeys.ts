@@ -3,7 +3,7 @@ import { creationRuleFor, loadConfig, type LoadedConfig } from "../config.ts";
 import { writeOut, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile, report, runBatch, type Outcome } from "../rekey/batch.ts";
-import { dedupeGroups, diffGroups, formatDiff, hasChanges, summarizeDiff, type GroupDiff } from "../rekey/key-groups.ts";
+import { dedupeGroups, diffGroups, formatDiff, hasChanges, resolvedByFile, summarizeDiff, type GroupDiff } from "../rekey/key-groups.ts";
 import { mapLimit, parseJobs } from "../rekey/pool.ts";
 import { confirm } from "../rekey/prompt.ts";
 import { emitOptionsFor, NotEncrypted, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
@@ -44,7 +44,7 @@ async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: n
   const file = await readSecretFile(target);
   const rule = await creationRuleFor(loaded, target.abs, io.cwd);
   if (rule === undefined) throw new HushError("CONFIG_NOT_FOUND", "the config has no creation rules", { located: true });
-  const groups = dedupeGroups(rule.keyGroups);
+  const groups = dedupeGroups(resolvedByFile(rule.keyGroups, file.metadata.keyGroups));
   checkGroups(groups);
   // SOPS 3.13 keeps the file's threshold and ignores a changed `shamir_threshold` in the config;
   // applying it is what a user editing the config expects.

@@ -47,6 +47,22 @@ export function dedupeGroups(groups: KeyGroupRecipients): MasterKeyRecipient[][]
   });
 }
 
+/**
+ * `groups` (a creation rule's) with each key that an entry of the file's group of the same index
+ * resolves (a key `.sops.yaml` names without a part that wrapping fills in: an Azure key without
+ * a version) replaced by that entry's recipient, so that the file's key counts as the rule's.
+ */
+export function resolvedByFile(groups: KeyGroupRecipients, fileGroups: ReadonlyArray<readonly MasterKeyEntry[]>): MasterKeyRecipient[][] {
+  return groups.map((group, gi) =>
+    group.map((named) => {
+      const resolves = keyBackend(named.kind)?.resolves;
+      if (resolves === undefined) return named;
+      const entry = (fileGroups[gi] ?? []).find((e) => e.kind === named.kind && resolves(named, e));
+      return (entry === undefined ? undefined : recipientOf(entry)) ?? named;
+    }),
+  );
+}
+
 /** A key named by `--rm-*`, parsed as its backend parses `--add-*` (see key-flags.ts). */
 export interface KeyToRemove {
   readonly kind: string;

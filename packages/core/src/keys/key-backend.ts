@@ -28,6 +28,14 @@ export interface KeyBackend<E extends MasterKeyEntry = MasterKeyEntry, R extends
   identity(key: E | R): string;
   /** The identity as compared between a file and `.sops.yaml` (e.g. fingerprints in one case); default `identity`. */
   comparable?(key: E | R): string;
+  /**
+   * Whether the file's `entry` is what `named` (a `.sops.yaml` key) asks for although their
+   * identities differ, because `named` leaves out a part that wrapping fills in (an Azure key
+   * without a version, which wrapping resolves to the latest one) or SOPS spelled it otherwise
+   * (a Vault address's case or default port): `updatekeys` keeps such an entry instead of
+   * wrapping again. Absent: only the same identity is.
+   */
+  resolves?(named: R, entry: E): boolean;
   /** The recipient an entry was wrapped for; absent when hush cannot wrap to this kind. */
   recipientOf?(entry: E): R;
   /** The outer form of a well-formed entry's `enc` field (armor, base64), for keyless checks. */
@@ -54,7 +62,11 @@ export interface KeySourceContext {
    * cannot answer, and the plugin is told so instead of waiting.
    */
   readonly ask?: (prompt: string, options: { readonly secret: boolean }) => Promise<string>;
-  /** Keys the user named (flags, `.sops.yaml`): chosen by the user, so a backend may trust their settings. */
+  /**
+   * Keys the user named on the command line (flags, their `SOPS_*` variables): chosen by the
+   * user, so a backend may trust their settings (a Vault server, an AWS role). Never keys of a
+   * `.sops.yaml` or a file: a cloned repository brings its own.
+   */
   readonly chosen: readonly MasterKeyRecipient[];
 }
 
