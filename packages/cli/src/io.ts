@@ -1,5 +1,5 @@
 import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { HushError, printable, readFileBounded, safeJson, type BoundedReadOptions } from "@hush/core";
 
@@ -108,6 +108,20 @@ export function checkWritableFile(path: string): ExistingFile | undefined {
   return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
 }
 
+/**
+ * The error for a file hush cannot write because it may not create files in its `directory`
+ * (`code` EACCES or EPERM), which SOPS, writing into the file itself, does not need: says so
+ * and names the directory. Undefined for other codes, whose system error says enough.
+ */
+export function directoryNotWritable(path: string, directory: string, code: string): HushError | undefined {
+  if (code !== "EACCES" && code !== "EPERM") return undefined;
+  return new HushError(
+    "WRITE_FAILED",
+    `${printable(path)}: cannot write (${code}): hush replaces a file through new files beside it, and may not create files in ${printable(resolve(directory))}`,
+    { located: true },
+  );
+}
+
 /** Gives the temporary file the replaced file's owner and group (root: always; others: as far as allowed). */
 function keepOwner(fd: number, existing: ExistingFile): void {
   const euid = process.geteuid?.();
@@ -178,8 +192,10 @@ export function writeFileAtomic(path: string, data: Buffer | string | PiecewiseC
   const mode = forced ?? existing?.mode ?? (content.plaintext ? PLAINTEXT_MODE : (content.newFileMode ?? 0o644));
   const tmp = join(dirname(path), `.${basename(path)}.hush-${randomBytes(6).toString("hex")}.tmp`);
   let fd: number | undefined;
+  let created = false;
   try {
     fd = openSync(tmp, NEW_FILE_FLAGS, mode);
+    created = true;
     if (existing !== undefined) keepOwner(fd, existing);
     // The umask narrowed the temp file's mode, and a change of owner clears set-id bits.
     if (existing !== undefined || forced !== undefined) fchmodSync(fd, mode);
@@ -205,6 +221,10 @@ export function writeFileAtomic(path: string, data: Buffer | string | PiecewiseC
     }
     // A piecewise writer's own error (a source it copies from) says what it is.
     if (err instanceof HushError) throw err;
+    if (!created) {
+      const refused = directoryNotWritable(path, dirname(path), errorCode(err));
+      if (refused !== undefined) throw refused;
+    }
     throw new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${errorCode(err)})`, { located: true });
   }
   try {
