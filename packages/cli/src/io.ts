@@ -175,6 +175,41 @@ const PLAINTEXT_MODE = 0o600;
  */
 export type PiecewiseContent = (write: (bytes: Buffer | string) => void) => void;
 
+/** The signals that end hush by default and are held off while a temporary file exists. */
+const HELD_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+/** How many writes hold the signals off now, counting those waiting for the event loop. */
+let holding = 0;
+/** The first signal that came while they were held off. */
+let heldSignal: NodeJS.Signals | undefined;
+const noteSignal = (signal: NodeJS.Signals): void => {
+  heldSignal ??= signal;
+};
+
+/**
+ * Holds off SIGINT, SIGTERM, SIGHUP and SIGQUIT while a temporary file exists. Without a handler,
+ * Ctrl+C during a long write (a large `decrypt --output`, its fsync) ends hush on the spot and
+ * leaves the temporary file, plaintext for `decrypt -i` and `--output`, beside the target, under a
+ * name `hush git setup` tells git to ignore. With one, the signal reaches JavaScript only once the
+ * write (synchronous) is over. The returned function ends the hold; a signal that came meanwhile
+ * is raised again then, unless a command's own handler took it (an editor session's). The hold
+ * lasts two turns of the event loop: a signal is read in the poll phase, which the first turn
+ * may have passed already.
+ */
+function holdSignals(): () => void {
+  if (holding++ === 0) for (const s of HELD_SIGNALS) process.on(s, noteSignal);
+  return () => {
+    setImmediate(() =>
+      setImmediate(() => {
+        if (--holding > 0) return;
+        for (const s of HELD_SIGNALS) process.removeListener(s, noteSignal);
+        const signal = heldSignal;
+        heldSignal = undefined;
+        if (signal !== undefined && process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      }),
+    );
+  };
+}
+
 /**
  * The one way hush replaces a file: a temporary file created beside it (O_EXCL|O_NOFOLLOW, so
  * no planted name or link is ever opened), the bytes, fsync, rename over the name, then fsync of
@@ -183,8 +218,18 @@ export type PiecewiseContent = (write: (bytes: Buffer | string) => void) => void
  * but a regular file at `path` is refused (see {@link checkWritableFile}); the rename replaces a
  * directory entry and never writes through one, so a link planted after the check is replaced,
  * not followed. `data` is the bytes, or a {@link PiecewiseContent} that writes them in pieces.
+ * Termination signals wait until the temporary file is renamed or removed (see {@link holdSignals}).
  */
 export function writeFileAtomic(path: string, data: Buffer | string | PiecewiseContent, content: WriteContent): void {
+  const release = holdSignals();
+  try {
+    replaceFile(path, data, content);
+  } finally {
+    release();
+  }
+}
+
+function replaceFile(path: string, data: Buffer | string | PiecewiseContent, content: WriteContent): void {
   const found = checkWritableFile(path);
   // Plaintext never takes anything from the file it replaces.
   const existing = content.plaintext ? undefined : found;
