@@ -231,6 +231,29 @@ describe("hush set and unset", () => {
     expect(readFileSync(f).equals(before)).toBe(true);
   });
 
+  it("rotate, updatekeys and groups wait for a live lock only as long as HUSH_LOCK_TIMEOUT says, as set does", () => {
+    const f = encryptFile(k, "locked-rekey.yaml", "a: 1\n");
+    // updatekeys writes only when the keys change: the rule names a second recipient.
+    const second = runHush(["keygen", "-o", k.path("second-key.txt")], { cwd: k.dir });
+    const other = /Public key: (age1[0-9a-z]+)/.exec(second.stderr)?.[1];
+    writeFileSync(k.path("two-recipients.sops.yaml"), `creation_rules:\n  - age: ${k.recipient},${other}\n`);
+    writeFileSync(k.path(".locked-rekey.yaml.hush-lock"), `${process.pid} ${hostname()}\n`);
+    const before = readFileSync(f);
+    for (const args of [
+      ["rotate", "-i", f],
+      ["updatekeys", "-y", f],
+      ["groups", "add", "-i", "-f", f, "--age", k.recipient],
+    ]) {
+      const started = Date.now();
+      const r = k.hush(args, { env: { HUSH_LOCK_TIMEOUT: "0.3", SOPS_CONFIG: k.path("two-recipients.sops.yaml") } });
+      expect(r.status, `${args.join(" ")}: ${r.stderr}`).not.toBe(0);
+      expect(r.stderr, args.join(" ")).toContain(`is being changed by another hush process (pid ${process.pid})`);
+      // The default wait is 10 s.
+      expect(Date.now() - started, args.join(" ")).toBeLessThan(5_000);
+      expect(readFileSync(f).equals(before)).toBe(true);
+    }
+  });
+
   it("a stale lock (its process is gone) is taken over", async () => {
     const f = encryptFile(k, "stale.yaml", "a: 1\n");
     writeFileSync(k.path(".stale.yaml.hush-lock"), `999999999 ${hostname()}\n`);
