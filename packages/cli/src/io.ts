@@ -29,6 +29,13 @@ export function childEnvironment(env: Readonly<Record<string, string | undefined
   return out;
 }
 
+/**
+ * What a file name's bytes that are not UTF-8 become on hush's command line, which is text: such
+ * a name names another file, one that (almost always) does not exist.
+ */
+const REPLACED_BYTES = "\uFFFD";
+const REPLACED_NAME = "the name holds U+FFFD, which a name that is not UTF-8 becomes on the command line";
+
 /** Reads a file as bytes ({@link readFileBounded}, with `options`), with SOPS's "no file" exit status when it is missing. */
 export function readInputFile(path: string, options: BoundedReadOptions = {}): Buffer {
   try {
@@ -40,7 +47,10 @@ export function readInputFile(path: string, options: BoundedReadOptions = {}): B
       throw new HushError(err.code, `${path}: ${err.message}${advice}`, { located: true });
     }
     const code = (err as { code?: string }).code;
-    if (code === "ENOENT") throw new HushError("FILE_NOT_FOUND", `${path}: no such file`, { located: true });
+    if (code === "ENOENT") {
+      const why = path.includes(REPLACED_BYTES) ? `; ${REPLACED_NAME}: rename the file to open it` : "";
+      throw new HushError("FILE_NOT_FOUND", `${path}: no such file${why}`, { located: true });
+    }
     if (code === "EISDIR") throw new HushError("READ_FAILED", `${path}: is a directory`, { located: true });
     throw new HushError("READ_FAILED", `${path}: cannot read (${code ?? "error"})`, { located: true });
   }
@@ -76,8 +86,9 @@ function errorCode(err: unknown): string {
 }
 
 /**
- * Checks, without following a link, that `path` may be replaced: it is missing or a regular
- * file. A symbolic link is refused: a link committed to a repository (`.gitattributes` pointing
+ * Checks, without following a link, that `path` may be replaced: it is missing (and its name
+ * is not one the command line changed, see {@link REPLACED_BYTES}) or a regular file. A symbolic
+ * link is refused: a link committed to a repository (`.gitattributes` pointing
  * at `~/.bashrc`, an encrypted file pointing at a credentials file) would otherwise have hush
  * write into a file the user never named. Call it before any work that would be lost (an editor
  * session, several writes that belong together); {@link writeFileAtomic} checks again.
@@ -87,8 +98,14 @@ export function checkWritableFile(path: string): ExistingFile | undefined {
   try {
     st = lstatSync(path);
   } catch (err) {
-    if (errorCode(err) === "ENOENT") return undefined;
-    throw new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${errorCode(err)})`, { located: true });
+    if (errorCode(err) !== "ENOENT") throw new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${errorCode(err)})`, { located: true });
+    // `hush edit` of such a name would make a new file beside the one meant.
+    if (path.includes(REPLACED_BYTES)) {
+      throw new HushError("WRITE_REFUSED", `${printable(path)}: no such file, and ${REPLACED_NAME}: hush would write a file of another name; rename the file, or give a name in UTF-8`, {
+        located: true,
+      });
+    }
+    return undefined;
   }
   if (st.isSymbolicLink()) {
     let target = "?";
