@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHush } from "@hush/testkit";
@@ -252,6 +252,21 @@ describe("hush set and unset", () => {
       expect(Date.now() - started, args.join(" ")).toBeLessThan(5_000);
       expect(readFileSync(f).equals(before)).toBe(true);
     }
+  });
+
+  it("decrypt -i waits for a set that holds the lock instead of writing the plaintext of the version before it", async () => {
+    const f = encryptFile(k, "decrypt-race.yaml", "a: 1\n");
+    writeFileSync(k.path(".decrypt-race.yaml.hush-lock"), `${process.pid} ${hostname()}\n`);
+    const before = readFileSync(f);
+    const r = k.hush(["decrypt", "-i", f], { env: { HUSH_LOCK_TIMEOUT: "0.3" } });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`decrypt-race.yaml is being changed by another hush process (pid ${process.pid})`);
+    expect(readFileSync(f).equals(before)).toBe(true);
+    rmSync(k.path(".decrypt-race.yaml.hush-lock"));
+    const done = k.hush(["decrypt", "-i", f]);
+    expect(done.status, done.stderr).toBe(0);
+    expect(readFileSync(f, "utf8")).toBe("a: 1\n");
+    expect(existsSync(k.path(".decrypt-race.yaml.hush-lock"))).toBe(false);
   });
 
   it("a stale lock (its process is gone) is taken over", async () => {
