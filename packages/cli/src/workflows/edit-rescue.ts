@@ -53,9 +53,13 @@ export function reopenHeader(file: string, message: string, giveUp: readonly str
 /** Where {@link keepUnsavedCopy} kept the user's text (`name`, for messages), or why it could not. */
 export type KeptCopy = { readonly kept: true; readonly name: string } | { readonly kept: false; readonly reason: string };
 
-/** Whether anything is at `path`, a dangling link included. */
+/** Whether anything is at `path`, a dangling link included (a path that cannot be looked at: no; the write says why). */
 function taken(path: string): boolean {
-  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /**
