@@ -126,17 +126,20 @@ export function checkWritableFile(path: string): ExistingFile | undefined {
 }
 
 /**
- * The error for a file hush cannot write because it may not create files in its `directory`
- * (`code` EACCES or EPERM), which SOPS, writing into the file itself, does not need: says so
- * and names the directory. Undefined for other codes, whose system error says enough.
+ * The error for a file hush cannot write because it cannot create files in its `directory`:
+ * the directory is missing (`code` ENOENT), or hush may not create files there (EACCES, EPERM),
+ * which SOPS, writing into the file itself, does not need. Names the directory. Undefined for
+ * other codes, whose system error says enough.
  */
-export function directoryNotWritable(path: string, directory: string, code: string): HushError | undefined {
-  if (code !== "EACCES" && code !== "EPERM") return undefined;
-  return new HushError(
-    "WRITE_FAILED",
-    `${printable(path)}: cannot write (${code}): hush replaces a file through new files beside it, and may not create files in ${printable(resolve(directory))}`,
-    { located: true },
-  );
+export function cannotCreateBeside(path: string, directory: string, code: string): HushError | undefined {
+  const shown = printable(resolve(directory));
+  const why =
+    code === "ENOENT"
+      ? `no such directory ${shown}; create it first`
+      : code === "EACCES" || code === "EPERM"
+        ? `hush replaces a file through new files beside it, and may not create files in ${shown}`
+        : undefined;
+  return why === undefined ? undefined : new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${code}): ${why}`, { located: true });
 }
 
 /** Gives the temporary file the replaced file's owner and group (root: always; others: as far as allowed). */
@@ -284,7 +287,7 @@ function replaceFile(path: string, data: Buffer | string | PiecewiseContent, con
     // A piecewise writer's own error (a source it copies from) says what it is.
     if (err instanceof HushError) throw err;
     if (!created) {
-      const refused = directoryNotWritable(path, dirname(path), errorCode(err));
+      const refused = cannotCreateBeside(path, dirname(path), errorCode(err));
       if (refused !== undefined) throw refused;
     }
     throw new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${errorCode(err)})`, { located: true });
