@@ -57,6 +57,30 @@ describe("hush check", () => {
     ]);
   });
 
+  it("fails on hush's temporary and lock files committed: a write cut short leaves them, the temporary file of decrypt -i is the plaintext", () => {
+    const left = createRepo(sb, "leftovers", "^secrets/.*\\.yaml$");
+    mkdirSync(join(left, "secrets"));
+    writeEncrypted(sb, left, "secrets/db.yaml", "password: db-secret-123\n");
+    writeFileSync(join(left, "secrets", ".db.yaml.hush-0a1b2c3d4e5f.tmp"), "password: left-in-clear-777\n");
+    writeFileSync(join(left, "secrets", ".db.yaml.hush-lock"), "4242 build-host\n");
+    commitAll(sb, left, "a crash's leftovers");
+    const r = hush(sb, ["check"], { cwd: left, env: sb.keylessEnv });
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain(
+      "secrets/.db.yaml.hush-0a1b2c3d4e5f.tmp: error: a temporary file hush writes beside a file it replaces, left by a write cut short (SIGKILL, a crash); for decrypt -i and decrypt --output it holds the plaintext; next: git rm it, and change the secrets it holds if it was pushed [hush-leftover]\n",
+    );
+    expect(r.stdout).toContain(
+      "secrets/.db.yaml.hush-lock: error: the lock hush holds while it changes a file, left by a write cut short; committed, it keeps hush in every clone from changing the file; next: git rm it [hush-leftover]\n",
+    );
+    expect(r.stdout).not.toContain("left-in-clear-777");
+    // The pre-commit hook refuses to commit them.
+    writeFileSync(join(left, "secrets", ".db.yaml.hush-a1b2c3d4e5f6.tmp"), "password: left-in-clear-888\n");
+    git(sb, left, ["add", "secrets/.db.yaml.hush-a1b2c3d4e5f6.tmp"]);
+    const staged = hush(sb, ["check", "--staged"], { cwd: left, env: sb.keylessEnv });
+    expect(staged.status).toBe(1);
+    expect(staged.stdout).toContain("secrets/.db.yaml.hush-a1b2c3d4e5f6.tmp: error: a temporary file hush writes");
+  });
+
   it("fails on a rule written as a glob, which covers none of the files it was written for", () => {
     // `secrets/*.yaml` compiles as RE2 and matches no file in secrets/: `/*` repeats the slash.
     const globbed = createRepo(sb, "globbed", "secrets/*.yaml");

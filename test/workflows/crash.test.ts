@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_JS, encryptFile, keyedDir, startHush, type KeyedDir } from "./helpers.ts";
 
@@ -75,6 +76,50 @@ async function firstLine(read: () => string, what: string): Promise<string> {
  * passed on, the FIFO and its private directory are removed, the exit status is the command's.
  * Bounds are generous: they separate "ends at once" from "hangs until killed".
  */
+/**
+ * A signal while hush writes a file (Ctrl+C, SIGTERM): the temporary file beside the target, the
+ * plaintext itself for `decrypt --output` and `-i`, must not stay behind. The write finishes
+ * first, then hush ends by the signal.
+ */
+describe("hush decrypt --output under signals", () => {
+  let k: KeyedDir;
+  let enc: string;
+  let plain: Buffer;
+  beforeAll(() => {
+    k = keyedDir();
+    // Large enough that writing it takes a while: the signal comes while the temporary file is there.
+    plain = randomBytes(24 * 1024 * 1024);
+    writeFileSync(k.path("blob.bin"), plain);
+    enc = k.path("blob.enc");
+    const r = k.hush(["encrypt", "--input-type", "binary", "--age", k.recipient, "--output", enc, k.path("blob.bin")]);
+    expect(r.status, r.stderr).toBe(0);
+  });
+  afterAll(() => k.cleanup());
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`${signal} while the plaintext is written: the file is whole, hush ends by ${signal}, and no .hush-*.tmp is left`, async () => {
+      const dir = k.path(`out-${signal}`);
+      mkdirSync(dir);
+      const out = join(dir, "plain.bin");
+      const child = spawn(process.execPath, [CLI_JS, "decrypt", "--input-type", "binary", "--output", out, enc], { env: { ...process.env, ...k.env }, stdio: "ignore" });
+      const ended = new Promise<NodeJS.Signals | number | null>((resolve) => child.on("exit", (code, sig) => resolve(sig ?? code)));
+      // Sent the moment the temporary file appears.
+      const deadline = Date.now() + 60_000;
+      let sent = false;
+      while (!sent && Date.now() < deadline && child.exitCode === null) {
+        if (readdirSync(dir).some((n) => n.includes(".hush-"))) {
+          child.kill(signal);
+          sent = true;
+        } else await new Promise((r) => setImmediate(r));
+      }
+      expect(sent).toBe(true);
+      expect(await ended).toBe(signal);
+      expect(readdirSync(dir)).toEqual(["plain.bin"]);
+      expect(readFileSync(out).equals(plain)).toBe(true);
+    });
+  }
+});
+
 describe("hush exec-file under signals", () => {
   let k: KeyedDir;
   let f: string;

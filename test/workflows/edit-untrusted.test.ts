@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /**
  * `hush edit` when the world changes under the edit: the encrypted file is replaced by another
@@ -84,6 +84,43 @@ describe("hush edit when the file changes on disk during the edit", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(await k.decrypt(f)).toBe(plain.replace("before-edit-1c9e", "typed-in-editor-5d2a"));
     expect(existsSync(`${f}.unsaved`)).toBe(false);
+  });
+});
+
+describe("hush edit when the disk is full at save time", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  /** Runs hush with files limited to `bytes` (as a full disk stops a write part way: EFBIG for ENOSPC). */
+  const hushLimited = (bytes: number, args: string[], env: Record<string, string>) => {
+    const r = spawnSync("prlimit", [`--fsize=${bytes}`, "--", process.execPath, CLI_JS, ...args], { cwd: k.dir, env: { ...process.env, ...k.env, ...env }, encoding: "utf8" });
+    if (r.error !== undefined) throw new Error(`prlimit could not run (${r.error.message}): install util-linux`);
+    return r;
+  };
+
+  it("the file stays as it was, no part-written FILE.unsaved is left, and the error says why the text was not kept", () => {
+    // The plaintext fits under the limit; the encrypted file and an encrypted copy of the text
+    // (base64, a third larger, and key entries) do not.
+    const plain = Array.from({ length: 20 }, (_, i) => `key${i}: ${"v".repeat(150)}${i}\n`).join("");
+    const f = encryptFile(k, "full.yaml", plain);
+    const before = readFileSync(f);
+    const limit = 4096;
+    expect(plain.length).toBeLessThan(limit - 512);
+    expect((plain.length * 4) / 3).toBeGreaterThan(limit);
+    expect(before.length).toBeGreaterThan(limit);
+    const editor = k.path("typing.sh");
+    writeFileSync(editor, `#!/bin/sh\nsed -i 's/v0$/typed-5d2a/' "$1"\n`);
+    chmodSync(editor, 0o755);
+    const r = hushLimited(limit, ["edit", f], { EDITOR: editor });
+    expect(r.status, r.stderr).toBe(3);
+    expect(readFileSync(f).equals(before)).toBe(true);
+    expect(r.stderr).toContain(`${f}: cannot write (EFBIG)`);
+    expect(r.stderr).toContain(`your text could not be kept: ${f}.unsaved: cannot write (EFBIG)`);
+    expect(r.stderr).not.toContain("no free");
+    expect(readdirSync(k.dir).filter((n) => n.includes("full.yaml"))).toEqual(["full.yaml"]);
   });
 });
 

@@ -55,3 +55,21 @@ describe("plaintext never inherits the owner or mode of a file already at the ou
     if (process.getuid?.() === 0) expect(st.uid).toBe(NOBODY);
   });
 });
+
+describe("a file to write in a directory that does not exist", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("decrypt --output and edit name the missing directory, instead of a bare ENOENT", () => {
+    const secret = encryptFile(k, "e.yaml", "password: hunter2\n");
+    const out = k.hush(["decrypt", "--output", "missing/plain.yaml", secret]);
+    expect(out.status).toBe(3);
+    expect(out.stderr).toBe(`hush: missing/plain.yaml: cannot write (ENOENT): no such directory ${k.path("missing")}; create it first\n`);
+    const edit = k.hush(["edit", "--age", k.recipient, "missing/new.yaml"], { env: { EDITOR: "/bin/false" } });
+    expect(edit.status).toBe(3);
+    expect(edit.stderr).toBe(`hush: missing/new.yaml: cannot write (ENOENT): no such directory ${k.path("missing")}; create it first\n`);
+  });
+});

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHush } from "@hush/testkit";
@@ -229,6 +229,44 @@ describe("hush set and unset", () => {
     expect(r.stderr).toMatch(new RegExp(`locked\\.yaml is being changed by another hush process \\(pid ${process.pid}\\)`));
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(readFileSync(f).equals(before)).toBe(true);
+  });
+
+  it("rotate, updatekeys and groups wait for a live lock only as long as HUSH_LOCK_TIMEOUT says, as set does", () => {
+    const f = encryptFile(k, "locked-rekey.yaml", "a: 1\n");
+    // updatekeys writes only when the keys change: the rule names a second recipient.
+    const second = runHush(["keygen", "-o", k.path("second-key.txt")], { cwd: k.dir });
+    const other = /Public key: (age1[0-9a-z]+)/.exec(second.stderr)?.[1];
+    writeFileSync(k.path("two-recipients.sops.yaml"), `creation_rules:\n  - age: ${k.recipient},${other}\n`);
+    writeFileSync(k.path(".locked-rekey.yaml.hush-lock"), `${process.pid} ${hostname()}\n`);
+    const before = readFileSync(f);
+    for (const args of [
+      ["rotate", "-i", f],
+      ["updatekeys", "-y", f],
+      ["groups", "add", "-i", "-f", f, "--age", k.recipient],
+    ]) {
+      const started = Date.now();
+      const r = k.hush(args, { env: { HUSH_LOCK_TIMEOUT: "0.3", SOPS_CONFIG: k.path("two-recipients.sops.yaml") } });
+      expect(r.status, `${args.join(" ")}: ${r.stderr}`).not.toBe(0);
+      expect(r.stderr, args.join(" ")).toContain(`is being changed by another hush process (pid ${process.pid})`);
+      // The default wait is 10 s.
+      expect(Date.now() - started, args.join(" ")).toBeLessThan(5_000);
+      expect(readFileSync(f).equals(before)).toBe(true);
+    }
+  });
+
+  it("decrypt -i waits for a set that holds the lock instead of writing the plaintext of the version before it", async () => {
+    const f = encryptFile(k, "decrypt-race.yaml", "a: 1\n");
+    writeFileSync(k.path(".decrypt-race.yaml.hush-lock"), `${process.pid} ${hostname()}\n`);
+    const before = readFileSync(f);
+    const r = k.hush(["decrypt", "-i", f], { env: { HUSH_LOCK_TIMEOUT: "0.3" } });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`decrypt-race.yaml is being changed by another hush process (pid ${process.pid})`);
+    expect(readFileSync(f).equals(before)).toBe(true);
+    rmSync(k.path(".decrypt-race.yaml.hush-lock"));
+    const done = k.hush(["decrypt", "-i", f]);
+    expect(done.status, done.stderr).toBe(0);
+    expect(readFileSync(f, "utf8")).toBe("a: 1\n");
+    expect(existsSync(k.path(".decrypt-race.yaml.hush-lock"))).toBe(false);
   });
 
   it("a stale lock (its process is gone) is taken over", async () => {

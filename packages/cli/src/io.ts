@@ -1,5 +1,5 @@
 import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { HushError, printable, readFileBounded, safeJson, type BoundedReadOptions } from "@hush/core";
 
@@ -29,6 +29,13 @@ export function childEnvironment(env: Readonly<Record<string, string | undefined
   return out;
 }
 
+/**
+ * What a file name's bytes that are not UTF-8 become on hush's command line, which is text: such
+ * a name names another file, one that (almost always) does not exist.
+ */
+const REPLACED_BYTES = "\uFFFD";
+const REPLACED_NAME = "the name holds U+FFFD, which a name that is not UTF-8 becomes on the command line";
+
 /** Reads a file as bytes ({@link readFileBounded}, with `options`), with SOPS's "no file" exit status when it is missing. */
 export function readInputFile(path: string, options: BoundedReadOptions = {}): Buffer {
   try {
@@ -40,7 +47,10 @@ export function readInputFile(path: string, options: BoundedReadOptions = {}): B
       throw new HushError(err.code, `${path}: ${err.message}${advice}`, { located: true });
     }
     const code = (err as { code?: string }).code;
-    if (code === "ENOENT") throw new HushError("FILE_NOT_FOUND", `${path}: no such file`, { located: true });
+    if (code === "ENOENT") {
+      const why = path.includes(REPLACED_BYTES) ? `; ${REPLACED_NAME}: rename the file to open it` : "";
+      throw new HushError("FILE_NOT_FOUND", `${path}: no such file${why}`, { located: true });
+    }
     if (code === "EISDIR") throw new HushError("READ_FAILED", `${path}: is a directory`, { located: true });
     throw new HushError("READ_FAILED", `${path}: cannot read (${code ?? "error"})`, { located: true });
   }
@@ -76,8 +86,9 @@ function errorCode(err: unknown): string {
 }
 
 /**
- * Checks, without following a link, that `path` may be replaced: it is missing or a regular
- * file. A symbolic link is refused: a link committed to a repository (`.gitattributes` pointing
+ * Checks, without following a link, that `path` may be replaced: it is missing (and its name
+ * is not one the command line changed, see {@link REPLACED_BYTES}) or a regular file. A symbolic
+ * link is refused: a link committed to a repository (`.gitattributes` pointing
  * at `~/.bashrc`, an encrypted file pointing at a credentials file) would otherwise have hush
  * write into a file the user never named. Call it before any work that would be lost (an editor
  * session, several writes that belong together); {@link writeFileAtomic} checks again.
@@ -87,8 +98,14 @@ export function checkWritableFile(path: string): ExistingFile | undefined {
   try {
     st = lstatSync(path);
   } catch (err) {
-    if (errorCode(err) === "ENOENT") return undefined;
-    throw new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${errorCode(err)})`, { located: true });
+    if (errorCode(err) !== "ENOENT") throw new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${errorCode(err)})`, { located: true });
+    // `hush edit` of such a name would make a new file beside the one meant.
+    if (path.includes(REPLACED_BYTES)) {
+      throw new HushError("WRITE_REFUSED", `${printable(path)}: no such file, and ${REPLACED_NAME}: hush would write a file of another name; rename the file, or give a name in UTF-8`, {
+        located: true,
+      });
+    }
+    return undefined;
   }
   if (st.isSymbolicLink()) {
     let target = "?";
@@ -106,6 +123,23 @@ export function checkWritableFile(path: string): ExistingFile | undefined {
   }
   if (!st.isFile()) throw new HushError("WRITE_REFUSED", `${printable(path)}: not a regular file; hush replaces only regular files`, { located: true });
   return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+}
+
+/**
+ * The error for a file hush cannot write because it cannot create files in its `directory`:
+ * the directory is missing (`code` ENOENT), or hush may not create files there (EACCES, EPERM),
+ * which SOPS, writing into the file itself, does not need. Names the directory. Undefined for
+ * other codes, whose system error says enough.
+ */
+export function cannotCreateBeside(path: string, directory: string, code: string): HushError | undefined {
+  const shown = printable(resolve(directory));
+  const why =
+    code === "ENOENT"
+      ? `no such directory ${shown}; create it first`
+      : code === "EACCES" || code === "EPERM"
+        ? `hush replaces a file through new files beside it, and may not create files in ${shown}`
+        : undefined;
+  return why === undefined ? undefined : new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${code}): ${why}`, { located: true });
 }
 
 /** Gives the temporary file the replaced file's owner and group (root: always; others: as far as allowed). */
@@ -161,6 +195,41 @@ const PLAINTEXT_MODE = 0o600;
  */
 export type PiecewiseContent = (write: (bytes: Buffer | string) => void) => void;
 
+/** The signals that end hush by default and are held off while a temporary file exists. */
+const HELD_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+/** How many writes hold the signals off now, counting those waiting for the event loop. */
+let holding = 0;
+/** The first signal that came while they were held off. */
+let heldSignal: NodeJS.Signals | undefined;
+const noteSignal = (signal: NodeJS.Signals): void => {
+  heldSignal ??= signal;
+};
+
+/**
+ * Holds off SIGINT, SIGTERM, SIGHUP and SIGQUIT while a temporary file exists. Without a handler,
+ * Ctrl+C during a long write (a large `decrypt --output`, its fsync) ends hush on the spot and
+ * leaves the temporary file, plaintext for `decrypt -i` and `--output`, beside the target, under a
+ * name `hush git setup` tells git to ignore. With one, the signal reaches JavaScript only once the
+ * write (synchronous) is over. The returned function ends the hold; a signal that came meanwhile
+ * is raised again then, unless a command's own handler took it (an editor session's). The hold
+ * lasts two turns of the event loop: a signal is read in the poll phase, which the first turn
+ * may have passed already.
+ */
+function holdSignals(): () => void {
+  if (holding++ === 0) for (const s of HELD_SIGNALS) process.on(s, noteSignal);
+  return () => {
+    setImmediate(() =>
+      setImmediate(() => {
+        if (--holding > 0) return;
+        for (const s of HELD_SIGNALS) process.removeListener(s, noteSignal);
+        const signal = heldSignal;
+        heldSignal = undefined;
+        if (signal !== undefined && process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      }),
+    );
+  };
+}
+
 /**
  * The one way hush replaces a file: a temporary file created beside it (O_EXCL|O_NOFOLLOW, so
  * no planted name or link is ever opened), the bytes, fsync, rename over the name, then fsync of
@@ -169,8 +238,18 @@ export type PiecewiseContent = (write: (bytes: Buffer | string) => void) => void
  * but a regular file at `path` is refused (see {@link checkWritableFile}); the rename replaces a
  * directory entry and never writes through one, so a link planted after the check is replaced,
  * not followed. `data` is the bytes, or a {@link PiecewiseContent} that writes them in pieces.
+ * Termination signals wait until the temporary file is renamed or removed (see {@link holdSignals}).
  */
 export function writeFileAtomic(path: string, data: Buffer | string | PiecewiseContent, content: WriteContent): void {
+  const release = holdSignals();
+  try {
+    replaceFile(path, data, content);
+  } finally {
+    release();
+  }
+}
+
+function replaceFile(path: string, data: Buffer | string | PiecewiseContent, content: WriteContent): void {
   const found = checkWritableFile(path);
   // Plaintext never takes anything from the file it replaces.
   const existing = content.plaintext ? undefined : found;
@@ -178,8 +257,10 @@ export function writeFileAtomic(path: string, data: Buffer | string | PiecewiseC
   const mode = forced ?? existing?.mode ?? (content.plaintext ? PLAINTEXT_MODE : (content.newFileMode ?? 0o644));
   const tmp = join(dirname(path), `.${basename(path)}.hush-${randomBytes(6).toString("hex")}.tmp`);
   let fd: number | undefined;
+  let created = false;
   try {
     fd = openSync(tmp, NEW_FILE_FLAGS, mode);
+    created = true;
     if (existing !== undefined) keepOwner(fd, existing);
     // The umask narrowed the temp file's mode, and a change of owner clears set-id bits.
     if (existing !== undefined || forced !== undefined) fchmodSync(fd, mode);
@@ -205,6 +286,10 @@ export function writeFileAtomic(path: string, data: Buffer | string | PiecewiseC
     }
     // A piecewise writer's own error (a source it copies from) says what it is.
     if (err instanceof HushError) throw err;
+    if (!created) {
+      const refused = cannotCreateBeside(path, dirname(path), errorCode(err));
+      if (refused !== undefined) throw refused;
+    }
     throw new HushError("WRITE_FAILED", `${printable(path)}: cannot write (${errorCode(err)})`, { located: true });
   }
   try {

@@ -103,6 +103,11 @@ export type CheckCode =
   | "rule-written-as-glob"
   /** An encrypted file that is not UTF-8 text: SOPS reads its bytes, hush refuses to open it. */
   | "not-utf8"
+  /**
+   * A lock or temporary file of hush's, left beside a file by a write cut short (SIGKILL, a
+   * crash): the temporary file of `decrypt -i` and `--output` holds the plaintext.
+   */
+  | "hush-leftover"
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */
   | "nothing-encrypted"
   /** The file could not be read. */

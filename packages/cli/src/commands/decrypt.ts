@@ -77,6 +77,19 @@ export async function runDecrypt(io: CliIo, named: string | undefined, flags: De
   requireFileOrInput(io, named);
   const file = named === "-" ? undefined : named;
   if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
+  if (flags.inPlace !== true || file === undefined) return decryptOne(io, file, flags);
+  // In place, the file is read and replaced under the lock `set` and `edit` hold: without it, a
+  // `hush set` finishing meanwhile would be undone by the plaintext of the version before it.
+  const { acquireFileLock, lockWaitMs } = await import("../workflows/file-lock.ts");
+  const lock = await acquireFileLock(file, { waitMs: lockWaitMs(io.env) });
+  try {
+    return await decryptOne(io, file, flags);
+  } finally {
+    lock.release();
+  }
+}
+
+async function decryptOne(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<number> {
   const { text, format } = await decryptInput(io, file, flags);
   const outFormat = flags.outputType === undefined ? format : inputFormat(flags.outputType, undefined);
   const indent = parseIndent(flags.indent);

@@ -61,7 +61,7 @@ async function regroup(
       flags.keepDataKey !== true && removesRecipient(file.metadata.keyGroups, groups)
         ? await reencryptWithNewDataKey(file, groups, effectiveThreshold(threshold, groups.length), resolve, emit)
         : await rewrapped(file, groups, threshold, resolve, emit);
-    if (flags.inPlace === true) await writeSecretFile(file, text);
+    if (flags.inPlace === true) await writeSecretFile(file, text, io.env);
     else await emitResult(io, {}, undefined, encodeOutput(text, encryptedTextFormat(file.format)), { plaintext: false });
   } catch (err) {
     throw errorForFile(target, err);

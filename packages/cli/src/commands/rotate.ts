@@ -147,7 +147,7 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
     const p = planOf.get(target)!;
     if ("error" in p) throw p.error;
     const r = await rotateOne(p.plan, resolve, indent, stores);
-    if (flags.dryRun !== true) await writeSecretFile(r.file, r.text);
+    if (flags.dryRun !== true) await writeSecretFile(r.file, r.text, io.env);
     return { status: "done", detail: r.detail };
   });
   const only = outcomes[0]!;

@@ -125,14 +125,14 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
       const emit = emitOptionsFor(p.file.format, indent, loaded.config.stores);
       if (p.newDataKey) {
         const text = await reencryptWithNewDataKey(p.file, p.groups, p.threshold, resolve, emit);
-        if (flags.dryRun !== true) await writeSecretFile(p.file, text);
+        if (flags.dryRun !== true) await writeSecretFile(p.file, text, io.env);
         return { status: "done", detail: `${summarizeDiff(p.diffs)}, new data key` };
       }
       const dataKey = await recoverDataKey(metadata, resolve);
       try {
         const keyGroups = await wrapForGroups(dataKey, p.groups, p.threshold, resolve);
         const text = await replaceMetadata(p.file, { ...metadata, keyGroups, shamirThreshold: p.threshold }, emit);
-        if (flags.dryRun !== true) await writeSecretFile(p.file, text);
+        if (flags.dryRun !== true) await writeSecretFile(p.file, text, io.env);
       } finally {
         dataKey.fill(0);
       }

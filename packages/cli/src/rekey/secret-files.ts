@@ -14,7 +14,7 @@ import {
 } from "@hush/core";
 import { decodeInput, encodeOutput } from "../formats.ts";
 import { readInputFile, writeFileAtomic } from "../io.ts";
-import { acquireFileLock } from "../workflows/file-lock.ts";
+import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { sniffFormat, type Target } from "./targets.ts";
 
 /** An encrypted file as read for re-keying. */
@@ -122,11 +122,14 @@ export async function replaceMetadata(file: SecretFile, metadata: FileMetadata, 
   return out;
 }
 
-/** Writes a file's new text atomically (old or new content, never a mix). */
-export async function writeSecretFile(file: SecretFile, text: string): Promise<void> {
+/**
+ * Writes a file's new text atomically (old or new content, never a mix), waiting for another
+ * writer's lock as long as `env` says (`$HUSH_LOCK_TIMEOUT`, see `lockWaitMs`).
+ */
+export async function writeSecretFile(file: SecretFile, text: string, env: Readonly<Record<string, string | undefined>>): Promise<void> {
   // Same lock as `set` and `edit`, and the file must still be what was read: a concurrent writer's
   // update is never silently overwritten (the file is reported instead, and can be run again).
-  const lock = await acquireFileLock(file.target.path, { waitMs: 10_000 });
+  const lock = await acquireFileLock(file.target.path, { waitMs: lockWaitMs(env) });
   try {
     if (readTargetText(file.target).text !== file.text) {
       throw new HushError("CHANGED_ON_DISK", `${file.target.path}: changed on disk while hush was working; nothing written, run again`, { located: true });

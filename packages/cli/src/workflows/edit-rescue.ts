@@ -1,6 +1,6 @@
-import { writeFileSync } from "node:fs";
-import { encryptText, exampleDocument, HushError, isHushError, WHOLE_FILE_FORMAT, type FileFormat, type OpenedFile } from "@hush/core";
-import { checkWritableFile, readFileBounded, type CliIo } from "../io.ts";
+import { lstatSync } from "node:fs";
+import { encryptText, exampleDocument, HushError, isHushError, printable, WHOLE_FILE_FORMAT, type FileFormat, type OpenedFile } from "@hush/core";
+import { checkWritableFile, readFileBounded, writeFileAtomic, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { writeEncrypted } from "./reencrypt.ts";
 
@@ -50,14 +50,26 @@ export function reopenHeader(file: string, message: string, giveUp: readonly str
   return lines.map((l) => `${HEADER_MARK} ${l}\n`).join("");
 }
 
+/** Where {@link keepUnsavedCopy} kept the user's text (`name`, for messages), or why it could not. */
+export type KeptCopy = { readonly kept: true; readonly name: string } | { readonly kept: false; readonly reason: string };
+
+/** Whether anything is at `path`, a dangling link included (a path that cannot be looked at: no; the write says why). */
+function taken(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Keeps a text hush could not parse, encrypted as a binary-format file (one encrypted value)
  * with the file's own data key and key entries, next to the file: `FILE.unsaved`, or
- * `FILE.unsaved.N` when that exists. Never overwrites; returns the copy's name for messages (as
- * `shownAs` names the file), or undefined when no name was free. The plaintext never touches the
- * disk.
+ * `FILE.unsaved.N` when that exists. Never overwrites; a write that fails (the disk full, the
+ * directory not writable) leaves no part of the copy. Names the copy as `shownAs` names the
+ * file, or says why no copy was kept. The plaintext never touches the disk.
  */
-export async function keepUnsavedCopy(io: CliIo, file: string, text: string, opened: OpenedFile, shownAs = file): Promise<string | undefined> {
+export async function keepUnsavedCopy(io: CliIo, file: string, text: string, opened: OpenedFile, shownAs = file): Promise<KeptCopy> {
   const out = await encryptText(text, {
     format: WHOLE_FILE_FORMAT,
     dataKey: opened.dataKey,
@@ -67,23 +79,29 @@ export async function keepUnsavedCopy(io: CliIo, file: string, text: string, ope
   });
   for (let i = 0; i < 10; i++) {
     const path = i === 0 ? `${file}.unsaved` : `${file}.unsaved.${i}`;
+    const name = shownAs + path.slice(file.length);
+    if (taken(path)) continue;
     try {
-      writeFileSync(path, out, { flag: "wx", mode: 0o600 });
-      return shownAs + path.slice(file.length);
+      writeFileAtomic(path, out, { plaintext: false, mode: 0o600, newFileOnly: true });
+      return { kept: true, name };
     } catch (err) {
-      if ((err as { code?: string }).code !== "EEXIST") return undefined;
+      // Another program took the name meanwhile: try the next one.
+      if (taken(path)) continue;
+      const message = err instanceof Error ? err.message : String(err);
+      const written = printable(path);
+      return { kept: false, reason: message.startsWith(written) ? printable(name) + message.slice(written.length) : message };
     }
   }
-  return undefined;
+  return { kept: false, reason: "no free FILE.unsaved name" };
 }
 
 /**
  * What an error says about the user's text kept by {@link keepUnsavedCopy} (`copy`), and what to
  * do next (`next`: how to make the change again, e.g. "fix it in hush edit FILE").
  */
-export function keptCopyDetails(copy: string | undefined, next: string): string[] {
-  if (copy === undefined) return ["your text could not be kept (no free FILE.unsaved name)"];
-  return [`your text is kept encrypted in ${copy}`, `next: see it with hush decrypt --input-type binary ${copy}, ${next}, then delete ${copy}`];
+export function keptCopyDetails(copy: KeptCopy, next: string): string[] {
+  if (!copy.kept) return [`your text could not be kept: ${copy.reason}`];
+  return [`your text is kept encrypted in ${copy.name}`, `next: see it with hush decrypt --input-type binary ${copy.name}, ${next}, then delete ${copy.name}`];
 }
 
 /** Whether the file is still what `read` holds (undefined: it did not exist). Refuses a link. */

@@ -83,7 +83,10 @@ export function findProgram(name: string, env: Readonly<Record<string, string | 
   return findProgramOnPath(name, env);
 }
 
-/** Options that stop known editors from copying the file's content elsewhere. */
+/**
+ * Options that stop known editors from copying the file's content elsewhere, and make those that
+ * would return at once (a GUI that forks) wait until the file is closed.
+ */
 export function hardeningArgs(program: string): string[] {
   let real = program;
   try {
@@ -98,8 +101,13 @@ export function hardeningArgs(program: string): string[] {
     // No modelines: comments need no key (no MAC covers them), so anyone who can push a branch
     // could set options of the editor that shows the secrets. An autocommand, because a vimrc
     // read after --cmd could turn modelines back on, and -c comes after the file is read.
-    return ["-n", "-i", "NONE", "--cmd", "autocmd BufReadPre * setlocal nomodeline", "-c", "set nobackup nowritebackup noundofile"];
+    const hardening = ["-n", "-i", "NONE", "--cmd", "autocmd BufReadPre * setlocal nomodeline", "-c", "set nobackup nowritebackup noundofile"];
+    // Vim starts its GUI by the name it is run as (gvim, mvim), and the GUI forks: hush would see
+    // it exit at once, the file unchanged, and remove the file while it is open in the window.
+    return /^[gm]vim$/.test(names[0]!) ? ["-f", ...hardening] : hardening;
   }
+  // The same for the editors whose command returns at once unless told to wait.
+  if (names.some((n) => ["code", "code-insiders", "codium", "subl"].includes(n))) return ["--wait"];
   if (names.some((n) => n === "emacs" || n.startsWith("emacs-"))) {
     // enable-local-variables nil: file-local variables (the same risk as vim's modelines) are ignored.
     return ["--eval", "(setq make-backup-files nil auto-save-default nil create-lockfiles nil enable-local-variables nil)"];

@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { HushError, printable } from "@hush/core";
-import { checkWritableFile } from "../io.ts";
+import { checkWritableFile, cannotCreateBeside } from "../io.ts";
 
 /**
  * One writer per encrypted file. Two `hush set` on the same file at once would otherwise both
@@ -189,7 +189,7 @@ export async function acquireFileLock(file: string, options: { waitMs?: number; 
       created = tryCreate(path, me);
     } catch (err) {
       const code = (err as { code?: string }).code ?? "error";
-      throw new HushError("WRITE_FAILED", `${shown}: cannot create lock file ${printable(path)} (${code})`, { located: true });
+      throw cannotCreateBeside(options.shownAs ?? file, dirname(path), code) ?? new HushError("WRITE_FAILED", `${shown}: cannot create lock file ${printable(path)} (${code})`, { located: true });
     }
     if (created) return hold(path, me);
     const state = readLock(path);

@@ -38,7 +38,16 @@ describe("editor command lines", () => {
     expect(hardeningArgs("/usr/bin/emacs")[0]).toBe("--eval");
     expect(hardeningArgs("/usr/bin/micro")).toEqual(["-backup", "false", "-saveundo", "false", "-savecursor", "false"]);
     expect(hardeningArgs("/usr/bin/joe")).toEqual(["-nobackups"]);
-    expect(hardeningArgs("/usr/bin/code")).toEqual([]);
+    expect(hardeningArgs("/usr/bin/nano")).toEqual([]);
+  });
+
+  it("keeps editors that return at once (a GUI that forks) open until the file is closed: hush would remove the file and find it unchanged", () => {
+    expect(hardeningArgs("/usr/bin/gvim")).toContain("-f");
+    expect(hardeningArgs("/Applications/MacVim.app/Contents/bin/mvim")).toContain("-f");
+    expect(hardeningArgs("/usr/bin/vim")).not.toContain("-f");
+    expect(hardeningArgs("/usr/bin/code")).toEqual(["--wait"]);
+    expect(hardeningArgs("/usr/bin/codium")).toEqual(["--wait"]);
+    expect(hardeningArgs("/usr/local/bin/subl")).toEqual(["--wait"]);
   });
 
   it("SOPS_EDITOR, then EDITOR, then VISUAL; a missing editor is exit 201", () => {

@@ -206,6 +206,34 @@ function notUtf8Problem(bytes: Buffer): CheckProblem {
   };
 }
 
+/**
+ * hush's own files beside a file it changes (see `writeFileAtomic` and file-lock.ts): the
+ * temporary file of a replacement (`.NAME.hush-HEX.tmp`) and the lock (`.NAME.hush-lock`, and
+ * the files it is made and broken through). Only a write cut short (SIGKILL, a crash) leaves one.
+ */
+const TEMPORARY_FILE = /^\..+\.hush-[0-9a-f]{12}\.tmp$/;
+const LOCK_FILE = /^\..+\.hush-lock(?:\.[0-9a-f]{12}\.tmp|\.stale-[0-9a-f]{12})?$/;
+
+/** The problem of a file that is one of hush's leftovers, by its name; undefined for any other. */
+function leftoverProblem(name: string): CheckProblem | undefined {
+  if (LOCK_FILE.test(name)) {
+    return {
+      severity: "error",
+      code: "hush-leftover",
+      message: "the lock hush holds while it changes a file, left by a write cut short; committed, it keeps hush in every clone from changing the file; next: git rm it",
+    };
+  }
+  if (TEMPORARY_FILE.test(name)) {
+    return {
+      severity: "error",
+      code: "hush-leftover",
+      message:
+        "a temporary file hush writes beside a file it replaces, left by a write cut short (SIGKILL, a crash); for decrypt -i and decrypt --output it holds the plaintext; next: git rm it, and change the secrets it holds if it was pushed",
+    };
+  }
+  return undefined;
+}
+
 /** Adds a problem of a file (a `.sops.yaml`) to its result, or as a result of its own when it has none. */
 function addProblem(results: FileCheckResult[], checkedAt: Map<number, string>, found: { path: string; display: string; problem: CheckProblem }): void {
   if ([...checkedAt.values()].includes(found.path)) addFound(results, checkedAt, new Map([[found.path, found.problem]]));
@@ -268,6 +296,13 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   try {
     for (const [i, c] of listed.entries()) {
       const rule = rules[i];
+      // Not read: its name says what it is, and what it may hold is not to be scanned or shown.
+      const leftover = leftoverProblem(basename(c.abs));
+      if (leftover !== undefined) {
+        checked++;
+        checkedAt.set(results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [leftover] }) - 1, c.abs);
+        continue;
+      }
       const routedAttrs = routed.get(c.abs);
       const mustEncrypt = rule !== undefined || routedAttrs !== undefined;
       // Any case: where names ignore it (macOS, Windows), SOPS finds a .SOPS.yaml as its config.

@@ -148,8 +148,9 @@ function givenPattern(pattern: string): string {
 }
 
 /**
- * A write interrupted by a crash can leave a lock file or a temporary file (ciphertext only) next to
- * the secret; they must never be committed. `.git/info/exclude` is local, like the driver config.
+ * A write interrupted by SIGKILL or a crash can leave a lock file or a temporary file next to the
+ * secret (ciphertext, but the plaintext itself for `decrypt -i` and `--output`); they must never be
+ * committed. `.git/info/exclude` is local, like the driver config.
  */
 const EXCLUDE_PATTERNS = [".*.hush-lock", ".*.hush-*.tmp"];
 const EXCLUDE_BLOCK = `# hush: lock and temporary files\n${EXCLUDE_PATTERNS.join("\n")}\n`;

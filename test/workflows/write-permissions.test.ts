@@ -1,0 +1,72 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HUSH_SCRIPT, requireBuiltCli } from "@hush/testkit";
+import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+
+/**
+ * hush replaces a file through a new file beside it (and locks it with another), so it needs to
+ * write in the file's directory, where SOPS writes into the file itself. A file you may write in
+ * a directory you may not (`/etc/app/secrets.yaml`, group-writable in a directory root owns) is
+ * refused, and the message says that the directory is what hush needs, naming it; nothing is
+ * written.
+ */
+
+const NOBODY = 65534;
+
+describe("a file you may write, in a directory you may not", () => {
+  let k: KeyedDir;
+  let dir: string;
+  beforeAll(() => {
+    if (process.geteuid?.() !== 0) throw new Error("this test runs hush as another user: run the suite as root, e.g. in the project's container");
+    requireBuiltCli();
+    k = keyedDir();
+    chmodSync(k.dir, 0o755);
+    chmodSync(k.keyFile, 0o644);
+    dir = k.path("etc-app");
+    mkdirSync(dir, { mode: 0o755 });
+  });
+  afterAll(() => k.cleanup());
+
+  /** Runs hush as nobody, who owns the files in `dir` but may not create files there. */
+  const asNobody = (args: string[]) =>
+    spawnSync("runuser", ["-u", "nobody", "--", process.execPath, HUSH_SCRIPT, ...args], {
+      cwd: dir,
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: k.dir, SOPS_AGE_KEY_FILE: k.keyFile },
+      encoding: "utf8",
+    });
+
+  /** A file in `dir` that nobody owns and may write. */
+  const nobodysFile = (name: string, plain: string, encrypt: boolean): string => {
+    const f = encrypt ? encryptFile(k, name, plain) : k.path(name);
+    if (!encrypt) writeFileSync(f, plain);
+    const moved = join(dir, name);
+    writeFileSync(moved, readFileSync(f));
+    chownSync(moved, NOBODY, NOBODY);
+    chmodSync(moved, 0o644);
+    return moved;
+  };
+
+  it("set, edit, encrypt -i and decrypt --output name the directory and say hush needs to write there", () => {
+    const enc = nobodysFile("secrets.yaml", "password: hunter2\n", true);
+    const plain = nobodysFile("plain.yaml", "password: hunter2\n", false);
+    const out = nobodysFile("out.yaml", "old\n", false);
+    const encBefore = readFileSync(enc);
+    const needs = `hush replaces a file through new files beside it, and may not create files in ${dir}`;
+    for (const [args, file] of [
+      [["set", enc, '["password"]', '"x"'], enc],
+      [["edit", enc], enc],
+      [["encrypt", "-i", "--age", k.recipient, plain], plain],
+      [["decrypt", "--output", out, enc], out],
+    ] as const) {
+      const r = asNobody([...args]);
+      expect(r.status, r.stderr).toBe(3);
+      expect(r.stderr).toBe(`hush: ${file}: cannot write (EACCES): ${needs}\n`);
+    }
+    expect(readFileSync(enc).equals(encBefore)).toBe(true);
+    expect(readFileSync(plain, "utf8")).toBe("password: hunter2\n");
+    expect(readFileSync(out, "utf8")).toBe("old\n");
+    expect(readdirSync(dir).sort()).toEqual(["out.yaml", "plain.yaml", "secrets.yaml"]);
+  });
+});
