@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitAll, createRepo, createSandbox, git, hush, type Sandbox } from "./helpers.ts";
@@ -77,6 +77,59 @@ describe("git setup writes no file through a link", () => {
     expect(un.status, un.stderr).toBe(0);
     expect(lstatSync(join(repo, ".githooks", "pre-commit")).isSymbolicLink()).toBe(true);
     expect(readFileSync(victim, "utf8")).toBe(before);
+  });
+});
+
+describe("git setup writes nothing through a directory link in the work tree", () => {
+  const HOOK = `#!/bin/sh\n# hush pre-commit hook (written by \`hush git setup --hook\`)\n`;
+
+  /** A clone whose author committed `.githooks` as a link to a directory of the user's. */
+  function cloneWithLinkedHooks(name: string): { repo: string; victimDir: string } {
+    const victimDir = join(sb.home, `${name}-victim`);
+    mkdirSync(victimDir);
+    const origin = createRepo(sb, `${name}-origin`);
+    symlinkSync(`../home/${name}-victim`, join(origin, ".githooks"));
+    commitAll(sb, origin, "hooks");
+    const repo = join(sb.dir, name);
+    git(sb, sb.dir, ["clone", "-q", origin, repo]);
+    expect(lstatSync(join(repo, ".githooks")).isSymbolicLink()).toBe(true);
+    return { repo, victimDir };
+  }
+
+  it("core.hooksPath on a committed .githooks link: setup --hook refuses before changing anything", () => {
+    const { repo, victimDir } = cloneWithLinkedHooks("hooks-dir-link");
+    for (const hooksPath of [".githooks", join(repo, ".githooks"), ".githooks/sub"]) {
+      git(sb, repo, ["config", "core.hooksPath", hooksPath]);
+      const r = hush(sb, ["git", "setup", "--hook"], { cwd: repo });
+      expect(r.status, `${hooksPath}: ${r.stderr}`).toBe(3);
+      expect(r.stderr).toContain(`.githooks is a symbolic link (to ../home/hooks-dir-link-victim) in the git work tree ${repo}; hush does not write through a directory link in a repository`);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(readdirSync(victimDir), hooksPath).toEqual([]);
+      expect(existsSync(join(repo, ".gitattributes"))).toBe(false);
+      expect(git(sb, repo, ["config", "--local", "--get-regexp", "^(diff|merge)\\.hush\\."], { allowFail: true }).stdout).toBe("");
+    }
+  });
+
+  it("uninstall does not remove a hush hook behind a committed .githooks link", () => {
+    const { repo, victimDir } = cloneWithLinkedHooks("hooks-uninstall-link");
+    writeFileSync(join(victimDir, "pre-commit"), HOOK);
+    git(sb, repo, ["config", "core.hooksPath", ".githooks"]);
+    const r = hush(sb, ["git", "uninstall"], { cwd: repo });
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr).toContain(".githooks is a symbolic link");
+    expect(readFileSync(join(victimDir, "pre-commit"), "utf8")).toBe(HOOK);
+  });
+
+  it("the user's own link inside .git (.git/hooks to a shared directory) is followed: no branch can commit one", () => {
+    const repo = createRepo(sb, "own-hooks-link");
+    const shared = join(sb.home, "shared-hooks");
+    mkdirSync(shared);
+    rmSync(join(repo, ".git", "hooks"), { recursive: true, force: true });
+    symlinkSync(shared, join(repo, ".git", "hooks"));
+    writeFileSync(join(repo, "a.enc.yaml"), "x: 1\n");
+    const r = hush(sb, ["git", "setup", "--hook", "*.enc.yaml"], { cwd: repo });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(shared, "pre-commit"), "utf8")).toContain("# hush pre-commit hook");
   });
 });
 

@@ -2,6 +2,7 @@ import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lsta
 import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { HushError, printable, readFileBounded, safeJson, type BoundedReadOptions } from "@hush/core";
+import { refuseLinkedDirectory } from "./work-tree-links.ts";
 
 export { readFileBounded, type BoundedReadOptions };
 
@@ -90,10 +91,13 @@ function errorCode(err: unknown): string {
  * is not one the command line changed, see {@link REPLACED_BYTES}) or a regular file. A symbolic
  * link is refused: a link committed to a repository (`.gitattributes` pointing
  * at `~/.bashrc`, an encrypted file pointing at a credentials file) would otherwise have hush
- * write into a file the user never named. Call it before any work that would be lost (an editor
- * session, several writes that belong together); {@link writeFileAtomic} checks again.
+ * write into a file the user never named. So is a path through a directory link inside a git
+ * work tree (see {@link refuseLinkedDirectory}): the file, its lock and temporary files would be
+ * made wherever the link leads. Call it before any work that would be lost (an editor session,
+ * several writes that belong together); {@link writeFileAtomic} checks again.
  */
 export function checkWritableFile(path: string): ExistingFile | undefined {
+  refuseLinkedDirectory(path);
   let st;
   try {
     st = lstatSync(path);

@@ -2,6 +2,7 @@ import { HushError } from "@hush/core";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic, writeOut, type CliIo } from "../io.ts";
+import { refuseLinkedDirectory } from "../work-tree-links.ts";
 
 export interface KeygenFlags {
   output?: string;
@@ -19,6 +20,9 @@ export async function runKeygen(io: CliIo, flags: KeygenFlags): Promise<number> 
   const body = `# created: ${created}\n# public key: ${pair.recipient}\n${pair.identity}\n`;
   if (flags.output !== undefined) {
     if (existsSync(flags.output)) throw keyFileExists(flags.output);
+    // Before any directory is made: `-o keys/new/age.txt` through a committed `keys` link would
+    // make `new` wherever the link leads.
+    refuseLinkedDirectory(flags.output);
     // `-o ~/.config/sops/age/keys.txt` on a fresh machine: make the key's directories, private.
     mkdirSync(dirname(flags.output), { recursive: true, mode: 0o700 });
     try {

@@ -21,6 +21,7 @@ import { loadConfig } from "../../config.ts";
 import { installedCommand } from "../../installation.ts";
 import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { listFiles, openRepo, readLocalConfig, type Repo } from "./repo.ts";
+import { refuseLinkedDirectory } from "../../work-tree-links.ts";
 import { gitPathLine } from "../../git-program.ts";
 
 export interface SetupFlags {
@@ -180,8 +181,12 @@ function readManaged(path: string): string {
 /**
  * The pre-commit hook's text; undefined when there is none; null when something hush never
  * writes is there (a link, as hook managers install): it is not hush's to change or remove.
+ * A hooks directory reached through a link in the work tree (`core.hooksPath` on a committed
+ * `.githooks` link) is refused, not noted: the hook would be written or removed where the link
+ * leads.
  */
 function readHook(path: string): string | undefined | null {
+  refuseLinkedDirectory(path);
   try {
     return checkWritableFile(path) === undefined ? undefined : readFileSync(path, "utf8");
   } catch (err) {

@@ -1,0 +1,121 @@
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { HushError, printable } from "@hush/core";
+
+/**
+ * A file hush writes must not lie beyond a directory link inside a git work tree. Every branch
+ * and clone is untrusted, and a branch can commit `secrets` as a link to `../../elsewhere` or to
+ * an absolute path: `hush set secrets/app.yaml`, `decrypt --output secrets/x`, `git setup --hook`
+ * with `core.hooksPath` on a committed `.githooks` link would write there, and make their lock
+ * and temporary files there too. git itself refuses paths "beyond a symbolic link" in a work
+ * tree; hush refuses such a write the same way, naming the link.
+ *
+ * What is checked, and why not more:
+ * - Only directories: the last component (the file) is `checkWritableFile`'s to refuse.
+ * - Only links in a directory that lies inside a work tree (it or a directory above it holds a
+ *   `.git`, a directory or, in a worktree or submodule, a file). A link above every work tree
+ *   (`~/work -> /mnt/data/work`, macOS's `/tmp -> /private/tmp`) is the user's layout, not a
+ *   branch's. So is a link outside any work tree (an unpacked archive, a deploy directory):
+ *   there no line between the user's directories and a project's can be drawn, and links to
+ *   directories are a common way to lay out one's own files. A home directory that is itself a
+ *   work tree (dotfiles kept in `~/.git`) makes every link in it count: a path through one is
+ *   refused, and the user names the real path.
+ * - Links inside a git directory (`.git/hooks -> …`, which a clone never creates) are the user's
+ *   or git's: no branch can commit a path through `.git`, so a real path that passes through a
+ *   `.git` component is left alone, and with it a worktree's or submodule's git directory.
+ * - Checked when the write starts, not held: a process of the user's that swaps a directory for a
+ *   link between the check and the rename could still redirect the write. The check is against
+ *   what a branch brings (links checked out with it), which does not change while hush runs.
+ *
+ * Cost: one `realpath` of the file's directory, compared with the path as written; only a path
+ * with a link or a `..` in it is walked component by component. Reads never pay it.
+ */
+
+/**
+ * Refuses `path` (relative to the process's directory, as every file call takes it) when a
+ * directory on the way to it is a symbolic link inside a git work tree. A directory that does not
+ * exist ends the check: what is below it will be created as real directories, or not at all.
+ * @throws HushError WRITE_REFUSED naming the link, where it points, the work tree, and the real path
+ */
+export function refuseLinkedDirectory(path: string): void {
+  const cwd = process.cwd();
+  const absolute = isAbsolute(path) ? path : `${cwd}${sep}${path}`;
+  const parts = absolute.split(sep);
+  const steps = parts.slice(0, -1);
+  if (!steps.includes("..") && sameRealPath(dirname(absolute))) return;
+  const base = isAbsolute(path) ? 0 : cwd.split(sep).length;
+  let real: string = sep;
+  for (let i = 1; i < steps.length; i++) {
+    const step = steps[i]!;
+    if (step === "" || step === ".") continue;
+    // `real` has no links in it, so its parent is the directory the kernel goes to for `..`.
+    if (step === "..") {
+      real = dirname(real);
+      continue;
+    }
+    const next = join(real, step);
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(next).isSymbolicLink();
+    } catch {
+      return; // missing (or not to be looked at): the write creates it or fails on its own
+    }
+    if (!isLink) {
+      real = next;
+      continue;
+    }
+    const top = workTreeAround(real);
+    if (top !== undefined) {
+      // The link as the user wrote it: their own words for a relative path, else the absolute prefix.
+      const shown = parts.slice(i >= base ? base : 0, i + 1).join(sep);
+      throw linkedDirectoryError(path, absolute, shown, next, top);
+    }
+    try {
+      real = realpathSync.native(next);
+    } catch {
+      return; // a dangling link: nothing is written behind it
+    }
+  }
+}
+
+/** Whether `dir` is its own real path: then no directory on the way to it is a link. */
+function sameRealPath(dir: string): boolean {
+  try {
+    return realpathSync.native(dir) === resolve(dir);
+  } catch {
+    return false; // missing or unreadable: the walk finds out where
+  }
+}
+
+/**
+ * The top of the git work tree that `dir` (a real path) lies in: the nearest directory holding a
+ * `.git`. Undefined when there is none, or when `dir` is inside a git directory.
+ */
+function workTreeAround(dir: string): string | undefined {
+  if (dir.split(sep).includes(".git")) return undefined;
+  for (let d = dir; ; d = dirname(d)) {
+    if (lstatSync(join(d, ".git"), { throwIfNoEntry: false }) !== undefined) return d;
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+function linkedDirectoryError(path: string, absolute: string, shown: string, link: string, top: string): HushError {
+  let target = "?";
+  try {
+    target = readlinkSync(link);
+  } catch {
+    // gone meanwhile: say so by the question mark
+  }
+  let realPath: string | undefined;
+  try {
+    realPath = join(realpathSync.native(dirname(absolute)), basename(absolute));
+  } catch {
+    realPath = undefined; // a directory below the link does not exist yet
+  }
+  const use = realPath === undefined ? "name the file by its real path if you mean it" : `name the file by its real path, ${printable(realPath)}, if you mean it`;
+  return new HushError(
+    "WRITE_REFUSED",
+    `${printable(path)}: ${printable(shown)} is a symbolic link (to ${printable(target)}) in the git work tree ${printable(top)}; hush does not write through a directory link in a repository, which a branch can commit: ${use}`,
+    { located: true },
+  );
+}
