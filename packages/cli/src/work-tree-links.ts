@@ -38,7 +38,12 @@ import { HushError, printable } from "@hush/core";
  * @throws HushError WRITE_REFUSED naming the link, where it points, the work tree, and the real path
  */
 export function refuseLinkedDirectory(path: string): void {
-  const cwd = process.cwd();
+  let cwd: string;
+  try {
+    cwd = process.cwd();
+  } catch {
+    return; // the directory was removed: a relative path names nothing, and the write fails on its own
+  }
   const absolute = isAbsolute(path) ? path : `${cwd}${sep}${path}`;
   const parts = absolute.split(sep);
   const steps = parts.slice(0, -1);
