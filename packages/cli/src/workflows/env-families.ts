@@ -326,6 +326,15 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     prefixes: ["PIP_", "UV_", "POETRY_REPOSITORIES_"],
   },
   {
+    // A child `hush edit` (or sops) keeps the plaintext it edits in a private directory here, on
+    // disk if the file names a directory of the user's that is no tmpfs; gpg, ssh, D-Bus and
+    // Wayland clients look for their agents' and servers' sockets here, and a program that
+    // creates its own files here trusts the directory to be the user's alone.
+    why: "decides where programs keep private files and find their agents' sockets",
+    names: ["XDG_RUNTIME_DIR"],
+    prefixes: [],
+  },
+  {
     // Google's libraries and gcloud run the program an external account credential names only
     // when this is 1: set by a file, the credential a file also names (or GOOGLE_CREDENTIALS, a
     // secret that passes) runs the file's program.
@@ -355,9 +364,13 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // @actions/core's getIDToken sent ACTIONS_ID_TOKEN_REQUEST_TOKEN, which gets the workflow's
     // OIDC tokens (and with them its cloud roles), to ACTIONS_ID_TOKEN_REQUEST_URL; Octokit
     // (@actions/github) sends GITHUB_TOKEN to GITHUB_API_URL, gh its enterprise token to GH_HOST.
+    // Azure's libraries get a token for another tenant than the credential's, which a service's
+    // authentication challenge names (a key vault's does), only for the tenants
+    // AZURE_ADDITIONALLY_ALLOWED_TENANTS lists: `*` lets a vault in any tenant be sent one.
     why: "sends your cloud or CI credentials to, or takes tokens from, a server of the file's choosing",
     names: [
       "AZURE_AUTHORITY_HOST",
+      "AZURE_ADDITIONALLY_ALLOWED_TENANTS",
       "IDENTITY_ENDPOINT",
       "MSI_ENDPOINT",
       "IMDS_ENDPOINT",

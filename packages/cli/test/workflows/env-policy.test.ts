@@ -54,6 +54,16 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses the tenants Azure's libraries may get the caller's tokens for: a key vault in any tenant could be handed one", () => {
+    expect(startupVariableReason("AZURE_ADDITIONALLY_ALLOWED_TENANTS")).toBe("sends your cloud or CI credentials to, or takes tokens from, a server of the file's choosing");
+    expect(startupVariableReason("azure_additionally_allowed_tenants")).toBeDefined();
+  });
+
+  it("refuses XDG_RUNTIME_DIR: a child hush edit would keep its plaintext there, and programs look for their agents' sockets there", () => {
+    expect(startupVariableReason("XDG_RUNTIME_DIR")).toBe("decides where programs keep private files and find their agents' sockets");
+    for (const name of ["XDG_SESSION_TYPE", "XDG_CURRENT_DESKTOP", "RUNTIME_DIR"]) expect(startupVariableReason(name), name).toBeUndefined();
+  });
+
   it("refuses Google and Vault credential configuration that names a program to run, and gcloud's credential settings", () => {
     // An external account credential runs the program it names once executables are allowed;
     // gcloud sends its refresh token to CLOUDSDK_AUTH_TOKEN_HOST; the Vault CLI runs its token helper.
