@@ -269,6 +269,25 @@ describe("hush set and unset", () => {
     expect(existsSync(k.path(".decrypt-race.yaml.hush-lock"))).toBe(false);
   });
 
+  it("decrypt -i of several files holds each file's lock: a set holding one leaves every file as it was", () => {
+    const a = encryptFile(k, "many-race-a.yaml", "a: 1\n");
+    const b = encryptFile(k, "many-race-b.yaml", "b: 2\n");
+    const lock = k.path(".many-race-b.yaml.hush-lock");
+    writeFileSync(lock, `${process.pid} ${hostname()}\n`);
+    const before = [readFileSync(a), readFileSync(b)];
+    const r = k.hush(["decrypt", "-i", a, b], { env: { HUSH_LOCK_TIMEOUT: "0.3" } });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`many-race-b.yaml is being changed by another hush process (pid ${process.pid})`);
+    expect(readFileSync(a).equals(before[0]!)).toBe(true);
+    expect(readFileSync(b).equals(before[1]!)).toBe(true);
+    expect(existsSync(k.path(".many-race-a.yaml.hush-lock"))).toBe(false);
+    rmSync(lock);
+    const done = k.hush(["decrypt", "-i", a, b]);
+    expect(done.status, done.stderr).toBe(0);
+    expect([readFileSync(a, "utf8"), readFileSync(b, "utf8")]).toEqual(["a: 1\n", "b: 2\n"]);
+    expect(readdirSync(k.dir).filter((n) => n.startsWith(".many-race"))).toEqual([]);
+  });
+
   it("a stale lock (its process is gone) is taken over", async () => {
     const f = encryptFile(k, "stale.yaml", "a: 1\n");
     writeFileSync(k.path(".stale.yaml.hush-lock"), `999999999 ${hostname()}\n`);

@@ -6,6 +6,7 @@ import { checkWritableFile, writeFileAtomic, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { decryptInput, runDecrypt, type DecryptFlags } from "./decrypt.ts";
 import { parseIndent } from "./encrypt-options.ts";
+import type { FileLock } from "../workflows/file-lock.ts";
 
 /**
  * `hush decrypt FILE FILE...`: several files in one process (one start-up, one set of key
@@ -57,6 +58,38 @@ export async function runDecryptMany(io: CliIo, files: readonly string[], flags:
   // A link or a directory at any output is refused before anything is decrypted or written:
   // found at its turn, it would leave the files before it decrypted and the command failed.
   for (const target of targets) checkWritableFile(target);
+  const locks = flags.inPlace === true ? await lockAll(io, files) : [];
+  try {
+    await decryptAll(io, files, targets, flags);
+  } finally {
+    for (const lock of locks) lock.release();
+  }
+  return 0;
+}
+
+/**
+ * Takes the lock of every file decrypted in place, as `decrypt -i` of one file does: a `hush set`
+ * finishing meanwhile would be undone by the plaintext of the version before it. In the order of
+ * the lock paths, so that two such commands naming the same files in another order do not each
+ * hold one and wait for the other; a file named twice is locked once. Releases what it took when
+ * one cannot be taken.
+ */
+async function lockAll(io: CliIo, files: readonly string[]): Promise<FileLock[]> {
+  const { acquireFileLock, lockPathFor, lockWaitMs } = await import("../workflows/file-lock.ts");
+  const byLock = new Map<string, string>();
+  for (const file of files) if (!byLock.has(lockPathFor(file))) byLock.set(lockPathFor(file), file);
+  const locks: FileLock[] = [];
+  try {
+    for (const path of [...byLock.keys()].sort()) locks.push(await acquireFileLock(byLock.get(path)!, { waitMs: lockWaitMs(io.env) }));
+  } catch (err) {
+    for (const lock of locks) lock.release();
+    throw err;
+  }
+  return locks;
+}
+
+/** Decrypts every file, then, when all could be, writes every output. */
+async function decryptAll(io: CliIo, files: readonly string[], targets: readonly string[], flags: DecryptManyFlags): Promise<void> {
   const keySources = createKeySourceResolver(io.env);
   const indent = parseIndent(flags.indent);
   const outFormat = flags.outputType === undefined ? undefined : inputFormat(flags.outputType, undefined);
@@ -76,5 +109,4 @@ export async function runDecryptMany(io: CliIo, files: readonly string[], flags:
   settled.forEach((r, i) => {
     if (r.status === "fulfilled") writeFileAtomic(targets[i]!, r.value, { plaintext: true });
   });
-  return 0;
 }
