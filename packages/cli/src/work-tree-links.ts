@@ -49,7 +49,8 @@ export function refuseLinkedDirectory(path: string): void {
   const steps = parts.slice(0, -1);
   if (!steps.includes("..") && sameRealPath(dirname(absolute))) return;
   const base = isAbsolute(path) ? 0 : cwd.split(sep).length;
-  let real: string = sep;
+  // The root: "/" on POSIX, a drive such as C:\ on Windows.
+  let real = `${parts[0]!}${sep}`;
   for (let i = 1; i < steps.length; i++) {
     const step = steps[i]!;
     if (step === "" || step === ".") continue;
