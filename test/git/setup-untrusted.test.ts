@@ -103,6 +103,7 @@ describe("git setup writes nothing through a directory link in the work tree", (
       const r = hush(sb, ["git", "setup", "--hook"], { cwd: repo });
       expect(r.status, `${hooksPath}: ${r.stderr}`).toBe(3);
       expect(r.stderr).toContain(`.githooks is a symbolic link (to ../home/hooks-dir-link-victim) in the git work tree ${repo}; hush does not write through a directory link in a repository`);
+      expect(r.stderr).toContain(hooksPath === ".githooks/sub" ? "point core.hooksPath at a directory that is not a link" : `point core.hooksPath at ${victimDir} if you mean it`);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(readdirSync(victimDir), hooksPath).toEqual([]);
       expect(existsSync(join(repo, ".gitattributes"))).toBe(false);

@@ -32,12 +32,22 @@ import { HushError, printable } from "@hush/core";
  */
 
 /**
+ * What a refusal tells the user to do, given the file's real path (undefined when a directory
+ * below the link does not exist yet). The default: name the file by that path.
+ */
+export type LinkedDirectoryNextStep = (realPath: string | undefined) => string;
+
+const nameTheRealPath: LinkedDirectoryNextStep = (realPath) =>
+  realPath === undefined ? "name the file by its real path if you mean it" : `name the file by its real path, ${printable(realPath)}, if you mean it`;
+
+/**
  * Refuses `path` (relative to the process's directory, as every file call takes it) when a
  * directory on the way to it is a symbolic link inside a git work tree. A directory that does not
  * exist ends the check: what is below it will be created as real directories, or not at all.
- * @throws HushError WRITE_REFUSED naming the link, where it points, the work tree, and the real path
+ * `nextStep` words the advice for a path the user did not type (a hook under `core.hooksPath`).
+ * @throws HushError WRITE_REFUSED naming the link, where it points, the work tree, and the next step
  */
-export function refuseLinkedDirectory(path: string): void {
+export function refuseLinkedDirectory(path: string, nextStep: LinkedDirectoryNextStep = nameTheRealPath): void {
   let cwd: string;
   try {
     cwd = process.cwd();
@@ -74,7 +84,7 @@ export function refuseLinkedDirectory(path: string): void {
     if (top !== undefined) {
       // The link as the user wrote it: their own words for a relative path, else the absolute prefix.
       const shown = parts.slice(i >= base ? base : 0, i + 1).join(sep);
-      throw linkedDirectoryError(path, absolute, shown, next, top);
+      throw linkedDirectoryError(path, absolute, shown, next, top, nextStep);
     }
     try {
       real = realpathSync.native(next);
@@ -105,7 +115,7 @@ function workTreeAround(dir: string): string | undefined {
   }
 }
 
-function linkedDirectoryError(path: string, absolute: string, shown: string, link: string, top: string): HushError {
+function linkedDirectoryError(path: string, absolute: string, shown: string, link: string, top: string, nextStep: LinkedDirectoryNextStep): HushError {
   let target = "?";
   try {
     target = readlinkSync(link);
@@ -118,10 +128,9 @@ function linkedDirectoryError(path: string, absolute: string, shown: string, lin
   } catch {
     realPath = undefined; // a directory below the link does not exist yet
   }
-  const use = realPath === undefined ? "name the file by its real path if you mean it" : `name the file by its real path, ${printable(realPath)}, if you mean it`;
   return new HushError(
     "WRITE_REFUSED",
-    `${printable(path)}: ${printable(shown)} is a symbolic link (to ${printable(target)}) in the git work tree ${printable(top)}; hush does not write through a directory link in a repository, which a branch can commit: ${use}`,
+    `${printable(path)}: ${printable(shown)} is a symbolic link (to ${printable(target)}) in the git work tree ${printable(top)}; hush does not write through a directory link in a repository, which a branch can commit: ${nextStep(realPath)}`,
     { located: true },
   );
 }

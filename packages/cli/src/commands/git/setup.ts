@@ -186,7 +186,9 @@ function readManaged(path: string): string {
  * leads.
  */
 function readHook(path: string): string | undefined | null {
-  refuseLinkedDirectory(path);
+  refuseLinkedDirectory(path, (realPath) =>
+    realPath === undefined ? "point core.hooksPath at a directory that is not a link" : `point core.hooksPath at ${printable(dirname(realPath))} if you mean it, or at a directory that is not a link`,
+  );
   try {
     return checkWritableFile(path) === undefined ? undefined : readFileSync(path, "utf8");
   } catch (err) {
