@@ -105,6 +105,26 @@ describe("writes refuse a directory link inside a git work tree", () => {
     expect(r.status, r.stderr).toBe(0);
   });
 
+  it("rotate and updatekeys of a directory named through a committed link refuse its files", () => {
+    const elsewhere = k.path("walked");
+    mkdirSync(elsewhere);
+    encryptFile(k, "walked/app.yaml", "a: 1\n");
+    const repo = cloneWithLinkedDirectory("walked-link", "../walked");
+    const second = runHush(["keygen", "-o", k.path("walked-second.txt")], { cwd: k.dir });
+    const other = /Public key: (age1[0-9a-z]+)/.exec(second.stderr)?.[1];
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - age: ${k.recipient},${other}\n`);
+    const before = snapshot(elsewhere);
+    for (const args of [
+      ["rotate", "-i", "secrets"],
+      ["updatekeys", "-y", "secrets/"],
+    ]) {
+      const r = hushIn(repo, args);
+      expect(r.status, `${args.join(" ")}: ${r.stderr}`).not.toBe(0);
+      expect(r.stderr, args.join(" ")).toContain(`secrets is a symbolic link (to ../walked) in the git work tree ${realpathSync(repo)}`);
+      expect(snapshot(elsewhere), args.join(" ")).toEqual(before);
+    }
+  });
+
   it("keygen -o makes no directory behind a committed link", () => {
     const elsewhere = k.path("keys-target");
     mkdirSync(elsewhere);

@@ -108,7 +108,10 @@ export function expandTargets(paths: readonly string[], cwd: string, typeFlag: s
     } catch {
       // reported when the file is read
     }
-    if (isDir) walk(realOrSelf(abs));
+    // Walked by the name given, not its real path: a file found there is written by that name,
+    // and a write refuses a name through a directory link inside a git work tree (a committed
+    // `secrets -> ../../elsewhere` given as `secrets`).
+    if (isDir) walk(abs);
     else add(abs, true);
   }
   return out;
