@@ -1,0 +1,97 @@
+import { join, relative, sep } from "node:path";
+import { printable, type CreationRule } from "@hush/core";
+import { checkFile, type CheckProblem, type FileCheckResult } from "@hush/git";
+import { gitOutput } from "../../git-run.ts";
+import type { CliIo } from "../../io.ts";
+
+/**
+ * `hush check --base REV`: the covered files of every commit the branch adds (those of HEAD that
+ * REV does not have), not only of its tip. A branch merged without squashing brings each of its
+ * commits into the base branch's history: a file committed decrypted (`hush decrypt -i`, then
+ * `git commit -a`) and encrypted again one commit later stays readable there, though the tip
+ * passes. Only what the tip cannot show is read: a file version the tip or REV has at the same
+ * path is checked there, or is not the branch's doing.
+ */
+
+/** The rule a file (by absolute path) must be encrypted under: the base's, else the branch's. */
+export type HistoryRuleFor = (abs: string) => Promise<CreationRule | undefined>;
+
+/** The codes that mean a secret is in clear in a commit. */
+const IN_CLEAR = new Set<string>(["not-encrypted", "plaintext-value"]);
+
+/** A regular file's version a commit of the branch wrote. */
+interface Written {
+  readonly commit: string;
+  readonly path: string;
+  readonly blob: string;
+}
+
+/**
+ * Results for file versions that commits of the branch (HEAD, not `rev`) wrote and its tip no
+ * longer has, where a covering rule (`ruleFor`) says a secret is in clear: `not-encrypted` and
+ * `plaintext-value` errors, each under the path and the commit that wrote it. The earliest commit
+ * writing a version is named.
+ */
+export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: HistoryRuleFor): Promise<FileCheckResult[]> {
+  const { openRepo, resolveCommit, treeEntries } = await import("./repo.ts");
+  const repo = await openRepo(io);
+  const base = await resolveCommit(repo, rev);
+  if (base === undefined) return [];
+  const commits = (await gitOutput(repo.root, repo.env, ["rev-list", "--reverse", "--topo-order", "HEAD", `^${base}`, "--"])).split("\n").filter((c) => c !== "");
+  if (commits.length === 0) return [];
+  // Each commit against each of its parents (-m: a merge's own changes too), as raw entries:
+  // `:<old mode> <new mode> <old blob> <new blob> <status>` NUL path NUL, after the commit's line.
+  const raw = await gitOutput(repo.root, repo.env, ["diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", "-m", "--root", "--diff-filter=AMT"], `${commits.join("\n")}\n`);
+  const known = new Set<string>();
+  for (const tree of ["HEAD", base]) for (const e of await treeEntries(repo, tree)) if (e.type === "blob") known.add(`${e.path}\0${e.object}`);
+  const written: Written[] = [];
+  const fields = raw.split("\0");
+  let commit = "";
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    if (!field.startsWith(":")) {
+      // A commit's line (`<commit>` or `<commit> (from <parent>)`), or the end.
+      commit = /^[0-9a-f]{40,64}/.exec(field)?.[0] ?? commit;
+      continue;
+    }
+    const [, newMode = "", , newBlob = ""] = field.split(" ");
+    const path = fields[++i] ?? "";
+    // Regular files only: a link's blob is its target's name, a submodule's entry a commit.
+    if (!/^100(?:644|755)$/.test(newMode) || known.has(`${path}\0${newBlob}`)) continue;
+    known.add(`${path}\0${newBlob}`);
+    written.push({ commit, path, blob: newBlob });
+  }
+  const covered: Array<Written & { rule: CreationRule }> = [];
+  for (const w of written) {
+    const rule = await ruleFor(join(repo.root, w.path));
+    if (rule !== undefined) covered.push({ ...w, rule });
+  }
+  if (covered.length === 0) return [];
+  const { ObjectReader } = await import("../../git-objects.ts");
+  const reader = new ObjectReader(repo.root, repo.env);
+  const results: FileCheckResult[] = [];
+  try {
+    for (const w of covered) {
+      const bytes = await reader.blob(w.blob);
+      if (bytes === undefined) continue;
+      const display = relative(io.cwd, join(repo.root, w.path));
+      const path = display.startsWith("..") ? w.path : display.split(sep).join("/");
+      // Checked under its own name, which gives the format; shown with the commit's.
+      const checked = await checkFile({ path, text: bytes.toString("utf8"), creationRule: w.rule });
+      const problems = checked.problems.filter((p) => p.severity === "error" && IN_CLEAR.has(p.code)).map((p) => inHistory(p, rev));
+      if (problems.length > 0) results.push({ ...checked, path: `${path} (commit ${w.commit.slice(0, 10)})`, problems });
+    }
+  } finally {
+    reader.close();
+  }
+  return results;
+}
+
+/** A finding about a commit of the branch: what to do is rewrite the branch, not the file. */
+function inHistory(problem: CheckProblem, rev: string): CheckProblem {
+  const what = problem.message.replace(/; next: [\s\S]*$/, "");
+  return {
+    ...problem,
+    message: `${what}, in a commit of this branch (its last commit no longer has it): merged without squashing, that commit keeps it in the history; next: rewrite the branch so no commit holds it (git rebase -i ${printable(rev, 200)}), and change the secrets it holds if the branch was pushed`,
+  };
+}
