@@ -58,6 +58,23 @@ describe("hush check --base: the branch's commits", () => {
     expect(codesOf(report)).toEqual([expect.stringMatching(/^secrets\/new\.yaml \(commit [0-9a-f]{10}\) error not-encrypted$/)]);
   });
 
+  it("looks at the commits' files where the tip is checked: under the working directory, or the paths given", () => {
+    const repo = setUpCoveredRepo(sb, "scoped");
+    mkdirSync(join(repo, "docs"));
+    writeFileSync(join(repo, "docs/readme.md"), "hello\n");
+    commitAll(sb, repo, "docs");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(repo, "secrets/new.yaml"), "password: scoped-away-1\n");
+    commitAll(sb, repo, "add");
+    git(sb, repo, ["rm", "-q", "secrets/new.yaml"]);
+    commitAll(sb, repo, "remove");
+    expect(checkJson(join(repo, "docs"), ["--base", "main"]).status).toBe(0);
+    expect(checkJson(repo, ["--base", "main", "docs"]).status).toBe(0);
+    const named = checkJson(join(repo, "docs"), ["--base", "main", "../secrets"]);
+    expect(named.status).toBe(1);
+    expect(codesOf(named.report)).toEqual([expect.stringMatching(/\/scoped\/secrets\/new\.yaml \(commit [0-9a-f]{10}\) error not-encrypted$/)]);
+  });
+
   it("holds an earlier commit to the base's rules when the branch narrows them", () => {
     const repo = setUpCoveredRepo(sb, "narrowed-then");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);

@@ -1,8 +1,10 @@
+import { realpathSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { printable, type CreationRule } from "@hush/core";
 import { checkFile, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { gitOutput } from "../../git-run.ts";
 import type { CliIo } from "../../io.ts";
+import { RepoPaths } from "./check-rules.ts";
 
 /**
  * `hush check --base REV`: the covered files of every commit the branch adds (those of HEAD that
@@ -30,18 +32,21 @@ interface Written {
  * Results for file versions that commits of the branch (HEAD, not `rev`) wrote and its tip no
  * longer has, where a covering rule (`ruleFor`) says a secret is in clear: `not-encrypted` and
  * `plaintext-value` errors, each under the path and the commit that wrote it. The earliest commit
- * writing a version is named.
+ * writing a version is named. Only under `scope` (absolute paths of the files and directories
+ * checked at the tip: the working directory, or the paths given).
  */
-export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: HistoryRuleFor): Promise<FileCheckResult[]> {
+export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: HistoryRuleFor, scope: readonly string[]): Promise<FileCheckResult[]> {
   const { openRepo, resolveCommit, treeEntries } = await import("./repo.ts");
   const repo = await openRepo(io);
   const base = await resolveCommit(repo, rev);
   if (base === undefined) return [];
+  const pathspecs = scopePathspecs(repo.root, scope);
+  if (pathspecs !== undefined && pathspecs.length === 0) return [];
   const commits = (await gitOutput(repo.root, repo.env, ["rev-list", "--reverse", "--topo-order", "HEAD", `^${base}`, "--"])).split("\n").filter((c) => c !== "");
   if (commits.length === 0) return [];
   // Each commit against each of its parents (-m: a merge's own changes too), as raw entries:
   // `:<old mode> <new mode> <old blob> <new blob> <status>` NUL path NUL, after the commit's line.
-  const raw = await gitOutput(repo.root, repo.env, ["diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", "-m", "--root", "--diff-filter=AMT"], `${commits.join("\n")}\n`);
+  const raw = await gitOutput(repo.root, repo.env, ["diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", "-m", "--root", "--diff-filter=AMT", "--", ...(pathspecs ?? [])], `${commits.join("\n")}\n`);
   const known = new Set<string>();
   for (const tree of ["HEAD", base]) for (const e of await treeEntries(repo, tree)) if (e.type === "blob") known.add(`${e.path}\0${e.object}`);
   const written: Written[] = [];
@@ -74,8 +79,10 @@ export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: Hist
     for (const w of covered) {
       const bytes = await reader.blob(w.blob);
       if (bytes === undefined) continue;
-      const display = relative(io.cwd, join(repo.root, w.path));
-      const path = display.startsWith("..") ? w.path : display.split(sep).join("/");
+      // Shown as the tip's files are: from the working directory, else whole.
+      const abs = join(repo.root, w.path);
+      const display = relative(io.cwd, abs);
+      const path = display.startsWith("..") ? abs : display.split(sep).join("/");
       // Checked under its own name, which gives the format; shown with the commit's.
       const checked = await checkFile({ path, text: bytes.toString("utf8"), creationRule: w.rule });
       const problems = checked.problems.filter((p) => p.severity === "error" && IN_CLEAR.has(p.code)).map((p) => inHistory(p, rev));
@@ -85,6 +92,31 @@ export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: Hist
     reader.close();
   }
   return results;
+}
+
+/**
+ * The pathspecs (from the top, literal) of the files and directories `scope` names (absolute
+ * paths: those checked at the tip), none for the whole repository (undefined), leaving out those
+ * outside it.
+ */
+function scopePathspecs(root: string, scope: readonly string[]): string[] | undefined {
+  const repoPaths = new RepoPaths(root);
+  const realRoot = realOrSelf(root);
+  const specs: string[] = [];
+  for (const abs of scope) {
+    if (realOrSelf(abs) === realRoot) return undefined;
+    const path = repoPaths.of(abs);
+    if (path !== undefined) specs.push(`:(top,literal)${path}`);
+  }
+  return specs;
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** A finding about a commit of the branch: what to do is rewrite the branch, not the file. */
