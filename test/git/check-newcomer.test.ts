@@ -49,6 +49,17 @@ describe("hush check: what a newcomer is told", () => {
     expect(report.files[0]!.problems).toEqual([expect.objectContaining({ severity: "error", code: "parse-failed", line: 2 })]);
   });
 
+  it("a plaintext file a rule covers is 'not encrypted' even when it does not parse, with the line and the reason, and the next step is to encrypt it", () => {
+    const repo = createRepo(sb, "broken-plain", "^secrets/");
+    mkdirSync(join(repo, "secrets"));
+    writeFileSync(join(repo, "secrets", "app.yaml"), 'user: app\npassword: "broken-plain-1\n');
+    const r = hush(sb, ["check"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^secrets\/app\.yaml:3: error: a creation rule covers this file \(path_regex "\^secrets\/"\) but it is not encrypted, and it does not parse as YAML \(invalid YAML at line 3, column \d+: [a-z][^)]*\); next: fix that line, then encrypt the file with `hush encrypt -i` \(the rule gives the keys\) \[not-encrypted\]$/m);
+    expect(r.stdout).not.toContain("hush edit");
+    expect(r.stdout).not.toContain("broken-plain-1");
+  });
+
   it("the pre-commit hook says nothing when all is well (nothing covered staged, or staged files that pass), and still speaks when one fails", () => {
     const repo = createRepo(sb, "quiet", "^secrets/");
     mkdirSync(join(repo, "secrets"));

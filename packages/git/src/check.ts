@@ -250,8 +250,18 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   // by hand to a file that had none (no MAC covers comments). One read finds the format too.
   const detected = await detectFormat(input.path, text, { whole: true });
   if (detected !== undefined && !detected.encrypted && detected.parsed === undefined && (covered || hasEnvelopes)) {
-    // An encrypted file with a syntax error is broken, not "not encrypted": say where and why.
-    problems.push(await parseProblem(detected.format, text));
+    // An encrypted file with a syntax error is broken, not "not encrypted": say where and why. A
+    // covered file with no ENC value is plaintext first: `hush edit` cannot open it.
+    if (hasEnvelopes) problems.push(await parseProblem(detected.format, text));
+    else {
+      const { reason, line } = await parseReason(detected.format, text);
+      problems.push({
+        severity: "error",
+        code: "not-encrypted",
+        message: `a creation rule covers this file (path_regex ${JSON.stringify(input.creationRule?.pathRegex ?? "")}) but it is not encrypted, and it does not parse as ${formatName(detected.format)}${reason === undefined ? "" : ` (${reason})`}; next: fix that line, then encrypt the file with \`hush encrypt -i\` (the rule gives the keys)`,
+        ...(line === undefined ? {} : { line }),
+      });
+    }
     return result(detected.format, hasEnvelopes);
   }
   if (detected === undefined || !detected.encrypted) {
@@ -377,6 +387,16 @@ async function parseProblem(format: FileFormat, text: string): Promise<CheckProb
     }
   }
   return { severity: "error", code: "parse-failed", message: `cannot parse the file as ${formatName(format)}` };
+}
+
+/** The store's own words for why a text does not parse (with line and column), and the line, if it says. */
+async function parseReason(format: FileFormat, text: string): Promise<{ reason?: string; line?: number }> {
+  try {
+    (await storeFor(format)).parse(text);
+  } catch (err) {
+    if (isHushError(err)) return { reason: err.message, ...(err.location?.line === undefined ? {} : { line: err.location.line }) };
+  }
+  return {};
 }
 
 function formatName(format: FileFormat): string {
