@@ -88,6 +88,31 @@ describe("hush check --base: the branch's commits", () => {
     expect(codesOf(report)).toEqual([expect.stringMatching(/^secrets\/plain\.yaml \(commit [0-9a-f]{10}\) error not-encrypted$/)]);
   });
 
+  it("fails a merge commit of the branch that added a plaintext covered file of its own, and not for what the merge took from the base", () => {
+    const repo = setUpCoveredRepo(sb, "evil-merge");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeEncrypted(sb, repo, "secrets/one.yaml", "token: one-1\n");
+    commitAll(sb, repo, "one");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    writeFileSync(join(repo, "secrets/base-plain.yaml"), "password: base-history-1\n");
+    commitAll(sb, repo, "main: plaintext");
+    git(sb, repo, ["checkout", "-q", "pr"]);
+    git(sb, repo, ["merge", "-q", "--no-edit", "--no-commit", "main"]);
+    writeFileSync(join(repo, "secrets/merged.yaml"), "password: merge-secret-1\n");
+    git(sb, repo, ["add", "-A"]);
+    git(sb, repo, ["commit", "-q", "--no-verify", "--no-edit"]);
+    git(sb, repo, ["rm", "-q", "secrets/merged.yaml", "secrets/base-plain.yaml"]);
+    commitAll(sb, repo, "remove");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    git(sb, repo, ["rm", "-q", "secrets/base-plain.yaml"]);
+    commitAll(sb, repo, "main: removed");
+    git(sb, repo, ["checkout", "-q", "pr"]);
+    const { status, report } = checkJson(repo, ["--base", "main"]);
+    // The base's plaintext file came with the merge: it is in the base's history, not the branch's.
+    expect(codesOf(report)).toEqual([expect.stringMatching(/^secrets\/merged\.yaml \(commit [0-9a-f]{10}\) error not-encrypted$/)]);
+    expect(status).toBe(1);
+  });
+
   it("passes a branch whose commits keep covered files encrypted, a merge of the base included", () => {
     const repo = setUpCoveredRepo(sb, "clean-history");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);

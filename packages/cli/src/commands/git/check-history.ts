@@ -44,9 +44,10 @@ export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: Hist
   if (pathspecs !== undefined && pathspecs.length === 0) return [];
   const commits = (await gitOutput(repo.root, repo.env, ["rev-list", "--reverse", "--topo-order", "HEAD", `^${base}`, "--"])).split("\n").filter((c) => c !== "");
   if (commits.length === 0) return [];
-  // Each commit against each of its parents (-m: a merge's own changes too), as raw entries:
-  // `:<old mode> <new mode> <old blob> <new blob> <status>` NUL path NUL, after the commit's line.
-  const raw = await gitOutput(repo.root, repo.env, ["diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", "-m", "--root", "--diff-filter=AMT", "--", ...(pathspecs ?? [])], `${commits.join("\n")}\n`);
+  // Each commit against its parent, as raw entries after the commit's line: `:<old mode> <new mode>
+  // <old blob> <new blob> <status>` NUL path NUL; a merge's (-c) with one colon and one old mode
+  // and blob per parent, for what it has from none of them (a merge's own changes).
+  const raw = await gitOutput(repo.root, repo.env, ["diff-tree", "--stdin", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", "-c", "--root", "--diff-filter=AMT", "--", ...(pathspecs ?? [])], `${commits.join("\n")}\n`);
   const known = new Set<string>();
   for (const tree of ["HEAD", base]) for (const e of await treeEntries(repo, tree)) if (e.type === "blob") known.add(`${e.path}\0${e.object}`);
   const written: Written[] = [];
@@ -59,7 +60,9 @@ export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: Hist
       commit = /^[0-9a-f]{40,64}/.exec(field)?.[0] ?? commit;
       continue;
     }
-    const [, newMode = "", , newBlob = ""] = field.split(" ");
+    const parents = /^:+/.exec(field)![0].length;
+    const parts = field.slice(parents).split(" ");
+    const [newMode = "", newBlob = ""] = [parts[parents], parts[2 * parents + 1]];
     const path = fields[++i] ?? "";
     // Regular files only: a link's blob is its target's name, a submodule's entry a commit.
     if (!/^100(?:644|755)$/.test(newMode) || known.has(`${path}\0${newBlob}`)) continue;
