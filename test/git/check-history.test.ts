@@ -75,6 +75,19 @@ describe("hush check --base: the branch's commits", () => {
     expect(codesOf(named.report)).toEqual([expect.stringMatching(/\/scoped\/secrets\/new\.yaml \(commit [0-9a-f]{10}\) error not-encrypted$/)]);
   });
 
+  it("fails, without reading it, a covered file of an earlier commit too large to check, as at the tip", () => {
+    const repo = setUpCoveredRepo(sb, "too-large");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(repo, "secrets/big.yaml"), `password: too-large-1\npadding: "${"x".repeat(17 * 1024 * 1024)}"\n`);
+    commitAll(sb, repo, "add");
+    git(sb, repo, ["rm", "-q", "secrets/big.yaml"]);
+    commitAll(sb, repo, "remove");
+    const { status, report, stdout } = checkJson(repo, ["--base", "main"]);
+    expect(status).toBe(1);
+    expect(codesOf(report)).toEqual([expect.stringMatching(/^secrets\/big\.yaml \(commit [0-9a-f]{10}\) error unreadable$/)]);
+    expect(stdout).toContain("larger than 16777216 bytes");
+  });
+
   it("holds an earlier commit to the base's rules when the branch narrows them", () => {
     const repo = setUpCoveredRepo(sb, "narrowed-then");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);

@@ -4,6 +4,7 @@ import { printable, type CreationRule } from "@hush/core";
 import { checkFile, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { gitOutput } from "../../git-run.ts";
 import type { CliIo } from "../../io.ts";
+import { MAX_CHECKED_SIZE } from "./check-read.ts";
 import { RepoPaths } from "./check-rules.ts";
 
 /**
@@ -75,21 +76,40 @@ export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: Hist
     if (rule !== undefined) covered.push({ ...w, rule });
   }
   if (covered.length === 0) return [];
+  // Sizes first: a version too large to check is not read, as at the tip (a branch can commit a
+  // file of gigabytes and delete it in the next commit).
+  const sizes = new Map<string, number>();
+  const listed = await gitOutput(repo.root, repo.env, ["cat-file", "--batch-check=%(objectname) %(objectsize)"], `${[...new Set(covered.map((w) => w.blob))].join("\n")}\n`);
+  for (const line of listed.split("\n")) {
+    const m = /^([0-9a-f]{40,64}) (\d+)$/.exec(line);
+    if (m !== null) sizes.set(m[1]!, Number(m[2]));
+  }
   const { ObjectReader } = await import("../../git-objects.ts");
   const reader = new ObjectReader(repo.root, repo.env);
   const results: FileCheckResult[] = [];
   try {
     for (const w of covered) {
-      const bytes = await reader.blob(w.blob);
-      if (bytes === undefined) continue;
       // Shown as the tip's files are: from the working directory, else whole.
       const abs = join(repo.root, w.path);
       const display = relative(io.cwd, abs);
       const path = display.startsWith("..") ? abs : display.split(sep).join("/");
+      const shown = `${path} (commit ${w.commit.slice(0, 10)})`;
+      const size = sizes.get(w.blob);
+      const bytes = size === undefined || size > MAX_CHECKED_SIZE ? undefined : await reader.blob(w.blob);
+      if (bytes === undefined) {
+        // Not checked is not passed: a blob missing here (a partial clone) is no proof either.
+        const what = "cannot check this version of the file, from a commit of this branch (its last commit no longer has it)";
+        const message =
+          size === undefined
+            ? `${what}: git cannot read it here; next: fetch the branch's history whole (git fetch --unshallow, or a CI checkout with fetch-depth: 0)`
+            : `${what}: larger than ${MAX_CHECKED_SIZE} bytes; merged without squashing, that commit stays in the history; next: rewrite the branch so no commit holds it (git rebase -i ${printable(rev, 200)})`;
+        results.push({ path: shown, format: undefined, covered: true, encrypted: false, problems: [{ severity: "error", code: "unreadable", message }] });
+        continue;
+      }
       // Checked under its own name, which gives the format; shown with the commit's.
       const checked = await checkFile({ path, text: bytes.toString("utf8"), creationRule: w.rule });
       const problems = checked.problems.filter((p) => p.severity === "error" && IN_CLEAR.has(p.code)).map((p) => inHistory(p, rev));
-      if (problems.length > 0) results.push({ ...checked, path: `${path} (commit ${w.commit.slice(0, 10)})`, problems });
+      if (problems.length > 0) results.push({ ...checked, path: shown, problems });
     }
   } finally {
     reader.close();
