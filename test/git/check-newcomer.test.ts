@@ -243,6 +243,24 @@ describe("hush check: likely secrets in files no rule covers", () => {
     expect(JSON.stringify(json)).not.toContain(AWS_ID);
   });
 
+  it("names no key path that holds the secret itself (a map keyed by tokens): the line and the kind only", () => {
+    const repo = createRepo(sb, "secret-keys", "^secrets/");
+    const github = `ghp_${"aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"}`;
+    const aws = "AKIAZ7XQ3K2M4N5P6R7S";
+    const random = "Xk4Jm9Qr2Vb7Nc1Zt6Wp3Ls8Hd5Fg0Ya";
+    writeFileSync(join(repo, "tokens.yaml"), `owners:\n  ${github}: ci-bot\n  ${random}: deploy\n`);
+    writeFileSync(join(repo, "tokens.json"), `{"keys": {"${aws}": "prod"}}\n`);
+    const r = hush(sb, ["check"], { cwd: repo, env: sb.keylessEnv });
+    const json = hush(sb, ["check", "--json"], { cwd: repo, env: sb.keylessEnv }).stdout;
+    for (const secret of [github, aws, random]) {
+      expect(r.stdout + r.stderr).not.toContain(secret);
+      expect(json).not.toContain(secret);
+    }
+    expect(r.stdout).toContain("tokens.yaml:2: warning: this line looks like a GitHub token");
+    expect(r.stdout).toContain("tokens.yaml:3: warning: this line looks like a secret (a high-entropy string)");
+    expect(r.stdout).toContain("tokens.json:1: warning: this line looks like an AWS access key ID");
+  });
+
   it("an inline `# hush:allow` silences one line; the hook checks staged files only", () => {
     const repo = leakRepo("allow");
     const file = join(repo, "leak.yaml");

@@ -417,7 +417,9 @@ async function likelySecretProblems(path: string, text: string, found: ReturnTyp
   const shown = found.slice(0, MAX_SECRET_FINDINGS).map(({ line, kind }): CheckProblem => {
     // The nearest value at or above the line: a block scalar's text starts under its key.
     const leaf = scalars.findLast((l) => l.line <= line);
-    const keyPath = leaf === undefined ? undefined : formatKeyPath(leaf.path);
+    const named = leaf === undefined ? undefined : formatKeyPath(leaf.path);
+    // A key can be the secret (a map keyed by tokens): such a key path is not shown.
+    const keyPath = named === undefined || findLikelySecrets(path, named).length > 0 ? undefined : named;
     return {
       severity: strict ? "error" : "warning",
       code: "likely-secret",
