@@ -83,8 +83,9 @@ describe("hush check --base asks git the same questions however many .sops.yaml 
     commitAll(sb, dir, "four team configs");
     const five = baseRunsIn(dir, "base-five");
     // The rules' revision and where the branch started (merge-base) each get one tree listing;
-    // one `cat-file --batch` reads the base's configs, one the covered files as they were.
-    expect(five).toEqual(["cat-file", "cat-file", "check-attr", "config --local", "ls-files", "ls-tree", "ls-tree", "merge-base", "rev-parse", "rev-parse"]);
+    // one `cat-file --batch` reads the base's configs, one the covered files as they were; one
+    // `rev-list` finds the branch's commits (none here).
+    expect(five).toEqual(["cat-file", "cat-file", "check-attr", "config --local", "ls-files", "ls-tree", "ls-tree", "merge-base", "rev-list", "rev-parse", "rev-parse"]);
     expect(five).toEqual(one);
   });
 

@@ -49,6 +49,17 @@ describe("hush check: what a newcomer is told", () => {
     expect(report.files[0]!.problems).toEqual([expect.objectContaining({ severity: "error", code: "parse-failed", line: 2 })]);
   });
 
+  it("a plaintext file a rule covers is 'not encrypted' even when it does not parse, with the line and the reason, and the next step is to encrypt it", () => {
+    const repo = createRepo(sb, "broken-plain", "^secrets/");
+    mkdirSync(join(repo, "secrets"));
+    writeFileSync(join(repo, "secrets", "app.yaml"), 'user: app\npassword: "broken-plain-1\n');
+    const r = hush(sb, ["check"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^secrets\/app\.yaml:3: error: a creation rule covers this file \(path_regex "\^secrets\/"\) but it is not encrypted, and it does not parse as YAML \(invalid YAML at line 3, column \d+: [a-z][^)]*\); next: fix that line, then encrypt the file with `hush encrypt -i` \(the rule gives the keys\) \[not-encrypted\]$/m);
+    expect(r.stdout).not.toContain("hush edit");
+    expect(r.stdout).not.toContain("broken-plain-1");
+  });
+
   it("the pre-commit hook says nothing when all is well (nothing covered staged, or staged files that pass), and still speaks when one fails", () => {
     const repo = createRepo(sb, "quiet", "^secrets/");
     mkdirSync(join(repo, "secrets"));
@@ -230,6 +241,24 @@ describe("hush check: likely secrets in files no rule covers", () => {
     const leak = json.files.find((f) => f.path === "leak.yaml")!;
     expect(leak.problems[0]).toEqual(expect.objectContaining({ severity: "warning", code: "likely-secret", line: 2, keyPath: '["aws"]["access_key_id"]' }));
     expect(JSON.stringify(json)).not.toContain(AWS_ID);
+  });
+
+  it("names no key path that holds the secret itself (a map keyed by tokens): the line and the kind only", () => {
+    const repo = createRepo(sb, "secret-keys", "^secrets/");
+    const github = `ghp_${"aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"}`;
+    const aws = "AKIAZ7XQ3K2M4N5P6R7S";
+    const random = "Xk4Jm9Qr2Vb7Nc1Zt6Wp3Ls8Hd5Fg0Ya";
+    writeFileSync(join(repo, "tokens.yaml"), `owners:\n  ${github}: ci-bot\n  ${random}: deploy\n`);
+    writeFileSync(join(repo, "tokens.json"), `{"keys": {"${aws}": "prod"}}\n`);
+    const r = hush(sb, ["check"], { cwd: repo, env: sb.keylessEnv });
+    const json = hush(sb, ["check", "--json"], { cwd: repo, env: sb.keylessEnv }).stdout;
+    for (const secret of [github, aws, random]) {
+      expect(r.stdout + r.stderr).not.toContain(secret);
+      expect(json).not.toContain(secret);
+    }
+    expect(r.stdout).toContain("tokens.yaml:2: warning: this line looks like a GitHub token");
+    expect(r.stdout).toContain("tokens.yaml:3: warning: this line looks like a secret (a high-entropy string)");
+    expect(r.stdout).toContain("tokens.json:1: warning: this line looks like an AWS access key ID");
   });
 
   it("an inline `# hush:allow` silences one line; the hook checks staged files only", () => {

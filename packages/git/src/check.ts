@@ -250,8 +250,18 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   // by hand to a file that had none (no MAC covers comments). One read finds the format too.
   const detected = await detectFormat(input.path, text, { whole: true });
   if (detected !== undefined && !detected.encrypted && detected.parsed === undefined && (covered || hasEnvelopes)) {
-    // An encrypted file with a syntax error is broken, not "not encrypted": say where and why.
-    problems.push(await parseProblem(detected.format, text));
+    // An encrypted file with a syntax error is broken, not "not encrypted": say where and why. A
+    // covered file with no ENC value is plaintext first: `hush edit` cannot open it.
+    if (hasEnvelopes) problems.push(await parseProblem(detected.format, text));
+    else {
+      const { reason, line } = await parseReason(detected.format, text);
+      problems.push({
+        severity: "error",
+        code: "not-encrypted",
+        message: `a creation rule covers this file (path_regex ${JSON.stringify(input.creationRule?.pathRegex ?? "")}) but it is not encrypted, and it does not parse as ${formatName(detected.format)}${reason === undefined ? "" : ` (${reason})`}; next: fix that line, then encrypt the file with \`hush encrypt -i\` (the rule gives the keys)`,
+        ...(line === undefined ? {} : { line }),
+      });
+    }
     return result(detected.format, hasEnvelopes);
   }
   if (detected === undefined || !detected.encrypted) {
@@ -379,6 +389,16 @@ async function parseProblem(format: FileFormat, text: string): Promise<CheckProb
   return { severity: "error", code: "parse-failed", message: `cannot parse the file as ${formatName(format)}` };
 }
 
+/** The store's own words for why a text does not parse (with line and column), and the line, if it says. */
+async function parseReason(format: FileFormat, text: string): Promise<{ reason?: string; line?: number }> {
+  try {
+    (await storeFor(format)).parse(text);
+  } catch (err) {
+    if (isHushError(err)) return { reason: err.message, ...(err.location?.line === undefined ? {} : { line: err.location.line }) };
+  }
+  return {};
+}
+
 function formatName(format: FileFormat): string {
   return format === "dotenv" ? "dotenv" : format.toUpperCase();
 }
@@ -397,7 +417,9 @@ async function likelySecretProblems(path: string, text: string, found: ReturnTyp
   const shown = found.slice(0, MAX_SECRET_FINDINGS).map(({ line, kind }): CheckProblem => {
     // The nearest value at or above the line: a block scalar's text starts under its key.
     const leaf = scalars.findLast((l) => l.line <= line);
-    const keyPath = leaf === undefined ? undefined : formatKeyPath(leaf.path);
+    const named = leaf === undefined ? undefined : formatKeyPath(leaf.path);
+    // A key can be the secret (a map keyed by tokens): such a key path is not shown.
+    const keyPath = named === undefined || findLikelySecrets(path, named).length > 0 ? undefined : named;
     return {
       severity: strict ? "error" : "warning",
       code: "likely-secret",

@@ -348,6 +348,12 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     }
     await addDriverProblems(attributes, results, checkedAt, readStaged);
     if (flags.base !== undefined && baseRuleFor !== undefined) await addSinceStartProblems(io, flags.base, results, checkedAt, branchFiles, flags.strict === true, baseRuleFor);
+    if (flags.base !== undefined && baseRuleFor !== undefined) {
+      // The branch's earlier commits too: merged without squashing, each stays in the history.
+      const { branchCommitProblems } = await import("./check-history.ts");
+      const scope = paths.length > 0 ? paths.map((p) => resolve(io.cwd, p)) : [io.cwd];
+      appendAll(results, await branchCommitProblems(io, flags.base, async (abs) => (await baseRuleFor(abs))?.rule ?? (await ruleFor(abs)), scope));
+    }
   } finally {
     close();
   }
