@@ -178,6 +178,39 @@ describe("writes refuse a directory link inside a git work tree", () => {
     expect(r.stderr).toContain(`secrets is a symbolic link (to ../wt-target) in the git work tree ${realpathSync(worktree)}`);
     expect(readdirSync(elsewhere)).toEqual([]);
   });
+
+  it("a working directory reached through a committed link (cd secrets) refuses writes there, and says to work in its real path", () => {
+    const elsewhere = k.path("cd-target");
+    mkdirSync(elsewhere);
+    encryptFile(k, "cd-target/app.yaml", "a: 1\n");
+    writeFileSync(join(elsewhere, "plain.yaml"), "token: abc\n");
+    const repo = cloneWithLinkedDirectory("cd-link", "../cd-target");
+    const second = runHush(["keygen", "-o", k.path("cd-second.txt")], { cwd: k.dir });
+    const other = /Public key: (age1[0-9a-z]+)/.exec(second.stderr)?.[1];
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - age: ${k.recipient},${other}\n`);
+    writeFileSync(join(elsewhere, ".sops.yaml"), `creation_rules:\n  - age: ${k.recipient},${other}\n`);
+    const source = encryptFile(k, "cd-source.yaml", "a: 1\n");
+    const before = snapshot(elsewhere);
+    // The shell's cd follows the link and says so in PWD; the kernel's working directory is the target.
+    const logical = join(repo, "secrets");
+    for (const args of [
+      ["decrypt", "--output", "out.yaml", source],
+      ["set", "app.yaml", '["a"]', "2"],
+      ["encrypt", "-i", "--age", k.recipient, "plain.yaml"],
+      ["rotate", "-i", "app.yaml"],
+      ["updatekeys", "-y", "."],
+    ]) {
+      const r = hushIn(elsewhere, args, { PWD: logical });
+      expect(r.status, `${args.join(" ")}: ${r.stderr}`).toBe(3);
+      expect(r.stderr, args.join(" ")).toContain(`${logical} is a symbolic link (to ../cd-target) in the git work tree ${realpathSync(repo)}`);
+      expect(r.stderr, args.join(" ")).toContain(`work in the directory's real path, ${realpathSync(elsewhere)}, if you mean it`);
+      expect(snapshot(elsewhere), args.join(" ")).toEqual(before);
+    }
+    // Reached by its real path (or with no PWD to say otherwise), the directory is outside the repository.
+    expect(hushIn(elsewhere, ["set", "app.yaml", '["a"]', "2"], { PWD: realpathSync(elsewhere) }).status).toBe(0);
+    // A PWD naming another directory than the working directory is stale, and ignored.
+    expect(hushIn(elsewhere, ["set", "app.yaml", '["a"]', "3"], { PWD: repo }).status).toBe(0);
+  });
 });
 
 describe("directory links the user made stay usable", () => {
@@ -193,6 +226,10 @@ describe("directory links the user made stay usable", () => {
     const d = hushIn(k.dir, ["decrypt", viaLink]);
     expect(d.stdout).toBe("a: 2\n");
     expect(lstatSync(k.path("home/work")).isSymbolicLink()).toBe(true);
+    // So is the working directory reached through it (cd ~/work/project).
+    const inside = hushIn(join(real, "project"), ["set", "app.yaml", '["a"]', "3"], { PWD: join(k.path("home/work"), "project") });
+    expect(inside.status, inside.stderr).toBe(0);
+    expect(hushIn(k.dir, ["decrypt", viaLink]).stdout).toBe("a: 3\n");
   });
 
   it("outside any git work tree a directory link is the user's layout and is followed", () => {

@@ -54,11 +54,15 @@ export function refuseLinkedDirectory(path: string, nextStep: LinkedDirectoryNex
   } catch {
     return; // the directory was removed: a relative path names nothing, and the write fails on its own
   }
-  const absolute = isAbsolute(path) ? path : `${cwd}${sep}${path}`;
+  // A path in the working directory is walked from the directory as the user reached it: after
+  // `cd secrets` through a committed link, the kernel's working directory is the link's target.
+  const reached = workingDirectoryAsReached(cwd);
+  const inWorkingDirectory = !isAbsolute(path) || (reached !== cwd && path.startsWith(`${cwd}${sep}`));
+  const absolute = !isAbsolute(path) ? `${reached}${sep}${path}` : inWorkingDirectory ? `${reached}${path.slice(cwd.length)}` : path;
   const parts = absolute.split(sep);
   const steps = parts.slice(0, -1);
   if (!steps.includes("..") && sameRealPath(dirname(absolute))) return;
-  const base = isAbsolute(path) ? 0 : cwd.split(sep).length;
+  const base = inWorkingDirectory ? reached.split(sep).length : 0;
   // The root: "/" on POSIX, a drive such as C:\ on Windows.
   let real = `${parts[0]!}${sep}`;
   for (let i = 1; i < steps.length; i++) {
@@ -84,13 +88,32 @@ export function refuseLinkedDirectory(path: string, nextStep: LinkedDirectoryNex
     if (top !== undefined) {
       // The link as the user wrote it: their own words for a relative path, else the absolute prefix.
       const shown = parts.slice(i >= base ? base : 0, i + 1).join(sep);
-      throw linkedDirectoryError(path, absolute, shown, next, top, nextStep);
+      // A link on the way to the working directory: no name for the file avoids it, another directory does.
+      const advice: LinkedDirectoryNextStep = inWorkingDirectory && i < base ? () => `work in the directory's real path, ${printable(cwd)}, if you mean it` : nextStep;
+      throw linkedDirectoryError(path, absolute, shown, next, top, advice);
     }
     try {
       real = realpathSync.native(next);
     } catch {
       return; // a dangling link: nothing is written behind it
     }
+  }
+}
+
+/**
+ * The working directory by the path the user reached it through: the shell's `PWD` (which keeps
+ * the links `cd` went through, as `pwd -L` shows) when it is absolute, free of `.` and `..`, and
+ * names the kernel's working directory `physical`; else `physical`, a stale or foreign `PWD`
+ * saying nothing about how the user got here.
+ */
+function workingDirectoryAsReached(physical: string): string {
+  const pwd = process.env["PWD"];
+  if (pwd === undefined || pwd === physical || !isAbsolute(pwd)) return physical;
+  if (pwd.split(sep).some((step) => step === "." || step === "..")) return physical;
+  try {
+    return realpathSync.native(pwd) === physical ? pwd : physical;
+  } catch {
+    return physical;
   }
 }
 
