@@ -133,6 +133,13 @@ describe("writes refuse a directory link inside a git work tree", () => {
     expect(r.status, r.stderr).toBe(3);
     expect(r.stderr).toContain("hush: keys/new/age.txt: keys is a symbolic link (to ../keys-target) in the git work tree");
     expect(readdirSync(elsewhere)).toEqual([]);
+    // A directory still to be made, and a `..` out of it back to the link: made, it is a real
+    // directory, and the `..` leads back into the repository.
+    const back = hushIn(repo, ["keygen", "-o", "made/../keys/new/age.txt"]);
+    expect(back.status, back.stderr).toBe(3);
+    expect(back.stderr).toContain("hush: made/../keys/new/age.txt: made/../keys is a symbolic link (to ../keys-target) in the git work tree");
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(existsSync(join(repo, "made"))).toBe(false);
   });
 
   it("the message names the real path to use instead", () => {

@@ -43,7 +43,8 @@ const nameTheRealPath: LinkedDirectoryNextStep = (realPath) =>
 /**
  * Refuses `path` (relative to the process's directory, as every file call takes it) when a
  * directory on the way to it is a symbolic link inside a git work tree. A directory that does not
- * exist ends the check: what is below it will be created as real directories, or not at all.
+ * exist is taken as the real directory it will be made as, or not at all: a `..` after it
+ * (`-o made/../keys/age.txt`) steps back into directories that exist, and those are checked.
  * `nextStep` words the advice for a path the user did not type (a hook under `core.hooksPath`).
  * @throws HushError WRITE_REFUSED naming the link, where it points, the work tree, and the next step
  */
@@ -77,8 +78,12 @@ export function refuseLinkedDirectory(path: string, nextStep: LinkedDirectoryNex
     let isLink: boolean;
     try {
       isLink = lstatSync(next).isSymbolicLink();
-    } catch {
-      return; // missing (or not to be looked at): the write creates it or fails on its own
+    } catch (err) {
+      // Not to be looked at: the write fails on its own.
+      if ((err as { code?: string }).code !== "ENOENT") return;
+      // Missing: made (keygen makes the key's directories), it is a real directory, and a `..`
+      // after it leads back to where the walk is, so the walk goes on.
+      isLink = false;
     }
     if (!isLink) {
       real = next;
