@@ -23,6 +23,11 @@ import { HushError, printable } from "@hush/core";
  * - Links inside a git directory (`.git/hooks -> …`, which a clone never creates) are the user's
  *   or git's: no branch can commit a path through `.git`, so a real path that passes through a
  *   `.git` component is left alone, and with it a worktree's or submodule's git directory.
+ * - A path in the working directory is walked from the directory as the shell reached it (`PWD`,
+ *   when it names the working directory): after `cd secrets` through a committed link the
+ *   kernel's working directory is where the link leads, and `decrypt --output out.yaml` would
+ *   write there. An absolute path below the working directory is taken the same way (rotate and
+ *   updatekeys name their files so).
  * - Checked when the write starts, not held: a process of the user's that swaps a directory for a
  *   link between the check and the rename could still redirect the write. The check is against
  *   what a branch brings (links checked out with it), which does not change while hush runs.
