@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHush, type HushResult } from "@hush/testkit";
@@ -237,6 +237,21 @@ describe("directory links the user made stay usable", () => {
     const inside = hushIn(join(real, "project"), ["set", "app.yaml", '["a"]', "3"], { PWD: join(k.path("home/work"), "project") });
     expect(inside.status, inside.stderr).toBe(0);
     expect(hushIn(k.dir, ["decrypt", viaLink]).stdout).toBe("a: 3\n");
+  });
+
+  it("a work tree whose .git is a link to its git directory (kept elsewhere) is set up through it", () => {
+    const store = k.path("gitdir-store/project.git");
+    mkdirSync(k.path("gitdir-store"));
+    const work = k.path("gitdir-work");
+    mkdirSync(work);
+    git(k.dir, ["init", "-q", "-b", "main", "--separate-git-dir", store, work]);
+    // --separate-git-dir leaves a .git file; some layouts put a link there instead, which no branch can commit.
+    rmSync(join(work, ".git"));
+    symlinkSync(store, join(work, ".git"));
+    expect(git(work, ["rev-parse", "--is-inside-work-tree"]).trim()).toBe("true");
+    const r = hushIn(work, ["git", "setup", "*.yaml"], { GIT_CONFIG_NOSYSTEM: "1" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(store, "info/exclude"), "utf8")).toContain(".hush-lock");
   });
 
   it("outside any git work tree a directory link is the user's layout and is followed", () => {

@@ -22,7 +22,8 @@ import { HushError, printable } from "@hush/core";
  *   refused, and the user names the real path.
  * - Links inside a git directory (`.git/hooks -> …`, which a clone never creates) are the user's
  *   or git's: no branch can commit a path through `.git`, so a real path that passes through a
- *   `.git` component is left alone, and with it a worktree's or submodule's git directory.
+ *   `.git` component is left alone, and with it a worktree's or submodule's git directory. So is
+ *   a `.git` that is itself a link to the git directory.
  * - A path in the working directory is walked from the directory as the shell reached it (`PWD`,
  *   when it names the working directory): after `cd secrets` through a committed link the
  *   kernel's working directory is where the link leads, and `decrypt --output out.yaml` would
@@ -94,7 +95,9 @@ export function refuseLinkedDirectory(path: string, nextStep: LinkedDirectoryNex
       real = next;
       continue;
     }
-    const top = workTreeAround(real);
+    // A `.git` that is a link (to a git directory kept elsewhere) is the user's: git checks out
+    // no path with a `.git` component, so no branch brings it.
+    const top = step === ".git" ? undefined : workTreeAround(real);
     if (top !== undefined) {
       // The link as the user wrote it: their own words for a relative path, else the absolute prefix.
       const shown = parts.slice(i >= base ? base : 0, i + 1).join(sep);
