@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHush, type HushResult } from "@hush/testkit";
@@ -133,6 +133,13 @@ describe("writes refuse a directory link inside a git work tree", () => {
     expect(r.status, r.stderr).toBe(3);
     expect(r.stderr).toContain("hush: keys/new/age.txt: keys is a symbolic link (to ../keys-target) in the git work tree");
     expect(readdirSync(elsewhere)).toEqual([]);
+    // A directory still to be made, and a `..` out of it back to the link: made, it is a real
+    // directory, and the `..` leads back into the repository.
+    const back = hushIn(repo, ["keygen", "-o", "made/../keys/new/age.txt"]);
+    expect(back.status, back.stderr).toBe(3);
+    expect(back.stderr).toContain("hush: made/../keys/new/age.txt: made/../keys is a symbolic link (to ../keys-target) in the git work tree");
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(existsSync(join(repo, "made"))).toBe(false);
   });
 
   it("the message names the real path to use instead", () => {
@@ -178,6 +185,39 @@ describe("writes refuse a directory link inside a git work tree", () => {
     expect(r.stderr).toContain(`secrets is a symbolic link (to ../wt-target) in the git work tree ${realpathSync(worktree)}`);
     expect(readdirSync(elsewhere)).toEqual([]);
   });
+
+  it("a working directory reached through a committed link (cd secrets) refuses writes there, and says to work in its real path", () => {
+    const elsewhere = k.path("cd-target");
+    mkdirSync(elsewhere);
+    encryptFile(k, "cd-target/app.yaml", "a: 1\n");
+    writeFileSync(join(elsewhere, "plain.yaml"), "token: abc\n");
+    const repo = cloneWithLinkedDirectory("cd-link", "../cd-target");
+    const second = runHush(["keygen", "-o", k.path("cd-second.txt")], { cwd: k.dir });
+    const other = /Public key: (age1[0-9a-z]+)/.exec(second.stderr)?.[1];
+    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - age: ${k.recipient},${other}\n`);
+    writeFileSync(join(elsewhere, ".sops.yaml"), `creation_rules:\n  - age: ${k.recipient},${other}\n`);
+    const source = encryptFile(k, "cd-source.yaml", "a: 1\n");
+    const before = snapshot(elsewhere);
+    // The shell's cd follows the link and says so in PWD; the kernel's working directory is the target.
+    const logical = join(repo, "secrets");
+    for (const args of [
+      ["decrypt", "--output", "out.yaml", source],
+      ["set", "app.yaml", '["a"]', "2"],
+      ["encrypt", "-i", "--age", k.recipient, "plain.yaml"],
+      ["rotate", "-i", "app.yaml"],
+      ["updatekeys", "-y", "."],
+    ]) {
+      const r = hushIn(elsewhere, args, { PWD: logical });
+      expect(r.status, `${args.join(" ")}: ${r.stderr}`).toBe(3);
+      expect(r.stderr, args.join(" ")).toContain(`${logical} is a symbolic link (to ../cd-target) in the git work tree ${realpathSync(repo)}`);
+      expect(r.stderr, args.join(" ")).toContain(`work in the directory's real path, ${realpathSync(elsewhere)}, if you mean it`);
+      expect(snapshot(elsewhere), args.join(" ")).toEqual(before);
+    }
+    // Reached by its real path (or with no PWD to say otherwise), the directory is outside the repository.
+    expect(hushIn(elsewhere, ["set", "app.yaml", '["a"]', "2"], { PWD: realpathSync(elsewhere) }).status).toBe(0);
+    // A PWD naming another directory than the working directory is stale, and ignored.
+    expect(hushIn(elsewhere, ["set", "app.yaml", '["a"]', "3"], { PWD: repo }).status).toBe(0);
+  });
 });
 
 describe("directory links the user made stay usable", () => {
@@ -193,6 +233,25 @@ describe("directory links the user made stay usable", () => {
     const d = hushIn(k.dir, ["decrypt", viaLink]);
     expect(d.stdout).toBe("a: 2\n");
     expect(lstatSync(k.path("home/work")).isSymbolicLink()).toBe(true);
+    // So is the working directory reached through it (cd ~/work/project).
+    const inside = hushIn(join(real, "project"), ["set", "app.yaml", '["a"]', "3"], { PWD: join(k.path("home/work"), "project") });
+    expect(inside.status, inside.stderr).toBe(0);
+    expect(hushIn(k.dir, ["decrypt", viaLink]).stdout).toBe("a: 3\n");
+  });
+
+  it("a work tree whose .git is a link to its git directory (kept elsewhere) is set up through it", () => {
+    const store = k.path("gitdir-store/project.git");
+    mkdirSync(k.path("gitdir-store"));
+    const work = k.path("gitdir-work");
+    mkdirSync(work);
+    git(k.dir, ["init", "-q", "-b", "main", "--separate-git-dir", store, work]);
+    // --separate-git-dir leaves a .git file; some layouts put a link there instead, which no branch can commit.
+    rmSync(join(work, ".git"));
+    symlinkSync(store, join(work, ".git"));
+    expect(git(work, ["rev-parse", "--is-inside-work-tree"]).trim()).toBe("true");
+    const r = hushIn(work, ["git", "setup", "*.yaml"], { GIT_CONFIG_NOSYSTEM: "1" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(store, "info/exclude"), "utf8")).toContain(".hush-lock");
   });
 
   it("outside any git work tree a directory link is the user's layout and is followed", () => {

@@ -22,7 +22,13 @@ import { HushError, printable } from "@hush/core";
  *   refused, and the user names the real path.
  * - Links inside a git directory (`.git/hooks -> …`, which a clone never creates) are the user's
  *   or git's: no branch can commit a path through `.git`, so a real path that passes through a
- *   `.git` component is left alone, and with it a worktree's or submodule's git directory.
+ *   `.git` component is left alone, and with it a worktree's or submodule's git directory. So is
+ *   a `.git` that is itself a link to the git directory.
+ * - A path in the working directory is walked from the directory as the shell reached it (`PWD`,
+ *   when it names the working directory): after `cd secrets` through a committed link the
+ *   kernel's working directory is where the link leads, and `decrypt --output out.yaml` would
+ *   write there. An absolute path below the working directory is taken the same way (rotate and
+ *   updatekeys name their files so).
  * - Checked when the write starts, not held: a process of the user's that swaps a directory for a
  *   link between the check and the rename could still redirect the write. The check is against
  *   what a branch brings (links checked out with it), which does not change while hush runs.
@@ -43,7 +49,8 @@ const nameTheRealPath: LinkedDirectoryNextStep = (realPath) =>
 /**
  * Refuses `path` (relative to the process's directory, as every file call takes it) when a
  * directory on the way to it is a symbolic link inside a git work tree. A directory that does not
- * exist ends the check: what is below it will be created as real directories, or not at all.
+ * exist is taken as the real directory it will be made as, or not at all: a `..` after it
+ * (`-o made/../keys/age.txt`) steps back into directories that exist, and those are checked.
  * `nextStep` words the advice for a path the user did not type (a hook under `core.hooksPath`).
  * @throws HushError WRITE_REFUSED naming the link, where it points, the work tree, and the next step
  */
@@ -54,11 +61,15 @@ export function refuseLinkedDirectory(path: string, nextStep: LinkedDirectoryNex
   } catch {
     return; // the directory was removed: a relative path names nothing, and the write fails on its own
   }
-  const absolute = isAbsolute(path) ? path : `${cwd}${sep}${path}`;
+  // A path in the working directory is walked from the directory as the user reached it: after
+  // `cd secrets` through a committed link, the kernel's working directory is the link's target.
+  const reached = workingDirectoryAsReached(cwd);
+  const inWorkingDirectory = !isAbsolute(path) || (reached !== cwd && path.startsWith(`${cwd}${sep}`));
+  const absolute = !isAbsolute(path) ? `${reached}${sep}${path}` : inWorkingDirectory ? `${reached}${path.slice(cwd.length)}` : path;
   const parts = absolute.split(sep);
   const steps = parts.slice(0, -1);
   if (!steps.includes("..") && sameRealPath(dirname(absolute))) return;
-  const base = isAbsolute(path) ? 0 : cwd.split(sep).length;
+  const base = inWorkingDirectory ? reached.split(sep).length : 0;
   // The root: "/" on POSIX, a drive such as C:\ on Windows.
   let real = `${parts[0]!}${sep}`;
   for (let i = 1; i < steps.length; i++) {
@@ -73,24 +84,49 @@ export function refuseLinkedDirectory(path: string, nextStep: LinkedDirectoryNex
     let isLink: boolean;
     try {
       isLink = lstatSync(next).isSymbolicLink();
-    } catch {
-      return; // missing (or not to be looked at): the write creates it or fails on its own
+    } catch (err) {
+      // Not to be looked at: the write fails on its own.
+      if ((err as { code?: string }).code !== "ENOENT") return;
+      // Missing: made (keygen makes the key's directories), it is a real directory, and a `..`
+      // after it leads back to where the walk is, so the walk goes on.
+      isLink = false;
     }
     if (!isLink) {
       real = next;
       continue;
     }
-    const top = workTreeAround(real);
+    // A `.git` that is a link (to a git directory kept elsewhere) is the user's: git checks out
+    // no path with a `.git` component, so no branch brings it.
+    const top = step === ".git" ? undefined : workTreeAround(real);
     if (top !== undefined) {
       // The link as the user wrote it: their own words for a relative path, else the absolute prefix.
       const shown = parts.slice(i >= base ? base : 0, i + 1).join(sep);
-      throw linkedDirectoryError(path, absolute, shown, next, top, nextStep);
+      // A link on the way to the working directory: no name for the file avoids it, another directory does.
+      const advice: LinkedDirectoryNextStep = inWorkingDirectory && i < base ? () => `work in the directory's real path, ${printable(cwd)}, if you mean it` : nextStep;
+      throw linkedDirectoryError(path, absolute, shown, next, top, advice);
     }
     try {
       real = realpathSync.native(next);
     } catch {
       return; // a dangling link: nothing is written behind it
     }
+  }
+}
+
+/**
+ * The working directory by the path the user reached it through: the shell's `PWD` (which keeps
+ * the links `cd` went through, as `pwd -L` shows) when it is absolute, free of `.` and `..`, and
+ * names the kernel's working directory `physical`; else `physical`, a stale or foreign `PWD`
+ * saying nothing about how the user got here.
+ */
+function workingDirectoryAsReached(physical: string): string {
+  const pwd = process.env["PWD"];
+  if (pwd === undefined || pwd === physical || !isAbsolute(pwd)) return physical;
+  if (pwd.split(sep).some((step) => step === "." || step === "..")) return physical;
+  try {
+    return realpathSync.native(pwd) === physical ? pwd : physical;
+  } catch {
+    return physical;
   }
 }
 
