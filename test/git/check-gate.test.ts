@@ -56,6 +56,19 @@ function expectBaseWarning(repo: string, path: string, code: string, line: strin
   else expect(strict.stdout).toMatch(line);
 }
 
+/**
+ * Checks the branch checked out in `repo` against `main`: by its own rules it passes (with
+ * `--strict`), against main's `path` has the one error `unexpected-recipient` (exit 1, without
+ * `--strict`) whose report line holds `line`.
+ */
+function expectBaseError(repo: string, path: string, line: string): void {
+  expect(checkJson(repo, ["--strict"]).status).toBe(0);
+  const failed = checkJson(repo, ["--base", "main"]);
+  expect(failed.status).toBe(1);
+  expect(problemsOf(failed.report, path)).toEqual(["error unexpected-recipient"]);
+  expect(hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv }).stdout).toContain(line);
+}
+
 /** Rules that let mallory read the files under `dirs` (a path_regex group), and only sb's key read secrets/. */
 function rulesLettingMalloryRead(dirs: string, mallory: AgeKey): string {
   return `creation_rules:\n  - path_regex: ^${dirs}/.*\\.yaml$\n    age: ${sb.recipient},${mallory.recipient}\n  - path_regex: ^secrets/.*\\.yaml$\n    age: ${sb.recipient}\n`;
@@ -135,7 +148,7 @@ describe("hush check --base: a branch that keeps the path_regex and changes the 
 });
 
 describe("hush check --base: a branch that names a recipient of its own in .sops.yaml and in a file", () => {
-  it("is held to the base revision's recipients: a warning, an error with --strict, naming the base's config", () => {
+  it("is held to the base revision's recipients: an entry it adds is an error, naming the base's config", () => {
     const repo = setUpCoveredRepo(sb, "base-recipients");
     const mallory = createAgeKey(sb, "base-recipients-mallory");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);
@@ -144,8 +157,8 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
     addAgeEntry(join(repo, "secrets", "app.yaml"), mallory.recipient);
     commitAll(sb, repo, "add a recipient");
 
-    // By the branch's own rules the file is in order (expectBaseWarning checks that first).
-    expectBaseWarning(repo, "secrets/app.yaml", "unexpected-recipient", `secrets/app.yaml: error: age recipient ${mallory.recipient} in key group 0 is not named by the creation rule in main:.sops.yaml for this file, only by this branch's; add it on the base branch first (a change of .sops.yaml alone), or remove it from the file with \`hush updatekeys\` [unexpected-recipient]`);
+    // By the branch's own rules the file is in order (expectBaseError checks that first).
+    expectBaseError(repo, "secrets/app.yaml", `secrets/app.yaml: error: age recipient ${mallory.recipient} in key group 0 was added to the file by this branch and is not named by the creation rule in main:.sops.yaml for this file; merged, the next re-key by a key holder would give it the data key: name it in .sops.yaml on the base branch first (a change of its own), then re-key; or remove it from the file with \`hush updatekeys\` [unexpected-recipient]`);
     // A recipient both revisions name is no finding: the base's own file passes.
     git(sb, repo, ["checkout", "-q", "main"]);
     expect(problemsOf(checkJson(repo, ["--strict", "--base", "main"]).report, "secrets/app.yaml")).toEqual([]);
@@ -162,7 +175,7 @@ describe("hush check --base: a branch that names a recipient of its own in .sops
 
   it("follows a file the branch moves to a path only its own rule covers: held to the rule of the path it came from", () => {
     const { repo, mallory } = moveUnderBranchRule("base-recipients-moved", (moved, mallory) => addAgeEntry(moved, mallory.recipient));
-    expectBaseWarning(repo, "newsvc/app.yaml", "unexpected-recipient", `newsvc/app.yaml: error: age recipient ${mallory.recipient} in key group 0 is not named by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies, only by this branch's`);
+    expectBaseError(repo, "newsvc/app.yaml", `newsvc/app.yaml: error: age recipient ${mallory.recipient} in key group 0 was added to the file by this branch and is not named by the creation rule in main:.sops.yaml for secrets/app.yaml, the file this one copies;`);
   });
 
   it("moved unchanged to a path only its rule covers, a recipient only that rule names is no reason to re-key", () => {

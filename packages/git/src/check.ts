@@ -55,7 +55,10 @@ export type CheckCode =
   | "cannot-decrypt"
   /** Warning (`--verify-if-key`): no key opened the file, so its MAC was not checked. */
   | "not-verified"
-  /** Warning (error with `--strict`): a recipient the file's creation rule does not name. */
+  /**
+   * Warning (error with `--strict`): a recipient the file's creation rule does not name. With
+   * `--base`, an error when the branch added the entry and the base revision's rule does not name it.
+   */
   | "unexpected-recipient"
   /** Warning (error with `--strict`): a recipient the creation rule names has no wrapped key in the file. */
   | "missing-recipient"
@@ -293,7 +296,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   appendAll(appendAll(problems, metadataProblems(metadata)), unreadProblems(metadata, input.strict === true));
   appendAll(problems, await hiddenTextProblems(text, format, parsed, input.strict === true));
   const recipientSeverity = input.strict === true ? "error" : "warning";
-  for (const f of recipientFindings(metadata, input.creationRule, input.baseRule)) problems.push({ severity: recipientSeverity, code: f.code, message: f.message });
+  for (const f of recipientFindings(metadata, input.creationRule, input.baseRule)) problems.push({ severity: f.addedByBranch === true ? "error" : recipientSeverity, code: f.code, message: f.message });
 
   const fileRule = effectiveRule(format, metadata.rule);
   const policyRule = input.creationRule === undefined ? undefined : effectiveRule(format, input.creationRule.rule);

@@ -11,6 +11,11 @@ import { appendAll, comparableKeyId, keyBackend, masterKeyIdentity, printable, t
 export interface RecipientFinding {
   readonly code: RecipientFindingCode;
   readonly message: string;
+  /**
+   * An entry the branch added (not in the file where it started, see {@link BaseRule.startRecipients})
+   * that the base revision's rule does not name: an error whatever `--strict` says.
+   */
+  readonly addedByBranch?: true;
 }
 
 const RECIPIENT_FINDING_CODES = ["wrapped-key-invalid", "unexpected-recipient", "missing-recipient", "key-groups-differ"] as const;
@@ -119,7 +124,11 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
   const where = `the creation rule for this file (path_regex ${printable(JSON.stringify(rule.pathRegex))})`;
   const fix = "run `hush updatekeys` on the file (with a key that opens it) to re-key it as the rule says";
   for (const { entry, group } of drift.unexpected) {
-    out.push({ code: "unexpected-recipient", message: `${describe(entry, group)} is not named by ${where}; ${fix}, unless it belongs there (then add it to the rule)` });
+    out.push(
+      base !== undefined && addedByBranch(entry, base)
+        ? addedByBranchFinding(entry, group, base)
+        : { code: "unexpected-recipient", message: `${describe(entry, group)} is not named by ${where}; ${fix}, unless it belongs there (then add it to the rule)` },
+    );
   }
   // With a trusted base revision, a recipient only this branch's rule names must not be given the
   // data key on the branch's word: no advice to re-key for it.
@@ -157,10 +166,33 @@ function baseRecipientFindings(metadata: FileMetadata, ownRule: CreationRule | u
   const ownNamed = new Set((ownRule?.keyGroups ?? []).flat().map(comparableKeyId));
   return drift.unexpected
     .filter(({ entry }) => ownNamed.has(comparableKeyId(entry)))
-    .map(({ entry, group }) => ({
-      code: "unexpected-recipient" as const,
-      message: `${describe(entry, group)} is not named by the creation rule in ${printable(base.where)} for ${baseRuleSubject(base)}, only by this branch's; add it on the base branch first (a change of .sops.yaml alone), or remove it from the file with \`hush updatekeys\``,
-    }));
+    .map(({ entry, group }) =>
+      addedByBranch(entry, base)
+        ? addedByBranchFinding(entry, group, base)
+        : {
+            code: "unexpected-recipient" as const,
+            message: `${describe(entry, group)} is not named by the creation rule in ${printable(base.where)} for ${baseRuleSubject(base)}, only by this branch's; add it on the base branch first (a change of .sops.yaml alone), or remove it from the file with \`hush updatekeys\``,
+          },
+    );
+}
+
+/** Whether the branch added `entry` (see {@link BaseRule.startRecipients}) and the base's rule does not name it. */
+function addedByBranch(entry: MasterKeyEntry, base: BaseRule): boolean {
+  const id = comparableKeyId(entry);
+  return base.startRecipients !== undefined && !base.startRecipients.has(id) && !base.rule.keyGroups.some((g) => g.some((r) => comparableKeyId(r) === id));
+}
+
+/**
+ * An entry the branch added for a recipient the base's rule does not name. Merged, it is the
+ * base branch's file: a key holder's next `rotate` or `updatekeys` under a rule that keeps it (or
+ * SOPS's re-wrap) hands it the data key, and a warning in a CI log is all the review showed.
+ */
+function addedByBranchFinding(entry: MasterKeyEntry, group: number, base: BaseRule): RecipientFinding {
+  return {
+    code: "unexpected-recipient",
+    addedByBranch: true,
+    message: `${describe(entry, group)} was added to the file by this branch and is not named by the creation rule in ${printable(base.where)} for ${baseRuleSubject(base)}; merged, the next re-key by a key holder would give it the data key: name it in .sops.yaml on the base branch first (a change of its own), then re-key; or remove it from the file with \`hush updatekeys\``,
+  };
 }
 
 /** A trusted revision's creation rule for a file, and where it is (e.g. `main:.sops.yaml`). */
@@ -172,6 +204,12 @@ export interface BaseRule {
    * a path the base revision has no rule for is held to the rule of the file it copies.
    */
   readonly source?: string | undefined;
+  /**
+   * The comparable ids of the recipients the file had where the branch started (its version at
+   * the merge base, or the file it copies; empty for a file new on the branch), when known: an
+   * entry not among them that this rule does not name is {@link RecipientFinding.addedByBranch}.
+   */
+  readonly startRecipients?: ReadonlySet<string> | undefined;
 }
 
 /** What a base rule is the rule for, in a finding: this file, or the file it copies. */

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { encryptText, sniffFormats, type CreationRule, type KeySourceResolver } from "@hush/core";
-import { checkFile, checkPassed, detectFormat, driverOverrideProblem, parseCheckAttr } from "@hush/git";
+import { comparableKeyId, encryptText, readMetadata, sniffFormats, type CreationRule, type KeySourceResolver } from "@hush/core";
+import { checkFile, checkPassed, detectFormat, driverOverrideProblem, parseCheckAttr, recipientFindings } from "@hush/git";
 import { generateAgeKeyPair } from "@hush/key-source-age";
 import { freshAgeKey } from "./age-keys.ts";
 
@@ -97,6 +97,26 @@ describe("checkFile", () => {
     expect(await codes(rule({ keyGroups: [[a, b]] }))).toEqual(["key-groups-differ"]);
     expect(await codes(rule({ keyGroups: [[a]] }))).toEqual(["unexpected-recipient"]);
     expect(await codes(rule({ keyGroups: [[a], [b], [{ kind: "pgp", fp: "ABCDEF0123456789ABCDEF0123456789ABCDEF01" }]] }))).toEqual(["missing-recipient"]);
+  });
+
+  it("with where the branch started, marks an entry it added that the base's rule does not name, by identity", async () => {
+    const other = (await generateAgeKeyPair()).recipient;
+    const a = { kind: "age" as const, recipient };
+    const b = { kind: "age" as const, recipient: other };
+    const metadata = (await readMetadata(await encryptText("a: 1\n", { format: "yaml", keyGroups: [[a, b]], keySources: keys }), "yaml"))!;
+    const base = { rule: rule({ keyGroups: [[a]] }), where: "main:.sops.yaml" };
+    const added = (start: readonly string[], own = base.rule): Array<[string, boolean]> =>
+      recipientFindings(metadata, own, { ...base, startRecipients: new Set(start) }).map((f) => [f.code, f.addedByBranch === true]);
+    // New on the branch, or at the start with a's entry only: b's entry is the branch's.
+    expect(added([])).toEqual([["unexpected-recipient", true]]);
+    expect(added([comparableKeyId(a)])).toEqual([["unexpected-recipient", true]]);
+    // Named by the branch's rule only: the same.
+    expect(added([comparableKeyId(a)], rule({ keyGroups: [[a, b]] }))).toEqual([["unexpected-recipient", true]]);
+    // Already there (any wrapped key: compared by recipient), or start unknown: not the branch's.
+    expect(added([comparableKeyId(a), comparableKeyId(b)])).toEqual([["unexpected-recipient", false]]);
+    expect(recipientFindings(metadata, base.rule, base).map((f) => f.addedByBranch === true)).toEqual([false]);
+    // Named by the base's rule: nothing to report.
+    expect(recipientFindings(metadata, rule({ keyGroups: [[a, b]] }), { ...base, rule: rule({ keyGroups: [[a, b]] }), startRecipients: new Set() })).toEqual([]);
   });
 
   it("reads git check-attr -z output and words the driver finding", () => {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { extname, join } from "node:path";
-import { HushError, armorBody, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
+import { HushError, armorBody, comparableKeyId, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
 import { recipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
 import { gitOutput } from "../../git-run.ts";
@@ -26,6 +26,10 @@ import type { Repo } from "./repo.ts";
  *   rule for the file whose wrapped keys it holds (the branch could otherwise move a file under a
  *   rule of its own, or to a path the base lets more people read, to add a recipient, or to have a
  *   key holder's `updatekeys` add one).
+ * - a recipient entry the branch added (none for that recipient in the earlier version, or the
+ *   file copied; every entry of a file new and copying none) that the base's rule does not name:
+ *   its `unexpected-recipient` finding becomes an error. Merged, the entry is the base branch's,
+ *   and the next re-key by a key holder gives it the data key.
  */
 
 /** A covered encrypted file as the branch has it. */
@@ -58,7 +62,8 @@ export interface SinceStart {
   /**
    * For a copy (or a file written over with another's text): its recipient findings as the base's
    * rule for the file whose wrapped keys it holds has them, in place of those against the rules
-   * for its own path.
+   * for its own path. For a file with an entry the branch added that the base's rule does not
+   * name: its findings with that entry's an error.
    */
   readonly recipients?: readonly CheckProblem[];
 }
@@ -66,7 +71,8 @@ export interface SinceStart {
 /**
  * The `rolled-back` (a warning; an error with `strict`) and `retyped-value` problems of each file
  * in `files` against its version at the merge base of HEAD and `rev`, and the recipient findings
- * of copies (see {@link SinceStart}), by absolute path. Nothing without such files.
+ * of copies and of files with an entry the branch added that the base's rule does not name (see
+ * {@link SinceStart}), by absolute path. Nothing without such files.
  * @throws HushError INVALID_ARGUMENT when HEAD and `rev` have no common commit (a shallow clone)
  */
 export async function sinceStartProblems(io: CliIo, rev: string, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<Map<string, SinceStart>> {
@@ -165,10 +171,40 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
     const rolledBack = from === undefined ? await rollback(file, earlier, short, strict) : undefined;
     if (rolledBack !== undefined) problems.push(rolledBack);
     const sources = from === undefined ? recipientSources.get(file) : (recipientSources.get(file) ?? [from]);
-    const recipients = sources !== undefined ? await sourceRuleFindings(file, sources, baseRuleAt, repo.root, strict) : undefined;
+    const startRecipients = await recipientIds(earlier, file.format);
+    const recipients = sources !== undefined ? await sourceRuleFindings(file, sources, baseRuleAt, repo.root, strict, startRecipients) : await addedRecipientFindings(file, startRecipients, baseRuleAt, strict);
     if (problems.length > 0 || recipients !== undefined) found.set(file.abs, { problems, ...(recipients === undefined ? {} : { recipients }) });
   }
+  // A file new at its path that copies none: every entry is the branch's.
+  const compared = new Set(wanted.map((w) => w.file));
+  for (const file of added) {
+    if (compared.has(file) || recipientSources.has(file)) continue;
+    const recipients = await addedRecipientFindings(file, new Set(), baseRuleAt, strict);
+    if (recipients !== undefined) found.set(file.abs, { problems: [], recipients });
+  }
   return found;
+}
+
+/** The comparable ids of the recipients of a file's earlier text (none when it has no readable metadata: plaintext then). */
+async function recipientIds(earlier: string | undefined, format: FileFormat): Promise<Set<string>> {
+  const metadata = earlier === undefined ? undefined : await metadataOf(earlier, format);
+  return new Set((metadata?.keyGroups ?? []).flat().map(comparableKeyId));
+}
+
+/**
+ * A file's recipient findings against the base's rule for its path, in place of those
+ * `hush check` found without knowing where the branch started, when the branch added an entry
+ * that rule does not name (an error); undefined otherwise, or when the base has no rule for the file.
+ */
+async function addedRecipientFindings(file: BranchFile, startRecipients: ReadonlySet<string>, baseRuleAt: BaseRuleAt, strict: boolean): Promise<CheckProblem[] | undefined> {
+  if (!file.baseCovered) return undefined;
+  const [metadata, base] = [await metadataOf(file.text, file.format), await baseRuleAt(file.abs)];
+  if (metadata === undefined || base === undefined) return undefined;
+  // The findings the check made, with the base's rule (which is the file's own rule where the
+  // branch's rules do not cover it: held to it twice, it finds nothing more).
+  const findings = recipientFindings(metadata, file.rule, { ...base, startRecipients });
+  if (!findings.some((f) => f.addedByBranch === true)) return undefined;
+  return findings.map((f) => ({ severity: strict || f.addedByBranch === true ? "error" : "warning", code: f.code, message: f.message }));
 }
 
 /** A file to find the sources of: new at its path, or changed there (`earlier`: its version where the branch started). */
@@ -261,7 +297,7 @@ async function copiedFrom(repo: Repo, trees: readonly string[], searched: readon
  * and the sources' do not is no reason to re-key: a branch can move a file to where the base lets
  * more people read, and `updatekeys` would hand them the source's data key.
  */
-async function sourceRuleFindings(file: BranchFile, sources: readonly string[], baseRuleAt: BaseRuleAt, root: string, strict: boolean): Promise<CheckProblem[] | undefined> {
+async function sourceRuleFindings(file: BranchFile, sources: readonly string[], baseRuleAt: BaseRuleAt, root: string, strict: boolean, startRecipients: ReadonlySet<string>): Promise<CheckProblem[] | undefined> {
   const metadata = await metadataOf(file.text, file.format);
   if (metadata === undefined) return undefined;
   let found: CheckProblem[] | undefined;
@@ -269,15 +305,15 @@ async function sourceRuleFindings(file: BranchFile, sources: readonly string[], 
     const base = await baseRuleAt(join(root, source));
     if (base === undefined) continue;
     found ??= [];
-    for (const f of recipientFindings(metadata, file.rule, { ...base, source })) {
-      if (!found.some((p) => p.code === f.code && p.message === f.message)) found.push({ severity: strict ? "error" : "warning", code: f.code, message: f.message });
+    for (const f of recipientFindings(metadata, file.rule, { ...base, source, startRecipients })) {
+      if (!found.some((p) => p.code === f.code && p.message === f.message)) found.push({ severity: strict || f.addedByBranch === true ? "error" : "warning", code: f.code, message: f.message });
     }
   }
   const own = found !== undefined && file.baseCovered ? await baseRuleAt(file.abs) : undefined;
   if (own !== undefined) {
     // Missing recipients are the same against either base rule; the advice about them is the sources'.
-    for (const f of recipientFindings(metadata, file.rule, own)) {
-      if (f.code !== "missing-recipient" && !found!.some((p) => p.code === f.code && p.message === f.message)) found!.push({ severity: strict ? "error" : "warning", code: f.code, message: f.message });
+    for (const f of recipientFindings(metadata, file.rule, { ...own, startRecipients })) {
+      if (f.code !== "missing-recipient" && !found!.some((p) => p.code === f.code && p.message === f.message)) found!.push({ severity: strict || f.addedByBranch === true ? "error" : "warning", code: f.code, message: f.message });
     }
   }
   return found;

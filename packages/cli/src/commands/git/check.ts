@@ -171,7 +171,8 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
 
 /**
  * Adds `rolled-back` and `retyped-value` findings (`hush check --base`): what the branch did since
- * it started; a copy's recipient findings become those against the base's rule for its source.
+ * it started; a copy's recipient findings become those against the base's rule for its source,
+ * and an `unexpected-recipient` for an entry the branch added that the base's rule does not name an error.
  */
 async function addSinceStartProblems(io: CliIo, base: string, results: FileCheckResult[], checkedAt: ReadonlyMap<number, string>, files: readonly BranchFile[], strict: boolean, baseRuleAt: BaseRuleAt): Promise<void> {
   if (files.length === 0) return;
