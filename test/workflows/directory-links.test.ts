@@ -239,6 +239,38 @@ describe("directory links the user made stay usable", () => {
     expect(hushIn(k.dir, ["decrypt", viaLink]).stdout).toBe("a: 3\n");
   });
 
+  it("a link in the work tree that git does not track (a gitignored data -> /mnt/disk) is followed; once committed, refused", () => {
+    const repo = k.path("untracked-repo");
+    mkdirSync(repo);
+    git(repo, ["init", "-q", "-b", "main"]);
+    writeFileSync(join(repo, ".gitignore"), "data\n");
+    git(repo, ["add", "-A"]);
+    git(repo, ["commit", "-q", "-m", "ignore data"]);
+    mkdirSync(k.path("untracked-disk"));
+    encryptFile(k, "untracked-disk/app.yaml", "a: 1\n");
+    symlinkSync(k.path("untracked-disk"), join(repo, "data"));
+    const r = hushIn(repo, ["set", "data/app.yaml", '["a"]', "2"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(hushIn(k.dir, ["decrypt", "untracked-disk/app.yaml"]).stdout).toBe("a: 2\n");
+    git(repo, ["add", "-f", "data"]);
+    git(repo, ["commit", "-q", "-m", "data link"]);
+    const refused = hushIn(repo, ["set", "data/app.yaml", '["a"]', "3"]);
+    expect(refused.status).toBe(3);
+    expect(refused.stderr).toContain("data is a symbolic link (to ");
+    expect(hushIn(k.dir, ["decrypt", "untracked-disk/app.yaml"]).stdout).toBe("a: 2\n");
+  });
+
+  it("a committed link is refused when git cannot be asked whether it is tracked (no git in PATH)", () => {
+    const real = k.path("nogit-target");
+    mkdirSync(real);
+    encryptFile(k, "nogit-target/app.yaml", "a: 1\n");
+    const clone = cloneWithLinkedDirectory("nogit", real);
+    const r = hushIn(clone, ["set", "secrets/app.yaml", '["a"]', "2"], { PATH: k.path("no-programs-here") });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain("secrets is a symbolic link (to ");
+    expect(hushIn(k.dir, ["decrypt", "nogit-target/app.yaml"]).stdout).toBe("a: 1\n");
+  });
+
   it("a work tree whose .git is a link to its git directory (kept elsewhere) is set up through it", () => {
     const store = k.path("gitdir-store/project.git");
     mkdirSync(k.path("gitdir-store"));

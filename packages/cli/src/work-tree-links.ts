@@ -1,6 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { HushError, printable } from "@hush/core";
+import { gitProgram } from "./git-program.ts";
 
 /**
  * A file hush writes must not lie beyond a directory link inside a git work tree. Every branch
@@ -12,14 +14,14 @@ import { HushError, printable } from "@hush/core";
  *
  * What is checked, and why not more:
  * - Only directories: the last component (the file) is `checkWritableFile`'s to refuse.
+ * - Only links git tracks (see {@link gitMayTrack}): a branch brings links only by checkout.
  * - Only links in a directory that lies inside a work tree (it or a directory above it holds a
  *   `.git`, a directory or, in a worktree or submodule, a file). A link above every work tree
  *   (`~/work -> /mnt/data/work`, macOS's `/tmp -> /private/tmp`) is the user's layout, not a
  *   branch's. So is a link outside any work tree (an unpacked archive, a deploy directory):
  *   there no line between the user's directories and a project's can be drawn, and links to
- *   directories are a common way to lay out one's own files. A home directory that is itself a
- *   work tree (dotfiles kept in `~/.git`) makes every link in it count: a path through one is
- *   refused, and the user names the real path.
+ *   directories are a common way to lay out one's own files. In a home directory that is itself a
+ *   work tree (dotfiles kept in `~/.git`), only the links its repository tracks count.
  * - Links inside a git directory (`.git/hooks -> …`, which a clone never creates) are the user's
  *   or git's: no branch can commit a path through `.git`, so a real path that passes through a
  *   `.git` component is left alone, and with it a worktree's or submodule's git directory. So is
@@ -34,7 +36,8 @@ import { HushError, printable } from "@hush/core";
  *   what a branch brings (links checked out with it), which does not change while hush runs.
  *
  * Cost: one `realpath` of the file's directory, compared with the path as written; only a path
- * with a link or a `..` in it is walked component by component. Reads never pay it.
+ * with a link or a `..` in it is walked component by component, and only a link inside a work
+ * tree costs a `git ls-files`. Reads never pay it.
  */
 
 /**
@@ -98,7 +101,7 @@ export function refuseLinkedDirectory(path: string, nextStep: LinkedDirectoryNex
     // A `.git` that is a link (to a git directory kept elsewhere) is the user's: git checks out
     // no path with a `.git` component, so no branch brings it.
     const top = step === ".git" ? undefined : workTreeAround(real);
-    if (top !== undefined) {
+    if (top !== undefined && gitMayTrack(top, next)) {
       // The link as the user wrote it: their own words for a relative path, else the absolute prefix.
       const shown = parts.slice(i >= base ? base : 0, i + 1).join(sep);
       // A link on the way to the working directory: no name for the file avoids it, another directory does.
@@ -111,6 +114,29 @@ export function refuseLinkedDirectory(path: string, nextStep: LinkedDirectoryNex
       return; // a dangling link: nothing is written behind it
     }
   }
+}
+
+/**
+ * Whether the link `link` inside the work tree `top` is one git tracks, or git cannot say: only a
+ * link checked out from the repository can be a branch's; one git does not track is the user's
+ * own (a gitignored `data -> /mnt/disk`, a link under a home directory kept in git), and followed.
+ * Asked only on this rare path, never for a path without a link. When git cannot be asked (not
+ * installed, the repository unreadable), the link counts as tracked: refused, as before.
+ */
+function gitMayTrack(top: string, link: string): boolean {
+  let git: string;
+  try {
+    git = gitProgram(process.env);
+  } catch {
+    return true;
+  }
+  // git finds the repository from `top`: a GIT_DIR or GIT_INDEX_FILE of the caller's (a hook's,
+  // a dotfiles alias's) would answer for another one.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("GIT_")));
+  const path = `:(top,literal)${relative(top, link).split(sep).join("/")}`;
+  const r = spawnSync(git, ["-C", top, "ls-files", "-z", "--", path], { env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  if (r.status !== 0 || r.error !== undefined) return true;
+  return r.stdout !== "";
 }
 
 /**
