@@ -124,6 +124,16 @@ export function refuseLinkedDirectory(path: string, nextStep: LinkedDirectoryNex
  * installed, the repository unreadable), the link counts as tracked: refused, as before.
  */
 function gitMayTrack(top: string, link: string): boolean {
+  // A write checks its path, then its lock's and temporary file's beside it: git is asked once.
+  let tracked = trackedLinks.get(link);
+  if (tracked === undefined) trackedLinks.set(link, (tracked = askGitWhetherTracked(top, link)));
+  return tracked;
+}
+
+/** Links asked about in this process, by path: whether git tracks them (or could not say). */
+const trackedLinks = new Map<string, boolean>();
+
+function askGitWhetherTracked(top: string, link: string): boolean {
   let git: string;
   try {
     git = gitProgram(process.env);
