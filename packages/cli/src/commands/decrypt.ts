@@ -80,13 +80,8 @@ export async function runDecrypt(io: CliIo, named: string | undefined, flags: De
   if (flags.inPlace !== true || file === undefined) return decryptOne(io, file, flags);
   // In place, the file is read and replaced under the lock `set` and `edit` hold: without it, a
   // `hush set` finishing meanwhile would be undone by the plaintext of the version before it.
-  const { acquireFileLock, lockWaitMs } = await import("../workflows/file-lock.ts");
-  const lock = await acquireFileLock(file, { waitMs: lockWaitMs(io.env) });
-  try {
-    return await decryptOne(io, file, flags);
-  } finally {
-    lock.release();
-  }
+  const { withFileLock, lockWaitMs } = await import("../workflows/file-lock.ts");
+  return withFileLock(file, () => decryptOne(io, file, flags), { waitMs: lockWaitMs(io.env) });
 }
 
 async function decryptOne(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<number> {
