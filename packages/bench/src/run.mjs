@@ -197,6 +197,16 @@ for (const format of FORMATS) {
     // The write path without an editor: one value changed in place (open, edit, re-encrypt, read back).
     const setPath = format === "dotenv" ? '["SERVICE_00000_PASSWORD"]' : '["service_00000"]["password"]';
     record(format, size, "hush set (one value)", m({ command: [NODE, HUSH, "set", editFile, setPath, '"changed"'], env: ENV, before: () => copyFileSync(input.enc, editFile) }));
+    // The merge driver as git runs it on a pull: ours changed the first value, theirs the last,
+    // so every value of the three versions is read, compared and decrypted.
+    const ours = join(input.dir, `ours${input.ext}`);
+    const theirs = join(input.dir, `theirs${input.ext}`);
+    const lastPath = setPath.replace(/0{5}/, String(Math.max(0, Math.ceil((size === "small" ? 0 : size) / 10) - 1)).padStart(5, "0"));
+    for (const [file, path] of [[ours, setPath], [theirs, size === "small" ? null : lastPath]]) {
+      copyFileSync(input.enc, file);
+      if (path !== null) execFileSync(NODE, [HUSH, "set", file, path, '"merged"'], { env: ENV, stdio: "ignore" });
+    }
+    record(format, size, "hush git merge (one value each side)", m({ command: [NODE, HUSH, "git", "merge", input.enc, editFile, theirs, "7", `merged${input.ext}`], env: ENV, before: () => copyFileSync(ours, editFile) }));
     record(format, size, "sops-age decrypt", m({ command: [NODE, SOPS_AGE, input.enc], env: ENV }));
     if (format === "dotenv") {
       if (size === "small" || size <= DOTENVX_MAX) {

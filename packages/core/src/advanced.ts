@@ -23,7 +23,7 @@ export { IvStash } from "./crypto/iv-stash.ts";
 export { generateDataKey, wrapDataKey, unwrapDataKey, type KeySourceResolver, type KeyGroupRecipients } from "./crypto/data-key.ts";
 export { splitSecret, combineShares } from "./crypto/shamir.ts";
 export { encryptValue, decryptValue, IV_SIZE, type IvSource } from "./crypto/value-cipher.ts";
-export { parseEnvelope, looksEncrypted } from "./crypto/envelope.ts";
+export { envelopeFields, parseEnvelope, looksEncrypted } from "./crypto/envelope.ts";
 export { goFormatFloatF, goFormatFloatG } from "./crypto/go-format.ts";
 export {
   DEFAULT_RULE,

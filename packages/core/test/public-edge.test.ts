@@ -232,6 +232,8 @@ const NOTHING_TO_CHECK = new Set([
   "quoted",
   "generateDataKey",
   "looksEncrypted",
+  // Undefined for anything that is not an envelope's text.
+  "envelopeFields",
   "masterKeyIdentity",
   "recipientOf",
   "goFormatFloatF",

@@ -1,4 +1,4 @@
-import { formatKeyPath, looksEncrypted, parseEnvelope, storeFor, type FileFormat, type Leaf } from "@hush/core";
+import { envelopeFields, formatKeyPath, readWhole, type FileFormat, type Leaf } from "@hush/core";
 import type { CheckProblem } from "./check.ts";
 
 /**
@@ -17,18 +17,10 @@ import type { CheckProblem } from "./check.ts";
  * does that.
  */
 
-/** An envelope's ciphertext (data, IV and GCM tag) and its type label; undefined when malformed (the check reports that). */
-function splitEnvelope(text: string): { ciphertext: string; type: string } | undefined {
-  try {
-    const { data, iv, tag, type } = parseEnvelope(text);
-    return { ciphertext: `${data.toString("base64")},${iv.toString("base64")},${tag.toString("base64")}`, type };
-  } catch {
-    return undefined;
-  }
-}
-
+/** An encrypted value of a file, with what tells where it is. */
 interface PlacedEnvelope {
   readonly leaf: Leaf;
+  /** Its data, IV and tag as written (one spelling per ciphertext: see envelopeFields). */
   readonly ciphertext: string;
   readonly type: string;
   /** Where the lists are on the value's path: its key path with each list index as `[]`. */
@@ -38,11 +30,30 @@ interface PlacedEnvelope {
 function envelopes(leaves: readonly Leaf[]): PlacedEnvelope[] {
   return leaves.flatMap((leaf) => {
     const text = leaf.kind === "scalar" && leaf.aliased !== true ? leaf.value?.text : undefined;
-    const envelope = text !== undefined && looksEncrypted(text) ? splitEnvelope(text) : undefined;
+    // A malformed envelope is the file check's to report; it decrypts to nothing to compare.
+    const envelope = text === undefined ? undefined : envelopeFields(text);
     if (envelope === undefined) return [];
     const depth = leaf.path.map((segment) => (typeof segment === "number" ? "[]" : JSON.stringify(segment))).join("");
     return [{ leaf, ...envelope, depth }];
   });
+}
+
+/**
+ * A file's encrypted values with their places, read once to be compared with several versions
+ * (the merge driver compares each side with the base and with each other); undefined when the
+ * text does not parse (the file is checked on its own for that).
+ */
+export async function placedEnvelopes(format: FileFormat, text: string): Promise<PlacedEnvelopes | undefined> {
+  try {
+    return { envelopes: envelopes((await readWhole(text, format)).leaves) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What {@link placedEnvelopes} read of a text (opaque). */
+export interface PlacedEnvelopes {
+  readonly envelopes: readonly PlacedEnvelope[];
 }
 
 /**
@@ -51,17 +62,15 @@ function envelopes(leaves: readonly Leaf[]): PlacedEnvelope[] {
  * text does not parse: the file is checked on its own for that.
  */
 export async function retypedValues(format: FileFormat, text: string, earlier: string, revision: string): Promise<CheckProblem[]> {
-  const store = await storeFor(format);
-  let now: readonly Leaf[];
-  let then: readonly Leaf[];
-  try {
-    [now, then] = [store.parse(text).leaves, store.parse(earlier).leaves];
-  } catch {
-    return [];
-  }
-  const before = new Map(envelopes(then).map((e) => [e.ciphertext, e]));
-  return envelopes(now).flatMap(({ leaf, ciphertext, type, depth }) => {
-    const was = before.get(ciphertext);
+  const now = await placedEnvelopes(format, text);
+  const then = now === undefined ? undefined : await placedEnvelopes(format, earlier);
+  return now === undefined || then === undefined ? [] : retypedBetween(now, then, revision);
+}
+
+/** {@link retypedValues} of two texts already read with {@link placedEnvelopes}. */
+export function retypedBetween(text: PlacedEnvelopes, earlier: PlacedEnvelopes, revision: string): CheckProblem[] {
+  const before = new Map(earlier.envelopes.map((e) => [e.ciphertext, e]));
+  return text.envelopes.flatMap(({ leaf, ciphertext, type, depth }) => {    const was = before.get(ciphertext);
     if (was === undefined || (was.type === type && was.depth === depth && was.leaf.document === leaf.document)) return [];
     const keyPath = formatKeyPath(leaf.path);
     const lists = (d: string): number => d.split("[]").length - 1;

@@ -28,6 +28,18 @@ function decodeBase64(text: string, what: string): Buffer {
   return bytes;
 }
 
+/**
+ * An envelope's fields as written, not decoded: `ciphertext` is its data, IV and tag text joined
+ * by commas, or undefined when it does not have an envelope's form or type (or is not text). Enough to tell one
+ * ciphertext from another without the cost of decoding it: a valid envelope's base64 is canonical
+ * (see {@link parseEnvelope}), so one ciphertext has one spelling.
+ */
+export function envelopeFields(text: string): { readonly ciphertext: string; readonly type: string } | undefined {
+  const m = typeof text === "string" ? ENVELOPE.exec(text.trimEnd()) : null;
+  if (m === null || !TYPES.has(m[4]!)) return undefined;
+  return { ciphertext: `${m[1]},${m[2]},${m[3]}`, type: m[4]! };
+}
+
 /** Parses an envelope; throws VALUE_TAMPERED (without echoing the text) when it is malformed. */
 export function parseEnvelope(text: string): Envelope {
   const m = ENVELOPE.exec(text.trimEnd());

@@ -16,8 +16,8 @@ export const MERGE_MAX_BYTES_ENV = "HUSH_MERGE_MAX_BYTES";
 
 /**
  * The default largest version the merge driver reads: 8 MiB, well above real configuration files
- * (20,000 values take 3.1 MB and merge in under 5 s) and half of a size whose merge no routine
- * pull should pay for (a 16 MB file of 110,000 values took 46 s and 1.5 GB; see docs/git.md).
+ * (20,000 values take 3.1 MB and merge in 3 to 5 s) and half of a size whose merge no routine
+ * pull should pay for (a 16 MB file of 110,000 values takes about 30 s and 1.1 GB; see docs/git.md).
  */
 export const DEFAULT_MERGE_MAX_BYTES = 8 * 1024 * 1024;
 
