@@ -48,6 +48,21 @@ function cloneWithLinkedDirectory(name: string, target: string, linkName = "secr
   return clone;
 }
 
+/**
+ * `name/app.yaml` encrypted outside a clone that links `secrets` to it, with a rule naming a second
+ * recipient, so that updatekeys has a change to write.
+ */
+function rekeyThroughLink(name: string): { elsewhere: string; repo: string } {
+  const elsewhere = k.path(name);
+  mkdirSync(elsewhere);
+  encryptFile(k, `${name}/app.yaml`, "a: 1\n");
+  const repo = cloneWithLinkedDirectory(`${name}-link`, `../${name}`);
+  const second = runHush(["keygen", "-o", k.path(`${name}-second.txt`)], { cwd: k.dir });
+  const other = /Public key: (age1[0-9a-z]+)/.exec(second.stderr)?.[1];
+  writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - age: ${k.recipient},${other}\n`);
+  return { elsewhere, repo };
+}
+
 function hushIn(cwd: string, args: readonly string[], env: Record<string, string> = {}): HushResult {
   return runHush(args, { cwd, env: { ...k.env, ...env }, home: k.path("home") });
 }
@@ -105,14 +120,31 @@ describe("writes refuse a directory link inside a git work tree", () => {
     expect(r.status, r.stderr).toBe(0);
   });
 
+  it("re-keying through a committed link is refused before any key is asked (no KMS call, passphrase or token touch for a write that cannot happen)", () => {
+    const { elsewhere, repo } = rekeyThroughLink("unasked");
+    const before = snapshot(elsewhere);
+    // No identity at all: a command that asked for the data key first would fail with exit 128.
+    const noKey = { SOPS_AGE_KEY_FILE: k.path("no-such-keys.txt") };
+    for (const args of [
+      ["rotate", "-i", "secrets/app.yaml"],
+      ["rotate", "-i", "secrets"],
+      ["rotate", "--output", "secrets/out.yaml", join(elsewhere, "app.yaml")],
+      ["updatekeys", "-y", "secrets/app.yaml"],
+      ["groups", "add", "-i", "-f", "secrets/app.yaml", "--age", k.recipient],
+    ]) {
+      const r = hushIn(repo, args, noKey);
+      expect(r.status, `${args.join(" ")}: ${r.stderr}`).toBe(3);
+      expect(r.stderr, args.join(" ")).toContain("secrets is a symbolic link (to ../unasked)");
+      expect(r.stderr, args.join(" ")).not.toContain("could not decrypt the data key");
+      expect(snapshot(elsewhere), args.join(" ")).toEqual(before);
+    }
+    // A dry run writes nothing, so it reads through the link as any read does.
+    const dry = hushIn(repo, ["rotate", "--dry-run", "secrets/app.yaml"], noKey);
+    expect(dry.stderr).toContain("could not decrypt the data key");
+  });
+
   it("rotate and updatekeys of a directory named through a committed link refuse its files", () => {
-    const elsewhere = k.path("walked");
-    mkdirSync(elsewhere);
-    encryptFile(k, "walked/app.yaml", "a: 1\n");
-    const repo = cloneWithLinkedDirectory("walked-link", "../walked");
-    const second = runHush(["keygen", "-o", k.path("walked-second.txt")], { cwd: k.dir });
-    const other = /Public key: (age1[0-9a-z]+)/.exec(second.stderr)?.[1];
-    writeFileSync(join(repo, ".sops.yaml"), `creation_rules:\n  - age: ${k.recipient},${other}\n`);
+    const { elsewhere, repo } = rekeyThroughLink("walked");
     const before = snapshot(elsewhere);
     for (const args of [
       ["rotate", "-i", "secrets"],

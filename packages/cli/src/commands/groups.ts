@@ -51,7 +51,7 @@ async function regroup(
   const indent = parseIndent(flags.indent);
   const target = expandTargets([flags.file], io.cwd, flags.inputType)[0]!;
   try {
-    const file = await readSecretFile(target);
+    const file = await readSecretFile(target, { toWrite: flags.inPlace === true });
     const { groups, threshold } = next(file);
     const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
     if (!(await confirmUnvouched(io, [await unvouchedRecipients(loaded, io.cwd, target, groups, chosen)], flags.yes === true, `groups`))) return 1;

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { HushError, encryptedTextFormat, printable, type KeySourceResolver, type MasterKeyRecipient } from "@hush/core";
 import { loadConfig } from "../config.ts";
 import { encodeOutput } from "../formats.ts";
-import type { CliIo } from "../io.ts";
+import { checkWritableFile, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile, report, runBatch } from "../rekey/batch.ts";
 import { changeKeys, dedupeGroups, keyToRemove, recipientsOf, type KeyChange, type KeyToRemove } from "../rekey/key-groups.ts";
@@ -57,11 +57,11 @@ interface RotationPlan {
 }
 
 /** Opens nothing yet: reads the file and applies the key changes to its groups. */
-async function planRotation(target: Target, changes: { add: MasterKeyRecipient[]; remove: KeyToRemove[] }): Promise<RotationPlan> {
+async function planRotation(target: Target, changes: { add: MasterKeyRecipient[]; remove: KeyToRemove[] }, toWrite = false): Promise<RotationPlan> {
   if ((changes.add.length > 0 || changes.remove.length > 0) && !existsSync(target.rawPath ?? target.path)) {
     throw new HushError("REKEY_MISSING_FILE", `${target.display}: cannot change the keys of a file that does not exist`, { located: true });
   }
-  const file = await readSecretFile(target);
+  const file = await readSecretFile(target, { toWrite });
   const change = changeKeys(recipientsOf(file.metadata.keyGroups), changes.add, changes.remove);
   const groups = dedupeGroups(change.groups);
   checkGroups(groups);
@@ -117,6 +117,8 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
       );
     }
     const target = targets[0]!;
+    // Refused before a key is asked for a data key whose result could not be written.
+    if (flags.output !== undefined) checkWritableFile(flags.output);
     let plan: RotationPlan;
     try {
       plan = await planRotation(target, changes);
@@ -136,7 +138,7 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
 
   // Every file is read and its recipients shown before any is rotated; a file that cannot be
   // read fails in the batch below, alone.
-  const plans = await mapLimit(targets, jobs, (target) => planRotation(target, changes).then((plan) => ({ plan }), (error: unknown) => ({ error })));
+  const plans = await mapLimit(targets, jobs, (target) => planRotation(target, changes, flags.dryRun !== true).then((plan) => ({ plan }), (error: unknown) => ({ error })));
   const found = await Promise.all(targets.flatMap((target, i) => {
     const p = plans[i]!;
     return "plan" in p ? [unvouchedRecipients(loaded, io.cwd, target, p.plan.groups, changes.add)] : [];

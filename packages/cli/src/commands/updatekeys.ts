@@ -40,8 +40,8 @@ function thresholdOf(m: FileMetadata): number {
   return m.keyGroups.length <= 1 ? 0 : m.shamirThreshold === 0 ? m.keyGroups.length : m.shamirThreshold;
 }
 
-async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: number | undefined, keepDataKey: boolean): Promise<Plan | undefined> {
-  const file = await readSecretFile(target);
+async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: number | undefined, keepDataKey: boolean, toWrite: boolean): Promise<Plan | undefined> {
+  const file = await readSecretFile(target, { toWrite });
   const rule = await creationRuleFor(loaded, target.abs, io.cwd);
   if (rule === undefined) throw new HushError("CONFIG_NOT_FOUND", "the config has no creation rules", { located: true });
   const groups = dedupeGroups(resolvedByFile(rule.keyGroups, file.metadata.keyGroups));
@@ -83,7 +83,7 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
   // 1. Read every file and work out the change, without touching any key.
   const planned = await mapLimit(targets, jobs, async (target): Promise<{ outcome?: Outcome; plan?: Plan }> => {
     try {
-      const p = await plan(loaded, io, target, override, flags.keepDataKey === true);
+      const p = await plan(loaded, io, target, override, flags.keepDataKey === true, flags.dryRun !== true);
       return p === undefined ? { outcome: { target, status: "unchanged", detail: "" } } : { plan: p };
     } catch (err) {
       if (err instanceof NotEncrypted) return { outcome: err.quiet ? { target, status: "ignored" } : { target, status: "skipped", detail: err.message } };

@@ -13,7 +13,7 @@ import {
   configIndent,
 } from "@hush/core";
 import { decodeInput, encodeOutput } from "../formats.ts";
-import { readInputFile, writeFileAtomic } from "../io.ts";
+import { checkWritableFile, readInputFile, writeFileAtomic } from "../io.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { sniffFormat, type Target } from "./targets.ts";
 
@@ -42,9 +42,12 @@ export class NotEncrypted extends Error {
  * Reads a target and its SOPS metadata. A file the user named must be encrypted; a file found in
  * a directory walk that is not encrypted (or is not even parseable and holds no ENC[…] value)
  * raises NotEncrypted, so plain configuration next to the secrets is skipped, while a damaged
- * secret file is still reported.
+ * secret file is still reported. `toWrite`: the file will be written back in place, so a path
+ * hush would refuse to write (a link, a directory link a branch committed) is refused now, before
+ * any key is asked for a data key that could not be used (a KMS call, a passphrase, a token touch).
  */
-export async function readSecretFile(target: Target): Promise<SecretFile> {
+export async function readSecretFile(target: Target, options: { readonly toWrite?: boolean } = {}): Promise<SecretFile> {
+  if (options.toWrite === true) checkWritableFile(target.path);
   const { format, text } = readTargetText(target);
   const store = await storeFor(format);
   let raw: unknown;
