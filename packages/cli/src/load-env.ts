@@ -1,5 +1,5 @@
 import { delimiter, resolve } from "node:path";
-import { encryptedTextFormat, formatFromPath, HushError, isHushError, plaintextEncoding, printable, readPlaintext, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver } from "@hush/core";
+import { encryptedTextFormat, formatFromPath, HushError, isHushError, plaintextEncoding, printable, readPlaintext, shellPath, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { readFileBounded } from "./io.ts";
 import { createKeySourceResolver } from "./key-sources.ts";
 import { mergeEnvFiles, RefusedEnvironment, type DecryptedEnvFile } from "./workflows/env-files.ts";
@@ -98,7 +98,7 @@ function namedError(file: string, err: unknown, namedBy = "named by HUSH_ENV_FIL
     return new HushError("READ_FAILED", printable(`${file}: ${what}`, 4000), { location: { file }, cause: err });
   }
   // What `hush decrypt` says on a line of its own: a program's start-up error is one line.
-  const notEncrypted = err.code === "METADATA_MISSING" ? `; the file is not encrypted (\`hush encrypt -i ${file}\` encrypts it in place)` : "";
+  const notEncrypted = err.code === "METADATA_MISSING" ? `; the file is not encrypted (\`hush encrypt -i ${shellPath(file)}\` encrypts it in place)` : "";
   const hint = err.hint === undefined ? notEncrypted : `${notEncrypted} (hint: ${err.hint})`;
   return new HushError(err.code, printable(`${file}: ${err.message}${hint}`, 4000), { location: { ...err.location, file }, cause: err });
 }
