@@ -252,8 +252,10 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // node-gyp (`npm ci` with native modules) runs NODE_GYP_FORCE_PYTHON. Tools name their own
     // pager, editor, password prompt and browser with their prefix (the aws CLI v2 runs AWS_PAGER
     // with every command's output, gh GH_PAGER and GH_EDITOR, systemctl SYSTEMD_PAGER, sudoedit
-    // SUDO_EDITOR, Mercurial HGEDITOR): the suffixes cover those no list names.
-    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH", "KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "NODE_GYP_FORCE_PYTHON"],
+    // SUDO_EDITOR, Mercurial HGEDITOR): the suffixes cover those no list names. OpenSSH runs
+    // SSH_SK_HELPER for a security key (FIDO) in place of its own ssh-sk-helper: ssh-keygen 9.2
+    // ran it, and ssh and ssh-agent start it to sign with such a key (`git push` over ssh).
+    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SSH_SK_HELPER", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH", "KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "NODE_GYP_FORCE_PYTHON"],
     prefixes: ["CLOUDSDK_PYTHON"],
     suffixes: ["PAGER", "EDITOR", "ASKPASS", "BROWSER"],
   },
