@@ -175,6 +175,7 @@ describe("hush exec-env --redact and the key material in hush's own environment"
       GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.a0AfExample-google-token",
       AZURE_CLIENT_SECRET: "azure~client~secret~example",
       AZURE_CLIENT_CERTIFICATE_PASSWORD: "azure-certificate-passphrase-example",
+      IDENTITY_HEADER: "app-service-identity-header-example",
     };
     const names = Object.keys(creds);
     const r = k.hush(["exec-env", "--redact", f, "--", "sh", "-c", `for n in ${names.join(" ")}; do printenv $n; done`], { env: creds });
