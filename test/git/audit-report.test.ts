@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgeKey, createRepo, createSandbox, git, hush, run, writeEncrypted } from "./helpers.ts";
@@ -232,6 +232,39 @@ describe("untrusted names in reports", () => {
       expect(page).not.toMatch(/<script|<img/i);
       expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt; \\x1b[31mred\\x07");
       expect(page).toContain("&lt;img src=x&gt;\\x1b]0;owned\\x07\\u202eEve");
+    } finally {
+      sb.cleanup();
+    }
+  });
+
+  it("a file name in the command a finding says to run is one quoted word: pasted into a shell, its $(…) and ; do not run", () => {
+    const sb = createSandbox();
+    try {
+      const repo = createRepo(sb);
+      const other = createAgeKey(sb, "other");
+      // Any name git holds; a commit that drops a recipient without a new data key needs no key.
+      const evil = "x$(touch pwned-1);touch pwned-2;'q'.enc.yaml";
+      writeFileSync(join(repo, "plain.yaml"), "token: t1\n");
+      const enc = hush(sb, ["encrypt", "--config", "/dev/null", "--age", `${sb.recipient},${other.recipient}`, "plain.yaml"], { cwd: repo });
+      expect(enc.status, enc.stderr).toBe(0);
+      writeFileSync(join(repo, evil), enc.stdout);
+      git(sb, repo, ["add", "--", evil]);
+      git(sb, repo, ["commit", "-q", "--no-verify", "-m", "two recipients"]);
+      const stanza = new RegExp(`\\n {8}- enc: \\|\\n(?: {12}.*\\n)+ {10}recipient: ${other.recipient}`);
+      expect(enc.stdout).toMatch(stanza);
+      writeFileSync(join(repo, evil), enc.stdout.replace(stanza, ""));
+      git(sb, repo, ["commit", "-q", "--no-verify", "-am", "drop one"]);
+
+      const audit = hush(sb, ["audit", "--html", "report.html"], { cwd: repo, env: sb.keylessEnv });
+      const finding = audit.stdout.split("\n").find((l) => l.includes("without a new data key since"));
+      expect(finding, audit.stdout).toBeDefined();
+      const command = /run `([^`]*)`$/.exec(finding!)?.[1];
+      expect(command).toBe(`hush rotate -i 'x$(touch pwned-1);touch pwned-2;'\\''q'\\''.enc.yaml'`);
+      // Pasted into sh, it names the file and runs nothing else.
+      const pasted = run("sh", ["-c", `hush() { printf '%s\\n' "$@"; }; ${command!}`], { cwd: repo, env: sb.keylessEnv });
+      expect(pasted.stdout).toBe(`rotate\n-i\n${evil}\n`);
+      for (const f of ["pwned-1", "pwned-2"]) expect(existsSync(join(repo, f)), f).toBe(false);
+      expect(readFileSync(join(repo, "report.html"), "utf8")).toContain("run `hush rotate -i &#39;x$(touch pwned-1);touch pwned-2;&#39;\\&#39;&#39;q&#39;\\&#39;&#39;.enc.yaml&#39;`");
     } finally {
       sb.cleanup();
     }

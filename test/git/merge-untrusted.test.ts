@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -210,6 +210,24 @@ describe("the merge driver and the repository's attributes", () => {
     const merged = readFileSync(join(repo, "app.enc.yaml"), "utf8");
     expect(merged).toMatch(new RegExp(`^${"<".repeat(100)} ours$`, "m"));
     expect(merged).not.toContain("<".repeat(101));
+  });
+});
+
+describe("a file name from a branch in the merge driver's next step", () => {
+  it("is one quoted word: the `hush git resolve` line pasted into a shell names the file and runs nothing else", async () => {
+    const repo = createRepo(sb, "name-in-next-step");
+    const evil = "x$(touch pwned);touch pwned-2;.enc.yaml";
+    writeEncrypted(sb, repo, evil, "db:\n  password: base-3e1f\n");
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    await editOnBothSides(sb, repo, evil, "yaml", { theirs: "db:\n  password: theirs-8a2c\n", ours: "db:\n  password: ours-b9d4\n" });
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status).toBe(1);
+    const command = /run `(hush git resolve [^`]*)` to resolve them/.exec(merge.stderr + merge.stdout)?.[1];
+    expect(command).toBe(`hush git resolve 'x$(touch pwned);touch pwned-2;.enc.yaml'`);
+    const pasted = spawnSync("sh", ["-c", `hush() { printf '%s\\n' "$@"; }; ${command!}`], { cwd: repo, encoding: "utf8" });
+    expect(pasted.stdout).toBe(`git\nresolve\n${evil}\n`);
+    for (const f of ["pwned", "pwned-2"]) expect(existsSync(join(repo, f)), f).toBe(false);
   });
 });
 

@@ -101,6 +101,11 @@ const SETTINGS: readonly ToolSetting[] = [
     names: ["SSH_SK_PROVIDER"],
   },
   {
+    seen: "OpenSSH 9.2's ssh-keygen -t ed25519-sk ran the program it named in place of its own ssh-sk-helper (ssh and ssh-agent start the helper to sign with a security key)",
+    lines: "SSH_SK_HELPER=tools/sk-helper\n",
+    names: ["SSH_SK_HELPER"],
+  },
+  {
     seen: "wget sent the request and the caller's Basic credentials through the proxy of that start-up file",
     lines: "SYSTEM_WGETRC=ci.wgetrc\n",
     names: ["SYSTEM_WGETRC"],

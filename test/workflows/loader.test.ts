@@ -152,6 +152,21 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(byPath.stdout).toBe("INVALID_ARGUMENT: missing.yaml: no such file (named by loadEnv's `path`)\n");
   });
 
+  it("HUSH_ENV_FILE with an empty name (HUSH_ENV_FILE=$BASE:$STAGE, one unset) stops the program: it does not start without that file's secrets", () => {
+    for (const list of [":", "config.yaml:", ":config.yaml", "config.yaml::config.json"]) {
+      const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: list });
+      expect(r.stdout, list).toBe("");
+      expect(r.stderr, list).toBe(`hush: HUSH_ENV_FILE ${JSON.stringify(list)} holds an empty file name (an unset variable where a file was meant?): name each file, joined by ":"\n`);
+      expect(r.status, list).toBe(1);
+    }
+    // As loadEnv does (the CommonJS loader's side: test/workflows/require-loader.test.ts).
+    const api = node(["api.mjs"], { HOME: home, HUSH_ENV_FILE: "config.yaml:" });
+    expect(api.stdout).toBe("");
+    expect(api.stderr).toContain("HUSH_ENV_FILE \"config.yaml:\" holds an empty file name");
+    // One name, or several, still load.
+    expect(JSON.parse(node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "config.yaml:config.json" }).stdout)).toMatchObject({ y: SECRETS.yaml, j: SECRETS.json });
+  });
+
   it("a file that is not encrypted is refused in one line naming it and the next step, without its values", () => {
     writeFileSync(join(app, "plain.env"), `DOTENV_SECRET=${SECRETS.dotenv}\n`);
     const r = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "plain.env" });

@@ -46,5 +46,9 @@ describe("loadEnvForRequiringThread", () => {
     expect(JSON.stringify(noKey)).not.toMatch(/tok-Vb38|pw-Lq02/);
     const missing = await loadEnvForRequiringThread(envFor({ HUSH_ENV_FILE: join(tmp.path, "none.env") }));
     expect(missing).toMatchObject({ status: 1, message: expect.stringMatching(/none\.env: no such file/) });
+    // HUSH_ENV_FILE=$A:$B with both unset names no file: the program must not start without its secrets.
+    const unnamed = await loadEnvForRequiringThread(envFor({ HUSH_ENV_FILE: `:${join(tmp.path, "app.enc.yaml")}` }));
+    expect(unnamed).toMatchObject({ status: 1, message: expect.stringMatching(/^HUSH_ENV_FILE "[^"]*" holds an empty file name/) });
+    expect(await loadEnvForRequiringThread(envFor({ HUSH_ENV_FILE: ":" }))).toMatchObject({ status: 1 });
   });
 });

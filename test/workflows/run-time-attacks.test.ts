@@ -175,6 +175,7 @@ describe("hush exec-env --redact and the key material in hush's own environment"
       GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.a0AfExample-google-token",
       AZURE_CLIENT_SECRET: "azure~client~secret~example",
       AZURE_CLIENT_CERTIFICATE_PASSWORD: "azure-certificate-passphrase-example",
+      IDENTITY_HEADER: "app-service-identity-header-example",
     };
     const names = Object.keys(creds);
     const r = k.hush(["exec-env", "--redact", f, "--", "sh", "-c", `for n in ${names.join(" ")}; do printenv $n; done`], { env: creds });
@@ -224,6 +225,21 @@ describe("hush exec-env: variables that make common deploy tools run other progr
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     for (const name of names) expect(r.stderr).toContain(`--allow-env ${name}`);
+    expect(r.stderr).not.toMatch(/evil-|tok-/);
+    expect(existsSync(k.path("started"))).toBe(false);
+  });
+
+  it("a deploy's helm, pulumi and GitLab CI settings that send its cluster token, state or job token to the file's server are refused before anything runs", () => {
+    const names = ["HELM_KUBEAPISERVER", "HELM_KUBEINSECURE_SKIP_TLS_VERIFY", "HELM_PLUGINS", "PULUMI_BACKEND_URL", "CI_API_V4_URL", "GITLAB_HOST"];
+    const f = encryptFile(k, "cluster.env", `${names.map((n) => `${n}=https://evil-${n.length}.example.net`).join("\n")}\nPULUMI_ACCESS_TOKEN=${TOKEN}\n`);
+    // GitLab's documented upload: the job token goes to whatever CI_API_V4_URL says.
+    const r = k.hush(["exec-env", f, 'touch started; echo "$CI_API_V4_URL"']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    for (const name of names) expect(r.stderr).toContain(`--allow-env ${name}`);
+    // The secrets of those tools are not settings.
+    expect(r.stderr).not.toContain("PULUMI_ACCESS_TOKEN");
     expect(r.stderr).not.toMatch(/evil-|tok-/);
     expect(existsSync(k.path("started"))).toBe(false);
   });

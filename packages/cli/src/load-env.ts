@@ -1,5 +1,5 @@
 import { delimiter, resolve } from "node:path";
-import { encryptedTextFormat, formatFromPath, HushError, isHushError, plaintextEncoding, printable, readPlaintext, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver } from "@hush/core";
+import { encryptedTextFormat, formatFromPath, HushError, isHushError, plaintextEncoding, printable, quoted, readPlaintext, shellPath, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { readFileBounded } from "./io.ts";
 import { createKeySourceResolver } from "./key-sources.ts";
 import { mergeEnvFiles, RefusedEnvironment, type DecryptedEnvFile } from "./workflows/env-files.ts";
@@ -17,7 +17,8 @@ export const DEFAULT_ENV_FILE = ".env.enc";
 export interface LoadEnvOptions {
   /**
    * The encrypted file, or several (later files win). Default: HUSH_ENV_FILE (several joined by
-   * the platform's path delimiter, `:` on Unix), else `.env.enc`. Relative to `cwd`.
+   * the platform's path delimiter, `:` on Unix; an empty name there is an error), else
+   * `.env.enc`. Relative to `cwd`.
    */
   readonly path?: string | readonly string[];
   /** Replace variables that are already set (default false: they are kept and listed in `skipped`). */
@@ -81,7 +82,15 @@ function checkOptions(options: unknown): asserts options is LoadEnvOptions {
 function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, string | undefined>>): { files: readonly string[]; namedBy: string } {
   if (option !== undefined) return { files: typeof option === "string" ? [option] : option, namedBy: "named by loadEnv's `path`" };
   const fromEnv = env["HUSH_ENV_FILE"];
-  if (fromEnv !== undefined && fromEnv !== "") return { files: fromEnv.split(delimiter).filter((p) => p !== ""), namedBy: "named by HUSH_ENV_FILE" };
+  if (fromEnv !== undefined && fromEnv !== "") {
+    const files = fromEnv.split(delimiter);
+    // `HUSH_ENV_FILE=$BASE:$STAGE` with a variable unset: skipping the empty name would start the
+    // program without that file's secrets (without any, for `:`), and say nothing.
+    if (files.includes("")) {
+      throw new HushError("INVALID_ARGUMENT", `HUSH_ENV_FILE ${quoted(fromEnv, 400)} holds an empty file name (an unset variable where a file was meant?): name each file, joined by "${delimiter}"`);
+    }
+    return { files, namedBy: "named by HUSH_ENV_FILE" };
+  }
   return { files: [DEFAULT_ENV_FILE], namedBy: "the default; set HUSH_ENV_FILE, or pass `path` to loadEnv, to load another file" };
 }
 
@@ -98,7 +107,7 @@ function namedError(file: string, err: unknown, namedBy = "named by HUSH_ENV_FIL
     return new HushError("READ_FAILED", printable(`${file}: ${what}`, 4000), { location: { file }, cause: err });
   }
   // What `hush decrypt` says on a line of its own: a program's start-up error is one line.
-  const notEncrypted = err.code === "METADATA_MISSING" ? `; the file is not encrypted (\`hush encrypt -i ${file}\` encrypts it in place)` : "";
+  const notEncrypted = err.code === "METADATA_MISSING" ? `; the file is not encrypted (\`hush encrypt -i ${shellPath(file)}\` encrypts it in place)` : "";
   const hint = err.hint === undefined ? notEncrypted : `${notEncrypted} (hint: ${err.hint})`;
   return new HushError(err.code, printable(`${file}: ${err.message}${hint}`, 4000), { location: { ...err.location, file }, cause: err });
 }
@@ -165,7 +174,7 @@ function refuseObjectMembers(origin: ReadonlyMap<string, string>): void {
  * @throws HushError whose message is one line naming the file (and key path), never a value:
  *   NO_MATCHING_KEY when no key opens a file, MAC_MISMATCH or VALUE_TAMPERED for a file changed
  *   without its key, METADATA_MISSING for one that is not encrypted (or whose name gives no
- *   format: pass `format`), INVALID_ARGUMENT for a missing file, a nested value without
+ *   format: pass `format`), INVALID_ARGUMENT for a missing file, an empty name in HUSH_ENV_FILE, a nested value without
  *   `flatten`, a variable the policy refuses or wrong options, READ_FAILED for a path that is not
  *   a readable regular file (a directory, a device).
  */

@@ -6,7 +6,7 @@
  */
 export * from "./api.ts";
 export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
-export { safeJson, showInvisible } from "./printable.ts";
+export { safeJson, shellPath, shellQuote, showInvisible } from "./printable.ts";
 export { appendAll } from "./arrays.ts";
 export { findProgramOnPath, isExecutableFile, KEY_PROGRAM_VARIABLE, keyProgramDirectory, keyProgramEnvironment } from "./program-path.ts";
 export { readFileBounded, type BoundedReadOptions } from "./read-bounded.ts";

@@ -88,3 +88,22 @@ export function safeJson(json: string): string {
   // on its own: a character beyond the BMP becomes its surrogate pair, as JSON writes it.
   return json.replace(unsafePattern(), (c) => c === "\n" ? c : Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""));
 }
+
+/** The characters sh reads as themselves in a word outside quotes. */
+const PLAIN_SHELL_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** `text` as one word for sh: as it is when every character is plain, else in single quotes (a `'` as `'\''`). */
+export function shellQuote(text: string): string {
+  return PLAIN_SHELL_WORD.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * An untrusted path (a file name a branch or a commit in history chose) as one word of a command
+ * a message tells the user to run (run `hush rotate -i FILE`): escaped as {@link printable}
+ * does, quoted for sh, and after `./` when it would be read as an option. Pasted as it is shown,
+ * a name's `$(…)`, `;` or backquote stays part of the name instead of running.
+ */
+export function shellPath(path: string, max = 1000): string {
+  const shown = printable(path, max);
+  return shellQuote(shown.startsWith("-") ? `./${shown}` : shown);
+}

@@ -1,6 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { printable, quoted } from "../src/errors.ts";
-import { showInvisible } from "../src/printable.ts";
+import { shellPath, showInvisible } from "../src/printable.ts";
 
 describe("printable", () => {
   it("escapes control characters as \\xNN, as before", () => {
@@ -62,5 +63,31 @@ describe("showInvisible", () => {
   it("escapes a carriage return inside a line, and what printable escapes", () => {
     expect(showInvisible("URL=evil\rURL=ok\n")).toEqual({ text: "URL=evil\\x0dURL=ok\n", escaped: true });
     expect(showInvisible("a\u001b]52;c;eA==\u0007\u202eb\r")).toEqual({ text: "a\\x1b]52;c;eA==\\x07\\u202eb\\x0d", escaped: true });
+  });
+});
+
+describe("shellPath", () => {
+  it("leaves a plain path as it is", () => {
+    expect(shellPath("secrets/app.enc.yaml")).toBe("secrets/app.enc.yaml");
+    expect(shellPath("/abs/p@th+x,1=2:3%.env")).toBe("/abs/p@th+x,1=2:3%.env");
+  });
+
+  it.each([
+    ["command substitution", "x$(id).yaml", "'x$(id).yaml'"],
+    ["a backquote and a semicolon", "a`id`;b", "'a`id`;b'"],
+    ["blanks and globs", "my file*.yaml", "'my file*.yaml'"],
+    ["a single quote", "it's.yaml", "'it'\\''s.yaml'"],
+    ["a leading dash", "-rf.enc.yaml", "./-rf.enc.yaml"],
+    ["a leading dash and a quote", "-x'y", "'./-x'\\''y'"],
+    ["a control character, escaped first", "a\u001b[2J.yaml", "'a\\x1b[2J.yaml'"],
+  ])("quotes %s", (_what, path, word) => {
+    expect(shellPath(path)).toBe(word);
+  });
+
+  it("gives sh the path back as one word", () => {
+    for (const path of ["x$(touch p);y", "a'b\"c`d` e", "-n", "tab\tname"]) {
+      const r = spawnSync("sh", ["-c", `printf '%s' ${shellPath(path)}`], { encoding: "utf8" });
+      expect(r.stdout).toBe(path.startsWith("-") ? `./${path}` : path.replace("\t", "\\x09"));
+    }
   });
 });

@@ -26,7 +26,8 @@ export declare const DEFAULT_ENV_FILE = ".env.enc";
 export interface LoadEnvOptions {
   /**
    * The encrypted file, or several (later files win). Default: HUSH_ENV_FILE (several joined by
-   * the platform's path delimiter, `:` on Unix), else `.env.enc`. Relative to `cwd`.
+   * the platform's path delimiter, `:` on Unix; an empty name there is an error), else
+   * `.env.enc`. Relative to `cwd`.
    */
   readonly path?: string | readonly string[];
   /** Replace variables that are already set (default false: they are kept and listed in `skipped`). */

@@ -11,6 +11,7 @@ import {
   isHushError,
   IvStash,
   parseFormat,
+  shellPath,
   storeFor,
   wrapDataKey,
   type FileFormat,
@@ -179,7 +180,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
         // keep the user's text, encrypted, so no typing is lost and no plaintext is left.
         const code = isHushError(rejected.error) ? rejected.error.code : "UNCLASSIFIED";
         const copy = await keepUnsavedCopy(io, file, edited, target.opened);
-        throw new HushError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved to ${file}`, { located: true, details: keptCopyDetails(copy, `fix it in hush edit ${file}`) });
+        throw new HushError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved to ${file}`, { located: true, details: keptCopyDetails(copy, `fix it in hush edit ${shellPath(file)}`) });
       }
       if (failure === undefined) {
         if (edited === stripHeader(initial) && !resign) {

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { comparableKeyId, HushError, isHushError, masterKeyIdentity, printable, type FileMetadata, type KeyGroupRecipients, type MasterKeyRecipient } from "@hush/core";
+import { comparableKeyId, HushError, isHushError, masterKeyIdentity, printable, shellPath, type FileMetadata, type KeyGroupRecipients, type MasterKeyRecipient } from "@hush/core";
 import { creationRuleFor, loadConfig, type LoadedConfig } from "../config.ts";
 import type { CliIo } from "../io.ts";
 import { confirm } from "./prompt.ts";
@@ -65,7 +65,7 @@ const LEAD: Record<Exposure, string> = {
 function nextStep(exposure: Exposure, files: readonly Unvouched[]): string {
   const check = "next: check who these recipients are (a branch or clone can add one to a file without any key), then";
   if (exposure === "new data key") return `${check} remove one with \`hush rotate --rm-age/--rm-pgp/--rm-kms …\`, name it in .sops.yaml if it belongs there, or pass --yes to keep it`;
-  const names = files.map((u) => printable(u.target.display, 4096)).join(" ");
+  const names = files.map((u) => shellPath(u.target.display, 4096)).join(" ");
   return `${check} give the file a new data key for the keys .sops.yaml names with \`hush updatekeys ${names}\`, name the recipient in .sops.yaml if it belongs there, or pass --yes to write anyway`;
 }
 

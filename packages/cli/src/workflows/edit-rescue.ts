@@ -1,5 +1,5 @@
 import { lstatSync } from "node:fs";
-import { encryptText, exampleDocument, HushError, isHushError, printable, WHOLE_FILE_FORMAT, type FileFormat, type OpenedFile } from "@hush/core";
+import { encryptText, exampleDocument, HushError, isHushError, printable, shellPath, WHOLE_FILE_FORMAT, type FileFormat, type OpenedFile } from "@hush/core";
 import { checkWritableFile, readFileBounded, writeFileAtomic, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { writeEncrypted } from "./reencrypt.ts";
@@ -101,7 +101,7 @@ export async function keepUnsavedCopy(io: CliIo, file: string, text: string, ope
  */
 export function keptCopyDetails(copy: KeptCopy, next: string): string[] {
   if (!copy.kept) return [`your text could not be kept: ${copy.reason}`];
-  return [`your text is kept encrypted in ${copy.name}`, `next: see it with hush decrypt --input-type binary ${copy.name}, ${next}, then delete ${copy.name}`];
+  return [`your text is kept encrypted in ${copy.name}`, `next: see it with hush decrypt --input-type binary ${shellPath(copy.name)}, ${next}, then delete ${copy.name}`];
 }
 
 /** Whether the file is still what `read` holds (undefined: it did not exist). Refuses a link. */
@@ -137,5 +137,5 @@ export async function saveEdit(io: CliIo, file: string, output: Buffer, read: Bu
     failure = err;
   }
   const copy = await keepUnsavedCopy(io, file, text, opened, shown);
-  throw new HushError(failure.code, failure.message, { located: true, details: keptCopyDetails(copy, options.redo ?? `make your change again in hush edit ${shown}`) });
+  throw new HushError(failure.code, failure.message, { located: true, details: keptCopyDetails(copy, options.redo ?? `make your change again in hush edit ${shellPath(shown)}`) });
 }

@@ -217,6 +217,24 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     prefixes: ["ANSIBLE_"],
   },
   {
+    // Helm's settings are its command-line flags: HELM_PLUGINS is where it finds the plugins it
+    // runs (`helm diff`, a downloader for a chart's URL scheme, a post-renderer), HELM_KUBEAPISERVER
+    // with HELM_KUBEINSECURE_SKIP_TLS_VERIFY or HELM_KUBECAFILE sends the bearer token of the
+    // caller's kubeconfig (an EKS or GKE token its exec plugin fetched) to a server of the file's
+    // choosing, HELM_REPOSITORY_CONFIG and HELM_REGISTRY_CONFIG pick where charts come from.
+    why: "makes Helm run plugins, or send your cluster credentials or take charts, where the file says",
+    names: [],
+    prefixes: ["HELM_"],
+  },
+  {
+    // PULUMI_BACKEND_URL is where `pulumi up` reads and writes the stack's state and sends
+    // PULUMI_ACCESS_TOKEN; PULUMI_HOME holds the plugins (providers) pulumi runs and the stored
+    // tokens. The passphrase and the access token themselves are secrets and pass.
+    why: "makes Pulumi run plugins or send its state and token where the file says",
+    names: ["PULUMI_BACKEND_URL", "PULUMI_HOME"],
+    prefixes: [],
+  },
+  {
     // GIT_SSH_COMMAND, GIT_EXEC_PATH, GIT_CONFIG_* (any setting: core.fsmonitor, core.sshCommand),
     // GIT_DIR, GIT_ASKPASS, GIT_PAGER, GIT_EDITOR, GIT_EXTERNAL_DIFF, GIT_SSL_NO_VERIFY…
     why: "tells git which programs to run or which configuration and repository to use",
@@ -234,8 +252,10 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // node-gyp (`npm ci` with native modules) runs NODE_GYP_FORCE_PYTHON. Tools name their own
     // pager, editor, password prompt and browser with their prefix (the aws CLI v2 runs AWS_PAGER
     // with every command's output, gh GH_PAGER and GH_EDITOR, systemctl SYSTEMD_PAGER, sudoedit
-    // SUDO_EDITOR, Mercurial HGEDITOR): the suffixes cover those no list names.
-    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH", "KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "NODE_GYP_FORCE_PYTHON"],
+    // SUDO_EDITOR, Mercurial HGEDITOR): the suffixes cover those no list names. OpenSSH runs
+    // SSH_SK_HELPER for a security key (FIDO) in place of its own ssh-sk-helper: ssh-keygen 9.2
+    // ran it, and ssh and ssh-agent start it to sign with such a key (`git push` over ssh).
+    names: ["SHELL", "EDITOR", "VISUAL", "SOPS_EDITOR", "PAGER", "MANPAGER", "BROWSER", "SSH_ASKPASS", "SSH_SK_HELPER", "SUDO_ASKPASS", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEFILES", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "SVN_SSH", "CVS_RSH", "KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "CLOUDSDK_GSUTIL_PYTHON", "CLOUDSDK_BQ_PYTHON", "NODE_GYP_FORCE_PYTHON"],
     prefixes: ["CLOUDSDK_PYTHON"],
     suffixes: ["PAGER", "EDITOR", "ASKPASS", "BROWSER"],
   },
@@ -364,6 +384,9 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // @actions/core's getIDToken sent ACTIONS_ID_TOKEN_REQUEST_TOKEN, which gets the workflow's
     // OIDC tokens (and with them its cloud roles), to ACTIONS_ID_TOKEN_REQUEST_URL; Octokit
     // (@actions/github) sends GITHUB_TOKEN to GITHUB_API_URL, gh its enterprise token to GH_HOST.
+    // In GitLab CI, release-cli sends CI_JOB_TOKEN to CI_SERVER_URL, and the documented uploads
+    // (`curl --header "JOB-TOKEN: $CI_JOB_TOKEN" "$CI_API_V4_URL/projects/…"`) to CI_API_V4_URL;
+    // glab sends GITLAB_TOKEN to GITLAB_HOST (GL_HOST).
     // Azure's libraries get a token for another tenant than the credential's, which a service's
     // authentication challenge names (a key vault's does), only for the tenants
     // AZURE_ADDITIONALLY_ALLOWED_TENANTS lists: `*` lets a vault in any tenant be sent one.
@@ -386,6 +409,11 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
       "GITHUB_GRAPHQL_URL",
       "GITHUB_SERVER_URL",
       "GH_HOST",
+      "CI_SERVER_URL",
+      "CI_API_V4_URL",
+      "CI_API_GRAPHQL_URL",
+      "GITLAB_HOST",
+      "GL_HOST",
     ],
     prefixes: ["CLOUDSDK_API_ENDPOINT_OVERRIDES_", "CLOUDSDK_PROXY_", "CLOUDSDK_AUTH_", "ACTIONS_"],
   },

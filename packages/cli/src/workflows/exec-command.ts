@@ -43,9 +43,10 @@ export function splitExecArgs(name: "exec-env" | "exec-file", args: readonly str
  * The variables in which hush's key sources find credentials (the age identities, the cloud and
  * Vault tokens that unwrap data keys). The command inherits hush's environment, and one that
  * prints it (`env`, a debug dump of the process) would otherwise show, next to the masked values,
- * the key that opens every file.
+ * the key that opens every file. IDENTITY_HEADER is App Service's managed-identity secret, with
+ * which hush gets Azure tokens.
  */
-const KEY_CREDENTIAL_VARIABLES = ["SOPS_AGE_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "VAULT_TOKEN", "GOOGLE_OAUTH_ACCESS_TOKEN", "GOOGLE_CREDENTIALS", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD"];
+const KEY_CREDENTIAL_VARIABLES = ["SOPS_AGE_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "VAULT_TOKEN", "GOOGLE_OAUTH_ACCESS_TOKEN", "GOOGLE_CREDENTIALS", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "IDENTITY_HEADER"];
 
 /** The key credentials in `env` that `--redact` masks with the files' values (see {@link KEY_CREDENTIAL_VARIABLES}). */
 export function keyCredentials(env: Readonly<Record<string, string | undefined>>): string[] {

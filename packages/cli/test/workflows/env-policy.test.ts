@@ -107,6 +107,18 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses what sends a deploy's cluster, state or CI credentials elsewhere through Helm, Pulumi or GitLab's tools, and lets their secrets through", () => {
+    // helm's kube settings send the kubeconfig's token to the API server they name; pulumi sends
+    // PULUMI_ACCESS_TOKEN and the state to its backend; release-cli and the documented curl
+    // uploads send CI_JOB_TOKEN to the CI server's address, glab GITLAB_TOKEN to GITLAB_HOST.
+    for (const name of ["HELM_KUBEAPISERVER", "HELM_KUBEINSECURE_SKIP_TLS_VERIFY", "HELM_KUBECAFILE", "HELM_PLUGINS", "HELM_REPOSITORY_CONFIG", "helm_registry_config", "PULUMI_BACKEND_URL", "PULUMI_HOME", "CI_SERVER_URL", "CI_API_V4_URL", "CI_API_GRAPHQL_URL", "GITLAB_HOST", "GL_HOST"]) {
+      expect(startupVariableReason(name), name).toBeDefined();
+    }
+    for (const name of ["PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_STACK", "CI_JOB_TOKEN", "GITLAB_TOKEN", "CI_PROJECT_ID", "HELMFILE_ENVIRONMENT"]) {
+      expect(startupVariableReason(name), name).toBeUndefined();
+    }
+  });
+
   it("lets ordinary secrets and settings through", () => {
     for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "DATABASE_URL", "GITHUB_TOKEN", "GITLAB_TOKEN", "NPM_TOKEN", "NODE_ENV", "API_KEY", "LESSONS_URL", "PORT", "LANG", "TZ", "USER", "GOOGLE_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "MIX_ENV", "TF_VAR_region", "POETRY_HTTP_BASIC_INTERNAL_PASSWORD", "POETRY_PYPI_TOKEN_PYPI", "BUNDLE_GEMS__EXAMPLE__COM", "ERLANG_COOKIE", "PAGERDUTY_TOKEN", "EDITOR_ID", "TF_HTTP_PASSWORD", "TF_TOKEN_app_terraform_io", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN"]) {
       expect(startupVariableReason(name), name).toBeUndefined();

@@ -1,4 +1,4 @@
-import { appendAll, printable } from "@hush/core";
+import { appendAll, printable, shellPath } from "@hush/core";
 import type { AccessReport, AuditReport } from "./model.ts";
 import { atHeadNote, day, describeRecipient, driftLines, MATRIX_LEGEND, matrixCell, matrixIdentities, publishReaders, ruleText, shortCommit, thresholdText } from "./present.ts";
 
@@ -44,6 +44,8 @@ export function auditFindings(report: AuditReport): string[] {
   const lines: string[] = [];
   for (const f of report.files) {
     const path = printable(f.path, 4096);
+    // The command to paste: a file name from history is anyone's, `$(…)` and `;` included.
+    const rotate = `hush rotate -i ${shellPath(f.path, 4096)}`;
     for (const r of f.removals) {
       if (r.rekeyedSince) continue;
       const who = r.removed.map((x) => describeRecipient(x)).join(", ");
@@ -51,8 +53,8 @@ export function auditFindings(report: AuditReport): string[] {
       const key = f.lastRekey;
       lines.push(
         r.restoredIn === null || key === null
-          ? `${removed} without a new data key since: whoever held that key may still hold the file's data key; run \`hush rotate -i ${path}\``
-          : `${removed}, but ${shortCommit(r.restoredIn.commit)} (${day(r.restoredIn.date)}) went back to a data key ${r.removed.length === 1 ? "it" : "they"} held (of ${shortCommit(key.commit)}, ${day(key.date)}): whoever held that key can open the file; run \`hush rotate -i ${path}\``,
+          ? `${removed} without a new data key since: whoever held that key may still hold the file's data key; run \`${rotate}\``
+          : `${removed}, but ${shortCommit(r.restoredIn.commit)} (${day(r.restoredIn.date)}) went back to a data key ${r.removed.length === 1 ? "it" : "they"} held (of ${shortCommit(key.commit)}, ${day(key.date)}): whoever held that key can open the file; run \`${rotate}\``,
       );
     }
     const where = `${path}${atHeadNote(f.atHead)}`;

@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, posix, relative, resolve, sep } from "node:path";
-import { appendAll, firstInvalidUtf8Line, printable, type CreationRule } from "@hush/core";
+import { appendAll, firstInvalidUtf8Line, printable, shellPath, type CreationRule } from "@hush/core";
 import { checkFile, checkPassed, isRecipientFindingCode, isScannable, routedPlaintextProblem, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -337,7 +337,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       const destinations = isConfig ? await baseRevision?.destinationRulesProblem(c.abs, text, flags.strict === true) : undefined;
       if (destinations !== undefined) result = { ...result, problems: [...result.problems, destinations] };
       // Staged, a MAC that does not match is most often a value hunk staged without its mac line.
-      if (flags.staged === true) result = { ...result, problems: result.problems.map((p) => (p.code === "mac-mismatch" ? { ...p, message: `${p.message}; next: stage the whole file (git add ${c.display}): a changed value is staged only with its mac line` } : p)) };
+      if (flags.staged === true) result = { ...result, problems: result.problems.map((p) => (p.code === "mac-mismatch" ? { ...p, message: `${p.message}; next: stage the whole file (git add ${shellPath(c.display)}): a changed value is staged only with its mac line` } : p)) };
       const baseConfig = fromBase.get(i);
       if (baseConfig !== undefined) result = { ...result, problems: result.problems.map((p) => (p.code === "not-encrypted" ? { ...p, message: `${p.message} (the rule is in ${baseConfig}; this branch's .sops.yaml no longer covers the file)` } : p)) };
       if (result.covered || result.encrypted || result.problems.length > 0) {

@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { printable, type FileFormat } from "@hush/core";
+import { printable, shellPath, type FileFormat } from "@hush/core";
 import { conflictLines, detectFormat, MERGE_NOTE_MAX_CHARS, mergeEncryptedTexts, mergeLines } from "@hush/git";
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -20,6 +20,8 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
   const name = path ?? oursPath;
   // git's %P, recipients and key paths come from the repository: escape control characters.
   const shown = printable(name, 1000);
+  // The name in a command to paste: a branch's file name may hold `$(…)` or `;`.
+  const word = shellPath(name, 1000);
   const say = (line: string, max = 4000): void => {
     io.stderr.write(`hush: ${shown}: ${printable(line, max)}\n`);
   };
@@ -40,7 +42,7 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
   if (oversized !== undefined) {
     writeWholeVersionsConflict({ ours: oursPath, base: basePath, theirs: theirsPath }, sizeOption.markerSize ?? DEFAULT_MARKER_SIZE);
     say(
-      `not merged: ${oversized.name} is ${oversized.size} bytes, above the merge limit of ${limit}; the file holds both sides whole as one conflict (nothing decrypted); next: \`hush git resolve ${shown}\`, or raise the limit (${MERGE_MAX_BYTES_ENV}=<bytes>) and run \`git checkout -m ${shown}\``,
+      `not merged: ${oversized.name} is ${oversized.size} bytes, above the merge limit of ${limit}; the file holds both sides whole as one conflict (nothing decrypted); next: \`hush git resolve ${word}\`, or raise the limit (${MERGE_MAX_BYTES_ENV}=<bytes>) and run \`git checkout -m ${word}\``,
     );
     return 1;
   }
@@ -61,7 +63,7 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
   }
   if (encoding !== "utf8") {
     writeWholeVersionsConflict({ ours: oursPath, base: basePath, theirs: theirsPath }, sizeOption.markerSize ?? DEFAULT_MARKER_SIZE);
-    say(`not merged: a version is not UTF-8, which an encrypted text file must be; the file holds both sides whole as one conflict (nothing decrypted); next: keep one side whole (\`git checkout --ours ${shown}\` or --theirs, then \`git add ${shown}\`) and make your changes again with hush edit`);
+    say(`not merged: a version is not UTF-8, which an encrypted text file must be; the file holds both sides whole as one conflict (nothing decrypted); next: keep one side whole (\`git checkout --ours ${word}\` or --theirs, then \`git add ${word}\`) and make your changes again with hush edit`);
     return 1;
   }
   // Encrypted on at least one side (checked above): that side's format.
@@ -83,13 +85,13 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
       return 0;
     case "conflict":
       for (const line of conflictLines(outcome.conflicts)) say(`conflict at ${line}`);
-      say(`the file holds conflict markers around encrypted values; run \`hush git resolve ${shown}\` to resolve them in your editor`);
+      say(`the file holds conflict markers around encrypted values; run \`hush git resolve ${word}\` to resolve them in your editor`);
       return 1;
     case "fallback":
       if (outcome.reason === "the file is not encrypted") return outcome.conflicted ? 1 : 0;
       say(`cannot merge by key path: ${outcome.reason}`);
       if (outcome.hint !== undefined) say(`hint: ${outcome.hint}`);
-      say(`fell back to a line merge of the encrypted text (no value was decrypted into it); once the cause above is dealt with, \`hush git resolve ${shown}\` finishes it`);
+      say(`fell back to a line merge of the encrypted text (no value was decrypted into it); once the cause above is dealt with, \`hush git resolve ${word}\` finishes it`);
       return 1;
   }
 }

@@ -1,5 +1,5 @@
 import { relative, resolve, sep } from "node:path";
-import { formatFromPath, HushError, isHushError, printable, storeFor, utf8Text, type FileFormat, type OpenedFile } from "@hush/core";
+import { formatFromPath, HushError, isHushError, printable, shellPath, storeFor, utf8Text, type FileFormat, type OpenedFile } from "@hush/core";
 import { conflictLines, detectFormat, hasConflictMarkers, MERGE_NOTE_MAX_CHARS, metadataEmitOptions, openSides, planMerge, renderConflicts, sealMerge } from "@hush/git";
 import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { keepUnsavedCopy, keptCopyDetails, reopenHeader, saveEdit, stripHeader } from "../../workflows/edit-rescue.ts";
@@ -38,7 +38,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   const oursSha = stages.get(2);
   const theirsSha = stages.get(3);
   if (oursSha === undefined || theirsSha === undefined) {
-    throw new HushError("NOT_RESOLVABLE", `${file}: deleted on ${oursSha === undefined ? "our" : "their"} side; keep it with \`git add ${file}\` or remove it with \`git rm ${file}\``, { located: true });
+    throw new HushError("NOT_RESOLVABLE", `${file}: deleted on ${oursSha === undefined ? "our" : "their"} side; keep it with \`git add ${shellPath(file)}\` or remove it with \`git rm ${shellPath(file)}\``, { located: true });
   }
   const text = async (sha: string | undefined, version: string): Promise<string | undefined> => {
     if (sha === undefined) return undefined;
@@ -49,7 +49,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
       if (!isHushError(err, "NOT_UTF8")) throw err;
       throw new HushError("NOT_UTF8", `${file}: ${version}: ${err.message}`, {
         located: true,
-        hint: `nothing was merged; keep one side whole (\`git checkout --ours ${file}\` or --theirs, then \`git add ${file}\`) and make your changes again with hush edit`,
+        hint: `nothing was merged; keep one side whole (\`git checkout --ours ${shellPath(file)}\` or --theirs, then \`git add ${shellPath(file)}\`) and make your changes again with hush edit`,
       });
     }
   };
@@ -158,13 +158,13 @@ function editorFailed(failure: EditorFailure, file: string): HushError {
         ? `the editor exited with status ${failure.status}`
         : `cannot read the edited file (${failure.reason})`;
   return new HushError("RESOLUTION_ABANDONED", `${what}; nothing was written`, {
-    details: [`next: the merge is still in progress; run \`hush git resolve ${printable(file, 1000)}\` again`],
+    details: [`next: the merge is still in progress; run \`hush git resolve ${shellPath(file)}\` again`],
   });
 }
 
 /** What a message says to do with a resolution kept in FILE.unsaved. */
 function redoResolution(file: string): string {
-  return `run hush git resolve ${file} again and make your change there`;
+  return `run hush git resolve ${shellPath(file)} again and make your change there`;
 }
 
 /** What is wrong with a resolution (markers left, a syntax error, a sops section), or undefined. */
@@ -204,7 +204,7 @@ async function editUntilResolved(io: CliIo, session: EditorSession, abs: string,
       // Only what the user typed is worth keeping: the text hush showed comes back with a new run.
       const typed = edited.trim() !== "" && edited !== shown;
       const details = typed ? keptCopyDetails(await keepUnsavedCopy(io, abs, edited, target, file), redoResolution(file)) : undefined;
-      throw new HushError("RESOLUTION_INVALID", `${file}: ${problem}; nothing was written (the merge is still in progress: run \`hush git resolve ${file}\` again)`, {
+      throw new HushError("RESOLUTION_INVALID", `${file}: ${problem}; nothing was written (the merge is still in progress: run \`hush git resolve ${shellPath(file)}\` again)`, {
         located: true,
         ...(details === undefined ? {} : { details }),
       });

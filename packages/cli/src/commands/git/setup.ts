@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, realpathSync, unlinkSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
-import { HushError, compileRe2, isHushError, printable, showInvisible } from "@hush/core";
+import { HushError, compileRe2, isHushError, printable, shellQuote, showInvisible } from "@hush/core";
 import {
   attributePatternMatches,
   detectFormat,
@@ -31,24 +31,21 @@ export interface SetupFlags {
   config?: string;
 }
 
-/** Quotes a word for sh (git runs drivers through the shell). */
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * How git should run hush: this very installation, node and the CLI script by absolute path (as
  * git-crypt writes its own path). GUIs and IDEs run git without the shell's PATH, so a bare
  * `hush` (or a `#!/usr/bin/env node` script) would not be found there. When hush or node moves,
- * `hush check` names the missing program and `hush git setup` writes the new path.
+ * `hush check` names the missing program and `hush git setup` writes the new path. Each word is
+ * quoted for sh, which git runs drivers through.
  */
 function defaultCommand(): string {
   return installedCommand()
     .map((word) => {
       try {
-        return shellWord(realpathSync(word));
+        return shellQuote(realpathSync(word));
       } catch {
-        return shellWord(word); // keep the path as stated
+        return shellQuote(word); // keep the path as stated
       }
     })
     .join(" ");
