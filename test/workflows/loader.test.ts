@@ -94,6 +94,40 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     }
   });
 
+  it("does nothing in the program's worker threads, which --import reaches: no second decryption, no secret put back after the program deleted it", () => {
+    // The program reads its secret, deletes it and its key file's name from the environment (as
+    // programs that keep secrets out of their children's reach do), then starts a worker thread,
+    // which copies that environment and, through execArgv, runs the --import preload again.
+    writeFileSync(
+      join(app, "worker-app.mjs"),
+      [
+        'import { Worker } from "node:worker_threads";',
+        "const read = process.env.DOTENV_SECRET;",
+        "delete process.env.DOTENV_SECRET;",
+        "delete process.env.SOPS_AGE_KEY_FILE;",
+        'const worker = new Worker(new URL("./worker-thread.mjs", import.meta.url));',
+        'let inWorker = "no answer";',
+        "worker.on('message', (value) => { inWorker = value; });",
+        'worker.on("exit", (code) => console.log(JSON.stringify({ read, inWorker, code })));',
+        "",
+      ].join("\n"),
+    );
+    // A worker from a file (one from eval'd code gets no --import preload).
+    writeFileSync(join(app, "worker-thread.mjs"), 'import { parentPort } from "node:worker_threads";\nparentPort.postMessage(process.env.DOTENV_SECRET ?? null);\n');
+    for (const [args, env] of [
+      [["--import", "@hush/cli/config", "worker-app.mjs"], {}],
+      [["worker-app.mjs"], { NODE_OPTIONS: "--import @hush/cli/config" }],
+    ] as const) {
+      const r = node(args, { HOME: emptyHome, SOPS_AGE_KEY_FILE: k.keyFile, ...env });
+      expect(r.stderr, args.join(" ")).toBe("");
+      expect(JSON.parse(r.stdout), args.join(" ")).toEqual({ read: SECRETS.dotenv, inWorker: null, code: 0 });
+    }
+    // Called on purpose in a worker, loadEnv still loads.
+    const r = node(["-e", "new (require('node:worker_threads').Worker)(`import('@hush/cli').then(({ loadEnv }) => loadEnv()).then(() => console.log(process.env.DOTENV_SECRET))`, { eval: true })"], { HOME: emptyHome, SOPS_AGE_KEY_FILE: k.keyFile });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(`${SECRETS.dotenv}\n`);
+  });
+
   it("keeps variables already set unless overriding, and says which by name", () => {
     const kept = node(["api.mjs", JSON.stringify({ path: ".env.enc" })], { HOME: home, PRESET: "mine" });
     expect(JSON.parse(kept.stdout)).toEqual({ result: { files: [".env.enc"], set: ["DOTENV_SECRET", "SHARED"], skipped: ["PRESET"] }, d: SECRETS.dotenv, pre: "mine" });

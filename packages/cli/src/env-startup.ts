@@ -46,6 +46,21 @@ function isHushCommand(program: string | undefined = process.argv[1]): boolean {
   }
 }
 
+/**
+ * Whether this is a worker thread. `--import` reaches every worker thread the application starts
+ * (workers inherit the `execArgv` and `NODE_OPTIONS` of the process), and a worker copies the
+ * environment of the thread that starts it, which the loader filled already: loading again would
+ * ask the keys again in each worker (a KMS call, a passphrase) and put back a variable the
+ * application removed from its environment after reading it. The CommonJS entry does nothing in
+ * a worker either; `loadEnv()` still loads where it is called. Node replaces `process.chdir` in a
+ * worker with a stand-in marked `disabled` (a thread cannot change the process's directory): that
+ * costs nothing to look at, where node:worker_threads, which confirms it, takes about 2 ms to load.
+ */
+function inWorkerThread(): boolean {
+  if ((process.chdir as { disabled?: unknown }).disabled !== true) return false;
+  return !process.getBuiltinModule("node:worker_threads").isMainThread;
+}
+
 function failureOf(err: unknown): StartupFailure {
   return { status: exitCodeOfError(err), message: printable(err instanceof Error ? err.message : String(err), 4000) };
 }
@@ -57,7 +72,7 @@ function failureOf(err: unknown): StartupFailure {
  * exits with hush's status for that error.
  */
 export async function loadEnvAtStartup(): Promise<void> {
-  if (startedForKey(process.env) || isHushCommand()) return;
+  if (startedForKey(process.env) || isHushCommand() || inWorkerThread()) return;
   try {
     await loadEnv({ override: overrideRequested(process.env) });
   } catch (err) {
