@@ -47,7 +47,6 @@ export class NotEncrypted extends Error {
  * any key is asked for a data key that could not be used (a KMS call, a passphrase, a token touch).
  */
 export async function readSecretFile(target: Target, options: { readonly toWrite?: boolean } = {}): Promise<SecretFile> {
-  if (options.toWrite === true) checkWritableFile(target.path);
   const { format, text } = readTargetText(target);
   const store = await storeFor(format);
   let raw: unknown;
@@ -57,6 +56,9 @@ export async function readSecretFile(target: Target, options: { readonly toWrite
     throw notEncryptedOr(target, text, err);
   }
   if (raw === undefined) throw notEncryptedOr(target, text, new HushError("METADATA_MISSING", "sops metadata not found"));
+  // Once the file is known to be one to write (a walk leaves plain files alone, and names one it
+  // cannot open by name as such).
+  if (options.toWrite === true) checkWritableFile(target.path);
   return { target, format, text, metadata: decodeMetadata(raw) };
 }
 
