@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sopsDecrypt } from "@hush/testkit";
 import { encryptFile, keyedDir, tamperWith, type KeyedDir } from "./helpers.ts";
 
 /**
@@ -159,6 +160,66 @@ describe("a YAML tag added before an encrypted value, which changes what other r
     expect(run.status, run.stderr).not.toBe(0);
     expect(run.stderr).toContain('mistagged.yaml: the !!int tag on the value at ["port"] (line 2) makes YAML readers that honour tags read it otherwise than hush does (as a string): remove the tag');
     expect(readFileSync(file, "utf8")).toBe(plain);
+  });
+});
+
+/**
+ * go-yaml's parser (inside SOPS) and PyYAML's drop the non-specific tag `!` on a plain value: to
+ * them `! 8080` is the integer 8080 and `! null` null, where the `yaml` package (hush's reader)
+ * reads strings, as YAML 1.2 says. hush read such a value in clear as the string, so `hush decrypt
+ * --output-type json`, exec-env and the Node API showed a string where SOPS deploys a number
+ * (the MAC holds the same bytes either way); and it wrote a string decrypted under a plain
+ * `! ENC[…]` (a branch can drop an envelope's quotes and add the tag) plain, as `! false`.
+ */
+describe("the non-specific tag `!` on a plain value, no tag at all to SOPS (go-yaml) and PyYAML", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("a value in clear under it that SOPS reads as a number: SOPS opens the file, hush refuses it (exit 2) with the key path and line", async () => {
+    const file = encryptFile(k, "bang.yaml", `password: ${SECRET}\nport_unencrypted: "8080"\n`);
+    const branch = tamperWith(file, (t) => t.replace('port_unencrypted: "8080"', "port_unencrypted: ! 8080"));
+    const sops = await sopsDecrypt({ text: branch, format: "yaml", env: k.env });
+    expect(sops).toMatchObject({ ok: true });
+    expect(JSON.parse((sops as { plaintext: string }).plaintext)).toEqual({ password: SECRET, port_unencrypted: 8080 });
+    const reason = 'the ! tag on the value at ["port_unencrypted"] (line 2) is no tag to SOPS\'s YAML reader and PyYAML, which read the value as an integer';
+    for (const args of [["decrypt", "--output-type", "json", file], ["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]]) {
+      const run = k.hush(args);
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain(reason);
+    }
+    const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+    expect(check.status, check.stdout).toBe(1);
+    expect(check.stdout).toContain(reason);
+  });
+
+  it("refuses to encrypt a plaintext with `! 8080` or a bare `!`, leaving it as it was; `! web` and `! \"8080\"` are kept", () => {
+    for (const [value, reading] of [["! 8080", "an integer"], ["!", "null"]] as const) {
+      const file = k.path("bang-plain.yaml");
+      const plain = `password: ${SECRET}\nport: ${value}\n`;
+      writeFileSync(file, plain);
+      const run = k.hush(["encrypt", "-i", "--age", k.recipient, file]);
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`the ! tag on the value at ["port"] (line 2) is no tag to SOPS's YAML reader and PyYAML, which read the value as ${reading}`);
+      expect(readFileSync(file, "utf8")).toBe(plain);
+    }
+    const plain = `password: ! ${SECRET}\nport: ! "8080"\nname: ! web\n`;
+    const file = encryptFile(k, "bang-kept.yaml", plain);
+    expect(k.hush(["decrypt", file]).stdout).toBe(plain);
+  });
+
+  it("a branch's plain `! ENC[…]` for a quoted string that looks like a boolean decrypts quoted, the string SOPS reads", async () => {
+    const file = encryptFile(k, "bang-flag.yaml", `password: ${SECRET}\nflag: "false"\n`);
+    const branch = tamperWith(file, (t) => t.replace(/^flag: "(ENC\[[^"]*)"$/m, "flag: ! $1"));
+    expect(branch).toMatch(/^flag: ! ENC\[/m);
+    const sops = await sopsDecrypt({ text: branch, format: "yaml", env: k.env });
+    expect(JSON.parse((sops as { plaintext: string }).plaintext)).toEqual({ password: SECRET, flag: "false" });
+    const decrypt = k.hush(["decrypt", file]);
+    expect(decrypt.status, decrypt.stderr).toBe(0);
+    expect(decrypt.stdout).toBe(`password: ${SECRET}\nflag: ! "false"\n`);
   });
 });
 

@@ -3,6 +3,7 @@ import { HushError } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "../tree/values.ts";
 import type { AliasTargets } from "./yaml-alias-budget.ts";
 import { resolvePlainScalar } from "./yaml-resolve.ts";
+import { resolvesUntagged } from "./yaml-tags.ts";
 
 /**
  * YAML merge keys (`<<`). SOPS and hush read `<<` as an ordinary key (its values are encrypted
@@ -45,7 +46,7 @@ export function mergedKeys(value: YamlNode | null, targets: AliasTargets): Merge
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value ?? "");
         if (isMergeKey(key)) pending.push(pair.value as YamlNode | null);
-        else keys.push({ text: key, plain: pair.key.type === "PLAIN" && pair.key.tag === undefined, value: pair.value as YamlNode | null });
+        else keys.push({ text: key, plain: resolvesUntagged(pair.key), value: pair.value as YamlNode | null });
       }
     }
   }
@@ -68,7 +69,7 @@ export function holdsNothingMacCovered(value: YamlNode | null, targets: AliasTar
     else if (isMap(n)) for (const pair of n.items) pending.push(pair.value as YamlNode | null);
     else if (isScalar(n)) {
       const text = n.value === null || n.value === undefined ? "" : String(n.value);
-      if (text !== "" && !(n.type === "PLAIN" && n.tag === undefined && resolvePlainScalar(text) === null)) return false;
+      if (text !== "" && !(resolvesUntagged(n) && resolvePlainScalar(text) === null)) return false;
     }
   }
   return true;

@@ -18,7 +18,7 @@ import { yamlLayout } from "./yaml-layout.ts";
 import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
 import { completePlaintext, isBlankOrComment, isDocumentEnd, plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
 import { goYamlProblems } from "./yaml-go-reading.ts";
-import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag } from "./yaml-tags.ts";
+import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag, resolvesUntagged } from "./yaml-tags.ts";
 import { metadataNodeProblem } from "./yaml-metadata-nodes.ts";
 import { holdsNothingMacCovered, isMergeKey, mergedKeys, metadataMergeKeyOffset, shadowingMergeError, type ShadowingMerge } from "./yaml-merge-keys.ts";
 import { foldedKeyShadow, type MapMember } from "./folded-keys.ts";
@@ -203,7 +203,7 @@ function parse(text: string): ParsedDocument {
               handleSops(pair.key as Scalar, pair.value as YamlNode | null, di);
               continue;
             }
-            const plainKey = key.type === "PLAIN" && key.tag === undefined;
+            const plainKey = resolvesUntagged(key);
             const twin = yaml11Twin(keyText, plainKey, readings, writtenKey);
             if (plainKey) for (const reading of yaml11KeyReadings(keyText)) if (!readings.has(reading)) readings.set(reading, { text: keyText, line: line(key.range?.[0] ?? 0) });
             const coveredBefore = macCoveredValues;
@@ -232,7 +232,7 @@ function parse(text: string): ParsedDocument {
         let spanStart = start;
         if (st.style === "BLOCK_LITERAL" || st.style === "BLOCK_FOLDED") spanStart = text.indexOf("\n", start) + 1;
         let value = scalarValue(node, line(start));
-        refuseValueTag(node.tag, value, line(start), formatKeyPath(path));
+        refuseValueTag(node.tag, value, line(start), formatKeyPath(path), node.type === "PLAIN");
         // go-yaml (SOPS) reads a block scalar that ends the file without a line break as having
         // none; the yaml package adds one. Follow SOPS, so MACs and values agree.
         if (spanStart !== start && value !== null && !st.bodyNewline && value.text.endsWith("\n")) value = { ...value, text: value.text.slice(0, -1) };
@@ -387,10 +387,8 @@ function spanIsBlock(st: YamlStyle): boolean {
 
 /** The type go-yaml gives a map key when it is not a string (SOPS refuses such keys). */
 function nonStringKeyType(key: Scalar): string | undefined {
-  const tag = key.tag;
   const named: Record<string, string> = { "tag:yaml.org,2002:int": "an integer", "tag:yaml.org,2002:float": "a number", "tag:yaml.org,2002:bool": "a boolean", "tag:yaml.org,2002:null": "null" };
-  if (tag !== undefined) return named[tag];
-  if (key.type !== "PLAIN") return undefined;
+  if (!resolvesUntagged(key)) return key.tag === undefined ? undefined : named[key.tag];
   const resolved = resolvePlainScalar(String(key.value ?? ""));
   if (resolved === null) return "null";
   if (resolved === "uint64") return "an integer";
