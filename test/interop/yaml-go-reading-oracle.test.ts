@@ -121,6 +121,18 @@ const TEXTS = [
   `${"\u{1F511}".repeat(1000)}: v\n`,
   `a: {${"k".repeat(1025)}: v}\n`,
   `a: {${"\u{1F511}".repeat(1000)}: v}\n`,
+  // an implicit key in block context whose ":" is on a later line (the yaml package reads `a: x`)
+  "k: v\na\n\n  : x\n",
+  "k: v\na # c\n\n  : x\n",
+  "k: v\na # c\n  \n  :\n",
+  "k: v\n'a'\n\n  : x\n",
+  "m:\n  k: v\n  a # c\n\n    : x\n",
+  "a\n\n  : x\n",
+  // ...and an explicit key's ":" on its own line, which go-yaml reads
+  "k: v\n? a\n\n: x\n",
+  "k: v\n? a # c\n: x\n",
+  "k: v\n? |\n  a\n: x\n",
+  "k:\n  - ? a\n    : x\n",
 ];
 
 describe("where SOPS's YAML reader refuses YAML, hush's model agrees (SOPS 3.9.2 asked)", () => {
