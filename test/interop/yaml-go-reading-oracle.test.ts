@@ -121,6 +121,18 @@ const TEXTS = [
   `${"\u{1F511}".repeat(1000)}: v\n`,
   `a: {${"k".repeat(1025)}: v}\n`,
   `a: {${"\u{1F511}".repeat(1000)}: v}\n`,
+  // escapes in double quotes: go-yaml (v3.0.1) knows no "\/" and refuses any surrogate's code
+  'a: "x\\/y"\n',
+  '"\\/": x\n',
+  'a: "\\ud83d\\ude00"\n',
+  'a: "\\ud800"\n',
+  'a: "\\uDFFF"\n',
+  'a: "\\U0000d800"\n',
+  'a: ["x", "\\udc00"]\n',
+  'a: "\\\\/ \\\\ud800"\n',
+  'a: "\\U0001F600 \\ud7ff \\ue000 \\uFFFF \\x41 \\N \\_ \\L \\P \\e \\0"\n',
+  'a: \'\\ud800 \\/\'\n',
+  "a: |\n  \\ud800 \\/\n",
   // an implicit key in block context whose ":" is on a later line (the yaml package reads `a: x`)
   "k: v\na\n\n  : x\n",
   "k: v\na # c\n\n  : x\n",

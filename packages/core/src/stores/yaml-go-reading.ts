@@ -21,9 +21,12 @@ import { lineIndex } from "./lines.ts";
  *   neither a space nor a line end (go-yaml takes it into the key);
  * - an implicit key that does not start on the line of its `:`, in flow and in block context
  *   (`a # note`, a blank line, then `  : x`, which the `yaml` package reads as `a: x`);
- * - an implicit key, in block context or flow, that starts more than 1024 characters before its `:`.
+ * - an implicit key, in block context or flow, that starts more than 1024 characters before its `:`;
+ * - in a double-quoted scalar, the escapes go-yaml refuses (`yaml_parser_scan_flow_scalar`): `\/`,
+ *   which YAML 1.2 added after it, and `\u`/`\U` of a UTF-16 surrogate, half a pair or either
+ *   half of a whole one (the `yaml` package joins `\ud83d\ude00` into one character).
  *
- * Quoted scalars are not looked into. A problem inside a value's own text (a block scalar's body,
+ * Quoted scalars are not looked into otherwise. A problem inside a value's own text (a block scalar's body,
  * a plain scalar in a flow collection) goes away when that value is encrypted: the caller forgives
  * those (see `offset`).
  */
@@ -72,7 +75,7 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
 function problemsIn(text: string): GoYamlProblem[] {
   const problems: GoYamlProblem[] = [];
   // Nothing below can happen without one of these characters, or a line that can hold a key too long.
-  if (!/[\t&*!%[{]|^[ \t]*:/m.test(text) && !hasLineLongerThan(text, MAX_IMPLICIT_KEY)) return problems;
+  if (!/[\t&*!%[{]|^[ \t]*:|\\[/uU]/m.test(text) && !hasLineLongerThan(text, MAX_IMPLICIT_KEY)) return problems;
   const line = lineIndex(text);
   const at = (offset: number, message: string): void => {
     problems.push({ offset, line: line(offset), message: message.replace("{line}", String(line(offset))) });
@@ -188,6 +191,7 @@ function problemsIn(text: string): GoYamlProblem[] {
       continue;
     }
     if (first === "'" || first === '"') {
+      if (first === '"') escapesGoRefuses(source, start);
       startNode(start);
       plainEnd = -1;
       continue;
@@ -293,6 +297,17 @@ function problemsIn(text: string): GoYamlProblem[] {
 
   function keyTooLong(colon: number): void {
     at(colon, `the key before the ":" at line {line} is longer than ${MAX_IMPLICIT_KEY} characters, which SOPS's YAML reader cannot read: shorten it (or mark it with "? ")`);
+  }
+
+  function escapesGoRefuses(quoted: string, start: number): void {
+    for (const escape of quoted.matchAll(/\\(?:\/|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|[^])/g)) {
+      const code = escape[1] ?? escape[2];
+      const surrogate = code !== undefined && parseInt(code, 16) >= 0xd800 && parseInt(code, 16) <= 0xdfff;
+      if (escape[0] !== "\\/" && !surrogate) continue;
+      // The message does not quote the escape: it is part of a value, which may be a secret.
+      at(start + escape.index, 'a double-quoted string at line {line} holds an escape SOPS\'s YAML reader refuses ("\\/", or "\\u" or "\\U" of a UTF-16 surrogate): write the character itself');
+      return;
+    }
   }
 
   function resetNode(): void {
