@@ -434,17 +434,20 @@ function appendMetadata(dataText: string, metadata: Record<string, unknown>, doc
   // Document markers stand at the start of a line: without one, a single document ends at the
   // end of the text, and lexing the whole text again would only say so.
   const ends = documentCount === 1 && !/^(?:---|\.\.\.)/m.test(dataText) ? [dataText.length] : documentEnds(dataText);
-  let out = dataText;
-  for (let i = ends.length - 1; i >= 0; i--) {
-    const at = ends[i]!;
-    const before = out.slice(0, at);
-    if (at === out.length && out.length > 0 && !out.endsWith("\n")) {
-      out = `${before}\n${block.replace(/\n$/, "")}`;
-    } else {
-      out = before + (before === "" || before.endsWith("\n") ? "" : "\n") + block + out.slice(at);
-    }
+  // The pieces are joined once: a stream of many documents (thousands from `helm template`) was
+  // copied whole for each block, quadratic in their number.
+  const pieces: string[] = [];
+  let from = 0;
+  for (const at of ends) {
+    const before = dataText.slice(from, at);
+    pieces.push(before);
+    const lineStarts = at === 0 ? true : dataText[at - 1] === "\n";
+    if (at === dataText.length && !lineStarts) pieces.push(`\n${block.replace(/\n$/, "")}`);
+    else pieces.push(lineStarts ? block : `\n${block}`);
+    from = at;
   }
-  return out;
+  pieces.push(dataText.slice(from));
+  return pieces.join("");
 }
 
 export const yamlStore: Store = {
