@@ -1,5 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encryptText, encryptValue } from "@hush/core";
+import { AgeKeySource } from "@hush/key-source-age";
 import { sopsDecrypt } from "@hush/testkit";
 import { encryptFile, keyedDir, tamperWith, type KeyedDir } from "./helpers.ts";
 
@@ -161,6 +163,44 @@ describe("a YAML tag added before an encrypted value, which changes what other r
     expect(run.stderr).toContain('mistagged.yaml: the !!int tag on the value at ["port"] (line 2) makes YAML readers that honour tags read it otherwise than hush does (as a string): remove the tag');
     expect(readFileSync(file, "utf8")).toBe(plain);
   });
+});
+
+/**
+ * Anyone can encrypt a new file to a team's public recipients, with a data key of their own, so
+ * the comments of a file a branch adds are the outsider's. A comment that decrypts to text with a
+ * line break only other readers take (U+2028 for PyYAML, VT for python-dotenv) was written into
+ * `hush decrypt`'s output as one comment line: hush's review, check and conversions saw a comment,
+ * the Ansible or dotenv reading the output a variable.
+ */
+describe("an outsider's new file whose encrypted comment holds a line break only other readers take", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  const outsiderKey = new Uint8Array(32).fill(9);
+  const cases = [
+    { name: "outsider.yaml", format: "yaml", plain: "# note\ndb:\n    user: app\n", comment: `x\u2028DATABASE_URL: ${ATTACKER}` },
+    { name: "outsider.env", format: "dotenv", plain: "# note\nUSER=app\n", comment: `x\vDATABASE_URL=${ATTACKER}` },
+  ] as const;
+  for (const c of cases) {
+    it(`${c.name}: decrypt and exec-env refuse it (exit 25) and print nothing`, async () => {
+      const encrypted = await encryptText(c.plain, { format: c.format, dataKey: outsiderKey, keyGroups: [[{ kind: "age", recipient: k.recipient }]], keySources: async (kind) => (kind === "age" ? new AgeKeySource() : undefined) });
+      const forged = encrypted.replace(/ENC\[[^\]]*type:comment\]/, encryptValue(outsiderKey, Buffer.from(c.comment), "comment", ":", Buffer.alloc(32, 3)));
+      expect(forged).not.toBe(encrypted);
+      const file = k.path(c.name);
+      writeFileSync(file, forged);
+      const decrypt = k.hush(["decrypt", file]);
+      expect(decrypt.status, decrypt.stderr).toBe(25);
+      expect(decrypt.stdout).toBe("");
+      expect(decrypt.stderr).toContain("the encrypted comment at line 1 decrypts to more than one line");
+      expect(decrypt.stderr).not.toContain(ATTACKER);
+      const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
+      expect(exec.status, exec.stderr).toBe(25);
+      expect(exec.stdout).toBe("");
+    });
+  }
 });
 
 /**
