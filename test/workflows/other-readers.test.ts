@@ -166,6 +166,41 @@ describe("a YAML tag added before an encrypted value, which changes what other r
 });
 
 /**
+ * `mac_only_encrypted: true` leaves the values in clear outside the MAC, as empty ones are: a
+ * branch could add `StringData` in clear after a Secret's encrypted `stringData` (the
+ * case-sensitive `encrypted_regex` does not select it), SOPS opens the file with both, and Go's
+ * readers that match keys regardless of case (encoding/json, viper) take the branch's password.
+ */
+describe("mac_only_encrypted: a key Go's readers take for an encrypted one, added in clear", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("SOPS opens the branch's file; hush decrypt, exec-env and the keyless check refuse it, naming both keys", async () => {
+    const file = k.path("secret.yaml");
+    writeFileSync(file, `kind: Secret\nstringData:\n    password: ${SECRET}\n`);
+    const enc = k.hush(["encrypt", "-i", "--age", k.recipient, "--encrypted-regex", "^(data|stringData)$", "--mac-only-encrypted", file]);
+    expect(enc.status, enc.stderr).toBe(0);
+    const branch = tamperWith(file, (t) => t.replace("\nsops:", `\nStringData:\n    password: ${ATTACKER}\nsops:`));
+    const sops = await sopsDecrypt({ text: branch, format: "yaml", env: k.env });
+    expect(JSON.parse((sops as { plaintext: string }).plaintext)).toEqual({ kind: "Secret", stringData: { password: SECRET }, StringData: { password: ATTACKER } });
+    const reason = 'the keys ["stringData"] (line 2) and ["StringData"] differ only in case';
+    for (const args of [["decrypt", file], ["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]]) {
+      const run = k.hush(args);
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain(reason);
+      expect(run.stderr).not.toContain(SECRET);
+    }
+    const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+    expect(check.status, check.stdout).toBe(1);
+    expect(check.stdout).toContain(reason);
+  });
+});
+
+/**
  * Anyone can encrypt a new file to a team's public recipients, with a data key of their own, so
  * the comments of a file a branch adds are the outsider's. A comment that decrypts to text with a
  * line break only other readers take (U+2028 for PyYAML, VT for python-dotenv) was written into

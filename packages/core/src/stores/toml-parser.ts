@@ -2,6 +2,7 @@ import { appendAll } from "../arrays.ts";
 import { HushError } from "../errors.ts";
 import { formatKeyPath, type KeyPath, type PathSegment } from "../tree/values.ts";
 import { refuseFoldedKeyShadow } from "./folded-keys.ts";
+import { macCoverage, type MacCoverage } from "./mac-coverage.ts";
 import { separatorStart } from "./metadata-separator.ts";
 import type { Leaf } from "./store.ts";
 import { isControl, TomlScanner } from "./toml-scanner.ts";
@@ -309,6 +310,7 @@ class TomlParser extends TomlScanner {
    * (folded-keys.ts), in the data: the metadata is for hush alone.
    */
   #refuseFoldedKeys(): void {
+    const covered = macCoverage(macOnlyField(this.root));
     const stack: Array<{ node: TomlNode; path: KeyPath }> = [{ node: this.root, path: [] }];
     for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
       const { node, path } = top;
@@ -319,22 +321,29 @@ class TomlParser extends TomlScanner {
         .filter(([key]) => !(node === this.root && key === METADATA_KEY))
         .map(([key, value]) => {
           stack.push({ node: value, path: [...path, key] });
-          return { key, line: this.line(keyAt?.get(key) ?? 0), empty: () => addsNothingToMac(value) };
+          return { key, line: this.line(keyAt?.get(key) ?? 0), empty: () => addsNothingToMac(value, covered) };
         });
       refuseFoldedKeyShadow("TOML", path, members);
     }
   }
 }
 
-/** True when `node` holds no value the MAC covers: empty strings, or tables and arrays of only these. */
-function addsNothingToMac(node: TomlNode): boolean {
+/** True when `node` holds no value the MAC covers (`covered`): empty strings, or tables and arrays of only these. */
+function addsNothingToMac(node: TomlNode, covered: MacCoverage): boolean {
   const stack: TomlNode[] = [node];
   for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
     if (n.kind === "table") appendAll(stack, n.entries.values());
     else if (n.kind === "array") appendAll(stack, n.items);
-    else if (!(n.scalarKind === "string" && n.decoded === "")) return false;
+    else if (covered(n.scalarKind === "string" ? n.decoded : n.raw)) return false;
   }
   return true;
+}
+
+/** The `mac_only_encrypted` of the document's `[sops]` table, as its value reads (undefined without one). */
+function macOnlyField(root: TomlTable): unknown {
+  const sops = root.entries.get(METADATA_KEY);
+  const field = sops?.kind === "table" ? sops.entries.get("mac_only_encrypted") : undefined;
+  return field?.kind === "scalar" ? (field.scalarKind === "string" ? field.decoded : field.raw) : undefined;
 }
 
 /** Marks an inline table and the tables made by dotted keys inside it as closed. */

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, type CST, type Node as YamlNode, type Scalar } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, type CST, type Document, type Node as YamlNode, type Scalar } from "yaml";
 import { HushError, printable } from "../errors.ts";
 import { formatKeyPath, type KeyPath, type PathSegment, type ScalarValue } from "../tree/values.ts";
 import { refuseYamlForeignLineBreak, yamlForeignLineBreakProblems } from "./foreign-line-breaks.ts";
@@ -22,6 +22,7 @@ import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag, resolve
 import { metadataNodeProblem } from "./yaml-metadata-nodes.ts";
 import { holdsNothingMacCovered, isMergeKey, mergedKeys, metadataMergeKeyOffset, shadowingMergeError, type ShadowingMerge } from "./yaml-merge-keys.ts";
 import { foldedKeyShadow, type MapMember } from "./folded-keys.ts";
+import { macCoverage } from "./mac-coverage.ts";
 import { keyTwinsError, yaml11KeyReadings, yaml11Twin, type KeyTwins } from "./yaml11-keys.ts";
 
 /**
@@ -123,6 +124,7 @@ function parse(text: string): ParsedDocument {
   let macFreeKeyTwins: KeyTwins | undefined;
   /** The scalar values read so far (copies through aliases too) that add bytes to the MAC. */
   let macCoveredValues = 0;
+  const covered = macCoverage(macOnlyField(docs[0]));
   const targetsOf = new Map(docs.map((doc) => [doc, aliasTargets(doc)]));
   assertAliasBudget(docs, (doc) => targetsOf.get(doc)!, line, true);
   docs.forEach((doc, di) => {
@@ -193,7 +195,7 @@ function parse(text: string): ParsedDocument {
                 if (written === undefined) continue;
                 const merge = { path: [...path, written.text], mergeLine: line(key.range?.[0] ?? 0), keyLine: written.line };
                 shadowingMerge ??= merge;
-                if (holdsNothingMacCovered(merged.value, targets)) {
+                if (holdsNothingMacCovered(merged.value, targets, covered)) {
                   macFreeShadowingMerge = merge;
                   break;
                 }
@@ -241,8 +243,8 @@ function parse(text: string): ParsedDocument {
         let spanEnd = node.range![1];
         if (spanStart !== start && text[spanEnd - 1] === "\n") spanEnd -= 1;
         leaves.push({ kind: "scalar", path, document: di, value, start: spanStart, end: spanEnd, line: line(start), style: st, ...(aliased ? { aliased: true } : {}) });
-        // Nulls and empty strings add no bytes to the MAC.
-        if (value !== null && value.text !== "") macCoveredValues++;
+        // Nulls and empty strings add no bytes to the MAC (nor values in clear, in a mac_only_encrypted file).
+        if (value !== null && covered(value.text)) macCoveredValues++;
       }
     };
     const walkAliased = (target: YamlNode, path: KeyPath, at: number, depth: number): void => {
@@ -379,6 +381,19 @@ function confirmPlaintext(plaintext: string, written: ReadonlyArray<{ readonly l
       });
     }
   }
+}
+
+/**
+ * The `mac_only_encrypted` of the first document's top-level `sops` mapping (where SOPS reads the
+ * metadata), as its scalar reads; undefined without one.
+ */
+function macOnlyField(first: Document.Parsed | undefined): unknown {
+  const root = first?.contents;
+  if (!isMap(root)) return undefined;
+  const sops = root.items.find((pair) => isScalar(pair.key) && pair.key.value === "sops")?.value;
+  if (!isMap(sops)) return undefined;
+  const field = sops.items.find((pair) => isScalar(pair.key) && pair.key.value === "mac_only_encrypted")?.value;
+  return isScalar(field) ? field.value : undefined;
 }
 
 function spanIsBlock(st: YamlStyle): boolean {
