@@ -125,6 +125,23 @@ describe("hush check", () => {
     }
   });
 
+  it("warns of text outside the encrypted values that SOPS's reader reads otherwise (an error with --strict), by line", () => {
+    const path = join(repo, "secrets", "db.yaml");
+    const original = readFileSync(path, "utf8");
+    try {
+      // go-yaml reads the key `web:` where hush reads `web` (yaml-go-reading-oracle.test.ts asks SOPS).
+      writeFileSync(path, original.replace(/^port_unencrypted: 5432$/m, "port_unencrypted: {web:, api: 5432}"));
+      const r = hush(sb, ["check", "secrets/db.yaml"], { cwd: repo, env: sb.keylessEnv });
+      expect(r.status, r.stdout).toBe(0);
+      expect(r.stdout).toContain(`secrets/db.yaml:3: warning: the ":" right after a key at line 3 is read by SOPS's YAML reader as part of the key: put a space after it, or quote the key (SOPS, and Flux or helm-secrets with it, would not read the file as hush does) [sops-reads-otherwise]\n`);
+      const strict = hush(sb, ["check", "--strict", "secrets/db.yaml"], { cwd: repo, env: sb.keylessEnv });
+      expect(strict.status, strict.stdout).toBe(1);
+      expect(strict.stdout).toContain("secrets/db.yaml:3: error: the \":\" right after a key at line 3");
+    } finally {
+      writeFileSync(path, original);
+    }
+  });
+
   it("--verify checks MACs with keys, and says so when there is no key", () => {
     const ok = hush(sb, ["check", "--verify"], { cwd: repo });
     expect(ok.status, ok.stdout).toBe(0);

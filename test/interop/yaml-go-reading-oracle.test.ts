@@ -121,6 +121,30 @@ const TEXTS = [
   `${"\u{1F511}".repeat(1000)}: v\n`,
   `a: {${"k".repeat(1025)}: v}\n`,
   `a: {${"\u{1F511}".repeat(1000)}: v}\n`,
+  // escapes in double quotes: go-yaml (v3.0.1) knows no "\/" and refuses any surrogate's code
+  'a: "x\\/y"\n',
+  '"\\/": x\n',
+  'a: "\\ud83d\\ude00"\n',
+  'a: "\\ud800"\n',
+  'a: "\\uDFFF"\n',
+  'a: "\\U0000d800"\n',
+  'a: ["x", "\\udc00"]\n',
+  'a: "\\\\/ \\\\ud800"\n',
+  'a: "\\U0001F600 \\ud7ff \\ue000 \\uFFFF \\x41 \\N \\_ \\L \\P \\e \\0"\n',
+  'a: \'\\ud800 \\/\'\n',
+  "a: |\n  \\ud800 \\/\n",
+  // an implicit key in block context whose ":" is on a later line (the yaml package reads `a: x`)
+  "k: v\na\n\n  : x\n",
+  "k: v\na # c\n\n  : x\n",
+  "k: v\na # c\n  \n  :\n",
+  "k: v\n'a'\n\n  : x\n",
+  "m:\n  k: v\n  a # c\n\n    : x\n",
+  "a\n\n  : x\n",
+  // ...and an explicit key's ":" on its own line, which go-yaml reads
+  "k: v\n? a\n\n: x\n",
+  "k: v\n? a # c\n: x\n",
+  "k: v\n? |\n  a\n: x\n",
+  "k:\n  - ? a\n    : x\n",
 ];
 
 describe("where SOPS's YAML reader refuses YAML, hush's model agrees (SOPS 3.9.2 asked)", () => {

@@ -159,6 +159,38 @@ describe("flattened metadata keys", () => {
   });
 });
 
+describe("deep key paths in data", () => {
+  // 100,000 parts: a 200 KB file, which took minutes (each level copied the path above it).
+  const dotted = `${"a.".repeat(100_000)}a = "secret"\n`;
+
+  it("a TOML dotted key of 100,000 parts is refused quickly, in a plaintext and in an encrypted file", () => {
+    writeFileSync(k.path("dotted.toml"), dotted);
+    expectRefusedQuickly(timed(["encrypt", "--age", k.recipient, k.path("dotted.toml")]), "dotted.toml", /keys nested deeper than 256 levels .* at line 1$/);
+    const f = encryptFile(k, "dotted.enc.toml", `x = "secret"\n`);
+    writeFileSync(f, readFileSync(f, "utf8").replace(/^x = /m, `${"a.".repeat(100_000)}x = `));
+    expectRefusedQuickly(timed(["decrypt", f]), "dotted.enc.toml", /keys nested deeper than 256 levels/);
+    const check = timed(["check", f]);
+    expect(check.status, check.stdout + check.stderr).toBe(1);
+    expect(check.stdout).toMatch(/^.*dotted\.enc\.toml:1: error: cannot parse the file as TOML: invalid TOML: keys nested deeper than 256 levels/m);
+    expect(check.ms).toBeLessThan(10_000);
+  });
+
+  it("a TOML table header of 100,000 parts is refused quickly", () => {
+    writeFileSync(k.path("header.toml"), `[${"a.".repeat(100_000)}a]\nx = "secret"\n`);
+    expectRefusedQuickly(timed(["encrypt", "--age", k.recipient, k.path("header.toml")]), "header.toml", /keys nested deeper than 256 levels .* at line 1$/);
+  });
+
+  it("a key path of 256 levels is read", () => {
+    const f = encryptFile(k, "deep-ok.toml", `${"a.".repeat(255)}x = "secret"\n`);
+    expect(k.hush(["decrypt", f]).stdout).toBe(`${"a.".repeat(255)}x = "secret"\n`);
+  });
+
+  it("YAML block mappings nested 5,000 deep are refused quickly, for their depth", () => {
+    writeFileSync(k.path("deep-block.yaml"), `${Array.from({ length: 5_000 }, (_, i) => `${" ".repeat(i)}k:\n`).join("")}${" ".repeat(5_000)}k: v\n`);
+    expectRefusedQuickly(timed(["encrypt", "--age", k.recipient, k.path("deep-block.yaml")]), "deep-block.yaml", /nested too deep|nesting deeper than 200 levels/);
+  });
+});
+
 describe("binary envelopes", () => {
   it("a binary file nested 100,000 levels deep is answered quickly, without a stack overflow", () => {
     const f = k.path("deep.bin");

@@ -72,6 +72,13 @@ describe("YAML files whose reading cost grew faster than the file", () => {
   });
 });
 
+describe("YAML streams whose writing cost grew faster than the file", () => {
+  it("20,000 documents, as `helm template` writes a chart's resources (each document's metadata block copied the whole text written before it)", () => {
+    const stream = Array.from({ length: 20_000 }, (_, i) => `---\nkind: ConfigMap\nname_unencrypted: c${i}\n`).join("");
+    expectReadBack("stream", `${stream}---\nsecret: PTX-stream\n`, false);
+  });
+});
+
 describe("INI files whose reading cost grew faster than the file", () => {
   it("150,000 sections (each header searched every section before it for an earlier one of its name, the value tree every value for each section)", () => {
     const sections = Array.from({ length: 150_000 }, (_, i) => `[s${i}]\nk_unencrypted = v${i}\n`).join("");

@@ -1,5 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encryptText, encryptValue } from "@hush/core";
+import { AgeKeySource } from "@hush/key-source-age";
+import { sopsDecrypt } from "@hush/testkit";
 import { encryptFile, keyedDir, tamperWith, type KeyedDir } from "./helpers.ts";
 
 /**
@@ -159,6 +162,139 @@ describe("a YAML tag added before an encrypted value, which changes what other r
     expect(run.status, run.stderr).not.toBe(0);
     expect(run.stderr).toContain('mistagged.yaml: the !!int tag on the value at ["port"] (line 2) makes YAML readers that honour tags read it otherwise than hush does (as a string): remove the tag');
     expect(readFileSync(file, "utf8")).toBe(plain);
+  });
+});
+
+/**
+ * `mac_only_encrypted: true` leaves the values in clear outside the MAC, as empty ones are: a
+ * branch could add `StringData` in clear after a Secret's encrypted `stringData` (the
+ * case-sensitive `encrypted_regex` does not select it), SOPS opens the file with both, and Go's
+ * readers that match keys regardless of case (encoding/json, viper) take the branch's password.
+ */
+describe("mac_only_encrypted: a key Go's readers take for an encrypted one, added in clear", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("SOPS opens the branch's file; hush decrypt, exec-env and the keyless check refuse it, naming both keys", async () => {
+    const file = k.path("secret.yaml");
+    writeFileSync(file, `kind: Secret\nstringData:\n    password: ${SECRET}\n`);
+    const enc = k.hush(["encrypt", "-i", "--age", k.recipient, "--encrypted-regex", "^(data|stringData)$", "--mac-only-encrypted", file]);
+    expect(enc.status, enc.stderr).toBe(0);
+    const branch = tamperWith(file, (t) => t.replace("\nsops:", `\nStringData:\n    password: ${ATTACKER}\nsops:`));
+    const sops = await sopsDecrypt({ text: branch, format: "yaml", env: k.env });
+    expect(JSON.parse((sops as { plaintext: string }).plaintext)).toEqual({ kind: "Secret", stringData: { password: SECRET }, StringData: { password: ATTACKER } });
+    const reason = 'the keys ["stringData"] (line 2) and ["StringData"] differ only in case';
+    for (const args of [["decrypt", file], ["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]]) {
+      const run = k.hush(args);
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain(reason);
+      expect(run.stderr).not.toContain(SECRET);
+    }
+    const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+    expect(check.status, check.stdout).toBe(1);
+    expect(check.stdout).toContain(reason);
+  });
+});
+
+/**
+ * Anyone can encrypt a new file to a team's public recipients, with a data key of their own, so
+ * the comments of a file a branch adds are the outsider's. A comment that decrypts to text with a
+ * line break only other readers take (U+2028 for PyYAML, VT for python-dotenv) was written into
+ * `hush decrypt`'s output as one comment line: hush's review, check and conversions saw a comment,
+ * the Ansible or dotenv reading the output a variable.
+ */
+describe("an outsider's new file whose encrypted comment holds a line break only other readers take", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  const outsiderKey = new Uint8Array(32).fill(9);
+  const cases = [
+    { name: "outsider.yaml", format: "yaml", plain: "# note\ndb:\n    user: app\n", comment: `x\u2028DATABASE_URL: ${ATTACKER}` },
+    { name: "outsider.env", format: "dotenv", plain: "# note\nUSER=app\n", comment: `x\vDATABASE_URL=${ATTACKER}` },
+  ] as const;
+  for (const c of cases) {
+    it(`${c.name}: decrypt and exec-env refuse it (exit 25) and print nothing`, async () => {
+      const encrypted = await encryptText(c.plain, { format: c.format, dataKey: outsiderKey, keyGroups: [[{ kind: "age", recipient: k.recipient }]], keySources: async (kind) => (kind === "age" ? new AgeKeySource() : undefined) });
+      const forged = encrypted.replace(/ENC\[[^\]]*type:comment\]/, encryptValue(outsiderKey, Buffer.from(c.comment), "comment", ":", Buffer.alloc(32, 3)));
+      expect(forged).not.toBe(encrypted);
+      const file = k.path(c.name);
+      writeFileSync(file, forged);
+      const decrypt = k.hush(["decrypt", file]);
+      expect(decrypt.status, decrypt.stderr).toBe(25);
+      expect(decrypt.stdout).toBe("");
+      expect(decrypt.stderr).toContain("the encrypted comment at line 1 decrypts to more than one line");
+      expect(decrypt.stderr).not.toContain(ATTACKER);
+      const exec = k.hush(["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
+      expect(exec.status, exec.stderr).toBe(25);
+      expect(exec.stdout).toBe("");
+    });
+  }
+});
+
+/**
+ * go-yaml's parser (inside SOPS) and PyYAML's drop the non-specific tag `!` on a plain value: to
+ * them `! 8080` is the integer 8080 and `! null` null, where the `yaml` package (hush's reader)
+ * reads strings, as YAML 1.2 says. hush read such a value in clear as the string, so `hush decrypt
+ * --output-type json`, exec-env and the Node API showed a string where SOPS deploys a number
+ * (the MAC holds the same bytes either way); and it wrote a string decrypted under a plain
+ * `! ENC[…]` (a branch can drop an envelope's quotes and add the tag) plain, as `! false`.
+ */
+describe("the non-specific tag `!` on a plain value, no tag at all to SOPS (go-yaml) and PyYAML", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it("a value in clear under it that SOPS reads as a number: SOPS opens the file, hush refuses it (exit 2) with the key path and line", async () => {
+    const file = encryptFile(k, "bang.yaml", `password: ${SECRET}\nport_unencrypted: "8080"\n`);
+    const branch = tamperWith(file, (t) => t.replace('port_unencrypted: "8080"', "port_unencrypted: ! 8080"));
+    const sops = await sopsDecrypt({ text: branch, format: "yaml", env: k.env });
+    expect(sops).toMatchObject({ ok: true });
+    expect(JSON.parse((sops as { plaintext: string }).plaintext)).toEqual({ password: SECRET, port_unencrypted: 8080 });
+    const reason = 'the ! tag on the value at ["port_unencrypted"] (line 2) is no tag to SOPS\'s YAML reader and PyYAML, which read the value as an integer';
+    for (const args of [["decrypt", "--output-type", "json", file], ["exec-env", file, "--", process.execPath, "-e", "process.stdout.write('ran')"]]) {
+      const run = k.hush(args);
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain(reason);
+    }
+    const check = k.hush(["check", file], { env: { SOPS_AGE_KEY_FILE: "" } });
+    expect(check.status, check.stdout).toBe(1);
+    expect(check.stdout).toContain(reason);
+  });
+
+  it("refuses to encrypt a plaintext with `! 8080` or a bare `!`, leaving it as it was; `! web` and `! \"8080\"` are kept", () => {
+    for (const [value, reading] of [["! 8080", "an integer"], ["!", "null"]] as const) {
+      const file = k.path("bang-plain.yaml");
+      const plain = `password: ${SECRET}\nport: ${value}\n`;
+      writeFileSync(file, plain);
+      const run = k.hush(["encrypt", "-i", "--age", k.recipient, file]);
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`the ! tag on the value at ["port"] (line 2) is no tag to SOPS's YAML reader and PyYAML, which read the value as ${reading}`);
+      expect(readFileSync(file, "utf8")).toBe(plain);
+    }
+    const plain = `password: ! ${SECRET}\nport: ! "8080"\nname: ! web\n`;
+    const file = encryptFile(k, "bang-kept.yaml", plain);
+    expect(k.hush(["decrypt", file]).stdout).toBe(plain);
+  });
+
+  it("a branch's plain `! ENC[…]` for a quoted string that looks like a boolean decrypts quoted, the string SOPS reads", async () => {
+    const file = encryptFile(k, "bang-flag.yaml", `password: ${SECRET}\nflag: "false"\n`);
+    const branch = tamperWith(file, (t) => t.replace(/^flag: "(ENC\[[^"]*)"$/m, "flag: ! $1"));
+    expect(branch).toMatch(/^flag: ! ENC\[/m);
+    const sops = await sopsDecrypt({ text: branch, format: "yaml", env: k.env });
+    expect(JSON.parse((sops as { plaintext: string }).plaintext)).toEqual({ password: SECRET, flag: "false" });
+    const decrypt = k.hush(["decrypt", file]);
+    expect(decrypt.status, decrypt.stderr).toBe(0);
+    expect(decrypt.stdout).toBe(`password: ${SECRET}\nflag: ! "false"\n`);
   });
 });
 

@@ -13,6 +13,7 @@ import type { Leaf, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 import { checkFormat, plaintextEncoding, type FileFormat } from "./stores/registry.ts";
 import { readForDecrypt, streamForDecrypt } from "./stores/decrypt-reader.ts";
+import { breaksLineForSomeReader } from "./stores/foreign-line-breaks.ts";
 import { formatKeyPath, type KeyPath, type ScalarValue, type ValueType } from "./tree/values.ts";
 
 /**
@@ -187,9 +188,10 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
       const value: ScalarValue = { type: "str", text: opened.plaintext.toString("utf8") };
       // A comment's AAD is its collection's path, which a list item's value shares (and the type
       // label is not authenticated): a value's envelope copied into a comment there decrypts, and
-      // its line breaks would turn the rest of it into keys. No comment holds a line break; one
-      // CR at its end is the CR of a CRLF line, which SOPS reads into a comment (as into a value).
-      if (/[\r\n]/.test(value.text.replace(/\r$/, ""))) throw commentTampered(leaf);
+      // its line breaks would turn the rest of it into keys. No comment holds a line break, LF or
+      // one only other readers take (U+2028 for PyYAML, VT for python-dotenv: see
+      // breaksLineForSomeReader); one CR at its end is the CR of a CRLF line.
+      if (breaksLineForSomeReader(value.text, options.format)) throw commentTampered(leaf);
       if (stash !== undefined) remember(stash, i, "comment", opened.plaintext, value.text, opened.iv, utf8);
       let rendered: string;
       try {

@@ -107,6 +107,12 @@ export type CheckCode =
   /** An encrypted file that is not UTF-8 text: SOPS reads its bytes, hush refuses to open it. */
   | "not-utf8"
   /**
+   * Warning (error with `--strict`): text outside the encrypted values that SOPS's reader refuses
+   * or reads otherwise than hush (a YAML tab go-yaml refuses, `{a:, b}`, `"\/"`): hush encrypts
+   * no such file, but reads one, and Flux or helm-secrets could not open it, or would read other keys.
+   */
+  | "sops-reads-otherwise"
+  /**
    * A lock or temporary file of hush's, left beside a file by a write cut short (SIGKILL, a
    * crash): the temporary file of `decrypt -i` and `--output` holds the plaintext.
    */
@@ -295,6 +301,10 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   }
   appendAll(appendAll(problems, metadataProblems(metadata)), unreadProblems(metadata, input.strict === true));
   appendAll(problems, await hiddenTextProblems(text, format, parsed, input.strict === true));
+  // Problems inside an envelope cannot be (envelopes are plain ASCII): each is in the text SOPS reads as it stands.
+  for (const p of store.sopsReadingProblems?.(text) ?? []) {
+    problems.push({ severity: input.strict === true ? "error" : "warning", code: "sops-reads-otherwise", message: `${p.message} (SOPS, and Flux or helm-secrets with it, would not read the file as hush does)`, line: p.line });
+  }
   const recipientSeverity = input.strict === true ? "error" : "warning";
   for (const f of recipientFindings(metadata, input.creationRule, input.baseRule)) problems.push({ severity: f.addedByBranch === true ? "error" : recipientSeverity, code: f.code, message: f.message });
 

@@ -99,7 +99,7 @@ function foldedKeyError(format: keyof typeof READERS, readers: string, path: Key
   const keyPath = name(empty);
   return new HushError(
     "PARSE_FAILED",
-    `invalid ${format}: the keys ${name(first)} (line ${first.line}) and ${name(second)} differ only in case: ${readers} take them for one key, where the empty value can stand in for the other's; remove it or rename a key, at line ${empty.line}`,
+    `invalid ${format}: the keys ${name(first)} (line ${first.line}) and ${name(second)} differ only in case: ${readers} take them for one key, where the one outside the MAC (empty, or in clear where the MAC covers only encrypted values) can stand in for the other's; remove it or rename a key, at line ${empty.line}`,
     { location: { keyPath, line: empty.line } },
   );
 }

@@ -32,6 +32,23 @@ export function refuseForeignLineBreak(format: string, text: string, what: strin
   throw new HushError("PARSE_FAILED", `invalid ${format}: the ${what} holds ${nameOf(found[0])}, which other readers take for a line break (${next}) at line ${line}`, { location: { line } });
 }
 
+/**
+ * A line break to some reader of hush's output in any format: LF, a CR that does not end the text
+ * (one there is a CRLF line's, which SOPS reads into a comment as into a value), and each
+ * {@link FOREIGN_LINE_BREAK}. A decrypted comment holds none: hush writes it into the output as
+ * one comment line, and a file's comments are written by whoever made its data key, an outsider
+ * too (anyone can encrypt a new file to a public recipient), so `#x<U+2028>DATABASE_URL: …` would
+ * be a comment to hush (its check, review and conversions) and a key to PyYAML and npm's dotenv.
+ */
+const ANY_LINE_BREAK = /\n|\r(?!$)|[\v\f\x1c-\x1e\x85\u2028\u2029]/;
+/** TOML's readers end lines at LF alone, and a TOML comment may hold U+2028 (TOML 1.0). */
+const TOML_LINE_BREAK = /\n|\r(?!$)/;
+
+/** True when `text`, a decrypted comment of a `format` file, holds a line break (see {@link ANY_LINE_BREAK}). */
+export function breaksLineForSomeReader(text: string, format: string): boolean {
+  return (format === "toml" ? TOML_LINE_BREAK : ANY_LINE_BREAK).test(text);
+}
+
 /** A line break character as an error message names it. */
 function nameOf(ch: string): string {
   return ch === "\r" ? "a carriage return (CR)" : `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;

@@ -7,6 +7,7 @@ import { SectionOrder } from "./ini-order.ts";
 import { refuseFoldedKeyShadow } from "./folded-keys.ts";
 import { refuseForeignLineBreak } from "./foreign-line-breaks.ts";
 import { goTrim, hasSurroundedQuote, isSpace } from "./ini-text.ts";
+import { macCoverage, type MacCoverage } from "./mac-coverage.ts";
 import { separatorStart } from "./metadata-separator.ts";
 import type { Leaf, ParsedDocument } from "./store.ts";
 
@@ -283,7 +284,7 @@ export function parseIni(text: string): ParsedIni {
     if (inline !== undefined && (style === "`" || style === '"""')) inline.style = { closes: style, value: { path: valueLeaf.path, line } };
     order.key(current.name, valueLeaf, inline === undefined ? keyComments : [...keyComments, inline]);
   }
-  refuseFoldedIniKeys(sections, keysOf, leaves);
+  refuseFoldedIniKeys(sections, keysOf, leaves, macCoverage(sops === undefined ? undefined : metaEntries.find(([k]) => k === "mac_only_encrypted")?.[1]));
   const lastData = current.name === METADATA_SECTION && sops !== undefined ? (sections[sections.length - 2]?.name ?? DEFAULT_SECTION) : current.name;
   order.trailing(lastData, resolvePending(lastData));
 
@@ -311,16 +312,17 @@ export function parseIni(text: string): ParsedIni {
 
 /**
  * Refuses two keys of one section that configparser and go-ini's Insensitive mode take for one
- * where one is empty, and two sections that go-ini's Insensitive mode and viper take for one where
- * one holds only empty values (folded-keys.ts); `sections` and `keysOf` give the sections with
+ * where one adds nothing to the MAC (`covered`: empty, or in clear where the MAC covers encrypted
+ * values alone), and two sections that go-ini's Insensitive mode and viper take for one where one
+ * holds only such values (folded-keys.ts); `sections` and `keysOf` give the sections with
  * their lines and each one's keys with theirs, `leaves` the values. The metadata section is for
  * hush alone.
  */
-function refuseFoldedIniKeys(sections: readonly IniSection[], keysOf: ReadonlyMap<string, ReadonlyMap<string, number>>, leaves: readonly MutableLeaf[]): void {
+function refuseFoldedIniKeys(sections: readonly IniSection[], keysOf: ReadonlyMap<string, ReadonlyMap<string, number>>, leaves: readonly MutableLeaf[], covered: MacCoverage): void {
   let emptyValues: Set<string> | undefined;
   const id = (section: string, key: string): string => `${section}\u0000${key}`;
   const isEmpty = (section: string, key: string): boolean => {
-    emptyValues ??= new Set(leaves.filter((l) => l.kind === "scalar" && l.value.text === "").map((l) => id(l.path[0]!, l.path[1]!)));
+    emptyValues ??= new Set(leaves.filter((l) => l.kind === "scalar" && !covered(l.value.text)).map((l) => id(l.path[0]!, l.path[1]!)));
     return emptyValues.has(id(section, key));
   };
   for (const [section, keys] of keysOf) {

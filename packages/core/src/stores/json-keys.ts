@@ -3,6 +3,7 @@ import { appendAll } from "../arrays.ts";
 import { HushError, printable } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "../tree/values.ts";
 import { goFoldKey, refuseFoldedKeyShadow, type MapMember } from "./folded-keys.ts";
+import { macCoverage, type MacCoverage } from "./mac-coverage.ts";
 
 /**
  * Refuses a key that occurs twice in one object, at any depth (the sops section too), as every
@@ -12,11 +13,14 @@ import { goFoldKey, refuseFoldedKeyShadow, type MapMember } from "./folded-keys.
  * the file's.
  */
 export function assertUniqueKeys(root: Node, line: (offset: number) => number, rootPath: KeyPath = []): void {
-  const stack: Array<{ node: Node; path: KeyPath }> = [{ node: root, path: rootPath }];
+  // In the data: what the file's MAC covers (mac-coverage.ts); in the sops member, every value counts.
+  const dataCoverage = macCoverage(rootPath.length === 0 ? macOnlyField(root) : undefined);
+  const metadataCoverage = macCoverage(undefined);
+  const stack: Array<{ node: Node; path: KeyPath; covered: MacCoverage }> = [{ node: root, path: rootPath, covered: dataCoverage }];
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-    const { node, path } = top;
+    const { node, path, covered } = top;
     if (node.type === "array") {
-      (node.children ?? []).forEach((child, i) => stack.push({ node: child, path: [...path, i] }));
+      (node.children ?? []).forEach((child, i) => stack.push({ node: child, path: [...path, i], covered }));
       continue;
     }
     if (node.type !== "object") continue;
@@ -38,27 +42,34 @@ export function assertUniqueKeys(root: Node, line: (offset: number) => number, r
       const fold = goFoldKey(key);
       folded ||= folds.has(fold);
       folds.add(fold);
-      if (v.type === "object" || v.type === "array") stack.push({ node: v, path: [...path, key] });
+      if (v.type === "object" || v.type === "array") stack.push({ node: v, path: [...path, key], covered: node === root && key === "sops" ? metadataCoverage : covered });
     }
-    if (folded) refuseFoldedKeyShadow("JSON", path, membersOf(node, line));
+    if (folded) refuseFoldedKeyShadow("JSON", path, membersOf(node, line, covered));
   }
 }
 
+/** The `mac_only_encrypted` member of a document's top-level `sops` object, as written. */
+function macOnlyField(root: Node): unknown {
+  const sops = (root.children ?? []).find((prop) => (prop.children as [Node, Node])[0].value === "sops")?.children?.[1];
+  const field = sops?.type === "object" ? sops.children?.find((prop) => (prop.children as [Node, Node])[0].value === "mac_only_encrypted")?.children?.[1] : undefined;
+  return field?.value as unknown;
+}
+
 /** The members of an object, as refuseFoldedKeyShadow takes them (asked only when two keys fold alike). */
-function membersOf(object: Node, line: (offset: number) => number): MapMember[] {
+function membersOf(object: Node, line: (offset: number) => number, covered: MacCoverage): MapMember[] {
   return (object.children ?? []).map((prop) => {
     const [k, v] = prop.children as [Node, Node];
-    return { key: k.value as string, line: line(k.offset), empty: () => addsNothingToMac(v) };
+    return { key: k.value as string, line: line(k.offset), empty: () => addsNothingToMac(v, covered) };
   });
 }
 
-/** True when `node` holds no value the MAC covers: null, "", or objects and arrays of only these. */
-function addsNothingToMac(node: Node): boolean {
+/** True when `node` holds no value the MAC covers (`covered`): null, "", or objects and arrays of only these. */
+function addsNothingToMac(node: Node, covered: MacCoverage): boolean {
   const stack: Node[] = [node];
   for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
     if (n.type === "object") for (const prop of n.children ?? []) stack.push((prop.children as [Node, Node])[1]);
     else if (n.type === "array") appendAll(stack, n.children ?? []);
-    else if (!(n.type === "null" || (n.type === "string" && n.value === ""))) return false;
+    else if (n.type !== "null" && covered(String(n.value))) return false;
   }
   return true;
 }

@@ -26,7 +26,8 @@ const YAML_REASONS: Record<string, string> = {
   MULTIPLE_DOCS: "more than one document where one was expected",
   MULTIPLE_TAGS: "a value has more than one tag",
   NON_STRING_KEY: "a key must be a plain name",
-  RESOURCE_EXHAUSTION: "too many aliases expanded",
+  // The package reports a stack overflow while it composes nested collections so (2.9).
+  RESOURCE_EXHAUSTION: "collections nested too deep",
   TAB_AS_INDENT: "a tab is used for indentation (YAML needs spaces)",
   TAG_RESOLVE_FAILED: "a tag (!name) is not known",
   UNEXPECTED_TOKEN: "unexpected text here (a missing ':' or '-', or wrong indentation?)",

@@ -2,6 +2,7 @@ import { appendAll } from "../arrays.ts";
 import { HushError } from "../errors.ts";
 import { formatKeyPath, type KeyPath, type PathSegment } from "../tree/values.ts";
 import { refuseFoldedKeyShadow } from "./folded-keys.ts";
+import { macCoverage, type MacCoverage } from "./mac-coverage.ts";
 import { separatorStart } from "./metadata-separator.ts";
 import type { Leaf } from "./store.ts";
 import { isControl, TomlScanner } from "./toml-scanner.ts";
@@ -15,7 +16,11 @@ import { leafValue, METADATA_KEY, plainOf, type TomlArray, type TomlNode, type T
  * trailing `[sops]` tables as metadata rather than data.
  */
 
-/** Arrays and inline tables nested deeper than this are refused (the parser is recursive). */
+/**
+ * Arrays and inline tables nested deeper than this are refused (the parser is recursive), and so
+ * is a key path longer than this, dotted keys and table headers included: a path is copied at
+ * each level below it, so `a.a.a…= 1` with 100,000 parts (a 200 KB file) took minutes.
+ */
 const MAX_DEPTH = 256;
 
 /** A parsed document: its tables, its encryptable leaves, and the SOPS metadata if present. */
@@ -103,7 +108,9 @@ class TomlParser extends TomlScanner {
         } else if (this.#inMeta) {
           throw this.parseError(`the table "${METADATA_KEY}" is reserved for SOPS metadata, which must come last`, metaStart!.start);
         }
+        this.#boundPath(parts, keyAt);
         const opened = this.#openHeader(parts, aot, keyAt);
+        this.#boundPath(opened.path, keyAt);
         table = opened.table;
         tablePath = opened.path;
         this.#lineEnd(tablePath, "a table header");
@@ -189,6 +196,11 @@ class TomlParser extends TomlScanner {
     throw this.parseError(`the table ${formatKeyPath(path)} is defined more than once`, at);
   }
 
+  /** Refuses a key path deeper than MAX_DEPTH (see there), naming the line of `at`. */
+  #boundPath(path: readonly PathSegment[], at = this.pos): void {
+    if (path.length > MAX_DEPTH) throw this.parseError(`keys nested deeper than ${MAX_DEPTH} levels (tables, dotted keys, arrays and inline tables)`, at);
+  }
+
   /** Sets the dotted key `parts` in `table`, which stands at `tablePath` (errors name the whole path). */
   #insert(table: TomlTable, tablePath: KeyPath, parts: readonly string[], value: TomlNode, at: number): void {
     let t = table;
@@ -212,6 +224,7 @@ class TomlParser extends TomlScanner {
   }
 
   #value(path: PathSegment[]): TomlNode {
+    this.#boundPath(path);
     const c = this.peek();
     if (c === "[" || c === "{") {
       if (++this.#depth > MAX_DEPTH) throw this.parseError(`arrays and inline tables nested deeper than ${MAX_DEPTH} levels`);
@@ -297,6 +310,7 @@ class TomlParser extends TomlScanner {
    * (folded-keys.ts), in the data: the metadata is for hush alone.
    */
   #refuseFoldedKeys(): void {
+    const covered = macCoverage(macOnlyField(this.root));
     const stack: Array<{ node: TomlNode; path: KeyPath }> = [{ node: this.root, path: [] }];
     for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
       const { node, path } = top;
@@ -307,22 +321,29 @@ class TomlParser extends TomlScanner {
         .filter(([key]) => !(node === this.root && key === METADATA_KEY))
         .map(([key, value]) => {
           stack.push({ node: value, path: [...path, key] });
-          return { key, line: this.line(keyAt?.get(key) ?? 0), empty: () => addsNothingToMac(value) };
+          return { key, line: this.line(keyAt?.get(key) ?? 0), empty: () => addsNothingToMac(value, covered) };
         });
       refuseFoldedKeyShadow("TOML", path, members);
     }
   }
 }
 
-/** True when `node` holds no value the MAC covers: empty strings, or tables and arrays of only these. */
-function addsNothingToMac(node: TomlNode): boolean {
+/** True when `node` holds no value the MAC covers (`covered`): empty strings, or tables and arrays of only these. */
+function addsNothingToMac(node: TomlNode, covered: MacCoverage): boolean {
   const stack: TomlNode[] = [node];
   for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
     if (n.kind === "table") appendAll(stack, n.entries.values());
     else if (n.kind === "array") appendAll(stack, n.items);
-    else if (!(n.scalarKind === "string" && n.decoded === "")) return false;
+    else if (covered(n.scalarKind === "string" ? n.decoded : n.raw)) return false;
   }
   return true;
+}
+
+/** The `mac_only_encrypted` of the document's `[sops]` table, as its value reads (undefined without one). */
+function macOnlyField(root: TomlTable): unknown {
+  const sops = root.entries.get(METADATA_KEY);
+  const field = sops?.kind === "table" ? sops.entries.get("mac_only_encrypted") : undefined;
+  return field?.kind === "scalar" ? (field.scalarKind === "string" ? field.decoded : field.raw) : undefined;
 }
 
 /** Marks an inline table and the tables made by dotted keys inside it as closed. */

@@ -18,11 +18,15 @@ import { lineIndex } from "./lines.ts";
  * - directives other than `%YAML 1.1` and `%TAG`;
  * - inside `[…]` and `{…}`: a `?` in a plain scalar (go-yaml ends the scalar there and reads a key
  *   indicator), a plain scalar starting with `:`, a `:` right after a plain key and followed by
- *   neither a space nor a line end (go-yaml takes it into the key), and an implicit key that does
- *   not start on the line of its `:`;
- * - an implicit key, in block context or flow, that starts more than 1024 characters before its `:`.
+ *   neither a space nor a line end (go-yaml takes it into the key);
+ * - an implicit key that does not start on the line of its `:`, in flow and in block context
+ *   (`a # note`, a blank line, then `  : x`, which the `yaml` package reads as `a: x`);
+ * - an implicit key, in block context or flow, that starts more than 1024 characters before its `:`;
+ * - in a double-quoted scalar, the escapes go-yaml refuses (`yaml_parser_scan_flow_scalar`): `\/`,
+ *   which YAML 1.2 added after it, and `\u`/`\U` of a UTF-16 surrogate, half a pair or either
+ *   half of a whole one (the `yaml` package joins `\ud83d\ude00` into one character).
  *
- * Quoted scalars are not looked into. A problem inside a value's own text (a block scalar's body,
+ * Quoted scalars are not looked into otherwise. A problem inside a value's own text (a block scalar's body,
  * a plain scalar in a flow collection) goes away when that value is encrypted: the caller forgives
  * those (see `offset`).
  */
@@ -71,7 +75,7 @@ export function goYamlProblems(text: string): GoYamlProblem[] {
 function problemsIn(text: string): GoYamlProblem[] {
   const problems: GoYamlProblem[] = [];
   // Nothing below can happen without one of these characters, or a line that can hold a key too long.
-  if (!/[\t&*!%[{]/.test(text) && !hasLineLongerThan(text, MAX_IMPLICIT_KEY)) return problems;
+  if (!/[\t&*!%[{]|^[ \t]*:|\\[/uU]/m.test(text) && !hasLineLongerThan(text, MAX_IMPLICIT_KEY)) return problems;
   const line = lineIndex(text);
   const at = (offset: number, message: string): void => {
     problems.push({ offset, line: line(offset), message: message.replace("{line}", String(line(offset))) });
@@ -93,6 +97,14 @@ function problemsIn(text: string): GoYamlProblem[] {
   let blockColumn = 0;
   /** Where the last node in block context started on its line (a key, if a `:` follows). */
   let blockNodeStart = -1;
+  /**
+   * The first node of the last line in block context that had one and no `:` after it: a `:` that
+   * starts a later line would make it an implicit key that spans lines. `-1` after a `?` (then the
+   * `:` is the explicit key's) or when no such node is open.
+   */
+  let keyOnEarlierLine = -1;
+  /** A block `?` came with no `:` yet: the node after it is that explicit key, not an implicit one. */
+  let explicitBlockKey = false;
   let scalarNext = false;
   let blockBodyNext = false;
   let blockHeader = "";
@@ -148,7 +160,7 @@ function problemsIn(text: string): GoYamlProblem[] {
         plainEnd = offset;
         continue;
       }
-      if (blockNodeStart < 0) blockNodeStart = start;
+      if (blockNodeStart < 0) blockNodeStart = keyOnEarlierLine = explicitBlockKey ? -1 : start;
       plainIndent = blockColumn + 1;
       continuationTab(source, start, plainIndent);
       keyAllowed = false;
@@ -179,6 +191,7 @@ function problemsIn(text: string): GoYamlProblem[] {
       continue;
     }
     if (first === "'" || first === '"') {
+      if (first === '"') escapesGoRefuses(source, start);
       startNode(start);
       plainEnd = -1;
       continue;
@@ -202,14 +215,18 @@ function problemsIn(text: string): GoYamlProblem[] {
         continue;
       case "?":
         if (flow > 0) explicitKey = true;
-        else blockColumn = columnOf(start);
+        else {
+          blockColumn = columnOf(start);
+          explicitBlockKey = true;
+        }
         keyAllowed = true;
-        blockNodeStart = -1;
+        blockNodeStart = keyOnEarlierLine = -1;
         continue;
       case "-":
         blockColumn = columnOf(start);
         keyAllowed = true;
-        blockNodeStart = -1;
+        blockNodeStart = keyOnEarlierLine = -1;
+        explicitBlockKey = false;
         continue;
       case ":":
         if (flow > 0) {
@@ -224,6 +241,13 @@ function problemsIn(text: string): GoYamlProblem[] {
           resetNode();
           continue;
         }
+        // go-yaml reads no implicit key over lines: its key ends at the line's end ("could not
+        // find expected ':'"), where the `yaml` package reads on to a `:` on a later line.
+        if (keyOnEarlierLine >= 0 && lineStartsAt(start)) {
+          at(start, 'the key before the ":" at line {line} does not start on that line: SOPS\'s YAML reader cannot read it; put the key and its ":" on one line (or mark the key with "? ")');
+        }
+        keyOnEarlierLine = -1;
+        explicitBlockKey = false;
         // After a key on the line, go-yaml allows no simple key (so it skips tabs); after the
         // `:` of a `?` key, at the start of a line, it does.
         if (blockNodeStart >= 0 && !lineStartsAt(start)) {
@@ -241,7 +265,7 @@ function problemsIn(text: string): GoYamlProblem[] {
         if (first === "|" || first === ">") {
           blockBodyNext = true;
           blockHeader = source;
-        }
+        } else keyOnEarlierLine = -1;
         keyAllowed = false;
         plainEnd = -1;
     }
@@ -251,7 +275,7 @@ function problemsIn(text: string): GoYamlProblem[] {
   function startNode(start: number): void {
     if (flow > 0) {
       if (nodeStart < 0) nodeStart = start;
-    } else if (blockNodeStart < 0) blockNodeStart = start;
+    } else if (blockNodeStart < 0) blockNodeStart = keyOnEarlierLine = explicitBlockKey ? -1 : start;
     keyAllowed = false;
   }
 
@@ -273,6 +297,17 @@ function problemsIn(text: string): GoYamlProblem[] {
 
   function keyTooLong(colon: number): void {
     at(colon, `the key before the ":" at line {line} is longer than ${MAX_IMPLICIT_KEY} characters, which SOPS's YAML reader cannot read: shorten it (or mark it with "? ")`);
+  }
+
+  function escapesGoRefuses(quoted: string, start: number): void {
+    for (const escape of quoted.matchAll(/\\(?:\/|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|[^])/g)) {
+      const code = escape[1] ?? escape[2];
+      const surrogate = code !== undefined && parseInt(code, 16) >= 0xd800 && parseInt(code, 16) <= 0xdfff;
+      if (escape[0] !== "\\/" && !surrogate) continue;
+      // The message does not quote the escape: it is part of a value, which may be a secret.
+      at(start + escape.index, 'a double-quoted string at line {line} holds an escape SOPS\'s YAML reader refuses ("\\/", or "\\u" or "\\U" of a UTF-16 surrogate): write the character itself');
+      return;
+    }
   }
 
   function resetNode(): void {

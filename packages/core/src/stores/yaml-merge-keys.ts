@@ -3,6 +3,8 @@ import { HushError } from "../errors.ts";
 import { formatKeyPath, type KeyPath } from "../tree/values.ts";
 import type { AliasTargets } from "./yaml-alias-budget.ts";
 import { resolvePlainScalar } from "./yaml-resolve.ts";
+import { resolvesUntagged } from "./yaml-tags.ts";
+import type { MacCoverage } from "./mac-coverage.ts";
 
 /**
  * YAML merge keys (`<<`). SOPS and hush read `<<` as an ordinary key (its values are encrypted
@@ -45,7 +47,7 @@ export function mergedKeys(value: YamlNode | null, targets: AliasTargets): Merge
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value ?? "");
         if (isMergeKey(key)) pending.push(pair.value as YamlNode | null);
-        else keys.push({ text: key, plain: pair.key.type === "PLAIN" && pair.key.tag === undefined, value: pair.value as YamlNode | null });
+        else keys.push({ text: key, plain: resolvesUntagged(pair.key), value: pair.value as YamlNode | null });
       }
     }
   }
@@ -53,11 +55,12 @@ export function mergedKeys(value: YamlNode | null, targets: AliasTargets): Merge
 }
 
 /**
- * Whether `value` holds nothing the MAC covers: no scalar but nulls and empty strings (which add
- * no bytes to it), through aliases. What a branch without the key can add; a merged value the
+ * Whether `value` holds nothing the MAC covers: no scalar but nulls and values `covered` leaves
+ * out (empty strings, which add no bytes to it; values in clear too where the MAC covers only the
+ * encrypted ones), through aliases. What a branch without the key can add; a merged value the
  * MAC covers was written by the file's owner, as SOPS writes it.
  */
-export function holdsNothingMacCovered(value: YamlNode | null, targets: AliasTargets): boolean {
+export function holdsNothingMacCovered(value: YamlNode | null, targets: AliasTargets, covered: MacCoverage): boolean {
   const visited = new Set<YamlNode>();
   const pending: Array<YamlNode | null | undefined> = [value];
   for (let n = pending.pop(); pending.length > 0 || n !== undefined; n = pending.pop()) {
@@ -68,7 +71,7 @@ export function holdsNothingMacCovered(value: YamlNode | null, targets: AliasTar
     else if (isMap(n)) for (const pair of n.items) pending.push(pair.value as YamlNode | null);
     else if (isScalar(n)) {
       const text = n.value === null || n.value === undefined ? "" : String(n.value);
-      if (text !== "" && !(n.type === "PLAIN" && n.tag === undefined && resolvePlainScalar(text) === null)) return false;
+      if (covered(text) && !(resolvesUntagged(n) && resolvePlainScalar(text) === null)) return false;
     }
   }
   return true;

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, type CST, type Node as YamlNode, type Scalar } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, type CST, type Document, type Node as YamlNode, type Scalar } from "yaml";
 import { HushError, printable } from "../errors.ts";
 import { formatKeyPath, type KeyPath, type PathSegment, type ScalarValue } from "../tree/values.ts";
 import { refuseYamlForeignLineBreak, yamlForeignLineBreakProblems } from "./foreign-line-breaks.ts";
@@ -18,10 +18,11 @@ import { yamlLayout } from "./yaml-layout.ts";
 import { emitMetadataBlock, emitYamlDocument } from "./yaml-emit.ts";
 import { completePlaintext, isBlankOrComment, isDocumentEnd, plainBlockRoom, renderEncrypted, renderPlaintext, type Style, type YamlStyle } from "./yaml-render.ts";
 import { goYamlProblems } from "./yaml-go-reading.ts";
-import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag } from "./yaml-tags.ts";
+import { isStringTag, refuseCollectionTag, refuseKeyTag, refuseValueTag, resolvesUntagged } from "./yaml-tags.ts";
 import { metadataNodeProblem } from "./yaml-metadata-nodes.ts";
 import { holdsNothingMacCovered, isMergeKey, mergedKeys, metadataMergeKeyOffset, shadowingMergeError, type ShadowingMerge } from "./yaml-merge-keys.ts";
 import { foldedKeyShadow, type MapMember } from "./folded-keys.ts";
+import { macCoverage } from "./mac-coverage.ts";
 import { keyTwinsError, yaml11KeyReadings, yaml11Twin, type KeyTwins } from "./yaml11-keys.ts";
 
 /**
@@ -123,6 +124,7 @@ function parse(text: string): ParsedDocument {
   let macFreeKeyTwins: KeyTwins | undefined;
   /** The scalar values read so far (copies through aliases too) that add bytes to the MAC. */
   let macCoveredValues = 0;
+  const covered = macCoverage(macOnlyField(docs[0]));
   const targetsOf = new Map(docs.map((doc) => [doc, aliasTargets(doc)]));
   assertAliasBudget(docs, (doc) => targetsOf.get(doc)!, line, true);
   docs.forEach((doc, di) => {
@@ -193,7 +195,7 @@ function parse(text: string): ParsedDocument {
                 if (written === undefined) continue;
                 const merge = { path: [...path, written.text], mergeLine: line(key.range?.[0] ?? 0), keyLine: written.line };
                 shadowingMerge ??= merge;
-                if (holdsNothingMacCovered(merged.value, targets)) {
+                if (holdsNothingMacCovered(merged.value, targets, covered)) {
                   macFreeShadowingMerge = merge;
                   break;
                 }
@@ -203,7 +205,7 @@ function parse(text: string): ParsedDocument {
               handleSops(pair.key as Scalar, pair.value as YamlNode | null, di);
               continue;
             }
-            const plainKey = key.type === "PLAIN" && key.tag === undefined;
+            const plainKey = resolvesUntagged(key);
             const twin = yaml11Twin(keyText, plainKey, readings, writtenKey);
             if (plainKey) for (const reading of yaml11KeyReadings(keyText)) if (!readings.has(reading)) readings.set(reading, { text: keyText, line: line(key.range?.[0] ?? 0) });
             const coveredBefore = macCoveredValues;
@@ -232,7 +234,7 @@ function parse(text: string): ParsedDocument {
         let spanStart = start;
         if (st.style === "BLOCK_LITERAL" || st.style === "BLOCK_FOLDED") spanStart = text.indexOf("\n", start) + 1;
         let value = scalarValue(node, line(start));
-        refuseValueTag(node.tag, value, line(start), formatKeyPath(path));
+        refuseValueTag(node.tag, value, line(start), formatKeyPath(path), node.type === "PLAIN");
         // go-yaml (SOPS) reads a block scalar that ends the file without a line break as having
         // none; the yaml package adds one. Follow SOPS, so MACs and values agree.
         if (spanStart !== start && value !== null && !st.bodyNewline && value.text.endsWith("\n")) value = { ...value, text: value.text.slice(0, -1) };
@@ -241,8 +243,8 @@ function parse(text: string): ParsedDocument {
         let spanEnd = node.range![1];
         if (spanStart !== start && text[spanEnd - 1] === "\n") spanEnd -= 1;
         leaves.push({ kind: "scalar", path, document: di, value, start: spanStart, end: spanEnd, line: line(start), style: st, ...(aliased ? { aliased: true } : {}) });
-        // Nulls and empty strings add no bytes to the MAC.
-        if (value !== null && value.text !== "") macCoveredValues++;
+        // Nulls and empty strings add no bytes to the MAC (nor values in clear, in a mac_only_encrypted file).
+        if (value !== null && covered(value.text)) macCoveredValues++;
       }
     };
     const walkAliased = (target: YamlNode, path: KeyPath, at: number, depth: number): void => {
@@ -381,16 +383,27 @@ function confirmPlaintext(plaintext: string, written: ReadonlyArray<{ readonly l
   }
 }
 
+/**
+ * The `mac_only_encrypted` of the first document's top-level `sops` mapping (where SOPS reads the
+ * metadata), as its scalar reads; undefined without one.
+ */
+function macOnlyField(first: Document.Parsed | undefined): unknown {
+  const root = first?.contents;
+  if (!isMap(root)) return undefined;
+  const sops = root.items.find((pair) => isScalar(pair.key) && pair.key.value === "sops")?.value;
+  if (!isMap(sops)) return undefined;
+  const field = sops.items.find((pair) => isScalar(pair.key) && pair.key.value === "mac_only_encrypted")?.value;
+  return isScalar(field) ? field.value : undefined;
+}
+
 function spanIsBlock(st: YamlStyle): boolean {
   return st.style === "BLOCK_LITERAL" || st.style === "BLOCK_FOLDED";
 }
 
 /** The type go-yaml gives a map key when it is not a string (SOPS refuses such keys). */
 function nonStringKeyType(key: Scalar): string | undefined {
-  const tag = key.tag;
   const named: Record<string, string> = { "tag:yaml.org,2002:int": "an integer", "tag:yaml.org,2002:float": "a number", "tag:yaml.org,2002:bool": "a boolean", "tag:yaml.org,2002:null": "null" };
-  if (tag !== undefined) return named[tag];
-  if (key.type !== "PLAIN") return undefined;
+  if (!resolvesUntagged(key)) return key.tag === undefined ? undefined : named[key.tag];
   const resolved = resolvePlainScalar(String(key.value ?? ""));
   if (resolved === null) return "null";
   if (resolved === "uint64") return "an integer";
@@ -436,17 +449,20 @@ function appendMetadata(dataText: string, metadata: Record<string, unknown>, doc
   // Document markers stand at the start of a line: without one, a single document ends at the
   // end of the text, and lexing the whole text again would only say so.
   const ends = documentCount === 1 && !/^(?:---|\.\.\.)/m.test(dataText) ? [dataText.length] : documentEnds(dataText);
-  let out = dataText;
-  for (let i = ends.length - 1; i >= 0; i--) {
-    const at = ends[i]!;
-    const before = out.slice(0, at);
-    if (at === out.length && out.length > 0 && !out.endsWith("\n")) {
-      out = `${before}\n${block.replace(/\n$/, "")}`;
-    } else {
-      out = before + (before === "" || before.endsWith("\n") ? "" : "\n") + block + out.slice(at);
-    }
+  // The pieces are joined once: a stream of many documents (thousands from `helm template`) was
+  // copied whole for each block, quadratic in their number.
+  const pieces: string[] = [];
+  let from = 0;
+  for (const at of ends) {
+    const before = dataText.slice(from, at);
+    pieces.push(before);
+    const lineStarts = at === 0 ? true : dataText[at - 1] === "\n";
+    if (at === dataText.length && !lineStarts) pieces.push(`\n${block.replace(/\n$/, "")}`);
+    else pieces.push(lineStarts ? block : `\n${block}`);
+    from = at;
   }
-  return out;
+  pieces.push(dataText.slice(from));
+  return pieces.join("");
 }
 
 export const yamlStore: Store = {

@@ -1,7 +1,9 @@
+import type { Scalar } from "yaml";
 import { looksEncrypted, parseEnvelope } from "../crypto/envelope.ts";
 import { HushError } from "../errors.ts";
 import { printable } from "../printable.ts";
 import type { ScalarValue } from "../tree/values.ts";
+import { resolvePlainScalar } from "./yaml-resolve.ts";
 
 /**
  * YAML tags (`!!bool`, `!!null`, `!Ref`…), which no MAC covers: SOPS drops them when it reads a
@@ -12,9 +14,13 @@ import type { ScalarValue } from "../tree/values.ts";
  * So a tag is kept only where every reader that honours it reads what hush reads:
  *  - the standard (`tag:yaml.org,2002:`) tags of a value's own type: `!!str` on a string, `!!int`
  *    on a plain integer, `!!map` on a mapping…;
- *  - an application's own tags (`!Ref`, `!secret`, Ansible's `!unsafe`) and the non-specific
- *    `!`, on strings, whose meaning is the application's (hush reads them as strings, as go-yaml
- *    does).
+ *  - an application's own tags (`!Ref`, `!secret`, Ansible's `!unsafe`), on strings, whose
+ *    meaning is the application's (hush reads them as strings, as go-yaml does);
+ *  - the non-specific `!` where the value is a string to every reader: go-yaml's parser and
+ *    PyYAML's take it on a plain scalar for no tag at all (`! 12` is the integer 12 to SOPS, its
+ *    MAC included, `! null` and a bare `!` are null), where the `yaml` package, as YAML 1.2 says,
+ *    reads a string. So it stands on a quoted or block scalar, or a plain one that resolves to a
+ *    string anyway (`! web`), and a string decrypted under it is quoted as if it were not there.
  * An encrypted value may carry only the second kind, or `!!str`, and only when it is a string:
  * hush never writes another tag before an envelope, and SOPS never writes one at all.
  */
@@ -26,9 +32,20 @@ export function shownTag(tag: string): string {
   return printable(tag.startsWith(CORE) ? `!!${tag.slice(CORE.length)}` : tag, 60);
 }
 
-/** Whether hush (and go-yaml) read a scalar under `tag` as a string whatever its text: `!!str`, `!`, an application's own tag. */
+/** The non-specific tag, as the `yaml` package gives it. */
+const NON_SPECIFIC = "!";
+
+/** Whether hush and go-yaml read a scalar under `tag` as a string whatever its text: `!!str`, an application's own tag (not `!`: see the module comment). */
 export function isStringTag(tag: string): boolean {
-  return tag === `${CORE}str` || !tag.startsWith(CORE);
+  return tag === `${CORE}str` || (!tag.startsWith(CORE) && tag !== NON_SPECIFIC);
+}
+
+/**
+ * Whether go-yaml (SOPS) and PyYAML type `node` by its text, as an untagged plain scalar: plain,
+ * and with no tag or only the non-specific `!`, which their parsers drop there.
+ */
+export function resolvesUntagged(node: Pick<Scalar, "type" | "tag">): boolean {
+  return node.type === "PLAIN" && (node.tag === undefined || node.tag === NON_SPECIFIC);
 }
 
 /** The standard tag a plain scalar of this type may carry. */
@@ -57,7 +74,7 @@ function envelopeType(text: string): string | undefined {
  * scalar, which types only plain scalars; `where`: its key path) that other readers would read
  * differently from hush: PARSE_FAILED for a value in clear, VALUE_TAMPERED for an envelope.
  */
-export function refuseValueTag(tag: string | undefined, value: ScalarValue | null, line: number, where: string): void {
+export function refuseValueTag(tag: string | undefined, value: ScalarValue | null, line: number, where: string, plain: boolean): void {
   if (tag === undefined) return;
   const location = { location: { keyPath: where, line } };
   if (value !== null && value.type === "str" && looksEncrypted(value.text)) {
@@ -66,6 +83,12 @@ export function refuseValueTag(tag: string | undefined, value: ScalarValue | nul
       ...location,
       hint: "take the file from a revision you trust (git log -p shows who changed it), or remove the tag",
     });
+  }
+  if (tag === NON_SPECIFIC && plain && value !== null) {
+    const untagged = resolvePlainScalar(value.text);
+    if (untagged !== "uint64" && untagged?.type === "str") return;
+    const reading = untagged === null ? "null" : untagged === "uint64" ? READING.int : READING[untagged.type];
+    throw new HushError("PARSE_FAILED", `the ! tag on the value at ${where} (line ${line}) is no tag to SOPS's YAML reader and PyYAML, which read the value as ${reading}, and makes it a string to other readers: remove the tag, or quote the value`, location);
   }
   // hush reads a scalar under an application's tag as a string, quoted or not, as go-yaml does.
   if (!tag.startsWith(CORE)) return;

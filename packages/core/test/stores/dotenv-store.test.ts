@@ -108,7 +108,8 @@ describe("dotenv: files written by SOPS", () => {
     expect(await dec(sopsEncryptDotenv(plain, dataKey, "2025-01-02T03:04:05Z"))).toBe(plain);
     // A line break anywhere else in a comment is still refused: it would start a line of its own.
     const file = sopsEncryptDotenv("# placeholder\nA=1\n", dataKey, "2025-01-02T03:04:05Z");
-    for (const comment of ["x\nB=stolen", "x\rB=stolen", "x\r\n", "\r\r"]) {
+    // So is one only other readers take (python-dotenv: VT, FF, FS/GS/RS, NEL; npm's dotenv: U+2028, U+2029).
+    for (const comment of ["x\nB=stolen", "x\rB=stolen", "x\r\n", "\r\r", "x\vB=stolen", "x\fB=stolen", "x\x1eB=stolen", "x\x85B=stolen", "x\u2028B=stolen", "x\u2029B=stolen"]) {
       const forged = file.replace(/^#ENC\[[^\n]*\]$/m, `#${encryptValue(dataKey, Buffer.from(comment), "comment", ":", Buffer.alloc(32, 7))}`);
       await expect(dec(forged)).rejects.toMatchObject({ code: "VALUE_TAMPERED", message: expect.stringMatching(/the encrypted comment at line 1 decrypts to more than one line/) });
     }

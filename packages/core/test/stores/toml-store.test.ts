@@ -159,6 +159,8 @@ describe("TOML: the fixture of tricky constructs", () => {
     await roundTrip("a = 1");
     await roundTrip("");
     await roundTrip("# only a comment\n");
+    // TOML's readers end lines at LF alone: a comment may hold U+2028, NEL and the rest, and decrypts.
+    await roundTrip("# a\u2028b\u0085c\u2029d\na = 1\n");
   });
 });
 

@@ -35,6 +35,12 @@ describe("YAML SOPS reads otherwise is refused before writing, naming the line",
     ["a: {?b: c}\n", /plain scalar inside \[\.\.\.\] or \{\.\.\.\} at line 1/],
     // go-yaml reads no key that starts more than 1024 characters before its ":"
     [`a: {${"k".repeat(1025)}: v}\n`, /the key before the ":" at line 1 is longer than 1024 characters/],
+    // go-yaml reads no implicit key over lines in block context either (the yaml package reads `b: c`)
+    ["a: 1\nb # note\n\n  : c\n", /the key before the ":" at line 4 does not start on that line/],
+    ["a: 1\n'b'\n\n  : c\n", /the key before the ":" at line 4 does not start on that line/],
+    // escapes go-yaml refuses in double quotes: "\/", and any UTF-16 surrogate (a pair the yaml package joins)
+    ['"a\\/b": 1\n', /a double-quoted string at line 1 holds an escape SOPS's YAML reader refuses/],
+    ['a: 1\nb_unencrypted: ["\\ud83d\\ude00"]\n', /a double-quoted string at line 2 holds an escape/],
   ])("%j", async (text, message) => {
     const err = await refusal(text);
     expect(err.code).toBe("PARSE_FAILED");
@@ -63,6 +69,10 @@ describe("YAML SOPS reads otherwise is refused before writing, naming the line",
     expect(encrypted).toMatch(/^link: \{url: "ENC\[AES256_GCM,/);
     // Decrypted, it comes back quoted, as go-yaml writes it there (the plaintext SOPS prints reads the same).
     await expect(decryptText(encrypted, { format: "yaml", keySources: noKeys, dataKey })).resolves.toBe('link: {url: "https://x.example/?q=1"}\n');
+    // An escape go-yaml refuses goes with the value too, and is never quoted in the message (it may be a secret's).
+    await expect(encrypt('token: "\\ud83d\\ude00 \\/"\n')).resolves.toMatch(/^token: "ENC\[/);
+    const escape = await refusal('token_unencrypted: "\\ud83d\\ude00"\n');
+    expect(escape.message).toBe(`a double-quoted string at line 1 holds an escape SOPS's YAML reader refuses ("\\/", or "\\u" or "\\U" of a UTF-16 surrogate): write the character itself`);
     const err = await refusal("link: {url_unencrypted: https://x.example/?q=1}\n");
     expect(err.message).toMatch(/^a plain scalar inside \[\.\.\.\] or \{\.\.\.\} at line 1/);
     // A tab before a block scalar's first character: go-yaml refuses it there, but it is the value's text.
@@ -80,6 +90,9 @@ describe("YAML SOPS reads otherwise is refused before writing, naming the line",
     "? a\n:\t# c\n  b\n",
     // in a directive's line
     "%YAML 1.1\t# c\n---\na: 1\n",
+    // an explicit key's ":" on a later line; escapes go-yaml knows
+    "a: 1\n? b # note\n\n: c\n",
+    'a: "\\U0001F511 \\ud7ff \\ue000 \\\\/ \\x41 \\N \\_ \\L \\P"\n',
     "%YAML 1.1\t\n---\na: 1\n",
   ])("what go-yaml reads is written: %j", async (text) => {
     expect(goYamlProblems(text)).toEqual([]);
