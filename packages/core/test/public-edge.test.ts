@@ -230,6 +230,9 @@ const NOTHING_TO_CHECK = new Set([
   "isHushError",
   "printable",
   "quoted",
+  // A name as one word of a suggested command, built on printable.
+  "shellQuote",
+  "shellPath",
   "generateDataKey",
   "looksEncrypted",
   // Undefined for anything that is not an envelope's text.
