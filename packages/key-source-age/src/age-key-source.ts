@@ -6,7 +6,9 @@ import type { Identity } from "age-encryption";
 import { HushError, isHushError, quoted, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import type { AgeKeyEntry, AgeRecipient } from "./entry.ts";
 import type { AgeIdentityProvider } from "./discovery.ts";
+import { bech32Decode } from "./bech32.ts";
 import { decodeArmor, fastUnwrapX25519, type X25519Key } from "./fast-unwrap.ts";
+import { fastWrapX25519 } from "./fast-wrap.ts";
 import { AgeIdentityHandle, type AgeIdentity } from "./identities.ts";
 import type { PluginContext } from "./plugin-client.ts";
 import type { PluginUi, TerminalAsk } from "./plugin-ui.ts";
@@ -135,6 +137,11 @@ export class AgeKeySource implements KeySource {
     }
     const trimmed = (recipient as AgeRecipient).recipient.trim();
     const parsed = parseRecipient(trimmed);
+    if (typeof parsed === "string" && !parsed.startsWith("age1pq1")) {
+      // A plain X25519 recipient, the common case, without the full implementation (fast-wrap.ts).
+      const enc = fastWrapX25519(dataKey, bech32Decode(parsed).bytes);
+      if (enc !== undefined) return { kind: "age", recipient: trimmed, enc };
+    }
     const { armor, Encrypter } = await import("age-encryption");
     const encrypter = new Encrypter();
     if (typeof parsed === "object" && "plugin" in parsed) {

@@ -8,6 +8,7 @@ import { makeTempDir } from "@hush/testkit";
 import { bech32Decode } from "../src/bech32.ts";
 import { x25519PrivateKey, x25519PublicOf } from "../src/curve25519.ts";
 import { decodeArmor, fastUnwrapX25519, type X25519Key } from "../src/fast-unwrap.ts";
+import { fastWrapX25519 } from "../src/fast-wrap.ts";
 import { ageVectors, randomKey, requireTool } from "./tools.ts";
 
 const age = requireTool("age", "age");
@@ -127,6 +128,51 @@ describe("the X25519 fast path", () => {
   });
 });
 
+/** The all-zero (low-order) X25519 point as a recipient: no key exchange with it is valid. */
+const LOW_ORDER_RECIPIENT = "age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu47z";
+
+describe("the X25519 fast wrap", () => {
+  it("writes age's layout, which age -d, the full implementation and the fast unwrap open", async () => {
+    const { identity, recipient } = await generateAgeKeyPair();
+    const keyFile = join(tmp.path, "wrap-keys.txt");
+    writeFileSync(keyFile, `${identity}\n`, { mode: 0o600 });
+    const dataKey = randomKey();
+    const { enc } = await new AgeKeySource().wrap(dataKey, { kind: "age", recipient });
+    // One stanza of a 43-character share and body, the MAC, then a 16-byte nonce and the sealed 32 bytes.
+    const file = decodeArmor(enc)!;
+    const header = Buffer.from(file).toString("latin1", 0, headerEnd(file) + 48);
+    expect(header).toMatch(/^age-encryption\.org\/v1\n-> X25519 [A-Za-z0-9+/]{43}\n[A-Za-z0-9+/]{43}\n--- [A-Za-z0-9+/]{43}\n$/);
+    expect(file.length).toBe(header.length + 16 + 32 + 16);
+    expect(enc).toBe(armor(file));
+    expect(new Uint8Array(execFileSync(age, ["-d", "-i", keyFile], { input: enc }))).toEqual(dataKey);
+    const { Decrypter } = await import("age-encryption");
+    const full = new Decrypter();
+    full.addIdentity(identity);
+    expect(await full.decrypt(file)).toEqual(dataKey);
+    expect(fastUnwrapX25519(file, [keyOf(identity)])?.opened).toEqual(dataKey);
+  });
+
+  it("each wrap has its own share, file key and nonce", async () => {
+    const { recipient } = await generateAgeKeyPair();
+    const dataKey = randomKey();
+    const a = await new AgeKeySource().wrap(dataKey, { kind: "age", recipient });
+    const b = await new AgeKeySource().wrap(dataKey, { kind: "age", recipient });
+    const shareOf = (enc: string) => /^-> X25519 (\S+)$/m.exec(Buffer.from(decodeArmor(enc)!).toString("latin1"))![1];
+    expect(shareOf(a.enc)).not.toBe(shareOf(b.enc));
+    expect(decodeArmor(a.enc)!.subarray(-64)).not.toEqual(decodeArmor(b.enc)!.subarray(-64));
+  });
+
+  it("leaves a low-order recipient and a payload beyond one chunk to the full implementation, with its result", async () => {
+    expect(fastWrapX25519(randomKey(), new Uint8Array(32))).toBeUndefined();
+    await expect(new AgeKeySource().wrap(randomKey(), { kind: "age", recipient: LOW_ORDER_RECIPIENT })).rejects.toMatchObject({ code: "KEY_SOURCE_FAILED" });
+    const { identity, recipient } = await generateAgeKeyPair();
+    const big = new Uint8Array(70_000).fill(7);
+    expect(fastWrapX25519(big, bech32Decode(recipient).bytes)).toBeUndefined();
+    const { enc } = await new AgeKeySource().wrap(big, { kind: "age", recipient });
+    expect(await source(identity).unwrap(entry(enc))).toEqual(big);
+  });
+});
+
 describe("bech32", () => {
   it("decodes identities and rejects bad checksums and mixed case", () => {
     expect(bech32Decode(v.mockIdentity).prefix).toBe("age-secret-key-");
@@ -192,10 +238,21 @@ describe("import cost", () => {
     expect(loaded.filter((u) => u.includes("age-encryption"))).toEqual([]);
   });
 
-  it("wrapping does load it (the detection works)", () => {
+  it("wrapping to an X25519 recipient does not load age-encryption", () => {
     const { stdout, loaded } = runLogged(
       `const v = JSON.parse(process.env.VECTORS);\n` +
         `const e = await new m.AgeKeySource().wrap(new Uint8Array(32), { kind: "age", recipient: v.mockRecipient });\n` +
+        `process.stdout.write(e.enc.split("\\n")[0]);\n`,
+    );
+    expect(stdout).toBe("-----BEGIN AGE ENCRYPTED FILE-----");
+    expect(loaded.some((u) => u.includes("/key-source-age/dist/"))).toBe(true);
+    expect(loaded.filter((u) => u.includes("age-encryption"))).toEqual([]);
+  });
+
+  it("wrapping to an SSH recipient does load it (the detection works)", () => {
+    const { stdout, loaded } = runLogged(
+      `const v = JSON.parse(process.env.VECTORS);\n` +
+        `const e = await new m.AgeKeySource().wrap(new Uint8Array(32), { kind: "age", recipient: v.mockSshRecipient });\n` +
         `process.stdout.write(e.enc.split("\\n")[0]);\n`,
     );
     expect(stdout).toBe("-----BEGIN AGE ENCRYPTED FILE-----");
