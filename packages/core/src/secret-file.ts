@@ -1,4 +1,4 @@
-import { HushError, printable } from "./errors.ts";
+import { HushError, isHushError, printable } from "./errors.ts";
 import type { MasterKeyEntry } from "./key-source.ts";
 import { checkBytes, checkObject, checkString } from "./arguments.ts";
 import { DATA_KEY_SIZE, encryptValue, IV_SIZE, randomIv, type IvSource } from "./crypto/value-cipher.ts";
@@ -207,7 +207,11 @@ async function assertReadsBack(format: FileFormat, out: string, encrypted: numbe
   try {
     doc = (await readForDecrypt(out, format)).doc;
   } catch (err) {
-    throw new HushError("ENCRYPT_FAILED", "the encrypted file would not read back; nothing was written", { cause: err });
+    // Say what the reader refused (its messages name keys and lines, never values): a rule's
+    // mac_only_encrypted, say, makes a key in clear one a branch could add, which the plaintext
+    // read could not weigh, and "would not read back" alone leaves the user nothing to fix.
+    const why = isHushError(err) ? ` (${err.message}, in the encrypted text)` : "";
+    throw new HushError("ENCRYPT_FAILED", `the encrypted file would not read back${why}; nothing was written`, { cause: err });
   }
   // An alias left in a place that stays in clear, pointing at values encrypted where they are
   // anchored, would read ciphertext as its plaintext (and SOPS, which expands aliases, would copy

@@ -70,7 +70,8 @@ export async function retypedValues(format: FileFormat, text: string, earlier: s
 /** {@link retypedValues} of two texts already read with {@link placedEnvelopes}. */
 export function retypedBetween(text: PlacedEnvelopes, earlier: PlacedEnvelopes, revision: string): CheckProblem[] {
   const before = new Map(earlier.envelopes.map((e) => [e.ciphertext, e]));
-  return text.envelopes.flatMap(({ leaf, ciphertext, type, depth }) => {    const was = before.get(ciphertext);
+  return text.envelopes.flatMap(({ leaf, ciphertext, type, depth }) => {
+    const was = before.get(ciphertext);
     if (was === undefined || (was.type === type && was.depth === depth && was.leaf.document === leaf.document)) return [];
     const keyPath = formatKeyPath(leaf.path);
     const lists = (d: string): number => d.split("[]").length - 1;

@@ -65,6 +65,21 @@ describe("mac_only_encrypted: a value in clear counts as nothing the MAC covers"
     expect(await outcome(add(await encrypt(plain, format, false)), format)).toMatch(/^MAC_MISMATCH/);
   });
 
+  it.each([
+    { format: "yaml", plain: "stringData:\n    password: hunter2\nStringData:\n    password: clear-7f3a\n" },
+    { format: "json", plain: '{"stringData": {"password": "hunter2"}, "StringData": {"password": "clear-7f3a"}}\n' },
+    { format: "toml", plain: '[stringData]\npassword = "hunter2"\n\n[StringData]\npassword = "clear-7f3a"\n' },
+    { format: "ini", plain: "[stringData]\npassword = hunter2\n\n[StringData]\npassword = clear-7f3a\n" },
+  ] as const)("$format: encrypting such a pair says which keys hush would refuse, not only that the file would not read back", async ({ format, plain }) => {
+    // The plaintext read cannot know that the rule leaves `StringData` outside the MAC; the read back does.
+    const refused = await encrypt(plain, format, true).then(
+      () => "written",
+      (err: unknown) => (isHushError(err) ? `${err.code}: ${err.message}` : String(err)),
+    );
+    expect(refused).toMatch(/^ENCRYPT_FAILED: the encrypted file would not read back \(invalid [A-Z]+: the keys \["stringData"\] \(line \d+\) and \["StringData"\] differ only in case: .*, in the encrypted text\); nothing was written$/);
+    expect(refused).not.toMatch(/hunter2|clear-7f3a/);
+  });
+
   it("yaml: a branch's merge in clear over a key written before it is refused (go-yaml v2 merges it over the key)", async () => {
     const rule = { kind: "encrypted_regex", value: "^password$" } as const;
     const enc = (text: string): Promise<string> => encryptText(text, { format: "yaml", rule, macOnlyEncrypted: true, keySources: noKeys, wrappedKeys, dataKey, now, ivSource });

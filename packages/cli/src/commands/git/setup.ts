@@ -31,7 +31,6 @@ export interface SetupFlags {
   config?: string;
 }
 
-
 /**
  * How git should run hush: this very installation, node and the CLI script by absolute path (as
  * git-crypt writes its own path). GUIs and IDEs run git without the shell's PATH, so a bare
