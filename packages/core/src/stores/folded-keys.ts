@@ -12,9 +12,10 @@ import { formatKeyPath, type KeyPath } from "../tree/values.ts";
  * Python's configparser, which lower-cases them (the last wins with strict=False), and go-ini's
  * Insensitive mode; YAML keys for viper, and for Go programs that read YAML through
  * sigs.k8s.io/yaml, which hands it to encoding/json. The JSON, TOML, INI and YAML readers therefore refuse two keys of one map that fold
- * alike where one of them holds such a value, in plaintext and encrypted files alike; two that
- * both hold values stay allowed (they are in the MAC, and an encrypted one bound to its own key
- * path).
+ * alike where one of them holds such a value and the other one the MAC covers, in plaintext and
+ * encrypted files alike; two that both hold values stay allowed (they are in the MAC, and an
+ * encrypted one bound to its own key path), and so do two that both hold nothing it covers (two
+ * values in clear under `mac_only_encrypted`, which SOPS writes: anyone can change either already).
  */
 
 /** A member of one map, as the check needs it. */
@@ -66,7 +67,7 @@ const READERS = {
 
 /**
  * Throws `format`'s parse error when two of `members`, the keys of the map at `path`, fold alike
- * ({@link goFoldKey}) and one of them holds an empty value; the error names both key paths,
+ * ({@link goFoldKey}) and one of them holds an empty value, the other not; the error names both key paths,
  * `readers` (those that take them for one; by default the format's) and the empty one's line,
  * never a value.
  */
@@ -86,8 +87,10 @@ export function foldedKeyShadow(format: keyof typeof READERS, path: KeyPath, mem
       continue;
     }
     for (const other of group) {
-      const empty = member.empty() ? member : other.empty() ? other : undefined;
-      if (empty !== undefined) return foldedKeyError(format, readers, path, other, member, empty);
+      // Only a key outside the MAC beside one in it: two outside it (two empty values, or two in
+      // clear under mac_only_encrypted) are both open to anyone without the key already.
+      const memberOutside = member.empty();
+      if (memberOutside !== other.empty()) return foldedKeyError(format, readers, path, other, member, memberOutside ? member : other);
     }
     group.push(member);
   }

@@ -80,6 +80,18 @@ describe("mac_only_encrypted: a value in clear counts as nothing the MAC covers"
     expect(refused).not.toMatch(/hunter2|clear-7f3a/);
   });
 
+  it.each([
+    { format: "yaml", plain: "Accept: text/plain\naccept: json\npassword: hunter2\n" },
+    { format: "json", plain: '{"Accept": "text/plain", "accept": "json", "password": "hunter2"}\n' },
+    { format: "toml", plain: 'Accept = "text/plain"\naccept = "json"\npassword = "hunter2"\n' },
+    { format: "ini", plain: "[http]\nAccept = text/plain\naccept = json\npassword = hunter2\n" },
+  ] as const)("$format: two keys in clear that differ only in case, as SOPS writes them, still encrypt and decrypt (anyone could change either already)", async ({ format, plain }) => {
+    const rule = { kind: "encrypted_regex", value: "^password$" } as const;
+    const encrypted = await encryptText(plain, { format, rule, macOnlyEncrypted: true, keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+    expect(encrypted).toMatch(/mac_only_encrypted/);
+    expect(await decryptText(encrypted, { format, keySources: noKeys, dataKey })).toBe(plain);
+  });
+
   it("yaml: a branch's merge in clear over a key written before it is refused (go-yaml v2 merges it over the key)", async () => {
     const rule = { kind: "encrypted_regex", value: "^password$" } as const;
     const enc = (text: string): Promise<string> => encryptText(text, { format: "yaml", rule, macOnlyEncrypted: true, keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
