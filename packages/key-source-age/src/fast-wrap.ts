@@ -14,6 +14,7 @@
  * reports the exact error.
  */
 import { createCipheriv, createHmac, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes } from "node:crypto";
+import { encodeBase64NoPad } from "./base64-unpadded.ts";
 import { x25519PublicKey, x25519PublicOf } from "./curve25519.ts";
 
 const VERSION_LINE = "age-encryption.org/v1";
@@ -30,8 +31,6 @@ const ZERO_NONCE = Buffer.alloc(12);
 const LAST_FIRST_CHUNK_NONCE = Buffer.from("000000000000000000000001", "hex");
 /** Bytes per line of the armor (64 base64 columns), as age writes it. */
 const ARMOR_LINE_BYTES = 48;
-
-const base64NoPad = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64").replace(/=+$/, "");
 
 function hkdf32(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Buffer {
   return Buffer.from(hkdfSync("sha256", ikm, salt, info, 32));
@@ -68,7 +67,7 @@ function x25519Stanza(fileKey: Uint8Array, recipientPoint: Uint8Array): string |
   const wrapKey = hkdf32(shared, Buffer.concat([share, recipientPoint]), X25519_LABEL);
   const body = aeadSeal(wrapKey, ZERO_NONCE, fileKey);
   // A 32-byte body is one line shorter than 64 columns, so no empty line ends the stanza.
-  return `-> X25519 ${base64NoPad(share)}\n${base64NoPad(body)}\n`;
+  return `-> X25519 ${encodeBase64NoPad(share)}\n${encodeBase64NoPad(body)}\n`;
 }
 
 /**
@@ -85,5 +84,5 @@ export function fastWrapX25519(payload: Uint8Array, recipientPoint: Uint8Array):
   const mac = createHmac("sha256", hkdf32(fileKey, new Uint8Array(0), HEADER_LABEL)).update(headerNoMac).digest();
   const nonce = randomBytes(PAYLOAD_NONCE_SIZE);
   const sealed = aeadSeal(hkdf32(fileKey, nonce, PAYLOAD_LABEL), LAST_FIRST_CHUNK_NONCE, payload);
-  return encodeArmor(Buffer.concat([headerNoMac, Buffer.from(` ${base64NoPad(mac)}\n`, "latin1"), nonce, sealed]));
+  return encodeArmor(Buffer.concat([headerNoMac, Buffer.from(` ${encodeBase64NoPad(mac)}\n`, "latin1"), nonce, sealed]));
 }

@@ -5,6 +5,7 @@
  * anything else is broken, and the session ends with an error.
  */
 import type { Readable } from "node:stream";
+import { encodeBase64NoPad } from "./base64-unpadded.ts";
 
 /** One stanza of the plugin protocol. */
 export interface WireStanza {
@@ -25,13 +26,9 @@ export const MAX_PLUGIN_OUTPUT = 1 << 20;
 /** The plugin broke the protocol, or its output ended; the message is safe to show. */
 export class PluginWireError extends Error {}
 
-function unpaddedBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("base64").replace(/(?<!=)=+$/, "");
-}
-
 /** Encodes a stanza for the plugin's standard input. Arguments must be non-empty printable ASCII. */
 export function encodeStanza(type: string, args: readonly string[] = [], body: Uint8Array = new Uint8Array(0)): Buffer {
-  const encoded = unpaddedBase64(body);
+  const encoded = encodeBase64NoPad(body);
   const lines: string[] = [];
   for (let i = 0; i < encoded.length; i += COLUMNS) lines.push(encoded.slice(i, i + COLUMNS));
   // The body ends with a short line: an empty one when it fills its last line exactly.
@@ -49,7 +46,7 @@ export function decodeStrictBase64(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9+/]*$/.test(text) || text.length % 4 === 1) return undefined;
   const bytes = Buffer.from(text, "base64");
   // Non-zero trailing bits decode too, but do not round-trip: refused, as Go's Strict() does.
-  return unpaddedBase64(bytes) === text ? new Uint8Array(bytes) : undefined;
+  return encodeBase64NoPad(bytes) === text ? new Uint8Array(bytes) : undefined;
 }
 
 /** Reads stanzas from a plugin's standard output, one at a time. */

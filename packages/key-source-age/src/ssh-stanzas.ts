@@ -22,7 +22,8 @@ import {
 } from "node:crypto";
 import type { Identity, Recipient, Stanza } from "age-encryption";
 import { ed25519PublicToX25519, ed25519SeedToX25519, x25519, x25519PrivateKey, x25519PublicOf } from "./curve25519.ts";
-import { decodeBase64Strict, encodeBase64NoPad, sshStanzaTag, type SshPrivateKey, type SshPublicKey } from "./ssh-wire.ts";
+import { encodeBase64NoPad } from "./base64-unpadded.ts";
+import { decodeBase64Strict, sshStanzaTag, type SshPrivateKey, type SshPublicKey } from "./ssh-wire.ts";
 
 const ED25519_LABEL = Buffer.from("age-encryption.org/v1/ssh-ed25519");
 const RSA_LABEL = Buffer.from("age-encryption.org/v1/ssh-rsa");

@@ -5,6 +5,7 @@
  * bounds-checked and failures are reported without echoing the input.
  */
 import { createHash, type JsonWebKey } from "node:crypto";
+import { encodeBase64NoPad } from "./base64-unpadded.ts";
 
 /** A parse failure; callers turn it into a HushError that names the source, not the content. */
 export class SshFormatError extends Error {
@@ -152,10 +153,6 @@ export function sshStanzaTag(key: SshPublicKey): string {
 /** OpenSSH's `SHA256:...` fingerprint, for messages. */
 export function sshFingerprint(key: SshPublicKey): string {
   return `SHA256:${encodeBase64NoPad(createHash("sha256").update(key.wire).digest())}`;
-}
-
-export function encodeBase64NoPad(data: Uint8Array): string {
-  return Buffer.from(data).toString("base64").replace(/(?<!=)=+$/, "");
 }
 
 /**
