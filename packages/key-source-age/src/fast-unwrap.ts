@@ -10,7 +10,22 @@
  * which then reports the exact error. It answers "not ours" only for a well-formed header whose
  * stanzas none of the keys opens.
  */
-import { createDecipheriv, createHmac, diffieHellman, hkdfSync, timingSafeEqual, type KeyObject } from "node:crypto";
+import { createHmac, diffieHellman, timingSafeEqual, type KeyObject } from "node:crypto";
+import {
+  aeadOpen,
+  ARMOR_BEGIN,
+  ARMOR_END,
+  CHUNK_SIZE,
+  HEADER_LABEL,
+  hkdf32,
+  LAST_FIRST_CHUNK_NONCE,
+  PAYLOAD_LABEL,
+  PAYLOAD_NONCE_SIZE,
+  TAG_SIZE,
+  VERSION_LINE,
+  X25519_LABEL,
+  ZERO_NONCE,
+} from "./age-primitives.ts";
 import { x25519PublicKey } from "./curve25519.ts";
 
 /** An X25519 identity ready for the fast path. */
@@ -24,20 +39,6 @@ export interface X25519Key {
 export interface FastUnwrapResult {
   readonly opened: Uint8Array | null;
 }
-
-const ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----";
-const ARMOR_END = "-----END AGE ENCRYPTED FILE-----";
-const VERSION_LINE = "age-encryption.org/v1";
-const X25519_LABEL = Buffer.from("age-encryption.org/v1/X25519");
-const HEADER_LABEL = Buffer.from("header");
-const PAYLOAD_LABEL = Buffer.from("payload");
-const TAG_SIZE = 16;
-const CHUNK_SIZE = 64 * 1024;
-const PAYLOAD_NONCE_SIZE = 16;
-// Each file key is wrapped under its own single-use key, hence the fixed all-zero nonce.
-const ZERO_NONCE = Buffer.alloc(12);
-// STREAM nonce of the first chunk when it is also the last: counter 0, last-chunk flag 1.
-const LAST_FIRST_CHUNK_NONCE = Buffer.from("000000000000000000000001", "hex");
 
 /** Decodes canonical base64 (padded or not); undefined when `text` is not exactly that. */
 function decodeCanonical(text: string, padded: boolean): Buffer | undefined {
@@ -105,22 +106,6 @@ function parseHeader(file: Uint8Array): ParsedHeader | undefined {
     const body = Buffer.concat(parts);
     if (body.length !== 32) return undefined;
     stanzas.push({ share, body });
-  }
-}
-
-function hkdf32(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Buffer {
-  return Buffer.from(hkdfSync("sha256", ikm, salt, info, 32));
-}
-
-/** ChaCha20-Poly1305 open; null when authentication fails. */
-function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Buffer | null {
-  if (sealed.length < TAG_SIZE) return null;
-  const d = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_SIZE });
-  d.setAuthTag(sealed.subarray(sealed.length - TAG_SIZE));
-  try {
-    return Buffer.concat([d.update(sealed.subarray(0, sealed.length - TAG_SIZE)), d.final()]);
-  } catch {
-    return null;
   }
 }
 

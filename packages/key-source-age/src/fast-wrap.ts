@@ -13,40 +13,33 @@
  * answers "does not apply" and the caller hands the wrap to the full implementation, which then
  * reports the exact error.
  */
-import { createCipheriv, createHmac, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes } from "node:crypto";
+import { createHmac, diffieHellman, generateKeyPairSync, randomBytes } from "node:crypto";
+import {
+  aeadSeal,
+  ARMOR_BEGIN,
+  ARMOR_END,
+  CHUNK_SIZE,
+  FILE_KEY_SIZE,
+  HEADER_LABEL,
+  hkdf32,
+  LAST_FIRST_CHUNK_NONCE,
+  PAYLOAD_LABEL,
+  PAYLOAD_NONCE_SIZE,
+  VERSION_LINE,
+  X25519_LABEL,
+  ZERO_NONCE,
+} from "./age-primitives.ts";
 import { encodeBase64NoPad } from "./base64-unpadded.ts";
 import { x25519PublicKey, x25519PublicOf } from "./curve25519.ts";
 
-const VERSION_LINE = "age-encryption.org/v1";
-const X25519_LABEL = Buffer.from("age-encryption.org/v1/X25519");
-const HEADER_LABEL = Buffer.from("header");
-const PAYLOAD_LABEL = Buffer.from("payload");
-const FILE_KEY_SIZE = 16;
-const TAG_SIZE = 16;
-const CHUNK_SIZE = 64 * 1024;
-const PAYLOAD_NONCE_SIZE = 16;
-// Each file key is wrapped under its own single-use key, hence the fixed all-zero nonce.
-const ZERO_NONCE = Buffer.alloc(12);
-// STREAM nonce of the first chunk when it is also the last: counter 0, last-chunk flag 1.
-const LAST_FIRST_CHUNK_NONCE = Buffer.from("000000000000000000000001", "hex");
 /** Bytes per line of the armor (64 base64 columns), as age writes it. */
 const ARMOR_LINE_BYTES = 48;
 
-function hkdf32(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Buffer {
-  return Buffer.from(hkdfSync("sha256", ikm, salt, info, 32));
-}
-
-/** ChaCha20-Poly1305 seal: ciphertext then tag. */
-function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Buffer {
-  const c = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_SIZE });
-  return Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
-}
-
 /** age's ASCII armor: padded base64 in 64-column lines, with a final newline. */
 function encodeArmor(file: Uint8Array): string {
-  const lines = ["-----BEGIN AGE ENCRYPTED FILE-----"];
+  const lines = [ARMOR_BEGIN];
   for (let i = 0; i < file.length; i += ARMOR_LINE_BYTES) lines.push(Buffer.from(file.subarray(i, i + ARMOR_LINE_BYTES)).toString("base64"));
-  lines.push("-----END AGE ENCRYPTED FILE-----", "");
+  lines.push(ARMOR_END, "");
   return lines.join("\n");
 }
 
