@@ -47,9 +47,16 @@ export function runHush(
     cwd: options.cwd,
     env,
     input: options.input,
-    timeout: options.timeoutMs ?? 30_000,
+    // A guard against a hang, not a measure: runs that take well under a second alone have twice gone past
+    // 30 s on a busy two-core CI machine (not reproduced alone), which failed the whole run; below
+    // the test timeout (vitest.config.ts), so that a real hang is reported with its stderr.
+    timeout: options.timeoutMs ?? 55_000,
   });
-  if (r.error) throw r.error;
+  if (r.error) {
+    // What the run said before it was stopped tells where it waited.
+    const said = r.stderr?.toString("utf8").trim();
+    throw new Error(`hush ${args.join(" ")}: ${r.error.message}${said ? `; its stderr so far: ${said}` : ""}`, { cause: r.error });
+  }
   return {
     status: r.status ?? (r.signal ? 128 : 1),
     stdout: r.stdout.toString("utf8"),
