@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { check } from "recheck";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { shippedSources } from "./shipped-sources.ts";
 
 /**
  * Every regular expression written in hush's source matches in time linear in its input, as
@@ -16,8 +15,6 @@ import { describe, expect, it } from "vitest";
  * characters is looked for in each run apart. Patterns built at run time (`new RegExp`) are not
  * seen here: they are built from escaped text.
  */
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Patterns recheck reads as non-linear, with why that is harmless: `file` and the pattern's source. */
 const BOUNDED: ReadonlyArray<{ file: string; source: string; why: string }> = [
@@ -55,25 +52,10 @@ interface Pattern {
   readonly flags: string;
 }
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [join(dir, e.name)] : [],
-  );
-}
-
 /** The regular expression literals of the shipped packages' sources (not the test servers' or the benchmarks'). */
 function patterns(): Pattern[] {
   const out: Pattern[] = [];
-  for (const pkg of readdirSync(join(root, "packages"))) {
-    if (pkg === "testkit" || pkg === "bench") continue;
-    let files: string[];
-    try {
-      files = sourceFiles(join(root, "packages", pkg, "src"));
-    } catch {
-      continue;
-    }
-    for (const path of files) {
-      const file = relative(root, path);
+  for (const { path, file } of shippedSources()) {
       const sf = ts.createSourceFile(file, readFileSync(path, "utf8"), ts.ScriptTarget.Latest, true);
       const visit = (node: ts.Node): void => {
         if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
@@ -84,7 +66,6 @@ function patterns(): Pattern[] {
         ts.forEachChild(node, visit);
       };
       visit(sf);
-    }
   }
   return out;
 }

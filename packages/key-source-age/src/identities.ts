@@ -9,6 +9,7 @@ import { HushError } from "@hush/core";
 import { bech32Decode } from "./bech32.ts";
 import { parsePluginIdentity, pluginProgram } from "./plugin-names.ts";
 import { x25519PrivateKey, x25519PublicOf } from "./curve25519.ts";
+import { ed25519KeyParts, rsaPublicNumbers } from "./key-der.ts";
 import type { X25519Key } from "./fast-unwrap.ts";
 import { sshIdentity } from "./ssh-stanzas.ts";
 import {
@@ -190,14 +191,13 @@ function sshHandle(key: SshPrivateKey, source: string): AgeIdentityHandle {
 
 /** Converts a PEM/PKCS#8 key that node:crypto opened into the form the SSH stanzas use. */
 function sshKeyFromKeyObject(keyObject: ReturnType<typeof createPrivateKey>, source: string): SshPrivateKey {
-  const jwk = keyObject.export({ format: "jwk" });
-  if (keyObject.asymmetricKeyType === "rsa" && jwk.n !== undefined && jwk.e !== undefined) {
-    const publicKey = rsaPublicKey(Buffer.from(jwk.n, "base64url"), Buffer.from(jwk.e, "base64url"));
-    return { type: "ssh-rsa", publicKey, jwk, comment: "" };
+  if (keyObject.asymmetricKeyType === "rsa") {
+    const { n, e } = rsaPublicNumbers(keyObject);
+    return { type: "ssh-rsa", publicKey: rsaPublicKey(n, e), privateKey: keyObject, comment: "" };
   }
-  if (keyObject.asymmetricKeyType === "ed25519" && jwk.d !== undefined && jwk.x !== undefined) {
-    const publicKey = ed25519PublicKey(Buffer.from(jwk.x, "base64url"));
-    return { type: "ssh-ed25519", publicKey, seed: Buffer.from(jwk.d, "base64url"), comment: "" };
+  if (keyObject.asymmetricKeyType === "ed25519") {
+    const { seed, publicKey } = ed25519KeyParts(keyObject);
+    return { type: "ssh-ed25519", publicKey: ed25519PublicKey(publicKey), seed, comment: "" };
   }
   throw parseError(source, `unsupported private key type ${keyObject.asymmetricKeyType ?? "unknown"} (age supports ssh-ed25519 and ssh-rsa)`);
 }

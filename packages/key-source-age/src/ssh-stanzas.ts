@@ -12,7 +12,6 @@ import {
   constants,
   createCipheriv,
   createDecipheriv,
-  createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
   hkdfSync,
@@ -170,7 +169,7 @@ export class SshRsaIdentity implements Identity {
 
   /** @throws Error when the key is shorter than 2048 bits or not valid. */
   constructor(key: SshPrivateKey & { type: "ssh-rsa" }) {
-    this.#key = createPrivateKey({ key: key.jwk, format: "jwk" });
+    this.#key = key.privateKey;
     if (rsaBits(this.#key) < MIN_RSA_BITS) throw new Error(`RSA key is shorter than ${MIN_RSA_BITS} bits`);
     this.#tag = sshStanzaTag(key.publicKey);
   }

@@ -4,7 +4,7 @@
  * keys (PROTOCOL.key in OpenSSH). Everything here parses untrusted text, so every read is
  * bounds-checked and failures are reported without echoing the input.
  */
-import { createHash, type JsonWebKey } from "node:crypto";
+import { createHash, createPrivateKey, type JsonWebKey, type KeyObject } from "node:crypto";
 import { encodeBase64NoPad } from "./base64-unpadded.ts";
 
 /** A parse failure; callers turn it into a HushError that names the source, not the content. */
@@ -180,8 +180,7 @@ export type SshPrivateKey =
   | {
       readonly type: "ssh-rsa";
       readonly publicKey: SshPublicKey;
-      /** Private key in JWK form, ready for node:crypto. */
-      readonly jwk: JsonWebKey;
+      readonly privateKey: KeyObject;
       readonly comment: string;
     };
 
@@ -241,7 +240,7 @@ export function parseOpenSshPrivateKey(text: string): OpenSshPrivateKeyParse {
     const pr = p.mpint();
     const q = p.mpint();
     const comment = p.text();
-    key = { type: "ssh-rsa", publicKey: rsaPublicKey(Uint8Array.from(n), Uint8Array.from(e)), jwk: rsaJwk(n, e, d, pr, q, iqmp), comment };
+    key = { type: "ssh-rsa", publicKey: rsaPublicKey(Uint8Array.from(n), Uint8Array.from(e)), privateKey: rsaPrivateKey(rsaJwk(n, e, d, pr, q, iqmp)), comment };
   } else {
     throw new SshFormatError("unsupported SSH key type");
   }
@@ -249,6 +248,15 @@ export function parseOpenSshPrivateKey(text: string): OpenSshPrivateKeyParse {
     throw new SshFormatError("public and private parts of the key do not match");
   }
   return { encrypted: false, key };
+}
+
+/** Opens the numbers as a key node:crypto can decrypt with (importing a JWK; only exporting one can hang). */
+function rsaPrivateKey(jwk: JsonWebKey): KeyObject {
+  try {
+    return createPrivateKey({ key: jwk, format: "jwk" });
+  } catch {
+    throw new SshFormatError("invalid RSA key");
+  }
 }
 
 function rsaJwk(n: Uint8Array, e: Uint8Array, d: Uint8Array, p: Uint8Array, q: Uint8Array, qi: Uint8Array): JsonWebKey {

@@ -41,7 +41,7 @@ describe("SSH recipients", () => {
 
   it("reads PKCS#8 Ed25519 private keys (as written by node:crypto or openssl)", async () => {
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-    const raw = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url");
+    const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
     const wire = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from("ssh-ed25519"), Buffer.from([0, 0, 0, 32]), raw]);
     const recipient = `ssh-ed25519 ${wire.toString("base64")}`;
     const dataKey = randomKey();
