@@ -115,7 +115,12 @@ describe("the code cache of the bundled CLI", () => {
     const home = freshHome("off");
     expect(hush(home, ["decrypt", enc], { HUSH_CODE_CACHE: "0" })).toMatchObject({ status: 0, stdout: PLAIN });
     expect(existsSync(join(home, ".cache"))).toBe(false);
-    expect(hush("/nonexistent-home", ["decrypt", enc])).toMatchObject({ status: 0, stdout: PLAIN, stderr: "" });
+    // A home that is not there is not made (a service's HOME=/nonexistent, run as root).
+    const missing = join(tmp.path, "no-such-home");
+    expect(hush(missing, ["decrypt", enc])).toMatchObject({ status: 0, stdout: PLAIN, stderr: "" });
+    expect(existsSync(missing)).toBe(false);
+    expect(hush("relative-home", ["decrypt", enc])).toMatchObject({ status: 0, stdout: PLAIN, stderr: "" });
+    expect(existsSync(join(tmp.path, "relative-home"))).toBe(false);
   });
   it("runs no cache from a directory others may read, such as one checked out from a repository that XDG_CACHE_HOME names", () => {
     // V8 runs whatever a cache of the right length holds: a readable-by-all cache is someone else's.
@@ -123,7 +128,7 @@ describe("the code cache of the bundled CLI", () => {
     const marker = join(tmp.path, "cache-code-ran");
     poisonedCodeCache(join(cache, "hush", "v8"), "decrypt", marker);
     for (const d of ["repo", "repo/.cache", "repo/.cache/hush"]) chmodSync(join(tmp.path, d), 0o755);
-    expect(hush("/nonexistent-home", ["decrypt", enc], { XDG_CACHE_HOME: cache })).toMatchObject({ status: 0, stdout: PLAIN });
+    expect(hush(join(tmp.path, "no-such-home"), ["decrypt", enc], { XDG_CACHE_HOME: cache })).toMatchObject({ status: 0, stdout: PLAIN });
     expect(existsSync(marker)).toBe(false);
   });
 });

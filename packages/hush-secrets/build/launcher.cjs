@@ -77,9 +77,11 @@ function codeCacheDir() {
   if (base === undefined) return undefined;
   const dir = path.join(base, "hush", "v8");
   try {
-    // Made on the first run only: a stat is all later runs pay.
+    // Made on the first run only: a stat is all later runs pay. Only below a directory that is
+    // there already: a home that does not exist (HOME=/nonexistent for a service) is not made.
     let st = fs.lstatSync(dir, { throwIfNoEntry: false });
     if (st === undefined) {
+      if (!fs.lstatSync(path.dirname(base), { throwIfNoEntry: false })?.isDirectory()) return undefined;
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       st = fs.lstatSync(dir);
     }
