@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptText, storeFor, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { AgeKeySource, generateAgeKeyPair, parseAgeIdentities } from "@hush/key-source-age";
-import { makeTempDir } from "@hush/testkit";
+import { countCalls, makeTempDir } from "@hush/testkit";
 import { NotEncrypted, readSecretFile } from "../src/rekey/secret-files.ts";
 import type { Target } from "../src/rekey/targets.ts";
 
@@ -15,7 +15,6 @@ import type { Target } from "../src/rekey/targets.ts";
 
 const dir = makeTempDir("hush-rekey-reads-");
 afterAll(() => dir.cleanup());
-afterEach(() => vi.restoreAllMocks());
 
 let keys: KeySourceResolver;
 let recipient: string;
@@ -36,11 +35,8 @@ function walked(name: string, text: string, format: FileFormat): Target {
 
 /** Calls of the format's store parser while `run` runs, and what it returned. */
 async function withStoreParses<T>(format: FileFormat, run: () => Promise<T>): Promise<{ parses: number; result: T }> {
-  const parse = vi.spyOn(await storeFor(format), "parse");
-  const result = await run();
-  const parses = parse.mock.calls.length;
-  parse.mockRestore();
-  return { parses, result };
+  const { calls, result } = await countCalls(await storeFor(format), "parse", run);
+  return { parses: calls, result };
 }
 
 describe("reading a file's metadata for the reports and re-keying", () => {

@@ -1,6 +1,7 @@
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { encryptText, storeFor, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { summarizeVersion, versionKind } from "@hush/git/report";
+import { countCalls } from "@hush/testkit";
 import { freshAgeKey } from "./age-keys.ts";
 
 /**
@@ -16,21 +17,14 @@ beforeAll(async () => {
   ({ recipient, keys } = await freshAgeKey());
 });
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
 async function enc(text: string, format: FileFormat): Promise<string> {
   return encryptText(text, { format, keyGroups: [[{ kind: "age", recipient }]], keySources: keys });
 }
 
 /** Calls of the format's store parser while `run` runs, and what it returned. */
 async function withStoreParses<T>(format: FileFormat, run: () => Promise<T>): Promise<{ parses: number; result: T }> {
-  const parse = vi.spyOn(await storeFor(format), "parse");
-  const result = await run();
-  const parses = parse.mock.calls.length;
-  parse.mockRestore();
-  return { parses, result };
+  const { calls, result } = await countCalls(await storeFor(format), "parse", run);
+  return { parses: calls, result };
 }
 
 /** The summary as plain data: value paths and ciphertexts, recipients. */

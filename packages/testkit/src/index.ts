@@ -23,3 +23,4 @@ export { installAgeTestPlugin, ageTestPluginKeyPair } from "./age-test-plugin.ts
 export type { AgeTestPlugin, AgeTestPluginKeyPair } from "./age-test-plugin.ts";
 export { listenOnLoopback } from "./loopback.ts";
 export type { LoopbackListener } from "./loopback.ts";
+export { countCalls } from "./count-calls.ts";
