@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ageTestPluginKeyPair, installAgeTestPlugin, makeTempDir, type AgeTestPlugin, type AgeTestPluginKeyPair } from "@hush/testkit";
-import { requireTool } from "../../packages/key-source-age/test/tools.ts";
+import { requireTool, sshKeygen } from "../../packages/key-source-age/test/tools.ts";
 import { openTerminal } from "../workflows/terminal.ts";
 import { HUSH_JS, hush, makeAgeKey, type AgeKey } from "./helpers.ts";
 
@@ -353,6 +353,34 @@ describe("age plugin keys", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(PLAIN);
     expect(readFileSync(asked, "utf8")).toBe(`${other.recipient}\n${native.recipient}\n`);
+  });
+
+  it("a key command is told an SSH recipient without a comment the file's writer made hostile, and still opens the entry", async () => {
+    const ssh = sshKeygen(tmp.path, "id_keycmd", ["-t", "ed25519"]);
+    const key = ssh.publicKey.split(" ").slice(0, 2).join(" ");
+    const f = await encryptTo("keycmd-ssh.yaml", `${native.recipient},${ssh.publicKey}`);
+    // The writer's edit: a comment that a command handing the recipient to a shell would run.
+    const marker = join(tmp.path, "ran");
+    const text = readFileSync(f, "utf8").replace(`recipient: ${ssh.publicKey}`, `recipient: ${key} x$(touch${"${IFS}"}${marker});\`touch${"${IFS}"}${marker}\``);
+    expect(text).toContain("$(touch");
+    const g = write("keycmd-ssh-hostile.yaml", text);
+    const asked = join(tmp.path, "keycmd-ssh.log");
+    // As a key command that asks a key host over ssh would: the remote shell reads the recipient.
+    const cmd = write(
+      "keycmd-ssh.sh",
+      `#!/bin/sh\nprintf '%s\\n' "$SOPS_AGE_RECIPIENT" >> '${asked}'\nsh -c "echo $SOPS_AGE_RECIPIENT" > /dev/null\nif [ "$SOPS_AGE_RECIPIENT" = '${key}' ]; then cat '${ssh.path}'; fi\n`,
+    );
+    chmodSync(cmd, 0o755);
+    const r = await hush(["decrypt", g], { env: env({ SOPS_AGE_SSH_PRIVATE_KEY_CMD: cmd, HOME: "/nonexistent-home" }) });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(PLAIN);
+    expect(existsSync(marker)).toBe(false);
+    expect(readFileSync(asked, "utf8")).toBe(`${native.recipient}\n${key}\n`);
+    // A comment as ssh-keygen writes it is passed on as it is, as SOPS passes it.
+    writeFileSync(asked, "");
+    const plain = await hush(["decrypt", f], { env: env({ SOPS_AGE_SSH_PRIVATE_KEY_CMD: cmd, HOME: "/nonexistent-home" }) });
+    expect(plain.stdout).toBe("");
+    expect(readFileSync(asked, "utf8")).toBe(`${native.recipient}\n${ssh.publicKey}\n`);
   });
 
   describe("cross-check with the age CLI (the reference plugin client)", () => {

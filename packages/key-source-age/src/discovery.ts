@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { posix, resolve, win32 } from "node:path";
 import { appendAll, findProgramOnPath, isHushError, keyProgramDirectory, keyProgramEnvironment, quoted } from "@hush/core";
 import { parseIdentities, parseSshPrivateKey, type AgeIdentity, type AgeIdentityHandle, type PassphrasePrompt } from "./identities.ts";
-import { isAgeRecipient } from "./recipients.ts";
+import { recipientForKeyCommand } from "./recipients.ts";
 import { splitShellWords } from "./shell-words.ts";
 
 /** Options for {@link discoverAgeIdentities}. Only these inputs are read: no global state. */
@@ -33,7 +33,8 @@ export interface AgeIdentityProvider {
    * variables are read once. The key commands (SOPS_AGE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_CMD)
    * run once per `recipient`, with `SOPS_AGE_RECIPIENT=<recipient>` in their environment (SOPS
    * 3.13), so that a command can return the one identity for the entry being opened; not at all
-   * for a `recipient` that is not an age recipient (the file's writer chose it).
+   * for a `recipient` that is not an age recipient (the file's writer chose it). Of an SSH
+   * recipient, a comment other than plain words is left out (recipientForKeyCommand).
    */
   identities(recipient?: string): readonly AgeIdentity[];
   /**
@@ -57,8 +58,11 @@ const RECIPIENT_ENV = "SOPS_AGE_RECIPIENT";
 
 interface Place {
   readonly label: string;
-  /** True for a key command: it runs once per recipient, which it is told. */
-  readonly perRecipient?: boolean;
+  /**
+   * For a key command, which runs per recipient: what its run for `recipient` is kept under (the
+   * recipient it is told), so that it runs once for each.
+   */
+  readonly runKey?: (recipient: string | undefined) => string | undefined;
   /** Content, or a reason the place holds nothing ("not set", "not present"). */
   read(recipient: string | undefined): { content: string | Uint8Array } | { absent: string };
   parse(content: string | Uint8Array): AgeIdentityHandle[];
@@ -163,13 +167,19 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
   const envCmd = (name: string, parseFor: (label: string) => Place["parse"]): void => {
     const cmd = get(name);
     // The recipient is the file writer's text: a command is told (and run for) only a recipient
-    // age reads, never a path, a shell word or a second line of the writer's choosing.
+    // age reads, never a path, a shell word or a second line of the writer's choosing; of an SSH
+    // key line, not a comment other than plain words (recipientForKeyCommand).
     const read = (recipient: string | undefined): { content: string | Uint8Array } | { absent: string } => {
       if (cmd === "") return { absent: "not set" };
-      if (recipient !== undefined && !isAgeRecipient(recipient)) return { absent: "not run: the entry's recipient is not an age recipient" };
-      return commandOutput(cmd, recipient);
+      const told = recipient === undefined ? undefined : recipientForKeyCommand(recipient);
+      if (recipient !== undefined && told === undefined) return { absent: "not run: the entry's recipient is not an age recipient" };
+      return commandOutput(cmd, told);
     };
-    places.push({ label: name, perRecipient: true, read, parse: parseFor(name) });
+    // Entries whose recipients differ only in what the command is not told run it once: a file
+    // may list 128 of them.
+    const runKey = (recipient: string | undefined): string | undefined =>
+      cmd === "" || recipient === undefined ? recipient : (recipientForKeyCommand(recipient) ?? recipient);
+    places.push({ label: name, runKey, read, parse: parseFor(name) });
   };
 
   envFile(AGE_ENV.sshKeyFile, ssh);
@@ -217,11 +227,12 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
     outcomes = [];
     for (const place of places) {
       let loaded: Loaded | undefined;
-      if (place.perRecipient === true) {
+      if (place.runKey !== undefined) {
         const byRecipient = perRecipient.get(place) ?? new Map<string | undefined, Loaded>();
         perRecipient.set(place, byRecipient);
-        loaded = byRecipient.get(recipient);
-        if (loaded === undefined) byRecipient.set(recipient, (loaded = loadPlace(place, recipient)));
+        const key = place.runKey(recipient);
+        loaded = byRecipient.get(key);
+        if (loaded === undefined) byRecipient.set(key, (loaded = loadPlace(place, recipient)));
       } else {
         loaded = once.get(place);
         if (loaded === undefined) once.set(place, (loaded = loadPlace(place, recipient)));

@@ -83,6 +83,31 @@ export function isAgeRecipient(recipient: string): boolean {
   }
 }
 
+/** An SSH key line: the type, the encoded key, and whatever follows (the comment, age ignores it). */
+const SSH_LINE = /^(ssh-[a-z0-9]+)[ \t]+([A-Za-z0-9+/]+={0,2})([\s\S]*)$/;
+/** A comment as ssh-keygen writes one (`user@host`): words of letters, digits and `@ . _ + -`. */
+const PLAIN_SSH_COMMENT = /^[ \t]+([A-Za-z0-9@._+-]+(?: [A-Za-z0-9@._+-]+)*)$/;
+
+/**
+ * The recipient a key command is told (`SOPS_AGE_RECIPIENT`) for an entry's `recipient`, or
+ * undefined when that is no age recipient (the command is then not run for it).
+ *
+ * The recipient is the file writer's text. An `age1…` recipient is bech32 and cannot hold anything
+ * else, but an SSH recipient is a key line whose comment is free text that age ignores: a command
+ * that hands the recipient to a shell (`ssh keyhost get-key "$SOPS_AGE_RECIPIENT"`) would run the
+ * writer's `$(…)`. So a comment is passed on only when it is plain words (as in `me@laptop`);
+ * otherwise the command is told the key alone, which is what names it.
+ */
+export function recipientForKeyCommand(recipient: string): string | undefined {
+  if (!isAgeRecipient(recipient)) return undefined;
+  if (!recipient.startsWith("ssh-")) return recipient;
+  const line = SSH_LINE.exec(recipient);
+  if (line === null) return undefined;
+  const key = `${line[1]} ${line[2]}`;
+  const comment = PLAIN_SSH_COMMENT.exec((line[3] ?? "").trimEnd());
+  return comment === null ? key : `${key} ${comment[1]}`;
+}
+
 /**
  * Trims and validates an age recipient, returning it as it must be stored in the metadata.
  *

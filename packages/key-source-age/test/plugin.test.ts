@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ageTestPluginKeyPair } from "@hush/testkit";
@@ -112,5 +113,42 @@ describe("key commands", () => {
     }
     expect(asked).toEqual([]);
     expect(provider.describeSearch()).toContain("SOPS_AGE_KEY_CMD: not run: the entry's recipient is not an age recipient");
+  });
+
+  it("are told an SSH recipient's comment only when it is plain words: the rest of the line is the file writer's text", async () => {
+    // An SSH recipient is a key line, and its comment is free text that age ignores: a command
+    // that hands the recipient to a shell (`ssh keyhost get-key "$SOPS_AGE_RECIPIENT"`) ran it.
+    const point = Buffer.from(generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x!, "base64url");
+    const wire = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from("ssh-ed25519"), Buffer.from([0, 0, 0, 32]), point]);
+    const key = `ssh-ed25519 ${wire.toString("base64")}`;
+    const asked: (string | undefined)[] = [];
+    const provider = discoverAgeIdentities({
+      env: { SOPS_AGE_KEY_CMD: "keys-for", SOPS_AGE_SSH_PRIVATE_KEY_CMD: "ssh-key-for" },
+      homeDir: "",
+      platform: "linux",
+      readFile: () => {
+        throw Object.assign(new Error("missing"), { code: "ENOENT" });
+      },
+      runCommand: (argv, env) => {
+        asked.push(`${argv[0]}: ${env["SOPS_AGE_RECIPIENT"]}`);
+        return "";
+      },
+    });
+    const hostile = ["x$(touch /tmp/pwned);`id`", "a'b", "..\\..\\x", "a/b", "x\u001b[2Jy", "é", "x\u2028y", "a b;c"];
+    for (const comment of hostile) provider.identities(`${key} ${comment}`);
+    provider.identities(`${key}\tme@laptop.example-1`);
+    provider.identities(`${key} deploy key+2 of_3`);
+    provider.identities(`${key} me@laptop `);
+    expect(asked).toEqual([
+      // Once for all the hostile comments: they name the same key.
+      `ssh-key-for: ${key}`,
+      `keys-for: ${key}`,
+      `ssh-key-for: ${key} me@laptop.example-1`,
+      `keys-for: ${key} me@laptop.example-1`,
+      `ssh-key-for: ${key} deploy key+2 of_3`,
+      `keys-for: ${key} deploy key+2 of_3`,
+      `ssh-key-for: ${key} me@laptop`,
+      `keys-for: ${key} me@laptop`,
+    ]);
   });
 });
