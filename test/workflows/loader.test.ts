@@ -193,6 +193,11 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
       expect(r.stderr, list).toBe(`hush: HUSH_ENV_FILE ${JSON.stringify(list)} holds an empty file name (an unset variable where a file was meant?): name each file, joined by ":"\n`);
       expect(r.status, list).toBe(1);
     }
+    // HUSH_ENV_FILE=$STAGE_FILE, unset: not the default .env.enc beside the program (there is one).
+    const empty = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: "" });
+    expect(empty.stdout).toBe("");
+    expect(empty.stderr).toBe("hush: HUSH_ENV_FILE is set but empty (an unset variable where a file was meant?): name the file, or unset HUSH_ENV_FILE to load .env.enc\n");
+    expect(empty.status).toBe(1);
     // As loadEnv does (the CommonJS loader's side: test/workflows/require-loader.test.ts).
     const api = node(["api.mjs"], { HOME: home, HUSH_ENV_FILE: "config.yaml:" });
     expect(api.stdout).toBe("");

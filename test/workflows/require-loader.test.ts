@@ -50,5 +50,6 @@ describe("loadEnvForRequiringThread", () => {
     const unnamed = await loadEnvForRequiringThread(envFor({ HUSH_ENV_FILE: `:${join(tmp.path, "app.enc.yaml")}` }));
     expect(unnamed).toMatchObject({ status: 1, message: expect.stringMatching(/^HUSH_ENV_FILE "[^"]*" holds an empty file name/) });
     expect(await loadEnvForRequiringThread(envFor({ HUSH_ENV_FILE: ":" }))).toMatchObject({ status: 1 });
+    expect(await loadEnvForRequiringThread(envFor({ HUSH_ENV_FILE: "" }))).toMatchObject({ status: 1, message: expect.stringMatching(/^HUSH_ENV_FILE is set but empty/) });
   });
 });

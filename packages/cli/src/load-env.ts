@@ -82,7 +82,12 @@ function checkOptions(options: unknown): asserts options is LoadEnvOptions {
 function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, string | undefined>>): { files: readonly string[]; namedBy: string } {
   if (option !== undefined) return { files: typeof option === "string" ? [option] : option, namedBy: "named by loadEnv's `path`" };
   const fromEnv = env["HUSH_ENV_FILE"];
-  if (fromEnv !== undefined && fromEnv !== "") {
+  if (fromEnv === "") {
+    // `HUSH_ENV_FILE=$STAGE_FILE` with the variable unset: falling back to the default would start
+    // a deployment with whatever `.env.enc` lies in its directory (a development file, say).
+    throw new HushError("INVALID_ARGUMENT", `HUSH_ENV_FILE is set but empty (an unset variable where a file was meant?): name the file, or unset HUSH_ENV_FILE to load ${DEFAULT_ENV_FILE}`);
+  }
+  if (fromEnv !== undefined) {
     const files = fromEnv.split(delimiter);
     // `HUSH_ENV_FILE=$BASE:$STAGE` with a variable unset: skipping the empty name would start the
     // program without that file's secrets (without any, for `:`), and say nothing.
