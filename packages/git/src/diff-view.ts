@@ -84,7 +84,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
   }
   const detected = await detectFormat(options.path, text);
   if (detected !== undefined && detected.parsed === undefined && text.includes("ENC[AES256_GCM,")) return unparsedView(text, detected.format);
-  if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return { status: "plain", output: bytes };
+  if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return plainView(text);
   const { format, parsed } = detected;
   try {
     return decryptedView(await openText(text, { format, keySources }), await hiddenMetadataSummary(text, format));
@@ -114,14 +114,16 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
 
 /**
  * A file that is not UTF-8 (`text`: its bytes read as UTF-8, U+FFFD for the others). A plain file
- * passes through as it is. An encrypted one is shown as any other is (summary, values or markers,
- * escaped) from `text`, under a first line naming where it stops being UTF-8: hush decrypt refuses
+ * is shown as any other ({@link plainView}), with a line naming where it stops being UTF-8. An
+ * encrypted one is shown as any other is (summary, values or markers, escaped) from `text`, under a first line naming where it stops being UTF-8: hush decrypt refuses
  * it, but SOPS reads a dotenv, INI or JSON file with such a byte in a comment, and shown as a plain
  * file it lost its summary and showed ciphertext, unescaped, with no word why.
  */
 async function notUtf8View(bytes: Buffer, text: string, options: DiffViewOptions): Promise<DiffView> {
   const detected = await detectFormat(options.path, text);
-  if (detected?.encrypted !== true && !text.includes("ENC[AES256_GCM,")) return { status: "plain", output: bytes };
+  if (detected?.encrypted !== true && !text.includes("ENC[AES256_GCM,")) {
+    return plainView(text, header(`this file is not UTF-8 text (line ${firstLineNotUtf8(bytes)}); shown with U+FFFD for the bytes that are not UTF-8`));
+  }
   const view = await renderDiffView(Buffer.from(text, "utf8"), options);
   const warning = header(`WARNING: this file is not UTF-8 text (line ${firstLineNotUtf8(bytes)}), which an encrypted file must be; hush decrypt refuses it; shown with U+FFFD for the bytes that are not UTF-8`);
   return { status: "damaged", output: Buffer.concat([Buffer.from(warning), view.output]) };
@@ -137,6 +139,20 @@ function firstLineNotUtf8(bytes: Buffer): number {
     start = stop + 1;
   }
   return line;
+}
+
+/**
+ * A file with no sops metadata, which git hands the driver because its path has `diff=hush`:
+ * anyone can commit one without a key, and shown as it is, its text could be a hand-typed copy
+ * of an encrypted file's review (`# hush:` summary lines, `<encrypted:…>` markers), so that a
+ * branch replacing the encrypted file with it showed no change, and its escape sequences would
+ * reach the reviewer's terminal raw. So it gets a first line saying it is not encrypted, and
+ * its text is escaped as every other view's. An empty file (one side of an added or deleted
+ * file) stays empty: it can pass for nothing.
+ */
+function plainView(text: string, notes = ""): DiffView {
+  if (text === "") return { status: "plain", output: Buffer.alloc(0) };
+  return { status: "plain", output: reviewed(text, "utf8", header("WARNING: not encrypted: this file holds no sops metadata; its text follows as stored") + notes) };
 }
 
 /**
