@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitAll, createSandbox, git, hush, setUpCoveredRepo, type Sandbox } from "./helpers.ts";
@@ -70,5 +70,24 @@ describe("a plaintext file at a path hush reviews", () => {
     const r = hush(sb, ["git", "textconv", "secrets/empty.yaml"], { cwd: repo, env: sb.keylessEnv });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe("");
+  });
+});
+
+describe("a hand-typed marker in an encrypted file", () => {
+  it("in place of an encrypted value is a visible change in the keyless review", () => {
+    const repo = setUpCoveredRepo(sb, "forged-marker");
+    const view = git(sb, repo, ["cat-file", "--textconv", "HEAD:secrets/app.yaml"], { env: sb.keylessEnv }).stdout;
+    const marker = /^password: (<encrypted:[0-9a-f]{8}>)$/m.exec(view)![1]!;
+    // The branch writes the marker itself where the ciphertext was: the value is now that text, in clear.
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    const file = join(repo, "secrets", "app.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^password: ENC\[[^\]]*\]$/m, `password: ${marker}`));
+    commitAll(sb, repo, "same value");
+    expect(git(sb, repo, ["show", "pr:secrets/app.yaml"]).stdout).toContain(`password: ${marker}\n`);
+
+    const diff = git(sb, repo, ["diff", "main", "pr", "--", "secrets/app.yaml"], { env: sb.keylessEnv }).stdout;
+    expect(diff).toContain('\n+# hush: WARNING: text in this file looks like a marker of an encrypted value but is not one (line 1): "<encrypted:…>" typed into the file\n');
+    const review = hush(sb, ["git", "diff", "main", "pr", "--", "secrets/app.yaml"], { cwd: repo, env: sb.keylessEnv });
+    expect(review.stdout).toBe(diff);
   });
 });

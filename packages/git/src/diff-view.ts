@@ -108,7 +108,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
     }
     const metadata = await metadataOf(text, format);
     const summary = metadata === undefined ? "" : metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
-    return { status: "damaged", output: reviewed(body, "utf8", header(`WARNING: this file does not decrypt: ${why}`) + summary) };
+    return { status: "damaged", output: reviewed(body, "utf8", header(`WARNING: this file does not decrypt: ${why}`) + typedMarkerWarning(text) + summary) };
   }
 }
 
@@ -246,7 +246,21 @@ async function keylessView(text: string, format: FileFormat, parsed: ParsedDocum
   const metadata = await metadataOf(text, format);
   const keys = metadata === undefined ? "" : ` (encrypted for ${metadata.keyGroups.map((g) => g.map((e) => `${e.kind} ${masterKeyIdentity(e)}`).join(", ")).join(" | ")})`;
   const summary = metadata === undefined ? "" : metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
-  return { status: "keyless", output: reviewed(await keyless(text, format, parsed), "utf8", header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary) };
+  return { status: "keyless", output: reviewed(await keyless(text, format, parsed), "utf8", typedMarkerWarning(text) + header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary) };
+}
+
+/**
+ * A warning line when the file's own text holds what looks like one of the markers the keyless
+ * view puts in place of encrypted values (an ENC string never holds `<`, so any such text was
+ * typed into the file): a branch could write the old marker where the ciphertext was, leaving the
+ * value in clear, and the view would not change. "" when there is none.
+ */
+function typedMarkerWarning(text: string): string {
+  const at = text.search(/<encrypted:[0-9a-f]{8}>/);
+  if (at === -1) return "";
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < at; i = text.indexOf("\n", i + 1)) line++;
+  return header(`WARNING: text in this file looks like a marker of an encrypted value but is not one (line ${line}): "<encrypted:…>" typed into the file`);
 }
 
 /** The whole parse of an encrypted file, or undefined when it does not parse or has no metadata. */
