@@ -64,6 +64,14 @@ describe("a plaintext file at a path hush reviews", () => {
     expect(r.stdout.split("\n")).toContain("name: caf\ufffd\\x1b[2J");
   });
 
+  it(".sops.yaml, which a rule for *.yaml routes too, is shown as it is, without the warning", () => {
+    const repo = setUpCoveredRepo(sb, "plain-config");
+    const config = readFileSync(join(repo, ".sops.yaml"), "utf8");
+    const r = hush(sb, ["git", "textconv", ".sops.yaml"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(config);
+  });
+
   it("an empty file stays empty", () => {
     const repo = setUpCoveredRepo(sb, "plain-empty");
     writeFileSync(join(repo, "secrets", "empty.yaml"), "");

@@ -84,7 +84,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
   }
   const detected = await detectFormat(options.path, text);
   if (detected !== undefined && detected.parsed === undefined && text.includes("ENC[AES256_GCM,")) return unparsedView(text, detected.format);
-  if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return plainView(text);
+  if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return plainView(text, options.path);
   const { format, parsed } = detected;
   try {
     return decryptedView(await openText(text, { format, keySources }), await hiddenMetadataSummary(text, format));
@@ -122,7 +122,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
 async function notUtf8View(bytes: Buffer, text: string, options: DiffViewOptions): Promise<DiffView> {
   const detected = await detectFormat(options.path, text);
   if (detected?.encrypted !== true && !text.includes("ENC[AES256_GCM,")) {
-    return plainView(text, header(`this file is not UTF-8 text (line ${firstLineNotUtf8(bytes)}); shown with U+FFFD for the bytes that are not UTF-8`));
+    return plainView(text, options.path, header(`this file is not UTF-8 text (line ${firstLineNotUtf8(bytes)}); shown with U+FFFD for the bytes that are not UTF-8`));
   }
   const view = await renderDiffView(Buffer.from(text, "utf8"), options);
   const warning = header(`WARNING: this file is not UTF-8 text (line ${firstLineNotUtf8(bytes)}), which an encrypted file must be; hush decrypt refuses it; shown with U+FFFD for the bytes that are not UTF-8`);
@@ -148,11 +148,19 @@ function firstLineNotUtf8(bytes: Buffer): number {
  * branch replacing the encrypted file with it showed no change, and its escape sequences would
  * reach the reviewer's terminal raw. So it gets a first line saying it is not encrypted, and
  * its text is escaped as every other view's. An empty file (one side of an added or deleted
- * file) stays empty: it can pass for nothing.
+ * file) stays empty: it can pass for nothing. A `.sops.yaml` is never encrypted and gets no such
+ * line; a file in its place is no secret's.
  */
-function plainView(text: string, notes = ""): DiffView {
+function plainView(text: string, path: string | undefined, notes = ""): DiffView {
   if (text === "") return { status: "plain", output: Buffer.alloc(0) };
-  return { status: "plain", output: reviewed(text, "utf8", header("WARNING: not encrypted: this file holds no sops metadata; its text follows as stored") + notes) };
+  // The configuration is never encrypted (a rule for `*.yaml` gives it diff=hush too): no warning.
+  const first = isSopsConfig(path) ? "" : header("WARNING: not encrypted: this file holds no sops metadata; its text follows as stored");
+  return { status: "plain", output: reviewed(text, "utf8", first + notes) };
+}
+
+/** Whether `path` names a `.sops.yaml` (git's copy of an older version keeps the name), in any case as SOPS finds it where names ignore case. */
+function isSopsConfig(path: string | undefined): boolean {
+  return path !== undefined && /(?:^|[/\\])\.sops\.yaml$/i.test(path);
 }
 
 /**
