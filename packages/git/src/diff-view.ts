@@ -84,7 +84,7 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
   }
   const detected = await detectFormat(options.path, text);
   if (detected !== undefined && detected.parsed === undefined && text.includes("ENC[AES256_GCM,")) return unparsedView(text, detected.format);
-  if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return { status: "plain", output: bytes };
+  if (detected === undefined || !detected.encrypted || detected.parsed === undefined) return plainView(text, options.path);
   const { format, parsed } = detected;
   try {
     return decryptedView(await openText(text, { format, keySources }), await hiddenMetadataSummary(text, format));
@@ -108,20 +108,22 @@ export async function renderDiffView(bytes: Buffer, options: DiffViewOptions): P
     }
     const metadata = await metadataOf(text, format);
     const summary = metadata === undefined ? "" : metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
-    return { status: "damaged", output: reviewed(body, "utf8", header(`WARNING: this file does not decrypt: ${why}`) + summary) };
+    return { status: "damaged", output: reviewed(body, "utf8", header(`WARNING: this file does not decrypt: ${why}`) + typedMarkerWarning(text) + summary) };
   }
 }
 
 /**
  * A file that is not UTF-8 (`text`: its bytes read as UTF-8, U+FFFD for the others). A plain file
- * passes through as it is. An encrypted one is shown as any other is (summary, values or markers,
- * escaped) from `text`, under a first line naming where it stops being UTF-8: hush decrypt refuses
+ * is shown as any other ({@link plainView}), with a line naming where it stops being UTF-8. An
+ * encrypted one is shown as any other is (summary, values or markers, escaped) from `text`, under a first line naming where it stops being UTF-8: hush decrypt refuses
  * it, but SOPS reads a dotenv, INI or JSON file with such a byte in a comment, and shown as a plain
  * file it lost its summary and showed ciphertext, unescaped, with no word why.
  */
 async function notUtf8View(bytes: Buffer, text: string, options: DiffViewOptions): Promise<DiffView> {
   const detected = await detectFormat(options.path, text);
-  if (detected?.encrypted !== true && !text.includes("ENC[AES256_GCM,")) return { status: "plain", output: bytes };
+  if (detected?.encrypted !== true && !text.includes("ENC[AES256_GCM,")) {
+    return plainView(text, options.path, header(`this file is not UTF-8 text (line ${firstLineNotUtf8(bytes)}); shown with U+FFFD for the bytes that are not UTF-8`));
+  }
   const view = await renderDiffView(Buffer.from(text, "utf8"), options);
   const warning = header(`WARNING: this file is not UTF-8 text (line ${firstLineNotUtf8(bytes)}), which an encrypted file must be; hush decrypt refuses it; shown with U+FFFD for the bytes that are not UTF-8`);
   return { status: "damaged", output: Buffer.concat([Buffer.from(warning), view.output]) };
@@ -137,6 +139,28 @@ function firstLineNotUtf8(bytes: Buffer): number {
     start = stop + 1;
   }
   return line;
+}
+
+/**
+ * A file with no sops metadata, which git hands the driver because its path has `diff=hush`:
+ * anyone can commit one without a key, and shown as it is, its text could be a hand-typed copy
+ * of an encrypted file's review (`# hush:` summary lines, `<encrypted:…>` markers), so that a
+ * branch replacing the encrypted file with it showed no change, and its escape sequences would
+ * reach the reviewer's terminal raw. So it gets a first line saying it is not encrypted, and
+ * its text is escaped as every other view's. An empty file (one side of an added or deleted
+ * file) stays empty: it can pass for nothing. A `.sops.yaml` is never encrypted and gets no such
+ * line; a file in its place is no secret's.
+ */
+function plainView(text: string, path: string | undefined, notes = ""): DiffView {
+  if (text === "") return { status: "plain", output: Buffer.alloc(0) };
+  // The configuration is never encrypted (a rule for `*.yaml` gives it diff=hush too): no warning.
+  const first = isSopsConfig(path) ? "" : header("WARNING: not encrypted: this file holds no sops metadata; its text follows as stored");
+  return { status: "plain", output: reviewed(text, "utf8", first + notes) };
+}
+
+/** Whether `path` names a `.sops.yaml` (git's copy of an older version keeps the name), in any case as SOPS finds it where names ignore case. */
+function isSopsConfig(path: string | undefined): boolean {
+  return path !== undefined && /(?:^|[/\\])\.sops\.yaml$/i.test(path);
 }
 
 /**
@@ -230,7 +254,21 @@ async function keylessView(text: string, format: FileFormat, parsed: ParsedDocum
   const metadata = await metadataOf(text, format);
   const keys = metadata === undefined ? "" : ` (encrypted for ${metadata.keyGroups.map((g) => g.map((e) => `${e.kind} ${masterKeyIdentity(e)}`).join(", ")).join(" | ")})`;
   const summary = metadata === undefined ? "" : metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
-  return { status: "keyless", output: reviewed(await keyless(text, format, parsed), "utf8", header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary) };
+  return { status: "keyless", output: reviewed(await keyless(text, format, parsed), "utf8", typedMarkerWarning(text) + header(`values hidden: no key for this file${keys}; markers change when a value changes`) + summary) };
+}
+
+/**
+ * A warning line when the file's own text holds what looks like one of the markers the keyless
+ * view puts in place of encrypted values (an ENC string never holds `<`, so any such text was
+ * typed into the file): a branch could write the old marker where the ciphertext was, leaving the
+ * value in clear, and the view would not change. "" when there is none.
+ */
+function typedMarkerWarning(text: string): string {
+  const at = text.search(/<encrypted:[0-9a-f]{8}>/);
+  if (at === -1) return "";
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < at; i = text.indexOf("\n", i + 1)) line++;
+  return header(`WARNING: text in this file looks like a marker of an encrypted value but is not one (line ${line}): "<encrypted:…>" typed into the file`);
 }
 
 /** The whole parse of an encrypted file, or undefined when it does not parse or has no metadata. */

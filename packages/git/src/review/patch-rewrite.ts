@@ -87,6 +87,25 @@ interface Section {
   plus?: string;
 }
 
+/** The modes of a regular file, the only files git runs a diff driver's textconv on. */
+const REGULAR_FILE_MODE = /^100(?:644|755)$/;
+
+/**
+ * Whether every mode a section's header names (`new file mode`, `deleted file mode`, `old mode`,
+ * `new mode`, the one at the end of the `index` line) is a regular file's. git shows a symbolic
+ * link as its target's name and a submodule as its commit, never through textconv, so neither is
+ * rendered here: read as a file, a link to a file outside the repository would be shown, and one
+ * in the working tree, which is not read, showed as an empty section, hiding that the file became
+ * a link.
+ */
+function regularFilesOnly(header: readonly string[]): boolean {
+  for (const line of header) {
+    const m = /^(?:new file mode|deleted file mode|old mode|new mode) (\d+)\n?$/.exec(line) ?? /^index [0-9a-f]+\.\.[0-9a-f]+ (\d+)\n?$/.exec(line);
+    if (m !== null && !REGULAR_FILE_MODE.test(m[1]!)) return false;
+  }
+  return true;
+}
+
 /**
  * The `--- ` and `+++ ` lines git writes with the driver for a section that git, without it,
  * summed up as `Binary files A and B differ` (a NUL byte in the file), or undefined when `line`
@@ -118,7 +137,7 @@ export async function rewritePatch(lines: AsyncIterable<string>, write: (text: s
     const s = section;
     section = undefined;
     hunkLeft = undefined;
-    if (!reviewed) {
+    if (!reviewed || !regularFilesOnly(s.header)) {
       await write(original.map(strip).join(""));
       return;
     }

@@ -70,11 +70,18 @@ export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: Hist
     known.add(`${path}\0${newBlob}`);
     written.push({ commit, path, blob: newBlob });
   }
-  const covered: Array<Written & { rule: CreationRule }> = [];
+  const covered: Array<Written & { rule: CreationRule | undefined }> = [];
+  const unruled: Written[] = [];
   for (const w of written) {
     const rule = await ruleFor(join(repo.root, w.path));
     if (rule !== undefined) covered.push({ ...w, rule });
+    else unruled.push(w);
   }
+  // A file no rule covers that was encrypted where the branch started must stay encrypted in
+  // each of its commits too (check-decrypted.ts).
+  const { decryptedOnBranchProblem, encryptedAtStart } = await import("./check-decrypted.ts");
+  const atStart = unruled.length === 0 ? undefined : await encryptedAtStart(repo, rev, base, unruled.map((w) => ({ path: w.path, blob: w.blob })));
+  for (const w of unruled) if (atStart?.paths.has(w.path) === true) covered.push({ ...w, rule: undefined });
   if (covered.length === 0) return [];
   // Sizes first: a version too large to check is not read, as at the tip (a branch can commit a
   // file of gigabytes and delete it in the next commit).
@@ -108,7 +115,10 @@ export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: Hist
       }
       // Checked under its own name, which gives the format; shown with the commit's.
       const checked = await checkFile({ path, text: bytes.toString("utf8"), creationRule: w.rule });
-      const problems = checked.problems.filter((p) => p.severity === "error" && IN_CLEAR.has(p.code)).map((p) => inHistory(p, rev));
+      const inClear = checked.problems.filter((p) => p.severity === "error" && IN_CLEAR.has(p.code));
+      // Held to being encrypted by where the branch started, not by a rule.
+      if (w.rule === undefined && atStart?.start !== undefined && !checked.encrypted) inClear.push(decryptedOnBranchProblem(atStart.start));
+      const problems = inClear.map((p) => inHistory(p, rev));
       if (problems.length > 0) results.push({ ...checked, path: shown, problems });
     }
   } finally {

@@ -1,12 +1,12 @@
-import { createHash } from "node:crypto";
 import { extname, join } from "node:path";
-import { HushError, armorBody, comparableKeyId, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
+import { armorBody, comparableKeyId, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
 import { recipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { ObjectReader } from "../../git-objects.ts";
 import { gitOutput } from "../../git-run.ts";
 import type { CliIo } from "../../io.ts";
 import { RepoPaths } from "./check-rules.ts";
 import { encryptedDataBody } from "./pgp-data-packet.ts";
+import { branchStart, gitBlobId } from "./branch-start.ts";
 import type { Repo } from "./repo.ts";
 
 /**
@@ -82,21 +82,7 @@ export async function sinceStartProblems(io: CliIo, rev: string, files: readonly
   const repo = await openRepo(io);
   const base = await resolveCommit(repo, rev);
   if (base === undefined) return found;
-  let start = "";
-  try {
-    start = (await repo.git.raw(["merge-base", "HEAD", base])).trim();
-  } catch {
-    // No common commit (git exits 1): below.
-  }
-  if (!/^[0-9a-f]{40,64}$/.test(start)) {
-    // A shallow clone, as CI checkouts often are: passing would hide every finding below.
-    const name = printable(rev, 200);
-    throw new HushError(
-      "INVALID_ARGUMENT",
-      `--base ${name}: HEAD and ${name} have no commit in common here, so what the branch did since it started (copied files, files put back, relabelled values) cannot be checked`,
-      { details: ["next: fetch the history (git fetch --unshallow, or a CI checkout with fetch-depth: 0)"] },
-    );
-  }
+  const start = await branchStart(repo, rev, base);
   // Every blob of the start commit by path.
   const blobAt = new Map<string, string>();
   for (const entry of await treeEntries(repo, start)) if (entry.type === "blob") blobAt.set(entry.path, entry.object);
@@ -211,12 +197,6 @@ async function addedRecipientFindings(file: BranchFile, startRecipients: Readonl
 interface Searched {
   readonly file: BranchFile;
   readonly earlier?: string | undefined;
-}
-
-/** The object name git gives `text` as a blob (SHA-1, or SHA-256 when names are `hexLength` 64 long). */
-function gitBlobId(text: string, hexLength: number): string {
-  const bytes = Buffer.from(text, "utf8");
-  return createHash(hexLength === 64 ? "sha256" : "sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, join, posix, relative, resolve, sep } from "node:path";
+import { basename, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 import { appendAll, firstInvalidUtf8Line, printable, shellPath, type CreationRule } from "@hush/core";
 import { checkFile, checkPassed, isRecipientFindingCode, isScannable, routedPlaintextProblem, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
@@ -8,6 +8,7 @@ import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
 import type { BaseRuleAt, BranchFile } from "./check-since-start.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
+import { gitBlobId } from "./branch-start.ts";
 import { GlobRuleWatch } from "./check-glob-rules.ts";
 import { baseRules, coveringRuleMatcher, workTreeRules } from "./check-rules.ts";
 
@@ -235,6 +236,42 @@ function leftoverProblem(name: string): CheckProblem | undefined {
   return undefined;
 }
 
+/**
+ * A file read in clear, by its place in the work tree, and git's SHA-1 name for its bytes (in a
+ * SHA-256 repository none matches, and the start's version is read instead).
+ */
+interface PlainFile {
+  readonly abs: string;
+  readonly display: string;
+  readonly blob: string;
+}
+
+/**
+ * `not-encrypted` findings for the files of `plain` (in clear here) that were encrypted where the
+ * branch started (`hush check --base`): a branch could drop the `.gitattributes` line that held
+ * a file no rule names to being encrypted, in the change that stores it in clear.
+ */
+async function decryptedOnBranch(io: CliIo, rev: string, plain: readonly PlainFile[]): Promise<Array<{ path: string; display: string; problem: CheckProblem }>> {
+  if (plain.length === 0) return [];
+  const { openRepo, resolveCommit } = await import("./repo.ts");
+  const { RepoPaths } = await import("./check-rules.ts");
+  const { decryptedOnBranchProblem, encryptedAtStart } = await import("./check-decrypted.ts");
+  const repo = await openRepo(io);
+  const base = await resolveCommit(repo, rev);
+  if (base === undefined) return [];
+  const repoPaths = new RepoPaths(repo.root);
+  const byPath = new Map<string, PlainFile>();
+  for (const f of plain) {
+    // The files git lists are under its top as it names it; resolved only when not (a linked working directory).
+    const direct = relative(repo.root, f.abs);
+    const path = direct.startsWith("..") || isAbsolute(direct) ? repoPaths.of(f.abs) : direct.split(sep).join("/");
+    if (path !== undefined && path !== "") byPath.set(path, f);
+  }
+  const { start, paths } = await encryptedAtStart(repo, rev, base, [...byPath].map(([path, f]) => ({ path, blob: f.blob })));
+  if (start === undefined) return [];
+  return [...paths].map((path) => ({ path: byPath.get(path)!.abs, display: byPath.get(path)!.display, problem: decryptedOnBranchProblem(start) }));
+}
+
 /** Adds a problem of a file (a `.sops.yaml`) to its result, or as a result of its own when it has none. */
 function addProblem(results: FileCheckResult[], checkedAt: Map<number, string>, found: { path: string; display: string; problem: CheckProblem }): void {
   if ([...checkedAt.values()].includes(found.path)) addFound(results, checkedAt, new Map([[found.path, found.problem]]));
@@ -294,6 +331,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const branchFiles: BranchFile[] = [];
   /** Files read and checked, those without findings too (a file no rule covers is scanned for likely secrets). */
   let checked = 0;
+  /** With --base: the files in clear here, each one's blob name; one encrypted where the branch started is an error. */
+  const plainOnBranch: PlainFile[] | undefined = flags.base === undefined ? undefined : [];
   try {
     for (const [i, c] of listed.entries()) {
       const rule = rules[i];
@@ -319,7 +358,10 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       }
       // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata;
       // a .sops.yaml of any size is compared with the base's (its destination_rules).
-      if (!mustEncrypt && !isConfig && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) continue;
+      if (!mustEncrypt && !isConfig && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) {
+        if (plainOnBranch !== undefined) plainOnBranch.push({ abs: c.abs, display: c.display, blob: gitBlobId(bytes, 40) });
+        continue;
+      }
       checked++;
       const text = bytes.toString("utf8");
       let result = await checkFile({
@@ -343,9 +385,15 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       if (result.covered || result.encrypted || result.problems.length > 0) {
         checkedAt.set(results.push(result) - 1, c.abs);
       }
+      if (plainOnBranch !== undefined && !isConfig && !result.encrypted && !result.problems.some((p) => p.code === "not-encrypted")) {
+        plainOnBranch.push({ abs: c.abs, display: c.display, blob: gitBlobId(bytes, 40) });
+      }
       if (flags.base !== undefined && result.covered && result.encrypted && result.format !== undefined) {
         branchFiles.push({ abs: c.abs, format: result.format, text, rule, baseCovered: fromBase.has(i) || alsoBase.has(i) });
       }
+    }
+    if (flags.base !== undefined && plainOnBranch !== undefined) {
+      for (const found of await decryptedOnBranch(io, flags.base, plainOnBranch)) addProblem(results, checkedAt, found);
     }
     await addDriverProblems(attributes, results, checkedAt, readStaged);
     if (flags.base !== undefined && baseRuleFor !== undefined) await addSinceStartProblems(io, flags.base, results, checkedAt, branchFiles, flags.strict === true, baseRuleFor);

@@ -1,0 +1,91 @@
+import { detectFormat, type CheckProblem } from "@hush/git";
+import { ObjectReader } from "../../git-objects.ts";
+import { gitOutput } from "../../git-run.ts";
+import { MAX_CHECKED_SIZE } from "./check-read.ts";
+import { branchStart } from "./branch-start.ts";
+import type { Repo } from "./repo.ts";
+
+/**
+ * `hush check --base REV`: a file that was encrypted where the branch started stays encrypted,
+ * whatever the branch's `.sops.yaml` and `.gitattributes` say. A file no creation rule names
+ * (encrypted with key flags) is held to being encrypted only by the line `hush git setup` writes
+ * for it in `.gitattributes`, and the pull request that stores it in clear can drop that line
+ * too. Only a file encrypted both in REV and where the branch started counts: one the base
+ * branch encrypted since the branch started is in clear in the branch's past, not by its doing,
+ * and one the base branch has in clear by now is in clear there too.
+ */
+
+/** A file the branch has in clear: where it is (from the top) and git's name for its bytes. */
+export interface PlainOnBranch {
+  readonly path: string;
+  /** A version unchanged since a commit was in clear there too (a SHA-1 name never matches in a SHA-256 repository: read instead). */
+  readonly blob: string;
+}
+
+/** Which files were encrypted where the branch started, and that commit (undefined when none was). */
+export interface EncryptedAtStart {
+  readonly start: string | undefined;
+  readonly paths: ReadonlySet<string>;
+}
+
+/**
+ * Which of `files` (in clear on the branch) are encrypted files at the same path both in `base`
+ * (REV's commit) and where the branch started (the merge base of HEAD and `base`). Only versions
+ * that differ from the branch's are read, none above the size `hush check` reads; the start is
+ * looked for only when REV has such a file, so a shallow clone needs no history otherwise.
+ * @throws HushError INVALID_ARGUMENT when the start is needed and HEAD and `base` have no common commit
+ */
+export async function encryptedAtStart(repo: Repo, rev: string, base: string, files: readonly PlainOnBranch[]): Promise<EncryptedAtStart> {
+  const atBase = await encryptedIn(repo, base, files);
+  if (atBase.size === 0) return { start: undefined, paths: atBase };
+  const start = await branchStart(repo, rev, base);
+  if (start === base) return { start, paths: atBase };
+  return { start, paths: await encryptedIn(repo, start, files.filter((f) => atBase.has(f.path))) };
+}
+
+/** The paths of `files` whose version in `commit`'s tree is an encrypted file other than theirs. */
+async function encryptedIn(repo: Repo, commit: string, files: readonly PlainOnBranch[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (files.length === 0) return found;
+  const wanted = new Map(files.map((f) => [f.path, f.blob]));
+  const changed: Array<{ path: string; blob: string }> = [];
+  // Regular files only: a link's blob is its target's name, a submodule's entry a commit.
+  for (const line of (await gitOutput(repo.root, repo.env, ["ls-tree", "-r", "-z", "--full-tree", commit])).split("\0")) {
+    const m = /^100(?:644|755) blob ([0-9a-f]{40,64})\t([\s\S]+)$/.exec(line);
+    if (m !== null && wanted.has(m[2]!) && wanted.get(m[2]!) !== m[1]) changed.push({ path: m[2]!, blob: m[1]! });
+  }
+  if (changed.length === 0) return found;
+  const sizes = new Map<string, number>();
+  const listed = await gitOutput(repo.root, repo.env, ["cat-file", "--batch-check=%(objectname) %(objectsize)"], `${[...new Set(changed.map((c) => c.blob))].join("\n")}\n`);
+  for (const line of listed.split("\n")) {
+    const m = /^([0-9a-f]{40,64}) (\d+)$/.exec(line);
+    if (m !== null) sizes.set(m[1]!, Number(m[2]));
+  }
+  const readable = changed.filter((c) => (sizes.get(c.blob) ?? Infinity) <= MAX_CHECKED_SIZE);
+  const texts: string[] = [];
+  const reader = new ObjectReader(repo.root, repo.env);
+  try {
+    await reader.read(
+      readable.map((c) => c.blob),
+      (object, i) => {
+        if ("content" in object && object.type === "blob") texts[i] = object.content.toString("utf8");
+      },
+    );
+  } finally {
+    reader.close();
+  }
+  for (const [i, c] of readable.entries()) {
+    const text = texts[i];
+    if (text !== undefined && text.includes("sops") && (await detectFormat(c.path, text))?.encrypted === true) found.add(c.path);
+  }
+  return found;
+}
+
+/** The finding for a file that was encrypted at `start` and that the branch stores in clear. */
+export function decryptedOnBranchProblem(start: string): CheckProblem {
+  return {
+    severity: "error",
+    code: "not-encrypted",
+    message: `the file was encrypted where this branch started (commit ${start.slice(0, 10)}), and the branch stores it in clear; next: encrypt it again with \`hush encrypt -i\` (under a creation rule that covers it, or with the key flags it had)`,
+  };
+}

@@ -1,0 +1,116 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commitAll, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
+
+/**
+ * `hush check --base`: a file that was encrypted where the branch started stays encrypted on the
+ * branch, whatever the branch's `.sops.yaml` and `.gitattributes` say. A file no creation rule
+ * names (encrypted with key flags) is held to be encrypted only by the line `hush git setup`
+ * writes for it in `.gitattributes`, which the same pull request can remove.
+ */
+
+let sb: Sandbox;
+
+beforeAll(() => {
+  sb = createSandbox();
+});
+
+afterAll(() => sb.cleanup());
+
+function checkJson(cwd: string, args: readonly string[]): { status: number; report: CheckJsonReport; stdout: string } {
+  const r = hush(sb, ["check", ...args], { cwd, env: sb.keylessEnv });
+  const json = hush(sb, ["check", "--json", ...args], { cwd, env: sb.keylessEnv });
+  return { status: r.status, report: JSON.parse(json.stdout) as CheckJsonReport, stdout: r.stdout };
+}
+
+function codesOf(report: CheckJsonReport): string[] {
+  return report.files.flatMap((f) => f.problems.map((p) => `${f.path} ${p.severity} ${p.code}`));
+}
+
+/**
+ * A covered repository (`secrets/` for the sandbox key) that also has `config/extra.yaml`,
+ * encrypted with key flags (no rule names it), listed by `hush git setup`, committed on main.
+ */
+function repoWithUnruledFile(name: string): string {
+  const repo = setUpCoveredRepo(sb, name);
+  writeFileSync(join(repo, "extra.yaml"), "token: unruled-secret-1\n");
+  const enc = hush(sb, ["encrypt", "-i", "--config", "/dev/null", "--age", sb.recipient, "extra.yaml"], { cwd: repo });
+  expect(enc.status, enc.stderr).toBe(0);
+  expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+  expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toContain("/extra.yaml diff=hush merge=hush\n");
+  commitAll(sb, repo, "an encrypted file no rule names");
+  return repo;
+}
+
+/** `.gitattributes` without hush's line for extra.yaml, as a branch can write it. */
+function dropAttributeLine(repo: string): void {
+  const path = join(repo, ".gitattributes");
+  writeFileSync(path, readFileSync(path, "utf8").replace("/extra.yaml diff=hush merge=hush\n", ""));
+}
+
+describe("hush check --base: a file encrypted where the branch started", () => {
+  it("fails when the branch stores it in clear and drops its .gitattributes line", () => {
+    const repo = repoWithUnruledFile("decrypted-unruled");
+    const start = git(sb, repo, ["rev-parse", "--short=10", "HEAD"]).stdout.trim();
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    expect(hush(sb, ["decrypt", "-i", "extra.yaml"], { cwd: repo }).status).toBe(0);
+    dropAttributeLine(repo);
+    commitAll(sb, repo, "in clear");
+    // Without --base nothing says the file must be encrypted any more.
+    expect(hush(sb, ["check", "--strict"], { cwd: repo, env: sb.keylessEnv }).status).toBe(0);
+
+    const { status, report, stdout } = checkJson(repo, ["--base", "main"]);
+    expect(status).toBe(1);
+    expect(codesOf(report)).toEqual(["extra.yaml error not-encrypted"]);
+    expect(stdout).toContain(`extra.yaml: error: the file was encrypted where this branch started (commit ${start})`);
+    expect(stdout).not.toContain("unruled-secret-1");
+  });
+
+  it("fails when a commit of the branch stored it in clear and a later one encrypted it again", () => {
+    const repo = repoWithUnruledFile("decrypted-unruled-commit");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    expect(hush(sb, ["decrypt", "-i", "extra.yaml"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "wip");
+    const wip = git(sb, repo, ["rev-parse", "--short=10", "HEAD"]).stdout.trim();
+    const enc = hush(sb, ["encrypt", "-i", "--config", "/dev/null", "--age", sb.recipient, "extra.yaml"], { cwd: repo });
+    expect(enc.status, enc.stderr).toBe(0);
+    commitAll(sb, repo, "encrypt again");
+    expect(hush(sb, ["check", "--strict"], { cwd: repo, env: sb.keylessEnv }).status).toBe(0);
+
+    const { status, report, stdout } = checkJson(repo, ["--base", "main"]);
+    expect(status).toBe(1);
+    expect(codesOf(report)).toEqual([`extra.yaml (commit ${wip}) error not-encrypted`]);
+    expect(stdout).toContain("git rebase -i");
+    expect(stdout).not.toContain("unruled-secret-1");
+  });
+
+  it("passes a branch that left it encrypted, and one that predates its encryption on main", () => {
+    const repo = repoWithUnruledFile("unruled-kept");
+    writeFileSync(join(repo, "notes.yaml"), "title: plain notes\n");
+    commitAll(sb, repo, "plain notes");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(repo, "readme.txt"), "hello\n");
+    commitAll(sb, repo, "unrelated");
+    // main encrypts a file after the branch started: the branch's older, plain version is main's past.
+    git(sb, repo, ["checkout", "-q", "main"]);
+    const enc = hush(sb, ["encrypt", "-i", "--config", "/dev/null", "--age", sb.recipient, "notes.yaml"], { cwd: repo });
+    expect(enc.status, enc.stderr).toBe(0);
+    commitAll(sb, repo, "encrypt notes");
+    git(sb, repo, ["checkout", "-q", "pr"]);
+    const { status, report } = checkJson(repo, ["--base", "main"]);
+    expect(codesOf(report)).toEqual([]);
+    expect(status).toBe(0);
+  });
+
+  it("a deleted file and a file the branch encrypts anew are not reported", () => {
+    const repo = repoWithUnruledFile("unruled-deleted");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    git(sb, repo, ["rm", "-q", "extra.yaml"]);
+    writeEncrypted(sb, repo, "secrets/new.yaml", "password: new-secret-1\n");
+    commitAll(sb, repo, "remove one, add one");
+    const { status, report } = checkJson(repo, ["--base", "main"]);
+    expect(codesOf(report)).toEqual([]);
+    expect(status).toBe(0);
+  });
+});
