@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { compileRe2, HushError, isHushError, parseSopsConfig, printable, type CreationRule, type Matcher, type SopsConfig } from "@hush/core";
-import type { CheckProblem } from "@hush/git";
+import { hasManagedBlock, type CheckProblem } from "@hush/git";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
 import type { CliIo } from "../../io.ts";
 import type { Repo, TreeEntry } from "./repo.ts";
@@ -116,9 +116,9 @@ function fetchAdvice(rev: string): string {
 }
 
 /**
- * The text of each `.sops.yaml` blob among `entries` by path, through one `git cat-file --batch`
- * however many configs a monorepo has; one git cannot read (a submodule by that name) is left
- * out.
+ * The text of each blob among `entries` (the `.sops.yaml` files, the root `.gitattributes`) by
+ * path, through one `git cat-file --batch` however many configs a monorepo has; one git cannot
+ * read (a submodule by that name) is left out.
  */
 async function readConfigBlobs(repo: Repo, entries: readonly TreeEntry[]): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
@@ -154,6 +154,11 @@ export interface BaseRevision {
    * ones REV's file at that path has; undefined when they are, or it has none.
    */
   destinationRulesProblem(abs: string, text: string, strict: boolean): Promise<CheckProblem | undefined>;
+  /**
+   * Whether REV's root `.gitattributes` holds the block `hush git setup` writes: then the branch's
+   * covered encrypted files must still get hush's drivers, even if the branch took the block out.
+   */
+  readonly setUp: boolean;
 }
 
 /**
@@ -204,8 +209,10 @@ export async function baseRules(io: CliIo, rev: string, covering: CoveringRule):
   const repo = await openRepo(io);
   const commit = await resolveCommit(repo, rev);
   if (commit === undefined) throw new HushError("INVALID_ARGUMENT", `--base ${printable(rev, 200)}: not a commit in this repository (fetch it first: ${fetchAdvice(rev)})`);
-  const entries = (await treeEntries(repo, commit)).filter((e) => posix.basename(e.path) === ".sops.yaml");
-  const texts = await readConfigBlobs(repo, entries);
+  const tree = await treeEntries(repo, commit);
+  const entries = tree.filter((e) => posix.basename(e.path) === ".sops.yaml");
+  // The root .gitattributes comes in the same read: whether hush's drivers were set up there.
+  const texts = await readConfigBlobs(repo, [...entries, ...tree.filter((e) => e.path === ".gitattributes")]);
   const configs = new Map<string, SopsConfig>();
   for (const { path } of entries) {
     const where = `${rev}:${path}`;
@@ -220,6 +227,7 @@ export async function baseRules(io: CliIo, rev: string, covering: CoveringRule):
   const repoPaths = new RepoPaths(repo.root);
   const configWhere = (dir: string): string => `${rev}:${dir === "." ? "" : `${dir}/`}.sops.yaml`;
   return {
+    setUp: hasManagedBlock(texts.get(".gitattributes") ?? ""),
     ruleFor: async (abs) => {
       const path = repoPaths.of(abs);
       if (path === undefined || posix.basename(path) === ".sops.yaml") return undefined;

@@ -279,12 +279,12 @@ function addProblem(results: FileCheckResult[], checkedAt: Map<number, string>, 
 }
 
 /** Adds `drivers-overridden` findings to covered encrypted files (`readStaged`: with --staged). */
-async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: ReadonlyMap<number, string>, readStaged: StagedReader | undefined): Promise<void> {
+async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: ReadonlyMap<number, string>, readStaged: StagedReader | undefined, setUpAt: string | undefined): Promise<void> {
   const covered = results.flatMap((r, i) => (r.covered && r.encrypted ? [checkedAt.get(i)!] : []));
   if (covered.length === 0) return;
   const { driverProblems } = await import("./check-drivers.ts");
   // Only covered encrypted files were asked about, so only they have findings.
-  addFound(results, checkedAt, await driverProblems(attributes, covered, readStaged));
+  addFound(results, checkedAt, await driverProblems(attributes, covered, readStaged, setUpAt));
 }
 
 /**
@@ -395,7 +395,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     if (flags.base !== undefined && plainOnBranch !== undefined) {
       for (const found of await decryptedOnBranch(io, flags.base, plainOnBranch)) addProblem(results, checkedAt, found);
     }
-    await addDriverProblems(attributes, results, checkedAt, readStaged);
+    await addDriverProblems(attributes, results, checkedAt, readStaged, baseRevision?.setUp === true ? flags.base : undefined);
     if (flags.base !== undefined && baseRuleFor !== undefined) await addSinceStartProblems(io, flags.base, results, checkedAt, branchFiles, flags.strict === true, baseRuleFor);
     if (flags.base !== undefined && baseRuleFor !== undefined) {
       // The branch's earlier commits too: merged without squashing, each stays in the history.
