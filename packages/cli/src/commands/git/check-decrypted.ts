@@ -86,6 +86,6 @@ export function decryptedOnBranchProblem(start: string): CheckProblem {
   return {
     severity: "error",
     code: "not-encrypted",
-    message: `the file was encrypted where this branch started (commit ${start.slice(0, 10)}), and the branch stores it in clear; next: encrypt it again with \`hush encrypt -i\` (under a creation rule that covers it, or with the key flags it had)`,
+    message: `the file was encrypted where this branch started (commit ${start.slice(0, 10)}), and the branch stores it in clear; next: encrypt it again with \`hush encrypt -i\` (under a creation rule that covers it, or with the key flags it had); to make it plain on purpose, delete it on the base branch first and add it back in clear in a change of its own (and change what it held)`,
   };
 }
