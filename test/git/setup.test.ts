@@ -104,6 +104,28 @@ describe("hush git setup", () => {
     expect(readFileSync(hook, "utf8")).toBe("#!/bin/sh\necho mine\n");
   });
 
+  it("a hook it installs outside the repository (a global core.hooksPath) comes with a note; a linked worktree's shared hooks do not", () => {
+    const repo = createRepo(sb, "global-hooks");
+    const shared = join(sb.home, "all-my-hooks");
+    git(sb, repo, ["config", "--global", "core.hooksPath", shared]);
+    try {
+      const r = hush(sb, ["git", "setup", "--hook", "*.secret.yaml"], { cwd: repo });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`note: the pre-commit hook goes to ${join(shared, "pre-commit")}, outside this repository (core.hooksPath names that directory): git runs it for every repository that uses it`);
+      expect(readFileSync(join(shared, "pre-commit"), "utf8")).toContain("# hush pre-commit hook");
+    } finally {
+      git(sb, repo, ["config", "--global", "--unset", "core.hooksPath"]);
+    }
+    commitAll(sb, repo, "attributes");
+    const linked = join(sb.dir, "global-hooks-linked");
+    git(sb, repo, ["worktree", "add", "-q", linked]);
+    const inWorktree = hush(sb, ["git", "setup", "--hook", "*.secret.yaml"], { cwd: linked });
+    expect(inWorktree.status, inWorktree.stderr).toBe(0);
+    expect(inWorktree.stdout).toContain("install the pre-commit hook");
+    expect(inWorktree.stdout).not.toContain("outside this repository");
+    expect(readFileSync(join(repo, ".git", "hooks", "pre-commit"), "utf8")).toContain("# hush pre-commit hook");
+  });
+
   it("outside a git repository it says so", () => {
     const dir = join(sb.dir, "not-a-repo");
     mkdirSync(dir);

@@ -164,6 +164,21 @@ async function hookPath(repo: Repo): Promise<string> {
 }
 
 /**
+ * Whether the hook at `path` is this repository's own: under its work tree or its git directory
+ * (the common one, which linked worktrees share). A `core.hooksPath` set in the user's global
+ * config names a directory every repository of theirs runs hooks from.
+ */
+async function hookIsRepositorys(repo: Repo, path: string): Promise<boolean> {
+  const inside = (dir: string): boolean => {
+    const rel = relative(dir, path);
+    return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+  };
+  if (inside(repo.root)) return true;
+  const common = gitPathLine(await repo.git.raw(["rev-parse", "--git-common-dir"]));
+  return inside(isAbsolute(common) ? common : join(repo.root, common));
+}
+
+/**
  * The text of a file setup edits, or "" when it does not exist. A symbolic link or non-file is
  * refused before anything is read or written: a repository can commit `.gitattributes` as a
  * link to a file of the user's, and appending lines to it would be writing there. Refusing
@@ -244,6 +259,9 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
       notes.push(`${posix(relative(repo.root, path))} already exists and was not written by hush; add this line to it: ${command} check --staged --verify-if-key`);
     } else if (current !== script) {
       changes.push(`${would}install the pre-commit hook ${posix(relative(repo.root, path))} (runs \`hush check --staged --verify-if-key\`)`);
+      if (!(await hookIsRepositorys(repo, path))) {
+        notes.push(`the pre-commit hook goes to ${printable(path, 1000)}, outside this repository (core.hooksPath names that directory): git runs it for every repository that uses it; \`hush git uninstall\` removes it`);
+      }
       if (!dry) {
         mkdirSync(dirname(path), { recursive: true });
         writeFileAtomic(path, script, { plaintext: false, mode: 0o755 });
