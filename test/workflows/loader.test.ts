@@ -128,6 +128,37 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(r.stdout).toBe(`${SECRETS.dotenv}\n`);
   });
 
+  it("does not load again in the processes the program starts with its environment (cluster workers, fork), unless they load other files", () => {
+    // Each run of the key command is one decryption: it counts them.
+    const count = k.path("key-command-runs");
+    const keyCommand = `sh -c 'echo run >> ${count}; cat ${k.keyFile}'`;
+    writeFileSync(
+      join(app, "cluster-app.mjs"),
+      [
+        'import cluster from "node:cluster";',
+        'import { fork } from "node:child_process";',
+        "if (cluster.isPrimary) {",
+        "  const read = process.env.DOTENV_SECRET;",
+        "  delete process.env.DOTENV_SECRET;",
+        "  const answers = [];",
+        "  const done = () => { if (answers.length === 3) console.log(JSON.stringify({ read, answers: answers.sort() })); };",
+        "  for (let i = 0; i < 2; i++) cluster.fork().on('message', (m) => { answers.push(`worker:${m}`); done(); });",
+        '  // Another file: loads.',
+        '  fork("cluster-child.mjs", { env: { ...process.env, HUSH_ENV_FILE: "config.yaml" } }).on("message", (m) => { answers.push(`child:${m}`); done(); });',
+        "} else {",
+        "  process.send(String(process.env.DOTENV_SECRET ?? null), () => process.disconnect());",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(app, "cluster-child.mjs"), "process.send(String(process.env.YAML_SECRET ?? null), () => process.disconnect());\n");
+    const r = node(["--import", "@hush/cli/config", "cluster-app.mjs"], { HOME: emptyHome, SOPS_AGE_KEY_CMD: keyCommand });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ read: SECRETS.dotenv, answers: [`child:${SECRETS.yaml}`, "worker:null", "worker:null"] });
+    // The program's own load and the child's of another file: the workers asked no key.
+    expect(readFileSync(count, "utf8")).toBe("run\nrun\n");
+  });
+
   it("keeps variables already set unless overriding, and says which by name", () => {
     const kept = node(["api.mjs", JSON.stringify({ path: ".env.enc" })], { HOME: home, PRESET: "mine" });
     expect(JSON.parse(kept.stdout)).toEqual({ result: { files: [".env.enc"], set: ["DOTENV_SECRET", "SHARED"], skipped: ["PRESET"] }, d: SECRETS.dotenv, pre: "mine" });

@@ -35,9 +35,15 @@ describe("loadEnvForRequiringThread", () => {
   });
 
   it("gives the variables to set, flattened, and leaves those already set unless HUSH_ENV_OVERRIDE=1", async () => {
-    expect(await loadEnvForRequiringThread(envFor({}))).toEqual({ vars: [["TOKEN", "tok-Vb38"], ["db__password", "pw-Lq02"]] });
-    expect(await loadEnvForRequiringThread(envFor({ TOKEN: "mine" }))).toEqual({ vars: [["db__password", "pw-Lq02"]] });
-    expect(await loadEnvForRequiringThread(envFor({ TOKEN: "mine", HUSH_ENV_OVERRIDE: "1" }))).toEqual({ vars: [["TOKEN", "tok-Vb38"], ["db__password", "pw-Lq02"]] });
+    const file = join(tmp.path, "app.enc.yaml");
+    const loaded = (override: boolean): [string, string] => ["HUSH_ENV_LOADED", JSON.stringify({ files: [file], override })];
+    expect(await loadEnvForRequiringThread(envFor({}))).toEqual({ vars: [["TOKEN", "tok-Vb38"], ["db__password", "pw-Lq02"], loaded(false)] });
+    expect(await loadEnvForRequiringThread(envFor({ TOKEN: "mine" }))).toEqual({ vars: [["db__password", "pw-Lq02"], loaded(false)] });
+    expect(await loadEnvForRequiringThread(envFor({ TOKEN: "mine", HUSH_ENV_OVERRIDE: "1" }))).toEqual({ vars: [["TOKEN", "tok-Vb38"], ["db__password", "pw-Lq02"], loaded(true)] });
+    // Marked as loaded by the process that started this one (a cluster worker, a fork): nothing
+    // to do; another file, or overriding where that process did not, loads.
+    expect(await loadEnvForRequiringThread(envFor({ HUSH_ENV_LOADED: loaded(false)[1] }))).toEqual({ vars: [] });
+    expect(await loadEnvForRequiringThread(envFor({ HUSH_ENV_LOADED: loaded(false)[1], HUSH_ENV_OVERRIDE: "1" }))).toEqual({ vars: [["TOKEN", "tok-Vb38"], ["db__password", "pw-Lq02"], loaded(true)] });
   });
 
   it("answers a failure with the line to print and hush's status, never a value", async () => {

@@ -2,7 +2,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { KEY_PROGRAM_VARIABLE, printable } from "@hush/core";
 import { exitCodeOfError } from "./exit-codes.ts";
-import { loadEnv } from "./load-env.ts";
+import { loadEnv, startupEnvFiles } from "./load-env.ts";
 
 /** Why the files could not be loaded: the line to print after `hush: ` and the exit status. */
 export interface StartupFailure {
@@ -61,6 +61,23 @@ function inWorkerThread(): boolean {
   return !process.getBuiltinModule("node:worker_threads").isMainThread;
 }
 
+/**
+ * Set by the entry module once it loaded the files: what it loaded (the files, absolute, and
+ * whether it overrode). A process the program starts with its environment (a cluster worker,
+ * `child_process.fork`, PM2's cluster mode: all get `--import` again through `execArgv` or
+ * NODE_OPTIONS) inherits the variables already, and loading again would ask the keys again in
+ * each (a KMS call each; a passphrase prompt no worker can answer) and put back a variable the
+ * program removed before starting it. A process whose files or working directory differ, or
+ * that was started without this variable, loads. A file cannot set it (HUSH_ names are refused).
+ */
+export const LOADED_VARIABLE = "HUSH_ENV_LOADED";
+
+/** The value of {@link LOADED_VARIABLE} for what `env` makes the entry module load from `cwd`. */
+function loadedMark(env: Readonly<Record<string, string | undefined>>, cwd: string): string | undefined {
+  const files = startupEnvFiles(env, cwd);
+  return files === undefined ? undefined : JSON.stringify({ files, override: overrideRequested(env) });
+}
+
 function failureOf(err: unknown): StartupFailure {
   return { status: exitCodeOfError(err), message: printable(err instanceof Error ? err.message : String(err), 4000) };
 }
@@ -73,8 +90,11 @@ function failureOf(err: unknown): StartupFailure {
  */
 export async function loadEnvAtStartup(): Promise<void> {
   if (startedForKey(process.env) || isHushCommand() || inWorkerThread()) return;
+  const mark = loadedMark(process.env, process.cwd());
+  if (mark !== undefined && process.env[LOADED_VARIABLE] === mark) return;
   try {
     await loadEnv({ override: overrideRequested(process.env) });
+    if (mark !== undefined) process.env[LOADED_VARIABLE] = mark;
   } catch (err) {
     const failure = failureOf(err);
     process.stderr.write(`hush: ${failure.message}\n`);
@@ -94,9 +114,12 @@ export async function loadEnvForRequiringThread(
   env: Record<string, string | undefined> = process.env,
 ): Promise<{ readonly vars: ReadonlyArray<readonly [string, string]> } | StartupFailure> {
   if (startedForKey(env)) return { vars: [] };
+  const mark = loadedMark(env, process.cwd());
+  if (mark !== undefined && env[LOADED_VARIABLE] === mark) return { vars: [] };
   try {
     const { set } = await loadEnv({ env, override: overrideRequested(env) });
-    return { vars: set.map((name) => [name, env[name] ?? ""] as const) };
+    const vars = set.map((name) => [name, env[name] ?? ""] as const);
+    return { vars: mark === undefined ? vars : [...vars, [LOADED_VARIABLE, mark] as const] };
   } catch (err) {
     return failureOf(err);
   }

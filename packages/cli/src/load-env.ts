@@ -78,6 +78,18 @@ function checkOptions(options: unknown): asserts options is LoadEnvOptions {
   if (names.includes("")) throw new HushError("INVALID_ARGUMENT", "loadEnv: `path` holds an empty file name");
 }
 
+/**
+ * The files the entry module loads from `env` (HUSH_ENV_FILE, else the default) as absolute paths
+ * from `cwd`, or undefined when HUSH_ENV_FILE names none well (loading then says why).
+ */
+export function startupEnvFiles(env: Readonly<Record<string, string | undefined>>, cwd: string): readonly string[] | undefined {
+  try {
+    return filesOf(undefined, env).files.map((f) => resolve(cwd, f));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The files to read (the option, else HUSH_ENV_FILE, else the default), and what named them. */
 function filesOf(option: LoadEnvOptions["path"], env: Readonly<Record<string, string | undefined>>): { files: readonly string[]; namedBy: string } {
   if (option !== undefined) return { files: typeof option === "string" ? [option] : option, namedBy: "named by loadEnv's `path`" };
