@@ -15,11 +15,16 @@ import type { Repo } from "./repo.ts";
  * and one the base branch has in clear by now is in clear there too.
  */
 
-/** A file the branch has in clear: where it is (from the top) and git's name for its bytes. */
+/** A file of the branch that may be in clear: where it is (from the top) and, when known, git's name for its bytes. */
 export interface PlainOnBranch {
   readonly path: string;
-  /** A version unchanged since a commit was in clear there too (a SHA-1 name never matches in a SHA-256 repository: read instead). */
-  readonly blob: string;
+  /**
+   * The name of bytes known to be in clear (the tip's file, read): a commit whose version has it
+   * was in clear there too, and is not read (a SHA-1 name never matches in a SHA-256 repository:
+   * read instead). Undefined for versions not known to be in clear (those a branch's commits
+   * wrote, which may be the start's encrypted file put back): the commit's version is read.
+   */
+  readonly blob?: string | undefined;
 }
 
 /** Which files were encrypted where the branch started, and that commit (undefined when none was). */
@@ -30,8 +35,8 @@ export interface EncryptedAtStart {
 
 /**
  * Which of `files` (in clear on the branch) are encrypted files at the same path both in `base`
- * (REV's commit) and where the branch started (the merge base of HEAD and `base`). Only versions
- * that differ from the branch's are read, none above the size `hush check` reads; the start is
+ * (REV's commit) and where the branch started (the merge base of HEAD and `base`). A version
+ * named by a file's `blob` (bytes in clear) is not read, nor one above the size `hush check` reads; the start is
  * looked for only when REV has such a file, so a shallow clone needs no history otherwise.
  * @throws HushError INVALID_ARGUMENT when the start is needed and HEAD and `base` have no common commit
  */
