@@ -110,6 +110,23 @@ describe("hush check --base: a file encrypted where the branch started", () => {
     expect(stdout).not.toContain("unruled-secret-1");
   });
 
+  it("fails when the branch stores it in clear, too large to read, and drops its .gitattributes line", () => {
+    const repo = repoWithUnruledFile("decrypted-unruled-large");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    expect(hush(sb, ["decrypt", "-i", "extra.yaml"], { cwd: repo }).status).toBe(0);
+    // Padded past what hush check reads: comment lines, which YAML ignores.
+    writeFileSync(join(repo, "extra.yaml"), readFileSync(join(repo, "extra.yaml"), "utf8") + `${"#".repeat(1023)}\n`.repeat(16 * 1024 + 1));
+    dropAttributeLine(repo);
+    commitAll(sb, repo, "in clear, padded");
+
+    const { status, report, stdout } = checkJson(repo, ["--base", "main"]);
+    expect(codesOf(report)).toEqual(["extra.yaml error unreadable"]);
+    expect(stdout).toContain("larger than 16777216 bytes");
+    expect(stdout).toContain("encrypted where this branch started");
+    expect(status).toBe(1);
+    expect(stdout).not.toContain("unruled-secret-1");
+  });
+
   it("passes a branch that left it encrypted, and one that predates its encryption on main", () => {
     const repo = repoWithUnruledFile("unruled-kept");
     writeFileSync(join(repo, "notes.yaml"), "title: plain notes\n");

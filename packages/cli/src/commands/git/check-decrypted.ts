@@ -86,6 +86,18 @@ async function encryptedIn(repo: Repo, commit: string, files: readonly PlainOnBr
   return found;
 }
 
+/**
+ * The finding for a file that was encrypted at `start` and that the branch has in a form
+ * `hush check` does not read (`why`: larger than it reads, say): not checked is not passed.
+ */
+export function unreadOnBranchProblem(start: string, why: string): CheckProblem {
+  return {
+    severity: "error",
+    code: "unreadable",
+    message: `cannot check the file: ${why}; it was encrypted where this branch started (commit ${start.slice(0, 10)}), and must stay encrypted; next: encrypt it again with \`hush encrypt -i\` (under a creation rule that covers it, or with the key flags it had)`,
+  };
+}
+
 /** The finding for a file that was encrypted at `start` and that the branch stores in clear. */
 export function decryptedOnBranchProblem(start: string): CheckProblem {
   return {

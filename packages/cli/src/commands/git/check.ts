@@ -238,13 +238,10 @@ function leftoverProblem(name: string): CheckProblem | undefined {
 
 /**
  * A file read in clear, by its place in the work tree, and git's SHA-1 name for its bytes (in a
- * SHA-256 repository none matches, and the start's version is read instead).
+ * SHA-256 repository none matches, and the start's version is read instead); or one not read, and
+ * why (`unread`: too large, say), which may be in clear too.
  */
-interface PlainFile {
-  readonly abs: string;
-  readonly display: string;
-  readonly blob: string;
-}
+type PlainFile = { readonly abs: string; readonly display: string } & ({ readonly blob: string } | { readonly unread: string });
 
 /**
  * `not-encrypted` findings for the files of `plain` (in clear here) that were encrypted where the
@@ -255,7 +252,7 @@ async function decryptedOnBranch(io: CliIo, rev: string, plain: readonly PlainFi
   if (plain.length === 0) return [];
   const { openRepo, resolveCommit } = await import("./repo.ts");
   const { RepoPaths } = await import("./check-rules.ts");
-  const { decryptedOnBranchProblem, encryptedAtStart } = await import("./check-decrypted.ts");
+  const { decryptedOnBranchProblem, encryptedAtStart, unreadOnBranchProblem } = await import("./check-decrypted.ts");
   const repo = await openRepo(io);
   const base = await resolveCommit(repo, rev);
   if (base === undefined) return [];
@@ -267,9 +264,12 @@ async function decryptedOnBranch(io: CliIo, rev: string, plain: readonly PlainFi
     const path = direct.startsWith("..") || isAbsolute(direct) ? repoPaths.of(f.abs) : direct.split(sep).join("/");
     if (path !== undefined && path !== "") byPath.set(path, f);
   }
-  const { start, paths } = await encryptedAtStart(repo, rev, base, [...byPath].map(([path, f]) => ({ path, blob: f.blob })));
+  const { start, paths } = await encryptedAtStart(repo, rev, base, [...byPath].map(([path, f]) => ({ path, blob: "blob" in f ? f.blob : undefined })));
   if (start === undefined) return [];
-  return [...paths].map((path) => ({ path: byPath.get(path)!.abs, display: byPath.get(path)!.display, problem: decryptedOnBranchProblem(start) }));
+  return [...paths].map((path) => {
+    const f = byPath.get(path)!;
+    return { path: f.abs, display: f.display, problem: "unread" in f ? unreadOnBranchProblem(start, f.unread) : decryptedOnBranchProblem(start) };
+  });
 }
 
 /** Adds a problem of a file (a `.sops.yaml`) to its result, or as a result of its own when it has none. */
@@ -353,6 +353,9 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
         if (mustEncrypt || paths.length > 0 || (isConfig && baseRevision !== undefined)) {
           checked++;
           results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: `cannot check the file: ${bytes.unreadable}` }] });
+        } else if (plainOnBranch !== undefined && !isConfig) {
+          // A file encrypted where the branch started, padded past what is read, is not passed unread.
+          plainOnBranch.push({ abs: c.abs, display: c.display, unread: bytes.unreadable });
         }
         continue;
       }
