@@ -279,7 +279,13 @@ function addProblem(results: FileCheckResult[], checkedAt: Map<number, string>, 
 }
 
 /** Adds `drivers-overridden` findings to covered encrypted files (`readStaged`: with --staged). */
-async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: ReadonlyMap<number, string>, readStaged: StagedReader | undefined, setUpAt: string | undefined): Promise<void> {
+async function addDriverProblems(
+  attributes: DriverAttributes | undefined,
+  results: FileCheckResult[],
+  checkedAt: ReadonlyMap<number, string>,
+  readStaged: StagedReader | undefined,
+  setUpAt: { readonly rev: string; setUp(): Promise<boolean> } | undefined,
+): Promise<void> {
   const covered = results.flatMap((r, i) => (r.covered && r.encrypted ? [checkedAt.get(i)!] : []));
   if (covered.length === 0) return;
   const { driverProblems } = await import("./check-drivers.ts");
@@ -398,7 +404,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     if (flags.base !== undefined && plainOnBranch !== undefined) {
       for (const found of await decryptedOnBranch(io, flags.base, plainOnBranch)) addProblem(results, checkedAt, found);
     }
-    await addDriverProblems(attributes, results, checkedAt, readStaged, baseRevision?.setUp === true ? flags.base : undefined);
+    await addDriverProblems(attributes, results, checkedAt, readStaged, flags.base === undefined || baseRevision === undefined ? undefined : { rev: flags.base, setUp: () => baseRevision.setUp() });
     if (flags.base !== undefined && baseRuleFor !== undefined) await addSinceStartProblems(io, flags.base, results, checkedAt, branchFiles, flags.strict === true, baseRuleFor);
     if (flags.base !== undefined && baseRuleFor !== undefined) {
       // The branch's earlier commits too: merged without squashing, each stays in the history.
