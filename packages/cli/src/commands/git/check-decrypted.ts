@@ -21,8 +21,9 @@ export interface PlainOnBranch {
   /**
    * The name of bytes known to be in clear (the tip's file, read): a commit whose version has it
    * was in clear there too, and is not read (a SHA-1 name never matches in a SHA-256 repository:
-   * read instead). Undefined for versions not known to be in clear (those a branch's commits
-   * wrote, which may be the start's encrypted file put back): the commit's version is read.
+   * read instead). Undefined for bytes not known to be in clear (a version a commit of the
+   * branch wrote, which may be the start's encrypted file put back; a file too large to read):
+   * the commit's version is read.
    */
   readonly blob?: string | undefined;
 }
@@ -36,8 +37,9 @@ export interface EncryptedAtStart {
 /**
  * Which of `files` (in clear on the branch) are encrypted files at the same path both in `base`
  * (REV's commit) and where the branch started (the merge base of HEAD and `base`). A version
- * named by a file's `blob` (bytes in clear) is not read, nor one above the size `hush check` reads; the start is
- * looked for only when REV has such a file, so a shallow clone needs no history otherwise.
+ * named by a file's `blob` (bytes in clear) is not read, nor one above the size `hush check`
+ * reads; the start is looked for only when REV has such a file, so a shallow clone needs no
+ * history otherwise.
  * @throws HushError INVALID_ARGUMENT when the start is needed and HEAD and `base` have no common commit
  */
 export async function encryptedAtStart(repo: Repo, rev: string, base: string, files: readonly PlainOnBranch[]): Promise<EncryptedAtStart> {

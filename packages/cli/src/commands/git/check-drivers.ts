@@ -118,6 +118,12 @@ export function filesRoutedToHush(attributes: DriverAttributes | undefined, file
   return routed;
 }
 
+/** The trusted revision (`--base`) and whether the branch took hush's block out (`BaseRevision.setUp`). */
+export interface SetUpAt {
+  readonly rev: string;
+  setUp(): Promise<boolean>;
+}
+
 /**
  * `drivers-overridden` findings by absolute path for `files` (absolute paths of covered encrypted
  * files). Empty when the attributes could not be read or hush's block is not in the root
@@ -129,7 +135,7 @@ export async function driverProblems(
   attributes: DriverAttributes | undefined,
   files: readonly string[],
   readStaged: StagedReader | undefined,
-  setUpAt?: { readonly rev: string; setUp(): Promise<boolean> },
+  setUpAt?: SetUpAt,
 ): Promise<Map<string, CheckProblem>> {
   const found = new Map<string, CheckProblem>();
   if (attributes === undefined || files.length === 0) return found;

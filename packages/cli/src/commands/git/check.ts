@@ -5,7 +5,7 @@ import { appendAll, firstInvalidUtf8Line, printable, shellPath, type CreationRul
 import { checkFile, checkPassed, isRecipientFindingCode, isScannable, routedPlaintextProblem, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
-import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
+import type { DriverAttributes, SetUpAt, StagedReader } from "./check-drivers.ts";
 import type { BaseRuleAt, BranchFile } from "./check-since-start.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
 import { gitBlobId } from "./branch-start.ts";
@@ -284,7 +284,7 @@ async function addDriverProblems(
   results: FileCheckResult[],
   checkedAt: ReadonlyMap<number, string>,
   readStaged: StagedReader | undefined,
-  setUpAt: { readonly rev: string; setUp(): Promise<boolean> } | undefined,
+  setUpAt: SetUpAt | undefined,
 ): Promise<void> {
   const covered = results.flatMap((r, i) => (r.covered && r.encrypted ? [checkedAt.get(i)!] : []));
   if (covered.length === 0) return;
