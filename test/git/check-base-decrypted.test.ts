@@ -85,6 +85,48 @@ describe("hush check --base: a file encrypted where the branch started", () => {
     expect(stdout).not.toContain("unruled-secret-1");
   });
 
+  it("fails when a commit stored it in clear, a later one put back where it started, and main changed it since", () => {
+    const repo = repoWithUnruledFile("decrypted-unruled-restored");
+    const start = git(sb, repo, ["rev-parse", "HEAD"]).stdout.trim();
+    // main re-encrypts the file after the branch started: its version is no longer the start's.
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    git(sb, repo, ["checkout", "-q", "main"]);
+    expect(hush(sb, ["decrypt", "-i", "extra.yaml"], { cwd: repo }).status).toBe(0);
+    expect(hush(sb, ["encrypt", "-i", "--config", "/dev/null", "--age", sb.recipient, "extra.yaml"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "re-encrypt on main");
+    git(sb, repo, ["checkout", "-q", "pr"]);
+    expect(hush(sb, ["decrypt", "-i", "extra.yaml"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "wip");
+    const wip = git(sb, repo, ["rev-parse", "--short=10", "HEAD"]).stdout.trim();
+    // The start's encrypted version, put back from history, then the file changed again.
+    git(sb, repo, ["checkout", start, "--", "extra.yaml"]);
+    commitAll(sb, repo, "put back");
+    git(sb, repo, ["rm", "-q", "extra.yaml"]);
+    commitAll(sb, repo, "remove");
+
+    const { status, report, stdout } = checkJson(repo, ["--base", "main"]);
+    expect(codesOf(report)).toEqual([`extra.yaml (commit ${wip}) error not-encrypted`]);
+    expect(status).toBe(1);
+    expect(stdout).not.toContain("unruled-secret-1");
+  });
+
+  it("fails when the branch stores it in clear, too large to read, and drops its .gitattributes line", () => {
+    const repo = repoWithUnruledFile("decrypted-unruled-large");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    expect(hush(sb, ["decrypt", "-i", "extra.yaml"], { cwd: repo }).status).toBe(0);
+    // Padded past what hush check reads: comment lines, which YAML ignores.
+    writeFileSync(join(repo, "extra.yaml"), readFileSync(join(repo, "extra.yaml"), "utf8") + `${"#".repeat(1023)}\n`.repeat(16 * 1024 + 1));
+    dropAttributeLine(repo);
+    commitAll(sb, repo, "in clear, padded");
+
+    const { status, report, stdout } = checkJson(repo, ["--base", "main"]);
+    expect(codesOf(report)).toEqual(["extra.yaml error unreadable"]);
+    expect(stdout).toContain("larger than 16777216 bytes");
+    expect(stdout).toContain("encrypted where this branch started");
+    expect(status).toBe(1);
+    expect(stdout).not.toContain("unruled-secret-1");
+  });
+
   it("passes a branch that left it encrypted, and one that predates its encryption on main", () => {
     const repo = repoWithUnruledFile("unruled-kept");
     writeFileSync(join(repo, "notes.yaml"), "title: plain notes\n");

@@ -77,6 +77,31 @@ describe("a nested .gitattributes that overrides hush's drivers", () => {
   });
 });
 
+describe("hush check --base and hush's block in the root .gitattributes", () => {
+  it("holds a branch that took the block out to the drivers, not one that started before the base set them up", () => {
+    const repo = createRepo(sb, "attrs-base");
+    writeEncrypted(sb, repo, "top.enc.yaml", "password: attr-secret-3\n");
+    commitAll(sb, repo, "initial");
+    // A branch made before main ran `hush git setup`: it never had the block.
+    git(sb, repo, ["checkout", "-q", "-b", "older"]);
+    writeFileSync(join(repo, "notes.txt"), "unrelated\n");
+    commitAll(sb, repo, "unrelated");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "setup");
+    // A branch made after: it takes the block out.
+    git(sb, repo, ["checkout", "-q", "-b", "newer"]);
+    writeFileSync(join(repo, ".gitattributes"), "");
+    commitAll(sb, repo, "no drivers");
+    expect(codes(checkJson(repo, ["--base", "main"]), "top.enc.yaml")).toEqual(["error drivers-overridden"]);
+
+    git(sb, repo, ["checkout", "-q", "older"]);
+    const r = hush(sb, ["check", "--base", "main"], { cwd: repo, env: sb.keylessEnv });
+    expect(r.stdout).not.toContain("drivers-overridden");
+    expect(r.status, r.stdout).toBe(0);
+  });
+});
+
 describe("recipients compared with the creation rule", () => {
   it("reports an hc_vault (or any kind) entry the rule does not name", () => {
     const repo = createRepo(sb, "vault");

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Script } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -109,6 +109,14 @@ describe("the code cache of the bundled CLI", () => {
     chmodSync(join(shared, ".cache", "hush", "v8"), 0o777);
     expect(hush(shared, ["decrypt", enc])).toMatchObject({ status: 0, stdout: PLAIN });
     expect(readdirSync(join(shared, ".cache", "hush", "v8"))).toEqual([]);
+  });
+
+  it("is made under a home that is a symbolic link to a directory (a home on another disk)", () => {
+    const real = freshHome("real-home");
+    const home = join(tmp.path, "linked-home");
+    symlinkSync(real, home);
+    expect(hush(home, ["decrypt", enc])).toMatchObject({ status: 0, stdout: PLAIN, stderr: "" });
+    expect(readdirSync(join(real, ".cache", "hush", "v8")).length).toBeGreaterThan(0);
   });
 
   it("is off with HUSH_CODE_CACHE=0 and without a usable home", () => {

@@ -79,9 +79,10 @@ function codeCacheDir() {
   try {
     // Made on the first run only: a stat is all later runs pay. Only below a directory that is
     // there already: a home that does not exist (HOME=/nonexistent for a service) is not made.
+    // Followed if a link (a home on another disk): only `dir` itself must be the user's own.
     let st = fs.lstatSync(dir, { throwIfNoEntry: false });
     if (st === undefined) {
-      if (!fs.lstatSync(path.dirname(base), { throwIfNoEntry: false })?.isDirectory()) return undefined;
+      if (!fs.statSync(path.dirname(base), { throwIfNoEntry: false })?.isDirectory()) return undefined;
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       st = fs.lstatSync(dir);
     }

@@ -15,11 +15,17 @@ import type { Repo } from "./repo.ts";
  * and one the base branch has in clear by now is in clear there too.
  */
 
-/** A file the branch has in clear: where it is (from the top) and git's name for its bytes. */
+/** A file of the branch that may be in clear: where it is (from the top) and, when known, git's name for its bytes. */
 export interface PlainOnBranch {
   readonly path: string;
-  /** A version unchanged since a commit was in clear there too (a SHA-1 name never matches in a SHA-256 repository: read instead). */
-  readonly blob: string;
+  /**
+   * The name of bytes known to be in clear (the tip's file, read): a commit whose version has it
+   * was in clear there too, and is not read (a SHA-1 name never matches in a SHA-256 repository:
+   * read instead). Undefined for bytes not known to be in clear (a version a commit of the
+   * branch wrote, which may be the start's encrypted file put back; a file too large to read):
+   * the commit's version is read.
+   */
+  readonly blob?: string | undefined;
 }
 
 /** Which files were encrypted where the branch started, and that commit (undefined when none was). */
@@ -30,9 +36,10 @@ export interface EncryptedAtStart {
 
 /**
  * Which of `files` (in clear on the branch) are encrypted files at the same path both in `base`
- * (REV's commit) and where the branch started (the merge base of HEAD and `base`). Only versions
- * that differ from the branch's are read, none above the size `hush check` reads; the start is
- * looked for only when REV has such a file, so a shallow clone needs no history otherwise.
+ * (REV's commit) and where the branch started (the merge base of HEAD and `base`). A version
+ * named by a file's `blob` (bytes in clear) is not read, nor one above the size `hush check`
+ * reads; the start is looked for only when REV has such a file, so a shallow clone needs no
+ * history otherwise.
  * @throws HushError INVALID_ARGUMENT when the start is needed and HEAD and `base` have no common commit
  */
 export async function encryptedAtStart(repo: Repo, rev: string, base: string, files: readonly PlainOnBranch[]): Promise<EncryptedAtStart> {
@@ -79,6 +86,18 @@ async function encryptedIn(repo: Repo, commit: string, files: readonly PlainOnBr
     if (text !== undefined && text.includes("sops") && (await detectFormat(c.path, text))?.encrypted === true) found.add(c.path);
   }
   return found;
+}
+
+/**
+ * The finding for a file that was encrypted at `start` and that the branch has in a form
+ * `hush check` does not read (`why`: larger than it reads, say): not checked is not passed.
+ */
+export function unreadOnBranchProblem(start: string, why: string): CheckProblem {
+  return {
+    severity: "error",
+    code: "unreadable",
+    message: `cannot check the file: ${why}; it was encrypted where this branch started (commit ${start.slice(0, 10)}), and must stay encrypted; next: encrypt it again with \`hush encrypt -i\` (under a creation rule that covers it, or with the key flags it had)`,
+  };
 }
 
 /** The finding for a file that was encrypted at `start` and that the branch stores in clear. */

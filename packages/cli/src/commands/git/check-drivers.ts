@@ -118,20 +118,31 @@ export function filesRoutedToHush(attributes: DriverAttributes | undefined, file
   return routed;
 }
 
+/** The trusted revision (`--base`) and whether the branch took hush's block out (`BaseRevision.setUp`). */
+export interface SetUpAt {
+  readonly rev: string;
+  setUp(): Promise<boolean>;
+}
+
 /**
  * `drivers-overridden` findings by absolute path for `files` (absolute paths of covered encrypted
  * files). Empty when the attributes could not be read or hush's block is not in the root
  * `.gitattributes` (the staged one when `readStaged` is given), unless `setUpAt` names the
- * trusted revision (`--base`) whose root `.gitattributes` has it: a branch that takes the whole
- * block out must not make the check go quiet.
+ * trusted revision (`--base`) and its `setUp` says the branch took the block out: a branch that
+ * takes the whole block out must not make the check go quiet.
  */
-export async function driverProblems(attributes: DriverAttributes | undefined, files: readonly string[], readStaged: StagedReader | undefined, setUpAt?: string): Promise<Map<string, CheckProblem>> {
+export async function driverProblems(
+  attributes: DriverAttributes | undefined,
+  files: readonly string[],
+  readStaged: StagedReader | undefined,
+  setUpAt?: SetUpAt,
+): Promise<Map<string, CheckProblem>> {
   const found = new Map<string, CheckProblem>();
   if (attributes === undefined || files.length === 0) return found;
   const { repo, byRel, attrs } = attributes;
   const blockHere = hasManagedBlock(await rootAttributes(repo, readStaged));
-  if (!blockHere && setUpAt === undefined) return found;
-  const removed = blockHere ? "" : ` (this branch took out the block \`hush git setup\` wrote in the root .gitattributes, which ${printable(setUpAt!, 200)} has: put it back, or run \`hush git setup\`)`;
+  if (!blockHere && (setUpAt === undefined || !(await setUpAt.setUp()))) return found;
+  const removed = blockHere ? "" : ` (this branch took out the block \`hush git setup\` wrote in the root .gitattributes, which ${printable(setUpAt!.rev, 200)} has: put it back, or run \`hush git setup\`)`;
   const wanted = new Set(files);
   for (const [rel, abs] of byRel) {
     if (!wanted.has(abs)) continue;

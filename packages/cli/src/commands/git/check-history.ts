@@ -80,7 +80,9 @@ export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: Hist
   // A file no rule covers that was encrypted where the branch started must stay encrypted in
   // each of its commits too (check-decrypted.ts).
   const { decryptedOnBranchProblem, encryptedAtStart } = await import("./check-decrypted.ts");
-  const atStart = unruled.length === 0 ? undefined : await encryptedAtStart(repo, rev, base, unruled.map((w) => ({ path: w.path, blob: w.blob })));
+  // By path alone: a path's versions are not known to be in clear until read, and one of them can
+  // be the start's encrypted file put back, which would make the start's version look plain.
+  const atStart = unruled.length === 0 ? undefined : await encryptedAtStart(repo, rev, base, unruled.map((w) => ({ path: w.path })));
   for (const w of unruled) if (atStart?.paths.has(w.path) === true) covered.push({ ...w, rule: undefined });
   if (covered.length === 0) return [];
   // Sizes first: a version too large to check is not read, as at the tip (a branch can commit a

@@ -141,6 +141,17 @@ async function readConfigBlobs(repo: Repo, entries: readonly TreeEntry[]): Promi
   return texts;
 }
 
+/** Whether the root `.gitattributes` where the branch started (the merge base of HEAD and `commit`) holds hush's block. */
+async function setUpAtStart(repo: Repo, rev: string, commit: string): Promise<boolean> {
+  const { branchStart } = await import("./branch-start.ts");
+  const start = await branchStart(repo, rev, commit);
+  if (start === commit) return true;
+  const root = /^\d+ (\S+) ([0-9a-f]{40,64})\t\.gitattributes$/.exec((await repo.git.raw(["ls-tree", "-z", "--full-tree", start, "--", ".gitattributes"])).split("\0")[0] ?? "");
+  if (root === null) return false;
+  const texts = await readConfigBlobs(repo, [{ type: root[1]!, object: root[2]!, path: ".gitattributes" }]);
+  return hasManagedBlock(texts.get(".gitattributes") ?? "");
+}
+
 /** The base revision's coverage: for a file's absolute path, the rule covering it there, and where that rule is. */
 export type BaseRuleFor = (abs: string) => Promise<{ rule: CreationRule; where: string } | undefined>;
 
@@ -155,10 +166,13 @@ export interface BaseRevision {
    */
   destinationRulesProblem(abs: string, text: string, strict: boolean): Promise<CheckProblem | undefined>;
   /**
-   * Whether REV's root `.gitattributes` holds the block `hush git setup` writes: then the branch's
-   * covered encrypted files must still get hush's drivers, even if the branch took the block out.
+   * Whether the root `.gitattributes` held the block `hush git setup` writes both in REV and where
+   * the branch started: then the branch's covered encrypted files must still get hush's drivers,
+   * even if the branch took the block out. Not when only REV has it: a branch made before the
+   * base set the drivers up never had the block. The start is looked for only when REV has it.
+   * @throws HushError INVALID_ARGUMENT when the start is needed and HEAD and REV have no common commit
    */
-  readonly setUp: boolean;
+  setUp(): Promise<boolean>;
 }
 
 /**
@@ -226,8 +240,9 @@ export async function baseRules(io: CliIo, rev: string, covering: CoveringRule):
   }
   const repoPaths = new RepoPaths(repo.root);
   const configWhere = (dir: string): string => `${rev}:${dir === "." ? "" : `${dir}/`}.sops.yaml`;
+  let setUp: Promise<boolean> | undefined;
   return {
-    setUp: hasManagedBlock(texts.get(".gitattributes") ?? ""),
+    setUp: () => (setUp ??= hasManagedBlock(texts.get(".gitattributes") ?? "") ? setUpAtStart(repo, rev, commit) : Promise.resolve(false)),
     ruleFor: async (abs) => {
       const path = repoPaths.of(abs);
       if (path === undefined || posix.basename(path) === ".sops.yaml") return undefined;

@@ -5,7 +5,7 @@ import { appendAll, firstInvalidUtf8Line, printable, shellPath, type CreationRul
 import { checkFile, checkPassed, isRecipientFindingCode, isScannable, routedPlaintextProblem, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
-import type { DriverAttributes, StagedReader } from "./check-drivers.ts";
+import type { DriverAttributes, SetUpAt, StagedReader } from "./check-drivers.ts";
 import type { BaseRuleAt, BranchFile } from "./check-since-start.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
 import { gitBlobId } from "./branch-start.ts";
@@ -238,13 +238,10 @@ function leftoverProblem(name: string): CheckProblem | undefined {
 
 /**
  * A file read in clear, by its place in the work tree, and git's SHA-1 name for its bytes (in a
- * SHA-256 repository none matches, and the start's version is read instead).
+ * SHA-256 repository none matches, and the start's version is read instead); or one not read, and
+ * why (`unread`: too large, say), which may be in clear too.
  */
-interface PlainFile {
-  readonly abs: string;
-  readonly display: string;
-  readonly blob: string;
-}
+type PlainFile = { readonly abs: string; readonly display: string } & ({ readonly blob: string } | { readonly unread: string });
 
 /**
  * `not-encrypted` findings for the files of `plain` (in clear here) that were encrypted where the
@@ -255,7 +252,7 @@ async function decryptedOnBranch(io: CliIo, rev: string, plain: readonly PlainFi
   if (plain.length === 0) return [];
   const { openRepo, resolveCommit } = await import("./repo.ts");
   const { RepoPaths } = await import("./check-rules.ts");
-  const { decryptedOnBranchProblem, encryptedAtStart } = await import("./check-decrypted.ts");
+  const { decryptedOnBranchProblem, encryptedAtStart, unreadOnBranchProblem } = await import("./check-decrypted.ts");
   const repo = await openRepo(io);
   const base = await resolveCommit(repo, rev);
   if (base === undefined) return [];
@@ -267,9 +264,12 @@ async function decryptedOnBranch(io: CliIo, rev: string, plain: readonly PlainFi
     const path = direct.startsWith("..") || isAbsolute(direct) ? repoPaths.of(f.abs) : direct.split(sep).join("/");
     if (path !== undefined && path !== "") byPath.set(path, f);
   }
-  const { start, paths } = await encryptedAtStart(repo, rev, base, [...byPath].map(([path, f]) => ({ path, blob: f.blob })));
+  const { start, paths } = await encryptedAtStart(repo, rev, base, [...byPath].map(([path, f]) => ({ path, blob: "blob" in f ? f.blob : undefined })));
   if (start === undefined) return [];
-  return [...paths].map((path) => ({ path: byPath.get(path)!.abs, display: byPath.get(path)!.display, problem: decryptedOnBranchProblem(start) }));
+  return [...paths].map((path) => {
+    const f = byPath.get(path)!;
+    return { path: f.abs, display: f.display, problem: "unread" in f ? unreadOnBranchProblem(start, f.unread) : decryptedOnBranchProblem(start) };
+  });
 }
 
 /** Adds a problem of a file (a `.sops.yaml`) to its result, or as a result of its own when it has none. */
@@ -279,7 +279,13 @@ function addProblem(results: FileCheckResult[], checkedAt: Map<number, string>, 
 }
 
 /** Adds `drivers-overridden` findings to covered encrypted files (`readStaged`: with --staged). */
-async function addDriverProblems(attributes: DriverAttributes | undefined, results: FileCheckResult[], checkedAt: ReadonlyMap<number, string>, readStaged: StagedReader | undefined, setUpAt: string | undefined): Promise<void> {
+async function addDriverProblems(
+  attributes: DriverAttributes | undefined,
+  results: FileCheckResult[],
+  checkedAt: ReadonlyMap<number, string>,
+  readStaged: StagedReader | undefined,
+  setUpAt: SetUpAt | undefined,
+): Promise<void> {
   const covered = results.flatMap((r, i) => (r.covered && r.encrypted ? [checkedAt.get(i)!] : []));
   if (covered.length === 0) return;
   const { driverProblems } = await import("./check-drivers.ts");
@@ -353,6 +359,9 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
         if (mustEncrypt || paths.length > 0 || (isConfig && baseRevision !== undefined)) {
           checked++;
           results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: `cannot check the file: ${bytes.unreadable}` }] });
+        } else if (plainOnBranch !== undefined && !isConfig) {
+          // A file encrypted where the branch started, padded past what is read, is not passed unread.
+          plainOnBranch.push({ abs: c.abs, display: c.display, unread: bytes.unreadable });
         }
         continue;
       }
@@ -395,7 +404,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
     if (flags.base !== undefined && plainOnBranch !== undefined) {
       for (const found of await decryptedOnBranch(io, flags.base, plainOnBranch)) addProblem(results, checkedAt, found);
     }
-    await addDriverProblems(attributes, results, checkedAt, readStaged, baseRevision?.setUp === true ? flags.base : undefined);
+    await addDriverProblems(attributes, results, checkedAt, readStaged, flags.base === undefined || baseRevision === undefined ? undefined : { rev: flags.base, setUp: () => baseRevision.setUp() });
     if (flags.base !== undefined && baseRuleFor !== undefined) await addSinceStartProblems(io, flags.base, results, checkedAt, branchFiles, flags.strict === true, baseRuleFor);
     if (flags.base !== undefined && baseRuleFor !== undefined) {
       // The branch's earlier commits too: merged without squashing, each stays in the history.
