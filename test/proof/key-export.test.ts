@@ -16,21 +16,21 @@ import { shippedSources } from "./shipped-sources.ts";
 function jwkExports(): string[] {
   const found: string[] = [];
   for (const { path, file } of shippedSources()) {
-      const sf = ts.createSourceFile(path, readFileSync(path, "utf8"), ts.ScriptTarget.Latest, true);
-      const visit = (node: ts.Node): void => {
-        if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "export") {
-          const options = node.arguments[0];
-          const asksJwk =
-            options !== undefined &&
-            ts.isObjectLiteralExpression(options) &&
-            options.properties.some(
-              (p) => ts.isPropertyAssignment(p) && p.name.getText(sf) === "format" && ts.isStringLiteralLike(p.initializer) && p.initializer.text === "jwk",
-            );
-          if (asksJwk) found.push(`${file}:${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}`);
-        }
-        ts.forEachChild(node, visit);
-      };
-      visit(sf);
+    const sf = ts.createSourceFile(path, readFileSync(path, "utf8"), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "export") {
+        const options = node.arguments[0];
+        const asksJwk =
+          options !== undefined &&
+          ts.isObjectLiteralExpression(options) &&
+          options.properties.some(
+            (p) => ts.isPropertyAssignment(p) && p.name.getText(sf) === "format" && ts.isStringLiteralLike(p.initializer) && p.initializer.text === "jwk",
+          );
+        if (asksJwk) found.push(`${file}:${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
   }
   return found;
 }

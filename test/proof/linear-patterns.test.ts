@@ -56,16 +56,16 @@ interface Pattern {
 function patterns(): Pattern[] {
   const out: Pattern[] = [];
   for (const { path, file } of shippedSources()) {
-      const sf = ts.createSourceFile(file, readFileSync(path, "utf8"), ts.ScriptTarget.Latest, true);
-      const visit = (node: ts.Node): void => {
-        if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
-          const text = node.getText(sf);
-          const end = text.lastIndexOf("/");
-          out.push({ file, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, source: text.slice(1, end), flags: text.slice(end + 1) });
-        }
-        ts.forEachChild(node, visit);
-      };
-      visit(sf);
+    const sf = ts.createSourceFile(file, readFileSync(path, "utf8"), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
+        const text = node.getText(sf);
+        const end = text.lastIndexOf("/");
+        out.push({ file, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, source: text.slice(1, end), flags: text.slice(end + 1) });
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
   }
   return out;
 }
