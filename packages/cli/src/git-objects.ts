@@ -1,10 +1,35 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { createHash } from "node:crypto";
 import { HushError } from "@hush/core";
 import { BatchReader, type BatchObject } from "@hush/git";
 import { gitProgram } from "./git-program.ts";
+import { gitOutput } from "./git-run.ts";
 import { childEnvironment } from "./io.ts";
 
 export type { BatchObject };
+
+/** git's object name for a blob of these bytes (SHA-1, or SHA-256 for a 64-digit `hexLength`). */
+export function gitBlobId(bytes: Buffer | string, hexLength: number): string {
+  const data = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : bytes;
+  return createHash(hexLength === 64 ? "sha256" : "sha1").update(`blob ${data.length}\0`).update(data).digest("hex");
+}
+
+/**
+ * The sizes of `blobs` (object names) by name, through one `git cat-file --batch-check`: read
+ * before the blobs themselves, so that one too large to check is never read (a branch can commit
+ * a file of gigabytes). A name git does not know is left out.
+ */
+export async function blobSizes(root: string, env: Readonly<Record<string, string | undefined>>, blobs: Iterable<string>): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  const names = [...new Set(blobs)];
+  if (names.length === 0) return sizes;
+  const listed = await gitOutput(root, env, ["cat-file", "--batch-check=%(objectname) %(objectsize)"], `${names.join("\n")}\n`);
+  for (const line of listed.split("\n")) {
+    const m = /^([0-9a-f]{40,64}) (\d+)$/.exec(line);
+    if (m !== null) sizes.set(m[1]!, Number(m[2]));
+  }
+  return sizes;
+}
 
 /** A hex object name, the only kind of name {@link ObjectReader.read} sends: a path (`:path`, `rev:path`) could hold a newline, which would end the request early. */
 const OBJECT_NAME = /^[0-9a-f]{4,64}$/;

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { HushError, printable } from "@hush/core";
 import type { Repo } from "./repo.ts";
 
@@ -41,10 +40,4 @@ async function findStart(repo: Repo, rev: string, base: string): Promise<string>
     );
   }
   return start;
-}
-
-/** git's object name for a blob of these bytes (SHA-1, or SHA-256 for a 64-digit `hexLength`). */
-export function gitBlobId(bytes: Buffer | string, hexLength: number): string {
-  const data = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : bytes;
-  return createHash(hexLength === 64 ? "sha256" : "sha1").update(`blob ${data.length}\0`).update(data).digest("hex");
 }

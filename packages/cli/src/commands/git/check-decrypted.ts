@@ -1,5 +1,5 @@
 import { detectFormat, type CheckProblem } from "@hush/git";
-import { ObjectReader } from "../../git-objects.ts";
+import { blobSizes, ObjectReader } from "../../git-objects.ts";
 import { gitOutput } from "../../git-run.ts";
 import { MAX_CHECKED_SIZE } from "./check-read.ts";
 import { branchStart } from "./branch-start.ts";
@@ -62,12 +62,7 @@ async function encryptedIn(repo: Repo, commit: string, files: readonly PlainOnBr
     if (m !== null && wanted.has(m[2]!) && wanted.get(m[2]!) !== m[1]) changed.push({ path: m[2]!, blob: m[1]! });
   }
   if (changed.length === 0) return found;
-  const sizes = new Map<string, number>();
-  const listed = await gitOutput(repo.root, repo.env, ["cat-file", "--batch-check=%(objectname) %(objectsize)"], `${[...new Set(changed.map((c) => c.blob))].join("\n")}\n`);
-  for (const line of listed.split("\n")) {
-    const m = /^([0-9a-f]{40,64}) (\d+)$/.exec(line);
-    if (m !== null) sizes.set(m[1]!, Number(m[2]));
-  }
+  const sizes = await blobSizes(repo.root, repo.env, changed.map((c) => c.blob));
   const readable = changed.filter((c) => (sizes.get(c.blob) ?? Infinity) <= MAX_CHECKED_SIZE);
   const texts: string[] = [];
   const reader = new ObjectReader(repo.root, repo.env);

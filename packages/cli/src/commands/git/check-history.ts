@@ -87,13 +87,8 @@ export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: Hist
   if (covered.length === 0) return [];
   // Sizes first: a version too large to check is not read, as at the tip (a branch can commit a
   // file of gigabytes and delete it in the next commit).
-  const sizes = new Map<string, number>();
-  const listed = await gitOutput(repo.root, repo.env, ["cat-file", "--batch-check=%(objectname) %(objectsize)"], `${[...new Set(covered.map((w) => w.blob))].join("\n")}\n`);
-  for (const line of listed.split("\n")) {
-    const m = /^([0-9a-f]{40,64}) (\d+)$/.exec(line);
-    if (m !== null) sizes.set(m[1]!, Number(m[2]));
-  }
-  const { ObjectReader } = await import("../../git-objects.ts");
+  const { blobSizes, ObjectReader } = await import("../../git-objects.ts");
+  const sizes = await blobSizes(repo.root, repo.env, covered.map((w) => w.blob));
   const reader = new ObjectReader(repo.root, repo.env);
   const results: FileCheckResult[] = [];
   try {

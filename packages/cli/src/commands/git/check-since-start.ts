@@ -6,7 +6,8 @@ import { gitOutput } from "../../git-run.ts";
 import type { CliIo } from "../../io.ts";
 import { RepoPaths } from "./check-rules.ts";
 import { encryptedDataBody } from "./pgp-data-packet.ts";
-import { branchStart, gitBlobId } from "./branch-start.ts";
+import { branchStart } from "./branch-start.ts";
+import { gitBlobId } from "../../git-objects.ts";
 import type { Repo } from "./repo.ts";
 
 /**

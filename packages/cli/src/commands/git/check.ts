@@ -8,7 +8,7 @@ import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes, SetUpAt, StagedReader } from "./check-drivers.ts";
 import type { BaseRuleAt, BranchFile } from "./check-since-start.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
-import { gitBlobId } from "./branch-start.ts";
+import { gitBlobId } from "../../git-objects.ts";
 import { GlobRuleWatch } from "./check-glob-rules.ts";
 import { baseRules, coveringRuleMatcher, workTreeRules } from "./check-rules.ts";
 
