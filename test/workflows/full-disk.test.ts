@@ -16,10 +16,10 @@ beforeAll(() => {
 afterAll(() => k.cleanup());
 
 /** Runs hush in the directory with files limited to `bytes`; standard error is a pipe, not limited. */
-function hushLimited(bytes: number, args: string[]): { status: number | null; stderr: string } {
+function hushLimited(bytes: number, args: string[], env: Record<string, string> = {}): { status: number | null; stderr: string } {
   const r = spawnSync("prlimit", [`--fsize=${bytes}`, "--", process.execPath, CLI_JS, ...args], {
     cwd: k.dir,
-    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", ...k.env },
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", ...k.env, ...env },
     encoding: "utf8",
   });
   if (r.error !== undefined) throw new Error(`prlimit could not run (${r.error.message}): install util-linux`);
@@ -77,5 +77,26 @@ describe("decrypting several files when a write fails part way", () => {
     const first = hushLimited(limit, ["decrypt", "-i", b, a]);
     expect(first.stderr).toBe(`hush: ${b}: cannot write (EFBIG)\n  nothing was written\n`);
     expect(first.status).toBe(3);
+  });
+});
+
+describe("plaintext that cannot be written to the private directory (a full /dev/shm)", () => {
+  it("edit and exec-file name the file and the directory (exit 3), change nothing and leave nothing", () => {
+    const f = encryptFile(k, "shm.yaml", plainWithValues(20));
+    const before = readFileSync(f);
+    // XDG_RUNTIME_DIR, a directory of the user's with mode 0700, is where the plaintext goes first.
+    const runtime = k.path("runtime");
+    mkdirSync(runtime, { mode: 0o700 });
+    const env = { XDG_RUNTIME_DIR: runtime, EDITOR: "true" };
+    // The lock ("PID HOST") fits under the limit; the plaintext does not. Was "hush: EFBIG: file too large, write", exit 1.
+    const edit = hushLimited(100, ["edit", f], env);
+    expect(edit.stderr).toBe(`hush: ${f}: cannot write the decrypted text in ${runtime} (EFBIG); ${f} was not changed\n`);
+    expect(edit.status).toBe(3);
+    const exec = hushLimited(100, ["exec-file", "--no-fifo", f, "--", "cat", "{}"], env);
+    expect(exec.stderr).toBe(`hush: ${f}: cannot write the decrypted text in ${runtime} (EFBIG)\n`);
+    expect(exec.status).toBe(3);
+    expect(readFileSync(f).equals(before)).toBe(true);
+    expect(readdirSync(runtime)).toEqual([]);
+    expect(readdirSync(k.dir).filter((n) => n.includes("shm.yaml"))).toEqual(["shm.yaml"]);
   });
 });
