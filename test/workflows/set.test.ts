@@ -269,6 +269,24 @@ describe("hush set and unset", () => {
     expect(existsSync(k.path(".decrypt-race.yaml.hush-lock"))).toBe(false);
   });
 
+  it("decrypt --output naming the file itself (another spelling too) waits for a set that holds the lock, as -i does", () => {
+    const f = encryptFile(k, "output-race.yaml", "a: 1\n");
+    const lock = k.path(".output-race.yaml.hush-lock");
+    writeFileSync(lock, `${process.pid} ${hostname()}\n`);
+    const before = readFileSync(f);
+    for (const output of [f, "./output-race.yaml"]) {
+      const r = k.hush(["decrypt", "--output", output, f], { env: { HUSH_LOCK_TIMEOUT: "0.3" } });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`output-race.yaml is being changed by another hush process (pid ${process.pid})`);
+      expect(readFileSync(f).equals(before)).toBe(true);
+    }
+    rmSync(lock);
+    const done = k.hush(["decrypt", "--output", f, f]);
+    expect(done.status, done.stderr).toBe(0);
+    expect(readFileSync(f, "utf8")).toBe("a: 1\n");
+    expect(existsSync(lock)).toBe(false);
+  });
+
   it("decrypt -i of several files holds each file's lock: a set holding one leaves every file as it was", () => {
     const a = encryptFile(k, "many-race-a.yaml", "a: 1\n");
     const b = encryptFile(k, "many-race-b.yaml", "b: 2\n");
