@@ -241,6 +241,8 @@ describe("hush set and unset", () => {
     const before = readFileSync(f);
     for (const args of [
       ["rotate", "-i", f],
+      // The file itself as --output: written without the lock, a set finishing meanwhile was undone.
+      ["rotate", "--output", f, f],
       ["updatekeys", "-y", f],
       ["groups", "add", "-i", "-f", f, "--age", k.recipient],
     ]) {
