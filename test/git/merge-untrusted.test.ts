@@ -285,6 +285,18 @@ describe("hush git resolve keeps the resolution you typed when it cannot write i
     expect(findPlaintext(sb, repo, secrets)).toEqual([]);
   });
 
+  it("an editor that changes the resolution each time and never fixes it (a script) is reopened 20 times, then hush gives up keeping the text", () => {
+    // Each run appends a line and leaves the markers: hush reopened such an editor forever.
+    const editor = editorScript("endless", `echo "# round $n" >> "$1"`);
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status).toBe(1);
+    expect(r.stderr.match(/reopening the editor/g)).toHaveLength(20);
+    expect(r.stderr).toContain("nothing was written (the merge is still in progress: run `hush git resolve app.enc.yaml` again)\n  the editor was reopened 20 times and each text was refused; giving up\n" + keptLines);
+    expect(keptText(repo, copy)).toContain("# round 21\n");
+    expect(readFileSync(file).equals(conflicted)).toBe(true);
+    expect(findPlaintext(sb, repo, secrets)).toEqual([]);
+  });
+
   it("given up without typing anything: no copy is made", () => {
     const editor = editorScript("untouched", "true");
     const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_BIN } from "@hush/testkit";
-import { encryptFile, keyedDir, type KeyedDir } from "../workflows/helpers.ts";
+import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "../workflows/helpers.ts";
 
 /**
  * Limits on the shape of untrusted metadata: a file (from any branch or clone) must not make a
@@ -196,5 +196,50 @@ describe("binary envelopes", () => {
     const f = k.path("deep.bin");
     writeFileSync(f, `{"data": "ENC[AES256_GCM,data:AA==,iv:AA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]", "sops": {"x": ${"[".repeat(100_000)}${"]".repeat(100_000)}}}`);
     expectRefusedQuickly(timed(["decrypt", f]), "deep.bin", /metadata not found/);
+  });
+});
+
+describe("files and streams larger than hush can read", () => {
+  // The longest string V8 makes is 2^29 - 24 UTF-16 units: a larger document could never become
+  // text, and before the limit hush read it whole first (or, piped in, without end).
+  const TOO_LARGE = /larger than 536870888 bytes \(512 MiB\), the most hush reads as one file$/;
+
+  it("a file over 512 MiB is refused by its size, unread, naming it (exit 2), by every command that reads it", () => {
+    const f = k.path("huge.enc.yaml");
+    // Sparse: no disk space, and a read of it would take seconds and 600 MB of memory.
+    writeFileSync(f, "");
+    truncateSync(f, 600 * 1024 * 1024);
+    try {
+      for (const args of [["decrypt", f], ["encrypt", "--age", k.recipient, f], ["set", f, '["a"]', "1"], ["filestatus", f]]) {
+        const r = timed(args);
+        expectRefusedQuickly(r, "huge.enc.yaml", TOO_LARGE);
+        expect(r.status, args.join(" ")).toBe(2);
+      }
+    } finally {
+      unlinkSync(f);
+    }
+  });
+
+  it("standard input that never ends (/dev/zero) is refused once it passed the limit, not read until memory runs out", () => {
+    for (const command of ["decrypt", "encrypt"]) {
+      const zero = openSync("/dev/zero", "r");
+      const started = Date.now();
+      const keys = command === "encrypt" ? ["--age", k.recipient] : [];
+      // Address space capped at 2.5 GB, so that a run without the limit fails by memory at once
+      // instead of taking the machine's.
+      const r = spawnSync("prlimit", ["--as=2500000000", "--", process.execPath, CLI_JS, command, ...keys, "--input-type", "yaml", "-"], {
+        cwd: k.dir,
+        env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", ...k.env },
+        stdio: [zero, "pipe", "pipe"],
+        encoding: "utf8",
+        timeout: 50_000,
+      });
+      closeSync(zero);
+      if (r.error !== undefined) throw new Error(`prlimit could not run (${r.error.message}): install util-linux`);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^hush: stdin: ${TOO_LARGE.source.slice(0, -1)}\n$`));
+      expect(r.stdout).toBe("");
+      expect(Date.now() - started).toBeLessThan(30_000);
+    }
   });
 });

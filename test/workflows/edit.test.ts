@@ -177,6 +177,24 @@ describe("hush edit with a scripted editor", () => {
     for (const run of runs(ed.log)) expect(existsSync(dirname(run.file))).toBe(false);
   });
 
+  it("an editor that changes the text each time and never fixes it (a script) is reopened 20 times, then hush gives up keeping the text", async () => {
+    const f = k.path("endless.yaml");
+    encryptFile(k, "endless.yaml", "a: 1\n");
+    const before = readFileSync(f);
+    // Each round opens one more bracket: the text always differs and is never valid. hush
+    // reopened such an editor forever, a line on stderr per round.
+    const r = k.hush(["edit", f], { env: ed.env([{ write: "a: [\n" }, { replace: ["a: [", "a: [["] }]) });
+    expect(r.status, r.stderr).toBe(2);
+    expect(runs(ed.log)).toHaveLength(21);
+    expect(r.stderr.match(/reopening the editor/g)).toHaveLength(20);
+    expect(r.stderr).toContain(
+      `nothing was saved to ${f}\n  the editor was reopened 20 times and each text was refused; giving up\n  your text is kept encrypted in ${f}.unsaved\n`,
+    );
+    expect(readFileSync(f).equals(before)).toBe(true);
+    expect(k.hush(["decrypt", "--input-type", "binary", `${f}.unsaved`]).stdout).toBe(`a: ${"[".repeat(21)}\n`);
+    for (const run of runs(ed.log)) expect(existsSync(dirname(run.file))).toBe(false);
+  });
+
   it("a sops key typed into the content is refused", () => {
     const f = k.path("sopskey.yaml");
     encryptFile(k, "sopskey.yaml", "a: 1\n");

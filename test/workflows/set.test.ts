@@ -241,6 +241,8 @@ describe("hush set and unset", () => {
     const before = readFileSync(f);
     for (const args of [
       ["rotate", "-i", f],
+      // The file itself as --output: written without the lock, a set finishing meanwhile was undone.
+      ["rotate", "--output", f, f],
       ["updatekeys", "-y", f],
       ["groups", "add", "-i", "-f", f, "--age", k.recipient],
     ]) {
@@ -269,6 +271,24 @@ describe("hush set and unset", () => {
     expect(existsSync(k.path(".decrypt-race.yaml.hush-lock"))).toBe(false);
   });
 
+  it("decrypt --output naming the file itself (another spelling too) waits for a set that holds the lock, as -i does", () => {
+    const f = encryptFile(k, "output-race.yaml", "a: 1\n");
+    const lock = k.path(".output-race.yaml.hush-lock");
+    writeFileSync(lock, `${process.pid} ${hostname()}\n`);
+    const before = readFileSync(f);
+    for (const output of [f, "./output-race.yaml"]) {
+      const r = k.hush(["decrypt", "--output", output, f], { env: { HUSH_LOCK_TIMEOUT: "0.3" } });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`output-race.yaml is being changed by another hush process (pid ${process.pid})`);
+      expect(readFileSync(f).equals(before)).toBe(true);
+    }
+    rmSync(lock);
+    const done = k.hush(["decrypt", "--output", f, f]);
+    expect(done.status, done.stderr).toBe(0);
+    expect(readFileSync(f, "utf8")).toBe("a: 1\n");
+    expect(existsSync(lock)).toBe(false);
+  });
+
   it("decrypt -i of several files holds each file's lock: a set holding one leaves every file as it was", () => {
     const a = encryptFile(k, "many-race-a.yaml", "a: 1\n");
     const b = encryptFile(k, "many-race-b.yaml", "b: 2\n");
@@ -294,5 +314,35 @@ describe("hush set and unset", () => {
     expect(k.hush(["set", f, '["a"]', "2"]).status).toBe(0);
     expect(await k.decrypt(f)).toBe("a: 2\n");
     expect(existsSync(k.path(".stale.yaml.hush-lock"))).toBe(false);
+  });
+
+  it("a value deeper than the format is read is refused before the edit (exit 7, levels counted, file unchanged), not with a stack overflow or as the file's error", async () => {
+    const deepPath = (n: number): string => Array.from({ length: n }, (_, i) => `["d${i}"]`).join("");
+    const deepValue = (n: number): string => `${'{"a":'.repeat(n)}1${"}".repeat(n)}`;
+    const files = { yaml: encryptFile(k, "deep.yaml", "a: 1\n"), json: encryptFile(k, "deep.json", '{"a": 1}\n'), toml: encryptFile(k, "deep.toml", "a = 1\n") };
+    const cases: Array<[keyof typeof files, string, string, string]> = [
+      // 3,000 parts overflowed the stack: "hush: Maximum call stack size exceeded", exit 1.
+      ["yaml", deepPath(3000), '"v"', "a value 3000 levels deep (a key path of 3000 parts): hush reads YAML nested at most 200 levels"],
+      ["json", deepPath(3000), '"v"', "a value 3000 levels deep (a key path of 3000 parts): hush reads JSON nested at most 200 levels"],
+      ["toml", deepPath(3000), '"v"', "a value 3000 levels deep (a key path of 3000 parts): hush reads TOML nested at most 256 levels"],
+      // 250 was refused as "deep.yaml: invalid YAML: nesting deeper than 200 levels" (exit 2), the file blamed.
+      ["yaml", deepPath(201), '"v"', "a value 201 levels deep (a key path of 201 parts): hush reads YAML nested at most 200 levels"],
+      ["json", deepPath(100), deepValue(150), "a value 250 levels deep (a key path of 100 parts and a value nested 150 deep): hush reads JSON nested at most 200 levels"],
+      ["toml", deepPath(257), "1", "a value 257 levels deep (a key path of 257 parts): hush reads TOML nested at most 256 levels"],
+    ];
+    for (const [format, path, value, message] of cases) {
+      const f = files[format];
+      const before = readFileSync(f);
+      const r = k.hush(["set", f, path, value]);
+      expect(r.stderr).toBe(`hush: ${f}: cannot set ${message}\n`);
+      expect(r.status).toBe(7);
+      expect(readFileSync(f).equals(before)).toBe(true);
+    }
+    // At the limit, the value is set and reads back.
+    expect(k.hush(["set", files.json, deepPath(200), '"v"']).status).toBe(0);
+    expect(k.hush(["set", files.toml, deepPath(256), "1"]).status).toBe(0);
+    expect(k.hush(["decrypt", files.toml]).status).toBe(0);
+    expect(JSON.parse(k.hush(["decrypt", files.json]).stdout)).toHaveProperty("d0.d1.d2");
+    expect(readdirSync(k.dir).filter((n) => n.includes("deep.") && n.startsWith("."))).toEqual([]);
   });
 });

@@ -69,4 +69,15 @@ describe("a file you may write, in a directory you may not", () => {
     expect(readFileSync(out, "utf8")).toBe("old\n");
     expect(readdirSync(dir).sort()).toEqual(["out.yaml", "plain.yaml", "secrets.yaml"]);
   });
+
+  it("rotate of several files names a file it cannot write once, in the words of the single-file error", () => {
+    const enc = nobodysFile("rotated.yaml", "password: hunter2\n", true);
+    const before = readFileSync(enc);
+    nobodysFile("other.yaml", "a: 1\n", true);
+    const r = asNobody(["rotate", "-i", "rotated.yaml", "other.yaml"]);
+    expect(r.status, r.stderr).toBe(3);
+    // Was "hush: rotated.yaml: /…/etc-app/rotated.yaml: cannot write (EACCES): …".
+    expect(r.stderr).toBe(`hush: rotated.yaml: cannot write (EACCES): hush replaces a file through new files beside it, and may not create files in ${dir}\nhush: other.yaml: cannot write (EACCES): hush replaces a file through new files beside it, and may not create files in ${dir}\n`);
+    expect(readFileSync(enc).equals(before)).toBe(true);
+  });
 });

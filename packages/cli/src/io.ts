@@ -1,7 +1,7 @@
 import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
-import { HushError, printable, readFileBounded, safeJson, type BoundedReadOptions } from "@hush/core";
+import { HushError, MAX_DOCUMENT_BYTES, printable, readFileBounded, safeJson, tooLargeMessage, type BoundedReadOptions } from "@hush/core";
 import { refuseLinkedDirectory } from "./work-tree-links.ts";
 
 export { readFileBounded, type BoundedReadOptions };
@@ -69,9 +69,22 @@ export function requireFileOrInput(io: CliIo, named: string | undefined): void {
   }
 }
 
-export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+/**
+ * A stream's bytes to its end (standard input, as `-` or a command's default), refused as soon as
+ * more than {@link MAX_DOCUMENT_BYTES} arrived, as a file of that size is: `hush decrypt -` fed
+ * `/dev/zero`, or a pipe that never ends, would otherwise be read until memory runs out.
+ * `name` is what the error calls the stream.
+ * @throws HushError READ_FAILED located at `name`
+ */
+export async function readAll(stream: NodeJS.ReadableStream, name = "stdin"): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  let total = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    total += bytes.length;
+    if (total > MAX_DOCUMENT_BYTES) throw new HushError("READ_FAILED", `${name}: ${tooLargeMessage(MAX_DOCUMENT_BYTES)}`, { located: true });
+    chunks.push(bytes);
+  }
   return Buffer.concat(chunks);
 }
 

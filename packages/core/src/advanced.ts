@@ -9,7 +9,7 @@ export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLo
 export { safeJson, shellPath, shellQuote, showInvisible } from "./printable.ts";
 export { appendAll } from "./arrays.ts";
 export { findProgramOnPath, isExecutableFile, KEY_PROGRAM_VARIABLE, keyProgramDirectory, keyProgramEnvironment } from "./program-path.ts";
-export { readFileBounded, type BoundedReadOptions } from "./read-bounded.ts";
+export { readFileBounded, MAX_DOCUMENT_BYTES, tooLargeMessage, type BoundedReadOptions } from "./read-bounded.ts";
 export { firstInvalidUtf8Line, utf8Text } from "./utf8-text.ts";
 export type { KeySource, MasterKeyEntry, MasterKeyRecipient, OpaqueKeyEntry } from "./key-source.ts";
 export { masterKeyIdentity, comparableIdentity, comparableKeyId, recipientOf, canUseKind, keyBackend, keyBackends, unregisterKeyBackend } from "./keys/registry.ts";

@@ -15,8 +15,25 @@ export interface BoundedReadOptions {
    * machine running hush.
    */
   readonly regularFileOnly?: boolean;
-  /** A regular file larger than this many bytes is refused unread; a pipe, once it has sent more. */
+  /**
+   * A regular file larger than this many bytes is refused unread; a pipe, once it has sent more.
+   * Never above {@link MAX_DOCUMENT_BYTES}, which applies when it is not given.
+   */
   readonly maxBytes?: number;
+}
+
+/**
+ * The most bytes hush reads as one file or stream: the longest string JavaScript can hold
+ * (2^29 − 24 UTF-16 units in V8), so that a document of this size can still become text. A larger
+ * one could never be read; without a limit, `hush decrypt` of one failed only after reading it
+ * whole, with V8's own words and no file named, and a stream that never ends (`/dev/zero` piped
+ * in) was read until memory ran out.
+ */
+export const MAX_DOCUMENT_BYTES = 0x1fffffe8;
+
+/** The limit a read applies: the caller's, never above {@link MAX_DOCUMENT_BYTES}. */
+function documentByteLimit(maxBytes: number | undefined): number {
+  return maxBytes === undefined ? MAX_DOCUMENT_BYTES : Math.min(maxBytes, MAX_DOCUMENT_BYTES);
 }
 
 /**
@@ -24,7 +41,8 @@ export interface BoundedReadOptions {
  * repository can be a link to `/dev/zero`, to `/proc/self/pagemap` (a "regular" file of size 0
  * that never ends) or to `/proc/self/fd/1` (the program's own output pipe, which nobody will
  * write to): read as they are, each would hang the program or exhaust its memory. So a regular
- * file is read up to the size it reports and refused if it holds more; a pipe is read only when
+ * file is read up to the size it reports and refused if it holds more (or if that is more than
+ * `maxBytes`, at most {@link MAX_DOCUMENT_BYTES}); a pipe is read only when
  * it is named as one (`/dev/stdin`, `/dev/fd/N` from `<(cmd)`, or a FIFO made at that path), never
  * through a link from another name; anything else (a device, a socket) is refused unread.
  * @throws HushError READ_FAILED (located at `path`, which the message leaves for the caller to
@@ -33,6 +51,7 @@ export interface BoundedReadOptions {
  */
 export function readFileBounded(path: string, options: BoundedReadOptions = {}): Buffer {
   checkString(path, "the path");
+  const maxBytes = documentByteLimit(options.maxBytes);
   const regularOnly = options.regularFileOnly === true;
   // The type is checked before opening: opening a device can itself do something (a terminal, a
   // tape), and opening a pipe waits for its writer.
@@ -50,8 +69,8 @@ export function readFileBounded(path: string, options: BoundedReadOptions = {}):
   try {
     const st = fstatSync(fd);
     if (st.isFIFO() !== found.isFIFO() || !(st.isFIFO() || st.isFile())) throw notAFile(path, "it changed as it was opened");
-    if (st.isFIFO()) return readToEnd(fd, path, options.maxBytes);
-    if (options.maxBytes !== undefined && st.size > options.maxBytes) throw tooLarge(path, options.maxBytes);
+    if (st.isFIFO()) return readToEnd(fd, path, maxBytes);
+    if (st.size > maxBytes) throw tooLarge(path, maxBytes);
     const bytes = Buffer.allocUnsafe(st.size);
     let read = 0;
     while (read < st.size) {
@@ -72,14 +91,19 @@ function notAFile(path: string, what: string): HushError {
 }
 
 function tooLarge(path: string, maxBytes: number): HushError {
-  return new HushError("READ_FAILED", `larger than ${maxBytes} bytes`, { location: { file: path } });
+  return new HushError("READ_FAILED", tooLargeMessage(maxBytes), { location: { file: path } });
+}
+
+/** What a file or stream above `maxBytes` is told; at {@link MAX_DOCUMENT_BYTES}, that no limit reaches further. */
+export function tooLargeMessage(maxBytes: number): string {
+  return maxBytes === MAX_DOCUMENT_BYTES ? `larger than ${maxBytes} bytes (512 MiB), the most hush reads as one file` : `larger than ${maxBytes} bytes`;
 }
 
 /**
  * A pipe's bytes to its end (a writer of short lines gives short reads: each is copied out of one
  * buffer), refused as soon as more than `maxBytes` arrived: a pipe has no size to check first.
  */
-function readToEnd(fd: number, path: string, maxBytes: number | undefined): Buffer {
+function readToEnd(fd: number, path: string, maxBytes: number): Buffer {
   const chunks: Buffer[] = [];
   const buffer = Buffer.allocUnsafe(64 * 1024);
   let total = 0;
@@ -87,7 +111,7 @@ function readToEnd(fd: number, path: string, maxBytes: number | undefined): Buff
     const n = readSync(fd, buffer, 0, buffer.length, null);
     if (n === 0) return Buffer.concat(chunks);
     total += n;
-    if (maxBytes !== undefined && total > maxBytes) throw tooLarge(path, maxBytes);
+    if (total > maxBytes) throw tooLarge(path, maxBytes);
     chunks.push(Buffer.from(buffer.subarray(0, n)));
   }
 }

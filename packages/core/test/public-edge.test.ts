@@ -227,6 +227,8 @@ const NOTHING_TO_CHECK = new Set([
   "keyProgramDirectory",
   // A reason or undefined for any pair of numbers.
   "shamirThresholdProblem",
+  // The words for a byte limit: text for any value.
+  "tooLargeMessage",
   "isHushError",
   "printable",
   "quoted",

@@ -61,3 +61,18 @@ describe("set, unset and re-encryption of a YAML file the span scanner reads", (
     await expect(encryptText("1: a\nb: c\n", { format: "yaml", keySources: noKeys, wrappedKeys, dataKey })).rejects.toThrow(/SOPS supports only string keys/);
   });
 });
+
+describe("set of a value deeper than the format is read", () => {
+  it("a tree of 100,000 levels from a caller is refused by its depth before any edit, without a stack overflow", async () => {
+    const doc = await opened("a: 1\n");
+    let value: import("@hush/core").TreeNode = { kind: "scalar", value: { type: "str", text: "x" } };
+    for (let i = 0; i < 100_000; i++) value = { kind: "list", items: [value] };
+    await expect(doc.set(["a"], value)).rejects.toMatchObject({
+      code: "INVALID_SET_PATH",
+      message: "cannot set a value 100001 levels deep (a key path of 1 part and a value nested 100000 deep): hush reads YAML nested at most 200 levels",
+    });
+    expect(doc.plaintext).toBe("a: 1\n");
+    // 200 levels in all: set.
+    await doc.set(Array.from({ length: 199 }, (_, i) => `k${i}`), { kind: "list", items: [] });
+  });
+});

@@ -106,7 +106,27 @@ async function decryptAll(io: CliIo, files: readonly string[], targets: readonly
   // The first failure in the order the files were given, whichever finished first.
   const failed = settled.find((r) => r.status === "rejected");
   if (failed !== undefined) throw failed.reason;
-  settled.forEach((r, i) => {
-    if (r.status === "fulfilled") writeFileAtomic(targets[i]!, r.value, { plaintext: true });
+  const outputs = settled.map((r) => (r as PromiseFulfilledResult<Buffer>).value);
+  outputs.forEach((bytes, i) => {
+    try {
+      writeFileAtomic(targets[i]!, bytes, { plaintext: true });
+    } catch (err) {
+      throw err instanceof HushError ? err.withDetails(partlyWritten(targets, i, flags.inPlace === true)) : err;
+    }
   });
+}
+
+/**
+ * What a write that failed part way (a disk that filled up) leaves, said under its error: the
+ * outputs before it hold their plaintext and the rest are as they were, so that a deploy script's
+ * log, or a user of `-i`, knows which files are now plaintext without opening each.
+ */
+function partlyWritten(targets: readonly string[], failedAt: number, inPlace: boolean): string[] {
+  const list = (paths: readonly string[]): string => paths.map((p) => printable(p)).join(", ");
+  const done = targets.slice(0, failedAt);
+  const left = targets.slice(failedAt);
+  if (done.length === 0) return ["nothing was written"];
+  if (!inPlace) return [`written already (plaintext): ${list(done)}`, `not written: ${list(left)}`];
+  // Run again over every file, -i would stop at the first one, which holds plaintext now.
+  return [`written already (plaintext, in place): ${list(done)}`, `still encrypted: ${list(left)}`, "next: once the cause is fixed, decrypt the files still encrypted"];
 }

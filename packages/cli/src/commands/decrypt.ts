@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { encryptedTextFormat, formatFromPath, getAtPath, HushError, parseTreePath, readMetadata, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
 import { convert, decodeInput, encodeText, inputFormat, NAME_GIVES_NO_FORMAT_NEXT_STEP, NOT_ENCRYPTED_NEXT_STEP } from "../formats.ts";
 import { readAll, readInputFile, requireFileOrInput, type CliIo } from "../io.ts";
@@ -77,11 +78,23 @@ export async function runDecrypt(io: CliIo, named: string | undefined, flags: De
   requireFileOrInput(io, named);
   const file = named === "-" ? undefined : named;
   if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
-  if (flags.inPlace !== true || file === undefined) return decryptOne(io, file, flags);
-  // In place, the file is read and replaced under the lock `set` and `edit` hold: without it, a
-  // `hush set` finishing meanwhile would be undone by the plaintext of the version before it.
+  const replacesInput = flags.inPlace === true || (flags.output !== undefined && file !== undefined && sameFile(flags.output, file));
+  if (!replacesInput || file === undefined) return decryptOne(io, file, flags);
+  // In place (-i, or --output naming the file itself, as `sops -d --output f f` does), the file
+  // is read and replaced under the lock `set` and `edit` hold: without it, a `hush set`
+  // finishing meanwhile would be undone by the plaintext of the version before it.
   const { withFileLock, lockWaitMs } = await import("../workflows/file-lock.ts");
   return withFileLock(file, () => decryptOne(io, file, flags), { waitMs: lockWaitMs(io.env) });
+}
+
+/** Whether `a` and `b` name one existing file (one device and inode), whatever the spelling. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 async function decryptOne(io: CliIo, file: string | undefined, flags: DecryptFlags): Promise<number> {

@@ -28,16 +28,16 @@ import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lo
 import { tryWriteErr } from "../workflows/private-dir.ts";
 import { openEncryptedFile, reencrypt, RESERVED_METADATA_KEY, type OpenedInput } from "../workflows/reencrypt.ts";
 import { confirmWriteReaders } from "../rekey/unvouched.ts";
-import { keepUnsavedCopy, keptCopyDetails, newFileTemplate, reopenHeader, saveEdit, stripHeader } from "../workflows/edit-rescue.ts";
+import { keepUnsavedCopy, keptCopyDetails, MAX_EDITOR_REOPENS, newFileTemplate, reopenHeader, saveEdit, stripHeader, TOO_MANY_REOPENS } from "../workflows/edit-rescue.ts";
 
 /**
  * `hush edit FILE` (SOPS's edit flow, spec 9.6): decrypt into a 0600 file inside a private 0700
  * directory, run the editor, re-encrypt with the same data key so unchanged values keep their
  * ciphertext. A new file starts from a small example (saved unchanged: no file, exit 200).
  * Invalid content reopens the editor with the error on top and the text kept, as long as the
- * user changes it; saved unchanged, hush gives up and keeps the text encrypted in FILE.unsaved
- * (plaintext never stays on disk); emptied, hush gives up and keeps nothing. An unchanged file
- * exits 200; the directory is removed on every exit path.
+ * user changes it (at most MAX_EDITOR_REOPENS times); saved unchanged, hush gives up and keeps
+ * the text encrypted in FILE.unsaved (plaintext never stays on disk); emptied, hush gives up and
+ * keeps nothing. An unchanged file exits 200; the directory is removed on every exit path.
  */
 
 export interface EditFlags extends EncryptFlags {
@@ -156,6 +156,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     // Opened with --ignore-mac, a MAC that did not hold is the user's to renew by saving.
     const resign = !isNew && input.opened.macHolds === false;
     let rejected: { text: string; error: unknown } | undefined;
+    let reopens = 0;
     let output: Buffer | undefined;
     let saved = "";
     while (output === undefined) {
@@ -175,13 +176,14 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       if (rejected !== undefined && edited.trim() === "") {
         throw new HushError("EDIT_ABANDONED", `${file}: the text was emptied, so the edit was given up; ${file} was not changed and no copy was kept`, { located: true });
       }
-      if (rejected !== undefined && edited === rejected.text) {
-        // Saved again without a fix (or quit without saving): give up, keep the old file, and
-        // keep the user's text, encrypted, so no typing is lost and no plaintext is left.
-        const code = isHushError(rejected.error) ? rejected.error.code : "UNCLASSIFIED";
+      // Saved again without a fix (or quit without saving): give up, keep the old file, and keep
+      // the user's text, encrypted, so no typing is lost and no plaintext is left.
+      const giveUp = async (error: unknown, why: readonly string[] = []): Promise<never> => {
+        const code = isHushError(error) ? error.code : "UNCLASSIFIED";
         const copy = await keepUnsavedCopy(io, file, edited, target.opened);
-        throw new HushError(code, `${file}: ${contentMessage(rejected.error)}; nothing was saved to ${file}`, { located: true, details: keptCopyDetails(copy, `fix it in hush edit ${shellPath(file)}`) });
-      }
+        throw new HushError(code, `${file}: ${contentMessage(error)}; nothing was saved to ${file}`, { located: true, details: [...why, ...keptCopyDetails(copy, `fix it in hush edit ${shellPath(file)}`)] });
+      };
+      if (rejected !== undefined && edited === rejected.text) await giveUp(rejected.error);
       if (failure === undefined) {
         if (edited === stripHeader(initial) && !resign) {
           // SOPS's line first (scripts match on it); for a new file, say that nothing was made.
@@ -198,6 +200,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
         }
       }
       rejected = { text: edited, error: failure };
+      if (++reopens > MAX_EDITOR_REOPENS) await giveUp(failure, [TOO_MANY_REOPENS]);
       const message = contentMessage(failure);
       tryWriteErr(io.stderr, `hush: ${file}: ${message}; reopening the editor\n`);
       shown = Buffer.from(reopenHeader(file, message) + edited, "utf8");

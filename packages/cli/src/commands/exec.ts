@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns, type StdioOptions } from "node:child_process";
-import { chmodSync, chownSync, closeSync, constants as fsConstants, openSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, constants as fsConstants, openSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { isatty } from "node:tty";
@@ -351,14 +351,18 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
   );
   try {
     dir = makePrivateDir(io.env, user !== undefined);
-    const path = join(dir.path, name ?? (fifo ? "tmp-file" : `tmp-file${randomBytes(6).toString("hex")}`));
+    const fileName = name ?? (fifo ? "tmp-file" : `tmp-file${randomBytes(6).toString("hex")}`);
+    const path = join(dir.path, fileName);
     if ("shell" in command) checkShellWord(path, name);
     if (fifo) {
       makeFifo(path, io.env);
       delivery = deliverThroughFifo(path, plaintext);
     } else {
-      writeFileSync(path, plaintext, { mode: 0o600, flag: "wx" });
-      chmodSync(path, 0o600);
+      try {
+        dir.write(fileName, plaintext, { exclusive: true });
+      } catch (err) {
+        throw err instanceof HushError ? err.withFile(file === "-" ? "stdin" : file) : err;
+      }
     }
     if (user !== undefined) {
       // The command runs as another user: it may enter the directory and read the file.

@@ -2,12 +2,13 @@ import { existsSync } from "node:fs";
 import { HushError, encryptedTextFormat, printable, type KeySourceResolver, type MasterKeyRecipient } from "@hush/core";
 import { loadConfig } from "../config.ts";
 import { encodeOutput } from "../formats.ts";
-import { checkWritableFile, type CliIo } from "../io.ts";
+import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile, report, runBatch } from "../rekey/batch.ts";
 import { changeKeys, dedupeGroups, keyToRemove, recipientsOf, type KeyChange, type KeyToRemove } from "../rekey/key-groups.ts";
 import { mapLimit, parseJobs } from "../rekey/pool.ts";
 import { confirmUnvouched, unvouchedRecipients } from "../rekey/unvouched.ts";
+import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { emitOptionsFor, readSecretFile, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
 import { reencryptWithNewDataKey } from "../rekey/new-data-key.ts";
@@ -117,22 +118,28 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
       );
     }
     const target = targets[0]!;
-    // Refused before a key is asked for a data key whose result could not be written.
-    if (flags.output !== undefined) checkWritableFile(flags.output);
-    let plan: RotationPlan;
+    // Refused before a key is asked for a data key whose result could not be written. The file
+    // written is locked, as `encrypt --reuse` locks its output, before the input is read: with
+    // `--output FILE FILE` a `hush set` finishing meanwhile would otherwise be undone.
+    const lock = flags.output === undefined ? undefined : await acquireFileLock(flags.output, { waitMs: lockWaitMs(io.env) });
     try {
-      plan = await planRotation(target, changes);
-    } catch (err) {
-      throw errorForFile(target, err);
+      let plan: RotationPlan;
+      try {
+        plan = await planRotation(target, changes);
+      } catch (err) {
+        throw errorForFile(target, err);
+      }
+      if (!(await confirmUnvouched(io, [await unvouchedRecipients(loaded, io.cwd, target, plan.groups, changes.add)], flags.yes === true, "rotate"))) return 1;
+      try {
+        const r = await rotateOne(plan, resolve, indent, stores);
+        await emitResult(io, flags, undefined, encodeOutput(r.text, encryptedTextFormat(r.file.format)), { plaintext: false });
+      } catch (err) {
+        throw errorForFile(target, err);
+      }
+      return 0;
+    } finally {
+      lock?.release();
     }
-    if (!(await confirmUnvouched(io, [await unvouchedRecipients(loaded, io.cwd, target, plan.groups, changes.add)], flags.yes === true, "rotate"))) return 1;
-    try {
-      const r = await rotateOne(plan, resolve, indent, stores);
-      await emitResult(io, flags, undefined, encodeOutput(r.text, encryptedTextFormat(r.file.format)), { plaintext: false });
-    } catch (err) {
-      throw errorForFile(target, err);
-    }
-    return 0;
   }
   if (flags.output !== undefined && !single) throw new HushError("CONFLICTING_OPTIONS", "--output takes one file", { located: true });
 

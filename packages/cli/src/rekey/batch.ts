@@ -33,6 +33,18 @@ export function errorForFile(target: Target, err: unknown): unknown {
   return new HushError("UNCLASSIFIED", `${target.display}: ${describeError(err)}`, { located: true });
 }
 
+/**
+ * `message` without the file's own path in front: a write's error names the path it wrote
+ * (`/abs/a.yaml: cannot write (EACCES): …`), and the line that reports it names the file already.
+ */
+function ownNameDropped(target: Target, message: string): string {
+  for (const name of [target.path, target.abs]) {
+    const prefix = `${printable(name)}: `;
+    if (message.startsWith(prefix)) return message.slice(prefix.length);
+  }
+  return message;
+}
+
 export function exitCodeOf(err: unknown): number {
   return exitCodeOfError(err);
 }
@@ -87,7 +99,7 @@ export async function report(
     else if (o.status === "unchanged") lines.push(`${words.unchanged}: ${printable(o.target.display, 4096)}${o.detail === "" ? "" : ` (${printable(o.detail, 8192)})`}`);
   }
   const failures = outcomes.filter((o): o is Extract<Outcome, { status: "failed" }> => o.status === "failed");
-  for (const f of failures) io.stderr.write(`hush: ${printable(f.target.display, 4096)}: ${printable(describeError(f.error), 4096)}\n`);
+  for (const f of failures) io.stderr.write(`hush: ${printable(f.target.display, 4096)}: ${printable(ownNameDropped(f.target, describeError(f.error)), 4096)}\n`);
   const total = [
     `${counts.done} ${words.done}`,
     ...(counts.unchanged > 0 ? [`${counts.unchanged} ${words.unchanged}`] : []),

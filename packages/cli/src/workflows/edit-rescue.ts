@@ -32,6 +32,17 @@ export function stripHeader(text: string): string {
   return rest;
 }
 
+/**
+ * How many times `edit` and `git resolve` reopen the editor on a text they refuse. A person gives
+ * up long before; an editor that is a script and changes the text each time (appending a line)
+ * was reopened forever, printing a line per round. Past this, the command gives up as when the
+ * text is saved unchanged: the text is kept encrypted in FILE.unsaved.
+ */
+export const MAX_EDITOR_REOPENS = 20;
+
+/** The detail line of a command that gave up after {@link MAX_EDITOR_REOPENS} rounds. */
+export const TOO_MANY_REOPENS = `the editor was reopened ${MAX_EDITOR_REOPENS} times and each text was refused; giving up`;
+
 /** What `hush edit`'s header says about giving up. */
 const EDIT_GIVE_UP = [
   "fix the text below and save to encrypt it. To give up, save it unchanged: hush keeps your text encrypted",

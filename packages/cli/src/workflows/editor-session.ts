@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { HushError } from "@hush/core";
 import { childEnvironment, type CliIo } from "../io.ts";
 import { resolveEditor } from "./editor.ts";
@@ -121,10 +121,13 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
   return {
     async edit(content) {
       dir ??= makePrivateDir(io.env);
-      const path = join(dir.path, basename(options.name));
-      writeFileSync(path, content, { mode: 0o600 });
-      // The mode of an existing file is not changed by writeFileSync, and a umask could narrow it.
-      chmodSync(path, 0o600);
+      let path: string;
+      try {
+        path = dir.write(basename(options.name), content);
+      } catch (err) {
+        if (!(err instanceof HushError)) throw err;
+        throw new HushError(err.code, `${err.message}; ${options.unchanged}`, { location: { file: options.name }, ...(err.details === undefined ? {} : { details: err.details }) });
+      }
       await run(path);
       try {
         return readFileSync(path);

@@ -100,15 +100,23 @@ function isStale(lock: Extract<LockState, { kind: "lock" }>): boolean {
   return !processAlive(lock.owner.pid);
 }
 
+/**
+ * Creates the lock at `path` holding `content`, or returns false when a lock is there. The
+ * temporary file it is made from is removed on every path: a full disk fails the write (ENOSPC,
+ * or a short write under a file size limit), and the command's error must not leave a file behind,
+ * nor a lock holding part of `content`, which would then not be recognised as ours to remove.
+ */
 function tryCreate(path: string, content: string): boolean {
   const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    writeSync(fd, content);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    try {
+      const bytes = Buffer.from(content, "utf8");
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    } finally {
+      closeSync(fd);
+    }
     // link() never follows or replaces what is at `path`: it fails when anything is there.
     linkSync(tmp, path);
     return true;

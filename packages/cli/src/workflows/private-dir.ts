@@ -1,5 +1,5 @@
 import { HushError } from "@hush/core";
-import { mkdtempSync, chmodSync, readdirSync, readlinkSync, rmSync, statSync, accessSync, constants, lstatSync } from "node:fs";
+import { mkdtempSync, chmodSync, readdirSync, readlinkSync, rmSync, statSync, accessSync, constants, lstatSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 
@@ -32,8 +32,29 @@ function pidNamespace(): string {
 /** A private directory and its removal. */
 export interface PrivateDir {
   readonly path: string;
+  /**
+   * Writes `content` (plaintext) to the file `name` in the directory, mode 0600, and returns its
+   * path. `exclusive`: the file must not exist yet. A write that fails, most often because the
+   * memory-backed file system is full (a container's /dev/shm holds 64 MB), is WRITE_FAILED naming
+   * the directory it was made in and what to do, for the caller to name its file
+   * (`HushError.withFile`); what was written goes with the directory.
+   * @throws HushError WRITE_FAILED
+   */
+  write(name: string, content: Buffer | string, options?: { exclusive?: boolean }): string;
   /** Removes the directory and everything in it. Safe to call more than once. */
   remove(): void;
+}
+
+/**
+ * The error for plaintext that could not be written under `base` (`code`: the system's). A full
+ * file system was Node's own "ENOSPC: no space left on device, write", naming no place.
+ */
+function cannotWritePrivate(base: string, code: string, forOtherUser: boolean): HushError {
+  const message = `cannot write the decrypted text in ${base} (${code})`;
+  if (code !== "ENOSPC" && code !== "EDQUOT") return new HushError("WRITE_FAILED", message);
+  // XDG_RUNTIME_DIR is used first, but never for a directory handed to another user.
+  const elsewhere = forOtherUser ? "" : `, or set XDG_RUNTIME_DIR to a directory of yours (mode 0700) with room`;
+  return new HushError("WRITE_FAILED", `${message}: no space left there`, { details: [`next: free space in ${base}${elsewhere}`] });
 }
 
 const live = new Set<PrivateDir>();
@@ -130,6 +151,17 @@ export function makePrivateDir(env: Readonly<Record<string, string | undefined>>
   let removed = false;
   const dir: PrivateDir = {
     path,
+    write(name, content, options = {}) {
+      const file = join(path, name);
+      try {
+        writeFileSync(file, content, { mode: 0o600, flag: options.exclusive === true ? "wx" : "w" });
+        // The mode of an existing file is not changed by writeFileSync, and a umask could narrow it.
+        chmodSync(file, 0o600);
+      } catch (err) {
+        throw cannotWritePrivate(base, (err as { code?: string }).code ?? "error", forOtherUser);
+      }
+      return file;
+    },
     remove() {
       if (removed) return;
       try {

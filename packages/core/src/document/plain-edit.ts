@@ -1,10 +1,11 @@
-import { checkObject, checkString } from "../arguments.ts";
+import { checkKeyPath, checkObject, checkString, checkTree } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import { treeScanner } from "../stores/decrypt-reader.ts";
 import { checkFormat, storeFor, type FileFormat } from "../stores/registry.ts";
 import type { Store, TextEditRequest } from "../stores/store.ts";
 import type { TreeMap } from "../tree/values.ts";
 import { firstVerified } from "./candidates.ts";
+import { checkEditDepth } from "./edit-depth.ts";
 import { landingPath, sameTree, setInTree, unsetInTree, type PlainEdit } from "./tree-edit.ts";
 
 /**
@@ -49,13 +50,18 @@ function documentCount(store: Store, text: string): number {
 /**
  * Applies `edit` to a plaintext document.
  * @throws HushError INVALID_SET_VALUE for a key component on a list or an index on a map (and
- *   for an empty path); KEY_NOT_FOUND for a missing path of `unset`; INVALID_ARGUMENT when a
+ *   for an empty path); INVALID_SET_PATH for a value nested deeper than the format is read; KEY_NOT_FOUND for a missing path of `unset`; INVALID_ARGUMENT when a
  *   multi-document YAML file would have to be rewritten; PARSE_FAILED when `text` does not parse.
  */
 export async function editPlaintext(text: string, format: FileFormat, edit: PlainEdit, options: { indent?: number } = {}): Promise<PlainEditResult> {
   checkString(text, "the text");
   checkFormat(format);
   checkObject(edit, "the edit");
+  if (edit.kind === "set") {
+    checkKeyPath(edit.path);
+    checkTree(edit.value, "the value");
+    checkEditDepth(format, edit.path, edit.value);
+  }
   const store = await storeFor(format);
   const scan = await treeScanner(format);
   const scanned = scan(text);

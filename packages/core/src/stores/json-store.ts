@@ -18,6 +18,8 @@ import type { EmitOptions, Leaf, ParsedDocument, Store } from "./store.ts";
  * read from their source text, so integers beyond 2^53 survive exactly.
  */
 
+const BYTE_ORDER_MARK = "\uFEFF";
+
 /** `appending`: the text is data that `sops` is about to be appended to (see refuseSopsLookalikeMember). */
 function parseJson(text: string, appending = false): Node {
   assertFlowNesting(text, "JSON");
@@ -27,7 +29,9 @@ function parseJson(text: string, appending = false): Node {
   const first = errors[0];
   if (first !== undefined) {
     const at = line(first.offset);
-    throw new HushError("PARSE_FAILED", `invalid JSON at line ${at}, column ${columnAt(text, first.offset)}: ${jsonReason(first.error)}`, { location: { line: at } });
+    // Windows editors save UTF-8 with a byte order mark, which JSON (and SOPS's reader) refuses.
+    const reason = first.offset === 0 && text.startsWith(BYTE_ORDER_MARK) ? "the file starts with a byte order mark (U+FEFF), which JSON does not allow: save it as UTF-8 without one" : jsonReason(first.error);
+    throw new HushError("PARSE_FAILED", `invalid JSON at line ${at}, column ${columnAt(text, first.offset)}: ${reason}`, { location: { line: at } });
   }
   if (root === undefined || root.type !== "object") {
     throw new HushError("PARSE_FAILED", "JSON files must have a top-level object (starting with '{')", { location: { line: 1 } });

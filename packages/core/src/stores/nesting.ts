@@ -3,6 +3,9 @@ import { HushError } from "../errors.ts";
 /** Deeper than any real configuration file; deep enough input is an attack on the parser's stack. */
 export const MAX_NESTING = 200;
 
+/** TOML's limit on key paths and nested arrays and inline tables (see toml-parser.ts). */
+export const MAX_TOML_DEPTH = 256;
+
 /**
  * Refuses text whose `[`/`{` nesting (outside quoted strings) exceeds MAX_NESTING, before a
  * recursive parser can overflow its stack on it. Approximate on purpose (brackets in comments

@@ -3,6 +3,7 @@ import { HushError } from "../errors.ts";
 import { formatKeyPath, type KeyPath, type PathSegment } from "../tree/values.ts";
 import { refuseFoldedKeyShadow } from "./folded-keys.ts";
 import { macCoverage, type MacCoverage } from "./mac-coverage.ts";
+import { MAX_TOML_DEPTH } from "./nesting.ts";
 import { separatorStart } from "./metadata-separator.ts";
 import type { Leaf } from "./store.ts";
 import { isControl, TomlScanner } from "./toml-scanner.ts";
@@ -21,7 +22,7 @@ import { leafValue, METADATA_KEY, plainOf, type TomlArray, type TomlNode, type T
  * is a key path longer than this, dotted keys and table headers included: a path is copied at
  * each level below it, so `a.a.a…= 1` with 100,000 parts (a 200 KB file) took minutes.
  */
-const MAX_DEPTH = 256;
+const MAX_DEPTH = MAX_TOML_DEPTH;
 
 /** A parsed document: its tables, its encryptable leaves, and the SOPS metadata if present. */
 export interface TomlParseResult {

@@ -199,4 +199,12 @@ describe("the JSON decrypt span scanner", () => {
     const err = await refusal(decryptText(encrypted.replace('"b_unencrypted": 1', '"b_unencrypted": 1e400'), { format: "json", keySources: noKeys, dataKey }));
     expect(err).toMatchObject({ code: "PARSE_FAILED", location: { line: 3 } });
   });
+
+  it("refuses a byte order mark (as SOPS's encoding/json does) saying so, encrypting and decrypting: it was an \"unexpected character\" that JSON has no comments or bare words", async () => {
+    const refusal = (p: Promise<unknown>): Promise<unknown> => p.then(() => "written", (e: unknown) => e);
+    const message = "invalid JSON at line 1, column 1: the file starts with a byte order mark (U+FEFF), which JSON does not allow: save it as UTF-8 without one";
+    expect(await refusal(encryptText('\uFEFF{"a": "x"}\n', { format: "json", keySources: noKeys, wrappedKeys, dataKey, now, ivSource }))).toMatchObject({ code: "PARSE_FAILED", message });
+    const encrypted = await encryptText('{"a": "x"}\n', { format: "json", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+    expect(await refusal(decryptText(`\uFEFF${encrypted}`, { format: "json", keySources: noKeys, dataKey }))).toMatchObject({ code: "PARSE_FAILED", message });
+  });
 });

@@ -2,7 +2,7 @@ import { relative, resolve, sep } from "node:path";
 import { formatFromPath, HushError, isHushError, printable, shellPath, storeFor, utf8Text, type FileFormat, type OpenedFile } from "@hush/core";
 import { conflictLines, detectFormat, hasConflictMarkers, MERGE_NOTE_MAX_CHARS, metadataEmitOptions, openSides, planMerge, renderConflicts, sealMerge } from "@hush/git";
 import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
-import { keepUnsavedCopy, keptCopyDetails, reopenHeader, saveEdit, stripHeader } from "../../workflows/edit-rescue.ts";
+import { keepUnsavedCopy, keptCopyDetails, MAX_EDITOR_REOPENS, reopenHeader, saveEdit, stripHeader, TOO_MANY_REOPENS } from "../../workflows/edit-rescue.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { openEditorSession, type EditorFailure, type EditorSession } from "../../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../../workflows/file-lock.ts";
@@ -184,10 +184,10 @@ async function resolutionProblem(text: string, format: FileFormat): Promise<stri
 
 /**
  * The editor of `session`, reopened with the problem on top (line numbers as the editor shows
- * them) until the resolution is acceptable. Saving the same text again gives up: nothing is
- * written, the merge stays in progress, and a text the user changed is kept encrypted in
- * FILE.unsaved (next to `abs`, with `target`'s data key and key entries); an emptied text gives
- * up keeping nothing.
+ * them) until the resolution is acceptable, at most MAX_EDITOR_REOPENS times. Saving the same
+ * text again (or a refused text after that many rounds) gives up: nothing is written, the merge
+ * stays in progress, and a text the user changed is kept encrypted in FILE.unsaved (next to
+ * `abs`, with `target`'s data key and key entries); an emptied text gives up keeping nothing.
  */
 async function editUntilResolved(io: CliIo, session: EditorSession, abs: string, file: string, format: FileFormat, shown: string, target: OpenedFile): Promise<string> {
   const giveUp = [
@@ -196,17 +196,19 @@ async function editUntilResolved(io: CliIo, session: EditorSession, abs: string,
   ];
   let text = shown;
   let previous: string | undefined;
-  for (;;) {
+  for (let reopens = 0; ; reopens++) {
     const edited = stripHeader((await session.edit(text)).toString("utf8"));
     const problem = await resolutionProblem(edited, format);
     if (problem === undefined) return edited;
-    if (edited === previous || edited.trim() === "") {
+    const tooMany = reopens >= MAX_EDITOR_REOPENS;
+    if (edited === previous || edited.trim() === "" || tooMany) {
       // Only what the user typed is worth keeping: the text hush showed comes back with a new run.
       const typed = edited.trim() !== "" && edited !== shown;
-      const details = typed ? keptCopyDetails(await keepUnsavedCopy(io, abs, edited, target, file), redoResolution(file)) : undefined;
+      const kept = typed ? keptCopyDetails(await keepUnsavedCopy(io, abs, edited, target, file), redoResolution(file)) : [];
+      const details = [...(tooMany ? [TOO_MANY_REOPENS] : []), ...kept];
       throw new HushError("RESOLUTION_INVALID", `${file}: ${problem}; nothing was written (the merge is still in progress: run \`hush git resolve ${shellPath(file)}\` again)`, {
         located: true,
-        ...(details === undefined ? {} : { details }),
+        ...(details.length === 0 ? {} : { details }),
       });
     }
     io.stderr.write(`hush: ${printable(file, 1000)}: ${printable(problem, 1000)}; reopening the editor\n`);
