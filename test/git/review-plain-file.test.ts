@@ -72,6 +72,22 @@ describe("a plaintext file at a path hush reviews", () => {
     expect(r.stdout).toBe(config);
   });
 
+  it("padded past the review limit, still says it is not encrypted", () => {
+    const repo = setUpCoveredRepo(sb, "plain-too-large");
+    writeFileSync(join(repo, "secrets", "app.yaml"), `password: in-clear\n${"# padding\n".repeat(200)}`);
+    const env = { ...sb.keylessEnv, HUSH_TEXTCONV_MAX_BYTES: "1024" };
+    const r = hush(sb, ["git", "textconv", "secrets/app.yaml"], { cwd: repo, env });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("# hush: file too large for the review view");
+    expect(r.stdout).toContain("# hush: WARNING: not encrypted: this file holds no encrypted value\n");
+    expect(r.stdout).not.toContain("in-clear");
+    // The encrypted file it replaced, past the limit too, gets no such line.
+    git(sb, repo, ["checkout", "--", "secrets/app.yaml"]);
+    const original = hush(sb, ["git", "textconv", "secrets/app.yaml"], { cwd: repo, env: { ...env, HUSH_TEXTCONV_MAX_BYTES: "16" } });
+    expect(original.stdout).toContain("# hush: file too large for the review view");
+    expect(original.stdout).not.toContain("not encrypted");
+  });
+
   it("an empty file stays empty", () => {
     const repo = setUpCoveredRepo(sb, "plain-empty");
     writeFileSync(join(repo, "secrets", "empty.yaml"), "");

@@ -319,16 +319,19 @@ export const TOO_LARGE_SUMMARY_MAX_BYTES = 64 * 1024 * 1024;
  * file is parsed for it (JSON, dotenv, INI, TOML, YAML streams; bounded by
  * {@link TOO_LARGE_SUMMARY_MAX_BYTES}), so no format lets padding hide a changed recipient or
  * rule. "" when the name gives no format or the file has no metadata; a warning line when the
- * file or its metadata cannot be read.
+ * file or its metadata cannot be read, and one when no value in it is encrypted.
  */
 export async function tooLargeSummary(bytes: Buffer, path: string | undefined): Promise<string> {
+  // A branch can also pad a plaintext copy of an encrypted file past the limit: with no value
+  // encrypted in it, the view says so, as the view of a small plain file does (plainView).
+  const plain = isSopsConfig(path) || bytes.includes("ENC[AES256_GCM,") ? "" : header("WARNING: not encrypted: this file holds no encrypted value");
   const format = path === undefined ? undefined : formatFromPath(path);
-  if (format === undefined || format === "binary" || bytes.length > TOO_LARGE_SUMMARY_MAX_BYTES) return "";
+  if (format === undefined || format === "binary" || bytes.length > TOO_LARGE_SUMMARY_MAX_BYTES) return plain;
   const text = bytes.toString("utf8");
   try {
     const raw = (await streamForDecrypt(text, format))?.metadata;
     const metadata = raw === undefined ? await readMetadata(text, format) : decodeMetadata(raw);
-    return metadata === undefined ? "" : metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
+    return metadata === undefined ? plain : plain + metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
   } catch {
     return header("WARNING: the sops metadata cannot be read");
   }
