@@ -360,6 +360,8 @@ function withoutSummary(view: string): string {
   return view.replace(/^(# hush: .*\n)+/, "");
 }
 
+const NOT_ENCRYPTED = "# hush: WARNING: not encrypted: this file holds no sops metadata; its text follows as stored";
+
 describe("renderDiffView", () => {
   it("decrypts with a key, shows markers without one, passes plain files through", async () => {
     const enc = await encrypt("user: app\npassword: hunter2\nport: 5432\n", "yaml");
@@ -377,8 +379,9 @@ describe("renderDiffView", () => {
     expect(text).toContain(`password: ${encryptedMarker(passwordEnv)}\n`);
     expect(text.split("\n")[0]).toMatch(/^# hush: values hidden: no key for this file \(encrypted for age age1/);
 
+    // A plain file at a reviewed path says so first (a branch could commit a copy of a keyless view).
     const plain = await renderDiffView(Buffer.from("a: 1\n"), { path: "x.yaml", keySources: noKeys });
-    expect(plain).toEqual({ status: "plain", output: Buffer.from("a: 1\n") });
+    expect(plain).toEqual({ status: "plain", output: Buffer.from(`${NOT_ENCRYPTED}\na: 1\n`) });
   });
 
   it("finds the format from the content when the name has no extension", async () => {
@@ -405,9 +408,12 @@ describe("renderDiffView", () => {
     expect(without).toMatch(/^# hush: key group 0: age age1/m);
     expect(without).not.toContain("hunter2");
     expect(without).toContain(`A=${encryptedMarker(envs(enc)[0]!)}\n`);
-    // A plain file that is not UTF-8 still passes through byte for byte.
+    // A plain file that is not UTF-8 is shown under the same warning, its bytes escaped.
     const plain = Buffer.from("caf\xe9\n", "latin1");
-    expect(await renderDiffView(plain, { path: "notes.env", keySources: noKeys })).toEqual({ status: "plain", output: plain });
+    const plainView = await renderDiffView(plain, { path: "notes.env", keySources: noKeys });
+    expect(plainView.status).toBe("plain");
+    expect(plainView.output.toString("utf8")).toContain(`${NOT_ENCRYPTED}\n`);
+    expect(plainView.output.toString("utf8").split("\n")).toContain("caf\ufffd");
   });
 
   it("shows an encrypted file its format refuses as its text under the parse error, with and without a key", async () => {
