@@ -20,8 +20,7 @@ export interface PlainOnBranch {
   readonly path: string;
   /**
    * The name of bytes known to be in clear (the tip's file, read): a commit whose version has it
-   * was in clear there too, and is not read (a SHA-1 name never matches in a SHA-256 repository:
-   * read instead). Undefined for bytes not known to be in clear (a version a commit of the
+   * was in clear there too, and is not read. Undefined for bytes not known to be in clear (a version a commit of the
    * branch wrote, which may be the start's encrypted file put back; a file too large to read):
    * the commit's version is read.
    */

@@ -173,6 +173,8 @@ export interface BaseRevision {
    * @throws HushError INVALID_ARGUMENT when the start is needed and HEAD and REV have no common commit
    */
   setUp(): Promise<boolean>;
+  /** How long the repository's object names are: 40 hex digits (SHA-1) or 64 (SHA-256). */
+  readonly objectNameLength: number;
 }
 
 /**
@@ -242,6 +244,7 @@ export async function baseRules(io: CliIo, rev: string, covering: CoveringRule):
   const configWhere = (dir: string): string => `${rev}:${dir === "." ? "" : `${dir}/`}.sops.yaml`;
   let setUp: Promise<boolean> | undefined;
   return {
+    objectNameLength: commit.length,
     setUp: () => (setUp ??= hasManagedBlock(texts.get(".gitattributes") ?? "") ? setUpAtStart(repo, rev, commit) : Promise.resolve(false)),
     ruleFor: async (abs) => {
       const path = repoPaths.of(abs);

@@ -237,9 +237,9 @@ function leftoverProblem(name: string): CheckProblem | undefined {
 }
 
 /**
- * A file read in clear, by its place in the work tree, and git's SHA-1 name for its bytes (in a
- * SHA-256 repository none matches, and the start's version is read instead); or one not read, and
- * why (`unread`: too large, say), which may be in clear too.
+ * A file read in clear, by its place in the work tree, and git's name for its bytes (SHA-1 or
+ * SHA-256, as the repository names objects); or one not read, and why (`unread`: too large,
+ * say), which may be in clear too.
  */
 type PlainFile = { readonly abs: string; readonly display: string } & ({ readonly blob: string } | { readonly unread: string });
 
@@ -339,6 +339,8 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   let checked = 0;
   /** With --base: the files in clear here, each one's blob name; one encrypted where the branch started is an error. */
   const plainOnBranch: PlainFile[] | undefined = flags.base === undefined ? undefined : [];
+  /** Their names as the repository's object format makes them: SHA-1, or SHA-256. */
+  const blobNameLength = baseRevision?.objectNameLength ?? 40;
   try {
     for (const [i, c] of listed.entries()) {
       const rule = rules[i];
@@ -368,7 +370,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       // Files no rule covers are only scanned for likely secrets, unless they carry sops metadata;
       // a .sops.yaml of any size is compared with the base's (its destination_rules).
       if (!mustEncrypt && !isConfig && !bytes.includes("sops") && !isScannable(c.display, bytes.length)) {
-        if (plainOnBranch !== undefined) plainOnBranch.push({ abs: c.abs, display: c.display, blob: gitBlobId(bytes, 40) });
+        if (plainOnBranch !== undefined) plainOnBranch.push({ abs: c.abs, display: c.display, blob: gitBlobId(bytes, blobNameLength) });
         continue;
       }
       checked++;
@@ -395,7 +397,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
         checkedAt.set(results.push(result) - 1, c.abs);
       }
       if (plainOnBranch !== undefined && !isConfig && !result.encrypted && !result.problems.some((p) => p.code === "not-encrypted")) {
-        plainOnBranch.push({ abs: c.abs, display: c.display, blob: gitBlobId(bytes, 40) });
+        plainOnBranch.push({ abs: c.abs, display: c.display, blob: gitBlobId(bytes, blobNameLength) });
       }
       if (flags.base !== undefined && result.covered && result.encrypted && result.format !== undefined) {
         branchFiles.push({ abs: c.abs, format: result.format, text, rule, baseCovered: fromBase.has(i) || alsoBase.has(i) });
