@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir } from "@hush/testkit";
+import { HUSH_SCRIPT, makeTempDir } from "@hush/testkit";
 import { ageRecipientsIn, combineKeys, dataPart, encryptForAge, hush, makeAgeKey, type AgeKey } from "./helpers.ts";
 
 const yamlDoc = (i: number): string => `# service ${i}\ndb:\n    user: app${i}\n    password: pw-${i}-secret # rotate yearly\nreplicas: ${i}\n`;
@@ -81,6 +82,25 @@ describe("updatekeys over a directory of 20 files", () => {
     const r = await hush(["updatekeys", "secrets"], { cwd: repo, env: { SOPS_AGE_KEY_FILE: A.file }, input: "" });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('hush: no answer to "Is this okay?" (input ended): no file was changed (18 need new keys)\n  next: pass -y (--yes) to apply the changes without asking, or --dry-run to only see them\n');
+    for (const f of files) expect(read(f.rel)).toBe(original.get(f.rel));
+  });
+
+  it("an endless input gives no answer at once, changing nothing: /dev/zero crashed hush (Invalid string length), `yes x` was asked forever", async () => {
+    const zero = openSync("/dev/zero", "r");
+    const endless = spawnSync(process.execPath, [HUSH_SCRIPT, "updatekeys", "secrets"], {
+      cwd: repo,
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", SOPS_AGE_KEY_FILE: A.file },
+      stdio: [zero, "pipe", "pipe"],
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    closeSync(zero);
+    expect(endless.stderr).toBe('hush: no answer to "Is this okay?" (an answer longer than 1000 characters): no file was changed (18 need new keys)\n  next: pass -y (--yes) to apply the changes without asking, or --dry-run to only see them\n');
+    expect(endless.status).toBe(1);
+    const wrong = await hush(["updatekeys", "secrets"], { cwd: repo, env: { SOPS_AGE_KEY_FILE: A.file }, input: "x\n".repeat(25) });
+    expect(wrong.stdout.match(/Is this okay\?/g)).toHaveLength(20);
+    expect(wrong.stderr).toContain('(20 answers that were neither y nor n): no file was changed');
+    expect(wrong.status).toBe(1);
     for (const f of files) expect(read(f.rel)).toBe(original.get(f.rel));
   });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runHush } from "@hush/testkit";
@@ -129,6 +129,16 @@ describe("a .sops.yaml found by searching upwards", () => {
     const r = l.hushInRepo(["encrypt", "n.yaml"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${fifo}: not using this config: it is not a regular file`);
+  });
+
+  it("a .sops.yaml over 512 MiB is refused by its size, unread, saying why: it was read whole (a second and 1 GB), then \"cannot read config file\"", () => {
+    const huge = join(l.repo, ".sops.yaml");
+    // Sparse: no disk space.
+    writeFileSync(huge, "");
+    truncateSync(huge, 600 * 1024 * 1024);
+    const r = l.hushInRepo(["encrypt", "n.yaml"]);
+    expect(r.stderr).toBe(`hush: ${huge}: larger than 536870888 bytes (512 MiB), the most hush reads as one file\n`);
+    expect(r.status).toBe(1);
   });
 
   it("yours, above the repository (a monorepo's parent directory), is used", () => {

@@ -159,6 +159,32 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(readFileSync(count, "utf8")).toBe("run\nrun\n");
   });
 
+  it("loads again in a process started after the file changed (a supervisor restarting the program, as nodemon or npm run with NODE_OPTIONS)", () => {
+    const count = k.path("restart-key-command-runs");
+    const keyCommand = `sh -c 'echo run >> ${count}; cat ${k.keyFile}'`;
+    encryptFile(k, "app/restart.env", "RESTART_A=first\n");
+    encryptFile(k, "app/restart-changed.env", "RESTART_A=second\nRESTART_B=added\n");
+    writeFileSync(
+      join(app, "supervisor.mjs"),
+      [
+        'import { renameSync } from "node:fs";',
+        'import { spawnSync } from "node:child_process";',
+        "const run = () => spawnSync(process.execPath, ['restart-app.mjs'], { encoding: 'utf8' }).stdout.trim();",
+        "const before = run();",
+        "// The secrets change, as `hush set` writes them, and the program is started again.",
+        "renameSync('restart-changed.env', 'restart.env');",
+        "console.log(JSON.stringify([before, run()]));",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(app, "restart-app.mjs"), "console.log(`${process.env.RESTART_A}/${process.env.RESTART_B}`);\n");
+    const r = node(["supervisor.mjs"], { HOME: emptyHome, SOPS_AGE_KEY_CMD: keyCommand, NODE_OPTIONS: "--import @hush/cli/config", HUSH_ENV_FILE: "restart.env", HUSH_ENV_OVERRIDE: "1" });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual(["first/undefined", "second/added"]);
+    // The supervisor's load and the changed file's: the program started before the change asked no key.
+    expect(readFileSync(count, "utf8")).toBe("run\nrun\n");
+  });
+
   it("keeps variables already set unless overriding, and says which by name", () => {
     const kept = node(["api.mjs", JSON.stringify({ path: ".env.enc" })], { HOME: home, PRESET: "mine" });
     expect(JSON.parse(kept.stdout)).toEqual({ result: { files: [".env.enc"], set: ["DOTENV_SECRET", "SHARED"], skipped: ["PRESET"] }, d: SECRETS.dotenv, pre: "mine" });

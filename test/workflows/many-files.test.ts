@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHush } from "@hush/testkit";
 import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /** Several files per command, and `-` for standard input wherever a file is accepted. */
@@ -80,6 +81,20 @@ describe("many files per command, - for standard input", () => {
     const clash = k.hush(["decrypt", "--output-dir", k.path("out2"), a, same]);
     expect(clash.status).toBe(8);
     expect(clash.stderr).toMatch(/would both be written to/);
+  });
+
+  it("refuses --output-dir naming the files' own directory however spelled (a link to it, /proc/self/cwd): the encrypted files were replaced with plaintext", () => {
+    mkdirSync(k.path("own"));
+    const g = encryptFile(k, "own/g.yaml", "g: 1\n");
+    const h = encryptFile(k, "own/h.yaml", "h: 2\n");
+    const encrypted = [readFileSync(g, "utf8"), readFileSync(h, "utf8")];
+    symlinkSync(".", k.path("own/same"));
+    for (const dir of ["same", "/proc/self/cwd"]) {
+      const r = runHush(["decrypt", "--output-dir", dir, "g.yaml", "h.yaml"], { cwd: k.path("own"), env: k.env });
+      expect(r.stderr).toBe("hush: g.yaml: --output-dir is the file's own directory; use -i to replace encrypted files with their plaintext\n");
+      expect(r.status).toBe(8);
+      expect([readFileSync(g, "utf8"), readFileSync(h, "utf8")]).toEqual(encrypted);
+    }
   });
 
   it("decrypt - and encrypt - read standard input", () => {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir } from "@hush/testkit";
@@ -36,7 +36,9 @@ describe("loadEnvForRequiringThread", () => {
 
   it("gives the variables to set, flattened, and leaves those already set unless HUSH_ENV_OVERRIDE=1", async () => {
     const file = join(tmp.path, "app.enc.yaml");
-    const loaded = (override: boolean): [string, string] => ["HUSH_ENV_LOADED", JSON.stringify({ files: [file], override })];
+    const st = statSync(file);
+    const versions = [`${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`];
+    const loaded = (override: boolean): [string, string] => ["HUSH_ENV_LOADED", JSON.stringify({ files: [file], versions, override })];
     expect(await loadEnvForRequiringThread(envFor({}))).toEqual({ vars: [["TOKEN", "tok-Vb38"], ["db__password", "pw-Lq02"], loaded(false)] });
     expect(await loadEnvForRequiringThread(envFor({ TOKEN: "mine" }))).toEqual({ vars: [["db__password", "pw-Lq02"], loaded(false)] });
     expect(await loadEnvForRequiringThread(envFor({ TOKEN: "mine", HUSH_ENV_OVERRIDE: "1" }))).toEqual({ vars: [["TOKEN", "tok-Vb38"], ["db__password", "pw-Lq02"], loaded(true)] });
@@ -44,6 +46,11 @@ describe("loadEnvForRequiringThread", () => {
     // to do; another file, or overriding where that process did not, loads.
     expect(await loadEnvForRequiringThread(envFor({ HUSH_ENV_LOADED: loaded(false)[1] }))).toEqual({ vars: [] });
     expect(await loadEnvForRequiringThread(envFor({ HUSH_ENV_LOADED: loaded(false)[1], HUSH_ENV_OVERRIDE: "1" }))).toEqual({ vars: [["TOKEN", "tok-Vb38"], ["db__password", "pw-Lq02"], loaded(true)] });
+    // The file changed since that process loaded it (rewritten in place, its size kept): loads.
+    const before = loaded(false)[1];
+    writeFileSync(file, readFileSync(file));
+    const again = await loadEnvForRequiringThread(envFor({ HUSH_ENV_LOADED: before }));
+    expect("vars" in again ? again.vars.map(([name]) => name) : again).toEqual(["TOKEN", "db__password", "HUSH_ENV_LOADED"]);
   });
 
   it("answers a failure with the line to print and hush's status, never a value", async () => {

@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { KEY_PROGRAM_VARIABLE, printable } from "@hush/core";
 import { exitCodeOfError } from "./exit-codes.ts";
@@ -62,20 +62,42 @@ function inWorkerThread(): boolean {
 }
 
 /**
- * Set by the entry module once it loaded the files: what it loaded (the files, absolute, and
- * whether it overrode). A process the program starts with its environment (a cluster worker,
- * `child_process.fork`, PM2's cluster mode: all get `--import` again through `execArgv` or
- * NODE_OPTIONS) inherits the variables already, and loading again would ask the keys again in
- * each (a KMS call each; a passphrase prompt no worker can answer) and put back a variable the
- * program removed before starting it. A process whose files or working directory differ, or
- * that was started without this variable, loads. A file cannot set it (HUSH_ names are refused).
+ * Set by the entry module once it loaded the files: what it loaded (the files, absolute, the
+ * version of each, and whether it overrode). A process the program starts with its environment
+ * (a cluster worker, `child_process.fork`, PM2's cluster mode: all get `--import` again through
+ * `execArgv` or NODE_OPTIONS) inherits the variables already, and loading again would ask the
+ * keys again in each (a KMS call each; a passphrase prompt no worker can answer) and put back a
+ * variable the program removed before starting it. A process whose files or working directory
+ * differ, whose files changed since (a supervisor such as nodemon, or `npm run` under
+ * NODE_OPTIONS, restarting the program after `hush set`), or that was started without this
+ * variable, loads. A file cannot set it (HUSH_ names are refused).
  */
 export const LOADED_VARIABLE = "HUSH_ENV_LOADED";
 
-/** The value of {@link LOADED_VARIABLE} for what `env` makes the entry module load from `cwd`. */
+/**
+ * The value of {@link LOADED_VARIABLE} for what `env` makes the entry module load from `cwd`, or
+ * undefined when a file cannot be looked at (loading then says why). Computed before loading: a
+ * file replaced while it is read is then marked with its earlier version, and loads again.
+ */
 function loadedMark(env: Readonly<Record<string, string | undefined>>, cwd: string): string | undefined {
   const files = startupEnvFiles(env, cwd);
-  return files === undefined ? undefined : JSON.stringify({ files, override: overrideRequested(env) });
+  const versions = files === undefined ? undefined : fileVersions(files);
+  return versions === undefined ? undefined : JSON.stringify({ files, versions, override: overrideRequested(env) });
+}
+
+/**
+ * Which version of each file is there, without reading it: `hush set` and `edit` replace a file
+ * (a new inode), an editor rewrites it (a new modification or change time, often a new size).
+ */
+function fileVersions(files: readonly string[]): string[] | undefined {
+  try {
+    return files.map((file) => {
+      const st = statSync(file);
+      return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 function failureOf(err: unknown): StartupFailure {

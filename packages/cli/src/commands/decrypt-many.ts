@@ -1,10 +1,10 @@
 import { statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { HushError, plaintextEncoding, printable } from "@hush/core";
 import { convert, encodeText, inputFormat } from "../formats.ts";
 import { checkWritableFile, writeFileAtomic, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
-import { decryptInput, runDecrypt, type DecryptFlags } from "./decrypt.ts";
+import { decryptInput, runDecrypt, sameFile, type DecryptFlags } from "./decrypt.ts";
 import { parseIndent } from "./encrypt-options.ts";
 import type { FileLock } from "../workflows/file-lock.ts";
 
@@ -38,7 +38,9 @@ function destinations(io: CliIo, files: readonly string[], flags: DecryptManyFla
     const out = join(dir, basename(file));
     const earlier = seen.get(out);
     if (earlier !== undefined) throw new HushError("CONFLICTING_OPTIONS", `${printable(earlier)} and ${printable(file)} would both be written to ${printable(out)}; decrypt them into different directories`, { located: true });
-    if (resolve(io.cwd, out) === resolve(io.cwd, file)) throw new HushError("CONFLICTING_OPTIONS", `${printable(file)}: --output-dir is the file's own directory; use -i to replace encrypted files with their plaintext`, { located: true });
+    // However the directory is spelled (a link to it, /proc/self/cwd): the files would be
+    // replaced with their plaintext, without the lock that -i takes.
+    if (resolve(io.cwd, out) === resolve(io.cwd, file) || sameFile(resolve(io.cwd, dir), dirname(resolve(io.cwd, file)))) throw new HushError("CONFLICTING_OPTIONS", `${printable(file)}: --output-dir is the file's own directory; use -i to replace encrypted files with their plaintext`, { located: true });
     seen.set(out, file);
     return out;
   });

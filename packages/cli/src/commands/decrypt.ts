@@ -88,7 +88,7 @@ export async function runDecrypt(io: CliIo, named: string | undefined, flags: De
 }
 
 /** Whether `a` and `b` name one existing file (one device and inode), whatever the spelling. */
-function sameFile(a: string, b: string): boolean {
+export function sameFile(a: string, b: string): boolean {
   try {
     const [x, y] = [statSync(a), statSync(b)];
     return x.dev === y.dev && x.ino === y.ino;

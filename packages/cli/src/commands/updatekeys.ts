@@ -102,11 +102,11 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
   let proceed = plans.length > 0;
   if (proceed && flags.dryRun !== true && flags.yes !== true) {
     const answer = await confirm(io);
-    if (answer === undefined) {
+    if (typeof answer !== "boolean") {
       // A script without --yes must not read "nothing happened" as success.
       throw new HushError(
         "NO_ANSWER",
-        `no answer to "Is this okay?" (input ended): no file was changed (${plans.length} need new keys)`,
+        `no answer to "Is this okay?" (${answer.why}): no file was changed (${plans.length} need new keys)`,
         { located: true, details: ["next: pass -y (--yes) to apply the changes without asking, or --dry-run to only see them"] },
       );
     }

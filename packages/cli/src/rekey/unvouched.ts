@@ -83,8 +83,8 @@ async function askAbout(io: CliIo, found: readonly Unvouched[], yes: boolean, co
   if (yes) return true;
   // stdout may be the re-encrypted file itself: the question goes with the listing.
   const answer = await confirm({ ...io, stdout: io.stderr });
-  if (answer === undefined) {
-    throw new HushError("NO_ANSWER", `${command}: no answer to "Is this okay?" (input ended): no file was changed`, { located: true, details: [nextStep(exposure, listed)] });
+  if (typeof answer !== "boolean") {
+    throw new HushError("NO_ANSWER", `${command}: no answer to "Is this okay?" (${answer.why}): no file was changed`, { located: true, details: [nextStep(exposure, listed)] });
   }
   return answer;
 }

@@ -2,6 +2,7 @@ import { checkString } from "../arguments.ts";
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { HushError, isHushError } from "../errors.ts";
+import { MAX_DOCUMENT_BYTES, tooLargeMessage } from "../read-bounded.ts";
 import { refuseUntrustedConfig } from "./config-trust.ts";
 import { parseSopsConfig, type SopsConfig } from "./sops-config.ts";
 
@@ -66,7 +67,11 @@ function readConfigText(path: string, searched: boolean): string {
     throw new HushError("CONFIG_INVALID", `${path}: cannot read config file`);
   }
   try {
-    if (searched) refuseUntrustedConfig(path, lstatSync(path), fstatSync(fd));
+    const st = fstatSync(fd);
+    if (searched) refuseUntrustedConfig(path, lstatSync(path), st);
+    // A repository's config is read as any file is, never past the limit: one of 600 MB was read
+    // whole (a second, a gigabyte) to fail as "cannot read config file", saying nothing of why.
+    if (st.size > MAX_DOCUMENT_BYTES) throw new HushError("CONFIG_INVALID", `${path}: ${tooLargeMessage(MAX_DOCUMENT_BYTES)}`);
     return readFileSync(fd, "utf8");
   } catch (err) {
     if (isHushError(err)) throw err;

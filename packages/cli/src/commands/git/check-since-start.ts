@@ -1,13 +1,12 @@
 import { extname, join } from "node:path";
 import { armorBody, comparableKeyId, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
 import { recipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
-import { ObjectReader } from "../../git-objects.ts";
+import { gitBlobId, ObjectReader } from "../../git-objects.ts";
 import { gitOutput } from "../../git-run.ts";
 import type { CliIo } from "../../io.ts";
 import { RepoPaths } from "./check-rules.ts";
 import { encryptedDataBody } from "./pgp-data-packet.ts";
 import { branchStart } from "./branch-start.ts";
-import { gitBlobId } from "../../git-objects.ts";
 import type { Repo } from "./repo.ts";
 
 /**
