@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
+import { commitAll, createSandbox, git, hush, writeEncrypted, findingCodes, keylessCheck, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
 
 /**
  * `hush check --base`: a file that was encrypted where the branch started stays encrypted on the
@@ -18,15 +18,8 @@ beforeAll(() => {
 
 afterAll(() => sb.cleanup());
 
-function checkJson(cwd: string, args: readonly string[]): { status: number; report: CheckJsonReport; stdout: string } {
-  const r = hush(sb, ["check", ...args], { cwd, env: sb.keylessEnv });
-  const json = hush(sb, ["check", "--json", ...args], { cwd, env: sb.keylessEnv });
-  return { status: r.status, report: JSON.parse(json.stdout) as CheckJsonReport, stdout: r.stdout };
-}
-
-function codesOf(report: CheckJsonReport): string[] {
-  return report.files.flatMap((f) => f.problems.map((p) => `${f.path} ${p.severity} ${p.code}`));
-}
+const checkJson = (cwd: string, args: readonly string[]): ReturnType<typeof keylessCheck> => keylessCheck(sb, cwd, args);
+const codesOf = findingCodes;
 
 /**
  * A covered repository (`secrets/` for the sandbox key) that also has `config/extra.yaml`,

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitAll, createSandbox, git, hush, writeEncrypted, type CheckJsonReport, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
+import { commitAll, createSandbox, git, hush, writeEncrypted, findingCodes, keylessCheck, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
 
 /**
  * `hush check --base` looks at every commit the branch adds, not only its tip: a branch merged
@@ -17,15 +17,8 @@ beforeAll(() => {
 
 afterAll(() => sb.cleanup());
 
-function checkJson(cwd: string, args: readonly string[]): { status: number; report: CheckJsonReport; stdout: string } {
-  const r = hush(sb, ["check", ...args], { cwd, env: sb.keylessEnv });
-  const json = hush(sb, ["check", "--json", ...args], { cwd, env: sb.keylessEnv });
-  return { status: r.status, report: JSON.parse(json.stdout) as CheckJsonReport, stdout: r.stdout };
-}
-
-function codesOf(report: CheckJsonReport): string[] {
-  return report.files.flatMap((f) => f.problems.map((p) => `${f.path} ${p.severity} ${p.code}`));
-}
+const checkJson = (cwd: string, args: readonly string[]): ReturnType<typeof keylessCheck> => keylessCheck(sb, cwd, args);
+const codesOf = findingCodes;
 
 describe("hush check --base: the branch's commits", () => {
   it("fails a branch that committed a covered file decrypted, then encrypted it again", () => {

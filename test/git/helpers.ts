@@ -69,7 +69,6 @@ export function createSandbox(): Sandbox {
   return { dir, home, keyFile, recipient, env: { ...base, SOPS_AGE_KEY_FILE: keyFile }, keylessEnv: base, cleanup: tmp.cleanup };
 }
 
-/** Another person's age key in the sandbox: its key file, recipient and an environment holding only it. */
 /** `hush check --json`'s report, as the tests read it. */
 export interface CheckJsonReport {
   ok: boolean;
@@ -77,6 +76,19 @@ export interface CheckJsonReport {
   summary: { checked: number; files: number; errors: number; warnings: number };
 }
 
+/** `hush check ARGS` in `cwd` without a key, as CI runs it: its status and text report, and its `--json` report. */
+export function keylessCheck(sb: Sandbox, cwd: string, args: readonly string[]): { status: number; report: CheckJsonReport; stdout: string } {
+  const r = hush(sb, ["check", ...args], { cwd, env: sb.keylessEnv });
+  const json = hush(sb, ["check", "--json", ...args], { cwd, env: sb.keylessEnv });
+  return { status: r.status, report: JSON.parse(json.stdout) as CheckJsonReport, stdout: r.stdout };
+}
+
+/** Each finding of a check report as `PATH SEVERITY CODE`. */
+export function findingCodes(report: CheckJsonReport): string[] {
+  return report.files.flatMap((f) => f.problems.map((p) => `${f.path} ${p.severity} ${p.code}`));
+}
+
+/** Another person's age key in the sandbox: its key file, recipient and an environment holding only it. */
 export interface AgeKey {
   readonly keyFile: string;
   readonly recipient: string;
