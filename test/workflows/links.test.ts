@@ -92,16 +92,6 @@ describe("writes refuse symbolic links", () => {
     expect(existsSync(marker)).toBe(false);
     expect(readFileSync(target).equals(before)).toBe(true);
   });
-
-  it("a FIFO as --output is not replaced: only regular files are", () => {
-    const fifo = k.path("fifo");
-    expect(spawnSync("mkfifo", [fifo]).status, "mkfifo is needed (coreutils)").toBe(0);
-    const enc = encryptFile(k, "f.yaml", "a: 1\n");
-    const r = k.hush(["decrypt", "--output", fifo, enc]);
-    expect(r.status).toBe(3);
-    expect(r.stderr).toContain(`${fifo}: not a regular file`);
-    expect(lstatSync(fifo).isFIFO()).toBe(true);
-  });
 });
 
 describe("reads refuse what never ends", () => {

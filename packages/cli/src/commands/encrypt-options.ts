@@ -1,6 +1,7 @@
 import type { CreationOverrides, EncryptionRule, MasterKeyRecipient } from "@hush/core";
 import { HushError, ENCRYPTION_RULE_KINDS } from "@hush/core";
 import { writeFileAtomic, writeOutput, type CliIo, type WriteContent } from "../io.ts";
+import { outputStream, writeOutputStream } from "../output-stream.ts";
 
 /**
  * The options shared by the commands that write encrypted files (encrypt, edit, set, rotate,
@@ -75,7 +76,8 @@ export function parseIndent(text: string | undefined): number | undefined {
 }
 
 /**
- * Where the result goes: stdout, `--output`, or the input file (`-i`). `content` says whether
+ * Where the result goes: stdout, `--output` (a file replaced, or a stream such as `/dev/stdout`
+ * or a pipe written into: see {@link outputStream}), or the input file (`-i`). `content` says whether
  * `data` is plaintext (decrypted: written 0600, the caller's) or ciphertext (see `WriteContent`).
  */
 export async function emitResult(io: CliIo, flags: { inPlace?: boolean; output?: string }, file: string | undefined, data: Buffer, content: WriteContent): Promise<void> {
@@ -83,7 +85,9 @@ export async function emitResult(io: CliIo, flags: { inPlace?: boolean; output?:
     if (file === undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place needs a file, not standard input", { located: true });
     writeFileAtomic(file, data, content);
   } else if (flags.output !== undefined) {
-    writeFileAtomic(flags.output, data, content);
+    const stream = outputStream(flags.output);
+    if (stream !== undefined) await writeOutputStream(io, stream, data);
+    else writeFileAtomic(flags.output, data, content);
   } else {
     await writeOutput(io, data);
   }

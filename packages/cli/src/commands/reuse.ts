@@ -5,6 +5,7 @@ import { emitResult, parseIndent, type EncryptFlags } from "./encrypt-options.ts
 import { KEY_BACKENDS } from "../backends.ts";
 import { optionKey } from "../key-flags.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
+import { outputStream } from "../output-stream.ts";
 import { openEncryptedFile, reencrypt } from "../workflows/reencrypt.ts";
 import { confirmWriteReaders } from "../rekey/unvouched.ts";
 
@@ -46,7 +47,8 @@ export async function runEncryptReuse(io: CliIo, file: string | undefined, flags
   const label = file ?? "stdin";
   let text = decodeInput(bytes, format, label);
   text = await convert(text, format, outFormat, indent);
-  const target = flags.inPlace === true ? file : flags.output;
+  // A stream (`--output /dev/stdout`) is no file: no lock, no creation rule of its own.
+  const target = flags.inPlace === true ? file : flags.output !== undefined && outputStream(flags.output) === undefined ? flags.output : undefined;
   // Writing over a file another hush may be changing: take its lock.
   const lock = target === undefined ? undefined : await acquireFileLock(target, { waitMs: lockWaitMs(io.env) });
   try {

@@ -14,6 +14,7 @@ import { expandTargets, type Target } from "../rekey/targets.ts";
 import { reencryptWithNewDataKey } from "../rekey/new-data-key.ts";
 import { checkGroups, effectiveThreshold } from "../rekey/wrap.ts";
 import { emitResult, keysFromFlags, parseIndent } from "./encrypt-options.ts";
+import { outputStream } from "../output-stream.ts";
 import { KEY_BACKENDS } from "../backends.ts";
 
 export interface RotateFlags {
@@ -121,7 +122,7 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
     // Refused before a key is asked for a data key whose result could not be written. The file
     // written is locked, as `encrypt --reuse` locks its output, before the input is read: with
     // `--output FILE FILE` a `hush set` finishing meanwhile would otherwise be undone.
-    const lock = flags.output === undefined ? undefined : await acquireFileLock(flags.output, { waitMs: lockWaitMs(io.env) });
+    const lock = flags.output === undefined || outputStream(flags.output) !== undefined ? undefined : await acquireFileLock(flags.output, { waitMs: lockWaitMs(io.env) });
     try {
       let plan: RotationPlan;
       try {
