@@ -18,9 +18,9 @@ function sections(count: number, values: number): string {
   return out;
 }
 
-async function opened(plaintext: string): Promise<SecretDocument> {
-  const text = await encryptText(plaintext, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
-  return SecretDocument.fromOpened(await openText(text, { format: "yaml", keySources: noKeys, dataKey }), { keySources: noKeys });
+async function opened(plaintext: string, format: "yaml" | "dotenv" | "ini" = "yaml"): Promise<SecretDocument> {
+  const text = await encryptText(plaintext, { format, keySources: noKeys, wrappedKeys, dataKey, now, ivSource });
+  return SecretDocument.fromOpened(await openText(text, { format, keySources: noKeys, dataKey }), { keySources: noKeys });
 }
 
 /** Counts the YAML store's general-parser reads from now on. */
@@ -74,5 +74,23 @@ describe("set of a value deeper than the format is read", () => {
     expect(doc.plaintext).toBe("a: 1\n");
     // 200 levels in all: set.
     await doc.set(Array.from({ length: 199 }, (_, i) => `k${i}`), { kind: "list", items: [] });
+  });
+
+  it("dotenv and INI say what their writers say, at the key that goes deeper, however long the path or deep the value", async () => {
+    const str = { kind: "scalar", value: { type: "str", text: "x" } } as const;
+    let deep: import("@hush/core").TreeNode = str;
+    for (let i = 0; i < 100_000; i++) deep = { kind: "list", items: [deep] };
+    const long = Array.from({ length: 250 }, () => "a");
+    const env = await opened("A=1\n", "dotenv");
+    for (const [path, value] of [[long, str], [["B"], deep]] as const) {
+      await expect(env.set(path, value)).rejects.toMatchObject({ code: "EMIT_FAILED", message: `cannot use complex value in dotenv file; offending key ["${path[0]}"]` });
+    }
+    const ini = await opened("[s]\nk = 1\n", "ini");
+    await expect(ini.set(long, str)).rejects.toMatchObject({ code: "EMIT_FAILED", message: 'INI sections hold only plain values: ["a"]["a"] is nested deeper' });
+    await expect(ini.set(["s"], { kind: "map", entries: [{ kind: "entry", key: "k", value: deep }] })).rejects.toMatchObject({ message: 'INI sections hold only plain values: ["s"]["k"] is nested deeper' });
+    await expect(ini.set(["s"], deep)).rejects.toMatchObject({ message: 'INI files hold sections of keys: the top-level key ["s"] is not a section' });
+    expect([env.plaintext, ini.plaintext]).toEqual(["A=1\n", "[s]\nk = 1\n"]);
+    await ini.set(["t"], { kind: "map", entries: [{ kind: "entry", key: "k", value: str }] });
+    expect(ini.plaintext).toContain("[t]\nk = x\n");
   });
 });

@@ -1,4 +1,5 @@
 import { HushError } from "../errors.ts";
+import { flatShapeError } from "../stores/flat-shape.ts";
 import { MAX_NESTING, MAX_TOML_DEPTH } from "../stores/nesting.ts";
 import type { FileFormat } from "../stores/registry.ts";
 import type { KeyPath, TreeNode } from "../tree/values.ts";
@@ -33,9 +34,16 @@ const FORMAT_NAMES: Partial<Record<FileFormat, string>> = { yaml: "YAML", json: 
  * Refuses a `set` of `value` at `path` that would nest the document deeper than `format` is read
  * (see {@link deepestEdit}): each part of the path is one level, and so is each map or list of
  * the value. The message counts the levels and does not repeat the path, which can be long.
- * @throws HushError INVALID_SET_PATH
+ * @throws HushError INVALID_SET_PATH; EMIT_FAILED for a dotenv or INI value nested deeper
+ *   than the format holds, as its writer says
  */
 export function checkEditDepth(format: FileFormat, path: KeyPath, value: TreeNode): void {
+  // A flat format's levels are one or two, not hundreds: its writer's own words, said before the edit.
+  if (format === "dotenv" || format === "ini") {
+    const flat = flatShapeError(format, path, value);
+    if (flat !== undefined) throw flat;
+    return;
+  }
   const limit = deepestEdit(format);
   // Past the limit already: the value's depth would not change the answer.
   const depth = path.length > limit ? path.length : path.length + treeDepth(value);

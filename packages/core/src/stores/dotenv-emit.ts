@@ -3,6 +3,7 @@ import { HushError } from "../errors.ts";
 import { goCanonicalTime, goFormatFloatG, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import { formatKeyPath, type ScalarValue, type TreeMap, type TreeNode } from "../tree/values.ts";
 import type { EmitOptions } from "./store.ts";
+import { dotenvComplexValue } from "./flat-shape.ts";
 
 /** Writing dotenv (conversions), and SOPS's ValToString, which the INI writer shares. */
 
@@ -80,7 +81,7 @@ export function emitDotenv(tree: TreeMap, _options: EmitOptions): string {
     if (node.kind === "scalar") s = goValToString(node.value);
     else if (node.kind === "null") s = "";
     else if (node.kind === "comment") continue;
-    else throw new HushError("EMIT_FAILED", `cannot use complex value in dotenv file; offending key ${where}`, { location: { keyPath: where } });
+    else throw dotenvComplexValue([e.key]);
     out.push(`${e.key}=${isPlainSafe(s) ? s : quoteDouble(s)}`);
   }
   return out.length === 0 ? "" : out.join("\n") + "\n";

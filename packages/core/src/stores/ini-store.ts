@@ -1,5 +1,6 @@
 import { HushError } from "../errors.ts";
 import { flattenMetadata } from "../metadata/metadata-codec.ts";
+import { iniNestedTooDeep, iniNotASection } from "./flat-shape.ts";
 import { formatKeyPath, type ScalarValue, type TreeComment, type TreeMap, type TreeMapEntry } from "../tree/values.ts";
 import { goValToString } from "./dotenv-emit.ts";
 import { DEFAULT_SECTION, METADATA_SECTION, parseIni, type IniTailCommentStyle, type IniValueStyle, type ValueStyle } from "./ini-parser.ts";
@@ -171,7 +172,7 @@ function emitTree(tree: TreeMap, _options: EmitOptions): string {
     }
     const where = formatKeyPath([e.key]);
     if (e.value.kind !== "map") {
-      throw new HushError("EMIT_FAILED", `INI files hold sections of keys: the top-level key ${where} is not a section`, { location: { keyPath: where } });
+      throw iniNotASection(e.key);
     }
     if (e.key === "" || /[\n\r]/.test(e.key) || e.key === METADATA_SECTION) {
       throw new HushError("EMIT_FAILED", `the key ${where} cannot be written as an INI section name`, { location: { keyPath: where } });
@@ -193,7 +194,7 @@ function emitTree(tree: TreeMap, _options: EmitOptions): string {
       if (node.kind === "scalar") s = goValToString(node.value);
       else if (node.kind === "null") s = "";
       else if (node.kind === "comment") continue;
-      else throw new HushError("EMIT_FAILED", `INI sections hold only plain values: ${at} is nested deeper`, { location: { keyPath: at } });
+      else throw iniNestedTooDeep([e.key, item.key]);
       pairs.push({ key: keySource(item.key, at), value: valueSourceOrThrow(s, at), comments });
       comments = [];
     }
