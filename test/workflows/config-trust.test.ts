@@ -3,7 +3,7 @@ import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync, truncateSyn
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runHush } from "@hush/testkit";
-import { keyedDir, type KeyedDir } from "./helpers.ts";
+import { CLI_JS, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /**
  * A `.sops.yaml` found by searching upwards from the working directory decides who can read new
@@ -167,5 +167,28 @@ describe("a .sops.yaml found by searching upwards", () => {
     const env = l.hushInRepo(["encrypt", "n.yaml"], { SOPS_CONFIG: l.config });
     expect(env.status, env.stderr).toBe(0);
     expect(env.stdout).toContain(`recipient: ${l.other}`);
+  });
+});
+
+describe("a config named with --config that is a pipe", () => {
+  let k: KeyedDir;
+  beforeEach(() => {
+    k = keyedDir();
+  });
+  afterEach(() => k.cleanup());
+
+  const viaBash = (script: string): ReturnType<typeof spawnSync> =>
+    spawnSync("bash", ["-c", script], { cwd: k.dir, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: k.dir, LANG: "C", ...k.env }, encoding: "utf8", timeout: 60_000 });
+  const hushCommand = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_JS)}`;
+
+  it("is read (process substitution), and one that never ends is refused at 512 MiB instead of read until memory runs out", () => {
+    writeFileSync(k.path("n.yaml"), "a: 1\n");
+    const ok = viaBash(`${hushCommand} encrypt --config <(printf 'creation_rules:\\n  - age: ${k.recipient}\\n') n.yaml`);
+    expect(ok.status, String(ok.stderr)).toBe(0);
+    expect(String(ok.stdout)).toContain(`recipient: ${k.recipient}`);
+
+    const endless = viaBash(`${hushCommand} encrypt --config <(yes) n.yaml`);
+    expect(String(endless.stderr)).toMatch(/^hush: \/dev\/fd\/\d+: larger than 536870888 bytes \(512 MiB\), the most hush reads as one file\n$/);
+    expect(endless.status).toBe(1);
   });
 });

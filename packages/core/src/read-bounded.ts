@@ -102,8 +102,9 @@ export function tooLargeMessage(maxBytes: number): string {
 /**
  * A pipe's bytes to its end (a writer of short lines gives short reads: each is copied out of one
  * buffer), refused as soon as more than `maxBytes` arrived: a pipe has no size to check first.
+ * @throws HushError READ_FAILED naming `path` past `maxBytes`
  */
-function readToEnd(fd: number, path: string, maxBytes: number): Buffer {
+export function readToEnd(fd: number, path: string, maxBytes: number): Buffer {
   const chunks: Buffer[] = [];
   const buffer = Buffer.allocUnsafe(64 * 1024);
   let total = 0;

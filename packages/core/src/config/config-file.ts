@@ -2,7 +2,7 @@ import { checkString } from "../arguments.ts";
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { HushError, isHushError } from "../errors.ts";
-import { MAX_DOCUMENT_BYTES, tooLargeMessage } from "../read-bounded.ts";
+import { MAX_DOCUMENT_BYTES, readToEnd, tooLargeMessage } from "../read-bounded.ts";
 import { refuseUntrustedConfig } from "./config-trust.ts";
 import { parseSopsConfig, type SopsConfig } from "./sops-config.ts";
 
@@ -72,12 +72,23 @@ function readConfigText(path: string, searched: boolean): string {
     // A repository's config is read as any file is, never past the limit: one of 600 MB was read
     // whole (a second, a gigabyte) to fail as "cannot read config file", saying nothing of why.
     if (st.size > MAX_DOCUMENT_BYTES) throw new HushError("CONFIG_INVALID", `${path}: ${tooLargeMessage(MAX_DOCUMENT_BYTES)}`);
+    // A pipe (`--config <(make-config)`) or a device has no size: read to the same limit.
+    if (!st.isFile()) return readPipeText(fd, path);
     return readFileSync(fd, "utf8");
   } catch (err) {
     if (isHushError(err)) throw err;
     throw new HushError("CONFIG_INVALID", `${path}: cannot read config file`);
   } finally {
     closeSync(fd);
+  }
+}
+
+function readPipeText(fd: number, path: string): string {
+  try {
+    return readToEnd(fd, path, MAX_DOCUMENT_BYTES).toString("utf8");
+  } catch (err) {
+    if (isHushError(err, "READ_FAILED")) throw new HushError("CONFIG_INVALID", `${path}: ${err.message}`);
+    throw err;
   }
 }
 
