@@ -219,6 +219,20 @@ describe("hush edit with a scripted editor", () => {
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
   });
 
+  it("a saved file too large to hold, or a pipe put in its place, is refused at once, exit 2, the file unchanged", () => {
+    const f = k.path("oddsave.yaml");
+    copyFileSync(base, f);
+    // Sparse: 600 MB without disk space; it crashed the decode ("Cannot create a string longer than…", exit 1).
+    const huge = k.hush(["edit", f], { env: { SOPS_EDITOR: "truncate -s 600M" } });
+    expect(huge.stderr).toBe(`hush: cannot read the edited file (larger than 536870888 bytes (512 MiB), the most hush reads as one file); ${f} was not changed\n`);
+    expect(huge.status).toBe(2);
+    // A pipe waited for a writer forever, deaf to signals.
+    const pipe = k.hush(["edit", f], { env: { SOPS_EDITOR: `sh -c 'rm "$0" && mkfifo "$0"'` } });
+    expect(pipe.stderr).toContain("cannot read the edited file (not a regular file (a pipe, device or socket))");
+    expect(pipe.status).toBe(2);
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+  });
+
   it("SOPS_EDITOR wins over EDITOR and its arguments are passed", () => {
     const f = k.path("sopseditor.yaml");
     copyFileSync(base, f);

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { HushError } from "@hush/core";
-import { childEnvironment, type CliIo } from "../io.ts";
+import { childEnvironment, readFileBounded, type CliIo } from "../io.ts";
 import { resolveEditor } from "./editor.ts";
 import { exitCancelled, followInterrupt, interruptReachedChild } from "./interrupt.ts";
 import { makePrivateDir, onTerminationSignals, tryWriteErr, type PrivateDir } from "./private-dir.ts";
@@ -130,9 +129,11 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
       }
       await run(path);
       try {
-        return readFileSync(path);
+        // Bounded as every read is (a saved file past what a string holds crashed the decode), and
+        // a regular file only: a pipe put in its place would wait for a writer forever.
+        return readFileBounded(path, { regularFileOnly: true });
       } catch (err) {
-        throw options.failure({ kind: "unreadable", reason: (err as { code?: string }).code ?? "error" });
+        throw options.failure({ kind: "unreadable", reason: err instanceof HushError ? err.message : ((err as { code?: string }).code ?? "error") });
       }
     },
     close() {
