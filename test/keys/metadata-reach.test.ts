@@ -216,18 +216,77 @@ describe("a Vault key named by .sops.yaml or a file gets a data key only if it i
   // repository's to choose, and any mount of that server can sit there. A KV version 1 mount
   // stores the body of `PUT /v1/team-kv/stash/encrypt/app` (the data key, in base64) where
   // everyone who can read team-kv finds it; `updatekeys` wraps each file's existing data key.
+  // hush asks Vault what the path is mounted as first; a server that does not say gets a test
+  // encryption (`legacy`, without the mount lookup).
   let vault: VaultTestServer;
+  let legacy: VaultTestServer;
   let tmp: ReturnType<typeof makeTempDir>;
   beforeAll(async () => {
     vault = await startVaultTestServer({ kvMounts: ["team-kv"] });
+    legacy = await startVaultTestServer({ kvMounts: ["team-kv"], noMountLookup: true });
     tmp = makeTempDir("hush-vault-kv-");
   });
   afterAll(async () => {
     await vault?.stop();
+    await legacy?.stop();
     tmp?.cleanup();
   });
 
-  it("updatekeys and encrypt send a test encryption first: a KV mount answers 204, no data key is sent, nothing is written", async () => {
+  it("updatekeys, encrypt and rotate of a key on a KV mount: refused by the mount lookup, nothing sent to the mount", async () => {
+    const age = await makeAgeKey(tmp.path, "lookup");
+    const env = { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, SOPS_AGE_KEY_FILE: age.file };
+    const dir = join(tmp.path, "lookup");
+    mkdirSync(dir);
+    const file = join(dir, "app.yaml");
+    writeFileSync(file, "password: s3cr3t\n");
+    expect((await hush(["encrypt", "-i", "--age", age.recipient, file], { cwd: dir, env })).status).toBe(0);
+    const before = readFileSync(file, "utf8");
+    const uri = `${vault.address}/v1/team-kv/stash/keys/app`;
+    writeFileSync(join(dir, ".sops.yaml"), `creation_rules:\n  - key_groups:\n      - age: [${age.recipient}]\n        hc_vault: [${uri}]\n`);
+    const fresh = join(dir, "new.yaml");
+    writeFileSync(fresh, "token: t0k3n\n");
+    const runs = [await hush(["updatekeys", "-y", file], { cwd: dir, env }), await hush(["encrypt", "-i", fresh], { cwd: dir, env })];
+    for (const r of runs) {
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`hc_vault key ${uri}: Vault transit: the engine path team-kv/stash is a kv mount on ${vault.address}, not a transit engine; nothing was sent to it`);
+    }
+    expect(vault.calls.filter((c) => c.path.startsWith("/v1/team-kv/"))).toEqual([]);
+    expect(readFileSync(file, "utf8")).toBe(before);
+    expect(readFileSync(fresh, "utf8")).toBe("token: t0k3n\n");
+  });
+
+  it("a file whose Vault entry names a KV mount: decrypt and git diff's textconv do not write into it, and other keys still open the file", async () => {
+    vault.createKey("app");
+    const age = await makeAgeKey(tmp.path, "reader");
+    const env = { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, SOPS_AGE_KEY_FILE: age.file };
+    const dir = join(tmp.path, "read-kv");
+    mkdirSync(dir);
+    const file = join(dir, "app.yaml");
+    writeFileSync(file, "password: s3cr3t\n");
+    const made = await hush(["encrypt", "-i", "--hc-vault-transit", vault.uri("app"), file], { cwd: dir, env });
+    expect(made.status, made.stderr).toBe(0);
+    // The pull request moves the entry onto the team's KV mount, where `decrypt/app` holds a secret.
+    writeFileSync(file, readFileSync(file, "utf8").replace("engine_path: transit", "engine_path: team-kv"));
+    const d0 = await hush(["decrypt", file], { cwd: dir, env });
+    expect(d0.stderr).toContain(`Vault transit: the engine path team-kv is a kv mount on ${vault.address}, not a transit engine; nothing was sent to it`);
+    expect(d0.stdout).toBe("");
+    const view = await hush(["git", "textconv", file], { cwd: dir, env });
+    expect(view.stdout).toContain("values hidden: no key for this file");
+    expect(view.stdout).not.toContain("s3cr3t");
+    expect(vault.kvData("team-kv/decrypt/app")).toBeUndefined();
+    expect(vault.calls.filter((c) => c.path.startsWith("/v1/team-kv/"))).toEqual([]);
+    // The same entry on a transit mount, beside an age key: the file opens with the age key.
+    const both = join(dir, "both.yaml");
+    writeFileSync(both, "password: s3cr3t\n");
+    expect((await hush(["encrypt", "-i", "--age", age.recipient, "--hc-vault-transit", vault.uri("app"), both], { cwd: dir, env })).status).toBe(0);
+    writeFileSync(both, readFileSync(both, "utf8").replace("engine_path: transit", "engine_path: team-kv"));
+    const d = await hush(["decrypt", both], { cwd: dir, env });
+    expect(d.stdout).toBe("password: s3cr3t\n");
+    expect(vault.kvData("team-kv/decrypt/app")).toBeUndefined();
+  });
+
+  it("a server that does not answer the mount lookup: updatekeys and encrypt send a test encryption first; a KV mount answers 204, no data key is sent, nothing is written", async () => {
+    const vault = legacy;
     const age = await makeAgeKey(tmp.path, "team");
     const env = { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, SOPS_AGE_KEY_FILE: age.file };
     const file = join(tmp.path, "app.yaml");
@@ -253,7 +312,8 @@ describe("a Vault key named by .sops.yaml or a file gets a data key only if it i
     expect(readFileSync(fresh, "utf8")).toBe("token: t0k3n\n");
   });
 
-  it("rotate --add-hc-vault-transit vouches for the key it names, not for every key of its server a file plants", async () => {
+  it("rotate --add-hc-vault-transit vouches for the key it names, not for every key of its server a file plants (a server without the mount lookup)", async () => {
+    const vault = legacy;
     vault.createKey("added");
     vault.createKey("planted");
     const age = await makeAgeKey(tmp.path, "rotator");
@@ -303,8 +363,8 @@ describe("a Vault key named by .sops.yaml or a file gets a data key only if it i
     const r = await hush(["updatekeys", "-y", ...files], { cwd: dir, env: { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, SOPS_AGE_KEY_FILE: age.file } });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    // One test encryption, then one per file.
-    expect(vault.calls.slice(calls).map((c) => `${c.path} ${c.status}`)).toEqual(Array(3).fill("/v1/transit/encrypt/shared 200"));
+    // The mount lookup and one test encryption, then one encryption per file.
+    expect(vault.calls.slice(calls).map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual(["GET /v1/sys/internal/ui/mounts/transit 200", ...Array(3).fill("PUT /v1/transit/encrypt/shared 200")]);
     const d = await hush(["decrypt", files[0]!], { cwd: dir, env: { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token } });
     expect(d.stdout).toBe("x: 1\n");
   });

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HushError, printable, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import type { VaultKeyEntry, VaultKeyRecipient } from "./entry.ts";
-import { vaultErrorText, vaultPut, type VaultAnswer } from "./transport.ts";
+import { vaultErrorText, vaultRequest, type VaultAnswer } from "./transport.ts";
 import { checkVaultAddress, checkVaultScheme, vaultTrustFromEnv, type VaultTrust } from "./trust.ts";
 import { checkVaultPath, normaliseVaultAddress, vaultIdentity } from "./uri.ts";
 
@@ -49,6 +49,8 @@ export class VaultTransitKeySource implements KeySource {
   readonly #timeoutMs: number;
   /** Keys of `.sops.yaml` or a file that answered a test encryption (see #proveTransit), by identity. */
   readonly #proven = new Map<string, Promise<void>>();
+  /** Engine paths asked what they are mounted as (see #refuseOtherMount), by address and path. */
+  readonly #mounts = new Map<string, Promise<void>>();
 
   constructor(options: VaultTransitKeySourceOptions) {
     this.#env = options.env;
@@ -83,6 +85,7 @@ export class VaultTransitKeySource implements KeySource {
     else {
       if (this.#chosenAddresses.includes(address)) checkVaultScheme(address, WHAT);
       else checkVaultAddress(this.#trust, address, WHAT, "the key to encrypt for (from .sops.yaml or the file) names");
+      await this.#refuseOtherMount(address, key, "encrypt");
       await this.#proveTransit(address, key);
     }
     const { ciphertext } = await this.#encrypt(address, key, dataKey);
@@ -113,6 +116,34 @@ export class VaultTransitKeySource implements KeySource {
     return proof;
   }
 
+  /**
+   * Throws when Vault says the engine path of a key from a file or `.sops.yaml` is mounted as
+   * another engine than transit, before anything is sent there: the path is the file writer's to
+   * choose, and on a KV version 1 mount `PUT /v1/team-kv/decrypt/app` stores its body with the
+   * reader's token, replacing the secret at `team-kv/decrypt/app` (`git diff` of a pull request
+   * would do it through textconv). Vault answers `GET sys/internal/ui/mounts/PATH` to a token with
+   * any capability on the mount (`vault kv` asks it the same way); an answer that does not say
+   * (refused, not found, an older server) lets the call go ahead, whose own answer then counts.
+   * Asked once per engine path and run; a failed exchange is reported as the `op` it precedes.
+   */
+  #refuseOtherMount(address: string, key: VaultKeyRecipient, op: "encrypt" | "decrypt"): Promise<void> {
+    const id = `${address}/v1/${key.enginePath}`;
+    let asked = this.#mounts.get(id);
+    if (asked === undefined) {
+      asked = this.#send(address, `sys/internal/ui/mounts/${key.enginePath}`, undefined, op).then((answer) => {
+        const type = answer.status === 200 ? (answer.body as { data?: { type?: unknown } } | undefined)?.data?.type : undefined;
+        if (typeof type !== "string" || type === "transit") return;
+        throw new HushError(
+          "KEY_SOURCE_FAILED",
+          `${WHAT}: the engine path ${printable(key.enginePath)} is a ${printable(type, 40)} mount on ${printable(address)}, not a transit engine; nothing was sent to it (a file names the engine path: check who changed it)`,
+        );
+      });
+      asked.catch(() => this.#mounts.delete(id));
+      this.#mounts.set(id, asked);
+    }
+    return asked;
+  }
+
   /** `PUT ENGINE/encrypt/KEY`: the transit ciphertext of `plaintext`; none when a successful answer holds none. */
   async #encrypt(address: string, key: VaultKeyRecipient, plaintext: Uint8Array): Promise<{ ciphertext: string | undefined; status: number }> {
     const answer = await this.#call(address, key, "encrypt", { plaintext: Buffer.from(plaintext).toString("base64") });
@@ -127,6 +158,7 @@ export class VaultTransitKeySource implements KeySource {
     checkVaultPath(key.enginePath, key.keyName, "METADATA_INVALID");
     if (!TRANSIT_CIPHERTEXT.test(key.enc)) throw new HushError("METADATA_INVALID", `The wrapped key (enc) of Vault transit key ${printable(vaultIdentity(key))} is not a vault:vN ciphertext`);
     const address = checkVaultAddress(this.#trust, key.vaultAddress, WHAT);
+    await this.#refuseOtherMount(address, key, "decrypt");
     const answer = await this.#call(address, key, "decrypt", { ciphertext: key.enc });
     const plaintext = (answer.body as { data?: { plaintext?: unknown } } | undefined)?.data?.plaintext;
     if (typeof plaintext !== "string" || !BASE64.test(plaintext)) {
@@ -158,21 +190,26 @@ export class VaultTransitKeySource implements KeySource {
   }
 
   async #call(address: string, key: VaultKeyRecipient, op: "encrypt" | "decrypt", body: unknown): Promise<VaultAnswer> {
-    const url = new URL(`${address}/v1/${key.enginePath}/${op}/${key.keyName}`);
+    const answer = await this.#send(address, `${key.enginePath}/${op}/${key.keyName}`, body, op);
+    // Other successes (a KV mount's 204) are the callers' to judge: they hold no ciphertext or plaintext.
+    if (answer.status < 200 || answer.status >= 300) {
+      const reason = answer.status === 403 ? "AccessDenied" : answer.status >= 500 ? "ServerError" : "Refused";
+      throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: ${reason} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
+    }
+    return answer;
+  }
+
+  /** `PUT /v1/PATH` with `body` (`GET` without one); a redirect or a failed exchange throws, naming `op`. */
+  async #send(address: string, path: string, body: unknown, op: string): Promise<VaultAnswer> {
     const options = { token: this.#token(), namespace: this.#env["VAULT_NAMESPACE"], timeoutMs: this.#timeoutMs, env: this.#env };
     let answer: VaultAnswer;
     try {
-      answer = await vaultPut(url, body, options);
+      answer = await vaultRequest(new URL(`${address}/v1/${path}`), body, options);
     } catch (err) {
       throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: ${(err as Error).message}`);
     }
     if (answer.status >= 300 && answer.status < 400) {
       throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: HTTP ${answer.status} redirect not followed (set VAULT_ADDR to the server that answers)`);
-    }
-    // Other successes (a KV mount's 204) are the callers' to judge: they hold no ciphertext or plaintext.
-    if (answer.status < 200 || answer.status >= 300) {
-      const reason = answer.status === 403 ? "AccessDenied" : answer.status >= 500 ? "ServerError" : "Refused";
-      throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: ${reason} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
     }
     return answer;
   }

@@ -18,8 +18,11 @@ export interface VaultRequestOptions {
 /** A Vault answer: status and parsed JSON body (undefined when not JSON). */
 export type VaultAnswer = HttpAnswer;
 
-/** PUTs `body` as JSON to `url` and returns the answer; throws KEY_SOURCE_FAILED on network failure or timeout. */
-export function vaultPut(url: URL, body: unknown, options: VaultRequestOptions): Promise<VaultAnswer> {
+/**
+ * Sends `PUT url` with `body` as JSON, or `GET url` when `body` is undefined, and returns the
+ * answer; throws KEY_SOURCE_FAILED on network failure or timeout.
+ */
+export function vaultRequest(url: URL, body: unknown, options: VaultRequestOptions): Promise<VaultAnswer> {
   const headers: Record<string, string> = { "X-Vault-Token": options.token, "X-Vault-Request": "true" };
   if (options.namespace !== undefined && options.namespace !== "") headers["X-Vault-Namespace"] = options.namespace;
   const tls =
@@ -30,7 +33,7 @@ export function vaultPut(url: URL, body: unknown, options: VaultRequestOptions):
           key: readPemFromEnv(options.env, "VAULT_CLIENT_KEY"),
         }
       : undefined;
-  return sendRequest({ method: "PUT", url, headers, body: { json: body }, tls, timeoutMs: options.timeoutMs });
+  return sendRequest({ method: body === undefined ? "GET" : "PUT", url, headers, body: body === undefined ? undefined : { json: body }, tls, timeoutMs: options.timeoutMs });
 }
 
 /** Vault's error text (`{"errors": ["permission denied"]}`), escaped and shortened. */

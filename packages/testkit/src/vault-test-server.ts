@@ -30,9 +30,12 @@ export interface VaultTestServerOptions {
   readonly redirectTo?: string;
   /**
    * Mounts of a KV version 1 engine (e.g. `team-kv`): a PUT under one stores its JSON body at
-   * that path and answers 204, as Vault does (see `kvData`).
+   * that path and answers 204, as Vault does (see `kvData`), and the mount lookup says `kv`.
+   * Every other path is a transit engine's.
    */
   readonly kvMounts?: readonly string[];
+  /** Answer the mount lookup (`GET sys/internal/ui/mounts/…`) with 404, as a server without it would. */
+  readonly noMountLookup?: boolean;
 }
 
 /** One request as the server saw it. */
@@ -110,6 +113,8 @@ function opened(key: Buffer, ciphertext: string): Buffer {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** The endpoint that tells a path's mount (the Vault CLI's `vault kv` asks it too). */
+const MOUNT_LOOKUP = "/v1/sys/internal/ui/mounts/";
 
 /** Starts the server on a free port of 127.0.0.1. */
 export async function startVaultTestServer(options: VaultTestServerOptions = {}): Promise<VaultTestServer> {
@@ -120,6 +125,16 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
   const calls: VaultTestCall[] = [];
   const kv = new Map<string, unknown>();
   const kvMount = (path: string): boolean => (options.kvMounts ?? []).some((m) => path.startsWith(`/v1/${m}/`));
+
+  /**
+   * What `GET /v1/sys/internal/ui/mounts/PATH` says of a path, as Vault answers a token with a
+   * capability on the mount: a KV mount's type and version, else transit (the engine path whole).
+   */
+  const mountOf = (path: string): Record<string, unknown> => {
+    const kvName = (options.kvMounts ?? []).find((m) => path === m || path.startsWith(`${m}/`));
+    if (kvName !== undefined) return { type: "kv", path: `${kvName}/`, options: { version: "1" }, local: false, seal_wrap: false };
+    return { type: "transit", path: `${path.replace(/\/+$/, "")}/`, options: null, local: false, seal_wrap: false };
+  };
 
   const transit = (path: string, body: Record<string, unknown>): Record<string, unknown> => {
     const m = /^\/v1\/(.+)\/(encrypt|decrypt)\/([^/]+)$/.exec(path);
@@ -154,9 +169,11 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
     };
     if (options.redirectTo !== undefined) return reply(307, undefined, { Location: `${options.redirectTo}${req.url ?? ""}` });
     try {
-      if (req.method !== "PUT" && req.method !== "POST") throw new VaultError(405, ["unsupported operation"]);
       if (call.token !== token) throw new VaultError(403, ["permission denied"]);
       if (options.namespace !== undefined && call.namespace !== options.namespace) throw new VaultError(403, ["permission denied"]);
+      if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP) && options.noMountLookup === true) throw new VaultError(404, []);
+      if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP)) return reply(200, { request_id: randomUUID(), data: mountOf(path.slice(MOUNT_LOOKUP.length)) });
+      if (req.method !== "PUT" && req.method !== "POST") throw new VaultError(405, ["unsupported operation"]);
       let body: unknown;
       try {
         body = JSON.parse(raw.toString("utf8"));
