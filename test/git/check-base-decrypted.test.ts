@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitAll, createSandbox, git, hush, writeEncrypted, findingCodes, keylessCheck, type Sandbox, setUpCoveredRepo } from "./helpers.ts";
 
@@ -144,6 +144,41 @@ describe("hush check --base: a file encrypted where the branch started", () => {
     git(sb, repo, ["rm", "-q", "extra.yaml"]);
     writeEncrypted(sb, repo, "secrets/new.yaml", "password: new-secret-1\n");
     commitAll(sb, repo, "remove one, add one");
+    const { status, report } = checkJson(repo, ["--base", "main"]);
+    expect(codesOf(report)).toEqual([]);
+    expect(status).toBe(0);
+  });
+
+  it("fails when the branch moves it as it decrypts it, into a plain file no rule names (another format too)", () => {
+    for (const [name, target, convert] of [
+      ["moved-unruled", "settings.yaml", [] as string[]],
+      ["moved-unruled-json", "conf/settings.json", ["--output-type", "json"]],
+    ] as const) {
+      const repo = repoWithUnruledFile(name);
+      const start = git(sb, repo, ["rev-parse", "--short=10", "HEAD"]).stdout.trim();
+      git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+      const d = hush(sb, ["decrypt", ...convert, "extra.yaml"], { cwd: repo });
+      expect(d.status, d.stderr).toBe(0);
+      git(sb, repo, ["rm", "-q", "extra.yaml"]);
+      const abs = join(repo, target);
+      mkdirSync(dirname(abs), { recursive: true });
+      writeFileSync(abs, d.stdout);
+      dropAttributeLine(repo);
+      commitAll(sb, repo, "moved, in clear");
+      const { status, report, stdout } = checkJson(repo, ["--base", "main"]);
+      expect(codesOf(report), name).toEqual([`${target} error not-encrypted`]);
+      expect(stdout).toContain(`${target}: error: the file holds the key of every encrypted value of extra.yaml, which was encrypted where this branch started (commit ${start}) and which the branch deletes`);
+      expect(stdout).not.toContain("unruled-secret-1");
+      expect(status).toBe(1);
+    }
+  });
+
+  it("a deleted encrypted file and a new plain file without its keys pass", () => {
+    const repo = repoWithUnruledFile("moved-partly");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    git(sb, repo, ["rm", "-q", "extra.yaml"]);
+    writeFileSync(join(repo, "settings.yaml"), "title: plain\ncolour: blue\n");
+    commitAll(sb, repo, "delete the secret, add plain settings");
     const { status, report } = checkJson(repo, ["--base", "main"]);
     expect(codesOf(report)).toEqual([]);
     expect(status).toBe(0);

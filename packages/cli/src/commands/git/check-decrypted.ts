@@ -54,15 +54,33 @@ async function encryptedIn(repo: Repo, commit: string, files: readonly PlainOnBr
   const found = new Set<string>();
   if (files.length === 0) return found;
   const wanted = new Map(files.map((f) => [f.path, f.blob]));
-  const changed: Array<{ path: string; blob: string }> = [];
-  // Regular files only: a link's blob is its target's name, a submodule's entry a commit.
+  for (const c of await readTreeFiles(repo, commit, (path, blob) => wanted.has(path) && wanted.get(path) !== blob)) {
+    if (c.text.includes("sops") && (await detectFormat(c.path, c.text))?.encrypted === true) found.add(c.path);
+  }
+  return found;
+}
+
+/** A regular file of a commit's tree, read. */
+export interface TreeFile {
+  readonly path: string;
+  readonly blob: string;
+  readonly text: string;
+}
+
+/**
+ * The regular files of `commit`'s tree that `select` picks (by path from the top and blob name),
+ * read as UTF-8; those above the size `hush check` reads are left out. Links and submodules are
+ * never picked: a link's blob is its target's name, a submodule's entry a commit.
+ */
+export async function readTreeFiles(repo: Repo, commit: string, select: (path: string, blob: string) => boolean): Promise<TreeFile[]> {
+  const picked: Array<{ path: string; blob: string }> = [];
   for (const line of (await gitOutput(repo.root, repo.env, ["ls-tree", "-r", "-z", "--full-tree", commit])).split("\0")) {
     const m = /^100(?:644|755) blob ([0-9a-f]{40,64})\t([\s\S]+)$/.exec(line);
-    if (m !== null && wanted.has(m[2]!) && wanted.get(m[2]!) !== m[1]) changed.push({ path: m[2]!, blob: m[1]! });
+    if (m !== null && select(m[2]!, m[1]!)) picked.push({ path: m[2]!, blob: m[1]! });
   }
-  if (changed.length === 0) return found;
-  const sizes = await blobSizes(repo.root, repo.env, changed.map((c) => c.blob));
-  const readable = changed.filter((c) => (sizes.get(c.blob) ?? Infinity) <= MAX_CHECKED_SIZE);
+  if (picked.length === 0) return [];
+  const sizes = await blobSizes(repo.root, repo.env, picked.map((c) => c.blob));
+  const readable = picked.filter((c) => (sizes.get(c.blob) ?? Infinity) <= MAX_CHECKED_SIZE);
   const texts: string[] = [];
   const reader = new ObjectReader(repo.root, repo.env);
   try {
@@ -75,11 +93,7 @@ async function encryptedIn(repo: Repo, commit: string, files: readonly PlainOnBr
   } finally {
     reader.close();
   }
-  for (const [i, c] of readable.entries()) {
-    const text = texts[i];
-    if (text !== undefined && text.includes("sops") && (await detectFormat(c.path, text))?.encrypted === true) found.add(c.path);
-  }
-  return found;
+  return readable.flatMap((c, i) => (texts[i] === undefined ? [] : [{ ...c, text: texts[i] }]));
 }
 
 /**

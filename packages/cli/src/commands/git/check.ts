@@ -246,7 +246,8 @@ type PlainFile = { readonly abs: string; readonly display: string } & ({ readonl
 /**
  * `not-encrypted` findings for the files of `plain` (in clear here) that were encrypted where the
  * branch started (`hush check --base`): a branch could drop the `.gitattributes` line that held
- * a file no rule names to being encrypted, in the change that stores it in clear.
+ * a file no rule names to being encrypted, in the change that stores it in clear, or move the
+ * file as it decrypts it (check-moved.ts).
  */
 async function decryptedOnBranch(io: CliIo, rev: string, plain: readonly PlainFile[]): Promise<Array<{ path: string; display: string; problem: CheckProblem }>> {
   if (plain.length === 0) return [];
@@ -265,11 +266,21 @@ async function decryptedOnBranch(io: CliIo, rev: string, plain: readonly PlainFi
     if (path !== undefined && path !== "") byPath.set(path, f);
   }
   const { start, paths } = await encryptedAtStart(repo, rev, base, [...byPath].map(([path, f]) => ({ path, blob: "blob" in f ? f.blob : undefined })));
-  if (start === undefined) return [];
-  return [...paths].map((path) => {
-    const f = byPath.get(path)!;
-    return { path: f.abs, display: f.display, problem: "unread" in f ? unreadOnBranchProblem(start, f.unread) : decryptedOnBranchProblem(start) };
-  });
+  const found =
+    start === undefined
+      ? []
+      : [...paths].map((path) => {
+          const f = byPath.get(path)!;
+          return { path: f.abs, display: f.display, problem: "unread" in f ? unreadOnBranchProblem(start, f.unread) : decryptedOnBranchProblem(start) };
+        });
+  // A file moved as it was decrypted has a new path: the deleted file's keys tell it.
+  const { movedInClear, movedInClearProblem } = await import("./check-moved.ts");
+  const others = new Map([...byPath].filter(([path, f]) => !paths.has(path) && "blob" in f).map(([path, f]) => [path, f.abs]));
+  for (const moved of await movedInClear(repo, rev, base, others)) {
+    const f = byPath.get(moved.path)!;
+    found.push({ path: f.abs, display: f.display, problem: movedInClearProblem(moved) });
+  }
+  return found;
 }
 
 /** Adds a problem of a file (a `.sops.yaml`) to its result, or as a result of its own when it has none. */

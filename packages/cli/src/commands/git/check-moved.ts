@@ -1,0 +1,109 @@
+import { lstatSync } from "node:fs";
+import { join } from "node:path";
+import { detectFormat, type CheckProblem } from "@hush/git";
+import type { ParsedDocument } from "@hush/core";
+import { readFileBounded } from "../../io.ts";
+import { MAX_CHECKED_SIZE } from "./check-read.ts";
+import { branchStart } from "./branch-start.ts";
+import { readTreeFiles } from "./check-decrypted.ts";
+import type { Repo } from "./repo.ts";
+
+/**
+ * `hush check --base REV`: an encrypted file the branch deletes, whose every encrypted value's
+ * key reappears in a file the branch has in clear. `git mv secrets.enc.yaml settings.yaml` with
+ * the values decrypted in the same change is a new plain file to every other check (no rule, no
+ * `.gitattributes` line and no history name it); the keys, readable in the encrypted file, are
+ * what the two share. Only a file encrypted both in REV and where the branch started counts
+ * (see check-decrypted.ts), and only when the branch deletes one: the plain files are read again
+ * then, not otherwise.
+ */
+
+/** A plain file of the branch that holds the keys of an encrypted file the branch deletes. */
+export interface MovedInClear {
+  /** The plain file, from the top of the repository. */
+  readonly path: string;
+  /** The deleted encrypted file, from the top. */
+  readonly from: string;
+  /** Where the branch started. */
+  readonly start: string;
+}
+
+/** A scalar's place, as a set member: its document and key path. */
+function placeKey(document: number, path: readonly (string | number)[]): string {
+  return JSON.stringify([document, ...path]);
+}
+
+/** SOPS's mark of an encrypted value. */
+const ENCRYPTED_VALUE = /^ENC\[AES256_GCM,/;
+
+/** The places of the encrypted values of a parsed encrypted file (none for a whole binary file). */
+function encryptedPlaces(parsed: ParsedDocument): Set<string> {
+  const places = new Set<string>();
+  for (const leaf of parsed.leaves) {
+    if (leaf.kind === "scalar" && leaf.value?.type === "str" && ENCRYPTED_VALUE.test(leaf.value.text)) places.add(placeKey(leaf.document, leaf.path));
+  }
+  return places;
+}
+
+/** Whether `abs` is gone from the work tree (a link counts as there). */
+function missing(abs: string): boolean {
+  try {
+    lstatSync(abs);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The files of `plain` (in clear on the branch, by path from the top, with their place on disk)
+ * that hold the key of every encrypted value of a file encrypted in `base` (REV's commit) and
+ * where the branch started, which the work tree no longer has.
+ * @throws HushError INVALID_ARGUMENT when the start is needed and HEAD and `base` have no common commit
+ */
+export async function movedInClear(repo: Repo, rev: string, base: string, plain: ReadonlyMap<string, string>): Promise<MovedInClear[]> {
+  if (plain.size === 0) return [];
+  const gone = await encryptedFiles(repo, base, (path) => !plain.has(path) && missing(join(repo.root, path)));
+  if (gone.size === 0) return [];
+  const holding: Array<{ path: string; from: string }> = [];
+  for (const [path, abs] of plain) {
+    let text: string;
+    try {
+      text = readFileBounded(abs, { maxBytes: MAX_CHECKED_SIZE }).toString("utf8");
+    } catch {
+      continue; // not read: the check of the file itself says why
+    }
+    const parsed = (await detectFormat(path, text, { whole: true }))?.parsed;
+    if (parsed === undefined) continue;
+    const places = new Set(parsed.leaves.filter((l) => l.kind === "scalar").map((l) => placeKey(l.document, l.path)));
+    const from = [...gone].find(([, encrypted]) => [...encrypted].every((p) => places.has(p)));
+    if (from !== undefined) holding.push({ path, from: from[0] });
+  }
+  // The start is looked for only now: a shallow clone needs no history when no file matches.
+  if (holding.length === 0) return [];
+  const start = await branchStart(repo, rev, base);
+  const atStart = start === base ? gone : await encryptedFiles(repo, start, (path) => holding.some((h) => h.from === path));
+  return holding.filter((h) => atStart.has(h.from)).map((h) => ({ ...h, start }));
+}
+
+/** The encrypted files (with at least one encrypted value) of `commit` that `select` picks, with their values' places. */
+async function encryptedFiles(repo: Repo, commit: string, select: (path: string) => boolean): Promise<Map<string, Set<string>>> {
+  const found = new Map<string, Set<string>>();
+  for (const f of await readTreeFiles(repo, commit, (path) => select(path))) {
+    if (!f.text.includes("sops")) continue;
+    const detected = await detectFormat(f.path, f.text, { whole: true });
+    if (detected?.encrypted !== true || detected.parsed === undefined) continue;
+    const places = encryptedPlaces(detected.parsed);
+    if (places.size > 0) found.set(f.path, places);
+  }
+  return found;
+}
+
+/** The finding for a plain file holding the keys of `from`, an encrypted file the branch deletes. */
+export function movedInClearProblem(moved: MovedInClear): CheckProblem {
+  return {
+    severity: "error",
+    code: "not-encrypted",
+    message: `the file holds the key of every encrypted value of ${moved.from}, which was encrypted where this branch started (commit ${moved.start.slice(0, 10)}) and which the branch deletes: it looks moved and decrypted; next: encrypt it with \`hush encrypt -i\` (under a creation rule that covers it); if it holds other values on purpose, delete ${moved.from} on the base branch first, in a change of its own`,
+  };
+}
