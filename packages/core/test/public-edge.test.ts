@@ -201,7 +201,7 @@ const CASES: Record<string, readonly Case[]> = {
   ],
   encryptForPath: [["a Buffer for the text", () => core.encryptForPath(bad(Buffer.from("a: 1")), "a.yaml", { keySources: noKeys, cwd: scratch }), "INVALID_ARGUMENT", /plaintext/]],
   SecretDocument: [
-    ["open with no options", () => core.SecretDocument.open("a: 1", bad(undefined)), "INVALID_ARGUMENT", /options/],
+    ["open with no options", () => core.SecretDocument.open("a: 1", bad(undefined)), "INVALID_ARGUMENT", /^the options must be an object, got undefined$/],
     ["open with an unknown format", () => core.SecretDocument.open("a: 1", { format: bad("xml"), keySources: noKeys }), "FORMAT_UNSUPPORTED"],
   ],
   firstVerified: [
