@@ -202,7 +202,7 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     // The other options too: a wrong one does not quietly mean its default (`env: null` put the
     // secrets in process.env, `allowEnv: "PATH"` allowed the letters of PATH).
     const others = [{ env: null }, { env: [] }, { override: "true" }, { flatten: 0 }, { separator: 1 }, { format: ["yaml"] }, { allowEnv: "PATH" }, { allowEnv: [1] }, { cwd: 5 }, { cwd: "" }];
-    const r = node(["bad-options.mjs", JSON.stringify(["config.yaml", null, { path: 42 }, { path: "" }, { path: [".env.enc", ""] }, ...others.map((o) => ({ path: ".env.enc", ...o }))])], { HOME: home });
+    const r = node(["bad-options.mjs", JSON.stringify(["config.yaml", null, { path: 42 }, { path: "" }, { path: [".env.enc", ""] }, { path: [] }, ...others.map((o) => ({ path: ".env.enc", ...o }))])], { HOME: home });
     expect(r.stderr).toBe("");
     expect(r.stdout.split("\n")).toEqual([
       "HushError INVALID_ARGUMENT: loadEnv takes an options object ({ path: \"config.yaml\" } for a file), not a string",
@@ -210,6 +210,7 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
       "HushError INVALID_ARGUMENT: loadEnv: `path` is a file name or an array of them, not a number",
       "HushError INVALID_ARGUMENT: loadEnv: `path` holds an empty file name",
       "HushError INVALID_ARGUMENT: loadEnv: `path` holds an empty file name",
+      "HushError INVALID_ARGUMENT: loadEnv: `path` is an empty array: name at least one file (leave `path` out for HUSH_ENV_FILE or .env.enc)",
       "HushError INVALID_ARGUMENT: loadEnv: `env` is the object to fill (leave it out for process.env), not null",
       "HushError INVALID_ARGUMENT: loadEnv: `env` is the object to fill (leave it out for process.env), not an array",
       "HushError INVALID_ARGUMENT: loadEnv: `override` is true or false, not a string",

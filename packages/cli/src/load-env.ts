@@ -74,6 +74,9 @@ function checkOptions(options: unknown): asserts options is LoadEnvOptions {
   if (path === undefined) return;
   const names: unknown[] = typeof path === "string" ? [path] : Array.isArray(path) ? path : [];
   if (names.length === 0 && !Array.isArray(path)) throw new HushError("INVALID_ARGUMENT", `loadEnv: \`path\` is a file name or an array of them, not ${kindOf(path)}`);
+  // An empty list (a split of an unset variable, a filter that kept nothing) would start the
+  // program without any of its secrets and say nothing, as an empty HUSH_ENV_FILE would.
+  if (names.length === 0) throw new HushError("INVALID_ARGUMENT", "loadEnv: `path` is an empty array: name at least one file (leave `path` out for HUSH_ENV_FILE or .env.enc)");
   const wrong = names.find((name) => typeof name !== "string");
   if (wrong !== undefined) throw new HushError("INVALID_ARGUMENT", `loadEnv: \`path\` holds ${kindOf(wrong)}, not a file name`);
   if (names.includes("")) throw new HushError("INVALID_ARGUMENT", "loadEnv: `path` holds an empty file name");
