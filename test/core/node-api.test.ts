@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { decryptFile, encryptForPath, isHushError, openFile, readMetadata, resolveCreation, parseSopsConfig, type KeySourceResolver } from "@hush/core";
+import { decryptFile, encryptForPath, encryptText, isHushError, openFile, openText, readMetadata, resolveCreation, parseSopsConfig, type KeySourceResolver } from "@hush/core";
 import { AgeKeySource, parseAgeIdentities } from "@hush/key-source-age";
 import { changedLines, keyedDir, nextSecond } from "../workflows/helpers.ts";
 
@@ -50,5 +51,28 @@ describe("Node API", () => {
     expect(isHushError(err, "CONFIG_NO_MATCH")).toBe(true);
     const none = await resolveCreation(undefined, "a.yaml").catch((e: unknown) => e);
     expect(isHushError(none, "CONFIG_NO_MATCH")).toBe(true);
+  });
+
+  it("an opened file or document logged while debugging shows its values but never its data key, which opens every later version", async () => {
+    const file = k.path("logged.yaml");
+    writeFileSync(file, await encryptText("password: hunter2\n", { format: "yaml", keySources, keyGroups: [[{ kind: "age", recipient: k.recipient }]] }));
+    const doc = await openFile(file, { keySources });
+    const opened = await openText(readFileSync(file, "utf8"), { format: "yaml", keySources });
+    const key = [...opened.dataKey];
+    expect(key).toHaveLength(32);
+    // The key's bytes as inspect prints a Uint8Array (decimal, comma-separated) and as JSON.stringify does.
+    const asJson = JSON.stringify(Object.fromEntries(key.map((byte, i) => [String(i), byte])));
+    for (const shown of [inspect(doc, { depth: 10 }), inspect(opened, { depth: 10 }), JSON.stringify(doc), JSON.stringify(opened), `${inspect(opened.dataKey)}`]) {
+      expect(shown).toContain("[data key: 32 bytes, not shown]");
+      expect(shown).not.toContain("Uint8Array");
+      expect(shown).not.toContain(asJson.slice(1, -1));
+      expect(shown.replace(/\s+/g, "")).not.toContain(key.slice(0, 8).join(","));
+    }
+    expect(inspect(doc, { depth: 10 })).toContain("hunter2");
+    // The concealed key still opens and writes the file.
+    await doc.set(["password"], { kind: "scalar", value: { type: "str", text: "correct horse" } });
+    writeFileSync(file, await doc.toText());
+    expect(await decryptFile(file, { keySources })).toBe("password: correct horse\n");
+    expect(Buffer.from(opened.dataKey).equals(Buffer.from((await openText(readFileSync(file, "utf8"), { format: "yaml", keySources })).dataKey))).toBe(true);
   });
 });

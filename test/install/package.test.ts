@@ -118,6 +118,18 @@ describe("the hush-secrets package", () => {
       expect(decrypted.stdout, `${preload}: ${decrypted.stderr}`).toBe("API_TOKEN=tok-Rq71\n");
     }
 
+    // The values in memory, without process.env: decryptText of a text the program holds (here
+    // read from a buffer) and decryptFile, from an ES module and from CommonJS; a tampered text is
+    // a HushError that isHushError narrows and that holds no value.
+    writeFileSync(
+      join(app, "memory.mjs"),
+      'import { readFileSync } from "node:fs";\nimport { decryptFile, decryptText, defaultKeySources, isHushError } from "hush-secrets";\nconst keySources = defaultKeySources();\nconst text = readFileSync(".env.enc").toString("utf8");\nconst fromText = await decryptText(text, { format: "dotenv", keySources });\nconst fromFile = await decryptFile(".env.enc", { keySources });\nconst tampered = await decryptText(text.replace("API_TOKEN=", "API_TOKEM="), { format: "dotenv", keySources }).catch((err) => err);\nprocess.stdout.write(JSON.stringify([fromText, fromFile, process.env.API_TOKEN ?? "unset", isHushError(tampered), tampered.code, String(tampered).includes("tok-Rq71")]));\n',
+    );
+    const memory = run(process.execPath, ["memory.mjs"], { cwd: app, env: keyed });
+    expect(JSON.parse(memory.stdout || "null"), memory.stderr).toEqual(["API_TOKEN=tok-Rq71\n", "API_TOKEN=tok-Rq71\n", "unset", true, "VALUE_TAMPERED", false]);
+    const memoryCommonJs = run(process.execPath, ["-e", 'require("hush-secrets").decryptFile(".env.enc", { keySources: require("hush-secrets").defaultKeySources() }).then((t) => process.stdout.write(t))'], { cwd: app, env: keyed });
+    expect(memoryCommonJs.stdout, memoryCommonJs.stderr).toBe("API_TOKEN=tok-Rq71\n");
+
     // No key: the one line naming the file and hush's status (128), and the program never runs.
     for (const args of [["main.cjs"], ["-r", "hush-secrets/config", "entry.cjs"]]) {
       const keyless = run(process.execPath, args, { cwd: app, env: { ...env, SOPS_AGE_KEY_FILE: join(app, "missing-key.txt") } });
@@ -129,7 +141,8 @@ describe("the hush-secrets package", () => {
     // TypeScript sees the package's declarations: a correct use type-checks, a wrong one does not.
     writeFileSync(
       join(app, "typed.ts"),
-      'import "hush-secrets/config";\nimport { loadEnv, defaultKeySources, type LoadEnvResult } from "hush-secrets";\nconst result: LoadEnvResult = await loadEnv({ path: [".env.enc"], flatten: true, keySources: defaultKeySources() });\nexport const names: readonly string[] = result.set;\n',
+      'import "hush-secrets/config";\nimport { loadEnv, defaultKeySources, type LoadEnvResult } from "hush-secrets";\nconst result: LoadEnvResult = await loadEnv({ path: [".env.enc"], flatten: true, keySources: defaultKeySources() });\nexport const names: readonly string[] = result.set;\n' +
+        'import { decryptFile, decryptText, isHushError } from "hush-secrets";\nexport const plain: string = await decryptText("", { format: "dotenv", keySources: defaultKeySources() }).catch((err: unknown) => (isHushError(err) ? `${err.code} ${err.location?.line ?? ""}` : "other"));\nexport const file: string = await decryptFile(".env.enc", { keySources: defaultKeySources(), ignoreMac: false });\n',
     );
     writeFileSync(join(app, "wrong.ts"), 'import { loadEnv } from "hush-secrets";\nexport const r = await loadEnv({ path: 42 });\n');
     const tsc = (file: string) =>

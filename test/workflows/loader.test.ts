@@ -199,7 +199,10 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
       join(app, "bad-options.mjs"),
       'import { loadEnv } from "@hush/cli";\nfor (const options of JSON.parse(process.argv[2])) {\n  try {\n    await loadEnv(options);\n    console.log("loaded");\n  } catch (err) {\n    console.log(`${err.name} ${err.code}: ${err.message}`);\n  }\n}\n',
     );
-    const r = node(["bad-options.mjs", JSON.stringify(["config.yaml", null, { path: 42 }, { path: "" }, { path: [".env.enc", ""] }])], { HOME: home });
+    // The other options too: a wrong one does not quietly mean its default (`env: null` put the
+    // secrets in process.env, `allowEnv: "PATH"` allowed the letters of PATH).
+    const others = [{ env: null }, { env: [] }, { override: "true" }, { flatten: 0 }, { separator: 1 }, { format: ["yaml"] }, { allowEnv: "PATH" }, { allowEnv: [1] }, { cwd: 5 }, { cwd: "" }];
+    const r = node(["bad-options.mjs", JSON.stringify(["config.yaml", null, { path: 42 }, { path: "" }, { path: [".env.enc", ""] }, { path: [] }, ...others.map((o) => ({ path: ".env.enc", ...o }))])], { HOME: home });
     expect(r.stderr).toBe("");
     expect(r.stdout.split("\n")).toEqual([
       "HushError INVALID_ARGUMENT: loadEnv takes an options object ({ path: \"config.yaml\" } for a file), not a string",
@@ -207,8 +210,22 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
       "HushError INVALID_ARGUMENT: loadEnv: `path` is a file name or an array of them, not a number",
       "HushError INVALID_ARGUMENT: loadEnv: `path` holds an empty file name",
       "HushError INVALID_ARGUMENT: loadEnv: `path` holds an empty file name",
+      "HushError INVALID_ARGUMENT: loadEnv: `path` is an empty array: name at least one file (leave `path` out for HUSH_ENV_FILE or .env.enc)",
+      "HushError INVALID_ARGUMENT: loadEnv: `env` is the object to fill (leave it out for process.env), not null",
+      "HushError INVALID_ARGUMENT: loadEnv: `env` is the object to fill (leave it out for process.env), not an array",
+      "HushError INVALID_ARGUMENT: loadEnv: `override` is true or false, not a string",
+      "HushError INVALID_ARGUMENT: loadEnv: `flatten` is true or false, not a number",
+      "HushError INVALID_ARGUMENT: loadEnv: `separator` is a string, not a number",
+      "HushError INVALID_ARGUMENT: loadEnv: `format` is a string, not an array",
+      "HushError INVALID_ARGUMENT: loadEnv: `allowEnv` is an array of variable names, not a string",
+      "HushError INVALID_ARGUMENT: loadEnv: `allowEnv` is an array of variable names, not an array",
+      "HushError INVALID_ARGUMENT: loadEnv: `cwd` is a directory's name, not a number",
+      "HushError INVALID_ARGUMENT: loadEnv: `cwd` is empty (leave it out for the working directory)",
       "",
     ]);
+    // Nothing was loaded by any of them.
+    const untouched = node(["-e", 'import("@hush/cli").then(async ({ loadEnv }) => { try { await loadEnv({ path: ".env.enc", env: null }); } catch {} console.log(process.env.DOTENV_SECRET ?? "unset"); })'], { HOME: home });
+    expect(untouched.stdout, untouched.stderr).toBe("unset\n");
   });
 
   it("flattens with a chosen separator", () => {

@@ -6,6 +6,9 @@ export type { CliIo } from "./io.ts";
 export { EXIT, exitCodeFor } from "./exit-codes.ts";
 export { loadEnv, DEFAULT_ENV_FILE, type LoadEnvOptions, type LoadEnvResult } from "./load-env.ts";
 export { KEY_BACKENDS, registerHushKeyBackends } from "./backends.ts";
+// An encrypted file's or text's values in memory, without process.env: for a program installed
+// with the one package (hush-secrets), which has no @hush/core of its own.
+export { decryptFile, decryptText, isHushError, type DecryptOptions, type FileOptions } from "@hush/core";
 
 /**
  * The key discovery `hush` itself uses, for a Node program: age identities from

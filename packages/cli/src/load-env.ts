@@ -69,13 +69,40 @@ function checkOptions(options: unknown): asserts options is LoadEnvOptions {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new HushError("INVALID_ARGUMENT", `loadEnv takes an options object ({ path: "config.yaml" } for a file), not ${kindOf(options)}`);
   }
+  checkOtherOptions(options as Record<string, unknown>);
   const path = (options as { path?: unknown }).path;
   if (path === undefined) return;
   const names: unknown[] = typeof path === "string" ? [path] : Array.isArray(path) ? path : [];
   if (names.length === 0 && !Array.isArray(path)) throw new HushError("INVALID_ARGUMENT", `loadEnv: \`path\` is a file name or an array of them, not ${kindOf(path)}`);
+  // An empty list (a split of an unset variable, a filter that kept nothing) would start the
+  // program without any of its secrets and say nothing, as an empty HUSH_ENV_FILE would.
+  if (names.length === 0) throw new HushError("INVALID_ARGUMENT", "loadEnv: `path` is an empty array: name at least one file (leave `path` out for HUSH_ENV_FILE or .env.enc)");
   const wrong = names.find((name) => typeof name !== "string");
   if (wrong !== undefined) throw new HushError("INVALID_ARGUMENT", `loadEnv: \`path\` holds ${kindOf(wrong)}, not a file name`);
   if (names.includes("")) throw new HushError("INVALID_ARGUMENT", "loadEnv: `path` holds an empty file name");
+}
+
+/**
+ * The options besides `path`, each of the type it is declared with. A wrong one must not quietly
+ * mean its default: `env: null` would put the secrets into process.env (and every child process
+ * the program starts) instead of the object meant, `override: "true"` would keep the old values,
+ * `allowEnv: "PATH"` would be the letters P, A, T and H.
+ */
+function checkOtherOptions(options: Record<string, unknown>): void {
+  const wrong = (name: string, what: string): HushError => new HushError("INVALID_ARGUMENT", `loadEnv: \`${name}\` is ${what}, not ${kindOf(options[name])}`);
+  const env = options["env"];
+  if (env !== undefined && (typeof env !== "object" || env === null || Array.isArray(env))) throw wrong("env", "the object to fill (leave it out for process.env)");
+  for (const flag of ["override", "flatten"]) {
+    if (options[flag] !== undefined && typeof options[flag] !== "boolean") throw wrong(flag, "true or false");
+  }
+  for (const text of ["separator", "format"]) {
+    if (options[text] !== undefined && typeof options[text] !== "string") throw wrong(text, "a string");
+  }
+  const allowEnv = options["allowEnv"];
+  if (allowEnv !== undefined && (!Array.isArray(allowEnv) || allowEnv.some((name) => typeof name !== "string"))) throw wrong("allowEnv", "an array of variable names");
+  const cwd = options["cwd"];
+  if (cwd !== undefined && typeof cwd !== "string") throw wrong("cwd", "a directory's name");
+  if (cwd === "") throw new HushError("INVALID_ARGUMENT", "loadEnv: `cwd` is empty (leave it out for the working directory)");
 }
 
 /**

@@ -10,7 +10,7 @@ import type { KeyPath } from "./tree/values.ts";
 
 /** What kind of value a caller passed, for a message that never quotes the value. */
 export function describeKind(value: unknown): string {
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return "an array";
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }

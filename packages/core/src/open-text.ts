@@ -6,6 +6,7 @@ import { IvStash } from "./crypto/iv-stash.ts";
 import { looksEncrypted } from "./crypto/envelope.ts";
 import { MacBuilder, macsEqual } from "./crypto/mac.ts";
 import { unwrapDataKey, type KeySourceResolver } from "./crypto/data-key.ts";
+import { concealedKey } from "./crypto/concealed-key.ts";
 import type { FileMetadata } from "./metadata/file-metadata.ts";
 import { decodeMetadata } from "./metadata/metadata-codec.ts";
 import { aadString, deciderFor, ruleLeaf, withLocation } from "./leaf-rules.ts";
@@ -142,7 +143,8 @@ function sameData(a: unknown, b: unknown): boolean {
 async function dataKeyOf(metadata: FileMetadata, options: DecryptOptions): Promise<Uint8Array> {
   const dataKey = options.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, options.keySources));
   if (dataKey.length !== DATA_KEY_SIZE) throw new HushError("METADATA_INVALID", `invalid sops metadata: the data key its keys wrap is ${dataKey.length} bytes, not ${DATA_KEY_SIZE}`);
-  return dataKey;
+  // The opened file keeps the key for writing the file back: it must not print with the file.
+  return concealedKey(dataKey);
 }
 
 type Renderers = Pick<Store, "renderPlaintext"> & Partial<Pick<Store, "renderKept" | "confirmPlaintext" | "completePlaintext" | "clearCommentProblem">>;

@@ -143,7 +143,13 @@ const CASES: Record<string, readonly Case[]> = {
   configRelativePath: [["a number for the path", () => core.configRelativePath(undefined, bad(5), "/"), "INVALID_ARGUMENT"]],
   convertPlaintext: [["an unknown target format", () => core.convertPlaintext("a: 1", "yaml", bad("xml"), undefined), "FORMAT_UNSUPPORTED"]],
   newerVersion: [["a number", () => core.newerVersion(bad(3)), "INVALID_ARGUMENT"]],
-  editPlaintext: [["an unknown format", () => core.editPlaintext("a: 1", bad("xml"), { kind: "unset", path: ["a"] }), "FORMAT_UNSUPPORTED"]],
+  editPlaintext: [
+    ["an unknown format", () => core.editPlaintext("a: 1", bad("xml"), { kind: "unset", path: ["a"] }), "FORMAT_UNSUPPORTED"],
+    ["a scalar without text", () => core.editPlaintext("a: 1", "yaml", { kind: "set", path: ["a"], value: bad({ kind: "scalar", value: { type: "str" } }) }), "INVALID_SET_VALUE", /^the value is a str scalar without a value\.text string$/],
+    ["a map without entries", () => core.editPlaintext("a: 1", "yaml", { kind: "set", path: ["a"], value: bad({ kind: "map" }) }), "INVALID_SET_VALUE", /^the value is a map without an entries array$/],
+    ["a list item of no kind", () => core.editPlaintext("a: 1", "yaml", { kind: "set", path: ["a"], value: bad({ kind: "list", items: [{ kind: "null" }, "x"] }) }), "INVALID_SET_VALUE", /^the value's \[1\] must be a value tree node/],
+    ["an unknown scalar type", () => core.editPlaintext("a: 1", "yaml", { kind: "set", path: ["a"], value: bad({ kind: "scalar", value: { type: "blob", text: "x" } }) }), "INVALID_SET_VALUE", /value\.type is not str, int, float, bool or time/],
+  ],
   plaintextEncoding: [["an unknown format", () => core.plaintextEncoding(bad("xml")), "FORMAT_UNSUPPORTED"]],
   encryptedTextFormat: [["an unknown format", () => core.encryptedTextFormat(bad("xml")), "FORMAT_UNSUPPORTED"]],
   exampleDocument: [["an unknown format", () => core.exampleDocument(bad("xml")), "FORMAT_UNSUPPORTED"]],
@@ -195,7 +201,7 @@ const CASES: Record<string, readonly Case[]> = {
   ],
   encryptForPath: [["a Buffer for the text", () => core.encryptForPath(bad(Buffer.from("a: 1")), "a.yaml", { keySources: noKeys, cwd: scratch }), "INVALID_ARGUMENT", /plaintext/]],
   SecretDocument: [
-    ["open with no options", () => core.SecretDocument.open("a: 1", bad(undefined)), "INVALID_ARGUMENT", /options/],
+    ["open with no options", () => core.SecretDocument.open("a: 1", bad(undefined)), "INVALID_ARGUMENT", /^the options must be an object, got undefined$/],
     ["open with an unknown format", () => core.SecretDocument.open("a: 1", { format: bad("xml"), keySources: noKeys }), "FORMAT_UNSUPPORTED"],
   ],
   firstVerified: [

@@ -4,8 +4,12 @@
  * app.js`) loads `.env.enc` or HUSH_ENV_FILE before the program's own modules run; `loadEnv`
  * does it with options and returns what it did.
  *
- * These declarations cover that loader. The package's other exports (the CLI's `runCli`, exit
- * codes, key backends) have their types in `@hush/cli`, and the full library in `@hush/core`.
+ * `decryptFile` and `decryptText` give a file's or a text's plaintext in memory, without
+ * `process.env`.
+ *
+ * These declarations cover the loader and those two. The package's other exports (the CLI's
+ * `runCli`, exit codes, key backends) have their types in `@hush/cli`, and the full library
+ * (encrypting, editing, verifying) in `@hush/core`.
  * test/install/bundle-types.ts keeps them equal to `@hush/cli`'s.
  */
 
@@ -79,3 +83,60 @@ export declare function loadEnv(options?: LoadEnvOptions): Promise<LoadEnvResult
  * backends through their credential chains. Each backend is loaded only when a file needs it.
  */
 export declare function defaultKeySources(env?: Readonly<Record<string, string | undefined>>): KeySourceResolver;
+
+/** What {@link decryptText} takes besides the text. */
+export interface DecryptOptions {
+  /** The text's format. */
+  readonly format: FileFormat;
+  /** Where master keys come from: `defaultKeySources()` finds them as `hush` does. */
+  readonly keySources: KeySourceResolver;
+  /** Skip the MAC check (SOPS `--ignore-mac`). */
+  readonly ignoreMac?: boolean;
+}
+
+/** What {@link decryptFile} takes besides the path. */
+export interface FileOptions {
+  /** Where master keys come from: `defaultKeySources()` finds them as `hush` does. */
+  readonly keySources: KeySourceResolver;
+  /** The file's format; default: from its name (`.yaml`, `.json`, `.env`, `.ini`, `.toml`, else binary). */
+  readonly format?: FileFormat;
+  /** Skip the MAC check (SOPS `--ignore-mac`). */
+  readonly ignoreMac?: boolean;
+}
+
+/**
+ * Decrypts an encrypted file's text (read from a secret store, a request, a buffer with
+ * `toString("utf8")`; `"latin1"` for a binary file) and returns its plaintext, writing nothing.
+ * @throws an Error (`HushError`, with a `code`) naming the key path or line, never a value:
+ *   METADATA_MISSING (not encrypted), PARSE_FAILED / METADATA_INVALID, NO_MATCHING_KEY /
+ *   KEY_SOURCE_FAILED (no key opens it), VALUE_TAMPERED, MAC_MISMATCH.
+ */
+export declare function decryptText(text: string, options: DecryptOptions): Promise<string>;
+
+/**
+ * Reads and decrypts an encrypted file and returns its plaintext, writing nothing.
+ * @throws an Error (`HushError`, with a `code`) as `decryptText` does, with the file in
+ *   `location.file`; FILE_NOT_FOUND / READ_FAILED when it cannot be read (a device, a link to a
+ *   pipe or a file longer than its size is never read); NOT_UTF8 for a text file that is not UTF-8.
+ */
+export declare function decryptFile(path: string, options: FileOptions): Promise<string>;
+
+/** Where in the input an error was found; never holds a value. */
+export interface ErrorLocation {
+  readonly file?: string;
+  readonly keyPath?: string;
+  readonly line?: number;
+}
+
+/** What every function of this package throws: an Error with a stable `code` (docs/errors.md). */
+export interface HushError extends Error {
+  /** `"HushError"`. */
+  readonly name: string;
+  readonly code: string;
+  readonly location: ErrorLocation | undefined;
+  readonly hint: string | undefined;
+  readonly details: readonly string[] | undefined;
+}
+
+/** Whether `value` is a hush error (of `code`, when given): for a `catch` clause. */
+export declare function isHushError(value: unknown, code?: string): value is HushError;

@@ -6,6 +6,7 @@ import type { Store, TextEditRequest } from "../stores/store.ts";
 import type { TreeMap } from "../tree/values.ts";
 import { firstVerified } from "./candidates.ts";
 import { checkEditDepth } from "./edit-depth.ts";
+import { checkSetValue } from "./set-value-check.ts";
 import { landingPath, sameTree, setInTree, unsetInTree, type PlainEdit } from "./tree-edit.ts";
 
 /**
@@ -50,7 +51,8 @@ function documentCount(store: Store, text: string): number {
 /**
  * Applies `edit` to a plaintext document.
  * @throws HushError INVALID_SET_VALUE for a key component on a list or an index on a map (and
- *   for an empty path); INVALID_SET_PATH for a value nested deeper than the format is read; KEY_NOT_FOUND for a missing path of `unset`; INVALID_ARGUMENT when a
+ *   for an empty path), and for a value that is not a well-formed tree or holds a scalar whose
+ *   text SOPS does not read as its type; INVALID_SET_PATH for a value nested deeper than the format is read; KEY_NOT_FOUND for a missing path of `unset`; INVALID_ARGUMENT when a
  *   multi-document YAML file would have to be rewritten; PARSE_FAILED when `text` does not parse.
  */
 export async function editPlaintext(text: string, format: FileFormat, edit: PlainEdit, options: { indent?: number } = {}): Promise<PlainEditResult> {
@@ -60,6 +62,7 @@ export async function editPlaintext(text: string, format: FileFormat, edit: Plai
   if (edit.kind === "set") {
     checkKeyPath(edit.path);
     checkTree(edit.value, "the value");
+    checkSetValue(edit.value);
     checkEditDepth(format, edit.path, edit.value);
   }
   const store = await storeFor(format);

@@ -110,7 +110,9 @@ export class SecretDocument {
 
   /**
    * Sets the value at `path` (missing maps and lists are created) with the smallest text change.
-   * @throws HushError INVALID_SET_VALUE when the path crosses a value of the wrong kind;
+   * @throws HushError INVALID_SET_VALUE when the path crosses a value of the wrong kind, or the
+   *   value is not a well-formed tree or holds a scalar whose text SOPS does not read as its type
+   *   (`{ type: "bool", text: "yes" }` would decrypt as false);
    *   INVALID_ARGUMENT when a multi-document YAML file would have to be rewritten.
    */
   async set(path: KeyPath, value: TreeNode, options: { indent?: number } = {}): Promise<PlainEditResult> {
