@@ -8,6 +8,7 @@ export * from "./api.ts";
 export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
 export { safeJson, shellPath, shellQuote, showInvisible } from "./printable.ts";
 export { appendAll } from "./arrays.ts";
+export { leadsOutside } from "./path-outside.ts";
 export { findProgramOnPath, isExecutableFile, KEY_PROGRAM_VARIABLE, keyProgramDirectory, keyProgramEnvironment } from "./program-path.ts";
 export { readFileBounded, MAX_DOCUMENT_BYTES, tooLargeMessage, type BoundedReadOptions } from "./read-bounded.ts";
 export { firstInvalidUtf8Line, utf8Text } from "./utf8-text.ts";

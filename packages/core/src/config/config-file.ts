@@ -2,6 +2,7 @@ import { checkString } from "../arguments.ts";
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { HushError, isHushError } from "../errors.ts";
+import { leadsOutside } from "../path-outside.ts";
 import { MAX_DOCUMENT_BYTES, tooLargeMessage } from "../read-bounded.ts";
 import { refuseUntrustedConfig } from "./config-trust.ts";
 import { parseSopsConfig, type SopsConfig } from "./sops-config.ts";
@@ -88,6 +89,6 @@ export function configRelativePath(loaded: LoadedConfig | undefined, filePath: s
   const abs = isAbsolute(filePath) ? filePath : resolve(cwd, filePath);
   if (loaded === undefined) return abs.split(sep).join("/");
   const rel = relative(loaded.dir, abs);
-  const target = rel.startsWith("..") || isAbsolute(rel) ? abs : rel;
+  const target = leadsOutside(rel) ? abs : rel;
   return target.split(sep).join("/");
 }
