@@ -62,6 +62,17 @@ describe("values SOPS reads otherwise are refused, naming the line and the key",
     // A merged map is read by both; its values are held to the same rules.
     ["a threshold merged in", `t: &t\n  shamir_threshold: 010\ncreation_rules:\n  - <<: *t\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold"],
     ["a key SOPS does not read, merged in", `t: &t\n  agee: ${B}\ncreation_rules:\n  - <<: *t\n    age: ${A}\n`, 'line 2: unknown key "agee" in creation_rules[0]'],
+    // go-yaml decodes a store's indent into an int: a string is an error to SOPS, 4.5 is 4, 010 is 8.
+    ["an indent written as a string", `stores:\n  yaml:\n    indent: "4"\n`, "line 3: stores.yaml.indent must be a whole number written in decimal"],
+    ["an indent with a fraction", `stores:\n  json:\n    indent: 4.5\n`, "line 3: stores.json.indent must be a whole number written in decimal"],
+    ["an indent with a leading zero", `stores:\n  json_binary:\n    indent: 010\n`, "line 3: stores.json_binary.indent must be a whole number written in decimal"],
+    // stores/yaml getIndentation: "YAML Negative indentation not accepted"; stores/json reindentJSON: below -1 is an error.
+    ["a negative YAML indent", `stores:\n  yaml:\n    indent: -1\n`, "line 3: stores.yaml.indent must be from 0 to 100"],
+    ["a JSON indent below -1", `stores:\n  json:\n    indent: -2\n`, "line 3: stores.json.indent must be from -1 (a tab) to 100"],
+    // A hundred million spaces a line: hush ran out of string length, SOPS out of memory.
+    ["a JSON indent past any screen", `stores:\n  json:\n    indent: 100000000\n`, "line 3: stores.json.indent must be from -1 (a tab) to 100"],
+    ["a misspelt indent", `stores:\n  yaml:\n    indnet: 2\n`, 'line 3: unknown key "indnet" in stores.yaml; did you mean "indent"?'],
+    ["stores that are not a map", `stores: 4\n`, "line 1: stores must be a map"],
   ];
   for (const [name, text, message] of cases) {
     it(name, async () => {
@@ -99,6 +110,14 @@ describe("what SOPS and hush read alike is still accepted", () => {
     const recipients = config.creationRules.map((r) => r.keyGroups.map((g) => g.map((k) => ("recipient" in k ? k.recipient : "fp" in k ? k.fp : k.kind))));
     expect(recipients).toEqual([[[A, B, FP]], [[A, B]], [], [[A, B], ["kms"]]]);
     expect(config.creationRules.map((r) => [r.shamirThreshold, r.macOnlyEncrypted])).toEqual([[0, true], [0, false], [2, false], [0, false]]);
+  });
+});
+
+describe("store settings SOPS reads are kept", () => {
+  it("each store's indent, empty stores and stores without settings", async () => {
+    const config = await parseSopsConfig("stores:\n  yaml: {indent: 2}\n  json: {indent: -1}\n  json_binary: {indent: 100}\n  dotenv: {}\n  ini: ~\n  toml:\n");
+    expect(config.stores).toEqual({ yamlIndent: 2, jsonIndent: -1 });
+    expect((await parseSopsConfig("stores:\ncreation_rules: []\n")).stores).toEqual({});
   });
 });
 

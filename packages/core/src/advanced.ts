@@ -75,6 +75,7 @@ export {
   type TreeNull,
   type TreeComment,
 } from "./tree/values.ts";
+export { MAX_INDENT } from "./config/config-readings.ts";
 export { parseSopsConfig, findCreationRule, type SopsConfig, type CreationRule, type DestinationRules, type DestinationRule } from "./config/sops-config.ts";
 export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-rules.ts";
 export { globAsRegex } from "./rules/glob-as-regex.ts";

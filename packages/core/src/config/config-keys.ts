@@ -5,7 +5,7 @@ import { HushError, printable } from "../errors.ts";
 import { ENCRYPTION_RULE_KINDS } from "../metadata/file-metadata.ts";
 import { keyBackends } from "../keys/registry.ts";
 import { closestName } from "../suggest.ts";
-import { checkKeyEntry, checkKeyList, checkRuleSettings, type ConfigNodes } from "./config-readings.ts";
+import { checkKeyEntry, checkKeyList, checkRuleSettings, checkStoreIndent, type ConfigNodes } from "./config-readings.ts";
 import { RECIPIENT_NAMES_KEY } from "./recipient-names.ts";
 
 /**
@@ -31,6 +31,8 @@ function groupKeys(): string[] {
 }
 
 const STORES = ["yaml", "json", "json_binary", "dotenv", "ini", "toml"];
+/** The stores with an indent, and the lowest indent each writes (SOPS: YAML none below 0, JSON -1 for a tab). */
+const STORE_INDENT_LOWEST: Readonly<Record<string, 0 | -1>> = { yaml: 0, json: -1, json_binary: -1 };
 /** YAML's merge key (`<<: *defaults`), which go-yaml applies and SOPS therefore accepts. */
 const MERGE_KEY = "<<";
 
@@ -211,5 +213,31 @@ export function checkConfigKeys(doc: Document, lines: LineCounter, targets: Alia
   itemsOf(c, valueAt(top, "creation_rules")).forEach((r, i) => checkRule(c, r, `creation_rules[${i}]`));
   // destination_rules are for `sops publish`, which hush does not have: hush never reads them,
   // so a typo there changes nothing here (SOPS's own functional-test config has one).
-  checkKeys(c, valueAt(top, "stores"), STORES, "stores");
+  checkStores(c, valueAt(top, "stores"));
+}
+
+/** Each store's settings: an indent for YAML and JSON (config.go StoresConfig), none for the others. */
+function checkStores(c: Checker, node: unknown): void {
+  const stores = resolved(c, node);
+  if (isNothing(stores)) return;
+  if (pairsOf(c, stores) === undefined) throw notAMap(c, stores, "stores", " of store names (yaml, json, …) to their settings");
+  for (const pair of checkKeys(c, stores, STORES, "stores")) {
+    const name = String(nameOf(pair));
+    const settings = resolved(c, pair.value);
+    if (isNothing(settings)) continue;
+    if (pairsOf(c, settings) === undefined) throw notAMap(c, settings, `stores.${name}`, "");
+    const lowest = STORE_INDENT_LOWEST[name];
+    const pairs = checkKeys(c, settings, lowest === undefined ? [] : ["indent"], `stores.${name}`);
+    if (lowest !== undefined) checkStoreIndent(nodesOf(c), valueAt(pairs, "indent"), `stores.${name}.indent`, lowest);
+  }
+}
+
+/** Absent, or written empty (`stores:`), which go-yaml and SOPS read as no settings. */
+function isNothing(node: unknown): boolean {
+  return node === undefined || node === null || (typeof node === "object" && "value" in node && !("items" in node) && (node as { value: unknown }).value === null);
+}
+
+function notAMap(c: Checker, node: unknown, where: string, what: string): HushError {
+  const line = lineOf(c, node);
+  return new HushError("CONFIG_INVALID", `invalid .sops.yaml: ${line === undefined ? "" : `line ${line}: `}${where} must be a map${what}`);
 }
