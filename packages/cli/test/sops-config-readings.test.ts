@@ -116,7 +116,7 @@ describe("what SOPS and hush read alike is still accepted", () => {
 describe("store settings SOPS reads are kept", () => {
   it("each store's indent, empty stores and stores without settings", async () => {
     const config = await parseSopsConfig("stores:\n  yaml: {indent: 2}\n  json: {indent: -1}\n  json_binary: {indent: 100}\n  dotenv: {}\n  ini: ~\n  toml:\n");
-    expect(config.stores).toEqual({ yamlIndent: 2, jsonIndent: -1 });
+    expect(config.stores).toEqual({ yamlIndent: 2, jsonIndent: -1, jsonBinaryIndent: 100 });
     expect((await parseSopsConfig("stores:\ncreation_rules: []\n")).stores).toEqual({});
   });
 });

@@ -68,11 +68,23 @@ export async function resolveCreation(config: SopsConfig | undefined, relativePa
 }
 
 /**
- * The indentation `.sops.yaml`'s `stores` section sets for a format (YAML and JSON only; pass
- * `encryptedTextFormat(format)` for the metadata of an encrypted binary file, which is JSON).
+ * The indentation `.sops.yaml`'s `stores` section sets for a format, as SOPS writes it: YAML's
+ * (`yaml`), JSON's (`json`) and an encrypted binary file's JSON envelope (`json_binary`, not
+ * `json`: SOPS's binary store has its own); none for the others.
  */
 export function configIndent(stores: SopsConfig["stores"] | undefined, format: FileFormat): number | undefined {
   checkFormat(format);
   const key = registration(format).configIndent;
-  return key === undefined ? undefined : stores?.[key];
+  const indent = key === undefined ? undefined : stores?.[key];
+  return key === "yamlIndent" ? yamlIndentAsWritten(indent) : indent;
+}
+
+/**
+ * The YAML indent SOPS writes for `stores.yaml.indent`: go-yaml writes 2 spaces for any indent
+ * outside 2..9 (emitterc.go yaml_emitter_emit_stream_start), so 12 gives 2; 0 stays SOPS's
+ * default (4). Only the config's setting: a file's own layout is kept as it is.
+ */
+function yamlIndentAsWritten(indent: number | undefined): number | undefined {
+  if (indent === undefined || indent <= 0) return indent;
+  return indent < 2 || indent > 9 ? 2 : indent;
 }

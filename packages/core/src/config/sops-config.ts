@@ -30,7 +30,8 @@ export interface CreationRule {
 
 export interface SopsConfig {
   readonly creationRules: readonly CreationRule[];
-  readonly stores: { readonly yamlIndent?: number; readonly jsonIndent?: number };
+  /** `stores`: the indent of new YAML and JSON files and of an encrypted binary file's JSON envelope (`json_binary`). */
+  readonly stores: { readonly yamlIndent?: number; readonly jsonIndent?: number; readonly jsonBinaryIndent?: number };
   /** People's names for recipients (`hush_recipient_names`, anchors), for reports; see recipient-names.ts. */
   readonly recipientNames?: RecipientNames;
   /**
@@ -208,13 +209,18 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   };
   const yamlIndent = indentOf("yaml");
   const jsonIndent = indentOf("json");
+  const jsonBinaryIndent = indentOf("json_binary");
   const recipientNames = readRecipientNames(doc, raw[RECIPIENT_NAMES_KEY]);
   const destinationRules = raw["destination_rules"];
   return {
     creationRules: (rules ?? []).map(parseRule),
     ...(recipientNames.size === 0 ? {} : { recipientNames }),
     ...(isEmpty(destinationRules) ? {} : { destinationRules: readDestinationRules(destinationRules) }),
-    stores: { ...(yamlIndent === undefined ? {} : { yamlIndent }), ...(jsonIndent === undefined ? {} : { jsonIndent }) },
+    stores: {
+      ...(yamlIndent === undefined ? {} : { yamlIndent }),
+      ...(jsonIndent === undefined ? {} : { jsonIndent }),
+      ...(jsonBinaryIndent === undefined ? {} : { jsonBinaryIndent }),
+    },
   };
 }
 
