@@ -82,13 +82,21 @@ function readConfigText(path: string, searched: boolean): string {
   }
 }
 
-/** A file's path as creation rules match it: relative to the config's directory, forward slashes. */
+/**
+ * A file's path as creation rules match it, with forward slashes: relative to the config's
+ * directory, else absolute. SOPS cuts the config's directory and a separator off the start of the
+ * file's absolute path (config.go parseCreationRuleForFile, strings.TrimPrefix), so a file outside
+ * that directory keeps its absolute path, and so does every file under a config in the root
+ * directory (`/` and a separator, `//`, start no path): a container's `/.sops.yaml` is matched
+ * against `/app/secrets/a.yaml`, as SOPS matches it.
+ */
 export function configRelativePath(loaded: LoadedConfig | undefined, filePath: string, cwd: string): string {
   checkString(filePath, "the file path");
   checkString(cwd, "the directory");
   const abs = isAbsolute(filePath) ? filePath : resolve(cwd, filePath);
   if (loaded === undefined) return abs.split(sep).join("/");
-  const rel = relative(loaded.dir, abs);
-  const target = leadsOutside(rel) ? abs : rel;
+  const dir = resolve(loaded.dir);
+  const rel = relative(dir, abs);
+  const target = leadsOutside(rel) || dirname(dir) === dir ? abs : rel;
   return target.split(sep).join("/");
 }
