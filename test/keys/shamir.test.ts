@@ -72,15 +72,16 @@ describe("key groups and Shamir thresholds", () => {
   });
 
   it.each([
-    ["    shamir_threshold: 4\n", [], "shamir_threshold is 4 with 3 key groups; no 4 groups can open the file"],
-    ["", ["--shamir-secret-sharing-threshold", "1"], "shamir_threshold is 1 with 3 key groups; a Shamir threshold is at least 2"],
-  ])("refuses a threshold no set of groups can meet (%j %j), saying so, not that there are too many keys, and leaves the file as it was", async (extra, args, message) => {
+    // Where the threshold comes from: the config's rule, or the flag.
+    ["    shamir_threshold: 4\n", [], "{config}: creation_rules[0] (for unmeetable.yaml): shamir_threshold is 4 with 3 key groups; no 4 groups can open the file"],
+    ["", ["--shamir-secret-sharing-threshold", "1"], "unmeetable.yaml: --shamir-secret-sharing-threshold: shamir_threshold is 1 with 3 key groups; a Shamir threshold is at least 2"],
+  ])("refuses a threshold no set of groups can meet (%j %j), saying so and where it comes from, not that there are too many keys, and leaves the file as it was", async (extra, args, message) => {
     config(extra);
     const file = join(tmp.path, "unmeetable.yaml");
     writeFileSync(file, PLAIN);
     const r = await hush(["encrypt", "-i", ...args, "unmeetable.yaml"], { cwd: tmp.path });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`unmeetable.yaml: ${message}`);
+    expect(r.stderr).toBe(`hush: ${message.replace("{config}", join(tmp.path, ".sops.yaml"))} (hint: use a shamir_threshold from 2 to 3, or 0 for all groups)\n`);
     expect(r.stderr).not.toContain("too many keys");
     expect(readFileSync(file, "utf8")).toBe(PLAIN);
   });

@@ -1,6 +1,7 @@
 import { checkString } from "../arguments.ts";
 import type { KeyGroupRecipients } from "../crypto/data-key.ts";
-import { HushError } from "../errors.ts";
+import { HushError, printable } from "../errors.ts";
+import { shamirThresholdProblem } from "../metadata/limits.ts";
 import type { MasterKeyRecipient } from "../key-source.ts";
 import type { EncryptionRule } from "../metadata/file-metadata.ts";
 import { checkFormat, registration, type FileFormat } from "../stores/registry.ts";
@@ -58,13 +59,27 @@ export async function resolveCreation(config: SopsConfig | undefined, relativePa
     throw new HushError("EMPTY_KEY_GROUP", `Could not generate data key: [${keyGroups.length === 0 ? "no key groups provided" : "empty key group provided"}]`);
   }
   const wanted = overrides.shamirThreshold ?? creationRule?.shamirThreshold ?? 0;
+  const shamirThreshold = keyGroups.length > 1 ? wanted || keyGroups.length : 0;
+  const unmeetable = shamirThresholdProblem(keyGroups.length, shamirThreshold);
+  if (unmeetable !== undefined) throw unmeetableThreshold(unmeetable, keyGroups.length, overrides.shamirThreshold === undefined ? config?.creationRules.indexOf(creationRule!) : undefined, relativePath);
   return {
     keyGroups,
-    shamirThreshold: keyGroups.length > 1 ? wanted || keyGroups.length : 0,
+    shamirThreshold,
     rule: overrides.rule ?? creationRule?.rule,
     macOnlyEncrypted: overrides.macOnlyEncrypted === true || creationRule?.macOnlyEncrypted === true,
     creationRule,
   };
+}
+
+/**
+ * A threshold no set of the groups can meet, refused before any key is asked to wrap, naming where
+ * it comes from: the creation rule (`rule`, its index: CONFIG_INVALID, which the CLI prefixes
+ * with the config's path) or the caller's override (`--shamir-secret-sharing-threshold`).
+ */
+function unmeetableThreshold(problem: string, groups: number, rule: number | undefined, relativePath: string): HushError {
+  const hint = `use a shamir_threshold ${groups === 2 ? "2" : `from 2 to ${groups}`}, or 0 for all groups`;
+  if (rule === undefined) return new HushError("INVALID_ARGUMENT", `--shamir-secret-sharing-threshold: ${problem}`, { hint });
+  return new HushError("CONFIG_INVALID", `creation_rules[${rule}] (for ${printable(relativePath, 4096)}): ${problem}`, { hint });
 }
 
 /**
