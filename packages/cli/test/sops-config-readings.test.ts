@@ -42,6 +42,8 @@ describe("values SOPS reads otherwise are refused, naming the line and the key",
     ["an empty key_groups beside the rule's own keys", `creation_rules:\n  - age: ${B}\n    key_groups: []\n`, "line 3: creation_rules[0].key_groups is empty"],
     // go-yaml resolves 010 with strconv.ParseInt(s, 0, 64): octal 8.
     ["a threshold with a leading zero", `creation_rules:\n  - shamir_threshold: 010\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold"],
+    // Plain decimal, but no threshold: SOPS fails to split the key with it, or ignores it for one group.
+    ["a negative threshold", `creation_rules:\n  - shamir_threshold: -1\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold is negative: write 0 (all groups) or a number of groups from 2"],
     ["a tagged threshold", `creation_rules:\n  - shamir_threshold: !!int 010\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold"],
     // go-yaml decodes y, yes, on (any case listed in decode.go) into a bool as true.
     ["mac_only_encrypted: yes", `creation_rules:\n  - mac_only_encrypted: yes\n    age: ${A}\n`, "line 2: creation_rules[0].mac_only_encrypted"],

@@ -109,6 +109,9 @@ export function checkRuleSettings(n: ConfigNodes, valueOf: (name: string) => unk
   const threshold = valueOf("shamir_threshold");
   const t = scalarOf(n, threshold);
   if (t !== undefined && t.value !== null && (t.tag !== undefined || t.type !== "PLAIN" || typeof t.source !== "string" || !PLAIN_DECIMAL.test(t.source))) {
+    if (t.type === "PLAIN" && typeof t.source === "string" && /^-[0-9]+$/.test(t.source)) {
+      throw refuse(n, threshold, `${where}.shamir_threshold is negative: write 0 (all groups) or a number of groups from 2`);
+    }
     throw refuse(n, threshold, `${where}.shamir_threshold is not written as a plain decimal integer (SOPS reads 010 as 8)`);
   }
   const macOnly = valueOf("mac_only_encrypted");
