@@ -86,6 +86,20 @@ describe("key groups and Shamir thresholds", () => {
     expect(readFileSync(file, "utf8")).toBe(PLAIN);
   });
 
+  it.each([
+    [17, "the file has 17 key groups; hush reads at most 16"],
+    // Past 255 groups, the threshold itself was the first thing found wrong, as an internal argument.
+    [300, "the file has 300 key groups; hush reads at most 16"],
+  ])("refuses a rule of %i key groups, naming the config and the rule, and leaves the file as it was", async (groups, message) => {
+    writeFileSync(join(tmp.path, ".sops.yaml"), `creation_rules:\n  - key_groups:\n${`      - age: [${keys[0]!.recipient}]\n`.repeat(groups)}`);
+    const file = join(tmp.path, "many.yaml");
+    writeFileSync(file, PLAIN);
+    const r = await hush(["encrypt", "-i", "many.yaml"], { cwd: tmp.path });
+    expect(r.stderr).toBe(`hush: ${join(tmp.path, ".sops.yaml")}: creation_rules[0] (for many.yaml): too many keys: ${message}\n`);
+    expect(r.status).toBe(1);
+    expect(readFileSync(file, "utf8")).toBe(PLAIN);
+  });
+
   it("groups add re-splits the same data key (values stay as they are); groups delete of a key leaving the file makes a new one", async () => {
     writeFileSync(join(tmp.path, ".sops.yaml"), `creation_rules:\n  - age: ${keys[0]!.recipient}\n`);
     const one = await encrypt("grow.yaml");

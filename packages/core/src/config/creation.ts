@@ -1,7 +1,7 @@
 import { checkString } from "../arguments.ts";
 import type { KeyGroupRecipients } from "../crypto/data-key.ts";
 import { HushError, printable } from "../errors.ts";
-import { shamirThresholdProblem } from "../metadata/limits.ts";
+import { keyGroupLimitProblem, shamirThresholdProblem } from "../metadata/limits.ts";
 import type { MasterKeyRecipient } from "../key-source.ts";
 import type { EncryptionRule } from "../metadata/file-metadata.ts";
 import { checkFormat, registration, type FileFormat } from "../stores/registry.ts";
@@ -60,8 +60,14 @@ export async function resolveCreation(config: SopsConfig | undefined, relativePa
   }
   const wanted = overrides.shamirThreshold ?? creationRule?.shamirThreshold ?? 0;
   const shamirThreshold = keyGroups.length > 1 ? wanted || keyGroups.length : 0;
+  const rule = config?.creationRules.indexOf(creationRule!);
+  const tooMany = keyGroupLimitProblem(keyGroups.map((g) => g.length));
+  if (tooMany !== undefined) throw fromSource(`too many keys: ${tooMany}`, keys.length > 0 ? "the key flags" : undefined, rule, relativePath);
   const unmeetable = shamirThresholdProblem(keyGroups.length, shamirThreshold);
-  if (unmeetable !== undefined) throw unmeetableThreshold(unmeetable, keyGroups.length, overrides.shamirThreshold === undefined ? config?.creationRules.indexOf(creationRule!) : undefined, relativePath);
+  if (unmeetable !== undefined) {
+    const hint = `use a shamir_threshold ${keyGroups.length === 2 ? "2" : `from 2 to ${keyGroups.length}`}, or 0 for all groups`;
+    throw fromSource(unmeetable, overrides.shamirThreshold !== undefined ? "--shamir-secret-sharing-threshold" : undefined, rule, relativePath, hint);
+  }
   return {
     keyGroups,
     shamirThreshold,
@@ -72,14 +78,14 @@ export async function resolveCreation(config: SopsConfig | undefined, relativePa
 }
 
 /**
- * A threshold no set of the groups can meet, refused before any key is asked to wrap, naming where
- * it comes from: the creation rule (`rule`, its index: CONFIG_INVALID, which the CLI prefixes
- * with the config's path) or the caller's override (`--shamir-secret-sharing-threshold`).
+ * Groups hush would not read, or a threshold no set of them can meet, refused before any key is
+ * asked to wrap, naming where they come from: the caller's `flag` (INVALID_ARGUMENT), else the
+ * creation rule (`rule`, its index: CONFIG_INVALID, which the CLI prefixes with the config's path).
  */
-function unmeetableThreshold(problem: string, groups: number, rule: number | undefined, relativePath: string): HushError {
-  const hint = `use a shamir_threshold ${groups === 2 ? "2" : `from 2 to ${groups}`}, or 0 for all groups`;
-  if (rule === undefined) return new HushError("INVALID_ARGUMENT", `--shamir-secret-sharing-threshold: ${problem}`, { hint });
-  return new HushError("CONFIG_INVALID", `creation_rules[${rule}] (for ${printable(relativePath, 4096)}): ${problem}`, { hint });
+function fromSource(problem: string, flag: string | undefined, rule: number | undefined, relativePath: string, hint?: string): HushError {
+  const options = hint === undefined ? {} : { hint };
+  if (flag !== undefined || rule === undefined || rule < 0) return new HushError("INVALID_ARGUMENT", `${flag ?? "the keys"}: ${problem}`, options);
+  return new HushError("CONFIG_INVALID", `creation_rules[${rule}] (for ${printable(relativePath, 4096)}): ${problem}`, options);
 }
 
 /**
