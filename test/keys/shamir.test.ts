@@ -100,6 +100,21 @@ describe("key groups and Shamir thresholds", () => {
     expect(readFileSync(file, "utf8")).toBe(PLAIN);
   });
 
+  it.each([
+    // SOPS's updatekeys keeps the file's threshold; hush applies the rule's, and cut 5 down to 3 unasked.
+    ["5", "shamir_threshold is 5 with 3 key groups; no 5 groups can open the file"],
+    ["1", "shamir_threshold is 1 with 3 key groups; a Shamir threshold is at least 2"],
+  ])("updatekeys refuses a rule's shamir_threshold %s that the groups cannot meet, as encrypt does, naming the config and the rule", async (threshold, message) => {
+    config("    shamir_threshold: 2\n");
+    const before = await encrypt("rekeyed.yaml");
+    config(`    shamir_threshold: ${threshold}\n`);
+    const env = { SOPS_AGE_KEY_FILE: combineKeys(tmp.path, "all3", keys) };
+    const r = await hush(["updatekeys", "-y", "rekeyed.yaml"], { cwd: tmp.path, env });
+    expect(r.stderr).toBe(`hush: ${join(tmp.path, ".sops.yaml")}: creation_rules[0] (for rekeyed.yaml): ${message} (hint: use a shamir_threshold from 2 to 3, or 0 for all groups)\n`);
+    expect(r.status).toBe(1);
+    expect(readFileSync(join(tmp.path, "rekeyed.yaml"), "utf8")).toBe(before);
+  });
+
   it("groups add re-splits the same data key (values stay as they are); groups delete of a key leaving the file makes a new one", async () => {
     writeFileSync(join(tmp.path, ".sops.yaml"), `creation_rules:\n  - age: ${keys[0]!.recipient}\n`);
     const one = await encrypt("grow.yaml");

@@ -87,7 +87,7 @@ export { convertPlaintext } from "./document/convert.ts";
 export { editPlaintext, type PlainEdit, type PlainEditResult } from "./document/plain-edit.ts";
 export { parseSetValue, setInTree, unsetInTree, sameTree, landingPath, nodeAt, buildPath, pathText } from "./document/tree-edit.ts";
 export { firstVerified } from "./document/candidates.ts";
-export { resolveCreation, configIndent, type CreationOverrides, type CreationSettings } from "./config/creation.ts";
+export { resolveCreation, checkRuleGroups, type GroupsSource, configIndent, type CreationOverrides, type CreationSettings } from "./config/creation.ts";
 export { renderExtracted } from "./document/extract.ts";
 export { recipientName, RECIPIENT_NAMES_KEY, type RecipientNames } from "./config/recipient-names.ts";
 export { loadSopsConfig, configRelativePath, type LoadedConfig } from "./config/config-file.ts";

@@ -1,4 +1,4 @@
-import { checkString } from "../arguments.ts";
+import { checkObject, checkString } from "../arguments.ts";
 import type { KeyGroupRecipients } from "../crypto/data-key.ts";
 import { HushError, printable } from "../errors.ts";
 import { keyGroupLimitProblem, shamirThresholdProblem } from "../metadata/limits.ts";
@@ -60,14 +60,12 @@ export async function resolveCreation(config: SopsConfig | undefined, relativePa
   }
   const wanted = overrides.shamirThreshold ?? creationRule?.shamirThreshold ?? 0;
   const shamirThreshold = keyGroups.length > 1 ? wanted || keyGroups.length : 0;
-  const rule = config?.creationRules.indexOf(creationRule!);
-  const tooMany = keyGroupLimitProblem(keyGroups.map((g) => g.length));
-  if (tooMany !== undefined) throw fromSource(`too many keys: ${tooMany}`, keys.length > 0 ? "the key flags" : undefined, rule, relativePath);
-  const unmeetable = shamirThresholdProblem(keyGroups.length, shamirThreshold);
-  if (unmeetable !== undefined) {
-    const hint = `use a shamir_threshold ${keyGroups.length === 2 ? "2" : `from 2 to ${keyGroups.length}`}, or 0 for all groups`;
-    throw fromSource(unmeetable, overrides.shamirThreshold !== undefined ? "--shamir-secret-sharing-threshold" : undefined, rule, relativePath, hint);
-  }
+  checkRuleGroups(keyGroups, shamirThreshold, {
+    rule: config?.creationRules.indexOf(creationRule!),
+    ...(keys.length > 0 ? { keysFlag: "the key flags" } : {}),
+    ...(overrides.shamirThreshold !== undefined ? { thresholdFlag: "--shamir-secret-sharing-threshold" } : {}),
+    relativePath,
+  });
   return {
     keyGroups,
     shamirThreshold,
@@ -77,11 +75,36 @@ export async function resolveCreation(config: SopsConfig | undefined, relativePa
   };
 }
 
+/** Where a file's key groups and threshold come from, to name it when they cannot be used. */
+export interface GroupsSource {
+  /** The creation rule's index in `creation_rules`. */
+  readonly rule: number | undefined;
+  /** The flag that gave the keys instead of the rule's, if any. */
+  readonly keysFlag?: string;
+  /** The flag that gave the threshold instead of the rule's, if any. */
+  readonly thresholdFlag?: string;
+  /** The file's path as the rule matched it. */
+  readonly relativePath: string;
+}
+
 /**
- * Groups hush would not read, or a threshold no set of them can meet, refused before any key is
- * asked to wrap, naming where they come from: the caller's `flag` (INVALID_ARGUMENT), else the
- * creation rule (`rule`, its index: CONFIG_INVALID, which the CLI prefixes with the config's path).
+ * Refuses key groups hush would not read, or a threshold (as stored: 0 for one group) no set of
+ * them can meet, before any key is asked to wrap, naming where they come from: a flag
+ * (INVALID_ARGUMENT), else the creation rule (CONFIG_INVALID, which the CLI prefixes with the
+ * config's path).
+ * @throws HushError INVALID_ARGUMENT or CONFIG_INVALID
  */
+export function checkRuleGroups(keyGroups: KeyGroupRecipients, threshold: number, source: GroupsSource): void {
+  checkObject(source, "the source of the key groups");
+  const tooMany = keyGroupLimitProblem(keyGroups.map((g) => g.length));
+  if (tooMany !== undefined) throw fromSource(`too many keys: ${tooMany}`, source.keysFlag, source.rule, source.relativePath);
+  const unmeetable = shamirThresholdProblem(keyGroups.length, threshold);
+  if (unmeetable !== undefined) {
+    const hint = `use a shamir_threshold ${keyGroups.length === 2 ? "2" : `from 2 to ${keyGroups.length}`}, or 0 for all groups`;
+    throw fromSource(unmeetable, source.thresholdFlag, source.rule, source.relativePath, hint);
+  }
+}
+
 function fromSource(problem: string, flag: string | undefined, rule: number | undefined, relativePath: string, hint?: string): HushError {
   const options = hint === undefined ? {} : { hint };
   if (flag !== undefined || rule === undefined || rule < 0) return new HushError("INVALID_ARGUMENT", `${flag ?? "the keys"}: ${problem}`, options);
