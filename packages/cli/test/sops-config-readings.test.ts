@@ -74,6 +74,12 @@ describe("values SOPS reads otherwise are refused, naming the line and the key",
     // A hundred million spaces a line: hush ran out of string length, SOPS out of memory.
     ["a JSON indent past any screen", `stores:\n  json:\n    indent: 100000000\n`, "line 3: stores.json.indent must be from -1 (a tab) to 100"],
     ["a misspelt indent", `stores:\n  yaml:\n    indnet: 2\n`, 'line 3: unknown key "indnet" in stores.yaml; did you mean "indent"?'],
+    // Shapes go-yaml cannot decode into SOPS's structs, named by their line like every refusal.
+    ["creation_rules that are not a list", `creation_rules:\n  age: ${A}\n`, "line 2: creation_rules must be a list"],
+    ["a rule that is not a map", `creation_rules:\n  - ${A}\n`, "line 2: creation_rules[0] must be a map"],
+    ["a path_regex that is a list", `creation_rules:\n  - age: ${A}\n    path_regex: [a, b]\n`, "line 3: creation_rules[0].path_regex must be a string"],
+    ["an encrypted_regex that is a map", `creation_rules:\n  - age: ${A}\n    encrypted_regex: {a: b}\n`, "line 3: creation_rules[0].encrypted_regex must be a string"],
+    ["stores written as an empty list", `stores: []\n`, "line 1: stores must be a map"],
     ["stores that are not a map", `stores: 4\n`, "line 1: stores must be a map"],
   ];
   for (const [name, text, message] of cases) {
