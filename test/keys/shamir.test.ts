@@ -72,17 +72,47 @@ describe("key groups and Shamir thresholds", () => {
   });
 
   it.each([
-    ["    shamir_threshold: 4\n", [], "shamir_threshold is 4 with 3 key groups; no 4 groups can open the file"],
-    ["", ["--shamir-secret-sharing-threshold", "1"], "shamir_threshold is 1 with 3 key groups; a Shamir threshold is at least 2"],
-  ])("refuses a threshold no set of groups can meet (%j %j), saying so, not that there are too many keys, and leaves the file as it was", async (extra, args, message) => {
+    // Where the threshold comes from: the config's rule, or the flag.
+    ["    shamir_threshold: 4\n", [], "{config}: creation_rules[0] (for unmeetable.yaml): shamir_threshold is 4 with 3 key groups; no 4 groups can open the file"],
+    ["", ["--shamir-secret-sharing-threshold", "1"], "unmeetable.yaml: --shamir-secret-sharing-threshold: shamir_threshold is 1 with 3 key groups; a Shamir threshold is at least 2"],
+  ])("refuses a threshold no set of groups can meet (%j %j), saying so and where it comes from, not that there are too many keys, and leaves the file as it was", async (extra, args, message) => {
     config(extra);
     const file = join(tmp.path, "unmeetable.yaml");
     writeFileSync(file, PLAIN);
     const r = await hush(["encrypt", "-i", ...args, "unmeetable.yaml"], { cwd: tmp.path });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`unmeetable.yaml: ${message}`);
+    expect(r.stderr).toBe(`hush: ${message.replace("{config}", join(tmp.path, ".sops.yaml"))} (hint: use a shamir_threshold from 2 to 3, or 0 for all groups)\n`);
     expect(r.stderr).not.toContain("too many keys");
     expect(readFileSync(file, "utf8")).toBe(PLAIN);
+  });
+
+  it.each([
+    [17, "the file has 17 key groups; hush reads at most 16"],
+    // Past 255 groups, the threshold itself was the first thing found wrong, as an internal argument.
+    [300, "the file has 300 key groups; hush reads at most 16"],
+  ])("refuses a rule of %i key groups, naming the config and the rule, and leaves the file as it was", async (groups, message) => {
+    writeFileSync(join(tmp.path, ".sops.yaml"), `creation_rules:\n  - key_groups:\n${`      - age: [${keys[0]!.recipient}]\n`.repeat(groups)}`);
+    const file = join(tmp.path, "many.yaml");
+    writeFileSync(file, PLAIN);
+    const r = await hush(["encrypt", "-i", "many.yaml"], { cwd: tmp.path });
+    expect(r.stderr).toBe(`hush: ${join(tmp.path, ".sops.yaml")}: creation_rules[0] (for many.yaml): too many keys: ${message}\n`);
+    expect(r.status).toBe(1);
+    expect(readFileSync(file, "utf8")).toBe(PLAIN);
+  });
+
+  it.each([
+    // SOPS's updatekeys keeps the file's threshold; hush applies the rule's, and cut 5 down to 3 unasked.
+    ["5", "shamir_threshold is 5 with 3 key groups; no 5 groups can open the file"],
+    ["1", "shamir_threshold is 1 with 3 key groups; a Shamir threshold is at least 2"],
+  ])("updatekeys refuses a rule's shamir_threshold %s that the groups cannot meet, as encrypt does, naming the config and the rule", async (threshold, message) => {
+    config("    shamir_threshold: 2\n");
+    const before = await encrypt("rekeyed.yaml");
+    config(`    shamir_threshold: ${threshold}\n`);
+    const env = { SOPS_AGE_KEY_FILE: combineKeys(tmp.path, "all3", keys) };
+    const r = await hush(["updatekeys", "-y", "rekeyed.yaml"], { cwd: tmp.path, env });
+    expect(r.stderr).toBe(`hush: ${join(tmp.path, ".sops.yaml")}: creation_rules[0] (for rekeyed.yaml): ${message} (hint: use a shamir_threshold from 2 to 3, or 0 for all groups)\n`);
+    expect(r.status).toBe(1);
+    expect(readFileSync(join(tmp.path, "rekeyed.yaml"), "utf8")).toBe(before);
   });
 
   it("groups add re-splits the same data key (values stay as they are); groups delete of a key leaving the file makes a new one", async () => {

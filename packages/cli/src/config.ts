@@ -40,6 +40,8 @@ export async function creationSettingsFor(loaded: LoadedConfig | undefined, file
   try {
     return await resolveCreation(loaded?.config, relativePath, overrides);
   } catch (err) {
+    // A threshold from the command line that the groups cannot meet: about the file being made.
+    if (isHushError(err, "INVALID_ARGUMENT")) throw err.withFile(filePath);
     if (!isHushError(err, "CONFIG_NO_MATCH")) throw inConfig(err, loaded);
     // The first line stays SOPS's (scripts match on it); the next step depends on the cause.
     // Located: the message names the path already.

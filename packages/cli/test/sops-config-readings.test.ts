@@ -42,6 +42,8 @@ describe("values SOPS reads otherwise are refused, naming the line and the key",
     ["an empty key_groups beside the rule's own keys", `creation_rules:\n  - age: ${B}\n    key_groups: []\n`, "line 3: creation_rules[0].key_groups is empty"],
     // go-yaml resolves 010 with strconv.ParseInt(s, 0, 64): octal 8.
     ["a threshold with a leading zero", `creation_rules:\n  - shamir_threshold: 010\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold"],
+    // Plain decimal, but no threshold: SOPS fails to split the key with it, or ignores it for one group.
+    ["a negative threshold", `creation_rules:\n  - shamir_threshold: -1\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold is negative: write 0 (all groups) or a number of groups from 2"],
     ["a tagged threshold", `creation_rules:\n  - shamir_threshold: !!int 010\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold"],
     // go-yaml decodes y, yes, on (any case listed in decode.go) into a bool as true.
     ["mac_only_encrypted: yes", `creation_rules:\n  - mac_only_encrypted: yes\n    age: ${A}\n`, "line 2: creation_rules[0].mac_only_encrypted"],
@@ -62,6 +64,23 @@ describe("values SOPS reads otherwise are refused, naming the line and the key",
     // A merged map is read by both; its values are held to the same rules.
     ["a threshold merged in", `t: &t\n  shamir_threshold: 010\ncreation_rules:\n  - <<: *t\n    key_groups: [{age: [${A}]}, {age: [${B}]}]\n`, "line 2: creation_rules[0].shamir_threshold"],
     ["a key SOPS does not read, merged in", `t: &t\n  agee: ${B}\ncreation_rules:\n  - <<: *t\n    age: ${A}\n`, 'line 2: unknown key "agee" in creation_rules[0]'],
+    // go-yaml decodes a store's indent into an int: a string is an error to SOPS, 4.5 is 4, 010 is 8.
+    ["an indent written as a string", `stores:\n  yaml:\n    indent: "4"\n`, "line 3: stores.yaml.indent must be a whole number written in decimal"],
+    ["an indent with a fraction", `stores:\n  json:\n    indent: 4.5\n`, "line 3: stores.json.indent must be a whole number written in decimal"],
+    ["an indent with a leading zero", `stores:\n  json_binary:\n    indent: 010\n`, "line 3: stores.json_binary.indent must be a whole number written in decimal"],
+    // stores/yaml getIndentation: "YAML Negative indentation not accepted"; stores/json reindentJSON: below -1 is an error.
+    ["a negative YAML indent", `stores:\n  yaml:\n    indent: -1\n`, "line 3: stores.yaml.indent must be from 0 to 100"],
+    ["a JSON indent below -1", `stores:\n  json:\n    indent: -2\n`, "line 3: stores.json.indent must be from -1 (a tab) to 100"],
+    // A hundred million spaces a line: hush ran out of string length, SOPS out of memory.
+    ["a JSON indent past any screen", `stores:\n  json:\n    indent: 100000000\n`, "line 3: stores.json.indent must be from -1 (a tab) to 100"],
+    ["a misspelt indent", `stores:\n  yaml:\n    indnet: 2\n`, 'line 3: unknown key "indnet" in stores.yaml; did you mean "indent"?'],
+    // Shapes go-yaml cannot decode into SOPS's structs, named by their line like every refusal.
+    ["creation_rules that are not a list", `creation_rules:\n  age: ${A}\n`, "line 2: creation_rules must be a list"],
+    ["a rule that is not a map", `creation_rules:\n  - ${A}\n`, "line 2: creation_rules[0] must be a map"],
+    ["a path_regex that is a list", `creation_rules:\n  - age: ${A}\n    path_regex: [a, b]\n`, "line 3: creation_rules[0].path_regex must be a string"],
+    ["an encrypted_regex that is a map", `creation_rules:\n  - age: ${A}\n    encrypted_regex: {a: b}\n`, "line 3: creation_rules[0].encrypted_regex must be a string"],
+    ["stores written as an empty list", `stores: []\n`, "line 1: stores must be a map"],
+    ["stores that are not a map", `stores: 4\n`, "line 1: stores must be a map"],
   ];
   for (const [name, text, message] of cases) {
     it(name, async () => {
@@ -99,6 +118,14 @@ describe("what SOPS and hush read alike is still accepted", () => {
     const recipients = config.creationRules.map((r) => r.keyGroups.map((g) => g.map((k) => ("recipient" in k ? k.recipient : "fp" in k ? k.fp : k.kind))));
     expect(recipients).toEqual([[[A, B, FP]], [[A, B]], [], [[A, B], ["kms"]]]);
     expect(config.creationRules.map((r) => [r.shamirThreshold, r.macOnlyEncrypted])).toEqual([[0, true], [0, false], [2, false], [0, false]]);
+  });
+});
+
+describe("store settings SOPS reads are kept", () => {
+  it("each store's indent, empty stores and stores without settings", async () => {
+    const config = await parseSopsConfig("stores:\n  yaml: {indent: 2}\n  json: {indent: -1}\n  json_binary: {indent: 100}\n  dotenv: {}\n  ini: ~\n  toml:\n");
+    expect(config.stores).toEqual({ yamlIndent: 2, jsonIndent: -1, jsonBinaryIndent: 100 });
+    expect((await parseSopsConfig("stores:\ncreation_rules: []\n")).stores).toEqual({});
   });
 });
 

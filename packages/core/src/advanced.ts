@@ -8,6 +8,7 @@ export * from "./api.ts";
 export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLocation } from "./errors.ts";
 export { safeJson, shellPath, shellQuote, showInvisible } from "./printable.ts";
 export { appendAll } from "./arrays.ts";
+export { leadsOutside } from "./path-outside.ts";
 export { findProgramOnPath, isExecutableFile, KEY_PROGRAM_VARIABLE, keyProgramDirectory, keyProgramEnvironment } from "./program-path.ts";
 export { readFileBounded, MAX_DOCUMENT_BYTES, tooLargeMessage, type BoundedReadOptions } from "./read-bounded.ts";
 export { firstInvalidUtf8Line, utf8Text } from "./utf8-text.ts";
@@ -74,6 +75,7 @@ export {
   type TreeNull,
   type TreeComment,
 } from "./tree/values.ts";
+export { MAX_INDENT } from "./config/config-readings.ts";
 export { parseSopsConfig, findCreationRule, type SopsConfig, type CreationRule, type DestinationRules, type DestinationRule } from "./config/sops-config.ts";
 export { EncryptionDecider, compileRe2, type Matcher } from "./rules/encryption-rules.ts";
 export { globAsRegex } from "./rules/glob-as-regex.ts";
@@ -85,7 +87,7 @@ export { convertPlaintext } from "./document/convert.ts";
 export { editPlaintext, type PlainEdit, type PlainEditResult } from "./document/plain-edit.ts";
 export { parseSetValue, setInTree, unsetInTree, sameTree, landingPath, nodeAt, buildPath, pathText } from "./document/tree-edit.ts";
 export { firstVerified } from "./document/candidates.ts";
-export { resolveCreation, configIndent, type CreationOverrides, type CreationSettings } from "./config/creation.ts";
+export { resolveCreation, checkRuleGroups, type GroupsSource, configIndent, type CreationOverrides, type CreationSettings } from "./config/creation.ts";
 export { renderExtracted } from "./document/extract.ts";
 export { recipientName, RECIPIENT_NAMES_KEY, type RecipientNames } from "./config/recipient-names.ts";
 export { loadSopsConfig, configRelativePath, type LoadedConfig } from "./config/config-file.ts";

@@ -209,6 +209,11 @@ const CASES: Record<string, readonly Case[]> = {
     ["no check function", () => core.firstVerified([1], bad(undefined)), "INVALID_ARGUMENT", /holdsIntended/],
   ],
   EncryptionDecider: [["create without a rule", () => core.EncryptionDecider.create(bad(undefined)), "INVALID_ARGUMENT"]],
+  checkRuleGroups: [
+    ["no source", () => core.checkRuleGroups([[{ kind: "age", recipient: "age1x" }]], 0, bad(undefined)), "INVALID_ARGUMENT", /source of the key groups/],
+    ["a threshold of 1 from a rule", () => core.checkRuleGroups([[{ kind: "age", recipient: "age1x" }], [{ kind: "age", recipient: "age1y" }]], 1, { rule: 2, relativePath: "a.yaml" }), "CONFIG_INVALID", /^creation_rules\[2\] \(for a\.yaml\): shamir_threshold is 1/],
+  ],
+  leadsOutside: [["a number for the path", () => core.leadsOutside(bad(5)), "INVALID_ARGUMENT", /the relative path must be a string/]],
   globAsRegex: [["a number for the pattern", () => core.globAsRegex(bad(5)), "INVALID_ARGUMENT", /the pattern must be a string/]],
   firstInvalidUtf8Line: [["text for the bytes", () => core.firstInvalidUtf8Line(bad("a")), "INVALID_ARGUMENT", /the bytes/]],
   utf8Text: [["bytes that are not UTF-8 on line 3", () => core.utf8Text(Buffer.from("a\nb\n\xff", "latin1"), "next"), "NOT_UTF8", /^line 3: not valid UTF-8 \(next\)$/]],

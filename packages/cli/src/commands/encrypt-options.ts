@@ -1,5 +1,5 @@
 import type { CreationOverrides, EncryptionRule, MasterKeyRecipient } from "@hush/core";
-import { HushError, ENCRYPTION_RULE_KINDS } from "@hush/core";
+import { HushError, ENCRYPTION_RULE_KINDS, MAX_INDENT } from "@hush/core";
 import { writeFileAtomic, writeOutput, type CliIo, type WriteContent } from "../io.ts";
 import { outputStream, writeOutputStream } from "../output-stream.ts";
 
@@ -71,7 +71,8 @@ export function creationOverrides(flags: EncryptFlags, keys: MasterKeyRecipient[
 export function parseIndent(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < -1) throw new HushError("INVALID_ARGUMENT", "--indent must be a whole number", { located: true });
+  // Bounded as `stores` indents are: a hundred million spaces a line ran hush out of string length.
+  if (!Number.isInteger(n) || n < -1 || n > MAX_INDENT) throw new HushError("INVALID_ARGUMENT", `--indent must be a whole number from -1 (a tab) to ${MAX_INDENT}`, { located: true });
   return n;
 }
 

@@ -1,5 +1,5 @@
-import { HushError, printable, type FileMetadata, type MasterKeyRecipient } from "@hush/core";
-import { creationRuleFor, loadConfig, type LoadedConfig } from "../config.ts";
+import { checkRuleGroups, HushError, isHushError, printable, type FileMetadata, type MasterKeyRecipient } from "@hush/core";
+import { configRelativePath, creationRuleFor, loadConfig, type LoadedConfig } from "../config.ts";
 import { writeOut, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile, report, runBatch, type Outcome } from "../rekey/batch.ts";
@@ -47,7 +47,15 @@ async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: n
   const groups = dedupeGroups(resolvedByFile(rule.keyGroups, file.metadata.keyGroups));
   checkGroups(groups);
   // SOPS 3.13 keeps the file's threshold and ignores a changed `shamir_threshold` in the config;
-  // applying it is what a user editing the config expects.
+  // applying it is what a user editing the config expects. One that no set of the rule's groups
+  // can meet is the config's mistake, refused as encrypt refuses it (not cut down to all groups).
+  if (override === undefined && rule.shamirThreshold !== 0) {
+    try {
+      checkRuleGroups(groups, groups.length > 1 ? rule.shamirThreshold : 0, { rule: loaded.config.creationRules.indexOf(rule), relativePath: configRelativePath(loaded, target.abs, io.cwd) });
+    } catch (err) {
+      throw isHushError(err, "CONFIG_INVALID") ? err.withFile(loaded.path) : err;
+    }
+  }
   const requested = override ?? (rule.shamirThreshold !== 0 ? rule.shamirThreshold : file.metadata.shamirThreshold);
   const threshold = effectiveThreshold(requested, groups.length);
   const diffs = diffGroups(file.metadata.keyGroups, groups);

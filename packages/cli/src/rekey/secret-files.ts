@@ -10,6 +10,7 @@ import {
   type EmitOptions,
   type FileFormat,
   type FileMetadata,
+  type SopsConfig,
   encryptedTextFormat,
   configIndent,
 } from "@hush/core";
@@ -147,8 +148,11 @@ export async function writeSecretFile(file: SecretFile, text: string, env: Reado
   }
 }
 
-/** How to write a file's `sops` section: `--indent`, else the config's store settings. */
-export function emitOptionsFor(format: FileFormat, indent: number | undefined, stores: { yamlIndent?: number; jsonIndent?: number } | undefined): EmitOptions {
-  const n = indent ?? configIndent(stores, encryptedTextFormat(format));
+/**
+ * How to write a file's `sops` section: `--indent`, else the config's store settings (an
+ * encrypted binary file's envelope by `json_binary`'s, as SOPS's binary store, not `json`'s).
+ */
+export function emitOptionsFor(format: FileFormat, indent: number | undefined, stores: SopsConfig["stores"] | undefined): EmitOptions {
+  const n = indent ?? configIndent(stores, format);
   return n === undefined ? {} : { indent: n };
 }

@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import { HushError, formatFromPath, parseFormat, sniffFormats, WHOLE_FILE_FORMAT, type FileFormat } from "@hush/core";
+import { leadsOutside, HushError, formatFromPath, parseFormat, sniffFormats, WHOLE_FILE_FORMAT, type FileFormat } from "@hush/core";
 
 /** One file a repository-wide command works on. */
 export interface Target {
@@ -37,7 +37,7 @@ const SKIPPED_DIRS: ReadonlySet<string> = new Set([".git", ".hg", ".svn", "node_
 
 function displayName(abs: string, cwd: string): string {
   const rel = relative(cwd, abs);
-  return rel === "" || rel.startsWith("..") || rel.startsWith(sep) ? abs : rel;
+  return rel === "" || leadsOutside(rel) ? abs : rel;
 }
 
 function realOrSelf(abs: string): string {

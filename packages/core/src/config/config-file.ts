@@ -2,6 +2,7 @@ import { checkString } from "../arguments.ts";
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { HushError, isHushError } from "../errors.ts";
+import { leadsOutside } from "../path-outside.ts";
 import { MAX_DOCUMENT_BYTES, readToEnd, tooLargeMessage } from "../read-bounded.ts";
 import { refuseUntrustedConfig } from "./config-trust.ts";
 import { parseSopsConfig, type SopsConfig } from "./sops-config.ts";
@@ -92,13 +93,21 @@ function readPipeText(fd: number, path: string): string {
   }
 }
 
-/** A file's path as creation rules match it: relative to the config's directory, forward slashes. */
+/**
+ * A file's path as creation rules match it, with forward slashes: relative to the config's
+ * directory, else absolute. SOPS cuts the config's directory and a separator off the start of the
+ * file's absolute path (config.go parseCreationRuleForFile, strings.TrimPrefix), so a file outside
+ * that directory keeps its absolute path, and so does every file under a config in the root
+ * directory (`/` and a separator, `//`, start no path): a container's `/.sops.yaml` is matched
+ * against `/app/secrets/a.yaml`, as SOPS matches it.
+ */
 export function configRelativePath(loaded: LoadedConfig | undefined, filePath: string, cwd: string): string {
   checkString(filePath, "the file path");
   checkString(cwd, "the directory");
   const abs = isAbsolute(filePath) ? filePath : resolve(cwd, filePath);
   if (loaded === undefined) return abs.split(sep).join("/");
-  const rel = relative(loaded.dir, abs);
-  const target = rel.startsWith("..") || isAbsolute(rel) ? abs : rel;
+  const dir = resolve(loaded.dir);
+  const rel = relative(dir, abs);
+  const target = leadsOutside(rel) || dirname(dir) === dir ? abs : rel;
   return target.split(sep).join("/");
 }

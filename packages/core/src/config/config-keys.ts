@@ -5,7 +5,7 @@ import { HushError, printable } from "../errors.ts";
 import { ENCRYPTION_RULE_KINDS } from "../metadata/file-metadata.ts";
 import { keyBackends } from "../keys/registry.ts";
 import { closestName } from "../suggest.ts";
-import { checkKeyEntry, checkKeyList, checkRuleSettings, type ConfigNodes } from "./config-readings.ts";
+import { checkKeyEntry, checkKeyList, checkRuleSettings, checkStoreIndent, type ConfigNodes } from "./config-readings.ts";
 import { RECIPIENT_NAMES_KEY } from "./recipient-names.ts";
 
 /**
@@ -31,6 +31,8 @@ function groupKeys(): string[] {
 }
 
 const STORES = ["yaml", "json", "json_binary", "dotenv", "ini", "toml"];
+/** The stores with an indent, and the lowest indent each writes (SOPS: YAML none below 0, JSON -1 for a tab). */
+const STORE_INDENT_LOWEST: Readonly<Record<string, 0 | -1>> = { yaml: 0, json: -1, json_binary: -1 };
 /** YAML's merge key (`<<: *defaults`), which go-yaml applies and SOPS therefore accepts. */
 const MERGE_KEY = "<<";
 
@@ -185,8 +187,17 @@ function checkGroup(c: Checker, node: unknown, where: string, depth: number): vo
   itemsOf(c, valueAt(pairs, "merge")).forEach((g, i) => checkGroup(c, g, `${where}.merge[${i}]`, depth + 1));
 }
 
+/** A rule's settings that are text: a list or a map there is no text to SOPS either (go-yaml cannot decode it). */
+const RULE_TEXT = ["path_regex", ...ENCRYPTION_RULE_KINDS];
+
 function checkRule(c: Checker, node: unknown, where: string): void {
+  const rule = resolved(c, node);
+  if (!isNothing(rule) && !isNodeOf(rule, "map")) throw notA(c, rule, where, "map");
   const pairs = checkKeys(c, node, c.ruleKeys, where);
+  for (const name of RULE_TEXT) {
+    const value = resolved(c, valueAt(pairs, name));
+    if (isNodeOf(value, "map") || isNodeOf(value, "seq")) throw notA(c, value, `${where}.${name}`, "string");
+  }
   checkListItems(c, pairs, where, "ruleKeys");
   checkRuleSettings(nodesOf(c), (name) => valueAt(pairs, name), where, keyBackends().flatMap((b) => b.config.ruleKeys));
   itemsOf(c, valueAt(pairs, "key_groups")).forEach((g, i) => checkGroup(c, g, `${where}.key_groups[${i}]`, 0));
@@ -208,8 +219,44 @@ export function checkConfigKeys(doc: Document, lines: LineCounter, targets: Alia
     const name = (pair.key as { value?: unknown } | null)?.value;
     return typeof name === "string" && closestName(name, TOP) === undefined && definesAnchor(c, pair.value);
   });
-  itemsOf(c, valueAt(top, "creation_rules")).forEach((r, i) => checkRule(c, r, `creation_rules[${i}]`));
+  const rules = resolved(c, valueAt(top, "creation_rules"));
+  if (!isNothing(rules) && !isNodeOf(rules, "seq")) throw notA(c, rules, "creation_rules", "list");
+  itemsOf(c, rules).forEach((r, i) => checkRule(c, r, `creation_rules[${i}]`));
   // destination_rules are for `sops publish`, which hush does not have: hush never reads them,
   // so a typo there changes nothing here (SOPS's own functional-test config has one).
-  checkKeys(c, valueAt(top, "stores"), STORES, "stores");
+  checkStores(c, valueAt(top, "stores"));
+}
+
+/** Each store's settings: an indent for YAML and JSON (config.go StoresConfig), none for the others. */
+function checkStores(c: Checker, node: unknown): void {
+  const stores = resolved(c, node);
+  if (isNothing(stores)) return;
+  if (!isNodeOf(stores, "map")) throw notA(c, stores, "stores", "map of store names (yaml, json, …) to their settings");
+  for (const pair of checkKeys(c, stores, STORES, "stores")) {
+    const name = String(nameOf(pair));
+    const settings = resolved(c, pair.value);
+    if (isNothing(settings)) continue;
+    if (!isNodeOf(settings, "map")) throw notA(c, settings, `stores.${name}`, "map");
+    const lowest = STORE_INDENT_LOWEST[name];
+    const pairs = checkKeys(c, settings, lowest === undefined ? [] : ["indent"], `stores.${name}`);
+    if (lowest !== undefined) checkStoreIndent(nodesOf(c), valueAt(pairs, "indent"), `stores.${name}.indent`, lowest);
+  }
+}
+
+/** Absent, or written empty (`stores:`), which go-yaml and SOPS read as no settings. */
+function isNothing(node: unknown): boolean {
+  return node === undefined || node === null || (typeof node === "object" && "value" in node && !("items" in node) && (node as { value: unknown }).value === null);
+}
+
+/**
+ * Whether a node is a YAML map or sequence, by the type the yaml package marks its nodes with
+ * (a registered symbol: this module loads no YAML code, and an empty `[]` has no items to tell by).
+ */
+function isNodeOf(node: unknown, kind: "map" | "seq"): boolean {
+  return typeof node === "object" && node !== null && (node as Record<symbol, unknown>)[Symbol.for("yaml.node.type")] === Symbol.for(`yaml.${kind}`);
+}
+
+function notA(c: Checker, node: unknown, where: string, what: string): HushError {
+  const line = lineOf(c, node);
+  return new HushError("CONFIG_INVALID", `invalid .sops.yaml: ${line === undefined ? "" : `line ${line}: `}${where} must be a ${what}`);
 }

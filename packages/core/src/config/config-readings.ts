@@ -109,12 +109,46 @@ export function checkRuleSettings(n: ConfigNodes, valueOf: (name: string) => unk
   const threshold = valueOf("shamir_threshold");
   const t = scalarOf(n, threshold);
   if (t !== undefined && t.value !== null && (t.tag !== undefined || t.type !== "PLAIN" || typeof t.source !== "string" || !PLAIN_DECIMAL.test(t.source))) {
+    if (t.type === "PLAIN" && typeof t.source === "string" && /^-[0-9]+$/.test(t.source)) {
+      throw refuse(n, threshold, `${where}.shamir_threshold is negative: write 0 (all groups) or a number of groups from 2`);
+    }
     throw refuse(n, threshold, `${where}.shamir_threshold is not written as a plain decimal integer (SOPS reads 010 as 8)`);
   }
   const macOnly = valueOf("mac_only_encrypted");
   const m = scalarOf(n, macOnly);
   if (m !== undefined && m.value !== null && typeof m.value !== "boolean") {
     throw refuse(n, macOnly, `${where}.mac_only_encrypted must be true or false (SOPS reads yes, on and y as true)`);
+  }
+}
+
+/**
+ * The widest indentation a `stores` entry or `--indent` may ask for. SOPS writes any JSON indent
+ * (a hundred million spaces a line ran hush out of string length, SOPS out of memory), and
+ * go-yaml writes YAML with 2 spaces for any indent past 9 (see yamlIndentAsWritten); no one
+ * reads a file indented further than this.
+ */
+export const MAX_INDENT = 100;
+
+const DECIMAL = /^-?(0|[1-9][0-9]*)$/;
+
+/**
+ * A store's `indent` (`stores.yaml.indent`, `stores.json.indent`, `stores.json_binary.indent`).
+ * go-yaml decodes it into an int: a string is an error to SOPS, `4.5` is 4 and `010` is 8, so
+ * only a plain decimal integer is read. SOPS refuses a negative YAML indent and a JSON one below
+ * -1 (a tab) when it writes; hush says so when it reads the config, with the line.
+ */
+export function checkStoreIndent(n: ConfigNodes, node: unknown, where: string, lowest: 0 | -1): void {
+  const s = scalarOf(n, node);
+  if (s === undefined || s.value === null) {
+    if (node !== undefined && s === undefined) throw refuse(n, node, `${where} must be a whole number written in decimal`);
+    return;
+  }
+  if (s.tag !== undefined || s.type !== "PLAIN" || typeof s.source !== "string" || !DECIMAL.test(s.source)) {
+    throw refuse(n, node, `${where} must be a whole number written in decimal (SOPS reads 010 as 8 and 4.5 as 4, and refuses "4")`);
+  }
+  const value = Number(s.source);
+  if (value < lowest || value > MAX_INDENT) {
+    throw refuse(n, node, `${where} must be from ${lowest === 0 ? "0" : "-1 (a tab)"} to ${MAX_INDENT}`);
   }
 }
 

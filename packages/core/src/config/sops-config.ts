@@ -2,7 +2,7 @@ import { appendAll } from "../arrays.ts";
 import { canonicalJson } from "../canonical-json.ts";
 import type { Document } from "yaml";
 import { checkObject, checkString } from "../arguments.ts";
-import { HushError } from "../errors.ts";
+import { HushError, isHushError } from "../errors.ts";
 import type { KeyGroupRecipients } from "../crypto/data-key.ts";
 import type { MasterKeyRecipient } from "../key-source.ts";
 import type { ConfigContext } from "../keys/key-backend.ts";
@@ -30,7 +30,8 @@ export interface CreationRule {
 
 export interface SopsConfig {
   readonly creationRules: readonly CreationRule[];
-  readonly stores: { readonly yamlIndent?: number; readonly jsonIndent?: number };
+  /** `stores`: the indent of new YAML and JSON files and of an encrypted binary file's JSON envelope (`json_binary`). */
+  readonly stores: { readonly yamlIndent?: number; readonly jsonIndent?: number; readonly jsonBinaryIndent?: number };
   /** People's names for recipients (`hush_recipient_names`, anchors), for reports; see recipient-names.ts. */
   readonly recipientNames?: RecipientNames;
   /**
@@ -174,7 +175,7 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   checkString(text, "the config text");
   // Loaded here rather than at module load: a JSON-only user never pays for the YAML parser.
   const { parseDocument, LineCounter } = await import("yaml");
-  const { aliasTargets } = await import("../stores/yaml-alias-budget.ts");
+  const { aliasTargets, assertAliasBudget } = await import("../stores/yaml-alias-budget.ts");
   let raw: unknown;
   let doc: Document;
   try {
@@ -188,8 +189,17 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
       const line = lines.linePos([...targets.keys()][MAX_CONFIG_ALIASES]!.range?.[0] ?? 0).line;
       throw fail(`more than ${MAX_CONFIG_ALIASES.toLocaleString("en-US")} aliases (line ${line}); write the rules out instead`);
     }
+    // Aliases of aliases (a "billion laughs"): refused by the copies they make, with the line,
+    // before the yaml package expands them (which refused them as only "not valid YAML").
+    try {
+      assertAliasBudget([doc as Document.Parsed], () => targets, (offset) => lines.linePos(offset).line, false);
+    } catch (err) {
+      throw isHushError(err, "PARSE_FAILED") ? fail(err.message) : err;
+    }
     checkConfigKeys(doc, lines, targets);
-    raw = doc.toJS({ maxAliasCount: 100 });
+    // The copies are bounded above; the package's own bound (an anchor aliased at most 100 times)
+    // refused a key named in a hundred rules, which SOPS reads, as "not valid YAML".
+    raw = doc.toJS({ maxAliasCount: -1 });
   } catch (err) {
     if (err instanceof HushError) throw err;
     const parseError = err as { linePos?: Array<{ line: number }>; code?: unknown; message?: unknown };
@@ -208,13 +218,18 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   };
   const yamlIndent = indentOf("yaml");
   const jsonIndent = indentOf("json");
+  const jsonBinaryIndent = indentOf("json_binary");
   const recipientNames = readRecipientNames(doc, raw[RECIPIENT_NAMES_KEY]);
   const destinationRules = raw["destination_rules"];
   return {
     creationRules: (rules ?? []).map(parseRule),
     ...(recipientNames.size === 0 ? {} : { recipientNames }),
     ...(isEmpty(destinationRules) ? {} : { destinationRules: readDestinationRules(destinationRules) }),
-    stores: { ...(yamlIndent === undefined ? {} : { yamlIndent }), ...(jsonIndent === undefined ? {} : { jsonIndent }) },
+    stores: {
+      ...(yamlIndent === undefined ? {} : { yamlIndent }),
+      ...(jsonIndent === undefined ? {} : { jsonIndent }),
+      ...(jsonBinaryIndent === undefined ? {} : { jsonBinaryIndent }),
+    },
   };
 }
 

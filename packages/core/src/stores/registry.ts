@@ -128,6 +128,8 @@ const REGISTRY = [
     encryptedAs: "json",
     comments: false,
     example: "",
+    // SOPS's binary store has its own setting (stores/json NewBinaryStore), not json's.
+    configIndent: "jsonBinaryIndent",
     sniff: (text) => (!text.trimStart().startsWith("{") ? 0 : looksLikeBinaryEnvelope(text) ? 3 : 2),
     load: async () => (await import("./binary-store.ts")).binaryStore,
   },

@@ -1,6 +1,6 @@
 import { realpathSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import { printable, type CreationRule } from "@hush/core";
+import { leadsOutside, printable, type CreationRule } from "@hush/core";
 import { checkFile, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { gitOutput } from "../../git-run.ts";
 import type { CliIo } from "../../io.ts";
@@ -96,7 +96,7 @@ export async function branchCommitProblems(io: CliIo, rev: string, ruleFor: Hist
       // Shown as the tip's files are: from the working directory, else whole.
       const abs = join(repo.root, w.path);
       const display = relative(io.cwd, abs);
-      const path = display.startsWith("..") ? abs : display.split(sep).join("/");
+      const path = leadsOutside(display) ? abs : display.split(sep).join("/");
       const shown = `${path} (commit ${w.commit.slice(0, 10)})`;
       const size = sizes.get(w.blob);
       const bytes = size === undefined || size > MAX_CHECKED_SIZE ? undefined : await reader.blob(w.blob);

@@ -1,6 +1,6 @@
 import { lstatSync, realpathSync, statSync } from "node:fs";
-import { isAbsolute, relative } from "node:path";
-import { isHushError } from "@hush/core";
+import { relative } from "node:path";
+import { leadsOutside, isHushError } from "@hush/core";
 import { readFileBounded } from "../../io.ts";
 
 /**
@@ -28,7 +28,7 @@ export function readCheckedFile(abs: string, root: string | undefined): Buffer |
   try {
     if (root !== undefined && lstatSync(abs).isSymbolicLink()) {
       const rel = relative(realpathSync(root), realpathSync(abs));
-      if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return { unreadable: "a symbolic link that leads outside the repository; hush check reads only the repository's files (git stores the link, not an encrypted file)" };
+      if (rel === "" || leadsOutside(rel)) return { unreadable: "a symbolic link that leads outside the repository; hush check reads only the repository's files (git stores the link, not an encrypted file)" };
     }
     const st = statSync(abs);
     if (!st.isFile()) return { unreadable: "not a regular file (a device, a pipe or a directory)" };

@@ -1,8 +1,8 @@
 import { existsSync, realpathSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
-import { compileRe2, HushError, isHushError, parseSopsConfig, printable, type CreationRule, type Matcher, type SopsConfig } from "@hush/core";
+import { basename, dirname, join, posix, relative, sep } from "node:path";
+import { leadsOutside, compileRe2, HushError, isHushError, parseSopsConfig, printable, type CreationRule, type Matcher, type SopsConfig } from "@hush/core";
 import { hasManagedBlock, type CheckProblem } from "@hush/git";
-import { loadConfig, type LoadedConfig } from "../../config.ts";
+import { configRelativePath, loadConfig, type LoadedConfig } from "../../config.ts";
 import type { CliIo } from "../../io.ts";
 import type { Repo, TreeEntry } from "./repo.ts";
 
@@ -98,9 +98,8 @@ export function workTreeRules(io: CliIo, explicitConfig: string | undefined, cov
     if (basename(abs) === ".sops.yaml") return undefined;
     const loaded = await configFor(searchFrom);
     if (loaded === undefined) return undefined;
-    // As SOPS: the path relative to the config's directory, first matching rule wins.
-    const rel = relative(loaded.dir, abs);
-    return covering(loaded.config, loaded.path, (rel.startsWith("..") || isAbsolute(rel) ? abs : rel).split(sep).join("/"));
+    // As SOPS (and encrypt): the path relative to the config's directory, first matching rule wins.
+    return covering(loaded.config, loaded.path, configRelativePath(loaded, abs, searchFrom));
   };
 }
 
@@ -202,7 +201,7 @@ export class RepoPaths {
     if (realDir === undefined) this.#realDirs.set(dir, (realDir = realOrNull(dir)));
     // Either one unresolved (a directory deleted since): the paths are compared as given.
     const rel = this.#realRoot === null || realDir === null ? relative(this.#root, abs) : relative(this.#realRoot, join(realDir, basename(abs)));
-    return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? undefined : rel.split(sep).join("/");
+    return rel === "" || leadsOutside(rel) ? undefined : rel.split(sep).join("/");
   }
 }
 

@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
-import { appendAll, firstInvalidUtf8Line, printable, shellPath, type CreationRule } from "@hush/core";
+import { basename, join, posix, relative, resolve, sep } from "node:path";
+import { leadsOutside, appendAll, firstInvalidUtf8Line, printable, shellPath, type CreationRule } from "@hush/core";
 import { checkFile, checkPassed, isRecipientFindingCode, isScannable, routedPlaintextProblem, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
@@ -106,7 +106,7 @@ function indexEntries(output: string): StagedFile[] {
 async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<{ listed: Candidate[]; readStaged?: StagedReader; close: () => void }> {
   const show = (abs: string): string => {
     const rel = relative(io.cwd, abs);
-    return rel.startsWith("..") ? abs : rel.split(sep).join("/");
+    return leadsOutside(rel) ? abs : rel.split(sep).join("/");
   };
   if (flags.staged === true) {
     const { openRepo } = await import("./repo.ts");
@@ -262,7 +262,7 @@ async function decryptedOnBranch(io: CliIo, rev: string, plain: readonly PlainFi
   for (const f of plain) {
     // The files git lists are under its top as it names it; resolved only when not (a linked working directory).
     const direct = relative(repo.root, f.abs);
-    const path = direct.startsWith("..") || isAbsolute(direct) ? repoPaths.of(f.abs) : direct.split(sep).join("/");
+    const path = leadsOutside(direct) ? repoPaths.of(f.abs) : direct.split(sep).join("/");
     if (path !== undefined && path !== "") byPath.set(path, f);
   }
   const { start, paths } = await encryptedAtStart(repo, rev, base, [...byPath].map(([path, f]) => ({ path, blob: "blob" in f ? f.blob : undefined })));

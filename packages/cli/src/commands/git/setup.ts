@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, realpathSync, unlinkSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
-import { HushError, compileRe2, isHushError, printable, shellQuote, showInvisible } from "@hush/core";
+import { leadsOutside, HushError, compileRe2, isHushError, printable, shellQuote, showInvisible } from "@hush/core";
 import {
   attributePatternMatches,
   detectFormat,
@@ -88,7 +88,7 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
   const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
   if (loaded !== undefined) {
     const configDir = posix(relative(repo.root, loaded.dir));
-    const inRepo = !configDir.startsWith("..") && !isAbsolute(configDir);
+    const inRepo = !leadsOutside(configDir);
     for (const [i, rule] of loaded.config.creationRules.entries()) {
       if (rule.pathRegex === "") {
         notes.push(`creation rule ${i} has no path_regex (it matches every file); only files already encrypted are listed for it`);
@@ -113,7 +113,7 @@ async function computePatterns(io: CliIo, repo: Repo, given: readonly string[], 
       });
       for (const file of files) {
         const rel = posix(relative(loaded.dir, join(repo.root, file)));
-        if (rel.startsWith("..") || rel === ".sops.yaml" || rel.endsWith("/.sops.yaml")) continue;
+        if (leadsOutside(rel) || rel === ".sops.yaml" || rel.endsWith("/.sops.yaml")) continue;
         if (matches(rel) && !covered(file)) add(exactPattern(file));
       }
     }
@@ -171,7 +171,7 @@ async function hookPath(repo: Repo): Promise<string> {
 async function hookIsRepositorys(repo: Repo, path: string): Promise<boolean> {
   const inside = (dir: string): boolean => {
     const rel = relative(dir, path);
-    return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+    return rel !== "" && !leadsOutside(rel);
   };
   if (inside(repo.root)) return true;
   const common = gitPathLine(await repo.git.raw(["rev-parse", "--git-common-dir"]));

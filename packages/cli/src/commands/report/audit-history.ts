@@ -1,6 +1,6 @@
 import { lstatSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { formatFromPath, HushError, printable, WHOLE_FILE_FORMAT, type FileFormat } from "@hush/core";
+import { join, relative, resolve, sep } from "node:path";
+import { leadsOutside, formatFromPath, HushError, printable, WHOLE_FILE_FORMAT, type FileFormat } from "@hush/core";
 import { parseCommitObject, summarizeVersion, versionKind, type AtHead, type ClearOrNot, type CommitRef, type FileVersion, type LoggedCommit, type VersionSummary } from "@hush/git/report";
 import type { CliIo } from "../../io.ts";
 import { ObjectReader } from "../../git-objects.ts";
@@ -64,7 +64,7 @@ export class RealDirectories {
 function pathspecs(io: CliIo, root: string, paths: readonly string[]): string[] {
   return (paths.length === 0 ? ["."] : paths).map((p) => {
     const rel = relative(root, resolve(io.cwd, p));
-    if (rel.startsWith("..") || isAbsolute(rel)) throw new HushError("INVALID_ARGUMENT", `${printable(p, 4096)}: outside the repository`);
+    if (leadsOutside(rel)) throw new HushError("INVALID_ARGUMENT", `${printable(p, 4096)}: outside the repository`);
     return `:(top,literal)${rel.split(sep).join("/")}`;
   });
 }
