@@ -1,4 +1,5 @@
 import { appendAll, comparableKeyId, keyBackend, masterKeyIdentity, printable, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { fewestKeysToOpen } from "./key-quorum.ts";
 
 /**
  * Keyless checks of a file's recipients: entries whose wrapped key cannot be one (checked per
@@ -150,7 +151,39 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
   }
   if (drift.structure !== undefined) out.push({ code: "key-groups-differ", message: `the key groups differ from ${where}: ${drift.structure}; ${fix}` });
   if (base !== undefined) appendAll(out, baseRecipientFindings(metadata, rule, base));
+  const quorum = base === undefined ? undefined : weakerQuorumFinding(metadata, rule, base);
+  if (quorum !== undefined) out.push(quorum);
   return out;
+}
+
+/** The fewest keys that open a file re-keyed under `rule` (its threshold, else the file's, as `updatekeys` does), and the keys in several groups. */
+function ruleQuorum(metadata: FileMetadata, rule: CreationRule): { keys: number; shared: string[] } {
+  const groups = rule.keyGroups.filter((g) => g.length > 0);
+  const ids = groups.map((g) => [...new Set(g.map(comparableKeyId))]);
+  const needed = neededGroups(groups.length, rule.shamirThreshold || metadata.shamirThreshold);
+  const seen = new Map<string, { count: number; name: string }>();
+  groups.forEach((g) => {
+    for (const [id, r] of new Map(g.map((r) => [comparableKeyId(r), r]))) seen.set(id, { count: (seen.get(id)?.count ?? 0) + 1, name: `${r.kind} ${masterKeyIdentity(r)}` });
+  });
+  return { keys: fewestKeysToOpen(ids, needed), shared: [...seen.values()].filter((v) => v.count > 1).map((v) => v.name) };
+}
+
+/**
+ * With a trusted base revision: the branch's rule lets fewer keys open the file than the base's
+ * rule does, by listing a key in several key groups (see key-quorum.ts). The file may still be as
+ * the base made it; merged, the next `updatekeys` by a key holder re-keys it under the branch's
+ * rule, and a warning that the groups differ was all the review showed.
+ */
+function weakerQuorumFinding(metadata: FileMetadata, rule: CreationRule, base: BaseRule): RecipientFinding | undefined {
+  const own = ruleQuorum(metadata, rule);
+  const trusted = ruleQuorum(metadata, base.rule);
+  if (own.keys >= trusted.keys) return undefined;
+  const shared = own.shared.length === 0 ? "" : ` (${own.shared.slice(0, 3).map((n) => printable(n)).join(", ")}${own.shared.length > 3 ? ", …" : ""} in more than one key group)`;
+  return {
+    code: "key-groups-differ",
+    addedByBranch: true,
+    message: `the creation rule of this branch lets ${own.keys} key${own.keys === 1 ? "" : "s"} open the file${shared}, the creation rule in ${printable(base.where)} needs ${trusted.keys}; merged, the next \`hush updatekeys\` would re-key it so: change the key groups on the base branch first (a change of .sops.yaml alone), or list each key in one group`,
+  };
 }
 
 /**
