@@ -184,3 +184,18 @@ describe("hush check --base: a file encrypted where the branch started", () => {
     expect(status).toBe(0);
   });
 });
+
+describe("hush check --base: a deleted encrypted file beside a plain file with its keys", () => {
+  it("passes when that plain file was already in clear where the branch started (an example file kept as it was)", () => {
+    const repo = setUpCoveredRepo(sb, "example-kept");
+    // The common pair: the encrypted file and a committed example of its keys, placeholders in clear.
+    writeFileSync(join(repo, "app.example.yaml"), "password: change-me\n");
+    commitAll(sb, repo, "an example of the secrets' keys");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    git(sb, repo, ["rm", "-q", "secrets/app.yaml"]);
+    commitAll(sb, repo, "the service no longer needs its secrets");
+    const { status, report } = checkJson(repo, ["--base", "main"]);
+    expect(codesOf(report)).toEqual([]);
+    expect(status).toBe(0);
+  });
+});

@@ -15,7 +15,8 @@ import type { Repo } from "./repo.ts";
  * `.gitattributes` line and no history name it); the keys, readable in the encrypted file, are
  * what the two share. Only a file encrypted both in REV and where the branch started counts
  * (see check-decrypted.ts), and only when the branch deletes one: the plain files are read again
- * then, not otherwise.
+ * then, not otherwise. A plain file that held the keys in clear where the branch started (an
+ * example file) was not moved by the branch.
  */
 
 /** A plain file of the branch that holds the keys of an encrypted file the branch deletes. */
@@ -75,15 +76,37 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
     }
     const parsed = (await detectFormat(path, text, { whole: true }))?.parsed;
     if (parsed === undefined) continue;
-    const places = new Set(parsed.leaves.filter((l) => l.kind === "scalar").map((l) => placeKey(l.document, l.path)));
-    const from = [...gone].find(([, encrypted]) => [...encrypted].every((p) => places.has(p)));
+    const from = [...gone].find(([, encrypted]) => holdsAll(parsed, encrypted));
     if (from !== undefined) holding.push({ path, from: from[0] });
   }
   // The start is looked for only now: a shallow clone needs no history when no file matches.
   if (holding.length === 0) return [];
   const start = await branchStart(repo, rev, base);
   const atStart = start === base ? gone : await encryptedFiles(repo, start, (path) => holding.some((h) => h.from === path));
-  return holding.filter((h) => atStart.has(h.from)).map((h) => ({ ...h, start }));
+  const kept = await heldInClearAtStart(repo, start, holding, gone);
+  return holding.filter((h) => atStart.has(h.from) && !kept.has(h.path)).map((h) => ({ ...h, start }));
+}
+
+/** Whether a parsed file has a scalar at each of `places`. */
+function holdsAll(parsed: ParsedDocument, places: ReadonlySet<string>): boolean {
+  const own = new Set(parsed.leaves.filter((l) => l.kind === "scalar").map((l) => placeKey(l.document, l.path)));
+  return [...places].every((p) => own.has(p));
+}
+
+/**
+ * The files of `holding` that already held those keys in clear where the branch started: an
+ * example file kept beside the encrypted one (`app.example.yaml`, placeholders for values) was
+ * not moved there by the branch, which may delete the encrypted file it mirrors.
+ */
+async function heldInClearAtStart(repo: Repo, start: string, holding: ReadonlyArray<{ path: string; from: string }>, gone: ReadonlyMap<string, ReadonlySet<string>>): Promise<Set<string>> {
+  const fromOf = new Map(holding.map((h) => [h.path, h.from]));
+  const kept = new Set<string>();
+  for (const f of await readTreeFiles(repo, start, (path) => fromOf.has(path))) {
+    const detected = await detectFormat(f.path, f.text, { whole: true });
+    if (detected === undefined || detected.encrypted || detected.parsed === undefined) continue;
+    if (holdsAll(detected.parsed, gone.get(fromOf.get(f.path)!)!)) kept.add(f.path);
+  }
+  return kept;
 }
 
 /** The encrypted files (with at least one encrypted value) of `commit` that `select` picks, with their values' places. */
