@@ -273,11 +273,33 @@ describe("hc_vault keys", () => {
       const r = await hush(["decrypt", f], { env: { VAULT_TOKEN: ns.token, VAULT_ADDR: redirecting.address } });
       expect(r.status).toBe(128);
       expect(r.stderr).toContain("HTTP 307 redirect not followed");
-      expect(redirecting.calls).toHaveLength(1);
+      // The mount lookup's redirect says nothing of the mount; the transit call's fails the key. Neither is followed.
+      expect(redirecting.calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual(["GET /v1/sys/internal/ui/mounts/transit 307", "PUT /v1/transit/decrypt/app 307"]);
       expect(attacker.calls).toEqual([]);
     } finally {
       await ns.stop();
       await redirecting.stop();
+    }
+  });
+
+  it("a mount lookup that says nothing (a proxy's redirect, 404, 200 without data) leaves a transit key working", async () => {
+    for (const mountLookup of ["redirect", "not-found", "no-data"] as const) {
+      const odd = await startVaultTestServer({ token: vault.token, mountLookup });
+      try {
+        odd.createKey("app");
+        const f = join(tmp.path, `odd-lookup-${mountLookup}.yaml`);
+        writeFileSync(f, PLAIN);
+        const oddEnv = { VAULT_TOKEN: vault.token, VAULT_ADDR: odd.address };
+        const made = await hush(["encrypt", "-i", "--hc-vault-transit", odd.uri("app"), f], { env: oddEnv });
+        expect(made.stderr, mountLookup).toBe("");
+        // The file's own entry: looked up, and the lookup's answer tells nothing, so decrypt goes ahead.
+        const r = await hush(["decrypt", f], { env: oddEnv });
+        expect(r.stderr, mountLookup).toBe("");
+        expect(r.stdout, mountLookup).toBe(PLAIN);
+        expect(odd.calls.map((c) => `${c.method} ${c.path}`), mountLookup).toContain("PUT /v1/transit/decrypt/app");
+      } finally {
+        await odd.stop();
+      }
     }
   });
 

@@ -223,7 +223,7 @@ describe("a Vault key named by .sops.yaml or a file gets a data key only if it i
   let tmp: ReturnType<typeof makeTempDir>;
   beforeAll(async () => {
     vault = await startVaultTestServer({ kvMounts: ["team-kv"] });
-    legacy = await startVaultTestServer({ kvMounts: ["team-kv"], noMountLookup: true });
+    legacy = await startVaultTestServer({ kvMounts: ["team-kv"], mountLookup: "not-found" });
     tmp = makeTempDir("hush-vault-kv-");
   });
   afterAll(async () => {

@@ -123,7 +123,8 @@ export class VaultTransitKeySource implements KeySource {
    * reader's token, replacing the secret at `team-kv/decrypt/app` (`git diff` of a pull request
    * would do it through textconv). Vault answers `GET sys/internal/ui/mounts/PATH` to a token with
    * any capability on the mount (`vault kv` asks it the same way); an answer that does not say
-   * (refused, not found, an older server) lets the call go ahead, whose own answer then counts.
+   * (refused, not found, redirected, an older server) lets the call go ahead, whose own answer
+   * then counts.
    * Asked once per engine path and run; a failed exchange is reported as the `op` it precedes.
    */
   #refuseOtherMount(address: string, key: VaultKeyRecipient, op: "encrypt" | "decrypt"): Promise<void> {
@@ -191,6 +192,9 @@ export class VaultTransitKeySource implements KeySource {
 
   async #call(address: string, key: VaultKeyRecipient, op: "encrypt" | "decrypt", body: unknown): Promise<VaultAnswer> {
     const answer = await this.#send(address, `${key.enginePath}/${op}/${key.keyName}`, body, op);
+    if (answer.status >= 300 && answer.status < 400) {
+      throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: HTTP ${answer.status} redirect not followed (set VAULT_ADDR to the server that answers)`);
+    }
     // Other successes (a KV mount's 204) are the callers' to judge: they hold no ciphertext or plaintext.
     if (answer.status < 200 || answer.status >= 300) {
       const reason = answer.status === 403 ? "AccessDenied" : answer.status >= 500 ? "ServerError" : "Refused";
@@ -199,7 +203,11 @@ export class VaultTransitKeySource implements KeySource {
     return answer;
   }
 
-  /** `PUT /v1/PATH` with `body` (`GET` without one); a redirect or a failed exchange throws, naming `op`. */
+  /**
+   * `PUT /v1/PATH` with `body` (`GET` without one); a failed exchange throws, naming `op`. A
+   * redirect is never followed, only returned: it fails a transit call, and tells nothing of a
+   * mount (a proxy may send paths it does not pass to a login page).
+   */
   async #send(address: string, path: string, body: unknown, op: string): Promise<VaultAnswer> {
     const options = { token: this.#token(), namespace: this.#env["VAULT_NAMESPACE"], timeoutMs: this.#timeoutMs, env: this.#env };
     let answer: VaultAnswer;
@@ -207,9 +215,6 @@ export class VaultTransitKeySource implements KeySource {
       answer = await vaultRequest(new URL(`${address}/v1/${path}`), body, options);
     } catch (err) {
       throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: ${(err as Error).message}`);
-    }
-    if (answer.status >= 300 && answer.status < 400) {
-      throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: HTTP ${answer.status} redirect not followed (set VAULT_ADDR to the server that answers)`);
     }
     return answer;
   }

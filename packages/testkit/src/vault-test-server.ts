@@ -34,8 +34,12 @@ export interface VaultTestServerOptions {
    * Every other path is a transit engine's.
    */
   readonly kvMounts?: readonly string[];
-  /** Answer the mount lookup (`GET sys/internal/ui/mounts/…`) with 404, as a server without it would. */
-  readonly noMountLookup?: boolean;
+  /**
+   * How the mount lookup (`GET sys/internal/ui/mounts/…`) is answered when not as Vault answers
+   * it: `not-found` (404, as a server without it would), `redirect` (307 to this server's root,
+   * as a proxy sending unknown paths to a login page would), `no-data` (200 with an empty object).
+   */
+  readonly mountLookup?: "not-found" | "redirect" | "no-data";
 }
 
 /** One request as the server saw it. */
@@ -171,7 +175,9 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
     try {
       if (call.token !== token) throw new VaultError(403, ["permission denied"]);
       if (options.namespace !== undefined && call.namespace !== options.namespace) throw new VaultError(403, ["permission denied"]);
-      if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP) && options.noMountLookup === true) throw new VaultError(404, []);
+      if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP) && options.mountLookup === "not-found") throw new VaultError(404, []);
+      if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP) && options.mountLookup === "redirect") return reply(307, undefined, { Location: "/ui/login" });
+      if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP) && options.mountLookup === "no-data") return reply(200, {});
       if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP)) return reply(200, { request_id: randomUUID(), data: mountOf(path.slice(MOUNT_LOOKUP.length)) });
       if (req.method !== "PUT" && req.method !== "POST") throw new VaultError(405, ["unsupported operation"]);
       let body: unknown;
