@@ -197,5 +197,26 @@ describe("hush check --base: a deleted encrypted file beside a plain file with i
     const { status, report } = checkJson(repo, ["--base", "main"]);
     expect(codesOf(report)).toEqual([]);
     expect(status).toBe(0);
+    // Changed by the branch too, the example held those keys before it: still not a move.
+    writeFileSync(join(repo, "app.example.yaml"), "password: change-me\nport: 8080\n");
+    commitAll(sb, repo, "the example grows");
+    const changed = checkJson(repo, ["--base", "main"]);
+    expect(codesOf(changed.report)).toEqual([]);
+    expect(changed.status).toBe(0);
+  });
+
+  it("still fails when the branch writes the keys into a plain file that lacked them where it started", () => {
+    const repo = setUpCoveredRepo(sb, "example-filled");
+    writeFileSync(join(repo, "settings.yaml"), "title: plain\n");
+    commitAll(sb, repo, "plain settings");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    const d = hush(sb, ["decrypt", "secrets/app.yaml"], { cwd: repo });
+    expect(d.status, d.stderr).toBe(0);
+    git(sb, repo, ["rm", "-q", "secrets/app.yaml"]);
+    writeFileSync(join(repo, "settings.yaml"), `title: plain\n${d.stdout}`);
+    commitAll(sb, repo, "moved into the settings, in clear");
+    const { status, report } = checkJson(repo, ["--base", "main"]);
+    expect(codesOf(report)).toEqual(["settings.yaml error not-encrypted"]);
+    expect(status).toBe(1);
   });
 });
