@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { lstatSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
@@ -79,8 +79,9 @@ describe("--output to a stream", () => {
       writeFileSync(k.path(`out-${i}.enc.yaml`), r.stdout);
       expect(await k.decrypt(k.path(`out-${i}.enc.yaml`))).toBe(PLAIN);
     }
-    // Nothing was locked or left beside the streams' names, and the input is as it was.
+    // The input was read, not replaced: no lock or temporary file was made beside it.
     expect(await k.decrypt(enc)).toBe(PLAIN);
+    expect(readdirSync(k.dir).filter((n) => n.includes(".hush"))).toEqual([]);
   });
 
   it("a link in the work tree to a stream is still refused, and its target left alone", () => {

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, statSync, writeSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, writeSync, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { HushError, printable } from "@hush/core";
 import { writeOut, writeOutput, type CliIo } from "./io.ts";
@@ -21,9 +21,10 @@ export type OutputStream =
  */
 const DESCRIPTOR_LINK_DIRECTORIES = new Set(["/dev", "/dev/fd", "/proc/self/fd", "/proc/thread-self/fd"]);
 
-/** `/dev/stdout` and `/dev/stderr`, and `…/fd/1`, `…/fd/2`: the descriptor number, else undefined. */
+/** `/dev/stdin`, `/dev/stdout`, `/dev/stderr` and `…/fd/N`: the descriptor number, else undefined. */
 function descriptorNumber(path: string): number | undefined {
   const absolute = resolve(path);
+  if (absolute === "/dev/stdin") return 0;
   if (absolute === "/dev/stdout") return 1;
   if (absolute === "/dev/stderr") return 2;
   const n = /^\/(?:dev|proc\/self|proc\/thread-self)\/fd\/(\d{1,9})$/.exec(absolute)?.[1];
@@ -38,8 +39,8 @@ function isStreamLike(st: Stats): boolean {
 /**
  * Tells whether `path`, given to `--output`, names a stream rather than a file (see
  * {@link OutputStream}); undefined for a missing path or anything else, which is replaced as a
- * file (and a link or a block device refused there). Follows a link only in
- * {@link DESCRIPTOR_LINK_DIRECTORIES}.
+ * file (and a link or a block device refused there). Follows a link only when it names one of
+ * the process's descriptors in {@link DESCRIPTOR_LINK_DIRECTORIES}.
  */
 export function outputStream(path: string): OutputStream | undefined {
   let st;
@@ -53,18 +54,11 @@ export function outputStream(path: string): OutputStream | undefined {
     const fd = descriptorNumber(path);
     if (fd === 1) return { kind: "stdout" };
     if (fd === 2) return { kind: "stderr" };
-    // `3>out.yaml` makes a descriptor name of a regular file: the user's own redirection.
-    return fd !== undefined || isStreamLike(safeStat(path)) ? { kind: "device", path, viaDescriptor: fd !== undefined } : undefined;
+    // `3>out.yaml` makes a descriptor name of a regular file: the user's own redirection. Any
+    // other link there (`/dev/core`, `/dev/log`) is a link like any other: refused when replaced.
+    return fd === undefined ? undefined : { kind: "device", path, viaDescriptor: true };
   }
   return isStreamLike(st) ? { kind: "device", path, viaDescriptor: false } : undefined;
-}
-
-function safeStat(path: string): Stats {
-  try {
-    return statSync(path);
-  } catch (err) {
-    throw cannotWrite(path, err);
-  }
 }
 
 function cannotWrite(path: string, err: unknown): HushError {

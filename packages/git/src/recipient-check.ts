@@ -156,23 +156,34 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
   return out;
 }
 
+/** Each rule's quorum by the threshold it is computed with (a rule without one takes the file's): hush check asks once per file and commit. */
+const quorums = new WeakMap<CreationRule, Map<number, { keys: number; shared: string[] }>>();
+
 /** The fewest keys that open a file re-keyed under `rule` (its threshold, else the file's, as `updatekeys` does), and the keys in several groups. */
 function ruleQuorum(metadata: FileMetadata, rule: CreationRule): { keys: number; shared: string[] } {
+  const threshold = rule.shamirThreshold || metadata.shamirThreshold;
+  let byThreshold = quorums.get(rule);
+  if (byThreshold === undefined) quorums.set(rule, (byThreshold = new Map()));
+  const known = byThreshold.get(threshold);
+  if (known !== undefined) return known;
   const groups = rule.keyGroups.filter((g) => g.length > 0);
   const ids = groups.map((g) => [...new Set(g.map(comparableKeyId))]);
-  const needed = neededGroups(groups.length, rule.shamirThreshold || metadata.shamirThreshold);
   const seen = new Map<string, { count: number; name: string }>();
   groups.forEach((g) => {
     for (const [id, r] of new Map(g.map((r) => [comparableKeyId(r), r]))) seen.set(id, { count: (seen.get(id)?.count ?? 0) + 1, name: `${r.kind} ${masterKeyIdentity(r)}` });
   });
-  return { keys: fewestKeysToOpen(ids, needed), shared: [...seen.values()].filter((v) => v.count > 1).map((v) => v.name) };
+  const quorum = { keys: fewestKeysToOpen(ids, neededGroups(groups.length, threshold)), shared: [...seen.values()].filter((v) => v.count > 1).map((v) => v.name) };
+  byThreshold.set(threshold, quorum);
+  return quorum;
 }
 
 /**
  * With a trusted base revision: the branch's rule lets fewer keys open the file than the base's
  * rule does, by listing a key in several key groups (see key-quorum.ts). The file may still be as
  * the base made it; merged, the next `updatekeys` by a key holder re-keys it under the branch's
- * rule, and a warning that the groups differ was all the review showed.
+ * rule. A warning (an error with `--strict`) that says so, where `key-groups-differ` said only
+ * that the groups differ: the change is in `.sops.yaml`, which a reviewer reads, and a team may
+ * lower its quorum on purpose, in a pull request of its own.
  */
 function weakerQuorumFinding(metadata: FileMetadata, rule: CreationRule, base: BaseRule): RecipientFinding | undefined {
   const own = ruleQuorum(metadata, rule);
@@ -181,8 +192,7 @@ function weakerQuorumFinding(metadata: FileMetadata, rule: CreationRule, base: B
   const shared = own.shared.length === 0 ? "" : ` (${own.shared.slice(0, 3).map((n) => printable(n)).join(", ")}${own.shared.length > 3 ? ", …" : ""} in more than one key group)`;
   return {
     code: "key-groups-differ",
-    addedByBranch: true,
-    message: `the creation rule of this branch lets ${own.keys} key${own.keys === 1 ? "" : "s"} open the file${shared}, the creation rule in ${printable(base.where)} needs ${trusted.keys}; merged, the next \`hush updatekeys\` would re-key it so: change the key groups on the base branch first (a change of .sops.yaml alone), or list each key in one group`,
+    message: `the creation rule of this branch lets ${own.keys} key${own.keys === 1 ? "" : "s"} open the file${shared}, the creation rule in ${printable(base.where)} needs ${trusted.keys}; merged, the next \`hush updatekeys\` would re-key it so; if that is not meant, ${own.shared.length > 0 ? "list each key in one group" : `keep the key groups and threshold of ${printable(base.where)}`}`,
   };
 }
 
