@@ -219,4 +219,18 @@ describe("hush check --base: a deleted encrypted file beside a plain file with i
     expect(codesOf(report)).toEqual(["settings.yaml error not-encrypted"]);
     expect(status).toBe(1);
   });
+
+  it("passes a new plain file whose values at those keys only stand in for them (moved to the environment, or placeholders)", () => {
+    for (const [name, value] of [["moved-env", "${TOKEN}"], ["moved-helm", "{{ .Values.token }}"], ["moved-empty", ""], ["moved-placeholder", "changeme"]] as const) {
+      const repo = repoWithUnruledFile(name);
+      git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+      git(sb, repo, ["rm", "-q", "extra.yaml"]);
+      writeFileSync(join(repo, "settings.yaml"), `token: ${JSON.stringify(value)}\n`);
+      dropAttributeLine(repo);
+      commitAll(sb, repo, "secrets from the environment");
+      const { status, report } = checkJson(repo, ["--base", "main"]);
+      expect(codesOf(report), name).toEqual([]);
+      expect(status).toBe(0);
+    }
+  });
 });

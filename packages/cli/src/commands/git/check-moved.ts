@@ -87,10 +87,32 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
   return holding.filter((h) => atStart.has(h.from) && !kept.has(h.path)).map((h) => ({ ...h, start }));
 }
 
-/** Whether a parsed file has a scalar at each of `places`. */
+/**
+ * A value that stands in for a secret rather than being one: empty, a reference to a variable
+ * (`${DB_PASSWORD}`, `$TOKEN`, `{{ .Values.token }}`, `%(token)s`), or a placeholder word. A file
+ * whose values at the encrypted places are all such is an example, or the secrets moved elsewhere
+ * (to the environment, to Vault), not the secrets in clear.
+ */
+const STAND_IN = /^(?:\$\{[^}]{0,200}\}|\$[A-Za-z_]\w{0,200}|\{\{[^}]{0,200}\}\}|%\([^)]{0,200}\)s|<[^>]{0,200}>|changeme|change-me|change_me|replaceme|replace-me|replace_me|todo|tbd|xxx+|\*+|secret|password|example|placeholder)?$/i;
+
+/**
+ * Whether a parsed file has a scalar at each of `places`, not every one of them a stand-in
+ * ({@link STAND_IN}): the keys of the deleted file, holding values.
+ */
 function holdsAll(parsed: ParsedDocument, places: ReadonlySet<string>): boolean {
-  const own = new Set(parsed.leaves.filter((l) => l.kind === "scalar").map((l) => placeKey(l.document, l.path)));
+  const own = scalarTexts(parsed);
+  return [...places].every((p) => own.has(p)) && [...places].some((p) => !STAND_IN.test(own.get(p)!));
+}
+
+/** Whether a parsed file has a scalar at each of `places`, whatever its value. */
+function holdsKeys(parsed: ParsedDocument, places: ReadonlySet<string>): boolean {
+  const own = scalarTexts(parsed);
   return [...places].every((p) => own.has(p));
+}
+
+/** A parsed file's scalars: text (trimmed) by place. */
+function scalarTexts(parsed: ParsedDocument): Map<string, string> {
+  return new Map(parsed.leaves.filter((l) => l.kind === "scalar").map((l) => [placeKey(l.document, l.path), l.value?.text.trim() ?? ""]));
 }
 
 /**
@@ -104,7 +126,7 @@ async function heldInClearAtStart(repo: Repo, start: string, holding: ReadonlyAr
   for (const f of await readTreeFiles(repo, start, (path) => fromOf.has(path))) {
     const detected = await detectFormat(f.path, f.text, { whole: true });
     if (detected === undefined || detected.encrypted || detected.parsed === undefined) continue;
-    if (holdsAll(detected.parsed, gone.get(fromOf.get(f.path)!)!)) kept.add(f.path);
+    if (holdsKeys(detected.parsed, gone.get(fromOf.get(f.path)!)!)) kept.add(f.path);
   }
   return kept;
 }
