@@ -222,7 +222,8 @@ describe("a Vault key named by .sops.yaml or a file gets a data key only if it i
   let legacy: VaultTestServer;
   let tmp: ReturnType<typeof makeTempDir>;
   beforeAll(async () => {
-    vault = await startVaultTestServer({ kvMounts: ["team-kv"] });
+    // `child` is a child namespace (Vault Enterprise) with a KV mount of its own.
+    vault = await startVaultTestServer({ kvMounts: ["team-kv", "child/kv"], pathNamespaces: ["child"] });
     legacy = await startVaultTestServer({ kvMounts: ["team-kv"], mountLookup: "not-found" });
     tmp = makeTempDir("hush-vault-kv-");
   });
@@ -275,6 +276,12 @@ describe("a Vault key named by .sops.yaml or a file gets a data key only if it i
     expect(view.stdout).not.toContain("s3cr3t");
     expect(vault.kvData("team-kv/decrypt/app")).toBeUndefined();
     expect(vault.calls.filter((c) => c.path.startsWith("/v1/team-kv/"))).toEqual([]);
+    // A KV mount of a child namespace, which a lookup from the namespace above does not see.
+    writeFileSync(file, readFileSync(file, "utf8").replace("engine_path: team-kv", "engine_path: child/kv"));
+    const inChild = await hush(["decrypt", file], { cwd: dir, env });
+    expect(inChild.stderr).toContain(`Vault transit: the engine path child/kv is a kv mount on ${vault.address}, not a transit engine; nothing was sent to it`);
+    expect(vault.kvData("child/kv/decrypt/app")).toBeUndefined();
+    expect(vault.calls.filter((c) => c.method === "PUT" && c.path.startsWith("/v1/child/"))).toEqual([]);
     // The same entry on a transit mount, beside an age key: the file opens with the age key.
     const both = join(dir, "both.yaml");
     writeFileSync(both, "password: s3cr3t\n");

@@ -124,21 +124,29 @@ export class VaultTransitKeySource implements KeySource {
    * would do it through textconv). Vault answers `GET sys/internal/ui/mounts/PATH` to a token with
    * any capability on the mount (`vault kv` asks it the same way); an answer that does not say
    * (refused, not found, redirected, an older server) lets the call go ahead, whose own answer
-   * then counts.
+   * then counts. The engine path may begin with child namespaces (Vault Enterprise, HCP:
+   * `team/kv` is mount `kv` of namespace `team`), which a lookup from the namespace above does
+   * not see: each way of splitting it is asked, outermost first, until one says.
    * Asked once per engine path and run; a failed exchange is reported as the `op` it precedes.
    */
   #refuseOtherMount(address: string, key: VaultKeyRecipient, op: "encrypt" | "decrypt"): Promise<void> {
     const id = `${address}/v1/${key.enginePath}`;
     let asked = this.#mounts.get(id);
     if (asked === undefined) {
-      asked = this.#send(address, `sys/internal/ui/mounts/${key.enginePath}`, undefined, op).then((answer) => {
-        const type = answer.status === 200 ? (answer.body as { data?: { type?: unknown } } | undefined)?.data?.type : undefined;
-        if (typeof type !== "string" || type === "transit") return;
-        throw new HushError(
-          "KEY_SOURCE_FAILED",
-          `${WHAT}: the engine path ${printable(key.enginePath)} is a ${printable(type, 40)} mount on ${printable(address)}, not a transit engine; nothing was sent to it (a file names the engine path: check who changed it)`,
-        );
-      });
+      asked = (async () => {
+        const segments = key.enginePath.split("/");
+        for (let split = 0; split < segments.length; split++) {
+          const namespace = segments.slice(0, split).map((s) => `${s}/`).join("");
+          const answer = await this.#send(address, `${namespace}sys/internal/ui/mounts/${segments.slice(split).join("/")}`, undefined, op);
+          const type = answer.status === 200 ? (answer.body as { data?: { type?: unknown } } | undefined)?.data?.type : undefined;
+          if (typeof type !== "string") continue;
+          if (type === "transit") return;
+          throw new HushError(
+            "KEY_SOURCE_FAILED",
+            `${WHAT}: the engine path ${printable(key.enginePath)} is a ${printable(type, 40)} mount on ${printable(address)}, not a transit engine; nothing was sent to it (a file names the engine path: check who changed it)`,
+          );
+        }
+      })();
       asked.catch(() => this.#mounts.delete(id));
       this.#mounts.set(id, asked);
     }

@@ -40,6 +40,12 @@ export interface VaultTestServerOptions {
    * as a proxy sending unknown paths to a login page would), `no-data` (200 with an empty object).
    */
   readonly mountLookup?: "not-found" | "redirect" | "no-data";
+  /**
+   * Child namespaces (Vault Enterprise) named at the start of a path (`team/kv/…` is mount `kv`
+   * of namespace `team`): the mount lookup sees a mount only from its own namespace
+   * (`GET /v1/team/sys/internal/ui/mounts/kv`), and answers 404 from the one above.
+   */
+  readonly pathNamespaces?: readonly string[];
 }
 
 /** One request as the server saw it. */
@@ -178,7 +184,13 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
       if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP) && options.mountLookup === "not-found") throw new VaultError(404, []);
       if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP) && options.mountLookup === "redirect") return reply(307, undefined, { Location: "/ui/login" });
       if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP) && options.mountLookup === "no-data") return reply(200, {});
-      if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP)) return reply(200, { request_id: randomUUID(), data: mountOf(path.slice(MOUNT_LOOKUP.length)) });
+      if (req.method === "GET" && path.startsWith(MOUNT_LOOKUP)) {
+        const asked = path.slice(MOUNT_LOOKUP.length);
+        if ((options.pathNamespaces ?? []).some((ns) => asked.startsWith(`${ns}/`))) throw new VaultError(404, []);
+        return reply(200, { request_id: randomUUID(), data: mountOf(asked) });
+      }
+      const inNamespace = (options.pathNamespaces ?? []).find((ns) => req.method === "GET" && path.startsWith(`/v1/${ns}${MOUNT_LOOKUP.slice("/v1".length)}`));
+      if (inNamespace !== undefined) return reply(200, { request_id: randomUUID(), data: mountOf(`${inNamespace}/${path.slice(`/v1/${inNamespace}${MOUNT_LOOKUP.slice("/v1".length)}`.length)}`) });
       if (req.method !== "PUT" && req.method !== "POST") throw new VaultError(405, ["unsupported operation"]);
       let body: unknown;
       try {
