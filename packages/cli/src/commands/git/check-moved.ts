@@ -2,8 +2,7 @@ import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { detectFormat, type CheckProblem } from "@hush/git";
 import type { ParsedDocument } from "@hush/core";
-import { readFileBounded } from "../../io.ts";
-import { MAX_CHECKED_SIZE } from "./check-read.ts";
+import { readCheckedFile } from "./check-read.ts";
 import { branchStart } from "./branch-start.ts";
 import { readTreeFiles } from "./check-decrypted.ts";
 import type { Repo } from "./repo.ts";
@@ -68,12 +67,10 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
   if (gone.size === 0) return [];
   const holding: Array<{ path: string; from: string }> = [];
   for (const [path, abs] of plain) {
-    let text: string;
-    try {
-      text = readFileBounded(abs, { maxBytes: MAX_CHECKED_SIZE }).toString("utf8");
-    } catch {
-      continue; // not read: the check of the file itself says why
-    }
+    // As the check read it (a link only to a file inside the repository); not read: the check of the file itself says why.
+    const bytes = readCheckedFile(abs, repo.root);
+    if (!Buffer.isBuffer(bytes)) continue;
+    const text = bytes.toString("utf8");
     const parsed = (await detectFormat(path, text, { whole: true }))?.parsed;
     if (parsed === undefined) continue;
     const from = [...gone].find(([, encrypted]) => holdsAll(parsed, encrypted));
