@@ -1,6 +1,7 @@
 import { delimiter, resolve } from "node:path";
-import { encryptedTextFormat, formatFromPath, HushError, isHushError, plaintextEncoding, printable, quoted, readPlaintext, shellPath, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver } from "@hush/core";
-import { readFileBounded } from "./io.ts";
+// readFileBounded from core, not through io.ts: io.ts brings the modules of writing files
+// (link checks, git), which every start of an application would load and run for nothing.
+import { encryptedTextFormat, formatFromPath, HushError, isHushError, plaintextEncoding, printable, quoted, readFileBounded, readPlaintext, shellPath, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { createKeySourceResolver } from "./key-sources.ts";
 import { mergeEnvFiles, RefusedEnvironment, type DecryptedEnvFile } from "./workflows/env-files.ts";
 import { describeRefused } from "./workflows/env-policy.ts";

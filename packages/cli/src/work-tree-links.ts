@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { HushError, printable } from "@hush/core";
@@ -144,6 +143,10 @@ function askGitWhetherTracked(top: string, link: string): boolean {
   // a dotfiles alias's) would answer for another one.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("GIT_")));
   const path = `:(top,literal)${relative(top, link).split(sep).join("/")}`;
+  // child_process (with net, dgram and streams behind it) is loaded only here, on this rare path:
+  // io.ts brings this module into every read, the env loader's and decrypt's among them, whose
+  // start-up time is the product.
+  const { spawnSync } = process.getBuiltinModule("node:child_process");
   const r = spawnSync(git, ["-C", top, "ls-files", "-z", "--", path], { env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   if (r.status !== 0 || r.error !== undefined) return true;
   return r.stdout !== "";
