@@ -73,3 +73,17 @@ describe("a list of many items merges", () => {
     expect([items[0], items[1], items[n - 1]]).toEqual([scalar("a2"), scalar("v1"), scalar("z2")]);
   });
 });
+
+describe("conflict markers around every value of a large file", () => {
+  it("30,000 keys changed on both sides, every other one deleted on ours: each conflict placed where it stands, in one pass", async () => {
+    const n = 30_000;
+    const keys = Array.from({ length: n }, (_, i) => i);
+    const base = keys.map((i) => `K${i}=v\n`).join("");
+    const ours = keys.map((i) => (i % 2 === 0 ? `K${i}=o\n` : "")).join("");
+    const theirs = keys.map((i) => `K${i}=t\n`).join("");
+    const conflicts = keys.map((i) => ({ path: [`K${i}`], kind: i % 2 === 0 ? ("both-changed" as const) : ("deleted-by-ours" as const) }));
+    const text = await renderConflicts({ format: "dotenv", merged: ours, theirs, base, conflicts });
+    const expected = keys.map((i) => `<<<<<<<\n${i % 2 === 0 ? `K${i}=o\n` : ""}|||||||\nK${i}=v\n=======\nK${i}=t\n>>>>>>>\n`).join("");
+    expect(text === expected).toBe(true);
+  });
+});
