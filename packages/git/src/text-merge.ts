@@ -1,6 +1,7 @@
-import { appendAll, HushError, isHushError, firstVerified, nodeAt, storeFor, treeScanner, type FileFormat, type Store, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
+import { appendAll, HushError, isHushError, firstVerified, storeFor, treeScanner, type FileFormat, type Store, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
 import { insertionLines, pathLineRanges } from "./conflict-lines.ts";
 import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
+import { treeLookup } from "./tree-lookup.ts";
 import { mergeTrees, treesEqual, type MergeConflict } from "./tree-merge.ts";
 
 /**
@@ -119,9 +120,10 @@ function valueEdits(store: Store, ours: string, tree: TreeMap): string | undefin
     return undefined;
   }
   const edits: TextEdit[] = [];
+  const nodeAt = treeLookup(tree);
   for (const leaf of doc.leaves) {
     if (leaf.kind !== "scalar" || leaf.aliased === true || leaf.document !== 0) continue;
-    const node = nodeAt(tree, leaf.path);
+    const node = nodeAt(leaf.path);
     if (node === undefined || node.kind !== "scalar") continue;
     const same = leaf.value !== null && leaf.value.type === node.value.type && leaf.value.text === node.value.text;
     if (same) continue;
