@@ -290,4 +290,30 @@ describe("files the patterns cover that are not encrypted", () => {
     }
     expect(git(sb, repo, ["ls-files", "-u", "--", "k.enc.yaml"]).stdout).not.toBe("");
   });
+
+  it("a version decrypted in place on a branch: the driver and resolve name that version and what to do, nothing is written", async () => {
+    const repo = createRepo(sb, "decrypted-in-place");
+    writeEncrypted(sb, repo, "k.enc.yaml", "a: 1\nb: 2\n");
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    writeFileSync(join(repo, "k.enc.yaml"), "a: 1\nb: 2\nc: 3\n");
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "k.enc.yaml", "yaml", "a: 10\nb: 2\n");
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status).not.toBe(0);
+    expect(merge.stderr).toContain("hush: k.enc.yaml: cannot merge by key path: the file is encrypted on our side only");
+    const file = join(repo, "k.enc.yaml");
+    const held = readFileSync(file);
+    for (const args of [["git", "resolve", "k.enc.yaml"], ["git", "resolve", "--ours", "k.enc.yaml"]]) {
+      const r = hush(sb, args, { cwd: repo, env: { ...sb.env, EDITOR: "true" } });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain("k.enc.yaml: their version is not encrypted (it holds no sops metadata)");
+      expect(r.stderr).toContain("git checkout --ours FILE");
+      expect(readFileSync(file)).toEqual(held);
+    }
+    expect(git(sb, repo, ["ls-files", "-u", "--", "k.enc.yaml"]).stdout).not.toBe("");
+  });
 });

@@ -110,8 +110,8 @@ export async function openSides(input: OpenSidesInput): Promise<OpenedSides> {
     });
   }
   const notes: string[] = [];
-  const ours = await openText(input.ours, { format, keySources });
-  const theirs = await openWithKnownKeys(input.theirs, format, [ours.dataKey], keySources);
+  const ours = await openSide("our", () => openText(input.ours, { format, keySources }));
+  const theirs = await openSide("their", () => openWithKnownKeys(input.theirs, format, [ours.dataKey], keySources));
   let base: OpenedFile | undefined;
   let basePlaintext: string | undefined;
   let baseMetadata: FileMetadata | undefined;
@@ -134,6 +134,22 @@ export async function openSides(input: OpenSidesInput): Promise<OpenedSides> {
     }
   }
   return { format, ours, theirs, base, basePlaintext, baseMetadata, notes };
+}
+
+/**
+ * Opens one side, naming it when it is not encrypted at all (a branch decrypted the file in
+ * place): "sops metadata not found" said neither which version nor what to do.
+ */
+async function openSide(side: "our" | "their", open: () => Promise<OpenedFile>): Promise<OpenedFile> {
+  try {
+    return await open();
+  } catch (err) {
+    if (!isHushError(err, "METADATA_MISSING")) throw err;
+    const other = side === "our" ? "theirs" : "ours";
+    throw new HushError("METADATA_MISSING", `${side} version is not encrypted (it holds no sops metadata): a merge by key path needs both versions encrypted`, {
+      hint: `take the encrypted version as it is (\`git checkout --${other} FILE\`), make the other version's changes again with \`hush edit FILE\`, then \`git add FILE\``,
+    });
+  }
 }
 
 function reason(err: unknown): string {
