@@ -225,6 +225,33 @@ describe("conflict resolution without an editor, and without keys", () => {
   });
 });
 
+describe("a common ancestor from before the file was encrypted", () => {
+  it("never puts its values in clear into the conflicted file, with a key (markers around values) or without (both sides whole)", async () => {
+    const secret = "plain-base-secret-91c4";
+    const repo = createRepo(sb, "plaintext-base");
+    writeFileSync(join(repo, "app.enc.yaml"), `user: app\npassword: ${secret}\n`);
+    commitAll(sb, repo, "base, not encrypted yet");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    expect(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
+    expect(hush(sb, ["set", "app.enc.yaml", '["password"]', '"theirs-password"'], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    expect(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
+    expect(hush(sb, ["set", "app.enc.yaml", '["password"]', '"ours-password"'], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "ours");
+    for (const env of [sb.env, sb.keylessEnv]) {
+      const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { env, allowFail: true });
+      expect(merge.status).not.toBe(0);
+      const held = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+      expect(held).toMatch(/^<{7} ours$/m);
+      expect(held).not.toContain(secret);
+      expect(held).not.toContain("ours-password");
+      git(sb, repo, ["merge", "--abort"]);
+    }
+  });
+});
+
 describe("files the patterns cover that are not encrypted", () => {
   it("merge by lines, as git would", () => {
     const repo = createRepo(sb, "plain-files");

@@ -245,9 +245,23 @@ export interface EncryptedMergeInput extends OpenSidesInput {
 }
 
 /** Both sides (and the base, diff3 style) as one conflict block: nothing of either is adopted. */
-function wholeFileConflict(input: EncryptedMergeInput): string {
+function wholeFileConflict(input: EncryptedMergeInput, base: string | undefined): string {
   const eol = /\r\n/.test(input.ours) ? "\r\n" : "\n";
-  return conflictBlock(splitLines(input.ours), input.base === undefined ? undefined : splitLines(input.base), splitLines(input.theirs), input.markerSize ?? 7, input.labels ?? {}, eol).join("");
+  return conflictBlock(splitLines(input.ours), base === undefined ? undefined : splitLines(base), splitLines(input.theirs), input.markerSize ?? 7, input.labels ?? {}, eol).join("");
+}
+
+/**
+ * The base as the working file may show it between conflict markers: only an encrypted one. A
+ * base from before the file was encrypted holds its values in clear, and the conflicted file of
+ * an encrypted merge must hold ciphertext only (it is often staged as it is).
+ */
+async function baseToShow(base: string | undefined, format: FileFormat): Promise<string | undefined> {
+  if (base === undefined || base.trim() === "") return undefined;
+  try {
+    return (await readMetadata(base, format)) === undefined ? undefined : base;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The indentation of ours' metadata block, so re-encryption does not re-indent it. */
@@ -259,13 +273,14 @@ export async function metadataEmitOptions(format: FileFormat, text: string): Pro
 /** The merge driver's whole job, on file texts (no I/O). */
 export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<EncryptedMergeOutcome> {
   const { format } = input;
+  const shownBase = await baseToShow(input.base, format);
   const fallback = (why: string, hint?: string): EncryptedMergeOutcome => {
-    const lines = mergeLines(input.base ?? "", input.ours, input.theirs, { onConflict: "markers", ...(input.markerSize === undefined ? {} : { markerSize: input.markerSize }), ...(input.labels === undefined ? {} : { labels: input.labels }) });
+    const lines = mergeLines(shownBase ?? "", input.ours, input.theirs, { onConflict: "markers", ...(input.markerSize === undefined ? {} : { markerSize: input.markerSize }), ...(input.labels === undefined ? {} : { labels: input.labels }) });
     // A line merge of ciphertext that comes out clean still mixes one side's metadata (key
     // entries, MAC) with the other's values, and whether it comes out clean depends on where a
     // diff happens to align random base64 lines. Nothing merged here is adoptable, so the file
     // must always show a conflict: the whole of both sides when the lines did not collide.
-    const text = lines.conflicts > 0 ? lines.text : wholeFileConflict(input);
+    const text = lines.conflicts > 0 ? lines.text : wholeFileConflict(input, shownBase);
     return { status: "fallback", text, reason: why, ...(hint === undefined ? {} : { hint }), conflicted: true, notes: [] };
   };
   let oursMeta: FileMetadata | undefined;
@@ -307,7 +322,7 @@ export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<E
       format,
       merged,
       theirs: input.theirs,
-      base: input.base,
+      base: shownBase,
       conflicts: plan.conflicts,
       ...(input.markerSize === undefined ? {} : { markerSize: input.markerSize }),
       ...(input.labels === undefined ? {} : { labels: input.labels }),
