@@ -78,4 +78,35 @@ describe("a Shamir threshold raised on one branch", () => {
     expect(said).toContain("their side needs 3 of the 3 key groups to open the file, ours 2: the fresh data key is split for the stricter 3 (theirs)");
     expect(said).toContain("a fresh data key was drawn");
   });
+
+  it("with the data key kept (their side re-split it, no re-key), ours' shares and threshold stay, and the difference is named", async () => {
+    const second = createAgeKey(sb, "second-kept");
+    const third = createAgeKey(sb, "third-kept");
+    const merger = envWithKeys("merger-kept", [sb.keyFile, second.keyFile, third.keyFile]);
+    const recipients = [sb.recipient, second.recipient, third.recipient];
+    const repo = createRepo(sb, "threshold-kept");
+    writeFileSync(join(repo, ".sops.yaml"), groupsRule(recipients, 2));
+    writeFileSync(join(repo, "app.enc.yaml"), "a: base-1\nb: base-2\n");
+    ok(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo, env: merger }));
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["checkout", "-q", "-b", "feature"]);
+    ok(hush(sb, ["set", "app.enc.yaml", '["b"]', '"feature-2"'], { cwd: repo, env: merger }));
+    commitAll(sb, repo, "feature");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    writeFileSync(join(repo, ".sops.yaml"), groupsRule(recipients, 3));
+    ok(hush(sb, ["updatekeys", "-y", "app.enc.yaml"], { cwd: repo, env: merger }));
+    commitAll(sb, repo, "three groups needed, same data key");
+
+    git(sb, repo, ["checkout", "-q", "feature"]);
+    const merge = git(sb, repo, ["merge", "--no-edit", "main"], { env: merger, allowFail: true });
+    expect(merge.status, merge.stderr).toBe(0);
+    const said = hushLines(merge.stderr).join("\n");
+    expect(said).toContain("their side needs 3 of the 3 key groups to open the file, ours 2: the merged file keeps ours' shares and threshold with the data key");
+    expect(said).not.toContain("a fresh data key was drawn");
+    expect((await readMetadata(readFileSync(join(repo, "app.enc.yaml"), "utf8"), "yaml"))?.shamirThreshold).toBe(2);
+    const asMerger = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: merger });
+    ok(asMerger);
+    expect(asMerger.stdout).toBe("a: base-1\nb: feature-2\n");
+  });
 });
