@@ -95,3 +95,48 @@ describe("the merge driver's size bound", () => {
     expect(hushLines(merge.stderr + merge.stdout)).toEqual(["hush: HUSH_MERGE_MAX_BYTES is not a byte count (e.g. 8388608 or 8M); using 8388608", "hush: app.enc.yaml: merged by key path"]);
   });
 });
+
+describe("the whole versions of a file whose common ancestor predates its encryption", () => {
+  const secret = "plain-base-secret-4e1f";
+
+  /** A repository where `app.enc.yaml` was committed in clear, then encrypted on main and on "theirs", each with its own change. */
+  function plaintextBaseRepo(name: string, theirsChange: (file: string) => void): { repo: string; ours: Buffer; theirs: Buffer } {
+    const repo = createRepo(sb, name);
+    const file = join(repo, "app.enc.yaml");
+    writeFileSync(file, `password: ${secret}\nnote_unencrypted: cafe\n`);
+    commitAll(sb, repo, "base, not encrypted yet");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    expect(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
+    theirsChange(file);
+    commitAll(sb, repo, "theirs");
+    const theirs = readFileSync(file);
+    git(sb, repo, ["checkout", "-q", "main"]);
+    expect(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "ours");
+    return { repo, ours: readFileSync(file), theirs };
+  }
+
+  const wholeWithoutBase = (ours: Buffer, theirs: Buffer): Buffer =>
+    Buffer.concat([Buffer.from("<<<<<<< ours\n"), ours, Buffer.from("=======\n"), theirs, Buffer.from(">>>>>>> theirs\n")]);
+
+  it("above the size limit: the ancestor's values in clear are left out of the conflict", () => {
+    const { repo, ours, theirs } = plaintextBaseRepo("plaintext-base-oversized", (file) => writeFileSync(file, `${readFileSync(file, "utf8")}#${"x".repeat(4000)}\n`));
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true, env: { ...sb.env, HUSH_MERGE_MAX_BYTES: "3K" } });
+    expect(merge.status).toBe(1);
+    expect(hushLines(merge.stderr + merge.stdout)[0]).toContain("not merged: theirs is");
+    const held = readFileSync(join(repo, "app.enc.yaml"));
+    expect(held.toString("latin1")).not.toContain(secret);
+    expect(held.equals(wholeWithoutBase(ours, theirs))).toBe(true);
+  });
+
+  it("not UTF-8: the ancestor's values in clear are left out of the conflict", () => {
+    const { repo, ours, theirs } = plaintextBaseRepo("plaintext-base-latin1", (file) => writeFileSync(file, Buffer.from(readFileSync(file, "latin1").replace("cafe", "café"), "latin1")));
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status).toBe(1);
+    expect(merge.stderr + merge.stdout).toMatch(/not merged: a version is not UTF-8/);
+    const held = readFileSync(join(repo, "app.enc.yaml"));
+    expect(held.toString("latin1")).not.toContain(secret);
+    expect(held.equals(wholeWithoutBase(ours, theirs))).toBe(true);
+  });
+});

@@ -225,6 +225,33 @@ describe("conflict resolution without an editor, and without keys", () => {
   });
 });
 
+describe("a common ancestor from before the file was encrypted", () => {
+  it("never puts its values in clear into the conflicted file, with a key (markers around values) or without (both sides whole)", async () => {
+    const secret = "plain-base-secret-91c4";
+    const repo = createRepo(sb, "plaintext-base");
+    writeFileSync(join(repo, "app.enc.yaml"), `user: app\npassword: ${secret}\n`);
+    commitAll(sb, repo, "base, not encrypted yet");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    expect(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
+    expect(hush(sb, ["set", "app.enc.yaml", '["password"]', '"theirs-password"'], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    expect(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
+    expect(hush(sb, ["set", "app.enc.yaml", '["password"]', '"ours-password"'], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "ours");
+    for (const env of [sb.env, sb.keylessEnv]) {
+      const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { env, allowFail: true });
+      expect(merge.status).not.toBe(0);
+      const held = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+      expect(held).toMatch(/^<{7} ours$/m);
+      expect(held).not.toContain(secret);
+      expect(held).not.toContain("ours-password");
+      git(sb, repo, ["merge", "--abort"]);
+    }
+  });
+});
+
 describe("files the patterns cover that are not encrypted", () => {
   it("merge by lines, as git would", () => {
     const repo = createRepo(sb, "plain-files");
@@ -286,6 +313,32 @@ describe("files the patterns cover that are not encrypted", () => {
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toContain("k.enc.yaml: their version (stage 3): line 2: not valid UTF-8");
       expect(r.stderr).toContain("git checkout --ours");
+      expect(readFileSync(file)).toEqual(held);
+    }
+    expect(git(sb, repo, ["ls-files", "-u", "--", "k.enc.yaml"]).stdout).not.toBe("");
+  });
+
+  it("a version decrypted in place on a branch: the driver and resolve name that version and what to do, nothing is written", async () => {
+    const repo = createRepo(sb, "decrypted-in-place");
+    writeEncrypted(sb, repo, "k.enc.yaml", "a: 1\nb: 2\n");
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    writeFileSync(join(repo, "k.enc.yaml"), "a: 1\nb: 2\nc: 3\n");
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    await editEncrypted(sb, repo, "k.enc.yaml", "yaml", "a: 10\nb: 2\n");
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status).not.toBe(0);
+    expect(merge.stderr).toContain("hush: k.enc.yaml: cannot merge by key path: the file is encrypted on our side only");
+    const file = join(repo, "k.enc.yaml");
+    const held = readFileSync(file);
+    for (const args of [["git", "resolve", "k.enc.yaml"], ["git", "resolve", "--ours", "k.enc.yaml"]]) {
+      const r = hush(sb, args, { cwd: repo, env: { ...sb.env, EDITOR: "true" } });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain("k.enc.yaml: their version is not encrypted (it holds no sops metadata)");
+      expect(r.stderr).toContain("git checkout --ours FILE");
       expect(readFileSync(file)).toEqual(held);
     }
     expect(git(sb, repo, ["ls-files", "-u", "--", "k.enc.yaml"]).stdout).not.toBe("");

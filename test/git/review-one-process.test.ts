@@ -117,6 +117,45 @@ describe("hush git diff / log / show of an encrypted file that git, without the 
   });
 });
 
+describe("hush git diff / log / show of a file renamed or copied into or out of a covered path", () => {
+  it("shows each side as git does, by that side's path: the review view against the stored text, binary sides as git says", () => {
+    const dir = createRepo(sb, "renames");
+    expect(hush(sb, ["git", "setup"], { cwd: dir }).status).toBe(0);
+    writeFileSync(join(dir, ".gitattributes"), `${readFileSync(join(dir, ".gitattributes"), "utf8")}*.bin -diff\n`);
+    writeEncrypted(sb, dir, "app.enc.yaml", `a: ${SECRETS[0]}\nb: two\nc: three\n`);
+    writeEncrypted(sb, dir, "blob.enc.yaml", `z: ${SECRETS[1]}\n`);
+    writeFileSync(join(dir, "notes.txt"), "one\ntwo\nthree\nfour\nfive\nsix\n");
+    writeFileSync(join(dir, "data.txt"), "x\u0000y\n1\n2\n3\n4\n5\n6\n");
+    commitAll(sb, dir, "first");
+    // Out of covered paths (one to a path git takes for binary), and into them (one with a NUL byte).
+    git(sb, dir, ["mv", "app.enc.yaml", "kept.yaml"]);
+    writeFileSync(join(dir, "kept.yaml"), `${readFileSync(join(dir, "kept.yaml"), "utf8")}x_unencrypted: 1\n`);
+    git(sb, dir, ["mv", "blob.enc.yaml", "blob.bin"]);
+    writeFileSync(join(dir, "blob.bin"), `${readFileSync(join(dir, "blob.bin"), "utf8")}y_unencrypted: 2\n`);
+    git(sb, dir, ["mv", "notes.txt", "notes.enc.yaml"]);
+    writeFileSync(join(dir, "notes.enc.yaml"), "one\ntwo\nthree\nfour\nfive\nsix\nseven\n");
+    git(sb, dir, ["mv", "data.txt", "data.enc.yaml"]);
+    writeFileSync(join(dir, "data.enc.yaml"), "x\u0000y\n1\n2\n3\n4\n5\n6\n7\n");
+    commitAll(sb, dir, "renamed");
+    // A copy out of a covered path, found with --find-copies-harder.
+    writeFileSync(join(dir, "copy.yaml"), `${readFileSync(join(dir, "kept.yaml"), "utf8")}w_unencrypted: 3\n`);
+    writeEncrypted(sb, dir, "src.enc.yaml", `s: ${SECRETS[2]}\nt: 1\nu: 2\n`);
+    commitAll(sb, dir, "source");
+    writeFileSync(join(dir, "src-copy.yaml"), `${readFileSync(join(dir, "src.enc.yaml"), "utf8")}v_unencrypted: 4\n`);
+    commitAll(sb, dir, "copied");
+    expect(git(sb, dir, ["show", "HEAD~2"]).stdout).toContain("rename from app.enc.yaml\nrename to kept.yaml\n");
+    expect(git(sb, dir, ["show", "-C", "-C", "HEAD"]).stdout).toContain("copy from src.enc.yaml\ncopy to src-copy.yaml\n");
+    for (const args of [["log", "-p"], ["show", "HEAD~2"], ["diff", "HEAD~3", "HEAD~2"], ["log", "-p", "--stat"], ["log", "-p", "-C", "-C"], ["diff", "--no-renames", "HEAD~3", "HEAD~2"]]) {
+      for (const env of [sb.env, sb.keylessEnv]) {
+        const viaGit = git(sb, dir, args, { env });
+        const viaHush = hush(sb, ["git", ...args], { cwd: dir, env });
+        expect(viaHush.stderr).toBe("");
+        expect(viaHush.stdout, `git ${args.join(" ")}`).toBe(viaGit.stdout);
+      }
+    }
+  });
+});
+
 describe("hush git show / log of a merge commit (a combined diff)", () => {
   it("prints what git prints with the driver, not the combined diff of the ciphertext", async () => {
     const dir = createRepo(sb, "merge-commit");

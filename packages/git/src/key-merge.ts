@@ -14,6 +14,7 @@ import {
   type MasterKeyEntry,
   type OpenedFile,
 } from "@hush/core";
+import { neededGroups } from "./recipient-check.ts";
 import { describeKey, idOf, idsOf, listKeys, mergeRecipients, type Groups } from "./recipient-merge.ts";
 
 /**
@@ -96,7 +97,6 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
     );
   }
   const groups = mergeRecipients(ours.metadata.keyGroups, theirs.metadata.keyGroups, sides.baseMetadata?.keyGroups, notes);
-  const threshold = ours.metadata.shamirThreshold;
   const isReader = readersBefore(sides, groups);
   const added = groups.flatMap((group, gi) => group.filter((e) => !isReader(e, gi)));
   const addedHow = sides.baseMetadata === undefined ? "listed by one side only (the file has no encrypted common ancestor)" : "added since the common ancestor";
@@ -119,6 +119,12 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
     if (added.length > 0) {
       notes.push(
         `${listKeys(added)}, ${addedHow}, ${added.length === 1 ? "keeps the key entry its side wrote" : "keep the key entries their side wrote"}: a merge wraps the data key to no recipient a branch added, so ${added.length === 1 ? "it reads" : "they read"} the merged file only if whoever added ${added.length === 1 ? "it" : "them"} held the key; ${added.length === 1 ? "it stays a recipient" : "they stay recipients"}, which later re-keys wrap to: remove ${added.length === 1 ? "it" : "them"} unless ${added.length === 1 ? "it belongs" : "they belong"}`,
+      );
+    }
+    const quorum = quorumOf(ours.metadata, theirs.metadata, groups.length);
+    if (quorum !== undefined) {
+      notes.push(
+        `their side needs ${quorum.theirs} of the ${groups.length} key groups to open the file, ours ${quorum.ours}: the merged file keeps ours' shares and threshold with the data key, which a merge that keeps it gives to no one; run \`hush updatekeys\` to apply .sops.yaml`,
       );
     }
     // The union never holds one IV twice.
@@ -154,10 +160,38 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
       },
     );
   }
+  const threshold = freshThreshold(ours.metadata, theirs.metadata, freshGroups.length, notes);
   const dataKey = generateDataKey();
   const keyGroups = await wrapFresh(dataKey, freshGroups, threshold, keySources, why);
   notes.push(`a fresh data key was drawn and every value re-encrypted (${why}); it is wrapped to ${listKeys(freshGroups.flat())}`);
-  return { format: ours.format, plaintext: ours.plaintext, metadata: { ...ours.metadata, keyGroups }, dataKey, stash: new IvStash() };
+  return { format: ours.format, plaintext: ours.plaintext, metadata: { ...ours.metadata, keyGroups, shamirThreshold: threshold }, dataKey, stash: new IvStash() };
+}
+
+/**
+ * How many of `groupCount` merged key groups each side needs to open the file, when the two
+ * differ and their side has as many groups (else its threshold says nothing of the merged groups).
+ */
+function quorumOf(ours: FileMetadata, theirs: FileMetadata, groupCount: number): { ours: number; theirs: number } | undefined {
+  if (groupCount < 2 || theirs.keyGroups.length !== groupCount) return undefined;
+  const quorum = { ours: neededGroups(groupCount, ours.shamirThreshold), theirs: neededGroups(groupCount, theirs.shamirThreshold) };
+  return quorum.ours === quorum.theirs ? undefined : quorum;
+}
+
+/**
+ * The Shamir threshold of a fresh data key: the stricter of the two sides'. A side that raised
+ * its threshold (and re-keyed, so its new values open only with that many groups) must not have
+ * those values opened by fewer groups because the merge was made on the other side, just as a
+ * recipient it removed is not given the fresh key; and a threshold a branch lowered gives no
+ * one a fresh key's values with fewer groups either. `hush updatekeys` applies .sops.yaml.
+ */
+function freshThreshold(ours: FileMetadata, theirs: FileMetadata, groupCount: number, notes: string[]): number {
+  const quorum = quorumOf(ours, theirs, groupCount);
+  if (quorum === undefined) return ours.shamirThreshold;
+  const stricter = quorum.theirs > quorum.ours ? "theirs" : "ours";
+  notes.push(
+    `their side needs ${quorum.theirs} of the ${groupCount} key groups to open the file, ours ${quorum.ours}: the fresh data key is split for the stricter ${quorum[stricter]} (${stricter}), so no value opens with fewer groups than its side asked; run \`hush updatekeys\` to apply .sops.yaml`,
+  );
+  return stricter === "theirs" ? quorum.theirs : ours.shamirThreshold;
 }
 
 function sameRule(a: FileMetadata, b: FileMetadata): boolean {

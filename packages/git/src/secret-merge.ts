@@ -110,8 +110,8 @@ export async function openSides(input: OpenSidesInput): Promise<OpenedSides> {
     });
   }
   const notes: string[] = [];
-  const ours = await openText(input.ours, { format, keySources });
-  const theirs = await openWithKnownKeys(input.theirs, format, [ours.dataKey], keySources);
+  const ours = await openSide("our", () => openText(input.ours, { format, keySources }));
+  const theirs = await openSide("their", () => openWithKnownKeys(input.theirs, format, [ours.dataKey], keySources));
   let base: OpenedFile | undefined;
   let basePlaintext: string | undefined;
   let baseMetadata: FileMetadata | undefined;
@@ -134,6 +134,22 @@ export async function openSides(input: OpenSidesInput): Promise<OpenedSides> {
     }
   }
   return { format, ours, theirs, base, basePlaintext, baseMetadata, notes };
+}
+
+/**
+ * Opens one side, naming it when it is not encrypted at all (a branch decrypted the file in
+ * place): "sops metadata not found" said neither which version nor what to do.
+ */
+async function openSide(side: "our" | "their", open: () => Promise<OpenedFile>): Promise<OpenedFile> {
+  try {
+    return await open();
+  } catch (err) {
+    if (!isHushError(err, "METADATA_MISSING")) throw err;
+    const other = side === "our" ? "theirs" : "ours";
+    throw new HushError("METADATA_MISSING", `${side} version is not encrypted (it holds no sops metadata): a merge by key path needs both versions encrypted`, {
+      hint: `take the encrypted version as it is (\`git checkout --${other} FILE\`), make the other version's changes again with \`hush edit FILE\`, then \`git add FILE\``,
+    });
+  }
 }
 
 function reason(err: unknown): string {
@@ -229,9 +245,23 @@ export interface EncryptedMergeInput extends OpenSidesInput {
 }
 
 /** Both sides (and the base, diff3 style) as one conflict block: nothing of either is adopted. */
-function wholeFileConflict(input: EncryptedMergeInput): string {
+function wholeFileConflict(input: EncryptedMergeInput, base: string | undefined): string {
   const eol = /\r\n/.test(input.ours) ? "\r\n" : "\n";
-  return conflictBlock(splitLines(input.ours), input.base === undefined ? undefined : splitLines(input.base), splitLines(input.theirs), input.markerSize ?? 7, input.labels ?? {}, eol).join("");
+  return conflictBlock(splitLines(input.ours), base === undefined ? undefined : splitLines(base), splitLines(input.theirs), input.markerSize ?? 7, input.labels ?? {}, eol).join("");
+}
+
+/**
+ * The base as the working file may show it between conflict markers: only an encrypted one. A
+ * base from before the file was encrypted holds its values in clear, and the conflicted file of
+ * an encrypted merge must hold ciphertext only (it is often staged as it is).
+ */
+async function baseToShow(base: string | undefined, format: FileFormat): Promise<string | undefined> {
+  if (base === undefined || base.trim() === "") return undefined;
+  try {
+    return (await readMetadata(base, format)) === undefined ? undefined : base;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The indentation of ours' metadata block, so re-encryption does not re-indent it. */
@@ -243,13 +273,14 @@ export async function metadataEmitOptions(format: FileFormat, text: string): Pro
 /** The merge driver's whole job, on file texts (no I/O). */
 export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<EncryptedMergeOutcome> {
   const { format } = input;
+  const shownBase = await baseToShow(input.base, format);
   const fallback = (why: string, hint?: string): EncryptedMergeOutcome => {
-    const lines = mergeLines(input.base ?? "", input.ours, input.theirs, { onConflict: "markers", ...(input.markerSize === undefined ? {} : { markerSize: input.markerSize }), ...(input.labels === undefined ? {} : { labels: input.labels }) });
+    const lines = mergeLines(shownBase ?? "", input.ours, input.theirs, { onConflict: "markers", ...(input.markerSize === undefined ? {} : { markerSize: input.markerSize }), ...(input.labels === undefined ? {} : { labels: input.labels }) });
     // A line merge of ciphertext that comes out clean still mixes one side's metadata (key
     // entries, MAC) with the other's values, and whether it comes out clean depends on where a
     // diff happens to align random base64 lines. Nothing merged here is adoptable, so the file
     // must always show a conflict: the whole of both sides when the lines did not collide.
-    const text = lines.conflicts > 0 ? lines.text : wholeFileConflict(input);
+    const text = lines.conflicts > 0 ? lines.text : wholeFileConflict(input, shownBase);
     return { status: "fallback", text, reason: why, ...(hint === undefined ? {} : { hint }), conflicted: true, notes: [] };
   };
   let oursMeta: FileMetadata | undefined;
@@ -291,7 +322,7 @@ export async function mergeEncryptedTexts(input: EncryptedMergeInput): Promise<E
       format,
       merged,
       theirs: input.theirs,
-      base: input.base,
+      base: shownBase,
       conflicts: plan.conflicts,
       ...(input.markerSize === undefined ? {} : { markerSize: input.markerSize }),
       ...(input.labels === undefined ? {} : { labels: input.labels }),

@@ -1,5 +1,7 @@
-import { appendAll, HushError, isHushError, firstVerified, nodeAt, storeFor, treeScanner, type FileFormat, type KeyPath, type Leaf, type Store, pathStartsWith, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
+import { appendAll, HushError, isHushError, firstVerified, storeFor, treeScanner, type FileFormat, type Store, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
+import { insertionLines, pathLineRanges } from "./conflict-lines.ts";
 import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
+import { treeLookup } from "./tree-lookup.ts";
 import { mergeTrees, treesEqual, type MergeConflict } from "./tree-merge.ts";
 
 /**
@@ -118,9 +120,10 @@ function valueEdits(store: Store, ours: string, tree: TreeMap): string | undefin
     return undefined;
   }
   const edits: TextEdit[] = [];
+  const nodeAt = treeLookup(tree);
   for (const leaf of doc.leaves) {
     if (leaf.kind !== "scalar" || leaf.aliased === true || leaf.document !== 0) continue;
-    const node = nodeAt(tree, leaf.path);
+    const node = nodeAt(leaf.path);
     if (node === undefined || node.kind !== "scalar") continue;
     const same = leaf.value !== null && leaf.value.type === node.value.type && leaf.value.text === node.value.text;
     if (same) continue;
@@ -135,29 +138,6 @@ function valueEdits(store: Store, ours: string, tree: TreeMap): string | undefin
   return edits.length === 0 ? undefined : applyTextEdits(ours, edits);
 }
 
-
-/**
- * The 1-based line range of a key path in a parsed document: every leaf under the path. Undefined
- * when the document has no leaf there (the key is absent, or holds an empty map or list).
- */
-function lineRange(doc: { leaves: readonly Leaf[] }, text: string, path: KeyPath): { first: number; last: number } | undefined {
-  let first = Infinity;
-  let last = -Infinity;
-  for (const leaf of doc.leaves) {
-    // The empty path (a whole YAML stream) spans every document; other paths the first one.
-    if (leaf.kind !== "scalar" || leaf.aliased === true || (leaf.document !== 0 && path.length > 0) || !pathStartsWith(leaf.path, path)) continue;
-    const endLine = lineOfOffset(text, Math.max(leaf.start, leaf.end - 1));
-    first = Math.min(first, leaf.line);
-    last = Math.max(last, endLine, leaf.line);
-  }
-  return first === Infinity ? undefined : { first, last };
-}
-
-function lineOfOffset(text: string, offset: number): number {
-  let n = 1;
-  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) n++;
-  return n;
-}
 
 export interface ConflictRenderInput {
   readonly format: FileFormat;
@@ -193,18 +173,23 @@ export async function renderConflicts(input: ConflictRenderInput): Promise<strin
   const mergedLines = splitLines(input.merged);
   const theirsLines = splitLines(input.theirs);
   const baseLines = input.base === undefined ? [] : splitLines(input.base);
+  const paths = input.conflicts.map((c) => c.path);
+  const mine = pathLineRanges(mergedDoc.leaves, input.merged, paths);
+  const theirs = pathLineRanges(theirsDoc.leaves, input.theirs, paths);
+  const base = baseDoc === undefined || input.base === undefined ? paths.map(() => undefined) : pathLineRanges(baseDoc.leaves, input.base, paths);
+  const missing = paths.filter((_, i) => mine[i] === undefined);
+  const inserted = missing.length === 0 ? [] : insertionLines(mergedDoc.leaves, input.merged, theirsDoc.leaves, missing);
   const blocks: Block[] = [];
-  for (const c of input.conflicts) {
-    const mine = lineRange(mergedDoc, input.merged, c.path);
-    const t = lineRange(theirsDoc, input.theirs, c.path);
-    const b = baseDoc === undefined || input.base === undefined ? undefined : lineRange(baseDoc, input.base, c.path);
-    if (mine !== undefined) {
-      blocks.push({ first: mine.first, last: mine.last, theirs: t === undefined ? [] : [t], base: b === undefined ? [] : [b], insert: false });
-    } else {
-      const at = insertionLine(mergedDoc, theirsDoc, input.merged, c.path, mergedLines.length);
-      blocks.push({ first: at, last: at - 1, theirs: t === undefined ? [] : [t], base: b === undefined ? [] : [b], insert: true });
+  let nextInserted = 0;
+  paths.forEach((_, i) => {
+    const [m, t, b] = [mine[i], theirs[i], base[i]];
+    const sides = { theirs: t === undefined ? [] : [t], base: b === undefined ? [] : [b] };
+    if (m !== undefined) blocks.push({ first: m.first, last: m.last, ...sides, insert: false });
+    else {
+      const at = inserted[nextInserted++]!;
+      blocks.push({ first: at, last: at - 1, ...sides, insert: true });
     }
-  }
+  });
   blocks.sort((p, q) => p.first - q.first || p.last - q.last);
   // Conflicts on the same lines (several values on one line) become one block.
   const merged: Block[] = [];
@@ -235,20 +220,4 @@ export async function renderConflicts(input: ConflictRenderInput): Promise<strin
   }
   appendAll(out, mergedLines.slice(line - 1));
   return out.join("");
-}
-
-/**
- * Where a path that ours lacks goes: after the last line of the nearest preceding leaf (in
- * theirs' order) that ours still has, else before ours' first leaf.
- */
-function insertionLine(mergedDoc: { leaves: readonly Leaf[] }, theirsDoc: { leaves: readonly Leaf[] }, merged: string, path: KeyPath, lineCount: number): number {
-  const leaves = theirsDoc.leaves.filter((l) => l.kind === "scalar" && l.aliased !== true && l.document === 0);
-  const firstOfPath = leaves.findIndex((l) => pathStartsWith(l.path, path));
-  for (let i = (firstOfPath === -1 ? leaves.length : firstOfPath) - 1; i >= 0; i--) {
-    const key = JSON.stringify(leaves[i]!.path);
-    const mine = mergedDoc.leaves.find((l) => l.kind === "scalar" && l.aliased !== true && l.document === 0 && JSON.stringify(l.path) === key);
-    if (mine !== undefined) return lineOfOffset(merged, Math.max(mine.start, mine.end - 1)) + 1;
-  }
-  const firstMine = mergedDoc.leaves.find((l) => l.kind === "scalar" && l.aliased !== true);
-  return firstMine === undefined ? lineCount + 1 : firstMine.line;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { appendAll } from "@hush/core";
 import type { KeyPath, TreeMap, TreeMapEntry, TreeNode } from "@hush/core";
 import { mergeRegions, resolveBoth } from "./sequence-merge.ts";
@@ -58,18 +59,43 @@ export function describeConflict(kind: ConflictKind): string {
  * regard to key order, lists in order, comments ignored). Used as a hash key, never printed.
  */
 export function canonicalKey(node: TreeNode | undefined): string {
-  return node === undefined ? "\u0000absent" : JSON.stringify(canonical(node));
+  return canonicalKeys()(node);
 }
 
-function canonical(node: TreeNode): unknown {
+/** Keys as {@link canonicalKey} gives them (not the same strings, the same equalities). */
+type Keyer = (node: TreeNode | undefined) => string;
+
+/**
+ * A {@link canonicalKey} for the nodes of one merge, each node's key computed once. A map's or
+ * list's key is a hash of its members' keys, so a node's key costs its own size: a merge asks
+ * for the key of every node on the way down, and a key holding its whole subtree's text made a
+ * file nested 150 deep over a map of 20,000 keys take half a minute. Trees must not change while
+ * it is in use.
+ */
+function canonicalKeys(): Keyer {
+  const known = new WeakMap<TreeNode, string>();
+  const keyOf = (node: TreeNode): string => {
+    let key = known.get(node);
+    if (key === undefined) {
+      const text = JSON.stringify(canonical(node, keyOf));
+      key = node.kind === "map" || node.kind === "list" ? createHash("sha256").update(text).digest("base64") : text;
+      known.set(node, key);
+    }
+    return key;
+  };
+  return (node) => (node === undefined ? "\u0000absent" : keyOf(node));
+}
+
+/** What a node's key is made of, with its members' keys by `keyOf`. */
+function canonical(node: TreeNode, keyOf: (node: TreeNode) => string): unknown {
   switch (node.kind) {
     case "map": {
-      const entries = node.entries.filter((e): e is TreeMapEntry => e.kind === "entry").map((e) => [e.key, canonical(e.value)] as const);
+      const entries = node.entries.filter((e): e is TreeMapEntry => e.kind === "entry").map((e) => [e.key, keyOf(e.value)] as const);
       entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       return { m: entries };
     }
     case "list":
-      return { l: node.items.filter((i) => i.kind !== "comment").map(canonical) };
+      return { l: node.items.filter((i) => i.kind !== "comment").map(keyOf) };
     case "scalar":
       return { s: [node.value.type, node.value.text] };
     case "null":
@@ -81,26 +107,28 @@ function canonical(node: TreeNode): unknown {
 
 /** Deep equality of value trees (map order and comments ignored). */
 export function treesEqual(a: TreeNode | undefined, b: TreeNode | undefined): boolean {
-  return canonicalKey(a) === canonicalKey(b);
+  const key = canonicalKeys();
+  return key(a) === key(b);
 }
 
 interface Context {
   readonly favour: "ours" | "theirs";
   readonly conflicts: MergeConflict[];
+  readonly key: Keyer;
 }
 
 /** Merges three trees; `base` is undefined when both sides added the file. */
 export function mergeTrees(base: TreeMap | undefined, ours: TreeMap, theirs: TreeMap, options: TreeMergeOptions = {}): TreeMergeResult {
-  const ctx: Context = { favour: options.favour ?? "ours", conflicts: [] };
+  const ctx: Context = { favour: options.favour ?? "ours", conflicts: [], key: canonicalKeys() };
   const merged = mergeMaps(base, ours, theirs, [], ctx);
   return { tree: merged, conflicts: ctx.conflicts };
 }
 
 function mergeValue(base: TreeNode | undefined, ours: TreeNode | undefined, theirs: TreeNode | undefined, path: KeyPath, ctx: Context): TreeNode | undefined {
-  const o = canonicalKey(ours);
-  const t = canonicalKey(theirs);
+  const o = ctx.key(ours);
+  const t = ctx.key(theirs);
   if (o === t) return ours;
-  const b = canonicalKey(base);
+  const b = ctx.key(base);
   if (b === o) return theirs;
   if (b === t) return ours;
   if (ours?.kind === "map" && theirs?.kind === "map") return mergeMaps(base?.kind === "map" ? base : undefined, ours, theirs, path, ctx);
@@ -190,7 +218,7 @@ function mergeLists(base: TreeNode | undefined, ours: TreeNode & { kind: "list" 
   const out: TreeNode[] = [];
   const conflictsBefore = ctx.conflicts.length;
   let listConflict = false;
-  for (const r of mergeRegions(bi.map(canonicalKey), oi.map(canonicalKey), ti.map(canonicalKey))) {
+  for (const r of mergeRegions(bi.map(ctx.key), oi.map(ctx.key), ti.map(ctx.key))) {
     switch (r.kind) {
       case "stable":
         appendAll(out, bi.slice(r.baseStart, r.baseEnd));
@@ -210,7 +238,7 @@ function mergeLists(base: TreeNode | undefined, ours: TreeNode & { kind: "list" 
           }
           break;
         }
-        const resolved = resolveBoth(r, bi, oi, ti, canonicalKey);
+        const resolved = resolveBoth(r, bi, oi, ti, ctx.key);
         if (resolved !== undefined) {
           appendAll(out, resolved);
           break;

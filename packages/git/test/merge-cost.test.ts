@@ -73,3 +73,44 @@ describe("a list of many items merges", () => {
     expect([items[0], items[1], items[n - 1]]).toEqual([scalar("a2"), scalar("v1"), scalar("z2")]);
   });
 });
+
+describe("conflict markers around every value of a large file", () => {
+  it("30,000 keys changed on both sides, every other one deleted on ours: each conflict placed where it stands, in one pass", async () => {
+    const n = 30_000;
+    const keys = Array.from({ length: n }, (_, i) => i);
+    const base = keys.map((i) => `K${i}=v\n`).join("");
+    const ours = keys.map((i) => (i % 2 === 0 ? `K${i}=o\n` : "")).join("");
+    const theirs = keys.map((i) => `K${i}=t\n`).join("");
+    const conflicts = keys.map((i) => ({ path: [`K${i}`], kind: i % 2 === 0 ? ("both-changed" as const) : ("deleted-by-ours" as const) }));
+    const text = await renderConflicts({ format: "dotenv", merged: ours, theirs, base, conflicts });
+    const expected = keys.map((i) => `<<<<<<<\n${i % 2 === 0 ? `K${i}=o\n` : ""}|||||||\nK${i}=v\n=======\nK${i}=t\n>>>>>>>\n`).join("");
+    expect(text === expected).toBe(true);
+  });
+});
+
+describe("merges that look up every value of a large map", () => {
+  it("a JSON object of 60,000 keys, each side adding one at its end (no line merge holds both): every key once, in order", async () => {
+    const n = 60_000;
+    const json = (extra: readonly string[]): string => `{\n${[...Array.from({ length: n }, (_, i) => `  "k${i}": "v${i}"`), ...extra].join(",\n")}\n}\n`;
+    const r = await mergePlaintexts({ format: "json", base: json([]), ours: json(['  "ours": "o"']), theirs: json(['  "theirs": "t"']) });
+    expect(r.conflicts).toEqual([]);
+    const keys = Object.keys(JSON.parse(r.text) as Record<string, string>);
+    expect([keys.length, keys[0], keys[n - 1], keys[n], keys[n + 1]]).toEqual([n + 2, "k0", `k${n - 1}`, "ours", "theirs"]);
+  });
+
+  it("a map of 100,000 keys nested 199 deep, changed in two places: each level's subtree is compared without rereading it", () => {
+    const n = 100_000;
+    const scalar = (text: string): TreeNode => ({ kind: "scalar", value: { type: "str", text } });
+    const nested = (changed: number, text: string): TreeMap => {
+      let node: TreeMap = { kind: "map", entries: Array.from({ length: n }, (_, i) => ({ kind: "entry" as const, key: `k${i}`, value: scalar(i === changed ? text : `v${i}`) })) };
+      for (let depth = 0; depth < 199; depth++) node = { kind: "map", entries: [{ kind: "entry", key: `n${depth}`, value: node }] };
+      return node;
+    };
+    const r = mergeTrees(nested(-1, ""), nested(0, "ours"), nested(n - 1, "theirs"));
+    expect(r.conflicts).toEqual([]);
+    let inner: TreeNode = r.tree;
+    while (inner.kind === "map" && inner.entries.length === 1) inner = (inner.entries[0] as { value: TreeNode }).value;
+    const values = inner.kind === "map" ? inner.entries.map((e) => (e.kind === "entry" && e.value.kind === "scalar" ? e.value.value.text : "")) : [];
+    expect([values.length, values[0], values[1], values[n - 1]]).toEqual([n, "ours", "v1", "theirs"]);
+  });
+});

@@ -27,6 +27,13 @@ export interface RewriteOptions extends UnifiedOptions {
   /** The review view of one side (an empty buffer for a side that does not exist). */
   readonly view: (side: PatchSide | undefined) => Promise<Buffer>;
   /**
+   * The text git shows for a side it does not show through hush's driver, when a section's other
+   * side has it (a file renamed or copied into or out of a covered path): git runs a diff driver
+   * per side, by that side's path. Undefined when git would not show that side as plain text
+   * (binary, another driver): the section is then printed as git printed it.
+   */
+  readonly plain?: (side: PatchSide) => Promise<Buffer | undefined>;
+  /**
    * Told the path of each combined diff section (`diff --cc`, `diff --combined`: a merge commit, an
    * unmerged file), which passes through as git wrote it: this rewrite does not reproduce them.
    */
@@ -147,10 +154,14 @@ export async function rewritePatch(lines: AsyncIterable<string>, write: (text: s
     const newPath = s.plus === undefined ? undefined : sidePath(s.plus.replace(/\n$/, ""), options.nonce);
     const oldSide = oldPath === undefined || ids === null || ids === undefined ? undefined : { path: oldPath, blob: ids[1]! };
     const newSide = newPath === undefined || ids === null || ids === undefined ? undefined : { path: newPath, blob: ids[2]! };
-    const oldView = oldSide !== undefined && (await options.reviewed(oldSide.path)) ? await options.view(oldSide) : undefined;
-    const newView = newSide !== undefined && (await options.reviewed(newSide.path)) ? await options.view(newSide) : undefined;
+    // git picks each side's driver by that side's path: a file renamed out of a covered path
+    // shows its old side's review view against its new side's stored text.
+    const sideView = async (side: PatchSide | undefined): Promise<Buffer | undefined> =>
+      side === undefined ? undefined : (await options.reviewed(side.path)) ? await options.view(side) : await options.plain?.(side);
+    const oldView = await sideView(oldSide);
+    const newView = await sideView(newSide);
     if ((oldSide !== undefined && oldView === undefined) || (newSide !== undefined && newView === undefined)) {
-      // One side is not shown through the driver (a rename out of a covered path): as git printed it.
+      // A side git does not show as text (binary, another driver): as git printed it.
       await write(original.map(strip).join(""));
       return;
     }

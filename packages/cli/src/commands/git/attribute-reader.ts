@@ -17,7 +17,7 @@ export class AttributeReader {
     this.#git = spawn(gitProgram(env), ["check-attr", "--stdin", "-z", "diff"], { cwd: topLevel, env, stdio: ["pipe", "pipe", "pipe"] });
     this.#git.stdout.on("data", (chunk: Buffer) => {
       // git answers in the order it was asked, so each value goes to the oldest question.
-      for (const value of this.#answers.push(chunk)) this.#waiting.shift()?.(value === "unspecified" || value === "unset" ? undefined : value);
+      for (const value of this.#answers.push(chunk)) this.#waiting.shift()?.(value === "unspecified" ? undefined : value);
     });
     const fail = (): void => {
       this.#failed = true;
@@ -27,7 +27,10 @@ export class AttributeReader {
     this.#git.on("close", fail);
   }
 
-  /** The path's `diff` attribute value (`hush` for files set up with `hush git setup`), if set. */
+  /**
+   * The path's `diff` attribute as git reports it (`hush` for files set up with `hush git setup`,
+   * `set`, `unset` for `-diff`, another driver's name), or undefined when no attribute sets it.
+   */
   diffAttribute(path: string): Promise<string | undefined> {
     let answer = this.#cache.get(path);
     if (answer === undefined) {

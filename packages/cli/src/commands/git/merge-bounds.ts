@@ -86,16 +86,16 @@ function copyVersion(path: string, write: (bytes: Buffer) => void, firstOnly = f
 }
 
 /**
- * Replaces ours (`versions.ours`) with the whole of ours, the base (when it is not empty) and
+ * Replaces ours (`versions.ours`) with the whole of ours, the base (when given and not empty) and
  * theirs as one conflict block, as the driver's other fallbacks do for encrypted files (a line
  * merge of ciphertext would pair one side's key entries and MAC with the other's values). Each
  * version is copied in pieces, so none is ever held whole in memory; the markers end their lines
  * with CRLF when ours' first piece has one, else LF. Nothing is decrypted.
  */
-export function writeWholeVersionsConflict(versions: { readonly ours: string; readonly base: string; readonly theirs: string }, markerSize: number): void {
+export function writeWholeVersionsConflict(versions: { readonly ours: string; readonly base: string | undefined; readonly theirs: string }, markerSize: number): void {
   let eol = "\n";
   copyVersion(versions.ours, (bytes) => (eol = bytes.includes("\r\n") ? "\r\n" : "\n"), true);
-  const baseEmpty = statSync(versions.base).size === 0;
+  const base = versions.base === undefined || statSync(versions.base).size === 0 ? undefined : versions.base;
   writeFileAtomic(
     versions.ours,
     (write) => {
@@ -106,7 +106,7 @@ export function writeWholeVersionsConflict(versions: { readonly ours: string; re
         if (last !== undefined && last !== 0x0a) write(eol);
       };
       side(`${"<".repeat(markerSize)} ours`, versions.ours);
-      if (!baseEmpty) side(`${"|".repeat(markerSize)} base`, versions.base);
+      if (base !== undefined) side(`${"|".repeat(markerSize)} base`, base);
       side("=".repeat(markerSize), versions.theirs);
       write(`${">".repeat(markerSize)} theirs${eol}`);
     },

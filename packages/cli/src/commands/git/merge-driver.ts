@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import { statSync } from "node:fs";
 import { printable, shellPath, type FileFormat } from "@hush/core";
 import { conflictLines, detectFormat, MERGE_NOTE_MAX_CHARS, mergeEncryptedTexts, mergeLines } from "@hush/git";
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
@@ -40,7 +41,8 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     limit,
   );
   if (oversized !== undefined) {
-    writeWholeVersionsConflict({ ours: oursPath, base: basePath, theirs: theirsPath }, sizeOption.markerSize ?? DEFAULT_MARKER_SIZE);
+    const base = (await baseShownWhole(basePath, name, limit)) ? basePath : undefined;
+    writeWholeVersionsConflict({ ours: oursPath, base, theirs: theirsPath }, sizeOption.markerSize ?? DEFAULT_MARKER_SIZE);
     say(
       `not merged: ${oversized.name} is ${oversized.size} bytes, above the merge limit of ${limit}; the file holds both sides whole as one conflict (nothing decrypted); next: \`hush git resolve ${word}\`, or raise the limit (${MERGE_MAX_BYTES_ENV}=<bytes>) and run \`git checkout -m ${word}\``,
     );
@@ -62,7 +64,7 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     return lines.conflicts > 0 ? 1 : 0;
   }
   if (encoding !== "utf8") {
-    writeWholeVersionsConflict({ ours: oursPath, base: basePath, theirs: theirsPath }, sizeOption.markerSize ?? DEFAULT_MARKER_SIZE);
+    writeWholeVersionsConflict({ ours: oursPath, base: (await encryptedOrEmpty(name, base)) ? basePath : undefined, theirs: theirsPath }, sizeOption.markerSize ?? DEFAULT_MARKER_SIZE);
     say(`not merged: a version is not UTF-8, which an encrypted text file must be; the file holds both sides whole as one conflict (nothing decrypted); next: keep one side whole (\`git checkout --ours ${word}\` or --theirs, then \`git add ${word}\`) and make your changes again with hush edit`);
     return 1;
   }
@@ -93,5 +95,28 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
       if (outcome.hint !== undefined) say(`hint: ${outcome.hint}`);
       say(`fell back to a line merge of the encrypted text (no value was decrypted into it); once the cause above is dealt with, \`hush git resolve ${word}\` finishes it`);
       return 1;
+  }
+}
+
+/**
+ * Whether a version may be shown whole in a conflict of an encrypted file: it is encrypted (or
+ * empty). A common ancestor from before the file was encrypted holds its values in clear, and
+ * the conflicted file must hold ciphertext only (it is often staged as it is).
+ */
+async function encryptedOrEmpty(name: string, text: string): Promise<boolean> {
+  return text === "" || (await detectFormat(name, text))?.encrypted === true;
+}
+
+/**
+ * Whether the common ancestor goes into a conflict of the whole versions. One within the size
+ * limit is read to tell (one from before the file was encrypted is left out); one above it is
+ * not read, and is shown as it is. One that cannot be read is left out.
+ */
+async function baseShownWhole(path: string, name: string, limit: number): Promise<boolean> {
+  try {
+    if (statSync(path).size > limit) return true;
+    return await encryptedOrEmpty(name, readInputFile(path, { maxBytes: limit }).toString("utf8"));
+  } catch {
+    return false;
   }
 }

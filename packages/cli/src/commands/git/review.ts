@@ -25,6 +25,9 @@ export type ReviewCommand = "diff" | "log" | "show";
 /** Options that change hunks or their format beyond what the in-process diff writes. */
 const GIT_ONLY = /^(-c$|--cc$|--combined-all-paths|--dd$|--diff-merges|--remerge-diff|--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
 
+/** How many first bytes of a file git looks at for a NUL byte to call it binary (FIRST_FEW_BYTES). */
+const GIT_BINARY_SNIFF_BYTES = 8000;
+
 function contextOptions(args: readonly string[], config: Map<string, string>): { context: number; interHunkContext: number } {
   let context = Number(config.get("diff.context") ?? 3);
   let interHunkContext = Number(config.get("diff.interhunkcontext") ?? 0);
@@ -126,6 +129,14 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
         ...contextOptions(options, config),
         reviewed: async (path) => (await attributes.diffAttribute(path)) === "hush",
         view,
+        plain: async (side) => {
+          // Shown as stored unless git takes it for binary: `-diff`, another driver, or (with no
+          // attribute) a NUL byte among its first 8000, git's own test.
+          const attribute = await attributes.diffAttribute(side.path);
+          if (attribute !== undefined && attribute !== "set") return undefined;
+          const bytes = await bytesOf(side);
+          return attribute === undefined && bytes.subarray(0, GIT_BINARY_SNIFF_BYTES).includes(0) ? undefined : bytes;
+        },
         combined: async (path) => {
           if (holdAll && (await attributes.diffAttribute(path)) === "hush") {
             combinedReviewed = true;
