@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { openText, reencryptText, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { AgeKeySource, parseAgeIdentities } from "@hush/key-source-age";
 import { HUSH_SCRIPT, makeTempDir, requireBuiltCli } from "@hush/testkit";
+import { expect } from "vitest";
 
 /**
  * A sandbox for git end-to-end tests: a private HOME, a `hush` on PATH that runs the built CLI,
@@ -102,6 +103,11 @@ export function createAgeKey(sb: Sandbox, name: string): AgeKey {
   const recipient = /Public key: (age1[0-9a-z]+)/.exec(kg.stderr)?.[1];
   if (recipient === undefined) throw new Error("hush keygen printed no public key");
   return { keyFile, recipient, env: { ...sb.keylessEnv, SOPS_AGE_KEY_FILE: keyFile } };
+}
+
+/** Asserts that a command exited 0, showing its standard error otherwise. */
+export function expectOk(r: { status: number; stderr: string }): void {
+  expect(r.status, r.stderr).toBe(0);
 }
 
 /** The lines hush printed (git's own lines left out). */

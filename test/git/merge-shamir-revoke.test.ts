@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMetadata } from "@hush/core";
-import { commitAll, createAgeKey, createRepo, createSandbox, git, hush, hushLines, setupDrivers, type AgeKey, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, git, hush, hushLines, setupDrivers, type AgeKey, type Sandbox, expectOk } from "./helpers.ts";
 
 /**
  * Shamir key groups that differ between the sides: the merge keeps ours' groups, but a recipient
@@ -18,10 +18,6 @@ beforeAll(() => {
 
 afterAll(() => sb.cleanup());
 
-function ok(r: { status: number; stderr: string }): void {
-  expect(r.status, r.stderr).toBe(0);
-}
-
 /** `.sops.yaml` with two key groups, threshold 2. */
 const twoGroups = (first: readonly string[], second: readonly string[]): string =>
   `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    shamir_threshold: 2\n    key_groups:\n      - age: [${first.join(", ")}]\n      - age: [${second.join(", ")}]\n`;
@@ -35,19 +31,19 @@ async function revokeOnMainThenMergeIntoFeature(name: string, revoked: AgeKey, r
   const repo = createRepo(sb, name);
   writeFileSync(join(repo, ".sops.yaml"), twoGroups([sb.recipient, revoked.recipient], [sb.recipient, revoked.recipient]));
   writeFileSync(join(repo, "app.enc.yaml"), "a: base-1\nb: base-2\n");
-  ok(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }));
+  expectOk(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }));
   commitAll(sb, repo, "base");
   setupDrivers(sb, repo);
-  ok(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: revoked.env }));
+  expectOk(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: revoked.env }));
 
   git(sb, repo, ["checkout", "-q", "-b", "feature"]);
-  ok(hush(sb, ["set", "app.enc.yaml", '["b"]', '"feature-2"'], { cwd: repo }));
+  expectOk(hush(sb, ["set", "app.enc.yaml", '["b"]', '"feature-2"'], { cwd: repo }));
   commitAll(sb, repo, "feature");
 
   git(sb, repo, ["checkout", "-q", "main"]);
   revoke(repo);
   const secret = `main-secret-after-revoke-${name}`;
-  ok(hush(sb, ["set", "app.enc.yaml", '["c"]', JSON.stringify(secret)], { cwd: repo }));
+  expectOk(hush(sb, ["set", "app.enc.yaml", '["c"]', JSON.stringify(secret)], { cwd: repo }));
   commitAll(sb, repo, "revoke");
   expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: revoked.env }).status).not.toBe(0);
 
@@ -65,7 +61,7 @@ async function expectRevokedCannotRead(repo: string, revoked: AgeKey, secret: st
   const merged = readFileSync(join(repo, "app.enc.yaml"), "utf8");
   expect((await readMetadata(merged, "yaml"))?.keyGroups.map((g) => g.length)).toEqual(groupSizes);
   const asUs = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo });
-  ok(asUs);
+  expectOk(asUs);
   expect(asUs.stdout).toBe(`a: base-1\nb: feature-2\nc: ${secret}\n`);
 }
 
@@ -75,7 +71,7 @@ describe("a recipient revoked from Shamir key groups on one branch", () => {
     const added = createAgeKey(sb, "added-every-group");
     const { repo, secret, said } = await revokeOnMainThenMergeIntoFeature("shamir-revoke-all", revoked, (repo) => {
       writeFileSync(join(repo, ".sops.yaml"), twoGroups([sb.recipient, added.recipient], [sb.recipient, added.recipient]));
-      ok(hush(sb, ["rotate", "-i", "-y", "--rm-age", revoked.recipient, "--add-age", added.recipient, "app.enc.yaml"], { cwd: repo }));
+      expectOk(hush(sb, ["rotate", "-i", "-y", "--rm-age", revoked.recipient, "--add-age", added.recipient, "app.enc.yaml"], { cwd: repo }));
     });
     await expectRevokedCannotRead(repo, revoked, secret, [1, 1]);
     expect(readFileSync(join(repo, "app.enc.yaml"), "utf8")).not.toContain(revoked.recipient);
@@ -87,7 +83,7 @@ describe("a recipient revoked from Shamir key groups on one branch", () => {
     const revoked = createAgeKey(sb, "revoked-one-group");
     const { repo, secret, said } = await revokeOnMainThenMergeIntoFeature("shamir-revoke-one", revoked, (repo) => {
       writeFileSync(join(repo, ".sops.yaml"), twoGroups([sb.recipient, revoked.recipient], [sb.recipient]));
-      ok(hush(sb, ["updatekeys", "-y", "app.enc.yaml"], { cwd: repo }));
+      expectOk(hush(sb, ["updatekeys", "-y", "app.enc.yaml"], { cwd: repo }));
     });
     await expectRevokedCannotRead(repo, revoked, secret, [2, 1]);
     expect(said).toContain(`recipients removed by their side: age ${revoked.recipient}`);
@@ -100,7 +96,7 @@ describe("a recipient revoked from Shamir key groups on one branch", () => {
     writeFileSync(join(repo, ".sops.yaml"), twoGroups([sb.recipient, oneShare.recipient], [sb.recipient, other.recipient]));
     const secret = "base-secret-two-shares-4b2c";
     writeFileSync(join(repo, "app.enc.yaml"), `a: ${secret}\n`);
-    ok(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }));
+    expectOk(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }));
     commitAll(sb, repo, "base");
     setupDrivers(sb, repo);
     expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: oneShare.env }).status).not.toBe(0);
@@ -111,7 +107,7 @@ describe("a recipient revoked from Shamir key groups on one branch", () => {
     writeFileSync(file, readFileSync(file, "utf8").replace(other.recipient, oneShare.recipient));
     commitAll(sb, repo, "regroup");
     git(sb, repo, ["checkout", "-q", "main"]);
-    ok(hush(sb, ["rotate", "-i", "-y", "app.enc.yaml"], { cwd: repo }));
+    expectOk(hush(sb, ["rotate", "-i", "-y", "app.enc.yaml"], { cwd: repo }));
     commitAll(sb, repo, "rotate");
 
     git(sb, repo, ["checkout", "-q", "pr"]);
@@ -123,7 +119,7 @@ describe("a recipient revoked from Shamir key groups on one branch", () => {
     expect((await readMetadata(readFileSync(file, "utf8"), "yaml"))?.keyGroups.map((g) => g.length)).toEqual([2, 1]);
     expect(hushLines(merge.stderr).join("\n")).toContain(`age ${oneShare.recipient}, added since the common ancestor, is left out of the merged file`);
     const asUs = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo });
-    ok(asUs);
+    expectOk(asUs);
     expect(asUs.stdout).toBe(`a: ${secret}\n`);
   });
 });

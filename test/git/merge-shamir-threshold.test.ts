@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMetadata } from "@hush/core";
-import { commitAll, createAgeKey, createRepo, createSandbox, git, hush, hushLines, setupDrivers, type Sandbox } from "./helpers.ts";
+import { commitAll, createAgeKey, createRepo, createSandbox, git, hush, hushLines, setupDrivers, type Sandbox, expectOk } from "./helpers.ts";
 
 /**
  * A Shamir threshold raised on one branch (with a re-key, so its new values open only with that
@@ -17,10 +17,6 @@ beforeAll(() => {
 });
 
 afterAll(() => sb.cleanup());
-
-function ok(r: { status: number; stderr: string }): void {
-  expect(r.status, r.stderr).toBe(0);
-}
 
 /** `.sops.yaml` with one key group per recipient and the given threshold. */
 const groupsRule = (recipients: readonly string[], threshold: number): string =>
@@ -44,22 +40,22 @@ describe("a Shamir threshold raised on one branch", () => {
     const repo = createRepo(sb, "threshold-raised");
     writeFileSync(join(repo, ".sops.yaml"), groupsRule(recipients, 2));
     writeFileSync(join(repo, "app.enc.yaml"), "a: base-1\nb: base-2\n");
-    ok(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo, env: merger }));
+    expectOk(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo, env: merger }));
     commitAll(sb, repo, "base");
     setupDrivers(sb, repo);
-    ok(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: pair }));
+    expectOk(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: pair }));
 
     git(sb, repo, ["checkout", "-q", "-b", "feature"]);
-    ok(hush(sb, ["set", "app.enc.yaml", '["b"]', '"feature-2"'], { cwd: repo, env: merger }));
+    expectOk(hush(sb, ["set", "app.enc.yaml", '["b"]', '"feature-2"'], { cwd: repo, env: merger }));
     commitAll(sb, repo, "feature");
 
     // main: every group needed from now on, a fresh data key, then a new secret.
     git(sb, repo, ["checkout", "-q", "main"]);
     writeFileSync(join(repo, ".sops.yaml"), groupsRule(recipients, 3));
-    ok(hush(sb, ["updatekeys", "-y", "app.enc.yaml"], { cwd: repo, env: merger }));
-    ok(hush(sb, ["rotate", "-i", "-y", "app.enc.yaml"], { cwd: repo, env: merger }));
+    expectOk(hush(sb, ["updatekeys", "-y", "app.enc.yaml"], { cwd: repo, env: merger }));
+    expectOk(hush(sb, ["rotate", "-i", "-y", "app.enc.yaml"], { cwd: repo, env: merger }));
     const secret = "main-secret-for-all-three-groups-7c1e";
-    ok(hush(sb, ["set", "app.enc.yaml", '["c"]', JSON.stringify(secret)], { cwd: repo, env: merger }));
+    expectOk(hush(sb, ["set", "app.enc.yaml", '["c"]', JSON.stringify(secret)], { cwd: repo, env: merger }));
     commitAll(sb, repo, "three groups needed");
     expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: pair }).status).not.toBe(0);
 
@@ -72,7 +68,7 @@ describe("a Shamir threshold raised on one branch", () => {
     expect(asPair.status).not.toBe(0);
     expect(asPair.stdout).not.toContain(secret);
     const asMerger = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: merger });
-    ok(asMerger);
+    expectOk(asMerger);
     expect(asMerger.stdout).toBe(`a: base-1\nb: feature-2\nc: ${secret}\n`);
     const said = hushLines(merge.stderr).join("\n");
     expect(said).toContain("their side needs 3 of the 3 key groups to open the file, ours 2: the fresh data key is split for the stricter 3 (theirs)");
@@ -87,15 +83,15 @@ describe("a Shamir threshold raised on one branch", () => {
     const repo = createRepo(sb, "threshold-kept");
     writeFileSync(join(repo, ".sops.yaml"), groupsRule(recipients, 2));
     writeFileSync(join(repo, "app.enc.yaml"), "a: base-1\nb: base-2\n");
-    ok(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo, env: merger }));
+    expectOk(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo, env: merger }));
     commitAll(sb, repo, "base");
     setupDrivers(sb, repo);
     git(sb, repo, ["checkout", "-q", "-b", "feature"]);
-    ok(hush(sb, ["set", "app.enc.yaml", '["b"]', '"feature-2"'], { cwd: repo, env: merger }));
+    expectOk(hush(sb, ["set", "app.enc.yaml", '["b"]', '"feature-2"'], { cwd: repo, env: merger }));
     commitAll(sb, repo, "feature");
     git(sb, repo, ["checkout", "-q", "main"]);
     writeFileSync(join(repo, ".sops.yaml"), groupsRule(recipients, 3));
-    ok(hush(sb, ["updatekeys", "-y", "app.enc.yaml"], { cwd: repo, env: merger }));
+    expectOk(hush(sb, ["updatekeys", "-y", "app.enc.yaml"], { cwd: repo, env: merger }));
     commitAll(sb, repo, "three groups needed, same data key");
 
     git(sb, repo, ["checkout", "-q", "feature"]);
@@ -106,7 +102,7 @@ describe("a Shamir threshold raised on one branch", () => {
     expect(said).not.toContain("a fresh data key was drawn");
     expect((await readMetadata(readFileSync(join(repo, "app.enc.yaml"), "utf8"), "yaml"))?.shamirThreshold).toBe(2);
     const asMerger = hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo, env: merger });
-    ok(asMerger);
+    expectOk(asMerger);
     expect(asMerger.stdout).toBe("a: base-1\nb: feature-2\n");
   });
 });

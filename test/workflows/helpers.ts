@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decryptText, type FileFormat } from "@hush/core";
 import { AgeKeySource, parseAgeIdentities } from "@hush/key-source-age";
 import { expect } from "vitest";
-import { HUSH_SCRIPT, makeTempDir, runHush, type HushResult } from "@hush/testkit";
+import { HUSH_SCRIPT, makeTempDir, repoPath, runHush, type HushResult } from "@hush/testkit";
 
 /** The CLI entry point, run with node directly (no shell wrapper: its PID is hush's). */
 export const CLI_JS = HUSH_SCRIPT;
@@ -46,6 +46,17 @@ export function keyedDir(): KeyedDir {
       decryptText(readFileSync(path, "utf8"), { format, keySources: async (kind) => (kind === "age" ? source : undefined) }),
     path: (name) => join(tmp.path, name),
   };
+}
+
+/**
+ * An application directory `app` in `k` whose `node_modules/@hush/cli` links to the workspace's
+ * CLI package, so that `import "@hush/cli/config"` loads the loader under test; returns its path.
+ */
+export function appUsingWorkspaceCli(k: KeyedDir): string {
+  const app = k.path("app");
+  mkdirSync(join(app, "node_modules", "@hush"), { recursive: true });
+  symlinkSync(repoPath("packages", "cli"), join(app, "node_modules", "@hush", "cli"), "dir");
+  return app;
 }
 
 /** Writes `plain` and encrypts it in place with the directory's key. */

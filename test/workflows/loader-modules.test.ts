@@ -1,9 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoPath } from "@hush/testkit";
-import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { encryptFile, keyedDir, type KeyedDir, appUsingWorkspaceCli } from "./helpers.ts";
 
 /**
  * What the env loader loads is paid at every start of the application: reading and decrypting
@@ -14,9 +13,7 @@ describe("modules the env loader loads", () => {
   let app: string;
   beforeAll(() => {
     k = keyedDir();
-    app = k.path("app");
-    mkdirSync(join(app, "node_modules", "@hush"), { recursive: true });
-    symlinkSync(repoPath("packages", "cli"), join(app, "node_modules", "@hush", "cli"), "dir");
+    app = appUsingWorkspaceCli(k);
     encryptFile(k, "app/config.yaml", "APP_TOKEN: token-Qm40\n");
     writeFileSync(join(app, "app.mjs"), "process.stdout.write(String(process.env.APP_TOKEN));\n");
   });

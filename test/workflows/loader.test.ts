@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoPath } from "@hush/testkit";
-import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { encryptFile, keyedDir, type KeyedDir, appUsingWorkspaceCli } from "./helpers.ts";
 
 /**
  * The Node loader as an application uses it: a real script in a temporary directory, with
@@ -25,9 +25,7 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
   let emptyHome: string;
   beforeAll(() => {
     k = keyedDir();
-    app = k.path("app");
-    mkdirSync(join(app, "node_modules", "@hush"), { recursive: true });
-    symlinkSync(repoPath("packages", "cli"), join(app, "node_modules", "@hush", "cli"), "dir");
+    app = appUsingWorkspaceCli(k);
     // Default key discovery from HOME: ~/.config/sops/age/keys.txt.
     home = k.path("home");
     mkdirSync(join(home, ".config", "sops", "age"), { recursive: true });

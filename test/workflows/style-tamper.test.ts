@@ -1,9 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoPath } from "@hush/testkit";
-import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { encryptFile, keyedDir, type KeyedDir, appUsingWorkspaceCli } from "./helpers.ts";
 
 /**
  * The MAC covers decrypted values only: the syntax around an envelope (dotenv's `# hush:multiline`
@@ -36,9 +35,7 @@ describe("dotenv: the hush:multiline marker never changes what a value means", (
   let app: string;
   beforeAll(() => {
     k = keyedDir();
-    app = k.path("app");
-    mkdirSync(join(app, "node_modules", "@hush"), { recursive: true });
-    symlinkSync(repoPath("packages", "cli"), join(app, "node_modules", "@hush", "cli"), "dir");
+    app = appUsingWorkspaceCli(k);
     writeFileSync(join(app, "print.mjs"), `import "@hush/cli/config";\n${PRINT_ENV};\n`);
   });
   afterAll(() => k.cleanup());
