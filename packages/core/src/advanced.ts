@@ -59,6 +59,7 @@ export { yamlBooleanWordValues, type BooleanWordValue } from "./stores/yaml-bool
 export { scanJson } from "./stores/json-scan.ts";
 export { readForDecrypt, readTree, readWhole, streamForDecrypt, treeScanner, type DecryptReader } from "./stores/decrypt-reader.ts";
 export { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
+export { lineIndex } from "./stores/lines.ts";
 export type { Store, Leaf, ParsedDocument, EmitOptions, DocumentLayout, TextEditRequest } from "./stores/store.ts";
 export {
   formatKeyPath,

@@ -75,6 +75,7 @@ const CASES: Record<string, readonly Case[]> = {
     ["a number", () => core.parseFormat(bad(5)), "INVALID_ARGUMENT", /format name must be a string/],
   ],
   formatFromPath: [["a number", () => core.formatFromPath(bad(5)), "INVALID_ARGUMENT", /path must be a string/]],
+  lineIndex: [["a number for the text", () => core.lineIndex(bad(5)), "INVALID_ARGUMENT", /text to index must be a string/]],
   applyTextEdits: [
     ["an edit past the end", () => core.applyTextEdits("abc", [{ start: 5, end: 9, text: "x" }]), "INVALID_ARGUMENT", /start must be a whole number from 0 to 3/],
     ["an edit that ends before it starts", () => core.applyTextEdits("abcdef", [{ start: 3, end: 1, text: "x" }]), "INVALID_ARGUMENT", /end/],

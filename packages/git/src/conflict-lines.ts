@@ -1,4 +1,4 @@
-import type { KeyPath, Leaf, PathSegment } from "@hush/core";
+import { lineIndex, type KeyPath, type Leaf, type PathSegment } from "@hush/core";
 
 /**
  * Where the conflicting key paths of a merge stand in a document's text, for the conflict
@@ -16,28 +16,9 @@ export interface LineRange {
 /** The leaves that place a path's lines: scalars with a span of their own. */
 const placed = (leaf: Leaf): boolean => leaf.kind === "scalar" && leaf.aliased !== true;
 
-/** The offset of each line's first character. */
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-/** The 1-based line holding `offset`. */
-function lineAt(starts: readonly number[], offset: number): number {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (starts[mid]! <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return low + 1;
-}
-
 /** The last line of a leaf's span. */
-function lastLine(starts: readonly number[], leaf: Leaf): number {
-  return Math.max(lineAt(starts, Math.max(leaf.start, leaf.end - 1)), leaf.line);
+function lastLine(lineOf: (offset: number) => number, leaf: Leaf): number {
+  return Math.max(lineOf(Math.max(leaf.start, leaf.end - 1)), leaf.line);
 }
 
 interface TrieNode {
@@ -66,7 +47,7 @@ function trieOf(paths: readonly KeyPath[]): TrieNode {
  * (the key is absent, or holds an empty map or list).
  */
 export function pathLineRanges(leaves: readonly Leaf[], text: string, paths: readonly KeyPath[]): Array<LineRange | undefined> {
-  const starts = lineStarts(text);
+  const lineOf = lineIndex(text);
   const root = trieOf(paths);
   const first: number[] = paths.map(() => Infinity);
   const last: number[] = paths.map(() => -Infinity);
@@ -78,7 +59,7 @@ export function pathLineRanges(leaves: readonly Leaf[], text: string, paths: rea
   };
   for (const leaf of leaves) {
     if (!placed(leaf)) continue;
-    const to = lastLine(starts, leaf);
+    const to = lastLine(lineOf, leaf);
     widen(root.ends, leaf.line, to);
     if (leaf.document !== 0) continue;
     let node: TrieNode | undefined = root;
@@ -97,14 +78,15 @@ export function pathLineRanges(leaves: readonly Leaf[], text: string, paths: rea
  * the merged document's first leaf (or after its last line, when it has none).
  */
 export function insertionLines(mergedLeaves: readonly Leaf[], merged: string, theirsLeaves: readonly Leaf[], paths: readonly KeyPath[]): number[] {
-  const starts = lineStarts(merged);
-  const lineCount = merged === "" ? 0 : merged.endsWith("\n") ? starts.length - 1 : starts.length;
+  const lineOf = lineIndex(merged);
+  // The line of the end offset is one past the last when the text ends with a line break.
+  const lineCount = merged === "" ? 0 : lineOf(merged.length) - (merged.endsWith("\n") ? 1 : 0);
   const inFirst = (leaf: Leaf): boolean => placed(leaf) && leaf.document === 0;
   // The line after each path's first leaf in the merged document, by path.
   const after = new Map<string, number>();
   for (const leaf of mergedLeaves) {
     const key = JSON.stringify(leaf.path);
-    if (inFirst(leaf) && !after.has(key)) after.set(key, lastLine(starts, leaf) + 1);
+    if (inFirst(leaf) && !after.has(key)) after.set(key, lastLine(lineOf, leaf) + 1);
   }
   const firstMine = mergedLeaves.find(placed);
   const fallback = firstMine === undefined ? lineCount + 1 : firstMine.line;

@@ -1,3 +1,5 @@
+import { HushError } from "../errors.ts";
+
 /** Offsets where the lines of `text` start, ascending (0 first). */
 function lineStarts(text: string): number[] {
   const starts = [0];
@@ -17,8 +19,17 @@ function lineAt(starts: readonly number[], offset: number): number {
   return lo;
 }
 
-/** Maps offsets to 1-based line numbers (for messages), built once per document. */
+/**
+ * Maps offsets to 1-based line numbers, built once per document: a binary search over the line
+ * starts, so looking up every value of a document costs n log n, not n².
+ *
+ * @param text - the document's text
+ * @returns a function from an offset into `text` to the number of the line holding it (an offset
+ *   past the end belongs to the last line)
+ * @throws HushError INVALID_ARGUMENT when `text` is not a string
+ */
 export function lineIndex(text: string): (offset: number) => number {
+  if (typeof text !== "string") throw new HushError("INVALID_ARGUMENT", "the text to index must be a string");
   const starts = lineStarts(text);
   return (offset) => lineAt(starts, offset) + 1;
 }
