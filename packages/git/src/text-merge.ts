@@ -1,5 +1,6 @@
-import { appendAll, HushError, isHushError, firstVerified, storeFor, treeScanner, type FileFormat, type Store, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
+import { appendAll, HushError, isHushError, storeFor, treeScanner, type FileFormat, type Store, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
 import { insertionLines, pathLineRanges } from "./conflict-lines.ts";
+import { keyEdits } from "./key-edits.ts";
 import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
 import { treeLookup } from "./tree-lookup.ts";
 import { mergeTrees, treesEqual, type MergeConflict } from "./tree-merge.ts";
@@ -7,8 +8,8 @@ import { mergeTrees, treesEqual, type MergeConflict } from "./tree-merge.ts";
 /**
  * Merging decrypted documents. The key-path merge of the value trees decides what the result
  * must contain; the text is then produced from ours so that formatting and comments survive:
- * first a line merge of the three texts, then in-place value edits of ours, and only when neither
- * gives exactly the merged tree, a fresh emission of the tree. Every candidate is checked against
+ * first a line merge of the three texts, then in-place value edits of ours, then ours edited key
+ * by key (key-edits.ts), and only when none gives exactly the merged tree, a fresh emission. Every candidate is checked against
  * the merged tree, so the formatting heuristics can never change what a file means.
  */
 
@@ -27,7 +28,7 @@ export interface PlaintextMergeResult {
   readonly text: string;
   readonly conflicts: readonly MergeConflict[];
   /** How the text was produced, for messages ("line merge", "value edits", "re-emitted"). */
-  readonly method: "ours" | "theirs" | "line-merge" | "value-edits" | "emitted";
+  readonly method: "ours" | "theirs" | "line-merge" | "value-edits" | "key-edits" | "emitted";
   /**
    * Line regions both sides changed that did not affect values (comments, blank lines): the
    * favoured side's lines were kept there.
@@ -60,7 +61,9 @@ export async function mergePlaintexts(input: PlaintextMergeInput): Promise<Plain
   const theirs = treeOf(store, input.theirs, scanned[2]) ?? { kind: "map", entries: [] };
   const favour = input.favour ?? "ours";
   const { tree, conflicts } = mergeTrees(base, ours, theirs, { favour });
+  const headerLimit = input.format === "ini" ? mostRepeats([input.ours, input.theirs]) : undefined;
   const matches = (text: string): boolean => {
+    if (headerLimit !== undefined && mostRepeats([text]) > headerLimit) return false;
     const scanned = scan(text);
     if (scanned !== undefined) return treesEqual(scanned, tree);
     try {
@@ -78,18 +81,37 @@ export async function mergePlaintexts(input: PlaintextMergeInput): Promise<Plain
   const done = (text: string, method: PlaintextMergeResult["method"]): PlaintextMergeResult => ({ text, conflicts, method, overlappingLines: 0 });
   if (treesEqual(tree, ours)) return done(input.ours, "ours");
   if (treesEqual(tree, theirs) && favour === "theirs") return done(input.theirs, "theirs");
-  // Ours with the merged values written in place, then theirs as it is, then a fresh emission.
-  function* candidates(): Generator<{ text: string; method: PlaintextMergeResult["method"] } | undefined> {
-    const edited = valueEdits(store, input.ours, tree);
-    yield edited === undefined ? undefined : { text: edited, method: "value-edits" };
-    if (treesEqual(tree, theirs)) yield { text: input.theirs, method: "theirs" };
-    // Re-emitted at ours' indentation, so that it still looks like ours.
-    const { indent } = store.layout(input.ours);
-    yield { text: store.emitTree(tree, indent === undefined ? {} : { indent }), method: "emitted" };
-  }
-  const found = firstVerified(candidates(), (c) => matches(c.text));
-  if (found !== undefined) return done(found.text, found.method);
+  // Ours with the merged values written in place, then with its keys edited, then theirs as it
+  // is, then a fresh emission.
+  const edited = valueEdits(store, input.ours, tree);
+  if (edited !== undefined && matches(edited)) return done(edited, "value-edits");
+  const keyed = await keyEdits(input.format, input.ours, ours, tree);
+  if (keyed !== undefined && matches(keyed)) return done(keyed, "key-edits");
+  if (treesEqual(tree, theirs) && matches(input.theirs)) return done(input.theirs, "theirs");
+  // Re-emitted at ours' indentation, so that it still looks like ours.
+  const { indent } = store.layout(input.ours);
+  const emitted = store.emitTree(tree, indent === undefined ? {} : { indent });
+  if (matches(emitted)) return done(emitted, "emitted");
   throw new HushError("INTERNAL", "the merged document could not be written back in its format");
+}
+
+/**
+ * How many times the most repeated INI section header stands in the texts (1 when none repeats).
+ * go-ini reads a repeated header as the same section, so a line merge of two branches that both
+ * added `[cache]` held the right values under two `[cache]` headers; Python's configparser refuses
+ * such a file. A merged text may repeat a header no more than one side already did.
+ */
+function mostRepeats(texts: readonly string[]): number {
+  let most = 1;
+  for (const text of texts) {
+    const seen = new Map<string, number>();
+    for (const header of text.matchAll(/^[ \t]*\[(.*)\][^\]\n]*$/gm)) {
+      const count = (seen.get(header[1]!) ?? 0) + 1;
+      seen.set(header[1]!, count);
+      most = Math.max(most, count);
+    }
+  }
+  return most;
 }
 
 function isStream(store: Store, text: string): boolean {

@@ -73,6 +73,23 @@ describe("mergePlaintexts", () => {
     expect(r.text).toBe('{\n  "a": "10",\n  "c": "3",\n  "d": "4",\n  "e": "5"\n}\n');
   });
 
+  it("both sides adding to one new section or table: ours edited key by key, its comments kept", async () => {
+    const base = "# owner: team-a\n[db]\nuser = app\n";
+    const ours = `${base}\n[cache]\nttl = 30\n`;
+    const theirs = "# owner: team-a\n[db]\nuser = app\npw = p\n\n[cache]\nurl = r\n";
+    const ini = await mergePlaintexts({ format: "ini", base, ours, theirs });
+    expect(ini).toEqual({ text: "# owner: team-a\n[db]\nuser = app\npw = p\n\n[cache]\nttl = 30\nurl = r\n", conflicts: [], method: "key-edits", overlappingLines: 0 });
+    const quoted = (text: string): string => text.replace(/= (\w+)/g, '= "$1"');
+    const toml = await mergePlaintexts({ format: "toml", base: quoted(base), ours: quoted(ours), theirs: quoted(theirs) });
+    expect(toml).toEqual({ text: quoted(ini.text), conflicts: [], method: "key-edits", overlappingLines: 0 });
+  });
+
+  it("a key theirs removed is removed from ours' text when both append to one section", async () => {
+    const base = "; top\n[db]\nuser = app\nold = x\n";
+    const r = await mergePlaintexts({ format: "ini", base, ours: `${base}\n[cache]\nttl = 30\n`, theirs: "; top\n[db]\nuser = app\n\n[cache]\nurl = r\n" });
+    expect(r).toEqual({ text: "; top\n[db]\nuser = app\n\n[cache]\nttl = 30\nurl = r\n", conflicts: [], method: "key-edits", overlappingLines: 0 });
+  });
+
   it("JSON on one line: values changed on both sides merge by value edits", async () => {
     const r = await mergePlaintexts({ format: "json", base: '{"a": "1", "b": "2"}', ours: '{"a": "x", "b": "2"}', theirs: '{"a": "1", "b": "y"}' });
     expect(r).toEqual({ text: '{"a": "x", "b": "y"}', conflicts: [], method: "value-edits", overlappingLines: 0 });

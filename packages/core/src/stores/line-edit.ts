@@ -148,6 +148,32 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
     if (at !== undefined) {
       out.push(at >= text.length && text !== "" && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, at) + body + text.slice(at));
     }
+    if (layout.sections) {
+      const added = newSection(text, emitted);
+      if (added !== undefined) out.push(added);
+    }
   }
   return out;
+}
+
+/**
+ * A key whose section (or table) holds no value yet, or a whole new section: the store's text
+ * for it goes under the section's header where the file has one (an empty section), else at the
+ * end after a blank line. Without this the whole file was written again, its comments and layout
+ * lost, for the commonest change of a sectioned file. INI must not get the header twice: go-ini
+ * reads a repeated header as the same section, so a second one would pass the caller's check.
+ */
+function newSection(text: string, emitted: string): string | undefined {
+  const headerEnd = emitted.indexOf("\n");
+  const header = emitted.slice(0, headerEnd);
+  if (headerEnd < 0 || !header.startsWith("[")) return undefined;
+  const existing = new RegExp(`^[ \\t]*${escapeRe(header)}[ \\t]*(?:[#;].*)?$`, "m").exec(text);
+  if (existing !== null) {
+    const after = lineEndAfter(text, existing.index);
+    const body = emitted.slice(headerEnd + 1);
+    return after >= text.length && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, after) + body + text.slice(after);
+  }
+  if (text === "") return emitted;
+  if (!text.endsWith("\n")) return `${text}\n\n${emitted.replace(/\n$/, "")}`;
+  return /(^|\n)[ \t]*\n$/.test(text) ? text + emitted : `${text}\n${emitted}`;
 }

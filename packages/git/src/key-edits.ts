@@ -1,0 +1,68 @@
+import { editPlaintext, isHushError, type FileFormat, type KeyPath, type PlainEdit, type TreeMapEntry, type TreeNode } from "@hush/core";
+import { treesEqual } from "./tree-merge.ts";
+
+/**
+ * Ours with the merge's added, removed and changed keys written in by the format's own text
+ * editor, the one `hush set` and `hush unset` use: a key that only theirs added lands in its
+ * section (or a new section at the end), and every other line of ours stays as it is. Without
+ * this, two branches that both add keys where the line merge cannot place them (both append a
+ * section at the end of the file) had the merged file written afresh, its comments lost.
+ */
+
+/**
+ * Each edit reads the whole text again (twice: once to edit, once to check): past this many
+ * edits, or this many characters read in all, the merge writes the document afresh instead of
+ * spending time quadratic in the file (a 1 MB file gets 8 edits, about a quarter of a second).
+ */
+const MAX_KEY_EDITS = 100;
+const MAX_CHARACTERS_READ = 8_000_000;
+
+/**
+ * The edits that turn `from` into `to`, whole subtrees where a key is added or its value's kind
+ * changes; undefined when there are more than `limit`. Comments are no entries of a value tree.
+ */
+function editsBetween(from: TreeNode, to: TreeNode, path: KeyPath, out: PlainEdit[], limit: number): boolean {
+  if (treesEqual(from, to)) return true;
+  if (from.kind !== "map" || to.kind !== "map") {
+    out.push({ kind: "set", path, value: to });
+    return out.length <= limit;
+  }
+  const entries = (node: typeof from): Map<string, TreeNode> => new Map(node.entries.filter((e): e is TreeMapEntry => e.kind === "entry").map((e) => [e.key, e.value]));
+  const before = entries(from);
+  const after = entries(to);
+  for (const key of before.keys()) {
+    if (!after.has(key)) out.push({ kind: "unset", path: [...path, key] });
+  }
+  for (const [key, value] of after) {
+    const old = before.get(key);
+    if (old === undefined) out.push({ kind: "set", path: [...path, key], value });
+    else if (!editsBetween(old, value, [...path, key], out, limit)) return false;
+  }
+  return out.length <= limit;
+}
+
+/**
+ * `ours` (whose value tree is `oursTree`) edited key by key until it holds `merged`; undefined
+ * when an edit would write the document afresh (the caller then tries its other ways), or when
+ * there are too many. The caller checks the result against the merged tree like any candidate.
+ */
+export async function keyEdits(format: FileFormat, ours: string, oursTree: TreeNode, merged: TreeNode): Promise<string | undefined> {
+  if (oursTree.kind !== "map" || merged.kind !== "map") return undefined;
+  const edits: PlainEdit[] = [];
+  const limit = Math.min(MAX_KEY_EDITS, Math.floor(MAX_CHARACTERS_READ / Math.max(1, ours.length)));
+  if (!editsBetween(oursTree, merged, [], edits, limit) || edits.length === 0) return undefined;
+  let text = ours;
+  for (const edit of edits) {
+    try {
+      const result = await editPlaintext(text, format, edit);
+      if (result.reformatted) return undefined;
+      text = result.text;
+    } catch (err) {
+      // A shape the format's editor refuses (a depth it cannot hold, a multi-document file):
+      // not this candidate.
+      if (isHushError(err)) return undefined;
+      throw err;
+    }
+  }
+  return text;
+}
