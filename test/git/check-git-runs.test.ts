@@ -46,7 +46,7 @@ describe("hush check asks git each question once", () => {
     expect(commands).toEqual(["check-attr", "config --local", "ls-files", "rev-parse"]);
   });
 
-  it("over staged changes (the hook): one rev-parse, diff, check-attr and config read, and one git reads every staged file and the staged root .gitattributes", () => {
+  it("over staged changes (the hook): one rev-parse, diff, check-attr and config read, one git reads every staged file, the staged root .gitattributes and HEAD's versions", () => {
     writeEncrypted(sb, repo, "new.enc.yaml", "password: git-runs-secret-3\n");
     writeEncrypted(sb, repo, "config/more.enc.yaml", "password: git-runs-secret-4\n");
     writeFileSync(join(repo, "notes.yaml"), "plain: true\n");
@@ -55,8 +55,10 @@ describe("hush check asks git each question once", () => {
     const { report, commands } = gitRunsOf("staged", ["--staged"]);
     expect(report.summary).toEqual({ checked: 4, files: 2, errors: 0, warnings: 0 });
     // Four staged files: one `cat-file --batch` reads them all, and the staged root .gitattributes
-    // too (hush's block in it says whether covered files' drivers must be checked).
-    expect(commands).toEqual(["cat-file", "check-attr", "config --local", "diff", "rev-parse"]);
+    // too (hush's block in it says whether covered files' drivers must be checked), and HEAD's
+    // version of the changed plain file (settings.yaml: was it encrypted?), whose size one
+    // `cat-file --batch-check` asks first.
+    expect(commands).toEqual(["cat-file", "cat-file", "check-attr", "config --local", "diff", "rev-parse"]);
   });
 });
 

@@ -1,0 +1,79 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commitAll, createSandbox, expectOk, findingCodes, git, hush, keylessCheck, type Sandbox } from "./helpers.ts";
+
+/**
+ * `hush check --staged` (the pre-commit hook) against HEAD: a file HEAD has encrypted, staged in
+ * clear, fails the commit even when no creation rule and no committed `.gitattributes` line
+ * covers it (encrypted with key flags). `hush decrypt -i` then `git commit -a` stored the secret
+ * in clear before, and only a later `hush check --base` in CI said so, after the push.
+ */
+
+let sb: Sandbox;
+
+beforeAll(() => {
+  sb = createSandbox();
+});
+
+afterAll(() => sb.cleanup());
+
+/** A repository with `app.yaml` encrypted with key flags (no .sops.yaml), committed. */
+function repoWithFlagEncryptedFile(name: string): string {
+  const repo = join(sb.dir, name);
+  git(sb, sb.dir, ["init", "-q", "-b", "main", name]);
+  git(sb, repo, ["config", "user.name", "Test User"]);
+  git(sb, repo, ["config", "user.email", "test@example.com"]);
+  writeFileSync(join(repo, "app.yaml"), "token: staged-secret-1\n");
+  writeFileSync(join(repo, "notes.txt"), "plain\n");
+  expectOk(hush(sb, ["encrypt", "-i", "--age", sb.recipient, "app.yaml"], { cwd: repo }));
+  commitAll(sb, repo, "encrypted with key flags");
+  return repo;
+}
+
+describe("hush check --staged: a file HEAD has encrypted", () => {
+  it("fails when it is staged in clear, naming the file and never the value", () => {
+    const repo = repoWithFlagEncryptedFile("decrypted");
+    expectOk(hush(sb, ["decrypt", "-i", "app.yaml"], { cwd: repo }));
+    writeFileSync(join(repo, "notes.txt"), "plain, changed\n");
+    git(sb, repo, ["add", "-A"]);
+    const { status, report, stdout } = keylessCheck(sb, repo, ["--staged"]);
+    expect(status).toBe(1);
+    expect(findingCodes(report)).toEqual(["app.yaml error not-encrypted"]);
+    expect(stdout).toContain("app.yaml: error: staged in clear, but HEAD has app.yaml encrypted; next: encrypt it again with `hush encrypt -i`");
+    expect(stdout).not.toContain("staged-secret-1");
+    // The work tree's version does not count: only what would be committed.
+    expectOk(hush(sb, ["encrypt", "-i", "--age", sb.recipient, "app.yaml"], { cwd: repo }));
+    expect(keylessCheck(sb, repo, ["--staged"]).status).toBe(1);
+    git(sb, repo, ["add", "app.yaml"]);
+    expect(keylessCheck(sb, repo, ["--staged"]).status).toBe(0);
+  });
+
+  it("the pre-commit hook stops `git commit -a` of the decrypted file", () => {
+    const repo = repoWithFlagEncryptedFile("hook");
+    expectOk(hush(sb, ["git", "setup", "--hook"], { cwd: repo }));
+    expectOk(hush(sb, ["decrypt", "-i", "app.yaml"], { cwd: repo }));
+    const commit = git(sb, repo, ["commit", "-qam", "in clear"], { allowFail: true });
+    expect(commit.status).toBe(1);
+    expect(commit.stderr + commit.stdout).toContain("app.yaml: error: staged in clear, but HEAD has app.yaml encrypted");
+    expect(git(sb, repo, ["log", "--format=%s"]).stdout).toBe("encrypted with key flags\n");
+  });
+
+  it("passes a file stored in clear on purpose: deleted in one commit, added back in another", () => {
+    const repo = repoWithFlagEncryptedFile("on-purpose");
+    git(sb, repo, ["rm", "-q", "app.yaml"]);
+    git(sb, repo, ["commit", "-qm", "drop the encrypted file"]);
+    writeFileSync(join(repo, "app.yaml"), "token: not-a-secret-any-more\n");
+    git(sb, repo, ["add", "app.yaml"]);
+    expect(keylessCheck(sb, repo, ["--staged"]).status).toBe(0);
+  });
+
+  it("says nothing on a repository's first commit", () => {
+    const repo = join(sb.dir, "first");
+    git(sb, sb.dir, ["init", "-q", "-b", "main", "first"]);
+    writeFileSync(join(repo, "app.yaml"), "name: x\n");
+    git(sb, repo, ["add", "app.yaml"]);
+    const { status, report } = keylessCheck(sb, repo, ["--staged"]);
+    expect([status, findingCodes(report)]).toEqual([0, []]);
+  });
+});
