@@ -68,6 +68,23 @@ describe("hush check --staged: a file HEAD has encrypted", () => {
     expect(keylessCheck(sb, repo, ["--staged"]).status).toBe(0);
   });
 
+  it("fails when the commit moves it as it decrypts it, and passes an example file with stand-in values", () => {
+    const repo = repoWithFlagEncryptedFile("moved");
+    git(sb, repo, ["mv", "app.yaml", "settings.yaml"]);
+    expectOk(hush(sb, ["decrypt", "-i", "settings.yaml"], { cwd: repo }));
+    git(sb, repo, ["add", "-A"]);
+    // Decrypted, the file is too unlike the encrypted one for git to see a rename.
+    expect(git(sb, repo, ["diff", "--cached", "--name-status"]).stdout).toBe("D\tapp.yaml\nA\tsettings.yaml\n");
+    const { status, report, stdout } = keylessCheck(sb, repo, ["--staged"]);
+    expect(status).toBe(1);
+    expect(findingCodes(report)).toEqual(["settings.yaml error not-encrypted"]);
+    expect(stdout).toContain("settings.yaml: error: staged in clear, and it holds the key of every encrypted value of app.yaml, which HEAD has encrypted and this commit deletes");
+    expect(stdout).not.toContain("staged-secret-1");
+    writeFileSync(join(repo, "settings.yaml"), "token: ${TOKEN}\n");
+    git(sb, repo, ["add", "settings.yaml"]);
+    expect(keylessCheck(sb, repo, ["--staged"]).status).toBe(0);
+  });
+
   it("says nothing on a repository's first commit", () => {
     const repo = join(sb.dir, "first");
     git(sb, sb.dir, ["init", "-q", "-b", "main", "first"]);

@@ -1,4 +1,3 @@
-import { printable } from "@hush/core";
 import { detectFormat, type CheckProblem } from "@hush/git";
 import { blobSizes, ObjectReader } from "../../git-objects.ts";
 import { gitOutput } from "../../git-run.ts";
@@ -116,49 +115,4 @@ export function decryptedOnBranchProblem(start: string): CheckProblem {
     code: "not-encrypted",
     message: `the file was encrypted where this branch started (commit ${start.slice(0, 10)}), and the branch stores it in clear; next: encrypt it again with \`hush encrypt -i\` (under a creation rule that covers it, or with the key flags it had); to make it plain on purpose, delete it on the base branch first and add it back in clear in a change of its own (and change what it held)`,
   };
-}
-
-/** A regular file's version in HEAD: its blob, and its path from the top (a renamed file's old one). */
-export interface HeadVersion {
-  readonly blob: string;
-  readonly path: string;
-}
-
-/** Which of `versions` (by index) are encrypted files: see {@link encryptedInHead}. */
-export type HeadReader = (versions: readonly HeadVersion[]) => Promise<ReadonlySet<number>>;
-
-/**
- * Which of `versions` (by index) are encrypted files, read through `objects` (the git process
- * that reads the staged files); one above the size `hush check` reads is left out.
- */
-export async function encryptedInHead(root: string, env: Readonly<Record<string, string | undefined>>, objects: ObjectReader, versions: readonly HeadVersion[]): Promise<ReadonlySet<number>> {
-  const found = new Set<number>();
-  if (versions.length === 0) return found;
-  const sizes = await blobSizes(root, env, versions.map((v) => v.blob));
-  const readable = versions.flatMap((v, i) => ((sizes.get(v.blob) ?? Infinity) <= MAX_CHECKED_SIZE ? [i] : []));
-  const texts: string[] = [];
-  await objects.read(
-    readable.map((i) => versions[i]!.blob),
-    (object, k) => {
-      if ("content" in object && object.type === "blob") texts[k] = object.content.toString("utf8");
-    },
-  );
-  for (const [k, i] of readable.entries()) {
-    const text = texts[k];
-    if (text !== undefined && text.includes("sops") && (await detectFormat(versions[i]!.path, text))?.encrypted === true) found.add(i);
-  }
-  return found;
-}
-
-/**
- * The finding for a staged file in clear whose version in HEAD (at `headPath`, its own path or
- * the one it was renamed or copied from) is encrypted (`hush check --staged`); `unread`: why the
- * staged version was not read, when it was not (it may be in clear).
- */
-export function stagedInClearProblem(headPath: string, unread: string | undefined): CheckProblem {
-  const next = "next: encrypt it again with `hush encrypt -i` (under a creation rule that covers it, or with the key flags it had) and `git add` it; to store it in clear on purpose, commit its deletion first and add it back in clear in a commit of its own";
-  const inHead = `HEAD has ${printable(headPath, 4096)} encrypted`;
-  return unread === undefined
-    ? { severity: "error", code: "not-encrypted", message: `staged in clear, but ${inHead}; ${next}` }
-    : { severity: "error", code: "unreadable", message: `cannot check the staged file: ${unread}; ${inHead}, and it must stay encrypted; ${next}` };
 }

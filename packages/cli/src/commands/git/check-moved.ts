@@ -70,11 +70,8 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
     // As the check read it (a link only to a file inside the repository); not read: the check of the file itself says why.
     const bytes = readCheckedFile(abs, repo.root);
     if (!Buffer.isBuffer(bytes)) continue;
-    const text = bytes.toString("utf8");
-    const parsed = (await detectFormat(path, text, { whole: true }))?.parsed;
-    if (parsed === undefined) continue;
-    const from = [...gone].find(([, encrypted]) => holdsAll(parsed, encrypted));
-    if (from !== undefined) holding.push({ path, from: from[0] });
+    const from = await movedFrom(path, bytes.toString("utf8"), gone);
+    if (from !== undefined) holding.push({ path, from });
   }
   // The start is looked for only now: a shallow clone needs no history when no file matches.
   if (holding.length === 0) return [];
@@ -82,6 +79,16 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
   const atStart = start === base ? gone : await encryptedFiles(repo, start, (path) => holding.some((h) => h.from === path));
   const kept = await heldInClearAtStart(repo, start, holding, gone);
   return holding.filter((h) => atStart.has(h.from) && !kept.has(h.path)).map((h) => ({ ...h, start }));
+}
+
+/**
+ * Which of `gone` (deleted encrypted files by path, each with its values' places) the plain file
+ * at `path` holding `text` holds the key of every encrypted value of, not all as stand-ins.
+ */
+export async function movedFrom(path: string, text: string, gone: ReadonlyMap<string, ReadonlySet<string>>): Promise<string | undefined> {
+  const parsed = (await detectFormat(path, text, { whole: true }))?.parsed;
+  if (parsed === undefined) return undefined;
+  return [...gone].find(([, encrypted]) => holdsAll(parsed, encrypted))?.[0];
 }
 
 /**
@@ -132,13 +139,19 @@ async function heldInClearAtStart(repo: Repo, start: string, holding: ReadonlyAr
 async function encryptedFiles(repo: Repo, commit: string, select: (path: string) => boolean): Promise<Map<string, Set<string>>> {
   const found = new Map<string, Set<string>>();
   for (const f of await readTreeFiles(repo, commit, (path) => select(path))) {
-    if (!f.text.includes("sops")) continue;
-    const detected = await detectFormat(f.path, f.text, { whole: true });
-    if (detected?.encrypted !== true || detected.parsed === undefined) continue;
-    const places = encryptedPlaces(detected.parsed);
-    if (places.size > 0) found.set(f.path, places);
+    const places = await encryptedValuePlaces(f.path, f.text);
+    if (places !== undefined) found.set(f.path, places);
   }
   return found;
+}
+
+/** The places of the encrypted values of the file at `path` holding `text`; undefined when it is no encrypted file or has none. */
+export async function encryptedValuePlaces(path: string, text: string): Promise<Set<string> | undefined> {
+  if (!text.includes("sops")) return undefined;
+  const detected = await detectFormat(path, text, { whole: true });
+  if (detected?.encrypted !== true || detected.parsed === undefined) return undefined;
+  const places = encryptedPlaces(detected.parsed);
+  return places.size > 0 ? places : undefined;
 }
 
 /** The finding for a plain file holding the keys of `from`, an encrypted file the branch deletes. */

@@ -7,7 +7,7 @@ import { jsonReport, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import type { DriverAttributes, SetUpAt, StagedReader } from "./check-drivers.ts";
 import type { BaseRuleAt, BranchFile } from "./check-since-start.ts";
-import type { HeadReader, HeadVersion } from "./check-decrypted.ts";
+import type { HeadVersion, StagedHead, StagedPlain } from "./check-staged-head.ts";
 import { readCheckedFile, type Unreadable } from "./check-read.ts";
 import { gitBlobId } from "../../git-objects.ts";
 import { GlobRuleWatch } from "./check-glob-rules.ts";
@@ -36,8 +36,8 @@ interface Candidate {
   readonly abs: string;
   /** Content, or why it was not read. */
   readonly read: () => Promise<Buffer | Unreadable>;
-  /** With --staged: the version HEAD has of the file (or of the file it was renamed or copied from). */
-  readonly head?: HeadVersion;
+  /** With --staged: its blob in the index, and the version HEAD has of it (or of the file it was renamed or copied from). */
+  readonly staged?: StagedFile;
 }
 
 /** Why a file whose name is not UTF-8 is not read: decoded, its name names no file. */
@@ -72,6 +72,8 @@ interface StagedFile {
   readonly blob: string;
   /** The regular file HEAD has there (or at the path it was renamed or copied from). */
   readonly head?: HeadVersion;
+  /** Added by the commit: HEAD has no version of it. */
+  readonly added?: boolean;
 }
 
 /** Git's name for a regular file of a file mode (`100644` or `100755`; not a link or a submodule). */
@@ -82,9 +84,10 @@ const REGULAR_FILE = /^100(?:644|755)$/;
  * `.gitattributes` changes, from `git diff --cached --raw --no-abbrev -z`: each change is
  * `:<old mode> <new mode> <old blob> <new blob> <status>`, then its path (two for a rename or copy).
  */
-function stagedChanges(output: string): { present: StagedFile[]; attributeDirs: string[] } {
+function stagedChanges(output: string): { present: StagedFile[]; deleted: HeadVersion[]; attributeDirs: string[] } {
   const fields = output.split("\0");
   const present: StagedFile[] = [];
+  const deleted: HeadVersion[] = [];
   const attributeDirs = new Set<string>();
   for (let i = 0; i < fields.length && fields[i] !== ""; ) {
     const [oldMode = "", , oldBlob = "", newBlob = "", status = ""] = fields[i]!.split(" ");
@@ -93,10 +96,11 @@ function stagedChanges(output: string): { present: StagedFile[]; attributeDirs: 
     i += 1 + paths.length;
     // `:` starts the old mode; an added file has none (all zeros).
     const head = /^[MTRC]/.test(status) && REGULAR_FILE.test(oldMode.slice(1)) ? { blob: oldBlob, path: paths[0]! } : undefined;
-    if (!status.startsWith("D")) present.push({ path: paths.at(-1)!, blob: newBlob, ...(head === undefined ? {} : { head }) });
+    if (!status.startsWith("D")) present.push({ path: paths.at(-1)!, blob: newBlob, ...(head === undefined ? {} : { head }), ...(status.startsWith("A") ? { added: true } : {}) });
+    else if (REGULAR_FILE.test(oldMode.slice(1))) deleted.push({ blob: oldBlob, path: paths[0]! });
     for (const p of paths) if (posix.basename(p) === ".gitattributes") attributeDirs.add(posix.dirname(p));
   }
-  return { present, attributeDirs: [...attributeDirs] };
+  return { present, deleted, attributeDirs: [...attributeDirs] };
 }
 
 /** Index entries from `git ls-files --stage -z` (`<mode> <blob> <stage>\t<path>`), merged ones only: a conflicted path has no staged content yet. */
@@ -113,18 +117,17 @@ function indexEntries(output: string): StagedFile[] {
  * The files to check. With --staged, `readStaged` reads other staged files through the same git
  * process (the root `.gitattributes`), and `close` ends it; otherwise there is none.
  */
-async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<{ listed: Candidate[]; readStaged?: StagedReader; readHead?: HeadReader; close: () => void }> {
+async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags): Promise<{ listed: Candidate[]; readStaged?: StagedReader; stagedHead?: StagedHead; close: () => void }> {
   const show = (abs: string): string => {
     const rel = relative(io.cwd, abs);
     return leadsOutside(rel) ? abs : rel.split(sep).join("/");
   };
   if (flags.staged === true) {
     const { openRepo } = await import("./repo.ts");
-    const { BlobsInOrder, ObjectReader } = await import("../../git-objects.ts");
-    const { encryptedInHead } = await import("./check-decrypted.ts");
+    const { BlobsInOrder, ObjectReader, blobSizes } = await import("../../git-objects.ts");
     const repo = await openRepo(io);
     // T too: a covered path that was a symbolic link (or a submodule) staged as a file is a new file.
-    const { present, attributeDirs } = stagedChanges(await repo.git.raw(["diff", "--cached", "--raw", "--no-abbrev", "-z", "--diff-filter=ACMRTD"]));
+    const { present, deleted, attributeDirs } = stagedChanges(await repo.git.raw(["diff", "--cached", "--raw", "--no-abbrev", "-z", "--diff-filter=ACMRTD"]));
     // A staged .gitattributes (added, changed or deleted) can take files it does not touch away
     // from hush's drivers: the files below it are checked too.
     const below = attributeDirs.length === 0 ? [] : indexEntries(await repo.git.raw(["ls-files", "--stage", "-z", "--", ...attributeDirs.map((d) => `:(top,literal)${d === "." ? "" : d}`)]));
@@ -138,9 +141,10 @@ async function candidates(io: CliIo, paths: readonly string[], flags: CheckFlags
     const blobs = new BlobsInOrder(objects, files.map((f) => f.blob));
     const listed = files.map((f, i): Candidate => {
       const abs = join(repo.root, f.path);
-      return { display: show(abs), abs, read: async () => (await blobs.take(i)) ?? { unreadable: "cannot read the staged file" }, ...(f.head === undefined ? {} : { head: f.head }) };
+      return { display: show(abs), abs, read: async () => (await blobs.take(i)) ?? { unreadable: "cannot read the staged file" }, staged: f };
     });
-    return { listed, readStaged: (path) => objects.stagedBlob(path), readHead: (files) => encryptedInHead(repo.root, io.env, objects, files), close: () => objects.close() };
+    const stagedHead: StagedHead = { deleted, objects, sizes: (names) => blobSizes(repo.root, io.env, names) };
+    return { listed, readStaged: (path) => objects.stagedBlob(path), stagedHead, close: () => objects.close() };
   }
   let files: string[] = [];
   const notUtf8 = new Set<string>();
@@ -252,7 +256,7 @@ function leftoverProblem(name: string): CheckProblem | undefined {
  * SHA-256, as the repository names objects); or one not read, and why (`unread`: too large,
  * say), which may be in clear too.
  */
-type PlainFile = { readonly abs: string; readonly display: string; readonly head?: HeadVersion } & ({ readonly blob: string } | { readonly unread: string });
+type PlainFile = { readonly abs: string; readonly display: string } & ({ readonly blob: string } | { readonly unread: string });
 
 /**
  * `not-encrypted` findings for the files of `plain` (in clear here) that were encrypted where the
@@ -292,21 +296,6 @@ async function decryptedOnBranch(io: CliIo, rev: string, plain: readonly PlainFi
     found.push({ path: f.abs, display: f.display, problem: movedInClearProblem(moved) });
   }
   return found;
-}
-
-/**
- * `not-encrypted` findings for the staged files of `plain` (in clear in the index) whose version
- * in HEAD is encrypted (`hush check --staged`, the pre-commit hook), read by `readHead` through
- * the git process that read the staged files: `hush decrypt -i` then `git commit -a` stored a
- * file in clear that no creation rule or `.gitattributes` line covers (encrypted with key flags),
- * and nothing said so before the commit. A rename or copy that git saw counts from its source.
- */
-async function decryptedSinceHead(plain: readonly PlainFile[], readHead: HeadReader): Promise<Array<{ path: string; display: string; problem: CheckProblem }>> {
-  const changed = plain.filter((f): f is PlainFile & { head: HeadVersion } => f.head !== undefined);
-  if (changed.length === 0) return [];
-  const { stagedInClearProblem } = await import("./check-decrypted.ts");
-  const encrypted = await readHead(changed.map((f) => f.head));
-  return changed.flatMap((f, i) => (encrypted.has(i) ? [{ path: f.abs, display: f.display, problem: stagedInClearProblem(f.head.path, "unread" in f ? f.unread : undefined) }] : []));
 }
 
 /** Adds a problem of a file (a `.sops.yaml`) to its result, or as a result of its own when it has none. */
@@ -350,7 +339,7 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const results: FileCheckResult[] = [];
   /** The file (absolute path) of each result read from one, by its index: results are only appended to, or replaced in place. */
   const checkedAt = new Map<number, string>();
-  const { listed, readStaged, readHead, close } = await candidates(io, paths, flags);
+  const { listed, readStaged, stagedHead, close } = await candidates(io, paths, flags);
   const rules: Array<CreationRule | undefined> = [];
   /** Where a rule that only the base revision has comes from, by candidate. */
   const fromBase = new Map<number, string>();
@@ -374,11 +363,10 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
   const branchFiles: BranchFile[] = [];
   /** Files read and checked, those without findings too (a file no rule covers is scanned for likely secrets). */
   let checked = 0;
-  /**
-   * With --base: the files in clear here, each one's blob name; one encrypted where the branch
-   * started is an error. With --staged alone: the staged files in clear; one HEAD has encrypted is.
-   */
-  const plainOnBranch: PlainFile[] | undefined = flags.base === undefined && flags.staged !== true ? undefined : [];
+  /** With --base: the files in clear here, each one's blob name; one encrypted where the branch started is an error. */
+  const plainOnBranch: PlainFile[] | undefined = flags.base === undefined ? undefined : [];
+  /** With --staged (and no --base): the staged files in clear, to compare with HEAD (check-staged-head.ts). */
+  const plainStaged: StagedPlain[] | undefined = flags.base === undefined && stagedHead !== undefined ? [] : undefined;
   /** Their names as the repository's object format makes them: SHA-1, or SHA-256. */
   const blobNameLength = baseRevision?.objectNameLength ?? 40;
   try {
@@ -401,9 +389,10 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
         if (mustEncrypt || paths.length > 0 || (isConfig && baseRevision !== undefined)) {
           checked++;
           results.push({ path: c.display, format: undefined, covered: rule !== undefined, encrypted: false, problems: [{ severity: "error", code: "unreadable", message: `cannot check the file: ${bytes.unreadable}` }] });
-        } else if (plainOnBranch !== undefined && !isConfig) {
+        } else if (!isConfig) {
           // A file encrypted where the branch started, padded past what is read, is not passed unread.
-          plainOnBranch.push({ abs: c.abs, display: c.display, unread: bytes.unreadable, ...(c.head === undefined ? {} : { head: c.head }) });
+          plainOnBranch?.push({ abs: c.abs, display: c.display, unread: bytes.unreadable });
+          if (c.staged !== undefined) plainStaged?.push({ abs: c.abs, display: c.display, ...c.staged, unread: bytes.unreadable });
         }
         continue;
       }
@@ -436,16 +425,20 @@ export async function runCheck(io: CliIo, paths: readonly string[], flags: Check
       if (result.covered || result.encrypted || result.problems.length > 0) {
         checkedAt.set(results.push(result) - 1, c.abs);
       }
-      if (plainOnBranch !== undefined && !isConfig && !result.encrypted && !result.problems.some((p) => p.code === "not-encrypted")) {
-        plainOnBranch.push({ abs: c.abs, display: c.display, blob: gitBlobId(bytes, blobNameLength), ...(c.head === undefined ? {} : { head: c.head }) });
+      if (!isConfig && !result.encrypted && !result.problems.some((p) => p.code === "not-encrypted")) {
+        plainOnBranch?.push({ abs: c.abs, display: c.display, blob: gitBlobId(bytes, blobNameLength) });
+        if (c.staged !== undefined) plainStaged?.push({ abs: c.abs, display: c.display, ...c.staged });
       }
       if (flags.base !== undefined && result.covered && result.encrypted && result.format !== undefined) {
         branchFiles.push({ abs: c.abs, format: result.format, text, rule, baseCovered: fromBase.has(i) || alsoBase.has(i) });
       }
     }
-    if (plainOnBranch !== undefined) {
-      const decrypted = flags.base !== undefined ? await decryptedOnBranch(io, flags.base, plainOnBranch) : readHead === undefined ? [] : await decryptedSinceHead(plainOnBranch, readHead);
-      for (const found of decrypted) addProblem(results, checkedAt, found);
+    if (flags.base !== undefined && plainOnBranch !== undefined) {
+      for (const found of await decryptedOnBranch(io, flags.base, plainOnBranch)) addProblem(results, checkedAt, found);
+    }
+    if (plainStaged !== undefined && stagedHead !== undefined) {
+      const { stagedAgainstHead } = await import("./check-staged-head.ts");
+      for (const found of await stagedAgainstHead(plainStaged, stagedHead)) addProblem(results, checkedAt, found);
     }
     await addDriverProblems(attributes, results, checkedAt, readStaged, flags.base === undefined || baseRevision === undefined ? undefined : { rev: flags.base, setUp: () => baseRevision.setUp() });
     if (flags.base !== undefined && baseRuleFor !== undefined) await addSinceStartProblems(io, flags.base, results, checkedAt, branchFiles, flags.strict === true, baseRuleFor);

@@ -1,0 +1,119 @@
+import { printable } from "@hush/core";
+import { detectFormat, type CheckProblem } from "@hush/git";
+import type { ObjectReader } from "../../git-objects.ts";
+import { MAX_CHECKED_SIZE } from "./check-read.ts";
+import { encryptedValuePlaces, movedFrom } from "./check-moved.ts";
+
+/**
+ * `hush check --staged` (the pre-commit hook) against HEAD: a staged file in clear whose version
+ * in HEAD is encrypted, or that holds the key of every encrypted value of an encrypted file the
+ * commit deletes (`git mv secrets.enc.yaml settings.yaml` with the values decrypted), is an
+ * error whatever the rules and attributes say. A file encrypted with key flags is covered by
+ * neither, and `hush decrypt -i` then `git commit -a` stored its secrets in clear, which only a
+ * later `hush check --base` in CI said. HEAD's versions are named by the staged diff git already
+ * gives (its old blobs) and read through the git that reads the staged files.
+ */
+
+/** A regular file's version in HEAD: its blob, and its path from the top (a renamed file's old one). */
+export interface HeadVersion {
+  readonly blob: string;
+  readonly path: string;
+}
+
+/** HEAD's side of the staged changes. */
+export interface StagedHead {
+  /** The regular files the commit deletes, as HEAD has them. */
+  readonly deleted: readonly HeadVersion[];
+  /** Reads objects through the git process that reads the staged files. */
+  readonly objects: ObjectReader;
+  /** Asks git the size of objects (one more git process). */
+  readonly sizes: (blobs: readonly string[]) => Promise<ReadonlyMap<string, number>>;
+}
+
+/** A staged file in clear, as the check read it (or why it did not). */
+export interface StagedPlain {
+  readonly abs: string;
+  readonly display: string;
+  /** From the top of the repository. */
+  readonly path: string;
+  /** Its blob in the index. */
+  readonly blob: string;
+  /** The version HEAD has of it (or of the file git saw it renamed or copied from); none for an added file. */
+  readonly head?: HeadVersion | undefined;
+  /** Added by this commit (not renamed or copied: HEAD has no version of it). */
+  readonly added?: boolean | undefined;
+  /** Why the staged version was not read (too large, say), when it was not. */
+  readonly unread?: string | undefined;
+}
+
+/** A finding of a file, for the check's report. */
+export interface StagedFinding {
+  readonly path: string;
+  readonly display: string;
+  readonly problem: CheckProblem;
+}
+
+/** The findings for `plain` (every staged file in clear) against HEAD's side of the changes. */
+export async function stagedAgainstHead(plain: readonly StagedPlain[], head: StagedHead): Promise<StagedFinding[]> {
+  const found: StagedFinding[] = [];
+  const changed = plain.filter((f): f is StagedPlain & { head: HeadVersion } => f.head !== undefined);
+  const texts = await readSmall(head, [...changed.map((f) => f.head), ...head.deleted]);
+  for (const [i, f] of changed.entries()) {
+    const text = texts[i];
+    if (text !== undefined && text.includes("sops") && (await detectFormat(f.head.path, text))?.encrypted === true) {
+      found.push({ path: f.abs, display: f.display, problem: decryptedProblem(f.head.path, f.unread) });
+    }
+  }
+  const gone = new Map<string, ReadonlySet<string>>();
+  for (const [k, version] of head.deleted.entries()) {
+    const text = texts[changed.length + k];
+    const places = text === undefined ? undefined : await encryptedValuePlaces(version.path, text);
+    if (places !== undefined) gone.set(version.path, places);
+  }
+  if (gone.size === 0) return found;
+  // Only added files: one HEAD already had in clear (an example file beside the encrypted one) was not moved there.
+  const added = plain.filter((f) => f.added === true && f.unread === undefined);
+  for (const f of added) {
+    const bytes = await head.objects.blob(f.blob);
+    if (bytes === undefined || bytes.length > MAX_CHECKED_SIZE) continue;
+    const from = await movedFrom(f.path, bytes.toString("utf8"), gone);
+    if (from !== undefined) found.push({ path: f.abs, display: f.display, problem: movedProblem(from) });
+  }
+  return found;
+}
+
+/** The texts of `versions` (by index), those above the size `hush check` reads left undefined. */
+async function readSmall(head: StagedHead, versions: readonly HeadVersion[]): Promise<Array<string | undefined>> {
+  const texts: Array<string | undefined> = versions.map(() => undefined);
+  if (versions.length === 0) return texts;
+  const sizes = await head.sizes(versions.map((v) => v.blob));
+  const readable = versions.flatMap((v, i) => ((sizes.get(v.blob) ?? Infinity) <= MAX_CHECKED_SIZE ? [i] : []));
+  await head.objects.read(
+    readable.map((i) => versions[i]!.blob),
+    (object, k) => {
+      if ("content" in object && object.type === "blob") texts[readable[k]!] = object.content.toString("utf8");
+    },
+  );
+  return texts;
+}
+
+const NEXT = "next: encrypt it again with `hush encrypt -i` (under a creation rule that covers it, or with the key flags it had) and `git add` it";
+
+/** A staged file in clear whose version in HEAD (at `headPath`) is encrypted; `unread`: why the staged version was not read. */
+function decryptedProblem(headPath: string, unread: string | undefined): CheckProblem {
+  const inHead = `HEAD has ${printable(headPath, 4096)} encrypted`;
+  const onPurpose = "to store it in clear on purpose, commit its deletion first and add it back in clear in a commit of its own";
+  return unread === undefined
+    ? { severity: "error", code: "not-encrypted", message: `staged in clear, but ${inHead}; ${NEXT}; ${onPurpose}` }
+    : { severity: "error", code: "unreadable", message: `cannot check the staged file: ${unread}; ${inHead}, and it must stay encrypted; ${NEXT}; ${onPurpose}` };
+}
+
+/** An added file in clear holding the keys of `from`, an encrypted file the commit deletes. */
+function movedProblem(from: string): CheckProblem {
+  const name = printable(from, 4096);
+  return {
+    severity: "error",
+    code: "not-encrypted",
+    message: `staged in clear, and it holds the key of every encrypted value of ${name}, which HEAD has encrypted and this commit deletes: it looks moved and decrypted; ${NEXT}; if it holds other values on purpose, commit the deletion of ${name} first, in a commit of its own`,
+  };
+}
