@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitAll, createSandbox, expectOk, findingCodes, git, hush, keylessCheck, type Sandbox } from "./helpers.ts";
@@ -83,6 +83,15 @@ describe("hush check --staged: a file HEAD has encrypted", () => {
     writeFileSync(join(repo, "settings.yaml"), "token: ${TOKEN}\n");
     git(sb, repo, ["add", "settings.yaml"]);
     expect(keylessCheck(sb, repo, ["--staged"]).status).toBe(0);
+  });
+
+  it("passes a link that replaces the encrypted file: it holds a name, not the values", () => {
+    const repo = repoWithFlagEncryptedFile("link");
+    rmSync(join(repo, "app.yaml"));
+    symlinkSync("notes.txt", join(repo, "app.yaml"));
+    git(sb, repo, ["add", "app.yaml"]);
+    expect(git(sb, repo, ["diff", "--cached", "--name-status"]).stdout).toBe("T\tapp.yaml\n");
+    expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual([]);
   });
 
   it("says nothing on a repository's first commit", () => {

@@ -90,13 +90,15 @@ function stagedChanges(output: string): { present: StagedFile[]; deleted: HeadVe
   const deleted: HeadVersion[] = [];
   const attributeDirs = new Set<string>();
   for (let i = 0; i < fields.length && fields[i] !== ""; ) {
-    const [oldMode = "", , oldBlob = "", newBlob = "", status = ""] = fields[i]!.split(" ");
+    const [oldMode = "", newMode = "", oldBlob = "", newBlob = "", status = ""] = fields[i]!.split(" ");
     // Renames and copies name the old and the new path.
     const paths = /^[RC]/.test(status) ? [fields[i + 1]!, fields[i + 2]!] : [fields[i + 1]!];
     i += 1 + paths.length;
-    // `:` starts the old mode; an added file has none (all zeros).
-    const head = /^[MTRC]/.test(status) && REGULAR_FILE.test(oldMode.slice(1)) ? { blob: oldBlob, path: paths[0]! } : undefined;
-    if (!status.startsWith("D")) present.push({ path: paths.at(-1)!, blob: newBlob, ...(head === undefined ? {} : { head }), ...(status.startsWith("A") ? { added: true } : {}) });
+    // `:` starts the old mode; an added file has none (all zeros). Files on both sides: a link
+    // that replaces an encrypted file holds a name, not its values.
+    const regular = REGULAR_FILE.test(newMode);
+    const head = regular && /^[MTRC]/.test(status) && REGULAR_FILE.test(oldMode.slice(1)) ? { blob: oldBlob, path: paths[0]! } : undefined;
+    if (!status.startsWith("D")) present.push({ path: paths.at(-1)!, blob: newBlob, ...(head === undefined ? {} : { head }), ...(regular && status.startsWith("A") ? { added: true } : {}) });
     else if (REGULAR_FILE.test(oldMode.slice(1))) deleted.push({ blob: oldBlob, path: paths[0]! });
     for (const p of paths) if (posix.basename(p) === ".gitattributes") attributeDirs.add(posix.dirname(p));
   }
