@@ -128,7 +128,6 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
   const out: string[] = [];
   const inPlace = scalarInPlace(text, store, edit, layout);
   if (inPlace !== undefined) out.push(inPlace);
-  if (edit.path.some((s) => typeof s === "number")) return out;
   const treePath = layout.treePath;
   const leaves = store.parse(text).leaves.filter(scalarLeaf).map((l) => (treePath === undefined ? l : { ...l, path: treePath(l.path) }));
   const under = leaves.filter((l) => pathStartsWith(l.path, edit.path));
@@ -157,9 +156,9 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
 }
 
 /**
- * A key whose section (or table) holds no value yet, or a whole new section: the store's text
- * for it goes under the section's header where the file has one (an empty section), else at the
- * end after a blank line. Without this the whole file was written again, its comments and layout
+ * A key whose section (or table) holds no value yet, a whole new section, or a new element of a
+ * TOML array of tables: the store's text for it goes under the section's header where the file
+ * has one (an empty section), else at the end after a blank line. Without this the whole file was written again, its comments and layout
  * lost, for the commonest change of a sectioned file. INI must not get the header twice: go-ini
  * reads a repeated header as the same section, so a second one would pass the caller's check.
  */
@@ -167,7 +166,8 @@ function newSection(text: string, emitted: string): string | undefined {
   const headerEnd = emitted.indexOf("\n");
   const header = emitted.slice(0, headerEnd);
   if (headerEnd < 0 || !header.startsWith("[")) return undefined;
-  const existing = new RegExp(`^[ \\t]*${escapeRe(header)}[ \\t]*(?:[#;].*)?$`, "m").exec(text);
+  // `[[name]]` (TOML) adds an element to an array of tables wherever it stands: a new one goes at the end.
+  const existing = header.startsWith("[[") ? null : new RegExp(`^[ \\t]*${escapeRe(header)}[ \\t]*(?:[#;].*)?$`, "m").exec(text);
   if (existing !== null) {
     const after = lineEndAfter(text, existing.index);
     const body = emitted.slice(headerEnd + 1);

@@ -39,4 +39,10 @@ describe("a key of a new section", () => {
     expect(await set("toml", text, ["a", "b", "c"], "2")).toEqual({ text: `${text}\n[a.b]\nc = 2\n`, reformatted: false });
     expect(await set("toml", text, ["empty", "k"], '"v"')).toEqual({ text: '# settings\n[a]\nx = "1" # kept\n\n[empty]\nk = "v"\n# note\n', reformatted: false });
   });
+
+  it("TOML arrays of tables: a key of one element under it, a new element at the end", async () => {
+    const text = '# servers\n[[servers]]\nname = "a" # first\n\n[[servers]]\nname = "b"\n\n[other]\nk = 1\n';
+    expect(await set("toml", text, ["servers", 0, "host"], '"h"')).toEqual({ text: text.replace('# first\n', '# first\nhost = "h"\n'), reformatted: false });
+    expect(await set("toml", text, ["servers", 2], '{"name": "c"}')).toEqual({ text: `${text}\n[[servers]]\nname = "c"\n`, reformatted: false });
+  });
 });
