@@ -60,7 +60,7 @@ export async function stagedAgainstHead(plain: readonly StagedPlain[], head: Sta
   const texts = await readSmall(head, [...changed.map((f) => f.head), ...head.deleted]);
   for (const [i, f] of changed.entries()) {
     const text = texts[i];
-    if (text !== undefined && text.includes("sops") && (await detectFormat(f.head.path, text))?.encrypted === true) {
+    if (text !== undefined && (await detectFormat(f.head.path, text))?.encrypted === true) {
       found.push({ path: f.abs, display: f.display, problem: decryptedProblem(f.head.path, f.unread) });
     }
   }
@@ -82,7 +82,11 @@ export async function stagedAgainstHead(plain: readonly StagedPlain[], head: Sta
   return found;
 }
 
-/** The texts of `versions` (by index), those above the size `hush check` reads left undefined. */
+/**
+ * The texts of `versions` (by index) that may be encrypted files (they hold "sops"); those above
+ * the size `hush check` reads, and every other, left undefined as they arrive: a commit that
+ * changes thousands of plain files holds none of their old versions.
+ */
 async function readSmall(head: StagedHead, versions: readonly HeadVersion[]): Promise<Array<string | undefined>> {
   const texts: Array<string | undefined> = versions.map(() => undefined);
   if (versions.length === 0) return texts;
@@ -91,7 +95,8 @@ async function readSmall(head: StagedHead, versions: readonly HeadVersion[]): Pr
   await head.objects.read(
     readable.map((i) => versions[i]!.blob),
     (object, k) => {
-      if ("content" in object && object.type === "blob") texts[readable[k]!] = object.content.toString("utf8");
+      if (!("content" in object) || object.type !== "blob" || !object.content.includes("sops")) return;
+      texts[readable[k]!] = object.content.toString("utf8");
     },
   );
   return texts;
