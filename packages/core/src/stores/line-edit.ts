@@ -69,11 +69,24 @@ function escapeRe(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Lines [start, end) of the entry at `path`, widened to a bracketed value's key and closing lines. */
+/**
+ * Lines [start, end) of the entry at `path`, widened to a bracketed value's key and closing lines.
+ * The key is looked for up to the nearest header: without one above, the lines stay as they are.
+ */
 function bracketedSpan(text: string, key: string, start: number, end: number): [number, number] {
   const k = escapeRe(key);
   const keyLine = new RegExp(`^[ \\t]*(${k}|"${k}"|'${k}')[ \\t]*=`);
-  while (start > 0 && !keyLine.test(text.slice(start, lineEndAfter(text, start)))) start = lineStart(text, start - 1);
+  let keyAt = start;
+  for (;;) {
+    const line = text.slice(keyAt, lineEndAfter(text, keyAt));
+    if (keyLine.test(line)) break;
+    if (keyAt === 0 || /^[ \t]*\[/.test(line)) {
+      keyAt = start;
+      break;
+    }
+    keyAt = lineStart(text, keyAt - 1);
+  }
+  start = keyAt;
   while (end < text.length && /^[ \t]*[\]}][ \t,\]}]*(#.*)?\r?\n?$/.test(text.slice(end, lineEndAfter(text, end)))) end = lineEndAfter(text, end);
   return [start, end];
 }
@@ -87,6 +100,23 @@ function sectionEnd(text: string, leaves: readonly Leaf[], parent: TextEditReque
   header.lastIndex = parent.length === 0 ? 0 : lineEndAfter(text, anchor);
   const m = header.exec(text);
   return m === null ? text.length : beforeBlankLines(text, m.index);
+}
+
+/**
+ * A whole section (or table, or element of an array of tables) removed: from the header above
+ * its first value to the next header after its last one (or the end). Removing only the values
+ * left an empty section behind, which the caller's check refused, and the file was written again.
+ */
+function sectionSpan(text: string, first: number, last: number): [number, number] | undefined {
+  let start = lineStart(text, first);
+  while (!/^[ \t]*\[/.test(text.slice(start, lineEndAfter(text, start)))) {
+    if (start === 0) return undefined;
+    start = lineStart(text, start - 1);
+  }
+  const header = /^[ \t]*\[/gm;
+  header.lastIndex = lineEndAfter(text, last);
+  const next = header.exec(text);
+  return [start, next === null ? text.length : next.index];
 }
 
 /**
@@ -134,8 +164,13 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
   if (edit.kind === "unset" && under.length > 0) {
     let start = lineStart(text, earliestStart(under));
     let end = lineEndAfter(text, latestInside(under));
-    if (layout.bracketedValues) [start, end] = bracketedSpan(text, String(edit.path[edit.path.length - 1]), start, end);
+    const key = edit.path[edit.path.length - 1];
+    if (layout.bracketedValues && typeof key === "string") [start, end] = bracketedSpan(text, key, start, end);
     out.push(text.slice(0, start) + text.slice(end));
+    if (layout.sections && edit.path.length > 0) {
+      const section = sectionSpan(text, earliestStart(under), latestInside(under));
+      if (section !== undefined) out.push(text.slice(0, section[0]) + text.slice(section[1]));
+    }
   }
   if (edit.kind === "set" && edit.value !== undefined && under.length === 0) {
     const emitted = store.emitTree(buildPath(edit.path, edit.value) as TreeMap, {});
