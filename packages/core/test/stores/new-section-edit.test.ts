@@ -62,6 +62,7 @@ describe("a whole section removed", () => {
   it("TOML: a table, and one element of an array of tables", async () => {
     const text = '# servers\n[[servers]]\nname = "a"\n\n[[servers]]\nname = "b"\n\n[other]\nk = 1 # kept\n';
     expect(await unset("toml", text, ["servers", 0])).toEqual({ text: '# servers\n[[servers]]\nname = "b"\n\n[other]\nk = 1 # kept\n', reformatted: false });
+    expect(await unset("toml", "# keep me\n[a]\nx = 1\n\n[b]\ny = 2\n", ["a"])).toEqual({ text: "# keep me\n[b]\ny = 2\n", reformatted: false });
     expect(await unset("toml", text, ["other"])).toEqual({ text: '# servers\n[[servers]]\nname = "a"\n\n[[servers]]\nname = "b"\n\n', reformatted: false });
   });
 });
