@@ -137,6 +137,10 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
   const inClear: Leaf[] = [];
   const encryptedSpans: OffsetSpan[] = [];
   let keptEdits = 0;
+  // Values and comments a rule keeps in clear whose text has an envelope's form (an example, a
+  // value copied from another file): they read back as text that looks encrypted, as SOPS writes
+  // and reads them (it never decrypts what the rule keeps in clear).
+  let clearLookalikes = 0;
   for (const [i, leaf] of doc.leaves.entries()) {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
     if (leaf.value === null) continue;
@@ -148,6 +152,7 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
         keptEdits++;
       }
       if (leaf.kind === "scalar" && leaf.aliased !== true) inClear.push(leaf);
+      if (leaf.aliased !== true && looksEncrypted(leaf.value.text)) clearLookalikes++;
       continue;
     }
     if (leaf.aliased === true) {
@@ -171,7 +176,7 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
   const full: FileMetadata = { ...metadata, lastModified, mac: encryptValue(dataKey, Buffer.from(macText), "str", lastModified, macIv) };
   const dataText = applyTextEdits(text, edits);
   const out = store.appendMetadata(dataText, encodeMetadata(full), doc.documentCount, options.emit ?? {});
-  await assertReadsBack(options.format, out, edits.length - keptEdits, inClear);
+  await assertReadsBack(options.format, out, edits.length - keptEdits + clearLookalikes, inClear);
   return out;
 }
 
@@ -200,9 +205,10 @@ function refuseIfNothingEncrypted(doc: ParsedDocument, encrypted: number, rule: 
 /**
  * The written file must read back with every value we encrypted as an envelope (and its
  * metadata): a file that cannot be decrypted is data loss, so it is refused before any write.
+ * `envelopes`: the values encrypted, and those in clear whose text has an envelope's form.
  * It is read as decryption reads it: the span scanner where it reads the file, else the store.
  */
-async function assertReadsBack(format: FileFormat, out: string, encrypted: number, inClear: readonly Leaf[]): Promise<void> {
+async function assertReadsBack(format: FileFormat, out: string, envelopes: number, inClear: readonly Leaf[]): Promise<void> {
   let doc: ParsedDocument;
   try {
     doc = (await readForDecrypt(out, format)).doc;
@@ -225,8 +231,8 @@ async function assertReadsBack(format: FileFormat, out: string, encrypted: numbe
       { hint: "encrypt the key that holds the alias too, or write the value instead of an alias" },
     );
   }
-  const envelopes = doc.leaves.filter((l) => l.aliased !== true && l.value !== null && looksEncrypted(l.value.text)).length;
-  if (doc.metadata === undefined || envelopes !== encrypted) {
+  const readEnvelopes = doc.leaves.filter((l) => l.aliased !== true && l.value !== null && looksEncrypted(l.value.text)).length;
+  if (doc.metadata === undefined || readEnvelopes !== envelopes) {
     throw new HushError("ENCRYPT_FAILED", "the encrypted file would not read back as written; nothing was written");
   }
   // A value left in clear must read back as itself: one that reads otherwise (the text around it
