@@ -12,6 +12,7 @@ import { keyGroupLimitProblem } from "./metadata/limits.ts";
 import { EncryptionDecider } from "./rules/encryption-rules.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
+import { lineIndex } from "./stores/lines.ts";
 import { spanCover, type OffsetSpan } from "./stores/span-cover.ts";
 import { checkFormat, plaintextEncoding, storeFor, type FileFormat } from "./stores/registry.ts";
 import { readForDecrypt, scannedPlaintext } from "./stores/decrypt-reader.ts";
@@ -67,6 +68,16 @@ async function parsePlain(format: FileFormat, store: Store, text: string): Promi
   const doc = (await scannedPlaintext(text, format)) ?? store.parse(text);
   if (doc.metadata !== undefined) {
     throw new HushError("ALREADY_ENCRYPTED", "the file is already encrypted (it has a sops section)");
+  }
+  // A later YAML document's top-level `sops` is where that document's copy of the metadata goes
+  // (SOPS reads the first one's): encrypting would write it twice there.
+  const laterSops = doc.metadataSpans[0];
+  if (laterSops !== undefined) {
+    const line = lineIndex(text)(laterSops.start);
+    throw new HushError("ALREADY_ENCRYPTED", `a later document has a sops key at line ${line}, which SOPS reserves for its metadata; nothing was written`, {
+      location: { line },
+      hint: "rename that key, or encrypt the documents as separate files",
+    });
   }
   if (doc.documentCount === 0) throw new HushError("NO_DOCUMENT", "the file has no document to encrypt");
   if (doc.unsupported !== undefined) throw new HushError("PARSE_FAILED", doc.unsupported.message, { location: { line: doc.unsupported.line } });
