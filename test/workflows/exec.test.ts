@@ -46,9 +46,7 @@ describe("hush exec-env and exec-file", () => {
 
   it("an empty value for a name no variable of the caller has is not refused as replacing one, whatever the name (constructor, toString)", () => {
     // The caller's environment was asked by name on an ordinary object, whose prototype has them.
-    const f = k.path("members.env");
-    writeFileSync(f, "constructor=\ntoString=\nA=1\n");
-    expect(k.hush(["encrypt", "-i", "--age", k.recipient, f]).status).toBe(0);
+    const f = encryptFile(k, "members.env", "constructor=\ntoString=\nA=1\n");
     const r = k.hush(["exec-env", f, "env | grep -E '^(constructor|toString|A)=' | sort"]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
