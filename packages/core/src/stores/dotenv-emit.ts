@@ -50,7 +50,8 @@ export function goValToString(value: ScalarValue): string {
 /** A dotenv value that reads back unchanged both without quotes (dialect) and for SOPS. */
 function isPlainSafe(s: string): boolean {
   if (s === "") return true;
-  if (/[\n\r]/.test(s) || /^[ \t]/.test(s) || /[ \t]$/.test(s) || /[ \t]#/.test(s)) return false;
+  // \s is what the dialect's trim() takes off an unquoted value: NBSP, U+2028, BOM, VT as well.
+  if (/[\n\r]/.test(s) || /^\s/.test(s) || /\s$/.test(s) || /[ \t]#/.test(s)) return false;
   return !QUOTES.includes(s[0]!);
 }
 
