@@ -71,7 +71,8 @@ export function emitDotenv(tree: TreeMap, _options: EmitOptions): string {
       continue;
     }
     const where = formatKeyPath([e.key]);
-    if (e.key === "" || /[=\n\r]/.test(e.key) || /^[ \t#]/.test(e.key) || /[ \t]$/.test(e.key) || /^export[ \t]/.test(e.key)) {
+    // The dialect trims a key as trim() does (\s): a key with such blanks around it reads as another.
+    if (e.key === "" || /[=\n\r]/.test(e.key) || /^[\s#]/.test(e.key) || /\s$/.test(e.key) || /^export[ \t]/.test(e.key)) {
       throw new HushError("EMIT_FAILED", `the key ${where} cannot be written as a dotenv key`, { location: { keyPath: where } });
     }
     if (e.key.startsWith(SOPS_PREFIX)) {

@@ -393,6 +393,11 @@ describe("dotenv: conversions", () => {
     expect(() => store.emitTree(list, {})).toThrow(/offending key \["l"\]/);
     const bad: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "a=b", value: { kind: "null" } }] };
     expect(() => store.emitTree(bad, {})).toThrow(/cannot be written as a dotenv key/);
+    // Blanks the dialect trims off a key (NBSP, U+3000), which would read back as another key.
+    for (const key of ["\u00a0KEY", "KEY\u3000"]) {
+      const trimmed: TreeMap = { kind: "map", entries: [{ kind: "entry", key, value: { kind: "null" } }] };
+      expect(() => store.emitTree(trimmed, {})).toThrow(/cannot be written as a dotenv key/);
+    }
     const reserved: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "sops_x", value: { kind: "null" } }] };
     expect(() => store.emitTree(reserved, {})).toThrow(/reserved/);
   });
