@@ -120,23 +120,67 @@ function latestInside(leaves: readonly Leaf[]): number {
   return most;
 }
 
+/** A `[section]`, `[table]` or `[[array.of.tables]]` header line, perhaps with a comment after it. */
+const HEADER_LINE = /^[ \t]*\[[^\r\n]*\][ \t]*(?:[#;][^\r\n]*)?\r?\n?$/;
+const COMMENT_LINE = /^[ \t]*[#;][^\r\n]*\r?\n?$/;
+const BLANK_LINE = /^[ \t]*\r?\n?$/;
+
+/** The text of the line that starts at `at`, its line break included. */
+function lineFrom(text: string, at: number): string {
+  return text.slice(at, lineEndAfter(text, at));
+}
+
+/** The start of the run of comment lines that ends just before the line starting at `at`. */
+function afterCommentsAbove(text: string, at: number): number {
+  while (at > 0 && COMMENT_LINE.test(lineFrom(text, lineStart(text, at - 1)))) at = lineStart(text, at - 1);
+  return at;
+}
+
+/**
+ * The lines of a whole section or table whose values span the lines [first, last): from the
+ * comments above its header (go-ini and TOML readers give them to what follows) to the comments
+ * above the next header, or to the end of the text with the blank lines before it. Undefined when
+ * only blank lines and comments do not lead back from its first value to a header.
+ */
+function sectionSpan(text: string, first: number, last: number): [number, number] | undefined {
+  let header = first;
+  do {
+    if (header === 0) return undefined;
+    header = lineStart(text, header - 1);
+  } while (COMMENT_LINE.test(lineFrom(text, header)) || BLANK_LINE.test(lineFrom(text, header)));
+  if (!HEADER_LINE.test(lineFrom(text, header))) return undefined;
+  let next = last;
+  while (next < text.length && !HEADER_LINE.test(lineFrom(text, next))) next = lineEndAfter(text, next);
+  const start = afterCommentsAbove(text, header);
+  return next < text.length ? [start, afterCommentsAbove(text, next)] : [beforeBlankLines(text, start), text.length];
+}
+
 /**
  * Candidates for a line-oriented format: a changed scalar in place; a removed entry's lines
- * deleted; a new key written (as the store emits it) at the end of its section or of the file.
+ * deleted (a whole section's or table's with its header); a new key written (as the store emits
+ * it) at the end of its section or of the file.
  */
 export function lineCandidates(text: string, store: Store, edit: TextEditRequest, layout: LineLayout): string[] {
   const out: string[] = [];
   const inPlace = scalarInPlace(text, store, edit, layout);
   if (inPlace !== undefined) out.push(inPlace);
-  if (edit.path.some((s) => typeof s === "number")) return out;
+  const indexed = edit.path.some((s) => typeof s === "number");
+  // An element of a TOML array of tables is a table: its header and lines go as one.
+  if (indexed && !(edit.kind === "unset" && layout.sections)) return out;
   const treePath = layout.treePath;
   const leaves = store.parse(text).leaves.filter(scalarLeaf).map((l) => (treePath === undefined ? l : { ...l, path: treePath(l.path) }));
   const under = leaves.filter((l) => pathStartsWith(l.path, edit.path));
   if (edit.kind === "unset" && under.length > 0) {
-    let start = lineStart(text, earliestStart(under));
-    let end = lineEndAfter(text, latestInside(under));
-    if (layout.bracketedValues) [start, end] = bracketedSpan(text, String(edit.path[edit.path.length - 1]), start, end);
-    out.push(text.slice(0, start) + text.slice(end));
+    const first = lineStart(text, earliestStart(under));
+    const last = lineEndAfter(text, latestInside(under));
+    if (!indexed) {
+      let [start, end] = [first, last];
+      if (layout.bracketedValues) [start, end] = bracketedSpan(text, String(edit.path[edit.path.length - 1]), start, end);
+      out.push(text.slice(0, start) + text.slice(end));
+    }
+    // The values' lines alone leave the header of a whole section or table behind.
+    const whole = layout.sections ? sectionSpan(text, first, last) : undefined;
+    if (whole !== undefined) out.push(text.slice(0, whole[0]) + text.slice(whole[1]));
   }
   if (edit.kind === "set" && edit.value !== undefined && under.length === 0) {
     const emitted = store.emitTree(buildPath(edit.path, edit.value) as TreeMap, {});
