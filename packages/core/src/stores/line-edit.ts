@@ -165,8 +165,8 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
   const inPlace = scalarInPlace(text, store, edit, layout);
   if (inPlace !== undefined) out.push(inPlace);
   const indexed = edit.path.some((s) => typeof s === "number");
-  // An element of a TOML array of tables is a table: its header and lines go as one.
-  if (indexed && !(edit.kind === "unset" && layout.sections)) return out;
+  // An element of a TOML array of tables is a table of its own lines, under its own header.
+  if (indexed && !layout.sections) return out;
   const treePath = layout.treePath;
   const leaves = store.parse(text).leaves.filter(scalarLeaf).map((l) => (treePath === undefined ? l : { ...l, path: treePath(l.path) }));
   const under = leaves.filter((l) => pathStartsWith(l.path, edit.path));
@@ -192,6 +192,15 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
     if (at !== undefined) {
       out.push(at >= text.length && text !== "" && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, at) + body + text.slice(at));
     }
+    // A new section, table or element of an array of tables: its header and lines after the file's.
+    if (layout.sections && emitted.startsWith("[")) out.push(afterLastLine(text, emitted));
   }
   return out;
+}
+
+/** `block` after the text's last line, one blank line between them. */
+function afterLastLine(text: string, block: string): string {
+  if (text === "") return block;
+  const ended = text.endsWith("\n") ? text : `${text}\n`;
+  return BLANK_LINE.test(lineFrom(ended, lineStart(ended, ended.length - 1))) ? ended + block : `${ended}\n${block}`;
 }

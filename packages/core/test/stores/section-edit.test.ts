@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { editPlaintext, type FileFormat, type KeyPath, type TreeNode } from "@hush/core";
+
+const str = (text: string): TreeNode => ({ kind: "scalar", value: { type: "str", text } });
+
+/**
+ * `hush unset` of a whole INI section, TOML table or element of a TOML array of tables takes out
+ * that part's lines (its header and the comments above it included) and nothing else. The edit
+ * removed the values' lines only, which left the header behind, an empty section or table that
+ * the check of the edit refused; the file was then written again from its values, with every
+ * comment of the file lost or moved ("was rewritten from its values").
+ */
+
+const CASES: ReadonlyArray<{ name: string; format: FileFormat; text: string; path: KeyPath; after: string }> = [
+  {
+    name: "an INI section between two others, with the comment above its header",
+    format: "ini",
+    text: "; top comment\n[s]\n; about a\na = 1   ; trailing\n\n; about t\n[t]\nc = 3\n\n[u]\nd = 4\n",
+    path: ["t"],
+    after: "; top comment\n[s]\n; about a\na = 1   ; trailing\n\n[u]\nd = 4\n",
+  },
+  {
+    name: "the last INI section, with the blank lines before it",
+    format: "ini",
+    text: "[s]\na = 1 ; keep\n\n[t]\n; inside\nc = 3\n",
+    path: ["t"],
+    after: "[s]\na = 1 ; keep\n",
+  },
+  {
+    name: "a TOML table, keeping the comment above the next one",
+    format: "toml",
+    text: '# top\n[a]\nx = 1 # keep me\n\n# about t\n[t]\ny = 2\nz = [\n  1,\n]\n\n# about u\n[u]\nw = "v"\n',
+    path: ["t"],
+    after: '# top\n[a]\nx = 1 # keep me\n\n# about u\n[u]\nw = "v"\n',
+  },
+  {
+    name: "a TOML table with its sub-tables",
+    format: "toml",
+    text: "[a]\nx = 1 # keep\n[t]\ny = 2\n[t.sub]\nz = 3\n[b]\nw = 4\n",
+    path: ["t"],
+    after: "[a]\nx = 1 # keep\n[b]\nw = 4\n",
+  },
+  {
+    name: "an element of a TOML array of tables",
+    format: "toml",
+    text: "# top\n[[arr]]\nz = 1 # first\n\n[[arr]]\nz = 2 # second\n\n[[arr]]\nz = 3 # third\n",
+    path: ["arr", 1],
+    after: "# top\n[[arr]]\nz = 1 # first\n\n[[arr]]\nz = 3 # third\n",
+  },
+];
+
+describe("unset of a section or table: its lines only", () => {
+  it.each(CASES)("$format: $name", async ({ format, text, path, after }) => {
+    const result = await editPlaintext(text, format, { kind: "unset", path });
+    expect(result.reformatted).toBe(false);
+    expect(result.text).toBe(after);
+  });
+});
+
+/**
+ * `hush set` of a new INI section, TOML table or sub-table, element of an array of tables, or
+ * key in such an element writes its lines after the file's, or at the end of that element, and
+ * keeps every other line. The edit wrote the new key without its header, which the edit's check
+ * refused, or nothing at all for a path with an index; the file was then written again from its
+ * values, every comment lost or moved.
+ */
+const SETS: ReadonlyArray<{ name: string; format: FileFormat; text: string; path: KeyPath; value: TreeNode; after: string }> = [
+  {
+    name: "a new INI section",
+    format: "ini",
+    text: "; top\n[s]\na = 1 ; trailing\n",
+    path: ["new"],
+    value: { kind: "map", entries: [{ kind: "entry", key: "k", value: str("v") }] },
+    after: "; top\n[s]\na = 1 ; trailing\n\n[new]\nk = v\n",
+  },
+  {
+    name: "a new TOML table",
+    format: "toml",
+    text: "# top\n[a]\nx = 1 # keep\n",
+    path: ["new"],
+    value: { kind: "map", entries: [{ kind: "entry", key: "k", value: str("v") }] },
+    after: '# top\n[a]\nx = 1 # keep\n\n[new]\nk = "v"\n',
+  },
+  {
+    name: "a new TOML sub-table of an existing table",
+    format: "toml",
+    text: "[a]\nx = 1 # keep\n\n[b]\ny = 2\n",
+    path: ["a", "sub"],
+    value: { kind: "map", entries: [{ kind: "entry", key: "k", value: str("v") }] },
+    after: '[a]\nx = 1 # keep\n\n[b]\ny = 2\n\n[a.sub]\nk = "v"\n',
+  },
+  {
+    name: "a new element of a TOML array of tables",
+    format: "toml",
+    text: "[[arr]]\nz = 1 # first\n",
+    path: ["arr", 1],
+    value: { kind: "map", entries: [{ kind: "entry", key: "z", value: str("two") }] },
+    after: '[[arr]]\nz = 1 # first\n\n[[arr]]\nz = "two"\n',
+  },
+  {
+    name: "a new key in an element of a TOML array of tables",
+    format: "toml",
+    text: "[[arr]]\nz = 1 # first\n\n[[arr]]\nz = 2 # second\n",
+    path: ["arr", 0, "q"],
+    value: str("n"),
+    after: '[[arr]]\nz = 1 # first\nq = "n"\n\n[[arr]]\nz = 2 # second\n',
+  },
+];
+
+describe("set of a new section or table: its lines only", () => {
+  it.each(SETS)("$format: $name", async ({ format, text, path, value, after }) => {
+    const result = await editPlaintext(text, format, { kind: "set", path, value });
+    expect(result.reformatted).toBe(false);
+    expect(result.text).toBe(after);
+  });
+});
