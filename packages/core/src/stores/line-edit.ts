@@ -65,15 +65,17 @@ function keepQuoteStyle(old: string, rendered: string): string {
   return `${quote}${rendered}${quote}`;
 }
 
-function escapeRe(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
+/** A line that starts with a TOML key, bare, quoted or dotted (`a."b".c =`). */
+const KEY_LINE = /^[ \t]*(?:[A-Za-z0-9_-]+|"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*')(?:[ \t]*\.[ \t]*(?:[A-Za-z0-9_-]+|"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'))*[ \t]*=/;
 
-/** Lines [start, end) of the entry at `path`, widened to a bracketed value's key and closing lines. */
-function bracketedSpan(text: string, key: string, start: number, end: number): [number, number] {
-  const k = escapeRe(key);
-  const keyLine = new RegExp(`^[ \\t]*(${k}|"${k}"|'${k}')[ \\t]*=`);
-  while (start > 0 && !keyLine.test(text.slice(start, lineEndAfter(text, start)))) start = lineStart(text, start - 1);
+/**
+ * Lines [start, end) of the entry at `path`, widened to a bracketed value's key and closing lines.
+ * Back to the nearest line that starts with a key, whichever: the entry's own first line when its
+ * key is dotted (`dotted.k = 1` for the path ending in `dotted`), where a search for the last
+ * part of the path alone went back to the start of the text.
+ */
+function bracketedSpan(text: string, start: number, end: number): [number, number] {
+  while (start > 0 && !KEY_LINE.test(lineFrom(text, start))) start = lineStart(text, start - 1);
   while (end < text.length && /^[ \t]*[\]}][ \t,\]}]*(#.*)?\r?\n?$/.test(text.slice(end, lineEndAfter(text, end)))) end = lineEndAfter(text, end);
   return [start, end];
 }
@@ -175,7 +177,7 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
     const last = lineEndAfter(text, latestInside(under));
     if (!indexed) {
       let [start, end] = [first, last];
-      if (layout.bracketedValues) [start, end] = bracketedSpan(text, String(edit.path[edit.path.length - 1]), start, end);
+      if (layout.bracketedValues) [start, end] = bracketedSpan(text, start, end);
       out.push(text.slice(0, start) + text.slice(end));
     }
     // The values' lines alone leave the header of a whole section or table behind.

@@ -47,6 +47,13 @@ const CASES: ReadonlyArray<{ name: string; format: FileFormat; text: string; pat
     path: ["arr", 1],
     after: "# top\n[[arr]]\nz = 1 # first\n\n[[arr]]\nz = 3 # third\n",
   },
+  {
+    name: "a TOML table written with dotted keys",
+    format: "toml",
+    text: '# top\n[t]\nc = 1 # c\ndotted.k = "v" # dk\ndotted.j = [\n  2,\n]\n',
+    path: ["t", "dotted"],
+    after: "# top\n[t]\nc = 1 # c\n",
+  },
 ];
 
 describe("unset of a section or table: its lines only", () => {
