@@ -56,6 +56,23 @@ export function scalarInPlace(text: string, store: Store, edit: Pick<TextEditReq
 }
 
 /**
+ * A changed scalar written in its place as the store writes a new key's value (`" lead"` quoted
+ * where the old value had no quotes, which the in-place form, written as it is, cannot give):
+ * the text after the `=` of the emitted entry's line. Undefined when the edit is not that.
+ */
+function scalarAsEmitted(text: string, store: Store, edit: TextEditRequest, layout: LineLayout, leaves: readonly Leaf[]): string | undefined {
+  if (edit.kind !== "set" || edit.value?.kind !== "scalar") return undefined;
+  const treePath = layout.treePath ?? ((p: KeyPath) => p);
+  const leaf = leaves.find((l) => scalarLeaf(l) && l.value !== null && samePath(treePath(l.path), edit.path));
+  if (leaf === undefined) return undefined;
+  const lines = store.emitTree(buildPath(edit.path, edit.value) as TreeMap, {}).split("\n").filter((l) => l.trim() !== "");
+  const entry = lines[lines.length - 1];
+  const eq = entry?.indexOf("=") ?? -1;
+  if (entry === undefined || eq < 0) return undefined;
+  return text.slice(0, leaf.start) + entry.slice(eq + 1).trimStart() + text.slice(leaf.end);
+}
+
+/**
  * The new value keeps the quoting style (`"…"` or `'…'`) of the one it replaces. The candidate
  * is parsed back like any other, so a value the quotes would change is written another way.
  */
@@ -164,13 +181,16 @@ function sectionSpan(text: string, first: number, last: number): [number, number
  */
 export function lineCandidates(text: string, store: Store, edit: TextEditRequest, layout: LineLayout): string[] {
   const out: string[] = [];
-  const inPlace = scalarInPlace(text, store, edit, layout);
+  const parsed = store.parse(text).leaves;
+  const inPlace = scalarInPlace(text, store, edit, { ...layout, leaves: parsed });
   if (inPlace !== undefined) out.push(inPlace);
+  const asNew = scalarAsEmitted(text, store, edit, layout, parsed);
+  if (asNew !== undefined) out.push(asNew);
   const indexed = edit.path.some((s) => typeof s === "number");
   // An element of a TOML array of tables is a table of its own lines, under its own header.
   if (indexed && !layout.sections) return out;
   const treePath = layout.treePath;
-  const leaves = store.parse(text).leaves.filter(scalarLeaf).map((l) => (treePath === undefined ? l : { ...l, path: treePath(l.path) }));
+  const leaves = parsed.filter(scalarLeaf).map((l) => (treePath === undefined ? l : { ...l, path: treePath(l.path) }));
   const under = leaves.filter((l) => pathStartsWith(l.path, edit.path));
   if (edit.kind === "unset" && under.length > 0) {
     const first = lineStart(text, earliestStart(under));

@@ -121,3 +121,22 @@ describe("set of a new section or table: its lines only", () => {
     expect(result.text).toBe(after);
   });
 });
+
+/**
+ * `hush set` of a value written without quotes to one that needs them (leading blanks, ` #`, a
+ * leading quote) writes it quoted in its place: the value was written there as it is, read back
+ * otherwise (trimmed, cut at the comment), and the file was written again from its values.
+ */
+const REQUOTED: ReadonlyArray<{ name: string; format: FileFormat; text: string; path: KeyPath; value: string; after: string }> = [
+  { name: "an export line", format: "dotenv", text: "# top\nexport FOO=bar\nB=2\n", path: ["FOO"], value: " lead", after: '# top\nexport FOO=" lead"\nB=2\n' },
+  { name: "an empty value", format: "dotenv", text: "# top\nEMPTY=\nB=2\n", path: ["EMPTY"], value: "a # b", after: '# top\nEMPTY="a # b"\nB=2\n' },
+  { name: "an INI value", format: "ini", text: "; top\n[s]\nk = v\n", path: ["s", "k"], value: "a ; b", after: "; top\n[s]\nk = `a ; b`\n" },
+];
+
+describe("set of a value that needs quotes where it had none: in its place", () => {
+  it.each(REQUOTED)("$format: $name", async ({ format, text, path, value, after }) => {
+    const result = await editPlaintext(text, format, { kind: "set", path, value: str(value) });
+    expect(result.reformatted).toBe(false);
+    expect(result.text).toBe(after);
+  });
+});
