@@ -47,6 +47,25 @@ export function goValToString(value: ScalarValue): string {
   }
 }
 
+/**
+ * `node` with every number, boolean and time as its {@link goValToString} string and every null
+ * as the empty string: what a file of strings (dotenv, INI) holds once such a value is written.
+ */
+export function asStrings(node: TreeNode): TreeNode {
+  switch (node.kind) {
+    case "scalar":
+      return node.value.type === "str" ? node : { kind: "scalar", value: { type: "str", text: goValToString(node.value) } };
+    case "null":
+      return { kind: "scalar", value: { type: "str", text: "" } };
+    case "map":
+      return { kind: "map", entries: node.entries.map((e) => (e.kind === "entry" ? { kind: "entry", key: e.key, value: asStrings(e.value) } : e)) };
+    case "list":
+      return { kind: "list", items: node.items.map(asStrings) };
+    default:
+      return node;
+  }
+}
+
 /** A dotenv value that reads back unchanged both without quotes (dialect) and for SOPS. */
 function isPlainSafe(s: string): boolean {
   if (s === "") return true;

@@ -140,3 +140,31 @@ describe("set of a value that needs quotes where it had none: in its place", () 
     expect(result.text).toBe(after);
   });
 });
+
+/**
+ * dotenv and INI hold strings only: `hush set .env '["PORT"]' 8080` (a JSON number, as one
+ * types it) is the string SOPS's ValToString writes, in the value's place. The typed value could
+ * never read back as itself from these files, so every such edit wrote the whole file again from
+ * its values (export prefixes, quotes, blank lines and inline comments lost), and a number equal
+ * to the string there counted as a change.
+ */
+const TYPED: ReadonlyArray<{ name: string; format: FileFormat; text: string; path: KeyPath; value: TreeNode; after: string }> = [
+  { name: "an integer", format: "dotenv", text: "# db\nexport PORT=5432\n\nQ=\"x y\" # q\n", path: ["PORT"], value: { kind: "scalar", value: { type: "int", text: "8080" } }, after: "# db\nexport PORT=8080\n\nQ=\"x y\" # q\n" },
+  { name: "a float and a boolean", format: "ini", text: "; c\n[s]\nf = 1 ; one\nb = no\n", path: ["s", "f"], value: { kind: "scalar", value: { type: "float", text: "1.50" } }, after: "; c\n[s]\nf = 1.5 ; one\nb = no\n" },
+  { name: "null, written empty", format: "dotenv", text: "# c\nA=1\n\nB=2\n", path: ["A"], value: { kind: "null" }, after: "# c\nA=\n\nB=2\n" },
+  { name: "a new key's number", format: "ini", text: "; c\n[s]\na = 1 ; one\n", path: ["s", "n"], value: { kind: "scalar", value: { type: "bool", text: "true" } }, after: "; c\n[s]\na = 1 ; one\nn = true\n" },
+];
+
+describe("set of a number, boolean or null in a file of strings: in its place, as its string", () => {
+  it.each(TYPED)("$format: $name", async ({ format, text, path, value, after }) => {
+    const result = await editPlaintext(text, format, { kind: "set", path, value });
+    expect(result.reformatted).toBe(false);
+    expect(result.text).toBe(after);
+  });
+
+  it("a number equal to the string there is no change", async () => {
+    const text = "# db\nexport PORT=5432\n";
+    const result = await editPlaintext(text, "dotenv", { kind: "set", path: ["PORT"], value: { kind: "scalar", value: { type: "int", text: "5432" } } });
+    expect(result).toEqual({ text, changed: false, reformatted: false });
+  });
+});
