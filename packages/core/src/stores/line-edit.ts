@@ -195,11 +195,9 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
   if (edit.kind === "unset" && under.length > 0) {
     const first = lineStart(text, earliestStart(under));
     const last = lineEndAfter(text, latestInside(under));
-    if (!indexed) {
-      let [start, end] = [first, last];
-      if (layout.bracketedValues) [start, end] = bracketedSpan(text, start, end);
-      out.push(text.slice(0, start) + text.slice(end));
-    }
+    let [start, end] = [first, last];
+    if (layout.bracketedValues) [start, end] = bracketedSpan(text, start, end);
+    out.push(text.slice(0, start) + text.slice(end));
     // The values' lines alone leave the header of a whole section or table behind.
     const whole = layout.sections ? sectionSpan(text, first, last) : undefined;
     if (whole !== undefined) out.push(text.slice(0, whole[0]) + text.slice(whole[1]));

@@ -54,6 +54,13 @@ const CASES: ReadonlyArray<{ name: string; format: FileFormat; text: string; pat
     path: ["t", "dotted"],
     after: "# top\n[t]\nc = 1 # c\n",
   },
+  {
+    name: "a key of an element of a TOML array of tables",
+    format: "toml",
+    text: "[[arr]]\nz = 1 # first\ny = 2\n\n[[arr]]\nz = 3\n",
+    path: ["arr", 0, "y"],
+    after: "[[arr]]\nz = 1 # first\n\n[[arr]]\nz = 3\n",
+  },
 ];
 
 describe("unset of a section or table: its lines only", () => {
