@@ -148,6 +148,19 @@ describe("age", () => {
     expect(readFileSync(plain, "utf8")).toBe(before);
   });
 
+  it("refuses a YAML stream whose later document has a sops key (exit 203), naming its line, and writes nothing", () => {
+    // SOPS reads the first document's sops block; a later one is where each document's copy goes.
+    // It said "would not read back (duplicate key at line 20, in the encrypted text)", exit 23.
+    const plain = join(dir.path, "stream.yaml");
+    const text = "a: 1\n---\nb: 2\nsops: x\n";
+    writeFileSync(plain, text);
+    const r = runHush(["encrypt", "-i", "--age", recipient, plain]);
+    expect(r.status).toBe(203);
+    expect(r.stderr).toMatch(/stream\.yaml: .*sops.* at line 4/);
+    expect(r.stderr).not.toMatch(/line 20|encrypted text/);
+    expect(readFileSync(plain, "utf8")).toBe(text);
+  });
+
   it("reports malformed input with the file and line, exit 2", () => {
     const bad = join(dir.path, "bad.yaml");
     writeFileSync(bad, "a: 1\nb: [unclosed\n");

@@ -36,6 +36,27 @@ describe("hush exec-env and exec-file", () => {
     expect(r.stdout).toBe("1|quoted value");
   });
 
+  it("exec-env passes every variable the file sets, those named as JavaScript object members too (__proto__, constructor)", () => {
+    // Set on an ordinary object, `__proto__` changed nothing and the variable never reached the command.
+    const f = encryptFile(k, "members.yaml", "__proto__: p\nconstructor: c\ntoString: t\n");
+    const r = k.hush(["exec-env", "--pristine", f, "env | grep -E '^(__proto__|constructor|toString)=' | sort"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("__proto__=p\nconstructor=c\ntoString=t\n");
+  });
+
+  it("an empty value for a name no variable of the caller has is not refused as replacing one, whatever the name (constructor, toString)", () => {
+    // The caller's environment was asked by name on an ordinary object, whose prototype has them.
+    const f = encryptFile(k, "members.env", "constructor=\ntoString=\nA=1\n");
+    const r = k.hush(["exec-env", f, "env | grep -E '^(constructor|toString|A)=' | sort"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("A=1\nconstructor=\ntoString=\n");
+    // A variable the caller has is still kept from being blanked.
+    const own = k.hush(["exec-env", f, "true"], { env: { toString: "mine" } });
+    expect(own.status).toBe(1);
+    expect(own.stderr).toMatch(/the file sets toString \(would replace your own value/);
+  });
+
   it("exec-env refuses maps and lists (naming the key, not the value) and wrong argument counts", () => {
     const r = k.hush(["exec-env", nested, "true"]);
     expect(r.status).toBe(1);

@@ -22,10 +22,11 @@ export interface CliIo {
 
 /**
  * The environment a child process (git, the editor, `exec`'s command) gets: the command's
- * variables that are set, as spawn wants them.
+ * variables that are set, as spawn wants them. The record has no prototype, so that a variable
+ * set on it later by name (`__proto__` from a file `exec-env` reads) is a variable like any other.
  */
 export function childEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
   return out;
 }

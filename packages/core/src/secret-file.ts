@@ -12,6 +12,7 @@ import { keyGroupLimitProblem } from "./metadata/limits.ts";
 import { EncryptionDecider } from "./rules/encryption-rules.ts";
 import type { EmitOptions, Leaf, ParsedDocument, Store } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
+import { lineIndex } from "./stores/lines.ts";
 import { spanCover, type OffsetSpan } from "./stores/span-cover.ts";
 import { checkFormat, plaintextEncoding, storeFor, type FileFormat } from "./stores/registry.ts";
 import { readForDecrypt, scannedPlaintext } from "./stores/decrypt-reader.ts";
@@ -67,6 +68,16 @@ async function parsePlain(format: FileFormat, store: Store, text: string): Promi
   const doc = (await scannedPlaintext(text, format)) ?? store.parse(text);
   if (doc.metadata !== undefined) {
     throw new HushError("ALREADY_ENCRYPTED", "the file is already encrypted (it has a sops section)");
+  }
+  // A later YAML document's top-level `sops` is where that document's copy of the metadata goes
+  // (SOPS reads the first one's): encrypting would write it twice there.
+  const laterSops = doc.metadataSpans[0];
+  if (laterSops !== undefined) {
+    const line = lineIndex(text)(laterSops.start);
+    throw new HushError("ALREADY_ENCRYPTED", `a later document has a sops key at line ${line}, which SOPS reserves for its metadata; nothing was written`, {
+      location: { line },
+      hint: "rename that key, or encrypt the documents as separate files",
+    });
   }
   if (doc.documentCount === 0) throw new HushError("NO_DOCUMENT", "the file has no document to encrypt");
   if (doc.unsupported !== undefined) throw new HushError("PARSE_FAILED", doc.unsupported.message, { location: { line: doc.unsupported.line } });
@@ -137,6 +148,10 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
   const inClear: Leaf[] = [];
   const encryptedSpans: OffsetSpan[] = [];
   let keptEdits = 0;
+  // Values and comments a rule keeps in clear whose text has an envelope's form (an example, a
+  // value copied from another file): they read back as text that looks encrypted, as SOPS writes
+  // and reads them (it never decrypts what the rule keeps in clear).
+  let clearLookalikes = 0;
   for (const [i, leaf] of doc.leaves.entries()) {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
     if (leaf.value === null) continue;
@@ -148,6 +163,7 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
         keptEdits++;
       }
       if (leaf.kind === "scalar" && leaf.aliased !== true) inClear.push(leaf);
+      if (leaf.aliased !== true && looksEncrypted(leaf.value.text)) clearLookalikes++;
       continue;
     }
     if (leaf.aliased === true) {
@@ -171,7 +187,7 @@ export async function encryptText(plaintext: string, options: EncryptOptions): P
   const full: FileMetadata = { ...metadata, lastModified, mac: encryptValue(dataKey, Buffer.from(macText), "str", lastModified, macIv) };
   const dataText = applyTextEdits(text, edits);
   const out = store.appendMetadata(dataText, encodeMetadata(full), doc.documentCount, options.emit ?? {});
-  await assertReadsBack(options.format, out, edits.length - keptEdits, inClear);
+  await assertReadsBack(options.format, out, edits.length - keptEdits + clearLookalikes, inClear);
   return out;
 }
 
@@ -200,9 +216,10 @@ function refuseIfNothingEncrypted(doc: ParsedDocument, encrypted: number, rule: 
 /**
  * The written file must read back with every value we encrypted as an envelope (and its
  * metadata): a file that cannot be decrypted is data loss, so it is refused before any write.
+ * `envelopes`: the values encrypted, and those in clear whose text has an envelope's form.
  * It is read as decryption reads it: the span scanner where it reads the file, else the store.
  */
-async function assertReadsBack(format: FileFormat, out: string, encrypted: number, inClear: readonly Leaf[]): Promise<void> {
+async function assertReadsBack(format: FileFormat, out: string, envelopes: number, inClear: readonly Leaf[]): Promise<void> {
   let doc: ParsedDocument;
   try {
     doc = (await readForDecrypt(out, format)).doc;
@@ -225,8 +242,8 @@ async function assertReadsBack(format: FileFormat, out: string, encrypted: numbe
       { hint: "encrypt the key that holds the alias too, or write the value instead of an alias" },
     );
   }
-  const envelopes = doc.leaves.filter((l) => l.aliased !== true && l.value !== null && looksEncrypted(l.value.text)).length;
-  if (doc.metadata === undefined || envelopes !== encrypted) {
+  const readEnvelopes = doc.leaves.filter((l) => l.aliased !== true && l.value !== null && looksEncrypted(l.value.text)).length;
+  if (doc.metadata === undefined || readEnvelopes !== envelopes) {
     throw new HushError("ENCRYPT_FAILED", "the encrypted file would not read back as written; nothing was written");
   }
   // A value left in clear must read back as itself: one that reads otherwise (the text around it

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { editPlaintext, HushError, type TreeMap, type TreeNode } from "../src/index.ts";
+import { editPlaintext, HushError, parseSetValue, type TreeMap, type TreeNode } from "../src/index.ts";
 
 /**
  * `set` checks a value built by a program as a whole before editing: a scalar whose text SOPS
@@ -62,5 +62,21 @@ describe("set of a value a program built", () => {
     };
     const r = await editPlaintext("a: 1\n", "yaml", { kind: "set", path: ["v"], value });
     expect(r.text).toBe("a: 1\nv:\n    a: x\n    b: x\n    i: -16\n    f: .inf\n    t: 2001-12-14T21:59:43.1-05:00\n    ok: true\n    none: null\n    l: []\n");
+  });
+});
+
+describe("set of a value typed on the command line (parseSetValue)", () => {
+  it("says why valid JSON hush refuses is refused, naming no value; text that is not JSON gets the usage hint", async () => {
+    const reason = (text: string): Promise<string> =>
+      parseSetValue(text).then(
+        () => "accepted",
+        (e: unknown) => (e instanceof HushError ? `${e.code}: ${e.message}` : String(e)),
+      );
+    // "it must be a JSON value" was said of these too, which are JSON.
+    expect(await reason('"\\ud800"')).toMatch(/^INVALID_SET_VALUE: invalid value: the string holds a lone surrogate/);
+    expect(await reason("1e400")).toMatch(/^INVALID_SET_VALUE: invalid value: the number is beyond the range of a 64-bit float/);
+    expect(await reason('{"k": 1, "k": 2}')).toBe('INVALID_SET_VALUE: invalid value: duplicate key ["k"]');
+    expect(await reason("{")).toMatch(/^INVALID_SET_VALUE: invalid value: it must be a JSON value/);
+    expect(await reason("secret")).toMatch(/^INVALID_SET_VALUE: invalid value: it must be a JSON value/);
   });
 });

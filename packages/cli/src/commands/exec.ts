@@ -77,7 +77,7 @@ function lookupUser(user: string, env: Readonly<Record<string, string | undefine
 }
 
 function childEnv(io: CliIo, pristine: boolean, extra: ReadonlyArray<[string, string]>, user: UserIds | undefined): Record<string, string> {
-  const env = pristine ? {} : childEnvironment(io.env);
+  const env = childEnvironment(pristine ? {} : io.env);
   if (user !== undefined) {
     if (user.home !== undefined) env["HOME"] = user.home;
     env["USER"] = user.name;

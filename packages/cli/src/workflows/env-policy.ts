@@ -89,7 +89,8 @@ export interface InheritedEnvironment {
 const UNAUTHENTICATED_REASON = "would replace your own value with one that is not encrypted: anyone can add it, or move it to this key, without the file's key";
 
 function inherits(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
-  if (env[name] !== undefined) return true;
+  // Own variables only: an ordinary object answers `constructor` and `toString` from its prototype.
+  if (Object.hasOwn(env, name) && env[name] !== undefined) return true;
   // Windows compares environment names without case.
   return process.platform === "win32" && Object.keys(env).some((k) => k.toUpperCase() === name.toUpperCase() && env[k] !== undefined);
 }

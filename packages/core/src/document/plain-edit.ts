@@ -7,6 +7,7 @@ import type { TreeMap } from "../tree/values.ts";
 import { firstVerified } from "./candidates.ts";
 import { checkEditDepth } from "./edit-depth.ts";
 import { checkSetValue } from "./set-value-check.ts";
+import { asStrings } from "../stores/dotenv-emit.ts";
 import { landingPath, sameTree, setInTree, unsetInTree, type PlainEdit } from "./tree-edit.ts";
 
 /**
@@ -55,17 +56,19 @@ function documentCount(store: Store, text: string): number {
  *   text SOPS does not read as its type; INVALID_SET_PATH for a value nested deeper than the format is read; KEY_NOT_FOUND for a missing path of `unset`; INVALID_ARGUMENT when a
  *   multi-document YAML file would have to be rewritten; PARSE_FAILED when `text` does not parse.
  */
-export async function editPlaintext(text: string, format: FileFormat, edit: PlainEdit, options: { indent?: number } = {}): Promise<PlainEditResult> {
+export async function editPlaintext(text: string, format: FileFormat, given: PlainEdit, options: { indent?: number } = {}): Promise<PlainEditResult> {
   checkString(text, "the text");
   checkFormat(format);
-  checkObject(edit, "the edit");
-  if (edit.kind === "set") {
-    checkKeyPath(edit.path);
-    checkTree(edit.value, "the value");
-    checkSetValue(edit.value);
-    checkEditDepth(format, edit.path, edit.value);
+  checkObject(given, "the edit");
+  if (given.kind === "set") {
+    checkKeyPath(given.path);
+    checkTree(given.value, "the value");
+    checkSetValue(given.value);
+    checkEditDepth(format, given.path, given.value);
   }
   const store = await storeFor(format);
+  // A typed value in a file of strings can only read back as its string: edit with that.
+  const edit: PlainEdit = given.kind === "set" && store.stringValues === true ? { ...given, value: asStrings(given.value) } : given;
   const scan = await treeScanner(format);
   const scanned = scan(text);
   const tree = scanned ?? store.toTree(text);

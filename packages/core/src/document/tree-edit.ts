@@ -1,5 +1,5 @@
 import { checkKeyPath, checkString, checkTree } from "../arguments.ts";
-import { HushError } from "../errors.ts";
+import { HushError, isHushError } from "../errors.ts";
 import { goAtoi, goParseBool, goParseFloat } from "../crypto/go-format.ts";
 import { storeFor } from "../stores/registry.ts";
 import { buildPath, entriesOf, nodeAt } from "../tree/tree-path.ts";
@@ -19,6 +19,9 @@ export function pathText(path: KeyPath): string {
   return path.map((s) => (typeof s === "number" ? `[${s}]` : `["${s}"]`)).join("");
 }
 
+/** How the JSON reader begins a refusal of text that parses (its syntax errors say "at line"). */
+const JSON_REASON = "invalid JSON: ";
+
 /**
  * Parses a `set` value: any JSON value. Numbers keep their spelling; integers stay `int` (SOPS
  * would store every JSON number as a float), other numbers become `float`.
@@ -30,7 +33,11 @@ export async function parseSetValue(text: string): Promise<TreeNode> {
   let tree: TreeMap;
   try {
     tree = store.toTree(`{"v":${text}\n}`);
-  } catch {
+  } catch (err) {
+    // Valid JSON that hush refuses (a lone surrogate, a number beyond float64, a duplicate key)
+    // gets the reader's reason, which names no value; the lines are those of the wrapper above.
+    const reason = isHushError(err, "PARSE_FAILED") && err.message.startsWith(JSON_REASON) ? err.message.slice(JSON_REASON.length).replace(/ \((?:first at )?line \d+\)| at line \d+/g, "").replace(/\["v"\](?=\[)/g, "") : undefined;
+    if (reason !== undefined) throw new HushError("INVALID_SET_VALUE", `invalid value: ${reason}`);
     throw new HushError("INVALID_SET_VALUE", "invalid value: it must be a JSON value (strings in double quotes, e.g. '\"secret\"')");
   }
   const entries = tree.entries.filter((e) => e.kind === "entry");

@@ -47,10 +47,30 @@ export function goValToString(value: ScalarValue): string {
   }
 }
 
+/**
+ * `node` with every number, boolean and time as its {@link goValToString} string and every null
+ * as the empty string: what a file of strings (dotenv, INI) holds once such a value is written.
+ */
+export function asStrings(node: TreeNode): TreeNode {
+  switch (node.kind) {
+    case "scalar":
+      return node.value.type === "str" ? node : { kind: "scalar", value: { type: "str", text: goValToString(node.value) } };
+    case "null":
+      return { kind: "scalar", value: { type: "str", text: "" } };
+    case "map":
+      return { kind: "map", entries: node.entries.map((e) => (e.kind === "entry" ? { kind: "entry", key: e.key, value: asStrings(e.value) } : e)) };
+    case "list":
+      return { kind: "list", items: node.items.map(asStrings) };
+    default:
+      return node;
+  }
+}
+
 /** A dotenv value that reads back unchanged both without quotes (dialect) and for SOPS. */
 function isPlainSafe(s: string): boolean {
   if (s === "") return true;
-  if (/[\n\r]/.test(s) || /^[ \t]/.test(s) || /[ \t]$/.test(s) || /[ \t]#/.test(s)) return false;
+  // \s is what the dialect's trim() takes off an unquoted value: NBSP, U+2028, BOM, VT as well.
+  if (/[\n\r]/.test(s) || /^\s/.test(s) || /\s$/.test(s) || /[ \t]#/.test(s)) return false;
   return !QUOTES.includes(s[0]!);
 }
 
@@ -70,7 +90,8 @@ export function emitDotenv(tree: TreeMap, _options: EmitOptions): string {
       continue;
     }
     const where = formatKeyPath([e.key]);
-    if (e.key === "" || /[=\n\r]/.test(e.key) || /^[ \t#]/.test(e.key) || /[ \t]$/.test(e.key) || /^export[ \t]/.test(e.key)) {
+    // The dialect trims a key as trim() does (\s): a key with such blanks around it reads as another.
+    if (e.key === "" || /[=\n\r]/.test(e.key) || /^[\s#]/.test(e.key) || /\s$/.test(e.key) || /^export[ \t]/.test(e.key)) {
       throw new HushError("EMIT_FAILED", `the key ${where} cannot be written as a dotenv key`, { location: { keyPath: where } });
     }
     if (e.key.startsWith(SOPS_PREFIX)) {

@@ -412,6 +412,7 @@ function toTree(text: string): TreeMap {
 /** The dotenv store (SOPS layout plus a real dotenv dialect; see the module comment). */
 export const dotenvStore: Store = {
   format: "dotenv",
+  stringValues: true,
   parse: (text) => parseDotenv(text).doc,
   renderEncrypted,
   renderPlaintext,

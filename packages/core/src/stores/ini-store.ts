@@ -210,6 +210,7 @@ function emitTree(tree: TreeMap, _options: EmitOptions): string {
 /** The INI store (SOPS's layout, read with go-ini's rules; see the module comment). */
 export const iniStore: Store = {
   format: "ini",
+  stringValues: true,
   parse: (text) => parseIni(text).doc,
   renderEncrypted,
   renderPlaintext,

@@ -56,6 +56,23 @@ export function scalarInPlace(text: string, store: Store, edit: Pick<TextEditReq
 }
 
 /**
+ * A changed scalar written in its place as the store writes a new key's value (`" lead"` quoted
+ * where the old value had no quotes, which the in-place form, written as it is, cannot give):
+ * the text after the `=` of the emitted entry's line. Undefined when the edit is not that.
+ */
+function scalarAsEmitted(text: string, store: Store, edit: TextEditRequest, layout: LineLayout, leaves: readonly Leaf[]): string | undefined {
+  if (edit.kind !== "set" || edit.value?.kind !== "scalar") return undefined;
+  const treePath = layout.treePath ?? ((p: KeyPath) => p);
+  const leaf = leaves.find((l) => scalarLeaf(l) && l.value !== null && samePath(treePath(l.path), edit.path));
+  if (leaf === undefined) return undefined;
+  const lines = store.emitTree(buildPath(edit.path, edit.value) as TreeMap, {}).split("\n").filter((l) => l.trim() !== "");
+  const entry = lines[lines.length - 1];
+  const eq = entry?.indexOf("=") ?? -1;
+  if (entry === undefined || eq < 0) return undefined;
+  return text.slice(0, leaf.start) + entry.slice(eq + 1).trimStart() + text.slice(leaf.end);
+}
+
+/**
  * The new value keeps the quoting style (`"…"` or `'…'`) of the one it replaces. The candidate
  * is parsed back like any other, so a value the quotes would change is written another way.
  */
@@ -65,28 +82,17 @@ function keepQuoteStyle(old: string, rendered: string): string {
   return `${quote}${rendered}${quote}`;
 }
 
-function escapeRe(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
+/** A line that starts with a TOML key, bare, quoted or dotted (`a."b".c =`). */
+const KEY_LINE = /^[ \t]*(?:[A-Za-z0-9_-]+|"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*')(?:[ \t]*\.[ \t]*(?:[A-Za-z0-9_-]+|"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'))*[ \t]*=/;
 
 /**
  * Lines [start, end) of the entry at `path`, widened to a bracketed value's key and closing lines.
- * The key is looked for up to the nearest header: without one above, the lines stay as they are.
+ * Back to the nearest line that starts with a key, whichever: the entry's own first line when its
+ * key is dotted (`dotted.k = 1` for the path ending in `dotted`), where a search for the last
+ * part of the path alone went back to the start of the text.
  */
-function bracketedSpan(text: string, key: string, start: number, end: number): [number, number] {
-  const k = escapeRe(key);
-  const keyLine = new RegExp(`^[ \\t]*(${k}|"${k}"|'${k}')[ \\t]*=`);
-  let keyAt = start;
-  for (;;) {
-    const line = text.slice(keyAt, lineEndAfter(text, keyAt));
-    if (keyLine.test(line)) break;
-    if (keyAt === 0 || /^[ \t]*\[/.test(line)) {
-      keyAt = start;
-      break;
-    }
-    keyAt = lineStart(text, keyAt - 1);
-  }
-  start = keyAt;
+function bracketedSpan(text: string, start: number, end: number): [number, number] {
+  while (start > 0 && !KEY_LINE.test(lineFrom(text, start))) start = lineStart(text, start - 1);
   while (end < text.length && /^[ \t]*[\]}][ \t,\]}]*(#.*)?\r?\n?$/.test(text.slice(end, lineEndAfter(text, end)))) end = lineEndAfter(text, end);
   return [start, end];
 }
@@ -100,23 +106,6 @@ function sectionEnd(text: string, leaves: readonly Leaf[], parent: TextEditReque
   header.lastIndex = parent.length === 0 ? 0 : lineEndAfter(text, anchor);
   const m = header.exec(text);
   return m === null ? text.length : beforeBlankLines(text, m.index);
-}
-
-/**
- * A whole section (or table, or element of an array of tables) removed: from the header above
- * its first value to the next header after its last one (or the end). Removing only the values
- * left an empty section behind, which the caller's check refused, and the file was written again.
- */
-function sectionSpan(text: string, first: number, last: number): [number, number] | undefined {
-  let start = lineStart(text, first);
-  while (!/^[ \t]*\[/.test(text.slice(start, lineEndAfter(text, start)))) {
-    if (start === 0) return undefined;
-    start = lineStart(text, start - 1);
-  }
-  const header = /^[ \t]*\[/gm;
-  header.lastIndex = lineEndAfter(text, last);
-  const next = header.exec(text);
-  return [start, next === null ? text.length : next.index];
 }
 
 /**
@@ -150,27 +139,68 @@ function latestInside(leaves: readonly Leaf[]): number {
   return most;
 }
 
+/** A `[section]`, `[table]` or `[[array.of.tables]]` header line, perhaps with a comment after it. */
+const HEADER_LINE = /^[ \t]*\[[^\r\n]*\][ \t]*(?:[#;][^\r\n]*)?\r?\n?$/;
+const COMMENT_LINE = /^[ \t]*[#;][^\r\n]*\r?\n?$/;
+const BLANK_LINE = /^[ \t]*\r?\n?$/;
+
+/** The text of the line that starts at `at`, its line break included. */
+function lineFrom(text: string, at: number): string {
+  return text.slice(at, lineEndAfter(text, at));
+}
+
+/** The start of the run of comment lines that ends just before the line starting at `at`. */
+function afterCommentsAbove(text: string, at: number): number {
+  while (at > 0 && COMMENT_LINE.test(lineFrom(text, lineStart(text, at - 1)))) at = lineStart(text, at - 1);
+  return at;
+}
+
+/**
+ * The lines of a whole section or table whose values span the lines [first, last): from the
+ * comments above its header (go-ini and TOML readers give them to what follows) to the comments
+ * above the next header, or to the end of the text with the blank lines before it. Undefined when
+ * only blank lines and comments do not lead back from its first value to a header.
+ */
+function sectionSpan(text: string, first: number, last: number): [number, number] | undefined {
+  let header = first;
+  do {
+    if (header === 0) return undefined;
+    header = lineStart(text, header - 1);
+  } while (COMMENT_LINE.test(lineFrom(text, header)) || BLANK_LINE.test(lineFrom(text, header)));
+  if (!HEADER_LINE.test(lineFrom(text, header))) return undefined;
+  let next = last;
+  while (next < text.length && !HEADER_LINE.test(lineFrom(text, next))) next = lineEndAfter(text, next);
+  const start = afterCommentsAbove(text, header);
+  return next < text.length ? [start, afterCommentsAbove(text, next)] : [beforeBlankLines(text, start), text.length];
+}
+
 /**
  * Candidates for a line-oriented format: a changed scalar in place; a removed entry's lines
- * deleted; a new key written (as the store emits it) at the end of its section or of the file.
+ * deleted (a whole section's or table's with its header); a new key written (as the store emits
+ * it) at the end of its section or of the file.
  */
 export function lineCandidates(text: string, store: Store, edit: TextEditRequest, layout: LineLayout): string[] {
   const out: string[] = [];
-  const inPlace = scalarInPlace(text, store, edit, layout);
+  const parsed = store.parse(text).leaves;
+  const inPlace = scalarInPlace(text, store, edit, { ...layout, leaves: parsed });
   if (inPlace !== undefined) out.push(inPlace);
+  const asNew = scalarAsEmitted(text, store, edit, layout, parsed);
+  if (asNew !== undefined) out.push(asNew);
+  const indexed = edit.path.some((s) => typeof s === "number");
+  // An element of a TOML array of tables is a table of its own lines, under its own header.
+  if (indexed && !layout.sections) return out;
   const treePath = layout.treePath;
-  const leaves = store.parse(text).leaves.filter(scalarLeaf).map((l) => (treePath === undefined ? l : { ...l, path: treePath(l.path) }));
+  const leaves = parsed.filter(scalarLeaf).map((l) => (treePath === undefined ? l : { ...l, path: treePath(l.path) }));
   const under = leaves.filter((l) => pathStartsWith(l.path, edit.path));
   if (edit.kind === "unset" && under.length > 0) {
-    let start = lineStart(text, earliestStart(under));
-    let end = lineEndAfter(text, latestInside(under));
-    const key = edit.path[edit.path.length - 1];
-    if (layout.bracketedValues && typeof key === "string") [start, end] = bracketedSpan(text, key, start, end);
+    const first = lineStart(text, earliestStart(under));
+    const last = lineEndAfter(text, latestInside(under));
+    let [start, end] = [first, last];
+    if (layout.bracketedValues) [start, end] = bracketedSpan(text, start, end);
     out.push(text.slice(0, start) + text.slice(end));
-    if (layout.sections && edit.path.length > 0) {
-      const section = sectionSpan(text, earliestStart(under), latestInside(under));
-      if (section !== undefined) out.push(text.slice(0, section[0]) + text.slice(section[1]));
-    }
+    // The values' lines alone leave the header of a whole section or table behind.
+    const whole = layout.sections ? sectionSpan(text, first, last) : undefined;
+    if (whole !== undefined) out.push(text.slice(0, whole[0]) + text.slice(whole[1]));
   }
   if (edit.kind === "set" && edit.value !== undefined && under.length === 0) {
     const emitted = store.emitTree(buildPath(edit.path, edit.value) as TreeMap, {});
@@ -182,33 +212,34 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
     if (at !== undefined) {
       out.push(at >= text.length && text !== "" && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, at) + body + text.slice(at));
     }
-    if (layout.sections) {
-      const added = newSection(text, emitted);
-      if (added !== undefined) out.push(added);
-    }
+    // A new section, table or element of an array of tables: its header and lines after the file's.
+    if (layout.sections && emitted.startsWith("[")) out.push(newSection(text, emitted));
   }
   return out;
 }
 
 /**
- * A key whose section (or table) holds no value yet, a whole new section, or a new element of a
- * TOML array of tables: the store's text for it goes under the section's header where the file
- * has one (an empty section), else at the end after a blank line. Without this the whole file was written again, its comments and layout
- * lost, for the commonest change of a sectioned file. INI must not get the header twice: go-ini
- * reads a repeated header as the same section, so a second one would pass the caller's check.
+ * A new section's text (`emitted`, its header first): under the file's own header of that name
+ * when it has one (an empty section), else after the file's last line. INI must not get a header
+ * twice: go-ini reads a repeated header as the same section, so the caller's check would pass a
+ * second one, which Python's configparser refuses. `[[name]]` (TOML) adds an element to an array
+ * of tables wherever it stands: a new one always goes at the end.
  */
-function newSection(text: string, emitted: string): string | undefined {
+function newSection(text: string, emitted: string): string {
   const headerEnd = emitted.indexOf("\n");
   const header = emitted.slice(0, headerEnd);
-  if (headerEnd < 0 || !header.startsWith("[")) return undefined;
-  // `[[name]]` (TOML) adds an element to an array of tables wherever it stands: a new one goes at the end.
-  const existing = header.startsWith("[[") ? null : new RegExp(`^[ \\t]*${escapeRe(header)}[ \\t]*(?:[#;].*)?$`, "m").exec(text);
-  if (existing !== null) {
-    const after = lineEndAfter(text, existing.index);
-    const body = emitted.slice(headerEnd + 1);
-    return after >= text.length && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, after) + body + text.slice(after);
-  }
-  if (text === "") return emitted;
-  if (!text.endsWith("\n")) return `${text}\n\n${emitted.replace(/\n$/, "")}`;
-  return /(^|\n)[ \t]*\n$/.test(text) ? text + emitted : `${text}\n${emitted}`;
+  const escaped = header.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const existing = headerEnd < 0 || header.startsWith("[[") ? null : new RegExp(`^[ \\t]*${escaped}[ \\t]*(?:[#;].*)?$`, "m").exec(text);
+  if (existing === null) return afterLastLine(text, emitted);
+  const after = lineEndAfter(text, existing.index);
+  const body = emitted.slice(headerEnd + 1);
+  return after >= text.length && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, after) + body + text.slice(after);
+}
+
+/** `block` after the text's last line, one blank line between them. */
+function afterLastLine(text: string, block: string): string {
+  if (text === "") return block;
+  // A text without a final line break keeps ending without one.
+  if (!text.endsWith("\n")) return `${text}\n\n${block.replace(/\n$/, "")}`;
+  return BLANK_LINE.test(lineFrom(text, lineStart(text, text.length - 1))) ? text + block : `${text}\n${block}`;
 }

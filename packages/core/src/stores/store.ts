@@ -153,6 +153,11 @@ export interface Store {
    * TOML tables follow the plain keys): documents are then compared without map order.
    */
   readonly orderedMaps: boolean;
+  /**
+   * True where every value reads as a string (dotenv, INI): a number, boolean or null set into
+   * the file is its string as SOPS writes it there (ValToString), so that the edit can read back.
+   */
+  readonly stringValues?: boolean;
   /** Layout facts of a text (never throws; a text that does not parse has none). */
   layout(text: string): DocumentLayout;
   /**

@@ -375,6 +375,16 @@ describe("dotenv: conversions", () => {
     expect(get("C")).toBe("a #not comment");
   });
 
+  it("quotes a value that starts or ends with any blank the dialect trims, not only a space or tab", async () => {
+    // The dialect trims an unquoted value as JavaScript's trim() does (NBSP, U+2028, U+3000, BOM,
+    // VT, FF); written unquoted, `--output-type dotenv` gave such values back shorter or empty.
+    const store = await storeFor("dotenv");
+    const texts = ["\u00a0nbsp", "nbsp\u00a0", "\u2028", "x\u3000", "\ufeffbom", "vt\v", "\fff"];
+    const tree: TreeMap = { kind: "map", entries: texts.map((text, i) => ({ kind: "entry", key: `K${i}`, value: { kind: "scalar", value: { type: "str", text } } })) };
+    const back = store.toTree(store.emitTree(tree, {}));
+    expect(back.entries.map((e) => (e.kind === "entry" && e.value.kind === "scalar" ? e.value.value.text : undefined))).toEqual(texts);
+  });
+
   it("refuses nesting and keys that cannot be written", async () => {
     const store = await storeFor("dotenv");
     const nested: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "db", value: { kind: "map", entries: [] } }] };
@@ -383,6 +393,11 @@ describe("dotenv: conversions", () => {
     expect(() => store.emitTree(list, {})).toThrow(/offending key \["l"\]/);
     const bad: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "a=b", value: { kind: "null" } }] };
     expect(() => store.emitTree(bad, {})).toThrow(/cannot be written as a dotenv key/);
+    // Blanks the dialect trims off a key (NBSP, U+3000), which would read back as another key.
+    for (const key of ["\u00a0KEY", "KEY\u3000"]) {
+      const trimmed: TreeMap = { kind: "map", entries: [{ kind: "entry", key, value: { kind: "null" } }] };
+      expect(() => store.emitTree(trimmed, {})).toThrow(/cannot be written as a dotenv key/);
+    }
     const reserved: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "sops_x", value: { kind: "null" } }] };
     expect(() => store.emitTree(reserved, {})).toThrow(/reserved/);
   });

@@ -46,6 +46,7 @@ describe("a section of many keys is edited in place", () => {
   it("a section of 150,000 keys is removed with its lines", async () => {
     const result = await editPlaintext(bigSection(RUN).text, "toml", { kind: "unset", path: ["a"] });
     expect(result.reformatted).toBe(false);
+    // The header goes with its lines, and the blank line that ended the section.
     expect(result.text).toBe("[b]\ny = 2\n");
   });
 });

@@ -12,11 +12,6 @@ async function set(format: FileFormat, text: string, path: KeyPath, value: strin
   return { text: result.text, reformatted: result.reformatted };
 }
 
-async function unset(format: FileFormat, text: string, path: KeyPath): Promise<{ text: string; reformatted: boolean }> {
-  const result = await editPlaintext(text, format, { kind: "unset", path });
-  return { text: result.text, reformatted: result.reformatted };
-}
-
 describe("a key of a new section", () => {
   it("INI: the section goes at the end after a blank line, comments and spacing kept", async () => {
     const text = "; top comment\n[db]\n# pw\nuser=app\npassword = s1\n";
@@ -52,17 +47,3 @@ describe("a key of a new section", () => {
   });
 });
 
-describe("a whole section removed", () => {
-  it("INI: from its header to the next one, every other line kept", async () => {
-    const text = "; top\n[db]\n; the user\nuser = app\n\n[cache]\nurl = r\n";
-    expect(await unset("ini", text, ["db"])).toEqual({ text: "; top\n[cache]\nurl = r\n", reformatted: false });
-    expect(await unset("ini", text, ["cache"])).toEqual({ text: "; top\n[db]\n; the user\nuser = app\n\n", reformatted: false });
-  });
-
-  it("TOML: a table, and one element of an array of tables", async () => {
-    const text = '# servers\n[[servers]]\nname = "a"\n\n[[servers]]\nname = "b"\n\n[other]\nk = 1 # kept\n';
-    expect(await unset("toml", text, ["servers", 0])).toEqual({ text: '# servers\n[[servers]]\nname = "b"\n\n[other]\nk = 1 # kept\n', reformatted: false });
-    expect(await unset("toml", "# keep me\n[a]\nx = 1\n\n[b]\ny = 2\n", ["a"])).toEqual({ text: "# keep me\n[b]\ny = 2\n", reformatted: false });
-    expect(await unset("toml", text, ["other"])).toEqual({ text: '# servers\n[[servers]]\nname = "a"\n\n[[servers]]\nname = "b"\n\n', reformatted: false });
-  });
-});

@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import { editPlaintext, type FileFormat, type KeyPath, type TreeNode } from "@hush/core";
+
+const str = (text: string): TreeNode => ({ kind: "scalar", value: { type: "str", text } });
+
+/**
+ * `hush unset` of a whole INI section, TOML table or element of a TOML array of tables takes out
+ * that part's lines (its header and the comments above it included) and nothing else. The edit
+ * removed the values' lines only, which left the header behind, an empty section or table that
+ * the check of the edit refused; the file was then written again from its values, with every
+ * comment of the file lost or moved ("was rewritten from its values").
+ */
+
+const CASES: ReadonlyArray<{ name: string; format: FileFormat; text: string; path: KeyPath; after: string }> = [
+  {
+    name: "an INI section between two others, with the comment above its header",
+    format: "ini",
+    text: "; top comment\n[s]\n; about a\na = 1   ; trailing\n\n; about t\n[t]\nc = 3\n\n[u]\nd = 4\n",
+    path: ["t"],
+    after: "; top comment\n[s]\n; about a\na = 1   ; trailing\n\n[u]\nd = 4\n",
+  },
+  {
+    name: "the last INI section, with the blank lines before it",
+    format: "ini",
+    text: "[s]\na = 1 ; keep\n\n[t]\n; inside\nc = 3\n",
+    path: ["t"],
+    after: "[s]\na = 1 ; keep\n",
+  },
+  {
+    name: "a TOML table, keeping the comment above the next one",
+    format: "toml",
+    text: '# top\n[a]\nx = 1 # keep me\n\n# about t\n[t]\ny = 2\nz = [\n  1,\n]\n\n# about u\n[u]\nw = "v"\n',
+    path: ["t"],
+    after: '# top\n[a]\nx = 1 # keep me\n\n# about u\n[u]\nw = "v"\n',
+  },
+  {
+    name: "a TOML table with its sub-tables",
+    format: "toml",
+    text: "[a]\nx = 1 # keep\n[t]\ny = 2\n[t.sub]\nz = 3\n[b]\nw = 4\n",
+    path: ["t"],
+    after: "[a]\nx = 1 # keep\n[b]\nw = 4\n",
+  },
+  {
+    name: "an element of a TOML array of tables",
+    format: "toml",
+    text: "# top\n[[arr]]\nz = 1 # first\n\n[[arr]]\nz = 2 # second\n\n[[arr]]\nz = 3 # third\n",
+    path: ["arr", 1],
+    after: "# top\n[[arr]]\nz = 1 # first\n\n[[arr]]\nz = 3 # third\n",
+  },
+  {
+    name: "a TOML table written with dotted keys",
+    format: "toml",
+    text: '# top\n[t]\nc = 1 # c\ndotted.k = "v" # dk\ndotted.j = [\n  2,\n]\n',
+    path: ["t", "dotted"],
+    after: "# top\n[t]\nc = 1 # c\n",
+  },
+  {
+    name: "a key of an element of a TOML array of tables",
+    format: "toml",
+    text: "[[arr]]\nz = 1 # first\ny = 2\n\n[[arr]]\nz = 3\n",
+    path: ["arr", 0, "y"],
+    after: "[[arr]]\nz = 1 # first\n\n[[arr]]\nz = 3\n",
+  },
+];
+
+describe("unset of a section or table: its lines only", () => {
+  it.each(CASES)("$format: $name", async ({ format, text, path, after }) => {
+    const result = await editPlaintext(text, format, { kind: "unset", path });
+    expect(result.reformatted).toBe(false);
+    expect(result.text).toBe(after);
+  });
+});
+
+/**
+ * `hush set` of a new INI section, TOML table or sub-table, element of an array of tables, or
+ * key in such an element writes its lines after the file's, or at the end of that element, and
+ * keeps every other line. The edit wrote the new key without its header, which the edit's check
+ * refused, or nothing at all for a path with an index; the file was then written again from its
+ * values, every comment lost or moved.
+ */
+const SETS: ReadonlyArray<{ name: string; format: FileFormat; text: string; path: KeyPath; value: TreeNode; after: string }> = [
+  {
+    name: "a new INI section",
+    format: "ini",
+    text: "; top\n[s]\na = 1 ; trailing\n",
+    path: ["new"],
+    value: { kind: "map", entries: [{ kind: "entry", key: "k", value: str("v") }] },
+    after: "; top\n[s]\na = 1 ; trailing\n\n[new]\nk = v\n",
+  },
+  {
+    name: "a new TOML table",
+    format: "toml",
+    text: "# top\n[a]\nx = 1 # keep\n",
+    path: ["new"],
+    value: { kind: "map", entries: [{ kind: "entry", key: "k", value: str("v") }] },
+    after: '# top\n[a]\nx = 1 # keep\n\n[new]\nk = "v"\n',
+  },
+  {
+    name: "a new TOML sub-table of an existing table",
+    format: "toml",
+    text: "[a]\nx = 1 # keep\n\n[b]\ny = 2\n",
+    path: ["a", "sub"],
+    value: { kind: "map", entries: [{ kind: "entry", key: "k", value: str("v") }] },
+    after: '[a]\nx = 1 # keep\n\n[b]\ny = 2\n\n[a.sub]\nk = "v"\n',
+  },
+  {
+    name: "a new element of a TOML array of tables",
+    format: "toml",
+    text: "[[arr]]\nz = 1 # first\n",
+    path: ["arr", 1],
+    value: { kind: "map", entries: [{ kind: "entry", key: "z", value: str("two") }] },
+    after: '[[arr]]\nz = 1 # first\n\n[[arr]]\nz = "two"\n',
+  },
+  {
+    name: "a new key in an element of a TOML array of tables",
+    format: "toml",
+    text: "[[arr]]\nz = 1 # first\n\n[[arr]]\nz = 2 # second\n",
+    path: ["arr", 0, "q"],
+    value: str("n"),
+    after: '[[arr]]\nz = 1 # first\nq = "n"\n\n[[arr]]\nz = 2 # second\n',
+  },
+];
+
+describe("set of a new section or table: its lines only", () => {
+  it.each(SETS)("$format: $name", async ({ format, text, path, value, after }) => {
+    const result = await editPlaintext(text, format, { kind: "set", path, value });
+    expect(result.reformatted).toBe(false);
+    expect(result.text).toBe(after);
+  });
+});
+
+/**
+ * `hush set` of a value written without quotes to one that needs them (leading blanks, ` #`, a
+ * leading quote) writes it quoted in its place: the value was written there as it is, read back
+ * otherwise (trimmed, cut at the comment), and the file was written again from its values.
+ */
+const REQUOTED: ReadonlyArray<{ name: string; format: FileFormat; text: string; path: KeyPath; value: string; after: string }> = [
+  { name: "an export line", format: "dotenv", text: "# top\nexport FOO=bar\nB=2\n", path: ["FOO"], value: " lead", after: '# top\nexport FOO=" lead"\nB=2\n' },
+  { name: "an empty value", format: "dotenv", text: "# top\nEMPTY=\nB=2\n", path: ["EMPTY"], value: "a # b", after: '# top\nEMPTY="a # b"\nB=2\n' },
+  { name: "an INI value", format: "ini", text: "; top\n[s]\nk = v\n", path: ["s", "k"], value: "a ; b", after: "; top\n[s]\nk = `a ; b`\n" },
+];
+
+describe("set of a value that needs quotes where it had none: in its place", () => {
+  it.each(REQUOTED)("$format: $name", async ({ format, text, path, value, after }) => {
+    const result = await editPlaintext(text, format, { kind: "set", path, value: str(value) });
+    expect(result.reformatted).toBe(false);
+    expect(result.text).toBe(after);
+  });
+});
+
+/**
+ * dotenv and INI hold strings only: `hush set .env '["PORT"]' 8080` (a JSON number, as one
+ * types it) is the string SOPS's ValToString writes, in the value's place. The typed value could
+ * never read back as itself from these files, so every such edit wrote the whole file again from
+ * its values (export prefixes, quotes, blank lines and inline comments lost), and a number equal
+ * to the string there counted as a change.
+ */
+const TYPED: ReadonlyArray<{ name: string; format: FileFormat; text: string; path: KeyPath; value: TreeNode; after: string }> = [
+  { name: "an integer", format: "dotenv", text: "# db\nexport PORT=5432\n\nQ=\"x y\" # q\n", path: ["PORT"], value: { kind: "scalar", value: { type: "int", text: "8080" } }, after: "# db\nexport PORT=8080\n\nQ=\"x y\" # q\n" },
+  { name: "a float and a boolean", format: "ini", text: "; c\n[s]\nf = 1 ; one\nb = no\n", path: ["s", "f"], value: { kind: "scalar", value: { type: "float", text: "1.50" } }, after: "; c\n[s]\nf = 1.5 ; one\nb = no\n" },
+  { name: "null, written empty", format: "dotenv", text: "# c\nA=1\n\nB=2\n", path: ["A"], value: { kind: "null" }, after: "# c\nA=\n\nB=2\n" },
+  { name: "a new key's number", format: "ini", text: "; c\n[s]\na = 1 ; one\n", path: ["s", "n"], value: { kind: "scalar", value: { type: "bool", text: "true" } }, after: "; c\n[s]\na = 1 ; one\nn = true\n" },
+];
+
+describe("set of a number, boolean or null in a file of strings: in its place, as its string", () => {
+  it.each(TYPED)("$format: $name", async ({ format, text, path, value, after }) => {
+    const result = await editPlaintext(text, format, { kind: "set", path, value });
+    expect(result.reformatted).toBe(false);
+    expect(result.text).toBe(after);
+  });
+
+  it("a number equal to the string there is no change", async () => {
+    const text = "# db\nexport PORT=5432\n";
+    const result = await editPlaintext(text, "dotenv", { kind: "set", path: ["PORT"], value: { kind: "scalar", value: { type: "int", text: "5432" } } });
+    expect(result).toEqual({ text, changed: false, reformatted: false });
+  });
+});
