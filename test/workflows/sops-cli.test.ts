@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, linkSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bigYaml, changedLines, CLI_JS, encryptFile, keyedDir, nextSecond, type KeyedDir } from "./helpers.ts";
@@ -187,6 +187,25 @@ describe("SOPS's command line as a drop-in", () => {
     const dotted = ex("db.password");
     expect(dotted.status).toBe(91);
     expect(dotted.stderr).toBe(`hush: invalid tree path: component 1 is not ["key"] or [index] (e.g. '["key"]["sub"][0]')\n`);
+  });
+
+  it.each([
+    ["decrypt", "-i"],
+    ["decrypt", "--output", "{file}"],
+    ["decrypt", "--output", "{link}"],
+    ["-d", "-i"],
+  ])("decrypt --extract with %j over the file itself is refused (exit 8): the file kept one value, every other one was lost", (...args: string[]) => {
+    const f = encryptFile(k, "keep-all.yaml", "db:\n    password: hunter2\n    user: app\napi_token: t-123\n");
+    const link = k.path("keep-all-link.yaml");
+    rmSync(link, { force: true });
+    linkSync(f, link);
+    const before = readFileSync(f);
+    const r = k.hush([...args.map((a) => a.replace("{file}", f).replace("{link}", link)), "--extract", '["db"]["password"]', f]);
+    const how = args.includes("-i") ? "--in-place" : "--output naming the file itself";
+    expect(r.stderr).toBe(`hush: ${f}: --extract with ${how} would replace the whole file with the one value it extracts, and lose every other value; nothing was written\n  next: print the value (leave out ${args.includes("-i") ? "-i" : "--output"}), or write it to another file with --output\n`);
+    expect(r.status).toBe(8);
+    expect(r.stdout).toBe("");
+    expect(readFileSync(f)).toEqual(before);
   });
 });
 
