@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHush } from "@hush/testkit";
@@ -91,6 +91,35 @@ describe("writes refuse symbolic links", () => {
     expect(r.stderr).toContain(`${link} is a symbolic link`);
     expect(existsSync(marker)).toBe(false);
     expect(readFileSync(target).equals(before)).toBe(true);
+  });
+});
+
+describe("hard links", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it.each([[[]], [["--reuse", "{old}"]]])("encrypt -i %j of a file with other hard links says they still hold the plaintext, and how to find them", (extra: string[]) => {
+    const old = encryptFile(k, "old.yaml", "token: t-0\n");
+    const file = k.path("app.yaml");
+    const other = k.path("copy-of-app.yaml");
+    rmSync(other, { force: true });
+    writeFileSync(file, "token: t-1\n");
+    linkSync(file, other);
+    const inode = statSync(file).ino;
+    const r = k.hush(["encrypt", "-i", ...(extra.length === 0 ? ["--age", k.recipient] : extra.map((a) => a.replace("{old}", old))), file]);
+    expect(r.status, r.stderr).toBe(0);
+    const [warning, next, rest] = r.stderr.split("\n");
+    expect(warning).toBe(`hush: warning: ${file} had 1 other name (a hard link), which still holds the plaintext: hush replaced the file instead of writing into it`);
+    expect(next).toMatch(new RegExp(`^  next: find them with find (\\S+) -xdev -inum ${inode}, then delete or encrypt them$`));
+    expect(rest).toBe("");
+    expect(readFileSync(file, "utf8")).toContain("sops:");
+    expect(readFileSync(other, "utf8")).toBe("token: t-1\n");
+    // The command it names finds the other name.
+    const top = /find (\S+) -xdev/.exec(r.stderr)![1]!;
+    expect(spawnSync("find", [top, "-xdev", "-inum", String(inode)], { encoding: "utf8" }).stdout).toContain(other);
   });
 });
 
