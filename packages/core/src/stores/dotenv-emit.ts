@@ -51,6 +51,9 @@ export function goValToString(value: ScalarValue): string {
 function isPlainSafe(s: string): boolean {
   if (s === "") return true;
   if (/[\n\r]/.test(s) || /^[ \t]/.test(s) || /[ \t]$/.test(s) || /[ \t]#/.test(s)) return false;
+  // The dialect trims an unquoted value as JavaScript's trim() does: every Unicode blank (U+00A0,
+  // U+2028, U+FEFF, U+3000, …), not only spaces and tabs. Written bare, the value lost them.
+  if (s.trim() !== s) return false;
   return !QUOTES.includes(s[0]!);
 }
 
@@ -70,7 +73,8 @@ export function emitDotenv(tree: TreeMap, _options: EmitOptions): string {
       continue;
     }
     const where = formatKeyPath([e.key]);
-    if (e.key === "" || /[=\n\r]/.test(e.key) || /^[ \t#]/.test(e.key) || /[ \t]$/.test(e.key) || /^export[ \t]/.test(e.key)) {
+    // A key with a Unicode blank at either end is another name to the dialect, which trims it (see isPlainSafe).
+    if (e.key === "" || /[=\n\r]/.test(e.key) || /^[ \t#]/.test(e.key) || /[ \t]$/.test(e.key) || e.key.trim() !== e.key || /^export[ \t]/.test(e.key)) {
       throw new HushError("EMIT_FAILED", `the key ${where} cannot be written as a dotenv key`, { location: { keyPath: where } });
     }
     if (e.key.startsWith(SOPS_PREFIX)) {

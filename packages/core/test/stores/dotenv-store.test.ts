@@ -375,6 +375,20 @@ describe("dotenv: conversions", () => {
     expect(get("C")).toBe("a #not comment");
   });
 
+  it("quotes a value with a Unicode blank at either end (U+00A0, U+2028, U+FEFF, U+3000), which the dialect trims from a bare one", async () => {
+    const store = await storeFor("dotenv");
+    const texts = ["\u00a0lead", "trail\u00a0", "\u2028", "\ufeffbom", "\u3000both\u3000", "in\u00a0side"];
+    const tree: TreeMap = { kind: "map", entries: texts.map((text, i) => ({ kind: "entry", key: `V${i}`, value: { kind: "scalar", value: { type: "str", text } } })) };
+    const written = store.emitTree(tree, {});
+    // Blanks inside a value are read as they are: that one stays bare.
+    expect(written.split("\n")[5]).toBe("V5=in\u00a0side");
+    const back = store.toTree(written);
+    expect(back.entries.map((e) => (e.kind === "entry" && e.value.kind === "scalar" ? e.value.value.text : undefined))).toEqual(texts);
+    for (const key of ["\u00a0K", "K\u2028", "\ufeffK"]) {
+      expect(() => store.emitTree({ kind: "map", entries: [{ kind: "entry", key, value: { kind: "null" } }] }, {})).toThrow(/cannot be written as a dotenv key/);
+    }
+  });
+
   it("refuses nesting and keys that cannot be written", async () => {
     const store = await storeFor("dotenv");
     const nested: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "db", value: { kind: "map", entries: [] } }] };
