@@ -154,6 +154,16 @@ describe("reads refuse what never ends", () => {
       }
     }
   });
+  it("updatekeys, rotate -i and groups -i refuse a FIFO at once (they write in place), instead of waiting for a writer", () => {
+    writeFileSync(k.path(".sops.yaml"), `creation_rules:\n  - age: ${k.recipient}\n`);
+    const fifo = k.path("waiting.yaml");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    for (const args of [["updatekeys", "-y", fifo], ["rotate", "-i", fifo], ["groups", "delete", "-i", "-f", fifo, "0"], ["groups", "add", "-i", "-f", fifo, "--age", k.recipient]]) {
+      const r = runHush(args, { cwd: k.dir, env: k.env, timeoutMs: 10_000 });
+      expect(r.stderr, args.join(" ")).toBe(`hush: ${fifo}: not a regular file; hush replaces only regular files\n`);
+      expect(r.status).toBe(3);
+    }
+  });
 });
 
 describe("replaced files keep their owner, group and mode", () => {
