@@ -101,7 +101,7 @@ describe("hard links", () => {
   });
   afterAll(() => k.cleanup());
 
-  it.each([[[]], [["--reuse", "{old}"]]])("encrypt -i %j of a file with other hard links says they still hold the plaintext, and how to find them", (extra: string[]) => {
+  it.each([[["-i"]], [["-i", "--reuse", "{old}"]], [["--output", "{file}"]]])("encrypt %j of a file with other hard links says they still hold the plaintext, and how to find them", (extra: string[]) => {
     const old = encryptFile(k, "old.yaml", "token: t-0\n");
     const file = k.path("app.yaml");
     const other = k.path("copy-of-app.yaml");
@@ -109,7 +109,7 @@ describe("hard links", () => {
     writeFileSync(file, "token: t-1\n");
     linkSync(file, other);
     const inode = statSync(file).ino;
-    const r = k.hush(["encrypt", "-i", ...(extra.length === 0 ? ["--age", k.recipient] : extra.map((a) => a.replace("{old}", old))), file]);
+    const r = k.hush(["encrypt", ...extra.map((a) => a.replace("{old}", old).replace("{file}", file)), ...(extra.includes("--reuse") ? [] : ["--age", k.recipient]), file]);
     expect(r.status, r.stderr).toBe(0);
     const [warning, next, rest] = r.stderr.split("\n");
     expect(warning).toBe(`hush: warning: ${file} had 1 other name (a hard link), which still holds the plaintext: hush replaced the file instead of writing into it`);

@@ -5,7 +5,7 @@ import { exitCodeFor } from "../exit-codes.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, requireFileOrInput, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
-import { otherHardLinks, plaintextLinksWarning } from "../workflows/other-hard-links.ts";
+import { linksOfReplacedInput, plaintextLinksWarning } from "../workflows/other-hard-links.ts";
 import { creationOverrides, emitResult, keysFromFlags, parseIndent, ruleFromFlags, type EncryptFlags } from "./encrypt-options.ts";
 
 export async function runEncrypt(io: CliIo, named: string | undefined, flags: EncryptFlags): Promise<number> {
@@ -20,7 +20,7 @@ export async function runEncrypt(io: CliIo, named: string | undefined, flags: En
   const format = inputFormat(flags.inputType, name);
   const outFormat = flags.outputType === undefined ? format : inputFormat(flags.outputType, undefined);
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
-  const plaintextLinks = flags.inPlace === true && file !== undefined ? otherHardLinks(file) : undefined;
+  const plaintextLinks = linksOfReplacedInput(file, flags);
   const label = file ?? "stdin";
   const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
   const flagKeys = keysFromFlags(flags, io.env);

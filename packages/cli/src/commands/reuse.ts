@@ -8,7 +8,7 @@ import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { outputStream } from "../output-stream.ts";
 import { openEncryptedFile, reencrypt } from "../workflows/reencrypt.ts";
 import { confirmWriteReaders } from "../rekey/unvouched.ts";
-import { otherHardLinks, plaintextLinksWarning } from "../workflows/other-hard-links.ts";
+import { linksOfReplacedInput, plaintextLinksWarning } from "../workflows/other-hard-links.ts";
 
 /**
  * `hush encrypt --reuse OLD.enc FILE`: encrypt a whole plaintext as the next version of an
@@ -45,7 +45,7 @@ export async function runEncryptReuse(io: CliIo, file: string | undefined, flags
   const outFormat = flags.outputType === undefined ? format : inputFormat(flags.outputType, undefined);
   const indent = parseIndent(flags.indent);
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
-  const plaintextLinks = flags.inPlace === true && file !== undefined ? otherHardLinks(file) : undefined;
+  const plaintextLinks = linksOfReplacedInput(file, flags);
   const label = file ?? "stdin";
   let text = decodeInput(bytes, format, label);
   text = await convert(text, format, outFormat, indent);

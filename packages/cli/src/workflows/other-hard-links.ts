@@ -40,7 +40,18 @@ export function otherHardLinks(path: string): OtherHardLinks | undefined {
 }
 
 /**
- * The warning for `encrypt -i` of a file that had other hard links: they still hold its
+ * The other hard links of the plaintext `file` that an encrypt is about to replace: with `-i`, or
+ * with `--output` naming the file itself (the same path); undefined when it replaces nothing or
+ * the file has no other names.
+ */
+export function linksOfReplacedInput(file: string | undefined, flags: { readonly inPlace?: boolean; readonly output?: string }): OtherHardLinks | undefined {
+  if (file === undefined) return undefined;
+  const replaced = flags.inPlace === true || (flags.output !== undefined && resolve(flags.output) === resolve(file));
+  return replaced ? otherHardLinks(file) : undefined;
+}
+
+/**
+ * The warning for `encrypt -i` (or `--output FILE FILE`) of a file that had other hard links: they still hold its
  * plaintext. Names the file and the inode number, never a value.
  */
 export function plaintextLinksWarning(shownAs: string, links: OtherHardLinks): string {
