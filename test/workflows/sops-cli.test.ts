@@ -1,6 +1,7 @@
-import { copyFileSync, linkSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHush } from "@hush/testkit";
 import { bigYaml, changedLines, CLI_JS, encryptFile, keyedDir, nextSecond, type KeyedDir } from "./helpers.ts";
 import { installFakeEditor } from "./fake-editor.ts";
 
@@ -187,6 +188,20 @@ describe("SOPS's command line as a drop-in", () => {
     const dotted = ex("db.password");
     expect(dotted.status).toBe(91);
     expect(dotted.stderr).toBe(`hush: invalid tree path: component 1 is not ["key"] or [index] (e.g. '["key"]["sub"][0]')\n`);
+  });
+
+  it("encrypt -i of a .sops.yaml, or of the config --config names, is refused (exit 3) and leaves it in clear: every command would stop reading its rules", () => {
+    mkdirSync(k.path("cfg/sub"), { recursive: true });
+    const rules = `creation_rules:\n  - age: ${k.recipient}\n`;
+    for (const name of ["cfg/.sops.yaml", "cfg/sub/.sops.yaml", "cfg/rules.yaml"]) writeFileSync(k.path(name), rules);
+    for (const args of [["-i", ".sops.yaml"], ["--output", ".sops.yaml", ".sops.yaml"], ["-i", "sub/.sops.yaml"], ["--config", "rules.yaml", "-i", "rules.yaml"]]) {
+      const r = runHush(["encrypt", ...args], { cwd: k.path("cfg"), env: k.env });
+      expect(r.stderr, args.join(" ")).toBe(`hush: ${args.at(-1)!}: this is a configuration file (.sops.yaml) with the creation rules hush and SOPS read: encrypted, no command could read them; nothing was written\n  next: keep .sops.yaml in clear (recipients are public keys); put secrets in files its rules cover\n`);
+      expect(r.status).toBe(3);
+    }
+    for (const name of ["cfg/.sops.yaml", "cfg/sub/.sops.yaml", "cfg/rules.yaml"]) expect(readFileSync(k.path(name), "utf8")).toBe(rules);
+    // Printed, it goes nowhere near the file.
+    expect(runHush(["encrypt", ".sops.yaml"], { cwd: k.path("cfg"), env: k.env }).status).toBe(0);
   });
 
   it.each([
