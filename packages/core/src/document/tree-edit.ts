@@ -20,6 +20,19 @@ export function pathText(path: KeyPath): string {
 }
 
 /**
+ * Why the JSON store refused a `set` value (wrapped as `{"v": VALUE}`). Valid JSON it cannot take
+ * (nested too deep, a key given twice, a lone surrogate, a number past a float's range) is said
+ * as the store says it, which names lines and key paths, never text, with the wrapper's key taken
+ * out: "it must be a JSON value" sent the user looking for a syntax error in valid JSON. A syntax
+ * error keeps the general hint (its column counts the wrapper).
+ */
+function whyNotSetValue(err: unknown): string {
+  const general = "it must be a JSON value (strings in double quotes, e.g. '\"secret\"')";
+  if (!(err instanceof HushError) || err.code !== "PARSE_FAILED" || !err.message.startsWith("invalid JSON: ")) return general;
+  return err.message.slice("invalid JSON: ".length).replace(/(^|\s)\["v"\]/g, "$1");
+}
+
+/**
  * Parses a `set` value: any JSON value. Numbers keep their spelling; integers stay `int` (SOPS
  * would store every JSON number as a float), other numbers become `float`.
  * @throws HushError INVALID_SET_VALUE for anything but one JSON value; the message never quotes it.
@@ -30,8 +43,8 @@ export async function parseSetValue(text: string): Promise<TreeNode> {
   let tree: TreeMap;
   try {
     tree = store.toTree(`{"v":${text}\n}`);
-  } catch {
-    throw new HushError("INVALID_SET_VALUE", "invalid value: it must be a JSON value (strings in double quotes, e.g. '\"secret\"')");
+  } catch (err) {
+    throw new HushError("INVALID_SET_VALUE", `invalid value: ${whyNotSetValue(err)}`);
   }
   const entries = tree.entries.filter((e) => e.kind === "entry");
   const first = entries[0];
