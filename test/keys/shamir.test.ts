@@ -158,6 +158,30 @@ describe("key groups and Shamir thresholds", () => {
     expect(lowered.stdout).not.toContain("shamir_threshold");
     expect(lowered.stdout).toContain(keys[2]!.recipient);
   });
+
+  it.each([
+    // An empty shell variable was read as group 0, and removed it; the others as group 1.
+    { name: 'groups delete ""', args: ["groups", "delete", "-f", "numbers.yaml", "-i", "--yes", "--shamir-secret-sharing-threshold", "2", ""] },
+    { name: 'groups delete " 1"', args: ["groups", "delete", "-f", "numbers.yaml", "-i", "--yes", "--shamir-secret-sharing-threshold", "2", " 1"] },
+    { name: 'groups delete 0x1', args: ["groups", "delete", "-f", "numbers.yaml", "-i", "--yes", "--shamir-secret-sharing-threshold", "2", "0x1"] },
+    { name: 'groups delete 1e0', args: ["groups", "delete", "-f", "numbers.yaml", "-i", "--yes", "--shamir-secret-sharing-threshold", "2", "1e0"] },
+    // "" was read as 0 (all groups), and "abc" as NaN, which became all groups as well.
+    { name: 'groups delete --shamir-secret-sharing-threshold ""', args: ["groups", "delete", "-f", "numbers.yaml", "-i", "--yes", "--shamir-secret-sharing-threshold", "", "2"] },
+    { name: 'groups add --shamir-secret-sharing-threshold abc', args: ["groups", "add", "-f", "numbers.yaml", "-i", "--yes", "--shamir-secret-sharing-threshold", "abc", "--age", "{key0}"] },
+    { name: 'encrypt --shamir-secret-sharing-threshold abc', args: ["encrypt", "-i", "--shamir-secret-sharing-threshold", "abc", "numbers.yaml"] },
+    { name: 'rotate --indent ""', args: ["rotate", "-i", "--indent", "", "numbers.yaml"] },
+  ])("refuses a number not written in decimal ($name) and leaves the file as it was", async ({ args }) => {
+    config("    shamir_threshold: 2\n");
+    const before = await encrypt("numbers.yaml");
+    const env = { SOPS_AGE_KEY_FILE: combineKeys(tmp.path, "all-numbers", keys) };
+    const r = await hush(
+      args.map((a) => a.replace("{key0}", keys[0]!.recipient)),
+      { cwd: tmp.path, env },
+    );
+    expect(r.stderr).toMatch(/^hush: (the key group INDEX|--shamir-secret-sharing-threshold|--indent) must be a whole number from [^\n]*, written in decimal\n$/);
+    expect(r.status).toBe(1);
+    expect(readFileSync(join(tmp.path, "numbers.yaml"), "utf8")).toBe(before);
+  });
 });
 
 describe("SOPS's empty key group cases (functional-tests.sops.yaml)", () => {

@@ -166,6 +166,26 @@ describe("hush edit with a scripted editor", () => {
     expect(readFileSync(f).equals(before)).toBe(false);
   });
 
+  it("the lines edit prints while it works escape the file's name: one a repository chose cannot drive the terminal", async () => {
+    // ESC ] 0 ; … BEL sets the terminal's title, ESC [ 2 J clears the screen.
+    const name = "evil\u001b]0;pwned\u0007\u001b[2J.yaml";
+    const f = k.path(name);
+    encryptFile(k, name, "a: 1\nb: two\n");
+    const r = k.hush(["edit", f], { env: ed.env([{ write: "a: [unclosed\nb: two\n" }, { replace: ["[unclosed", "3"] }]) });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("evil\\x1b]0;pwned\\x07\\x1b[2J.yaml: invalid YAML at line 2");
+    expect(r.stderr).not.toContain("\u001b");
+    expect(r.stderr).not.toContain("\u0007");
+    expect(await k.decrypt(f)).toBe("a: 3\nb: two\n");
+
+    // The note that a MAC was renewed (--ignore-mac) names the file the same way.
+    writeFileSync(f, readFileSync(f, "utf8").replace(/^b: ENC\[[^\n]*\n/m, ""));
+    const resigned = k.hush(["edit", "--ignore-mac", f], { env: ed.env([{ noop: true }]) });
+    expect(resigned.status, resigned.stderr).toBe(0);
+    expect(resigned.stderr).toContain("evil\\x1b]0;pwned\\x07\\x1b[2J.yaml: its MAC did not hold");
+    expect(resigned.stderr).not.toContain("\u001b");
+  });
+
   it("invalid content saved again unchanged gives up: error, file unchanged, no plaintext left", () => {
     const f = k.path("abandon.yaml");
     encryptFile(k, "abandon.yaml", "a: 1\n");

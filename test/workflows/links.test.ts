@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHush } from "@hush/testkit";
@@ -94,6 +94,35 @@ describe("writes refuse symbolic links", () => {
   });
 });
 
+describe("hard links", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+  });
+  afterAll(() => k.cleanup());
+
+  it.each([[["-i"]], [["-i", "--reuse", "{old}"]], [["--output", "{file}"]]])("encrypt %j of a file with other hard links says they still hold the plaintext, and how to find them", (extra: string[]) => {
+    const old = encryptFile(k, "old.yaml", "token: t-0\n");
+    const file = k.path("app.yaml");
+    const other = k.path("copy-of-app.yaml");
+    rmSync(other, { force: true });
+    writeFileSync(file, "token: t-1\n");
+    linkSync(file, other);
+    const inode = statSync(file).ino;
+    const r = k.hush(["encrypt", ...extra.map((a) => a.replace("{old}", old).replace("{file}", file)), ...(extra.includes("--reuse") ? [] : ["--age", k.recipient]), file]);
+    expect(r.status, r.stderr).toBe(0);
+    const [warning, next, rest] = r.stderr.split("\n");
+    expect(warning).toBe(`hush: warning: ${file} had 1 other name (a hard link), which still holds the plaintext: hush replaced the file instead of writing into it`);
+    expect(next).toMatch(new RegExp(`^  next: find them with find (\\S+) -xdev -inum ${inode}, then delete or encrypt them$`));
+    expect(rest).toBe("");
+    expect(readFileSync(file, "utf8")).toContain("sops:");
+    expect(readFileSync(other, "utf8")).toBe("token: t-1\n");
+    // The command it names finds the other name.
+    const top = /find (\S+) -xdev/.exec(r.stderr)![1]!;
+    expect(spawnSync("find", [top, "-xdev", "-inum", String(inode)], { encoding: "utf8" }).stdout).toContain(other);
+  });
+});
+
 describe("reads refuse what never ends", () => {
   let k: KeyedDir;
   beforeAll(() => {
@@ -123,6 +152,16 @@ describe("reads refuse what never ends", () => {
         expect(r.stderr, args.join(" ")).toContain(`${name}: not a regular file (${what})`);
         expect(r.stdout).toMatch(/status [1-9]\d*\n$/);
       }
+    }
+  });
+  it("updatekeys, rotate -i and groups -i refuse a FIFO at once (they write in place), instead of waiting for a writer", () => {
+    writeFileSync(k.path(".sops.yaml"), `creation_rules:\n  - age: ${k.recipient}\n`);
+    const fifo = k.path("waiting.yaml");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    for (const args of [["updatekeys", "-y", fifo], ["rotate", "-i", fifo], ["groups", "delete", "-i", "-f", fifo, "0"], ["groups", "add", "-i", "-f", fifo, "--age", k.recipient]]) {
+      const r = runHush(args, { cwd: k.dir, env: k.env, timeoutMs: 10_000 });
+      expect(r.stderr, args.join(" ")).toBe(`hush: ${fifo}: not a regular file; hush replaces only regular files\n`);
+      expect(r.status).toBe(3);
     }
   });
 });

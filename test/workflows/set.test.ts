@@ -117,6 +117,28 @@ describe("hush set and unset", () => {
     expect(await k.decrypt(f)).toBe("a: from a file\nb:\n    x: 1\n");
   });
 
+  it.each([
+    ["set", "{file}", '["a"]', '"hunter2-in-argv"'],
+    ["--set", '["a"] "hunter2-in-argv"', "{file}"],
+  ])("a value on the command line (%s) leaves the process list while hush waits (here for another writer's lock)", async (...args: string[]) => {
+    const f = encryptFile(k, "title.yaml", "a: 1\n");
+    const before = readFileSync(f);
+    writeFileSync(k.path(".title.yaml.hush-lock"), `${process.pid} ${hostname()}\n`);
+    const run = startHush(args.map((a) => a.replace("{file}", f)), { cwd: k.dir, env: { ...k.env, HUSH_LOCK_TIMEOUT: "20" } });
+    const cmdline = (): string => readFileSync(`/proc/${run.child.pid}/cmdline`, "latin1").replace(/\0+/g, " ").trim();
+    // Until hush has started, the command line is the one it was started with, value included.
+    let shown = cmdline();
+    for (let waited = 0; waited < 5_000 && !shown.startsWith("hush"); waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+      shown = cmdline();
+    }
+    run.child.kill("SIGTERM");
+    await run.done;
+    rmSync(k.path(".title.yaml.hush-lock"), { force: true });
+    expect(shown).toBe(args[0] === "set" ? "hush set" : "hush --set");
+    expect(readFileSync(f)).toEqual(before);
+  });
+
   it("bad input: clear error, exit code as SOPS, the file unchanged", () => {
     const f = encryptFile(k, "bad.yaml", "a: 1\nl:\n    - 1\n");
     const before = readFileSync(f);

@@ -1,6 +1,7 @@
-import { copyFileSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHush } from "@hush/testkit";
 import { bigYaml, changedLines, CLI_JS, encryptFile, keyedDir, nextSecond, type KeyedDir } from "./helpers.ts";
 import { installFakeEditor } from "./fake-editor.ts";
 
@@ -187,6 +188,39 @@ describe("SOPS's command line as a drop-in", () => {
     const dotted = ex("db.password");
     expect(dotted.status).toBe(91);
     expect(dotted.stderr).toBe(`hush: invalid tree path: component 1 is not ["key"] or [index] (e.g. '["key"]["sub"][0]')\n`);
+  });
+
+  it("encrypt -i of a .sops.yaml, or of the config --config names, is refused (exit 3) and leaves it in clear: every command would stop reading its rules", () => {
+    mkdirSync(k.path("cfg/sub"), { recursive: true });
+    const rules = `creation_rules:\n  - age: ${k.recipient}\n`;
+    for (const name of ["cfg/.sops.yaml", "cfg/sub/.sops.yaml", "cfg/rules.yaml"]) writeFileSync(k.path(name), rules);
+    for (const args of [["-i", ".sops.yaml"], ["--output", ".sops.yaml", ".sops.yaml"], ["-i", "sub/.sops.yaml"], ["--config", "rules.yaml", "-i", "rules.yaml"]]) {
+      const r = runHush(["encrypt", ...args], { cwd: k.path("cfg"), env: k.env });
+      expect(r.stderr, args.join(" ")).toBe(`hush: ${args.at(-1)!}: this is a configuration file (.sops.yaml) with the creation rules hush and SOPS read: encrypted, no command could read them; nothing was written\n  next: keep .sops.yaml in clear (recipients are public keys); put secrets in files its rules cover\n`);
+      expect(r.status).toBe(3);
+    }
+    for (const name of ["cfg/.sops.yaml", "cfg/sub/.sops.yaml", "cfg/rules.yaml"]) expect(readFileSync(k.path(name), "utf8")).toBe(rules);
+    // Printed, it goes nowhere near the file.
+    expect(runHush(["encrypt", ".sops.yaml"], { cwd: k.path("cfg"), env: k.env }).status).toBe(0);
+  });
+
+  it.each([
+    ["decrypt", "-i"],
+    ["decrypt", "--output", "{file}"],
+    ["decrypt", "--output", "{link}"],
+    ["-d", "-i"],
+  ])("decrypt --extract with %j over the file itself is refused (exit 8): the file kept one value, every other one was lost", (...args: string[]) => {
+    const f = encryptFile(k, "keep-all.yaml", "db:\n    password: hunter2\n    user: app\napi_token: t-123\n");
+    const link = k.path("keep-all-link.yaml");
+    rmSync(link, { force: true });
+    linkSync(f, link);
+    const before = readFileSync(f);
+    const r = k.hush([...args.map((a) => a.replace("{file}", f).replace("{link}", link)), "--extract", '["db"]["password"]', f]);
+    const how = args.includes("-i") ? "--in-place" : "--output naming the file itself";
+    expect(r.stderr).toBe(`hush: ${f}: --extract with ${how} would replace the whole file with the one value it extracts, and lose every other value; nothing was written\n  next: print the value (leave out ${args.includes("-i") ? "-i" : "--output"}), or write it to another file with --output\n`);
+    expect(r.status).toBe(8);
+    expect(r.stdout).toBe("");
+    expect(readFileSync(f)).toEqual(before);
   });
 });
 

@@ -86,7 +86,7 @@ describe("an indent past any screen", () => {
   it("as --indent: refused as a bad argument", () => {
     writeConfig("  json:\n    indent: 2\n");
     const enc = k.hush(["encrypt", "--indent", "100000000", "s.json"]);
-    expect(enc.stderr).toBe("hush: --indent must be a whole number from -1 (a tab) to 100\n");
+    expect(enc.stderr).toBe("hush: --indent must be a whole number from -1 (a tab) to 100, written in decimal\n");
     expect(enc.status).toBe(1);
     expect(enc.stdout).toBe("");
   });

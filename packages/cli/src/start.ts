@@ -1,11 +1,15 @@
 import { exitOnClosedPipe, writeErrorsTaken } from "./io.ts";
 import { runCli } from "./main.ts";
+import { processTitleFor } from "./process-title.ts";
 
 /**
  * Runs `hush` as a program: this process's arguments, streams and environment, with the exit
  * status set on the process. Shared by the workspace's bin script and the bundled builds.
  */
 export async function startCli(): Promise<void> {
+  // Before anything can wait: a value on the command line leaves the process list at once.
+  const title = processTitleFor(process.argv.slice(2));
+  if (title !== undefined) process.title = title;
   // Node builds each of process.stdin, stdout and stderr on first access, as a socket, file or
   // terminal stream with the modules behind it (net, fs streams, readline): a decrypt of a named
   // file writes stdout only, so a stream is built when a command first uses it, not before.

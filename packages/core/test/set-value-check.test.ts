@@ -18,6 +18,30 @@ async function refusal(value: unknown, path: readonly (string | number)[] = ["v"
   return err as HushError;
 }
 
+describe("set of a value given as JSON text", () => {
+  it("says why valid JSON is refused (too deep, a key twice, a lone surrogate, a number past a float), naming keys, not the text", async () => {
+    const cases: Array<[string, string]> = [
+      [`${"[".repeat(250)}1${"]".repeat(250)}`, "invalid value: nesting deeper than 200 levels"],
+      ['{"pass": "hunter2", "pass": "hunter3"}', 'invalid value: duplicate key ["pass"]'],
+      ['{"db": {\n"pw": 1,\n"pw": 2}}', 'invalid value: duplicate key ["db"]["pw"]'],
+      ['"\\ud800"', "invalid value: the string holds a lone surrogate"],
+      ["1e400", "invalid value: the number is beyond the range of a 64-bit float"],
+      // Not JSON at all: the general hint, as before.
+      ["hunter2", "invalid value: it must be a JSON value (strings in double quotes, e.g. '\"secret\"')"],
+    ];
+    for (const [text, message] of cases) {
+      const err = await parseSetValue(text).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, text).toBeInstanceOf(HushError);
+      expect((err as HushError).code).toBe("INVALID_SET_VALUE");
+      expect((err as HushError).message.startsWith(message), (err as HushError).message).toBe(true);
+      expect((err as HushError).message).not.toContain("hunter");
+    }
+  });
+});
+
 describe("set of a value a program built", () => {
   it("refuses a scalar whose text its type does not read (bool yes decrypted as false), naming the place and what to write", async () => {
     const cases: Array<[TreeNode, RegExp]> = [

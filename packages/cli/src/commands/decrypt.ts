@@ -80,11 +80,25 @@ export async function runDecrypt(io: CliIo, named: string | undefined, flags: De
   if (flags.inPlace === true && flags.output !== undefined) throw new HushError("CONFLICTING_OPTIONS", "--in-place and --output cannot be used together", { located: true });
   const replacesInput = flags.inPlace === true || (flags.output !== undefined && file !== undefined && sameFile(flags.output, file));
   if (!replacesInput || file === undefined) return decryptOne(io, file, flags);
+  if (flags.extract !== undefined) throw extractOverInput(file, flags);
   // In place (-i, or --output naming the file itself, as `sops -d --output f f` does), the file
   // is read and replaced under the lock `set` and `edit` hold: without it, a `hush set`
   // finishing meanwhile would be undone by the plaintext of the version before it.
   const { withFileLock, lockWaitMs } = await import("../workflows/file-lock.ts");
   return withFileLock(file, () => decryptOne(io, file, flags), { waitMs: lockWaitMs(io.env) });
+}
+
+/**
+ * `--extract` with `-i`, or with `--output` naming the file itself: the result is one value, and
+ * written over the file it would leave that value alone in it, every other value and the
+ * encryption gone (SOPS writes it all the same). Refused before anything is read or written.
+ */
+function extractOverInput(file: string, flags: DecryptFlags): HushError {
+  const how = flags.inPlace === true ? "--extract with --in-place" : "--extract with --output naming the file itself";
+  return new HushError("CONFLICTING_OPTIONS", `${how} would replace the whole file with the one value it extracts, and lose every other value; nothing was written`, {
+    location: { file },
+    details: [`next: print the value (leave out ${flags.inPlace === true ? "-i" : "--output"}), or write it to another file with --output`],
+  });
 }
 
 /** Whether `a` and `b` name one existing file (one device and inode), whatever the spelling. */

@@ -6,6 +6,7 @@ import {
   decodeMetadata,
   effectiveRule,
   plaintextEncoding,
+  printable,
   encodeMetadata,
   generateDataKey,
   isHushError,
@@ -202,11 +203,12 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       rejected = { text: edited, error: failure };
       if (++reopens > MAX_EDITOR_REOPENS) await giveUp(failure, [TOO_MANY_REOPENS]);
       const message = contentMessage(failure);
-      tryWriteErr(io.stderr, `hush: ${file}: ${message}; reopening the editor\n`);
+      // Escaped as every message is (see main.ts): the name may come from a repository.
+      tryWriteErr(io.stderr, `hush: ${printable(file, 1000)}: ${printable(message, 1000)}; reopening the editor\n`);
       shown = Buffer.from(reopenHeader(file, message) + edited, "utf8");
     }
     await saveEdit(io, file, output, isNew ? undefined : input.bytes, saved, target.opened);
-    if (resign) tryWriteErr(io.stderr, `hush: ${file}: its MAC did not hold; saved with a new MAC over the values as they are\n`);
+    if (resign) tryWriteErr(io.stderr, `hush: ${printable(file, 1000)}: its MAC did not hold; saved with a new MAC over the values as they are\n`);
     return 0;
   } finally {
     lock?.release();

@@ -2,6 +2,7 @@ import type { CreationOverrides, EncryptionRule, MasterKeyRecipient } from "@hus
 import { HushError, ENCRYPTION_RULE_KINDS, MAX_INDENT } from "@hush/core";
 import { writeFileAtomic, writeOutput, type CliIo, type WriteContent } from "../io.ts";
 import { outputStream, writeOutputStream } from "../output-stream.ts";
+import { parseWholeNumberArgument } from "../whole-number-argument.ts";
 
 /**
  * The options shared by the commands that write encrypted files (encrypt, edit, set, rotate,
@@ -62,7 +63,7 @@ export function creationOverrides(flags: EncryptFlags, keys: MasterKeyRecipient[
   const rule = ruleFromFlags(flags);
   return {
     keys,
-    ...(flags.shamirSecretSharingThreshold === undefined ? {} : { shamirThreshold: Number(flags.shamirSecretSharingThreshold) }),
+    ...(flags.shamirSecretSharingThreshold === undefined ? {} : { shamirThreshold: parseThreshold(flags.shamirSecretSharingThreshold)! }),
     ...(rule === undefined ? {} : { rule }),
     ...(flags.macOnlyEncrypted === true ? { macOnlyEncrypted: true } : {}),
   };
@@ -70,10 +71,8 @@ export function creationOverrides(flags: EncryptFlags, keys: MasterKeyRecipient[
 
 export function parseIndent(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
   // Bounded as `stores` indents are: a hundred million spaces a line ran hush out of string length.
-  if (!Number.isInteger(n) || n < -1 || n > MAX_INDENT) throw new HushError("INVALID_ARGUMENT", `--indent must be a whole number from -1 (a tab) to ${MAX_INDENT}`, { located: true });
-  return n;
+  return parseWholeNumberArgument(text, "--indent", -1, MAX_INDENT, `from -1 (a tab) to ${MAX_INDENT}`);
 }
 
 /**
@@ -97,7 +96,5 @@ export async function emitResult(io: CliIo, flags: { inPlace?: boolean; output?:
 /** Parses `--shamir-secret-sharing-threshold` (a whole number, 0 meaning all groups). */
 export function parseThreshold(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 255) throw new HushError("INVALID_ARGUMENT", "--shamir-secret-sharing-threshold must be a whole number from 0 to 255", { located: true });
-  return n;
+  return parseWholeNumberArgument(text, "--shamir-secret-sharing-threshold", 0, 255);
 }

@@ -1,10 +1,13 @@
+import { basename } from "node:path";
 import type { CreationSettings } from "@hush/core";
 import { configIndent, encryptText, HushError, isHushError, printable, yamlBooleanWordValues } from "@hush/core";
 import { creationSettingsFor, loadConfig } from "../config.ts";
 import { exitCodeFor } from "../exit-codes.ts";
 import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, requireFileOrInput, type CliIo } from "../io.ts";
+import { sameFile } from "./decrypt.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
+import { linksOfReplacedInput, plaintextLinksWarning } from "../workflows/other-hard-links.ts";
 import { creationOverrides, emitResult, keysFromFlags, parseIndent, ruleFromFlags, type EncryptFlags } from "./encrypt-options.ts";
 
 export async function runEncrypt(io: CliIo, named: string | undefined, flags: EncryptFlags): Promise<number> {
@@ -19,8 +22,16 @@ export async function runEncrypt(io: CliIo, named: string | undefined, flags: En
   const format = inputFormat(flags.inputType, name);
   const outFormat = flags.outputType === undefined ? format : inputFormat(flags.outputType, undefined);
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
+  const plaintextLinks = linksOfReplacedInput(file, flags);
   const label = file ?? "stdin";
   const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
+  if (file !== undefined && replacesConfig(file, flags, loaded?.path)) {
+    // Its values encrypted, the creation rules are unreadable to every command, SOPS's too.
+    throw new HushError("WRITE_REFUSED", "this is a configuration file (.sops.yaml) with the creation rules hush and SOPS read: encrypted, no command could read them; nothing was written", {
+      location: { file: label },
+      details: ["next: keep .sops.yaml in clear (recipients are public keys); put secrets in files its rules cover"],
+    });
+  }
   const flagKeys = keysFromFlags(flags, io.env);
   let settings: CreationSettings;
   try {
@@ -47,6 +58,7 @@ export async function runEncrypt(io: CliIo, named: string | undefined, flags: En
       requireEncryptedValue: flags.allowNoValues !== true,
     });
     await emitResult(io, flags, file, encodeOutput(out, outFormat), { plaintext: false });
+    if (plaintextLinks !== undefined) io.stderr.write(plaintextLinksWarning(printable(label), plaintextLinks));
     if (outFormat === "yaml") await warnOfBooleanWords(io, label, text, out);
   } catch (err) {
     const from = ruleFromFlags(flags) !== undefined ? "the command line" : loaded === undefined ? "the default rule" : `the creation rule in ${loaded.path}`;
@@ -68,6 +80,16 @@ export async function runEncrypt(io: CliIo, named: string | undefined, flags: En
     throw err instanceof HushError ? err.withFile(label) : err;
   }
   return 0;
+}
+
+/**
+ * Whether encrypting `file` would replace a configuration file (`-i`, or `--output` naming it):
+ * one named .sops.yaml, where commands run in its directory look for their rules, or the one
+ * this command loaded (`configPath`, which `--config` or SOPS_CONFIG may name otherwise).
+ */
+function replacesConfig(file: string, flags: EncryptFlags, configPath: string | undefined): boolean {
+  const replaces = flags.inPlace === true || (flags.output !== undefined && sameFile(flags.output, file));
+  return replaces && (basename(file) === ".sops.yaml" || (configPath !== undefined && sameFile(configPath, file)));
 }
 
 /**

@@ -12,6 +12,7 @@ import { confirmUnvouched, unvouchedRecipients } from "../rekey/unvouched.ts";
 import { effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
 import { emitResult, keysFromFlags, parseIndent, parseThreshold } from "./encrypt-options.ts";
 import { usableKeyBackends } from "../backends.ts";
+import { parseWholeNumberArgument } from "../whole-number-argument.ts";
 
 /** `--age, --pgp or --kms`: the key flags, for messages. */
 function keyFlagList(): string {
@@ -95,11 +96,11 @@ export async function runGroupsAdd(io: CliIo, flags: GroupsFlags): Promise<numbe
 
 /** `hush groups delete -f FILE INDEX`: removes key group INDEX (0-based). */
 export async function runGroupsDelete(io: CliIo, index: string, flags: GroupsFlags): Promise<number> {
-  const i = Number(index);
+  const i = parseWholeNumberArgument(index, "the key group INDEX", 0, 255, "from 0 (the first group)");
   const override = parseThreshold(flags.shamirSecretSharingThreshold);
   return regroup(io, flags, (file) => {
     const current = recipientsOf(file.metadata.keyGroups);
-    if (!Number.isInteger(i) || i < 0 || i >= current.length) {
+    if (i >= current.length) {
       throw new HushError("KEY_GROUP_NOT_FOUND", `no key group ${index}: the file has groups 0 to ${current.length - 1}`, { located: true });
     }
     if (current.length === 1) throw new HushError("KEY_GROUP_NEEDED", "cannot delete the only key group", { located: true });

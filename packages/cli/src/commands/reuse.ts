@@ -1,4 +1,4 @@
-import { HushError, formatFromPath } from "@hush/core";
+import { HushError, formatFromPath, printable } from "@hush/core";
 import { convert, decodeInput, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { emitResult, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
@@ -8,6 +8,7 @@ import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { outputStream } from "../output-stream.ts";
 import { openEncryptedFile, reencrypt } from "../workflows/reencrypt.ts";
 import { confirmWriteReaders } from "../rekey/unvouched.ts";
+import { linksOfReplacedInput, plaintextLinksWarning } from "../workflows/other-hard-links.ts";
 
 /**
  * `hush encrypt --reuse OLD.enc FILE`: encrypt a whole plaintext as the next version of an
@@ -44,6 +45,7 @@ export async function runEncryptReuse(io: CliIo, file: string | undefined, flags
   const outFormat = flags.outputType === undefined ? format : inputFormat(flags.outputType, undefined);
   const indent = parseIndent(flags.indent);
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
+  const plaintextLinks = linksOfReplacedInput(file, flags);
   const label = file ?? "stdin";
   let text = decodeInput(bytes, format, label);
   text = await convert(text, format, outFormat, indent);
@@ -58,6 +60,7 @@ export async function runEncryptReuse(io: CliIo, file: string | undefined, flags
     // Errors from here on are about the new plaintext: name it, not OLD.
     const out = await reencrypt(io, { ...old, file: label, format: outFormat, metadataIndent: old.format === outFormat ? old.metadataIndent : undefined }, text, indent === undefined ? {} : { indent });
     await emitResult(io, flags, file, out, { plaintext: false });
+    if (plaintextLinks !== undefined) io.stderr.write(plaintextLinksWarning(printable(label), plaintextLinks));
   } finally {
     lock?.release();
   }

@@ -1,4 +1,4 @@
-import { HushError } from "@hush/core";
+import { parseWholeNumberArgument } from "../whole-number-argument.ts";
 
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight and returns the results in input
@@ -32,7 +32,5 @@ export const DEFAULT_READ_JOBS = 16;
 /** Parses `--jobs N` (1 to 64). */
 export function parseJobs(text: string | undefined, fallback = DEFAULT_JOBS): number {
   if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new HushError("INVALID_ARGUMENT", "--jobs must be a whole number from 1 to 64", { located: true });
-  return n;
+  return parseWholeNumberArgument(text, "--jobs", 1, 64);
 }

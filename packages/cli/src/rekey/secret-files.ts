@@ -49,6 +49,9 @@ export class NotEncrypted extends Error {
  * any key is asked for a data key that could not be used (a KMS call, a passphrase, a token touch).
  */
 export async function readSecretFile(target: Target, options: { readonly toWrite?: boolean } = {}): Promise<SecretFile> {
+  // A file named on the command line is checked before it is read: a FIFO there (never in a
+  // walk) would wait for a writer without end, and could not be written back anyway.
+  if (options.toWrite === true && target.explicit) checkWritableFile(target.path);
   const { format, text } = readTargetText(target);
   let raw: unknown;
   try {

@@ -146,8 +146,12 @@ function isTableList(node: TreeNode): boolean {
   return node.kind === "list" && node.items.length > 0 && node.items.every((i) => i.kind === "map");
 }
 
-/** Writes a map as a table: plain values first, then sub-tables (TOML puts those last). */
-function emitTable(map: TreeMap, path: string[], header: string | undefined, out: string[][], lead: readonly string[] = []): void {
+/**
+ * Writes a map as a table: plain values first, then sub-tables (TOML puts those last). `path`
+ * names the table in headers (an array of tables has no index there); `keyPath` is where it is
+ * in the tree, indices included, for errors.
+ */
+function emitTable(map: TreeMap, path: string[], header: string | undefined, out: string[][], lead: readonly string[] = [], keyPath: KeyPath = path): void {
   const lines: string[] = [];
   const later: Array<() => void> = [];
   let pending: string[] = [];
@@ -162,19 +166,20 @@ function emitTable(map: TreeMap, path: string[], header: string | undefined, out
       continue;
     }
     const sub = [...path, e.key];
+    const subKeyPath = [...keyPath, e.key];
     const subHeader = sub.map(keySource).join(".");
     const value = e.value;
     if (value.kind === "map") {
       const before = comments();
       later.push(() => {
         const hasOwn = value.entries.some((x) => x.kind === "comment" || (x.kind === "entry" && x.value.kind !== "map" && !isTableList(x.value)));
-        emitTable(value, sub, hasOwn || value.entries.length === 0 ? `[${subHeader}]` : undefined, out, before);
+        emitTable(value, sub, hasOwn || value.entries.length === 0 ? `[${subHeader}]` : undefined, out, before, subKeyPath);
       });
     } else if (value.kind === "list" && isTableList(value)) {
       const before = comments();
-      later.push(() => value.items.forEach((item, i) => emitTable(item as TreeMap, sub, `[[${subHeader}]]`, out, i === 0 ? before : [])));
+      later.push(() => value.items.forEach((item, i) => emitTable(item as TreeMap, sub, `[[${subHeader}]]`, out, i === 0 ? before : [], [...subKeyPath, i])));
     } else {
-      appendAll(lines, comments()).push(`${keySource(e.key)} = ${inlineSource(value, sub)}`);
+      appendAll(lines, comments()).push(`${keySource(e.key)} = ${inlineSource(value, subKeyPath)}`);
     }
   }
   appendAll(lines, comments());

@@ -324,6 +324,14 @@ describe("TOML: conversions", () => {
     const store = await storeFor("toml");
     expect(() => store.emitTree(tree, {})).toThrow(/TOML has no null value at \["a"\]\["b"\]/);
   });
+
+  it("names the item of an array of tables where a value cannot be written, index included", async () => {
+    const row = (value: TreeNode): TreeMap => ({ kind: "map", entries: [{ kind: "entry", key: "n", value }] });
+    const rows: TreeNode = { kind: "list", items: [row({ kind: "scalar", value: { type: "int", text: "1" } }), row({ kind: "null" })] };
+    const tree: TreeMap = { kind: "map", entries: [{ kind: "entry", key: "db", value: { kind: "map", entries: [{ kind: "entry", key: "replicas", value: rows }] } }] };
+    const store = await storeFor("toml");
+    expect(() => store.emitTree(tree, {})).toThrow(/TOML has no null value at \["db"\]\["replicas"\]\[1\]\["n"\]/);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
