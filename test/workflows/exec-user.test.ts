@@ -29,3 +29,26 @@ describe("exec-file --user with root's XDG_RUNTIME_DIR set", () => {
     }
   });
 });
+
+describe("exec-env and exec-file --user", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+    encryptFile(k, "app.yaml", "password: s3cr3t\n");
+  });
+  afterAll(() => k.cleanup());
+
+  it("do not hand hush's own age identities to the command, which runs with less", () => {
+    if (process.geteuid?.() !== 0) throw new Error("exec-env --user needs root: run the suite as root, e.g. in the project's container");
+    const show = 'echo "[${SOPS_AGE_KEY-unset}][${SOPS_AGE_KEY_FILE-unset}][${SOPS_AGE_KEY_CMD-unset}][${password-}][${AWS_PROFILE-}]"';
+    const env = { SOPS_AGE_KEY: k.keyText, SOPS_AGE_KEY_CMD: `cat ${k.keyFile}`, AWS_PROFILE: "ops" };
+    const asUser = k.hush(["exec-env", "--user", "nobody", "app.yaml", "--", "/bin/sh", "-c", show], { env });
+    expect([asUser.status, asUser.stderr]).toEqual([0, ""]);
+    expect(asUser.stdout).toBe("[unset][unset][unset][s3cr3t][ops]\n");
+    const file = k.hush(["exec-file", "--user", "nobody", "app.yaml", "--", "/bin/sh", "-c", `cat "$1" >/dev/null; ${show}`, "sh", "{}"], { env });
+    expect(file.stdout).toBe("[unset][unset][unset][][ops]\n");
+    // Without --user the command is you: it gets your environment as it is.
+    const asYou = k.hush(["exec-env", "app.yaml", "--", "/bin/sh", "-c", 'test -n "$SOPS_AGE_KEY" && echo "[${SOPS_AGE_KEY_FILE}]"'], { env });
+    expect(asYou.stdout).toBe(`[${k.keyFile}]\n`);
+  });
+});

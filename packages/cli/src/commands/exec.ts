@@ -76,9 +76,18 @@ function lookupUser(user: string, env: Readonly<Record<string, string | undefine
   return { name: user, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()), home: undefined };
 }
 
+/**
+ * The variables that give hush its age identities. A command run as another user (`--user`) does
+ * not get them from hush: they open every file encrypted to you, for every environment, and the
+ * point of `--user` is to give the command less. Cloud credentials pass (the command may need
+ * them for its own work; `--pristine` passes nothing).
+ */
+const OWN_IDENTITY_VARIABLES = ["SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY_CMD", "SOPS_AGE_SSH_PRIVATE_KEY_FILE", "SOPS_AGE_SSH_PRIVATE_KEY_CMD"];
+
 function childEnv(io: CliIo, pristine: boolean, extra: ReadonlyArray<[string, string]>, user: UserIds | undefined): Record<string, string> {
   const env = childEnvironment(pristine ? {} : io.env);
   if (user !== undefined) {
+    for (const name of OWN_IDENTITY_VARIABLES) delete env[name];
     if (user.home !== undefined) env["HOME"] = user.home;
     env["USER"] = user.name;
     env["LOGNAME"] = user.name;
