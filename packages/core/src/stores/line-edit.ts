@@ -139,8 +139,18 @@ function latestInside(leaves: readonly Leaf[]): number {
   return most;
 }
 
-/** A `[section]`, `[table]` or `[[array.of.tables]]` header line, perhaps with a comment after it. */
-const HEADER_LINE = /^[ \t]*\[[^\r\n]*\][ \t]*(?:[#;][^\r\n]*)?\r?\n?$/;
+const HEADER_START = /^[ \t]*\[/;
+const HEADER_END = /\][ \t]*(?:[#;]|\r?\n?$)/;
+
+/**
+ * A `[section]`, `[table]` or `[[array.of.tables]]` header line, perhaps with a comment after it.
+ * Two patterns, each linear in the line: as one (`[…]` then `]`), a line of many `]#` could be
+ * split in quadratically many ways.
+ */
+function isHeaderLine(line: string): boolean {
+  return HEADER_START.test(line) && HEADER_END.test(line);
+}
+
 const COMMENT_LINE = /^[ \t]*[#;][^\r\n]*\r?\n?$/;
 const BLANK_LINE = /^[ \t]*\r?\n?$/;
 
@@ -167,9 +177,9 @@ function sectionSpan(text: string, first: number, last: number): [number, number
     if (header === 0) return undefined;
     header = lineStart(text, header - 1);
   } while (COMMENT_LINE.test(lineFrom(text, header)) || BLANK_LINE.test(lineFrom(text, header)));
-  if (!HEADER_LINE.test(lineFrom(text, header))) return undefined;
+  if (!isHeaderLine(lineFrom(text, header))) return undefined;
   let next = last;
-  while (next < text.length && !HEADER_LINE.test(lineFrom(text, next))) next = lineEndAfter(text, next);
+  while (next < text.length && !isHeaderLine(lineFrom(text, next))) next = lineEndAfter(text, next);
   const start = afterCommentsAbove(text, header);
   return next < text.length ? [start, afterCommentsAbove(text, next)] : [beforeBlankLines(text, start), text.length];
 }
