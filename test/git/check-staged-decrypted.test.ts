@@ -129,6 +129,15 @@ describe("hush check --staged: a file HEAD has encrypted", () => {
     expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual([]);
   });
 
+  it("passes a plain file whose version in HEAD only had a top-level sops key, no encrypted value", () => {
+    const repo = repoWithFlagEncryptedFile("sops-key");
+    writeFileSync(join(repo, "versions.yaml"), "tools: [age]\nsops:\n  version: 3.9.2\n");
+    commitAll(sb, repo, "tool versions");
+    writeFileSync(join(repo, "versions.yaml"), "tools: [age]\n");
+    git(sb, repo, ["add", "versions.yaml"]);
+    expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual([]);
+  });
+
   it("says nothing on a repository's first commit", () => {
     const repo = join(sb.dir, "first");
     git(sb, sb.dir, ["init", "-q", "-b", "main", "first"]);

@@ -1,8 +1,9 @@
 import { printable } from "@hush/core";
-import { detectFormat, type CheckProblem } from "@hush/git";
+import type { CheckProblem } from "@hush/git";
 import type { ObjectReader } from "../../git-objects.ts";
 import { MAX_CHECKED_SIZE } from "./check-read.ts";
 import { encryptedValuePlaces, movedFrom } from "./check-moved.ts";
+import { isEncryptedWithValues } from "./encrypted-version.ts";
 
 /**
  * `hush check --staged` (the pre-commit hook) against HEAD: a staged file in clear whose version
@@ -60,7 +61,7 @@ export async function stagedAgainstHead(plain: readonly StagedPlain[], head: Sta
   const texts = await readSmall(head, [...changed.map((f) => f.head), ...head.deleted]);
   for (const [i, f] of changed.entries()) {
     const text = texts[i];
-    if (text !== undefined && (await detectFormat(f.head.path, text))?.encrypted === true) {
+    if (text !== undefined && (await isEncryptedWithValues(f.head.path, text))) {
       found.push({ file: f, problem: decryptedProblem(f.head.path, f.unread) });
     }
   }
