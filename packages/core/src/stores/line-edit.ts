@@ -109,14 +109,16 @@ function sectionEnd(text: string, leaves: readonly Leaf[], parent: TextEditReque
 }
 
 /**
- * The start of the run of blank lines (spaces and tabs only) that ends just before the line
- * starting at `at`; the text's first line is never taken. Each line is looked at once: testing
- * the whole text before `at` again for each blank line cost time quadratic in the run.
+ * The start of the run of blank lines (spaces and tabs only, then CRLF or LF) that ends just
+ * before the line starting at `at`; the text's first line is never taken. Each line is looked at
+ * once: testing the whole text before `at` again for each blank line cost time quadratic in the
+ * run. A CRLF blank line counts: taken for a line of text, a new key went below the blank line
+ * that parts its section from the next, and a removed last section left that line behind.
  */
 function beforeBlankLines(text: string, at: number): number {
   while (at >= 2) {
     const previousBreak = text.lastIndexOf("\n", at - 2);
-    if (previousBreak < 0 || !/^[ \t]*$/.test(text.slice(previousBreak + 1, at - 1))) break;
+    if (previousBreak < 0 || !/^[ \t]*\r?$/.test(text.slice(previousBreak + 1, at - 1))) break;
     at = previousBreak + 1;
   }
   return at;

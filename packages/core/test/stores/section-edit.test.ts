@@ -55,6 +55,13 @@ const CASES: ReadonlyArray<{ name: string; format: FileFormat; text: string; pat
     after: "# top\n[t]\nc = 1 # c\n",
   },
   {
+    name: "the last INI section of a CRLF file, with the blank line before it",
+    format: "ini",
+    text: "[s]\r\na = 1 ; keep\r\n\r\n[t]\r\nc = 3\r\n",
+    path: ["t"],
+    after: "[s]\r\na = 1 ; keep\r\n",
+  },
+  {
     name: "a key of an element of a TOML array of tables",
     format: "toml",
     text: "[[arr]]\nz = 1 # first\ny = 2\n\n[[arr]]\nz = 3\n",
@@ -86,6 +93,14 @@ const SETS: ReadonlyArray<{ name: string; format: FileFormat; text: string; path
     path: ["new"],
     value: { kind: "map", entries: [{ kind: "entry", key: "k", value: str("v") }] },
     after: "; top\n[s]\na = 1 ; trailing\n\n[new]\nk = v\n",
+  },
+  {
+    name: "a new key of an INI section of a CRLF file, above the blank line before the next section",
+    format: "ini",
+    text: "[s]\r\na = 1 ; trailing\r\n\r\n[t]\r\nb = 2\r\n",
+    path: ["s", "k"],
+    value: str("v"),
+    after: "[s]\r\na = 1 ; trailing\r\nk = v\r\n\r\n[t]\r\nb = 2\r\n",
   },
   {
     name: "a new TOML table",
