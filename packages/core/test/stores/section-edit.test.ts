@@ -103,6 +103,22 @@ const SETS: ReadonlyArray<{ name: string; format: FileFormat; text: string; path
     after: "[s]\r\na = 1 ; trailing\r\nk = v\r\n\r\n[t]\r\nb = 2\r\n",
   },
   {
+    name: "a new key of a TOML table written with dotted keys, written dotted after its last line",
+    format: "toml",
+    text: '# top\nname = "svc" # the name\nserver.host = "h" # where\nserver.ports = [\n  80,\n]\n\n[other]\nk = 1\n',
+    path: ["server", "user"],
+    value: str("admin"),
+    after: '# top\nname = "svc" # the name\nserver.host = "h" # where\nserver.ports = [\n  80,\n]\nserver.user = "admin"\n\n[other]\nk = 1\n',
+  },
+  {
+    name: "a new key of a dotted TOML table under a header, quoted parts and indentation kept",
+    format: "toml",
+    text: '[t]\n  a."b c".x = 1 # keep\nz = 2\n',
+    path: ["t", "a", "b c", "y"],
+    value: str("v"),
+    after: '[t]\n  a."b c".x = 1 # keep\n  a."b c".y = "v"\nz = 2\n',
+  },
+  {
     name: "a new TOML table",
     format: "toml",
     text: "# top\n[a]\nx = 1 # keep\n",
