@@ -21,6 +21,11 @@ export interface LineLayout {
   /** Keys may be dotted (`server.host = "h"` makes the table `server`, TOML): a new key of such a table is written dotted too. */
   readonly dottedKeys?: boolean;
   /**
+   * What a new entry's line starts with, given the text's leaves as the store names them: dotenv's
+   * `export ` when every entry of the file has it (a shell that sources the file exports them all).
+   */
+  readonly newEntryPrefix?: (leaves: readonly Leaf[]) => string;
+  /**
    * The value-tree path of a leaf, where the store's leaves are named otherwise (dotenv leaves
    * carry SOPS's raw key, `export A` or `A `, and the tree the dialect's name `A`).
    */
@@ -211,7 +216,7 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
     // Drop the section/table headers the store writes for the parents: they exist already.
     const lines = emitted.split("\n");
     while (lines.length > 0 && (lines[0]!.startsWith("[") || lines[0]!.trim() === "")) lines.shift();
-    const body = lines.join("\n");
+    const body = (layout.newEntryPrefix?.(parsed) ?? "") + lines.join("\n");
     const at = layout.sections ? sectionEnd(text, leaves, edit.path.slice(0, -1)) : text.length;
     if (at !== undefined) {
       out.push(at >= text.length && text !== "" && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, at) + body + text.slice(at));

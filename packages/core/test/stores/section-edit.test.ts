@@ -119,6 +119,22 @@ const SETS: ReadonlyArray<{ name: string; format: FileFormat; text: string; path
     after: '[t]\n  a."b c".x = 1 # keep\n  a."b c".y = "v"\nz = 2\n',
   },
   {
+    name: "a new dotenv key in a file whose every entry is exported, exported too",
+    format: "dotenv",
+    text: "# sourced by the deploy script\nexport A=1\nexport\tB=2 # b\n",
+    path: ["C"],
+    value: str("v"),
+    after: "# sourced by the deploy script\nexport A=1\nexport\tB=2 # b\nexport C=v\n",
+  },
+  {
+    name: "a new dotenv key in a file where some entries are not exported, not exported",
+    format: "dotenv",
+    text: "export A=1\nB=2\n",
+    path: ["C"],
+    value: str("v"),
+    after: "export A=1\nB=2\nC=v\n",
+  },
+  {
     name: "a new TOML table",
     format: "toml",
     text: "# top\n[a]\nx = 1 # keep\n",
