@@ -60,6 +60,16 @@ describe("hush check --base: a file encrypted where the branch started", () => {
     expect(stdout).not.toContain("unruled-secret-1");
   });
 
+  it("passes a plain file that only had a top-level sops key, no encrypted value, where the branch started", () => {
+    const repo = repoWithUnruledFile("sops-key");
+    writeFileSync(join(repo, "versions.yaml"), "tools: [age]\nsops:\n  version: 3.9.2\n");
+    commitAll(sb, repo, "tool versions");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    writeFileSync(join(repo, "versions.yaml"), "tools: [age]\n");
+    commitAll(sb, repo, "sops no longer listed");
+    expect(codesOf(checkJson(repo, ["--base", "main"]).report)).toEqual([]);
+  });
+
   it("fails when a commit of the branch stored it in clear and a later one encrypted it again", () => {
     const repo = repoWithUnruledFile("decrypted-unruled-commit");
     git(sb, repo, ["checkout", "-q", "-b", "pr"]);

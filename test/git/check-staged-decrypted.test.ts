@@ -85,12 +85,56 @@ describe("hush check --staged: a file HEAD has encrypted", () => {
     expect(keylessCheck(sb, repo, ["--staged"]).status).toBe(0);
   });
 
+  /** `repo` on main, merging (not yet committed) a branch that deleted app.yaml in one commit and then added `added` in clear in another. */
+  function mergingBranchThatAddsInClear(repo: string, added: Record<string, string>): void {
+    git(sb, repo, ["checkout", "-q", "-b", "feature"]);
+    git(sb, repo, ["rm", "-q", "app.yaml"]);
+    git(sb, repo, ["commit", "-qm", "drop the encrypted file"]);
+    for (const [path, text] of Object.entries(added)) writeFileSync(join(repo, path), text);
+    git(sb, repo, ["add", ...Object.keys(added)]);
+    git(sb, repo, ["commit", "-qm", "add it back in clear"]);
+    git(sb, repo, ["checkout", "-q", "main"]);
+    writeFileSync(join(repo, "notes.txt"), "plain, changed on main\n");
+    commitAll(sb, repo, "main moves on");
+    git(sb, repo, ["merge", "-q", "--no-commit", "--no-ff", "feature"]);
+  }
+
+  it("passes a merge that brings in a file its branch stored in clear on purpose, and stops one decrypted during the merge", () => {
+    const repo = repoWithFlagEncryptedFile("merge");
+    mergingBranchThatAddsInClear(repo, { "app.yaml": "token: not-a-secret-any-more\n" });
+    expect(git(sb, repo, ["diff", "--cached", "--name-status"]).stdout).toBe("M\tapp.yaml\n");
+    expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual([]);
+    // Staged otherwise than the merged branch has it: the finding stands.
+    writeFileSync(join(repo, "app.yaml"), "token: changed-during-the-merge\n");
+    git(sb, repo, ["add", "app.yaml"]);
+    expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual(["app.yaml error not-encrypted"]);
+  });
+
+  it("passes a merge that brings in a file holding the keys of one its branch deleted in an earlier commit", () => {
+    const repo = repoWithFlagEncryptedFile("merge-moved");
+    mergingBranchThatAddsInClear(repo, { "settings.yaml": "token: staged-secret-1\n" });
+    expect(git(sb, repo, ["diff", "--cached", "--name-status"]).stdout).toBe("D\tapp.yaml\nA\tsettings.yaml\n");
+    expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual([]);
+    writeFileSync(join(repo, "settings.yaml"), "token: staged-secret-1\nmore: 1\n");
+    git(sb, repo, ["add", "settings.yaml"]);
+    expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual(["settings.yaml error not-encrypted"]);
+  });
+
   it("passes a link that replaces the encrypted file: it holds a name, not the values", () => {
     const repo = repoWithFlagEncryptedFile("link");
     rmSync(join(repo, "app.yaml"));
     symlinkSync("notes.txt", join(repo, "app.yaml"));
     git(sb, repo, ["add", "app.yaml"]);
     expect(git(sb, repo, ["diff", "--cached", "--name-status"]).stdout).toBe("T\tapp.yaml\n");
+    expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual([]);
+  });
+
+  it("passes a plain file whose version in HEAD only had a top-level sops key, no encrypted value", () => {
+    const repo = repoWithFlagEncryptedFile("sops-key");
+    writeFileSync(join(repo, "versions.yaml"), "tools: [age]\nsops:\n  version: 3.9.2\n");
+    commitAll(sb, repo, "tool versions");
+    writeFileSync(join(repo, "versions.yaml"), "tools: [age]\n");
+    git(sb, repo, ["add", "versions.yaml"]);
     expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual([]);
   });
 

@@ -123,6 +123,25 @@ export class ObjectReader {
     return INDEX_PATH.test(path) ? this.#blobOf(`:0:${path}`) : undefined;
   }
 
+  /**
+   * The object name of the blob at `path` (from the top of the working tree) in the commit that
+   * `revision` names (`MERGE_HEAD`), or undefined when there is none (no merge in progress), it is
+   * not a blob, or git cannot answer. A path with a line break or other control character cannot
+   * be asked for on git's input line: undefined.
+   */
+  async blobNameAt(revision: string, path: string): Promise<string | undefined> {
+    if (!/^[A-Z_]+$/.test(revision) || !/^[^\x00-\x1f\x7f]+$/.test(path)) return undefined;
+    let found: string | undefined;
+    try {
+      await this.#request([`${revision}:${path}`], (object) => {
+        if ("content" in object && object.type === "blob") found = object.name;
+      });
+    } catch {
+      return undefined;
+    }
+    return found;
+  }
+
   async #blobOf(request: string): Promise<Buffer | undefined> {
     let found: Buffer | undefined;
     try {

@@ -84,6 +84,12 @@ describe("mergePlaintexts", () => {
     expect(toml).toEqual({ text: quoted(ini.text), conflicts: [], method: "key-edits", overlappingLines: 0 });
   });
 
+  it("dotenv: a key only theirs added keeps the export prefix every entry of the file has", async () => {
+    const r = await mergePlaintexts({ format: "dotenv", base: "export A=1\n", ours: "export A=2\n# ours\n", theirs: "export A=3\nexport C=4\n" });
+    expect(r.method).toBe("key-edits");
+    expect(r.text).toBe("export A=2\n# ours\nexport C=4\n");
+  });
+
   it("a key theirs removed is removed from ours' text when both append to one section", async () => {
     const base = "; top\n[db]\nuser = app\nold = x\n";
     const r = await mergePlaintexts({ format: "ini", base, ours: `${base}\n[cache]\nttl = 30\n`, theirs: "; top\n[db]\nuser = app\n\n[cache]\nurl = r\n" });

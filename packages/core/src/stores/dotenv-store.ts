@@ -132,6 +132,15 @@ function unescapeQuoted(body: string, quote: string): string {
   });
 }
 
+/**
+ * `export ` when every entry of the file (its leaves, by SOPS key) is written with it: a new key
+ * written without it is not exported by a shell that sources the file, where every other is.
+ */
+function exportPrefix(leaves: readonly Leaf[]): string {
+  const entries = leaves.filter((l) => l.kind === "scalar");
+  return entries.length > 0 && entries.every((l) => /^export[ \t]/.test(String(l.path[0]))) ? "export " : "";
+}
+
 /** Dialect name of a SOPS key: trimmed, without an `export` prefix. */
 function dialectName(rawKey: string): string {
   return rawKey.trim().replace(/^export[ \t]+/, "").trim();
@@ -420,5 +429,5 @@ export const dotenvStore: Store = {
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree: emitDotenv,
-  ...lineEditing(() => ({ ...dotenvStore, renderPlaintext: renderForEdit }), { sections: false, bracketedValues: false, keepQuotes: true, treePath: (path) => path.map((s) => dialectName(String(s))) }),
+  ...lineEditing(() => ({ ...dotenvStore, renderPlaintext: renderForEdit }), { sections: false, bracketedValues: false, keepQuotes: true, treePath: (path) => path.map((s) => dialectName(String(s))), newEntryPrefix: exportPrefix }),
 };

@@ -18,6 +18,13 @@ export interface LineLayout {
   readonly bracketedValues: boolean;
   /** A replaced value keeps the quotes of the one it replaces (`A="x y"` set to `new` gives `A="new"`). */
   readonly keepQuotes: boolean;
+  /** Keys may be dotted (`server.host = "h"` makes the table `server`, TOML): a new key of such a table is written dotted too. */
+  readonly dottedKeys?: boolean;
+  /**
+   * What a new entry's line starts with, given the text's leaves as the store names them: dotenv's
+   * `export ` when every entry of the file has it (a shell that sources the file exports them all).
+   */
+  readonly newEntryPrefix?: (leaves: readonly Leaf[]) => string;
   /**
    * The value-tree path of a leaf, where the store's leaves are named otherwise (dotenv leaves
    * carry SOPS's raw key, `export A` or `A `, and the tree the dialect's name `A`).
@@ -109,14 +116,16 @@ function sectionEnd(text: string, leaves: readonly Leaf[], parent: TextEditReque
 }
 
 /**
- * The start of the run of blank lines (spaces and tabs only) that ends just before the line
- * starting at `at`; the text's first line is never taken. Each line is looked at once: testing
- * the whole text before `at` again for each blank line cost time quadratic in the run.
+ * The start of the run of blank lines (spaces and tabs only, then CRLF or LF) that ends just
+ * before the line starting at `at`; the text's first line is never taken. Each line is looked at
+ * once: testing the whole text before `at` again for each blank line cost time quadratic in the
+ * run. A CRLF blank line counts: taken for a line of text, a new key went below the blank line
+ * that parts its section from the next, and a removed last section left that line behind.
  */
 function beforeBlankLines(text: string, at: number): number {
   while (at >= 2) {
     const previousBreak = text.lastIndexOf("\n", at - 2);
-    if (previousBreak < 0 || !/^[ \t]*$/.test(text.slice(previousBreak + 1, at - 1))) break;
+    if (previousBreak < 0 || !/^[ \t]*\r?$/.test(text.slice(previousBreak + 1, at - 1))) break;
     at = previousBreak + 1;
   }
   return at;
@@ -217,15 +226,49 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
     // Drop the section/table headers the store writes for the parents: they exist already.
     const lines = emitted.split("\n");
     while (lines.length > 0 && (lines[0]!.startsWith("[") || lines[0]!.trim() === "")) lines.shift();
-    const body = lines.join("\n");
+    const body = (layout.newEntryPrefix?.(parsed) ?? "") + lines.join("\n");
     const at = layout.sections ? sectionEnd(text, leaves, edit.path.slice(0, -1)) : text.length;
     if (at !== undefined) {
       out.push(at >= text.length && text !== "" && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, at) + body + text.slice(at));
     }
     // A new section, table or element of an array of tables: its header and lines after the file's.
     if (layout.sections && emitted.startsWith("[")) out.push(newSection(text, emitted));
+    if (layout.dottedKeys === true && edit.value.kind !== "map") {
+      const dotted = dottedSibling(text, leaves, edit.path, body);
+      if (dotted !== undefined) out.push(dotted);
+    }
   }
   return out;
+}
+
+/** One part of a TOML key, bare or quoted, as it stands in a key line. */
+const KEY_PART = /[A-Za-z0-9_-]+|"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'/g;
+
+/**
+ * A new key (`entry`, one `key = value` line as the store writes it) of a TOML table that the
+ * file makes with dotted keys (`server.host = "h"` and no `[server]` header), written the same
+ * way (`server.user = …`) after the table's last line. Written under the enclosing header, the
+ * key landed in that table instead, and a `[server]` header is refused after dotted keys made
+ * the table: the file was written again from its values. Undefined when the table's last line
+ * does not start with its dotted name.
+ */
+function dottedSibling(text: string, leaves: readonly Leaf[], path: KeyPath, entry: string): string | undefined {
+  const parent = path.slice(0, -1);
+  const children = leaves.filter((l) => pathStartsWith(l.path, parent) && l.path.length > parent.length);
+  const eq = entry.indexOf("=");
+  if (parent.length === 0 || children.length === 0 || eq < 0 || entry.trimEnd().includes("\n")) return undefined;
+  const last = children.reduce((a, b) => (b.start > a.start ? b : a));
+  // From the line of its key: a value inside brackets may start lines of its own.
+  const [lineAt, end] = bracketedSpan(text, lineStart(text, last.start), lineEndAfter(text, latestInside(children)));
+  const keyText = /^([ \t]*)([^=\r\n]*?)[ \t]*=/.exec(lineFrom(text, lineAt));
+  if (keyText === null) return undefined;
+  // The parts of the line's key below the table: the leaf's path up to its first index (an array's element).
+  const index = last.path.findIndex((s, i) => i >= parent.length && typeof s === "number");
+  const below = (index < 0 ? last.path.length : index) - parent.length;
+  const parts = keyText[2]!.match(KEY_PART) ?? [];
+  if (parts.length <= below) return undefined;
+  const line = `${keyText[1]}${parts.slice(0, parts.length - below).join(".")}.${entry.slice(0, eq).trim()} = ${entry.slice(eq + 1).trim()}\n`;
+  return end >= text.length && !text.endsWith("\n") ? `${text}\n${line.slice(0, -1)}` : text.slice(0, end) + line + text.slice(end);
 }
 
 /**

@@ -1,8 +1,9 @@
-import { detectFormat, type CheckProblem } from "@hush/git";
+import type { CheckProblem } from "@hush/git";
 import { blobSizes, ObjectReader } from "../../git-objects.ts";
 import { gitOutput } from "../../git-run.ts";
 import { MAX_CHECKED_SIZE } from "./check-read.ts";
 import { branchStart } from "./branch-start.ts";
+import { isEncryptedWithValues } from "./encrypted-version.ts";
 import type { Repo } from "./repo.ts";
 
 /**
@@ -55,7 +56,7 @@ async function encryptedIn(repo: Repo, commit: string, files: readonly PlainOnBr
   if (files.length === 0) return found;
   const wanted = new Map(files.map((f) => [f.path, f.blob]));
   for (const c of await readTreeFiles(repo, commit, (path, blob) => wanted.has(path) && wanted.get(path) !== blob)) {
-    if (c.text.includes("sops") && (await detectFormat(c.path, c.text))?.encrypted === true) found.add(c.path);
+    if (await isEncryptedWithValues(c.path, c.text)) found.add(c.path);
   }
   return found;
 }

@@ -1,8 +1,9 @@
 import { printable } from "@hush/core";
-import { detectFormat, type CheckProblem } from "@hush/git";
+import type { CheckProblem } from "@hush/git";
 import type { ObjectReader } from "../../git-objects.ts";
 import { MAX_CHECKED_SIZE } from "./check-read.ts";
 import { encryptedValuePlaces, movedFrom } from "./check-moved.ts";
+import { isEncryptedWithValues } from "./encrypted-version.ts";
 
 /**
  * `hush check --staged` (the pre-commit hook) against HEAD: a staged file in clear whose version
@@ -55,13 +56,13 @@ export interface StagedFinding {
 
 /** The findings for `plain` (every staged file in clear) against HEAD's side of the changes. */
 export async function stagedAgainstHead(plain: readonly StagedPlain[], head: StagedHead): Promise<StagedFinding[]> {
-  const found: StagedFinding[] = [];
+  const found: Array<{ file: StagedPlain; problem: CheckProblem }> = [];
   const changed = plain.filter((f): f is StagedPlain & { head: HeadVersion } => f.head !== undefined);
   const texts = await readSmall(head, [...changed.map((f) => f.head), ...head.deleted]);
   for (const [i, f] of changed.entries()) {
     const text = texts[i];
-    if (text !== undefined && (await detectFormat(f.head.path, text))?.encrypted === true) {
-      found.push({ path: f.abs, display: f.display, problem: decryptedProblem(f.head.path, f.unread) });
+    if (text !== undefined && (await isEncryptedWithValues(f.head.path, text))) {
+      found.push({ file: f, problem: decryptedProblem(f.head.path, f.unread) });
     }
   }
   const gone = new Map<string, ReadonlySet<string>>();
@@ -70,16 +71,31 @@ export async function stagedAgainstHead(plain: readonly StagedPlain[], head: Sta
     const places = text === undefined ? undefined : await encryptedValuePlaces(version.path, text);
     if (places !== undefined) gone.set(version.path, places);
   }
-  if (gone.size === 0) return found;
-  // Only added files: one HEAD already had in clear (an example file beside the encrypted one) was not moved there.
-  const added = plain.filter((f) => f.added === true && f.unread === undefined);
-  for (const f of added) {
-    const bytes = await head.objects.blob(f.blob);
-    if (bytes === undefined || bytes.length > MAX_CHECKED_SIZE) continue;
-    const from = await movedFrom(f.path, bytes.toString("utf8"), gone);
-    if (from !== undefined) found.push({ path: f.abs, display: f.display, problem: movedProblem(from) });
+  if (gone.size > 0) {
+    // Only added files: one HEAD already had in clear (an example file beside the encrypted one) was not moved there.
+    const added = plain.filter((f) => f.added === true && f.unread === undefined);
+    for (const f of added) {
+      const bytes = await head.objects.blob(f.blob);
+      if (bytes === undefined || bytes.length > MAX_CHECKED_SIZE) continue;
+      const from = await movedFrom(f.path, bytes.toString("utf8"), gone);
+      if (from !== undefined) found.push({ file: f, problem: movedProblem(from) });
+    }
   }
-  return found;
+  const kept: StagedFinding[] = [];
+  for (const { file, problem } of found) {
+    if (!(await asTheMergedBranchHasIt(head.objects, file))) kept.push({ path: file.abs, display: file.display, problem });
+  }
+  return kept;
+}
+
+/**
+ * Whether `file` is staged exactly as the branch being merged (MERGE_HEAD) has it at its path: that
+ * branch stored it in clear in a commit of its own, the way the findings' message asks, and the
+ * merge commit only brings it in; a conflicted merge's `git commit` ran the hook and was refused.
+ * Asked only of a finding, through the git that reads the staged files (no merge: "missing").
+ */
+async function asTheMergedBranchHasIt(objects: ObjectReader, file: StagedPlain): Promise<boolean> {
+  return (await objects.blobNameAt("MERGE_HEAD", file.path)) === file.blob;
 }
 
 /**
