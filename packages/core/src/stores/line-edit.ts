@@ -241,8 +241,34 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
   return out;
 }
 
-/** One part of a TOML key, bare or quoted, as it stands in a key line. */
-const KEY_PART = /[A-Za-z0-9_-]+|"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'/g;
+const BARE_KEY_CHARACTER = /[A-Za-z0-9_-]/;
+
+/**
+ * The parts of a TOML key as it stands in a key line (`a."b.c".'d'`), bare or quoted; a quote
+ * that does not close ends them. A scan, not one pattern of the three forms: an unclosed quote
+ * made such a pattern search the rest of the line again from each character, quadratic in it.
+ */
+function keyParts(key: string): string[] {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < key.length) {
+    const ch = key[i]!;
+    let end = i + 1;
+    if (BARE_KEY_CHARACTER.test(ch)) {
+      while (end < key.length && BARE_KEY_CHARACTER.test(key[end]!)) end++;
+    } else if (ch === '"' || ch === "'") {
+      while (end < key.length && key[end] !== ch) end += ch === '"' && key[end] === "\\" ? 2 : 1;
+      if (end >= key.length) break;
+      end++;
+    } else {
+      i = end;
+      continue;
+    }
+    parts.push(key.slice(i, end));
+    i = end;
+  }
+  return parts;
+}
 
 /**
  * A new key (`entry`, one `key = value` line as the store writes it) of a TOML table that the
@@ -260,12 +286,14 @@ function dottedSibling(text: string, leaves: readonly Leaf[], path: KeyPath, ent
   const last = children.reduce((a, b) => (b.start > a.start ? b : a));
   // From the line of its key: a value inside brackets may start lines of its own.
   const [lineAt, end] = bracketedSpan(text, lineStart(text, last.start), lineEndAfter(text, latestInside(children)));
-  const keyText = /^([ \t]*)([^=\r\n]*?)[ \t]*=/.exec(lineFrom(text, lineAt));
+  // The key starts with what is not a blank, so the blanks before it are the indentation alone
+  // (two runs that may both take a blank made a line of blanks cost time cubic in its length).
+  const keyText = /^([ \t]*)([^=\r\n \t][^=\r\n]*)=/.exec(lineFrom(text, lineAt));
   if (keyText === null) return undefined;
   // The parts of the line's key below the table: the leaf's path up to its first index (an array's element).
   const index = last.path.findIndex((s, i) => i >= parent.length && typeof s === "number");
   const below = (index < 0 ? last.path.length : index) - parent.length;
-  const parts = keyText[2]!.match(KEY_PART) ?? [];
+  const parts = keyParts(keyText[2]!.trimEnd());
   if (parts.length <= below) return undefined;
   const line = `${keyText[1]}${parts.slice(0, parts.length - below).join(".")}.${entry.slice(0, eq).trim()} = ${entry.slice(eq + 1).trim()}\n`;
   return end >= text.length && !text.endsWith("\n") ? `${text}\n${line.slice(0, -1)}` : text.slice(0, end) + line + text.slice(end);
