@@ -1,4 +1,4 @@
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgeKey, createRepo, createSandbox, expectOk, git, hush, writeEncrypted, commitAtDate, type AgeKey, type Sandbox } from "./helpers.ts";
@@ -8,6 +8,9 @@ import { createAgeKey, createRepo, createSandbox, expectOk, git, hush, writeEncr
  * edited in one commit, but the data key goes with the bytes: a reader dropped on the way (with
  * `updatekeys --keep-data-key`, as SOPS's updatekeys does) still holds the moved file's key. The
  * audit said the move was a new data key and reported nothing.
+ *
+ * A shallow clone of the same repository cuts the history the same way (its one commit looks
+ * like every file's creation), so the audit refuses to run there.
  */
 
 let sb: Sandbox;
@@ -82,5 +85,22 @@ describe("hush audit: a file moved or copied with its data key", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`new.enc.yaml: age ${mallory.recipient.slice(0, 16)}…${mallory.recipient.slice(-6)} removed in ${commits["move"]!.slice(0, 10)} (2024-03-01) without a new data key since`);
     expect(r.stdout).toContain("run `hush rotate -i new.enc.yaml`");
+  });
+});
+
+describe("hush audit in a shallow clone", () => {
+  it("refuses, saying the history is cut and how to fetch it, and writes no page", () => {
+    const clone = join(sb.dir, "shallow");
+    git(sb, sb.dir, ["clone", "-q", "--depth", "1", `file://${repo}`, clone]);
+    const r = hush(sb, ["audit", "--max-age", "30d", "--as-of", "2024-06-01", "--html", "report.html"], { cwd: clone, env: sb.keylessEnv });
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`hush: ${clone}: a shallow clone: its history is cut, so values would look younger than they are and recipients removed before the cut would not be reported\n  next: fetch the history (git fetch --unshallow, or a CI checkout with fetch-depth: 0), then run hush audit again\n`);
+    expect(r.status).toBe(1);
+    expect(existsSync(join(clone, "report.html"))).toBe(false);
+    // Fetched whole, the same clone gives the finding.
+    git(sb, clone, ["fetch", "-q", "--unshallow"]);
+    const whole = hush(sb, ["audit", "--as-of", "2024-06-01"], { cwd: clone, env: sb.keylessEnv });
+    expect(whole.stdout).toContain("new.enc.yaml: age ");
+    expect(whole.status).toBe(1);
   });
 });

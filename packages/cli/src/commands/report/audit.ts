@@ -31,6 +31,18 @@ export function parseAsOf(text: string | undefined): Date {
 }
 
 /**
+ * A shallow clone (a CI checkout's default) has cut history: its oldest commit looks like every
+ * file's creation, so each value would be as young as that commit and called a new data key, and
+ * every removal before it would be gone. `--max-age` would pass what is stale and a reader still
+ * holding a data key would go unreported, so the audit refuses to run: the error to throw.
+ */
+function shallowClone(root: string): HushError {
+  return new HushError("INVALID_ARGUMENT", `${printable(root, 4096)}: a shallow clone: its history is cut, so values would look younger than they are and recipients removed before the cut would not be reported`, {
+    details: ["next: fetch the history (git fetch --unshallow, or a CI checkout with fetch-depth: 0), then run hush audit again"],
+  });
+}
+
+/**
  * `hush audit [PATHS]`, without a key: for every encrypted value of the files under PATHS (as
  * committed on HEAD), when its ciphertext last changed and in which commit; which files kept
  * their data key after a recipient was removed; which had clear versions, also files no longer
@@ -43,7 +55,10 @@ export async function runAudit(io: CliIo, paths: readonly string[], flags: Audit
   const root = gitPathLine(await gitOutput(io.cwd, io.env, ["rev-parse", "--show-toplevel"]).catch(() => {
     throw new HushError("INVALID_ARGUMENT", `${printable(io.cwd, 4096)}: not inside a git working tree (hush audit reads git history)`);
   }));
-  const hasHead = await gitOutput(root, io.env, ["rev-parse", "--verify", "--quiet", "HEAD"]).then(() => true, () => false);
+  // One git process: whether the clone is shallow (first line), and HEAD (git fails without one).
+  const head = await gitOutput(root, io.env, ["rev-parse", "--is-shallow-repository", "--verify", "--quiet", "HEAD"]).catch(() => undefined);
+  const hasHead = head !== undefined;
+  if (head?.split("\n")[0] === "true") throw shallowClone(root);
   // Covered means covered by the rules in force now (as `hush check` matches them), not by the
   // rules of each commit: a secret committed before its rule was written, or under a rule a
   // later commit narrowed, is in the history all the same.
