@@ -68,6 +68,7 @@ describe("hush audit: a file moved or copied with its data key", () => {
     expect(report.files.map((f) => f.path)).toEqual(["copy.enc.yaml", "new.enc.yaml", "rotated.enc.yaml"]);
     for (const path of ["new.enc.yaml", "copy.enc.yaml"]) {
       const f = file(path);
+      expect(f.commits, path).toBe(2);
       expect(f.lastRekey?.commit, path).toBe(commits["create"]);
       expect(f.values.map((v) => [v.changed.commit, v.rekey]), path).toEqual([[commits["create"], true]]);
       expect(f.removals.map((x) => [x.commit.commit, x.removed.map((m) => m.identity), x.rekeyedSince]), path).toEqual([[commits["move"], [mallory.recipient], false]]);

@@ -32,6 +32,9 @@ export interface PlacedVersion {
 /** Most files one history is followed back through (a chain of moves); bounds the work on a crafted history. */
 const MAX_HOPS = 64;
 
+/** Most versions of files already on the chain looked past per token (see `#source`). */
+const MAX_SKIPPED = 1024;
+
 /**
  * Indexes every placed encrypted version of `files` by its wrapped keys, then, for `path`,
  * prepends the history of the file its first version was moved or copied from (repeatedly, for a
@@ -40,8 +43,8 @@ const MAX_HOPS = 64;
  */
 export class Lineage {
   readonly #files: ReadonlyMap<string, { readonly placed: readonly PlacedVersion[]; readonly merged: readonly FileVersion[] }>;
-  /** Data key token → path → the indexes (in its placed list, increasing) of the versions holding it. */
-  readonly #holders = new Map<string, Map<string, number[]>>();
+  /** Data key token → the versions holding it (path, index in its placed list, order), by order. */
+  readonly #holders = new Map<string, Array<{ readonly path: string; readonly index: number; readonly order: number }>>();
 
   constructor(files: ReadonlyMap<string, { readonly placed: readonly PlacedVersion[]; readonly merged: readonly FileVersion[] }>) {
     this.#files = files;
@@ -49,16 +52,14 @@ export class Lineage {
       placed.forEach((p, index) => {
         const summary = p.version.summary;
         if (summary === null || summary === "unencrypted") return;
-        for (const token of dataKeyTokens(summary)) {
-          let byPath = this.#holders.get(token);
-          if (byPath === undefined) this.#holders.set(token, (byPath = new Map()));
-          let indexes = byPath.get(path);
-          if (indexes === undefined) byPath.set(path, (indexes = []));
-          // One entry per version: a recipient listed twice holds one wrapped key.
-          if (indexes.at(-1) !== index) indexes.push(index);
+        for (const token of new Set(dataKeyTokens(summary))) {
+          let list = this.#holders.get(token);
+          if (list === undefined) this.#holders.set(token, (list = []));
+          list.push({ path, index, order: p.order });
         }
       });
     }
+    for (const list of this.#holders.values()) list.sort((a, b) => a.order - b.order);
   }
 
   /** The versions of `path` to audit, with the history it was moved or copied from first. */
@@ -77,7 +78,7 @@ export class Lineage {
   }
 
   /**
-   * The file `first` came from: the latest version of another file, at or before it along first
+   * The file `first` came from: the latest version of another file, before it along first
    * parents, holding one of its wrapped keys, and that file's encrypted versions leading to it
    * (from its last deletion or clear version on: those end a history in `auditFile` too).
    */
@@ -86,13 +87,16 @@ export class Lineage {
     if (first === undefined || summary === null || summary === undefined || summary === "unencrypted") return undefined;
     let best: { path: string; index: number; order: number } | undefined;
     for (const token of dataKeyTokens(summary)) {
-      for (const [path, indexes] of this.#holders.get(token) ?? []) {
-        if (visited.has(path)) continue;
-        const placed = this.#files.get(path)!.placed;
-        const index = lastAtOrBefore(indexes, (i) => placed[i]!.order <= first.order);
-        if (index === undefined) continue;
-        const order = placed[index]!.order;
-        if (best === undefined || order > best.order) best = { path, index, order };
+      const list = this.#holders.get(token) ?? [];
+      // The latest holder before `first` of a file not on the chain yet: a binary search, then
+      // back past the chain's own versions (few: they come after it). Strictly before: files
+      // created in one commit with one data key (copies) have no history to give each other.
+      const end = countAtOrBefore(list, first.order - 1);
+      for (let i = end - 1; i >= Math.max(0, end - MAX_SKIPPED); i--) {
+        const holder = list[i]!;
+        if (visited.has(holder.path)) continue;
+        if (best === undefined || holder.order > best.order) best = holder;
+        break;
       }
     }
     if (best === undefined) return undefined;
@@ -103,14 +107,14 @@ export class Lineage {
   }
 }
 
-/** The last of `indexes` (increasing, `fits` true up to some point then false) that `fits`, by binary search. */
-function lastAtOrBefore(indexes: readonly number[], fits: (index: number) => boolean): number | undefined {
+/** How many of `list` (sorted by order) have an order at or before `order`, by binary search. */
+function countAtOrBefore(list: ReadonlyArray<{ readonly order: number }>, order: number): number {
   let lo = 0;
-  let hi = indexes.length;
+  let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (fits(indexes[mid]!)) lo = mid + 1;
+    if (list[mid]!.order <= order) lo = mid + 1;
     else hi = mid;
   }
-  return lo === 0 ? undefined : indexes[lo - 1];
+  return lo;
 }
