@@ -79,8 +79,8 @@ export class Lineage {
 
   /**
    * The file `first` came from: the latest version of another file, before it along first
-   * parents, holding one of its wrapped keys, and that file's encrypted versions leading to it
-   * (from its last deletion or clear version on: those end a history in `auditFile` too).
+   * parents, holding one of its wrapped keys, and that file's versions leading to it (from its
+   * last clear version on, deletions included: `auditFile` sees removals across them).
    */
   #source(first: PlacedVersion | undefined, visited: ReadonlySet<string>): { path: string; run: PlacedVersion[] } | undefined {
     const summary = first?.version.summary;
@@ -102,7 +102,8 @@ export class Lineage {
     if (best === undefined) return undefined;
     const placed = this.#files.get(best.path)!.placed;
     let start = best.index;
-    while (start > 0 && typeof placed[start - 1]!.version.summary === "object" && placed[start - 1]!.version.summary !== null) start--;
+    // Back to its last clear version (reported for that file, not this one); deletions stay in.
+    while (start > 0 && placed[start - 1]!.version.summary !== "unencrypted") start--;
     return { path: best.path, run: placed.slice(start, best.index + 1) };
   }
 }
