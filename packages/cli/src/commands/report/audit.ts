@@ -6,7 +6,7 @@ import { coveringRuleMatcher, workTreeRules } from "../git/check-rules.ts";
 import { readHistory, RealDirectories } from "./audit-history.ts";
 import { gitOutput } from "../../git-run.ts";
 import { gitPathLine } from "../../git-program.ts";
-import { loadReportConfig, printReport, readEncryptedFiles, writeHtml, type ReportFlags } from "./inputs.ts";
+import { loadReportConfig, printReport, readEncryptedFiles, reportRules, writeHtml, type ReportFlags } from "./inputs.ts";
 
 export interface AuditFlags extends ReportFlags {
   maxAge?: string;
@@ -77,7 +77,7 @@ export async function runAudit(io: CliIo, paths: readonly string[], flags: Audit
   });
   const report = buildAuditReport(files, asOf, maxAgeDays);
   if (flags.html !== undefined) {
-    const { inputs } = await readEncryptedFiles(io, paths, loaded);
+    const { inputs } = await readEncryptedFiles(io, paths, reportRules(io, flags));
     const access = buildAccessReport(inputs satisfies AccessInput[], loaded?.config);
     writeHtml(io, flags.html, renderReportHtml(access, report, asOf));
   }
