@@ -105,3 +105,16 @@ describe("hush audit in a shallow clone", () => {
     expect(whole.status).toBe(1);
   });
 });
+
+describe("hush audit PATHS", () => {
+  it("refuses a path that is neither in the working tree nor in git history, and takes one only history has", () => {
+    const typo = hush(sb, ["audit", "--max-age", "30d", "secret/"], { cwd: repo, env: sb.keylessEnv });
+    expect(typo.stdout).toBe("");
+    expect(typo.stderr).toBe("hush: secret/: no such file or directory, in the working tree or in git history\n");
+    expect(typo.status).toBe(100);
+    const gone = hush(sb, ["audit", "old.enc.yaml"], { cwd: repo, env: sb.keylessEnv });
+    expect(gone.stderr).toBe("");
+    expect(gone.stdout).toBe("hush audit: no encrypted value found in git history\n");
+    expect(gone.status).toBe(0);
+  });
+});

@@ -189,7 +189,7 @@ describe("hush audit --json", () => {
   });
 
   it("says in one line that a path holds no encrypted value", () => {
-    const r = hush(t.sb, ["audit", "--as-of", "2026-01-01", "no-such-dir"], { cwd: t.repo, env: t.sb.keylessEnv });
+    const r = hush(t.sb, ["audit", "--as-of", "2026-01-01", ".sops.yaml"], { cwd: t.repo, env: t.sb.keylessEnv });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("hush audit: no encrypted value found in git history\n");

@@ -91,9 +91,10 @@ interface Version {
  * `git cat-file --batch`, the blobs of every file's last version (to find the encrypted ones),
  * then the other versions of those and of the covered files, then the commit objects.
  * Without the word `sops` a blob has no metadata and is not parsed; a covered file's versions
- * are parsed only as far as telling encrypted from clear.
+ * are parsed only as far as telling encrypted from clear. `logged`: every path git history has
+ * under `paths` (relative to the top, forward slashes).
  */
-export async function readHistory(io: CliIo, root: string, paths: readonly string[], covered: CoveredPath): Promise<HistoryFile[]> {
+export async function readHistory(io: CliIo, root: string, paths: readonly string[], covered: CoveredPath): Promise<{ files: HistoryFile[]; logged: ReadonlySet<string> }> {
   const log = await fileHistory(root, io.env, pathspecs(io, root, paths));
   // Per file, oldest first along first parents, then the versions on merged branches.
   const byFile = new Map<string, Version[]>();
@@ -202,7 +203,7 @@ export async function readHistory(io: CliIo, root: string, paths: readonly strin
       const headKind = head === undefined ? null : await kindOf(path, head.blob);
       out.push({ path, atHead: headKind === null ? "absent" : headKind === "clear" ? "unencrypted" : "unreadable", versions });
     }
-    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { files: out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), logged: new Set(byFile.keys()) };
   } finally {
     reader.close();
   }

@@ -3,6 +3,7 @@ import { HushError, printable } from "@hush/core";
 import { auditClearHistory, auditFile, buildAccessReport, buildAuditReport, renderAuditText, renderReportHtml, type AccessInput, type FileAudit } from "@hush/git/report";
 import type { CliIo } from "../../io.ts";
 import { coveringRuleMatcher, workTreeRules } from "../git/check-rules.ts";
+import { missing } from "../git/check-moved.ts";
 import { readHistory, RealDirectories } from "./audit-history.ts";
 import { gitOutput } from "../../git-run.ts";
 import { gitPathLine } from "../../git-program.ts";
@@ -43,6 +44,21 @@ function shallowClone(root: string): HushError {
 }
 
 /**
+ * A PATH that is neither in the working tree nor in git history: a typo, which would otherwise
+ * make `hush audit` a clean pass forever (`secret/` for `secrets/` in a scheduled CI job).
+ * @throws HushError FILE_NOT_FOUND naming the first such path.
+ */
+function refuseUnknownPaths(io: CliIo, root: string, paths: readonly string[], logged: ReadonlySet<string>): void {
+  for (const p of paths) {
+    const abs = resolve(io.cwd, p);
+    if (!missing(abs)) continue;
+    const rel = relative(root, abs).split(sep).join("/");
+    if (logged.has(rel) || [...logged].some((l) => l.startsWith(`${rel}/`))) continue;
+    throw new HushError("FILE_NOT_FOUND", `${printable(p, 4096)}: no such file or directory, in the working tree or in git history`);
+  }
+}
+
+/**
  * `hush audit [PATHS]`, without a key: for every encrypted value of the files under PATHS (as
  * committed on HEAD), when its ciphertext last changed and in which commit; which files kept
  * their data key after a recipient was removed; which had clear versions, also files no longer
@@ -65,7 +81,8 @@ export async function runAudit(io: CliIo, paths: readonly string[], flags: Audit
   const ruleFor = workTreeRules(io, flags.config, coveringRuleMatcher());
   const realDirs = new RealDirectories(root);
   const covered = async (path: string): Promise<boolean> => (await ruleFor(join(root, path), realDirs.deepest(path))) !== undefined;
-  const history = hasHead ? await readHistory(io, root, paths, covered) : [];
+  const { files: history, logged } = hasHead ? await readHistory(io, root, paths, covered) : { files: [], logged: new Set<string>() };
+  refuseUnknownPaths(io, root, paths, logged);
   const loaded = await loadReportConfig(io, flags);
   const names = loaded?.config.recipientNames;
   // Paths as the user sees them: relative to the working directory.
