@@ -191,3 +191,25 @@ describe("access report of an age recipient written in capitals", () => {
     expect(report.files[0]!.drift).toEqual({ unexpected: [], missing: [], groups: null });
   });
 });
+
+describe("access report of metadata SOPS ignores", () => {
+  const entry = (recipient: string): MasterKeyEntry => ({ kind: "age", recipient, enc: "-----BEGIN AGE ENCRYPTED FILE-----\nx\n-----END AGE ENCRYPTED FILE-----\n" });
+  it("names key_groups beside flat lists and unknown fields as places that may hold the data key for recipients it does not show", () => {
+    const metadata: FileMetadata = {
+      keyGroups: [[entry("age1a")]],
+      shamirThreshold: 0,
+      lastModified: "2025-01-01T00:00:00Z",
+      mac: "",
+      rule: undefined,
+      macOnlyEncrypted: false,
+      version: "3.13.2",
+      unread: { ignoredKeyGroups: 1, unknownFields: [{ name: "backup\u001b[2J", value: "{}" }], lookalikeFields: [] },
+    };
+    const report = buildAccessReport([{ path: "a.yaml", metadata, rule: undefined }], undefined);
+    expect(report.files[0]!.ignored).toEqual(["sops.key_groups", "sops.backup\u001b[2J"]);
+    const text = renderAccessText(report);
+    expect(text).toContain("a.yaml: sops.key_groups is ignored by SOPS and hush, but may hold the data key for recipients not shown here: they may open the file (`hush check` refuses it; `hush rotate -i` drops it)\n");
+    expect(text).toContain("a.yaml: sops.backup\\x1b[2J is ignored by SOPS and hush");
+    expect(text).toContain("1 file(s) drifted from .sops.yaml");
+  });
+});
