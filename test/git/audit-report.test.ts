@@ -55,9 +55,9 @@ describe("hush access without a key", () => {
       schema: "hush-access",
       version: 1,
       files: [
-        { path: "ci.enc.json", groups: [[A, C]], threshold: 1, thresholdProblem: null, rule: "\\.enc\\.(env|json)$", drift: none, readDifferently: [] },
-        { path: "dev.enc.env", groups: [[A, D]], threshold: 1, thresholdProblem: null, rule: "\\.enc\\.(env|json)$", drift: { unexpected: [D], missing: [C], groups: null }, readDifferently: [] },
-        { path: "prod.enc.yaml", groups: [[A, B]], threshold: 1, thresholdProblem: null, rule: "prod\\.enc\\.yaml$", drift: none, readDifferently: [] },
+        { path: "ci.enc.json", groups: [[A, C]], threshold: 1, thresholdProblem: null, rule: "\\.enc\\.(env|json)$", drift: none, readDifferently: [], ignored: [] },
+        { path: "dev.enc.env", groups: [[A, D]], threshold: 1, thresholdProblem: null, rule: "\\.enc\\.(env|json)$", drift: { unexpected: [D], missing: [C], groups: null }, readDifferently: [], ignored: [] },
+        { path: "prod.enc.yaml", groups: [[A, B]], threshold: 1, thresholdProblem: null, rule: "prod\\.enc\\.yaml$", drift: none, readDifferently: [], ignored: [] },
       ],
       matrix: [
         { recipient: A, groups: [[0], [0], [0]] },
@@ -189,7 +189,7 @@ describe("hush audit --json", () => {
   });
 
   it("says in one line that a path holds no encrypted value", () => {
-    const r = hush(t.sb, ["audit", "--as-of", "2026-01-01", "no-such-dir"], { cwd: t.repo, env: t.sb.keylessEnv });
+    const r = hush(t.sb, ["audit", "--as-of", "2026-01-01", ".sops.yaml"], { cwd: t.repo, env: t.sb.keylessEnv });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("hush audit: no encrypted value found in git history\n");

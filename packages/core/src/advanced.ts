@@ -17,6 +17,7 @@ export { masterKeyIdentity, comparableIdentity, comparableKeyId, recipientOf, ca
 export { unimplementedKeyBackend, type UnimplementedKindSpec } from "./keys/unimplemented-backend.ts";
 export type { EntryFields } from "./metadata/entry-fields.ts";
 export { armorBody } from "./keys/armor-body.ts";
+export { ageRecipientSpelling } from "./keys/age-recipient-case.ts";
 export { encryptText, reencryptText, type EncryptOptions } from "./secret-file.ts";
 export { decryptText, openText, readPlaintext, verifyText, readMetadata, type DecryptOptions, type OpenedFile, type ReadFile, type ValuePlace } from "./open-text.ts";
 export { effectiveRule } from "./leaf-rules.ts";

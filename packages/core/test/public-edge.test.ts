@@ -160,6 +160,7 @@ const CASES: Record<string, readonly Case[]> = {
   canUseKind: [["a number", () => core.canUseKind(bad(5)), "INVALID_ARGUMENT"]],
   unimplementedKeyBackend: [["a string", () => core.unimplementedKeyBackend(bad("x")), "INVALID_ARGUMENT"]],
   armorBody: [["a number for the text", () => core.armorBody(bad(5), "AGE ENCRYPTED FILE"), "INVALID_ARGUMENT"]],
+  ageRecipientSpelling: [["a number", () => core.ageRecipientSpelling(bad(5)), "INVALID_ARGUMENT"]],
   scanYaml: [["a number", () => core.scanYaml(bad(5)), "INVALID_ARGUMENT"]],
   yamlBooleanWordValues: [["a Buffer for the plaintext", () => core.yamlBooleanWordValues(bad(Buffer.from("a: no")), "a: no"), "INVALID_ARGUMENT", /plaintext must be a string/]],
   scanJson: [["a number", () => core.scanJson(bad(5)), "INVALID_ARGUMENT"]],

@@ -167,3 +167,49 @@ describe("textTable", () => {
     expect([table[0], table[1], table[150_000]]).toEqual(["FILE     K", "f0       x", "f149999  x"]);
   });
 });
+
+describe("access report of an age recipient written in capitals", () => {
+  // bech32 reads the same in capitals: age, SOPS and hush wrap to one key for both spellings.
+  const alice = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq";
+  const bob = "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj";
+  const entry = (recipient: string): MasterKeyEntry => ({ kind: "age", recipient, enc: "-----BEGIN AGE ENCRYPTED FILE-----\nx\n-----END AGE ENCRYPTED FILE-----\n" });
+  it("is the recipient of the lower-case spelling: named, in the same row, and no drift", async () => {
+    const config = await parseSopsConfig(`hush_recipient_names:\n  Alice: ${alice}\n  Bob: ${bob}\ncreation_rules:\n  - age: ${alice},${bob.toUpperCase()}\n`);
+    const metadata: FileMetadata = { keyGroups: [[entry(alice.toUpperCase()), entry(bob)]], shamirThreshold: 0, lastModified: "2025-01-01T00:00:00Z", mac: "", rule: undefined, macOnlyEncrypted: false, version: "3.13.2" };
+    const other: FileMetadata = { ...metadata, keyGroups: [[entry(alice)]] };
+    const report = buildAccessReport(
+      [
+        { path: "a.yaml", metadata, rule: config.creationRules[0] },
+        { path: "b.yaml", metadata: other, rule: undefined },
+      ],
+      config,
+    );
+    expect(report.matrix.map((row) => [row.recipient.name, row.groups])).toEqual([
+      ["Alice", [[0], [0]]],
+      ["Bob", [[0], []]],
+    ]);
+    expect(report.files[0]!.drift).toEqual({ unexpected: [], missing: [], groups: null });
+  });
+});
+
+describe("access report of metadata SOPS ignores", () => {
+  const entry = (recipient: string): MasterKeyEntry => ({ kind: "age", recipient, enc: "-----BEGIN AGE ENCRYPTED FILE-----\nx\n-----END AGE ENCRYPTED FILE-----\n" });
+  it("names key_groups beside flat lists and unknown fields as places that may hold the data key for recipients it does not show", () => {
+    const metadata: FileMetadata = {
+      keyGroups: [[entry("age1a")]],
+      shamirThreshold: 0,
+      lastModified: "2025-01-01T00:00:00Z",
+      mac: "",
+      rule: undefined,
+      macOnlyEncrypted: false,
+      version: "3.13.2",
+      unread: { ignoredKeyGroups: 1, unknownFields: [{ name: "backup\u001b[2J", value: "{}" }], lookalikeFields: [] },
+    };
+    const report = buildAccessReport([{ path: "a.yaml", metadata, rule: undefined }], undefined);
+    expect(report.files[0]!.ignored).toEqual(["sops.key_groups", "sops.backup\u001b[2J"]);
+    const text = renderAccessText(report);
+    expect(text).toContain("a.yaml: sops.key_groups is ignored by SOPS and hush, but may hold the data key for recipients not shown here: they may open the file (`hush check` refuses it; `hush rotate -i` drops it)\n");
+    expect(text).toContain("a.yaml: sops.backup\\x1b[2J is ignored by SOPS and hush");
+    expect(text).toContain("1 file(s) drifted from .sops.yaml");
+  });
+});

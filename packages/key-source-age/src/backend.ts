@@ -1,4 +1,4 @@
-import { armorBody, HushError, type EntryFields, type KeyBackend } from "@hush/core";
+import { ageRecipientSpelling, armorBody, HushError, type EntryFields, type KeyBackend } from "@hush/core";
 import type { AgeKeyEntry, AgeRecipient } from "./entry.ts";
 
 /**
@@ -50,6 +50,7 @@ export const ageBackend: KeyBackend<AgeKeyEntry, AgeRecipient> = {
   decodeEntry: (f) => ({ kind: "age", recipient: decodeRecipient(f), enc: f.text("enc") }),
   encodeEntry: (e) => ({ enc: e.enc, recipient: e.recipient }),
   identity: (k) => k.recipient,
+  comparable: (k) => ageRecipientSpelling(k.recipient),
   recipientOf: (e) => ({ kind: "age", recipient: e.recipient }),
   wrappedKeyForm: /^-----BEGIN AGE ENCRYPTED FILE-----\r?\n[\s\S]*-----END AGE ENCRYPTED FILE-----\s*$/,
   wrappedKeyFault: ageFileFault,

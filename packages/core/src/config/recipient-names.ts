@@ -1,6 +1,7 @@
 import type { Document } from "yaml";
 import { HushError, printable } from "../errors.ts";
 import type { MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
+import { ageRecipientSpelling } from "../keys/age-recipient-case.ts";
 import { masterKeyIdentity } from "../keys/registry.ts";
 
 /**
@@ -19,12 +20,12 @@ export const RECIPIENT_NAMES_KEY = "hush_recipient_names";
 /** Longest name kept (names are shown in tables). */
 const MAX_NAME = 100;
 
-/** Recipient identity (as written in `.sops.yaml`, PGP fingerprints upper-cased) → name. */
+/** Recipient identity (as written in `.sops.yaml`, PGP fingerprints upper-cased, age recipients in capitals lower-cased) → name. */
 export type RecipientNames = ReadonlyMap<string, string>;
 
 function normalized(identity: string): string {
   const compact = identity.replace(/\s/g, "");
-  return /^[0-9a-fA-F]{16,40}$/.test(compact) ? compact.toUpperCase() : identity.trim();
+  return /^[0-9a-fA-F]{16,40}$/.test(compact) ? compact.toUpperCase() : ageRecipientSpelling(identity.trim());
 }
 
 function fail(message: string): HushError {

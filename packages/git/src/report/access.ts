@@ -47,6 +47,7 @@ function fileAccess(input: AccessInput, names: RecipientNames | undefined): File
       groups: drift?.structure ?? null,
     },
     readDifferently: (metadata.unread?.lookalikeFields ?? []).map((l) => ({ where: l.where, readsAs: l.reads })),
+    ignored: [...((metadata.unread?.ignoredKeyGroups ?? 0) > 0 ? ["sops.key_groups"] : []), ...(metadata.unread?.unknownFields ?? []).map((f) => `sops.${f.name}`)],
   };
 }
 

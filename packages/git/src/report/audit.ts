@@ -114,6 +114,12 @@ export function ageInDays(date: string, asOf: Date): number {
  */
 export function auditFile(path: string, versions: readonly FileVersion[], options: { asOf: Date; maxAgeDays: number | undefined; names: RecipientNames | undefined }): FileAudit {
   let previous: VersionSummary | undefined;
+  /**
+   * The last encrypted version, also across a deletion or a clear version: a file deleted and
+   * added back with a recipient's entry taken out (two commits, no key needed) removes that
+   * recipient as much as one commit does, and keeps the data key they hold.
+   */
+  let lastEncrypted: VersionSummary | undefined;
   const changedAt = new Map<string, { commit: CommitRef; rekey: boolean }>();
   /** Where each ciphertext of a key path was first seen: a value put back is as old as that. */
   const firstSeen = new Map<string, { commit: CommitRef; rekey: boolean }>();
@@ -150,8 +156,9 @@ export function auditFile(path: string, versions: readonly FileVersion[], option
     // An edit keeps the key; new wrapped keys are a new key, unless an earlier version had one.
     key = !newWraps ? key : (earlier ?? at);
     if (!fresh && key !== before) cameBackAt.set(key, at);
-    if (previous !== undefined) {
-      const removed = [...previous.recipients].filter(([id]) => !summary.recipients.has(id)).map(([, entry]) => entry);
+    const lastListed = previous ?? lastEncrypted;
+    if (lastListed !== undefined) {
+      const removed = [...lastListed.recipients].filter(([id]) => !summary.recipients.has(id)).map(([, entry]) => entry);
       if (removed.length > 0) removals.push({ commit: version.commit, removed, at });
     }
     for (const h of hashes) if (!keyOfWrapped.has(h)) keyOfWrapped.set(h, key);
@@ -168,6 +175,7 @@ export function auditFile(path: string, versions: readonly FileVersion[], option
       changedAt.set(valuePath, first);
     }
     previous = summary;
+    lastEncrypted = summary;
   });
   const last = previous;
   const values: ValueAge[] = [];

@@ -7,6 +7,7 @@
 export * from "./model.ts";
 export { buildAccessReport, recipientRef, compareRecipients, type AccessInput } from "./access.ts";
 export { summarizeVersion, versionKind, auditFile, auditClearHistory, buildAuditReport, ageInDays, type VersionSummary, type FileVersion, type ClearOrNot } from "./audit.ts";
+export { Lineage, type PlacedVersion } from "./lineage.ts";
 export { parseRawLog, parseCommitObject, LOG_FORMAT, type LoggedCommit } from "./git-output.ts";
 export { BatchReader, type BatchObject } from "../cat-file-batch.ts";
 export { renderAccessText, renderAuditText, auditFindings, textTable } from "./text.ts";

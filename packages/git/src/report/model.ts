@@ -50,6 +50,12 @@ export interface FileAccess {
    * this report does not show. Each as `where` (e.g. `sops.AGE`) and the field SOPS reads it as.
    */
   readonly readDifferently: ReadonlyArray<{ readonly where: string; readonly readsAs: string }>;
+  /**
+   * Parts of the metadata SOPS and hush ignore that may hold a wrapped data key (`sops.key_groups`
+   * next to flat recipient lists, an unknown field): whoever they name may open the file with it,
+   * though the matrix does not show them. Empty when none.
+   */
+  readonly ignored: readonly string[];
 }
 
 /** One row of the access matrix: a recipient and, per file (same order as `files`), its key groups there. */

@@ -65,6 +65,9 @@ export function driftLines(file: FileAccess): string[] {
     ...file.drift.missing.map((r) => `named by the creation rule but cannot open the file: ${describeRecipient(r, true)}`),
     ...(file.drift.groups === null ? [] : [`key groups differ from the creation rule: ${printable(file.drift.groups, 400)}`]),
     ...file.readDifferently.map((l) => `SOPS reads ${printable(l.where, 200)} as ${l.readsAs} and hush does not: SOPS may use recipients not shown here (\`hush check\` refuses the file)`),
+    // An entry there is not read, but its wrapped key is the data key for whoever it names: they
+    // open the file by unwrapping it themselves, or by moving the entry into the lists (no MAC covers them).
+    ...file.ignored.map((where) => `${printable(where, 200)} is ignored by SOPS and hush, but may hold the data key for recipients not shown here: they may open the file (\`hush check\` refuses it; \`hush rotate -i\` drops it)`),
   ];
 }
 

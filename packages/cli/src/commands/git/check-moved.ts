@@ -46,7 +46,7 @@ function encryptedPlaces(parsed: ParsedDocument): Set<string> {
 }
 
 /** Whether `abs` is gone from the work tree (a link counts as there). */
-function missing(abs: string): boolean {
+export function missing(abs: string): boolean {
   try {
     lstatSync(abs);
     return false;

@@ -1,6 +1,6 @@
 import { buildAccessReport, renderAccessText, renderReportHtml } from "@hush/git/report";
 import type { CliIo } from "../../io.ts";
-import { loadReportConfig, printReport, readEncryptedFiles, writeHtml, type ReportFlags } from "./inputs.ts";
+import { loadReportConfig, printReport, readEncryptedFiles, reportRules, writeHtml, type ReportFlags } from "./inputs.ts";
 
 /**
  * `hush access [PATHS]`, without a key: for every encrypted file, its recipients per key group and
@@ -9,7 +9,7 @@ import { loadReportConfig, printReport, readEncryptedFiles, writeHtml, type Repo
  */
 export async function runAccess(io: CliIo, paths: readonly string[], flags: ReportFlags): Promise<number> {
   const loaded = await loadReportConfig(io, flags);
-  const { inputs, failed } = await readEncryptedFiles(io, paths, loaded);
+  const { inputs, failed } = await readEncryptedFiles(io, paths, reportRules(io, flags));
   const report = buildAccessReport(inputs, loaded?.config);
   if (flags.html !== undefined) writeHtml(io, flags.html, renderReportHtml(report, undefined, new Date()));
   await printReport(io, flags, report, () => renderAccessText(report));

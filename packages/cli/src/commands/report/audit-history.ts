@@ -1,7 +1,7 @@
 import { lstatSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { leadsOutside, formatFromPath, HushError, printable, WHOLE_FILE_FORMAT, type FileFormat } from "@hush/core";
-import { parseCommitObject, summarizeVersion, versionKind, type AtHead, type ClearOrNot, type CommitRef, type FileVersion, type LoggedCommit, type VersionSummary } from "@hush/git/report";
+import { Lineage, parseCommitObject, summarizeVersion, versionKind, type PlacedVersion, type AtHead, type ClearOrNot, type CommitRef, type FileVersion, type LoggedCommit, type VersionSummary } from "@hush/git/report";
 import type { CliIo } from "../../io.ts";
 import { ObjectReader } from "../../git-objects.ts";
 import { fileHistory } from "./git-history.ts";
@@ -82,6 +82,8 @@ interface Version {
   /** The new blob, null when deleted. */
   readonly blob: string | null;
   readonly merged: boolean;
+  /** Position along first parents, oldest first (-1 on a merged branch). */
+  readonly order: number;
 }
 
 /**
@@ -89,18 +91,19 @@ interface Version {
  * `git cat-file --batch`, the blobs of every file's last version (to find the encrypted ones),
  * then the other versions of those and of the covered files, then the commit objects.
  * Without the word `sops` a blob has no metadata and is not parsed; a covered file's versions
- * are parsed only as far as telling encrypted from clear.
+ * are parsed only as far as telling encrypted from clear. `logged`: every path git history has
+ * under `paths` (relative to the top, forward slashes).
  */
-export async function readHistory(io: CliIo, root: string, paths: readonly string[], covered: CoveredPath): Promise<HistoryFile[]> {
+export async function readHistory(io: CliIo, root: string, paths: readonly string[], covered: CoveredPath): Promise<{ files: HistoryFile[]; logged: ReadonlySet<string> }> {
   const log = await fileHistory(root, io.env, pathspecs(io, root, paths));
   // Per file, oldest first along first parents, then the versions on merged branches.
   const byFile = new Map<string, Version[]>();
   const add = (commits: readonly LoggedCommit[], merged: boolean): void => {
-    for (const c of commits) {
+    for (const [order, c] of commits.entries()) {
       for (const change of c.changes) {
         let list = byFile.get(change.path);
         if (list === undefined) byFile.set(change.path, (list = []));
-        list.push({ commit: c.commit, time: c.authorTime, blob: change.blob, merged });
+        list.push({ commit: c.commit, time: c.authorTime, blob: change.blob, merged, order: merged ? -1 : order });
       }
     }
   };
@@ -146,7 +149,10 @@ export async function readHistory(io: CliIo, root: string, paths: readonly strin
     const coveredOnly: string[] = [];
     for (const path of byFile.keys()) if (!audited.has(path) && (await covered(path))) coveredOnly.push(path);
     const blobsOf = (path: string, whole: boolean): Array<{ path: string; blob: string; whole: boolean }> => byFile.get(path)!.flatMap((v) => (v.blob === null ? [] : [{ path, blob: v.blob, whole }]));
-    await readBlobs([...[...audited].flatMap((p) => blobsOf(p, true)), ...coveredOnly.flatMap((p) => blobsOf(p, false))]);
+    // Files deleted along first parents may be where an audited file was moved or copied from
+    // with its data key (lineage.ts): their versions are read whole too.
+    const deleted = [...byFile].filter(([path, list]) => !audited.has(path) && list.some((v) => !v.merged && v.blob === null)).map(([path]) => path);
+    await readBlobs([...[...audited, ...deleted].flatMap((p) => blobsOf(p, true)), ...coveredOnly.flatMap((p) => blobsOf(p, false))]);
 
     const kindOf = async (path: string, blob: string | null): Promise<Read | null> => (blob === null ? null : await readOf(path, blob));
     const clearOf = new Map<string, Array<boolean | null>>();
@@ -160,7 +166,7 @@ export async function readHistory(io: CliIo, root: string, paths: readonly strin
     }
     // Commit objects: every version of an audited file, the clear versions of a covered one.
     const wantedCommits = [
-      ...[...audited].flatMap((path) => byFile.get(path)!.map((v) => v.commit)),
+      ...[...audited, ...deleted].flatMap((path) => byFile.get(path)!.map((v) => v.commit)),
       ...coveredOnly.flatMap((path) => byFile.get(path)!.filter((_, i) => clearOf.get(path)![i] === true).map((v) => v.commit)),
     ];
     const commitNames = [...new Set(wantedCommits)];
@@ -173,17 +179,23 @@ export async function readHistory(io: CliIo, root: string, paths: readonly strin
       return { commit: v.commit, date: dateOf(v.time), author: info.author, subject: info.subject };
     };
 
-    const out: HistoryFile[] = [];
-    for (const path of audited) {
-      const versions: FileVersion[] = [];
+    const histories = new Map<string, { placed: PlacedVersion[]; merged: FileVersion[] }>();
+    for (const path of [...audited, ...deleted]) {
+      const placed: PlacedVersion[] = [];
+      const merged: FileVersion[] = [];
       for (const v of byFile.get(path)!) {
         const summary = await kindOf(path, v.blob);
         // A version that does not parse says nothing about the values: it is left out.
         if (summary === "unreadable" || summary === "encrypted") continue;
-        versions.push({ commit: refOf(v), summary: summary === "clear" ? "unencrypted" : summary, ...(v.merged ? { merged: true } : {}) });
+        const version: FileVersion = { commit: refOf(v), summary: summary === "clear" ? "unencrypted" : summary, ...(v.merged ? { merged: true } : {}) };
+        if (v.merged) merged.push(version);
+        else placed.push({ version, order: v.order });
       }
-      out.push({ path, atHead: "encrypted", versions });
+      histories.set(path, { placed, merged });
     }
+    const lineage = new Lineage(histories);
+    const out: HistoryFile[] = [];
+    for (const path of audited) out.push({ path, atHead: "encrypted", versions: lineage.versionsOf(path) });
     for (const path of coveredOnly) {
       const kinds = clearOf.get(path)!;
       const versions: ClearOrNot[] = byFile.get(path)!.map((v, i) => ({ commit: kinds[i] === true ? refOf(v) : { commit: v.commit, date: dateOf(v.time), author: "", subject: "" }, clear: kinds[i]!, ...(v.merged ? { merged: true } : {}) }));
@@ -191,7 +203,7 @@ export async function readHistory(io: CliIo, root: string, paths: readonly strin
       const headKind = head === undefined ? null : await kindOf(path, head.blob);
       out.push({ path, atHead: headKind === null ? "absent" : headKind === "clear" ? "unencrypted" : "unreadable", versions });
     }
-    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { files: out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), logged: new Set(byFile.keys()) };
   } finally {
     reader.close();
   }

@@ -1,7 +1,8 @@
 import { resolve, sep } from "node:path";
-import { HushError, isHushError, printable, type CreationRule } from "@hush/core";
+import { findCreationRule, HushError, isHushError, printable } from "@hush/core";
 import type { AccessInput } from "@hush/git/report";
-import { creationRuleFor, loadConfig, type LoadedConfig } from "../../config.ts";
+import { loadConfig, type LoadedConfig } from "../../config.ts";
+import { workTreeRules, type RuleFor } from "../git/check-rules.ts";
 import { jsonReport, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
 import { NotEncrypted, readSecretFile } from "../../rekey/secret-files.ts";
 import { expandTargets } from "../../rekey/targets.ts";
@@ -19,14 +20,23 @@ export function loadReportConfig(io: CliIo, flags: ReportFlags): Promise<LoadedC
   return loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
 }
 
-/** The creation rule for a file, or undefined when the config has none for it. */
-export async function ruleOrNone(loaded: LoadedConfig | undefined, abs: string, cwd: string): Promise<CreationRule | undefined> {
-  try {
-    return await creationRuleFor(loaded, abs, cwd);
-  } catch (err) {
-    if (isHushError(err, "CONFIG_NO_MATCH")) return undefined;
-    throw err;
-  }
+/**
+ * Each file's creation rule, from the `.sops.yaml` nearest to it (or `--config`/`SOPS_CONFIG`
+ * for every file), as `hush check` finds it: drift is the findings of `hush check`. The config
+ * found from the working directory gave a file under a `.sops.yaml` of its own the rules of
+ * another, so `hush access` reported drift that `hush check` did not, and the reverse.
+ * Unlike `hush check`, a rule without `path_regex` is the rule of every file (as `encrypt` reads it).
+ */
+export function reportRules(io: CliIo, flags: ReportFlags): RuleFor {
+  return workTreeRules(io, flags.config, async (config, configName, relativePath) => {
+    try {
+      return await findCreationRule(config, relativePath);
+    } catch (err) {
+      if (isHushError(err, "CONFIG_NO_MATCH")) return undefined;
+      if (isHushError(err, "CONFIG_INVALID")) throw err.withFile(configName);
+      throw err;
+    }
+  });
 }
 
 /**
@@ -34,14 +44,14 @@ export async function ruleOrNone(loaded: LoadedConfig | undefined, abs: string, 
  * Files found in directories that are not encrypted are left out; a named file that is not, or
  * a damaged one, is reported on stderr and counted in `failed`.
  */
-export async function readEncryptedFiles(io: CliIo, paths: readonly string[], loaded: LoadedConfig | undefined): Promise<{ inputs: AccessInput[]; failed: number }> {
+export async function readEncryptedFiles(io: CliIo, paths: readonly string[], ruleFor: RuleFor): Promise<{ inputs: AccessInput[]; failed: number }> {
   const targets = expandTargets(paths.length === 0 ? ["."] : paths, io.cwd, undefined);
   const inputs: AccessInput[] = [];
   let failed = 0;
   for (const target of targets) {
     try {
       const file = await readSecretFile(target);
-      inputs.push({ path: target.display.split(sep).join("/"), metadata: file.metadata, rule: await ruleOrNone(loaded, target.abs, io.cwd) });
+      inputs.push({ path: target.display.split(sep).join("/"), metadata: file.metadata, rule: await ruleFor(target.abs) });
     } catch (err) {
       if (err instanceof NotEncrypted) continue;
       failed++;
