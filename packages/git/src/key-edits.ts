@@ -1,5 +1,5 @@
 import { editPlaintext, isHushError, type FileFormat, type KeyPath, type PlainEdit, type TreeMapEntry, type TreeNode } from "@hush/core";
-import { treesEqual } from "./tree-merge.ts";
+import { treeEquality } from "./tree-merge.ts";
 
 /**
  * Ours with the merge's added, removed and changed keys written in by the format's own text
@@ -20,11 +20,12 @@ const MAX_KEY_EDITS = 100;
 const MAX_CHARACTERS_READ = 1_000_000;
 
 /**
- * The edits that turn `from` into `to`, whole subtrees where a key is added or its value's kind
- * changes; undefined when there are more than `limit`. Comments are no entries of a value tree.
+ * Appends to `out` the edits that turn `from` into `to`, whole subtrees where a key is added or
+ * its value's kind changes; false when they come to more than `limit`. Comments are no entries of
+ * a value tree. `same`: one equality for the whole walk, each subtree hashed once.
  */
-function editsBetween(from: TreeNode, to: TreeNode, path: KeyPath, out: PlainEdit[], limit: number): boolean {
-  if (treesEqual(from, to)) return true;
+function editsBetween(from: TreeNode, to: TreeNode, path: KeyPath, out: PlainEdit[], limit: number, same: (a: TreeNode, b: TreeNode) => boolean): boolean {
+  if (same(from, to)) return true;
   if (from.kind !== "map" || to.kind !== "map") {
     out.push({ kind: "set", path, value: to });
     return out.length <= limit;
@@ -38,7 +39,7 @@ function editsBetween(from: TreeNode, to: TreeNode, path: KeyPath, out: PlainEdi
   for (const [key, value] of after) {
     const old = before.get(key);
     if (old === undefined) out.push({ kind: "set", path: [...path, key], value });
-    else if (!editsBetween(old, value, [...path, key], out, limit)) return false;
+    else if (!editsBetween(old, value, [...path, key], out, limit, same)) return false;
   }
   return out.length <= limit;
 }
@@ -52,7 +53,7 @@ export async function keyEdits(format: FileFormat, ours: string, oursTree: TreeN
   if (oursTree.kind !== "map" || merged.kind !== "map") return undefined;
   const edits: PlainEdit[] = [];
   const limit = Math.min(MAX_KEY_EDITS, Math.floor(MAX_CHARACTERS_READ / Math.max(1, ours.length)));
-  if (!editsBetween(oursTree, merged, [], edits, limit) || edits.length === 0) return undefined;
+  if (!editsBetween(oursTree, merged, [], edits, limit, treeEquality()) || edits.length === 0) return undefined;
   let text = ours;
   for (const edit of edits) {
     try {

@@ -61,9 +61,10 @@ export async function mergePlaintexts(input: PlaintextMergeInput): Promise<Plain
   const theirs = treeOf(store, input.theirs, scanned[2]) ?? { kind: "map", entries: [] };
   const favour = input.favour ?? "ours";
   const { tree, conflicts } = mergeTrees(base, ours, theirs, { favour });
-  const headerLimit = input.format === "ini" ? mostRepeats([input.ours, input.theirs]) : undefined;
+  const repeats = store.mostRepeatedHeader;
+  const headerLimit = repeats === undefined ? Infinity : Math.max(repeats(input.ours), repeats(input.theirs));
   const matches = (text: string): boolean => {
-    if (headerLimit !== undefined && mostRepeats([text]) > headerLimit) return false;
+    if (repeats !== undefined && repeats(text) > headerLimit) return false;
     const scanned = scan(text);
     if (scanned !== undefined) return treesEqual(scanned, tree);
     try {
@@ -93,25 +94,6 @@ export async function mergePlaintexts(input: PlaintextMergeInput): Promise<Plain
   const emitted = store.emitTree(tree, indent === undefined ? {} : { indent });
   if (matches(emitted)) return done(emitted, "emitted");
   throw new HushError("INTERNAL", "the merged document could not be written back in its format");
-}
-
-/**
- * How many times the most repeated INI section header stands in the texts (1 when none repeats).
- * go-ini reads a repeated header as the same section, so a line merge of two branches that both
- * added `[cache]` held the right values under two `[cache]` headers; Python's configparser refuses
- * such a file. A merged text may repeat a header no more than one side already did.
- */
-function mostRepeats(texts: readonly string[]): number {
-  let most = 1;
-  for (const text of texts) {
-    const seen = new Map<string, number>();
-    for (const header of text.matchAll(/^[ \t]*\[(.*)\][^\]\n]*$/gm)) {
-      const count = (seen.get(header[1]!) ?? 0) + 1;
-      seen.set(header[1]!, count);
-      most = Math.max(most, count);
-    }
-  }
-  return most;
 }
 
 function isStream(store: Store, text: string): boolean {

@@ -107,8 +107,17 @@ function canonical(node: TreeNode, keyOf: (node: TreeNode) => string): unknown {
 
 /** Deep equality of value trees (map order and comments ignored). */
 export function treesEqual(a: TreeNode | undefined, b: TreeNode | undefined): boolean {
+  return treeEquality()(a, b);
+}
+
+/**
+ * {@link treesEqual} for many questions about the nodes of the same trees: each node's key is
+ * computed once, where asking `treesEqual` of a node and then of each of its children hashed
+ * every subtree again at each level. Trees must not change while it is in use.
+ */
+export function treeEquality(): (a: TreeNode | undefined, b: TreeNode | undefined) => boolean {
   const key = canonicalKeys();
-  return key(a) === key(b);
+  return (a, b) => key(a) === key(b);
 }
 
 interface Context {

@@ -207,6 +207,18 @@ function emitTree(tree: TreeMap, _options: EmitOptions): string {
   return blocks.length === 0 ? "" : blocks.join("\n\n") + "\n";
 }
 
+/** See `Store.mostRepeatedHeader`: a header's name, as go-ini takes it, is the text up to the line's last `]`. */
+function mostRepeatedHeader(text: string): number {
+  const seen = new Map<string, number>();
+  let most = 1;
+  for (const header of text.matchAll(/^[ \t]*\[(.*)\][^\]\n]*$/gm)) {
+    const count = (seen.get(header[1]!) ?? 0) + 1;
+    seen.set(header[1]!, count);
+    most = Math.max(most, count);
+  }
+  return most;
+}
+
 /** The INI store (SOPS's layout, read with go-ini's rules; see the module comment). */
 export const iniStore: Store = {
   format: "ini",
@@ -215,6 +227,7 @@ export const iniStore: Store = {
   renderEncrypted,
   renderPlaintext,
   clearCommentProblem,
+  mostRepeatedHeader,
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,

@@ -39,6 +39,21 @@ function scalarLeaf(leaf: Leaf): boolean {
   return leaf.kind === "scalar" && leaf.document === 0 && leaf.aliased !== true;
 }
 
+/** The scalar leaf holding a value at `path` (a tree path; `treePath` names leaves so), if any. */
+function valueLeafAt(leaves: readonly Leaf[], path: KeyPath, treePath: LineLayout["treePath"]): Leaf | undefined {
+  return leaves.find((l) => scalarLeaf(l) && l.value !== null && samePath(treePath === undefined ? l.path : treePath(l.path), path));
+}
+
+/**
+ * `lines` (whole lines, each ending with a line break) put into `text` at `at`, the start of a
+ * line or the end of the text; at the end of a text without a final line break they start a new
+ * line, and the text keeps ending without one.
+ */
+function insertLines(text: string, at: number, lines: string): string {
+  if (at >= text.length && text !== "" && !text.endsWith("\n")) return `${text}\n${lines.replace(/\n$/, "")}`;
+  return text.slice(0, at) + lines + text.slice(at);
+}
+
 /**
  * A changed scalar written over the old one's span; undefined when the edit is not that.
  * `leaves`: the text's leaves when already read (by a scanner that reads exactly the store's).
@@ -46,8 +61,7 @@ function scalarLeaf(leaf: Leaf): boolean {
 export function scalarInPlace(text: string, store: Store, edit: Pick<TextEditRequest, "kind" | "path" | "value">, options: Partial<InPlaceOptions> & { leaves?: readonly Leaf[] } = {}): string | undefined {
   if (edit.kind !== "set" || edit.value?.kind !== "scalar") return undefined;
   const value: ScalarValue = edit.value.value;
-  const treePath = options.treePath ?? ((p: KeyPath) => p);
-  const leaf = (options.leaves ?? store.parse(text).leaves).find((l) => scalarLeaf(l) && l.value !== null && samePath(treePath(l.path), edit.path));
+  const leaf = valueLeafAt(options.leaves ?? store.parse(text).leaves, edit.path, options.treePath);
   if (leaf === undefined) return undefined;
   let rendered: string;
   try {
@@ -69,8 +83,7 @@ export function scalarInPlace(text: string, store: Store, edit: Pick<TextEditReq
  */
 function scalarAsEmitted(text: string, store: Store, edit: TextEditRequest, layout: LineLayout, leaves: readonly Leaf[]): string | undefined {
   if (edit.kind !== "set" || edit.value?.kind !== "scalar") return undefined;
-  const treePath = layout.treePath ?? ((p: KeyPath) => p);
-  const leaf = leaves.find((l) => scalarLeaf(l) && l.value !== null && samePath(treePath(l.path), edit.path));
+  const leaf = valueLeafAt(leaves, edit.path, layout.treePath);
   if (leaf === undefined) return undefined;
   const lines = store.emitTree(buildPath(edit.path, edit.value) as TreeMap, {}).split("\n").filter((l) => l.trim() !== "");
   const entry = lines[lines.length - 1];
@@ -228,9 +241,7 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
     while (lines.length > 0 && (lines[0]!.startsWith("[") || lines[0]!.trim() === "")) lines.shift();
     const body = (layout.newEntryPrefix?.(parsed) ?? "") + lines.join("\n");
     const at = layout.sections ? sectionEnd(text, leaves, edit.path.slice(0, -1)) : text.length;
-    if (at !== undefined) {
-      out.push(at >= text.length && text !== "" && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, at) + body + text.slice(at));
-    }
+    if (at !== undefined) out.push(insertLines(text, at, body));
     // A new section, table or element of an array of tables: its header and lines after the file's.
     if (layout.sections && emitted.startsWith("[")) out.push(newSection(text, emitted));
     if (layout.dottedKeys === true && edit.value.kind !== "map") {
@@ -296,7 +307,7 @@ function dottedSibling(text: string, leaves: readonly Leaf[], path: KeyPath, ent
   const parts = keyParts(keyText[2]!.trimEnd());
   if (parts.length <= below) return undefined;
   const line = `${keyText[1]}${parts.slice(0, parts.length - below).join(".")}.${entry.slice(0, eq).trim()} = ${entry.slice(eq + 1).trim()}\n`;
-  return end >= text.length && !text.endsWith("\n") ? `${text}\n${line.slice(0, -1)}` : text.slice(0, end) + line + text.slice(end);
+  return insertLines(text, end, line);
 }
 
 /**
@@ -312,9 +323,7 @@ function newSection(text: string, emitted: string): string {
   const escaped = header.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const existing = headerEnd < 0 || header.startsWith("[[") ? null : new RegExp(`^[ \\t]*${escaped}[ \\t]*(?:[#;].*)?$`, "m").exec(text);
   if (existing === null) return afterLastLine(text, emitted);
-  const after = lineEndAfter(text, existing.index);
-  const body = emitted.slice(headerEnd + 1);
-  return after >= text.length && !text.endsWith("\n") ? `${text}\n${body.replace(/\n$/, "")}` : text.slice(0, after) + body + text.slice(after);
+  return insertLines(text, lineEndAfter(text, existing.index), emitted.slice(headerEnd + 1));
 }
 
 /** `block` after the text's last line, one blank line between them. */

@@ -158,6 +158,13 @@ export interface Store {
    * the file is its string as SOPS writes it there (ValToString), so that the edit can read back.
    */
   readonly stringValues?: boolean;
+  /**
+   * For formats whose headers may be repeated (INI: go-ini reads `[cache]` twice as one section,
+   * Python's configparser refuses the file): how many times the most repeated header stands in
+   * `text`, 1 when none repeats. A merged text must not repeat one more than either side did,
+   * though its values are right. Absent: the format has no such headers, or refuses repeats.
+   */
+  mostRepeatedHeader?(text: string): number;
   /** Layout facts of a text (never throws; a text that does not parse has none). */
   layout(text: string): DocumentLayout;
   /**

@@ -1,7 +1,7 @@
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { detectFormat, type CheckProblem } from "@hush/git";
-import type { ParsedDocument } from "@hush/core";
+import { looksEncrypted, type ParsedDocument } from "@hush/core";
 import { readCheckedFile } from "./check-read.ts";
 import { branchStart } from "./branch-start.ts";
 import { readTreeFiles } from "./check-decrypted.ts";
@@ -33,14 +33,12 @@ function placeKey(document: number, path: readonly (string | number)[]): string 
   return JSON.stringify([document, ...path]);
 }
 
-/** SOPS's mark of an encrypted value. */
-const ENCRYPTED_VALUE = /^ENC\[AES256_GCM,/;
 
 /** The places of the encrypted values of a parsed encrypted file (none for a whole binary file). */
 function encryptedPlaces(parsed: ParsedDocument): Set<string> {
   const places = new Set<string>();
   for (const leaf of parsed.leaves) {
-    if (leaf.kind === "scalar" && leaf.value?.type === "str" && ENCRYPTED_VALUE.test(leaf.value.text)) places.add(placeKey(leaf.document, leaf.path));
+    if (leaf.kind === "scalar" && leaf.value?.type === "str" && looksEncrypted(leaf.value.text)) places.add(placeKey(leaf.document, leaf.path));
   }
   return places;
 }
