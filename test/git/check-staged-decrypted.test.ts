@@ -85,6 +85,28 @@ describe("hush check --staged: a file HEAD has encrypted", () => {
     expect(keylessCheck(sb, repo, ["--staged"]).status).toBe(0);
   });
 
+  it("fails when the commit deletes it and pastes its values into a plain file HEAD has, renamed or not, and passes an example file that had its keys", () => {
+    const repo = repoWithFlagEncryptedFile("pasted");
+    const settings = Array.from({ length: 12 }, (_, i) => `setting${i}: ${i}\n`).join("");
+    writeFileSync(join(repo, "settings.yaml"), settings);
+    writeFileSync(join(repo, "app.example.yaml"), "token: ${TOKEN}\n");
+    commitAll(sb, repo, "settings and an example");
+    git(sb, repo, ["rm", "-q", "app.yaml"]);
+    writeFileSync(join(repo, "settings.yaml"), `${settings}token: staged-secret-1\n`);
+    writeFileSync(join(repo, "app.example.yaml"), "token: staged-secret-1\n");
+    git(sb, repo, ["add", "-A"]);
+    expect(git(sb, repo, ["diff", "--cached", "--name-status"]).stdout).toBe("M\tapp.example.yaml\nD\tapp.yaml\nM\tsettings.yaml\n");
+    const { status, report, stdout } = keylessCheck(sb, repo, ["--staged"]);
+    expect(status).toBe(1);
+    expect(findingCodes(report)).toEqual(["settings.yaml error not-encrypted"]);
+    expect(stdout).toContain("settings.yaml: error: staged in clear, and it holds the key of every encrypted value of app.yaml, which HEAD has encrypted and this commit deletes");
+    expect(stdout).not.toContain("staged-secret-1");
+    // A rename git sees (the file is alike enough) is judged against its old version.
+    git(sb, repo, ["mv", "settings.yaml", "service.yaml"]);
+    expect(git(sb, repo, ["diff", "--cached", "--name-status", "-M"]).stdout).toContain("R");
+    expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual(["service.yaml error not-encrypted"]);
+  });
+
   /** `repo` on main, merging (not yet committed) a branch that deleted app.yaml in one commit and then added `added` in clear in another. */
   function mergingBranchThatAddsInClear(repo: string, added: Record<string, string>): void {
     git(sb, repo, ["checkout", "-q", "-b", "feature"]);

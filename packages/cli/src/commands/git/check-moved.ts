@@ -126,11 +126,18 @@ async function heldInClearAtStart(repo: Repo, start: string, holding: ReadonlyAr
   const fromOf = new Map(holding.map((h) => [h.path, h.from]));
   const kept = new Set<string>();
   for (const f of await readTreeFiles(repo, start, (path) => fromOf.has(path))) {
-    const detected = await detectFormat(f.path, f.text, { whole: true });
-    if (detected === undefined || detected.encrypted || detected.parsed === undefined) continue;
-    if (holdsKeys(detected.parsed, gone.get(fromOf.get(f.path)!)!)) kept.add(f.path);
+    if (await heldKeysInClear(f.path, f.text, gone.get(fromOf.get(f.path)!)!)) kept.add(f.path);
   }
   return kept;
+}
+
+/**
+ * Whether the file at `path` holding `text` is in clear and has a scalar at each of `places`,
+ * whatever its values: an earlier version of a file that already held a deleted file's keys.
+ */
+export async function heldKeysInClear(path: string, text: string, places: ReadonlySet<string>): Promise<boolean> {
+  const detected = await detectFormat(path, text, { whole: true });
+  return detected !== undefined && !detected.encrypted && detected.parsed !== undefined && holdsKeys(detected.parsed, places);
 }
 
 /** The encrypted files (with at least one encrypted value) of `commit` that `select` picks, with their values' places. */

@@ -2,13 +2,14 @@ import { printable } from "@hush/core";
 import type { CheckProblem } from "@hush/git";
 import type { ObjectReader } from "../../git-objects.ts";
 import { MAX_CHECKED_SIZE } from "./check-read.ts";
-import { encryptedValuePlaces, movedFrom } from "./check-moved.ts";
+import { encryptedValuePlaces, heldKeysInClear, movedFrom } from "./check-moved.ts";
 import { isEncryptedWithValues } from "./encrypted-version.ts";
 
 /**
  * `hush check --staged` (the pre-commit hook) against HEAD: a staged file in clear whose version
  * in HEAD is encrypted, or that holds the key of every encrypted value of an encrypted file the
- * commit deletes (`git mv secrets.enc.yaml settings.yaml` with the values decrypted), is an
+ * commit deletes (`git mv secrets.enc.yaml settings.yaml` with the values decrypted, or the
+ * values pasted into a file HEAD has without those keys), is an
  * error whatever the rules and attributes say. A file encrypted with key flags is covered by
  * neither, and `hush decrypt -i` then `git commit -a` stored its secrets in clear, which only a
  * later `hush check --base` in CI said. HEAD's versions are named by the staged diff git already
@@ -72,13 +73,16 @@ export async function stagedAgainstHead(plain: readonly StagedPlain[], head: Sta
     if (places !== undefined) gone.set(version.path, places);
   }
   if (gone.size > 0) {
-    // Only added files: one HEAD already had in clear (an example file beside the encrypted one) was not moved there.
-    const added = plain.filter((f) => f.added === true && f.unread === undefined);
-    for (const f of added) {
-      const bytes = await head.objects.blob(f.blob);
-      if (bytes === undefined || bytes.length > MAX_CHECKED_SIZE) continue;
-      const from = await movedFrom(f.path, bytes.toString("utf8"), gone);
-      if (from !== undefined) found.push({ file: f, problem: movedProblem(from) });
+    // Added, renamed and modified files alike (the values pasted into a settings file HEAD had);
+    // one whose HEAD version held those keys already (an example file beside the encrypted one)
+    // was not moved there.
+    const flagged = new Set(found.map((x) => x.file));
+    for (const f of plain) {
+      if (f.unread !== undefined || flagged.has(f)) continue;
+      const text = await smallBlobText(head, f.blob);
+      const from = text === undefined ? undefined : await movedFrom(f.path, text, gone);
+      if (from === undefined || (f.head !== undefined && (await heldInHead(head, f.head, gone.get(from)!)))) continue;
+      found.push({ file: f, problem: movedProblem(from) });
     }
   }
   const kept: StagedFinding[] = [];
@@ -86,6 +90,22 @@ export async function stagedAgainstHead(plain: readonly StagedPlain[], head: Sta
     if (!(await asTheMergedBranchHasIt(head.objects, file))) kept.push({ path: file.abs, display: file.display, problem });
   }
   return kept;
+}
+
+/** The text of blob `blob`, when it is at most the size `hush check` reads. */
+async function smallBlobText(head: StagedHead, blob: string): Promise<string | undefined> {
+  const bytes = await head.objects.blob(blob);
+  return bytes === undefined || bytes.length > MAX_CHECKED_SIZE ? undefined : bytes.toString("utf8");
+}
+
+/**
+ * Whether HEAD's version of a plain file held every one of `places` (a deleted file's keys)
+ * already; one too large to read counts as holding them, so that no ordinary commit is stopped
+ * for what the check cannot see.
+ */
+async function heldInHead(head: StagedHead, version: HeadVersion, places: ReadonlySet<string>): Promise<boolean> {
+  const text = await smallBlobText(head, version.blob);
+  return text === undefined || (await heldKeysInClear(version.path, text, places));
 }
 
 /**
