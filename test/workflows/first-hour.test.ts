@@ -413,6 +413,13 @@ describe("a newcomer's first hour", () => {
         "hush: no matching creation rules found for sub/x.yaml\n" +
           `  next: add a creation rule whose path_regex matches sub/x.yaml (relative to ${dir.path}) to ${config}; as in SOPS, its rules apply with key flags too: --config /dev/null uses the flags alone\n`,
       );
+      // An empty list is rules none of which matches (Go reads `[]` as a list, a bare key as none).
+      writeFileSync(config, "creation_rules: []\n");
+      const emptyList = encrypt("--age", k.recipient);
+      expect([emptyList.status, emptyList.stderr.split("\n")[0]]).toEqual([1, "hush: no matching creation rules found for sub/x.yaml"]);
+      expect(emptyList.stderr).toContain("--config /dev/null uses the flags alone");
+      writeFileSync(config, "creation_rules:\n");
+      expect(encrypt().stderr).toContain("hush: config file not found, or has no creation rules, and no keys provided through command line options\n");
       const flagsAlone = encrypt("--config", "/dev/null", "--age", k.recipient);
       expect(flagsAlone.stderr).toBe("");
       expect(flagsAlone.status).toBe(0);

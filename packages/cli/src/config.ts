@@ -57,7 +57,7 @@ const NAME_THE_KEYS = "name the keys (--age age1…, --pgp FINGERPRINT, --kms AR
  */
 function noRuleNextStep(loaded: LoadedConfig | undefined, relativePath: string, keysGiven: boolean): string {
   if (loaded === undefined) return `next: ${NAME_THE_KEYS}, or write a .sops.yaml with a creation rule for the file (\`hush help encrypt\` shows one)`;
-  if (loaded.config.creationRules.length === 0) return `next: add creation_rules to ${loaded.path}, or ${NAME_THE_KEYS}`;
+  if (loaded.config.listsCreationRules !== true) return `next: add creation_rules to ${loaded.path}, or ${NAME_THE_KEYS}`;
   const addRule = `next: add a creation rule whose path_regex matches ${relativePath} (relative to ${loaded.dir}) to ${loaded.path}`;
   return keysGiven ? `${addRule}; as in SOPS, its rules apply with key flags too: --config /dev/null uses the flags alone` : `${addRule}, or name another config with --config`;
 }

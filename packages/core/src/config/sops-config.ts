@@ -30,6 +30,12 @@ export interface CreationRule {
 
 export interface SopsConfig {
   readonly creationRules: readonly CreationRule[];
+  /**
+   * `creation_rules` is a list, even an empty one (`creation_rules: []`): SOPS then wants a rule
+   * matching every new file, key flags or not, where an absent or null `creation_rules` is no
+   * rules at all (Go reads `[]` as an empty list and null as none).
+   */
+  readonly listsCreationRules?: true;
   /** `stores`: the indent of new YAML and JSON files and of an encrypted binary file's JSON envelope (`json_binary`). */
   readonly stores: { readonly yamlIndent?: number; readonly jsonIndent?: number; readonly jsonBinaryIndent?: number };
   /** People's names for recipients (`hush_recipient_names`, anchors), for reports; see recipient-names.ts. */
@@ -223,6 +229,7 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   const destinationRules = raw["destination_rules"];
   return {
     creationRules: (rules ?? []).map(parseRule),
+    ...(Array.isArray(rules) ? { listsCreationRules: true as const } : {}),
     ...(recipientNames.size === 0 ? {} : { recipientNames }),
     ...(isEmpty(destinationRules) ? {} : { destinationRules: readDestinationRules(destinationRules) }),
     stores: {
@@ -272,12 +279,12 @@ function readDestinationRule(raw: unknown, i: number): DestinationRule {
 
 /**
  * The first rule whose `path_regex` matches `relativePath` (forward slashes), or undefined.
- * Throws CONFIG_NO_MATCH when the config has rules and none matches (SOPS's behaviour).
+ * Throws CONFIG_NO_MATCH when the config lists rules (even none) and none matches (SOPS's behaviour).
  */
 export async function findCreationRule(config: SopsConfig, relativePath: string): Promise<CreationRule | undefined> {
   checkObject(config, "the config");
   checkString(relativePath, "the file path");
-  if (config.creationRules.length === 0) return undefined;
+  if (config.creationRules.length === 0 && config.listsCreationRules !== true) return undefined;
   for (const [i, rule] of config.creationRules.entries()) {
     if (rule.pathRegex === "") return rule;
     const match = await compileRe2(rule.pathRegex, `creation_rules[${i}].path_regex`);
