@@ -13,7 +13,7 @@ export { findProgramOnPath, isExecutableFile, KEY_PROGRAM_VARIABLE, keyProgramDi
 export { readFileBounded, MAX_DOCUMENT_BYTES, tooLargeMessage, type BoundedReadOptions } from "./read-bounded.ts";
 export { firstInvalidUtf8Line, utf8Text } from "./utf8-text.ts";
 export type { KeySource, MasterKeyEntry, MasterKeyRecipient, OpaqueKeyEntry } from "./key-source.ts";
-export { masterKeyIdentity, comparableIdentity, comparableKeyId, recipientOf, canUseKind, keyBackend, keyBackends, unregisterKeyBackend } from "./keys/registry.ts";
+export { masterKeyIdentity, comparableIdentity, comparableKeyId, readerKeyId, recipientOf, canUseKind, keyBackend, keyBackends, unregisterKeyBackend } from "./keys/registry.ts";
 export { unimplementedKeyBackend, type UnimplementedKindSpec } from "./keys/unimplemented-backend.ts";
 export type { EntryFields } from "./metadata/entry-fields.ts";
 export { armorBody } from "./keys/armor-body.ts";

@@ -264,6 +264,7 @@ const NOTHING_TO_CHECK = new Set([
   "keyBackends",
   "comparableIdentity",
   "comparableKeyId",
+  "readerKeyId",
   // Pure helpers over paths, names and JSON text, called in loops by hush's own code.
   "samePath",
   "pathStartsWith",

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { encryptText, storeFor, type FileFormat, type KeySourceResolver } from "@hush/core";
-import { summarizeVersion, versionKind } from "@hush/git/report";
+import { auditFile, summarizeVersion, versionKind } from "@hush/git/report";
 import { countCalls } from "@hush/testkit";
 import { freshAgeKey } from "./age-keys.ts";
 
@@ -65,5 +65,39 @@ describe("hush audit's reads of a version", () => {
     expect(await versionKind('{"a": 1}', "json")).toBe("clear");
     expect(await summarizeVersion("db: [unclosed\nsops: {}\n", "yaml")).toBe("unreadable");
     expect(await versionKind('{"sops": ', "json")).toBe("unreadable");
+  });
+});
+
+describe("hush audit's readers", () => {
+  /** `encrypted` with one more key group: a KMS entry with `profile` as its aws_profile. */
+  function withKmsEntry(encrypted: string, profile: string): string {
+    const entry = [
+      "    kms:",
+      "        - arn: arn:aws:kms:eu-west-1:111122223333:key/k",
+      `          aws_profile: ${profile}`,
+      "          created_at: \"2026-01-01T00:00:00Z\"",
+      "          enc: AQICAHh0ZXN0",
+      "",
+    ].join("\n");
+    return encrypted.replace("\nsops:\n", `\nsops:\n${entry}`);
+  }
+
+  it("does not count a KMS entry whose aws_profile alone changed as a reader removed", async () => {
+    const encrypted = await enc("token: secret\n", "yaml");
+    const at = (n: number) => ({ commit: `${n}`.repeat(40), date: `2026-0${n}-01T00:00:00Z`, author: "A", subject: `v${n}` });
+    const versions = [];
+    for (const [n, profile] of [[1, "old-team"], [2, "new-team"]] as const) {
+      const summary = await summarizeVersion(withKmsEntry(encrypted, profile), "yaml");
+      if (typeof summary === "string") throw new Error(`version ${n} is ${summary}`);
+      expect(summary.recipients.size).toBe(2);
+      versions.push({ commit: at(n), summary });
+    }
+    const audit = auditFile("app.yaml", versions, { asOf: new Date("2026-06-01T00:00:00Z"), maxAgeDays: undefined, names: undefined });
+    expect(audit.removals).toEqual([]);
+    // Another key, role or context is another reader.
+    const otherKey = await summarizeVersion(withKmsEntry(encrypted, "new-team").replace("key/k", "key/other"), "yaml");
+    if (typeof otherKey === "string") throw new Error(otherKey);
+    const moved = auditFile("app.yaml", [...versions, { commit: at(3), summary: otherKey }], { asOf: new Date("2026-06-01T00:00:00Z"), maxAgeDays: undefined, names: undefined });
+    expect(moved.removals.map((r) => r.removed.map((x) => x.identity))).toEqual([["arn:aws:kms:eu-west-1:111122223333:key/k||new-team"]]);
   });
 });

@@ -16,6 +16,11 @@ export function splitArnRole(item: string): [string, string] {
   return i === -1 ? [item, ""] : [item.slice(0, i), item.slice(i + 1)];
 }
 
+/** What KMS grants access on: the key, the role assumed, the encryption context (sorted pairs). */
+function kmsReader(k: KmsKeyRecipient): unknown[] {
+  return [k.arn, k.role, Object.keys(k.context).sort().map((c) => [c, k.context[c]])];
+}
+
 /** SOPS's identity: `ARN[+ROLE][|ctx_k:v,…][|profile]`. */
 function kmsIdentity(key: KmsKeyRecipient): string {
   let id = key.role === "" ? key.arn : `${key.arn}+${key.role}`;
@@ -95,7 +100,10 @@ export const awsKmsBackend: KeyBackend<KmsKeyEntry, KmsKeyRecipient> = {
   // SOPS's identity joins context pairs with ":" and "," unescaped, so {a: "b,c:d"} and
   // {a: "b", c: "d"} read the same; a key policy can tell those contexts apart, so comparisons
   // (merges, drift from .sops.yaml) use an encoding that cannot collide.
-  comparable: (k) => JSON.stringify([k.arn, k.role, Object.keys(k.context).sort().map((c) => [c, k.context[c]]), k.awsProfile]),
+  comparable: (k) => JSON.stringify([...kmsReader(k), k.awsProfile]),
+  // KMS decides on the key, the role assumed and the context; the profile only picks the
+  // writer's local credentials, so a change of profile alone removes no reader.
+  reader: (k) => JSON.stringify(kmsReader(k)),
   recipientOf: (e) => ({ kind: "kms", arn: e.arn, role: e.role, context: { ...e.context }, awsProfile: e.awsProfile }),
   wrappedKeyForm: /^[A-Za-z0-9+/]+={0,2}$/,
   wrappedKeyFault: ciphertextFault,

@@ -29,6 +29,13 @@ export interface KeyBackend<E extends MasterKeyEntry = MasterKeyEntry, R extends
   /** The identity as compared between a file and `.sops.yaml` (e.g. fingerprints in one case); default `identity`. */
   comparable?(key: E | R): string;
   /**
+   * Who can open the entry's wrapped key, as one string: the comparable identity less what only
+   * says how the writer reached the key service (a KMS entry's `aws_profile`, a name in the
+   * writer's own AWS config). Reports of readers added and removed compare entries by it;
+   * default `comparable`.
+   */
+  reader?(key: E | R): string;
+  /**
    * Whether the file's `entry` is what `named` (a `.sops.yaml` key) asks for although their
    * identities differ, because `named` leaves out a part that wrapping fills in (an Azure key
    * without a version, which wrapping resolves to the latest one) or SOPS spelled it otherwise

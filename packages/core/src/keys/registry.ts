@@ -65,6 +65,11 @@ export function comparableKeyId(key: MasterKeyEntry | MasterKeyRecipient): strin
   return `${key.kind} ${comparableIdentity(key)}`;
 }
 
+/** A key as a reader, for sets of who can open a file: its kind and the backend's `reader` identity (default {@link comparableIdentity}). */
+export function readerKeyId(key: MasterKeyEntry | MasterKeyRecipient): string {
+  return `${key.kind} ${backends.get(key.kind)?.reader?.(key) ?? comparableIdentity(key)}`;
+}
+
 /**
  * The recipient a wrapped key was made for: what a key source needs to wrap a new data key to
  * the same key. Undefined for a kind hush cannot wrap to (gcp_kms, azure_kv, hc_vault, …).

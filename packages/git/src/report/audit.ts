@@ -1,4 +1,4 @@
-import { comparableKeyId, decodeMetadata, formatKeyPath, looksEncrypted, readWhole, type FileFormat, type MasterKeyEntry, type RecipientNames } from "@hush/core";
+import { decodeMetadata, readerKeyId, formatKeyPath, looksEncrypted, readWhole, type FileFormat, type MasterKeyEntry, type RecipientNames } from "@hush/core";
 import { wrappedKeyHash } from "../metadata-summary.ts";
 import { recipientRef } from "./access.ts";
 import { REPORT_SCHEMA_VERSION, type AtHead, type AuditReport, type CommitRef, type FileAudit, type Removal, type ValueAge } from "./model.ts";
@@ -24,7 +24,7 @@ import { REPORT_SCHEMA_VERSION, type AtHead, type AuditReport, type CommitRef, t
 export interface VersionSummary {
   /** Encrypted values: key path (tree-path syntax) → ciphertext envelope. */
   readonly values: ReadonlyMap<string, string>;
-  /** Recipients: identity key → entry. */
+  /** Recipients: reader key ({@link readerKeyId}) → entry. */
   readonly recipients: ReadonlyMap<string, MasterKeyEntry>;
 }
 
@@ -47,7 +47,7 @@ export async function summarizeVersion(text: string, format: FileFormat): Promis
       values.set(`${doc}${formatKeyPath(leaf.path)}`, leaf.value.text);
     }
     const recipients = new Map<string, MasterKeyEntry>();
-    for (const entry of metadata.keyGroups.flat()) recipients.set(comparableKeyId(entry), entry);
+    for (const entry of metadata.keyGroups.flat()) recipients.set(readerKeyId(entry), entry);
     return { values, recipients };
   } catch {
     return "unreadable";
@@ -187,7 +187,7 @@ export function auditFile(path: string, versions: readonly FileVersion[], option
   const cameBack = last === undefined ? undefined : cameBackAt.get(key);
   const removalReports: Removal[] = removals.map((r) => {
     // Removed readers keep the data keys they were given before: the file is theirs while its key is one.
-    const holdsKey = last !== undefined && r.removed.some((e) => (givenAt.get(comparableKeyId(e))?.get(key) ?? Infinity) < r.at);
+    const holdsKey = last !== undefined && r.removed.some((e) => (givenAt.get(readerKeyId(e))?.get(key) ?? Infinity) < r.at);
     return {
       commit: r.commit,
       removed: r.removed.map((entry) => recipientRef(entry, options.names)),
