@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgeKey, createRepo, createSandbox, expectOk, git, hush, writeEncrypted, commitAtDate, type AgeKey, type Sandbox } from "./helpers.ts";
@@ -79,6 +79,31 @@ describe("hush audit: a file moved or copied with its data key", () => {
     expect(rotated.removals.every((x) => x.rekeyedSince)).toBe(true);
     expect(report.summary.notRekeyedAfterRemoval).toBe(2);
     expect(r.status).toBe(1);
+  });
+
+  it("follows it from outside the paths asked about: the moved file alone, or a directory renamed", () => {
+    const alone = hush(sb, ["audit", "--json", "--as-of", "2024-06-01", "new.enc.yaml"], { cwd: repo, env: sb.keylessEnv });
+    expect(alone.stderr).toBe("");
+    const report = JSON.parse(alone.stdout) as { files: Array<{ path: string; values: Array<{ changed: { commit: string } }>; removals: Array<{ removed: Array<{ identity: string }>; rekeyedSince: boolean }> }> };
+    expect(report.files.map((f) => [f.path, f.values.map((v) => v.changed.commit), f.removals.map((x) => [x.removed.map((m) => m.identity), x.rekeyedSince])])).toEqual([
+      ["new.enc.yaml", [commits["create"]], [[[mallory.recipient], false]]],
+    ]);
+    expect(alone.status).toBe(1);
+    // A renamed directory: its files' values keep their age (no --max-age passed by a rename).
+    const renamed = createRepo(sb, "renamed-directory");
+    writeFileSync(join(renamed, ".sops.yaml"), rules([sb.recipient]));
+    mkdirSync(join(renamed, "secrets", "production"), { recursive: true });
+    writeEncrypted(sb, renamed, "secrets/production/app.enc.yaml", "token: two-years-old\n");
+    const created = commitAtDate(sb, renamed, "2022-01-10", "Add secrets");
+    git(sb, renamed, ["mv", "secrets/production", "secrets/prod"]);
+    commitAtDate(sb, renamed, "2024-05-01", "Rename the directory");
+    git(sb, renamed, ["mv", "secrets/prod", "config"]);
+    commitAtDate(sb, renamed, "2024-05-20", "Rename it again");
+    const aged = hush(sb, ["audit", "--max-age", "90d", "--json", "--as-of", "2024-06-01", "config"], { cwd: renamed, env: sb.keylessEnv });
+    expect(aged.stderr).toBe("");
+    const agedReport = JSON.parse(aged.stdout) as { files: Array<{ path: string; values: Array<{ changed: { commit: string }; stale: boolean }> }> };
+    expect(agedReport.files.map((f) => [f.path, f.values.map((v) => [v.changed.commit, v.stale])])).toEqual([["config/app.enc.yaml", [[created, true]]]]);
+    expect(aged.status).toBe(1);
   });
 
   it("says so on the terminal with the command to run", () => {

@@ -285,5 +285,11 @@ describe("hush audit reads history with a fixed number of git processes", () => 
     // Each call's git command (after any `-c name=value`).
     const commands = readFileSync(calls, "utf8").split("\n").filter((l) => l !== "").map((l) => l.replace(/^(-c \S+ )*/, "").split(" ")[0]);
     expect(commands.sort()).toEqual(["cat-file", "log", "rev-list", "rev-parse", "rev-parse"]);
+    // Some paths only: one more log, of the commits that added them (whether they were moved in).
+    writeFileSync(calls, "");
+    const limited = hush(t.sb, ["audit", "--json", "--as-of", "2026-01-01", "prod.enc.yaml"], { cwd: t.repo, env });
+    expect(limited.stderr).toBe("");
+    const limitedCommands = readFileSync(calls, "utf8").split("\n").filter((l) => l !== "").map((l) => l.replace(/^(-c \S+ )*/, "").split(" ")[0]);
+    expect(limitedCommands.sort()).toEqual(["cat-file", "log", "log", "rev-list", "rev-parse", "rev-parse"]);
   });
 });

@@ -4,7 +4,7 @@ import { leadsOutside, formatFromPath, HushError, printable, WHOLE_FILE_FORMAT, 
 import { Lineage, parseCommitObject, summarizeVersion, versionKind, type PlacedVersion, type AtHead, type ClearOrNot, type CommitRef, type FileVersion, type LoggedCommit, type VersionSummary } from "@hush/git/report";
 import type { CliIo } from "../../io.ts";
 import { ObjectReader } from "../../git-objects.ts";
-import { fileHistory } from "./git-history.ts";
+import { commitChanges, fileHistory, type FileHistory, type MainLine } from "./git-history.ts";
 
 /**
  * The versions `hush audit` reads from history: of every file encrypted at HEAD (all it needs to
@@ -60,14 +60,16 @@ export class RealDirectories {
   }
 }
 
-/** `:(top,literal)path` for each of `paths` (the working directory when none), relative to the repository's top. */
-function pathspecs(io: CliIo, root: string, paths: readonly string[]): string[] {
+/** `paths` (the working directory when none) relative to the repository's top, forward slashes ("" for the top). */
+function fromTop(io: CliIo, root: string, paths: readonly string[]): string[] {
   return (paths.length === 0 ? ["."] : paths).map((p) => {
     const rel = relative(root, resolve(io.cwd, p));
     if (leadsOutside(rel)) throw new HushError("INVALID_ARGUMENT", `${printable(p, 4096)}: outside the repository`);
-    return `:(top,literal)${rel.split(sep).join("/")}`;
+    return rel.split(sep).join("/");
   });
 }
+
+const literal = (path: string): string => `:(top,literal)${path}`;
 
 function dateOf(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -86,6 +88,62 @@ interface Version {
   readonly order: number;
 }
 
+/** Per file, oldest first along first parents (placed by `history.mainLine`), then the versions on merged branches. */
+function versionsByFile(history: FileHistory): Map<string, Version[]> {
+  const byFile = new Map<string, Version[]>();
+  const add = (commits: readonly LoggedCommit[], merged: boolean): void => {
+    for (const c of commits) {
+      for (const change of c.changes) {
+        let list = byFile.get(change.path);
+        if (list === undefined) byFile.set(change.path, (list = []));
+        list.push({ commit: c.commit, time: c.authorTime, blob: change.blob, merged, order: merged ? -1 : history.mainLine.get(c.commit)! });
+      }
+    }
+  };
+  add([...history.firstParent].reverse(), false);
+  add([...history.merged].reverse(), true);
+  return byFile;
+}
+
+/** Rounds of moves followed out of PATHS (a file moved from a file moved from …), and files taken in each. */
+const MAX_MOVE_ROUNDS = 8;
+const MAX_MOVED_FROM = 1000;
+
+/**
+ * The files outside an audit's PATHS that files under them were moved from, with their
+ * versions: a file deleted in a commit (along first parents) that adds a file under PATHS.
+ * `git mv secrets/production secrets/prod` leaves `hush audit secrets/prod` a history that starts
+ * at the move, its values dated then (a `--max-age` passed by a renamed directory) and the
+ * readers removed before unseen; the whole-repository audit followed them (lineage.ts), and now a
+ * path-limited one reads the same. Two git processes a round, and a round only while a round
+ * finds such files; a move whose deletion is in another commit than its addition is not followed
+ * (the whole-repository audit follows it).
+ */
+async function movedInFrom(root: string, env: CliIo["env"], inside: ReadonlyMap<string, Version[]>, mainLine: MainLine): Promise<Map<string, Version[]>> {
+  const found = new Map<string, Version[]>();
+  let frontier: ReadonlyMap<string, Version[]> = inside;
+  for (let round = 0; round < MAX_MOVE_ROUNDS && found.size < MAX_MOVED_FROM; round++) {
+    const adds = new Set<string>();
+    for (const list of frontier.values()) {
+      const placed = list.filter((v) => !v.merged);
+      placed.forEach((v, i) => {
+        if (v.blob !== null && (i === 0 || placed[i - 1]!.blob === null)) adds.add(v.commit);
+      });
+    }
+    const sources = new Set<string>();
+    for (const c of await commitChanges(root, env, [...adds])) {
+      for (const change of c.changes) {
+        if (change.blob === null && !inside.has(change.path) && !found.has(change.path) && sources.size < MAX_MOVED_FROM - found.size) sources.add(change.path);
+      }
+    }
+    if (sources.size === 0) break;
+    const next = versionsByFile(await fileHistory(root, env, [...sources].map(literal), { mainLine, onStdin: true }));
+    for (const [path, list] of next) if (sources.has(path)) found.set(path, list);
+    frontier = next;
+  }
+  return found;
+}
+
 /**
  * Reads the files under `paths` from history: one log for all files, then through one
  * `git cat-file --batch`, the blobs of every file's last version (to find the encrypted ones),
@@ -95,20 +153,13 @@ interface Version {
  * under `paths` (relative to the top, forward slashes).
  */
 export async function readHistory(io: CliIo, root: string, paths: readonly string[], covered: CoveredPath): Promise<{ files: HistoryFile[]; logged: ReadonlySet<string> }> {
-  const log = await fileHistory(root, io.env, pathspecs(io, root, paths));
-  // Per file, oldest first along first parents, then the versions on merged branches.
-  const byFile = new Map<string, Version[]>();
-  const add = (commits: readonly LoggedCommit[], merged: boolean): void => {
-    for (const [order, c] of commits.entries()) {
-      for (const change of c.changes) {
-        let list = byFile.get(change.path);
-        if (list === undefined) byFile.set(change.path, (list = []));
-        list.push({ commit: c.commit, time: c.authorTime, blob: change.blob, merged, order: merged ? -1 : order });
-      }
-    }
-  };
-  add([...log.firstParent].reverse(), false);
-  add([...log.merged].reverse(), true);
+  const asked = fromTop(io, root, paths);
+  const log = await fileHistory(root, io.env, asked.map(literal));
+  const byFile = versionsByFile(log);
+  const logged = new Set(byFile.keys());
+  // Audited below PATHS only: the files outside them that files under them were moved from.
+  const outside = asked.includes("") ? new Map<string, Version[]>() : await movedInFrom(root, io.env, byFile, log.mainLine);
+  for (const [path, list] of outside) byFile.set(path, list);
   const reader = new ObjectReader(root, io.env);
   try {
     // By blob and format: what was read, and whether it was read whole (a summary) or only as clear or not.
@@ -139,7 +190,7 @@ export async function readHistory(io: CliIo, root: string, paths: readonly strin
 
     // Files whose last version along first parents is encrypted are audited whole.
     const last = [...byFile].flatMap(([path, list]) => {
-      const blob = headOf(list)?.blob;
+      const blob = outside.has(path) ? undefined : headOf(list)?.blob;
       return blob === undefined || blob === null ? [] : [{ path, blob, whole: true }];
     });
     await readBlobs(last);
@@ -147,11 +198,12 @@ export async function readHistory(io: CliIo, root: string, paths: readonly strin
     for (const { path, blob } of last) if (typeof (await readOf(path, blob)) === "object") audited.add(path);
     // The others are searched for clear versions when the current rules cover their path.
     const coveredOnly: string[] = [];
-    for (const path of byFile.keys()) if (!audited.has(path) && (await covered(path))) coveredOnly.push(path);
+    for (const path of logged) if (!audited.has(path) && (await covered(path))) coveredOnly.push(path);
     const blobsOf = (path: string, whole: boolean): Array<{ path: string; blob: string; whole: boolean }> => byFile.get(path)!.flatMap((v) => (v.blob === null ? [] : [{ path, blob: v.blob, whole }]));
     // Files deleted along first parents may be where an audited file was moved or copied from
-    // with its data key (lineage.ts): their versions are read whole too.
-    const deleted = [...byFile].filter(([path, list]) => !audited.has(path) && list.some((v) => !v.merged && v.blob === null)).map(([path]) => path);
+    // with its data key (lineage.ts): their versions are read whole too, as are those of the
+    // files outside PATHS that files under them were moved from.
+    const deleted = [...byFile].filter(([path, list]) => !audited.has(path) && (outside.has(path) || list.some((v) => !v.merged && v.blob === null))).map(([path]) => path);
     await readBlobs([...[...audited, ...deleted].flatMap((p) => blobsOf(p, true)), ...coveredOnly.flatMap((p) => blobsOf(p, false))]);
 
     const kindOf = async (path: string, blob: string | null): Promise<Read | null> => (blob === null ? null : await readOf(path, blob));
@@ -203,7 +255,7 @@ export async function readHistory(io: CliIo, root: string, paths: readonly strin
       const headKind = head === undefined ? null : await kindOf(path, head.blob);
       out.push({ path, atHead: headKind === null ? "absent" : headKind === "clear" ? "unencrypted" : "unreadable", versions });
     }
-    return { files: out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), logged: new Set(byFile.keys()) };
+    return { files: out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), logged };
   } finally {
     reader.close();
   }

@@ -2,12 +2,17 @@ import { LOG_FORMAT, parseRawLog, type LoggedCommit } from "@hush/git/report";
 import { gitOutput } from "../../git-run.ts";
 
 /**
- * The two git processes of `hush audit`: one `git log` for the history of every file asked
- * about (here), and one `git cat-file --batch` for every blob and commit object it needs
- * (`ObjectReader`, ../../git-objects.ts). Never one process per revision.
+ * The git processes of `hush audit`: one `git log` for the history of every file asked about
+ * and one `git rev-list` for HEAD's first parents (here), and one `git cat-file --batch` for
+ * every blob and commit object it needs (`ObjectReader`, ../../git-objects.ts). Never one
+ * process per revision. An audit of some paths only asks two more for each round of moves it
+ * follows out of them (audit-history.ts).
  */
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The log's options: every commit HEAD reaches, merges diffed against their first parent, each changed file's new blob. */
+const RAW_LOG = ["-c", "core.quotePath=false", "log", "-z", "--full-history", "--diff-merges=first-parent", "--no-renames", "--raw", "--no-abbrev", `--format=${LOG_FORMAT}`];
 
 /** The commits that changed the files asked about, in every branch HEAD reaches. */
 export interface FileHistory {
@@ -15,27 +20,41 @@ export interface FileHistory {
   readonly firstParent: readonly LoggedCommit[];
   /** The other commits HEAD reaches that changed a file (on merged branches), in git's order. */
   readonly merged: readonly LoggedCommit[];
+  /** Each commit of HEAD's first-parent chain by its place on it, 0 for the oldest. */
+  readonly mainLine: MainLine;
 }
+
+/** HEAD's first-parent chain: commit → place, 0 for the oldest. */
+export type MainLine = ReadonlyMap<string, number>;
 
 /**
  * The commits that changed the files under `pathspecs`, with each changed file's new blob: one
  * `git log --full-history` for every commit HEAD reaches (a version committed in clear on a
  * branch that was merged is in the history as much as one on the main line), and one
- * `git rev-list --first-parent` to tell the main line from the merged branches. The main line
- * is ordered by that list, not by commit dates (which the committer chooses).
+ * `git rev-list --first-parent` to tell the main line from the merged branches (unless
+ * `mainLine` is given: a second history of the same audit). The main line is ordered by that
+ * list, not by commit dates (which the committer chooses). `onStdin`: the pathspecs go to git's
+ * standard input (any number of them; a path holding a line break cannot be given so).
  */
-export async function fileHistory(root: string, env: Env, pathspecs: readonly string[]): Promise<FileHistory> {
-  const [out, chain] = await Promise.all([
-    gitOutput(root, env, ["-c", "core.quotePath=false", "log", "-z", "--full-history", "--diff-merges=first-parent", "--no-renames", "--raw", "--no-abbrev", `--format=${LOG_FORMAT}`, "HEAD", "--", ...pathspecs]),
-    // `--` after the revision: without it git refuses to run when the top directory holds a file
-    // named HEAD (ambiguous argument), which any branch can commit.
-    gitOutput(root, env, ["rev-list", "--first-parent", "HEAD", "--"]),
-  ]);
-  const position = new Map<string, number>();
-  chain.split("\n").forEach((commit, i) => {
-    if (commit !== "") position.set(commit, i);
-  });
+export async function fileHistory(root: string, env: Env, pathspecs: readonly string[], options: { mainLine?: MainLine; onStdin?: boolean } = {}): Promise<FileHistory> {
+  const log = options.onStdin === true
+    ? gitOutput(root, env, [...RAW_LOG, "--stdin"], `HEAD\n--\n${pathspecs.filter((p) => !p.includes("\n")).join("\n")}\n`)
+    : gitOutput(root, env, [...RAW_LOG, "HEAD", "--", ...pathspecs]);
+  const [out, mainLine] = await Promise.all([log, options.mainLine ?? firstParents(root, env)]);
   const logged = parseRawLog(out);
-  const firstParent = logged.filter((c) => position.has(c.commit)).sort((a, b) => position.get(a.commit)! - position.get(b.commit)!);
-  return { firstParent, merged: logged.filter((c) => !position.has(c.commit)) };
+  const firstParent = logged.filter((c) => mainLine.has(c.commit)).sort((a, b) => mainLine.get(b.commit)! - mainLine.get(a.commit)!);
+  return { firstParent, merged: logged.filter((c) => !mainLine.has(c.commit)), mainLine };
+}
+
+async function firstParents(root: string, env: Env): Promise<MainLine> {
+  // `--` after the revision: without it git refuses to run when the top directory holds a file
+  // named HEAD (ambiguous argument), which any branch can commit.
+  const chain = (await gitOutput(root, env, ["rev-list", "--first-parent", "HEAD", "--"])).split("\n").filter((c) => c !== "");
+  return new Map(chain.map((commit, i) => [commit, chain.length - 1 - i]));
+}
+
+/** Every file `commits` changed (merges against their first parent), through one `git log --no-walk`. */
+export async function commitChanges(root: string, env: Env, commits: readonly string[]): Promise<LoggedCommit[]> {
+  if (commits.length === 0) return [];
+  return parseRawLog(await gitOutput(root, env, [...RAW_LOG, "--no-walk=unsorted", "--stdin"], `${commits.join("\n")}\n`));
 }
