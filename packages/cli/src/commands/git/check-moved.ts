@@ -90,6 +90,17 @@ export async function movedFrom(path: string, text: string, gone: ReadonlyMap<st
 }
 
 /**
+ * A cheap test of a file's bytes before it is parsed, for the many files one commit may change:
+ * whether each place of some file of `gone` has its last key written in them as is. A key written
+ * with escapes (JSON's `\u0074oken`) is not seen there; only someone hiding from their own hook
+ * writes one.
+ */
+export function mayHoldKeysOf(gone: ReadonlyMap<string, ReadonlySet<string>>): (bytes: Buffer) => boolean {
+  const words = [...gone.values()].map((places) => [...new Set([...places].map((p) => String((JSON.parse(p) as unknown[]).at(-1))))]);
+  return (bytes) => words.some((all) => all.every((w) => bytes.includes(w)));
+}
+
+/**
  * A value that stands in for a secret rather than being one: empty, a reference to a variable
  * (`${DB_PASSWORD}`, `$TOKEN`, `{{ .Values.token }}`, `%(token)s`), or a placeholder word. A file
  * whose values at the encrypted places are all such is an example, or the secrets moved elsewhere

@@ -2,7 +2,7 @@ import { printable } from "@hush/core";
 import type { CheckProblem } from "@hush/git";
 import type { ObjectReader } from "../../git-objects.ts";
 import { MAX_CHECKED_SIZE } from "./check-read.ts";
-import { encryptedValuePlaces, heldKeysInClear, movedFrom } from "./check-moved.ts";
+import { encryptedValuePlaces, heldKeysInClear, mayHoldKeysOf, movedFrom } from "./check-moved.ts";
 import { isEncryptedWithValues } from "./encrypted-version.ts";
 
 /**
@@ -77,9 +77,17 @@ export async function stagedAgainstHead(plain: readonly StagedPlain[], head: Sta
     // one whose HEAD version held those keys already (an example file beside the encrypted one)
     // was not moved there.
     const flagged = new Set(found.map((x) => x.file));
-    for (const f of plain) {
-      if (f.unread !== undefined || flagged.has(f)) continue;
-      const text = await smallBlobText(head, f.blob);
+    const candidates = plain.filter((f) => f.unread === undefined && !flagged.has(f));
+    const mayHold = mayHoldKeysOf(gone);
+    const texts: Array<string | undefined> = [];
+    await head.objects.read(
+      candidates.map((f) => f.blob),
+      (object, i) => {
+        if ("content" in object && object.type === "blob" && object.content.length <= MAX_CHECKED_SIZE && mayHold(object.content)) texts[i] = object.content.toString("utf8");
+      },
+    );
+    for (const [i, f] of candidates.entries()) {
+      const text = texts[i];
       const from = text === undefined ? undefined : await movedFrom(f.path, text, gone);
       if (from === undefined || (f.head !== undefined && (await heldInHead(head, f.head, gone.get(from)!)))) continue;
       found.push({ file: f, problem: movedProblem(from) });
@@ -92,20 +100,14 @@ export async function stagedAgainstHead(plain: readonly StagedPlain[], head: Sta
   return kept;
 }
 
-/** The text of blob `blob`, when it is at most the size `hush check` reads. */
-async function smallBlobText(head: StagedHead, blob: string): Promise<string | undefined> {
-  const bytes = await head.objects.blob(blob);
-  return bytes === undefined || bytes.length > MAX_CHECKED_SIZE ? undefined : bytes.toString("utf8");
-}
-
 /**
  * Whether HEAD's version of a plain file held every one of `places` (a deleted file's keys)
  * already; one too large to read counts as holding them, so that no ordinary commit is stopped
  * for what the check cannot see.
  */
 async function heldInHead(head: StagedHead, version: HeadVersion, places: ReadonlySet<string>): Promise<boolean> {
-  const text = await smallBlobText(head, version.blob);
-  return text === undefined || (await heldKeysInClear(version.path, text, places));
+  const bytes = await head.objects.blob(version.blob);
+  return bytes === undefined || bytes.length > MAX_CHECKED_SIZE || (await heldKeysInClear(version.path, bytes.toString("utf8"), places));
 }
 
 /**
