@@ -1,6 +1,6 @@
 import { isHushError } from "../errors.ts";
 import { buildPath, pathStartsWith, samePath } from "../tree/tree-path.ts";
-import type { KeyPath, ScalarValue, TreeMap } from "../tree/values.ts";
+import type { KeyPath, ScalarValue, TreeMap, TreeNode } from "../tree/values.ts";
 import { lineEndAfter, lineStart } from "./lines.ts";
 import type { Leaf, Store, TextEditRequest } from "./store.ts";
 
@@ -20,6 +20,8 @@ export interface LineLayout {
   readonly keepQuotes: boolean;
   /** Keys may be dotted (`server.host = "h"` makes the table `server`, TOML): a new key of such a table is written dotted too. */
   readonly dottedKeys?: boolean;
+  /** Values may be inline tables and arrays (`{ a = 1 }`, `[1, 2]`, TOML): a new key or last element goes inside them. */
+  readonly inlineContainers?: boolean;
   /**
    * What a new entry's line starts with, given the text's leaves as the store names them: dotenv's
    * `export ` when every entry of the file has it (a shell that sources the file exports them all).
@@ -249,7 +251,57 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
       if (dotted !== undefined) out.push(dotted);
     }
   }
+  if (layout.inlineContainers === true && edit.kind === "set" && edit.value !== undefined && under.length === 0) {
+    const inline = inlineInsertion(text, store, leaves, edit.path, edit.value);
+    if (inline !== undefined) out.push(inline);
+  }
   return out;
+}
+
+/**
+ * A new key of an inline table (`server = { host = "h" }`) or a new last element of an inline
+ * array (`ports = [1, 2]`), written inside its braces or brackets after the last value there:
+ * `, key = value` or `, value`, or on a line of its own after a multi-line array's trailing
+ * comma. Undefined when the parent is not such a container (a table under a header, say), holds
+ * no value yet, or the value is not one line. Written from the values, the whole file lost its
+ * comments and layout for one new key.
+ */
+function inlineInsertion(text: string, store: Store, leaves: readonly Leaf[], path: KeyPath, value: TreeNode): string | undefined {
+  const parent = path.slice(0, -1);
+  const key = path.at(-1);
+  const children = leaves.filter((l) => pathStartsWith(l.path, parent) && l.path.length > parent.length);
+  if (parent.length === 0 || children.length === 0) return undefined;
+  const last = children.reduce((a, b) => (b.end > a.end ? b : a));
+  // Past the closers of the containers between the last value and the parent (each inline too),
+  // and the commas and comments after them; `after`: the end of the last of those but comments.
+  let nested = last.path.length - parent.length - 1;
+  let at = last.end;
+  let after = last.end;
+  while (at < text.length) {
+    const ch = text[at]!;
+    if (ch === "#") at = lineEndAfter(text, at);
+    else if (" \t\r\n".includes(ch)) at++;
+    else if (ch === "," || ((ch === "]" || ch === "}") && nested > 0)) {
+      if (ch !== ",") nested--;
+      after = ++at;
+    } else break;
+  }
+  if (text[at] !== (typeof key === "number" ? "]" : "}")) return undefined;
+  // The store's own line for `key = value` (a one-entry tree): its key as the store quotes it.
+  const line = store.emitTree(buildPath([typeof key === "number" ? "v" : key!], value) as TreeMap, {}).trim();
+  const eq = line.indexOf("=");
+  if (eq < 0 || line.includes("\n") || line.startsWith("[")) return undefined;
+  const item = typeof key === "number" ? line.slice(eq + 1).trim() : `${line.slice(0, eq).trim()} = ${line.slice(eq + 1).trim()}`;
+  const trailingComma = text[after - 1] === ",";
+  // Where the last value has a line of its own, so has the new one, under it (after any comment
+  // on that line), with a comma after it as after the last one; else on the same line.
+  const lastLine = lineStart(text, last.start);
+  if (!text.slice(after, at).includes("\n") || text.slice(lastLine, last.start).trim() !== "") {
+    return trailingComma ? `${text.slice(0, after)} ${item},${text.slice(after)}` : `${text.slice(0, after)}, ${item}${text.slice(after)}`;
+  }
+  const indent = /^[ \t]*/.exec(text.slice(lastLine))![0];
+  const withComma = trailingComma ? text : `${text.slice(0, after)},${text.slice(after)}`;
+  return insertLines(withComma, lineEndAfter(withComma, after), `${indent}${item}${trailingComma ? "," : ""}\n`);
 }
 
 const BARE_KEY_CHARACTER = /[A-Za-z0-9_-]/;

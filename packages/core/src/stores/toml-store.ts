@@ -53,5 +53,5 @@ export const tomlStore: Store = {
   appendMetadata: (dataText, metadata) => appendMetadata(dataText, metadata),
   toTree,
   emitTree,
-  ...lineEditing(() => tomlStore, { sections: true, bracketedValues: true, keepQuotes: false, dottedKeys: true }),
+  ...lineEditing(() => tomlStore, { sections: true, bracketedValues: true, keepQuotes: false, dottedKeys: true, inlineContainers: true }),
 };

@@ -168,6 +168,30 @@ const SETS: ReadonlyArray<{ name: string; format: FileFormat; text: string; path
   },
 ];
 
+/**
+ * `hush set` of a new key of a TOML inline table, or of a new last element of an inline array,
+ * writes it inside the braces or brackets: the whole file was written again from its values,
+ * every comment of it lost, for one new key.
+ */
+const int = (n: number): TreeNode => ({ kind: "scalar", value: { type: "int", text: String(n) } });
+const INLINE: ReadonlyArray<{ name: string; text: string; path: KeyPath; value: TreeNode; after: string }> = [
+  { name: "a key of an inline table", text: '# top\nserver = { host = "h", port = 80 } # inline\n[db]\n# c\nuser = "u"\n', path: ["server", "tls"], value: str("yes"), after: '# top\nserver = { host = "h", port = 80, tls = "yes" } # inline\n[db]\n# c\nuser = "u"\n' },
+  { name: "an element of a one-line array", text: "ports = [1, 2, 3] # p\n", path: ["ports", 3], value: int(4), after: "ports = [1, 2, 3, 4] # p\n" },
+  { name: "an element of a multi-line array with a trailing comma and comments", text: "ports = [\n  1, # one\n  2, # two\n]\n# after\n", path: ["ports", 2], value: int(3), after: "ports = [\n  1, # one\n  2, # two\n  3,\n]\n# after\n" },
+  { name: "an element of a multi-line array without a trailing comma", text: "ports = [\n  1,\n  2 # two\n]\n", path: ["ports", 2], value: int(3), after: "ports = [\n  1,\n  2, # two\n  3\n]\n" },
+  { name: "a key of an inline table after nested ones", text: "a = { b = { c = 1 }, d = [1] } # a\n", path: ["a", "e"], value: str("x"), after: 'a = { b = { c = 1 }, d = [1], e = "x" } # a\n' },
+  { name: "a key of an inline table in an array", text: "list = [ { a = 1 }, { a = 2 } ] # l\n", path: ["list", 1, "b"], value: int(3), after: "list = [ { a = 1 }, { a = 2, b = 3 } ] # l\n" },
+  { name: "a quoted key", text: 's = { "odd key" = 1 } # s\n', path: ["s", "new key"], value: int(2), after: 's = { "odd key" = 1, "new key" = 2 } # s\n' },
+];
+
+describe("set of a new key or element of a TOML inline table or array: inside it", () => {
+  it.each(INLINE)("$name", async ({ text, path, value, after }) => {
+    const result = await editPlaintext(text, "toml", { kind: "set", path, value });
+    expect(result.reformatted).toBe(false);
+    expect(result.text).toBe(after);
+  });
+});
+
 describe("set of a new section or table: its lines only", () => {
   it.each(SETS)("$format: $name", async ({ format, text, path, value, after }) => {
     const result = await editPlaintext(text, format, { kind: "set", path, value });
