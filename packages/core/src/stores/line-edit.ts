@@ -255,7 +255,73 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
     const inline = inlineInsertion(text, store, leaves, edit.path, edit.value);
     if (inline !== undefined) out.push(inline);
   }
+  if (layout.inlineContainers === true && edit.kind === "unset" && under.length > 0) {
+    const inline = inlineRemoval(text, under, edit.path);
+    if (inline !== undefined) out.push(inline);
+  }
   return out;
+}
+
+/** From `at`, past blanks, line breaks and comments: the offset of the first other character. */
+function pastBlanks(text: string, at: number): number {
+  while (at < text.length) {
+    const ch = text[at]!;
+    if (ch === "#") at = lineEndAfter(text, at);
+    else if (" \t\r\n".includes(ch)) at++;
+    else break;
+  }
+  return at;
+}
+
+/**
+ * A removed key of a TOML inline table (`{ host = "h", port = 80 }`) or element of an inline
+ * array, taken out with one comma beside it; on a line of its own in a multi-line array, that
+ * line. Undefined when the entry is not in such a container or a nested one of its own spans
+ * lines. Written from the values, the whole file lost its comments and layout.
+ */
+function inlineRemoval(text: string, under: readonly Leaf[], path: KeyPath): string | undefined {
+  const first = under.reduce((a, b) => (b.start < a.start ? b : a));
+  const last = under.reduce((a, b) => (b.end > a.end ? b : a));
+  // The entry's end: past the closers of containers inside it (`d = [1, 2]`, `{ a = 1 }`).
+  let end = last.end;
+  for (let nested = last.path.length - path.length; nested > 0; nested--) {
+    const closer = pastBlanks(text, end);
+    if (!"]}".includes(text[closer] ?? "")) return undefined;
+    end = closer + 1;
+  }
+  // Its start: back from its first value past the openers of the containers it is in (and their
+  // keys), to an element's own opener, or to the `{` or `,` before a key (a key with a quoted
+  // comma is found wrong there, and the caller's check refuses the result).
+  const element = typeof path.at(-1) === "number";
+  const depth = first.path.length - path.length;
+  let start = first.start;
+  if (!element || depth > 0) {
+    let openers = element ? depth - 1 : depth;
+    let back = start - 1;
+    for (; back >= 0; back--) {
+      const ch = text[back]!;
+      if (ch === "\n" || (ch === "," && openers > 0)) return undefined;
+      if (ch === ",") break;
+      if ((ch === "{" || ch === "[") && openers-- === 0) break;
+    }
+    if (back < 0) return undefined;
+    start = element ? back : back + 1;
+    while (" \t".includes(text[start]!)) start++;
+  }
+  const next = pastBlanks(text, end);
+  if (!",]}".includes(text[next] ?? "")) return undefined;
+  const lineAt = lineStart(text, start);
+  const lineEnd = lineEndAfter(text, end);
+  // On a line of its own (a multi-line array): that line goes, its comment with it.
+  if (text.slice(lineAt, start).trim() === "" && /^[ \t]*(?:,[ \t]*)?(?:#[^\r\n]*)?\r?\n$/.test(text.slice(end, lineEnd))) return text.slice(0, lineAt) + text.slice(lineEnd);
+  if (text.slice(start, end).includes("\n")) return undefined;
+  let before = start;
+  while (before > 0 && " \t".includes(text[before - 1]!)) before--;
+  // With the comma before it (`, 2`), or, for the first entry, the one after it and its blanks.
+  if (text[before - 1] === ",") return text.slice(0, before - 1) + text.slice(end);
+  if (text[next] === ",") return text.slice(0, start) + text.slice(pastBlanks(text, next + 1));
+  // The only entry: `{ a = 1 }` becomes `{}`.
+  return text.slice(0, before) + text.slice(next);
 }
 
 /**

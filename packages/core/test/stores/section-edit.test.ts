@@ -184,6 +184,25 @@ const INLINE: ReadonlyArray<{ name: string; text: string; path: KeyPath; value: 
   { name: "a quoted key", text: 's = { "odd key" = 1 } # s\n', path: ["s", "new key"], value: int(2), after: 's = { "odd key" = 1, "new key" = 2 } # s\n' },
 ];
 
+const INLINE_UNSETS: ReadonlyArray<{ name: string; text: string; path: KeyPath; after: string }> = [
+  { name: "a key of an inline table", text: '# top\nserver = { host = "h", port = 80, tls = true } # inline\n', path: ["server", "port"], after: '# top\nserver = { host = "h", tls = true } # inline\n' },
+  { name: "the first key of an inline table", text: '# top\nserver = { host = "h", port = 80 } # inline\n', path: ["server", "host"], after: "# top\nserver = { port = 80 } # inline\n" },
+  { name: "the only key of an inline table", text: '# top\nserver = { host = "h" } # inline\nx = 1\n', path: ["server", "host"], after: "# top\nserver = {} # inline\nx = 1\n" },
+  { name: "an element of a one-line array", text: "ports = [1, 2, 3] # p\n", path: ["ports", 1], after: "ports = [1, 3] # p\n" },
+  { name: "an element on a line of its own, with its comment", text: "ports = [\n  1, # one\n  2, # two\n  3,\n]\n# after\n", path: ["ports", 1], after: "ports = [\n  1, # one\n  3,\n]\n# after\n" },
+  { name: "a key whose value is an inline array", text: 'a = { b = { c = 1 }, d = [1, 2], e = "x" } # a\n', path: ["a", "d"], after: 'a = { b = { c = 1 }, e = "x" } # a\n' },
+  { name: "a key whose value is an inline table", text: 'a = { b = { c = 1 }, d = [1, 2], e = "x" } # a\n', path: ["a", "b"], after: 'a = { d = [1, 2], e = "x" } # a\n' },
+  { name: "an inline table element of an array", text: "list = [ { a = 1 }, { a = 2 } ] # l\n", path: ["list", 0], after: "list = [ { a = 2 } ] # l\n" },
+];
+
+describe("unset of a key or element of a TOML inline table or array: that entry only", () => {
+  it.each(INLINE_UNSETS)("$name", async ({ text, path, after }) => {
+    const result = await editPlaintext(text, "toml", { kind: "unset", path });
+    expect(result.reformatted).toBe(false);
+    expect(result.text).toBe(after);
+  });
+});
+
 describe("set of a new key or element of a TOML inline table or array: inside it", () => {
   it.each(INLINE)("$name", async ({ text, path, value, after }) => {
     const result = await editPlaintext(text, "toml", { kind: "set", path, value });
