@@ -110,8 +110,9 @@ const MAX_MOVE_ROUNDS = 8;
 const MAX_MOVED_FROM = 1000;
 
 /**
- * The files outside an audit's PATHS that files under them were moved from, with their
- * versions: a file deleted in a commit (along first parents) that adds a file under PATHS.
+ * The files outside an audit's PATHS that its `audited` files (encrypted at HEAD) were moved
+ * from, with their versions: a file deleted in a commit (along first parents) that adds one of
+ * them, or adds a file found so. `inside`: every file under PATHS.
  * `git mv secrets/production secrets/prod` leaves `hush audit secrets/prod` a history that starts
  * at the move, its values dated then (a `--max-age` passed by a renamed directory) and the
  * readers removed before unseen; the whole-repository audit followed them (lineage.ts), and now a
@@ -119,9 +120,9 @@ const MAX_MOVED_FROM = 1000;
  * finds such files; a move whose deletion is in another commit than its addition is not followed
  * (the whole-repository audit follows it).
  */
-async function movedInFrom(root: string, env: CliIo["env"], inside: ReadonlyMap<string, Version[]>, mainLine: MainLine): Promise<Map<string, Version[]>> {
+async function movedInFrom(root: string, env: CliIo["env"], audited: ReadonlyMap<string, Version[]>, inside: ReadonlyMap<string, Version[]>, mainLine: MainLine): Promise<Map<string, Version[]>> {
   const found = new Map<string, Version[]>();
-  let frontier: ReadonlyMap<string, Version[]> = inside;
+  let frontier: ReadonlyMap<string, Version[]> = audited;
   for (let round = 0; round < MAX_MOVE_ROUNDS && found.size < MAX_MOVED_FROM; round++) {
     const adds = new Set<string>();
     for (const list of frontier.values()) {
@@ -157,9 +158,6 @@ export async function readHistory(io: CliIo, root: string, paths: readonly strin
   const log = await fileHistory(root, io.env, asked.map(literal));
   const byFile = versionsByFile(log);
   const logged = new Set(byFile.keys());
-  // Audited below PATHS only: the files outside them that files under them were moved from.
-  const outside = asked.includes("") ? new Map<string, Version[]>() : await movedInFrom(root, io.env, byFile, log.mainLine);
-  for (const [path, list] of outside) byFile.set(path, list);
   const reader = new ObjectReader(root, io.env);
   try {
     // By blob and format: what was read, and whether it was read whole (a summary) or only as clear or not.
@@ -190,12 +188,15 @@ export async function readHistory(io: CliIo, root: string, paths: readonly strin
 
     // Files whose last version along first parents is encrypted are audited whole.
     const last = [...byFile].flatMap(([path, list]) => {
-      const blob = outside.has(path) ? undefined : headOf(list)?.blob;
+      const blob = headOf(list)?.blob;
       return blob === undefined || blob === null ? [] : [{ path, blob, whole: true }];
     });
     await readBlobs(last);
     const audited = new Set<string>();
     for (const { path, blob } of last) if (typeof (await readOf(path, blob)) === "object") audited.add(path);
+    // Audited below PATHS only: the files outside them that the audited files were moved from.
+    const outside = asked.includes("") || audited.size === 0 ? new Map<string, Version[]>() : await movedInFrom(root, io.env, new Map([...audited].map((p) => [p, byFile.get(p)!])), byFile, log.mainLine);
+    for (const [path, list] of outside) byFile.set(path, list);
     // The others are searched for clear versions when the current rules cover their path.
     const coveredOnly: string[] = [];
     for (const path of logged) if (!audited.has(path) && (await covered(path))) coveredOnly.push(path);
