@@ -90,6 +90,8 @@ export class GpgKeySource implements KeySource {
     const createdAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const args = ["--batch", "--quiet", "--no-default-recipient", "--yes", "--encrypt", "-a", "-r", fp, "--trusted-key", longKeyId(fp), "--no-encrypt-to"];
     const run = await runGpg(this.#binary, args, this.#env, dataKey, { timeoutMs: this.#timeoutMs });
+    // Killed at the deadline, gpg "exited with a signal": say it ran out of time, and how to give it more.
+    if (run.stopped !== undefined) throw this.#stoppedError(run.stopped, `encrypting the data key to PGP key ${fp}`);
     const enc = run.stdout.toString("utf8").trim();
     if (run.code !== 0 || !enc.startsWith("-----BEGIN PGP MESSAGE-----")) {
       throw new HushError("KEY_SOURCE_FAILED", `gpg could not encrypt to PGP key ${fp}: ${gpgErrorLine(run)}`, {
