@@ -8,10 +8,12 @@ import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
 import {
   HushError,
   isHushError,
+  printable,
   type KeySource,
   type MasterKeyEntry,
   type MasterKeyRecipient,
 } from "@hush/core";
+import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
 import type { KmsKeyEntry, KmsKeyRecipient } from "./entry.ts";
 import { parseKmsArn, validateContext, validateProfile, validateRoleArn } from "./arn.ts";
 import { classifyKmsError, kmsFailure, malformedAnswer, notAskedAgain } from "./failure.ts";
@@ -60,20 +62,43 @@ export function roleSessionName(host: string = hostname()): string {
   return `sops@${host.replace(/[^A-Za-z0-9=,.@_-]/g, "")}`.slice(0, 64);
 }
 
+/**
+ * The endpoint the environment sets for `service` (AWS_ENDPOINT_URL_KMS / _STS, else
+ * AWS_ENDPOINT_URL), or undefined. https, or http to this machine only, as every network backend:
+ * a signed request carries the session token, Encrypt the data key and Decrypt's answer the data
+ * key, all readable on the way over plain http.
+ */
 function envEndpoint(env: Readonly<Record<string, string | undefined>>, service: "KMS" | "STS"): string | undefined {
   if (env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] === "true") return undefined;
-  const value = env[`AWS_ENDPOINT_URL_${service}`] || env["AWS_ENDPOINT_URL"] || undefined;
+  const specific = `AWS_ENDPOINT_URL_${service}`;
+  const name = env[specific] ? specific : "AWS_ENDPOINT_URL";
+  const value = env[name] || undefined;
   if (value === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new HushError("INVALID_ARGUMENT", `AWS_ENDPOINT_URL_${service} is not a URL`);
+    throw new HushError("INVALID_ARGUMENT", `${name} is not a URL`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new HushError("INVALID_ARGUMENT", `AWS_ENDPOINT_URL_${service} must be an http or https URL`);
+    throw new HushError("INVALID_ARGUMENT", `${name} must be an http or https URL`);
   }
+  // Not shown: a password in the URL must not reach a message or a log.
+  if (url.username !== "" || url.password !== "") throw new HushError("INVALID_ARGUMENT", `${name} must not hold a user name or password`);
+  requireHttpsOrLoopback(value, name, "AWS", "INVALID_ARGUMENT");
   return value;
+}
+
+/** An endpoint setting for a message: any password (or user name) in it left out, control characters escaped. */
+function withoutUserinfo(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    url.username = "";
+    url.password = "";
+    return printable(url.href);
+  } catch {
+    return "(not a URL)";
+  }
 }
 
 /**
@@ -209,7 +234,7 @@ export class AwsKmsKeySource implements KeySource {
     const endpoint = this.#env["AWS_ENDPOINT_URL_KMS"] || this.#env["AWS_ENDPOINT_URL"];
     const lines = [
       endpoint
-        ? `AWS KMS endpoint from the environment (AWS_ENDPOINT_URL_KMS/AWS_ENDPOINT_URL): ${endpoint}`
+        ? `AWS KMS endpoint from the environment (AWS_ENDPOINT_URL_KMS/AWS_ENDPOINT_URL): ${withoutUserinfo(endpoint)}`
         : "AWS KMS endpoint of each key's region (set AWS_ENDPOINT_URL_KMS to override)",
     ];
     if (this.#env["AWS_ACCESS_KEY_ID"] && this.#env["AWS_SECRET_ACCESS_KEY"]) {
