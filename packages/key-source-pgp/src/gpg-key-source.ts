@@ -4,7 +4,7 @@ import { HushError, quoted } from "@hush/core";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "@hush/core";
 import type { PgpKeyEntry, PgpRecipient } from "./entry.ts";
 import { readMessageRecipients } from "./armor.ts";
-import { longKeyId, normalizePgpFingerprint } from "./fingerprint.ts";
+import { comparablePgpFingerprint, longKeyId, normalizePgpFingerprint } from "./fingerprint.ts";
 import { gpgErrorLine, gpgTimeoutMs, runGpg, type GpgRun } from "./run-gpg.ts";
 
 /** Options of {@link GpgKeySource}. */
@@ -243,7 +243,7 @@ function parseSecretKeys(listing: string): SecretKeyring {
 }
 
 function fingerprintInKeyring(fp: string, keyring: SecretKeyring): boolean {
-  const hex = fp.replaceAll(" ", "").replace(/!$/, "").toUpperCase();
+  const hex = comparablePgpFingerprint(fp).replace(/!$/, "");
   if (!/^[0-9A-F]{16,40}$/.test(hex)) return false;
   for (const fingerprint of keyring.fingerprints) if (fingerprint.endsWith(hex)) return true;
   return false;
@@ -266,5 +266,5 @@ function lacksSecretKey(run: GpgRun): boolean {
 
 /** The entry's fingerprint for a message; it comes from the file, so it is quoted if odd. */
 function describeFp(fp: string): string {
-  return /^[0-9A-Fa-f]{16,40}!?$/.test(fp) ? fp : quoted(fp, 64);
+  return /^(?:0x)?[0-9A-Fa-f]{16,40}!?$/.test(fp) ? fp : quoted(fp, 64);
 }
