@@ -9,6 +9,7 @@
  */
 import { HushError, printable, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import { sendRequest, type HttpAnswer } from "@hush/key-http";
+import { MAX_CIPHERTEXT_BYTES } from "./ciphertext-size.ts";
 import { describeCredentialSearch, findGoogleCredential, type GoogleCredential } from "./credentials.ts";
 import type { GcpKmsKeyEntry, GcpKmsKeyRecipient } from "./entry.ts";
 import { checkGcpKmsResourceId } from "./resource-id.ts";
@@ -76,6 +77,9 @@ export class GcpKmsKeySource implements KeySource {
     // Everything from the file is checked before any credential is read or request sent.
     const resourceId = checkGcpKmsResourceId(key.resourceId, "METADATA_INVALID");
     if (!BASE64.test(key.enc)) throw new HushError("METADATA_INVALID", `The wrapped key (enc) of GCP KMS key ${printable(resourceId)} is not standard base64`);
+    if (Buffer.byteLength(key.enc, "base64") > MAX_CIPHERTEXT_BYTES) {
+      throw new HushError("METADATA_INVALID", `The wrapped key (enc) of GCP KMS key ${printable(resourceId)} is longer than a Cloud KMS ciphertext (64 KiB)`);
+    }
     const answer = await this.#call(resourceId, "decrypt", { ciphertext: key.enc });
     const plaintext = (answer.body as { plaintext?: unknown } | undefined)?.plaintext;
     if (typeof plaintext !== "string" || !BASE64.test(plaintext)) {
