@@ -16,7 +16,7 @@ import {
 import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
 import type { KmsKeyEntry, KmsKeyRecipient } from "./entry.ts";
 import { parseKmsArn, validateContext, validateProfile, validateRoleArn } from "./arn.ts";
-import { classifyKmsError, kmsFailure, malformedAnswer, notAskedAgain } from "./failure.ts";
+import { classifyKmsError, credentialsNotSoughtAgain, kmsFailure, malformedAnswer, notAskedAgain } from "./failure.ts";
 import { awsTrustFromEnv, checkAwsTrust, mergeAwsTrust, type AwsTrust } from "./trust.ts";
 
 /** Options of {@link AwsKmsKeySource}. */
@@ -122,6 +122,12 @@ export class AwsKmsKeySource implements KeySource {
    * They are not asked for a minute (a long-lived source must not give up on a region for good).
    */
   readonly #silent = new Map<string, number>();
+  /**
+   * Profiles ("" for the default chain) whose credentials could not be found, when, and why: the
+   * search is the same for every key of the file, and on a machine where the instance metadata
+   * address does not answer each search waits seconds. Not searched again for a minute.
+   */
+  readonly #noCredentials = new Map<string, { readonly at: number; readonly detail: string }>();
 
   constructor(options: AwsKmsKeySourceOptions = {}) {
     this.#env = options.env ?? process.env;
@@ -283,8 +289,12 @@ export class AwsKmsKeySource implements KeySource {
     const key = `${region}\n${role}\n${profile}`;
     const since = this.#silent.get(key);
     if (since !== undefined && Date.now() - since < SILENT_FOR_MS) throw notAskedAgain(op, arn, this.#timeoutMs);
+    const missing = this.#noCredentials.get(profile);
+    if (missing !== undefined && Date.now() - missing.at < SILENT_FOR_MS) throw credentialsNotSoughtAgain(op, arn, missing.detail);
     return (err) => {
-      if (classifyKmsError(err).reason === "NetworkTimeout") this.#silent.set(key, Date.now());
+      const { reason, detail } = classifyKmsError(err);
+      if (reason === "NetworkTimeout") this.#silent.set(key, Date.now());
+      if (reason === "NoCredentials") this.#noCredentials.set(profile, { at: Date.now(), detail });
       return kmsFailure(op, arn, err, this.#timeoutMs);
     };
   }
