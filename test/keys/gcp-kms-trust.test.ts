@@ -152,6 +152,30 @@ describe("gcp_kms trust and failures", () => {
     expect(Date.now() - started).toBeLessThan(4500);
   });
 
+  it("Cloud KMS answering UNAVAILABLE for a moment is asked again, as Google's clients (and so SOPS) do; a lasting outage fails after a few tries, and the file's next keys are asked once", async () => {
+    const kmsCalls = (): number => kms.calls.filter((c) => c.path.startsWith("/v1/")).length;
+    let calls = kmsCalls();
+    kms.fault({ kind: "5xx", times: 2 });
+    const ok = await hush(["decrypt", master], { env });
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toBe(PLAIN);
+    expect(kmsCalls() - calls).toBe(3);
+    // Two entries, both unavailable: the first is tried 4 times, the second once.
+    const both = join(tmp.path, "both.yaml");
+    writeFileSync(both, PLAIN);
+    expect((await hush(["encrypt", "-i", "--gcp-kms", `${keyA},${keyB}`, both], { env })).stderr).toBe("");
+    kms.fault({ kind: "5xx" });
+    calls = kmsCalls();
+    const started = Date.now();
+    const before = readFileSync(both);
+    const r = await hush(["decrypt", "-i", both], { env });
+    expect(r.status).toBe(128);
+    for (const key of [keyA, keyB]) expect(r.stderr).toContain(`gcp_kms ${key}: GCP KMS decrypt failed: UNAVAILABLE (HTTP 503: The service is currently unavailable.)\n`);
+    expect(readFileSync(both)).toEqual(before);
+    expect(kmsCalls() - calls).toBe(5);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it("a bad --gcp-kms value is refused before anything is written or sent", async () => {
     const f = join(tmp.path, "flag.yaml");
     writeFileSync(f, PLAIN);

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { HushError, printable } from "@hush/core";
+import { HushError, MAX_TIMER_DELAY_MS, printable } from "@hush/core";
 
 /** Key-service answers are small; anything larger than this is not the service. */
 const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024;
@@ -122,7 +122,7 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
       req.destroy();
       if (!settled) silentOrigins.set(origin, { at: Date.now(), timeoutMs: request.timeoutMs });
       fail(`NetworkTimeout (no answer within ${request.timeoutMs} ms)`);
-    }, request.timeoutMs);
+    }, Math.min(request.timeoutMs, MAX_TIMER_DELAY_MS));
     req.on("close", () => clearTimeout(deadline));
     req.on("error", (err: NodeJS.ErrnoException) => fail(`NetworkError (${printable(err.code ?? err.message)})`));
     req.end(bytes);

@@ -149,3 +149,14 @@ export function notAskedAgain(operation: "Encrypt" | "Decrypt", arn: string, tim
     hint: HINTS.NetworkTimeout,
   });
 }
+
+/**
+ * The failure of a call not made because finding credentials failed for an earlier key with the
+ * same profile: the search (environment, files, SSO, container and instance metadata) is the
+ * same for every key, and each try may wait on an instance metadata address that never answers.
+ */
+export function credentialsNotSoughtAgain(operation: "Encrypt" | "Decrypt", arn: string, detail: string): HushError {
+  return new HushError("KEY_SOURCE_FAILED", `AWS KMS ${operation} with ${arn} failed: NoCredentials (not looked for again: ${detail}, for an earlier key)`, {
+    hint: HINTS.NoCredentials,
+  });
+}

@@ -8,13 +8,15 @@ import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
 import {
   HushError,
   isHushError,
+  printable,
   type KeySource,
   type MasterKeyEntry,
   type MasterKeyRecipient,
 } from "@hush/core";
+import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
 import type { KmsKeyEntry, KmsKeyRecipient } from "./entry.ts";
 import { parseKmsArn, validateContext, validateProfile, validateRoleArn } from "./arn.ts";
-import { classifyKmsError, kmsFailure, malformedAnswer, notAskedAgain } from "./failure.ts";
+import { classifyKmsError, credentialsNotSoughtAgain, kmsFailure, malformedAnswer, notAskedAgain } from "./failure.ts";
 import { awsTrustFromEnv, checkAwsTrust, mergeAwsTrust, type AwsTrust } from "./trust.ts";
 
 /** Options of {@link AwsKmsKeySource}. */
@@ -60,20 +62,43 @@ export function roleSessionName(host: string = hostname()): string {
   return `sops@${host.replace(/[^A-Za-z0-9=,.@_-]/g, "")}`.slice(0, 64);
 }
 
+/**
+ * The endpoint the environment sets for `service` (AWS_ENDPOINT_URL_KMS / _STS, else
+ * AWS_ENDPOINT_URL), or undefined. https, or http to this machine only, as every network backend:
+ * a signed request carries the session token, Encrypt the data key and Decrypt's answer the data
+ * key, all readable on the way over plain http.
+ */
 function envEndpoint(env: Readonly<Record<string, string | undefined>>, service: "KMS" | "STS"): string | undefined {
   if (env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] === "true") return undefined;
-  const value = env[`AWS_ENDPOINT_URL_${service}`] || env["AWS_ENDPOINT_URL"] || undefined;
+  const specific = `AWS_ENDPOINT_URL_${service}`;
+  const name = env[specific] ? specific : "AWS_ENDPOINT_URL";
+  const value = env[name] || undefined;
   if (value === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new HushError("INVALID_ARGUMENT", `AWS_ENDPOINT_URL_${service} is not a URL`);
+    throw new HushError("INVALID_ARGUMENT", `${name} is not a URL`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new HushError("INVALID_ARGUMENT", `AWS_ENDPOINT_URL_${service} must be an http or https URL`);
+    throw new HushError("INVALID_ARGUMENT", `${name} must be an http or https URL`);
   }
+  // Not shown: a password in the URL must not reach a message or a log.
+  if (url.username !== "" || url.password !== "") throw new HushError("INVALID_ARGUMENT", `${name} must not hold a user name or password`);
+  requireHttpsOrLoopback(value, name, "AWS", "INVALID_ARGUMENT");
   return value;
+}
+
+/** An endpoint setting for a message: any password (or user name) in it left out, control characters escaped. */
+function withoutUserinfo(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    url.username = "";
+    url.password = "";
+    return printable(url.href);
+  } catch {
+    return "(not a URL)";
+  }
 }
 
 /**
@@ -97,6 +122,12 @@ export class AwsKmsKeySource implements KeySource {
    * They are not asked for a minute (a long-lived source must not give up on a region for good).
    */
   readonly #silent = new Map<string, number>();
+  /**
+   * Profiles ("" for the default chain) whose credentials could not be found, when, and why: the
+   * search is the same for every key of the file, and on a machine where the instance metadata
+   * address does not answer each search waits seconds. Not searched again for a minute.
+   */
+  readonly #noCredentials = new Map<string, { readonly at: number; readonly detail: string }>();
 
   constructor(options: AwsKmsKeySourceOptions = {}) {
     this.#env = options.env ?? process.env;
@@ -209,7 +240,7 @@ export class AwsKmsKeySource implements KeySource {
     const endpoint = this.#env["AWS_ENDPOINT_URL_KMS"] || this.#env["AWS_ENDPOINT_URL"];
     const lines = [
       endpoint
-        ? `AWS KMS endpoint from the environment (AWS_ENDPOINT_URL_KMS/AWS_ENDPOINT_URL): ${endpoint}`
+        ? `AWS KMS endpoint from the environment (AWS_ENDPOINT_URL_KMS/AWS_ENDPOINT_URL): ${withoutUserinfo(endpoint)}`
         : "AWS KMS endpoint of each key's region (set AWS_ENDPOINT_URL_KMS to override)",
     ];
     if (this.#env["AWS_ACCESS_KEY_ID"] && this.#env["AWS_SECRET_ACCESS_KEY"]) {
@@ -258,8 +289,12 @@ export class AwsKmsKeySource implements KeySource {
     const key = `${region}\n${role}\n${profile}`;
     const since = this.#silent.get(key);
     if (since !== undefined && Date.now() - since < SILENT_FOR_MS) throw notAskedAgain(op, arn, this.#timeoutMs);
+    const missing = this.#noCredentials.get(profile);
+    if (missing !== undefined && Date.now() - missing.at < SILENT_FOR_MS) throw credentialsNotSoughtAgain(op, arn, missing.detail);
     return (err) => {
-      if (classifyKmsError(err).reason === "NetworkTimeout") this.#silent.set(key, Date.now());
+      const { reason, detail } = classifyKmsError(err);
+      if (reason === "NetworkTimeout") this.#silent.set(key, Date.now());
+      if (reason === "NoCredentials") this.#noCredentials.set(profile, { at: Date.now(), detail });
       return kmsFailure(op, arn, err, this.#timeoutMs);
     };
   }

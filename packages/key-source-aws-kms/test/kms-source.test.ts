@@ -356,6 +356,31 @@ describe("own KMS test server", () => {
     expect(f.message).toContain("AWS_ENDPOINT_URL_KMS");
   });
 
+  it("sends signed requests over plain http to this machine only: an http endpoint elsewhere is refused before any request", async () => {
+    const s = srv();
+    const arn = s.createKey();
+    const calls = s.callCount;
+    for (const [name, value] of [
+      ["AWS_ENDPOINT_URL_KMS", "http://kms.example.invalid:4566"],
+      ["AWS_ENDPOINT_URL", "http://10.0.0.1:4566"],
+      ["AWS_ENDPOINT_URL_STS", "http://sts.example.invalid"],
+    ] as const) {
+      // The role makes the STS endpoint matter; the KMS endpoint stays the test server's.
+      const env = name === "AWS_ENDPOINT_URL" ? { ...s.env, AWS_ENDPOINT_URL_KMS: "", [name]: value } : { ...s.env, [name]: value };
+      const source = new AwsKmsKeySource({ env, maxAttempts: 1, trust: { roles: [ROLE] } });
+      const f = await failure(source.wrap(randomBytes(32), recipient(arn, name === "AWS_ENDPOINT_URL_STS" ? { role: ROLE } : {})));
+      expect(f.code, name).toBe("INVALID_ARGUMENT");
+      expect(f.message).toContain(`${name}: the AWS address ${value} is not https`);
+      await source.close();
+    }
+    const userinfo = new AwsKmsKeySource({ env: { ...s.env, AWS_ENDPOINT_URL_KMS: "https://user:pa55@kms.example.invalid" }, maxAttempts: 1 });
+    const f = await failure(userinfo.wrap(randomBytes(32), recipient(arn)));
+    expect(f.message).toContain("AWS_ENDPOINT_URL_KMS must not hold a user name or password");
+    expect(f.message).not.toContain("pa55");
+    expect(userinfo.describeSearch().join("\n")).not.toContain("pa55");
+    expect(s.callCount).toBe(calls);
+  });
+
   it("describes where it looks", () => {
     const lines = new AwsKmsKeySource({ env: srv().env }).describeSearch();
     expect(lines[0]).toContain(srv().endpoint);

@@ -1,4 +1,5 @@
 import type { ConfigContext, KeyBackend } from "@hush/core";
+import { MAX_CIPHERTEXT_BYTES } from "./ciphertext-size.ts";
 import type { GcpKmsKeyEntry, GcpKmsKeyRecipient } from "./entry.ts";
 import { isGcpKmsResourceId, parseGcpKmsResourceId } from "./resource-id.ts";
 
@@ -46,7 +47,8 @@ function ciphertextFault(entry: GcpKmsKeyEntry): string | undefined {
   if (!STANDARD_BASE64.test(entry.enc)) return "not standard base64";
   const length = Buffer.from(entry.enc, "base64").length;
   // A ciphertext is at least as long as the 32-byte key (or 33-byte share) it holds.
-  return length < 32 ? `a Cloud KMS ciphertext of ${length} bytes cannot hold a data key` : undefined;
+  if (length < 32) return `a Cloud KMS ciphertext of ${length} bytes cannot hold a data key`;
+  return length > MAX_CIPHERTEXT_BYTES ? `a Cloud KMS ciphertext of ${length} bytes is longer than Cloud KMS makes (64 KiB)` : undefined;
 }
 
 /** The Google Cloud KMS backend: register it to read, write and open `gcp_kms` keys. */

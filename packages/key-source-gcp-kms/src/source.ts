@@ -9,6 +9,7 @@
  */
 import { HushError, printable, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import { sendRequest, type HttpAnswer } from "@hush/key-http";
+import { MAX_CIPHERTEXT_BYTES } from "./ciphertext-size.ts";
 import { describeCredentialSearch, findGoogleCredential, type GoogleCredential } from "./credentials.ts";
 import type { GcpKmsKeyEntry, GcpKmsKeyRecipient } from "./entry.ts";
 import { checkGcpKmsResourceId } from "./resource-id.ts";
@@ -23,6 +24,14 @@ export interface GcpKmsKeySourceOptions {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+/**
+ * Tries of one call while Cloud KMS answers 503 UNAVAILABLE or 504 DEADLINE_EXCEEDED: Google's
+ * KMS clients (SOPS's among them) retry those two on encrypt and decrypt, so a moment's outage
+ * did not fail SOPS and must not fail hush. A hang is not retried: the deadline already passed.
+ */
+const MAX_TRIES = 4;
+/** The wait before the second try; each later one is 1.3 times longer, as in Google's clients. */
+const FIRST_BACKOFF_MS = 100;
 /** A quota project is a project id: it goes into a request header. */
 const PROJECT = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,127}$/;
 
@@ -38,6 +47,8 @@ export class GcpKmsKeySource implements KeySource {
   readonly #homeDir: string;
   readonly #timeoutMs: number;
   #credential: GoogleCredential | undefined;
+  /** A call used all its tries on an unavailable service: later calls try once until one succeeds (a file may list 128 keys). */
+  #unavailable = false;
 
   constructor(options: GcpKmsKeySourceOptions) {
     this.#env = options.env;
@@ -66,6 +77,9 @@ export class GcpKmsKeySource implements KeySource {
     // Everything from the file is checked before any credential is read or request sent.
     const resourceId = checkGcpKmsResourceId(key.resourceId, "METADATA_INVALID");
     if (!BASE64.test(key.enc)) throw new HushError("METADATA_INVALID", `The wrapped key (enc) of GCP KMS key ${printable(resourceId)} is not standard base64`);
+    if (Buffer.byteLength(key.enc, "base64") > MAX_CIPHERTEXT_BYTES) {
+      throw new HushError("METADATA_INVALID", `The wrapped key (enc) of GCP KMS key ${printable(resourceId)} is longer than a Cloud KMS ciphertext (64 KiB)`);
+    }
     const answer = await this.#call(resourceId, "decrypt", { ciphertext: key.enc });
     const plaintext = (answer.body as { plaintext?: unknown } | undefined)?.plaintext;
     if (typeof plaintext !== "string" || !BASE64.test(plaintext)) {
@@ -105,7 +119,7 @@ export class GcpKmsKeySource implements KeySource {
       if (quotaProject !== undefined) headers["x-goog-user-project"] = quotaProject;
       // resourceId matched resource-id.ts's pattern: it adds path segments of safe characters only.
       const url = new URL(`${endpoint}/v1/${resourceId}:${op}`);
-      answer = await sendRequest({ method: "POST", url, headers, body: { json: body }, timeoutMs: this.#timeoutMs });
+      answer = await this.#sendWithRetries(() => sendRequest({ method: "POST", url, headers, body: { json: body }, timeoutMs: this.#timeoutMs }));
     } catch (err) {
       throw fail((err as Error).message);
     }
@@ -117,5 +131,22 @@ export class GcpKmsKeySource implements KeySource {
     if (answer.status === 401 || answer.status === 403) throw fail(`${googleErrorText(answer)}, using ${credential.origin}`);
     if (answer.status !== 200) throw fail(googleErrorText(answer));
     return answer;
+  }
+
+  /** `send` again after a 503 or 504, waiting longer each time, up to {@link MAX_TRIES} tries. */
+  async #sendWithRetries(send: () => Promise<HttpAnswer>): Promise<HttpAnswer> {
+    const tries = this.#unavailable ? 1 : MAX_TRIES;
+    let wait = FIRST_BACKOFF_MS;
+    for (let attempt = 1; ; attempt++) {
+      const answer = await send();
+      const unavailable = answer.status === 503 || answer.status === 504;
+      if (!unavailable) this.#unavailable = false;
+      if (!unavailable || attempt >= tries) {
+        if (unavailable) this.#unavailable = true;
+        return answer;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait *= 1.3;
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isHushError } from "@hush/core";
 import { GcpKmsKeySource, checkGcpKmsResourceId, gcpKmsEndpoint, isGcpKmsResourceId, parseGcpKmsResourceId } from "@hush/key-source-gcp-kms";
+import { gcpKmsBackend } from "@hush/key-source-gcp-kms/backend";
 import { startGcpKmsTestServer, type GcpKmsTestServer } from "@hush/testkit";
 
 const ID = "projects/my-project/locations/europe-west1/keyRings/ring_1/cryptoKeys/key-1";
@@ -85,11 +86,19 @@ describe("GcpKmsKeySource", () => {
     for (const entry of [
       { kind: "gcp_kms", resourceId: `${ID}/../../x`, createdAt: "2024-01-01T00:00:00Z", enc: "QUJD" },
       { kind: "gcp_kms", resourceId: ID, createdAt: "2024-01-01T00:00:00Z", enc: "not base64!" },
+      // Larger than any Cloud KMS ciphertext (64 KiB): a file must not make hush upload megabytes with the token.
+      { kind: "gcp_kms", resourceId: ID, createdAt: "2024-01-01T00:00:00Z", enc: Buffer.alloc(65_537, 1).toString("base64") },
     ]) {
       const err = await source.unwrap(entry).catch((e: unknown) => e);
       expect(isHushError(err, "METADATA_INVALID")).toBe(true);
     }
     expect(kms.calls.length).toBe(calls);
+  });
+
+  it("hush check's keyless test names an enc longer than a Cloud KMS ciphertext can be", () => {
+    const entry = (bytes: number) => ({ kind: "gcp_kms" as const, resourceId: ID, createdAt: "2024-01-01T00:00:00Z", enc: Buffer.alloc(bytes, 1).toString("base64") });
+    expect(gcpKmsBackend.wrappedKeyFault?.(entry(65_536))).toBeUndefined();
+    expect(gcpKmsBackend.wrappedKeyFault?.(entry(65_537))).toBe("a Cloud KMS ciphertext of 65537 bytes is longer than Cloud KMS makes (64 KiB)");
   });
 
   it("a quota project that is not a project id never becomes a header", async () => {

@@ -1,5 +1,6 @@
 import { armorBody, type KeyBackend } from "@hush/core";
 import type { PgpKeyEntry, PgpRecipient } from "./entry.ts";
+import { comparablePgpFingerprint } from "./fingerprint.ts";
 
 /**
  * The PGP key backend's descriptor (`@hush/key-source-pgp/backend`): metadata entries,
@@ -29,8 +30,8 @@ export const pgpBackend: KeyBackend<PgpKeyEntry, PgpRecipient> = {
   decodeEntry: (f) => ({ kind: "pgp", fp: compact(f.text("fp")), createdAt: f.time("created_at"), enc: f.text("enc") }),
   encodeEntry: (e) => ({ created_at: e.createdAt, enc: e.enc, fp: e.fp }),
   identity: (k) => k.fp,
-  // Fingerprints are hex: case does not make a different key.
-  comparable: (k) => k.fp.toUpperCase(),
+  // Fingerprints are hex: case, or gpg's 0x prefix, does not make a different key.
+  comparable: (k) => comparablePgpFingerprint(k.fp),
   recipientOf: (e) => ({ kind: "pgp", fp: e.fp }),
   wrappedKeyForm: /^-----BEGIN PGP MESSAGE-----\r?\n[\s\S]*-----END PGP MESSAGE-----\s*$/,
   wrappedKeyFault: messageFault,
@@ -46,7 +47,7 @@ export const pgpBackend: KeyBackend<PgpKeyEntry, PgpRecipient> = {
     help: "PGP fingerprints, comma separated",
     env: "SOPS_PGP_FP",
     parse: (items) => items.map((fp) => ({ kind: "pgp", fp: compact(fp) })),
-    removes: (key, named) => key.fp.toUpperCase() === compact(named.fp).toUpperCase(),
+    removes: (key, named) => comparablePgpFingerprint(key.fp) === comparablePgpFingerprint(named.fp),
   },
   async load(context) {
     const { GpgKeySource } = await import("./gpg-key-source.ts");

@@ -1,11 +1,16 @@
 import { HushError, quoted } from "@hush/core";
 
-/** SOPS accepts short (16-hex key ID) to full (40-hex) fingerprints; `!` pins a subkey. */
-const FINGERPRINT = /^[0-9A-Fa-f]{16,40}!?$/;
+/**
+ * SOPS accepts short (16-hex key ID) to full (40-hex) fingerprints; `!` pins a subkey. gpg also
+ * takes them with a `0x` prefix (lower-case x only), as `--keyid-format 0xlong` prints them, and
+ * SOPS hands them to gpg as given.
+ */
+const FINGERPRINT = /^(?:0x)?[0-9A-Fa-f]{16,40}!?$/;
 
 /**
  * Removes spaces from a PGP fingerprint (as SOPS does) and checks that what is left is 16 to 40
- * hexadecimal characters with an optional trailing `!`. Case is kept: SOPS stores `fp` as given.
+ * hexadecimal characters, optionally after `0x` and before a trailing `!`. Case and prefix are
+ * kept: SOPS stores `fp` as given.
  *
  * The result is the only piece of file metadata that is ever put on gpg's command line, so this
  * check is also what keeps option-like strings (`--…`) away from it.
@@ -15,9 +20,20 @@ const FINGERPRINT = /^[0-9A-Fa-f]{16,40}!?$/;
 export function normalizePgpFingerprint(fingerprint: string): string {
   const compact = fingerprint.replaceAll(" ", "");
   if (!FINGERPRINT.test(compact)) {
-    throw new HushError("INVALID_ARGUMENT", `invalid PGP fingerprint ${quoted(fingerprint, 64)}: expected 16 to 40 hexadecimal characters, optionally followed by "!"`);
+    throw new HushError(
+      "INVALID_ARGUMENT",
+      `invalid PGP fingerprint ${quoted(fingerprint, 64)}: expected 16 to 40 hexadecimal characters, optionally after "0x" and followed by "!"`,
+    );
   }
   return compact;
+}
+
+/**
+ * One spelling per key, for comparing fingerprints: blanks and the `0x` prefix removed, upper
+ * case (a subkey's `!` is kept: it names another key to encrypt to).
+ */
+export function comparablePgpFingerprint(fingerprint: string): string {
+  return fingerprint.replace(/\s/g, "").replace(/^0x/, "").toUpperCase();
 }
 
 /** The long key ID (last 16 hex digits, upper case) of a normalized fingerprint. */

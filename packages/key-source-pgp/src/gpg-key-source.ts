@@ -4,7 +4,7 @@ import { HushError, quoted } from "@hush/core";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "@hush/core";
 import type { PgpKeyEntry, PgpRecipient } from "./entry.ts";
 import { readMessageRecipients } from "./armor.ts";
-import { longKeyId, normalizePgpFingerprint } from "./fingerprint.ts";
+import { comparablePgpFingerprint, longKeyId, normalizePgpFingerprint } from "./fingerprint.ts";
 import { gpgErrorLine, gpgTimeoutMs, runGpg, type GpgRun } from "./run-gpg.ts";
 
 /** Options of {@link GpgKeySource}. */
@@ -90,6 +90,8 @@ export class GpgKeySource implements KeySource {
     const createdAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const args = ["--batch", "--quiet", "--no-default-recipient", "--yes", "--encrypt", "-a", "-r", fp, "--trusted-key", longKeyId(fp), "--no-encrypt-to"];
     const run = await runGpg(this.#binary, args, this.#env, dataKey, { timeoutMs: this.#timeoutMs });
+    // Killed at the deadline, gpg "exited with a signal": say it ran out of time, and how to give it more.
+    if (run.stopped !== undefined) throw this.#stoppedError(run.stopped, `encrypting the data key to PGP key ${fp}`);
     const enc = run.stdout.toString("utf8").trim();
     if (run.code !== 0 || !enc.startsWith("-----BEGIN PGP MESSAGE-----")) {
       throw new HushError("KEY_SOURCE_FAILED", `gpg could not encrypt to PGP key ${fp}: ${gpgErrorLine(run)}`, {
@@ -241,7 +243,7 @@ function parseSecretKeys(listing: string): SecretKeyring {
 }
 
 function fingerprintInKeyring(fp: string, keyring: SecretKeyring): boolean {
-  const hex = fp.replaceAll(" ", "").replace(/!$/, "").toUpperCase();
+  const hex = comparablePgpFingerprint(fp).replace(/!$/, "");
   if (!/^[0-9A-F]{16,40}$/.test(hex)) return false;
   for (const fingerprint of keyring.fingerprints) if (fingerprint.endsWith(hex)) return true;
   return false;
@@ -264,5 +266,5 @@ function lacksSecretKey(run: GpgRun): boolean {
 
 /** The entry's fingerprint for a message; it comes from the file, so it is quoted if odd. */
 function describeFp(fp: string): string {
-  return /^[0-9A-Fa-f]{16,40}!?$/.test(fp) ? fp : quoted(fp, 64);
+  return /^(?:0x)?[0-9A-Fa-f]{16,40}!?$/.test(fp) ? fp : quoted(fp, 64);
 }

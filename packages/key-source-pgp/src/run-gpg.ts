@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { Readable } from "node:stream";
-import { findProgramOnPath, HushError } from "@hush/core";
+import { findProgramOnPath, HushError, MAX_TIMER_DELAY_MS } from "@hush/core";
 
 /** What one gpg run produced. `stdout` may hold key material: callers wipe it when done. */
 export interface GpgRun {
@@ -70,7 +70,7 @@ export function runGpg(binary: string, args: readonly string[], env: Readonly<Re
       wipe(stdout);
       child.kill("SIGKILL");
     };
-    const timer = limits.timeoutMs !== undefined && limits.timeoutMs > 0 ? setTimeout(() => stop("timeout"), limits.timeoutMs) : undefined;
+    const timer = limits.timeoutMs !== undefined && limits.timeoutMs > 0 ? setTimeout(() => stop("timeout"), Math.min(limits.timeoutMs, MAX_TIMER_DELAY_MS)) : undefined;
 
     child.on("error", (error: NodeJS.ErrnoException) => {
       if (settled) return;

@@ -136,6 +136,16 @@ describe("GpgKeySource.wrap", () => {
     expect(hex(await source.unwrap(entry))).toBe("00".repeat(32));
   });
 
+  it("takes a fingerprint or key ID written with gpg's 0x prefix, as SOPS (through gpg) does, and keeps it as given", async () => {
+    for (const fp of [`0x${key1}`, `0x${key1.slice(-16)}`]) {
+      const entry = await source.wrap(new Uint8Array(32).fill(3), { kind: "pgp", fp });
+      expect(entry.fp).toBe(fp);
+      expect(hex(await source.unwrap(entry))).toBe("03".repeat(32));
+    }
+    // gpg itself refuses a capital 0X, and "0x" alone is no key.
+    for (const fp of [`0X${key1}`, "0x", `0x0x${key1.slice(-16)}`]) expect(() => normalizePgpFingerprint(fp), fp).toThrow(/invalid PGP fingerprint/);
+  });
+
   it("encrypts to the encryption subkey of the primary fingerprint", async () => {
     const entry = await source.wrap(new Uint8Array(32), { kind: "pgp", fp: key2 });
     expect(readMessageRecipients(entry.enc)).toEqual({ keyIds: ["5C5525B581705783"], anonymous: false });
@@ -148,7 +158,7 @@ describe("GpgKeySource.wrap", () => {
     expect(await source.unwrap(entry)).toBeNull();
   });
 
-  it.each(["", "xyz", "--help", "0123456789ABCDE", "0123456789ABCDEF0123456789ABCDEF012345678", "0xFBC7B9E2A4F9289A", "FBC7B9E2A4F9289A!!", "FBC7B9E2A4F9289A\n"])(
+  it.each(["", "xyz", "--help", "0123456789ABCDE", "0123456789ABCDEF0123456789ABCDEF012345678", "0XFBC7B9E2A4F9289A", "0x0123456789ABCDE", "FBC7B9E2A4F9289A!!", "FBC7B9E2A4F9289A\n"])(
     "rejects the invalid fingerprint %j before running gpg",
     async (fp) => {
       // A missing binary proves that validation comes first: the error is not KEY_SOURCE_FAILED.

@@ -25,8 +25,11 @@ export interface GcpKmsTestServerOptions {
   readonly tls?: { readonly key: string; readonly cert: string };
 }
 
-/** How the server misbehaves: `5xx` answers 503 UNAVAILABLE, `hang` never answers, `redirect` answers 307 to `redirectTo`. */
-export type GcpKmsFault = { readonly kind: "5xx" } | { readonly kind: "hang" } | { readonly kind: "redirect"; readonly to: string };
+/**
+ * How the server misbehaves: `5xx` answers 503 UNAVAILABLE (to the next `times` requests only,
+ * when given: a passing outage), `hang` never answers, `redirect` answers 307 to `redirectTo`.
+ */
+export type GcpKmsFault = { readonly kind: "5xx"; readonly times?: number } | { readonly kind: "hang" } | { readonly kind: "redirect"; readonly to: string };
 
 /** One request as the server saw it. */
 export interface GcpKmsTestCall {
@@ -205,7 +208,10 @@ export async function startGcpKmsTestServer(options: GcpKmsTestServerOptions = {
       return;
     }
     if (current?.kind === "redirect") return reply(307, undefined, { Location: `${current.to}${path}` });
-    if (current?.kind === "5xx") return reply(503, { error: { code: 503, message: "The service is currently unavailable.", status: "UNAVAILABLE" } });
+    if (current?.kind === "5xx") {
+      if (current.times !== undefined) current = current.times > 1 ? { kind: "5xx", times: current.times - 1 } : undefined;
+      return reply(503, { error: { code: 503, message: "The service is currently unavailable.", status: "UNAVAILABLE" } });
+    }
     try {
       if (path === METADATA_TOKEN_PATH && req.method === "GET") {
         // The GCE metadata server answers only requests that say they mean it (SSRF protection).

@@ -87,10 +87,12 @@ async function rotateOne(
   return { file, text, detail: parts.join(", ") };
 }
 
-/** Names of the removed keys that no file had, so that a typo in `--rm-*` does not pass unseen. */
-function unmatchedRemovals(remove: readonly KeyToRemove[], details: readonly string[]): string[] {
-  const seen = details.join("\n").toLowerCase();
-  return remove.filter((rm) => !seen.includes(`-${rm.kind} ${rm.identity}`.toLowerCase())).map((rm) => `${rm.kind} ${rm.identity}`);
+/**
+ * Names of the removed keys that no rotated file had, so that a typo in `--rm-*` does not pass
+ * unseen. Matched as the removal itself matches (the backend's rule), not by the text of a name.
+ */
+function unmatchedRemovals(remove: readonly KeyToRemove[], matched: ReadonlySet<KeyToRemove>): string[] {
+  return remove.filter((rm) => !matched.has(rm)).map((rm) => `${rm.kind} ${rm.identity}`);
 }
 
 /**
@@ -153,16 +155,18 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
   }));
   if (!(await confirmUnvouched(io, found, flags.yes === true || flags.dryRun === true, "rotate"))) return 1;
   const planOf = new Map(targets.map((target, i) => [target, plans[i]!]));
+  const matched = new Set<KeyToRemove>();
   const outcomes = await runBatch(io, flags.dryRun === true ? "checking" : "rotating", targets, jobs, async (target) => {
     const p = planOf.get(target)!;
     if ("error" in p) throw p.error;
     const r = await rotateOne(p.plan, resolve, indent, stores);
     if (flags.dryRun !== true) await writeSecretFile(r.file, r.text, io.env);
+    for (const rm of p.plan.change.matched) matched.add(rm);
     return { status: "done", detail: r.detail };
   });
   const only = outcomes[0]!;
   if (targets.length === 1 && only.status === "failed") throw errorForFile(only.target, only.error);
   const details = outcomes.flatMap((o) => (o.status === "done" ? [o.detail] : []));
-  if (details.length > 0) for (const k of unmatchedRemovals(changes.remove, details)) io.stderr.write(`hush: warning: no file had the key ${printable(k)} to remove\n`);
+  if (details.length > 0) for (const k of unmatchedRemovals(changes.remove, matched)) io.stderr.write(`hush: warning: no file had the key ${printable(k)} to remove\n`);
   return report(io, "rotate", outcomes, { done: flags.dryRun === true ? "would rotate" : "rotated", unchanged: "unchanged" });
 }

@@ -88,6 +88,8 @@ export interface KeyChange {
   readonly groups: MasterKeyRecipient[][];
   readonly added: string[];
   readonly removed: string[];
+  /** The removals that matched a key of the groups (as the backend matches: `0x…` and `…` are one PGP key). */
+  readonly matched: ReadonlySet<KeyToRemove>;
 }
 
 /**
@@ -96,11 +98,13 @@ export interface KeyChange {
  */
 export function changeKeys(groups: readonly MasterKeyRecipient[][], add: readonly MasterKeyRecipient[], remove: readonly KeyToRemove[]): KeyChange {
   const removed: string[] = [];
+  const matched = new Set<KeyToRemove>();
   const next = groups.map((group) =>
     group.filter((k) => {
-      const hit = remove.some((rm) => matches(k, rm));
-      if (hit) removed.push(`${k.kind} ${masterKeyIdentity(k)}`);
-      return !hit;
+      const hits = remove.filter((rm) => matches(k, rm));
+      for (const rm of hits) matched.add(rm);
+      if (hits.length > 0) removed.push(`${k.kind} ${masterKeyIdentity(k)}`);
+      return hits.length === 0;
     }),
   );
   const added: string[] = [];
@@ -114,7 +118,7 @@ export function changeKeys(groups: readonly MasterKeyRecipient[][], add: readonl
       added.push(`${k.kind} ${id}`);
     }
   }
-  return { groups: next, added, removed };
+  return { groups: next, added, removed, matched };
 }
 
 /** What changes in one group, by identity. */

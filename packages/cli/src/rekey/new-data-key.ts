@@ -1,4 +1,4 @@
-import { encryptText, generateDataKey, masterKeyIdentity, openText, verifyText, type EmitOptions, type KeyGroupRecipients, type KeySourceResolver, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { comparableKeyId, encryptText, generateDataKey, masterKeyIdentity, openText, verifyText, type EmitOptions, type KeyGroupRecipients, type KeySourceResolver, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import type { SecretFile } from "./secret-files.ts";
 import { wrapForGroups } from "./wrap.ts";
 
@@ -36,8 +36,8 @@ export async function reencryptWithNewDataKey(file: SecretFile, groups: KeyGroup
 }
 
 function recipientLabel(key: MasterKeyEntry | MasterKeyRecipient): string {
-  // PGP fingerprints are written in either case.
-  return `${key.kind} ${key.kind === "pgp" ? masterKeyIdentity(key).toUpperCase() : masterKeyIdentity(key)}`;
+  // PGP fingerprints are written in either case, with or without gpg's 0x prefix.
+  return key.kind === "pgp" ? comparableKeyId(key) : `${key.kind} ${masterKeyIdentity(key)}`;
 }
 
 /** Whether a recipient of `current` is in none of `next`'s groups (a move between groups is not a removal). */
