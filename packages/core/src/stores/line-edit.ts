@@ -227,21 +227,20 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
   const leaves = parsed.filter(scalarLeaf).map((l) => (treePath === undefined ? l : { ...l, path: treePath(l.path) }));
   const under = leaves.filter((l) => pathStartsWith(l.path, edit.path));
   if (edit.kind === "unset" && under.length > 0) {
-    const first = lineStart(text, earliestStart(under));
-    const last = lineEndAfter(text, latestInside(under));
-    let [start, end] = [first, last];
-    if (layout.bracketedValues) [start, end] = bracketedSpan(text, start, end);
+    const [start, end] = valueLines(text, under, layout);
     out.push(text.slice(0, start) + text.slice(end));
     // The values' lines alone leave the header of a whole section or table behind.
-    const whole = layout.sections ? sectionSpan(text, first, last) : undefined;
+    const whole = layout.sections ? sectionSpan(text, lineStart(text, earliestStart(under)), lineEndAfter(text, latestInside(under))) : undefined;
     if (whole !== undefined) out.push(text.slice(0, whole[0]) + text.slice(whole[1]));
+  }
+  if (edit.kind === "set" && edit.value !== undefined && layout.sections && edit.value.kind === "map" && under.length > 0) {
+    // A whole section or table replaced: its values' lines give way to the new ones, under its header.
+    const [start, end] = valueLines(text, under, layout);
+    out.push(text.slice(0, start) + belowHeaders(store.emitTree(buildPath(edit.path, edit.value) as TreeMap, {})) + text.slice(end));
   }
   if (edit.kind === "set" && edit.value !== undefined && under.length === 0) {
     const emitted = store.emitTree(buildPath(edit.path, edit.value) as TreeMap, {});
-    // Drop the section/table headers the store writes for the parents: they exist already.
-    const lines = emitted.split("\n");
-    while (lines.length > 0 && (lines[0]!.startsWith("[") || lines[0]!.trim() === "")) lines.shift();
-    const body = (layout.newEntryPrefix?.(parsed) ?? "") + lines.join("\n");
+    const body = (layout.newEntryPrefix?.(parsed) ?? "") + belowHeaders(emitted);
     const at = layout.sections ? sectionEnd(text, leaves, edit.path.slice(0, -1)) : text.length;
     if (at !== undefined) out.push(insertLines(text, at, body));
     // A new section, table or element of an array of tables: its header and lines after the file's.
@@ -368,6 +367,19 @@ function inlineInsertion(text: string, store: Store, leaves: readonly Leaf[], pa
   const indent = /^[ \t]*/.exec(text.slice(lastLine))![0];
   const withComma = trailingComma ? text : `${text.slice(0, after)},${text.slice(after)}`;
   return insertLines(withComma, lineEndAfter(withComma, after), `${indent}${item}${trailingComma ? "," : ""}\n`);
+}
+
+/** The lines [start, end) of the values `under` (not empty), a bracketed value's key and closing lines included. */
+function valueLines(text: string, under: readonly Leaf[], layout: LineLayout): [number, number] {
+  const span: [number, number] = [lineStart(text, earliestStart(under)), lineEndAfter(text, latestInside(under))];
+  return layout.bracketedValues ? bracketedSpan(text, span[0], span[1]) : span;
+}
+
+/** `emitted` (what the store writes for a value at its path) less the section or table headers it writes first for the parents: the text has them already. */
+function belowHeaders(emitted: string): string {
+  const lines = emitted.split("\n");
+  while (lines.length > 0 && (lines[0]!.startsWith("[") || lines[0]!.trim() === "")) lines.shift();
+  return lines.join("\n");
 }
 
 const BARE_KEY_CHARACTER = /[A-Za-z0-9_-]/;

@@ -159,6 +159,22 @@ const SETS: ReadonlyArray<{ name: string; format: FileFormat; text: string; path
     after: '[[arr]]\nz = 1 # first\n\n[[arr]]\nz = "two"\n',
   },
   {
+    name: "a whole TOML table replaced, under its header",
+    format: "toml",
+    text: '# top\n[db]\nuser = "u" # u\nhost = "h"\n\n[x]\ny = 1 # y\n',
+    path: ["db"],
+    value: { kind: "map", entries: [{ kind: "entry", key: "user", value: str("v") }, { kind: "entry", key: "pass", value: str("p") }] },
+    after: '# top\n[db]\nuser = "v"\npass = "p"\n\n[x]\ny = 1 # y\n',
+  },
+  {
+    name: "a whole INI section replaced, under its header",
+    format: "ini",
+    text: "; top\n[db]\nuser = u ; u\nhost = h\n\n[x]\ny = 1 ; y\n",
+    path: ["db"],
+    value: { kind: "map", entries: [{ kind: "entry", key: "user", value: str("v") }] },
+    after: "; top\n[db]\nuser = v\n\n[x]\ny = 1 ; y\n",
+  },
+  {
     name: "a new key in an element of a TOML array of tables",
     format: "toml",
     text: "[[arr]]\nz = 1 # first\n\n[[arr]]\nz = 2 # second\n",
