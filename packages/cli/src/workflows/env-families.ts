@@ -55,9 +55,16 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // What a Node.js program's own libraries read once the loader has set them: Prisma Client
     // loads PRISMA_QUERY_ENGINE_LIBRARY into the program (the binary engines run as programs, and
     // the mirror is where the engines are downloaded from); Puppeteer, Playwright, chrome-launcher,
-    // karma and electron start the browser these name, or download it from there.
+    // karma, Cypress and electron start the browser these name, find there, or download from there.
+    // Every loader napi-rs generates (rolldown under Vite, SWC, oxc, lightningcss, @node-rs/*)
+    // requires NAPI_RS_NATIVE_LIBRARY_PATH in place of its binding: any module, JavaScript too,
+    // runs in the program the first time such a package is imported. esbuild (Vite, tsx) runs
+    // ESBUILD_BINARY_PATH as its service; node-sass loads SASS_BINARY_PATH as its binding.
     why: "makes Node.js libraries load or run a native engine or browser of its choosing",
     names: [
+      "NAPI_RS_NATIVE_LIBRARY_PATH",
+      "ESBUILD_BINARY_PATH",
+      "SASS_BINARY_PATH",
       "PRISMA_QUERY_ENGINE_LIBRARY",
       "PRISMA_QUERY_ENGINE_BINARY",
       "PRISMA_SCHEMA_ENGINE_BINARY",
@@ -70,6 +77,12 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
       "PUPPETEER_CHROME_DOWNLOAD_BASE_URL",
       "PUPPETEER_CHROME_HEADLESS_SHELL_DOWNLOAD_BASE_URL",
       "PUPPETEER_FIREFOX_DOWNLOAD_BASE_URL",
+      "PUPPETEER_CACHE_DIR",
+      "CYPRESS_RUN_BINARY",
+      "CYPRESS_CACHE_FOLDER",
+      "CYPRESS_INSTALL_BINARY",
+      "CYPRESS_DOWNLOAD_MIRROR",
+      "CYPRESS_DOWNLOAD_PATH_TEMPLATE",
       "PLAYWRIGHT_BROWSERS_PATH",
       "PLAYWRIGHT_DOWNLOAD_HOST",
       "PLAYWRIGHT_CHROMIUM_DOWNLOAD_HOST",

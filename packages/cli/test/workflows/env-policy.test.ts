@@ -107,6 +107,14 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses the binding napi-rs loaders require first (rolldown under Vite, SWC, oxc), esbuild's and node-sass's binaries, and where Cypress and Puppeteer find or download the browser they run", () => {
+    for (const name of ["NAPI_RS_NATIVE_LIBRARY_PATH", "ESBUILD_BINARY_PATH", "SASS_BINARY_PATH", "PUPPETEER_CACHE_DIR", "CYPRESS_RUN_BINARY", "CYPRESS_CACHE_FOLDER", "CYPRESS_INSTALL_BINARY", "CYPRESS_DOWNLOAD_MIRROR", "CYPRESS_DOWNLOAD_PATH_TEMPLATE"]) {
+      expect(startupVariableReason(name), name).toBe("makes Node.js libraries load or run a native engine or browser of its choosing");
+    }
+    // Cypress reads the rest of its prefix as the tests' own settings (CYPRESS_BASE_URL).
+    for (const name of ["CYPRESS_BASE_URL", "CYPRESS_RECORD_KEY"]) expect(startupVariableReason(name), name).toBeUndefined();
+  });
+
   it("refuses what sends a deploy's cluster, state or CI credentials elsewhere through Helm, Pulumi or GitLab's tools, and lets their secrets through", () => {
     // helm's kube settings send the kubeconfig's token to the API server they name; pulumi sends
     // PULUMI_ACCESS_TOKEN and the state to its backend; release-cli and the documented curl
