@@ -47,9 +47,12 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // COREPACK_NPM_REGISTRY is where corepack downloads the package manager it runs.
     why: "makes Node.js or its package managers load code or options",
     // NODE_REDIRECT_WARNINGS and NODE_V8_COVERAGE write files where they say; NODE_ICU_DATA and
-    // NODE_COMPILE_CACHE are data and compiled code Node loads from where they say.
-    names: ["NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "NODE_ICU_DATA", "NODE_REDIRECT_WARNINGS", "NODE_V8_COVERAGE", "NODE_COMPILE_CACHE"],
-    prefixes: ["NPM_CONFIG_", "YARN_", "COREPACK_"],
+    // NODE_COMPILE_CACHE are data and compiled code Node loads from where they say. The TypeScript
+    // runners take their options from the environment too: ts-node's TS_NODE_COMPILER and
+    // TS_NODE_TRANSPILER are modules it requires, TS_NODE_PROJECT (and tsx's and swc-node's
+    // tsconfig) a configuration whose `ts-node.require` and `paths` load other code.
+    names: ["NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "NODE_ICU_DATA", "NODE_REDIRECT_WARNINGS", "NODE_V8_COVERAGE", "NODE_COMPILE_CACHE", "TSX_TSCONFIG_PATH", "SWC_NODE_PROJECT"],
+    prefixes: ["NPM_CONFIG_", "YARN_", "COREPACK_", "TS_NODE_"],
   },
   {
     // What a Node.js program's own libraries read once the loader has set them: Prisma Client

@@ -107,6 +107,12 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses the TypeScript runners' options a child started with ts-node, tsx or swc-node reads: the compiler and transpiler modules ts-node requires, and the project whose settings load code", () => {
+    for (const name of ["TS_NODE_COMPILER", "TS_NODE_TRANSPILER", "TS_NODE_PROJECT", "TS_NODE_COMPILER_OPTIONS", "ts_node_files", "TSX_TSCONFIG_PATH", "SWC_NODE_PROJECT"]) {
+      expect(startupVariableReason(name), name).toBe("makes Node.js or its package managers load code or options");
+    }
+  });
+
   it("refuses the binding napi-rs loaders require first (rolldown under Vite, SWC, oxc), esbuild's and node-sass's binaries, and where Cypress and Puppeteer find or download the browser they run", () => {
     for (const name of ["NAPI_RS_NATIVE_LIBRARY_PATH", "ESBUILD_BINARY_PATH", "SASS_BINARY_PATH", "PUPPETEER_CACHE_DIR", "CYPRESS_RUN_BINARY", "CYPRESS_CACHE_FOLDER", "CYPRESS_INSTALL_BINARY", "CYPRESS_DOWNLOAD_MIRROR", "CYPRESS_DOWNLOAD_PATH_TEMPLATE"]) {
       expect(startupVariableReason(name), name).toBe("makes Node.js libraries load or run a native engine or browser of its choosing");
