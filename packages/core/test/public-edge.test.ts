@@ -130,6 +130,9 @@ const CASES: Record<string, readonly Case[]> = {
   decryptText: [
     ["an unknown format", () => core.decryptText("a: 1", { format: bad("xml"), keySources: noKeys }), "FORMAT_UNSUPPORTED"],
     ["a number for the text", () => core.decryptText(bad(5), { format: "yaml", keySources: noKeys }), "INVALID_ARGUMENT", /text must be a string/],
+    // What readFileSync gives: the message says how to pass it (a bare "got an object" did not).
+    ["a Buffer for the text", () => core.decryptText(bad(Buffer.from("a: 1")), { format: "yaml", keySources: noKeys }), "INVALID_ARGUMENT", /^the text must be a string, got a Buffer \(pass buffer\.toString\("utf8"\), or "latin1" for a binary file\)$/],
+    ["a Uint8Array for the text", () => core.decryptText(bad(new Uint8Array(3)), { format: "yaml", keySources: noKeys }), "INVALID_ARGUMENT", /got a Uint8Array \(pass/],
   ],
   readPlaintext: [
     ["an unknown format", () => core.readPlaintext("a: 1", { format: bad("xml"), keySources: noKeys }), "FORMAT_UNSUPPORTED"],
