@@ -209,6 +209,7 @@ const CASES: Record<string, readonly Case[]> = {
     ["a missing file", () => core.decryptFile(join(scratch, "missing.yaml"), { keySources: noKeys }), "FILE_NOT_FOUND", /no such file/],
     ["a directory", () => core.decryptFile(scratch, { keySources: noKeys, format: "yaml" }), "READ_FAILED", /directory/],
     ["no options", () => core.decryptFile(join(scratch, "a.yaml"), bad(undefined)), "INVALID_ARGUMENT", /options/],
+    ["a Buffer for a file's path", () => core.decryptFile(bad(Buffer.from("a.yaml")), { keySources: noKeys }), "INVALID_ARGUMENT", /^the path must be a string, got a Buffer \(pass buffer\.toString\("utf8"\)\)$/],
     ["a file that is not UTF-8", () => core.decryptFile(join(scratch, "latin1.yaml"), { keySources: noKeys }), "NOT_UTF8", /^line 2: not valid UTF-8 \(pass format: "binary" for a binary file\)$/],
   ],
   verifyFile: [
