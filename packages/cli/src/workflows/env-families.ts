@@ -36,6 +36,44 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     prefixes: ["LD_", "DYLD_"],
   },
   {
+    // The plugin paths of the libraries a program's browser, image or media work loads: the
+    // Chrome that Puppeteer or Playwright starts loads GTK, GIO, Vulkan, EGL and GL drivers and
+    // modules from these (shared objects, run in it); ImageMagick, which gm and imagemagick run for
+    // a Node.js program, runs the commands of the delegates.xml MAGICK_CONFIGURE_PATH leads to and
+    // loads coders from its module paths; Ghostscript runs the PostScript of GS_LIB's init files,
+    // Tcl the pkgIndex.tcl of TCLLIBPATH.
+    why: "makes graphics, media or image libraries load plugins or run commands of its choosing",
+    names: [
+      "GIO_EXTRA_MODULES",
+      "GTK_PATH",
+      "GTK_MODULES",
+      "GTK_EXE_PREFIX",
+      "QT_PLUGIN_PATH",
+      "QT_QPA_PLATFORM_PLUGIN_PATH",
+      "GST_PLUGIN_PATH",
+      "GST_PLUGIN_PATH_1_0",
+      "GST_PLUGIN_SYSTEM_PATH",
+      "GST_PLUGIN_SYSTEM_PATH_1_0",
+      "LIBVA_DRIVERS_PATH",
+      "LIBGL_DRIVERS_PATH",
+      "VK_ICD_FILENAMES",
+      "VK_DRIVER_FILES",
+      "VK_ADD_DRIVER_FILES",
+      "VK_LAYER_PATH",
+      "VK_ADD_LAYER_PATH",
+      "__EGL_VENDOR_LIBRARY_FILENAMES",
+      "__EGL_VENDOR_LIBRARY_DIRS",
+      "MAGICK_CONFIGURE_PATH",
+      "MAGICK_CODER_MODULE_PATH",
+      "MAGICK_CODER_FILTER_PATH",
+      "MAGICK_FILTER_MODULE_PATH",
+      "MAGICK_HOME",
+      "GS_LIB",
+      "TCLLIBPATH",
+    ],
+    prefixes: [],
+  },
+  {
     // COMMAND runs through /bin/sh: start-up files, options, exported bash functions (which
     // replace commands), prompts and xtrace prefixes (expanded, so they run code), word splitting.
     why: "changes how shells start or read commands",
