@@ -4,8 +4,8 @@
  * `pnpm test`): a declaration that drifts from the source is a type error here.
  */
 import type * as Bundle from "../../packages/hush-secrets/types/index.d.ts";
-import type { decryptFile, decryptText, defaultKeySources, DEFAULT_ENV_FILE, isHushError, loadEnv, LoadEnvOptions, LoadEnvResult } from "../../packages/cli/src/index.ts";
-import type { DecryptOptions, FileFormat, FileOptions, HushError, KeySourceResolver } from "../../packages/core/src/index.ts";
+import type { decryptFile, decryptText, defaultKeySources, DEFAULT_ENV_FILE, EXIT, exitCodeFor, isHushError, loadEnv, LoadEnvOptions, LoadEnvResult } from "../../packages/cli/src/index.ts";
+import type { DecryptOptions, ErrorCode, FileFormat, FileOptions, HushError, KeySourceResolver } from "../../packages/core/src/index.ts";
 
 /** True when A and B are the same type (not merely assignable). */
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -33,7 +33,13 @@ export const checks: readonly true[] = [
   true satisfies Same<Parameters<typeof Bundle.decryptText>["length"], Parameters<typeof decryptText>["length"]>,
   true satisfies Same<ReturnType<typeof Bundle.decryptText>, ReturnType<typeof decryptText>>,
   true satisfies Same<Parameters<typeof Bundle.isHushError>["length"], Parameters<typeof isHushError>["length"]>,
+  true satisfies Same<typeof Bundle.EXIT, typeof EXIT>,
+  true satisfies Same<Parameters<typeof Bundle.exitCodeFor>["length"], Parameters<typeof exitCodeFor>["length"]>,
+  true satisfies Same<ReturnType<typeof Bundle.exitCodeFor>, ReturnType<typeof exitCodeFor>>,
 ];
+
+// Every code the source has is a code the declarations take.
+export const codeFits = (code: ErrorCode, declared: typeof Bundle.exitCodeFor): number => declared(code);
 
 // What the source throws is what the declarations describe, and is narrowed to it.
 export const errorFits = (real: HushError): Bundle.HushError => real;

@@ -48,11 +48,11 @@ describe("the hush-secrets package", () => {
     roundTrip([hush], work, env);
 
     // The API, as @hush/cli exports it.
-    const api = run(process.execPath, ["-e", "const m = require('hush-secrets'); process.stdout.write(typeof m.runCli + ' ' + typeof m.defaultKeySources + ' ' + typeof m.EXIT)"], {
+    const api = run(process.execPath, ["-e", "const m = require('hush-secrets'); process.stdout.write([typeof m.runCli, typeof m.defaultKeySources, typeof m.EXIT, m.exitCodeFor('NO_MATCHING_KEY'), m.exitCodeFor('constructor')].join(' '))"], {
       cwd: tmp.path,
       env: { ...env, NODE_PATH: join(prefix, "lib", "node_modules") },
     });
-    expect(api.stdout, api.stderr).toBe("function function object");
+    expect(api.stdout, api.stderr).toBe("function function object 128 1");
   });
 
   it("an application that installs it loads secrets with `import \"hush-secrets/config\"` and a typed `loadEnv`", () => {
@@ -142,7 +142,9 @@ describe("the hush-secrets package", () => {
     writeFileSync(
       join(app, "typed.ts"),
       'import "hush-secrets/config";\nimport { loadEnv, defaultKeySources, type LoadEnvResult } from "hush-secrets";\nconst result: LoadEnvResult = await loadEnv({ path: [".env.enc"], flatten: true, keySources: defaultKeySources() });\nexport const names: readonly string[] = result.set;\n' +
-        'import { decryptFile, decryptText, isHushError } from "hush-secrets";\nexport const plain: string = await decryptText("", { format: "dotenv", keySources: defaultKeySources() }).catch((err: unknown) => (isHushError(err) ? `${err.code} ${err.location?.line ?? ""}` : "other"));\nexport const file: string = await decryptFile(".env.enc", { keySources: defaultKeySources(), ignoreMac: false });\n',
+        'import { decryptFile, decryptText, isHushError } from "hush-secrets";\nexport const plain: string = await decryptText("", { format: "dotenv", keySources: defaultKeySources() }).catch((err: unknown) => (isHushError(err) ? `${err.code} ${err.location?.line ?? ""}` : "other"));\nexport const file: string = await decryptFile(".env.enc", { keySources: defaultKeySources(), ignoreMac: false });\n' +
+        // The exit status hush ends with for an error, documented as exported (docs/install.md).
+        'import { EXIT, exitCodeFor } from "hush-secrets";\nexport const status: number = await loadEnv({ path: "missing.env" }).then(() => 0, (err: unknown) => (isHushError(err) ? exitCodeFor(err.code) : EXIT.generic));\nexport const noKey: 128 = EXIT.couldNotRetrieveKey;\n',
     );
     writeFileSync(join(app, "wrong.ts"), 'import { loadEnv } from "hush-secrets";\nexport const r = await loadEnv({ path: 42 });\n');
     const tsc = (file: string) =>

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fchmodSync, mkdirSync, openSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,6 +51,42 @@ describe("a newcomer's first hour", () => {
     } finally {
       home.cleanup();
     }
+  });
+
+  it("keygen to a world-readable file warns, as age-keygen does; a -o whose directory cannot be made is exit 3 naming it", () => {
+    // `hush keygen > key.txt`: the shell makes the file with its umask (0644 as a rule).
+    const keygenInto = (name: string, mode: number): { stderr: string; status: number | null; key: string } => {
+      const path = k.path(name);
+      const fd = openSync(path, "w", mode);
+      fchmodSync(fd, mode);
+      try {
+        const r = spawnSync(process.execPath, [CLI_JS, "keygen"], { cwd: k.dir, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: k.dir }, stdio: ["ignore", fd, "pipe"], encoding: "utf8" });
+        return { stderr: r.stderr, status: r.status, key: readFileSync(path, "utf8") };
+      } finally {
+        closeSync(fd);
+      }
+    };
+    const open = keygenInto("open-key.txt", 0o644);
+    expect(open.status).toBe(0);
+    expect(open.stderr).toMatch(/^hush: warning: writing the secret key to a world-readable file; chmod 600 it, or use -o FILE \(made with mode 0600\)\nPublic key: age1[0-9a-z]+\n$/);
+    expect(open.key).toMatch(/^# created: .*\n# public key: age1[0-9a-z]+\nAGE-SECRET-KEY-1[0-9A-Z]+\n$/);
+    const private_ = keygenInto("private-key.txt", 0o600);
+    expect(private_.stderr).toMatch(/^Public key: age1[0-9a-z]+\n$/);
+    // Through a pipe: nothing to warn about.
+    expect(k.hush(["keygen"]).stderr).toMatch(/^Public key: age1[0-9a-z]+\n$/);
+
+    // The directories -o needs cannot be made: a file, or a link leading nowhere, in the way.
+    writeFileSync(k.path("a-file"), "");
+    symlinkSync(k.path("nowhere"), k.path("dangling"));
+    for (const [output, dir, why] of [
+      ["a-file/keys/k.txt", "a-file/keys", "ENOTDIR): a file is in the way"],
+      ["dangling/keys/k.txt", "dangling/keys", "ENOENT): a link on the way leads nowhere"],
+    ] as const) {
+      const r = k.hush(["keygen", "-o", output]);
+      expect(r.stderr, output).toBe(`hush: ${output}: cannot make its directory ${dir} (${why}; give -o a path in a directory you can write\n`);
+      expect(r.status, output).toBe(3);
+    }
+    expect(existsSync(k.path("nowhere"))).toBe(false);
   });
 
   it("a mistyped command gets a suggestion; `help` and `help COMMAND` work, also as `sops`", () => {

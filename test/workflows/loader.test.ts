@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -394,6 +394,18 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(r.stderr).toMatch(/^hush: evil\.env: not loading: the file sets NODE_OPTIONS \(makes Node\.js or its package managers load code or options\); [^\n]*If they are meant to be there, load the file with loadEnv\(\{ allowEnv: \["NODE_OPTIONS"\] \}\)\n$/);
     const allowed = node(["api.mjs", JSON.stringify({ path: "evil.env", allowEnv: ["NODE_OPTIONS"] })], { HOME: home });
     expect(JSON.parse(allowed.stdout).result.set).toEqual(["NODE_OPTIONS", "OK"]);
+  });
+
+  it("refuses the binding path every napi-rs loader requires first (rolldown under Vite, SWC, oxc): a file encrypted to the app's public key would run its code in the program", () => {
+    encryptFile(k, "app/napi.env", `NAPI_RS_NATIVE_LIBRARY_PATH=${join(app, "planted.cjs")}\nOK=1\n`);
+    writeFileSync(join(app, "planted.cjs"), 'require("node:fs").writeFileSync("planted-ran", "");\n');
+    // What rolldown's generated loader does the first time the program imports it.
+    writeFileSync(join(app, "napi-app.mjs"), 'import "@hush/cli/config";\nimport { createRequire } from "node:module";\nif (process.env.NAPI_RS_NATIVE_LIBRARY_PATH) createRequire(import.meta.url)(process.env.NAPI_RS_NATIVE_LIBRARY_PATH);\nconsole.log(process.env.OK);\n');
+    const r = node(["napi-app.mjs"], { HOME: home, HUSH_ENV_FILE: "napi.env" });
+    expect(r.stderr).toMatch(/^hush: napi\.env: not loading: the file sets NAPI_RS_NATIVE_LIBRARY_PATH \(makes Node\.js libraries load or run a native engine or browser of its choosing\); [^\n]*allowEnv: \["NAPI_RS_NATIVE_LIBRARY_PATH"\][^\n]*\n$/);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(existsSync(join(app, "planted-ran"))).toBe(false);
   });
 
   it("refuses a Google credential file and the switch that lets it name a program, which the application's Google client would run", () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHush } from "@hush/testkit";
 import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
-/** Several files per command, and `-` for standard input wherever a file is accepted. */
+/** Several files per command, and `-` for standard input where a command reads it (and refused where it cannot). */
 describe("many files per command, - for standard input", () => {
   let k: KeyedDir;
   let a: string;
@@ -121,6 +121,19 @@ describe("many files per command, - for standard input", () => {
     expect(untyped.stdout).toBe("");
     expect(untyped.stderr).toBe("hush: filestatus of standard input (-) needs --input-type\n");
     expect(untyped.status).toBe(8);
+  });
+
+  it("rotate, updatekeys, groups and access, which work on files by name, refuse - with one line instead of looking for a file called -; their help does not offer it", () => {
+    const input = readFileSync(a, "utf8");
+    writeFileSync(k.path(".sops.yaml"), `creation_rules:\n  - age: ${k.recipient}\n`);
+    for (const args of [["rotate", "--input-type", "yaml", "-"], ["updatekeys", "-y", "--input-type", "yaml", "-"], ["groups", "delete", "-f", "-", "0"], ["access", "-"]]) {
+      const r = k.hush(args, { input });
+      expect(r.stderr, args.join(" ")).toBe("hush: standard input (-) is not read here: name the encrypted files or directories (./- for a file called -)\n");
+      expect(r.status, args.join(" ")).toBe(8);
+      expect(r.stdout, args.join(" ")).toBe("");
+    }
+    for (const command of ["rotate", "updatekeys"]) expect(k.hush([command, "--help"]).stdout, command).not.toContain("standard input");
+    expect(k.hush(["verify", "--help"]).stdout).toMatch(/\(- for\s+standard\s+input, with\s+--input-type\)/);
   });
 
   it("the SOPS flag form reads standard input when no file is given, or -", () => {

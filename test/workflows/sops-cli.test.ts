@@ -165,6 +165,34 @@ describe("SOPS's command line as a drop-in", () => {
     expect(k.hush(["filestatus", "--input-type", "json", json]).stdout).toBe('{"encrypted":true}\n');
   });
 
+  it("filestatus of an encrypted file that cannot be read as its format, or whose sops section is broken, is an error naming the line, not {\"encrypted\":false}; a file without an encrypted value is not encrypted", () => {
+    // An encrypted file left with conflict markers by a merge: SOPS's filestatus fails on it too.
+    const enc = readFileSync(encryptFile(k, "conflicted.yaml", "a: 1\nb: 2\n"), "utf8");
+    const conflicted = k.path("conflicted.yaml");
+    writeFileSync(conflicted, enc.replace(/^b: .*\n/m, (line) => `<<<<<<< HEAD\n${line}=======\nb: 3\n>>>>>>> theirs\n`));
+    const r = k.hush(["filestatus", conflicted]);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^hush: [^\n]*conflicted\.yaml: invalid YAML at line 2[^\n]*\n$/);
+    expect(r.status).toBe(2);
+    const fromStdin = k.hush(["filestatus", "--input-type", "yaml", "-"], { input: readFileSync(conflicted, "utf8") });
+    expect(fromStdin.stderr).toMatch(/^hush: stdin: invalid YAML at line 2/);
+    expect(fromStdin.status).toBe(2);
+    // An encrypted file whose sops section is not SOPS metadata.
+    const broken = k.path("broken.yaml");
+    writeFileSync(broken, enc.replace(/^ {4}age:\n(?: {8}.*\n)+/m, "    age: nope\n"));
+    expect(k.hush(["filestatus", broken])).toMatchObject({ status: 2, stdout: "", stderr: expect.stringMatching(/broken\.yaml: invalid sops metadata: sops\.age is not a list\n$/) as unknown });
+    // A file without an encrypted value is not encrypted, however it reads: a list of tool
+    // versions with a top-level sops key, a plain file with a syntax error.
+    for (const [name, text] of [["tools.yaml", "node: 20.19.0\nsops: 3.9.2\n"], ["tools2.yaml", "sops:\n    version: 3.9.2\n"], ["typo.yaml", "a: [1\n"]] as const) {
+      writeFileSync(k.path(name), text);
+      expect(k.hush(["filestatus", k.path(name)]), name).toMatchObject({ status: 0, stdout: '{"encrypted":false}\n' });
+    }
+    // A file whose name gives no format is read whole: any bytes are a file that is not encrypted.
+    const notes = k.path("notes.txt");
+    writeFileSync(notes, "{ not json\n");
+    expect(k.hush(["filestatus", notes])).toMatchObject({ status: 0, stdout: '{"encrypted":false}\n' });
+  });
+
   it("decrypt --extract prints values as SOPS does", () => {
     const f = encryptFile(k, "ex.yaml", "str: hello\nint: 0x1F\nfl: 1.50\nb: true\nmap:\n    k: v\nlist:\n    - 1\n    - two\nmultiline: |\n    multi\n    line\n");
     const ex = (p: string, ...more: string[]): ReturnType<KeyedDir["hush"]> => k.hush(["decrypt", ...more, "--extract", p, f]);

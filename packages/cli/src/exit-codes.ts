@@ -117,9 +117,12 @@ const EXIT_STATUS: { readonly [C in ErrorCode]: number } = {
   ALREADY_ENCRYPTED: EXIT.fileAlreadyEncrypted,
 };
 
-/** The exit status for an error code (1 for a code from a newer copy of core this table lacks). */
+/**
+ * The exit status for an error code (1 for a code from a newer copy of core this table lacks, or
+ * for anything else a JavaScript caller passes: `"constructor"` is not a code of the table's).
+ */
 export function exitCodeFor(code: ErrorCode): number {
-  return EXIT_STATUS[code] ?? EXIT.generic;
+  return typeof code === "string" && Object.hasOwn(EXIT_STATUS, code) ? EXIT_STATUS[code] : EXIT.generic;
 }
 
 /**

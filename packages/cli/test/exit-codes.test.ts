@@ -45,4 +45,9 @@ describe("exit statuses", () => {
     expect(exitCodeOfError("text")).toBe(EXIT.generic);
     expect(exitCodeFor("NEWER_CODE" as ErrorCode)).toBe(EXIT.generic);
   });
+
+  it("gives 1 for a name every object has, and for what is not a code (exitCodeFor is exported to JavaScript)", () => {
+    for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"]) expect(exitCodeFor(name as ErrorCode), name).toBe(EXIT.generic);
+    expect(exitCodeFor(new HushError("MAC_MISMATCH", "x") as unknown as ErrorCode)).toBe(EXIT.generic);
+  });
 });

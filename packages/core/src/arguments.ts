@@ -25,7 +25,14 @@ export function invalidArgument(message: string): HushError {
 }
 
 export function checkString(value: unknown, what: string): asserts value is string {
-  if (typeof value !== "string") throw invalidArgument(`${what} must be a string, got ${describeKind(value)}`);
+  if (typeof value === "string") return;
+  // A file's bytes, as readFileSync gives them: say how to pass them, not "an object". Only a
+  // file's text can be a binary file's, read as latin1.
+  if (value instanceof Uint8Array) {
+    const how = /text$/.test(what) ? 'buffer.toString("utf8"), or "latin1" for a binary file' : 'buffer.toString("utf8")';
+    throw invalidArgument(`${what} must be a string, got ${Buffer.isBuffer(value) ? "a Buffer" : "a Uint8Array"} (pass ${how})`);
+  }
+  throw invalidArgument(`${what} must be a string, got ${describeKind(value)}`);
 }
 
 export function checkObject(value: unknown, what: string): asserts value is object {

@@ -23,6 +23,13 @@ const noKeys: core.KeySourceResolver = async () => undefined;
 const map: core.TreeMap = { kind: "map", entries: [] };
 const bad = <T>(value: unknown): T => value as T;
 
+/** A document opened with a known data key (no key source needed). */
+async function openedDocument(): Promise<core.SecretDocument> {
+  const wrappedKeys: core.MasterKeyEntry[][] = [[{ kind: "age", recipient: "age1test", enc: "x" }]];
+  const text = await core.encryptText("a: 1\n", { format: "yaml", keySources: noKeys, dataKey: key, wrappedKeys });
+  return core.SecretDocument.fromOpened(await core.openText(text, { format: "yaml", keySources: noKeys, dataKey: key }), { keySources: noKeys });
+}
+
 async function errorOf(run: () => unknown): Promise<unknown> {
   try {
     await run();
@@ -55,6 +62,13 @@ const CASES: Record<string, readonly Case[]> = {
     ["groups that are no array", () => core.wrapDataKey(key, bad({}), 0, noKeys), "INVALID_ARGUMENT", /key groups/],
     ["a fractional threshold", () => core.wrapDataKey(key, [[]], 1.5, noKeys), "INVALID_ARGUMENT", /threshold/],
     ["no key sources", () => core.wrapDataKey(key, [[]], 0, bad(undefined)), "INVALID_ARGUMENT", /key sources/],
+    // A recipient a JavaScript caller built by hand, checked before any key service is asked.
+    ["a null recipient", () => core.wrapDataKey(key, [[bad(null)]], 0, noKeys), "INVALID_ARGUMENT", /^key group 0, key 0: a recipient must be an object .*, got null$/],
+    ["a recipient without a kind", () => core.wrapDataKey(key, [[bad({ recipient: "age1x" })]], 0, noKeys), "INVALID_ARGUMENT", /^key group 0, key 0: the key kind must be a string, got undefined$/],
+    ["an age recipient with a misspelt field", () => core.wrapDataKey(key, [[{ kind: "age", recipient: "age1x" }, bad({ kind: "age", key: "age1x" })]], 0, noKeys), "INVALID_ARGUMENT", /^key group 0, key 1: not a valid age recipient: a field its key backend reads is missing or not text$/],
+    ["a number for an age recipient", () => core.wrapDataKey(key, [[bad({ kind: "age", recipient: 5 })]], 0, noKeys), "INVALID_ARGUMENT", /not a valid age recipient/],
+    ["a KMS recipient without its context", () => core.wrapDataKey(key, [[bad({ kind: "kms", arn: "arn:aws:kms:us-east-1:111122223333:key/k" })]], 0, noKeys), "INVALID_ARGUMENT", /^key group 0, key 0: not a valid kms recipient/],
+    ["a number for a PGP fingerprint", () => core.wrapDataKey(key, [[bad({ kind: "pgp", fp: 5 })]], 0, noKeys), "INVALID_ARGUMENT", /not a valid pgp recipient/],
   ],
   unwrapDataKey: [
     ["groups that are no array", () => core.unwrapDataKey(bad({}), 0, noKeys), "INVALID_ARGUMENT", /key groups/],
@@ -111,10 +125,14 @@ const CASES: Record<string, readonly Case[]> = {
     ["no options", () => core.encryptText("a: 1", bad(undefined)), "INVALID_ARGUMENT", /options/],
     ["a 31-byte data key", () => core.encryptText("a: 1", { format: "yaml", keySources: noKeys, dataKey: new Uint8Array(31) }), "INVALID_ARGUMENT", /dataKey must be 32 bytes/],
     ["a Buffer for the text", () => core.encryptText(bad(Buffer.from("a: 1")), { format: "yaml", keySources: noKeys }), "INVALID_ARGUMENT", /plaintext must be a string/],
+    ["a recipient whose field is misspelt", () => core.encryptText("a: 1", { format: "yaml", keySources: noKeys, keyGroups: [[bad({ kind: "age", key: "age1x" })]] }), "INVALID_ARGUMENT", /not a valid age recipient/],
   ],
   decryptText: [
     ["an unknown format", () => core.decryptText("a: 1", { format: bad("xml"), keySources: noKeys }), "FORMAT_UNSUPPORTED"],
     ["a number for the text", () => core.decryptText(bad(5), { format: "yaml", keySources: noKeys }), "INVALID_ARGUMENT", /text must be a string/],
+    // What readFileSync gives: the message says how to pass it (a bare "got an object" did not).
+    ["a Buffer for the text", () => core.decryptText(bad(Buffer.from("a: 1")), { format: "yaml", keySources: noKeys }), "INVALID_ARGUMENT", /^the text must be a string, got a Buffer \(pass buffer\.toString\("utf8"\), or "latin1" for a binary file\)$/],
+    ["a Uint8Array for the text", () => core.decryptText(bad(new Uint8Array(3)), { format: "yaml", keySources: noKeys }), "INVALID_ARGUMENT", /got a Uint8Array \(pass/],
   ],
   readPlaintext: [
     ["an unknown format", () => core.readPlaintext("a: 1", { format: bad("xml"), keySources: noKeys }), "FORMAT_UNSUPPORTED"],
@@ -191,6 +209,7 @@ const CASES: Record<string, readonly Case[]> = {
     ["a missing file", () => core.decryptFile(join(scratch, "missing.yaml"), { keySources: noKeys }), "FILE_NOT_FOUND", /no such file/],
     ["a directory", () => core.decryptFile(scratch, { keySources: noKeys, format: "yaml" }), "READ_FAILED", /directory/],
     ["no options", () => core.decryptFile(join(scratch, "a.yaml"), bad(undefined)), "INVALID_ARGUMENT", /options/],
+    ["a Buffer for a file's path", () => core.decryptFile(bad(Buffer.from("a.yaml")), { keySources: noKeys }), "INVALID_ARGUMENT", /^the path must be a string, got a Buffer \(pass buffer\.toString\("utf8"\)\)$/],
     ["a file that is not UTF-8", () => core.decryptFile(join(scratch, "latin1.yaml"), { keySources: noKeys }), "NOT_UTF8", /^line 2: not valid UTF-8 \(pass format: "binary" for a binary file\)$/],
   ],
   verifyFile: [
@@ -201,10 +220,14 @@ const CASES: Record<string, readonly Case[]> = {
     ["a missing file", () => core.openFile(join(scratch, "missing.json"), { keySources: noKeys }), "FILE_NOT_FOUND"],
     ["a file that is not UTF-8", () => core.openFile(join(scratch, "latin1.yaml"), { keySources: noKeys }), "NOT_UTF8", /line 2/],
   ],
-  encryptForPath: [["a Buffer for the text", () => core.encryptForPath(bad(Buffer.from("a: 1")), "a.yaml", { keySources: noKeys, cwd: scratch }), "INVALID_ARGUMENT", /plaintext/]],
+  encryptForPath: [
+    ["a Buffer for the text", () => core.encryptForPath(bad(Buffer.from("a: 1")), "a.yaml", { keySources: noKeys, cwd: scratch }), "INVALID_ARGUMENT", /plaintext/],
+    ["a number for the working directory", () => core.encryptForPath("a: 1", "a.yaml", { keySources: noKeys, cwd: bad(5) }), "INVALID_ARGUMENT", /^options\.cwd must be a string, got a number$/],
+  ],
   SecretDocument: [
     ["open with no options", () => core.SecretDocument.open("a: 1", bad(undefined)), "INVALID_ARGUMENT", /^the options must be an object, got undefined$/],
     ["open with an unknown format", () => core.SecretDocument.open("a: 1", { format: bad("xml"), keySources: noKeys }), "FORMAT_UNSUPPORTED"],
+    ["replacePlaintext with a number", async () => (await openedDocument()).replacePlaintext(bad(5)), "INVALID_ARGUMENT", /^the plaintext must be a string, got a number$/],
   ],
   firstVerified: [
     ["candidates that are not iterable", () => core.firstVerified(bad(null), () => true), "INVALID_ARGUMENT", /iterable/],

@@ -7,8 +7,10 @@
  * `decryptFile` and `decryptText` give a file's or a text's plaintext in memory, without
  * `process.env`.
  *
- * These declarations cover the loader and those two. The package's other exports (the CLI's
- * `runCli`, exit codes, key backends) have their types in `@hush/cli`, and the full library
+ * `EXIT` and `exitCodeFor` give the exit status `hush` ends with for an error's `code`.
+ *
+ * These declarations cover those. The package's other exports (the CLI's `runCli`, whose streams
+ * are Node's, and the key backends) have their types in `@hush/cli`, and the full library
  * (encrypting, editing, verifying) in `@hush/core`.
  * test/install/bundle-types.ts keeps them equal to `@hush/cli`'s.
  */
@@ -140,3 +142,37 @@ export interface HushError extends Error {
 
 /** Whether `value` is a hush error (of `code`, when given): for a `catch` clause. */
 export declare function isHushError(value: unknown, code?: string): value is HushError;
+
+/**
+ * The exit statuses of `hush`, SOPS's table where SOPS has one (docs/errors.md): what a program
+ * that loads its secrets itself may exit with, as the `hush-secrets/config` entry module does.
+ */
+export declare const EXIT: {
+  readonly generic: 1;
+  readonly couldNotReadInputFile: 2;
+  readonly couldNotWriteOutputFile: 3;
+  readonly errorDumpingTree: 4;
+  readonly invalidKmsEncryptionContext: 6;
+  readonly invalidSetFormat: 7;
+  readonly conflictingParameters: 8;
+  readonly errorEncryptingTree: 23;
+  readonly errorDecryptingTree: 25;
+  readonly cannotChangeKeysFromNonExistentFile: 49;
+  readonly macMismatch: 51;
+  readonly invalidTreePathFormat: 91;
+  readonly needAtLeastOneDocument: 92;
+  readonly noFileSpecified: 100;
+  readonly couldNotRetrieveKey: 128;
+  readonly fileHasNotBeenModified: 200;
+  readonly noEditorFound: 201;
+  readonly fileAlreadyEncrypted: 203;
+  readonly commandNotExecutable: 126;
+  readonly commandNotFound: 127;
+};
+
+/**
+ * The exit status `hush` ends with for an error's code (`err.code` of a {@link HushError}, not
+ * the error itself): `exitCodeFor("NO_MATCHING_KEY")` is 128. 1 for a code it does not know.
+ */
+export declare function exitCodeFor(code: string): number;
+

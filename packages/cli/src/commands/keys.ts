@@ -11,7 +11,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
   program
     .command("updatekeys")
     .description("re-wrap files' data keys to the keys .sops.yaml names now; values stay as they are unless a recipient leaves (then a new data key)")
-    .argument("<paths...>", "encrypted files, or directories to search for them (- for standard input, with --input-type)")
+    .argument("<paths...>", "encrypted files, or directories to search for them")
     .option("-y, --yes", "do not ask before writing")
     .option("--dry-run", "show what would change and check the keys, but write nothing")
     .option("--input-type <type>", "file format (default: from each file name)")
@@ -28,7 +28,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
     program
       .command("rotate")
       .description("new data key for each file, every value re-encrypted; add or remove keys on the way")
-      .argument("<paths...>", "encrypted files, or directories to search for them (- for standard input, with --input-type)")
+      .argument("<paths...>", "encrypted files, or directories to search for them")
       .option("-i, --in-place", "write the results over the files (needed for several files or a directory)")
       .option("-y, --yes", "do not ask before wrapping the new data key to a recipient that only the file names, not .sops.yaml (it is still listed)")
       .option("--output <path>", "write the result of a single file to this path")

@@ -56,6 +56,9 @@ function realOrSelf(abs: string): string {
  */
 export function expandTargets(paths: readonly string[], cwd: string, typeFlag: string | undefined): Target[] {
   if (paths.length === 0) throw new HushError("NO_FILE", "no file or directory given", { located: true });
+  // These commands rewrite, re-key or report on files by name: `-` is not a name they can write
+  // back (verify reads standard input itself, before this).
+  if (paths.includes("-")) throw new HushError("CONFLICTING_OPTIONS", "standard input (-) is not read here: name the encrypted files or directories (./- for a file called -)", { located: true });
   const forced = typeFlag === undefined ? undefined : parseFormat(typeFlag);
   const out: Target[] = [];
   const seen = new Set<string>();

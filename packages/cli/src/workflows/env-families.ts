@@ -36,6 +36,44 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     prefixes: ["LD_", "DYLD_"],
   },
   {
+    // The plugin paths of the libraries a program's browser, image or media work loads: the
+    // Chrome that Puppeteer or Playwright starts loads GTK, GIO, Vulkan, EGL and GL drivers and
+    // modules from these (shared objects, run in it); ImageMagick, which gm and imagemagick run for
+    // a Node.js program, runs the commands of the delegates.xml MAGICK_CONFIGURE_PATH leads to and
+    // loads coders from its module paths; Ghostscript runs the PostScript of GS_LIB's init files,
+    // Tcl the pkgIndex.tcl of TCLLIBPATH.
+    why: "makes graphics, media or image libraries load plugins or run commands of its choosing",
+    names: [
+      "GIO_EXTRA_MODULES",
+      "GTK_PATH",
+      "GTK_MODULES",
+      "GTK_EXE_PREFIX",
+      "QT_PLUGIN_PATH",
+      "QT_QPA_PLATFORM_PLUGIN_PATH",
+      "GST_PLUGIN_PATH",
+      "GST_PLUGIN_PATH_1_0",
+      "GST_PLUGIN_SYSTEM_PATH",
+      "GST_PLUGIN_SYSTEM_PATH_1_0",
+      "LIBVA_DRIVERS_PATH",
+      "LIBGL_DRIVERS_PATH",
+      "VK_ICD_FILENAMES",
+      "VK_DRIVER_FILES",
+      "VK_ADD_DRIVER_FILES",
+      "VK_LAYER_PATH",
+      "VK_ADD_LAYER_PATH",
+      "__EGL_VENDOR_LIBRARY_FILENAMES",
+      "__EGL_VENDOR_LIBRARY_DIRS",
+      "MAGICK_CONFIGURE_PATH",
+      "MAGICK_CODER_MODULE_PATH",
+      "MAGICK_CODER_FILTER_PATH",
+      "MAGICK_FILTER_MODULE_PATH",
+      "MAGICK_HOME",
+      "GS_LIB",
+      "TCLLIBPATH",
+    ],
+    prefixes: [],
+  },
+  {
     // COMMAND runs through /bin/sh: start-up files, options, exported bash functions (which
     // replace commands), prompts and xtrace prefixes (expanded, so they run code), word splitting.
     why: "changes how shells start or read commands",
@@ -47,17 +85,27 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // COREPACK_NPM_REGISTRY is where corepack downloads the package manager it runs.
     why: "makes Node.js or its package managers load code or options",
     // NODE_REDIRECT_WARNINGS and NODE_V8_COVERAGE write files where they say; NODE_ICU_DATA and
-    // NODE_COMPILE_CACHE are data and compiled code Node loads from where they say.
-    names: ["NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "NODE_ICU_DATA", "NODE_REDIRECT_WARNINGS", "NODE_V8_COVERAGE", "NODE_COMPILE_CACHE"],
-    prefixes: ["NPM_CONFIG_", "YARN_", "COREPACK_"],
+    // NODE_COMPILE_CACHE are data and compiled code Node loads from where they say. The TypeScript
+    // runners take their options from the environment too: ts-node's TS_NODE_COMPILER and
+    // TS_NODE_TRANSPILER are modules it requires, TS_NODE_PROJECT (and tsx's and swc-node's
+    // tsconfig) a configuration whose `ts-node.require` and `paths` load other code.
+    names: ["NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "NODE_ICU_DATA", "NODE_REDIRECT_WARNINGS", "NODE_V8_COVERAGE", "NODE_COMPILE_CACHE", "TSX_TSCONFIG_PATH", "SWC_NODE_PROJECT"],
+    prefixes: ["NPM_CONFIG_", "YARN_", "COREPACK_", "TS_NODE_"],
   },
   {
     // What a Node.js program's own libraries read once the loader has set them: Prisma Client
     // loads PRISMA_QUERY_ENGINE_LIBRARY into the program (the binary engines run as programs, and
     // the mirror is where the engines are downloaded from); Puppeteer, Playwright, chrome-launcher,
-    // karma and electron start the browser these name, or download it from there.
+    // karma, Cypress and electron start the browser these name, find there, or download from there.
+    // Every loader napi-rs generates (rolldown under Vite, SWC, oxc, lightningcss, @node-rs/*)
+    // requires NAPI_RS_NATIVE_LIBRARY_PATH in place of its binding: any module, JavaScript too,
+    // runs in the program the first time such a package is imported. esbuild (Vite, tsx) runs
+    // ESBUILD_BINARY_PATH as its service; node-sass loads SASS_BINARY_PATH as its binding.
     why: "makes Node.js libraries load or run a native engine or browser of its choosing",
     names: [
+      "NAPI_RS_NATIVE_LIBRARY_PATH",
+      "ESBUILD_BINARY_PATH",
+      "SASS_BINARY_PATH",
       "PRISMA_QUERY_ENGINE_LIBRARY",
       "PRISMA_QUERY_ENGINE_BINARY",
       "PRISMA_SCHEMA_ENGINE_BINARY",
@@ -70,6 +118,12 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
       "PUPPETEER_CHROME_DOWNLOAD_BASE_URL",
       "PUPPETEER_CHROME_HEADLESS_SHELL_DOWNLOAD_BASE_URL",
       "PUPPETEER_FIREFOX_DOWNLOAD_BASE_URL",
+      "PUPPETEER_CACHE_DIR",
+      "CYPRESS_RUN_BINARY",
+      "CYPRESS_CACHE_FOLDER",
+      "CYPRESS_INSTALL_BINARY",
+      "CYPRESS_DOWNLOAD_MIRROR",
+      "CYPRESS_DOWNLOAD_PATH_TEMPLATE",
       "PLAYWRIGHT_BROWSERS_PATH",
       "PLAYWRIGHT_DOWNLOAD_HOST",
       "PLAYWRIGHT_CHROMIUM_DOWNLOAD_HOST",

@@ -107,6 +107,27 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses the plugin paths of the libraries a browser, image or media program loads (GTK, GIO, Qt, GStreamer, Vulkan, EGL, GL, VA-API), and ImageMagick's, Ghostscript's and Tcl's", () => {
+    for (const name of ["GIO_EXTRA_MODULES", "GTK_PATH", "GTK_MODULES", "QT_PLUGIN_PATH", "QT_QPA_PLATFORM_PLUGIN_PATH", "GST_PLUGIN_PATH", "GST_PLUGIN_SYSTEM_PATH", "LIBVA_DRIVERS_PATH", "LIBGL_DRIVERS_PATH", "VK_ICD_FILENAMES", "VK_DRIVER_FILES", "VK_LAYER_PATH", "__EGL_VENDOR_LIBRARY_FILENAMES", "MAGICK_CONFIGURE_PATH", "MAGICK_CODER_MODULE_PATH", "GS_LIB", "TCLLIBPATH"]) {
+      expect(startupVariableReason(name), name).toBe("makes graphics, media or image libraries load plugins or run commands of its choosing");
+    }
+    for (const name of ["DISPLAY", "QT_QPA_PLATFORM", "MAGICK_THREAD_LIMIT"]) expect(startupVariableReason(name), name).toBeUndefined();
+  });
+
+  it("refuses the TypeScript runners' options a child started with ts-node, tsx or swc-node reads: the compiler and transpiler modules ts-node requires, and the project whose settings load code", () => {
+    for (const name of ["TS_NODE_COMPILER", "TS_NODE_TRANSPILER", "TS_NODE_PROJECT", "TS_NODE_COMPILER_OPTIONS", "ts_node_files", "TSX_TSCONFIG_PATH", "SWC_NODE_PROJECT"]) {
+      expect(startupVariableReason(name), name).toBe("makes Node.js or its package managers load code or options");
+    }
+  });
+
+  it("refuses the binding napi-rs loaders require first (rolldown under Vite, SWC, oxc), esbuild's and node-sass's binaries, and where Cypress and Puppeteer find or download the browser they run", () => {
+    for (const name of ["NAPI_RS_NATIVE_LIBRARY_PATH", "ESBUILD_BINARY_PATH", "SASS_BINARY_PATH", "PUPPETEER_CACHE_DIR", "CYPRESS_RUN_BINARY", "CYPRESS_CACHE_FOLDER", "CYPRESS_INSTALL_BINARY", "CYPRESS_DOWNLOAD_MIRROR", "CYPRESS_DOWNLOAD_PATH_TEMPLATE"]) {
+      expect(startupVariableReason(name), name).toBe("makes Node.js libraries load or run a native engine or browser of its choosing");
+    }
+    // Cypress reads the rest of its prefix as the tests' own settings (CYPRESS_BASE_URL).
+    for (const name of ["CYPRESS_BASE_URL", "CYPRESS_RECORD_KEY"]) expect(startupVariableReason(name), name).toBeUndefined();
+  });
+
   it("refuses what sends a deploy's cluster, state or CI credentials elsewhere through Helm, Pulumi or GitLab's tools, and lets their secrets through", () => {
     // helm's kube settings send the kubeconfig's token to the API server they name; pulumi sends
     // PULUMI_ACCESS_TOKEN and the state to its backend; release-cli and the documented curl

@@ -112,6 +112,7 @@ export async function openFile(path: string, options: FileOptions): Promise<Secr
 export async function encryptForPath(plaintext: string, path: string, options: EncryptForPathOptions): Promise<string> {
   checkString(plaintext, "the plaintext");
   const format = formatOf(path, options?.format, options);
+  if (options.cwd !== undefined) checkString(options.cwd, "options.cwd");
   const cwd = options.cwd ?? process.cwd();
   const abs = resolve(cwd, path);
   const loaded = typeof options.config === "object" ? options.config : await loadSopsConfig(typeof options.config === "string" ? cwd : dirname(abs), options.config);

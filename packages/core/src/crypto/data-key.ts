@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { checkBytes, checkInteger, invalidArgument, isArray } from "../arguments.ts";
+import { checkBytes, checkInteger, describeKind, invalidArgument, isArray } from "../arguments.ts";
 import { HushError, isHushError, printable, type ErrorCode } from "../errors.ts";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
 import { canUseKind, keyBackend, masterKeyIdentity } from "../keys/registry.ts";
@@ -41,15 +41,17 @@ export async function wrapDataKey(
     const allowed = groups.length === 2 ? "2" : `from 2 to ${groups.length}`;
     throw new HushError("INVALID_ARGUMENT", unmeetable, { hint: `use a shamir_threshold ${allowed}, or 0 for all groups` });
   }
+  // Every recipient checked before any key service is asked: a malformed one is the caller's.
+  const identities = groups.map((group, gi) => group.map((recipient, ki) => recipientIdentity(recipient, gi, ki)));
   const secrets =
     groups.length === 1 ? [dataKey] : splitSecret(dataKey, groups.length, threshold === 0 ? groups.length : threshold);
   try {
     return await Promise.all(
       groups.map((group, gi) =>
         Promise.all(
-          group.map(async (recipient) => {
+          group.map(async (recipient, ki) => {
             // One line that names the key to fix among many: "group 1: age key age1…: why".
-            const where = `group ${gi}: ${recipient.kind} key ${printable(masterKeyIdentity(recipient))}`;
+            const where = `group ${gi}: ${recipient.kind} key ${printable(identities[gi]![ki]!)}`;
             const source = await resolve(recipient.kind);
             if (source === undefined) throw new HushError("KEY_WRAP_FAILED", `${where}: no key source for ${recipient.kind} keys`);
             try {
@@ -69,6 +71,28 @@ export async function wrapDataKey(
     // The shares are this function's own; the data key is the caller's.
     if (secrets.length > 1) for (const share of secrets) share.fill(0);
   }
+}
+
+/**
+ * The identity of the recipient a caller passed (`{ kind: "age", recipient: "age1…" }`), after
+ * checking it is one: a JavaScript caller's `null`, a misspelt field (`{ kind: "age", key: … }`)
+ * or a number where text belongs would otherwise fail as a TypeError deep in a backend.
+ * @throws HushError INVALID_ARGUMENT naming the group and key, never a field's value
+ */
+function recipientIdentity(recipient: unknown, gi: number, ki: number): string {
+  const where = `key group ${gi}, key ${ki}`;
+  if (typeof recipient !== "object" || recipient === null || isArray(recipient)) throw invalidArgument(`${where}: a recipient must be an object ({ kind: "age", recipient: "age1…" }), got ${describeKind(recipient)}`);
+  const { kind } = recipient as { kind?: unknown };
+  if (typeof kind !== "string") throw invalidArgument(`${where}: the key kind must be a string, got ${describeKind(kind)}`);
+  let identity: unknown;
+  try {
+    identity = masterKeyIdentity(recipient as MasterKeyRecipient);
+  } catch (err) {
+    if (isHushError(err)) throw err;
+    identity = undefined;
+  }
+  if (typeof identity !== "string" || identity === "") throw invalidArgument(`${where}: not a valid ${printable(kind, 40)} recipient: a field its key backend reads is missing or not text`);
+  return identity;
 }
 
 /**

@@ -127,8 +127,13 @@ export class SecretDocument {
     return this.#apply(await editPlaintext(this.#plaintext, this.format, { kind: "unset", path }, options));
   }
 
-  /** Replaces the whole plaintext (`encrypt --reuse`, an editor's result); checked by `toText`. */
+  /**
+   * Replaces the whole plaintext (`encrypt --reuse`, an editor's result); its content is checked
+   * by `toText`.
+   * @throws HushError INVALID_ARGUMENT when `text` is not a string (the document is unchanged)
+   */
   replacePlaintext(text: string): void {
+    checkString(text, "the plaintext");
     this.#plaintext = text;
   }
 
