@@ -88,8 +88,25 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // NODE_COMPILE_CACHE are data and compiled code Node loads from where they say. The TypeScript
     // runners take their options from the environment too: ts-node's TS_NODE_COMPILER and
     // TS_NODE_TRANSPILER are modules it requires, TS_NODE_PROJECT (and tsx's and swc-node's
-    // tsconfig) a configuration whose `ts-node.require` and `paths` load other code.
-    names: ["NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "NODE_ICU_DATA", "NODE_REDIRECT_WARNINGS", "NODE_V8_COVERAGE", "NODE_COMPILE_CACHE", "TSX_TSCONFIG_PATH", "SWC_NODE_PROJECT"],
+    // tsconfig) a configuration whose `ts-node.require` and `paths` load other code. A child
+    // Node.js takes NODE_CHANNEL_FD as its parent's IPC channel (its messages, in the serialization
+    // NODE_CHANNEL_SERIALIZATION_MODE names) and NODE_UNIQUE_ID as being a cluster worker;
+    // ELECTRON_RUN_AS_NODE makes an Electron app the program starts run its arguments as a script.
+    names: [
+      "NODE_OPTIONS",
+      "NODE_PATH",
+      "NODE_REPL_EXTERNAL_MODULE",
+      "NODE_ICU_DATA",
+      "NODE_REDIRECT_WARNINGS",
+      "NODE_V8_COVERAGE",
+      "NODE_COMPILE_CACHE",
+      "NODE_CHANNEL_FD",
+      "NODE_CHANNEL_SERIALIZATION_MODE",
+      "NODE_UNIQUE_ID",
+      "ELECTRON_RUN_AS_NODE",
+      "TSX_TSCONFIG_PATH",
+      "SWC_NODE_PROJECT",
+    ],
     prefixes: ["NPM_CONFIG_", "YARN_", "COREPACK_", "TS_NODE_"],
   },
   {
@@ -444,8 +461,15 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // Azure's libraries get a token for another tenant than the credential's, which a service's
     // authentication challenge names (a key vault's does), only for the tenants
     // AZURE_ADDITIONALLY_ALLOWED_TENANTS lists: `*` lets a vault in any tenant be sent one.
+    // Kerberos libraries (GSSAPI logins to databases, HTTP Negotiate) ask the KDCs KRB5_CONFIG's
+    // file names and act as whoever the ticket cache or key table in KRB5CCNAME, KRB5_KTNAME and
+    // KRB5_CLIENT_KTNAME is.
     why: "sends your cloud or CI credentials to, or takes tokens from, a server of the file's choosing",
     names: [
+      "KRB5_CONFIG",
+      "KRB5CCNAME",
+      "KRB5_KTNAME",
+      "KRB5_CLIENT_KTNAME",
       "AZURE_AUTHORITY_HOST",
       "AZURE_ADDITIONALLY_ALLOWED_TENANTS",
       "IDENTITY_ENDPOINT",

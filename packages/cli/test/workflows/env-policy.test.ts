@@ -120,6 +120,15 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses what makes a Node.js child take a channel for its parent's IPC or its cluster's, or an Electron app run its arguments as a script, and the Kerberos configuration, ticket cache and key tables", () => {
+    for (const name of ["NODE_CHANNEL_FD", "NODE_CHANNEL_SERIALIZATION_MODE", "NODE_UNIQUE_ID", "ELECTRON_RUN_AS_NODE"]) {
+      expect(startupVariableReason(name), name).toBe("makes Node.js or its package managers load code or options");
+    }
+    for (const name of ["KRB5_CONFIG", "KRB5CCNAME", "KRB5_KTNAME", "KRB5_CLIENT_KTNAME"]) {
+      expect(startupVariableReason(name), name).toBe("sends your cloud or CI credentials to, or takes tokens from, a server of the file's choosing");
+    }
+  });
+
   it("refuses the binding napi-rs loaders require first (rolldown under Vite, SWC, oxc), esbuild's and node-sass's binaries, and where Cypress and Puppeteer find or download the browser they run", () => {
     for (const name of ["NAPI_RS_NATIVE_LIBRARY_PATH", "ESBUILD_BINARY_PATH", "SASS_BINARY_PATH", "PUPPETEER_CACHE_DIR", "CYPRESS_RUN_BINARY", "CYPRESS_CACHE_FOLDER", "CYPRESS_INSTALL_BINARY", "CYPRESS_DOWNLOAD_MIRROR", "CYPRESS_DOWNLOAD_PATH_TEMPLATE"]) {
       expect(startupVariableReason(name), name).toBe("makes Node.js libraries load or run a native engine or browser of its choosing");
