@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runHush } from "@hush/testkit";
 import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
@@ -111,6 +111,18 @@ describe("many files per command, - for standard input", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/ok: stdin\n/);
     expect(r.stdout).toMatch(/ok: .*a\.yaml\n/);
+  });
+
+  it("verify of directories that hold no encrypted file fails, naming them: a mistyped or moved path verified nothing and passed", () => {
+    mkdirSync(k.path("verify-none/plain"), { recursive: true });
+    writeFileSync(k.path("verify-none/plain/settings.yaml"), "port: 8080\n");
+    const r = k.hush(["verify", "verify-none"]);
+    expect(r.stdout).toBe("verify: 0 ok, 1 skipped (not encrypted), 0 failed\n");
+    expect(r.stderr).toBe("hush: no encrypted file found to verify in verify-none\n  next: name the encrypted files, or the directories that hold them (a file's format comes from its name, or from --input-type)\n");
+    expect(r.status).toBe(100);
+    // One encrypted file among them is enough.
+    copyFileSync(a, k.path("verify-none/a.yaml"));
+    expect(k.hush(["verify", "verify-none"]).status).toBe(0);
   });
 
   it("filestatus - reads standard input", () => {

@@ -1,4 +1,4 @@
-import { HushError, encryptedTextFormat, verifyText } from "@hush/core";
+import { HushError, encryptedTextFormat, printable, verifyText } from "@hush/core";
 import { decodeInput, inputFormat } from "../formats.ts";
 import { readAll, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -45,5 +45,12 @@ export async function runVerify(io: CliIo, paths: readonly string[], flags: Veri
   });
   const only = outcomes[0]!;
   if (targets.length === 1 && only.status === "failed") throw errorForFile(only.target, only.error);
-  return report(io, "verify", outcomes, { done: "ok", unchanged: "unchanged" });
+  const status = await report(io, "verify", outcomes, { done: "ok", unchanged: "unchanged" });
+  // A CI job's `hush verify secrets/` over a directory that holds no encrypted file (a path
+  // mistyped or moved, files renamed off their extensions) verified nothing, and passed.
+  if (status === 0 && !outcomes.some((o) => o.status === "done")) {
+    const named = paths.map((p) => printable(p, 4096)).join(", ");
+    throw new HushError("NO_FILE", `no encrypted file found to verify in ${named}`, { details: ["next: name the encrypted files, or the directories that hold them (a file's format comes from its name, or from --input-type)"], located: true });
+  }
+  return status;
 }
