@@ -190,6 +190,11 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(JSON.parse(replaced.stdout).pre).toBe("from-file");
     const overridden = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: ".env.enc", PRESET: "mine", HUSH_ENV_OVERRIDE: "1" });
     expect(JSON.parse(overridden.stdout).pre).toBe("from-file");
+    // yes and no are words for 1 and 0; another value stops the program rather than mean "no".
+    expect(JSON.parse(node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: ".env.enc", PRESET: "mine", HUSH_ENV_OVERRIDE: "yes" }).stdout).pre).toBe("from-file");
+    expect(JSON.parse(node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: ".env.enc", PRESET: "mine", HUSH_ENV_OVERRIDE: "no" }).stdout).pre).toBe("mine");
+    const typo = node(["side-effect.mjs"], { HOME: home, HUSH_ENV_FILE: ".env.enc", PRESET: "mine", HUSH_ENV_OVERRIDE: "ture" });
+    expect([typo.stdout, typo.stderr, typo.status]).toEqual(["", "hush: HUSH_ENV_OVERRIDE=ture is neither 1 (the files' values replace variables already set) nor 0 (they do not)\n", 1]);
   });
 
   it("wrong arguments are HushErrors that say what loadEnv takes, not a TypeError or a load of another file", () => {

@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { KEY_PROGRAM_VARIABLE, printable } from "@hush/core";
+import { HushError, KEY_PROGRAM_VARIABLE, printable } from "@hush/core";
 import { exitCodeOfError } from "./exit-codes.ts";
 import { loadEnv, startupEnvFiles } from "./load-env.ts";
 
@@ -10,10 +10,17 @@ export interface StartupFailure {
   readonly message: string;
 }
 
-/** HUSH_ENV_OVERRIDE, the entry module's only option besides HUSH_ENV_FILE. */
+/**
+ * HUSH_ENV_OVERRIDE, the entry module's only option besides HUSH_ENV_FILE: 1, true, yes or on;
+ * unset, empty, 0, false, no or off. Another value is refused: `yes` read as "no" left the
+ * program running on the variables it was meant to replace, without a word.
+ * @throws HushError INVALID_ARGUMENT for another value
+ */
 function overrideRequested(env: Readonly<Record<string, string | undefined>>): boolean {
-  const override = env["HUSH_ENV_OVERRIDE"];
-  return override === "1" || override === "true";
+  const override = (env["HUSH_ENV_OVERRIDE"] ?? "").trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(override)) return true;
+  if (["", "0", "false", "no", "off"].includes(override)) return false;
+  throw new HushError("INVALID_ARGUMENT", `HUSH_ENV_OVERRIDE=${printable(env["HUSH_ENV_OVERRIDE"] ?? "", 100)} is neither 1 (the files' values replace variables already set) nor 0 (they do not)`);
 }
 
 /**
@@ -112,9 +119,9 @@ function failureOf(err: unknown): StartupFailure {
  */
 export async function loadEnvAtStartup(): Promise<void> {
   if (startedForKey(process.env) || isHushCommand() || inWorkerThread()) return;
-  const mark = loadedMark(process.env, process.cwd());
-  if (mark !== undefined && process.env[LOADED_VARIABLE] === mark) return;
   try {
+    const mark = loadedMark(process.env, process.cwd());
+    if (mark !== undefined && process.env[LOADED_VARIABLE] === mark) return;
     await loadEnv({ override: overrideRequested(process.env) });
     if (mark !== undefined) process.env[LOADED_VARIABLE] = mark;
   } catch (err) {
@@ -136,9 +143,9 @@ export async function loadEnvForRequiringThread(
   env: Record<string, string | undefined> = process.env,
 ): Promise<{ readonly vars: ReadonlyArray<readonly [string, string]> } | StartupFailure> {
   if (startedForKey(env)) return { vars: [] };
-  const mark = loadedMark(env, process.cwd());
-  if (mark !== undefined && env[LOADED_VARIABLE] === mark) return { vars: [] };
   try {
+    const mark = loadedMark(env, process.cwd());
+    if (mark !== undefined && env[LOADED_VARIABLE] === mark) return { vars: [] };
     const { set } = await loadEnv({ env, override: overrideRequested(env) });
     const vars = set.map((name) => [name, env[name] ?? ""] as const);
     return { vars: mark === undefined ? vars : [...vars, [LOADED_VARIABLE, mark] as const] };
