@@ -125,6 +125,14 @@ describe("many files per command, - for standard input", () => {
     expect(k.hush(["verify", "verify-none"]).status).toBe(0);
   });
 
+  it("verify, rotate and updatekeys name a missing file as it was given, not by its absolute path", () => {
+    writeFileSync(k.path(".sops.yaml"), `creation_rules:\n  - age: ${k.recipient}\n`);
+    for (const args of [["verify", "gone.enc.yaml"], ["rotate", "-i", "gone.enc.yaml"], ["updatekeys", "-y", "gone.enc.yaml"]]) {
+      const r = k.hush(args);
+      expect([r.stderr, r.status], args.join(" ")).toEqual(["hush: gone.enc.yaml: no such file\n", 100]);
+    }
+  });
+
   it("filestatus - reads standard input", () => {
     const r = k.hush(["filestatus", "--input-type", "yaml", "-"], { input: readFileSync(a, "utf8") });
     expect(r.stdout).toBe('{"encrypted":true}\n');

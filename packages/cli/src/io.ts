@@ -38,23 +38,28 @@ export function childEnvironment(env: Readonly<Record<string, string | undefined
 const REPLACED_BYTES = "\uFFFD";
 const REPLACED_NAME = "the name holds U+FFFD, which a name that is not UTF-8 becomes on the command line";
 
-/** Reads a file as bytes ({@link readFileBounded}, with `options`), with SOPS's "no file" exit status when it is missing. */
-export function readInputFile(path: string, options: BoundedReadOptions = {}): Buffer {
+/**
+ * Reads a file as bytes ({@link readFileBounded}, with `options`), with SOPS's "no file" exit
+ * status when it is missing. Errors name it as `shown` (as the user named it, or relative to the
+ * working directory for a file found in a directory), escaped: a walked name is a repository's.
+ */
+export function readInputFile(path: string, options: BoundedReadOptions = {}, shown = path): Buffer {
+  const name = printable(shown, 4096);
   try {
     return readFileBounded(path, options);
   } catch (err) {
     if (err instanceof HushError) {
       // The advice fits a link, device or socket given as the file; not a file above the limit.
       const advice = err.message.startsWith("not a regular file") ? "; name the file itself, or pipe it in as standard input" : "";
-      throw new HushError(err.code, `${path}: ${err.message}${advice}`, { located: true });
+      throw new HushError(err.code, `${name}: ${err.message}${advice}`, { located: true });
     }
     const code = (err as { code?: string }).code;
     if (code === "ENOENT") {
       const why = path.includes(REPLACED_BYTES) ? `; ${REPLACED_NAME}: rename the file to open it` : "";
-      throw new HushError("FILE_NOT_FOUND", `${path}: no such file${why}`, { located: true });
+      throw new HushError("FILE_NOT_FOUND", `${name}: no such file${why}`, { located: true });
     }
-    if (code === "EISDIR") throw new HushError("READ_FAILED", `${path}: is a directory`, { located: true });
-    throw new HushError("READ_FAILED", `${path}: cannot read (${code ?? "error"})`, { located: true });
+    if (code === "EISDIR") throw new HushError("READ_FAILED", `${name}: is a directory`, { located: true });
+    throw new HushError("READ_FAILED", `${name}: cannot read (${code ?? "error"})`, { located: true });
   }
 }
 

@@ -38,7 +38,7 @@ export function errorForFile(target: Target, err: unknown): unknown {
  * (`/abs/a.yaml: cannot write (EACCES): …`), and the line that reports it names the file already.
  */
 function ownNameDropped(target: Target, message: string): string {
-  for (const name of [target.path, target.abs]) {
+  for (const name of [target.display, target.path, target.abs]) {
     const prefix = `${printable(name)}: `;
     if (message.startsWith(prefix)) return message.slice(prefix.length);
   }

@@ -71,7 +71,7 @@ export async function readSecretFile(target: Target, options: { readonly toWrite
 /** A target's text and format (sniffed for walked files whose name says nothing). */
 export function readTargetText(target: Target): { format: FileFormat; text: string } {
   if (target.rawPath !== undefined) refuseUndecodableName(target.rawPath);
-  const bytes = readInputFile(target.path);
+  const bytes = readInputFile(target.path, {}, target.display);
   let format = target.format;
   if (format === undefined) {
     format = sniffFormat(bytes.toString("utf8"));
