@@ -106,6 +106,26 @@ describe("hush audit: a file moved or copied with its data key", () => {
     expect(aged.status).toBe(1);
   });
 
+  it("follows a file moved in from a name holding a line break", () => {
+    // git reads a line of its standard input as one pathspec: such a name is none there. With
+    // only such a name moved in, the path-limited audit failed.
+    const odd = createRepo(sb, "odd-names");
+    writeFileSync(join(odd, ".sops.yaml"), rules([sb.recipient]));
+    writeEncrypted(sb, odd, "old\nname.enc.yaml", "token: from-a-line-break\n");
+    const created = commitAtDate(sb, odd, "2022-01-10", "Add secrets");
+    mkdirSync(join(odd, "secrets"));
+    git(sb, odd, ["mv", "old\nname.enc.yaml", "secrets/a.enc.yaml"]);
+    commitAtDate(sb, odd, "2024-05-01", "Move it");
+    const audit = (paths: readonly string[]) => {
+      const r = hush(sb, ["audit", "--json", "--as-of", "2024-06-01", ...paths], { cwd: odd, env: sb.keylessEnv });
+      expect(r.stderr).toBe("");
+      const report = JSON.parse(r.stdout) as { files: Array<{ path: string; values: Array<{ changed: { commit: string } }> }> };
+      return report.files.map((f) => [f.path, f.values.map((v) => v.changed.commit)]);
+    };
+    expect(audit([])).toEqual([["secrets/a.enc.yaml", [created]]]);
+    expect(audit(["secrets"])).toEqual([["secrets/a.enc.yaml", [created]]]);
+  });
+
   it("says so on the terminal with the command to run", () => {
     const r = hush(sb, ["audit", "--as-of", "2024-06-01"], { cwd: repo, env: sb.keylessEnv });
     expect(r.status).toBe(1);
