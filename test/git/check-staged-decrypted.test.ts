@@ -107,6 +107,26 @@ describe("hush check --staged: a file HEAD has encrypted", () => {
     expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual(["service.yaml error not-encrypted"]);
   });
 
+  it("passes a commit that deletes an encrypted whole file beside plain files with a data key, here and against a base", () => {
+    // A whole file's one encrypted value is SOPS's envelope key `data`: no key of the file itself.
+    const repo = repoWithFlagEncryptedFile("whole-file");
+    writeFileSync(join(repo, "old-cert.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    expectOk(hush(sb, ["encrypt", "-i", "--input-type", "binary", "--age", sb.recipient, "old-cert.pem"], { cwd: repo }));
+    commitAll(sb, repo, "a certificate");
+    git(sb, repo, ["checkout", "-q", "-b", "retire"]);
+    git(sb, repo, ["rm", "-q", "old-cert.pem"]);
+    writeFileSync(join(repo, "configmap.yaml"), "kind: ConfigMap\ndata: plain-setting\n");
+    writeFileSync(join(repo, "app.env"), "data=1\n");
+    git(sb, repo, ["add", "-A"]);
+    const staged = keylessCheck(sb, repo, ["--staged"]);
+    expect(findingCodes(staged.report)).toEqual([]);
+    expect(staged.status).toBe(0);
+    git(sb, repo, ["commit", "-q", "--no-verify", "-m", "retire the certificate"]);
+    const base = keylessCheck(sb, repo, ["--base", "main"]);
+    expect(findingCodes(base.report)).toEqual([]);
+    expect(base.status).toBe(0);
+  });
+
   /** `repo` on main, merging (not yet committed) a branch that deleted app.yaml in one commit and then added `added` in clear in another. */
   function mergingBranchThatAddsInClear(repo: string, added: Record<string, string>): void {
     git(sb, repo, ["checkout", "-q", "-b", "feature"]);

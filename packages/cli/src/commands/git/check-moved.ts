@@ -1,7 +1,7 @@
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { detectFormat, type CheckProblem } from "@hush/git";
-import { looksEncrypted, type ParsedDocument } from "@hush/core";
+import { formatFromPath, looksEncrypted, type ParsedDocument } from "@hush/core";
 import { readCheckedFile } from "./check-read.ts";
 import { branchStart } from "./branch-start.ts";
 import { readTreeFiles } from "./check-decrypted.ts";
@@ -161,13 +161,26 @@ async function encryptedFiles(repo: Repo, commit: string, select: (path: string)
   return found;
 }
 
-/** The places of the encrypted values of the file at `path` holding `text`; undefined when it is no encrypted file or has none. */
+/**
+ * The places of the encrypted values of the file at `path` holding `text`; undefined when it is
+ * no encrypted file or has none, or is an encrypted whole file.
+ */
 export async function encryptedValuePlaces(path: string, text: string): Promise<Set<string> | undefined> {
   if (!text.includes("sops")) return undefined;
   const detected = await detectFormat(path, text, { whole: true });
   if (detected?.encrypted !== true || detected.parsed === undefined) return undefined;
   const places = encryptedPlaces(detected.parsed);
-  return places.size > 0 ? places : undefined;
+  return places.size > 0 && !isWholeFileEnvelope(path, places) ? places : undefined;
+}
+
+/**
+ * Whether `places` are those of an encrypted whole file (a certificate, a key, any name that
+ * gives no format): SOPS's one `data` value, a key of the envelope, not of the file. Decrypted,
+ * the file has no keys to recognise; taken as its keys, every plain file with a `data` key (a
+ * Kubernetes ConfigMap, a fixture) that a commit deleting such a file added looked like it.
+ */
+function isWholeFileEnvelope(path: string, places: ReadonlySet<string>): boolean {
+  return formatFromPath(path) === undefined && places.size === 1 && places.has(placeKey(0, ["data"]));
 }
 
 /** The finding for a plain file holding the keys of `from`, an encrypted file the branch deletes. */
