@@ -86,7 +86,9 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
 export async function movedFrom(path: string, text: string, gone: ReadonlyMap<string, ReadonlySet<string>>): Promise<string | undefined> {
   const parsed = (await detectFormat(path, text, { whole: true }))?.parsed;
   if (parsed === undefined) return undefined;
-  return [...gone].find(([, encrypted]) => holdsAll(parsed, encrypted))?.[0];
+  // Its scalars read once for every deleted file: a commit may delete hundreds beside hundreds of plain files.
+  const own = scalarTexts(parsed);
+  return [...gone].find(([, encrypted]) => holdsAll(own, encrypted))?.[0];
 }
 
 /**
@@ -109,11 +111,10 @@ export function mayHoldKeysOf(gone: ReadonlyMap<string, ReadonlySet<string>>): (
 const STAND_IN = /^(?:\$\{[^}]{0,200}\}|\$[A-Za-z_]\w{0,200}|\{\{[^}]{0,200}\}\}|%\([^)]{0,200}\)s|<[^>]{0,200}>|changeme|change-me|change_me|replaceme|replace-me|replace_me|todo|tbd|xxx+|\*+|secret|password|example|placeholder)?$/i;
 
 /**
- * Whether a parsed file has a scalar at each of `places`, not every one of them a stand-in
- * ({@link STAND_IN}): the keys of the deleted file, holding values.
+ * Whether a file whose scalars are `own` has one at each of `places`, not every one of them a
+ * stand-in ({@link STAND_IN}): the keys of the deleted file, holding values.
  */
-function holdsAll(parsed: ParsedDocument, places: ReadonlySet<string>): boolean {
-  const own = scalarTexts(parsed);
+function holdsAll(own: ReadonlyMap<string, string>, places: ReadonlySet<string>): boolean {
   return [...places].every((p) => own.has(p)) && [...places].some((p) => !STAND_IN.test(own.get(p)!));
 }
 
