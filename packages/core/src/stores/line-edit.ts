@@ -273,6 +273,15 @@ function pastBlanks(text: string, at: number): number {
   return at;
 }
 
+/** From `at`, past blanks and a comment on the same line: the offset of its line break, or of the first other character. */
+function pastLineBlanks(text: string, at: number): number {
+  while (at < text.length && " \t".includes(text[at]!)) at++;
+  if (text[at] === "#") at = lineEndAfter(text, at);
+  // The line break itself stays (`\r\n` too): the next entry keeps its own line.
+  if (text[at - 1] === "\n") at -= text[at - 2] === "\r" ? 2 : 1;
+  return at;
+}
+
 /**
  * A removed key of a TOML inline table (`{ host = "h", port = 80 }`) or element of an inline
  * array, taken out with one comma beside it; on a line of its own in a multi-line array, that
@@ -317,9 +326,10 @@ function inlineRemoval(text: string, under: readonly Leaf[], path: KeyPath): str
   if (text.slice(start, end).includes("\n")) return undefined;
   let before = start;
   while (before > 0 && " \t".includes(text[before - 1]!)) before--;
-  // With the comma before it (`, 2`), or, for the first entry, the one after it and its blanks.
+  // With the comma before it (`, 2`), or, for the first entry, the one after it, its blanks and
+  // a comment on its line: the lines after that are the next entries', their comments kept.
   if (text[before - 1] === ",") return text.slice(0, before - 1) + text.slice(end);
-  if (text[next] === ",") return text.slice(0, start) + text.slice(pastBlanks(text, next + 1));
+  if (text[next] === ",") return text.slice(0, start) + text.slice(pastLineBlanks(text, next + 1));
   // The only entry: `{ a = 1 }` becomes `{}`.
   return text.slice(0, before) + text.slice(next);
 }

@@ -193,6 +193,13 @@ const INLINE_UNSETS: ReadonlyArray<{ name: string; text: string; path: KeyPath; 
   { name: "a key whose value is an inline array", text: 'a = { b = { c = 1 }, d = [1, 2], e = "x" } # a\n', path: ["a", "d"], after: 'a = { b = { c = 1 }, e = "x" } # a\n' },
   { name: "a key whose value is an inline table", text: 'a = { b = { c = 1 }, d = [1, 2], e = "x" } # a\n', path: ["a", "b"], after: 'a = { d = [1, 2], e = "x" } # a\n' },
   { name: "an inline table element of an array", text: "list = [ { a = 1 }, { a = 2 } ] # l\n", path: ["list", 0], after: "list = [ { a = 2 } ] # l\n" },
+  {
+    name: "the first element, on the opening line: its comment goes, the next element's stays",
+    text: "ports = [1, # one\n  # two, for the admin port\n  2,\n] # p\n",
+    path: ["ports", 0],
+    after: "ports = [\n  # two, for the admin port\n  2,\n] # p\n",
+  },
+  { name: "the first element, the next on its own line", text: "ports = [1,\n  2]\n", path: ["ports", 0], after: "ports = [\n  2]\n" },
 ];
 
 describe("unset of a key or element of a TOML inline table or array: that entry only", () => {
