@@ -31,7 +31,7 @@ describe("movedFrom", () => {
 
   it("still finds the one deleted file whose keys the plain file holds with values", async () => {
     const gone = deleted(500);
-    gone.set("app.enc.yaml", new Set([JSON.stringify([0, "setting7"]), JSON.stringify([0, "password"])]));
+    gone.set("app.enc.yaml", new Set([JSON.stringify([0, "setting7"]), JSON.stringify([0, "setting8"])]));
     expect(await movedFrom("settings.yaml", settings, gone)).toBe("app.enc.yaml");
   });
 });

@@ -111,11 +111,25 @@ export function mayHoldKeysOf(gone: ReadonlyMap<string, ReadonlySet<string>>): (
 const STAND_IN = /^(?:\$\{[^}]{0,200}\}|\$[A-Za-z_]\w{0,200}|\{\{[^}]{0,200}\}\}|%\([^)]{0,200}\)s|<[^>]{0,200}>|changeme|change-me|change_me|replaceme|replace-me|replace_me|todo|tbd|xxx+|\*+|secret|password|example|placeholder)?$/i;
 
 /**
- * Whether a file whose scalars are `own` has one at each of `places`, not every one of them a
- * stand-in ({@link STAND_IN}): the keys of the deleted file, holding values.
+ * Whether a file whose scalars are `own` has one at each of `places`, some of them holding a
+ * value and none a reference or placeholder ({@link STAND_IN}, empty aside): the keys of the
+ * deleted file, with its values. SOPS encrypts every value by default, the host and port with the
+ * password; a settings file that took them all over, its secrets written as `${DB_PASSWORD}`,
+ * was written by hand (the secrets moved to the environment), not decrypted, though its host and
+ * port are values. An empty value is no sign of that: decrypted files have them.
  */
 function holdsAll(own: ReadonlyMap<string, string>, places: ReadonlySet<string>): boolean {
-  return [...places].every((p) => own.has(p)) && [...places].some((p) => !STAND_IN.test(own.get(p)!));
+  const texts = [...places].map((p) => own.get(p));
+  if (texts.some((t) => t === undefined || writtenInstead(t))) return false;
+  return texts.some((t) => !STAND_IN.test(t!));
+}
+
+/**
+ * A stand-in someone wrote in place of a secret: not empty, and a bare `$name` only in a
+ * variable's upper case (`$DB_PASSWORD`), as a password may start with `$` (`$ecret1`).
+ */
+function writtenInstead(text: string): boolean {
+  return text !== "" && STAND_IN.test(text) && !/^\$(?!\{)(?![A-Z_][A-Z0-9_]*$)/.test(text);
 }
 
 /** Whether a parsed file has a scalar at each of `places`, whatever its value. */
