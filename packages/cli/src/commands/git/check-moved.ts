@@ -64,10 +64,13 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
   const gone = await encryptedFiles(repo, base, (path) => !plain.has(path) && missing(join(repo.root, path)));
   if (gone.size === 0) return [];
   const holding: Array<{ path: string; from: string }> = [];
+  // Parsed only when the keys are in its bytes: a branch deleting one encrypted file parsed
+  // every plain file of the repository.
+  const mayHold = mayHoldKeysOf(gone);
   for (const [path, abs] of plain) {
     // As the check read it (a link only to a file inside the repository); not read: the check of the file itself says why.
     const bytes = readCheckedFile(abs, repo.root);
-    if (!Buffer.isBuffer(bytes)) continue;
+    if (!Buffer.isBuffer(bytes) || !mayHold(bytes)) continue;
     const from = await movedFrom(path, bytes.toString("utf8"), gone);
     if (from !== undefined) holding.push({ path, from });
   }
