@@ -22,6 +22,26 @@ function rules(recipients: readonly string[]): string {
   return `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${recipients.join(",")}\n`;
 }
 
+/** `hush audit PATHS` (keyless, as of 2024-06-01) in `cwd`: each file with the commits that last changed its values. */
+function valuesChanged(cwd: string, paths: readonly string[]): Array<[string, string[]]> {
+  const r = hush(sb, ["audit", "--json", "--as-of", "2024-06-01", ...paths], { cwd, env: sb.keylessEnv });
+  expect(r.stderr).toBe("");
+  const report = JSON.parse(r.stdout) as { files: Array<{ path: string; values: Array<{ changed: { commit: string } }> }> };
+  return report.files.map((f) => [f.path, f.values.map((v) => v.changed.commit)]);
+}
+
+/** In `repo`, `file` encrypted in 2022 (its commit returned), then `git mv` from the first of `names` to the second (2024-05-01), and to the third (2024-05-20). */
+function movedTwice(repo: string, file: string, names: readonly [string, string, string]): string {
+  writeFileSync(join(repo, ".sops.yaml"), rules([sb.recipient]));
+  writeEncrypted(sb, repo, file, "token: two-years-old\n");
+  const created = commitAtDate(sb, repo, "2022-01-10", "Add secrets");
+  git(sb, repo, ["mv", names[0], names[1]]);
+  commitAtDate(sb, repo, "2024-05-01", "Move them");
+  git(sb, repo, ["mv", names[1], names[2]]);
+  commitAtDate(sb, repo, "2024-05-20", "Move them again");
+  return created;
+}
+
 function updatekeys(args: readonly string[]): void {
   expectOk(hush(sb, ["updatekeys", "-y", ...args], { cwd: repo }));
 }
@@ -91,19 +111,36 @@ describe("hush audit: a file moved or copied with its data key", () => {
     expect(alone.status).toBe(1);
     // A renamed directory: its files' values keep their age (no --max-age passed by a rename).
     const renamed = createRepo(sb, "renamed-directory");
-    writeFileSync(join(renamed, ".sops.yaml"), rules([sb.recipient]));
     mkdirSync(join(renamed, "secrets", "production"), { recursive: true });
-    writeEncrypted(sb, renamed, "secrets/production/app.enc.yaml", "token: two-years-old\n");
-    const created = commitAtDate(sb, renamed, "2022-01-10", "Add secrets");
-    git(sb, renamed, ["mv", "secrets/production", "secrets/prod"]);
-    commitAtDate(sb, renamed, "2024-05-01", "Rename the directory");
-    git(sb, renamed, ["mv", "secrets/prod", "config"]);
-    commitAtDate(sb, renamed, "2024-05-20", "Rename it again");
+    const created = movedTwice(renamed, "secrets/production/app.enc.yaml", ["secrets/production", "secrets/prod", "config"]);
     const aged = hush(sb, ["audit", "--max-age", "90d", "--json", "--as-of", "2024-06-01", "config"], { cwd: renamed, env: sb.keylessEnv });
     expect(aged.stderr).toBe("");
     const agedReport = JSON.parse(aged.stdout) as { files: Array<{ path: string; values: Array<{ changed: { commit: string }; stale: boolean }> }> };
     expect(agedReport.files.map((f) => [f.path, f.values.map((v) => [v.changed.commit, v.stale])])).toEqual([["config/app.enc.yaml", [[created, true]]]]);
     expect(aged.status).toBe(1);
+  });
+
+  it("follows a file moved in from outside the paths through another file under them", () => {
+    const through = createRepo(sb, "moved-through");
+    mkdirSync(join(through, "other"));
+    mkdirSync(join(through, "secrets"));
+    const created = movedTwice(through, "other/app.enc.yaml", ["other/app.enc.yaml", "secrets/tmp.enc.yaml", "secrets/app.enc.yaml"]);
+    expect(valuesChanged(through, [])).toEqual([["secrets/app.enc.yaml", [created]]]);
+    expect(valuesChanged(through, ["secrets"])).toEqual([["secrets/app.enc.yaml", [created]]]);
+  });
+
+  it("follows a file moved in from a name holding a line break", () => {
+    // git reads a line of its standard input as one pathspec: such a name is none there. With
+    // only such a name moved in, the path-limited audit failed.
+    const odd = createRepo(sb, "odd-names");
+    writeFileSync(join(odd, ".sops.yaml"), rules([sb.recipient]));
+    writeEncrypted(sb, odd, "old\nname.enc.yaml", "token: from-a-line-break\n");
+    const created = commitAtDate(sb, odd, "2022-01-10", "Add secrets");
+    mkdirSync(join(odd, "secrets"));
+    git(sb, odd, ["mv", "old\nname.enc.yaml", "secrets/a.enc.yaml"]);
+    commitAtDate(sb, odd, "2024-05-01", "Move it");
+    expect(valuesChanged(odd, [])).toEqual([["secrets/a.enc.yaml", [created]]]);
+    expect(valuesChanged(odd, ["secrets"])).toEqual([["secrets/a.enc.yaml", [created]]]);
   });
 
   it("says so on the terminal with the command to run", () => {

@@ -1,7 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ageEntryBlocks, commitAtDate, createAgeKey, createRepo, createSandbox, git, hush, writeEncrypted, type AgeKey, type Sandbox } from "./helpers.ts";
+import { ageEntryBlocks, commitAtDate, createAgeKey, createRepo, createSandbox, expectOk, git, hush, writeEncrypted, type AgeKey, type Sandbox } from "./helpers.ts";
 
 /**
  * `hush audit` and a file deleted, then added back in a later commit with a recipient's entry
@@ -42,5 +42,33 @@ describe("hush audit: a file deleted and added back without a recipient", () => 
     expect(file.removals.map((x) => [x.commit.commit, x.removed.map((m) => m.identity), x.rekeyedSince])).toEqual([[commits["readd"], [mallory.recipient], false]]);
     expect(report.summary.notRekeyedAfterRemoval).toBe(1);
     expect(r.status).toBe(1);
+  });
+});
+
+describe("hush audit: a file moved away and back, re-wrapped for all but a recipient with its data key", () => {
+  it("reports the recipient as removed without a new data key, whole and for the paths it is under", () => {
+    const away = createRepo(sb, "away-and-back");
+    const rules = (recipients: readonly string[]): string => `creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${recipients.join(",")}\n`;
+    writeFileSync(join(away, ".sops.yaml"), rules([sb.recipient, mallory.recipient]));
+    mkdirSync(join(away, "secrets"));
+    mkdirSync(join(away, "old"));
+    writeEncrypted(sb, away, "secrets/app.enc.yaml", "password: known-to-mallory\n");
+    const created = commitAtDate(sb, away, "2024-01-10", "Add app secrets");
+    // Moved out with mallory taken out as SOPS's updatekeys does: every entry wrapped again, one data key.
+    writeFileSync(join(away, ".sops.yaml"), rules([sb.recipient]));
+    git(sb, away, ["mv", "secrets/app.enc.yaml", "old/app.enc.yaml"]);
+    expectOk(hush(sb, ["updatekeys", "-y", "--keep-data-key", "old/app.enc.yaml"], { cwd: away }));
+    commitAtDate(sb, away, "2024-02-01", "Move app secrets, mallory out");
+    git(sb, away, ["mv", "old/app.enc.yaml", "secrets/app.enc.yaml"]);
+    commitAtDate(sb, away, "2024-03-01", "Move them back");
+    for (const paths of [[], ["secrets"]]) {
+      const r = hush(sb, ["audit", "--json", "--as-of", "2024-06-01", ...paths], { cwd: away, env: sb.keylessEnv });
+      expect(r.stderr).toBe("");
+      const report = JSON.parse(r.stdout) as { files: Array<{ path: string; lastRekey: { commit: string }; removals: Array<{ removed: Array<{ identity: string }>; rekeyedSince: boolean }> }>; summary: { notRekeyedAfterRemoval: number } };
+      expect(report.files.map((f) => [f.path, f.lastRekey.commit, f.removals.map((x) => [x.removed.map((m) => m.identity), x.rekeyedSince])]), paths.join(" ")).toEqual([
+        ["secrets/app.enc.yaml", created, [[[mallory.recipient], false]]],
+      ]);
+      expect(r.status).toBe(1);
+    }
   });
 });

@@ -18,13 +18,13 @@ beforeAll(() => {
 
 afterAll(() => sb.cleanup());
 
-/** A repository with `app.yaml` encrypted with key flags (no .sops.yaml), committed. */
-function repoWithFlagEncryptedFile(name: string): string {
+/** A repository with `app.yaml` (`plaintext`) encrypted with key flags (no .sops.yaml), committed. */
+function repoWithFlagEncryptedFile(name: string, plaintext = "token: staged-secret-1\n"): string {
   const repo = join(sb.dir, name);
   git(sb, sb.dir, ["init", "-q", "-b", "main", name]);
   git(sb, repo, ["config", "user.name", "Test User"]);
   git(sb, repo, ["config", "user.email", "test@example.com"]);
-  writeFileSync(join(repo, "app.yaml"), "token: staged-secret-1\n");
+  writeFileSync(join(repo, "app.yaml"), plaintext);
   writeFileSync(join(repo, "notes.txt"), "plain\n");
   expectOk(hush(sb, ["encrypt", "-i", "--age", sb.recipient, "app.yaml"], { cwd: repo }));
   commitAll(sb, repo, "encrypted with key flags");
@@ -105,6 +105,51 @@ describe("hush check --staged: a file HEAD has encrypted", () => {
     git(sb, repo, ["mv", "settings.yaml", "service.yaml"]);
     expect(git(sb, repo, ["diff", "--cached", "--name-status", "-M"]).stdout).toContain("R");
     expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report)).toEqual(["service.yaml error not-encrypted"]);
+  });
+
+  it("passes settings that take over every key of a deleted file with its secrets as references, here and against a base; stops real values", () => {
+    // SOPS encrypts every value by default: the host and port with the password.
+    const repo = repoWithFlagEncryptedFile("refactor", "db:\n  host: db.internal\n  port: 5432\n  password: staged-secret-1\n");
+    git(sb, repo, ["checkout", "-q", "-b", "secrets-to-env"]);
+    git(sb, repo, ["rm", "-q", "app.yaml"]);
+    const settings = (password: string): string => `log: info\ndb:\n  host: db.internal\n  port: 5432\n  password: ${password}\n`;
+    for (const reference of ["${DB_PASSWORD}", "$DB_PASSWORD", "{{ .Values.db.password }}", "changeme"]) {
+      writeFileSync(join(repo, "settings.yaml"), settings(reference));
+      git(sb, repo, ["add", "-A"]);
+      expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report), reference).toEqual([]);
+    }
+    // Decrypted, a password is a value, one starting with $ too; an empty one is no reference.
+    for (const password of ["staged-secret-1", "$ecret1", '""']) {
+      writeFileSync(join(repo, "settings.yaml"), settings(password));
+      git(sb, repo, ["add", "-A"]);
+      expect(findingCodes(keylessCheck(sb, repo, ["--staged"]).report), password).toEqual(["settings.yaml error not-encrypted"]);
+    }
+    writeFileSync(join(repo, "settings.yaml"), settings("${DB_PASSWORD}"));
+    git(sb, repo, ["add", "-A"]);
+    git(sb, repo, ["commit", "-q", "--no-verify", "-m", "secrets to the environment"]);
+    const base = keylessCheck(sb, repo, ["--base", "main"]);
+    expect(findingCodes(base.report)).toEqual([]);
+    expect(base.status).toBe(0);
+  });
+
+  it("passes a commit that deletes an encrypted whole file beside plain files with a data key, here and against a base", () => {
+    // A whole file's one encrypted value is SOPS's envelope key `data`: no key of the file itself.
+    const repo = repoWithFlagEncryptedFile("whole-file");
+    writeFileSync(join(repo, "old-cert.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    expectOk(hush(sb, ["encrypt", "-i", "--input-type", "binary", "--age", sb.recipient, "old-cert.pem"], { cwd: repo }));
+    commitAll(sb, repo, "a certificate");
+    git(sb, repo, ["checkout", "-q", "-b", "retire"]);
+    git(sb, repo, ["rm", "-q", "old-cert.pem"]);
+    writeFileSync(join(repo, "configmap.yaml"), "kind: ConfigMap\ndata: plain-setting\n");
+    writeFileSync(join(repo, "app.env"), "data=1\n");
+    git(sb, repo, ["add", "-A"]);
+    const staged = keylessCheck(sb, repo, ["--staged"]);
+    expect(findingCodes(staged.report)).toEqual([]);
+    expect(staged.status).toBe(0);
+    git(sb, repo, ["commit", "-q", "--no-verify", "-m", "retire the certificate"]);
+    const base = keylessCheck(sb, repo, ["--base", "main"]);
+    expect(findingCodes(base.report)).toEqual([]);
+    expect(base.status).toBe(0);
   });
 
   /** `repo` on main, merging (not yet committed) a branch that deleted app.yaml in one commit and then added `added` in clear in another. */

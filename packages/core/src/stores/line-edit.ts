@@ -273,6 +273,34 @@ function pastBlanks(text: string, at: number): number {
 }
 
 /**
+ * The offsets of `,`, `{` and `[` in `text` from `from` to `to` (one line) outside quoted keys and
+ * strings: a quoted key's comma or brace is not where its entry starts.
+ */
+function unquotedMarks(text: string, from: number, to: number): number[] {
+  const marks: number[] = [];
+  for (let i = from; i < to; i++) {
+    const ch = text[i]!;
+    if (ch === "#") break;
+    if (ch === '"' || ch === "'") {
+      const close = text.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
+      let j = i + close.length;
+      while (j < to && !text.startsWith(close, j)) j += ch === '"' && text[j] === "\\" ? 2 : 1;
+      i = j + close.length - 1;
+    } else if (ch === "," || ch === "{" || ch === "[") marks.push(i);
+  }
+  return marks;
+}
+
+/** From `at`, past blanks and a comment on the same line: the offset of its line break, or of the first other character. */
+function pastLineBlanks(text: string, at: number): number {
+  while (at < text.length && " \t".includes(text[at]!)) at++;
+  if (text[at] === "#") at = lineEndAfter(text, at);
+  // The line break itself stays (`\r\n` too): the next entry keeps its own line.
+  if (text[at - 1] === "\n") at -= text[at - 2] === "\r" ? 2 : 1;
+  return at;
+}
+
+/**
  * A removed key of a TOML inline table (`{ host = "h", port = 80 }`) or element of an inline
  * array, taken out with one comma beside it; on a line of its own in a multi-line array, that
  * line. Undefined when the entry is not in such a container or a nested one of its own spans
@@ -289,19 +317,22 @@ function inlineRemoval(text: string, under: readonly Leaf[], path: KeyPath): str
     end = closer + 1;
   }
   // Its start: back from its first value past the openers of the containers it is in (and their
-  // keys), to an element's own opener, or to the `{` or `,` before a key (a key with a quoted
-  // comma is found wrong there, and the caller's check refuses the result).
+  // keys), to an element's own opener, or to the `{` or `,` before a key, on its line; those in
+  // quoted keys and strings (`"a,b" = 1`) are not counted.
   const element = typeof path.at(-1) === "number";
   const depth = first.path.length - path.length;
   let start = first.start;
   if (!element || depth > 0) {
     let openers = element ? depth - 1 : depth;
-    let back = start - 1;
-    for (; back >= 0; back--) {
-      const ch = text[back]!;
-      if (ch === "\n" || (ch === "," && openers > 0)) return undefined;
-      if (ch === ",") break;
-      if ((ch === "{" || ch === "[") && openers-- === 0) break;
+    let back = -1;
+    const marks = unquotedMarks(text, lineStart(text, start), start);
+    for (let i = marks.length - 1; i >= 0; i--) {
+      const at = marks[i]!;
+      if (text[at] === "," && openers > 0) return undefined;
+      if (text[at] === "," || openers-- === 0) {
+        back = at;
+        break;
+      }
     }
     if (back < 0) return undefined;
     start = element ? back : back + 1;
@@ -316,9 +347,10 @@ function inlineRemoval(text: string, under: readonly Leaf[], path: KeyPath): str
   if (text.slice(start, end).includes("\n")) return undefined;
   let before = start;
   while (before > 0 && " \t".includes(text[before - 1]!)) before--;
-  // With the comma before it (`, 2`), or, for the first entry, the one after it and its blanks.
+  // With the comma before it (`, 2`), or, for the first entry, the one after it, its blanks and
+  // a comment on its line: the lines after that are the next entries', their comments kept.
   if (text[before - 1] === ",") return text.slice(0, before - 1) + text.slice(end);
-  if (text[next] === ",") return text.slice(0, start) + text.slice(pastBlanks(text, next + 1));
+  if (text[next] === ",") return text.slice(0, start) + text.slice(pastLineBlanks(text, next + 1));
   // The only entry: `{ a = 1 }` becomes `{}`.
   return text.slice(0, before) + text.slice(next);
 }
@@ -354,8 +386,10 @@ function inlineInsertion(text: string, store: Store, leaves: readonly Leaf[], pa
   if (text[at] !== (typeof key === "number" ? "]" : "}")) return undefined;
   // The store's own line for `key = value` (a one-entry tree): its key as the store quotes it.
   const line = store.emitTree(buildPath([typeof key === "number" ? "v" : key!], value) as TreeMap, {}).trim();
-  const eq = line.indexOf("=");
-  if (eq < 0 || line.includes("\n") || line.startsWith("[")) return undefined;
+  // The `=` after the key as the store wrote it, quoted when it holds one (`"a=b" = 1`).
+  const keyed = KEY_LINE.exec(line);
+  if (keyed === null || line.includes("\n") || line.startsWith("[")) return undefined;
+  const eq = keyed[0].length - 1;
   const item = typeof key === "number" ? line.slice(eq + 1).trim() : `${line.slice(0, eq).trim()} = ${line.slice(eq + 1).trim()}`;
   const trailingComma = text[after - 1] === ",";
   // Where the last value has a line of its own, so has the new one, under it (after any comment

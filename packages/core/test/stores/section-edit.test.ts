@@ -198,6 +198,7 @@ const INLINE: ReadonlyArray<{ name: string; text: string; path: KeyPath; value: 
   { name: "a key of an inline table after nested ones", text: "a = { b = { c = 1 }, d = [1] } # a\n", path: ["a", "e"], value: str("x"), after: 'a = { b = { c = 1 }, d = [1], e = "x" } # a\n' },
   { name: "a key of an inline table in an array", text: "list = [ { a = 1 }, { a = 2 } ] # l\n", path: ["list", 1, "b"], value: int(3), after: "list = [ { a = 1 }, { a = 2, b = 3 } ] # l\n" },
   { name: "a quoted key", text: 's = { "odd key" = 1 } # s\n', path: ["s", "new key"], value: int(2), after: 's = { "odd key" = 1, "new key" = 2 } # s\n' },
+  { name: "a key holding =", text: 's = { "a=b" = 1 } # s\n', path: ["s", "c=d"], value: int(2), after: 's = { "a=b" = 1, "c=d" = 2 } # s\n' },
 ];
 
 const INLINE_UNSETS: ReadonlyArray<{ name: string; text: string; path: KeyPath; after: string }> = [
@@ -209,6 +210,18 @@ const INLINE_UNSETS: ReadonlyArray<{ name: string; text: string; path: KeyPath; 
   { name: "a key whose value is an inline array", text: 'a = { b = { c = 1 }, d = [1, 2], e = "x" } # a\n', path: ["a", "d"], after: 'a = { b = { c = 1 }, e = "x" } # a\n' },
   { name: "a key whose value is an inline table", text: 'a = { b = { c = 1 }, d = [1, 2], e = "x" } # a\n', path: ["a", "b"], after: 'a = { d = [1, 2], e = "x" } # a\n' },
   { name: "an inline table element of an array", text: "list = [ { a = 1 }, { a = 2 } ] # l\n", path: ["list", 0], after: "list = [ { a = 2 } ] # l\n" },
+  {
+    name: "the first element, on the opening line: its comment goes, the next element's stays",
+    text: "ports = [1, # one\n  # two, for the admin port\n  2,\n] # p\n",
+    path: ["ports", 0],
+    after: "ports = [\n  # two, for the admin port\n  2,\n] # p\n",
+  },
+  { name: "the first element, the next on its own line", text: "ports = [1,\n  2]\n", path: ["ports", 0], after: "ports = [\n  2]\n" },
+  { name: "a quoted key holding a comma", text: 't = { "a,b" = 1, c = 2 } # t\n', path: ["t", "a,b"], after: "t = { c = 2 } # t\n" },
+  { name: "a key after a quoted key holding a brace", text: 't = { "x{" = 1, c = 2 } # t\n', path: ["t", "c"], after: 't = { "x{" = 1 } # t\n' },
+  { name: "a literal key holding a comma and a bracket, its value an array", text: "t = { 'a,[' = [1, 2], b = 3 } # t\n", path: ["t", "a,["], after: "t = { b = 3 } # t\n" },
+  { name: "a key holding an escaped quote and a comma", text: 't = { "q\\",{" = 1, c = 2 } # t\n', path: ["t", 'q",{'], after: "t = { c = 2 } # t\n" },
+  { name: "an inline table element after a string holding a comma", text: 'a = ["s,", { "k,{" = 1 }] # a\n', path: ["a", 1], after: 'a = ["s,"] # a\n' },
 ];
 
 describe("unset of a key or element of a TOML inline table or array: that entry only", () => {

@@ -100,6 +100,12 @@ function rekeyed(before: VersionSummary, after: VersionSummary): boolean {
   return compared > 0;
 }
 
+/** Whether `after` holds a value with the ciphertext `before` had at its key path: only the same data key gives it. */
+function sameCiphertext(before: VersionSummary, after: VersionSummary): boolean {
+  for (const [path, ciphertext] of after.values) if (before.values.get(path) === ciphertext) return true;
+  return false;
+}
+
 const DAY_MS = 86_400_000;
 
 /** Whole days from `date` to `asOf` (0 for a date after it). */
@@ -150,7 +156,10 @@ export function auditFile(path: string, versions: readonly FileVersion[], option
     }
     const hashes = [...summary.recipients.values()].map(wrappedKeyHash);
     const earlier = hashes.map((h) => keyOfWrapped.get(h)).find((k) => k !== undefined);
-    const newWraps = previous === undefined || rekeyed(previous, summary);
+    // After a deletion, compared with the last encrypted version: a file moved away and back, or
+    // added back, re-wrapped for its remaining readers (`updatekeys --keep-data-key`) has new
+    // wrapped keys but the old values' ciphertexts, so the data key a removed reader holds.
+    const newWraps = previous !== undefined ? rekeyed(previous, summary) : lastEncrypted === undefined || !sameCiphertext(lastEncrypted, summary);
     const fresh = newWraps && earlier === undefined;
     const before = key;
     // An edit keeps the key; new wrapped keys are a new key, unless an earlier version had one.

@@ -1,7 +1,7 @@
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import { detectFormat, type CheckProblem } from "@hush/git";
-import { looksEncrypted, type ParsedDocument } from "@hush/core";
+import { formatFromPath, looksEncrypted, type ParsedDocument } from "@hush/core";
 import { readCheckedFile } from "./check-read.ts";
 import { branchStart } from "./branch-start.ts";
 import { readTreeFiles } from "./check-decrypted.ts";
@@ -64,10 +64,13 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
   const gone = await encryptedFiles(repo, base, (path) => !plain.has(path) && missing(join(repo.root, path)));
   if (gone.size === 0) return [];
   const holding: Array<{ path: string; from: string }> = [];
+  // Parsed only when the keys are in its bytes: a branch deleting one encrypted file parsed
+  // every plain file of the repository.
+  const mayHold = mayHoldKeysOf(gone);
   for (const [path, abs] of plain) {
     // As the check read it (a link only to a file inside the repository); not read: the check of the file itself says why.
     const bytes = readCheckedFile(abs, repo.root);
-    if (!Buffer.isBuffer(bytes)) continue;
+    if (!Buffer.isBuffer(bytes) || !mayHold(bytes)) continue;
     const from = await movedFrom(path, bytes.toString("utf8"), gone);
     if (from !== undefined) holding.push({ path, from });
   }
@@ -86,7 +89,9 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
 export async function movedFrom(path: string, text: string, gone: ReadonlyMap<string, ReadonlySet<string>>): Promise<string | undefined> {
   const parsed = (await detectFormat(path, text, { whole: true }))?.parsed;
   if (parsed === undefined) return undefined;
-  return [...gone].find(([, encrypted]) => holdsAll(parsed, encrypted))?.[0];
+  // Its scalars read once for every deleted file: a commit may delete hundreds beside hundreds of plain files.
+  const own = scalarTexts(parsed);
+  return [...gone].find(([, encrypted]) => holdsAll(own, encrypted))?.[0];
 }
 
 /**
@@ -109,12 +114,25 @@ export function mayHoldKeysOf(gone: ReadonlyMap<string, ReadonlySet<string>>): (
 const STAND_IN = /^(?:\$\{[^}]{0,200}\}|\$[A-Za-z_]\w{0,200}|\{\{[^}]{0,200}\}\}|%\([^)]{0,200}\)s|<[^>]{0,200}>|changeme|change-me|change_me|replaceme|replace-me|replace_me|todo|tbd|xxx+|\*+|secret|password|example|placeholder)?$/i;
 
 /**
- * Whether a parsed file has a scalar at each of `places`, not every one of them a stand-in
- * ({@link STAND_IN}): the keys of the deleted file, holding values.
+ * Whether a file whose scalars are `own` has one at each of `places`, some of them holding a
+ * value and none a reference or placeholder ({@link STAND_IN}, empty aside): the keys of the
+ * deleted file, with its values. SOPS encrypts every value by default, the host and port with the
+ * password; a settings file that took them all over, its secrets written as `${DB_PASSWORD}`,
+ * was written by hand (the secrets moved to the environment), not decrypted, though its host and
+ * port are values. An empty value is no sign of that: decrypted files have them.
  */
-function holdsAll(parsed: ParsedDocument, places: ReadonlySet<string>): boolean {
-  const own = scalarTexts(parsed);
-  return [...places].every((p) => own.has(p)) && [...places].some((p) => !STAND_IN.test(own.get(p)!));
+function holdsAll(own: ReadonlyMap<string, string>, places: ReadonlySet<string>): boolean {
+  const texts = [...places].map((p) => own.get(p));
+  if (texts.some((t) => t === undefined || writtenInstead(t))) return false;
+  return texts.some((t) => !STAND_IN.test(t!));
+}
+
+/**
+ * A stand-in someone wrote in place of a secret: not empty, and a bare `$name` only in a
+ * variable's upper case (`$DB_PASSWORD`), as a password may start with `$` (`$ecret1`).
+ */
+function writtenInstead(text: string): boolean {
+  return text !== "" && STAND_IN.test(text) && !/^\$(?!\{)(?![A-Z_][A-Z0-9_]*$)/.test(text);
 }
 
 /** Whether a parsed file has a scalar at each of `places`, whatever its value. */
@@ -161,13 +179,26 @@ async function encryptedFiles(repo: Repo, commit: string, select: (path: string)
   return found;
 }
 
-/** The places of the encrypted values of the file at `path` holding `text`; undefined when it is no encrypted file or has none. */
+/**
+ * The places of the encrypted values of the file at `path` holding `text`; undefined when it is
+ * no encrypted file or has none, or is an encrypted whole file.
+ */
 export async function encryptedValuePlaces(path: string, text: string): Promise<Set<string> | undefined> {
   if (!text.includes("sops")) return undefined;
   const detected = await detectFormat(path, text, { whole: true });
   if (detected?.encrypted !== true || detected.parsed === undefined) return undefined;
   const places = encryptedPlaces(detected.parsed);
-  return places.size > 0 ? places : undefined;
+  return places.size > 0 && !isWholeFileEnvelope(path, places) ? places : undefined;
+}
+
+/**
+ * Whether `places` are those of an encrypted whole file (a certificate, a key, any name that
+ * gives no format): SOPS's one `data` value, a key of the envelope, not of the file. Decrypted,
+ * the file has no keys to recognise; taken as its keys, every plain file with a `data` key (a
+ * Kubernetes ConfigMap, a fixture) that a commit deleting such a file added looked like it.
+ */
+function isWholeFileEnvelope(path: string, places: ReadonlySet<string>): boolean {
+  return formatFromPath(path) === undefined && places.size === 1 && places.has(placeKey(0, ["data"]));
 }
 
 /** The finding for a plain file holding the keys of `from`, an encrypted file the branch deletes. */

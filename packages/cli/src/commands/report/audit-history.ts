@@ -122,6 +122,10 @@ const MAX_MOVED_FROM = 1000;
  */
 async function movedInFrom(root: string, env: CliIo["env"], audited: ReadonlyMap<string, Version[]>, inside: ReadonlyMap<string, Version[]>, mainLine: MainLine): Promise<Map<string, Version[]>> {
   const found = new Map<string, Version[]>();
+  // Files under PATHS on the way (`git mv other/x secrets/tmp`, then `git mv secrets/tmp
+  // secrets/final`): their history is read already, and where they were moved from is looked for
+  // as for the audited files.
+  const onTheWay = new Set(audited.keys());
   let frontier: ReadonlyMap<string, Version[]> = audited;
   for (let round = 0; round < MAX_MOVE_ROUNDS && found.size < MAX_MOVED_FROM; round++) {
     const adds = new Set<string>();
@@ -132,15 +136,21 @@ async function movedInFrom(root: string, env: CliIo["env"], audited: ReadonlyMap
       });
     }
     const sources = new Set<string>();
+    const insideNext = new Map<string, Version[]>();
     for (const c of await commitChanges(root, env, [...adds])) {
       for (const change of c.changes) {
-        if (change.blob === null && !inside.has(change.path) && !found.has(change.path) && sources.size < MAX_MOVED_FROM - found.size) sources.add(change.path);
+        if (change.blob !== null) continue;
+        const own = inside.get(change.path);
+        if (own !== undefined) {
+          if (!onTheWay.has(change.path)) insideNext.set(change.path, own);
+          onTheWay.add(change.path);
+        } else if (!found.has(change.path) && sources.size < MAX_MOVED_FROM - found.size) sources.add(change.path);
       }
     }
-    if (sources.size === 0) break;
-    const next = versionsByFile(await fileHistory(root, env, [...sources].map(literal), { mainLine, onStdin: true }));
+    if (sources.size === 0 && insideNext.size === 0) break;
+    const next = sources.size === 0 ? new Map<string, Version[]>() : versionsByFile(await fileHistory(root, env, [...sources].map(literal), { mainLine, onStdin: true }));
     for (const [path, list] of next) if (sources.has(path)) found.set(path, list);
-    frontier = next;
+    frontier = new Map([...next, ...insideNext]);
   }
   return found;
 }

@@ -34,16 +34,29 @@ export type MainLine = ReadonlyMap<string, number>;
  * `git rev-list --first-parent` to tell the main line from the merged branches (unless
  * `mainLine` is given: a second history of the same audit). The main line is ordered by that
  * list, not by commit dates (which the committer chooses). `onStdin`: the pathspecs go to git's
- * standard input (any number of them; a path holding a line break cannot be given so).
+ * standard input (any number of them), but for those holding a line break or a carriage return,
+ * which git reads there as the end of a line (a file `a\r` would be `a`): those go on the command
+ * line. No pathspec: no commit.
  */
 export async function fileHistory(root: string, env: Env, pathspecs: readonly string[], options: { mainLine?: MainLine; onStdin?: boolean } = {}): Promise<FileHistory> {
-  const log = options.onStdin === true
-    ? gitOutput(root, env, [...RAW_LOG, "--stdin"], `HEAD\n--\n${pathspecs.filter((p) => !p.includes("\n")).join("\n")}\n`)
-    : gitOutput(root, env, [...RAW_LOG, "HEAD", "--", ...pathspecs]);
+  if (pathspecs.length === 0) return { firstParent: [], merged: [], mainLine: options.mainLine ?? (await firstParents(root, env)) };
+  const log = options.onStdin === true ? logWithStdin(root, env, pathspecs) : gitOutput(root, env, [...RAW_LOG, "HEAD", "--", ...pathspecs]);
   const [out, mainLine] = await Promise.all([log, options.mainLine ?? firstParents(root, env)]);
   const logged = parseRawLog(out);
   const firstParent = logged.filter((c) => mainLine.has(c.commit)).sort((a, b) => mainLine.get(b.commit)! - mainLine.get(a.commit)!);
   return { firstParent, merged: logged.filter((c) => !mainLine.has(c.commit)), mainLine };
+}
+
+/**
+ * `git log` of `pathspecs` given on its standard input, those that a line of it cannot hold on
+ * the command line: with none left for the input, an empty line after `--` is an empty pathspec,
+ * which git refuses (the whole audit failed when every file moved in had such a name).
+ */
+function logWithStdin(root: string, env: Env, pathspecs: readonly string[]): Promise<string> {
+  const oneLine = (p: string): boolean => !/[\r\n]/.test(p);
+  const lines = pathspecs.filter(oneLine);
+  const input = lines.length === 0 ? "HEAD\n" : `HEAD\n--\n${lines.join("\n")}\n`;
+  return gitOutput(root, env, [...RAW_LOG, "--stdin", "--", ...pathspecs.filter((p) => !oneLine(p))], input);
 }
 
 async function firstParents(root: string, env: Env): Promise<MainLine> {
