@@ -88,8 +88,15 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
  */
 export async function movedFrom(path: string, text: string, gone: ReadonlyMap<string, ReadonlySet<string>>): Promise<string | undefined> {
   const parsed = (await detectFormat(path, text, { whole: true }))?.parsed;
-  if (parsed === undefined) return undefined;
-  // Its scalars read once for every deleted file: a commit may delete hundreds beside hundreds of plain files.
+  return parsed === undefined ? undefined : heldFrom(parsed, gone);
+}
+
+/**
+ * Which of `gone` a parsed plain file holds the key of every encrypted value of, not all as
+ * stand-ins. Its scalars are read once for all of them: a commit may delete hundreds of encrypted
+ * files beside hundreds of plain ones, and reading them again for each held the hook minutes.
+ */
+export function heldFrom(parsed: ParsedDocument, gone: ReadonlyMap<string, ReadonlySet<string>>): string | undefined {
   const own = scalarTexts(parsed);
   return [...gone].find(([, encrypted]) => holdsAll(own, encrypted))?.[0];
 }
