@@ -213,6 +213,12 @@ describe("hush check --base: a deleted encrypted file beside a plain file with i
     const changed = checkJson(repo, ["--base", "main"]);
     expect(codesOf(changed.report)).toEqual([]);
     expect(changed.status).toBe(0);
+    // Its placeholder replaced by a value as the encrypted file goes: the secret moved there.
+    writeFileSync(join(repo, "app.example.yaml"), "password: hunter2-in-clear\nport: 8080\n");
+    commitAll(sb, repo, "the example gets the real password");
+    const filled = checkJson(repo, ["--base", "main"]);
+    expect(codesOf(filled.report)).toContain("app.example.yaml error not-encrypted");
+    expect(filled.status).toBe(1);
   });
 
   it("still fails when the branch writes the keys into a plain file that lacked them where it started", () => {

@@ -85,20 +85,24 @@ describe("hush check --staged: a file HEAD has encrypted", () => {
     expect(keylessCheck(sb, repo, ["--staged"]).status).toBe(0);
   });
 
-  it("fails when the commit deletes it and pastes its values into a plain file HEAD has, renamed or not, and passes an example file that had its keys", () => {
+  it("fails when the commit deletes it and pastes its values into a plain file HEAD has, renamed or not, or into an example file's placeholders; passes an example file whose values there stay", () => {
     const repo = repoWithFlagEncryptedFile("pasted");
     const settings = Array.from({ length: 12 }, (_, i) => `setting${i}: ${i}\n`).join("");
     writeFileSync(join(repo, "settings.yaml"), settings);
     writeFileSync(join(repo, "app.example.yaml"), "token: ${TOKEN}\n");
-    commitAll(sb, repo, "settings and an example");
+    writeFileSync(join(repo, "other.example.yaml"), "token: sample-token\n");
+    commitAll(sb, repo, "settings and examples");
     git(sb, repo, ["rm", "-q", "app.yaml"]);
     writeFileSync(join(repo, "settings.yaml"), `${settings}token: staged-secret-1\n`);
     writeFileSync(join(repo, "app.example.yaml"), "token: staged-secret-1\n");
+    // Changed elsewhere, its value at the deleted file's key as it was: not moved there.
+    writeFileSync(join(repo, "other.example.yaml"), "token: sample-token\nport: 1\n");
     git(sb, repo, ["add", "-A"]);
-    expect(git(sb, repo, ["diff", "--cached", "--name-status"]).stdout).toBe("M\tapp.example.yaml\nD\tapp.yaml\nM\tsettings.yaml\n");
+    expect(git(sb, repo, ["diff", "--cached", "--name-status"]).stdout).toBe("M\tapp.example.yaml\nD\tapp.yaml\nM\tother.example.yaml\nM\tsettings.yaml\n");
     const { status, report, stdout } = keylessCheck(sb, repo, ["--staged"]);
     expect(status).toBe(1);
-    expect(findingCodes(report)).toEqual(["settings.yaml error not-encrypted"]);
+    expect(findingCodes(report)).toEqual(["app.example.yaml error not-encrypted", "settings.yaml error not-encrypted"]);
+    git(sb, repo, ["reset", "-q", "app.example.yaml"]);
     expect(stdout).toContain("settings.yaml: error: staged in clear, and it holds the key of every encrypted value of app.yaml, which HEAD has encrypted and this commit deletes");
     expect(stdout).not.toContain("staged-secret-1");
     // A rename git sees (the file is alike enough) is judged against its old version.

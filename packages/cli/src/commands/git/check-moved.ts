@@ -63,7 +63,7 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
   if (plain.size === 0) return [];
   const gone = await encryptedFiles(repo, base, (path) => !plain.has(path) && missing(join(repo.root, path)));
   if (gone.size === 0) return [];
-  const holding: Array<{ path: string; from: string }> = [];
+  const holding: Array<{ path: string; from: string; text: string }> = [];
   // Parsed only when the keys are in its bytes: a branch deleting one encrypted file parsed
   // every plain file of the repository.
   const mayHold = mayHoldKeysOf(gone);
@@ -71,15 +71,16 @@ export async function movedInClear(repo: Repo, rev: string, base: string, plain:
     // As the check read it (a link only to a file inside the repository); not read: the check of the file itself says why.
     const bytes = readCheckedFile(abs, repo.root);
     if (!Buffer.isBuffer(bytes) || !mayHold(bytes)) continue;
-    const from = await movedFrom(path, bytes.toString("utf8"), gone);
-    if (from !== undefined) holding.push({ path, from });
+    const text = bytes.toString("utf8");
+    const from = await movedFrom(path, text, gone);
+    if (from !== undefined) holding.push({ path, from, text });
   }
   // The start is looked for only now: a shallow clone needs no history when no file matches.
   if (holding.length === 0) return [];
   const start = await branchStart(repo, rev, base);
   const atStart = start === base ? gone : await encryptedFiles(repo, start, (path) => holding.some((h) => h.from === path));
   const kept = await heldInClearAtStart(repo, start, holding, gone);
-  return holding.filter((h) => atStart.has(h.from) && !kept.has(h.path)).map((h) => ({ ...h, start }));
+  return holding.filter((h) => atStart.has(h.from) && !kept.has(h.path)).map((h) => ({ path: h.path, from: h.from, start }));
 }
 
 /**
@@ -142,12 +143,6 @@ function writtenInstead(text: string): boolean {
   return text !== "" && STAND_IN.test(text) && !/^\$(?!\{)(?![A-Z_][A-Z0-9_]*$)/.test(text);
 }
 
-/** Whether a parsed file has a scalar at each of `places`, whatever its value. */
-function holdsKeys(parsed: ParsedDocument, places: ReadonlySet<string>): boolean {
-  const own = scalarTexts(parsed);
-  return [...places].every((p) => own.has(p));
-}
-
 /** A parsed file's scalars: text (trimmed) by place. */
 function scalarTexts(parsed: ParsedDocument): Map<string, string> {
   return new Map(parsed.leaves.filter((l) => l.kind === "scalar").map((l) => [placeKey(l.document, l.path), l.value?.text.trim() ?? ""]));
@@ -158,22 +153,29 @@ function scalarTexts(parsed: ParsedDocument): Map<string, string> {
  * example file kept beside the encrypted one (`app.example.yaml`, placeholders for values) was
  * not moved there by the branch, which may delete the encrypted file it mirrors.
  */
-async function heldInClearAtStart(repo: Repo, start: string, holding: ReadonlyArray<{ path: string; from: string }>, gone: ReadonlyMap<string, ReadonlySet<string>>): Promise<Set<string>> {
-  const fromOf = new Map(holding.map((h) => [h.path, h.from]));
+async function heldInClearAtStart(repo: Repo, start: string, holding: ReadonlyArray<{ path: string; from: string; text: string }>, gone: ReadonlyMap<string, ReadonlySet<string>>): Promise<Set<string>> {
+  const byPath = new Map(holding.map((h) => [h.path, h]));
   const kept = new Set<string>();
-  for (const f of await readTreeFiles(repo, start, (path) => fromOf.has(path))) {
-    if (await heldKeysInClear(f.path, f.text, gone.get(fromOf.get(f.path)!)!)) kept.add(f.path);
+  for (const f of await readTreeFiles(repo, start, (path) => byPath.has(path))) {
+    const now = byPath.get(f.path)!;
+    if (await heldAlike(f.path, f.text, now.text, gone.get(now.from)!)) kept.add(f.path);
   }
   return kept;
 }
 
 /**
- * Whether the file at `path` holding `text` is in clear and has a scalar at each of `places`,
- * whatever its values: an earlier version of a file that already held a deleted file's keys.
+ * Whether `earlier`, an earlier version of the plain file at `path` (now holding `later`), had a
+ * scalar at each of `places` (a deleted file's keys) with the value it has now: an example file
+ * kept beside the encrypted one. One whose values there changed (the secrets written into the
+ * example file's placeholders as the encrypted file goes) was not.
  */
-export async function heldKeysInClear(path: string, text: string, places: ReadonlySet<string>): Promise<boolean> {
-  const detected = await detectFormat(path, text, { whole: true });
-  return detected !== undefined && !detected.encrypted && detected.parsed !== undefined && holdsKeys(detected.parsed, places);
+export async function heldAlike(path: string, earlier: string, later: string, places: ReadonlySet<string>): Promise<boolean> {
+  const before = await detectFormat(path, earlier, { whole: true });
+  if (before === undefined || before.encrypted || before.parsed === undefined) return false;
+  const now = (await detectFormat(path, later, { whole: true }))?.parsed;
+  if (now === undefined) return false;
+  const [was, is] = [scalarTexts(before.parsed), scalarTexts(now)];
+  return [...places].every((p) => was.has(p) && was.get(p) === is.get(p));
 }
 
 /** The encrypted files (with at least one encrypted value) of `commit` that `select` picks, with their values' places. */

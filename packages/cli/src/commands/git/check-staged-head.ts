@@ -2,7 +2,7 @@ import { printable } from "@hush/core";
 import type { CheckProblem } from "@hush/git";
 import type { ObjectReader } from "../../git-objects.ts";
 import { MAX_CHECKED_SIZE } from "./check-read.ts";
-import { encryptedValuePlaces, heldKeysInClear, mayHoldKeysOf, movedFrom } from "./check-moved.ts";
+import { encryptedValuePlaces, heldAlike, mayHoldKeysOf, movedFrom } from "./check-moved.ts";
 import { isEncryptedWithValues } from "./encrypted-version.ts";
 
 /**
@@ -89,7 +89,7 @@ export async function stagedAgainstHead(plain: readonly StagedPlain[], head: Sta
     for (const [i, f] of candidates.entries()) {
       const text = texts[i];
       const from = text === undefined ? undefined : await movedFrom(f.path, text, gone);
-      if (from === undefined || (f.head !== undefined && (await heldInHead(head, f.head, gone.get(from)!)))) continue;
+      if (from === undefined || (f.head !== undefined && (await heldInHead(head, f.head, text!, gone.get(from)!)))) continue;
       found.push({ file: f, problem: movedProblem(from) });
     }
   }
@@ -101,13 +101,13 @@ export async function stagedAgainstHead(plain: readonly StagedPlain[], head: Sta
 }
 
 /**
- * Whether HEAD's version of a plain file held every one of `places` (a deleted file's keys)
- * already; one too large to read counts as holding them, so that no ordinary commit is stopped
- * for what the check cannot see.
+ * Whether HEAD's version of a plain file (staged as `staged`) held every one of `places` (a deleted
+ * file's keys) already, with the values staged there; one too large to read counts as holding
+ * them, so that no ordinary commit is stopped for what the check cannot see.
  */
-async function heldInHead(head: StagedHead, version: HeadVersion, places: ReadonlySet<string>): Promise<boolean> {
+async function heldInHead(head: StagedHead, version: HeadVersion, staged: string, places: ReadonlySet<string>): Promise<boolean> {
   const bytes = await head.objects.blob(version.blob);
-  return bytes === undefined || bytes.length > MAX_CHECKED_SIZE || (await heldKeysInClear(version.path, bytes.toString("utf8"), places));
+  return bytes === undefined || bytes.length > MAX_CHECKED_SIZE || (await heldAlike(version.path, bytes.toString("utf8"), staged, places));
 }
 
 /**
