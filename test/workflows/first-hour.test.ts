@@ -454,6 +454,8 @@ describe("a newcomer's first hour", () => {
       const emptyList = encrypt("--age", k.recipient);
       expect([emptyList.status, emptyList.stderr.split("\n")[0]]).toEqual([1, "hush: no matching creation rules found for sub/x.yaml"]);
       expect(emptyList.stderr).toContain("--config /dev/null uses the flags alone");
+      const updatekeys = runHush(["updatekeys", "-y", "sub"], { cwd: dir.path });
+      expect([updatekeys.status, updatekeys.stderr]).toEqual([1, `hush: no matching creation rules found: the creation_rules of ${config} is an empty list; add a rule whose path_regex matches the files\n`]);
       writeFileSync(config, "creation_rules:\n");
       expect(encrypt().stderr).toContain("hush: config file not found, or has no creation rules, and no keys provided through command line options\n");
       const flagsAlone = encrypt("--config", "/dev/null", "--age", k.recipient);

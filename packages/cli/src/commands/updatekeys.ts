@@ -79,6 +79,10 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
   const override = parseThreshold(flags.shamirSecretSharingThreshold);
   const indent = parseIndent(flags.indent);
   const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
+  if (loaded?.config.listsCreationRules === true && loaded.config.creationRules.length === 0) {
+    // `creation_rules: []`: SOPS reads a list none of whose rules matches any file.
+    throw new HushError("CONFIG_NO_MATCH", `no matching creation rules found: the creation_rules of ${loaded.path} is an empty list; add a rule whose path_regex matches the files`, { located: true });
+  }
   if (loaded === undefined || loaded.config.creationRules.length === 0) {
     throw new HushError(
       "CONFIG_NOT_FOUND",
