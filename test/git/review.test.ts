@@ -92,6 +92,32 @@ describe("the review view shows who can read a file", () => {
     }
   });
 
+  it("a change at the end of a long encrypted_regex is a changed line, with a key and without", () => {
+    // A rule naming many keys is long; a branch without a key changes a name past the first 200
+    // characters: the file still opens and reads the same, and the next `hush set` of that key
+    // writes its value in plaintext.
+    const names = Array.from({ length: 40 }, (_, i) => `service_${String(i).padStart(2, "0")}_token`);
+    const regex = `^(${names.join("|")}|password)$`;
+    writeFileSync(join(sb.dir, "long-rule.yaml"), "password: long-rule-secret\nservice_00_token: t0\n");
+    const enc = hush(sb, ["encrypt", "--age", sb.recipient, "--encrypted-regex", regex, join(sb.dir, "long-rule.yaml")], { cwd: sb.dir });
+    expect(enc.status, enc.stderr).toBe(0);
+    writeFileSync(join(sb.dir, "long-rule.enc.yaml"), enc.stdout);
+    const changed = enc.stdout.replace("service_38_token|", "service_3_token|");
+    expect(changed).not.toBe(enc.stdout);
+    writeFileSync(join(sb.dir, "long-rule-changed.enc.yaml"), changed);
+    for (const env of [sb.env, sb.keylessEnv]) {
+      const ruleOf = (name: string): string => {
+        const r = hush(sb, ["git", "textconv", name], { cwd: sb.dir, env });
+        expect(r.status, r.stderr).toBe(0);
+        return r.stdout.split("\n").find((l) => l.startsWith("# hush: encryption rule: "))!;
+      };
+      const [before, after] = [ruleOf("long-rule.enc.yaml"), ruleOf("long-rule-changed.enc.yaml")];
+      expect(before).toBe(`# hush: encryption rule: encrypted_regex ${JSON.stringify(regex)}`);
+      expect(after).not.toBe(before);
+      expect(after).toContain("service_3_token|");
+    }
+  });
+
   it("the summary states the threshold and the encryption rule, one line each", () => {
     const view = git(sb, repo, ["cat-file", "--textconv", "HEAD:app.enc.yaml"]).stdout;
     expect(view.split("\n").slice(0, 6)).toEqual([
