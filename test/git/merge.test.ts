@@ -151,6 +151,16 @@ describe("conflicting merge (yaml)", () => {
     expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
   });
 
+  it("an editor that returns at once (a window editor without its wait option) is named as the likely cause, nothing written", () => {
+    const before = readFileSync(join(repo, "app.enc.yaml"));
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: "true" } });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("conflict markers are still in the resolution");
+    expect(r.stderr).toContain("\n  the editor (true) returned within a second: if it opens a window and returns at once, set its option to wait until the file is closed");
+    expect(readFileSync(join(repo, "app.enc.yaml")).equals(before)).toBe(true);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+  });
+
   it("hush git resolve shows both sides decrypted in the editor and completes the merge", () => {
     // A scripted editor: records what it was shown (outside the repository), writes a resolution.
     const shownCopy = join(sb.dir, "editor-saw.txt");

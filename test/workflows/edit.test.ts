@@ -79,6 +79,20 @@ describe("hush edit with a scripted editor", () => {
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
   });
 
+  it("an editor that returns at once with no change (a window editor without its wait option) is named as the likely cause; one that took its time is not", () => {
+    const f = k.path("at-once.yaml");
+    copyFileSync(base, f);
+    const quick = k.hush(["edit", f], { env: { ...ed.env([{ noop: true }]), EDITOR: "true" } });
+    expect(quick.status).toBe(200);
+    expect(quick.stderr).toBe(
+      'hush: File has not changed, exiting.\n  the editor (true) returned within a second: if it opens a window and returns at once, set its option to wait until the file is closed (EDITOR="zed --wait", "kate --block", "open -W -n -a TextEdit")\n',
+    );
+    const slow = k.hush(["edit", f], { env: ed.env([{ sleep: 1_200 }]) });
+    expect(slow.status).toBe(200);
+    expect(slow.stderr).toBe("hush: File has not changed, exiting.\n");
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+  });
+
   it("SIGTERM while the editor runs removes the temporary directory and leaves the file as it was", async () => {
     const f = k.path("sigterm.yaml");
     copyFileSync(base, f);

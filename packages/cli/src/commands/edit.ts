@@ -188,8 +188,8 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       if (failure === undefined) {
         if (edited === stripHeader(initial) && !resign) {
           // SOPS's line first (scripts match on it); for a new file, say that nothing was made.
-          const details = isNew ? [`${file} was not created: replace the example with your values to create it`] : undefined;
-          throw new HushError("NOT_MODIFIED", "File has not changed, exiting.", { located: true, ...(details === undefined ? {} : { details }) });
+          const details = [...(isNew ? [`${file} was not created: replace the example with your values to create it`] : []), ...session.quickReturnDetails()];
+          throw new HushError("NOT_MODIFIED", "File has not changed, exiting.", { located: true, ...(details.length === 0 ? {} : { details }) });
         }
         try {
           output = await attempt(edited);

@@ -205,7 +205,7 @@ async function editUntilResolved(io: CliIo, session: EditorSession, abs: string,
       // Only what the user typed is worth keeping: the text hush showed comes back with a new run.
       const typed = edited.trim() !== "" && edited !== shown;
       const kept = typed ? keptCopyDetails(await keepUnsavedCopy(io, abs, edited, target, file), redoResolution(file)) : [];
-      const details = [...(tooMany ? [TOO_MANY_REOPENS] : []), ...kept];
+      const details = [...(tooMany ? [TOO_MANY_REOPENS] : []), ...(edited === previous ? session.quickReturnDetails() : []), ...kept];
       throw new HushError("RESOLUTION_INVALID", `${file}: ${problem}; nothing was written (the merge is still in progress: run \`hush git resolve ${shellPath(file)}\` again)`, {
         located: true,
         ...(details.length === 0 ? {} : { details }),
