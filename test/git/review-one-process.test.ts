@@ -45,6 +45,10 @@ const COMMANDS: ReadonlyArray<readonly string[]> = [
   ["diff", "HEAD~2"],
   ["diff", "-U0", "HEAD~2", "HEAD"],
   ["diff", "--cached"],
+  // git searches what the driver shows: a reviewer looks for the commit that changed a value.
+  ["log", "-p", "-S", SECRETS[1]!],
+  ["log", "--format=%h", "-G", "password: review-secret-(one|two)"],
+  ["log", "--format=%h", "--pickaxe-regex", "-Sreview-secret-t[a-z]+-"],
 ];
 
 describe("hush git diff / log / show", () => {
@@ -78,6 +82,23 @@ describe("hush git diff / log / show", () => {
     expect(viaHush.stdout).toBe(viaGit.stdout);
     expect(hush(sb, ["git", "diff", "--exit-code", "HEAD~1", "HEAD"], { cwd: repo }).status).toBe(1);
     expect(hush(sb, ["git", "diff", "--exit-code", "HEAD", "HEAD"], { cwd: repo }).status).toBe(0);
+  });
+
+  it("compares a file outside the repository (--no-index, or a path outside it) as git does with the driver, and runs outside a repository", () => {
+    const outside = join(sb.dir, "outside.enc.yaml");
+    writeFileSync(outside, git(sb, repo, ["show", "HEAD~2:app.enc.yaml"]).stdout);
+    for (const args of [["diff", "--no-index", outside, "app.enc.yaml"], ["diff", outside, "app.enc.yaml"]]) {
+      const viaGit = git(sb, repo, args, { allowFail: true });
+      const viaHush = hush(sb, ["git", ...args], { cwd: repo });
+      expect(viaHush.stdout, args.join(" ")).toBe(viaGit.stdout);
+      expect(viaHush.stdout).toContain(`+  password: ${SECRETS[2]}`);
+      expect(viaHush.status).toBe(1);
+    }
+    const copy = join(sb.dir, "outside-copy.enc.yaml");
+    writeFileSync(copy, readFileSync(outside));
+    const noRepo = hush(sb, ["git", "diff", "--no-index", outside, copy], { cwd: sb.dir });
+    expect(noRepo.stderr).toBe("");
+    expect(noRepo.status).toBe(0);
   });
 
   it("writes no plaintext into the repository", () => {
