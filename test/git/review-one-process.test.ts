@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitAll, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
@@ -99,6 +99,32 @@ describe("hush git diff / log / show", () => {
     const noRepo = hush(sb, ["git", "diff", "--no-index", outside, copy], { cwd: sb.dir });
     expect(noRepo.stderr).toBe("");
     expect(noRepo.status).toBe(0);
+  });
+
+  it("from a subdirectory with --relative or diff.relative, and with diff.noprefix, prints what git prints: the working tree's file of that subdirectory, not the top level's of the same name", async () => {
+    const dir = createRepo(sb, "relative");
+    expect(hush(sb, ["git", "setup"], { cwd: dir }).status).toBe(0);
+    writeEncrypted(sb, dir, "app.enc.yaml", "where: top-level-value\n");
+    mkdirSync(join(dir, "sub"));
+    writeEncrypted(sb, dir, "sub/app.enc.yaml", "where: sub-value-before\n");
+    commitAll(sb, dir, "two files of one name");
+    await editEncrypted(sb, dir, "sub/app.enc.yaml", "yaml", "where: sub-value-after\n");
+    const sub = join(dir, "sub");
+    const compare = (args: readonly string[], cwd: string): void => {
+      const viaGit = git(sb, cwd, args);
+      const viaHush = hush(sb, ["git", ...args], { cwd });
+      expect(viaHush.stdout, args.join(" ")).toBe(viaGit.stdout);
+      expect(viaHush.stdout).toContain("+where: sub-value-after\n");
+      expect(viaHush.stdout).not.toContain("top-level-value");
+    };
+    compare(["diff", "--relative"], sub);
+    compare(["diff", "--relative", "HEAD"], sub);
+    git(sb, dir, ["config", "diff.relative", "true"]);
+    compare(["diff"], sub);
+    compare(["diff", "--no-relative"], sub);
+    git(sb, dir, ["config", "--unset", "diff.relative"]);
+    git(sb, dir, ["config", "diff.noprefix", "yes"]);
+    compare(["diff"], dir);
   });
 
   it("writes no plaintext into the repository", () => {

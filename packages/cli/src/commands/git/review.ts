@@ -26,10 +26,11 @@ export type ReviewCommand = "diff" | "log" | "show";
 /**
  * Options that change hunks or their format beyond what the in-process diff writes, or that
  * make git choose what to show by the text the driver would show: the pickaxe (`-S`, `-G`)
- * searches the review views, and `--no-index` compares files outside the repository, which the
- * object reader cannot read.
+ * searches the review views, `--no-index` compares files outside the repository, which the
+ * object reader cannot read, and `--relative` names files from a subdirectory, where the working
+ * tree's file and its attributes were looked up from the top (another file of the same name).
  */
-const GIT_ONLY = /^(-S|-G|--pickaxe-|--no-index$|-c$|--cc$|--combined-all-paths|--dd$|--diff-merges|--remerge-diff|--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
+const GIT_ONLY = /^(-S|-G|--pickaxe-|--no-index$|--relative(=|$)|-c$|--cc$|--combined-all-paths|--dd$|--diff-merges|--remerge-diff|--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
 
 /** How many first bytes of a file git looks at for a NUL byte to call it binary (FIRST_FEW_BYTES). */
 const GIT_BINARY_SNIFF_BYTES = 8000;
@@ -63,6 +64,17 @@ function comparesOutside(args: readonly string[], cwd: string, topLevel: string)
   });
 }
 
+/**
+ * Whether git's configuration asks for output the in-process diff does not write: `diff.relative`
+ * (paths from the current subdirectory, as `--relative`; `--no-relative` undoes it) or
+ * `diff.noprefix` (names without `a/` and `b/`).
+ */
+function gitOnlyConfig(cwd: string, env: Record<string, string>, options: readonly string[]): boolean {
+  const out = spawnSync(gitProgram(env), ["config", "--type=bool", "--get-regexp", "^diff\\.(relative|noprefix)$"], { cwd, env, encoding: "utf8" }).stdout ?? "";
+  const set = new Set(out.split("\n").flatMap((l) => (l.endsWith(" true") ? [l.slice(0, l.indexOf(" ")).toLowerCase()] : [])));
+  return set.has("diff.noprefix") || (set.has("diff.relative") && !options.includes("--no-relative"));
+}
+
 /** Runs git as the user asked, with hush's driver (the slow path, for options the fast one does not reproduce). */
 function plainGit(io: CliIo, command: ReviewCommand, args: readonly string[]): Promise<number> {
   return new Promise((resolve) => {
@@ -82,6 +94,7 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
   if (top.status !== 0) throw new HushError("NOT_A_GIT_REPO", `${io.cwd}: not inside a git working tree`, { located: true });
   const topLevel = gitPathLine(top.stdout);
   if (command === "diff" && comparesOutside(args, io.cwd, topLevel)) return plainGit(io, command, args);
+  if (gitOnlyConfig(io.cwd, env, options)) return plainGit(io, command, args);
   const configOut = spawnSync(gitProgram(env), ["config", "--get-regexp", "^diff\\.(context|interhunkcontext)$"], { cwd: io.cwd, env, encoding: "utf8" }).stdout ?? "";
   const config = new Map(configOut.split("\n").filter((l) => l !== "").map((l) => [l.slice(0, l.indexOf(" ")).toLowerCase(), l.slice(l.indexOf(" ") + 1)] as [string, string]));
 
