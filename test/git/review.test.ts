@@ -146,6 +146,23 @@ describe("untrusted text in the view is escaped", () => {
     }
   });
 
+  it("a Cyrillic or Greek letter in a word of Latin ones (a lookalike URL or key) is shown escaped, with a key and without; one-script words are not", () => {
+    const plain = "WEBHOOK=https://hooks.sl\u0430ck.com/x\nD\u0410TABASE_URL=pg://db\nNAME=\u043f\u0430\u0440\u043e\u043b\u044c\nKEY=\u03ba\u03bb\u03b5\u03b9\u03b4\u03af\nCITY=Stra\u00dfe\n";
+    writeFileSync(join(sb.dir, "lookalike.env"), plain);
+    const enc = hush(sb, ["encrypt", "--age", sb.recipient, join(sb.dir, "lookalike.env")], { cwd: sb.dir });
+    expect(enc.status, enc.stderr).toBe(0);
+    writeFileSync(join(sb.dir, "lookalike.enc.env"), enc.stdout);
+    const warning = "# hush: WARNING: words below mix Latin letters with Cyrillic or Greek ones, which look alike; those are shown escaped (\\uNNNN); programs get the letters themselves";
+    const keyed = hush(sb, ["git", "textconv", "lookalike.enc.env"], { cwd: sb.dir }).stdout.split("\n");
+    expect(keyed[0]).toBe(warning);
+    expect(keyed.slice(-6)).toEqual(["WEBHOOK=https://hooks.sl\\u0430ck.com/x", "D\\u0410TABASE_URL=pg://db", "NAME=\u043f\u0430\u0440\u043e\u043b\u044c", "KEY=\u03ba\u03bb\u03b5\u03b9\u03b4\u03af", "CITY=Stra\u00dfe", ""]);
+    const keyless = hush(sb, ["git", "textconv", "lookalike.enc.env"], { cwd: sb.dir, env: sb.keylessEnv }).stdout.split("\n");
+    expect(keyless[0]).toBe(warning);
+    expect(keyless).toContainEqual(expect.stringMatching(/^D\\u0410TABASE_URL=<encrypted:[0-9a-f]{8}>$/));
+    // The file is unchanged: programs get the letters themselves.
+    expect(hush(sb, ["decrypt", "lookalike.enc.env"], { cwd: sb.dir }).stdout).toBe(plain);
+  });
+
   it("the merge driver escapes the path git passes (%P)", () => {
     const text = readFileSync(join(repo, "app.enc.yaml"), "utf8");
     for (const side of ["base", "ours", "theirs"]) writeFileSync(join(sb.dir, `merge-${side}`), text);
