@@ -163,6 +163,18 @@ describe("untrusted text in the view is escaped", () => {
     expect(hush(sb, ["decrypt", "lookalike.enc.env"], { cwd: sb.dir }).stdout).toBe(plain);
   });
 
+  it("a lookalike letter in a recipient's address (a Cyrillic о in a Vault host) is escaped in its summary line, with a key and without", () => {
+    const text = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+    const vault = '    hc_vault:\n        - vault_address: https://vault.c\u043erp.example:8200\n          engine_path: sops\n          key_name: firstkey\n          created_at: "2026-12-07T14:23:00Z"\n          enc: vault:v1:abc\n';
+    expect(text).toContain("\n    lastmodified:");
+    writeFileSync(join(sb.dir, "lookalike-vault.enc.yaml"), text.replace("\n    lastmodified:", `\n${vault}    lastmodified:`));
+    for (const env of [sb.env, sb.keylessEnv]) {
+      const r = hush(sb, ["git", "textconv", "lookalike-vault.enc.yaml"], { cwd: sb.dir, env });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^# hush: key group 0: hc_vault https:\/\/vault\.c\\u043erp\.example:8200\/v1\/sops\/keys\/firstkey wrapped key [0-9a-f]{16}$/m);
+    }
+  });
+
   it("the merge driver escapes the path git passes (%P)", () => {
     const text = readFileSync(join(repo, "app.enc.yaml"), "utf8");
     for (const side of ["base", "ours", "theirs"]) writeFileSync(join(sb.dir, `merge-${side}`), text);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { isWholeFileFormat, masterKeyIdentity, printable, shamirThresholdProblem, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
+import { escapeMixedScripts } from "./mixed-scripts.ts";
 
 /**
  * The metadata summary at the top of the review view (`hush git textconv`): who can read the file
@@ -38,9 +39,11 @@ export function wrappedKeyHash(entry: MasterKeyEntry): string {
  * it leaves in plaintext at the next edit) or of a long identity without a changed line.
  */
 function shownWhole(text: string, max: number): string {
-  const escaped = printable(text, Number.POSITIVE_INFINITY);
+  // A lookalike letter (a Cyrillic о in a Vault address's host) is escaped too, as in the document.
+  const shown = (cut: number): string => escapeMixedScripts(printable(text, cut)).text;
+  const escaped = shown(Number.POSITIVE_INFINITY);
   if (escaped.length <= max) return escaped;
-  return `${printable(text, max)} (${text.length} characters, hash ${shortHash("hush long summary text v1", text)})`;
+  return `${shown(max)} (${text.length} characters, hash ${shortHash("hush long summary text v1", text)})`;
 }
 
 /** A fingerprint of a data key: a domain-separated hash that reveals nothing about the key. */
