@@ -253,6 +253,31 @@ describe("hush edit with a scripted editor", () => {
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
   });
 
+  it("an editor that crashed (SIGKILL, SIGSEGV) after a save keeps the saved text encrypted in FILE.unsaved, exit 201; a cancel or an unchanged text keeps none", () => {
+    for (const signal of ["SIGKILL", "SIGSEGV"] as const) {
+      const f = k.path(`crashed-${signal}.yaml`);
+      copyFileSync(base, f);
+      const r = k.hush(["edit", f], { env: ed.env([{ replace: ["value-3-7\n", "typed-before-the-crash\n"], kill: signal }]) });
+      expect(r.status).toBe(201);
+      expect(r.stderr).toBe(
+        `hush: the editor was killed by ${signal}; ${f} was not changed\n  your text is kept encrypted in ${f}.unsaved\n  next: see it with hush decrypt --input-type binary ${f}.unsaved, make your change again in hush edit ${f}, then delete ${f}.unsaved\n`,
+      );
+      expect(readFileSync(f).equals(baseBytes)).toBe(true);
+      expect(k.hush(["decrypt", "--input-type", "binary", `${f}.unsaved`]).stdout).toBe(bigYaml().replace("value-3-7\n", "typed-before-the-crash\n"));
+    }
+    const f = k.path("crashed-unchanged.yaml");
+    copyFileSync(base, f);
+    for (const signal of ["SIGKILL", "SIGTERM"] as const) {
+      const r = k.hush(["edit", f], { env: ed.env([{ kill: signal }]) });
+      expect(r.status).not.toBe(0);
+      expect(existsSync(`${f}.unsaved`)).toBe(false);
+    }
+    const cancelled = k.hush(["edit", f], { env: ed.env([{ replace: ["value-3-7\n", "typed\n"], kill: "SIGTERM" }]) });
+    expect(cancelled.status).toBe(1);
+    expect(existsSync(`${f}.unsaved`)).toBe(false);
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+  });
+
   it("a saved file too large to hold, or a pipe put in its place, is refused at once, exit 2, the file unchanged", () => {
     const f = k.path("oddsave.yaml");
     copyFileSync(base, f);

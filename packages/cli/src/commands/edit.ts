@@ -112,11 +112,16 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
   const outFormat = flags.outputType === undefined ? format : parseFormat(flags.outputType);
   const indent = parseIndent(flags.indent);
   let lock: FileLock | undefined;
+  // The editor died of a signal that is no cancel (SIGKILL from the system short of memory, SIGSEGV).
+  let crashed = false;
   // A signal stops the editor too, removes the plaintext and the lock, and writes nothing.
   const session = openEditorSession(io, {
     name: file,
     unchanged: `${file} was not changed`,
-    failure: (failure) => editorFailed(failure, file),
+    failure: (failure) => {
+      crashed = failure.kind === "signal" && !CANCEL_SIGNALS.has(failure.signal);
+      return editorFailed(failure, file);
+    },
     cancelMessage: "hush: User canceled operation\n",
     onCancel: () => lock?.release(),
   });
@@ -160,8 +165,24 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     let reopens = 0;
     let output: Buffer | undefined;
     let saved = "";
+    // An editor that crashed after the user saved: what it saved is kept encrypted, as a refused
+    // text is, instead of going with the private directory. A cancel or an exit status (vim's
+    // :cq) is the user's way to throw the text away, and does.
+    const keepCrashedText = async (err: unknown): Promise<unknown> => {
+      if (!crashed || !isHushError(err, "EDITOR_FAILED")) return err;
+      const left = session.leftBehind();
+      if (left === undefined || left.equals(shown)) return err;
+      const text = plaintextEncoding(outFormat) === "latin1" ? left.toString("latin1") : stripHeader(left.toString("utf8"));
+      if (text.trim() === "" || text === stripHeader(initial)) return err;
+      return err.withDetails(keptCopyDetails(await keepUnsavedCopy(io, file, text, target.opened), `make your change again in hush edit ${shellPath(file)}`));
+    };
     while (output === undefined) {
-      const bytes = await session.edit(shown);
+      let bytes: Buffer;
+      try {
+        bytes = await session.edit(shown);
+      } catch (err) {
+        throw await keepCrashedText(err);
+      }
       let edited: string;
       let failure: unknown;
       if (plaintextEncoding(outFormat) === "latin1") edited = bytes.toString("latin1");

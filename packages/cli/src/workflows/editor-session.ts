@@ -56,6 +56,11 @@ export interface EditorSession {
    */
   quickReturnDetails(): string[];
   /**
+   * The private file as the last editor run left it (undefined when there was none, or it cannot
+   * be read): what an editor that crashed had saved. Read before {@link close}, which removes it.
+   */
+  leftBehind(): Buffer | undefined;
+  /**
    * Ends the session: the signal handlers and the private directory are removed. When Ctrl+C
    * ended the editor, hush then ends by SIGINT as the editor did, after `onCancel` and the cancel
    * message, so that a script running hush stops (see `followInterrupt`). Call it on every path.
@@ -79,6 +84,8 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
   const editor = resolveEditor(io.env, io.cwd);
   let dir: PrivateDir | undefined;
   let running: ChildProcess | undefined;
+  /** The private file of the last editor run. */
+  let lastPath: string | undefined;
   /** How long the last editor run took, in milliseconds. */
   let lastRunMs = Number.POSITIVE_INFINITY;
   // The editor died of SIGINT (Ctrl+C): once cleaned up, hush dies of it too.
@@ -142,6 +149,7 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
         if (!(err instanceof HushError)) throw err;
         throw new HushError(err.code, `${err.message}; ${options.unchanged}`, { location: { file: options.name }, ...(err.details === undefined ? {} : { details: err.details }) });
       }
+      lastPath = path;
       await run(path);
       try {
         // Bounded as every read is (a saved file past what a string holds crashed the decode), and
@@ -149,6 +157,14 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
         return readFileBounded(path, { regularFileOnly: true });
       } catch (err) {
         throw options.failure({ kind: "unreadable", reason: err instanceof HushError ? err.message : ((err as { code?: string }).code ?? "error") });
+      }
+    },
+    leftBehind() {
+      if (lastPath === undefined) return undefined;
+      try {
+        return readFileBounded(lastPath, { regularFileOnly: true });
+      } catch {
+        return undefined;
       }
     },
     quickReturnDetails() {
