@@ -24,7 +24,7 @@ import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { creationOverrides, keysFromFlags, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
-import { openEditorSession, type EditorFailure } from "../workflows/editor-session.ts";
+import { CANCEL_SIGNALS, openEditorSession, type EditorFailure } from "../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { tryWriteErr } from "../workflows/private-dir.ts";
 import { openEncryptedFile, reencrypt, RESERVED_METADATA_KEY, type OpenedInput } from "../workflows/reencrypt.ts";
@@ -90,9 +90,6 @@ function sameMetadata(a: FileMetadata, b: FileMetadata): boolean {
   return JSON.stringify(encodeMetadata(a)) === JSON.stringify(encodeMetadata(b));
 }
 
-/** The signals that end an editor on a cancel (SOPS: "User canceled operation"), not a failure. */
-const CANCEL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]);
-
 /** SOPS's errors for an editor run that failed: 201 (`EDITOR_FAILED`), 1 for a cancel, 2 for a file gone. */
 function editorFailed(failure: EditorFailure, file: string): HushError {
   switch (failure.kind) {
@@ -112,16 +109,11 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
   const outFormat = flags.outputType === undefined ? format : parseFormat(flags.outputType);
   const indent = parseIndent(flags.indent);
   let lock: FileLock | undefined;
-  // The editor died of a signal that is no cancel (SIGKILL from the system short of memory, SIGSEGV).
-  let crashed = false;
   // A signal stops the editor too, removes the plaintext and the lock, and writes nothing.
   const session = openEditorSession(io, {
     name: file,
     unchanged: `${file} was not changed`,
-    failure: (failure) => {
-      crashed = failure.kind === "signal" && !CANCEL_SIGNALS.has(failure.signal);
-      return editorFailed(failure, file);
-    },
+    failure: (failure) => editorFailed(failure, file),
     cancelMessage: "hush: User canceled operation\n",
     onCancel: () => lock?.release(),
   });
@@ -169,9 +161,8 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     // text is, instead of going with the private directory. A cancel or an exit status (vim's
     // :cq) is the user's way to throw the text away, and does.
     const keepCrashedText = async (err: unknown): Promise<unknown> => {
-      if (!crashed || !isHushError(err, "EDITOR_FAILED")) return err;
-      const left = session.leftBehind();
-      if (left === undefined || left.equals(shown)) return err;
+      const left = session.crashedText();
+      if (!isHushError(err, "EDITOR_FAILED") || left === undefined || left.equals(shown)) return err;
       const text = plaintextEncoding(outFormat) === "latin1" ? left.toString("latin1") : stripHeader(left.toString("utf8"));
       if (text.trim() === "" || text === stripHeader(initial)) return err;
       return err.withDetails(keptCopyDetails(await keepUnsavedCopy(io, file, text, target.opened), `make your change again in hush edit ${shellPath(file)}`));

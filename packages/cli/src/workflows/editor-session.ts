@@ -56,10 +56,11 @@ export interface EditorSession {
    */
   quickReturnDetails(): string[];
   /**
-   * The private file as the last editor run left it (undefined when there was none, or it cannot
-   * be read): what an editor that crashed had saved. Read before {@link close}, which removes it.
+   * The private file as the last editor run left it when that run crashed (ended by a signal
+   * not in {@link CANCEL_SIGNALS}): what the user had saved, for the command to keep encrypted.
+   * Undefined otherwise, or when it cannot be read. Read before {@link close}, which removes it.
    */
-  leftBehind(): Buffer | undefined;
+  crashedText(): Buffer | undefined;
   /**
    * Ends the session: the signal handlers and the private directory are removed. When Ctrl+C
    * ended the editor, hush then ends by SIGINT as the editor did, after `onCancel` and the cancel
@@ -67,6 +68,12 @@ export interface EditorSession {
    */
   close(): void;
 }
+
+/**
+ * The signals that end an editor on a cancel (SOPS: "User canceled operation"), not a crash: the
+ * user's way to throw the text away, as an exit status (vim's `:cq`) is.
+ */
+export const CANCEL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]);
 
 /** An editor run shorter than this that changed nothing most likely never showed the text to anyone. */
 const RETURNED_AT_ONCE_MS = 1_000;
@@ -86,6 +93,8 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
   let running: ChildProcess | undefined;
   /** The private file of the last editor run. */
   let lastPath: string | undefined;
+  /** Whether the last editor run crashed (see `crashedText`). */
+  let crashed = false;
   /** How long the last editor run took, in milliseconds. */
   let lastRunMs = Number.POSITIVE_INFINITY;
   // The editor died of SIGINT (Ctrl+C): once cleaned up, hush dies of it too.
@@ -132,6 +141,7 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
       child.on("exit", (code, signal) => {
         running = undefined;
         lastRunMs = performance.now() - started;
+        crashed = signal !== null && !CANCEL_SIGNALS.has(signal);
         if (signal === "SIGINT") interrupted = true;
         if (signal !== null) reject(options.failure({ kind: "signal", signal }));
         else if (code !== null && code !== 0) reject(options.failure({ kind: "status", status: code }));
@@ -159,8 +169,8 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
         throw options.failure({ kind: "unreadable", reason: err instanceof HushError ? err.message : ((err as { code?: string }).code ?? "error") });
       }
     },
-    leftBehind() {
-      if (lastPath === undefined) return undefined;
+    crashedText() {
+      if (!crashed || lastPath === undefined) return undefined;
       try {
         return readFileBounded(lastPath, { regularFileOnly: true });
       } catch {

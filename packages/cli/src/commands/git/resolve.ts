@@ -197,7 +197,18 @@ async function editUntilResolved(io: CliIo, session: EditorSession, abs: string,
   let text = shown;
   let previous: string | undefined;
   for (let reopens = 0; ; reopens++) {
-    const edited = stripHeader((await session.edit(text)).toString("utf8"));
+    let saved: Buffer;
+    try {
+      saved = await session.edit(text);
+    } catch (err) {
+      // An editor that crashed after the user saved: what it saved is kept, as a refused text is.
+      const left = session.crashedText();
+      if (!isHushError(err, "RESOLUTION_ABANDONED") || left === undefined || left.equals(Buffer.from(text, "utf8"))) throw err;
+      const typed = stripHeader(left.toString("utf8"));
+      if (typed.trim() === "" || typed === shown) throw err;
+      throw err.withDetails(keptCopyDetails(await keepUnsavedCopy(io, abs, typed, target, file), redoResolution(file)));
+    }
+    const edited = stripHeader(saved.toString("utf8"));
     const problem = await resolutionProblem(edited, format);
     if (problem === undefined) return edited;
     const tooMany = reopens >= MAX_EDITOR_REOPENS;
