@@ -49,6 +49,8 @@ const COMMANDS: ReadonlyArray<readonly string[]> = [
   ["log", "-p", "-S", SECRETS[1]!],
   ["log", "--format=%h", "-G", "password: review-secret-(one|two)"],
   ["log", "--format=%h", "--pickaxe-regex", "-Sreview-secret-t[a-z]+-"],
+  // The graph comes before every line, a section's header too.
+  ["log", "-p", "--graph"],
 ];
 
 describe("hush git diff / log / show", () => {
