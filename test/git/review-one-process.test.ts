@@ -51,6 +51,8 @@ const COMMANDS: ReadonlyArray<readonly string[]> = [
   ["log", "--format=%h", "--pickaxe-regex", "-Sreview-secret-t[a-z]+-"],
   // The graph comes before every line, a section's header too.
   ["log", "-p", "--graph"],
+  // The stored text, as asked.
+  ["diff", "--no-textconv", "HEAD~2"],
 ];
 
 describe("hush git diff / log / show", () => {

@@ -30,9 +30,9 @@ export type ReviewCommand = "diff" | "log" | "show";
  * object reader cannot read, `--relative` names files from a subdirectory, where the working
  * tree's file and its attributes were looked up from the top (another file of the same name), and
  * `--graph` puts the graph before every line, where no section of a reviewed file was found: its
- * ciphertext was shown, raw.
+ * ciphertext was shown, raw. `--no-textconv` asks for the stored text, which git gives.
  */
-const GIT_ONLY = /^(-S|-G|--pickaxe-|--no-index$|--relative(=|$)|--graph$|-c$|--cc$|--combined-all-paths|--dd$|--diff-merges|--remerge-diff|--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
+const GIT_ONLY = /^(-S|-G|--pickaxe-|--no-index$|--relative(=|$)|--graph$|-c$|--cc$|--combined-all-paths|--dd$|--diff-merges|--remerge-diff|--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--no-textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
 
 /** How many first bytes of a file git looks at for a NUL byte to call it binary (FIRST_FEW_BYTES). */
 const GIT_BINARY_SNIFF_BYTES = 8000;
