@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FileFormat } from "@hush/core";
@@ -147,6 +147,35 @@ describe("conflicting merge (yaml)", () => {
     expect(existsSync(readFileSync(had, "utf8").trim())).toBe(false);
     // The file's lock too: hush ended by a signal of its own, which no exit handler outlives.
     expect(existsSync(join(repo, ".app.enc.yaml.hush-lock"))).toBe(false);
+    expect(readFileSync(join(repo, "app.enc.yaml")).equals(before)).toBe(true);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+  });
+
+  it("an editor that returns at once (a window editor without its wait option) is named as the likely cause, nothing written", () => {
+    const before = readFileSync(join(repo, "app.enc.yaml"));
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: "true" } });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("conflict markers are still in the resolution");
+    expect(r.stderr).toContain("\n  the editor (true) returned within a second: if it opens a window and returns at once, set its option to wait until the file is closed");
+    expect(readFileSync(join(repo, "app.enc.yaml")).equals(before)).toBe(true);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+  });
+
+  it("an editor that crashed after a save keeps the saved resolution encrypted in FILE.unsaved, nothing written, the merge still in progress", () => {
+    const before = readFileSync(join(repo, "app.enc.yaml"));
+    const editor = join(sb.dir, "crashing-editor.sh");
+    writeFileSync(editor, `#!/bin/sh\nprintf 'db:\\n  user: app\\n  password: typed-before-the-crash\\nport: 5433\\n' > "$1"\nkill -KILL $$\n`);
+    chmodSync(editor, 0o755);
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("hush: app.enc.yaml: the editor was stopped by SIGKILL; nothing was written\n");
+    expect(r.stderr).toContain("\n  your text is kept encrypted in app.enc.yaml.unsaved\n");
+    const kept = join(repo, "app.enc.yaml.unsaved");
+    try {
+      expect(hush(sb, ["decrypt", "--input-type", "binary", kept], { cwd: repo }).stdout).toBe("db:\n  user: app\n  password: typed-before-the-crash\nport: 5433\n");
+    } finally {
+      rmSync(kept);
+    }
     expect(readFileSync(join(repo, "app.enc.yaml")).equals(before)).toBe(true);
     expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
   });

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitAll, createRepo, createSandbox, editEncrypted, findPlaintext, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
@@ -45,6 +45,14 @@ const COMMANDS: ReadonlyArray<readonly string[]> = [
   ["diff", "HEAD~2"],
   ["diff", "-U0", "HEAD~2", "HEAD"],
   ["diff", "--cached"],
+  // git searches what the driver shows: a reviewer looks for the commit that changed a value.
+  ["log", "-p", "-S", SECRETS[1]!],
+  ["log", "--format=%h", "-G", "password: review-secret-(one|two)"],
+  ["log", "--format=%h", "--pickaxe-regex", "-Sreview-secret-t[a-z]+-"],
+  // The graph comes before every line, a section's header too.
+  ["log", "-p", "--graph"],
+  // The stored text, as asked.
+  ["diff", "--no-textconv", "HEAD~2"],
 ];
 
 describe("hush git diff / log / show", () => {
@@ -78,6 +86,49 @@ describe("hush git diff / log / show", () => {
     expect(viaHush.stdout).toBe(viaGit.stdout);
     expect(hush(sb, ["git", "diff", "--exit-code", "HEAD~1", "HEAD"], { cwd: repo }).status).toBe(1);
     expect(hush(sb, ["git", "diff", "--exit-code", "HEAD", "HEAD"], { cwd: repo }).status).toBe(0);
+  });
+
+  it("compares a file outside the repository (--no-index, or a path outside it) as git does with the driver, and runs outside a repository", () => {
+    const outside = join(sb.dir, "outside.enc.yaml");
+    writeFileSync(outside, git(sb, repo, ["show", "HEAD~2:app.enc.yaml"]).stdout);
+    for (const args of [["diff", "--no-index", outside, "app.enc.yaml"], ["diff", outside, "app.enc.yaml"]]) {
+      const viaGit = git(sb, repo, args, { allowFail: true });
+      const viaHush = hush(sb, ["git", ...args], { cwd: repo });
+      expect(viaHush.stdout, args.join(" ")).toBe(viaGit.stdout);
+      expect(viaHush.stdout).toContain(`+  password: ${SECRETS[2]}`);
+      expect(viaHush.status).toBe(1);
+    }
+    const copy = join(sb.dir, "outside-copy.enc.yaml");
+    writeFileSync(copy, readFileSync(outside));
+    const noRepo = hush(sb, ["git", "diff", "--no-index", outside, copy], { cwd: sb.dir });
+    expect(noRepo.stderr).toBe("");
+    expect(noRepo.status).toBe(0);
+  });
+
+  it("from a subdirectory with --relative or diff.relative, and with diff.noprefix, prints what git prints: the working tree's file of that subdirectory, not the top level's of the same name", async () => {
+    const dir = createRepo(sb, "relative");
+    expect(hush(sb, ["git", "setup"], { cwd: dir }).status).toBe(0);
+    writeEncrypted(sb, dir, "app.enc.yaml", "where: top-level-value\n");
+    mkdirSync(join(dir, "sub"));
+    writeEncrypted(sb, dir, "sub/app.enc.yaml", "where: sub-value-before\n");
+    commitAll(sb, dir, "two files of one name");
+    await editEncrypted(sb, dir, "sub/app.enc.yaml", "yaml", "where: sub-value-after\n");
+    const sub = join(dir, "sub");
+    const compare = (args: readonly string[], cwd: string): void => {
+      const viaGit = git(sb, cwd, args);
+      const viaHush = hush(sb, ["git", ...args], { cwd });
+      expect(viaHush.stdout, args.join(" ")).toBe(viaGit.stdout);
+      expect(viaHush.stdout).toContain("+where: sub-value-after\n");
+      expect(viaHush.stdout).not.toContain("top-level-value");
+    };
+    compare(["diff", "--relative"], sub);
+    compare(["diff", "--relative", "HEAD"], sub);
+    git(sb, dir, ["config", "diff.relative", "true"]);
+    compare(["diff"], sub);
+    compare(["diff", "--no-relative"], sub);
+    git(sb, dir, ["config", "--unset", "diff.relative"]);
+    git(sb, dir, ["config", "diff.noprefix", "yes"]);
+    compare(["diff"], dir);
   });
 
   it("writes no plaintext into the repository", () => {

@@ -92,6 +92,32 @@ describe("the review view shows who can read a file", () => {
     }
   });
 
+  it("a change at the end of a long encrypted_regex is a changed line, with a key and without", () => {
+    // A rule naming many keys is long; a branch without a key changes a name past the first 200
+    // characters: the file still opens and reads the same, and the next `hush set` of that key
+    // writes its value in plaintext.
+    const names = Array.from({ length: 40 }, (_, i) => `service_${String(i).padStart(2, "0")}_token`);
+    const regex = `^(${names.join("|")}|password)$`;
+    writeFileSync(join(sb.dir, "long-rule.yaml"), "password: long-rule-secret\nservice_00_token: t0\n");
+    const enc = hush(sb, ["encrypt", "--age", sb.recipient, "--encrypted-regex", regex, join(sb.dir, "long-rule.yaml")], { cwd: sb.dir });
+    expect(enc.status, enc.stderr).toBe(0);
+    writeFileSync(join(sb.dir, "long-rule.enc.yaml"), enc.stdout);
+    const changed = enc.stdout.replace("service_38_token|", "service_3_token|");
+    expect(changed).not.toBe(enc.stdout);
+    writeFileSync(join(sb.dir, "long-rule-changed.enc.yaml"), changed);
+    for (const env of [sb.env, sb.keylessEnv]) {
+      const ruleOf = (name: string): string => {
+        const r = hush(sb, ["git", "textconv", name], { cwd: sb.dir, env });
+        expect(r.status, r.stderr).toBe(0);
+        return r.stdout.split("\n").find((l) => l.startsWith("# hush: encryption rule: "))!;
+      };
+      const [before, after] = [ruleOf("long-rule.enc.yaml"), ruleOf("long-rule-changed.enc.yaml")];
+      expect(before).toBe(`# hush: encryption rule: encrypted_regex ${JSON.stringify(regex)}`);
+      expect(after).not.toBe(before);
+      expect(after).toContain("service_3_token|");
+    }
+  });
+
   it("the summary states the threshold and the encryption rule, one line each", () => {
     const view = git(sb, repo, ["cat-file", "--textconv", "HEAD:app.enc.yaml"]).stdout;
     expect(view.split("\n").slice(0, 6)).toEqual([
@@ -117,6 +143,35 @@ describe("untrusted text in the view is escaped", () => {
       expect(r.stdout).not.toMatch(/[\u001b\u0007]/);
       expect(r.stdout).toContain("age1evil\\x1b]0;pwned\\x07\\x0a# hush: data key fingerprint: 0000000000000000");
       expect(r.stdout).not.toMatch(/^# hush: data key fingerprint: 0{16}$/m);
+    }
+  });
+
+  it("a Cyrillic or Greek letter in a word of Latin ones (a lookalike URL or key) is shown escaped, with a key and without; one-script words are not", () => {
+    const plain = "WEBHOOK=https://hooks.sl\u0430ck.com/x\nD\u0410TABASE_URL=pg://db\nNAME=\u043f\u0430\u0440\u043e\u043b\u044c\nKEY=\u03ba\u03bb\u03b5\u03b9\u03b4\u03af\nCITY=Stra\u00dfe\n";
+    writeFileSync(join(sb.dir, "lookalike.env"), plain);
+    const enc = hush(sb, ["encrypt", "--age", sb.recipient, join(sb.dir, "lookalike.env")], { cwd: sb.dir });
+    expect(enc.status, enc.stderr).toBe(0);
+    writeFileSync(join(sb.dir, "lookalike.enc.env"), enc.stdout);
+    const warning = "# hush: WARNING: words below mix Latin letters with Cyrillic or Greek ones, which look alike; those are shown escaped (\\uNNNN); programs get the letters themselves";
+    const keyed = hush(sb, ["git", "textconv", "lookalike.enc.env"], { cwd: sb.dir }).stdout.split("\n");
+    expect(keyed[0]).toBe(warning);
+    expect(keyed.slice(-6)).toEqual(["WEBHOOK=https://hooks.sl\\u0430ck.com/x", "D\\u0410TABASE_URL=pg://db", "NAME=\u043f\u0430\u0440\u043e\u043b\u044c", "KEY=\u03ba\u03bb\u03b5\u03b9\u03b4\u03af", "CITY=Stra\u00dfe", ""]);
+    const keyless = hush(sb, ["git", "textconv", "lookalike.enc.env"], { cwd: sb.dir, env: sb.keylessEnv }).stdout.split("\n");
+    expect(keyless[0]).toBe(warning);
+    expect(keyless).toContainEqual(expect.stringMatching(/^D\\u0410TABASE_URL=<encrypted:[0-9a-f]{8}>$/));
+    // The file is unchanged: programs get the letters themselves.
+    expect(hush(sb, ["decrypt", "lookalike.enc.env"], { cwd: sb.dir }).stdout).toBe(plain);
+  });
+
+  it("a lookalike letter in a recipient's address (a Cyrillic о in a Vault host) is escaped in its summary line, with a key and without", () => {
+    const text = readFileSync(join(repo, "app.enc.yaml"), "utf8");
+    const vault = '    hc_vault:\n        - vault_address: https://vault.c\u043erp.example:8200\n          engine_path: sops\n          key_name: firstkey\n          created_at: "2026-12-07T14:23:00Z"\n          enc: vault:v1:abc\n';
+    expect(text).toContain("\n    lastmodified:");
+    writeFileSync(join(sb.dir, "lookalike-vault.enc.yaml"), text.replace("\n    lastmodified:", `\n${vault}    lastmodified:`));
+    for (const env of [sb.env, sb.keylessEnv]) {
+      const r = hush(sb, ["git", "textconv", "lookalike-vault.enc.yaml"], { cwd: sb.dir, env });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^# hush: key group 0: hc_vault https:\/\/vault\.c\\u043erp\.example:8200\/v1\/sops\/keys\/firstkey wrapped key [0-9a-f]{16}$/m);
     }
   });
 

@@ -218,3 +218,27 @@ describe("the pre-commit framework hook and file names that look like options", 
     expect(r.status).toBe(1);
   });
 });
+
+describe("a branch's encrypted file whose name is not UTF-8", () => {
+  it("is shown by git's diff driver, and the files after it too: git log -p no longer stops at it with a fatal error", () => {
+    const repo = createRepo(sb, "not-utf8-name");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    writeEncrypted(sb, repo, "z-after.enc.yaml", "token: before-change\n");
+    commitAll(sb, repo, "init");
+    git(sb, repo, ["checkout", "-q", "-b", "pr"]);
+    // Written under a UTF-8 name, then renamed to one with a latin1 byte: "caf\xe9.enc.yaml".
+    writeEncrypted(sb, repo, "cafe.enc.yaml", "token: in-a-latin1-name\n");
+    const bytesName = Buffer.concat([Buffer.from(`${repo}/caf`), Buffer.of(0xe9), Buffer.from(".enc.yaml")]);
+    writeFileSync(bytesName, readFileSync(join(repo, "cafe.enc.yaml")));
+    rmSync(join(repo, "cafe.enc.yaml"));
+    writeEncrypted(sb, repo, "z-after.enc.yaml", "token: after-change\n");
+    commitAll(sb, repo, "a name that is not UTF-8, and a change after it");
+    for (const args of [["log", "-p", "-1"], ["diff", "main"]]) {
+      const r = git(sb, repo, args);
+      expect(r.stderr, args.join(" ")).toBe("");
+      expect(r.stdout).toContain('+++ "b/caf\\351.enc.yaml"\n');
+      expect(r.stdout).toContain("+token: in-a-latin1-name\n");
+      expect(r.stdout).toContain("+token: after-change\n");
+    }
+  });
+});

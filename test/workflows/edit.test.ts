@@ -79,6 +79,20 @@ describe("hush edit with a scripted editor", () => {
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
   });
 
+  it("an editor that returns at once with no change (a window editor without its wait option) is named as the likely cause; one that took its time is not", () => {
+    const f = k.path("at-once.yaml");
+    copyFileSync(base, f);
+    const quick = k.hush(["edit", f], { env: { ...ed.env([{ noop: true }]), EDITOR: "true" } });
+    expect(quick.status).toBe(200);
+    expect(quick.stderr).toBe(
+      'hush: File has not changed, exiting.\n  the editor (true) returned within a second: if it opens a window and returns at once, set its option to wait until the file is closed (EDITOR="zed --wait", "kate --block", "open -W -n -a TextEdit")\n',
+    );
+    const slow = k.hush(["edit", f], { env: ed.env([{ sleep: 1_200 }]) });
+    expect(slow.status).toBe(200);
+    expect(slow.stderr).toBe("hush: File has not changed, exiting.\n");
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+  });
+
   it("SIGTERM while the editor runs removes the temporary directory and leaves the file as it was", async () => {
     const f = k.path("sigterm.yaml");
     copyFileSync(base, f);
@@ -236,6 +250,31 @@ describe("hush edit with a scripted editor", () => {
     const missing = k.hush(["edit", f], { env: { EDITOR: "no-such-editor-anywhere --wait", SOPS_EDITOR: "" } });
     expect(missing.status).toBe(201);
     expect(missing.stderr).toMatch(/no editor found/);
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+  });
+
+  it("an editor that crashed (SIGKILL, SIGSEGV) after a save keeps the saved text encrypted in FILE.unsaved, exit 201; a cancel or an unchanged text keeps none", () => {
+    for (const signal of ["SIGKILL", "SIGSEGV"] as const) {
+      const f = k.path(`crashed-${signal}.yaml`);
+      copyFileSync(base, f);
+      const r = k.hush(["edit", f], { env: ed.env([{ replace: ["value-3-7\n", "typed-before-the-crash\n"], kill: signal }]) });
+      expect(r.status).toBe(201);
+      expect(r.stderr).toBe(
+        `hush: the editor was killed by ${signal}; ${f} was not changed\n  your text is kept encrypted in ${f}.unsaved\n  next: see it with hush decrypt --input-type binary ${f}.unsaved, make your change again in hush edit ${f}, then delete ${f}.unsaved\n`,
+      );
+      expect(readFileSync(f).equals(baseBytes)).toBe(true);
+      expect(k.hush(["decrypt", "--input-type", "binary", `${f}.unsaved`]).stdout).toBe(bigYaml().replace("value-3-7\n", "typed-before-the-crash\n"));
+    }
+    const f = k.path("crashed-unchanged.yaml");
+    copyFileSync(base, f);
+    for (const signal of ["SIGKILL", "SIGTERM"] as const) {
+      const r = k.hush(["edit", f], { env: ed.env([{ kill: signal }]) });
+      expect(r.status).not.toBe(0);
+      expect(existsSync(`${f}.unsaved`)).toBe(false);
+    }
+    const cancelled = k.hush(["edit", f], { env: ed.env([{ replace: ["value-3-7\n", "typed\n"], kill: "SIGTERM" }]) });
+    expect(cancelled.status).toBe(1);
+    expect(existsSync(`${f}.unsaved`)).toBe(false);
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
   });
 

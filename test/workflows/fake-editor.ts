@@ -8,6 +8,7 @@ import { join } from "node:path";
  *   {"replace": [from, to]}  replace text        {"write": text}  replace the whole file
  *   {"sleep": ms}            wait (signal tests)  {"exit": code}   exit without saving
  *   {"noop": true}           save nothing
+ *   {"kill": signal}         die of the signal, after a "replace" in the same step (a crash)
  */
 const SCRIPT = `
 import { appendFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -27,9 +28,10 @@ if (step.replace) writeFileSync(file, content.split(step.replace[0]).join(step.r
 if (step.write !== undefined) writeFileSync(file, step.write);
 if (step.sleep) await new Promise((r) => setTimeout(r, step.sleep));
 if (step.exit !== undefined) process.exit(step.exit);
+if (step.kill) process.kill(process.pid, step.kill);
 `;
 
-export type EditorStep = { replace: [string, string] } | { write: string } | { sleep: number } | { exit: number } | { noop: true };
+export type EditorStep = { replace: [string, string] } | { write: string } | { sleep: number } | { exit: number } | { noop: true } | { kill: NodeJS.Signals; replace?: [string, string] };
 
 /** Writes the editor into `dir`; returns the EDITOR value (quoted paths) and its log path. */
 export function installFakeEditor(dir: string): { editor: string; log: string; env(steps: EditorStep[]): Record<string, string> } {

@@ -11,6 +11,8 @@ import { encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
  * a directory you may not (`/etc/app/secrets.yaml`, group-writable in a directory root owns) is
  * refused, and the message says that the directory is what hush needs, naming it; nothing is
  * written.
+ * A file you may not write, in a directory you may, is refused as SOPS refuses it, though the
+ * directory would let hush replace it.
  */
 
 const NOBODY = 65534;
@@ -30,10 +32,10 @@ describe("a file you may write, in a directory you may not", () => {
   afterAll(() => k.cleanup());
 
   /** Runs hush as nobody, who owns the files in `dir` but may not create files there. */
-  const asNobody = (args: string[]) =>
+  const asNobody = (args: string[], extra: { cwd?: string; env?: Record<string, string> } = {}) =>
     spawnSync("runuser", ["-u", "nobody", "--", process.execPath, HUSH_SCRIPT, ...args], {
-      cwd: dir,
-      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: k.dir, SOPS_AGE_KEY_FILE: k.keyFile },
+      cwd: extra.cwd ?? dir,
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: k.dir, SOPS_AGE_KEY_FILE: k.keyFile, ...extra.env },
       encoding: "utf8",
     });
 
@@ -79,5 +81,35 @@ describe("a file you may write, in a directory you may not", () => {
     // Was "hush: rotated.yaml: /…/etc-app/rotated.yaml: cannot write (EACCES): …".
     expect(r.stderr).toBe(`hush: rotated.yaml: cannot write (EACCES): hush replaces a file through new files beside it, and may not create files in ${dir}\nhush: other.yaml: cannot write (EACCES): hush replaces a file through new files beside it, and may not create files in ${dir}\n`);
     expect(readFileSync(enc).equals(before)).toBe(true);
+  });
+
+  it("a file you may not write, in a directory you may, is refused by edit before the editor opens, and by set, rotate -i and decrypt --output, exit 3, the file as it was (SOPS refuses it too)", () => {
+    const own = k.path("own-dir");
+    mkdirSync(own, { mode: 0o755 });
+    chownSync(own, NOBODY, NOBODY);
+    const enc = join(own, "locked.yaml");
+    writeFileSync(enc, readFileSync(encryptFile(k, "locked.yaml", "password: hunter2\n")));
+    const out = join(own, "out.yaml");
+    writeFileSync(out, "old\n");
+    for (const f of [enc, out]) {
+      chownSync(f, NOBODY, NOBODY);
+      // Read-only, as a file checked out read-only until it is locked for you.
+      chmodSync(f, 0o444);
+    }
+    const before = readFileSync(enc);
+    const editorRan = join(own, "editor-ran");
+    for (const [args, file] of [
+      [["edit", enc], enc],
+      [["set", enc, '["password"]', '"x"'], enc],
+      [["rotate", "-i", enc], enc],
+      [["decrypt", "--output", out, enc], out],
+    ] as const) {
+      const r = asNobody([...args], { cwd: own, env: { EDITOR: `touch ${editorRan}` } });
+      expect(r.status, r.stderr).toBe(3);
+      expect(r.stderr).toBe(`hush: ${file}: you may not write it (mode 0444); hush does not replace a file you may not write: make it writable (chmod u+w) if you mean to change it\n`);
+    }
+    expect(readFileSync(enc).equals(before)).toBe(true);
+    expect(readFileSync(out, "utf8")).toBe("old\n");
+    expect(readdirSync(own).sort()).toEqual(["locked.yaml", "out.yaml"]);
   });
 });

@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { HushError, MAX_DOCUMENT_BYTES, printable, readFileBounded, safeJson, tooLargeMessage, type BoundedReadOptions } from "@hush/core";
@@ -145,7 +145,25 @@ export function checkWritableFile(path: string): ExistingFile | undefined {
     );
   }
   if (!st.isFile()) throw new HushError("WRITE_REFUSED", `${printable(path)}: not a regular file; hush replaces only regular files`, { located: true });
+  refuseReadOnly(path, st.mode & 0o7777);
   return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+}
+
+/**
+ * Refuses a file the user may not write. hush replaces a file through a new one beside it, which
+ * only the directory's permission allows, so a file made read-only (`chmod a-w`, or checked out
+ * so until it is locked for you) was replaced anyway, its read-only mode kept; SOPS, which writes
+ * into the file, refuses it. root may write any file, as with SOPS.
+ */
+function refuseReadOnly(path: string, mode: number): void {
+  try {
+    accessSync(path, constants.W_OK);
+  } catch (err) {
+    const code = errorCode(err);
+    if (code !== "EACCES" && code !== "EPERM" && code !== "EROFS") return;
+    const why = code === "EROFS" ? "it is on a read-only file system" : `you may not write it (mode ${mode.toString(8).padStart(4, "0")})`;
+    throw new HushError("WRITE_REFUSED", `${printable(path)}: ${why}; hush does not replace a file you may not write: make it writable (chmod u+w) if you mean to change it`, { located: true });
+  }
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   type TextEdit,
 } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
+import { escapeMixedScripts } from "./mixed-scripts.ts";
 import { metadataSummary, SUMMARY_PREFIX } from "./metadata-summary.ts";
 import { hiddenMetadataSummary } from "./metadata-text.ts";
 import { hasConflictMarkers } from "./sequence-merge.ts";
@@ -225,12 +226,17 @@ function isKeyError(err: unknown): boolean {
  * hide the start of a line (`URL=https://evil/?\rURL=https://ok/` shows the second URL) and an
  * escape sequence could drive the reviewer's terminal (OSC 52 writes the clipboard). Such
  * characters are shown escaped, under a warning that is a diff line of its own when a branch
- * adds them; with a key or without.
+ * adds them; with a key or without. So are the Cyrillic and Greek letters of a word that mixes
+ * them with Latin ones (see mixed-scripts.ts), which would make a changed line read as the old one.
  */
 function reviewed(body: string, encoding: "latin1" | "utf8", headers: string): Buffer {
   const text = encoding === "latin1" ? asText(body) : { body, encoding };
-  const shown = showInvisible(text.body);
-  const warning = shown.escaped ? header("WARNING: the text below holds control or invisible characters, shown escaped (\\xNN, \\uNNNN); programs get the characters themselves") : "";
+  const invisible = showInvisible(text.body);
+  // Bytes shown one per character are no letters of any script.
+  const shown = text.encoding === "utf8" ? escapeMixedScripts(invisible.text) : { text: invisible.text, escaped: false };
+  const warning =
+    (invisible.escaped ? header("WARNING: the text below holds control or invisible characters, shown escaped (\\xNN, \\uNNNN); programs get the characters themselves") : "") +
+    (shown.escaped ? header("WARNING: words below mix Latin letters with Cyrillic or Greek ones, which look alike; those are shown escaped (\\uNNNN); programs get the letters themselves") : "");
   return Buffer.concat([Buffer.from(warning + headers), Buffer.from(shown.text, text.encoding)]);
 }
 

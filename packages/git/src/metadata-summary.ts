@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { isWholeFileFormat, masterKeyIdentity, printable, shamirThresholdProblem, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
+import { escapeMixedScripts } from "./mixed-scripts.ts";
 
 /**
  * The metadata summary at the top of the review view (`hush git textconv`): who can read the file
@@ -11,7 +12,7 @@ import { isWholeFileFormat, masterKeyIdentity, printable, shamirThresholdProblem
 /** Prefix of every summary line. */
 export const SUMMARY_PREFIX = "# hush: ";
 
-/** Identities are kept whole up to this length (post-quantum age recipients are ~2000 characters). */
+/** Identities and rule values are kept whole up to this length (post-quantum age recipients are ~2000 characters). */
 const MAX_IDENTITY = 4096;
 
 /** Hex digits kept of each hash: 64 bits, too many to grind a colliding wrapped key. */
@@ -31,6 +32,20 @@ export function wrappedKeyHash(entry: MasterKeyEntry): string {
   return shortHash("hush wrapped key v1", typeof enc === "string" ? enc : (JSON.stringify(entry["fields"]) ?? ""));
 }
 
+/**
+ * `text` (from the file) escaped, whole up to `max` characters; past that, cut, with its length
+ * and a hash of the whole. A line is what a diff compares: cut alone, two texts alike up to the
+ * cut showed the same line, so a branch could change the end of a long encrypted_regex (the names
+ * it leaves in plaintext at the next edit) or of a long identity without a changed line.
+ */
+function shownWhole(text: string, max: number): string {
+  // A lookalike letter (a Cyrillic о in a Vault address's host) is escaped too, as in the document.
+  const shown = (cut: number): string => escapeMixedScripts(printable(text, cut)).text;
+  const escaped = shown(Number.POSITIVE_INFINITY);
+  if (escaped.length <= max) return escaped;
+  return `${shown(max)} (${text.length} characters, hash ${shortHash("hush long summary text v1", text)})`;
+}
+
 /** A fingerprint of a data key: a domain-separated hash that reveals nothing about the key. */
 export function dataKeyFingerprint(dataKey: Uint8Array): string {
   return shortHash("hush data key fingerprint v1", dataKey);
@@ -45,7 +60,7 @@ function thresholdLine(metadata: FileMetadata): string {
 }
 
 function ruleLine(metadata: FileMetadata, format: FileFormat): string {
-  if (metadata.rule !== undefined) return `encryption rule: ${metadata.rule.kind} ${printable(JSON.stringify(metadata.rule.value))}`;
+  if (metadata.rule !== undefined) return `encryption rule: ${metadata.rule.kind} ${shownWhole(JSON.stringify(metadata.rule.value), MAX_IDENTITY)}`;
   return isWholeFileFormat(format) ? "encryption rule: none (the whole file is one value)" : 'encryption rule: unencrypted_suffix "_unencrypted" (default)';
 }
 
@@ -54,13 +69,13 @@ export function recipientLines(metadata: FileMetadata): string[] {
   const lines: string[] = [];
   metadata.keyGroups.forEach((group, gi) => {
     if (group.length === 0) lines.push(`key group ${gi}: no recipients`);
-    for (const entry of group) lines.push(`key group ${gi}: ${entry.kind} ${printable(masterKeyIdentity(entry), MAX_IDENTITY)} wrapped key ${wrappedKeyHash(entry)}`);
+    for (const entry of group) lines.push(`key group ${gi}: ${entry.kind} ${shownWhole(masterKeyIdentity(entry), MAX_IDENTITY)} wrapped key ${wrappedKeyHash(entry)}`);
   });
   if (metadata.keyGroups.length === 0) lines.push("no key groups");
   return lines;
 }
 
-/** Maximum length of an unknown field's name as shown (the hash covers its value). */
+/** Maximum length of an unknown field's name as shown (the hash covers its value; a longer name gets one of its own). */
 const MAX_FIELD_NAME = 200;
 
 /**
@@ -76,10 +91,10 @@ export function unreadLines(metadata: FileMetadata): string[] {
     lines.push(`ignored: key_groups with ${unread.ignoredKeyGroups} group(s) next to the flat recipient lists (SOPS and hush read only the flat lists)`);
   }
   for (const field of unread.lookalikeFields) {
-    lines.push(`sops field ${printable(field.where, MAX_FIELD_NAME)} that SOPS reads as ${field.reads} (hush does not: \`hush check\` refuses it)`);
+    lines.push(`sops field ${shownWhole(field.where, MAX_FIELD_NAME)} that SOPS reads as ${field.reads} (hush does not: \`hush check\` refuses it)`);
   }
   for (const field of unread.unknownFields) {
-    lines.push(`unknown sops field ${printable(field.name, MAX_FIELD_NAME)}, value hash ${shortHash("hush unknown metadata field v1", field.value)}`);
+    lines.push(`unknown sops field ${shownWhole(field.name, MAX_FIELD_NAME)}, value hash ${shortHash("hush unknown metadata field v1", field.value)}`);
   }
   return lines;
 }

@@ -24,7 +24,7 @@ import { convert, decodeInput, encodeOutput, inputFormat } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { creationOverrides, keysFromFlags, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
-import { openEditorSession, type EditorFailure } from "../workflows/editor-session.ts";
+import { CANCEL_SIGNALS, openEditorSession, type EditorFailure } from "../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { tryWriteErr } from "../workflows/private-dir.ts";
 import { openEncryptedFile, reencrypt, RESERVED_METADATA_KEY, type OpenedInput } from "../workflows/reencrypt.ts";
@@ -89,9 +89,6 @@ function contentMessage(err: unknown): string {
 function sameMetadata(a: FileMetadata, b: FileMetadata): boolean {
   return JSON.stringify(encodeMetadata(a)) === JSON.stringify(encodeMetadata(b));
 }
-
-/** The signals that end an editor on a cancel (SOPS: "User canceled operation"), not a failure. */
-const CANCEL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]);
 
 /** SOPS's errors for an editor run that failed: 201 (`EDITOR_FAILED`), 1 for a cancel, 2 for a file gone. */
 function editorFailed(failure: EditorFailure, file: string): HushError {
@@ -160,8 +157,23 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     let reopens = 0;
     let output: Buffer | undefined;
     let saved = "";
+    // An editor that crashed after the user saved: what it saved is kept encrypted, as a refused
+    // text is, instead of going with the private directory. A cancel or an exit status (vim's
+    // :cq) is the user's way to throw the text away, and does.
+    const keepCrashedText = async (err: unknown): Promise<unknown> => {
+      const left = session.crashedText();
+      if (!isHushError(err, "EDITOR_FAILED") || left === undefined || left.equals(shown)) return err;
+      const text = plaintextEncoding(outFormat) === "latin1" ? left.toString("latin1") : stripHeader(left.toString("utf8"));
+      if (text.trim() === "" || text === stripHeader(initial)) return err;
+      return err.withDetails(keptCopyDetails(await keepUnsavedCopy(io, file, text, target.opened), `make your change again in hush edit ${shellPath(file)}`));
+    };
     while (output === undefined) {
-      const bytes = await session.edit(shown);
+      let bytes: Buffer;
+      try {
+        bytes = await session.edit(shown);
+      } catch (err) {
+        throw await keepCrashedText(err);
+      }
       let edited: string;
       let failure: unknown;
       if (plaintextEncoding(outFormat) === "latin1") edited = bytes.toString("latin1");
@@ -188,8 +200,8 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       if (failure === undefined) {
         if (edited === stripHeader(initial) && !resign) {
           // SOPS's line first (scripts match on it); for a new file, say that nothing was made.
-          const details = isNew ? [`${file} was not created: replace the example with your values to create it`] : undefined;
-          throw new HushError("NOT_MODIFIED", "File has not changed, exiting.", { located: true, ...(details === undefined ? {} : { details }) });
+          const details = [...(isNew ? [`${file} was not created: replace the example with your values to create it`] : []), ...session.quickReturnDetails()];
+          throw new HushError("NOT_MODIFIED", "File has not changed, exiting.", { located: true, ...(details.length === 0 ? {} : { details }) });
         }
         try {
           output = await attempt(edited);

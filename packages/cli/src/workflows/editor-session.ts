@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { basename } from "node:path";
-import { HushError } from "@hush/core";
+import { HushError, printable } from "@hush/core";
 import { childEnvironment, readFileBounded, type CliIo } from "../io.ts";
 import { resolveEditor } from "./editor.ts";
 import { exitCancelled, followInterrupt, interruptReachedChild } from "./interrupt.ts";
@@ -48,12 +48,35 @@ export interface EditorSession {
    */
   edit(content: Buffer | string): Promise<Buffer>;
   /**
+   * Detail lines for a command that found the text unchanged: when the last editor run ended
+   * within a second, a line saying that the editor most likely returned without showing the text
+   * and how to make it wait; else none. A window editor whose command returns at once (zed, kate,
+   * gedit, `open -a`) leaves hush reading the file unchanged and removing it while the window
+   * shows it: the user saw "File has not changed" and lost what was typed, with no word why.
+   */
+  quickReturnDetails(): string[];
+  /**
+   * The private file as the last editor run left it when that run crashed (ended by a signal
+   * not in {@link CANCEL_SIGNALS}): what the user had saved, for the command to keep encrypted.
+   * Undefined otherwise, or when it cannot be read. Read before {@link close}, which removes it.
+   */
+  crashedText(): Buffer | undefined;
+  /**
    * Ends the session: the signal handlers and the private directory are removed. When Ctrl+C
    * ended the editor, hush then ends by SIGINT as the editor did, after `onCancel` and the cancel
    * message, so that a script running hush stops (see `followInterrupt`). Call it on every path.
    */
   close(): void;
 }
+
+/**
+ * The signals that end an editor on a cancel (SOPS: "User canceled operation"), not a crash: the
+ * user's way to throw the text away, as an exit status (vim's `:cq`) is.
+ */
+export const CANCEL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]);
+
+/** An editor run shorter than this that changed nothing most likely never showed the text to anyone. */
+const RETURNED_AT_ONCE_MS = 1_000;
 
 /** How long an editor gets to restore the terminal and exit before hush ends anyway. */
 const EDITOR_STOP_GRACE_MS = 2_000;
@@ -68,6 +91,12 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
   const editor = resolveEditor(io.env, io.cwd);
   let dir: PrivateDir | undefined;
   let running: ChildProcess | undefined;
+  /** The private file of the last editor run. */
+  let lastPath: string | undefined;
+  /** Whether the last editor run crashed (see `crashedText`). */
+  let crashed = false;
+  /** How long the last editor run took, in milliseconds. */
+  let lastRunMs = Number.POSITIVE_INFINITY;
   // The editor died of SIGINT (Ctrl+C): once cleaned up, hush dies of it too.
   let interrupted = false;
   const cleanUp = (): void => {
@@ -101,6 +130,7 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
 
   const run = (path: string): Promise<void> =>
     new Promise((resolve, reject) => {
+      const started = performance.now();
       const child = spawn(editor.program, [...editor.args, path], { stdio: "inherit", env: childEnvironment(io.env) });
       running = child;
       child.on("error", (err) => {
@@ -110,6 +140,8 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
       });
       child.on("exit", (code, signal) => {
         running = undefined;
+        lastRunMs = performance.now() - started;
+        crashed = signal !== null && !CANCEL_SIGNALS.has(signal);
         if (signal === "SIGINT") interrupted = true;
         if (signal !== null) reject(options.failure({ kind: "signal", signal }));
         else if (code !== null && code !== 0) reject(options.failure({ kind: "status", status: code }));
@@ -127,6 +159,7 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
         if (!(err instanceof HushError)) throw err;
         throw new HushError(err.code, `${err.message}; ${options.unchanged}`, { location: { file: options.name }, ...(err.details === undefined ? {} : { details: err.details }) });
       }
+      lastPath = path;
       await run(path);
       try {
         // Bounded as every read is (a saved file past what a string holds crashed the decode), and
@@ -135,6 +168,20 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
       } catch (err) {
         throw options.failure({ kind: "unreadable", reason: err instanceof HushError ? err.message : ((err as { code?: string }).code ?? "error") });
       }
+    },
+    crashedText() {
+      if (!crashed || lastPath === undefined) return undefined;
+      try {
+        return readFileBounded(lastPath, { regularFileOnly: true });
+      } catch {
+        return undefined;
+      }
+    },
+    quickReturnDetails() {
+      if (lastRunMs >= RETURNED_AT_ONCE_MS) return [];
+      return [
+        `the editor (${printable(editor.display, 200)}) returned within a second: if it opens a window and returns at once, set its option to wait until the file is closed (EDITOR="zed --wait", "kate --block", "open -W -n -a TextEdit")`,
+      ];
     },
     close() {
       uninstall();

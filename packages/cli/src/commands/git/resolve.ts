@@ -197,7 +197,18 @@ async function editUntilResolved(io: CliIo, session: EditorSession, abs: string,
   let text = shown;
   let previous: string | undefined;
   for (let reopens = 0; ; reopens++) {
-    const edited = stripHeader((await session.edit(text)).toString("utf8"));
+    let saved: Buffer;
+    try {
+      saved = await session.edit(text);
+    } catch (err) {
+      // An editor that crashed after the user saved: what it saved is kept, as a refused text is.
+      const left = session.crashedText();
+      if (!isHushError(err, "RESOLUTION_ABANDONED") || left === undefined || left.equals(Buffer.from(text, "utf8"))) throw err;
+      const typed = stripHeader(left.toString("utf8"));
+      if (typed.trim() === "" || typed === shown) throw err;
+      throw err.withDetails(keptCopyDetails(await keepUnsavedCopy(io, abs, typed, target, file), redoResolution(file)));
+    }
+    const edited = stripHeader(saved.toString("utf8"));
     const problem = await resolutionProblem(edited, format);
     if (problem === undefined) return edited;
     const tooMany = reopens >= MAX_EDITOR_REOPENS;
@@ -205,7 +216,7 @@ async function editUntilResolved(io: CliIo, session: EditorSession, abs: string,
       // Only what the user typed is worth keeping: the text hush showed comes back with a new run.
       const typed = edited.trim() !== "" && edited !== shown;
       const kept = typed ? keptCopyDetails(await keepUnsavedCopy(io, abs, edited, target, file), redoResolution(file)) : [];
-      const details = [...(tooMany ? [TOO_MANY_REOPENS] : []), ...kept];
+      const details = [...(tooMany ? [TOO_MANY_REOPENS] : []), ...(edited === previous ? session.quickReturnDetails() : []), ...kept];
       throw new HushError("RESOLUTION_INVALID", `${file}: ${problem}; nothing was written (the merge is still in progress: run \`hush git resolve ${shellPath(file)}\` again)`, {
         located: true,
         ...(details.length === 0 ? {} : { details }),

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { HushError } from "@hush/core";
 import { renderDiffView, renderTooLargeView, rewritePatch, tooLargeSummary, type PatchSide } from "@hush/git";
 import { EXIT } from "../../exit-codes.ts";
@@ -22,8 +23,16 @@ import { gitPathLine, gitProgram } from "../../git-program.ts";
 
 export type ReviewCommand = "diff" | "log" | "show";
 
-/** Options that change hunks or their format beyond what the in-process diff writes. */
-const GIT_ONLY = /^(-c$|--cc$|--combined-all-paths|--dd$|--diff-merges|--remerge-diff|--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
+/**
+ * Options that change hunks or their format beyond what the in-process diff writes, or that
+ * make git choose what to show by the text the driver would show: the pickaxe (`-S`, `-G`)
+ * searches the review views, `--no-index` compares files outside the repository, which the
+ * object reader cannot read, `--relative` names files from a subdirectory, where the working
+ * tree's file and its attributes were looked up from the top (another file of the same name), and
+ * `--graph` puts the graph before every line, where no section of a reviewed file was found: its
+ * ciphertext was shown, raw. `--no-textconv` asks for the stored text, which git gives.
+ */
+const GIT_ONLY = /^(-S|-G|--pickaxe-|--no-index$|--relative(=|$)|--graph$|-c$|--cc$|--combined-all-paths|--dd$|--diff-merges|--remerge-diff|--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--no-textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
 
 /** How many first bytes of a file git looks at for a NUL byte to call it binary (FIRST_FEW_BYTES). */
 const GIT_BINARY_SNIFF_BYTES = 8000;
@@ -39,6 +48,33 @@ function contextOptions(args: readonly string[], config: Map<string, string>): {
     if (ih !== null) interHunkContext = Number(ih[1]);
   }
   return { context: Number.isInteger(context) && context >= 0 ? context : 3, interHunkContext: Number.isInteger(interHunkContext) && interHunkContext >= 0 ? interHunkContext : 0 };
+}
+
+/**
+ * Whether `git diff ARGS` compares two paths of which one is outside the working tree: git then
+ * compares the files as `--no-index` does, without saying so. Taken broadly (any two words that
+ * are not options, one an existing path outside): a wrong guess only costs the slow path.
+ */
+function comparesOutside(args: readonly string[], cwd: string, topLevel: string): boolean {
+  const end = args.indexOf("--");
+  const words = args.filter((a, i) => i !== end && (!a.startsWith("-") || (end !== -1 && i > end)));
+  if (words.length !== 2) return false;
+  return words.some((w) => {
+    const path = resolve(cwd, w);
+    const inside = relative(topLevel, path);
+    return (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) && existsSync(path);
+  });
+}
+
+/**
+ * Whether git's configuration asks for output the in-process diff does not write: `diff.relative`
+ * (paths from the current subdirectory, as `--relative`; `--no-relative` undoes it) or
+ * `diff.noprefix` (names without `a/` and `b/`).
+ */
+function gitOnlyConfig(cwd: string, env: Record<string, string>, options: readonly string[]): boolean {
+  const out = spawnSync(gitProgram(env), ["config", "--type=bool", "--get-regexp", "^diff\\.(relative|noprefix)$"], { cwd, env, encoding: "utf8" }).stdout ?? "";
+  const set = new Set(out.split("\n").flatMap((l) => (l.endsWith(" true") ? [l.slice(0, l.indexOf(" ")).toLowerCase()] : [])));
+  return set.has("diff.noprefix") || (set.has("diff.relative") && !options.includes("--no-relative"));
 }
 
 /** Runs git as the user asked, with hush's driver (the slow path, for options the fast one does not reproduce). */
@@ -59,6 +95,8 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
   if (top.error !== undefined) throw new HushError("SPAWN_FAILED", "git is not installed (install git 2.39 or newer)", { located: true });
   if (top.status !== 0) throw new HushError("NOT_A_GIT_REPO", `${io.cwd}: not inside a git working tree`, { located: true });
   const topLevel = gitPathLine(top.stdout);
+  if (command === "diff" && comparesOutside(args, io.cwd, topLevel)) return plainGit(io, command, args);
+  if (gitOnlyConfig(io.cwd, env, options)) return plainGit(io, command, args);
   const configOut = spawnSync(gitProgram(env), ["config", "--get-regexp", "^diff\\.(context|interhunkcontext)$"], { cwd: io.cwd, env, encoding: "utf8" }).stdout ?? "";
   const config = new Map(configOut.split("\n").filter((l) => l !== "").map((l) => [l.slice(0, l.indexOf(" ")).toLowerCase(), l.slice(l.indexOf(" ") + 1)] as [string, string]));
 
