@@ -49,7 +49,7 @@ export interface EditorSession {
   edit(content: Buffer | string): Promise<Buffer>;
   /**
    * Detail lines for a command that found the text unchanged: when the last editor run ended
-   * within a second, a line saying that the editor most likely returned without showing the text
+   * within a second and no run of the session changed the text, a line saying that the editor most likely returned without showing the text
    * and how to make it wait; else none. A window editor whose command returns at once (zed, kate,
    * gedit, `open -a`) leaves hush reading the file unchanged and removing it while the window
    * shows it: the user saw "File has not changed" and lost what was typed, with no word why.
@@ -97,6 +97,8 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
   let crashed = false;
   /** How long the last editor run took, in milliseconds. */
   let lastRunMs = Number.POSITIVE_INFINITY;
+  /** A run of this session saved other text than it was given: the editor does show the file. */
+  let changedOnce = false;
   // The editor died of SIGINT (Ctrl+C): once cleaned up, hush dies of it too.
   let interrupted = false;
   const cleanUp = (): void => {
@@ -164,7 +166,9 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
       try {
         // Bounded as every read is (a saved file past what a string holds crashed the decode), and
         // a regular file only: a pipe put in its place would wait for a writer forever.
-        return readFileBounded(path, { regularFileOnly: true });
+        const saved = readFileBounded(path, { regularFileOnly: true });
+        if (!saved.equals(Buffer.from(content))) changedOnce = true;
+        return saved;
       } catch (err) {
         throw options.failure({ kind: "unreadable", reason: err instanceof HushError ? err.message : ((err as { code?: string }).code ?? "error") });
       }
@@ -178,7 +182,7 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
       }
     },
     quickReturnDetails() {
-      if (lastRunMs >= RETURNED_AT_ONCE_MS) return [];
+      if (lastRunMs >= RETURNED_AT_ONCE_MS || changedOnce) return [];
       return [
         `the editor (${printable(editor.display, 200)}) returned within a second: if it opens a window and returns at once, set its option to wait until the file is closed (EDITOR="zed --wait", "kate --block", "open -W -n -a TextEdit")`,
       ];
