@@ -48,7 +48,7 @@ describe("key changes", () => {
 
   it("prints SOPS's diff layout with the threshold change", () => {
     const text = formatDiff(diffGroups([[age("age1a"), age("age1b")]], [[age("age1a")], [age("age1c")]]), { from: 0, to: 2 });
-    expect(text).toBe("Group 0\n    age age1a\n--- age age1b\nGroup 1\n+++ age age1c\nshamir_threshold: unset -> 2");
+    expect(text).toBe("Group 1\n    age age1a\n--- age age1b\nGroup 2\n+++ age age1c\nshamir_threshold: unset -> 2");
   });
 });
 

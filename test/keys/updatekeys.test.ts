@@ -64,8 +64,8 @@ describe("updatekeys over a directory of 20 files", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("updatekeys: 18 would update, 2 up to date, 1 skipped (not encrypted), 0 failed\n");
-    expect(r.stdout).toContain(`secrets/s02.yaml: would change to the key groups:\nGroup 0\n+++ age ${B.recipient}\n--- age ${A.recipient}\n`);
-    expect(r.stdout).toContain(`secrets/sub/s14.yaml: would change to the key groups:\nGroup 0\n+++ age ${B.recipient}\n--- age ${A.recipient}\nGroup 1\n+++ age ${C.recipient}\nshamir_threshold: unset -> 2\n`);
+    expect(r.stdout).toContain(`secrets/s02.yaml: would change to the key groups:\nGroup 1\n+++ age ${B.recipient}\n--- age ${A.recipient}\n`);
+    expect(r.stdout).toContain(`secrets/sub/s14.yaml: would change to the key groups:\nGroup 1\n+++ age ${B.recipient}\n--- age ${A.recipient}\nGroup 2\n+++ age ${C.recipient}\nshamir_threshold: unset -> 2\n`);
     for (const f of files) expect(read(f.rel)).toBe(original.get(f.rel));
   });
 

@@ -154,13 +154,14 @@ export function hasChanges(diffs: readonly GroupDiff[]): boolean {
 
 /**
  * SOPS's updatekeys listing: each group, unchanged keys indented, `+++` added and `---`
- * removed. Groups are numbered from 0, like `groups delete` and the decryption error. Keys come
+ * removed. Groups are numbered from 1, as SOPS prints them here (its `groups delete` index and
+ * its decryption error count from 0; so do hush's, as they are SOPS's interface). Keys come
  * from files and `.sops.yaml` and are escaped for the terminal here, after they were compared.
  */
 export function formatDiff(diffs: readonly GroupDiff[], threshold: { from: number; to: number } | undefined): string {
   const lines: string[] = [];
   diffs.forEach((d, i) => {
-    lines.push(`Group ${i}`);
+    lines.push(`Group ${i + 1}`);
     for (const k of d.common) lines.push(`    ${printable(k, 4096)}`);
     for (const k of d.added) lines.push(`+++ ${printable(k, 4096)}`);
     for (const k of d.removed) lines.push(`--- ${printable(k, 4096)}`);
