@@ -121,6 +121,22 @@ describe("what SOPS and hush read alike is still accepted", () => {
   });
 });
 
+describe("plain scalars are typed as go-yaml v3 types them", () => {
+  it("a 0x fingerprint too long for a 64-bit number is text, as SOPS reads it", async () => {
+    const config = await parseSopsConfig(`creation_rules:\n  - pgp: 0x${FP}\n  - pgp: [0x${FP}, 0x${FP.replace("F", "E")}]\n`);
+    expect(config.creationRules.map((r) => r.keyGroups[0]!.map((k) => ("fp" in k ? k.fp : k.kind)))).toEqual([[`0x${FP}`], [`0x${FP}`, `0x${FP.replace("F", "E")}`]]);
+  });
+
+  it("a key list holding what Go reads as a number is refused with the advice to quote it", async () => {
+    expect(await refusal(`creation_rules:\n  - pgp: 0x0123456789ABCDEF\n`)).toBe(
+      "invalid .sops.yaml: creation_rules[0].pgp must be a string or a list (a key that YAML reads as a number must be quoted)",
+    );
+    expect(await refusal(`creation_rules:\n  - key_groups:\n      - pgp: [0x0123456789ABCDEF]\n`)).toBe(
+      "invalid .sops.yaml: creation_rules[0].key_groups[0].pgp must list strings (a key that YAML reads as a number must be quoted)",
+    );
+  });
+});
+
 describe("store settings SOPS reads are kept", () => {
   it("each store's indent, empty stores and stores without settings", async () => {
     const config = await parseSopsConfig("stores:\n  yaml: {indent: 2}\n  json: {indent: -1}\n  json_binary: {indent: 100}\n  dotenv: {}\n  ini: ~\n  toml:\n");

@@ -86,11 +86,16 @@ function stringList(v: unknown, where: string): string[] {
   if (typeof v === "string") return v.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (Array.isArray(v)) {
     return v.map((x) => {
-      if (typeof x !== "string") throw fail(`${where} must list strings`);
+      if (typeof x !== "string") throw fail(`${where} must list strings${numberHint(x)}`);
       return x.trim();
     }).filter((s) => s !== "");
   }
-  throw fail(`${where} must be a string or a list`);
+  throw fail(`${where} must be a string or a list${numberHint(v)}`);
+}
+
+/** A key YAML read as a number (a short PGP key ID `0x0123456789ABCDEF`, digits only): quoting it keeps its text. */
+function numberHint(v: unknown): string {
+  return typeof v === "number" || typeof v === "bigint" ? " (a key that YAML reads as a number must be quoted)" : "";
 }
 
 function isEmpty(v: unknown): boolean {
@@ -182,6 +187,7 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
   // Loaded here rather than at module load: a JSON-only user never pays for the YAML parser.
   const { parseDocument, LineCounter } = await import("yaml");
   const { aliasTargets, assertAliasBudget } = await import("../stores/yaml-alias-budget.ts");
+  const { typeScalarsAsGo } = await import("./go-typed-scalars.ts");
   let raw: unknown;
   let doc: Document;
   try {
@@ -203,6 +209,7 @@ export async function parseSopsConfig(text: string): Promise<SopsConfig> {
       throw isHushError(err, "PARSE_FAILED") ? fail(err.message) : err;
     }
     checkConfigKeys(doc, lines, targets);
+    typeScalarsAsGo(doc);
     // The copies are bounded above; the package's own bound (an anchor aliased at most 100 times)
     // refused a key named in a hundred rules, which SOPS reads, as "not valid YAML".
     raw = doc.toJS({ maxAliasCount: -1 });
