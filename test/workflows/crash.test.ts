@@ -190,3 +190,77 @@ describe("hush exec-file under signals", () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
   }, 60_000);
 });
+
+/** The processes whose command line names `text` (read from /proc). */
+function processesNaming(text: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes(text)) found.push(Number(name));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return found;
+}
+
+/** Waits (polling, at most 10 s) until `done()` holds; returns whether it did. */
+async function eventually(done: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
+  return done();
+}
+
+/**
+ * SIGKILL (the out-of-memory killer, `kill -9`) ends hush without running its code: the private
+ * directory holding the plaintext an editor or command was given must still go at once, not wait
+ * for the next hush run to sweep it.
+ */
+describe("hush edit and exec-file killed with SIGKILL", () => {
+  let k: KeyedDir;
+  let f: string;
+  beforeAll(() => {
+    k = keyedDir();
+    f = encryptFile(k, "f.yaml", "password: hunter2\n");
+  });
+  afterAll(() => k.cleanup());
+
+  it("the plaintext's directory is removed when hush is killed while the editor has it", async () => {
+    const mark = k.path("editing");
+    // The editor notes the file it was given and its own process ID, then waits.
+    const editor = `sh -c 'echo "$0" > ${mark}.tmp && echo $$ >> ${mark}.tmp && mv ${mark}.tmp ${mark} && exec sleep 60'`;
+    const run = startHush(["edit", f], { cwd: k.dir, env: { ...k.env, EDITOR: editor } });
+    expect(await eventually(() => existsSync(mark))).toBe(true);
+    const [plainPath, editorPid] = readFileSync(mark, "utf8").trim().split("\n");
+    expect(readFileSync(plainPath!, "utf8")).toBe("password: hunter2\n");
+    run.child.kill("SIGKILL");
+    try {
+      expect(await eventually(() => !existsSync(dirname(plainPath!)))).toBe(true);
+    } finally {
+      process.kill(Number(editorPid), "SIGKILL");
+    }
+  }, 30_000);
+
+  it("exec-file's file is removed when hush is killed while the command runs", async () => {
+    const run = startHush(["exec-file", "--no-fifo", f, "echo {}; exec sleep 60"], { cwd: k.dir, env: k.env });
+    let out = "";
+    run.child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    const file = await firstLine(() => out, "hush exec-file");
+    expect(readFileSync(file, "utf8")).toContain("hunter2");
+    const command = processesNaming("sleep 60").filter((pid) => readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[3] === String(run.child.pid));
+    run.child.kill("SIGKILL");
+    try {
+      expect(await eventually(() => !existsSync(dirname(file)))).toBe(true);
+    } finally {
+      for (const pid of command) process.kill(pid, "SIGKILL");
+    }
+  }, 30_000);
+
+  it("after a run that ends normally, the watcher is gone too", async () => {
+    const run = startHush(["exec-file", "--no-fifo", f, "echo {}"], { cwd: k.dir, env: k.env });
+    const res = await run.done;
+    expect(res.code, res.stderr).toBe(0);
+    const dir = dirname(res.stdout.trim());
+    expect(existsSync(dir)).toBe(false);
+    expect(await eventually(() => processesNaming(dir).length === 0)).toBe(true);
+  }, 30_000);
+});

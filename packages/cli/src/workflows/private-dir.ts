@@ -2,13 +2,15 @@ import { HushError } from "@hush/core";
 import { mkdtempSync, chmodSync, readdirSync, readlinkSync, rmSync, statSync, accessSync, constants, lstatSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
+import { guardAgainstKill } from "./kill-guard.ts";
 
 /**
  * Private directories for plaintext that must touch the disk (the file an editor opens, the
  * file or FIFO `exec-file` hands to a command). They are created 0700 in memory-backed storage
  * where the system has it, so a crash leaves nothing on a real disk, and removed on every exit
  * path: normal return, error, SIGINT/SIGTERM/SIGHUP/SIGQUIT (see `onTerminationSignals`) and
- * `process.exit()`. Directories left by a process killed with SIGKILL are swept by the next run.
+ * `process.exit()`, and by a watcher when hush is killed with SIGKILL (kill-guard.ts). Directories
+ * a watcher could not remove are swept by the next run.
  */
 
 const PREFIX = "hush-";
@@ -148,6 +150,7 @@ export function makePrivateDir(env: Readonly<Record<string, string | undefined>>
     throw new HushError("WRITE_FAILED", `cannot create a private temporary directory in ${base} (${(err as { code?: string }).code ?? "error"})`, { located: true });
   }
   installExitHook();
+  const guard = guardAgainstKill(path);
   let removed = false;
   const dir: PrivateDir = {
     path,
@@ -168,6 +171,7 @@ export function makePrivateDir(env: Readonly<Record<string, string | undefined>>
         rmSync(path, { recursive: true, force: true });
         removed = true;
         live.delete(dir);
+        guard.release();
       } catch {
         // retried by the exit hook
       }
