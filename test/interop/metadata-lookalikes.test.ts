@@ -151,4 +151,28 @@ describe.concurrent("metadata fields spelled like SOPS's", () => {
     expect(unknown.status, unknown.stdout).toBe(0);
     expect(unknown.stdout).toContain("[unknown-metadata-field]");
   });
+
+  it("a key_groups that is not a list of groups beside the flat lists: SOPS refuses the file, and so does hush", async () => {
+    const json = JSON.parse(await encrypted("e.json", '{"password": "lookalike-secret-5"}\n')) as { sops: Record<string, unknown> };
+    for (const [name, groups] of [["e1", "not-a-list"], ["e2", ["not-a-group"]], ["e3", 3]] as const) {
+      const text = `${JSON.stringify({ ...json, sops: { ...json.sops, key_groups: groups } }, null, 4)}\n`;
+      const sops = await sopsDecrypt({ text, format: "json", env: { SOPS_AGE_KEY_FILE: alice.file } });
+      expect(sops.ok, name).toBe(false);
+      const path = join(tmp.path, `${name}.enc.json`);
+      writeFileSync(path, text);
+      const decrypt = await hush(["decrypt", path], { env: { SOPS_AGE_KEY_FILE: alice.file } });
+      expect(decrypt.status, name).not.toBe(0);
+      expect(decrypt.stderr, name).toMatch(/invalid sops metadata: key_groups(\[0\])? is not a (list|map)/);
+      expect(decrypt.stdout).toBe("");
+    }
+    // null, an empty list and a list of groups are read by SOPS (and ignored beside the flat lists).
+    for (const groups of [null, [], [{ age: [] }]]) {
+      const text = `${JSON.stringify({ ...json, sops: { ...json.sops, key_groups: groups } }, null, 4)}\n`;
+      expect(await sopsDecrypt({ text, format: "json", env: { SOPS_AGE_KEY_FILE: alice.file } })).toMatchObject({ ok: true });
+      const path = join(tmp.path, "e4.enc.json");
+      writeFileSync(path, text);
+      const decrypt = await hush(["decrypt", path], { env: { SOPS_AGE_KEY_FILE: alice.file } });
+      expect(decrypt.stdout, decrypt.stderr).toContain("lookalike-secret-5");
+    }
+  });
 });

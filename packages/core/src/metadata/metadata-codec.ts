@@ -99,8 +99,14 @@ export function decodeMetadata(raw: unknown): FileMetadata {
   assertKeyGroupLimits(raw);
   const flat = decodeGroup(raw, "sops");
   let keyGroups: MasterKeyEntry[][];
-  if (flat.length > 0) keyGroups = [flat];
-  else {
+  if (flat.length > 0) {
+    keyGroups = [flat];
+    // Ignored beside the flat lists, but SOPS decodes it first (into a list of groups) and
+    // refuses the file when it is not one: hush opening it would be a file only hush opens.
+    list(raw["key_groups"], "key_groups").forEach((g, i) => {
+      if (g !== null && !isMap(g)) throw invalid(`key_groups[${i}] is not a map`);
+    });
+  } else {
     keyGroups = list(raw["key_groups"], "key_groups").map((g, i) => {
       if (!isMap(g)) throw invalid(`key_groups[${i}] is not a map`);
       return decodeGroup(g, `key_groups[${i}]`);
