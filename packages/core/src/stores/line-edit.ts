@@ -232,6 +232,10 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
     // The values' lines alone leave the header of a whole section or table behind.
     const whole = layout.sections ? sectionSpan(text, lineStart(text, earliestStart(under)), lineEndAfter(text, latestInside(under))) : undefined;
     if (whole !== undefined) out.push(text.slice(0, whole[0]) + text.slice(whole[1]));
+    if (layout.dottedKeys === true) {
+      const emptied = emptiedDottedTable(text, start, end);
+      if (emptied !== undefined) out.push(emptied);
+    }
   }
   if (edit.kind === "set" && edit.value !== undefined && layout.sections && edit.value.kind === "map" && under.length > 0) {
     // A whole section or table replaced: its values' lines give way to the new ones, under its header.
@@ -417,6 +421,12 @@ function belowHeaders(emitted: string): string {
 }
 
 const BARE_KEY_CHARACTER = /[A-Za-z0-9_-]/;
+/**
+ * A key line's indentation and key text, up to its `=`. The key starts with what is not a blank,
+ * so the blanks before it are the indentation alone (two runs that may both take a blank made a
+ * line of blanks cost time cubic in its length).
+ */
+const KEY_TEXT = /^([ \t]*)([^=\r\n \t][^=\r\n]*)=/;
 
 /**
  * The parts of a TOML key as it stands in a key line (`a."b.c".'d'`), bare or quoted; a quote
@@ -461,9 +471,7 @@ function dottedSibling(text: string, leaves: readonly Leaf[], path: KeyPath, ent
   const last = children.reduce((a, b) => (b.start > a.start ? b : a));
   // From the line of its key: a value inside brackets may start lines of its own.
   const [lineAt, end] = bracketedSpan(text, lineStart(text, last.start), lineEndAfter(text, latestInside(children)));
-  // The key starts with what is not a blank, so the blanks before it are the indentation alone
-  // (two runs that may both take a blank made a line of blanks cost time cubic in its length).
-  const keyText = /^([ \t]*)([^=\r\n \t][^=\r\n]*)=/.exec(lineFrom(text, lineAt));
+  const keyText = KEY_TEXT.exec(lineFrom(text, lineAt));
   if (keyText === null) return undefined;
   // The parts of the line's key below the table: the leaf's path up to its first index (an array's element).
   const index = last.path.findIndex((s, i) => i >= parent.length && typeof s === "number");
@@ -472,6 +480,20 @@ function dottedSibling(text: string, leaves: readonly Leaf[], path: KeyPath, ent
   if (parts.length <= below) return undefined;
   const line = `${keyText[1]}${parts.slice(0, parts.length - below).join(".")}.${entry.slice(0, eq).trim()} = ${entry.slice(eq + 1).trim()}\n`;
   return insertLines(text, end, line);
+}
+
+/**
+ * The last key of a table the file makes with dotted keys (`db.pass = "p"`, the table `db`),
+ * removed: SOPS's unset leaves the table, empty, which no line of dotted keys can say, so the
+ * entry's lines [start, end) become `db = {}`. Without this the file was written again from its
+ * values, its comments lost. Undefined when the entry's key is not dotted.
+ */
+function emptiedDottedTable(text: string, start: number, end: number): string | undefined {
+  const keyText = KEY_TEXT.exec(lineFrom(text, start));
+  if (keyText === null) return undefined;
+  const parts = keyParts(keyText[2]!.trimEnd());
+  if (parts.length < 2) return undefined;
+  return `${text.slice(0, start)}${keyText[1]}${parts.slice(0, -1).join(".")} = {}\n${text.slice(end)}`;
 }
 
 /**

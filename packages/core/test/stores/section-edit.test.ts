@@ -232,6 +232,24 @@ describe("unset of a key or element of a TOML inline table or array: that entry 
   });
 });
 
+/**
+ * The last key of a table made with dotted keys (`db.pass = "p"`): unset leaves the table, empty,
+ * which dotted keys cannot say; the file was written again from its values, comments lost.
+ */
+const EMPTIED_DOTTED: ReadonlyArray<{ name: string; text: string; path: KeyPath; after: string }> = [
+  { name: "under a header", text: '# top\n[server]\n# host\nhost = "a" # h\n  db.pass = "p" # pw\n\n[other]\nx = 1 # keep\n', path: ["server", "db", "pass"], after: '# top\n[server]\n# host\nhost = "a" # h\n  db = {}\n\n[other]\nx = 1 # keep\n' },
+  { name: "three parts deep, at the top", text: '# top\na.b.c = [\n  1,\n]\nz = 2 # z\n', path: ["a", "b", "c"], after: "# top\na.b = {}\nz = 2 # z\n" },
+  { name: "a quoted part", text: '"odd key".x = 1 # o\ny = 2 # y\n', path: ["odd key", "x"], after: '"odd key" = {}\ny = 2 # y\n' },
+];
+
+describe("unset of the last key of a dotted-key table: the table stays, written empty in its place", () => {
+  it.each(EMPTIED_DOTTED)("$name", async ({ text, path, after }) => {
+    const result = await editPlaintext(text, "toml", { kind: "unset", path });
+    expect(result.reformatted).toBe(false);
+    expect(result.text).toBe(after);
+  });
+});
+
 describe("set of a new key or element of a TOML inline table or array: inside it", () => {
   it.each(INLINE)("$name", async ({ text, path, value, after }) => {
     const result = await editPlaintext(text, "toml", { kind: "set", path, value });
