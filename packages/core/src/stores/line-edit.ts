@@ -261,6 +261,8 @@ export function lineCandidates(text: string, store: Store, edit: TextEditRequest
   if (layout.inlineContainers === true && edit.kind === "unset" && under.length > 0) {
     const inline = inlineRemoval(text, under, edit.path);
     if (inline !== undefined) out.push(inline);
+    const emptied = under.length === 1 && samePath(under[0]!.path, edit.path) ? emptiedInlineDottedTable(text, under[0]!) : undefined;
+    if (emptied !== undefined) out.push(emptied);
   }
   return out;
 }
@@ -373,9 +375,10 @@ function inlineInsertion(text: string, store: Store, leaves: readonly Leaf[], pa
   const children = leaves.filter((l) => pathStartsWith(l.path, parent) && l.path.length > parent.length);
   if (parent.length === 0 || children.length === 0) return undefined;
   const last = children.reduce((a, b) => (b.end > a.end ? b : a));
+  const dotted = typeof key === "number" ? undefined : dottedInlinePrefix(text, last, parent);
   // Past the closers of the containers between the last value and the parent (each inline too),
   // and the commas and comments after them; `after`: the end of the last of those but comments.
-  let nested = last.path.length - parent.length - 1;
+  let nested = dotted !== undefined ? 0 : last.path.length - parent.length - 1;
   let at = last.end;
   let after = last.end;
   while (at < text.length) {
@@ -394,7 +397,7 @@ function inlineInsertion(text: string, store: Store, leaves: readonly Leaf[], pa
   const keyed = KEY_LINE.exec(line);
   if (keyed === null || line.includes("\n") || line.startsWith("[")) return undefined;
   const eq = keyed[0].length - 1;
-  const item = typeof key === "number" ? line.slice(eq + 1).trim() : `${line.slice(0, eq).trim()} = ${line.slice(eq + 1).trim()}`;
+  const item = typeof key === "number" ? line.slice(eq + 1).trim() : `${dotted === undefined || dotted === "" ? "" : `${dotted}.`}${line.slice(0, eq).trim()} = ${line.slice(eq + 1).trim()}`;
   const trailingComma = text[after - 1] === ",";
   // Where the last value has a line of its own, so has the new one, under it (after any comment
   // on that line), with a comma after it as after the last one; else on the same line.
@@ -405,6 +408,39 @@ function inlineInsertion(text: string, store: Store, leaves: readonly Leaf[], pa
   const indent = /^[ \t]*/.exec(text.slice(lastLine))![0];
   const withComma = trailingComma ? text : `${text.slice(0, after)},${text.slice(after)}`;
   return insertLines(withComma, lineEndAfter(withComma, after), `${indent}${item}${trailingComma ? "," : ""}\n`);
+}
+
+/**
+ * Where the last value of an inline table is written under a dotted key (`b.c = 2` in
+ * `x = { a = 1, b.c = 2 }`) and `parent` is that table or one its dotted key makes (`x.b`): the
+ * key's parts naming `parent` below the table, as the file spells them (`b`; "" for `x` itself),
+ * for a new key of `parent` to be written under. A new key written bare landed in `x`, and the
+ * closers counted from the path's depth were looked for where dotted keys have none: the file was
+ * written again from its values. Undefined when the key is not dotted or the value is deeper.
+ */
+function dottedInlinePrefix(text: string, last: Leaf, parent: KeyPath): string | undefined {
+  const mark = unquotedMarks(text, lineStart(text, last.start), last.start).at(-1);
+  if (mark === undefined || text[mark] === "[") return undefined;
+  const parts = keyParts(text.slice(mark + 1, last.start).replace(/=[ \t]*$/, "").trim());
+  if (parts.length < 2) return undefined;
+  const table = last.path.slice(0, last.path.length - parts.length);
+  if (!pathStartsWith(parent, table)) return undefined;
+  return parts.slice(0, parent.length - table.length).join(".");
+}
+
+/**
+ * The last key of a table a dotted key makes inside an inline table (`b.c = 2` in
+ * `x = { a = 1, b.c = 2 }`), removed: the table stays, empty (`b = {}`), as SOPS's unset leaves
+ * it. Undefined when the value's key is not dotted.
+ */
+function emptiedInlineDottedTable(text: string, leaf: Leaf): string | undefined {
+  const mark = unquotedMarks(text, lineStart(text, leaf.start), leaf.start).at(-1);
+  if (mark === undefined || text[mark] === "[") return undefined;
+  const keyed = text.slice(mark + 1, leaf.start);
+  const parts = keyParts(keyed.replace(/=[ \t]*$/, "").trim());
+  if (parts.length < 2) return undefined;
+  const keyStart = mark + 1 + (keyed.length - keyed.trimStart().length);
+  return `${text.slice(0, keyStart)}${parts.slice(0, -1).join(".")} = {}${text.slice(leaf.end)}`;
 }
 
 /** The lines [start, end) of the values `under` (not empty), a bracketed value's key and closing lines included. */

@@ -199,6 +199,9 @@ const INLINE: ReadonlyArray<{ name: string; text: string; path: KeyPath; value: 
   { name: "a key of an inline table in an array", text: "list = [ { a = 1 }, { a = 2 } ] # l\n", path: ["list", 1, "b"], value: int(3), after: "list = [ { a = 1 }, { a = 2, b = 3 } ] # l\n" },
   { name: "a quoted key", text: 's = { "odd key" = 1 } # s\n', path: ["s", "new key"], value: int(2), after: 's = { "odd key" = 1, "new key" = 2 } # s\n' },
   { name: "a key holding =", text: 's = { "a=b" = 1 } # s\n', path: ["s", "c=d"], value: int(2), after: 's = { "a=b" = 1, "c=d" = 2 } # s\n' },
+  { name: "a key of a table a dotted key makes inside an inline table", text: "# top\nx = { a = 1, b.c = 2 } # x\n", path: ["x", "b", "d"], value: int(3), after: "# top\nx = { a = 1, b.c = 2, b.d = 3 } # x\n" },
+  { name: "a key of an inline table whose last key is dotted", text: "# top\nx = { a = 1, b.c = 2 } # x\n", path: ["x", "e"], value: int(3), after: "# top\nx = { a = 1, b.c = 2, e = 3 } # x\n" },
+  { name: "two dotted parts, spelled as the file spells them", text: "x = { 'p q'.r.s = 1 } # x\n", path: ["x", "p q", "r", "t"], value: int(2), after: "x = { 'p q'.r.s = 1, 'p q'.r.t = 2 } # x\n" },
 ];
 
 const INLINE_UNSETS: ReadonlyArray<{ name: string; text: string; path: KeyPath; after: string }> = [
@@ -222,6 +225,9 @@ const INLINE_UNSETS: ReadonlyArray<{ name: string; text: string; path: KeyPath; 
   { name: "a literal key holding a comma and a bracket, its value an array", text: "t = { 'a,[' = [1, 2], b = 3 } # t\n", path: ["t", "a,["], after: "t = { b = 3 } # t\n" },
   { name: "a key holding an escaped quote and a comma", text: 't = { "q\\",{" = 1, c = 2 } # t\n', path: ["t", 'q",{'], after: "t = { c = 2 } # t\n" },
   { name: "an inline table element after a string holding a comma", text: 'a = ["s,", { "k,{" = 1 }] # a\n', path: ["a", 1], after: 'a = ["s,"] # a\n' },
+  { name: "a dotted key beside another of its table", text: "x = { a = 1, b.c = 2, b.d = 3 } # x\n", path: ["x", "b", "c"], after: "x = { a = 1, b.d = 3 } # x\n" },
+  { name: "the last key of a table a dotted key makes: the table stays, empty", text: "x = { a = 1, b.c = 2 } # x\n", path: ["x", "b", "c"], after: "x = { a = 1, b = {} } # x\n" },
+  { name: "the last key of a table two dotted parts deep", text: "x = { 'p q'.r.s = \"v\", z = 1 } # x\n", path: ["x", "p q", "r", "s"], after: "x = { 'p q'.r = {}, z = 1 } # x\n" },
 ];
 
 describe("unset of a key or element of a TOML inline table or array: that entry only", () => {
