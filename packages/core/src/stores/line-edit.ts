@@ -419,10 +419,8 @@ function inlineInsertion(text: string, store: Store, leaves: readonly Leaf[], pa
  * written again from its values. Undefined when the key is not dotted or the value is deeper.
  */
 function dottedInlinePrefix(text: string, last: Leaf, parent: KeyPath): string | undefined {
-  const mark = unquotedMarks(text, lineStart(text, last.start), last.start).at(-1);
-  if (mark === undefined || text[mark] === "[") return undefined;
-  const parts = keyParts(text.slice(mark + 1, last.start).replace(/=[ \t]*$/, "").trim());
-  if (parts.length < 2) return undefined;
+  const parts = inlineDottedKey(text, last)?.parts;
+  if (parts === undefined) return undefined;
   const table = last.path.slice(0, last.path.length - parts.length);
   if (!pathStartsWith(parent, table)) return undefined;
   return parts.slice(0, parent.length - table.length).join(".");
@@ -434,13 +432,21 @@ function dottedInlinePrefix(text: string, last: Leaf, parent: KeyPath): string |
  * it. Undefined when the value's key is not dotted.
  */
 function emptiedInlineDottedTable(text: string, leaf: Leaf): string | undefined {
+  const key = inlineDottedKey(text, leaf);
+  return key === undefined ? undefined : `${text.slice(0, key.start)}${key.parts.slice(0, -1).join(".")} = {}${text.slice(leaf.end)}`;
+}
+
+/**
+ * The dotted key (two parts or more, as the file spells them, and where it starts) that a value
+ * of an inline table is written under, on the value's line; undefined for a bare key or an
+ * array's element.
+ */
+function inlineDottedKey(text: string, leaf: Leaf): { parts: string[]; start: number } | undefined {
   const mark = unquotedMarks(text, lineStart(text, leaf.start), leaf.start).at(-1);
   if (mark === undefined || text[mark] === "[") return undefined;
   const keyed = text.slice(mark + 1, leaf.start);
   const parts = keyParts(keyed.replace(/=[ \t]*$/, "").trim());
-  if (parts.length < 2) return undefined;
-  const keyStart = mark + 1 + (keyed.length - keyed.trimStart().length);
-  return `${text.slice(0, keyStart)}${parts.slice(0, -1).join(".")} = {}${text.slice(leaf.end)}`;
+  return parts.length < 2 ? undefined : { parts, start: mark + 1 + (keyed.length - keyed.trimStart().length) };
 }
 
 /** The lines [start, end) of the values `under` (not empty), a bracketed value's key and closing lines included. */
@@ -529,7 +535,9 @@ function emptiedDottedTable(text: string, start: number, end: number): string | 
   if (keyText === null) return undefined;
   const parts = keyParts(keyText[2]!.trimEnd());
   if (parts.length < 2) return undefined;
-  return `${text.slice(0, start)}${keyText[1]}${parts.slice(0, -1).join(".")} = {}\n${text.slice(end)}`;
+  // The line break the entry's last line had (`\r\n` in a CRLF file; none at the end of a file without one).
+  const lineBreak = /\r?\n$/.exec(text.slice(start, end))?.[0] ?? "";
+  return `${text.slice(0, start)}${keyText[1]}${parts.slice(0, -1).join(".")} = {}${lineBreak}${text.slice(end)}`;
 }
 
 /**

@@ -246,6 +246,7 @@ const EMPTIED_DOTTED: ReadonlyArray<{ name: string; text: string; path: KeyPath;
   { name: "under a header", text: '# top\n[server]\n# host\nhost = "a" # h\n  db.pass = "p" # pw\n\n[other]\nx = 1 # keep\n', path: ["server", "db", "pass"], after: '# top\n[server]\n# host\nhost = "a" # h\n  db = {}\n\n[other]\nx = 1 # keep\n' },
   { name: "three parts deep, at the top", text: '# top\na.b.c = [\n  1,\n]\nz = 2 # z\n', path: ["a", "b", "c"], after: "# top\na.b = {}\nz = 2 # z\n" },
   { name: "a quoted part", text: '"odd key".x = 1 # o\ny = 2 # y\n', path: ["odd key", "x"], after: '"odd key" = {}\ny = 2 # y\n' },
+  { name: "CRLF line breaks, and the last line without one", text: "# top\r\ny = 2\r\na.b = 1", path: ["a", "b"], after: "# top\r\ny = 2\r\na = {}" },
 ];
 
 describe("unset of the last key of a dotted-key table: the table stays, written empty in its place", () => {
