@@ -85,6 +85,24 @@ describe("hush check --staged: a file HEAD has encrypted", () => {
     expect(keylessCheck(sb, repo, ["--staged"]).status).toBe(0);
   });
 
+  it("a file with some secrets written as references fails while a value whose key names a secret is still in clear; host and port beside references pass", () => {
+    const plaintext = "db:\n  host: db.internal\n  port: 5432\n  password: staged-secret-2\napi_key: staged-secret-3\n";
+    for (const [name, settings, status] of [
+      ["one-moved-one-pasted", "db:\n  host: db.internal\n  port: 5432\n  password: ${DB_PASSWORD}\napi_key: staged-secret-3\n", 1],
+      ["all-referenced", "db:\n  host: db.internal\n  port: 5432\n  password: ${DB_PASSWORD}\napi_key: ${API_KEY}\n", 0],
+      ["empty-beside-a-reference", "db:\n  host: db.internal\n  port: 5432\n  password: ${DB_PASSWORD}\napi_key: \"\"\n", 0],
+    ] as const) {
+      const repo = repoWithFlagEncryptedFile(name, plaintext);
+      git(sb, repo, ["rm", "-q", "app.yaml"]);
+      writeFileSync(join(repo, "settings.yaml"), settings);
+      git(sb, repo, ["add", "settings.yaml"]);
+      const check = keylessCheck(sb, repo, ["--staged"]);
+      expect(check.status, `${name}: ${check.stdout}`).toBe(status);
+      if (status === 1) expect(findingCodes(check.report)).toEqual(["settings.yaml error not-encrypted"]);
+      expect(check.stdout).not.toContain("staged-secret-3");
+    }
+  });
+
   it("fails when the commit deletes it and pastes its values into a plain file HEAD has, renamed or not, or into an example file's placeholders; passes an example file whose values there stay", () => {
     const repo = repoWithFlagEncryptedFile("pasted");
     const settings = Array.from({ length: 12 }, (_, i) => `setting${i}: ${i}\n`).join("");

@@ -122,17 +122,31 @@ export function mayHoldKeysOf(gone: ReadonlyMap<string, ReadonlySet<string>>): (
 const STAND_IN = /^(?:\$\{[^}]{0,200}\}|\$[A-Za-z_]\w{0,200}|\{\{[^}]{0,200}\}\}|%\([^)]{0,200}\)s|<[^>]{0,200}>|changeme|change-me|change_me|replaceme|replace-me|replace_me|todo|tbd|xxx+|\*+|secret|password|example|placeholder)?$/i;
 
 /**
+ * A key whose name ends saying its value is a secret (`password`, `db_password`, `clientSecret`,
+ * `api_key`); not one that only mentions it (`token_url`, `secret_name`).
+ */
+const SECRET_KEY_NAME = /(?:secret|token|passw(?:or)?d|pwd|api[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?key|credentials?)$/i;
+
+/**
  * Whether a file whose scalars are `own` has one at each of `places`, some of them holding a
- * value and none a reference or placeholder ({@link STAND_IN}, empty aside): the keys of the
- * deleted file, with its values. SOPS encrypts every value by default, the host and port with the
- * password; a settings file that took them all over, its secrets written as `${DB_PASSWORD}`,
- * was written by hand (the secrets moved to the environment), not decrypted, though its host and
- * port are values. An empty value is no sign of that: decrypted files have them.
+ * value: the keys of the deleted file, with its values. SOPS encrypts every value by default, the
+ * host and port with the password; a settings file that took them all over, its secrets written
+ * as `${DB_PASSWORD}` ({@link STAND_IN}), was written by hand (the secrets moved to the
+ * environment), not decrypted, though its host and port are values: unless a value whose key
+ * names a secret is still there in clear (`password: ${DB_PASSWORD}` beside `api_key: sk-…`: one
+ * secret moved, the other pasted). An empty value is no stand-in: decrypted files have them.
  */
 function holdsAll(own: ReadonlyMap<string, string>, places: ReadonlySet<string>): boolean {
-  const texts = [...places].map((p) => own.get(p));
-  if (texts.some((t) => t === undefined || writtenInstead(t))) return false;
-  return texts.some((t) => !STAND_IN.test(t!));
+  const held: Array<readonly [string, string]> = [];
+  for (const p of places) {
+    const text = own.get(p);
+    if (text === undefined) return false;
+    held.push([p, text]);
+  }
+  const inClear = held.filter(([, t]) => !STAND_IN.test(t));
+  if (inClear.length === 0) return false;
+  if (!held.some(([, t]) => writtenInstead(t))) return true;
+  return inClear.some(([p]) => SECRET_KEY_NAME.test(String((JSON.parse(p) as unknown[]).at(-1))));
 }
 
 /**
