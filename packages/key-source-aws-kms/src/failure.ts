@@ -109,6 +109,11 @@ export function classifyKmsError(err: unknown, timeoutMs?: number): { reason: Km
   if (mapped === "NetworkTimeout" || code === "ETIMEDOUT" || causeCode === "ETIMEDOUT") {
     return { reason: "NetworkTimeout", detail: timeoutMs === undefined ? "no answer in time" : `no answer within ${timeoutMs} ms` };
   }
+  // A proxy's tunnel that did not open: its message names the proxy (never its password) and the host.
+  if (name === "TunnelError" || cause.name === "TunnelError") {
+    const message = name === "TunnelError" ? e.message : cause.message;
+    return { reason: "NetworkError", detail: typeof message === "string" ? clean(message) : "proxy tunnel not opened" };
+  }
   if (NETWORK_CODES.has(code) || NETWORK_CODES.has(causeCode)) {
     return { reason: "NetworkError", detail: NETWORK_CODES.has(code) ? code : causeCode };
   }
