@@ -147,6 +147,28 @@ describe("key services through an HTTPS proxy", () => {
     }
   });
 
+  it("an https:// proxy: TLS to the proxy, and TLS to the service inside it", async () => {
+    const proxyCert = testCertificate(["localhost"]);
+    const tlsProxy = await startConnectProxy({ tls: proxyCert });
+    try {
+      const f = await vaultFile("https-proxy.yaml");
+      const trust = join(tmp.path, "proxy-ca.pem");
+      writeFileSync(trust, proxyCert.certPem);
+      const r = await hush(["decrypt", f], { env: { ...vaultEnv, HTTPS_PROXY: `https://localhost:${tlsProxy.port}`, NODE_EXTRA_CA_CERTS: trust } });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(PLAIN);
+      expect(tlsProxy.calls.map((c) => `${c.target} ${c.status}`)).toContain(`${VAULT_HOST}:${new URL(vaultAddress).port} 200`);
+      // Not trusted: refused at the proxy, before anything reaches the service.
+      const served = vault.calls.length;
+      const untrusted = await hush(["decrypt", f], { env: { ...vaultEnv, HTTPS_PROXY: `https://localhost:${tlsProxy.port}` } });
+      expect(untrusted.status).toBe(128);
+      expect(untrusted.stderr).toContain(`cannot reach proxy https://localhost:${tlsProxy.port} for ${VAULT_HOST}:`);
+      expect(vault.calls.length).toBe(served);
+    } finally {
+      await tlsProxy.stop();
+    }
+  });
+
   it("a proxy setting that is not an http(s) proxy URL is named, without its password", async () => {
     const f = await vaultFile("bad-proxy.yaml");
     const r = await hush(["decrypt", f], { env: { ...vaultEnv, HTTPS_PROXY: "socks5://bob:hunter2@127.0.0.1:1080" } });

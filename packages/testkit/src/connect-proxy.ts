@@ -4,7 +4,8 @@
  * a name that is not loopback, and still reach a local test server), and records what it saw.
  * It never looks inside a tunnel: TLS runs between the client and the server.
  */
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { connect } from "node:net";
 import { listenOnLoopback, type LoopbackListener } from "./loopback.ts";
 import type { Duplex } from "node:stream";
@@ -34,10 +35,12 @@ export type ConnectProxyMode =
 export interface ConnectProxyOptions {
   /** `user:password` the client must send as `Proxy-Authorization: Basic …`; else 407. */
   readonly credentials?: string;
+  /** Speak TLS to clients with this certificate (an `https://` proxy). */
+  readonly tls?: { readonly certPem: string; readonly keyPem: string };
 }
 
 export interface ConnectProxy {
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`). */
   readonly url: string;
   readonly port: number;
   readonly calls: readonly ConnectProxyCall[];
@@ -53,9 +56,10 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   const calls: ConnectProxyCall[] = [];
   let mode: ConnectProxyMode = "tunnel";
   const expected = options.credentials === undefined ? undefined : `Basic ${Buffer.from(options.credentials, "utf8").toString("base64")}`;
-  const server = createServer((_req, res) => {
+  const onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(405, { Connection: "close" }).end("CONNECT only\n");
-  });
+  };
+  const server = options.tls === undefined ? createServer(onRequest) : createHttpsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, onRequest);
   server.on("connect", (req: IncomingMessage, client: Duplex, head: Buffer) => {
     client.on("error", () => client.destroy());
     const target = req.url ?? "";
@@ -102,7 +106,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   const listening = await listenOnLoopback(server);
   const port = listening.port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}`,
     port,
     calls,
     get tunnels() {
