@@ -219,4 +219,21 @@ describe("key services through an HTTPS proxy", () => {
     expect(refused.stderr).not.toMatch(/p%40ss|p@ss|alice/);
     expect(kms.calls.length).toBe(served);
   });
+
+  it("AWS KMS: a proxy that never answers costs one timeout, not one per key of the endpoint", async () => {
+    const arns = [kms.createKey(), kms.createKey(), kms.createKey()];
+    const endpoint = `https://${KMS_HOST}:${kmsFront.port}`;
+    const env = { ...kms.env, AWS_ENDPOINT_URL_KMS: endpoint, AWS_ENDPOINT_URL_STS: endpoint, NODE_EXTRA_CA_CERTS: caFile, HTTPS_PROXY: vaultEnv["HTTPS_PROXY"] };
+    const f = join(tmp.path, "kms-many.yaml");
+    writeFileSync(f, PLAIN);
+    expect((await hush(["encrypt", "-i", "--kms", arns.join(","), f], { env })).stderr).toBe("");
+    proxy.setMode("hang");
+    const started = Date.now();
+    const r = await hush(["decrypt", f], { env });
+    // One wait of the 10 s default, then the other keys are not asked.
+    expect(Date.now() - started).toBeLessThan(25_000);
+    expect(r.status).toBe(128);
+    expect(r.stderr).toContain(`NetworkTimeout (proxy http://127.0.0.1:${proxy.port} did not open a tunnel to ${KMS_HOST}:${kmsFront.port} within 10000 ms)`);
+    expect(r.stderr.match(/NetworkTimeout \(not asked/g)?.length).toBe(2);
+  });
 });

@@ -26,6 +26,13 @@ export interface TunnelTarget {
 /** The error of a tunnel that did not open: a message naming the proxy (no password) and the target. */
 export class TunnelError extends Error {
   override readonly name = "TunnelError";
+  /** True when the proxy gave no answer in time (a timeout, not a refusal). */
+  readonly timedOut: boolean;
+
+  constructor(message: string, timedOut = false) {
+    super(message);
+    this.timedOut = timedOut;
+  }
 }
 
 /**
@@ -66,7 +73,7 @@ export function openTunnel(
   };
   const timer = setTimeout(() => {
     req.destroy();
-    finish(new TunnelError(`${via} did not open a tunnel to ${authority} within ${timeoutMs} ms`));
+    finish(new TunnelError(`${via} did not open a tunnel to ${authority} within ${timeoutMs} ms`, true));
   }, Math.min(timeoutMs, MAX_TIMER_DELAY_MS));
   const onAbort = (): void => {
     req.destroy();

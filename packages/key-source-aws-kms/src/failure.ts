@@ -81,6 +81,8 @@ interface SdkErrorShape {
   $fault?: unknown;
   $metadata?: { httpStatusCode?: unknown; attempts?: unknown };
   cause?: unknown;
+  /** Set on a proxy tunnel's error (TunnelError) that timed out. */
+  timedOut?: unknown;
 }
 
 function shape(err: unknown): SdkErrorShape {
@@ -109,10 +111,13 @@ export function classifyKmsError(err: unknown, timeoutMs?: number): { reason: Km
   if (mapped === "NetworkTimeout" || code === "ETIMEDOUT" || causeCode === "ETIMEDOUT") {
     return { reason: "NetworkTimeout", detail: timeoutMs === undefined ? "no answer in time" : `no answer within ${timeoutMs} ms` };
   }
-  // A proxy's tunnel that did not open: its message names the proxy (never its password) and the host.
-  if (name === "TunnelError" || cause.name === "TunnelError") {
-    const message = name === "TunnelError" ? e.message : cause.message;
-    return { reason: "NetworkError", detail: typeof message === "string" ? clean(message) : "proxy tunnel not opened" };
+  // A proxy's tunnel that did not open: its message names the proxy (never its password) and the
+  // host. A proxy that never answered is a timeout, so that the other keys of the endpoint are
+  // not each made to wait for it again.
+  const tunnel = name === "TunnelError" ? e : cause.name === "TunnelError" ? cause : undefined;
+  if (tunnel !== undefined) {
+    const detail = typeof tunnel.message === "string" ? clean(tunnel.message) : "proxy tunnel not opened";
+    return { reason: tunnel.timedOut === true ? "NetworkTimeout" : "NetworkError", detail };
   }
   if (NETWORK_CODES.has(code) || NETWORK_CODES.has(causeCode)) {
     return { reason: "NetworkError", detail: NETWORK_CODES.has(code) ? code : causeCode };
