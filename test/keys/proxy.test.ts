@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   makeTempDir,
   startConnectProxy,
+  startGcpKmsTestServer,
   startKmsTestServer,
   startTlsFront,
   startVaultTestServer,
@@ -235,5 +236,27 @@ describe("key services through an HTTPS proxy", () => {
     expect(r.status).toBe(128);
     expect(r.stderr).toContain(`NetworkTimeout (proxy http://127.0.0.1:${proxy.port} did not open a tunnel to ${KMS_HOST}:${kmsFront.port} within 10000 ms)`);
     expect(r.stderr.match(/NetworkTimeout \(not asked/g)?.length).toBe(2);
+  });
+
+  it("Google Cloud KMS: the request and its token go through the proxy's tunnel", async () => {
+    const gcp = await startGcpKmsTestServer({ tls: { key: cert.keyPem, cert: cert.certPem } });
+    try {
+      const key = gcp.resourceId("app");
+      gcp.createKey(key);
+      const endpoint = gcp.address.replace("127.0.0.1", KMS_HOST);
+      const env = { SOPS_GCP_KMS_ENDPOINT: endpoint, GOOGLE_OAUTH_ACCESS_TOKEN: gcp.token, NODE_EXTRA_CA_CERTS: caFile, HTTPS_PROXY: vaultEnv["HTTPS_PROXY"] };
+      const f = join(tmp.path, "gcp.yaml");
+      writeFileSync(f, PLAIN);
+      const before = proxy.tunnels;
+      expect((await hush(["encrypt", "-i", "--gcp-kms", key, f], { env })).stderr).toBe("");
+      const r = await hush(["decrypt", f], { env });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(PLAIN);
+      expect(proxy.tunnels - before).toBe(2);
+      expect(proxy.calls.at(-1)?.target).toBe(`${KMS_HOST}:${new URL(endpoint).port}`);
+      expect(gcp.calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([`POST /v1/${key}:encrypt 200`, `POST /v1/${key}:decrypt 200`]);
+    } finally {
+      await gcp.stop();
+    }
   });
 });
