@@ -259,4 +259,21 @@ describe("key services through an HTTPS proxy", () => {
       await gcp.stop();
     }
   });
+
+  it("a proxy setting hush cannot use (socks5) stops only the requests that would go through it", async () => {
+    const arn = kms.createKey();
+    const socks = { HTTPS_PROXY: "socks5://bob:hunter2@127.0.0.1:1080" };
+    const f = join(tmp.path, "kms-socks.yaml");
+    writeFileSync(f, PLAIN);
+    // The test server's own address is loopback: never proxied, so the setting is not used.
+    const direct = await hush(["encrypt", "-i", "--kms", arn, f], { env: { ...kms.env, ...socks } });
+    expect(direct.stderr).toBe("");
+    expect((await hush(["decrypt", f], { env: { ...kms.env, ...socks, NO_PROXY: "example.com" } })).stdout).toBe(PLAIN);
+    // Through the name, it would be used: refused, naming the variable, not the password.
+    const endpoint = `https://${KMS_HOST}:${kmsFront.port}`;
+    const r = await hush(["decrypt", f], { env: { ...kms.env, AWS_ENDPOINT_URL_KMS: endpoint, NODE_EXTRA_CA_CERTS: caFile, ...socks } });
+    expect(r.status).toBe(128);
+    expect(r.stderr).toContain("NetworkError (HTTPS_PROXY names a socks5 proxy; hush goes through http and https proxies only");
+    expect(r.stderr).not.toContain("hunter2");
+  });
 });

@@ -8,7 +8,7 @@ import type { ClientRequestArgs } from "node:http";
 import type { Duplex } from "node:stream";
 import type { ConnectionOptions } from "node:tls";
 import { hasHttpsProxy, proxyFor, type ProxyEnv } from "./proxy-settings.ts";
-import { openTunnel } from "./tunnel.ts";
+import { openTunnel, TunnelError } from "./tunnel.ts";
 
 /** The TLS options an agent passes on that matter inside a tunnel. */
 const TLS_OPTION_NAMES = ["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthorized", "ALPNProtocols", "minVersion", "maxVersion", "ciphers", "checkServerIdentity", "session"] as const;
@@ -30,8 +30,9 @@ class ProxyTunnelAgent extends Agent {
     try {
       route = proxyFor("https:", host, String(port), this.#env);
     } catch (err) {
-      // Checked when the agent was made; a throw here would escape the SDK's request.
-      callback?.(err as Error, undefined as unknown as Duplex);
+      // A proxy setting hush cannot use, for a host that would go through it: reported as the
+      // connection's failure (a throw here would escape the SDK's request).
+      callback?.(new TunnelError((err as Error).message), undefined as unknown as Duplex);
       return undefined;
     }
     if (route === undefined) return super.createConnection(options, callback);
@@ -52,7 +53,6 @@ class ProxyTunnelAgent extends Agent {
  * undefined when `env` names no https proxy (the SDK's own agent is then used, unchanged).
  *
  * @param timeoutMs - bounds each CONNECT exchange with the proxy
- * @throws HushError KEY_SOURCE_FAILED when the proxy setting is not an http(s) URL
  */
 export function proxyAgentFromEnv(env: ProxyEnv, timeoutMs: number): Agent | undefined {
   if (!hasHttpsProxy(env)) return undefined;

@@ -189,13 +189,10 @@ export function proxyForUrl(url: URL, env: ProxyEnv): ProxyRoute | undefined {
 }
 
 /**
- * True when the environment names an https proxy, whatever NO_PROXY says.
- *
- * @throws HushError KEY_SOURCE_FAILED naming the variable when that setting is not an http(s) URL
+ * True when the environment names an https proxy, whatever NO_PROXY says. The setting is checked
+ * only when a request would use it: one that cannot be used (a socks5 proxy) must not stop
+ * requests to hosts that bypass it.
  */
 export function hasHttpsProxy(env: ProxyEnv): boolean {
-  const setting = firstSet(env, ["HTTPS_PROXY", "https_proxy"]);
-  if (setting === undefined) return false;
-  parseProxy(setting.name, setting.value);
-  return true;
+  return firstSet(env, ["HTTPS_PROXY", "https_proxy"]) !== undefined;
 }

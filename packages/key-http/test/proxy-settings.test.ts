@@ -70,5 +70,6 @@ describe("proxyFor", () => {
     }
     // Not consulted when the host bypasses the proxy anyway.
     expect(proxyFor("https:", "127.0.0.1", "", { HTTPS_PROXY: "socks5://h:1" })).toBeUndefined();
+    expect(proxyFor("https:", "kms.example.com", "", { HTTPS_PROXY: "socks5://h:1", NO_PROXY: "example.com" })).toBeUndefined();
   });
 });
