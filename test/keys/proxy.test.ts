@@ -276,4 +276,26 @@ describe("key services through an HTTPS proxy", () => {
     expect(r.stderr).toContain("NetworkError (HTTPS_PROXY names a socks5 proxy; hush goes through http and https proxies only");
     expect(r.stderr).not.toContain("hunter2");
   });
+
+  it("a proxy that never answers is waited for once, not once per key service host a file names", async () => {
+    const second = await startVaultTestServer({ token: vault.token, tls: { key: cert.keyPem, cert: cert.certPem } });
+    try {
+      second.createKey("app");
+      const secondAddress = second.address.replace("127.0.0.1", VAULT_HOST);
+      const env = { ...vaultEnv, HUSH_VAULT_ADDRS: secondAddress, VAULT_CLIENT_TIMEOUT: "1" };
+      const f = join(tmp.path, "two-servers.yaml");
+      writeFileSync(f, PLAIN);
+      const made = await hush(["encrypt", "-i", "--hc-vault-transit", `${vaultAddress}/v1/transit/keys/app,${secondAddress}/v1/transit/keys/app`, f], { env });
+      expect(made.stderr).toBe("");
+      proxy.setMode("hang");
+      const calls = proxy.calls.length;
+      const r = await hush(["decrypt", f], { env });
+      expect(r.status).toBe(128);
+      expect(r.stderr).toContain(`NetworkTimeout (no answer within 1000 ms, through proxy http://127.0.0.1:${proxy.port})`);
+      expect(r.stderr).toContain(`NetworkTimeout (proxy http://127.0.0.1:${proxy.port} not asked for ${VAULT_HOST}:${new URL(secondAddress).port}: it did not answer an earlier CONNECT within 1000 ms)`);
+      expect(proxy.calls.length - calls).toBe(1);
+    } finally {
+      await second.stop();
+    }
+  });
 });

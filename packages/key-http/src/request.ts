@@ -153,7 +153,7 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
     // One deadline for the whole exchange: a server that sends its answer a byte at a time never
     // trips the socket's idle timeout.
     const deadline = setTimeout(() => {
-      giveUp.abort();
+      giveUp.abort(request.timeoutMs);
       req.destroy();
       if (!settled) silentOrigins.set(origin, { at: Date.now(), timeoutMs: request.timeoutMs });
       fail(`NetworkTimeout (no answer within ${request.timeoutMs} ms${through})`);
@@ -161,7 +161,7 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
     req.on("close", () => clearTimeout(deadline));
     req.on("error", (err: NodeJS.ErrnoException) =>
       // A tunnel that did not open says which proxy and which host; the proxy is named anyway.
-      fail(err instanceof TunnelError ? `NetworkError (${printable(err.message, 240)})` : `NetworkError (${printable(err.code ?? err.message)}${through})`),
+      fail(err instanceof TunnelError ? `${err.timedOut ? "NetworkTimeout" : "NetworkError"} (${printable(err.message, 240)})` : `NetworkError (${printable(err.code ?? err.message)}${through})`),
     );
     req.end(bytes);
   });

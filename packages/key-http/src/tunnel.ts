@@ -36,9 +36,20 @@ export class TunnelError extends Error {
 }
 
 /**
+ * Proxies that left a CONNECT unanswered until its deadline: when, and the deadline it had. A
+ * file may name many hosts (Key Vaults, KMS regions), and every one goes through the same proxy:
+ * for a while, a tunnel through such a proxy fails at once instead of waiting again.
+ */
+const silentProxies = new Map<string, { readonly at: number; readonly timeoutMs: number }>();
+/** How long a proxy that let a CONNECT run out of time is not asked again. */
+const SILENT_FOR_MS = 60_000;
+
+/**
  * Opens a tunnel through `proxy` to `target` and starts TLS inside it; `done` gets the TLS socket
  * (before its handshake completes: its errors arrive on the socket) or a {@link TunnelError}.
- * The CONNECT exchange is bounded by `timeoutMs` and ends at once when `signal` aborts.
+ * The CONNECT exchange is bounded by `timeoutMs` and ends at once when `signal` aborts (the
+ * caller's deadline, its reason the deadline in ms); either way, the proxy is not asked again
+ * for a minute.
  */
 export function openTunnel(
   proxy: ProxyRoute,
@@ -49,6 +60,12 @@ export function openTunnel(
 ): void {
   const authority = `${isIPv6(target.host) ? `[${target.host}]` : target.host}:${target.port}`;
   const via = `proxy ${proxy.display}`;
+  const silent = silentProxies.get(proxy.display);
+  if (silent !== undefined && Date.now() - silent.at < SILENT_FOR_MS) {
+    const why = `${via} not asked for ${authority}: it did not answer an earlier CONNECT within ${silent.timeoutMs} ms`;
+    process.nextTick(() => done(new TunnelError(why, true)));
+    return;
+  }
   const send = proxy.protocol === "https:" ? httpsRequest : httpRequest;
   const req = send({
     host: proxy.hostname,
@@ -71,16 +88,22 @@ export function openTunnel(
     if (err !== null) done(err);
     else done(null, socket);
   };
+  const started = Date.now();
   const timer = setTimeout(() => {
     req.destroy();
+    silentProxies.set(proxy.display, { at: Date.now(), timeoutMs });
     finish(new TunnelError(`${via} did not open a tunnel to ${authority} within ${timeoutMs} ms`, true));
   }, Math.min(timeoutMs, MAX_TIMER_DELAY_MS));
   const onAbort = (): void => {
     req.destroy();
-    finish(new TunnelError(`${via}: the request to ${authority} was given up`));
+    // Aborted at the caller's deadline with the CONNECT still unanswered.
+    const limit = typeof signal?.reason === "number" ? signal.reason : Date.now() - started;
+    if (!finished) silentProxies.set(proxy.display, { at: Date.now(), timeoutMs: limit });
+    finish(new TunnelError(`${via}: the request to ${authority} was given up`, true));
   };
   signal?.addEventListener("abort", onAbort);
   req.on("connect", (res: IncomingMessage, socket: Socket, head: Buffer) => {
+    silentProxies.delete(proxy.display);
     if (res.statusCode !== 200) {
       socket.destroy();
       const status = `HTTP ${res.statusCode ?? 0}${res.statusMessage ? ` ${printable(res.statusMessage, 60)}` : ""}`;
