@@ -298,4 +298,19 @@ describe("key services through an HTTPS proxy", () => {
       await second.stop();
     }
   });
+
+  it("AWS KMS: a certificate that does not fit the endpoint's name is a NetworkError naming the TLS check, directly or through the proxy", async () => {
+    const arn = kms.createKey();
+    const f = join(tmp.path, "kms-cert.yaml");
+    writeFileSync(f, PLAIN);
+    // The front's certificate names *.hush.test hosts, not localhost nor other.hush.test.
+    for (const host of ["localhost", "other.hush.test"]) {
+      const env = { ...kms.env, AWS_ENDPOINT_URL_KMS: `https://${host}:${kmsFront.port}`, NODE_EXTRA_CA_CERTS: caFile, HTTPS_PROXY: vaultEnv["HTTPS_PROXY"] };
+      const served = kms.calls.length;
+      const r = await hush(["encrypt", "-i", "--kms", arn, f], { env });
+      expect(r.status, host).not.toBe(0);
+      expect(r.stderr, host).toContain("NetworkError (ERR_TLS_CERT_ALTNAME_INVALID)");
+      expect(kms.calls.length, host).toBe(served);
+    }
+  });
 });

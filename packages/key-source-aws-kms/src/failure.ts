@@ -59,6 +59,26 @@ const NETWORK_CODES = new Set([
   "EPROTO",
 ]);
 
+/** OpenSSL's certificate verification codes, as Node reports them. */
+const CERTIFICATE_CODES = new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_REVOKED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
+]);
+
+/** Whether `code` says the TLS handshake with the endpoint failed (`ERR_TLS_…`, `ERR_SSL_…`, a certificate check). */
+function isTlsFailureCode(code: string): boolean {
+  return /^ERR_(TLS|SSL)_[A-Z0-9_]+$/.test(code) || CERTIFICATE_CODES.has(code);
+}
+
 const HINTS: Readonly<Record<KmsFailureReason, string>> = {
   AccessDenied: "the AWS identity in use is not allowed to use this key (check the key policy, IAM policy, role and profile)",
   InvalidCiphertext: "the encryption context differs from the one used when the key was wrapped, or the wrapped key is damaged",
@@ -122,6 +142,10 @@ export function classifyKmsError(err: unknown, timeoutMs?: number): { reason: Km
   if (NETWORK_CODES.has(code) || NETWORK_CODES.has(causeCode)) {
     return { reason: "NetworkError", detail: NETWORK_CODES.has(code) ? code : causeCode };
   }
+  // The endpoint's certificate was not accepted (another name, an unknown issuer: often a TLS-
+  // inspecting proxy or firewall): no answer was read, so it is not a malformed one.
+  const tlsCode = [code, causeCode].find(isTlsFailureCode);
+  if (tlsCode !== undefined) return { reason: "NetworkError", detail: tlsCode };
   if (mapped === "NoCredentials") {
     return { reason: "NoCredentials", detail: typeof e.message === "string" ? clean(e.message) : "" };
   }
