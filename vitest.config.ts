@@ -54,6 +54,7 @@ export default defineConfig({
       "@hush/key-source-gcp-kms/backend": pkg("key-source-gcp-kms", "backend"),
       "@hush/key-source-azure-kv/backend": pkg("key-source-azure-kv", "backend"),
       "@hush/key-http/addresses": pkg("key-http", "addresses"),
+      "@hush/key-http/proxy-agent": pkg("key-http", "proxy-agent"),
       "@hush/core": pkg("core"),
       "@hush/key-source-age": pkg("key-source-age"),
       "@hush/key-source-pgp": pkg("key-source-pgp"),

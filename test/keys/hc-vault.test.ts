@@ -337,6 +337,38 @@ describe("hc_vault keys", () => {
     }
   });
 
+  it("a file's many entries under made-up engine paths cost a bounded number of requests with the token, not one per path segment", async () => {
+    // A server that never says what a path is mounted as (Vault without namespaces answers 404 for
+    // a path under a namespace that does not exist): each way of splitting a path is asked.
+    const odd = await startVaultTestServer({ token: vault.token, mountLookup: "not-found" });
+    try {
+      odd.createKey("app");
+      const oddEnv = { VAULT_TOKEN: vault.token, VAULT_ADDR: odd.address };
+      const f = join(tmp.path, "deep-paths.yaml");
+      writeFileSync(f, PLAIN);
+      expect((await hush(["encrypt", "-i", "--hc-vault-transit", odd.uri("app"), f], { env: oddEnv })).stderr).toBe("");
+      const text = readFileSync(f, "utf8");
+      const entry = /\n( {8}- created_at: [^\n]*\n(?: {10}[^\n]*\n)+)/.exec(text.slice(text.indexOf("hc_vault:")))![1]!;
+      const path = (i: number, n: number): string => Array.from({ length: n }, (_, j) => `ns${i}x${j}`).join("/");
+      const many = Array.from({ length: 100 }, (_, i) => entry.replace("engine_path: transit", `engine_path: ${path(i, 15)}/transit`)).join("");
+      writeFileSync(f, text.replace(entry, many));
+      const before = odd.calls.length;
+      const r = await hush(["decrypt", f], { env: oddEnv });
+      expect(r.status).toBe(128);
+      // 64 lookups, and the decrypt calls of the 4 entries whose 16 lookups fitted in them.
+      expect(odd.calls.length - before).toBe(64 + 4);
+      expect(r.stderr).toContain(`Vault transit: not asked: ${odd.address} was already asked 64 times in this run what engine paths are mounted as, and the engine path ns4x0/`);
+      // A path of more segments than any real one is refused before any request.
+      writeFileSync(f, text.replace("engine_path: transit", `engine_path: ${path(0, 16)}/transit`));
+      const deep = await hush(["decrypt", f], { env: oddEnv });
+      expect(deep.status).toBe(128);
+      expect(deep.stderr).toContain(": 17 segments; hush reads at most 16");
+      expect(odd.calls.length - before).toBe(68);
+    } finally {
+      await odd.stop();
+    }
+  });
+
   it("HTTPS with VAULT_CACERT", async () => {
     const cert = makeTestCertificate(tmp.path);
     const tls = await startVaultTestServer({ tls: cert, token: vault.token });

@@ -77,7 +77,7 @@ describe("hot commands", () => {
     expect(r.status, r.stderr).toBe(0);
     const loaded = readFileSync(log, "utf8");
     expect(loaded).toContain("/commands/decrypt.js");
-    for (const absent of ["/commander/", "/program.js", "/commands/workflows.js", "/commands/legacy.js", "/commands/encrypt.js", "/key-source-aws-kms/dist/source.js", "/key-source-hc-vault/dist/source.js", "/key-source-hc-vault/dist/transport.js", "/key-source-azure-kv/dist/source.js", "/key-source-azure-kv/dist/credentials.js", "/key-source-gcp-kms/dist/source.js", "/key-source-gcp-kms/dist/credentials.js", "/key-http/dist/request.js", "/key-source-pgp/dist/gpg-key-source.js", "@aws-sdk", "simple-git"]) {
+    for (const absent of ["/commander/", "/program.js", "/commands/workflows.js", "/commands/legacy.js", "/commands/encrypt.js", "/key-source-aws-kms/dist/source.js", "/key-source-hc-vault/dist/source.js", "/key-source-hc-vault/dist/transport.js", "/key-source-azure-kv/dist/source.js", "/key-source-azure-kv/dist/credentials.js", "/key-source-gcp-kms/dist/source.js", "/key-source-gcp-kms/dist/credentials.js", "/key-http/dist/request.js", "/key-http/dist/tunnel.js", "/key-http/dist/proxy-settings.js", "/key-http/dist/proxy-agent.js", "/key-source-pgp/dist/gpg-key-source.js", "@aws-sdk", "simple-git"]) {
       expect(loaded, absent).not.toContain(absent);
     }
   });

@@ -1,6 +1,9 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { HushError, MAX_TIMER_DELAY_MS, printable } from "@hush/core";
+import { proxyForUrl, type ProxyEnv, type ProxyRoute } from "./proxy-settings.ts";
+import { openTunnel, TunnelError } from "./tunnel.ts";
+import type { Duplex } from "node:stream";
 
 /** Key-service answers are small; anything larger than this is not the service. */
 const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024;
@@ -36,6 +39,11 @@ export interface HttpRequest {
   /** One deadline for the whole exchange, connection to last byte. */
   readonly timeoutMs: number;
   readonly maxAnswerBytes?: number | undefined;
+  /**
+   * The user's environment, for `HTTPS_PROXY`/`https_proxy` and `NO_PROXY`/`no_proxy` only
+   * (never a file's settings): an https request goes through that proxy's CONNECT tunnel.
+   */
+  readonly env: ProxyEnv;
 }
 
 /** An answer: status, headers, and the body parsed as JSON (undefined when it is not JSON). */
@@ -56,7 +64,8 @@ function encodeBody(body: RequestBody | undefined): { type?: string; bytes?: Buf
  * never followed; the caller reports them).
  *
  * @throws HushError KEY_SOURCE_FAILED (`NetworkError (…)`, `NetworkTimeout (…)`, or an answer
- *   over the size bound); the message never holds a header or body of the request
+ *   over the size bound; through a proxy, naming the proxy without its user or password); the
+ *   message never holds a header or body of the request
  */
 export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
   const origin = request.url.origin;
@@ -74,22 +83,47 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
   const tls = request.url.protocol === "https:";
   const send = tls ? httpsRequest : httpRequest;
   const material = tls ? request.tls : undefined;
+  const tlsOptions = {
+    ...(material?.ca ? { ca: material.ca } : {}),
+    ...(material?.cert ? { cert: material.cert } : {}),
+    ...(material?.key ? { key: material.key } : {}),
+  };
+  let proxy: ProxyRoute | undefined;
+  try {
+    proxy = proxyForUrl(request.url, request.env);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+  const through = proxy === undefined ? "" : `, through proxy ${proxy.display}`;
+  const giveUp = new AbortController();
+  const tunnel =
+    proxy === undefined
+      ? {}
+      : {
+          createConnection: (_options: unknown, oncreate: (err: Error | null, socket: Duplex) => void): undefined => {
+            const host = request.url.hostname.replace(/^\[(.*)\]$/, "$1");
+            const port = request.url.port === "" ? 443 : Number(request.url.port);
+            // The request's own deadline (below) comes first and gives the tunnel up.
+            openTunnel(proxy, { host, port, tls: tlsOptions }, request.timeoutMs + 1000, giveUp.signal, (err, socket) => {
+              if (err !== null || socket === undefined) oncreate(err ?? new Error("no tunnel"), undefined as unknown as Duplex);
+              else oncreate(null, socket);
+            });
+            return undefined;
+          },
+        };
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (why: string): void => {
+      // A request whose connection never came (a tunnel that did not open) never closes: its
+      // deadline would keep the process alive for the whole timeout.
+      clearTimeout(deadline);
       if (settled) return;
       settled = true;
       reject(new HushError("KEY_SOURCE_FAILED", why));
     };
     const req = send(
       request.url,
-      {
-        method: request.method,
-        headers,
-        ...(material?.ca ? { ca: material.ca } : {}),
-        ...(material?.cert ? { cert: material.cert } : {}),
-        ...(material?.key ? { key: material.key } : {}),
-      },
+      { method: request.method, headers, ...tlsOptions, ...tunnel },
       (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -113,18 +147,22 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
           }
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
         });
-        res.on("error", (err) => fail(`NetworkError (${printable(err.message)})`));
+        res.on("error", (err) => fail(`NetworkError (${printable(err.message)}${through})`));
       },
     );
     // One deadline for the whole exchange: a server that sends its answer a byte at a time never
     // trips the socket's idle timeout.
     const deadline = setTimeout(() => {
+      giveUp.abort(request.timeoutMs);
       req.destroy();
       if (!settled) silentOrigins.set(origin, { at: Date.now(), timeoutMs: request.timeoutMs });
-      fail(`NetworkTimeout (no answer within ${request.timeoutMs} ms)`);
+      fail(`NetworkTimeout (no answer within ${request.timeoutMs} ms${through})`);
     }, Math.min(request.timeoutMs, MAX_TIMER_DELAY_MS));
     req.on("close", () => clearTimeout(deadline));
-    req.on("error", (err: NodeJS.ErrnoException) => fail(`NetworkError (${printable(err.code ?? err.message)})`));
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      // A tunnel that did not open says which proxy and which host; the proxy is named anyway.
+      fail(err instanceof TunnelError ? `${err.timedOut ? "NetworkTimeout" : "NetworkError"} (${printable(err.message, 240)})` : `NetworkError (${printable(err.code ?? err.message)}${through})`),
+    );
     req.end(bytes);
   });
 }

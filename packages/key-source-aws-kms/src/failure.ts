@@ -59,6 +59,26 @@ const NETWORK_CODES = new Set([
   "EPROTO",
 ]);
 
+/** OpenSSL's certificate verification codes, as Node reports them. */
+const CERTIFICATE_CODES = new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_REVOKED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
+]);
+
+/** Whether `code` says the TLS handshake with the endpoint failed (`ERR_TLS_…`, `ERR_SSL_…`, a certificate check). */
+function isTlsFailureCode(code: string): boolean {
+  return /^ERR_(TLS|SSL)_[A-Z0-9_]+$/.test(code) || CERTIFICATE_CODES.has(code);
+}
+
 const HINTS: Readonly<Record<KmsFailureReason, string>> = {
   AccessDenied: "the AWS identity in use is not allowed to use this key (check the key policy, IAM policy, role and profile)",
   InvalidCiphertext: "the encryption context differs from the one used when the key was wrapped, or the wrapped key is damaged",
@@ -81,6 +101,8 @@ interface SdkErrorShape {
   $fault?: unknown;
   $metadata?: { httpStatusCode?: unknown; attempts?: unknown };
   cause?: unknown;
+  /** Set on a proxy tunnel's error (TunnelError) that timed out. */
+  timedOut?: unknown;
 }
 
 function shape(err: unknown): SdkErrorShape {
@@ -109,9 +131,21 @@ export function classifyKmsError(err: unknown, timeoutMs?: number): { reason: Km
   if (mapped === "NetworkTimeout" || code === "ETIMEDOUT" || causeCode === "ETIMEDOUT") {
     return { reason: "NetworkTimeout", detail: timeoutMs === undefined ? "no answer in time" : `no answer within ${timeoutMs} ms` };
   }
+  // A proxy's tunnel that did not open: its message names the proxy (never its password) and the
+  // host. A proxy that never answered is a timeout, so that the other keys of the endpoint are
+  // not each made to wait for it again.
+  const tunnel = name === "TunnelError" ? e : cause.name === "TunnelError" ? cause : undefined;
+  if (tunnel !== undefined) {
+    const detail = typeof tunnel.message === "string" ? clean(tunnel.message) : "proxy tunnel not opened";
+    return { reason: tunnel.timedOut === true ? "NetworkTimeout" : "NetworkError", detail };
+  }
   if (NETWORK_CODES.has(code) || NETWORK_CODES.has(causeCode)) {
     return { reason: "NetworkError", detail: NETWORK_CODES.has(code) ? code : causeCode };
   }
+  // The endpoint's certificate was not accepted (another name, an unknown issuer: often a TLS-
+  // inspecting proxy or firewall): no answer was read, so it is not a malformed one.
+  const tlsCode = [code, causeCode].find(isTlsFailureCode);
+  if (tlsCode !== undefined) return { reason: "NetworkError", detail: tlsCode };
   if (mapped === "NoCredentials") {
     return { reason: "NoCredentials", detail: typeof e.message === "string" ? clean(e.message) : "" };
   }

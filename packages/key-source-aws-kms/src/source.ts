@@ -321,11 +321,16 @@ export class AwsKmsKeySource implements KeySource {
   async #createClient(region: string, role: string, profile: string): Promise<KMSClient> {
     const env = this.#env;
     const kmsEndpoint = envEndpoint(env, "KMS");
+    // HTTPS_PROXY/NO_PROXY as SOPS's Go client reads them: the SDK ignores them, so its https
+    // connections (KMS, and STS for roles and profiles) get an agent that tunnels through the proxy.
+    const { proxyAgentFromEnv } = await import("@hush/key-http/proxy-agent");
+    const httpsAgent = proxyAgentFromEnv(env, this.#timeoutMs);
     const requestHandler = {
       connectionTimeout: this.#timeoutMs,
       requestTimeout: this.#timeoutMs,
       socketTimeout: this.#timeoutMs,
       throwOnRequestTimeout: true,
+      ...(httpsAgent === undefined ? {} : { httpsAgent }),
     };
     const common = { region, requestHandler, maxAttempts: this.#maxAttempts, retryMode: "standard" };
 

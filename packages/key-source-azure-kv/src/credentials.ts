@@ -145,7 +145,7 @@ export class AzureCredentials {
     requireHttpsOrLoopback(authority, "AZURE_AUTHORITY_HOST", "Azure authority");
     const url = new URL(`${authority}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
     const form = { client_id: clientId, ...secret(clientId, url.href), grant_type: "client_credentials", scope };
-    const answer = await sendRequest({ method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs });
+    const answer = await sendRequest({ method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs, env: this.#env });
     return accessToken(answer, `Azure ${what} token request`);
   }
 
@@ -159,7 +159,7 @@ export class AzureCredentials {
       url.searchParams.set("api-version", "2019-08-01");
       url.searchParams.set("resource", resource);
       if (clientId !== undefined) url.searchParams.set("client_id", clientId);
-      const answer = await sendRequest({ method: "GET", url, headers: { "X-IDENTITY-HEADER": header }, timeoutMs: this.#timeoutMs });
+      const answer = await sendRequest({ method: "GET", url, headers: { "X-IDENTITY-HEADER": header }, timeoutMs: this.#timeoutMs, env: this.#env });
       return accessToken(answer, "Azure managed identity (IDENTITY_ENDPOINT)");
     }
     // The Azure SDK lets AZURE_POD_IDENTITY_AUTHORITY_HOST replace the metadata service's address.
@@ -170,7 +170,7 @@ export class AzureCredentials {
     if (clientId !== undefined) url.searchParams.set("client_id", clientId);
     let answer: HttpAnswer;
     try {
-      answer = await sendRequest({ method: "GET", url, headers: { Metadata: "true" }, timeoutMs: Math.min(this.#timeoutMs, IMDS_PROBE_MS) });
+      answer = await sendRequest({ method: "GET", url, headers: { Metadata: "true" }, timeoutMs: Math.min(this.#timeoutMs, IMDS_PROBE_MS), env: this.#env });
     } catch {
       throw new Unavailable("no instance metadata service");
     }

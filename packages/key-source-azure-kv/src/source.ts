@@ -55,6 +55,8 @@ export class AzureKeyVaultKeySource implements KeySource {
   readonly #chosen: readonly string[];
   readonly #timeoutMs: number;
   readonly #credentials: AzureCredentials;
+  /** The user's environment, for its HTTPS proxy settings. */
+  readonly #env: Readonly<Record<string, string | undefined>>;
   /** Verified challenges by vault origin: later requests to the vault carry the token at once. */
   readonly #challenges = new Map<string, VaultChallenge>();
 
@@ -64,6 +66,7 @@ export class AzureKeyVaultKeySource implements KeySource {
     const seconds = Number(options.env["HUSH_AZURE_KV_TIMEOUT"] ?? "30");
     this.#timeoutMs = Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : 30_000;
     this.#credentials = new AzureCredentials(options.env, this.#timeoutMs);
+    this.#env = options.env;
   }
 
   async wrap(dataKey: Uint8Array, recipient: MasterKeyRecipient): Promise<AzureKeyEntry> {
@@ -128,7 +131,7 @@ export class AzureKeyVaultKeySource implements KeySource {
       const headers = token === undefined ? {} : { Authorization: `Bearer ${token}` };
       const withBody = token !== undefined && body !== undefined ? { body: { json: body } } : {};
       try {
-        return await sendRequest({ method, url, headers, ...withBody, timeoutMs: this.#timeoutMs });
+        return await sendRequest({ method, url, headers, ...withBody, timeoutMs: this.#timeoutMs, env: this.#env });
       } catch (err) {
         throw new HushError("KEY_SOURCE_FAILED", `${WHAT} ${op} failed: ${(err as Error).message}`);
       }

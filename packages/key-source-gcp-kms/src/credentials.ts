@@ -31,8 +31,8 @@ function staticToken(token: string, origin: string): GoogleCredential {
   return { origin, quotaProject: undefined, accessToken: async () => token, forget: () => undefined };
 }
 
-function fromGrant(grant: TokenGrant, origin: string, quotaProject: string | undefined, timeoutMs: number): GoogleCredential {
-  const source = new TokenSource(grant, timeoutMs);
+function fromGrant(grant: TokenGrant, origin: string, quotaProject: string | undefined, timeoutMs: number, env: Env): GoogleCredential {
+  const source = new TokenSource(grant, timeoutMs, env);
   return { origin, quotaProject, accessToken: () => source.accessToken(), forget: () => source.forget() };
 }
 
@@ -43,7 +43,7 @@ function field(json: Record<string, unknown>, name: string, origin: string): str
 }
 
 /** A credential JSON document (`service_account` or `authorized_user`) → credential. */
-export function parseCredentialJson(text: string, origin: string, timeoutMs: number): GoogleCredential {
+export function parseCredentialJson(text: string, origin: string, timeoutMs: number, env: Env): GoogleCredential {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -59,11 +59,11 @@ export function parseCredentialJson(text: string, origin: string, timeoutMs: num
     const clientEmail = field(doc, "client_email", origin);
     const privateKeyId = typeof doc["private_key_id"] === "string" ? doc["private_key_id"] : "";
     const grant: TokenGrant = { type, clientEmail, privateKey: field(doc, "private_key", origin), privateKeyId, tokenUri };
-    return fromGrant(grant, `${origin} (service account ${printable(clientEmail, 80)})`, quota, timeoutMs);
+    return fromGrant(grant, `${origin} (service account ${printable(clientEmail, 80)})`, quota, timeoutMs, env);
   }
   if (type === "authorized_user") {
     const grant: TokenGrant = { type, clientId: field(doc, "client_id", origin), clientSecret: field(doc, "client_secret", origin), refreshToken: field(doc, "refresh_token", origin), tokenUri };
-    return fromGrant(grant, `${origin} (authorized user)`, quota, timeoutMs);
+    return fromGrant(grant, `${origin} (authorized user)`, quota, timeoutMs, env);
   }
   throw new HushError(
     "KEY_SOURCE_FAILED",
@@ -71,14 +71,14 @@ export function parseCredentialJson(text: string, origin: string, timeoutMs: num
   );
 }
 
-function readCredentialFile(path: string, origin: string, timeoutMs: number): GoogleCredential {
+function readCredentialFile(path: string, origin: string, timeoutMs: number, env: Env): GoogleCredential {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
     throw new HushError("KEY_SOURCE_FAILED", `cannot read ${origin}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
   }
-  return parseCredentialJson(text, origin, timeoutMs);
+  return parseCredentialJson(text, origin, timeoutMs, env);
 }
 
 function isFile(path: string): boolean {
@@ -131,18 +131,18 @@ export function findGoogleCredential(env: Env, homeDir: string, timeoutMs: numbe
   const credentials = env["GOOGLE_CREDENTIALS"] ?? "";
   if (credentials !== "") {
     // As SOPS: a path when such a file exists, else the JSON itself.
-    if (isFile(credentials)) return readCredentialFile(credentials, `GOOGLE_CREDENTIALS file ${printable(credentials, 120)}`, timeoutMs);
+    if (isFile(credentials)) return readCredentialFile(credentials, `GOOGLE_CREDENTIALS file ${printable(credentials, 120)}`, timeoutMs, env);
     // Not shown: the value may be a credential with a stray character, not a path.
     if (!credentials.trimStart().startsWith("{")) throw new HushError("KEY_SOURCE_FAILED", "GOOGLE_CREDENTIALS names no file and is not a credential's JSON");
-    return parseCredentialJson(credentials, "GOOGLE_CREDENTIALS", timeoutMs);
+    return parseCredentialJson(credentials, "GOOGLE_CREDENTIALS", timeoutMs, env);
   }
   const token = env["GOOGLE_OAUTH_ACCESS_TOKEN"]?.trim() ?? "";
   if (token !== "") return staticToken(token, "GOOGLE_OAUTH_ACCESS_TOKEN");
   const adc = env["GOOGLE_APPLICATION_CREDENTIALS"] ?? "";
-  if (adc !== "") return readCredentialFile(adc, `GOOGLE_APPLICATION_CREDENTIALS file ${printable(adc, 120)}`, timeoutMs);
+  if (adc !== "") return readCredentialFile(adc, `GOOGLE_APPLICATION_CREDENTIALS file ${printable(adc, 120)}`, timeoutMs, env);
   const wellKnown = gcloudAdcPath(env, homeDir);
-  if (isFile(wellKnown)) return readCredentialFile(wellKnown, printable(wellKnown, 120), timeoutMs);
+  if (isFile(wellKnown)) return readCredentialFile(wellKnown, printable(wellKnown, 120), timeoutMs, env);
   const host = metadataHost(env);
-  if (host !== undefined) return fromGrant({ type: "gce_metadata", host }, `the GCE metadata server ${printable(host)}`, undefined, timeoutMs);
+  if (host !== undefined) return fromGrant({ type: "gce_metadata", host }, `the GCE metadata server ${printable(host)}`, undefined, timeoutMs, env);
   throw new HushError("KEY_SOURCE_FAILED", `no Google credentials: ${NEXT_STEP}`);
 }

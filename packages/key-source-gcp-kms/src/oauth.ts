@@ -61,12 +61,15 @@ function tokenErrorText(answer: HttpAnswer): string {
 export class TokenSource {
   readonly #grant: TokenGrant;
   readonly #timeoutMs: number;
+  /** The user's environment, for its HTTPS proxy settings. */
+  readonly #env: Readonly<Record<string, string | undefined>>;
   #cached: CachedToken | undefined;
   #pending: Promise<CachedToken> | undefined;
 
-  constructor(grant: TokenGrant, timeoutMs: number) {
+  constructor(grant: TokenGrant, timeoutMs: number, env: Readonly<Record<string, string | undefined>>) {
     this.#grant = grant;
     this.#timeoutMs = timeoutMs;
+    this.#env = env;
   }
 
   /** A usable access token. @throws HushError KEY_SOURCE_FAILED saying which endpoint refused and why */
@@ -89,7 +92,7 @@ export class TokenSource {
     if (grant.type === "gce_metadata") {
       // The metadata server is link-local plain http by design; nothing secret is sent to it.
       url = new URL(`http://${grant.host}/computeMetadata/v1/instance/service-accounts/default/token`);
-      answer = await this.#send({ method: "GET", url, headers: { "Metadata-Flavor": "Google" }, timeoutMs: this.#timeoutMs });
+      answer = await this.#send({ method: "GET", url, headers: { "Metadata-Flavor": "Google" }, timeoutMs: this.#timeoutMs, env: this.#env });
     } else {
       // The token endpoint comes from the user's own credential (file or environment), never from
       // an encrypted file or a repository; still, a refresh token or assertion crosses the network
@@ -100,7 +103,7 @@ export class TokenSource {
         grant.type === "service_account"
           ? { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: serviceAccountAssertion(grant, Math.floor(Date.now() / 1000)) }
           : { grant_type: "refresh_token", client_id: grant.clientId, client_secret: grant.clientSecret, refresh_token: grant.refreshToken };
-      answer = await this.#send({ method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs });
+      answer = await this.#send({ method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs, env: this.#env });
     }
     const where = printable(`${url.protocol}//${url.host}${url.pathname}`, 120);
     if (answer.status >= 300 && answer.status < 400) {

@@ -119,7 +119,7 @@ export class GcpKmsKeySource implements KeySource {
       if (quotaProject !== undefined) headers["x-goog-user-project"] = quotaProject;
       // resourceId matched resource-id.ts's pattern: it adds path segments of safe characters only.
       const url = new URL(`${endpoint}/v1/${resourceId}:${op}`);
-      answer = await this.#sendWithRetries(() => sendRequest({ method: "POST", url, headers, body: { json: body }, timeoutMs: this.#timeoutMs }));
+      answer = await this.#sendWithRetries(() => sendRequest({ method: "POST", url, headers, body: { json: body }, timeoutMs: this.#timeoutMs, env: this.#env }));
     } catch (err) {
       throw fail((err as Error).message);
     }

@@ -30,6 +30,13 @@ export const TRANSIT_CIPHERTEXT = /^vault:v\d{1,9}:[A-Za-z0-9+/]+={0,2}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** How messages name this backend (the CLI already names the key and its group before them). */
 const WHAT = "Vault transit";
+/**
+ * Mount lookups one server is asked in a run. A path that may start with child namespaces is
+ * asked once per way of splitting it, and a file chooses its entries' paths (up to 128 entries):
+ * without a bound, one hostile file would send the reader's token hundreds of times. Real
+ * repositories use a few engine paths, each looked up once per run.
+ */
+const MAX_MOUNT_LOOKUPS_PER_SERVER = 64;
 
 /** RFC 3339 in whole seconds, UTC, as SOPS writes `created_at`. */
 function nowRfc3339(): string {
@@ -51,6 +58,8 @@ export class VaultTransitKeySource implements KeySource {
   readonly #proven = new Map<string, Promise<void>>();
   /** Engine paths asked what they are mounted as (see #refuseOtherMount), by address and path. */
   readonly #mounts = new Map<string, Promise<void>>();
+  /** Mount lookups sent, by address (see MAX_MOUNT_LOOKUPS_PER_SERVER). */
+  readonly #lookups = new Map<string, number>();
 
   constructor(options: VaultTransitKeySourceOptions) {
     this.#env = options.env;
@@ -137,6 +146,14 @@ export class VaultTransitKeySource implements KeySource {
         const segments = key.enginePath.split("/");
         for (let split = 0; split < segments.length; split++) {
           const namespace = segments.slice(0, split).map((s) => `${s}/`).join("");
+          const sent = this.#lookups.get(address) ?? 0;
+          if (sent >= MAX_MOUNT_LOOKUPS_PER_SERVER) {
+            throw new HushError(
+              "KEY_SOURCE_FAILED",
+              `${WHAT}: not asked: ${printable(address)} was already asked ${MAX_MOUNT_LOOKUPS_PER_SERVER} times in this run what engine paths are mounted as, and the engine path ${printable(key.enginePath, 80)} is not known to be transit; nothing was sent to it (a file may list many keys under made-up engine paths: check who wrote it)`,
+            );
+          }
+          this.#lookups.set(address, sent + 1);
           const answer = await this.#send(address, `${namespace}sys/internal/ui/mounts/${segments.slice(split).join("/")}`, undefined, op);
           const type = answer.status === 200 ? (answer.body as { data?: { type?: unknown } } | undefined)?.data?.type : undefined;
           if (typeof type !== "string") continue;

@@ -33,7 +33,7 @@ export function vaultRequest(url: URL, body: unknown, options: VaultRequestOptio
           key: readPemFromEnv(options.env, "VAULT_CLIENT_KEY"),
         }
       : undefined;
-  return sendRequest({ method: body === undefined ? "GET" : "PUT", url, headers, body: body === undefined ? undefined : { json: body }, tls, timeoutMs: options.timeoutMs });
+  return sendRequest({ method: body === undefined ? "GET" : "PUT", url, headers, body: body === undefined ? undefined : { json: body }, tls, timeoutMs: options.timeoutMs, env: options.env });
 }
 
 /** Vault's error text (`{"errors": ["permission denied"]}`), escaped and shortened. */

@@ -35,9 +35,19 @@ export function normaliseVaultAddress(address: string, code: ErrorCode = "INVALI
   return `${url.protocol}//${url.host}`;
 }
 
+/**
+ * Segments of an engine path: namespaces and the mount path together. Real ones have a few
+ * (`admin/team/transit`); each may cost a mount lookup with the reader's token (source.ts), so a
+ * file's path of hundreds of segments would make each of its entries cost hundreds of requests.
+ */
+const MAX_ENGINE_PATH_SEGMENTS = 16;
+
 /** Checks an engine path (`transit`, `team/transit`) and key name from a flag or a file. */
 export function checkVaultPath(enginePath: string, keyName: string, code: ErrorCode = "INVALID_ARGUMENT"): void {
   const segments = enginePath.split("/");
+  if (segments.length > MAX_ENGINE_PATH_SEGMENTS) {
+    throw new HushError(code, `Invalid Vault transit engine path ${quoted(enginePath, 60)}: ${segments.length} segments; hush reads at most ${MAX_ENGINE_PATH_SEGMENTS}`);
+  }
   if (enginePath === "" || segments.some((s) => !SEGMENT.test(s) || s === "." || s === "..")) {
     throw new HushError(code, `Invalid Vault transit engine path ${quoted(enginePath)}: path segments of letters, digits, '_', '-', '.'`);
   }

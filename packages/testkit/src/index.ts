@@ -24,3 +24,7 @@ export type { AgeTestPlugin, AgeTestPluginKeyPair } from "./age-test-plugin.ts";
 export { listenOnLoopback } from "./loopback.ts";
 export type { LoopbackListener } from "./loopback.ts";
 export { countCalls } from "./count-calls.ts";
+export { startConnectProxy, startTlsFront } from "./connect-proxy.ts";
+export type { TlsFront, ConnectProxy, ConnectProxyCall, ConnectProxyMode, ConnectProxyOptions } from "./connect-proxy.ts";
+export { testCertificate } from "./tls-intercept.ts";
+export type { TestCertificate } from "./tls-intercept.ts";

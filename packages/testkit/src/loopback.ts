@@ -1,5 +1,4 @@
-import type { Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo, Server, Socket } from "node:net";
 
 /** A test server listening on this machine only. */
 export interface LoopbackListener {
@@ -9,7 +8,7 @@ export interface LoopbackListener {
   stop(): Promise<void>;
 }
 
-/** Starts `server` (http or https) on 127.0.0.1 at a free port and tracks its connections for {@link LoopbackListener.stop}. */
+/** Starts `server` (http, https or tls) on 127.0.0.1 at a free port and tracks its connections for {@link LoopbackListener.stop}. */
 export async function listenOnLoopback(server: Server): Promise<LoopbackListener> {
   const sockets = new Set<Socket>();
   server.on("connection", (s: Socket) => {
