@@ -317,6 +317,29 @@ describe("files the patterns cover that are not encrypted", () => {
     expect(readFileSync(join(repo, "notes.txt"))).toEqual(latin1("café\nTWO\nthree\nfour\nfive é\n"));
   });
 
+  it("a binary file (a NUL byte, git's test) is not merged by lines: ours stays as it is and the file conflicts, as git leaves it", () => {
+    const repo = createRepo(sb, "plain-binary");
+    const bytes = (...records: string[]): Buffer => Buffer.from(records.map((r) => `${r}\0\n`).join(""), "latin1");
+    writeFileSync(join(repo, "keystore.bin"), bytes("A", "B", "C", "D", "E"));
+    commitAll(sb, repo, "base");
+    expect(hush(sb, ["git", "setup", "*.bin"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "setup");
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    writeFileSync(join(repo, "keystore.bin"), bytes("A", "B", "C", "D", "E2"));
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    writeFileSync(join(repo, "keystore.bin"), bytes("A1", "B", "C", "D", "E"));
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status).not.toBe(0);
+    expect(merge.stdout).toContain("CONFLICT (content): Merge conflict in keystore.bin");
+    expect(merge.stderr).toContain("hush: keystore.bin: not merged: ours is binary (a NUL byte among its first 8000 bytes, git's test)");
+    expect(merge.stderr).toContain("next: keep ours with `git add keystore.bin`, or take theirs with `git checkout --theirs keystore.bin`");
+    // Byte for byte ours: no lines of theirs mixed in, no markers.
+    expect(readFileSync(join(repo, "keystore.bin"))).toEqual(bytes("A1", "B", "C", "D", "E"));
+    expect(git(sb, repo, ["ls-files", "-u", "--", "keystore.bin"]).stdout.trim().split("\n")).toHaveLength(3);
+  });
+
   it("an encrypted version that is not UTF-8 is not merged: both sides stay whole, with why", async () => {
     const repo = createRepo(sb, "encrypted-latin1");
     writeEncrypted(sb, repo, "k.enc.yaml", "a: 1\nnote_unencrypted: cafe\n");
