@@ -64,6 +64,23 @@ describe("hush git setup", () => {
     expect(hush(sb, ["git", "uninstall"], { cwd: repo }).stdout).toContain("nothing to remove");
   });
 
+  it("run again, leaves .gitattributes as it is: a file with no final line break, and a user's override below the block that git lets win", () => {
+    const repo = createRepo(sb, "attributes-again");
+    writeFileSync(join(repo, ".gitattributes"), "*.png binary");
+    expect(hush(sb, ["git", "setup", "*.enc.yaml"], { cwd: repo }).status).toBe(0);
+    const written = readFileSync(join(repo, ".gitattributes"), "utf8");
+    const again = hush(sb, ["git", "setup", "*.enc.yaml"], { cwd: repo });
+    expect(again.stdout).toContain("already set up; nothing to change");
+    expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toBe(written);
+    // A line below the block, for a file the user keeps out of the review view.
+    const overridden = `${written}legacy.enc.yaml -diff\n`;
+    writeFileSync(join(repo, ".gitattributes"), overridden);
+    const third = hush(sb, ["git", "setup", "*.enc.yaml"], { cwd: repo });
+    expect(third.stdout).toContain("already set up; nothing to change");
+    expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toBe(overridden);
+    expect(git(sb, repo, ["check-attr", "diff", "--", "legacy.enc.yaml"]).stdout).toBe("legacy.enc.yaml: diff: unset\n");
+  });
+
   it("handles a .sops.yaml in a subdirectory, anchored regexes, and files a glob cannot express", () => {
     const repo = createRepo(sb, "nested");
     mkdirSync(join(repo, "deploy", "secrets"), { recursive: true });

@@ -105,13 +105,28 @@ export function removeManagedBlock(existing: string): string {
   return out;
 }
 
-/** `existing` with the managed block set to `patterns` (replacing any previous block). */
+/**
+ * `existing` with the managed block set to `patterns`. A block already there is replaced where it
+ * stands, every other byte kept: moved to the end, it would come after lines the user put below
+ * it, and for git a later line wins (a `secret.enc.yaml -diff` written after the block would be
+ * overridden by the next setup), and each clone's setup would change the committed file again.
+ * Without a block, it is appended after a blank line (the file's trailing line breaks made one),
+ * so that a second run finds nothing to change.
+ */
 export function withManagedBlock(existing: string, patterns: readonly string[]): string {
   const eol = existing.includes("\r\n") ? "\r\n" : "\n";
-  const rest = removeManagedBlock(existing);
   const block = [ATTRIBUTES_BEGIN, ...patterns.map(attributeLine), ATTRIBUTES_END].join(eol) + eol;
-  if (rest === "") return block;
-  return rest + eol + block;
+  // Lines with their own line breaks, so that the lines around the block keep theirs.
+  const lines = existing === "" ? [] : existing.split(/(?<=\n)/);
+  const bare = lines.map((l) => l.replace(/\r?\n$/, ""));
+  const start = bare.indexOf(ATTRIBUTES_BEGIN);
+  if (start === -1) {
+    const rest = existing.replace(/(?:\r?\n)+$/, "");
+    return rest.trim() === "" ? block : rest + eol + eol + block;
+  }
+  // As removeManagedBlock reads a block with no end line: to the end of the file.
+  const end = bare.indexOf(ATTRIBUTES_END, start + 1);
+  return lines.slice(0, start).join("") + block + (end === -1 ? "" : lines.slice(end + 1).join(""));
 }
 
 /** The pre-commit hook script. */
