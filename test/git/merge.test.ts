@@ -281,6 +281,43 @@ describe("a common ancestor from before the file was encrypted", () => {
   });
 });
 
+describe("a merge with two merge bases that conflict (criss-cross): git makes their base with conflict markers", () => {
+  it("does not bring back a key one side deleted: it conflicts there, the driver says why, and `hush git resolve --ours` keeps the deletion", () => {
+    const repo = createRepo(sb, "criss-cross");
+    const file = join(repo, "app.enc.yaml");
+    writeEncrypted(sb, repo, "app.enc.yaml", "a: 1\nb: 2\nrevoked: old-token\n");
+    commitAll(sb, repo, "start");
+    setupDrivers(sb, repo);
+    const set = (path: string, value: string): void => expect(hush(sb, ["set", "app.enc.yaml", path, value], { cwd: repo }).status).toBe(0);
+    git(sb, repo, ["checkout", "-q", "-b", "x"]);
+    set('["a"]', "10");
+    commitAll(sb, repo, "x");
+    git(sb, repo, ["checkout", "-q", "-b", "y", "main"]);
+    set('["a"]', "20");
+    commitAll(sb, repo, "y");
+    // Each branch merges the other and settles on a = 30: x and y are both merge bases of m1 and m2.
+    for (const [branch, from, other] of [["m1", "y", "x"], ["m2", "x", "y"]] as const) {
+      git(sb, repo, ["checkout", "-q", "-b", branch, from]);
+      expect(git(sb, repo, ["merge", "--no-edit", other], { allowFail: true }).status).not.toBe(0);
+      git(sb, repo, ["checkout", "-q", "--ours", "app.enc.yaml"]);
+      set('["a"]', "30");
+      commitAll(sb, repo, branch);
+    }
+    git(sb, repo, ["checkout", "-q", "m1"]);
+    expect(hush(sb, ["unset", "app.enc.yaml", '["revoked"]'], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "revoke the old token");
+    expect(git(sb, repo, ["merge-base", "--all", "m1", "m2"]).stdout.trim().split("\n")).toHaveLength(2);
+    const merge = git(sb, repo, ["merge", "--no-edit", "m2"], { allowFail: true });
+    expect(merge.status, merge.stdout).not.toBe(0);
+    expect(merge.stderr).toContain("the common ancestor is neither encrypted nor a yaml document (git makes one with conflict markers for a merge with several merge bases)");
+    expect(merge.stderr).toContain('hush: app.enc.yaml: conflict at ["revoked"]: differs between the sides, and the common ancestor could not be read to tell which side changed it');
+    expect(readFileSync(file, "utf8")).toMatch(/^<{7} ours\n={7}\nrevoked: ENC\[/m);
+    // Resolving for ours keeps the deletion; a = 30 on both sides is no conflict.
+    expect(hush(sb, ["git", "resolve", "--ours", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
+    expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe("a: 30\nb: 2\n");
+  });
+});
+
 describe("files the patterns cover that are not encrypted", () => {
   it("merge by lines, as git would", () => {
     const repo = createRepo(sb, "plain-files");

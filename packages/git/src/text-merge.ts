@@ -21,6 +21,8 @@ export interface PlaintextMergeInput {
   readonly theirs: string;
   /** The value kept at conflicting paths (default ours). */
   readonly favour?: "ours" | "theirs";
+  /** `base` is undefined because the common ancestor could not be read (see `TreeMergeOptions`). */
+  readonly baseUnread?: boolean;
 }
 
 export interface PlaintextMergeResult {
@@ -60,7 +62,7 @@ export async function mergePlaintexts(input: PlaintextMergeInput): Promise<Plain
   const ours = treeOf(store, input.ours, scanned[1]) ?? { kind: "map", entries: [] };
   const theirs = treeOf(store, input.theirs, scanned[2]) ?? { kind: "map", entries: [] };
   const favour = input.favour ?? "ours";
-  const { tree, conflicts } = mergeTrees(base, ours, theirs, { favour });
+  const { tree, conflicts } = mergeTrees(base, ours, theirs, { favour, baseUnread: input.baseUnread === true });
   const repeats = store.mostRepeatedHeader;
   const headerLimit = repeats === undefined ? Infinity : Math.max(repeats(input.ours), repeats(input.theirs));
   const matches = (text: string): boolean => {

@@ -32,6 +32,21 @@ describe("mergeTrees", () => {
     expect(treesEqual(t.tree, await tree("yaml", "a: Y\nb: 20\n"))).toBe(true);
   });
 
+  it("with a base that exists but was not read, conflicts on every difference (a key one side lacks, a list) and merges what both sides hold alike", async () => {
+    const ours = await tree("yaml", "same: 1\nd: {x: 1, y: 2}\nl: [a, b]\nonly_ours: o\n");
+    const theirs = await tree("yaml", "same: 1\nd: {x: 1, y: 3}\nl: [a, b, c]\nonly_theirs: t\n");
+    const r = mergeTrees(undefined, ours, theirs, { baseUnread: true });
+    expect(r.conflicts).toEqual([
+      { path: ["d", "y"], kind: "base-unread" },
+      { path: ["l"], kind: "base-unread" },
+      { path: ["only_ours"], kind: "base-unread" },
+      { path: ["only_theirs"], kind: "base-unread" },
+    ]);
+    expect(treesEqual(r.tree, ours)).toBe(true);
+    // Without the flag (both sides added the file) a key one side has is an addition.
+    expect(mergeTrees(undefined, ours, theirs).conflicts.map((c) => c.path)).toEqual([["d", "y"]]);
+  });
+
   it("merges lists: insertions in different places, the same insertion once, element-wise changes", async () => {
     const base = await tree("yaml", "l: [a, b, c]\nm: [{k: 1, j: 1}]\n");
     const ours = await tree("yaml", "l: [z, a, b, c, d]\nm: [{k: 2, j: 1}]\n");
