@@ -281,10 +281,10 @@ describe("a common ancestor from before the file was encrypted", () => {
   });
 });
 
-describe("a merge with two merge bases that conflict (criss-cross): git makes their base with conflict markers", () => {
-  it("does not bring back a key one side deleted: it conflicts there, the driver says why, and `hush git resolve --ours` keeps the deletion", () => {
-    const repo = createRepo(sb, "criss-cross");
-    const file = join(repo, "app.enc.yaml");
+describe("a merge with two merge bases that conflict (criss-cross)", () => {
+  /** m1 and m2 each merged the other branch (x, y) and settled on a = 30; m1 then deleted `revoked`. */
+  function crissCross(name: string): string {
+    const repo = createRepo(sb, name);
     writeEncrypted(sb, repo, "app.enc.yaml", "a: 1\nb: 2\nrevoked: old-token\n");
     commitAll(sb, repo, "start");
     setupDrivers(sb, repo);
@@ -295,7 +295,6 @@ describe("a merge with two merge bases that conflict (criss-cross): git makes th
     git(sb, repo, ["checkout", "-q", "-b", "y", "main"]);
     set('["a"]', "20");
     commitAll(sb, repo, "y");
-    // Each branch merges the other and settles on a = 30: x and y are both merge bases of m1 and m2.
     for (const [branch, from, other] of [["m1", "y", "x"], ["m2", "x", "y"]] as const) {
       git(sb, repo, ["checkout", "-q", "-b", branch, from]);
       expect(git(sb, repo, ["merge", "--no-edit", other], { allowFail: true }).status).not.toBe(0);
@@ -307,12 +306,26 @@ describe("a merge with two merge bases that conflict (criss-cross): git makes th
     expect(hush(sb, ["unset", "app.enc.yaml", '["revoked"]'], { cwd: repo }).status).toBe(0);
     commitAll(sb, repo, "revoke the old token");
     expect(git(sb, repo, ["merge-base", "--all", "m1", "m2"]).stdout.trim().split("\n")).toHaveLength(2);
+    return repo;
+  }
+
+  it("merges from the merge bases' own common ancestor (setup's merge.hush.recursive = binary): clean, and the deleted key stays deleted", () => {
+    const repo = crissCross("criss-cross");
+    expect(git(sb, repo, ["config", "merge.hush.recursive"]).stdout).toBe("binary\n");
+    const merge = git(sb, repo, ["merge", "--no-edit", "m2"], { allowFail: true });
+    expect(merge.status, merge.stderr).toBe(0);
+    expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe("a: 30\nb: 2\n");
+  });
+
+  it("set up without it (an older hush), git gives the driver a base of conflict markers: the deleted key conflicts instead of coming back, and `hush git resolve --ours` keeps the deletion", () => {
+    const repo = crissCross("criss-cross-old-setup");
+    git(sb, repo, ["config", "--unset", "merge.hush.recursive"], { allowFail: true });
     const merge = git(sb, repo, ["merge", "--no-edit", "m2"], { allowFail: true });
     expect(merge.status, merge.stdout).not.toBe(0);
     expect(merge.stderr).toContain("the common ancestor is neither encrypted nor a yaml document (git makes one with conflict markers for a merge with several merge bases)");
     expect(merge.stderr).toContain('hush: app.enc.yaml: conflict at ["revoked"]: differs between the sides, and the common ancestor could not be read to tell which side changed it');
-    expect(readFileSync(file, "utf8")).toMatch(/^<{7} ours\n={7}\nrevoked: ENC\[/m);
-    // Resolving for ours keeps the deletion; a = 30 on both sides is no conflict.
+    expect(readFileSync(join(repo, "app.enc.yaml"), "utf8")).toMatch(/^<{7} ours\n={7}\nrevoked: ENC\[/m);
+    // a = 30 on both sides is no conflict; resolving for ours keeps the deletion.
     expect(hush(sb, ["git", "resolve", "--ours", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
     expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe("a: 30\nb: 2\n");
   });

@@ -26,13 +26,18 @@ export interface ConfigEntry {
  * The repository config for the drivers. The textconv cache (`diff.hush.cachetextconv`) is left
  * unset on purpose: git would store the decrypted text in the repository (refs/notes/textconv).
  * `--` ends the options: git hands a file at the top of the work tree by its bare name, and a
- * repository can name one `-h` or `--help.enc.yaml`.
+ * repository can name one `-h` or `--help.enc.yaml`. `recursive = binary`: where two branches
+ * have several merge bases (each merged the other), git first merges those into one base; with
+ * the driver itself, merge bases that conflict made a base of conflict markers, which no merge
+ * can read (every difference then conflicts). git's binary driver takes their own common
+ * ancestor instead, a real version of the file, encrypted as committed.
  */
 export function driverConfig(command: string): ConfigEntry[] {
   return [
     { key: `diff.${DRIVER}.textconv`, value: `${command} git textconv --` },
     { key: `merge.${DRIVER}.name`, value: "hush: merge encrypted files by key path" },
     { key: `merge.${DRIVER}.driver`, value: `${command} git merge -- %O %A %B %L %P` },
+    { key: `merge.${DRIVER}.recursive`, value: "binary" },
   ];
 }
 
