@@ -5,7 +5,7 @@ import { conflictLines, detectFormat, MERGE_NOTE_MAX_CHARS, mergeEncryptedTexts,
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { gitTakesForBinary } from "./git-binary.ts";
-import { MERGE_MAX_BYTES_ENV, mergeSizeLimit, oversizedVersion, writeWholeVersionsConflict } from "./merge-bounds.ts";
+import { holdsEncryptedValue, MERGE_MAX_BYTES_ENV, mergeSizeLimit, oversizedVersion, writeWholeVersionsConflict } from "./merge-bounds.ts";
 
 /** The longest conflict marker written (git's default is 7; code that nests merges uses a few more). */
 const MAX_MARKER_SIZE = 100;
@@ -123,11 +123,13 @@ async function encryptedOrEmpty(name: string, text: string): Promise<boolean> {
 /**
  * Whether the common ancestor goes into a conflict of the whole versions. One within the size
  * limit is read to tell (one from before the file was encrypted is left out); one above it is
- * not read, and is shown as it is. One that cannot be read is left out.
+ * looked through in pieces for an encrypted value, and left out without one: a large file
+ * committed in clear before it was encrypted held its secrets in clear, and the conflicted file
+ * is often staged as it is. One that cannot be read is left out.
  */
 async function baseShownWhole(path: string, name: string, limit: number): Promise<boolean> {
   try {
-    if (statSync(path).size > limit) return true;
+    if (statSync(path).size > limit) return holdsEncryptedValue(path);
     return await encryptedOrEmpty(name, readInputFile(path, { maxBytes: limit }).toString("utf8"));
   } catch {
     return false;
