@@ -126,22 +126,16 @@ describe("the whole versions of a file whose common ancestor predates its encryp
   const wholeWithoutBase = (ours: Buffer, theirs: Buffer): Buffer =>
     Buffer.concat([Buffer.from("<<<<<<< ours\n"), ours, Buffer.from("=======\n"), theirs, Buffer.from(">>>>>>> theirs\n")]);
 
-  it("above the size limit: the ancestor's values in clear are left out of the conflict", () => {
-    const { repo, ours, theirs } = plaintextBaseRepo("plaintext-base-oversized", (file) => writeFileSync(file, `${readFileSync(file, "utf8")}#${"x".repeat(4000)}\n`));
+  it.each([
+    { version: "theirs", said: "not merged: theirs is", theirsPadding: 4000, basePadding: "" },
+    // The ancestor's comment alone is above the limit; ours and theirs are within it.
+    { version: "the ancestor itself", said: "not merged: the common ancestor is", theirsPadding: 100, basePadding: `# ${"y".repeat(4000)}\n` },
+  ])("$version above the size limit: the ancestor's values in clear are left out of the conflict", ({ said, theirsPadding, basePadding }) => {
+    const pad = (file: string): void => writeFileSync(file, `${readFileSync(file, "utf8")}#${"x".repeat(theirsPadding)}\n`);
+    const { repo, ours, theirs } = plaintextBaseRepo(`plaintext-base-oversized-${theirsPadding}`, pad, basePadding);
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true, env: { ...sb.env, HUSH_MERGE_MAX_BYTES: "3K" } });
     expect(merge.status).toBe(1);
-    expect(hushLines(merge.stderr + merge.stdout)[0]).toContain("not merged: theirs is");
-    const held = readFileSync(join(repo, "app.enc.yaml"));
-    expect(held.toString("latin1")).not.toContain(secret);
-    expect(held.equals(wholeWithoutBase(ours, theirs))).toBe(true);
-  });
-
-  it("itself above the size limit: the ancestor, with no encrypted value in it, is left out of the conflict", () => {
-    // Its comment alone is above the limit; ours and theirs are within it.
-    const { repo, ours, theirs } = plaintextBaseRepo("plaintext-base-itself-oversized", (file) => writeFileSync(file, `${readFileSync(file, "utf8")}#${"x".repeat(100)}\n`), `# ${"y".repeat(4000)}\n`);
-    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true, env: { ...sb.env, HUSH_MERGE_MAX_BYTES: "3K" } });
-    expect(merge.status).toBe(1);
-    expect(hushLines(merge.stderr + merge.stdout)[0]).toContain("not merged: the common ancestor is");
+    expect(hushLines(merge.stderr + merge.stdout)[0]).toContain(said);
     const held = readFileSync(join(repo, "app.enc.yaml"));
     expect(held.toString("latin1")).not.toContain(secret);
     expect(held.equals(wholeWithoutBase(ours, theirs))).toBe(true);
