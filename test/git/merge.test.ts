@@ -317,7 +317,7 @@ describe("a merge with two merge bases that conflict (criss-cross)", () => {
     expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe("a: 30\nb: 2\n");
   });
 
-  it("set up without it (an older hush), git gives the driver a base of conflict markers: the deleted key conflicts instead of coming back, and `hush git resolve --ours` keeps the deletion", () => {
+  it("set up without it (an older hush), git gives the driver a base of conflict markers: the deleted key conflicts instead of coming back, and `hush git resolve` shows it in the editor, without that base", () => {
     const repo = crissCross("criss-cross-old-setup");
     git(sb, repo, ["config", "--unset", "merge.hush.recursive"], { allowFail: true });
     const merge = git(sb, repo, ["merge", "--no-edit", "m2"], { allowFail: true });
@@ -325,8 +325,14 @@ describe("a merge with two merge bases that conflict (criss-cross)", () => {
     expect(merge.stderr).toContain("the common ancestor is neither encrypted nor a yaml document (git makes one with conflict markers for a merge with several merge bases)");
     expect(merge.stderr).toContain('hush: app.enc.yaml: conflict at ["revoked"]: differs between the sides, and the common ancestor could not be read to tell which side changed it');
     expect(readFileSync(join(repo, "app.enc.yaml"), "utf8")).toMatch(/^<{7} ours\n={7}\nrevoked: ENC\[/m);
-    // a = 30 on both sides is no conflict; resolving for ours keeps the deletion.
-    expect(hush(sb, ["git", "resolve", "--ours", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
+    // a = 30 on both sides is no conflict; the editor shows the token's conflict and keeps ours.
+    const shownCopy = join(sb.dir, "criss-cross-editor-saw.txt");
+    const editor = join(sb.dir, "criss-cross-editor.sh");
+    writeFileSync(editor, `#!/bin/sh\ncp "$1" '${shownCopy}'\nprintf 'a: 30\\nb: 2\\n' > "$1"\n`);
+    chmodSync(editor, 0o755);
+    const resolved = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(resolved.status, resolved.stderr).toBe(0);
+    expect(readFileSync(shownCopy, "utf8")).toBe("a: 30\nb: 2\n<<<<<<< ours\n=======\nrevoked: old-token\n>>>>>>> theirs\n");
     expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe("a: 30\nb: 2\n");
   });
 });

@@ -167,6 +167,12 @@ function reason(err: unknown): string {
 /** The result of merging opened sides: the plaintext and what to encrypt it with. */
 export interface MergePlan {
   readonly plaintext: string;
+  /**
+   * The common ancestor's plaintext the merge was made from, for showing it between markers:
+   * undefined when there was none or it could not be read (`OpenedSides.basePlaintext` may then
+   * hold text that is no document of the format, such as a base of conflict markers).
+   */
+  readonly basePlaintext: string | undefined;
   readonly conflicts: readonly MergeConflict[];
   /** Data key, metadata and IV stash for `sealMerge`. */
   readonly target: OpenedFile;
@@ -211,7 +217,7 @@ export async function planMerge(sides: OpenedSides, options: MergePlanOptions): 
     notes.push("the merged document was written afresh from its values: comments and layout may differ from ours");
   }
   const target = await mergeKeys(sides, options.keySources, notes);
-  return { plaintext: merged.text, conflicts: merged.conflicts, target, notes };
+  return { plaintext: merged.text, basePlaintext, conflicts: merged.conflicts, target, notes };
 }
 
 /**
