@@ -19,6 +19,20 @@ beforeAll(() => {
 
 afterAll(() => sb.cleanup());
 
+/**
+ * `hush git resolve app.enc.yaml` in `repo` with a scripted editor that records what it was shown
+ * (outside the repository, in `shownCopy`) and saves `resolution`; the resolve must succeed.
+ */
+function resolveInScriptedEditor(repo: string, name: string, resolution: string): { shown: string; shownCopy: string } {
+  const shownCopy = join(sb.dir, `${name}-saw.txt`);
+  const editor = join(sb.dir, `${name}.sh`);
+  writeFileSync(editor, `#!/bin/sh\ncp "$1" '${shownCopy}'\ncat > "$1" <<'HUSH_RESOLUTION'\n${resolution}HUSH_RESOLUTION\n`);
+  chmodSync(editor, 0o755);
+  const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+  expect(r.status, r.stderr).toBe(0);
+  return { shown: readFileSync(shownCopy, "utf8"), shownCopy };
+}
+
 interface CleanCase {
   readonly format: FileFormat;
   readonly file: string;
@@ -181,14 +195,7 @@ describe("conflicting merge (yaml)", () => {
   });
 
   it("hush git resolve shows both sides decrypted in the editor and completes the merge", () => {
-    // A scripted editor: records what it was shown (outside the repository), writes a resolution.
-    const shownCopy = join(sb.dir, "editor-saw.txt");
-    const editor = join(sb.dir, "editor.sh");
-    writeFileSync(editor, `#!/bin/sh\ncp "$1" '${shownCopy}'\nprintf 'db:\\n  user: app\\n  password: ${secrets[3]}\\nport: 5433\\n' > "$1"\n`);
-    chmodSync(editor, 0o755);
-    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
-    expect(r.status, r.stderr).toBe(0);
-    const shown = readFileSync(shownCopy, "utf8");
+    const { shown, shownCopy } = resolveInScriptedEditor(repo, "editor", `db:\n  user: app\n  password: ${secrets[3]}\nport: 5433\n`);
     expect(shown).toBe(
       `db:\n  user: app\n<<<<<<< ours\n  password: ${secrets[1]}\n||||||| base\n  password: ${secrets[0]}\n=======\n  password: ${secrets[2]}\n>>>>>>> theirs\nport: 5433\n`,
     );
@@ -326,13 +333,7 @@ describe("a merge with two merge bases that conflict (criss-cross)", () => {
     expect(merge.stderr).toContain('hush: app.enc.yaml: conflict at ["revoked"]: differs between the sides, and the common ancestor could not be read to tell which side changed it');
     expect(readFileSync(join(repo, "app.enc.yaml"), "utf8")).toMatch(/^<{7} ours\n={7}\nrevoked: ENC\[/m);
     // a = 30 on both sides is no conflict; the editor shows the token's conflict and keeps ours.
-    const shownCopy = join(sb.dir, "criss-cross-editor-saw.txt");
-    const editor = join(sb.dir, "criss-cross-editor.sh");
-    writeFileSync(editor, `#!/bin/sh\ncp "$1" '${shownCopy}'\nprintf 'a: 30\\nb: 2\\n' > "$1"\n`);
-    chmodSync(editor, 0o755);
-    const resolved = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
-    expect(resolved.status, resolved.stderr).toBe(0);
-    expect(readFileSync(shownCopy, "utf8")).toBe("a: 30\nb: 2\n<<<<<<< ours\n=======\nrevoked: old-token\n>>>>>>> theirs\n");
+    expect(resolveInScriptedEditor(repo, "criss-cross-editor", "a: 30\nb: 2\n").shown).toBe("a: 30\nb: 2\n<<<<<<< ours\n=======\nrevoked: old-token\n>>>>>>> theirs\n");
     expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe("a: 30\nb: 2\n");
   });
 });
