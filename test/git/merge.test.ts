@@ -331,6 +331,7 @@ describe("a merge with two merge bases that conflict (criss-cross)", () => {
     expect(merge.status, merge.stdout).not.toBe(0);
     expect(merge.stderr).toContain("the common ancestor is neither encrypted nor a yaml document (git makes one with conflict markers for a merge with several merge bases)");
     expect(merge.stderr).toContain('hush: app.enc.yaml: conflict at ["revoked"]: differs between the sides, and the common ancestor could not be read to tell which side changed it');
+    expect(merge.stderr).toContain("a fresh data key was drawn and every value re-encrypted (the common ancestor could not be read)");
     expect(readFileSync(join(repo, "app.enc.yaml"), "utf8")).toMatch(/^<{7} ours\n={7}\nrevoked: ENC\[/m);
     // a = 30 on both sides is no conflict; the editor shows the token's conflict and keeps ours.
     expect(resolveInScriptedEditor(repo, "criss-cross-editor", "a: 30\nb: 2\n").shown).toBe("a: 30\nb: 2\n<<<<<<< ours\n=======\nrevoked: old-token\n>>>>>>> theirs\n");

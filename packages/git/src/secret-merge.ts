@@ -216,7 +216,7 @@ export async function planMerge(sides: OpenedSides, options: MergePlanOptions): 
   if (merged.method === "emitted" && formatHasComments(sides.format)) {
     notes.push("the merged document was written afresh from its values: comments and layout may differ from ours");
   }
-  const target = await mergeKeys(sides, options.keySources, notes);
+  const target = await mergeKeys({ ...sides, baseUnread }, options.keySources, notes);
   return { plaintext: merged.text, basePlaintext, conflicts: merged.conflicts, target, notes };
 }
 
