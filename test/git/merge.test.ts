@@ -20,15 +20,15 @@ beforeAll(() => {
 afterAll(() => sb.cleanup());
 
 /**
- * `hush git resolve app.enc.yaml` in `repo` with a scripted editor that records what it was shown
+ * `hush git resolve FILE` in `repo` with a scripted editor that records what it was shown
  * (outside the repository, in `shownCopy`) and saves `resolution`; the resolve must succeed.
  */
-function resolveInScriptedEditor(repo: string, name: string, resolution: string): { shown: string; shownCopy: string } {
+function resolveInScriptedEditor(repo: string, name: string, resolution: string, file = "app.enc.yaml"): { shown: string; shownCopy: string } {
   const shownCopy = join(sb.dir, `${name}-saw.txt`);
   const editor = join(sb.dir, `${name}.sh`);
   writeFileSync(editor, `#!/bin/sh\ncp "$1" '${shownCopy}'\ncat > "$1" <<'HUSH_RESOLUTION'\n${resolution}HUSH_RESOLUTION\n`);
   chmodSync(editor, 0o755);
-  const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+  const r = hush(sb, ["git", "resolve", file], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
   expect(r.status, r.stderr).toBe(0);
   return { shown: readFileSync(shownCopy, "utf8"), shownCopy };
 }
@@ -206,6 +206,27 @@ describe("conflicting merge (yaml)", () => {
     expect(dec.stdout).toBe(`db:\n  user: app\n  password: ${secrets[3]}\nport: 5433\n`);
     expect(findPlaintext(sb, repo, secrets)).toEqual([]);
     expect(git(sb, repo, ["log", "--format=%s", "-1"]).stdout).toContain("Merge branch 'theirs'");
+  });
+});
+
+describe("a key our side deleted and theirs changed, in a TOML table", () => {
+  it("is shown in the editor under its table's header, so that theirs' lines kept there stay at its key path", () => {
+    const repo = createRepo(sb, "deleted-in-table");
+    writeEncrypted(sb, repo, "app.enc.toml", "a = 1\n[s]\nc = 1\nb = 2\n");
+    commitAll(sb, repo, "start");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    expect(hush(sb, ["set", "app.enc.toml", '["s"]["c"]', "3"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    expect(hush(sb, ["unset", "app.enc.toml", '["s"]["c"]'], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.stderr).toContain('conflict at ["s"]["c"]: deleted on our side, changed on theirs');
+    // Above the header, theirs' `c = 3` was a top-level key: kept as shown, s.c was lost.
+    const { shown } = resolveInScriptedEditor(repo, "table-editor", "a = 1\n[s]\nc = 3\nb = 2\n", "app.enc.toml");
+    expect(shown).toBe("a = 1\n[s]\n<<<<<<< ours\nb = 2\n||||||| base\nc = 1\nb = 2\n=======\nc = 3\nb = 2\n>>>>>>> theirs\n");
+    expect(hush(sb, ["decrypt", "app.enc.toml"], { cwd: repo }).stdout).toBe("a = 1\n[s]\nc = 3\nb = 2\n");
   });
 });
 
