@@ -166,6 +166,14 @@ describe("hush git setup: drivers and hook that work without hush on PATH", () =
     run("git", ["config", "--local", "diff.hush.textconv", textconv], { cwd: repo, env: sb.env });
     run("git", ["config", "--local", "merge.hush.driver", merge.replace(" merge -- ", " merge ")], { cwd: repo, env: sb.env });
     expect(hush(sb, ["check"], { cwd: repo }).stdout).toContain("warning: git config merge.hush.driver passes file names without `--`");
+    // Drivers set up before merge.hush.recursive was: criss-cross merges give the driver a base of markers.
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    run("git", ["config", "--local", "--unset", "merge.hush.recursive"], { cwd: repo, env: sb.env });
+    const older = hush(sb, ["check"], { cwd: repo });
+    expect(older.status, older.stdout).toBe(0);
+    expect(older.stdout).toContain("warning: git config merge.hush.recursive is not set (an older hush's setup)");
+    expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+    expect(hush(sb, ["check"], { cwd: repo }).stdout).not.toContain("driver-command-outdated");
   });
 });
 

@@ -99,19 +99,25 @@ describe("the merge driver's size bound", () => {
 describe("the whole versions of a file whose common ancestor predates its encryption", () => {
   const secret = "plain-base-secret-4e1f";
 
-  /** A repository where `app.enc.yaml` was committed in clear, then encrypted on main and on "theirs", each with its own change. */
-  function plaintextBaseRepo(name: string, theirsChange: (file: string) => void): { repo: string; ours: Buffer; theirs: Buffer } {
+  /**
+   * A repository where `app.enc.yaml` was committed in clear (ending with `basePadding`), then
+   * encrypted on main and on "theirs" (without the padding), each with its own change.
+   */
+  function plaintextBaseRepo(name: string, theirsChange: (file: string) => void, basePadding = ""): { repo: string; ours: Buffer; theirs: Buffer } {
     const repo = createRepo(sb, name);
     const file = join(repo, "app.enc.yaml");
-    writeFileSync(file, `password: ${secret}\nnote_unencrypted: cafe\n`);
+    const plain = `password: ${secret}\nnote_unencrypted: cafe\n`;
+    writeFileSync(file, plain + basePadding);
     commitAll(sb, repo, "base, not encrypted yet");
     setupDrivers(sb, repo);
     git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    writeFileSync(file, plain);
     expect(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
     theirsChange(file);
     commitAll(sb, repo, "theirs");
     const theirs = readFileSync(file);
     git(sb, repo, ["checkout", "-q", "main"]);
+    writeFileSync(file, plain);
     expect(hush(sb, ["encrypt", "-i", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
     commitAll(sb, repo, "ours");
     return { repo, ours: readFileSync(file), theirs };
@@ -120,11 +126,16 @@ describe("the whole versions of a file whose common ancestor predates its encryp
   const wholeWithoutBase = (ours: Buffer, theirs: Buffer): Buffer =>
     Buffer.concat([Buffer.from("<<<<<<< ours\n"), ours, Buffer.from("=======\n"), theirs, Buffer.from(">>>>>>> theirs\n")]);
 
-  it("above the size limit: the ancestor's values in clear are left out of the conflict", () => {
-    const { repo, ours, theirs } = plaintextBaseRepo("plaintext-base-oversized", (file) => writeFileSync(file, `${readFileSync(file, "utf8")}#${"x".repeat(4000)}\n`));
+  it.each([
+    { version: "theirs", said: "not merged: theirs is", theirsPadding: 4000, basePadding: "" },
+    // The ancestor's comment alone is above the limit; ours and theirs are within it.
+    { version: "the ancestor itself", said: "not merged: the common ancestor is", theirsPadding: 100, basePadding: `# ${"y".repeat(4000)}\n` },
+  ])("$version above the size limit: the ancestor's values in clear are left out of the conflict", ({ said, theirsPadding, basePadding }) => {
+    const pad = (file: string): void => writeFileSync(file, `${readFileSync(file, "utf8")}#${"x".repeat(theirsPadding)}\n`);
+    const { repo, ours, theirs } = plaintextBaseRepo(`plaintext-base-oversized-${theirsPadding}`, pad, basePadding);
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true, env: { ...sb.env, HUSH_MERGE_MAX_BYTES: "3K" } });
     expect(merge.status).toBe(1);
-    expect(hushLines(merge.stderr + merge.stdout)[0]).toContain("not merged: theirs is");
+    expect(hushLines(merge.stderr + merge.stdout)[0]).toContain(said);
     const held = readFileSync(join(repo, "app.enc.yaml"));
     expect(held.toString("latin1")).not.toContain(secret);
     expect(held.equals(wholeWithoutBase(ours, theirs))).toBe(true);

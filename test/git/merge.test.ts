@@ -19,6 +19,20 @@ beforeAll(() => {
 
 afterAll(() => sb.cleanup());
 
+/**
+ * `hush git resolve FILE` in `repo` with a scripted editor that records what it was shown
+ * (outside the repository, in `shownCopy`) and saves `resolution`; the resolve must succeed.
+ */
+function resolveInScriptedEditor(repo: string, name: string, resolution: string, file = "app.enc.yaml"): { shown: string; shownCopy: string } {
+  const shownCopy = join(sb.dir, `${name}-saw.txt`);
+  const editor = join(sb.dir, `${name}.sh`);
+  writeFileSync(editor, `#!/bin/sh\ncp "$1" '${shownCopy}'\ncat > "$1" <<'HUSH_RESOLUTION'\n${resolution}HUSH_RESOLUTION\n`);
+  chmodSync(editor, 0o755);
+  const r = hush(sb, ["git", "resolve", file], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+  expect(r.status, r.stderr).toBe(0);
+  return { shown: readFileSync(shownCopy, "utf8"), shownCopy };
+}
+
 interface CleanCase {
   readonly format: FileFormat;
   readonly file: string;
@@ -181,14 +195,7 @@ describe("conflicting merge (yaml)", () => {
   });
 
   it("hush git resolve shows both sides decrypted in the editor and completes the merge", () => {
-    // A scripted editor: records what it was shown (outside the repository), writes a resolution.
-    const shownCopy = join(sb.dir, "editor-saw.txt");
-    const editor = join(sb.dir, "editor.sh");
-    writeFileSync(editor, `#!/bin/sh\ncp "$1" '${shownCopy}'\nprintf 'db:\\n  user: app\\n  password: ${secrets[3]}\\nport: 5433\\n' > "$1"\n`);
-    chmodSync(editor, 0o755);
-    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
-    expect(r.status, r.stderr).toBe(0);
-    const shown = readFileSync(shownCopy, "utf8");
+    const { shown, shownCopy } = resolveInScriptedEditor(repo, "editor", `db:\n  user: app\n  password: ${secrets[3]}\nport: 5433\n`);
     expect(shown).toBe(
       `db:\n  user: app\n<<<<<<< ours\n  password: ${secrets[1]}\n||||||| base\n  password: ${secrets[0]}\n=======\n  password: ${secrets[2]}\n>>>>>>> theirs\nport: 5433\n`,
     );
@@ -199,6 +206,27 @@ describe("conflicting merge (yaml)", () => {
     expect(dec.stdout).toBe(`db:\n  user: app\n  password: ${secrets[3]}\nport: 5433\n`);
     expect(findPlaintext(sb, repo, secrets)).toEqual([]);
     expect(git(sb, repo, ["log", "--format=%s", "-1"]).stdout).toContain("Merge branch 'theirs'");
+  });
+});
+
+describe("a key our side deleted and theirs changed, in a TOML table", () => {
+  it("is shown in the editor under its table's header, so that theirs' lines kept there stay at its key path", () => {
+    const repo = createRepo(sb, "deleted-in-table");
+    writeEncrypted(sb, repo, "app.enc.toml", "a = 1\n[s]\nc = 1\nb = 2\n");
+    commitAll(sb, repo, "start");
+    setupDrivers(sb, repo);
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    expect(hush(sb, ["set", "app.enc.toml", '["s"]["c"]', "3"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    expect(hush(sb, ["unset", "app.enc.toml", '["s"]["c"]'], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.stderr).toContain('conflict at ["s"]["c"]: deleted on our side, changed on theirs');
+    // Above the header, theirs' `c = 3` was a top-level key: kept as shown, s.c was lost.
+    const { shown } = resolveInScriptedEditor(repo, "table-editor", "a = 1\n[s]\nc = 3\nb = 2\n", "app.enc.toml");
+    expect(shown).toBe("a = 1\n[s]\n<<<<<<< ours\nb = 2\n||||||| base\nc = 1\nb = 2\n=======\nc = 3\nb = 2\n>>>>>>> theirs\n");
+    expect(hush(sb, ["decrypt", "app.enc.toml"], { cwd: repo }).stdout).toBe("a = 1\n[s]\nc = 3\nb = 2\n");
   });
 });
 
@@ -281,6 +309,57 @@ describe("a common ancestor from before the file was encrypted", () => {
   });
 });
 
+describe("a merge with two merge bases that conflict (criss-cross)", () => {
+  /** m1 and m2 each merged the other branch (x, y) and settled on a = 30; m1 then deleted `revoked`. */
+  function crissCross(name: string): string {
+    const repo = createRepo(sb, name);
+    writeEncrypted(sb, repo, "app.enc.yaml", "a: 1\nb: 2\nrevoked: old-token\n");
+    commitAll(sb, repo, "start");
+    setupDrivers(sb, repo);
+    const set = (path: string, value: string): void => expect(hush(sb, ["set", "app.enc.yaml", path, value], { cwd: repo }).status).toBe(0);
+    git(sb, repo, ["checkout", "-q", "-b", "x"]);
+    set('["a"]', "10");
+    commitAll(sb, repo, "x");
+    git(sb, repo, ["checkout", "-q", "-b", "y", "main"]);
+    set('["a"]', "20");
+    commitAll(sb, repo, "y");
+    for (const [branch, from, other] of [["m1", "y", "x"], ["m2", "x", "y"]] as const) {
+      git(sb, repo, ["checkout", "-q", "-b", branch, from]);
+      expect(git(sb, repo, ["merge", "--no-edit", other], { allowFail: true }).status).not.toBe(0);
+      git(sb, repo, ["checkout", "-q", "--ours", "app.enc.yaml"]);
+      set('["a"]', "30");
+      commitAll(sb, repo, branch);
+    }
+    git(sb, repo, ["checkout", "-q", "m1"]);
+    expect(hush(sb, ["unset", "app.enc.yaml", '["revoked"]'], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "revoke the old token");
+    expect(git(sb, repo, ["merge-base", "--all", "m1", "m2"]).stdout.trim().split("\n")).toHaveLength(2);
+    return repo;
+  }
+
+  it("merges from the merge bases' own common ancestor (setup's merge.hush.recursive = binary): clean, and the deleted key stays deleted", () => {
+    const repo = crissCross("criss-cross");
+    expect(git(sb, repo, ["config", "merge.hush.recursive"]).stdout).toBe("binary\n");
+    const merge = git(sb, repo, ["merge", "--no-edit", "m2"], { allowFail: true });
+    expect(merge.status, merge.stderr).toBe(0);
+    expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe("a: 30\nb: 2\n");
+  });
+
+  it("set up without it (an older hush), git gives the driver a base of conflict markers: the deleted key conflicts instead of coming back, and `hush git resolve` shows it in the editor, without that base", () => {
+    const repo = crissCross("criss-cross-old-setup");
+    git(sb, repo, ["config", "--unset", "merge.hush.recursive"], { allowFail: true });
+    const merge = git(sb, repo, ["merge", "--no-edit", "m2"], { allowFail: true });
+    expect(merge.status, merge.stdout).not.toBe(0);
+    expect(merge.stderr).toContain("the common ancestor is neither encrypted nor a yaml document (git makes one with conflict markers for a merge with several merge bases)");
+    expect(merge.stderr).toContain('hush: app.enc.yaml: conflict at ["revoked"]: differs between the sides, and the common ancestor could not be read to tell which side changed it');
+    expect(merge.stderr).toContain("a fresh data key was drawn and every value re-encrypted (the common ancestor could not be read)");
+    expect(readFileSync(join(repo, "app.enc.yaml"), "utf8")).toMatch(/^<{7} ours\n={7}\nrevoked: ENC\[/m);
+    // a = 30 on both sides is no conflict; the editor shows the token's conflict and keeps ours.
+    expect(resolveInScriptedEditor(repo, "criss-cross-editor", "a: 30\nb: 2\n").shown).toBe("a: 30\nb: 2\n<<<<<<< ours\n=======\nrevoked: old-token\n>>>>>>> theirs\n");
+    expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe("a: 30\nb: 2\n");
+  });
+});
+
 describe("files the patterns cover that are not encrypted", () => {
   it("merge by lines, as git would", () => {
     const repo = createRepo(sb, "plain-files");
@@ -315,6 +394,29 @@ describe("files the patterns cover that are not encrypted", () => {
     const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
     expect(merge.status, merge.stderr).toBe(0);
     expect(readFileSync(join(repo, "notes.txt"))).toEqual(latin1("café\nTWO\nthree\nfour\nfive é\n"));
+  });
+
+  it("a binary file (a NUL byte, git's test) is not merged by lines: ours stays as it is and the file conflicts, as git leaves it", () => {
+    const repo = createRepo(sb, "plain-binary");
+    const bytes = (...records: string[]): Buffer => Buffer.from(records.map((r) => `${r}\0\n`).join(""), "latin1");
+    writeFileSync(join(repo, "keystore.bin"), bytes("A", "B", "C", "D", "E"));
+    commitAll(sb, repo, "base");
+    expect(hush(sb, ["git", "setup", "*.bin"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "setup");
+    git(sb, repo, ["checkout", "-q", "-b", "theirs"]);
+    writeFileSync(join(repo, "keystore.bin"), bytes("A", "B", "C", "D", "E2"));
+    commitAll(sb, repo, "theirs");
+    git(sb, repo, ["checkout", "-q", "main"]);
+    writeFileSync(join(repo, "keystore.bin"), bytes("A1", "B", "C", "D", "E"));
+    commitAll(sb, repo, "ours");
+    const merge = git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true });
+    expect(merge.status).not.toBe(0);
+    expect(merge.stdout).toContain("CONFLICT (content): Merge conflict in keystore.bin");
+    expect(merge.stderr).toContain("hush: keystore.bin: not merged: ours is binary (a NUL byte among its first 8000 bytes, git's test)");
+    expect(merge.stderr).toContain("next: keep ours with `git add keystore.bin`, or take theirs with `git checkout --theirs keystore.bin`");
+    // Byte for byte ours: no lines of theirs mixed in, no markers.
+    expect(readFileSync(join(repo, "keystore.bin"))).toEqual(bytes("A1", "B", "C", "D", "E"));
+    expect(git(sb, repo, ["ls-files", "-u", "--", "keystore.bin"]).stdout.trim().split("\n")).toHaveLength(3);
   });
 
   it("an encrypted version that is not UTF-8 is not merged: both sides stay whole, with why", async () => {

@@ -48,7 +48,7 @@ describe("hush git setup", () => {
       ].join("\n"),
     );
     expect(config(repo)).toBe(
-      `diff.hush.textconv ${HUSH} git textconv --\nmerge.hush.name hush: merge encrypted files by key path\nmerge.hush.driver ${HUSH} git merge -- %O %A %B %L %P\n`,
+      `diff.hush.textconv ${HUSH} git textconv --\nmerge.hush.name hush: merge encrypted files by key path\nmerge.hush.driver ${HUSH} git merge -- %O %A %B %L %P\nmerge.hush.recursive binary\n`,
     );
     // The textconv cache stays off: it would store decrypted text in the repository.
     expect(git(sb, repo, ["config", "--get", "diff.hush.cachetextconv"], { allowFail: true }).stdout).toBe("");
@@ -62,6 +62,23 @@ describe("hush git setup", () => {
     expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toBe("*.png binary\n");
     expect(config(repo)).toBe("");
     expect(hush(sb, ["git", "uninstall"], { cwd: repo }).stdout).toContain("nothing to remove");
+  });
+
+  it("run again, leaves .gitattributes as it is: a file with no final line break, and a user's override below the block that git lets win", () => {
+    const repo = createRepo(sb, "attributes-again");
+    writeFileSync(join(repo, ".gitattributes"), "*.png binary");
+    expect(hush(sb, ["git", "setup", "*.enc.yaml"], { cwd: repo }).status).toBe(0);
+    const written = readFileSync(join(repo, ".gitattributes"), "utf8");
+    const again = hush(sb, ["git", "setup", "*.enc.yaml"], { cwd: repo });
+    expect(again.stdout).toContain("already set up; nothing to change");
+    expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toBe(written);
+    // A line below the block, for a file the user keeps out of the review view.
+    const overridden = `${written}legacy.enc.yaml -diff\n`;
+    writeFileSync(join(repo, ".gitattributes"), overridden);
+    const third = hush(sb, ["git", "setup", "*.enc.yaml"], { cwd: repo });
+    expect(third.stdout).toContain("already set up; nothing to change");
+    expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toBe(overridden);
+    expect(git(sb, repo, ["check-attr", "diff", "--", "legacy.enc.yaml"]).stdout).toBe("legacy.enc.yaml: diff: unset\n");
   });
 
   it("handles a .sops.yaml in a subdirectory, anchored regexes, and files a glob cannot express", () => {

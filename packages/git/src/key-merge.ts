@@ -48,6 +48,8 @@ export interface KeyMergeSides {
   readonly base: OpenedFile | undefined;
   /** The base's metadata, readable without keys. */
   readonly baseMetadata: FileMetadata | undefined;
+  /** A base exists but could be read neither as encrypted nor as plaintext (see `TreeMergeOptions.baseUnread`). */
+  readonly baseUnread?: boolean;
 }
 
 /** Constant-time equality of two data keys. */
@@ -99,9 +101,10 @@ export async function mergeKeys(sides: KeyMergeSides, keySources: KeySourceResol
   const groups = mergeRecipients(ours.metadata.keyGroups, theirs.metadata.keyGroups, sides.baseMetadata?.keyGroups, notes);
   const isReader = readersBefore(sides, groups);
   const added = groups.flatMap((group, gi) => group.filter((e) => !isReader(e, gi)));
-  const addedHow = sides.baseMetadata === undefined ? "listed by one side only (the file has no encrypted common ancestor)" : "added since the common ancestor";
+  const noAncestor = sides.baseUnread === true && sides.baseMetadata === undefined ? "the common ancestor could not be read" : "the file has no encrypted common ancestor";
+  const addedHow = sides.baseMetadata === undefined ? `listed by one side only (${noAncestor})` : "added since the common ancestor";
   let why: string;
-  if (base === undefined) why = sides.baseMetadata === undefined ? "the file has no encrypted common ancestor" : "the common ancestor could not be decrypted";
+  if (base === undefined) why = sides.baseMetadata === undefined ? noAncestor : "the common ancestor could not be decrypted";
   else if (!sameKey(ours.dataKey, theirs.dataKey)) why = "the two sides have different data keys";
   else if (!sameKey(base.dataKey, ours.dataKey)) why = "the data key changed since the common ancestor";
   else {

@@ -44,6 +44,8 @@ export interface OpenedSides {
   readonly basePlaintext: string | undefined;
   /** The base's metadata, readable without keys; for merging recipient lists. */
   readonly baseMetadata: FileMetadata | undefined;
+  /** An encrypted base exists but could not be decrypted: `base` and `basePlaintext` are undefined. */
+  readonly baseUnread: boolean;
   /** What the reader should know (base not decryptable, …). */
   readonly notes: readonly string[];
 }
@@ -115,6 +117,7 @@ export async function openSides(input: OpenSidesInput): Promise<OpenedSides> {
   let base: OpenedFile | undefined;
   let basePlaintext: string | undefined;
   let baseMetadata: FileMetadata | undefined;
+  let baseUnread = false;
   if (input.base !== undefined && input.base.trim() !== "") {
     try {
       baseMetadata = await readMetadata(input.base, format);
@@ -129,12 +132,16 @@ export async function openSides(input: OpenSidesInput): Promise<OpenedSides> {
         base = await openWithKnownKeys(input.base, format, [ours.dataKey, theirs.dataKey], keySources);
         basePlaintext = base.plaintext;
       } catch (err) {
-        notes.push(`the common ancestor could not be decrypted (${reason(err)}); merged as if both sides had added every key`);
+        baseUnread = true;
+        notes.push(`the common ancestor could not be decrypted (${reason(err)}); ${BASE_UNREAD_EFFECT}`);
       }
     }
   }
-  return { format, ours, theirs, base, basePlaintext, baseMetadata, notes };
+  return { format, ours, theirs, base, basePlaintext, baseMetadata, baseUnread, notes };
 }
+
+/** What a merge without its common ancestor does, for the note that says why it has none. */
+const BASE_UNREAD_EFFECT = "every key whose value differs between the sides, or that one side lacks, conflicts (whether a side added, changed or deleted it cannot be told)";
 
 /**
  * Opens one side, naming it when it is not encrypted at all (a branch decrypted the file in
@@ -160,6 +167,12 @@ function reason(err: unknown): string {
 /** The result of merging opened sides: the plaintext and what to encrypt it with. */
 export interface MergePlan {
   readonly plaintext: string;
+  /**
+   * The common ancestor's plaintext the merge was made from, for showing it between markers:
+   * undefined when there was none or it could not be read (`OpenedSides.basePlaintext` may then
+   * hold text that is no document of the format, such as a base of conflict markers).
+   */
+  readonly basePlaintext: string | undefined;
   readonly conflicts: readonly MergeConflict[];
   /** Data key, metadata and IV stash for `sealMerge`. */
   readonly target: OpenedFile;
@@ -176,12 +189,17 @@ export interface MergePlanOptions {
 export async function planMerge(sides: OpenedSides, options: MergePlanOptions): Promise<MergePlan> {
   const notes = [...sides.notes];
   let basePlaintext = sides.basePlaintext;
+  let baseUnread = sides.baseUnread;
   if (basePlaintext !== undefined && sides.base === undefined) {
-    // A plaintext base must parse in the format; otherwise merge without it.
+    // A plaintext base (from before the file was encrypted) must parse in the format. One that
+    // does not is no base to merge from: git makes one of the merge bases of a criss-cross merge
+    // when they conflict, conflict markers and all.
     try {
       (await storeFor(sides.format)).toTree(basePlaintext);
     } catch {
       basePlaintext = undefined;
+      baseUnread = true;
+      notes.push(`the common ancestor is neither encrypted nor a ${sides.format} document (git makes one with conflict markers for a merge with several merge bases); ${BASE_UNREAD_EFFECT}`);
     }
   }
   const merged = await mergePlaintexts({
@@ -190,6 +208,7 @@ export async function planMerge(sides: OpenedSides, options: MergePlanOptions): 
     ours: sides.ours.plaintext,
     theirs: sides.theirs.plaintext,
     favour: options.favour ?? "ours",
+    baseUnread,
   });
   if (merged.overlappingLines > 0 && merged.conflicts.length === 0) {
     notes.push(`comments or layout changed in the same place on both sides; ${options.favour === "theirs" ? "theirs" : "ours"} were kept there`);
@@ -197,8 +216,8 @@ export async function planMerge(sides: OpenedSides, options: MergePlanOptions): 
   if (merged.method === "emitted" && formatHasComments(sides.format)) {
     notes.push("the merged document was written afresh from its values: comments and layout may differ from ours");
   }
-  const target = await mergeKeys(sides, options.keySources, notes);
-  return { plaintext: merged.text, conflicts: merged.conflicts, target, notes };
+  const target = await mergeKeys({ ...sides, baseUnread }, options.keySources, notes);
+  return { plaintext: merged.text, basePlaintext, conflicts: merged.conflicts, target, notes };
 }
 
 /**

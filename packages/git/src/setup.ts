@@ -26,13 +26,18 @@ export interface ConfigEntry {
  * The repository config for the drivers. The textconv cache (`diff.hush.cachetextconv`) is left
  * unset on purpose: git would store the decrypted text in the repository (refs/notes/textconv).
  * `--` ends the options: git hands a file at the top of the work tree by its bare name, and a
- * repository can name one `-h` or `--help.enc.yaml`.
+ * repository can name one `-h` or `--help.enc.yaml`. `recursive = binary`: where two branches
+ * have several merge bases (each merged the other), git first merges those into one base; with
+ * the driver itself, merge bases that conflict made a base of conflict markers, which no merge
+ * can read (every difference then conflicts). git's binary driver takes their own common
+ * ancestor instead, a real version of the file, encrypted as committed.
  */
 export function driverConfig(command: string): ConfigEntry[] {
   return [
     { key: `diff.${DRIVER}.textconv`, value: `${command} git textconv --` },
     { key: `merge.${DRIVER}.name`, value: "hush: merge encrypted files by key path" },
     { key: `merge.${DRIVER}.driver`, value: `${command} git merge -- %O %A %B %L %P` },
+    { key: `merge.${DRIVER}.recursive`, value: "binary" },
   ];
 }
 
@@ -105,13 +110,28 @@ export function removeManagedBlock(existing: string): string {
   return out;
 }
 
-/** `existing` with the managed block set to `patterns` (replacing any previous block). */
+/**
+ * `existing` with the managed block set to `patterns`. A block already there is replaced where it
+ * stands, every other byte kept: moved to the end, it would come after lines the user put below
+ * it, and for git a later line wins (a `secret.enc.yaml -diff` written after the block would be
+ * overridden by the next setup), and each clone's setup would change the committed file again.
+ * Without a block, it is appended after a blank line (the file's trailing line breaks made one),
+ * so that a second run finds nothing to change.
+ */
 export function withManagedBlock(existing: string, patterns: readonly string[]): string {
   const eol = existing.includes("\r\n") ? "\r\n" : "\n";
-  const rest = removeManagedBlock(existing);
   const block = [ATTRIBUTES_BEGIN, ...patterns.map(attributeLine), ATTRIBUTES_END].join(eol) + eol;
-  if (rest === "") return block;
-  return rest + eol + block;
+  // Lines with their own line breaks, so that the lines around the block keep theirs.
+  const lines = existing === "" ? [] : existing.split(/(?<=\n)/);
+  const bare = lines.map((l) => l.replace(/\r?\n$/, ""));
+  const start = bare.indexOf(ATTRIBUTES_BEGIN);
+  if (start === -1) {
+    const rest = existing.replace(/(?:\r?\n)+$/, "");
+    return rest.trim() === "" ? block : rest + eol + eol + block;
+  }
+  // As removeManagedBlock reads a block with no end line: to the end of the file.
+  const end = bare.indexOf(ATTRIBUTES_END, start + 1);
+  return lines.slice(0, start).join("") + block + (end === -1 ? "" : lines.slice(end + 1).join(""));
 }
 
 /** The pre-commit hook script. */

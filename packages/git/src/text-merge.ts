@@ -1,5 +1,5 @@
-import { appendAll, HushError, isHushError, storeFor, treeScanner, type FileFormat, type Store, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
-import { insertionLines, pathLineRanges } from "./conflict-lines.ts";
+import { appendAll, HushError, isHushError, storeFor, treeScanner, type FileFormat, type KeyPath, type Leaf, type Store, type TextEdit, type TreeMap, applyTextEdits } from "@hush/core";
+import { insertionLines, pathLineRanges, type LineRange } from "./conflict-lines.ts";
 import { keyEdits } from "./key-edits.ts";
 import { conflictBlock, mergeLines, splitLines } from "./sequence-merge.ts";
 import { treeLookup } from "./tree-lookup.ts";
@@ -21,6 +21,8 @@ export interface PlaintextMergeInput {
   readonly theirs: string;
   /** The value kept at conflicting paths (default ours). */
   readonly favour?: "ours" | "theirs";
+  /** `base` is undefined because the common ancestor could not be read (see `TreeMergeOptions`). */
+  readonly baseUnread?: boolean;
 }
 
 export interface PlaintextMergeResult {
@@ -60,7 +62,7 @@ export async function mergePlaintexts(input: PlaintextMergeInput): Promise<Plain
   const ours = treeOf(store, input.ours, scanned[1]) ?? { kind: "map", entries: [] };
   const theirs = treeOf(store, input.theirs, scanned[2]) ?? { kind: "map", entries: [] };
   const favour = input.favour ?? "ours";
-  const { tree, conflicts } = mergeTrees(base, ours, theirs, { favour });
+  const { tree, conflicts } = mergeTrees(base, ours, theirs, { favour, baseUnread: input.baseUnread === true });
   const repeats = store.mostRepeatedHeader;
   const headerLimit = repeats === undefined ? Infinity : Math.max(repeats(input.ours), repeats(input.theirs));
   const matches = (text: string): boolean => {
@@ -165,6 +167,106 @@ interface Block {
 }
 
 /**
+ * How many characters the checks of single insertions may parse in all (each parses the
+ * document once): a few seconds at most. Past it, an insertion is taken as not parsing.
+ */
+const MAX_INSERTION_CHECK_CHARACTERS = 4_000_000;
+
+/** A conflicting path that the merged document lacks, theirs' lines for it, and the line they go before. */
+interface Insertion {
+  readonly path: KeyPath;
+  readonly theirs: LineRange | undefined;
+  readonly at: number;
+}
+
+/**
+ * For each conflicting path that the merged document lacks (ours deleted it, theirs changed it),
+ * the block to show instead of theirs' lines inserted at its line, or undefined to insert them.
+ * Inserted after the nearest key before it in theirs, a key lands under whatever section or
+ * object is open there: theirs' `s.c` went above TOML's `[s]` header (a top-level `c`), into the
+ * JSON object before `"s"`, under INI's previous section, or in YAML after the last key of the
+ * map before `s:` (`a.c`), and keeping theirs in `hush git resolve` wrote the value at another
+ * key path without a word. Such a path's block is the lines of its nearest enclosing map that
+ * both texts hold (the whole document at worst), ours' and theirs' whole, which read back in
+ * place. One parse tells for every insertion at once (theirs' lines at each); only when that text
+ * does not parse is each insertion tried alone.
+ */
+function enclosingBlocks(
+  store: Store,
+  input: ConflictRenderInput,
+  leaves: { readonly merged: readonly Leaf[]; readonly theirs: readonly Leaf[]; readonly base: readonly Leaf[] | undefined },
+  lines: { readonly merged: readonly string[]; readonly theirs: readonly string[] },
+  insertions: readonly Insertion[],
+): Array<Block | undefined> {
+  // A dotenv file has one level, the one every inserted line is read at.
+  if (input.format === "dotenv" || insertions.every((x) => x.theirs === undefined)) return insertions.map(() => undefined);
+  /** Where theirs' lines put the paths once inserted: there, elsewhere, or nowhere (no parse). */
+  const placedBy = (chosen: readonly Insertion[]): Array<"in-place" | "elsewhere"> | "unparsed" => {
+    const before = new Map<number, string[]>();
+    for (const x of chosen) {
+      if (x.theirs === undefined) continue;
+      const here = before.get(x.at) ?? [];
+      appendAll(here, closed(lines.theirs.slice(x.theirs.first - 1, x.theirs.last)));
+      before.set(x.at, here);
+    }
+    const out: string[] = [];
+    for (let line = 1; line <= lines.merged.length + 1; line++) {
+      appendAll(out, before.get(line) ?? []);
+      if (line <= lines.merged.length) out.push(lines.merged[line - 1]!);
+    }
+    const candidate = out.join("");
+    try {
+      const found = pathLineRanges(store.parse(candidate).leaves, candidate, chosen.map((x) => x.path));
+      return found.map((range) => (range === undefined ? "elsewhere" : "in-place"));
+    } catch {
+      return "unparsed";
+    }
+  };
+  let verdicts: Array<"in-place" | "elsewhere" | "unparsed"> = [];
+  const together = placedBy(insertions);
+  if (together !== "unparsed") verdicts = together;
+  else {
+    let parsed = 0;
+    verdicts = insertions.map((x) => {
+      parsed += input.merged.length;
+      if (parsed > MAX_INSERTION_CHECK_CHARACTERS) return "unparsed";
+      const alone = placedBy([x]);
+      return alone === "unparsed" ? alone : alone[0]!;
+    });
+  }
+  // Each map's block is looked up once: every lookup reads every leaf.
+  const known = new Map<string, Block | undefined>();
+  const blockOf = (parent: KeyPath): Block | undefined => {
+    const key = JSON.stringify(parent);
+    if (!known.has(key)) {
+      const [m] = pathLineRanges(leaves.merged, input.merged, [parent]);
+      const [t] = pathLineRanges(leaves.theirs, input.theirs, [parent]);
+      const [b] = leaves.base === undefined || input.base === undefined ? [undefined] : pathLineRanges(leaves.base, input.base, [parent]);
+      known.set(key, m === undefined || t === undefined ? undefined : { first: m.first, last: m.last, theirs: [t], base: b === undefined ? [] : [b], insert: false });
+    }
+    const block = known.get(key);
+    return block === undefined ? undefined : { ...block, theirs: [...block.theirs], base: [...block.base] };
+  };
+  return insertions.map((x, k) => {
+    const verdict = verdicts[k]!;
+    if (x.theirs === undefined || verdict === "in-place") return undefined;
+    // Text that does not parse (a YAML key indented under the wrong parent, a JSON comma) is
+    // refused when saved, not silent: it takes a block of the enclosing map only when that is not
+    // the whole document, which would hide every other merged change of ours in one conflict.
+    for (let depth = x.path.length - 1; depth >= (verdict === "elsewhere" ? 0 : 1); depth--) {
+      const block = blockOf(x.path.slice(0, depth));
+      if (block !== undefined) return block;
+    }
+    return undefined;
+  });
+}
+
+/** Lines with a line break after the last one, so that the lines after them start lines of their own. */
+function closed(lines: readonly string[]): string[] {
+  return lines.map((l, i) => (i === lines.length - 1 && !l.endsWith("\n") ? `${l}\n` : l));
+}
+
+/**
  * Writes git-style conflict markers around the lines that hold each conflicting key path: ours'
  * lines from the merged document, then the base's and theirs' lines for the same path. Used on
  * encrypted texts for the working file (only ENC strings appear) and on plaintext for the editor.
@@ -184,14 +286,17 @@ export async function renderConflicts(input: ConflictRenderInput): Promise<strin
   const missing = paths.filter((_, i) => mine[i] === undefined);
   const inserted = missing.length === 0 ? [] : insertionLines(mergedDoc.leaves, input.merged, theirsDoc.leaves, missing);
   const blocks: Block[] = [];
+  const insertions = paths.flatMap((path, i) => (mine[i] === undefined ? [{ path, theirs: theirs[i] }] : [])).map((x, k) => ({ ...x, at: inserted[k]! }));
+  const enclosing = enclosingBlocks(store, input, { merged: mergedDoc.leaves, theirs: theirsDoc.leaves, base: baseDoc?.leaves }, { merged: mergedLines, theirs: theirsLines }, insertions);
   let nextInserted = 0;
   paths.forEach((_, i) => {
     const [m, t, b] = [mine[i], theirs[i], base[i]];
     const sides = { theirs: t === undefined ? [] : [t], base: b === undefined ? [] : [b] };
     if (m !== undefined) blocks.push({ first: m.first, last: m.last, ...sides, insert: false });
     else {
-      const at = inserted[nextInserted++]!;
-      blocks.push({ first: at, last: at - 1, ...sides, insert: true });
+      const k = nextInserted++;
+      const at = inserted[k]!;
+      blocks.push(enclosing[k] ?? { first: at, last: at - 1, ...sides, insert: true });
     }
   });
   blocks.sort((p, q) => p.first - q.first || p.last - q.last);

@@ -20,7 +20,9 @@ export type ConflictKind =
   /** Theirs deleted the key, ours changed it. */
   | "deleted-by-theirs"
   /** Both sides changed a list in overlapping places. */
-  | "list-changed";
+  | "list-changed"
+  /** The sides differ, and the common ancestor exists but could not be read to tell which changed. */
+  | "base-unread";
 
 export interface MergeConflict {
   readonly path: KeyPath;
@@ -36,6 +38,12 @@ export interface TreeMergeResult {
 export interface TreeMergeOptions {
   /** The value kept at a conflicting path (default ours). */
   readonly favour?: "ours" | "theirs";
+  /**
+   * The common ancestor exists but could not be read (no key opens it; a base git made of
+   * conflicted merge bases, markers and all): `base` is undefined, yet a key one side lacks may
+   * have been deleted there rather than added by the other, so every difference conflicts.
+   */
+  readonly baseUnread?: boolean;
 }
 
 /** A short description of a conflict, for messages: it names the key path, never a value. */
@@ -51,6 +59,8 @@ export function describeConflict(kind: ConflictKind): string {
       return "changed on our side, deleted on theirs";
     case "list-changed":
       return "list changed in the same place on both sides";
+    case "base-unread":
+      return "differs between the sides, and the common ancestor could not be read to tell which side changed it";
   }
 }
 
@@ -122,13 +132,14 @@ export function treeEquality(): (a: TreeNode | undefined, b: TreeNode | undefine
 
 interface Context {
   readonly favour: "ours" | "theirs";
+  readonly baseUnread: boolean;
   readonly conflicts: MergeConflict[];
   readonly key: Keyer;
 }
 
 /** Merges three trees; `base` is undefined when both sides added the file. */
 export function mergeTrees(base: TreeMap | undefined, ours: TreeMap, theirs: TreeMap, options: TreeMergeOptions = {}): TreeMergeResult {
-  const ctx: Context = { favour: options.favour ?? "ours", conflicts: [], key: canonicalKeys() };
+  const ctx: Context = { favour: options.favour ?? "ours", baseUnread: options.baseUnread === true && base === undefined, conflicts: [], key: canonicalKeys() };
   const merged = mergeMaps(base, ours, theirs, [], ctx);
   return { tree: merged, conflicts: ctx.conflicts };
 }
@@ -137,14 +148,27 @@ function mergeValue(base: TreeNode | undefined, ours: TreeNode | undefined, thei
   const o = ctx.key(ours);
   const t = ctx.key(theirs);
   if (o === t) return ours;
-  const b = ctx.key(base);
-  if (b === o) return theirs;
-  if (b === t) return ours;
-  if (ours?.kind === "map" && theirs?.kind === "map") return mergeMaps(base?.kind === "map" ? base : undefined, ours, theirs, path, ctx);
-  if (ours?.kind === "list" && theirs?.kind === "list" && (base === undefined || base.kind === "list")) {
-    return mergeLists(base, ours, theirs, path, ctx);
+  if (ours?.kind === "map" && theirs?.kind === "map" && ctx.baseUnread) return mergeMaps(undefined, ours, theirs, path, ctx);
+  // With the base unread, a value one side lacks or has otherwise is no addition of the other's:
+  // taken as one, a key a side deleted (a revoked token) came back in a clean merge.
+  if (!ctx.baseUnread) {
+    const b = ctx.key(base);
+    if (b === o) return theirs;
+    if (b === t) return ours;
+    if (ours?.kind === "map" && theirs?.kind === "map") return mergeMaps(base?.kind === "map" ? base : undefined, ours, theirs, path, ctx);
+    if (ours?.kind === "list" && theirs?.kind === "list" && (base === undefined || base.kind === "list")) {
+      return mergeLists(base, ours, theirs, path, ctx);
+    }
   }
-  const kind: ConflictKind = ours === undefined ? "deleted-by-ours" : theirs === undefined ? "deleted-by-theirs" : base === undefined ? "both-added" : "both-changed";
+  const kind: ConflictKind = ctx.baseUnread
+    ? "base-unread"
+    : ours === undefined
+      ? "deleted-by-ours"
+      : theirs === undefined
+        ? "deleted-by-theirs"
+        : base === undefined
+          ? "both-added"
+          : "both-changed";
   ctx.conflicts.push({ path, kind });
   return ctx.favour === "ours" ? ours : theirs;
 }

@@ -32,6 +32,21 @@ describe("mergeTrees", () => {
     expect(treesEqual(t.tree, await tree("yaml", "a: Y\nb: 20\n"))).toBe(true);
   });
 
+  it("with a base that exists but was not read, conflicts on every difference (a key one side lacks, a list) and merges what both sides hold alike", async () => {
+    const ours = await tree("yaml", "same: 1\nd: {x: 1, y: 2}\nl: [a, b]\nonly_ours: o\n");
+    const theirs = await tree("yaml", "same: 1\nd: {x: 1, y: 3}\nl: [a, b, c]\nonly_theirs: t\n");
+    const r = mergeTrees(undefined, ours, theirs, { baseUnread: true });
+    expect(r.conflicts).toEqual([
+      { path: ["d", "y"], kind: "base-unread" },
+      { path: ["l"], kind: "base-unread" },
+      { path: ["only_ours"], kind: "base-unread" },
+      { path: ["only_theirs"], kind: "base-unread" },
+    ]);
+    expect(treesEqual(r.tree, ours)).toBe(true);
+    // Without the flag (both sides added the file) a key one side has is an addition.
+    expect(mergeTrees(undefined, ours, theirs).conflicts.map((c) => c.path)).toEqual([["d", "y"]]);
+  });
+
   it("merges lists: insertions in different places, the same insertion once, element-wise changes", async () => {
     const base = await tree("yaml", "l: [a, b, c]\nm: [{k: 1, j: 1}]\n");
     const ours = await tree("yaml", "l: [z, a, b, c, d]\nm: [{k: 2, j: 1}]\n");
@@ -152,5 +167,27 @@ describe("renderConflicts", () => {
       conflicts: [{ path: ["b"], kind: "deleted-by-ours" }],
     });
     expect(text).toBe("a: 1\n<<<<<<<\n|||||||\nb: 2\n=======\nb: changed\n>>>>>>>\nc: 3\n");
+  });
+
+  /** Each conflict block replaced by its theirs section, as a user keeping theirs in the editor does. */
+  const keepTheirs = (text: string): string => text.replace(/^<{7}.*\n[\s\S]*?^={7}\n([\s\S]*?)^>{7}.*\n/gm, "$1");
+
+  it.each([
+    // Inserted after the key before it in theirs: above [s], a top-level `c`.
+    { format: "toml", base: "a = 1\n[s]\nc = 1\nb = 2\n", ours: "a = 1\n[s]\nb = 2\n", theirs: "a = 1\n[s]\nc = 3\nb = 2\n", path: ["s", "c"] },
+    // Inserted into the object before "s": a top-level "c", still valid JSON.
+    { format: "json", base: '{\n  "a": 1,\n  "s": {\n    "c": 1,\n    "b": 2\n  }\n}\n', ours: '{\n  "a": 1,\n  "s": {\n    "b": 2\n  }\n}\n', theirs: '{\n  "a": 1,\n  "s": {\n    "c": 3,\n    "b": 2\n  }\n}\n', path: ["s", "c"] },
+    // Section [t] deleted on our side: its keys went under [s], without their header.
+    { format: "ini", base: "[s]\na = 1\n[t]\nc = 1\n", ours: "[s]\na = 1\n", theirs: "[s]\na = 1\n[t]\nc = 3\n", path: ["t"] },
+    // Indented under the key before `s:`, which does not parse.
+    { format: "yaml", base: "a: 1\ns:\n  c: 1\n  b: 2\n", ours: "a: 1\ns:\n  b: 2\n", theirs: "a: 1\ns:\n  c: 3\n  b: 2\n", path: ["s", "c"] },
+    // After the last key of the map before `s:`, at the same indentation: `a.c`, which parses.
+    { format: "yaml", base: "a:\n  x: 1\ns:\n  c: 1\n  b: 2\n", ours: "a:\n  x: 1\ns:\n  b: 2\n", theirs: "a:\n  x: 1\ns:\n  c: 3\n  b: 2\n", path: ["s", "c"] },
+  ] as const)("a $format key our side deleted and theirs changed, kept as theirs in the editor, reads back at its own path", async (c) => {
+    const format = c.format as FileFormat;
+    const merged = await mergePlaintexts({ format, base: c.base, ours: c.ours, theirs: c.theirs });
+    expect(merged.conflicts).toEqual([{ path: c.path, kind: "deleted-by-ours" }]);
+    const text = await renderConflicts({ format, merged: merged.text, theirs: c.theirs, base: c.base, conflicts: merged.conflicts });
+    expect(treesEqual(await tree(format, keepTheirs(text)), await tree(format, c.theirs))).toBe(true);
   });
 });

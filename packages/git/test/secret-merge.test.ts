@@ -32,6 +32,9 @@ async function edit(encrypted: string, plaintext: string, format: FileFormat): P
   return reencryptText(opened, plaintext, { keySources: aliceKeys });
 }
 
+/** The armored body of a file's first age key entry. */
+const armor = (text: string): string => /-----BEGIN AGE ENCRYPTED FILE-----\n[\s\S]*?-----END AGE ENCRYPTED FILE-----/.exec(text)![0];
+
 const envs = (text: string): string[] => text.match(/ENC\[AES256_GCM,[^\]]+\]/g) ?? [];
 
 describe("mergeEncryptedTexts", () => {
@@ -87,12 +90,47 @@ describe("mergeEncryptedTexts", () => {
     expect(r.text).toContain("<<<<<<<");
   });
 
+  describe("a common ancestor that exists but cannot be read is no licence to keep what one side deleted", () => {
+    const plain = "a: 1\nb: 2\nrevoked: old-token\n";
+    // Ours deleted the revoked token and changed b; theirs kept both as they were.
+    const sides = async (encryptedBase: string): Promise<{ ours: string; theirs: string }> => ({
+      ours: await edit(encryptedBase, "a: 1\nb: 3\n", "yaml"),
+      theirs: await edit(encryptedBase, plain, "yaml"),
+    });
+
+    it("one no key at hand opens: the token conflicts instead of coming back, and the note says so", async () => {
+      const { ours, theirs } = await sides(await encrypt(plain, "yaml"));
+      // A base under a data key of its own whose entry holds another file's key: nothing opens it.
+      const unopened = await encrypt(plain, "yaml");
+      const base = unopened.replace(armor(unopened), armor(await encrypt("x: 1\n", "yaml")));
+      const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: aliceKeys });
+      expect(r.status).toBe("conflict");
+      if (r.status !== "conflict") return;
+      expect(r.conflicts).toEqual([
+        { path: ["b"], kind: "base-unread" },
+        { path: ["revoked"], kind: "base-unread" },
+      ]);
+      expect(r.notes.join("\n")).toMatch(/the common ancestor could not be decrypted \(.*\); every key whose value differs between the sides, or that one side lacks, conflicts/);
+    });
+
+    it("one git made of conflicted merge bases (a criss-cross merge), markers and all: the same", async () => {
+      const start = await encrypt(plain, "yaml");
+      const { ours, theirs } = await sides(start);
+      const conflicted = await mergeEncryptedTexts({ format: "yaml", base: start, ours: await edit(start, plain.replace("a: 1", "a: 10"), "yaml"), theirs: await edit(start, plain.replace("a: 1", "a: 20"), "yaml"), keySources: aliceKeys });
+      expect(conflicted.status).toBe("conflict");
+      const r = await mergeEncryptedTexts({ format: "yaml", base: conflicted.text, ours, theirs, keySources: aliceKeys });
+      expect(r.status).toBe("conflict");
+      if (r.status !== "conflict") return;
+      expect(r.conflicts.map((c) => c.path)).toEqual([["b"], ["revoked"]]);
+      expect(r.notes.join("\n")).toContain("the common ancestor is neither encrypted nor a yaml document");
+    });
+  });
+
   it("a fallback whose line merge of the ciphertext comes out clean still shows a conflict, of both whole sides", async () => {
     const base = await encrypt("a: 1\nb: 2\n", "yaml");
     const ours = await edit(base, "a: 10\nb: 2\n", "yaml");
     // Theirs swaps only the armored body of the key entry (another file's data key for the same
     // recipient): its changed lines are apart from ours' (values, lastmodified, MAC).
-    const armor = (text: string): string => /-----BEGIN AGE ENCRYPTED FILE-----\n[\s\S]*?-----END AGE ENCRYPTED FILE-----/.exec(text)![0];
     const theirs = base.replace(armor(base), armor(await encrypt("x: 1\n", "yaml")));
     const r = await mergeEncryptedTexts({ format: "yaml", base, ours, theirs, keySources: noKeys, labels: { ours: "ours", base: "base", theirs: "theirs" } });
     expect(r.status).toBe("fallback");

@@ -105,4 +105,24 @@ describe(".gitattributes block", () => {
     const middle = `${ATTRIBUTES_BEGIN}\nold diff=hush merge=hush\n${ATTRIBUTES_END}\n*.md text\n`;
     expect(removeManagedBlock(middle)).toBe("*.md text\n");
   });
+
+  it("is replaced where it stands: a user's line after it stays after it (later lines win in git), every other byte kept", () => {
+    const block = (patterns: string[], eol = "\n"): string => [ATTRIBUTES_BEGIN, ...patterns.map((p) => `${p} diff=hush merge=hush`), ATTRIBUTES_END].join(eol) + eol;
+    const file = `*.txt text\n\n${block(["*.enc.yaml"])}legacy.enc.yaml -diff\n`;
+    expect(withManagedBlock(file, ["*.enc.yaml"])).toBe(file);
+    expect(withManagedBlock(file, ["*.enc.yaml", "*.enc.json"])).toBe(`*.txt text\n\n${block(["*.enc.yaml", "*.enc.json"])}legacy.enc.yaml -diff\n`);
+    // The block takes the file's CRLF; the lines around it keep their own breaks.
+    const crlf = `*.txt text\n\r\n${block(["*.enc.yaml"], "\r\n")}legacy.enc.yaml -diff`;
+    expect(withManagedBlock(crlf, ["*.enc.yaml"])).toBe(crlf);
+    expect(withManagedBlock(crlf, ["*.enc.json"])).toBe(`*.txt text\n\r\n${block(["*.enc.json"], "\r\n")}legacy.enc.yaml -diff`);
+  });
+
+  it("written once, a second run changes nothing, whatever the file's end (no final line break, blank lines, CRLF)", () => {
+    for (const user of ["*.txt text", "*.txt text\n\n\n", "*.txt text\r\n", "a\r\nb\n", "\n", " \n", ""]) {
+      const once = withManagedBlock(user, ["*.enc.yaml"]);
+      expect(withManagedBlock(once, ["*.enc.yaml"]), JSON.stringify(user)).toBe(once);
+      expect(managedPatterns(once)).toEqual(["*.enc.yaml"]);
+    }
+    expect(withManagedBlock("*.txt text", ["*.enc.yaml"])).toBe(`*.txt text\n\n${ATTRIBUTES_BEGIN}\n*.enc.yaml diff=hush merge=hush\n${ATTRIBUTES_END}\n`);
+  });
 });

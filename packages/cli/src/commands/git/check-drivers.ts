@@ -201,6 +201,14 @@ export async function driverCommandProblems(io: CliIo): Promise<FileCheckResult[
       return [{ path: ".git/config", format: undefined, covered: false, encrypted: false, problems: [problem] }];
     }
   }
+  if (config(`merge.${DRIVER}.driver`) !== undefined && config(`merge.${DRIVER}.recursive`) === undefined) {
+    const problem: CheckProblem = {
+      severity: "warning",
+      code: "driver-command-outdated",
+      message: `git config merge.${DRIVER}.recursive is not set (an older hush's setup), so a merge of branches with several merge bases merges those with the driver first, and where they conflict every difference conflicts: run \`hush git setup\` again`,
+    };
+    return [{ path: ".git/config", format: undefined, covered: false, encrypted: false, problems: [problem] }];
+  }
   return [];
 }
 

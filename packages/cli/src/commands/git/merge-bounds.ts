@@ -85,6 +85,26 @@ function copyVersion(path: string, write: (bytes: Buffer) => void, firstOnly = f
   }
 }
 
+/** How every encrypted value of a SOPS file begins. */
+const ENCRYPTED_VALUE = Buffer.from("ENC[AES256_GCM,");
+
+/**
+ * Whether a regular file's bytes hold the start of an encrypted value anywhere, read piece by
+ * piece (a piece's last bytes are looked at again with the next one, for a value cut between them).
+ * @throws HushError READ_FAILED when it is not a regular file or cannot be read
+ */
+export function holdsEncryptedValue(path: string): boolean {
+  let found = false;
+  let tail = Buffer.alloc(0);
+  copyVersion(path, (bytes) => {
+    if (found) return;
+    const window = Buffer.concat([tail, bytes]);
+    found = window.includes(ENCRYPTED_VALUE);
+    tail = window.subarray(Math.max(0, window.length - (ENCRYPTED_VALUE.length - 1)));
+  });
+  return found;
+}
+
 /**
  * Replaces ours (`versions.ours`) with the whole of ours, the base (when given and not empty) and
  * theirs as one conflict block, as the driver's other fallbacks do for encrypted files (a line

@@ -4,10 +4,14 @@ import { printable, shellPath, type FileFormat } from "@hush/core";
 import { conflictLines, detectFormat, MERGE_NOTE_MAX_CHARS, mergeEncryptedTexts, mergeLines } from "@hush/git";
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
-import { MERGE_MAX_BYTES_ENV, mergeSizeLimit, oversizedVersion, writeWholeVersionsConflict } from "./merge-bounds.ts";
+import { gitTakesForBinary } from "./git-binary.ts";
+import { holdsEncryptedValue, MERGE_MAX_BYTES_ENV, mergeSizeLimit, oversizedVersion, writeWholeVersionsConflict } from "./merge-bounds.ts";
 
 /** The longest conflict marker written (git's default is 7; code that nests merges uses a few more). */
 const MAX_MARKER_SIZE = 100;
+
+/** How the messages name the versions, in the order they are read (ours, theirs, base). */
+const VERSION_NAMES = ["ours", "theirs", "the common ancestor"] as const;
 
 /** git's conflict marker size when the `conflict-marker-size` attribute does not set one. */
 const DEFAULT_MARKER_SIZE = 7;
@@ -57,6 +61,15 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
   const oursDetected = await detectFormat(name, ours);
   const theirsDetected = await detectFormat(name, theirs);
   if (oursDetected?.encrypted !== true && theirsDetected?.encrypted !== true) {
+    // git merges no lines of a binary file: merged line by line, an image or a key store that
+    // both sides changed came out "clean" and broken. As git does, ours stays and it conflicts.
+    const binary = versions.findIndex(gitTakesForBinary);
+    if (binary >= 0) {
+      say(
+        `not merged: ${VERSION_NAMES[binary]} is binary (a NUL byte among its first 8000 bytes, git's test), and a binary file's lines do not merge; ours is kept as it is, as git keeps it; next: keep ours with \`git add ${word}\`, or take theirs with \`git checkout --theirs ${word}\` and \`git add ${word}\``,
+      );
+      return 1;
+    }
     // Not encrypted on either side (a pattern can cover plain files too): merge lines as git does.
     const lines = mergeLines(base, ours, theirs, { onConflict: "markers", ...sizeOption, labels: { ours: "ours", base: "base", theirs: "theirs" } });
     // A file encrypted on neither side: no secrets were decrypted into it.
@@ -110,11 +123,13 @@ async function encryptedOrEmpty(name: string, text: string): Promise<boolean> {
 /**
  * Whether the common ancestor goes into a conflict of the whole versions. One within the size
  * limit is read to tell (one from before the file was encrypted is left out); one above it is
- * not read, and is shown as it is. One that cannot be read is left out.
+ * looked through in pieces for an encrypted value, and left out without one: a large file
+ * committed in clear before it was encrypted held its secrets in clear, and the conflicted file
+ * is often staged as it is. One that cannot be read is left out.
  */
 async function baseShownWhole(path: string, name: string, limit: number): Promise<boolean> {
   try {
-    if (statSync(path).size > limit) return true;
+    if (statSync(path).size > limit) return holdsEncryptedValue(path);
     return await encryptedOrEmpty(name, readInputFile(path, { maxBytes: limit }).toString("utf8"));
   } catch {
     return false;

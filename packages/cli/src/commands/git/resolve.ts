@@ -89,7 +89,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
         format,
         merged: plan.plaintext,
         theirs: sides.theirs.plaintext,
-        base: sides.basePlaintext,
+        base: plan.basePlaintext,
         conflicts: plan.conflicts,
         labels: { ours: "ours", base: "base", theirs: "theirs" },
       });

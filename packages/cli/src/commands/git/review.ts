@@ -8,6 +8,7 @@ import { EXIT } from "../../exit-codes.ts";
 import { childEnvironment, readFileBounded, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { AttributeReader } from "./attribute-reader.ts";
+import { gitTakesForBinary } from "./git-binary.ts";
 import { ObjectReader } from "../../git-objects.ts";
 import { sizeLimit } from "./textconv.ts";
 import { gitPathLine, gitProgram } from "../../git-program.ts";
@@ -33,9 +34,6 @@ export type ReviewCommand = "diff" | "log" | "show";
  * ciphertext was shown, raw. `--no-textconv` asks for the stored text, which git gives.
  */
 const GIT_ONLY = /^(-S|-G|--pickaxe-|--no-index$|--relative(=|$)|--graph$|-c$|--cc$|--combined-all-paths|--dd$|--diff-merges|--remerge-diff|--color(=|$)|--color-words|--word-diff|--word-diff-regex|--color-moved|-W$|--function-context|-w$|-b$|--ignore-|--patience|--histogram|--minimal|--diff-algorithm|--anchored|--textconv|--no-textconv|--ext-diff|--output(=|$)|--src-prefix|--dst-prefix|--no-prefix|--default-prefix|--line-prefix|--break-rewrites|-B|--irreversible-delete|-D$|--binary|--full-index|--abbrev|--stat-graph|--indent-heuristic|--no-indent-heuristic|--output-indicator)/;
-
-/** How many first bytes of a file git looks at for a NUL byte to call it binary (FIRST_FEW_BYTES). */
-const GIT_BINARY_SNIFF_BYTES = 8000;
 
 function contextOptions(args: readonly string[], config: Map<string, string>): { context: number; interHunkContext: number } {
   let context = Number(config.get("diff.context") ?? 3);
@@ -173,7 +171,7 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
           const attribute = await attributes.diffAttribute(side.path);
           if (attribute !== undefined && attribute !== "set") return undefined;
           const bytes = await bytesOf(side);
-          return attribute === undefined && bytes.subarray(0, GIT_BINARY_SNIFF_BYTES).includes(0) ? undefined : bytes;
+          return attribute === undefined && gitTakesForBinary(bytes) ? undefined : bytes;
         },
         combined: async (path) => {
           if (holdAll && (await attributes.diffAttribute(path)) === "hush") {
