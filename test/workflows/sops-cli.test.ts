@@ -103,6 +103,33 @@ describe("SOPS's command line as a drop-in", () => {
     expect(k.hush(["--check-for-updates", "filestatus", f]).stdout).toBe('{"encrypted":true}\n');
   });
 
+  it("every subcommand that uses keys takes SOPS's --enable-local-keyservice, and refuses --keyservice with the reason, not as an unknown option", () => {
+    const f = encryptFile(k, "keyservice.yaml", "a: 1\n");
+    const plain = k.path("keyservice-plain.yaml");
+    writeFileSync(plain, "a: 1\n");
+    const config = k.path("keyservice.sops.yaml");
+    writeFileSync(config, `creation_rules:\n  - age: ${k.recipient}\n`);
+    const commands: string[][] = [
+      ["encrypt", "--age", k.recipient, plain],
+      ["decrypt", f],
+      ["rotate", f],
+      ["--config", config, "updatekeys", "--dry-run", f],
+      ["groups", "add", "-f", f, "--age", k.recipient],
+      ["groups", "delete", "-f", f, "--shamir-secret-sharing-threshold", "1", "0"],
+      ["set", "--idempotent", f, '["a"]', "1"],
+      ["unset", "--idempotent", f, '["b"]'],
+    ];
+    for (const args of commands) {
+      const at = args.indexOf("--config") === 0 ? 3 : args[0] === "groups" ? 2 : 1;
+      const withFlag = [...args.slice(0, at), "--enable-local-keyservice", ...args.slice(at)];
+      const accepted = k.hush(withFlag);
+      expect({ args, stderr: accepted.stderr }).not.toMatchObject({ stderr: expect.stringMatching(/unknown option/) });
+      const remote = k.hush([...args.slice(0, at), "--keyservice", "unix:///nonexistent.sock", ...args.slice(at)]);
+      expect({ args, status: remote.status, stderr: remote.stderr }).toEqual({ args, status: 1, stderr: "hush: --keyservice is not supported by hush: keys are used in this process\n" });
+    }
+    expect(readFileSync(plain, "utf8")).toBe("a: 1\n");
+  });
+
   it("SOPS-only global flags before a subcommand keep --indent given before them, and the subcommand's exit status", () => {
     const f = encryptFile(k, "glob-indent.yaml", "a:\n  b: 1\n");
     const r = k.hush(["--indent", "3", "--verbose", "decrypt", "--output-type", "json", f]);
