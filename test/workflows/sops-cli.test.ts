@@ -130,6 +130,29 @@ describe("SOPS's command line as a drop-in", () => {
     expect(readFileSync(plain, "utf8")).toBe("a: 1\n");
   });
 
+  it("a Huawei Cloud KMS key flag (--hckms, --add-hckms, --rm-hckms) is refused with the reason in every form, not as an unknown option", () => {
+    const f = encryptFile(k, "hckms.yaml", "a: 1\n");
+    const before = readFileSync(f, "utf8");
+    const plain = k.path("hckms-plain.yaml");
+    writeFileSync(plain, "a: 1\n");
+    const key = "tenant:kms:cn-north-4:0123456789abcdef";
+    const cases: Array<[string[], string]> = [
+      [["encrypt", "--hckms", key, plain], "--hckms"],
+      [["rotate", "-i", "--add-hckms", key, f], "--add-hckms"],
+      [["rotate", "-i", "--rm-hckms", key, f], "--rm-hckms"],
+      [["groups", "add", "-i", "-f", f, "--hckms", key], "--hckms"],
+      [["edit", "--hckms", key, k.path("hckms-new.yaml")], "--hckms"],
+      [["-e", "--hckms", key, plain], "--hckms"],
+      [["-r", "-i", "--add-hckms", key, f], "--add-hckms"],
+    ];
+    for (const [args, flag] of cases) {
+      const r = k.hush(args);
+      expect({ args, status: r.status, stderr: r.stderr }).toEqual({ args, status: 1, stderr: `hush: ${flag}: hckms keys are not supported by hush (age, pgp, kms, gcp_kms, azure_kv, hc_vault are)\n` });
+    }
+    expect(readFileSync(f, "utf8")).toBe(before);
+    expect(readFileSync(plain, "utf8")).toBe("a: 1\n");
+  });
+
   it("SOPS-only global flags before a subcommand keep --indent given before them, and the subcommand's exit status", () => {
     const f = encryptFile(k, "glob-indent.yaml", "a:\n  b: 1\n");
     const r = k.hush(["--indent", "3", "--verbose", "decrypt", "--output-type", "json", f]);
