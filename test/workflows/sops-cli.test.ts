@@ -130,6 +130,27 @@ describe("SOPS's command line as a drop-in", () => {
     expect(readFileSync(plain, "utf8")).toBe("a: 1\n");
   });
 
+  it("rotate takes SOPS's --filename-override and --output-type: the override chooses the format, another output type is refused, never ignored", async () => {
+    const f = encryptFile(k, "rotate-types.yaml", "a: 1\n");
+    const renamed = k.path("rotate-types.enc");
+    copyFileSync(f, renamed);
+    for (const args of [["rotate", "--filename-override", "x.yaml", renamed], ["-r", "--filename-override", "x.yaml", renamed]]) {
+      const r = k.hush(args);
+      expect({ args, status: r.status, stderr: r.stderr }).toEqual({ args, status: 0, stderr: "" });
+      const out = k.path("rotate-types-out.yaml");
+      writeFileSync(out, r.stdout);
+      expect(await k.decrypt(out)).toBe("a: 1\n");
+    }
+    expect(k.hush(["rotate", "--output-type", "yaml", f])).toMatchObject({ status: 0, stderr: "" });
+    const before = readFileSync(f, "utf8");
+    for (const args of [["rotate", "--output-type", "json", f], ["-r", "--output-type", "json", f], ["rotate", "-i", "--output-type", "json", f]]) {
+      const r = k.hush(args);
+      expect({ args, status: r.status, stdout: r.stdout }).toEqual({ args, status: 1, stdout: "" });
+      expect(r.stderr).toMatch(/^hush: --output-type json: hush rotates .*rotate-types\.yaml in its own format \(yaml\) and does not convert it/);
+    }
+    expect(readFileSync(f, "utf8")).toBe(before);
+  });
+
   it("a Huawei Cloud KMS key flag (--hckms, --add-hckms, --rm-hckms) is refused with the reason in every form, not as an unknown option", () => {
     const f = encryptFile(k, "hckms.yaml", "a: 1\n");
     const before = readFileSync(f, "utf8");

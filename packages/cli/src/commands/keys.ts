@@ -31,7 +31,9 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
       .option("-y, --yes", "do not ask before wrapping the new data key to a recipient that only the file names, not .sops.yaml (it is still listed)")
       .option("--output <path>", "write the result of a single file to this path")
       .option("--dry-run", "rotate in memory and check the results, but write nothing")
-      .option("--input-type <type>", "file format (default: from each file name)"),
+      .option("--input-type <type>", "file format (default: from each file name)")
+      .option("--output-type <type>", "accepted as in SOPS when it is the file's own format (hush does not convert while rotating)")
+      .option("--filename-override <name>", "use this name to choose the format"),
   )
     .option("--jobs <n>", "files processed at once (default 8)")
     .action(async (paths: string[], _opts: unknown, cmd: Command) => {

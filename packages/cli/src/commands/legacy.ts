@@ -225,7 +225,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
       // message, so it goes to stderr, and a script's stdout stays empty.
       return runRotate(o.inPlace === true ? { ...io, stdout: io.stderr } : io, [file], {
         ...common,
-        ...pick(o, ["output", "inputType", ...keyFlagKeys(["add-", "rm-"])]),
+        ...pick(o, ["output", "inputType", "outputType", "filenameOverride", ...keyFlagKeys(["add-", "rm-"])]),
         ...(o.inPlace === true ? { inPlace: true } : {}),
         ...yes,
       });
