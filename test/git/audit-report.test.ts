@@ -43,6 +43,13 @@ describe("hush access without a key", () => {
     );
   });
 
+  it("a named file that cannot be read is one line naming it once, and exit 1", () => {
+    const r = hush(t.sb, ["access", "missing.enc.yaml", "prod.enc.yaml"], { cwd: t.repo, env: t.sb.keylessEnv });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("hush: missing.enc.yaml: no such file\n");
+    expect(r.stdout).toContain("[1]  prod.enc.yaml");
+  });
+
   it("--json gives the same facts with whole identities", () => {
     const r = hush(t.sb, ["access", "--json"], { cwd: t.repo, env: t.sb.keylessEnv });
     expect(r.status, r.stderr).toBe(0);

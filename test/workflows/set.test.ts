@@ -150,7 +150,8 @@ describe("hush set and unset", () => {
       [["set", f, '["a"]', '1, "b": 2'], 7, /invalid value/],
       [["set", f, '["a"]'], 100, /set takes FILE PATH VALUE/],
       [["set", f, '["l"]["k"]', "1"], 7, /needs a map, but \["l"\] is a list/],
-      [["set", "--value-file", f, '["a"]', k.path("missing.json")], 2, /cannot read value file .*missing\.json/],
+      [["set", "--value-file", f, '["a"]', k.path("missing.json")], 2, /^hush: cannot read value file .*missing\.json: no such file; nothing was changed\n$/],
+      [["set", "--value-file", f, '["a"]', k.dir], 2, /^hush: cannot read value file .*: is a directory; nothing was changed\n$/],
       [["set", "--value-file", "--value-stdin", f, '["a"]'], 8, /cannot be used together/],
       // Read as UTF-8, the Latin-1 byte would have been stored as U+FFFD.
       [["set", "--value-file", f, '["a"]', latin1Value], 2, /^hush: value file .*latin1\.json: line 1: not valid UTF-8 \(a value is JSON text; give bytes as a base64 string\); nothing was changed\n$/],

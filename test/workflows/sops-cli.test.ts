@@ -103,6 +103,77 @@ describe("SOPS's command line as a drop-in", () => {
     expect(k.hush(["--check-for-updates", "filestatus", f]).stdout).toBe('{"encrypted":true}\n');
   });
 
+  it("every subcommand that uses keys takes SOPS's --enable-local-keyservice, and refuses --keyservice with the reason, not as an unknown option", () => {
+    const f = encryptFile(k, "keyservice.yaml", "a: 1\n");
+    const plain = k.path("keyservice-plain.yaml");
+    writeFileSync(plain, "a: 1\n");
+    const config = k.path("keyservice.sops.yaml");
+    writeFileSync(config, `creation_rules:\n  - age: ${k.recipient}\n`);
+    const commands: string[][] = [
+      ["encrypt", "--age", k.recipient, plain],
+      ["decrypt", f],
+      ["rotate", f],
+      ["--config", config, "updatekeys", "--dry-run", f],
+      ["groups", "add", "-f", f, "--age", k.recipient],
+      ["groups", "delete", "-f", f, "--shamir-secret-sharing-threshold", "1", "0"],
+      ["set", "--idempotent", f, '["a"]', "1"],
+      ["unset", "--idempotent", f, '["b"]'],
+    ];
+    for (const args of commands) {
+      const at = args.indexOf("--config") === 0 ? 3 : args[0] === "groups" ? 2 : 1;
+      const withFlag = [...args.slice(0, at), "--enable-local-keyservice", ...args.slice(at)];
+      const accepted = k.hush(withFlag);
+      expect({ args, stderr: accepted.stderr }).not.toMatchObject({ stderr: expect.stringMatching(/unknown option/) });
+      const remote = k.hush([...args.slice(0, at), "--keyservice", "unix:///nonexistent.sock", ...args.slice(at)]);
+      expect({ args, status: remote.status, stderr: remote.stderr }).toEqual({ args, status: 1, stderr: "hush: --keyservice is not supported by hush: keys are used in this process\n" });
+    }
+    expect(readFileSync(plain, "utf8")).toBe("a: 1\n");
+  });
+
+  it("rotate takes SOPS's --filename-override and --output-type: the override chooses the format, another output type is refused, never ignored", async () => {
+    const f = encryptFile(k, "rotate-types.yaml", "a: 1\n");
+    const renamed = k.path("rotate-types.enc");
+    copyFileSync(f, renamed);
+    for (const args of [["rotate", "--filename-override", "x.yaml", renamed], ["-r", "--filename-override", "x.yaml", renamed]]) {
+      const r = k.hush(args);
+      expect({ args, status: r.status, stderr: r.stderr }).toEqual({ args, status: 0, stderr: "" });
+      const out = k.path("rotate-types-out.yaml");
+      writeFileSync(out, r.stdout);
+      expect(await k.decrypt(out)).toBe("a: 1\n");
+    }
+    expect(k.hush(["rotate", "--output-type", "yaml", f])).toMatchObject({ status: 0, stderr: "" });
+    const before = readFileSync(f, "utf8");
+    for (const args of [["rotate", "--output-type", "json", f], ["-r", "--output-type", "json", f], ["rotate", "-i", "--output-type", "json", f]]) {
+      const r = k.hush(args);
+      expect({ args, status: r.status, stdout: r.stdout }).toEqual({ args, status: 1, stdout: "" });
+      expect(r.stderr).toMatch(/^hush: --output-type json: hush rotates .*rotate-types\.yaml in its own format \(yaml\) and does not convert it/);
+    }
+    expect(readFileSync(f, "utf8")).toBe(before);
+  });
+
+  it("a Huawei Cloud KMS key flag (--hckms, --add-hckms, --rm-hckms) is refused with the reason in every form, not as an unknown option", () => {
+    const f = encryptFile(k, "hckms.yaml", "a: 1\n");
+    const before = readFileSync(f, "utf8");
+    const plain = k.path("hckms-plain.yaml");
+    writeFileSync(plain, "a: 1\n");
+    const key = "tenant:kms:cn-north-4:0123456789abcdef";
+    const cases: Array<[string[], string]> = [
+      [["encrypt", "--hckms", key, plain], "--hckms"],
+      [["rotate", "-i", "--add-hckms", key, f], "--add-hckms"],
+      [["rotate", "-i", "--rm-hckms", key, f], "--rm-hckms"],
+      [["groups", "add", "-i", "-f", f, "--hckms", key], "--hckms"],
+      [["edit", "--hckms", key, k.path("hckms-new.yaml")], "--hckms"],
+      [["-e", "--hckms", key, plain], "--hckms"],
+      [["-r", "-i", "--add-hckms", key, f], "--add-hckms"],
+    ];
+    for (const [args, flag] of cases) {
+      const r = k.hush(args);
+      expect({ args, status: r.status, stderr: r.stderr }).toEqual({ args, status: 1, stderr: `hush: ${flag}: hckms keys are not supported by hush (age, pgp, kms, gcp_kms, azure_kv, hc_vault are)\n` });
+    }
+    expect(readFileSync(f, "utf8")).toBe(before);
+    expect(readFileSync(plain, "utf8")).toBe("a: 1\n");
+  });
+
   it("SOPS-only global flags before a subcommand keep --indent given before them, and the subcommand's exit status", () => {
     const f = encryptFile(k, "glob-indent.yaml", "a:\n  b: 1\n");
     const r = k.hush(["--indent", "3", "--verbose", "decrypt", "--output-type", "json", f]);

@@ -24,12 +24,20 @@ export const typeFlags = (cmd: Command): Command =>
     .option("--input-type <type>", "yaml, json, dotenv, ini, toml or binary (default: from the file name)")
     .option("--output-type <type>", "format to write (default: the input type)");
 
-/** SOPS's key-service flags: accepted on every command that has them in SOPS (hush uses keys locally). */
-export const keyserviceFlags = (cmd: Command): Command =>
+/**
+ * SOPS's key-service flags, which SOPS gives every subcommand that uses keys (encrypt, decrypt,
+ * edit, rotate, set, unset, exec-*, updatekeys, groups): a script written for sops may pass
+ * `--enable-local-keyservice` to any of them. hush uses keys in this process, so it is accepted
+ * and `--keyservice` is refused with a reason ({@link refuseKeyservice}), never as an unknown option.
+ */
+export const localKeyserviceFlags = (cmd: Command): Command =>
   cmd
     .addOption(new Option("--enable-local-keyservice", "accepted for compatibility").hideHelp())
-    .addOption(new Option("--keyservice <uri>", "not supported: keys are used in this process").hideHelp())
-    .addOption(new Option("--decryption-order <kinds>", "order to try key types (accepted for compatibility)").hideHelp());
+    .addOption(new Option("--keyservice <uri>", "not supported: keys are used in this process").hideHelp());
+
+/** {@link localKeyserviceFlags} and SOPS's `--decryption-order`, for the commands that decrypt in SOPS. */
+export const keyserviceFlags = (cmd: Command): Command =>
+  localKeyserviceFlags(cmd).addOption(new Option("--decryption-order <kinds>", "order to try key types (accepted for compatibility)").hideHelp());
 
 /** `--keyservice` is accepted by the parser (as SOPS's) and refused here, with a reason. */
 export function refuseKeyservice(opts: { keyservice?: string }): void {

@@ -1,4 +1,4 @@
-import { appendAll } from "@hush/core";
+import { appendAll, HushError } from "@hush/core";
 import type { Command } from "commander";
 import type { KeyBackend, MasterKeyRecipient } from "@hush/core";
 import { KEY_BACKENDS, usableKeyBackends } from "./backends.ts";
@@ -32,13 +32,42 @@ function addBackendOptions(cmd: Command, backends: readonly KeyBackend[], suffix
   return cmd;
 }
 
+/** The kinds SOPS has and hush does not implement (Huawei Cloud KMS). */
+function unimplementedKeyBackends(): readonly KeyBackend[] {
+  return KEY_BACKENDS.filter((b) => b.load === undefined);
+}
+
+/**
+ * Hidden `--NAME` (or `--add-NAME`, `--rm-NAME`) flags of the kinds hush does not implement, so
+ * that a script written for sops that names one gets {@link refuseUnimplementedKeyFlags}'s reason,
+ * not "unknown option" and a suggestion of another kind.
+ */
+function addUnimplementedKeyFlags(cmd: Command, prefixes: ReadonlyArray<"" | "add-" | "rm-">): Command {
+  for (const b of unimplementedKeyBackends()) for (const p of prefixes) cmd.addOption(cmd.createOption(`--${p}${b.flags.name} <${b.flags.valueName}>`).hideHelp());
+  return cmd;
+}
+
+/**
+ * Refuses a key flag of a kind hush does not implement (`--hckms`, `--add-hckms`, `--rm-hckms`):
+ * an error naming the flag and the kinds hush has, rather than a flag silently ignored.
+ * @throws HushError UNSUPPORTED_OPTION
+ */
+export function refuseUnimplementedKeyFlags(flags: Readonly<Record<string, unknown>>): void {
+  const usable = usableKeyBackends().map((b) => b.kind);
+  for (const backend of unimplementedKeyBackends()) {
+    for (const flag of [backend.flags.name, `add-${backend.flags.name}`, `rm-${backend.flags.name}`]) {
+      if (csv(flags[optionKey(flag)]).length > 0) throw new HushError("UNSUPPORTED_OPTION", `--${flag}: ${backend.kind} keys are not supported by hush (${usable.join(", ")} are)`, { located: true });
+    }
+  }
+}
+
 /** `-a, --age <recipients>` and the like: the keys of a new file (one group replacing the rule's). */
 export const keyFlags = (cmd: Command): Command => {
   for (const b of usableKeyBackends()) {
     const f = b.flags;
     cmd.option(`${f.short === undefined ? "" : `-${f.short}, `}--${f.name} <${f.valueName}>`, `${f.help}${f.env === undefined ? "" : ` (env ${f.env})`}`);
   }
-  return addBackendOptions(cmd, usableKeyBackends());
+  return addBackendOptions(addUnimplementedKeyFlags(cmd, [""]), usableKeyBackends());
 };
 
 /** Repeatable `--age <recipients>` and the like: the keys of a new key group. */
@@ -46,7 +75,7 @@ export const groupKeyFlags = (cmd: Command): Command => {
   // No default value: commander would print "(default: [])"; an absent flag reads as no keys.
   const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
   for (const b of usableKeyBackends()) cmd.option(`--${b.flags.name} <${b.flags.valueName}>`, `${b.flags.help}, for the new group (repeatable)`, collect);
-  return addBackendOptions(cmd, usableKeyBackends());
+  return addBackendOptions(addUnimplementedKeyFlags(cmd, [""]), usableKeyBackends());
 };
 
 /** `--add-age`, `--rm-age` and the like. */
@@ -55,7 +84,7 @@ export const addRemoveKeyFlags = (cmd: Command): Command => {
     cmd.option(`--add-${b.flags.name} <${b.flags.valueName}>`, `${b.flags.help}, to add to the first key group`);
     cmd.option(`--rm-${b.flags.name} <${b.flags.valueName}>`, `${b.flags.help}, to remove from every key group`);
   }
-  return addBackendOptions(cmd, usableKeyBackends(), " (of the --add-* keys)");
+  return addBackendOptions(addUnimplementedKeyFlags(cmd, ["add-", "rm-"]), usableKeyBackends(), " (of the --add-* keys)");
 };
 
 /** SOPS's flag form: every kind SOPS has, so that naming one hush lacks is an error, not an unknown flag. */
@@ -85,6 +114,7 @@ function optionValues(b: KeyBackend, flags: Readonly<Record<string, unknown>>): 
  * variables name keys for new files and must not leak into a rotation).
  */
 export function keysFromFlags(flags: Readonly<Record<string, unknown>>, env: Readonly<Record<string, string | undefined>>, prefix: "" | "add-" | "rm-" = ""): MasterKeyRecipient[] {
+  refuseUnimplementedKeyFlags(flags);
   const keys: MasterKeyRecipient[] = [];
   for (const b of KEY_BACKENDS) {
     const given = flags[optionKey(`${prefix}${b.flags.name}`)];

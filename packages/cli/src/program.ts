@@ -1,10 +1,10 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { SOPS_FORMAT_VERSION } from "@hush/core";
 import type { CliIo } from "./io.ts";
 import type { DecryptManyFlags } from "./commands/decrypt-many.ts";
 import { exitCodeFor } from "./exit-codes.ts";
 import { hushVersion } from "./version.ts";
-import { keyFlags, ruleFlags, typeFlags, type ExitSink } from "./command-flags.ts";
+import { keyFlags, keyserviceFlags, localKeyserviceFlags, refuseKeyservice, ruleFlags, typeFlags, type ExitSink } from "./command-flags.ts";
 import { registerWorkflowCommands } from "./commands/workflows.ts";
 import { registerKeyCommands } from "./commands/keys.ts";
 import { registerGitCommands } from "./commands/git-commands.ts";
@@ -30,13 +30,15 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
     // runProgram (and its status decided there) instead of ending the process from commander.
     .exitOverride();
 
-  typeFlags(
-    ruleFlags(
-      keyFlags(
-        program
-          .command("encrypt")
-          .description("encrypt a file's values (stdout unless -i or --output)")
-          .argument("[file]", "file to encrypt (standard input when absent or -)"),
+  localKeyserviceFlags(
+    typeFlags(
+      ruleFlags(
+        keyFlags(
+          program
+            .command("encrypt")
+            .description("encrypt a file's values (stdout unless -i or --output)")
+            .argument("[file]", "file to encrypt (standard input when absent or -)"),
+        ),
       ),
     ),
   )
@@ -52,15 +54,18 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
         "a .sops.yaml with creation rules must have one for the file, also with key flags (as in SOPS; --config /dev/null reads none).",
     )
     .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
+      refuseKeyservice(cmd.opts());
       const { runEncrypt } = await import("./commands/encrypt.ts");
       setExit(await runEncrypt(io, file, cmd.optsWithGlobals()));
     });
 
-  typeFlags(
-    program
-      .command("decrypt")
-      .description("decrypt a file (stdout unless -i or --output); several files with -i or --output-dir")
-      .argument("[files...]", "files to decrypt (standard input when absent or -)"),
+  keyserviceFlags(
+    typeFlags(
+      program
+        .command("decrypt")
+        .description("decrypt a file (stdout unless -i or --output); several files with -i or --output-dir")
+        .argument("[files...]", "files to decrypt (standard input when absent or -)"),
+    ),
   )
     .option("-i, --in-place", "write the plaintext over the input file(s)")
     .option("--output <path>", "write the plaintext to this file")
@@ -68,8 +73,8 @@ export function createProgram(io: CliIo, setExit: ExitSink): Command {
     .option("--extract <path>", 'print only the value at a tree path, e.g. \'["db"]["password"]\'')
     .option("--ignore-mac", "do not check the file's MAC")
     .option("--filename-override <name>", "use this name to choose the format")
-    .addOption(new Option("--decryption-order <kinds>", "order to try key types (accepted for compatibility)").hideHelp())
     .action(async (files: string[], _opts: unknown, cmd: Command) => {
+      refuseKeyservice(cmd.opts());
       const opts = cmd.optsWithGlobals<DecryptManyFlags>();
       if (files.length <= 1 && opts.outputDir === undefined) {
         const { runDecrypt } = await import("./commands/decrypt.ts");

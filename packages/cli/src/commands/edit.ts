@@ -56,8 +56,17 @@ async function newFile(io: CliIo, file: string, format: FileFormat, flags: EditF
   try {
     wrapped = await wrapDataKey(dataKey, settings.keyGroups, settings.shamirThreshold, createKeySourceResolver(io.env));
   } catch (err) {
-    // SOPS's edit, unlike its encrypt, reports this as "could not retrieve key" (exit 128).
-    throw isHushError(err, "KEY_WRAP_FAILED") ? new HushError("KEY_SOURCE_FAILED", err.message, { located: err.located, ...(err.hint === undefined ? {} : { hint: err.hint }), cause: err }) : err;
+    // SOPS's edit, unlike its encrypt, reports this as "could not retrieve key" (exit 128). The
+    // message names the file, as encrypt's does; the key source's details stay under it.
+    if (!isHushError(err)) throw err;
+    const located = err.code !== "KEY_WRAP_FAILED" ? err : new HushError("KEY_SOURCE_FAILED", err.message, {
+      located: err.located,
+      ...(err.location === undefined ? {} : { location: err.location }),
+      ...(err.hint === undefined ? {} : { hint: err.hint }),
+      ...(err.details === undefined ? {} : { details: err.details }),
+      cause: err,
+    });
+    throw located.withFile(file);
   }
   const metadata: FileMetadata = {
     keyGroups: wrapped,

@@ -1,6 +1,6 @@
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import type { CliIo } from "../io.ts";
-import { addRemoveKeyFlags, groupKeyFlags, type ExitSink } from "../command-flags.ts";
+import { addRemoveKeyFlags, groupKeyFlags, keyserviceFlags, localKeyserviceFlags, refuseKeyservice, type ExitSink } from "../command-flags.ts";
 
 /**
  * Registers the key-management commands: updatekeys, rotate, groups and verify. Each works on
@@ -8,8 +8,7 @@ import { addRemoveKeyFlags, groupKeyFlags, type ExitSink } from "../command-flag
  * once). Implementations are imported lazily inside each action.
  */
 export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSink): void {
-  program
-    .command("updatekeys")
+  localKeyserviceFlags(program.command("updatekeys"))
     .description("re-wrap files' data keys to the keys .sops.yaml names now; values stay as they are unless a recipient leaves (then a new data key)")
     .argument("<paths...>", "encrypted files, or directories to search for them")
     .option("-y, --yes", "do not ask before writing")
@@ -18,34 +17,34 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
     .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the rule's, else the file's)")
     .option("--jobs <n>", "files processed at once (default 8)")
     .option("--keep-data-key", "keep each file's data key even when a recipient is removed (SOPS's behaviour; by default such a file gets a new data key, every value re-encrypted)")
-    .addOption(new Option("--enable-local-keyservice", "accepted for compatibility").hideHelp())
     .action(async (paths: string[], _opts: unknown, cmd: Command) => {
+      refuseKeyservice(cmd.opts());
       const { runUpdatekeys } = await import("./updatekeys.ts");
       setExit(await runUpdatekeys(io, paths, cmd.optsWithGlobals()));
     });
 
   addRemoveKeyFlags(
-    program
-      .command("rotate")
+    keyserviceFlags(program.command("rotate"))
       .description("new data key for each file, every value re-encrypted; add or remove keys on the way")
       .argument("<paths...>", "encrypted files, or directories to search for them")
       .option("-i, --in-place", "write the results over the files (needed for several files or a directory)")
       .option("-y, --yes", "do not ask before wrapping the new data key to a recipient that only the file names, not .sops.yaml (it is still listed)")
       .option("--output <path>", "write the result of a single file to this path")
       .option("--dry-run", "rotate in memory and check the results, but write nothing")
-      .option("--input-type <type>", "file format (default: from each file name)"),
+      .option("--input-type <type>", "file format (default: from each file name)")
+      .option("--output-type <type>", "accepted as in SOPS when it is the file's own format (hush does not convert while rotating)")
+      .option("--filename-override <name>", "use this name to choose the format"),
   )
     .option("--jobs <n>", "files processed at once (default 8)")
-    .addOption(new Option("--decryption-order <kinds>", "order to try key types (accepted for compatibility)").hideHelp())
     .action(async (paths: string[], _opts: unknown, cmd: Command) => {
+      refuseKeyservice(cmd.opts());
       const { runRotate } = await import("./rotate.ts");
       setExit(await runRotate(io, paths, cmd.optsWithGlobals()));
     });
 
   const groups = program.command("groups").description("add or delete key groups of a file (Shamir secret sharing)");
   groupKeyFlags(
-    groups
-      .command("add")
+    localKeyserviceFlags(groups.command("add"))
       .description("append a key group; the data key is split again over all groups (stdout unless -i)")
       .option("-f, --file <path>", "the encrypted file"),
   )
@@ -54,11 +53,11 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
     .option("--input-type <type>", "file format (default: from the file name)")
     .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the file's)")
     .action(async (_opts: unknown, cmd: Command) => {
+      refuseKeyservice(cmd.opts());
       const { runGroupsAdd } = await import("./groups.ts");
       setExit(await runGroupsAdd(io, cmd.optsWithGlobals()));
     });
-  groups
-    .command("delete")
+  localKeyserviceFlags(groups.command("delete"))
     .description("delete key group INDEX (from 0); refused when fewer groups than the threshold would be left")
     .argument("<index>", "index of the group to delete, from 0")
     .option("-f, --file <path>", "the encrypted file")
@@ -68,6 +67,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
     .option("--input-type <type>", "file format (default: from the file name)")
     .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the file's)")
     .action(async (index: string, _opts: unknown, cmd: Command) => {
+      refuseKeyservice(cmd.opts());
       const { runGroupsDelete } = await import("./groups.ts");
       setExit(await runGroupsDelete(io, index, cmd.optsWithGlobals()));
     });

@@ -3,8 +3,7 @@ import { Readable } from "node:stream";
 import { Command, Option } from "commander";
 import { HushError, closestName, formatFromPath, printable, SOPS_FORMAT_VERSION } from "@hush/core";
 import { readAll, writeOut, type CliIo } from "../io.ts";
-import { KEY_BACKENDS, usableKeyBackends } from "../backends.ts";
-import { hasKeyChanges, keyFlagKeys, legacyKeyFlags, optionKey } from "../key-flags.ts";
+import { hasKeyChanges, keyFlagKeys, legacyKeyFlags, refuseUnimplementedKeyFlags } from "../key-flags.ts";
 import { hushVersion, sopsStyleVersion } from "../version.ts";
 
 /**
@@ -154,13 +153,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
     return 0;
   }
   // Kinds SOPS has and hush does not: naming one is an error rather than a silent no-op.
-  const usable = usableKeyBackends().map((b) => b.kind);
-  for (const backend of KEY_BACKENDS.filter((b) => b.load === undefined)) {
-    for (const flag of [backend.flags.name, `add-${backend.flags.name}`, `rm-${backend.flags.name}`]) {
-      const v = o[optionKey(flag)];
-      if (typeof v === "string" && v !== "") throw new HushError("UNSUPPORTED_OPTION", `--${flag}: ${backend.kind} keys are not supported by hush (${usable.join(", ")} are)`, { located: true });
-    }
-  }
+  refuseUnimplementedKeyFlags(o);
   if ((o.keyservice ?? []).length > 0) throw new HushError("UNSUPPORTED_OPTION", "--keyservice is not supported by hush: keys are used in this process", { located: true });
   const config = o.config ?? globals.config;
   const indent = o.indent ?? globals.indent;
@@ -232,7 +225,7 @@ export async function runLegacy(io: CliIo, args: readonly string[], globals: Leg
       // message, so it goes to stderr, and a script's stdout stays empty.
       return runRotate(o.inPlace === true ? { ...io, stdout: io.stderr } : io, [file], {
         ...common,
-        ...pick(o, ["output", "inputType", ...keyFlagKeys(["add-", "rm-"])]),
+        ...pick(o, ["output", "inputType", "outputType", "filenameOverride", ...keyFlagKeys(["add-", "rm-"])]),
         ...(o.inPlace === true ? { inPlace: true } : {}),
         ...yes,
       });

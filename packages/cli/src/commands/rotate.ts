@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { HushError, encryptedTextFormat, printable, type KeySourceResolver, type MasterKeyRecipient } from "@hush/core";
+import { HushError, encryptedTextFormat, parseFormat, printable, type KeySourceResolver, type MasterKeyRecipient } from "@hush/core";
 import { loadConfig } from "../config.ts";
-import { encodeOutput } from "../formats.ts";
+import { encodeOutput, inputFormat } from "../formats.ts";
 import type { CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile, report, runBatch } from "../rekey/batch.ts";
@@ -24,6 +24,10 @@ export interface RotateFlags {
   /** Do not ask before wrapping the new data key to a recipient that only the file names (it is still shown). */
   yes?: boolean;
   inputType?: string;
+  /** SOPS's: only the file's own format (hush does not convert while rotating). */
+  outputType?: string;
+  /** SOPS's: the name that chooses the format, for a file whose own name gives none. */
+  filenameOverride?: string;
   jobs?: string;
   config?: string;
   indent?: string;
@@ -96,6 +100,22 @@ function unmatchedRemovals(remove: readonly KeyToRemove[], matched: ReadonlySet<
 }
 
 /**
+ * SOPS's `--output-type` for rotate: hush writes each file in its own format, so another type is
+ * refused with the way to convert, never ignored (SOPS would write the file in that format).
+ * @throws HushError UNSUPPORTED_OPTION
+ */
+function refuseConversion(outputType: string | undefined, targets: readonly Target[]): void {
+  if (outputType === undefined) return;
+  const wanted = parseFormat(outputType);
+  const other = targets.find((t) => t.format !== wanted);
+  if (other === undefined) return;
+  throw new HushError("UNSUPPORTED_OPTION", `--output-type ${wanted}: hush rotates ${other.display} in its own format${other.format === undefined ? "" : ` (${other.format})`} and does not convert it`, {
+    located: true,
+    hint: `rotate it without --output-type; to convert it, pipe hush decrypt --output-type ${wanted} into hush encrypt --input-type ${wanted}`,
+  });
+}
+
+/**
  * `hush rotate PATH...`: a new data key for each file, every value re-encrypted, with keys added
  * (`--add-*`, to the first group) or removed (`--rm-*`, from every group). One file without
  * `-i` goes to stdout (or `--output`), as in SOPS; several files or directories are rewritten in
@@ -109,7 +129,10 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
   const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
   const stores = loaded?.config.stores;
   const resolve = createKeySourceResolver(io.env, changes.add);
-  const targets = expandTargets(paths, io.cwd, flags.inputType);
+  // SOPS's --filename-override names the format the way the file's own name would.
+  const inputType = flags.inputType ?? (flags.filenameOverride === undefined ? undefined : inputFormat(undefined, flags.filenameOverride));
+  const targets = expandTargets(paths, io.cwd, inputType);
+  refuseConversion(flags.outputType, targets);
   const single = paths.length === 1 && targets.length === 1 && targets[0]!.explicit;
 
   if (flags.inPlace !== true && flags.dryRun !== true) {

@@ -94,7 +94,9 @@ async function readValue(io: CliIo, positional: string | undefined, flags: SetFl
       // value file's place, would otherwise be read until memory runs out.
       bytes = readFileBounded(positional);
     } catch (err) {
-      const why = err instanceof HushError ? err.message : `(${(err as { code?: string }).code ?? "error"})`;
+      const code = (err as { code?: string }).code;
+      // In words, as readInputFile says it: a bare "(ENOENT)" left the reason to be guessed.
+      const why = err instanceof HushError ? err.message : code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code ?? "error"})`;
       throw new HushError("READ_FAILED", `cannot read value file ${printable(positional)}: ${why}; nothing was changed`, { located: true });
     }
     return valueText(bytes, `value file ${printable(positional)}`);

@@ -37,7 +37,7 @@ export function errorForFile(target: Target, err: unknown): unknown {
  * `message` without the file's own path in front: a write's error names the path it wrote
  * (`/abs/a.yaml: cannot write (EACCES): …`), and the line that reports it names the file already.
  */
-function ownNameDropped(target: Target, message: string): string {
+export function ownNameDropped(target: Target, message: string): string {
   for (const name of [target.display, target.path, target.abs]) {
     const prefix = `${printable(name)}: `;
     if (message.startsWith(prefix)) return message.slice(prefix.length);

@@ -4,6 +4,7 @@ import type { AccessInput } from "@hush/git/report";
 import { loadConfig, type LoadedConfig } from "../../config.ts";
 import { workTreeRules, type RuleFor } from "../git/check-rules.ts";
 import { jsonReport, writeFileAtomic, writeOut, type CliIo } from "../../io.ts";
+import { describeError, ownNameDropped } from "../../rekey/batch.ts";
 import { NotEncrypted, readSecretFile } from "../../rekey/secret-files.ts";
 import { expandTargets } from "../../rekey/targets.ts";
 
@@ -55,8 +56,8 @@ export async function readEncryptedFiles(io: CliIo, paths: readonly string[], ru
     } catch (err) {
       if (err instanceof NotEncrypted) continue;
       failed++;
-      const message = err instanceof Error ? err.message : String(err);
-      io.stderr.write(`hush: ${printable(target.display, 4096)}: ${printable(message, 4096)}\n`);
+      // The reading errors name the file already ("x.yaml: no such file"): said once, as batches say it.
+      io.stderr.write(`hush: ${printable(target.display, 4096)}: ${printable(ownNameDropped(target, describeError(err)), 4096)}\n`);
     }
   }
   return { inputs, failed };
