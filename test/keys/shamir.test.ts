@@ -81,7 +81,7 @@ describe("key groups and Shamir thresholds", () => {
     writeFileSync(file, PLAIN);
     const r = await hush(["encrypt", "-i", ...args, "unmeetable.yaml"], { cwd: tmp.path });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`hush: ${message.replace("{config}", join(tmp.path, ".sops.yaml"))} (hint: use a shamir_threshold from 2 to 3, or 0 for all groups)\n`);
+    expect(r.stderr).toBe(`hush: ${message.replace("{config}", join(tmp.path, ".sops.yaml"))}\n  next: use a shamir_threshold from 2 to 3, or 0 for all groups\n`);
     expect(r.stderr).not.toContain("too many keys");
     expect(readFileSync(file, "utf8")).toBe(PLAIN);
   });
@@ -110,7 +110,7 @@ describe("key groups and Shamir thresholds", () => {
     config(`    shamir_threshold: ${threshold}\n`);
     const env = { SOPS_AGE_KEY_FILE: combineKeys(tmp.path, "all3", keys) };
     const r = await hush(["updatekeys", "-y", "rekeyed.yaml"], { cwd: tmp.path, env });
-    expect(r.stderr).toBe(`hush: ${join(tmp.path, ".sops.yaml")}: creation_rules[0] (for rekeyed.yaml): ${message} (hint: use a shamir_threshold from 2 to 3, or 0 for all groups)\n`);
+    expect(r.stderr).toBe(`hush: ${join(tmp.path, ".sops.yaml")}: creation_rules[0] (for rekeyed.yaml): ${message}\n  next: use a shamir_threshold from 2 to 3, or 0 for all groups\n`);
     expect(r.status).toBe(1);
     expect(readFileSync(join(tmp.path, "rekeyed.yaml"), "utf8")).toBe(before);
   });

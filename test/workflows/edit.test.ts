@@ -61,7 +61,7 @@ describe("hush edit with a scripted editor", () => {
     writeFileSync(f, readFileSync(base, "utf8").replace(/^ {4}key50: ENC\[[^\n]*\n/m, ""));
     const refused = k.hush(["decrypt", f]);
     expect(refused.status).toBe(51);
-    expect(refused.stderr).toContain("hint: restore the file from git, or, if the change is yours, save it with hush edit --ignore-mac for a new MAC");
+    expect(refused.stderr).toContain("\n  next: restore the file from git, or, if the change is yours, save it with hush edit --ignore-mac for a new MAC");
     const r = k.hush(["edit", "--ignore-mac", f], { env: ed.env([{ noop: true }]) });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain("its MAC did not hold; saved with a new MAC over the values as they are");

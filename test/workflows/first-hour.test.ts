@@ -519,8 +519,8 @@ describe("a newcomer's first hour", () => {
     writeFileSync(f, readFileSync(f, "utf8").replace(/^ {2}password: ENC.*$/m, "  password: typed-in"));
     const r = k.hush(["decrypt", f]);
     expect(r.stderr).toBe(
-      `hush: ${f}: value at ["db"]["password"] (line 2) should be encrypted but is not ` +
-        "(hint: change values with hush set or hush edit, not in the encrypted file: take the file back from git, then use one of them)\n",
+      `hush: ${f}: value at ["db"]["password"] (line 2) should be encrypted but is not\n` +
+        "  next: change values with hush set or hush edit, not in the encrypted file: take the file back from git, then use one of them\n",
     );
     expect(r.status).toBe(25);
     expect(r.stdout).toBe("");

@@ -173,7 +173,7 @@ describe("many files per command, - for standard input", () => {
     // Without a type, standard input is read as SOPS does (binary); the error says what to give.
     const untyped = k.hush(["-d"], { input });
     expect(untyped.status).toBe(1);
-    expect(untyped.stderr).toBe("hush: stdin: sops metadata not found (hint: standard input has no file name to tell its format: give --input-type yaml, json, dotenv, ini, toml or binary)\n");
+    expect(untyped.stderr).toBe("hush: stdin: sops metadata not found\n  next: standard input has no file name to tell its format: give --input-type yaml, json, dotenv, ini, toml or binary\n");
     // Nothing on standard input either: the file was forgotten (SOPS's status).
     const empty = k.hush(["-d", "--input-type", "yaml"], { input: "" });
     expect(empty.status).toBe(100);

@@ -21,17 +21,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     // Messages may quote names read from files: never let them span lines or drive the terminal.
     // Detail lines are escaped one by one, so no untrusted text can begin a line of its own.
     const details = (isHushError(err) ? err.details : undefined) ?? [];
-    io.stderr.write(`hush: ${printable(describe(err), 4000)}\n${details.map((d) => `  ${printable(d, 4000)}\n`).join("")}`);
+    // The error's hint is the next step, on a line of its own as docs/errors.md shows it, unless
+    // the details already give one.
+    const hint = isHushError(err) ? err.hint : undefined;
+    const nextLine = hint !== undefined && !details.some((d) => d.startsWith("next:"));
+    const lines = nextLine ? [...details, `next: ${hint}`] : details;
+    io.stderr.write(`hush: ${printable(describe(err, !nextLine), 4000)}\n${lines.map((d) => `  ${printable(d, 4000)}\n`).join("")}`);
     return exitCodeOfError(err);
   }
 }
 
-function describe(err: unknown): string {
+/** The `hush:` line's text; `withHint`: the hint in brackets after it (when no `next:` line gives it). */
+function describe(err: unknown, withHint: boolean): string {
   if (isHushError(err)) {
     const file = err.location?.file;
     const msg = file === undefined ? err.message : `${file}: ${err.message}`;
     if (err.code === "INTERNAL") return `${msg} (this is a bug in hush, please report it)`;
-    return err.hint === undefined ? msg : `${msg} (hint: ${err.hint})`;
+    return err.hint === undefined || !withHint ? msg : `${msg} (hint: ${err.hint})`;
   }
   if (err instanceof Error) return err.message.split("\n")[0] ?? "error";
   return String(err);
