@@ -25,6 +25,7 @@ export function aadString(leaf: Leaf): string {
   return aadPath(leaf.path).map((k) => `${k}:`).join("") || (leaf.kind === "comment" ? ":" : "");
 }
 
+/** What an {@link EncryptionDecider} asks of `leaf`: whether it is a comment, its path, a comment's text. */
 export function ruleLeaf(leaf: Leaf): { kind: "scalar" | "comment"; path: Leaf["path"]; comment?: string } {
   return leaf.kind === "comment" ? { kind: "comment", path: leaf.path, comment: leaf.value?.text ?? "" } : { kind: "scalar", path: leaf.path };
 }
