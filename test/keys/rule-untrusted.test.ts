@@ -89,6 +89,18 @@ describe("values a file's own rule would write in clear", () => {
     expect(readFileSync(file, "utf8")).toContain(`api_key: ${newValue}\n`);
   });
 
+  it("a comment rule counts too: a comment it leaves in clear, and the value under it, are listed", async () => {
+    writeFileSync(file, narrowed.replace("    encrypted_regex: ^password$\n", "    unencrypted_comment_regex: ^ ?note\n"));
+    const before = readFileSync(file, "utf8");
+    expect((await asAlice(["decrypt", "s.yaml"])).stdout).toBe("password: hunter2\n");
+    const editor = join(repo, "editor.sh");
+    writeFileSync(editor, `#!/bin/sh\nprintf 'password: hunter2\\n# note: rotated\\napi_key: ${newValue}\\n' > "$1"\n`, { mode: 0o755 });
+    const r = await asAlice(["edit", "s.yaml"], { env: { EDITOR: editor } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("    (the file: unencrypted_comment_regex: ^ ?note; .sops.yaml: unencrypted_suffix: _unencrypted)\n    a comment in (top level) (line 2)\n    [\"api_key\"] (line 3)\n");
+    expect(readFileSync(file, "utf8")).toBe(before);
+  });
+
   it("encrypt --reuse asks about the values the reused file's rule leaves in clear", async () => {
     writeFileSync(file, narrowed);
     writeFileSync(join(repo, "next.yaml"), `password: hunter2\napi_key: ${newValue}\n`);

@@ -80,10 +80,13 @@ export async function valuesLeftInClear(
   }
   const found: string[] = [];
   for (const leaf of (await storeFor(versions.after.format)).parse(versions.after.text).leaves) {
+    // Each decider sees every leaf in order: a comment rule follows the comments before a leaf.
+    const rl = ruleLeaf(leaf);
+    const encryptedByFile = byFile.shouldEncrypt(rl);
+    const encryptedByPolicy = byPolicy.shouldEncrypt(rl);
     // Nulls and empty strings are never encrypted; an alias's copy is its anchor's leaf.
     if (leaf.value === null || leaf.value.text === "" || leaf.aliased === true) continue;
-    const rl = ruleLeaf(leaf);
-    if (byFile.shouldEncrypt(rl) || !byPolicy.shouldEncrypt(rl) || alreadyClear.has(leafKey(leaf))) continue;
+    if (encryptedByFile || !encryptedByPolicy || alreadyClear.has(leafKey(leaf))) continue;
     found.push(`${leaf.kind === "comment" ? "a comment in " : ""}${printable(formatKeyPath(leaf.path), 1000)} (line ${leaf.line})`);
   }
   return { rules, values: found };
