@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sopsDecrypt } from "@hush/testkit";
 import { encryptFile, keyedDir, tamperWith, type KeyedDir } from "./helpers.ts";
@@ -41,6 +41,17 @@ describe("a comment added in clear without the key", () => {
     const extracted = k.hush(["decrypt", "--extract", '["password"]', file]);
     expect(extracted.stdout).toBe("hunter2");
     expect(extracted.stderr).toBe("");
+  });
+
+  it("rotate, which encrypts it under the new data key, says so in the file's line", () => {
+    const f = k.path("rotated.yaml");
+    writeFileSync(f, tampered);
+    const r = k.hush(["rotate", "-i", f]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      `(new data key, the comment that was at line 1 was not encrypted, and anyone can add such a comment without the key; it is encrypted now, as the file's rule asks: check it with hush decrypt)\n`,
+    );
+    expect(readFileSync(f, "utf8")).not.toContain("attacker.example");
   });
 
   it("set encrypts it as the rule asks, and says so, naming the line it was at", () => {

@@ -5,6 +5,7 @@ import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { documentFor, encodeNext, openEncryptedFile, RESERVED_METADATA_KEY, writeEncrypted } from "../workflows/reencrypt.ts";
 import { parseJsonValue } from "../workflows/set-value.ts";
 import { confirmClearWrites, confirmWriteReaders } from "../rekey/unvouched.ts";
+import { commentsNowEncrypted } from "../workflows/encrypted-comments.ts";
 
 /**
  * `hush set FILE PATH VALUE` and `hush unset FILE PATH` (SOPS 3.9+ subcommands, spec 9.7): change
@@ -74,11 +75,8 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
     }
     writeEncrypted(file, bytes);
     // The write encrypted them as the rule asks, so they now pass for the owner's: say so once.
-    const laundered = input.opened.unauthenticatedComments ?? [];
-    if (laundered.length > 0) {
-      const which = laundered.length === 1 ? `the comment that was at line ${laundered[0]}` : `${laundered.length} comments (lines ${laundered.slice(0, 10).join(", ")}${laundered.length > 10 ? ", …" : ""})`;
-      io.stderr.write(`hush: note: ${printable(file)}: ${which} was not encrypted, and anyone can add such a comment without the key; it is encrypted now, as the file's rule asks: check it with hush decrypt\n`);
-    }
+    const encryptedNow = commentsNowEncrypted(input.opened.unauthenticatedComments ?? []);
+    if (encryptedNow !== undefined) io.stderr.write(`hush: note: ${printable(file)}: ${encryptedNow}\n`);
     // Said only once the file is written: a refused edit rewrote nothing.
     if (result.reformatted) {
       io.stderr.write(`hush: note: ${printable(file)} was rewritten from its values; its comments and layout were not kept\n`);
