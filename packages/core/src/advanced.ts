@@ -21,7 +21,7 @@ export { armorBody } from "./keys/armor-body.ts";
 export { ageRecipientSpelling } from "./keys/age-recipient-case.ts";
 export { encryptText, reencryptText, type EncryptOptions } from "./secret-file.ts";
 export { decryptText, openText, readPlaintext, verifyText, readMetadata, type DecryptOptions, type OpenedFile, type ReadFile, type ValuePlace } from "./open-text.ts";
-export { effectiveRule } from "./leaf-rules.ts";
+export { effectiveRule, ruleLeaf } from "./leaf-rules.ts";
 export { IvStash } from "./crypto/iv-stash.ts";
 export { generateDataKey, wrapDataKey, unwrapDataKey, type KeySourceResolver, type KeyGroupRecipients } from "./crypto/data-key.ts";
 export { splitSecret, combineShares } from "./crypto/shamir.ts";

@@ -1,3 +1,4 @@
+import { checkObject } from "./arguments.ts";
 import { HushError, isHushError } from "./errors.ts";
 import { DEFAULT_RULE, type EncryptionRule } from "./metadata/file-metadata.ts";
 import { EncryptionDecider } from "./rules/encryption-rules.ts";
@@ -25,7 +26,9 @@ export function aadString(leaf: Leaf): string {
   return aadPath(leaf.path).map((k) => `${k}:`).join("") || (leaf.kind === "comment" ? ":" : "");
 }
 
+/** What an {@link EncryptionDecider} asks of `leaf`: whether it is a comment, its path, a comment's text. */
 export function ruleLeaf(leaf: Leaf): { kind: "scalar" | "comment"; path: Leaf["path"]; comment?: string } {
+  checkObject(leaf, "the leaf");
   return leaf.kind === "comment" ? { kind: "comment", path: leaf.path, comment: leaf.value?.text ?? "" } : { kind: "scalar", path: leaf.path };
 }
 

@@ -64,6 +64,13 @@ export interface OpenedFile {
    */
   readonly unauthenticated?: readonly ValuePlace[];
   /**
+   * Lines (1-based) of comments the file's rule encrypts that are not encrypted, or whose
+   * envelope did not authenticate and was kept as it is (as SOPS keeps it, with a warning): no
+   * MAC covers comments, so anyone can add such a comment without the data key, and it reads as
+   * the file's own. Set by {@link openText} and {@link readPlaintext}.
+   */
+  readonly unauthenticatedComments?: readonly number[];
+  /**
    * Opened with `ignoreMac` (set by {@link openText}): whether the MAC would have held. An editor
    * that shows values whose MAC did not hold can let the user vouch for them with a new one.
    */
@@ -88,7 +95,7 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
 }
 
 /** What {@link readPlaintext} gives: an {@link OpenedFile} without the IV stash. */
-export type ReadFile = Omit<OpenedFile, "stash" | "unauthenticated"> & { readonly unauthenticated: readonly ValuePlace[] };
+export type ReadFile = Omit<OpenedFile, "stash" | "unauthenticated" | "unauthenticatedComments"> & { readonly unauthenticated: readonly ValuePlace[]; readonly unauthenticatedComments: readonly number[] };
 
 /**
  * Decrypts a file for reading only (decrypt, textconv, the env loader): its plaintext, metadata,
@@ -97,8 +104,8 @@ export type ReadFile = Omit<OpenedFile, "stash" | "unauthenticated"> & { readonl
  * @throws HushError as {@link decryptText} does.
  */
 export async function readPlaintext(text: string, options: DecryptOptions): Promise<ReadFile> {
-  const { format, plaintext, metadata, dataKey, unauthenticated } = await decryptDocument(text, options, false);
-  return { format, plaintext, metadata, dataKey, unauthenticated: unauthenticated ?? [] };
+  const { format, plaintext, metadata, dataKey, unauthenticated, unauthenticatedComments } = await decryptDocument(text, options, false);
+  return { format, plaintext, metadata, dataKey, unauthenticated: unauthenticated ?? [], unauthenticatedComments: unauthenticatedComments ?? [] };
 }
 
 /** {@link openText}, with the IV stash only when `keepForRewrite`. */
@@ -161,6 +168,7 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
   const utf8 = plaintextEncoding(options.format) === "utf8";
   const edits: TextEdit[] = [];
   const unauthenticated: ValuePlace[] = [];
+  const unauthenticatedComments: number[] = [];
   /** The values written into the text, for a store that confirms they read back. */
   const written: Array<{ leaf: Leaf; value: ScalarValue }> | undefined = store.confirmPlaintext === undefined ? undefined : [];
   const take = (leaf: Leaf, i: number): void => {
@@ -174,6 +182,7 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
       if (!looksEncrypted(raw)) {
         const problem = encrypt ? store.clearCommentProblem?.(text, leaf) : undefined;
         if (problem !== undefined) throw new HushError("VALUE_TAMPERED", problem, { location: { line: leaf.line } });
+        if (encrypt) unauthenticatedComments.push(leaf.line);
         // A comment kept in plaintext that the store moved (renderKept) goes back in place.
         const restored = store.renderKept === undefined ? undefined : store.renderPlaintext(leaf, leaf.value);
         if (restored !== undefined && restored !== text.slice(leaf.start, leaf.end)) edits.push({ start: leaf.start, end: leaf.end, text: restored });
@@ -185,6 +194,7 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
       } catch (err) {
         if (failedComment === "throw") throw err;
         // SOPS keeps a comment that fails to decrypt as it is (pre-3.0 files); so do we.
+        unauthenticatedComments.push(leaf.line);
         return;
       }
       const value: ScalarValue = { type: "str", text: opened.plaintext.toString("utf8") };
@@ -243,7 +253,7 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
     const dataText = applyTextEdits(text, edits);
     if (written !== undefined) store.confirmPlaintext!(dataText, written);
     const plaintext = store.completePlaintext?.(dataText) ?? dataText;
-    return { format: options.format, plaintext, metadata, dataKey, stash, unauthenticated, ...(macHolds === undefined ? {} : { macHolds }) };
+    return { format: options.format, plaintext, metadata, dataKey, stash, unauthenticated, unauthenticatedComments, ...(macHolds === undefined ? {} : { macHolds }) };
   };
   return { take, finish };
 }

@@ -143,6 +143,7 @@ const CASES: Record<string, readonly Case[]> = {
   readMetadata: [["an unknown format", () => core.readMetadata("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"]],
   reencryptText: [["no opened file", () => core.reencryptText(bad(undefined), "a: 1", { keySources: noKeys }), "INVALID_ARGUMENT", /opened file/]],
   effectiveRule: [["an unknown format", () => core.effectiveRule(bad("xml"), undefined), "FORMAT_UNSUPPORTED"]],
+  ruleLeaf: [["no leaf", () => core.ruleLeaf(bad(undefined)), "INVALID_ARGUMENT", /^the leaf must be an object, got undefined$/]],
   decodeMetadata: [["a number", () => core.decodeMetadata(5), "METADATA_INVALID"]],
   encodeMetadata: [["an empty object", () => core.encodeMetadata(bad({})), "INVALID_ARGUMENT", /keyGroups/]],
   flattenMetadata: [["null", () => core.flattenMetadata(bad(null)), "INVALID_ARGUMENT"]],

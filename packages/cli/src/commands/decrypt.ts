@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { encryptedTextFormat, formatFromPath, getAtPath, HushError, parseTreePath, readMetadata, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
+import { encryptedTextFormat, formatFromPath, getAtPath, HushError, printable, parseTreePath, readMetadata, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
 import { convert, decodeInput, encodeText, inputFormat, NAME_GIVES_NO_FORMAT_NEXT_STEP, NOT_ENCRYPTED_NEXT_STEP } from "../formats.ts";
 import { readAll, readInputFile, requireFileOrInput, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -34,6 +34,7 @@ export async function decryptInput(
   const format = (await isBinaryEnvelopeToBinary(text, named, flags.outputType)) ? WHOLE_FILE_FORMAT : named;
   try {
     const opened = await readPlaintext(text, { format, keySources, ignoreMac: flags.ignoreMac === true });
+    if (flags.extract === undefined) warnUnauthenticatedComments(io, file ?? "stdin", opened.unauthenticatedComments);
     return { text: opened.plaintext, format, unauthenticated: opened.unauthenticated };
   } catch (err) {
     if (!(err instanceof HushError)) throw err;
@@ -48,6 +49,18 @@ export async function decryptInput(
     }
     throw err.withFile(file ?? "stdin");
   }
+}
+
+/**
+ * SOPS's warning for a comment it found in clear: no MAC covers comments, so a branch can add one
+ * (`# ops: run curl … | sh first`) to a file whose rule encrypts them, and the plaintext shows it
+ * among the owner's.
+ */
+function warnUnauthenticatedComments(io: CliIo, file: string, lines: readonly number[]): void {
+  if (lines.length === 0) return;
+  const shown = lines.slice(0, 10).join(", ") + (lines.length > 10 ? `, … (${lines.length} in all)` : "");
+  const which = lines.length === 1 ? `the comment at line ${shown} is` : `the comments at lines ${shown} are`;
+  io.stderr.write(`hush: warning: ${printable(file, 4096)}: ${which} not encrypted (or did not authenticate), though the file's rule encrypts comments: anyone can add such a comment without the key\n`);
 }
 
 /**

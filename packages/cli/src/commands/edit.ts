@@ -28,7 +28,7 @@ import { CANCEL_SIGNALS, openEditorSession, type EditorFailure } from "../workfl
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { tryWriteErr } from "../workflows/private-dir.ts";
 import { openEncryptedFile, reencrypt, RESERVED_METADATA_KEY, type OpenedInput } from "../workflows/reencrypt.ts";
-import { confirmWriteReaders } from "../rekey/unvouched.ts";
+import { confirmClearWrites, confirmWriteReaders } from "../rekey/unvouched.ts";
 import { keepUnsavedCopy, keptCopyDetails, MAX_EDITOR_REOPENS, newFileTemplate, reopenHeader, saveEdit, stripHeader, TOO_MANY_REOPENS } from "../workflows/edit-rescue.ts";
 
 /**
@@ -157,6 +157,11 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
           throw new HushError("METADATA_INVALID", "the sops section is read-only here; change keys with updatekeys, rotate or groups", { located: true });
         }
         plain = applyTextEdits(edited, doc.metadataSpans.map((s) => ({ start: s.start, end: s.end, text: "" })));
+      }
+      // A new file takes its rule from .sops.yaml; an existing one's rule is its writer's word.
+      if (!isNew) {
+        const versions = { before: { text: input.opened.plaintext, format: input.opened.format }, after: { text: plain, format: outFormat } };
+        await confirmClearWrites(io, file, target.opened.metadata, versions, { ...flags, command: "edit" });
       }
       return reencrypt(io, target, plain, { bumpVersion: true, ...(indent === undefined ? {} : { indent }) });
     };

@@ -1,4 +1,4 @@
-import { HushError, encryptedTextFormat, type EmitOptions, type FileMetadata, type KeyGroupRecipients, type KeySourceResolver, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { HushError, encryptedTextFormat, printable, type EmitOptions, type FileMetadata, type KeyGroupRecipients, type KeySourceResolver, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import { loadConfig } from "../config.ts";
 import { encodeOutput } from "../formats.ts";
 import type { CliIo } from "../io.ts";
@@ -7,6 +7,7 @@ import { errorForFile } from "../rekey/batch.ts";
 import { dedupeGroups, recipientsOf } from "../rekey/key-groups.ts";
 import { emitOptionsFor, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { reencryptWithNewDataKey, removesRecipient } from "../rekey/new-data-key.ts";
+import { commentsNowEncrypted } from "../workflows/encrypted-comments.ts";
 import { expandTargets } from "../rekey/targets.ts";
 import { confirmUnvouched, unvouchedRecipients } from "../rekey/unvouched.ts";
 import { effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
@@ -58,10 +59,13 @@ async function regroup(
     if (!(await confirmUnvouched(io, [await unvouchedRecipients(loaded, io.cwd, target, groups, chosen)], flags.yes === true, `groups`))) return 1;
     const resolve = createKeySourceResolver(io.env, chosen);
     const emit = emitOptionsFor(file.format, indent, loaded?.config.stores);
-    const text =
+    const reencrypted =
       flags.keepDataKey !== true && removesRecipient(file.metadata.keyGroups, groups)
         ? await reencryptWithNewDataKey(file, groups, effectiveThreshold(threshold, groups.length), resolve, emit)
-        : await rewrapped(file, groups, threshold, resolve, emit);
+        : { text: await rewrapped(file, groups, threshold, resolve, emit), encryptedComments: [] };
+    const { text } = reencrypted;
+    const encryptedNow = commentsNowEncrypted(reencrypted.encryptedComments);
+    if (encryptedNow !== undefined) io.stderr.write(`hush: note: ${printable(target.display, 4096)}: ${encryptedNow}\n`);
     if (flags.inPlace === true) await writeSecretFile(file, text, io.env);
     else await emitResult(io, {}, undefined, encodeOutput(text, encryptedTextFormat(file.format)), { plaintext: false });
   } catch (err) {

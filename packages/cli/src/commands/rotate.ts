@@ -12,6 +12,7 @@ import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { emitOptionsFor, readSecretFile, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
 import { reencryptWithNewDataKey } from "../rekey/new-data-key.ts";
+import { commentsNowEncrypted } from "../workflows/encrypted-comments.ts";
 import { checkGroups, effectiveThreshold } from "../rekey/wrap.ts";
 import { emitResult, keysFromFlags, parseIndent } from "./encrypt-options.ts";
 import { outputStream } from "../output-stream.ts";
@@ -86,8 +87,9 @@ async function rotateOne(
   stores: { yamlIndent?: number; jsonIndent?: number } | undefined,
 ): Promise<Rotated> {
   const { file, change } = plan;
-  const text = await reencryptWithNewDataKey(file, plan.groups, plan.threshold, resolve, emitOptionsFor(file.format, indent, stores));
-  const parts = ["new data key", ...change.added.map((k) => `+${k}`), ...change.removed.map((k) => `-${k}`)];
+  const { text, encryptedComments } = await reencryptWithNewDataKey(file, plan.groups, plan.threshold, resolve, emitOptionsFor(file.format, indent, stores));
+  const encryptedNow = commentsNowEncrypted(encryptedComments);
+  const parts = ["new data key", ...change.added.map((k) => `+${k}`), ...change.removed.map((k) => `-${k}`), ...(encryptedNow === undefined ? [] : [encryptedNow])];
   return { file, text, detail: parts.join(", ") };
 }
 

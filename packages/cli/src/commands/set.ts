@@ -4,7 +4,8 @@ import { parseIndent } from "./encrypt-options.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { documentFor, encodeNext, openEncryptedFile, RESERVED_METADATA_KEY, writeEncrypted } from "../workflows/reencrypt.ts";
 import { parseJsonValue } from "../workflows/set-value.ts";
-import { confirmWriteReaders } from "../rekey/unvouched.ts";
+import { confirmClearWrites, confirmWriteReaders } from "../rekey/unvouched.ts";
+import { commentsNowEncrypted } from "../workflows/encrypted-comments.ts";
 
 /**
  * `hush set FILE PATH VALUE` and `hush unset FILE PATH` (SOPS 3.9+ subcommands, spec 9.7): change
@@ -56,6 +57,11 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
     }
     if (!result.changed && flags.idempotent === true) return false;
     const outputType = flags.outputType === undefined ? undefined : parseFormat(flags.outputType);
+    // The file's rule is its writer's word: a value it leaves in clear against .sops.yaml is asked about.
+    if (edit.kind === "set") {
+      const before = { text: input.opened.plaintext, format: input.opened.format };
+      await confirmClearWrites(io, file, input.opened.metadata, { before, after: { text: document.plaintext, format: document.format } }, { ...flags, command: "set" });
+    }
     let bytes: Buffer;
     try {
       bytes = await encodeNext(file, document, {
@@ -68,6 +74,9 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
       throw err;
     }
     writeEncrypted(file, bytes);
+    // The write encrypted them as the rule asks, so they now pass for the owner's: say so once.
+    const encryptedNow = commentsNowEncrypted(input.opened.unauthenticatedComments ?? []);
+    if (encryptedNow !== undefined) io.stderr.write(`hush: note: ${printable(file)}: ${encryptedNow}\n`);
     // Said only once the file is written: a refused edit rewrote nothing.
     if (result.reformatted) {
       io.stderr.write(`hush: note: ${printable(file)} was rewritten from its values; its comments and layout were not kept\n`);

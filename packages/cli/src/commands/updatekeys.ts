@@ -9,6 +9,7 @@ import { confirm } from "../rekey/prompt.ts";
 import { emitOptionsFor, NotEncrypted, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
 import { reencryptWithNewDataKey, removesRecipient } from "../rekey/new-data-key.ts";
+import { commentsNowEncrypted } from "../workflows/encrypted-comments.ts";
 import { checkGroups, effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
 import { parseIndent, parseThreshold } from "./encrypt-options.ts";
 
@@ -136,9 +137,10 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
       const { metadata } = p.file;
       const emit = emitOptionsFor(p.file.format, indent, loaded.config.stores);
       if (p.newDataKey) {
-        const text = await reencryptWithNewDataKey(p.file, p.groups, p.threshold, resolve, emit);
+        const { text, encryptedComments } = await reencryptWithNewDataKey(p.file, p.groups, p.threshold, resolve, emit);
         if (flags.dryRun !== true) await writeSecretFile(p.file, text, io.env);
-        return { status: "done", detail: `${summarizeDiff(p.diffs)}, new data key` };
+        const encryptedNow = commentsNowEncrypted(encryptedComments);
+        return { status: "done", detail: `${summarizeDiff(p.diffs)}, new data key${encryptedNow === undefined ? "" : `, ${encryptedNow}`}` };
       }
       const dataKey = await recoverDataKey(metadata, resolve);
       try {

@@ -2,6 +2,13 @@ import { comparableKeyId, encryptText, generateDataKey, masterKeyIdentity, openT
 import type { SecretFile } from "./secret-files.ts";
 import { wrapForGroups } from "./wrap.ts";
 
+/** A file re-encrypted under a new data key. */
+export interface Reencrypted {
+  readonly text: string;
+  /** Lines of comments that were in clear (or did not authenticate) and are encrypted now. */
+  readonly encryptedComments: readonly number[];
+}
+
 /**
  * Re-keying with a new data key: the file is opened (MAC checked), a fresh data key is drawn and
  * wrapped for `groups`, every value is re-encrypted with it (fresh IVs) and the result is checked
@@ -9,7 +16,7 @@ import { wrapForGroups } from "./wrap.ts";
  * `updatekeys` and `groups` do when a recipient leaves: the removed party may hold the old data
  * key, and only a new one, with every value re-encrypted, shuts them out.
  */
-export async function reencryptWithNewDataKey(file: SecretFile, groups: KeyGroupRecipients, threshold: number, resolve: KeySourceResolver, emit: EmitOptions): Promise<string> {
+export async function reencryptWithNewDataKey(file: SecretFile, groups: KeyGroupRecipients, threshold: number, resolve: KeySourceResolver, emit: EmitOptions): Promise<Reencrypted> {
   const opened = await openText(file.text, { format: file.format, keySources: resolve });
   const dataKey = generateDataKey();
   try {
@@ -28,7 +35,7 @@ export async function reencryptWithNewDataKey(file: SecretFile, groups: KeyGroup
     });
     // The old file is replaced only by something that opens (values and MAC) with the new key.
     await verifyText(text, { format: file.format, keySources: resolve, dataKey });
-    return text;
+    return { text, encryptedComments: opened.unauthenticatedComments ?? [] };
   } finally {
     dataKey.fill(0);
     opened.dataKey.fill(0);

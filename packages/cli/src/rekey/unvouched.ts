@@ -3,6 +3,7 @@ import { comparableKeyId, HushError, isHushError, masterKeyIdentity, printable, 
 import { creationRuleFor, loadConfig, type LoadedConfig } from "../config.ts";
 import type { CliIo } from "../io.ts";
 import { confirm } from "./prompt.ts";
+import { ruleText, valuesLeftInClear, type PlainVersions } from "./clear-writes.ts";
 
 /**
  * Recipients that only a file names. A file's `sops` metadata is not covered by its MAC: a
@@ -55,15 +56,17 @@ export async function unvouchedRecipients(
 }
 
 /** What the listed recipients would get: the question is worded, and its way out told, for each. */
-type Exposure = "new data key" | "written values";
+type Exposure = "new data key" | "written values" | "values in clear";
 
 const LEAD: Record<Exposure, string> = {
   "new data key": "the new data key would also go to recipients that .sops.yaml does not name for this file",
   "written values": "what you write would also be readable by recipients that .sops.yaml does not name for this file",
+  "values in clear": "the file's own encryption rule would write these in clear, where .sops.yaml's rule for this file encrypts them",
 };
 
 function nextStep(exposure: Exposure, files: readonly Unvouched[]): string {
   const check = "next: check who these recipients are (a branch or clone can add one to a file without any key), then";
+  if (exposure === "values in clear") return "next: check why the file's rule is not .sops.yaml's (a branch or clone can change it without any key), or pass --yes to write them in clear";
   if (exposure === "new data key") return `${check} remove one with \`hush rotate --rm-age/--rm-pgp/--rm-kms …\`, name it in .sops.yaml if it belongs there, or pass --yes to keep it`;
   const names = files.map((u) => shellPath(u.target.display, 4096)).join(" ");
   return `${check} give the file a new data key for the keys .sops.yaml names with \`hush updatekeys ${names}\`, name the recipient in .sops.yaml if it belongs there, or pass --yes to write anyway`;
@@ -112,6 +115,25 @@ export async function confirmWriteReaders(io: CliIo, name: string, metadata: Fil
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
   const found = await unvouchedRecipients(loaded, io.cwd, target, metadata.keyGroups, []);
   if (!(await askAbout(io, [found], options.yes === true, options.command, "written values"))) {
+    throw new HushError("CANCELED", `${printable(name, 4096)} was not changed`, { located: true });
+  }
+}
+
+/**
+ * Before a changed plaintext is written under the file's own encryption rule (`set`, `edit`,
+ * `encrypt --reuse`): lists the values it would leave in clear that the creation rule for `name`
+ * (where the result is written) encrypts, with both rules, and asks (see {@link askAbout}).
+ * Returns when the user agreed or there was nothing to ask; an answer of no is a `CANCELED`
+ * error, so that nothing is written.
+ */
+export async function confirmClearWrites(io: CliIo, name: string, metadata: FileMetadata, versions: PlainVersions, options: { config?: string; yes?: boolean; command: string }): Promise<void> {
+  const loaded = await loadConfig(io.cwd, options.config ?? io.env["SOPS_CONFIG"]);
+  if (loaded === undefined) return;
+  const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
+  const found = await valuesLeftInClear(loaded, io.cwd, target, metadata.rule, versions);
+  if (found === undefined || found.values.length === 0) return;
+  const lines = [`(the file: ${ruleText(found.rules.file)}; .sops.yaml: ${ruleText(found.rules.policy)})`, ...found.values];
+  if (!(await askAbout(io, [{ target, recipients: lines }], options.yes === true, options.command, "values in clear"))) {
     throw new HushError("CANCELED", `${printable(name, 4096)} was not changed`, { located: true });
   }
 }
