@@ -126,7 +126,11 @@ export function withManagedBlock(existing: string, patterns: readonly string[]):
   const bare = lines.map((l) => l.replace(/\r?\n$/, ""));
   const start = bare.indexOf(ATTRIBUTES_BEGIN);
   if (start === -1) {
-    const rest = existing.replace(/(?:\r?\n)+$/, "");
+    // A loop from the end: `/(?:\r?\n)+$/` tried from every line break of a run of them took time
+    // quadratic in its length.
+    let cut = existing.length;
+    while (cut > 0 && (existing[cut - 1] === "\n" || (existing[cut - 1] === "\r" && existing[cut] === "\n"))) cut--;
+    const rest = existing.slice(0, cut);
     return rest.trim() === "" ? block : rest + eol + eol + block;
   }
   // As removeManagedBlock reads a block with no end line: to the end of the file.
