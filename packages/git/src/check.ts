@@ -10,6 +10,7 @@ import {
   openText,
   parseEnvelope,
   printable,
+  ruleLeaf,
   shamirThresholdProblem,
   storeFor,
   type CreationRule,
@@ -176,10 +177,6 @@ function sameRule(a: EncryptionRule | undefined, b: EncryptionRule | undefined):
 
 function ruleText(rule: EncryptionRule | undefined): string {
   return rule === undefined ? "everything" : `${rule.kind}: ${rule.value}`;
-}
-
-function ruleLeaf(leaf: Leaf): { kind: "scalar" | "comment"; path: Leaf["path"]; comment?: string } {
-  return leaf.kind === "comment" ? { kind: "comment", path: leaf.path, comment: leaf.value?.text ?? "" } : { kind: "scalar", path: leaf.path };
 }
 
 function metadataProblems(m: FileMetadata): CheckProblem[] {
