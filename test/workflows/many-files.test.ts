@@ -125,6 +125,13 @@ describe("many files per command, - for standard input", () => {
     expect(k.hush(["verify", "verify-none"]).status).toBe(0);
   });
 
+  it("verify of one named file in clear says what decrypt says: not encrypted, and how to encrypt it", () => {
+    writeFileSync(k.path("verify-plain.yaml"), "port: 8080\n");
+    const r = k.hush(["verify", "verify-plain.yaml"]);
+    expect(r.stderr).toBe("hush: verify-plain.yaml: sops metadata not found\n  next: the file is not encrypted; `hush encrypt -i` encrypts it in place\n");
+    expect(r.status).toBe(1);
+  });
+
   it("verify, rotate and updatekeys name a missing file as it was given, not by its absolute path", () => {
     writeFileSync(k.path(".sops.yaml"), `creation_rules:\n  - age: ${k.recipient}\n`);
     for (const args of [["verify", "gone.enc.yaml"], ["rotate", "-i", "gone.enc.yaml"], ["updatekeys", "-y", "gone.enc.yaml"]]) {

@@ -1,5 +1,5 @@
-import { HushError, encryptedTextFormat, printable, verifyText } from "@hush/core";
-import { decodeInput, inputFormat } from "../formats.ts";
+import { HushError, encryptedTextFormat, isHushError, printable, verifyText } from "@hush/core";
+import { decodeInput, inputFormat, NOT_ENCRYPTED_NEXT_STEP } from "../formats.ts";
 import { readAll, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile, report, runBatch } from "../rekey/batch.ts";
@@ -39,7 +39,9 @@ export async function runVerify(io: CliIo, paths: readonly string[], flags: Veri
     try {
       await verifyText(text, { format, keySources: resolve });
     } catch (err) {
-      throw notEncryptedOr(target, text, err);
+      // A file named on its own that is not encrypted gets decrypt's next step.
+      const named = target.explicit && isHushError(err, "METADATA_MISSING") && err.details === undefined ? err.withDetails([NOT_ENCRYPTED_NEXT_STEP]) : err;
+      throw notEncryptedOr(target, text, named);
     }
     return { status: "done", detail: "" };
   });
