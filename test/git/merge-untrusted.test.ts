@@ -531,3 +531,55 @@ describe("a branch that relabels a value's type without the key", () => {
     }
   });
 });
+
+describe("hush git resolve of a file whose own rule leaves values in clear", () => {
+  // A branch narrowed the file's rule (no key needed, the MAC holds) and it was merged: what a
+  // resolution adds is sealed under that rule. set and edit ask before writing such a value in
+  // clear; the resolution, typed in an editor too, was written in clear without a word.
+  const secrets = ["base-pw-71c2", "ours-pw-3d9e", "theirs-pw-c05a", "typed-key-9f41"];
+  let repo: string;
+  let file: string;
+  let conflicted: Buffer;
+
+  beforeAll(async () => {
+    repo = createRepo(sb, "resolve-narrowed-rule");
+    writeFileSync(join(repo, "app.enc.yaml"), `db:\n  password: ${secrets[0]}\n`);
+    expect(hush(sb, ["encrypt", "--encrypted-regex", "^password$", "-i", "app.enc.yaml"], { cwd: repo }).status).toBe(0);
+    commitAll(sb, repo, "base");
+    setupDrivers(sb, repo);
+    // Their side also adds a note its rule leaves in clear: anyone can read it already.
+    await editOnBothSides(sb, repo, "app.enc.yaml", "yaml", { theirs: `db:\n  password: ${secrets[2]}\nnote: see-wiki\n`, ours: `db:\n  password: ${secrets[1]}\n` });
+    expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).not.toBe(0);
+    file = join(repo, "app.enc.yaml");
+    conflicted = readFileSync(file);
+  });
+
+  const resolution = `db:\n  password: ${secrets[1]}\n  api_key: ${secrets[3]}\nnote: see-wiki\n`;
+  const listing =
+    "hush: app.enc.yaml: the file's own encryption rule would write these in clear, where .sops.yaml's rule for this file encrypts them:\n" +
+    "    (the file: encrypted_regex: ^password$; .sops.yaml: unencrypted_suffix: _unencrypted)\n" +
+    '    ["db"]["api_key"] (line 3)\n';
+
+  it("asks before writing a typed value in clear: without an answer nothing is written and the text is kept encrypted", () => {
+    const editor = editorScript("narrowed-no-answer", `printf '%s' '${resolution}' > "$1"`);
+    const r = hush(sb, ["git", "resolve", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(listing);
+    expect(r.stderr).toContain('no answer to "Is this okay?"');
+    expect(r.stderr).toContain("  your text is kept encrypted in app.enc.yaml.unsaved\n");
+    expect(r.stderr).not.toContain(secrets[3]);
+    expect(keptText(repo, `${file}.unsaved`)).toBe(resolution);
+    expect(readFileSync(file).equals(conflicted)).toBe(true);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toContain("app.enc.yaml");
+    expect(findPlaintext(sb, repo, [secrets[3]!])).toEqual([]);
+    rmSync(`${file}.unsaved`);
+  });
+
+  it("with --yes the listing is shown and the resolution is written as asked", () => {
+    const editor = editorScript("narrowed-yes", `printf '%s' '${resolution}' > "$1"`);
+    const r = hush(sb, ["git", "resolve", "--yes", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, EDITOR: editor } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(listing);
+    expect(readFileSync(file, "utf8")).toContain(`  api_key: ${secrets[3]}\n`);
+  });
+});

@@ -10,10 +10,19 @@ import { creationRuleFor, type LoadedConfig } from "../config.ts";
  * read, as SOPS does. The creation rule (reviewed as plain text) is what the user vouches for.
  */
 
-/** What was written for a file: its plaintext before and after, each in its format. */
+/** A plaintext in its format. */
+export interface PlainText {
+  readonly text: string;
+  readonly format: FileFormat;
+}
+
+/**
+ * What was written for a file: its plaintext before and after. `before` may be several versions
+ * under the same file rule (a merge's two sides): a value any of them held in clear is public.
+ */
 export interface PlainVersions {
-  readonly before: { readonly text: string; readonly format: FileFormat };
-  readonly after: { readonly text: string; readonly format: FileFormat };
+  readonly before: PlainText | readonly PlainText[];
+  readonly after: PlainText;
 }
 
 /** One leaf as a comparable string: where it is and what it holds. */
@@ -70,11 +79,13 @@ export async function valuesLeftInClear(
   if (rules === undefined) return undefined;
   const byFile = await EncryptionDecider.create(rules.file);
   const byPolicy = await EncryptionDecider.create(rules.policy);
-  const beforeRule = effectiveRule(versions.before.format, fileRule);
-  const beforeDecider = beforeRule === undefined ? undefined : await EncryptionDecider.create(beforeRule);
   const alreadyClear = new Set<string>();
-  if (beforeDecider !== undefined) {
-    for (const leaf of (await storeFor(versions.before.format)).parse(versions.before.text).leaves) {
+  for (const before of "text" in versions.before ? [versions.before] : versions.before) {
+    const beforeRule = effectiveRule(before.format, fileRule);
+    if (beforeRule === undefined) continue;
+    // A fresh decider per version: a comment rule's state must not run on from one into the next.
+    const beforeDecider = await EncryptionDecider.create(beforeRule);
+    for (const leaf of (await storeFor(before.format)).parse(before.text).leaves) {
       if (!beforeDecider.shouldEncrypt(ruleLeaf(leaf))) alreadyClear.add(leafKey(leaf));
     }
   }

@@ -6,7 +6,7 @@ import { keepUnsavedCopy, keptCopyDetails, MAX_EDITOR_REOPENS, reopenHeader, sav
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { openEditorSession, type EditorFailure, type EditorSession } from "../../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../../workflows/file-lock.ts";
-import { confirmWriteReaders } from "../../rekey/unvouched.ts";
+import { confirmClearWrites, confirmWriteReaders } from "../../rekey/unvouched.ts";
 import { openRepo, readBlob } from "./repo.ts";
 
 export interface ResolveFlags {
@@ -110,6 +110,10 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
       }
       let out: string;
       try {
+        // What was typed is sealed under the sides' own rule, which a branch can narrow without a
+        // key: a value .sops.yaml encrypts and neither side already held in clear is asked about.
+        const sidesText = [sides.ours, sides.theirs].map((side) => ({ text: side.plaintext, format: side.format }));
+        await confirmClearWrites(io, file, plan.target.metadata, { before: sidesText, after: { text: resolution, format } }, { ...flags, command: "git resolve" });
         out = await sealMerge(plan.target, resolution, { keySources, emit });
       } catch (err) {
         if (!isHushError(err)) throw err;
