@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir } from "@hush/testkit";
@@ -84,6 +84,17 @@ describe("values a file's own rule would write in clear", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(listed("s.yaml", 2));
     expect(readFileSync(file, "utf8")).toBe(narrowed);
+    // What was typed is not lost: kept encrypted as a whole, as a refused text is.
+    expect(r.stderr).toContain("  your text is kept encrypted in s.yaml.unsaved\n");
+    expect(readFileSync(`${file}.unsaved`, "utf8")).not.toContain(newValue);
+    const kept = await asAlice(["decrypt", "--input-type", "binary", "s.yaml.unsaved"]);
+    expect(kept.stdout).toBe(`password: hunter2\napi_key: ${newValue}\n`);
+    rmSync(`${file}.unsaved`);
+    const no = await asAlice(["edit", "s.yaml"], { env: { EDITOR: editor }, input: "n\n" });
+    expect(no.status).not.toBe(0);
+    expect(no.stderr).toContain("  your text is kept encrypted in s.yaml.unsaved\n");
+    expect(readFileSync(file, "utf8")).toBe(narrowed);
+    rmSync(`${file}.unsaved`);
     const yes = await asAlice(["edit", "s.yaml"], { env: { EDITOR: editor }, input: "y\n" });
     expect(yes.status).toBe(0);
     expect(readFileSync(file, "utf8")).toContain(`api_key: ${newValue}\n`);

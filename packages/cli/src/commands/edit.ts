@@ -161,7 +161,13 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       // A new file takes its rule from .sops.yaml; an existing one's rule is its writer's word.
       if (!isNew) {
         const versions = { before: { text: input.opened.plaintext, format: input.opened.format }, after: { text: plain, format: outFormat } };
-        await confirmClearWrites(io, file, target.opened.metadata, versions, { ...flags, command: "edit" });
+        try {
+          await confirmClearWrites(io, file, target.opened.metadata, versions, { ...flags, command: "edit" });
+        } catch (err) {
+          // Declined (or no answer): the file stays as it was, and what was typed is not lost.
+          if (!isHushError(err) || (err.code !== "CANCELED" && err.code !== "NO_ANSWER")) throw err;
+          throw err.withDetails(keptCopyDetails(await keepUnsavedCopy(io, file, edited, target.opened), `make your change again in hush edit ${shellPath(file)}`));
+        }
       }
       return reencrypt(io, target, plain, { bumpVersion: true, ...(indent === undefined ? {} : { indent }) });
     };
