@@ -103,11 +103,20 @@ export function removeManagedBlock(existing: string): string {
   const kept = [...lines.slice(0, start), ...lines.slice(end + 1)];
   // Drop the blank line we put before the block, and keep a single final newline.
   if (start > 0 && kept[start - 1] === "" && start - 1 === kept.length - 1) kept.splice(start - 1, 1);
-  let out = kept.join(eol);
+  const out = kept.join(eol);
   if (out.trim() === "") return "";
-  if (!out.endsWith(eol)) out += eol;
-  out = out.replace(new RegExp(`(${eol})+$`), eol);
-  return out;
+  return withoutTrailingBreaks(out) + eol;
+}
+
+/**
+ * `text` without the line breaks (LF or CRLF) at its end. A loop from the end: a pattern such as
+ * `/(?:\r?\n)+$/`, tried from every line break of a run of them that text follows, took time
+ * quadratic in its length (a branch's .gitattributes with 40,000 blank lines: 3 s).
+ */
+function withoutTrailingBreaks(text: string): string {
+  let cut = text.length;
+  while (cut > 0 && (text[cut - 1] === "\n" || (text[cut - 1] === "\r" && text[cut] === "\n"))) cut--;
+  return text.slice(0, cut);
 }
 
 /**
@@ -126,11 +135,7 @@ export function withManagedBlock(existing: string, patterns: readonly string[]):
   const bare = lines.map((l) => l.replace(/\r?\n$/, ""));
   const start = bare.indexOf(ATTRIBUTES_BEGIN);
   if (start === -1) {
-    // A loop from the end: `/(?:\r?\n)+$/` tried from every line break of a run of them took time
-    // quadratic in its length.
-    let cut = existing.length;
-    while (cut > 0 && (existing[cut - 1] === "\n" || (existing[cut - 1] === "\r" && existing[cut] === "\n"))) cut--;
-    const rest = existing.slice(0, cut);
+    const rest = withoutTrailingBreaks(existing);
     return rest.trim() === "" ? block : rest + eol + eol + block;
   }
   // As removeManagedBlock reads a block with no end line: to the end of the file.

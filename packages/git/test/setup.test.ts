@@ -125,4 +125,16 @@ describe(".gitattributes block", () => {
     }
     expect(withManagedBlock("*.txt text", ["*.enc.yaml"])).toBe(`*.txt text\n\n${ATTRIBUTES_BEGIN}\n*.enc.yaml diff=hush merge=hush\n${ATTRIBUTES_END}\n`);
   });
+
+  it("is removed in time linear in the file: a branch's run of blank lines between two of its lines took seconds per 40,000", () => {
+    const block = `${ATTRIBUTES_BEGIN}\n*.enc.yaml diff=hush merge=hush\n${ATTRIBUTES_END}\n`;
+    for (const eol of ["\n", "\r\n"]) {
+      const blanks = eol.repeat(200_000);
+      const started = performance.now();
+      const out = removeManagedBlock(`a -diff${eol}${blanks}b -diff${eol}${block.replaceAll("\n", eol)}${blanks}`);
+      // The pattern it used took minutes here; the loop takes milliseconds.
+      expect(performance.now() - started, JSON.stringify(eol)).toBeLessThan(2_000);
+      expect(out).toBe(`a -diff${eol}${blanks}b -diff${eol}`);
+    }
+  });
 });
