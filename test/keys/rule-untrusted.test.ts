@@ -121,6 +121,20 @@ describe("values a file's own rule would write in clear", () => {
     expect(r.stderr).toContain(listed("next.yaml", 2));
   });
 
+  it("encrypt --reuse to standard output from a plaintext no creation rule covers is held to the reused file's rule", async () => {
+    // `hush encrypt --reuse s.yaml next.plain > s.yaml.new`: no rule names next.plain, and the
+    // result, the next version of s.yaml, was written in clear without a question.
+    writeFileSync(file, narrowed);
+    writeFileSync(join(repo, "next.plain"), `password: hunter2\napi_key: ${newValue}\n`);
+    const r = await asAlice(["encrypt", "--reuse", "s.yaml", "--input-type", "yaml", "next.plain"]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(listed("s.yaml", 2));
+    const yes = await asAlice(["encrypt", "--reuse", "s.yaml", "--input-type", "yaml", "--yes", "next.plain"]);
+    expect(yes.status, yes.stderr).toBe(0);
+    expect(yes.stderr).toContain(listed("s.yaml", 2));
+  });
+
   it("a file whose rule is .sops.yaml's is not asked about", async () => {
     writeFileSync(file, "password: hunter2\n");
     expect((await asAlice(["encrypt", "-i", "s.yaml"])).status).toBe(0);

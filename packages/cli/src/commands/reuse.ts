@@ -1,4 +1,6 @@
-import { HushError, formatFromPath, printable } from "@hush/core";
+import { resolve } from "node:path";
+import { HushError, formatFromPath, isHushError, printable } from "@hush/core";
+import { creationRuleFor, loadConfig } from "../config.ts";
 import { convert, decodeInput, inputFormat } from "../formats.ts";
 import { readAll, readInputFile, type CliIo } from "../io.ts";
 import { emitResult, parseIndent, type EncryptFlags } from "./encrypt-options.ts";
@@ -56,10 +58,11 @@ export async function runEncryptReuse(io: CliIo, file: string | undefined, flags
   try {
     const old = await openEncryptedFile(io, reuse, formatFromPath(reuse) === undefined ? { inputType: outFormat } : {});
     // The new plaintext goes to every reader of OLD: held to the creation rule of the file written.
-    await confirmWriteReaders(io, target ?? name ?? reuse, old.opened.metadata, { ...flags, command: "encrypt --reuse" });
+    const heldTo = await ruleHolder(io, flags.config, [target ?? name, reuse]);
+    await confirmWriteReaders(io, heldTo, old.opened.metadata, { ...flags, command: "encrypt --reuse" });
     // OLD's rule is its writer's word: a value it would leave in clear against .sops.yaml is asked about.
     const versions = { before: { text: old.opened.plaintext, format: old.opened.format }, after: { text, format: outFormat } };
-    await confirmClearWrites(io, target ?? name ?? reuse, old.opened.metadata, versions, { ...flags, command: "encrypt --reuse" });
+    await confirmClearWrites(io, heldTo, old.opened.metadata, versions, { ...flags, command: "encrypt --reuse" });
     // Errors from here on are about the new plaintext: name it, not OLD.
     const out = await reencrypt(io, { ...old, file: label, format: outFormat, metadataIndent: old.format === outFormat ? old.metadataIndent : undefined }, text, indent === undefined ? {} : { indent });
     await emitResult(io, flags, file, out, { plaintext: false });
@@ -68,4 +71,23 @@ export async function runEncryptReuse(io: CliIo, file: string | undefined, flags
     lock?.release();
   }
   return 0;
+}
+
+/**
+ * The name whose creation rule the result is held to: the first of `names` (the file written or
+ * the plaintext's name, then OLD) that a rule covers. A result on standard output, or written to a
+ * name no rule covers (`hush encrypt --reuse app.enc.yaml plain.yaml > app.enc.yaml`), is still
+ * OLD's next version: taken as vouched for by no rule, it was written without a question.
+ */
+async function ruleHolder(io: CliIo, config: string | undefined, names: ReadonlyArray<string | undefined>): Promise<string> {
+  const candidates = names.filter((n): n is string => n !== undefined);
+  const loaded = await loadConfig(io.cwd, config ?? io.env["SOPS_CONFIG"]);
+  for (const name of candidates) {
+    try {
+      if ((await creationRuleFor(loaded, resolve(io.cwd, name), io.cwd)) !== undefined) return name;
+    } catch (err) {
+      if (!isHushError(err, "CONFIG_NO_MATCH")) throw err;
+    }
+  }
+  return candidates[0]!;
 }
