@@ -128,7 +128,10 @@ export function openTunnel(
   });
   req.on("error", (err: NodeJS.ErrnoException) => {
     const why = printable(err.code ?? err.message, 80);
-    finish(new TunnelError(err.code === "ECONNRESET" ? `${via} closed the connection before opening a tunnel to ${authority}` : `cannot reach ${via} for ${authority} (${why})`));
+    if (err.code === "ECONNRESET") finish(new TunnelError(`${via} closed the connection before opening a tunnel to ${authority}`));
+    // Node's HTTP parser refused the answer (not HTTP, headers over its limit): the proxy was reached.
+    else if (err.code?.startsWith("HPE_") === true) finish(new TunnelError(`${via} answered the CONNECT for ${authority} with no valid HTTP response (${why})`));
+    else finish(new TunnelError(`cannot reach ${via} for ${authority} (${why})`));
   });
   req.end();
 }
