@@ -22,6 +22,8 @@ export interface ProxyRoute {
   readonly authorization: string | undefined;
   /** `http://host:port`: the proxy as messages name it, never with its user or password. */
   readonly display: string;
+  /** The variable the proxy was read from (`HTTPS_PROXY` or `https_proxy`), for messages. */
+  readonly variable: string;
 }
 
 /** The first non-empty variable of `names`, as Go's getEnvAny: upper case wins. */
@@ -77,7 +79,7 @@ function parseProxy(name: string, value: string): ProxyRoute {
     }
     authorization = `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
   }
-  return { protocol, hostname: bareHost(url.hostname), port, authorization, display: `${protocol}//${url.host}` };
+  return { protocol, hostname: bareHost(url.hostname), port, authorization, display: `${protocol}//${url.host}`, variable: name };
 }
 
 /** One NO_PROXY entry, as httpproxy's ipMatch, cidrMatch and domainMatch. */

@@ -107,7 +107,7 @@ export function openTunnel(
     if (res.statusCode !== 200) {
       socket.destroy();
       const status = `HTTP ${res.statusCode ?? 0}${res.statusMessage ? ` ${printable(res.statusMessage, 60)}` : ""}`;
-      const hint = res.statusCode === 407 ? ": check the user and password in HTTPS_PROXY" : "";
+      const hint = res.statusCode === 407 ? `: check the user and password in ${proxy.variable}` : "";
       finish(new TunnelError(`${via} refused the tunnel to ${authority}: ${status}${hint}`));
       return;
     }

@@ -11,6 +11,9 @@ describe("proxyFor", () => {
     expect(via("kms.example.com", "", { https_proxy: "http://low:1" })).toBe("http://low:1");
     expect(via("kms.example.com", "", { HTTPS_PROXY: "http://up:1", https_proxy: "http://low:1" })).toBe("http://up:1");
     expect(via("kms.example.com", "", { HTTPS_PROXY: "", https_proxy: "http://low:1" })).toBe("http://low:1");
+    // Messages name the variable as the user set it.
+    expect(proxyFor("https:", "kms.example.com", "", { https_proxy: "http://low:1" })?.variable).toBe("https_proxy");
+    expect(proxyFor("https:", "kms.example.com", "", { HTTPS_PROXY: "http://up:1" })?.variable).toBe("HTTPS_PROXY");
     expect(via("kms.example.com", "", { HTTP_PROXY: "http://plain:1" })).toBeUndefined();
     expect(proxyFor("http:", "kms.example.com", "", { ...env(), HTTP_PROXY: "http://plain:1" })).toBeUndefined();
   });

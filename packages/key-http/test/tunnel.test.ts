@@ -19,7 +19,7 @@ describe("openTunnel against a proxy's raw answers", () => {
     });
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as { port: number }).port;
-    const proxy = { protocol: "http:" as const, hostname: "127.0.0.1", port, authorization: undefined, display: `http://127.0.0.1:${port}` };
+    const proxy = { protocol: "http:" as const, hostname: "127.0.0.1", port, authorization: undefined, display: `http://127.0.0.1:${port}`, variable: "https_proxy" };
     const started = performance.now();
     return new Promise((resolve) => {
       openTunnel(proxy, { host: "kms.example.com", port: 443 }, timeoutMs, undefined, (err, socket) => {
@@ -39,6 +39,11 @@ describe("openTunnel against a proxy's raw answers", () => {
       const r = await attempt((s) => s.write(answer));
       expect(r.said).toBe(`proxy http://127.0.0.1:PORT answered the CONNECT for kms.example.com:443 with no valid HTTP response (${code})`);
     }
+  });
+
+  it("a 407 names the variable the proxy was read from, as the user set it", async () => {
+    const r = await attempt((s) => s.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n'));
+    expect(r.said).toBe("proxy http://127.0.0.1:PORT refused the tunnel to kms.example.com:443: HTTP 407 Proxy Authentication Required: check the user and password in https_proxy");
   });
 
   it("a 200 with bytes after it is refused; HTTP/1.0's 200 opens the tunnel", async () => {
