@@ -229,10 +229,8 @@ describe("key services through an HTTPS proxy", () => {
     writeFileSync(f, PLAIN);
     expect((await hush(["encrypt", "-i", "--kms", arns.join(","), f], { env })).stderr).toBe("");
     proxy.setMode("hang");
-    const started = Date.now();
     const r = await hush(["decrypt", f], { env });
-    // One wait of the 10 s default, then the other keys are not asked.
-    expect(Date.now() - started).toBeLessThan(25_000);
+    // One wait of the 10 s default, then the other keys are not asked (counted, not timed).
     expect(r.status).toBe(128);
     expect(r.stderr).toContain(`NetworkTimeout (proxy http://127.0.0.1:${proxy.port} did not open a tunnel to ${KMS_HOST}:${kmsFront.port} within 10000 ms)`);
     expect(r.stderr.match(/NetworkTimeout \(not asked/g)?.length).toBe(2);

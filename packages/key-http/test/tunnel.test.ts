@@ -11,8 +11,8 @@ describe("openTunnel against a proxy's raw answers", () => {
   let server: Server | undefined;
   afterEach(() => server?.close());
 
-  /** A proxy that answers the first bytes of the CONNECT with `answer(socket)`; the attempt's outcome and time. */
-  async function attempt(answer: (socket: Socket) => void, timeoutMs = 1_500): Promise<{ said: string; ms: number }> {
+  /** A proxy that answers the first bytes of the CONNECT with `answer(socket)`; what the attempt said. */
+  async function attempt(answer: (socket: Socket) => void, timeoutMs = 1_500): Promise<{ said: string }> {
     server = createServer((socket) => {
       socket.on("error", () => socket.destroy());
       socket.once("data", () => answer(socket));
@@ -20,12 +20,11 @@ describe("openTunnel against a proxy's raw answers", () => {
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as { port: number }).port;
     const proxy = { protocol: "http:" as const, hostname: "127.0.0.1", port, authorization: undefined, display: `http://127.0.0.1:${port}`, variable: "https_proxy" };
-    const started = performance.now();
     return new Promise((resolve) => {
       openTunnel(proxy, { host: "kms.example.com", port: 443 }, timeoutMs, undefined, (err, socket) => {
         socket?.on("error", () => {});
         socket?.destroy();
-        resolve({ said: (err?.message ?? "tunnel opened").replace(`:${port}`, ":PORT"), ms: performance.now() - started });
+        resolve({ said: (err?.message ?? "tunnel opened").replace(`:${port}`, ":PORT") });
       });
     });
   }
@@ -56,7 +55,7 @@ describe("openTunnel against a proxy's raw answers", () => {
       s.write("HTTP/1.1 200 OK\r\n");
       const drip = setInterval(() => (s.destroyed ? clearInterval(drip) : s.write("X-Wait: 1\r\n")), 50);
     }, 800);
+    // A deadline started again by each header would never fire: the test would time out.
     expect(r.said).toBe("proxy http://127.0.0.1:PORT did not open a tunnel to kms.example.com:443 within 800 ms");
-    expect(r.ms).toBeLessThan(3_000);
   });
 });
