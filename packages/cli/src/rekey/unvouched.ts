@@ -103,6 +103,23 @@ export async function confirmUnvouched(io: CliIo, found: readonly Unvouched[], y
   return answer;
 }
 
+/** The `.sops.yaml` each run (its `io`) found, by the `--config` it was given. */
+const configsByRun = new WeakMap<CliIo, Map<string, Promise<LoadedConfig | undefined>>>();
+
+/**
+ * `.sops.yaml` as this run read it: a write's two questions (readers, values in clear) ask the
+ * same config, found and parsed once, not once per question.
+ */
+function configOfRun(io: CliIo, config: string | undefined): Promise<LoadedConfig | undefined> {
+  const explicit = config ?? io.env["SOPS_CONFIG"];
+  let byName = configsByRun.get(io);
+  if (byName === undefined) configsByRun.set(io, (byName = new Map()));
+  const key = JSON.stringify(explicit ?? null);
+  let loaded = byName.get(key);
+  if (loaded === undefined) byName.set(key, (loaded = loadConfig(io.cwd, explicit)));
+  return loaded;
+}
+
 /**
  * Before new values go into an existing file under its data key (`set`, `edit`,
  * `encrypt --reuse`): lists the file's recipients that the creation rule for `name` (where the result is
@@ -110,7 +127,7 @@ export async function confirmUnvouched(io: CliIo, found: readonly Unvouched[], y
  * or there was nothing to ask; an answer of no is a `CANCELED` error, so that nothing is written.
  */
 export async function confirmWriteReaders(io: CliIo, name: string, metadata: FileMetadata, options: { config?: string; yes?: boolean; command: string }): Promise<void> {
-  const loaded = await loadConfig(io.cwd, options.config ?? io.env["SOPS_CONFIG"]);
+  const loaded = await configOfRun(io, options.config);
   if (loaded === undefined) return;
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
   const found = await unvouchedRecipients(loaded, io.cwd, target, metadata.keyGroups, []);
@@ -127,7 +144,7 @@ export async function confirmWriteReaders(io: CliIo, name: string, metadata: Fil
  * error, so that nothing is written.
  */
 export async function confirmClearWrites(io: CliIo, name: string, metadata: FileMetadata, versions: PlainVersions, options: { config?: string; yes?: boolean; command: string }): Promise<void> {
-  const loaded = await loadConfig(io.cwd, options.config ?? io.env["SOPS_CONFIG"]);
+  const loaded = await configOfRun(io, options.config);
   if (loaded === undefined) return;
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
   const found = await valuesLeftInClear(loaded, io.cwd, target, metadata.rule, versions);
