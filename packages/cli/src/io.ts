@@ -254,9 +254,10 @@ const noteSignal = (signal: NodeJS.Signals): void => {
  * write (synchronous) is over. The returned function ends the hold; a signal that came meanwhile
  * is raised again then, unless a command's own handler took it (an editor session's). The hold
  * lasts two turns of the event loop: a signal is read in the poll phase, which the first turn
- * may have passed already.
+ * may have passed already. Every temporary file hush makes beside a target (a write's, a lock's)
+ * is made under it.
  */
-function holdSignals(): () => void {
+export function holdSignals(): () => void {
   if (holding++ === 0) for (const s of HELD_SIGNALS) process.on(s, noteSignal);
   return () => {
     setImmediate(() =>

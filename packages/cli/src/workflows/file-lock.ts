@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { HushError, printable } from "@hush/core";
-import { checkWritableFile, cannotCreateBeside } from "../io.ts";
+import { checkWritableFile, cannotCreateBeside, holdSignals } from "../io.ts";
 
 /**
  * One writer per encrypted file. Two `hush set` on the same file at once would otherwise both
@@ -107,6 +107,17 @@ function isStale(lock: Extract<LockState, { kind: "lock" }>): boolean {
  * nor a lock holding part of `content`, which would then not be recognised as ours to remove.
  */
 function tryCreate(path: string, content: string): boolean {
+  // A SIGTERM while the temporary file exists (hush waiting for another writer's lock, retrying
+  // every few milliseconds) ended hush on the spot and left it: held off until it is gone.
+  const release = holdSignals();
+  try {
+    return createFromTemporary(path, content);
+  } finally {
+    release();
+  }
+}
+
+function createFromTemporary(path: string, content: string): boolean {
   const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
