@@ -55,6 +55,8 @@ const EXIT_STATUS: { readonly [C in ErrorCode]: number } = {
   NO_TERMINAL: EXIT.generic,
   NO_ANSWER: EXIT.generic,
   CANCELED: EXIT.generic,
+  // The Node API's refusal of a write its .sops.yaml does not vouch for (the CLI asks instead).
+  UNVOUCHED_WRITE: EXIT.generic,
   EDIT_ABANDONED: EXIT.generic,
   ENV_NOT_REPRESENTABLE: EXIT.generic,
   ENV_REFUSED: EXIT.generic,

@@ -22,6 +22,7 @@ export { ageRecipientSpelling } from "./keys/age-recipient-case.ts";
 export { encryptText, reencryptText, type EncryptOptions } from "./secret-file.ts";
 export { decryptText, openText, readPlaintext, verifyText, readMetadata, type DecryptOptions, type OpenedFile, type ReadFile, type ValuePlace } from "./open-text.ts";
 export { effectiveRule, ruleLeaf } from "./leaf-rules.ts";
+export { unvouchedReaders, valuesLeftInClear, ruleText, type PlainText, type PlainVersions, type DifferingRules } from "./document/write-policy.ts";
 export { IvStash } from "./crypto/iv-stash.ts";
 export { generateDataKey, wrapDataKey, unwrapDataKey, type KeySourceResolver, type KeyGroupRecipients } from "./crypto/data-key.ts";
 export { splitSecret, combineShares } from "./crypto/shamir.ts";

@@ -143,6 +143,15 @@ const CASES: Record<string, readonly Case[]> = {
   readMetadata: [["an unknown format", () => core.readMetadata("a: 1", bad("xml")), "FORMAT_UNSUPPORTED"]],
   reencryptText: [["no opened file", () => core.reencryptText(bad(undefined), "a: 1", { keySources: noKeys }), "INVALID_ARGUMENT", /opened file/]],
   effectiveRule: [["an unknown format", () => core.effectiveRule(bad("xml"), undefined), "FORMAT_UNSUPPORTED"]],
+  unvouchedReaders: [
+    ["no policy", () => core.unvouchedReaders([], bad(undefined)), "INVALID_ARGUMENT", /^the policy must be an object, got undefined$/],
+    ["groups that are no lists", () => core.unvouchedReaders(bad([5]), { recipients: [] }), "INVALID_ARGUMENT", /key groups must be a list of lists/],
+  ],
+  valuesLeftInClear: [
+    ["no versions", () => core.valuesLeftInClear(undefined, { recipients: [] }, bad(undefined)), "INVALID_ARGUMENT", /versions must be an object/],
+    ["an unknown format", () => core.valuesLeftInClear(undefined, { recipients: [] }, { before: { text: "", format: "yaml" }, after: { text: "a: 1", format: bad("xml") } }), "FORMAT_UNSUPPORTED"],
+  ],
+  ruleText: [["a rule without a value", () => core.ruleText(bad({ kind: "encrypted_regex" })), "INVALID_ARGUMENT", /rule's value must be a string/]],
   ruleLeaf: [["no leaf", () => core.ruleLeaf(bad(undefined)), "INVALID_ARGUMENT", /^the leaf must be an object, got undefined$/]],
   decodeMetadata: [["a number", () => core.decodeMetadata(5), "METADATA_INVALID"]],
   encodeMetadata: [["an empty object", () => core.encodeMetadata(bad({})), "INVALID_ARGUMENT", /keyGroups/]],

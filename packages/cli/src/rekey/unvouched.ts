@@ -1,9 +1,21 @@
 import { resolve } from "node:path";
-import { comparableKeyId, HushError, isHushError, masterKeyIdentity, printable, shellPath, type FileMetadata, type KeyGroupRecipients, type MasterKeyRecipient } from "@hush/core";
+import {
+  HushError,
+  isHushError,
+  printable,
+  ruleText,
+  shellPath,
+  unvouchedReaders,
+  valuesLeftInClear,
+  type FileMetadata,
+  type KeyGroupRecipients,
+  type MasterKeyRecipient,
+  type PlainVersions,
+  type WritePolicy,
+} from "@hush/core";
 import { creationRuleFor, loadConfig, type LoadedConfig } from "../config.ts";
 import type { CliIo } from "../io.ts";
 import { confirm } from "./prompt.ts";
-import { ruleText, valuesLeftInClear, type PlainVersions } from "./clear-writes.ts";
 
 /**
  * Recipients that only a file names. A file's `sops` metadata is not covered by its MAC: a
@@ -28,7 +40,19 @@ export interface Unvouched {
   readonly recipients: readonly string[];
 }
 
-const idOf = comparableKeyId;
+/**
+ * What the creation rule for `target` vouches for (core's `WritePolicy`); undefined when no rule
+ * covers the file: then nothing vouches for other recipients or another rule.
+ */
+async function policyFor(loaded: LoadedConfig | undefined, cwd: string, target: NamedFile): Promise<WritePolicy | undefined> {
+  try {
+    const rule = await creationRuleFor(loaded, target.abs, cwd);
+    return rule === undefined ? undefined : { recipients: rule.keyGroups.flat(), rule: rule.rule };
+  } catch (err) {
+    if (!isHushError(err, "CONFIG_NO_MATCH")) throw err;
+    return undefined;
+  }
+}
 
 /**
  * The recipients of `groups` (what the data key is about to be wrapped to) that the creation
@@ -42,17 +66,8 @@ export async function unvouchedRecipients(
   groups: KeyGroupRecipients,
   given: readonly MasterKeyRecipient[],
 ): Promise<Unvouched> {
-  let ruleKeys: readonly MasterKeyRecipient[] = [];
-  try {
-    ruleKeys = (await creationRuleFor(loaded, target.abs, cwd))?.keyGroups.flat() ?? [];
-  } catch (err) {
-    // No rule matches this file: nothing vouches for its recipients, nothing to compare with.
-    if (!isHushError(err, "CONFIG_NO_MATCH")) throw err;
-  }
-  if (ruleKeys.length === 0) return { target, recipients: [] };
-  const named = new Set([...ruleKeys, ...given].map(idOf));
-  const recipients = groups.flatMap((group, gi) => group.filter((k) => !named.has(idOf(k))).map((k) => `group ${gi}: ${printable(k.kind, 20)} ${printable(masterKeyIdentity(k), 4096)}`));
-  return { target, recipients };
+  const policy = await policyFor(loaded, cwd, target);
+  return { target, recipients: policy === undefined ? [] : unvouchedReaders(groups, policy, given) };
 }
 
 /** What the listed recipients would get: the question is worded, and its way out told, for each. */
@@ -147,7 +162,8 @@ export async function confirmClearWrites(io: CliIo, name: string, metadata: File
   const loaded = await configOfRun(io, options.config);
   if (loaded === undefined) return;
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
-  const found = await valuesLeftInClear(loaded, io.cwd, target, metadata.rule, versions);
+  const policy = await policyFor(loaded, io.cwd, target);
+  const found = policy === undefined ? undefined : await valuesLeftInClear(metadata.rule, policy, versions);
   if (found === undefined || found.values.length === 0) return;
   const lines = [`(the file: ${ruleText(found.rules.file)}; .sops.yaml: ${ruleText(found.rules.policy)})`, ...found.values];
   if (!(await askAbout(io, [{ target, recipients: lines }], options.yes === true, options.command, "values in clear"))) {

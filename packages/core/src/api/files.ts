@@ -4,7 +4,9 @@ import { resolveCreation, configIndent, type CreationOverrides } from "../config
 import type { KeySourceResolver } from "../crypto/data-key.ts";
 import { SecretDocument } from "../document/secret-document.ts";
 import { checkObject, checkString } from "../arguments.ts";
-import { HushError } from "../errors.ts";
+import { HushError, isHushError } from "../errors.ts";
+import { findCreationRule } from "../config/sops-config.ts";
+import type { WritePolicy } from "../document/write-policy.ts";
 import { readFileBounded } from "../read-bounded.ts";
 import { utf8Text } from "../utf8-text.ts";
 import { encryptText } from "../secret-file.ts";
@@ -24,6 +26,19 @@ export interface FileOptions {
   readonly format?: FileFormat;
   /** Skip the MAC check (SOPS `--ignore-mac`). */
   readonly ignoreMac?: boolean;
+}
+
+export interface OpenFileOptions extends FileOptions {
+  /** The `.sops.yaml` that vouches for the file: a loaded one, a path, or (default) the nearest one above it. */
+  readonly config?: LoadedConfig | string;
+  /** Directory relative paths are resolved against (default `process.cwd()`). */
+  readonly cwd?: string;
+  /**
+   * Write the file as its own `sops` metadata says even where `.sops.yaml`'s creation rule for
+   * it says otherwise (other recipients, fewer values encrypted): that metadata is not covered by
+   * the MAC, so only pass this for a file whose metadata you have checked. Default false.
+   */
+  readonly trustFileMetadata?: boolean;
 }
 
 export interface EncryptForPathOptions extends CreationOverrides {
@@ -94,12 +109,44 @@ export async function verifyFile(path: string, options: Omit<FileOptions, "ignor
 
 /**
  * Opens an encrypted file for changes (`set`, `unset`, `replacePlaintext`, then `toText`).
- * @throws HushError as `SecretDocument.open` does, naming the file.
+ * Unless `trustFileMetadata`, the document holds the creation rule `.sops.yaml` has for the
+ * file, and `toText` of a changed document refuses (UNVOUCHED_WRITE) a write to recipients that
+ * rule does not name or one leaving in clear a value it encrypts: see `OpenDocumentOptions.policy`.
+ * No `.sops.yaml`, or none of its rules matching the file, vouches for nothing and refuses nothing.
+ * @throws HushError as `SecretDocument.open` does, naming the file; CONFIG_INVALID for a
+ *   `.sops.yaml` that cannot be read.
  */
-export async function openFile(path: string, options: FileOptions): Promise<SecretDocument> {
+export async function openFile(path: string, options: OpenFileOptions): Promise<SecretDocument> {
   const format = formatOf(path, options?.format, options);
   const text = readText(path, encryptedTextFormat(format));
-  return named(path, () => SecretDocument.open(text, { format, keySources: options.keySources, ...(options.ignoreMac === true ? { ignoreMac: true } : {}) }));
+  const policy = options.trustFileMetadata === true ? undefined : await policyFor(path, options);
+  return named(path, () =>
+    SecretDocument.open(text, { format, keySources: options.keySources, ...(options.ignoreMac === true ? { ignoreMac: true } : {}), ...(policy === undefined ? {} : { policy }) }),
+  );
+}
+
+/** What `.sops.yaml`'s creation rule for `path` vouches for; undefined when no rule covers it. */
+async function policyFor(path: string, options: OpenFileOptions): Promise<WritePolicy | undefined> {
+  const { cwd, abs, loaded } = await configFor(path, options);
+  if (loaded === undefined) return undefined;
+  let rule;
+  try {
+    rule = await findCreationRule(loaded.config, configRelativePath(loaded, abs, cwd));
+  } catch (err) {
+    // No rule matches the file: nothing vouches for another rule or other recipients.
+    if (isHushError(err, "CONFIG_NO_MATCH")) return undefined;
+    throw isHushError(err, "CONFIG_INVALID") ? err.withFile(loaded.path) : err;
+  }
+  return rule === undefined ? undefined : { recipients: rule.keyGroups.flat(), rule: rule.rule };
+}
+
+/** The working directory, the file's absolute path and the `.sops.yaml` that covers it. */
+async function configFor(path: string, options: { readonly config?: LoadedConfig | string; readonly cwd?: string }): Promise<{ cwd: string; abs: string; loaded: LoadedConfig | undefined }> {
+  if (options.cwd !== undefined) checkString(options.cwd, "options.cwd");
+  const cwd = options.cwd ?? process.cwd();
+  const abs = resolve(cwd, path);
+  const loaded = typeof options.config === "object" ? options.config : await loadSopsConfig(typeof options.config === "string" ? cwd : dirname(abs), options.config);
+  return { cwd, abs, loaded };
 }
 
 /**
@@ -112,10 +159,7 @@ export async function openFile(path: string, options: FileOptions): Promise<Secr
 export async function encryptForPath(plaintext: string, path: string, options: EncryptForPathOptions): Promise<string> {
   checkString(plaintext, "the plaintext");
   const format = formatOf(path, options?.format, options);
-  if (options.cwd !== undefined) checkString(options.cwd, "options.cwd");
-  const cwd = options.cwd ?? process.cwd();
-  const abs = resolve(cwd, path);
-  const loaded = typeof options.config === "object" ? options.config : await loadSopsConfig(typeof options.config === "string" ? cwd : dirname(abs), options.config);
+  const { cwd, abs, loaded } = await configFor(path, options);
   return named(path, async () => {
     const settings = await resolveCreation(loaded?.config, configRelativePath(loaded, abs, cwd), options);
     const indent = configIndent(loaded?.config.stores, format);

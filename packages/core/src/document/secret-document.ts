@@ -8,6 +8,8 @@ import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
 import { convertPlaintext } from "./convert.ts";
 import { editPlaintext, type PlainEditResult } from "./plain-edit.ts";
 import { nodeAt } from "./tree-edit.ts";
+import { ruleText, unvouchedReaders, valuesLeftInClear, type WritePolicy } from "./write-policy.ts";
+import { HushError } from "../errors.ts";
 
 /**
  * An encrypted file opened for changes. Its plaintext is changed with `set`, `unset` or
@@ -23,6 +25,13 @@ export interface OpenDocumentOptions {
   readonly keySources: KeySourceResolver;
   /** Skip the MAC check (SOPS `--ignore-mac`). */
   readonly ignoreMac?: boolean;
+  /**
+   * What the file's owner vouches for it (its `.sops.yaml` creation rule; `openFile` finds it).
+   * With a policy, `toText` of a changed document refuses a write that would go to recipients
+   * the policy does not name or leave in clear a value its rule encrypts: both come from the
+   * file's own metadata, which no MAC covers and a branch can change without any key.
+   */
+  readonly policy?: WritePolicy;
 }
 
 export interface WriteOptions {
@@ -62,13 +71,15 @@ export class SecretDocument {
   /** Indentation of the existing metadata block, so rewriting it changes no lines. */
   readonly metadataIndent: number | undefined;
   readonly #keySources: KeySourceResolver;
+  readonly #policy: WritePolicy | undefined;
 
-  private constructor(opened: OpenedFile, format: FileFormat, keySources: KeySourceResolver, metadataIndent: number | undefined) {
+  private constructor(opened: OpenedFile, format: FileFormat, keySources: KeySourceResolver, metadataIndent: number | undefined, policy?: WritePolicy) {
     this.opened = opened;
     this.format = format;
     this.#keySources = keySources;
     this.metadataIndent = metadataIndent;
     this.#plaintext = opened.plaintext;
+    this.#policy = policy;
   }
 
   /**
@@ -79,7 +90,7 @@ export class SecretDocument {
   static async open(text: string, options: OpenDocumentOptions): Promise<SecretDocument> {
     checkObject(options, "the options");
     const opened = await openText(text, { format: options.format, keySources: options.keySources, ignoreMac: options.ignoreMac === true });
-    return new SecretDocument(opened, options.format, options.keySources, (await storeFor(options.format)).layout(text).metadataIndent);
+    return new SecretDocument(opened, options.format, options.keySources, (await storeFor(options.format)).layout(text).metadataIndent, options.policy);
   }
 
   /**
@@ -145,11 +156,15 @@ export class SecretDocument {
   /**
    * The encrypted text of the next version.
    * @throws HushError PARSE_FAILED when the plaintext does not parse, EMIT_FAILED when it does
-   *   not fit the output format, ENCRYPT_FAILED / NOTHING_ENCRYPTED as `encryptText` does.
+   *   not fit the output format, ENCRYPT_FAILED / NOTHING_ENCRYPTED as `encryptText` does;
+   *   UNVOUCHED_WRITE when the document was opened with a `policy` and has changed, and the
+   *   write would go to a recipient the policy does not name or leave in clear a value the
+   *   policy's rule encrypts (its details list them; nothing is encrypted).
    */
   async toText(options: WriteOptions = {}): Promise<string> {
     const out = options.format ?? this.format;
     const text = await convertPlaintext(this.#plaintext, this.format, out, options.indent);
+    if (this.#policy !== undefined && this.#plaintext !== this.opened.plaintext) await this.#checkPolicy(this.#policy, { text, format: out });
     const indent = options.indent ?? (out === this.format ? this.metadataIndent : undefined);
     const previous: OpenedFile = {
       ...this.opened,
@@ -157,5 +172,22 @@ export class SecretDocument {
       metadata: options.bumpVersion === true ? { ...this.opened.metadata, version: newerVersion(this.opened.metadata.version) } : this.opened.metadata,
     };
     return encryptText(text, { format: out, keySources: this.#keySources, previous, ...(indent === undefined ? {} : { emit: { indent } }) });
+  }
+
+  /** Refuses a changed plaintext that the policy does not cover (see `toText`). */
+  async #checkPolicy(policy: WritePolicy, after: { text: string; format: FileFormat }): Promise<void> {
+    const readers = unvouchedReaders(this.opened.metadata.keyGroups, policy);
+    const clear = await valuesLeftInClear(this.opened.metadata.rule, policy, { before: { text: this.opened.plaintext, format: this.format }, after });
+    const details = [
+      ...(readers.length === 0 ? [] : ["recipients .sops.yaml does not name:", ...readers.map((r) => `  ${r}`)]),
+      ...(clear === undefined || clear.values.length === 0
+        ? []
+        : [`left in clear (the file: ${ruleText(clear.rules.file)}; .sops.yaml: ${ruleText(clear.rules.policy)}):`, ...clear.values.map((v) => `  ${v}`)]),
+    ];
+    if (details.length === 0) return;
+    throw new HushError("UNVOUCHED_WRITE", "the change would reach readers or stay in clear where .sops.yaml says otherwise: the file's own metadata, which no MAC covers, says so", {
+      hint: "check who changed its sops metadata (git log -p), re-create the file from .sops.yaml, or open it with trustFileMetadata: true",
+      details,
+    });
   }
 }
