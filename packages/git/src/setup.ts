@@ -16,6 +16,8 @@ export const HOOK_MARKER = "# hush pre-commit hook (written by `hush git setup -
 
 /** The driver name used in `.gitattributes` and in the config keys. */
 export const DRIVER = "hush";
+/** What ends each line of the managed block after its pattern. */
+const ATTRIBUTE_SUFFIX = ` diff=${DRIVER} merge=${DRIVER}`;
 
 export interface ConfigEntry {
   readonly key: string;
@@ -78,7 +80,22 @@ export function attributeLine(pattern: string): string {
   if (hasControlCharacter(pattern) || (!quoted && /[\s"]/.test(pattern)) || pattern === "") {
     throw new Error(`not a single gitattributes pattern: ${JSON.stringify(pattern)}`);
   }
-  return `${pattern} diff=${DRIVER} merge=${DRIVER}`;
+  return `${pattern}${ATTRIBUTE_SUFFIX}`;
+}
+
+/**
+ * The index of the managed block's last line, given its first at `start`: its end line, or, when
+ * that is missing (a hand edit, or a branch's .gitattributes holding the first line alone), the
+ * last of the attribute lines setup writes that follow the first line without a break. Never the
+ * end of the file: the user's lines after a lone first line are theirs, and setup or uninstall
+ * must not drop them.
+ */
+function managedBlockEnd(bareLines: readonly string[], start: number): number {
+  const end = bareLines.indexOf(ATTRIBUTES_END, start + 1);
+  if (end !== -1) return end;
+  let last = start;
+  while (last + 1 < bareLines.length && bareLines[last + 1]!.endsWith(ATTRIBUTE_SUFFIX)) last++;
+  return last;
 }
 
 /** Lines of the managed block in `existing`, or undefined when there is none. */
@@ -86,10 +103,8 @@ export function managedPatterns(existing: string): string[] | undefined {
   const lines = existing.split(/\r?\n/);
   const start = lines.indexOf(ATTRIBUTES_BEGIN);
   if (start === -1) return undefined;
-  const end = lines.indexOf(ATTRIBUTES_END, start + 1);
-  const body = lines.slice(start + 1, end === -1 ? lines.length : end);
-  const suffix = ` diff=${DRIVER} merge=${DRIVER}`;
-  return body.filter((l) => l.endsWith(suffix)).map((l) => l.slice(0, -suffix.length));
+  const body = lines.slice(start + 1, managedBlockEnd(lines, start) + 1);
+  return body.filter((l) => l.endsWith(ATTRIBUTE_SUFFIX)).map((l) => l.slice(0, -ATTRIBUTE_SUFFIX.length));
 }
 
 /** `existing` with the managed block removed (the rest byte for byte). */
@@ -98,8 +113,7 @@ export function removeManagedBlock(existing: string): string {
   const lines = existing.split(/\r?\n/);
   const start = lines.indexOf(ATTRIBUTES_BEGIN);
   if (start === -1) return existing;
-  let end = lines.indexOf(ATTRIBUTES_END, start + 1);
-  if (end === -1) end = lines.length - 1;
+  const end = managedBlockEnd(lines, start);
   const kept = [...lines.slice(0, start), ...lines.slice(end + 1)];
   // Drop the blank line we put before the block, and keep a single final newline.
   if (start > 0 && kept[start - 1] === "" && start - 1 === kept.length - 1) kept.splice(start - 1, 1);
@@ -138,9 +152,7 @@ export function withManagedBlock(existing: string, patterns: readonly string[]):
     const rest = withoutTrailingBreaks(existing);
     return rest.trim() === "" ? block : rest + eol + eol + block;
   }
-  // As removeManagedBlock reads a block with no end line: to the end of the file.
-  const end = bare.indexOf(ATTRIBUTES_END, start + 1);
-  return lines.slice(0, start).join("") + block + (end === -1 ? "" : lines.slice(end + 1).join(""));
+  return lines.slice(0, start).join("") + block + lines.slice(managedBlockEnd(bare, start) + 1).join("");
 }
 
 /** The pre-commit hook script. */

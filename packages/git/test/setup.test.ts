@@ -117,6 +117,16 @@ describe(".gitattributes block", () => {
     expect(withManagedBlock(crlf, ["*.enc.json"])).toBe(`*.txt text\n\r\n${block(["*.enc.json"], "\r\n")}legacy.enc.yaml -diff`);
   });
 
+  it("a first line with no end line (a hand edit, or a branch's file) takes only the block's own lines: the user's lines after it are kept", () => {
+    const lone = `*.txt text\n${ATTRIBUTES_BEGIN}\nold.enc.yaml diff=hush merge=hush\nsecret.env -diff\n*.pem filter=lfs\n`;
+    expect(managedPatterns(lone)).toEqual(["old.enc.yaml"]);
+    expect(removeManagedBlock(lone)).toBe("*.txt text\nsecret.env -diff\n*.pem filter=lfs\n");
+    expect(withManagedBlock(lone, ["*.enc.yaml"])).toBe(`*.txt text\n${ATTRIBUTES_BEGIN}\n*.enc.yaml diff=hush merge=hush\n${ATTRIBUTES_END}\nsecret.env -diff\n*.pem filter=lfs\n`);
+    const bare = `${ATTRIBUTES_BEGIN}\n*.md text\n`;
+    expect(managedPatterns(bare)).toEqual([]);
+    expect(removeManagedBlock(bare)).toBe("*.md text\n");
+  });
+
   it("written once, a second run changes nothing, whatever the file's end (no final line break, blank lines, CRLF)", () => {
     for (const user of ["*.txt text", "*.txt text\n\n\n", "*.txt text\r\n", "a\r\nb\n", "\n", " \n", ""]) {
       const once = withManagedBlock(user, ["*.enc.yaml"]);
