@@ -266,7 +266,10 @@ function sameValue(a: ScalarValue | null, b: ScalarValue | null): boolean {
 
 /**
  * Re-encrypts `plaintext` as a new version of an opened file: same data key and keys, reused
- * ciphertext for every unchanged value, new `lastmodified` and MAC.
+ * ciphertext for every unchanged value, new `lastmodified` and MAC. It writes as the file's own
+ * `sops` metadata says (recipients, which values are encrypted), which no MAC covers: for a file
+ * from a branch or clone, compare it with `.sops.yaml` first (`unvouchedReaders`,
+ * `valuesLeftInClear`), as `openFile` does.
  */
 export async function reencryptText(previous: OpenedFile, plaintext: string, options: { keySources: KeySourceResolver; emit?: EmitOptions; now?: Date }): Promise<string> {
   checkObject(previous, "the opened file");
