@@ -1,7 +1,7 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { bash, CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /**
  * Secrets at run time, attacked: how a command's end reaches hush's status when hush's own reader
@@ -12,21 +12,6 @@ import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
  */
 
 const TOKEN = "tok-5be1c0de-run-time";
-
-/**
- * Runs a bash script in `k`'s directory with the key in the environment; `hush` is the CLI under
- * test there. bash gives real pipes (a Node parent's are sockets).
- */
-function bash(k: KeyedDir, script: string, env: Record<string, string> = k.env): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync("bash", ["-c", `hush() { "$NODE" "$HUSH_JS" "$@"; }\n${script}`], {
-    cwd: k.dir,
-    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", NODE: process.execPath, HUSH_JS: CLI_JS, ...env },
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-  if (r.error !== undefined) throw new Error(`this test needs bash: ${r.error.message}`);
-  return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe("hush exec-env --redact when whatever reads hush's output goes away", () => {
   let k: KeyedDir;

@@ -1,3 +1,4 @@
+import { HushError } from "@hush/core";
 import { exitOnClosedPipe, writeErrorsTaken } from "./io.ts";
 import { runCli } from "./main.ts";
 import { processTitleFor } from "./process-title.ts";
@@ -29,8 +30,27 @@ export async function startCli(): Promise<void> {
       return stdout === undefined ? 1 : undefined;
     },
     env: process.env,
-    cwd: process.cwd(),
+    get cwd() {
+      return workingDirectory();
+    },
   });
+}
+
+/**
+ * The working directory, asked for when a command needs it. A directory removed under a running
+ * service (a release directory replaced by a deploy, a container's emptied work dir) has no name
+ * any more: `hush decrypt /abs/file` still works, and a command that needs the directory says so
+ * in one line instead of ending with Node's stack trace.
+ */
+function workingDirectory(): string {
+  try {
+    return process.cwd();
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "error";
+    throw new HushError("READ_FAILED", `the working directory cannot be read (${code}: it was removed, or you may not enter it)`, {
+      hint: "cd to a directory that exists, or name every file by its absolute path",
+    });
+  }
 }
 
 /**

@@ -1,0 +1,44 @@
+import { mkdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bash, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+
+/**
+ * hush as a deploy script, an init container or a service unit runs it: nobody reads its output
+ * but the exit status and stdout, and the process's surroundings are whatever the host left.
+ */
+
+describe("a working directory removed under the service", () => {
+  let k: KeyedDir;
+  let file: string;
+  let gone: string;
+  beforeAll(() => {
+    k = keyedDir();
+    file = encryptFile(k, "app.yaml", "db: hunter2-deploy\n");
+    gone = k.path("release-1");
+  });
+  afterAll(() => k.cleanup());
+
+  /** Runs `script` in a directory that is removed before hush starts (bash stays in it). */
+  const inRemovedDirectory = (script: string): ReturnType<typeof bash> => {
+    mkdirSync(gone);
+    return bash(k, `rmdir "$PWD" || exit 99\n${script}`, k.env, gone);
+  };
+
+  it("decrypts a file named by its absolute path, as it would from anywhere else", () => {
+    const r = inRemovedDirectory(`hush decrypt '${file}'`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("db: hunter2-deploy\n");
+    expect(r.status).toBe(0);
+  });
+
+  it("says in one line what is wrong when a command needs the directory, without a stack trace", () => {
+    const out = k.path("out");
+    mkdirSync(out);
+    const r = inRemovedDirectory(`hush decrypt --output-dir '${out}' '${file}'`);
+    expect(r.stderr).toBe(
+      "hush: the working directory cannot be read (ENOENT: it was removed, or you may not enter it)\n  next: cd to a directory that exists, or name every file by its absolute path\n",
+    );
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(2);
+  });
+});
