@@ -42,3 +42,25 @@ describe("a working directory removed under the service", () => {
     expect(r.status).toBe(2);
   });
 });
+
+describe("a directory as standard input (a secret volume mounted as a directory where a file was meant)", () => {
+  let k: KeyedDir;
+  beforeAll(() => {
+    k = keyedDir();
+    mkdirSync(k.path("mounted"));
+  });
+  afterAll(() => k.cleanup());
+
+  it("is an input that cannot be read (exit 2), not an empty file found not encrypted, nor one filestatus passes", () => {
+    const r = bash(
+      k,
+      [
+        "hush decrypt --input-type yaml - < mounted; echo \"decrypt=$?\"",
+        "hush exec-env --input-type dotenv - -- true < mounted; echo \"exec-env=$?\"",
+        "hush filestatus --input-type yaml - < mounted; echo \"filestatus=$?\"",
+      ].join("\n"),
+    );
+    expect(r.stdout).toBe("decrypt=2\nexec-env=2\nfilestatus=2\n");
+    expect(r.stderr).toBe("hush: stdin: is a directory\n  next: name the file, or redirect standard input from a file\n".repeat(3));
+  });
+});

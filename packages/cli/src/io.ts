@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { HushError, MAX_DOCUMENT_BYTES, printable, readFileBounded, safeJson, tooLargeMessage, type BoundedReadOptions } from "@hush/core";
@@ -83,6 +83,7 @@ export function requireFileOrInput(io: CliIo, named: string | undefined): void {
  * @throws HushError READ_FAILED located at `name`
  */
 export async function readAll(stream: NodeJS.ReadableStream, name = "stdin"): Promise<Buffer> {
+  if (stream === process.stdin) refuseDirectoryInput(name);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {
@@ -92,6 +93,23 @@ export async function readAll(stream: NodeJS.ReadableStream, name = "stdin"): Pr
     chunks.push(bytes);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Refuses a directory as the process's standard input (`hush decrypt - < secrets/`, a secret
+ * volume mounted as a directory where a file was meant): Node gives such a descriptor a stream
+ * that is empty, so it read as an empty document and failed as "not encrypted" (`decrypt`, exit
+ * 1), or passed as one (`filestatus`: `{"encrypted":false}`, exit 0).
+ * @throws HushError READ_FAILED, as a directory named as the file is
+ */
+function refuseDirectoryInput(name: string): void {
+  let directory = false;
+  try {
+    directory = fstatSync(0).isDirectory();
+  } catch {
+    // no descriptor 0 to look at: the stream says what there is
+  }
+  if (directory) throw new HushError("READ_FAILED", `${name}: is a directory`, { located: true, hint: "name the file, or redirect standard input from a file" });
 }
 
 /** The owner and mode an existing file keeps when it is replaced. */
