@@ -283,6 +283,20 @@ describe("hush exec-env FILE -- cmd when the command cannot start", () => {
     expect(notProgram.stderr).not.toContain(TOKEN);
   });
 
+  it("a script whose #! interpreter is missing (Windows line ends) is named for that, not called not found; an empty program name is 127 too, before anything is decrypted", () => {
+    writeFileSync(k.path("deploy.sh"), "#!/bin/sh\r\necho ran\r\n", { mode: 0o755 });
+    writeFileSync(k.path("gone.sh"), "#! /nonexistent/hush-interpreter -e\necho ran\n", { mode: 0o755 });
+    const crlf = k.hush(["exec-file", f, "--", "./deploy.sh", "{}"]);
+    expect(crlf.stderr).toBe('hush: cannot run ./deploy.sh: the interpreter its #! line names, "/bin/sh\\r", is not there (ENOENT); the file has Windows line ends (\\r\\n): save it with \\n only\n');
+    expect(crlf.status).toBe(127);
+    const gone = k.hush(["exec-env", f, "--", k.path("gone.sh")]);
+    expect(gone.stderr).toBe(`hush: cannot run ${k.path("gone.sh")}: the interpreter its #! line names, "/nonexistent/hush-interpreter", is not there (ENOENT)\n`);
+    expect(gone.status).toBe(127);
+    const empty = k.hush(["exec-env", "missing.env", "--", ""]);
+    expect(empty.stderr).toBe("hush: error: exec-env: the program after -- is an empty name\n");
+    expect(empty.status).toBe(127);
+  });
+
   it("a value larger than the system lets one variable hold is one line saying so, not a bare system error", () => {
     // Linux limits one variable (NAME=value) to 128 KiB: a certificate bundle can pass that.
     const big = encryptFile(k, "big.env", `BUNDLE=${"x".repeat(140_000)}\nTOKEN=${TOKEN}\n`);
