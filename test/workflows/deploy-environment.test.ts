@@ -1,6 +1,7 @@
-import { mkdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bash, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { bash, CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /**
  * hush as a deploy script, an init container or a service unit runs it: nobody reads its output
@@ -62,5 +63,39 @@ describe("a directory as standard input (a secret volume mounted as a directory 
     );
     expect(r.stdout).toBe("decrypt=2\nexec-env=2\nfilestatus=2\n");
     expect(r.stderr).toBe("hush: stdin: is a directory\n  next: name the file, or redirect standard input from a file\n".repeat(3));
+  });
+});
+
+describe("the home directory key sources look in", () => {
+  let k: KeyedDir;
+  let file: string;
+  beforeAll(() => {
+    k = keyedDir();
+    file = encryptFile(k, "app.yaml", "db: hunter2-home\n");
+  });
+  afterAll(() => k.cleanup());
+
+  it("a user without an entry in the user database (a container's numeric UID) with HOME unset decrypts with SOPS_AGE_KEY_FILE", () => {
+    if (process.geteuid?.() !== 0) throw new Error("this test runs hush as a user without a passwd entry, which needs root: run the suite as root, e.g. in the project's container");
+    const uid = 48_213;
+    expect(spawnSync("getent", ["passwd", String(uid)]).status, `uid ${uid} has a passwd entry here; pick another`).not.toBe(0);
+    chmodSync(k.dir, 0o755);
+    chmodSync(k.keyFile, 0o644);
+    chmodSync(file, 0o644);
+    const r = spawnSync(process.execPath, [CLI_JS, "decrypt", file], { uid, gid: uid, cwd: "/", env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", SOPS_AGE_KEY_FILE: k.keyFile }, encoding: "utf8", timeout: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("db: hunter2-home\n");
+    expect(r.status).toBe(0);
+  });
+
+  it("a relative HOME does not make a key file of the working directory's (a repository someone else wrote) the user's", () => {
+    // The directory holds home/.config/sops/age/keys.txt: with HOME=home, ~/.config/… named it.
+    mkdirSync(k.path("home/.config/sops/age"), { recursive: true });
+    copyFileSync(k.keyFile, k.path("home/.config/sops/age/keys.txt"));
+    const r = k.hush(["decrypt", file], { env: { SOPS_AGE_KEY_FILE: undefined, HOME: "home" } });
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(128);
+    expect(r.stderr).toContain("~/.ssh/id_ed25519: home directory unknown");
+    expect(r.stderr).toContain("default age keys file: no config directory known");
   });
 });
