@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SOPS_TEST_PGP_KEYS, sopsVector } from "@hush/testkit";
 import { bash, CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /**
@@ -97,5 +98,24 @@ describe("the home directory key sources look in", () => {
     expect(r.status).toBe(128);
     expect(r.stderr).toContain("~/.ssh/id_ed25519: home directory unknown");
     expect(r.stderr).toContain("default age keys file: no config directory known");
+  });
+
+  it("nor a gpg keyring of the working directory's: gpg, which would take HOME/.gnupg as it is, is not run", () => {
+    // A keyring with the key of the file in home/.gnupg, inside the directory hush runs in.
+    const keyring = k.path("home/.gnupg");
+    mkdirSync(keyring, { recursive: true, mode: 0o700 });
+    const imported = spawnSync("gpg", ["--homedir", keyring, "--batch", "--import", sopsVector("sops_functional_tests_key.asc")], { encoding: "utf8" });
+    if (imported.error !== undefined) throw new Error(`this test needs gpg (apt-get install -y gnupg): ${imported.error.message}`);
+    try {
+      writeFileSync(k.path("pgp.yaml"), "db: hunter2-pgp\n");
+      const encrypted = k.hush(["encrypt", "-i", "--pgp", SOPS_TEST_PGP_KEYS.key1, k.path("pgp.yaml")], { env: { GNUPGHOME: keyring } });
+      expect(encrypted.status, encrypted.stderr).toBe(0);
+      const r = k.hush(["decrypt", k.path("pgp.yaml")], { env: { SOPS_AGE_KEY_FILE: undefined, HOME: "home" } });
+      expect(r.stdout).toBe("");
+      expect(r.status).toBe(128);
+      expect(r.stderr).toContain("gpg was not run: no home directory to find its keyring in (HOME is unset with no user database entry, or not an absolute path)");
+    } finally {
+      spawnSync("gpgconf", ["--homedir", keyring, "--kill", "gpg-agent"]);
+    }
   });
 });
