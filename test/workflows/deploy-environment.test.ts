@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SOPS_TEST_PGP_KEYS, sopsVector } from "@hush/testkit";
 import { bash, CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
@@ -117,5 +117,29 @@ describe("the home directory key sources look in", () => {
     } finally {
       spawnSync("gpgconf", ["--homedir", keyring, "--kill", "gpg-agent"]);
     }
+  });
+});
+
+describe("SIGQUIT (Ctrl+\\) while hush writes the plaintext", () => {
+  let k: KeyedDir;
+  let file: string;
+  beforeAll(() => {
+    k = keyedDir();
+    // One value of 8 MiB: more than a pipe holds, so hush is still writing when the signal comes.
+    file = encryptFile(k, "big.yaml", `blob: ${"q".repeat(8 << 20)}\n`);
+  });
+  afterAll(() => k.cleanup());
+
+  it("ends hush with status 131, not by the signal, whose default action dumps its memory (the plaintext) to a core file", async () => {
+    const child = spawn(process.execPath, [CLI_JS, "decrypt", file], { cwd: k.dir, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", ...k.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("close", (code, signal) => resolve([code, signal])));
+    // The first bytes show that hush is writing; not reading on keeps it in the middle of the write.
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+    child.stdout.pause();
+    child.kill("SIGQUIT");
+    child.stdout.resume();
+    child.stderr.resume();
+    expect(await ended).toEqual([131, null]);
+    expect(readdirSync(k.dir).filter((name) => name.startsWith("core"))).toEqual([]);
   });
 });

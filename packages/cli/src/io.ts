@@ -254,6 +254,27 @@ const PLAINTEXT_MODE = 0o600;
  */
 export type PiecewiseContent = (write: (bytes: Buffer | string) => void) => void;
 
+/**
+ * Ends hush on SIGQUIT (Ctrl+\) with 128 + 3 when no command handles it: by default the signal
+ * ends a Node process with a core dump, the decrypted values in it, written where the system keeps
+ * cores (`core` in the working directory, a repository; systemd-coredump's store). A command's
+ * own handler (exec's, edit's, a write's hold) takes it first and ends hush its own way.
+ */
+function quitWithoutCoreDump(): void {
+  if (hasCommandHandler("SIGQUIT")) return;
+  process.exit(128 + 3);
+}
+
+/** Installs {@link quitWithoutCoreDump} for the whole run: call it once, at start-up. */
+export function handleQuitWithoutCoreDump(): void {
+  process.on("SIGQUIT", quitWithoutCoreDump);
+}
+
+/** Whether a handler other than {@link quitWithoutCoreDump} is installed for `signal`. */
+function hasCommandHandler(signal: NodeJS.Signals): boolean {
+  return process.listeners(signal).some((listener) => listener !== quitWithoutCoreDump);
+}
+
 /** The signals that end hush by default and are held off while a temporary file exists. */
 const HELD_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 /** How many writes hold the signals off now, counting those waiting for the event loop. */
@@ -284,7 +305,7 @@ export function holdSignals(): () => void {
         for (const s of HELD_SIGNALS) process.removeListener(s, noteSignal);
         const signal = heldSignal;
         heldSignal = undefined;
-        if (signal !== undefined && process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        if (signal !== undefined && !hasCommandHandler(signal)) process.kill(process.pid, signal);
       }),
     );
   };

@@ -1,5 +1,5 @@
 import { HushError } from "@hush/core";
-import { exitOnClosedPipe, writeErrorsTaken } from "./io.ts";
+import { exitOnClosedPipe, handleQuitWithoutCoreDump, writeErrorsTaken } from "./io.ts";
 import { runCli } from "./main.ts";
 import { processTitleFor } from "./process-title.ts";
 
@@ -11,6 +11,7 @@ export async function startCli(): Promise<void> {
   // Before anything can wait: a value on the command line leaves the process list at once.
   const title = processTitleFor(process.argv.slice(2));
   if (title !== undefined) process.title = title;
+  handleQuitWithoutCoreDump();
   // Node builds each of process.stdin, stdout and stderr on first access, as a socket, file or
   // terminal stream with the modules behind it (net, fs streams, readline): a decrypt of a named
   // file writes stdout only, so a stream is built when a command first uses it, not before.
@@ -34,6 +35,9 @@ export async function startCli(): Promise<void> {
       return workingDirectory();
     },
   });
+  // A SIGQUIT that came during the last synchronous write is read in the event loop's poll phase,
+  // which a run ending now would not reach: two turns let its handler end hush with 131.
+  await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /**
