@@ -122,6 +122,17 @@ describe("hc_vault keys", () => {
     expect(tokenFile.stdout).toBe(PLAIN);
   });
 
+  it("a relative HOME does not make ~/.vault-token a token file of the working directory (a repository someone else wrote)", async () => {
+    const f = await encrypted("relative-home.yaml");
+    const clone = join(tmp.path, "clone");
+    mkdirSync(join(clone, "home"), { recursive: true });
+    writeFileSync(join(clone, "home", ".vault-token"), `${vault.token}\n`);
+    const r = await hush(["decrypt", f], { cwd: clone, env: { HOME: "home", VAULT_ADDR: vault.address } });
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(128);
+    expect(r.stderr).toContain("no Vault token: set VAULT_TOKEN");
+  });
+
   it("a wrong token is a one-line error naming the key, exit 128, nothing written", async () => {
     const f = await encrypted("wrong-token.yaml");
     const before = readFileSync(f);

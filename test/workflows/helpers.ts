@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decryptText, type FileFormat } from "@hush/core";
@@ -57,6 +57,21 @@ export function appUsingWorkspaceCli(k: KeyedDir): string {
   mkdirSync(join(app, "node_modules", "@hush"), { recursive: true });
   symlinkSync(repoPath("packages", "cli"), join(app, "node_modules", "@hush", "cli"), "dir");
   return app;
+}
+
+/**
+ * Runs a bash script in `k`'s directory (or `cwd`) with the key in the environment (or `env`);
+ * `hush` is the CLI under test there. bash gives real pipes (a Node parent's are sockets).
+ */
+export function bash(k: KeyedDir, script: string, env: Record<string, string> = k.env, cwd = k.dir): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync("bash", ["-c", `hush() { "$NODE" "$HUSH_JS" "$@"; }\n${script}`], {
+    cwd,
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", NODE: process.execPath, HUSH_JS: CLI_JS, ...env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  if (r.error !== undefined) throw new Error(`this test needs bash: ${r.error.message}`);
+  return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Writes `plain` and encrypts it in place with the directory's key. */

@@ -1,7 +1,7 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
+import { bash, CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
 
 /**
  * Secrets at run time, attacked: how a command's end reaches hush's status when hush's own reader
@@ -12,21 +12,6 @@ import { CLI_JS, encryptFile, keyedDir, type KeyedDir } from "./helpers.ts";
  */
 
 const TOKEN = "tok-5be1c0de-run-time";
-
-/**
- * Runs a bash script in `k`'s directory with the key in the environment; `hush` is the CLI under
- * test there. bash gives real pipes (a Node parent's are sockets).
- */
-function bash(k: KeyedDir, script: string, env: Record<string, string> = k.env): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync("bash", ["-c", `hush() { "$NODE" "$HUSH_JS" "$@"; }\n${script}`], {
-    cwd: k.dir,
-    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", NODE: process.execPath, HUSH_JS: CLI_JS, ...env },
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-  if (r.error !== undefined) throw new Error(`this test needs bash: ${r.error.message}`);
-  return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe("hush exec-env --redact when whatever reads hush's output goes away", () => {
   let k: KeyedDir;
@@ -296,6 +281,20 @@ describe("hush exec-env FILE -- cmd when the command cannot start", () => {
     expect(notProgram.status, notProgram.stderr).toBe(126);
     expect(notProgram.stderr).toContain("cannot run ./not-executable.sh: not an executable program (EACCES)");
     expect(notProgram.stderr).not.toContain(TOKEN);
+  });
+
+  it("a script whose #! interpreter is missing (Windows line ends) is named for that, not called not found; an empty program name is 127 too, before anything is decrypted", () => {
+    writeFileSync(k.path("deploy.sh"), "#!/bin/sh\r\necho ran\r\n", { mode: 0o755 });
+    writeFileSync(k.path("gone.sh"), "#! /nonexistent/hush-interpreter -e\necho ran\n", { mode: 0o755 });
+    const crlf = k.hush(["exec-file", f, "--", "./deploy.sh", "{}"]);
+    expect(crlf.stderr).toBe('hush: cannot run ./deploy.sh: the interpreter its #! line names, "/bin/sh\\r", is not there (ENOENT); the file has Windows line ends (\\r\\n): save it with \\n only\n');
+    expect(crlf.status).toBe(127);
+    const gone = k.hush(["exec-env", f, "--", k.path("gone.sh")]);
+    expect(gone.stderr).toBe(`hush: cannot run ${k.path("gone.sh")}: the interpreter its #! line names, "/nonexistent/hush-interpreter", is not there (ENOENT)\n`);
+    expect(gone.status).toBe(127);
+    const empty = k.hush(["exec-env", "missing.env", "--", ""]);
+    expect(empty.stderr).toBe("hush: error: exec-env: the program after -- is an empty name\n");
+    expect(empty.status).toBe(127);
   });
 
   it("a value larger than the system lets one variable hold is one line saying so, not a bare system error", () => {

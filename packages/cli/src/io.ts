@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { HushError, MAX_DOCUMENT_BYTES, printable, readFileBounded, safeJson, tooLargeMessage, type BoundedReadOptions } from "@hush/core";
@@ -83,6 +83,7 @@ export function requireFileOrInput(io: CliIo, named: string | undefined): void {
  * @throws HushError READ_FAILED located at `name`
  */
 export async function readAll(stream: NodeJS.ReadableStream, name = "stdin"): Promise<Buffer> {
+  if (stream === process.stdin) refuseDirectoryInput(name);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {
@@ -92,6 +93,23 @@ export async function readAll(stream: NodeJS.ReadableStream, name = "stdin"): Pr
     chunks.push(bytes);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Refuses a directory as the process's standard input (`hush decrypt - < secrets/`, a secret
+ * volume mounted as a directory where a file was meant): Node gives such a descriptor a stream
+ * that is empty, so it read as an empty document and failed as "not encrypted" (`decrypt`, exit
+ * 1), or passed as one (`filestatus`: `{"encrypted":false}`, exit 0).
+ * @throws HushError READ_FAILED, as a directory named as the file is
+ */
+function refuseDirectoryInput(name: string): void {
+  let directory = false;
+  try {
+    directory = fstatSync(0).isDirectory();
+  } catch {
+    // no descriptor 0 to look at: the stream says what there is
+  }
+  if (directory) throw new HushError("READ_FAILED", `${name}: is a directory`, { located: true, hint: "name the file, or redirect standard input from a file" });
 }
 
 /** The owner and mode an existing file keeps when it is replaced. */
@@ -236,6 +254,27 @@ const PLAINTEXT_MODE = 0o600;
  */
 export type PiecewiseContent = (write: (bytes: Buffer | string) => void) => void;
 
+/**
+ * Ends hush on SIGQUIT (Ctrl+\) with 128 + 3 when no command handles it: by default the signal
+ * ends a Node process with a core dump, the decrypted values in it, written where the system keeps
+ * cores (`core` in the working directory, a repository; systemd-coredump's store). A command's
+ * own handler (exec's, edit's, a write's hold) takes it first and ends hush its own way.
+ */
+function quitWithoutCoreDump(): void {
+  if (hasCommandHandler("SIGQUIT")) return;
+  process.exit(128 + 3);
+}
+
+/** Installs {@link quitWithoutCoreDump} for the whole run: call it once, at start-up. */
+export function handleQuitWithoutCoreDump(): void {
+  process.on("SIGQUIT", quitWithoutCoreDump);
+}
+
+/** Whether a handler other than {@link quitWithoutCoreDump} is installed for `signal`. */
+function hasCommandHandler(signal: NodeJS.Signals): boolean {
+  return process.listeners(signal).some((listener) => listener !== quitWithoutCoreDump);
+}
+
 /** The signals that end hush by default and are held off while a temporary file exists. */
 const HELD_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 /** How many writes hold the signals off now, counting those waiting for the event loop. */
@@ -266,7 +305,7 @@ export function holdSignals(): () => void {
         for (const s of HELD_SIGNALS) process.removeListener(s, noteSignal);
         const signal = heldSignal;
         heldSignal = undefined;
-        if (signal !== undefined && process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        if (signal !== undefined && !hasCommandHandler(signal)) process.kill(process.pid, signal);
       }),
     );
   };

@@ -1,3 +1,4 @@
+import { isAbsolute } from "node:path";
 import { keyBackend, type KeySource, type KeySourceResolver, type MasterKeyRecipient } from "@hush/core";
 import { registerHushKeyBackends } from "./backends.ts";
 
@@ -16,8 +17,7 @@ export function createKeySourceResolver(env: Readonly<Record<string, string | un
     if (backend?.load === undefined) return undefined;
     return backend.load({
       env,
-      // node:os only when HOME is unset (it is rarely needed, and every module costs start-up time).
-      homeDir: env["HOME"] ?? process.getBuiltinModule("node:os").homedir(),
+      homeDir: homeDirectory(env),
       passphrase: async (what) => (await import("./passphrase.ts")).promptPassphrase(what),
       ask: async (prompt, options) => (await import("./passphrase.ts")).askOnTerminal(prompt, options),
       chosen,
@@ -31,4 +31,26 @@ export function createKeySourceResolver(env: Readonly<Record<string, string | un
     }
     return p;
   };
+}
+
+/**
+ * The home directory key sources look in (`~/.config/sops/age/keys.txt`, `~/.ssh`,
+ * `~/.vault-token`, gcloud's credentials), or "" when none is known, which they skip. HOME when it
+ * is an absolute path, none when it is set otherwise; unset, the user's entry in the system's user
+ * database. A relative HOME (`HOME=.`) would make those names relative to the working
+ * directory, a repository someone else wrote; and a user without an entry (a container's numeric
+ * UID) with HOME unset ended every decrypt with Node's "uv_os_homedir returned ENOENT", though
+ * SOPS_AGE_KEY_FILE named the key.
+ */
+function homeDirectory(env: Readonly<Record<string, string | undefined>>): string {
+  const home = env["HOME"];
+  // Set empty, it means none, as for SOPS (Go's os.UserHomeDir): `HOME= hush verify` tries the named key alone.
+  if (home !== undefined) return isAbsolute(home) ? home : "";
+  try {
+    // node:os only when HOME is unset (it is rarely needed, and every module costs start-up time).
+    const entry = process.getBuiltinModule("node:os").userInfo().homedir;
+    return isAbsolute(entry) ? entry : "";
+  } catch {
+    return "";
+  }
 }

@@ -1,4 +1,5 @@
-import { exitOnClosedPipe, writeErrorsTaken } from "./io.ts";
+import { HushError } from "@hush/core";
+import { exitOnClosedPipe, handleQuitWithoutCoreDump, writeErrorsTaken } from "./io.ts";
 import { runCli } from "./main.ts";
 import { processTitleFor } from "./process-title.ts";
 
@@ -10,6 +11,7 @@ export async function startCli(): Promise<void> {
   // Before anything can wait: a value on the command line leaves the process list at once.
   const title = processTitleFor(process.argv.slice(2));
   if (title !== undefined) process.title = title;
+  handleQuitWithoutCoreDump();
   // Node builds each of process.stdin, stdout and stderr on first access, as a socket, file or
   // terminal stream with the modules behind it (net, fs streams, readline): a decrypt of a named
   // file writes stdout only, so a stream is built when a command first uses it, not before.
@@ -29,8 +31,30 @@ export async function startCli(): Promise<void> {
       return stdout === undefined ? 1 : undefined;
     },
     env: process.env,
-    cwd: process.cwd(),
+    get cwd() {
+      return workingDirectory();
+    },
   });
+  // A SIGQUIT that came during the last synchronous write is read in the event loop's poll phase,
+  // which a run ending now would not reach: two turns let its handler end hush with 131.
+  await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
+/**
+ * The working directory, asked for when a command needs it. A directory removed under a running
+ * service (a release directory replaced by a deploy, a container's emptied work dir) has no name
+ * any more: `hush decrypt /abs/file` still works, and a command that needs the directory says so
+ * in one line instead of ending with Node's stack trace.
+ */
+function workingDirectory(): string {
+  try {
+    return process.cwd();
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "error";
+    throw new HushError("READ_FAILED", `the working directory cannot be read (${code}: it was removed, or you may not enter it)`, {
+      hint: "cd to a directory that exists, or name every file by its absolute path",
+    });
+  }
 }
 
 /**

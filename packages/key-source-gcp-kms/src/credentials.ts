@@ -111,13 +111,18 @@ function metadataHost(env: Env): string | undefined {
 
 /** Where {@link findGoogleCredential} looks, in order, for the "no key opened this file" message. */
 export function describeCredentialSearch(env: Env, homeDir: string): string {
-  return `Google credentials: GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, ${gcloudAdcPath(env, homeDir)}, the GCE metadata server`;
+  return `Google credentials: GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, ${gcloudAdcPath(env, homeDir) ?? "gcloud's credentials (no home directory)"}, the GCE metadata server`;
 }
 
-/** gcloud's configuration directory: CLOUDSDK_CONFIG, else `%APPDATA%\\gcloud` on Windows, else `~/.config/gcloud`. */
-function gcloudAdcPath(env: Env, homeDir: string): string {
+/**
+ * gcloud's configuration directory: CLOUDSDK_CONFIG, else `%APPDATA%\\gcloud` on Windows, else
+ * `~/.config/gcloud`; undefined when there is no home directory to look in (the name would be
+ * relative to the working directory, a repository someone else wrote).
+ */
+function gcloudAdcPath(env: Env, homeDir: string): string | undefined {
   const config = env["CLOUDSDK_CONFIG"]?.trim() ?? "";
   const appData = env["APPDATA"]?.trim() ?? "";
+  if (config === "" && !(process.platform === "win32" && appData !== "") && homeDir === "") return undefined;
   const dir = config !== "" ? config : process.platform === "win32" && appData !== "" ? join(appData, "gcloud") : join(homeDir, ".config", "gcloud");
   return join(dir, "application_default_credentials.json");
 }
@@ -141,7 +146,7 @@ export function findGoogleCredential(env: Env, homeDir: string, timeoutMs: numbe
   const adc = env["GOOGLE_APPLICATION_CREDENTIALS"] ?? "";
   if (adc !== "") return readCredentialFile(adc, `GOOGLE_APPLICATION_CREDENTIALS file ${printable(adc, 120)}`, timeoutMs, env);
   const wellKnown = gcloudAdcPath(env, homeDir);
-  if (isFile(wellKnown)) return readCredentialFile(wellKnown, printable(wellKnown, 120), timeoutMs, env);
+  if (wellKnown !== undefined && isFile(wellKnown)) return readCredentialFile(wellKnown, printable(wellKnown, 120), timeoutMs, env);
   const host = metadataHost(env);
   if (host !== undefined) return fromGrant({ type: "gce_metadata", host }, `the GCE metadata server ${printable(host)}`, undefined, timeoutMs, env);
   throw new HushError("KEY_SOURCE_FAILED", `no Google credentials: ${NEXT_STEP}`);

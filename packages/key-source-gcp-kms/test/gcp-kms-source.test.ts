@@ -111,3 +111,12 @@ describe("GcpKmsKeySource", () => {
     expect(kms.calls.length).toBe(calls);
   });
 });
+
+describe("gcloud's credentials file without a home directory", () => {
+  it("is not looked for at a name relative to the working directory (a repository someone else wrote)", () => {
+    const source = new GcpKmsKeySource({ env: {}, homeDir: "" });
+    expect(source.describeSearch()).toEqual(["Google credentials: GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, gcloud's credentials (no home directory), the GCE metadata server"]);
+    const home = new GcpKmsKeySource({ env: {}, homeDir: "/home/u" });
+    expect(home.describeSearch()).toEqual(["Google credentials: GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, /home/u/.config/gcloud/application_default_credentials.json, the GCE metadata server"]);
+  });
+});

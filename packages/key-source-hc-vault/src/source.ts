@@ -199,18 +199,21 @@ export class VaultTransitKeySource implements KeySource {
   }
 
   describeSearch(): readonly string[] {
-    return [`Vault token: ${this.#env["VAULT_TOKEN"] ? "VAULT_TOKEN" : join(this.#homeDir, ".vault-token")}`];
+    return [`Vault token: ${this.#env["VAULT_TOKEN"] ? "VAULT_TOKEN" : this.#homeDir === "" ? "VAULT_TOKEN not set, no home directory for ~/.vault-token" : join(this.#homeDir, ".vault-token")}`];
   }
 
   /** VAULT_TOKEN, else `~/.vault-token` (as the Vault CLI and SOPS read it). */
   #token(): string {
     const fromEnv = this.#env["VAULT_TOKEN"];
     if (fromEnv !== undefined && fromEnv.trim() !== "") return fromEnv.trim();
-    try {
-      const fromFile = readFileSync(join(this.#homeDir, ".vault-token"), "utf8").trim();
-      if (fromFile !== "") return fromFile;
-    } catch {
-      // No token file: reported below.
+    // No home directory known: `.vault-token` would be read from the working directory.
+    if (this.#homeDir !== "") {
+      try {
+        const fromFile = readFileSync(join(this.#homeDir, ".vault-token"), "utf8").trim();
+        if (fromFile !== "") return fromFile;
+      } catch {
+        // No token file: reported below.
+      }
     }
     throw new HushError("KEY_SOURCE_FAILED", `no Vault token: set VAULT_TOKEN or log in with \`vault login\` (~/.vault-token)`);
   }

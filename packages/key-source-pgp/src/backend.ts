@@ -51,6 +51,6 @@ export const pgpBackend: KeyBackend<PgpKeyEntry, PgpRecipient> = {
   },
   async load(context) {
     const { GpgKeySource } = await import("./gpg-key-source.ts");
-    return new GpgKeySource({ env: context.env });
+    return new GpgKeySource({ env: context.env, homeDir: context.homeDir });
   },
 };

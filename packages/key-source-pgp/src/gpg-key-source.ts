@@ -15,6 +15,11 @@ export interface GpgKeySourceOptions {
    * (default `~/.gnupg`). Passed explicitly so that callers and tests control it.
    */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The user's home directory as the caller found it, "" when none is known (HOME unset with no
+   * user database entry, or relative); when absent, HOME or the user database's.
+   */
+  readonly homeDir?: string;
 }
 
 /** Secret keys of the keyring: upper-case long key IDs of primary keys and subkeys. */
@@ -57,6 +62,7 @@ export class GpgKeySource implements KeySource {
   readonly #env: Readonly<Record<string, string>>;
   readonly #binary: string;
   readonly #timeoutMs: number;
+  readonly #homeDir: string | undefined;
   #keyring: Promise<SecretKeyring | null> | undefined;
   /** Decryptions that showed a passphrase dialog (or ran out of time) and opened nothing, since the last that opened. */
   #unansweredDialogs = 0;
@@ -68,6 +74,7 @@ export class GpgKeySource implements KeySource {
     const exec = env["SOPS_GPG_EXEC"];
     this.#binary = exec !== undefined && exec !== "" ? exec : "gpg";
     this.#timeoutMs = gpgTimeoutMs(env);
+    this.#homeDir = options.homeDir;
   }
 
   /**
@@ -89,13 +96,13 @@ export class GpgKeySource implements KeySource {
     // Taken before encrypting, like SOPS, which stamps the master key when it is created.
     const createdAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const args = ["--batch", "--quiet", "--no-default-recipient", "--yes", "--encrypt", "-a", "-r", fp, "--trusted-key", longKeyId(fp), "--no-encrypt-to"];
-    const run = await runGpg(this.#binary, args, this.#env, dataKey, { timeoutMs: this.#timeoutMs });
+    const run = await this.#gpg(args, dataKey, { timeoutMs: this.#timeoutMs });
     // Killed at the deadline, gpg "exited with a signal": say it ran out of time, and how to give it more.
     if (run.stopped !== undefined) throw this.#stoppedError(run.stopped, `encrypting the data key to PGP key ${fp}`);
     const enc = run.stdout.toString("utf8").trim();
     if (run.code !== 0 || !enc.startsWith("-----BEGIN PGP MESSAGE-----")) {
       throw new HushError("KEY_SOURCE_FAILED", `gpg could not encrypt to PGP key ${fp}: ${gpgErrorLine(run)}`, {
-        hint: `check that the public key ${fp} is in the gpg keyring at ${this.#home()} and usable for encryption (gpg --list-keys ${fp})`,
+        hint: `check that the public key ${fp} is in the gpg keyring at ${this.#home() ?? "GNUPGHOME"} and usable for encryption (gpg --list-keys ${fp})`,
       });
     }
     return { kind: "pgp", fp, createdAt, enc };
@@ -149,7 +156,7 @@ export class GpgKeySource implements KeySource {
         { hint: UNLOCK_HINT },
       );
     }
-    const run = await runGpg(this.#binary, DECRYPT_ARGS, this.#env, entry.enc, {
+    const run = await this.#gpg(DECRYPT_ARGS, entry.enc, {
       maxStdout: MAX_DATA_KEY_OUTPUT,
       timeoutMs: this.#timeoutMs,
     });
@@ -190,13 +197,31 @@ export class GpgKeySource implements KeySource {
   /** Where this source looks for secret keys. */
   describeSearch(): readonly string[] {
     const binary = this.#binary === "gpg" ? "" : ` (gpg binary ${this.#binary})`;
-    return [`gpg keyring at ${this.#home()}${binary}`];
+    return [`gpg keyring at ${this.#home() ?? "none (no home directory)"}${binary}`];
   }
 
-  #home(): string {
+  /** The keyring directory gpg uses; undefined when there is no home directory to find it in. */
+  #home(): string | undefined {
     const home = this.#env["GNUPGHOME"];
     if (home !== undefined && home !== "") return home;
-    return join(this.#env["HOME"] ?? homedir(), ".gnupg");
+    if (this.#homeDir === "") return undefined;
+    return join(this.#homeDir ?? this.#env["HOME"] ?? homedir(), ".gnupg");
+  }
+
+  /**
+   * Runs gpg, unless it has no keyring to use: without a home directory gpg takes `~/.gnupg`
+   * literally, relative to the working directory (a clone can hold a `~/.gnupg` with a
+   * gpg-agent.conf naming a pinentry-program of its own), or relative to a relative HOME.
+   */
+  #gpg(args: readonly string[], input: Uint8Array | string, limits: Parameters<typeof runGpg>[4]): Promise<GpgRun> {
+    if (this.#home() === undefined) {
+      return Promise.reject(
+        new HushError("KEY_SOURCE_FAILED", "gpg was not run: no home directory to find its keyring in (HOME is unset with no user database entry, or not an absolute path)", {
+          hint: "set GNUPGHOME to the keyring directory, or HOME to an absolute path",
+        }),
+      );
+    }
+    return runGpg(this.#binary, args, this.#env, input, limits);
   }
 
   /** Lists the secret keys once; null when the listing failed (then every entry is tried). */
@@ -206,7 +231,7 @@ export class GpgKeySource implements KeySource {
   }
 
   async #listSecretKeys(): Promise<SecretKeyring | null> {
-    const run = await runGpg(this.#binary, ["--batch", "--with-colons", "--list-secret-keys"], this.#env, "", { timeoutMs: this.#timeoutMs });
+    const run = await this.#gpg(["--batch", "--with-colons", "--list-secret-keys"], "", { timeoutMs: this.#timeoutMs });
     if (run.stopped !== undefined) throw this.#stoppedError(run.stopped, "listing the secret keys");
     if (run.code !== 0) return null;
     return parseSecretKeys(run.stdout.toString("utf8"));

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { isatty } from "node:tty";
 import { randomBytes } from "node:crypto";
 import { findProgramOnPath, HushError, parseFormat, printable, quoted, type FileFormat } from "@hush/core";
+import { cannotRun } from "../workflows/cannot-run.ts";
 import { convert, encodeOutput } from "../formats.ts";
 import { childEnvironment, type CliIo } from "../io.ts";
 import { parseIndent } from "./encrypt-options.ts";
@@ -157,7 +158,7 @@ function startCommand(io: CliIo, command: CommandLine, env: Record<string, strin
     });
   } catch (err) {
     // Node reports some failures to start (E2BIG) by throwing rather than by an `error` event.
-    throw (err as { code?: unknown }).code === undefined ? err : cannotRun(command, err as Error);
+    throw (err as { code?: unknown }).code === undefined ? err : cannotRun(command, err as Error, env);
   }
   if (!detached) {
     const stdin = child.stdin;
@@ -210,24 +211,10 @@ function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => v
   });
 }
 
-/** Why the command did not start, with the status sh gives for it (127 not found, 126 not runnable). */
-function cannotRun(command: CommandLine, err: Error): HushError {
-  const what = "argv" in command ? printable(command.argv[0]!, 200) : "the command";
-  const reason = (err as { code?: string }).code;
-  if (reason === "ENOENT") return new HushError("COMMAND_NOT_FOUND", `cannot run ${what}: not found (ENOENT; a bare name is looked up in PATH)`, { located: true });
-  if (reason === "E2BIG") {
-    return new HushError("SPAWN_FAILED", `cannot run ${what}: its environment or arguments are too large for the system (E2BIG: on Linux one variable, NAME=value, holds at most 128 KiB; use exec-file for a larger value)`, { located: true });
-  }
-  if (reason === "EACCES" || reason === "ENOEXEC" || reason === "EISDIR" || reason === "EPERM") {
-    return new HushError("COMMAND_NOT_EXECUTABLE", `cannot run ${what}: not an executable program (${reason})`, { located: true });
-  }
-  return new HushError("SPAWN_FAILED", `cannot run ${what} (${reason ?? err.message})`, { located: true });
-}
-
 /** Waits for the command and returns how it ended. */
-function waitFor(child: ChildProcess, command: CommandLine): Promise<CommandEnd> {
+function waitFor(child: ChildProcess, command: CommandLine, env: Record<string, string>): Promise<CommandEnd> {
   return new Promise((resolve, reject) => {
-    child.on("error", (err) => reject(cannotRun(command, err)));
+    child.on("error", (err) => reject(cannotRun(command, err, env)));
     child.on("close", (code, signal) => resolve(endOf(code, signal)));
   });
 }
@@ -265,7 +252,7 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
     const child = startCommand(io, command, env, user, true, false);
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", resolve);
-      child.once("error", (err) => reject(cannotRun(command, err)));
+      child.once("error", (err) => reject(cannotRun(command, err, env)));
     });
     child.unref();
     return 0;
@@ -277,7 +264,7 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
   const uninstall = stopOnSignals(() => child, () => undefined, !ownSession);
   let end: CommandEnd;
   try {
-    end = await waitFor(child, command);
+    end = await waitFor(child, command, env);
     await output;
   } finally {
     uninstall();
@@ -391,7 +378,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
       await delivery?.done;
       return 0;
     }
-    end = await waitFor(child, line);
+    end = await waitFor(child, line, env);
     await output;
     // A write the command (or a process it started) is reading may finish; a FIFO nobody opened
     // is given up at once.

@@ -35,6 +35,8 @@ export function splitExecArgs(name: "exec-env" | "exec-file", args: readonly str
   if (files.length === 0) throw new HushError("NO_FILE", `error: ${name}: no file before --`, { located: true });
   if (files.length > maxFiles) throw new HushError("INVALID_ARGUMENT", `error: ${name} takes one file before --; ${files.length} given`, { located: true });
   if (argv.length === 0) throw new HushError("INVALID_ARGUMENT", `error: ${name}: no program after --`, { located: true });
+  // spawn refuses an empty name with a TypeError; env and sh say it is not found (127).
+  if (argv[0] === "") throw new HushError("COMMAND_NOT_FOUND", `error: ${name}: the program after -- is an empty name`, { located: true });
   if (files.filter((f) => f === "-").length > 1) throw new HushError("INVALID_ARGUMENT", `error: ${name}: standard input (-) can be read only once`, { located: true });
   return { files, command: { argv } };
 }
