@@ -21,7 +21,13 @@ export const canDieOfInterrupt: boolean = process.platform !== "win32";
  * returns or exits with its documented status.
  */
 export function dieOfInterrupt(): void {
-  if (canDieOfInterrupt) process.kill(process.pid, "SIGINT");
+  if (!canDieOfInterrupt) return;
+  // A listener still there would catch the signal and hush would go on: a write's or a lock's
+  // hold on signals lasts two turns of the event loop after its file is gone, and an editor that
+  // dies at once is reported within them (hush then printed its error too, and `hush edit` in a
+  // loop gave status 1). Nothing is left to protect by now.
+  process.removeAllListeners("SIGINT");
+  process.kill(process.pid, "SIGINT");
 }
 
 /**
