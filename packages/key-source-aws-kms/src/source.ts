@@ -3,7 +3,8 @@
  * as SOPS does (never GenerateDataKey). The AWS SDK is imported on first use so that commands
  * that never touch KMS do not pay for loading it.
  */
-import { hostname } from "node:os";
+import { devNull, hostname } from "node:os";
+import { isAbsolute } from "node:path";
 import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
 import {
   HushError,
@@ -319,6 +320,7 @@ export class AwsKmsKeySource implements KeySource {
   }
 
   async #createClient(region: string, role: string, profile: string): Promise<KMSClient> {
+    keepSdkOutOfRelativeHome(process.env);
     const env = this.#env;
     const kmsEndpoint = envEndpoint(env, "KMS");
     // HTTPS_PROXY/NO_PROXY as SOPS's Go client reads them: the SDK ignores them, so its https
@@ -369,4 +371,20 @@ export class AwsKmsKeySource implements KeySource {
       ...(credentials === undefined ? {} : { credentials }),
     });
   }
+}
+
+/**
+ * The AWS SDK finds `~/.aws/config` and `~/.aws/credentials` under HOME as it is set (it reads
+ * `process.env` itself, whatever `env` a key source was given): a relative HOME (`HOME=.`) makes
+ * them files of the working directory, a clone, whose default profile's `credential_process` the
+ * SDK runs and whose `endpoint_url` it sends the reader's signed requests to. hush counts such a
+ * HOME as none (the CLI's key sources look for no file under it); the SDK is told the same, by
+ * the variables it reads for those files: none, unless the environment names them.
+ */
+function keepSdkOutOfRelativeHome(env: NodeJS.ProcessEnv): void {
+  // The SDK's own order (getHomeDir of its shared-ini loader); unset, it asks the user database.
+  const home = env["HOME"] || env["USERPROFILE"] || (env["HOMEPATH"] ? `${env["HOMEDRIVE"] ?? "C:\\"}${env["HOMEPATH"]}` : undefined);
+  if (home === undefined || isAbsolute(home)) return;
+  env["AWS_CONFIG_FILE"] ||= devNull;
+  env["AWS_SHARED_CREDENTIALS_FILE"] ||= devNull;
 }
