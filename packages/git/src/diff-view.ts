@@ -13,6 +13,7 @@ import {
   readForDecrypt,
   readMetadata,
   readPlaintext,
+  readWhole,
   showInvisible,
   storeFor,
   streamForDecrypt,
@@ -336,8 +337,12 @@ export async function tooLargeSummary(bytes: Buffer, path: string | undefined): 
   const text = bytes.toString("utf8");
   try {
     const raw = (await streamForDecrypt(text, format))?.metadata;
-    const metadata = raw === undefined ? await readMetadata(text, format) : decodeMetadata(raw);
-    return metadata === undefined ? plain : plain + metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format));
+    // Without a streaming read the whole parse gives the metadata and the hidden text both: a
+    // YAML stream near the limit took a parse for each (half a minute and 3 GB at 64 MB).
+    const whole = raw === undefined ? await readWhole(text, format) : undefined;
+    const found = raw ?? whole?.metadata;
+    const metadata = found === undefined ? undefined : decodeMetadata(found);
+    return metadata === undefined ? plain : plain + metadataSummary(metadata, format, undefined, await hiddenMetadataSummary(text, format, whole));
   } catch {
     return header("WARNING: the sops metadata cannot be read");
   }

@@ -52,13 +52,19 @@ async function hiddenMetadataText(text: string, format: FileFormat, parsed: Pars
     const first = JSON.stringify(parsed.metadata);
     const store = await storeFor("yaml");
     const lineOf = lineCounter(text);
+    // A block is read once per distinct text: the writers copy one block into every document, and
+    // a parse per document made a stream of many small ones cost a YAML parse each.
+    const sameByText = new Map<string, boolean>();
     for (const span of parsed.metadataSpans.slice(1)) {
       const block = text.slice(span.start, span.end);
-      let same = false;
-      try {
-        same = JSON.stringify(store.parse(block).metadata) === first;
-      } catch {
-        same = false;
+      let same = sameByText.get(block);
+      if (same === undefined) {
+        try {
+          same = JSON.stringify(store.parse(block).metadata) === first;
+        } catch {
+          same = false;
+        }
+        sameByText.set(block, same);
       }
       if (!same) otherMetadata.push({ line: lineOf(span.start), text: block });
     }
@@ -109,16 +115,16 @@ const ANY_COMMENT_LINE: Partial<Record<FileFormat, RegExp>> = { yaml: /^[ \t]*#/
  * The review view's summary lines (without the prefix) for the hidden text of `text`, each with a
  * hash of that text so that a change to it is a diff line. The review reads most files in one
  * streaming pass: the whole parse is made only when a comment line or a second `sops` block
- * comes after the first metadata block.
+ * comes after the first metadata block. `whole`: that parse, when the caller has made it already.
  */
-export async function hiddenMetadataSummary(text: string, format: FileFormat): Promise<string[]> {
+export async function hiddenMetadataSummary(text: string, format: FileFormat, whole?: ParsedDocument): Promise<string[]> {
   const start = METADATA_START[format]?.exec(text)?.index;
   if (start === undefined) return [];
   const rest = text.slice(start + 1);
   if (!ANY_COMMENT_LINE[format]!.test(rest) && !(format === "yaml" && METADATA_START.yaml!.test(rest))) return [];
   let parsed: ParsedDocument;
   try {
-    parsed = (await storeFor(format)).parse(text);
+    parsed = whole ?? (await storeFor(format)).parse(text);
   } catch {
     return [];
   }

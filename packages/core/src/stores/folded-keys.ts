@@ -78,21 +78,23 @@ export function refuseFoldedKeyShadow(format: keyof typeof READERS, path: KeyPat
 
 /** The error {@link refuseFoldedKeyShadow} throws, for a reader that weighs it against others first. */
 export function foldedKeyShadow(format: keyof typeof READERS, path: KeyPath, members: Iterable<MapMember>, readers: string = READERS[format]): HushError | undefined {
-  const byFold = new Map<string, MapMember[]>();
+  // Each group's members so far are all inside the MAC or all outside it (the first that differs
+  // ends the check), so a new member is weighed against the group's first alone: comparing it
+  // with every earlier one made a map of many keys that fold alike (`abc`, `Abc`, `aBc`, …: 2^n of
+  // n letters) cost time quadratic in its keys.
+  const byFold = new Map<string, { readonly first: MapMember; outside?: boolean }>();
   for (const member of members) {
     const fold = goFoldKey(member.key);
     const group = byFold.get(fold);
     if (group === undefined) {
-      byFold.set(fold, [member]);
+      byFold.set(fold, { first: member });
       continue;
     }
-    for (const other of group) {
-      // Only a key outside the MAC beside one in it: two outside it (two empty values, or two in
-      // clear under mac_only_encrypted) are both open to anyone without the key already.
-      const memberOutside = member.empty();
-      if (memberOutside !== other.empty()) return foldedKeyError(format, readers, path, other, member, memberOutside ? member : other);
-    }
-    group.push(member);
+    // Only a key outside the MAC beside one in it: two outside it (two empty values, or two in
+    // clear under mac_only_encrypted) are both open to anyone without the key already.
+    group.outside ??= group.first.empty();
+    const memberOutside = member.empty();
+    if (memberOutside !== group.outside) return foldedKeyError(format, readers, path, group.first, member, memberOutside ? member : group.first);
   }
   return undefined;
 }

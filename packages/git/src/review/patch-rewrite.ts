@@ -1,4 +1,5 @@
 import { unifiedHunks, type UnifiedOptions } from "./unified.ts";
+import { memoizedViews } from "./view-memo.ts";
 
 /**
  * Rewrites the patch output of `git diff` / `git log -p` / `git show` (run without textconv) so
@@ -24,7 +25,10 @@ export interface RewriteOptions extends UnifiedOptions {
   readonly nonce: string;
   /** Whether git would show this path through hush's diff driver. */
   readonly reviewed: (path: string) => Promise<boolean>;
-  /** The review view of one side (an empty buffer for a side that does not exist). */
+  /**
+   * The review view of one side (an empty buffer for a side that does not exist). Asked once per
+   * path and blob while its view is among the last ones rendered (view-memo.ts).
+   */
   readonly view: (side: PatchSide | undefined) => Promise<Buffer>;
   /**
    * The text git shows for a side it does not show through hush's driver, when a section's other
@@ -133,6 +137,7 @@ function binarySides(section: Section, line: string): { minus: string; plus: str
  */
 export async function rewritePatch(lines: AsyncIterable<string>, write: (text: string) => Promise<void>, options: RewriteOptions): Promise<void> {
   const strip = (line: string): string => line.split(options.nonce).join("");
+  const view = memoizedViews(options.view);
   let section: Section | undefined;
   /** Lines of the current hunk still to come: [old, new]. */
   let hunkLeft: [number, number] | undefined;
@@ -157,7 +162,7 @@ export async function rewritePatch(lines: AsyncIterable<string>, write: (text: s
     // git picks each side's driver by that side's path: a file renamed out of a covered path
     // shows its old side's review view against its new side's stored text.
     const sideView = async (side: PatchSide | undefined): Promise<Buffer | undefined> =>
-      side === undefined ? undefined : (await options.reviewed(side.path)) ? await options.view(side) : await options.plain?.(side);
+      side === undefined ? undefined : (await options.reviewed(side.path)) ? await view(side) : await options.plain?.(side);
     const oldView = await sideView(oldSide);
     const newView = await sideView(newSide);
     if ((oldSide !== undefined && oldView === undefined) || (newSide !== undefined && newView === undefined)) {
