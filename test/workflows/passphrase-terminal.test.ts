@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT, makeTempDir, runHush, sopsVector } from "@hush/testkit";
@@ -36,10 +36,15 @@ beforeAll(() => {
 
 afterAll(() => tmp.cleanup());
 
-/** Runs `hush decrypt app.enc.yaml` under a node parent that prints how hush ended (the parent gets no signal of its own). */
-function decryptUnderParent(name: string): ReturnType<typeof openTerminal> {
-  const parent = `const r = require("node:child_process").spawnSync(process.execPath, [${JSON.stringify(HUSH_SCRIPT)}, "decrypt", "app.enc.yaml"], { stdio: "inherit" }); console.log("hush ended: signal=" + r.signal + " status=" + r.status);`;
+/** Runs hush with `args` under a node parent that prints how hush ended (the parent gets no signal of its own). */
+function hushUnderParent(name: string, args: readonly string[]): ReturnType<typeof openTerminal> {
+  const parent = `const r = require("node:child_process").spawnSync(process.execPath, ${JSON.stringify([HUSH_SCRIPT, ...args])}, { stdio: "inherit" }); console.log("hush ended: signal=" + r.signal + " status=" + r.status);`;
   return openTerminal(tmp.path, name, [process.execPath, "-e", parent], tmp.path, env);
+}
+
+/** Runs `hush decrypt app.enc.yaml` (see {@link hushUnderParent}). */
+function decryptUnderParent(name: string): ReturnType<typeof openTerminal> {
+  return hushUnderParent(name, ["decrypt", "app.enc.yaml"]);
 }
 
 describe("the passphrase prompt in a real terminal (tmux)", () => {
@@ -68,6 +73,28 @@ describe("the passphrase prompt in a real terminal (tmux)", () => {
       expect(screen).toContain("hush ended: signal=SIGINT status=null");
       expect(screen).not.toContain("could not decrypt");
       expect(screen).not.toContain("pass-9f3a");
+    } finally {
+      t.close();
+    }
+  });
+
+  // The prompt comes while the command holds the file's lock (and, in edit, its editor session):
+  // hush dies of SIGINT only once they are cleaned up, as for Ctrl+C anywhere else.
+  it.each([
+    ["edit", []],
+    ["set", ['["password"]', '"new-4c1d"']],
+  ] as const)("Ctrl+C at the prompt of hush %s ends it by SIGINT and leaves no lock behind", async (command, args) => {
+    const file = `${command}.enc.yaml`;
+    const before = readFileSync(join(tmp.path, "app.enc.yaml"), "utf8");
+    writeFileSync(join(tmp.path, file), before);
+    const t = hushUnderParent(`interrupted-${command}`, [command, file, ...args]);
+    try {
+      await t.waitForScreen((s) => s.includes("Enter passphrase for age identity file"), "the passphrase prompt");
+      t.keys("C-c");
+      const screen = await t.waitForScreen((s) => s.includes("hush ended:"), "hush to end");
+      expect(screen).toContain("hush ended: signal=SIGINT status=null");
+      expect(readdirSync(tmp.path).filter((name) => name.includes("hush-lock"))).toEqual([]);
+      expect(readFileSync(join(tmp.path, file), "utf8")).toBe(before);
     } finally {
       t.close();
     }

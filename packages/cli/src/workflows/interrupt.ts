@@ -1,5 +1,5 @@
 import { isatty } from "node:tty";
-import { tryWriteErr, type TerminationSignal } from "./private-dir.ts";
+import { SIGNAL_NUMBERS, tryWriteErr, type TerminationSignal } from "./private-dir.ts";
 
 /**
  * Ctrl+C and the programs hush runs (the command of `exec-env`/`exec-file`, the editor of
@@ -22,6 +22,11 @@ export const canDieOfInterrupt: boolean = process.platform !== "win32";
  */
 export function dieOfInterrupt(): void {
   if (!canDieOfInterrupt) return;
+  // Dying of a signal skips the "exit" listeners, which remove what a command leaves while it
+  // runs: its file's lock and an editor's private directory. Ctrl+C at a passphrase prompt
+  // (during `set` or `edit`, which hold the lock) left `.FILE.hush-lock` behind, which the next
+  // hush waits for wherever the process number is alive again (a container's).
+  process.emit("exit", 128 + SIGNAL_NUMBERS.SIGINT);
   // A listener still there would catch the signal and hush would go on: a write's or a lock's
   // hold on signals lasts two turns of the event loop after its file is gone, and an editor that
   // dies at once is reported within them (hush then printed its error too, and `hush edit` in a
