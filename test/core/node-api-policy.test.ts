@@ -99,4 +99,14 @@ describe("Node API: a write the file's own metadata steers", () => {
     await bareDoc.set(["api_key"], secret);
     await expect(bareDoc.toText()).resolves.toContain("api_key: ENC[");
   });
+
+  it("with cwd, the file read is the one under cwd, whose .sops.yaml rule is the one checked", async () => {
+    const dir = repo("relative");
+    writeFileSync(`${dir}/app.yaml`, await encryptText("host: db\n", { format: "yaml", keySources, keyGroups: [[{ kind: "age", recipient: k.recipient }, { kind: "age", recipient: strangerRecipient }]] }));
+    // The test runs elsewhere: a relative path read from the process's directory found no file,
+    // or another file than the one whose rule was looked up.
+    const doc = await openFile("app.yaml", { keySources, cwd: dir });
+    await doc.set(["api_key"], secret);
+    expect((await refusal(doc.toText())).details).toContain(`  group 0: age ${strangerRecipient}`);
+  });
 });

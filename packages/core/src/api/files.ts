@@ -31,7 +31,7 @@ export interface FileOptions {
 export interface OpenFileOptions extends FileOptions {
   /** The `.sops.yaml` that vouches for the file: a loaded one, a path, or (default) the nearest one above it. */
   readonly config?: LoadedConfig | string;
-  /** Directory relative paths are resolved against (default `process.cwd()`). */
+  /** Directory a relative `path` and `config` are resolved against (default `process.cwd()`). */
   readonly cwd?: string;
   /**
    * Write the file as its own `sops` metadata says even where `.sops.yaml`'s creation rule for
@@ -63,12 +63,13 @@ function named<T>(path: string, work: () => Promise<T>): Promise<T> {
   });
 }
 
-function readText(path: string, format: FileFormat): string {
+/** Reads the file at `path` (resolved against `cwd` when given); errors name it as `path`. */
+function readText(path: string, format: FileFormat, cwd?: string): string {
   const encoding = plaintextEncoding(format);
   let bytes: Buffer;
   try {
     // A file of a cloned repository can be a link to /dev/zero or a pipe: never read endlessly.
-    bytes = readFileBounded(path);
+    bytes = readFileBounded(cwd === undefined ? path : resolve(cwd, path));
   } catch (err) {
     if (err instanceof HushError) throw err;
     const code = (err as { code?: string }).code ?? "error";
@@ -118,7 +119,10 @@ export async function verifyFile(path: string, options: Omit<FileOptions, "ignor
  */
 export async function openFile(path: string, options: OpenFileOptions): Promise<SecretDocument> {
   const format = formatOf(path, options?.format, options);
-  const text = readText(path, encryptedTextFormat(format));
+  if (options.cwd !== undefined) checkString(options.cwd, "options.cwd");
+  // The file that is read is the one whose creation rule is looked up: with `cwd`, a relative
+  // path was read from the process's directory and checked against another one's `.sops.yaml`.
+  const text = readText(path, encryptedTextFormat(format), options.cwd);
   const policy = options.trustFileMetadata === true ? undefined : await policyFor(path, options);
   return named(path, () =>
     SecretDocument.open(text, { format, keySources: options.keySources, ...(options.ignoreMac === true ? { ignoreMac: true } : {}), ...(policy === undefined ? {} : { policy }) }),
