@@ -109,25 +109,42 @@ describe("aws_profile and role from a file", () => {
     expect(readFileSync(join(dir, "s.yaml"), "utf8")).toBe(PLAIN);
   });
 
-  it("a relative HOME never makes the AWS SDK read a clone's AWS config: its default profile's credential_process does not run", async () => {
+  /**
+   * A clone holding `s.yaml` (encrypted for a fresh key by a user with keys in the environment)
+   * and `HOMEDIR/.aws/config`, whose default profile runs a program of the clone's: its marker
+   * file is the returned `ran`.
+   */
+  const cloneWithAwsConfig = async (name: string, homeDir: string): Promise<{ clone: string; ran: string }> => {
     const arn = server.createKey();
-    const clone = join(tmp.path, "clone");
-    mkdirSync(join(clone, "h", ".aws"), { recursive: true });
+    const clone = join(tmp.path, name);
+    mkdirSync(join(clone, homeDir, ".aws"), { recursive: true });
     const plain = join(clone, "s.yaml");
     writeFileSync(plain, PLAIN);
     const keys = { AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey };
     const enc = await hush(["encrypt", "-i", "--kms", arn, plain], { env: { ...awsEnv, ...keys } });
     expect(enc.status, enc.stderr).toBe(0);
-    // What the clone brings: h/.aws/config, whose default profile runs a program of its own.
-    const cloneMarker = join(clone, "ran");
-    writeFileSync(join(clone, "h", ".aws", "config"), `[default]\nregion = us-east-1\ncredential_process = sh -c 'touch ${cloneMarker}; exit 1'\n`);
+    const ran = join(clone, "ran");
+    writeFileSync(join(clone, homeDir, ".aws", "config"), `[default]\nregion = us-east-1\ncredential_process = sh -c 'touch ${ran}; exit 1'\n`);
+    return { clone, ran };
+  };
+
+  it("a relative HOME never makes the AWS SDK read a clone's AWS config: its default profile's credential_process does not run", async () => {
+    const { clone, ran } = await cloneWithAwsConfig("clone", "h");
     const r = await hush(["decrypt", "s.yaml"], { cwd: clone, env: { ...awsEnv, HOME: "h" } });
-    expect(existsSync(cloneMarker), "the clone's credential_process ran").toBe(false);
+    expect(existsSync(ran), "the clone's credential_process ran").toBe(false);
     expect(r.status).toBe(128);
     expect(r.stdout).toBe("");
     // An absolute HOME is the user's own: the same files there are read as they always were.
     const own = await hush(["decrypt", "s.yaml"], { cwd: clone, env: { ...awsEnv, HOME: join(clone, "h") } });
-    expect(existsSync(cloneMarker), "an absolute HOME's config is the user's").toBe(true);
+    expect(existsSync(ran), "an absolute HOME's config is the user's").toBe(true);
     expect(own.status).toBe(128);
+  });
+
+  it("nor an empty HOME, which the SDK takes for the working directory (Node's home directory is then \"\"): the clone's .aws/config is not read", async () => {
+    const { clone, ran } = await cloneWithAwsConfig("clone-empty-home", ".");
+    const r = await hush(["decrypt", "s.yaml"], { cwd: clone, env: { ...awsEnv, HOME: "" } });
+    expect(existsSync(ran), "the clone's credential_process ran").toBe(false);
+    expect(r.status).toBe(128);
+    expect(r.stdout).toBe("");
   });
 });

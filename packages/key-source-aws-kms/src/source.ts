@@ -3,8 +3,8 @@
  * as SOPS does (never GenerateDataKey). The AWS SDK is imported on first use so that commands
  * that never touch KMS do not pay for loading it.
  */
-import { devNull, hostname } from "node:os";
-import { isAbsolute } from "node:path";
+import { devNull, homedir, hostname } from "node:os";
+import { isAbsolute, sep } from "node:path";
 import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
 import {
   HushError,
@@ -382,9 +382,23 @@ export class AwsKmsKeySource implements KeySource {
  * the variables it reads for those files: none, unless the environment names them.
  */
 function keepSdkOutOfRelativeHome(env: NodeJS.ProcessEnv): void {
-  // The SDK's own order (getHomeDir of its shared-ini loader); unset, it asks the user database.
-  const home = env["HOME"] || env["USERPROFILE"] || (env["HOMEPATH"] ? `${env["HOMEDRIVE"] ?? "C:\\"}${env["HOMEPATH"]}` : undefined);
-  if (home === undefined || isAbsolute(home)) return;
+  if (isAbsolute(sdkHomeDirectory(env))) return;
   env["AWS_CONFIG_FILE"] ||= devNull;
   env["AWS_SHARED_CREDENTIALS_FILE"] ||= devNull;
+}
+
+/**
+ * The home directory the SDK's shared-ini loader (its getHomeDir) takes: HOME, USERPROFILE or
+ * HOMEDRIVE+HOMEPATH when one is not empty, else Node's `os.homedir()`, which is HOME itself when
+ * HOME is set, even empty: `HOME=` gave "" and `.aws/config` of the working directory. "" also
+ * when there is none (no user database entry), where the SDK's own call would throw.
+ */
+function sdkHomeDirectory(env: NodeJS.ProcessEnv): string {
+  const home = env["HOME"] || env["USERPROFILE"] || (env["HOMEPATH"] ? `${env["HOMEDRIVE"] ?? `C:${sep}`}${env["HOMEPATH"]}` : "");
+  if (home !== "") return home;
+  try {
+    return homedir();
+  } catch {
+    return "";
+  }
 }
