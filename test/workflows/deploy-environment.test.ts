@@ -20,6 +20,8 @@ describe("a working directory removed under the service", () => {
   });
   afterAll(() => k.cleanup());
 
+  const NO_DIRECTORY = "hush: the working directory cannot be read (ENOENT: it was removed, or you may not enter it)\n  next: cd to a directory that exists, or name every file by its absolute path\n";
+
   /** Runs `script` in a directory that is removed before hush starts (bash stays in it). */
   const inRemovedDirectory = (script: string): ReturnType<typeof bash> => {
     mkdirSync(gone);
@@ -37,11 +39,15 @@ describe("a working directory removed under the service", () => {
     const out = k.path("out");
     mkdirSync(out);
     const r = inRemovedDirectory(`hush decrypt --output-dir '${out}' '${file}'`);
-    expect(r.stderr).toBe(
-      "hush: the working directory cannot be read (ENOENT: it was removed, or you may not enter it)\n  next: cd to a directory that exists, or name every file by its absolute path\n",
-    );
+    expect(r.stderr).toBe(NO_DIRECTORY);
     expect(r.stdout).toBe("");
     expect(r.status).toBe(2);
+  });
+
+  it("says the same for a relative path that Node resolves itself (--output, keygen -o), not Node's 'uv_cwd' with status 1", () => {
+    const r = inRemovedDirectory(`hush decrypt --output out.yaml '${file}'; echo "decrypt=$?"\nhush keygen -o key.txt; echo "keygen=$?"`);
+    expect(r.stdout).toBe("decrypt=2\nkeygen=2\n");
+    expect(r.stderr).toBe(NO_DIRECTORY.repeat(2));
   });
 });
 

@@ -3,6 +3,7 @@ import { exitCodeOfError } from "./exit-codes.ts";
 import type { CliIo } from "./io.ts";
 import { registerHushKeyBackends } from "./backends.ts";
 import { runHotCommand } from "./hot-commands.ts";
+import { isWorkingDirectoryFailure, workingDirectoryError } from "./working-directory.ts";
 
 /**
  * Runs the CLI and returns its exit status. Errors become one line on stderr that names the
@@ -17,7 +18,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (hot !== undefined) return hot;
     const { runProgram } = await import("./program.ts");
     return await runProgram(argv, io);
-  } catch (err) {
+  } catch (caught) {
+    const err = isWorkingDirectoryFailure(caught) ? workingDirectoryError(caught) : caught;
     // Messages may quote names read from files: never let them span lines or drive the terminal.
     // Detail lines are escaped one by one, so no untrusted text can begin a line of its own.
     const details = (isHushError(err) ? err.details : undefined) ?? [];

@@ -1,7 +1,7 @@
-import { HushError } from "@hush/core";
 import { exitOnClosedPipe, handleQuitWithoutCoreDump, writeErrorsTaken } from "./io.ts";
 import { runCli } from "./main.ts";
 import { processTitleFor } from "./process-title.ts";
+import { workingDirectory } from "./working-directory.ts";
 
 /**
  * Runs `hush` as a program: this process's arguments, streams and environment, with the exit
@@ -38,23 +38,6 @@ export async function startCli(): Promise<void> {
   // A SIGQUIT that came during the last synchronous write is read in the event loop's poll phase,
   // which a run ending now would not reach: two turns let its handler end hush with 131.
   await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
-}
-
-/**
- * The working directory, asked for when a command needs it. A directory removed under a running
- * service (a release directory replaced by a deploy, a container's emptied work dir) has no name
- * any more: `hush decrypt /abs/file` still works, and a command that needs the directory says so
- * in one line instead of ending with Node's stack trace.
- */
-function workingDirectory(): string {
-  try {
-    return process.cwd();
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? "error";
-    throw new HushError("READ_FAILED", `the working directory cannot be read (${code}: it was removed, or you may not enter it)`, {
-      hint: "cd to a directory that exists, or name every file by its absolute path",
-    });
-  }
 }
 
 /**
