@@ -44,6 +44,8 @@ describe("Node API: a write the file's own metadata steers", () => {
     const err = await refusal(doc.toText());
     const shown = [err.message, err.hint, ...(err.details ?? [])].join("\n");
     expect(err.details).toContain(`  group 0: age ${strangerRecipient}`);
+    // A program writing many files learns which one it was.
+    expect(err.location?.file).toBe(file);
     expect(shown).not.toContain(k.recipient);
     expect(shown).not.toContain("s3cret");
     expect(err.hint).toContain("trustFileMetadata");

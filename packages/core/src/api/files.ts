@@ -115,7 +115,7 @@ export async function verifyFile(path: string, options: Omit<FileOptions, "ignor
  * rule does not name or one leaving in clear a value it encrypts: see `OpenDocumentOptions.policy`.
  * No `.sops.yaml`, or none of its rules matching the file, vouches for nothing and refuses nothing.
  * @throws HushError as `SecretDocument.open` does, naming the file; CONFIG_INVALID for a
- *   `.sops.yaml` that cannot be read.
+ *   `.sops.yaml` that cannot be read. The document's `set`, `unset` and `toText` name it too.
  */
 export async function openFile(path: string, options: OpenFileOptions): Promise<SecretDocument> {
   const format = formatOf(path, options?.format, options);
@@ -125,7 +125,7 @@ export async function openFile(path: string, options: OpenFileOptions): Promise<
   const text = readText(path, encryptedTextFormat(format), options.cwd);
   const policy = options.trustFileMetadata === true ? undefined : await policyFor(path, options);
   return named(path, () =>
-    SecretDocument.open(text, { format, keySources: options.keySources, ...(options.ignoreMac === true ? { ignoreMac: true } : {}), ...(policy === undefined ? {} : { policy }) }),
+    SecretDocument.open(text, { format, keySources: options.keySources, name: path, ...(options.ignoreMac === true ? { ignoreMac: true } : {}), ...(policy === undefined ? {} : { policy }) }),
   );
 }
 

@@ -32,6 +32,8 @@ export interface OpenDocumentOptions {
    * file's own metadata, which no MAC covers and a branch can change without any key.
    */
   readonly policy?: WritePolicy;
+  /** The file's name, which the errors of `set`, `unset` and `toText` name (`openFile` gives its path). */
+  readonly name?: string;
 }
 
 export interface WriteOptions {
@@ -72,14 +74,16 @@ export class SecretDocument {
   readonly metadataIndent: number | undefined;
   readonly #keySources: KeySourceResolver;
   readonly #policy: WritePolicy | undefined;
+  readonly #name: string | undefined;
 
-  private constructor(opened: OpenedFile, format: FileFormat, keySources: KeySourceResolver, metadataIndent: number | undefined, policy?: WritePolicy) {
+  private constructor(opened: OpenedFile, format: FileFormat, keySources: KeySourceResolver, metadataIndent: number | undefined, policy?: WritePolicy, name?: string) {
     this.opened = opened;
     this.format = format;
     this.#keySources = keySources;
     this.metadataIndent = metadataIndent;
     this.#plaintext = opened.plaintext;
     this.#policy = policy;
+    this.#name = name;
   }
 
   /**
@@ -90,7 +94,7 @@ export class SecretDocument {
   static async open(text: string, options: OpenDocumentOptions): Promise<SecretDocument> {
     checkObject(options, "the options");
     const opened = await openText(text, { format: options.format, keySources: options.keySources, ignoreMac: options.ignoreMac === true });
-    return new SecretDocument(opened, options.format, options.keySources, (await storeFor(options.format)).layout(text).metadataIndent, options.policy);
+    return new SecretDocument(opened, options.format, options.keySources, (await storeFor(options.format)).layout(text).metadataIndent, options.policy, options.name);
   }
 
   /**
@@ -127,7 +131,7 @@ export class SecretDocument {
    *   INVALID_ARGUMENT when a multi-document YAML file would have to be rewritten.
    */
   async set(path: KeyPath, value: TreeNode, options: { indent?: number } = {}): Promise<PlainEditResult> {
-    return this.#apply(await editPlaintext(this.#plaintext, this.format, { kind: "set", path, value }, options));
+    return this.#apply(await this.#named(() => editPlaintext(this.#plaintext, this.format, { kind: "set", path, value }, options)));
   }
 
   /**
@@ -135,7 +139,7 @@ export class SecretDocument {
    * @throws HushError KEY_NOT_FOUND when the path is missing.
    */
   async unset(path: KeyPath, options: { indent?: number } = {}): Promise<PlainEditResult> {
-    return this.#apply(await editPlaintext(this.#plaintext, this.format, { kind: "unset", path }, options));
+    return this.#apply(await this.#named(() => editPlaintext(this.#plaintext, this.format, { kind: "unset", path }, options)));
   }
 
   /**
@@ -146,6 +150,15 @@ export class SecretDocument {
   replacePlaintext(text: string): void {
     checkString(text, "the plaintext");
     this.#plaintext = text;
+  }
+
+  /** `work`, whose HushError names the document's file when it has a name (a program opening many files learns which one failed). */
+  async #named<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throw this.#name !== undefined && err instanceof HushError ? err.withFile(this.#name) : err;
+    }
   }
 
   #apply(result: PlainEditResult): PlainEditResult {
@@ -161,7 +174,11 @@ export class SecretDocument {
    *   write would go to a recipient the policy does not name or leave in clear a value the
    *   policy's rule encrypts (its details list them; nothing is encrypted).
    */
-  async toText(options: WriteOptions = {}): Promise<string> {
+  toText(options: WriteOptions = {}): Promise<string> {
+    return this.#named(() => this.#write(options));
+  }
+
+  async #write(options: WriteOptions): Promise<string> {
     const out = options.format ?? this.format;
     const text = await convertPlaintext(this.#plaintext, this.format, out, options.indent);
     if (this.#policy !== undefined && this.#plaintext !== this.opened.plaintext) await this.#checkPolicy(this.#policy, { text, format: out });
