@@ -1,7 +1,26 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { sopsVector } from "@hush/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { bash, encryptFile, keyedDir, startHush } from "../workflows/helpers.ts";
 import { hush } from "./helpers.ts";
+
+/** Whether `pid` is gone: no such process, or one that died and waits to be reaped. */
+const gone = (pid: number): boolean => {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").startsWith("Z");
+  } catch {
+    return true;
+  }
+};
+
+/** The PIDs a program wrote to `pidFile` (one line), once it has. */
+const waitForPids = async (pidFile: string): Promise<number[]> => {
+  for (;;) {
+    const text = existsSync(pidFile) ? readFileSync(pidFile, "utf8") : "";
+    if (text.endsWith("\n")) return text.trim().split(" ").map(Number);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
 
 /**
  * Key commands (SOPS_AGE_KEY_CMD) wait on a network or a prompt (`pass`, `op read`, `vault kv
@@ -18,23 +37,6 @@ describe("a termination signal while a key command runs", () => {
 
   /** A key command that writes its PID and its child's to `pidFile`, then waits. */
   const slowCommand = (pidFile: string): string => `sh -c 'sleep 30 & echo $$ $! > ${pidFile}; wait; cat ${k.keyFile}'`;
-
-  /** Whether `pid` is gone: no such process, or one that died and waits to be reaped. */
-  const gone = (pid: number): boolean => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").startsWith("Z");
-    } catch {
-      return true;
-    }
-  };
-
-  const waitForPids = async (pidFile: string): Promise<number[]> => {
-    for (;;) {
-      const text = existsSync(pidFile) ? readFileSync(pidFile, "utf8") : "";
-      if (text.endsWith("\n")) return text.trim().split(" ").map(Number);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
 
   const cases: { args: readonly string[]; signal: NodeJS.Signals; exit: { code: number | null; signal: NodeJS.Signals | null } }[] = [
     { args: ["decrypt", "app.enc.yaml"], signal: "SIGTERM", exit: { code: null, signal: "SIGTERM" } },
@@ -101,4 +103,34 @@ describe("an identity file that never ends", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("password: s3cr3t\n");
   });
+});
+
+/**
+ * gpg waiting on the agent's passphrase dialog or a keyserver outlived hush ended by a signal (and
+ * `hush set` left its lock): it is ended with hush. The gpg here is a program that waits.
+ */
+describe("a termination signal while gpg runs", () => {
+  const k = keyedDir();
+  afterAll(() => k.cleanup());
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`hush set: ${signal} ends gpg, and hush by ${signal}, leaving no lock`, { timeout: 15_000 }, async () => {
+      const file = k.path(`pgp-${signal}.enc.yaml`);
+      copyFileSync(sopsVector("format.enc.yaml"), file);
+      const before = readFileSync(file, "utf8");
+      const pidFile = k.path(`gpg-pid-${signal}`);
+      const gpg = k.path("slow-gpg");
+      writeFileSync(gpg, `#!/bin/sh\necho $$ > "$PID_FILE"\nexec sleep 30\n`, { mode: 0o755 });
+      const home = k.path("gnupg");
+      mkdirSync(home, { recursive: true, mode: 0o700 });
+      const run = startHush(["set", file, '["other"]', '"x"'], { cwd: k.dir, env: { SOPS_GPG_EXEC: gpg, GNUPGHOME: home, PID_FILE: pidFile } });
+      const [pid] = await waitForPids(pidFile);
+      run.child.kill(signal);
+      const result = await run.done;
+      expect({ code: result.code, signal: result.signal }).toEqual({ code: null, signal });
+      expect(gone(pid!), "gpg").toBe(true);
+      expect(readdirSync(k.dir).filter((name) => name.includes("hush"))).toEqual([]);
+      expect(readFileSync(file, "utf8")).toBe(before);
+    });
+  }
 });
