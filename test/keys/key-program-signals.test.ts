@@ -1,26 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { sopsVector } from "@hush/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { bash, encryptFile, keyedDir, startHush } from "../workflows/helpers.ts";
-import { hush } from "./helpers.ts";
-
-/** Whether `pid` is gone: no such process, or one that died and waits to be reaped. */
-const gone = (pid: number): boolean => {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").startsWith("Z");
-  } catch {
-    return true;
-  }
-};
-
-/** The PIDs a program wrote to `pidFile` (one line), once it has. */
-const waitForPids = async (pidFile: string): Promise<number[]> => {
-  for (;;) {
-    const text = existsSync(pidFile) ? readFileSync(pidFile, "utf8") : "";
-    if (text.endsWith("\n")) return text.trim().split(" ").map(Number);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+import { gone, hush, waitForPids } from "./helpers.ts";
 
 /**
  * Key commands (SOPS_AGE_KEY_CMD) wait on a network or a prompt (`pass`, `op read`, `vault kv

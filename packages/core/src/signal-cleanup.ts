@@ -72,3 +72,17 @@ export function cleanUpForSignal(signal: NodeJS.Signals): void {
     }
   }
 }
+
+/**
+ * Runs `end` (which ends a program hush started) when hush ends: on a termination signal (see
+ * {@link onSignalCleanup}) and at exit (process.exit() from a command's own handler, SIGQUIT's
+ * 131). Returns the function that stops watching, for when the program has ended by itself.
+ */
+export function endWithHush(end: () => void): () => void {
+  const removeCleanup = onSignalCleanup(() => end());
+  process.on("exit", end);
+  return () => {
+    removeCleanup();
+    process.off("exit", end);
+  };
+}

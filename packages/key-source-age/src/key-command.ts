@@ -6,7 +6,7 @@
  * it comes, end it with everything it started.
  */
 import type { ChildProcess } from "node:child_process";
-import { onSignalCleanup } from "@hush/core";
+import { endWithHush } from "@hush/core";
 
 /** The most a key command may print: far more than any identity file. */
 const MAX_OUTPUT = 4 << 20;
@@ -49,12 +49,7 @@ function hook(): () => void {
   // session's, which may end by raising SIGINT again, without exit hooks): the commands are killed
   // at once, group and all. Told more gently, one that ignores the signal (a job started with `&`
   // from a script ignores SIGINT) or takes its time would outlive hush.
-  const removeCleanup = onSignalCleanup(killAll);
-  process.on("exit", killAll);
-  return () => {
-    removeCleanup();
-    process.off("exit", killAll);
-  };
+  return endWithHush(killAll);
 }
 
 /**

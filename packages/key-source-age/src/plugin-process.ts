@@ -8,7 +8,7 @@
  * before (plugin-names.ts), so it is a plain file name.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { findProgramOnPath, HushError, keyProgramDirectory, keyProgramEnvironment, onSignalCleanup, printable } from "@hush/core";
+import { endWithHush, findProgramOnPath, HushError, keyProgramDirectory, keyProgramEnvironment, printable } from "@hush/core";
 import { pluginProgram } from "./plugin-names.ts";
 import { encodeStanza, PluginWireError, StanzaReader, type WireStanza } from "./plugin-wire.ts";
 
@@ -50,8 +50,8 @@ export class PluginSession {
   #stderr = "";
   readonly #exited: Promise<void>;
   readonly #killNow = (): void => void this.#child.kill("SIGKILL");
-  /** Removes the signal clean-up, which kills the plugin (and ends hush when nothing else decides: signal-cleanup.ts). */
-  readonly #removeSignalCleanup: () => void;
+  /** Stops killing the plugin when hush ends (by a signal, when nothing else decides: signal-cleanup.ts). */
+  readonly #unhook: () => void;
 
   private constructor(name: string, child: ChildProcess, onWaiting: () => void) {
     this.name = name;
@@ -69,8 +69,7 @@ export class PluginSession {
       child.once("error", () => resolve());
     });
     // A plugin never outlives hush: killed when hush exits or is interrupted.
-    process.on("exit", this.#killNow);
-    this.#removeSignalCleanup = onSignalCleanup(() => this.#killNow());
+    this.#unhook = endWithHush(this.#killNow);
   }
 
   /**
@@ -161,10 +160,5 @@ export class PluginSession {
     this.#child.stdout!.destroy();
     this.#child.stderr!.destroy();
     this.#unhook();
-  }
-
-  #unhook(): void {
-    process.off("exit", this.#killNow);
-    this.#removeSignalCleanup();
   }
 }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { Readable } from "node:stream";
-import { findProgramOnPath, HushError, MAX_TIMER_DELAY_MS, onSignalCleanup } from "@hush/core";
+import { findProgramOnPath, HushError, MAX_TIMER_DELAY_MS, endWithHush } from "@hush/core";
 
 /** What one gpg run produced. `stdout` may hold key material: callers wipe it when done. */
 export interface GpgRun {
@@ -77,12 +77,7 @@ export function runGpg(binary: string, args: readonly string[], env: Readonly<Re
     const endGpg = (): void => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     };
-    const removeSignalCleanup = onSignalCleanup(endGpg);
-    process.on("exit", endGpg);
-    const unhook = (): void => {
-      removeSignalCleanup();
-      process.off("exit", endGpg);
-    };
+    const unhook = endWithHush(endGpg);
 
     child.on("error", (error: NodeJS.ErrnoException) => {
       unhook();
