@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AzureKvTestServer } from "@hush/testkit";
 import { startAzureWorld, type AzureWorld } from "./azure-kv-setup.ts";
-import { hush } from "./helpers.ts";
+import { gone, hush, waitForPids } from "./helpers.ts";
+import { startHush } from "../workflows/helpers.ts";
 
 /**
  * Who gets the Azure token, and how azure_kv failures read. A file's `vault_url` is untrusted:
@@ -215,6 +216,20 @@ describe("azure_kv trust and failures", () => {
     const none = await hush(["decrypt", f], { env: { ...noSecret, PATH: "/nonexistent" } });
     expect(none.status).toBe(128);
     expect(none.stderr).toContain("no Azure credential: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), use a managed identity, or log in with `az login`");
+  });
+
+  it("a SIGTERM while az waits (on the network, a login) ends az, and hush by SIGTERM", { timeout: 15_000 }, async () => {
+    const f = await encrypted("slow-az.yaml");
+    const bin = join(world.tmp.path, "bin-slow-az");
+    mkdirSync(bin, { recursive: true });
+    const pidFile = join(world.tmp.path, "slow-az-pid");
+    writeFileSync(join(bin, "az"), `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 30\n`, { mode: 0o755 });
+    const run = startHush(["decrypt", f], { cwd: world.tmp.path, env: { ...env, AZURE_CLIENT_SECRET: "", PATH: `${bin}:/usr/bin:/bin` } });
+    const [pid] = await waitForPids(pidFile);
+    run.child.kill("SIGTERM");
+    const result = await run.done;
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: null, signal: "SIGTERM" });
+    expect(gone(pid!), "az").toBe(true);
   });
 
   it("the Azure CLI runs outside the repository: a pip-installed az (python -m azure.cli) does not import the repository's azure package", async () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encryptText, type FileFormat, type KeyGroupRecipients, type KeySource } from "@hush/core";
 import { AgeKeySource, generateAgeKeyPair } from "@hush/key-source-age";
@@ -105,3 +105,21 @@ export function dataPart(text: string, format: "yaml" | "json"): string {
   if (format === "yaml") return text.slice(0, text.indexOf("\nsops:\n"));
   return text.slice(0, text.indexOf('\t"sops": {'));
 }
+
+/** Whether `pid` is gone: no such process, or one that died and waits to be reaped. */
+export const gone = (pid: number): boolean => {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").startsWith("Z");
+  } catch {
+    return true;
+  }
+};
+
+/** The PIDs a program wrote to `pidFile` (one line), once it has. */
+export const waitForPids = async (pidFile: string): Promise<number[]> => {
+  for (;;) {
+    const text = existsSync(pidFile) ? readFileSync(pidFile, "utf8") : "";
+    if (text.endsWith("\n")) return text.trim().split(" ").map(Number);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};

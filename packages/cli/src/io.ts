@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
-import { HushError, MAX_DOCUMENT_BYTES, printable, readFileBounded, safeJson, tooLargeMessage, type BoundedReadOptions } from "@hush/core";
+import { HushError, isCleanupListener, MAX_DOCUMENT_BYTES, printable, readFileBounded, safeJson, tooLargeMessage, type BoundedReadOptions } from "@hush/core";
 import { refuseLinkedDirectory } from "./work-tree-links.ts";
 
 export { readFileBounded, type BoundedReadOptions };
@@ -270,9 +270,12 @@ export function handleQuitWithoutCoreDump(): void {
   process.on("SIGQUIT", quitWithoutCoreDump);
 }
 
-/** Whether a handler other than {@link quitWithoutCoreDump} is installed for `signal`. */
+/**
+ * Whether a handler other than {@link quitWithoutCoreDump} and clean-up listeners (a lock's, a key
+ * command's: they end hush by the signal themselves) is installed for `signal`.
+ */
 function hasCommandHandler(signal: NodeJS.Signals): boolean {
-  return process.listeners(signal).some((listener) => listener !== quitWithoutCoreDump);
+  return process.listeners(signal).some((listener) => listener !== quitWithoutCoreDump && !isCleanupListener(listener));
 }
 
 /** The signals that end hush by default and are held off while a temporary file exists. */

@@ -271,6 +271,12 @@ const NOTHING_TO_CHECK = new Set([
   "isExecutableFile",
   // No arguments: a directory for any state of the temporary directory.
   "keyProgramDirectory",
+  // The signal plumbing of hush's own packages (signal-cleanup.ts): a callback they write, a
+  // signal name Node gave them; isCleanupListener is false for anything it did not install.
+  "onSignalCleanup",
+  "endWithHush",
+  "cleanUpForSignal",
+  "isCleanupListener",
   // A reason or undefined for any pair of numbers.
   "shamirThresholdProblem",
   // The words for a byte limit: text for any value.

@@ -189,7 +189,7 @@ export class AgeKeySource implements KeySource {
     if (count > MAX_STANZAS_PER_AGE_ENTRY) {
       throw malformed(entry, `it has ${count} stanzas; hush reads at most ${MAX_STANZAS_PER_AGE_ENTRY} (SOPS writes one)`, undefined);
     }
-    const handles = this.#handles(entry.recipient);
+    const handles = await this.#handles(entry.recipient);
     const matching = handles.filter((h) => h.stanzaTypes.some((t) => types.has(t)));
     const readyHandles = matching.filter((h) => !h.needsPassphrase);
     const fast = types.size === 1 && types.has("X25519") ? fastKeys(readyHandles) : undefined;
@@ -278,9 +278,9 @@ export class AgeKeySource implements KeySource {
   }
 
   /** The identities to try on the entry for `recipient` (key commands are told it). */
-  #handles(recipient: string): AgeIdentityHandle[] {
+  async #handles(recipient: string): Promise<AgeIdentityHandle[]> {
     const ids = this.#identities;
-    const list = isProvider(ids) ? ids.identities(recipient) : ids;
+    const list = isProvider(ids) ? await ids.identities(recipient) : ids;
     return list.map((id) => {
       if (!(id instanceof AgeIdentityHandle)) {
         throw new HushError("INVALID_ARGUMENT", "age identities must come from parseAgeIdentities or discoverAgeIdentities");

@@ -3,10 +3,11 @@
  * and `loadAgeSSHIdentities`): every place is loaded and the identities are combined; a place
  * that fails to load is recorded and reported only if no identity opens the file.
  */
-import { readFileSync } from "node:fs";
 import { posix, resolve, win32 } from "node:path";
 import { appendAll, findProgramOnPath, isHushError, keyProgramDirectory, keyProgramEnvironment, quoted } from "@hush/core";
 import { parseIdentities, parseSshPrivateKey, type AgeIdentity, type AgeIdentityHandle, type PassphrasePrompt } from "./identities.ts";
+import { runKeyCommand } from "./key-command.ts";
+import { isRefusedKeyFile, readKeyFile } from "./key-file.ts";
 import { recipientForKeyCommand } from "./recipients.ts";
 import { splitShellWords } from "./shell-words.ts";
 
@@ -16,10 +17,13 @@ export interface DiscoverAgeIdentitiesOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The user's home directory ("" when unknown). */
   readonly homeDir: string;
-  /** Reads a file; must throw an error with `code: "ENOENT"` when it does not exist. */
-  readonly readFile?: (path: string) => string | Uint8Array;
+  /**
+   * Reads a file; must throw an error with `code: "ENOENT"` when it does not exist. Defaults to
+   * one that refuses devices and bounds what it reads (key-file.ts).
+   */
+  readonly readFile?: (path: string) => string | Uint8Array | Promise<string | Uint8Array>;
   /** Runs a key command (argv, no shell) and returns its standard output. */
-  readonly runCommand?: (argv: readonly string[], env: Readonly<Record<string, string>>) => string | Uint8Array;
+  readonly runCommand?: (argv: readonly string[], env: Readonly<Record<string, string>>) => Promise<string | Uint8Array> | string | Uint8Array;
   /** Asked for passphrase-protected identity files, only when one is needed. */
   readonly passphrase?: PassphrasePrompt;
   /** Decides the default keys file location; defaults to `process.platform`. */
@@ -36,7 +40,7 @@ export interface AgeIdentityProvider {
    * for a `recipient` that is not an age recipient (the file's writer chose it). Of an SSH
    * recipient, a comment other than plain words is left out (recipientForKeyCommand).
    */
-  identities(recipient?: string): readonly AgeIdentity[];
+  identities(recipient?: string): Promise<readonly AgeIdentity[]>;
   /**
    * The places searched, one line each; after loading, each line says what was found there or
    * why it failed. Lines name paths and variables, never their content.
@@ -56,6 +60,9 @@ export const AGE_ENV = {
 /** Set by hush for the key commands: the recipient of the age entry being opened. */
 const RECIPIENT_ENV = "SOPS_AGE_RECIPIENT";
 
+/** What a place holds: content, or a reason it holds nothing ("not set", "not present"). */
+type Read = { content: string | Uint8Array } | { absent: string };
+
 interface Place {
   readonly label: string;
   /**
@@ -64,7 +71,7 @@ interface Place {
    */
   readonly runKey?: (recipient: string | undefined) => string | undefined;
   /** Content, or a reason the place holds nothing ("not set", "not present"). */
-  read(recipient: string | undefined): { content: string | Uint8Array } | { absent: string };
+  read(recipient: string | undefined): Read | Promise<Read>;
   parse(content: string | Uint8Array): AgeIdentityHandle[];
 }
 
@@ -73,7 +80,7 @@ function errorCode(err: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-function defaultRunCommand(argv: readonly string[], env: Readonly<Record<string, string>>): Uint8Array {
+function defaultRunCommand(argv: readonly string[], env: Readonly<Record<string, string>>): Promise<Uint8Array> {
   const [file, ...args] = argv;
   if (file === undefined) throw new Error("empty command");
   // child_process (with net, streams and dgram behind it) is loaded only when a *_CMD variable
@@ -82,12 +89,10 @@ function defaultRunCommand(argv: readonly string[], env: Readonly<Record<string,
   // would run a program the repository in the working directory brought.
   // A path names the program from where hush was started (`./bin/get-key`), as before it ran elsewhere.
   const program = /[\\/]/.test(file) ? resolve(file) : findProgramOnPath(file, env);
-  if (program === undefined) throw Object.assign(new Error(`${file}: not found`), { code: "ENOENT" });
-  const { execFileSync } = process.getBuiltinModule("node:child_process");
-  // stderr is left to the terminal: it is the command's own diagnostics, not ours to capture. It
-  // runs outside the working directory (a repository someone else wrote): `python3 -m MODULE`
-  // imports from its working directory first.
-  return execFileSync(program, args, { cwd: keyProgramDirectory(), env: keyProgramEnvironment(env), stdio: ["ignore", "pipe", "inherit"], maxBuffer: 4 << 20, windowsHide: true });
+  if (program === undefined) return Promise.reject(Object.assign(new Error(`${file}: not found`), { code: "ENOENT" }));
+  // It runs outside the working directory (a repository someone else wrote): `python3 -m MODULE`
+  // imports from its working directory first. Signals to hush end it (key-command.ts).
+  return runKeyCommand(program, args, { cwd: keyProgramDirectory(), env: keyProgramEnvironment(env) });
 }
 
 /** The default keys file (spec §5.1 item 7), or undefined when no location can be derived. */
@@ -123,33 +128,42 @@ export function defaultAgeKeysFile(
  */
 export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): AgeIdentityProvider {
   const { env, homeDir, passphrase } = options;
-  const readFile = options.readFile ?? ((p: string) => readFileSync(p));
+  const readFile = options.readFile ?? readKeyFile;
   const runCommand = options.runCommand ?? defaultRunCommand;
   const platform = options.platform ?? process.platform;
   const pathApi = platform === "win32" ? win32 : posix;
   const get = (name: string): string => env[name] ?? "";
 
-  const fileContent = (path: string, optional: boolean): { content: string | Uint8Array } | { absent: string } => {
+  const fileContent = async (path: string, optional: boolean): Promise<Read> => {
     try {
-      return { content: readFile(path) };
+      return { content: await readFile(path) };
     } catch (err) {
       if (optional && errorCode(err) === "ENOENT") return { absent: "not present" };
+      if (isRefusedKeyFile(err)) throw new Error((err as Error).message, { cause: err });
       throw new Error(`cannot read the file (${errorCode(err) ?? "error"})`, { cause: err });
     }
   };
-  const commandOutput = (command: string, recipient: string | undefined): { content: string | Uint8Array } => {
+  const commandOutput = async (command: string, recipient: string | undefined): Promise<{ content: string | Uint8Array }> => {
     const argv = splitShellWords(command);
     if (argv.length === 0) throw new Error("the command is empty");
     const childEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
     if (recipient !== undefined) childEnv[RECIPIENT_ENV] = recipient;
     try {
-      return { content: runCommand(argv, childEnv) };
+      return { content: await runCommand(argv, childEnv) };
     } catch (err) {
       // Only the program name: the rest of the command line may carry a secret.
-      const status = (err as { status?: unknown } | null)?.status;
+      const { status, signal } = (err ?? {}) as { status?: unknown; signal?: unknown };
       const why =
-        errorCode(err) === "ENOENT" ? "not found" : typeof status === "number" ? `exited with status ${status}` : "failed";
+        errorCode(err) === "ENOENT"
+          ? "not found"
+          : typeof status === "number"
+            ? `exited with status ${status}`
+            : typeof signal === "string"
+              ? `was killed by ${signal}`
+              : errorCode(err) === "ENOBUFS"
+                ? "printed more than an identity file holds"
+                : "failed";
       throw new Error(`command ${quoted(argv[0] ?? "")} ${why}`, { cause: err });
     }
   };
@@ -169,7 +183,7 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
     // The recipient is the file writer's text: a command is told (and run for) only a recipient
     // age reads, never a path, a shell word or a second line of the writer's choosing; of an SSH
     // key line, not a comment other than plain words (recipientForKeyCommand).
-    const read = (recipient: string | undefined): { content: string | Uint8Array } | { absent: string } => {
+    const read = (recipient: string | undefined): Read | Promise<Read> => {
       if (cmd === "") return { absent: "not set" };
       const told = recipient === undefined ? undefined : recipientForKeyCommand(recipient);
       if (recipient !== undefined && told === undefined) return { absent: "not run: the entry's recipient is not an age recipient" };
@@ -208,9 +222,9 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
 
   /** What one place gave: its identities, and the line describeSearch shows for it. */
   type Loaded = { readonly identities: readonly AgeIdentity[]; readonly outcome: string };
-  const loadPlace = (place: Place, recipient: string | undefined): Loaded => {
+  const loadPlace = async (place: Place, recipient: string | undefined): Promise<Loaded> => {
     try {
-      const read = place.read(recipient);
+      const read = await place.read(recipient);
       if ("absent" in read) return { identities: [], outcome: `${place.label}: ${read.absent}` };
       const found = place.parse(read.content);
       return { identities: found, outcome: `${place.label}: ${describeFound(found)}` };
@@ -219,27 +233,30 @@ export function discoverAgeIdentities(options: DiscoverAgeIdentitiesOptions): Ag
       return { identities: [], outcome: isHushError(err) ? err.message : `${place.label}: ${(err as Error).message}` };
     }
   };
-  const once = new Map<Place, Loaded>();
-  const perRecipient = new Map<Place, Map<string | undefined, Loaded>>();
+  // Promises, so that loads that overlap (entries opened at once) run a command once.
+  const once = new Map<Place, Promise<Loaded>>();
+  const perRecipient = new Map<Place, Map<string | undefined, Promise<Loaded>>>();
   let outcomes: string[] | undefined;
-  const load = (recipient: string | undefined): AgeIdentity[] => {
+  const load = async (recipient: string | undefined): Promise<AgeIdentity[]> => {
     const identities: AgeIdentity[] = [];
-    outcomes = [];
+    const lines: string[] = [];
     for (const place of places) {
-      let loaded: Loaded | undefined;
+      let loading: Promise<Loaded> | undefined;
       if (place.runKey !== undefined) {
-        const byRecipient = perRecipient.get(place) ?? new Map<string | undefined, Loaded>();
+        const byRecipient = perRecipient.get(place) ?? new Map<string | undefined, Promise<Loaded>>();
         perRecipient.set(place, byRecipient);
         const key = place.runKey(recipient);
-        loaded = byRecipient.get(key);
-        if (loaded === undefined) byRecipient.set(key, (loaded = loadPlace(place, recipient)));
+        loading = byRecipient.get(key);
+        if (loading === undefined) byRecipient.set(key, (loading = loadPlace(place, recipient)));
       } else {
-        loaded = once.get(place);
-        if (loaded === undefined) once.set(place, (loaded = loadPlace(place, recipient)));
+        loading = once.get(place);
+        if (loading === undefined) once.set(place, (loading = loadPlace(place, recipient)));
       }
+      const loaded = await loading;
       appendAll(identities, loaded.identities);
-      outcomes.push(loaded.outcome);
+      lines.push(loaded.outcome);
     }
+    outcomes = lines;
     return identities;
   };
 

@@ -8,7 +8,7 @@
  * before (plugin-names.ts), so it is a plain file name.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { findProgramOnPath, HushError, keyProgramDirectory, keyProgramEnvironment, printable } from "@hush/core";
+import { endWithHush, findProgramOnPath, HushError, keyProgramDirectory, keyProgramEnvironment, printable } from "@hush/core";
 import { pluginProgram } from "./plugin-names.ts";
 import { encodeStanza, PluginWireError, StanzaReader, type WireStanza } from "./plugin-wire.ts";
 
@@ -41,8 +41,6 @@ export function isPluginFailure(err: unknown): boolean {
 /** Sessions run one at a time: two plugins asking for a PIN at once would share one terminal. */
 let queue: Promise<unknown> = Promise.resolve();
 
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-
 /** One conversation with a running plugin. */
 export class PluginSession {
   readonly name: string;
@@ -52,14 +50,8 @@ export class PluginSession {
   #stderr = "";
   readonly #exited: Promise<void>;
   readonly #killNow = (): void => void this.#child.kill("SIGKILL");
-  readonly #onSignal = (signal: NodeJS.Signals): void => {
-    this.#killNow();
-    // Alone in handling it: do what the signal would have done (other handlers decide for themselves).
-    if (process.listenerCount(signal) === 1) {
-      this.#unhook();
-      process.kill(process.pid, signal);
-    }
-  };
+  /** Stops killing the plugin when hush ends (by a signal, when nothing else decides: signal-cleanup.ts). */
+  readonly #unhook: () => void;
 
   private constructor(name: string, child: ChildProcess, onWaiting: () => void) {
     this.name = name;
@@ -77,8 +69,7 @@ export class PluginSession {
       child.once("error", () => resolve());
     });
     // A plugin never outlives hush: killed when hush exits or is interrupted.
-    process.on("exit", this.#killNow);
-    for (const signal of SIGNALS) process.on(signal, this.#onSignal);
+    this.#unhook = endWithHush(this.#killNow);
   }
 
   /**
@@ -169,10 +160,5 @@ export class PluginSession {
     this.#child.stdout!.destroy();
     this.#child.stderr!.destroy();
     this.#unhook();
-  }
-
-  #unhook(): void {
-    process.off("exit", this.#killNow);
-    for (const signal of SIGNALS) process.off(signal, this.#onSignal);
   }
 }

@@ -54,7 +54,7 @@ describe("discoverAgeIdentities", () => {
     for (const recipient of [...keys.map((k) => k.recipient), homeSsh.publicKey, sshFile.publicKey, sshCmd.publicKey]) {
       expect(await opens(source, recipient), recipient).toBe(true);
     }
-    expect(provider.identities()).toHaveLength(8);
+    expect(await provider.identities()).toHaveLength(8);
     const search = source.describeSearch();
     expect(search).toEqual([
       `SOPS_AGE_SSH_PRIVATE_KEY_FILE=${sshFile.path}: 1 identity (ssh-rsa)`,
@@ -126,11 +126,11 @@ describe("discoverAgeIdentities", () => {
     expect(search.join("\n")).not.toMatch(/SECRET|--token/);
   });
 
-  it("reports the line of an invalid identity, never the line itself", () => {
+  it("reports the line of an invalid identity, never the line itself", async () => {
     const good = "AGE-SECRET-KEY-1G0Q5K9TV4REQ3ZSQRMTMG8NSWQGYT0T7TZ33RAZEE0GZYVZN0APSU24RK7";
     const path = write(join(tmp.path, "typo-keys.txt"), `# ok\n${good}\n${good.slice(0, -1)}X\n`);
     const provider = discoverAgeIdentities({ env: { SOPS_AGE_KEY_FILE: path }, homeDir: "", platform: "linux" });
-    expect(provider.identities()).toEqual([]);
+    expect(await provider.identities()).toEqual([]);
     const search = provider.describeSearch();
     expect(search).toContain(`SOPS_AGE_KEY_FILE=${path} line 3: invalid age identity`);
     expect(search.join("\n")).not.toContain("AGE-SECRET");

@@ -135,10 +135,10 @@ describe("key commands", () => {
       },
     });
     const hostile = ["x$(touch /tmp/pwned);`id`", "a'b", "..\\..\\x", "a/b", "x\u001b[2Jy", "é", "x\u2028y", "a b;c"];
-    for (const comment of hostile) provider.identities(`${key} ${comment}`);
-    provider.identities(`${key}\tme@laptop.example-1`);
-    provider.identities(`${key} deploy key+2 of_3`);
-    provider.identities(`${key} me@laptop `);
+    for (const comment of hostile) await provider.identities(`${key} ${comment}`);
+    await provider.identities(`${key}\tme@laptop.example-1`);
+    await provider.identities(`${key} deploy key+2 of_3`);
+    await provider.identities(`${key} me@laptop `);
     expect(asked).toEqual([
       // Once for all the hostile comments: they name the same key.
       `ssh-key-for: ${key}`,

@@ -14,7 +14,7 @@
  */
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { findProgramOnPath, HushError, keyProgramDirectory, keyProgramEnvironment, printable } from "@hush/core";
+import { endWithHush, findProgramOnPath, HushError, keyProgramDirectory, keyProgramEnvironment, printable } from "@hush/core";
 import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
 import { sendRequest, type HttpAnswer } from "@hush/key-http";
 
@@ -191,7 +191,8 @@ export class AzureCredentials {
     return new Promise((resolve, reject) => {
       // Not from the repository, nor from a directory other users can write: a pip-installed az
       // is `python -m azure.cli`, which imports from the working directory first.
-      execFile(az, args, { cwd: keyProgramDirectory(), timeout: this.#timeoutMs, maxBuffer: 256 * 1024, env: keyProgramEnvironment(this.#env) }, (err, stdout, stderr) => {
+      const child = execFile(az, args, { cwd: keyProgramDirectory(), timeout: this.#timeoutMs, maxBuffer: 256 * 1024, env: keyProgramEnvironment(this.#env) }, (err, stdout, stderr) => {
+        stopWatching();
         if (err !== null) {
           const code = (err as NodeJS.ErrnoException).code;
           // Not installed, or not logged in: the next step is the general advice.
@@ -206,6 +207,10 @@ export class AzureCredentials {
         }
         if (typeof token !== "string" || token === "") return reject(fail("az account get-access-token printed no accessToken"));
         resolve(token);
+      });
+      // az waiting on the network (or a device-code login) outlived a hush ended by a signal.
+      const stopWatching = endWithHush(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       });
     });
   }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { Readable } from "node:stream";
-import { findProgramOnPath, HushError, MAX_TIMER_DELAY_MS } from "@hush/core";
+import { findProgramOnPath, HushError, MAX_TIMER_DELAY_MS, endWithHush } from "@hush/core";
 
 /** What one gpg run produced. `stdout` may hold key material: callers wipe it when done. */
 export interface GpgRun {
@@ -71,8 +71,16 @@ export function runGpg(binary: string, args: readonly string[], env: Readonly<Re
       child.kill("SIGKILL");
     };
     const timer = limits.timeoutMs !== undefined && limits.timeoutMs > 0 ? setTimeout(() => stop("timeout"), Math.min(limits.timeoutMs, MAX_TIMER_DELAY_MS)) : undefined;
+    // gpg waiting on the agent's passphrase dialog (or a keyserver) outlived a hush ended by a
+    // signal, and with it the dialog. SIGTERM lets gpg remove its own temporary files; the agent
+    // cancels the dialog of a client that is gone.
+    const endGpg = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    };
+    const unhook = endWithHush(endGpg);
 
     child.on("error", (error: NodeJS.ErrnoException) => {
+      unhook();
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -97,6 +105,7 @@ export function runGpg(binary: string, args: readonly string[], env: Readonly<Re
     statusStream?.on("data", keepBounded(status));
     statusStream?.on("error", () => undefined);
     child.on("close", (code) => {
+      unhook();
       if (settled) return;
       settled = true;
       clearTimeout(timer);

@@ -2,7 +2,7 @@ import { closeSync, constants, fstatSync, linkSync, openSync, readSync, realpath
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { HushError, printable } from "@hush/core";
+import { HushError, onSignalCleanup, printable } from "@hush/core";
 import { checkWritableFile, cannotCreateBeside, holdSignals } from "../io.ts";
 
 /**
@@ -22,14 +22,23 @@ export interface FileLock {
 
 const held = new Set<FileLock>();
 let exitHookInstalled = false;
+/**
+ * Removes the signal clean-up while locks are held. A termination signal ends hush without its
+ * exit hook: the lock stayed (`hush set` killed while a key command ran), and the next writer had
+ * to find it stale. Only when hush ends by the signal here: a command's own handler (an editor
+ * session's) ends hush by process.exit(), whose hook removes it.
+ */
+let removeSignalCleanup: (() => void) | undefined;
+
+function releaseAll(): void {
+  for (const lock of [...held]) lock.release();
+}
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // process.exit() from a signal handler skips finally blocks; locks must not outlive us.
-  process.on("exit", () => {
-    for (const lock of [...held]) lock.release();
-  });
+  process.on("exit", releaseAll);
 }
 
 /**
@@ -250,6 +259,10 @@ function hold(path: string, me: string): FileLock {
       if (released) return;
       released = true;
       held.delete(lock);
+      if (held.size === 0) {
+        removeSignalCleanup?.();
+        removeSignalCleanup = undefined;
+      }
       const state = readLock(path);
       if (state.kind === "lock" && state.content === me) {
         try {
@@ -261,6 +274,9 @@ function hold(path: string, me: string): FileLock {
     },
   };
   held.add(lock);
+  removeSignalCleanup ??= onSignalCleanup((_signal, ending) => {
+    if (ending) releaseAll();
+  });
   return lock;
 }
 

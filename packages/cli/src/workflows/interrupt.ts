@@ -1,4 +1,5 @@
 import { isatty } from "node:tty";
+import { cleanUpForSignal } from "@hush/core";
 import { SIGNAL_NUMBERS, tryWriteErr, type TerminationSignal } from "./private-dir.ts";
 
 /**
@@ -32,6 +33,8 @@ export function dieOfInterrupt(): void {
   // dies at once is reported within them (hush then printed its error too, and `hush edit` in a
   // loop gave status 1). Nothing is left to protect by now.
   process.removeAllListeners("SIGINT");
+  // Dying by the signal runs no exit hook: what they would end (a key command, a lock) is ended now.
+  cleanUpForSignal("SIGINT");
   process.kill(process.pid, "SIGINT");
 }
 

@@ -1,0 +1,88 @@
+/**
+ * Clean-up on SIGINT, SIGTERM and SIGHUP by parts of hush that do not decide how hush ends: a
+ * program they started (a key command, an age plugin, gpg) is ended, a lock is removed. Any
+ * handler at all replaces Node's default of dying by the signal, and two such parts each waiting
+ * for the other to end hush would keep it running. So a clean-up listener ends hush by the signal
+ * (as it would have ended without them) when every listener of the signal is a clean-up listener;
+ * when a command's own handler is there (an editor session's, exec's), that handler decides.
+ */
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** The listeners {@link onSignalCleanup} installed. */
+const cleanupListeners = new WeakSet<(...args: never[]) => unknown>();
+
+/** The clean-ups installed now, each with its own removal. */
+const installed = new Map<(signal: NodeJS.Signals, ending: boolean) => void, () => void>();
+
+/** Whether `listener` (of `process.listeners(signal)`) only cleans up (see {@link onSignalCleanup}). */
+export function isCleanupListener(listener: (...args: never[]) => unknown): boolean {
+  return cleanupListeners.has(listener);
+}
+
+/** Whether a listener other than clean-up listeners decides what `signal` does to hush. */
+function othersDecide(signal: NodeJS.Signals): boolean {
+  return process.listeners(signal).some((listener) => !cleanupListeners.has(listener));
+}
+
+/**
+ * Runs `cleanup` on SIGINT, SIGTERM or SIGHUP until the returned function is called. `ending`
+ * tells whether hush ends by the signal right after (no other handler): it then removes this
+ * listener and raises the signal again. Call the returned function when there is nothing left to
+ * clean up; it is safe to call more than once.
+ */
+export function onSignalCleanup(cleanup: (signal: NodeJS.Signals, ending: boolean) => void): () => void {
+  let removed = false;
+  const remove = (): void => {
+    removed = true;
+    installed.delete(cleanup);
+    for (const s of SIGNALS) process.off(s, listener);
+  };
+  const listener = (signal: NodeJS.Signals): void => {
+    if (removed) return;
+    const ending = !othersDecide(signal);
+    try {
+      cleanup(signal, ending);
+    } finally {
+      if (ending) {
+        remove();
+        // With no listener left, Node's default action: hush ends as the signal would have ended it.
+        process.kill(process.pid, signal);
+      }
+    }
+  };
+  cleanupListeners.add(listener);
+  installed.set(cleanup, remove);
+  for (const s of SIGNALS) process.on(s, listener);
+  return remove;
+}
+
+/**
+ * Runs every clean-up now, as ending by `signal`, and removes them: for a command's handler that
+ * ends hush by raising the signal on itself (SIGINT after an interrupted editor), which kills
+ * hush before the clean-up listeners would have been called, and runs no exit hook either.
+ */
+export function cleanUpForSignal(signal: NodeJS.Signals): void {
+  for (const [cleanup, remove] of [...installed]) {
+    remove();
+    try {
+      cleanup(signal, true);
+    } catch {
+      // the others still run
+    }
+  }
+}
+
+/**
+ * Runs `end` (which ends a program hush started) when hush ends: on a termination signal (see
+ * {@link onSignalCleanup}) and at exit (process.exit() from a command's own handler, SIGQUIT's
+ * 131). Returns the function that stops watching, for when the program has ended by itself.
+ */
+export function endWithHush(end: () => void): () => void {
+  const removeCleanup = onSignalCleanup(() => end());
+  process.on("exit", end);
+  return () => {
+    removeCleanup();
+    process.off("exit", end);
+  };
+}
