@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AzureKvTestServer } from "@hush/testkit";
 import { startAzureWorld, type AzureWorld } from "./azure-kv-setup.ts";
-import { gone, hush, waitForPids } from "./helpers.ts";
+import { goneSoon, hush, waitForPids } from "./helpers.ts";
 import { startHush } from "../workflows/helpers.ts";
 
 /**
@@ -229,7 +229,7 @@ describe("azure_kv trust and failures", () => {
     run.child.kill("SIGTERM");
     const result = await run.done;
     expect({ code: result.code, signal: result.signal }).toEqual({ code: null, signal: "SIGTERM" });
-    expect(gone(pid!), "az").toBe(true);
+    expect(await goneSoon(pid!), "az").toBe(true);
   });
 
   it("the Azure CLI runs outside the repository: a pip-installed az (python -m azure.cli) does not import the repository's azure package", async () => {

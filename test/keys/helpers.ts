@@ -115,6 +115,19 @@ export const gone = (pid: number): boolean => {
   }
 };
 
+/**
+ * Whether `pid` is gone within a few seconds: a process sent SIGKILL ends when the kernel next
+ * runs it, which on a loaded machine can be after its killer has exited. One that was not killed
+ * (a key command's `sleep 30`) is still there when this gives up.
+ */
+export const goneSoon = async (pid: number, withinMs = 5_000): Promise<boolean> => {
+  for (let waited = 0; !gone(pid); waited += 20) {
+    if (waited >= withinMs) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+};
+
 /** The PIDs a program wrote to `pidFile` (one line), once it has. */
 export const waitForPids = async (pidFile: string): Promise<number[]> => {
   for (;;) {

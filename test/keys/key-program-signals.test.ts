@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } fro
 import { sopsVector } from "@hush/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { bash, encryptFile, keyedDir, startHush } from "../workflows/helpers.ts";
-import { gone, hush, waitForPids } from "./helpers.ts";
+import { goneSoon, hush, waitForPids } from "./helpers.ts";
 
 /**
  * Key commands (SOPS_AGE_KEY_CMD) wait on a network or a prompt (`pass`, `op read`, `vault kv
@@ -40,7 +40,7 @@ describe("a termination signal while a key command runs", () => {
       run.child.kill(signal);
       const result = await run.done;
       expect({ code: result.code, signal: result.signal }).toEqual(exit);
-      for (const pid of pids) expect(gone(pid), `process ${pid} of the key command`).toBe(true);
+      for (const pid of pids) expect(await goneSoon(pid), `process ${pid} of the key command`).toBe(true);
       expect(readdirSync(k.dir).filter((name) => name.includes("hush"))).toEqual([]);
       expect(readFileSync(file, "utf8")).toBe(encrypted);
     });
@@ -110,7 +110,7 @@ describe("a termination signal while gpg runs", () => {
       run.child.kill(signal);
       const result = await run.done;
       expect({ code: result.code, signal: result.signal }).toEqual({ code: null, signal });
-      expect(gone(pid!), "gpg").toBe(true);
+      expect(await goneSoon(pid!), "gpg").toBe(true);
       expect(readdirSync(k.dir).filter((name) => name.includes("hush"))).toEqual([]);
       expect(readFileSync(file, "utf8")).toBe(before);
     });
