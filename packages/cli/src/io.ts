@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
-import { HushError, isCleanupListener, MAX_DOCUMENT_BYTES, printable, readFileBounded, safeJson, tooLargeMessage, type BoundedReadOptions } from "@hush/core";
+import { deferSignalCleanups, HushError, isCleanupListener, MAX_DOCUMENT_BYTES, printable, readFileBounded, safeJson, tooLargeMessage, type BoundedReadOptions } from "@hush/core";
 import { refuseLinkedDirectory } from "./work-tree-links.ts";
 
 export { readFileBounded, type BoundedReadOptions };
@@ -282,6 +282,8 @@ function hasCommandHandler(signal: NodeJS.Signals): boolean {
 const HELD_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 /** How many writes hold the signals off now, counting those waiting for the event loop. */
 let holding = 0;
+/** Ends the deferral of core's signal clean-ups that the current hold started. */
+let endCleanupDeferral: (() => void) | undefined;
 /** The first signal that came while they were held off. */
 let heldSignal: NodeJS.Signals | undefined;
 const noteSignal = (signal: NodeJS.Signals): void => {
@@ -300,12 +302,17 @@ const noteSignal = (signal: NodeJS.Signals): void => {
  * is made under it.
  */
 export function holdSignals(): () => void {
-  if (holding++ === 0) for (const s of HELD_SIGNALS) process.on(s, noteSignal);
+  if (holding++ === 0) {
+    for (const s of HELD_SIGNALS) process.on(s, noteSignal);
+    endCleanupDeferral = deferSignalCleanups();
+  }
   return () => {
     setImmediate(() =>
       setImmediate(() => {
         if (--holding > 0) return;
         for (const s of HELD_SIGNALS) process.removeListener(s, noteSignal);
+        endCleanupDeferral?.();
+        endCleanupDeferral = undefined;
         const signal = heldSignal;
         heldSignal = undefined;
         if (signal !== undefined && !hasCommandHandler(signal)) process.kill(process.pid, signal);

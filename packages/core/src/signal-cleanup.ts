@@ -15,6 +15,26 @@ const cleanupListeners = new WeakSet<(...args: never[]) => unknown>();
 /** The clean-ups installed now, each with its own removal. */
 const installed = new Map<(signal: NodeJS.Signals, ending: boolean) => void, () => void>();
 
+/** How many holds defer the clean-ups now (see {@link deferSignalCleanups}). */
+let deferring = 0;
+
+/**
+ * Defers the clean-ups while a caller holds termination signals off (a write's or a lock's
+ * temporary file): the signal is raised again when the hold ends, and the clean-ups act on that
+ * one. Acting on the first as well ended a key command while hush went on, so a `decrypt -i`
+ * interrupted just after taking its lock reported the key as missing (128) instead of ending by
+ * the signal. The returned function ends the deferral; call it before raising the held signal.
+ */
+export function deferSignalCleanups(): () => void {
+  deferring++;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    deferring--;
+  };
+}
+
 /** Whether `listener` (of `process.listeners(signal)`) only cleans up (see {@link onSignalCleanup}). */
 export function isCleanupListener(listener: (...args: never[]) => unknown): boolean {
   return cleanupListeners.has(listener);
@@ -39,7 +59,7 @@ export function onSignalCleanup(cleanup: (signal: NodeJS.Signals, ending: boolea
     for (const s of SIGNALS) process.off(s, listener);
   };
   const listener = (signal: NodeJS.Signals): void => {
-    if (removed) return;
+    if (removed || deferring > 0) return;
     const ending = !othersDecide(signal);
     try {
       cleanup(signal, ending);

@@ -277,6 +277,8 @@ const NOTHING_TO_CHECK = new Set([
   "endWithHush",
   "cleanUpForSignal",
   "isCleanupListener",
+  // No arguments: a deferral and the function that ends it.
+  "deferSignalCleanups",
   // A reason or undefined for any pair of numbers.
   "shamirThresholdProblem",
   // The words for a byte limit: text for any value.
