@@ -74,7 +74,8 @@ export function cleanUpForSignal(signal: NodeJS.Signals): void {
 }
 
 /**
- * Runs `end` (which ends a program hush started) when hush ends: on a termination signal (see
+ * Runs `end` (which ends a program hush started, or undoes what hush did to something that
+ * outlives it, such as a terminal's raw mode) when hush ends: on a termination signal (see
  * {@link onSignalCleanup}) and at exit (process.exit() from a command's own handler, SIGQUIT's
  * 131). Returns the function that stops watching, for when the program has ended by itself.
  */
