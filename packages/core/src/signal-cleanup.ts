@@ -12,9 +12,6 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /** The listeners {@link onSignalCleanup} installed. */
 const cleanupListeners = new WeakSet<(...args: never[]) => unknown>();
 
-/** The clean-ups installed now, each with its own removal. */
-const installed = new Map<(signal: NodeJS.Signals, ending: boolean) => void, () => void>();
-
 /** Whether `listener` (of `process.listeners(signal)`) only cleans up (see {@link onSignalCleanup}). */
 export function isCleanupListener(listener: (...args: never[]) => unknown): boolean {
   return cleanupListeners.has(listener);
@@ -29,13 +26,14 @@ function othersDecide(signal: NodeJS.Signals): boolean {
  * Runs `cleanup` on SIGINT, SIGTERM or SIGHUP until the returned function is called. `ending`
  * tells whether hush ends by the signal right after (no other handler): it then removes this
  * listener and raises the signal again. Call the returned function when there is nothing left to
- * clean up; it is safe to call more than once.
+ * clean up; it is safe to call more than once. A clean-up that must also run when hush ends
+ * otherwise (process.exit(), or a command that raises SIGINT on itself, which runs the "exit"
+ * listeners first) listens for "exit" as well: {@link endWithHush} does both.
  */
 export function onSignalCleanup(cleanup: (signal: NodeJS.Signals, ending: boolean) => void): () => void {
   let removed = false;
   const remove = (): void => {
     removed = true;
-    installed.delete(cleanup);
     for (const s of SIGNALS) process.off(s, listener);
   };
   const listener = (signal: NodeJS.Signals): void => {
@@ -52,25 +50,8 @@ export function onSignalCleanup(cleanup: (signal: NodeJS.Signals, ending: boolea
     }
   };
   cleanupListeners.add(listener);
-  installed.set(cleanup, remove);
   for (const s of SIGNALS) process.on(s, listener);
   return remove;
-}
-
-/**
- * Runs every clean-up now, as ending by `signal`, and removes them: for a command's handler that
- * ends hush by raising the signal on itself (SIGINT after an interrupted editor), which kills
- * hush before the clean-up listeners would have been called, and runs no exit hook either.
- */
-export function cleanUpForSignal(signal: NodeJS.Signals): void {
-  for (const [cleanup, remove] of [...installed]) {
-    remove();
-    try {
-      cleanup(signal, true);
-    } catch {
-      // the others still run
-    }
-  }
 }
 
 /**

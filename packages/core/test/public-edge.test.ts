@@ -275,7 +275,6 @@ const NOTHING_TO_CHECK = new Set([
   // signal name Node gave them; isCleanupListener is false for anything it did not install.
   "onSignalCleanup",
   "endWithHush",
-  "cleanUpForSignal",
   "isCleanupListener",
   // A reason or undefined for any pair of numbers.
   "shamirThresholdProblem",

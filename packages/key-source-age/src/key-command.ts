@@ -46,7 +46,7 @@ let unhook: (() => void) | undefined;
 
 function hook(): () => void {
   // A termination signal ends hush now, by the signal or by a command's handler (an editor
-  // session's, which may end by raising SIGINT again, without exit hooks): the commands are killed
+  // session's, which may end by raising SIGINT on itself): the commands are killed
   // at once, group and all. Told more gently, one that ignores the signal (a job started with `&`
   // from a script ignores SIGINT) or takes its time would outlive hush.
   return endWithHush(killAll);
