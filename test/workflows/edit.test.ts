@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bigYaml, changedLines, encryptFile, keyedDir, nextSecond, startHush, type KeyedDir } from "./helpers.ts";
 import { installFakeEditor, type EditorRun } from "./fake-editor.ts";
+import { gone } from "../keys/helpers.ts";
 
 function runs(log: string): EditorRun[] {
   return readFileSync(log, "utf8")
@@ -140,6 +141,26 @@ describe("hush edit with a scripted editor", () => {
     expect(existsSync(dirname(seen!.file))).toBe(false);
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
     expect(() => process.kill(seen!.pid, 0)).toThrow();
+  });
+
+  it("an editor that ignores SIGTERM (or a wrapper script that traps it) is killed before hush ends: none outlives it", async () => {
+    const f = k.path("stubborn.yaml");
+    copyFileSync(base, f);
+    const run = startHush(["edit", f], { cwd: k.dir, env: { ...k.env, ...ed.env([{ sleep: 60_000, ignore: ["SIGTERM", "SIGHUP"] }]) } });
+    let seen: EditorRun | undefined;
+    for (let i = 0; i < 200 && seen === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = runs(ed.log)[0];
+    }
+    expect(seen).toBeDefined();
+    run.child.kill("SIGTERM");
+    const res = await run.done;
+    expect({ code: res.code, signal: res.signal }).toEqual({ code: 1, signal: null });
+    expect(res.stderr).toBe("hush: User canceled operation\n");
+    expect(gone(seen!.pid), "the editor").toBe(true);
+    expect(existsSync(dirname(seen!.file))).toBe(false);
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+    expect(existsSync(k.path(".stubborn.yaml.hush-lock"))).toBe(false);
   });
 
   it("SIGQUIT while the editor runs cancels like SIGTERM: no core dump, no plaintext left behind", async () => {
