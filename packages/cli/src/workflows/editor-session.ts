@@ -116,7 +116,7 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
       // Again: the editor may have saved on its way out.
       cleanUp();
       tryWriteErr(io.stderr, options.cancelMessage);
-      exitCancelled(signal, uninstall);
+      exitCancelled(signal);
     };
     const child = running;
     if (child === undefined) return finish();

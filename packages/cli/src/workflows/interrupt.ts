@@ -15,10 +15,10 @@ import { SIGNAL_NUMBERS, tryWriteErr, type TerminationSignal } from "./private-d
 export const canDieOfInterrupt: boolean = process.platform !== "win32";
 
 /**
- * Ends hush with SIGINT, as the program it ran ended. Call it only once hush's own SIGINT
- * handler is removed (else the signal reaches that handler instead) and everything is cleaned
- * up. Returns only where hush cannot die of a signal ({@link canDieOfInterrupt}): the caller then
- * returns or exits with its documented status.
+ * Ends hush with SIGINT, as the program it ran ended, once the "exit" listeners have cleaned up
+ * (every SIGINT listener is removed first, so the signal cannot be caught again). Returns only
+ * where hush cannot die of a signal ({@link canDieOfInterrupt}): the caller then returns or exits
+ * with its documented status.
  */
 export function dieOfInterrupt(): void {
   if (!canDieOfInterrupt) return;
@@ -49,14 +49,10 @@ export function interruptReachedChild(sameGroup: boolean): boolean {
 
 /**
  * Ends hush once a termination signal has cancelled a run and everything is cleaned up: by
- * SIGINT when that was the signal (after `uninstall` removes hush's own handlers, so that the
- * signal is not caught again), else, and where hush cannot die of a signal, with status 1.
+ * SIGINT when that was the signal, else, and where hush cannot die of a signal, with status 1.
  */
-export function exitCancelled(signal: TerminationSignal, uninstall: () => void): never {
-  if (signal === "SIGINT") {
-    uninstall();
-    dieOfInterrupt();
-  }
+export function exitCancelled(signal: TerminationSignal): never {
+  if (signal === "SIGINT") dieOfInterrupt();
   process.exit(1);
 }
 
