@@ -65,15 +65,9 @@ export function runKeyCommand(program: string, args: readonly string[], options:
   const { spawn } = process.getBuiltinModule("node:child_process");
   const detached = ownGroup();
   return new Promise<Buffer>((resolve, reject) => {
-    let child: ChildProcess;
-    try {
-      child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "inherit"], detached, windowsHide: true });
-    } catch (err) {
-      reject(err as Error);
-      return;
-    }
+    let child: ChildProcess | undefined;
     const signalTo: Signal = (signal) => {
-      if (child.pid === undefined) return;
+      if (child?.pid === undefined) return;
       // Its group may outlive it (a pipeline's other programs holding the pipe it printed to).
       if (!detached && (child.exitCode !== null || child.signalCode !== null)) return;
       try {
@@ -83,14 +77,24 @@ export function runKeyCommand(program: string, args: readonly string[], options:
         // gone already
       }
     };
-    running.add(signalTo);
-    unhook ??= hook();
     const done = (): void => {
       if (running.delete(signalTo) && running.size === 0) {
         unhook?.();
         unhook = undefined;
       }
     };
+    // Watched before it starts: the command runs from the moment spawn forks it, while Node still
+    // sets up its pipes, and a signal that came then found no handler and ended hush by Node's
+    // default, the command left running (a deploy script's kill, just as hush began to ask it).
+    running.add(signalTo);
+    unhook ??= hook();
+    try {
+      child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "inherit"], detached, windowsHide: true });
+    } catch (err) {
+      done();
+      reject(err as Error);
+      return;
+    }
 
     const chunks: Buffer[] = [];
     let size = 0;
