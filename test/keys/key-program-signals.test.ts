@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { sopsVector } from "@hush/testkit";
-import { afterAll, describe, expect, it } from "vitest";
+import { sopsVector, startKmsTestServer, type KmsTestServer } from "@hush/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bash, encryptFile, keyedDir, startHush } from "../workflows/helpers.ts";
 import { goneSoon, hush, waitForPids } from "./helpers.ts";
 
@@ -113,6 +113,55 @@ describe("a termination signal while gpg runs", () => {
       expect(await goneSoon(pid!), "gpg").toBe(true);
       expect(readdirSync(k.dir).filter((name) => name.includes("hush"))).toEqual([]);
       expect(readFileSync(file, "utf8")).toBe(before);
+    });
+  }
+});
+
+/**
+ * A KMS call that waits (a slow or unreachable endpoint, a proxy holding the request): a
+ * termination signal ends hush at once, as the signal says or, in edit, with the cancel message
+ * once, and leaves no lock, no temporary file and the file as it was. The server here answers only
+ * after each test's time limit.
+ */
+describe("a termination signal while a KMS call waits", () => {
+  const k = keyedDir();
+  let kms: KmsTestServer;
+  let encrypted = "";
+  beforeAll(async () => {
+    kms = await startKmsTestServer();
+    writeFileSync(k.path("kms.yaml"), "password: s3cr3t\n");
+    const r = await hush(["encrypt", "-i", "--kms", kms.createKey(), "kms.yaml"], { cwd: k.dir, env: kms.env });
+    expect(r.status, r.stderr).toBe(0);
+    encrypted = readFileSync(k.path("kms.yaml"), "utf8");
+    kms.setLatency(60_000);
+  });
+  afterAll(async () => {
+    await kms.stop();
+    k.cleanup();
+  });
+
+  const cases: { args: (file: string) => string[]; signal: NodeJS.Signals; exit: { code: number | null; signal: NodeJS.Signals | null }; stderr: string }[] = [
+    { args: (f) => ["set", f, '["other"]', '"x"'], signal: "SIGTERM", exit: { code: null, signal: "SIGTERM" }, stderr: "" },
+    { args: (f) => ["set", f, '["other"]', '"x"'], signal: "SIGHUP", exit: { code: null, signal: "SIGHUP" }, stderr: "" },
+    { args: (f) => ["set", f, '["other"]', '"x"'], signal: "SIGQUIT", exit: { code: 131, signal: null }, stderr: "" },
+    { args: (f) => ["decrypt", "-i", f], signal: "SIGINT", exit: { code: null, signal: "SIGINT" }, stderr: "" },
+    { args: (f) => ["edit", f], signal: "SIGTERM", exit: { code: 1, signal: null }, stderr: "hush: User canceled operation\n" },
+    { args: (f) => ["edit", f], signal: "SIGINT", exit: { code: null, signal: "SIGINT" }, stderr: "hush: User canceled operation\n" },
+  ];
+  for (const [n, { args, signal, exit, stderr }] of cases.entries()) {
+    const shown = args("FILE").join(" ");
+    it(`hush ${shown}: ${signal} ends hush (${exit.signal ?? `status ${exit.code}`}) leaving no lock and the file as it was`, { timeout: 15_000 }, async () => {
+      const file = `kms-${n}.enc.yaml`;
+      writeFileSync(k.path(file), encrypted);
+      const before = kms.callCount;
+      const run = startHush(args(file), { cwd: k.dir, env: { ...kms.env, EDITOR: "true" } });
+      while (kms.callCount === before) await new Promise((r) => setTimeout(r, 20));
+      run.child.kill(signal);
+      const result = await run.done;
+      expect({ code: result.code, signal: result.signal }).toEqual(exit);
+      expect(result.stderr).toBe(stderr);
+      expect(readdirSync(k.dir).filter((name) => name.includes("hush"))).toEqual([]);
+      expect(readFileSync(k.path(file), "utf8")).toBe(encrypted);
     });
   }
 });

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bigYaml, changedLines, encryptFile, keyedDir, nextSecond, startHush, type KeyedDir } from "./helpers.ts";
 import { installFakeEditor, type EditorRun } from "./fake-editor.ts";
+import { gone } from "../keys/helpers.ts";
 
 function runs(log: string): EditorRun[] {
   return readFileSync(log, "utf8")
@@ -24,6 +25,16 @@ describe("hush edit with a scripted editor", () => {
     await nextSecond();
   });
   afterAll(() => k.cleanup());
+
+  /** The editor's first run, once it has started (signal tests). */
+  const firstEditorRun = async (): Promise<EditorRun> => {
+    for (let i = 0; i < 200; i++) {
+      const seen = runs(ed.log)[0];
+      if (seen !== undefined) return seen;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error("the editor did not start");
+  };
 
   it("changing one of 1,000 values changes exactly the value, mac and lastmodified lines", async () => {
     const f = k.path("edit-one.yaml");
@@ -97,22 +108,17 @@ describe("hush edit with a scripted editor", () => {
     const f = k.path("sigterm.yaml");
     copyFileSync(base, f);
     const run = startHush(["edit", f], { cwd: k.dir, env: { ...k.env, ...ed.env([{ sleep: 60_000 }]) } });
-    let seen: EditorRun | undefined;
-    for (let i = 0; i < 200 && seen === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      seen = runs(ed.log)[0];
-    }
-    expect(seen).toBeDefined();
-    expect(existsSync(seen!.file)).toBe(true);
+    const seen = await firstEditorRun();
+    expect(existsSync(seen.file)).toBe(true);
     run.child.kill("SIGTERM");
     const res = await run.done;
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("User canceled operation");
-    expect(existsSync(dirname(seen!.file))).toBe(false);
+    expect(existsSync(dirname(seen.file))).toBe(false);
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
     expect(existsSync(k.path(".sigterm.yaml.hush-lock"))).toBe(false);
     // The editor was stopped too.
-    expect(() => process.kill(seen!.pid, 0)).toThrow();
+    expect(() => process.kill(seen.pid, 0)).toThrow();
   });
 
   it.each([
@@ -126,32 +132,37 @@ describe("hush edit with a scripted editor", () => {
     const f = k.path(`sig-${signal}-${target.replace(" ", "-")}.yaml`);
     copyFileSync(base, f);
     const run = startHush(["edit", f], { cwd: k.dir, env: { ...k.env, ...ed.env([{ sleep: 60_000 }]) } });
-    let seen: EditorRun | undefined;
-    for (let i = 0; i < 200 && seen === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      seen = runs(ed.log)[0];
-    }
-    expect(seen).toBeDefined();
-    if (target === "the editor") process.kill(seen!.pid, signal);
+    const seen = await firstEditorRun();
+    if (target === "the editor") process.kill(seen.pid, signal);
     else run.child.kill(signal);
     const res = await run.done;
     expect({ code: res.code, signal: res.signal }).toEqual(status);
     expect(res.stderr).toBe("hush: User canceled operation\n");
-    expect(existsSync(dirname(seen!.file))).toBe(false);
+    expect(existsSync(dirname(seen.file))).toBe(false);
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
-    expect(() => process.kill(seen!.pid, 0)).toThrow();
+    expect(() => process.kill(seen.pid, 0)).toThrow();
+  });
+
+  it("an editor that ignores SIGTERM (or a wrapper script that traps it) is killed before hush ends: none outlives it", async () => {
+    const f = k.path("stubborn.yaml");
+    copyFileSync(base, f);
+    const run = startHush(["edit", f], { cwd: k.dir, env: { ...k.env, ...ed.env([{ sleep: 60_000, ignore: ["SIGTERM", "SIGHUP"] }]) } });
+    const seen = await firstEditorRun();
+    run.child.kill("SIGTERM");
+    const res = await run.done;
+    expect({ code: res.code, signal: res.signal }).toEqual({ code: 1, signal: null });
+    expect(res.stderr).toBe("hush: User canceled operation\n");
+    expect(gone(seen.pid), "the editor").toBe(true);
+    expect(existsSync(dirname(seen.file))).toBe(false);
+    expect(readFileSync(f).equals(baseBytes)).toBe(true);
+    expect(existsSync(k.path(".stubborn.yaml.hush-lock"))).toBe(false);
   });
 
   it("SIGQUIT while the editor runs cancels like SIGTERM: no core dump, no plaintext left behind", async () => {
     const f = k.path("sigquit.yaml");
     copyFileSync(base, f);
     const run = startHush(["edit", f], { cwd: k.dir, env: { ...k.env, ...ed.env([{ sleep: 60_000 }]) } });
-    let seen: EditorRun | undefined;
-    for (let i = 0; i < 200 && seen === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      seen = runs(ed.log)[0];
-    }
-    expect(seen).toBeDefined();
+    const seen = await firstEditorRun();
     run.child.kill("SIGQUIT");
     // On 'exit', not 'close': a hush that died on the spot leaves the editor holding its output.
     const res = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => run.child.on("exit", (code, signal) => r({ code, signal })));
@@ -159,10 +170,10 @@ describe("hush edit with a scripted editor", () => {
     expect(res.code).toBe(1);
     const { stderr } = await run.done;
     expect(stderr).toContain("User canceled operation");
-    expect(existsSync(dirname(seen!.file))).toBe(false);
+    expect(existsSync(dirname(seen.file))).toBe(false);
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
     expect(existsSync(k.path(".sigquit.yaml.hush-lock"))).toBe(false);
-    expect(() => process.kill(seen!.pid, 0)).toThrow();
+    expect(() => process.kill(seen.pid, 0)).toThrow();
   });
 
   it("invalid content reopens the editor with the error on top and the text kept, until fixed", async () => {

@@ -9,6 +9,7 @@ import { join } from "node:path";
  *   {"sleep": ms}            wait (signal tests)  {"exit": code}   exit without saving
  *   {"noop": true}           save nothing
  *   {"kill": signal}         die of the signal, after a "replace" in the same step (a crash)
+ *   {"ignore": [signal…]}    with "sleep": ignore these signals (installed before the run is logged)
  */
 const SCRIPT = `
 import { appendFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -21,9 +22,10 @@ try { round = readFileSync(log, "utf8").split("\\n").filter(Boolean).length; } c
 const st = statSync(file);
 const dst = statSync(dirname(file));
 const content = readFileSync(file, "utf8");
-appendFileSync(log, JSON.stringify({ file, args, mode: st.mode & 0o777, dirMode: dst.mode & 0o777, content, pid: process.pid }) + "\\n");
 const steps = JSON.parse(process.env.FAKE_EDITOR_STEPS || "[]");
 const step = steps[Math.min(round, steps.length - 1)] || { noop: true };
+for (const signal of step.ignore || []) process.on(signal, () => {});
+appendFileSync(log, JSON.stringify({ file, args, mode: st.mode & 0o777, dirMode: dst.mode & 0o777, content, pid: process.pid }) + "\\n");
 if (step.replace) writeFileSync(file, content.split(step.replace[0]).join(step.replace[1]));
 if (step.write !== undefined) writeFileSync(file, step.write);
 if (step.sleep) await new Promise((r) => setTimeout(r, step.sleep));
@@ -31,7 +33,7 @@ if (step.exit !== undefined) process.exit(step.exit);
 if (step.kill) process.kill(process.pid, step.kill);
 `;
 
-export type EditorStep = { replace: [string, string] } | { write: string } | { sleep: number } | { exit: number } | { noop: true } | { kill: NodeJS.Signals; replace?: [string, string] };
+export type EditorStep = { replace: [string, string] } | { write: string } | { sleep: number; ignore?: NodeJS.Signals[] } | { exit: number } | { noop: true } | { kill: NodeJS.Signals; replace?: [string, string] };
 
 /** Writes the editor into `dir`; returns the EDITOR value (quoted paths) and its log path. */
 export function installFakeEditor(dir: string): { editor: string; log: string; env(steps: EditorStep[]): Record<string, string> } {

@@ -99,4 +99,27 @@ describe("the passphrase prompt in a real terminal (tmux)", () => {
       t.close();
     }
   });
+
+  // The prompt puts the terminal in raw mode (no echo). hush ended by a signal there must give it
+  // back as it found it, for what runs next in that terminal: a script's next command, its shell.
+  it.each(["SIGHUP", "SIGTERM", "SIGINT"] as const)("%s to hush at the prompt leaves the terminal with echo and line editing", async (signal) => {
+    const name = `mode-${signal}`;
+    const pidFile = join(tmp.path, `${name}.pid`);
+    const sttyFile = join(tmp.path, `${name}.stty`);
+    // hush's own streams elsewhere, as in a script: it asks on the terminal all the same.
+    const script = `"$0" "$1" decrypt app.enc.yaml </dev/null >/dev/null 2>&1 & echo $! > ${name}.pid; wait $!; echo "status $?" > ${name}.stty; stty -a >> ${name}.stty`;
+    const t = openTerminal(tmp.path, name, ["sh", "-c", script, process.execPath, HUSH_SCRIPT], tmp.path, env);
+    try {
+      await t.waitForScreen((s) => s.includes("Enter passphrase for age identity file"), "the passphrase prompt");
+      process.kill(Number(readFileSync(pidFile, "utf8")), signal);
+      expect(await t.waitForExit()).toBe(0);
+      const [status, ...modes] = readFileSync(sttyFile, "utf8").split("\n");
+      expect(status).toBe(`status ${128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[signal]}`);
+      const flags = modes.join(" ").split(/[\s;]+/);
+      expect(flags).toContain("echo");
+      expect(flags).toContain("icanon");
+    } finally {
+      t.close();
+    }
+  });
 });

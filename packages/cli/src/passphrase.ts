@@ -1,4 +1,4 @@
-import { HushError } from "@hush/core";
+import { endWithHush, HushError } from "@hush/core";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { isatty, ReadStream } from "node:tty";
 import { dieOfInterrupt } from "./workflows/interrupt.ts";
@@ -29,6 +29,10 @@ async function readOnTerminal(prompt: string, secret: boolean, what: string): Pr
   };
   out(prompt);
   tty.setRawMode(true);
+  // A SIGHUP to hush here (a supervisor's, `kill -HUP`) ended it by Node's default, which, unlike
+  // its SIGINT and SIGTERM, does not restore the terminal: what ran next in it (a script's next
+  // command, a password prompt of its own) had no echo and no line editing.
+  const stopRestoring = endWithHush(() => restoreMode(tty));
   let interrupted = false;
   try {
     return await new Promise<string>((resolve, reject) => {
@@ -51,7 +55,8 @@ async function readOnTerminal(prompt: string, secret: boolean, what: string): Pr
       });
     });
   } finally {
-    tty.setRawMode(false);
+    stopRestoring();
+    restoreMode(tty);
     out("\n");
     tty.destroy();
     try {
@@ -61,6 +66,15 @@ async function readOnTerminal(prompt: string, secret: boolean, what: string): Pr
     }
     // Where hush cannot die of a signal, the CANCELED error is reported instead.
     if (interrupted) dieOfInterrupt();
+  }
+}
+
+/** Takes the terminal out of raw mode, never throwing (it may be gone after a hangup). */
+function restoreMode(tty: ReadStream): void {
+  try {
+    tty.setRawMode(false);
+  } catch {
+    // nothing left to restore
   }
 }
 

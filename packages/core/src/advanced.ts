@@ -12,7 +12,7 @@ export { leadsOutside } from "./path-outside.ts";
 export { findProgramOnPath, isExecutableFile, KEY_PROGRAM_VARIABLE, keyProgramDirectory, keyProgramEnvironment } from "./program-path.ts";
 export { readFileBounded, MAX_DOCUMENT_BYTES, tooLargeMessage, type BoundedReadOptions } from "./read-bounded.ts";
 export { MAX_TIMER_DELAY_MS } from "./timer-delay.ts";
-export { cleanUpForSignal, deferSignalCleanups, endWithHush, isCleanupListener, onSignalCleanup } from "./signal-cleanup.ts";
+export { deferSignalCleanups, endWithHush, isCleanupListener, onSignalCleanup } from "./signal-cleanup.ts";
 export { firstInvalidUtf8Line, utf8Text } from "./utf8-text.ts";
 export type { KeySource, MasterKeyEntry, MasterKeyRecipient, OpaqueKeyEntry } from "./key-source.ts";
 export { masterKeyIdentity, comparableIdentity, comparableKeyId, readerKeyId, recipientOf, canUseKind, keyBackend, keyBackends, unregisterKeyBackend } from "./keys/registry.ts";

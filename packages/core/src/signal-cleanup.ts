@@ -12,9 +12,6 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 /** The listeners {@link onSignalCleanup} installed. */
 const cleanupListeners = new WeakSet<(...args: never[]) => unknown>();
 
-/** The clean-ups installed now, each with its own removal. */
-const installed = new Map<(signal: NodeJS.Signals, ending: boolean) => void, () => void>();
-
 /** How many holds defer the clean-ups now (see {@link deferSignalCleanups}). */
 let deferring = 0;
 
@@ -49,13 +46,14 @@ function othersDecide(signal: NodeJS.Signals): boolean {
  * Runs `cleanup` on SIGINT, SIGTERM or SIGHUP until the returned function is called. `ending`
  * tells whether hush ends by the signal right after (no other handler): it then removes this
  * listener and raises the signal again. Call the returned function when there is nothing left to
- * clean up; it is safe to call more than once.
+ * clean up; it is safe to call more than once. A clean-up that must also run when hush ends
+ * otherwise (process.exit(), or a command that raises SIGINT on itself, which runs the "exit"
+ * listeners first) listens for "exit" as well: {@link endWithHush} does both.
  */
 export function onSignalCleanup(cleanup: (signal: NodeJS.Signals, ending: boolean) => void): () => void {
   let removed = false;
   const remove = (): void => {
     removed = true;
-    installed.delete(cleanup);
     for (const s of SIGNALS) process.off(s, listener);
   };
   const listener = (signal: NodeJS.Signals): void => {
@@ -72,29 +70,13 @@ export function onSignalCleanup(cleanup: (signal: NodeJS.Signals, ending: boolea
     }
   };
   cleanupListeners.add(listener);
-  installed.set(cleanup, remove);
   for (const s of SIGNALS) process.on(s, listener);
   return remove;
 }
 
 /**
- * Runs every clean-up now, as ending by `signal`, and removes them: for a command's handler that
- * ends hush by raising the signal on itself (SIGINT after an interrupted editor), which kills
- * hush before the clean-up listeners would have been called, and runs no exit hook either.
- */
-export function cleanUpForSignal(signal: NodeJS.Signals): void {
-  for (const [cleanup, remove] of [...installed]) {
-    remove();
-    try {
-      cleanup(signal, true);
-    } catch {
-      // the others still run
-    }
-  }
-}
-
-/**
- * Runs `end` (which ends a program hush started) when hush ends: on a termination signal (see
+ * Runs `end` (which ends a program hush started, or undoes what hush did to something that
+ * outlives it, such as a terminal's raw mode) when hush ends: on a termination signal (see
  * {@link onSignalCleanup}) and at exit (process.exit() from a command's own handler, SIGQUIT's
  * 131). Returns the function that stops watching, for when the program has ended by itself.
  */

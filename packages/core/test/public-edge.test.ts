@@ -275,7 +275,6 @@ const NOTHING_TO_CHECK = new Set([
   // signal name Node gave them; isCleanupListener is false for anything it did not install.
   "onSignalCleanup",
   "endWithHush",
-  "cleanUpForSignal",
   "isCleanupListener",
   // No arguments: a deferral and the function that ends it.
   "deferSignalCleanups",

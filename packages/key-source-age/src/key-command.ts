@@ -46,7 +46,7 @@ let unhook: (() => void) | undefined;
 
 function hook(): () => void {
   // A termination signal ends hush now, by the signal or by a command's handler (an editor
-  // session's, which may end by raising SIGINT again, without exit hooks): the commands are killed
+  // session's, which may end by raising SIGINT on itself): the commands are killed
   // at once, group and all. Told more gently, one that ignores the signal (a job started with `&`
   // from a script ignores SIGINT) or takes its time would outlive hush.
   return endWithHush(killAll);
@@ -65,15 +65,9 @@ export function runKeyCommand(program: string, args: readonly string[], options:
   const { spawn } = process.getBuiltinModule("node:child_process");
   const detached = ownGroup();
   return new Promise<Buffer>((resolve, reject) => {
-    let child: ChildProcess;
-    try {
-      child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "inherit"], detached, windowsHide: true });
-    } catch (err) {
-      reject(err as Error);
-      return;
-    }
+    let child: ChildProcess | undefined;
     const signalTo: Signal = (signal) => {
-      if (child.pid === undefined) return;
+      if (child?.pid === undefined) return;
       // Its group may outlive it (a pipeline's other programs holding the pipe it printed to).
       if (!detached && (child.exitCode !== null || child.signalCode !== null)) return;
       try {
@@ -83,14 +77,24 @@ export function runKeyCommand(program: string, args: readonly string[], options:
         // gone already
       }
     };
-    running.add(signalTo);
-    unhook ??= hook();
     const done = (): void => {
       if (running.delete(signalTo) && running.size === 0) {
         unhook?.();
         unhook = undefined;
       }
     };
+    // Watched before it starts: the command runs from the moment spawn forks it, while Node still
+    // sets up its pipes, and a signal that came then found no handler and ended hush by Node's
+    // default, the command left running (a deploy script's kill, just as hush began to ask it).
+    running.add(signalTo);
+    unhook ??= hook();
+    try {
+      child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "inherit"], detached, windowsHide: true });
+    } catch (err) {
+      done();
+      reject(err as Error);
+      return;
+    }
 
     const chunks: Buffer[] = [];
     let size = 0;

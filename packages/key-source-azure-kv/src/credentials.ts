@@ -189,6 +189,10 @@ export class AzureCredentials {
     const az = findProgramOnPath("az", this.#env);
     if (az === undefined) return Promise.reject(new Unavailable("no az CLI"));
     return new Promise((resolve, reject) => {
+      // az waiting on the network (or a device-code login) outlived a hush ended by a signal. Watched
+      // before it starts: a signal between the fork and the watch found no handler and left it.
+      let endAz = (): void => undefined;
+      const stopWatching = endWithHush(() => endAz());
       // Not from the repository, nor from a directory other users can write: a pip-installed az
       // is `python -m azure.cli`, which imports from the working directory first.
       const child = execFile(az, args, { cwd: keyProgramDirectory(), timeout: this.#timeoutMs, maxBuffer: 256 * 1024, env: keyProgramEnvironment(this.#env) }, (err, stdout, stderr) => {
@@ -208,10 +212,9 @@ export class AzureCredentials {
         if (typeof token !== "string" || token === "") return reject(fail("az account get-access-token printed no accessToken"));
         resolve(token);
       });
-      // az waiting on the network (or a device-code login) outlived a hush ended by a signal.
-      const stopWatching = endWithHush(() => {
+      endAz = () => {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      });
+      };
     });
   }
 }

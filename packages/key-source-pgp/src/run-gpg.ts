@@ -57,7 +57,17 @@ export function runGpg(binary: string, args: readonly string[], env: Readonly<Re
   const program = /[\\/]/.test(binary) ? binary : findProgramOnPath(binary, env);
   if (program === undefined) return Promise.reject(cannotRun(binary, "ENOENT"));
   return new Promise<GpgRun>((resolve, reject) => {
-    const child = spawn(program, args, { env, shell: false, stdio: ["pipe", "pipe", "pipe", "pipe"], windowsHide: true });
+    // Watched before it starts (see `endGpg`): gpg runs from the moment spawn forks it, and a
+    // signal that came before the watch found no handler, ended hush and left gpg running.
+    let endGpg = (): void => undefined;
+    const unhook = endWithHush(() => endGpg());
+    let child;
+    try {
+      child = spawn(program, args, { env, shell: false, stdio: ["pipe", "pipe", "pipe", "pipe"], windowsHide: true });
+    } catch (err) {
+      unhook();
+      throw err;
+    }
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     const status: Buffer[] = [];
@@ -74,10 +84,9 @@ export function runGpg(binary: string, args: readonly string[], env: Readonly<Re
     // gpg waiting on the agent's passphrase dialog (or a keyserver) outlived a hush ended by a
     // signal, and with it the dialog. SIGTERM lets gpg remove its own temporary files; the agent
     // cancels the dialog of a client that is gone.
-    const endGpg = (): void => {
+    endGpg = (): void => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     };
-    const unhook = endWithHush(endGpg);
 
     child.on("error", (error: NodeJS.ErrnoException) => {
       unhook();

@@ -78,7 +78,7 @@ export const CANCEL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "S
 /** An editor run shorter than this that changed nothing most likely never showed the text to anyone. */
 const RETURNED_AT_ONCE_MS = 1_000;
 
-/** How long an editor gets to restore the terminal and exit before hush ends anyway. */
+/** How long an editor gets to restore the terminal and exit before hush kills it and ends. */
 const EDITOR_STOP_GRACE_MS = 2_000;
 
 /**
@@ -116,12 +116,21 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
       // Again: the editor may have saved on its way out.
       cleanUp();
       tryWriteErr(io.stderr, options.cancelMessage);
-      exitCancelled(signal, uninstall);
+      exitCancelled(signal);
     };
     const child = running;
     if (child === undefined) return finish();
     child.once("exit", finish);
-    setTimeout(finish, EDITOR_STOP_GRACE_MS);
+    setTimeout(() => {
+      // An editor that ignores the signal (or a wrapper script that traps it) outlived hush, the
+      // plaintext in its memory and the terminal still its own: it is killed before hush ends.
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+      finish();
+    }, EDITOR_STOP_GRACE_MS);
     try {
       // SIGQUIT is not passed on: the editor would dump core, with the plaintext in it.
       child.kill(signal === "SIGHUP" ? "SIGHUP" : "SIGTERM");

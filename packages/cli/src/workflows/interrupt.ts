@@ -1,5 +1,4 @@
 import { isatty } from "node:tty";
-import { cleanUpForSignal } from "@hush/core";
 import { SIGNAL_NUMBERS, tryWriteErr, type TerminationSignal } from "./private-dir.ts";
 
 /**
@@ -16,15 +15,16 @@ import { SIGNAL_NUMBERS, tryWriteErr, type TerminationSignal } from "./private-d
 export const canDieOfInterrupt: boolean = process.platform !== "win32";
 
 /**
- * Ends hush with SIGINT, as the program it ran ended. Call it only once hush's own SIGINT
- * handler is removed (else the signal reaches that handler instead) and everything is cleaned
- * up. Returns only where hush cannot die of a signal ({@link canDieOfInterrupt}): the caller then
- * returns or exits with its documented status.
+ * Ends hush with SIGINT, as the program it ran ended, once the "exit" listeners have cleaned up
+ * (every SIGINT listener is removed first, so the signal cannot be caught again). Returns only
+ * where hush cannot die of a signal ({@link canDieOfInterrupt}): the caller then returns or exits
+ * with its documented status.
  */
 export function dieOfInterrupt(): void {
   if (!canDieOfInterrupt) return;
-  // Dying of a signal skips the "exit" listeners, which remove what a command leaves while it
-  // runs: its file's lock and an editor's private directory. Ctrl+C at a passphrase prompt
+  // Dying of a signal skips the "exit" listeners, which undo what a command leaves while it runs:
+  // its file's lock, an editor's private directory, a program started for a key (a key command,
+  // gpg: `endWithHush`), a terminal in raw mode. They run now, once: Ctrl+C at a passphrase prompt
   // (during `set` or `edit`, which hold the lock) left `.FILE.hush-lock` behind, which the next
   // hush waits for wherever the process number is alive again (a container's).
   process.emit("exit", 128 + SIGNAL_NUMBERS.SIGINT);
@@ -33,8 +33,6 @@ export function dieOfInterrupt(): void {
   // dies at once is reported within them (hush then printed its error too, and `hush edit` in a
   // loop gave status 1). Nothing is left to protect by now.
   process.removeAllListeners("SIGINT");
-  // Dying by the signal runs no exit hook: what they would end (a key command, a lock) is ended now.
-  cleanUpForSignal("SIGINT");
   process.kill(process.pid, "SIGINT");
 }
 
@@ -51,14 +49,10 @@ export function interruptReachedChild(sameGroup: boolean): boolean {
 
 /**
  * Ends hush once a termination signal has cancelled a run and everything is cleaned up: by
- * SIGINT when that was the signal (after `uninstall` removes hush's own handlers, so that the
- * signal is not caught again), else, and where hush cannot die of a signal, with status 1.
+ * SIGINT when that was the signal, else, and where hush cannot die of a signal, with status 1.
  */
-export function exitCancelled(signal: TerminationSignal, uninstall: () => void): never {
-  if (signal === "SIGINT") {
-    uninstall();
-    dieOfInterrupt();
-  }
+export function exitCancelled(signal: TerminationSignal): never {
+  if (signal === "SIGINT") dieOfInterrupt();
   process.exit(1);
 }
 
