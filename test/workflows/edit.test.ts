@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bigYaml, changedLines, encryptFile, keyedDir, nextSecond, startHush, type KeyedDir } from "./helpers.ts";
 import { installFakeEditor, type EditorRun } from "./fake-editor.ts";
-import { gone } from "../keys/helpers.ts";
+import { goneSoon } from "../keys/helpers.ts";
 
 function runs(log: string): EditorRun[] {
   return readFileSync(log, "utf8")
@@ -152,7 +152,7 @@ describe("hush edit with a scripted editor", () => {
     const res = await run.done;
     expect({ code: res.code, signal: res.signal }).toEqual({ code: 1, signal: null });
     expect(res.stderr).toBe("hush: User canceled operation\n");
-    expect(gone(seen.pid), "the editor").toBe(true);
+    expect(await goneSoon(seen.pid), "the editor").toBe(true);
     expect(existsSync(dirname(seen.file))).toBe(false);
     expect(readFileSync(f).equals(baseBytes)).toBe(true);
     expect(existsSync(k.path(".stubborn.yaml.hush-lock"))).toBe(false);
