@@ -62,9 +62,9 @@ describe("hush access without a key", () => {
       schema: "hush-access",
       version: 1,
       files: [
-        { path: "ci.enc.json", groups: [[A, C]], threshold: 1, thresholdProblem: null, rule: "\\.enc\\.(env|json)$", drift: none, readDifferently: [], ignored: [] },
-        { path: "dev.enc.env", groups: [[A, D]], threshold: 1, thresholdProblem: null, rule: "\\.enc\\.(env|json)$", drift: { unexpected: [D], missing: [C], groups: null }, readDifferently: [], ignored: [] },
-        { path: "prod.enc.yaml", groups: [[A, B]], threshold: 1, thresholdProblem: null, rule: "prod\\.enc\\.yaml$", drift: none, readDifferently: [], ignored: [] },
+        { path: "ci.enc.json", groups: [[A, C]], threshold: 1, thresholdProblem: null, rule: "\\.enc\\.(env|json)$", drift: none, readDifferently: [], ignored: [], otherReaders: [] },
+        { path: "dev.enc.env", groups: [[A, D]], threshold: 1, thresholdProblem: null, rule: "\\.enc\\.(env|json)$", drift: { unexpected: [D], missing: [C], groups: null }, readDifferently: [], ignored: [], otherReaders: [] },
+        { path: "prod.enc.yaml", groups: [[A, B]], threshold: 1, thresholdProblem: null, rule: "prod\\.enc\\.yaml$", drift: none, readDifferently: [], ignored: [], otherReaders: [] },
       ],
       matrix: [
         { recipient: A, groups: [[0], [0], [0]] },

@@ -23,7 +23,7 @@ import {
 import { detectFormat } from "./detect-format.ts";
 import { ALLOW_MARKER, findLikelySecrets, isScannable } from "./leak-scan.ts";
 import { hiddenTextProblems } from "./metadata-text.ts";
-import { hasWrappedKeyArmor, recipientFindings, type BaseRule } from "./recipient-check.ts";
+import { hasWrappedKeyArmor, recipientFindings, recipientFindingSeverity, type BaseRule } from "./recipient-check.ts";
 import { hasConflictMarkers } from "./sequence-merge.ts";
 
 /**
@@ -77,6 +77,11 @@ export type CheckCode =
   | "drivers-overridden"
   /** Warning (error with `--strict`): a recipient's wrapped data key cannot be one (wrong structure for its kind). */
   | "wrapped-key-invalid"
+  /**
+   * A recipient's wrapped data key also (or only) opens for a key the entry does not name: a
+   * second age stanza or PGP session key, a stanza for another SSH key (no SOPS or hush writes one).
+   */
+  | "other-reader"
   /**
    * Warning (error with `--strict`): a comment the rules encrypt is in plaintext (SOPS accepts
    * these; a commented-out secret added by hand is one). An error where other readers would read
@@ -302,8 +307,7 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   for (const p of store.sopsReadingProblems?.(text) ?? []) {
     problems.push({ severity: input.strict === true ? "error" : "warning", code: "sops-reads-otherwise", message: `${p.message} (SOPS, and Flux or helm-secrets with it, would not read the file as hush does)`, line: p.line });
   }
-  const recipientSeverity = input.strict === true ? "error" : "warning";
-  for (const f of recipientFindings(metadata, input.creationRule, input.baseRule)) problems.push({ severity: f.addedByBranch === true ? "error" : recipientSeverity, code: f.code, message: f.message });
+  for (const f of recipientFindings(metadata, input.creationRule, input.baseRule)) problems.push({ severity: recipientFindingSeverity(f, input.strict === true), code: f.code, message: f.message });
 
   const fileRule = effectiveRule(format, metadata.rule);
   const policyRule = input.creationRule === undefined ? undefined : effectiveRule(format, input.creationRule.rule);

@@ -66,7 +66,7 @@ export {
 } from "./setup.ts";
 export { checkFile, checkPassed, type CheckCode, type CheckProblem, type FileCheckInput, type FileCheckResult } from "./check.ts";
 export { retypedValues } from "./retyped-values.ts";
-export { isRecipientFindingCode, recipientFindings, type BaseRule, type RecipientFinding } from "./recipient-check.ts";
+export { isRecipientFindingCode, recipientFindings, recipientFindingSeverity, type BaseRule, type RecipientFinding } from "./recipient-check.ts";
 export { findLikelySecrets, isScannable, ALLOW_MARKER, type LikelySecret } from "./leak-scan.ts";
 export { DRIVER_ATTRIBUTES, hasManagedBlock, parseCheckAttr, driverOverrideProblem, routedToHush, routedPlaintextProblem } from "./attribute-check.ts";
 export { rewritePatch, unquotePath, type PatchSide, type RewriteOptions } from "./review/patch-rewrite.ts";

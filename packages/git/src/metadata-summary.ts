@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { isWholeFileFormat, masterKeyIdentity, printable, shamirThresholdProblem, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
 import { escapeMixedScripts } from "./mixed-scripts.ts";
+import { otherReaders } from "./recipient-check.ts";
 
 /**
  * The metadata summary at the top of the review view (`hush git textconv`): who can read the file
@@ -69,7 +70,12 @@ export function recipientLines(metadata: FileMetadata): string[] {
   const lines: string[] = [];
   metadata.keyGroups.forEach((group, gi) => {
     if (group.length === 0) lines.push(`key group ${gi}: no recipients`);
-    for (const entry of group) lines.push(`key group ${gi}: ${entry.kind} ${shownWhole(masterKeyIdentity(entry), MAX_IDENTITY)} wrapped key ${wrappedKeyHash(entry)}`);
+    for (const entry of group) {
+      const identity = shownWhole(masterKeyIdentity(entry), MAX_IDENTITY);
+      lines.push(`key group ${gi}: ${entry.kind} ${identity} wrapped key ${wrappedKeyHash(entry)}`);
+      const others = otherReaders(entry);
+      if (others !== undefined) lines.push(`WARNING: key group ${gi}: the wrapped key of ${entry.kind} ${identity} opens for a key the entry does not name: ${printable(others, 400)}`);
+    }
   });
   if (metadata.keyGroups.length === 0) lines.push("no key groups");
   return lines;

@@ -19,8 +19,17 @@ export interface RecipientFinding {
   readonly addedByBranch?: true;
 }
 
-const RECIPIENT_FINDING_CODES = ["wrapped-key-invalid", "unexpected-recipient", "missing-recipient", "key-groups-differ"] as const;
+const RECIPIENT_FINDING_CODES = ["wrapped-key-invalid", "other-reader", "unexpected-recipient", "missing-recipient", "key-groups-differ"] as const;
 type RecipientFindingCode = (typeof RECIPIENT_FINDING_CODES)[number];
+
+/**
+ * A finding's severity in `hush check`: an error with `--strict`, when the branch added the entry
+ * (see {@link RecipientFinding.addedByBranch}), or when the wrapped key itself opens for a key
+ * its entry does not name (no SOPS or hush writes one); a warning otherwise.
+ */
+export function recipientFindingSeverity(finding: RecipientFinding, strict: boolean): "error" | "warning" {
+  return strict || finding.addedByBranch === true || finding.code === "other-reader" ? "error" : "warning";
+}
 
 /** Whether a check problem's `code` is one of {@link recipientFindings}' (to replace them with those against another rule). */
 export function isRecipientFindingCode(code: string): code is RecipientFindingCode {
@@ -37,6 +46,11 @@ export function hasWrappedKeyArmor(entry: MasterKeyEntry): boolean {
 /** Why `entry` cannot be a wrapped data key (its backend's keyless check), or undefined when it looks like one. */
 function wrappedKeyFault(entry: MasterKeyEntry): string | undefined {
   return keyBackend(entry.kind)?.wrappedKeyFault?.(entry);
+}
+
+/** Why `entry`'s wrapped key opens for a key the entry does not name (its backend's keyless check), or undefined. */
+export function otherReaders(entry: MasterKeyEntry): string | undefined {
+  return hasWrappedKeyArmor(entry) ? keyBackend(entry.kind)?.otherReaders?.(entry) : undefined;
 }
 
 
@@ -118,6 +132,13 @@ export function recipientFindings(metadata: FileMetadata, rule: CreationRule | u
       // An entry without the outer form is already a metadata error; the deeper checks add nothing.
       const fault = hasWrappedKeyArmor(entry) ? wrappedKeyFault(entry) : undefined;
       if (fault !== undefined) out.push({ code: "wrapped-key-invalid", message: `the wrapped data key of ${describe(entry, gi)} cannot be a wrapped key: ${fault}` });
+      const others = fault === undefined ? otherReaders(entry) : undefined;
+      if (others !== undefined) {
+        out.push({
+          code: "other-reader",
+          message: `the wrapped data key of ${describe(entry, gi)} opens for a key the entry does not name: ${others}; whoever wrote it may read the file, and what a key holder adds to it; run \`hush rotate -i\` on the file (with a key that opens it) for a new data key wrapped to the recipients listed only`,
+        });
+      }
     }
   });
   const drift = recipientDrift(metadata, rule);

@@ -7,6 +7,7 @@ import { HushError, isHushError, quoted, type KeySource, type MasterKeyEntry, ty
 import type { AgeKeyEntry, AgeRecipient } from "./entry.ts";
 import type { AgeIdentityProvider } from "./discovery.ts";
 import { bech32Decode } from "./bech32.ts";
+import { headerStanzaLines } from "./age-header.ts";
 import { decodeArmor, fastUnwrapX25519, type X25519Key } from "./fast-unwrap.ts";
 import { fastWrapX25519 } from "./fast-wrap.ts";
 import { AgeIdentityHandle, type AgeIdentity } from "./identities.ts";
@@ -51,22 +52,10 @@ export const MAX_STANZAS_PER_AGE_ENTRY = 8;
  */
 const MAX_UNANSWERED_PLUGIN_ASKS = 2;
 
-/**
- * Stanza types named in an age header, and how many stanzas there are, read without
- * validation: only used to pick identities and bound the work. typage parses the header
- * strictly afterwards.
- */
+/** Stanza types named in an age header, and how many stanzas there are (see {@link headerStanzaLines}). */
 function headerStanzas(file: Uint8Array): { types: Set<string>; count: number } {
-  const end = Buffer.from(file).indexOf("\n---");
-  const header = Buffer.from(file.subarray(0, end === -1 ? 0 : end)).toString("latin1");
-  const types = new Set<string>();
-  let count = 0;
-  for (const line of header.split("\n")) {
-    if (!line.startsWith("-> ")) continue;
-    count++;
-    types.add(line.slice(3).split(" ", 1)[0] ?? "");
-  }
-  return { types, count };
+  const stanzas = headerStanzaLines(file);
+  return { types: new Set(stanzas.map((s) => s.type)), count: stanzas.length };
 }
 
 function malformed(entry: AgeKeyEntry, why: string, cause: unknown): HushError {

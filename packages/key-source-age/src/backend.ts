@@ -1,5 +1,6 @@
 import { ageRecipientSpelling, armorBody, HushError, type EntryFields, type KeyBackend } from "@hush/core";
 import type { AgeKeyEntry, AgeRecipient } from "./entry.ts";
+import { ageEntryOtherReaders } from "./other-readers.ts";
 
 /**
  * The age key backend's descriptor (`@hush/key-source-age/backend`): metadata entries, `.sops.yaml`
@@ -54,6 +55,7 @@ export const ageBackend: KeyBackend<AgeKeyEntry, AgeRecipient> = {
   recipientOf: (e) => ({ kind: "age", recipient: e.recipient }),
   wrappedKeyForm: /^-----BEGIN AGE ENCRYPTED FILE-----\r?\n[\s\S]*-----END AGE ENCRYPTED FILE-----\s*$/,
   wrappedKeyFault: ageFileFault,
+  otherReaders: ageEntryOtherReaders,
   config: {
     ruleKeys: ["age"],
     groupKeys: ["age"],

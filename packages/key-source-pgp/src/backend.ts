@@ -1,6 +1,7 @@
 import { armorBody, type KeyBackend } from "@hush/core";
 import type { PgpKeyEntry, PgpRecipient } from "./entry.ts";
 import { comparablePgpFingerprint } from "./fingerprint.ts";
+import { pgpEntryOtherReaders } from "./other-readers.ts";
 
 /**
  * The PGP key backend's descriptor (`@hush/key-source-pgp/backend`): metadata entries,
@@ -35,6 +36,7 @@ export const pgpBackend: KeyBackend<PgpKeyEntry, PgpRecipient> = {
   recipientOf: (e) => ({ kind: "pgp", fp: e.fp }),
   wrappedKeyForm: /^-----BEGIN PGP MESSAGE-----\r?\n[\s\S]*-----END PGP MESSAGE-----\s*$/,
   wrappedKeyFault: messageFault,
+  otherReaders: pgpEntryOtherReaders,
   config: {
     ruleKeys: ["pgp"],
     groupKeys: ["pgp"],

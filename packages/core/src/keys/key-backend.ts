@@ -49,6 +49,13 @@ export interface KeyBackend<E extends MasterKeyEntry = MasterKeyEntry, R extends
   readonly wrappedKeyForm?: RegExp;
   /** Why `entry` cannot hold a wrapped data key (a cheap, certain keyless check), or undefined. */
   wrappedKeyFault?(entry: E): string | undefined;
+  /**
+   * Why `entry`'s wrapped key also (or only) opens for a key other than the one the entry names,
+   * as its structure shows without a key (a second recipient stanza or session key, a stanza for
+   * another SSH key), or undefined. Cheap and certain, like `wrappedKeyFault`: what the structure
+   * cannot tell (whose age key an X25519 stanza is for) is not guessed.
+   */
+  otherReaders?(entry: E): string | undefined;
   /** How this kind's keys are named in `.sops.yaml`. */
   readonly config: KeyBackendConfig<R>;
   /** The command-line flags that name keys of this kind. */

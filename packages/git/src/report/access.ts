@@ -1,5 +1,5 @@
 import { comparableKeyId, masterKeyIdentity, recipientName, shamirThresholdProblem, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient, type RecipientNames, type SopsConfig } from "@hush/core";
-import { neededGroups, recipientDrift } from "../recipient-check.ts";
+import { neededGroups, otherReaders, recipientDrift } from "../recipient-check.ts";
 import { REPORT_SCHEMA_VERSION, type AccessReport, type FileAccess, type MatrixRow, type RecipientRef } from "./model.ts";
 
 /**
@@ -48,6 +48,12 @@ function fileAccess(input: AccessInput, names: RecipientNames | undefined): File
     },
     readDifferently: (metadata.unread?.lookalikeFields ?? []).map((l) => ({ where: l.where, readsAs: l.reads })),
     ignored: [...((metadata.unread?.ignoredKeyGroups ?? 0) > 0 ? ["sops.key_groups"] : []), ...(metadata.unread?.unknownFields ?? []).map((f) => `sops.${f.name}`)],
+    otherReaders: metadata.keyGroups.flatMap((group, gi) =>
+      group.flatMap((entry) => {
+        const why = otherReaders(entry);
+        return why === undefined ? [] : [{ recipient: recipientRef(entry, names), group: gi, why }];
+      }),
+    ),
   };
 }
 

@@ -56,6 +56,12 @@ export interface FileAccess {
    * though the matrix does not show them. Empty when none.
    */
   readonly ignored: readonly string[];
+  /**
+   * Entries whose wrapped key, as its structure shows without a key, also (or only) opens for a
+   * key the entry does not name (a second age stanza or PGP session key, a stanza for another
+   * SSH key): who that is, the matrix does not show. Each with its key group and why. Empty when none.
+   */
+  readonly otherReaders: ReadonlyArray<{ readonly recipient: RecipientRef; readonly group: number; readonly why: string }>;
 }
 
 /** One row of the access matrix: a recipient and, per file (same order as `files`), its key groups there. */

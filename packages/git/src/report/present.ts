@@ -68,6 +68,7 @@ export function driftLines(file: FileAccess): string[] {
     // An entry there is not read, but its wrapped key is the data key for whoever it names: they
     // open the file by unwrapping it themselves, or by moving the entry into the lists (no MAC covers them).
     ...file.ignored.map((where) => `${printable(where, 200)} is ignored by SOPS and hush, but may hold the data key for recipients not shown here: they may open the file (\`hush check\` refuses it; \`hush rotate -i\` drops it)`),
+    ...file.otherReaders.map((o) => `the wrapped key of ${describeRecipient(o.recipient, true)} (key group ${o.group}) opens for a key not shown here: ${printable(o.why, 400)} (\`hush check\` refuses the file; \`hush rotate -i\` wraps a new data key to the recipients listed only)`),
   ];
 }
 

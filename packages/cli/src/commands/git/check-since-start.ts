@@ -1,6 +1,6 @@
 import { extname, join } from "node:path";
 import { armorBody, comparableKeyId, parseEnvelope, printable, readMetadata, type CreationRule, type FileFormat, type FileMetadata, type MasterKeyEntry } from "@hush/core";
-import { recipientFindings, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
+import { recipientFindings, recipientFindingSeverity, retypedValues, type BaseRule, type CheckProblem } from "@hush/git";
 import { gitBlobId, ObjectReader } from "../../git-objects.ts";
 import { gitOutput } from "../../git-run.ts";
 import type { CliIo } from "../../io.ts";
@@ -190,7 +190,7 @@ async function addedRecipientFindings(file: BranchFile, startRecipients: Readonl
   // branch's rules do not cover it: held to it twice, it finds nothing more).
   const findings = recipientFindings(metadata, file.rule, { ...base, startRecipients });
   if (!findings.some((f) => f.addedByBranch === true)) return undefined;
-  return findings.map((f) => ({ severity: strict || f.addedByBranch === true ? "error" : "warning", code: f.code, message: f.message }));
+  return findings.map((f) => ({ severity: recipientFindingSeverity(f, strict), code: f.code, message: f.message }));
 }
 
 /** A file to find the sources of: new at its path, or changed there (`earlier`: its version where the branch started). */
@@ -286,14 +286,14 @@ async function sourceRuleFindings(file: BranchFile, sources: readonly string[], 
     if (base === undefined) continue;
     found ??= [];
     for (const f of recipientFindings(metadata, file.rule, { ...base, source, startRecipients })) {
-      if (!found.some((p) => p.code === f.code && p.message === f.message)) found.push({ severity: strict || f.addedByBranch === true ? "error" : "warning", code: f.code, message: f.message });
+      if (!found.some((p) => p.code === f.code && p.message === f.message)) found.push({ severity: recipientFindingSeverity(f, strict), code: f.code, message: f.message });
     }
   }
   const own = found !== undefined && file.baseCovered ? await baseRuleAt(file.abs) : undefined;
   if (own !== undefined) {
     // Missing recipients are the same against either base rule; the advice about them is the sources'.
     for (const f of recipientFindings(metadata, file.rule, { ...own, startRecipients })) {
-      if (f.code !== "missing-recipient" && !found!.some((p) => p.code === f.code && p.message === f.message)) found!.push({ severity: strict || f.addedByBranch === true ? "error" : "warning", code: f.code, message: f.message });
+      if (f.code !== "missing-recipient" && !found!.some((p) => p.code === f.code && p.message === f.message)) found!.push({ severity: recipientFindingSeverity(f, strict), code: f.code, message: f.message });
     }
   }
   return found;
