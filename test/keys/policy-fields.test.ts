@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir } from "@hush/testkit";
+import { makeTempDir, sopsDecrypt } from "@hush/testkit";
 import { combineKeys, encValues, hush, makeAgeKey, type AgeKey } from "./helpers.ts";
 
 /**
@@ -83,6 +83,23 @@ describe("fields of a file's metadata that a write is compared with", () => {
       expect(yes.status).toBe(0);
       expect(yes.stderr).toContain(listed);
       expect(readFileSync(join(repo, "prod", "mac.yaml"), "utf8")).toContain("replicas: 3\n");
+    });
+
+    it("the flag is bound to the MAC: added by a branch without the key, hush and real SOPS refuse the file", async () => {
+      writeFileSync(join(repo, "prod", "mac-flag.yaml"), "password: hunter2\nreplicas: 3\n");
+      expect((await as(alice.file, ["encrypt", "-i", "prod/mac-flag.yaml"])).status).toBe(0);
+      const honest = readFileSync(join(repo, "prod", "mac-flag.yaml"), "utf8");
+      const flagged = honest.replace(/^ {4}version:/m, "    mac_only_encrypted: true\n    version:");
+      expect(flagged).not.toBe(honest);
+      writeFileSync(join(repo, "prod", "mac-flag.yaml"), flagged);
+      const hushSays = await as(alice.file, ["decrypt", "prod/mac-flag.yaml"]);
+      expect(hushSays.status).toBe(51);
+      expect(hushSays.stdout).toBe("");
+      const sops = await sopsDecrypt({ text: flagged, format: "yaml", env: { SOPS_AGE_KEY_FILE: alice.file } });
+      expect(sops.ok).toBe(false);
+      if (!sops.ok) expect(sops.error).toMatch(/^Failed to verify data integrity/);
+      // The file as written opens for both.
+      expect((await sopsDecrypt({ text: honest, format: "yaml", env: { SOPS_AGE_KEY_FILE: alice.file } })).ok).toBe(true);
     });
 
     it("encrypt --reuse asks too", async () => {
