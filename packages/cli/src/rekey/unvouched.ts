@@ -99,7 +99,8 @@ function nextStep(exposure: Exposure, files: readonly Unvouched[]): string {
   const names = files.map((u) => shellPath(u.target.display, 4096)).join(" ");
   if (exposure === "values in clear") return "next: check why the file's rule is not .sops.yaml's (a branch or clone can change it without any key), or pass --yes to write them in clear";
   if (exposure === "values outside the MAC") {
-    return "next: check where the file came from (a file made under another rule keeps its mac_only_encrypted), re-create it from .sops.yaml (decrypt it, then encrypt it as a new file), or pass --yes to write anyway";
+    const one = shellPath(files[0]?.target.display ?? "FILE", 4096);
+    return `next: check where the file came from (a file made under another rule keeps its mac_only_encrypted), re-encrypt it under .sops.yaml's rule (\`hush decrypt ${one} | hush encrypt --filename-override ${one} /dev/stdin > ${one}.new\`, then move ${one}.new over it), or pass --yes to write anyway`;
   }
   if (exposure === "new data key to fewer" || exposure === "written values to fewer") {
     return `next: check where the file's key groups and shamir_threshold came from (a branch or clone can bring in a file made under another rule), then give it .sops.yaml's with \`hush updatekeys ${names}\`, or pass --yes to go on`;
