@@ -92,6 +92,17 @@ describe("key_groups and shamir_threshold: fewer recipients together open the da
     expect(unvouchedReaders([[stranger]], keyless)).toEqual([]);
   });
 
+  it("sixteen groups of fifty, as the rule has them, 8 needed: compared in full, nothing reported", () => {
+    const groups = Array.from({ length: 16 }, (_, g) => Array.from({ length: 50 }, (_, i) => ({ kind: "age", recipient: `${ALICE.recipient}${g}x${i}` })));
+    const policy: WritePolicy = { recipients: groups.flat(), keyGroups: groups, shamirThreshold: 8 };
+    expect(weakerQuorum(groups, 8, policy)).toBeUndefined();
+    // One recipient of group 3 also in group 4 of the file: it meets two groups' shares alone.
+    const doubled = groups.map((g, i) => (i === 4 ? [...g, groups[3]![7]!] : g));
+    const found = weakerQuorum(doubled, 8, policy);
+    expect(found).toContain(`age ${groups[3]![7]!.recipient} with `);
+    expect(found).toMatch(/ open it together \(the file: 8 of its 16 key groups; \.sops\.yaml: 8 of its 16\)$/);
+  });
+
   it("too many groups and recipients to search through are reported, not let through", async () => {
     // Twelve groups of 60 recipients each, any twelve of the 720 enough for the rule: no pick
     // opens the file with fewer, but there are 60^12 picks to look through.

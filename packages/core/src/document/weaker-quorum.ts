@@ -53,9 +53,21 @@ export function weakerQuorum(groups: KeyGroupRecipients, threshold: number, poli
       set.add(gi);
     }
   });
-  const candidates = groups.map((group) => group.filter((key) => groupsOf.has(comparableKeyId(key))));
+  // Within a group, recipients that reach the same policy groups are alike: one of each is tried.
+  const candidates = groups.map((group) => {
+    const byReach = new Map<string, { key: MasterKeyRecipient; reach: readonly number[] }>();
+    for (const key of group) {
+      const reach = groupsOf.get(comparableKeyId(key));
+      if (reach === undefined) continue;
+      const sorted = [...reach].sort((a, b) => a - b);
+      if (!byReach.has(sorted.join(","))) byReach.set(sorted.join(","), { key, reach: sorted });
+    }
+    return [...byReach.values()];
+  });
   const fileNeeds = needed(groups.length, threshold);
   const chosen: MasterKeyRecipient[] = [];
+  /** Searches (from, picks made, policy groups reached) known to find nothing. */
+  const fruitless = new Set<string>();
   let budget = SEARCH_BUDGET;
   let exhausted = false;
 
@@ -64,17 +76,20 @@ export function weakerQuorum(groups: KeyGroupRecipients, threshold: number, poli
   const search = (from: number, reached: ReadonlySet<number>): boolean => {
     if (reached.size >= policyNeeds) return false;
     if (chosen.length === fileNeeds) return true;
+    const state = `${from}|${chosen.length}|${[...reached].sort((a, b) => a - b).join(",")}`;
+    if (fruitless.has(state)) return false;
     for (let gi = from; gi <= candidates.length - (fileNeeds - chosen.length); gi++) {
-      for (const key of candidates[gi]!) {
+      for (const { key, reach } of candidates[gi]!) {
         if (--budget < 0) {
           exhausted = true;
           return false;
         }
         chosen.push(key);
-        if (search(gi + 1, new Set([...reached, ...groupsOf.get(comparableKeyId(key))!]))) return true;
+        if (search(gi + 1, new Set([...reached, ...reach]))) return true;
         chosen.pop();
       }
     }
+    if (!exhausted) fruitless.add(state);
     return false;
   };
 
