@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, sopsDecrypt } from "@hush/testkit";
@@ -129,6 +129,18 @@ describe("fields of a file's metadata that a write is compared with", () => {
       const rotate = await as(alice.file, ["rotate", "-i", "prod/app.yaml"]);
       expect(rotate.status, rotate.stderr).toBe(1);
       expect(rotate.stderr).toContain(`prod/app.yaml: the new data key would open for fewer recipients together than .sops.yaml's key groups and shamir_threshold ask for this file:\n    ${alone()}\n`);
+      expect(readFileSync(join(repo, "prod", "app.yaml"), "utf8")).toBe(copied);
+    });
+
+    it("edit asks before the editor opens; without an answer the editor never runs and the file stays", async () => {
+      const copied = await madeInDevCopiedToProd("app.yaml", "password: hunter2\n");
+      const editor = join(repo, "editor.sh");
+      const ran = join(repo, "editor-ran");
+      writeFileSync(editor, `#!/bin/sh\ntouch '${ran}'\nprintf 'password: hunter2\\napi_key: s3cret-4711\\n' > "$1"\n`, { mode: 0o755 });
+      const r = await hush(["edit", "prod/app.yaml"], { cwd: repo, env: { SOPS_AGE_KEY_FILE: alice.file, EDITOR: editor } });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`    ${alone()}\n`);
+      expect(existsSync(ran)).toBe(false);
       expect(readFileSync(join(repo, "prod", "app.yaml"), "utf8")).toBe(copied);
     });
 
