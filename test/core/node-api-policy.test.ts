@@ -102,6 +102,34 @@ describe("Node API: a write the file's own metadata steers", () => {
     await expect(bareDoc.toText()).resolves.toContain("api_key: ENC[");
   });
 
+  it("a file made with mac_only_encrypted where .sops.yaml's rule has none: a value set in clear is refused, naming its key path", async () => {
+    const dir = repo("mac-only", "    encrypted_regex: ^password$\n");
+    const file = `${dir}/app.yaml`;
+    // Made under another rule (a dev path's, say) and copied here: it opens, its MAC its own.
+    writeFileSync(file, await encryptText("password: hunter2\n", { format: "yaml", keySources, keyGroups: [[{ kind: "age", recipient: k.recipient }]], rule: { kind: "encrypted_regex", value: "^password$" }, macOnlyEncrypted: true }));
+    const doc = await openFile(file, { keySources });
+    await doc.set(["replicas"], { kind: "scalar", value: { type: "int", text: "3" } });
+    expect((await refusal(doc.toText())).details).toEqual(["left out of the MAC (the file: mac_only_encrypted: true; .sops.yaml: false):", '  ["replicas"] (line 2)']);
+    // A secret the rule encrypts is covered by the MAC either way.
+    const ok = await openFile(file, { keySources });
+    await ok.set(["password"], secret);
+    expect(await ok.toText()).toContain("mac_only_encrypted: true");
+  });
+
+  it("a file whose one key group lets either recipient open what .sops.yaml's groups give to both together: refused, naming who", async () => {
+    const dir = k.path("quorum");
+    mkdirSync(dir);
+    writeFileSync(`${dir}/.sops.yaml`, `creation_rules:\n  - path_regex: \\.yaml$\n    shamir_threshold: 2\n    key_groups:\n      - age: [${k.recipient}]\n      - age: [${strangerRecipient}]\n`);
+    const file = `${dir}/app.yaml`;
+    writeFileSync(file, await encryptText("host: db\n", { format: "yaml", keySources, keyGroups: [[{ kind: "age", recipient: k.recipient }, { kind: "age", recipient: strangerRecipient }]] }));
+    const doc = await openFile(file, { keySources });
+    await doc.set(["api_key"], secret);
+    expect((await refusal(doc.toText())).details).toEqual([
+      "fewer recipients together open it than .sops.yaml's key groups ask:",
+      `  age ${k.recipient} opens it alone (the file: 1 of its 1 key group; .sops.yaml: 2 of its 2)`,
+    ]);
+  });
+
   it("with cwd, the file read is the one under cwd, whose .sops.yaml rule is the one checked", async () => {
     const dir = repo("relative");
     writeFileSync(`${dir}/app.yaml`, await encryptText("host: db\n", { format: "yaml", keySources, keyGroups: [[{ kind: "age", recipient: k.recipient }, { kind: "age", recipient: strangerRecipient }]] }));

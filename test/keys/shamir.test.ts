@@ -115,14 +115,19 @@ describe("key groups and Shamir thresholds", () => {
     expect(readFileSync(join(tmp.path, "rekeyed.yaml"), "utf8")).toBe(before);
   });
 
-  it("groups add re-splits the same data key (values stay as they are); groups delete of a key leaving the file makes a new one", async () => {
+  it("groups add of a group gives the file a new data key (the first group alone opened the old one; --keep-data-key re-splits it); groups delete of a key leaving the file makes a new one", async () => {
     writeFileSync(join(tmp.path, ".sops.yaml"), `creation_rules:\n  - age: ${keys[0]!.recipient}\n`);
     const one = await encrypt("grow.yaml");
     const env = { SOPS_AGE_KEY_FILE: combineKeys(tmp.path, "all", keys) };
+    // Kept, the data key would stay open to keys[0] alone (from the file's history) while the
+    // file says keys[1] must agree: only --keep-data-key keeps it.
+    const kept = await hush(["groups", "add", "-f", "grow.yaml", "--keep-data-key", "--age", keys[1]!.recipient], { cwd: tmp.path, env });
+    expect(kept.stderr).toBe("");
+    expect(encValues(kept.stdout).slice(0, 2)).toEqual(encValues(one).slice(0, 2));
     const add1 = await hush(["groups", "add", "-f", "grow.yaml", "-i", "--age", keys[1]!.recipient], { cwd: tmp.path, env });
     expect(add1.stderr).toBe("");
     const two = readFileSync(join(tmp.path, "grow.yaml"), "utf8");
-    expect(encValues(two).slice(0, 2)).toEqual(encValues(one).slice(0, 2));
+    expect(encValues(two).slice(0, 2)).not.toEqual(encValues(one).slice(0, 2));
     expect(two).toContain("shamir_threshold: 2");
     expect((await decryptWith("grow.yaml", [0])).status).toBe(128);
     expect((await decryptWith("grow.yaml", [0, 1])).stdout).toBe(PLAIN);

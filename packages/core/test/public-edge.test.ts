@@ -151,6 +151,15 @@ const CASES: Record<string, readonly Case[]> = {
     ["no versions", () => core.valuesLeftInClear(undefined, { recipients: [] }, bad(undefined)), "INVALID_ARGUMENT", /versions must be an object/],
     ["an unknown format", () => core.valuesLeftInClear(undefined, { recipients: [] }, { before: { text: "", format: "yaml" }, after: { text: "a: 1", format: bad("xml") } }), "FORMAT_UNSUPPORTED"],
   ],
+  valuesOutsideMac: [
+    ["no file rule", () => core.valuesOutsideMac(bad(undefined), { recipients: [] }, { text: "a: 1", format: "yaml" }), "INVALID_ARGUMENT", /file's rule and MAC must be an object/],
+    ["an unknown format", () => core.valuesOutsideMac({ rule: undefined, macOnlyEncrypted: true }, { recipients: [] }, { text: "a: 1", format: bad("xml") }), "FORMAT_UNSUPPORTED"],
+  ],
+  weakerQuorum: [
+    ["a fractional threshold", () => core.weakerQuorum([], 1.5, { recipients: [] }), "INVALID_ARGUMENT", /threshold must be a whole number/],
+    ["policy groups that are no lists", () => core.weakerQuorum([], 0, { recipients: [], keyGroups: bad([5]) }), "INVALID_ARGUMENT", /policy's key groups must be a list of lists/],
+  ],
+  writePolicyOf: [["no rule", () => core.writePolicyOf(bad(undefined)), "INVALID_ARGUMENT", /^the creation rule must be an object, got undefined$/]],
   ruleText: [["a rule without a value", () => core.ruleText(bad({ kind: "encrypted_regex" })), "INVALID_ARGUMENT", /rule's value must be a string/]],
   ruleLeaf: [["no leaf", () => core.ruleLeaf(bad(undefined)), "INVALID_ARGUMENT", /^the leaf must be an object, got undefined$/]],
   decodeMetadata: [["a number", () => core.decodeMetadata(5), "METADATA_INVALID"]],

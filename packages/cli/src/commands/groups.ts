@@ -6,7 +6,7 @@ import { createKeySourceResolver } from "../key-sources.ts";
 import { errorForFile } from "../rekey/batch.ts";
 import { dedupeGroups, recipientsOf } from "../rekey/key-groups.ts";
 import { emitOptionsFor, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
-import { reencryptWithNewDataKey, removesRecipient } from "../rekey/new-data-key.ts";
+import { newDataKeyReason, reencryptWithNewDataKey } from "../rekey/new-data-key.ts";
 import { commentsNowEncrypted } from "../workflows/encrypted-comments.ts";
 import { expandTargets } from "../rekey/targets.ts";
 import { confirmUnvouched, unvouchedRecipients } from "../rekey/unvouched.ts";
@@ -39,9 +39,11 @@ export interface GroupsFlags {
 /**
  * Re-wraps the file's data key (recovered from its metadata, checked against its MAC) to new
  * groups. Values, MAC and lastmodified stay; with several groups the key is split again, so
- * every group gets a fresh share. When a recipient leaves the file (in none of the new groups),
- * the file gets a new data key instead, every value re-encrypted, unless `--keep-data-key`.
- * Recipients that neither `.sops.yaml` nor the command line names are shown and asked about first.
+ * every group gets a fresh share. When a recipient leaves the file (in none of the new groups), or
+ * fewer recipients together opened the old data key than the new groups ask, the file gets a new
+ * data key instead, every value re-encrypted, unless `--keep-data-key`. Recipients that neither
+ * `.sops.yaml` nor the command line names, and groups that let fewer of them open the key than
+ * `.sops.yaml` asks, are shown and asked about first.
  */
 async function regroup(
   io: CliIo,
@@ -56,11 +58,11 @@ async function regroup(
     const file = await readSecretFile(target, { toWrite: flags.inPlace === true });
     const { groups, threshold } = next(file);
     const loaded = await loadConfig(io.cwd, flags.config ?? io.env["SOPS_CONFIG"]);
-    if (!(await confirmUnvouched(io, [await unvouchedRecipients(loaded, io.cwd, target, groups, chosen)], flags.yes === true, `groups`))) return 1;
+    if (!(await confirmUnvouched(io, [await unvouchedRecipients(loaded, io.cwd, target, groups, chosen, effectiveThreshold(threshold, groups.length))], flags.yes === true, `groups`))) return 1;
     const resolve = createKeySourceResolver(io.env, chosen);
     const emit = emitOptionsFor(file.format, indent, loaded?.config.stores);
     const reencrypted =
-      flags.keepDataKey !== true && removesRecipient(file.metadata.keyGroups, groups)
+      flags.keepDataKey !== true && newDataKeyReason(file.metadata, groups, effectiveThreshold(threshold, groups.length)) !== undefined
         ? await reencryptWithNewDataKey(file, groups, effectiveThreshold(threshold, groups.length), resolve, emit)
         : { text: await rewrapped(file, groups, threshold, resolve, emit), encryptedComments: [] };
     const { text } = reencrypted;

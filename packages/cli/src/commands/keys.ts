@@ -9,14 +9,14 @@ import { addRemoveKeyFlags, groupKeyFlags, keyserviceFlags, localKeyserviceFlags
  */
 export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSink): void {
   localKeyserviceFlags(program.command("updatekeys"))
-    .description("re-wrap files' data keys to the keys .sops.yaml names now; values stay as they are unless a recipient leaves (then a new data key)")
+    .description("re-wrap files' data keys to the keys .sops.yaml names now; values stay as they are unless a recipient leaves or more must agree (then a new data key)")
     .argument("<paths...>", "encrypted files, or directories to search for them")
     .option("-y, --yes", "do not ask before writing")
     .option("--dry-run", "show what would change and check the keys, but write nothing")
     .option("--input-type <type>", "file format (default: from each file name)")
     .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the rule's, else the file's)")
     .option("--jobs <n>", "files processed at once (default 8)")
-    .option("--keep-data-key", "keep each file's data key even when a recipient is removed (SOPS's behaviour; by default such a file gets a new data key, every value re-encrypted)")
+    .option("--keep-data-key", "keep each file's data key even when a recipient is removed or more must now agree (SOPS's behaviour; by default such a file gets a new data key, every value re-encrypted)")
     .action(async (paths: string[], _opts: unknown, cmd: Command) => {
       refuseKeyservice(cmd.opts());
       const { runUpdatekeys } = await import("./updatekeys.ts");
@@ -45,11 +45,12 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: ExitSi
   const groups = program.command("groups").description("add or delete key groups of a file (Shamir secret sharing)");
   groupKeyFlags(
     localKeyserviceFlags(groups.command("add"))
-      .description("append a key group; the data key is split again over all groups (stdout unless -i)")
+      .description("append a key group; the file gets a new data key split over all groups, as the old one opened with fewer (stdout unless -i)")
       .option("-f, --file <path>", "the encrypted file"),
   )
     .option("-i, --in-place", "write the result over the file")
-    .option("-y, --yes", "do not ask before wrapping the data key to a recipient that only the file names, not .sops.yaml (it is still listed)")
+    .option("--keep-data-key", "keep the data key although the groups before let fewer recipients together open it (SOPS's behaviour; by default the file gets a new data key, every value re-encrypted)")
+    .option("-y, --yes", "do not ask before wrapping the data key to a recipient that only the file names, not .sops.yaml, or to fewer than its groups ask (it is still listed)")
     .option("--input-type <type>", "file format (default: from the file name)")
     .option("--shamir-secret-sharing-threshold <n>", "number of key groups needed to decrypt (default: the file's)")
     .action(async (_opts: unknown, cmd: Command) => {

@@ -157,7 +157,7 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
       } catch (err) {
         throw errorForFile(target, err);
       }
-      if (!(await confirmUnvouched(io, [await unvouchedRecipients(loaded, io.cwd, target, plan.groups, changes.add)], flags.yes === true, "rotate"))) return 1;
+      if (!(await confirmUnvouched(io, [await unvouchedRecipients(loaded, io.cwd, target, plan.groups, changes.add, plan.threshold)], flags.yes === true, "rotate"))) return 1;
       try {
         const r = await rotateOne(plan, resolve, indent, stores);
         await emitResult(io, flags, undefined, encodeOutput(r.text, encryptedTextFormat(r.file.format)), { plaintext: false });
@@ -176,7 +176,7 @@ export async function runRotate(io: CliIo, paths: readonly string[], flags: Rota
   const plans = await mapLimit(targets, jobs, (target) => planRotation(target, changes, flags.dryRun !== true).then((plan) => ({ plan }), (error: unknown) => ({ error })));
   const found = await Promise.all(targets.flatMap((target, i) => {
     const p = plans[i]!;
-    return "plan" in p ? [unvouchedRecipients(loaded, io.cwd, target, p.plan.groups, changes.add)] : [];
+    return "plan" in p ? [unvouchedRecipients(loaded, io.cwd, target, p.plan.groups, changes.add, p.plan.threshold)] : [];
   }));
   if (!(await confirmUnvouched(io, found, flags.yes === true || flags.dryRun === true, "rotate"))) return 1;
   const planOf = new Map(targets.map((target, i) => [target, plans[i]!]));

@@ -8,7 +8,7 @@ import { mapLimit, parseJobs } from "../rekey/pool.ts";
 import { confirm } from "../rekey/prompt.ts";
 import { emitOptionsFor, NotEncrypted, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
-import { reencryptWithNewDataKey, removesRecipient } from "../rekey/new-data-key.ts";
+import { newDataKeyReason, reencryptWithNewDataKey } from "../rekey/new-data-key.ts";
 import { commentsNowEncrypted } from "../workflows/encrypted-comments.ts";
 import { checkGroups, effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
 import { parseIndent, parseThreshold } from "./encrypt-options.ts";
@@ -32,8 +32,12 @@ interface Plan {
   readonly threshold: number;
   readonly diffs: GroupDiff[];
   readonly oldThreshold: number;
-  /** A recipient leaves the file: it gets a new data key, every value re-encrypted (unless --keep-data-key). */
-  readonly newDataKey: boolean;
+  /**
+   * A recipient leaves the file (`"removed"`), or fewer recipients together opened its data key
+   * than the new groups ask (`"fewer"`): it gets a new data key, every value re-encrypted (unless
+   * --keep-data-key); undefined: the data key stays.
+   */
+  readonly newDataKey: "removed" | "fewer" | undefined;
 }
 
 /** The threshold a file effectively has: with several groups, 0 stored means all of them. */
@@ -62,11 +66,14 @@ async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: n
   const diffs = diffGroups(file.metadata.keyGroups, groups);
   const oldThreshold = thresholdOf(file.metadata);
   if (!hasChanges(diffs) && oldThreshold === threshold) return undefined;
-  return { file, groups, threshold, diffs, oldThreshold, newDataKey: !keepDataKey && removesRecipient(file.metadata.keyGroups, groups) };
+  return { file, groups, threshold, diffs, oldThreshold, newDataKey: keepDataKey ? undefined : newDataKeyReason(file.metadata, groups, threshold) };
 }
 
 /** The line under a file's listed changes when a recipient leaves it. */
-const NEW_KEY_NOTE = "new data key: a recipient is removed and may hold the old one, so every value is re-encrypted (--keep-data-key keeps it, as SOPS does)";
+const NEW_KEY_NOTE = {
+  removed: "new data key: a recipient is removed and may hold the old one, so every value is re-encrypted (--keep-data-key keeps it, as SOPS does)",
+  fewer: "new data key: fewer recipients together opened the old one than the new key groups ask, and may hold it, so every value is re-encrypted (--keep-data-key keeps it, as SOPS does)",
+} as const;
 
 /**
  * `hush updatekeys PATH...`: re-wraps each file's data key to the keys its creation rule names
@@ -108,7 +115,7 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
   // 2. Show it, and ask.
   if (plans.length > 0) {
     const text = plans
-      .map((p) => `${printable(p.file.target.display, 4096)}: ${flags.dryRun === true ? "would change" : "changes"} to the key groups:\n${formatDiff(p.diffs, { from: p.oldThreshold, to: p.threshold })}${p.newDataKey ? `\n${NEW_KEY_NOTE}` : ""}`)
+      .map((p) => `${printable(p.file.target.display, 4096)}: ${flags.dryRun === true ? "would change" : "changes"} to the key groups:\n${formatDiff(p.diffs, { from: p.oldThreshold, to: p.threshold })}${p.newDataKey === undefined ? "" : `\n${NEW_KEY_NOTE[p.newDataKey]}`}`)
       .join("\n");
     await writeOut(io.stdout, `${text}\n`);
   }
@@ -136,7 +143,7 @@ export async function runUpdatekeys(io: CliIo, paths: readonly string[], flags: 
       const p = byTarget.get(target)!;
       const { metadata } = p.file;
       const emit = emitOptionsFor(p.file.format, indent, loaded.config.stores);
-      if (p.newDataKey) {
+      if (p.newDataKey !== undefined) {
         const { text, encryptedComments } = await reencryptWithNewDataKey(p.file, p.groups, p.threshold, resolve, emit);
         if (flags.dryRun !== true) await writeSecretFile(p.file, text, io.env);
         const encryptedNow = commentsNowEncrypted(encryptedComments);

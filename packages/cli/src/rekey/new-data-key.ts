@@ -1,4 +1,4 @@
-import { comparableKeyId, encryptText, generateDataKey, masterKeyIdentity, openText, verifyText, type EmitOptions, type KeyGroupRecipients, type KeySourceResolver, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { comparableKeyId, encryptText, generateDataKey, masterKeyIdentity, openText, verifyText, weakerQuorum, type EmitOptions, type FileMetadata, type KeyGroupRecipients, type KeySourceResolver, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import type { SecretFile } from "./secret-files.ts";
 import { wrapForGroups } from "./wrap.ts";
 
@@ -13,8 +13,9 @@ export interface Reencrypted {
  * Re-keying with a new data key: the file is opened (MAC checked), a fresh data key is drawn and
  * wrapped for `groups`, every value is re-encrypted with it (fresh IVs) and the result is checked
  * to open with the new key before it is returned. What `rotate` does to every file, and what
- * `updatekeys` and `groups` do when a recipient leaves: the removed party may hold the old data
- * key, and only a new one, with every value re-encrypted, shuts them out.
+ * `updatekeys` and `groups` do when a recipient leaves, or when fewer recipients together opened
+ * the old data key than the new groups ask: either may hold the old data key, and only a new
+ * one, with every value re-encrypted, shuts them out.
  */
 export async function reencryptWithNewDataKey(file: SecretFile, groups: KeyGroupRecipients, threshold: number, resolve: KeySourceResolver, emit: EmitOptions): Promise<Reencrypted> {
   const opened = await openText(file.text, { format: file.format, keySources: resolve });
@@ -51,4 +52,24 @@ function recipientLabel(key: MasterKeyEntry | MasterKeyRecipient): string {
 export function removesRecipient(current: ReadonlyArray<readonly MasterKeyEntry[]>, next: KeyGroupRecipients): boolean {
   const kept = new Set(next.flat().map(recipientLabel));
   return current.flat().some((entry) => !kept.has(recipientLabel(entry)));
+}
+
+/**
+ * Whether some of `next`'s recipients together open `current`'s data key (its groups under its
+ * threshold) where `next`'s groups under `threshold` ask more of them to agree: one group
+ * `[alice, bob]` made into `[alice], [bob]` with a threshold of 2. Rewrapped, the old key would
+ * go on opening for bob alone, from the file's history.
+ */
+export function opensForFewer(current: Pick<FileMetadata, "keyGroups" | "shamirThreshold">, next: KeyGroupRecipients, threshold: number): boolean {
+  return weakerQuorum(current.keyGroups, current.shamirThreshold, { recipients: next.flat(), keyGroups: next, shamirThreshold: threshold }) !== undefined;
+}
+
+/**
+ * Why re-keying `current` to `next` needs a new data key: a recipient leaves (`"removed"`), or
+ * fewer of them together opened the old one than `next` asks (`"fewer"`); undefined when the
+ * data key can stay.
+ */
+export function newDataKeyReason(current: Pick<FileMetadata, "keyGroups" | "shamirThreshold">, next: KeyGroupRecipients, threshold: number): "removed" | "fewer" | undefined {
+  if (removesRecipient(current.keyGroups, next)) return "removed";
+  return opensForFewer(current, next, threshold) ? "fewer" : undefined;
 }

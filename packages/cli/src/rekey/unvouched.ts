@@ -7,6 +7,9 @@ import {
   shellPath,
   unvouchedReaders,
   valuesLeftInClear,
+  valuesOutsideMac,
+  weakerQuorum,
+  writePolicyOf,
   type FileMetadata,
   type KeyGroupRecipients,
   type MasterKeyRecipient,
@@ -38,6 +41,11 @@ export interface Unvouched {
   readonly target: NamedFile;
   /** `group 0: age age1…`, escaped for the terminal. */
   readonly recipients: readonly string[];
+  /**
+   * Recipients the rule names whose agreement the groups and threshold take for enough where the
+   * rule's groups and `shamir_threshold` ask for more (core's `weakerQuorum`), or undefined.
+   */
+  readonly quorum?: string | undefined;
 }
 
 /**
@@ -47,7 +55,7 @@ export interface Unvouched {
 async function policyFor(loaded: LoadedConfig | undefined, cwd: string, target: NamedFile): Promise<WritePolicy | undefined> {
   try {
     const rule = await creationRuleFor(loaded, target.abs, cwd);
-    return rule === undefined ? undefined : { recipients: rule.keyGroups.flat(), rule: rule.rule };
+    return rule === undefined ? undefined : writePolicyOf(rule);
   } catch (err) {
     if (!isHushError(err, "CONFIG_NO_MATCH")) throw err;
     return undefined;
@@ -57,7 +65,9 @@ async function policyFor(loaded: LoadedConfig | undefined, cwd: string, target: 
 /**
  * The recipients of `groups` (what the data key is about to be wrapped to) that the creation
  * rule for `target` does not name and `given` (keys from the command line) does not hold. Empty
- * when no rule covering the file names recipients: then there is nothing to compare with.
+ * when no rule covering the file names recipients: then there is nothing to compare with. With
+ * `threshold` (the groups' `shamir_threshold`), also whether fewer of the rule's recipients
+ * than it asks for can open the data key.
  */
 export async function unvouchedRecipients(
   loaded: LoadedConfig | undefined,
@@ -65,25 +75,37 @@ export async function unvouchedRecipients(
   target: NamedFile,
   groups: KeyGroupRecipients,
   given: readonly MasterKeyRecipient[],
+  threshold: number,
 ): Promise<Unvouched> {
   const policy = await policyFor(loaded, cwd, target);
-  return { target, recipients: policy === undefined ? [] : unvouchedReaders(groups, policy, given) };
+  if (policy === undefined) return { target, recipients: [] };
+  return { target, recipients: unvouchedReaders(groups, policy, given), quorum: weakerQuorum(groups, threshold, policy) };
 }
 
 /** What the listed recipients would get: the question is worded, and its way out told, for each. */
-type Exposure = "new data key" | "written values" | "values in clear";
+type Exposure = "new data key" | "written values" | "values in clear" | "values outside the MAC" | "new data key to fewer" | "written values to fewer";
 
 const LEAD: Record<Exposure, string> = {
   "new data key": "the new data key would also go to recipients that .sops.yaml does not name for this file",
   "written values": "what you write would also be readable by recipients that .sops.yaml does not name for this file",
   "values in clear": "the file's own encryption rule would write these in clear, where .sops.yaml's rule for this file encrypts them",
+  "values outside the MAC": "the file's own mac_only_encrypted: true would leave these values in clear out of its MAC (anyone could change them unseen), where .sops.yaml's rule for this file has the MAC cover them",
+  "new data key to fewer": "the new data key would open for fewer recipients together than .sops.yaml's key groups and shamir_threshold ask for this file",
+  "written values to fewer": "what you write would be readable by fewer recipients together than .sops.yaml's key groups and shamir_threshold ask for this file",
 };
 
 function nextStep(exposure: Exposure, files: readonly Unvouched[]): string {
   const check = "next: check who these recipients are (a branch or clone can add one to a file without any key), then";
-  if (exposure === "values in clear") return "next: check why the file's rule is not .sops.yaml's (a branch or clone can change it without any key), or pass --yes to write them in clear";
-  if (exposure === "new data key") return `${check} remove one with \`hush rotate --rm-age/--rm-pgp/--rm-kms …\`, name it in .sops.yaml if it belongs there, or pass --yes to keep it`;
   const names = files.map((u) => shellPath(u.target.display, 4096)).join(" ");
+  if (exposure === "values in clear") return "next: check why the file's rule is not .sops.yaml's (a branch or clone can change it without any key), or pass --yes to write them in clear";
+  if (exposure === "values outside the MAC") {
+    const one = shellPath(files[0]?.target.display ?? "FILE", 4096);
+    return `next: check where the file came from (a file made under another rule keeps its mac_only_encrypted), re-encrypt it under .sops.yaml's rule (\`hush decrypt ${one} | hush encrypt --filename-override ${one} /dev/stdin > ${one}.new\`, then move ${one}.new over it), or pass --yes to write anyway`;
+  }
+  if (exposure === "new data key to fewer" || exposure === "written values to fewer") {
+    return `next: check where the file's key groups and shamir_threshold came from (a branch or clone can bring in a file made under another rule), then give it .sops.yaml's with \`hush updatekeys ${names}\`, or pass --yes to go on`;
+  }
+  if (exposure === "new data key") return `${check} remove one with \`hush rotate --rm-age/--rm-pgp/--rm-kms …\`, name it in .sops.yaml if it belongs there, or pass --yes to keep it`;
   return `${check} give the file a new data key for the keys .sops.yaml names with \`hush updatekeys ${names}\`, name the recipient in .sops.yaml if it belongs there, or pass --yes to write anyway`;
 }
 
@@ -109,13 +131,19 @@ async function askAbout(io: CliIo, found: readonly Unvouched[], yes: boolean, co
 
 /**
  * Before a new data key is wrapped (`rotate`, `groups`): {@link askAbout} the recipients that
- * neither the creation rules nor the command line name. False, after a line saying nothing
+ * neither the creation rules nor the command line name, then the groups that let fewer of them
+ * open it than the rule asks. False, after a line saying nothing
  * changed, when the user answered no.
  */
 export async function confirmUnvouched(io: CliIo, found: readonly Unvouched[], yes: boolean, command: string): Promise<boolean> {
-  const answer = await askAbout(io, found, yes, command, "new data key");
+  const answer = (await askAbout(io, found, yes, command, "new data key")) && (await askAbout(io, quorumsOf(found), yes, command, "new data key to fewer"));
   if (!answer) io.stderr.write("No file was changed.\n");
   return answer;
+}
+
+/** The files whose groups let fewer recipients open the data key than their rule asks, each with its one line. */
+function quorumsOf(found: readonly Unvouched[]): Unvouched[] {
+  return found.flatMap((u) => (u.quorum === undefined ? [] : [{ target: u.target, recipients: [u.quorum] }]));
 }
 
 /** The `.sops.yaml` each run (its `io`) found, by the `--config` it was given. */
@@ -138,15 +166,17 @@ function configOfRun(io: CliIo, config: string | undefined): Promise<LoadedConfi
 /**
  * Before new values go into an existing file under its data key (`set`, `edit`,
  * `encrypt --reuse`): lists the file's recipients that the creation rule for `name` (where the result is
- * written) does not name, and asks (see {@link askAbout}). Returns when the user agreed
+ * written) does not name, then any set of its recipients that opens the data key with fewer than
+ * the rule's groups and threshold ask, and asks (see {@link askAbout}). Returns when the user agreed
  * or there was nothing to ask; an answer of no is a `CANCELED` error, so that nothing is written.
  */
 export async function confirmWriteReaders(io: CliIo, name: string, metadata: FileMetadata, options: { config?: string; yes?: boolean; command: string }): Promise<void> {
   const loaded = await configOfRun(io, options.config);
   if (loaded === undefined) return;
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
-  const found = await unvouchedRecipients(loaded, io.cwd, target, metadata.keyGroups, []);
-  if (!(await askAbout(io, [found], options.yes === true, options.command, "written values"))) {
+  const found = await unvouchedRecipients(loaded, io.cwd, target, metadata.keyGroups, [], metadata.shamirThreshold);
+  const yes = options.yes === true;
+  if (!(await askAbout(io, [found], yes, options.command, "written values")) || !(await askAbout(io, quorumsOf([found]), yes, options.command, "written values to fewer"))) {
     throw new HushError("CANCELED", `${printable(name, 4096)} was not changed`, { located: true });
   }
 }
@@ -154,7 +184,9 @@ export async function confirmWriteReaders(io: CliIo, name: string, metadata: Fil
 /**
  * Before a changed plaintext is written under the file's own encryption rule (`set`, `edit`,
  * `encrypt --reuse`): lists the values it would leave in clear that the creation rule for `name`
- * (where the result is written) encrypts, with both rules, and asks (see {@link askAbout}).
+ * (where the result is written) encrypts, with both rules, and asks (see {@link askAbout}); then
+ * the values in clear the file's `mac_only_encrypted` would leave out of the MAC where the
+ * rule's does not.
  * Returns when the user agreed or there was nothing to ask; an answer of no is a `CANCELED`
  * error, so that nothing is written.
  */
@@ -163,10 +195,20 @@ export async function confirmClearWrites(io: CliIo, name: string, metadata: File
   if (loaded === undefined) return;
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
   const policy = await policyFor(loaded, io.cwd, target);
-  const found = policy === undefined ? undefined : await valuesLeftInClear(metadata.rule, policy, versions);
-  if (found === undefined || found.values.length === 0) return;
-  const lines = [`(the file: ${ruleText(found.rules.file)}; .sops.yaml: ${ruleText(found.rules.policy)})`, ...found.values];
-  if (!(await askAbout(io, [{ target, recipients: lines }], options.yes === true, options.command, "values in clear"))) {
-    throw new HushError("CANCELED", `${printable(name, 4096)} was not changed`, { located: true });
+  if (policy === undefined) return;
+  const yes = options.yes === true;
+  const found = await valuesLeftInClear(metadata.rule, policy, versions);
+  if (found !== undefined && found.values.length > 0) {
+    const lines = [`(the file: ${ruleText(found.rules.file)}; .sops.yaml: ${ruleText(found.rules.policy)})`, ...found.values];
+    if (!(await askAbout(io, [{ target, recipients: lines }], yes, options.command, "values in clear"))) throw canceled(name);
   }
+  const outsideMac = await valuesOutsideMac(metadata, policy, versions.after);
+  if (outsideMac !== undefined && outsideMac.length > 0) {
+    const lines = ["(the file: mac_only_encrypted: true; .sops.yaml: false)", ...outsideMac];
+    if (!(await askAbout(io, [{ target, recipients: lines }], yes, options.command, "values outside the MAC"))) throw canceled(name);
+  }
+}
+
+function canceled(name: string): HushError {
+  return new HushError("CANCELED", `${printable(name, 4096)} was not changed`, { located: true });
 }

@@ -6,7 +6,7 @@ import { SecretDocument } from "../document/secret-document.ts";
 import { checkObject, checkString } from "../arguments.ts";
 import { HushError, isHushError } from "../errors.ts";
 import { findCreationRule } from "../config/sops-config.ts";
-import type { WritePolicy } from "../document/write-policy.ts";
+import { writePolicyOf, type WritePolicy } from "../document/write-policy.ts";
 import { readFileBounded } from "../read-bounded.ts";
 import { utf8Text } from "../utf8-text.ts";
 import { encryptText } from "../secret-file.ts";
@@ -141,7 +141,7 @@ async function policyFor(path: string, options: OpenFileOptions): Promise<WriteP
     if (isHushError(err, "CONFIG_NO_MATCH")) return undefined;
     throw isHushError(err, "CONFIG_INVALID") ? err.withFile(loaded.path) : err;
   }
-  return rule === undefined ? undefined : { recipients: rule.keyGroups.flat(), rule: rule.rule };
+  return rule === undefined ? undefined : writePolicyOf(rule);
 }
 
 /** The working directory, the file's absolute path and the `.sops.yaml` that covers it. */

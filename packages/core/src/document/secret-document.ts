@@ -8,7 +8,8 @@ import type { KeyPath, TreeMap, TreeNode } from "../tree/values.ts";
 import { convertPlaintext } from "./convert.ts";
 import { editPlaintext, type PlainEditResult } from "./plain-edit.ts";
 import { nodeAt } from "./tree-edit.ts";
-import { ruleText, unvouchedReaders, valuesLeftInClear, type WritePolicy } from "./write-policy.ts";
+import { weakerQuorum } from "./weaker-quorum.ts";
+import { ruleText, unvouchedReaders, valuesLeftInClear, valuesOutsideMac, type WritePolicy } from "./write-policy.ts";
 import { HushError } from "../errors.ts";
 
 /**
@@ -193,16 +194,21 @@ export class SecretDocument {
 
   /** Refuses a changed plaintext that the policy does not cover (see `toText`). */
   async #checkPolicy(policy: WritePolicy, after: { text: string; format: FileFormat }): Promise<void> {
-    const readers = unvouchedReaders(this.opened.metadata.keyGroups, policy);
-    const clear = await valuesLeftInClear(this.opened.metadata.rule, policy, { before: { text: this.opened.plaintext, format: this.format }, after });
+    const { metadata } = this.opened;
+    const readers = unvouchedReaders(metadata.keyGroups, policy);
+    const quorum = weakerQuorum(metadata.keyGroups, metadata.shamirThreshold, policy);
+    const clear = await valuesLeftInClear(metadata.rule, policy, { before: { text: this.opened.plaintext, format: this.format }, after });
+    const outsideMac = await valuesOutsideMac(metadata, policy, after);
     const details = [
       ...(readers.length === 0 ? [] : ["recipients .sops.yaml does not name:", ...readers.map((r) => `  ${r}`)]),
+      ...(quorum === undefined ? [] : ["fewer recipients together open it than .sops.yaml's key groups ask:", `  ${quorum}`]),
       ...(clear === undefined || clear.values.length === 0
         ? []
         : [`left in clear (the file: ${ruleText(clear.rules.file)}; .sops.yaml: ${ruleText(clear.rules.policy)}):`, ...clear.values.map((v) => `  ${v}`)]),
+      ...(outsideMac === undefined || outsideMac.length === 0 ? [] : ["left out of the MAC (the file: mac_only_encrypted: true; .sops.yaml: false):", ...outsideMac.map((v) => `  ${v}`)]),
     ];
     if (details.length === 0) return;
-    throw new HushError("UNVOUCHED_WRITE", "the change would reach readers or stay in clear where .sops.yaml says otherwise: the file's own metadata, which no MAC covers, says so", {
+    throw new HushError("UNVOUCHED_WRITE", "the change would reach readers, stay in clear or out of the MAC where .sops.yaml says otherwise: the file's own metadata says so", {
       hint: "check who changed its sops metadata (git log -p), re-create the file from .sops.yaml, or open it with trustFileMetadata: true",
       details,
     });

@@ -3,6 +3,7 @@ import type { KeyGroupRecipients } from "../crypto/data-key.ts";
 import type { MasterKeyRecipient } from "../key-source.ts";
 import { comparableKeyId, masterKeyIdentity } from "../keys/registry.ts";
 import { effectiveRule, ruleLeaf } from "../leaf-rules.ts";
+import type { CreationRule } from "../config/sops-config.ts";
 import type { EncryptionRule } from "../metadata/file-metadata.ts";
 import { printable } from "../printable.ts";
 import { EncryptionDecider } from "../rules/encryption-rules.ts";
@@ -21,12 +22,35 @@ import { formatKeyPath } from "../tree/values.ts";
  * vouches for; these functions compare a write with it.
  */
 
-/** What `.sops.yaml` vouches for one file: its creation rule's recipients and encryption rule. */
+/**
+ * What `.sops.yaml` vouches for one file: its creation rule's recipients, how they must agree,
+ * its encryption rule and what its MAC covers.
+ *
+ * A rule that names no recipients (only `path_regex` and an encryption rule, say) vouches for no
+ * reader: its files' keys come from the command line or the environment when they are made (as
+ * with SOPS), and then from the file itself, so there is nothing to compare a file's recipients
+ * or key groups with. Its encryption rule and `mac_only_encrypted` are still compared.
+ */
 export interface WritePolicy {
   /** The recipients the rule names (flattened over its groups); empty: nothing to compare with. */
   readonly recipients: readonly MasterKeyRecipient[];
   /** The rule's encryption rule; undefined: SOPS's default (everything but `_unencrypted` keys). */
   readonly rule?: EncryptionRule | undefined;
+  /** The rule's `mac_only_encrypted`; undefined: false, SOPS's default (the MAC covers values in clear too). */
+  readonly macOnlyEncrypted?: boolean | undefined;
+  /**
+   * The rule's key groups; undefined: `recipients` as one group (any one of them opens a file),
+   * which no file's groups can be weaker than.
+   */
+  readonly keyGroups?: KeyGroupRecipients | undefined;
+  /** The rule's `shamir_threshold` over `keyGroups`; 0 or undefined: every group. */
+  readonly shamirThreshold?: number | undefined;
+}
+
+/** What a `.sops.yaml` creation rule vouches for: every field of it a write is compared with. */
+export function writePolicyOf(rule: CreationRule): WritePolicy {
+  checkObject(rule, "the creation rule");
+  return { recipients: rule.keyGroups.flat(), rule: rule.rule, macOnlyEncrypted: rule.macOnlyEncrypted, keyGroups: rule.keyGroups, shamirThreshold: rule.shamirThreshold };
 }
 
 /**
@@ -64,9 +88,12 @@ export interface DifferingRules {
   readonly policy: EncryptionRule;
 }
 
-function checkPolicy(policy: WritePolicy): void {
+/** Throws INVALID_ARGUMENT for a policy that is not one (a caller's own object, say). */
+export function checkPolicy(policy: WritePolicy): void {
   checkObject(policy, "the policy");
   if (!isArray(policy.recipients)) throw invalidArgument("the policy's recipients must be a list");
+  if (policy.keyGroups !== undefined && !(isArray(policy.keyGroups) && policy.keyGroups.every(isArray))) throw invalidArgument("the policy's key groups must be a list of lists of recipients");
+  if (policy.shamirThreshold !== undefined && !(Number.isInteger(policy.shamirThreshold) && policy.shamirThreshold >= 0)) throw invalidArgument("the policy's shamir threshold must be a whole number, 0 or more");
 }
 
 /** One leaf as a comparable string: where it is and what it holds. */
@@ -130,4 +157,39 @@ export async function valuesLeftInClear(
     found.push(`${leaf.kind === "comment" ? "a comment in " : ""}${printable(formatKeyPath(leaf.path), 1000)} (line ${leaf.line})`);
   }
   return { rules, values: found };
+}
+
+/** What a file's metadata says of its rule and its MAC. */
+export interface FileRuleAndMac {
+  readonly rule: EncryptionRule | undefined;
+  readonly macOnlyEncrypted: boolean;
+}
+
+/**
+ * The values of `after` that the file's `mac_only_encrypted: true` leaves out of its MAC where
+ * `policy` (no `mac_only_encrypted`) has the MAC cover them: the values the file's rule leaves in
+ * clear, as `replicas (line 2)`, escaped for a terminal. Out of the MAC, anyone can change them
+ * without a key and the file still opens. The flag is bound to the MAC (SOPS seeds the MAC with
+ * it), so a file has it because it was made so: copied from a path whose rule has it, say, or
+ * made with it from the command line. Undefined when the file's MAC covers all that the
+ * policy's would; the list is empty when the write holds no value in clear.
+ */
+export async function valuesOutsideMac(file: FileRuleAndMac, policy: WritePolicy, after: PlainText): Promise<string[] | undefined> {
+  checkObject(file, "the file's rule and MAC");
+  checkPolicy(policy);
+  checkObject(after, "the version after");
+  checkString(after.text, "the text after");
+  if (file.macOnlyEncrypted !== true || policy.macOnlyEncrypted === true) return undefined;
+  const rule = effectiveRule(after.format, file.rule);
+  // A whole-file format encrypts everything: nothing is in clear to leave out.
+  if (rule === undefined) return [];
+  const decider = await EncryptionDecider.create(rule);
+  const found: string[] = [];
+  for (const leaf of (await storeFor(after.format)).parse(after.text).leaves) {
+    const encrypted = decider.shouldEncrypt(ruleLeaf(leaf));
+    // Comments, nulls and empty strings are outside every MAC; an alias's copy is its anchor's leaf.
+    if (encrypted || leaf.kind === "comment" || leaf.value === null || leaf.value.text === "" || leaf.aliased === true) continue;
+    found.push(`${printable(formatKeyPath(leaf.path), 1000)} (line ${leaf.line})`);
+  }
+  return found;
 }
