@@ -1,7 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { decryptFile, encryptText, HushError, isHushError, openFile, type KeySourceResolver } from "@hush/core";
 import { AgeKeySource, generateAgeKeyPair, parseAgeIdentities } from "@hush/key-source-age";
+import { requireTool } from "../../packages/key-source-age/test/tools.ts";
 import { keyedDir } from "../workflows/helpers.ts";
 
 /**
@@ -73,6 +75,32 @@ describe("Node API: a write the file's own metadata steers", () => {
     await ok.set(["password"], secret);
     const text = await ok.toText();
     expect(text).not.toContain("s3cret");
+  });
+
+  it("a file whose entry for the user also wraps the data key for a stranger's key: toText refuses, naming the entry", async () => {
+    const dir = repo("folded");
+    const file = `${dir}/app.yaml`;
+    const stranger = await generateAgeKeyPair();
+    const made = await encryptText("host: db\n", { format: "yaml", keySources, keyGroups: [[{ kind: "age", recipient: k.recipient }, { kind: "age", recipient: stranger.recipient }]] });
+    // The stranger, holding the data key, folds a wrapping for their own key into the user's entry.
+    const ageCli = requireTool("age", "age");
+    const strangerKey = k.path("stranger-key.txt");
+    writeFileSync(strangerKey, `${stranger.identity}\n`);
+    // Each entry as SOPS writes it: `- enc: |`, the armored lines, then `recipient:`.
+    const entries = [...made.matchAll(/ {8}- enc: \|\n((?: {12}.*\n)+) {10}recipient: (\S+)\n/g)].map((m) => [m[0], m[2], m[1]] as const);
+    const strangers = entries.find((m) => m[1] === stranger.recipient)!;
+    const dataKey = execFileSync(ageCli, ["-d", "-i", strangerKey], { input: strangers[2]!.replace(/^ +/gm, "") });
+    const armored = execFileSync(ageCli, ["-a", "-r", k.recipient, "-r", stranger.recipient], { input: dataKey }).toString();
+    const folded = armored.trim().split("\n").map((l) => `            ${l}\n`).join("");
+    const users = entries.find((m) => m[1] === k.recipient)!;
+    writeFileSync(file, made.replace(strangers[0], "").replace(users[2]!, folded));
+    const doc = await openFile(file, { keySources });
+    await doc.set(["api_key"], secret);
+    const err = await refusal(doc.toText());
+    expect(err.details).toEqual([
+      "wrapped keys that also open for a key no entry names:",
+      `  group 0: age ${k.recipient}: its age header wraps the data key 2 times (X25519, X25519), where SOPS wraps it once, for the age key the entry names`,
+    ]);
   });
 
   it("refuses nothing where nothing is given away: an unchanged document, a file .sops.yaml vouches for, no .sops.yaml, no rule for the file", async () => {

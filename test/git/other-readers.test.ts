@@ -93,6 +93,20 @@ describe("a wrapped key that opens for a key its entry does not name", () => {
     );
   });
 
+  it("hush set into it asks first, naming the entry: without an answer nothing is written; hush rotate -i is the way out", () => {
+    const text = outsidersFile("written.enc.yaml");
+    const asked = hush(sb, ["set", "written.enc.yaml", '["api_token"]', '"tok-Zr49"'], { cwd: repo, input: "" });
+    expect(asked.status).not.toBe(0);
+    expect(asked.stderr).toContain(
+      `hush: written.enc.yaml: what you write would also be readable by a key that no entry of the file names: the wrapped data key of these entries opens for it too:\n    group 0: age ${sb.recipient}: its age header wraps the data key 2 times (X25519, X25519)`,
+    );
+    expect(asked.stderr).toContain("hush rotate -i written.enc.yaml");
+    expect(readFileSync(join(repo, "written.enc.yaml"), "utf8")).toBe(text);
+    const forced = hush(sb, ["set", "--yes", "written.enc.yaml", '["api_token"]', '"tok-Zr49"'], { cwd: repo });
+    expectOk(forced);
+    expect(forced.stderr).toContain("what you write would also be readable by a key that no entry of the file names");
+  });
+
   it("hush rotate -i by the team leaves one stanza per entry: the outsider's key no longer opens the file", () => {
     outsidersFile("rotated.enc.yaml");
     expectOk(hush(sb, ["rotate", "-i", "rotated.enc.yaml"], { cwd: repo }));
@@ -100,6 +114,18 @@ describe("a wrapped key that opens for a key its entry does not name", () => {
     const armored = /-----BEGIN AGE ENCRYPTED FILE-----[\s\S]*-----END AGE ENCRYPTED FILE-----/.exec(text)![0].replace(/^ +/gm, "");
     expect(() => execFileSync(age, ["-d", "-i", mallory.keyFile], { input: armored, stdio: ["pipe", "pipe", "ignore"] })).toThrow();
     expect(findingCodes(keylessCheck(sb, repo, ["rotated.enc.yaml"]).report)).toEqual([]);
+  });
+
+  it("a post-quantum recipient's entry as hush writes it passes", () => {
+    const keyFile = join(sb.dir, "pq-key.txt");
+    const kg = hush(sb, ["keygen", "--pq", "-o", keyFile], { cwd: sb.dir, env: sb.keylessEnv });
+    expectOk(kg);
+    const pq = /Public key: (age1pq1[0-9a-z]+)/.exec(kg.stderr)![1]!;
+    writeFileSync(join(repo, "plain.yaml"), PLAINTEXT);
+    const honest = hush(sb, ["encrypt", "--config", "/dev/null", "--age", pq, "plain.yaml"], { cwd: repo, env: sb.keylessEnv });
+    expectOk(honest);
+    writeFileSync(join(repo, "pq.enc.yaml"), honest.stdout);
+    expect(findingCodes(keylessCheck(sb, repo, ["pq.enc.yaml"]).report).filter((c) => c.includes("other-reader"))).toEqual([]);
   });
 
   it("an SSH entry whose stanza is for another SSH key is named, with both tags; files hush writes for SSH keys pass", () => {

@@ -147,6 +147,8 @@ const CASES: Record<string, readonly Case[]> = {
     ["no policy", () => core.unvouchedReaders([], bad(undefined)), "INVALID_ARGUMENT", /^the policy must be an object, got undefined$/],
     ["groups that are no lists", () => core.unvouchedReaders(bad([5]), { recipients: [] }), "INVALID_ARGUMENT", /key groups must be a list of lists/],
   ],
+  hiddenReaders: [["groups that are no lists", () => core.hiddenReaders(bad([5])), "INVALID_ARGUMENT", /key groups must be a list of lists/]],
+  otherReadersOf: [["no entry", () => core.otherReadersOf(bad(undefined)), "INVALID_ARGUMENT", /^the key entry must be an object, got undefined$/]],
   valuesLeftInClear: [
     ["no versions", () => core.valuesLeftInClear(undefined, { recipients: [] }, bad(undefined)), "INVALID_ARGUMENT", /versions must be an object/],
     ["an unknown format", () => core.valuesLeftInClear(undefined, { recipients: [] }, { before: { text: "", format: "yaml" }, after: { text: "a: 1", format: bad("xml") } }), "FORMAT_UNSUPPORTED"],

@@ -1,4 +1,4 @@
-import { appendAll, comparableKeyId, keyBackend, masterKeyIdentity, printable, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { appendAll, comparableKeyId, keyBackend, masterKeyIdentity, otherReadersOf, printable, type CreationRule, type FileMetadata, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import { fewestKeysToOpen } from "./key-quorum.ts";
 
 /**
@@ -50,7 +50,7 @@ function wrappedKeyFault(entry: MasterKeyEntry): string | undefined {
 
 /** Why `entry`'s wrapped key opens for a key the entry does not name (its backend's keyless check), or undefined. */
 export function otherReaders(entry: MasterKeyEntry): string | undefined {
-  return hasWrappedKeyArmor(entry) ? keyBackend(entry.kind)?.otherReaders?.(entry) : undefined;
+  return hasWrappedKeyArmor(entry) ? otherReadersOf(entry) : undefined;
 }
 
 

@@ -9,7 +9,8 @@ import type { AgeKeyEntry } from "./entry.ts";
  * Whoever wrote a file holds its data key and can add a stanza for a key of their own under a
  * teammate's label, which the label does not show (docs/security.md, "whom a key entry is for").
  * A stanza says its recipient's kind, and an SSH stanza a tag of its key; an X25519 stanza does
- * not say which age key it is for, so one under another age key's label goes unseen.
+ * not say which age key it is for (nor a post-quantum one), so one under another age key's label
+ * goes unseen.
  */
 
 /** The stanza a native recipient's entry has: its type and, for SSH keys, the tag of the key. */
@@ -20,15 +21,19 @@ interface ExpectedStanza {
 }
 
 const X25519_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
+/** A post-quantum hybrid recipient (ML-KEM-768 + X25519): its stanzas are `mlkem768x25519`. */
+const HYBRID_RECIPIENT = /^age1pq1[02-9ac-hj-np-z]+$/;
 const SSH_RECIPIENT = /^(ssh-ed25519|ssh-rsa)[ \t]+([A-Za-z0-9+/]+={0,2})(?:[ \t]|$)/;
 
 /** The stanza an entry for `recipient` has, or undefined for a plugin's recipient (its stanzas are the plugin's own). */
 function expectedStanza(recipient: string): ExpectedStanza | undefined {
-  if (X25519_RECIPIENT.test(recipient.toLowerCase())) return { type: "X25519", label: "age key" };
+  const lower = recipient.toLowerCase();
+  if (X25519_RECIPIENT.test(lower)) return { type: "X25519", label: "age key" };
+  if (HYBRID_RECIPIENT.test(lower)) return { type: "mlkem768x25519", label: "post-quantum age key" };
   const ssh = SSH_RECIPIENT.exec(recipient);
   if (ssh === null) return undefined;
-  // age-encryption.org/v1: the first 4 bytes of SHA-256 of the key in SSH wire format, base64 without padding.
-  const tag = createHash("sha256").update(Buffer.from(ssh[2]!, "base64")).digest().subarray(0, 4).toString("base64").replace(/=+$/, "");
+  // age-encryption.org/v1: the first 4 bytes of SHA-256 of the key in SSH wire format, base64 without padding (6 characters).
+  const tag = createHash("sha256").update(Buffer.from(ssh[2]!, "base64")).digest().subarray(0, 4).toString("base64").slice(0, 6);
   return { type: ssh[1]!, tag, label: `${ssh[1]} key` };
 }
 

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import {
   HushError,
+  hiddenReaders,
   isHushError,
   printable,
   ruleText,
@@ -46,6 +47,8 @@ export interface Unvouched {
    * rule's groups and `shamir_threshold` ask for more (core's `weakerQuorum`), or undefined.
    */
   readonly quorum?: string | undefined;
+  /** Entries whose wrapped key also opens for a key no entry names (core's `hiddenReaders`), each with why. */
+  readonly hidden?: readonly string[];
 }
 
 /**
@@ -79,15 +82,16 @@ export async function unvouchedRecipients(
 ): Promise<Unvouched> {
   const policy = await policyFor(loaded, cwd, target);
   if (policy === undefined) return { target, recipients: [] };
-  return { target, recipients: unvouchedReaders(groups, policy, given), quorum: weakerQuorum(groups, threshold, policy) };
+  return { target, recipients: unvouchedReaders(groups, policy, given), quorum: weakerQuorum(groups, threshold, policy), hidden: hiddenReaders(groups) };
 }
 
 /** What the listed recipients would get: the question is worded, and its way out told, for each. */
-type Exposure = "new data key" | "written values" | "values in clear" | "values outside the MAC" | "new data key to fewer" | "written values to fewer";
+type Exposure = "new data key" | "written values" | "written values to hidden readers" | "values in clear" | "values outside the MAC" | "new data key to fewer" | "written values to fewer";
 
 const LEAD: Record<Exposure, string> = {
   "new data key": "the new data key would also go to recipients that .sops.yaml does not name for this file",
   "written values": "what you write would also be readable by recipients that .sops.yaml does not name for this file",
+  "written values to hidden readers": "what you write would also be readable by a key that no entry of the file names: the wrapped data key of these entries opens for it too",
   "values in clear": "the file's own encryption rule would write these in clear, where .sops.yaml's rule for this file encrypts them",
   "values outside the MAC": "the file's own mac_only_encrypted: true would leave these values in clear out of its MAC (anyone could change them unseen), where .sops.yaml's rule for this file has the MAC cover them",
   "new data key to fewer": "the new data key would open for fewer recipients together than .sops.yaml's key groups and shamir_threshold ask for this file",
@@ -101,6 +105,9 @@ function nextStep(exposure: Exposure, files: readonly Unvouched[]): string {
   if (exposure === "values outside the MAC") {
     const one = shellPath(files[0]?.target.display ?? "FILE", 4096);
     return `next: check where the file came from (a file made under another rule keeps its mac_only_encrypted), re-encrypt it under .sops.yaml's rule (\`hush decrypt ${one} | hush encrypt --filename-override ${one} /dev/stdin > ${one}.new\`, then move ${one}.new over it), or pass --yes to write anyway`;
+  }
+  if (exposure === "written values to hidden readers") {
+    return `next: check who wrote the file (whoever did holds its data key), give it a new data key wrapped once for each recipient listed with \`hush rotate -i ${names}\`, or pass --yes to write anyway`;
   }
   if (exposure === "new data key to fewer" || exposure === "written values to fewer") {
     return `next: check where the file's key groups and shamir_threshold came from (a branch or clone can bring in a file made under another rule), then give it .sops.yaml's with \`hush updatekeys ${names}\`, or pass --yes to go on`;
@@ -176,7 +183,12 @@ export async function confirmWriteReaders(io: CliIo, name: string, metadata: Fil
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
   const found = await unvouchedRecipients(loaded, io.cwd, target, metadata.keyGroups, [], metadata.shamirThreshold);
   const yes = options.yes === true;
-  if (!(await askAbout(io, [found], yes, options.command, "written values")) || !(await askAbout(io, quorumsOf([found]), yes, options.command, "written values to fewer"))) {
+  const hidden: Unvouched = { target, recipients: found.hidden ?? [] };
+  if (
+    !(await askAbout(io, [found], yes, options.command, "written values")) ||
+    !(await askAbout(io, [hidden], yes, options.command, "written values to hidden readers")) ||
+    !(await askAbout(io, quorumsOf([found]), yes, options.command, "written values to fewer"))
+  ) {
     throw new HushError("CANCELED", `${printable(name, 4096)} was not changed`, { located: true });
   }
 }

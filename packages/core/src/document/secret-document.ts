@@ -9,7 +9,7 @@ import { convertPlaintext } from "./convert.ts";
 import { editPlaintext, type PlainEditResult } from "./plain-edit.ts";
 import { nodeAt } from "./tree-edit.ts";
 import { weakerQuorum } from "./weaker-quorum.ts";
-import { ruleText, unvouchedReaders, valuesLeftInClear, valuesOutsideMac, type WritePolicy } from "./write-policy.ts";
+import { hiddenReaders, ruleText, unvouchedReaders, valuesLeftInClear, valuesOutsideMac, type WritePolicy } from "./write-policy.ts";
 import { HushError } from "../errors.ts";
 
 /**
@@ -196,11 +196,13 @@ export class SecretDocument {
   async #checkPolicy(policy: WritePolicy, after: { text: string; format: FileFormat }): Promise<void> {
     const { metadata } = this.opened;
     const readers = unvouchedReaders(metadata.keyGroups, policy);
+    const hidden = hiddenReaders(metadata.keyGroups);
     const quorum = weakerQuorum(metadata.keyGroups, metadata.shamirThreshold, policy);
     const clear = await valuesLeftInClear(metadata.rule, policy, { before: { text: this.opened.plaintext, format: this.format }, after });
     const outsideMac = await valuesOutsideMac(metadata, policy, after);
     const details = [
       ...(readers.length === 0 ? [] : ["recipients .sops.yaml does not name:", ...readers.map((r) => `  ${r}`)]),
+      ...(hidden.length === 0 ? [] : ["wrapped keys that also open for a key no entry names:", ...hidden.map((r) => `  ${r}`)]),
       ...(quorum === undefined ? [] : ["fewer recipients together open it than .sops.yaml's key groups ask:", `  ${quorum}`]),
       ...(clear === undefined || clear.values.length === 0
         ? []

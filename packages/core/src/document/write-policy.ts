@@ -1,7 +1,7 @@
 import { checkObject, checkString, invalidArgument, isArray } from "../arguments.ts";
 import type { KeyGroupRecipients } from "../crypto/data-key.ts";
 import type { MasterKeyRecipient } from "../key-source.ts";
-import { comparableKeyId, masterKeyIdentity } from "../keys/registry.ts";
+import { comparableKeyId, masterKeyIdentity, otherReadersOf } from "../keys/registry.ts";
 import { effectiveRule, ruleLeaf } from "../leaf-rules.ts";
 import type { CreationRule } from "../config/sops-config.ts";
 import type { EncryptionRule } from "../metadata/file-metadata.ts";
@@ -65,6 +65,23 @@ export function unvouchedReaders(groups: KeyGroupRecipients, policy: WritePolicy
   if (policy.recipients.length === 0) return [];
   const named = new Set([...policy.recipients, ...given].map(comparableKeyId));
   return groups.flatMap((group, gi) => group.filter((k) => !named.has(comparableKeyId(k))).map((k) => `group ${gi}: ${printable(k.kind, 20)} ${printable(masterKeyIdentity(k), 4096)}`));
+}
+
+/**
+ * The entries of `groups` whose wrapped key also opens for a key no entry names, as each one's
+ * structure shows (a second age stanza or PGP session key; see `otherReadersOf`), as
+ * `group 0: age age1…: why`, escaped for a terminal. Whoever wrote such a file reads what is
+ * written into it under its data key, whatever the labels and `.sops.yaml` say. Empty for
+ * recipients without a wrapped key (a new data key is wrapped afresh for each).
+ */
+export function hiddenReaders(groups: KeyGroupRecipients): string[] {
+  if (!isArray(groups) || !groups.every(isArray)) throw invalidArgument("the key groups must be a list of lists of recipients");
+  return groups.flatMap((group, gi) =>
+    group.flatMap((k) => {
+      const why = otherReadersOf(k);
+      return why === undefined ? [] : [`group ${gi}: ${printable(k.kind, 20)} ${printable(masterKeyIdentity(k), 4096)}: ${printable(why, 400)}`];
+    }),
+  );
 }
 
 /** A plaintext in its format. */

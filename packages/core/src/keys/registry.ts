@@ -1,4 +1,4 @@
-import { checkString, invalidArgument, isArray } from "../arguments.ts";
+import { checkObject, checkString, invalidArgument, isArray } from "../arguments.ts";
 import { HushError } from "../errors.ts";
 import type { MasterKeyEntry, MasterKeyRecipient } from "../key-source.ts";
 import type { KeyBackend } from "./key-backend.ts";
@@ -34,6 +34,17 @@ export function unregisterKeyBackend(kind: string): void {
 export function keyBackend(kind: string): KeyBackend | undefined {
   checkString(kind, "the key kind");
   return backends.get(kind);
+}
+
+/**
+ * Why `entry`'s wrapped key also (or only) opens for a key the entry does not name, as its
+ * backend reads the wrapped key's structure without a key (see `KeyBackend.otherReaders`), or
+ * undefined: also for a recipient with no wrapped key yet and for kinds that cannot tell.
+ */
+export function otherReadersOf(entry: MasterKeyEntry | MasterKeyRecipient): string | undefined {
+  checkObject(entry, "the key entry");
+  const enc = (entry as { readonly enc?: unknown }).enc;
+  return typeof enc === "string" && enc !== "" ? keyBackend(entry.kind)?.otherReaders?.(entry as MasterKeyEntry) : undefined;
 }
 
 /** Every registered backend, in registration order (the order keys are read and listed). */
