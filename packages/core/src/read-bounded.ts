@@ -61,6 +61,10 @@ export function readFileBounded(path: string, options: BoundedReadOptions = {}):
     throw notAFile(path, found.isSymbolicLink() ? "a symbolic link" : "a pipe, device or socket");
   } else if (found.isFIFO()) {
     if (!PIPE_NAME.test(path) && !lstatSync(path).isFIFO()) throw notAFile(path, "a link to a pipe");
+  } else if (found.isSocket() && PIPE_NAME.test(path)) {
+    // Standard input as Node, or a service manager, hands it to a program: one end of a socket
+    // pair, which Linux does not let /dev/stdin be opened again; it is read where it already is.
+    return readToEnd(path === "/dev/stdin" ? 0 : Number(path.slice(path.lastIndexOf("/") + 1)), path, maxBytes);
   } else if (!found.isFile()) {
     throw notAFile(path, "a device or socket");
   }
