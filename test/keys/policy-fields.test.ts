@@ -63,7 +63,7 @@ describe("fields of a file's metadata that a write is compared with", () => {
       const r = await as(alice.file, ["set", "prod/mac.yaml", '["replicas"]', "3"]);
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr).toContain(listed);
-      expect(r.stderr).toContain("re-encrypt it under .sops.yaml's rule (`hush decrypt prod/mac.yaml | hush encrypt --filename-override prod/mac.yaml /dev/stdin > prod/mac.yaml.new`, then move prod/mac.yaml.new over it)");
+      expect(r.stderr).toContain("re-encrypt it under .sops.yaml's rule (`hush decrypt prod/mac.yaml | hush encrypt --filename-override prod/mac.yaml - > prod/mac.yaml.new`, then move prod/mac.yaml.new over it)");
       expect(readFileSync(join(repo, "prod", "mac.yaml"), "utf8")).toBe(copied);
       // The file's own path's rule has the flag: nothing to ask.
       const dev = await as(alice.file, ["set", "dev/mac.yaml", '["replicas"]', "3"]);

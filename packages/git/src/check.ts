@@ -10,6 +10,7 @@ import {
   openText,
   parseEnvelope,
   printable,
+  shellPath,
   ruleLeaf,
   shamirThresholdProblem,
   storeFor,
@@ -125,6 +126,11 @@ export type CheckCode =
   | "hush-leftover"
   /** Warning: the file is encrypted, but its rule left every value in plaintext. */
   | "nothing-encrypted"
+  /**
+   * Warning (error with `--strict`): the file's `mac_only_encrypted: true` leaves its values in
+   * clear out of the MAC, where its creation rule does not (a file made under another rule).
+   */
+  | "mac-scope-differs"
   /** The file could not be read. */
   | "unreadable"
   /** Warning (error with `--strict`): a file no creation rule covers holds what looks like a secret. */
@@ -370,6 +376,16 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   }
   if (encryptedValues === 0 && plainValues > 0) {
     problems.push({ severity: "warning", code: "nothing-encrypted", message: `the file is encrypted but its rule (${ruleText(fileRule)}) left every value in plaintext` });
+  }
+  if (input.creationRule !== undefined && metadata.macOnlyEncrypted && !input.creationRule.macOnlyEncrypted && plainValues > 0) {
+    // A file made under another rule (copied from a path whose rule sets it) keeps the flag, which
+    // is bound to its MAC: no edit without the key adds it, so it came with the file.
+    const name = shellPath(input.path, 4096);
+    problems.push({
+      severity: input.strict === true ? "error" : "warning",
+      code: "mac-scope-differs",
+      message: `the file's mac_only_encrypted: true leaves its ${plainValues} value(s) in clear out of its MAC (anyone can change them unseen), where the creation rule for it (path_regex ${printable(JSON.stringify(input.creationRule.pathRegex))}) has the MAC cover them; make it again under the rule: \`hush decrypt ${name} | hush encrypt --filename-override ${name} - > ${name}.new\`, then move ${name}.new over it`,
+    });
   }
   if (input.verify !== undefined && !problems.some((p) => p.severity === "error")) {
     try {

@@ -104,7 +104,7 @@ function nextStep(exposure: Exposure, files: readonly Unvouched[]): string {
   if (exposure === "values in clear") return "next: check why the file's rule is not .sops.yaml's (a branch or clone can change it without any key), or pass --yes to write them in clear";
   if (exposure === "values outside the MAC") {
     const one = shellPath(files[0]?.target.display ?? "FILE", 4096);
-    return `next: check where the file came from (a file made under another rule keeps its mac_only_encrypted), re-encrypt it under .sops.yaml's rule (\`hush decrypt ${one} | hush encrypt --filename-override ${one} /dev/stdin > ${one}.new\`, then move ${one}.new over it), or pass --yes to write anyway`;
+    return `next: check where the file came from (a file made under another rule keeps its mac_only_encrypted), re-encrypt it under .sops.yaml's rule (\`hush decrypt ${one} | hush encrypt --filename-override ${one} - > ${one}.new\`, then move ${one}.new over it), or pass --yes to write anyway`;
   }
   if (exposure === "written values to hidden readers") {
     return `next: check who wrote the file (whoever did holds its data key), give it a new data key wrapped once for each recipient listed with \`hush rotate -i ${names}\`, or pass --yes to write anyway`;
