@@ -125,12 +125,17 @@ export interface Running {
   readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** Starts hush without waiting (for signals and concurrency tests). */
-export function startHush(args: readonly string[], options: { cwd: string; env: Record<string, string> }): Running {
+/**
+ * Starts hush without waiting (for signals and concurrency tests). `newSession`: hush runs in a
+ * session of its own, so without a controlling terminal wherever the tests run, and as the leader
+ * of its own process group (as a supervisor such as `timeout` makes it).
+ */
+export function startHush(args: readonly string[], options: { cwd: string; env: Record<string, string>; newSession?: boolean }): Running {
   const child = spawn(process.execPath, [CLI_JS, ...args], {
     cwd: options.cwd,
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.newSession === true,
   });
   let stdout = "";
   let stderr = "";

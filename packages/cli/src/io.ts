@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
-import { deferSignalCleanups, HushError, isCleanupListener, MAX_DOCUMENT_BYTES, printable, readFileBounded, safeJson, tooLargeMessage, type BoundedReadOptions } from "@hush/core";
+import { deferSignalCleanups, HushError, isCleanupListener, MAX_DOCUMENT_BYTES, printable, readFileBounded, safeJson, tooLargeMessage, userEnvironment, type BoundedReadOptions } from "@hush/core";
 import { refuseLinkedDirectory } from "./work-tree-links.ts";
 
 export { readFileBounded, type BoundedReadOptions };
@@ -22,13 +22,12 @@ export interface CliIo {
 
 /**
  * The environment a child process (git, the editor, `exec`'s command) gets: the command's
- * variables that are set, as spawn wants them. The record has no prototype, so that a variable
+ * variables that are set, as spawn wants them, with the user's values of those hush set in its
+ * own environment for itself (`userEnvironment`). The record has no prototype, so that a variable
  * set on it later by name (`__proto__` from a file `exec-env` reads) is a variable like any other.
  */
 export function childEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out = Object.create(null) as Record<string, string>;
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
+  return userEnvironment(env);
 }
 
 /**

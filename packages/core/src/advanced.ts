@@ -9,6 +9,7 @@ export { HushError, isHushError, printable, quoted, type ErrorCode, type ErrorLo
 export { safeJson, shellPath, shellQuote, showInvisible } from "./printable.ts";
 export { appendAll } from "./arrays.ts";
 export { leadsOutside } from "./path-outside.ts";
+export { setForHushOnly, userEnvironment } from "./hush-only-environment.ts";
 export { findProgramOnPath, isExecutableFile, KEY_PROGRAM_VARIABLE, keyProgramDirectory, keyProgramEnvironment } from "./program-path.ts";
 export { readFileBounded, MAX_DOCUMENT_BYTES, tooLargeMessage, type BoundedReadOptions } from "./read-bounded.ts";
 export { MAX_TIMER_DELAY_MS } from "./timer-delay.ts";

@@ -8,6 +8,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { checkObject } from "./arguments.ts";
 import { HushError } from "./errors.ts";
+import { userEnvironment } from "./hush-only-environment.ts";
 
 /** True when `path` is a regular file this process may execute (false for anything unreadable). */
 export function isExecutableFile(path: string): boolean {
@@ -110,8 +111,7 @@ function withoutLoaderPreload(options: string): string {
  */
 export function keyProgramEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   checkObject(env, "the environment");
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
+  const out = userEnvironment(env);
   out[KEY_PROGRAM_VARIABLE] = "1";
   const options = out["NODE_OPTIONS"];
   if (options !== undefined) {

@@ -264,6 +264,11 @@ const CASES: Record<string, readonly Case[]> = {
   firstInvalidUtf8Line: [["text for the bytes", () => core.firstInvalidUtf8Line(bad("a")), "INVALID_ARGUMENT", /the bytes/]],
   utf8Text: [["bytes that are not UTF-8 on line 3", () => core.utf8Text(Buffer.from("a\nb\n\xff", "latin1"), "next"), "NOT_UTF8", /^line 3: not valid UTF-8 \(next\)$/]],
   keyProgramEnvironment: [["null for the environment", () => core.keyProgramEnvironment(bad(null)), "INVALID_ARGUMENT", /the environment must be an object/]],
+  userEnvironment: [["null for the environment", () => core.userEnvironment(bad(null)), "INVALID_ARGUMENT", /the environment must be an object/]],
+  setForHushOnly: [
+    ["a number for the name", () => core.setForHushOnly(bad(5), "x"), "INVALID_ARGUMENT", /the variable's name must be a string/],
+    ["undefined for the value", () => core.setForHushOnly("HUSH_EDGE_TEST", bad(undefined)), "INVALID_ARGUMENT", /the variable's value must be a string/],
+  ],
   readFileBounded: [
     ["a number for the path", () => core.readFileBounded(bad(5)), "INVALID_ARGUMENT", /path must be a string/],
     ["a device", () => core.readFileBounded("/dev/zero"), "READ_FAILED", /not a regular file/],

@@ -53,9 +53,10 @@ export class PluginSession {
   /** Stops killing the plugin when hush ends (by a signal, when nothing else decides: signal-cleanup.ts). */
   readonly #unhook: () => void;
 
-  private constructor(name: string, child: ChildProcess, onWaiting: () => void) {
+  private constructor(name: string, child: ChildProcess, onWaiting: () => void, unhook: () => void) {
     this.name = name;
     this.#child = child;
+    this.#unhook = unhook;
     this.#onWaiting = onWaiting;
     this.#reader = new StanzaReader(child.stdout!);
     // A plugin that exits early makes writes fail (EPIPE): reading then reports what happened.
@@ -68,8 +69,6 @@ export class PluginSession {
       child.once("exit", () => resolve());
       child.once("error", () => resolve());
     });
-    // A plugin never outlives hush: killed when hush exits or is interrupted.
-    this.#unhook = endWithHush(this.#killNow);
   }
 
   /**
@@ -94,13 +93,28 @@ export class PluginSession {
       const childEnv = keyProgramEnvironment(env);
       // Plugins must not depend on the working directory (age runs them in the temporary
       // directory); hush's choice is one no other user can write, as for the Azure CLI.
-      const child = spawn(path, [`--age-plugin=${protocol}`], { cwd: keyProgramDirectory(), env: childEnv, stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
-      const started = await new Promise<Error | undefined>((resolve) => {
-        child.once("spawn", () => resolve(undefined));
-        child.once("error", (err) => resolve(err));
-      });
-      if (started !== undefined) throw pluginFailure(name, `cannot start ${printable(path)} (${(started as { code?: string }).code ?? started.message})`);
-      const s = new PluginSession(name, child, onWaiting);
+      // A plugin never outlives hush: killed when hush exits or is interrupted. Watched before it
+      // starts: it runs from the fork on, and a SIGTERM that came before its start was reported
+      // found no handler and ended hush by Node's default, the plugin left running.
+      let child: ChildProcess | undefined;
+      const unhook = endWithHush(() => void child?.kill("SIGKILL"));
+      let started: Error | undefined;
+      try {
+        child = spawn(path, [`--age-plugin=${protocol}`], { cwd: keyProgramDirectory(), env: childEnv, stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
+        const spawned = child;
+        started = await new Promise<Error | undefined>((resolve) => {
+          spawned.once("spawn", () => resolve(undefined));
+          spawned.once("error", (err) => resolve(err));
+        });
+      } catch (err) {
+        unhook();
+        throw err;
+      }
+      if (started !== undefined) {
+        unhook();
+        throw pluginFailure(name, `cannot start ${printable(path)} (${(started as { code?: string }).code ?? started.message})`);
+      }
+      const s = new PluginSession(name, child, onWaiting, unhook);
       try {
         return await session(s);
       } finally {

@@ -1,4 +1,4 @@
-import type { ConfigContext, KeyBackend } from "@hush/core";
+import { setForHushOnly, type ConfigContext, type KeyBackend } from "@hush/core";
 import { parseEncryptionContext, parseKmsArn, validateProfile, validateRoleArn } from "./arn.ts";
 import type { KmsKeyEntry, KmsKeyRecipient } from "./entry.ts";
 
@@ -145,7 +145,7 @@ export const awsKmsBackend: KeyBackend<KmsKeyEntry, KmsKeyRecipient> = {
   },
   async load(context) {
     // The AWS SDK warns about Node 20 on stderr at first use; that line would reach users' logs.
-    process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+    if (process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] === undefined) setForHushOnly("AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "true");
     const { AwsKmsKeySource } = await import("./source.ts");
     // Profiles and roles of KMS keys the user named (`--kms ARN+ROLE`, `--aws-profile`, SOPS_KMS_ARN)
     // were chosen by the user, so they are allowed like HUSH_AWS_PROFILES/ROLES.

@@ -10,6 +10,7 @@ import {
   HushError,
   isHushError,
   printable,
+  setForHushOnly,
   type KeySource,
   type MasterKeyEntry,
   type MasterKeyRecipient,
@@ -383,8 +384,8 @@ export class AwsKmsKeySource implements KeySource {
  */
 function keepSdkOutOfRelativeHome(env: NodeJS.ProcessEnv): void {
   if (isAbsolute(sdkHomeDirectory(env))) return;
-  env["AWS_CONFIG_FILE"] ||= devNull;
-  env["AWS_SHARED_CREDENTIALS_FILE"] ||= devNull;
+  // hush's guard, not the user's setting: a command hush runs gets the user's (see setForHushOnly).
+  for (const name of ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"]) if (!env[name]) setForHushOnly(name, devNull);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { HushError, quoted } from "@hush/core";
+import { HushError, quoted, userEnvironment } from "@hush/core";
 import type { KeySource, MasterKeyEntry, MasterKeyRecipient } from "@hush/core";
 import type { PgpKeyEntry, PgpRecipient } from "./entry.ts";
 import { readMessageRecipients } from "./armor.ts";
@@ -68,8 +68,7 @@ export class GpgKeySource implements KeySource {
   #unansweredDialogs = 0;
 
   constructor(options: GpgKeySourceOptions) {
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(options.env)) if (value !== undefined) env[name] = value;
+    const env = userEnvironment(options.env);
     this.#env = env;
     const exec = env["SOPS_GPG_EXEC"];
     this.#binary = exec !== undefined && exec !== "" ? exec : "gpg";

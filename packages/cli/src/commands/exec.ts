@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns, type StdioOptions } from "node:child_process";
-import { chmodSync, chownSync, closeSync, constants as fsConstants, openSync } from "node:fs";
+import { chmodSync, chownSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { isatty } from "node:tty";
@@ -16,6 +16,8 @@ import { encryptedValueTexts, mergeEnvFiles, RefusedEnvironment, type DecryptedE
 import { pipeRedacted, splitExecArgs, type CommandLine } from "../workflows/exec-command.ts";
 import { deliverThroughFifo, makeFifo, type FifoDelivery } from "../workflows/fifo.ts";
 import { dieOfInterrupt, interruptReachedChild } from "../workflows/interrupt.ts";
+import type { KillGuard } from "../workflows/kill-guard.ts";
+import { guardProgramGroup, hasControllingTerminal, programGetsOwnGroup, signalProgram } from "../workflows/command-group.ts";
 import { makePrivateDir, onTerminationSignals, SIGNAL_NUMBERS, type PrivateDir } from "../workflows/private-dir.ts";
 
 /**
@@ -132,28 +134,18 @@ function stdioFor(io: CliIo, redacting: boolean): StdioOptions {
   return [stdin, redacting ? "pipe" : own(io.stdout, process.stdout), redacting ? "pipe" : own(io.stderr, process.stderr)];
 }
 
-/** Whether hush has a controlling terminal: one that a program could open as /dev/tty, and whose Ctrl+C reaches hush's process group. */
-function hasControllingTerminal(): boolean {
-  try {
-    closeSync(openSync("/dev/tty", fsConstants.O_RDONLY | fsConstants.O_NOCTTY | fsConstants.O_NONBLOCK));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Starts the command; `ownSession` runs it in a session of its own (setsid), without a
- * controlling terminal (see {@link runsInOwnSession}).
+ * Starts the command; `ownGroup` runs it in a session and process group of its own (setsid: Node
+ * has no other way), without a controlling terminal (see {@link runsInOwnGroup}).
  */
-function startCommand(io: CliIo, command: CommandLine, env: Record<string, string>, user: UserIds | undefined, detached: boolean, redacting: boolean, ownSession = false): ChildProcess {
+function startCommand(io: CliIo, command: CommandLine, env: Record<string, string>, user: UserIds | undefined, detached: boolean, redacting: boolean, ownGroup = false): ChildProcess {
   const [file, args] = "shell" in command ? ["/bin/sh", ["-c", command.shell]] : [command.argv[0]!, command.argv.slice(1)];
   let child: ChildProcess;
   try {
     child = spawn(file, args, {
       env,
       stdio: detached ? "inherit" : stdioFor(io, redacting),
-      detached: detached || ownSession,
+      detached: detached || ownGroup,
       ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
     });
   } catch (err) {
@@ -181,33 +173,38 @@ function startCommand(io: CliIo, command: CommandLine, env: Record<string, strin
  * Whether a redacted command runs in a session of its own: when hush has a controlling terminal,
  * so that the command has none and cannot open /dev/tty to write past the redacting pipes (git's
  * password prompt shows the URL, token included, there). Without a terminal (CI) there is no
- * /dev/tty to open, and the command stays in hush's process group, where a supervisor that
- * kills the group (`timeout -k`, a CI runner) reaches it too.
+ * /dev/tty to open, and every command gets a group of its own anyway (command-group.ts).
  */
 function runsInOwnSession(redacting: boolean): boolean {
   return redacting && process.platform !== "win32" && hasControllingTerminal();
 }
 
 /**
+ * Whether the command runs in a process group of its own, which hush's termination signals then
+ * reach as a whole (command-group.ts): in a session of its own when redacting at a terminal, and
+ * whenever hush has no controlling terminal.
+ */
+function runsInOwnGroup(ownSession: boolean): boolean {
+  return ownSession || programGetsOwnGroup();
+}
+
+/**
  * Handles SIGTERM, SIGHUP, SIGINT and SIGQUIT from the moment plaintext exists until hush
  * returns. `cleanup` runs at once (the FIFO and private directory go before anything else can
- * go wrong), then the signal is passed on to the command, whose status hush then returns: hush
- * never waits on anything of its own. SIGINT is passed on for a `kill -INT` aimed at hush alone,
- * but not when the command got the same Ctrl+C (see `interruptReachedChild`);
- * SIGQUIT is passed on as SIGTERM, because most programs dump core on SIGQUIT, with the secrets
- * in it. With no command to pass it to (`--background`), hush exits 128 + the signal.
+ * go wrong), then the signal is passed on to the command, to its whole process group when it has
+ * one of its own (`ownGroup`, see command-group.ts), and hush then returns the command's status:
+ * hush never waits on anything of its own. SIGINT is passed on for a `kill -INT` aimed at hush
+ * alone, but not when the command got the same Ctrl+C (see `interruptReachedChild`); SIGQUIT is
+ * passed on as SIGTERM, because most programs dump core on SIGQUIT, with the secrets in it. With
+ * no command to pass it to (`--background`), hush exits 128 + the signal.
  */
-function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => void, sameGroup: boolean): () => void {
+function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => void, ownGroup: boolean): () => void {
   return onTerminationSignals((signal) => {
     cleanup();
     const child = command();
     if (child === undefined) process.exit(128 + SIGNAL_NUMBERS[signal]);
-    if (signal === "SIGINT" && interruptReachedChild(sameGroup)) return;
-    try {
-      child.kill(signal === "SIGQUIT" ? "SIGTERM" : signal);
-    } catch {
-      // it has just ended: its status is on its way
-    }
+    if (signal === "SIGINT" && interruptReachedChild(!ownGroup)) return;
+    signalProgram(child, signal === "SIGQUIT" ? "SIGTERM" : signal, ownGroup);
   });
 }
 
@@ -259,15 +256,23 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
   }
   const redact = flags.redact === true;
   const ownSession = runsInOwnSession(redact);
-  const child = startCommand(io, command, env, user, false, redact, ownSession);
-  const output = redact ? pipeRedacted(child, io, merged.secrets) : Promise.resolve();
-  const uninstall = stopOnSignals(() => child, () => undefined, !ownSession);
+  const ownGroup = runsInOwnGroup(ownSession);
+  // Watched before it starts: the command runs from the fork on, and a signal that came before
+  // the handlers were there (while hush set up its pipes, redacting ones, the group's watcher)
+  // ended hush by Node's default, the command and everything it started left running.
+  let child: ChildProcess | undefined;
+  const uninstall = stopOnSignals(() => child, () => undefined, ownGroup);
+  let guard: KillGuard | undefined;
   let end: CommandEnd;
   try {
+    child = startCommand(io, command, env, user, false, redact, ownGroup);
+    if (ownGroup) guard = guardProgramGroup(child);
+    const output = redact ? pipeRedacted(child, io, merged.secrets) : Promise.resolve();
     end = await waitFor(child, command, env);
     await output;
   } finally {
     uninstall();
+    guard?.release();
   }
   return passOnEnd(end);
 }
@@ -336,14 +341,15 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
   let delivery: FifoDelivery | undefined;
   let child: ChildProcess | undefined;
   let end: CommandEnd;
-  const ownSession = flags.background !== true && runsInOwnSession(secrets !== undefined);
+  const ownGroup = flags.background !== true && runsInOwnGroup(runsInOwnSession(secrets !== undefined));
+  let guard: KillGuard | undefined;
   const uninstall = stopOnSignals(
     () => (flags.background === true ? undefined : child),
     () => {
       delivery?.stop();
       dir?.remove();
     },
-    !ownSession,
+    ownGroup,
   );
   try {
     dir = makePrivateDir(io.env, user !== undefined);
@@ -369,7 +375,8 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     const env = childEnv(io, false, [], user);
     const withPath = (arg: string): string => arg.split("{}").join(path);
     const line: CommandLine = "shell" in command ? { shell: withPath(command.shell) } : { argv: command.argv.map(withPath) };
-    child = startCommand(io, line, env, user, flags.background === true, secrets !== undefined, ownSession);
+    child = startCommand(io, line, env, user, flags.background === true, secrets !== undefined, ownGroup);
+    if (ownGroup) guard = guardProgramGroup(child);
     const output = secrets === undefined ? Promise.resolve() : pipeRedacted(child, io, secrets);
     if (flags.background === true) {
       child.on("error", () => delivery?.stop());
@@ -386,6 +393,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     await delivery?.done;
   } finally {
     uninstall();
+    guard?.release();
     delivery?.stop();
     dir?.remove();
   }

@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import { HushError, printable } from "@hush/core";
 import { childEnvironment, readFileBounded, type CliIo } from "../io.ts";
 import { resolveEditor } from "./editor.ts";
+import { guardProgramGroup, programGetsOwnGroup, signalProgram } from "./command-group.ts";
 import { exitCancelled, followInterrupt, interruptReachedChild } from "./interrupt.ts";
 import { makePrivateDir, onTerminationSignals, tryWriteErr, type PrivateDir } from "./private-dir.ts";
 
@@ -91,6 +92,9 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
   const editor = resolveEditor(io.env, io.cwd);
   let dir: PrivateDir | undefined;
   let running: ChildProcess | undefined;
+  // Without a controlling terminal the editor (often a script: `code --wait`, a wrapper) runs in a
+  // process group of its own, which hush's signals reach as a whole (command-group.ts).
+  const ownGroup = programGetsOwnGroup();
   /** The private file of the last editor run. */
   let lastPath: string | undefined;
   /** Whether the last editor run crashed (see `crashedText`). */
@@ -108,7 +112,7 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
 
   let cancelling = false;
   const uninstall = onTerminationSignals((signal) => {
-    if (signal === "SIGINT" && running !== undefined && interruptReachedChild(true)) return;
+    if (signal === "SIGINT" && running !== undefined && interruptReachedChild(!ownGroup)) return;
     if (cancelling) return;
     cancelling = true;
     cleanUp();
@@ -124,26 +128,21 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
     setTimeout(() => {
       // An editor that ignores the signal (or a wrapper script that traps it) outlived hush, the
       // plaintext in its memory and the terminal still its own: it is killed before hush ends.
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // gone meanwhile
-      }
+      signalProgram(child, "SIGKILL", ownGroup);
       finish();
     }, EDITOR_STOP_GRACE_MS);
-    try {
-      // SIGQUIT is not passed on: the editor would dump core, with the plaintext in it.
-      child.kill(signal === "SIGHUP" ? "SIGHUP" : "SIGTERM");
-    } catch {
-      finish();
-    }
+    // SIGQUIT is not passed on: the editor would dump core, with the plaintext in it. An editor
+    // gone meanwhile reports its exit, which finishes.
+    signalProgram(child, signal === "SIGHUP" ? "SIGHUP" : "SIGTERM", ownGroup);
   });
 
   const run = (path: string): Promise<void> =>
     new Promise((resolve, reject) => {
       const started = performance.now();
-      const child = spawn(editor.program, [...editor.args, path], { stdio: "inherit", env: childEnvironment(io.env) });
+      const child = spawn(editor.program, [...editor.args, path], { stdio: "inherit", env: childEnvironment(io.env), detached: ownGroup });
       running = child;
+      const guard = ownGroup ? guardProgramGroup(child) : undefined;
+      child.on("exit", () => guard?.release());
       child.on("error", (err) => {
         running = undefined;
         const reason = (err as { code?: string }).code ?? err.message;

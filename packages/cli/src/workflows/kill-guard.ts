@@ -23,9 +23,18 @@ const WATCH = 'IFS= read -r _ || rm -rf -- "$1"';
  * outlives hush. Where no shell can be started, the next run's sweep is what remains.
  */
 export function guardAgainstKill(path: string): KillGuard {
+  return watchForKill(WATCH, [path]);
+}
+
+/**
+ * Runs `script` (a `/bin/sh` script whose `read` of one line fails when hush ends without releasing
+ * the guard, then does what hush would have) with `args` as `$1`…, in a session of its own, in
+ * `/`, with PATH alone: see {@link guardAgainstKill}. Where no shell can start, there is no guard.
+ */
+export function watchForKill(script: string, args: readonly string[]): KillGuard {
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn("/bin/sh", ["-c", WATCH, "hush-guard", path], { cwd: "/", env: { PATH: "/usr/bin:/bin" }, detached: true, stdio: ["pipe", "ignore", "ignore"] });
+    child = spawn("/bin/sh", ["-c", script, "hush-guard", ...args], { cwd: "/", env: { PATH: "/usr/bin:/bin" }, detached: true, stdio: ["pipe", "ignore", "ignore"] });
   } catch {
     return { release() {} };
   }
