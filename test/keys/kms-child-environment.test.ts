@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir, startKmsTestServer, type KmsTestServer } from "@hush/testkit";
+import { HUSH_SCRIPT, makeTempDir, startKmsTestServer, type KmsTestServer } from "@hush/testkit";
 import { hush } from "./helpers.ts";
 
 /**
@@ -44,6 +45,26 @@ describe("the programs hush runs after a KMS call get the user's environment", (
       expect(readFileSync(seen, "utf8")).toBe("-|-|-");
     });
   }
+
+  it("a user with no home at all (HOME unset, no entry in the user database): KMS opens the file, and the command sees no USERPROFILE", async () => {
+    if (process.geteuid?.() !== 0) throw new Error("this test runs hush as a user the system does not list: run the suite as root, e.g. in the project's container");
+    // A container run with an arbitrary uid: the file must be readable by it.
+    chmodSync(tmp.path, 0o755);
+    chmodSync(file, 0o644);
+    const env: Record<string, string> = { PATH: process.env["PATH"] ?? "/usr/bin:/bin" };
+    for (const [name, value] of Object.entries(server.env)) if (name.startsWith("AWS_") && value !== undefined) env[name] = value;
+    // Run asynchronously: the KMS test server answers from this process.
+    const child = spawn("setpriv", ["--reuid", "54321", "--regid", "54321", "--clear-groups", process.execPath, HUSH_SCRIPT, "exec-env", file, "--", "sh", "-c", 'printf "%s|%s" "$password" "${USERPROFILE--}"'], { cwd: "/", env });
+    const r = { stdout: "", stderr: "" };
+    child.stdout.on("data", (d: Buffer) => (r.stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (r.stderr += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.on("error", (err) => reject(new Error(`setpriv (util-linux) is required for this test: ${err.message}`)));
+      child.on("close", () => resolve());
+    });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("s3cr3t|-");
+  });
 
   it("the values the user gave pass as they are", async () => {
     const mine = { AWS_CONFIG_FILE: "/etc/my-aws-config", AWS_SHARED_CREDENTIALS_FILE: "/etc/my-aws-credentials", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };

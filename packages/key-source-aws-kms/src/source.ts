@@ -380,12 +380,18 @@ export class AwsKmsKeySource implements KeySource {
  * them files of the working directory, a clone, whose default profile's `credential_process` the
  * SDK runs and whose `endpoint_url` it sends the reader's signed requests to. hush counts such a
  * HOME as none (the CLI's key sources look for no file under it); the SDK is told the same, by
- * the variables it reads for those files: none, unless the environment names them.
+ * the variables it reads for those files: none, unless the environment names them. With no home
+ * at all (HOME unset for a user the system's user database does not list, as in a container run
+ * with an arbitrary uid), the SDK's own lookup throws on every config load, and each KMS call
+ * failed as "not a valid KMS response": it is given `/dev/null` as the home it asks for first
+ * after HOME (USERPROFILE, which nothing else of hush reads), under which it finds nothing.
  */
 function keepSdkOutOfRelativeHome(env: NodeJS.ProcessEnv): void {
-  if (isAbsolute(sdkHomeDirectory(env))) return;
-  // hush's guard, not the user's setting: a command hush runs gets the user's (see setForHushOnly).
+  const home = sdkHomeDirectory(env);
+  if (isAbsolute(home)) return;
+  // hush's guards, not the user's settings: a command hush runs gets the user's (see setForHushOnly).
   for (const name of ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"]) if (!env[name]) setForHushOnly(name, devNull);
+  if (home === "") setForHushOnly("USERPROFILE", devNull);
 }
 
 /**
