@@ -165,7 +165,7 @@ describe("a PGP entry whose message is encrypted for two keys, or a passphrase t
   const gpg = (args: readonly string[], input: Buffer | string): Buffer => execFileSync("gpg", ["--batch", "--quiet", ...args], { input, env: { ...gnupg.env } as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "ignore"] });
 
   /** A file for key1 and key2, then one entry: key1's label over a message whose packets say who else reads it. */
-  function folded(name: string, encryptArgs: readonly string[]): void {
+  function folded(name: string, encryptArgs: readonly string[], reshape: (armored: string) => string = (a) => a): void {
     writeFileSync(join(repo, "plain.yaml"), PLAINTEXT);
     const env = { ...sb.keylessEnv, GNUPGHOME: gnupg.home };
     const both = hush(sb, ["encrypt", "--config", "/dev/null", "--pgp", `${key1},${key2}`, "plain.yaml"], { cwd: repo, env });
@@ -174,7 +174,7 @@ describe("a PGP entry whose message is encrypted for two keys, or a passphrase t
     const second = list.split(/(?=^ {8}- )/m).find((b) => b.includes(key2))!;
     const message = /-----BEGIN PGP MESSAGE-----[\s\S]*-----END PGP MESSAGE-----/.exec(second)![0].replace(/^ +/gm, "");
     const dataKey = gpg(["-d"], message);
-    const armored = gpg(["--trust-model", "always", "--no-encrypt-to", "-a", ...encryptArgs], dataKey).toString();
+    const armored = reshape(gpg(["--trust-model", "always", "--no-encrypt-to", "-a", ...encryptArgs], dataKey).toString());
     const entry = `        - created_at: "2026-01-01T00:00:00Z"\n          enc: |\n${armored.trim().split("\n").map((l) => `            ${l}\n`).join("")}          fp: ${key1}\n`;
     writeFileSync(join(repo, name), both.stdout.replace(list, entry));
   }
@@ -194,6 +194,20 @@ describe("a PGP entry whose message is encrypted for two keys, or a passphrase t
     folded("passphrase.enc.yaml", ["--pinentry-mode", "loopback", "--passphrase", "shared-word", "-c", "-e", "-r", key1]);
     const problem = keylessCheck(sb, repo, ["passphrase.enc.yaml"]).report.files[0]!.problems.find((p) => p.code === "other-reader");
     expect(problem?.message).toMatch(/its message is encrypted for 1 key \(key ID [0-9A-F]{16}\) and 1 passphrase, where SOPS encrypts for the one key the entry names;/);
+  });
+
+  // A marker packet ("PGP", RFC 4880 5.8) is one gpg skips wherever it is: one before the session
+  // keys must not hide them, as hush's own decryption reads past it to the key IDs.
+  it("a marker packet before the session keys hides neither: the team opens the file, check names both key IDs", () => {
+    const withMarker = (armored: string): string => {
+      const body = Buffer.concat([Buffer.from([0xca, 3, 0x50, 0x47, 0x50]), execFileSync("gpg", ["--dearmor"], { input: armored })]);
+      return `-----BEGIN PGP MESSAGE-----\n\n${body.toString("base64").replace(/.{1,64}/g, "$&\n")}-----END PGP MESSAGE-----\n`;
+    };
+    folded("marked.enc.yaml", ["-e", "-r", key1, "-r", key2], withMarker);
+    expect(hush(sb, ["decrypt", "marked.enc.yaml"], { cwd: repo, env: { ...sb.env, GNUPGHOME: gnupg.home } }).stdout).toBe(PLAINTEXT);
+    const check = keylessCheck(sb, repo, ["marked.enc.yaml"]);
+    expect(check.status).toBe(1);
+    expect(check.report.files[0]!.problems.find((p) => p.code === "other-reader")?.message).toMatch(/its message is encrypted for 2 keys \(key ID [0-9A-F]{16}, key ID [0-9A-F]{16}\), where SOPS encrypts/);
   });
 
   it("files SOPS wrote for PGP keys pass (its test vectors, one and two keys)", () => {
