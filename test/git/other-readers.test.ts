@@ -107,6 +107,20 @@ describe("a wrapped key that opens for a key its entry does not name", () => {
     expect(forced.stderr).toContain("what you write would also be readable by a key that no entry of the file names");
   });
 
+  // The question is about the file's own entries, not about .sops.yaml: a file no creation rule
+  // covers (keys given on the command line) hides the outsider's stanza just as well.
+  it("hush set into such a file that no creation rule covers asks first too", () => {
+    const text = outsidersFile("loose.yaml");
+    const asked = hush(sb, ["set", "loose.yaml", '["api_token"]', '"tok-Zr49"'], { cwd: repo, input: "" });
+    expect(asked.status).not.toBe(0);
+    expect(asked.stderr).toContain(`hush: loose.yaml: what you write would also be readable by a key that no entry of the file names: the wrapped data key of these entries opens for it too:\n    group 0: age ${sb.recipient}: its age header wraps the data key 2 times (X25519, X25519)`);
+    expect(readFileSync(join(repo, "loose.yaml"), "utf8")).toBe(text);
+    const noConfig = hush(sb, ["set", "--config", "/dev/null", "loose.yaml", '["api_token"]', '"tok-Zr49"'], { cwd: repo, input: "" });
+    expect(noConfig.status).not.toBe(0);
+    expect(noConfig.stderr).toContain("what you write would also be readable by a key that no entry of the file names");
+    expect(readFileSync(join(repo, "loose.yaml"), "utf8")).toBe(text);
+  });
+
   it("hush rotate -i by the team leaves one stanza per entry: the outsider's key no longer opens the file", () => {
     outsidersFile("rotated.enc.yaml");
     expectOk(hush(sb, ["rotate", "-i", "rotated.enc.yaml"], { cwd: repo }));
