@@ -130,6 +130,29 @@ describe("a wrapped key that opens for a key its entry does not name", () => {
     expect(findingCodes(keylessCheck(sb, repo, ["rotated.enc.yaml"]).report)).toEqual([]);
   });
 
+  // updatekeys re-wraps the data key it finds when no one leaves the file; this one is the
+  // outsider's own, so kept it would go on opening the file for them once the stanza is gone.
+  it("updatekeys gives such a file a new data key: its entries lose the outsider's stanza and the outsider the data key", () => {
+    const text = outsidersFile("rekeyed.enc.yaml");
+    const bob = createAgeKey(sb, "bob");
+    const config = join(repo, "rekey.sops.yaml");
+    writeFileSync(config, `creation_rules:\n  - path_regex: rekeyed\\.enc\\.yaml$\n    age: ${sb.recipient},${bob.recipient}\n`);
+    const r = hush(sb, ["updatekeys", "--yes", "--config", config, "rekeyed.enc.yaml"], { cwd: repo });
+    expectOk(r);
+    expect(r.stdout).toContain("new data key:");
+    const after = readFileSync(join(repo, "rekeyed.enc.yaml"), "utf8");
+    const value = (t: string): string => /db_password: (ENC\[[^\]]*\])/.exec(t)![1]!;
+    expect(value(after)).not.toBe(value(text));
+    expect(findingCodes(keylessCheck(sb, repo, ["rekeyed.enc.yaml"]).report).filter((c) => c.includes("other-reader"))).toEqual([]);
+    expect(hush(sb, ["decrypt", "rekeyed.enc.yaml"], { cwd: repo, env: bob.env }).stdout).toBe(PLAINTEXT);
+
+    // groups add re-wraps the same way, and draws a new data key for the same reason.
+    const grouped = outsidersFile("grouped.enc.yaml");
+    expectOk(hush(sb, ["groups", "add", "-i", "--yes", "-f", "grouped.enc.yaml", "--age", bob.recipient], { cwd: repo }));
+    expect(value(readFileSync(join(repo, "grouped.enc.yaml"), "utf8"))).not.toBe(value(grouped));
+    expect(findingCodes(keylessCheck(sb, repo, ["grouped.enc.yaml"]).report).filter((c) => c.includes("other-reader"))).toEqual([]);
+  });
+
   it("a post-quantum recipient's entry as hush writes it passes", () => {
     const keyFile = join(sb.dir, "pq-key.txt");
     const kg = hush(sb, ["keygen", "--pq", "-o", keyFile], { cwd: sb.dir, env: sb.keylessEnv });
