@@ -107,6 +107,20 @@ describe("a wrapped key that opens for a key its entry does not name", () => {
     expect(forced.stderr).toContain("what you write would also be readable by a key that no entry of the file names");
   });
 
+  // The question is about the file's own entries, not about .sops.yaml: a file no creation rule
+  // covers (keys given on the command line) hides the outsider's stanza just as well.
+  it("hush set into such a file that no creation rule covers asks first too", () => {
+    const text = outsidersFile("loose.yaml");
+    const asked = hush(sb, ["set", "loose.yaml", '["api_token"]', '"tok-Zr49"'], { cwd: repo, input: "" });
+    expect(asked.status).not.toBe(0);
+    expect(asked.stderr).toContain(`hush: loose.yaml: what you write would also be readable by a key that no entry of the file names: the wrapped data key of these entries opens for it too:\n    group 0: age ${sb.recipient}: its age header wraps the data key 2 times (X25519, X25519)`);
+    expect(readFileSync(join(repo, "loose.yaml"), "utf8")).toBe(text);
+    const noConfig = hush(sb, ["set", "--config", "/dev/null", "loose.yaml", '["api_token"]', '"tok-Zr49"'], { cwd: repo, input: "" });
+    expect(noConfig.status).not.toBe(0);
+    expect(noConfig.stderr).toContain("what you write would also be readable by a key that no entry of the file names");
+    expect(readFileSync(join(repo, "loose.yaml"), "utf8")).toBe(text);
+  });
+
   it("hush rotate -i by the team leaves one stanza per entry: the outsider's key no longer opens the file", () => {
     outsidersFile("rotated.enc.yaml");
     expectOk(hush(sb, ["rotate", "-i", "rotated.enc.yaml"], { cwd: repo }));
@@ -114,6 +128,29 @@ describe("a wrapped key that opens for a key its entry does not name", () => {
     const armored = /-----BEGIN AGE ENCRYPTED FILE-----[\s\S]*-----END AGE ENCRYPTED FILE-----/.exec(text)![0].replace(/^ +/gm, "");
     expect(() => execFileSync(age, ["-d", "-i", mallory.keyFile], { input: armored, stdio: ["pipe", "pipe", "ignore"] })).toThrow();
     expect(findingCodes(keylessCheck(sb, repo, ["rotated.enc.yaml"]).report)).toEqual([]);
+  });
+
+  // updatekeys re-wraps the data key it finds when no one leaves the file; this one is the
+  // outsider's own, so kept it would go on opening the file for them once the stanza is gone.
+  it("updatekeys gives such a file a new data key: its entries lose the outsider's stanza and the outsider the data key", () => {
+    const text = outsidersFile("rekeyed.enc.yaml");
+    const bob = createAgeKey(sb, "bob");
+    const config = join(repo, "rekey.sops.yaml");
+    writeFileSync(config, `creation_rules:\n  - path_regex: rekeyed\\.enc\\.yaml$\n    age: ${sb.recipient},${bob.recipient}\n`);
+    const r = hush(sb, ["updatekeys", "--yes", "--config", config, "rekeyed.enc.yaml"], { cwd: repo });
+    expectOk(r);
+    expect(r.stdout).toContain("new data key:");
+    const after = readFileSync(join(repo, "rekeyed.enc.yaml"), "utf8");
+    const value = (t: string): string => /db_password: (ENC\[[^\]]*\])/.exec(t)![1]!;
+    expect(value(after)).not.toBe(value(text));
+    expect(findingCodes(keylessCheck(sb, repo, ["rekeyed.enc.yaml"]).report).filter((c) => c.includes("other-reader"))).toEqual([]);
+    expect(hush(sb, ["decrypt", "rekeyed.enc.yaml"], { cwd: repo, env: bob.env }).stdout).toBe(PLAINTEXT);
+
+    // groups add re-wraps the same way, and draws a new data key for the same reason.
+    const grouped = outsidersFile("grouped.enc.yaml");
+    expectOk(hush(sb, ["groups", "add", "-i", "--yes", "-f", "grouped.enc.yaml", "--age", bob.recipient], { cwd: repo }));
+    expect(value(readFileSync(join(repo, "grouped.enc.yaml"), "utf8"))).not.toBe(value(grouped));
+    expect(findingCodes(keylessCheck(sb, repo, ["grouped.enc.yaml"]).report).filter((c) => c.includes("other-reader"))).toEqual([]);
   });
 
   it("a post-quantum recipient's entry as hush writes it passes", () => {
@@ -165,7 +202,7 @@ describe("a PGP entry whose message is encrypted for two keys, or a passphrase t
   const gpg = (args: readonly string[], input: Buffer | string): Buffer => execFileSync("gpg", ["--batch", "--quiet", ...args], { input, env: { ...gnupg.env } as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "ignore"] });
 
   /** A file for key1 and key2, then one entry: key1's label over a message whose packets say who else reads it. */
-  function folded(name: string, encryptArgs: readonly string[]): void {
+  function folded(name: string, encryptArgs: readonly string[], reshape: (armored: string) => string = (a) => a): void {
     writeFileSync(join(repo, "plain.yaml"), PLAINTEXT);
     const env = { ...sb.keylessEnv, GNUPGHOME: gnupg.home };
     const both = hush(sb, ["encrypt", "--config", "/dev/null", "--pgp", `${key1},${key2}`, "plain.yaml"], { cwd: repo, env });
@@ -174,7 +211,7 @@ describe("a PGP entry whose message is encrypted for two keys, or a passphrase t
     const second = list.split(/(?=^ {8}- )/m).find((b) => b.includes(key2))!;
     const message = /-----BEGIN PGP MESSAGE-----[\s\S]*-----END PGP MESSAGE-----/.exec(second)![0].replace(/^ +/gm, "");
     const dataKey = gpg(["-d"], message);
-    const armored = gpg(["--trust-model", "always", "--no-encrypt-to", "-a", ...encryptArgs], dataKey).toString();
+    const armored = reshape(gpg(["--trust-model", "always", "--no-encrypt-to", "-a", ...encryptArgs], dataKey).toString());
     const entry = `        - created_at: "2026-01-01T00:00:00Z"\n          enc: |\n${armored.trim().split("\n").map((l) => `            ${l}\n`).join("")}          fp: ${key1}\n`;
     writeFileSync(join(repo, name), both.stdout.replace(list, entry));
   }
@@ -194,6 +231,20 @@ describe("a PGP entry whose message is encrypted for two keys, or a passphrase t
     folded("passphrase.enc.yaml", ["--pinentry-mode", "loopback", "--passphrase", "shared-word", "-c", "-e", "-r", key1]);
     const problem = keylessCheck(sb, repo, ["passphrase.enc.yaml"]).report.files[0]!.problems.find((p) => p.code === "other-reader");
     expect(problem?.message).toMatch(/its message is encrypted for 1 key \(key ID [0-9A-F]{16}\) and 1 passphrase, where SOPS encrypts for the one key the entry names;/);
+  });
+
+  // A marker packet ("PGP", RFC 4880 5.8) is one gpg skips wherever it is: one before the session
+  // keys must not hide them, as hush's own decryption reads past it to the key IDs.
+  it("a marker packet before the session keys hides neither: the team opens the file, check names both key IDs", () => {
+    const withMarker = (armored: string): string => {
+      const body = Buffer.concat([Buffer.from([0xca, 3, 0x50, 0x47, 0x50]), execFileSync("gpg", ["--dearmor"], { input: armored })]);
+      return `-----BEGIN PGP MESSAGE-----\n\n${body.toString("base64").replace(/.{1,64}/g, "$&\n")}-----END PGP MESSAGE-----\n`;
+    };
+    folded("marked.enc.yaml", ["-e", "-r", key1, "-r", key2], withMarker);
+    expect(hush(sb, ["decrypt", "marked.enc.yaml"], { cwd: repo, env: { ...sb.env, GNUPGHOME: gnupg.home } }).stdout).toBe(PLAINTEXT);
+    const check = keylessCheck(sb, repo, ["marked.enc.yaml"]);
+    expect(check.status).toBe(1);
+    expect(check.report.files[0]!.problems.find((p) => p.code === "other-reader")?.message).toMatch(/its message is encrypted for 2 keys \(key ID [0-9A-F]{16}, key ID [0-9A-F]{16}\), where SOPS encrypts/);
   });
 
   it("files SOPS wrote for PGP keys pass (its test vectors, one and two keys)", () => {

@@ -161,6 +161,24 @@ describe("new values written where a recipient only the file names can read them
     expect(flag.stderr).toContain(listed());
   });
 
+  // One write can ask several questions; a script answers each on a line of one pipe.
+  it("set asked two questions takes the answers of one pipe in turn: y then y writes, y then n writes nothing", async () => {
+    writeFileSync(join(repo, "plain.yml"), "password: a\n");
+    const made = await asAlice(["encrypt", "--config", "/dev/null", "--encrypted-regex", "^password$", "--age", `${alice.recipient},${mallory.recipient}`, "--input-type", "yaml", "plain.yml"]);
+    expect(made.status, made.stderr).toBe(0);
+    writeFileSync(file, made.stdout);
+    const setToken = ["set", "s.yaml", '["token"]', JSON.stringify(newValue)];
+    const refused = await asAlice(setToken, { input: "y\nn\n" });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("the file's own encryption rule would write these in clear");
+    expect(refused.stderr).not.toContain("no answer");
+    expect(readFileSync(file, "utf8")).toBe(made.stdout);
+    const both = await asAlice(setToken, { input: "y\ny\n" });
+    expect(both.stderr.match(/Is this okay\? \(y\/n\):/g)).toHaveLength(2);
+    expect(both.status, both.stderr).toBe(0);
+    expect(readFileSync(file, "utf8")).toContain(`token: ${newValue}`);
+  });
+
   it("the SOPS flag form takes -y (hush's own) for --set and -r, as the subcommands take --yes", async () => {
     writeFileSync(file, crafted);
     const set = await asAlice(["-y", "--set", `["db"]["password"] ${JSON.stringify(newValue)}`, "s.yaml"]);

@@ -20,6 +20,11 @@ export interface MessageRecipients {
    * encrypted session key packet (SKESK). SOPS and hush never write one; gpg asks for it.
    */
   readonly passphrase?: true;
+  /**
+   * Every session key packet, in order: the key ID of a public-key one (`0000000000000000` when
+   * hidden, `?` for a packet version this parser does not read), or null for a passphrase's.
+   */
+  readonly sessionKeys: readonly (string | null)[];
 }
 
 const TAG_PKESK = 1;
@@ -64,6 +69,7 @@ function decodeBase64(text: string): Uint8Array | null {
 
 function readRecipients(bytes: Uint8Array): MessageRecipients | null {
   const keyIds: string[] = [];
+  const sessionKeys: (string | null)[] = [];
   let anonymous = false;
   let passphrase = false;
   let offset = 0;
@@ -74,19 +80,22 @@ function readRecipients(bytes: Uint8Array): MessageRecipients | null {
     if (DATA_TAGS.has(tag)) {
       // The encrypted payload follows the key packets; a message needs at least one of them.
       if (keyIds.length === 0 && !anonymous && offset === 0) return null;
-      return passphrase ? { keyIds, anonymous, passphrase } : { keyIds, anonymous };
+      return passphrase ? { keyIds, anonymous, passphrase, sessionKeys } : { keyIds, anonymous, sessionKeys };
     }
     if (bodyLength === null || bodyStart + bodyLength > bytes.length) return null;
     if (tag === TAG_PKESK) {
       const body = bytes.subarray(bodyStart, bodyStart + bodyLength);
       if (body[0] === 3 && body.length >= 10) {
         const keyId = Buffer.from(body.subarray(1, 9)).toString("hex").toUpperCase();
+        sessionKeys.push(keyId);
         if (keyId === "0000000000000000") anonymous = true;
         else keyIds.push(keyId);
       } else {
+        sessionKeys.push("?");
         anonymous = true;
       }
     } else if (tag === TAG_SKESK) {
+      sessionKeys.push(null);
       passphrase = true;
     } else if (tag !== TAG_MARKER) {
       // Literal data, signatures, keys…: not an encrypted message.
@@ -95,6 +104,20 @@ function readRecipients(bytes: Uint8Array): MessageRecipients | null {
     offset = bodyStart + bodyLength;
   }
   return null;
+}
+
+/**
+ * The tag of a message's first packet other than a marker packet (which gpg skips, RFC 4880
+ * §5.8), or null when its packets cannot be read that far.
+ */
+export function firstPacketTag(bytes: Uint8Array): number | null {
+  let offset = 0;
+  for (;;) {
+    const header = readPacketHeader(bytes, offset);
+    if (header === null || header.tag !== TAG_MARKER) return header?.tag ?? null;
+    if (header.bodyLength === null) return null;
+    offset = header.bodyStart + header.bodyLength;
+  }
 }
 
 interface PacketHeader {

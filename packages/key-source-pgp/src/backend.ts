@@ -1,4 +1,5 @@
 import { armorBody, type KeyBackend } from "@hush/core";
+import { firstPacketTag } from "./armor.ts";
 import type { PgpKeyEntry, PgpRecipient } from "./entry.ts";
 import { comparablePgpFingerprint } from "./fingerprint.ts";
 import { pgpEntryOtherReaders } from "./other-readers.ts";
@@ -17,10 +18,10 @@ const compact = (fp: string): string => fp.replace(/\s/g, "");
 function messageFault(entry: PgpKeyEntry): string | undefined {
   const bytes = armorBody(entry.enc, "PGP MESSAGE");
   if (bytes === undefined || bytes.length === 0) return "not an armored PGP message";
-  // The first packet of an encrypted message is a public-key or symmetric-key encrypted session key (tag 1 or 3).
-  const first = bytes[0]!;
-  const tag = (first & 0x40) !== 0 ? first & 0x3f : (first >> 2) & 0x0f;
-  if ((first & 0x80) === 0 || (tag !== 1 && tag !== 3)) return "the PGP message does not start with an encrypted session key";
+  // The first packet of an encrypted message is a public-key or symmetric-key encrypted session
+  // key (tag 1 or 3), after any marker packet: gpg skips one, and so does hush's decryption.
+  const tag = firstPacketTag(bytes);
+  if (tag !== 1 && tag !== 3) return "the PGP message does not start with an encrypted session key";
   return undefined;
 }
 

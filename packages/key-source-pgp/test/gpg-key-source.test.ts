@@ -148,13 +148,13 @@ describe("GpgKeySource.wrap", () => {
 
   it("encrypts to the encryption subkey of the primary fingerprint", async () => {
     const entry = await source.wrap(new Uint8Array(32), { kind: "pgp", fp: key2 });
-    expect(readMessageRecipients(entry.enc)).toEqual({ keyIds: ["5C5525B581705783"], anonymous: false });
+    expect(readMessageRecipients(entry.enc)).toEqual({ keyIds: ["5C5525B581705783"], anonymous: false, sessionKeys: ["5C5525B581705783"] });
   });
 
   it("wraps to a key that has only a public part, which then does not unwrap", async () => {
     const entry = await source.wrap(new Uint8Array(randomBytes(32)), { kind: "pgp", fp: publicOnly });
     expect(entry.fp).toBe(publicOnly);
-    expect(readMessageRecipients(entry.enc)).toEqual({ keyIds: ["832D91F4BEA02569"], anonymous: false });
+    expect(readMessageRecipients(entry.enc)).toEqual({ keyIds: ["832D91F4BEA02569"], anonymous: false, sessionKeys: ["832D91F4BEA02569"] });
     expect(await source.unwrap(entry)).toBeNull();
   });
 
@@ -209,7 +209,7 @@ describe("GpgKeySource.unwrap edge cases", () => {
     const dataKey = new Uint8Array(randomBytes(32));
     const toKey1 = gpgEncrypt(full, ["--throw-keyids", "-r", key1, "--trusted-key", key1.slice(-16)], dataKey);
     const toPublicOnly = gpgEncrypt(full, ["--throw-keyids", "-r", publicOnly, "--trusted-key", publicOnly.slice(-16)], dataKey);
-    expect(readMessageRecipients(toKey1)).toEqual({ keyIds: [], anonymous: true });
+    expect(readMessageRecipients(toKey1)).toEqual({ keyIds: [], anonymous: true, sessionKeys: ["0000000000000000"] });
     expect(hex(await source.unwrap({ kind: "pgp", fp: key1, createdAt: "2020-01-01T00:00:00Z", enc: toKey1 }))).toBe(hex(dataKey));
     expect(await source.unwrap({ kind: "pgp", fp: publicOnly, createdAt: "2020-01-01T00:00:00Z", enc: toPublicOnly })).toBeNull();
   });
@@ -263,9 +263,9 @@ describe("normalizePgpFingerprint and readMessageRecipients", () => {
   });
 
   it("reads the recipient key IDs of SOPS messages", () => {
-    expect(readMessageRecipients(pgpEntry("format.enc.yaml").enc)).toEqual({ keyIds: ["25294A17CD90507F"], anonymous: false });
-    expect(readMessageRecipients(pgpEntry("comments.enc.yaml").enc)).toEqual({ keyIds: ["25294A17CD90507F"], anonymous: false });
-    expect(readMessageRecipients(pgpEntry("multiple_keys.yaml", 1).enc)).toEqual({ keyIds: ["5C5525B581705783"], anonymous: false });
+    expect(readMessageRecipients(pgpEntry("format.enc.yaml").enc)).toEqual({ keyIds: ["25294A17CD90507F"], anonymous: false, sessionKeys: ["25294A17CD90507F"] });
+    expect(readMessageRecipients(pgpEntry("comments.enc.yaml").enc)).toEqual({ keyIds: ["25294A17CD90507F"], anonymous: false, sessionKeys: ["25294A17CD90507F"] });
+    expect(readMessageRecipients(pgpEntry("multiple_keys.yaml", 1).enc)).toEqual({ keyIds: ["5C5525B581705783"], anonymous: false, sessionKeys: ["5C5525B581705783"] });
     expect(readMessageRecipients("")).toBeNull();
     expect(readMessageRecipients("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBF1o\n-----END PGP PUBLIC KEY BLOCK-----")).toBeNull();
   });

@@ -8,7 +8,7 @@ import { mapLimit, parseJobs } from "../rekey/pool.ts";
 import { confirm } from "../rekey/prompt.ts";
 import { emitOptionsFor, NotEncrypted, readSecretFile, replaceMetadata, writeSecretFile, type SecretFile } from "../rekey/secret-files.ts";
 import { expandTargets, type Target } from "../rekey/targets.ts";
-import { newDataKeyReason, reencryptWithNewDataKey } from "../rekey/new-data-key.ts";
+import { newDataKeyReason, reencryptWithNewDataKey, type NewDataKeyReason } from "../rekey/new-data-key.ts";
 import { commentsNowEncrypted } from "../workflows/encrypted-comments.ts";
 import { checkGroups, effectiveThreshold, recoverDataKey, wrapForGroups } from "../rekey/wrap.ts";
 import { parseIndent, parseThreshold } from "./encrypt-options.ts";
@@ -33,11 +33,12 @@ interface Plan {
   readonly diffs: GroupDiff[];
   readonly oldThreshold: number;
   /**
-   * A recipient leaves the file (`"removed"`), or fewer recipients together opened its data key
-   * than the new groups ask (`"fewer"`): it gets a new data key, every value re-encrypted (unless
-   * --keep-data-key); undefined: the data key stays.
+   * A recipient leaves the file (`"removed"`), an entry also opens for a key no entry names
+   * (`"hidden"`), or fewer recipients together opened its data key than the new groups ask
+   * (`"fewer"`): it gets a new data key, every value re-encrypted (unless --keep-data-key);
+   * undefined: the data key stays.
    */
-  readonly newDataKey: "removed" | "fewer" | undefined;
+  readonly newDataKey: NewDataKeyReason | undefined;
 }
 
 /** The threshold a file effectively has: with several groups, 0 stored means all of them. */
@@ -73,7 +74,8 @@ async function plan(loaded: LoadedConfig, io: CliIo, target: Target, override: n
 const NEW_KEY_NOTE = {
   removed: "new data key: a recipient is removed and may hold the old one, so every value is re-encrypted (--keep-data-key keeps it, as SOPS does)",
   fewer: "new data key: fewer recipients together opened the old one than the new key groups ask, and may hold it, so every value is re-encrypted (--keep-data-key keeps it, as SOPS does)",
-} as const;
+  hidden: "new data key: an entry's wrapped key also opens for a key no entry names, whose holder has the old one, so every value is re-encrypted (--keep-data-key keeps it, as SOPS does)",
+} as const satisfies Record<NewDataKeyReason, string>;
 
 /**
  * `hush updatekeys PATH...`: re-wraps each file's data key to the keys its creation rule names

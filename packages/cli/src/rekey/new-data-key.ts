@@ -1,4 +1,4 @@
-import { comparableKeyId, encryptText, generateDataKey, masterKeyIdentity, openText, verifyText, weakerQuorum, type EmitOptions, type FileMetadata, type KeyGroupRecipients, type KeySourceResolver, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { comparableKeyId, encryptText, generateDataKey, hiddenReaders, masterKeyIdentity, openText, verifyText, weakerQuorum, type EmitOptions, type FileMetadata, type KeyGroupRecipients, type KeySourceResolver, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
 import type { SecretFile } from "./secret-files.ts";
 import { wrapForGroups } from "./wrap.ts";
 
@@ -13,9 +13,9 @@ export interface Reencrypted {
  * Re-keying with a new data key: the file is opened (MAC checked), a fresh data key is drawn and
  * wrapped for `groups`, every value is re-encrypted with it (fresh IVs) and the result is checked
  * to open with the new key before it is returned. What `rotate` does to every file, and what
- * `updatekeys` and `groups` do when a recipient leaves, or when fewer recipients together opened
- * the old data key than the new groups ask: either may hold the old data key, and only a new
- * one, with every value re-encrypted, shuts them out.
+ * `updatekeys` and `groups` do when a recipient leaves, when an entry also opens for a key no
+ * entry names, or when fewer recipients together opened the old data key than the new groups ask:
+ * each may hold the old data key, and only a new one, with every value re-encrypted, shuts them out.
  */
 export async function reencryptWithNewDataKey(file: SecretFile, groups: KeyGroupRecipients, threshold: number, resolve: KeySourceResolver, emit: EmitOptions): Promise<Reencrypted> {
   const opened = await openText(file.text, { format: file.format, keySources: resolve });
@@ -64,12 +64,17 @@ export function opensForFewer(current: Pick<FileMetadata, "keyGroups" | "shamirT
   return weakerQuorum(current.keyGroups, current.shamirThreshold, { recipients: next.flat(), keyGroups: next, shamirThreshold: threshold }) !== undefined;
 }
 
+/** Why re-keying needs a new data key (see {@link newDataKeyReason}). */
+export type NewDataKeyReason = "removed" | "fewer" | "hidden";
+
 /**
- * Why re-keying `current` to `next` needs a new data key: a recipient leaves (`"removed"`), or
- * fewer of them together opened the old one than `next` asks (`"fewer"`); undefined when the
- * data key can stay.
+ * Why re-keying `current` to `next` needs a new data key: a recipient leaves (`"removed"`), an
+ * entry's wrapped key also opens for a key no entry names (`"hidden"`: whoever folded it in holds
+ * the data key, and re-wrapped afresh the entries would no longer show it), or fewer of them
+ * together opened the old one than `next` asks (`"fewer"`); undefined when the data key can stay.
  */
-export function newDataKeyReason(current: Pick<FileMetadata, "keyGroups" | "shamirThreshold">, next: KeyGroupRecipients, threshold: number): "removed" | "fewer" | undefined {
+export function newDataKeyReason(current: Pick<FileMetadata, "keyGroups" | "shamirThreshold">, next: KeyGroupRecipients, threshold: number): NewDataKeyReason | undefined {
   if (removesRecipient(current.keyGroups, next)) return "removed";
+  if (hiddenReaders(current.keyGroups).length > 0) return "hidden";
   return opensForFewer(current, next, threshold) ? "fewer" : undefined;
 }

@@ -1,5 +1,5 @@
-import { createInterface } from "node:readline";
 import { writeOut, type CliIo } from "../io.ts";
+import { nextAnswerLine } from "./answer-lines.ts";
 
 /** Why {@link confirm} got no answer, in words for the caller's "no answer to … (WHY)". */
 export interface NoAnswer {
@@ -25,35 +25,14 @@ const MAX_QUESTIONS = 20;
  * caller can tell it apart from a "no".
  */
 export async function confirm(io: CliIo, question = "Is this okay? (y/n):"): Promise<boolean | NoAnswer> {
-  const rl = createInterface({ input: io.stdin, terminal: false });
-  const lines = rl[Symbol.asyncIterator]();
-  // readline holds the line until its newline comes: the line's length is counted as it arrives,
-  // and reading stops once it is too long.
-  let pending = 0;
-  let tooLong = false;
-  const count = (chunk: Buffer | string): void => {
-    const text = typeof chunk === "string" ? chunk : chunk.toString("latin1");
-    const newline = text.lastIndexOf("\n");
-    pending = newline === -1 ? pending + text.length : text.length - newline - 1;
-    if (pending > MAX_ANSWER_CHARS && !tooLong) {
-      tooLong = true;
-      rl.close();
-    }
-  };
-  io.stdin.on("data", count);
-  try {
-    for (let asked = 0; asked < MAX_QUESTIONS; asked++) {
-      await writeOut(io.stdout, `${question}\n`);
-      const next = await lines.next();
-      if (tooLong) return { why: `an answer longer than ${MAX_ANSWER_CHARS} characters` };
-      if (next.done === true) return { why: "input ended" };
-      const answer = String(next.value).trim().toLowerCase();
-      if (answer === "y" || answer === "yes") return true;
-      if (answer === "n" || answer === "no") return false;
-    }
-    return { why: `${MAX_QUESTIONS} answers that were neither y nor n` };
-  } finally {
-    io.stdin.removeListener("data", count);
-    rl.close();
+  for (let asked = 0; asked < MAX_QUESTIONS; asked++) {
+    await writeOut(io.stdout, `${question}\n`);
+    // One queue of lines per input: what came after this answer is the next question's.
+    const next = await nextAnswerLine(io.stdin, MAX_ANSWER_CHARS);
+    if ("end" in next) return { why: next.end === "too long" ? `an answer longer than ${MAX_ANSWER_CHARS} characters` : "input ended" };
+    const answer = next.line.trim().toLowerCase();
+    if (answer === "y" || answer === "yes") return true;
+    if (answer === "n" || answer === "no") return false;
   }
+  return { why: `${MAX_QUESTIONS} answers that were neither y nor n` };
 }

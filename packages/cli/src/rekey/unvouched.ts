@@ -47,8 +47,6 @@ export interface Unvouched {
    * rule's groups and `shamir_threshold` ask for more (core's `weakerQuorum`), or undefined.
    */
   readonly quorum?: string | undefined;
-  /** Entries whose wrapped key also opens for a key no entry names (core's `hiddenReaders`), each with why. */
-  readonly hidden?: readonly string[];
 }
 
 /**
@@ -82,7 +80,7 @@ export async function unvouchedRecipients(
 ): Promise<Unvouched> {
   const policy = await policyFor(loaded, cwd, target);
   if (policy === undefined) return { target, recipients: [] };
-  return { target, recipients: unvouchedReaders(groups, policy, given), quorum: weakerQuorum(groups, threshold, policy), hidden: hiddenReaders(groups) };
+  return { target, recipients: unvouchedReaders(groups, policy, given), quorum: weakerQuorum(groups, threshold, policy) };
 }
 
 /** What the listed recipients would get: the question is worded, and its way out told, for each. */
@@ -179,17 +177,17 @@ function configOfRun(io: CliIo, config: string | undefined): Promise<LoadedConfi
  */
 export async function confirmWriteReaders(io: CliIo, name: string, metadata: FileMetadata, options: { config?: string; yes?: boolean; command: string }): Promise<void> {
   const loaded = await configOfRun(io, options.config);
-  if (loaded === undefined) return;
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
-  const found = await unvouchedRecipients(loaded, io.cwd, target, metadata.keyGroups, [], metadata.shamirThreshold);
+  const found = loaded === undefined ? { target, recipients: [] } : await unvouchedRecipients(loaded, io.cwd, target, metadata.keyGroups, [], metadata.shamirThreshold);
   const yes = options.yes === true;
-  const hidden: Unvouched = { target, recipients: found.hidden ?? [] };
+  // Asked with or without a rule: the entries' own labels, not .sops.yaml, are what hides the key.
+  const hidden: Unvouched = { target, recipients: hiddenReaders(metadata.keyGroups) };
   if (
     !(await askAbout(io, [found], yes, options.command, "written values")) ||
     !(await askAbout(io, [hidden], yes, options.command, "written values to hidden readers")) ||
     !(await askAbout(io, quorumsOf([found]), yes, options.command, "written values to fewer"))
   ) {
-    throw new HushError("CANCELED", `${printable(name, 4096)} was not changed`, { located: true });
+    throw canceled(name);
   }
 }
 
