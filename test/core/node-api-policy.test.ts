@@ -97,10 +97,23 @@ describe("Node API: a write the file's own metadata steers", () => {
     const doc = await openFile(file, { keySources });
     await doc.set(["api_key"], secret);
     const err = await refusal(doc.toText());
-    expect(err.details).toEqual([
+    const named = [
       "wrapped keys that also open for a key no entry names:",
       `  group 0: age ${k.recipient}: its age header wraps the data key 2 times (X25519, X25519), where SOPS wraps it once, for the age key the entry names`,
-    ]);
+    ];
+    expect(err.details).toEqual(named);
+    expect(err.message).toBe("the change would also be readable by a key no entry of the file names: an entry's wrapped data key opens for it too");
+
+    // With no .sops.yaml rule for the file there is nothing to compare with, but the entry itself still says so.
+    const elsewhere = k.path("folded-no-rule");
+    mkdirSync(elsewhere);
+    writeFileSync(`${elsewhere}/app.yaml`, readFileSync(file));
+    const unruled = await openFile(`${elsewhere}/app.yaml`, { keySources, config: "/dev/null" });
+    await unruled.set(["api_key"], secret);
+    expect((await refusal(unruled.toText())).details).toEqual(named);
+    const trusted = await openFile(`${elsewhere}/app.yaml`, { keySources, config: "/dev/null", trustFileMetadata: true });
+    await trusted.set(["api_key"], secret);
+    expect(await trusted.toText()).toContain("api_key: ENC[");
   });
 
   it("refuses nothing where nothing is given away: an unchanged document, a file .sops.yaml vouches for, no .sops.yaml, no rule for the file", async () => {

@@ -113,7 +113,8 @@ export async function verifyFile(path: string, options: Omit<FileOptions, "ignor
  * Unless `trustFileMetadata`, the document holds the creation rule `.sops.yaml` has for the
  * file, and `toText` of a changed document refuses (UNVOUCHED_WRITE) a write to recipients that
  * rule does not name or one leaving in clear a value it encrypts: see `OpenDocumentOptions.policy`.
- * No `.sops.yaml`, or none of its rules matching the file, vouches for nothing and refuses nothing.
+ * No `.sops.yaml`, or none of its rules matching the file, vouches for nothing and refuses only a
+ * write under a data key that an entry also wraps for a key no entry names (`hiddenReaders`).
  * @throws HushError as `SecretDocument.open` does, naming the file; CONFIG_INVALID for a
  *   `.sops.yaml` that cannot be read. The document's `set`, `unset` and `toText` name it too.
  */
@@ -125,7 +126,14 @@ export async function openFile(path: string, options: OpenFileOptions): Promise<
   const text = readText(path, encryptedTextFormat(format), options.cwd);
   const policy = options.trustFileMetadata === true ? undefined : await policyFor(path, options);
   return named(path, () =>
-    SecretDocument.open(text, { format, keySources: options.keySources, name: path, ...(options.ignoreMac === true ? { ignoreMac: true } : {}), ...(policy === undefined ? {} : { policy }) }),
+    SecretDocument.open(text, {
+      format,
+      keySources: options.keySources,
+      name: path,
+      refuseHiddenReaders: options.trustFileMetadata !== true,
+      ...(options.ignoreMac === true ? { ignoreMac: true } : {}),
+      ...(policy === undefined ? {} : { policy }),
+    }),
   );
 }
 

@@ -33,6 +33,12 @@ export interface OpenDocumentOptions {
    * file's own metadata, which no MAC covers and a branch can change without any key.
    */
   readonly policy?: WritePolicy;
+  /**
+   * Refuse, in `toText` of a changed document, a write under a data key that an entry also wraps
+   * for a key no entry names (core's `hiddenReaders`), with or without a `policy` (with one, it
+   * is refused anyway). `openFile` sets it unless `trustFileMetadata`. Default false.
+   */
+  readonly refuseHiddenReaders?: boolean;
   /** The file's name, which the errors of `set`, `unset` and `toText` name (`openFile` gives its path). */
   readonly name?: string;
 }
@@ -75,16 +81,18 @@ export class SecretDocument {
   readonly metadataIndent: number | undefined;
   readonly #keySources: KeySourceResolver;
   readonly #policy: WritePolicy | undefined;
+  readonly #refuseHiddenReaders: boolean;
   readonly #name: string | undefined;
 
-  private constructor(opened: OpenedFile, format: FileFormat, keySources: KeySourceResolver, metadataIndent: number | undefined, policy?: WritePolicy, name?: string) {
+  private constructor(opened: OpenedFile, format: FileFormat, keySources: KeySourceResolver, metadataIndent: number | undefined, checks: Pick<OpenDocumentOptions, "policy" | "refuseHiddenReaders" | "name"> = {}) {
     this.opened = opened;
     this.format = format;
     this.#keySources = keySources;
     this.metadataIndent = metadataIndent;
     this.#plaintext = opened.plaintext;
-    this.#policy = policy;
-    this.#name = name;
+    this.#policy = checks.policy;
+    this.#refuseHiddenReaders = checks.refuseHiddenReaders === true || checks.policy !== undefined;
+    this.#name = checks.name;
   }
 
   /**
@@ -95,7 +103,7 @@ export class SecretDocument {
   static async open(text: string, options: OpenDocumentOptions): Promise<SecretDocument> {
     checkObject(options, "the options");
     const opened = await openText(text, { format: options.format, keySources: options.keySources, ignoreMac: options.ignoreMac === true });
-    return new SecretDocument(opened, options.format, options.keySources, (await storeFor(options.format)).layout(text).metadataIndent, options.policy, options.name);
+    return new SecretDocument(opened, options.format, options.keySources, (await storeFor(options.format)).layout(text).metadataIndent, options);
   }
 
   /**
@@ -173,7 +181,8 @@ export class SecretDocument {
    *   not fit the output format, ENCRYPT_FAILED / NOTHING_ENCRYPTED as `encryptText` does;
    *   UNVOUCHED_WRITE when the document was opened with a `policy` and has changed, and the
    *   write would go to a recipient the policy does not name or leave in clear a value the
-   *   policy's rule encrypts (its details list them; nothing is encrypted).
+   *   policy's rule encrypts, or (with a policy or `refuseHiddenReaders`) to a key an entry's
+   *   wrapped key also opens for that no entry names (its details list them; nothing is encrypted).
    */
   toText(options: WriteOptions = {}): Promise<string> {
     return this.#named(() => this.#write(options));
@@ -182,7 +191,7 @@ export class SecretDocument {
   async #write(options: WriteOptions): Promise<string> {
     const out = options.format ?? this.format;
     const text = await convertPlaintext(this.#plaintext, this.format, out, options.indent);
-    if (this.#policy !== undefined && this.#plaintext !== this.opened.plaintext) await this.#checkPolicy(this.#policy, { text, format: out });
+    if (this.#refuseHiddenReaders && this.#plaintext !== this.opened.plaintext) await this.#checkPolicy(this.#policy, { text, format: out });
     const indent = options.indent ?? (out === this.format ? this.metadataIndent : undefined);
     const previous: OpenedFile = {
       ...this.opened,
@@ -192,14 +201,14 @@ export class SecretDocument {
     return encryptText(text, { format: out, keySources: this.#keySources, previous, ...(indent === undefined ? {} : { emit: { indent } }) });
   }
 
-  /** Refuses a changed plaintext that the policy does not cover (see `toText`). */
-  async #checkPolicy(policy: WritePolicy, after: { text: string; format: FileFormat }): Promise<void> {
+  /** Refuses a changed plaintext that the policy does not cover, or that a key no entry names would read (see `toText`). */
+  async #checkPolicy(policy: WritePolicy | undefined, after: { text: string; format: FileFormat }): Promise<void> {
     const { metadata } = this.opened;
-    const readers = unvouchedReaders(metadata.keyGroups, policy);
     const hidden = hiddenReaders(metadata.keyGroups);
-    const quorum = weakerQuorum(metadata.keyGroups, metadata.shamirThreshold, policy);
-    const clear = await valuesLeftInClear(metadata.rule, policy, { before: { text: this.opened.plaintext, format: this.format }, after });
-    const outsideMac = await valuesOutsideMac(metadata, policy, after);
+    const readers = policy === undefined ? [] : unvouchedReaders(metadata.keyGroups, policy);
+    const quorum = policy === undefined ? undefined : weakerQuorum(metadata.keyGroups, metadata.shamirThreshold, policy);
+    const clear = policy === undefined ? undefined : await valuesLeftInClear(metadata.rule, policy, { before: { text: this.opened.plaintext, format: this.format }, after });
+    const outsideMac = policy === undefined ? undefined : await valuesOutsideMac(metadata, policy, after);
     const details = [
       ...(readers.length === 0 ? [] : ["recipients .sops.yaml does not name:", ...readers.map((r) => `  ${r}`)]),
       ...(hidden.length === 0 ? [] : ["wrapped keys that also open for a key no entry names:", ...hidden.map((r) => `  ${r}`)]),
@@ -210,6 +219,12 @@ export class SecretDocument {
       ...(outsideMac === undefined || outsideMac.length === 0 ? [] : ["left out of the MAC (the file: mac_only_encrypted: true; .sops.yaml: false):", ...outsideMac.map((v) => `  ${v}`)]),
     ];
     if (details.length === 0) return;
+    if (details.length === hidden.length + 1) {
+      throw new HushError("UNVOUCHED_WRITE", "the change would also be readable by a key no entry of the file names: an entry's wrapped data key opens for it too", {
+        hint: "check who wrote the file (git log -p): whoever did holds its data key; give it a new data key (hush rotate -i), or open it with trustFileMetadata: true",
+        details,
+      });
+    }
     throw new HushError("UNVOUCHED_WRITE", "the change would reach readers, stay in clear or out of the MAC where .sops.yaml says otherwise: the file's own metadata says so", {
       hint: "check who changed its sops metadata (git log -p), re-create the file from .sops.yaml, or open it with trustFileMetadata: true",
       details,
