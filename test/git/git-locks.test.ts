@@ -1,0 +1,124 @@
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HUSH_SCRIPT } from "@hush/testkit";
+import { createRepo, createSandbox, editOnBothSides, git, hush, hushLines, setupDrivers, writeEncrypted, type Sandbox } from "./helpers.ts";
+
+/**
+ * hush's own git writes (`git add` of a resolution, `git config` of setup and uninstall) while
+ * another git command holds the lock git takes for them: git gives up at once, hush waits for
+ * the lock, and when it cannot have it says what was done and what is left.
+ */
+
+let sb: Sandbox;
+let realGit: string;
+
+beforeAll(() => {
+  sb = createSandbox();
+  const which = spawnSync("sh", ["-c", "command -v git"], { env: sb.env });
+  realGit = which.stdout.toString("utf8").trim();
+  if (which.status !== 0 || !realGit.startsWith("/")) throw new Error("git is not installed: install git (2.39 or newer) to run these tests");
+});
+
+afterAll(() => sb.cleanup());
+
+/** A repository in a conflicted merge of `app.enc.yaml` (ours: ours-pw, theirs: theirs-pw). */
+async function conflictedRepo(name: string): Promise<string> {
+  const repo = createRepo(sb, name);
+  writeEncrypted(sb, repo, "app.enc.yaml", "password: base-pw\n");
+  setupDrivers(sb, repo);
+  await editOnBothSides(sb, repo, "app.enc.yaml", "yaml", { theirs: "password: theirs-pw\n", ours: "password: ours-pw\n" });
+  expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).toBe(1);
+  return repo;
+}
+
+/**
+ * An environment whose `git` runs the real one and then writes `SUBCOMMAND STATUS` to the returned
+ * log: a test sees that hush's git found the lock held before it lets the lock go.
+ */
+function loggingGitEnv(name: string): { env: Record<string, string>; log: string } {
+  const bin = join(sb.dir, `${name}-bin`);
+  const log = join(sb.dir, `${name}-git.log`);
+  mkdirSync(bin);
+  writeFileSync(join(bin, "git"), `#!/bin/sh\n'${realGit}' "$@"\nstatus=$?\necho "$1 $status" >> '${log}'\nexit $status\n`);
+  chmodSync(join(bin, "git"), 0o755);
+  return { env: { ...sb.env, PATH: `${bin}:${sb.env["PATH"]}`, HUSH_LOCK_TIMEOUT: "300" }, log };
+}
+
+/** Waits until `log` holds a line of `subcommand` that failed. */
+async function failedOnce(log: string, subcommand: string): Promise<void> {
+  const failed = new RegExp(`^${subcommand} [1-9]\\d*$`, "m");
+  while (!(existsSync(log) && failed.test(readFileSync(log, "utf8")))) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Runs hush in `cwd`; resolves with its status and standard error when it ends. */
+function hushInBackground(args: readonly string[], cwd: string, env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [HUSH_SCRIPT, ...args], { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+  const err: Buffer[] = [];
+  child.stderr.on("data", (c: Buffer) => err.push(c));
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stderr: Buffer.concat(err).toString("utf8") })));
+}
+
+describe("git resolve: staging while another git command holds the index", () => {
+  it("waits for the index's lock and stages the resolution once it is free", async () => {
+    const repo = await conflictedRepo("resolve-waits");
+    const { env, log } = loggingGitEnv("resolve-waits");
+    const lock = join(repo, ".git", "index.lock");
+    writeFileSync(lock, "");
+    const done = hushInBackground(["git", "resolve", "--ours", "app.enc.yaml"], repo, env);
+    await failedOnce(log, "add");
+    rmSync(lock);
+    const r = await done;
+    expect(r.status, r.stderr).toBe(0);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toBe("");
+    expect(git(sb, repo, ["status", "--porcelain"]).stdout).toBe("M  app.enc.yaml\n");
+  });
+
+  it("says the file is resolved but not staged, and how to stage it, when the lock stays held", async () => {
+    const repo = await conflictedRepo("resolve-busy");
+    writeFileSync(join(repo, ".git", "index.lock"), "");
+    const r = hush(sb, ["git", "resolve", "--ours", "app.enc.yaml"], { cwd: repo, env: { ...sb.env, HUSH_LOCK_TIMEOUT: "0" } });
+    expect(r.status, r.stderr).toBe(1);
+    expect(hushLines(r.stderr)).toEqual([expect.stringMatching(/^hush: app\.enc\.yaml: resolved and written encrypted, but not staged: another git command holds the index's lock \(fatal: Unable to create '.*index\.lock': File exists\.\)$/)]);
+    expect(r.stderr).toContain("next: stage it with `git add app.enc.yaml` once that command ends");
+    // The resolution is in the file, the index still conflicted: `git add` finishes it.
+    expect(hush(sb, ["decrypt", "app.enc.yaml"], { cwd: repo }).stdout).toBe("password: ours-pw\n");
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).not.toBe("");
+    rmSync(join(repo, ".git", "index.lock"));
+    git(sb, repo, ["add", "app.enc.yaml"]);
+    expect(git(sb, repo, ["ls-files", "-u"]).stdout).toBe("");
+  });
+});
+
+describe("git setup and uninstall: writing git config while another git command holds it", () => {
+  it("setup waits for the config's lock and sets every key once it is free", async () => {
+    const repo = createRepo(sb, "setup-waits");
+    writeEncrypted(sb, repo, "app.enc.yaml", "password: base-pw\n");
+    const { env, log } = loggingGitEnv("setup-waits");
+    const lock = join(repo, ".git", "config.lock");
+    writeFileSync(lock, "");
+    const done = hushInBackground(["git", "setup"], repo, env);
+    await failedOnce(log, "config");
+    rmSync(lock);
+    const r = await done;
+    expect(r.status, r.stderr).toBe(0);
+    const config = git(sb, repo, ["config", "--local", "--get-regexp", "^(diff|merge)\\.hush\\."]).stdout;
+    expect(config.split("\n").filter((l) => l !== "").map((l) => l.split(" ")[0])).toEqual(["diff.hush.textconv", "merge.hush.name", "merge.hush.driver", "merge.hush.recursive"]);
+  });
+
+  it("uninstall names the held lock and says to run it again, which finishes the job", () => {
+    const repo = createRepo(sb, "uninstall-busy");
+    writeEncrypted(sb, repo, "app.enc.yaml", "password: base-pw\n");
+    setupDrivers(sb, repo);
+    const lock = join(repo, ".git", "config.lock");
+    writeFileSync(lock, "");
+    const r = hush(sb, ["git", "uninstall"], { cwd: repo, env: { ...sb.env, HUSH_LOCK_TIMEOUT: "0" } });
+    expect(r.status, r.stderr).toBe(1);
+    expect(hushLines(r.stderr)).toEqual(["hush: git config: cannot remove section diff.hush: another git command holds the config's lock (error: could not lock config file .git/config)"]);
+    expect(r.stderr).toContain("next: run hush git uninstall again once that command ends");
+    rmSync(lock);
+    expect(hush(sb, ["git", "uninstall"], { cwd: repo }).status).toBe(0);
+    expect(git(sb, repo, ["config", "--local", "--get-regexp", "^(diff|merge)\\.hush\\."], { allowFail: true }).stdout).toBe("");
+  });
+});
