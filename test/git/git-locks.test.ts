@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { createRepo, createSandbox, editOnBothSides, git, hush, hushLines, setupDrivers, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { createRepo, createSandbox, git, hush, hushLines, setupDrivers, twoSidedRepo, writeEncrypted, type Sandbox } from "./helpers.ts";
 
 /**
  * hush's own git writes (`git add` of a resolution, `git config` of setup and uninstall) while
@@ -25,10 +25,7 @@ afterAll(() => sb.cleanup());
 
 /** A repository in a conflicted merge of `app.enc.yaml` (ours: ours-pw, theirs: theirs-pw). */
 async function conflictedRepo(name: string): Promise<string> {
-  const repo = createRepo(sb, name);
-  writeEncrypted(sb, repo, "app.enc.yaml", "password: base-pw\n");
-  setupDrivers(sb, repo);
-  await editOnBothSides(sb, repo, "app.enc.yaml", "yaml", { theirs: "password: theirs-pw\n", ours: "password: ours-pw\n" });
+  const repo = await twoSidedRepo(sb, name);
   expect(git(sb, repo, ["merge", "--no-edit", "theirs"], { allowFail: true }).status).toBe(1);
   return repo;
 }
