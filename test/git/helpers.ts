@@ -176,6 +176,17 @@ export async function editOnBothSides(sb: Sandbox, repo: string, file: string, f
 }
 
 /**
+ * The absolute path of the git on the sandbox's PATH: a test that puts a `git` of its own first
+ * in PATH (to watch or stop hush's git commands) runs this one from it.
+ */
+export function realGitPath(sb: Sandbox): string {
+  const which = spawnSync("sh", ["-c", "command -v git"], { env: sb.env });
+  const path = which.stdout.toString("utf8").trim();
+  if (which.status !== 0 || !path.startsWith("/")) throw new Error("git is not installed: install git (2.39 or newer) to run these tests");
+  return path;
+}
+
+/**
  * A repository named `name`, set up with the drivers, whose `app.enc.yaml` (YAML) holds
  * `password: ours-pw` on main and `password: theirs-pw` on branch "theirs": `git merge theirs`
  * conflicts at ["password"].

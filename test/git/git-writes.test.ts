@@ -1,14 +1,16 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { createRepo, createSandbox, git, hush, hushLines, setupDrivers, twoSidedRepo, writeEncrypted, type Sandbox } from "./helpers.ts";
+import { createRepo, createSandbox, git, hush, hushLines, setupDrivers, twoSidedRepo, writeEncrypted, realGitPath, type Sandbox } from "./helpers.ts";
 
 /**
  * hush's own git writes (`git add` of a resolution, `git config` of setup and uninstall) while
  * another git command holds the lock git takes for them: git gives up at once, hush waits for
- * the lock, and when it cannot have it says what was done and what is left.
+ * the lock, and when it cannot have it says what was done and what is left. And setup killed
+ * between its config writes (SIGKILL: no handler runs): whatever it left, git never runs the
+ * merge driver without `merge.hush.recursive = binary`, and the next setup finishes the job.
  */
 
 let sb: Sandbox;
@@ -16,9 +18,7 @@ let realGit: string;
 
 beforeAll(() => {
   sb = createSandbox();
-  const which = spawnSync("sh", ["-c", "command -v git"], { env: sb.env });
-  realGit = which.stdout.toString("utf8").trim();
-  if (which.status !== 0 || !realGit.startsWith("/")) throw new Error("git is not installed: install git (2.39 or newer) to run these tests");
+  realGit = realGitPath(sb);
 });
 
 afterAll(() => sb.cleanup());
@@ -101,7 +101,7 @@ describe("git setup and uninstall: writing git config while another git command 
     const r = await done;
     expect(r.status, r.stderr).toBe(0);
     const config = git(sb, repo, ["config", "--local", "--get-regexp", "^(diff|merge)\\.hush\\."]).stdout;
-    expect(config.split("\n").filter((l) => l !== "").map((l) => l.split(" ")[0])).toEqual(["diff.hush.textconv", "merge.hush.name", "merge.hush.driver", "merge.hush.recursive"]);
+    expect(config.split("\n").filter((l) => l !== "").map((l) => l.split(" ")[0])).toEqual(["diff.hush.textconv", "merge.hush.name", "merge.hush.recursive", "merge.hush.driver"]);
   });
 
   it("uninstall names the held lock and says to run it again, which finishes the job", () => {
@@ -118,4 +118,36 @@ describe("git setup and uninstall: writing git config while another git command 
     expect(hush(sb, ["git", "uninstall"], { cwd: repo }).status).toBe(0);
     expect(git(sb, repo, ["config", "--local", "--get-regexp", "^(diff|merge)\\.hush\\."], { allowFail: true }).stdout).toBe("");
   });
+});
+
+/** The repository's hush driver config, key by key. */
+function driverKeys(repo: string): Map<string, string> {
+  const out = git(sb, repo, ["config", "--local", "--get-regexp", "^(diff|merge)\\.hush\\."], { allowFail: true }).stdout;
+  return new Map(out.split("\n").filter((l) => l !== "").map((l) => [l.slice(0, l.indexOf(" ")), l.slice(l.indexOf(" ") + 1)] as [string, string]));
+}
+
+describe("git setup: killed between config writes", () => {
+  for (const killedAt of [1, 2, 3, 4]) {
+    it(`killed as it sets its config key number ${killedAt}: no merge driver without recursive = binary, and setup again completes it`, () => {
+      const repo = createRepo(sb, `setup-killed-${killedAt}`);
+      writeEncrypted(sb, repo, "app.enc.yaml", "password: base-pw\n");
+      // A git that, at the given `git config --local KEY VALUE` of hush's, kills hush instead.
+      const bin = join(sb.dir, `killed-${killedAt}-bin`);
+      const count = join(sb.dir, `killed-${killedAt}-count`);
+      mkdirSync(bin);
+      writeFileSync(
+        join(bin, "git"),
+        `#!/bin/sh\nif [ "$1" = config ] && [ "$2" = --local ] && [ $# -eq 4 ] && [ "\${3#-}" = "$3" ]; then\n  echo x >> '${count}'\n  if [ "$(wc -l < '${count}')" -eq ${killedAt} ]; then kill -KILL $PPID; exit 1; fi\nfi\nexec '${realGit}' "$@"\n`,
+      );
+      chmodSync(join(bin, "git"), 0o755);
+      const killed = hush(sb, ["git", "setup"], { cwd: repo, env: { ...sb.env, PATH: `${bin}:${sb.env["PATH"]}` } });
+      // run() gives 128 for a process a signal ended.
+      expect(killed.status, killed.stderr).toBe(128);
+      const left = driverKeys(repo);
+      expect(left.size).toBe(killedAt - 1);
+      if (left.has("merge.hush.driver")) expect(left.get("merge.hush.recursive")).toBe("binary");
+      expect(hush(sb, ["git", "setup"], { cwd: repo }).status).toBe(0);
+      expect([...driverKeys(repo).keys()].sort()).toEqual(["diff.hush.textconv", "merge.hush.driver", "merge.hush.name", "merge.hush.recursive"]);
+    });
+  }
 });
