@@ -175,6 +175,30 @@ export async function editOnBothSides(sb: Sandbox, repo: string, file: string, f
   commitAll(sb, repo, "ours");
 }
 
+/**
+ * The absolute path of the git on the sandbox's PATH: a test that puts a `git` of its own first
+ * in PATH (to watch or stop hush's git commands) runs this one from it.
+ */
+export function realGitPath(sb: Sandbox): string {
+  const which = spawnSync("sh", ["-c", "command -v git"], { env: sb.env });
+  const path = which.stdout.toString("utf8").trim();
+  if (which.status !== 0 || !path.startsWith("/")) throw new Error("git is not installed: install git (2.39 or newer) to run these tests");
+  return path;
+}
+
+/**
+ * A repository named `name`, set up with the drivers, whose `app.enc.yaml` (YAML) holds
+ * `password: ours-pw` on main and `password: theirs-pw` on branch "theirs": `git merge theirs`
+ * conflicts at ["password"].
+ */
+export async function twoSidedRepo(sb: Sandbox, name: string): Promise<string> {
+  const repo = createRepo(sb, name);
+  writeEncrypted(sb, repo, "app.enc.yaml", "password: base-pw\n");
+  setupDrivers(sb, repo);
+  await editOnBothSides(sb, repo, "app.enc.yaml", "yaml", { theirs: "password: theirs-pw\n", ours: "password: ours-pw\n" });
+  return repo;
+}
+
 /** Runs `hush git setup` (diff and merge drivers, no hook) in `repo` and commits what it wrote. */
 export function setupDrivers(sb: Sandbox, repo: string): void {
   const r = hush(sb, ["git", "setup"], { cwd: repo });

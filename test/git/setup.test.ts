@@ -48,7 +48,7 @@ describe("hush git setup", () => {
       ].join("\n"),
     );
     expect(config(repo)).toBe(
-      `diff.hush.textconv ${HUSH} git textconv --\nmerge.hush.name hush: merge encrypted files by key path\nmerge.hush.driver ${HUSH} git merge -- %O %A %B %L %P\nmerge.hush.recursive binary\n`,
+      `diff.hush.textconv ${HUSH} git textconv --\nmerge.hush.name hush: merge encrypted files by key path\nmerge.hush.recursive binary\nmerge.hush.driver ${HUSH} git merge -- %O %A %B %L %P\n`,
     );
     // The textconv cache stays off: it would store decrypted text in the repository.
     expect(git(sb, repo, ["config", "--get", "diff.hush.cachetextconv"], { allowFail: true }).stdout).toBe("");

@@ -32,14 +32,17 @@ export interface ConfigEntry {
  * have several merge bases (each merged the other), git first merges those into one base; with
  * the driver itself, merge bases that conflict made a base of conflict markers, which no merge
  * can read (every difference then conflicts). git's binary driver takes their own common
- * ancestor instead, a real version of the file, encrypted as committed.
+ * ancestor instead, a real version of the file, encrypted as committed. In the order setup sets
+ * them.
  */
 export function driverConfig(command: string): ConfigEntry[] {
   return [
     { key: `diff.${DRIVER}.textconv`, value: `${command} git textconv --` },
     { key: `merge.${DRIVER}.name`, value: "hush: merge encrypted files by key path" },
-    { key: `merge.${DRIVER}.driver`, value: `${command} git merge -- %O %A %B %L %P` },
+    // Set before the driver: setup sets them one at a time, and one stopped in between must not
+    // leave a driver that merges merge bases with itself.
     { key: `merge.${DRIVER}.recursive`, value: "binary" },
+    { key: `merge.${DRIVER}.driver`, value: `${command} git merge -- %O %A %B %L %P` },
   ];
 }
 

@@ -3,6 +3,8 @@ import { statSync } from "node:fs";
 import { printable, shellPath, type FileFormat } from "@hush/core";
 import { conflictLines, detectFormat, MERGE_NOTE_MAX_CHARS, mergeEncryptedTexts, mergeLines } from "@hush/git";
 import { readInputFile, writeFileAtomic, type CliIo } from "../../io.ts";
+import { exitCancelled } from "../../workflows/interrupt.ts";
+import { onTerminationSignals, tryWriteErr } from "../../workflows/private-dir.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { gitTakesForBinary } from "./git-binary.ts";
 import { holdsEncryptedValue, MERGE_MAX_BYTES_ENV, mergeSizeLimit, oversizedVersion, writeWholeVersionsConflict } from "./merge-bounds.ts";
@@ -28,8 +30,44 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
   // The name in a command to paste: a branch's file name may hold `$(…)` or `;`.
   const word = shellPath(name, 1000);
   const say = (line: string, max = 4000): void => {
-    io.stderr.write(`hush: ${shown}: ${printable(line, max)}\n`);
+    tryWriteErr(io.stderr, `hush: ${shown}: ${printable(line, max)}\n`);
   };
+  const progress = { written: false };
+  // git takes a driver that a signal ended for one that found a conflict, and says only
+  // "CONFLICT (content)": ours stays in the file without a marker, and `git add` of it would
+  // drop theirs. The signal's handler says so and what to run; written results are whole (the
+  // write holds signals off until its rename).
+  const stop = onTerminationSignals((signal) => {
+    say(
+      progress.written
+        ? `stopped by ${signal} after the merge was written; git lists the file as conflicted: look at it and \`git add ${word}\`, or run \`hush git resolve ${word}\``
+        : `stopped by ${signal} before the merge was written: the file holds our version alone, theirs not merged in, and git lists it as conflicted; next: \`hush git resolve ${word}\``,
+    );
+    exitCancelled(signal);
+  });
+  try {
+    return await mergeVersions({ io, basePath, oursPath, theirsPath, markerSize, name, word, say, progress });
+  } finally {
+    stop();
+  }
+}
+
+/** What {@link mergeVersions} works with; `progress.written` is set once %A holds its result. */
+interface MergeRun {
+  readonly io: CliIo;
+  readonly basePath: string;
+  readonly oursPath: string;
+  readonly theirsPath: string;
+  readonly markerSize: string | undefined;
+  readonly name: string;
+  readonly word: string;
+  readonly say: (line: string, max?: number) => void;
+  readonly progress: { written: boolean };
+}
+
+/** The merge itself: writes its result over %A and returns the driver's status. */
+async function mergeVersions(run: MergeRun): Promise<number> {
+  const { io, basePath, oursPath, theirsPath, markerSize, name, word, say, progress } = run;
   const size = markerSize === undefined ? undefined : Number.parseInt(markerSize, 10);
   // %L is the repository's `conflict-marker-size` attribute, a branch's to set: a size of 300
   // million would have every marker line take 300 MB and the merge run out of memory.
@@ -47,6 +85,7 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
   if (oversized !== undefined) {
     const base = (await baseShownWhole(basePath, name, limit)) ? basePath : undefined;
     writeWholeVersionsConflict({ ours: oursPath, base, theirs: theirsPath }, sizeOption.markerSize ?? DEFAULT_MARKER_SIZE);
+    progress.written = true;
     say(
       `not merged: ${oversized.name} is ${oversized.size} bytes, above the merge limit of ${limit}; the file holds both sides whole as one conflict (nothing decrypted); next: \`hush git resolve ${word}\`, or raise the limit (${MERGE_MAX_BYTES_ENV}=<bytes>) and run \`git checkout -m ${word}\``,
     );
@@ -74,10 +113,12 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     const lines = mergeLines(base, ours, theirs, { onConflict: "markers", ...sizeOption, labels: { ours: "ours", base: "base", theirs: "theirs" } });
     // A file encrypted on neither side: no secrets were decrypted into it.
     writeFileAtomic(oursPath, Buffer.from(lines.text, encoding), { plaintext: false });
+    progress.written = true;
     return lines.conflicts > 0 ? 1 : 0;
   }
   if (encoding !== "utf8") {
     writeWholeVersionsConflict({ ours: oursPath, base: (await encryptedOrEmpty(name, base)) ? basePath : undefined, theirs: theirsPath }, sizeOption.markerSize ?? DEFAULT_MARKER_SIZE);
+    progress.written = true;
     say(`not merged: a version is not UTF-8, which an encrypted text file must be; the file holds both sides whole as one conflict (nothing decrypted); next: keep one side whole (\`git checkout --ours ${word}\` or --theirs, then \`git add ${word}\`) and make your changes again with hush edit`);
     return 1;
   }
@@ -93,6 +134,7 @@ export async function runMergeDriver(io: CliIo, basePath: string, oursPath: stri
     labels: { ours: "ours", base: "base", theirs: "theirs" },
   });
   writeFileAtomic(oursPath, outcome.text, { plaintext: false });
+  progress.written = true;
   for (const note of outcome.notes) say(note, MERGE_NOTE_MAX_CHARS);
   switch (outcome.status) {
     case "merged":

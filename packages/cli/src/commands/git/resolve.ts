@@ -7,7 +7,8 @@ import { createKeySourceResolver } from "../../key-sources.ts";
 import { openEditorSession, type EditorFailure, type EditorSession } from "../../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../../workflows/file-lock.ts";
 import { confirmClearWrites, confirmWriteReaders } from "../../rekey/unvouched.ts";
-import { openRepo, readBlob } from "./repo.ts";
+import { gitWrite } from "../../git-write.ts";
+import { openRepo, readBlob, type Repo } from "./repo.ts";
 
 export interface ResolveFlags {
   ours?: boolean;
@@ -122,7 +123,7 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
       // Written unless the file changed meanwhile or cannot be written; then the resolution is kept.
       await saveEdit(io, abs, Buffer.from(out, "utf8"), read, resolution, plan.target, { redo: redoResolution(file), shownAs: file });
     }
-    await repo.git.raw(["add", "--", pathspec]);
+    await stageResolution(io, repo, pathspec, file);
     await writeOut(io.stderr, `hush: ${displayName}: resolved, encrypted and staged (git add); commit to finish the merge\n`);
     return 0;
   } catch (err) {
@@ -130,6 +131,24 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
   } finally {
     lock?.release();
   }
+}
+
+/**
+ * Stages the resolution written to `file` (`git add`), waiting for another git command that holds
+ * the index's lock. When it cannot, the error says that the file holds the resolution and is not
+ * staged: run again, resolve would take the sides from the index and open the editor anew, and
+ * what was typed would be typed again.
+ */
+async function stageResolution(io: CliIo, repo: Repo, pathspec: string, file: string): Promise<void> {
+  const failed = await gitWrite(repo.root, repo.env, ["add", "--", pathspec], lockWaitMs(io.env));
+  if (failed === undefined) return;
+  const why = failed.busy ? "another git command holds the index's lock" : "git add failed";
+  throw new HushError(failed.busy ? "FILE_BUSY" : "UNCLASSIFIED", `${file}: resolved and written encrypted, but not staged: ${why} (${failed.line})`, {
+    located: true,
+    details: [
+      `next: stage it with \`git add ${shellPath(file)}\`${failed.busy ? " once that command ends (if none runs, git left the lock behind: remove the lock file it names)" : ""}; running hush git resolve again would start the resolution over`,
+    ],
+  });
 }
 
 /**

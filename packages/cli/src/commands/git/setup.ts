@@ -23,6 +23,8 @@ import { checkWritableFile, readFileBounded, writeFileAtomic, writeOut, type Cli
 import { listFiles, openRepo, readLocalConfig, type Repo } from "./repo.ts";
 import { refuseLinkedDirectory } from "../../work-tree-links.ts";
 import { gitPathLine } from "../../git-program.ts";
+import { gitWrite } from "../../git-write.ts";
+import { lockWaitMs } from "../../workflows/file-lock.ts";
 
 export interface SetupFlags {
   dryRun?: boolean;
@@ -157,6 +159,22 @@ async function infoExcludePath(repo: Repo): Promise<string> {
   return isAbsolute(p) ? p : join(repo.root, p);
 }
 
+/**
+ * One `git config` write of setup or uninstall, waiting while another git command (`git config`
+ * in another terminal, setup in a linked worktree, which shares the config) holds the config's
+ * lock. A failure says what is left to do: both commands finish what an earlier run did not, so
+ * the next step is to run `command` again.
+ */
+async function writeConfig(io: CliIo, repo: Repo, args: readonly string[], what: string, command: string): Promise<void> {
+  const failed = await gitWrite(repo.root, repo.env, args, lockWaitMs(io.env));
+  if (failed === undefined) return;
+  const why = failed.busy ? "another git command holds the config's lock" : "git config failed";
+  throw new HushError(failed.busy ? "FILE_BUSY" : "UNCLASSIFIED", `git config: ${what}: ${why} (${failed.line})`, {
+    located: true,
+    details: [`next: run ${command} again${failed.busy ? " once that command ends (if none runs, git left the lock behind: remove the lock file it names)" : ""}; it does what this run left undone`],
+  });
+}
+
 /** The pre-commit hook's path (honours core.hooksPath). */
 async function hookPath(repo: Repo): Promise<string> {
   const p = gitPathLine(await repo.git.raw(["rev-parse", "--git-path", "hooks/pre-commit"]));
@@ -248,7 +266,7 @@ export async function runSetup(io: CliIo, given: readonly string[], flags: Setup
   for (const { key, value } of driverConfig(command)) {
     if (config(key) === value) continue;
     changes.push(`${would}set git config ${key} = ${value}`);
-    if (!dry) await repo.git.raw(["config", "--local", key, value]);
+    if (!dry) await writeConfig(io, repo, ["config", "--local", key, value], `cannot set ${key}`, "hush git setup");
   }
   if (hook !== undefined) {
     const path = hook;
@@ -312,7 +330,7 @@ export async function runUninstall(io: CliIo, flags: { dryRun?: boolean }): Prom
     const keys = driverConfig("hush").filter((e) => e.key.startsWith(`${section}.`));
     if (!keys.some(({ key }) => config(key) !== undefined)) continue;
     changes.push(`${would}remove git config section ${section}`);
-    if (!dry) await repo.git.raw(["config", "--local", "--remove-section", section]);
+    if (!dry) await writeConfig(io, repo, ["config", "--local", "--remove-section", section], `cannot remove section ${section}`, "hush git uninstall");
   }
   if (exclude.includes(EXCLUDE_BLOCK)) {
     changes.push(`${would}remove hush's lines from ${posix(relative(repo.root, excludePath))}`);
