@@ -14,7 +14,9 @@ export interface GitWriteFailure {
  * `could not lock config file …` (with `: File exists` after it for a key set, not for a
  * section removed). git is run with LC_ALL=C so that they are these words in any locale.
  */
-const LOCK_HELD = /lock.*File exists|could not lock config file/i;
+function lockHeld(line: string): boolean {
+  return line.includes(".lock': File exists") || line.includes("could not lock config file");
+}
 
 /** The pause before the first retry; each next one is longer, up to MAX_PAUSE_MS. */
 const FIRST_PAUSE_MS = 25;
@@ -37,7 +39,7 @@ export async function gitWrite(cwd: string, env: Env, args: readonly string[], w
     const run = await runGit(cwd, { ...env, LC_ALL: "C" }, args);
     if (run.status === 0) return undefined;
     const line = firstErrorLine(run);
-    const busy = LOCK_HELD.test(line);
+    const busy = lockHeld(line);
     const left = deadline - Date.now();
     if (!busy || left <= 0) return { line, busy };
     await sleep(Math.min(pause, left));
