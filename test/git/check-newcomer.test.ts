@@ -137,6 +137,10 @@ describe("hush git setup: drivers and hook that work without hush on PATH", () =
 
     // The installation moves: check says so and names the fix; setup again repairs it.
     renameSync(odd, `${odd}-moved`);
+    // A commit meanwhile stops with one line naming the missing program and the fix, no stack.
+    const moved = run("sh", [join(repo, ".git", "hooks", "pre-commit")], { cwd: repo, env: guiEnv() });
+    expect(moved.status).toBe(1);
+    expect(moved.stderr).toBe(`hush pre-commit hook: ${node} no longer exists (hush or node was moved or reinstalled): run \`hush git setup --hook\` again\n`);
     const check = hush(sb, ["check"], { cwd: repo });
     expect(check.status).toBe(1);
     expect(check.stdout).toContain("error: git config diff.hush.textconv runs a program that no longer exists");

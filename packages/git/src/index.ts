@@ -55,6 +55,7 @@ export {
   removeManagedBlock,
   withManagedBlock,
   preCommitHook,
+  programWords,
   exactPattern,
   globPattern,
   hasControlCharacter,

@@ -1,4 +1,5 @@
-import { appendAll } from "@hush/core";
+import { isAbsolute } from "node:path";
+import { appendAll, shellQuote } from "@hush/core";
 import { globMatches } from "./glob-match.ts";
 
 /**
@@ -158,13 +159,43 @@ export function withManagedBlock(existing: string, patterns: readonly string[]):
   return lines.slice(0, start).join("") + block + lines.slice(managedBlockEnd(bare, start) + 1).join("");
 }
 
-/** The pre-commit hook script. */
+/**
+ * The words of a command `hush git setup` writes up to its `git` subcommand (the program and its
+ * script), as sh reads the forms setup writes: plain words, '…' and backslash escapes.
+ */
+export function programWords(command: string): string[] {
+  const words: string[] = [];
+  for (const m of command.matchAll(/(?:'[^']*'|\\.|[^\s'\\])+/g)) {
+    const word = m[0].replace(/'([^']*)'|\\(.)/g, (_all, quoted: string | undefined, escaped: string | undefined) => quoted ?? escaped ?? "");
+    if (word === "git") break;
+    words.push(word);
+  }
+  return words;
+}
+
+/**
+ * The pre-commit hook script. It runs hush by the absolute paths setup found (GUIs run git
+ * without the shell's PATH), so it first checks that they are still there: once hush or node is
+ * moved or reinstalled, the commit stops with one line naming the path and the fix, not Node's
+ * "Cannot find module" stack.
+ */
 export function preCommitHook(command: string): string {
+  const programs = programWords(command).filter((word) => isAbsolute(word));
+  const guard =
+    programs.length === 0
+      ? ""
+      : `for program in ${programs.map(shellQuote).join(" ")}; do\n` +
+        '  if [ ! -e "$program" ]; then\n' +
+        "    printf 'hush pre-commit hook: %s no longer exists (hush or node was moved or reinstalled): run `hush git setup --hook` again\\n' \"$program\" >&2\n" +
+        "    exit 1\n" +
+        "  fi\n" +
+        "done\n";
   return (
     `#!/bin/sh\n${HOOK_MARKER}\n` +
     "# Fails the commit when a file that .sops.yaml covers is staged unencrypted, or when a staged\n" +
     "# encrypted file that a key here opens fails its MAC check (e.g. `git add -p` staged a value\n" +
     "# without its new MAC). Files no key here opens are named on stderr, not failed.\n" +
+    guard +
     `exec ${command} check --staged --verify-if-key\n`
   );
 }

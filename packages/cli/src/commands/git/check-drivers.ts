@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { isAbsolute, join, posix } from "node:path";
-import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, routedToHush, type CheckProblem, type FileCheckResult } from "@hush/git";
+import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, programWords, routedToHush, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { printable } from "@hush/core";
 import { childEnvironment, readFileBounded, type CliIo } from "../../io.ts";
 import { RepoPaths } from "./check-rules.ts";
@@ -150,20 +150,6 @@ export async function driverProblems(
     if (problem !== undefined) found.set(abs, { ...problem, message: `${problem.message}${removed}` });
   }
   return found;
-}
-
-/**
- * The words of a driver command up to its `git` subcommand (the program and its script), as sh
- * reads the forms `hush git setup` writes: plain words, '…' and backslash escapes.
- */
-function programWords(command: string): string[] {
-  const words: string[] = [];
-  for (const m of command.matchAll(/(?:'[^']*'|\\.|[^\s'\\])+/g)) {
-    const word = m[0].replace(/'([^']*)'|\\(.)/g, (_all, quoted: string | undefined, escaped: string | undefined) => quoted ?? escaped ?? "");
-    if (word === "git") break;
-    words.push(word);
-  }
-  return words;
 }
 
 /**
