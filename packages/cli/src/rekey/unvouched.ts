@@ -4,6 +4,7 @@ import {
   hiddenReaders,
   isHushError,
   printable,
+  remakeUnderRuleAdvice,
   ruleText,
   shellPath,
   unvouchedReaders,
@@ -47,6 +48,8 @@ export interface Unvouched {
    * rule's groups and `shamir_threshold` ask for more (core's `weakerQuorum`), or undefined.
    */
   readonly quorum?: string | undefined;
+  /** The creation rule for the file names no key: a command that takes keys from it needs them as flags. */
+  readonly ruleNamesNoKeys?: boolean;
 }
 
 /**
@@ -101,8 +104,8 @@ function nextStep(exposure: Exposure, files: readonly Unvouched[]): string {
   const names = files.map((u) => shellPath(u.target.display, 4096)).join(" ");
   if (exposure === "values in clear") return "next: check why the file's rule is not .sops.yaml's (a branch or clone can change it without any key), or pass --yes to write them in clear";
   if (exposure === "values outside the MAC") {
-    const one = shellPath(files[0]?.target.display ?? "FILE", 4096);
-    return `next: check where the file came from (a file made under another rule keeps its mac_only_encrypted), re-encrypt it under .sops.yaml's rule (\`hush decrypt ${one} | hush encrypt --filename-override ${one} - > ${one}.new\`, then move ${one}.new over it), or pass --yes to write anyway`;
+    const remake = remakeUnderRuleAdvice(files[0]?.target.display ?? "FILE", files[0]?.ruleNamesNoKeys !== true);
+    return `next: check where the file came from (a file made under another rule keeps its mac_only_encrypted), re-encrypt it under .sops.yaml's rule (${remake}), or pass --yes to write anyway`;
   }
   if (exposure === "written values to hidden readers") {
     return `next: check who wrote the file (whoever did holds its data key), give it a new data key wrapped once for each recipient listed with \`hush rotate -i ${names}\`, or pass --yes to write anyway`;
@@ -215,7 +218,7 @@ export async function confirmClearWrites(io: CliIo, name: string, metadata: File
   const outsideMac = await valuesOutsideMac(metadata, policy, versions.after);
   if (outsideMac !== undefined && outsideMac.length > 0) {
     const lines = ["(the file: mac_only_encrypted: true; .sops.yaml: false)", ...outsideMac];
-    if (!(await askAbout(io, [{ target, recipients: lines }], yes, options.command, "values outside the MAC"))) throw canceled(name);
+    if (!(await askAbout(io, [{ target, recipients: lines, ruleNamesNoKeys: policy.recipients.length === 0 }], yes, options.command, "values outside the MAC"))) throw canceled(name);
   }
 }
 
