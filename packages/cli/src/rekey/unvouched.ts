@@ -86,6 +86,9 @@ export async function unvouchedRecipients(
   return { target, recipients: unvouchedReaders(groups, policy, given), quorum: weakerQuorum(groups, threshold, policy) };
 }
 
+/** The questions {@link confirmClearWrites} asks. */
+export type ClearWriteQuestion = "values in clear" | "values outside the MAC";
+
 /** What the listed recipients would get: the question is worded, and its way out told, for each. */
 type Exposure = "new data key" | "written values" | "written values to hidden readers" | "values in clear" | "values outside the MAC" | "new data key to fewer" | "written values to fewer";
 
@@ -200,26 +203,38 @@ export async function confirmWriteReaders(io: CliIo, name: string, metadata: Fil
  * (where the result is written) encrypts, with both rules, and asks (see {@link askAbout}); then
  * the values in clear the file's `mac_only_encrypted` would leave out of the MAC where the
  * rule's does not.
- * Returns when the user agreed or there was nothing to ask; an answer of no is a `CANCELED`
- * error, so that nothing is written.
+ * Returns the questions the user agreed to (or `yes` answered), for a caller that asks about the
+ * same file again to pass back as `agreed`: those are then listed, not asked again (`edit`
+ * reopening its editor). An answer of no is a `CANCELED` error, so that nothing is written.
  */
-export async function confirmClearWrites(io: CliIo, name: string, metadata: FileMetadata, versions: PlainVersions, options: { config?: string; yes?: boolean; command: string }): Promise<void> {
+export async function confirmClearWrites(
+  io: CliIo,
+  name: string,
+  metadata: FileMetadata,
+  versions: PlainVersions,
+  options: { config?: string; yes?: boolean; command: string; agreed?: readonly ClearWriteQuestion[] },
+): Promise<ClearWriteQuestion[]> {
+  const agreed: ClearWriteQuestion[] = [];
   const loaded = await configOfRun(io, options.config);
-  if (loaded === undefined) return;
+  if (loaded === undefined) return agreed;
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
   const policy = await policyFor(loaded, io.cwd, target);
-  if (policy === undefined) return;
-  const yes = options.yes === true;
+  if (policy === undefined) return agreed;
+  const yes = (question: ClearWriteQuestion): boolean => options.yes === true || options.agreed?.includes(question) === true;
   const found = await valuesLeftInClear(metadata.rule, policy, versions);
   if (found !== undefined && found.values.length > 0) {
     const lines = [`(the file: ${ruleText(found.rules.file)}; .sops.yaml: ${ruleText(found.rules.policy)})`, ...found.values];
-    if (!(await askAbout(io, [{ target, recipients: lines }], yes, options.command, "values in clear"))) throw canceled(name);
+    if (!(await askAbout(io, [{ target, recipients: lines }], yes("values in clear"), options.command, "values in clear"))) throw canceled(name);
+    agreed.push("values in clear");
   }
   const outsideMac = await valuesOutsideMac(metadata, policy, versions.after);
   if (outsideMac !== undefined && outsideMac.length > 0) {
     const lines = ["(the file: mac_only_encrypted: true; .sops.yaml: false)", ...outsideMac];
-    if (!(await askAbout(io, [{ target, recipients: lines, ruleNamesNoKeys: policy.recipients.length === 0 }], yes, options.command, "values outside the MAC"))) throw canceled(name);
+    const listing: Unvouched = { target, recipients: lines, ruleNamesNoKeys: policy.recipients.length === 0 };
+    if (!(await askAbout(io, [listing], yes("values outside the MAC"), options.command, "values outside the MAC"))) throw canceled(name);
+    agreed.push("values outside the MAC");
   }
+  return agreed;
 }
 
 function canceled(name: string): HushError {
