@@ -43,4 +43,27 @@ describe("hush check: a file's mac_only_encrypted where its creation rule has no
     writeFileSync(join(repo, "prod", "app.enc.yaml"), again.stdout);
     expect(findingCodes(keylessCheck(sb, repo, ["prod/app.enc.yaml"]).report)).toEqual([]);
   });
+
+  it("a rule that names no keys (keys given as flags): the advice says to give the file's own, and following it works; set's question says the same", () => {
+    mkdirSync(join(repo, "flags"));
+    writeFileSync(join(repo, ".sops.yaml"), `${readFileSync(join(repo, ".sops.yaml"), "utf8")}  - path_regex: ^flags/\n    encrypted_regex: ^password$\n`);
+    writeFileSync(join(repo, "flags", "app.enc.yaml"), readFileSync(join(repo, "dev", "app.enc.yaml")));
+    const advice =
+      "`hush decrypt flags/app.enc.yaml | hush encrypt --filename-override flags/app.enc.yaml --age … - > flags/app.enc.yaml.new`, then move flags/app.enc.yaml.new over it (the rule names no keys: give the file's own with --age, --pgp or --kms…, which `hush access flags/app.enc.yaml` lists)";
+    const check = keylessCheck(sb, repo, ["flags/app.enc.yaml"]);
+    expect(findingCodes(check.report)).toEqual(["flags/app.enc.yaml warning mac-scope-differs"]);
+    expect(check.report.files[0]!.problems[0]!.message).toContain(`make it again under the rule: ${advice}`);
+    const set = hush(sb, ["set", "flags/app.enc.yaml", '["replicas"]', "4"], { cwd: repo });
+    expect(set.status, set.stderr).toBe(1);
+    expect(set.stderr).toContain(`re-encrypt it under .sops.yaml's rule (${advice}), or pass --yes to write anyway`);
+
+    // Without the file's keys, encrypt has no recipient; with them, the file is made again.
+    const made = hush(sb, ["decrypt", "flags/app.enc.yaml"], { cwd: repo });
+    expectOk(made);
+    expect(hush(sb, ["encrypt", "--filename-override", "flags/app.enc.yaml", "-"], { cwd: repo, input: made.stdout }).status).not.toBe(0);
+    const again = hush(sb, ["encrypt", "--filename-override", "flags/app.enc.yaml", "--age", sb.recipient, "-"], { cwd: repo, input: made.stdout });
+    expectOk(again);
+    writeFileSync(join(repo, "flags", "app.enc.yaml"), again.stdout);
+    expect(findingCodes(keylessCheck(sb, repo, ["flags/app.enc.yaml"]).report)).toEqual([]);
+  });
 });

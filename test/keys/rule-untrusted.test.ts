@@ -100,6 +100,28 @@ describe("values a file's own rule would write in clear", () => {
     expect(readFileSync(file, "utf8")).toContain(`api_key: ${newValue}\n`);
   });
 
+  it("edit asks once per session: a text reopened after the answer (its encryption failed) is listed again, not asked again", async () => {
+    writeFileSync(file, narrowed);
+    // First save: the value in clear and a top-level sops key, which fails only once encrypting;
+    // the second save drops the key.
+    const editor = join(repo, "editor-twice.sh");
+    const count = join(repo, "editor-runs");
+    rmSync(count, { force: true });
+    writeFileSync(
+      editor,
+      `#!/bin/sh\necho run >> '${count}'\nif [ "$(wc -l < '${count}')" -eq 1 ]; then printf 'password: hunter2\\napi_key: ${newValue}\\nsops: 1\\n' > "$1"; else printf 'password: hunter2\\napi_key: ${newValue}\\n' > "$1"; fi\n`,
+      { mode: 0o755 },
+    );
+    // One answer: a second question would find the input ended and write nothing.
+    const r = await asAlice(["edit", "s.yaml"], { env: { EDITOR: editor }, input: "y\n" });
+    expect(r.stderr).toContain('a top-level "sops" key');
+    expect(r.stderr.split("Is this okay? (y/n):").length - 1).toBe(1);
+    expect(r.stderr.split(listed("s.yaml", 2)).length - 1).toBe(2);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(count, "utf8")).toBe("run\nrun\n");
+    expect(readFileSync(file, "utf8")).toContain(`api_key: ${newValue}\n`);
+  });
+
   it("a comment rule counts too: a comment it leaves in clear, and the value under it, are listed", async () => {
     writeFileSync(file, narrowed.replace("    encrypted_regex: ^password$\n", "    unencrypted_comment_regex: ^ ?note\n"));
     const before = readFileSync(file, "utf8");

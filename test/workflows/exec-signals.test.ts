@@ -1,6 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { goneSoon, waitForPids } from "../keys/helpers.ts";
+import { gone, goneSoon, waitForPids } from "../keys/helpers.ts";
 import { encryptFile, keyedDir, startHush } from "./helpers.ts";
 
 /**
@@ -71,4 +71,27 @@ describe("a signal to hush reaches everything the program it runs started", () =
       for (const pid of pids) expect(await goneSoon(pid), `process ${pid} of the program`).toBe(true);
     });
   }
+
+  // The watcher is for the program's run only. Once the program has ended, the group's id (the
+  // program's process id) can go to a new process when the group empties, and a watcher still
+  // armed would SIGKILL the group that took it. `--redact` waits for the program's output, which a
+  // process it left behind holds open: the watcher stayed armed all that time.
+  it("hush exec-env --redact: the watcher is released when the program ends, not when its output closes", { timeout: 15_000 }, async () => {
+    const pidFile = k.path("pids-released");
+    const program = ["sh", "-c", `sleep 300 & echo $$ $! > ${pidFile}; exit 0`];
+    const run = startHush(["exec-env", "--redact", file, "--", ...program], { cwd: k.dir, env: k.env, newSession: true });
+    const [shell, background] = (await waitForPids(pidFile)) as [number, number];
+    try {
+      expect(await goneSoon(shell)).toBe(true);
+      // hush has collected the program's status once the shell is reaped (no longer a zombie).
+      for (let waited = 0; existsSync(`/proc/${shell}`) && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      process.kill(run.child.pid!, "SIGKILL");
+      expect((await run.done).signal).toBe("SIGKILL");
+      // What the program left in the background stays, as a shell leaves it.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(gone(background)).toBe(false);
+    } finally {
+      if (!gone(background)) process.kill(background, "SIGKILL");
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import type { Socket } from "node:net";
 import { join } from "node:path";
 import { decryptText, type FileFormat } from "@hush/core";
 import { AgeKeySource, parseAgeIdentities } from "@hush/key-source-age";
@@ -128,13 +129,14 @@ export interface Running {
 /**
  * Starts hush without waiting (for signals and concurrency tests). `newSession`: hush runs in a
  * session of its own, so without a controlling terminal wherever the tests run, and as the leader
- * of its own process group (as a supervisor such as `timeout` makes it).
+ * of its own process group (as a supervisor such as `timeout` makes it). `fd3`: hush's file
+ * descriptor 3 (`/dev/fd/3`), as it is: Node makes 0 to 2 of a child blocking, not 3.
  */
-export function startHush(args: readonly string[], options: { cwd: string; env: Record<string, string>; newSession?: boolean }): Running {
+export function startHush(args: readonly string[], options: { cwd: string; env: Record<string, string>; newSession?: boolean; fd3?: number | Socket }): Running {
   const child = spawn(process.execPath, [CLI_JS, ...args], {
     cwd: options.cwd,
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/nonexistent-home", LANG: "C", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe", ...(options.fd3 === undefined ? [] : [options.fd3])],
     detached: options.newSession === true,
   });
   let stdout = "";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { encryptFile, keyedDir } from "./helpers.ts";
+import { encryptFile, keyedDir, startHush } from "./helpers.ts";
 
 /**
  * A Node program, a service manager (systemd's `StandardInput=socket`) or an SSH server hands a
@@ -36,6 +36,46 @@ describe("/dev/stdin and /dev/fd/0 that are a socket", () => {
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain("not a regular file (a device or socket)");
     } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  /** A server listening on a socket file in the test directory; `onConnection` gets each connection. */
+  async function listening(name: string, onConnection: (conn: import("node:net").Socket) => void = () => {}): Promise<Server> {
+    const server = createServer(onConnection);
+    await new Promise<void>((resolve) => server.listen(k.path(name), resolve));
+    return server;
+  }
+
+  it("a listening socket (a service's Accept=no) is a READ_FAILED naming it and the next step, not a bare EINVAL", async () => {
+    const server = await listening("listen.sock");
+    try {
+      // The listening socket itself, as a service manager hands it over.
+      const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
+      const r = await startHush(["decrypt", "--input-type", "yaml", "/dev/fd/3"], { cwd: k.dir, env: k.env, fd3: fd }).done;
+      expect(r.stderr).toBe(
+        "hush: /dev/fd/3: a socket with no connection to read (a listening socket, as a service's Accept=no hands over); next: give hush a connected socket, a pipe or a file\n",
+      );
+      expect(r.code).toBe(2);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("a non-blocking socket whose data comes later is waited for, as a pipe is, not refused with EAGAIN", async () => {
+    const encrypted = readFileSync(encryptFile(k, "later.enc.yaml", plain), "utf8");
+    // The text arrives once hush has started reading: its first read finds nothing.
+    const server = await listening("later.sock", (conn) => setTimeout(() => conn.end(encrypted), 500));
+    const client = connect(k.path("later.sock"));
+    try {
+      await new Promise<void>((resolve) => client.on("connect", resolve));
+      // Node's socket is non-blocking, and fd 3 stays so in the child.
+      const r = await startHush(["decrypt", "--input-type", "yaml", "/dev/fd/3"], { cwd: k.dir, env: k.env, fd3: client }).done;
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(plain);
+      expect(r.code).toBe(0);
+    } finally {
+      client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });

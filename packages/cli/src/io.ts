@@ -439,9 +439,23 @@ export async function writeOutput(io: CliIo, data: Buffer | string): Promise<voi
   }
 }
 
-/** `hush … | head` closes the pipe early: hush ends with its status so far, without a message. */
+/** The status {@link exitOnClosedPipe} ends hush with, when a command chose one. */
+let closedPipeStatus: number | undefined;
+
+/**
+ * Makes a closed output end hush with `status` (see {@link exitOnClosedPipe}): a command that
+ * stands for a program that dies of SIGPIPE there (`hush git log`, as git: 141) takes its status.
+ */
+export function setClosedPipeStatus(status: number): void {
+  closedPipeStatus = status;
+}
+
+/**
+ * `hush … | head` closes the pipe early: hush ends with its status so far (or the one its command
+ * set with {@link setClosedPipeStatus}), without a message.
+ */
 export function exitOnClosedPipe(): never {
-  process.exit(process.exitCode ?? 0);
+  process.exit(closedPipeStatus ?? process.exitCode ?? 0);
 }
 
 /** How many relays (see {@link takeWriteErrors}) handle each stream's write errors now. */

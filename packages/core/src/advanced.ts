@@ -24,6 +24,7 @@ export { ageRecipientSpelling } from "./keys/age-recipient-case.ts";
 export { encryptText, reencryptText, type EncryptOptions } from "./secret-file.ts";
 export { decryptText, openText, readPlaintext, verifyText, readMetadata, type DecryptOptions, type OpenedFile, type ReadFile, type ValuePlace } from "./open-text.ts";
 export { effectiveRule, ruleLeaf } from "./leaf-rules.ts";
+export { remakeUnderRuleAdvice } from "./document/remake-under-rule.ts";
 export { hiddenReaders, unvouchedReaders, valuesLeftInClear, valuesOutsideMac, writePolicyOf, ruleText, type PlainText, type PlainVersions, type DifferingRules, type FileRuleAndMac } from "./document/write-policy.ts";
 export { weakerQuorum } from "./document/weaker-quorum.ts";
 export { IvStash } from "./crypto/iv-stash.ts";

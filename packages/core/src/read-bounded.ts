@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync } from "node:fs";
 import { checkString } from "./arguments.ts";
+import { makeReadsBlock } from "./blocking-reads.ts";
 import { HushError } from "./errors.ts";
 
 /** Names under which a shell hands a program a pipe: `<(cmd)`, `/dev/stdin`. */
@@ -112,11 +113,47 @@ export function readToEnd(fd: number, path: string, maxBytes: number): Buffer {
   const chunks: Buffer[] = [];
   const buffer = Buffer.allocUnsafe(64 * 1024);
   let total = 0;
+  let madeBlocking = false;
   for (;;) {
-    const n = readSync(fd, buffer, 0, buffer.length, null);
+    let n: number;
+    try {
+      n = readSync(fd, buffer, 0, buffer.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Non-blocking (see makeReadsBlock): wait for the data as for a pipe's, once made blocking.
+      if (code === "EAGAIN" && !madeBlocking && makeReadsBlock(fd)) {
+        madeBlocking = true;
+        continue;
+      }
+      throw unreadableStream(err, fd, path);
+    }
     if (n === 0) return Buffer.concat(chunks);
     total += n;
     if (total > maxBytes) throw tooLarge(path, maxBytes);
     chunks.push(Buffer.from(buffer.subarray(0, n)));
   }
 }
+
+/**
+ * What a socket's read error says: a listening socket (systemd's `Accept=no` hands one over, to
+ * accept connections on) has no data, and Linux refuses its read with EINVAL (ENOTCONN for TCP);
+ * a socket whose reads could not be made to wait says EAGAIN. Anything else stays as it is.
+ */
+function unreadableStream(err: unknown, fd: number, path: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  let socket = false;
+  try {
+    socket = fstatSync(fd).isSocket();
+  } catch {
+    // closed under us: the read's own error says enough
+  }
+  if (!socket) return err;
+  if (code === "EINVAL" || code === "ENOTCONN") {
+    return new HushError("READ_FAILED", "a socket with no connection to read (a listening socket, as a service's Accept=no hands over); next: give hush a connected socket, a pipe or a file", { location: { file: path } });
+  }
+  if (code === "EAGAIN") {
+    return new HushError("READ_FAILED", "a non-blocking socket whose reads could not be made to wait (EAGAIN); next: pass the input through a pipe or a file", { location: { file: path } });
+  }
+  return err;
+}
+

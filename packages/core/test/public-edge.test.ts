@@ -157,6 +157,7 @@ const CASES: Record<string, readonly Case[]> = {
     ["no file rule", () => core.valuesOutsideMac(bad(undefined), { recipients: [] }, { text: "a: 1", format: "yaml" }), "INVALID_ARGUMENT", /file's rule and MAC must be an object/],
     ["an unknown format", () => core.valuesOutsideMac({ rule: undefined, macOnlyEncrypted: true }, { recipients: [] }, { text: "a: 1", format: bad("xml") }), "FORMAT_UNSUPPORTED"],
   ],
+  remakeUnderRuleAdvice: [["a file name that is no string", () => core.remakeUnderRuleAdvice(bad(5), true), "INVALID_ARGUMENT", /file name must be a string/]],
   weakerQuorum: [
     ["a fractional threshold", () => core.weakerQuorum([], 1.5, { recipients: [] }), "INVALID_ARGUMENT", /threshold must be a whole number/],
     ["policy groups that are no lists", () => core.weakerQuorum([], 0, { recipients: [], keyGroups: bad([5]) }), "INVALID_ARGUMENT", /policy's key groups must be a list of lists/],

@@ -10,7 +10,6 @@ import {
   openText,
   parseEnvelope,
   printable,
-  shellPath,
   ruleLeaf,
   shamirThresholdProblem,
   storeFor,
@@ -20,6 +19,7 @@ import {
   type FileMetadata,
   type KeySourceResolver,
   type Leaf,
+  remakeUnderRuleAdvice,
 } from "@hush/core";
 import { detectFormat } from "./detect-format.ts";
 import { ALLOW_MARKER, findLikelySecrets, isScannable } from "./leak-scan.ts";
@@ -380,11 +380,11 @@ export async function checkFile(input: FileCheckInput): Promise<FileCheckResult>
   if (input.creationRule !== undefined && metadata.macOnlyEncrypted && !input.creationRule.macOnlyEncrypted && plainValues > 0) {
     // A file made under another rule (copied from a path whose rule sets it) keeps the flag, which
     // is bound to its MAC: no edit without the key adds it, so it came with the file.
-    const name = shellPath(input.path, 4096);
+    const remake = remakeUnderRuleAdvice(input.path, input.creationRule.keyGroups.some((g) => g.length > 0));
     problems.push({
       severity: input.strict === true ? "error" : "warning",
       code: "mac-scope-differs",
-      message: `the file's mac_only_encrypted: true leaves its ${plainValues} value(s) in clear out of its MAC (anyone can change them unseen), where the creation rule for it (path_regex ${printable(JSON.stringify(input.creationRule.pathRegex))}) has the MAC cover them; make it again under the rule: \`hush decrypt ${name} | hush encrypt --filename-override ${name} - > ${name}.new\`, then move ${name}.new over it`,
+      message: `the file's mac_only_encrypted: true leaves its ${plainValues} value(s) in clear out of its MAC (anyone can change them unseen), where the creation rule for it (path_regex ${printable(JSON.stringify(input.creationRule.pathRegex))}) has the MAC cover them; make it again under the rule: ${remake}`,
     });
   }
   if (input.verify !== undefined && !problems.some((p) => p.severity === "error")) {

@@ -28,7 +28,7 @@ import { CANCEL_SIGNALS, openEditorSession, type EditorFailure } from "../workfl
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { tryWriteErr } from "../workflows/private-dir.ts";
 import { openEncryptedFile, reencrypt, RESERVED_METADATA_KEY, type OpenedInput } from "../workflows/reencrypt.ts";
-import { confirmClearWrites, confirmWriteReaders } from "../rekey/unvouched.ts";
+import { confirmClearWrites, confirmWriteReaders, type ClearWriteQuestion } from "../rekey/unvouched.ts";
 import { keepUnsavedCopy, keptCopyDetails, MAX_EDITOR_REOPENS, newFileTemplate, reopenHeader, saveEdit, stripHeader, TOO_MANY_REOPENS } from "../workflows/edit-rescue.ts";
 
 /**
@@ -148,6 +148,9 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     }
 
     let shown = encodeOutput(initial, outFormat);
+    // A yes to a write question holds for the session: a text reopened after the answer (its
+    // encryption then failed) is not asked it again; what it writes in clear is still listed.
+    const agreed = new Set<ClearWriteQuestion>();
     const attempt = async (edited: string): Promise<Buffer> => {
       let plain = edited;
       if (flags.showMasterKeys === true) {
@@ -162,7 +165,8 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       if (!isNew) {
         const versions = { before: { text: input.opened.plaintext, format: input.opened.format }, after: { text: plain, format: outFormat } };
         try {
-          await confirmClearWrites(io, file, target.opened.metadata, versions, { ...flags, command: "edit" });
+          const answered = await confirmClearWrites(io, file, target.opened.metadata, versions, { ...flags, command: "edit", agreed: [...agreed] });
+          for (const question of answered) agreed.add(question);
         } catch (err) {
           // Declined (or no answer): the file stays as it was, and what was typed is not lost.
           if (!isHushError(err) || (err.code !== "CANCELED" && err.code !== "NO_ANSWER")) throw err;

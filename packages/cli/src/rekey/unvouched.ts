@@ -4,6 +4,7 @@ import {
   hiddenReaders,
   isHushError,
   printable,
+  remakeUnderRuleAdvice,
   ruleText,
   shellPath,
   unvouchedReaders,
@@ -47,6 +48,8 @@ export interface Unvouched {
    * rule's groups and `shamir_threshold` ask for more (core's `weakerQuorum`), or undefined.
    */
   readonly quorum?: string | undefined;
+  /** The creation rule for the file names no key: a command that takes keys from it needs them as flags. */
+  readonly ruleNamesNoKeys?: boolean;
 }
 
 /**
@@ -83,6 +86,9 @@ export async function unvouchedRecipients(
   return { target, recipients: unvouchedReaders(groups, policy, given), quorum: weakerQuorum(groups, threshold, policy) };
 }
 
+/** The questions {@link confirmClearWrites} asks. */
+export type ClearWriteQuestion = "values in clear" | "values outside the MAC";
+
 /** What the listed recipients would get: the question is worded, and its way out told, for each. */
 type Exposure = "new data key" | "written values" | "written values to hidden readers" | "values in clear" | "values outside the MAC" | "new data key to fewer" | "written values to fewer";
 
@@ -101,8 +107,8 @@ function nextStep(exposure: Exposure, files: readonly Unvouched[]): string {
   const names = files.map((u) => shellPath(u.target.display, 4096)).join(" ");
   if (exposure === "values in clear") return "next: check why the file's rule is not .sops.yaml's (a branch or clone can change it without any key), or pass --yes to write them in clear";
   if (exposure === "values outside the MAC") {
-    const one = shellPath(files[0]?.target.display ?? "FILE", 4096);
-    return `next: check where the file came from (a file made under another rule keeps its mac_only_encrypted), re-encrypt it under .sops.yaml's rule (\`hush decrypt ${one} | hush encrypt --filename-override ${one} - > ${one}.new\`, then move ${one}.new over it), or pass --yes to write anyway`;
+    const remake = remakeUnderRuleAdvice(files[0]?.target.display ?? "FILE", files[0]?.ruleNamesNoKeys !== true);
+    return `next: check where the file came from (a file made under another rule keeps its mac_only_encrypted), re-encrypt it under .sops.yaml's rule (${remake}), or pass --yes to write anyway`;
   }
   if (exposure === "written values to hidden readers") {
     return `next: check who wrote the file (whoever did holds its data key), give it a new data key wrapped once for each recipient listed with \`hush rotate -i ${names}\`, or pass --yes to write anyway`;
@@ -197,26 +203,38 @@ export async function confirmWriteReaders(io: CliIo, name: string, metadata: Fil
  * (where the result is written) encrypts, with both rules, and asks (see {@link askAbout}); then
  * the values in clear the file's `mac_only_encrypted` would leave out of the MAC where the
  * rule's does not.
- * Returns when the user agreed or there was nothing to ask; an answer of no is a `CANCELED`
- * error, so that nothing is written.
+ * Returns the questions the user agreed to (or `yes` answered), for a caller that asks about the
+ * same file again to pass back as `agreed`: those are then listed, not asked again (`edit`
+ * reopening its editor). An answer of no is a `CANCELED` error, so that nothing is written.
  */
-export async function confirmClearWrites(io: CliIo, name: string, metadata: FileMetadata, versions: PlainVersions, options: { config?: string; yes?: boolean; command: string }): Promise<void> {
+export async function confirmClearWrites(
+  io: CliIo,
+  name: string,
+  metadata: FileMetadata,
+  versions: PlainVersions,
+  options: { config?: string; yes?: boolean; command: string; agreed?: readonly ClearWriteQuestion[] },
+): Promise<ClearWriteQuestion[]> {
+  const agreed: ClearWriteQuestion[] = [];
   const loaded = await configOfRun(io, options.config);
-  if (loaded === undefined) return;
+  if (loaded === undefined) return agreed;
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
   const policy = await policyFor(loaded, io.cwd, target);
-  if (policy === undefined) return;
-  const yes = options.yes === true;
+  if (policy === undefined) return agreed;
+  const yes = (question: ClearWriteQuestion): boolean => options.yes === true || options.agreed?.includes(question) === true;
   const found = await valuesLeftInClear(metadata.rule, policy, versions);
   if (found !== undefined && found.values.length > 0) {
     const lines = [`(the file: ${ruleText(found.rules.file)}; .sops.yaml: ${ruleText(found.rules.policy)})`, ...found.values];
-    if (!(await askAbout(io, [{ target, recipients: lines }], yes, options.command, "values in clear"))) throw canceled(name);
+    if (!(await askAbout(io, [{ target, recipients: lines }], yes("values in clear"), options.command, "values in clear"))) throw canceled(name);
+    agreed.push("values in clear");
   }
   const outsideMac = await valuesOutsideMac(metadata, policy, versions.after);
   if (outsideMac !== undefined && outsideMac.length > 0) {
     const lines = ["(the file: mac_only_encrypted: true; .sops.yaml: false)", ...outsideMac];
-    if (!(await askAbout(io, [{ target, recipients: lines }], yes, options.command, "values outside the MAC"))) throw canceled(name);
+    const listing: Unvouched = { target, recipients: lines, ruleNamesNoKeys: policy.recipients.length === 0 };
+    if (!(await askAbout(io, [listing], yes("values outside the MAC"), options.command, "values outside the MAC"))) throw canceled(name);
+    agreed.push("values outside the MAC");
   }
+  return agreed;
 }
 
 function canceled(name: string): HushError {

@@ -58,11 +58,20 @@ const KILL_GROUP = 'IFS= read -r _ || kill -9 -"$1"';
 /**
  * Kills the process group of `child` (started in a group of its own) if hush ends without
  * releasing the guard: killed with SIGKILL itself, alone or with its own group, hush cannot pass
- * anything on. Release it once the program has ended; what the program left running in the
- * background then stays, as a shell leaves it. Call it right after the spawn: a SIGKILL in the
- * moment between the two leaves the group running.
+ * anything on. The guard releases itself when the program ends; what the program left running in
+ * the background then stays, as a shell leaves it. Call it right after the spawn: a SIGKILL in
+ * the moment between the two leaves the group running.
+ *
+ * Released in the same turn of the event loop as Node collects the program's status: the
+ * group's id is the program's process id, which the system may give to a new process once the
+ * group's last member has ended, and a watcher still armed then (hush waited on the program's
+ * output, which a process outside the group can hold open for hours) would SIGKILL whatever group
+ * took the id. What remains is the moment between Node's collecting the status and the release's
+ * write to the watcher, in one synchronous call: the id would have to come round again in it.
  */
 export function guardProgramGroup(child: ChildProcess): KillGuard {
   if (child.pid === undefined) return { release() {} };
-  return watchForKill(KILL_GROUP, [String(child.pid)]);
+  const guard = watchForKill(KILL_GROUP, [String(child.pid)]);
+  child.once("exit", () => guard.release());
+  return guard;
 }

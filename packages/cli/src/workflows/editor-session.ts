@@ -141,8 +141,7 @@ export function openEditorSession(io: CliIo, options: EditorSessionOptions): Edi
       const started = performance.now();
       const child = spawn(editor.program, [...editor.args, path], { stdio: "inherit", env: childEnvironment(io.env), detached: ownGroup });
       running = child;
-      const guard = ownGroup ? guardProgramGroup(child) : undefined;
-      child.on("exit", () => guard?.release());
+      if (ownGroup) guardProgramGroup(child);
       child.on("error", (err) => {
         running = undefined;
         const reason = (err as { code?: string }).code ?? err.message;

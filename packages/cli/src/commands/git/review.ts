@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { HushError } from "@hush/core";
+import { endWithHush, HushError } from "@hush/core";
 import { renderDiffView, renderTooLargeView, rewritePatch, tooLargeSummary, type PatchSide } from "@hush/git";
 import { EXIT } from "../../exit-codes.ts";
-import { childEnvironment, readFileBounded, writeOut, type CliIo } from "../../io.ts";
+import { childEnvironment, readFileBounded, setClosedPipeStatus, writeOut, type CliIo } from "../../io.ts";
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { AttributeReader } from "./attribute-reader.ts";
 import { gitTakesForBinary } from "./git-binary.ts";
@@ -75,10 +75,29 @@ function gitOnlyConfig(cwd: string, env: Record<string, string>, options: readon
   return set.has("diff.noprefix") || (set.has("diff.relative") && !options.includes("--no-relative"));
 }
 
+/** 128 + SIGPIPE: what a shell shows for git ended by a reader that went away (`git log -p | head`). */
+const CLOSED_PIPE_STATUS = 141;
+
+/**
+ * `hush git log -p | head` ends as `git log -p | head` does: with git's 141 (a script under
+ * `set -o pipefail` sees the same as with git; a pager git starts itself is not involved, hush
+ * runs git without one), and without a word from git. The git that hush reads is stopped with
+ * SIGPIPE when hush ends first: left running, it wrote on into hush's closed end and printed
+ * "fatal: write failure on 'stdout': Connection reset by peer" under the output.
+ */
+function endsLikeGitInAPipe(git: ChildProcess): void {
+  setClosedPipeStatus(CLOSED_PIPE_STATUS);
+  const stop = endWithHush(() => {
+    if (git.exitCode === null && git.signalCode === null) git.kill("SIGPIPE");
+  });
+  git.on("close", stop);
+}
+
 /** Runs git as the user asked, with hush's driver (the slow path, for options the fast one does not reproduce). */
 function plainGit(io: CliIo, command: ReviewCommand, args: readonly string[]): Promise<number> {
   return new Promise((resolve) => {
     const git = spawn(gitProgram(io.env), [command, ...args], { cwd: io.cwd, env: childEnvironment(io.env), stdio: ["ignore", "pipe", "inherit"] });
+    endsLikeGitInAPipe(git);
     git.stdout.on("data", (chunk: Buffer) => io.stdout.write(chunk));
     git.on("error", () => resolve(EXIT.generic));
     git.on("close", (code) => resolve(code ?? EXIT.generic));
@@ -101,6 +120,7 @@ export async function runReview(io: CliIo, command: ReviewCommand, args: readonl
   const nonce = `hush-${randomBytes(12).toString("hex")}-`;
   const gitArgs = ["--no-pager", command, "--no-textconv", "--no-ext-diff", "--no-color", `--src-prefix=${nonce}a/`, `--dst-prefix=${nonce}b/`, ...args];
   const git = spawn(gitProgram(env), gitArgs, { cwd: io.cwd, env, stdio: ["ignore", "pipe", "inherit"] });
+  endsLikeGitInAPipe(git);
   const exited = new Promise<number>((resolve) => {
     git.on("error", () => resolve(EXIT.generic));
     git.on("close", (code) => resolve(code ?? EXIT.generic));
