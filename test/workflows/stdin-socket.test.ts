@@ -62,18 +62,25 @@ describe("/dev/stdin and /dev/fd/0 that are a socket", () => {
     }
   });
 
-  it("a non-blocking socket whose data comes later is waited for, as a pipe is, not refused with EAGAIN", async () => {
+  it("a non-blocking socket whose data has not come yet is refused with the way round, and its flag is left to the program that handed it over", async () => {
     const encrypted = readFileSync(encryptFile(k, "later.enc.yaml", plain), "utf8");
     // The text arrives once hush has started reading: its first read finds nothing.
     const server = await listening("later.sock", (conn) => setTimeout(() => conn.end(encrypted), 500));
     const client = connect(k.path("later.sock"));
     try {
       await new Promise<void>((resolve) => client.on("connect", resolve));
+      const received = new Promise<string>((resolve) => {
+        let text = "";
+        client.on("data", (d: Buffer) => (text += d.toString()));
+        client.on("end", () => resolve(text));
+      });
       // Node's socket is non-blocking, and fd 3 stays so in the child.
       const r = await startHush(["decrypt", "--input-type", "yaml", "/dev/fd/3"], { cwd: k.dir, env: k.env, fd3: client }).done;
-      expect(r.stderr).toBe("");
-      expect(r.stdout).toBe(plain);
-      expect(r.code).toBe(0);
+      expect(r.stderr).toBe("hush: /dev/fd/3: a non-blocking socket, whose data had not come when hush read it (EAGAIN); next: give it as standard input (-), or through a pipe or a file\n");
+      expect(r.code).toBe(2);
+      // What comes later is still this process's to read (a child's stdio pauses the socket here).
+      client.resume();
+      expect(await received).toBe(encrypted);
     } finally {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,5 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync } from "node:fs";
 import { checkString } from "./arguments.ts";
-import { makeReadsBlock } from "./blocking-reads.ts";
 import { HushError } from "./errors.ts";
 
 /** Names under which a shell hands a program a pipe: `<(cmd)`, `/dev/stdin`. */
@@ -113,18 +112,11 @@ export function readToEnd(fd: number, path: string, maxBytes: number): Buffer {
   const chunks: Buffer[] = [];
   const buffer = Buffer.allocUnsafe(64 * 1024);
   let total = 0;
-  let madeBlocking = false;
   for (;;) {
     let n: number;
     try {
       n = readSync(fd, buffer, 0, buffer.length, null);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // Non-blocking (see makeReadsBlock): wait for the data as for a pipe's, once made blocking.
-      if (code === "EAGAIN" && !madeBlocking && makeReadsBlock(fd)) {
-        madeBlocking = true;
-        continue;
-      }
       throw unreadableStream(err, fd, path);
     }
     if (n === 0) return Buffer.concat(chunks);
@@ -137,7 +129,11 @@ export function readToEnd(fd: number, path: string, maxBytes: number): Buffer {
 /**
  * What a socket's read error says: a listening socket (systemd's `Accept=no` hands one over, to
  * accept connections on) has no data, and Linux refuses its read with EINVAL (ENOTCONN for TCP);
- * a socket whose reads could not be made to wait says EAGAIN. Anything else stays as it is.
+ * a non-blocking one (its maker set O_NONBLOCK, as an event loop does) says EAGAIN when its data
+ * has not come yet. Node has no synchronous wait for readability, and clearing the flag would
+ * clear it for every holder of that open file, the program that handed it over included, whose
+ * event loop would then hang in a read: it is refused with the way round. Anything else stays as
+ * it is.
  */
 function unreadableStream(err: unknown, fd: number, path: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
@@ -152,7 +148,7 @@ function unreadableStream(err: unknown, fd: number, path: string): unknown {
     return new HushError("READ_FAILED", "a socket with no connection to read (a listening socket, as a service's Accept=no hands over); next: give hush a connected socket, a pipe or a file", { location: { file: path } });
   }
   if (code === "EAGAIN") {
-    return new HushError("READ_FAILED", "a non-blocking socket whose reads could not be made to wait (EAGAIN); next: pass the input through a pipe or a file", { location: { file: path } });
+    return new HushError("READ_FAILED", "a non-blocking socket, whose data had not come when hush read it (EAGAIN); next: give it as standard input (-), or through a pipe or a file", { location: { file: path } });
   }
   return err;
 }
