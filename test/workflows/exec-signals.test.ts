@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { gone, goneSoon, waitForPids } from "../keys/helpers.ts";
 import { encryptFile, keyedDir, startHush } from "./helpers.ts";
@@ -11,6 +11,22 @@ import { encryptFile, keyedDir, startHush } from "./helpers.ts";
  * its group, is passed on by a watcher. hush runs here in a session of its own, so without a
  * terminal wherever the tests run. The wrapper's child sleeps past each test's time limit.
  */
+/** The PID of the watcher hush runs for process group `group` (`sh -c … hush-guard GROUP`), or undefined when there is none. */
+function watcherOf(group: number): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue; // ended as it was read
+    }
+    const at = argv.indexOf("hush-guard");
+    if (at !== -1 && argv[at + 1] === String(group)) return Number(entry);
+  }
+  return undefined;
+}
+
 describe("a signal to hush reaches everything the program it runs started", () => {
   const k = keyedDir();
   afterAll(() => k.cleanup());
@@ -83,8 +99,9 @@ describe("a signal to hush reaches everything the program it runs started", () =
     const [shell, background] = (await waitForPids(pidFile)) as [number, number];
     try {
       expect(await goneSoon(shell)).toBe(true);
-      // hush has collected the program's status once the shell is reaped (no longer a zombie).
-      for (let waited = 0; existsSync(`/proc/${shell}`) && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      // hush has released the watcher of the program's group (its shell reads the line and ends);
+      // the old code kept it while the background sleep held the output pipe, up to this bound.
+      for (let waited = 0; watcherOf(shell) !== undefined && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       process.kill(run.child.pid!, "SIGKILL");
       expect((await run.done).signal).toBe("SIGKILL");
       // What the program left in the background stays, as a shell leaves it.
