@@ -209,9 +209,10 @@ export class SecretDocument {
     const quorum = policy === undefined ? undefined : weakerQuorum(metadata.keyGroups, metadata.shamirThreshold, policy);
     const clear = policy === undefined ? undefined : await valuesLeftInClear(metadata.rule, policy, { before: { text: this.opened.plaintext, format: this.format }, after });
     const outsideMac = policy === undefined ? undefined : await valuesOutsideMac(metadata, policy, after);
+    const hiddenSection = hidden.length === 0 ? [] : ["wrapped keys that also open for a key no entry names:", ...hidden.map((r) => `  ${r}`)];
     const details = [
       ...(readers.length === 0 ? [] : ["recipients .sops.yaml does not name:", ...readers.map((r) => `  ${r}`)]),
-      ...(hidden.length === 0 ? [] : ["wrapped keys that also open for a key no entry names:", ...hidden.map((r) => `  ${r}`)]),
+      ...hiddenSection,
       ...(quorum === undefined ? [] : ["fewer recipients together open it than .sops.yaml's key groups ask:", `  ${quorum}`]),
       ...(clear === undefined || clear.values.length === 0
         ? []
@@ -219,7 +220,8 @@ export class SecretDocument {
       ...(outsideMac === undefined || outsideMac.length === 0 ? [] : ["left out of the MAC (the file: mac_only_encrypted: true; .sops.yaml: false):", ...outsideMac.map((v) => `  ${v}`)]),
     ];
     if (details.length === 0) return;
-    if (details.length === hidden.length + 1) {
+    // Nothing differs from .sops.yaml (or there is none): only the entries themselves say it.
+    if (details.length === hiddenSection.length) {
       throw new HushError("UNVOUCHED_WRITE", "the change would also be readable by a key no entry of the file names: an entry's wrapped data key opens for it too", {
         hint: "check who wrote the file (git log -p): whoever did holds its data key; give it a new data key (hush rotate -i), or open it with trustFileMetadata: true",
         details,
