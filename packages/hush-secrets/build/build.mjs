@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import { build, transform } from "esbuild";
 import { directImports } from "./direct-imports.mjs";
 import { hotPackGroups, packId, packText } from "./hot-pack.mjs";
+import { leanExports, refuseChunkCycles } from "./lean-exports.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = join(here, "..");
@@ -189,6 +190,7 @@ async function main() {
   });
   // What went into each chunk, for looking into start-up (not part of the package).
   writeFileSync(join(pkgDir, "out-meta.json"), JSON.stringify(metafile));
+  refuseChunkCycles(metafile);
   mkdirSync(join(out, "dist"), { recursive: true });
   mkdirSync(join(out, "bin"));
   const commonJs = new Map();
@@ -203,8 +205,11 @@ async function main() {
       .replace(/\bimport\("\.\/([A-Za-z0-9_-]+)\.js"\)/g, 'Promise.resolve().then(()=>require("./$1.cjs"))')
       .replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve().then(()=>require("$1"))');
     if (/require\("\.\/[^"]+\.js"\)|\bimport\(/.test(code)) throw new Error(`${file}: a chunk reference was not converted`);
-    writeFileSync(join(out, "dist", file.replace(/\.js$/, ".cjs")), code);
-    commonJs.set(file.replace(/\.js$/, ".cjs"), code);
+    // Entries keep esbuild's exports: the API's (dist/index.cjs) are read by Node's detection of
+    // CommonJS exports, which knows esbuild's shape.
+    const lean = file.startsWith("c-") ? leanExports(code, file) : code;
+    writeFileSync(join(out, "dist", file.replace(/\.js$/, ".cjs")), lean);
+    commonJs.set(file.replace(/\.js$/, ".cjs"), lean);
   }
   /**
    * Writes the hot packs of the entry output `name` (e.g. cli.js); returns what the launcher needs
