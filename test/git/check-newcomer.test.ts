@@ -1,8 +1,9 @@
-import { copyFileSync, linkSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { textconvCommand } from "@hush/git";
 import { HUSH_SCRIPT } from "@hush/testkit";
-import { commitAll, createRepo, createSandbox, git, hush, run, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
+import { commitAll, createRepo, createSandbox, git, hush, nodeInDirectory, run, writeEncrypted, type CheckJsonReport, type Sandbox } from "./helpers.ts";
 
 /**
  * `hush check` and `hush git setup` as a newcomer meets them: a broken encrypted file is named as
@@ -98,7 +99,7 @@ describe("hush git setup: drivers and hook that work without hush on PATH", () =
     const setup = hush(sb, ["git", "setup", "--hook"], { cwd: repo });
     expect(setup.status, setup.stderr).toBe(0);
     const textconv = git(sb, repo, ["config", "--get", "diff.hush.textconv"]).stdout.trim();
-    expect(textconv).toBe(`${process.execPath} ${CLI} git textconv --`);
+    expect(textconv).toBe(textconvCommand(`${process.execPath} ${CLI}`));
     expect(readFileSync(join(repo, ".git", "hooks", "pre-commit"), "utf8")).toContain(`exec ${process.execPath} ${CLI} check --staged --verify-if-key`);
     git(sb, repo, ["add", ".gitattributes"]);
     git(sb, repo, ["commit", "-q", "-m", "drivers"]);
@@ -116,13 +117,7 @@ describe("hush git setup: drivers and hook that work without hush on PATH", () =
 
   it("quotes a path holding blanks and quotes safely for git config and sh", () => {
     const odd = join(sb.dir, "it's a \"node\" dir");
-    mkdirSync(odd);
-    const node = join(odd, "node");
-    try {
-      linkSync(process.execPath, node);
-    } catch {
-      copyFileSync(process.execPath, node);
-    }
+    const node = nodeInDirectory(odd);
     writeFileSync(join(odd, "keep"), "");
     const repo = createRepo(sb, "quoted");
     writeEncrypted(sb, repo, "app.enc.yaml", "password: quoted-secret-2\n");

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openText, reencryptText, type FileFormat, type KeySourceResolver } from "@hush/core";
 import { AgeKeySource, parseAgeIdentities } from "@hush/key-source-age";
@@ -279,4 +279,19 @@ export function findPlaintext(sb: Sandbox, repo: string, secrets: readonly strin
 export function ageEntryBlocks(text: string): string[] {
   const list = /^ {4}age:\n((?: {8}.*\n)+)/m.exec(text)?.[1] ?? "";
   return list.split(/(?=^ {8}- )/m).filter((b) => b !== "");
+}
+
+/**
+ * The node running the tests as `DIR/node` in a new directory `dir` (a hard link, or a copy across
+ * file systems): a node whose path setup writes and a test can take away by moving `dir`.
+ */
+export function nodeInDirectory(dir: string): string {
+  mkdirSync(dir);
+  const node = join(dir, "node");
+  try {
+    linkSync(process.execPath, node);
+  } catch {
+    copyFileSync(process.execPath, node);
+  }
+  return node;
 }

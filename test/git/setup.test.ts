@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mergeDriverCommand, textconvCommand } from "@hush/git";
 import { HUSH_SCRIPT } from "@hush/testkit";
 import { commitAll, createRepo, createSandbox, git, hush, writeEncrypted, type Sandbox } from "./helpers.ts";
 
@@ -27,7 +28,7 @@ describe("hush git setup", () => {
     const dry = hush(sb, ["git", "setup", "--dry-run"], { cwd: repo });
     expect(dry.status, dry.stderr).toBe(0);
     expect(dry.stdout).toContain("would update .gitattributes");
-    expect(dry.stdout).toContain(`would set git config diff.hush.textconv = ${HUSH} git textconv --`);
+    expect(dry.stdout).toContain(`would set git config diff.hush.textconv = ${textconvCommand(HUSH)}\n`);
     expect(readFileSync(join(repo, ".gitattributes"), "utf8")).toBe("*.png binary\n");
     expect(config(repo)).toBe("");
 
@@ -48,7 +49,7 @@ describe("hush git setup", () => {
       ].join("\n"),
     );
     expect(config(repo)).toBe(
-      `diff.hush.textconv ${HUSH} git textconv --\nmerge.hush.name hush: merge encrypted files by key path\nmerge.hush.recursive binary\nmerge.hush.driver ${HUSH} git merge -- %O %A %B %L %P\n`,
+      `diff.hush.textconv ${textconvCommand(HUSH)}\nmerge.hush.name hush: merge encrypted files by key path\nmerge.hush.recursive binary\nmerge.hush.driver ${mergeDriverCommand(HUSH)}\n`,
     );
     // The textconv cache stays off: it would store decrypted text in the repository.
     expect(git(sb, repo, ["config", "--get", "diff.hush.cachetextconv"], { allowFail: true }).stdout).toBe("");

@@ -1,6 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { textconvCommand } from "@hush/git";
 import { makeTempDir } from "@hush/testkit";
 import { repoRoot, roundTrip, run } from "./helpers.ts";
 
@@ -56,7 +57,7 @@ describe("the standalone hush executable", () => {
     expect(setup.stderr).toBe("");
     expect(setup.status).toBe(0);
     // The drivers run this executable by its own path, not a node that is not there.
-    expect(setup.stdout).toContain(`diff.hush.textconv = ${exe} git textconv --`);
+    expect(setup.stdout).toContain(`diff.hush.textconv = ${textconvCommand(exe)}\n`);
     const check = run(exe, ["check"], { cwd: repo, env });
     expect(check.stderr).toBe("");
     expect(check.stdout).toMatch(/^hush check: \d+ file\(s\) checked, 0 encrypted; 0 error\(s\), 0 warning\(s\)\n$/);

@@ -132,6 +132,26 @@ describe("fields of a file's metadata that a write is compared with", () => {
       expect(readFileSync(join(repo, "prod", "app.yaml"), "utf8")).toBe(copied);
     });
 
+    it("rotate of a file that also names a recipient prod's rule does not asks one question listing both findings, answered once", async () => {
+      const carol = await makeAgeKey(repo, "carol");
+      writeFileSync(join(repo, "three.yml"), "password: hunter2\n");
+      const made = await as(both, ["encrypt", "--config", "/dev/null", "--age", `${alice.recipient},${bob.recipient},${carol.recipient}`, "--input-type", "yaml", "three.yml"]);
+      expect(made.status, made.stderr).toBe(0);
+      const file = join(repo, "prod", "three.yaml");
+      writeFileSync(file, made.stdout);
+      const questions = (stderr: string): number => stderr.split("Is this okay? (y/n):").length - 1;
+      const refused = await as(alice.file, ["rotate", "-i", "prod/three.yaml"], "n\n");
+      expect(refused.status, refused.stderr).toBe(1);
+      expect(questions(refused.stderr)).toBe(1);
+      expect(refused.stderr).toContain(`prod/three.yaml: the new data key would also go to recipients that .sops.yaml does not name for this file:\n    group 0: age ${carol.recipient}\n`);
+      expect(refused.stderr).toContain("prod/three.yaml: the new data key would open for fewer recipients together than .sops.yaml's key groups and shamir_threshold ask for this file:\n");
+      expect(readFileSync(file, "utf8")).toBe(made.stdout);
+      const agreed = await as(alice.file, ["rotate", "-i", "prod/three.yaml"], "y\n");
+      expect(agreed.status, agreed.stderr).toBe(0);
+      expect(questions(agreed.stderr)).toBe(1);
+      expect(readFileSync(file, "utf8")).not.toBe(made.stdout);
+    });
+
     it("edit asks before the editor opens; without an answer the editor never runs and the file stays", async () => {
       const copied = await madeInDevCopiedToProd("app.yaml", "password: hunter2\n");
       const editor = join(repo, "editor.sh");

@@ -161,21 +161,33 @@ describe("new values written where a recipient only the file names can read them
     expect(flag.stderr).toContain(listed());
   });
 
-  // One write can ask several questions; a script answers each on a line of one pipe.
-  it("set asked two questions takes the answers of one pipe in turn: y then y writes, y then n writes nothing", async () => {
+  // One write that finds several things asks one question, listing them all: a script pipes one answer.
+  it("set that finds other readers and a value in clear asks one question listing both: n writes nothing, y writes", async () => {
     writeFileSync(join(repo, "plain.yml"), "password: a\n");
     const made = await asAlice(["encrypt", "--config", "/dev/null", "--encrypted-regex", "^password$", "--age", `${alice.recipient},${mallory.recipient}`, "--input-type", "yaml", "plain.yml"]);
     expect(made.status, made.stderr).toBe(0);
     writeFileSync(file, made.stdout);
     const setToken = ["set", "s.yaml", '["token"]', JSON.stringify(newValue)];
-    const refused = await asAlice(setToken, { input: "y\nn\n" });
+    const refused = await asAlice(setToken, { input: "n\n" });
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain("the file's own encryption rule would write these in clear");
-    expect(refused.stderr).not.toContain("no answer");
+    expect(refused.stderr.match(/Is this okay\? \(y\/n\):/g)).toHaveLength(1);
+    const readers = refused.stderr.indexOf("what you write would also be readable by recipients that .sops.yaml does not name");
+    const clear = refused.stderr.indexOf("the file's own encryption rule would write these in clear");
+    const question = refused.stderr.indexOf("Is this okay?");
+    expect(readers).toBeGreaterThan(-1);
+    expect(clear).toBeGreaterThan(readers);
+    expect(question).toBeGreaterThan(clear);
     expect(readFileSync(file, "utf8")).toBe(made.stdout);
-    const both = await asAlice(setToken, { input: "y\ny\n" });
-    expect(both.stderr.match(/Is this okay\? \(y\/n\):/g)).toHaveLength(2);
-    expect(both.status, both.stderr).toBe(0);
+    // No answer names the way out of each finding.
+    const unanswered = await asAlice(setToken, { input: "" });
+    expect(unanswered.status).not.toBe(0);
+    expect(unanswered.stderr).toContain('no answer to "Is this okay?" (input ended)');
+    expect(unanswered.stderr).toContain("check who these recipients are");
+    expect(unanswered.stderr).toContain("check why the file's rule is not .sops.yaml's");
+    expect(readFileSync(file, "utf8")).toBe(made.stdout);
+    const yes = await asAlice(setToken, { input: "y\n" });
+    expect(yes.stderr.match(/Is this okay\? \(y\/n\):/g)).toHaveLength(1);
+    expect(yes.status, yes.stderr).toBe(0);
     expect(readFileSync(file, "utf8")).toContain(`token: ${newValue}`);
   });
 

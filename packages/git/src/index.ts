@@ -55,7 +55,6 @@ export {
   removeManagedBlock,
   withManagedBlock,
   preCommitHook,
-  programWords,
   exactPattern,
   globPattern,
   hasControlCharacter,
@@ -65,6 +64,7 @@ export {
   rootRelativePattern,
   type ConfigEntry,
 } from "./setup.ts";
+export { programWords, readDriverCommand, textconvCommand, mergeDriverCommand, type DriverCommand } from "./driver-command.ts";
 export { checkFile, checkPassed, type CheckCode, type CheckProblem, type FileCheckInput, type FileCheckResult } from "./check.ts";
 export { retypedValues } from "./retyped-values.ts";
 export { isRecipientFindingCode, recipientFindings, recipientFindingSeverity, type BaseRule, type RecipientFinding } from "./recipient-check.ts";

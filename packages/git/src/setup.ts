@@ -1,5 +1,5 @@
-import { isAbsolute } from "node:path";
 import { appendAll, shellQuote } from "@hush/core";
+import { absolutePrograms, mergeDriverCommand, textconvCommand } from "./driver-command.ts";
 import { globMatches } from "./glob-match.ts";
 
 /**
@@ -33,17 +33,18 @@ export interface ConfigEntry {
  * have several merge bases (each merged the other), git first merges those into one base; with
  * the driver itself, merge bases that conflict made a base of conflict markers, which no merge
  * can read (every difference then conflicts). git's binary driver takes their own common
- * ancestor instead, a real version of the file, encrypted as committed. In the order setup sets
- * them.
+ * ancestor instead, a real version of the file, encrypted as committed. Each driver checks first
+ * that the programs it runs by absolute path are still there (see driver-command.ts). In the
+ * order setup sets them.
  */
 export function driverConfig(command: string): ConfigEntry[] {
   return [
-    { key: `diff.${DRIVER}.textconv`, value: `${command} git textconv --` },
+    { key: `diff.${DRIVER}.textconv`, value: textconvCommand(command) },
     { key: `merge.${DRIVER}.name`, value: "hush: merge encrypted files by key path" },
     // Set before the driver: setup sets them one at a time, and one stopped in between must not
     // leave a driver that merges merge bases with itself.
     { key: `merge.${DRIVER}.recursive`, value: "binary" },
-    { key: `merge.${DRIVER}.driver`, value: `${command} git merge -- %O %A %B %L %P` },
+    { key: `merge.${DRIVER}.driver`, value: mergeDriverCommand(command) },
   ];
 }
 
@@ -160,27 +161,13 @@ export function withManagedBlock(existing: string, patterns: readonly string[]):
 }
 
 /**
- * The words of a command `hush git setup` writes up to its `git` subcommand (the program and its
- * script), as sh reads the forms setup writes: plain words, '…' and backslash escapes.
- */
-export function programWords(command: string): string[] {
-  const words: string[] = [];
-  for (const m of command.matchAll(/(?:'[^']*'|\\.|[^\s'\\])+/g)) {
-    const word = m[0].replace(/'([^']*)'|\\(.)/g, (_all, quoted: string | undefined, escaped: string | undefined) => quoted ?? escaped ?? "");
-    if (word === "git") break;
-    words.push(word);
-  }
-  return words;
-}
-
-/**
  * The pre-commit hook script. It runs hush by the absolute paths setup found (GUIs run git
  * without the shell's PATH), so it first checks that they are still there: once hush or node is
  * moved or reinstalled, the commit stops with one line naming the path and the fix, not Node's
  * "Cannot find module" stack.
  */
 export function preCommitHook(command: string): string {
-  const programs = programWords(command).filter((word) => isAbsolute(word));
+  const programs = absolutePrograms(command);
   const guard =
     programs.length === 0
       ? ""

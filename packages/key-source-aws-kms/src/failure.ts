@@ -14,6 +14,8 @@ export type KmsFailureReason =
   | "KeyUnavailable"
   | "InvalidCredentials"
   | "NoCredentials"
+  | "CredentialsUnloadable"
+  | "BadConfiguration"
   | "Throttled"
   | "NetworkTimeout"
   | "NetworkError"
@@ -87,6 +89,9 @@ const HINTS: Readonly<Record<KmsFailureReason, string>> = {
   KeyUnavailable: "the key is disabled, pending deletion or otherwise unusable",
   InvalidCredentials: "the AWS credentials were rejected (wrong secret, expired session or unknown access key)",
   NoCredentials: "no AWS credentials were found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or log in)",
+  CredentialsUnloadable:
+    "the AWS credentials could not be loaded, so no request was sent (check the files and programs your AWS settings name: AWS_WEB_IDENTITY_TOKEN_FILE, the profile's web_identity_token_file or credential_process, the SSO cache)",
+  BadConfiguration: "the AWS SDK refused its settings before sending any request (check the AWS_* variables and the profile's settings in the AWS config file)",
   Throttled: "AWS KMS throttled the request; try again later",
   NetworkTimeout: "AWS KMS did not answer in time; check network access to the endpoint (AWS_ENDPOINT_URL_KMS or the region's endpoint)",
   NetworkError: "AWS KMS could not be reached; check network access to the endpoint (AWS_ENDPOINT_URL_KMS or the region's endpoint)",
@@ -115,6 +120,37 @@ function clean(text: string): string {
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
     .trim()
     .slice(0, 500);
+}
+
+/** The name hush gives a failure of the credentials it set up (a profile or role): see {@link credentialsLoadFailure}. */
+const CREDENTIALS_UNLOADABLE = "CredentialsUnloadable";
+
+/**
+ * `err`, thrown while the credentials of a profile or role were loaded and before any answer
+ * (a token file that is not there, a provider that threw), marked as such: the SDK throws it
+ * from the request as it is, with nothing that tells it from a local configuration error. Errors
+ * that are classified already (the SDK's own "no credentials", an answer of STS) stay as they are.
+ */
+export function credentialsLoadFailure(err: unknown): unknown {
+  const e = shape(err);
+  if (e.name === "CredentialsProviderError" || e.$metadata !== undefined || (typeof err === "object" && err !== null && "$response" in err)) return err;
+  const failure = new Error("the AWS credentials could not be loaded", { cause: err });
+  failure.name = CREDENTIALS_UNLOADABLE;
+  return failure;
+}
+
+/**
+ * What a failure before any request says: a file's error code, call and path
+ * (`ENOENT: open /var/run/token`), or the error's type and the SDK's own message about the
+ * user's settings.
+ * Never a file's content: Node's file errors carry none.
+ */
+function localDetail(err: SdkErrorShape & { syscall?: unknown; path?: unknown }): string {
+  const code = typeof err.code === "string" ? err.code : "";
+  if (typeof err.syscall === "string") return clean(`${code}: ${err.syscall}${typeof err.path === "string" ? ` ${err.path}` : ""}`);
+  const name = typeof err.name === "string" && err.name !== "" ? err.name : "Error";
+  const message = typeof err.message === "string" ? clean(err.message) : "";
+  return message === "" ? name : `${name}: ${message}`;
 }
 
 /** The reason class and, for AWS service errors only, the error type and message. */
@@ -154,6 +190,14 @@ export function classifyKmsError(err: unknown, timeoutMs?: number): { reason: Km
     const detail = message === "" ? name : `${name}: ${message}`;
     if (mapped !== undefined) return { reason: mapped, detail };
     return { reason: "ServiceError", detail };
+  }
+  // No answer was read (an answer's error carries it as $response, and its status): the SDK
+  // failed here, loading credentials or checking its settings, not the endpoint.
+  if (status === undefined && !(typeof err === "object" && err !== null && "$response" in err)) {
+    if (name === CREDENTIALS_UNLOADABLE) return { reason: "CredentialsUnloadable", detail: localDetail(shape(e.cause)) };
+    // A file the SDK's own credential search reads (a web identity token, an SSO cache).
+    if (typeof (err as { syscall?: unknown }).syscall === "string") return { reason: "CredentialsUnloadable", detail: localDetail(e) };
+    return { reason: "BadConfiguration", detail: localDetail(e) };
   }
   if (status !== undefined && status >= 500) return { reason: "ServiceError", detail: `HTTP ${status}` };
   if (status !== undefined && status !== 200) return { reason: "MalformedResponse", detail: `HTTP ${status}` };

@@ -14,6 +14,6 @@ export {
 } from "./arn.ts";
 export type { ParsedKmsArn } from "./arn.ts";
 export type { KmsKeyEntry, KmsKeyRecipient } from "./entry.ts";
-export { classifyKmsError } from "./failure.ts";
+export { classifyKmsError, credentialsLoadFailure } from "./failure.ts";
 export { awsTrustFromEnv, checkAwsTrust, type AwsTrust } from "./trust.ts";
 export type { KmsFailureReason } from "./failure.ts";

@@ -18,7 +18,7 @@ import {
 import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
 import type { KmsKeyEntry, KmsKeyRecipient } from "./entry.ts";
 import { parseKmsArn, validateContext, validateProfile, validateRoleArn } from "./arn.ts";
-import { classifyKmsError, credentialsNotSoughtAgain, kmsFailure, malformedAnswer, notAskedAgain } from "./failure.ts";
+import { classifyKmsError, credentialsLoadFailure, credentialsNotSoughtAgain, kmsFailure, malformedAnswer, notAskedAgain } from "./failure.ts";
 import { awsTrustFromEnv, checkAwsTrust, mergeAwsTrust, type AwsTrust } from "./trust.ts";
 
 /** Options of {@link AwsKmsKeySource}. */
@@ -366,12 +366,29 @@ export class AwsKmsKeySource implements KeySource {
       });
     }
     const { KMSClient } = await import("@aws-sdk/client-kms");
+    if (typeof credentials === "function") credentials = markedFailures(credentials);
     return new KMSClient({
       ...common,
       ...(kmsEndpoint === undefined ? {} : { endpoint: kmsEndpoint }),
       ...(credentials === undefined ? {} : { credentials }),
     });
   }
+}
+
+/**
+ * `provider` (a profile's or role's credentials), whose failures before any answer are marked as
+ * the credentials' (see credentialsLoadFailure): the SDK throws them from the request unchanged,
+ * where a token file that is not there read as an unreadable answer of KMS.
+ */
+function markedFailures(provider: Exclude<Credentials, undefined>): Exclude<Credentials, undefined> {
+  if (typeof provider !== "function") return provider;
+  return async (...args: Parameters<typeof provider>) => {
+    try {
+      return await provider(...args);
+    } catch (err) {
+      throw credentialsLoadFailure(err);
+    }
+  };
 }
 
 /**

@@ -28,7 +28,7 @@ import { CANCEL_SIGNALS, openEditorSession, type EditorFailure } from "../workfl
 import { acquireFileLock, lockWaitMs, type FileLock } from "../workflows/file-lock.ts";
 import { tryWriteErr } from "../workflows/private-dir.ts";
 import { openEncryptedFile, reencrypt, RESERVED_METADATA_KEY, type OpenedInput } from "../workflows/reencrypt.ts";
-import { confirmClearWrites, confirmWriteReaders, type ClearWriteQuestion } from "../rekey/unvouched.ts";
+import { clearWriteFindings, confirmWrite, writeReaderFindings, type Exposure } from "../rekey/unvouched.ts";
 import { keepUnsavedCopy, keptCopyDetails, MAX_EDITOR_REOPENS, newFileTemplate, reopenHeader, saveEdit, stripHeader, TOO_MANY_REOPENS } from "../workflows/edit-rescue.ts";
 
 /**
@@ -134,7 +134,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     if (!isNew) {
       input = await openEncryptedFile(io, file, flags);
       // Asked before the editor opens, not after the typing.
-      await confirmWriteReaders(io, file, input.opened.metadata, { ...flags, command: "edit" });
+      await confirmWrite(io, file, await writeReaderFindings(io, file, input.opened.metadata, flags), { ...flags, command: "edit" });
       initial = outFormat === format ? input.opened.plaintext : await convert(input.opened.plaintext, format, outFormat, indent);
     } else {
       input = { file, format, opened: await newFile(io, file, outFormat, flags), metadataIndent: undefined };
@@ -150,7 +150,7 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
     let shown = encodeOutput(initial, outFormat);
     // A yes to a write question holds for the session: a text reopened after the answer (its
     // encryption then failed) is not asked it again; what it writes in clear is still listed.
-    const agreed = new Set<ClearWriteQuestion>();
+    let agreed: Exposure[] = [];
     const attempt = async (edited: string): Promise<Buffer> => {
       let plain = edited;
       if (flags.showMasterKeys === true) {
@@ -165,8 +165,8 @@ export async function runEdit(io: CliIo, file: string, flags: EditFlags): Promis
       if (!isNew) {
         const versions = { before: { text: input.opened.plaintext, format: input.opened.format }, after: { text: plain, format: outFormat } };
         try {
-          const answered = await confirmClearWrites(io, file, target.opened.metadata, versions, { ...flags, command: "edit", agreed: [...agreed] });
-          for (const question of answered) agreed.add(question);
+          const findings = await clearWriteFindings(io, file, target.opened.metadata, versions, flags);
+          agreed = await confirmWrite(io, file, findings, { ...flags, command: "edit", agreed });
         } catch (err) {
           // Declined (or no answer): the file stays as it was, and what was typed is not lost.
           if (!isHushError(err) || (err.code !== "CANCELED" && err.code !== "NO_ANSWER")) throw err;

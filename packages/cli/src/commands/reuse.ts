@@ -9,7 +9,7 @@ import { optionKey } from "../key-flags.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { outputStream } from "../output-stream.ts";
 import { openEncryptedFile, reencrypt } from "../workflows/reencrypt.ts";
-import { confirmClearWrites, confirmWriteReaders } from "../rekey/unvouched.ts";
+import { clearWriteFindings, confirmWrite, writeReaderFindings } from "../rekey/unvouched.ts";
 import { linksOfReplacedInput, plaintextLinksWarning } from "../workflows/other-hard-links.ts";
 
 /**
@@ -59,10 +59,11 @@ export async function runEncryptReuse(io: CliIo, file: string | undefined, flags
     const old = await openEncryptedFile(io, reuse, formatFromPath(reuse) === undefined ? { inputType: outFormat } : {});
     // The new plaintext goes to every reader of OLD: held to the creation rule of the file written.
     const heldTo = await ruleHolder(io, flags.config, [target ?? name, reuse]);
-    await confirmWriteReaders(io, heldTo, old.opened.metadata, { ...flags, command: "encrypt --reuse" });
-    // OLD's rule is its writer's word: a value it would leave in clear against .sops.yaml is asked about.
+    // OLD's rule is its writer's word: a value it would leave in clear against .sops.yaml is asked
+    // about, in the one question with OLD's readers.
     const versions = { before: { text: old.opened.plaintext, format: old.opened.format }, after: { text, format: outFormat } };
-    await confirmClearWrites(io, heldTo, old.opened.metadata, versions, { ...flags, command: "encrypt --reuse" });
+    const findings = [...(await writeReaderFindings(io, heldTo, old.opened.metadata, flags)), ...(await clearWriteFindings(io, heldTo, old.opened.metadata, versions, flags))];
+    await confirmWrite(io, heldTo, findings, { ...flags, command: "encrypt --reuse" });
     // Errors from here on are about the new plaintext: name it, not OLD.
     const out = await reencrypt(io, { ...old, file: label, format: outFormat, metadataIndent: old.format === outFormat ? old.metadataIndent : undefined }, text, indent === undefined ? {} : { indent });
     await emitResult(io, flags, file, out, { plaintext: false });

@@ -4,7 +4,7 @@ import { parseIndent } from "./encrypt-options.ts";
 import { acquireFileLock, lockWaitMs } from "../workflows/file-lock.ts";
 import { documentFor, encodeNext, openEncryptedFile, RESERVED_METADATA_KEY, writeEncrypted } from "../workflows/reencrypt.ts";
 import { parseJsonValue } from "../workflows/set-value.ts";
-import { confirmClearWrites, confirmWriteReaders } from "../rekey/unvouched.ts";
+import { clearWriteFindings, confirmWrite, writeReaderFindings } from "../rekey/unvouched.ts";
 import { commentsNowEncrypted } from "../workflows/encrypted-comments.ts";
 
 /**
@@ -44,8 +44,6 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
   const lock = await acquireFileLock(file, { waitMs: lockWaitMs(io.env) });
   try {
     const input = await openEncryptedFile(io, file, flags);
-    // A new value goes to every reader of the file; removing one gives nobody anything.
-    if (edit.kind === "set") await confirmWriteReaders(io, file, input.opened.metadata, { ...flags, command: "set" });
     const indent = parseIndent(flags.indent);
     const document = documentFor(io, input);
     const options = indent === undefined ? {} : { indent };
@@ -57,10 +55,14 @@ export async function applyEdit(io: CliIo, file: string, edit: PlainEdit, flags:
     }
     if (!result.changed && flags.idempotent === true) return false;
     const outputType = flags.outputType === undefined ? undefined : parseFormat(flags.outputType);
-    // The file's rule is its writer's word: a value it leaves in clear against .sops.yaml is asked about.
+    // A new value goes to every reader of the file (removing one gives nobody anything), and the
+    // file's rule is its writer's word: its readers and a value it leaves in clear against
+    // .sops.yaml are asked about, in one question.
     if (edit.kind === "set") {
       const before = { text: input.opened.plaintext, format: input.opened.format };
-      await confirmClearWrites(io, file, input.opened.metadata, { before, after: { text: document.plaintext, format: document.format } }, { ...flags, command: "set" });
+      const versions = { before, after: { text: document.plaintext, format: document.format } };
+      const findings = [...(await writeReaderFindings(io, file, input.opened.metadata, flags)), ...(await clearWriteFindings(io, file, input.opened.metadata, versions, flags))];
+      await confirmWrite(io, file, findings, { ...flags, command: "set" });
     }
     let bytes: Buffer;
     try {

@@ -86,11 +86,15 @@ export async function unvouchedRecipients(
   return { target, recipients: unvouchedReaders(groups, policy, given), quorum: weakerQuorum(groups, threshold, policy) };
 }
 
-/** The questions {@link confirmClearWrites} asks. */
-export type ClearWriteQuestion = "values in clear" | "values outside the MAC";
-
-/** What the listed recipients would get: the question is worded, and its way out told, for each. */
-type Exposure = "new data key" | "written values" | "written values to hidden readers" | "values in clear" | "values outside the MAC" | "new data key to fewer" | "written values to fewer";
+/** What a write would give away, each with its one-line reason ({@link LEAD}) and its way out. */
+export type Exposure =
+  | "new data key"
+  | "written values"
+  | "written values to hidden readers"
+  | "values in clear"
+  | "values outside the MAC"
+  | "new data key to fewer"
+  | "written values to fewer";
 
 const LEAD: Record<Exposure, string> = {
   "new data key": "the new data key would also go to recipients that .sops.yaml does not name for this file",
@@ -102,12 +106,22 @@ const LEAD: Record<Exposure, string> = {
   "written values to fewer": "what you write would be readable by fewer recipients together than .sops.yaml's key groups and shamir_threshold ask for this file",
 };
 
-function nextStep(exposure: Exposure, files: readonly Unvouched[]): string {
+/** One thing a write asks about: what it would give away, in which file, and the lines that show it. */
+export interface WriteFinding {
+  readonly target: NamedFile;
+  readonly exposure: Exposure;
+  /** Recipients (`group 0: age age1…`) or values, escaped for the terminal; a finding without lines is no finding. */
+  readonly lines: readonly string[];
+  /** The creation rule for the file names no key: a command that takes keys from it needs them as flags. */
+  readonly ruleNamesNoKeys?: boolean;
+}
+
+function nextStep(exposure: Exposure, findings: readonly WriteFinding[]): string {
   const check = "next: check who these recipients are (a branch or clone can add one to a file without any key), then";
-  const names = files.map((u) => shellPath(u.target.display, 4096)).join(" ");
+  const names = [...new Set(findings.map((f) => shellPath(f.target.display, 4096)))].join(" ");
   if (exposure === "values in clear") return "next: check why the file's rule is not .sops.yaml's (a branch or clone can change it without any key), or pass --yes to write them in clear";
   if (exposure === "values outside the MAC") {
-    const remake = remakeUnderRuleAdvice(files[0]?.target.display ?? "FILE", files[0]?.ruleNamesNoKeys !== true);
+    const remake = remakeUnderRuleAdvice(findings[0]?.target.display ?? "FILE", findings[0]?.ruleNamesNoKeys !== true);
     return `next: check where the file came from (a file made under another rule keeps its mac_only_encrypted), re-encrypt it under .sops.yaml's rule (${remake}), or pass --yes to write anyway`;
   }
   if (exposure === "written values to hidden readers") {
@@ -121,40 +135,50 @@ function nextStep(exposure: Exposure, files: readonly Unvouched[]): string {
 }
 
 /**
- * Shows every file's unvouched recipients on stderr and asks once whether to go on (`yes`
- * skips the question, not the listing). True to go on or when there is nothing to ask; false
- * when the user answered no. No answer (input ended: a script without `--yes`) is an error, so
- * that nothing is written and the run does not pass for a success.
+ * Shows every finding on stderr, each under its one-line reason, and asks once whether to go on:
+ * a write that finds several things (other readers, hidden readers, fewer who must agree, values
+ * in clear or outside the MAC) is one question, so a script pipes one answer. `yes` skips the
+ * question, not the listing. True to go on or when there is nothing to ask; false when the user
+ * answered no. No answer (input ended: a script without `--yes`) is an error naming the way out
+ * of each finding, so that nothing is written and the run does not pass for a success.
  */
-async function askAbout(io: CliIo, found: readonly Unvouched[], yes: boolean, command: string, exposure: Exposure): Promise<boolean> {
-  const listed = found.filter((u) => u.recipients.length > 0);
+async function askOnce(io: CliIo, findings: readonly WriteFinding[], yes: boolean, command: string): Promise<boolean> {
+  const listed = findings.filter((f) => f.lines.length > 0);
   if (listed.length === 0) return true;
-  const text = listed.map((u) => `hush: ${printable(u.target.display, 4096)}: ${LEAD[exposure]}:\n${u.recipients.map((r) => `    ${r}\n`).join("")}`).join("");
+  const text = listed.map((f) => `hush: ${printable(f.target.display, 4096)}: ${LEAD[f.exposure]}:\n${f.lines.map((l) => `    ${l}\n`).join("")}`).join("");
   io.stderr.write(text);
   if (yes) return true;
   // stdout may be the re-encrypted file itself: the question goes with the listing.
   const answer = await confirm({ ...io, stdout: io.stderr });
   if (typeof answer !== "boolean") {
-    throw new HushError("NO_ANSWER", `${command}: no answer to "Is this okay?" (${answer.why}): no file was changed`, { located: true, details: [nextStep(exposure, listed)] });
+    const exposures = [...new Set(listed.map((f) => f.exposure))];
+    const details = exposures.map((exposure) => nextStep(exposure, listed.filter((f) => f.exposure === exposure)));
+    throw new HushError("NO_ANSWER", `${command}: no answer to "Is this okay?" (${answer.why}): no file was changed`, { located: true, details });
   }
   return answer;
 }
 
-/**
- * Before a new data key is wrapped (`rotate`, `groups`): {@link askAbout} the recipients that
- * neither the creation rules nor the command line name, then the groups that let fewer of them
- * open it than the rule asks. False, after a line saying nothing
- * changed, when the user answered no.
- */
-export async function confirmUnvouched(io: CliIo, found: readonly Unvouched[], yes: boolean, command: string): Promise<boolean> {
-  const answer = (await askAbout(io, found, yes, command, "new data key")) && (await askAbout(io, quorumsOf(found), yes, command, "new data key to fewer"));
-  if (!answer) io.stderr.write("No file was changed.\n");
-  return answer;
+/** A file's unvouched recipients and weaker quorum as the findings of a write that gives out `what`. */
+function findingsOf(found: Unvouched, what: "new data key" | "written values"): WriteFinding[] {
+  const quorum: Exposure = what === "new data key" ? "new data key to fewer" : "written values to fewer";
+  return [
+    { target: found.target, exposure: what, lines: found.recipients },
+    ...(found.quorum === undefined ? [] : [{ target: found.target, exposure: quorum, lines: [found.quorum] }]),
+  ];
 }
 
-/** The files whose groups let fewer recipients open the data key than their rule asks, each with its one line. */
-function quorumsOf(found: readonly Unvouched[]): Unvouched[] {
-  return found.flatMap((u) => (u.quorum === undefined ? [] : [{ target: u.target, recipients: [u.quorum] }]));
+/**
+ * Before a new data key is wrapped (`rotate`, `groups`): {@link askOnce} about the recipients that
+ * neither the creation rules nor the command line name, and the groups that let fewer of them
+ * open it than the rule asks. False, after a line saying nothing changed, when the user answered no.
+ */
+export async function confirmUnvouched(io: CliIo, found: readonly Unvouched[], yes: boolean, command: string): Promise<boolean> {
+  const findings = found.flatMap((u) => findingsOf(u, "new data key"));
+  // Listed file by file: each file's recipients, then the quorums.
+  const ordered = [...findings.filter((f) => f.exposure === "new data key"), ...findings.filter((f) => f.exposure !== "new data key")];
+  const answer = await askOnce(io, ordered, yes, command);
+  if (!answer) io.stderr.write("No file was changed.\n");
+  return answer;
 }
 
 /** The `.sops.yaml` each run (its `io`) found, by the `--config` it was given. */
@@ -176,65 +200,62 @@ function configOfRun(io: CliIo, config: string | undefined): Promise<LoadedConfi
 
 /**
  * Before new values go into an existing file under its data key (`set`, `edit`,
- * `encrypt --reuse`): lists the file's recipients that the creation rule for `name` (where the result is
- * written) does not name, then any set of its recipients that opens the data key with fewer than
- * the rule's groups and threshold ask, and asks (see {@link askAbout}). Returns when the user agreed
- * or there was nothing to ask; an answer of no is a `CANCELED` error, so that nothing is written.
+ * `encrypt --reuse`, `git resolve`): the file's recipients that the creation rule for `name`
+ * (where the result is written) does not name, the keys no entry names that open its data key,
+ * and any set of its recipients that opens it with fewer than the rule's groups and threshold ask.
+ * For {@link confirmWrite}.
  */
-export async function confirmWriteReaders(io: CliIo, name: string, metadata: FileMetadata, options: { config?: string; yes?: boolean; command: string }): Promise<void> {
+export async function writeReaderFindings(io: CliIo, name: string, metadata: FileMetadata, options: { config?: string }): Promise<WriteFinding[]> {
   const loaded = await configOfRun(io, options.config);
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
   const found = loaded === undefined ? { target, recipients: [] } : await unvouchedRecipients(loaded, io.cwd, target, metadata.keyGroups, [], metadata.shamirThreshold);
-  const yes = options.yes === true;
-  // Asked with or without a rule: the entries' own labels, not .sops.yaml, are what hides the key.
-  const hidden: Unvouched = { target, recipients: hiddenReaders(metadata.keyGroups) };
-  if (
-    !(await askAbout(io, [found], yes, options.command, "written values")) ||
-    !(await askAbout(io, [hidden], yes, options.command, "written values to hidden readers")) ||
-    !(await askAbout(io, quorumsOf([found]), yes, options.command, "written values to fewer"))
-  ) {
-    throw canceled(name);
-  }
+  const [readers, ...fewer] = findingsOf(found, "written values");
+  // Found with or without a rule: the entries' own labels, not .sops.yaml, are what hides the key.
+  return [readers!, { target, exposure: "written values to hidden readers", lines: hiddenReaders(metadata.keyGroups) }, ...fewer];
 }
 
 /**
  * Before a changed plaintext is written under the file's own encryption rule (`set`, `edit`,
- * `encrypt --reuse`): lists the values it would leave in clear that the creation rule for `name`
- * (where the result is written) encrypts, with both rules, and asks (see {@link askAbout}); then
- * the values in clear the file's `mac_only_encrypted` would leave out of the MAC where the
- * rule's does not.
- * Returns the questions the user agreed to (or `yes` answered), for a caller that asks about the
- * same file again to pass back as `agreed`: those are then listed, not asked again (`edit`
- * reopening its editor). An answer of no is a `CANCELED` error, so that nothing is written.
+ * `encrypt --reuse`, `git resolve`): the values it would leave in clear that the creation rule for
+ * `name` (where the result is written) encrypts, with both rules; then the values in clear the
+ * file's `mac_only_encrypted` would leave out of the MAC where the rule's does not. For
+ * {@link confirmWrite}.
  */
-export async function confirmClearWrites(
-  io: CliIo,
-  name: string,
-  metadata: FileMetadata,
-  versions: PlainVersions,
-  options: { config?: string; yes?: boolean; command: string; agreed?: readonly ClearWriteQuestion[] },
-): Promise<ClearWriteQuestion[]> {
-  const agreed: ClearWriteQuestion[] = [];
+export async function clearWriteFindings(io: CliIo, name: string, metadata: FileMetadata, versions: PlainVersions, options: { config?: string }): Promise<WriteFinding[]> {
   const loaded = await configOfRun(io, options.config);
-  if (loaded === undefined) return agreed;
+  if (loaded === undefined) return [];
   const target: NamedFile = { display: name, abs: resolve(io.cwd, name) };
   const policy = await policyFor(loaded, io.cwd, target);
-  if (policy === undefined) return agreed;
-  const yes = (question: ClearWriteQuestion): boolean => options.yes === true || options.agreed?.includes(question) === true;
+  if (policy === undefined) return [];
+  const findings: WriteFinding[] = [];
   const found = await valuesLeftInClear(metadata.rule, policy, versions);
   if (found !== undefined && found.values.length > 0) {
-    const lines = [`(the file: ${ruleText(found.rules.file)}; .sops.yaml: ${ruleText(found.rules.policy)})`, ...found.values];
-    if (!(await askAbout(io, [{ target, recipients: lines }], yes("values in clear"), options.command, "values in clear"))) throw canceled(name);
-    agreed.push("values in clear");
+    findings.push({ target, exposure: "values in clear", lines: [`(the file: ${ruleText(found.rules.file)}; .sops.yaml: ${ruleText(found.rules.policy)})`, ...found.values] });
   }
   const outsideMac = await valuesOutsideMac(metadata, policy, versions.after);
   if (outsideMac !== undefined && outsideMac.length > 0) {
     const lines = ["(the file: mac_only_encrypted: true; .sops.yaml: false)", ...outsideMac];
-    const listing: Unvouched = { target, recipients: lines, ruleNamesNoKeys: policy.recipients.length === 0 };
-    if (!(await askAbout(io, [listing], yes("values outside the MAC"), options.command, "values outside the MAC"))) throw canceled(name);
-    agreed.push("values outside the MAC");
+    findings.push({ target, exposure: "values outside the MAC", lines, ruleNamesNoKeys: policy.recipients.length === 0 });
   }
-  return agreed;
+  return findings;
+}
+
+/**
+ * Lists every finding of a write to `name` and asks one question about them all (see
+ * {@link askOnce}). Findings whose exposures are all in `agreed` (a session that asked already:
+ * `edit` reopening its editor) are listed, not asked again. Returns the exposures now agreed to,
+ * for such a caller to pass back. An answer of no is a `CANCELED` error, so that nothing is written.
+ */
+export async function confirmWrite(
+  io: CliIo,
+  name: string,
+  findings: readonly WriteFinding[],
+  options: { yes?: boolean; command: string; agreed?: readonly Exposure[] },
+): Promise<Exposure[]> {
+  const listed = findings.filter((f) => f.lines.length > 0);
+  const agreedBefore = listed.every((f) => options.agreed?.includes(f.exposure) === true);
+  if (!(await askOnce(io, listed, options.yes === true || agreedBefore, options.command))) throw canceled(name);
+  return [...new Set([...(options.agreed ?? []), ...listed.map((f) => f.exposure)])];
 }
 
 function canceled(name: string): HushError {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { isAbsolute, join, posix } from "node:path";
-import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, programWords, routedToHush, type CheckProblem, type FileCheckResult } from "@hush/git";
+import { DRIVER, DRIVER_ATTRIBUTES, driverOverrideProblem, hasManagedBlock, parseCheckAttr, readDriverCommand, routedToHush, type CheckProblem, type FileCheckResult } from "@hush/git";
 import { printable } from "@hush/core";
 import { childEnvironment, readFileBounded, type CliIo } from "../../io.ts";
 import { RepoPaths } from "./check-rules.ts";
@@ -166,10 +166,15 @@ export async function driverCommandProblems(io: CliIo): Promise<FileCheckResult[
     return [];
   }
   const config = await readLocalConfig(repo);
-  for (const key of [`diff.${DRIVER}.textconv`, `merge.${DRIVER}.driver`]) {
+  const drivers = [
+    { key: `diff.${DRIVER}.textconv`, kind: "textconv" as const },
+    { key: `merge.${DRIVER}.driver`, kind: "merge" as const },
+  ];
+  for (const { key, kind } of drivers) {
     const command = config(key);
     if (command === undefined) continue;
-    const missing = programWords(command).find((w) => isAbsolute(w) && !existsSync(w));
+    const driver = readDriverCommand(kind, command);
+    const missing = driver.programs.find((w) => isAbsolute(w) && !existsSync(w));
     if (missing !== undefined) {
       const problem: CheckProblem = {
         severity: "error",
@@ -183,6 +188,14 @@ export async function driverCommandProblems(io: CliIo): Promise<FileCheckResult[
         severity: "warning",
         code: "driver-command-outdated",
         message: `git config ${key} passes file names without \`--\` before them (written by an older hush), so a file whose name starts with - is read as an option in diffs and merges: run \`hush git setup\` again`,
+      };
+      return [{ path: ".git/config", format: undefined, covered: false, encrypted: false, problems: [problem] }];
+    }
+    if (kind === "merge" && !driver.guarded && driver.programs.some((w) => isAbsolute(w))) {
+      const problem: CheckProblem = {
+        severity: "warning",
+        code: "driver-command-outdated",
+        message: `git config ${key} does not check that hush is still there (written by an older hush), so once hush or node moves a merge leaves your side of an encrypted file alone, without conflict markers, for \`git add\` to take: run \`hush git setup\` again`,
       };
       return [{ path: ".git/config", format: undefined, covered: false, encrypted: false, problems: [problem] }];
     }

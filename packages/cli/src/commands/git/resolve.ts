@@ -6,7 +6,7 @@ import { keepUnsavedCopy, keptCopyDetails, MAX_EDITOR_REOPENS, reopenHeader, sav
 import { createKeySourceResolver } from "../../key-sources.ts";
 import { openEditorSession, type EditorFailure, type EditorSession } from "../../workflows/editor-session.ts";
 import { acquireFileLock, lockWaitMs, type FileLock } from "../../workflows/file-lock.ts";
-import { confirmClearWrites, confirmWriteReaders } from "../../rekey/unvouched.ts";
+import { clearWriteFindings, confirmWrite, writeReaderFindings } from "../../rekey/unvouched.ts";
 import { gitWrite } from "../../git-write.ts";
 import { openRepo, readBlob, type Repo } from "./repo.ts";
 
@@ -75,7 +75,9 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
     for (const note of plan.notes) io.stderr.write(`hush: ${displayName}: ${printable(note, MERGE_NOTE_MAX_CHARS)}\n`);
     // The resolution is written for the merged file's recipients: asked about once the merged
     // file is shown to open with your keys, and before the editor opens.
-    const askReaders = (): Promise<void> => confirmWriteReaders(io, file, plan.target.metadata, { ...flags, command: "git resolve" });
+    const askReaders = async (): Promise<void> => {
+      await confirmWrite(io, file, await writeReaderFindings(io, file, plan.target.metadata, flags), { ...flags, command: "git resolve" });
+    };
     if (plan.conflicts.length === 0 || flags.ours === true || flags.theirs === true) {
       // Refused (nothing written) unless the result opens through its own key entries.
       const sealed = await sealMerge(plan.target, plan.plaintext, { keySources, emit });
@@ -114,7 +116,8 @@ export async function runResolve(io: CliIo, file: string, flags: ResolveFlags): 
         // What was typed is sealed under the sides' own rule, which a branch can narrow without a
         // key: a value .sops.yaml encrypts and neither side already held in clear is asked about.
         const sidesText = [sides.ours, sides.theirs].map((side) => ({ text: side.plaintext, format: side.format }));
-        await confirmClearWrites(io, file, plan.target.metadata, { before: sidesText, after: { text: resolution, format } }, { ...flags, command: "git resolve" });
+        const findings = await clearWriteFindings(io, file, plan.target.metadata, { before: sidesText, after: { text: resolution, format } }, flags);
+        await confirmWrite(io, file, findings, { ...flags, command: "git resolve" });
         out = await sealMerge(plan.target, resolution, { keySources, emit });
       } catch (err) {
         if (!isHushError(err)) throw err;
