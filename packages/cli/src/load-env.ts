@@ -188,8 +188,9 @@ async function decryptEnvFile(file: string, namedBy: string, options: LoadEnvOpt
     const bytes = readEnvFile(resolve(options.cwd ?? process.cwd(), file));
     const text = bytes.toString(plaintextEncoding(encryptedTextFormat(format)));
     try {
-      const opened = await readPlaintext(text, { format, keySources });
-      return { file, text: opened.plaintext, format, unauthenticated: opened.unauthenticated };
+      // The values as the plaintext reads, where the decryption can give them: not read again.
+      const opened = await readPlaintext(text, { format, keySources, valueTree: true });
+      return { file, text: opened.plaintext, format, unauthenticated: opened.unauthenticated, ...(opened.tree === undefined ? {} : { tree: opened.tree }) };
     } catch (err) {
       if (named === undefined && isHushError(err, "METADATA_MISSING")) throw new HushError("METADATA_MISSING", printable(`${file}: ${err.message}; ${NAME_THE_FORMAT}`, 4000), { location: { file }, located: true, cause: err });
       throw err;

@@ -10,12 +10,12 @@ import { concealedKey } from "./crypto/concealed-key.ts";
 import type { FileMetadata } from "./metadata/file-metadata.ts";
 import { decodeMetadata } from "./metadata/metadata-codec.ts";
 import { aadString, deciderFor, ruleLeaf, withLocation } from "./leaf-rules.ts";
-import type { Leaf, ParsedDocument, Store } from "./stores/store.ts";
+import type { Leaf, ParsedDocument, Store, ValueTreeBuilder } from "./stores/store.ts";
 import { applyTextEdits, type TextEdit } from "./stores/text-edits.ts";
 import { checkFormat, plaintextEncoding, type FileFormat } from "./stores/registry.ts";
 import { readForDecrypt, streamForDecrypt } from "./stores/decrypt-reader.ts";
 import { breaksLineForSomeReader } from "./stores/foreign-line-breaks.ts";
-import { formatKeyPath, type KeyPath, type ScalarValue, type ValueType } from "./tree/values.ts";
+import { formatKeyPath, type KeyPath, type ScalarValue, type TreeMap, type ValueType } from "./tree/values.ts";
 
 /**
  * Opening and decrypting a file's text: the value cipher, the MAC and the key sources over a
@@ -34,6 +34,12 @@ export interface DecryptOptions {
    * it (the result is the same; comparisons and benchmarks use this).
    */
   readonly generalParser?: boolean;
+  /**
+   * Also give the value tree the plaintext reads as ({@link ReadFile.tree}), where the format's
+   * fast reader can build it while decrypting (YAML in the shape SOPS and hush write): a reader
+   * of the values (the env loader, exec-env) then need not read the plaintext again.
+   */
+  readonly valueTree?: boolean;
 }
 
 /**
@@ -95,7 +101,12 @@ export async function openText(text: string, options: DecryptOptions): Promise<O
 }
 
 /** What {@link readPlaintext} gives: an {@link OpenedFile} without the IV stash. */
-export type ReadFile = Omit<OpenedFile, "stash" | "unauthenticated" | "unauthenticatedComments"> & { readonly unauthenticated: readonly ValuePlace[]; readonly unauthenticatedComments: readonly number[] };
+export type ReadFile = Omit<OpenedFile, "stash" | "unauthenticated" | "unauthenticatedComments"> & {
+  readonly unauthenticated: readonly ValuePlace[];
+  readonly unauthenticatedComments: readonly number[];
+  /** With {@link DecryptOptions.valueTree}: what `readTree(plaintext, format)` gives, when it could be built while decrypting; else undefined. */
+  readonly tree?: TreeMap;
+};
 
 /**
  * Decrypts a file for reading only (decrypt, textconv, the env loader): its plaintext, metadata,
@@ -104,12 +115,12 @@ export type ReadFile = Omit<OpenedFile, "stash" | "unauthenticated" | "unauthent
  * @throws HushError as {@link decryptText} does.
  */
 export async function readPlaintext(text: string, options: DecryptOptions): Promise<ReadFile> {
-  const { format, plaintext, metadata, dataKey, unauthenticated, unauthenticatedComments } = await decryptDocument(text, options, false);
-  return { format, plaintext, metadata, dataKey, unauthenticated: unauthenticated ?? [], unauthenticatedComments: unauthenticatedComments ?? [] };
+  const { format, plaintext, metadata, dataKey, unauthenticated, unauthenticatedComments, tree } = await decryptDocument(text, options, false);
+  return { format, plaintext, metadata, dataKey, unauthenticated: unauthenticated ?? [], unauthenticatedComments: unauthenticatedComments ?? [], ...(tree === undefined ? {} : { tree }) };
 }
 
 /** {@link openText}, with the IV stash only when `keepForRewrite`. */
-async function decryptDocument(text: string, options: DecryptOptions, keepForRewrite: boolean): Promise<Omit<OpenedFile, "stash"> & { stash: IvStash | undefined }> {
+async function decryptDocument(text: string, options: DecryptOptions, keepForRewrite: boolean): Promise<Omit<OpenedFile, "stash"> & { stash: IvStash | undefined; tree?: TreeMap }> {
   checkString(text, "the text");
   checkObject(options, "the options");
   checkFormat(options.format);
@@ -122,10 +133,14 @@ async function decryptDocument(text: string, options: DecryptOptions, keepForRew
     try {
       const metadata = decodeMetadata(streaming.metadata);
       dataKey = await dataKeyOf(metadata, options);
-      const decrypting = await startDecrypting(text, options, metadata, dataKey, streaming.store, undefined, "throw");
+      const tree = options.valueTree === true ? streaming.valueTree?.() : undefined;
+      const decrypting = await startDecrypting(text, options, metadata, dataKey, streaming.store, undefined, "throw", tree);
       const doc = streaming.scan((leaf) => decrypting.take(leaf, -1));
       // The whole text read as the metadata read first said: else it is read again, as a whole.
-      if (doc !== undefined && sameData(doc.metadata, streaming.metadata)) return decrypting.finish(doc);
+      if (doc !== undefined && sameData(doc.metadata, streaming.metadata)) {
+        const valueTree = tree?.tree();
+        return { ...decrypting.finish(doc), ...(valueTree === undefined ? {} : { tree: valueTree }) };
+      }
     } catch (err) {
       // Reading the whole text first, as below, may fail before the keys are tried: that error
       // comes first, and the keys are not tried twice.
@@ -162,7 +177,10 @@ type Renderers = Pick<Store, "renderPlaintext"> & Partial<Pick<Store, "renderKep
  * comment that fails authentication is kept as it is (`"keep"`, what SOPS does), or throws
  * (`"throw"`: a streaming read, whose comment paths the store's reading then decides).
  */
-async function startDecrypting(text: string, options: DecryptOptions, metadata: FileMetadata, dataKey: Uint8Array, store: Renderers, stash: IvStash | undefined, failedComment: "keep" | "throw") {
+/**
+ * `tree`: fed each scalar leaf with the value the plaintext holds (see StreamingRead.valueTree).
+ */
+async function startDecrypting(text: string, options: DecryptOptions, metadata: FileMetadata, dataKey: Uint8Array, store: Renderers, stash: IvStash | undefined, failedComment: "keep" | "throw", tree?: ValueTreeBuilder) {
   const decider = await deciderFor(options.format, metadata.rule);
   const mac = new MacBuilder(metadata.macOnlyEncrypted, plaintextEncoding(options.format));
   const utf8 = plaintextEncoding(options.format) === "utf8";
@@ -174,7 +192,10 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
   const take = (leaf: Leaf, i: number): void => {
     const encrypt = decider === undefined ? true : decider.shouldEncrypt(ruleLeaf(leaf));
     if (leaf.value === null) {
-      if (leaf.kind === "scalar") unauthenticated.push({ document: leaf.document, path: leaf.path });
+      if (leaf.kind === "scalar") {
+        unauthenticated.push({ document: leaf.document, path: leaf.path });
+        tree?.add(leaf, null);
+      }
       return;
     }
     const raw = leaf.value.text;
@@ -219,6 +240,7 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
     if (!encrypt || raw === "") {
       if (!metadata.macOnlyEncrypted) mac.add(leaf.value);
       unauthenticated.push({ document: leaf.document, path: leaf.path });
+      tree?.add(leaf, leaf.value);
       return;
     }
     if (leaf.value.type !== "str" || !looksEncrypted(raw)) {
@@ -241,8 +263,13 @@ async function startDecrypting(text: string, options: DecryptOptions, metadata: 
       throw withLocation(err, leaf);
     }
     if (leaf.aliased !== true) {
-      edits.push({ start: leaf.start, end: leaf.end, text: store.renderPlaintext(leaf, value) });
+      const rendered = store.renderPlaintext(leaf, value);
+      edits.push({ start: leaf.start, end: leaf.end, text: rendered });
       written?.push({ leaf, value });
+      tree?.add(leaf, value, rendered);
+    } else {
+      // An alias reads as its anchor's value, which was checked where the anchor was written.
+      tree?.add(leaf, value);
     }
   };
   const finish = (doc: ParsedDocument) => {

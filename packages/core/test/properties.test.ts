@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decryptText, encryptText, type FileFormat, type MasterKeyEntry } from "@hush/core";
+import { decryptText, encryptText, readPlaintext, readTree, type FileFormat, type MasterKeyEntry } from "@hush/core";
 import { expectRoundTrip } from "./store-harness.ts";
 
 const RUNS = Number(process.env["PROPERTY_RUNS"] ?? 150);
@@ -103,6 +103,37 @@ describe("decrypt(encrypt(x)) is byte-identical to x", () => {
       "list:\n- a\n- b:\n    c: d\n",
     ];
     for (const s of samples) await roundTrip(s, "yaml");
+  });
+});
+
+describe("the value tree a YAML decryption gives while it decrypts", () => {
+  /** The tree `readPlaintext` gives (where it can) against the plaintext read again; whether it gave one. */
+  async function sameTree(text: string): Promise<boolean> {
+    const encrypted = await encryptText(text, { format: "yaml", keySources: noKeys, wrappedKeys, dataKey });
+    const read = await readPlaintext(encrypted, { format: "yaml", keySources: noKeys, dataKey, valueTree: true });
+    if (read.tree !== undefined) expect(read.tree).toEqual(await readTree(read.plaintext, "yaml"));
+    return read.tree !== undefined;
+  }
+
+  it("is what the plaintext reads as, for generated YAML documents", async () => {
+    let given = 0;
+    await fc.assert(
+      fc.asyncProperty(yamlDoc(0), async (text) => {
+        if (await sameTree(text)) given++;
+      }),
+      { numRuns: RUNS },
+    );
+    // Most documents are in the scanner's shape: the tree is given for them, not only checked.
+    expect(given).toBeGreaterThan(RUNS / 2);
+  });
+
+  it("is left to a reading of the plaintext where a value would not read back as itself, or the scanner declines the file", async () => {
+    // Every type in canonical spelling: given. SOPS's True stays True; 1.50 keeps its spelling.
+    expect(await sameTree("s: text\ni: 5432\nf: 1.50\nb: true\nn:\ne: ''\nq: 'yes'\nl:\n  - 1\n  - x\nm: {}\nk: []\nu_unencrypted: on\n")).toBe(true);
+    // A block scalar, a stream, an anchor: the scanner reads none of them, so no tree.
+    expect(await sameTree("keep: |\n  a\n  b\n")).toBe(false);
+    expect(await sameTree("a: 1\n---\nb: 2\n")).toBe(false);
+    expect(await sameTree("base: &b\n  x: 1\nother: *b\n")).toBe(false);
   });
 });
 

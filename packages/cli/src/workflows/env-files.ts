@@ -1,4 +1,4 @@
-import { HushError, plaintextEncoding, storeFor, type FileFormat, type KeyPath, type ValuePlace } from "@hush/core";
+import { HushError, plaintextEncoding, storeFor, type FileFormat, type KeyPath, type TreeMap, type ValuePlace } from "@hush/core";
 import { refusedEnvironmentNames, type RefusedVariable } from "./env-policy.ts";
 import { envFromPlaintext, type EnvShape } from "./env-values.ts";
 
@@ -17,6 +17,8 @@ export interface DecryptedEnvFile {
   readonly format: FileFormat;
   /** Places of values not bound to their key (`OpenedFile.unauthenticated`). */
   readonly unauthenticated: readonly ValuePlace[];
+  /** What `text` reads as, when the decryption gave it (core's `ReadFile.tree`): `text` is then not read again. */
+  readonly tree?: TreeMap;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function mergeEnvFiles(files: readonly DecryptedEnvFile[], options:
   for (const f of files) {
     let entries;
     try {
-      entries = await envFromPlaintext(f.text, f.format, options);
+      entries = await envFromPlaintext(f.text, f.format, options, f.tree);
     } catch (err) {
       throw err instanceof HushError ? err.withFile(f.file) : err;
     }

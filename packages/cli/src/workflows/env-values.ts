@@ -1,4 +1,4 @@
-import { formatKeyPath, goAtoi, goFormatFloatF, goParseBool, goParseFloat, HushError, printable, readTree, type FileFormat, type KeyPath, type TreeNode } from "@hush/core";
+import { formatKeyPath, goAtoi, goFormatFloatF, goParseBool, goParseFloat, HushError, printable, readTree, type FileFormat, type KeyPath, type TreeMap, type TreeNode } from "@hush/core";
 
 /**
  * A decrypted document as environment variables, for `exec-env` and the Node loader. Top-level
@@ -100,18 +100,19 @@ function collect(node: TreeNode, path: KeyPath, name: string, shape: Required<En
 }
 
 /**
- * Variables from a decrypted document (dotenv files as their store reads them). Two paths that
+ * Variables from a decrypted document (dotenv files as their store reads them; `tree`, when
+ * given, is what `text` reads as). Two paths that
  * flatten to the same name are refused, naming both: one silently winning would hide a value. On
  * Windows, whose environment ignores case, so are two names that differ only in case: an empty
  * `token=`, which a branch can add without the key (the MAC does not see it), set before `TOKEN`
  * would take its place.
  */
-export async function envFromPlaintext(text: string, format: FileFormat, shape: EnvShape = {}): Promise<EnvEntry[]> {
+export async function envFromPlaintext(text: string, format: FileFormat, shape: EnvShape = {}, tree?: TreeMap): Promise<EnvEntry[]> {
   const full: Required<EnvShape> = { flatten: shape.flatten === true, separator: shape.separator ?? DEFAULT_FLATTEN_SEPARATOR };
   if (full.flatten && full.separator === "") throw new HushError("INVALID_ARGUMENT", "the flatten separator cannot be empty");
-  const tree = await readTree(text, format);
+  const read = tree ?? (await readTree(text, format));
   const out: EnvEntry[] = [];
-  for (const e of tree.entries) if (e.kind === "entry") collect(e.value, [e.key], checkName(e.key, [e.key]), full, out);
+  for (const e of read.entries) if (e.kind === "entry") collect(e.value, [e.key], checkName(e.key, [e.key]), full, out);
   const seen = new Map<string, KeyPath>();
   const variableOf = (name: string): string => (process.platform === "win32" ? name.toUpperCase() : name);
   for (const entry of out) {

@@ -225,4 +225,24 @@ export interface StreamingRead {
   readonly metadata: unknown;
   readonly store: Pick<Store, "renderPlaintext" | "completePlaintext">;
   scan(onLeaf: (leaf: Leaf) => void): ParsedDocument | undefined;
+  /**
+   * A builder of the value tree the decrypted plaintext reads as (the format's readTree), fed
+   * each scalar leaf `scan` hands out with its value: the tree without rendering the plaintext
+   * and reading it again (the env loader, exec-env).
+   */
+  valueTree?(): ValueTreeBuilder;
+}
+
+/** See {@link StreamingRead.valueTree}. */
+export interface ValueTreeBuilder {
+  /**
+   * Adds a scalar leaf at its path, in document order: `value` is its own (`null`: a null), or,
+   * with `rendered`, the value decrypted into it and the text that stands for it in the plaintext.
+   */
+  add(leaf: Leaf, value: ScalarValue | null, rendered?: string): void;
+  /**
+   * The tree, once every scalar leaf was added; undefined when a rendered value would read back
+   * as another value than the one decrypted (the caller then reads the plaintext).
+   */
+  tree(): TreeMap | undefined;
 }

@@ -2,7 +2,7 @@ import type { FastReader, Leaf, ParsedDocument } from "./store.ts";
 import { resolvePlainScalar } from "./yaml-resolve.ts";
 import { completePlaintext, renderEncrypted, renderPlaintext } from "./yaml-render.ts";
 import { scanYaml } from "./yaml-scan.ts";
-import { scanYamlTree } from "./yaml-scan-tree.ts";
+import { scanYamlTree, yamlTreeBuilder } from "./yaml-scan-tree.ts";
 
 /**
  * YAML in the shape SOPS and hush write, read by the span scanner instead of the `yaml` package's
@@ -27,7 +27,14 @@ export const yamlFastReader: FastReader = {
     if (metadata === undefined) return undefined;
     // Comments too: SOPS encrypts them by default, and reading a file's plaintext needs no
     // particular order of them (see StreamingRead).
-    return { metadata, store: { renderPlaintext, completePlaintext }, scan: (onLeaf) => scanYaml(text, onLeaf, { comments: true }) };
+    return {
+      metadata,
+      store: { renderPlaintext, completePlaintext },
+      scan: (onLeaf) => scanYaml(text, onLeaf, { comments: true }),
+      // renderPlaintext writes each value so that it reads back as it was (quoted where a plain
+      // scalar would read otherwise), so the decrypted values are the plaintext's tree.
+      valueTree: () => yamlTreeBuilder(text),
+    };
   },
 };
 
