@@ -49,9 +49,11 @@ function loadEnvForCommonJs(startup) {
   }
   // node:worker_threads costs a few milliseconds to load, so only this path loads it.
   const threads = require("node:worker_threads");
-  // Worker threads copy the environment of the thread that starts them, which is already loaded; a
-  // `-r` that reaches them too (NODE_OPTIONS, execArgv) must not load the files again.
-  if (threads.isMainThread) loadEnvSynchronously(threads);
+  // Worker threads copy the environment of the thread that starts them: when that one loaded the
+  // files, a `-r` that reaches the worker too (NODE_OPTIONS, execArgv) must not load them again.
+  // A worker whose starting thread loaded nothing (a worker pool's setup file requiring this)
+  // loads, as --import does there.
+  if (threads.isMainThread || !startup().loadedByStartingThread()) loadEnvSynchronously(threads);
 }
 
 /** The parent Node gives every `-r` preload (Module._preloadModules). */
