@@ -124,4 +124,17 @@ describe("preloads named after `-r hush-secrets/config`", () => {
     expect(inherited.stderr).toBe("");
     expect(inherited.stdout).toBe("worker:agent-Tz52 exit:0");
   });
+
+  it("required where Node's permission model refuses worker threads, stops with the loader's one line naming the way round, not Node's stack trace", () => {
+    const permission = process.allowedNodeEnvironmentFlags.has("--permission") ? "--permission" : "--experimental-permission";
+    const flags = ["--no-warnings", permission, "--allow-fs-read=*"];
+    const r = run(process.execPath, [...flags, "-e", 'require("hush-secrets/config"); process.stdout.write("started");'], { cwd: app, env, timeoutMs: 30_000 });
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("hush: the env loader cannot start its worker thread (ERR_ACCESS_DENIED); preload it instead, which needs none: node -r hush-secrets/config app.js, or --import hush-secrets/config\n");
+    expect(r.status).toBe(1);
+    // The way round works there.
+    const preloaded = run(process.execPath, [...flags, "-r", "hush-secrets/config", "entry.cjs"], { cwd: app, env, timeoutMs: 30_000 });
+    expect(preloaded.stderr).toBe("");
+    expect(preloaded.stdout).toBe("entry:agent-Tz52");
+  });
 });
