@@ -1,4 +1,3 @@
-import type { ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
 import { HushError } from "@hush/core";
 import { takeWriteErrors, type CliIo } from "../io.ts";
@@ -73,7 +72,7 @@ function serviceAccountPrivateKey(json: string): string[] {
 }
 
 /**
- * Sends the child's stdout and stderr to hush's through redaction: every secret, and every key
+ * Sends the child's stdout and stderr (`output`, read ends of its pipes) to hush's through redaction: every secret, and every key
  * credential in hush's environment ({@link keyCredentials}), becomes a marker (see `Redactor`).
  * Resolves when both streams have ended and every byte has been passed on, so that hush exits
  * only after the last line is written. When the reader of one of hush's streams goes away
@@ -82,11 +81,11 @@ function serviceAccountPrivateKey(json: string): string[] {
  * stream. Either way hush goes on waiting for the child, so that its status is still hush's and
  * nothing is left running.
  */
-export function pipeRedacted(child: ChildProcess, io: CliIo, secrets: readonly string[]): Promise<void> {
+export function pipeRedacted(output: readonly [Readable | null, Readable | null], io: CliIo, secrets: readonly string[]): Promise<void> {
   const masked = [...secrets, ...keyCredentials(io.env)];
   const streams: Array<[Readable | null, NodeJS.WritableStream]> = [
-    [child.stdout, io.stdout],
-    [child.stderr, io.stderr],
+    [output[0], io.stdout],
+    [output[1], io.stderr],
   ];
   return Promise.all(
     streams.map(
