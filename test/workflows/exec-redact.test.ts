@@ -294,6 +294,15 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     expect(out).not.toContain(A_TOKEN);
   });
 
+  it("--redact on a terminal: a program that reads /dev/stdin by name gets what is typed, as it does without --redact", async () => {
+    const reader = 'echo ready; line=$(head -n 1 /dev/stdin) && echo "got: $line"';
+    for (const redact of [[], ["--redact"]]) {
+      const out = await onTerminal(["exec-env", ...redact, a, "--", "sh", "-c", reader], "typed-line\r");
+      expect(out, redact.join(" ")).toContain("got: typed-line");
+      expect(out).toContain("hush-status=0");
+    }
+  });
+
   it("--redact on a terminal: typing while the program has closed its standard input is dropped, not a crash that loses its output and status", async () => {
     // hush passes the terminal's input on through a pipe, whose reader the program closed.
     const closesStdin = 'exec 0<&-; echo ready; sleep 1; echo "done $A_TOKEN"; if [ -n "$1" ]; then cat "$1"; fi; exit 7';
