@@ -251,6 +251,13 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(JSON.parse(r.stdout).n).toBe(SECRETS.nested);
   });
 
+  it("a nested value without flatten, or two paths flattening to one name, name loadEnv's option as the way, not exec-env's flag", () => {
+    const load = (options: object): string => node(["-e", `import("@hush/cli").then(({ loadEnv }) => loadEnv(${JSON.stringify(options)})).catch((e) => console.log(e.message))`], { HOME: home }).stdout;
+    expect(load({ path: "config.yaml", flatten: false })).toBe("config.yaml: cannot use complex value in environment; offending key db (use loadEnv's `flatten: true` for one variable per nested value)\n");
+    encryptFile(k, "app/collide.yaml", "db_password: x1\ndb:\n    password: y1\n");
+    expect(load({ path: "collide.yaml", separator: "_" })).toBe('collide.yaml: ["db_password"] and ["db"]["password"] both become the variable db_password; rename one or choose another separator (loadEnv\'s `separator`)\n');
+  });
+
   for (const file of ["config.yaml", "config.json", ".env.enc"]) {
     it(`fails with one line naming ${file}, no value, exit 128, when no key opens it`, () => {
       const r = node(["side-effect.mjs"], { HOME: emptyHome, HUSH_ENV_FILE: file });
