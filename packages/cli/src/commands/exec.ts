@@ -143,9 +143,9 @@ function terminalInputPiped(redacting: boolean): boolean {
   return redacting && isatty(0);
 }
 
-/** The pipes of a redacted command (see command-pipes.ts); undefined when not redacting. */
-function pipesFor(io: CliIo, redacting: boolean): CommandPipes | undefined {
-  return redacting ? openCommandPipes(io.env, terminalInputPiped(true)) : undefined;
+/** The pipes of a redacted command (see command-pipes.ts), the user's for `--user`; undefined when not redacting. */
+function pipesFor(io: CliIo, redacting: boolean, user: UserIds | undefined): CommandPipes | undefined {
+  return redacting ? openCommandPipes(io.env, terminalInputPiped(true), user) : undefined;
 }
 
 /**
@@ -298,7 +298,7 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
   let guard: KillGuard | undefined;
   let end: CommandEnd;
   try {
-    const pipes = pipesFor(io, redact);
+    const pipes = pipesFor(io, redact, user);
     child = startCommand(io, command, env, user, false, redact, ownGroup, pipes);
     if (ownGroup) guard = guardProgramGroup(child);
     const output = redact ? pipeRedacted(outputOf(child, pipes), io, merged.secrets) : Promise.resolve();
@@ -409,7 +409,7 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     const env = childEnv(io, false, [], user);
     const withPath = (arg: string): string => arg.split("{}").join(path);
     const line: CommandLine = "shell" in command ? { shell: withPath(command.shell) } : { argv: command.argv.map(withPath) };
-    const pipes = pipesFor(io, secrets !== undefined);
+    const pipes = pipesFor(io, secrets !== undefined, user);
     child = startCommand(io, line, env, user, flags.background === true, secrets !== undefined, ownGroup, pipes);
     if (ownGroup) guard = guardProgramGroup(child);
     const output = secrets === undefined ? Promise.resolve() : pipeRedacted(outputOf(child, pipes), io, secrets);

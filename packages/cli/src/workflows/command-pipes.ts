@@ -1,4 +1,4 @@
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync, constants, fchownSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { Socket } from "node:net";
 import { join } from "node:path";
 import { makeFifo } from "./fifo.ts";
@@ -53,12 +53,19 @@ function openFifoEnds(path: string, commandReads: boolean, opened: number[]): Pi
   return { command: read, own: write };
 }
 
+/** The user and group a command run as another user (`--user`) has. */
+export interface PipeOwner {
+  readonly uid: number;
+  readonly gid: number;
+}
+
 /**
  * Pipes for a command's stdout and stderr, and its stdin when `input`, or undefined where they
  * cannot be made (Windows, where Node's pipes are named pipes already; no `mkfifo`; a directory
- * that cannot be written): the caller then uses Node's own.
+ * that cannot be written): the caller then uses Node's own. A command run as `owner` gets pipes
+ * of its own: opening one again by name checks the pipe's owner and mode (0600).
  */
-export function openCommandPipes(env: Readonly<Record<string, string | undefined>>, input: boolean): CommandPipes | undefined {
+export function openCommandPipes(env: Readonly<Record<string, string | undefined>>, input: boolean, owner?: PipeOwner): CommandPipes | undefined {
   if (process.platform === "win32") return undefined;
   const opened: number[] = [];
   let dir: string | undefined;
@@ -67,7 +74,9 @@ export function openCommandPipes(env: Readonly<Record<string, string | undefined
     const fifo = (name: string, commandReads: boolean): PipeEnds => {
       const path = join(dir!, name);
       makeFifo(path, env);
-      return openFifoEnds(path, commandReads, opened);
+      const ends = openFifoEnds(path, commandReads, opened);
+      if (owner !== undefined) fchownSync(ends.command, owner.uid, owner.gid);
+      return ends;
     };
     const stdin = input ? fifo("stdin", true) : undefined;
     const stdout = fifo("stdout", false);
