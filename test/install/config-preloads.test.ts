@@ -108,4 +108,33 @@ describe("preloads named after `-r hush-secrets/config`", () => {
     expect(missing.stderr).toContain("Cannot find module './no-such-agent.cjs'");
     expect(missing.status).toBe(1);
   });
+
+  it("required in a worker thread's own code, where the thread that started it loaded nothing, loads there; a worker whose starting thread loaded does not load again", () => {
+    writeFileSync(join(app, "pool-thread.cjs"), 'require("hush-secrets/config");\nprocess.stdout.write(`worker:${process.env.AGENT_KEY ?? "unset"} `);\n');
+    writeFileSync(join(app, "pool.cjs"), 'const { Worker } = require("node:worker_threads");\nnew Worker(require("node:path").join(__dirname, "pool-thread.cjs")).on("exit", (code) => process.stdout.write(`exit:${code}`));\n');
+    const r = run(process.execPath, ["pool.cjs"], { cwd: app, env, timeoutMs: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("worker:agent-Tz52 exit:0");
+    const keyless = run(process.execPath, ["pool.cjs"], { cwd: app, env: { ...env, SOPS_AGE_KEY_FILE: join(tmp.path, "missing-key.txt") }, timeoutMs: 30_000 });
+    expect(keyless.stderr).toMatch(/^hush: \.env\.enc: [^\n]*no matching identity[^\n]*\n$/);
+    expect(keyless.stdout).toBe("exit:128");
+    // Loaded by the program first, with its key file named no more: a second load would fail.
+    writeFileSync(join(app, "loaded-pool.cjs"), 'require("hush-secrets/config");\ndelete process.env.SOPS_AGE_KEY_FILE;\nrequire("./pool.cjs");\n');
+    const inherited = run(process.execPath, ["loaded-pool.cjs"], { cwd: app, env, timeoutMs: 30_000 });
+    expect(inherited.stderr).toBe("");
+    expect(inherited.stdout).toBe("worker:agent-Tz52 exit:0");
+  });
+
+  it("required where Node's permission model refuses worker threads, stops with the loader's one line naming the way round, not Node's stack trace", () => {
+    const permission = process.allowedNodeEnvironmentFlags.has("--permission") ? "--permission" : "--experimental-permission";
+    const flags = ["--no-warnings", permission, "--allow-fs-read=*"];
+    const r = run(process.execPath, [...flags, "-e", 'require("hush-secrets/config"); process.stdout.write("started");'], { cwd: app, env, timeoutMs: 30_000 });
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("hush: the env loader cannot start its worker thread (ERR_ACCESS_DENIED); preload it instead, which needs none: node -r hush-secrets/config app.js, or --import hush-secrets/config\n");
+    expect(r.status).toBe(1);
+    // The way round works there.
+    const preloaded = run(process.execPath, [...flags, "-r", "hush-secrets/config", "entry.cjs"], { cwd: app, env, timeoutMs: 30_000 });
+    expect(preloaded.stderr).toBe("");
+    expect(preloaded.stdout).toBe("entry:agent-Tz52");
+  });
 });

@@ -216,6 +216,18 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     expect(r.stdout).toBe("echo [redacted] back\n");
   });
 
+  it("--redact: a program that writes to /dev/stdout or /dev/stderr by name (tee, a log file setting, > /dev/stderr) is masked there, as it works without --redact", () => {
+    const script = 'echo "out $A_TOKEN" > /dev/stdout && echo "err $A_TOKEN" | tee /dev/stderr > /dev/null && exit 4';
+    const r = k.hush(["exec-env", "--redact", a, "--", "sh", "-c", script]);
+    expect(r.stderr).toBe("err [redacted]\n");
+    expect(r.stdout).toBe("out [redacted]\n");
+    expect(r.status).toBe(4);
+    const file = k.hush(["exec-file", "--redact", a, "--", "sh", "-c", 'cat "$1" | tee /dev/stderr > /dev/stdout', "sh", "{}"]);
+    expect(file.stdout).toBe("A_TOKEN=[redacted]\nSHARED=[redacted]\nSHORT=[redacted]\n");
+    expect(file.stderr).toBe(file.stdout);
+    expect(file.status).toBe(0);
+  });
+
   it("passes a signal to the redacted program and returns 128 + its number", async () => {
     const run = startHush(["exec-env", "--redact", a, "--", process.execPath, "-e", "console.log('ready ' + process.env.A_TOKEN); setInterval(() => {}, 1000)"], { cwd: k.dir, env: k.env });
     await new Promise<void>((resolve) => {
@@ -280,6 +292,15 @@ describe("hush exec-env -- PROGRAM, several files, --redact", () => {
     expect(out).toContain("stdin is a terminal: false");
     expect(out).toContain("hush-status=0");
     expect(out).not.toContain(A_TOKEN);
+  });
+
+  it("--redact on a terminal: a program that reads /dev/stdin by name gets what is typed, as it does without --redact", async () => {
+    const reader = 'echo ready; line=$(head -n 1 /dev/stdin) && echo "got: $line"';
+    for (const redact of [[], ["--redact"]]) {
+      const out = await onTerminal(["exec-env", ...redact, a, "--", "sh", "-c", reader], "typed-line\r");
+      expect(out, redact.join(" ")).toContain("got: typed-line");
+      expect(out).toContain("hush-status=0");
+    }
   });
 
   it("--redact on a terminal: typing while the program has closed its standard input is dropped, not a crash that loses its output and status", async () => {

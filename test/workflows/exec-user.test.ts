@@ -51,4 +51,13 @@ describe("exec-env and exec-file --user", () => {
     const asYou = k.hush(["exec-env", "app.yaml", "--", "/bin/sh", "-c", 'test -n "$SOPS_AGE_KEY" && echo "[${SOPS_AGE_KEY_FILE}]"'], { env });
     expect(asYou.stdout).toBe(`[${k.keyFile}]\n`);
   });
+
+  it("--redact: the user's command writes to /dev/stdout and /dev/stderr by name, masked", () => {
+    if (process.geteuid?.() !== 0) throw new Error("exec-env --user needs root: run the suite as root, e.g. in the project's container");
+    const script = 'test "$(id -u)" = 65534 && echo "out $password" > /dev/stdout && echo "err $password" > /dev/stderr';
+    const r = k.hush(["exec-env", "--redact", "--user", "nobody", "app.yaml", "--", "/bin/sh", "-c", script]);
+    expect(r.stderr).toBe("err [redacted]\n");
+    expect(r.stdout).toBe("out [redacted]\n");
+    expect(r.status).toBe(0);
+  });
 });

@@ -126,6 +126,20 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     expect(r.stdout).toBe(`${SECRETS.dotenv}\n`);
   });
 
+  it("imported in a worker thread's own code, where the thread that started it loaded nothing, loads there (a worker pool's setup file), and a missing file stops that worker", () => {
+    writeFileSync(
+      join(app, "pool-main.mjs"),
+      'import { Worker } from "node:worker_threads";\nnew Worker(new URL("./pool-thread.mjs", import.meta.url)).on("exit", (code) => console.log(`exit ${code}`));\n',
+    );
+    writeFileSync(join(app, "pool-thread.mjs"), 'import "@hush/cli/config";\nconsole.log(`worker ${process.env.DOTENV_SECRET ?? "unset"}`);\n');
+    const r = node(["pool-main.mjs"], { HOME: emptyHome, SOPS_AGE_KEY_FILE: k.keyFile });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(`worker ${SECRETS.dotenv}\nexit 0\n`);
+    const missing = node(["pool-main.mjs"], { HOME: emptyHome, SOPS_AGE_KEY_FILE: k.keyFile, HUSH_ENV_FILE: "missing.env.enc" });
+    expect(missing.stderr).toBe("hush: missing.env.enc: no such file (named by HUSH_ENV_FILE)\n");
+    expect(missing.stdout).toBe("exit 1\n");
+  });
+
   it("does not load again in the processes the program starts with its environment (cluster workers, fork), unless they load other files", () => {
     // Each run of the key command is one decryption: it counts them.
     const count = k.path("key-command-runs");
@@ -235,6 +249,13 @@ describe("Node loader (@hush/cli/config and loadEnv)", () => {
     const r = node(["api.mjs", JSON.stringify({ path: "config.yaml", separator: "." })], { HOME: home });
     expect(r.stderr).toBe("");
     expect(JSON.parse(r.stdout).n).toBe(SECRETS.nested);
+  });
+
+  it("a nested value without flatten, or two paths flattening to one name, name loadEnv's option as the way, not exec-env's flag", () => {
+    const load = (options: object): string => node(["-e", `import("@hush/cli").then(({ loadEnv }) => loadEnv(${JSON.stringify(options)})).catch((e) => console.log(e.message))`], { HOME: home }).stdout;
+    expect(load({ path: "config.yaml", flatten: false })).toBe("config.yaml: cannot use complex value in environment; offending key db (use loadEnv's `flatten: true` for one variable per nested value)\n");
+    encryptFile(k, "app/collide.yaml", "db_password: x1\ndb:\n    password: y1\n");
+    expect(load({ path: "collide.yaml", separator: "_" })).toBe('collide.yaml: ["db_password"] and ["db"]["password"] both become the variable db_password; rename one or choose another separator (loadEnv\'s `separator`)\n');
   });
 
   for (const file of ["config.yaml", "config.json", ".env.enc"]) {

@@ -179,6 +179,14 @@ describe("hush exec-env --redact and the key material in hush's own environment"
     expect(r.stdout).not.toContain("MIIEexampleprivatekeymaterial");
     expect(r.stdout).toContain("[redacted]");
   });
+
+  it("an authorized user's credential in GOOGLE_CREDENTIALS (gcloud's application default credentials) has its refresh token and client secret masked printed alone", () => {
+    const user = { type: "authorized_user", client_id: "764086051850-example.apps.googleusercontent.com", client_secret: "d-FL95Q19q7MQmFpd7hHD0Ty", refresh_token: "1//0gExampleRefreshTokenZq81Kp27Wm44" };
+    const script = "node -e 'const c = JSON.parse(process.env.GOOGLE_CREDENTIALS); console.log(`refresh ${c.refresh_token}`); console.log(`secret ${c.client_secret}`); console.log(`id ${c.client_id}`)'";
+    const r = k.hush(["exec-env", "--redact", f, "--", "sh", "-c", script], { env: { GOOGLE_CREDENTIALS: JSON.stringify(user) } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`refresh [redacted]\nsecret [redacted]\nid ${user.client_id}\n`);
+  });
 });
 
 describe("hush exec-env: variables that make common deploy tools run other programs", () => {

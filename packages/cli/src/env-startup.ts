@@ -58,10 +58,10 @@ function isHushCommand(program: string | undefined = process.argv[1]): boolean {
  * (workers inherit the `execArgv` and `NODE_OPTIONS` of the process), and a worker copies the
  * environment of the thread that starts it, which the loader filled already: loading again would
  * ask the keys again in each worker (a KMS call, a passphrase) and put back a variable the
- * application removed from its environment after reading it. The CommonJS entry does nothing in
- * a worker either; `loadEnv()` still loads where it is called. Node replaces `process.chdir` in a
- * worker with a stand-in marked `disabled` (a thread cannot change the process's directory): that
- * costs nothing to look at, where node:worker_threads, which confirms it, takes about 2 ms to load.
+ * application removed from its environment after reading it ({@link loadedByStartingThread}
+ * tells). Node replaces `process.chdir` in a worker with a stand-in marked `disabled` (a thread
+ * cannot change the process's directory): that costs nothing to look at, where
+ * node:worker_threads, which confirms it, takes about 2 ms to load.
  */
 function inWorkerThread(): boolean {
   if ((process.chdir as { disabled?: unknown }).disabled !== true) return false;
@@ -93,6 +93,26 @@ function loadedMark(env: Readonly<Record<string, string | undefined>>, cwd: stri
 }
 
 /**
+ * Whether the thread that started this worker thread loaded what `env` makes the entry module load
+ * from `cwd`: its {@link LOADED_VARIABLE}, which the worker's copy of the environment holds, names
+ * the same files and override. Their versions are not compared: a worker started after `hush set`
+ * changed a file would otherwise decrypt on its own (a KMS call, a passphrase prompt no worker can
+ * answer) and differ from the rest of the program. A worker whose starting thread loaded nothing
+ * (the loader imported in the worker's own code, a worker pool's setup file) loads: it did nothing
+ * there, and the worker ran without its secrets, or without a word about a missing file.
+ */
+export function loadedByStartingThread(env: Readonly<Record<string, string | undefined>> = process.env, cwd: string = process.cwd()): boolean {
+  const inherited = env[LOADED_VARIABLE];
+  if (inherited === undefined) return false;
+  try {
+    const { files, override } = JSON.parse(inherited) as { files?: unknown; override?: unknown };
+    return JSON.stringify(files) === JSON.stringify(startupEnvFiles(env, cwd)) && override === overrideRequested(env);
+  } catch {
+    return false; // not a mark of this loader's, or an override that loading will refuse
+  }
+}
+
+/**
  * Which version of each file is there, without reading it: `hush set` and `edit` replace a file
  * (a new inode), an editor rewrites it (a new modification or change time, often a new size).
  */
@@ -118,7 +138,8 @@ function failureOf(err: unknown): StartupFailure {
  * exits with hush's status for that error.
  */
 export async function loadEnvAtStartup(): Promise<void> {
-  if (startedForKey(process.env) || isHushCommand() || inWorkerThread()) return;
+  if (startedForKey(process.env) || isHushCommand()) return;
+  if (inWorkerThread() && loadedByStartingThread()) return;
   try {
     const mark = loadedMark(process.env, process.cwd());
     if (mark !== undefined && process.env[LOADED_VARIABLE] === mark) return;

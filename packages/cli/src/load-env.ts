@@ -241,6 +241,8 @@ export async function loadEnv(options: LoadEnvOptions = {}): Promise<LoadEnvResu
       flatten: options.flatten !== false,
       ...(options.separator === undefined ? {} : { separator: options.separator }),
       allowed: new Set(options.allowEnv ?? []),
+      // A program's author reads the errors: loadEnv's options, not exec-env's flags.
+      optionNames: { flatten: "loadEnv's `flatten: true`", separator: "separator (loadEnv's `separator`)" },
       // Without override the program's own variables are never replaced.
       baseEnv: override ? env : {},
     });

@@ -49,9 +49,11 @@ function loadEnvForCommonJs(startup) {
   }
   // node:worker_threads costs a few milliseconds to load, so only this path loads it.
   const threads = require("node:worker_threads");
-  // Worker threads copy the environment of the thread that starts them, which is already loaded; a
-  // `-r` that reaches them too (NODE_OPTIONS, execArgv) must not load the files again.
-  if (threads.isMainThread) loadEnvSynchronously(threads);
+  // Worker threads copy the environment of the thread that starts them: when that one loaded the
+  // files, a `-r` that reaches the worker too (NODE_OPTIONS, execArgv) must not load them again.
+  // A worker whose starting thread loaded nothing (a worker pool's setup file requiring this)
+  // loads, as --import does there.
+  if (threads.isMainThread || !startup().loadedByStartingThread()) loadEnvSynchronously(threads);
 }
 
 /** The parent Node gives every `-r` preload (Module._preloadModules). */
@@ -111,12 +113,20 @@ function preloadingBeforeEntry() {
 function loadEnvSynchronously({ MessageChannel, receiveMessageOnPort, Worker }) {
   const answered = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(path.join(__dirname, "config-worker.cjs"), {
-    workerData: { port: port2, answered },
-    transferList: [port2],
-    // The worker is the loader only: none of the program's preloads (this file included).
-    execArgv: [],
-  });
+  let worker;
+  try {
+    worker = new Worker(path.join(__dirname, "config-worker.cjs"), {
+      workerData: { port: port2, answered },
+      transferList: [port2],
+      // The worker is the loader only: none of the program's preloads (this file included).
+      execArgv: [],
+    });
+  } catch (err) {
+    // Node's permission model without --allow-worker refuses worker threads: the program would
+    // stop with Node's stack trace instead of the loader's line, and no way round named.
+    process.stderr.write(`hush: the env loader cannot start its worker thread (${err?.code ?? err?.message ?? err}); preload it instead, which needs none: node -r hush-secrets/config app.js, or --import hush-secrets/config\n`);
+    process.exit(1);
+  }
   // The worker's own event loop may linger (a key service's keep-alive socket); the program does
   // not wait for it.
   worker.unref();

@@ -4,6 +4,7 @@ import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { isatty } from "node:tty";
 import { randomBytes } from "node:crypto";
+import type { Readable } from "node:stream";
 import { findProgramOnPath, HushError, parseFormat, printable, quoted, type FileFormat } from "@hush/core";
 import { cannotRun } from "../workflows/cannot-run.ts";
 import { convert, encodeOutput } from "../formats.ts";
@@ -15,6 +16,7 @@ import { refusedEnvironmentError } from "../workflows/env-policy.ts";
 import { encryptedValueTexts, mergeEnvFiles, RefusedEnvironment, type DecryptedEnvFile } from "../workflows/env-files.ts";
 import { pipeRedacted, splitExecArgs, type CommandLine } from "../workflows/exec-command.ts";
 import { deliverThroughFifo, makeFifo, type FifoDelivery } from "../workflows/fifo.ts";
+import { openCommandPipes, type CommandPipes } from "../workflows/command-pipes.ts";
 import { dieOfInterrupt, interruptReachedChild } from "../workflows/interrupt.ts";
 import type { KillGuard } from "../workflows/kill-guard.ts";
 import { guardProgramGroup, hasControllingTerminal, programGetsOwnGroup, signalProgram } from "../workflows/command-group.ts";
@@ -127,39 +129,65 @@ function passOnEnd(end: CommandEnd): number {
  * The child's stdio: hush's own where they are the process's, else pipes; stdout and stderr always
  * pipes when redacting, and stdin too when it is a terminal (a terminal opened for reading is
  * open for writing as well: the program could write a secret to it past the redacting pipes).
+ * Those are `pipes`' (see command-pipes.ts), or Node's where those cannot be made.
  */
-function stdioFor(io: CliIo, redacting: boolean): StdioOptions {
+function stdioFor(io: CliIo, redacting: boolean, pipes: CommandPipes | undefined): StdioOptions {
   const own = (mine: unknown, processes: unknown): "inherit" | "pipe" => (mine === processes ? "inherit" : "pipe");
-  const stdin = redacting && isatty(0) ? "pipe" : own(io.stdin, process.stdin);
-  return [stdin, redacting ? "pipe" : own(io.stdout, process.stdout), redacting ? "pipe" : own(io.stderr, process.stderr)];
+  const stdin = terminalInputPiped(redacting) ? (pipes?.commandEnds[0] ?? "pipe") : own(io.stdin, process.stdin);
+  if (redacting) return [stdin, pipes?.commandEnds[1] ?? "pipe", pipes?.commandEnds[2] ?? "pipe"];
+  return [stdin, own(io.stdout, process.stdout), own(io.stderr, process.stderr)];
+}
+
+/** Whether the command's stdin is a pipe from hush because hush's is a terminal it must not hand over. */
+function terminalInputPiped(redacting: boolean): boolean {
+  return redacting && isatty(0);
+}
+
+/** The pipes of a redacted command (see command-pipes.ts), the user's for `--user`; undefined when not redacting. */
+function pipesFor(io: CliIo, redacting: boolean, user: UserIds | undefined): CommandPipes | undefined {
+  return redacting ? openCommandPipes(io.env, terminalInputPiped(true), user) : undefined;
 }
 
 /**
  * Starts the command; `ownGroup` runs it in a session and process group of its own (setsid: Node
  * has no other way), without a controlling terminal (see {@link runsInOwnGroup}).
  */
-function startCommand(io: CliIo, command: CommandLine, env: Record<string, string>, user: UserIds | undefined, detached: boolean, redacting: boolean, ownGroup = false): ChildProcess {
+function startCommand(io: CliIo, command: CommandLine, env: Record<string, string>, user: UserIds | undefined, detached: boolean, redacting: boolean, ownGroup = false, pipes?: CommandPipes): ChildProcess {
   const [file, args] = "shell" in command ? ["/bin/sh", ["-c", command.shell]] : [command.argv[0]!, command.argv.slice(1)];
   let child: ChildProcess;
   try {
     child = spawn(file, args, {
       env,
-      stdio: detached ? "inherit" : stdioFor(io, redacting),
+      stdio: detached ? "inherit" : stdioFor(io, redacting, pipes),
       detached: detached || ownGroup,
       ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
     });
   } catch (err) {
     // Node reports some failures to start (E2BIG) by throwing rather than by an `error` event.
     throw (err as { code?: unknown }).code === undefined ? err : cannotRun(command, err as Error, env);
+  } finally {
+    // The command has its copies (or did not start): the pipes end when its side closes them.
+    pipes?.closeCommandEnds();
   }
   if (!detached) {
-    const stdin = child.stdin;
+    const stdin = pipes?.input ?? child.stdin;
     if (stdin !== null) {
       // A command that closed its standard input, or has just ended, cannot take what is typed:
       // the input is dropped, as a terminal's would be, instead of an EPIPE ending hush (and with
       // it the command's output and status).
       stdin.on("error", () => io.stdin.unpipe(stdin));
       io.stdin.pipe(stdin);
+      const input = pipes?.input;
+      if (input !== undefined) {
+        // As Node does with its own pipe to a child's stdin: the command's end goes with it, and
+        // hush stops reading the terminal, which would otherwise keep it running.
+        const close = (): void => {
+          io.stdin.unpipe(input);
+          input.destroy();
+        };
+        child.once("exit", close);
+        child.once("error", close);
+      }
     }
     if (!redacting) {
       child.stdout?.pipe(io.stdout, { end: false });
@@ -206,6 +234,11 @@ function stopOnSignals(command: () => ChildProcess | undefined, cleanup: () => v
     if (signal === "SIGINT" && interruptReachedChild(!ownGroup)) return;
     signalProgram(child, signal === "SIGQUIT" ? "SIGTERM" : signal, ownGroup);
   });
+}
+
+/** Where a redacted command's stdout and stderr are read: `pipes`' read ends, or Node's pipes. */
+function outputOf(child: ChildProcess, pipes: CommandPipes | undefined): readonly [Readable | null, Readable | null] {
+  return pipes === undefined ? [child.stdout, child.stderr] : pipes.output;
 }
 
 /** Waits for the command and returns how it ended. */
@@ -265,9 +298,10 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
   let guard: KillGuard | undefined;
   let end: CommandEnd;
   try {
-    child = startCommand(io, command, env, user, false, redact, ownGroup);
+    const pipes = pipesFor(io, redact, user);
+    child = startCommand(io, command, env, user, false, redact, ownGroup, pipes);
     if (ownGroup) guard = guardProgramGroup(child);
-    const output = redact ? pipeRedacted(child, io, merged.secrets) : Promise.resolve();
+    const output = redact ? pipeRedacted(outputOf(child, pipes), io, merged.secrets) : Promise.resolve();
     end = await waitFor(child, command, env);
     await output;
   } finally {
@@ -375,9 +409,10 @@ export async function runExecFile(io: CliIo, args: readonly string[], flags: Exe
     const env = childEnv(io, false, [], user);
     const withPath = (arg: string): string => arg.split("{}").join(path);
     const line: CommandLine = "shell" in command ? { shell: withPath(command.shell) } : { argv: command.argv.map(withPath) };
-    child = startCommand(io, line, env, user, flags.background === true, secrets !== undefined, ownGroup);
+    const pipes = pipesFor(io, secrets !== undefined, user);
+    child = startCommand(io, line, env, user, flags.background === true, secrets !== undefined, ownGroup, pipes);
     if (ownGroup) guard = guardProgramGroup(child);
-    const output = secrets === undefined ? Promise.resolve() : pipeRedacted(child, io, secrets);
+    const output = secrets === undefined ? Promise.resolve() : pipeRedacted(outputOf(child, pipes), io, secrets);
     if (flags.background === true) {
       child.on("error", () => delivery?.stop());
       child.on("exit", () => delivery?.stop());

@@ -45,6 +45,7 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     why: "makes graphics, media or image libraries load plugins or run commands of its choosing",
     names: [
       "GIO_EXTRA_MODULES",
+      "GIO_MODULE_DIR",
       "GTK_PATH",
       "GTK_MODULES",
       "GTK_EXE_PREFIX",
@@ -389,7 +390,10 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // hush's V8 code cache, pre-commit's hook environments, built wheels. A Google credential file
     // (GOOGLE_APPLICATION_CREDENTIALS, gcloud's CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE) can be an
     // external account whose token comes from a program it names, which Google's libraries run;
-    // the Vault CLI's configuration names a token helper it runs for every command.
+    // the Vault CLI's configuration names a token helper it runs for every command. Mercurial's
+    // configuration (HGRCPATH) names hooks, commands it runs; conda's (CONDARC) the channels it
+    // installs packages from; Bun installs from BUN_CONFIG_REGISTRY; Deno runs the remote modules
+    // it cached in DENO_DIR as they are there.
     names: [
       "XDG_CACHE_HOME",
       "HOME",
@@ -413,6 +417,10 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
       "GOOGLE_APPLICATION_CREDENTIALS",
       "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE",
       "VAULT_CONFIG_PATH",
+      "HGRCPATH",
+      "CONDARC",
+      "BUN_CONFIG_REGISTRY",
+      "DENO_DIR",
     ],
     prefixes: ["PIP_", "UV_", "POETRY_REPOSITORIES_"],
   },
@@ -505,7 +513,7 @@ export const REFUSED_ENV_FAMILIES: readonly EnvFamily[] = [
     // The command's connections, and the secrets it sends over them, could be intercepted. The
     // docker CLI takes the CA it trusts for a TLS daemon from DOCKER_CERT_PATH.
     why: "changes which TLS certificates programs trust",
-    names: ["DOCKER_CERT_PATH", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_SKIP_VERIFY", "VAULT_TLS_SERVER_NAME"],
+    names: ["DOCKER_CERT_PATH", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", "REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_SKIP_VERIFY", "VAULT_TLS_SERVER_NAME", "DENO_CERT", "DENO_TLS_CA_STORE"],
     prefixes: [],
   },
 ];

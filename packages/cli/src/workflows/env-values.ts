@@ -17,7 +17,15 @@ export interface EnvShape {
   readonly flatten?: boolean;
   /** Joins the path segments of a flattened name (default {@link DEFAULT_FLATTEN_SEPARATOR}). */
   readonly separator?: string;
+  /**
+   * How the caller's user asks for `flatten` and `separator`, for the errors that name them:
+   * the command's flags (the default), or loadEnv's options, which a program's author reads.
+   */
+  readonly optionNames?: { readonly flatten: string; readonly separator: string };
 }
+
+/** `exec-env`'s flags, the default {@link EnvShape.optionNames}. */
+const FLAG_NAMES = { flatten: "--flatten", separator: "--flatten-separator" } as const;
 
 /** One variable and the tree path its value came from. */
 export interface EnvEntry {
@@ -85,7 +93,7 @@ function collect(node: TreeNode, path: KeyPath, name: string, shape: Required<En
     case "list": {
       if (!shape.flatten) {
         // Only a top-level value gets here; SOPS's wording, which scripts may match.
-        throw refuse(`cannot use complex value in environment; offending key ${printable(String(path[0]), 200)} (use --flatten for one variable per nested value)`, path);
+        throw refuse(`cannot use complex value in environment; offending key ${printable(String(path[0]), 200)} (use ${shape.optionNames.flatten} for one variable per nested value)`, path);
       }
       const children: Array<[string | number, TreeNode]> = node.kind === "map" ? node.entries.flatMap((e) => (e.kind === "entry" ? [[e.key, e.value] as [string, TreeNode]] : [])) : node.items.map((v, i) => [i, v]);
       for (const [seg, child] of children) collect(child, [...path, seg], checkName(`${name}${shape.separator}${seg}`, [...path, seg]), shape, out);
@@ -108,7 +116,7 @@ function collect(node: TreeNode, path: KeyPath, name: string, shape: Required<En
  * would take its place.
  */
 export async function envFromPlaintext(text: string, format: FileFormat, shape: EnvShape = {}, tree?: TreeMap): Promise<EnvEntry[]> {
-  const full: Required<EnvShape> = { flatten: shape.flatten === true, separator: shape.separator ?? DEFAULT_FLATTEN_SEPARATOR };
+  const full: Required<EnvShape> = { flatten: shape.flatten === true, separator: shape.separator ?? DEFAULT_FLATTEN_SEPARATOR, optionNames: shape.optionNames ?? FLAG_NAMES };
   if (full.flatten && full.separator === "") throw new HushError("INVALID_ARGUMENT", "the flatten separator cannot be empty");
   const read = tree ?? (await readTree(text, format));
   const out: EnvEntry[] = [];
@@ -118,7 +126,7 @@ export async function envFromPlaintext(text: string, format: FileFormat, shape: 
   for (const entry of out) {
     const earlier = seen.get(variableOf(entry.name));
     if (earlier !== undefined) {
-      throw refuse(`${printable(formatKeyPath(earlier), 200)} and ${printable(formatKeyPath(entry.path), 200)} both become the variable ${printable(entry.name, 80)}; rename one or choose another --flatten-separator`, entry.path);
+      throw refuse(`${printable(formatKeyPath(earlier), 200)} and ${printable(formatKeyPath(entry.path), 200)} both become the variable ${printable(entry.name, 80)}; rename one or choose another ${full.optionNames.separator}`, entry.path);
     }
     seen.set(variableOf(entry.name), entry.path);
   }

@@ -1,4 +1,3 @@
-import type { ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
 import { HushError } from "@hush/core";
 import { takeWriteErrors, type CliIo } from "../io.ts";
@@ -57,23 +56,35 @@ export function keyCredentials(env: Readonly<Record<string, string | undefined>>
     if (value === undefined || value === "") return [];
     // SOPS_AGE_KEY is a key file's text: each identity line is a secret, its comments (the public key) are not.
     if (name === "SOPS_AGE_KEY") return value.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
-    // A service account key's JSON: a command may print its private key alone.
-    if (name === "GOOGLE_CREDENTIALS") return [value, ...serviceAccountPrivateKey(value)];
+    // A credential's JSON: a command may print one of its secrets alone.
+    if (name === "GOOGLE_CREDENTIALS") return [value, ...googleCredentialSecrets(value)];
     return [value];
   });
 }
 
-function serviceAccountPrivateKey(json: string): string[] {
+/**
+ * The secrets of the credential hush reads from GOOGLE_CREDENTIALS, each masked alone too: a
+ * service account's private key, and an authorized user's (gcloud's application default
+ * credentials) refresh token and client secret, which get tokens for that user's whole account.
+ */
+const GOOGLE_CREDENTIAL_SECRET_FIELDS = ["private_key", "refresh_token", "client_secret"];
+
+function googleCredentialSecrets(json: string): string[] {
+  let doc: unknown;
   try {
-    const key = (JSON.parse(json) as { private_key?: unknown }).private_key;
-    return typeof key === "string" && key !== "" ? [key] : [];
+    doc = JSON.parse(json);
   } catch {
     return []; // a path or an access token, not JSON
   }
+  if (typeof doc !== "object" || doc === null) return [];
+  return GOOGLE_CREDENTIAL_SECRET_FIELDS.flatMap((field) => {
+    const value = (doc as Record<string, unknown>)[field];
+    return typeof value === "string" && value !== "" ? [value] : [];
+  });
 }
 
 /**
- * Sends the child's stdout and stderr to hush's through redaction: every secret, and every key
+ * Sends the child's stdout and stderr (`output`, read ends of its pipes) to hush's through redaction: every secret, and every key
  * credential in hush's environment ({@link keyCredentials}), becomes a marker (see `Redactor`).
  * Resolves when both streams have ended and every byte has been passed on, so that hush exits
  * only after the last line is written. When the reader of one of hush's streams goes away
@@ -82,11 +93,11 @@ function serviceAccountPrivateKey(json: string): string[] {
  * stream. Either way hush goes on waiting for the child, so that its status is still hush's and
  * nothing is left running.
  */
-export function pipeRedacted(child: ChildProcess, io: CliIo, secrets: readonly string[]): Promise<void> {
+export function pipeRedacted(output: readonly [Readable | null, Readable | null], io: CliIo, secrets: readonly string[]): Promise<void> {
   const masked = [...secrets, ...keyCredentials(io.env)];
   const streams: Array<[Readable | null, NodeJS.WritableStream]> = [
-    [child.stdout, io.stdout],
-    [child.stderr, io.stderr],
+    [output[0], io.stdout],
+    [output[1], io.stderr],
   ];
   return Promise.all(
     streams.map(

@@ -107,6 +107,15 @@ describe("exec-env's variable policy", () => {
     }
   });
 
+  it("refuses GIO's module directory, Mercurial's and conda's configuration, Bun's registry, Deno's module cache and the CAs Deno trusts, as their siblings already were", () => {
+    expect(startupVariableReason("GIO_MODULE_DIR")).toBe("makes graphics, media or image libraries load plugins or run commands of its choosing");
+    for (const name of ["HGRCPATH", "CONDARC", "BUN_CONFIG_REGISTRY", "DENO_DIR"]) {
+      expect(startupVariableReason(name), name).toBe("decides where programs read configuration that can name commands to run");
+    }
+    for (const name of ["DENO_CERT", "DENO_TLS_CA_STORE"]) expect(startupVariableReason(name), name).toBe("changes which TLS certificates programs trust");
+    for (const name of ["DENO_ENV", "BUN_ENV", "HGUSER"]) expect(startupVariableReason(name), name).toBeUndefined();
+  });
+
   it("refuses the plugin paths of the libraries a browser, image or media program loads (GTK, GIO, Qt, GStreamer, Vulkan, EGL, GL, VA-API), and ImageMagick's, Ghostscript's and Tcl's", () => {
     for (const name of ["GIO_EXTRA_MODULES", "GTK_PATH", "GTK_MODULES", "QT_PLUGIN_PATH", "QT_QPA_PLATFORM_PLUGIN_PATH", "GST_PLUGIN_PATH", "GST_PLUGIN_SYSTEM_PATH", "LIBVA_DRIVERS_PATH", "LIBGL_DRIVERS_PATH", "VK_ICD_FILENAMES", "VK_DRIVER_FILES", "VK_LAYER_PATH", "__EGL_VENDOR_LIBRARY_FILENAMES", "MAGICK_CONFIGURE_PATH", "MAGICK_CODER_MODULE_PATH", "GS_LIB", "TCLLIBPATH"]) {
       expect(startupVariableReason(name), name).toBe("makes graphics, media or image libraries load plugins or run commands of its choosing");
