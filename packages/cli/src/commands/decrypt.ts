@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { encryptedTextFormat, formatFromPath, getAtPath, HushError, printable, parseTreePath, readMetadata, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type ValuePlace } from "@hush/core";
+import { encryptedTextFormat, formatFromPath, getAtPath, HushError, printable, parseTreePath, readMetadata, readPlaintext, plaintextEncoding, readTree, renderExtracted, WHOLE_FILE_FORMAT, type FileFormat, type KeySourceResolver, type TreeMap, type ValuePlace } from "@hush/core";
 import { convert, decodeInput, encodeText, inputFormat, NAME_GIVES_NO_FORMAT_NEXT_STEP, NOT_ENCRYPTED_NEXT_STEP } from "../formats.ts";
 import { readAll, readInputFile, requireFileOrInput, type CliIo } from "../io.ts";
 import { createKeySourceResolver } from "../key-sources.ts";
@@ -18,14 +18,17 @@ export interface DecryptFlags {
 
 /**
  * Decrypts a file (or stdin) to plaintext text in its own format; `unauthenticated` lists the
- * places (document and path) of values not bound to their key (see `OpenedFile.unauthenticated`).
+ * places (document and path) of values not bound to their key (see `OpenedFile.unauthenticated`);
+ * with `valueTree`, `tree` is what the text reads as where the decryption could give it (core's
+ * `ReadFile.tree`), for a caller that wants the values rather than the text.
  */
 export async function decryptInput(
   io: CliIo,
   file: string | undefined,
   flags: DecryptFlags,
   keySources: KeySourceResolver = createKeySourceResolver(io.env),
-): Promise<{ text: string; format: FileFormat; unauthenticated: readonly ValuePlace[] }> {
+  { valueTree = false }: { readonly valueTree?: boolean } = {},
+): Promise<{ text: string; format: FileFormat; unauthenticated: readonly ValuePlace[]; tree?: TreeMap }> {
   const name = flags.filenameOverride ?? file;
   const named = inputFormat(flags.inputType, name, WHOLE_FILE_FORMAT);
   const bytes = file === undefined ? await readAll(io.stdin) : readInputFile(file);
@@ -33,9 +36,9 @@ export async function decryptInput(
   const text = decodeInput(bytes, encryptedTextFormat(named), file ?? "stdin");
   const format = (await isBinaryEnvelopeToBinary(text, named, flags.outputType)) ? WHOLE_FILE_FORMAT : named;
   try {
-    const opened = await readPlaintext(text, { format, keySources, ignoreMac: flags.ignoreMac === true });
+    const opened = await readPlaintext(text, { format, keySources, ignoreMac: flags.ignoreMac === true, valueTree });
     if (flags.extract === undefined) warnUnauthenticatedComments(io, file ?? "stdin", opened.unauthenticatedComments);
-    return { text: opened.plaintext, format, unauthenticated: opened.unauthenticated };
+    return { text: opened.plaintext, format, unauthenticated: opened.unauthenticated, ...(opened.tree === undefined ? {} : { tree: opened.tree }) };
   } catch (err) {
     if (!(err instanceof HushError)) throw err;
     // Standard input has no name to take a format from, so it was read as SOPS does (binary).

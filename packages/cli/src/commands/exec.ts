@@ -262,7 +262,8 @@ export async function runExecEnv(io: CliIo, args: readonly string[], flags: Exec
   // One set of key sources for every file: an identity's passphrase is asked for once.
   const keySources = createKeySourceResolver(io.env);
   for (const file of files) {
-    const opened = await decryptInput(io, file === "-" ? undefined : file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true }, keySources);
+    // The values as the plaintext reads, where the decryption can give them (not read again).
+    const opened = await decryptInput(io, file === "-" ? undefined : file, { ...(flags.inputType === undefined ? {} : { inputType: flags.inputType }), ignoreMac: flags.ignoreMac === true }, keySources, { valueTree: true });
     decrypted.push({ file: file === "-" ? "stdin" : file, ...opened });
   }
   const user = flags.user === undefined ? undefined : lookupUser(flags.user, io.env);
