@@ -38,6 +38,14 @@ function unicodeEscape(c: string): string {
   return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
+/** The escape .NET's System.Text.Json writes by default (JavaScriptEncoder.Default), without the quotes. */
+function dotnetEscaped(s: string): string {
+  const named: Record<string, string> = { "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+  // Everything outside printable ASCII, and the HTML-sensitive quotes, & + < > and backtick, as
+  // `\uXXXX` with upper-case hex (`\u002B` for the `+` of every other base64 secret).
+  return s.replace(/[^\x20-\x7e]|["&'+<>`\\]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`);
+}
+
 /**
  * The JSON string escapes of the encoders that log configuration, without the quotes:
  * - `JSON.stringify`, Python `json.dumps(ensure_ascii=False)`, Jackson, serde: the plain escape;
@@ -47,7 +55,10 @@ function unicodeEscape(c: string): string {
  *   U+2029 as `\u0026`, `\u003c`, `\u003e`, `\u2028`, `\u2029`;
  * - Gson (HTML-safe by default): the same and `=`, `'` as `\u003d`, `\u0027`;
  * - PHP `json_encode`: `/` as `\/`, with non-ASCII escaped (its default) or not
- *   (`JSON_UNESCAPED_UNICODE`).
+ *   (`JSON_UNESCAPED_UNICODE`);
+ * - .NET System.Text.Json (its default encoder): non-ASCII, control characters and the
+ *   HTML-sensitive ones (quotes, `&`, `+`, `<`, `>`, the backtick) as `\uXXXX` with upper-case
+ *   hex (see {@link dotnetEscaped}).
  * Other combinations are not the default of any common encoder. For a secret without those
  * characters every variant is the plain escape, and the set keeps one.
  */
@@ -57,7 +68,7 @@ function jsonForms(s: string): string[] {
   const htmlSafe = plain.replace(/[&<>\u2028\u2029]/g, unicodeEscape);
   const gson = htmlSafe.replace(/[=']/g, unicodeEscape);
   const slashEscaped = (t: string): string => t.replaceAll("/", "\\/");
-  return [plain, ascii, htmlSafe, gson, slashEscaped(plain), slashEscaped(ascii)];
+  return [plain, ascii, htmlSafe, gson, slashEscaped(plain), slashEscaped(ascii), dotnetEscaped(s)];
 }
 
 /**

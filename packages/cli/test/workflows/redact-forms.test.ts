@@ -22,6 +22,11 @@ describe("maskedForms", () => {
     expect(maskedForms("k=v&it's-long").exact).toContain("k\\u003dv\\u0026it\\u0027s-long");
   });
 
+  it("has .NET System.Text.Json's default escape: upper-case \\uXXXX for non-ASCII, control and HTML-sensitive characters, + included", () => {
+    expect(maskedForms(API_SECRET).exact).toContain(API_SECRET.replace("+", "\\u002B"));
+    expect(maskedForms('a"b<c>&\'d+`\u00e9\n\u0001\\').exact).toContain("a\\u0022b\\u003Cc\\u003E\\u0026\\u0027d\\u002B\\u0060\\u00E9\\n\\u0001\\\\");
+  });
+
   it("has PHP json_encode's \\/, with and without non-ASCII escaped", () => {
     expect(maskedForms(API_SECRET).exact).toContain(API_SECRET.replaceAll("/", "\\/"));
     expect(maskedForms("p\u00e4ss/w\u00f6rd").exact).toEqual(expect.arrayContaining(["p\\u00e4ss\\/w\\u00f6rd", "p\u00e4ss\\/w\u00f6rd"]));
