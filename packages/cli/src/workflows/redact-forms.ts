@@ -92,6 +92,15 @@ function shellQuoted(s: string): string[] {
 }
 
 /**
+ * A secret in a YAML single-quoted scalar, as YAML dumpers write a string that would read as
+ * another type or holds a `: ` (PyYAML, js-yaml, go-yaml, `kubectl get -o yaml`): a `'` is
+ * written `''`. Without a `'` it is the value itself.
+ */
+function yamlSingleQuoted(s: string): string[] {
+  return s.includes("'") ? [s.replaceAll("'", "''")] : [];
+}
+
+/**
  * The percent-encoders in common use, by the ASCII characters they leave as they are and
  * whether a space becomes `+` (form encoding):
  */
@@ -164,7 +173,7 @@ export function maskedForms(secret: string): MaskedForms {
   const derived = new Set<string>();
   const base64 = new Set<string>();
   for (const s of whole) {
-    for (const f of [...jsonForms(s), pythonRepr(s), ...shellQuoted(s), ...percentForms(s)]) derived.add(f);
+    for (const f of [...jsonForms(s), pythonRepr(s), ...shellQuoted(s), ...yamlSingleQuoted(s), ...percentForms(s)]) derived.add(f);
     for (const line of lines(s)) {
       derived.add(line);
       derived.add(line.trim());

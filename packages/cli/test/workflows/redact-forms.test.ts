@@ -27,6 +27,10 @@ describe("maskedForms", () => {
     expect(maskedForms('a"b<c>&\'d+`\u00e9\n\u0001\\').exact).toContain("a\\u0022b\\u003Cc\\u003E\\u0026\\u0027d\\u002B\\u0060\\u00E9\\n\\u0001\\\\");
   });
 
+  it("has YAML's single-quoted spelling, a ' written ''", () => {
+    expect(maskedForms("it's: a secret").exact).toContain("it''s: a secret");
+  });
+
   it("has PHP json_encode's \\/, with and without non-ASCII escaped", () => {
     expect(maskedForms(API_SECRET).exact).toContain(API_SECRET.replaceAll("/", "\\/"));
     expect(maskedForms("p\u00e4ss/w\u00f6rd").exact).toEqual(expect.arrayContaining(["p\\u00e4ss\\/w\\u00f6rd", "p\u00e4ss\\/w\u00f6rd"]));
