@@ -53,6 +53,15 @@ export interface HttpAnswer {
   readonly body: unknown;
 }
 
+/**
+ * What a failed TLS certificate check means, after its code: Node's codes
+ * (`DEPTH_ZERO_SELF_SIGNED_CERT`) say neither that the server was reached nor what to do.
+ */
+function certificateHint(code: string | undefined): string {
+  if (code === undefined || !/^ERR_TLS_CERT|CERT|_SIGNATURE$|^HOSTNAME_MISMATCH$/.test(code)) return "";
+  return ": the server's TLS certificate was not accepted; trust its CA with NODE_EXTRA_CA_CERTS (Vault: VAULT_CACERT), or check the address";
+}
+
 function encodeBody(body: RequestBody | undefined): { type?: string; bytes?: Buffer } {
   if (body === undefined) return {};
   if ("json" in body) return { type: "application/json", bytes: Buffer.from(JSON.stringify(body.json), "utf8") };
@@ -161,7 +170,7 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
     req.on("close", () => clearTimeout(deadline));
     req.on("error", (err: NodeJS.ErrnoException) =>
       // A tunnel that did not open says which proxy and which host; the proxy is named anyway.
-      fail(err instanceof TunnelError ? `${err.timedOut ? "NetworkTimeout" : "NetworkError"} (${printable(err.message, 240)})` : `NetworkError (${printable(err.code ?? err.message)}${through})`),
+      fail(err instanceof TunnelError ? `${err.timedOut ? "NetworkTimeout" : "NetworkError"} (${printable(err.message, 240)})` : `NetworkError (${printable(err.code ?? err.message)}${certificateHint(err.code)}${through})`),
     );
     req.end(bytes);
   });

@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { HushError, printable } from "@hush/core";
+
+/**
+ * Why a network key source failed before it sent any request, in the words AWS KMS uses too:
+ * the user's credentials could not be loaded (a file a setting names is not there or cannot be
+ * read), or a setting is not one hush can use. Told apart from the service's answers
+ * (`AccessDenied`, `ServerError`…) and the network's (`NetworkError`), so that the user looks
+ * at the machine, not at the server.
+ */
+export type LocalFailureReason = "CredentialsUnloadable" | "BadConfiguration";
+
+/**
+ * A failure before any request: `CredentialsUnloadable (detail): no request was sent; next`.
+ *
+ * @param detail - names the setting and, for a file, its path and error code; never a value that
+ *   may be a secret nor a file's content
+ * @param next - the next step (`correct or unset AZURE_FEDERATED_TOKEN_FILE`)
+ */
+export function localFailure(reason: LocalFailureReason, detail: string, next: string): HushError {
+  return new HushError("KEY_SOURCE_FAILED", `${reason} (${detail}): no request was sent; ${next}`);
+}
+
+/** What a file error means, in words: Node's codes alone (`EISDIR`) leave the user guessing. */
+const FILE_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file",
+  EISDIR: "a directory, not a file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOTDIR: "a part of the path is not a directory",
+  ELOOP: "too many symbolic links",
+};
+
+/** `ENOENT, no such file` for a file error, or its code alone. */
+export function fileErrorText(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== "string") return "cannot be read";
+  const words = FILE_ERRORS[code];
+  return words === undefined ? code : `${code}, ${words}`;
+}
+
+/**
+ * Reads the file at `path`, which the setting `setting` names (a credential, a token, a CA).
+ *
+ * @param setting - how the message names where the path came from (`AZURE_FEDERATED_TOKEN_FILE`,
+ *   `~/.vault-token`)
+ * @param reason - CredentialsUnloadable for a credential, BadConfiguration for TLS material
+ * @param next - the next step when it cannot be read
+ * @throws HushError KEY_SOURCE_FAILED naming the setting, the path and the error, never the content
+ */
+export function readSettingFile(path: string, setting: string, reason: LocalFailureReason, next: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw localFailure(reason, `cannot read ${setting} ${printable(path, 160)}: ${fileErrorText(err)}`, next);
+  }
+}
+
+/**
+ * The URL a setting of the user's environment holds (`IDENTITY_ENDPOINT`), or a
+ * BadConfiguration failure naming the setting. The value is not shown: a URL may carry a password.
+ */
+export function urlFromSetting(value: string, setting: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    throw localFailure("BadConfiguration", `${setting} is not an absolute URL`, `correct or unset ${setting}`);
+  }
+}
