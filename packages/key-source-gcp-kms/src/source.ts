@@ -8,7 +8,7 @@
  * token elsewhere, and they weigh megabytes that every `hush` start would pay for.
  */
 import { HushError, printable, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
-import { sendRequest, type HttpAnswer } from "@hush/key-http";
+import { localFailure, sendRequest, type HttpAnswer } from "@hush/key-http";
 import { MAX_CIPHERTEXT_BYTES } from "./ciphertext-size.ts";
 import { describeCredentialSearch, findGoogleCredential, type GoogleCredential } from "./credentials.ts";
 import type { GcpKmsKeyEntry, GcpKmsKeyRecipient } from "./entry.ts";
@@ -101,7 +101,7 @@ export class GcpKmsKeySource implements KeySource {
   #quotaProject(credential: GoogleCredential): string | undefined {
     const fromEnv = this.#env["GOOGLE_CLOUD_QUOTA_PROJECT"]?.trim() ?? "";
     const [project, setting] = fromEnv !== "" ? [fromEnv, "GOOGLE_CLOUD_QUOTA_PROJECT"] : [credential.quotaProject, `the quota_project_id of ${credential.origin}`];
-    if (project !== undefined && !PROJECT.test(project)) throw new HushError("KEY_SOURCE_FAILED", `${setting} ${printable(project, 80)} is not a project id`);
+    if (project !== undefined && !PROJECT.test(project)) throw localFailure("BadConfiguration", `${setting} ${printable(project, 80)} is not a project id`, "correct it, or set GOOGLE_CLOUD_QUOTA_PROJECT");
     return project;
   }
 
