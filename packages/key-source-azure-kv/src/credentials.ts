@@ -13,10 +13,9 @@
  * hush's trust rules forbid, and it weighs megabytes.
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { endWithHush, findProgramOnPath, HushError, keyProgramDirectory, keyProgramEnvironment, printable } from "@hush/core";
 import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
-import { sendRequest, type HttpAnswer } from "@hush/key-http";
+import { localFailure, notJsonText, readSettingFile, sendRequest, sendTokenRequest, urlFromSetting, type HttpAnswer } from "@hush/key-http";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -41,12 +40,13 @@ function tokenErrorText(answer: HttpAnswer): string {
   const code = typeof body?.error === "string" ? body.error : "";
   const description = typeof body?.error_description === "string" ? body.error_description : typeof body?.message === "string" ? body.message : "";
   const text = [code, description.split(/\r?\n/)[0] ?? ""].filter((s) => s !== "").join(": ");
-  return printable(text === "" ? "no error message" : text, 200);
+  return text === "" ? (notJsonText(answer) ?? "no error message") : printable(text, 200);
 }
 
 function accessToken(answer: HttpAnswer, from: string): string {
   if (answer.status >= 300 && answer.status < 400) throw fail(`${from}: HTTP ${answer.status} redirect not followed`);
-  if (answer.status !== 200) throw fail(`${from} refused: HTTP ${answer.status} (${tokenErrorText(answer)})`);
+  // A 5xx is the endpoint's failure, not a refusal of the credential.
+  if (answer.status !== 200) throw fail(`${from} ${answer.status >= 500 ? "failed" : "refused"}: HTTP ${answer.status} (${tokenErrorText(answer)})`);
   const token = (answer.body as { access_token?: unknown } | undefined)?.access_token;
   if (typeof token !== "string" || token === "" || /[\s"]/.test(token)) throw fail(`${from}: the answer holds no access token`);
   return token;
@@ -114,12 +114,7 @@ export class AzureCredentials {
     }
     const federated = set(env, "AZURE_FEDERATED_TOKEN_FILE");
     if (federated !== undefined) {
-      let assertion: string;
-      try {
-        assertion = readFileSync(federated, "utf8").trim();
-      } catch (err) {
-        throw fail(`cannot read AZURE_FEDERATED_TOKEN_FILE ${printable(federated)}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
-      }
+      const assertion = readSettingFile(federated, "AZURE_FEDERATED_TOKEN_FILE", "CredentialsUnloadable", "correct or unset AZURE_FEDERATED_TOKEN_FILE").toString("utf8").trim();
       return this.#fromAuthority(tenant, () => ({ client_assertion_type: JWT_BEARER, client_assertion: assertion }), scope, "workload identity");
     }
     try {
@@ -140,12 +135,13 @@ export class AzureCredentials {
   /** Client credentials grant at `AZURE_AUTHORITY_HOST/TENANT/oauth2/v2.0/token`. */
   async #fromAuthority(tenant: string | undefined, secret: (clientId: string, tokenUrl: string) => Record<string, string>, scope: string, what: string): Promise<string> {
     const clientId = set(this.#env, "AZURE_CLIENT_ID");
-    if (tenant === undefined || clientId === undefined) throw fail(`Azure ${what}: set AZURE_TENANT_ID and AZURE_CLIENT_ID too`);
+    if (tenant === undefined || clientId === undefined) throw localFailure("BadConfiguration", `Azure ${what} without AZURE_TENANT_ID and AZURE_CLIENT_ID`, "set them too");
     const authority = (set(this.#env, "AZURE_AUTHORITY_HOST") ?? DEFAULT_AUTHORITY).replace(/(?<!\/)\/+$/, "");
+    urlFromSetting(authority, "AZURE_AUTHORITY_HOST");
     requireHttpsOrLoopback(authority, "AZURE_AUTHORITY_HOST", "Azure authority");
     const url = new URL(`${authority}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
     const form = { client_id: clientId, ...secret(clientId, url.href), grant_type: "client_credentials", scope };
-    const answer = await sendRequest({ method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs, env: this.#env });
+    const answer = await sendTokenRequest({ method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs, env: this.#env });
     return accessToken(answer, `Azure ${what} token request`);
   }
 
@@ -155,16 +151,17 @@ export class AzureCredentials {
     const endpoint = set(this.#env, "IDENTITY_ENDPOINT");
     const header = set(this.#env, "IDENTITY_HEADER");
     if (endpoint !== undefined && header !== undefined) {
-      const url = new URL(endpoint);
+      const url = urlFromSetting(endpoint, "IDENTITY_ENDPOINT");
       url.searchParams.set("api-version", "2019-08-01");
       url.searchParams.set("resource", resource);
       if (clientId !== undefined) url.searchParams.set("client_id", clientId);
-      const answer = await sendRequest({ method: "GET", url, headers: { "X-IDENTITY-HEADER": header }, timeoutMs: this.#timeoutMs, env: this.#env });
+      const answer = await sendTokenRequest({ method: "GET", url, headers: { "X-IDENTITY-HEADER": header }, timeoutMs: this.#timeoutMs, env: this.#env });
       return accessToken(answer, "Azure managed identity (IDENTITY_ENDPOINT)");
     }
     // The Azure SDK lets AZURE_POD_IDENTITY_AUTHORITY_HOST replace the metadata service's address.
     const host = (set(this.#env, "AZURE_POD_IDENTITY_AUTHORITY_HOST") ?? IMDS_HOST).replace(/(?<!\/)\/+$/, "");
-    const url = new URL(`${host}/metadata/identity/oauth2/token`);
+    // A setting that is not a URL is the user's to correct, not a machine without the service.
+    const url = new URL(`${urlFromSetting(host, "AZURE_POD_IDENTITY_AUTHORITY_HOST").href.replace(/\/+$/, "")}/metadata/identity/oauth2/token`);
     url.searchParams.set("api-version", "2018-02-01");
     url.searchParams.set("resource", resource);
     if (clientId !== undefined) url.searchParams.set("client_id", clientId);

@@ -6,7 +6,7 @@
  * vault only after its URL is (trust.ts), before any network call.
  */
 import { HushError, printable, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
-import { sendRequest, type HttpAnswer } from "@hush/key-http";
+import { notJsonText, sendRequest, statusReason, type HttpAnswer } from "@hush/key-http";
 import { readChallenge, type VaultChallenge } from "./challenge.ts";
 import { AzureCredentials } from "./credentials.ts";
 import type { AzureKeyEntry, AzureKeyRecipient } from "./entry.ts";
@@ -38,14 +38,7 @@ function vaultErrorText(answer: HttpAnswer): string {
   const code = typeof error?.code === "string" ? error.code : "";
   const message = typeof error?.message === "string" ? error.message : "";
   const text = [code, message].filter((s) => s !== "").join(": ");
-  return printable(text === "" ? "no error message" : text, 200);
-}
-
-function reasonFor(status: number): string {
-  if (status === 401) return "Unauthorized";
-  if (status === 403) return "AccessDenied";
-  if (status === 404) return "KeyNotFound";
-  return status >= 500 ? "ServerError" : "Refused";
+  return text === "" ? (notJsonText(answer) ?? "no error message") : printable(text, 200);
 }
 
 /** Azure Key Vault key source (kind "azure_kv"). */
@@ -158,6 +151,6 @@ export class AzureKeyVaultKeySource implements KeySource {
     if (answer.status >= 300 && answer.status < 400) {
       throw new HushError("KEY_SOURCE_FAILED", `${WHAT} ${op} failed: HTTP ${answer.status} redirect not followed (name the vault that answers)`);
     }
-    throw new HushError("KEY_SOURCE_FAILED", `${WHAT} ${op} failed: ${reasonFor(answer.status)} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
+    throw new HushError("KEY_SOURCE_FAILED", `${WHAT} ${op} failed: ${statusReason(answer.status)} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
   }
 }

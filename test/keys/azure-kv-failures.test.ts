@@ -1,0 +1,65 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AzureKvTestServer } from "@hush/testkit";
+import { startAzureWorld, type AzureWorld } from "./azure-kv-setup.ts";
+import { encryptedFile, failsWith, misbehaving, SECRET } from "./cloud-failures.ts";
+
+/**
+ * Azure Key Vault failures through the built CLI, named as AWS KMS names its own (see cloud-failures.ts):
+ * before any request, reaching a token endpoint, and answers that are not the service's.
+ */
+
+describe("Azure Key Vault failures", () => {
+  let world: AzureWorld;
+  let vault: AzureKvTestServer;
+  let file: string;
+  let env: Record<string, string>;
+  /** The environment without the client secret: the chain goes on to the next credential. */
+  let noSecret: Record<string, string>;
+  beforeAll(async () => {
+    world = await startAzureWorld();
+    vault = await world.vault();
+    vault.createKey("app");
+    env = world.env([vault]);
+    noSecret = Object.fromEntries(Object.entries(env).filter(([k]) => k !== "AZURE_CLIENT_SECRET"));
+    file = await encryptedFile(world.tmp.path, "azure.yaml", "--azure-kv", vault.url("app", vault.versions("app").at(-1)), env);
+  });
+  afterAll(async () => world.stop());
+
+  it("a federated token or certificate file that cannot be read is CredentialsUnloadable naming the variable, and no token is asked for", async () => {
+    const missing = join(world.tmp.path, "absent-token");
+    const before = world.entra.calls.length;
+    await failsWith(file, { ...noSecret, AZURE_FEDERATED_TOKEN_FILE: missing }, `Azure Key Vault decrypt failed: CredentialsUnloadable (cannot read AZURE_FEDERATED_TOKEN_FILE ${missing}: ENOENT, no such file): no request was sent; correct or unset AZURE_FEDERATED_TOKEN_FILE`);
+    await failsWith(file, { ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: world.tmp.path }, `CredentialsUnloadable (cannot read AZURE_CLIENT_CERTIFICATE_PATH ${world.tmp.path}: EISDIR, a directory, not a file): no request was sent; correct or unset AZURE_CLIENT_CERTIFICATE_PATH`);
+    const notPem = join(world.tmp.path, "not-pem.pem");
+    writeFileSync(notPem, `${SECRET}\n`);
+    await failsWith(file, { ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: notPem }, `CredentialsUnloadable (AZURE_CLIENT_CERTIFICATE_PATH ${notPem} is not a PEM file holding the certificate and its private key (PFX is not read))`);
+    expect(world.entra.calls.length).toBe(before);
+  });
+
+  it("managed identity settings that are not URLs are BadConfiguration naming the variable, not 'Invalid URL'", async () => {
+    await failsWith(file, { ...noSecret, IDENTITY_ENDPOINT: "::not a url", IDENTITY_HEADER: "identity-header-secret" }, "BadConfiguration (IDENTITY_ENDPOINT is not an absolute URL): no request was sent; correct or unset IDENTITY_ENDPOINT");
+    await failsWith(file, { ...noSecret, AZURE_POD_IDENTITY_AUTHORITY_HOST: "::not a url" }, "BadConfiguration (AZURE_POD_IDENTITY_AUTHORITY_HOST is not an absolute URL): no request was sent; correct or unset AZURE_POD_IDENTITY_AUTHORITY_HOST");
+  });
+
+  it("a token endpoint that closes the connection is named, not read as the vault's NetworkError; a 5xx page of it 'failed', not 'refused'", async () => {
+    const closing = await misbehaving(0);
+    const gateway = await misbehaving(502);
+    try {
+      const stderr = await failsWith(file, { ...env, AZURE_AUTHORITY_HOST: closing.address }, `Azure Key Vault decrypt failed: no access token from ${closing.address}/${world.entra.tenantId}/oauth2/v2.0/token: NetworkError (`);
+      expect(closing.requests()).toBe(1);
+      expect(stderr).not.toMatch(/decrypt failed: NetworkError/);
+      await failsWith(file, { ...noSecret, IDENTITY_ENDPOINT: `${closing.address}/msi/token`, IDENTITY_HEADER: "identity-header-secret" }, `no access token from ${closing.address}/msi/token: NetworkError (`);
+      await failsWith(file, { ...env, AZURE_AUTHORITY_HOST: gateway.address }, "Azure client secret token request failed: HTTP 502 (the answer is not JSON (text/html): not the service's own; is a proxy or gateway in between?)");
+    } finally {
+      await closing.stop();
+      await gateway.stop();
+    }
+  });
+
+  it("a vault whose certificate is not trusted: the message says how to trust it", async () => {
+    const { NODE_EXTRA_CA_CERTS: _ca, ...untrusting } = env;
+    await failsWith(file, untrusting, "Azure Key Vault decrypt failed: NetworkError (DEPTH_ZERO_SELF_SIGNED_CERT: the server's TLS certificate was not accepted; trust its CA with NODE_EXTRA_CA_CERTS");
+  });
+});
