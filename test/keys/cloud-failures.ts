@@ -20,14 +20,23 @@ export const SECRET = "never-shown-secret-0451";
 /** The settings whose values are secrets: no message may show them. */
 const SECRET_SETTINGS = ["VAULT_TOKEN", "GOOGLE_OAUTH_ACCESS_TOKEN", "AZURE_CLIENT_SECRET", "IDENTITY_HEADER"];
 
-/** A server on 127.0.0.1 that answers every request with `status` and an HTML page holding {@link SECRET}, or (status 0) closes the connection at once. */
-export async function misbehaving(status: number): Promise<{ address: string; stop: () => Promise<void>; requests: () => number }> {
+/**
+ * A server on 127.0.0.1 that answers every request with `status` and an HTML page holding
+ * {@link SECRET} (or, given `jsonBytes`, a JSON document that long), or (status 0) closes the
+ * connection at once.
+ */
+export async function misbehaving(status: number, jsonBytes?: number): Promise<{ address: string; stop: () => Promise<void>; requests: () => number }> {
   let requests = 0;
   const server = createServer((req, res: ServerResponse) => {
     requests++;
     req.resume();
     if (status === 0) {
       res.socket?.destroy();
+      return;
+    }
+    if (jsonBytes !== undefined) {
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ data: { padding: "x".repeat(jsonBytes) } }));
       return;
     }
     res.writeHead(status, { "Content-Type": "text/html; charset=utf-8" });

@@ -77,4 +77,15 @@ describe("Vault transit failures", () => {
       }
     }
   });
+
+  it("an answer larger than any key service gives is MalformedResponse, as an answer that cannot be read", async () => {
+    const server = await misbehaving(200, 100_000);
+    try {
+      const f = join(dir, "vault-large.yaml");
+      writeFileSync(f, readFileSync(file, "utf8").replace(`vault_address: ${vault.address}`, `vault_address: ${server.address}`));
+      await failsWith(f, { VAULT_TOKEN: "hvs.secret-token-value", VAULT_ADDR: server.address }, "Vault transit decrypt failed: MalformedResponse (an answer larger than 65536 bytes)");
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -72,8 +72,8 @@ function encodeBody(body: RequestBody | undefined): { type?: string; bytes?: Buf
  * Sends one request and returns the answer, whatever its status (3xx included: redirects are
  * never followed; the caller reports them).
  *
- * @throws HushError KEY_SOURCE_FAILED (`NetworkError (…)`, `NetworkTimeout (…)`, or an answer
- *   over the size bound; through a proxy, naming the proxy without its user or password); the
+ * @throws HushError KEY_SOURCE_FAILED (`NetworkError (…)`, `NetworkTimeout (…)`, or
+ *   `MalformedResponse (…)` for an answer over the size bound; through a proxy, naming the proxy without its user or password); the
  *   message never holds a header or body of the request
  */
 export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
@@ -140,7 +140,8 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
           size += c.length;
           if (size > limit) {
             req.destroy();
-            fail(`answer larger than ${limit} bytes`);
+            // No key service answers this much: the answer is not the service's to read.
+            fail(`MalformedResponse (an answer larger than ${limit} bytes)`);
           } else chunks.push(c);
         });
         res.on("end", () => {
