@@ -38,8 +38,9 @@ describe("Azure Key Vault failures", () => {
     expect(world.entra.calls.length).toBe(before);
   });
 
-  it("managed identity settings that are not URLs are BadConfiguration naming the variable, not 'Invalid URL'", async () => {
+  it("managed identity settings that are not URLs are BadConfiguration naming the variable, not 'Invalid URL'; a header with a line break names its variable", async () => {
     await failsWith(file, { ...noSecret, IDENTITY_ENDPOINT: "::not a url", IDENTITY_HEADER: "identity-header-secret" }, "BadConfiguration (IDENTITY_ENDPOINT is not an absolute URL): no request was sent; correct or unset IDENTITY_ENDPOINT");
+    await failsWith(file, { ...noSecret, IDENTITY_ENDPOINT: "http://127.0.0.1:9/msi", IDENTITY_HEADER: "identity-header-secret\nsecond-line" }, "CredentialsUnloadable (IDENTITY_HEADER holds a character an HTTP header cannot carry (a line break or control character?)): no request was sent; correct IDENTITY_HEADER");
     await failsWith(file, { ...noSecret, AZURE_POD_IDENTITY_AUTHORITY_HOST: "::not a url" }, "BadConfiguration (AZURE_POD_IDENTITY_AUTHORITY_HOST is not an absolute URL): no request was sent; correct or unset AZURE_POD_IDENTITY_AUTHORITY_HOST");
   });
 

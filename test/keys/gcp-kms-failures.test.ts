@@ -40,6 +40,12 @@ describe("Cloud KMS failures", () => {
     expect(kms.calls.length).toBe(before);
   });
 
+  it("a GOOGLE_OAUTH_ACCESS_TOKEN with a line break inside is named as the setting to correct; nothing is sent", async () => {
+    const before = kms.calls.length;
+    await failsWith(file, { SOPS_GCP_KMS_ENDPOINT: kms.address, GOOGLE_OAUTH_ACCESS_TOKEN: `${kms.token}\nsecond-line-secret` }, "GCP KMS decrypt failed: CredentialsUnloadable (GOOGLE_OAUTH_ACCESS_TOKEN holds a character an HTTP header cannot carry (a line break or control character?)): no request was sent; correct GOOGLE_OAUTH_ACCESS_TOKEN");
+    expect(kms.calls.length).toBe(before);
+  });
+
   it("settings that are not what they should be are BadConfiguration naming the variable", async () => {
     await failsWith(file, { SOPS_GCP_KMS_ENDPOINT: "https://kms.example/v1", GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.secret-token" }, "BadConfiguration (SOPS_GCP_KMS_ENDPOINT https://kms.example/v1 is not scheme://host[:port] only): no request was sent; correct or unset SOPS_GCP_KMS_ENDPOINT");
     await failsWith(file, { SOPS_GCP_KMS_ENDPOINT: kms.address, GCE_METADATA_HOST: "metadata/x", METADATA_SERVER_DETECTION: "none" }, "BadConfiguration (GCE_METADATA_HOST metadata/x is not host[:port]): no request was sent; correct or unset GCE_METADATA_HOST");

@@ -43,6 +43,18 @@ describe("Vault transit failures", () => {
     expect((await hush(["decrypt", file], { env: { VAULT_ADDR: vault.address, HOME: home2 } })).stdout).toBe(PLAIN);
   });
 
+  it("a token or namespace with a line break inside is named as the setting to correct, not Node's 'Invalid character in header content'; nothing is sent", async () => {
+    const before = vault.calls.length;
+    const next = "no request was sent; correct VAULT_TOKEN";
+    await failsWith(file, { VAULT_ADDR: vault.address, VAULT_TOKEN: `${vault.token}\nsecond-line-secret` }, `CredentialsUnloadable (VAULT_TOKEN holds a character an HTTP header cannot carry (a line break or control character?)): ${next}`);
+    const home = join(dir, "home-two-lines");
+    mkdirSync(home);
+    writeFileSync(join(home, ".vault-token"), `${vault.token}\n${vault.token}\n`);
+    await failsWith(file, { VAULT_ADDR: vault.address, HOME: home }, `CredentialsUnloadable (the Vault token file ${join(home, ".vault-token")} holds a character an HTTP header cannot carry`);
+    await failsWith(file, { VAULT_ADDR: vault.address, VAULT_TOKEN: vault.token, VAULT_NAMESPACE: "team\r\nX-Injected: 1" }, "BadConfiguration (VAULT_NAMESPACE holds a character an HTTP header cannot carry (a line break or control character?)): no request was sent; correct VAULT_NAMESPACE");
+    expect(vault.calls.length).toBe(before);
+  });
+
   it("a VAULT_CACERT that is not there is BadConfiguration naming it, and nothing is sent", async () => {
     const cert = makeTestCertificate(dir);
     const tlsVault = await startVaultTestServer({ tls: cert });

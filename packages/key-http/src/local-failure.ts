@@ -67,3 +67,19 @@ export function urlFromSetting(value: string, setting: string): URL {
     throw localFailure("BadConfiguration", `${setting} is not an absolute URL`, `correct or unset ${setting}`);
   }
 }
+
+/**
+ * `value`, a setting's value that goes into a request header (a token, a namespace), unless it
+ * holds a character no header can carry (a line break inside a pasted token): Node refused the
+ * request then with `Invalid character in header content`, naming neither the setting nor what
+ * to do.
+ *
+ * @throws HushError KEY_SOURCE_FAILED naming the setting, never the value
+ */
+export function headerValueFromSetting(value: string, setting: string, reason: LocalFailureReason): string {
+  // Node's rule for header values: tab, printable ASCII and Latin-1.
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
+    throw localFailure(reason, `${setting} holds a character an HTTP header cannot carry (a line break or control character?)`, `correct ${setting}`);
+  }
+  return value;
+}

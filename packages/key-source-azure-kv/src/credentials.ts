@@ -15,7 +15,7 @@
 import { execFile } from "node:child_process";
 import { endWithHush, findProgramOnPath, HushError, keyProgramDirectory, keyProgramEnvironment, printable } from "@hush/core";
 import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
-import { localFailure, notJsonText, readSettingFile, sendRequest, sendTokenRequest, urlFromSetting, type HttpAnswer } from "@hush/key-http";
+import { headerValueFromSetting, localFailure, notJsonText, readSettingFile, sendRequest, sendTokenRequest, urlFromSetting, type HttpAnswer } from "@hush/key-http";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -155,7 +155,8 @@ export class AzureCredentials {
       url.searchParams.set("api-version", "2019-08-01");
       url.searchParams.set("resource", resource);
       if (clientId !== undefined) url.searchParams.set("client_id", clientId);
-      const answer = await sendTokenRequest({ method: "GET", url, headers: { "X-IDENTITY-HEADER": header }, timeoutMs: this.#timeoutMs, env: this.#env });
+      const identityHeader = headerValueFromSetting(header, "IDENTITY_HEADER", "CredentialsUnloadable");
+      const answer = await sendTokenRequest({ method: "GET", url, headers: { "X-IDENTITY-HEADER": identityHeader }, timeoutMs: this.#timeoutMs, env: this.#env });
       return accessToken(answer, "Azure managed identity (IDENTITY_ENDPOINT)");
     }
     // The Azure SDK lets AZURE_POD_IDENTITY_AUTHORITY_HOST replace the metadata service's address.

@@ -10,7 +10,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { HushError, printable } from "@hush/core";
-import { localFailure, readSettingFile } from "@hush/key-http";
+import { headerValueFromSetting, localFailure, readSettingFile } from "@hush/key-http";
 import { GOOGLE_TOKEN_URI, TokenSource, type TokenGrant } from "./oauth.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -160,7 +160,7 @@ export function findGoogleCredential(env: Env, homeDir: string, timeoutMs: numbe
     return parseCredentialJson(credentials, fromVariable("GOOGLE_CREDENTIALS"), timeoutMs, env);
   }
   const token = env["GOOGLE_OAUTH_ACCESS_TOKEN"]?.trim() ?? "";
-  if (token !== "") return staticToken(token, "GOOGLE_OAUTH_ACCESS_TOKEN");
+  if (token !== "") return staticToken(headerValueFromSetting(token, "GOOGLE_OAUTH_ACCESS_TOKEN", "CredentialsUnloadable"), "GOOGLE_OAUTH_ACCESS_TOKEN");
   const adc = env["GOOGLE_APPLICATION_CREDENTIALS"] ?? "";
   if (adc !== "") return readCredentialFile(adc, "GOOGLE_APPLICATION_CREDENTIALS", fromVariable("GOOGLE_APPLICATION_CREDENTIALS", adc), timeoutMs, env);
   const wellKnown = gcloudAdcPath(env, homeDir);

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { HushError, printable, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
-import { readSettingFile, statusReason } from "@hush/key-http";
+import { headerValueFromSetting, readSettingFile, statusReason } from "@hush/key-http";
 import type { VaultKeyEntry, VaultKeyRecipient } from "./entry.ts";
 import { vaultErrorText, vaultRequest, type VaultAnswer } from "./transport.ts";
 import { checkVaultAddress, checkVaultScheme, vaultTrustFromEnv, type VaultTrust } from "./trust.ts";
@@ -206,7 +206,7 @@ export class VaultTransitKeySource implements KeySource {
   /** VAULT_TOKEN, else `~/.vault-token` (as the Vault CLI and SOPS read it). */
   #token(): string {
     const fromEnv = this.#env["VAULT_TOKEN"];
-    if (fromEnv !== undefined && fromEnv.trim() !== "") return fromEnv.trim();
+    if (fromEnv !== undefined && fromEnv.trim() !== "") return headerValueFromSetting(fromEnv.trim(), "VAULT_TOKEN", "CredentialsUnloadable");
     // No home directory known: `.vault-token` would be read from the working directory.
     if (this.#homeDir !== "") {
       const path = join(this.#homeDir, ".vault-token");
@@ -216,7 +216,7 @@ export class VaultTransitKeySource implements KeySource {
         const fromFile = readSettingFile(path, "the Vault token file", "CredentialsUnloadable", `make it a file you can read (\`vault login\` writes it) or set VAULT_TOKEN`)
           .toString("utf8")
           .trim();
-        if (fromFile !== "") return fromFile;
+        if (fromFile !== "") return headerValueFromSetting(fromFile, `the Vault token file ${printable(path, 160)}`, "CredentialsUnloadable");
       }
     }
     throw new HushError("KEY_SOURCE_FAILED", `no Vault token: set VAULT_TOKEN or log in with \`vault login\` (~/.vault-token)`);
@@ -240,7 +240,8 @@ export class VaultTransitKeySource implements KeySource {
    * mount (a proxy may send paths it does not pass to a login page).
    */
   async #send(address: string, path: string, body: unknown, op: string): Promise<VaultAnswer> {
-    const options = { token: this.#token(), namespace: this.#env["VAULT_NAMESPACE"], timeoutMs: this.#timeoutMs, env: this.#env };
+    const namespace = headerValueFromSetting(this.#env["VAULT_NAMESPACE"] ?? "", "VAULT_NAMESPACE", "BadConfiguration");
+    const options = { token: this.#token(), namespace, timeoutMs: this.#timeoutMs, env: this.#env };
     let answer: VaultAnswer;
     try {
       answer = await vaultRequest(new URL(`${address}/v1/${path}`), body, options);
