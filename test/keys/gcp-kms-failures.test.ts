@@ -25,7 +25,7 @@ describe("Cloud KMS failures", () => {
     tmp.cleanup();
   });
 
-  it("a GOOGLE_APPLICATION_CREDENTIALS that is not there, a directory, or not a credential is CredentialsUnloadable with the next step; its content is never shown, nothing is sent", async () => {
+  it("a GOOGLE_APPLICATION_CREDENTIALS that is not there, a directory, a device, or not a credential is CredentialsUnloadable with the next step; its content is never shown, nothing is sent", async () => {
     const missing = join(dir, "absent-sa.json");
     const bad = join(dir, "bad-sa.json");
     writeFileSync(bad, `{"type": "service_account", "private_key": "${SECRET}"`);
@@ -34,6 +34,8 @@ describe("Cloud KMS failures", () => {
       [missing, `cannot read GOOGLE_APPLICATION_CREDENTIALS ${missing}: ENOENT, no such file`],
       [dir, `cannot read GOOGLE_APPLICATION_CREDENTIALS ${dir}: EISDIR, a directory, not a file`],
       [bad, `GOOGLE_APPLICATION_CREDENTIALS file ${bad} is not a Google credential: not JSON`],
+      // Read as it was, it never ended: hush filled its memory with zeros.
+      ["/dev/zero", "cannot read GOOGLE_APPLICATION_CREDENTIALS /dev/zero: not a regular file (a device or socket)"],
     ] as const) {
       await failsWith(file, { SOPS_GCP_KMS_ENDPOINT: kms.address, GOOGLE_APPLICATION_CREDENTIALS: path }, `GCP KMS decrypt failed: CredentialsUnloadable (${detail}): no request was sent; correct or unset GOOGLE_APPLICATION_CREDENTIALS`);
     }

@@ -1,5 +1,11 @@
-import { readFileSync } from "node:fs";
-import { HushError, printable } from "@hush/core";
+import { HushError, printable, readFileBounded } from "@hush/core";
+
+/**
+ * The most bytes of a credential, token or CA file read: the largest of them (a CA bundle of
+ * every public root) is under 300 KiB. A setting that names a log file or `/dev/zero` by mistake
+ * is refused instead of read to the end of memory.
+ */
+const MAX_SETTING_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Why a network key source failed before it sent any request, in the words AWS KMS uses too:
@@ -31,8 +37,9 @@ const FILE_ERRORS: Readonly<Record<string, string>> = {
   ELOOP: "too many symbolic links",
 };
 
-/** `ENOENT, no such file` for a file error, or its code alone. */
+/** `ENOENT, no such file` for a file error, or its code alone; the bounded reader's own words (`not a regular file (…)`). */
 export function fileErrorText(err: unknown): string {
+  if (err instanceof HushError) return err.message;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code !== "string") return "cannot be read";
   const words = FILE_ERRORS[code];
@@ -40,7 +47,9 @@ export function fileErrorText(err: unknown): string {
 }
 
 /**
- * Reads the file at `path`, which the setting `setting` names (a credential, a token, a CA).
+ * Reads the file at `path`, which the setting `setting` names (a credential, a token, a CA): a
+ * regular file of at most 4 MiB, or a pipe named as one (`<(cmd)`, `/dev/stdin`); a device is
+ * refused unread.
  *
  * @param setting - how the message names where the path came from (`AZURE_FEDERATED_TOKEN_FILE`,
  *   `~/.vault-token`)
@@ -50,7 +59,7 @@ export function fileErrorText(err: unknown): string {
  */
 export function readSettingFile(path: string, setting: string, reason: LocalFailureReason, next: string): Buffer {
   try {
-    return readFileSync(path);
+    return readFileBounded(path, { maxBytes: MAX_SETTING_FILE_BYTES });
   } catch (err) {
     throw localFailure(reason, `cannot read ${setting} ${printable(path, 160)}: ${fileErrorText(err)}`, next);
   }

@@ -14,6 +14,10 @@ describe("the words of a failure before any request", () => {
       `CredentialsUnloadable (cannot read AZURE_FEDERATED_TOKEN_FILE ${missing}: ENOENT, no such file): no request was sent; correct or unset AZURE_FEDERATED_TOKEN_FILE`,
     );
     expect(() => readSettingFile(dir, "VAULT_CACERT", "BadConfiguration", "correct or unset VAULT_CACERT")).toThrow(`BadConfiguration (cannot read VAULT_CACERT ${dir}: EISDIR, a directory, not a file)`);
+    expect(() => readSettingFile("/dev/zero", "AZURE_FEDERATED_TOKEN_FILE", "CredentialsUnloadable", "next")).toThrow("cannot read AZURE_FEDERATED_TOKEN_FILE /dev/zero: not a regular file (a device or socket)");
+    const large = join(dir, "large");
+    writeFileSync(large, Buffer.alloc(4 * 1024 * 1024 + 1));
+    expect(() => readSettingFile(large, "VAULT_CACERT", "BadConfiguration", "next")).toThrow(`cannot read VAULT_CACERT ${large}: larger than 4194304 bytes`);
     const readable = join(dir, "token");
     writeFileSync(readable, "the-token");
     expect(readSettingFile(readable, "X", "CredentialsUnloadable", "next").toString()).toBe("the-token");
