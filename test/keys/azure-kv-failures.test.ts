@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AzureKvTestServer } from "@hush/testkit";
@@ -56,6 +56,18 @@ describe("Azure Key Vault failures", () => {
     } finally {
       await closing.stop();
       await gateway.stop();
+    }
+  });
+
+  it("a vault that answers a request without a token with a success is MalformedResponse, not 'Refused (HTTP 200…)'", async () => {
+    const server = await misbehaving(200);
+    try {
+      const f = join(world.tmp.path, "azure-200.yaml");
+      writeFileSync(f, readFileSync(file, "utf8").replace(`vault_url: ${vault.address}`, `vault_url: ${server.address}`));
+      expect(readFileSync(f, "utf8")).toContain(server.address);
+      await failsWith(f, { ...env, HUSH_AZURE_KV_URLS: server.address }, "Azure Key Vault decrypt failed: MalformedResponse (HTTP 200 to a request without a token, which Key Vault answers 401: is the vault URL a Key Vault's?)");
+    } finally {
+      await server.stop();
     }
   });
 

@@ -132,6 +132,10 @@ export class AzureKeyVaultKeySource implements KeySource {
     let challenge = this.#challenges.get(vault.origin);
     if (challenge === undefined) {
       const first = await send(undefined);
+      // Key Vault answers a request without a token 401, always: a success is not Key Vault's.
+      if (first.status >= 200 && first.status < 300) {
+        throw new HushError("KEY_SOURCE_FAILED", `${WHAT} ${op} failed: MalformedResponse (HTTP ${first.status} to a request without a token, which Key Vault answers 401: is the vault URL a Key Vault's?)`);
+      }
       if (first.status !== 401) this.#refuse(first, op);
       challenge = readChallenge(first.headers["www-authenticate"], vault, `${WHAT} ${op}`);
       this.#challenges.set(vault.origin, challenge);
