@@ -64,4 +64,13 @@ describe("Cloud KMS failures", () => {
       await server.stop();
     }
   });
+
+  it("an endpoint that cannot be reached is named with the setting that chose it: the key's name does not say where it was asked", async () => {
+    const closing = await misbehaving(0);
+    try {
+      await failsWith(file, { SOPS_GCP_KMS_ENDPOINT: closing.address, GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.secret-token" }, `GCP KMS decrypt failed: NetworkError (ECONNRESET) at ${closing.address} (SOPS_GCP_KMS_ENDPOINT)`);
+    } finally {
+      await closing.stop();
+    }
+  });
 });

@@ -148,7 +148,7 @@ describe("gcp_kms trust and failures", () => {
     await failsCleanly(master, env, new RegExp(`${groupZero(keyA)}GCP KMS decrypt failed: UNAVAILABLE \\(HTTP 503: The service is currently unavailable\\.\\)$`));
     kms.fault({ kind: "hang" });
     const started = Date.now();
-    await failsCleanly(master, { ...env, HUSH_GCP_KMS_TIMEOUT: "1" }, new RegExp(`${groupZero(keyA)}GCP KMS decrypt failed: NetworkTimeout \\(no answer within 1000 ms\\)$`));
+    await failsCleanly(master, { ...env, HUSH_GCP_KMS_TIMEOUT: "1" }, new RegExp(`${groupZero(keyA)}GCP KMS decrypt failed: NetworkTimeout \\(no answer within 1000 ms\\) at http://127\\.0\\.0\\.1:\\d+ \\(SOPS_GCP_KMS_ENDPOINT\\)$`));
     expect(Date.now() - started).toBeLessThan(4500);
   });
 

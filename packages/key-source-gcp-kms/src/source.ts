@@ -13,7 +13,7 @@ import { MAX_CIPHERTEXT_BYTES } from "./ciphertext-size.ts";
 import { describeCredentialSearch, findGoogleCredential, type GoogleCredential } from "./credentials.ts";
 import type { GcpKmsKeyEntry, GcpKmsKeyRecipient } from "./entry.ts";
 import { checkGcpKmsResourceId } from "./resource-id.ts";
-import { gcpKmsEndpoint, gcpKmsTimeoutMs, googleErrorText } from "./transport.ts";
+import { gcpKmsEndpoint, gcpKmsEndpointSetting, gcpKmsTimeoutMs, googleErrorText } from "./transport.ts";
 
 /** Options of {@link GcpKmsKeySource}. */
 export interface GcpKmsKeySourceOptions {
@@ -119,7 +119,13 @@ export class GcpKmsKeySource implements KeySource {
       if (quotaProject !== undefined) headers["x-goog-user-project"] = quotaProject;
       // resourceId matched resource-id.ts's pattern: it adds path segments of safe characters only.
       const url = new URL(`${endpoint}/v1/${resourceId}:${op}`);
-      answer = await this.#sendWithRetries(() => sendRequest({ method: "POST", url, headers, body: { json: body }, timeoutMs: this.#timeoutMs, env: this.#env }));
+      try {
+        answer = await this.#sendWithRetries(() => sendRequest({ method: "POST", url, headers, body: { json: body }, timeoutMs: this.#timeoutMs, env: this.#env }));
+      } catch (err) {
+        // The key's name says nothing of where it was asked (Vault's and Key Vault's addresses
+        // are in theirs): the endpoint is named, with the setting that chose it.
+        throw new Error(`${(err as Error).message} at ${endpoint} (${gcpKmsEndpointSetting(this.#env)})`);
+      }
     } catch (err) {
       throw fail((err as Error).message);
     }

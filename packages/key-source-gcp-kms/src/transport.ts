@@ -37,6 +37,13 @@ export function gcpKmsEndpoint(env: Env): string {
   return origin;
 }
 
+/** Which setting chose the endpoint: `SOPS_GCP_KMS_ENDPOINT`, `SOPS_GCP_KMS_UNIVERSE_DOMAIN`, or none (Google's). */
+export function gcpKmsEndpointSetting(env: Env): string {
+  if ((env["SOPS_GCP_KMS_ENDPOINT"]?.trim() ?? "") !== "") return "SOPS_GCP_KMS_ENDPOINT";
+  if ((env["SOPS_GCP_KMS_UNIVERSE_DOMAIN"]?.trim() ?? "") !== "") return "SOPS_GCP_KMS_UNIVERSE_DOMAIN";
+  return "Google's endpoint: SOPS_GCP_KMS_ENDPOINT is not set";
+}
+
 function toOrigin(address: string, setting: string): string {
   let url: URL;
   try {
