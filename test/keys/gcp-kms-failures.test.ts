@@ -50,6 +50,9 @@ describe("Cloud KMS failures", () => {
 
   it("settings that are not what they should be are BadConfiguration naming the variable", async () => {
     await failsWith(file, { SOPS_GCP_KMS_ENDPOINT: "https://kms.example/v1", GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.secret-token" }, "BadConfiguration (SOPS_GCP_KMS_ENDPOINT https://kms.example/v1 is not scheme://host[:port] only): no request was sent; correct or unset SOPS_GCP_KMS_ENDPOINT");
+    // Google's own endpoint goes through the proxy; the proxy setting is what to correct.
+    const proxied = await failsWith(file, { GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.secret-token", HTTPS_PROXY: "http://[bad" }, "GCP KMS decrypt failed: BadConfiguration (HTTPS_PROXY is not a proxy address (http://[user:password@]host:port): correct or unset it): no request was sent");
+    expect(proxied.split("\n")[0]).toMatch(/no request was sent$/);
     await failsWith(file, { SOPS_GCP_KMS_ENDPOINT: kms.address, GCE_METADATA_HOST: "metadata/x", METADATA_SERVER_DETECTION: "none" }, "BadConfiguration (GCE_METADATA_HOST metadata/x is not host[:port]): no request was sent; correct or unset GCE_METADATA_HOST");
   });
 

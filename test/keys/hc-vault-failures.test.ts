@@ -55,6 +55,16 @@ describe("Vault transit failures", () => {
     expect(vault.calls.length).toBe(before);
   });
 
+  it("a proxy setting hush cannot use is BadConfiguration naming the variable, never its password; nothing is sent", async () => {
+    const remote = "https://vault.hush.invalid:8200";
+    const f = join(dir, "vault-remote.yaml");
+    writeFileSync(f, readFileSync(file, "utf8").replace(`vault_address: ${vault.address}`, `vault_address: ${remote}`));
+    const env = { VAULT_ADDR: remote, VAULT_TOKEN: vault.token };
+    const bad = await failsWith(f, { ...env, HTTPS_PROXY: "http://user:pw-secret-1@[bad" }, "Vault transit decrypt failed: BadConfiguration (HTTPS_PROXY is not a proxy address (http://[user:password@]host:port): correct or unset it): no request was sent");
+    const r = await failsWith(f, { ...env, https_proxy: "socks5://user:pw-secret-2@proxy:1080" }, "BadConfiguration (https_proxy names a socks5 proxy; hush goes through http and https proxies only");
+    expect(bad + r).not.toContain("pw-secret");
+  });
+
   it("a VAULT_CACERT that is not there is BadConfiguration naming it, and nothing is sent", async () => {
     const cert = makeTestCertificate(dir);
     const tlsVault = await startVaultTestServer({ tls: cert });

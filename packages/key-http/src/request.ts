@@ -101,7 +101,8 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
   try {
     proxy = proxyForUrl(request.url, request.env);
   } catch (err) {
-    return Promise.reject(err as Error);
+    // A proxy setting hush cannot use is the user's to correct, as the other settings are.
+    return Promise.reject(new HushError("KEY_SOURCE_FAILED", `BadConfiguration (${(err as Error).message}): no request was sent`));
   }
   const through = proxy === undefined ? "" : `, through proxy ${proxy.display}`;
   const giveUp = new AbortController();

@@ -124,7 +124,8 @@ export class GcpKmsKeySource implements KeySource {
       } catch (err) {
         // The key's name says nothing of where it was asked (Vault's and Key Vault's addresses
         // are in theirs): the endpoint is named, with the setting that chose it.
-        throw new Error(`${(err as Error).message} at ${endpoint} (${gcpKmsEndpointSetting(this.#env)})`);
+        const message = (err as Error).message;
+        throw /^Network/.test(message) ? new Error(`${message} at ${endpoint} (${gcpKmsEndpointSetting(this.#env)})`) : err;
       }
     } catch (err) {
       throw fail((err as Error).message);
