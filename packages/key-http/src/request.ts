@@ -72,8 +72,9 @@ function encodeBody(body: RequestBody | undefined): { type?: string; bytes?: Buf
  * Sends one request and returns the answer, whatever its status (3xx included: redirects are
  * never followed; the caller reports them).
  *
- * @throws HushError KEY_SOURCE_FAILED (`NetworkError (…)`, `NetworkTimeout (…)`, or
- *   `MalformedResponse (…)` for an answer over the size bound; through a proxy, naming the proxy without its user or password); the
+ * @throws HushError KEY_SOURCE_FAILED (`NetworkError (…)`, `NetworkTimeout (…)`,
+ *   `MalformedResponse (…)` for an answer over the size bound, `BadConfiguration (…)` for a proxy
+ *   setting hush cannot use; through a proxy, naming the proxy without its user or password); the
  *   message never holds a header or body of the request
  */
 export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
