@@ -1,9 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AzureKvTestServer } from "@hush/testkit";
+import { listenOnLoopback, type AzureKvTestServer } from "@hush/testkit";
 import { startAzureWorld, type AzureWorld } from "./azure-kv-setup.ts";
-import { encryptedFile, failsWith, misbehaving, SECRET } from "./cloud-failures.ts";
+import { encryptedFile, failsWith, misbehaving, PLAIN, SECRET } from "./cloud-failures.ts";
+import { hush } from "./helpers.ts";
 
 /**
  * Azure Key Vault failures through the built CLI, named as AWS KMS names its own (see cloud-failures.ts):
@@ -74,5 +76,64 @@ describe("Azure Key Vault failures", () => {
   it("a vault whose certificate is not trusted: the message says how to trust it", async () => {
     const { NODE_EXTRA_CA_CERTS: _ca, ...untrusting } = env;
     await failsWith(file, untrusting, "Azure Key Vault decrypt failed: NetworkError (DEPTH_ZERO_SELF_SIGNED_CERT: the server's TLS certificate was not accepted; trust its CA with NODE_EXTRA_CA_CERTS");
+  });
+
+  describe("tokens are kept while usable, and no longer", () => {
+    /**
+     * An authority host whose answers follow `script`, one per token request: `503`, a `bogus`
+     * token the vault refuses, or a token Entra ID issued (`valid`) that expires in `seconds`.
+     */
+    const scriptedAuthority = async (script: ReadonlyArray<"503" | "bogus" | { valid: number }>): Promise<{ address: string; requests: () => number; stop: () => Promise<void> }> => {
+      let requests = 0;
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+          const step = script[Math.min(requests++, script.length - 1)];
+          const resource = (new URLSearchParams(Buffer.concat(chunks).toString()).get("scope") ?? "").replace(/\/\.default$/, "");
+          const reply = (status: number, body: unknown): void => void res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+          if (step === "503") reply(503, { error: "temporarily_unavailable", error_description: "try again" });
+          else if (step === "bogus") reply(200, { token_type: "Bearer", expires_in: 3599, access_token: "not-a-token-entra-issued" });
+          else reply(200, { token_type: "Bearer", expires_in: step?.valid ?? 3599, access_token: world.entra.issue(resource) });
+        });
+      });
+      const listening = await listenOnLoopback(server);
+      return { address: `http://127.0.0.1:${listening.port}`, requests: () => requests, stop: listening.stop };
+    };
+    let both: string;
+    const urls = (): string => ["app", "app2"].map((k) => vault.url(k, vault.versions(k).at(-1))).join(",");
+    beforeAll(async () => {
+      vault.createKey("app2");
+      both = await encryptedFile(world.tmp.path, "azure-both.yaml", "--azure-kv", urls(), env);
+    });
+
+    /** Decrypts `file` with tokens from an authority following `script`; the file opens, and the authority was asked `requests` times. */
+    const opensAsking = async (file: string, script: Parameters<typeof scriptedAuthority>[0], requests: number): Promise<void> => {
+      const authority = await scriptedAuthority(script);
+      try {
+        const r = await hush(["decrypt", file], { env: { ...env, AZURE_AUTHORITY_HOST: authority.address } });
+        expect(r.stdout).toBe(PLAIN);
+        expect(authority.requests(), JSON.stringify(script)).toBe(requests);
+      } finally {
+        await authority.stop();
+      }
+    };
+
+    it("a token request that failed is not remembered: the file's next key asks again, and opens the file", async () => {
+      await opensAsking(both, ["503", { valid: 3599 }], 2);
+    });
+
+    it("a token the vault refused (401) is dropped: the next key gets a new one", async () => {
+      await opensAsking(both, ["bogus", { valid: 3599 }], 2);
+      expect(vault.calls.filter((c) => c.token === "not-a-token-entra-issued").map((c) => c.status)).toEqual([401]);
+    });
+
+    it("a token is not used within a minute of its expiry: the file's next key gets a new one, and one that lives longer is kept", async () => {
+      // The first key's wrapped key is damaged: the vault refuses it (after the token was used), and the second key is tried.
+      const f = join(world.tmp.path, "azure-expiry.yaml");
+      writeFileSync(f, readFileSync(both, "utf8").replace(/(\n\s+enc: )[A-Za-z0-9_-]+/, "$1AAAA"));
+      await opensAsking(f, [{ valid: 60 }], 2);
+      await opensAsking(f, [{ valid: 3599 }], 1);
+    });
   });
 });

@@ -13,6 +13,7 @@ export { readPemFromEnv } from "./tls-files.ts";
 export { fileErrorText, headerValueFromSetting, localFailure, readSettingFile, urlFromSetting, type LocalFailureReason } from "./local-failure.ts";
 export { notJsonText, statusReason } from "./answers.ts";
 export { sendTokenRequest, tokenEndpointName } from "./token-request.ts";
+export { TokenCache, tokenExpiry, type IssuedToken } from "./token-cache.ts";
 // Also at `@hush/key-http/proxy-agent`, for a client that takes an https.Agent (the AWS SDK).
 export { proxyAgentFromEnv } from "./proxy-agent.ts";
 export { proxyFor, proxyForUrl, type ProxyRoute, type ProxyEnv } from "./proxy-settings.ts";

@@ -15,7 +15,19 @@
 import { execFile } from "node:child_process";
 import { endWithHush, findProgramOnPath, HushError, keyProgramDirectory, keyProgramEnvironment, printable } from "@hush/core";
 import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
-import { headerValueFromSetting, localFailure, notJsonText, readSettingFile, sendRequest, sendTokenRequest, urlFromSetting, type HttpAnswer } from "@hush/key-http";
+import {
+  headerValueFromSetting,
+  localFailure,
+  notJsonText,
+  readSettingFile,
+  sendRequest,
+  sendTokenRequest,
+  TokenCache,
+  tokenExpiry,
+  urlFromSetting,
+  type HttpAnswer,
+  type IssuedToken,
+} from "@hush/key-http";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,20 +55,20 @@ function tokenErrorText(answer: HttpAnswer): string {
   return text === "" ? (notJsonText(answer) ?? "no error message") : printable(text, 200);
 }
 
-function accessToken(answer: HttpAnswer, from: string): string {
+function accessToken(answer: HttpAnswer, from: string): IssuedToken {
   if (answer.status >= 300 && answer.status < 400) throw fail(`${from}: HTTP ${answer.status} redirect not followed`);
   // A 5xx is the endpoint's failure, not a refusal of the credential.
   if (answer.status !== 200) throw fail(`${from} ${answer.status >= 500 ? "failed" : "refused"}: HTTP ${answer.status} (${tokenErrorText(answer)})`);
   const token = (answer.body as { access_token?: unknown } | undefined)?.access_token;
   if (typeof token !== "string" || token === "" || /[\s"]/.test(token)) throw fail(`${from}: the answer holds no access token`);
-  return token;
+  return { token, expiresAt: tokenExpiry(answer.body) };
 }
 
-/** Where tokens come from, and one token per audience and tenant for the life of the process. */
+/** Where tokens come from, and one token per audience and tenant while it is usable. */
 export class AzureCredentials {
   readonly #env: Env;
   readonly #timeoutMs: number;
-  readonly #tokens = new Map<string, Promise<string>>();
+  readonly #tokens = new TokenCache();
 
   constructor(env: Env, timeoutMs: number) {
     this.#env = env;
@@ -78,13 +90,12 @@ export class AzureCredentials {
    */
   token(resource: string, challengeTenant: string | undefined): Promise<string> {
     const tenant = this.#tenant(challengeTenant);
-    const key = `${resource}\u0000${tenant ?? ""}`;
-    let p = this.#tokens.get(key);
-    if (p === undefined) {
-      p = this.#chain(resource, tenant);
-      this.#tokens.set(key, p);
-    }
-    return p;
+    return this.#tokens.get(`${resource}\u0000${tenant ?? ""}`, () => this.#chain(resource, tenant));
+  }
+
+  /** Drops the token for `resource` and the challenge's tenant: the vault refused it (expired, revoked). */
+  forget(resource: string, challengeTenant: string | undefined): void {
+    this.#tokens.forget(`${resource}\u0000${this.#tenant(challengeTenant) ?? ""}`);
   }
 
   /** The tenant to ask: the challenge's, unless AZURE_TENANT_ID names another one not allowed (as the Azure SDK decides). */
@@ -96,7 +107,7 @@ export class AzureCredentials {
     throw fail(`the vault asks for a token of tenant ${printable(challengeTenant)}, not AZURE_TENANT_ID; add it to AZURE_ADDITIONALLY_ALLOWED_TENANTS to allow it`);
   }
 
-  async #chain(resource: string, tenant: string | undefined): Promise<string> {
+  async #chain(resource: string, tenant: string | undefined): Promise<IssuedToken> {
     const env = this.#env;
     const scope = `${resource}/.default`;
     if (set(env, "AZURE_CLIENT_SECRET") !== undefined) {
@@ -133,7 +144,7 @@ export class AzureCredentials {
   }
 
   /** Client credentials grant at `AZURE_AUTHORITY_HOST/TENANT/oauth2/v2.0/token`. */
-  async #fromAuthority(tenant: string | undefined, secret: (clientId: string, tokenUrl: string) => Record<string, string>, scope: string, what: string): Promise<string> {
+  async #fromAuthority(tenant: string | undefined, secret: (clientId: string, tokenUrl: string) => Record<string, string>, scope: string, what: string): Promise<IssuedToken> {
     const clientId = set(this.#env, "AZURE_CLIENT_ID");
     if (tenant === undefined || clientId === undefined) throw localFailure("BadConfiguration", `Azure ${what} without AZURE_TENANT_ID and AZURE_CLIENT_ID`, "set them too");
     const authority = (set(this.#env, "AZURE_AUTHORITY_HOST") ?? DEFAULT_AUTHORITY).replace(/(?<!\/)\/+$/, "");
@@ -146,7 +157,7 @@ export class AzureCredentials {
   }
 
   /** App Service style (`IDENTITY_ENDPOINT`, `IDENTITY_HEADER`), else the instance metadata service. */
-  async #managedIdentity(resource: string): Promise<string> {
+  async #managedIdentity(resource: string): Promise<IssuedToken> {
     const clientId = set(this.#env, "AZURE_CLIENT_ID");
     const endpoint = set(this.#env, "IDENTITY_ENDPOINT");
     const header = set(this.#env, "IDENTITY_HEADER");
@@ -182,7 +193,7 @@ export class AzureCredentials {
    * absolute PATH directory and never in the working directory: a file with an azure_kv key leads
    * here, and the working directory may be a repository someone else wrote.
    */
-  #azureCli(resource: string, tenant: string | undefined): Promise<string> {
+  #azureCli(resource: string, tenant: string | undefined): Promise<IssuedToken> {
     const args = ["account", "get-access-token", "--output", "json", "--resource", resource, ...(tenant === undefined ? [] : ["--tenant", tenant])];
     const az = findProgramOnPath("az", this.#env);
     if (az === undefined) return Promise.reject(new Unavailable("no az CLI"));
@@ -201,14 +212,16 @@ export class AzureCredentials {
           if (code === "ENOENT" || /az login|az account set/.test(stderr)) return reject(new Unavailable("no az CLI login"));
           return reject(fail(`az account get-access-token failed: ${printable(stderr.trim().split("\n")[0] ?? "", 200)}`));
         }
-        let token: unknown;
+        let printed: { accessToken?: unknown; expires_on?: unknown } | undefined;
         try {
-          token = (JSON.parse(stdout) as { accessToken?: unknown }).accessToken;
+          printed = JSON.parse(stdout) as { accessToken?: unknown; expires_on?: unknown };
         } catch {
-          token = undefined;
+          printed = undefined;
         }
+        const token = printed?.accessToken;
         if (typeof token !== "string" || token === "") return reject(fail("az account get-access-token printed no accessToken"));
-        resolve(token);
+        // az 2.54 and later print `expires_on` (seconds since the epoch).
+        resolve({ token, expiresAt: tokenExpiry({ expires_on: printed?.expires_on }) });
       });
       endAz = () => {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

@@ -147,6 +147,8 @@ export class AzureKeyVaultKeySource implements KeySource {
       throw new HushError("KEY_SOURCE_FAILED", `${WHAT} ${op} failed: ${(err as Error).message}`);
     }
     const answer = await send(token);
+    // Refused (expired, revoked): the next request asks for a new one, as GCP's key source does.
+    if (answer.status === 401) this.#credentials.forget(challenge.resource, challenge.tenantId);
     if (answer.status !== 200) this.#refuse(answer, op);
     return answer;
   }
