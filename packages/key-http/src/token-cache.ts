@@ -12,9 +12,9 @@ const UNKNOWN_LIFETIME_MS = 5 * 60_000;
 /**
  * When a token endpoint's token expires, from its answer: `expires_in` (seconds from now, OAuth
  * 2.0; a number, or digits as some endpoints send it), else `expires_on` (seconds since the
- * epoch: Azure's managed identity and CLI), else five minutes from now.
+ * epoch: Azure's managed identity and CLI), else `unknownLifetimeMs` (five minutes) from now.
  */
-export function tokenExpiry(body: unknown, now = Date.now()): number {
+export function tokenExpiry(body: unknown, now = Date.now(), unknownLifetimeMs = UNKNOWN_LIFETIME_MS): number {
   const answer = (typeof body === "object" && body !== null ? body : {}) as { expires_in?: unknown; expires_on?: unknown };
   const seconds = (v: unknown): number | undefined => {
     const n = typeof v === "number" ? v : typeof v === "string" && /^\d{1,12}$/.test(v) ? Number(v) : NaN;
@@ -23,7 +23,7 @@ export function tokenExpiry(body: unknown, now = Date.now()): number {
   const expiresIn = seconds(answer.expires_in);
   if (expiresIn !== undefined) return now + expiresIn * 1000;
   const expiresOn = seconds(answer.expires_on);
-  return expiresOn !== undefined ? expiresOn * 1000 : now + UNKNOWN_LIFETIME_MS;
+  return expiresOn !== undefined ? expiresOn * 1000 : now + unknownLifetimeMs;
 }
 
 /**

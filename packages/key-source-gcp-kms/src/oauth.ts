@@ -6,27 +6,18 @@
  */
 import { createPrivateKey, sign } from "node:crypto";
 import { HushError, printable } from "@hush/core";
-import { localFailure, notJsonText, requireHttpsOrLoopback, sendTokenRequest, tokenEndpointName, type HttpAnswer } from "@hush/key-http";
+import { localFailure, notJsonText, requireHttpsOrLoopback, sendTokenRequest, TokenCache, tokenEndpointName, tokenExpiry, type HttpAnswer, type IssuedToken } from "@hush/key-http";
 
 /** The scope Cloud KMS clients ask for (Google's KMS client's default scopes include it). */
 export const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 /** Google's token endpoint, the default `token_uri`. */
 export const GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
 
-/** A token and when it stops being usable (ms since the epoch). */
-interface CachedToken {
-  readonly token: string;
-  readonly expiresAt: number;
-}
-
 /** How one credential obtains a token. */
 export type TokenGrant =
   | { readonly type: "service_account"; readonly clientEmail: string; readonly privateKey: string; readonly privateKeyId: string; readonly tokenUri: string }
   | { readonly type: "authorized_user"; readonly clientId: string; readonly clientSecret: string; readonly refreshToken: string; readonly tokenUri: string }
   | { readonly type: "gce_metadata"; readonly host: string };
-
-/** Refresh a token this long before Google says it expires. */
-const EARLY_MS = 60_000;
 
 function base64url(data: string | Buffer): string {
   return Buffer.from(data).toString("base64url");
@@ -59,16 +50,15 @@ function tokenErrorText(answer: HttpAnswer): string {
 }
 
 /**
- * One credential's tokens: fetched on first need, reused until a minute before they expire.
- * Concurrent callers share one request.
+ * One credential's tokens: fetched on first need, reused until a minute before they expire
+ * (key-http's TokenCache). Concurrent callers share one request.
  */
 export class TokenSource {
   readonly #grant: TokenGrant;
   readonly #timeoutMs: number;
   /** The user's environment, for its HTTPS proxy settings. */
   readonly #env: Readonly<Record<string, string | undefined>>;
-  #cached: CachedToken | undefined;
-  #pending: Promise<CachedToken> | undefined;
+  readonly #cache = new TokenCache();
 
   constructor(grant: TokenGrant, timeoutMs: number, env: Readonly<Record<string, string | undefined>>) {
     this.#grant = grant;
@@ -77,19 +67,16 @@ export class TokenSource {
   }
 
   /** A usable access token. @throws HushError KEY_SOURCE_FAILED saying which endpoint refused and why */
-  async accessToken(): Promise<string> {
-    if (this.#cached !== undefined && Date.now() < this.#cached.expiresAt - EARLY_MS) return this.#cached.token;
-    this.#pending ??= this.#fetch().finally(() => (this.#pending = undefined));
-    this.#cached = await this.#pending;
-    return this.#cached.token;
+  accessToken(): Promise<string> {
+    return this.#cache.get("", () => this.#fetch());
   }
 
   /** Drops the cached token (after the service refused it). */
   forget(): void {
-    this.#cached = undefined;
+    this.#cache.forget("");
   }
 
-  async #fetch(): Promise<CachedToken> {
+  async #fetch(): Promise<IssuedToken> {
     const grant = this.#grant;
     let url: URL;
     let answer: HttpAnswer;
@@ -119,7 +106,7 @@ export class TokenSource {
     if (typeof body?.access_token !== "string" || !/^[\x21-\x7e]{1,4096}$/.test(body.access_token)) {
       throw new HushError("KEY_SOURCE_FAILED", `no access token: the token endpoint ${where} answered without one`);
     }
-    const lifetime = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 3600;
-    return { token: body.access_token, expiresAt: Date.now() + lifetime * 1000 };
+    // Google's token endpoints give expires_in; an hour is what their tokens last.
+    return { token: body.access_token, expiresAt: tokenExpiry(body, Date.now(), 3_600_000) };
   }
 }
