@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { request as httpsRequest } from "node:https";
 import { HushError, MAX_TIMER_DELAY_MS, printable } from "@hush/core";
 import { proxyForUrl, type ProxyEnv, type ProxyRoute } from "./proxy-settings.ts";
+import { tlsFailureHint } from "./tls-hints.ts";
 import { openTunnel, TunnelError } from "./tunnel.ts";
 import type { Duplex } from "node:stream";
 
@@ -51,15 +52,6 @@ export interface HttpAnswer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly body: unknown;
-}
-
-/**
- * What a failed TLS certificate check means, after its code: Node's codes
- * (`DEPTH_ZERO_SELF_SIGNED_CERT`) say neither that the server was reached nor what to do.
- */
-function certificateHint(code: string | undefined): string {
-  if (code === undefined || !/^ERR_TLS_CERT|CERT|_SIGNATURE$|^HOSTNAME_MISMATCH$/.test(code)) return "";
-  return ": the server's TLS certificate was not accepted; trust its CA with NODE_EXTRA_CA_CERTS (Vault: VAULT_CACERT), or check the address";
 }
 
 function encodeBody(body: RequestBody | undefined): { type?: string; bytes?: Buffer } {
@@ -173,7 +165,7 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
     req.on("close", () => clearTimeout(deadline));
     req.on("error", (err: NodeJS.ErrnoException) =>
       // A tunnel that did not open says which proxy and which host; the proxy is named anyway.
-      fail(err instanceof TunnelError ? `${err.timedOut ? "NetworkTimeout" : "NetworkError"} (${printable(err.message, 240)})` : `NetworkError (${printable(err.code ?? err.message)}${certificateHint(err.code)}${through})`),
+      fail(err instanceof TunnelError ? `${err.timedOut ? "NetworkTimeout" : "NetworkError"} (${printable(err.message, 240)})` : `NetworkError (${printable(err.code ?? err.message)}${tlsFailureHint(err.code)}${through})`),
     );
     req.end(bytes);
   });
