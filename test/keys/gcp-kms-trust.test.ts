@@ -107,7 +107,7 @@ describe("gcp_kms trust and failures", () => {
     const remoteToken = JSON.stringify(kms.serviceAccount({ token_uri: "http://oauth2.example.com/token" }));
     await failsCleanly(master, { SOPS_GCP_KMS_ENDPOINT: kms.address, GOOGLE_CREDENTIALS: remoteToken }, /the OAuth token endpoint address http:\/\/oauth2\.example\.com\/token is not https; hush sends credentials over plain http only to this machine/);
     await failsCleanly(master, { ...env, SOPS_GCP_KMS_ENDPOINT: "http://cloudkms.example.com" }, /SOPS_GCP_KMS_ENDPOINT: the Cloud KMS address http:\/\/cloudkms\.example\.com is not https/);
-    await failsCleanly(master, { ...env, SOPS_GCP_KMS_ENDPOINT: `${kms.address}/v1/evil?x=` }, /SOPS_GCP_KMS_ENDPOINT .* must be scheme:\/\/host\[:port\] only$/);
+    await failsCleanly(master, { ...env, SOPS_GCP_KMS_ENDPOINT: `${kms.address}/v1/evil?x=` }, /BadConfiguration \(SOPS_GCP_KMS_ENDPOINT .* is not scheme:\/\/host\[:port\] only\): no request was sent; correct or unset SOPS_GCP_KMS_ENDPOINT$/);
     expect(kms.calls.length).toBe(calls);
   });
 
@@ -126,8 +126,8 @@ describe("gcp_kms trust and failures", () => {
       await other.stop();
     }
     await failsCleanly(master, { SOPS_GCP_KMS_ENDPOINT: kms.address, METADATA_SERVER_DETECTION: "none" }, /GCP KMS decrypt failed: no Google credentials: set GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login`$/);
-    await failsCleanly(master, { SOPS_GCP_KMS_ENDPOINT: kms.address, GOOGLE_CREDENTIALS: "/no/such/sa.json" }, /GCP KMS decrypt failed: GOOGLE_CREDENTIALS names no file and is not a credential's JSON$/);
-    await failsCleanly(master, { SOPS_GCP_KMS_ENDPOINT: kms.address, GOOGLE_CREDENTIALS: '{"type": "external_account"}' }, /has type external_account; hush reads service_account and authorized_user credentials/);
+    await failsCleanly(master, { SOPS_GCP_KMS_ENDPOINT: kms.address, GOOGLE_CREDENTIALS: "/no/such/sa.json" }, /GCP KMS decrypt failed: CredentialsUnloadable \(GOOGLE_CREDENTIALS names no file and is not a credential's JSON\): no request was sent; correct or unset GOOGLE_CREDENTIALS$/);
+    await failsCleanly(master, { SOPS_GCP_KMS_ENDPOINT: kms.address, GOOGLE_CREDENTIALS: '{"type": "external_account"}' }, /CredentialsUnloadable \(GOOGLE_CREDENTIALS holds a Google credential of type external_account; hush reads service_account and authorized_user credentials\): no request was sent; for others, set GOOGLE_OAUTH_ACCESS_TOKEN/);
   });
 
   it("a denied key, a ciphertext moved to another key, a server error, a server that hangs: one line, exit 128 (encrypt: 1, as SOPS), nothing written", async () => {
@@ -148,7 +148,7 @@ describe("gcp_kms trust and failures", () => {
     await failsCleanly(master, env, new RegExp(`${groupZero(keyA)}GCP KMS decrypt failed: UNAVAILABLE \\(HTTP 503: The service is currently unavailable\\.\\)$`));
     kms.fault({ kind: "hang" });
     const started = Date.now();
-    await failsCleanly(master, { ...env, HUSH_GCP_KMS_TIMEOUT: "1" }, new RegExp(`${groupZero(keyA)}GCP KMS decrypt failed: NetworkTimeout \\(no answer within 1000 ms\\)$`));
+    await failsCleanly(master, { ...env, HUSH_GCP_KMS_TIMEOUT: "1" }, new RegExp(`${groupZero(keyA)}GCP KMS decrypt failed: NetworkTimeout \\(no answer within 1000 ms\\) at http://127\\.0\\.0\\.1:\\d+ \\(SOPS_GCP_KMS_ENDPOINT\\)$`));
     expect(Date.now() - started).toBeLessThan(4500);
   });
 

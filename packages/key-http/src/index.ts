@@ -10,6 +10,10 @@ export { sendRequest, type HttpRequest, type HttpAnswer, type RequestBody, type 
 // Also at `@hush/key-http/addresses`, which a backend descriptor can import without loading node:http.
 export { isLoopbackHost, requireHttpsOrLoopback } from "./addresses.ts";
 export { readPemFromEnv } from "./tls-files.ts";
+export { fileErrorText, headerValueFromSetting, localFailure, readSettingFile, urlFromSetting, type LocalFailureReason } from "./local-failure.ts";
+export { notJsonText, statusReason } from "./answers.ts";
+export { sendTokenRequest, tokenEndpointName } from "./token-request.ts";
+export { TokenCache, tokenExpiry, type IssuedToken } from "./token-cache.ts";
 // Also at `@hush/key-http/proxy-agent`, for a client that takes an https.Agent (the AWS SDK).
 export { proxyAgentFromEnv } from "./proxy-agent.ts";
 export { proxyFor, proxyForUrl, type ProxyRoute, type ProxyEnv } from "./proxy-settings.ts";

@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { request as httpsRequest } from "node:https";
 import { HushError, MAX_TIMER_DELAY_MS, printable } from "@hush/core";
 import { proxyForUrl, type ProxyEnv, type ProxyRoute } from "./proxy-settings.ts";
+import { tlsFailureHint } from "./tls-hints.ts";
 import { openTunnel, TunnelError } from "./tunnel.ts";
 import type { Duplex } from "node:stream";
 
@@ -63,8 +64,9 @@ function encodeBody(body: RequestBody | undefined): { type?: string; bytes?: Buf
  * Sends one request and returns the answer, whatever its status (3xx included: redirects are
  * never followed; the caller reports them).
  *
- * @throws HushError KEY_SOURCE_FAILED (`NetworkError (…)`, `NetworkTimeout (…)`, or an answer
- *   over the size bound; through a proxy, naming the proxy without its user or password); the
+ * @throws HushError KEY_SOURCE_FAILED (`NetworkError (…)`, `NetworkTimeout (…)`,
+ *   `MalformedResponse (…)` for an answer over the size bound, `BadConfiguration (…)` for a proxy
+ *   setting hush cannot use; through a proxy, naming the proxy without its user or password); the
  *   message never holds a header or body of the request
  */
 export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
@@ -92,7 +94,8 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
   try {
     proxy = proxyForUrl(request.url, request.env);
   } catch (err) {
-    return Promise.reject(err as Error);
+    // A proxy setting hush cannot use is the user's to correct, as the other settings are.
+    return Promise.reject(new HushError("KEY_SOURCE_FAILED", `BadConfiguration (${(err as Error).message}): no request was sent`));
   }
   const through = proxy === undefined ? "" : `, through proxy ${proxy.display}`;
   const giveUp = new AbortController();
@@ -131,7 +134,8 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
           size += c.length;
           if (size > limit) {
             req.destroy();
-            fail(`answer larger than ${limit} bytes`);
+            // No key service answers this much: the answer is not the service's to read.
+            fail(`MalformedResponse (an answer larger than ${limit} bytes)`);
           } else chunks.push(c);
         });
         res.on("end", () => {
@@ -161,7 +165,7 @@ export function sendRequest(request: HttpRequest): Promise<HttpAnswer> {
     req.on("close", () => clearTimeout(deadline));
     req.on("error", (err: NodeJS.ErrnoException) =>
       // A tunnel that did not open says which proxy and which host; the proxy is named anyway.
-      fail(err instanceof TunnelError ? `${err.timedOut ? "NetworkTimeout" : "NetworkError"} (${printable(err.message, 240)})` : `NetworkError (${printable(err.code ?? err.message)}${through})`),
+      fail(err instanceof TunnelError ? `${err.timedOut ? "NetworkTimeout" : "NetworkError"} (${printable(err.message, 240)})` : `NetworkError (${printable(err.code ?? err.message)}${tlsFailureHint(err.code)}${through})`),
     );
     req.end(bytes);
   });

@@ -13,10 +13,21 @@
  * hush's trust rules forbid, and it weighs megabytes.
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { endWithHush, findProgramOnPath, HushError, keyProgramDirectory, keyProgramEnvironment, printable } from "@hush/core";
 import { requireHttpsOrLoopback } from "@hush/key-http/addresses";
-import { sendRequest, type HttpAnswer } from "@hush/key-http";
+import {
+  headerValueFromSetting,
+  localFailure,
+  notJsonText,
+  readSettingFile,
+  sendRequest,
+  sendTokenRequest,
+  TokenCache,
+  tokenExpiry,
+  urlFromSetting,
+  type HttpAnswer,
+  type IssuedToken,
+} from "@hush/key-http";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -41,22 +52,23 @@ function tokenErrorText(answer: HttpAnswer): string {
   const code = typeof body?.error === "string" ? body.error : "";
   const description = typeof body?.error_description === "string" ? body.error_description : typeof body?.message === "string" ? body.message : "";
   const text = [code, description.split(/\r?\n/)[0] ?? ""].filter((s) => s !== "").join(": ");
-  return printable(text === "" ? "no error message" : text, 200);
+  return text === "" ? (notJsonText(answer) ?? "no error message") : printable(text, 200);
 }
 
-function accessToken(answer: HttpAnswer, from: string): string {
+function accessToken(answer: HttpAnswer, from: string): IssuedToken {
   if (answer.status >= 300 && answer.status < 400) throw fail(`${from}: HTTP ${answer.status} redirect not followed`);
-  if (answer.status !== 200) throw fail(`${from} refused: HTTP ${answer.status} (${tokenErrorText(answer)})`);
+  // A 5xx is the endpoint's failure, not a refusal of the credential.
+  if (answer.status !== 200) throw fail(`${from} ${answer.status >= 500 ? "failed" : "refused"}: HTTP ${answer.status} (${tokenErrorText(answer)})`);
   const token = (answer.body as { access_token?: unknown } | undefined)?.access_token;
   if (typeof token !== "string" || token === "" || /[\s"]/.test(token)) throw fail(`${from}: the answer holds no access token`);
-  return token;
+  return { token, expiresAt: tokenExpiry(answer.body) };
 }
 
-/** Where tokens come from, and one token per audience and tenant for the life of the process. */
+/** Where tokens come from, and one token per audience and tenant while it is usable. */
 export class AzureCredentials {
   readonly #env: Env;
   readonly #timeoutMs: number;
-  readonly #tokens = new Map<string, Promise<string>>();
+  readonly #tokens = new TokenCache();
 
   constructor(env: Env, timeoutMs: number) {
     this.#env = env;
@@ -78,13 +90,12 @@ export class AzureCredentials {
    */
   token(resource: string, challengeTenant: string | undefined): Promise<string> {
     const tenant = this.#tenant(challengeTenant);
-    const key = `${resource}\u0000${tenant ?? ""}`;
-    let p = this.#tokens.get(key);
-    if (p === undefined) {
-      p = this.#chain(resource, tenant);
-      this.#tokens.set(key, p);
-    }
-    return p;
+    return this.#tokens.get(`${resource}\u0000${tenant ?? ""}`, () => this.#chain(resource, tenant));
+  }
+
+  /** Drops the token for `resource` and the challenge's tenant: the vault refused it (expired, revoked). */
+  forget(resource: string, challengeTenant: string | undefined): void {
+    this.#tokens.forget(`${resource}\u0000${this.#tenant(challengeTenant) ?? ""}`);
   }
 
   /** The tenant to ask: the challenge's, unless AZURE_TENANT_ID names another one not allowed (as the Azure SDK decides). */
@@ -96,7 +107,7 @@ export class AzureCredentials {
     throw fail(`the vault asks for a token of tenant ${printable(challengeTenant)}, not AZURE_TENANT_ID; add it to AZURE_ADDITIONALLY_ALLOWED_TENANTS to allow it`);
   }
 
-  async #chain(resource: string, tenant: string | undefined): Promise<string> {
+  async #chain(resource: string, tenant: string | undefined): Promise<IssuedToken> {
     const env = this.#env;
     const scope = `${resource}/.default`;
     if (set(env, "AZURE_CLIENT_SECRET") !== undefined) {
@@ -114,12 +125,7 @@ export class AzureCredentials {
     }
     const federated = set(env, "AZURE_FEDERATED_TOKEN_FILE");
     if (federated !== undefined) {
-      let assertion: string;
-      try {
-        assertion = readFileSync(federated, "utf8").trim();
-      } catch (err) {
-        throw fail(`cannot read AZURE_FEDERATED_TOKEN_FILE ${printable(federated)}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
-      }
+      const assertion = readSettingFile(federated, "AZURE_FEDERATED_TOKEN_FILE", "CredentialsUnloadable", "correct or unset AZURE_FEDERATED_TOKEN_FILE").toString("utf8").trim();
       return this.#fromAuthority(tenant, () => ({ client_assertion_type: JWT_BEARER, client_assertion: assertion }), scope, "workload identity");
     }
     try {
@@ -138,33 +144,36 @@ export class AzureCredentials {
   }
 
   /** Client credentials grant at `AZURE_AUTHORITY_HOST/TENANT/oauth2/v2.0/token`. */
-  async #fromAuthority(tenant: string | undefined, secret: (clientId: string, tokenUrl: string) => Record<string, string>, scope: string, what: string): Promise<string> {
+  async #fromAuthority(tenant: string | undefined, secret: (clientId: string, tokenUrl: string) => Record<string, string>, scope: string, what: string): Promise<IssuedToken> {
     const clientId = set(this.#env, "AZURE_CLIENT_ID");
-    if (tenant === undefined || clientId === undefined) throw fail(`Azure ${what}: set AZURE_TENANT_ID and AZURE_CLIENT_ID too`);
+    if (tenant === undefined || clientId === undefined) throw localFailure("BadConfiguration", `Azure ${what} without AZURE_TENANT_ID and AZURE_CLIENT_ID`, "set them too");
     const authority = (set(this.#env, "AZURE_AUTHORITY_HOST") ?? DEFAULT_AUTHORITY).replace(/(?<!\/)\/+$/, "");
+    urlFromSetting(authority, "AZURE_AUTHORITY_HOST");
     requireHttpsOrLoopback(authority, "AZURE_AUTHORITY_HOST", "Azure authority");
     const url = new URL(`${authority}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
     const form = { client_id: clientId, ...secret(clientId, url.href), grant_type: "client_credentials", scope };
-    const answer = await sendRequest({ method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs, env: this.#env });
+    const answer = await sendTokenRequest({ method: "POST", url, body: { form }, timeoutMs: this.#timeoutMs, env: this.#env });
     return accessToken(answer, `Azure ${what} token request`);
   }
 
   /** App Service style (`IDENTITY_ENDPOINT`, `IDENTITY_HEADER`), else the instance metadata service. */
-  async #managedIdentity(resource: string): Promise<string> {
+  async #managedIdentity(resource: string): Promise<IssuedToken> {
     const clientId = set(this.#env, "AZURE_CLIENT_ID");
     const endpoint = set(this.#env, "IDENTITY_ENDPOINT");
     const header = set(this.#env, "IDENTITY_HEADER");
     if (endpoint !== undefined && header !== undefined) {
-      const url = new URL(endpoint);
+      const url = urlFromSetting(endpoint, "IDENTITY_ENDPOINT");
       url.searchParams.set("api-version", "2019-08-01");
       url.searchParams.set("resource", resource);
       if (clientId !== undefined) url.searchParams.set("client_id", clientId);
-      const answer = await sendRequest({ method: "GET", url, headers: { "X-IDENTITY-HEADER": header }, timeoutMs: this.#timeoutMs, env: this.#env });
+      const identityHeader = headerValueFromSetting(header, "IDENTITY_HEADER", "CredentialsUnloadable");
+      const answer = await sendTokenRequest({ method: "GET", url, headers: { "X-IDENTITY-HEADER": identityHeader }, timeoutMs: this.#timeoutMs, env: this.#env });
       return accessToken(answer, "Azure managed identity (IDENTITY_ENDPOINT)");
     }
     // The Azure SDK lets AZURE_POD_IDENTITY_AUTHORITY_HOST replace the metadata service's address.
     const host = (set(this.#env, "AZURE_POD_IDENTITY_AUTHORITY_HOST") ?? IMDS_HOST).replace(/(?<!\/)\/+$/, "");
-    const url = new URL(`${host}/metadata/identity/oauth2/token`);
+    // A setting that is not a URL is the user's to correct, not a machine without the service.
+    const url = new URL(`${urlFromSetting(host, "AZURE_POD_IDENTITY_AUTHORITY_HOST").href.replace(/\/+$/, "")}/metadata/identity/oauth2/token`);
     url.searchParams.set("api-version", "2018-02-01");
     url.searchParams.set("resource", resource);
     if (clientId !== undefined) url.searchParams.set("client_id", clientId);
@@ -184,7 +193,7 @@ export class AzureCredentials {
    * absolute PATH directory and never in the working directory: a file with an azure_kv key leads
    * here, and the working directory may be a repository someone else wrote.
    */
-  #azureCli(resource: string, tenant: string | undefined): Promise<string> {
+  #azureCli(resource: string, tenant: string | undefined): Promise<IssuedToken> {
     const args = ["account", "get-access-token", "--output", "json", "--resource", resource, ...(tenant === undefined ? [] : ["--tenant", tenant])];
     const az = findProgramOnPath("az", this.#env);
     if (az === undefined) return Promise.reject(new Unavailable("no az CLI"));
@@ -203,14 +212,16 @@ export class AzureCredentials {
           if (code === "ENOENT" || /az login|az account set/.test(stderr)) return reject(new Unavailable("no az CLI login"));
           return reject(fail(`az account get-access-token failed: ${printable(stderr.trim().split("\n")[0] ?? "", 200)}`));
         }
-        let token: unknown;
+        let printed: { accessToken?: unknown; expires_on?: unknown } | undefined;
         try {
-          token = (JSON.parse(stdout) as { accessToken?: unknown }).accessToken;
+          printed = JSON.parse(stdout) as { accessToken?: unknown; expires_on?: unknown };
         } catch {
-          token = undefined;
+          printed = undefined;
         }
+        const token = printed?.accessToken;
         if (typeof token !== "string" || token === "") return reject(fail("az account get-access-token printed no accessToken"));
-        resolve(token);
+        // az 2.54 and later print `expires_on` (seconds since the epoch).
+        resolve({ token, expiresAt: tokenExpiry({ expires_on: printed?.expires_on }) });
       });
       endAz = () => {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

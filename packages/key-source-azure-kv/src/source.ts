@@ -6,7 +6,7 @@
  * vault only after its URL is (trust.ts), before any network call.
  */
 import { HushError, printable, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
-import { sendRequest, type HttpAnswer } from "@hush/key-http";
+import { notJsonText, sendRequest, statusReason, type HttpAnswer } from "@hush/key-http";
 import { readChallenge, type VaultChallenge } from "./challenge.ts";
 import { AzureCredentials } from "./credentials.ts";
 import type { AzureKeyEntry, AzureKeyRecipient } from "./entry.ts";
@@ -38,14 +38,7 @@ function vaultErrorText(answer: HttpAnswer): string {
   const code = typeof error?.code === "string" ? error.code : "";
   const message = typeof error?.message === "string" ? error.message : "";
   const text = [code, message].filter((s) => s !== "").join(": ");
-  return printable(text === "" ? "no error message" : text, 200);
-}
-
-function reasonFor(status: number): string {
-  if (status === 401) return "Unauthorized";
-  if (status === 403) return "AccessDenied";
-  if (status === 404) return "KeyNotFound";
-  return status >= 500 ? "ServerError" : "Refused";
+  return text === "" ? (notJsonText(answer) ?? "no error message") : printable(text, 200);
 }
 
 /** Azure Key Vault key source (kind "azure_kv"). */
@@ -139,6 +132,10 @@ export class AzureKeyVaultKeySource implements KeySource {
     let challenge = this.#challenges.get(vault.origin);
     if (challenge === undefined) {
       const first = await send(undefined);
+      // Key Vault answers a request without a token 401, always: a success is not Key Vault's.
+      if (first.status >= 200 && first.status < 300) {
+        throw new HushError("KEY_SOURCE_FAILED", `${WHAT} ${op} failed: MalformedResponse (HTTP ${first.status} to a request without a token, which Key Vault answers 401: is the vault URL a Key Vault's?)`);
+      }
       if (first.status !== 401) this.#refuse(first, op);
       challenge = readChallenge(first.headers["www-authenticate"], vault, `${WHAT} ${op}`);
       this.#challenges.set(vault.origin, challenge);
@@ -150,6 +147,8 @@ export class AzureKeyVaultKeySource implements KeySource {
       throw new HushError("KEY_SOURCE_FAILED", `${WHAT} ${op} failed: ${(err as Error).message}`);
     }
     const answer = await send(token);
+    // Refused (expired, revoked): the next request asks for a new one, as GCP's key source does.
+    if (answer.status === 401) this.#credentials.forget(challenge.resource, challenge.tenantId);
     if (answer.status !== 200) this.#refuse(answer, op);
     return answer;
   }
@@ -158,6 +157,6 @@ export class AzureKeyVaultKeySource implements KeySource {
     if (answer.status >= 300 && answer.status < 400) {
       throw new HushError("KEY_SOURCE_FAILED", `${WHAT} ${op} failed: HTTP ${answer.status} redirect not followed (name the vault that answers)`);
     }
-    throw new HushError("KEY_SOURCE_FAILED", `${WHAT} ${op} failed: ${reasonFor(answer.status)} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
+    throw new HushError("KEY_SOURCE_FAILED", `${WHAT} ${op} failed: ${statusReason(answer.status)} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
   }
 }

@@ -10,6 +10,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { HushError, printable } from "@hush/core";
+import { headerValueFromSetting, localFailure, readSettingFile } from "@hush/key-http";
 import { GOOGLE_TOKEN_URI, TokenSource, type TokenGrant } from "./oauth.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -36,48 +37,65 @@ function fromGrant(grant: TokenGrant, origin: string, quotaProject: string | und
   return { origin, quotaProject, accessToken: () => source.accessToken(), forget: () => source.forget() };
 }
 
-function field(json: Record<string, unknown>, name: string, origin: string): string {
+/**
+ * A credential that cannot be used, before any request: where it came from and why, never its
+ * content. The next step is to correct the setting that names it, or to log in again.
+ */
+function unusable(origin: Origin, why: string): HushError {
+  return localFailure("CredentialsUnloadable", `${origin.name}${why}`, origin.next);
+}
+
+/** Where a credential came from: how messages name it, and what the user can do about it. */
+interface Origin {
+  readonly name: string;
+  readonly next: string;
+}
+
+function field(json: Record<string, unknown>, name: string, origin: Origin): string {
   const v = json[name];
-  if (typeof v !== "string" || v === "") throw new HushError("KEY_SOURCE_FAILED", `the Google credential in ${origin} has no ${name}`);
+  if (typeof v !== "string" || v === "") throw unusable(origin, ` holds a Google credential without ${name}`);
   return v;
 }
 
+/** How the credential set in the variable `variable` is named, as a file (`path`) or as its JSON. */
+function fromVariable(variable: string, path?: string): Origin {
+  return { name: path === undefined ? variable : `${variable} file ${printable(path, 120)}`, next: `correct or unset ${variable}` };
+}
+
 /** A credential JSON document (`service_account` or `authorized_user`) → credential. */
-export function parseCredentialJson(text: string, origin: string, timeoutMs: number, env: Env): GoogleCredential {
+export function parseCredentialJson(text: string, origin: string | Origin, timeoutMs: number, env: Env): GoogleCredential {
+  const from: Origin = typeof origin === "string" ? { name: origin, next: NEXT_STEP } : origin;
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new HushError("KEY_SOURCE_FAILED", `${origin} is not a Google credential: not JSON`);
+    throw unusable(from, " is not a Google credential: not JSON");
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new HushError("KEY_SOURCE_FAILED", `${origin} is not a Google credential: not a JSON object`);
+  if (typeof json !== "object" || json === null || Array.isArray(json)) throw unusable(from, " is not a Google credential: not a JSON object");
   const doc = json as Record<string, unknown>;
   const quota = typeof doc["quota_project_id"] === "string" && doc["quota_project_id"] !== "" ? doc["quota_project_id"] : undefined;
   const tokenUri = typeof doc["token_uri"] === "string" && doc["token_uri"] !== "" ? doc["token_uri"] : GOOGLE_TOKEN_URI;
   const type = doc["type"];
   if (type === "service_account") {
-    const clientEmail = field(doc, "client_email", origin);
+    const clientEmail = field(doc, "client_email", from);
     const privateKeyId = typeof doc["private_key_id"] === "string" ? doc["private_key_id"] : "";
-    const grant: TokenGrant = { type, clientEmail, privateKey: field(doc, "private_key", origin), privateKeyId, tokenUri };
-    return fromGrant(grant, `${origin} (service account ${printable(clientEmail, 80)})`, quota, timeoutMs, env);
+    const grant: TokenGrant = { type, clientEmail, privateKey: field(doc, "private_key", from), privateKeyId, tokenUri };
+    return fromGrant(grant, `${from.name} (service account ${printable(clientEmail, 80)})`, quota, timeoutMs, env);
   }
   if (type === "authorized_user") {
-    const grant: TokenGrant = { type, clientId: field(doc, "client_id", origin), clientSecret: field(doc, "client_secret", origin), refreshToken: field(doc, "refresh_token", origin), tokenUri };
-    return fromGrant(grant, `${origin} (authorized user)`, quota, timeoutMs, env);
+    const grant: TokenGrant = { type, clientId: field(doc, "client_id", from), clientSecret: field(doc, "client_secret", from), refreshToken: field(doc, "refresh_token", from), tokenUri };
+    return fromGrant(grant, `${from.name} (authorized user)`, quota, timeoutMs, env);
   }
-  throw new HushError(
-    "KEY_SOURCE_FAILED",
-    `the Google credential in ${origin} has type ${printable(String(type), 40)}; hush reads service_account and authorized_user credentials: for others, set GOOGLE_OAUTH_ACCESS_TOKEN=$(gcloud auth print-access-token)`,
+  throw localFailure(
+    "CredentialsUnloadable",
+    `${from.name} holds a Google credential of type ${printable(String(type), 40)}; hush reads service_account and authorized_user credentials`,
+    "for others, set GOOGLE_OAUTH_ACCESS_TOKEN=$(gcloud auth print-access-token)",
   );
 }
 
-function readCredentialFile(path: string, origin: string, timeoutMs: number, env: Env): GoogleCredential {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new HushError("KEY_SOURCE_FAILED", `cannot read ${origin}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
-  }
+/** Reads and parses the credential file at `path`, named as `origin` says. */
+function readCredentialFile(path: string, setting: string, origin: Origin, timeoutMs: number, env: Env): GoogleCredential {
+  const text = readSettingFile(path, setting, "CredentialsUnloadable", origin.next).toString("utf8");
   return parseCredentialJson(text, origin, timeoutMs, env);
 }
 
@@ -94,7 +112,7 @@ function metadataHost(env: Env): string | undefined {
   const configured = env["GCE_METADATA_HOST"]?.trim() ?? "";
   if (configured !== "") {
     if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:]+\](:\d{1,5})?$/.test(configured)) {
-      throw new HushError("KEY_SOURCE_FAILED", `GCE_METADATA_HOST ${printable(configured)} is not host[:port]`);
+      throw localFailure("BadConfiguration", `GCE_METADATA_HOST ${printable(configured)} is not host[:port]`, "correct or unset GCE_METADATA_HOST");
     }
     return configured;
   }
@@ -136,17 +154,20 @@ export function findGoogleCredential(env: Env, homeDir: string, timeoutMs: numbe
   const credentials = env["GOOGLE_CREDENTIALS"] ?? "";
   if (credentials !== "") {
     // As SOPS: a path when such a file exists, else the JSON itself.
-    if (isFile(credentials)) return readCredentialFile(credentials, `GOOGLE_CREDENTIALS file ${printable(credentials, 120)}`, timeoutMs, env);
+    if (isFile(credentials)) return readCredentialFile(credentials, "GOOGLE_CREDENTIALS", fromVariable("GOOGLE_CREDENTIALS", credentials), timeoutMs, env);
     // Not shown: the value may be a credential with a stray character, not a path.
-    if (!credentials.trimStart().startsWith("{")) throw new HushError("KEY_SOURCE_FAILED", "GOOGLE_CREDENTIALS names no file and is not a credential's JSON");
-    return parseCredentialJson(credentials, "GOOGLE_CREDENTIALS", timeoutMs, env);
+    if (!credentials.trimStart().startsWith("{")) throw unusable(fromVariable("GOOGLE_CREDENTIALS"), " names no file and is not a credential's JSON");
+    return parseCredentialJson(credentials, fromVariable("GOOGLE_CREDENTIALS"), timeoutMs, env);
   }
   const token = env["GOOGLE_OAUTH_ACCESS_TOKEN"]?.trim() ?? "";
-  if (token !== "") return staticToken(token, "GOOGLE_OAUTH_ACCESS_TOKEN");
+  if (token !== "") return staticToken(headerValueFromSetting(token, "GOOGLE_OAUTH_ACCESS_TOKEN", "CredentialsUnloadable"), "GOOGLE_OAUTH_ACCESS_TOKEN");
   const adc = env["GOOGLE_APPLICATION_CREDENTIALS"] ?? "";
-  if (adc !== "") return readCredentialFile(adc, `GOOGLE_APPLICATION_CREDENTIALS file ${printable(adc, 120)}`, timeoutMs, env);
+  if (adc !== "") return readCredentialFile(adc, "GOOGLE_APPLICATION_CREDENTIALS", fromVariable("GOOGLE_APPLICATION_CREDENTIALS", adc), timeoutMs, env);
   const wellKnown = gcloudAdcPath(env, homeDir);
-  if (wellKnown !== undefined && isFile(wellKnown)) return readCredentialFile(wellKnown, printable(wellKnown, 120), timeoutMs, env);
+  if (wellKnown !== undefined && isFile(wellKnown)) {
+    const origin = { name: printable(wellKnown, 120), next: "run `gcloud auth application-default login` again" };
+    return readCredentialFile(wellKnown, "gcloud's application default credentials", origin, timeoutMs, env);
+  }
   const host = metadataHost(env);
   if (host !== undefined) return fromGrant({ type: "gce_metadata", host }, `the GCE metadata server ${printable(host)}`, undefined, timeoutMs, env);
   throw new HushError("KEY_SOURCE_FAILED", `no Google credentials: ${NEXT_STEP}`);

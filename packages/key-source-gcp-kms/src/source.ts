@@ -8,12 +8,12 @@
  * token elsewhere, and they weigh megabytes that every `hush` start would pay for.
  */
 import { HushError, printable, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
-import { sendRequest, type HttpAnswer } from "@hush/key-http";
+import { localFailure, sendRequest, type HttpAnswer } from "@hush/key-http";
 import { MAX_CIPHERTEXT_BYTES } from "./ciphertext-size.ts";
 import { describeCredentialSearch, findGoogleCredential, type GoogleCredential } from "./credentials.ts";
 import type { GcpKmsKeyEntry, GcpKmsKeyRecipient } from "./entry.ts";
 import { checkGcpKmsResourceId } from "./resource-id.ts";
-import { gcpKmsEndpoint, gcpKmsTimeoutMs, googleErrorText } from "./transport.ts";
+import { gcpKmsEndpoint, gcpKmsEndpointSetting, gcpKmsTimeoutMs, googleErrorText } from "./transport.ts";
 
 /** Options of {@link GcpKmsKeySource}. */
 export interface GcpKmsKeySourceOptions {
@@ -101,7 +101,7 @@ export class GcpKmsKeySource implements KeySource {
   #quotaProject(credential: GoogleCredential): string | undefined {
     const fromEnv = this.#env["GOOGLE_CLOUD_QUOTA_PROJECT"]?.trim() ?? "";
     const [project, setting] = fromEnv !== "" ? [fromEnv, "GOOGLE_CLOUD_QUOTA_PROJECT"] : [credential.quotaProject, `the quota_project_id of ${credential.origin}`];
-    if (project !== undefined && !PROJECT.test(project)) throw new HushError("KEY_SOURCE_FAILED", `${setting} ${printable(project, 80)} is not a project id`);
+    if (project !== undefined && !PROJECT.test(project)) throw localFailure("BadConfiguration", `${setting} ${printable(project, 80)} is not a project id`, "correct it, or set GOOGLE_CLOUD_QUOTA_PROJECT");
     return project;
   }
 
@@ -119,7 +119,14 @@ export class GcpKmsKeySource implements KeySource {
       if (quotaProject !== undefined) headers["x-goog-user-project"] = quotaProject;
       // resourceId matched resource-id.ts's pattern: it adds path segments of safe characters only.
       const url = new URL(`${endpoint}/v1/${resourceId}:${op}`);
-      answer = await this.#sendWithRetries(() => sendRequest({ method: "POST", url, headers, body: { json: body }, timeoutMs: this.#timeoutMs, env: this.#env }));
+      try {
+        answer = await this.#sendWithRetries(() => sendRequest({ method: "POST", url, headers, body: { json: body }, timeoutMs: this.#timeoutMs, env: this.#env }));
+      } catch (err) {
+        // The key's name says nothing of where it was asked (Vault's and Key Vault's addresses
+        // are in theirs): the endpoint is named, with the setting that chose it.
+        const message = (err as Error).message;
+        throw /^Network/.test(message) ? new Error(`${message} at ${endpoint} (${gcpKmsEndpointSetting(this.#env)})`) : err;
+      }
     } catch (err) {
       throw fail((err as Error).message);
     }

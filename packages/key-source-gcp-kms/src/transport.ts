@@ -3,8 +3,8 @@
  * environment only (`SOPS_GCP_KMS_ENDPOINT`, `SOPS_GCP_KMS_UNIVERSE_DOMAIN`, as SOPS reads them),
  * never from a file: the file contributes only the key's resource name, checked in resource-id.ts.
  */
-import { HushError, printable } from "@hush/core";
-import { requireHttpsOrLoopback, type HttpAnswer } from "@hush/key-http";
+import { printable } from "@hush/core";
+import { localFailure, notJsonText, requireHttpsOrLoopback, statusReason, type HttpAnswer } from "@hush/key-http";
 
 /** Google's public Cloud KMS endpoint. */
 export const DEFAULT_GCP_KMS_ENDPOINT = "https://cloudkms.googleapis.com";
@@ -16,7 +16,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * client takes it, meaning https), else `https://cloudkms.{SOPS_GCP_KMS_UNIVERSE_DOMAIN}`, else
  * Google's. https, or http to loopback only.
  *
- * @throws HushError KEY_SOURCE_FAILED naming the variable when the value is not an origin
+ * @throws HushError KEY_SOURCE_FAILED (BadConfiguration) naming the variable when the value is not an origin
  */
 export function gcpKmsEndpoint(env: Env): string {
   const endpoint = env["SOPS_GCP_KMS_ENDPOINT"]?.trim() ?? "";
@@ -29,7 +29,7 @@ export function gcpKmsEndpoint(env: Env): string {
   } else if (universe !== "") {
     setting = "SOPS_GCP_KMS_UNIVERSE_DOMAIN";
     if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(universe)) {
-      throw new HushError("KEY_SOURCE_FAILED", `SOPS_GCP_KMS_UNIVERSE_DOMAIN ${printable(universe)} is not a domain name`);
+      throw localFailure("BadConfiguration", `SOPS_GCP_KMS_UNIVERSE_DOMAIN ${printable(universe)} is not a domain name`, "correct or unset SOPS_GCP_KMS_UNIVERSE_DOMAIN");
     }
     origin = `https://cloudkms.${universe}`;
   }
@@ -37,15 +37,22 @@ export function gcpKmsEndpoint(env: Env): string {
   return origin;
 }
 
+/** Which setting chose the endpoint: `SOPS_GCP_KMS_ENDPOINT`, `SOPS_GCP_KMS_UNIVERSE_DOMAIN`, or none (Google's). */
+export function gcpKmsEndpointSetting(env: Env): string {
+  if ((env["SOPS_GCP_KMS_ENDPOINT"]?.trim() ?? "") !== "") return "SOPS_GCP_KMS_ENDPOINT";
+  if ((env["SOPS_GCP_KMS_UNIVERSE_DOMAIN"]?.trim() ?? "") !== "") return "SOPS_GCP_KMS_UNIVERSE_DOMAIN";
+  return "Google's endpoint: SOPS_GCP_KMS_ENDPOINT is not set";
+}
+
 function toOrigin(address: string, setting: string): string {
   let url: URL;
   try {
     url = new URL(address);
   } catch {
-    throw new HushError("KEY_SOURCE_FAILED", `${setting} ${printable(address)} is not a URL`);
+    throw localFailure("BadConfiguration", `${setting} ${printable(address)} is not a URL`, `correct or unset ${setting}`);
   }
   if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "" || (url.pathname !== "/" && url.pathname !== "")) {
-    throw new HushError("KEY_SOURCE_FAILED", `${setting} ${printable(address)} must be scheme://host[:port] only`);
+    throw localFailure("BadConfiguration", `${setting} ${printable(address)} is not scheme://host[:port] only`, `correct or unset ${setting}`);
   }
   return `${url.protocol}//${url.host}`;
 }
@@ -62,7 +69,7 @@ export function gcpKmsTimeoutMs(env: Env): number {
  */
 export function googleErrorText(answer: HttpAnswer): string {
   const error = (answer.body as { error?: { message?: unknown; status?: unknown } } | undefined)?.error;
-  const status = typeof error?.status === "string" && /^[A-Z_]{1,40}$/.test(error.status) ? error.status : answer.status >= 500 ? "ServerError" : "Refused";
-  const message = typeof error?.message === "string" && error.message !== "" ? error.message : "no error message";
-  return `${status} (HTTP ${answer.status}: ${printable(message, 240)})`;
+  const status = typeof error?.status === "string" && /^[A-Z_]{1,40}$/.test(error.status) ? error.status : statusReason(answer.status);
+  const message = typeof error?.message === "string" && error.message !== "" ? printable(error.message, 240) : (notJsonText(answer) ?? "no error message");
+  return `${status} (HTTP ${answer.status}: ${message})`;
 }

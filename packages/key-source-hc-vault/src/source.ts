@@ -4,9 +4,10 @@
  * over node:http/node:https. The token goes only to servers the user allows (trust.ts), checked
  * before any network call.
  */
-import { readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { HushError, printable, type KeySource, type MasterKeyEntry, type MasterKeyRecipient } from "@hush/core";
+import { headerValueFromSetting, readSettingFile, statusReason } from "@hush/key-http";
 import type { VaultKeyEntry, VaultKeyRecipient } from "./entry.ts";
 import { vaultErrorText, vaultRequest, type VaultAnswer } from "./transport.ts";
 import { checkVaultAddress, checkVaultScheme, vaultTrustFromEnv, type VaultTrust } from "./trust.ts";
@@ -205,14 +206,17 @@ export class VaultTransitKeySource implements KeySource {
   /** VAULT_TOKEN, else `~/.vault-token` (as the Vault CLI and SOPS read it). */
   #token(): string {
     const fromEnv = this.#env["VAULT_TOKEN"];
-    if (fromEnv !== undefined && fromEnv.trim() !== "") return fromEnv.trim();
+    if (fromEnv !== undefined && fromEnv.trim() !== "") return headerValueFromSetting(fromEnv.trim(), "VAULT_TOKEN", "CredentialsUnloadable");
     // No home directory known: `.vault-token` would be read from the working directory.
     if (this.#homeDir !== "") {
-      try {
-        const fromFile = readFileSync(join(this.#homeDir, ".vault-token"), "utf8").trim();
-        if (fromFile !== "") return fromFile;
-      } catch {
-        // No token file: reported below.
+      const path = join(this.#homeDir, ".vault-token");
+      // A token file that is there but cannot be read (a directory, another user's) is named as
+      // such: "no Vault token" sent the user to log in again, which writes the same file.
+      if (existsSync(path)) {
+        const fromFile = readSettingFile(path, "the Vault token file", "CredentialsUnloadable", `make it a file you can read (\`vault login\` writes it) or set VAULT_TOKEN`)
+          .toString("utf8")
+          .trim();
+        if (fromFile !== "") return headerValueFromSetting(fromFile, `the Vault token file ${printable(path, 160)}`, "CredentialsUnloadable");
       }
     }
     throw new HushError("KEY_SOURCE_FAILED", `no Vault token: set VAULT_TOKEN or log in with \`vault login\` (~/.vault-token)`);
@@ -225,8 +229,7 @@ export class VaultTransitKeySource implements KeySource {
     }
     // Other successes (a KV mount's 204) are the callers' to judge: they hold no ciphertext or plaintext.
     if (answer.status < 200 || answer.status >= 300) {
-      const reason = answer.status === 403 ? "AccessDenied" : answer.status >= 500 ? "ServerError" : "Refused";
-      throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: ${reason} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
+      throw new HushError("KEY_SOURCE_FAILED", `Vault transit ${op} failed: ${statusReason(answer.status)} (HTTP ${answer.status}: ${vaultErrorText(answer)})`);
     }
     return answer;
   }
@@ -237,7 +240,8 @@ export class VaultTransitKeySource implements KeySource {
    * mount (a proxy may send paths it does not pass to a login page).
    */
   async #send(address: string, path: string, body: unknown, op: string): Promise<VaultAnswer> {
-    const options = { token: this.#token(), namespace: this.#env["VAULT_NAMESPACE"], timeoutMs: this.#timeoutMs, env: this.#env };
+    const namespace = headerValueFromSetting(this.#env["VAULT_NAMESPACE"] ?? "", "VAULT_NAMESPACE", "BadConfiguration");
+    const options = { token: this.#token(), namespace, timeoutMs: this.#timeoutMs, env: this.#env };
     let answer: VaultAnswer;
     try {
       answer = await vaultRequest(new URL(`${address}/v1/${path}`), body, options);

@@ -5,7 +5,7 @@
  * followed, one deadline, a bounded answer).
  */
 import { printable } from "@hush/core";
-import { readPemFromEnv, sendRequest, type HttpAnswer } from "@hush/key-http";
+import { notJsonText, readPemFromEnv, sendRequest, type HttpAnswer } from "@hush/key-http";
 
 /** What a request needs beyond its URL and body. */
 export interface VaultRequestOptions {
@@ -40,5 +40,5 @@ export function vaultRequest(url: URL, body: unknown, options: VaultRequestOptio
 export function vaultErrorText(answer: VaultAnswer): string {
   const errors = (answer.body as { errors?: unknown } | undefined)?.errors;
   const text = Array.isArray(errors) ? errors.filter((e): e is string => typeof e === "string").join("; ") : "";
-  return printable(text === "" ? "no error message" : text, 160);
+  return text === "" ? (notJsonText(answer) ?? "no error message") : printable(text, 160);
 }
