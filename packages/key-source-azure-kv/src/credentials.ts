@@ -173,7 +173,7 @@ export class AzureCredentials {
     // The Azure SDK lets AZURE_POD_IDENTITY_AUTHORITY_HOST replace the metadata service's address.
     const host = (set(this.#env, "AZURE_POD_IDENTITY_AUTHORITY_HOST") ?? IMDS_HOST).replace(/(?<!\/)\/+$/, "");
     // A setting that is not a URL is the user's to correct, not a machine without the service.
-    const url = new URL(`${urlFromSetting(host, "AZURE_POD_IDENTITY_AUTHORITY_HOST").href.replace(/\/+$/, "")}/metadata/identity/oauth2/token`);
+    const url = new URL(`${urlFromSetting(host, "AZURE_POD_IDENTITY_AUTHORITY_HOST").href.replace(/(?<!\/)\/+$/, "")}/metadata/identity/oauth2/token`);
     url.searchParams.set("api-version", "2018-02-01");
     url.searchParams.set("resource", resource);
     if (clientId !== undefined) url.searchParams.set("client_id", clientId);
