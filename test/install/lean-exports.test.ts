@@ -3,8 +3,10 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempDir, repoPath } from "@hush/testkit";
+import { BUNDLE_OUT, requireBundle } from "./helpers.ts";
 
 /**
  * The bundle's plain chunk exports (packages/hush-secrets/build/lean-exports.mjs): a program split
@@ -115,5 +117,100 @@ describe("the bundle's plain chunk exports", () => {
     const imports = (...paths: string[]): { imports: { path: string; kind: string }[] } => ({ imports: paths.map((path) => ({ path, kind: "import-statement" })) });
     expect(() => lean.refuseChunkCycles({ outputs: { "e.js": imports("c-1.js"), "c-1.js": imports("c-2.js"), "c-2.js": imports("c-1.js") } })).toThrow(/cycle \(c-1\.js -> c-2\.js -> c-1\.js\)/);
     expect(() => lean.refuseChunkCycles({ outputs: { "e.js": imports("c-1.js", "c-2.js"), "c-1.js": imports("c-2.js"), "c-2.js": imports() } })).not.toThrow();
+  });
+});
+
+/** Whether identifier `id` is written where it stands: assigned (a destructuring's target too), incremented, a for-in/of target. */
+function writtenAt(id: ts.Identifier): boolean {
+  let node: ts.Node = id;
+  let parent = node.parent;
+  // Up through a destructuring pattern to the assignment or loop that writes it.
+  while (
+    ts.isParenthesizedExpression(parent) ||
+    ts.isArrayLiteralExpression(parent) ||
+    ts.isObjectLiteralExpression(parent) ||
+    ts.isShorthandPropertyAssignment(parent) ||
+    ts.isSpreadElement(parent) ||
+    ts.isSpreadAssignment(parent) ||
+    (ts.isPropertyAssignment(parent) && parent.initializer === node) ||
+    (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.left === node && (ts.isArrayLiteralExpression(parent.parent) || ts.isPropertyAssignment(parent.parent) || ts.isShorthandPropertyAssignment(parent.parent)))
+  ) {
+    node = parent;
+    parent = node.parent;
+  }
+  const kind = ts.isBinaryExpression(parent) ? parent.operatorToken.kind : undefined;
+  if (kind !== undefined && ts.isBinaryExpression(parent) && parent.left === node && kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment) return true;
+  if ((ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) && (parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken)) return true;
+  return (ts.isForInStatement(parent) || ts.isForOfStatement(parent)) && parent.initializer === node;
+}
+
+/**
+ * What is wrong with chunks' value exports, by the TypeScript checker's own scopes (not the
+ * build's reading, which does not tell scopes apart): an export set as a value whose binding is
+ * declared more than once or written anywhere, where a getter is needed to see it change.
+ */
+function changingValueExports(files: readonly string[]): string[] {
+  const program = ts.createProgram([...files], { allowJs: true, noEmit: true, noResolve: true, noLib: true, types: [], target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.CommonJS });
+  const checker = program.getTypeChecker();
+  const problems = new Set<string>();
+  for (const source of program.getSourceFiles()) {
+    if (!files.includes(source.fileName)) continue;
+    const last = source.statements[source.statements.length - 1];
+    if (last === undefined || !ts.isExpressionStatement(last) || !ts.isBinaryExpression(last.expression) || !ts.isObjectLiteralExpression(last.expression.right)) {
+      problems.add(`${source.fileName}: does not end with module.exports={…}`);
+      continue;
+    }
+    const values = new Set<ts.Symbol>();
+    for (const p of last.expression.right.properties) {
+      if (!ts.isPropertyAssignment(p)) continue;
+      const symbol = ts.isIdentifier(p.initializer) ? checker.getSymbolAtLocation(p.initializer) : undefined;
+      if (symbol === undefined) problems.add(`${source.fileName}: the value export ${p.name.getText(source)} is not a binding of the chunk`);
+      else values.add(symbol);
+    }
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node)) {
+        const symbol = checker.getSymbolAtLocation(node);
+        if (symbol !== undefined && values.has(symbol)) {
+          if ((symbol.declarations ?? []).length !== 1) problems.add(`${source.fileName}: ${node.text} is declared ${(symbol.declarations ?? []).length} times`);
+          if (writtenAt(node)) problems.add(`${source.fileName}: ${node.text} is written at ${node.getStart(source)}`);
+        }
+      }
+      node.forEachChild(visit);
+    };
+    visit(source);
+  }
+  return [...problems];
+}
+
+/** The names a chunk's closing `module.exports={…}` sets, sorted (read, not run). */
+function exportedNames(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.ESNext, true, ts.ScriptKind.JS);
+  const last = source.statements[source.statements.length - 1];
+  if (last === undefined || !ts.isExpressionStatement(last) || !ts.isBinaryExpression(last.expression) || !ts.isObjectLiteralExpression(last.expression.right)) return [];
+  return last.expression.right.properties.map((p) => (p.name === undefined ? "" : ts.isStringLiteral(p.name) ? p.name.text : p.name.getText(source))).sort();
+}
+
+describe("the bundle's chunks as built", () => {
+  it("export what esbuild said each exports, values only where the binding cannot change", () => {
+    requireBundle();
+    const dist = join(BUNDLE_OUT, "dist");
+    const chunks = readdirSync(dist).filter((f) => /^c-[\w-]+\.cjs$/.test(f));
+    expect(chunks.length).toBeGreaterThan(50);
+    // The reading of writes finds them (the checker's scopes: the inner `let a` is another binding).
+    const probe = makeTempDir("hush-lean-probe-");
+    try {
+      writeFileSync(join(probe.path, "c-P.cjs"), "var a=1,b={},c=2;function f(){let a=2;a++;(()=>{[b]=[3]})()}class K{static{c??=4}}for({x:a} of []);\nmodule.exports={a:a,b:b,c:c,f:f};\n");
+      expect(changingValueExports([join(probe.path, "c-P.cjs")]).map((p) => p.replace(/^.*: /, "")).sort()).toEqual(["a is written at 89", "b is written at 49", "c is written at 75"]);
+    } finally {
+      probe.cleanup();
+    }
+    expect(changingValueExports(chunks.map((c) => join(dist, c)))).toEqual([]);
+    // Every chunk exports the names esbuild gave it (its metafile), no more and no fewer.
+    const meta = JSON.parse(readFileSync(join(BUNDLE_OUT, "..", "out-meta.json"), "utf8")) as { outputs: Record<string, { exports: string[] }> };
+    for (const [output, { exports }] of Object.entries(meta.outputs)) {
+      const name = output.replace(/^.*\//, "").replace(/\.js$/, ".cjs");
+      if (!name.startsWith("c-")) continue;
+      expect([exportedNames(join(dist, name)), name]).toEqual([[...exports].sort(), name]);
+    }
   });
 });
