@@ -11,9 +11,10 @@
  *
  * The getters keep live bindings and cyclic imports working. Neither is needed here: the build
  * refuses a cycle among chunks (the launcher's `load` then returns a chunk only once it has run
- * to the end), and an export whose binding is a function, class or `const` cannot change after
- * that. So such exports become properties set at the end of the chunk; an export of a `let` or
- * `var` (none today), or of another chunk's export, keeps a getter.
+ * to the end), and a binding declared once with a value and written nowhere (a function, a
+ * class, a source `const`: esbuild declares them all with `var`) cannot change after that. So
+ * such exports become properties set at the end of the chunk; one whose binding may be written
+ * (the write scan errs that way), or another chunk's export, keeps a getter.
  */
 import ts from "typescript";
 
